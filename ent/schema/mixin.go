@@ -1,0 +1,65 @@
+package schema
+
+import (
+	"time"
+
+	"entgo.io/ent"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+	"entgo.io/ent/schema/mixin"
+	"github.com/google/uuid"
+)
+
+// newID returns a UUIDv7: time-ordered (index friendly) and not guessable.
+func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
+
+// IDMixin gives an entity a UUIDv7 primary key that clients cannot choose.
+type IDMixin struct{ mixin.Schema }
+
+// Fields of the IDMixin.
+func (IDMixin) Fields() []ent.Field {
+	return []ent.Field{
+		field.UUID("id", uuid.UUID{}).Default(newID).Immutable(),
+	}
+}
+
+// TimeMixin records when a row was created and last updated.
+type TimeMixin struct{ mixin.Schema }
+
+// Fields of the TimeMixin.
+func (TimeMixin) Fields() []ent.Field {
+	return []ent.Field{
+		field.Time("created_at").Default(time.Now).Immutable(),
+		field.Time("updated_at").Default(time.Now).UpdateDefault(time.Now),
+	}
+}
+
+// uuidType is the Go type of every id and foreign key.
+var uuidType = uuid.UUID{}
+
+// TenantMixin scopes a row to one organization. The foreign key is
+// immutable: rows never move between tenants, so a tenant check made on
+// create holds for the row's whole life.
+type TenantMixin struct{ mixin.Schema }
+
+// Fields of the TenantMixin.
+func (TenantMixin) Fields() []ent.Field {
+	return []ent.Field{
+		field.UUID("organization_id", uuidType).Immutable(),
+	}
+}
+
+// Edges of the TenantMixin: one-way, so Organization does not grow a
+// back-edge (and API sub-resources) for every tenant-scoped entity.
+func (TenantMixin) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("organization", Organization.Type).Field("organization_id").
+			Unique().Required().Immutable(),
+	}
+}
+
+// Indexes of the TenantMixin.
+func (TenantMixin) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("organization_id")}
+}

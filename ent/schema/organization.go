@@ -1,0 +1,55 @@
+package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
+	"github.com/worksynapse/worksynapse/internal/rule"
+)
+
+// Organization is the tenant: every project, channel, note, agent and log
+// row belongs to exactly one.
+type Organization struct{ ent.Schema }
+
+// Mixin of the Organization.
+func (Organization) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{}, TimeMixin{}, SoftDeleteMixin{}, AuditMixin{}}
+}
+
+// Fields of the Organization.
+func (Organization) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").MaxLen(200).NotEmpty().Annotations(oasfield.NotEmpty()),
+		field.String("slug").MaxLen(63).Match(slugRE).Annotations(oasfield.Pattern(slugPattern)).
+			Comment("URL-safe unique handle"),
+		field.String("description").MaxLen(2000).Optional(),
+		field.Enum("plan").Values("free", "team", "enterprise").Default("free"),
+		field.String("time_zone").MaxLen(64).Default("UTC").
+			Comment("IANA zone for calendar budgets and daily rollups"),
+		field.Int("audit_retention_days").Default(365).Range(1, 3650).
+			Annotations(oasfield.Range(1, 3650)),
+		field.Bool("manager_tracking_enabled").Default(false).
+			Comment("Lets managers see aggregated work-tracking data of their project members (privacy first: off)"),
+	}
+}
+
+// Edges of the Organization.
+func (Organization) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("members", OrganizationMember.Type),
+	}
+}
+
+// Indexes of the Organization.
+func (Organization) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("slug").Unique().Annotations(entsql.IndexWhere("deleted_at IS NULL")),
+	}
+}
+
+// Policy of the Organization.
+func (Organization) Policy() ent.Policy { return rule.OrganizationPolicy() }

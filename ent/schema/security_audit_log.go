@@ -1,0 +1,55 @@
+package schema
+
+import (
+	"time"
+
+	"entgo.io/contrib/entoas"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/worksynapse/worksynapse/internal/rule"
+)
+
+// SecurityAuditLog records security events (logins, lockouts, token reuse,
+// permission changes, budget denials, prompt-injection findings). Like
+// ActivityLog it is append-only and keeps plain ids.
+type SecurityAuditLog struct{ ent.Schema }
+
+// Mixin of the SecurityAuditLog.
+func (SecurityAuditLog) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}} }
+
+// Fields of the SecurityAuditLog.
+func (SecurityAuditLog) Fields() []ent.Field {
+	return []ent.Field{
+		field.Time("created_at").Default(time.Now).Immutable(),
+		field.UUID("organization_id", uuidType).Optional().Nillable().Immutable(),
+		field.String("event_type").MaxLen(100).Immutable().Comment(`e.g. "auth.login_failed", "auth.refresh_reuse"`),
+		field.Enum("severity").Values("info", "warning", "critical").Default("info").Immutable(),
+		field.UUID("user_id", uuidType).Optional().Nillable().Immutable(),
+		field.UUID("agent_id", uuidType).Optional().Nillable().Immutable(),
+		field.String("ip").MaxLen(45).Optional().Immutable(),
+		field.String("user_agent").MaxLen(512).Optional().Immutable(),
+		field.String("request_id").MaxLen(128).Optional().Immutable(),
+		field.JSON("details", map[string]any{}).Optional().Immutable().Annotations(jsonObject()),
+	}
+}
+
+// Indexes of the SecurityAuditLog.
+func (SecurityAuditLog) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("organization_id", "id"),
+		index.Fields("user_id", "id"),
+		index.Fields("event_type", "id"),
+		index.Fields("created_at"),
+	}
+}
+
+// Policy of the SecurityAuditLog.
+func (SecurityAuditLog) Policy() ent.Policy { return rule.AuditLogPolicy("user_id") }
+
+// Annotations of the SecurityAuditLog.
+func (SecurityAuditLog) Annotations() []schema.Annotation {
+	return []schema.Annotation{entoas.ReadOnly(true)}
+}

@@ -1,0 +1,63 @@
+package schema
+
+import (
+	"entgo.io/contrib/entoas"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/worksynapse/worksynapse/internal/rule"
+)
+
+// Session is one login on one device. The refresh token is stored only as a
+// hash; rotation keeps the token family so a replayed old token can revoke
+// the whole family.
+type Session struct{ ent.Schema }
+
+// Mixin of the Session.
+func (Session) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}, TimeMixin{}} }
+
+// Fields of the Session.
+func (Session) Fields() []ent.Field {
+	return []ent.Field{
+		field.UUID("user_id", uuidType).Immutable(),
+		field.String("refresh_token_hash").MaxLen(64).Sensitive().Comment("SHA-256 hex of the current refresh token"),
+		field.String("previous_token_hash").MaxLen(64).Optional().Sensitive().Comment("Hash of the rotated-out token, to detect reuse"),
+		field.UUID("token_family", uuidType).Immutable(),
+		field.String("device_name").MaxLen(200).Optional(),
+		field.Enum("device_type").Values("desktop", "mobile", "tablet", "cli", "unknown").Default("unknown"),
+		field.String("ip").MaxLen(45).Optional(),
+		field.String("user_agent").MaxLen(512).Optional(),
+		field.Time("last_seen_at").Optional().Nillable(),
+		field.Time("expires_at"),
+		field.Time("revoked_at").Optional().Nillable(),
+		field.String("revoke_reason").MaxLen(200).Optional(),
+	}
+}
+
+// Edges of the Session.
+func (Session) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("user", User.Type).Ref("sessions").Field("user_id").Unique().Required().Immutable(),
+	}
+}
+
+// Indexes of the Session.
+func (Session) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("refresh_token_hash").Unique(),
+		index.Fields("user_id", "revoked_at"),
+		index.Fields("token_family"),
+		index.Fields("expires_at"),
+	}
+}
+
+// Policy of the Session.
+func (Session) Policy() ent.Policy { return rule.OwnerPolicy() }
+
+// Annotations of the Session: exposed only through /auth/sessions.
+func (Session) Annotations() []schema.Annotation {
+	return []schema.Annotation{entoas.ReadOnly(true)}
+}

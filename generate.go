@@ -1,0 +1,6 @@
+// Package worksynapse is the repository root. It only anchors the code
+// generation pipeline: ent schema -> ent client + openapi.yaml -> ogen server.
+package worksynapse
+
+//go:generate go run -mod=mod ./ent/entc.go
+//go:generate go tool ogen --target internal/oas --package oas --clean --config ogen.yml openapi.yaml

@@ -1,0 +1,38 @@
+// Package oasfield is the ent field annotation for OpenAPI constraints that
+// ent cannot express in its own descriptors (ent keeps MaxLen as a size, but
+// Match/MinLen/Range only as opaque validator funcs). The spec pipeline in
+// internal/apispec copies them onto the generated schema so ogen validates
+// input before a handler runs. It imports nothing heavy on purpose: the ent
+// schema package, and so the server binary, depends on it.
+package oasfield
+
+// Constraints annotates an ent field with OpenAPI validation keywords.
+type Constraints struct {
+	MinLength *int64   `json:"min_length,omitempty"`
+	Pattern   string   `json:"pattern,omitempty"`
+	Format    string   `json:"format,omitempty"`
+	Minimum   *float64 `json:"minimum,omitempty"`
+	Maximum   *float64 `json:"maximum,omitempty"`
+	Example   any      `json:"example,omitempty"`
+}
+
+// Name implements ent's schema.Annotation.
+func (Constraints) Name() string { return AnnotationName }
+
+// AnnotationName is the key under which ent stores Constraints.
+const AnnotationName = "OASConstraints"
+
+// NotEmpty requires at least one character (pairs with ent's NotEmpty).
+func NotEmpty() Constraints { n := int64(1); return Constraints{MinLength: &n} }
+
+// Pattern constrains a string with an ECMA-262 compatible regular expression.
+func Pattern(re string) Constraints { n := int64(1); return Constraints{MinLength: &n, Pattern: re} }
+
+// Format sets an OpenAPI string format such as "email" or "uri".
+func Format(f string) Constraints { return Constraints{Format: f} }
+
+// Range bounds a number (pairs with ent's Range/Min/Max).
+func Range(lo, hi float64) Constraints { return Constraints{Minimum: &lo, Maximum: &hi} }
+
+// Min bounds a number from below (pairs with ent's Min/NonNegative).
+func Min(lo float64) Constraints { return Constraints{Minimum: &lo} }

@@ -1,0 +1,166 @@
+package apispec
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
+
+	"github.com/ogen-go/ogen"
+)
+
+// problemMedia is the RFC 9457 media type of every error response.
+const problemMedia = "application/problem+json"
+
+// errorResponses are the shared components.responses, by status code.
+var errorResponses = map[int]string{
+	http.StatusBadRequest:            "The request is malformed (syntax, encoding or parameter types).",
+	http.StatusUnauthorized:          "Authentication is missing or invalid.",
+	http.StatusForbidden:             "The caller is authenticated but not allowed to do this.",
+	http.StatusNotFound:              "The resource does not exist or is not visible to the caller.",
+	http.StatusConflict:              "The request conflicts with the current state (uniqueness, state machine).",
+	http.StatusPreconditionFailed:    "If-Match did not match the current version (lost update prevented).",
+	http.StatusRequestEntityTooLarge: "The request body exceeds the allowed size.",
+	http.StatusUnprocessableEntity:   "The input is well-formed but invalid; `errors` lists each offending field.",
+	http.StatusTooManyRequests:       "Rate limit exceeded; retry after the Retry-After header.",
+}
+
+// responseName is the components.responses key for a status code.
+func responseName(code int) string {
+	return "Problem" + strconv.Itoa(code)
+}
+
+// addErrorModel replaces entoas' ad-hoc error bodies with one Problem schema
+// referenced by every error response (and by the `default` response that
+// ogen's convenient errors need).
+func addErrorModel(spec *ogen.Spec) {
+	spec.Components.Schemas["Problem"] = problemSchema()
+	spec.Components.Responses = map[string]*ogen.Response{}
+	for code, desc := range errorResponses {
+		spec.Components.Responses[responseName(code)] = problemResponse(desc)
+	}
+	spec.Components.Responses["ProblemDefault"] = problemResponse("Unexpected error (5xx); the body never contains internal details.")
+}
+
+func problemResponse(desc string) *ogen.Response {
+	return &ogen.Response{
+		Description: desc,
+		Content: map[string]ogen.Media{
+			problemMedia: {Schema: &ogen.Schema{Ref: "#/components/schemas/Problem"}},
+		},
+	}
+}
+
+func problemSchema() *ogen.Schema {
+	str := func(max uint64, desc string) *ogen.Schema {
+		return &ogen.Schema{Type: "string", MaxLength: &max, Description: desc}
+	}
+	fieldError := &ogen.Schema{
+		Type:     "object",
+		Required: []string{"field", "message"},
+		Properties: ogen.Properties{
+			{Name: "field", Schema: str(256, "JSON path or parameter name of the offending input.")},
+			{Name: "message", Schema: str(1024, "What is wrong with it.")},
+		},
+	}
+	return &ogen.Schema{
+		Type:        "object",
+		Description: "RFC 9457 problem details.",
+		Required:    []string{"type", "title", "status"},
+		Properties: ogen.Properties{
+			{Name: "type", Schema: str(512, "URI identifying the problem type.")},
+			{Name: "title", Schema: str(256, "Short summary of the problem type.")},
+			{Name: "status", Schema: &ogen.Schema{Type: "integer", Format: "int32"}},
+			{Name: "detail", Schema: str(4096, "Explanation of this occurrence.")},
+			{Name: "instance", Schema: str(2048, "Request path of this occurrence.")},
+			{Name: "request_id", Schema: str(128, "X-Request-ID of the request, for support.")},
+			{Name: "errors", Schema: &ogen.Schema{Type: "array", Items: &ogen.Items{Item: fieldError}}},
+		},
+	}
+}
+
+// addSecurity declares the bearer scheme (JWT access tokens).
+func addSecurity(spec *ogen.Spec) {
+	if spec.Components.SecuritySchemes == nil {
+		spec.Components.SecuritySchemes = map[string]*ogen.SecurityScheme{}
+	}
+	spec.Components.SecuritySchemes["bearerAuth"] = &ogen.SecurityScheme{
+		Type:         "http",
+		Scheme:       "bearer",
+		BearerFormat: "JWT",
+		Description:  "Access token from POST /auth/login or /auth/refresh.",
+	}
+}
+
+var camelID = regexp.MustCompile(`^[a-z][A-Za-z0-9]*$`)
+
+// decorateOperations gives every operation the same error contract: a
+// `default` problem response plus the 4xx codes that can apply to it.
+// Operations are secured by bearer unless they declare `security: []`.
+func decorateOperations(spec *ogen.Spec) error {
+	seen := map[string]string{}
+	for _, path := range sortedPaths(spec) {
+		for method, op := range operations(spec.Paths[path]) {
+			where := method + " " + path
+			if !camelID.MatchString(op.OperationID) {
+				return fmt.Errorf("apispec: %s: operationId %q must be camelCase", where, op.OperationID)
+			}
+			if prev, dup := seen[op.OperationID]; dup {
+				return fmt.Errorf("apispec: operationId %q used by %s and %s", op.OperationID, prev, where)
+			}
+			seen[op.OperationID] = where
+			if op.Summary == "" || len(op.Tags) == 0 {
+				return fmt.Errorf("apispec: %s: summary and tags are required", where)
+			}
+			secured := op.Security == nil
+			if secured {
+				op.Security = ogen.SecurityRequirements{{"bearerAuth": {}}}
+			}
+			addErrorRefs(op, secured, len(op.Parameters) > 0 || op.RequestBody != nil)
+		}
+	}
+	return nil
+}
+
+func addErrorRefs(op *ogen.Operation, secured, hasInput bool) {
+	codes := []int{http.StatusBadRequest, http.StatusTooManyRequests}
+	if secured {
+		codes = append(codes, http.StatusUnauthorized, http.StatusForbidden)
+	}
+	if hasInput {
+		codes = append(codes, http.StatusUnprocessableEntity)
+	}
+	if op.Responses == nil {
+		op.Responses = ogen.Responses{}
+	}
+	for _, c := range codes {
+		key := strconv.Itoa(c)
+		if _, ok := op.Responses[key]; !ok {
+			op.Responses[key] = &ogen.Response{Ref: "#/components/responses/" + responseName(c)}
+		}
+	}
+	op.Responses["default"] = &ogen.Response{Ref: "#/components/responses/ProblemDefault"}
+}
+
+func sortedPaths(spec *ogen.Spec) []string {
+	paths := make([]string, 0, len(spec.Paths))
+	for p := range spec.Paths {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	return paths
+}
+
+func operations(item *ogen.PathItem) map[string]*ogen.Operation {
+	ops := map[string]*ogen.Operation{}
+	for m, op := range map[string]*ogen.Operation{
+		"GET": item.Get, "POST": item.Post, "PUT": item.Put,
+		"PATCH": item.Patch, "DELETE": item.Delete,
+	} {
+		if op != nil {
+			ops[m] = op
+		}
+	}
+	return ops
+}

@@ -1,0 +1,179 @@
+// Package config loads, validates and describes the WorkSynapse runtime
+// configuration.
+//
+// Values are resolved from four layers, lowest precedence first:
+//
+//  1. built-in defaults (see Keys and the repository's config.yaml),
+//  2. a YAML config file (explicit path, else ./config.yaml if present),
+//  3. environment variables named WORKSYNAPSE_<SECTION>_<KEY>,
+//  4. command-line flags named after the key (e.g. --http.addr).
+//
+// Load always validates the result, so a *Config obtained from it is safe to
+// use. The secret material it holds is never rendered by String, GoString or
+// LogValue.
+package config
+
+import (
+	"strings"
+	"time"
+)
+
+// Supported values of Config.Environment.
+const (
+	Development = "development"
+	Production  = "production"
+)
+
+// envPrefix namespaces every environment variable so the service never
+// picks up unrelated variables such as a generic DATABASE_URL by accident.
+const envPrefix = "WORKSYNAPSE"
+
+// Config is the complete runtime configuration. The mapstructure tags are the
+// key names used in config.yaml; see Keys for the flattened list.
+type Config struct {
+	Environment string         `mapstructure:"environment"`
+	SecretKey   string         `mapstructure:"secret_key"`
+	HTTP        HTTPConfig     `mapstructure:"http"`
+	Database    DatabaseConfig `mapstructure:"database"`
+	Log         LogConfig      `mapstructure:"log"`
+	Redis       RedisConfig    `mapstructure:"redis"`
+	Auth        AuthConfig     `mapstructure:"auth"`
+}
+
+// HTTPConfig configures the HTTP server.
+type HTTPConfig struct {
+	Addr              string        `mapstructure:"addr"`
+	ReadHeaderTimeout time.Duration `mapstructure:"read_header_timeout"`
+	ReadTimeout       time.Duration `mapstructure:"read_timeout"`
+	WriteTimeout      time.Duration `mapstructure:"write_timeout"`
+	IdleTimeout       time.Duration `mapstructure:"idle_timeout"`
+	// RequestTimeout is the deadline put on each request's context.
+	RequestTimeout  time.Duration `mapstructure:"request_timeout"`
+	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
+	MaxBodyBytes    int64         `mapstructure:"max_body_bytes"`
+	// CORSAllowedOrigins lists origins allowed to make cross-origin calls;
+	// empty disables CORS entirely.
+	CORSAllowedOrigins []string `mapstructure:"cors_allowed_origins"`
+	// TLSProxy reports that a TLS-terminating proxy sits in front of the
+	// server, so responses may safely carry HSTS headers.
+	TLSProxy bool `mapstructure:"tls_proxy"`
+}
+
+// DatabaseConfig configures the SQL database.
+type DatabaseConfig struct {
+	// URL selects an external database; empty means the embedded SQLite
+	// database at SQLitePath.
+	URL             string        `mapstructure:"url"`
+	SQLitePath      string        `mapstructure:"sqlite_path"`
+	AutoMigrate     bool          `mapstructure:"auto_migrate"`
+	MaxOpenConns    int           `mapstructure:"max_open_conns"`
+	MaxIdleConns    int           `mapstructure:"max_idle_conns"`
+	ConnMaxLifetime time.Duration `mapstructure:"conn_max_lifetime"`
+}
+
+// LogConfig configures structured logging.
+type LogConfig struct {
+	Level  string `mapstructure:"level"`  // debug, info, warn or error
+	Format string `mapstructure:"format"` // json or text
+}
+
+// RedisConfig configures the optional Redis connection.
+type RedisConfig struct {
+	URL string `mapstructure:"url"` // empty disables Redis
+}
+
+// AuthConfig configures authentication and token issuance.
+type AuthConfig struct {
+	RegistrationEnabled bool          `mapstructure:"registration_enabled"`
+	AccessTokenTTL      time.Duration `mapstructure:"access_token_ttl"`
+	RefreshTokenTTL     time.Duration `mapstructure:"refresh_token_ttl"`
+	Issuer              string        `mapstructure:"issuer"`
+	Audience            string        `mapstructure:"audience"`
+	BcryptCost          int           `mapstructure:"bcrypt_cost"`
+	Lockout             LockoutConfig `mapstructure:"lockout"`
+	// ServiceAPIKey authenticates machine-to-machine calls; empty disables
+	// service authentication.
+	ServiceAPIKey string `mapstructure:"service_api_key"`
+}
+
+// LockoutConfig configures temporary account lockout after failed logins.
+type LockoutConfig struct {
+	MaxAttempts int           `mapstructure:"max_attempts"`
+	Duration    time.Duration `mapstructure:"duration"`
+}
+
+// setting is one configuration key with its built-in default.
+type setting struct {
+	key   string
+	value any
+}
+
+// defaults is the single source of truth for the key list and the built-in
+// values. Every key must appear here: besides providing the default, it is
+// what lets the environment and flag layers know which keys exist.
+// config.yaml mirrors this table and a test keeps the two in sync.
+var defaults = []setting{
+	{"environment", Development},
+	{"secret_key", ""},
+
+	{"http.addr", "127.0.0.1:8080"},
+	{"http.read_header_timeout", 10 * time.Second},
+	{"http.read_timeout", 30 * time.Second},
+	{"http.write_timeout", 60 * time.Second},
+	{"http.idle_timeout", 120 * time.Second},
+	{"http.request_timeout", 30 * time.Second},
+	{"http.shutdown_timeout", 20 * time.Second},
+	{"http.max_body_bytes", int64(1 << 20)},
+	{"http.cors_allowed_origins", []string{}},
+	{"http.tls_proxy", false},
+
+	{"database.url", ""},
+	{"database.sqlite_path", "./data/worksynapse.db"},
+	{"database.auto_migrate", false},
+	{"database.max_open_conns", 20},
+	{"database.max_idle_conns", 10},
+	{"database.conn_max_lifetime", 30 * time.Minute},
+
+	{"log.level", "info"},
+	{"log.format", "json"},
+
+	{"redis.url", ""},
+
+	{"auth.registration_enabled", true},
+	{"auth.access_token_ttl", 15 * time.Minute},
+	{"auth.refresh_token_ttl", 720 * time.Hour},
+	{"auth.issuer", "worksynapse"},
+	{"auth.audience", "worksynapse-api"},
+	{"auth.bcrypt_cost", 12},
+	{"auth.lockout.max_attempts", 5},
+	{"auth.lockout.duration", 15 * time.Minute},
+	{"auth.service_api_key", ""},
+}
+
+// Keys returns every configuration key in dotted form (e.g. "http.addr"),
+// in documentation order. The slice is a fresh copy.
+func Keys() []string {
+	keys := make([]string, len(defaults))
+	for i, s := range defaults {
+		keys[i] = s.key
+	}
+	return keys
+}
+
+// EnvVar returns the environment variable that overrides key, e.g.
+// "auth.lockout.max_attempts" -> "WORKSYNAPSE_AUTH_LOCKOUT_MAX_ATTEMPTS".
+func EnvVar(key string) string {
+	return envPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// IsProduction reports whether the service runs in production mode.
+func (c *Config) IsProduction() bool {
+	return c.Environment == Production
+}
+
+// UsesSQLite reports whether the embedded SQLite database is selected: either
+// no database URL is configured or the URL itself points at SQLite.
+func (c *Config) UsesSQLite() bool {
+	u := strings.ToLower(c.Database.URL)
+	return u == "" || strings.HasPrefix(u, "sqlite:") || strings.HasPrefix(u, "file:")
+}
