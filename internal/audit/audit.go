@@ -251,4 +251,3 @@ func snake(s string) string {
 	}
 	return b.String()
 }
-
