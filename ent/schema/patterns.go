@@ -10,6 +10,13 @@ const (
 	colorPattern      = `^#[0-9A-Fa-f]{6}$`
 	projectKeyPattern = `^[A-Z][A-Z0-9]{1,9}$`
 	emailPattern      = `^[^@\s]+@[^@\s]+\.[^@\s]+$`
+	// opaqueIDPattern is an identifier chosen by a client or an operator
+	// (idempotency keys, device ids, signing key ids).
+	opaqueIDPattern = `^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`
+	// sha256HexPattern is a lower-case hex SHA-256 digest.
+	sha256HexPattern = `^[0-9a-f]{64}$`
+	// ed25519HexPattern is a lower-case hex Ed25519 signature (64 bytes).
+	ed25519HexPattern = `^[0-9a-f]{128}$`
 )
 
 var (
@@ -18,4 +25,7 @@ var (
 	colorRE      = regexp.MustCompile(colorPattern)
 	projectKeyRE = regexp.MustCompile(projectKeyPattern)
 	emailRE      = regexp.MustCompile(emailPattern)
+	opaqueIDRE   = regexp.MustCompile(opaqueIDPattern)
+	sha256HexRE  = regexp.MustCompile(sha256HexPattern)
+	ed25519HexRE = regexp.MustCompile(ed25519HexPattern)
 )
