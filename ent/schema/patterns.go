@@ -10,6 +10,7 @@ const (
 	colorPattern      = `^#[0-9A-Fa-f]{6}$`
 	projectKeyPattern = `^[A-Z][A-Z0-9]{1,9}$`
 	emailPattern      = `^[^@\s]+@[^@\s]+\.[^@\s]+$`
+	sha256HexPattern  = `^[0-9a-f]{64}$`
 )
 
 var (
@@ -18,4 +19,5 @@ var (
 	colorRE      = regexp.MustCompile(colorPattern)
 	projectKeyRE = regexp.MustCompile(projectKeyPattern)
 	emailRE      = regexp.MustCompile(emailPattern)
+	sha256HexRE  = regexp.MustCompile(sha256HexPattern)
 )
