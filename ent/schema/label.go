@@ -1,9 +1,49 @@
 package schema
 
-import "entgo.io/ent"
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 
-// Label is declared by its domain's schema work (stub until then).
+	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
+	"github.com/worksynapse/worksynapse/internal/rule"
+)
+
+// Label is a project's colored tag for cross-cutting task grouping
+// ("frontend", "tech-debt") that statuses and types do not cover.
 type Label struct{ ent.Schema }
 
 // Mixin of the Label.
-func (Label) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}} }
+func (Label) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{}, TimeMixin{}, TenantMixin{}, SoftDeleteMixin{}, AuditMixin{}}
+}
+
+// Fields of the Label.
+func (Label) Fields() []ent.Field {
+	return []ent.Field{
+		field.UUID("project_id", uuidType).Immutable(),
+		field.String("name").MaxLen(50).NotEmpty().Annotations(oasfield.NotEmpty()),
+		field.String("color").MaxLen(7).Match(colorRE).Annotations(oasfield.Pattern(colorPattern)).
+			Default("#6B7280"),
+	}
+}
+
+// Edges of the Label.
+func (Label) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("project", Project.Type).Field("project_id").Unique().Required().Immutable(),
+		edge.From("tasks", Task.Type).Ref("labels"),
+	}
+}
+
+// Indexes of the Label: names are unique per project among live labels.
+func (Label) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("project_id", "name").Unique().Annotations(entsql.IndexWhere("deleted_at IS NULL")),
+	}
+}
+
+// Policy of the Label.
+func (Label) Policy() ent.Policy { return rule.TenantPolicy() }

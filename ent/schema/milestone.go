@@ -1,9 +1,49 @@
 package schema
 
-import "entgo.io/ent"
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 
-// Milestone is declared by its domain's schema work (stub until then).
+	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
+	"github.com/worksynapse/worksynapse/internal/rule"
+)
+
+// Milestone is a project target date (a release, a launch) that tasks are
+// grouped under to track progress toward it, independent of sprints.
 type Milestone struct{ ent.Schema }
 
 // Mixin of the Milestone.
-func (Milestone) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}} }
+func (Milestone) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{}, TimeMixin{}, TenantMixin{}, SoftDeleteMixin{}, AuditMixin{}}
+}
+
+// Fields of the Milestone.
+func (Milestone) Fields() []ent.Field {
+	return []ent.Field{
+		field.UUID("project_id", uuidType).Immutable(),
+		field.String("name").MaxLen(200).NotEmpty().Annotations(oasfield.NotEmpty()),
+		field.Text("description").MaxLen(20000).Optional(),
+		field.Time("due_date").Optional().Nillable().Comment("Calendar date, stored as 00:00 UTC"),
+		field.Enum("status").Values("open", "closed").Default("open"),
+	}
+}
+
+// Edges of the Milestone.
+func (Milestone) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("project", Project.Type).Field("project_id").Unique().Required().Immutable(),
+	}
+}
+
+// Indexes of the Milestone.
+func (Milestone) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("project_id", "status", "id"),
+		index.Fields("project_id", "due_date"),
+	}
+}
+
+// Policy of the Milestone.
+func (Milestone) Policy() ent.Policy { return rule.TenantPolicy() }

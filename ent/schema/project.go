@@ -1,9 +1,68 @@
 package schema
 
-import "entgo.io/ent"
+import (
+	"entgo.io/contrib/entoas"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 
-// Project is declared by its domain's schema work (stub until then).
+	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
+	"github.com/worksynapse/worksynapse/internal/rule"
+)
+
+// Project groups the tasks, boards, sprints and milestones of one body of
+// work. Its key prefixes every task key ("WS-42") and it owns the counter
+// that hands out those numbers.
 type Project struct{ ent.Schema }
 
 // Mixin of the Project.
-func (Project) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}} }
+func (Project) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{}, TimeMixin{}, TenantMixin{}, SoftDeleteMixin{}, AuditMixin{}}
+}
+
+// Fields of the Project.
+func (Project) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("key").MaxLen(10).Match(projectKeyRE).Annotations(oasfield.Pattern(projectKeyPattern)).
+			Comment(`Short upper-case prefix of task keys, e.g. "WS" in "WS-42"`),
+		field.String("name").MaxLen(200).NotEmpty().Annotations(oasfield.NotEmpty()),
+		field.Text("description").MaxLen(20000).Optional(),
+		field.Enum("visibility").Values("private", "organization").Default("private").
+			Comment("private: project members only; organization: every member of the organization can read it"),
+		field.Enum("status").Values("active", "archived").Default("active"),
+		field.Time("archived_at").Optional().Nillable().Annotations(entoas.ReadOnly(true)).
+			Comment("Set by the server when status becomes archived"),
+		field.Time("start_date").Optional().Nillable().Comment("Calendar date, stored as 00:00 UTC"),
+		field.Time("end_date").Optional().Nillable().Comment("Calendar date, stored as 00:00 UTC"),
+		field.UUID("owner_id", uuidType),
+		field.Int("next_task_number").Default(1).Min(1).Annotations(entoas.Skip(true)).
+			Comment("Next task number to hand out. Task creation locks the project row (FOR UPDATE), " +
+				"takes this value and increments it in the same transaction, so numbers are gap-free and never reused"),
+		field.UUID("default_board_id", uuidType).Optional().Nillable().
+			Comment("Board opened by default; must belong to this project"),
+	}
+}
+
+// Edges of the Project.
+func (Project) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("owner", User.Type).Field("owner_id").Unique().Required(),
+		edge.To("default_board", Board.Type).Field("default_board_id").Unique(),
+		edge.To("members", ProjectMember.Type),
+	}
+}
+
+// Indexes of the Project: keys are unique per organization among live
+// projects; lists filter by organization and status.
+func (Project) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("organization_id", "key").Unique().Annotations(entsql.IndexWhere("deleted_at IS NULL")),
+		index.Fields("organization_id", "status", "id"),
+		index.Fields("owner_id"),
+	}
+}
+
+// Policy of the Project.
+func (Project) Policy() ent.Policy { return rule.TenantPolicy() }

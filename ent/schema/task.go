@@ -1,9 +1,97 @@
 package schema
 
-import "entgo.io/ent"
+import (
+	"entgo.io/contrib/entoas"
+	"entgo.io/ent"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 
-// Task is declared by its domain's schema work (stub until then).
+	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
+	"github.com/worksynapse/worksynapse/internal/rule"
+)
+
+// taskStatuses is the task workflow; board columns map onto these values.
+var taskStatuses = []string{"backlog", "todo", "in_progress", "in_review", "done", "cancelled"}
+
+// Task is the unit of work of a project (issue, bug, story, epic or
+// subtask). Its key is the project key plus a per-project number that is
+// never reused, so links like "WS-42" stay stable even after deletion.
 type Task struct{ ent.Schema }
 
 // Mixin of the Task.
-func (Task) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}} }
+func (Task) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{}, TimeMixin{}, TenantMixin{}, SoftDeleteMixin{}, AuditMixin{}}
+}
+
+// Fields of the Task.
+func (Task) Fields() []ent.Field {
+	return []ent.Field{
+		field.UUID("project_id", uuidType).Immutable(),
+		field.Int("number").Immutable().Min(1).Annotations(oasfield.Min(1), entoas.ReadOnly(true)).
+			Comment("Per-project sequence number allocated from Project.next_task_number; the key is <project key>-<number>"),
+		field.String("title").MaxLen(500).NotEmpty().Annotations(oasfield.NotEmpty()),
+		field.Text("description").MaxLen(100000).Optional().Comment("Rich text"),
+		field.Enum("status").Values(taskStatuses...).Default("backlog"),
+		field.Enum("priority").Values("none", "low", "medium", "high", "urgent").Default("none"),
+		field.Enum("type").Values("task", "bug", "story", "epic", "subtask").Default("task"),
+		field.UUID("assignee_id", uuidType).Optional().Nillable(),
+		field.UUID("reporter_id", uuidType),
+		field.UUID("parent_id", uuidType).Optional().Nillable().
+			Comment("Parent task (epic of a story, task of a subtask); same project"),
+		field.UUID("sprint_id", uuidType).Optional().Nillable(),
+		field.UUID("milestone_id", uuidType).Optional().Nillable(),
+		field.UUID("column_id", uuidType).Optional().Nillable().
+			Comment("Board column the task sits in; empty when the task is on no board lane"),
+		field.Int64("position").Default(0).
+			Comment("Sort key within the column, ascending. Sparse: new tasks go 1024 after the last one, " +
+				"a move takes the midpoint of its new neighbours, and when no integer is left between them the " +
+				"handler renumbers the column (steps of 1024) in the same transaction"),
+		field.Time("start_date").Optional().Nillable().Comment("Calendar date, stored as 00:00 UTC"),
+		field.Time("due_date").Optional().Nillable().Comment("Calendar date, stored as 00:00 UTC"),
+		field.Time("completed_at").Optional().Nillable().Annotations(entoas.ReadOnly(true)).
+			Comment("Set by the server when the task enters done or cancelled, cleared when it leaves them"),
+		field.Int("estimate_minutes").Optional().Nillable().NonNegative().Annotations(oasfield.Min(0)),
+		field.Float("story_points").Optional().Nillable().Range(0, 1000).Annotations(oasfield.Range(0, 1000)).
+			Comment("Fractional values (0.5) allowed, as in planning poker"),
+		field.Bool("is_ai_generated").Default(false).Immutable(),
+		field.UUID("ai_generating_agent_id", uuidType).Optional().Nillable().Immutable().
+			Comment("Agent that created the task, when is_ai_generated"),
+		field.Int("version").Default(1).Min(1).Annotations(oasfield.Min(1), entoas.ReadOnly(true)).
+			Comment("Optimistic concurrency: exposed as the ETag, checked against If-Match and incremented by every update"),
+	}
+}
+
+// Edges of the Task.
+func (Task) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("project", Project.Type).Field("project_id").Unique().Required().Immutable(),
+		edge.To("assignee", User.Type).Field("assignee_id").Unique(),
+		edge.To("reporter", User.Type).Field("reporter_id").Unique().Required(),
+		edge.To("children", Task.Type).From("parent").Unique().Field("parent_id"),
+		edge.To("sprint", Sprint.Type).Field("sprint_id").Unique(),
+		edge.To("milestone", Milestone.Type).Field("milestone_id").Unique(),
+		edge.To("column", BoardColumn.Type).Field("column_id").Unique(),
+		edge.To("ai_generating_agent", Agent.Type).Field("ai_generating_agent_id").Unique().Immutable(),
+		edge.To("labels", Label.Type),
+	}
+}
+
+// Indexes of the Task: numbers are unique per project over all rows,
+// deleted ones included, so a key is never handed out twice; the rest
+// serve the list views (keyset pagination by id).
+func (Task) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("project_id", "number").Unique(),
+		index.Fields("project_id", "status", "id"),
+		index.Fields("assignee_id", "id"),
+		index.Fields("sprint_id", "id"),
+		index.Fields("milestone_id", "id"),
+		index.Fields("parent_id"),
+		index.Fields("project_id", "due_date"),
+		index.Fields("column_id", "position"),
+	}
+}
+
+// Policy of the Task.
+func (Task) Policy() ent.Policy { return rule.TenantPolicy() }

@@ -1,9 +1,57 @@
 package schema
 
-import "entgo.io/ent"
+import (
+	"entgo.io/contrib/entoas"
+	"entgo.io/ent"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 
-// TaskAttachment is declared by its domain's schema work (stub until then).
+	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
+	"github.com/worksynapse/worksynapse/internal/rule"
+)
+
+// TaskAttachment is the metadata of a file attached to a task; the bytes
+// live in object storage under storage_key, which clients never see
+// (downloads go through the server, which checks access first).
 type TaskAttachment struct{ ent.Schema }
 
 // Mixin of the TaskAttachment.
-func (TaskAttachment) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}} }
+func (TaskAttachment) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{}, TimeMixin{}, TenantMixin{}, SoftDeleteMixin{}, AuditMixin{}}
+}
+
+// Fields of the TaskAttachment: the stored object is immutable; only the
+// display name can change.
+func (TaskAttachment) Fields() []ent.Field {
+	return []ent.Field{
+		field.UUID("task_id", uuidType).Immutable(),
+		field.UUID("uploader_id", uuidType).Immutable(),
+		field.String("file_name").MaxLen(255).NotEmpty().Annotations(oasfield.NotEmpty()).
+			Comment("Display name as uploaded; never used as a storage path"),
+		field.String("content_type").MaxLen(255).Default("application/octet-stream").Immutable(),
+		field.Int64("size_bytes").NonNegative().Immutable().Annotations(oasfield.Min(0)),
+		field.String("sha256").MaxLen(64).Match(sha256HexRE).Immutable().
+			Annotations(oasfield.Pattern(sha256HexPattern)).Comment("Lower-case hex SHA-256 of the content"),
+		field.String("storage_key").MaxLen(1024).NotEmpty().Immutable().Annotations(entoas.Skip(true)).
+			Comment("Object-storage key; internal, not part of the API"),
+	}
+}
+
+// Edges of the TaskAttachment.
+func (TaskAttachment) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("task", Task.Type).Field("task_id").Unique().Required().Immutable(),
+		edge.To("uploader", User.Type).Field("uploader_id").Unique().Required().Immutable(),
+	}
+}
+
+// Indexes of the TaskAttachment.
+func (TaskAttachment) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("task_id", "id"),
+	}
+}
+
+// Policy of the TaskAttachment.
+func (TaskAttachment) Policy() ent.Policy { return rule.TenantPolicy() }

@@ -1,9 +1,54 @@
 package schema
 
-import "entgo.io/ent"
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 
-// TimeLog is declared by its domain's schema work (stub until then).
+	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
+	"github.com/worksynapse/worksynapse/internal/rule"
+)
+
+// TimeLog is time a user spent on a task, from a timer or entered by hand,
+// for timesheets, estimates versus actuals and billing. Entries stay
+// editable (users correct them), so they are audited business rows.
 type TimeLog struct{ ent.Schema }
 
 // Mixin of the TimeLog.
-func (TimeLog) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}} }
+func (TimeLog) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{}, TimeMixin{}, TenantMixin{}, SoftDeleteMixin{}, AuditMixin{}}
+}
+
+// Fields of the TimeLog.
+func (TimeLog) Fields() []ent.Field {
+	return []ent.Field{
+		field.UUID("task_id", uuidType).Immutable(),
+		field.UUID("user_id", uuidType).Immutable(),
+		field.Time("started_at"),
+		field.Time("ended_at").Optional().Nillable().Comment("Empty while a timer is running"),
+		field.Int("minutes").Default(0).NonNegative().Annotations(oasfield.Min(0)).
+			Comment("Logged duration; computed from started_at/ended_at when a timer stops"),
+		field.String("note").MaxLen(2000).Optional(),
+		field.Bool("billable").Default(false),
+	}
+}
+
+// Edges of the TimeLog.
+func (TimeLog) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("task", Task.Type).Field("task_id").Unique().Required().Immutable(),
+		edge.To("user", User.Type).Field("user_id").Unique().Required().Immutable(),
+	}
+}
+
+// Indexes of the TimeLog: per-task totals and per-user timesheets.
+func (TimeLog) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("task_id", "id"),
+		index.Fields("user_id", "started_at"),
+	}
+}
+
+// Policy of the TimeLog.
+func (TimeLog) Policy() ent.Policy { return rule.TenantPolicy() }
