@@ -10,6 +10,10 @@ const (
 	colorPattern      = `^#[0-9A-Fa-f]{6}$`
 	projectKeyPattern = `^[A-Z][A-Z0-9]{1,9}$`
 	emailPattern      = `^[^@\s]+@[^@\s]+\.[^@\s]+$`
+	sha256Pattern     = `^[0-9a-f]{64}$`
+	// directKeyPattern: the two member user ids of a direct channel,
+	// lower-case canonical UUIDs, sorted, joined by "__" (as Mattermost).
+	directKeyPattern = `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}__[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`
 )
 
 var (
@@ -18,4 +22,6 @@ var (
 	colorRE      = regexp.MustCompile(colorPattern)
 	projectKeyRE = regexp.MustCompile(projectKeyPattern)
 	emailRE      = regexp.MustCompile(emailPattern)
+	sha256RE     = regexp.MustCompile(sha256Pattern)
+	directKeyRE  = regexp.MustCompile(directKeyPattern)
 )
