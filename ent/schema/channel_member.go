@@ -1,9 +1,56 @@
 package schema
 
-import "entgo.io/ent"
+import (
+	"time"
 
-// ChannelMember is declared by its domain's schema work (stub until then).
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/worksynapse/worksynapse/internal/rule"
+)
+
+// ChannelMember makes a user part of a channel: it is what grants access to
+// private and direct channels, and it holds the user's per-channel role and
+// notification preferences.
 type ChannelMember struct{ ent.Schema }
 
 // Mixin of the ChannelMember.
-func (ChannelMember) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}} }
+func (ChannelMember) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{}, TimeMixin{}, TenantMixin{}, SoftDeleteMixin{}, AuditMixin{}}
+}
+
+// Fields of the ChannelMember.
+func (ChannelMember) Fields() []ent.Field {
+	return []ent.Field{
+		field.UUID("channel_id", uuidType).Immutable(),
+		field.UUID("user_id", uuidType).Immutable(),
+		field.Enum("role").Values("owner", "admin", "member").Default("member"),
+		field.Bool("muted").Default(false).Comment("Muted channels raise no notifications and show no unread badge"),
+		field.Enum("notify_level").Values("all", "mentions", "none").Default("all"),
+		field.Time("joined_at").Default(time.Now).Immutable(),
+	}
+}
+
+// Edges of the ChannelMember.
+func (ChannelMember) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("channel", Channel.Type).Ref("members").Field("channel_id").
+			Unique().Required().Immutable(),
+		edge.To("user", User.Type).Field("user_id").Unique().Required().Immutable(),
+	}
+}
+
+// Indexes of the ChannelMember: one live membership per user and channel;
+// the sidebar lists a user's channels.
+func (ChannelMember) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("channel_id", "user_id").Unique().Annotations(entsql.IndexWhere("deleted_at IS NULL")),
+		index.Fields("user_id", "id"),
+	}
+}
+
+// Policy of the ChannelMember.
+func (ChannelMember) Policy() ent.Policy { return rule.TenantPolicy() }

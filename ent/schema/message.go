@@ -1,9 +1,78 @@
 package schema
 
-import "entgo.io/ent"
+import (
+	"entgo.io/contrib/entoas"
+	"entgo.io/ent"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+	"github.com/google/uuid"
 
-// Message is declared by its domain's schema work (stub until then).
+	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
+	"github.com/worksynapse/worksynapse/internal/rule"
+)
+
+// Message is one post in a channel, written by a user or by an AI agent.
+// Threads are flat (as in Mattermost): every reply points to the thread's
+// root message, which keeps the reply rollups. Mentions are parsed from the
+// body by the server and stored so notifications and unread-mention counts
+// need no re-parsing.
 type Message struct{ ent.Schema }
 
 // Mixin of the Message.
-func (Message) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}} }
+func (Message) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{}, TimeMixin{}, TenantMixin{}, SoftDeleteMixin{}, AuditMixin{}}
+}
+
+// Fields of the Message.
+func (Message) Fields() []ent.Field {
+	return []ent.Field{
+		field.UUID("channel_id", uuidType).Immutable(),
+		field.UUID("author_id", uuidType).Optional().Nillable().Immutable().
+			Comment("The user who wrote it; empty for agent and system messages"),
+		field.UUID("author_agent_id", uuidType).Optional().Nillable().Immutable().
+			Comment("The agent that wrote it; empty for user and system messages"),
+		field.Text("body").MaxLen(16000).Default("").
+			Comment("Markdown as typed; may be empty when the message only carries files"),
+		field.UUID("root_id", uuidType).Optional().Nillable().Immutable().
+			Comment("Thread root; empty for top-level messages. Replies always point to the root, never to another reply"),
+		field.Int("reply_count").Default(0).NonNegative().
+			Annotations(oasfield.Min(0), entoas.ReadOnly(true)).Comment("Thread roots only; maintained by the server"),
+		field.Time("last_reply_at").Optional().Nillable().
+			Annotations(entoas.ReadOnly(true)).Comment("Thread roots only; maintained by the server"),
+		field.Time("edited_at").Optional().Nillable().
+			Annotations(entoas.ReadOnly(true)).Comment("Set when the body changes (not on rollup updates)"),
+		field.JSON("mentioned_user_ids", []uuid.UUID{}).Optional().
+			Annotations(entoas.ReadOnly(true)).Comment("Users @-mentioned in the body, parsed by the server"),
+		field.Bool("mentions_channel").Default(false).
+			Annotations(entoas.ReadOnly(true)).Comment("The body mentions @channel, @here or @all"),
+		field.Bool("has_files").Default(false).
+			Annotations(entoas.ReadOnly(true)).Comment("Set when files are attached, so scrollback loads files only where needed"),
+	}
+}
+
+// Edges of the Message. The files edge is named attachments because the
+// has_files field already takes the HasFiles predicate name.
+func (Message) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("channel", Channel.Type).Field("channel_id").Unique().Required().Immutable(),
+		edge.To("author", User.Type).Field("author_id").Unique().Immutable(),
+		edge.To("author_agent", Agent.Type).Field("author_agent_id").Unique().Immutable(),
+		edge.To("replies", Message.Type).From("root").Unique().Field("root_id").Immutable(),
+		edge.To("reactions", MessageReaction.Type),
+		edge.To("attachments", MessageFile.Type),
+	}
+}
+
+// Indexes of the Message: scrollback of a channel and of a thread, and a
+// user's messages, each newest first by time-ordered id.
+func (Message) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("channel_id", "id"),
+		index.Fields("root_id", "id"),
+		index.Fields("author_id", "id"),
+	}
+}
+
+// Policy of the Message.
+func (Message) Policy() ent.Policy { return rule.TenantPolicy() }

@@ -17,6 +17,9 @@ const (
 	sha256HexPattern = `^[0-9a-f]{64}$`
 	// ed25519HexPattern is a lower-case hex Ed25519 signature (64 bytes).
 	ed25519HexPattern = `^[0-9a-f]{128}$`
+	// directKeyPattern: the two member user ids of a direct channel,
+	// lower-case canonical UUIDs, sorted, joined by "__" (as Mattermost).
+	directKeyPattern = `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}__[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`
 )
 
 var (
@@ -28,4 +31,5 @@ var (
 	opaqueIDRE   = regexp.MustCompile(opaqueIDPattern)
 	sha256HexRE  = regexp.MustCompile(sha256HexPattern)
 	ed25519HexRE = regexp.MustCompile(ed25519HexPattern)
+	directKeyRE  = regexp.MustCompile(directKeyPattern)
 )
