@@ -1,9 +1,84 @@
 package schema
 
-import "entgo.io/ent"
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 
-// Agent is declared by its domain's schema work (stub until then).
+	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
+	"github.com/worksynapse/worksynapse/internal/rule"
+)
+
+// Agent is a governed AI assistant of an organization: the model it calls,
+// how it is prompted, what it may spend and which tools it may use. Every
+// change of its configuration is kept as an AgentConfigVersion so a call
+// can always be traced to the exact configuration that made it.
 type Agent struct{ ent.Schema }
 
 // Mixin of the Agent.
-func (Agent) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}} }
+func (Agent) Mixin() []ent.Mixin {
+	return []ent.Mixin{IDMixin{}, TimeMixin{}, TenantMixin{}, SoftDeleteMixin{}, AuditMixin{}}
+}
+
+// Fields of the Agent.
+func (Agent) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").MaxLen(100).NotEmpty().Annotations(oasfield.NotEmpty()),
+		field.Text("description").MaxLen(10000).Optional(),
+		field.Enum("provider").Values(llmProviders...).
+			Comment("Wire protocol the gateway speaks to the model provider"),
+		field.String("model").MaxLen(200).Match(modelRE).Annotations(oasfield.Pattern(modelPattern)).
+			Comment(`Provider model id, e.g. "gpt-4o-mini"; matched against ModelPrice.model`),
+		field.Text("system_prompt").MaxLen(100000).Optional(),
+		field.Strings("goals").Optional(),
+		field.JSON("parameters", map[string]any{}).Optional().Annotations(jsonObject()).
+			Comment("Default request parameters (temperature, max_tokens, top_p ...) in OpenAI naming"),
+		field.Enum("status").Values("active", "paused", "archived").Default("active"),
+		field.Int64("monthly_budget_micros").Optional().Nillable().NonNegative().Annotations(oasfield.Min(0)).
+			Comment("Spend limit per calendar month (organization time zone) in micro-USD; null = unlimited"),
+		field.Int64("daily_budget_micros").Optional().Nillable().NonNegative().Annotations(oasfield.Min(0)).
+			Comment("Spend limit per calendar day (organization time zone) in micro-USD; null = unlimited"),
+		field.Int("budget_warn_percent").Default(80).Range(1, 100).Annotations(oasfield.Range(1, 100)).
+			Comment("Share of a budget at which owners are warned"),
+		field.Int("max_context_tokens").Optional().Nillable().Positive().Annotations(oasfield.Min(1)).
+			Comment("Largest prompt (in tokens) the gateway forwards; null = the model's own limit"),
+		field.Int("max_context_bytes").Optional().Nillable().Positive().Annotations(oasfield.Min(1)).
+			Comment("Largest prompt (in bytes of message text) the gateway forwards; null = no limit"),
+		field.Enum("injection_policy").Values("off", "flag", "block").Default("flag").
+			Comment("What the gateway does with suspected prompt injection: ignore, record, or deny the call"),
+		field.Enum("capture_policy").Values("full", "redacted", "metadata").Default("redacted").
+			Comment("What AgentCall/AgentMessage keep: full text, text with secrets/PII masked, or only counts and costs"),
+		field.Bool("requires_approval").Default(false).
+			Comment("Every tool action of this agent waits for approval, whatever the tool's own setting"),
+		field.Int("config_version").Default(1).Positive().Annotations(oasfield.Min(1)).
+			Comment("Version number of the current configuration (AgentConfigVersion.version)"),
+		field.UUID("created_by", uuidType).Optional().Nillable().Immutable(),
+	}
+}
+
+// Edges of the Agent.
+func (Agent) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("creator", User.Type).Field("created_by").Unique().Immutable(),
+		// The default join table name (agent_tools) is AgentTool's own table.
+		edge.To("tools", AgentTool.Type).
+			StorageKey(edge.Table("agent_tool_bindings"), edge.Columns("agent_id", "agent_tool_id")),
+	}
+}
+
+// Indexes of the Agent.
+func (Agent) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("organization_id", "name").Unique().Annotations(entsql.IndexWhere("deleted_at IS NULL")),
+		index.Fields("organization_id", "status", "id"),
+	}
+}
+
+// Policy of the Agent.
+func (Agent) Policy() ent.Policy { return rule.TenantPolicy() }
+
+// llmProviders are the wire protocols the gateway speaks; Agent, AgentCall,
+// AgentCostLog and ModelPrice share them so a price always matches a call.
+var llmProviders = []string{"openai_compatible", "anthropic"}

@@ -1,9 +1,61 @@
 package schema
 
-import "entgo.io/ent"
+import (
+	"time"
 
-// AgentConfigVersion is declared by its domain's schema work (stub until then).
+	"entgo.io/contrib/entoas"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
+	"github.com/worksynapse/worksynapse/internal/rule"
+)
+
+// AgentConfigVersion is an immutable snapshot of an agent's configuration,
+// written on every change, so calls and approvals can be explained by the
+// prompt, model, budgets and policies that were in force, and a previous
+// configuration can be restored.
 type AgentConfigVersion struct{ ent.Schema }
 
 // Mixin of the AgentConfigVersion.
-func (AgentConfigVersion) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}} }
+func (AgentConfigVersion) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}, TenantMixin{}} }
+
+// Fields of the AgentConfigVersion.
+func (AgentConfigVersion) Fields() []ent.Field {
+	return []ent.Field{
+		field.Time("created_at").Default(time.Now).Immutable(),
+		field.UUID("agent_id", uuidType).Immutable(),
+		field.Int("version").Positive().Immutable().Annotations(oasfield.Min(1)),
+		field.JSON("snapshot", map[string]any{}).Immutable().Annotations(jsonObject()).
+			Comment("The agent's configuration fields (and attached tool ids) as of this version"),
+		field.Strings("changed_fields").Optional().Immutable().
+			Comment("Fields that differ from the previous version"),
+		field.UUID("author_id", uuidType).Optional().Nillable().Immutable(),
+	}
+}
+
+// Edges of the AgentConfigVersion.
+func (AgentConfigVersion) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("agent", Agent.Type).Field("agent_id").Unique().Required().Immutable(),
+		edge.To("author", User.Type).Field("author_id").Unique().Immutable(),
+	}
+}
+
+// Indexes of the AgentConfigVersion.
+func (AgentConfigVersion) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("agent_id", "version").Unique(),
+	}
+}
+
+// Policy of the AgentConfigVersion.
+func (AgentConfigVersion) Policy() ent.Policy { return rule.TenantPolicy() }
+
+// Annotations of the AgentConfigVersion: history is read, never edited.
+func (AgentConfigVersion) Annotations() []schema.Annotation {
+	return []schema.Annotation{entoas.ReadOnly(true)}
+}

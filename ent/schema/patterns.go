@@ -20,6 +20,12 @@ const (
 	// directKeyPattern: the two member user ids of a direct channel,
 	// lower-case canonical UUIDs, sorted, joined by "__" (as Mattermost).
 	directKeyPattern = `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}__[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`
+	// toolNamePattern is what OpenAI and Anthropic accept as a function/tool name.
+	toolNamePattern = `^[A-Za-z0-9_-]{1,64}$`
+	// modelPattern admits provider model ids ("gpt-4o-mini", "meta-llama/Llama-3.1-8B",
+	// "ft:gpt-4o-mini:acme::id", "claude-3-5-sonnet@20241022") but no spaces or control characters.
+	modelPattern    = `^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$`
+	currencyPattern = `^[A-Z]{3}$`
 )
 
 var (
@@ -32,4 +38,7 @@ var (
 	sha256HexRE  = regexp.MustCompile(sha256HexPattern)
 	ed25519HexRE = regexp.MustCompile(ed25519HexPattern)
 	directKeyRE  = regexp.MustCompile(directKeyPattern)
+	toolNameRE   = regexp.MustCompile(toolNamePattern)
+	modelRE      = regexp.MustCompile(modelPattern)
+	currencyRE   = regexp.MustCompile(currencyPattern)
 )
