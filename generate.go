@@ -2,5 +2,5 @@
 // generation pipeline: ent schema -> ent client + openapi.yaml -> ogen server.
 package worksynapse
 
-//go:generate go run -mod=mod ./ent/entc.go
+//go:generate go run ./ent/entc.go
 //go:generate go tool ogen --target internal/oas --package oas --clean --config ogen.yml openapi.yaml

@@ -3,21 +3,116 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/agent"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // Agent is the model entity for the Agent schema.
 type Agent struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// CreatedAt holds the value of the "created_at" field.
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// UpdatedAt holds the value of the "updated_at" field.
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// OrganizationID holds the value of the "organization_id" field.
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// DeletedAt holds the value of the "deleted_at" field.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// Name holds the value of the "name" field.
+	Name string `json:"name,omitempty"`
+	// Description holds the value of the "description" field.
+	Description string `json:"description,omitempty"`
+	// Wire protocol the gateway speaks to the model provider
+	Provider agent.Provider `json:"provider,omitempty"`
+	// Provider model id, e.g. "gpt-4o-mini"; matched against ModelPrice.model
+	Model string `json:"model,omitempty"`
+	// SystemPrompt holds the value of the "system_prompt" field.
+	SystemPrompt string `json:"system_prompt,omitempty"`
+	// Goals holds the value of the "goals" field.
+	Goals []string `json:"goals,omitempty"`
+	// Default request parameters (temperature, max_tokens, top_p ...) in OpenAI naming
+	Parameters map[string]interface{} `json:"parameters,omitempty"`
+	// Status holds the value of the "status" field.
+	Status agent.Status `json:"status,omitempty"`
+	// Spend limit per calendar month (organization time zone) in micro-USD; null = unlimited
+	MonthlyBudgetMicros *int64 `json:"monthly_budget_micros,omitempty"`
+	// Spend limit per calendar day (organization time zone) in micro-USD; null = unlimited
+	DailyBudgetMicros *int64 `json:"daily_budget_micros,omitempty"`
+	// Share of a budget at which owners are warned
+	BudgetWarnPercent int `json:"budget_warn_percent,omitempty"`
+	// Largest prompt (in tokens) the gateway forwards; null = the model's own limit
+	MaxContextTokens *int `json:"max_context_tokens,omitempty"`
+	// Largest prompt (in bytes of message text) the gateway forwards; null = no limit
+	MaxContextBytes *int `json:"max_context_bytes,omitempty"`
+	// What the gateway does with suspected prompt injection: ignore, record, or deny the call
+	InjectionPolicy agent.InjectionPolicy `json:"injection_policy,omitempty"`
+	// What AgentCall/AgentMessage keep: full text, text with secrets/PII masked, or only counts and costs
+	CapturePolicy agent.CapturePolicy `json:"capture_policy,omitempty"`
+	// Every tool action of this agent waits for approval, whatever the tool's own setting
+	RequiresApproval bool `json:"requires_approval,omitempty"`
+	// Version number of the current configuration (AgentConfigVersion.version)
+	ConfigVersion int `json:"config_version,omitempty"`
+	// CreatedBy holds the value of the "created_by" field.
+	CreatedBy *uuid.UUID `json:"created_by,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the AgentQuery when eager-loading is set.
+	Edges        AgentEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// AgentEdges holds the relations/edges for other nodes in the graph.
+type AgentEdges struct {
+	// Organization holds the value of the organization edge.
+	Organization *Organization `json:"organization,omitempty"`
+	// Creator holds the value of the creator edge.
+	Creator *User `json:"creator,omitempty"`
+	// Tools holds the value of the tools edge.
+	Tools []*AgentTool `json:"tools,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [3]bool
+}
+
+// OrganizationOrErr returns the Organization value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentEdges) OrganizationOrErr() (*Organization, error) {
+	if e.Organization != nil {
+		return e.Organization, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: organization.Label}
+	}
+	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// CreatorOrErr returns the Creator value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentEdges) CreatorOrErr() (*User, error) {
+	if e.Creator != nil {
+		return e.Creator, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "creator"}
+}
+
+// ToolsOrErr returns the Tools value or an error if the edge
+// was not loaded in eager-loading.
+func (e AgentEdges) ToolsOrErr() ([]*AgentTool, error) {
+	if e.loadedTypes[2] {
+		return e.Tools, nil
+	}
+	return nil, &NotLoadedError{edge: "tools"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -25,7 +120,19 @@ func (*Agent) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case agent.FieldID:
+		case agent.FieldCreatedBy:
+			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
+		case agent.FieldGoals, agent.FieldParameters:
+			values[i] = new([]byte)
+		case agent.FieldRequiresApproval:
+			values[i] = new(sql.NullBool)
+		case agent.FieldMonthlyBudgetMicros, agent.FieldDailyBudgetMicros, agent.FieldBudgetWarnPercent, agent.FieldMaxContextTokens, agent.FieldMaxContextBytes, agent.FieldConfigVersion:
+			values[i] = new(sql.NullInt64)
+		case agent.FieldName, agent.FieldDescription, agent.FieldProvider, agent.FieldModel, agent.FieldSystemPrompt, agent.FieldStatus, agent.FieldInjectionPolicy, agent.FieldCapturePolicy:
+			values[i] = new(sql.NullString)
+		case agent.FieldCreatedAt, agent.FieldUpdatedAt, agent.FieldDeletedAt:
+			values[i] = new(sql.NullTime)
+		case agent.FieldID, agent.FieldOrganizationID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -48,6 +155,148 @@ func (_m *Agent) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.ID = *value
 			}
+		case agent.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case agent.FieldUpdatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
+			} else if value.Valid {
+				_m.UpdatedAt = value.Time
+			}
+		case agent.FieldOrganizationID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
+			} else if value != nil {
+				_m.OrganizationID = *value
+			}
+		case agent.FieldDeletedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field deleted_at", values[i])
+			} else if value.Valid {
+				_m.DeletedAt = new(time.Time)
+				*_m.DeletedAt = value.Time
+			}
+		case agent.FieldName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field name", values[i])
+			} else if value.Valid {
+				_m.Name = value.String
+			}
+		case agent.FieldDescription:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field description", values[i])
+			} else if value.Valid {
+				_m.Description = value.String
+			}
+		case agent.FieldProvider:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field provider", values[i])
+			} else if value.Valid {
+				_m.Provider = agent.Provider(value.String)
+			}
+		case agent.FieldModel:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field model", values[i])
+			} else if value.Valid {
+				_m.Model = value.String
+			}
+		case agent.FieldSystemPrompt:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field system_prompt", values[i])
+			} else if value.Valid {
+				_m.SystemPrompt = value.String
+			}
+		case agent.FieldGoals:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field goals", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Goals); err != nil {
+					return fmt.Errorf("unmarshal field goals: %w", err)
+				}
+			}
+		case agent.FieldParameters:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field parameters", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Parameters); err != nil {
+					return fmt.Errorf("unmarshal field parameters: %w", err)
+				}
+			}
+		case agent.FieldStatus:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field status", values[i])
+			} else if value.Valid {
+				_m.Status = agent.Status(value.String)
+			}
+		case agent.FieldMonthlyBudgetMicros:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field monthly_budget_micros", values[i])
+			} else if value.Valid {
+				_m.MonthlyBudgetMicros = new(int64)
+				*_m.MonthlyBudgetMicros = value.Int64
+			}
+		case agent.FieldDailyBudgetMicros:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field daily_budget_micros", values[i])
+			} else if value.Valid {
+				_m.DailyBudgetMicros = new(int64)
+				*_m.DailyBudgetMicros = value.Int64
+			}
+		case agent.FieldBudgetWarnPercent:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field budget_warn_percent", values[i])
+			} else if value.Valid {
+				_m.BudgetWarnPercent = int(value.Int64)
+			}
+		case agent.FieldMaxContextTokens:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field max_context_tokens", values[i])
+			} else if value.Valid {
+				_m.MaxContextTokens = new(int)
+				*_m.MaxContextTokens = int(value.Int64)
+			}
+		case agent.FieldMaxContextBytes:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field max_context_bytes", values[i])
+			} else if value.Valid {
+				_m.MaxContextBytes = new(int)
+				*_m.MaxContextBytes = int(value.Int64)
+			}
+		case agent.FieldInjectionPolicy:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field injection_policy", values[i])
+			} else if value.Valid {
+				_m.InjectionPolicy = agent.InjectionPolicy(value.String)
+			}
+		case agent.FieldCapturePolicy:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field capture_policy", values[i])
+			} else if value.Valid {
+				_m.CapturePolicy = agent.CapturePolicy(value.String)
+			}
+		case agent.FieldRequiresApproval:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field requires_approval", values[i])
+			} else if value.Valid {
+				_m.RequiresApproval = value.Bool
+			}
+		case agent.FieldConfigVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field config_version", values[i])
+			} else if value.Valid {
+				_m.ConfigVersion = int(value.Int64)
+			}
+		case agent.FieldCreatedBy:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field created_by", values[i])
+			} else if value.Valid {
+				_m.CreatedBy = new(uuid.UUID)
+				*_m.CreatedBy = *value.S.(*uuid.UUID)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -59,6 +308,21 @@ func (_m *Agent) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *Agent) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryOrganization queries the "organization" edge of the Agent entity.
+func (_m *Agent) QueryOrganization() *OrganizationQuery {
+	return NewAgentClient(_m.config).QueryOrganization(_m)
+}
+
+// QueryCreator queries the "creator" edge of the Agent entity.
+func (_m *Agent) QueryCreator() *UserQuery {
+	return NewAgentClient(_m.config).QueryCreator(_m)
+}
+
+// QueryTools queries the "tools" edge of the Agent entity.
+func (_m *Agent) QueryTools() *AgentToolQuery {
+	return NewAgentClient(_m.config).QueryTools(_m)
 }
 
 // Update returns a builder for updating this Agent.
@@ -83,7 +347,84 @@ func (_m *Agent) Unwrap() *Agent {
 func (_m *Agent) String() string {
 	var builder strings.Builder
 	builder.WriteString("Agent(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("updated_at=")
+	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
+	builder.WriteString(", ")
+	if v := _m.DeletedAt; v != nil {
+		builder.WriteString("deleted_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("name=")
+	builder.WriteString(_m.Name)
+	builder.WriteString(", ")
+	builder.WriteString("description=")
+	builder.WriteString(_m.Description)
+	builder.WriteString(", ")
+	builder.WriteString("provider=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Provider))
+	builder.WriteString(", ")
+	builder.WriteString("model=")
+	builder.WriteString(_m.Model)
+	builder.WriteString(", ")
+	builder.WriteString("system_prompt=")
+	builder.WriteString(_m.SystemPrompt)
+	builder.WriteString(", ")
+	builder.WriteString("goals=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Goals))
+	builder.WriteString(", ")
+	builder.WriteString("parameters=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Parameters))
+	builder.WriteString(", ")
+	builder.WriteString("status=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Status))
+	builder.WriteString(", ")
+	if v := _m.MonthlyBudgetMicros; v != nil {
+		builder.WriteString("monthly_budget_micros=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.DailyBudgetMicros; v != nil {
+		builder.WriteString("daily_budget_micros=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("budget_warn_percent=")
+	builder.WriteString(fmt.Sprintf("%v", _m.BudgetWarnPercent))
+	builder.WriteString(", ")
+	if v := _m.MaxContextTokens; v != nil {
+		builder.WriteString("max_context_tokens=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.MaxContextBytes; v != nil {
+		builder.WriteString("max_context_bytes=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("injection_policy=")
+	builder.WriteString(fmt.Sprintf("%v", _m.InjectionPolicy))
+	builder.WriteString(", ")
+	builder.WriteString("capture_policy=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CapturePolicy))
+	builder.WriteString(", ")
+	builder.WriteString("requires_approval=")
+	builder.WriteString(fmt.Sprintf("%v", _m.RequiresApproval))
+	builder.WriteString(", ")
+	builder.WriteString("config_version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ConfigVersion))
+	builder.WriteString(", ")
+	if v := _m.CreatedBy; v != nil {
+		builder.WriteString("created_by=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

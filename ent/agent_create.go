@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
@@ -13,6 +14,9 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/agent"
+	"github.com/worksynapse/worksynapse/ent/agenttool"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // AgentCreate is the builder for creating a Agent entity.
@@ -21,6 +25,266 @@ type AgentCreate struct {
 	mutation *AgentMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *AgentCreate) SetCreatedAt(v time.Time) *AgentCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *AgentCreate) SetNillableCreatedAt(v *time.Time) *AgentCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *AgentCreate) SetUpdatedAt(v time.Time) *AgentCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *AgentCreate) SetNillableUpdatedAt(v *time.Time) *AgentCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *AgentCreate) SetOrganizationID(v uuid.UUID) *AgentCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *AgentCreate) SetDeletedAt(v time.Time) *AgentCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *AgentCreate) SetNillableDeletedAt(v *time.Time) *AgentCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
+// SetName sets the "name" field.
+func (_c *AgentCreate) SetName(v string) *AgentCreate {
+	_c.mutation.SetName(v)
+	return _c
+}
+
+// SetDescription sets the "description" field.
+func (_c *AgentCreate) SetDescription(v string) *AgentCreate {
+	_c.mutation.SetDescription(v)
+	return _c
+}
+
+// SetNillableDescription sets the "description" field if the given value is not nil.
+func (_c *AgentCreate) SetNillableDescription(v *string) *AgentCreate {
+	if v != nil {
+		_c.SetDescription(*v)
+	}
+	return _c
+}
+
+// SetProvider sets the "provider" field.
+func (_c *AgentCreate) SetProvider(v agent.Provider) *AgentCreate {
+	_c.mutation.SetProvider(v)
+	return _c
+}
+
+// SetModel sets the "model" field.
+func (_c *AgentCreate) SetModel(v string) *AgentCreate {
+	_c.mutation.SetModel(v)
+	return _c
+}
+
+// SetSystemPrompt sets the "system_prompt" field.
+func (_c *AgentCreate) SetSystemPrompt(v string) *AgentCreate {
+	_c.mutation.SetSystemPrompt(v)
+	return _c
+}
+
+// SetNillableSystemPrompt sets the "system_prompt" field if the given value is not nil.
+func (_c *AgentCreate) SetNillableSystemPrompt(v *string) *AgentCreate {
+	if v != nil {
+		_c.SetSystemPrompt(*v)
+	}
+	return _c
+}
+
+// SetGoals sets the "goals" field.
+func (_c *AgentCreate) SetGoals(v []string) *AgentCreate {
+	_c.mutation.SetGoals(v)
+	return _c
+}
+
+// SetParameters sets the "parameters" field.
+func (_c *AgentCreate) SetParameters(v map[string]interface{}) *AgentCreate {
+	_c.mutation.SetParameters(v)
+	return _c
+}
+
+// SetStatus sets the "status" field.
+func (_c *AgentCreate) SetStatus(v agent.Status) *AgentCreate {
+	_c.mutation.SetStatus(v)
+	return _c
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_c *AgentCreate) SetNillableStatus(v *agent.Status) *AgentCreate {
+	if v != nil {
+		_c.SetStatus(*v)
+	}
+	return _c
+}
+
+// SetMonthlyBudgetMicros sets the "monthly_budget_micros" field.
+func (_c *AgentCreate) SetMonthlyBudgetMicros(v int64) *AgentCreate {
+	_c.mutation.SetMonthlyBudgetMicros(v)
+	return _c
+}
+
+// SetNillableMonthlyBudgetMicros sets the "monthly_budget_micros" field if the given value is not nil.
+func (_c *AgentCreate) SetNillableMonthlyBudgetMicros(v *int64) *AgentCreate {
+	if v != nil {
+		_c.SetMonthlyBudgetMicros(*v)
+	}
+	return _c
+}
+
+// SetDailyBudgetMicros sets the "daily_budget_micros" field.
+func (_c *AgentCreate) SetDailyBudgetMicros(v int64) *AgentCreate {
+	_c.mutation.SetDailyBudgetMicros(v)
+	return _c
+}
+
+// SetNillableDailyBudgetMicros sets the "daily_budget_micros" field if the given value is not nil.
+func (_c *AgentCreate) SetNillableDailyBudgetMicros(v *int64) *AgentCreate {
+	if v != nil {
+		_c.SetDailyBudgetMicros(*v)
+	}
+	return _c
+}
+
+// SetBudgetWarnPercent sets the "budget_warn_percent" field.
+func (_c *AgentCreate) SetBudgetWarnPercent(v int) *AgentCreate {
+	_c.mutation.SetBudgetWarnPercent(v)
+	return _c
+}
+
+// SetNillableBudgetWarnPercent sets the "budget_warn_percent" field if the given value is not nil.
+func (_c *AgentCreate) SetNillableBudgetWarnPercent(v *int) *AgentCreate {
+	if v != nil {
+		_c.SetBudgetWarnPercent(*v)
+	}
+	return _c
+}
+
+// SetMaxContextTokens sets the "max_context_tokens" field.
+func (_c *AgentCreate) SetMaxContextTokens(v int) *AgentCreate {
+	_c.mutation.SetMaxContextTokens(v)
+	return _c
+}
+
+// SetNillableMaxContextTokens sets the "max_context_tokens" field if the given value is not nil.
+func (_c *AgentCreate) SetNillableMaxContextTokens(v *int) *AgentCreate {
+	if v != nil {
+		_c.SetMaxContextTokens(*v)
+	}
+	return _c
+}
+
+// SetMaxContextBytes sets the "max_context_bytes" field.
+func (_c *AgentCreate) SetMaxContextBytes(v int) *AgentCreate {
+	_c.mutation.SetMaxContextBytes(v)
+	return _c
+}
+
+// SetNillableMaxContextBytes sets the "max_context_bytes" field if the given value is not nil.
+func (_c *AgentCreate) SetNillableMaxContextBytes(v *int) *AgentCreate {
+	if v != nil {
+		_c.SetMaxContextBytes(*v)
+	}
+	return _c
+}
+
+// SetInjectionPolicy sets the "injection_policy" field.
+func (_c *AgentCreate) SetInjectionPolicy(v agent.InjectionPolicy) *AgentCreate {
+	_c.mutation.SetInjectionPolicy(v)
+	return _c
+}
+
+// SetNillableInjectionPolicy sets the "injection_policy" field if the given value is not nil.
+func (_c *AgentCreate) SetNillableInjectionPolicy(v *agent.InjectionPolicy) *AgentCreate {
+	if v != nil {
+		_c.SetInjectionPolicy(*v)
+	}
+	return _c
+}
+
+// SetCapturePolicy sets the "capture_policy" field.
+func (_c *AgentCreate) SetCapturePolicy(v agent.CapturePolicy) *AgentCreate {
+	_c.mutation.SetCapturePolicy(v)
+	return _c
+}
+
+// SetNillableCapturePolicy sets the "capture_policy" field if the given value is not nil.
+func (_c *AgentCreate) SetNillableCapturePolicy(v *agent.CapturePolicy) *AgentCreate {
+	if v != nil {
+		_c.SetCapturePolicy(*v)
+	}
+	return _c
+}
+
+// SetRequiresApproval sets the "requires_approval" field.
+func (_c *AgentCreate) SetRequiresApproval(v bool) *AgentCreate {
+	_c.mutation.SetRequiresApproval(v)
+	return _c
+}
+
+// SetNillableRequiresApproval sets the "requires_approval" field if the given value is not nil.
+func (_c *AgentCreate) SetNillableRequiresApproval(v *bool) *AgentCreate {
+	if v != nil {
+		_c.SetRequiresApproval(*v)
+	}
+	return _c
+}
+
+// SetConfigVersion sets the "config_version" field.
+func (_c *AgentCreate) SetConfigVersion(v int) *AgentCreate {
+	_c.mutation.SetConfigVersion(v)
+	return _c
+}
+
+// SetNillableConfigVersion sets the "config_version" field if the given value is not nil.
+func (_c *AgentCreate) SetNillableConfigVersion(v *int) *AgentCreate {
+	if v != nil {
+		_c.SetConfigVersion(*v)
+	}
+	return _c
+}
+
+// SetCreatedBy sets the "created_by" field.
+func (_c *AgentCreate) SetCreatedBy(v uuid.UUID) *AgentCreate {
+	_c.mutation.SetCreatedBy(v)
+	return _c
+}
+
+// SetNillableCreatedBy sets the "created_by" field if the given value is not nil.
+func (_c *AgentCreate) SetNillableCreatedBy(v *uuid.UUID) *AgentCreate {
+	if v != nil {
+		_c.SetCreatedBy(*v)
+	}
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +301,45 @@ func (_c *AgentCreate) SetNillableID(v *uuid.UUID) *AgentCreate {
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *AgentCreate) SetOrganization(v *Organization) *AgentCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetCreatorID sets the "creator" edge to the User entity by ID.
+func (_c *AgentCreate) SetCreatorID(id uuid.UUID) *AgentCreate {
+	_c.mutation.SetCreatorID(id)
+	return _c
+}
+
+// SetNillableCreatorID sets the "creator" edge to the User entity by ID if the given value is not nil.
+func (_c *AgentCreate) SetNillableCreatorID(id *uuid.UUID) *AgentCreate {
+	if id != nil {
+		_c = _c.SetCreatorID(*id)
+	}
+	return _c
+}
+
+// SetCreator sets the "creator" edge to the User entity.
+func (_c *AgentCreate) SetCreator(v *User) *AgentCreate {
+	return _c.SetCreatorID(v.ID)
+}
+
+// AddToolIDs adds the "tools" edge to the AgentTool entity by IDs.
+func (_c *AgentCreate) AddToolIDs(ids ...uuid.UUID) *AgentCreate {
+	_c.mutation.AddToolIDs(ids...)
+	return _c
+}
+
+// AddTools adds the "tools" edges to the AgentTool entity.
+func (_c *AgentCreate) AddTools(v ...*AgentTool) *AgentCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddToolIDs(ids...)
+}
+
 // Mutation returns the AgentMutation object of the builder.
 func (_c *AgentCreate) Mutation() *AgentMutation {
 	return _c.mutation
@@ -44,7 +347,9 @@ func (_c *AgentCreate) Mutation() *AgentMutation {
 
 // Save creates the Agent in the database.
 func (_c *AgentCreate) Save(ctx context.Context) (*Agent, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +376,166 @@ func (_c *AgentCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *AgentCreate) defaults() {
+func (_c *AgentCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if agent.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agent.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := agent.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if agent.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agent.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := agent.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _c.mutation.Status(); !ok {
+		v := agent.DefaultStatus
+		_c.mutation.SetStatus(v)
+	}
+	if _, ok := _c.mutation.BudgetWarnPercent(); !ok {
+		v := agent.DefaultBudgetWarnPercent
+		_c.mutation.SetBudgetWarnPercent(v)
+	}
+	if _, ok := _c.mutation.InjectionPolicy(); !ok {
+		v := agent.DefaultInjectionPolicy
+		_c.mutation.SetInjectionPolicy(v)
+	}
+	if _, ok := _c.mutation.CapturePolicy(); !ok {
+		v := agent.DefaultCapturePolicy
+		_c.mutation.SetCapturePolicy(v)
+	}
+	if _, ok := _c.mutation.RequiresApproval(); !ok {
+		v := agent.DefaultRequiresApproval
+		_c.mutation.SetRequiresApproval(v)
+	}
+	if _, ok := _c.mutation.ConfigVersion(); !ok {
+		v := agent.DefaultConfigVersion
+		_c.mutation.SetConfigVersion(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if agent.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized agent.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := agent.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *AgentCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "Agent.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "Agent.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "Agent.organization_id"`)}
+	}
+	if _, ok := _c.mutation.Name(); !ok {
+		return &ValidationError{Name: "name", err: errors.New(`ent: missing required field "Agent.name"`)}
+	}
+	if v, ok := _c.mutation.Name(); ok {
+		if err := agent.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Agent.name": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.Description(); ok {
+		if err := agent.DescriptionValidator(v); err != nil {
+			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "Agent.description": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Provider(); !ok {
+		return &ValidationError{Name: "provider", err: errors.New(`ent: missing required field "Agent.provider"`)}
+	}
+	if v, ok := _c.mutation.Provider(); ok {
+		if err := agent.ProviderValidator(v); err != nil {
+			return &ValidationError{Name: "provider", err: fmt.Errorf(`ent: validator failed for field "Agent.provider": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Model(); !ok {
+		return &ValidationError{Name: "model", err: errors.New(`ent: missing required field "Agent.model"`)}
+	}
+	if v, ok := _c.mutation.Model(); ok {
+		if err := agent.ModelValidator(v); err != nil {
+			return &ValidationError{Name: "model", err: fmt.Errorf(`ent: validator failed for field "Agent.model": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.SystemPrompt(); ok {
+		if err := agent.SystemPromptValidator(v); err != nil {
+			return &ValidationError{Name: "system_prompt", err: fmt.Errorf(`ent: validator failed for field "Agent.system_prompt": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Status(); !ok {
+		return &ValidationError{Name: "status", err: errors.New(`ent: missing required field "Agent.status"`)}
+	}
+	if v, ok := _c.mutation.Status(); ok {
+		if err := agent.StatusValidator(v); err != nil {
+			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Agent.status": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.MonthlyBudgetMicros(); ok {
+		if err := agent.MonthlyBudgetMicrosValidator(v); err != nil {
+			return &ValidationError{Name: "monthly_budget_micros", err: fmt.Errorf(`ent: validator failed for field "Agent.monthly_budget_micros": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.DailyBudgetMicros(); ok {
+		if err := agent.DailyBudgetMicrosValidator(v); err != nil {
+			return &ValidationError{Name: "daily_budget_micros", err: fmt.Errorf(`ent: validator failed for field "Agent.daily_budget_micros": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.BudgetWarnPercent(); !ok {
+		return &ValidationError{Name: "budget_warn_percent", err: errors.New(`ent: missing required field "Agent.budget_warn_percent"`)}
+	}
+	if v, ok := _c.mutation.BudgetWarnPercent(); ok {
+		if err := agent.BudgetWarnPercentValidator(v); err != nil {
+			return &ValidationError{Name: "budget_warn_percent", err: fmt.Errorf(`ent: validator failed for field "Agent.budget_warn_percent": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.MaxContextTokens(); ok {
+		if err := agent.MaxContextTokensValidator(v); err != nil {
+			return &ValidationError{Name: "max_context_tokens", err: fmt.Errorf(`ent: validator failed for field "Agent.max_context_tokens": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.MaxContextBytes(); ok {
+		if err := agent.MaxContextBytesValidator(v); err != nil {
+			return &ValidationError{Name: "max_context_bytes", err: fmt.Errorf(`ent: validator failed for field "Agent.max_context_bytes": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.InjectionPolicy(); !ok {
+		return &ValidationError{Name: "injection_policy", err: errors.New(`ent: missing required field "Agent.injection_policy"`)}
+	}
+	if v, ok := _c.mutation.InjectionPolicy(); ok {
+		if err := agent.InjectionPolicyValidator(v); err != nil {
+			return &ValidationError{Name: "injection_policy", err: fmt.Errorf(`ent: validator failed for field "Agent.injection_policy": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.CapturePolicy(); !ok {
+		return &ValidationError{Name: "capture_policy", err: errors.New(`ent: missing required field "Agent.capture_policy"`)}
+	}
+	if v, ok := _c.mutation.CapturePolicy(); ok {
+		if err := agent.CapturePolicyValidator(v); err != nil {
+			return &ValidationError{Name: "capture_policy", err: fmt.Errorf(`ent: validator failed for field "Agent.capture_policy": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.RequiresApproval(); !ok {
+		return &ValidationError{Name: "requires_approval", err: errors.New(`ent: missing required field "Agent.requires_approval"`)}
+	}
+	if _, ok := _c.mutation.ConfigVersion(); !ok {
+		return &ValidationError{Name: "config_version", err: errors.New(`ent: missing required field "Agent.config_version"`)}
+	}
+	if v, ok := _c.mutation.ConfigVersion(); ok {
+		if err := agent.ConfigVersionValidator(v); err != nil {
+			return &ValidationError{Name: "config_version", err: fmt.Errorf(`ent: validator failed for field "Agent.config_version": %w`, err)}
+		}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "Agent.organization"`)}
+	}
 	return nil
 }
 
@@ -116,6 +572,136 @@ func (_c *AgentCreate) createSpec() (*Agent, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(agent.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(agent.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(agent.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.Name(); ok {
+		_spec.SetField(agent.FieldName, field.TypeString, value)
+		_node.Name = value
+	}
+	if value, ok := _c.mutation.Description(); ok {
+		_spec.SetField(agent.FieldDescription, field.TypeString, value)
+		_node.Description = value
+	}
+	if value, ok := _c.mutation.Provider(); ok {
+		_spec.SetField(agent.FieldProvider, field.TypeEnum, value)
+		_node.Provider = value
+	}
+	if value, ok := _c.mutation.Model(); ok {
+		_spec.SetField(agent.FieldModel, field.TypeString, value)
+		_node.Model = value
+	}
+	if value, ok := _c.mutation.SystemPrompt(); ok {
+		_spec.SetField(agent.FieldSystemPrompt, field.TypeString, value)
+		_node.SystemPrompt = value
+	}
+	if value, ok := _c.mutation.Goals(); ok {
+		_spec.SetField(agent.FieldGoals, field.TypeJSON, value)
+		_node.Goals = value
+	}
+	if value, ok := _c.mutation.Parameters(); ok {
+		_spec.SetField(agent.FieldParameters, field.TypeJSON, value)
+		_node.Parameters = value
+	}
+	if value, ok := _c.mutation.Status(); ok {
+		_spec.SetField(agent.FieldStatus, field.TypeEnum, value)
+		_node.Status = value
+	}
+	if value, ok := _c.mutation.MonthlyBudgetMicros(); ok {
+		_spec.SetField(agent.FieldMonthlyBudgetMicros, field.TypeInt64, value)
+		_node.MonthlyBudgetMicros = &value
+	}
+	if value, ok := _c.mutation.DailyBudgetMicros(); ok {
+		_spec.SetField(agent.FieldDailyBudgetMicros, field.TypeInt64, value)
+		_node.DailyBudgetMicros = &value
+	}
+	if value, ok := _c.mutation.BudgetWarnPercent(); ok {
+		_spec.SetField(agent.FieldBudgetWarnPercent, field.TypeInt, value)
+		_node.BudgetWarnPercent = value
+	}
+	if value, ok := _c.mutation.MaxContextTokens(); ok {
+		_spec.SetField(agent.FieldMaxContextTokens, field.TypeInt, value)
+		_node.MaxContextTokens = &value
+	}
+	if value, ok := _c.mutation.MaxContextBytes(); ok {
+		_spec.SetField(agent.FieldMaxContextBytes, field.TypeInt, value)
+		_node.MaxContextBytes = &value
+	}
+	if value, ok := _c.mutation.InjectionPolicy(); ok {
+		_spec.SetField(agent.FieldInjectionPolicy, field.TypeEnum, value)
+		_node.InjectionPolicy = value
+	}
+	if value, ok := _c.mutation.CapturePolicy(); ok {
+		_spec.SetField(agent.FieldCapturePolicy, field.TypeEnum, value)
+		_node.CapturePolicy = value
+	}
+	if value, ok := _c.mutation.RequiresApproval(); ok {
+		_spec.SetField(agent.FieldRequiresApproval, field.TypeBool, value)
+		_node.RequiresApproval = value
+	}
+	if value, ok := _c.mutation.ConfigVersion(); ok {
+		_spec.SetField(agent.FieldConfigVersion, field.TypeInt, value)
+		_node.ConfigVersion = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agent.OrganizationTable,
+			Columns: []string{agent.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.CreatorIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agent.CreatorTable,
+			Columns: []string{agent.CreatorColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.CreatedBy = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ToolsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   agent.ToolsTable,
+			Columns: agent.ToolsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agenttool.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +709,17 @@ func (_c *AgentCreate) createSpec() (*Agent, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.Agent.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.AgentUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *AgentCreate) OnConflict(opts ...sql.ConflictOption) *AgentUpsertOne {
 	_c.conflict = opts
@@ -162,6 +754,324 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *AgentUpsert) SetUpdatedAt(v time.Time) *AgentUpsert {
+	u.Set(agent.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *AgentUpsert) UpdateUpdatedAt() *AgentUpsert {
+	u.SetExcluded(agent.FieldUpdatedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *AgentUpsert) SetDeletedAt(v time.Time) *AgentUpsert {
+	u.Set(agent.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *AgentUpsert) UpdateDeletedAt() *AgentUpsert {
+	u.SetExcluded(agent.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *AgentUpsert) ClearDeletedAt() *AgentUpsert {
+	u.SetNull(agent.FieldDeletedAt)
+	return u
+}
+
+// SetName sets the "name" field.
+func (u *AgentUpsert) SetName(v string) *AgentUpsert {
+	u.Set(agent.FieldName, v)
+	return u
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *AgentUpsert) UpdateName() *AgentUpsert {
+	u.SetExcluded(agent.FieldName)
+	return u
+}
+
+// SetDescription sets the "description" field.
+func (u *AgentUpsert) SetDescription(v string) *AgentUpsert {
+	u.Set(agent.FieldDescription, v)
+	return u
+}
+
+// UpdateDescription sets the "description" field to the value that was provided on create.
+func (u *AgentUpsert) UpdateDescription() *AgentUpsert {
+	u.SetExcluded(agent.FieldDescription)
+	return u
+}
+
+// ClearDescription clears the value of the "description" field.
+func (u *AgentUpsert) ClearDescription() *AgentUpsert {
+	u.SetNull(agent.FieldDescription)
+	return u
+}
+
+// SetProvider sets the "provider" field.
+func (u *AgentUpsert) SetProvider(v agent.Provider) *AgentUpsert {
+	u.Set(agent.FieldProvider, v)
+	return u
+}
+
+// UpdateProvider sets the "provider" field to the value that was provided on create.
+func (u *AgentUpsert) UpdateProvider() *AgentUpsert {
+	u.SetExcluded(agent.FieldProvider)
+	return u
+}
+
+// SetModel sets the "model" field.
+func (u *AgentUpsert) SetModel(v string) *AgentUpsert {
+	u.Set(agent.FieldModel, v)
+	return u
+}
+
+// UpdateModel sets the "model" field to the value that was provided on create.
+func (u *AgentUpsert) UpdateModel() *AgentUpsert {
+	u.SetExcluded(agent.FieldModel)
+	return u
+}
+
+// SetSystemPrompt sets the "system_prompt" field.
+func (u *AgentUpsert) SetSystemPrompt(v string) *AgentUpsert {
+	u.Set(agent.FieldSystemPrompt, v)
+	return u
+}
+
+// UpdateSystemPrompt sets the "system_prompt" field to the value that was provided on create.
+func (u *AgentUpsert) UpdateSystemPrompt() *AgentUpsert {
+	u.SetExcluded(agent.FieldSystemPrompt)
+	return u
+}
+
+// ClearSystemPrompt clears the value of the "system_prompt" field.
+func (u *AgentUpsert) ClearSystemPrompt() *AgentUpsert {
+	u.SetNull(agent.FieldSystemPrompt)
+	return u
+}
+
+// SetGoals sets the "goals" field.
+func (u *AgentUpsert) SetGoals(v []string) *AgentUpsert {
+	u.Set(agent.FieldGoals, v)
+	return u
+}
+
+// UpdateGoals sets the "goals" field to the value that was provided on create.
+func (u *AgentUpsert) UpdateGoals() *AgentUpsert {
+	u.SetExcluded(agent.FieldGoals)
+	return u
+}
+
+// ClearGoals clears the value of the "goals" field.
+func (u *AgentUpsert) ClearGoals() *AgentUpsert {
+	u.SetNull(agent.FieldGoals)
+	return u
+}
+
+// SetParameters sets the "parameters" field.
+func (u *AgentUpsert) SetParameters(v map[string]interface{}) *AgentUpsert {
+	u.Set(agent.FieldParameters, v)
+	return u
+}
+
+// UpdateParameters sets the "parameters" field to the value that was provided on create.
+func (u *AgentUpsert) UpdateParameters() *AgentUpsert {
+	u.SetExcluded(agent.FieldParameters)
+	return u
+}
+
+// ClearParameters clears the value of the "parameters" field.
+func (u *AgentUpsert) ClearParameters() *AgentUpsert {
+	u.SetNull(agent.FieldParameters)
+	return u
+}
+
+// SetStatus sets the "status" field.
+func (u *AgentUpsert) SetStatus(v agent.Status) *AgentUpsert {
+	u.Set(agent.FieldStatus, v)
+	return u
+}
+
+// UpdateStatus sets the "status" field to the value that was provided on create.
+func (u *AgentUpsert) UpdateStatus() *AgentUpsert {
+	u.SetExcluded(agent.FieldStatus)
+	return u
+}
+
+// SetMonthlyBudgetMicros sets the "monthly_budget_micros" field.
+func (u *AgentUpsert) SetMonthlyBudgetMicros(v int64) *AgentUpsert {
+	u.Set(agent.FieldMonthlyBudgetMicros, v)
+	return u
+}
+
+// UpdateMonthlyBudgetMicros sets the "monthly_budget_micros" field to the value that was provided on create.
+func (u *AgentUpsert) UpdateMonthlyBudgetMicros() *AgentUpsert {
+	u.SetExcluded(agent.FieldMonthlyBudgetMicros)
+	return u
+}
+
+// AddMonthlyBudgetMicros adds v to the "monthly_budget_micros" field.
+func (u *AgentUpsert) AddMonthlyBudgetMicros(v int64) *AgentUpsert {
+	u.Add(agent.FieldMonthlyBudgetMicros, v)
+	return u
+}
+
+// ClearMonthlyBudgetMicros clears the value of the "monthly_budget_micros" field.
+func (u *AgentUpsert) ClearMonthlyBudgetMicros() *AgentUpsert {
+	u.SetNull(agent.FieldMonthlyBudgetMicros)
+	return u
+}
+
+// SetDailyBudgetMicros sets the "daily_budget_micros" field.
+func (u *AgentUpsert) SetDailyBudgetMicros(v int64) *AgentUpsert {
+	u.Set(agent.FieldDailyBudgetMicros, v)
+	return u
+}
+
+// UpdateDailyBudgetMicros sets the "daily_budget_micros" field to the value that was provided on create.
+func (u *AgentUpsert) UpdateDailyBudgetMicros() *AgentUpsert {
+	u.SetExcluded(agent.FieldDailyBudgetMicros)
+	return u
+}
+
+// AddDailyBudgetMicros adds v to the "daily_budget_micros" field.
+func (u *AgentUpsert) AddDailyBudgetMicros(v int64) *AgentUpsert {
+	u.Add(agent.FieldDailyBudgetMicros, v)
+	return u
+}
+
+// ClearDailyBudgetMicros clears the value of the "daily_budget_micros" field.
+func (u *AgentUpsert) ClearDailyBudgetMicros() *AgentUpsert {
+	u.SetNull(agent.FieldDailyBudgetMicros)
+	return u
+}
+
+// SetBudgetWarnPercent sets the "budget_warn_percent" field.
+func (u *AgentUpsert) SetBudgetWarnPercent(v int) *AgentUpsert {
+	u.Set(agent.FieldBudgetWarnPercent, v)
+	return u
+}
+
+// UpdateBudgetWarnPercent sets the "budget_warn_percent" field to the value that was provided on create.
+func (u *AgentUpsert) UpdateBudgetWarnPercent() *AgentUpsert {
+	u.SetExcluded(agent.FieldBudgetWarnPercent)
+	return u
+}
+
+// AddBudgetWarnPercent adds v to the "budget_warn_percent" field.
+func (u *AgentUpsert) AddBudgetWarnPercent(v int) *AgentUpsert {
+	u.Add(agent.FieldBudgetWarnPercent, v)
+	return u
+}
+
+// SetMaxContextTokens sets the "max_context_tokens" field.
+func (u *AgentUpsert) SetMaxContextTokens(v int) *AgentUpsert {
+	u.Set(agent.FieldMaxContextTokens, v)
+	return u
+}
+
+// UpdateMaxContextTokens sets the "max_context_tokens" field to the value that was provided on create.
+func (u *AgentUpsert) UpdateMaxContextTokens() *AgentUpsert {
+	u.SetExcluded(agent.FieldMaxContextTokens)
+	return u
+}
+
+// AddMaxContextTokens adds v to the "max_context_tokens" field.
+func (u *AgentUpsert) AddMaxContextTokens(v int) *AgentUpsert {
+	u.Add(agent.FieldMaxContextTokens, v)
+	return u
+}
+
+// ClearMaxContextTokens clears the value of the "max_context_tokens" field.
+func (u *AgentUpsert) ClearMaxContextTokens() *AgentUpsert {
+	u.SetNull(agent.FieldMaxContextTokens)
+	return u
+}
+
+// SetMaxContextBytes sets the "max_context_bytes" field.
+func (u *AgentUpsert) SetMaxContextBytes(v int) *AgentUpsert {
+	u.Set(agent.FieldMaxContextBytes, v)
+	return u
+}
+
+// UpdateMaxContextBytes sets the "max_context_bytes" field to the value that was provided on create.
+func (u *AgentUpsert) UpdateMaxContextBytes() *AgentUpsert {
+	u.SetExcluded(agent.FieldMaxContextBytes)
+	return u
+}
+
+// AddMaxContextBytes adds v to the "max_context_bytes" field.
+func (u *AgentUpsert) AddMaxContextBytes(v int) *AgentUpsert {
+	u.Add(agent.FieldMaxContextBytes, v)
+	return u
+}
+
+// ClearMaxContextBytes clears the value of the "max_context_bytes" field.
+func (u *AgentUpsert) ClearMaxContextBytes() *AgentUpsert {
+	u.SetNull(agent.FieldMaxContextBytes)
+	return u
+}
+
+// SetInjectionPolicy sets the "injection_policy" field.
+func (u *AgentUpsert) SetInjectionPolicy(v agent.InjectionPolicy) *AgentUpsert {
+	u.Set(agent.FieldInjectionPolicy, v)
+	return u
+}
+
+// UpdateInjectionPolicy sets the "injection_policy" field to the value that was provided on create.
+func (u *AgentUpsert) UpdateInjectionPolicy() *AgentUpsert {
+	u.SetExcluded(agent.FieldInjectionPolicy)
+	return u
+}
+
+// SetCapturePolicy sets the "capture_policy" field.
+func (u *AgentUpsert) SetCapturePolicy(v agent.CapturePolicy) *AgentUpsert {
+	u.Set(agent.FieldCapturePolicy, v)
+	return u
+}
+
+// UpdateCapturePolicy sets the "capture_policy" field to the value that was provided on create.
+func (u *AgentUpsert) UpdateCapturePolicy() *AgentUpsert {
+	u.SetExcluded(agent.FieldCapturePolicy)
+	return u
+}
+
+// SetRequiresApproval sets the "requires_approval" field.
+func (u *AgentUpsert) SetRequiresApproval(v bool) *AgentUpsert {
+	u.Set(agent.FieldRequiresApproval, v)
+	return u
+}
+
+// UpdateRequiresApproval sets the "requires_approval" field to the value that was provided on create.
+func (u *AgentUpsert) UpdateRequiresApproval() *AgentUpsert {
+	u.SetExcluded(agent.FieldRequiresApproval)
+	return u
+}
+
+// SetConfigVersion sets the "config_version" field.
+func (u *AgentUpsert) SetConfigVersion(v int) *AgentUpsert {
+	u.Set(agent.FieldConfigVersion, v)
+	return u
+}
+
+// UpdateConfigVersion sets the "config_version" field to the value that was provided on create.
+func (u *AgentUpsert) UpdateConfigVersion() *AgentUpsert {
+	u.SetExcluded(agent.FieldConfigVersion)
+	return u
+}
+
+// AddConfigVersion adds v to the "config_version" field.
+func (u *AgentUpsert) AddConfigVersion(v int) *AgentUpsert {
+	u.Add(agent.FieldConfigVersion, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +1088,15 @@ func (u *AgentUpsertOne) UpdateNewValues() *AgentUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(agent.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(agent.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(agent.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.CreatedBy(); exists {
+			s.SetIgnore(agent.FieldCreatedBy)
 		}
 	}))
 	return u
@@ -208,6 +1127,377 @@ func (u *AgentUpsertOne) Update(set func(*AgentUpsert)) *AgentUpsertOne {
 		set(&AgentUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *AgentUpsertOne) SetUpdatedAt(v time.Time) *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *AgentUpsertOne) UpdateUpdatedAt() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *AgentUpsertOne) SetDeletedAt(v time.Time) *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *AgentUpsertOne) UpdateDeletedAt() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *AgentUpsertOne) ClearDeletedAt() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetName sets the "name" field.
+func (u *AgentUpsertOne) SetName(v string) *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *AgentUpsertOne) UpdateName() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateName()
+	})
+}
+
+// SetDescription sets the "description" field.
+func (u *AgentUpsertOne) SetDescription(v string) *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetDescription(v)
+	})
+}
+
+// UpdateDescription sets the "description" field to the value that was provided on create.
+func (u *AgentUpsertOne) UpdateDescription() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateDescription()
+	})
+}
+
+// ClearDescription clears the value of the "description" field.
+func (u *AgentUpsertOne) ClearDescription() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.ClearDescription()
+	})
+}
+
+// SetProvider sets the "provider" field.
+func (u *AgentUpsertOne) SetProvider(v agent.Provider) *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetProvider(v)
+	})
+}
+
+// UpdateProvider sets the "provider" field to the value that was provided on create.
+func (u *AgentUpsertOne) UpdateProvider() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateProvider()
+	})
+}
+
+// SetModel sets the "model" field.
+func (u *AgentUpsertOne) SetModel(v string) *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetModel(v)
+	})
+}
+
+// UpdateModel sets the "model" field to the value that was provided on create.
+func (u *AgentUpsertOne) UpdateModel() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateModel()
+	})
+}
+
+// SetSystemPrompt sets the "system_prompt" field.
+func (u *AgentUpsertOne) SetSystemPrompt(v string) *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetSystemPrompt(v)
+	})
+}
+
+// UpdateSystemPrompt sets the "system_prompt" field to the value that was provided on create.
+func (u *AgentUpsertOne) UpdateSystemPrompt() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateSystemPrompt()
+	})
+}
+
+// ClearSystemPrompt clears the value of the "system_prompt" field.
+func (u *AgentUpsertOne) ClearSystemPrompt() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.ClearSystemPrompt()
+	})
+}
+
+// SetGoals sets the "goals" field.
+func (u *AgentUpsertOne) SetGoals(v []string) *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetGoals(v)
+	})
+}
+
+// UpdateGoals sets the "goals" field to the value that was provided on create.
+func (u *AgentUpsertOne) UpdateGoals() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateGoals()
+	})
+}
+
+// ClearGoals clears the value of the "goals" field.
+func (u *AgentUpsertOne) ClearGoals() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.ClearGoals()
+	})
+}
+
+// SetParameters sets the "parameters" field.
+func (u *AgentUpsertOne) SetParameters(v map[string]interface{}) *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetParameters(v)
+	})
+}
+
+// UpdateParameters sets the "parameters" field to the value that was provided on create.
+func (u *AgentUpsertOne) UpdateParameters() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateParameters()
+	})
+}
+
+// ClearParameters clears the value of the "parameters" field.
+func (u *AgentUpsertOne) ClearParameters() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.ClearParameters()
+	})
+}
+
+// SetStatus sets the "status" field.
+func (u *AgentUpsertOne) SetStatus(v agent.Status) *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetStatus(v)
+	})
+}
+
+// UpdateStatus sets the "status" field to the value that was provided on create.
+func (u *AgentUpsertOne) UpdateStatus() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateStatus()
+	})
+}
+
+// SetMonthlyBudgetMicros sets the "monthly_budget_micros" field.
+func (u *AgentUpsertOne) SetMonthlyBudgetMicros(v int64) *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetMonthlyBudgetMicros(v)
+	})
+}
+
+// AddMonthlyBudgetMicros adds v to the "monthly_budget_micros" field.
+func (u *AgentUpsertOne) AddMonthlyBudgetMicros(v int64) *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.AddMonthlyBudgetMicros(v)
+	})
+}
+
+// UpdateMonthlyBudgetMicros sets the "monthly_budget_micros" field to the value that was provided on create.
+func (u *AgentUpsertOne) UpdateMonthlyBudgetMicros() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateMonthlyBudgetMicros()
+	})
+}
+
+// ClearMonthlyBudgetMicros clears the value of the "monthly_budget_micros" field.
+func (u *AgentUpsertOne) ClearMonthlyBudgetMicros() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.ClearMonthlyBudgetMicros()
+	})
+}
+
+// SetDailyBudgetMicros sets the "daily_budget_micros" field.
+func (u *AgentUpsertOne) SetDailyBudgetMicros(v int64) *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetDailyBudgetMicros(v)
+	})
+}
+
+// AddDailyBudgetMicros adds v to the "daily_budget_micros" field.
+func (u *AgentUpsertOne) AddDailyBudgetMicros(v int64) *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.AddDailyBudgetMicros(v)
+	})
+}
+
+// UpdateDailyBudgetMicros sets the "daily_budget_micros" field to the value that was provided on create.
+func (u *AgentUpsertOne) UpdateDailyBudgetMicros() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateDailyBudgetMicros()
+	})
+}
+
+// ClearDailyBudgetMicros clears the value of the "daily_budget_micros" field.
+func (u *AgentUpsertOne) ClearDailyBudgetMicros() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.ClearDailyBudgetMicros()
+	})
+}
+
+// SetBudgetWarnPercent sets the "budget_warn_percent" field.
+func (u *AgentUpsertOne) SetBudgetWarnPercent(v int) *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetBudgetWarnPercent(v)
+	})
+}
+
+// AddBudgetWarnPercent adds v to the "budget_warn_percent" field.
+func (u *AgentUpsertOne) AddBudgetWarnPercent(v int) *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.AddBudgetWarnPercent(v)
+	})
+}
+
+// UpdateBudgetWarnPercent sets the "budget_warn_percent" field to the value that was provided on create.
+func (u *AgentUpsertOne) UpdateBudgetWarnPercent() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateBudgetWarnPercent()
+	})
+}
+
+// SetMaxContextTokens sets the "max_context_tokens" field.
+func (u *AgentUpsertOne) SetMaxContextTokens(v int) *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetMaxContextTokens(v)
+	})
+}
+
+// AddMaxContextTokens adds v to the "max_context_tokens" field.
+func (u *AgentUpsertOne) AddMaxContextTokens(v int) *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.AddMaxContextTokens(v)
+	})
+}
+
+// UpdateMaxContextTokens sets the "max_context_tokens" field to the value that was provided on create.
+func (u *AgentUpsertOne) UpdateMaxContextTokens() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateMaxContextTokens()
+	})
+}
+
+// ClearMaxContextTokens clears the value of the "max_context_tokens" field.
+func (u *AgentUpsertOne) ClearMaxContextTokens() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.ClearMaxContextTokens()
+	})
+}
+
+// SetMaxContextBytes sets the "max_context_bytes" field.
+func (u *AgentUpsertOne) SetMaxContextBytes(v int) *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetMaxContextBytes(v)
+	})
+}
+
+// AddMaxContextBytes adds v to the "max_context_bytes" field.
+func (u *AgentUpsertOne) AddMaxContextBytes(v int) *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.AddMaxContextBytes(v)
+	})
+}
+
+// UpdateMaxContextBytes sets the "max_context_bytes" field to the value that was provided on create.
+func (u *AgentUpsertOne) UpdateMaxContextBytes() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateMaxContextBytes()
+	})
+}
+
+// ClearMaxContextBytes clears the value of the "max_context_bytes" field.
+func (u *AgentUpsertOne) ClearMaxContextBytes() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.ClearMaxContextBytes()
+	})
+}
+
+// SetInjectionPolicy sets the "injection_policy" field.
+func (u *AgentUpsertOne) SetInjectionPolicy(v agent.InjectionPolicy) *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetInjectionPolicy(v)
+	})
+}
+
+// UpdateInjectionPolicy sets the "injection_policy" field to the value that was provided on create.
+func (u *AgentUpsertOne) UpdateInjectionPolicy() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateInjectionPolicy()
+	})
+}
+
+// SetCapturePolicy sets the "capture_policy" field.
+func (u *AgentUpsertOne) SetCapturePolicy(v agent.CapturePolicy) *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetCapturePolicy(v)
+	})
+}
+
+// UpdateCapturePolicy sets the "capture_policy" field to the value that was provided on create.
+func (u *AgentUpsertOne) UpdateCapturePolicy() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateCapturePolicy()
+	})
+}
+
+// SetRequiresApproval sets the "requires_approval" field.
+func (u *AgentUpsertOne) SetRequiresApproval(v bool) *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetRequiresApproval(v)
+	})
+}
+
+// UpdateRequiresApproval sets the "requires_approval" field to the value that was provided on create.
+func (u *AgentUpsertOne) UpdateRequiresApproval() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateRequiresApproval()
+	})
+}
+
+// SetConfigVersion sets the "config_version" field.
+func (u *AgentUpsertOne) SetConfigVersion(v int) *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetConfigVersion(v)
+	})
+}
+
+// AddConfigVersion adds v to the "config_version" field.
+func (u *AgentUpsertOne) AddConfigVersion(v int) *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.AddConfigVersion(v)
+	})
+}
+
+// UpdateConfigVersion sets the "config_version" field to the value that was provided on create.
+func (u *AgentUpsertOne) UpdateConfigVersion() *AgentUpsertOne {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateConfigVersion()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +1633,11 @@ func (_c *AgentCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.AgentUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *AgentCreateBulk) OnConflict(opts ...sql.ConflictOption) *AgentUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +1683,15 @@ func (u *AgentUpsertBulk) UpdateNewValues() *AgentUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(agent.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(agent.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(agent.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.CreatedBy(); exists {
+				s.SetIgnore(agent.FieldCreatedBy)
+			}
 		}
 	}))
 	return u
@@ -418,6 +1722,377 @@ func (u *AgentUpsertBulk) Update(set func(*AgentUpsert)) *AgentUpsertBulk {
 		set(&AgentUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *AgentUpsertBulk) SetUpdatedAt(v time.Time) *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *AgentUpsertBulk) UpdateUpdatedAt() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *AgentUpsertBulk) SetDeletedAt(v time.Time) *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *AgentUpsertBulk) UpdateDeletedAt() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *AgentUpsertBulk) ClearDeletedAt() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetName sets the "name" field.
+func (u *AgentUpsertBulk) SetName(v string) *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *AgentUpsertBulk) UpdateName() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateName()
+	})
+}
+
+// SetDescription sets the "description" field.
+func (u *AgentUpsertBulk) SetDescription(v string) *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetDescription(v)
+	})
+}
+
+// UpdateDescription sets the "description" field to the value that was provided on create.
+func (u *AgentUpsertBulk) UpdateDescription() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateDescription()
+	})
+}
+
+// ClearDescription clears the value of the "description" field.
+func (u *AgentUpsertBulk) ClearDescription() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.ClearDescription()
+	})
+}
+
+// SetProvider sets the "provider" field.
+func (u *AgentUpsertBulk) SetProvider(v agent.Provider) *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetProvider(v)
+	})
+}
+
+// UpdateProvider sets the "provider" field to the value that was provided on create.
+func (u *AgentUpsertBulk) UpdateProvider() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateProvider()
+	})
+}
+
+// SetModel sets the "model" field.
+func (u *AgentUpsertBulk) SetModel(v string) *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetModel(v)
+	})
+}
+
+// UpdateModel sets the "model" field to the value that was provided on create.
+func (u *AgentUpsertBulk) UpdateModel() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateModel()
+	})
+}
+
+// SetSystemPrompt sets the "system_prompt" field.
+func (u *AgentUpsertBulk) SetSystemPrompt(v string) *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetSystemPrompt(v)
+	})
+}
+
+// UpdateSystemPrompt sets the "system_prompt" field to the value that was provided on create.
+func (u *AgentUpsertBulk) UpdateSystemPrompt() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateSystemPrompt()
+	})
+}
+
+// ClearSystemPrompt clears the value of the "system_prompt" field.
+func (u *AgentUpsertBulk) ClearSystemPrompt() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.ClearSystemPrompt()
+	})
+}
+
+// SetGoals sets the "goals" field.
+func (u *AgentUpsertBulk) SetGoals(v []string) *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetGoals(v)
+	})
+}
+
+// UpdateGoals sets the "goals" field to the value that was provided on create.
+func (u *AgentUpsertBulk) UpdateGoals() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateGoals()
+	})
+}
+
+// ClearGoals clears the value of the "goals" field.
+func (u *AgentUpsertBulk) ClearGoals() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.ClearGoals()
+	})
+}
+
+// SetParameters sets the "parameters" field.
+func (u *AgentUpsertBulk) SetParameters(v map[string]interface{}) *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetParameters(v)
+	})
+}
+
+// UpdateParameters sets the "parameters" field to the value that was provided on create.
+func (u *AgentUpsertBulk) UpdateParameters() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateParameters()
+	})
+}
+
+// ClearParameters clears the value of the "parameters" field.
+func (u *AgentUpsertBulk) ClearParameters() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.ClearParameters()
+	})
+}
+
+// SetStatus sets the "status" field.
+func (u *AgentUpsertBulk) SetStatus(v agent.Status) *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetStatus(v)
+	})
+}
+
+// UpdateStatus sets the "status" field to the value that was provided on create.
+func (u *AgentUpsertBulk) UpdateStatus() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateStatus()
+	})
+}
+
+// SetMonthlyBudgetMicros sets the "monthly_budget_micros" field.
+func (u *AgentUpsertBulk) SetMonthlyBudgetMicros(v int64) *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetMonthlyBudgetMicros(v)
+	})
+}
+
+// AddMonthlyBudgetMicros adds v to the "monthly_budget_micros" field.
+func (u *AgentUpsertBulk) AddMonthlyBudgetMicros(v int64) *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.AddMonthlyBudgetMicros(v)
+	})
+}
+
+// UpdateMonthlyBudgetMicros sets the "monthly_budget_micros" field to the value that was provided on create.
+func (u *AgentUpsertBulk) UpdateMonthlyBudgetMicros() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateMonthlyBudgetMicros()
+	})
+}
+
+// ClearMonthlyBudgetMicros clears the value of the "monthly_budget_micros" field.
+func (u *AgentUpsertBulk) ClearMonthlyBudgetMicros() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.ClearMonthlyBudgetMicros()
+	})
+}
+
+// SetDailyBudgetMicros sets the "daily_budget_micros" field.
+func (u *AgentUpsertBulk) SetDailyBudgetMicros(v int64) *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetDailyBudgetMicros(v)
+	})
+}
+
+// AddDailyBudgetMicros adds v to the "daily_budget_micros" field.
+func (u *AgentUpsertBulk) AddDailyBudgetMicros(v int64) *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.AddDailyBudgetMicros(v)
+	})
+}
+
+// UpdateDailyBudgetMicros sets the "daily_budget_micros" field to the value that was provided on create.
+func (u *AgentUpsertBulk) UpdateDailyBudgetMicros() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateDailyBudgetMicros()
+	})
+}
+
+// ClearDailyBudgetMicros clears the value of the "daily_budget_micros" field.
+func (u *AgentUpsertBulk) ClearDailyBudgetMicros() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.ClearDailyBudgetMicros()
+	})
+}
+
+// SetBudgetWarnPercent sets the "budget_warn_percent" field.
+func (u *AgentUpsertBulk) SetBudgetWarnPercent(v int) *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetBudgetWarnPercent(v)
+	})
+}
+
+// AddBudgetWarnPercent adds v to the "budget_warn_percent" field.
+func (u *AgentUpsertBulk) AddBudgetWarnPercent(v int) *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.AddBudgetWarnPercent(v)
+	})
+}
+
+// UpdateBudgetWarnPercent sets the "budget_warn_percent" field to the value that was provided on create.
+func (u *AgentUpsertBulk) UpdateBudgetWarnPercent() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateBudgetWarnPercent()
+	})
+}
+
+// SetMaxContextTokens sets the "max_context_tokens" field.
+func (u *AgentUpsertBulk) SetMaxContextTokens(v int) *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetMaxContextTokens(v)
+	})
+}
+
+// AddMaxContextTokens adds v to the "max_context_tokens" field.
+func (u *AgentUpsertBulk) AddMaxContextTokens(v int) *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.AddMaxContextTokens(v)
+	})
+}
+
+// UpdateMaxContextTokens sets the "max_context_tokens" field to the value that was provided on create.
+func (u *AgentUpsertBulk) UpdateMaxContextTokens() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateMaxContextTokens()
+	})
+}
+
+// ClearMaxContextTokens clears the value of the "max_context_tokens" field.
+func (u *AgentUpsertBulk) ClearMaxContextTokens() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.ClearMaxContextTokens()
+	})
+}
+
+// SetMaxContextBytes sets the "max_context_bytes" field.
+func (u *AgentUpsertBulk) SetMaxContextBytes(v int) *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetMaxContextBytes(v)
+	})
+}
+
+// AddMaxContextBytes adds v to the "max_context_bytes" field.
+func (u *AgentUpsertBulk) AddMaxContextBytes(v int) *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.AddMaxContextBytes(v)
+	})
+}
+
+// UpdateMaxContextBytes sets the "max_context_bytes" field to the value that was provided on create.
+func (u *AgentUpsertBulk) UpdateMaxContextBytes() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateMaxContextBytes()
+	})
+}
+
+// ClearMaxContextBytes clears the value of the "max_context_bytes" field.
+func (u *AgentUpsertBulk) ClearMaxContextBytes() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.ClearMaxContextBytes()
+	})
+}
+
+// SetInjectionPolicy sets the "injection_policy" field.
+func (u *AgentUpsertBulk) SetInjectionPolicy(v agent.InjectionPolicy) *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetInjectionPolicy(v)
+	})
+}
+
+// UpdateInjectionPolicy sets the "injection_policy" field to the value that was provided on create.
+func (u *AgentUpsertBulk) UpdateInjectionPolicy() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateInjectionPolicy()
+	})
+}
+
+// SetCapturePolicy sets the "capture_policy" field.
+func (u *AgentUpsertBulk) SetCapturePolicy(v agent.CapturePolicy) *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetCapturePolicy(v)
+	})
+}
+
+// UpdateCapturePolicy sets the "capture_policy" field to the value that was provided on create.
+func (u *AgentUpsertBulk) UpdateCapturePolicy() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateCapturePolicy()
+	})
+}
+
+// SetRequiresApproval sets the "requires_approval" field.
+func (u *AgentUpsertBulk) SetRequiresApproval(v bool) *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetRequiresApproval(v)
+	})
+}
+
+// UpdateRequiresApproval sets the "requires_approval" field to the value that was provided on create.
+func (u *AgentUpsertBulk) UpdateRequiresApproval() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateRequiresApproval()
+	})
+}
+
+// SetConfigVersion sets the "config_version" field.
+func (u *AgentUpsertBulk) SetConfigVersion(v int) *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.SetConfigVersion(v)
+	})
+}
+
+// AddConfigVersion adds v to the "config_version" field.
+func (u *AgentUpsertBulk) AddConfigVersion(v int) *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.AddConfigVersion(v)
+	})
+}
+
+// UpdateConfigVersion sets the "config_version" field to the value that was provided on create.
+func (u *AgentUpsertBulk) UpdateConfigVersion() *AgentUpsertBulk {
+	return u.Update(func(s *AgentUpsert) {
+		s.UpdateConfigVersion()
+	})
 }
 
 // Exec executes the query.

@@ -6,11 +6,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
+	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/agent"
+	"github.com/worksynapse/worksynapse/ent/agenttool"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
 
@@ -28,13 +32,396 @@ func (_u *AgentUpdate) Where(ps ...predicate.Agent) *AgentUpdate {
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *AgentUpdate) SetUpdatedAt(v time.Time) *AgentUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *AgentUpdate) SetDeletedAt(v time.Time) *AgentUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *AgentUpdate) SetNillableDeletedAt(v *time.Time) *AgentUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *AgentUpdate) ClearDeletedAt() *AgentUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetName sets the "name" field.
+func (_u *AgentUpdate) SetName(v string) *AgentUpdate {
+	_u.mutation.SetName(v)
+	return _u
+}
+
+// SetNillableName sets the "name" field if the given value is not nil.
+func (_u *AgentUpdate) SetNillableName(v *string) *AgentUpdate {
+	if v != nil {
+		_u.SetName(*v)
+	}
+	return _u
+}
+
+// SetDescription sets the "description" field.
+func (_u *AgentUpdate) SetDescription(v string) *AgentUpdate {
+	_u.mutation.SetDescription(v)
+	return _u
+}
+
+// SetNillableDescription sets the "description" field if the given value is not nil.
+func (_u *AgentUpdate) SetNillableDescription(v *string) *AgentUpdate {
+	if v != nil {
+		_u.SetDescription(*v)
+	}
+	return _u
+}
+
+// ClearDescription clears the value of the "description" field.
+func (_u *AgentUpdate) ClearDescription() *AgentUpdate {
+	_u.mutation.ClearDescription()
+	return _u
+}
+
+// SetProvider sets the "provider" field.
+func (_u *AgentUpdate) SetProvider(v agent.Provider) *AgentUpdate {
+	_u.mutation.SetProvider(v)
+	return _u
+}
+
+// SetNillableProvider sets the "provider" field if the given value is not nil.
+func (_u *AgentUpdate) SetNillableProvider(v *agent.Provider) *AgentUpdate {
+	if v != nil {
+		_u.SetProvider(*v)
+	}
+	return _u
+}
+
+// SetModel sets the "model" field.
+func (_u *AgentUpdate) SetModel(v string) *AgentUpdate {
+	_u.mutation.SetModel(v)
+	return _u
+}
+
+// SetNillableModel sets the "model" field if the given value is not nil.
+func (_u *AgentUpdate) SetNillableModel(v *string) *AgentUpdate {
+	if v != nil {
+		_u.SetModel(*v)
+	}
+	return _u
+}
+
+// SetSystemPrompt sets the "system_prompt" field.
+func (_u *AgentUpdate) SetSystemPrompt(v string) *AgentUpdate {
+	_u.mutation.SetSystemPrompt(v)
+	return _u
+}
+
+// SetNillableSystemPrompt sets the "system_prompt" field if the given value is not nil.
+func (_u *AgentUpdate) SetNillableSystemPrompt(v *string) *AgentUpdate {
+	if v != nil {
+		_u.SetSystemPrompt(*v)
+	}
+	return _u
+}
+
+// ClearSystemPrompt clears the value of the "system_prompt" field.
+func (_u *AgentUpdate) ClearSystemPrompt() *AgentUpdate {
+	_u.mutation.ClearSystemPrompt()
+	return _u
+}
+
+// SetGoals sets the "goals" field.
+func (_u *AgentUpdate) SetGoals(v []string) *AgentUpdate {
+	_u.mutation.SetGoals(v)
+	return _u
+}
+
+// AppendGoals appends value to the "goals" field.
+func (_u *AgentUpdate) AppendGoals(v []string) *AgentUpdate {
+	_u.mutation.AppendGoals(v)
+	return _u
+}
+
+// ClearGoals clears the value of the "goals" field.
+func (_u *AgentUpdate) ClearGoals() *AgentUpdate {
+	_u.mutation.ClearGoals()
+	return _u
+}
+
+// SetParameters sets the "parameters" field.
+func (_u *AgentUpdate) SetParameters(v map[string]interface{}) *AgentUpdate {
+	_u.mutation.SetParameters(v)
+	return _u
+}
+
+// ClearParameters clears the value of the "parameters" field.
+func (_u *AgentUpdate) ClearParameters() *AgentUpdate {
+	_u.mutation.ClearParameters()
+	return _u
+}
+
+// SetStatus sets the "status" field.
+func (_u *AgentUpdate) SetStatus(v agent.Status) *AgentUpdate {
+	_u.mutation.SetStatus(v)
+	return _u
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_u *AgentUpdate) SetNillableStatus(v *agent.Status) *AgentUpdate {
+	if v != nil {
+		_u.SetStatus(*v)
+	}
+	return _u
+}
+
+// SetMonthlyBudgetMicros sets the "monthly_budget_micros" field.
+func (_u *AgentUpdate) SetMonthlyBudgetMicros(v int64) *AgentUpdate {
+	_u.mutation.ResetMonthlyBudgetMicros()
+	_u.mutation.SetMonthlyBudgetMicros(v)
+	return _u
+}
+
+// SetNillableMonthlyBudgetMicros sets the "monthly_budget_micros" field if the given value is not nil.
+func (_u *AgentUpdate) SetNillableMonthlyBudgetMicros(v *int64) *AgentUpdate {
+	if v != nil {
+		_u.SetMonthlyBudgetMicros(*v)
+	}
+	return _u
+}
+
+// AddMonthlyBudgetMicros adds value to the "monthly_budget_micros" field.
+func (_u *AgentUpdate) AddMonthlyBudgetMicros(v int64) *AgentUpdate {
+	_u.mutation.AddMonthlyBudgetMicros(v)
+	return _u
+}
+
+// ClearMonthlyBudgetMicros clears the value of the "monthly_budget_micros" field.
+func (_u *AgentUpdate) ClearMonthlyBudgetMicros() *AgentUpdate {
+	_u.mutation.ClearMonthlyBudgetMicros()
+	return _u
+}
+
+// SetDailyBudgetMicros sets the "daily_budget_micros" field.
+func (_u *AgentUpdate) SetDailyBudgetMicros(v int64) *AgentUpdate {
+	_u.mutation.ResetDailyBudgetMicros()
+	_u.mutation.SetDailyBudgetMicros(v)
+	return _u
+}
+
+// SetNillableDailyBudgetMicros sets the "daily_budget_micros" field if the given value is not nil.
+func (_u *AgentUpdate) SetNillableDailyBudgetMicros(v *int64) *AgentUpdate {
+	if v != nil {
+		_u.SetDailyBudgetMicros(*v)
+	}
+	return _u
+}
+
+// AddDailyBudgetMicros adds value to the "daily_budget_micros" field.
+func (_u *AgentUpdate) AddDailyBudgetMicros(v int64) *AgentUpdate {
+	_u.mutation.AddDailyBudgetMicros(v)
+	return _u
+}
+
+// ClearDailyBudgetMicros clears the value of the "daily_budget_micros" field.
+func (_u *AgentUpdate) ClearDailyBudgetMicros() *AgentUpdate {
+	_u.mutation.ClearDailyBudgetMicros()
+	return _u
+}
+
+// SetBudgetWarnPercent sets the "budget_warn_percent" field.
+func (_u *AgentUpdate) SetBudgetWarnPercent(v int) *AgentUpdate {
+	_u.mutation.ResetBudgetWarnPercent()
+	_u.mutation.SetBudgetWarnPercent(v)
+	return _u
+}
+
+// SetNillableBudgetWarnPercent sets the "budget_warn_percent" field if the given value is not nil.
+func (_u *AgentUpdate) SetNillableBudgetWarnPercent(v *int) *AgentUpdate {
+	if v != nil {
+		_u.SetBudgetWarnPercent(*v)
+	}
+	return _u
+}
+
+// AddBudgetWarnPercent adds value to the "budget_warn_percent" field.
+func (_u *AgentUpdate) AddBudgetWarnPercent(v int) *AgentUpdate {
+	_u.mutation.AddBudgetWarnPercent(v)
+	return _u
+}
+
+// SetMaxContextTokens sets the "max_context_tokens" field.
+func (_u *AgentUpdate) SetMaxContextTokens(v int) *AgentUpdate {
+	_u.mutation.ResetMaxContextTokens()
+	_u.mutation.SetMaxContextTokens(v)
+	return _u
+}
+
+// SetNillableMaxContextTokens sets the "max_context_tokens" field if the given value is not nil.
+func (_u *AgentUpdate) SetNillableMaxContextTokens(v *int) *AgentUpdate {
+	if v != nil {
+		_u.SetMaxContextTokens(*v)
+	}
+	return _u
+}
+
+// AddMaxContextTokens adds value to the "max_context_tokens" field.
+func (_u *AgentUpdate) AddMaxContextTokens(v int) *AgentUpdate {
+	_u.mutation.AddMaxContextTokens(v)
+	return _u
+}
+
+// ClearMaxContextTokens clears the value of the "max_context_tokens" field.
+func (_u *AgentUpdate) ClearMaxContextTokens() *AgentUpdate {
+	_u.mutation.ClearMaxContextTokens()
+	return _u
+}
+
+// SetMaxContextBytes sets the "max_context_bytes" field.
+func (_u *AgentUpdate) SetMaxContextBytes(v int) *AgentUpdate {
+	_u.mutation.ResetMaxContextBytes()
+	_u.mutation.SetMaxContextBytes(v)
+	return _u
+}
+
+// SetNillableMaxContextBytes sets the "max_context_bytes" field if the given value is not nil.
+func (_u *AgentUpdate) SetNillableMaxContextBytes(v *int) *AgentUpdate {
+	if v != nil {
+		_u.SetMaxContextBytes(*v)
+	}
+	return _u
+}
+
+// AddMaxContextBytes adds value to the "max_context_bytes" field.
+func (_u *AgentUpdate) AddMaxContextBytes(v int) *AgentUpdate {
+	_u.mutation.AddMaxContextBytes(v)
+	return _u
+}
+
+// ClearMaxContextBytes clears the value of the "max_context_bytes" field.
+func (_u *AgentUpdate) ClearMaxContextBytes() *AgentUpdate {
+	_u.mutation.ClearMaxContextBytes()
+	return _u
+}
+
+// SetInjectionPolicy sets the "injection_policy" field.
+func (_u *AgentUpdate) SetInjectionPolicy(v agent.InjectionPolicy) *AgentUpdate {
+	_u.mutation.SetInjectionPolicy(v)
+	return _u
+}
+
+// SetNillableInjectionPolicy sets the "injection_policy" field if the given value is not nil.
+func (_u *AgentUpdate) SetNillableInjectionPolicy(v *agent.InjectionPolicy) *AgentUpdate {
+	if v != nil {
+		_u.SetInjectionPolicy(*v)
+	}
+	return _u
+}
+
+// SetCapturePolicy sets the "capture_policy" field.
+func (_u *AgentUpdate) SetCapturePolicy(v agent.CapturePolicy) *AgentUpdate {
+	_u.mutation.SetCapturePolicy(v)
+	return _u
+}
+
+// SetNillableCapturePolicy sets the "capture_policy" field if the given value is not nil.
+func (_u *AgentUpdate) SetNillableCapturePolicy(v *agent.CapturePolicy) *AgentUpdate {
+	if v != nil {
+		_u.SetCapturePolicy(*v)
+	}
+	return _u
+}
+
+// SetRequiresApproval sets the "requires_approval" field.
+func (_u *AgentUpdate) SetRequiresApproval(v bool) *AgentUpdate {
+	_u.mutation.SetRequiresApproval(v)
+	return _u
+}
+
+// SetNillableRequiresApproval sets the "requires_approval" field if the given value is not nil.
+func (_u *AgentUpdate) SetNillableRequiresApproval(v *bool) *AgentUpdate {
+	if v != nil {
+		_u.SetRequiresApproval(*v)
+	}
+	return _u
+}
+
+// SetConfigVersion sets the "config_version" field.
+func (_u *AgentUpdate) SetConfigVersion(v int) *AgentUpdate {
+	_u.mutation.ResetConfigVersion()
+	_u.mutation.SetConfigVersion(v)
+	return _u
+}
+
+// SetNillableConfigVersion sets the "config_version" field if the given value is not nil.
+func (_u *AgentUpdate) SetNillableConfigVersion(v *int) *AgentUpdate {
+	if v != nil {
+		_u.SetConfigVersion(*v)
+	}
+	return _u
+}
+
+// AddConfigVersion adds value to the "config_version" field.
+func (_u *AgentUpdate) AddConfigVersion(v int) *AgentUpdate {
+	_u.mutation.AddConfigVersion(v)
+	return _u
+}
+
+// AddToolIDs adds the "tools" edge to the AgentTool entity by IDs.
+func (_u *AgentUpdate) AddToolIDs(ids ...uuid.UUID) *AgentUpdate {
+	_u.mutation.AddToolIDs(ids...)
+	return _u
+}
+
+// AddTools adds the "tools" edges to the AgentTool entity.
+func (_u *AgentUpdate) AddTools(v ...*AgentTool) *AgentUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddToolIDs(ids...)
+}
+
 // Mutation returns the AgentMutation object of the builder.
 func (_u *AgentUpdate) Mutation() *AgentMutation {
 	return _u.mutation
 }
 
+// ClearTools clears all "tools" edges to the AgentTool entity.
+func (_u *AgentUpdate) ClearTools() *AgentUpdate {
+	_u.mutation.ClearTools()
+	return _u
+}
+
+// RemoveToolIDs removes the "tools" edge to AgentTool entities by IDs.
+func (_u *AgentUpdate) RemoveToolIDs(ids ...uuid.UUID) *AgentUpdate {
+	_u.mutation.RemoveToolIDs(ids...)
+	return _u
+}
+
+// RemoveTools removes "tools" edges to AgentTool entities.
+func (_u *AgentUpdate) RemoveTools(v ...*AgentTool) *AgentUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveToolIDs(ids...)
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *AgentUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +447,96 @@ func (_u *AgentUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *AgentUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if agent.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agent.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := agent.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *AgentUpdate) check() error {
+	if v, ok := _u.mutation.Name(); ok {
+		if err := agent.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Agent.name": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Description(); ok {
+		if err := agent.DescriptionValidator(v); err != nil {
+			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "Agent.description": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Provider(); ok {
+		if err := agent.ProviderValidator(v); err != nil {
+			return &ValidationError{Name: "provider", err: fmt.Errorf(`ent: validator failed for field "Agent.provider": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Model(); ok {
+		if err := agent.ModelValidator(v); err != nil {
+			return &ValidationError{Name: "model", err: fmt.Errorf(`ent: validator failed for field "Agent.model": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.SystemPrompt(); ok {
+		if err := agent.SystemPromptValidator(v); err != nil {
+			return &ValidationError{Name: "system_prompt", err: fmt.Errorf(`ent: validator failed for field "Agent.system_prompt": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Status(); ok {
+		if err := agent.StatusValidator(v); err != nil {
+			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Agent.status": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.MonthlyBudgetMicros(); ok {
+		if err := agent.MonthlyBudgetMicrosValidator(v); err != nil {
+			return &ValidationError{Name: "monthly_budget_micros", err: fmt.Errorf(`ent: validator failed for field "Agent.monthly_budget_micros": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.DailyBudgetMicros(); ok {
+		if err := agent.DailyBudgetMicrosValidator(v); err != nil {
+			return &ValidationError{Name: "daily_budget_micros", err: fmt.Errorf(`ent: validator failed for field "Agent.daily_budget_micros": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.BudgetWarnPercent(); ok {
+		if err := agent.BudgetWarnPercentValidator(v); err != nil {
+			return &ValidationError{Name: "budget_warn_percent", err: fmt.Errorf(`ent: validator failed for field "Agent.budget_warn_percent": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.MaxContextTokens(); ok {
+		if err := agent.MaxContextTokensValidator(v); err != nil {
+			return &ValidationError{Name: "max_context_tokens", err: fmt.Errorf(`ent: validator failed for field "Agent.max_context_tokens": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.MaxContextBytes(); ok {
+		if err := agent.MaxContextBytesValidator(v); err != nil {
+			return &ValidationError{Name: "max_context_bytes", err: fmt.Errorf(`ent: validator failed for field "Agent.max_context_bytes": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.InjectionPolicy(); ok {
+		if err := agent.InjectionPolicyValidator(v); err != nil {
+			return &ValidationError{Name: "injection_policy", err: fmt.Errorf(`ent: validator failed for field "Agent.injection_policy": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.CapturePolicy(); ok {
+		if err := agent.CapturePolicyValidator(v); err != nil {
+			return &ValidationError{Name: "capture_policy", err: fmt.Errorf(`ent: validator failed for field "Agent.capture_policy": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ConfigVersion(); ok {
+		if err := agent.ConfigVersionValidator(v); err != nil {
+			return &ValidationError{Name: "config_version", err: fmt.Errorf(`ent: validator failed for field "Agent.config_version": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Agent.organization"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *AgentUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AgentUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +544,9 @@ func (_u *AgentUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AgentUpd
 }
 
 func (_u *AgentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(agent.Table, agent.Columns, sqlgraph.NewFieldSpec(agent.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +554,158 @@ func (_u *AgentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(agent.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(agent.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(agent.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Name(); ok {
+		_spec.SetField(agent.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Description(); ok {
+		_spec.SetField(agent.FieldDescription, field.TypeString, value)
+	}
+	if _u.mutation.DescriptionCleared() {
+		_spec.ClearField(agent.FieldDescription, field.TypeString)
+	}
+	if value, ok := _u.mutation.Provider(); ok {
+		_spec.SetField(agent.FieldProvider, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.Model(); ok {
+		_spec.SetField(agent.FieldModel, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.SystemPrompt(); ok {
+		_spec.SetField(agent.FieldSystemPrompt, field.TypeString, value)
+	}
+	if _u.mutation.SystemPromptCleared() {
+		_spec.ClearField(agent.FieldSystemPrompt, field.TypeString)
+	}
+	if value, ok := _u.mutation.Goals(); ok {
+		_spec.SetField(agent.FieldGoals, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedGoals(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, agent.FieldGoals, value)
+		})
+	}
+	if _u.mutation.GoalsCleared() {
+		_spec.ClearField(agent.FieldGoals, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Parameters(); ok {
+		_spec.SetField(agent.FieldParameters, field.TypeJSON, value)
+	}
+	if _u.mutation.ParametersCleared() {
+		_spec.ClearField(agent.FieldParameters, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Status(); ok {
+		_spec.SetField(agent.FieldStatus, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.MonthlyBudgetMicros(); ok {
+		_spec.SetField(agent.FieldMonthlyBudgetMicros, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedMonthlyBudgetMicros(); ok {
+		_spec.AddField(agent.FieldMonthlyBudgetMicros, field.TypeInt64, value)
+	}
+	if _u.mutation.MonthlyBudgetMicrosCleared() {
+		_spec.ClearField(agent.FieldMonthlyBudgetMicros, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.DailyBudgetMicros(); ok {
+		_spec.SetField(agent.FieldDailyBudgetMicros, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedDailyBudgetMicros(); ok {
+		_spec.AddField(agent.FieldDailyBudgetMicros, field.TypeInt64, value)
+	}
+	if _u.mutation.DailyBudgetMicrosCleared() {
+		_spec.ClearField(agent.FieldDailyBudgetMicros, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.BudgetWarnPercent(); ok {
+		_spec.SetField(agent.FieldBudgetWarnPercent, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedBudgetWarnPercent(); ok {
+		_spec.AddField(agent.FieldBudgetWarnPercent, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.MaxContextTokens(); ok {
+		_spec.SetField(agent.FieldMaxContextTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedMaxContextTokens(); ok {
+		_spec.AddField(agent.FieldMaxContextTokens, field.TypeInt, value)
+	}
+	if _u.mutation.MaxContextTokensCleared() {
+		_spec.ClearField(agent.FieldMaxContextTokens, field.TypeInt)
+	}
+	if value, ok := _u.mutation.MaxContextBytes(); ok {
+		_spec.SetField(agent.FieldMaxContextBytes, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedMaxContextBytes(); ok {
+		_spec.AddField(agent.FieldMaxContextBytes, field.TypeInt, value)
+	}
+	if _u.mutation.MaxContextBytesCleared() {
+		_spec.ClearField(agent.FieldMaxContextBytes, field.TypeInt)
+	}
+	if value, ok := _u.mutation.InjectionPolicy(); ok {
+		_spec.SetField(agent.FieldInjectionPolicy, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.CapturePolicy(); ok {
+		_spec.SetField(agent.FieldCapturePolicy, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.RequiresApproval(); ok {
+		_spec.SetField(agent.FieldRequiresApproval, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.ConfigVersion(); ok {
+		_spec.SetField(agent.FieldConfigVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedConfigVersion(); ok {
+		_spec.AddField(agent.FieldConfigVersion, field.TypeInt, value)
+	}
+	if _u.mutation.ToolsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   agent.ToolsTable,
+			Columns: agent.ToolsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agenttool.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedToolsIDs(); len(nodes) > 0 && !_u.mutation.ToolsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   agent.ToolsTable,
+			Columns: agent.ToolsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agenttool.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ToolsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   agent.ToolsTable,
+			Columns: agent.ToolsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agenttool.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,9 +729,389 @@ type AgentUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *AgentUpdateOne) SetUpdatedAt(v time.Time) *AgentUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *AgentUpdateOne) SetDeletedAt(v time.Time) *AgentUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *AgentUpdateOne) SetNillableDeletedAt(v *time.Time) *AgentUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *AgentUpdateOne) ClearDeletedAt() *AgentUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetName sets the "name" field.
+func (_u *AgentUpdateOne) SetName(v string) *AgentUpdateOne {
+	_u.mutation.SetName(v)
+	return _u
+}
+
+// SetNillableName sets the "name" field if the given value is not nil.
+func (_u *AgentUpdateOne) SetNillableName(v *string) *AgentUpdateOne {
+	if v != nil {
+		_u.SetName(*v)
+	}
+	return _u
+}
+
+// SetDescription sets the "description" field.
+func (_u *AgentUpdateOne) SetDescription(v string) *AgentUpdateOne {
+	_u.mutation.SetDescription(v)
+	return _u
+}
+
+// SetNillableDescription sets the "description" field if the given value is not nil.
+func (_u *AgentUpdateOne) SetNillableDescription(v *string) *AgentUpdateOne {
+	if v != nil {
+		_u.SetDescription(*v)
+	}
+	return _u
+}
+
+// ClearDescription clears the value of the "description" field.
+func (_u *AgentUpdateOne) ClearDescription() *AgentUpdateOne {
+	_u.mutation.ClearDescription()
+	return _u
+}
+
+// SetProvider sets the "provider" field.
+func (_u *AgentUpdateOne) SetProvider(v agent.Provider) *AgentUpdateOne {
+	_u.mutation.SetProvider(v)
+	return _u
+}
+
+// SetNillableProvider sets the "provider" field if the given value is not nil.
+func (_u *AgentUpdateOne) SetNillableProvider(v *agent.Provider) *AgentUpdateOne {
+	if v != nil {
+		_u.SetProvider(*v)
+	}
+	return _u
+}
+
+// SetModel sets the "model" field.
+func (_u *AgentUpdateOne) SetModel(v string) *AgentUpdateOne {
+	_u.mutation.SetModel(v)
+	return _u
+}
+
+// SetNillableModel sets the "model" field if the given value is not nil.
+func (_u *AgentUpdateOne) SetNillableModel(v *string) *AgentUpdateOne {
+	if v != nil {
+		_u.SetModel(*v)
+	}
+	return _u
+}
+
+// SetSystemPrompt sets the "system_prompt" field.
+func (_u *AgentUpdateOne) SetSystemPrompt(v string) *AgentUpdateOne {
+	_u.mutation.SetSystemPrompt(v)
+	return _u
+}
+
+// SetNillableSystemPrompt sets the "system_prompt" field if the given value is not nil.
+func (_u *AgentUpdateOne) SetNillableSystemPrompt(v *string) *AgentUpdateOne {
+	if v != nil {
+		_u.SetSystemPrompt(*v)
+	}
+	return _u
+}
+
+// ClearSystemPrompt clears the value of the "system_prompt" field.
+func (_u *AgentUpdateOne) ClearSystemPrompt() *AgentUpdateOne {
+	_u.mutation.ClearSystemPrompt()
+	return _u
+}
+
+// SetGoals sets the "goals" field.
+func (_u *AgentUpdateOne) SetGoals(v []string) *AgentUpdateOne {
+	_u.mutation.SetGoals(v)
+	return _u
+}
+
+// AppendGoals appends value to the "goals" field.
+func (_u *AgentUpdateOne) AppendGoals(v []string) *AgentUpdateOne {
+	_u.mutation.AppendGoals(v)
+	return _u
+}
+
+// ClearGoals clears the value of the "goals" field.
+func (_u *AgentUpdateOne) ClearGoals() *AgentUpdateOne {
+	_u.mutation.ClearGoals()
+	return _u
+}
+
+// SetParameters sets the "parameters" field.
+func (_u *AgentUpdateOne) SetParameters(v map[string]interface{}) *AgentUpdateOne {
+	_u.mutation.SetParameters(v)
+	return _u
+}
+
+// ClearParameters clears the value of the "parameters" field.
+func (_u *AgentUpdateOne) ClearParameters() *AgentUpdateOne {
+	_u.mutation.ClearParameters()
+	return _u
+}
+
+// SetStatus sets the "status" field.
+func (_u *AgentUpdateOne) SetStatus(v agent.Status) *AgentUpdateOne {
+	_u.mutation.SetStatus(v)
+	return _u
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_u *AgentUpdateOne) SetNillableStatus(v *agent.Status) *AgentUpdateOne {
+	if v != nil {
+		_u.SetStatus(*v)
+	}
+	return _u
+}
+
+// SetMonthlyBudgetMicros sets the "monthly_budget_micros" field.
+func (_u *AgentUpdateOne) SetMonthlyBudgetMicros(v int64) *AgentUpdateOne {
+	_u.mutation.ResetMonthlyBudgetMicros()
+	_u.mutation.SetMonthlyBudgetMicros(v)
+	return _u
+}
+
+// SetNillableMonthlyBudgetMicros sets the "monthly_budget_micros" field if the given value is not nil.
+func (_u *AgentUpdateOne) SetNillableMonthlyBudgetMicros(v *int64) *AgentUpdateOne {
+	if v != nil {
+		_u.SetMonthlyBudgetMicros(*v)
+	}
+	return _u
+}
+
+// AddMonthlyBudgetMicros adds value to the "monthly_budget_micros" field.
+func (_u *AgentUpdateOne) AddMonthlyBudgetMicros(v int64) *AgentUpdateOne {
+	_u.mutation.AddMonthlyBudgetMicros(v)
+	return _u
+}
+
+// ClearMonthlyBudgetMicros clears the value of the "monthly_budget_micros" field.
+func (_u *AgentUpdateOne) ClearMonthlyBudgetMicros() *AgentUpdateOne {
+	_u.mutation.ClearMonthlyBudgetMicros()
+	return _u
+}
+
+// SetDailyBudgetMicros sets the "daily_budget_micros" field.
+func (_u *AgentUpdateOne) SetDailyBudgetMicros(v int64) *AgentUpdateOne {
+	_u.mutation.ResetDailyBudgetMicros()
+	_u.mutation.SetDailyBudgetMicros(v)
+	return _u
+}
+
+// SetNillableDailyBudgetMicros sets the "daily_budget_micros" field if the given value is not nil.
+func (_u *AgentUpdateOne) SetNillableDailyBudgetMicros(v *int64) *AgentUpdateOne {
+	if v != nil {
+		_u.SetDailyBudgetMicros(*v)
+	}
+	return _u
+}
+
+// AddDailyBudgetMicros adds value to the "daily_budget_micros" field.
+func (_u *AgentUpdateOne) AddDailyBudgetMicros(v int64) *AgentUpdateOne {
+	_u.mutation.AddDailyBudgetMicros(v)
+	return _u
+}
+
+// ClearDailyBudgetMicros clears the value of the "daily_budget_micros" field.
+func (_u *AgentUpdateOne) ClearDailyBudgetMicros() *AgentUpdateOne {
+	_u.mutation.ClearDailyBudgetMicros()
+	return _u
+}
+
+// SetBudgetWarnPercent sets the "budget_warn_percent" field.
+func (_u *AgentUpdateOne) SetBudgetWarnPercent(v int) *AgentUpdateOne {
+	_u.mutation.ResetBudgetWarnPercent()
+	_u.mutation.SetBudgetWarnPercent(v)
+	return _u
+}
+
+// SetNillableBudgetWarnPercent sets the "budget_warn_percent" field if the given value is not nil.
+func (_u *AgentUpdateOne) SetNillableBudgetWarnPercent(v *int) *AgentUpdateOne {
+	if v != nil {
+		_u.SetBudgetWarnPercent(*v)
+	}
+	return _u
+}
+
+// AddBudgetWarnPercent adds value to the "budget_warn_percent" field.
+func (_u *AgentUpdateOne) AddBudgetWarnPercent(v int) *AgentUpdateOne {
+	_u.mutation.AddBudgetWarnPercent(v)
+	return _u
+}
+
+// SetMaxContextTokens sets the "max_context_tokens" field.
+func (_u *AgentUpdateOne) SetMaxContextTokens(v int) *AgentUpdateOne {
+	_u.mutation.ResetMaxContextTokens()
+	_u.mutation.SetMaxContextTokens(v)
+	return _u
+}
+
+// SetNillableMaxContextTokens sets the "max_context_tokens" field if the given value is not nil.
+func (_u *AgentUpdateOne) SetNillableMaxContextTokens(v *int) *AgentUpdateOne {
+	if v != nil {
+		_u.SetMaxContextTokens(*v)
+	}
+	return _u
+}
+
+// AddMaxContextTokens adds value to the "max_context_tokens" field.
+func (_u *AgentUpdateOne) AddMaxContextTokens(v int) *AgentUpdateOne {
+	_u.mutation.AddMaxContextTokens(v)
+	return _u
+}
+
+// ClearMaxContextTokens clears the value of the "max_context_tokens" field.
+func (_u *AgentUpdateOne) ClearMaxContextTokens() *AgentUpdateOne {
+	_u.mutation.ClearMaxContextTokens()
+	return _u
+}
+
+// SetMaxContextBytes sets the "max_context_bytes" field.
+func (_u *AgentUpdateOne) SetMaxContextBytes(v int) *AgentUpdateOne {
+	_u.mutation.ResetMaxContextBytes()
+	_u.mutation.SetMaxContextBytes(v)
+	return _u
+}
+
+// SetNillableMaxContextBytes sets the "max_context_bytes" field if the given value is not nil.
+func (_u *AgentUpdateOne) SetNillableMaxContextBytes(v *int) *AgentUpdateOne {
+	if v != nil {
+		_u.SetMaxContextBytes(*v)
+	}
+	return _u
+}
+
+// AddMaxContextBytes adds value to the "max_context_bytes" field.
+func (_u *AgentUpdateOne) AddMaxContextBytes(v int) *AgentUpdateOne {
+	_u.mutation.AddMaxContextBytes(v)
+	return _u
+}
+
+// ClearMaxContextBytes clears the value of the "max_context_bytes" field.
+func (_u *AgentUpdateOne) ClearMaxContextBytes() *AgentUpdateOne {
+	_u.mutation.ClearMaxContextBytes()
+	return _u
+}
+
+// SetInjectionPolicy sets the "injection_policy" field.
+func (_u *AgentUpdateOne) SetInjectionPolicy(v agent.InjectionPolicy) *AgentUpdateOne {
+	_u.mutation.SetInjectionPolicy(v)
+	return _u
+}
+
+// SetNillableInjectionPolicy sets the "injection_policy" field if the given value is not nil.
+func (_u *AgentUpdateOne) SetNillableInjectionPolicy(v *agent.InjectionPolicy) *AgentUpdateOne {
+	if v != nil {
+		_u.SetInjectionPolicy(*v)
+	}
+	return _u
+}
+
+// SetCapturePolicy sets the "capture_policy" field.
+func (_u *AgentUpdateOne) SetCapturePolicy(v agent.CapturePolicy) *AgentUpdateOne {
+	_u.mutation.SetCapturePolicy(v)
+	return _u
+}
+
+// SetNillableCapturePolicy sets the "capture_policy" field if the given value is not nil.
+func (_u *AgentUpdateOne) SetNillableCapturePolicy(v *agent.CapturePolicy) *AgentUpdateOne {
+	if v != nil {
+		_u.SetCapturePolicy(*v)
+	}
+	return _u
+}
+
+// SetRequiresApproval sets the "requires_approval" field.
+func (_u *AgentUpdateOne) SetRequiresApproval(v bool) *AgentUpdateOne {
+	_u.mutation.SetRequiresApproval(v)
+	return _u
+}
+
+// SetNillableRequiresApproval sets the "requires_approval" field if the given value is not nil.
+func (_u *AgentUpdateOne) SetNillableRequiresApproval(v *bool) *AgentUpdateOne {
+	if v != nil {
+		_u.SetRequiresApproval(*v)
+	}
+	return _u
+}
+
+// SetConfigVersion sets the "config_version" field.
+func (_u *AgentUpdateOne) SetConfigVersion(v int) *AgentUpdateOne {
+	_u.mutation.ResetConfigVersion()
+	_u.mutation.SetConfigVersion(v)
+	return _u
+}
+
+// SetNillableConfigVersion sets the "config_version" field if the given value is not nil.
+func (_u *AgentUpdateOne) SetNillableConfigVersion(v *int) *AgentUpdateOne {
+	if v != nil {
+		_u.SetConfigVersion(*v)
+	}
+	return _u
+}
+
+// AddConfigVersion adds value to the "config_version" field.
+func (_u *AgentUpdateOne) AddConfigVersion(v int) *AgentUpdateOne {
+	_u.mutation.AddConfigVersion(v)
+	return _u
+}
+
+// AddToolIDs adds the "tools" edge to the AgentTool entity by IDs.
+func (_u *AgentUpdateOne) AddToolIDs(ids ...uuid.UUID) *AgentUpdateOne {
+	_u.mutation.AddToolIDs(ids...)
+	return _u
+}
+
+// AddTools adds the "tools" edges to the AgentTool entity.
+func (_u *AgentUpdateOne) AddTools(v ...*AgentTool) *AgentUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddToolIDs(ids...)
+}
+
 // Mutation returns the AgentMutation object of the builder.
 func (_u *AgentUpdateOne) Mutation() *AgentMutation {
 	return _u.mutation
+}
+
+// ClearTools clears all "tools" edges to the AgentTool entity.
+func (_u *AgentUpdateOne) ClearTools() *AgentUpdateOne {
+	_u.mutation.ClearTools()
+	return _u
+}
+
+// RemoveToolIDs removes the "tools" edge to AgentTool entities by IDs.
+func (_u *AgentUpdateOne) RemoveToolIDs(ids ...uuid.UUID) *AgentUpdateOne {
+	_u.mutation.RemoveToolIDs(ids...)
+	return _u
+}
+
+// RemoveTools removes "tools" edges to AgentTool entities.
+func (_u *AgentUpdateOne) RemoveTools(v ...*AgentTool) *AgentUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveToolIDs(ids...)
 }
 
 // Where appends a list predicates to the AgentUpdate builder.
@@ -117,6 +1129,9 @@ func (_u *AgentUpdateOne) Select(field string, fields ...string) *AgentUpdateOne
 
 // Save executes the query and returns the updated Agent entity.
 func (_u *AgentUpdateOne) Save(ctx context.Context) (*Agent, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +1157,96 @@ func (_u *AgentUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *AgentUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if agent.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agent.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := agent.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *AgentUpdateOne) check() error {
+	if v, ok := _u.mutation.Name(); ok {
+		if err := agent.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Agent.name": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Description(); ok {
+		if err := agent.DescriptionValidator(v); err != nil {
+			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "Agent.description": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Provider(); ok {
+		if err := agent.ProviderValidator(v); err != nil {
+			return &ValidationError{Name: "provider", err: fmt.Errorf(`ent: validator failed for field "Agent.provider": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Model(); ok {
+		if err := agent.ModelValidator(v); err != nil {
+			return &ValidationError{Name: "model", err: fmt.Errorf(`ent: validator failed for field "Agent.model": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.SystemPrompt(); ok {
+		if err := agent.SystemPromptValidator(v); err != nil {
+			return &ValidationError{Name: "system_prompt", err: fmt.Errorf(`ent: validator failed for field "Agent.system_prompt": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Status(); ok {
+		if err := agent.StatusValidator(v); err != nil {
+			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Agent.status": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.MonthlyBudgetMicros(); ok {
+		if err := agent.MonthlyBudgetMicrosValidator(v); err != nil {
+			return &ValidationError{Name: "monthly_budget_micros", err: fmt.Errorf(`ent: validator failed for field "Agent.monthly_budget_micros": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.DailyBudgetMicros(); ok {
+		if err := agent.DailyBudgetMicrosValidator(v); err != nil {
+			return &ValidationError{Name: "daily_budget_micros", err: fmt.Errorf(`ent: validator failed for field "Agent.daily_budget_micros": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.BudgetWarnPercent(); ok {
+		if err := agent.BudgetWarnPercentValidator(v); err != nil {
+			return &ValidationError{Name: "budget_warn_percent", err: fmt.Errorf(`ent: validator failed for field "Agent.budget_warn_percent": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.MaxContextTokens(); ok {
+		if err := agent.MaxContextTokensValidator(v); err != nil {
+			return &ValidationError{Name: "max_context_tokens", err: fmt.Errorf(`ent: validator failed for field "Agent.max_context_tokens": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.MaxContextBytes(); ok {
+		if err := agent.MaxContextBytesValidator(v); err != nil {
+			return &ValidationError{Name: "max_context_bytes", err: fmt.Errorf(`ent: validator failed for field "Agent.max_context_bytes": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.InjectionPolicy(); ok {
+		if err := agent.InjectionPolicyValidator(v); err != nil {
+			return &ValidationError{Name: "injection_policy", err: fmt.Errorf(`ent: validator failed for field "Agent.injection_policy": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.CapturePolicy(); ok {
+		if err := agent.CapturePolicyValidator(v); err != nil {
+			return &ValidationError{Name: "capture_policy", err: fmt.Errorf(`ent: validator failed for field "Agent.capture_policy": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ConfigVersion(); ok {
+		if err := agent.ConfigVersionValidator(v); err != nil {
+			return &ValidationError{Name: "config_version", err: fmt.Errorf(`ent: validator failed for field "Agent.config_version": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Agent.organization"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *AgentUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AgentUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +1254,9 @@ func (_u *AgentUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *Agent
 }
 
 func (_u *AgentUpdateOne) sqlSave(ctx context.Context) (_node *Agent, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(agent.Table, agent.Columns, sqlgraph.NewFieldSpec(agent.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +1281,158 @@ func (_u *AgentUpdateOne) sqlSave(ctx context.Context) (_node *Agent, err error)
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(agent.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(agent.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(agent.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Name(); ok {
+		_spec.SetField(agent.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Description(); ok {
+		_spec.SetField(agent.FieldDescription, field.TypeString, value)
+	}
+	if _u.mutation.DescriptionCleared() {
+		_spec.ClearField(agent.FieldDescription, field.TypeString)
+	}
+	if value, ok := _u.mutation.Provider(); ok {
+		_spec.SetField(agent.FieldProvider, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.Model(); ok {
+		_spec.SetField(agent.FieldModel, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.SystemPrompt(); ok {
+		_spec.SetField(agent.FieldSystemPrompt, field.TypeString, value)
+	}
+	if _u.mutation.SystemPromptCleared() {
+		_spec.ClearField(agent.FieldSystemPrompt, field.TypeString)
+	}
+	if value, ok := _u.mutation.Goals(); ok {
+		_spec.SetField(agent.FieldGoals, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedGoals(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, agent.FieldGoals, value)
+		})
+	}
+	if _u.mutation.GoalsCleared() {
+		_spec.ClearField(agent.FieldGoals, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Parameters(); ok {
+		_spec.SetField(agent.FieldParameters, field.TypeJSON, value)
+	}
+	if _u.mutation.ParametersCleared() {
+		_spec.ClearField(agent.FieldParameters, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Status(); ok {
+		_spec.SetField(agent.FieldStatus, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.MonthlyBudgetMicros(); ok {
+		_spec.SetField(agent.FieldMonthlyBudgetMicros, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedMonthlyBudgetMicros(); ok {
+		_spec.AddField(agent.FieldMonthlyBudgetMicros, field.TypeInt64, value)
+	}
+	if _u.mutation.MonthlyBudgetMicrosCleared() {
+		_spec.ClearField(agent.FieldMonthlyBudgetMicros, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.DailyBudgetMicros(); ok {
+		_spec.SetField(agent.FieldDailyBudgetMicros, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedDailyBudgetMicros(); ok {
+		_spec.AddField(agent.FieldDailyBudgetMicros, field.TypeInt64, value)
+	}
+	if _u.mutation.DailyBudgetMicrosCleared() {
+		_spec.ClearField(agent.FieldDailyBudgetMicros, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.BudgetWarnPercent(); ok {
+		_spec.SetField(agent.FieldBudgetWarnPercent, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedBudgetWarnPercent(); ok {
+		_spec.AddField(agent.FieldBudgetWarnPercent, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.MaxContextTokens(); ok {
+		_spec.SetField(agent.FieldMaxContextTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedMaxContextTokens(); ok {
+		_spec.AddField(agent.FieldMaxContextTokens, field.TypeInt, value)
+	}
+	if _u.mutation.MaxContextTokensCleared() {
+		_spec.ClearField(agent.FieldMaxContextTokens, field.TypeInt)
+	}
+	if value, ok := _u.mutation.MaxContextBytes(); ok {
+		_spec.SetField(agent.FieldMaxContextBytes, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedMaxContextBytes(); ok {
+		_spec.AddField(agent.FieldMaxContextBytes, field.TypeInt, value)
+	}
+	if _u.mutation.MaxContextBytesCleared() {
+		_spec.ClearField(agent.FieldMaxContextBytes, field.TypeInt)
+	}
+	if value, ok := _u.mutation.InjectionPolicy(); ok {
+		_spec.SetField(agent.FieldInjectionPolicy, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.CapturePolicy(); ok {
+		_spec.SetField(agent.FieldCapturePolicy, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.RequiresApproval(); ok {
+		_spec.SetField(agent.FieldRequiresApproval, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.ConfigVersion(); ok {
+		_spec.SetField(agent.FieldConfigVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedConfigVersion(); ok {
+		_spec.AddField(agent.FieldConfigVersion, field.TypeInt, value)
+	}
+	if _u.mutation.ToolsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   agent.ToolsTable,
+			Columns: agent.ToolsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agenttool.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedToolsIDs(); len(nodes) > 0 && !_u.mutation.ToolsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   agent.ToolsTable,
+			Columns: agent.ToolsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agenttool.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ToolsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   agent.ToolsTable,
+			Columns: agent.ToolsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agenttool.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Agent{config: _u.config}

@@ -3,21 +3,166 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agentaction"
+	"github.com/worksynapse/worksynapse/ent/agentcall"
+	"github.com/worksynapse/worksynapse/ent/agentsession"
+	"github.com/worksynapse/worksynapse/ent/agenttool"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // AgentAction is the model entity for the AgentAction schema.
 type AgentAction struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// CreatedAt holds the value of the "created_at" field.
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// UpdatedAt holds the value of the "updated_at" field.
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// OrganizationID holds the value of the "organization_id" field.
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// AgentID holds the value of the "agent_id" field.
+	AgentID uuid.UUID `json:"agent_id,omitempty"`
+	// SessionID holds the value of the "session_id" field.
+	SessionID *uuid.UUID `json:"session_id,omitempty"`
+	// The model call whose response requested the action
+	CallID *uuid.UUID `json:"call_id,omitempty"`
+	// ToolID holds the value of the "tool_id" field.
+	ToolID uuid.UUID `json:"tool_id,omitempty"`
+	// Provider's id of the tool call, echoed in the tool result message
+	ToolCallID string `json:"tool_call_id,omitempty"`
+	// Arguments, validated against the tool's input_schema
+	Input map[string]interface{} `json:"input,omitempty"`
+	// Output holds the value of the "output" field.
+	Output map[string]interface{} `json:"output,omitempty"`
+	// Status holds the value of the "status" field.
+	Status agentaction.Status `json:"status,omitempty"`
+	// A pending action not decided by then becomes expired
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// User whose conversation or instruction led to the action
+	RequestedBy *uuid.UUID `json:"requested_by,omitempty"`
+	// DecidedBy holds the value of the "decided_by" field.
+	DecidedBy *uuid.UUID `json:"decided_by,omitempty"`
+	// DecidedAt holds the value of the "decided_at" field.
+	DecidedAt *time.Time `json:"decided_at,omitempty"`
+	// DecisionReason holds the value of the "decision_reason" field.
+	DecisionReason string `json:"decision_reason,omitempty"`
+	// ExecutedAt holds the value of the "executed_at" field.
+	ExecutedAt *time.Time `json:"executed_at,omitempty"`
+	// Why execution failed
+	ErrorMessage string `json:"error_message,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the AgentActionQuery when eager-loading is set.
+	Edges        AgentActionEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// AgentActionEdges holds the relations/edges for other nodes in the graph.
+type AgentActionEdges struct {
+	// Organization holds the value of the organization edge.
+	Organization *Organization `json:"organization,omitempty"`
+	// Agent holds the value of the agent edge.
+	Agent *Agent `json:"agent,omitempty"`
+	// Session holds the value of the session edge.
+	Session *AgentSession `json:"session,omitempty"`
+	// Call holds the value of the call edge.
+	Call *AgentCall `json:"call,omitempty"`
+	// Tool holds the value of the tool edge.
+	Tool *AgentTool `json:"tool,omitempty"`
+	// Requester holds the value of the requester edge.
+	Requester *User `json:"requester,omitempty"`
+	// Decider holds the value of the decider edge.
+	Decider *User `json:"decider,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [7]bool
+}
+
+// OrganizationOrErr returns the Organization value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentActionEdges) OrganizationOrErr() (*Organization, error) {
+	if e.Organization != nil {
+		return e.Organization, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: organization.Label}
+	}
+	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// AgentOrErr returns the Agent value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentActionEdges) AgentOrErr() (*Agent, error) {
+	if e.Agent != nil {
+		return e.Agent, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: agent.Label}
+	}
+	return nil, &NotLoadedError{edge: "agent"}
+}
+
+// SessionOrErr returns the Session value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentActionEdges) SessionOrErr() (*AgentSession, error) {
+	if e.Session != nil {
+		return e.Session, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: agentsession.Label}
+	}
+	return nil, &NotLoadedError{edge: "session"}
+}
+
+// CallOrErr returns the Call value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentActionEdges) CallOrErr() (*AgentCall, error) {
+	if e.Call != nil {
+		return e.Call, nil
+	} else if e.loadedTypes[3] {
+		return nil, &NotFoundError{label: agentcall.Label}
+	}
+	return nil, &NotLoadedError{edge: "call"}
+}
+
+// ToolOrErr returns the Tool value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentActionEdges) ToolOrErr() (*AgentTool, error) {
+	if e.Tool != nil {
+		return e.Tool, nil
+	} else if e.loadedTypes[4] {
+		return nil, &NotFoundError{label: agenttool.Label}
+	}
+	return nil, &NotLoadedError{edge: "tool"}
+}
+
+// RequesterOrErr returns the Requester value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentActionEdges) RequesterOrErr() (*User, error) {
+	if e.Requester != nil {
+		return e.Requester, nil
+	} else if e.loadedTypes[5] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "requester"}
+}
+
+// DeciderOrErr returns the Decider value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentActionEdges) DeciderOrErr() (*User, error) {
+	if e.Decider != nil {
+		return e.Decider, nil
+	} else if e.loadedTypes[6] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "decider"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -25,7 +170,15 @@ func (*AgentAction) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case agentaction.FieldID:
+		case agentaction.FieldSessionID, agentaction.FieldCallID, agentaction.FieldRequestedBy, agentaction.FieldDecidedBy:
+			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
+		case agentaction.FieldInput, agentaction.FieldOutput:
+			values[i] = new([]byte)
+		case agentaction.FieldToolCallID, agentaction.FieldStatus, agentaction.FieldDecisionReason, agentaction.FieldErrorMessage:
+			values[i] = new(sql.NullString)
+		case agentaction.FieldCreatedAt, agentaction.FieldUpdatedAt, agentaction.FieldExpiresAt, agentaction.FieldDecidedAt, agentaction.FieldExecutedAt:
+			values[i] = new(sql.NullTime)
+		case agentaction.FieldID, agentaction.FieldOrganizationID, agentaction.FieldAgentID, agentaction.FieldToolID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -48,6 +201,125 @@ func (_m *AgentAction) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.ID = *value
 			}
+		case agentaction.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case agentaction.FieldUpdatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
+			} else if value.Valid {
+				_m.UpdatedAt = value.Time
+			}
+		case agentaction.FieldOrganizationID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
+			} else if value != nil {
+				_m.OrganizationID = *value
+			}
+		case agentaction.FieldAgentID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field agent_id", values[i])
+			} else if value != nil {
+				_m.AgentID = *value
+			}
+		case agentaction.FieldSessionID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field session_id", values[i])
+			} else if value.Valid {
+				_m.SessionID = new(uuid.UUID)
+				*_m.SessionID = *value.S.(*uuid.UUID)
+			}
+		case agentaction.FieldCallID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field call_id", values[i])
+			} else if value.Valid {
+				_m.CallID = new(uuid.UUID)
+				*_m.CallID = *value.S.(*uuid.UUID)
+			}
+		case agentaction.FieldToolID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field tool_id", values[i])
+			} else if value != nil {
+				_m.ToolID = *value
+			}
+		case agentaction.FieldToolCallID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field tool_call_id", values[i])
+			} else if value.Valid {
+				_m.ToolCallID = value.String
+			}
+		case agentaction.FieldInput:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field input", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Input); err != nil {
+					return fmt.Errorf("unmarshal field input: %w", err)
+				}
+			}
+		case agentaction.FieldOutput:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field output", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Output); err != nil {
+					return fmt.Errorf("unmarshal field output: %w", err)
+				}
+			}
+		case agentaction.FieldStatus:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field status", values[i])
+			} else if value.Valid {
+				_m.Status = agentaction.Status(value.String)
+			}
+		case agentaction.FieldExpiresAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field expires_at", values[i])
+			} else if value.Valid {
+				_m.ExpiresAt = new(time.Time)
+				*_m.ExpiresAt = value.Time
+			}
+		case agentaction.FieldRequestedBy:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field requested_by", values[i])
+			} else if value.Valid {
+				_m.RequestedBy = new(uuid.UUID)
+				*_m.RequestedBy = *value.S.(*uuid.UUID)
+			}
+		case agentaction.FieldDecidedBy:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field decided_by", values[i])
+			} else if value.Valid {
+				_m.DecidedBy = new(uuid.UUID)
+				*_m.DecidedBy = *value.S.(*uuid.UUID)
+			}
+		case agentaction.FieldDecidedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field decided_at", values[i])
+			} else if value.Valid {
+				_m.DecidedAt = new(time.Time)
+				*_m.DecidedAt = value.Time
+			}
+		case agentaction.FieldDecisionReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field decision_reason", values[i])
+			} else if value.Valid {
+				_m.DecisionReason = value.String
+			}
+		case agentaction.FieldExecutedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field executed_at", values[i])
+			} else if value.Valid {
+				_m.ExecutedAt = new(time.Time)
+				*_m.ExecutedAt = value.Time
+			}
+		case agentaction.FieldErrorMessage:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field error_message", values[i])
+			} else if value.Valid {
+				_m.ErrorMessage = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -59,6 +331,41 @@ func (_m *AgentAction) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *AgentAction) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryOrganization queries the "organization" edge of the AgentAction entity.
+func (_m *AgentAction) QueryOrganization() *OrganizationQuery {
+	return NewAgentActionClient(_m.config).QueryOrganization(_m)
+}
+
+// QueryAgent queries the "agent" edge of the AgentAction entity.
+func (_m *AgentAction) QueryAgent() *AgentQuery {
+	return NewAgentActionClient(_m.config).QueryAgent(_m)
+}
+
+// QuerySession queries the "session" edge of the AgentAction entity.
+func (_m *AgentAction) QuerySession() *AgentSessionQuery {
+	return NewAgentActionClient(_m.config).QuerySession(_m)
+}
+
+// QueryCall queries the "call" edge of the AgentAction entity.
+func (_m *AgentAction) QueryCall() *AgentCallQuery {
+	return NewAgentActionClient(_m.config).QueryCall(_m)
+}
+
+// QueryTool queries the "tool" edge of the AgentAction entity.
+func (_m *AgentAction) QueryTool() *AgentToolQuery {
+	return NewAgentActionClient(_m.config).QueryTool(_m)
+}
+
+// QueryRequester queries the "requester" edge of the AgentAction entity.
+func (_m *AgentAction) QueryRequester() *UserQuery {
+	return NewAgentActionClient(_m.config).QueryRequester(_m)
+}
+
+// QueryDecider queries the "decider" edge of the AgentAction entity.
+func (_m *AgentAction) QueryDecider() *UserQuery {
+	return NewAgentActionClient(_m.config).QueryDecider(_m)
 }
 
 // Update returns a builder for updating this AgentAction.
@@ -83,7 +390,74 @@ func (_m *AgentAction) Unwrap() *AgentAction {
 func (_m *AgentAction) String() string {
 	var builder strings.Builder
 	builder.WriteString("AgentAction(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("updated_at=")
+	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
+	builder.WriteString(", ")
+	builder.WriteString("agent_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.AgentID))
+	builder.WriteString(", ")
+	if v := _m.SessionID; v != nil {
+		builder.WriteString("session_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.CallID; v != nil {
+		builder.WriteString("call_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("tool_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ToolID))
+	builder.WriteString(", ")
+	builder.WriteString("tool_call_id=")
+	builder.WriteString(_m.ToolCallID)
+	builder.WriteString(", ")
+	builder.WriteString("input=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Input))
+	builder.WriteString(", ")
+	builder.WriteString("output=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Output))
+	builder.WriteString(", ")
+	builder.WriteString("status=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Status))
+	builder.WriteString(", ")
+	if v := _m.ExpiresAt; v != nil {
+		builder.WriteString("expires_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.RequestedBy; v != nil {
+		builder.WriteString("requested_by=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.DecidedBy; v != nil {
+		builder.WriteString("decided_by=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.DecidedAt; v != nil {
+		builder.WriteString("decided_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("decision_reason=")
+	builder.WriteString(_m.DecisionReason)
+	builder.WriteString(", ")
+	if v := _m.ExecutedAt; v != nil {
+		builder.WriteString("executed_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("error_message=")
+	builder.WriteString(_m.ErrorMessage)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -6,13 +6,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agentaction"
+	"github.com/worksynapse/worksynapse/ent/agentcall"
+	"github.com/worksynapse/worksynapse/ent/agentsession"
+	"github.com/worksynapse/worksynapse/ent/agenttool"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // AgentActionCreate is the builder for creating a AgentAction entity.
@@ -21,6 +28,218 @@ type AgentActionCreate struct {
 	mutation *AgentActionMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *AgentActionCreate) SetCreatedAt(v time.Time) *AgentActionCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *AgentActionCreate) SetNillableCreatedAt(v *time.Time) *AgentActionCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *AgentActionCreate) SetUpdatedAt(v time.Time) *AgentActionCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *AgentActionCreate) SetNillableUpdatedAt(v *time.Time) *AgentActionCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *AgentActionCreate) SetOrganizationID(v uuid.UUID) *AgentActionCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetAgentID sets the "agent_id" field.
+func (_c *AgentActionCreate) SetAgentID(v uuid.UUID) *AgentActionCreate {
+	_c.mutation.SetAgentID(v)
+	return _c
+}
+
+// SetSessionID sets the "session_id" field.
+func (_c *AgentActionCreate) SetSessionID(v uuid.UUID) *AgentActionCreate {
+	_c.mutation.SetSessionID(v)
+	return _c
+}
+
+// SetNillableSessionID sets the "session_id" field if the given value is not nil.
+func (_c *AgentActionCreate) SetNillableSessionID(v *uuid.UUID) *AgentActionCreate {
+	if v != nil {
+		_c.SetSessionID(*v)
+	}
+	return _c
+}
+
+// SetCallID sets the "call_id" field.
+func (_c *AgentActionCreate) SetCallID(v uuid.UUID) *AgentActionCreate {
+	_c.mutation.SetCallID(v)
+	return _c
+}
+
+// SetNillableCallID sets the "call_id" field if the given value is not nil.
+func (_c *AgentActionCreate) SetNillableCallID(v *uuid.UUID) *AgentActionCreate {
+	if v != nil {
+		_c.SetCallID(*v)
+	}
+	return _c
+}
+
+// SetToolID sets the "tool_id" field.
+func (_c *AgentActionCreate) SetToolID(v uuid.UUID) *AgentActionCreate {
+	_c.mutation.SetToolID(v)
+	return _c
+}
+
+// SetToolCallID sets the "tool_call_id" field.
+func (_c *AgentActionCreate) SetToolCallID(v string) *AgentActionCreate {
+	_c.mutation.SetToolCallID(v)
+	return _c
+}
+
+// SetNillableToolCallID sets the "tool_call_id" field if the given value is not nil.
+func (_c *AgentActionCreate) SetNillableToolCallID(v *string) *AgentActionCreate {
+	if v != nil {
+		_c.SetToolCallID(*v)
+	}
+	return _c
+}
+
+// SetInput sets the "input" field.
+func (_c *AgentActionCreate) SetInput(v map[string]interface{}) *AgentActionCreate {
+	_c.mutation.SetInput(v)
+	return _c
+}
+
+// SetOutput sets the "output" field.
+func (_c *AgentActionCreate) SetOutput(v map[string]interface{}) *AgentActionCreate {
+	_c.mutation.SetOutput(v)
+	return _c
+}
+
+// SetStatus sets the "status" field.
+func (_c *AgentActionCreate) SetStatus(v agentaction.Status) *AgentActionCreate {
+	_c.mutation.SetStatus(v)
+	return _c
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_c *AgentActionCreate) SetNillableStatus(v *agentaction.Status) *AgentActionCreate {
+	if v != nil {
+		_c.SetStatus(*v)
+	}
+	return _c
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (_c *AgentActionCreate) SetExpiresAt(v time.Time) *AgentActionCreate {
+	_c.mutation.SetExpiresAt(v)
+	return _c
+}
+
+// SetNillableExpiresAt sets the "expires_at" field if the given value is not nil.
+func (_c *AgentActionCreate) SetNillableExpiresAt(v *time.Time) *AgentActionCreate {
+	if v != nil {
+		_c.SetExpiresAt(*v)
+	}
+	return _c
+}
+
+// SetRequestedBy sets the "requested_by" field.
+func (_c *AgentActionCreate) SetRequestedBy(v uuid.UUID) *AgentActionCreate {
+	_c.mutation.SetRequestedBy(v)
+	return _c
+}
+
+// SetNillableRequestedBy sets the "requested_by" field if the given value is not nil.
+func (_c *AgentActionCreate) SetNillableRequestedBy(v *uuid.UUID) *AgentActionCreate {
+	if v != nil {
+		_c.SetRequestedBy(*v)
+	}
+	return _c
+}
+
+// SetDecidedBy sets the "decided_by" field.
+func (_c *AgentActionCreate) SetDecidedBy(v uuid.UUID) *AgentActionCreate {
+	_c.mutation.SetDecidedBy(v)
+	return _c
+}
+
+// SetNillableDecidedBy sets the "decided_by" field if the given value is not nil.
+func (_c *AgentActionCreate) SetNillableDecidedBy(v *uuid.UUID) *AgentActionCreate {
+	if v != nil {
+		_c.SetDecidedBy(*v)
+	}
+	return _c
+}
+
+// SetDecidedAt sets the "decided_at" field.
+func (_c *AgentActionCreate) SetDecidedAt(v time.Time) *AgentActionCreate {
+	_c.mutation.SetDecidedAt(v)
+	return _c
+}
+
+// SetNillableDecidedAt sets the "decided_at" field if the given value is not nil.
+func (_c *AgentActionCreate) SetNillableDecidedAt(v *time.Time) *AgentActionCreate {
+	if v != nil {
+		_c.SetDecidedAt(*v)
+	}
+	return _c
+}
+
+// SetDecisionReason sets the "decision_reason" field.
+func (_c *AgentActionCreate) SetDecisionReason(v string) *AgentActionCreate {
+	_c.mutation.SetDecisionReason(v)
+	return _c
+}
+
+// SetNillableDecisionReason sets the "decision_reason" field if the given value is not nil.
+func (_c *AgentActionCreate) SetNillableDecisionReason(v *string) *AgentActionCreate {
+	if v != nil {
+		_c.SetDecisionReason(*v)
+	}
+	return _c
+}
+
+// SetExecutedAt sets the "executed_at" field.
+func (_c *AgentActionCreate) SetExecutedAt(v time.Time) *AgentActionCreate {
+	_c.mutation.SetExecutedAt(v)
+	return _c
+}
+
+// SetNillableExecutedAt sets the "executed_at" field if the given value is not nil.
+func (_c *AgentActionCreate) SetNillableExecutedAt(v *time.Time) *AgentActionCreate {
+	if v != nil {
+		_c.SetExecutedAt(*v)
+	}
+	return _c
+}
+
+// SetErrorMessage sets the "error_message" field.
+func (_c *AgentActionCreate) SetErrorMessage(v string) *AgentActionCreate {
+	_c.mutation.SetErrorMessage(v)
+	return _c
+}
+
+// SetNillableErrorMessage sets the "error_message" field if the given value is not nil.
+func (_c *AgentActionCreate) SetNillableErrorMessage(v *string) *AgentActionCreate {
+	if v != nil {
+		_c.SetErrorMessage(*v)
+	}
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +256,69 @@ func (_c *AgentActionCreate) SetNillableID(v *uuid.UUID) *AgentActionCreate {
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *AgentActionCreate) SetOrganization(v *Organization) *AgentActionCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetAgent sets the "agent" edge to the Agent entity.
+func (_c *AgentActionCreate) SetAgent(v *Agent) *AgentActionCreate {
+	return _c.SetAgentID(v.ID)
+}
+
+// SetSession sets the "session" edge to the AgentSession entity.
+func (_c *AgentActionCreate) SetSession(v *AgentSession) *AgentActionCreate {
+	return _c.SetSessionID(v.ID)
+}
+
+// SetCall sets the "call" edge to the AgentCall entity.
+func (_c *AgentActionCreate) SetCall(v *AgentCall) *AgentActionCreate {
+	return _c.SetCallID(v.ID)
+}
+
+// SetTool sets the "tool" edge to the AgentTool entity.
+func (_c *AgentActionCreate) SetTool(v *AgentTool) *AgentActionCreate {
+	return _c.SetToolID(v.ID)
+}
+
+// SetRequesterID sets the "requester" edge to the User entity by ID.
+func (_c *AgentActionCreate) SetRequesterID(id uuid.UUID) *AgentActionCreate {
+	_c.mutation.SetRequesterID(id)
+	return _c
+}
+
+// SetNillableRequesterID sets the "requester" edge to the User entity by ID if the given value is not nil.
+func (_c *AgentActionCreate) SetNillableRequesterID(id *uuid.UUID) *AgentActionCreate {
+	if id != nil {
+		_c = _c.SetRequesterID(*id)
+	}
+	return _c
+}
+
+// SetRequester sets the "requester" edge to the User entity.
+func (_c *AgentActionCreate) SetRequester(v *User) *AgentActionCreate {
+	return _c.SetRequesterID(v.ID)
+}
+
+// SetDeciderID sets the "decider" edge to the User entity by ID.
+func (_c *AgentActionCreate) SetDeciderID(id uuid.UUID) *AgentActionCreate {
+	_c.mutation.SetDeciderID(id)
+	return _c
+}
+
+// SetNillableDeciderID sets the "decider" edge to the User entity by ID if the given value is not nil.
+func (_c *AgentActionCreate) SetNillableDeciderID(id *uuid.UUID) *AgentActionCreate {
+	if id != nil {
+		_c = _c.SetDeciderID(*id)
+	}
+	return _c
+}
+
+// SetDecider sets the "decider" edge to the User entity.
+func (_c *AgentActionCreate) SetDecider(v *User) *AgentActionCreate {
+	return _c.SetDeciderID(v.ID)
+}
+
 // Mutation returns the AgentActionMutation object of the builder.
 func (_c *AgentActionCreate) Mutation() *AgentActionMutation {
 	return _c.mutation
@@ -44,7 +326,9 @@ func (_c *AgentActionCreate) Mutation() *AgentActionMutation {
 
 // Save creates the AgentAction in the database.
 func (_c *AgentActionCreate) Save(ctx context.Context) (*AgentAction, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +355,87 @@ func (_c *AgentActionCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *AgentActionCreate) defaults() {
+func (_c *AgentActionCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if agentaction.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agentaction.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := agentaction.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if agentaction.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agentaction.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := agentaction.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _c.mutation.Status(); !ok {
+		v := agentaction.DefaultStatus
+		_c.mutation.SetStatus(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if agentaction.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized agentaction.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := agentaction.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *AgentActionCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "AgentAction.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "AgentAction.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "AgentAction.organization_id"`)}
+	}
+	if _, ok := _c.mutation.AgentID(); !ok {
+		return &ValidationError{Name: "agent_id", err: errors.New(`ent: missing required field "AgentAction.agent_id"`)}
+	}
+	if _, ok := _c.mutation.ToolID(); !ok {
+		return &ValidationError{Name: "tool_id", err: errors.New(`ent: missing required field "AgentAction.tool_id"`)}
+	}
+	if v, ok := _c.mutation.ToolCallID(); ok {
+		if err := agentaction.ToolCallIDValidator(v); err != nil {
+			return &ValidationError{Name: "tool_call_id", err: fmt.Errorf(`ent: validator failed for field "AgentAction.tool_call_id": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Input(); !ok {
+		return &ValidationError{Name: "input", err: errors.New(`ent: missing required field "AgentAction.input"`)}
+	}
+	if _, ok := _c.mutation.Status(); !ok {
+		return &ValidationError{Name: "status", err: errors.New(`ent: missing required field "AgentAction.status"`)}
+	}
+	if v, ok := _c.mutation.Status(); ok {
+		if err := agentaction.StatusValidator(v); err != nil {
+			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "AgentAction.status": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.DecisionReason(); ok {
+		if err := agentaction.DecisionReasonValidator(v); err != nil {
+			return &ValidationError{Name: "decision_reason", err: fmt.Errorf(`ent: validator failed for field "AgentAction.decision_reason": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.ErrorMessage(); ok {
+		if err := agentaction.ErrorMessageValidator(v); err != nil {
+			return &ValidationError{Name: "error_message", err: fmt.Errorf(`ent: validator failed for field "AgentAction.error_message": %w`, err)}
+		}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "AgentAction.organization"`)}
+	}
+	if len(_c.mutation.AgentIDs()) == 0 {
+		return &ValidationError{Name: "agent", err: errors.New(`ent: missing required edge "AgentAction.agent"`)}
+	}
+	if len(_c.mutation.ToolIDs()) == 0 {
+		return &ValidationError{Name: "tool", err: errors.New(`ent: missing required edge "AgentAction.tool"`)}
+	}
 	return nil
 }
 
@@ -116,6 +472,169 @@ func (_c *AgentActionCreate) createSpec() (*AgentAction, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(agentaction.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(agentaction.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.ToolCallID(); ok {
+		_spec.SetField(agentaction.FieldToolCallID, field.TypeString, value)
+		_node.ToolCallID = value
+	}
+	if value, ok := _c.mutation.Input(); ok {
+		_spec.SetField(agentaction.FieldInput, field.TypeJSON, value)
+		_node.Input = value
+	}
+	if value, ok := _c.mutation.Output(); ok {
+		_spec.SetField(agentaction.FieldOutput, field.TypeJSON, value)
+		_node.Output = value
+	}
+	if value, ok := _c.mutation.Status(); ok {
+		_spec.SetField(agentaction.FieldStatus, field.TypeEnum, value)
+		_node.Status = value
+	}
+	if value, ok := _c.mutation.ExpiresAt(); ok {
+		_spec.SetField(agentaction.FieldExpiresAt, field.TypeTime, value)
+		_node.ExpiresAt = &value
+	}
+	if value, ok := _c.mutation.DecidedAt(); ok {
+		_spec.SetField(agentaction.FieldDecidedAt, field.TypeTime, value)
+		_node.DecidedAt = &value
+	}
+	if value, ok := _c.mutation.DecisionReason(); ok {
+		_spec.SetField(agentaction.FieldDecisionReason, field.TypeString, value)
+		_node.DecisionReason = value
+	}
+	if value, ok := _c.mutation.ExecutedAt(); ok {
+		_spec.SetField(agentaction.FieldExecutedAt, field.TypeTime, value)
+		_node.ExecutedAt = &value
+	}
+	if value, ok := _c.mutation.ErrorMessage(); ok {
+		_spec.SetField(agentaction.FieldErrorMessage, field.TypeString, value)
+		_node.ErrorMessage = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentaction.OrganizationTable,
+			Columns: []string{agentaction.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AgentIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentaction.AgentTable,
+			Columns: []string{agentaction.AgentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agent.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.AgentID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.SessionIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentaction.SessionTable,
+			Columns: []string{agentaction.SessionColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agentsession.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.SessionID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.CallIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentaction.CallTable,
+			Columns: []string{agentaction.CallColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agentcall.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.CallID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ToolIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentaction.ToolTable,
+			Columns: []string{agentaction.ToolColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agenttool.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ToolID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.RequesterIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentaction.RequesterTable,
+			Columns: []string{agentaction.RequesterColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.RequestedBy = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.DeciderIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentaction.DeciderTable,
+			Columns: []string{agentaction.DeciderColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.DecidedBy = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +642,17 @@ func (_c *AgentActionCreate) createSpec() (*AgentAction, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.AgentAction.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.AgentActionUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *AgentActionCreate) OnConflict(opts ...sql.ConflictOption) *AgentActionUpsertOne {
 	_c.conflict = opts
@@ -162,6 +687,156 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *AgentActionUpsert) SetUpdatedAt(v time.Time) *AgentActionUpsert {
+	u.Set(agentaction.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *AgentActionUpsert) UpdateUpdatedAt() *AgentActionUpsert {
+	u.SetExcluded(agentaction.FieldUpdatedAt)
+	return u
+}
+
+// SetOutput sets the "output" field.
+func (u *AgentActionUpsert) SetOutput(v map[string]interface{}) *AgentActionUpsert {
+	u.Set(agentaction.FieldOutput, v)
+	return u
+}
+
+// UpdateOutput sets the "output" field to the value that was provided on create.
+func (u *AgentActionUpsert) UpdateOutput() *AgentActionUpsert {
+	u.SetExcluded(agentaction.FieldOutput)
+	return u
+}
+
+// ClearOutput clears the value of the "output" field.
+func (u *AgentActionUpsert) ClearOutput() *AgentActionUpsert {
+	u.SetNull(agentaction.FieldOutput)
+	return u
+}
+
+// SetStatus sets the "status" field.
+func (u *AgentActionUpsert) SetStatus(v agentaction.Status) *AgentActionUpsert {
+	u.Set(agentaction.FieldStatus, v)
+	return u
+}
+
+// UpdateStatus sets the "status" field to the value that was provided on create.
+func (u *AgentActionUpsert) UpdateStatus() *AgentActionUpsert {
+	u.SetExcluded(agentaction.FieldStatus)
+	return u
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (u *AgentActionUpsert) SetExpiresAt(v time.Time) *AgentActionUpsert {
+	u.Set(agentaction.FieldExpiresAt, v)
+	return u
+}
+
+// UpdateExpiresAt sets the "expires_at" field to the value that was provided on create.
+func (u *AgentActionUpsert) UpdateExpiresAt() *AgentActionUpsert {
+	u.SetExcluded(agentaction.FieldExpiresAt)
+	return u
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (u *AgentActionUpsert) ClearExpiresAt() *AgentActionUpsert {
+	u.SetNull(agentaction.FieldExpiresAt)
+	return u
+}
+
+// SetDecidedBy sets the "decided_by" field.
+func (u *AgentActionUpsert) SetDecidedBy(v uuid.UUID) *AgentActionUpsert {
+	u.Set(agentaction.FieldDecidedBy, v)
+	return u
+}
+
+// UpdateDecidedBy sets the "decided_by" field to the value that was provided on create.
+func (u *AgentActionUpsert) UpdateDecidedBy() *AgentActionUpsert {
+	u.SetExcluded(agentaction.FieldDecidedBy)
+	return u
+}
+
+// ClearDecidedBy clears the value of the "decided_by" field.
+func (u *AgentActionUpsert) ClearDecidedBy() *AgentActionUpsert {
+	u.SetNull(agentaction.FieldDecidedBy)
+	return u
+}
+
+// SetDecidedAt sets the "decided_at" field.
+func (u *AgentActionUpsert) SetDecidedAt(v time.Time) *AgentActionUpsert {
+	u.Set(agentaction.FieldDecidedAt, v)
+	return u
+}
+
+// UpdateDecidedAt sets the "decided_at" field to the value that was provided on create.
+func (u *AgentActionUpsert) UpdateDecidedAt() *AgentActionUpsert {
+	u.SetExcluded(agentaction.FieldDecidedAt)
+	return u
+}
+
+// ClearDecidedAt clears the value of the "decided_at" field.
+func (u *AgentActionUpsert) ClearDecidedAt() *AgentActionUpsert {
+	u.SetNull(agentaction.FieldDecidedAt)
+	return u
+}
+
+// SetDecisionReason sets the "decision_reason" field.
+func (u *AgentActionUpsert) SetDecisionReason(v string) *AgentActionUpsert {
+	u.Set(agentaction.FieldDecisionReason, v)
+	return u
+}
+
+// UpdateDecisionReason sets the "decision_reason" field to the value that was provided on create.
+func (u *AgentActionUpsert) UpdateDecisionReason() *AgentActionUpsert {
+	u.SetExcluded(agentaction.FieldDecisionReason)
+	return u
+}
+
+// ClearDecisionReason clears the value of the "decision_reason" field.
+func (u *AgentActionUpsert) ClearDecisionReason() *AgentActionUpsert {
+	u.SetNull(agentaction.FieldDecisionReason)
+	return u
+}
+
+// SetExecutedAt sets the "executed_at" field.
+func (u *AgentActionUpsert) SetExecutedAt(v time.Time) *AgentActionUpsert {
+	u.Set(agentaction.FieldExecutedAt, v)
+	return u
+}
+
+// UpdateExecutedAt sets the "executed_at" field to the value that was provided on create.
+func (u *AgentActionUpsert) UpdateExecutedAt() *AgentActionUpsert {
+	u.SetExcluded(agentaction.FieldExecutedAt)
+	return u
+}
+
+// ClearExecutedAt clears the value of the "executed_at" field.
+func (u *AgentActionUpsert) ClearExecutedAt() *AgentActionUpsert {
+	u.SetNull(agentaction.FieldExecutedAt)
+	return u
+}
+
+// SetErrorMessage sets the "error_message" field.
+func (u *AgentActionUpsert) SetErrorMessage(v string) *AgentActionUpsert {
+	u.Set(agentaction.FieldErrorMessage, v)
+	return u
+}
+
+// UpdateErrorMessage sets the "error_message" field to the value that was provided on create.
+func (u *AgentActionUpsert) UpdateErrorMessage() *AgentActionUpsert {
+	u.SetExcluded(agentaction.FieldErrorMessage)
+	return u
+}
+
+// ClearErrorMessage clears the value of the "error_message" field.
+func (u *AgentActionUpsert) ClearErrorMessage() *AgentActionUpsert {
+	u.SetNull(agentaction.FieldErrorMessage)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +853,33 @@ func (u *AgentActionUpsertOne) UpdateNewValues() *AgentActionUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(agentaction.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(agentaction.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(agentaction.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.AgentID(); exists {
+			s.SetIgnore(agentaction.FieldAgentID)
+		}
+		if _, exists := u.create.mutation.SessionID(); exists {
+			s.SetIgnore(agentaction.FieldSessionID)
+		}
+		if _, exists := u.create.mutation.CallID(); exists {
+			s.SetIgnore(agentaction.FieldCallID)
+		}
+		if _, exists := u.create.mutation.ToolID(); exists {
+			s.SetIgnore(agentaction.FieldToolID)
+		}
+		if _, exists := u.create.mutation.ToolCallID(); exists {
+			s.SetIgnore(agentaction.FieldToolCallID)
+		}
+		if _, exists := u.create.mutation.Input(); exists {
+			s.SetIgnore(agentaction.FieldInput)
+		}
+		if _, exists := u.create.mutation.RequestedBy(); exists {
+			s.SetIgnore(agentaction.FieldRequestedBy)
 		}
 	}))
 	return u
@@ -208,6 +910,181 @@ func (u *AgentActionUpsertOne) Update(set func(*AgentActionUpsert)) *AgentAction
 		set(&AgentActionUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *AgentActionUpsertOne) SetUpdatedAt(v time.Time) *AgentActionUpsertOne {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *AgentActionUpsertOne) UpdateUpdatedAt() *AgentActionUpsertOne {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetOutput sets the "output" field.
+func (u *AgentActionUpsertOne) SetOutput(v map[string]interface{}) *AgentActionUpsertOne {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.SetOutput(v)
+	})
+}
+
+// UpdateOutput sets the "output" field to the value that was provided on create.
+func (u *AgentActionUpsertOne) UpdateOutput() *AgentActionUpsertOne {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.UpdateOutput()
+	})
+}
+
+// ClearOutput clears the value of the "output" field.
+func (u *AgentActionUpsertOne) ClearOutput() *AgentActionUpsertOne {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.ClearOutput()
+	})
+}
+
+// SetStatus sets the "status" field.
+func (u *AgentActionUpsertOne) SetStatus(v agentaction.Status) *AgentActionUpsertOne {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.SetStatus(v)
+	})
+}
+
+// UpdateStatus sets the "status" field to the value that was provided on create.
+func (u *AgentActionUpsertOne) UpdateStatus() *AgentActionUpsertOne {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.UpdateStatus()
+	})
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (u *AgentActionUpsertOne) SetExpiresAt(v time.Time) *AgentActionUpsertOne {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.SetExpiresAt(v)
+	})
+}
+
+// UpdateExpiresAt sets the "expires_at" field to the value that was provided on create.
+func (u *AgentActionUpsertOne) UpdateExpiresAt() *AgentActionUpsertOne {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.UpdateExpiresAt()
+	})
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (u *AgentActionUpsertOne) ClearExpiresAt() *AgentActionUpsertOne {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.ClearExpiresAt()
+	})
+}
+
+// SetDecidedBy sets the "decided_by" field.
+func (u *AgentActionUpsertOne) SetDecidedBy(v uuid.UUID) *AgentActionUpsertOne {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.SetDecidedBy(v)
+	})
+}
+
+// UpdateDecidedBy sets the "decided_by" field to the value that was provided on create.
+func (u *AgentActionUpsertOne) UpdateDecidedBy() *AgentActionUpsertOne {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.UpdateDecidedBy()
+	})
+}
+
+// ClearDecidedBy clears the value of the "decided_by" field.
+func (u *AgentActionUpsertOne) ClearDecidedBy() *AgentActionUpsertOne {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.ClearDecidedBy()
+	})
+}
+
+// SetDecidedAt sets the "decided_at" field.
+func (u *AgentActionUpsertOne) SetDecidedAt(v time.Time) *AgentActionUpsertOne {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.SetDecidedAt(v)
+	})
+}
+
+// UpdateDecidedAt sets the "decided_at" field to the value that was provided on create.
+func (u *AgentActionUpsertOne) UpdateDecidedAt() *AgentActionUpsertOne {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.UpdateDecidedAt()
+	})
+}
+
+// ClearDecidedAt clears the value of the "decided_at" field.
+func (u *AgentActionUpsertOne) ClearDecidedAt() *AgentActionUpsertOne {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.ClearDecidedAt()
+	})
+}
+
+// SetDecisionReason sets the "decision_reason" field.
+func (u *AgentActionUpsertOne) SetDecisionReason(v string) *AgentActionUpsertOne {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.SetDecisionReason(v)
+	})
+}
+
+// UpdateDecisionReason sets the "decision_reason" field to the value that was provided on create.
+func (u *AgentActionUpsertOne) UpdateDecisionReason() *AgentActionUpsertOne {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.UpdateDecisionReason()
+	})
+}
+
+// ClearDecisionReason clears the value of the "decision_reason" field.
+func (u *AgentActionUpsertOne) ClearDecisionReason() *AgentActionUpsertOne {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.ClearDecisionReason()
+	})
+}
+
+// SetExecutedAt sets the "executed_at" field.
+func (u *AgentActionUpsertOne) SetExecutedAt(v time.Time) *AgentActionUpsertOne {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.SetExecutedAt(v)
+	})
+}
+
+// UpdateExecutedAt sets the "executed_at" field to the value that was provided on create.
+func (u *AgentActionUpsertOne) UpdateExecutedAt() *AgentActionUpsertOne {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.UpdateExecutedAt()
+	})
+}
+
+// ClearExecutedAt clears the value of the "executed_at" field.
+func (u *AgentActionUpsertOne) ClearExecutedAt() *AgentActionUpsertOne {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.ClearExecutedAt()
+	})
+}
+
+// SetErrorMessage sets the "error_message" field.
+func (u *AgentActionUpsertOne) SetErrorMessage(v string) *AgentActionUpsertOne {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.SetErrorMessage(v)
+	})
+}
+
+// UpdateErrorMessage sets the "error_message" field to the value that was provided on create.
+func (u *AgentActionUpsertOne) UpdateErrorMessage() *AgentActionUpsertOne {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.UpdateErrorMessage()
+	})
+}
+
+// ClearErrorMessage clears the value of the "error_message" field.
+func (u *AgentActionUpsertOne) ClearErrorMessage() *AgentActionUpsertOne {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.ClearErrorMessage()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +1220,11 @@ func (_c *AgentActionCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.AgentActionUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *AgentActionCreateBulk) OnConflict(opts ...sql.ConflictOption) *AgentActionUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +1270,33 @@ func (u *AgentActionUpsertBulk) UpdateNewValues() *AgentActionUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(agentaction.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(agentaction.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(agentaction.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.AgentID(); exists {
+				s.SetIgnore(agentaction.FieldAgentID)
+			}
+			if _, exists := b.mutation.SessionID(); exists {
+				s.SetIgnore(agentaction.FieldSessionID)
+			}
+			if _, exists := b.mutation.CallID(); exists {
+				s.SetIgnore(agentaction.FieldCallID)
+			}
+			if _, exists := b.mutation.ToolID(); exists {
+				s.SetIgnore(agentaction.FieldToolID)
+			}
+			if _, exists := b.mutation.ToolCallID(); exists {
+				s.SetIgnore(agentaction.FieldToolCallID)
+			}
+			if _, exists := b.mutation.Input(); exists {
+				s.SetIgnore(agentaction.FieldInput)
+			}
+			if _, exists := b.mutation.RequestedBy(); exists {
+				s.SetIgnore(agentaction.FieldRequestedBy)
+			}
 		}
 	}))
 	return u
@@ -418,6 +1327,181 @@ func (u *AgentActionUpsertBulk) Update(set func(*AgentActionUpsert)) *AgentActio
 		set(&AgentActionUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *AgentActionUpsertBulk) SetUpdatedAt(v time.Time) *AgentActionUpsertBulk {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *AgentActionUpsertBulk) UpdateUpdatedAt() *AgentActionUpsertBulk {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetOutput sets the "output" field.
+func (u *AgentActionUpsertBulk) SetOutput(v map[string]interface{}) *AgentActionUpsertBulk {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.SetOutput(v)
+	})
+}
+
+// UpdateOutput sets the "output" field to the value that was provided on create.
+func (u *AgentActionUpsertBulk) UpdateOutput() *AgentActionUpsertBulk {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.UpdateOutput()
+	})
+}
+
+// ClearOutput clears the value of the "output" field.
+func (u *AgentActionUpsertBulk) ClearOutput() *AgentActionUpsertBulk {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.ClearOutput()
+	})
+}
+
+// SetStatus sets the "status" field.
+func (u *AgentActionUpsertBulk) SetStatus(v agentaction.Status) *AgentActionUpsertBulk {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.SetStatus(v)
+	})
+}
+
+// UpdateStatus sets the "status" field to the value that was provided on create.
+func (u *AgentActionUpsertBulk) UpdateStatus() *AgentActionUpsertBulk {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.UpdateStatus()
+	})
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (u *AgentActionUpsertBulk) SetExpiresAt(v time.Time) *AgentActionUpsertBulk {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.SetExpiresAt(v)
+	})
+}
+
+// UpdateExpiresAt sets the "expires_at" field to the value that was provided on create.
+func (u *AgentActionUpsertBulk) UpdateExpiresAt() *AgentActionUpsertBulk {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.UpdateExpiresAt()
+	})
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (u *AgentActionUpsertBulk) ClearExpiresAt() *AgentActionUpsertBulk {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.ClearExpiresAt()
+	})
+}
+
+// SetDecidedBy sets the "decided_by" field.
+func (u *AgentActionUpsertBulk) SetDecidedBy(v uuid.UUID) *AgentActionUpsertBulk {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.SetDecidedBy(v)
+	})
+}
+
+// UpdateDecidedBy sets the "decided_by" field to the value that was provided on create.
+func (u *AgentActionUpsertBulk) UpdateDecidedBy() *AgentActionUpsertBulk {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.UpdateDecidedBy()
+	})
+}
+
+// ClearDecidedBy clears the value of the "decided_by" field.
+func (u *AgentActionUpsertBulk) ClearDecidedBy() *AgentActionUpsertBulk {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.ClearDecidedBy()
+	})
+}
+
+// SetDecidedAt sets the "decided_at" field.
+func (u *AgentActionUpsertBulk) SetDecidedAt(v time.Time) *AgentActionUpsertBulk {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.SetDecidedAt(v)
+	})
+}
+
+// UpdateDecidedAt sets the "decided_at" field to the value that was provided on create.
+func (u *AgentActionUpsertBulk) UpdateDecidedAt() *AgentActionUpsertBulk {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.UpdateDecidedAt()
+	})
+}
+
+// ClearDecidedAt clears the value of the "decided_at" field.
+func (u *AgentActionUpsertBulk) ClearDecidedAt() *AgentActionUpsertBulk {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.ClearDecidedAt()
+	})
+}
+
+// SetDecisionReason sets the "decision_reason" field.
+func (u *AgentActionUpsertBulk) SetDecisionReason(v string) *AgentActionUpsertBulk {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.SetDecisionReason(v)
+	})
+}
+
+// UpdateDecisionReason sets the "decision_reason" field to the value that was provided on create.
+func (u *AgentActionUpsertBulk) UpdateDecisionReason() *AgentActionUpsertBulk {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.UpdateDecisionReason()
+	})
+}
+
+// ClearDecisionReason clears the value of the "decision_reason" field.
+func (u *AgentActionUpsertBulk) ClearDecisionReason() *AgentActionUpsertBulk {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.ClearDecisionReason()
+	})
+}
+
+// SetExecutedAt sets the "executed_at" field.
+func (u *AgentActionUpsertBulk) SetExecutedAt(v time.Time) *AgentActionUpsertBulk {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.SetExecutedAt(v)
+	})
+}
+
+// UpdateExecutedAt sets the "executed_at" field to the value that was provided on create.
+func (u *AgentActionUpsertBulk) UpdateExecutedAt() *AgentActionUpsertBulk {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.UpdateExecutedAt()
+	})
+}
+
+// ClearExecutedAt clears the value of the "executed_at" field.
+func (u *AgentActionUpsertBulk) ClearExecutedAt() *AgentActionUpsertBulk {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.ClearExecutedAt()
+	})
+}
+
+// SetErrorMessage sets the "error_message" field.
+func (u *AgentActionUpsertBulk) SetErrorMessage(v string) *AgentActionUpsertBulk {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.SetErrorMessage(v)
+	})
+}
+
+// UpdateErrorMessage sets the "error_message" field to the value that was provided on create.
+func (u *AgentActionUpsertBulk) UpdateErrorMessage() *AgentActionUpsertBulk {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.UpdateErrorMessage()
+	})
+}
+
+// ClearErrorMessage clears the value of the "error_message" field.
+func (u *AgentActionUpsertBulk) ClearErrorMessage() *AgentActionUpsertBulk {
+	return u.Update(func(s *AgentActionUpsert) {
+		s.ClearErrorMessage()
+	})
 }
 
 // Exec executes the query.

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -13,18 +14,31 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agentaction"
+	"github.com/worksynapse/worksynapse/ent/agentcall"
+	"github.com/worksynapse/worksynapse/ent/agentsession"
+	"github.com/worksynapse/worksynapse/ent/agenttool"
+	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/predicate"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // AgentActionQuery is the builder for querying AgentAction entities.
 type AgentActionQuery struct {
 	config
-	ctx        *QueryContext
-	order      []agentaction.OrderOption
-	inters     []Interceptor
-	predicates []predicate.AgentAction
-	modifiers  []func(*sql.Selector)
+	ctx              *QueryContext
+	order            []agentaction.OrderOption
+	inters           []Interceptor
+	predicates       []predicate.AgentAction
+	withOrganization *OrganizationQuery
+	withAgent        *AgentQuery
+	withSession      *AgentSessionQuery
+	withCall         *AgentCallQuery
+	withTool         *AgentToolQuery
+	withRequester    *UserQuery
+	withDecider      *UserQuery
+	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -59,6 +73,160 @@ func (_q *AgentActionQuery) Unique(unique bool) *AgentActionQuery {
 func (_q *AgentActionQuery) Order(o ...agentaction.OrderOption) *AgentActionQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryOrganization chains the current query on the "organization" edge.
+func (_q *AgentActionQuery) QueryOrganization() *OrganizationQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentaction.Table, agentaction.FieldID, selector),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentaction.OrganizationTable, agentaction.OrganizationColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryAgent chains the current query on the "agent" edge.
+func (_q *AgentActionQuery) QueryAgent() *AgentQuery {
+	query := (&AgentClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentaction.Table, agentaction.FieldID, selector),
+			sqlgraph.To(agent.Table, agent.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentaction.AgentTable, agentaction.AgentColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QuerySession chains the current query on the "session" edge.
+func (_q *AgentActionQuery) QuerySession() *AgentSessionQuery {
+	query := (&AgentSessionClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentaction.Table, agentaction.FieldID, selector),
+			sqlgraph.To(agentsession.Table, agentsession.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentaction.SessionTable, agentaction.SessionColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryCall chains the current query on the "call" edge.
+func (_q *AgentActionQuery) QueryCall() *AgentCallQuery {
+	query := (&AgentCallClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentaction.Table, agentaction.FieldID, selector),
+			sqlgraph.To(agentcall.Table, agentcall.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentaction.CallTable, agentaction.CallColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryTool chains the current query on the "tool" edge.
+func (_q *AgentActionQuery) QueryTool() *AgentToolQuery {
+	query := (&AgentToolClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentaction.Table, agentaction.FieldID, selector),
+			sqlgraph.To(agenttool.Table, agenttool.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentaction.ToolTable, agentaction.ToolColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryRequester chains the current query on the "requester" edge.
+func (_q *AgentActionQuery) QueryRequester() *UserQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentaction.Table, agentaction.FieldID, selector),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentaction.RequesterTable, agentaction.RequesterColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryDecider chains the current query on the "decider" edge.
+func (_q *AgentActionQuery) QueryDecider() *UserQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentaction.Table, agentaction.FieldID, selector),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentaction.DeciderTable, agentaction.DeciderColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // First returns the first AgentAction entity from the query.
@@ -248,11 +416,18 @@ func (_q *AgentActionQuery) Clone() *AgentActionQuery {
 		return nil
 	}
 	return &AgentActionQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]agentaction.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.AgentAction{}, _q.predicates...),
+		config:           _q.config,
+		ctx:              _q.ctx.Clone(),
+		order:            append([]agentaction.OrderOption{}, _q.order...),
+		inters:           append([]Interceptor{}, _q.inters...),
+		predicates:       append([]predicate.AgentAction{}, _q.predicates...),
+		withOrganization: _q.withOrganization.Clone(),
+		withAgent:        _q.withAgent.Clone(),
+		withSession:      _q.withSession.Clone(),
+		withCall:         _q.withCall.Clone(),
+		withTool:         _q.withTool.Clone(),
+		withRequester:    _q.withRequester.Clone(),
+		withDecider:      _q.withDecider.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -260,8 +435,97 @@ func (_q *AgentActionQuery) Clone() *AgentActionQuery {
 	}
 }
 
+// WithOrganization tells the query-builder to eager-load the nodes that are connected to
+// the "organization" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AgentActionQuery) WithOrganization(opts ...func(*OrganizationQuery)) *AgentActionQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOrganization = query
+	return _q
+}
+
+// WithAgent tells the query-builder to eager-load the nodes that are connected to
+// the "agent" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AgentActionQuery) WithAgent(opts ...func(*AgentQuery)) *AgentActionQuery {
+	query := (&AgentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAgent = query
+	return _q
+}
+
+// WithSession tells the query-builder to eager-load the nodes that are connected to
+// the "session" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AgentActionQuery) WithSession(opts ...func(*AgentSessionQuery)) *AgentActionQuery {
+	query := (&AgentSessionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withSession = query
+	return _q
+}
+
+// WithCall tells the query-builder to eager-load the nodes that are connected to
+// the "call" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AgentActionQuery) WithCall(opts ...func(*AgentCallQuery)) *AgentActionQuery {
+	query := (&AgentCallClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCall = query
+	return _q
+}
+
+// WithTool tells the query-builder to eager-load the nodes that are connected to
+// the "tool" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AgentActionQuery) WithTool(opts ...func(*AgentToolQuery)) *AgentActionQuery {
+	query := (&AgentToolClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withTool = query
+	return _q
+}
+
+// WithRequester tells the query-builder to eager-load the nodes that are connected to
+// the "requester" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AgentActionQuery) WithRequester(opts ...func(*UserQuery)) *AgentActionQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withRequester = query
+	return _q
+}
+
+// WithDecider tells the query-builder to eager-load the nodes that are connected to
+// the "decider" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AgentActionQuery) WithDecider(opts ...func(*UserQuery)) *AgentActionQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withDecider = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
+//
+// Example:
+//
+//	var v []struct {
+//		CreatedAt time.Time `json:"created_at,omitempty"`
+//		Count int `json:"count,omitempty"`
+//	}
+//
+//	client.AgentAction.Query().
+//		GroupBy(agentaction.FieldCreatedAt).
+//		Aggregate(ent.Count()).
+//		Scan(ctx, &v)
 func (_q *AgentActionQuery) GroupBy(field string, fields ...string) *AgentActionGroupBy {
 	_q.ctx.Fields = append([]string{field}, fields...)
 	grbuild := &AgentActionGroupBy{build: _q}
@@ -273,6 +537,16 @@ func (_q *AgentActionQuery) GroupBy(field string, fields ...string) *AgentAction
 
 // Select allows the selection one or more fields/columns for the given query,
 // instead of selecting all fields in the entity.
+//
+// Example:
+//
+//	var v []struct {
+//		CreatedAt time.Time `json:"created_at,omitempty"`
+//	}
+//
+//	client.AgentAction.Query().
+//		Select(agentaction.FieldCreatedAt).
+//		Scan(ctx, &v)
 func (_q *AgentActionQuery) Select(fields ...string) *AgentActionSelect {
 	_q.ctx.Fields = append(_q.ctx.Fields, fields...)
 	sbuild := &AgentActionSelect{AgentActionQuery: _q}
@@ -309,13 +583,28 @@ func (_q *AgentActionQuery) prepareQuery(ctx context.Context) error {
 		}
 		_q.sql = prev
 	}
+	if agentaction.Policy == nil {
+		return errors.New("ent: uninitialized agentaction.Policy (forgotten import ent/runtime?)")
+	}
+	if err := agentaction.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
+	}
 	return nil
 }
 
 func (_q *AgentActionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*AgentAction, error) {
 	var (
-		nodes = []*AgentAction{}
-		_spec = _q.querySpec()
+		nodes       = []*AgentAction{}
+		_spec       = _q.querySpec()
+		loadedTypes = [7]bool{
+			_q.withOrganization != nil,
+			_q.withAgent != nil,
+			_q.withSession != nil,
+			_q.withCall != nil,
+			_q.withTool != nil,
+			_q.withRequester != nil,
+			_q.withDecider != nil,
+		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*AgentAction).scanValues(nil, columns)
@@ -323,6 +612,7 @@ func (_q *AgentActionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 	_spec.Assign = func(columns []string, values []any) error {
 		node := &AgentAction{config: _q.config}
 		nodes = append(nodes, node)
+		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
 	if len(_q.modifiers) > 0 {
@@ -337,7 +627,265 @@ func (_q *AgentActionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	if query := _q.withOrganization; query != nil {
+		if err := _q.loadOrganization(ctx, query, nodes, nil,
+			func(n *AgentAction, e *Organization) { n.Edges.Organization = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withAgent; query != nil {
+		if err := _q.loadAgent(ctx, query, nodes, nil,
+			func(n *AgentAction, e *Agent) { n.Edges.Agent = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withSession; query != nil {
+		if err := _q.loadSession(ctx, query, nodes, nil,
+			func(n *AgentAction, e *AgentSession) { n.Edges.Session = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withCall; query != nil {
+		if err := _q.loadCall(ctx, query, nodes, nil,
+			func(n *AgentAction, e *AgentCall) { n.Edges.Call = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withTool; query != nil {
+		if err := _q.loadTool(ctx, query, nodes, nil,
+			func(n *AgentAction, e *AgentTool) { n.Edges.Tool = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withRequester; query != nil {
+		if err := _q.loadRequester(ctx, query, nodes, nil,
+			func(n *AgentAction, e *User) { n.Edges.Requester = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withDecider; query != nil {
+		if err := _q.loadDecider(ctx, query, nodes, nil,
+			func(n *AgentAction, e *User) { n.Edges.Decider = e }); err != nil {
+			return nil, err
+		}
+	}
 	return nodes, nil
+}
+
+func (_q *AgentActionQuery) loadOrganization(ctx context.Context, query *OrganizationQuery, nodes []*AgentAction, init func(*AgentAction), assign func(*AgentAction, *Organization)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*AgentAction)
+	for i := range nodes {
+		fk := nodes[i].OrganizationID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(organization.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "organization_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *AgentActionQuery) loadAgent(ctx context.Context, query *AgentQuery, nodes []*AgentAction, init func(*AgentAction), assign func(*AgentAction, *Agent)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*AgentAction)
+	for i := range nodes {
+		fk := nodes[i].AgentID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(agent.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "agent_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *AgentActionQuery) loadSession(ctx context.Context, query *AgentSessionQuery, nodes []*AgentAction, init func(*AgentAction), assign func(*AgentAction, *AgentSession)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*AgentAction)
+	for i := range nodes {
+		if nodes[i].SessionID == nil {
+			continue
+		}
+		fk := *nodes[i].SessionID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(agentsession.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "session_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *AgentActionQuery) loadCall(ctx context.Context, query *AgentCallQuery, nodes []*AgentAction, init func(*AgentAction), assign func(*AgentAction, *AgentCall)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*AgentAction)
+	for i := range nodes {
+		if nodes[i].CallID == nil {
+			continue
+		}
+		fk := *nodes[i].CallID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(agentcall.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "call_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *AgentActionQuery) loadTool(ctx context.Context, query *AgentToolQuery, nodes []*AgentAction, init func(*AgentAction), assign func(*AgentAction, *AgentTool)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*AgentAction)
+	for i := range nodes {
+		fk := nodes[i].ToolID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(agenttool.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "tool_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *AgentActionQuery) loadRequester(ctx context.Context, query *UserQuery, nodes []*AgentAction, init func(*AgentAction), assign func(*AgentAction, *User)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*AgentAction)
+	for i := range nodes {
+		if nodes[i].RequestedBy == nil {
+			continue
+		}
+		fk := *nodes[i].RequestedBy
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(user.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "requested_by" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *AgentActionQuery) loadDecider(ctx context.Context, query *UserQuery, nodes []*AgentAction, init func(*AgentAction), assign func(*AgentAction, *User)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*AgentAction)
+	for i := range nodes {
+		if nodes[i].DecidedBy == nil {
+			continue
+		}
+		fk := *nodes[i].DecidedBy
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(user.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "decided_by" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
 }
 
 func (_q *AgentActionQuery) sqlCount(ctx context.Context) (int, error) {
@@ -367,6 +915,27 @@ func (_q *AgentActionQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != agentaction.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withOrganization != nil {
+			_spec.Node.AddColumnOnce(agentaction.FieldOrganizationID)
+		}
+		if _q.withAgent != nil {
+			_spec.Node.AddColumnOnce(agentaction.FieldAgentID)
+		}
+		if _q.withSession != nil {
+			_spec.Node.AddColumnOnce(agentaction.FieldSessionID)
+		}
+		if _q.withCall != nil {
+			_spec.Node.AddColumnOnce(agentaction.FieldCallID)
+		}
+		if _q.withTool != nil {
+			_spec.Node.AddColumnOnce(agentaction.FieldToolID)
+		}
+		if _q.withRequester != nil {
+			_spec.Node.AddColumnOnce(agentaction.FieldRequestedBy)
+		}
+		if _q.withDecider != nil {
+			_spec.Node.AddColumnOnce(agentaction.FieldDecidedBy)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

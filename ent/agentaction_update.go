@@ -6,12 +6,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/agentaction"
 	"github.com/worksynapse/worksynapse/ent/predicate"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // AgentActionUpdate is the builder for updating AgentAction entities.
@@ -28,13 +31,193 @@ func (_u *AgentActionUpdate) Where(ps ...predicate.AgentAction) *AgentActionUpda
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *AgentActionUpdate) SetUpdatedAt(v time.Time) *AgentActionUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetOutput sets the "output" field.
+func (_u *AgentActionUpdate) SetOutput(v map[string]interface{}) *AgentActionUpdate {
+	_u.mutation.SetOutput(v)
+	return _u
+}
+
+// ClearOutput clears the value of the "output" field.
+func (_u *AgentActionUpdate) ClearOutput() *AgentActionUpdate {
+	_u.mutation.ClearOutput()
+	return _u
+}
+
+// SetStatus sets the "status" field.
+func (_u *AgentActionUpdate) SetStatus(v agentaction.Status) *AgentActionUpdate {
+	_u.mutation.SetStatus(v)
+	return _u
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_u *AgentActionUpdate) SetNillableStatus(v *agentaction.Status) *AgentActionUpdate {
+	if v != nil {
+		_u.SetStatus(*v)
+	}
+	return _u
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (_u *AgentActionUpdate) SetExpiresAt(v time.Time) *AgentActionUpdate {
+	_u.mutation.SetExpiresAt(v)
+	return _u
+}
+
+// SetNillableExpiresAt sets the "expires_at" field if the given value is not nil.
+func (_u *AgentActionUpdate) SetNillableExpiresAt(v *time.Time) *AgentActionUpdate {
+	if v != nil {
+		_u.SetExpiresAt(*v)
+	}
+	return _u
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (_u *AgentActionUpdate) ClearExpiresAt() *AgentActionUpdate {
+	_u.mutation.ClearExpiresAt()
+	return _u
+}
+
+// SetDecidedBy sets the "decided_by" field.
+func (_u *AgentActionUpdate) SetDecidedBy(v uuid.UUID) *AgentActionUpdate {
+	_u.mutation.SetDecidedBy(v)
+	return _u
+}
+
+// SetNillableDecidedBy sets the "decided_by" field if the given value is not nil.
+func (_u *AgentActionUpdate) SetNillableDecidedBy(v *uuid.UUID) *AgentActionUpdate {
+	if v != nil {
+		_u.SetDecidedBy(*v)
+	}
+	return _u
+}
+
+// ClearDecidedBy clears the value of the "decided_by" field.
+func (_u *AgentActionUpdate) ClearDecidedBy() *AgentActionUpdate {
+	_u.mutation.ClearDecidedBy()
+	return _u
+}
+
+// SetDecidedAt sets the "decided_at" field.
+func (_u *AgentActionUpdate) SetDecidedAt(v time.Time) *AgentActionUpdate {
+	_u.mutation.SetDecidedAt(v)
+	return _u
+}
+
+// SetNillableDecidedAt sets the "decided_at" field if the given value is not nil.
+func (_u *AgentActionUpdate) SetNillableDecidedAt(v *time.Time) *AgentActionUpdate {
+	if v != nil {
+		_u.SetDecidedAt(*v)
+	}
+	return _u
+}
+
+// ClearDecidedAt clears the value of the "decided_at" field.
+func (_u *AgentActionUpdate) ClearDecidedAt() *AgentActionUpdate {
+	_u.mutation.ClearDecidedAt()
+	return _u
+}
+
+// SetDecisionReason sets the "decision_reason" field.
+func (_u *AgentActionUpdate) SetDecisionReason(v string) *AgentActionUpdate {
+	_u.mutation.SetDecisionReason(v)
+	return _u
+}
+
+// SetNillableDecisionReason sets the "decision_reason" field if the given value is not nil.
+func (_u *AgentActionUpdate) SetNillableDecisionReason(v *string) *AgentActionUpdate {
+	if v != nil {
+		_u.SetDecisionReason(*v)
+	}
+	return _u
+}
+
+// ClearDecisionReason clears the value of the "decision_reason" field.
+func (_u *AgentActionUpdate) ClearDecisionReason() *AgentActionUpdate {
+	_u.mutation.ClearDecisionReason()
+	return _u
+}
+
+// SetExecutedAt sets the "executed_at" field.
+func (_u *AgentActionUpdate) SetExecutedAt(v time.Time) *AgentActionUpdate {
+	_u.mutation.SetExecutedAt(v)
+	return _u
+}
+
+// SetNillableExecutedAt sets the "executed_at" field if the given value is not nil.
+func (_u *AgentActionUpdate) SetNillableExecutedAt(v *time.Time) *AgentActionUpdate {
+	if v != nil {
+		_u.SetExecutedAt(*v)
+	}
+	return _u
+}
+
+// ClearExecutedAt clears the value of the "executed_at" field.
+func (_u *AgentActionUpdate) ClearExecutedAt() *AgentActionUpdate {
+	_u.mutation.ClearExecutedAt()
+	return _u
+}
+
+// SetErrorMessage sets the "error_message" field.
+func (_u *AgentActionUpdate) SetErrorMessage(v string) *AgentActionUpdate {
+	_u.mutation.SetErrorMessage(v)
+	return _u
+}
+
+// SetNillableErrorMessage sets the "error_message" field if the given value is not nil.
+func (_u *AgentActionUpdate) SetNillableErrorMessage(v *string) *AgentActionUpdate {
+	if v != nil {
+		_u.SetErrorMessage(*v)
+	}
+	return _u
+}
+
+// ClearErrorMessage clears the value of the "error_message" field.
+func (_u *AgentActionUpdate) ClearErrorMessage() *AgentActionUpdate {
+	_u.mutation.ClearErrorMessage()
+	return _u
+}
+
+// SetDeciderID sets the "decider" edge to the User entity by ID.
+func (_u *AgentActionUpdate) SetDeciderID(id uuid.UUID) *AgentActionUpdate {
+	_u.mutation.SetDeciderID(id)
+	return _u
+}
+
+// SetNillableDeciderID sets the "decider" edge to the User entity by ID if the given value is not nil.
+func (_u *AgentActionUpdate) SetNillableDeciderID(id *uuid.UUID) *AgentActionUpdate {
+	if id != nil {
+		_u = _u.SetDeciderID(*id)
+	}
+	return _u
+}
+
+// SetDecider sets the "decider" edge to the User entity.
+func (_u *AgentActionUpdate) SetDecider(v *User) *AgentActionUpdate {
+	return _u.SetDeciderID(v.ID)
+}
+
 // Mutation returns the AgentActionMutation object of the builder.
 func (_u *AgentActionUpdate) Mutation() *AgentActionMutation {
 	return _u.mutation
 }
 
+// ClearDecider clears the "decider" edge to the User entity.
+func (_u *AgentActionUpdate) ClearDecider() *AgentActionUpdate {
+	_u.mutation.ClearDecider()
+	return _u
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *AgentActionUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +243,47 @@ func (_u *AgentActionUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *AgentActionUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if agentaction.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agentaction.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := agentaction.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *AgentActionUpdate) check() error {
+	if v, ok := _u.mutation.Status(); ok {
+		if err := agentaction.StatusValidator(v); err != nil {
+			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "AgentAction.status": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.DecisionReason(); ok {
+		if err := agentaction.DecisionReasonValidator(v); err != nil {
+			return &ValidationError{Name: "decision_reason", err: fmt.Errorf(`ent: validator failed for field "AgentAction.decision_reason": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ErrorMessage(); ok {
+		if err := agentaction.ErrorMessageValidator(v); err != nil {
+			return &ValidationError{Name: "error_message", err: fmt.Errorf(`ent: validator failed for field "AgentAction.error_message": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentAction.organization"`)
+	}
+	if _u.mutation.AgentCleared() && len(_u.mutation.AgentIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentAction.agent"`)
+	}
+	if _u.mutation.ToolCleared() && len(_u.mutation.ToolIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentAction.tool"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *AgentActionUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AgentActionUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +291,9 @@ func (_u *AgentActionUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *Ag
 }
 
 func (_u *AgentActionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(agentaction.Table, agentaction.Columns, sqlgraph.NewFieldSpec(agentaction.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +301,80 @@ func (_u *AgentActionUpdate) sqlSave(ctx context.Context) (_node int, err error)
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(agentaction.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ToolCallIDCleared() {
+		_spec.ClearField(agentaction.FieldToolCallID, field.TypeString)
+	}
+	if value, ok := _u.mutation.Output(); ok {
+		_spec.SetField(agentaction.FieldOutput, field.TypeJSON, value)
+	}
+	if _u.mutation.OutputCleared() {
+		_spec.ClearField(agentaction.FieldOutput, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Status(); ok {
+		_spec.SetField(agentaction.FieldStatus, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.ExpiresAt(); ok {
+		_spec.SetField(agentaction.FieldExpiresAt, field.TypeTime, value)
+	}
+	if _u.mutation.ExpiresAtCleared() {
+		_spec.ClearField(agentaction.FieldExpiresAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.DecidedAt(); ok {
+		_spec.SetField(agentaction.FieldDecidedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DecidedAtCleared() {
+		_spec.ClearField(agentaction.FieldDecidedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.DecisionReason(); ok {
+		_spec.SetField(agentaction.FieldDecisionReason, field.TypeString, value)
+	}
+	if _u.mutation.DecisionReasonCleared() {
+		_spec.ClearField(agentaction.FieldDecisionReason, field.TypeString)
+	}
+	if value, ok := _u.mutation.ExecutedAt(); ok {
+		_spec.SetField(agentaction.FieldExecutedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ExecutedAtCleared() {
+		_spec.ClearField(agentaction.FieldExecutedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ErrorMessage(); ok {
+		_spec.SetField(agentaction.FieldErrorMessage, field.TypeString, value)
+	}
+	if _u.mutation.ErrorMessageCleared() {
+		_spec.ClearField(agentaction.FieldErrorMessage, field.TypeString)
+	}
+	if _u.mutation.DeciderCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentaction.DeciderTable,
+			Columns: []string{agentaction.DeciderColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DeciderIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentaction.DeciderTable,
+			Columns: []string{agentaction.DeciderColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,9 +398,186 @@ type AgentActionUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *AgentActionUpdateOne) SetUpdatedAt(v time.Time) *AgentActionUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetOutput sets the "output" field.
+func (_u *AgentActionUpdateOne) SetOutput(v map[string]interface{}) *AgentActionUpdateOne {
+	_u.mutation.SetOutput(v)
+	return _u
+}
+
+// ClearOutput clears the value of the "output" field.
+func (_u *AgentActionUpdateOne) ClearOutput() *AgentActionUpdateOne {
+	_u.mutation.ClearOutput()
+	return _u
+}
+
+// SetStatus sets the "status" field.
+func (_u *AgentActionUpdateOne) SetStatus(v agentaction.Status) *AgentActionUpdateOne {
+	_u.mutation.SetStatus(v)
+	return _u
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_u *AgentActionUpdateOne) SetNillableStatus(v *agentaction.Status) *AgentActionUpdateOne {
+	if v != nil {
+		_u.SetStatus(*v)
+	}
+	return _u
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (_u *AgentActionUpdateOne) SetExpiresAt(v time.Time) *AgentActionUpdateOne {
+	_u.mutation.SetExpiresAt(v)
+	return _u
+}
+
+// SetNillableExpiresAt sets the "expires_at" field if the given value is not nil.
+func (_u *AgentActionUpdateOne) SetNillableExpiresAt(v *time.Time) *AgentActionUpdateOne {
+	if v != nil {
+		_u.SetExpiresAt(*v)
+	}
+	return _u
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (_u *AgentActionUpdateOne) ClearExpiresAt() *AgentActionUpdateOne {
+	_u.mutation.ClearExpiresAt()
+	return _u
+}
+
+// SetDecidedBy sets the "decided_by" field.
+func (_u *AgentActionUpdateOne) SetDecidedBy(v uuid.UUID) *AgentActionUpdateOne {
+	_u.mutation.SetDecidedBy(v)
+	return _u
+}
+
+// SetNillableDecidedBy sets the "decided_by" field if the given value is not nil.
+func (_u *AgentActionUpdateOne) SetNillableDecidedBy(v *uuid.UUID) *AgentActionUpdateOne {
+	if v != nil {
+		_u.SetDecidedBy(*v)
+	}
+	return _u
+}
+
+// ClearDecidedBy clears the value of the "decided_by" field.
+func (_u *AgentActionUpdateOne) ClearDecidedBy() *AgentActionUpdateOne {
+	_u.mutation.ClearDecidedBy()
+	return _u
+}
+
+// SetDecidedAt sets the "decided_at" field.
+func (_u *AgentActionUpdateOne) SetDecidedAt(v time.Time) *AgentActionUpdateOne {
+	_u.mutation.SetDecidedAt(v)
+	return _u
+}
+
+// SetNillableDecidedAt sets the "decided_at" field if the given value is not nil.
+func (_u *AgentActionUpdateOne) SetNillableDecidedAt(v *time.Time) *AgentActionUpdateOne {
+	if v != nil {
+		_u.SetDecidedAt(*v)
+	}
+	return _u
+}
+
+// ClearDecidedAt clears the value of the "decided_at" field.
+func (_u *AgentActionUpdateOne) ClearDecidedAt() *AgentActionUpdateOne {
+	_u.mutation.ClearDecidedAt()
+	return _u
+}
+
+// SetDecisionReason sets the "decision_reason" field.
+func (_u *AgentActionUpdateOne) SetDecisionReason(v string) *AgentActionUpdateOne {
+	_u.mutation.SetDecisionReason(v)
+	return _u
+}
+
+// SetNillableDecisionReason sets the "decision_reason" field if the given value is not nil.
+func (_u *AgentActionUpdateOne) SetNillableDecisionReason(v *string) *AgentActionUpdateOne {
+	if v != nil {
+		_u.SetDecisionReason(*v)
+	}
+	return _u
+}
+
+// ClearDecisionReason clears the value of the "decision_reason" field.
+func (_u *AgentActionUpdateOne) ClearDecisionReason() *AgentActionUpdateOne {
+	_u.mutation.ClearDecisionReason()
+	return _u
+}
+
+// SetExecutedAt sets the "executed_at" field.
+func (_u *AgentActionUpdateOne) SetExecutedAt(v time.Time) *AgentActionUpdateOne {
+	_u.mutation.SetExecutedAt(v)
+	return _u
+}
+
+// SetNillableExecutedAt sets the "executed_at" field if the given value is not nil.
+func (_u *AgentActionUpdateOne) SetNillableExecutedAt(v *time.Time) *AgentActionUpdateOne {
+	if v != nil {
+		_u.SetExecutedAt(*v)
+	}
+	return _u
+}
+
+// ClearExecutedAt clears the value of the "executed_at" field.
+func (_u *AgentActionUpdateOne) ClearExecutedAt() *AgentActionUpdateOne {
+	_u.mutation.ClearExecutedAt()
+	return _u
+}
+
+// SetErrorMessage sets the "error_message" field.
+func (_u *AgentActionUpdateOne) SetErrorMessage(v string) *AgentActionUpdateOne {
+	_u.mutation.SetErrorMessage(v)
+	return _u
+}
+
+// SetNillableErrorMessage sets the "error_message" field if the given value is not nil.
+func (_u *AgentActionUpdateOne) SetNillableErrorMessage(v *string) *AgentActionUpdateOne {
+	if v != nil {
+		_u.SetErrorMessage(*v)
+	}
+	return _u
+}
+
+// ClearErrorMessage clears the value of the "error_message" field.
+func (_u *AgentActionUpdateOne) ClearErrorMessage() *AgentActionUpdateOne {
+	_u.mutation.ClearErrorMessage()
+	return _u
+}
+
+// SetDeciderID sets the "decider" edge to the User entity by ID.
+func (_u *AgentActionUpdateOne) SetDeciderID(id uuid.UUID) *AgentActionUpdateOne {
+	_u.mutation.SetDeciderID(id)
+	return _u
+}
+
+// SetNillableDeciderID sets the "decider" edge to the User entity by ID if the given value is not nil.
+func (_u *AgentActionUpdateOne) SetNillableDeciderID(id *uuid.UUID) *AgentActionUpdateOne {
+	if id != nil {
+		_u = _u.SetDeciderID(*id)
+	}
+	return _u
+}
+
+// SetDecider sets the "decider" edge to the User entity.
+func (_u *AgentActionUpdateOne) SetDecider(v *User) *AgentActionUpdateOne {
+	return _u.SetDeciderID(v.ID)
+}
+
 // Mutation returns the AgentActionMutation object of the builder.
 func (_u *AgentActionUpdateOne) Mutation() *AgentActionMutation {
 	return _u.mutation
+}
+
+// ClearDecider clears the "decider" edge to the User entity.
+func (_u *AgentActionUpdateOne) ClearDecider() *AgentActionUpdateOne {
+	_u.mutation.ClearDecider()
+	return _u
 }
 
 // Where appends a list predicates to the AgentActionUpdate builder.
@@ -117,6 +595,9 @@ func (_u *AgentActionUpdateOne) Select(field string, fields ...string) *AgentAct
 
 // Save executes the query and returns the updated AgentAction entity.
 func (_u *AgentActionUpdateOne) Save(ctx context.Context) (*AgentAction, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +623,47 @@ func (_u *AgentActionUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *AgentActionUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if agentaction.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agentaction.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := agentaction.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *AgentActionUpdateOne) check() error {
+	if v, ok := _u.mutation.Status(); ok {
+		if err := agentaction.StatusValidator(v); err != nil {
+			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "AgentAction.status": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.DecisionReason(); ok {
+		if err := agentaction.DecisionReasonValidator(v); err != nil {
+			return &ValidationError{Name: "decision_reason", err: fmt.Errorf(`ent: validator failed for field "AgentAction.decision_reason": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ErrorMessage(); ok {
+		if err := agentaction.ErrorMessageValidator(v); err != nil {
+			return &ValidationError{Name: "error_message", err: fmt.Errorf(`ent: validator failed for field "AgentAction.error_message": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentAction.organization"`)
+	}
+	if _u.mutation.AgentCleared() && len(_u.mutation.AgentIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentAction.agent"`)
+	}
+	if _u.mutation.ToolCleared() && len(_u.mutation.ToolIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentAction.tool"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *AgentActionUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AgentActionUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +671,9 @@ func (_u *AgentActionUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) 
 }
 
 func (_u *AgentActionUpdateOne) sqlSave(ctx context.Context) (_node *AgentAction, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(agentaction.Table, agentaction.Columns, sqlgraph.NewFieldSpec(agentaction.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +698,80 @@ func (_u *AgentActionUpdateOne) sqlSave(ctx context.Context) (_node *AgentAction
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(agentaction.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ToolCallIDCleared() {
+		_spec.ClearField(agentaction.FieldToolCallID, field.TypeString)
+	}
+	if value, ok := _u.mutation.Output(); ok {
+		_spec.SetField(agentaction.FieldOutput, field.TypeJSON, value)
+	}
+	if _u.mutation.OutputCleared() {
+		_spec.ClearField(agentaction.FieldOutput, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.Status(); ok {
+		_spec.SetField(agentaction.FieldStatus, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.ExpiresAt(); ok {
+		_spec.SetField(agentaction.FieldExpiresAt, field.TypeTime, value)
+	}
+	if _u.mutation.ExpiresAtCleared() {
+		_spec.ClearField(agentaction.FieldExpiresAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.DecidedAt(); ok {
+		_spec.SetField(agentaction.FieldDecidedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DecidedAtCleared() {
+		_spec.ClearField(agentaction.FieldDecidedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.DecisionReason(); ok {
+		_spec.SetField(agentaction.FieldDecisionReason, field.TypeString, value)
+	}
+	if _u.mutation.DecisionReasonCleared() {
+		_spec.ClearField(agentaction.FieldDecisionReason, field.TypeString)
+	}
+	if value, ok := _u.mutation.ExecutedAt(); ok {
+		_spec.SetField(agentaction.FieldExecutedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ExecutedAtCleared() {
+		_spec.ClearField(agentaction.FieldExecutedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ErrorMessage(); ok {
+		_spec.SetField(agentaction.FieldErrorMessage, field.TypeString, value)
+	}
+	if _u.mutation.ErrorMessageCleared() {
+		_spec.ClearField(agentaction.FieldErrorMessage, field.TypeString)
+	}
+	if _u.mutation.DeciderCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentaction.DeciderTable,
+			Columns: []string{agentaction.DeciderColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DeciderIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentaction.DeciderTable,
+			Columns: []string{agentaction.DeciderColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &AgentAction{config: _u.config}

@@ -3,21 +3,169 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agentcall"
+	"github.com/worksynapse/worksynapse/ent/agentsession"
+	"github.com/worksynapse/worksynapse/ent/modelprice"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // AgentCall is the model entity for the AgentCall schema.
 type AgentCall struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// OrganizationID holds the value of the "organization_id" field.
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// CreatedAt holds the value of the "created_at" field.
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// AgentID holds the value of the "agent_id" field.
+	AgentID uuid.UUID `json:"agent_id,omitempty"`
+	// SessionID holds the value of the "session_id" field.
+	SessionID *uuid.UUID `json:"session_id,omitempty"`
+	// Work item the call was made for, for cost per task
+	TaskID *uuid.UUID `json:"task_id,omitempty"`
+	// User on whose behalf the call was made
+	UserID *uuid.UUID `json:"user_id,omitempty"`
+	// gateway: proxied by WorkSynapse; reported: made elsewhere and reported by the client
+	Source agentcall.Source `json:"source,omitempty"`
+	// Idempotency key of a reported call, unique per agent
+	ClientCallID *string `json:"client_call_id,omitempty"`
+	// Provider holds the value of the "provider" field.
+	Provider agentcall.Provider `json:"provider,omitempty"`
+	// Model id as sent to the provider
+	Model string `json:"model,omitempty"`
+	// Prompt messages in OpenAI chat format, as allowed by capture_policy
+	RequestMessages []map[string]interface{} `json:"request_messages,omitempty"`
+	// Provider response body, as allowed by capture_policy
+	Response map[string]interface{} `json:"response,omitempty"`
+	// Input tokens, cached ones included (Anthropic cache reads and writes are added in)
+	PromptTokens int `json:"prompt_tokens,omitempty"`
+	// CompletionTokens holds the value of the "completion_tokens" field.
+	CompletionTokens int `json:"completion_tokens,omitempty"`
+	// Part of prompt_tokens served from the provider's prompt cache
+	CachedTokens int `json:"cached_tokens,omitempty"`
+	// Cost in micro-USD from model_price; null = unpriced (no price known for the model at started_at)
+	CostMicros *int64 `json:"cost_micros,omitempty"`
+	// True exactly when cost_micros is null; lets reports and the re-pricing job filter cheaply
+	Unpriced bool `json:"unpriced,omitempty"`
+	// The price row cost_micros was computed from
+	ModelPriceID *uuid.UUID `json:"model_price_id,omitempty"`
+	// LatencyMs holds the value of the "latency_ms" field.
+	LatencyMs *int `json:"latency_ms,omitempty"`
+	// Time to first token of a streamed response
+	TtftMs *int `json:"ttft_ms,omitempty"`
+	// denied: refused before reaching the provider (budget, permission, injection policy)
+	Status agentcall.Status `json:"status,omitempty"`
+	// e.g. "budget_exceeded", "injection_blocked", "rate_limited", "provider_error"
+	ErrorCode string `json:"error_code,omitempty"`
+	// ErrorMessage holds the value of the "error_message" field.
+	ErrorMessage string `json:"error_message,omitempty"`
+	// Provider's id of the request or response, for support cases
+	ProviderRequestID string `json:"provider_request_id,omitempty"`
+	// Prompt-injection detector hits (rule, message index, excerpt)
+	InjectionFindings []map[string]interface{} `json:"injection_findings,omitempty"`
+	// StartedAt holds the value of the "started_at" field.
+	StartedAt time.Time `json:"started_at,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the AgentCallQuery when eager-loading is set.
+	Edges        AgentCallEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// AgentCallEdges holds the relations/edges for other nodes in the graph.
+type AgentCallEdges struct {
+	// Organization holds the value of the organization edge.
+	Organization *Organization `json:"organization,omitempty"`
+	// Agent holds the value of the agent edge.
+	Agent *Agent `json:"agent,omitempty"`
+	// Session holds the value of the session edge.
+	Session *AgentSession `json:"session,omitempty"`
+	// Task holds the value of the task edge.
+	Task *Task `json:"task,omitempty"`
+	// User holds the value of the user edge.
+	User *User `json:"user,omitempty"`
+	// ModelPrice holds the value of the model_price edge.
+	ModelPrice *ModelPrice `json:"model_price,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [6]bool
+}
+
+// OrganizationOrErr returns the Organization value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentCallEdges) OrganizationOrErr() (*Organization, error) {
+	if e.Organization != nil {
+		return e.Organization, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: organization.Label}
+	}
+	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// AgentOrErr returns the Agent value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentCallEdges) AgentOrErr() (*Agent, error) {
+	if e.Agent != nil {
+		return e.Agent, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: agent.Label}
+	}
+	return nil, &NotLoadedError{edge: "agent"}
+}
+
+// SessionOrErr returns the Session value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentCallEdges) SessionOrErr() (*AgentSession, error) {
+	if e.Session != nil {
+		return e.Session, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: agentsession.Label}
+	}
+	return nil, &NotLoadedError{edge: "session"}
+}
+
+// TaskOrErr returns the Task value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentCallEdges) TaskOrErr() (*Task, error) {
+	if e.Task != nil {
+		return e.Task, nil
+	} else if e.loadedTypes[3] {
+		return nil, &NotFoundError{label: task.Label}
+	}
+	return nil, &NotLoadedError{edge: "task"}
+}
+
+// UserOrErr returns the User value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentCallEdges) UserOrErr() (*User, error) {
+	if e.User != nil {
+		return e.User, nil
+	} else if e.loadedTypes[4] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "user"}
+}
+
+// ModelPriceOrErr returns the ModelPrice value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentCallEdges) ModelPriceOrErr() (*ModelPrice, error) {
+	if e.ModelPrice != nil {
+		return e.ModelPrice, nil
+	} else if e.loadedTypes[5] {
+		return nil, &NotFoundError{label: modelprice.Label}
+	}
+	return nil, &NotLoadedError{edge: "model_price"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -25,7 +173,19 @@ func (*AgentCall) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case agentcall.FieldID:
+		case agentcall.FieldSessionID, agentcall.FieldTaskID, agentcall.FieldUserID, agentcall.FieldModelPriceID:
+			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
+		case agentcall.FieldRequestMessages, agentcall.FieldResponse, agentcall.FieldInjectionFindings:
+			values[i] = new([]byte)
+		case agentcall.FieldUnpriced:
+			values[i] = new(sql.NullBool)
+		case agentcall.FieldPromptTokens, agentcall.FieldCompletionTokens, agentcall.FieldCachedTokens, agentcall.FieldCostMicros, agentcall.FieldLatencyMs, agentcall.FieldTtftMs:
+			values[i] = new(sql.NullInt64)
+		case agentcall.FieldSource, agentcall.FieldClientCallID, agentcall.FieldProvider, agentcall.FieldModel, agentcall.FieldStatus, agentcall.FieldErrorCode, agentcall.FieldErrorMessage, agentcall.FieldProviderRequestID:
+			values[i] = new(sql.NullString)
+		case agentcall.FieldCreatedAt, agentcall.FieldStartedAt:
+			values[i] = new(sql.NullTime)
+		case agentcall.FieldID, agentcall.FieldOrganizationID, agentcall.FieldAgentID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -48,6 +208,176 @@ func (_m *AgentCall) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.ID = *value
 			}
+		case agentcall.FieldOrganizationID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
+			} else if value != nil {
+				_m.OrganizationID = *value
+			}
+		case agentcall.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case agentcall.FieldAgentID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field agent_id", values[i])
+			} else if value != nil {
+				_m.AgentID = *value
+			}
+		case agentcall.FieldSessionID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field session_id", values[i])
+			} else if value.Valid {
+				_m.SessionID = new(uuid.UUID)
+				*_m.SessionID = *value.S.(*uuid.UUID)
+			}
+		case agentcall.FieldTaskID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field task_id", values[i])
+			} else if value.Valid {
+				_m.TaskID = new(uuid.UUID)
+				*_m.TaskID = *value.S.(*uuid.UUID)
+			}
+		case agentcall.FieldUserID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field user_id", values[i])
+			} else if value.Valid {
+				_m.UserID = new(uuid.UUID)
+				*_m.UserID = *value.S.(*uuid.UUID)
+			}
+		case agentcall.FieldSource:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field source", values[i])
+			} else if value.Valid {
+				_m.Source = agentcall.Source(value.String)
+			}
+		case agentcall.FieldClientCallID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field client_call_id", values[i])
+			} else if value.Valid {
+				_m.ClientCallID = new(string)
+				*_m.ClientCallID = value.String
+			}
+		case agentcall.FieldProvider:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field provider", values[i])
+			} else if value.Valid {
+				_m.Provider = agentcall.Provider(value.String)
+			}
+		case agentcall.FieldModel:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field model", values[i])
+			} else if value.Valid {
+				_m.Model = value.String
+			}
+		case agentcall.FieldRequestMessages:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field request_messages", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.RequestMessages); err != nil {
+					return fmt.Errorf("unmarshal field request_messages: %w", err)
+				}
+			}
+		case agentcall.FieldResponse:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field response", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Response); err != nil {
+					return fmt.Errorf("unmarshal field response: %w", err)
+				}
+			}
+		case agentcall.FieldPromptTokens:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field prompt_tokens", values[i])
+			} else if value.Valid {
+				_m.PromptTokens = int(value.Int64)
+			}
+		case agentcall.FieldCompletionTokens:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field completion_tokens", values[i])
+			} else if value.Valid {
+				_m.CompletionTokens = int(value.Int64)
+			}
+		case agentcall.FieldCachedTokens:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field cached_tokens", values[i])
+			} else if value.Valid {
+				_m.CachedTokens = int(value.Int64)
+			}
+		case agentcall.FieldCostMicros:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field cost_micros", values[i])
+			} else if value.Valid {
+				_m.CostMicros = new(int64)
+				*_m.CostMicros = value.Int64
+			}
+		case agentcall.FieldUnpriced:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field unpriced", values[i])
+			} else if value.Valid {
+				_m.Unpriced = value.Bool
+			}
+		case agentcall.FieldModelPriceID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field model_price_id", values[i])
+			} else if value.Valid {
+				_m.ModelPriceID = new(uuid.UUID)
+				*_m.ModelPriceID = *value.S.(*uuid.UUID)
+			}
+		case agentcall.FieldLatencyMs:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field latency_ms", values[i])
+			} else if value.Valid {
+				_m.LatencyMs = new(int)
+				*_m.LatencyMs = int(value.Int64)
+			}
+		case agentcall.FieldTtftMs:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field ttft_ms", values[i])
+			} else if value.Valid {
+				_m.TtftMs = new(int)
+				*_m.TtftMs = int(value.Int64)
+			}
+		case agentcall.FieldStatus:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field status", values[i])
+			} else if value.Valid {
+				_m.Status = agentcall.Status(value.String)
+			}
+		case agentcall.FieldErrorCode:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field error_code", values[i])
+			} else if value.Valid {
+				_m.ErrorCode = value.String
+			}
+		case agentcall.FieldErrorMessage:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field error_message", values[i])
+			} else if value.Valid {
+				_m.ErrorMessage = value.String
+			}
+		case agentcall.FieldProviderRequestID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field provider_request_id", values[i])
+			} else if value.Valid {
+				_m.ProviderRequestID = value.String
+			}
+		case agentcall.FieldInjectionFindings:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field injection_findings", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.InjectionFindings); err != nil {
+					return fmt.Errorf("unmarshal field injection_findings: %w", err)
+				}
+			}
+		case agentcall.FieldStartedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field started_at", values[i])
+			} else if value.Valid {
+				_m.StartedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -59,6 +389,36 @@ func (_m *AgentCall) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *AgentCall) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryOrganization queries the "organization" edge of the AgentCall entity.
+func (_m *AgentCall) QueryOrganization() *OrganizationQuery {
+	return NewAgentCallClient(_m.config).QueryOrganization(_m)
+}
+
+// QueryAgent queries the "agent" edge of the AgentCall entity.
+func (_m *AgentCall) QueryAgent() *AgentQuery {
+	return NewAgentCallClient(_m.config).QueryAgent(_m)
+}
+
+// QuerySession queries the "session" edge of the AgentCall entity.
+func (_m *AgentCall) QuerySession() *AgentSessionQuery {
+	return NewAgentCallClient(_m.config).QuerySession(_m)
+}
+
+// QueryTask queries the "task" edge of the AgentCall entity.
+func (_m *AgentCall) QueryTask() *TaskQuery {
+	return NewAgentCallClient(_m.config).QueryTask(_m)
+}
+
+// QueryUser queries the "user" edge of the AgentCall entity.
+func (_m *AgentCall) QueryUser() *UserQuery {
+	return NewAgentCallClient(_m.config).QueryUser(_m)
+}
+
+// QueryModelPrice queries the "model_price" edge of the AgentCall entity.
+func (_m *AgentCall) QueryModelPrice() *ModelPriceQuery {
+	return NewAgentCallClient(_m.config).QueryModelPrice(_m)
 }
 
 // Update returns a builder for updating this AgentCall.
@@ -83,7 +443,100 @@ func (_m *AgentCall) Unwrap() *AgentCall {
 func (_m *AgentCall) String() string {
 	var builder strings.Builder
 	builder.WriteString("AgentCall(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
+	builder.WriteString(", ")
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("agent_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.AgentID))
+	builder.WriteString(", ")
+	if v := _m.SessionID; v != nil {
+		builder.WriteString("session_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.TaskID; v != nil {
+		builder.WriteString("task_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.UserID; v != nil {
+		builder.WriteString("user_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("source=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Source))
+	builder.WriteString(", ")
+	if v := _m.ClientCallID; v != nil {
+		builder.WriteString("client_call_id=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	builder.WriteString("provider=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Provider))
+	builder.WriteString(", ")
+	builder.WriteString("model=")
+	builder.WriteString(_m.Model)
+	builder.WriteString(", ")
+	builder.WriteString("request_messages=")
+	builder.WriteString(fmt.Sprintf("%v", _m.RequestMessages))
+	builder.WriteString(", ")
+	builder.WriteString("response=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Response))
+	builder.WriteString(", ")
+	builder.WriteString("prompt_tokens=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PromptTokens))
+	builder.WriteString(", ")
+	builder.WriteString("completion_tokens=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CompletionTokens))
+	builder.WriteString(", ")
+	builder.WriteString("cached_tokens=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CachedTokens))
+	builder.WriteString(", ")
+	if v := _m.CostMicros; v != nil {
+		builder.WriteString("cost_micros=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("unpriced=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Unpriced))
+	builder.WriteString(", ")
+	if v := _m.ModelPriceID; v != nil {
+		builder.WriteString("model_price_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.LatencyMs; v != nil {
+		builder.WriteString("latency_ms=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.TtftMs; v != nil {
+		builder.WriteString("ttft_ms=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("status=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Status))
+	builder.WriteString(", ")
+	builder.WriteString("error_code=")
+	builder.WriteString(_m.ErrorCode)
+	builder.WriteString(", ")
+	builder.WriteString("error_message=")
+	builder.WriteString(_m.ErrorMessage)
+	builder.WriteString(", ")
+	builder.WriteString("provider_request_id=")
+	builder.WriteString(_m.ProviderRequestID)
+	builder.WriteString(", ")
+	builder.WriteString("injection_findings=")
+	builder.WriteString(fmt.Sprintf("%v", _m.InjectionFindings))
+	builder.WriteString(", ")
+	builder.WriteString("started_at=")
+	builder.WriteString(_m.StartedAt.Format(time.ANSIC))
 	builder.WriteByte(')')
 	return builder.String()
 }

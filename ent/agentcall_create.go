@@ -6,13 +6,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agentcall"
+	"github.com/worksynapse/worksynapse/ent/agentsession"
+	"github.com/worksynapse/worksynapse/ent/modelprice"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // AgentCallCreate is the builder for creating a AgentCall entity.
@@ -21,6 +28,290 @@ type AgentCallCreate struct {
 	mutation *AgentCallMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *AgentCallCreate) SetOrganizationID(v uuid.UUID) *AgentCallCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *AgentCallCreate) SetCreatedAt(v time.Time) *AgentCallCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *AgentCallCreate) SetNillableCreatedAt(v *time.Time) *AgentCallCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetAgentID sets the "agent_id" field.
+func (_c *AgentCallCreate) SetAgentID(v uuid.UUID) *AgentCallCreate {
+	_c.mutation.SetAgentID(v)
+	return _c
+}
+
+// SetSessionID sets the "session_id" field.
+func (_c *AgentCallCreate) SetSessionID(v uuid.UUID) *AgentCallCreate {
+	_c.mutation.SetSessionID(v)
+	return _c
+}
+
+// SetNillableSessionID sets the "session_id" field if the given value is not nil.
+func (_c *AgentCallCreate) SetNillableSessionID(v *uuid.UUID) *AgentCallCreate {
+	if v != nil {
+		_c.SetSessionID(*v)
+	}
+	return _c
+}
+
+// SetTaskID sets the "task_id" field.
+func (_c *AgentCallCreate) SetTaskID(v uuid.UUID) *AgentCallCreate {
+	_c.mutation.SetTaskID(v)
+	return _c
+}
+
+// SetNillableTaskID sets the "task_id" field if the given value is not nil.
+func (_c *AgentCallCreate) SetNillableTaskID(v *uuid.UUID) *AgentCallCreate {
+	if v != nil {
+		_c.SetTaskID(*v)
+	}
+	return _c
+}
+
+// SetUserID sets the "user_id" field.
+func (_c *AgentCallCreate) SetUserID(v uuid.UUID) *AgentCallCreate {
+	_c.mutation.SetUserID(v)
+	return _c
+}
+
+// SetNillableUserID sets the "user_id" field if the given value is not nil.
+func (_c *AgentCallCreate) SetNillableUserID(v *uuid.UUID) *AgentCallCreate {
+	if v != nil {
+		_c.SetUserID(*v)
+	}
+	return _c
+}
+
+// SetSource sets the "source" field.
+func (_c *AgentCallCreate) SetSource(v agentcall.Source) *AgentCallCreate {
+	_c.mutation.SetSource(v)
+	return _c
+}
+
+// SetClientCallID sets the "client_call_id" field.
+func (_c *AgentCallCreate) SetClientCallID(v string) *AgentCallCreate {
+	_c.mutation.SetClientCallID(v)
+	return _c
+}
+
+// SetNillableClientCallID sets the "client_call_id" field if the given value is not nil.
+func (_c *AgentCallCreate) SetNillableClientCallID(v *string) *AgentCallCreate {
+	if v != nil {
+		_c.SetClientCallID(*v)
+	}
+	return _c
+}
+
+// SetProvider sets the "provider" field.
+func (_c *AgentCallCreate) SetProvider(v agentcall.Provider) *AgentCallCreate {
+	_c.mutation.SetProvider(v)
+	return _c
+}
+
+// SetModel sets the "model" field.
+func (_c *AgentCallCreate) SetModel(v string) *AgentCallCreate {
+	_c.mutation.SetModel(v)
+	return _c
+}
+
+// SetRequestMessages sets the "request_messages" field.
+func (_c *AgentCallCreate) SetRequestMessages(v []map[string]interface{}) *AgentCallCreate {
+	_c.mutation.SetRequestMessages(v)
+	return _c
+}
+
+// SetResponse sets the "response" field.
+func (_c *AgentCallCreate) SetResponse(v map[string]interface{}) *AgentCallCreate {
+	_c.mutation.SetResponse(v)
+	return _c
+}
+
+// SetPromptTokens sets the "prompt_tokens" field.
+func (_c *AgentCallCreate) SetPromptTokens(v int) *AgentCallCreate {
+	_c.mutation.SetPromptTokens(v)
+	return _c
+}
+
+// SetNillablePromptTokens sets the "prompt_tokens" field if the given value is not nil.
+func (_c *AgentCallCreate) SetNillablePromptTokens(v *int) *AgentCallCreate {
+	if v != nil {
+		_c.SetPromptTokens(*v)
+	}
+	return _c
+}
+
+// SetCompletionTokens sets the "completion_tokens" field.
+func (_c *AgentCallCreate) SetCompletionTokens(v int) *AgentCallCreate {
+	_c.mutation.SetCompletionTokens(v)
+	return _c
+}
+
+// SetNillableCompletionTokens sets the "completion_tokens" field if the given value is not nil.
+func (_c *AgentCallCreate) SetNillableCompletionTokens(v *int) *AgentCallCreate {
+	if v != nil {
+		_c.SetCompletionTokens(*v)
+	}
+	return _c
+}
+
+// SetCachedTokens sets the "cached_tokens" field.
+func (_c *AgentCallCreate) SetCachedTokens(v int) *AgentCallCreate {
+	_c.mutation.SetCachedTokens(v)
+	return _c
+}
+
+// SetNillableCachedTokens sets the "cached_tokens" field if the given value is not nil.
+func (_c *AgentCallCreate) SetNillableCachedTokens(v *int) *AgentCallCreate {
+	if v != nil {
+		_c.SetCachedTokens(*v)
+	}
+	return _c
+}
+
+// SetCostMicros sets the "cost_micros" field.
+func (_c *AgentCallCreate) SetCostMicros(v int64) *AgentCallCreate {
+	_c.mutation.SetCostMicros(v)
+	return _c
+}
+
+// SetNillableCostMicros sets the "cost_micros" field if the given value is not nil.
+func (_c *AgentCallCreate) SetNillableCostMicros(v *int64) *AgentCallCreate {
+	if v != nil {
+		_c.SetCostMicros(*v)
+	}
+	return _c
+}
+
+// SetUnpriced sets the "unpriced" field.
+func (_c *AgentCallCreate) SetUnpriced(v bool) *AgentCallCreate {
+	_c.mutation.SetUnpriced(v)
+	return _c
+}
+
+// SetNillableUnpriced sets the "unpriced" field if the given value is not nil.
+func (_c *AgentCallCreate) SetNillableUnpriced(v *bool) *AgentCallCreate {
+	if v != nil {
+		_c.SetUnpriced(*v)
+	}
+	return _c
+}
+
+// SetModelPriceID sets the "model_price_id" field.
+func (_c *AgentCallCreate) SetModelPriceID(v uuid.UUID) *AgentCallCreate {
+	_c.mutation.SetModelPriceID(v)
+	return _c
+}
+
+// SetNillableModelPriceID sets the "model_price_id" field if the given value is not nil.
+func (_c *AgentCallCreate) SetNillableModelPriceID(v *uuid.UUID) *AgentCallCreate {
+	if v != nil {
+		_c.SetModelPriceID(*v)
+	}
+	return _c
+}
+
+// SetLatencyMs sets the "latency_ms" field.
+func (_c *AgentCallCreate) SetLatencyMs(v int) *AgentCallCreate {
+	_c.mutation.SetLatencyMs(v)
+	return _c
+}
+
+// SetNillableLatencyMs sets the "latency_ms" field if the given value is not nil.
+func (_c *AgentCallCreate) SetNillableLatencyMs(v *int) *AgentCallCreate {
+	if v != nil {
+		_c.SetLatencyMs(*v)
+	}
+	return _c
+}
+
+// SetTtftMs sets the "ttft_ms" field.
+func (_c *AgentCallCreate) SetTtftMs(v int) *AgentCallCreate {
+	_c.mutation.SetTtftMs(v)
+	return _c
+}
+
+// SetNillableTtftMs sets the "ttft_ms" field if the given value is not nil.
+func (_c *AgentCallCreate) SetNillableTtftMs(v *int) *AgentCallCreate {
+	if v != nil {
+		_c.SetTtftMs(*v)
+	}
+	return _c
+}
+
+// SetStatus sets the "status" field.
+func (_c *AgentCallCreate) SetStatus(v agentcall.Status) *AgentCallCreate {
+	_c.mutation.SetStatus(v)
+	return _c
+}
+
+// SetErrorCode sets the "error_code" field.
+func (_c *AgentCallCreate) SetErrorCode(v string) *AgentCallCreate {
+	_c.mutation.SetErrorCode(v)
+	return _c
+}
+
+// SetNillableErrorCode sets the "error_code" field if the given value is not nil.
+func (_c *AgentCallCreate) SetNillableErrorCode(v *string) *AgentCallCreate {
+	if v != nil {
+		_c.SetErrorCode(*v)
+	}
+	return _c
+}
+
+// SetErrorMessage sets the "error_message" field.
+func (_c *AgentCallCreate) SetErrorMessage(v string) *AgentCallCreate {
+	_c.mutation.SetErrorMessage(v)
+	return _c
+}
+
+// SetNillableErrorMessage sets the "error_message" field if the given value is not nil.
+func (_c *AgentCallCreate) SetNillableErrorMessage(v *string) *AgentCallCreate {
+	if v != nil {
+		_c.SetErrorMessage(*v)
+	}
+	return _c
+}
+
+// SetProviderRequestID sets the "provider_request_id" field.
+func (_c *AgentCallCreate) SetProviderRequestID(v string) *AgentCallCreate {
+	_c.mutation.SetProviderRequestID(v)
+	return _c
+}
+
+// SetNillableProviderRequestID sets the "provider_request_id" field if the given value is not nil.
+func (_c *AgentCallCreate) SetNillableProviderRequestID(v *string) *AgentCallCreate {
+	if v != nil {
+		_c.SetProviderRequestID(*v)
+	}
+	return _c
+}
+
+// SetInjectionFindings sets the "injection_findings" field.
+func (_c *AgentCallCreate) SetInjectionFindings(v []map[string]interface{}) *AgentCallCreate {
+	_c.mutation.SetInjectionFindings(v)
+	return _c
+}
+
+// SetStartedAt sets the "started_at" field.
+func (_c *AgentCallCreate) SetStartedAt(v time.Time) *AgentCallCreate {
+	_c.mutation.SetStartedAt(v)
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +328,36 @@ func (_c *AgentCallCreate) SetNillableID(v *uuid.UUID) *AgentCallCreate {
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *AgentCallCreate) SetOrganization(v *Organization) *AgentCallCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetAgent sets the "agent" edge to the Agent entity.
+func (_c *AgentCallCreate) SetAgent(v *Agent) *AgentCallCreate {
+	return _c.SetAgentID(v.ID)
+}
+
+// SetSession sets the "session" edge to the AgentSession entity.
+func (_c *AgentCallCreate) SetSession(v *AgentSession) *AgentCallCreate {
+	return _c.SetSessionID(v.ID)
+}
+
+// SetTask sets the "task" edge to the Task entity.
+func (_c *AgentCallCreate) SetTask(v *Task) *AgentCallCreate {
+	return _c.SetTaskID(v.ID)
+}
+
+// SetUser sets the "user" edge to the User entity.
+func (_c *AgentCallCreate) SetUser(v *User) *AgentCallCreate {
+	return _c.SetUserID(v.ID)
+}
+
+// SetModelPrice sets the "model_price" edge to the ModelPrice entity.
+func (_c *AgentCallCreate) SetModelPrice(v *ModelPrice) *AgentCallCreate {
+	return _c.SetModelPriceID(v.ID)
+}
+
 // Mutation returns the AgentCallMutation object of the builder.
 func (_c *AgentCallCreate) Mutation() *AgentCallMutation {
 	return _c.mutation
@@ -44,7 +365,9 @@ func (_c *AgentCallCreate) Mutation() *AgentCallMutation {
 
 // Save creates the AgentCall in the database.
 func (_c *AgentCallCreate) Save(ctx context.Context) (*AgentCall, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +394,154 @@ func (_c *AgentCallCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *AgentCallCreate) defaults() {
+func (_c *AgentCallCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if agentcall.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agentcall.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := agentcall.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.PromptTokens(); !ok {
+		v := agentcall.DefaultPromptTokens
+		_c.mutation.SetPromptTokens(v)
+	}
+	if _, ok := _c.mutation.CompletionTokens(); !ok {
+		v := agentcall.DefaultCompletionTokens
+		_c.mutation.SetCompletionTokens(v)
+	}
+	if _, ok := _c.mutation.CachedTokens(); !ok {
+		v := agentcall.DefaultCachedTokens
+		_c.mutation.SetCachedTokens(v)
+	}
+	if _, ok := _c.mutation.Unpriced(); !ok {
+		v := agentcall.DefaultUnpriced
+		_c.mutation.SetUnpriced(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if agentcall.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized agentcall.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := agentcall.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *AgentCallCreate) check() error {
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "AgentCall.organization_id"`)}
+	}
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "AgentCall.created_at"`)}
+	}
+	if _, ok := _c.mutation.AgentID(); !ok {
+		return &ValidationError{Name: "agent_id", err: errors.New(`ent: missing required field "AgentCall.agent_id"`)}
+	}
+	if _, ok := _c.mutation.Source(); !ok {
+		return &ValidationError{Name: "source", err: errors.New(`ent: missing required field "AgentCall.source"`)}
+	}
+	if v, ok := _c.mutation.Source(); ok {
+		if err := agentcall.SourceValidator(v); err != nil {
+			return &ValidationError{Name: "source", err: fmt.Errorf(`ent: validator failed for field "AgentCall.source": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.ClientCallID(); ok {
+		if err := agentcall.ClientCallIDValidator(v); err != nil {
+			return &ValidationError{Name: "client_call_id", err: fmt.Errorf(`ent: validator failed for field "AgentCall.client_call_id": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Provider(); !ok {
+		return &ValidationError{Name: "provider", err: errors.New(`ent: missing required field "AgentCall.provider"`)}
+	}
+	if v, ok := _c.mutation.Provider(); ok {
+		if err := agentcall.ProviderValidator(v); err != nil {
+			return &ValidationError{Name: "provider", err: fmt.Errorf(`ent: validator failed for field "AgentCall.provider": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Model(); !ok {
+		return &ValidationError{Name: "model", err: errors.New(`ent: missing required field "AgentCall.model"`)}
+	}
+	if v, ok := _c.mutation.Model(); ok {
+		if err := agentcall.ModelValidator(v); err != nil {
+			return &ValidationError{Name: "model", err: fmt.Errorf(`ent: validator failed for field "AgentCall.model": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.PromptTokens(); !ok {
+		return &ValidationError{Name: "prompt_tokens", err: errors.New(`ent: missing required field "AgentCall.prompt_tokens"`)}
+	}
+	if v, ok := _c.mutation.PromptTokens(); ok {
+		if err := agentcall.PromptTokensValidator(v); err != nil {
+			return &ValidationError{Name: "prompt_tokens", err: fmt.Errorf(`ent: validator failed for field "AgentCall.prompt_tokens": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.CompletionTokens(); !ok {
+		return &ValidationError{Name: "completion_tokens", err: errors.New(`ent: missing required field "AgentCall.completion_tokens"`)}
+	}
+	if v, ok := _c.mutation.CompletionTokens(); ok {
+		if err := agentcall.CompletionTokensValidator(v); err != nil {
+			return &ValidationError{Name: "completion_tokens", err: fmt.Errorf(`ent: validator failed for field "AgentCall.completion_tokens": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.CachedTokens(); !ok {
+		return &ValidationError{Name: "cached_tokens", err: errors.New(`ent: missing required field "AgentCall.cached_tokens"`)}
+	}
+	if v, ok := _c.mutation.CachedTokens(); ok {
+		if err := agentcall.CachedTokensValidator(v); err != nil {
+			return &ValidationError{Name: "cached_tokens", err: fmt.Errorf(`ent: validator failed for field "AgentCall.cached_tokens": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.CostMicros(); ok {
+		if err := agentcall.CostMicrosValidator(v); err != nil {
+			return &ValidationError{Name: "cost_micros", err: fmt.Errorf(`ent: validator failed for field "AgentCall.cost_micros": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Unpriced(); !ok {
+		return &ValidationError{Name: "unpriced", err: errors.New(`ent: missing required field "AgentCall.unpriced"`)}
+	}
+	if v, ok := _c.mutation.LatencyMs(); ok {
+		if err := agentcall.LatencyMsValidator(v); err != nil {
+			return &ValidationError{Name: "latency_ms", err: fmt.Errorf(`ent: validator failed for field "AgentCall.latency_ms": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.TtftMs(); ok {
+		if err := agentcall.TtftMsValidator(v); err != nil {
+			return &ValidationError{Name: "ttft_ms", err: fmt.Errorf(`ent: validator failed for field "AgentCall.ttft_ms": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Status(); !ok {
+		return &ValidationError{Name: "status", err: errors.New(`ent: missing required field "AgentCall.status"`)}
+	}
+	if v, ok := _c.mutation.Status(); ok {
+		if err := agentcall.StatusValidator(v); err != nil {
+			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "AgentCall.status": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.ErrorCode(); ok {
+		if err := agentcall.ErrorCodeValidator(v); err != nil {
+			return &ValidationError{Name: "error_code", err: fmt.Errorf(`ent: validator failed for field "AgentCall.error_code": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.ErrorMessage(); ok {
+		if err := agentcall.ErrorMessageValidator(v); err != nil {
+			return &ValidationError{Name: "error_message", err: fmt.Errorf(`ent: validator failed for field "AgentCall.error_message": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.ProviderRequestID(); ok {
+		if err := agentcall.ProviderRequestIDValidator(v); err != nil {
+			return &ValidationError{Name: "provider_request_id", err: fmt.Errorf(`ent: validator failed for field "AgentCall.provider_request_id": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.StartedAt(); !ok {
+		return &ValidationError{Name: "started_at", err: errors.New(`ent: missing required field "AgentCall.started_at"`)}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "AgentCall.organization"`)}
+	}
+	if len(_c.mutation.AgentIDs()) == 0 {
+		return &ValidationError{Name: "agent", err: errors.New(`ent: missing required edge "AgentCall.agent"`)}
+	}
 	return nil
 }
 
@@ -116,6 +578,188 @@ func (_c *AgentCallCreate) createSpec() (*AgentCall, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(agentcall.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.Source(); ok {
+		_spec.SetField(agentcall.FieldSource, field.TypeEnum, value)
+		_node.Source = value
+	}
+	if value, ok := _c.mutation.ClientCallID(); ok {
+		_spec.SetField(agentcall.FieldClientCallID, field.TypeString, value)
+		_node.ClientCallID = &value
+	}
+	if value, ok := _c.mutation.Provider(); ok {
+		_spec.SetField(agentcall.FieldProvider, field.TypeEnum, value)
+		_node.Provider = value
+	}
+	if value, ok := _c.mutation.Model(); ok {
+		_spec.SetField(agentcall.FieldModel, field.TypeString, value)
+		_node.Model = value
+	}
+	if value, ok := _c.mutation.RequestMessages(); ok {
+		_spec.SetField(agentcall.FieldRequestMessages, field.TypeJSON, value)
+		_node.RequestMessages = value
+	}
+	if value, ok := _c.mutation.Response(); ok {
+		_spec.SetField(agentcall.FieldResponse, field.TypeJSON, value)
+		_node.Response = value
+	}
+	if value, ok := _c.mutation.PromptTokens(); ok {
+		_spec.SetField(agentcall.FieldPromptTokens, field.TypeInt, value)
+		_node.PromptTokens = value
+	}
+	if value, ok := _c.mutation.CompletionTokens(); ok {
+		_spec.SetField(agentcall.FieldCompletionTokens, field.TypeInt, value)
+		_node.CompletionTokens = value
+	}
+	if value, ok := _c.mutation.CachedTokens(); ok {
+		_spec.SetField(agentcall.FieldCachedTokens, field.TypeInt, value)
+		_node.CachedTokens = value
+	}
+	if value, ok := _c.mutation.CostMicros(); ok {
+		_spec.SetField(agentcall.FieldCostMicros, field.TypeInt64, value)
+		_node.CostMicros = &value
+	}
+	if value, ok := _c.mutation.Unpriced(); ok {
+		_spec.SetField(agentcall.FieldUnpriced, field.TypeBool, value)
+		_node.Unpriced = value
+	}
+	if value, ok := _c.mutation.LatencyMs(); ok {
+		_spec.SetField(agentcall.FieldLatencyMs, field.TypeInt, value)
+		_node.LatencyMs = &value
+	}
+	if value, ok := _c.mutation.TtftMs(); ok {
+		_spec.SetField(agentcall.FieldTtftMs, field.TypeInt, value)
+		_node.TtftMs = &value
+	}
+	if value, ok := _c.mutation.Status(); ok {
+		_spec.SetField(agentcall.FieldStatus, field.TypeEnum, value)
+		_node.Status = value
+	}
+	if value, ok := _c.mutation.ErrorCode(); ok {
+		_spec.SetField(agentcall.FieldErrorCode, field.TypeString, value)
+		_node.ErrorCode = value
+	}
+	if value, ok := _c.mutation.ErrorMessage(); ok {
+		_spec.SetField(agentcall.FieldErrorMessage, field.TypeString, value)
+		_node.ErrorMessage = value
+	}
+	if value, ok := _c.mutation.ProviderRequestID(); ok {
+		_spec.SetField(agentcall.FieldProviderRequestID, field.TypeString, value)
+		_node.ProviderRequestID = value
+	}
+	if value, ok := _c.mutation.InjectionFindings(); ok {
+		_spec.SetField(agentcall.FieldInjectionFindings, field.TypeJSON, value)
+		_node.InjectionFindings = value
+	}
+	if value, ok := _c.mutation.StartedAt(); ok {
+		_spec.SetField(agentcall.FieldStartedAt, field.TypeTime, value)
+		_node.StartedAt = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentcall.OrganizationTable,
+			Columns: []string{agentcall.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AgentIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentcall.AgentTable,
+			Columns: []string{agentcall.AgentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agent.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.AgentID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.SessionIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentcall.SessionTable,
+			Columns: []string{agentcall.SessionColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agentsession.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.SessionID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.TaskIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentcall.TaskTable,
+			Columns: []string{agentcall.TaskColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.TaskID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.UserIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentcall.UserTable,
+			Columns: []string{agentcall.UserColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.UserID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ModelPriceIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentcall.ModelPriceTable,
+			Columns: []string{agentcall.ModelPriceColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(modelprice.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ModelPriceID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +767,17 @@ func (_c *AgentCallCreate) createSpec() (*AgentCall, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.AgentCall.Create().
+//		SetOrganizationID(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.AgentCallUpsert) {
+//			SetOrganizationID(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *AgentCallCreate) OnConflict(opts ...sql.ConflictOption) *AgentCallUpsertOne {
 	_c.conflict = opts
@@ -162,6 +812,60 @@ type (
 	}
 )
 
+// SetCostMicros sets the "cost_micros" field.
+func (u *AgentCallUpsert) SetCostMicros(v int64) *AgentCallUpsert {
+	u.Set(agentcall.FieldCostMicros, v)
+	return u
+}
+
+// UpdateCostMicros sets the "cost_micros" field to the value that was provided on create.
+func (u *AgentCallUpsert) UpdateCostMicros() *AgentCallUpsert {
+	u.SetExcluded(agentcall.FieldCostMicros)
+	return u
+}
+
+// AddCostMicros adds v to the "cost_micros" field.
+func (u *AgentCallUpsert) AddCostMicros(v int64) *AgentCallUpsert {
+	u.Add(agentcall.FieldCostMicros, v)
+	return u
+}
+
+// ClearCostMicros clears the value of the "cost_micros" field.
+func (u *AgentCallUpsert) ClearCostMicros() *AgentCallUpsert {
+	u.SetNull(agentcall.FieldCostMicros)
+	return u
+}
+
+// SetUnpriced sets the "unpriced" field.
+func (u *AgentCallUpsert) SetUnpriced(v bool) *AgentCallUpsert {
+	u.Set(agentcall.FieldUnpriced, v)
+	return u
+}
+
+// UpdateUnpriced sets the "unpriced" field to the value that was provided on create.
+func (u *AgentCallUpsert) UpdateUnpriced() *AgentCallUpsert {
+	u.SetExcluded(agentcall.FieldUnpriced)
+	return u
+}
+
+// SetModelPriceID sets the "model_price_id" field.
+func (u *AgentCallUpsert) SetModelPriceID(v uuid.UUID) *AgentCallUpsert {
+	u.Set(agentcall.FieldModelPriceID, v)
+	return u
+}
+
+// UpdateModelPriceID sets the "model_price_id" field to the value that was provided on create.
+func (u *AgentCallUpsert) UpdateModelPriceID() *AgentCallUpsert {
+	u.SetExcluded(agentcall.FieldModelPriceID)
+	return u
+}
+
+// ClearModelPriceID clears the value of the "model_price_id" field.
+func (u *AgentCallUpsert) ClearModelPriceID() *AgentCallUpsert {
+	u.SetNull(agentcall.FieldModelPriceID)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +882,75 @@ func (u *AgentCallUpsertOne) UpdateNewValues() *AgentCallUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(agentcall.FieldID)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(agentcall.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(agentcall.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.AgentID(); exists {
+			s.SetIgnore(agentcall.FieldAgentID)
+		}
+		if _, exists := u.create.mutation.SessionID(); exists {
+			s.SetIgnore(agentcall.FieldSessionID)
+		}
+		if _, exists := u.create.mutation.TaskID(); exists {
+			s.SetIgnore(agentcall.FieldTaskID)
+		}
+		if _, exists := u.create.mutation.UserID(); exists {
+			s.SetIgnore(agentcall.FieldUserID)
+		}
+		if _, exists := u.create.mutation.Source(); exists {
+			s.SetIgnore(agentcall.FieldSource)
+		}
+		if _, exists := u.create.mutation.ClientCallID(); exists {
+			s.SetIgnore(agentcall.FieldClientCallID)
+		}
+		if _, exists := u.create.mutation.Provider(); exists {
+			s.SetIgnore(agentcall.FieldProvider)
+		}
+		if _, exists := u.create.mutation.Model(); exists {
+			s.SetIgnore(agentcall.FieldModel)
+		}
+		if _, exists := u.create.mutation.RequestMessages(); exists {
+			s.SetIgnore(agentcall.FieldRequestMessages)
+		}
+		if _, exists := u.create.mutation.Response(); exists {
+			s.SetIgnore(agentcall.FieldResponse)
+		}
+		if _, exists := u.create.mutation.PromptTokens(); exists {
+			s.SetIgnore(agentcall.FieldPromptTokens)
+		}
+		if _, exists := u.create.mutation.CompletionTokens(); exists {
+			s.SetIgnore(agentcall.FieldCompletionTokens)
+		}
+		if _, exists := u.create.mutation.CachedTokens(); exists {
+			s.SetIgnore(agentcall.FieldCachedTokens)
+		}
+		if _, exists := u.create.mutation.LatencyMs(); exists {
+			s.SetIgnore(agentcall.FieldLatencyMs)
+		}
+		if _, exists := u.create.mutation.TtftMs(); exists {
+			s.SetIgnore(agentcall.FieldTtftMs)
+		}
+		if _, exists := u.create.mutation.Status(); exists {
+			s.SetIgnore(agentcall.FieldStatus)
+		}
+		if _, exists := u.create.mutation.ErrorCode(); exists {
+			s.SetIgnore(agentcall.FieldErrorCode)
+		}
+		if _, exists := u.create.mutation.ErrorMessage(); exists {
+			s.SetIgnore(agentcall.FieldErrorMessage)
+		}
+		if _, exists := u.create.mutation.ProviderRequestID(); exists {
+			s.SetIgnore(agentcall.FieldProviderRequestID)
+		}
+		if _, exists := u.create.mutation.InjectionFindings(); exists {
+			s.SetIgnore(agentcall.FieldInjectionFindings)
+		}
+		if _, exists := u.create.mutation.StartedAt(); exists {
+			s.SetIgnore(agentcall.FieldStartedAt)
 		}
 	}))
 	return u
@@ -208,6 +981,69 @@ func (u *AgentCallUpsertOne) Update(set func(*AgentCallUpsert)) *AgentCallUpsert
 		set(&AgentCallUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetCostMicros sets the "cost_micros" field.
+func (u *AgentCallUpsertOne) SetCostMicros(v int64) *AgentCallUpsertOne {
+	return u.Update(func(s *AgentCallUpsert) {
+		s.SetCostMicros(v)
+	})
+}
+
+// AddCostMicros adds v to the "cost_micros" field.
+func (u *AgentCallUpsertOne) AddCostMicros(v int64) *AgentCallUpsertOne {
+	return u.Update(func(s *AgentCallUpsert) {
+		s.AddCostMicros(v)
+	})
+}
+
+// UpdateCostMicros sets the "cost_micros" field to the value that was provided on create.
+func (u *AgentCallUpsertOne) UpdateCostMicros() *AgentCallUpsertOne {
+	return u.Update(func(s *AgentCallUpsert) {
+		s.UpdateCostMicros()
+	})
+}
+
+// ClearCostMicros clears the value of the "cost_micros" field.
+func (u *AgentCallUpsertOne) ClearCostMicros() *AgentCallUpsertOne {
+	return u.Update(func(s *AgentCallUpsert) {
+		s.ClearCostMicros()
+	})
+}
+
+// SetUnpriced sets the "unpriced" field.
+func (u *AgentCallUpsertOne) SetUnpriced(v bool) *AgentCallUpsertOne {
+	return u.Update(func(s *AgentCallUpsert) {
+		s.SetUnpriced(v)
+	})
+}
+
+// UpdateUnpriced sets the "unpriced" field to the value that was provided on create.
+func (u *AgentCallUpsertOne) UpdateUnpriced() *AgentCallUpsertOne {
+	return u.Update(func(s *AgentCallUpsert) {
+		s.UpdateUnpriced()
+	})
+}
+
+// SetModelPriceID sets the "model_price_id" field.
+func (u *AgentCallUpsertOne) SetModelPriceID(v uuid.UUID) *AgentCallUpsertOne {
+	return u.Update(func(s *AgentCallUpsert) {
+		s.SetModelPriceID(v)
+	})
+}
+
+// UpdateModelPriceID sets the "model_price_id" field to the value that was provided on create.
+func (u *AgentCallUpsertOne) UpdateModelPriceID() *AgentCallUpsertOne {
+	return u.Update(func(s *AgentCallUpsert) {
+		s.UpdateModelPriceID()
+	})
+}
+
+// ClearModelPriceID clears the value of the "model_price_id" field.
+func (u *AgentCallUpsertOne) ClearModelPriceID() *AgentCallUpsertOne {
+	return u.Update(func(s *AgentCallUpsert) {
+		s.ClearModelPriceID()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +1179,11 @@ func (_c *AgentCallCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.AgentCallUpsert) {
+//			SetOrganizationID(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *AgentCallCreateBulk) OnConflict(opts ...sql.ConflictOption) *AgentCallUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +1229,75 @@ func (u *AgentCallUpsertBulk) UpdateNewValues() *AgentCallUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(agentcall.FieldID)
 			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(agentcall.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(agentcall.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.AgentID(); exists {
+				s.SetIgnore(agentcall.FieldAgentID)
+			}
+			if _, exists := b.mutation.SessionID(); exists {
+				s.SetIgnore(agentcall.FieldSessionID)
+			}
+			if _, exists := b.mutation.TaskID(); exists {
+				s.SetIgnore(agentcall.FieldTaskID)
+			}
+			if _, exists := b.mutation.UserID(); exists {
+				s.SetIgnore(agentcall.FieldUserID)
+			}
+			if _, exists := b.mutation.Source(); exists {
+				s.SetIgnore(agentcall.FieldSource)
+			}
+			if _, exists := b.mutation.ClientCallID(); exists {
+				s.SetIgnore(agentcall.FieldClientCallID)
+			}
+			if _, exists := b.mutation.Provider(); exists {
+				s.SetIgnore(agentcall.FieldProvider)
+			}
+			if _, exists := b.mutation.Model(); exists {
+				s.SetIgnore(agentcall.FieldModel)
+			}
+			if _, exists := b.mutation.RequestMessages(); exists {
+				s.SetIgnore(agentcall.FieldRequestMessages)
+			}
+			if _, exists := b.mutation.Response(); exists {
+				s.SetIgnore(agentcall.FieldResponse)
+			}
+			if _, exists := b.mutation.PromptTokens(); exists {
+				s.SetIgnore(agentcall.FieldPromptTokens)
+			}
+			if _, exists := b.mutation.CompletionTokens(); exists {
+				s.SetIgnore(agentcall.FieldCompletionTokens)
+			}
+			if _, exists := b.mutation.CachedTokens(); exists {
+				s.SetIgnore(agentcall.FieldCachedTokens)
+			}
+			if _, exists := b.mutation.LatencyMs(); exists {
+				s.SetIgnore(agentcall.FieldLatencyMs)
+			}
+			if _, exists := b.mutation.TtftMs(); exists {
+				s.SetIgnore(agentcall.FieldTtftMs)
+			}
+			if _, exists := b.mutation.Status(); exists {
+				s.SetIgnore(agentcall.FieldStatus)
+			}
+			if _, exists := b.mutation.ErrorCode(); exists {
+				s.SetIgnore(agentcall.FieldErrorCode)
+			}
+			if _, exists := b.mutation.ErrorMessage(); exists {
+				s.SetIgnore(agentcall.FieldErrorMessage)
+			}
+			if _, exists := b.mutation.ProviderRequestID(); exists {
+				s.SetIgnore(agentcall.FieldProviderRequestID)
+			}
+			if _, exists := b.mutation.InjectionFindings(); exists {
+				s.SetIgnore(agentcall.FieldInjectionFindings)
+			}
+			if _, exists := b.mutation.StartedAt(); exists {
+				s.SetIgnore(agentcall.FieldStartedAt)
+			}
 		}
 	}))
 	return u
@@ -418,6 +1328,69 @@ func (u *AgentCallUpsertBulk) Update(set func(*AgentCallUpsert)) *AgentCallUpser
 		set(&AgentCallUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetCostMicros sets the "cost_micros" field.
+func (u *AgentCallUpsertBulk) SetCostMicros(v int64) *AgentCallUpsertBulk {
+	return u.Update(func(s *AgentCallUpsert) {
+		s.SetCostMicros(v)
+	})
+}
+
+// AddCostMicros adds v to the "cost_micros" field.
+func (u *AgentCallUpsertBulk) AddCostMicros(v int64) *AgentCallUpsertBulk {
+	return u.Update(func(s *AgentCallUpsert) {
+		s.AddCostMicros(v)
+	})
+}
+
+// UpdateCostMicros sets the "cost_micros" field to the value that was provided on create.
+func (u *AgentCallUpsertBulk) UpdateCostMicros() *AgentCallUpsertBulk {
+	return u.Update(func(s *AgentCallUpsert) {
+		s.UpdateCostMicros()
+	})
+}
+
+// ClearCostMicros clears the value of the "cost_micros" field.
+func (u *AgentCallUpsertBulk) ClearCostMicros() *AgentCallUpsertBulk {
+	return u.Update(func(s *AgentCallUpsert) {
+		s.ClearCostMicros()
+	})
+}
+
+// SetUnpriced sets the "unpriced" field.
+func (u *AgentCallUpsertBulk) SetUnpriced(v bool) *AgentCallUpsertBulk {
+	return u.Update(func(s *AgentCallUpsert) {
+		s.SetUnpriced(v)
+	})
+}
+
+// UpdateUnpriced sets the "unpriced" field to the value that was provided on create.
+func (u *AgentCallUpsertBulk) UpdateUnpriced() *AgentCallUpsertBulk {
+	return u.Update(func(s *AgentCallUpsert) {
+		s.UpdateUnpriced()
+	})
+}
+
+// SetModelPriceID sets the "model_price_id" field.
+func (u *AgentCallUpsertBulk) SetModelPriceID(v uuid.UUID) *AgentCallUpsertBulk {
+	return u.Update(func(s *AgentCallUpsert) {
+		s.SetModelPriceID(v)
+	})
+}
+
+// UpdateModelPriceID sets the "model_price_id" field to the value that was provided on create.
+func (u *AgentCallUpsertBulk) UpdateModelPriceID() *AgentCallUpsertBulk {
+	return u.Update(func(s *AgentCallUpsert) {
+		s.UpdateModelPriceID()
+	})
+}
+
+// ClearModelPriceID clears the value of the "model_price_id" field.
+func (u *AgentCallUpsertBulk) ClearModelPriceID() *AgentCallUpsertBulk {
+	return u.Update(func(s *AgentCallUpsert) {
+		s.ClearModelPriceID()
+	})
 }
 
 // Exec executes the query.

@@ -10,7 +10,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/agentcall"
+	"github.com/worksynapse/worksynapse/ent/modelprice"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
 
@@ -28,9 +30,81 @@ func (_u *AgentCallUpdate) Where(ps ...predicate.AgentCall) *AgentCallUpdate {
 	return _u
 }
 
+// SetCostMicros sets the "cost_micros" field.
+func (_u *AgentCallUpdate) SetCostMicros(v int64) *AgentCallUpdate {
+	_u.mutation.ResetCostMicros()
+	_u.mutation.SetCostMicros(v)
+	return _u
+}
+
+// SetNillableCostMicros sets the "cost_micros" field if the given value is not nil.
+func (_u *AgentCallUpdate) SetNillableCostMicros(v *int64) *AgentCallUpdate {
+	if v != nil {
+		_u.SetCostMicros(*v)
+	}
+	return _u
+}
+
+// AddCostMicros adds value to the "cost_micros" field.
+func (_u *AgentCallUpdate) AddCostMicros(v int64) *AgentCallUpdate {
+	_u.mutation.AddCostMicros(v)
+	return _u
+}
+
+// ClearCostMicros clears the value of the "cost_micros" field.
+func (_u *AgentCallUpdate) ClearCostMicros() *AgentCallUpdate {
+	_u.mutation.ClearCostMicros()
+	return _u
+}
+
+// SetUnpriced sets the "unpriced" field.
+func (_u *AgentCallUpdate) SetUnpriced(v bool) *AgentCallUpdate {
+	_u.mutation.SetUnpriced(v)
+	return _u
+}
+
+// SetNillableUnpriced sets the "unpriced" field if the given value is not nil.
+func (_u *AgentCallUpdate) SetNillableUnpriced(v *bool) *AgentCallUpdate {
+	if v != nil {
+		_u.SetUnpriced(*v)
+	}
+	return _u
+}
+
+// SetModelPriceID sets the "model_price_id" field.
+func (_u *AgentCallUpdate) SetModelPriceID(v uuid.UUID) *AgentCallUpdate {
+	_u.mutation.SetModelPriceID(v)
+	return _u
+}
+
+// SetNillableModelPriceID sets the "model_price_id" field if the given value is not nil.
+func (_u *AgentCallUpdate) SetNillableModelPriceID(v *uuid.UUID) *AgentCallUpdate {
+	if v != nil {
+		_u.SetModelPriceID(*v)
+	}
+	return _u
+}
+
+// ClearModelPriceID clears the value of the "model_price_id" field.
+func (_u *AgentCallUpdate) ClearModelPriceID() *AgentCallUpdate {
+	_u.mutation.ClearModelPriceID()
+	return _u
+}
+
+// SetModelPrice sets the "model_price" edge to the ModelPrice entity.
+func (_u *AgentCallUpdate) SetModelPrice(v *ModelPrice) *AgentCallUpdate {
+	return _u.SetModelPriceID(v.ID)
+}
+
 // Mutation returns the AgentCallMutation object of the builder.
 func (_u *AgentCallUpdate) Mutation() *AgentCallMutation {
 	return _u.mutation
+}
+
+// ClearModelPrice clears the "model_price" edge to the ModelPrice entity.
+func (_u *AgentCallUpdate) ClearModelPrice() *AgentCallUpdate {
+	_u.mutation.ClearModelPrice()
+	return _u
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -60,6 +134,22 @@ func (_u *AgentCallUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *AgentCallUpdate) check() error {
+	if v, ok := _u.mutation.CostMicros(); ok {
+		if err := agentcall.CostMicrosValidator(v); err != nil {
+			return &ValidationError{Name: "cost_micros", err: fmt.Errorf(`ent: validator failed for field "AgentCall.cost_micros": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentCall.organization"`)
+	}
+	if _u.mutation.AgentCleared() && len(_u.mutation.AgentIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentCall.agent"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *AgentCallUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AgentCallUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +157,9 @@ func (_u *AgentCallUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *Agen
 }
 
 func (_u *AgentCallUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(agentcall.Table, agentcall.Columns, sqlgraph.NewFieldSpec(agentcall.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +167,74 @@ func (_u *AgentCallUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 				ps[i](selector)
 			}
 		}
+	}
+	if _u.mutation.ClientCallIDCleared() {
+		_spec.ClearField(agentcall.FieldClientCallID, field.TypeString)
+	}
+	if _u.mutation.RequestMessagesCleared() {
+		_spec.ClearField(agentcall.FieldRequestMessages, field.TypeJSON)
+	}
+	if _u.mutation.ResponseCleared() {
+		_spec.ClearField(agentcall.FieldResponse, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.CostMicros(); ok {
+		_spec.SetField(agentcall.FieldCostMicros, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedCostMicros(); ok {
+		_spec.AddField(agentcall.FieldCostMicros, field.TypeInt64, value)
+	}
+	if _u.mutation.CostMicrosCleared() {
+		_spec.ClearField(agentcall.FieldCostMicros, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.Unpriced(); ok {
+		_spec.SetField(agentcall.FieldUnpriced, field.TypeBool, value)
+	}
+	if _u.mutation.LatencyMsCleared() {
+		_spec.ClearField(agentcall.FieldLatencyMs, field.TypeInt)
+	}
+	if _u.mutation.TtftMsCleared() {
+		_spec.ClearField(agentcall.FieldTtftMs, field.TypeInt)
+	}
+	if _u.mutation.ErrorCodeCleared() {
+		_spec.ClearField(agentcall.FieldErrorCode, field.TypeString)
+	}
+	if _u.mutation.ErrorMessageCleared() {
+		_spec.ClearField(agentcall.FieldErrorMessage, field.TypeString)
+	}
+	if _u.mutation.ProviderRequestIDCleared() {
+		_spec.ClearField(agentcall.FieldProviderRequestID, field.TypeString)
+	}
+	if _u.mutation.InjectionFindingsCleared() {
+		_spec.ClearField(agentcall.FieldInjectionFindings, field.TypeJSON)
+	}
+	if _u.mutation.ModelPriceCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentcall.ModelPriceTable,
+			Columns: []string{agentcall.ModelPriceColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(modelprice.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ModelPriceIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentcall.ModelPriceTable,
+			Columns: []string{agentcall.ModelPriceColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(modelprice.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,9 +258,81 @@ type AgentCallUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetCostMicros sets the "cost_micros" field.
+func (_u *AgentCallUpdateOne) SetCostMicros(v int64) *AgentCallUpdateOne {
+	_u.mutation.ResetCostMicros()
+	_u.mutation.SetCostMicros(v)
+	return _u
+}
+
+// SetNillableCostMicros sets the "cost_micros" field if the given value is not nil.
+func (_u *AgentCallUpdateOne) SetNillableCostMicros(v *int64) *AgentCallUpdateOne {
+	if v != nil {
+		_u.SetCostMicros(*v)
+	}
+	return _u
+}
+
+// AddCostMicros adds value to the "cost_micros" field.
+func (_u *AgentCallUpdateOne) AddCostMicros(v int64) *AgentCallUpdateOne {
+	_u.mutation.AddCostMicros(v)
+	return _u
+}
+
+// ClearCostMicros clears the value of the "cost_micros" field.
+func (_u *AgentCallUpdateOne) ClearCostMicros() *AgentCallUpdateOne {
+	_u.mutation.ClearCostMicros()
+	return _u
+}
+
+// SetUnpriced sets the "unpriced" field.
+func (_u *AgentCallUpdateOne) SetUnpriced(v bool) *AgentCallUpdateOne {
+	_u.mutation.SetUnpriced(v)
+	return _u
+}
+
+// SetNillableUnpriced sets the "unpriced" field if the given value is not nil.
+func (_u *AgentCallUpdateOne) SetNillableUnpriced(v *bool) *AgentCallUpdateOne {
+	if v != nil {
+		_u.SetUnpriced(*v)
+	}
+	return _u
+}
+
+// SetModelPriceID sets the "model_price_id" field.
+func (_u *AgentCallUpdateOne) SetModelPriceID(v uuid.UUID) *AgentCallUpdateOne {
+	_u.mutation.SetModelPriceID(v)
+	return _u
+}
+
+// SetNillableModelPriceID sets the "model_price_id" field if the given value is not nil.
+func (_u *AgentCallUpdateOne) SetNillableModelPriceID(v *uuid.UUID) *AgentCallUpdateOne {
+	if v != nil {
+		_u.SetModelPriceID(*v)
+	}
+	return _u
+}
+
+// ClearModelPriceID clears the value of the "model_price_id" field.
+func (_u *AgentCallUpdateOne) ClearModelPriceID() *AgentCallUpdateOne {
+	_u.mutation.ClearModelPriceID()
+	return _u
+}
+
+// SetModelPrice sets the "model_price" edge to the ModelPrice entity.
+func (_u *AgentCallUpdateOne) SetModelPrice(v *ModelPrice) *AgentCallUpdateOne {
+	return _u.SetModelPriceID(v.ID)
+}
+
 // Mutation returns the AgentCallMutation object of the builder.
 func (_u *AgentCallUpdateOne) Mutation() *AgentCallMutation {
 	return _u.mutation
+}
+
+// ClearModelPrice clears the "model_price" edge to the ModelPrice entity.
+func (_u *AgentCallUpdateOne) ClearModelPrice() *AgentCallUpdateOne {
+	_u.mutation.ClearModelPrice()
+	return _u
 }
 
 // Where appends a list predicates to the AgentCallUpdate builder.
@@ -142,6 +375,22 @@ func (_u *AgentCallUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *AgentCallUpdateOne) check() error {
+	if v, ok := _u.mutation.CostMicros(); ok {
+		if err := agentcall.CostMicrosValidator(v); err != nil {
+			return &ValidationError{Name: "cost_micros", err: fmt.Errorf(`ent: validator failed for field "AgentCall.cost_micros": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentCall.organization"`)
+	}
+	if _u.mutation.AgentCleared() && len(_u.mutation.AgentIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentCall.agent"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *AgentCallUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AgentCallUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +398,9 @@ func (_u *AgentCallUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *A
 }
 
 func (_u *AgentCallUpdateOne) sqlSave(ctx context.Context) (_node *AgentCall, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(agentcall.Table, agentcall.Columns, sqlgraph.NewFieldSpec(agentcall.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +425,74 @@ func (_u *AgentCallUpdateOne) sqlSave(ctx context.Context) (_node *AgentCall, er
 				ps[i](selector)
 			}
 		}
+	}
+	if _u.mutation.ClientCallIDCleared() {
+		_spec.ClearField(agentcall.FieldClientCallID, field.TypeString)
+	}
+	if _u.mutation.RequestMessagesCleared() {
+		_spec.ClearField(agentcall.FieldRequestMessages, field.TypeJSON)
+	}
+	if _u.mutation.ResponseCleared() {
+		_spec.ClearField(agentcall.FieldResponse, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.CostMicros(); ok {
+		_spec.SetField(agentcall.FieldCostMicros, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedCostMicros(); ok {
+		_spec.AddField(agentcall.FieldCostMicros, field.TypeInt64, value)
+	}
+	if _u.mutation.CostMicrosCleared() {
+		_spec.ClearField(agentcall.FieldCostMicros, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.Unpriced(); ok {
+		_spec.SetField(agentcall.FieldUnpriced, field.TypeBool, value)
+	}
+	if _u.mutation.LatencyMsCleared() {
+		_spec.ClearField(agentcall.FieldLatencyMs, field.TypeInt)
+	}
+	if _u.mutation.TtftMsCleared() {
+		_spec.ClearField(agentcall.FieldTtftMs, field.TypeInt)
+	}
+	if _u.mutation.ErrorCodeCleared() {
+		_spec.ClearField(agentcall.FieldErrorCode, field.TypeString)
+	}
+	if _u.mutation.ErrorMessageCleared() {
+		_spec.ClearField(agentcall.FieldErrorMessage, field.TypeString)
+	}
+	if _u.mutation.ProviderRequestIDCleared() {
+		_spec.ClearField(agentcall.FieldProviderRequestID, field.TypeString)
+	}
+	if _u.mutation.InjectionFindingsCleared() {
+		_spec.ClearField(agentcall.FieldInjectionFindings, field.TypeJSON)
+	}
+	if _u.mutation.ModelPriceCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentcall.ModelPriceTable,
+			Columns: []string{agentcall.ModelPriceColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(modelprice.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ModelPriceIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentcall.ModelPriceTable,
+			Columns: []string{agentcall.ModelPriceColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(modelprice.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &AgentCall{config: _u.config}

@@ -3,21 +3,89 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agentconfigversion"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // AgentConfigVersion is the model entity for the AgentConfigVersion schema.
 type AgentConfigVersion struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// OrganizationID holds the value of the "organization_id" field.
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// CreatedAt holds the value of the "created_at" field.
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// AgentID holds the value of the "agent_id" field.
+	AgentID uuid.UUID `json:"agent_id,omitempty"`
+	// Version holds the value of the "version" field.
+	Version int `json:"version,omitempty"`
+	// The agent's configuration fields (and attached tool ids) as of this version
+	Snapshot map[string]interface{} `json:"snapshot,omitempty"`
+	// Fields that differ from the previous version
+	ChangedFields []string `json:"changed_fields,omitempty"`
+	// AuthorID holds the value of the "author_id" field.
+	AuthorID *uuid.UUID `json:"author_id,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the AgentConfigVersionQuery when eager-loading is set.
+	Edges        AgentConfigVersionEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// AgentConfigVersionEdges holds the relations/edges for other nodes in the graph.
+type AgentConfigVersionEdges struct {
+	// Organization holds the value of the organization edge.
+	Organization *Organization `json:"organization,omitempty"`
+	// Agent holds the value of the agent edge.
+	Agent *Agent `json:"agent,omitempty"`
+	// Author holds the value of the author edge.
+	Author *User `json:"author,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [3]bool
+}
+
+// OrganizationOrErr returns the Organization value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentConfigVersionEdges) OrganizationOrErr() (*Organization, error) {
+	if e.Organization != nil {
+		return e.Organization, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: organization.Label}
+	}
+	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// AgentOrErr returns the Agent value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentConfigVersionEdges) AgentOrErr() (*Agent, error) {
+	if e.Agent != nil {
+		return e.Agent, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: agent.Label}
+	}
+	return nil, &NotLoadedError{edge: "agent"}
+}
+
+// AuthorOrErr returns the Author value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentConfigVersionEdges) AuthorOrErr() (*User, error) {
+	if e.Author != nil {
+		return e.Author, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "author"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -25,7 +93,15 @@ func (*AgentConfigVersion) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case agentconfigversion.FieldID:
+		case agentconfigversion.FieldAuthorID:
+			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
+		case agentconfigversion.FieldSnapshot, agentconfigversion.FieldChangedFields:
+			values[i] = new([]byte)
+		case agentconfigversion.FieldVersion:
+			values[i] = new(sql.NullInt64)
+		case agentconfigversion.FieldCreatedAt:
+			values[i] = new(sql.NullTime)
+		case agentconfigversion.FieldID, agentconfigversion.FieldOrganizationID, agentconfigversion.FieldAgentID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -48,6 +124,53 @@ func (_m *AgentConfigVersion) assignValues(columns []string, values []any) error
 			} else if value != nil {
 				_m.ID = *value
 			}
+		case agentconfigversion.FieldOrganizationID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
+			} else if value != nil {
+				_m.OrganizationID = *value
+			}
+		case agentconfigversion.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case agentconfigversion.FieldAgentID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field agent_id", values[i])
+			} else if value != nil {
+				_m.AgentID = *value
+			}
+		case agentconfigversion.FieldVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field version", values[i])
+			} else if value.Valid {
+				_m.Version = int(value.Int64)
+			}
+		case agentconfigversion.FieldSnapshot:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field snapshot", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.Snapshot); err != nil {
+					return fmt.Errorf("unmarshal field snapshot: %w", err)
+				}
+			}
+		case agentconfigversion.FieldChangedFields:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field changed_fields", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.ChangedFields); err != nil {
+					return fmt.Errorf("unmarshal field changed_fields: %w", err)
+				}
+			}
+		case agentconfigversion.FieldAuthorID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field author_id", values[i])
+			} else if value.Valid {
+				_m.AuthorID = new(uuid.UUID)
+				*_m.AuthorID = *value.S.(*uuid.UUID)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -59,6 +182,21 @@ func (_m *AgentConfigVersion) assignValues(columns []string, values []any) error
 // This includes values selected through modifiers, order, etc.
 func (_m *AgentConfigVersion) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryOrganization queries the "organization" edge of the AgentConfigVersion entity.
+func (_m *AgentConfigVersion) QueryOrganization() *OrganizationQuery {
+	return NewAgentConfigVersionClient(_m.config).QueryOrganization(_m)
+}
+
+// QueryAgent queries the "agent" edge of the AgentConfigVersion entity.
+func (_m *AgentConfigVersion) QueryAgent() *AgentQuery {
+	return NewAgentConfigVersionClient(_m.config).QueryAgent(_m)
+}
+
+// QueryAuthor queries the "author" edge of the AgentConfigVersion entity.
+func (_m *AgentConfigVersion) QueryAuthor() *UserQuery {
+	return NewAgentConfigVersionClient(_m.config).QueryAuthor(_m)
 }
 
 // Update returns a builder for updating this AgentConfigVersion.
@@ -83,7 +221,29 @@ func (_m *AgentConfigVersion) Unwrap() *AgentConfigVersion {
 func (_m *AgentConfigVersion) String() string {
 	var builder strings.Builder
 	builder.WriteString("AgentConfigVersion(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
+	builder.WriteString(", ")
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("agent_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.AgentID))
+	builder.WriteString(", ")
+	builder.WriteString("version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Version))
+	builder.WriteString(", ")
+	builder.WriteString("snapshot=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Snapshot))
+	builder.WriteString(", ")
+	builder.WriteString("changed_fields=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ChangedFields))
+	builder.WriteString(", ")
+	if v := _m.AuthorID; v != nil {
+		builder.WriteString("author_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -6,13 +6,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agentconfigversion"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // AgentConfigVersionCreate is the builder for creating a AgentConfigVersion entity.
@@ -21,6 +25,64 @@ type AgentConfigVersionCreate struct {
 	mutation *AgentConfigVersionMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *AgentConfigVersionCreate) SetOrganizationID(v uuid.UUID) *AgentConfigVersionCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *AgentConfigVersionCreate) SetCreatedAt(v time.Time) *AgentConfigVersionCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *AgentConfigVersionCreate) SetNillableCreatedAt(v *time.Time) *AgentConfigVersionCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetAgentID sets the "agent_id" field.
+func (_c *AgentConfigVersionCreate) SetAgentID(v uuid.UUID) *AgentConfigVersionCreate {
+	_c.mutation.SetAgentID(v)
+	return _c
+}
+
+// SetVersion sets the "version" field.
+func (_c *AgentConfigVersionCreate) SetVersion(v int) *AgentConfigVersionCreate {
+	_c.mutation.SetVersion(v)
+	return _c
+}
+
+// SetSnapshot sets the "snapshot" field.
+func (_c *AgentConfigVersionCreate) SetSnapshot(v map[string]interface{}) *AgentConfigVersionCreate {
+	_c.mutation.SetSnapshot(v)
+	return _c
+}
+
+// SetChangedFields sets the "changed_fields" field.
+func (_c *AgentConfigVersionCreate) SetChangedFields(v []string) *AgentConfigVersionCreate {
+	_c.mutation.SetChangedFields(v)
+	return _c
+}
+
+// SetAuthorID sets the "author_id" field.
+func (_c *AgentConfigVersionCreate) SetAuthorID(v uuid.UUID) *AgentConfigVersionCreate {
+	_c.mutation.SetAuthorID(v)
+	return _c
+}
+
+// SetNillableAuthorID sets the "author_id" field if the given value is not nil.
+func (_c *AgentConfigVersionCreate) SetNillableAuthorID(v *uuid.UUID) *AgentConfigVersionCreate {
+	if v != nil {
+		_c.SetAuthorID(*v)
+	}
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +99,21 @@ func (_c *AgentConfigVersionCreate) SetNillableID(v *uuid.UUID) *AgentConfigVers
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *AgentConfigVersionCreate) SetOrganization(v *Organization) *AgentConfigVersionCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetAgent sets the "agent" edge to the Agent entity.
+func (_c *AgentConfigVersionCreate) SetAgent(v *Agent) *AgentConfigVersionCreate {
+	return _c.SetAgentID(v.ID)
+}
+
+// SetAuthor sets the "author" edge to the User entity.
+func (_c *AgentConfigVersionCreate) SetAuthor(v *User) *AgentConfigVersionCreate {
+	return _c.SetAuthorID(v.ID)
+}
+
 // Mutation returns the AgentConfigVersionMutation object of the builder.
 func (_c *AgentConfigVersionCreate) Mutation() *AgentConfigVersionMutation {
 	return _c.mutation
@@ -44,7 +121,9 @@ func (_c *AgentConfigVersionCreate) Mutation() *AgentConfigVersionMutation {
 
 // Save creates the AgentConfigVersion in the database.
 func (_c *AgentConfigVersionCreate) Save(ctx context.Context) (*AgentConfigVersion, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +150,52 @@ func (_c *AgentConfigVersionCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *AgentConfigVersionCreate) defaults() {
+func (_c *AgentConfigVersionCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if agentconfigversion.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agentconfigversion.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := agentconfigversion.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if agentconfigversion.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized agentconfigversion.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := agentconfigversion.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *AgentConfigVersionCreate) check() error {
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "AgentConfigVersion.organization_id"`)}
+	}
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "AgentConfigVersion.created_at"`)}
+	}
+	if _, ok := _c.mutation.AgentID(); !ok {
+		return &ValidationError{Name: "agent_id", err: errors.New(`ent: missing required field "AgentConfigVersion.agent_id"`)}
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "AgentConfigVersion.version"`)}
+	}
+	if v, ok := _c.mutation.Version(); ok {
+		if err := agentconfigversion.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "AgentConfigVersion.version": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Snapshot(); !ok {
+		return &ValidationError{Name: "snapshot", err: errors.New(`ent: missing required field "AgentConfigVersion.snapshot"`)}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "AgentConfigVersion.organization"`)}
+	}
+	if len(_c.mutation.AgentIDs()) == 0 {
+		return &ValidationError{Name: "agent", err: errors.New(`ent: missing required edge "AgentConfigVersion.agent"`)}
+	}
 	return nil
 }
 
@@ -116,6 +232,73 @@ func (_c *AgentConfigVersionCreate) createSpec() (*AgentConfigVersion, *sqlgraph
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(agentconfigversion.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.Version(); ok {
+		_spec.SetField(agentconfigversion.FieldVersion, field.TypeInt, value)
+		_node.Version = value
+	}
+	if value, ok := _c.mutation.Snapshot(); ok {
+		_spec.SetField(agentconfigversion.FieldSnapshot, field.TypeJSON, value)
+		_node.Snapshot = value
+	}
+	if value, ok := _c.mutation.ChangedFields(); ok {
+		_spec.SetField(agentconfigversion.FieldChangedFields, field.TypeJSON, value)
+		_node.ChangedFields = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentconfigversion.OrganizationTable,
+			Columns: []string{agentconfigversion.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AgentIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentconfigversion.AgentTable,
+			Columns: []string{agentconfigversion.AgentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agent.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.AgentID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AuthorIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentconfigversion.AuthorTable,
+			Columns: []string{agentconfigversion.AuthorColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.AuthorID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +306,17 @@ func (_c *AgentConfigVersionCreate) createSpec() (*AgentConfigVersion, *sqlgraph
 // of the `INSERT` statement. For example:
 //
 //	client.AgentConfigVersion.Create().
+//		SetOrganizationID(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.AgentConfigVersionUpsert) {
+//			SetOrganizationID(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *AgentConfigVersionCreate) OnConflict(opts ...sql.ConflictOption) *AgentConfigVersionUpsertOne {
 	_c.conflict = opts
@@ -178,6 +367,27 @@ func (u *AgentConfigVersionUpsertOne) UpdateNewValues() *AgentConfigVersionUpser
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(agentconfigversion.FieldID)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(agentconfigversion.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(agentconfigversion.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.AgentID(); exists {
+			s.SetIgnore(agentconfigversion.FieldAgentID)
+		}
+		if _, exists := u.create.mutation.Version(); exists {
+			s.SetIgnore(agentconfigversion.FieldVersion)
+		}
+		if _, exists := u.create.mutation.Snapshot(); exists {
+			s.SetIgnore(agentconfigversion.FieldSnapshot)
+		}
+		if _, exists := u.create.mutation.ChangedFields(); exists {
+			s.SetIgnore(agentconfigversion.FieldChangedFields)
+		}
+		if _, exists := u.create.mutation.AuthorID(); exists {
+			s.SetIgnore(agentconfigversion.FieldAuthorID)
 		}
 	}))
 	return u
@@ -343,6 +553,11 @@ func (_c *AgentConfigVersionCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.AgentConfigVersionUpsert) {
+//			SetOrganizationID(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *AgentConfigVersionCreateBulk) OnConflict(opts ...sql.ConflictOption) *AgentConfigVersionUpsertBulk {
 	_c.conflict = opts
@@ -387,6 +602,27 @@ func (u *AgentConfigVersionUpsertBulk) UpdateNewValues() *AgentConfigVersionUpse
 		for _, b := range u.create.builders {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(agentconfigversion.FieldID)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(agentconfigversion.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(agentconfigversion.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.AgentID(); exists {
+				s.SetIgnore(agentconfigversion.FieldAgentID)
+			}
+			if _, exists := b.mutation.Version(); exists {
+				s.SetIgnore(agentconfigversion.FieldVersion)
+			}
+			if _, exists := b.mutation.Snapshot(); exists {
+				s.SetIgnore(agentconfigversion.FieldSnapshot)
+			}
+			if _, exists := b.mutation.ChangedFields(); exists {
+				s.SetIgnore(agentconfigversion.FieldChangedFields)
+			}
+			if _, exists := b.mutation.AuthorID(); exists {
+				s.SetIgnore(agentconfigversion.FieldAuthorID)
 			}
 		}
 	}))

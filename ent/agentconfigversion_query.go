@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -13,18 +14,24 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agentconfigversion"
+	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/predicate"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // AgentConfigVersionQuery is the builder for querying AgentConfigVersion entities.
 type AgentConfigVersionQuery struct {
 	config
-	ctx        *QueryContext
-	order      []agentconfigversion.OrderOption
-	inters     []Interceptor
-	predicates []predicate.AgentConfigVersion
-	modifiers  []func(*sql.Selector)
+	ctx              *QueryContext
+	order            []agentconfigversion.OrderOption
+	inters           []Interceptor
+	predicates       []predicate.AgentConfigVersion
+	withOrganization *OrganizationQuery
+	withAgent        *AgentQuery
+	withAuthor       *UserQuery
+	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -59,6 +66,72 @@ func (_q *AgentConfigVersionQuery) Unique(unique bool) *AgentConfigVersionQuery 
 func (_q *AgentConfigVersionQuery) Order(o ...agentconfigversion.OrderOption) *AgentConfigVersionQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryOrganization chains the current query on the "organization" edge.
+func (_q *AgentConfigVersionQuery) QueryOrganization() *OrganizationQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentconfigversion.Table, agentconfigversion.FieldID, selector),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentconfigversion.OrganizationTable, agentconfigversion.OrganizationColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryAgent chains the current query on the "agent" edge.
+func (_q *AgentConfigVersionQuery) QueryAgent() *AgentQuery {
+	query := (&AgentClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentconfigversion.Table, agentconfigversion.FieldID, selector),
+			sqlgraph.To(agent.Table, agent.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentconfigversion.AgentTable, agentconfigversion.AgentColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryAuthor chains the current query on the "author" edge.
+func (_q *AgentConfigVersionQuery) QueryAuthor() *UserQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentconfigversion.Table, agentconfigversion.FieldID, selector),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentconfigversion.AuthorTable, agentconfigversion.AuthorColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // First returns the first AgentConfigVersion entity from the query.
@@ -248,11 +321,14 @@ func (_q *AgentConfigVersionQuery) Clone() *AgentConfigVersionQuery {
 		return nil
 	}
 	return &AgentConfigVersionQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]agentconfigversion.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.AgentConfigVersion{}, _q.predicates...),
+		config:           _q.config,
+		ctx:              _q.ctx.Clone(),
+		order:            append([]agentconfigversion.OrderOption{}, _q.order...),
+		inters:           append([]Interceptor{}, _q.inters...),
+		predicates:       append([]predicate.AgentConfigVersion{}, _q.predicates...),
+		withOrganization: _q.withOrganization.Clone(),
+		withAgent:        _q.withAgent.Clone(),
+		withAuthor:       _q.withAuthor.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -260,8 +336,53 @@ func (_q *AgentConfigVersionQuery) Clone() *AgentConfigVersionQuery {
 	}
 }
 
+// WithOrganization tells the query-builder to eager-load the nodes that are connected to
+// the "organization" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AgentConfigVersionQuery) WithOrganization(opts ...func(*OrganizationQuery)) *AgentConfigVersionQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOrganization = query
+	return _q
+}
+
+// WithAgent tells the query-builder to eager-load the nodes that are connected to
+// the "agent" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AgentConfigVersionQuery) WithAgent(opts ...func(*AgentQuery)) *AgentConfigVersionQuery {
+	query := (&AgentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAgent = query
+	return _q
+}
+
+// WithAuthor tells the query-builder to eager-load the nodes that are connected to
+// the "author" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AgentConfigVersionQuery) WithAuthor(opts ...func(*UserQuery)) *AgentConfigVersionQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAuthor = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
+//
+// Example:
+//
+//	var v []struct {
+//		OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+//		Count int `json:"count,omitempty"`
+//	}
+//
+//	client.AgentConfigVersion.Query().
+//		GroupBy(agentconfigversion.FieldOrganizationID).
+//		Aggregate(ent.Count()).
+//		Scan(ctx, &v)
 func (_q *AgentConfigVersionQuery) GroupBy(field string, fields ...string) *AgentConfigVersionGroupBy {
 	_q.ctx.Fields = append([]string{field}, fields...)
 	grbuild := &AgentConfigVersionGroupBy{build: _q}
@@ -273,6 +394,16 @@ func (_q *AgentConfigVersionQuery) GroupBy(field string, fields ...string) *Agen
 
 // Select allows the selection one or more fields/columns for the given query,
 // instead of selecting all fields in the entity.
+//
+// Example:
+//
+//	var v []struct {
+//		OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+//	}
+//
+//	client.AgentConfigVersion.Query().
+//		Select(agentconfigversion.FieldOrganizationID).
+//		Scan(ctx, &v)
 func (_q *AgentConfigVersionQuery) Select(fields ...string) *AgentConfigVersionSelect {
 	_q.ctx.Fields = append(_q.ctx.Fields, fields...)
 	sbuild := &AgentConfigVersionSelect{AgentConfigVersionQuery: _q}
@@ -309,13 +440,24 @@ func (_q *AgentConfigVersionQuery) prepareQuery(ctx context.Context) error {
 		}
 		_q.sql = prev
 	}
+	if agentconfigversion.Policy == nil {
+		return errors.New("ent: uninitialized agentconfigversion.Policy (forgotten import ent/runtime?)")
+	}
+	if err := agentconfigversion.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
+	}
 	return nil
 }
 
 func (_q *AgentConfigVersionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*AgentConfigVersion, error) {
 	var (
-		nodes = []*AgentConfigVersion{}
-		_spec = _q.querySpec()
+		nodes       = []*AgentConfigVersion{}
+		_spec       = _q.querySpec()
+		loadedTypes = [3]bool{
+			_q.withOrganization != nil,
+			_q.withAgent != nil,
+			_q.withAuthor != nil,
+		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*AgentConfigVersion).scanValues(nil, columns)
@@ -323,6 +465,7 @@ func (_q *AgentConfigVersionQuery) sqlAll(ctx context.Context, hooks ...queryHoo
 	_spec.Assign = func(columns []string, values []any) error {
 		node := &AgentConfigVersion{config: _q.config}
 		nodes = append(nodes, node)
+		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
 	if len(_q.modifiers) > 0 {
@@ -337,7 +480,116 @@ func (_q *AgentConfigVersionQuery) sqlAll(ctx context.Context, hooks ...queryHoo
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	if query := _q.withOrganization; query != nil {
+		if err := _q.loadOrganization(ctx, query, nodes, nil,
+			func(n *AgentConfigVersion, e *Organization) { n.Edges.Organization = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withAgent; query != nil {
+		if err := _q.loadAgent(ctx, query, nodes, nil,
+			func(n *AgentConfigVersion, e *Agent) { n.Edges.Agent = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withAuthor; query != nil {
+		if err := _q.loadAuthor(ctx, query, nodes, nil,
+			func(n *AgentConfigVersion, e *User) { n.Edges.Author = e }); err != nil {
+			return nil, err
+		}
+	}
 	return nodes, nil
+}
+
+func (_q *AgentConfigVersionQuery) loadOrganization(ctx context.Context, query *OrganizationQuery, nodes []*AgentConfigVersion, init func(*AgentConfigVersion), assign func(*AgentConfigVersion, *Organization)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*AgentConfigVersion)
+	for i := range nodes {
+		fk := nodes[i].OrganizationID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(organization.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "organization_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *AgentConfigVersionQuery) loadAgent(ctx context.Context, query *AgentQuery, nodes []*AgentConfigVersion, init func(*AgentConfigVersion), assign func(*AgentConfigVersion, *Agent)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*AgentConfigVersion)
+	for i := range nodes {
+		fk := nodes[i].AgentID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(agent.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "agent_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *AgentConfigVersionQuery) loadAuthor(ctx context.Context, query *UserQuery, nodes []*AgentConfigVersion, init func(*AgentConfigVersion), assign func(*AgentConfigVersion, *User)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*AgentConfigVersion)
+	for i := range nodes {
+		if nodes[i].AuthorID == nil {
+			continue
+		}
+		fk := *nodes[i].AuthorID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(user.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "author_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
 }
 
 func (_q *AgentConfigVersionQuery) sqlCount(ctx context.Context) (int, error) {
@@ -367,6 +619,15 @@ func (_q *AgentConfigVersionQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != agentconfigversion.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withOrganization != nil {
+			_spec.Node.AddColumnOnce(agentconfigversion.FieldOrganizationID)
+		}
+		if _q.withAgent != nil {
+			_spec.Node.AddColumnOnce(agentconfigversion.FieldAgentID)
+		}
+		if _q.withAuthor != nil {
+			_spec.Node.AddColumnOnce(agentconfigversion.FieldAuthorID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

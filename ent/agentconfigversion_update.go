@@ -60,6 +60,17 @@ func (_u *AgentConfigVersionUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *AgentConfigVersionUpdate) check() error {
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentConfigVersion.organization"`)
+	}
+	if _u.mutation.AgentCleared() && len(_u.mutation.AgentIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentConfigVersion.agent"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *AgentConfigVersionUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AgentConfigVersionUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +78,9 @@ func (_u *AgentConfigVersionUpdate) Modify(modifiers ...func(u *sql.UpdateBuilde
 }
 
 func (_u *AgentConfigVersionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(agentconfigversion.Table, agentconfigversion.Columns, sqlgraph.NewFieldSpec(agentconfigversion.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +88,9 @@ func (_u *AgentConfigVersionUpdate) sqlSave(ctx context.Context) (_node int, err
 				ps[i](selector)
 			}
 		}
+	}
+	if _u.mutation.ChangedFieldsCleared() {
+		_spec.ClearField(agentconfigversion.FieldChangedFields, field.TypeJSON)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -142,6 +159,17 @@ func (_u *AgentConfigVersionUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *AgentConfigVersionUpdateOne) check() error {
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentConfigVersion.organization"`)
+	}
+	if _u.mutation.AgentCleared() && len(_u.mutation.AgentIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentConfigVersion.agent"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *AgentConfigVersionUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AgentConfigVersionUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +177,9 @@ func (_u *AgentConfigVersionUpdateOne) Modify(modifiers ...func(u *sql.UpdateBui
 }
 
 func (_u *AgentConfigVersionUpdateOne) sqlSave(ctx context.Context) (_node *AgentConfigVersion, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(agentconfigversion.Table, agentconfigversion.Columns, sqlgraph.NewFieldSpec(agentconfigversion.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +204,9 @@ func (_u *AgentConfigVersionUpdateOne) sqlSave(ctx context.Context) (_node *Agen
 				ps[i](selector)
 			}
 		}
+	}
+	if _u.mutation.ChangedFieldsCleared() {
+		_spec.ClearField(agentconfigversion.FieldChangedFields, field.TypeJSON)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &AgentConfigVersion{config: _u.config}

@@ -5,19 +5,84 @@ package ent
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agentcostlog"
+	"github.com/worksynapse/worksynapse/ent/organization"
 )
 
 // AgentCostLog is the model entity for the AgentCostLog schema.
 type AgentCostLog struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// CreatedAt holds the value of the "created_at" field.
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// UpdatedAt holds the value of the "updated_at" field.
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// OrganizationID holds the value of the "organization_id" field.
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// Calendar day in the organization's time zone, stored as that date at 00:00 UTC
+	Day time.Time `json:"day,omitempty"`
+	// AgentID holds the value of the "agent_id" field.
+	AgentID uuid.UUID `json:"agent_id,omitempty"`
+	// Provider holds the value of the "provider" field.
+	Provider agentcostlog.Provider `json:"provider,omitempty"`
+	// Model holds the value of the "model" field.
+	Model string `json:"model,omitempty"`
+	// Calls holds the value of the "calls" field.
+	Calls int `json:"calls,omitempty"`
+	// PromptTokens holds the value of the "prompt_tokens" field.
+	PromptTokens int `json:"prompt_tokens,omitempty"`
+	// CompletionTokens holds the value of the "completion_tokens" field.
+	CompletionTokens int `json:"completion_tokens,omitempty"`
+	// CachedTokens holds the value of the "cached_tokens" field.
+	CachedTokens int `json:"cached_tokens,omitempty"`
+	// Sum of the priced calls' cost in micro-USD
+	CostMicros int64 `json:"cost_micros,omitempty"`
+	// Calls without a price: cost_micros is a lower bound while this is not zero
+	UnpricedCalls int `json:"unpriced_calls,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the AgentCostLogQuery when eager-loading is set.
+	Edges        AgentCostLogEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// AgentCostLogEdges holds the relations/edges for other nodes in the graph.
+type AgentCostLogEdges struct {
+	// Organization holds the value of the organization edge.
+	Organization *Organization `json:"organization,omitempty"`
+	// Agent holds the value of the agent edge.
+	Agent *Agent `json:"agent,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [2]bool
+}
+
+// OrganizationOrErr returns the Organization value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentCostLogEdges) OrganizationOrErr() (*Organization, error) {
+	if e.Organization != nil {
+		return e.Organization, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: organization.Label}
+	}
+	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// AgentOrErr returns the Agent value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentCostLogEdges) AgentOrErr() (*Agent, error) {
+	if e.Agent != nil {
+		return e.Agent, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: agent.Label}
+	}
+	return nil, &NotLoadedError{edge: "agent"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -25,7 +90,13 @@ func (*AgentCostLog) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case agentcostlog.FieldID:
+		case agentcostlog.FieldCalls, agentcostlog.FieldPromptTokens, agentcostlog.FieldCompletionTokens, agentcostlog.FieldCachedTokens, agentcostlog.FieldCostMicros, agentcostlog.FieldUnpricedCalls:
+			values[i] = new(sql.NullInt64)
+		case agentcostlog.FieldProvider, agentcostlog.FieldModel:
+			values[i] = new(sql.NullString)
+		case agentcostlog.FieldCreatedAt, agentcostlog.FieldUpdatedAt, agentcostlog.FieldDay:
+			values[i] = new(sql.NullTime)
+		case agentcostlog.FieldID, agentcostlog.FieldOrganizationID, agentcostlog.FieldAgentID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -48,6 +119,84 @@ func (_m *AgentCostLog) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.ID = *value
 			}
+		case agentcostlog.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case agentcostlog.FieldUpdatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
+			} else if value.Valid {
+				_m.UpdatedAt = value.Time
+			}
+		case agentcostlog.FieldOrganizationID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
+			} else if value != nil {
+				_m.OrganizationID = *value
+			}
+		case agentcostlog.FieldDay:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field day", values[i])
+			} else if value.Valid {
+				_m.Day = value.Time
+			}
+		case agentcostlog.FieldAgentID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field agent_id", values[i])
+			} else if value != nil {
+				_m.AgentID = *value
+			}
+		case agentcostlog.FieldProvider:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field provider", values[i])
+			} else if value.Valid {
+				_m.Provider = agentcostlog.Provider(value.String)
+			}
+		case agentcostlog.FieldModel:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field model", values[i])
+			} else if value.Valid {
+				_m.Model = value.String
+			}
+		case agentcostlog.FieldCalls:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field calls", values[i])
+			} else if value.Valid {
+				_m.Calls = int(value.Int64)
+			}
+		case agentcostlog.FieldPromptTokens:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field prompt_tokens", values[i])
+			} else if value.Valid {
+				_m.PromptTokens = int(value.Int64)
+			}
+		case agentcostlog.FieldCompletionTokens:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field completion_tokens", values[i])
+			} else if value.Valid {
+				_m.CompletionTokens = int(value.Int64)
+			}
+		case agentcostlog.FieldCachedTokens:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field cached_tokens", values[i])
+			} else if value.Valid {
+				_m.CachedTokens = int(value.Int64)
+			}
+		case agentcostlog.FieldCostMicros:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field cost_micros", values[i])
+			} else if value.Valid {
+				_m.CostMicros = value.Int64
+			}
+		case agentcostlog.FieldUnpricedCalls:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field unpriced_calls", values[i])
+			} else if value.Valid {
+				_m.UnpricedCalls = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -59,6 +208,16 @@ func (_m *AgentCostLog) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *AgentCostLog) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryOrganization queries the "organization" edge of the AgentCostLog entity.
+func (_m *AgentCostLog) QueryOrganization() *OrganizationQuery {
+	return NewAgentCostLogClient(_m.config).QueryOrganization(_m)
+}
+
+// QueryAgent queries the "agent" edge of the AgentCostLog entity.
+func (_m *AgentCostLog) QueryAgent() *AgentQuery {
+	return NewAgentCostLogClient(_m.config).QueryAgent(_m)
 }
 
 // Update returns a builder for updating this AgentCostLog.
@@ -83,7 +242,45 @@ func (_m *AgentCostLog) Unwrap() *AgentCostLog {
 func (_m *AgentCostLog) String() string {
 	var builder strings.Builder
 	builder.WriteString("AgentCostLog(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("updated_at=")
+	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
+	builder.WriteString(", ")
+	builder.WriteString("day=")
+	builder.WriteString(_m.Day.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("agent_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.AgentID))
+	builder.WriteString(", ")
+	builder.WriteString("provider=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Provider))
+	builder.WriteString(", ")
+	builder.WriteString("model=")
+	builder.WriteString(_m.Model)
+	builder.WriteString(", ")
+	builder.WriteString("calls=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Calls))
+	builder.WriteString(", ")
+	builder.WriteString("prompt_tokens=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PromptTokens))
+	builder.WriteString(", ")
+	builder.WriteString("completion_tokens=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CompletionTokens))
+	builder.WriteString(", ")
+	builder.WriteString("cached_tokens=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CachedTokens))
+	builder.WriteString(", ")
+	builder.WriteString("cost_micros=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CostMicros))
+	builder.WriteString(", ")
+	builder.WriteString("unpriced_calls=")
+	builder.WriteString(fmt.Sprintf("%v", _m.UnpricedCalls))
 	builder.WriteByte(')')
 	return builder.String()
 }

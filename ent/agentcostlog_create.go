@@ -6,13 +6,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agentcostlog"
+	"github.com/worksynapse/worksynapse/ent/organization"
 )
 
 // AgentCostLogCreate is the builder for creating a AgentCostLog entity.
@@ -21,6 +24,148 @@ type AgentCostLogCreate struct {
 	mutation *AgentCostLogMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *AgentCostLogCreate) SetCreatedAt(v time.Time) *AgentCostLogCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *AgentCostLogCreate) SetNillableCreatedAt(v *time.Time) *AgentCostLogCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *AgentCostLogCreate) SetUpdatedAt(v time.Time) *AgentCostLogCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *AgentCostLogCreate) SetNillableUpdatedAt(v *time.Time) *AgentCostLogCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *AgentCostLogCreate) SetOrganizationID(v uuid.UUID) *AgentCostLogCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetDay sets the "day" field.
+func (_c *AgentCostLogCreate) SetDay(v time.Time) *AgentCostLogCreate {
+	_c.mutation.SetDay(v)
+	return _c
+}
+
+// SetAgentID sets the "agent_id" field.
+func (_c *AgentCostLogCreate) SetAgentID(v uuid.UUID) *AgentCostLogCreate {
+	_c.mutation.SetAgentID(v)
+	return _c
+}
+
+// SetProvider sets the "provider" field.
+func (_c *AgentCostLogCreate) SetProvider(v agentcostlog.Provider) *AgentCostLogCreate {
+	_c.mutation.SetProvider(v)
+	return _c
+}
+
+// SetModel sets the "model" field.
+func (_c *AgentCostLogCreate) SetModel(v string) *AgentCostLogCreate {
+	_c.mutation.SetModel(v)
+	return _c
+}
+
+// SetCalls sets the "calls" field.
+func (_c *AgentCostLogCreate) SetCalls(v int) *AgentCostLogCreate {
+	_c.mutation.SetCalls(v)
+	return _c
+}
+
+// SetNillableCalls sets the "calls" field if the given value is not nil.
+func (_c *AgentCostLogCreate) SetNillableCalls(v *int) *AgentCostLogCreate {
+	if v != nil {
+		_c.SetCalls(*v)
+	}
+	return _c
+}
+
+// SetPromptTokens sets the "prompt_tokens" field.
+func (_c *AgentCostLogCreate) SetPromptTokens(v int) *AgentCostLogCreate {
+	_c.mutation.SetPromptTokens(v)
+	return _c
+}
+
+// SetNillablePromptTokens sets the "prompt_tokens" field if the given value is not nil.
+func (_c *AgentCostLogCreate) SetNillablePromptTokens(v *int) *AgentCostLogCreate {
+	if v != nil {
+		_c.SetPromptTokens(*v)
+	}
+	return _c
+}
+
+// SetCompletionTokens sets the "completion_tokens" field.
+func (_c *AgentCostLogCreate) SetCompletionTokens(v int) *AgentCostLogCreate {
+	_c.mutation.SetCompletionTokens(v)
+	return _c
+}
+
+// SetNillableCompletionTokens sets the "completion_tokens" field if the given value is not nil.
+func (_c *AgentCostLogCreate) SetNillableCompletionTokens(v *int) *AgentCostLogCreate {
+	if v != nil {
+		_c.SetCompletionTokens(*v)
+	}
+	return _c
+}
+
+// SetCachedTokens sets the "cached_tokens" field.
+func (_c *AgentCostLogCreate) SetCachedTokens(v int) *AgentCostLogCreate {
+	_c.mutation.SetCachedTokens(v)
+	return _c
+}
+
+// SetNillableCachedTokens sets the "cached_tokens" field if the given value is not nil.
+func (_c *AgentCostLogCreate) SetNillableCachedTokens(v *int) *AgentCostLogCreate {
+	if v != nil {
+		_c.SetCachedTokens(*v)
+	}
+	return _c
+}
+
+// SetCostMicros sets the "cost_micros" field.
+func (_c *AgentCostLogCreate) SetCostMicros(v int64) *AgentCostLogCreate {
+	_c.mutation.SetCostMicros(v)
+	return _c
+}
+
+// SetNillableCostMicros sets the "cost_micros" field if the given value is not nil.
+func (_c *AgentCostLogCreate) SetNillableCostMicros(v *int64) *AgentCostLogCreate {
+	if v != nil {
+		_c.SetCostMicros(*v)
+	}
+	return _c
+}
+
+// SetUnpricedCalls sets the "unpriced_calls" field.
+func (_c *AgentCostLogCreate) SetUnpricedCalls(v int) *AgentCostLogCreate {
+	_c.mutation.SetUnpricedCalls(v)
+	return _c
+}
+
+// SetNillableUnpricedCalls sets the "unpriced_calls" field if the given value is not nil.
+func (_c *AgentCostLogCreate) SetNillableUnpricedCalls(v *int) *AgentCostLogCreate {
+	if v != nil {
+		_c.SetUnpricedCalls(*v)
+	}
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +182,16 @@ func (_c *AgentCostLogCreate) SetNillableID(v *uuid.UUID) *AgentCostLogCreate {
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *AgentCostLogCreate) SetOrganization(v *Organization) *AgentCostLogCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetAgent sets the "agent" edge to the Agent entity.
+func (_c *AgentCostLogCreate) SetAgent(v *Agent) *AgentCostLogCreate {
+	return _c.SetAgentID(v.ID)
+}
+
 // Mutation returns the AgentCostLogMutation object of the builder.
 func (_c *AgentCostLogCreate) Mutation() *AgentCostLogMutation {
 	return _c.mutation
@@ -44,7 +199,9 @@ func (_c *AgentCostLogCreate) Mutation() *AgentCostLogMutation {
 
 // Save creates the AgentCostLog in the database.
 func (_c *AgentCostLogCreate) Save(ctx context.Context) (*AgentCostLog, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +228,142 @@ func (_c *AgentCostLogCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *AgentCostLogCreate) defaults() {
+func (_c *AgentCostLogCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if agentcostlog.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agentcostlog.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := agentcostlog.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if agentcostlog.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agentcostlog.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := agentcostlog.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _c.mutation.Calls(); !ok {
+		v := agentcostlog.DefaultCalls
+		_c.mutation.SetCalls(v)
+	}
+	if _, ok := _c.mutation.PromptTokens(); !ok {
+		v := agentcostlog.DefaultPromptTokens
+		_c.mutation.SetPromptTokens(v)
+	}
+	if _, ok := _c.mutation.CompletionTokens(); !ok {
+		v := agentcostlog.DefaultCompletionTokens
+		_c.mutation.SetCompletionTokens(v)
+	}
+	if _, ok := _c.mutation.CachedTokens(); !ok {
+		v := agentcostlog.DefaultCachedTokens
+		_c.mutation.SetCachedTokens(v)
+	}
+	if _, ok := _c.mutation.CostMicros(); !ok {
+		v := agentcostlog.DefaultCostMicros
+		_c.mutation.SetCostMicros(v)
+	}
+	if _, ok := _c.mutation.UnpricedCalls(); !ok {
+		v := agentcostlog.DefaultUnpricedCalls
+		_c.mutation.SetUnpricedCalls(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if agentcostlog.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized agentcostlog.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := agentcostlog.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *AgentCostLogCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "AgentCostLog.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "AgentCostLog.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "AgentCostLog.organization_id"`)}
+	}
+	if _, ok := _c.mutation.Day(); !ok {
+		return &ValidationError{Name: "day", err: errors.New(`ent: missing required field "AgentCostLog.day"`)}
+	}
+	if _, ok := _c.mutation.AgentID(); !ok {
+		return &ValidationError{Name: "agent_id", err: errors.New(`ent: missing required field "AgentCostLog.agent_id"`)}
+	}
+	if _, ok := _c.mutation.Provider(); !ok {
+		return &ValidationError{Name: "provider", err: errors.New(`ent: missing required field "AgentCostLog.provider"`)}
+	}
+	if v, ok := _c.mutation.Provider(); ok {
+		if err := agentcostlog.ProviderValidator(v); err != nil {
+			return &ValidationError{Name: "provider", err: fmt.Errorf(`ent: validator failed for field "AgentCostLog.provider": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Model(); !ok {
+		return &ValidationError{Name: "model", err: errors.New(`ent: missing required field "AgentCostLog.model"`)}
+	}
+	if v, ok := _c.mutation.Model(); ok {
+		if err := agentcostlog.ModelValidator(v); err != nil {
+			return &ValidationError{Name: "model", err: fmt.Errorf(`ent: validator failed for field "AgentCostLog.model": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Calls(); !ok {
+		return &ValidationError{Name: "calls", err: errors.New(`ent: missing required field "AgentCostLog.calls"`)}
+	}
+	if v, ok := _c.mutation.Calls(); ok {
+		if err := agentcostlog.CallsValidator(v); err != nil {
+			return &ValidationError{Name: "calls", err: fmt.Errorf(`ent: validator failed for field "AgentCostLog.calls": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.PromptTokens(); !ok {
+		return &ValidationError{Name: "prompt_tokens", err: errors.New(`ent: missing required field "AgentCostLog.prompt_tokens"`)}
+	}
+	if v, ok := _c.mutation.PromptTokens(); ok {
+		if err := agentcostlog.PromptTokensValidator(v); err != nil {
+			return &ValidationError{Name: "prompt_tokens", err: fmt.Errorf(`ent: validator failed for field "AgentCostLog.prompt_tokens": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.CompletionTokens(); !ok {
+		return &ValidationError{Name: "completion_tokens", err: errors.New(`ent: missing required field "AgentCostLog.completion_tokens"`)}
+	}
+	if v, ok := _c.mutation.CompletionTokens(); ok {
+		if err := agentcostlog.CompletionTokensValidator(v); err != nil {
+			return &ValidationError{Name: "completion_tokens", err: fmt.Errorf(`ent: validator failed for field "AgentCostLog.completion_tokens": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.CachedTokens(); !ok {
+		return &ValidationError{Name: "cached_tokens", err: errors.New(`ent: missing required field "AgentCostLog.cached_tokens"`)}
+	}
+	if v, ok := _c.mutation.CachedTokens(); ok {
+		if err := agentcostlog.CachedTokensValidator(v); err != nil {
+			return &ValidationError{Name: "cached_tokens", err: fmt.Errorf(`ent: validator failed for field "AgentCostLog.cached_tokens": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.CostMicros(); !ok {
+		return &ValidationError{Name: "cost_micros", err: errors.New(`ent: missing required field "AgentCostLog.cost_micros"`)}
+	}
+	if v, ok := _c.mutation.CostMicros(); ok {
+		if err := agentcostlog.CostMicrosValidator(v); err != nil {
+			return &ValidationError{Name: "cost_micros", err: fmt.Errorf(`ent: validator failed for field "AgentCostLog.cost_micros": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.UnpricedCalls(); !ok {
+		return &ValidationError{Name: "unpriced_calls", err: errors.New(`ent: missing required field "AgentCostLog.unpriced_calls"`)}
+	}
+	if v, ok := _c.mutation.UnpricedCalls(); ok {
+		if err := agentcostlog.UnpricedCallsValidator(v); err != nil {
+			return &ValidationError{Name: "unpriced_calls", err: fmt.Errorf(`ent: validator failed for field "AgentCostLog.unpriced_calls": %w`, err)}
+		}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "AgentCostLog.organization"`)}
+	}
+	if len(_c.mutation.AgentIDs()) == 0 {
+		return &ValidationError{Name: "agent", err: errors.New(`ent: missing required edge "AgentCostLog.agent"`)}
+	}
 	return nil
 }
 
@@ -116,6 +400,84 @@ func (_c *AgentCostLogCreate) createSpec() (*AgentCostLog, *sqlgraph.CreateSpec)
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(agentcostlog.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(agentcostlog.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.Day(); ok {
+		_spec.SetField(agentcostlog.FieldDay, field.TypeTime, value)
+		_node.Day = value
+	}
+	if value, ok := _c.mutation.Provider(); ok {
+		_spec.SetField(agentcostlog.FieldProvider, field.TypeEnum, value)
+		_node.Provider = value
+	}
+	if value, ok := _c.mutation.Model(); ok {
+		_spec.SetField(agentcostlog.FieldModel, field.TypeString, value)
+		_node.Model = value
+	}
+	if value, ok := _c.mutation.Calls(); ok {
+		_spec.SetField(agentcostlog.FieldCalls, field.TypeInt, value)
+		_node.Calls = value
+	}
+	if value, ok := _c.mutation.PromptTokens(); ok {
+		_spec.SetField(agentcostlog.FieldPromptTokens, field.TypeInt, value)
+		_node.PromptTokens = value
+	}
+	if value, ok := _c.mutation.CompletionTokens(); ok {
+		_spec.SetField(agentcostlog.FieldCompletionTokens, field.TypeInt, value)
+		_node.CompletionTokens = value
+	}
+	if value, ok := _c.mutation.CachedTokens(); ok {
+		_spec.SetField(agentcostlog.FieldCachedTokens, field.TypeInt, value)
+		_node.CachedTokens = value
+	}
+	if value, ok := _c.mutation.CostMicros(); ok {
+		_spec.SetField(agentcostlog.FieldCostMicros, field.TypeInt64, value)
+		_node.CostMicros = value
+	}
+	if value, ok := _c.mutation.UnpricedCalls(); ok {
+		_spec.SetField(agentcostlog.FieldUnpricedCalls, field.TypeInt, value)
+		_node.UnpricedCalls = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentcostlog.OrganizationTable,
+			Columns: []string{agentcostlog.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AgentIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentcostlog.AgentTable,
+			Columns: []string{agentcostlog.AgentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agent.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.AgentID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +485,17 @@ func (_c *AgentCostLogCreate) createSpec() (*AgentCostLog, *sqlgraph.CreateSpec)
 // of the `INSERT` statement. For example:
 //
 //	client.AgentCostLog.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.AgentCostLogUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *AgentCostLogCreate) OnConflict(opts ...sql.ConflictOption) *AgentCostLogUpsertOne {
 	_c.conflict = opts
@@ -162,6 +530,126 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *AgentCostLogUpsert) SetUpdatedAt(v time.Time) *AgentCostLogUpsert {
+	u.Set(agentcostlog.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *AgentCostLogUpsert) UpdateUpdatedAt() *AgentCostLogUpsert {
+	u.SetExcluded(agentcostlog.FieldUpdatedAt)
+	return u
+}
+
+// SetCalls sets the "calls" field.
+func (u *AgentCostLogUpsert) SetCalls(v int) *AgentCostLogUpsert {
+	u.Set(agentcostlog.FieldCalls, v)
+	return u
+}
+
+// UpdateCalls sets the "calls" field to the value that was provided on create.
+func (u *AgentCostLogUpsert) UpdateCalls() *AgentCostLogUpsert {
+	u.SetExcluded(agentcostlog.FieldCalls)
+	return u
+}
+
+// AddCalls adds v to the "calls" field.
+func (u *AgentCostLogUpsert) AddCalls(v int) *AgentCostLogUpsert {
+	u.Add(agentcostlog.FieldCalls, v)
+	return u
+}
+
+// SetPromptTokens sets the "prompt_tokens" field.
+func (u *AgentCostLogUpsert) SetPromptTokens(v int) *AgentCostLogUpsert {
+	u.Set(agentcostlog.FieldPromptTokens, v)
+	return u
+}
+
+// UpdatePromptTokens sets the "prompt_tokens" field to the value that was provided on create.
+func (u *AgentCostLogUpsert) UpdatePromptTokens() *AgentCostLogUpsert {
+	u.SetExcluded(agentcostlog.FieldPromptTokens)
+	return u
+}
+
+// AddPromptTokens adds v to the "prompt_tokens" field.
+func (u *AgentCostLogUpsert) AddPromptTokens(v int) *AgentCostLogUpsert {
+	u.Add(agentcostlog.FieldPromptTokens, v)
+	return u
+}
+
+// SetCompletionTokens sets the "completion_tokens" field.
+func (u *AgentCostLogUpsert) SetCompletionTokens(v int) *AgentCostLogUpsert {
+	u.Set(agentcostlog.FieldCompletionTokens, v)
+	return u
+}
+
+// UpdateCompletionTokens sets the "completion_tokens" field to the value that was provided on create.
+func (u *AgentCostLogUpsert) UpdateCompletionTokens() *AgentCostLogUpsert {
+	u.SetExcluded(agentcostlog.FieldCompletionTokens)
+	return u
+}
+
+// AddCompletionTokens adds v to the "completion_tokens" field.
+func (u *AgentCostLogUpsert) AddCompletionTokens(v int) *AgentCostLogUpsert {
+	u.Add(agentcostlog.FieldCompletionTokens, v)
+	return u
+}
+
+// SetCachedTokens sets the "cached_tokens" field.
+func (u *AgentCostLogUpsert) SetCachedTokens(v int) *AgentCostLogUpsert {
+	u.Set(agentcostlog.FieldCachedTokens, v)
+	return u
+}
+
+// UpdateCachedTokens sets the "cached_tokens" field to the value that was provided on create.
+func (u *AgentCostLogUpsert) UpdateCachedTokens() *AgentCostLogUpsert {
+	u.SetExcluded(agentcostlog.FieldCachedTokens)
+	return u
+}
+
+// AddCachedTokens adds v to the "cached_tokens" field.
+func (u *AgentCostLogUpsert) AddCachedTokens(v int) *AgentCostLogUpsert {
+	u.Add(agentcostlog.FieldCachedTokens, v)
+	return u
+}
+
+// SetCostMicros sets the "cost_micros" field.
+func (u *AgentCostLogUpsert) SetCostMicros(v int64) *AgentCostLogUpsert {
+	u.Set(agentcostlog.FieldCostMicros, v)
+	return u
+}
+
+// UpdateCostMicros sets the "cost_micros" field to the value that was provided on create.
+func (u *AgentCostLogUpsert) UpdateCostMicros() *AgentCostLogUpsert {
+	u.SetExcluded(agentcostlog.FieldCostMicros)
+	return u
+}
+
+// AddCostMicros adds v to the "cost_micros" field.
+func (u *AgentCostLogUpsert) AddCostMicros(v int64) *AgentCostLogUpsert {
+	u.Add(agentcostlog.FieldCostMicros, v)
+	return u
+}
+
+// SetUnpricedCalls sets the "unpriced_calls" field.
+func (u *AgentCostLogUpsert) SetUnpricedCalls(v int) *AgentCostLogUpsert {
+	u.Set(agentcostlog.FieldUnpricedCalls, v)
+	return u
+}
+
+// UpdateUnpricedCalls sets the "unpriced_calls" field to the value that was provided on create.
+func (u *AgentCostLogUpsert) UpdateUnpricedCalls() *AgentCostLogUpsert {
+	u.SetExcluded(agentcostlog.FieldUnpricedCalls)
+	return u
+}
+
+// AddUnpricedCalls adds v to the "unpriced_calls" field.
+func (u *AgentCostLogUpsert) AddUnpricedCalls(v int) *AgentCostLogUpsert {
+	u.Add(agentcostlog.FieldUnpricedCalls, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +666,24 @@ func (u *AgentCostLogUpsertOne) UpdateNewValues() *AgentCostLogUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(agentcostlog.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(agentcostlog.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(agentcostlog.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.Day(); exists {
+			s.SetIgnore(agentcostlog.FieldDay)
+		}
+		if _, exists := u.create.mutation.AgentID(); exists {
+			s.SetIgnore(agentcostlog.FieldAgentID)
+		}
+		if _, exists := u.create.mutation.Provider(); exists {
+			s.SetIgnore(agentcostlog.FieldProvider)
+		}
+		if _, exists := u.create.mutation.Model(); exists {
+			s.SetIgnore(agentcostlog.FieldModel)
 		}
 	}))
 	return u
@@ -208,6 +714,146 @@ func (u *AgentCostLogUpsertOne) Update(set func(*AgentCostLogUpsert)) *AgentCost
 		set(&AgentCostLogUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *AgentCostLogUpsertOne) SetUpdatedAt(v time.Time) *AgentCostLogUpsertOne {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *AgentCostLogUpsertOne) UpdateUpdatedAt() *AgentCostLogUpsertOne {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetCalls sets the "calls" field.
+func (u *AgentCostLogUpsertOne) SetCalls(v int) *AgentCostLogUpsertOne {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.SetCalls(v)
+	})
+}
+
+// AddCalls adds v to the "calls" field.
+func (u *AgentCostLogUpsertOne) AddCalls(v int) *AgentCostLogUpsertOne {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.AddCalls(v)
+	})
+}
+
+// UpdateCalls sets the "calls" field to the value that was provided on create.
+func (u *AgentCostLogUpsertOne) UpdateCalls() *AgentCostLogUpsertOne {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.UpdateCalls()
+	})
+}
+
+// SetPromptTokens sets the "prompt_tokens" field.
+func (u *AgentCostLogUpsertOne) SetPromptTokens(v int) *AgentCostLogUpsertOne {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.SetPromptTokens(v)
+	})
+}
+
+// AddPromptTokens adds v to the "prompt_tokens" field.
+func (u *AgentCostLogUpsertOne) AddPromptTokens(v int) *AgentCostLogUpsertOne {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.AddPromptTokens(v)
+	})
+}
+
+// UpdatePromptTokens sets the "prompt_tokens" field to the value that was provided on create.
+func (u *AgentCostLogUpsertOne) UpdatePromptTokens() *AgentCostLogUpsertOne {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.UpdatePromptTokens()
+	})
+}
+
+// SetCompletionTokens sets the "completion_tokens" field.
+func (u *AgentCostLogUpsertOne) SetCompletionTokens(v int) *AgentCostLogUpsertOne {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.SetCompletionTokens(v)
+	})
+}
+
+// AddCompletionTokens adds v to the "completion_tokens" field.
+func (u *AgentCostLogUpsertOne) AddCompletionTokens(v int) *AgentCostLogUpsertOne {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.AddCompletionTokens(v)
+	})
+}
+
+// UpdateCompletionTokens sets the "completion_tokens" field to the value that was provided on create.
+func (u *AgentCostLogUpsertOne) UpdateCompletionTokens() *AgentCostLogUpsertOne {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.UpdateCompletionTokens()
+	})
+}
+
+// SetCachedTokens sets the "cached_tokens" field.
+func (u *AgentCostLogUpsertOne) SetCachedTokens(v int) *AgentCostLogUpsertOne {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.SetCachedTokens(v)
+	})
+}
+
+// AddCachedTokens adds v to the "cached_tokens" field.
+func (u *AgentCostLogUpsertOne) AddCachedTokens(v int) *AgentCostLogUpsertOne {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.AddCachedTokens(v)
+	})
+}
+
+// UpdateCachedTokens sets the "cached_tokens" field to the value that was provided on create.
+func (u *AgentCostLogUpsertOne) UpdateCachedTokens() *AgentCostLogUpsertOne {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.UpdateCachedTokens()
+	})
+}
+
+// SetCostMicros sets the "cost_micros" field.
+func (u *AgentCostLogUpsertOne) SetCostMicros(v int64) *AgentCostLogUpsertOne {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.SetCostMicros(v)
+	})
+}
+
+// AddCostMicros adds v to the "cost_micros" field.
+func (u *AgentCostLogUpsertOne) AddCostMicros(v int64) *AgentCostLogUpsertOne {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.AddCostMicros(v)
+	})
+}
+
+// UpdateCostMicros sets the "cost_micros" field to the value that was provided on create.
+func (u *AgentCostLogUpsertOne) UpdateCostMicros() *AgentCostLogUpsertOne {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.UpdateCostMicros()
+	})
+}
+
+// SetUnpricedCalls sets the "unpriced_calls" field.
+func (u *AgentCostLogUpsertOne) SetUnpricedCalls(v int) *AgentCostLogUpsertOne {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.SetUnpricedCalls(v)
+	})
+}
+
+// AddUnpricedCalls adds v to the "unpriced_calls" field.
+func (u *AgentCostLogUpsertOne) AddUnpricedCalls(v int) *AgentCostLogUpsertOne {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.AddUnpricedCalls(v)
+	})
+}
+
+// UpdateUnpricedCalls sets the "unpriced_calls" field to the value that was provided on create.
+func (u *AgentCostLogUpsertOne) UpdateUnpricedCalls() *AgentCostLogUpsertOne {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.UpdateUnpricedCalls()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +989,11 @@ func (_c *AgentCostLogCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.AgentCostLogUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *AgentCostLogCreateBulk) OnConflict(opts ...sql.ConflictOption) *AgentCostLogUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +1039,24 @@ func (u *AgentCostLogUpsertBulk) UpdateNewValues() *AgentCostLogUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(agentcostlog.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(agentcostlog.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(agentcostlog.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.Day(); exists {
+				s.SetIgnore(agentcostlog.FieldDay)
+			}
+			if _, exists := b.mutation.AgentID(); exists {
+				s.SetIgnore(agentcostlog.FieldAgentID)
+			}
+			if _, exists := b.mutation.Provider(); exists {
+				s.SetIgnore(agentcostlog.FieldProvider)
+			}
+			if _, exists := b.mutation.Model(); exists {
+				s.SetIgnore(agentcostlog.FieldModel)
+			}
 		}
 	}))
 	return u
@@ -418,6 +1087,146 @@ func (u *AgentCostLogUpsertBulk) Update(set func(*AgentCostLogUpsert)) *AgentCos
 		set(&AgentCostLogUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *AgentCostLogUpsertBulk) SetUpdatedAt(v time.Time) *AgentCostLogUpsertBulk {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *AgentCostLogUpsertBulk) UpdateUpdatedAt() *AgentCostLogUpsertBulk {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetCalls sets the "calls" field.
+func (u *AgentCostLogUpsertBulk) SetCalls(v int) *AgentCostLogUpsertBulk {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.SetCalls(v)
+	})
+}
+
+// AddCalls adds v to the "calls" field.
+func (u *AgentCostLogUpsertBulk) AddCalls(v int) *AgentCostLogUpsertBulk {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.AddCalls(v)
+	})
+}
+
+// UpdateCalls sets the "calls" field to the value that was provided on create.
+func (u *AgentCostLogUpsertBulk) UpdateCalls() *AgentCostLogUpsertBulk {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.UpdateCalls()
+	})
+}
+
+// SetPromptTokens sets the "prompt_tokens" field.
+func (u *AgentCostLogUpsertBulk) SetPromptTokens(v int) *AgentCostLogUpsertBulk {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.SetPromptTokens(v)
+	})
+}
+
+// AddPromptTokens adds v to the "prompt_tokens" field.
+func (u *AgentCostLogUpsertBulk) AddPromptTokens(v int) *AgentCostLogUpsertBulk {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.AddPromptTokens(v)
+	})
+}
+
+// UpdatePromptTokens sets the "prompt_tokens" field to the value that was provided on create.
+func (u *AgentCostLogUpsertBulk) UpdatePromptTokens() *AgentCostLogUpsertBulk {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.UpdatePromptTokens()
+	})
+}
+
+// SetCompletionTokens sets the "completion_tokens" field.
+func (u *AgentCostLogUpsertBulk) SetCompletionTokens(v int) *AgentCostLogUpsertBulk {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.SetCompletionTokens(v)
+	})
+}
+
+// AddCompletionTokens adds v to the "completion_tokens" field.
+func (u *AgentCostLogUpsertBulk) AddCompletionTokens(v int) *AgentCostLogUpsertBulk {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.AddCompletionTokens(v)
+	})
+}
+
+// UpdateCompletionTokens sets the "completion_tokens" field to the value that was provided on create.
+func (u *AgentCostLogUpsertBulk) UpdateCompletionTokens() *AgentCostLogUpsertBulk {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.UpdateCompletionTokens()
+	})
+}
+
+// SetCachedTokens sets the "cached_tokens" field.
+func (u *AgentCostLogUpsertBulk) SetCachedTokens(v int) *AgentCostLogUpsertBulk {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.SetCachedTokens(v)
+	})
+}
+
+// AddCachedTokens adds v to the "cached_tokens" field.
+func (u *AgentCostLogUpsertBulk) AddCachedTokens(v int) *AgentCostLogUpsertBulk {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.AddCachedTokens(v)
+	})
+}
+
+// UpdateCachedTokens sets the "cached_tokens" field to the value that was provided on create.
+func (u *AgentCostLogUpsertBulk) UpdateCachedTokens() *AgentCostLogUpsertBulk {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.UpdateCachedTokens()
+	})
+}
+
+// SetCostMicros sets the "cost_micros" field.
+func (u *AgentCostLogUpsertBulk) SetCostMicros(v int64) *AgentCostLogUpsertBulk {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.SetCostMicros(v)
+	})
+}
+
+// AddCostMicros adds v to the "cost_micros" field.
+func (u *AgentCostLogUpsertBulk) AddCostMicros(v int64) *AgentCostLogUpsertBulk {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.AddCostMicros(v)
+	})
+}
+
+// UpdateCostMicros sets the "cost_micros" field to the value that was provided on create.
+func (u *AgentCostLogUpsertBulk) UpdateCostMicros() *AgentCostLogUpsertBulk {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.UpdateCostMicros()
+	})
+}
+
+// SetUnpricedCalls sets the "unpriced_calls" field.
+func (u *AgentCostLogUpsertBulk) SetUnpricedCalls(v int) *AgentCostLogUpsertBulk {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.SetUnpricedCalls(v)
+	})
+}
+
+// AddUnpricedCalls adds v to the "unpriced_calls" field.
+func (u *AgentCostLogUpsertBulk) AddUnpricedCalls(v int) *AgentCostLogUpsertBulk {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.AddUnpricedCalls(v)
+	})
+}
+
+// UpdateUnpricedCalls sets the "unpriced_calls" field to the value that was provided on create.
+func (u *AgentCostLogUpsertBulk) UpdateUnpricedCalls() *AgentCostLogUpsertBulk {
+	return u.Update(func(s *AgentCostLogUpsert) {
+		s.UpdateUnpricedCalls()
+	})
 }
 
 // Exec executes the query.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -28,6 +29,138 @@ func (_u *AgentCostLogUpdate) Where(ps ...predicate.AgentCostLog) *AgentCostLogU
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *AgentCostLogUpdate) SetUpdatedAt(v time.Time) *AgentCostLogUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetCalls sets the "calls" field.
+func (_u *AgentCostLogUpdate) SetCalls(v int) *AgentCostLogUpdate {
+	_u.mutation.ResetCalls()
+	_u.mutation.SetCalls(v)
+	return _u
+}
+
+// SetNillableCalls sets the "calls" field if the given value is not nil.
+func (_u *AgentCostLogUpdate) SetNillableCalls(v *int) *AgentCostLogUpdate {
+	if v != nil {
+		_u.SetCalls(*v)
+	}
+	return _u
+}
+
+// AddCalls adds value to the "calls" field.
+func (_u *AgentCostLogUpdate) AddCalls(v int) *AgentCostLogUpdate {
+	_u.mutation.AddCalls(v)
+	return _u
+}
+
+// SetPromptTokens sets the "prompt_tokens" field.
+func (_u *AgentCostLogUpdate) SetPromptTokens(v int) *AgentCostLogUpdate {
+	_u.mutation.ResetPromptTokens()
+	_u.mutation.SetPromptTokens(v)
+	return _u
+}
+
+// SetNillablePromptTokens sets the "prompt_tokens" field if the given value is not nil.
+func (_u *AgentCostLogUpdate) SetNillablePromptTokens(v *int) *AgentCostLogUpdate {
+	if v != nil {
+		_u.SetPromptTokens(*v)
+	}
+	return _u
+}
+
+// AddPromptTokens adds value to the "prompt_tokens" field.
+func (_u *AgentCostLogUpdate) AddPromptTokens(v int) *AgentCostLogUpdate {
+	_u.mutation.AddPromptTokens(v)
+	return _u
+}
+
+// SetCompletionTokens sets the "completion_tokens" field.
+func (_u *AgentCostLogUpdate) SetCompletionTokens(v int) *AgentCostLogUpdate {
+	_u.mutation.ResetCompletionTokens()
+	_u.mutation.SetCompletionTokens(v)
+	return _u
+}
+
+// SetNillableCompletionTokens sets the "completion_tokens" field if the given value is not nil.
+func (_u *AgentCostLogUpdate) SetNillableCompletionTokens(v *int) *AgentCostLogUpdate {
+	if v != nil {
+		_u.SetCompletionTokens(*v)
+	}
+	return _u
+}
+
+// AddCompletionTokens adds value to the "completion_tokens" field.
+func (_u *AgentCostLogUpdate) AddCompletionTokens(v int) *AgentCostLogUpdate {
+	_u.mutation.AddCompletionTokens(v)
+	return _u
+}
+
+// SetCachedTokens sets the "cached_tokens" field.
+func (_u *AgentCostLogUpdate) SetCachedTokens(v int) *AgentCostLogUpdate {
+	_u.mutation.ResetCachedTokens()
+	_u.mutation.SetCachedTokens(v)
+	return _u
+}
+
+// SetNillableCachedTokens sets the "cached_tokens" field if the given value is not nil.
+func (_u *AgentCostLogUpdate) SetNillableCachedTokens(v *int) *AgentCostLogUpdate {
+	if v != nil {
+		_u.SetCachedTokens(*v)
+	}
+	return _u
+}
+
+// AddCachedTokens adds value to the "cached_tokens" field.
+func (_u *AgentCostLogUpdate) AddCachedTokens(v int) *AgentCostLogUpdate {
+	_u.mutation.AddCachedTokens(v)
+	return _u
+}
+
+// SetCostMicros sets the "cost_micros" field.
+func (_u *AgentCostLogUpdate) SetCostMicros(v int64) *AgentCostLogUpdate {
+	_u.mutation.ResetCostMicros()
+	_u.mutation.SetCostMicros(v)
+	return _u
+}
+
+// SetNillableCostMicros sets the "cost_micros" field if the given value is not nil.
+func (_u *AgentCostLogUpdate) SetNillableCostMicros(v *int64) *AgentCostLogUpdate {
+	if v != nil {
+		_u.SetCostMicros(*v)
+	}
+	return _u
+}
+
+// AddCostMicros adds value to the "cost_micros" field.
+func (_u *AgentCostLogUpdate) AddCostMicros(v int64) *AgentCostLogUpdate {
+	_u.mutation.AddCostMicros(v)
+	return _u
+}
+
+// SetUnpricedCalls sets the "unpriced_calls" field.
+func (_u *AgentCostLogUpdate) SetUnpricedCalls(v int) *AgentCostLogUpdate {
+	_u.mutation.ResetUnpricedCalls()
+	_u.mutation.SetUnpricedCalls(v)
+	return _u
+}
+
+// SetNillableUnpricedCalls sets the "unpriced_calls" field if the given value is not nil.
+func (_u *AgentCostLogUpdate) SetNillableUnpricedCalls(v *int) *AgentCostLogUpdate {
+	if v != nil {
+		_u.SetUnpricedCalls(*v)
+	}
+	return _u
+}
+
+// AddUnpricedCalls adds value to the "unpriced_calls" field.
+func (_u *AgentCostLogUpdate) AddUnpricedCalls(v int) *AgentCostLogUpdate {
+	_u.mutation.AddUnpricedCalls(v)
+	return _u
+}
+
 // Mutation returns the AgentCostLogMutation object of the builder.
 func (_u *AgentCostLogUpdate) Mutation() *AgentCostLogMutation {
 	return _u.mutation
@@ -35,6 +168,9 @@ func (_u *AgentCostLogUpdate) Mutation() *AgentCostLogMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *AgentCostLogUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +196,59 @@ func (_u *AgentCostLogUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *AgentCostLogUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if agentcostlog.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agentcostlog.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := agentcostlog.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *AgentCostLogUpdate) check() error {
+	if v, ok := _u.mutation.Calls(); ok {
+		if err := agentcostlog.CallsValidator(v); err != nil {
+			return &ValidationError{Name: "calls", err: fmt.Errorf(`ent: validator failed for field "AgentCostLog.calls": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.PromptTokens(); ok {
+		if err := agentcostlog.PromptTokensValidator(v); err != nil {
+			return &ValidationError{Name: "prompt_tokens", err: fmt.Errorf(`ent: validator failed for field "AgentCostLog.prompt_tokens": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.CompletionTokens(); ok {
+		if err := agentcostlog.CompletionTokensValidator(v); err != nil {
+			return &ValidationError{Name: "completion_tokens", err: fmt.Errorf(`ent: validator failed for field "AgentCostLog.completion_tokens": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.CachedTokens(); ok {
+		if err := agentcostlog.CachedTokensValidator(v); err != nil {
+			return &ValidationError{Name: "cached_tokens", err: fmt.Errorf(`ent: validator failed for field "AgentCostLog.cached_tokens": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.CostMicros(); ok {
+		if err := agentcostlog.CostMicrosValidator(v); err != nil {
+			return &ValidationError{Name: "cost_micros", err: fmt.Errorf(`ent: validator failed for field "AgentCostLog.cost_micros": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.UnpricedCalls(); ok {
+		if err := agentcostlog.UnpricedCallsValidator(v); err != nil {
+			return &ValidationError{Name: "unpriced_calls", err: fmt.Errorf(`ent: validator failed for field "AgentCostLog.unpriced_calls": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentCostLog.organization"`)
+	}
+	if _u.mutation.AgentCleared() && len(_u.mutation.AgentIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentCostLog.agent"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *AgentCostLogUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AgentCostLogUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +256,9 @@ func (_u *AgentCostLogUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *A
 }
 
 func (_u *AgentCostLogUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(agentcostlog.Table, agentcostlog.Columns, sqlgraph.NewFieldSpec(agentcostlog.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +266,45 @@ func (_u *AgentCostLogUpdate) sqlSave(ctx context.Context) (_node int, err error
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(agentcostlog.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Calls(); ok {
+		_spec.SetField(agentcostlog.FieldCalls, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedCalls(); ok {
+		_spec.AddField(agentcostlog.FieldCalls, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.PromptTokens(); ok {
+		_spec.SetField(agentcostlog.FieldPromptTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedPromptTokens(); ok {
+		_spec.AddField(agentcostlog.FieldPromptTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.CompletionTokens(); ok {
+		_spec.SetField(agentcostlog.FieldCompletionTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedCompletionTokens(); ok {
+		_spec.AddField(agentcostlog.FieldCompletionTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.CachedTokens(); ok {
+		_spec.SetField(agentcostlog.FieldCachedTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedCachedTokens(); ok {
+		_spec.AddField(agentcostlog.FieldCachedTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.CostMicros(); ok {
+		_spec.SetField(agentcostlog.FieldCostMicros, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedCostMicros(); ok {
+		_spec.AddField(agentcostlog.FieldCostMicros, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.UnpricedCalls(); ok {
+		_spec.SetField(agentcostlog.FieldUnpricedCalls, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedUnpricedCalls(); ok {
+		_spec.AddField(agentcostlog.FieldUnpricedCalls, field.TypeInt, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,6 +328,138 @@ type AgentCostLogUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *AgentCostLogUpdateOne) SetUpdatedAt(v time.Time) *AgentCostLogUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetCalls sets the "calls" field.
+func (_u *AgentCostLogUpdateOne) SetCalls(v int) *AgentCostLogUpdateOne {
+	_u.mutation.ResetCalls()
+	_u.mutation.SetCalls(v)
+	return _u
+}
+
+// SetNillableCalls sets the "calls" field if the given value is not nil.
+func (_u *AgentCostLogUpdateOne) SetNillableCalls(v *int) *AgentCostLogUpdateOne {
+	if v != nil {
+		_u.SetCalls(*v)
+	}
+	return _u
+}
+
+// AddCalls adds value to the "calls" field.
+func (_u *AgentCostLogUpdateOne) AddCalls(v int) *AgentCostLogUpdateOne {
+	_u.mutation.AddCalls(v)
+	return _u
+}
+
+// SetPromptTokens sets the "prompt_tokens" field.
+func (_u *AgentCostLogUpdateOne) SetPromptTokens(v int) *AgentCostLogUpdateOne {
+	_u.mutation.ResetPromptTokens()
+	_u.mutation.SetPromptTokens(v)
+	return _u
+}
+
+// SetNillablePromptTokens sets the "prompt_tokens" field if the given value is not nil.
+func (_u *AgentCostLogUpdateOne) SetNillablePromptTokens(v *int) *AgentCostLogUpdateOne {
+	if v != nil {
+		_u.SetPromptTokens(*v)
+	}
+	return _u
+}
+
+// AddPromptTokens adds value to the "prompt_tokens" field.
+func (_u *AgentCostLogUpdateOne) AddPromptTokens(v int) *AgentCostLogUpdateOne {
+	_u.mutation.AddPromptTokens(v)
+	return _u
+}
+
+// SetCompletionTokens sets the "completion_tokens" field.
+func (_u *AgentCostLogUpdateOne) SetCompletionTokens(v int) *AgentCostLogUpdateOne {
+	_u.mutation.ResetCompletionTokens()
+	_u.mutation.SetCompletionTokens(v)
+	return _u
+}
+
+// SetNillableCompletionTokens sets the "completion_tokens" field if the given value is not nil.
+func (_u *AgentCostLogUpdateOne) SetNillableCompletionTokens(v *int) *AgentCostLogUpdateOne {
+	if v != nil {
+		_u.SetCompletionTokens(*v)
+	}
+	return _u
+}
+
+// AddCompletionTokens adds value to the "completion_tokens" field.
+func (_u *AgentCostLogUpdateOne) AddCompletionTokens(v int) *AgentCostLogUpdateOne {
+	_u.mutation.AddCompletionTokens(v)
+	return _u
+}
+
+// SetCachedTokens sets the "cached_tokens" field.
+func (_u *AgentCostLogUpdateOne) SetCachedTokens(v int) *AgentCostLogUpdateOne {
+	_u.mutation.ResetCachedTokens()
+	_u.mutation.SetCachedTokens(v)
+	return _u
+}
+
+// SetNillableCachedTokens sets the "cached_tokens" field if the given value is not nil.
+func (_u *AgentCostLogUpdateOne) SetNillableCachedTokens(v *int) *AgentCostLogUpdateOne {
+	if v != nil {
+		_u.SetCachedTokens(*v)
+	}
+	return _u
+}
+
+// AddCachedTokens adds value to the "cached_tokens" field.
+func (_u *AgentCostLogUpdateOne) AddCachedTokens(v int) *AgentCostLogUpdateOne {
+	_u.mutation.AddCachedTokens(v)
+	return _u
+}
+
+// SetCostMicros sets the "cost_micros" field.
+func (_u *AgentCostLogUpdateOne) SetCostMicros(v int64) *AgentCostLogUpdateOne {
+	_u.mutation.ResetCostMicros()
+	_u.mutation.SetCostMicros(v)
+	return _u
+}
+
+// SetNillableCostMicros sets the "cost_micros" field if the given value is not nil.
+func (_u *AgentCostLogUpdateOne) SetNillableCostMicros(v *int64) *AgentCostLogUpdateOne {
+	if v != nil {
+		_u.SetCostMicros(*v)
+	}
+	return _u
+}
+
+// AddCostMicros adds value to the "cost_micros" field.
+func (_u *AgentCostLogUpdateOne) AddCostMicros(v int64) *AgentCostLogUpdateOne {
+	_u.mutation.AddCostMicros(v)
+	return _u
+}
+
+// SetUnpricedCalls sets the "unpriced_calls" field.
+func (_u *AgentCostLogUpdateOne) SetUnpricedCalls(v int) *AgentCostLogUpdateOne {
+	_u.mutation.ResetUnpricedCalls()
+	_u.mutation.SetUnpricedCalls(v)
+	return _u
+}
+
+// SetNillableUnpricedCalls sets the "unpriced_calls" field if the given value is not nil.
+func (_u *AgentCostLogUpdateOne) SetNillableUnpricedCalls(v *int) *AgentCostLogUpdateOne {
+	if v != nil {
+		_u.SetUnpricedCalls(*v)
+	}
+	return _u
+}
+
+// AddUnpricedCalls adds value to the "unpriced_calls" field.
+func (_u *AgentCostLogUpdateOne) AddUnpricedCalls(v int) *AgentCostLogUpdateOne {
+	_u.mutation.AddUnpricedCalls(v)
+	return _u
+}
+
 // Mutation returns the AgentCostLogMutation object of the builder.
 func (_u *AgentCostLogUpdateOne) Mutation() *AgentCostLogMutation {
 	return _u.mutation
@@ -117,6 +480,9 @@ func (_u *AgentCostLogUpdateOne) Select(field string, fields ...string) *AgentCo
 
 // Save executes the query and returns the updated AgentCostLog entity.
 func (_u *AgentCostLogUpdateOne) Save(ctx context.Context) (*AgentCostLog, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +508,59 @@ func (_u *AgentCostLogUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *AgentCostLogUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if agentcostlog.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agentcostlog.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := agentcostlog.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *AgentCostLogUpdateOne) check() error {
+	if v, ok := _u.mutation.Calls(); ok {
+		if err := agentcostlog.CallsValidator(v); err != nil {
+			return &ValidationError{Name: "calls", err: fmt.Errorf(`ent: validator failed for field "AgentCostLog.calls": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.PromptTokens(); ok {
+		if err := agentcostlog.PromptTokensValidator(v); err != nil {
+			return &ValidationError{Name: "prompt_tokens", err: fmt.Errorf(`ent: validator failed for field "AgentCostLog.prompt_tokens": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.CompletionTokens(); ok {
+		if err := agentcostlog.CompletionTokensValidator(v); err != nil {
+			return &ValidationError{Name: "completion_tokens", err: fmt.Errorf(`ent: validator failed for field "AgentCostLog.completion_tokens": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.CachedTokens(); ok {
+		if err := agentcostlog.CachedTokensValidator(v); err != nil {
+			return &ValidationError{Name: "cached_tokens", err: fmt.Errorf(`ent: validator failed for field "AgentCostLog.cached_tokens": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.CostMicros(); ok {
+		if err := agentcostlog.CostMicrosValidator(v); err != nil {
+			return &ValidationError{Name: "cost_micros", err: fmt.Errorf(`ent: validator failed for field "AgentCostLog.cost_micros": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.UnpricedCalls(); ok {
+		if err := agentcostlog.UnpricedCallsValidator(v); err != nil {
+			return &ValidationError{Name: "unpriced_calls", err: fmt.Errorf(`ent: validator failed for field "AgentCostLog.unpriced_calls": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentCostLog.organization"`)
+	}
+	if _u.mutation.AgentCleared() && len(_u.mutation.AgentIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentCostLog.agent"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *AgentCostLogUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AgentCostLogUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +568,9 @@ func (_u *AgentCostLogUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder))
 }
 
 func (_u *AgentCostLogUpdateOne) sqlSave(ctx context.Context) (_node *AgentCostLog, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(agentcostlog.Table, agentcostlog.Columns, sqlgraph.NewFieldSpec(agentcostlog.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +595,45 @@ func (_u *AgentCostLogUpdateOne) sqlSave(ctx context.Context) (_node *AgentCostL
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(agentcostlog.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Calls(); ok {
+		_spec.SetField(agentcostlog.FieldCalls, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedCalls(); ok {
+		_spec.AddField(agentcostlog.FieldCalls, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.PromptTokens(); ok {
+		_spec.SetField(agentcostlog.FieldPromptTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedPromptTokens(); ok {
+		_spec.AddField(agentcostlog.FieldPromptTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.CompletionTokens(); ok {
+		_spec.SetField(agentcostlog.FieldCompletionTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedCompletionTokens(); ok {
+		_spec.AddField(agentcostlog.FieldCompletionTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.CachedTokens(); ok {
+		_spec.SetField(agentcostlog.FieldCachedTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedCachedTokens(); ok {
+		_spec.AddField(agentcostlog.FieldCachedTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.CostMicros(); ok {
+		_spec.SetField(agentcostlog.FieldCostMicros, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedCostMicros(); ok {
+		_spec.AddField(agentcostlog.FieldCostMicros, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.UnpricedCalls(); ok {
+		_spec.SetField(agentcostlog.FieldUnpricedCalls, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedUnpricedCalls(); ok {
+		_spec.AddField(agentcostlog.FieldUnpricedCalls, field.TypeInt, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &AgentCostLog{config: _u.config}

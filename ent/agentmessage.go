@@ -3,21 +3,95 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agentmessage"
+	"github.com/worksynapse/worksynapse/ent/agentsession"
+	"github.com/worksynapse/worksynapse/ent/organization"
 )
 
 // AgentMessage is the model entity for the AgentMessage schema.
 type AgentMessage struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// OrganizationID holds the value of the "organization_id" field.
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// CreatedAt holds the value of the "created_at" field.
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// SessionID holds the value of the "session_id" field.
+	SessionID uuid.UUID `json:"session_id,omitempty"`
+	// Role holds the value of the "role" field.
+	Role agentmessage.Role `json:"role,omitempty"`
+	// Message text; empty for an assistant turn that only calls tools or when capture_policy is metadata
+	Content string `json:"content,omitempty"`
+	// Assistant turn: the tool calls the model requested (OpenAI tool_calls shape)
+	ToolCalls []map[string]interface{} `json:"tool_calls,omitempty"`
+	// Tool turn: id of the assistant tool call this result answers
+	ToolCallID string `json:"tool_call_id,omitempty"`
+	// PromptTokens holds the value of the "prompt_tokens" field.
+	PromptTokens int `json:"prompt_tokens,omitempty"`
+	// CompletionTokens holds the value of the "completion_tokens" field.
+	CompletionTokens int `json:"completion_tokens,omitempty"`
+	// The model call that produced (assistant) or consumed (other roles) this message
+	CallID *uuid.UUID `json:"call_id,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the AgentMessageQuery when eager-loading is set.
+	Edges        AgentMessageEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// AgentMessageEdges holds the relations/edges for other nodes in the graph.
+type AgentMessageEdges struct {
+	// Organization holds the value of the organization edge.
+	Organization *Organization `json:"organization,omitempty"`
+	// Session holds the value of the session edge.
+	Session *AgentSession `json:"session,omitempty"`
+	// Call holds the value of the call edge.
+	Call *AgentCall `json:"call,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [3]bool
+}
+
+// OrganizationOrErr returns the Organization value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentMessageEdges) OrganizationOrErr() (*Organization, error) {
+	if e.Organization != nil {
+		return e.Organization, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: organization.Label}
+	}
+	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// SessionOrErr returns the Session value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentMessageEdges) SessionOrErr() (*AgentSession, error) {
+	if e.Session != nil {
+		return e.Session, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: agentsession.Label}
+	}
+	return nil, &NotLoadedError{edge: "session"}
+}
+
+// CallOrErr returns the Call value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentMessageEdges) CallOrErr() (*AgentCall, error) {
+	if e.Call != nil {
+		return e.Call, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: agentcall.Label}
+	}
+	return nil, &NotLoadedError{edge: "call"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -25,7 +99,17 @@ func (*AgentMessage) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case agentmessage.FieldID:
+		case agentmessage.FieldCallID:
+			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
+		case agentmessage.FieldToolCalls:
+			values[i] = new([]byte)
+		case agentmessage.FieldPromptTokens, agentmessage.FieldCompletionTokens:
+			values[i] = new(sql.NullInt64)
+		case agentmessage.FieldRole, agentmessage.FieldContent, agentmessage.FieldToolCallID:
+			values[i] = new(sql.NullString)
+		case agentmessage.FieldCreatedAt:
+			values[i] = new(sql.NullTime)
+		case agentmessage.FieldID, agentmessage.FieldOrganizationID, agentmessage.FieldSessionID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -48,6 +132,69 @@ func (_m *AgentMessage) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.ID = *value
 			}
+		case agentmessage.FieldOrganizationID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
+			} else if value != nil {
+				_m.OrganizationID = *value
+			}
+		case agentmessage.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case agentmessage.FieldSessionID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field session_id", values[i])
+			} else if value != nil {
+				_m.SessionID = *value
+			}
+		case agentmessage.FieldRole:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field role", values[i])
+			} else if value.Valid {
+				_m.Role = agentmessage.Role(value.String)
+			}
+		case agentmessage.FieldContent:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field content", values[i])
+			} else if value.Valid {
+				_m.Content = value.String
+			}
+		case agentmessage.FieldToolCalls:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field tool_calls", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.ToolCalls); err != nil {
+					return fmt.Errorf("unmarshal field tool_calls: %w", err)
+				}
+			}
+		case agentmessage.FieldToolCallID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field tool_call_id", values[i])
+			} else if value.Valid {
+				_m.ToolCallID = value.String
+			}
+		case agentmessage.FieldPromptTokens:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field prompt_tokens", values[i])
+			} else if value.Valid {
+				_m.PromptTokens = int(value.Int64)
+			}
+		case agentmessage.FieldCompletionTokens:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field completion_tokens", values[i])
+			} else if value.Valid {
+				_m.CompletionTokens = int(value.Int64)
+			}
+		case agentmessage.FieldCallID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field call_id", values[i])
+			} else if value.Valid {
+				_m.CallID = new(uuid.UUID)
+				*_m.CallID = *value.S.(*uuid.UUID)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -59,6 +206,21 @@ func (_m *AgentMessage) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *AgentMessage) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryOrganization queries the "organization" edge of the AgentMessage entity.
+func (_m *AgentMessage) QueryOrganization() *OrganizationQuery {
+	return NewAgentMessageClient(_m.config).QueryOrganization(_m)
+}
+
+// QuerySession queries the "session" edge of the AgentMessage entity.
+func (_m *AgentMessage) QuerySession() *AgentSessionQuery {
+	return NewAgentMessageClient(_m.config).QuerySession(_m)
+}
+
+// QueryCall queries the "call" edge of the AgentMessage entity.
+func (_m *AgentMessage) QueryCall() *AgentCallQuery {
+	return NewAgentMessageClient(_m.config).QueryCall(_m)
 }
 
 // Update returns a builder for updating this AgentMessage.
@@ -83,7 +245,38 @@ func (_m *AgentMessage) Unwrap() *AgentMessage {
 func (_m *AgentMessage) String() string {
 	var builder strings.Builder
 	builder.WriteString("AgentMessage(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
+	builder.WriteString(", ")
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("session_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.SessionID))
+	builder.WriteString(", ")
+	builder.WriteString("role=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Role))
+	builder.WriteString(", ")
+	builder.WriteString("content=")
+	builder.WriteString(_m.Content)
+	builder.WriteString(", ")
+	builder.WriteString("tool_calls=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ToolCalls))
+	builder.WriteString(", ")
+	builder.WriteString("tool_call_id=")
+	builder.WriteString(_m.ToolCallID)
+	builder.WriteString(", ")
+	builder.WriteString("prompt_tokens=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PromptTokens))
+	builder.WriteString(", ")
+	builder.WriteString("completion_tokens=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CompletionTokens))
+	builder.WriteString(", ")
+	if v := _m.CallID; v != nil {
+		builder.WriteString("call_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -6,13 +6,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agentmessage"
+	"github.com/worksynapse/worksynapse/ent/agentsession"
+	"github.com/worksynapse/worksynapse/ent/organization"
 )
 
 // AgentMessageCreate is the builder for creating a AgentMessage entity.
@@ -21,6 +25,114 @@ type AgentMessageCreate struct {
 	mutation *AgentMessageMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *AgentMessageCreate) SetOrganizationID(v uuid.UUID) *AgentMessageCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *AgentMessageCreate) SetCreatedAt(v time.Time) *AgentMessageCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *AgentMessageCreate) SetNillableCreatedAt(v *time.Time) *AgentMessageCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetSessionID sets the "session_id" field.
+func (_c *AgentMessageCreate) SetSessionID(v uuid.UUID) *AgentMessageCreate {
+	_c.mutation.SetSessionID(v)
+	return _c
+}
+
+// SetRole sets the "role" field.
+func (_c *AgentMessageCreate) SetRole(v agentmessage.Role) *AgentMessageCreate {
+	_c.mutation.SetRole(v)
+	return _c
+}
+
+// SetContent sets the "content" field.
+func (_c *AgentMessageCreate) SetContent(v string) *AgentMessageCreate {
+	_c.mutation.SetContent(v)
+	return _c
+}
+
+// SetNillableContent sets the "content" field if the given value is not nil.
+func (_c *AgentMessageCreate) SetNillableContent(v *string) *AgentMessageCreate {
+	if v != nil {
+		_c.SetContent(*v)
+	}
+	return _c
+}
+
+// SetToolCalls sets the "tool_calls" field.
+func (_c *AgentMessageCreate) SetToolCalls(v []map[string]interface{}) *AgentMessageCreate {
+	_c.mutation.SetToolCalls(v)
+	return _c
+}
+
+// SetToolCallID sets the "tool_call_id" field.
+func (_c *AgentMessageCreate) SetToolCallID(v string) *AgentMessageCreate {
+	_c.mutation.SetToolCallID(v)
+	return _c
+}
+
+// SetNillableToolCallID sets the "tool_call_id" field if the given value is not nil.
+func (_c *AgentMessageCreate) SetNillableToolCallID(v *string) *AgentMessageCreate {
+	if v != nil {
+		_c.SetToolCallID(*v)
+	}
+	return _c
+}
+
+// SetPromptTokens sets the "prompt_tokens" field.
+func (_c *AgentMessageCreate) SetPromptTokens(v int) *AgentMessageCreate {
+	_c.mutation.SetPromptTokens(v)
+	return _c
+}
+
+// SetNillablePromptTokens sets the "prompt_tokens" field if the given value is not nil.
+func (_c *AgentMessageCreate) SetNillablePromptTokens(v *int) *AgentMessageCreate {
+	if v != nil {
+		_c.SetPromptTokens(*v)
+	}
+	return _c
+}
+
+// SetCompletionTokens sets the "completion_tokens" field.
+func (_c *AgentMessageCreate) SetCompletionTokens(v int) *AgentMessageCreate {
+	_c.mutation.SetCompletionTokens(v)
+	return _c
+}
+
+// SetNillableCompletionTokens sets the "completion_tokens" field if the given value is not nil.
+func (_c *AgentMessageCreate) SetNillableCompletionTokens(v *int) *AgentMessageCreate {
+	if v != nil {
+		_c.SetCompletionTokens(*v)
+	}
+	return _c
+}
+
+// SetCallID sets the "call_id" field.
+func (_c *AgentMessageCreate) SetCallID(v uuid.UUID) *AgentMessageCreate {
+	_c.mutation.SetCallID(v)
+	return _c
+}
+
+// SetNillableCallID sets the "call_id" field if the given value is not nil.
+func (_c *AgentMessageCreate) SetNillableCallID(v *uuid.UUID) *AgentMessageCreate {
+	if v != nil {
+		_c.SetCallID(*v)
+	}
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +149,21 @@ func (_c *AgentMessageCreate) SetNillableID(v *uuid.UUID) *AgentMessageCreate {
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *AgentMessageCreate) SetOrganization(v *Organization) *AgentMessageCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetSession sets the "session" edge to the AgentSession entity.
+func (_c *AgentMessageCreate) SetSession(v *AgentSession) *AgentMessageCreate {
+	return _c.SetSessionID(v.ID)
+}
+
+// SetCall sets the "call" edge to the AgentCall entity.
+func (_c *AgentMessageCreate) SetCall(v *AgentCall) *AgentMessageCreate {
+	return _c.SetCallID(v.ID)
+}
+
 // Mutation returns the AgentMessageMutation object of the builder.
 func (_c *AgentMessageCreate) Mutation() *AgentMessageMutation {
 	return _c.mutation
@@ -44,7 +171,9 @@ func (_c *AgentMessageCreate) Mutation() *AgentMessageMutation {
 
 // Save creates the AgentMessage in the database.
 func (_c *AgentMessageCreate) Save(ctx context.Context) (*AgentMessage, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +200,83 @@ func (_c *AgentMessageCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *AgentMessageCreate) defaults() {
+func (_c *AgentMessageCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if agentmessage.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agentmessage.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := agentmessage.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.PromptTokens(); !ok {
+		v := agentmessage.DefaultPromptTokens
+		_c.mutation.SetPromptTokens(v)
+	}
+	if _, ok := _c.mutation.CompletionTokens(); !ok {
+		v := agentmessage.DefaultCompletionTokens
+		_c.mutation.SetCompletionTokens(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if agentmessage.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized agentmessage.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := agentmessage.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *AgentMessageCreate) check() error {
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "AgentMessage.organization_id"`)}
+	}
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "AgentMessage.created_at"`)}
+	}
+	if _, ok := _c.mutation.SessionID(); !ok {
+		return &ValidationError{Name: "session_id", err: errors.New(`ent: missing required field "AgentMessage.session_id"`)}
+	}
+	if _, ok := _c.mutation.Role(); !ok {
+		return &ValidationError{Name: "role", err: errors.New(`ent: missing required field "AgentMessage.role"`)}
+	}
+	if v, ok := _c.mutation.Role(); ok {
+		if err := agentmessage.RoleValidator(v); err != nil {
+			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "AgentMessage.role": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.Content(); ok {
+		if err := agentmessage.ContentValidator(v); err != nil {
+			return &ValidationError{Name: "content", err: fmt.Errorf(`ent: validator failed for field "AgentMessage.content": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.ToolCallID(); ok {
+		if err := agentmessage.ToolCallIDValidator(v); err != nil {
+			return &ValidationError{Name: "tool_call_id", err: fmt.Errorf(`ent: validator failed for field "AgentMessage.tool_call_id": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.PromptTokens(); !ok {
+		return &ValidationError{Name: "prompt_tokens", err: errors.New(`ent: missing required field "AgentMessage.prompt_tokens"`)}
+	}
+	if v, ok := _c.mutation.PromptTokens(); ok {
+		if err := agentmessage.PromptTokensValidator(v); err != nil {
+			return &ValidationError{Name: "prompt_tokens", err: fmt.Errorf(`ent: validator failed for field "AgentMessage.prompt_tokens": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.CompletionTokens(); !ok {
+		return &ValidationError{Name: "completion_tokens", err: errors.New(`ent: missing required field "AgentMessage.completion_tokens"`)}
+	}
+	if v, ok := _c.mutation.CompletionTokens(); ok {
+		if err := agentmessage.CompletionTokensValidator(v); err != nil {
+			return &ValidationError{Name: "completion_tokens", err: fmt.Errorf(`ent: validator failed for field "AgentMessage.completion_tokens": %w`, err)}
+		}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "AgentMessage.organization"`)}
+	}
+	if len(_c.mutation.SessionIDs()) == 0 {
+		return &ValidationError{Name: "session", err: errors.New(`ent: missing required edge "AgentMessage.session"`)}
+	}
 	return nil
 }
 
@@ -116,6 +313,85 @@ func (_c *AgentMessageCreate) createSpec() (*AgentMessage, *sqlgraph.CreateSpec)
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(agentmessage.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.Role(); ok {
+		_spec.SetField(agentmessage.FieldRole, field.TypeEnum, value)
+		_node.Role = value
+	}
+	if value, ok := _c.mutation.Content(); ok {
+		_spec.SetField(agentmessage.FieldContent, field.TypeString, value)
+		_node.Content = value
+	}
+	if value, ok := _c.mutation.ToolCalls(); ok {
+		_spec.SetField(agentmessage.FieldToolCalls, field.TypeJSON, value)
+		_node.ToolCalls = value
+	}
+	if value, ok := _c.mutation.ToolCallID(); ok {
+		_spec.SetField(agentmessage.FieldToolCallID, field.TypeString, value)
+		_node.ToolCallID = value
+	}
+	if value, ok := _c.mutation.PromptTokens(); ok {
+		_spec.SetField(agentmessage.FieldPromptTokens, field.TypeInt, value)
+		_node.PromptTokens = value
+	}
+	if value, ok := _c.mutation.CompletionTokens(); ok {
+		_spec.SetField(agentmessage.FieldCompletionTokens, field.TypeInt, value)
+		_node.CompletionTokens = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentmessage.OrganizationTable,
+			Columns: []string{agentmessage.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.SessionIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentmessage.SessionTable,
+			Columns: []string{agentmessage.SessionColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agentsession.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.SessionID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.CallIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentmessage.CallTable,
+			Columns: []string{agentmessage.CallColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agentcall.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.CallID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +399,17 @@ func (_c *AgentMessageCreate) createSpec() (*AgentMessage, *sqlgraph.CreateSpec)
 // of the `INSERT` statement. For example:
 //
 //	client.AgentMessage.Create().
+//		SetOrganizationID(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.AgentMessageUpsert) {
+//			SetOrganizationID(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *AgentMessageCreate) OnConflict(opts ...sql.ConflictOption) *AgentMessageUpsertOne {
 	_c.conflict = opts
@@ -162,6 +444,60 @@ type (
 	}
 )
 
+// SetPromptTokens sets the "prompt_tokens" field.
+func (u *AgentMessageUpsert) SetPromptTokens(v int) *AgentMessageUpsert {
+	u.Set(agentmessage.FieldPromptTokens, v)
+	return u
+}
+
+// UpdatePromptTokens sets the "prompt_tokens" field to the value that was provided on create.
+func (u *AgentMessageUpsert) UpdatePromptTokens() *AgentMessageUpsert {
+	u.SetExcluded(agentmessage.FieldPromptTokens)
+	return u
+}
+
+// AddPromptTokens adds v to the "prompt_tokens" field.
+func (u *AgentMessageUpsert) AddPromptTokens(v int) *AgentMessageUpsert {
+	u.Add(agentmessage.FieldPromptTokens, v)
+	return u
+}
+
+// SetCompletionTokens sets the "completion_tokens" field.
+func (u *AgentMessageUpsert) SetCompletionTokens(v int) *AgentMessageUpsert {
+	u.Set(agentmessage.FieldCompletionTokens, v)
+	return u
+}
+
+// UpdateCompletionTokens sets the "completion_tokens" field to the value that was provided on create.
+func (u *AgentMessageUpsert) UpdateCompletionTokens() *AgentMessageUpsert {
+	u.SetExcluded(agentmessage.FieldCompletionTokens)
+	return u
+}
+
+// AddCompletionTokens adds v to the "completion_tokens" field.
+func (u *AgentMessageUpsert) AddCompletionTokens(v int) *AgentMessageUpsert {
+	u.Add(agentmessage.FieldCompletionTokens, v)
+	return u
+}
+
+// SetCallID sets the "call_id" field.
+func (u *AgentMessageUpsert) SetCallID(v uuid.UUID) *AgentMessageUpsert {
+	u.Set(agentmessage.FieldCallID, v)
+	return u
+}
+
+// UpdateCallID sets the "call_id" field to the value that was provided on create.
+func (u *AgentMessageUpsert) UpdateCallID() *AgentMessageUpsert {
+	u.SetExcluded(agentmessage.FieldCallID)
+	return u
+}
+
+// ClearCallID clears the value of the "call_id" field.
+func (u *AgentMessageUpsert) ClearCallID() *AgentMessageUpsert {
+	u.SetNull(agentmessage.FieldCallID)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +514,27 @@ func (u *AgentMessageUpsertOne) UpdateNewValues() *AgentMessageUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(agentmessage.FieldID)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(agentmessage.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(agentmessage.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.SessionID(); exists {
+			s.SetIgnore(agentmessage.FieldSessionID)
+		}
+		if _, exists := u.create.mutation.Role(); exists {
+			s.SetIgnore(agentmessage.FieldRole)
+		}
+		if _, exists := u.create.mutation.Content(); exists {
+			s.SetIgnore(agentmessage.FieldContent)
+		}
+		if _, exists := u.create.mutation.ToolCalls(); exists {
+			s.SetIgnore(agentmessage.FieldToolCalls)
+		}
+		if _, exists := u.create.mutation.ToolCallID(); exists {
+			s.SetIgnore(agentmessage.FieldToolCallID)
 		}
 	}))
 	return u
@@ -208,6 +565,69 @@ func (u *AgentMessageUpsertOne) Update(set func(*AgentMessageUpsert)) *AgentMess
 		set(&AgentMessageUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetPromptTokens sets the "prompt_tokens" field.
+func (u *AgentMessageUpsertOne) SetPromptTokens(v int) *AgentMessageUpsertOne {
+	return u.Update(func(s *AgentMessageUpsert) {
+		s.SetPromptTokens(v)
+	})
+}
+
+// AddPromptTokens adds v to the "prompt_tokens" field.
+func (u *AgentMessageUpsertOne) AddPromptTokens(v int) *AgentMessageUpsertOne {
+	return u.Update(func(s *AgentMessageUpsert) {
+		s.AddPromptTokens(v)
+	})
+}
+
+// UpdatePromptTokens sets the "prompt_tokens" field to the value that was provided on create.
+func (u *AgentMessageUpsertOne) UpdatePromptTokens() *AgentMessageUpsertOne {
+	return u.Update(func(s *AgentMessageUpsert) {
+		s.UpdatePromptTokens()
+	})
+}
+
+// SetCompletionTokens sets the "completion_tokens" field.
+func (u *AgentMessageUpsertOne) SetCompletionTokens(v int) *AgentMessageUpsertOne {
+	return u.Update(func(s *AgentMessageUpsert) {
+		s.SetCompletionTokens(v)
+	})
+}
+
+// AddCompletionTokens adds v to the "completion_tokens" field.
+func (u *AgentMessageUpsertOne) AddCompletionTokens(v int) *AgentMessageUpsertOne {
+	return u.Update(func(s *AgentMessageUpsert) {
+		s.AddCompletionTokens(v)
+	})
+}
+
+// UpdateCompletionTokens sets the "completion_tokens" field to the value that was provided on create.
+func (u *AgentMessageUpsertOne) UpdateCompletionTokens() *AgentMessageUpsertOne {
+	return u.Update(func(s *AgentMessageUpsert) {
+		s.UpdateCompletionTokens()
+	})
+}
+
+// SetCallID sets the "call_id" field.
+func (u *AgentMessageUpsertOne) SetCallID(v uuid.UUID) *AgentMessageUpsertOne {
+	return u.Update(func(s *AgentMessageUpsert) {
+		s.SetCallID(v)
+	})
+}
+
+// UpdateCallID sets the "call_id" field to the value that was provided on create.
+func (u *AgentMessageUpsertOne) UpdateCallID() *AgentMessageUpsertOne {
+	return u.Update(func(s *AgentMessageUpsert) {
+		s.UpdateCallID()
+	})
+}
+
+// ClearCallID clears the value of the "call_id" field.
+func (u *AgentMessageUpsertOne) ClearCallID() *AgentMessageUpsertOne {
+	return u.Update(func(s *AgentMessageUpsert) {
+		s.ClearCallID()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +763,11 @@ func (_c *AgentMessageCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.AgentMessageUpsert) {
+//			SetOrganizationID(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *AgentMessageCreateBulk) OnConflict(opts ...sql.ConflictOption) *AgentMessageUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +813,27 @@ func (u *AgentMessageUpsertBulk) UpdateNewValues() *AgentMessageUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(agentmessage.FieldID)
 			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(agentmessage.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(agentmessage.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.SessionID(); exists {
+				s.SetIgnore(agentmessage.FieldSessionID)
+			}
+			if _, exists := b.mutation.Role(); exists {
+				s.SetIgnore(agentmessage.FieldRole)
+			}
+			if _, exists := b.mutation.Content(); exists {
+				s.SetIgnore(agentmessage.FieldContent)
+			}
+			if _, exists := b.mutation.ToolCalls(); exists {
+				s.SetIgnore(agentmessage.FieldToolCalls)
+			}
+			if _, exists := b.mutation.ToolCallID(); exists {
+				s.SetIgnore(agentmessage.FieldToolCallID)
+			}
 		}
 	}))
 	return u
@@ -418,6 +864,69 @@ func (u *AgentMessageUpsertBulk) Update(set func(*AgentMessageUpsert)) *AgentMes
 		set(&AgentMessageUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetPromptTokens sets the "prompt_tokens" field.
+func (u *AgentMessageUpsertBulk) SetPromptTokens(v int) *AgentMessageUpsertBulk {
+	return u.Update(func(s *AgentMessageUpsert) {
+		s.SetPromptTokens(v)
+	})
+}
+
+// AddPromptTokens adds v to the "prompt_tokens" field.
+func (u *AgentMessageUpsertBulk) AddPromptTokens(v int) *AgentMessageUpsertBulk {
+	return u.Update(func(s *AgentMessageUpsert) {
+		s.AddPromptTokens(v)
+	})
+}
+
+// UpdatePromptTokens sets the "prompt_tokens" field to the value that was provided on create.
+func (u *AgentMessageUpsertBulk) UpdatePromptTokens() *AgentMessageUpsertBulk {
+	return u.Update(func(s *AgentMessageUpsert) {
+		s.UpdatePromptTokens()
+	})
+}
+
+// SetCompletionTokens sets the "completion_tokens" field.
+func (u *AgentMessageUpsertBulk) SetCompletionTokens(v int) *AgentMessageUpsertBulk {
+	return u.Update(func(s *AgentMessageUpsert) {
+		s.SetCompletionTokens(v)
+	})
+}
+
+// AddCompletionTokens adds v to the "completion_tokens" field.
+func (u *AgentMessageUpsertBulk) AddCompletionTokens(v int) *AgentMessageUpsertBulk {
+	return u.Update(func(s *AgentMessageUpsert) {
+		s.AddCompletionTokens(v)
+	})
+}
+
+// UpdateCompletionTokens sets the "completion_tokens" field to the value that was provided on create.
+func (u *AgentMessageUpsertBulk) UpdateCompletionTokens() *AgentMessageUpsertBulk {
+	return u.Update(func(s *AgentMessageUpsert) {
+		s.UpdateCompletionTokens()
+	})
+}
+
+// SetCallID sets the "call_id" field.
+func (u *AgentMessageUpsertBulk) SetCallID(v uuid.UUID) *AgentMessageUpsertBulk {
+	return u.Update(func(s *AgentMessageUpsert) {
+		s.SetCallID(v)
+	})
+}
+
+// UpdateCallID sets the "call_id" field to the value that was provided on create.
+func (u *AgentMessageUpsertBulk) UpdateCallID() *AgentMessageUpsertBulk {
+	return u.Update(func(s *AgentMessageUpsert) {
+		s.UpdateCallID()
+	})
+}
+
+// ClearCallID clears the value of the "call_id" field.
+func (u *AgentMessageUpsertBulk) ClearCallID() *AgentMessageUpsertBulk {
+	return u.Update(func(s *AgentMessageUpsert) {
+		s.ClearCallID()
+	})
 }
 
 // Exec executes the query.

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -13,18 +14,24 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agentmessage"
+	"github.com/worksynapse/worksynapse/ent/agentsession"
+	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
 
 // AgentMessageQuery is the builder for querying AgentMessage entities.
 type AgentMessageQuery struct {
 	config
-	ctx        *QueryContext
-	order      []agentmessage.OrderOption
-	inters     []Interceptor
-	predicates []predicate.AgentMessage
-	modifiers  []func(*sql.Selector)
+	ctx              *QueryContext
+	order            []agentmessage.OrderOption
+	inters           []Interceptor
+	predicates       []predicate.AgentMessage
+	withOrganization *OrganizationQuery
+	withSession      *AgentSessionQuery
+	withCall         *AgentCallQuery
+	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -59,6 +66,72 @@ func (_q *AgentMessageQuery) Unique(unique bool) *AgentMessageQuery {
 func (_q *AgentMessageQuery) Order(o ...agentmessage.OrderOption) *AgentMessageQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryOrganization chains the current query on the "organization" edge.
+func (_q *AgentMessageQuery) QueryOrganization() *OrganizationQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentmessage.Table, agentmessage.FieldID, selector),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentmessage.OrganizationTable, agentmessage.OrganizationColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QuerySession chains the current query on the "session" edge.
+func (_q *AgentMessageQuery) QuerySession() *AgentSessionQuery {
+	query := (&AgentSessionClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentmessage.Table, agentmessage.FieldID, selector),
+			sqlgraph.To(agentsession.Table, agentsession.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentmessage.SessionTable, agentmessage.SessionColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryCall chains the current query on the "call" edge.
+func (_q *AgentMessageQuery) QueryCall() *AgentCallQuery {
+	query := (&AgentCallClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentmessage.Table, agentmessage.FieldID, selector),
+			sqlgraph.To(agentcall.Table, agentcall.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentmessage.CallTable, agentmessage.CallColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // First returns the first AgentMessage entity from the query.
@@ -248,11 +321,14 @@ func (_q *AgentMessageQuery) Clone() *AgentMessageQuery {
 		return nil
 	}
 	return &AgentMessageQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]agentmessage.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.AgentMessage{}, _q.predicates...),
+		config:           _q.config,
+		ctx:              _q.ctx.Clone(),
+		order:            append([]agentmessage.OrderOption{}, _q.order...),
+		inters:           append([]Interceptor{}, _q.inters...),
+		predicates:       append([]predicate.AgentMessage{}, _q.predicates...),
+		withOrganization: _q.withOrganization.Clone(),
+		withSession:      _q.withSession.Clone(),
+		withCall:         _q.withCall.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -260,8 +336,53 @@ func (_q *AgentMessageQuery) Clone() *AgentMessageQuery {
 	}
 }
 
+// WithOrganization tells the query-builder to eager-load the nodes that are connected to
+// the "organization" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AgentMessageQuery) WithOrganization(opts ...func(*OrganizationQuery)) *AgentMessageQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOrganization = query
+	return _q
+}
+
+// WithSession tells the query-builder to eager-load the nodes that are connected to
+// the "session" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AgentMessageQuery) WithSession(opts ...func(*AgentSessionQuery)) *AgentMessageQuery {
+	query := (&AgentSessionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withSession = query
+	return _q
+}
+
+// WithCall tells the query-builder to eager-load the nodes that are connected to
+// the "call" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AgentMessageQuery) WithCall(opts ...func(*AgentCallQuery)) *AgentMessageQuery {
+	query := (&AgentCallClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCall = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
+//
+// Example:
+//
+//	var v []struct {
+//		OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+//		Count int `json:"count,omitempty"`
+//	}
+//
+//	client.AgentMessage.Query().
+//		GroupBy(agentmessage.FieldOrganizationID).
+//		Aggregate(ent.Count()).
+//		Scan(ctx, &v)
 func (_q *AgentMessageQuery) GroupBy(field string, fields ...string) *AgentMessageGroupBy {
 	_q.ctx.Fields = append([]string{field}, fields...)
 	grbuild := &AgentMessageGroupBy{build: _q}
@@ -273,6 +394,16 @@ func (_q *AgentMessageQuery) GroupBy(field string, fields ...string) *AgentMessa
 
 // Select allows the selection one or more fields/columns for the given query,
 // instead of selecting all fields in the entity.
+//
+// Example:
+//
+//	var v []struct {
+//		OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+//	}
+//
+//	client.AgentMessage.Query().
+//		Select(agentmessage.FieldOrganizationID).
+//		Scan(ctx, &v)
 func (_q *AgentMessageQuery) Select(fields ...string) *AgentMessageSelect {
 	_q.ctx.Fields = append(_q.ctx.Fields, fields...)
 	sbuild := &AgentMessageSelect{AgentMessageQuery: _q}
@@ -309,13 +440,24 @@ func (_q *AgentMessageQuery) prepareQuery(ctx context.Context) error {
 		}
 		_q.sql = prev
 	}
+	if agentmessage.Policy == nil {
+		return errors.New("ent: uninitialized agentmessage.Policy (forgotten import ent/runtime?)")
+	}
+	if err := agentmessage.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
+	}
 	return nil
 }
 
 func (_q *AgentMessageQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*AgentMessage, error) {
 	var (
-		nodes = []*AgentMessage{}
-		_spec = _q.querySpec()
+		nodes       = []*AgentMessage{}
+		_spec       = _q.querySpec()
+		loadedTypes = [3]bool{
+			_q.withOrganization != nil,
+			_q.withSession != nil,
+			_q.withCall != nil,
+		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*AgentMessage).scanValues(nil, columns)
@@ -323,6 +465,7 @@ func (_q *AgentMessageQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	_spec.Assign = func(columns []string, values []any) error {
 		node := &AgentMessage{config: _q.config}
 		nodes = append(nodes, node)
+		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
 	if len(_q.modifiers) > 0 {
@@ -337,7 +480,116 @@ func (_q *AgentMessageQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	if query := _q.withOrganization; query != nil {
+		if err := _q.loadOrganization(ctx, query, nodes, nil,
+			func(n *AgentMessage, e *Organization) { n.Edges.Organization = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withSession; query != nil {
+		if err := _q.loadSession(ctx, query, nodes, nil,
+			func(n *AgentMessage, e *AgentSession) { n.Edges.Session = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withCall; query != nil {
+		if err := _q.loadCall(ctx, query, nodes, nil,
+			func(n *AgentMessage, e *AgentCall) { n.Edges.Call = e }); err != nil {
+			return nil, err
+		}
+	}
 	return nodes, nil
+}
+
+func (_q *AgentMessageQuery) loadOrganization(ctx context.Context, query *OrganizationQuery, nodes []*AgentMessage, init func(*AgentMessage), assign func(*AgentMessage, *Organization)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*AgentMessage)
+	for i := range nodes {
+		fk := nodes[i].OrganizationID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(organization.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "organization_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *AgentMessageQuery) loadSession(ctx context.Context, query *AgentSessionQuery, nodes []*AgentMessage, init func(*AgentMessage), assign func(*AgentMessage, *AgentSession)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*AgentMessage)
+	for i := range nodes {
+		fk := nodes[i].SessionID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(agentsession.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "session_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *AgentMessageQuery) loadCall(ctx context.Context, query *AgentCallQuery, nodes []*AgentMessage, init func(*AgentMessage), assign func(*AgentMessage, *AgentCall)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*AgentMessage)
+	for i := range nodes {
+		if nodes[i].CallID == nil {
+			continue
+		}
+		fk := *nodes[i].CallID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(agentcall.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "call_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
 }
 
 func (_q *AgentMessageQuery) sqlCount(ctx context.Context) (int, error) {
@@ -367,6 +619,15 @@ func (_q *AgentMessageQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != agentmessage.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withOrganization != nil {
+			_spec.Node.AddColumnOnce(agentmessage.FieldOrganizationID)
+		}
+		if _q.withSession != nil {
+			_spec.Node.AddColumnOnce(agentmessage.FieldSessionID)
+		}
+		if _q.withCall != nil {
+			_spec.Node.AddColumnOnce(agentmessage.FieldCallID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -10,6 +10,8 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agentmessage"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
@@ -28,9 +30,82 @@ func (_u *AgentMessageUpdate) Where(ps ...predicate.AgentMessage) *AgentMessageU
 	return _u
 }
 
+// SetPromptTokens sets the "prompt_tokens" field.
+func (_u *AgentMessageUpdate) SetPromptTokens(v int) *AgentMessageUpdate {
+	_u.mutation.ResetPromptTokens()
+	_u.mutation.SetPromptTokens(v)
+	return _u
+}
+
+// SetNillablePromptTokens sets the "prompt_tokens" field if the given value is not nil.
+func (_u *AgentMessageUpdate) SetNillablePromptTokens(v *int) *AgentMessageUpdate {
+	if v != nil {
+		_u.SetPromptTokens(*v)
+	}
+	return _u
+}
+
+// AddPromptTokens adds value to the "prompt_tokens" field.
+func (_u *AgentMessageUpdate) AddPromptTokens(v int) *AgentMessageUpdate {
+	_u.mutation.AddPromptTokens(v)
+	return _u
+}
+
+// SetCompletionTokens sets the "completion_tokens" field.
+func (_u *AgentMessageUpdate) SetCompletionTokens(v int) *AgentMessageUpdate {
+	_u.mutation.ResetCompletionTokens()
+	_u.mutation.SetCompletionTokens(v)
+	return _u
+}
+
+// SetNillableCompletionTokens sets the "completion_tokens" field if the given value is not nil.
+func (_u *AgentMessageUpdate) SetNillableCompletionTokens(v *int) *AgentMessageUpdate {
+	if v != nil {
+		_u.SetCompletionTokens(*v)
+	}
+	return _u
+}
+
+// AddCompletionTokens adds value to the "completion_tokens" field.
+func (_u *AgentMessageUpdate) AddCompletionTokens(v int) *AgentMessageUpdate {
+	_u.mutation.AddCompletionTokens(v)
+	return _u
+}
+
+// SetCallID sets the "call_id" field.
+func (_u *AgentMessageUpdate) SetCallID(v uuid.UUID) *AgentMessageUpdate {
+	_u.mutation.SetCallID(v)
+	return _u
+}
+
+// SetNillableCallID sets the "call_id" field if the given value is not nil.
+func (_u *AgentMessageUpdate) SetNillableCallID(v *uuid.UUID) *AgentMessageUpdate {
+	if v != nil {
+		_u.SetCallID(*v)
+	}
+	return _u
+}
+
+// ClearCallID clears the value of the "call_id" field.
+func (_u *AgentMessageUpdate) ClearCallID() *AgentMessageUpdate {
+	_u.mutation.ClearCallID()
+	return _u
+}
+
+// SetCall sets the "call" edge to the AgentCall entity.
+func (_u *AgentMessageUpdate) SetCall(v *AgentCall) *AgentMessageUpdate {
+	return _u.SetCallID(v.ID)
+}
+
 // Mutation returns the AgentMessageMutation object of the builder.
 func (_u *AgentMessageUpdate) Mutation() *AgentMessageMutation {
 	return _u.mutation
+}
+
+// ClearCall clears the "call" edge to the AgentCall entity.
+func (_u *AgentMessageUpdate) ClearCall() *AgentMessageUpdate {
+	_u.mutation.ClearCall()
+	return _u
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -60,6 +135,27 @@ func (_u *AgentMessageUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *AgentMessageUpdate) check() error {
+	if v, ok := _u.mutation.PromptTokens(); ok {
+		if err := agentmessage.PromptTokensValidator(v); err != nil {
+			return &ValidationError{Name: "prompt_tokens", err: fmt.Errorf(`ent: validator failed for field "AgentMessage.prompt_tokens": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.CompletionTokens(); ok {
+		if err := agentmessage.CompletionTokensValidator(v); err != nil {
+			return &ValidationError{Name: "completion_tokens", err: fmt.Errorf(`ent: validator failed for field "AgentMessage.completion_tokens": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentMessage.organization"`)
+	}
+	if _u.mutation.SessionCleared() && len(_u.mutation.SessionIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentMessage.session"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *AgentMessageUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AgentMessageUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +163,9 @@ func (_u *AgentMessageUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *A
 }
 
 func (_u *AgentMessageUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(agentmessage.Table, agentmessage.Columns, sqlgraph.NewFieldSpec(agentmessage.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +173,56 @@ func (_u *AgentMessageUpdate) sqlSave(ctx context.Context) (_node int, err error
 				ps[i](selector)
 			}
 		}
+	}
+	if _u.mutation.ContentCleared() {
+		_spec.ClearField(agentmessage.FieldContent, field.TypeString)
+	}
+	if _u.mutation.ToolCallsCleared() {
+		_spec.ClearField(agentmessage.FieldToolCalls, field.TypeJSON)
+	}
+	if _u.mutation.ToolCallIDCleared() {
+		_spec.ClearField(agentmessage.FieldToolCallID, field.TypeString)
+	}
+	if value, ok := _u.mutation.PromptTokens(); ok {
+		_spec.SetField(agentmessage.FieldPromptTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedPromptTokens(); ok {
+		_spec.AddField(agentmessage.FieldPromptTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.CompletionTokens(); ok {
+		_spec.SetField(agentmessage.FieldCompletionTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedCompletionTokens(); ok {
+		_spec.AddField(agentmessage.FieldCompletionTokens, field.TypeInt, value)
+	}
+	if _u.mutation.CallCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentmessage.CallTable,
+			Columns: []string{agentmessage.CallColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agentcall.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CallIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentmessage.CallTable,
+			Columns: []string{agentmessage.CallColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agentcall.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,9 +246,82 @@ type AgentMessageUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetPromptTokens sets the "prompt_tokens" field.
+func (_u *AgentMessageUpdateOne) SetPromptTokens(v int) *AgentMessageUpdateOne {
+	_u.mutation.ResetPromptTokens()
+	_u.mutation.SetPromptTokens(v)
+	return _u
+}
+
+// SetNillablePromptTokens sets the "prompt_tokens" field if the given value is not nil.
+func (_u *AgentMessageUpdateOne) SetNillablePromptTokens(v *int) *AgentMessageUpdateOne {
+	if v != nil {
+		_u.SetPromptTokens(*v)
+	}
+	return _u
+}
+
+// AddPromptTokens adds value to the "prompt_tokens" field.
+func (_u *AgentMessageUpdateOne) AddPromptTokens(v int) *AgentMessageUpdateOne {
+	_u.mutation.AddPromptTokens(v)
+	return _u
+}
+
+// SetCompletionTokens sets the "completion_tokens" field.
+func (_u *AgentMessageUpdateOne) SetCompletionTokens(v int) *AgentMessageUpdateOne {
+	_u.mutation.ResetCompletionTokens()
+	_u.mutation.SetCompletionTokens(v)
+	return _u
+}
+
+// SetNillableCompletionTokens sets the "completion_tokens" field if the given value is not nil.
+func (_u *AgentMessageUpdateOne) SetNillableCompletionTokens(v *int) *AgentMessageUpdateOne {
+	if v != nil {
+		_u.SetCompletionTokens(*v)
+	}
+	return _u
+}
+
+// AddCompletionTokens adds value to the "completion_tokens" field.
+func (_u *AgentMessageUpdateOne) AddCompletionTokens(v int) *AgentMessageUpdateOne {
+	_u.mutation.AddCompletionTokens(v)
+	return _u
+}
+
+// SetCallID sets the "call_id" field.
+func (_u *AgentMessageUpdateOne) SetCallID(v uuid.UUID) *AgentMessageUpdateOne {
+	_u.mutation.SetCallID(v)
+	return _u
+}
+
+// SetNillableCallID sets the "call_id" field if the given value is not nil.
+func (_u *AgentMessageUpdateOne) SetNillableCallID(v *uuid.UUID) *AgentMessageUpdateOne {
+	if v != nil {
+		_u.SetCallID(*v)
+	}
+	return _u
+}
+
+// ClearCallID clears the value of the "call_id" field.
+func (_u *AgentMessageUpdateOne) ClearCallID() *AgentMessageUpdateOne {
+	_u.mutation.ClearCallID()
+	return _u
+}
+
+// SetCall sets the "call" edge to the AgentCall entity.
+func (_u *AgentMessageUpdateOne) SetCall(v *AgentCall) *AgentMessageUpdateOne {
+	return _u.SetCallID(v.ID)
+}
+
 // Mutation returns the AgentMessageMutation object of the builder.
 func (_u *AgentMessageUpdateOne) Mutation() *AgentMessageMutation {
 	return _u.mutation
+}
+
+// ClearCall clears the "call" edge to the AgentCall entity.
+func (_u *AgentMessageUpdateOne) ClearCall() *AgentMessageUpdateOne {
+	_u.mutation.ClearCall()
+	return _u
 }
 
 // Where appends a list predicates to the AgentMessageUpdate builder.
@@ -142,6 +364,27 @@ func (_u *AgentMessageUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *AgentMessageUpdateOne) check() error {
+	if v, ok := _u.mutation.PromptTokens(); ok {
+		if err := agentmessage.PromptTokensValidator(v); err != nil {
+			return &ValidationError{Name: "prompt_tokens", err: fmt.Errorf(`ent: validator failed for field "AgentMessage.prompt_tokens": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.CompletionTokens(); ok {
+		if err := agentmessage.CompletionTokensValidator(v); err != nil {
+			return &ValidationError{Name: "completion_tokens", err: fmt.Errorf(`ent: validator failed for field "AgentMessage.completion_tokens": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentMessage.organization"`)
+	}
+	if _u.mutation.SessionCleared() && len(_u.mutation.SessionIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentMessage.session"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *AgentMessageUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AgentMessageUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +392,9 @@ func (_u *AgentMessageUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder))
 }
 
 func (_u *AgentMessageUpdateOne) sqlSave(ctx context.Context) (_node *AgentMessage, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(agentmessage.Table, agentmessage.Columns, sqlgraph.NewFieldSpec(agentmessage.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +419,56 @@ func (_u *AgentMessageUpdateOne) sqlSave(ctx context.Context) (_node *AgentMessa
 				ps[i](selector)
 			}
 		}
+	}
+	if _u.mutation.ContentCleared() {
+		_spec.ClearField(agentmessage.FieldContent, field.TypeString)
+	}
+	if _u.mutation.ToolCallsCleared() {
+		_spec.ClearField(agentmessage.FieldToolCalls, field.TypeJSON)
+	}
+	if _u.mutation.ToolCallIDCleared() {
+		_spec.ClearField(agentmessage.FieldToolCallID, field.TypeString)
+	}
+	if value, ok := _u.mutation.PromptTokens(); ok {
+		_spec.SetField(agentmessage.FieldPromptTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedPromptTokens(); ok {
+		_spec.AddField(agentmessage.FieldPromptTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.CompletionTokens(); ok {
+		_spec.SetField(agentmessage.FieldCompletionTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedCompletionTokens(); ok {
+		_spec.AddField(agentmessage.FieldCompletionTokens, field.TypeInt, value)
+	}
+	if _u.mutation.CallCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentmessage.CallTable,
+			Columns: []string{agentmessage.CallColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agentcall.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.CallIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentmessage.CallTable,
+			Columns: []string{agentmessage.CallColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agentcall.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &AgentMessage{config: _u.config}

@@ -5,19 +5,98 @@ package ent
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agentsession"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // AgentSession is the model entity for the AgentSession schema.
 type AgentSession struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// CreatedAt holds the value of the "created_at" field.
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// UpdatedAt holds the value of the "updated_at" field.
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// OrganizationID holds the value of the "organization_id" field.
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// DeletedAt holds the value of the "deleted_at" field.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// AgentID holds the value of the "agent_id" field.
+	AgentID uuid.UUID `json:"agent_id,omitempty"`
+	// User who opened the session; empty when the agent runs on its own credentials
+	StartedBy *uuid.UUID `json:"started_by,omitempty"`
+	// Title holds the value of the "title" field.
+	Title string `json:"title,omitempty"`
+	// Status holds the value of the "status" field.
+	Status agentsession.Status `json:"status,omitempty"`
+	// StartedAt holds the value of the "started_at" field.
+	StartedAt time.Time `json:"started_at,omitempty"`
+	// EndedAt holds the value of the "ended_at" field.
+	EndedAt *time.Time `json:"ended_at,omitempty"`
+	// TotalPromptTokens holds the value of the "total_prompt_tokens" field.
+	TotalPromptTokens int `json:"total_prompt_tokens,omitempty"`
+	// TotalCompletionTokens holds the value of the "total_completion_tokens" field.
+	TotalCompletionTokens int `json:"total_completion_tokens,omitempty"`
+	// Sum of the priced calls' cost in micro-USD (unpriced calls add nothing)
+	TotalCostMicros int64 `json:"total_cost_micros,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the AgentSessionQuery when eager-loading is set.
+	Edges        AgentSessionEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// AgentSessionEdges holds the relations/edges for other nodes in the graph.
+type AgentSessionEdges struct {
+	// Organization holds the value of the organization edge.
+	Organization *Organization `json:"organization,omitempty"`
+	// Agent holds the value of the agent edge.
+	Agent *Agent `json:"agent,omitempty"`
+	// Starter holds the value of the starter edge.
+	Starter *User `json:"starter,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [3]bool
+}
+
+// OrganizationOrErr returns the Organization value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentSessionEdges) OrganizationOrErr() (*Organization, error) {
+	if e.Organization != nil {
+		return e.Organization, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: organization.Label}
+	}
+	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// AgentOrErr returns the Agent value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentSessionEdges) AgentOrErr() (*Agent, error) {
+	if e.Agent != nil {
+		return e.Agent, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: agent.Label}
+	}
+	return nil, &NotLoadedError{edge: "agent"}
+}
+
+// StarterOrErr returns the Starter value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentSessionEdges) StarterOrErr() (*User, error) {
+	if e.Starter != nil {
+		return e.Starter, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "starter"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -25,7 +104,15 @@ func (*AgentSession) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case agentsession.FieldID:
+		case agentsession.FieldStartedBy:
+			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
+		case agentsession.FieldTotalPromptTokens, agentsession.FieldTotalCompletionTokens, agentsession.FieldTotalCostMicros:
+			values[i] = new(sql.NullInt64)
+		case agentsession.FieldTitle, agentsession.FieldStatus:
+			values[i] = new(sql.NullString)
+		case agentsession.FieldCreatedAt, agentsession.FieldUpdatedAt, agentsession.FieldDeletedAt, agentsession.FieldStartedAt, agentsession.FieldEndedAt:
+			values[i] = new(sql.NullTime)
+		case agentsession.FieldID, agentsession.FieldOrganizationID, agentsession.FieldAgentID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -48,6 +135,87 @@ func (_m *AgentSession) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.ID = *value
 			}
+		case agentsession.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case agentsession.FieldUpdatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
+			} else if value.Valid {
+				_m.UpdatedAt = value.Time
+			}
+		case agentsession.FieldOrganizationID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
+			} else if value != nil {
+				_m.OrganizationID = *value
+			}
+		case agentsession.FieldDeletedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field deleted_at", values[i])
+			} else if value.Valid {
+				_m.DeletedAt = new(time.Time)
+				*_m.DeletedAt = value.Time
+			}
+		case agentsession.FieldAgentID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field agent_id", values[i])
+			} else if value != nil {
+				_m.AgentID = *value
+			}
+		case agentsession.FieldStartedBy:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field started_by", values[i])
+			} else if value.Valid {
+				_m.StartedBy = new(uuid.UUID)
+				*_m.StartedBy = *value.S.(*uuid.UUID)
+			}
+		case agentsession.FieldTitle:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field title", values[i])
+			} else if value.Valid {
+				_m.Title = value.String
+			}
+		case agentsession.FieldStatus:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field status", values[i])
+			} else if value.Valid {
+				_m.Status = agentsession.Status(value.String)
+			}
+		case agentsession.FieldStartedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field started_at", values[i])
+			} else if value.Valid {
+				_m.StartedAt = value.Time
+			}
+		case agentsession.FieldEndedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field ended_at", values[i])
+			} else if value.Valid {
+				_m.EndedAt = new(time.Time)
+				*_m.EndedAt = value.Time
+			}
+		case agentsession.FieldTotalPromptTokens:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field total_prompt_tokens", values[i])
+			} else if value.Valid {
+				_m.TotalPromptTokens = int(value.Int64)
+			}
+		case agentsession.FieldTotalCompletionTokens:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field total_completion_tokens", values[i])
+			} else if value.Valid {
+				_m.TotalCompletionTokens = int(value.Int64)
+			}
+		case agentsession.FieldTotalCostMicros:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field total_cost_micros", values[i])
+			} else if value.Valid {
+				_m.TotalCostMicros = value.Int64
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -59,6 +227,21 @@ func (_m *AgentSession) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *AgentSession) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryOrganization queries the "organization" edge of the AgentSession entity.
+func (_m *AgentSession) QueryOrganization() *OrganizationQuery {
+	return NewAgentSessionClient(_m.config).QueryOrganization(_m)
+}
+
+// QueryAgent queries the "agent" edge of the AgentSession entity.
+func (_m *AgentSession) QueryAgent() *AgentQuery {
+	return NewAgentSessionClient(_m.config).QueryAgent(_m)
+}
+
+// QueryStarter queries the "starter" edge of the AgentSession entity.
+func (_m *AgentSession) QueryStarter() *UserQuery {
+	return NewAgentSessionClient(_m.config).QueryStarter(_m)
 }
 
 // Update returns a builder for updating this AgentSession.
@@ -83,7 +266,51 @@ func (_m *AgentSession) Unwrap() *AgentSession {
 func (_m *AgentSession) String() string {
 	var builder strings.Builder
 	builder.WriteString("AgentSession(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("updated_at=")
+	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
+	builder.WriteString(", ")
+	if v := _m.DeletedAt; v != nil {
+		builder.WriteString("deleted_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("agent_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.AgentID))
+	builder.WriteString(", ")
+	if v := _m.StartedBy; v != nil {
+		builder.WriteString("started_by=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("title=")
+	builder.WriteString(_m.Title)
+	builder.WriteString(", ")
+	builder.WriteString("status=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Status))
+	builder.WriteString(", ")
+	builder.WriteString("started_at=")
+	builder.WriteString(_m.StartedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	if v := _m.EndedAt; v != nil {
+		builder.WriteString("ended_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("total_prompt_tokens=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TotalPromptTokens))
+	builder.WriteString(", ")
+	builder.WriteString("total_completion_tokens=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TotalCompletionTokens))
+	builder.WriteString(", ")
+	builder.WriteString("total_cost_micros=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TotalCostMicros))
 	builder.WriteByte(')')
 	return builder.String()
 }

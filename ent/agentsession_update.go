@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -28,6 +29,143 @@ func (_u *AgentSessionUpdate) Where(ps ...predicate.AgentSession) *AgentSessionU
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *AgentSessionUpdate) SetUpdatedAt(v time.Time) *AgentSessionUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *AgentSessionUpdate) SetDeletedAt(v time.Time) *AgentSessionUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *AgentSessionUpdate) SetNillableDeletedAt(v *time.Time) *AgentSessionUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *AgentSessionUpdate) ClearDeletedAt() *AgentSessionUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetTitle sets the "title" field.
+func (_u *AgentSessionUpdate) SetTitle(v string) *AgentSessionUpdate {
+	_u.mutation.SetTitle(v)
+	return _u
+}
+
+// SetNillableTitle sets the "title" field if the given value is not nil.
+func (_u *AgentSessionUpdate) SetNillableTitle(v *string) *AgentSessionUpdate {
+	if v != nil {
+		_u.SetTitle(*v)
+	}
+	return _u
+}
+
+// SetStatus sets the "status" field.
+func (_u *AgentSessionUpdate) SetStatus(v agentsession.Status) *AgentSessionUpdate {
+	_u.mutation.SetStatus(v)
+	return _u
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_u *AgentSessionUpdate) SetNillableStatus(v *agentsession.Status) *AgentSessionUpdate {
+	if v != nil {
+		_u.SetStatus(*v)
+	}
+	return _u
+}
+
+// SetEndedAt sets the "ended_at" field.
+func (_u *AgentSessionUpdate) SetEndedAt(v time.Time) *AgentSessionUpdate {
+	_u.mutation.SetEndedAt(v)
+	return _u
+}
+
+// SetNillableEndedAt sets the "ended_at" field if the given value is not nil.
+func (_u *AgentSessionUpdate) SetNillableEndedAt(v *time.Time) *AgentSessionUpdate {
+	if v != nil {
+		_u.SetEndedAt(*v)
+	}
+	return _u
+}
+
+// ClearEndedAt clears the value of the "ended_at" field.
+func (_u *AgentSessionUpdate) ClearEndedAt() *AgentSessionUpdate {
+	_u.mutation.ClearEndedAt()
+	return _u
+}
+
+// SetTotalPromptTokens sets the "total_prompt_tokens" field.
+func (_u *AgentSessionUpdate) SetTotalPromptTokens(v int) *AgentSessionUpdate {
+	_u.mutation.ResetTotalPromptTokens()
+	_u.mutation.SetTotalPromptTokens(v)
+	return _u
+}
+
+// SetNillableTotalPromptTokens sets the "total_prompt_tokens" field if the given value is not nil.
+func (_u *AgentSessionUpdate) SetNillableTotalPromptTokens(v *int) *AgentSessionUpdate {
+	if v != nil {
+		_u.SetTotalPromptTokens(*v)
+	}
+	return _u
+}
+
+// AddTotalPromptTokens adds value to the "total_prompt_tokens" field.
+func (_u *AgentSessionUpdate) AddTotalPromptTokens(v int) *AgentSessionUpdate {
+	_u.mutation.AddTotalPromptTokens(v)
+	return _u
+}
+
+// SetTotalCompletionTokens sets the "total_completion_tokens" field.
+func (_u *AgentSessionUpdate) SetTotalCompletionTokens(v int) *AgentSessionUpdate {
+	_u.mutation.ResetTotalCompletionTokens()
+	_u.mutation.SetTotalCompletionTokens(v)
+	return _u
+}
+
+// SetNillableTotalCompletionTokens sets the "total_completion_tokens" field if the given value is not nil.
+func (_u *AgentSessionUpdate) SetNillableTotalCompletionTokens(v *int) *AgentSessionUpdate {
+	if v != nil {
+		_u.SetTotalCompletionTokens(*v)
+	}
+	return _u
+}
+
+// AddTotalCompletionTokens adds value to the "total_completion_tokens" field.
+func (_u *AgentSessionUpdate) AddTotalCompletionTokens(v int) *AgentSessionUpdate {
+	_u.mutation.AddTotalCompletionTokens(v)
+	return _u
+}
+
+// SetTotalCostMicros sets the "total_cost_micros" field.
+func (_u *AgentSessionUpdate) SetTotalCostMicros(v int64) *AgentSessionUpdate {
+	_u.mutation.ResetTotalCostMicros()
+	_u.mutation.SetTotalCostMicros(v)
+	return _u
+}
+
+// SetNillableTotalCostMicros sets the "total_cost_micros" field if the given value is not nil.
+func (_u *AgentSessionUpdate) SetNillableTotalCostMicros(v *int64) *AgentSessionUpdate {
+	if v != nil {
+		_u.SetTotalCostMicros(*v)
+	}
+	return _u
+}
+
+// AddTotalCostMicros adds value to the "total_cost_micros" field.
+func (_u *AgentSessionUpdate) AddTotalCostMicros(v int64) *AgentSessionUpdate {
+	_u.mutation.AddTotalCostMicros(v)
+	return _u
+}
+
 // Mutation returns the AgentSessionMutation object of the builder.
 func (_u *AgentSessionUpdate) Mutation() *AgentSessionMutation {
 	return _u.mutation
@@ -35,6 +173,9 @@ func (_u *AgentSessionUpdate) Mutation() *AgentSessionMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *AgentSessionUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +201,54 @@ func (_u *AgentSessionUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *AgentSessionUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if agentsession.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agentsession.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := agentsession.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *AgentSessionUpdate) check() error {
+	if v, ok := _u.mutation.Title(); ok {
+		if err := agentsession.TitleValidator(v); err != nil {
+			return &ValidationError{Name: "title", err: fmt.Errorf(`ent: validator failed for field "AgentSession.title": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Status(); ok {
+		if err := agentsession.StatusValidator(v); err != nil {
+			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "AgentSession.status": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.TotalPromptTokens(); ok {
+		if err := agentsession.TotalPromptTokensValidator(v); err != nil {
+			return &ValidationError{Name: "total_prompt_tokens", err: fmt.Errorf(`ent: validator failed for field "AgentSession.total_prompt_tokens": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.TotalCompletionTokens(); ok {
+		if err := agentsession.TotalCompletionTokensValidator(v); err != nil {
+			return &ValidationError{Name: "total_completion_tokens", err: fmt.Errorf(`ent: validator failed for field "AgentSession.total_completion_tokens": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.TotalCostMicros(); ok {
+		if err := agentsession.TotalCostMicrosValidator(v); err != nil {
+			return &ValidationError{Name: "total_cost_micros", err: fmt.Errorf(`ent: validator failed for field "AgentSession.total_cost_micros": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentSession.organization"`)
+	}
+	if _u.mutation.AgentCleared() && len(_u.mutation.AgentIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentSession.agent"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *AgentSessionUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AgentSessionUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +256,9 @@ func (_u *AgentSessionUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *A
 }
 
 func (_u *AgentSessionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(agentsession.Table, agentsession.Columns, sqlgraph.NewFieldSpec(agentsession.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +266,45 @@ func (_u *AgentSessionUpdate) sqlSave(ctx context.Context) (_node int, err error
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(agentsession.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(agentsession.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(agentsession.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Title(); ok {
+		_spec.SetField(agentsession.FieldTitle, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Status(); ok {
+		_spec.SetField(agentsession.FieldStatus, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.EndedAt(); ok {
+		_spec.SetField(agentsession.FieldEndedAt, field.TypeTime, value)
+	}
+	if _u.mutation.EndedAtCleared() {
+		_spec.ClearField(agentsession.FieldEndedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.TotalPromptTokens(); ok {
+		_spec.SetField(agentsession.FieldTotalPromptTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedTotalPromptTokens(); ok {
+		_spec.AddField(agentsession.FieldTotalPromptTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.TotalCompletionTokens(); ok {
+		_spec.SetField(agentsession.FieldTotalCompletionTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedTotalCompletionTokens(); ok {
+		_spec.AddField(agentsession.FieldTotalCompletionTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.TotalCostMicros(); ok {
+		_spec.SetField(agentsession.FieldTotalCostMicros, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedTotalCostMicros(); ok {
+		_spec.AddField(agentsession.FieldTotalCostMicros, field.TypeInt64, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,6 +328,143 @@ type AgentSessionUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *AgentSessionUpdateOne) SetUpdatedAt(v time.Time) *AgentSessionUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *AgentSessionUpdateOne) SetDeletedAt(v time.Time) *AgentSessionUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *AgentSessionUpdateOne) SetNillableDeletedAt(v *time.Time) *AgentSessionUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *AgentSessionUpdateOne) ClearDeletedAt() *AgentSessionUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetTitle sets the "title" field.
+func (_u *AgentSessionUpdateOne) SetTitle(v string) *AgentSessionUpdateOne {
+	_u.mutation.SetTitle(v)
+	return _u
+}
+
+// SetNillableTitle sets the "title" field if the given value is not nil.
+func (_u *AgentSessionUpdateOne) SetNillableTitle(v *string) *AgentSessionUpdateOne {
+	if v != nil {
+		_u.SetTitle(*v)
+	}
+	return _u
+}
+
+// SetStatus sets the "status" field.
+func (_u *AgentSessionUpdateOne) SetStatus(v agentsession.Status) *AgentSessionUpdateOne {
+	_u.mutation.SetStatus(v)
+	return _u
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_u *AgentSessionUpdateOne) SetNillableStatus(v *agentsession.Status) *AgentSessionUpdateOne {
+	if v != nil {
+		_u.SetStatus(*v)
+	}
+	return _u
+}
+
+// SetEndedAt sets the "ended_at" field.
+func (_u *AgentSessionUpdateOne) SetEndedAt(v time.Time) *AgentSessionUpdateOne {
+	_u.mutation.SetEndedAt(v)
+	return _u
+}
+
+// SetNillableEndedAt sets the "ended_at" field if the given value is not nil.
+func (_u *AgentSessionUpdateOne) SetNillableEndedAt(v *time.Time) *AgentSessionUpdateOne {
+	if v != nil {
+		_u.SetEndedAt(*v)
+	}
+	return _u
+}
+
+// ClearEndedAt clears the value of the "ended_at" field.
+func (_u *AgentSessionUpdateOne) ClearEndedAt() *AgentSessionUpdateOne {
+	_u.mutation.ClearEndedAt()
+	return _u
+}
+
+// SetTotalPromptTokens sets the "total_prompt_tokens" field.
+func (_u *AgentSessionUpdateOne) SetTotalPromptTokens(v int) *AgentSessionUpdateOne {
+	_u.mutation.ResetTotalPromptTokens()
+	_u.mutation.SetTotalPromptTokens(v)
+	return _u
+}
+
+// SetNillableTotalPromptTokens sets the "total_prompt_tokens" field if the given value is not nil.
+func (_u *AgentSessionUpdateOne) SetNillableTotalPromptTokens(v *int) *AgentSessionUpdateOne {
+	if v != nil {
+		_u.SetTotalPromptTokens(*v)
+	}
+	return _u
+}
+
+// AddTotalPromptTokens adds value to the "total_prompt_tokens" field.
+func (_u *AgentSessionUpdateOne) AddTotalPromptTokens(v int) *AgentSessionUpdateOne {
+	_u.mutation.AddTotalPromptTokens(v)
+	return _u
+}
+
+// SetTotalCompletionTokens sets the "total_completion_tokens" field.
+func (_u *AgentSessionUpdateOne) SetTotalCompletionTokens(v int) *AgentSessionUpdateOne {
+	_u.mutation.ResetTotalCompletionTokens()
+	_u.mutation.SetTotalCompletionTokens(v)
+	return _u
+}
+
+// SetNillableTotalCompletionTokens sets the "total_completion_tokens" field if the given value is not nil.
+func (_u *AgentSessionUpdateOne) SetNillableTotalCompletionTokens(v *int) *AgentSessionUpdateOne {
+	if v != nil {
+		_u.SetTotalCompletionTokens(*v)
+	}
+	return _u
+}
+
+// AddTotalCompletionTokens adds value to the "total_completion_tokens" field.
+func (_u *AgentSessionUpdateOne) AddTotalCompletionTokens(v int) *AgentSessionUpdateOne {
+	_u.mutation.AddTotalCompletionTokens(v)
+	return _u
+}
+
+// SetTotalCostMicros sets the "total_cost_micros" field.
+func (_u *AgentSessionUpdateOne) SetTotalCostMicros(v int64) *AgentSessionUpdateOne {
+	_u.mutation.ResetTotalCostMicros()
+	_u.mutation.SetTotalCostMicros(v)
+	return _u
+}
+
+// SetNillableTotalCostMicros sets the "total_cost_micros" field if the given value is not nil.
+func (_u *AgentSessionUpdateOne) SetNillableTotalCostMicros(v *int64) *AgentSessionUpdateOne {
+	if v != nil {
+		_u.SetTotalCostMicros(*v)
+	}
+	return _u
+}
+
+// AddTotalCostMicros adds value to the "total_cost_micros" field.
+func (_u *AgentSessionUpdateOne) AddTotalCostMicros(v int64) *AgentSessionUpdateOne {
+	_u.mutation.AddTotalCostMicros(v)
+	return _u
+}
+
 // Mutation returns the AgentSessionMutation object of the builder.
 func (_u *AgentSessionUpdateOne) Mutation() *AgentSessionMutation {
 	return _u.mutation
@@ -117,6 +485,9 @@ func (_u *AgentSessionUpdateOne) Select(field string, fields ...string) *AgentSe
 
 // Save executes the query and returns the updated AgentSession entity.
 func (_u *AgentSessionUpdateOne) Save(ctx context.Context) (*AgentSession, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +513,54 @@ func (_u *AgentSessionUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *AgentSessionUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if agentsession.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agentsession.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := agentsession.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *AgentSessionUpdateOne) check() error {
+	if v, ok := _u.mutation.Title(); ok {
+		if err := agentsession.TitleValidator(v); err != nil {
+			return &ValidationError{Name: "title", err: fmt.Errorf(`ent: validator failed for field "AgentSession.title": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Status(); ok {
+		if err := agentsession.StatusValidator(v); err != nil {
+			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "AgentSession.status": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.TotalPromptTokens(); ok {
+		if err := agentsession.TotalPromptTokensValidator(v); err != nil {
+			return &ValidationError{Name: "total_prompt_tokens", err: fmt.Errorf(`ent: validator failed for field "AgentSession.total_prompt_tokens": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.TotalCompletionTokens(); ok {
+		if err := agentsession.TotalCompletionTokensValidator(v); err != nil {
+			return &ValidationError{Name: "total_completion_tokens", err: fmt.Errorf(`ent: validator failed for field "AgentSession.total_completion_tokens": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.TotalCostMicros(); ok {
+		if err := agentsession.TotalCostMicrosValidator(v); err != nil {
+			return &ValidationError{Name: "total_cost_micros", err: fmt.Errorf(`ent: validator failed for field "AgentSession.total_cost_micros": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentSession.organization"`)
+	}
+	if _u.mutation.AgentCleared() && len(_u.mutation.AgentIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentSession.agent"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *AgentSessionUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AgentSessionUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +568,9 @@ func (_u *AgentSessionUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder))
 }
 
 func (_u *AgentSessionUpdateOne) sqlSave(ctx context.Context) (_node *AgentSession, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(agentsession.Table, agentsession.Columns, sqlgraph.NewFieldSpec(agentsession.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +595,45 @@ func (_u *AgentSessionUpdateOne) sqlSave(ctx context.Context) (_node *AgentSessi
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(agentsession.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(agentsession.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(agentsession.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Title(); ok {
+		_spec.SetField(agentsession.FieldTitle, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Status(); ok {
+		_spec.SetField(agentsession.FieldStatus, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.EndedAt(); ok {
+		_spec.SetField(agentsession.FieldEndedAt, field.TypeTime, value)
+	}
+	if _u.mutation.EndedAtCleared() {
+		_spec.ClearField(agentsession.FieldEndedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.TotalPromptTokens(); ok {
+		_spec.SetField(agentsession.FieldTotalPromptTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedTotalPromptTokens(); ok {
+		_spec.AddField(agentsession.FieldTotalPromptTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.TotalCompletionTokens(); ok {
+		_spec.SetField(agentsession.FieldTotalCompletionTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedTotalCompletionTokens(); ok {
+		_spec.AddField(agentsession.FieldTotalCompletionTokens, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.TotalCostMicros(); ok {
+		_spec.SetField(agentsession.FieldTotalCostMicros, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedTotalCostMicros(); ok {
+		_spec.AddField(agentsession.FieldTotalCostMicros, field.TypeInt64, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &AgentSession{config: _u.config}

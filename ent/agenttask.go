@@ -5,19 +5,112 @@ package ent
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/agent"
+	"github.com/worksynapse/worksynapse/ent/agentaction"
+	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agenttask"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/task"
 )
 
 // AgentTask is the model entity for the AgentTask schema.
 type AgentTask struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// OrganizationID holds the value of the "organization_id" field.
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// CreatedAt holds the value of the "created_at" field.
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// AgentID holds the value of the "agent_id" field.
+	AgentID uuid.UUID `json:"agent_id,omitempty"`
+	// TaskID holds the value of the "task_id" field.
+	TaskID uuid.UUID `json:"task_id,omitempty"`
+	// CallID holds the value of the "call_id" field.
+	CallID *uuid.UUID `json:"call_id,omitempty"`
+	// ActionID holds the value of the "action_id" field.
+	ActionID *uuid.UUID `json:"action_id,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the AgentTaskQuery when eager-loading is set.
+	Edges        AgentTaskEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// AgentTaskEdges holds the relations/edges for other nodes in the graph.
+type AgentTaskEdges struct {
+	// Organization holds the value of the organization edge.
+	Organization *Organization `json:"organization,omitempty"`
+	// Agent holds the value of the agent edge.
+	Agent *Agent `json:"agent,omitempty"`
+	// Task holds the value of the task edge.
+	Task *Task `json:"task,omitempty"`
+	// Call holds the value of the call edge.
+	Call *AgentCall `json:"call,omitempty"`
+	// Action holds the value of the action edge.
+	Action *AgentAction `json:"action,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [5]bool
+}
+
+// OrganizationOrErr returns the Organization value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentTaskEdges) OrganizationOrErr() (*Organization, error) {
+	if e.Organization != nil {
+		return e.Organization, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: organization.Label}
+	}
+	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// AgentOrErr returns the Agent value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentTaskEdges) AgentOrErr() (*Agent, error) {
+	if e.Agent != nil {
+		return e.Agent, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: agent.Label}
+	}
+	return nil, &NotLoadedError{edge: "agent"}
+}
+
+// TaskOrErr returns the Task value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentTaskEdges) TaskOrErr() (*Task, error) {
+	if e.Task != nil {
+		return e.Task, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: task.Label}
+	}
+	return nil, &NotLoadedError{edge: "task"}
+}
+
+// CallOrErr returns the Call value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentTaskEdges) CallOrErr() (*AgentCall, error) {
+	if e.Call != nil {
+		return e.Call, nil
+	} else if e.loadedTypes[3] {
+		return nil, &NotFoundError{label: agentcall.Label}
+	}
+	return nil, &NotLoadedError{edge: "call"}
+}
+
+// ActionOrErr returns the Action value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentTaskEdges) ActionOrErr() (*AgentAction, error) {
+	if e.Action != nil {
+		return e.Action, nil
+	} else if e.loadedTypes[4] {
+		return nil, &NotFoundError{label: agentaction.Label}
+	}
+	return nil, &NotLoadedError{edge: "action"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -25,7 +118,11 @@ func (*AgentTask) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case agenttask.FieldID:
+		case agenttask.FieldCallID, agenttask.FieldActionID:
+			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
+		case agenttask.FieldCreatedAt:
+			values[i] = new(sql.NullTime)
+		case agenttask.FieldID, agenttask.FieldOrganizationID, agenttask.FieldAgentID, agenttask.FieldTaskID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -48,6 +145,44 @@ func (_m *AgentTask) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.ID = *value
 			}
+		case agenttask.FieldOrganizationID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
+			} else if value != nil {
+				_m.OrganizationID = *value
+			}
+		case agenttask.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case agenttask.FieldAgentID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field agent_id", values[i])
+			} else if value != nil {
+				_m.AgentID = *value
+			}
+		case agenttask.FieldTaskID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field task_id", values[i])
+			} else if value != nil {
+				_m.TaskID = *value
+			}
+		case agenttask.FieldCallID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field call_id", values[i])
+			} else if value.Valid {
+				_m.CallID = new(uuid.UUID)
+				*_m.CallID = *value.S.(*uuid.UUID)
+			}
+		case agenttask.FieldActionID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field action_id", values[i])
+			} else if value.Valid {
+				_m.ActionID = new(uuid.UUID)
+				*_m.ActionID = *value.S.(*uuid.UUID)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -59,6 +194,31 @@ func (_m *AgentTask) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *AgentTask) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryOrganization queries the "organization" edge of the AgentTask entity.
+func (_m *AgentTask) QueryOrganization() *OrganizationQuery {
+	return NewAgentTaskClient(_m.config).QueryOrganization(_m)
+}
+
+// QueryAgent queries the "agent" edge of the AgentTask entity.
+func (_m *AgentTask) QueryAgent() *AgentQuery {
+	return NewAgentTaskClient(_m.config).QueryAgent(_m)
+}
+
+// QueryTask queries the "task" edge of the AgentTask entity.
+func (_m *AgentTask) QueryTask() *TaskQuery {
+	return NewAgentTaskClient(_m.config).QueryTask(_m)
+}
+
+// QueryCall queries the "call" edge of the AgentTask entity.
+func (_m *AgentTask) QueryCall() *AgentCallQuery {
+	return NewAgentTaskClient(_m.config).QueryCall(_m)
+}
+
+// QueryAction queries the "action" edge of the AgentTask entity.
+func (_m *AgentTask) QueryAction() *AgentActionQuery {
+	return NewAgentTaskClient(_m.config).QueryAction(_m)
 }
 
 // Update returns a builder for updating this AgentTask.
@@ -83,7 +243,28 @@ func (_m *AgentTask) Unwrap() *AgentTask {
 func (_m *AgentTask) String() string {
 	var builder strings.Builder
 	builder.WriteString("AgentTask(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
+	builder.WriteString(", ")
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("agent_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.AgentID))
+	builder.WriteString(", ")
+	builder.WriteString("task_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TaskID))
+	builder.WriteString(", ")
+	if v := _m.CallID; v != nil {
+		builder.WriteString("call_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.ActionID; v != nil {
+		builder.WriteString("action_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -6,13 +6,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/agent"
+	"github.com/worksynapse/worksynapse/ent/agentaction"
+	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agenttask"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/task"
 )
 
 // AgentTaskCreate is the builder for creating a AgentTask entity.
@@ -21,6 +27,66 @@ type AgentTaskCreate struct {
 	mutation *AgentTaskMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *AgentTaskCreate) SetOrganizationID(v uuid.UUID) *AgentTaskCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *AgentTaskCreate) SetCreatedAt(v time.Time) *AgentTaskCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *AgentTaskCreate) SetNillableCreatedAt(v *time.Time) *AgentTaskCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetAgentID sets the "agent_id" field.
+func (_c *AgentTaskCreate) SetAgentID(v uuid.UUID) *AgentTaskCreate {
+	_c.mutation.SetAgentID(v)
+	return _c
+}
+
+// SetTaskID sets the "task_id" field.
+func (_c *AgentTaskCreate) SetTaskID(v uuid.UUID) *AgentTaskCreate {
+	_c.mutation.SetTaskID(v)
+	return _c
+}
+
+// SetCallID sets the "call_id" field.
+func (_c *AgentTaskCreate) SetCallID(v uuid.UUID) *AgentTaskCreate {
+	_c.mutation.SetCallID(v)
+	return _c
+}
+
+// SetNillableCallID sets the "call_id" field if the given value is not nil.
+func (_c *AgentTaskCreate) SetNillableCallID(v *uuid.UUID) *AgentTaskCreate {
+	if v != nil {
+		_c.SetCallID(*v)
+	}
+	return _c
+}
+
+// SetActionID sets the "action_id" field.
+func (_c *AgentTaskCreate) SetActionID(v uuid.UUID) *AgentTaskCreate {
+	_c.mutation.SetActionID(v)
+	return _c
+}
+
+// SetNillableActionID sets the "action_id" field if the given value is not nil.
+func (_c *AgentTaskCreate) SetNillableActionID(v *uuid.UUID) *AgentTaskCreate {
+	if v != nil {
+		_c.SetActionID(*v)
+	}
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +103,31 @@ func (_c *AgentTaskCreate) SetNillableID(v *uuid.UUID) *AgentTaskCreate {
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *AgentTaskCreate) SetOrganization(v *Organization) *AgentTaskCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetAgent sets the "agent" edge to the Agent entity.
+func (_c *AgentTaskCreate) SetAgent(v *Agent) *AgentTaskCreate {
+	return _c.SetAgentID(v.ID)
+}
+
+// SetTask sets the "task" edge to the Task entity.
+func (_c *AgentTaskCreate) SetTask(v *Task) *AgentTaskCreate {
+	return _c.SetTaskID(v.ID)
+}
+
+// SetCall sets the "call" edge to the AgentCall entity.
+func (_c *AgentTaskCreate) SetCall(v *AgentCall) *AgentTaskCreate {
+	return _c.SetCallID(v.ID)
+}
+
+// SetAction sets the "action" edge to the AgentAction entity.
+func (_c *AgentTaskCreate) SetAction(v *AgentAction) *AgentTaskCreate {
+	return _c.SetActionID(v.ID)
+}
+
 // Mutation returns the AgentTaskMutation object of the builder.
 func (_c *AgentTaskCreate) Mutation() *AgentTaskMutation {
 	return _c.mutation
@@ -44,7 +135,9 @@ func (_c *AgentTaskCreate) Mutation() *AgentTaskMutation {
 
 // Save creates the AgentTask in the database.
 func (_c *AgentTaskCreate) Save(ctx context.Context) (*AgentTask, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +164,47 @@ func (_c *AgentTaskCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *AgentTaskCreate) defaults() {
+func (_c *AgentTaskCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if agenttask.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agenttask.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := agenttask.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if agenttask.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized agenttask.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := agenttask.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *AgentTaskCreate) check() error {
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "AgentTask.organization_id"`)}
+	}
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "AgentTask.created_at"`)}
+	}
+	if _, ok := _c.mutation.AgentID(); !ok {
+		return &ValidationError{Name: "agent_id", err: errors.New(`ent: missing required field "AgentTask.agent_id"`)}
+	}
+	if _, ok := _c.mutation.TaskID(); !ok {
+		return &ValidationError{Name: "task_id", err: errors.New(`ent: missing required field "AgentTask.task_id"`)}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "AgentTask.organization"`)}
+	}
+	if len(_c.mutation.AgentIDs()) == 0 {
+		return &ValidationError{Name: "agent", err: errors.New(`ent: missing required edge "AgentTask.agent"`)}
+	}
+	if len(_c.mutation.TaskIDs()) == 0 {
+		return &ValidationError{Name: "task", err: errors.New(`ent: missing required edge "AgentTask.task"`)}
+	}
 	return nil
 }
 
@@ -116,6 +241,95 @@ func (_c *AgentTaskCreate) createSpec() (*AgentTask, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(agenttask.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agenttask.OrganizationTable,
+			Columns: []string{agenttask.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AgentIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agenttask.AgentTable,
+			Columns: []string{agenttask.AgentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agent.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.AgentID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.TaskIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agenttask.TaskTable,
+			Columns: []string{agenttask.TaskColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.TaskID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.CallIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agenttask.CallTable,
+			Columns: []string{agenttask.CallColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agentcall.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.CallID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ActionIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agenttask.ActionTable,
+			Columns: []string{agenttask.ActionColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agentaction.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ActionID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +337,17 @@ func (_c *AgentTaskCreate) createSpec() (*AgentTask, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.AgentTask.Create().
+//		SetOrganizationID(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.AgentTaskUpsert) {
+//			SetOrganizationID(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *AgentTaskCreate) OnConflict(opts ...sql.ConflictOption) *AgentTaskUpsertOne {
 	_c.conflict = opts
@@ -178,6 +398,24 @@ func (u *AgentTaskUpsertOne) UpdateNewValues() *AgentTaskUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(agenttask.FieldID)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(agenttask.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(agenttask.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.AgentID(); exists {
+			s.SetIgnore(agenttask.FieldAgentID)
+		}
+		if _, exists := u.create.mutation.TaskID(); exists {
+			s.SetIgnore(agenttask.FieldTaskID)
+		}
+		if _, exists := u.create.mutation.CallID(); exists {
+			s.SetIgnore(agenttask.FieldCallID)
+		}
+		if _, exists := u.create.mutation.ActionID(); exists {
+			s.SetIgnore(agenttask.FieldActionID)
 		}
 	}))
 	return u
@@ -343,6 +581,11 @@ func (_c *AgentTaskCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.AgentTaskUpsert) {
+//			SetOrganizationID(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *AgentTaskCreateBulk) OnConflict(opts ...sql.ConflictOption) *AgentTaskUpsertBulk {
 	_c.conflict = opts
@@ -387,6 +630,24 @@ func (u *AgentTaskUpsertBulk) UpdateNewValues() *AgentTaskUpsertBulk {
 		for _, b := range u.create.builders {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(agenttask.FieldID)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(agenttask.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(agenttask.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.AgentID(); exists {
+				s.SetIgnore(agenttask.FieldAgentID)
+			}
+			if _, exists := b.mutation.TaskID(); exists {
+				s.SetIgnore(agenttask.FieldTaskID)
+			}
+			if _, exists := b.mutation.CallID(); exists {
+				s.SetIgnore(agenttask.FieldCallID)
+			}
+			if _, exists := b.mutation.ActionID(); exists {
+				s.SetIgnore(agenttask.FieldActionID)
 			}
 		}
 	}))

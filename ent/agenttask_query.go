@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -13,18 +14,28 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/agent"
+	"github.com/worksynapse/worksynapse/ent/agentaction"
+	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agenttask"
+	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/predicate"
+	"github.com/worksynapse/worksynapse/ent/task"
 )
 
 // AgentTaskQuery is the builder for querying AgentTask entities.
 type AgentTaskQuery struct {
 	config
-	ctx        *QueryContext
-	order      []agenttask.OrderOption
-	inters     []Interceptor
-	predicates []predicate.AgentTask
-	modifiers  []func(*sql.Selector)
+	ctx              *QueryContext
+	order            []agenttask.OrderOption
+	inters           []Interceptor
+	predicates       []predicate.AgentTask
+	withOrganization *OrganizationQuery
+	withAgent        *AgentQuery
+	withTask         *TaskQuery
+	withCall         *AgentCallQuery
+	withAction       *AgentActionQuery
+	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -59,6 +70,116 @@ func (_q *AgentTaskQuery) Unique(unique bool) *AgentTaskQuery {
 func (_q *AgentTaskQuery) Order(o ...agenttask.OrderOption) *AgentTaskQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryOrganization chains the current query on the "organization" edge.
+func (_q *AgentTaskQuery) QueryOrganization() *OrganizationQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agenttask.Table, agenttask.FieldID, selector),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agenttask.OrganizationTable, agenttask.OrganizationColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryAgent chains the current query on the "agent" edge.
+func (_q *AgentTaskQuery) QueryAgent() *AgentQuery {
+	query := (&AgentClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agenttask.Table, agenttask.FieldID, selector),
+			sqlgraph.To(agent.Table, agent.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agenttask.AgentTable, agenttask.AgentColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryTask chains the current query on the "task" edge.
+func (_q *AgentTaskQuery) QueryTask() *TaskQuery {
+	query := (&TaskClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agenttask.Table, agenttask.FieldID, selector),
+			sqlgraph.To(task.Table, task.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agenttask.TaskTable, agenttask.TaskColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryCall chains the current query on the "call" edge.
+func (_q *AgentTaskQuery) QueryCall() *AgentCallQuery {
+	query := (&AgentCallClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agenttask.Table, agenttask.FieldID, selector),
+			sqlgraph.To(agentcall.Table, agentcall.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agenttask.CallTable, agenttask.CallColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryAction chains the current query on the "action" edge.
+func (_q *AgentTaskQuery) QueryAction() *AgentActionQuery {
+	query := (&AgentActionClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agenttask.Table, agenttask.FieldID, selector),
+			sqlgraph.To(agentaction.Table, agentaction.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agenttask.ActionTable, agenttask.ActionColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // First returns the first AgentTask entity from the query.
@@ -248,11 +369,16 @@ func (_q *AgentTaskQuery) Clone() *AgentTaskQuery {
 		return nil
 	}
 	return &AgentTaskQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]agenttask.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.AgentTask{}, _q.predicates...),
+		config:           _q.config,
+		ctx:              _q.ctx.Clone(),
+		order:            append([]agenttask.OrderOption{}, _q.order...),
+		inters:           append([]Interceptor{}, _q.inters...),
+		predicates:       append([]predicate.AgentTask{}, _q.predicates...),
+		withOrganization: _q.withOrganization.Clone(),
+		withAgent:        _q.withAgent.Clone(),
+		withTask:         _q.withTask.Clone(),
+		withCall:         _q.withCall.Clone(),
+		withAction:       _q.withAction.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -260,8 +386,75 @@ func (_q *AgentTaskQuery) Clone() *AgentTaskQuery {
 	}
 }
 
+// WithOrganization tells the query-builder to eager-load the nodes that are connected to
+// the "organization" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AgentTaskQuery) WithOrganization(opts ...func(*OrganizationQuery)) *AgentTaskQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOrganization = query
+	return _q
+}
+
+// WithAgent tells the query-builder to eager-load the nodes that are connected to
+// the "agent" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AgentTaskQuery) WithAgent(opts ...func(*AgentQuery)) *AgentTaskQuery {
+	query := (&AgentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAgent = query
+	return _q
+}
+
+// WithTask tells the query-builder to eager-load the nodes that are connected to
+// the "task" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AgentTaskQuery) WithTask(opts ...func(*TaskQuery)) *AgentTaskQuery {
+	query := (&TaskClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withTask = query
+	return _q
+}
+
+// WithCall tells the query-builder to eager-load the nodes that are connected to
+// the "call" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AgentTaskQuery) WithCall(opts ...func(*AgentCallQuery)) *AgentTaskQuery {
+	query := (&AgentCallClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withCall = query
+	return _q
+}
+
+// WithAction tells the query-builder to eager-load the nodes that are connected to
+// the "action" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AgentTaskQuery) WithAction(opts ...func(*AgentActionQuery)) *AgentTaskQuery {
+	query := (&AgentActionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAction = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
+//
+// Example:
+//
+//	var v []struct {
+//		OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+//		Count int `json:"count,omitempty"`
+//	}
+//
+//	client.AgentTask.Query().
+//		GroupBy(agenttask.FieldOrganizationID).
+//		Aggregate(ent.Count()).
+//		Scan(ctx, &v)
 func (_q *AgentTaskQuery) GroupBy(field string, fields ...string) *AgentTaskGroupBy {
 	_q.ctx.Fields = append([]string{field}, fields...)
 	grbuild := &AgentTaskGroupBy{build: _q}
@@ -273,6 +466,16 @@ func (_q *AgentTaskQuery) GroupBy(field string, fields ...string) *AgentTaskGrou
 
 // Select allows the selection one or more fields/columns for the given query,
 // instead of selecting all fields in the entity.
+//
+// Example:
+//
+//	var v []struct {
+//		OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+//	}
+//
+//	client.AgentTask.Query().
+//		Select(agenttask.FieldOrganizationID).
+//		Scan(ctx, &v)
 func (_q *AgentTaskQuery) Select(fields ...string) *AgentTaskSelect {
 	_q.ctx.Fields = append(_q.ctx.Fields, fields...)
 	sbuild := &AgentTaskSelect{AgentTaskQuery: _q}
@@ -309,13 +512,26 @@ func (_q *AgentTaskQuery) prepareQuery(ctx context.Context) error {
 		}
 		_q.sql = prev
 	}
+	if agenttask.Policy == nil {
+		return errors.New("ent: uninitialized agenttask.Policy (forgotten import ent/runtime?)")
+	}
+	if err := agenttask.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
+	}
 	return nil
 }
 
 func (_q *AgentTaskQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*AgentTask, error) {
 	var (
-		nodes = []*AgentTask{}
-		_spec = _q.querySpec()
+		nodes       = []*AgentTask{}
+		_spec       = _q.querySpec()
+		loadedTypes = [5]bool{
+			_q.withOrganization != nil,
+			_q.withAgent != nil,
+			_q.withTask != nil,
+			_q.withCall != nil,
+			_q.withAction != nil,
+		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*AgentTask).scanValues(nil, columns)
@@ -323,6 +539,7 @@ func (_q *AgentTaskQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Ag
 	_spec.Assign = func(columns []string, values []any) error {
 		node := &AgentTask{config: _q.config}
 		nodes = append(nodes, node)
+		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
 	if len(_q.modifiers) > 0 {
@@ -337,7 +554,189 @@ func (_q *AgentTaskQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Ag
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	if query := _q.withOrganization; query != nil {
+		if err := _q.loadOrganization(ctx, query, nodes, nil,
+			func(n *AgentTask, e *Organization) { n.Edges.Organization = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withAgent; query != nil {
+		if err := _q.loadAgent(ctx, query, nodes, nil,
+			func(n *AgentTask, e *Agent) { n.Edges.Agent = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withTask; query != nil {
+		if err := _q.loadTask(ctx, query, nodes, nil,
+			func(n *AgentTask, e *Task) { n.Edges.Task = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withCall; query != nil {
+		if err := _q.loadCall(ctx, query, nodes, nil,
+			func(n *AgentTask, e *AgentCall) { n.Edges.Call = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withAction; query != nil {
+		if err := _q.loadAction(ctx, query, nodes, nil,
+			func(n *AgentTask, e *AgentAction) { n.Edges.Action = e }); err != nil {
+			return nil, err
+		}
+	}
 	return nodes, nil
+}
+
+func (_q *AgentTaskQuery) loadOrganization(ctx context.Context, query *OrganizationQuery, nodes []*AgentTask, init func(*AgentTask), assign func(*AgentTask, *Organization)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*AgentTask)
+	for i := range nodes {
+		fk := nodes[i].OrganizationID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(organization.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "organization_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *AgentTaskQuery) loadAgent(ctx context.Context, query *AgentQuery, nodes []*AgentTask, init func(*AgentTask), assign func(*AgentTask, *Agent)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*AgentTask)
+	for i := range nodes {
+		fk := nodes[i].AgentID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(agent.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "agent_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *AgentTaskQuery) loadTask(ctx context.Context, query *TaskQuery, nodes []*AgentTask, init func(*AgentTask), assign func(*AgentTask, *Task)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*AgentTask)
+	for i := range nodes {
+		fk := nodes[i].TaskID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(task.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "task_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *AgentTaskQuery) loadCall(ctx context.Context, query *AgentCallQuery, nodes []*AgentTask, init func(*AgentTask), assign func(*AgentTask, *AgentCall)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*AgentTask)
+	for i := range nodes {
+		if nodes[i].CallID == nil {
+			continue
+		}
+		fk := *nodes[i].CallID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(agentcall.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "call_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *AgentTaskQuery) loadAction(ctx context.Context, query *AgentActionQuery, nodes []*AgentTask, init func(*AgentTask), assign func(*AgentTask, *AgentAction)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*AgentTask)
+	for i := range nodes {
+		if nodes[i].ActionID == nil {
+			continue
+		}
+		fk := *nodes[i].ActionID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(agentaction.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "action_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
 }
 
 func (_q *AgentTaskQuery) sqlCount(ctx context.Context) (int, error) {
@@ -367,6 +766,21 @@ func (_q *AgentTaskQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != agenttask.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withOrganization != nil {
+			_spec.Node.AddColumnOnce(agenttask.FieldOrganizationID)
+		}
+		if _q.withAgent != nil {
+			_spec.Node.AddColumnOnce(agenttask.FieldAgentID)
+		}
+		if _q.withTask != nil {
+			_spec.Node.AddColumnOnce(agenttask.FieldTaskID)
+		}
+		if _q.withCall != nil {
+			_spec.Node.AddColumnOnce(agenttask.FieldCallID)
+		}
+		if _q.withAction != nil {
+			_spec.Node.AddColumnOnce(agenttask.FieldActionID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

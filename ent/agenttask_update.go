@@ -60,6 +60,20 @@ func (_u *AgentTaskUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *AgentTaskUpdate) check() error {
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentTask.organization"`)
+	}
+	if _u.mutation.AgentCleared() && len(_u.mutation.AgentIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentTask.agent"`)
+	}
+	if _u.mutation.TaskCleared() && len(_u.mutation.TaskIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentTask.task"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *AgentTaskUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AgentTaskUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +81,9 @@ func (_u *AgentTaskUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *Agen
 }
 
 func (_u *AgentTaskUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(agenttask.Table, agenttask.Columns, sqlgraph.NewFieldSpec(agenttask.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -142,6 +159,20 @@ func (_u *AgentTaskUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *AgentTaskUpdateOne) check() error {
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentTask.organization"`)
+	}
+	if _u.mutation.AgentCleared() && len(_u.mutation.AgentIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentTask.agent"`)
+	}
+	if _u.mutation.TaskCleared() && len(_u.mutation.TaskIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentTask.task"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *AgentTaskUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AgentTaskUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +180,9 @@ func (_u *AgentTaskUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *A
 }
 
 func (_u *AgentTaskUpdateOne) sqlSave(ctx context.Context) (_node *AgentTask, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(agenttask.Table, agenttask.Columns, sqlgraph.NewFieldSpec(agenttask.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {

@@ -3,21 +3,78 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/agenttool"
+	"github.com/worksynapse/worksynapse/ent/organization"
 )
 
 // AgentTool is the model entity for the AgentTool schema.
 type AgentTool struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// CreatedAt holds the value of the "created_at" field.
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// UpdatedAt holds the value of the "updated_at" field.
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// OrganizationID holds the value of the "organization_id" field.
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// DeletedAt holds the value of the "deleted_at" field.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// Function name sent to the model (provider rules: letters, digits, _ and -)
+	Name string `json:"name,omitempty"`
+	// Tells the model when and how to use the tool
+	Description string `json:"description,omitempty"`
+	// JSON Schema (type object) of the arguments; empty = no arguments
+	InputSchema map[string]interface{} `json:"input_schema,omitempty"`
+	// RiskLevel holds the value of the "risk_level" field.
+	RiskLevel agenttool.RiskLevel `json:"risk_level,omitempty"`
+	// Each action waits for a user with approve permission on the agent
+	RequiresApproval bool `json:"requires_approval,omitempty"`
+	// Implies approval; the approver must be a different user than the requester
+	FourEyes bool `json:"four_eyes,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the AgentToolQuery when eager-loading is set.
+	Edges        AgentToolEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// AgentToolEdges holds the relations/edges for other nodes in the graph.
+type AgentToolEdges struct {
+	// Organization holds the value of the organization edge.
+	Organization *Organization `json:"organization,omitempty"`
+	// Agents holds the value of the agents edge.
+	Agents []*Agent `json:"agents,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [2]bool
+}
+
+// OrganizationOrErr returns the Organization value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AgentToolEdges) OrganizationOrErr() (*Organization, error) {
+	if e.Organization != nil {
+		return e.Organization, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: organization.Label}
+	}
+	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// AgentsOrErr returns the Agents value or an error if the edge
+// was not loaded in eager-loading.
+func (e AgentToolEdges) AgentsOrErr() ([]*Agent, error) {
+	if e.loadedTypes[1] {
+		return e.Agents, nil
+	}
+	return nil, &NotLoadedError{edge: "agents"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -25,7 +82,15 @@ func (*AgentTool) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case agenttool.FieldID:
+		case agenttool.FieldInputSchema:
+			values[i] = new([]byte)
+		case agenttool.FieldRequiresApproval, agenttool.FieldFourEyes:
+			values[i] = new(sql.NullBool)
+		case agenttool.FieldName, agenttool.FieldDescription, agenttool.FieldRiskLevel:
+			values[i] = new(sql.NullString)
+		case agenttool.FieldCreatedAt, agenttool.FieldUpdatedAt, agenttool.FieldDeletedAt:
+			values[i] = new(sql.NullTime)
+		case agenttool.FieldID, agenttool.FieldOrganizationID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -48,6 +113,69 @@ func (_m *AgentTool) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.ID = *value
 			}
+		case agenttool.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case agenttool.FieldUpdatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
+			} else if value.Valid {
+				_m.UpdatedAt = value.Time
+			}
+		case agenttool.FieldOrganizationID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
+			} else if value != nil {
+				_m.OrganizationID = *value
+			}
+		case agenttool.FieldDeletedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field deleted_at", values[i])
+			} else if value.Valid {
+				_m.DeletedAt = new(time.Time)
+				*_m.DeletedAt = value.Time
+			}
+		case agenttool.FieldName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field name", values[i])
+			} else if value.Valid {
+				_m.Name = value.String
+			}
+		case agenttool.FieldDescription:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field description", values[i])
+			} else if value.Valid {
+				_m.Description = value.String
+			}
+		case agenttool.FieldInputSchema:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field input_schema", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.InputSchema); err != nil {
+					return fmt.Errorf("unmarshal field input_schema: %w", err)
+				}
+			}
+		case agenttool.FieldRiskLevel:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field risk_level", values[i])
+			} else if value.Valid {
+				_m.RiskLevel = agenttool.RiskLevel(value.String)
+			}
+		case agenttool.FieldRequiresApproval:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field requires_approval", values[i])
+			} else if value.Valid {
+				_m.RequiresApproval = value.Bool
+			}
+		case agenttool.FieldFourEyes:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field four_eyes", values[i])
+			} else if value.Valid {
+				_m.FourEyes = value.Bool
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -59,6 +187,16 @@ func (_m *AgentTool) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *AgentTool) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryOrganization queries the "organization" edge of the AgentTool entity.
+func (_m *AgentTool) QueryOrganization() *OrganizationQuery {
+	return NewAgentToolClient(_m.config).QueryOrganization(_m)
+}
+
+// QueryAgents queries the "agents" edge of the AgentTool entity.
+func (_m *AgentTool) QueryAgents() *AgentQuery {
+	return NewAgentToolClient(_m.config).QueryAgents(_m)
 }
 
 // Update returns a builder for updating this AgentTool.
@@ -83,7 +221,38 @@ func (_m *AgentTool) Unwrap() *AgentTool {
 func (_m *AgentTool) String() string {
 	var builder strings.Builder
 	builder.WriteString("AgentTool(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("updated_at=")
+	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
+	builder.WriteString(", ")
+	if v := _m.DeletedAt; v != nil {
+		builder.WriteString("deleted_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("name=")
+	builder.WriteString(_m.Name)
+	builder.WriteString(", ")
+	builder.WriteString("description=")
+	builder.WriteString(_m.Description)
+	builder.WriteString(", ")
+	builder.WriteString("input_schema=")
+	builder.WriteString(fmt.Sprintf("%v", _m.InputSchema))
+	builder.WriteString(", ")
+	builder.WriteString("risk_level=")
+	builder.WriteString(fmt.Sprintf("%v", _m.RiskLevel))
+	builder.WriteString(", ")
+	builder.WriteString("requires_approval=")
+	builder.WriteString(fmt.Sprintf("%v", _m.RequiresApproval))
+	builder.WriteString(", ")
+	builder.WriteString("four_eyes=")
+	builder.WriteString(fmt.Sprintf("%v", _m.FourEyes))
 	builder.WriteByte(')')
 	return builder.String()
 }

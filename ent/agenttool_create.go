@@ -6,13 +6,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agenttool"
+	"github.com/worksynapse/worksynapse/ent/organization"
 )
 
 // AgentToolCreate is the builder for creating a AgentTool entity.
@@ -21,6 +24,114 @@ type AgentToolCreate struct {
 	mutation *AgentToolMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *AgentToolCreate) SetCreatedAt(v time.Time) *AgentToolCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *AgentToolCreate) SetNillableCreatedAt(v *time.Time) *AgentToolCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *AgentToolCreate) SetUpdatedAt(v time.Time) *AgentToolCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *AgentToolCreate) SetNillableUpdatedAt(v *time.Time) *AgentToolCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *AgentToolCreate) SetOrganizationID(v uuid.UUID) *AgentToolCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *AgentToolCreate) SetDeletedAt(v time.Time) *AgentToolCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *AgentToolCreate) SetNillableDeletedAt(v *time.Time) *AgentToolCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
+// SetName sets the "name" field.
+func (_c *AgentToolCreate) SetName(v string) *AgentToolCreate {
+	_c.mutation.SetName(v)
+	return _c
+}
+
+// SetDescription sets the "description" field.
+func (_c *AgentToolCreate) SetDescription(v string) *AgentToolCreate {
+	_c.mutation.SetDescription(v)
+	return _c
+}
+
+// SetNillableDescription sets the "description" field if the given value is not nil.
+func (_c *AgentToolCreate) SetNillableDescription(v *string) *AgentToolCreate {
+	if v != nil {
+		_c.SetDescription(*v)
+	}
+	return _c
+}
+
+// SetInputSchema sets the "input_schema" field.
+func (_c *AgentToolCreate) SetInputSchema(v map[string]interface{}) *AgentToolCreate {
+	_c.mutation.SetInputSchema(v)
+	return _c
+}
+
+// SetRiskLevel sets the "risk_level" field.
+func (_c *AgentToolCreate) SetRiskLevel(v agenttool.RiskLevel) *AgentToolCreate {
+	_c.mutation.SetRiskLevel(v)
+	return _c
+}
+
+// SetRequiresApproval sets the "requires_approval" field.
+func (_c *AgentToolCreate) SetRequiresApproval(v bool) *AgentToolCreate {
+	_c.mutation.SetRequiresApproval(v)
+	return _c
+}
+
+// SetNillableRequiresApproval sets the "requires_approval" field if the given value is not nil.
+func (_c *AgentToolCreate) SetNillableRequiresApproval(v *bool) *AgentToolCreate {
+	if v != nil {
+		_c.SetRequiresApproval(*v)
+	}
+	return _c
+}
+
+// SetFourEyes sets the "four_eyes" field.
+func (_c *AgentToolCreate) SetFourEyes(v bool) *AgentToolCreate {
+	_c.mutation.SetFourEyes(v)
+	return _c
+}
+
+// SetNillableFourEyes sets the "four_eyes" field if the given value is not nil.
+func (_c *AgentToolCreate) SetNillableFourEyes(v *bool) *AgentToolCreate {
+	if v != nil {
+		_c.SetFourEyes(*v)
+	}
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +148,26 @@ func (_c *AgentToolCreate) SetNillableID(v *uuid.UUID) *AgentToolCreate {
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *AgentToolCreate) SetOrganization(v *Organization) *AgentToolCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// AddAgentIDs adds the "agents" edge to the Agent entity by IDs.
+func (_c *AgentToolCreate) AddAgentIDs(ids ...uuid.UUID) *AgentToolCreate {
+	_c.mutation.AddAgentIDs(ids...)
+	return _c
+}
+
+// AddAgents adds the "agents" edges to the Agent entity.
+func (_c *AgentToolCreate) AddAgents(v ...*Agent) *AgentToolCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddAgentIDs(ids...)
+}
+
 // Mutation returns the AgentToolMutation object of the builder.
 func (_c *AgentToolCreate) Mutation() *AgentToolMutation {
 	return _c.mutation
@@ -44,7 +175,9 @@ func (_c *AgentToolCreate) Mutation() *AgentToolMutation {
 
 // Save creates the AgentTool in the database.
 func (_c *AgentToolCreate) Save(ctx context.Context) (*AgentTool, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +204,80 @@ func (_c *AgentToolCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *AgentToolCreate) defaults() {
+func (_c *AgentToolCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if agenttool.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agenttool.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := agenttool.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if agenttool.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agenttool.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := agenttool.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _c.mutation.RequiresApproval(); !ok {
+		v := agenttool.DefaultRequiresApproval
+		_c.mutation.SetRequiresApproval(v)
+	}
+	if _, ok := _c.mutation.FourEyes(); !ok {
+		v := agenttool.DefaultFourEyes
+		_c.mutation.SetFourEyes(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if agenttool.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized agenttool.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := agenttool.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *AgentToolCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "AgentTool.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "AgentTool.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "AgentTool.organization_id"`)}
+	}
+	if _, ok := _c.mutation.Name(); !ok {
+		return &ValidationError{Name: "name", err: errors.New(`ent: missing required field "AgentTool.name"`)}
+	}
+	if v, ok := _c.mutation.Name(); ok {
+		if err := agenttool.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "AgentTool.name": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.Description(); ok {
+		if err := agenttool.DescriptionValidator(v); err != nil {
+			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "AgentTool.description": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.RiskLevel(); !ok {
+		return &ValidationError{Name: "risk_level", err: errors.New(`ent: missing required field "AgentTool.risk_level"`)}
+	}
+	if v, ok := _c.mutation.RiskLevel(); ok {
+		if err := agenttool.RiskLevelValidator(v); err != nil {
+			return &ValidationError{Name: "risk_level", err: fmt.Errorf(`ent: validator failed for field "AgentTool.risk_level": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.RequiresApproval(); !ok {
+		return &ValidationError{Name: "requires_approval", err: errors.New(`ent: missing required field "AgentTool.requires_approval"`)}
+	}
+	if _, ok := _c.mutation.FourEyes(); !ok {
+		return &ValidationError{Name: "four_eyes", err: errors.New(`ent: missing required field "AgentTool.four_eyes"`)}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "AgentTool.organization"`)}
+	}
 	return nil
 }
 
@@ -116,6 +314,75 @@ func (_c *AgentToolCreate) createSpec() (*AgentTool, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(agenttool.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(agenttool.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(agenttool.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.Name(); ok {
+		_spec.SetField(agenttool.FieldName, field.TypeString, value)
+		_node.Name = value
+	}
+	if value, ok := _c.mutation.Description(); ok {
+		_spec.SetField(agenttool.FieldDescription, field.TypeString, value)
+		_node.Description = value
+	}
+	if value, ok := _c.mutation.InputSchema(); ok {
+		_spec.SetField(agenttool.FieldInputSchema, field.TypeJSON, value)
+		_node.InputSchema = value
+	}
+	if value, ok := _c.mutation.RiskLevel(); ok {
+		_spec.SetField(agenttool.FieldRiskLevel, field.TypeEnum, value)
+		_node.RiskLevel = value
+	}
+	if value, ok := _c.mutation.RequiresApproval(); ok {
+		_spec.SetField(agenttool.FieldRequiresApproval, field.TypeBool, value)
+		_node.RequiresApproval = value
+	}
+	if value, ok := _c.mutation.FourEyes(); ok {
+		_spec.SetField(agenttool.FieldFourEyes, field.TypeBool, value)
+		_node.FourEyes = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agenttool.OrganizationTable,
+			Columns: []string{agenttool.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AgentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   agenttool.AgentsTable,
+			Columns: agenttool.AgentsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agent.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +390,17 @@ func (_c *AgentToolCreate) createSpec() (*AgentTool, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.AgentTool.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.AgentToolUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *AgentToolCreate) OnConflict(opts ...sql.ConflictOption) *AgentToolUpsertOne {
 	_c.conflict = opts
@@ -162,6 +435,120 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *AgentToolUpsert) SetUpdatedAt(v time.Time) *AgentToolUpsert {
+	u.Set(agenttool.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *AgentToolUpsert) UpdateUpdatedAt() *AgentToolUpsert {
+	u.SetExcluded(agenttool.FieldUpdatedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *AgentToolUpsert) SetDeletedAt(v time.Time) *AgentToolUpsert {
+	u.Set(agenttool.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *AgentToolUpsert) UpdateDeletedAt() *AgentToolUpsert {
+	u.SetExcluded(agenttool.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *AgentToolUpsert) ClearDeletedAt() *AgentToolUpsert {
+	u.SetNull(agenttool.FieldDeletedAt)
+	return u
+}
+
+// SetName sets the "name" field.
+func (u *AgentToolUpsert) SetName(v string) *AgentToolUpsert {
+	u.Set(agenttool.FieldName, v)
+	return u
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *AgentToolUpsert) UpdateName() *AgentToolUpsert {
+	u.SetExcluded(agenttool.FieldName)
+	return u
+}
+
+// SetDescription sets the "description" field.
+func (u *AgentToolUpsert) SetDescription(v string) *AgentToolUpsert {
+	u.Set(agenttool.FieldDescription, v)
+	return u
+}
+
+// UpdateDescription sets the "description" field to the value that was provided on create.
+func (u *AgentToolUpsert) UpdateDescription() *AgentToolUpsert {
+	u.SetExcluded(agenttool.FieldDescription)
+	return u
+}
+
+// ClearDescription clears the value of the "description" field.
+func (u *AgentToolUpsert) ClearDescription() *AgentToolUpsert {
+	u.SetNull(agenttool.FieldDescription)
+	return u
+}
+
+// SetInputSchema sets the "input_schema" field.
+func (u *AgentToolUpsert) SetInputSchema(v map[string]interface{}) *AgentToolUpsert {
+	u.Set(agenttool.FieldInputSchema, v)
+	return u
+}
+
+// UpdateInputSchema sets the "input_schema" field to the value that was provided on create.
+func (u *AgentToolUpsert) UpdateInputSchema() *AgentToolUpsert {
+	u.SetExcluded(agenttool.FieldInputSchema)
+	return u
+}
+
+// ClearInputSchema clears the value of the "input_schema" field.
+func (u *AgentToolUpsert) ClearInputSchema() *AgentToolUpsert {
+	u.SetNull(agenttool.FieldInputSchema)
+	return u
+}
+
+// SetRiskLevel sets the "risk_level" field.
+func (u *AgentToolUpsert) SetRiskLevel(v agenttool.RiskLevel) *AgentToolUpsert {
+	u.Set(agenttool.FieldRiskLevel, v)
+	return u
+}
+
+// UpdateRiskLevel sets the "risk_level" field to the value that was provided on create.
+func (u *AgentToolUpsert) UpdateRiskLevel() *AgentToolUpsert {
+	u.SetExcluded(agenttool.FieldRiskLevel)
+	return u
+}
+
+// SetRequiresApproval sets the "requires_approval" field.
+func (u *AgentToolUpsert) SetRequiresApproval(v bool) *AgentToolUpsert {
+	u.Set(agenttool.FieldRequiresApproval, v)
+	return u
+}
+
+// UpdateRequiresApproval sets the "requires_approval" field to the value that was provided on create.
+func (u *AgentToolUpsert) UpdateRequiresApproval() *AgentToolUpsert {
+	u.SetExcluded(agenttool.FieldRequiresApproval)
+	return u
+}
+
+// SetFourEyes sets the "four_eyes" field.
+func (u *AgentToolUpsert) SetFourEyes(v bool) *AgentToolUpsert {
+	u.Set(agenttool.FieldFourEyes, v)
+	return u
+}
+
+// UpdateFourEyes sets the "four_eyes" field to the value that was provided on create.
+func (u *AgentToolUpsert) UpdateFourEyes() *AgentToolUpsert {
+	u.SetExcluded(agenttool.FieldFourEyes)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +565,12 @@ func (u *AgentToolUpsertOne) UpdateNewValues() *AgentToolUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(agenttool.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(agenttool.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(agenttool.FieldOrganizationID)
 		}
 	}))
 	return u
@@ -208,6 +601,139 @@ func (u *AgentToolUpsertOne) Update(set func(*AgentToolUpsert)) *AgentToolUpsert
 		set(&AgentToolUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *AgentToolUpsertOne) SetUpdatedAt(v time.Time) *AgentToolUpsertOne {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *AgentToolUpsertOne) UpdateUpdatedAt() *AgentToolUpsertOne {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *AgentToolUpsertOne) SetDeletedAt(v time.Time) *AgentToolUpsertOne {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *AgentToolUpsertOne) UpdateDeletedAt() *AgentToolUpsertOne {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *AgentToolUpsertOne) ClearDeletedAt() *AgentToolUpsertOne {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetName sets the "name" field.
+func (u *AgentToolUpsertOne) SetName(v string) *AgentToolUpsertOne {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *AgentToolUpsertOne) UpdateName() *AgentToolUpsertOne {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.UpdateName()
+	})
+}
+
+// SetDescription sets the "description" field.
+func (u *AgentToolUpsertOne) SetDescription(v string) *AgentToolUpsertOne {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.SetDescription(v)
+	})
+}
+
+// UpdateDescription sets the "description" field to the value that was provided on create.
+func (u *AgentToolUpsertOne) UpdateDescription() *AgentToolUpsertOne {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.UpdateDescription()
+	})
+}
+
+// ClearDescription clears the value of the "description" field.
+func (u *AgentToolUpsertOne) ClearDescription() *AgentToolUpsertOne {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.ClearDescription()
+	})
+}
+
+// SetInputSchema sets the "input_schema" field.
+func (u *AgentToolUpsertOne) SetInputSchema(v map[string]interface{}) *AgentToolUpsertOne {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.SetInputSchema(v)
+	})
+}
+
+// UpdateInputSchema sets the "input_schema" field to the value that was provided on create.
+func (u *AgentToolUpsertOne) UpdateInputSchema() *AgentToolUpsertOne {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.UpdateInputSchema()
+	})
+}
+
+// ClearInputSchema clears the value of the "input_schema" field.
+func (u *AgentToolUpsertOne) ClearInputSchema() *AgentToolUpsertOne {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.ClearInputSchema()
+	})
+}
+
+// SetRiskLevel sets the "risk_level" field.
+func (u *AgentToolUpsertOne) SetRiskLevel(v agenttool.RiskLevel) *AgentToolUpsertOne {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.SetRiskLevel(v)
+	})
+}
+
+// UpdateRiskLevel sets the "risk_level" field to the value that was provided on create.
+func (u *AgentToolUpsertOne) UpdateRiskLevel() *AgentToolUpsertOne {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.UpdateRiskLevel()
+	})
+}
+
+// SetRequiresApproval sets the "requires_approval" field.
+func (u *AgentToolUpsertOne) SetRequiresApproval(v bool) *AgentToolUpsertOne {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.SetRequiresApproval(v)
+	})
+}
+
+// UpdateRequiresApproval sets the "requires_approval" field to the value that was provided on create.
+func (u *AgentToolUpsertOne) UpdateRequiresApproval() *AgentToolUpsertOne {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.UpdateRequiresApproval()
+	})
+}
+
+// SetFourEyes sets the "four_eyes" field.
+func (u *AgentToolUpsertOne) SetFourEyes(v bool) *AgentToolUpsertOne {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.SetFourEyes(v)
+	})
+}
+
+// UpdateFourEyes sets the "four_eyes" field to the value that was provided on create.
+func (u *AgentToolUpsertOne) UpdateFourEyes() *AgentToolUpsertOne {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.UpdateFourEyes()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +869,11 @@ func (_c *AgentToolCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.AgentToolUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *AgentToolCreateBulk) OnConflict(opts ...sql.ConflictOption) *AgentToolUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +919,12 @@ func (u *AgentToolUpsertBulk) UpdateNewValues() *AgentToolUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(agenttool.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(agenttool.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(agenttool.FieldOrganizationID)
+			}
 		}
 	}))
 	return u
@@ -418,6 +955,139 @@ func (u *AgentToolUpsertBulk) Update(set func(*AgentToolUpsert)) *AgentToolUpser
 		set(&AgentToolUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *AgentToolUpsertBulk) SetUpdatedAt(v time.Time) *AgentToolUpsertBulk {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *AgentToolUpsertBulk) UpdateUpdatedAt() *AgentToolUpsertBulk {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *AgentToolUpsertBulk) SetDeletedAt(v time.Time) *AgentToolUpsertBulk {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *AgentToolUpsertBulk) UpdateDeletedAt() *AgentToolUpsertBulk {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *AgentToolUpsertBulk) ClearDeletedAt() *AgentToolUpsertBulk {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetName sets the "name" field.
+func (u *AgentToolUpsertBulk) SetName(v string) *AgentToolUpsertBulk {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *AgentToolUpsertBulk) UpdateName() *AgentToolUpsertBulk {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.UpdateName()
+	})
+}
+
+// SetDescription sets the "description" field.
+func (u *AgentToolUpsertBulk) SetDescription(v string) *AgentToolUpsertBulk {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.SetDescription(v)
+	})
+}
+
+// UpdateDescription sets the "description" field to the value that was provided on create.
+func (u *AgentToolUpsertBulk) UpdateDescription() *AgentToolUpsertBulk {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.UpdateDescription()
+	})
+}
+
+// ClearDescription clears the value of the "description" field.
+func (u *AgentToolUpsertBulk) ClearDescription() *AgentToolUpsertBulk {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.ClearDescription()
+	})
+}
+
+// SetInputSchema sets the "input_schema" field.
+func (u *AgentToolUpsertBulk) SetInputSchema(v map[string]interface{}) *AgentToolUpsertBulk {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.SetInputSchema(v)
+	})
+}
+
+// UpdateInputSchema sets the "input_schema" field to the value that was provided on create.
+func (u *AgentToolUpsertBulk) UpdateInputSchema() *AgentToolUpsertBulk {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.UpdateInputSchema()
+	})
+}
+
+// ClearInputSchema clears the value of the "input_schema" field.
+func (u *AgentToolUpsertBulk) ClearInputSchema() *AgentToolUpsertBulk {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.ClearInputSchema()
+	})
+}
+
+// SetRiskLevel sets the "risk_level" field.
+func (u *AgentToolUpsertBulk) SetRiskLevel(v agenttool.RiskLevel) *AgentToolUpsertBulk {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.SetRiskLevel(v)
+	})
+}
+
+// UpdateRiskLevel sets the "risk_level" field to the value that was provided on create.
+func (u *AgentToolUpsertBulk) UpdateRiskLevel() *AgentToolUpsertBulk {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.UpdateRiskLevel()
+	})
+}
+
+// SetRequiresApproval sets the "requires_approval" field.
+func (u *AgentToolUpsertBulk) SetRequiresApproval(v bool) *AgentToolUpsertBulk {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.SetRequiresApproval(v)
+	})
+}
+
+// UpdateRequiresApproval sets the "requires_approval" field to the value that was provided on create.
+func (u *AgentToolUpsertBulk) UpdateRequiresApproval() *AgentToolUpsertBulk {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.UpdateRequiresApproval()
+	})
+}
+
+// SetFourEyes sets the "four_eyes" field.
+func (u *AgentToolUpsertBulk) SetFourEyes(v bool) *AgentToolUpsertBulk {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.SetFourEyes(v)
+	})
+}
+
+// UpdateFourEyes sets the "four_eyes" field to the value that was provided on create.
+func (u *AgentToolUpsertBulk) UpdateFourEyes() *AgentToolUpsertBulk {
+	return u.Update(func(s *AgentToolUpsert) {
+		s.UpdateFourEyes()
+	})
 }
 
 // Exec executes the query.

@@ -6,10 +6,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agenttool"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
@@ -28,13 +31,166 @@ func (_u *AgentToolUpdate) Where(ps ...predicate.AgentTool) *AgentToolUpdate {
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *AgentToolUpdate) SetUpdatedAt(v time.Time) *AgentToolUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *AgentToolUpdate) SetDeletedAt(v time.Time) *AgentToolUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *AgentToolUpdate) SetNillableDeletedAt(v *time.Time) *AgentToolUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *AgentToolUpdate) ClearDeletedAt() *AgentToolUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetName sets the "name" field.
+func (_u *AgentToolUpdate) SetName(v string) *AgentToolUpdate {
+	_u.mutation.SetName(v)
+	return _u
+}
+
+// SetNillableName sets the "name" field if the given value is not nil.
+func (_u *AgentToolUpdate) SetNillableName(v *string) *AgentToolUpdate {
+	if v != nil {
+		_u.SetName(*v)
+	}
+	return _u
+}
+
+// SetDescription sets the "description" field.
+func (_u *AgentToolUpdate) SetDescription(v string) *AgentToolUpdate {
+	_u.mutation.SetDescription(v)
+	return _u
+}
+
+// SetNillableDescription sets the "description" field if the given value is not nil.
+func (_u *AgentToolUpdate) SetNillableDescription(v *string) *AgentToolUpdate {
+	if v != nil {
+		_u.SetDescription(*v)
+	}
+	return _u
+}
+
+// ClearDescription clears the value of the "description" field.
+func (_u *AgentToolUpdate) ClearDescription() *AgentToolUpdate {
+	_u.mutation.ClearDescription()
+	return _u
+}
+
+// SetInputSchema sets the "input_schema" field.
+func (_u *AgentToolUpdate) SetInputSchema(v map[string]interface{}) *AgentToolUpdate {
+	_u.mutation.SetInputSchema(v)
+	return _u
+}
+
+// ClearInputSchema clears the value of the "input_schema" field.
+func (_u *AgentToolUpdate) ClearInputSchema() *AgentToolUpdate {
+	_u.mutation.ClearInputSchema()
+	return _u
+}
+
+// SetRiskLevel sets the "risk_level" field.
+func (_u *AgentToolUpdate) SetRiskLevel(v agenttool.RiskLevel) *AgentToolUpdate {
+	_u.mutation.SetRiskLevel(v)
+	return _u
+}
+
+// SetNillableRiskLevel sets the "risk_level" field if the given value is not nil.
+func (_u *AgentToolUpdate) SetNillableRiskLevel(v *agenttool.RiskLevel) *AgentToolUpdate {
+	if v != nil {
+		_u.SetRiskLevel(*v)
+	}
+	return _u
+}
+
+// SetRequiresApproval sets the "requires_approval" field.
+func (_u *AgentToolUpdate) SetRequiresApproval(v bool) *AgentToolUpdate {
+	_u.mutation.SetRequiresApproval(v)
+	return _u
+}
+
+// SetNillableRequiresApproval sets the "requires_approval" field if the given value is not nil.
+func (_u *AgentToolUpdate) SetNillableRequiresApproval(v *bool) *AgentToolUpdate {
+	if v != nil {
+		_u.SetRequiresApproval(*v)
+	}
+	return _u
+}
+
+// SetFourEyes sets the "four_eyes" field.
+func (_u *AgentToolUpdate) SetFourEyes(v bool) *AgentToolUpdate {
+	_u.mutation.SetFourEyes(v)
+	return _u
+}
+
+// SetNillableFourEyes sets the "four_eyes" field if the given value is not nil.
+func (_u *AgentToolUpdate) SetNillableFourEyes(v *bool) *AgentToolUpdate {
+	if v != nil {
+		_u.SetFourEyes(*v)
+	}
+	return _u
+}
+
+// AddAgentIDs adds the "agents" edge to the Agent entity by IDs.
+func (_u *AgentToolUpdate) AddAgentIDs(ids ...uuid.UUID) *AgentToolUpdate {
+	_u.mutation.AddAgentIDs(ids...)
+	return _u
+}
+
+// AddAgents adds the "agents" edges to the Agent entity.
+func (_u *AgentToolUpdate) AddAgents(v ...*Agent) *AgentToolUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAgentIDs(ids...)
+}
+
 // Mutation returns the AgentToolMutation object of the builder.
 func (_u *AgentToolUpdate) Mutation() *AgentToolMutation {
 	return _u.mutation
 }
 
+// ClearAgents clears all "agents" edges to the Agent entity.
+func (_u *AgentToolUpdate) ClearAgents() *AgentToolUpdate {
+	_u.mutation.ClearAgents()
+	return _u
+}
+
+// RemoveAgentIDs removes the "agents" edge to Agent entities by IDs.
+func (_u *AgentToolUpdate) RemoveAgentIDs(ids ...uuid.UUID) *AgentToolUpdate {
+	_u.mutation.RemoveAgentIDs(ids...)
+	return _u
+}
+
+// RemoveAgents removes "agents" edges to Agent entities.
+func (_u *AgentToolUpdate) RemoveAgents(v ...*Agent) *AgentToolUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAgentIDs(ids...)
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *AgentToolUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +216,41 @@ func (_u *AgentToolUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *AgentToolUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if agenttool.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agenttool.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := agenttool.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *AgentToolUpdate) check() error {
+	if v, ok := _u.mutation.Name(); ok {
+		if err := agenttool.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "AgentTool.name": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Description(); ok {
+		if err := agenttool.DescriptionValidator(v); err != nil {
+			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "AgentTool.description": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.RiskLevel(); ok {
+		if err := agenttool.RiskLevelValidator(v); err != nil {
+			return &ValidationError{Name: "risk_level", err: fmt.Errorf(`ent: validator failed for field "AgentTool.risk_level": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentTool.organization"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *AgentToolUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AgentToolUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +258,9 @@ func (_u *AgentToolUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *Agen
 }
 
 func (_u *AgentToolUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(agenttool.Table, agenttool.Columns, sqlgraph.NewFieldSpec(agenttool.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +268,84 @@ func (_u *AgentToolUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(agenttool.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(agenttool.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(agenttool.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Name(); ok {
+		_spec.SetField(agenttool.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Description(); ok {
+		_spec.SetField(agenttool.FieldDescription, field.TypeString, value)
+	}
+	if _u.mutation.DescriptionCleared() {
+		_spec.ClearField(agenttool.FieldDescription, field.TypeString)
+	}
+	if value, ok := _u.mutation.InputSchema(); ok {
+		_spec.SetField(agenttool.FieldInputSchema, field.TypeJSON, value)
+	}
+	if _u.mutation.InputSchemaCleared() {
+		_spec.ClearField(agenttool.FieldInputSchema, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.RiskLevel(); ok {
+		_spec.SetField(agenttool.FieldRiskLevel, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.RequiresApproval(); ok {
+		_spec.SetField(agenttool.FieldRequiresApproval, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.FourEyes(); ok {
+		_spec.SetField(agenttool.FieldFourEyes, field.TypeBool, value)
+	}
+	if _u.mutation.AgentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   agenttool.AgentsTable,
+			Columns: agenttool.AgentsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agent.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAgentsIDs(); len(nodes) > 0 && !_u.mutation.AgentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   agenttool.AgentsTable,
+			Columns: agenttool.AgentsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agent.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AgentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   agenttool.AgentsTable,
+			Columns: agenttool.AgentsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agent.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,9 +369,159 @@ type AgentToolUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *AgentToolUpdateOne) SetUpdatedAt(v time.Time) *AgentToolUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *AgentToolUpdateOne) SetDeletedAt(v time.Time) *AgentToolUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *AgentToolUpdateOne) SetNillableDeletedAt(v *time.Time) *AgentToolUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *AgentToolUpdateOne) ClearDeletedAt() *AgentToolUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetName sets the "name" field.
+func (_u *AgentToolUpdateOne) SetName(v string) *AgentToolUpdateOne {
+	_u.mutation.SetName(v)
+	return _u
+}
+
+// SetNillableName sets the "name" field if the given value is not nil.
+func (_u *AgentToolUpdateOne) SetNillableName(v *string) *AgentToolUpdateOne {
+	if v != nil {
+		_u.SetName(*v)
+	}
+	return _u
+}
+
+// SetDescription sets the "description" field.
+func (_u *AgentToolUpdateOne) SetDescription(v string) *AgentToolUpdateOne {
+	_u.mutation.SetDescription(v)
+	return _u
+}
+
+// SetNillableDescription sets the "description" field if the given value is not nil.
+func (_u *AgentToolUpdateOne) SetNillableDescription(v *string) *AgentToolUpdateOne {
+	if v != nil {
+		_u.SetDescription(*v)
+	}
+	return _u
+}
+
+// ClearDescription clears the value of the "description" field.
+func (_u *AgentToolUpdateOne) ClearDescription() *AgentToolUpdateOne {
+	_u.mutation.ClearDescription()
+	return _u
+}
+
+// SetInputSchema sets the "input_schema" field.
+func (_u *AgentToolUpdateOne) SetInputSchema(v map[string]interface{}) *AgentToolUpdateOne {
+	_u.mutation.SetInputSchema(v)
+	return _u
+}
+
+// ClearInputSchema clears the value of the "input_schema" field.
+func (_u *AgentToolUpdateOne) ClearInputSchema() *AgentToolUpdateOne {
+	_u.mutation.ClearInputSchema()
+	return _u
+}
+
+// SetRiskLevel sets the "risk_level" field.
+func (_u *AgentToolUpdateOne) SetRiskLevel(v agenttool.RiskLevel) *AgentToolUpdateOne {
+	_u.mutation.SetRiskLevel(v)
+	return _u
+}
+
+// SetNillableRiskLevel sets the "risk_level" field if the given value is not nil.
+func (_u *AgentToolUpdateOne) SetNillableRiskLevel(v *agenttool.RiskLevel) *AgentToolUpdateOne {
+	if v != nil {
+		_u.SetRiskLevel(*v)
+	}
+	return _u
+}
+
+// SetRequiresApproval sets the "requires_approval" field.
+func (_u *AgentToolUpdateOne) SetRequiresApproval(v bool) *AgentToolUpdateOne {
+	_u.mutation.SetRequiresApproval(v)
+	return _u
+}
+
+// SetNillableRequiresApproval sets the "requires_approval" field if the given value is not nil.
+func (_u *AgentToolUpdateOne) SetNillableRequiresApproval(v *bool) *AgentToolUpdateOne {
+	if v != nil {
+		_u.SetRequiresApproval(*v)
+	}
+	return _u
+}
+
+// SetFourEyes sets the "four_eyes" field.
+func (_u *AgentToolUpdateOne) SetFourEyes(v bool) *AgentToolUpdateOne {
+	_u.mutation.SetFourEyes(v)
+	return _u
+}
+
+// SetNillableFourEyes sets the "four_eyes" field if the given value is not nil.
+func (_u *AgentToolUpdateOne) SetNillableFourEyes(v *bool) *AgentToolUpdateOne {
+	if v != nil {
+		_u.SetFourEyes(*v)
+	}
+	return _u
+}
+
+// AddAgentIDs adds the "agents" edge to the Agent entity by IDs.
+func (_u *AgentToolUpdateOne) AddAgentIDs(ids ...uuid.UUID) *AgentToolUpdateOne {
+	_u.mutation.AddAgentIDs(ids...)
+	return _u
+}
+
+// AddAgents adds the "agents" edges to the Agent entity.
+func (_u *AgentToolUpdateOne) AddAgents(v ...*Agent) *AgentToolUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddAgentIDs(ids...)
+}
+
 // Mutation returns the AgentToolMutation object of the builder.
 func (_u *AgentToolUpdateOne) Mutation() *AgentToolMutation {
 	return _u.mutation
+}
+
+// ClearAgents clears all "agents" edges to the Agent entity.
+func (_u *AgentToolUpdateOne) ClearAgents() *AgentToolUpdateOne {
+	_u.mutation.ClearAgents()
+	return _u
+}
+
+// RemoveAgentIDs removes the "agents" edge to Agent entities by IDs.
+func (_u *AgentToolUpdateOne) RemoveAgentIDs(ids ...uuid.UUID) *AgentToolUpdateOne {
+	_u.mutation.RemoveAgentIDs(ids...)
+	return _u
+}
+
+// RemoveAgents removes "agents" edges to Agent entities.
+func (_u *AgentToolUpdateOne) RemoveAgents(v ...*Agent) *AgentToolUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveAgentIDs(ids...)
 }
 
 // Where appends a list predicates to the AgentToolUpdate builder.
@@ -117,6 +539,9 @@ func (_u *AgentToolUpdateOne) Select(field string, fields ...string) *AgentToolU
 
 // Save executes the query and returns the updated AgentTool entity.
 func (_u *AgentToolUpdateOne) Save(ctx context.Context) (*AgentTool, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +567,41 @@ func (_u *AgentToolUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *AgentToolUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if agenttool.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agenttool.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := agenttool.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *AgentToolUpdateOne) check() error {
+	if v, ok := _u.mutation.Name(); ok {
+		if err := agenttool.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "AgentTool.name": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Description(); ok {
+		if err := agenttool.DescriptionValidator(v); err != nil {
+			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "AgentTool.description": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.RiskLevel(); ok {
+		if err := agenttool.RiskLevelValidator(v); err != nil {
+			return &ValidationError{Name: "risk_level", err: fmt.Errorf(`ent: validator failed for field "AgentTool.risk_level": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentTool.organization"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *AgentToolUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AgentToolUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +609,9 @@ func (_u *AgentToolUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *A
 }
 
 func (_u *AgentToolUpdateOne) sqlSave(ctx context.Context) (_node *AgentTool, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(agenttool.Table, agenttool.Columns, sqlgraph.NewFieldSpec(agenttool.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +636,84 @@ func (_u *AgentToolUpdateOne) sqlSave(ctx context.Context) (_node *AgentTool, er
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(agenttool.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(agenttool.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(agenttool.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Name(); ok {
+		_spec.SetField(agenttool.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Description(); ok {
+		_spec.SetField(agenttool.FieldDescription, field.TypeString, value)
+	}
+	if _u.mutation.DescriptionCleared() {
+		_spec.ClearField(agenttool.FieldDescription, field.TypeString)
+	}
+	if value, ok := _u.mutation.InputSchema(); ok {
+		_spec.SetField(agenttool.FieldInputSchema, field.TypeJSON, value)
+	}
+	if _u.mutation.InputSchemaCleared() {
+		_spec.ClearField(agenttool.FieldInputSchema, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.RiskLevel(); ok {
+		_spec.SetField(agenttool.FieldRiskLevel, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.RequiresApproval(); ok {
+		_spec.SetField(agenttool.FieldRequiresApproval, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.FourEyes(); ok {
+		_spec.SetField(agenttool.FieldFourEyes, field.TypeBool, value)
+	}
+	if _u.mutation.AgentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   agenttool.AgentsTable,
+			Columns: agenttool.AgentsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agent.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedAgentsIDs(); len(nodes) > 0 && !_u.mutation.AgentsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   agenttool.AgentsTable,
+			Columns: agenttool.AgentsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agent.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AgentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   agenttool.AgentsTable,
+			Columns: agenttool.AgentsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agent.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &AgentTool{config: _u.config}

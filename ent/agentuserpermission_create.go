@@ -6,13 +6,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // AgentUserPermissionCreate is the builder for creating a AgentUserPermission entity.
@@ -21,6 +25,72 @@ type AgentUserPermissionCreate struct {
 	mutation *AgentUserPermissionMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *AgentUserPermissionCreate) SetCreatedAt(v time.Time) *AgentUserPermissionCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *AgentUserPermissionCreate) SetNillableCreatedAt(v *time.Time) *AgentUserPermissionCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *AgentUserPermissionCreate) SetUpdatedAt(v time.Time) *AgentUserPermissionCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *AgentUserPermissionCreate) SetNillableUpdatedAt(v *time.Time) *AgentUserPermissionCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *AgentUserPermissionCreate) SetOrganizationID(v uuid.UUID) *AgentUserPermissionCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *AgentUserPermissionCreate) SetDeletedAt(v time.Time) *AgentUserPermissionCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *AgentUserPermissionCreate) SetNillableDeletedAt(v *time.Time) *AgentUserPermissionCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
+// SetAgentID sets the "agent_id" field.
+func (_c *AgentUserPermissionCreate) SetAgentID(v uuid.UUID) *AgentUserPermissionCreate {
+	_c.mutation.SetAgentID(v)
+	return _c
+}
+
+// SetUserID sets the "user_id" field.
+func (_c *AgentUserPermissionCreate) SetUserID(v uuid.UUID) *AgentUserPermissionCreate {
+	_c.mutation.SetUserID(v)
+	return _c
+}
+
+// SetPermission sets the "permission" field.
+func (_c *AgentUserPermissionCreate) SetPermission(v agentuserpermission.Permission) *AgentUserPermissionCreate {
+	_c.mutation.SetPermission(v)
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +107,21 @@ func (_c *AgentUserPermissionCreate) SetNillableID(v *uuid.UUID) *AgentUserPermi
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *AgentUserPermissionCreate) SetOrganization(v *Organization) *AgentUserPermissionCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetAgent sets the "agent" edge to the Agent entity.
+func (_c *AgentUserPermissionCreate) SetAgent(v *Agent) *AgentUserPermissionCreate {
+	return _c.SetAgentID(v.ID)
+}
+
+// SetUser sets the "user" edge to the User entity.
+func (_c *AgentUserPermissionCreate) SetUser(v *User) *AgentUserPermissionCreate {
+	return _c.SetUserID(v.ID)
+}
+
 // Mutation returns the AgentUserPermissionMutation object of the builder.
 func (_c *AgentUserPermissionCreate) Mutation() *AgentUserPermissionMutation {
 	return _c.mutation
@@ -44,7 +129,9 @@ func (_c *AgentUserPermissionCreate) Mutation() *AgentUserPermissionMutation {
 
 // Save creates the AgentUserPermission in the database.
 func (_c *AgentUserPermissionCreate) Save(ctx context.Context) (*AgentUserPermission, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +158,65 @@ func (_c *AgentUserPermissionCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *AgentUserPermissionCreate) defaults() {
+func (_c *AgentUserPermissionCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if agentuserpermission.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agentuserpermission.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := agentuserpermission.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if agentuserpermission.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agentuserpermission.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := agentuserpermission.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if agentuserpermission.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized agentuserpermission.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := agentuserpermission.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *AgentUserPermissionCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "AgentUserPermission.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "AgentUserPermission.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "AgentUserPermission.organization_id"`)}
+	}
+	if _, ok := _c.mutation.AgentID(); !ok {
+		return &ValidationError{Name: "agent_id", err: errors.New(`ent: missing required field "AgentUserPermission.agent_id"`)}
+	}
+	if _, ok := _c.mutation.UserID(); !ok {
+		return &ValidationError{Name: "user_id", err: errors.New(`ent: missing required field "AgentUserPermission.user_id"`)}
+	}
+	if _, ok := _c.mutation.Permission(); !ok {
+		return &ValidationError{Name: "permission", err: errors.New(`ent: missing required field "AgentUserPermission.permission"`)}
+	}
+	if v, ok := _c.mutation.Permission(); ok {
+		if err := agentuserpermission.PermissionValidator(v); err != nil {
+			return &ValidationError{Name: "permission", err: fmt.Errorf(`ent: validator failed for field "AgentUserPermission.permission": %w`, err)}
+		}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "AgentUserPermission.organization"`)}
+	}
+	if len(_c.mutation.AgentIDs()) == 0 {
+		return &ValidationError{Name: "agent", err: errors.New(`ent: missing required edge "AgentUserPermission.agent"`)}
+	}
+	if len(_c.mutation.UserIDs()) == 0 {
+		return &ValidationError{Name: "user", err: errors.New(`ent: missing required edge "AgentUserPermission.user"`)}
+	}
 	return nil
 }
 
@@ -116,6 +253,73 @@ func (_c *AgentUserPermissionCreate) createSpec() (*AgentUserPermission, *sqlgra
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(agentuserpermission.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(agentuserpermission.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(agentuserpermission.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.Permission(); ok {
+		_spec.SetField(agentuserpermission.FieldPermission, field.TypeEnum, value)
+		_node.Permission = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentuserpermission.OrganizationTable,
+			Columns: []string{agentuserpermission.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AgentIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentuserpermission.AgentTable,
+			Columns: []string{agentuserpermission.AgentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agent.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.AgentID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.UserIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentuserpermission.UserTable,
+			Columns: []string{agentuserpermission.UserColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.UserID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +327,17 @@ func (_c *AgentUserPermissionCreate) createSpec() (*AgentUserPermission, *sqlgra
 // of the `INSERT` statement. For example:
 //
 //	client.AgentUserPermission.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.AgentUserPermissionUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *AgentUserPermissionCreate) OnConflict(opts ...sql.ConflictOption) *AgentUserPermissionUpsertOne {
 	_c.conflict = opts
@@ -162,6 +372,36 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *AgentUserPermissionUpsert) SetUpdatedAt(v time.Time) *AgentUserPermissionUpsert {
+	u.Set(agentuserpermission.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *AgentUserPermissionUpsert) UpdateUpdatedAt() *AgentUserPermissionUpsert {
+	u.SetExcluded(agentuserpermission.FieldUpdatedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *AgentUserPermissionUpsert) SetDeletedAt(v time.Time) *AgentUserPermissionUpsert {
+	u.Set(agentuserpermission.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *AgentUserPermissionUpsert) UpdateDeletedAt() *AgentUserPermissionUpsert {
+	u.SetExcluded(agentuserpermission.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *AgentUserPermissionUpsert) ClearDeletedAt() *AgentUserPermissionUpsert {
+	u.SetNull(agentuserpermission.FieldDeletedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +418,21 @@ func (u *AgentUserPermissionUpsertOne) UpdateNewValues() *AgentUserPermissionUps
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(agentuserpermission.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(agentuserpermission.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(agentuserpermission.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.AgentID(); exists {
+			s.SetIgnore(agentuserpermission.FieldAgentID)
+		}
+		if _, exists := u.create.mutation.UserID(); exists {
+			s.SetIgnore(agentuserpermission.FieldUserID)
+		}
+		if _, exists := u.create.mutation.Permission(); exists {
+			s.SetIgnore(agentuserpermission.FieldPermission)
 		}
 	}))
 	return u
@@ -208,6 +463,41 @@ func (u *AgentUserPermissionUpsertOne) Update(set func(*AgentUserPermissionUpser
 		set(&AgentUserPermissionUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *AgentUserPermissionUpsertOne) SetUpdatedAt(v time.Time) *AgentUserPermissionUpsertOne {
+	return u.Update(func(s *AgentUserPermissionUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *AgentUserPermissionUpsertOne) UpdateUpdatedAt() *AgentUserPermissionUpsertOne {
+	return u.Update(func(s *AgentUserPermissionUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *AgentUserPermissionUpsertOne) SetDeletedAt(v time.Time) *AgentUserPermissionUpsertOne {
+	return u.Update(func(s *AgentUserPermissionUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *AgentUserPermissionUpsertOne) UpdateDeletedAt() *AgentUserPermissionUpsertOne {
+	return u.Update(func(s *AgentUserPermissionUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *AgentUserPermissionUpsertOne) ClearDeletedAt() *AgentUserPermissionUpsertOne {
+	return u.Update(func(s *AgentUserPermissionUpsert) {
+		s.ClearDeletedAt()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +633,11 @@ func (_c *AgentUserPermissionCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.AgentUserPermissionUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *AgentUserPermissionCreateBulk) OnConflict(opts ...sql.ConflictOption) *AgentUserPermissionUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +683,21 @@ func (u *AgentUserPermissionUpsertBulk) UpdateNewValues() *AgentUserPermissionUp
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(agentuserpermission.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(agentuserpermission.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(agentuserpermission.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.AgentID(); exists {
+				s.SetIgnore(agentuserpermission.FieldAgentID)
+			}
+			if _, exists := b.mutation.UserID(); exists {
+				s.SetIgnore(agentuserpermission.FieldUserID)
+			}
+			if _, exists := b.mutation.Permission(); exists {
+				s.SetIgnore(agentuserpermission.FieldPermission)
+			}
 		}
 	}))
 	return u
@@ -418,6 +728,41 @@ func (u *AgentUserPermissionUpsertBulk) Update(set func(*AgentUserPermissionUpse
 		set(&AgentUserPermissionUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *AgentUserPermissionUpsertBulk) SetUpdatedAt(v time.Time) *AgentUserPermissionUpsertBulk {
+	return u.Update(func(s *AgentUserPermissionUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *AgentUserPermissionUpsertBulk) UpdateUpdatedAt() *AgentUserPermissionUpsertBulk {
+	return u.Update(func(s *AgentUserPermissionUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *AgentUserPermissionUpsertBulk) SetDeletedAt(v time.Time) *AgentUserPermissionUpsertBulk {
+	return u.Update(func(s *AgentUserPermissionUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *AgentUserPermissionUpsertBulk) UpdateDeletedAt() *AgentUserPermissionUpsertBulk {
+	return u.Update(func(s *AgentUserPermissionUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *AgentUserPermissionUpsertBulk) ClearDeletedAt() *AgentUserPermissionUpsertBulk {
+	return u.Update(func(s *AgentUserPermissionUpsert) {
+		s.ClearDeletedAt()
+	})
 }
 
 // Exec executes the query.

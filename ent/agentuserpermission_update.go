@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -28,6 +29,32 @@ func (_u *AgentUserPermissionUpdate) Where(ps ...predicate.AgentUserPermission) 
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *AgentUserPermissionUpdate) SetUpdatedAt(v time.Time) *AgentUserPermissionUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *AgentUserPermissionUpdate) SetDeletedAt(v time.Time) *AgentUserPermissionUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *AgentUserPermissionUpdate) SetNillableDeletedAt(v *time.Time) *AgentUserPermissionUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *AgentUserPermissionUpdate) ClearDeletedAt() *AgentUserPermissionUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
 // Mutation returns the AgentUserPermissionMutation object of the builder.
 func (_u *AgentUserPermissionUpdate) Mutation() *AgentUserPermissionMutation {
 	return _u.mutation
@@ -35,6 +62,9 @@ func (_u *AgentUserPermissionUpdate) Mutation() *AgentUserPermissionMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *AgentUserPermissionUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +90,32 @@ func (_u *AgentUserPermissionUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *AgentUserPermissionUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if agentuserpermission.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agentuserpermission.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := agentuserpermission.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *AgentUserPermissionUpdate) check() error {
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentUserPermission.organization"`)
+	}
+	if _u.mutation.AgentCleared() && len(_u.mutation.AgentIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentUserPermission.agent"`)
+	}
+	if _u.mutation.UserCleared() && len(_u.mutation.UserIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentUserPermission.user"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *AgentUserPermissionUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AgentUserPermissionUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +123,9 @@ func (_u *AgentUserPermissionUpdate) Modify(modifiers ...func(u *sql.UpdateBuild
 }
 
 func (_u *AgentUserPermissionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(agentuserpermission.Table, agentuserpermission.Columns, sqlgraph.NewFieldSpec(agentuserpermission.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +133,15 @@ func (_u *AgentUserPermissionUpdate) sqlSave(ctx context.Context) (_node int, er
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(agentuserpermission.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(agentuserpermission.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(agentuserpermission.FieldDeletedAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,6 +165,32 @@ type AgentUserPermissionUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *AgentUserPermissionUpdateOne) SetUpdatedAt(v time.Time) *AgentUserPermissionUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *AgentUserPermissionUpdateOne) SetDeletedAt(v time.Time) *AgentUserPermissionUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *AgentUserPermissionUpdateOne) SetNillableDeletedAt(v *time.Time) *AgentUserPermissionUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *AgentUserPermissionUpdateOne) ClearDeletedAt() *AgentUserPermissionUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
 // Mutation returns the AgentUserPermissionMutation object of the builder.
 func (_u *AgentUserPermissionUpdateOne) Mutation() *AgentUserPermissionMutation {
 	return _u.mutation
@@ -117,6 +211,9 @@ func (_u *AgentUserPermissionUpdateOne) Select(field string, fields ...string) *
 
 // Save executes the query and returns the updated AgentUserPermission entity.
 func (_u *AgentUserPermissionUpdateOne) Save(ctx context.Context) (*AgentUserPermission, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +239,32 @@ func (_u *AgentUserPermissionUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *AgentUserPermissionUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if agentuserpermission.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized agentuserpermission.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := agentuserpermission.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *AgentUserPermissionUpdateOne) check() error {
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentUserPermission.organization"`)
+	}
+	if _u.mutation.AgentCleared() && len(_u.mutation.AgentIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentUserPermission.agent"`)
+	}
+	if _u.mutation.UserCleared() && len(_u.mutation.UserIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AgentUserPermission.user"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *AgentUserPermissionUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AgentUserPermissionUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +272,9 @@ func (_u *AgentUserPermissionUpdateOne) Modify(modifiers ...func(u *sql.UpdateBu
 }
 
 func (_u *AgentUserPermissionUpdateOne) sqlSave(ctx context.Context) (_node *AgentUserPermission, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(agentuserpermission.Table, agentuserpermission.Columns, sqlgraph.NewFieldSpec(agentuserpermission.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +299,15 @@ func (_u *AgentUserPermissionUpdateOne) sqlSave(ctx context.Context) (_node *Age
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(agentuserpermission.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(agentuserpermission.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(agentuserpermission.FieldDeletedAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &AgentUserPermission{config: _u.config}

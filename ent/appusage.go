@@ -5,19 +5,82 @@ package ent
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/appusage"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // AppUsage is the model entity for the AppUsage schema.
 type AppUsage struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// OrganizationID holds the value of the "organization_id" field.
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// When the server received the record
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// UserID holds the value of the "user_id" field.
+	UserID uuid.UUID `json:"user_id,omitempty"`
+	// Id the tracker gave the record; a resend with the same id is a no-op
+	ClientRecordID string `json:"client_record_id,omitempty"`
+	// Tracker installation that observed the span
+	DeviceID string `json:"device_id,omitempty"`
+	// Executable or application name, e.g. "code" or "Google Chrome"
+	AppName string `json:"app_name,omitempty"`
+	// WindowTitle holds the value of the "window_title" field.
+	WindowTitle string `json:"window_title,omitempty"`
+	// Active tab URL when the app is a browser
+	URL string `json:"url,omitempty"`
+	// Mutable: re-categorization rules may rewrite it
+	Category appusage.Category `json:"category,omitempty"`
+	// StartedAt holds the value of the "started_at" field.
+	StartedAt time.Time `json:"started_at,omitempty"`
+	// EndedAt holds the value of the "ended_at" field.
+	EndedAt time.Time `json:"ended_at,omitempty"`
+	// Whole seconds from started_at to ended_at
+	DurationSeconds int `json:"duration_seconds,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the AppUsageQuery when eager-loading is set.
+	Edges        AppUsageEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// AppUsageEdges holds the relations/edges for other nodes in the graph.
+type AppUsageEdges struct {
+	// Organization holds the value of the organization edge.
+	Organization *Organization `json:"organization,omitempty"`
+	// User holds the value of the user edge.
+	User *User `json:"user,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [2]bool
+}
+
+// OrganizationOrErr returns the Organization value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AppUsageEdges) OrganizationOrErr() (*Organization, error) {
+	if e.Organization != nil {
+		return e.Organization, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: organization.Label}
+	}
+	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// UserOrErr returns the User value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e AppUsageEdges) UserOrErr() (*User, error) {
+	if e.User != nil {
+		return e.User, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "user"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -25,7 +88,13 @@ func (*AppUsage) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case appusage.FieldID:
+		case appusage.FieldDurationSeconds:
+			values[i] = new(sql.NullInt64)
+		case appusage.FieldClientRecordID, appusage.FieldDeviceID, appusage.FieldAppName, appusage.FieldWindowTitle, appusage.FieldURL, appusage.FieldCategory:
+			values[i] = new(sql.NullString)
+		case appusage.FieldCreatedAt, appusage.FieldStartedAt, appusage.FieldEndedAt:
+			values[i] = new(sql.NullTime)
+		case appusage.FieldID, appusage.FieldOrganizationID, appusage.FieldUserID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -48,6 +117,78 @@ func (_m *AppUsage) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.ID = *value
 			}
+		case appusage.FieldOrganizationID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
+			} else if value != nil {
+				_m.OrganizationID = *value
+			}
+		case appusage.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case appusage.FieldUserID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field user_id", values[i])
+			} else if value != nil {
+				_m.UserID = *value
+			}
+		case appusage.FieldClientRecordID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field client_record_id", values[i])
+			} else if value.Valid {
+				_m.ClientRecordID = value.String
+			}
+		case appusage.FieldDeviceID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field device_id", values[i])
+			} else if value.Valid {
+				_m.DeviceID = value.String
+			}
+		case appusage.FieldAppName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field app_name", values[i])
+			} else if value.Valid {
+				_m.AppName = value.String
+			}
+		case appusage.FieldWindowTitle:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field window_title", values[i])
+			} else if value.Valid {
+				_m.WindowTitle = value.String
+			}
+		case appusage.FieldURL:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field url", values[i])
+			} else if value.Valid {
+				_m.URL = value.String
+			}
+		case appusage.FieldCategory:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field category", values[i])
+			} else if value.Valid {
+				_m.Category = appusage.Category(value.String)
+			}
+		case appusage.FieldStartedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field started_at", values[i])
+			} else if value.Valid {
+				_m.StartedAt = value.Time
+			}
+		case appusage.FieldEndedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field ended_at", values[i])
+			} else if value.Valid {
+				_m.EndedAt = value.Time
+			}
+		case appusage.FieldDurationSeconds:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field duration_seconds", values[i])
+			} else if value.Valid {
+				_m.DurationSeconds = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -59,6 +200,16 @@ func (_m *AppUsage) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *AppUsage) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryOrganization queries the "organization" edge of the AppUsage entity.
+func (_m *AppUsage) QueryOrganization() *OrganizationQuery {
+	return NewAppUsageClient(_m.config).QueryOrganization(_m)
+}
+
+// QueryUser queries the "user" edge of the AppUsage entity.
+func (_m *AppUsage) QueryUser() *UserQuery {
+	return NewAppUsageClient(_m.config).QueryUser(_m)
 }
 
 // Update returns a builder for updating this AppUsage.
@@ -83,7 +234,42 @@ func (_m *AppUsage) Unwrap() *AppUsage {
 func (_m *AppUsage) String() string {
 	var builder strings.Builder
 	builder.WriteString("AppUsage(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
+	builder.WriteString(", ")
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("user_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.UserID))
+	builder.WriteString(", ")
+	builder.WriteString("client_record_id=")
+	builder.WriteString(_m.ClientRecordID)
+	builder.WriteString(", ")
+	builder.WriteString("device_id=")
+	builder.WriteString(_m.DeviceID)
+	builder.WriteString(", ")
+	builder.WriteString("app_name=")
+	builder.WriteString(_m.AppName)
+	builder.WriteString(", ")
+	builder.WriteString("window_title=")
+	builder.WriteString(_m.WindowTitle)
+	builder.WriteString(", ")
+	builder.WriteString("url=")
+	builder.WriteString(_m.URL)
+	builder.WriteString(", ")
+	builder.WriteString("category=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Category))
+	builder.WriteString(", ")
+	builder.WriteString("started_at=")
+	builder.WriteString(_m.StartedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("ended_at=")
+	builder.WriteString(_m.EndedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("duration_seconds=")
+	builder.WriteString(fmt.Sprintf("%v", _m.DurationSeconds))
 	builder.WriteByte(')')
 	return builder.String()
 }

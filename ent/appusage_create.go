@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
@@ -13,6 +14,8 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/appusage"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // AppUsageCreate is the builder for creating a AppUsage entity.
@@ -21,6 +24,110 @@ type AppUsageCreate struct {
 	mutation *AppUsageMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *AppUsageCreate) SetOrganizationID(v uuid.UUID) *AppUsageCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *AppUsageCreate) SetCreatedAt(v time.Time) *AppUsageCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *AppUsageCreate) SetNillableCreatedAt(v *time.Time) *AppUsageCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUserID sets the "user_id" field.
+func (_c *AppUsageCreate) SetUserID(v uuid.UUID) *AppUsageCreate {
+	_c.mutation.SetUserID(v)
+	return _c
+}
+
+// SetClientRecordID sets the "client_record_id" field.
+func (_c *AppUsageCreate) SetClientRecordID(v string) *AppUsageCreate {
+	_c.mutation.SetClientRecordID(v)
+	return _c
+}
+
+// SetDeviceID sets the "device_id" field.
+func (_c *AppUsageCreate) SetDeviceID(v string) *AppUsageCreate {
+	_c.mutation.SetDeviceID(v)
+	return _c
+}
+
+// SetAppName sets the "app_name" field.
+func (_c *AppUsageCreate) SetAppName(v string) *AppUsageCreate {
+	_c.mutation.SetAppName(v)
+	return _c
+}
+
+// SetWindowTitle sets the "window_title" field.
+func (_c *AppUsageCreate) SetWindowTitle(v string) *AppUsageCreate {
+	_c.mutation.SetWindowTitle(v)
+	return _c
+}
+
+// SetNillableWindowTitle sets the "window_title" field if the given value is not nil.
+func (_c *AppUsageCreate) SetNillableWindowTitle(v *string) *AppUsageCreate {
+	if v != nil {
+		_c.SetWindowTitle(*v)
+	}
+	return _c
+}
+
+// SetURL sets the "url" field.
+func (_c *AppUsageCreate) SetURL(v string) *AppUsageCreate {
+	_c.mutation.SetURL(v)
+	return _c
+}
+
+// SetNillableURL sets the "url" field if the given value is not nil.
+func (_c *AppUsageCreate) SetNillableURL(v *string) *AppUsageCreate {
+	if v != nil {
+		_c.SetURL(*v)
+	}
+	return _c
+}
+
+// SetCategory sets the "category" field.
+func (_c *AppUsageCreate) SetCategory(v appusage.Category) *AppUsageCreate {
+	_c.mutation.SetCategory(v)
+	return _c
+}
+
+// SetNillableCategory sets the "category" field if the given value is not nil.
+func (_c *AppUsageCreate) SetNillableCategory(v *appusage.Category) *AppUsageCreate {
+	if v != nil {
+		_c.SetCategory(*v)
+	}
+	return _c
+}
+
+// SetStartedAt sets the "started_at" field.
+func (_c *AppUsageCreate) SetStartedAt(v time.Time) *AppUsageCreate {
+	_c.mutation.SetStartedAt(v)
+	return _c
+}
+
+// SetEndedAt sets the "ended_at" field.
+func (_c *AppUsageCreate) SetEndedAt(v time.Time) *AppUsageCreate {
+	_c.mutation.SetEndedAt(v)
+	return _c
+}
+
+// SetDurationSeconds sets the "duration_seconds" field.
+func (_c *AppUsageCreate) SetDurationSeconds(v int) *AppUsageCreate {
+	_c.mutation.SetDurationSeconds(v)
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +144,16 @@ func (_c *AppUsageCreate) SetNillableID(v *uuid.UUID) *AppUsageCreate {
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *AppUsageCreate) SetOrganization(v *Organization) *AppUsageCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetUser sets the "user" edge to the User entity.
+func (_c *AppUsageCreate) SetUser(v *User) *AppUsageCreate {
+	return _c.SetUserID(v.ID)
+}
+
 // Mutation returns the AppUsageMutation object of the builder.
 func (_c *AppUsageCreate) Mutation() *AppUsageMutation {
 	return _c.mutation
@@ -44,7 +161,9 @@ func (_c *AppUsageCreate) Mutation() *AppUsageMutation {
 
 // Save creates the AppUsage in the database.
 func (_c *AppUsageCreate) Save(ctx context.Context) (*AppUsage, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +190,101 @@ func (_c *AppUsageCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *AppUsageCreate) defaults() {
+func (_c *AppUsageCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if appusage.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized appusage.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := appusage.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.Category(); !ok {
+		v := appusage.DefaultCategory
+		_c.mutation.SetCategory(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if appusage.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized appusage.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := appusage.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *AppUsageCreate) check() error {
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "AppUsage.organization_id"`)}
+	}
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "AppUsage.created_at"`)}
+	}
+	if _, ok := _c.mutation.UserID(); !ok {
+		return &ValidationError{Name: "user_id", err: errors.New(`ent: missing required field "AppUsage.user_id"`)}
+	}
+	if _, ok := _c.mutation.ClientRecordID(); !ok {
+		return &ValidationError{Name: "client_record_id", err: errors.New(`ent: missing required field "AppUsage.client_record_id"`)}
+	}
+	if v, ok := _c.mutation.ClientRecordID(); ok {
+		if err := appusage.ClientRecordIDValidator(v); err != nil {
+			return &ValidationError{Name: "client_record_id", err: fmt.Errorf(`ent: validator failed for field "AppUsage.client_record_id": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.DeviceID(); !ok {
+		return &ValidationError{Name: "device_id", err: errors.New(`ent: missing required field "AppUsage.device_id"`)}
+	}
+	if v, ok := _c.mutation.DeviceID(); ok {
+		if err := appusage.DeviceIDValidator(v); err != nil {
+			return &ValidationError{Name: "device_id", err: fmt.Errorf(`ent: validator failed for field "AppUsage.device_id": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.AppName(); !ok {
+		return &ValidationError{Name: "app_name", err: errors.New(`ent: missing required field "AppUsage.app_name"`)}
+	}
+	if v, ok := _c.mutation.AppName(); ok {
+		if err := appusage.AppNameValidator(v); err != nil {
+			return &ValidationError{Name: "app_name", err: fmt.Errorf(`ent: validator failed for field "AppUsage.app_name": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.WindowTitle(); ok {
+		if err := appusage.WindowTitleValidator(v); err != nil {
+			return &ValidationError{Name: "window_title", err: fmt.Errorf(`ent: validator failed for field "AppUsage.window_title": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.URL(); ok {
+		if err := appusage.URLValidator(v); err != nil {
+			return &ValidationError{Name: "url", err: fmt.Errorf(`ent: validator failed for field "AppUsage.url": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Category(); !ok {
+		return &ValidationError{Name: "category", err: errors.New(`ent: missing required field "AppUsage.category"`)}
+	}
+	if v, ok := _c.mutation.Category(); ok {
+		if err := appusage.CategoryValidator(v); err != nil {
+			return &ValidationError{Name: "category", err: fmt.Errorf(`ent: validator failed for field "AppUsage.category": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.StartedAt(); !ok {
+		return &ValidationError{Name: "started_at", err: errors.New(`ent: missing required field "AppUsage.started_at"`)}
+	}
+	if _, ok := _c.mutation.EndedAt(); !ok {
+		return &ValidationError{Name: "ended_at", err: errors.New(`ent: missing required field "AppUsage.ended_at"`)}
+	}
+	if _, ok := _c.mutation.DurationSeconds(); !ok {
+		return &ValidationError{Name: "duration_seconds", err: errors.New(`ent: missing required field "AppUsage.duration_seconds"`)}
+	}
+	if v, ok := _c.mutation.DurationSeconds(); ok {
+		if err := appusage.DurationSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "duration_seconds", err: fmt.Errorf(`ent: validator failed for field "AppUsage.duration_seconds": %w`, err)}
+		}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "AppUsage.organization"`)}
+	}
+	if len(_c.mutation.UserIDs()) == 0 {
+		return &ValidationError{Name: "user", err: errors.New(`ent: missing required edge "AppUsage.user"`)}
+	}
 	return nil
 }
 
@@ -116,6 +321,80 @@ func (_c *AppUsageCreate) createSpec() (*AppUsage, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(appusage.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.ClientRecordID(); ok {
+		_spec.SetField(appusage.FieldClientRecordID, field.TypeString, value)
+		_node.ClientRecordID = value
+	}
+	if value, ok := _c.mutation.DeviceID(); ok {
+		_spec.SetField(appusage.FieldDeviceID, field.TypeString, value)
+		_node.DeviceID = value
+	}
+	if value, ok := _c.mutation.AppName(); ok {
+		_spec.SetField(appusage.FieldAppName, field.TypeString, value)
+		_node.AppName = value
+	}
+	if value, ok := _c.mutation.WindowTitle(); ok {
+		_spec.SetField(appusage.FieldWindowTitle, field.TypeString, value)
+		_node.WindowTitle = value
+	}
+	if value, ok := _c.mutation.URL(); ok {
+		_spec.SetField(appusage.FieldURL, field.TypeString, value)
+		_node.URL = value
+	}
+	if value, ok := _c.mutation.Category(); ok {
+		_spec.SetField(appusage.FieldCategory, field.TypeEnum, value)
+		_node.Category = value
+	}
+	if value, ok := _c.mutation.StartedAt(); ok {
+		_spec.SetField(appusage.FieldStartedAt, field.TypeTime, value)
+		_node.StartedAt = value
+	}
+	if value, ok := _c.mutation.EndedAt(); ok {
+		_spec.SetField(appusage.FieldEndedAt, field.TypeTime, value)
+		_node.EndedAt = value
+	}
+	if value, ok := _c.mutation.DurationSeconds(); ok {
+		_spec.SetField(appusage.FieldDurationSeconds, field.TypeInt, value)
+		_node.DurationSeconds = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   appusage.OrganizationTable,
+			Columns: []string{appusage.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.UserIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   appusage.UserTable,
+			Columns: []string{appusage.UserColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.UserID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +402,17 @@ func (_c *AppUsageCreate) createSpec() (*AppUsage, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.AppUsage.Create().
+//		SetOrganizationID(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.AppUsageUpsert) {
+//			SetOrganizationID(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *AppUsageCreate) OnConflict(opts ...sql.ConflictOption) *AppUsageUpsertOne {
 	_c.conflict = opts
@@ -162,6 +447,18 @@ type (
 	}
 )
 
+// SetCategory sets the "category" field.
+func (u *AppUsageUpsert) SetCategory(v appusage.Category) *AppUsageUpsert {
+	u.Set(appusage.FieldCategory, v)
+	return u
+}
+
+// UpdateCategory sets the "category" field to the value that was provided on create.
+func (u *AppUsageUpsert) UpdateCategory() *AppUsageUpsert {
+	u.SetExcluded(appusage.FieldCategory)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +475,39 @@ func (u *AppUsageUpsertOne) UpdateNewValues() *AppUsageUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(appusage.FieldID)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(appusage.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(appusage.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.UserID(); exists {
+			s.SetIgnore(appusage.FieldUserID)
+		}
+		if _, exists := u.create.mutation.ClientRecordID(); exists {
+			s.SetIgnore(appusage.FieldClientRecordID)
+		}
+		if _, exists := u.create.mutation.DeviceID(); exists {
+			s.SetIgnore(appusage.FieldDeviceID)
+		}
+		if _, exists := u.create.mutation.AppName(); exists {
+			s.SetIgnore(appusage.FieldAppName)
+		}
+		if _, exists := u.create.mutation.WindowTitle(); exists {
+			s.SetIgnore(appusage.FieldWindowTitle)
+		}
+		if _, exists := u.create.mutation.URL(); exists {
+			s.SetIgnore(appusage.FieldURL)
+		}
+		if _, exists := u.create.mutation.StartedAt(); exists {
+			s.SetIgnore(appusage.FieldStartedAt)
+		}
+		if _, exists := u.create.mutation.EndedAt(); exists {
+			s.SetIgnore(appusage.FieldEndedAt)
+		}
+		if _, exists := u.create.mutation.DurationSeconds(); exists {
+			s.SetIgnore(appusage.FieldDurationSeconds)
 		}
 	}))
 	return u
@@ -208,6 +538,20 @@ func (u *AppUsageUpsertOne) Update(set func(*AppUsageUpsert)) *AppUsageUpsertOne
 		set(&AppUsageUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetCategory sets the "category" field.
+func (u *AppUsageUpsertOne) SetCategory(v appusage.Category) *AppUsageUpsertOne {
+	return u.Update(func(s *AppUsageUpsert) {
+		s.SetCategory(v)
+	})
+}
+
+// UpdateCategory sets the "category" field to the value that was provided on create.
+func (u *AppUsageUpsertOne) UpdateCategory() *AppUsageUpsertOne {
+	return u.Update(func(s *AppUsageUpsert) {
+		s.UpdateCategory()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +687,11 @@ func (_c *AppUsageCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.AppUsageUpsert) {
+//			SetOrganizationID(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *AppUsageCreateBulk) OnConflict(opts ...sql.ConflictOption) *AppUsageUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +737,39 @@ func (u *AppUsageUpsertBulk) UpdateNewValues() *AppUsageUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(appusage.FieldID)
 			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(appusage.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(appusage.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.UserID(); exists {
+				s.SetIgnore(appusage.FieldUserID)
+			}
+			if _, exists := b.mutation.ClientRecordID(); exists {
+				s.SetIgnore(appusage.FieldClientRecordID)
+			}
+			if _, exists := b.mutation.DeviceID(); exists {
+				s.SetIgnore(appusage.FieldDeviceID)
+			}
+			if _, exists := b.mutation.AppName(); exists {
+				s.SetIgnore(appusage.FieldAppName)
+			}
+			if _, exists := b.mutation.WindowTitle(); exists {
+				s.SetIgnore(appusage.FieldWindowTitle)
+			}
+			if _, exists := b.mutation.URL(); exists {
+				s.SetIgnore(appusage.FieldURL)
+			}
+			if _, exists := b.mutation.StartedAt(); exists {
+				s.SetIgnore(appusage.FieldStartedAt)
+			}
+			if _, exists := b.mutation.EndedAt(); exists {
+				s.SetIgnore(appusage.FieldEndedAt)
+			}
+			if _, exists := b.mutation.DurationSeconds(); exists {
+				s.SetIgnore(appusage.FieldDurationSeconds)
+			}
 		}
 	}))
 	return u
@@ -418,6 +800,20 @@ func (u *AppUsageUpsertBulk) Update(set func(*AppUsageUpsert)) *AppUsageUpsertBu
 		set(&AppUsageUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetCategory sets the "category" field.
+func (u *AppUsageUpsertBulk) SetCategory(v appusage.Category) *AppUsageUpsertBulk {
+	return u.Update(func(s *AppUsageUpsert) {
+		s.SetCategory(v)
+	})
+}
+
+// UpdateCategory sets the "category" field to the value that was provided on create.
+func (u *AppUsageUpsertBulk) UpdateCategory() *AppUsageUpsertBulk {
+	return u.Update(func(s *AppUsageUpsert) {
+		s.UpdateCategory()
+	})
 }
 
 // Exec executes the query.

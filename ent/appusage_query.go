@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -14,17 +15,21 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/appusage"
+	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/predicate"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // AppUsageQuery is the builder for querying AppUsage entities.
 type AppUsageQuery struct {
 	config
-	ctx        *QueryContext
-	order      []appusage.OrderOption
-	inters     []Interceptor
-	predicates []predicate.AppUsage
-	modifiers  []func(*sql.Selector)
+	ctx              *QueryContext
+	order            []appusage.OrderOption
+	inters           []Interceptor
+	predicates       []predicate.AppUsage
+	withOrganization *OrganizationQuery
+	withUser         *UserQuery
+	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -59,6 +64,50 @@ func (_q *AppUsageQuery) Unique(unique bool) *AppUsageQuery {
 func (_q *AppUsageQuery) Order(o ...appusage.OrderOption) *AppUsageQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryOrganization chains the current query on the "organization" edge.
+func (_q *AppUsageQuery) QueryOrganization() *OrganizationQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(appusage.Table, appusage.FieldID, selector),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, appusage.OrganizationTable, appusage.OrganizationColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryUser chains the current query on the "user" edge.
+func (_q *AppUsageQuery) QueryUser() *UserQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(appusage.Table, appusage.FieldID, selector),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, appusage.UserTable, appusage.UserColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // First returns the first AppUsage entity from the query.
@@ -248,11 +297,13 @@ func (_q *AppUsageQuery) Clone() *AppUsageQuery {
 		return nil
 	}
 	return &AppUsageQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]appusage.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.AppUsage{}, _q.predicates...),
+		config:           _q.config,
+		ctx:              _q.ctx.Clone(),
+		order:            append([]appusage.OrderOption{}, _q.order...),
+		inters:           append([]Interceptor{}, _q.inters...),
+		predicates:       append([]predicate.AppUsage{}, _q.predicates...),
+		withOrganization: _q.withOrganization.Clone(),
+		withUser:         _q.withUser.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -260,8 +311,42 @@ func (_q *AppUsageQuery) Clone() *AppUsageQuery {
 	}
 }
 
+// WithOrganization tells the query-builder to eager-load the nodes that are connected to
+// the "organization" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AppUsageQuery) WithOrganization(opts ...func(*OrganizationQuery)) *AppUsageQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOrganization = query
+	return _q
+}
+
+// WithUser tells the query-builder to eager-load the nodes that are connected to
+// the "user" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AppUsageQuery) WithUser(opts ...func(*UserQuery)) *AppUsageQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withUser = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
+//
+// Example:
+//
+//	var v []struct {
+//		OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+//		Count int `json:"count,omitempty"`
+//	}
+//
+//	client.AppUsage.Query().
+//		GroupBy(appusage.FieldOrganizationID).
+//		Aggregate(ent.Count()).
+//		Scan(ctx, &v)
 func (_q *AppUsageQuery) GroupBy(field string, fields ...string) *AppUsageGroupBy {
 	_q.ctx.Fields = append([]string{field}, fields...)
 	grbuild := &AppUsageGroupBy{build: _q}
@@ -273,6 +358,16 @@ func (_q *AppUsageQuery) GroupBy(field string, fields ...string) *AppUsageGroupB
 
 // Select allows the selection one or more fields/columns for the given query,
 // instead of selecting all fields in the entity.
+//
+// Example:
+//
+//	var v []struct {
+//		OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+//	}
+//
+//	client.AppUsage.Query().
+//		Select(appusage.FieldOrganizationID).
+//		Scan(ctx, &v)
 func (_q *AppUsageQuery) Select(fields ...string) *AppUsageSelect {
 	_q.ctx.Fields = append(_q.ctx.Fields, fields...)
 	sbuild := &AppUsageSelect{AppUsageQuery: _q}
@@ -309,13 +404,23 @@ func (_q *AppUsageQuery) prepareQuery(ctx context.Context) error {
 		}
 		_q.sql = prev
 	}
+	if appusage.Policy == nil {
+		return errors.New("ent: uninitialized appusage.Policy (forgotten import ent/runtime?)")
+	}
+	if err := appusage.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
+	}
 	return nil
 }
 
 func (_q *AppUsageQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*AppUsage, error) {
 	var (
-		nodes = []*AppUsage{}
-		_spec = _q.querySpec()
+		nodes       = []*AppUsage{}
+		_spec       = _q.querySpec()
+		loadedTypes = [2]bool{
+			_q.withOrganization != nil,
+			_q.withUser != nil,
+		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*AppUsage).scanValues(nil, columns)
@@ -323,6 +428,7 @@ func (_q *AppUsageQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*App
 	_spec.Assign = func(columns []string, values []any) error {
 		node := &AppUsage{config: _q.config}
 		nodes = append(nodes, node)
+		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
 	if len(_q.modifiers) > 0 {
@@ -337,7 +443,78 @@ func (_q *AppUsageQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*App
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	if query := _q.withOrganization; query != nil {
+		if err := _q.loadOrganization(ctx, query, nodes, nil,
+			func(n *AppUsage, e *Organization) { n.Edges.Organization = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withUser; query != nil {
+		if err := _q.loadUser(ctx, query, nodes, nil,
+			func(n *AppUsage, e *User) { n.Edges.User = e }); err != nil {
+			return nil, err
+		}
+	}
 	return nodes, nil
+}
+
+func (_q *AppUsageQuery) loadOrganization(ctx context.Context, query *OrganizationQuery, nodes []*AppUsage, init func(*AppUsage), assign func(*AppUsage, *Organization)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*AppUsage)
+	for i := range nodes {
+		fk := nodes[i].OrganizationID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(organization.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "organization_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *AppUsageQuery) loadUser(ctx context.Context, query *UserQuery, nodes []*AppUsage, init func(*AppUsage), assign func(*AppUsage, *User)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*AppUsage)
+	for i := range nodes {
+		fk := nodes[i].UserID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(user.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "user_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
 }
 
 func (_q *AppUsageQuery) sqlCount(ctx context.Context) (int, error) {
@@ -367,6 +544,12 @@ func (_q *AppUsageQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != appusage.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withOrganization != nil {
+			_spec.Node.AddColumnOnce(appusage.FieldOrganizationID)
+		}
+		if _q.withUser != nil {
+			_spec.Node.AddColumnOnce(appusage.FieldUserID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -28,6 +28,20 @@ func (_u *AppUsageUpdate) Where(ps ...predicate.AppUsage) *AppUsageUpdate {
 	return _u
 }
 
+// SetCategory sets the "category" field.
+func (_u *AppUsageUpdate) SetCategory(v appusage.Category) *AppUsageUpdate {
+	_u.mutation.SetCategory(v)
+	return _u
+}
+
+// SetNillableCategory sets the "category" field if the given value is not nil.
+func (_u *AppUsageUpdate) SetNillableCategory(v *appusage.Category) *AppUsageUpdate {
+	if v != nil {
+		_u.SetCategory(*v)
+	}
+	return _u
+}
+
 // Mutation returns the AppUsageMutation object of the builder.
 func (_u *AppUsageUpdate) Mutation() *AppUsageMutation {
 	return _u.mutation
@@ -60,6 +74,22 @@ func (_u *AppUsageUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *AppUsageUpdate) check() error {
+	if v, ok := _u.mutation.Category(); ok {
+		if err := appusage.CategoryValidator(v); err != nil {
+			return &ValidationError{Name: "category", err: fmt.Errorf(`ent: validator failed for field "AppUsage.category": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AppUsage.organization"`)
+	}
+	if _u.mutation.UserCleared() && len(_u.mutation.UserIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AppUsage.user"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *AppUsageUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AppUsageUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +97,9 @@ func (_u *AppUsageUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AppUs
 }
 
 func (_u *AppUsageUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(appusage.Table, appusage.Columns, sqlgraph.NewFieldSpec(appusage.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +107,15 @@ func (_u *AppUsageUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 				ps[i](selector)
 			}
 		}
+	}
+	if _u.mutation.WindowTitleCleared() {
+		_spec.ClearField(appusage.FieldWindowTitle, field.TypeString)
+	}
+	if _u.mutation.URLCleared() {
+		_spec.ClearField(appusage.FieldURL, field.TypeString)
+	}
+	if value, ok := _u.mutation.Category(); ok {
+		_spec.SetField(appusage.FieldCategory, field.TypeEnum, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -95,6 +137,20 @@ type AppUsageUpdateOne struct {
 	hooks     []Hook
 	mutation  *AppUsageMutation
 	modifiers []func(*sql.UpdateBuilder)
+}
+
+// SetCategory sets the "category" field.
+func (_u *AppUsageUpdateOne) SetCategory(v appusage.Category) *AppUsageUpdateOne {
+	_u.mutation.SetCategory(v)
+	return _u
+}
+
+// SetNillableCategory sets the "category" field if the given value is not nil.
+func (_u *AppUsageUpdateOne) SetNillableCategory(v *appusage.Category) *AppUsageUpdateOne {
+	if v != nil {
+		_u.SetCategory(*v)
+	}
+	return _u
 }
 
 // Mutation returns the AppUsageMutation object of the builder.
@@ -142,6 +198,22 @@ func (_u *AppUsageUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *AppUsageUpdateOne) check() error {
+	if v, ok := _u.mutation.Category(); ok {
+		if err := appusage.CategoryValidator(v); err != nil {
+			return &ValidationError{Name: "category", err: fmt.Errorf(`ent: validator failed for field "AppUsage.category": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AppUsage.organization"`)
+	}
+	if _u.mutation.UserCleared() && len(_u.mutation.UserIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "AppUsage.user"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *AppUsageUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *AppUsageUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +221,9 @@ func (_u *AppUsageUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *Ap
 }
 
 func (_u *AppUsageUpdateOne) sqlSave(ctx context.Context) (_node *AppUsage, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(appusage.Table, appusage.Columns, sqlgraph.NewFieldSpec(appusage.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +248,15 @@ func (_u *AppUsageUpdateOne) sqlSave(ctx context.Context) (_node *AppUsage, err 
 				ps[i](selector)
 			}
 		}
+	}
+	if _u.mutation.WindowTitleCleared() {
+		_spec.ClearField(appusage.FieldWindowTitle, field.TypeString)
+	}
+	if _u.mutation.URLCleared() {
+		_spec.ClearField(appusage.FieldURL, field.TypeString)
+	}
+	if value, ok := _u.mutation.Category(); ok {
+		_spec.SetField(appusage.FieldCategory, field.TypeEnum, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &AppUsage{config: _u.config}

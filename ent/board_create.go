@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
@@ -13,6 +14,9 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/board"
+	"github.com/worksynapse/worksynapse/ent/boardcolumn"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/project"
 )
 
 // BoardCreate is the builder for creating a Board entity.
@@ -21,6 +25,80 @@ type BoardCreate struct {
 	mutation *BoardMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *BoardCreate) SetCreatedAt(v time.Time) *BoardCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *BoardCreate) SetNillableCreatedAt(v *time.Time) *BoardCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *BoardCreate) SetUpdatedAt(v time.Time) *BoardCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *BoardCreate) SetNillableUpdatedAt(v *time.Time) *BoardCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *BoardCreate) SetOrganizationID(v uuid.UUID) *BoardCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *BoardCreate) SetDeletedAt(v time.Time) *BoardCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *BoardCreate) SetNillableDeletedAt(v *time.Time) *BoardCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
+// SetProjectID sets the "project_id" field.
+func (_c *BoardCreate) SetProjectID(v uuid.UUID) *BoardCreate {
+	_c.mutation.SetProjectID(v)
+	return _c
+}
+
+// SetName sets the "name" field.
+func (_c *BoardCreate) SetName(v string) *BoardCreate {
+	_c.mutation.SetName(v)
+	return _c
+}
+
+// SetIsDefault sets the "is_default" field.
+func (_c *BoardCreate) SetIsDefault(v bool) *BoardCreate {
+	_c.mutation.SetIsDefault(v)
+	return _c
+}
+
+// SetNillableIsDefault sets the "is_default" field if the given value is not nil.
+func (_c *BoardCreate) SetNillableIsDefault(v *bool) *BoardCreate {
+	if v != nil {
+		_c.SetIsDefault(*v)
+	}
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +115,31 @@ func (_c *BoardCreate) SetNillableID(v *uuid.UUID) *BoardCreate {
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *BoardCreate) SetOrganization(v *Organization) *BoardCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetProject sets the "project" edge to the Project entity.
+func (_c *BoardCreate) SetProject(v *Project) *BoardCreate {
+	return _c.SetProjectID(v.ID)
+}
+
+// AddColumnIDs adds the "columns" edge to the BoardColumn entity by IDs.
+func (_c *BoardCreate) AddColumnIDs(ids ...uuid.UUID) *BoardCreate {
+	_c.mutation.AddColumnIDs(ids...)
+	return _c
+}
+
+// AddColumns adds the "columns" edges to the BoardColumn entity.
+func (_c *BoardCreate) AddColumns(v ...*BoardColumn) *BoardCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddColumnIDs(ids...)
+}
+
 // Mutation returns the BoardMutation object of the builder.
 func (_c *BoardCreate) Mutation() *BoardMutation {
 	return _c.mutation
@@ -44,7 +147,9 @@ func (_c *BoardCreate) Mutation() *BoardMutation {
 
 // Save creates the Board in the database.
 func (_c *BoardCreate) Save(ctx context.Context) (*Board, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +176,66 @@ func (_c *BoardCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *BoardCreate) defaults() {
+func (_c *BoardCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if board.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized board.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := board.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if board.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized board.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := board.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _c.mutation.IsDefault(); !ok {
+		v := board.DefaultIsDefault
+		_c.mutation.SetIsDefault(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if board.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized board.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := board.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *BoardCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "Board.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "Board.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "Board.organization_id"`)}
+	}
+	if _, ok := _c.mutation.ProjectID(); !ok {
+		return &ValidationError{Name: "project_id", err: errors.New(`ent: missing required field "Board.project_id"`)}
+	}
+	if _, ok := _c.mutation.Name(); !ok {
+		return &ValidationError{Name: "name", err: errors.New(`ent: missing required field "Board.name"`)}
+	}
+	if v, ok := _c.mutation.Name(); ok {
+		if err := board.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Board.name": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.IsDefault(); !ok {
+		return &ValidationError{Name: "is_default", err: errors.New(`ent: missing required field "Board.is_default"`)}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "Board.organization"`)}
+	}
+	if len(_c.mutation.ProjectIDs()) == 0 {
+		return &ValidationError{Name: "project", err: errors.New(`ent: missing required edge "Board.project"`)}
+	}
 	return nil
 }
 
@@ -116,6 +272,76 @@ func (_c *BoardCreate) createSpec() (*Board, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(board.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(board.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(board.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.Name(); ok {
+		_spec.SetField(board.FieldName, field.TypeString, value)
+		_node.Name = value
+	}
+	if value, ok := _c.mutation.IsDefault(); ok {
+		_spec.SetField(board.FieldIsDefault, field.TypeBool, value)
+		_node.IsDefault = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   board.OrganizationTable,
+			Columns: []string{board.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ProjectIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   board.ProjectTable,
+			Columns: []string{board.ProjectColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(project.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ProjectID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ColumnsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   board.ColumnsTable,
+			Columns: []string{board.ColumnsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(boardcolumn.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +349,17 @@ func (_c *BoardCreate) createSpec() (*Board, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.Board.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.BoardUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *BoardCreate) OnConflict(opts ...sql.ConflictOption) *BoardUpsertOne {
 	_c.conflict = opts
@@ -162,6 +394,60 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *BoardUpsert) SetUpdatedAt(v time.Time) *BoardUpsert {
+	u.Set(board.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *BoardUpsert) UpdateUpdatedAt() *BoardUpsert {
+	u.SetExcluded(board.FieldUpdatedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *BoardUpsert) SetDeletedAt(v time.Time) *BoardUpsert {
+	u.Set(board.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *BoardUpsert) UpdateDeletedAt() *BoardUpsert {
+	u.SetExcluded(board.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *BoardUpsert) ClearDeletedAt() *BoardUpsert {
+	u.SetNull(board.FieldDeletedAt)
+	return u
+}
+
+// SetName sets the "name" field.
+func (u *BoardUpsert) SetName(v string) *BoardUpsert {
+	u.Set(board.FieldName, v)
+	return u
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *BoardUpsert) UpdateName() *BoardUpsert {
+	u.SetExcluded(board.FieldName)
+	return u
+}
+
+// SetIsDefault sets the "is_default" field.
+func (u *BoardUpsert) SetIsDefault(v bool) *BoardUpsert {
+	u.Set(board.FieldIsDefault, v)
+	return u
+}
+
+// UpdateIsDefault sets the "is_default" field to the value that was provided on create.
+func (u *BoardUpsert) UpdateIsDefault() *BoardUpsert {
+	u.SetExcluded(board.FieldIsDefault)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +464,15 @@ func (u *BoardUpsertOne) UpdateNewValues() *BoardUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(board.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(board.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(board.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.ProjectID(); exists {
+			s.SetIgnore(board.FieldProjectID)
 		}
 	}))
 	return u
@@ -208,6 +503,69 @@ func (u *BoardUpsertOne) Update(set func(*BoardUpsert)) *BoardUpsertOne {
 		set(&BoardUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *BoardUpsertOne) SetUpdatedAt(v time.Time) *BoardUpsertOne {
+	return u.Update(func(s *BoardUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *BoardUpsertOne) UpdateUpdatedAt() *BoardUpsertOne {
+	return u.Update(func(s *BoardUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *BoardUpsertOne) SetDeletedAt(v time.Time) *BoardUpsertOne {
+	return u.Update(func(s *BoardUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *BoardUpsertOne) UpdateDeletedAt() *BoardUpsertOne {
+	return u.Update(func(s *BoardUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *BoardUpsertOne) ClearDeletedAt() *BoardUpsertOne {
+	return u.Update(func(s *BoardUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetName sets the "name" field.
+func (u *BoardUpsertOne) SetName(v string) *BoardUpsertOne {
+	return u.Update(func(s *BoardUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *BoardUpsertOne) UpdateName() *BoardUpsertOne {
+	return u.Update(func(s *BoardUpsert) {
+		s.UpdateName()
+	})
+}
+
+// SetIsDefault sets the "is_default" field.
+func (u *BoardUpsertOne) SetIsDefault(v bool) *BoardUpsertOne {
+	return u.Update(func(s *BoardUpsert) {
+		s.SetIsDefault(v)
+	})
+}
+
+// UpdateIsDefault sets the "is_default" field to the value that was provided on create.
+func (u *BoardUpsertOne) UpdateIsDefault() *BoardUpsertOne {
+	return u.Update(func(s *BoardUpsert) {
+		s.UpdateIsDefault()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +701,11 @@ func (_c *BoardCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.BoardUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *BoardCreateBulk) OnConflict(opts ...sql.ConflictOption) *BoardUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +751,15 @@ func (u *BoardUpsertBulk) UpdateNewValues() *BoardUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(board.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(board.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(board.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.ProjectID(); exists {
+				s.SetIgnore(board.FieldProjectID)
+			}
 		}
 	}))
 	return u
@@ -418,6 +790,69 @@ func (u *BoardUpsertBulk) Update(set func(*BoardUpsert)) *BoardUpsertBulk {
 		set(&BoardUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *BoardUpsertBulk) SetUpdatedAt(v time.Time) *BoardUpsertBulk {
+	return u.Update(func(s *BoardUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *BoardUpsertBulk) UpdateUpdatedAt() *BoardUpsertBulk {
+	return u.Update(func(s *BoardUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *BoardUpsertBulk) SetDeletedAt(v time.Time) *BoardUpsertBulk {
+	return u.Update(func(s *BoardUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *BoardUpsertBulk) UpdateDeletedAt() *BoardUpsertBulk {
+	return u.Update(func(s *BoardUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *BoardUpsertBulk) ClearDeletedAt() *BoardUpsertBulk {
+	return u.Update(func(s *BoardUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetName sets the "name" field.
+func (u *BoardUpsertBulk) SetName(v string) *BoardUpsertBulk {
+	return u.Update(func(s *BoardUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *BoardUpsertBulk) UpdateName() *BoardUpsertBulk {
+	return u.Update(func(s *BoardUpsert) {
+		s.UpdateName()
+	})
+}
+
+// SetIsDefault sets the "is_default" field.
+func (u *BoardUpsertBulk) SetIsDefault(v bool) *BoardUpsertBulk {
+	return u.Update(func(s *BoardUpsert) {
+		s.SetIsDefault(v)
+	})
+}
+
+// UpdateIsDefault sets the "is_default" field to the value that was provided on create.
+func (u *BoardUpsertBulk) UpdateIsDefault() *BoardUpsertBulk {
+	return u.Update(func(s *BoardUpsert) {
+		s.UpdateIsDefault()
+	})
 }
 
 // Exec executes the query.

@@ -4,6 +4,8 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 
@@ -14,17 +16,23 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/board"
+	"github.com/worksynapse/worksynapse/ent/boardcolumn"
+	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/predicate"
+	"github.com/worksynapse/worksynapse/ent/project"
 )
 
 // BoardQuery is the builder for querying Board entities.
 type BoardQuery struct {
 	config
-	ctx        *QueryContext
-	order      []board.OrderOption
-	inters     []Interceptor
-	predicates []predicate.Board
-	modifiers  []func(*sql.Selector)
+	ctx              *QueryContext
+	order            []board.OrderOption
+	inters           []Interceptor
+	predicates       []predicate.Board
+	withOrganization *OrganizationQuery
+	withProject      *ProjectQuery
+	withColumns      *BoardColumnQuery
+	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -59,6 +67,72 @@ func (_q *BoardQuery) Unique(unique bool) *BoardQuery {
 func (_q *BoardQuery) Order(o ...board.OrderOption) *BoardQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryOrganization chains the current query on the "organization" edge.
+func (_q *BoardQuery) QueryOrganization() *OrganizationQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(board.Table, board.FieldID, selector),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, board.OrganizationTable, board.OrganizationColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryProject chains the current query on the "project" edge.
+func (_q *BoardQuery) QueryProject() *ProjectQuery {
+	query := (&ProjectClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(board.Table, board.FieldID, selector),
+			sqlgraph.To(project.Table, project.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, board.ProjectTable, board.ProjectColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryColumns chains the current query on the "columns" edge.
+func (_q *BoardQuery) QueryColumns() *BoardColumnQuery {
+	query := (&BoardColumnClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(board.Table, board.FieldID, selector),
+			sqlgraph.To(boardcolumn.Table, boardcolumn.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, board.ColumnsTable, board.ColumnsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // First returns the first Board entity from the query.
@@ -248,11 +322,14 @@ func (_q *BoardQuery) Clone() *BoardQuery {
 		return nil
 	}
 	return &BoardQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]board.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.Board{}, _q.predicates...),
+		config:           _q.config,
+		ctx:              _q.ctx.Clone(),
+		order:            append([]board.OrderOption{}, _q.order...),
+		inters:           append([]Interceptor{}, _q.inters...),
+		predicates:       append([]predicate.Board{}, _q.predicates...),
+		withOrganization: _q.withOrganization.Clone(),
+		withProject:      _q.withProject.Clone(),
+		withColumns:      _q.withColumns.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -260,8 +337,53 @@ func (_q *BoardQuery) Clone() *BoardQuery {
 	}
 }
 
+// WithOrganization tells the query-builder to eager-load the nodes that are connected to
+// the "organization" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *BoardQuery) WithOrganization(opts ...func(*OrganizationQuery)) *BoardQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOrganization = query
+	return _q
+}
+
+// WithProject tells the query-builder to eager-load the nodes that are connected to
+// the "project" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *BoardQuery) WithProject(opts ...func(*ProjectQuery)) *BoardQuery {
+	query := (&ProjectClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withProject = query
+	return _q
+}
+
+// WithColumns tells the query-builder to eager-load the nodes that are connected to
+// the "columns" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *BoardQuery) WithColumns(opts ...func(*BoardColumnQuery)) *BoardQuery {
+	query := (&BoardColumnClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withColumns = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
+//
+// Example:
+//
+//	var v []struct {
+//		CreatedAt time.Time `json:"created_at,omitempty"`
+//		Count int `json:"count,omitempty"`
+//	}
+//
+//	client.Board.Query().
+//		GroupBy(board.FieldCreatedAt).
+//		Aggregate(ent.Count()).
+//		Scan(ctx, &v)
 func (_q *BoardQuery) GroupBy(field string, fields ...string) *BoardGroupBy {
 	_q.ctx.Fields = append([]string{field}, fields...)
 	grbuild := &BoardGroupBy{build: _q}
@@ -273,6 +395,16 @@ func (_q *BoardQuery) GroupBy(field string, fields ...string) *BoardGroupBy {
 
 // Select allows the selection one or more fields/columns for the given query,
 // instead of selecting all fields in the entity.
+//
+// Example:
+//
+//	var v []struct {
+//		CreatedAt time.Time `json:"created_at,omitempty"`
+//	}
+//
+//	client.Board.Query().
+//		Select(board.FieldCreatedAt).
+//		Scan(ctx, &v)
 func (_q *BoardQuery) Select(fields ...string) *BoardSelect {
 	_q.ctx.Fields = append(_q.ctx.Fields, fields...)
 	sbuild := &BoardSelect{BoardQuery: _q}
@@ -309,13 +441,24 @@ func (_q *BoardQuery) prepareQuery(ctx context.Context) error {
 		}
 		_q.sql = prev
 	}
+	if board.Policy == nil {
+		return errors.New("ent: uninitialized board.Policy (forgotten import ent/runtime?)")
+	}
+	if err := board.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
+	}
 	return nil
 }
 
 func (_q *BoardQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Board, error) {
 	var (
-		nodes = []*Board{}
-		_spec = _q.querySpec()
+		nodes       = []*Board{}
+		_spec       = _q.querySpec()
+		loadedTypes = [3]bool{
+			_q.withOrganization != nil,
+			_q.withProject != nil,
+			_q.withColumns != nil,
+		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*Board).scanValues(nil, columns)
@@ -323,6 +466,7 @@ func (_q *BoardQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Board,
 	_spec.Assign = func(columns []string, values []any) error {
 		node := &Board{config: _q.config}
 		nodes = append(nodes, node)
+		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
 	if len(_q.modifiers) > 0 {
@@ -337,7 +481,115 @@ func (_q *BoardQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Board,
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	if query := _q.withOrganization; query != nil {
+		if err := _q.loadOrganization(ctx, query, nodes, nil,
+			func(n *Board, e *Organization) { n.Edges.Organization = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withProject; query != nil {
+		if err := _q.loadProject(ctx, query, nodes, nil,
+			func(n *Board, e *Project) { n.Edges.Project = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withColumns; query != nil {
+		if err := _q.loadColumns(ctx, query, nodes,
+			func(n *Board) { n.Edges.Columns = []*BoardColumn{} },
+			func(n *Board, e *BoardColumn) { n.Edges.Columns = append(n.Edges.Columns, e) }); err != nil {
+			return nil, err
+		}
+	}
 	return nodes, nil
+}
+
+func (_q *BoardQuery) loadOrganization(ctx context.Context, query *OrganizationQuery, nodes []*Board, init func(*Board), assign func(*Board, *Organization)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*Board)
+	for i := range nodes {
+		fk := nodes[i].OrganizationID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(organization.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "organization_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *BoardQuery) loadProject(ctx context.Context, query *ProjectQuery, nodes []*Board, init func(*Board), assign func(*Board, *Project)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*Board)
+	for i := range nodes {
+		fk := nodes[i].ProjectID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(project.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "project_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *BoardQuery) loadColumns(ctx context.Context, query *BoardColumnQuery, nodes []*Board, init func(*Board), assign func(*Board, *BoardColumn)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Board)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(boardcolumn.FieldBoardID)
+	}
+	query.Where(predicate.BoardColumn(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(board.ColumnsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.BoardID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "board_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
 }
 
 func (_q *BoardQuery) sqlCount(ctx context.Context) (int, error) {
@@ -367,6 +619,12 @@ func (_q *BoardQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != board.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withOrganization != nil {
+			_spec.Node.AddColumnOnce(board.FieldOrganizationID)
+		}
+		if _q.withProject != nil {
+			_spec.Node.AddColumnOnce(board.FieldProjectID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -6,11 +6,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/board"
+	"github.com/worksynapse/worksynapse/ent/boardcolumn"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
 
@@ -28,13 +31,106 @@ func (_u *BoardUpdate) Where(ps ...predicate.Board) *BoardUpdate {
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *BoardUpdate) SetUpdatedAt(v time.Time) *BoardUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *BoardUpdate) SetDeletedAt(v time.Time) *BoardUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *BoardUpdate) SetNillableDeletedAt(v *time.Time) *BoardUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *BoardUpdate) ClearDeletedAt() *BoardUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetName sets the "name" field.
+func (_u *BoardUpdate) SetName(v string) *BoardUpdate {
+	_u.mutation.SetName(v)
+	return _u
+}
+
+// SetNillableName sets the "name" field if the given value is not nil.
+func (_u *BoardUpdate) SetNillableName(v *string) *BoardUpdate {
+	if v != nil {
+		_u.SetName(*v)
+	}
+	return _u
+}
+
+// SetIsDefault sets the "is_default" field.
+func (_u *BoardUpdate) SetIsDefault(v bool) *BoardUpdate {
+	_u.mutation.SetIsDefault(v)
+	return _u
+}
+
+// SetNillableIsDefault sets the "is_default" field if the given value is not nil.
+func (_u *BoardUpdate) SetNillableIsDefault(v *bool) *BoardUpdate {
+	if v != nil {
+		_u.SetIsDefault(*v)
+	}
+	return _u
+}
+
+// AddColumnIDs adds the "columns" edge to the BoardColumn entity by IDs.
+func (_u *BoardUpdate) AddColumnIDs(ids ...uuid.UUID) *BoardUpdate {
+	_u.mutation.AddColumnIDs(ids...)
+	return _u
+}
+
+// AddColumns adds the "columns" edges to the BoardColumn entity.
+func (_u *BoardUpdate) AddColumns(v ...*BoardColumn) *BoardUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddColumnIDs(ids...)
+}
+
 // Mutation returns the BoardMutation object of the builder.
 func (_u *BoardUpdate) Mutation() *BoardMutation {
 	return _u.mutation
 }
 
+// ClearColumns clears all "columns" edges to the BoardColumn entity.
+func (_u *BoardUpdate) ClearColumns() *BoardUpdate {
+	_u.mutation.ClearColumns()
+	return _u
+}
+
+// RemoveColumnIDs removes the "columns" edge to BoardColumn entities by IDs.
+func (_u *BoardUpdate) RemoveColumnIDs(ids ...uuid.UUID) *BoardUpdate {
+	_u.mutation.RemoveColumnIDs(ids...)
+	return _u
+}
+
+// RemoveColumns removes "columns" edges to BoardColumn entities.
+func (_u *BoardUpdate) RemoveColumns(v ...*BoardColumn) *BoardUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveColumnIDs(ids...)
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *BoardUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +156,34 @@ func (_u *BoardUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *BoardUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if board.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized board.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := board.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *BoardUpdate) check() error {
+	if v, ok := _u.mutation.Name(); ok {
+		if err := board.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Board.name": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Board.organization"`)
+	}
+	if _u.mutation.ProjectCleared() && len(_u.mutation.ProjectIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Board.project"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *BoardUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *BoardUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +191,9 @@ func (_u *BoardUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *BoardUpd
 }
 
 func (_u *BoardUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(board.Table, board.Columns, sqlgraph.NewFieldSpec(board.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +201,66 @@ func (_u *BoardUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(board.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(board.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(board.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Name(); ok {
+		_spec.SetField(board.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IsDefault(); ok {
+		_spec.SetField(board.FieldIsDefault, field.TypeBool, value)
+	}
+	if _u.mutation.ColumnsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   board.ColumnsTable,
+			Columns: []string{board.ColumnsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(boardcolumn.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedColumnsIDs(); len(nodes) > 0 && !_u.mutation.ColumnsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   board.ColumnsTable,
+			Columns: []string{board.ColumnsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(boardcolumn.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ColumnsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   board.ColumnsTable,
+			Columns: []string{board.ColumnsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(boardcolumn.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,9 +284,99 @@ type BoardUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *BoardUpdateOne) SetUpdatedAt(v time.Time) *BoardUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *BoardUpdateOne) SetDeletedAt(v time.Time) *BoardUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *BoardUpdateOne) SetNillableDeletedAt(v *time.Time) *BoardUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *BoardUpdateOne) ClearDeletedAt() *BoardUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetName sets the "name" field.
+func (_u *BoardUpdateOne) SetName(v string) *BoardUpdateOne {
+	_u.mutation.SetName(v)
+	return _u
+}
+
+// SetNillableName sets the "name" field if the given value is not nil.
+func (_u *BoardUpdateOne) SetNillableName(v *string) *BoardUpdateOne {
+	if v != nil {
+		_u.SetName(*v)
+	}
+	return _u
+}
+
+// SetIsDefault sets the "is_default" field.
+func (_u *BoardUpdateOne) SetIsDefault(v bool) *BoardUpdateOne {
+	_u.mutation.SetIsDefault(v)
+	return _u
+}
+
+// SetNillableIsDefault sets the "is_default" field if the given value is not nil.
+func (_u *BoardUpdateOne) SetNillableIsDefault(v *bool) *BoardUpdateOne {
+	if v != nil {
+		_u.SetIsDefault(*v)
+	}
+	return _u
+}
+
+// AddColumnIDs adds the "columns" edge to the BoardColumn entity by IDs.
+func (_u *BoardUpdateOne) AddColumnIDs(ids ...uuid.UUID) *BoardUpdateOne {
+	_u.mutation.AddColumnIDs(ids...)
+	return _u
+}
+
+// AddColumns adds the "columns" edges to the BoardColumn entity.
+func (_u *BoardUpdateOne) AddColumns(v ...*BoardColumn) *BoardUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddColumnIDs(ids...)
+}
+
 // Mutation returns the BoardMutation object of the builder.
 func (_u *BoardUpdateOne) Mutation() *BoardMutation {
 	return _u.mutation
+}
+
+// ClearColumns clears all "columns" edges to the BoardColumn entity.
+func (_u *BoardUpdateOne) ClearColumns() *BoardUpdateOne {
+	_u.mutation.ClearColumns()
+	return _u
+}
+
+// RemoveColumnIDs removes the "columns" edge to BoardColumn entities by IDs.
+func (_u *BoardUpdateOne) RemoveColumnIDs(ids ...uuid.UUID) *BoardUpdateOne {
+	_u.mutation.RemoveColumnIDs(ids...)
+	return _u
+}
+
+// RemoveColumns removes "columns" edges to BoardColumn entities.
+func (_u *BoardUpdateOne) RemoveColumns(v ...*BoardColumn) *BoardUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveColumnIDs(ids...)
 }
 
 // Where appends a list predicates to the BoardUpdate builder.
@@ -117,6 +394,9 @@ func (_u *BoardUpdateOne) Select(field string, fields ...string) *BoardUpdateOne
 
 // Save executes the query and returns the updated Board entity.
 func (_u *BoardUpdateOne) Save(ctx context.Context) (*Board, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +422,34 @@ func (_u *BoardUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *BoardUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if board.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized board.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := board.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *BoardUpdateOne) check() error {
+	if v, ok := _u.mutation.Name(); ok {
+		if err := board.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Board.name": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Board.organization"`)
+	}
+	if _u.mutation.ProjectCleared() && len(_u.mutation.ProjectIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Board.project"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *BoardUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *BoardUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +457,9 @@ func (_u *BoardUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *Board
 }
 
 func (_u *BoardUpdateOne) sqlSave(ctx context.Context) (_node *Board, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(board.Table, board.Columns, sqlgraph.NewFieldSpec(board.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +484,66 @@ func (_u *BoardUpdateOne) sqlSave(ctx context.Context) (_node *Board, err error)
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(board.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(board.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(board.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Name(); ok {
+		_spec.SetField(board.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IsDefault(); ok {
+		_spec.SetField(board.FieldIsDefault, field.TypeBool, value)
+	}
+	if _u.mutation.ColumnsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   board.ColumnsTable,
+			Columns: []string{board.ColumnsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(boardcolumn.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedColumnsIDs(); len(nodes) > 0 && !_u.mutation.ColumnsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   board.ColumnsTable,
+			Columns: []string{board.ColumnsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(boardcolumn.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ColumnsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   board.ColumnsTable,
+			Columns: []string{board.ColumnsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(boardcolumn.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Board{config: _u.config}

@@ -5,19 +5,76 @@ package ent
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/board"
 	"github.com/worksynapse/worksynapse/ent/boardcolumn"
+	"github.com/worksynapse/worksynapse/ent/organization"
 )
 
 // BoardColumn is the model entity for the BoardColumn schema.
 type BoardColumn struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// CreatedAt holds the value of the "created_at" field.
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// UpdatedAt holds the value of the "updated_at" field.
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// OrganizationID holds the value of the "organization_id" field.
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// DeletedAt holds the value of the "deleted_at" field.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// BoardID holds the value of the "board_id" field.
+	BoardID uuid.UUID `json:"board_id,omitempty"`
+	// Name holds the value of the "name" field.
+	Name string `json:"name,omitempty"`
+	// Left-to-right order (ascending); not unique, so a reorder can rewrite positions in any order
+	Position int `json:"position,omitempty"`
+	// Work-in-progress limit; empty means unlimited
+	WipLimit *int `json:"wip_limit,omitempty"`
+	// Task status this column stands for
+	MappedStatus boardcolumn.MappedStatus `json:"mapped_status,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the BoardColumnQuery when eager-loading is set.
+	Edges        BoardColumnEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// BoardColumnEdges holds the relations/edges for other nodes in the graph.
+type BoardColumnEdges struct {
+	// Organization holds the value of the organization edge.
+	Organization *Organization `json:"organization,omitempty"`
+	// Board holds the value of the board edge.
+	Board *Board `json:"board,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [2]bool
+}
+
+// OrganizationOrErr returns the Organization value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e BoardColumnEdges) OrganizationOrErr() (*Organization, error) {
+	if e.Organization != nil {
+		return e.Organization, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: organization.Label}
+	}
+	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// BoardOrErr returns the Board value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e BoardColumnEdges) BoardOrErr() (*Board, error) {
+	if e.Board != nil {
+		return e.Board, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: board.Label}
+	}
+	return nil, &NotLoadedError{edge: "board"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -25,7 +82,13 @@ func (*BoardColumn) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case boardcolumn.FieldID:
+		case boardcolumn.FieldPosition, boardcolumn.FieldWipLimit:
+			values[i] = new(sql.NullInt64)
+		case boardcolumn.FieldName, boardcolumn.FieldMappedStatus:
+			values[i] = new(sql.NullString)
+		case boardcolumn.FieldCreatedAt, boardcolumn.FieldUpdatedAt, boardcolumn.FieldDeletedAt:
+			values[i] = new(sql.NullTime)
+		case boardcolumn.FieldID, boardcolumn.FieldOrganizationID, boardcolumn.FieldBoardID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -48,6 +111,62 @@ func (_m *BoardColumn) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.ID = *value
 			}
+		case boardcolumn.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case boardcolumn.FieldUpdatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
+			} else if value.Valid {
+				_m.UpdatedAt = value.Time
+			}
+		case boardcolumn.FieldOrganizationID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
+			} else if value != nil {
+				_m.OrganizationID = *value
+			}
+		case boardcolumn.FieldDeletedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field deleted_at", values[i])
+			} else if value.Valid {
+				_m.DeletedAt = new(time.Time)
+				*_m.DeletedAt = value.Time
+			}
+		case boardcolumn.FieldBoardID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field board_id", values[i])
+			} else if value != nil {
+				_m.BoardID = *value
+			}
+		case boardcolumn.FieldName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field name", values[i])
+			} else if value.Valid {
+				_m.Name = value.String
+			}
+		case boardcolumn.FieldPosition:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field position", values[i])
+			} else if value.Valid {
+				_m.Position = int(value.Int64)
+			}
+		case boardcolumn.FieldWipLimit:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field wip_limit", values[i])
+			} else if value.Valid {
+				_m.WipLimit = new(int)
+				*_m.WipLimit = int(value.Int64)
+			}
+		case boardcolumn.FieldMappedStatus:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field mapped_status", values[i])
+			} else if value.Valid {
+				_m.MappedStatus = boardcolumn.MappedStatus(value.String)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -59,6 +178,16 @@ func (_m *BoardColumn) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *BoardColumn) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryOrganization queries the "organization" edge of the BoardColumn entity.
+func (_m *BoardColumn) QueryOrganization() *OrganizationQuery {
+	return NewBoardColumnClient(_m.config).QueryOrganization(_m)
+}
+
+// QueryBoard queries the "board" edge of the BoardColumn entity.
+func (_m *BoardColumn) QueryBoard() *BoardQuery {
+	return NewBoardColumnClient(_m.config).QueryBoard(_m)
 }
 
 // Update returns a builder for updating this BoardColumn.
@@ -83,7 +212,37 @@ func (_m *BoardColumn) Unwrap() *BoardColumn {
 func (_m *BoardColumn) String() string {
 	var builder strings.Builder
 	builder.WriteString("BoardColumn(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("updated_at=")
+	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
+	builder.WriteString(", ")
+	if v := _m.DeletedAt; v != nil {
+		builder.WriteString("deleted_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("board_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.BoardID))
+	builder.WriteString(", ")
+	builder.WriteString("name=")
+	builder.WriteString(_m.Name)
+	builder.WriteString(", ")
+	builder.WriteString("position=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Position))
+	builder.WriteString(", ")
+	if v := _m.WipLimit; v != nil {
+		builder.WriteString("wip_limit=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("mapped_status=")
+	builder.WriteString(fmt.Sprintf("%v", _m.MappedStatus))
 	builder.WriteByte(')')
 	return builder.String()
 }

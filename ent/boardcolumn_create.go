@@ -6,13 +6,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/board"
 	"github.com/worksynapse/worksynapse/ent/boardcolumn"
+	"github.com/worksynapse/worksynapse/ent/organization"
 )
 
 // BoardColumnCreate is the builder for creating a BoardColumn entity.
@@ -21,6 +24,100 @@ type BoardColumnCreate struct {
 	mutation *BoardColumnMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *BoardColumnCreate) SetCreatedAt(v time.Time) *BoardColumnCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *BoardColumnCreate) SetNillableCreatedAt(v *time.Time) *BoardColumnCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *BoardColumnCreate) SetUpdatedAt(v time.Time) *BoardColumnCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *BoardColumnCreate) SetNillableUpdatedAt(v *time.Time) *BoardColumnCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *BoardColumnCreate) SetOrganizationID(v uuid.UUID) *BoardColumnCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *BoardColumnCreate) SetDeletedAt(v time.Time) *BoardColumnCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *BoardColumnCreate) SetNillableDeletedAt(v *time.Time) *BoardColumnCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
+// SetBoardID sets the "board_id" field.
+func (_c *BoardColumnCreate) SetBoardID(v uuid.UUID) *BoardColumnCreate {
+	_c.mutation.SetBoardID(v)
+	return _c
+}
+
+// SetName sets the "name" field.
+func (_c *BoardColumnCreate) SetName(v string) *BoardColumnCreate {
+	_c.mutation.SetName(v)
+	return _c
+}
+
+// SetPosition sets the "position" field.
+func (_c *BoardColumnCreate) SetPosition(v int) *BoardColumnCreate {
+	_c.mutation.SetPosition(v)
+	return _c
+}
+
+// SetNillablePosition sets the "position" field if the given value is not nil.
+func (_c *BoardColumnCreate) SetNillablePosition(v *int) *BoardColumnCreate {
+	if v != nil {
+		_c.SetPosition(*v)
+	}
+	return _c
+}
+
+// SetWipLimit sets the "wip_limit" field.
+func (_c *BoardColumnCreate) SetWipLimit(v int) *BoardColumnCreate {
+	_c.mutation.SetWipLimit(v)
+	return _c
+}
+
+// SetNillableWipLimit sets the "wip_limit" field if the given value is not nil.
+func (_c *BoardColumnCreate) SetNillableWipLimit(v *int) *BoardColumnCreate {
+	if v != nil {
+		_c.SetWipLimit(*v)
+	}
+	return _c
+}
+
+// SetMappedStatus sets the "mapped_status" field.
+func (_c *BoardColumnCreate) SetMappedStatus(v boardcolumn.MappedStatus) *BoardColumnCreate {
+	_c.mutation.SetMappedStatus(v)
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +134,16 @@ func (_c *BoardColumnCreate) SetNillableID(v *uuid.UUID) *BoardColumnCreate {
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *BoardColumnCreate) SetOrganization(v *Organization) *BoardColumnCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetBoard sets the "board" edge to the Board entity.
+func (_c *BoardColumnCreate) SetBoard(v *Board) *BoardColumnCreate {
+	return _c.SetBoardID(v.ID)
+}
+
 // Mutation returns the BoardColumnMutation object of the builder.
 func (_c *BoardColumnCreate) Mutation() *BoardColumnMutation {
 	return _c.mutation
@@ -44,7 +151,9 @@ func (_c *BoardColumnCreate) Mutation() *BoardColumnMutation {
 
 // Save creates the BoardColumn in the database.
 func (_c *BoardColumnCreate) Save(ctx context.Context) (*BoardColumn, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +180,84 @@ func (_c *BoardColumnCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *BoardColumnCreate) defaults() {
+func (_c *BoardColumnCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if boardcolumn.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized boardcolumn.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := boardcolumn.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if boardcolumn.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized boardcolumn.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := boardcolumn.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _c.mutation.Position(); !ok {
+		v := boardcolumn.DefaultPosition
+		_c.mutation.SetPosition(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if boardcolumn.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized boardcolumn.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := boardcolumn.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *BoardColumnCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "BoardColumn.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "BoardColumn.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "BoardColumn.organization_id"`)}
+	}
+	if _, ok := _c.mutation.BoardID(); !ok {
+		return &ValidationError{Name: "board_id", err: errors.New(`ent: missing required field "BoardColumn.board_id"`)}
+	}
+	if _, ok := _c.mutation.Name(); !ok {
+		return &ValidationError{Name: "name", err: errors.New(`ent: missing required field "BoardColumn.name"`)}
+	}
+	if v, ok := _c.mutation.Name(); ok {
+		if err := boardcolumn.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "BoardColumn.name": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Position(); !ok {
+		return &ValidationError{Name: "position", err: errors.New(`ent: missing required field "BoardColumn.position"`)}
+	}
+	if v, ok := _c.mutation.Position(); ok {
+		if err := boardcolumn.PositionValidator(v); err != nil {
+			return &ValidationError{Name: "position", err: fmt.Errorf(`ent: validator failed for field "BoardColumn.position": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.WipLimit(); ok {
+		if err := boardcolumn.WipLimitValidator(v); err != nil {
+			return &ValidationError{Name: "wip_limit", err: fmt.Errorf(`ent: validator failed for field "BoardColumn.wip_limit": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.MappedStatus(); !ok {
+		return &ValidationError{Name: "mapped_status", err: errors.New(`ent: missing required field "BoardColumn.mapped_status"`)}
+	}
+	if v, ok := _c.mutation.MappedStatus(); ok {
+		if err := boardcolumn.MappedStatusValidator(v); err != nil {
+			return &ValidationError{Name: "mapped_status", err: fmt.Errorf(`ent: validator failed for field "BoardColumn.mapped_status": %w`, err)}
+		}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "BoardColumn.organization"`)}
+	}
+	if len(_c.mutation.BoardIDs()) == 0 {
+		return &ValidationError{Name: "board", err: errors.New(`ent: missing required edge "BoardColumn.board"`)}
+	}
 	return nil
 }
 
@@ -116,6 +294,68 @@ func (_c *BoardColumnCreate) createSpec() (*BoardColumn, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(boardcolumn.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(boardcolumn.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(boardcolumn.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.Name(); ok {
+		_spec.SetField(boardcolumn.FieldName, field.TypeString, value)
+		_node.Name = value
+	}
+	if value, ok := _c.mutation.Position(); ok {
+		_spec.SetField(boardcolumn.FieldPosition, field.TypeInt, value)
+		_node.Position = value
+	}
+	if value, ok := _c.mutation.WipLimit(); ok {
+		_spec.SetField(boardcolumn.FieldWipLimit, field.TypeInt, value)
+		_node.WipLimit = &value
+	}
+	if value, ok := _c.mutation.MappedStatus(); ok {
+		_spec.SetField(boardcolumn.FieldMappedStatus, field.TypeEnum, value)
+		_node.MappedStatus = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   boardcolumn.OrganizationTable,
+			Columns: []string{boardcolumn.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.BoardIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   boardcolumn.BoardTable,
+			Columns: []string{boardcolumn.BoardColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(board.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.BoardID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +363,17 @@ func (_c *BoardColumnCreate) createSpec() (*BoardColumn, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.BoardColumn.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.BoardColumnUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *BoardColumnCreate) OnConflict(opts ...sql.ConflictOption) *BoardColumnUpsertOne {
 	_c.conflict = opts
@@ -162,6 +408,102 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *BoardColumnUpsert) SetUpdatedAt(v time.Time) *BoardColumnUpsert {
+	u.Set(boardcolumn.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *BoardColumnUpsert) UpdateUpdatedAt() *BoardColumnUpsert {
+	u.SetExcluded(boardcolumn.FieldUpdatedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *BoardColumnUpsert) SetDeletedAt(v time.Time) *BoardColumnUpsert {
+	u.Set(boardcolumn.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *BoardColumnUpsert) UpdateDeletedAt() *BoardColumnUpsert {
+	u.SetExcluded(boardcolumn.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *BoardColumnUpsert) ClearDeletedAt() *BoardColumnUpsert {
+	u.SetNull(boardcolumn.FieldDeletedAt)
+	return u
+}
+
+// SetName sets the "name" field.
+func (u *BoardColumnUpsert) SetName(v string) *BoardColumnUpsert {
+	u.Set(boardcolumn.FieldName, v)
+	return u
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *BoardColumnUpsert) UpdateName() *BoardColumnUpsert {
+	u.SetExcluded(boardcolumn.FieldName)
+	return u
+}
+
+// SetPosition sets the "position" field.
+func (u *BoardColumnUpsert) SetPosition(v int) *BoardColumnUpsert {
+	u.Set(boardcolumn.FieldPosition, v)
+	return u
+}
+
+// UpdatePosition sets the "position" field to the value that was provided on create.
+func (u *BoardColumnUpsert) UpdatePosition() *BoardColumnUpsert {
+	u.SetExcluded(boardcolumn.FieldPosition)
+	return u
+}
+
+// AddPosition adds v to the "position" field.
+func (u *BoardColumnUpsert) AddPosition(v int) *BoardColumnUpsert {
+	u.Add(boardcolumn.FieldPosition, v)
+	return u
+}
+
+// SetWipLimit sets the "wip_limit" field.
+func (u *BoardColumnUpsert) SetWipLimit(v int) *BoardColumnUpsert {
+	u.Set(boardcolumn.FieldWipLimit, v)
+	return u
+}
+
+// UpdateWipLimit sets the "wip_limit" field to the value that was provided on create.
+func (u *BoardColumnUpsert) UpdateWipLimit() *BoardColumnUpsert {
+	u.SetExcluded(boardcolumn.FieldWipLimit)
+	return u
+}
+
+// AddWipLimit adds v to the "wip_limit" field.
+func (u *BoardColumnUpsert) AddWipLimit(v int) *BoardColumnUpsert {
+	u.Add(boardcolumn.FieldWipLimit, v)
+	return u
+}
+
+// ClearWipLimit clears the value of the "wip_limit" field.
+func (u *BoardColumnUpsert) ClearWipLimit() *BoardColumnUpsert {
+	u.SetNull(boardcolumn.FieldWipLimit)
+	return u
+}
+
+// SetMappedStatus sets the "mapped_status" field.
+func (u *BoardColumnUpsert) SetMappedStatus(v boardcolumn.MappedStatus) *BoardColumnUpsert {
+	u.Set(boardcolumn.FieldMappedStatus, v)
+	return u
+}
+
+// UpdateMappedStatus sets the "mapped_status" field to the value that was provided on create.
+func (u *BoardColumnUpsert) UpdateMappedStatus() *BoardColumnUpsert {
+	u.SetExcluded(boardcolumn.FieldMappedStatus)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +520,15 @@ func (u *BoardColumnUpsertOne) UpdateNewValues() *BoardColumnUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(boardcolumn.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(boardcolumn.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(boardcolumn.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.BoardID(); exists {
+			s.SetIgnore(boardcolumn.FieldBoardID)
 		}
 	}))
 	return u
@@ -208,6 +559,118 @@ func (u *BoardColumnUpsertOne) Update(set func(*BoardColumnUpsert)) *BoardColumn
 		set(&BoardColumnUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *BoardColumnUpsertOne) SetUpdatedAt(v time.Time) *BoardColumnUpsertOne {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *BoardColumnUpsertOne) UpdateUpdatedAt() *BoardColumnUpsertOne {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *BoardColumnUpsertOne) SetDeletedAt(v time.Time) *BoardColumnUpsertOne {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *BoardColumnUpsertOne) UpdateDeletedAt() *BoardColumnUpsertOne {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *BoardColumnUpsertOne) ClearDeletedAt() *BoardColumnUpsertOne {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetName sets the "name" field.
+func (u *BoardColumnUpsertOne) SetName(v string) *BoardColumnUpsertOne {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *BoardColumnUpsertOne) UpdateName() *BoardColumnUpsertOne {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.UpdateName()
+	})
+}
+
+// SetPosition sets the "position" field.
+func (u *BoardColumnUpsertOne) SetPosition(v int) *BoardColumnUpsertOne {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.SetPosition(v)
+	})
+}
+
+// AddPosition adds v to the "position" field.
+func (u *BoardColumnUpsertOne) AddPosition(v int) *BoardColumnUpsertOne {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.AddPosition(v)
+	})
+}
+
+// UpdatePosition sets the "position" field to the value that was provided on create.
+func (u *BoardColumnUpsertOne) UpdatePosition() *BoardColumnUpsertOne {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.UpdatePosition()
+	})
+}
+
+// SetWipLimit sets the "wip_limit" field.
+func (u *BoardColumnUpsertOne) SetWipLimit(v int) *BoardColumnUpsertOne {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.SetWipLimit(v)
+	})
+}
+
+// AddWipLimit adds v to the "wip_limit" field.
+func (u *BoardColumnUpsertOne) AddWipLimit(v int) *BoardColumnUpsertOne {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.AddWipLimit(v)
+	})
+}
+
+// UpdateWipLimit sets the "wip_limit" field to the value that was provided on create.
+func (u *BoardColumnUpsertOne) UpdateWipLimit() *BoardColumnUpsertOne {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.UpdateWipLimit()
+	})
+}
+
+// ClearWipLimit clears the value of the "wip_limit" field.
+func (u *BoardColumnUpsertOne) ClearWipLimit() *BoardColumnUpsertOne {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.ClearWipLimit()
+	})
+}
+
+// SetMappedStatus sets the "mapped_status" field.
+func (u *BoardColumnUpsertOne) SetMappedStatus(v boardcolumn.MappedStatus) *BoardColumnUpsertOne {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.SetMappedStatus(v)
+	})
+}
+
+// UpdateMappedStatus sets the "mapped_status" field to the value that was provided on create.
+func (u *BoardColumnUpsertOne) UpdateMappedStatus() *BoardColumnUpsertOne {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.UpdateMappedStatus()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +806,11 @@ func (_c *BoardColumnCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.BoardColumnUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *BoardColumnCreateBulk) OnConflict(opts ...sql.ConflictOption) *BoardColumnUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +856,15 @@ func (u *BoardColumnUpsertBulk) UpdateNewValues() *BoardColumnUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(boardcolumn.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(boardcolumn.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(boardcolumn.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.BoardID(); exists {
+				s.SetIgnore(boardcolumn.FieldBoardID)
+			}
 		}
 	}))
 	return u
@@ -418,6 +895,118 @@ func (u *BoardColumnUpsertBulk) Update(set func(*BoardColumnUpsert)) *BoardColum
 		set(&BoardColumnUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *BoardColumnUpsertBulk) SetUpdatedAt(v time.Time) *BoardColumnUpsertBulk {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *BoardColumnUpsertBulk) UpdateUpdatedAt() *BoardColumnUpsertBulk {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *BoardColumnUpsertBulk) SetDeletedAt(v time.Time) *BoardColumnUpsertBulk {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *BoardColumnUpsertBulk) UpdateDeletedAt() *BoardColumnUpsertBulk {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *BoardColumnUpsertBulk) ClearDeletedAt() *BoardColumnUpsertBulk {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetName sets the "name" field.
+func (u *BoardColumnUpsertBulk) SetName(v string) *BoardColumnUpsertBulk {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *BoardColumnUpsertBulk) UpdateName() *BoardColumnUpsertBulk {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.UpdateName()
+	})
+}
+
+// SetPosition sets the "position" field.
+func (u *BoardColumnUpsertBulk) SetPosition(v int) *BoardColumnUpsertBulk {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.SetPosition(v)
+	})
+}
+
+// AddPosition adds v to the "position" field.
+func (u *BoardColumnUpsertBulk) AddPosition(v int) *BoardColumnUpsertBulk {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.AddPosition(v)
+	})
+}
+
+// UpdatePosition sets the "position" field to the value that was provided on create.
+func (u *BoardColumnUpsertBulk) UpdatePosition() *BoardColumnUpsertBulk {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.UpdatePosition()
+	})
+}
+
+// SetWipLimit sets the "wip_limit" field.
+func (u *BoardColumnUpsertBulk) SetWipLimit(v int) *BoardColumnUpsertBulk {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.SetWipLimit(v)
+	})
+}
+
+// AddWipLimit adds v to the "wip_limit" field.
+func (u *BoardColumnUpsertBulk) AddWipLimit(v int) *BoardColumnUpsertBulk {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.AddWipLimit(v)
+	})
+}
+
+// UpdateWipLimit sets the "wip_limit" field to the value that was provided on create.
+func (u *BoardColumnUpsertBulk) UpdateWipLimit() *BoardColumnUpsertBulk {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.UpdateWipLimit()
+	})
+}
+
+// ClearWipLimit clears the value of the "wip_limit" field.
+func (u *BoardColumnUpsertBulk) ClearWipLimit() *BoardColumnUpsertBulk {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.ClearWipLimit()
+	})
+}
+
+// SetMappedStatus sets the "mapped_status" field.
+func (u *BoardColumnUpsertBulk) SetMappedStatus(v boardcolumn.MappedStatus) *BoardColumnUpsertBulk {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.SetMappedStatus(v)
+	})
+}
+
+// UpdateMappedStatus sets the "mapped_status" field to the value that was provided on create.
+func (u *BoardColumnUpsertBulk) UpdateMappedStatus() *BoardColumnUpsertBulk {
+	return u.Update(func(s *BoardColumnUpsert) {
+		s.UpdateMappedStatus()
+	})
 }
 
 // Exec executes the query.

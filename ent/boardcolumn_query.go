@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -13,18 +14,22 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/board"
 	"github.com/worksynapse/worksynapse/ent/boardcolumn"
+	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
 
 // BoardColumnQuery is the builder for querying BoardColumn entities.
 type BoardColumnQuery struct {
 	config
-	ctx        *QueryContext
-	order      []boardcolumn.OrderOption
-	inters     []Interceptor
-	predicates []predicate.BoardColumn
-	modifiers  []func(*sql.Selector)
+	ctx              *QueryContext
+	order            []boardcolumn.OrderOption
+	inters           []Interceptor
+	predicates       []predicate.BoardColumn
+	withOrganization *OrganizationQuery
+	withBoard        *BoardQuery
+	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -59,6 +64,50 @@ func (_q *BoardColumnQuery) Unique(unique bool) *BoardColumnQuery {
 func (_q *BoardColumnQuery) Order(o ...boardcolumn.OrderOption) *BoardColumnQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryOrganization chains the current query on the "organization" edge.
+func (_q *BoardColumnQuery) QueryOrganization() *OrganizationQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(boardcolumn.Table, boardcolumn.FieldID, selector),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, boardcolumn.OrganizationTable, boardcolumn.OrganizationColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryBoard chains the current query on the "board" edge.
+func (_q *BoardColumnQuery) QueryBoard() *BoardQuery {
+	query := (&BoardClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(boardcolumn.Table, boardcolumn.FieldID, selector),
+			sqlgraph.To(board.Table, board.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, boardcolumn.BoardTable, boardcolumn.BoardColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // First returns the first BoardColumn entity from the query.
@@ -248,11 +297,13 @@ func (_q *BoardColumnQuery) Clone() *BoardColumnQuery {
 		return nil
 	}
 	return &BoardColumnQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]boardcolumn.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.BoardColumn{}, _q.predicates...),
+		config:           _q.config,
+		ctx:              _q.ctx.Clone(),
+		order:            append([]boardcolumn.OrderOption{}, _q.order...),
+		inters:           append([]Interceptor{}, _q.inters...),
+		predicates:       append([]predicate.BoardColumn{}, _q.predicates...),
+		withOrganization: _q.withOrganization.Clone(),
+		withBoard:        _q.withBoard.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -260,8 +311,42 @@ func (_q *BoardColumnQuery) Clone() *BoardColumnQuery {
 	}
 }
 
+// WithOrganization tells the query-builder to eager-load the nodes that are connected to
+// the "organization" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *BoardColumnQuery) WithOrganization(opts ...func(*OrganizationQuery)) *BoardColumnQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOrganization = query
+	return _q
+}
+
+// WithBoard tells the query-builder to eager-load the nodes that are connected to
+// the "board" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *BoardColumnQuery) WithBoard(opts ...func(*BoardQuery)) *BoardColumnQuery {
+	query := (&BoardClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withBoard = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
+//
+// Example:
+//
+//	var v []struct {
+//		CreatedAt time.Time `json:"created_at,omitempty"`
+//		Count int `json:"count,omitempty"`
+//	}
+//
+//	client.BoardColumn.Query().
+//		GroupBy(boardcolumn.FieldCreatedAt).
+//		Aggregate(ent.Count()).
+//		Scan(ctx, &v)
 func (_q *BoardColumnQuery) GroupBy(field string, fields ...string) *BoardColumnGroupBy {
 	_q.ctx.Fields = append([]string{field}, fields...)
 	grbuild := &BoardColumnGroupBy{build: _q}
@@ -273,6 +358,16 @@ func (_q *BoardColumnQuery) GroupBy(field string, fields ...string) *BoardColumn
 
 // Select allows the selection one or more fields/columns for the given query,
 // instead of selecting all fields in the entity.
+//
+// Example:
+//
+//	var v []struct {
+//		CreatedAt time.Time `json:"created_at,omitempty"`
+//	}
+//
+//	client.BoardColumn.Query().
+//		Select(boardcolumn.FieldCreatedAt).
+//		Scan(ctx, &v)
 func (_q *BoardColumnQuery) Select(fields ...string) *BoardColumnSelect {
 	_q.ctx.Fields = append(_q.ctx.Fields, fields...)
 	sbuild := &BoardColumnSelect{BoardColumnQuery: _q}
@@ -309,13 +404,23 @@ func (_q *BoardColumnQuery) prepareQuery(ctx context.Context) error {
 		}
 		_q.sql = prev
 	}
+	if boardcolumn.Policy == nil {
+		return errors.New("ent: uninitialized boardcolumn.Policy (forgotten import ent/runtime?)")
+	}
+	if err := boardcolumn.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
+	}
 	return nil
 }
 
 func (_q *BoardColumnQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*BoardColumn, error) {
 	var (
-		nodes = []*BoardColumn{}
-		_spec = _q.querySpec()
+		nodes       = []*BoardColumn{}
+		_spec       = _q.querySpec()
+		loadedTypes = [2]bool{
+			_q.withOrganization != nil,
+			_q.withBoard != nil,
+		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*BoardColumn).scanValues(nil, columns)
@@ -323,6 +428,7 @@ func (_q *BoardColumnQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 	_spec.Assign = func(columns []string, values []any) error {
 		node := &BoardColumn{config: _q.config}
 		nodes = append(nodes, node)
+		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
 	if len(_q.modifiers) > 0 {
@@ -337,7 +443,78 @@ func (_q *BoardColumnQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	if query := _q.withOrganization; query != nil {
+		if err := _q.loadOrganization(ctx, query, nodes, nil,
+			func(n *BoardColumn, e *Organization) { n.Edges.Organization = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withBoard; query != nil {
+		if err := _q.loadBoard(ctx, query, nodes, nil,
+			func(n *BoardColumn, e *Board) { n.Edges.Board = e }); err != nil {
+			return nil, err
+		}
+	}
 	return nodes, nil
+}
+
+func (_q *BoardColumnQuery) loadOrganization(ctx context.Context, query *OrganizationQuery, nodes []*BoardColumn, init func(*BoardColumn), assign func(*BoardColumn, *Organization)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*BoardColumn)
+	for i := range nodes {
+		fk := nodes[i].OrganizationID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(organization.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "organization_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *BoardColumnQuery) loadBoard(ctx context.Context, query *BoardQuery, nodes []*BoardColumn, init func(*BoardColumn), assign func(*BoardColumn, *Board)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*BoardColumn)
+	for i := range nodes {
+		fk := nodes[i].BoardID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(board.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "board_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
 }
 
 func (_q *BoardColumnQuery) sqlCount(ctx context.Context) (int, error) {
@@ -367,6 +544,12 @@ func (_q *BoardColumnQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != boardcolumn.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withOrganization != nil {
+			_spec.Node.AddColumnOnce(boardcolumn.FieldOrganizationID)
+		}
+		if _q.withBoard != nil {
+			_spec.Node.AddColumnOnce(boardcolumn.FieldBoardID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -28,6 +29,108 @@ func (_u *BoardColumnUpdate) Where(ps ...predicate.BoardColumn) *BoardColumnUpda
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *BoardColumnUpdate) SetUpdatedAt(v time.Time) *BoardColumnUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *BoardColumnUpdate) SetDeletedAt(v time.Time) *BoardColumnUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *BoardColumnUpdate) SetNillableDeletedAt(v *time.Time) *BoardColumnUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *BoardColumnUpdate) ClearDeletedAt() *BoardColumnUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetName sets the "name" field.
+func (_u *BoardColumnUpdate) SetName(v string) *BoardColumnUpdate {
+	_u.mutation.SetName(v)
+	return _u
+}
+
+// SetNillableName sets the "name" field if the given value is not nil.
+func (_u *BoardColumnUpdate) SetNillableName(v *string) *BoardColumnUpdate {
+	if v != nil {
+		_u.SetName(*v)
+	}
+	return _u
+}
+
+// SetPosition sets the "position" field.
+func (_u *BoardColumnUpdate) SetPosition(v int) *BoardColumnUpdate {
+	_u.mutation.ResetPosition()
+	_u.mutation.SetPosition(v)
+	return _u
+}
+
+// SetNillablePosition sets the "position" field if the given value is not nil.
+func (_u *BoardColumnUpdate) SetNillablePosition(v *int) *BoardColumnUpdate {
+	if v != nil {
+		_u.SetPosition(*v)
+	}
+	return _u
+}
+
+// AddPosition adds value to the "position" field.
+func (_u *BoardColumnUpdate) AddPosition(v int) *BoardColumnUpdate {
+	_u.mutation.AddPosition(v)
+	return _u
+}
+
+// SetWipLimit sets the "wip_limit" field.
+func (_u *BoardColumnUpdate) SetWipLimit(v int) *BoardColumnUpdate {
+	_u.mutation.ResetWipLimit()
+	_u.mutation.SetWipLimit(v)
+	return _u
+}
+
+// SetNillableWipLimit sets the "wip_limit" field if the given value is not nil.
+func (_u *BoardColumnUpdate) SetNillableWipLimit(v *int) *BoardColumnUpdate {
+	if v != nil {
+		_u.SetWipLimit(*v)
+	}
+	return _u
+}
+
+// AddWipLimit adds value to the "wip_limit" field.
+func (_u *BoardColumnUpdate) AddWipLimit(v int) *BoardColumnUpdate {
+	_u.mutation.AddWipLimit(v)
+	return _u
+}
+
+// ClearWipLimit clears the value of the "wip_limit" field.
+func (_u *BoardColumnUpdate) ClearWipLimit() *BoardColumnUpdate {
+	_u.mutation.ClearWipLimit()
+	return _u
+}
+
+// SetMappedStatus sets the "mapped_status" field.
+func (_u *BoardColumnUpdate) SetMappedStatus(v boardcolumn.MappedStatus) *BoardColumnUpdate {
+	_u.mutation.SetMappedStatus(v)
+	return _u
+}
+
+// SetNillableMappedStatus sets the "mapped_status" field if the given value is not nil.
+func (_u *BoardColumnUpdate) SetNillableMappedStatus(v *boardcolumn.MappedStatus) *BoardColumnUpdate {
+	if v != nil {
+		_u.SetMappedStatus(*v)
+	}
+	return _u
+}
+
 // Mutation returns the BoardColumnMutation object of the builder.
 func (_u *BoardColumnUpdate) Mutation() *BoardColumnMutation {
 	return _u.mutation
@@ -35,6 +138,9 @@ func (_u *BoardColumnUpdate) Mutation() *BoardColumnMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *BoardColumnUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +166,49 @@ func (_u *BoardColumnUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *BoardColumnUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if boardcolumn.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized boardcolumn.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := boardcolumn.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *BoardColumnUpdate) check() error {
+	if v, ok := _u.mutation.Name(); ok {
+		if err := boardcolumn.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "BoardColumn.name": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Position(); ok {
+		if err := boardcolumn.PositionValidator(v); err != nil {
+			return &ValidationError{Name: "position", err: fmt.Errorf(`ent: validator failed for field "BoardColumn.position": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.WipLimit(); ok {
+		if err := boardcolumn.WipLimitValidator(v); err != nil {
+			return &ValidationError{Name: "wip_limit", err: fmt.Errorf(`ent: validator failed for field "BoardColumn.wip_limit": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.MappedStatus(); ok {
+		if err := boardcolumn.MappedStatusValidator(v); err != nil {
+			return &ValidationError{Name: "mapped_status", err: fmt.Errorf(`ent: validator failed for field "BoardColumn.mapped_status": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "BoardColumn.organization"`)
+	}
+	if _u.mutation.BoardCleared() && len(_u.mutation.BoardIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "BoardColumn.board"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *BoardColumnUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *BoardColumnUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +216,9 @@ func (_u *BoardColumnUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *Bo
 }
 
 func (_u *BoardColumnUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(boardcolumn.Table, boardcolumn.Columns, sqlgraph.NewFieldSpec(boardcolumn.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +226,36 @@ func (_u *BoardColumnUpdate) sqlSave(ctx context.Context) (_node int, err error)
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(boardcolumn.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(boardcolumn.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(boardcolumn.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Name(); ok {
+		_spec.SetField(boardcolumn.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Position(); ok {
+		_spec.SetField(boardcolumn.FieldPosition, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedPosition(); ok {
+		_spec.AddField(boardcolumn.FieldPosition, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.WipLimit(); ok {
+		_spec.SetField(boardcolumn.FieldWipLimit, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedWipLimit(); ok {
+		_spec.AddField(boardcolumn.FieldWipLimit, field.TypeInt, value)
+	}
+	if _u.mutation.WipLimitCleared() {
+		_spec.ClearField(boardcolumn.FieldWipLimit, field.TypeInt)
+	}
+	if value, ok := _u.mutation.MappedStatus(); ok {
+		_spec.SetField(boardcolumn.FieldMappedStatus, field.TypeEnum, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,6 +279,108 @@ type BoardColumnUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *BoardColumnUpdateOne) SetUpdatedAt(v time.Time) *BoardColumnUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *BoardColumnUpdateOne) SetDeletedAt(v time.Time) *BoardColumnUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *BoardColumnUpdateOne) SetNillableDeletedAt(v *time.Time) *BoardColumnUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *BoardColumnUpdateOne) ClearDeletedAt() *BoardColumnUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetName sets the "name" field.
+func (_u *BoardColumnUpdateOne) SetName(v string) *BoardColumnUpdateOne {
+	_u.mutation.SetName(v)
+	return _u
+}
+
+// SetNillableName sets the "name" field if the given value is not nil.
+func (_u *BoardColumnUpdateOne) SetNillableName(v *string) *BoardColumnUpdateOne {
+	if v != nil {
+		_u.SetName(*v)
+	}
+	return _u
+}
+
+// SetPosition sets the "position" field.
+func (_u *BoardColumnUpdateOne) SetPosition(v int) *BoardColumnUpdateOne {
+	_u.mutation.ResetPosition()
+	_u.mutation.SetPosition(v)
+	return _u
+}
+
+// SetNillablePosition sets the "position" field if the given value is not nil.
+func (_u *BoardColumnUpdateOne) SetNillablePosition(v *int) *BoardColumnUpdateOne {
+	if v != nil {
+		_u.SetPosition(*v)
+	}
+	return _u
+}
+
+// AddPosition adds value to the "position" field.
+func (_u *BoardColumnUpdateOne) AddPosition(v int) *BoardColumnUpdateOne {
+	_u.mutation.AddPosition(v)
+	return _u
+}
+
+// SetWipLimit sets the "wip_limit" field.
+func (_u *BoardColumnUpdateOne) SetWipLimit(v int) *BoardColumnUpdateOne {
+	_u.mutation.ResetWipLimit()
+	_u.mutation.SetWipLimit(v)
+	return _u
+}
+
+// SetNillableWipLimit sets the "wip_limit" field if the given value is not nil.
+func (_u *BoardColumnUpdateOne) SetNillableWipLimit(v *int) *BoardColumnUpdateOne {
+	if v != nil {
+		_u.SetWipLimit(*v)
+	}
+	return _u
+}
+
+// AddWipLimit adds value to the "wip_limit" field.
+func (_u *BoardColumnUpdateOne) AddWipLimit(v int) *BoardColumnUpdateOne {
+	_u.mutation.AddWipLimit(v)
+	return _u
+}
+
+// ClearWipLimit clears the value of the "wip_limit" field.
+func (_u *BoardColumnUpdateOne) ClearWipLimit() *BoardColumnUpdateOne {
+	_u.mutation.ClearWipLimit()
+	return _u
+}
+
+// SetMappedStatus sets the "mapped_status" field.
+func (_u *BoardColumnUpdateOne) SetMappedStatus(v boardcolumn.MappedStatus) *BoardColumnUpdateOne {
+	_u.mutation.SetMappedStatus(v)
+	return _u
+}
+
+// SetNillableMappedStatus sets the "mapped_status" field if the given value is not nil.
+func (_u *BoardColumnUpdateOne) SetNillableMappedStatus(v *boardcolumn.MappedStatus) *BoardColumnUpdateOne {
+	if v != nil {
+		_u.SetMappedStatus(*v)
+	}
+	return _u
+}
+
 // Mutation returns the BoardColumnMutation object of the builder.
 func (_u *BoardColumnUpdateOne) Mutation() *BoardColumnMutation {
 	return _u.mutation
@@ -117,6 +401,9 @@ func (_u *BoardColumnUpdateOne) Select(field string, fields ...string) *BoardCol
 
 // Save executes the query and returns the updated BoardColumn entity.
 func (_u *BoardColumnUpdateOne) Save(ctx context.Context) (*BoardColumn, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +429,49 @@ func (_u *BoardColumnUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *BoardColumnUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if boardcolumn.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized boardcolumn.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := boardcolumn.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *BoardColumnUpdateOne) check() error {
+	if v, ok := _u.mutation.Name(); ok {
+		if err := boardcolumn.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "BoardColumn.name": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Position(); ok {
+		if err := boardcolumn.PositionValidator(v); err != nil {
+			return &ValidationError{Name: "position", err: fmt.Errorf(`ent: validator failed for field "BoardColumn.position": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.WipLimit(); ok {
+		if err := boardcolumn.WipLimitValidator(v); err != nil {
+			return &ValidationError{Name: "wip_limit", err: fmt.Errorf(`ent: validator failed for field "BoardColumn.wip_limit": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.MappedStatus(); ok {
+		if err := boardcolumn.MappedStatusValidator(v); err != nil {
+			return &ValidationError{Name: "mapped_status", err: fmt.Errorf(`ent: validator failed for field "BoardColumn.mapped_status": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "BoardColumn.organization"`)
+	}
+	if _u.mutation.BoardCleared() && len(_u.mutation.BoardIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "BoardColumn.board"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *BoardColumnUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *BoardColumnUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +479,9 @@ func (_u *BoardColumnUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) 
 }
 
 func (_u *BoardColumnUpdateOne) sqlSave(ctx context.Context) (_node *BoardColumn, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(boardcolumn.Table, boardcolumn.Columns, sqlgraph.NewFieldSpec(boardcolumn.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +506,36 @@ func (_u *BoardColumnUpdateOne) sqlSave(ctx context.Context) (_node *BoardColumn
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(boardcolumn.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(boardcolumn.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(boardcolumn.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Name(); ok {
+		_spec.SetField(boardcolumn.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Position(); ok {
+		_spec.SetField(boardcolumn.FieldPosition, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedPosition(); ok {
+		_spec.AddField(boardcolumn.FieldPosition, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.WipLimit(); ok {
+		_spec.SetField(boardcolumn.FieldWipLimit, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedWipLimit(); ok {
+		_spec.AddField(boardcolumn.FieldWipLimit, field.TypeInt, value)
+	}
+	if _u.mutation.WipLimitCleared() {
+		_spec.ClearField(boardcolumn.FieldWipLimit, field.TypeInt)
+	}
+	if value, ok := _u.mutation.MappedStatus(); ok {
+		_spec.SetField(boardcolumn.FieldMappedStatus, field.TypeEnum, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &BoardColumn{config: _u.config}

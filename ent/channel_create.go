@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
@@ -13,6 +14,10 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/channel"
+	"github.com/worksynapse/worksynapse/ent/channelmember"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/project"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // ChannelCreate is the builder for creating a Channel entity.
@@ -21,6 +26,186 @@ type ChannelCreate struct {
 	mutation *ChannelMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *ChannelCreate) SetCreatedAt(v time.Time) *ChannelCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *ChannelCreate) SetNillableCreatedAt(v *time.Time) *ChannelCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *ChannelCreate) SetUpdatedAt(v time.Time) *ChannelCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *ChannelCreate) SetNillableUpdatedAt(v *time.Time) *ChannelCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *ChannelCreate) SetOrganizationID(v uuid.UUID) *ChannelCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *ChannelCreate) SetDeletedAt(v time.Time) *ChannelCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *ChannelCreate) SetNillableDeletedAt(v *time.Time) *ChannelCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
+// SetType sets the "type" field.
+func (_c *ChannelCreate) SetType(v channel.Type) *ChannelCreate {
+	_c.mutation.SetType(v)
+	return _c
+}
+
+// SetName sets the "name" field.
+func (_c *ChannelCreate) SetName(v string) *ChannelCreate {
+	_c.mutation.SetName(v)
+	return _c
+}
+
+// SetNillableName sets the "name" field if the given value is not nil.
+func (_c *ChannelCreate) SetNillableName(v *string) *ChannelCreate {
+	if v != nil {
+		_c.SetName(*v)
+	}
+	return _c
+}
+
+// SetDirectKey sets the "direct_key" field.
+func (_c *ChannelCreate) SetDirectKey(v string) *ChannelCreate {
+	_c.mutation.SetDirectKey(v)
+	return _c
+}
+
+// SetNillableDirectKey sets the "direct_key" field if the given value is not nil.
+func (_c *ChannelCreate) SetNillableDirectKey(v *string) *ChannelCreate {
+	if v != nil {
+		_c.SetDirectKey(*v)
+	}
+	return _c
+}
+
+// SetPurpose sets the "purpose" field.
+func (_c *ChannelCreate) SetPurpose(v string) *ChannelCreate {
+	_c.mutation.SetPurpose(v)
+	return _c
+}
+
+// SetNillablePurpose sets the "purpose" field if the given value is not nil.
+func (_c *ChannelCreate) SetNillablePurpose(v *string) *ChannelCreate {
+	if v != nil {
+		_c.SetPurpose(*v)
+	}
+	return _c
+}
+
+// SetTopic sets the "topic" field.
+func (_c *ChannelCreate) SetTopic(v string) *ChannelCreate {
+	_c.mutation.SetTopic(v)
+	return _c
+}
+
+// SetNillableTopic sets the "topic" field if the given value is not nil.
+func (_c *ChannelCreate) SetNillableTopic(v *string) *ChannelCreate {
+	if v != nil {
+		_c.SetTopic(*v)
+	}
+	return _c
+}
+
+// SetProjectID sets the "project_id" field.
+func (_c *ChannelCreate) SetProjectID(v uuid.UUID) *ChannelCreate {
+	_c.mutation.SetProjectID(v)
+	return _c
+}
+
+// SetNillableProjectID sets the "project_id" field if the given value is not nil.
+func (_c *ChannelCreate) SetNillableProjectID(v *uuid.UUID) *ChannelCreate {
+	if v != nil {
+		_c.SetProjectID(*v)
+	}
+	return _c
+}
+
+// SetArchivedAt sets the "archived_at" field.
+func (_c *ChannelCreate) SetArchivedAt(v time.Time) *ChannelCreate {
+	_c.mutation.SetArchivedAt(v)
+	return _c
+}
+
+// SetNillableArchivedAt sets the "archived_at" field if the given value is not nil.
+func (_c *ChannelCreate) SetNillableArchivedAt(v *time.Time) *ChannelCreate {
+	if v != nil {
+		_c.SetArchivedAt(*v)
+	}
+	return _c
+}
+
+// SetCreatedByID sets the "created_by_id" field.
+func (_c *ChannelCreate) SetCreatedByID(v uuid.UUID) *ChannelCreate {
+	_c.mutation.SetCreatedByID(v)
+	return _c
+}
+
+// SetNillableCreatedByID sets the "created_by_id" field if the given value is not nil.
+func (_c *ChannelCreate) SetNillableCreatedByID(v *uuid.UUID) *ChannelCreate {
+	if v != nil {
+		_c.SetCreatedByID(*v)
+	}
+	return _c
+}
+
+// SetLastMessageAt sets the "last_message_at" field.
+func (_c *ChannelCreate) SetLastMessageAt(v time.Time) *ChannelCreate {
+	_c.mutation.SetLastMessageAt(v)
+	return _c
+}
+
+// SetNillableLastMessageAt sets the "last_message_at" field if the given value is not nil.
+func (_c *ChannelCreate) SetNillableLastMessageAt(v *time.Time) *ChannelCreate {
+	if v != nil {
+		_c.SetLastMessageAt(*v)
+	}
+	return _c
+}
+
+// SetMessageCount sets the "message_count" field.
+func (_c *ChannelCreate) SetMessageCount(v int64) *ChannelCreate {
+	_c.mutation.SetMessageCount(v)
+	return _c
+}
+
+// SetNillableMessageCount sets the "message_count" field if the given value is not nil.
+func (_c *ChannelCreate) SetNillableMessageCount(v *int64) *ChannelCreate {
+	if v != nil {
+		_c.SetMessageCount(*v)
+	}
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +222,36 @@ func (_c *ChannelCreate) SetNillableID(v *uuid.UUID) *ChannelCreate {
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *ChannelCreate) SetOrganization(v *Organization) *ChannelCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetProject sets the "project" edge to the Project entity.
+func (_c *ChannelCreate) SetProject(v *Project) *ChannelCreate {
+	return _c.SetProjectID(v.ID)
+}
+
+// SetCreatedBy sets the "created_by" edge to the User entity.
+func (_c *ChannelCreate) SetCreatedBy(v *User) *ChannelCreate {
+	return _c.SetCreatedByID(v.ID)
+}
+
+// AddMemberIDs adds the "members" edge to the ChannelMember entity by IDs.
+func (_c *ChannelCreate) AddMemberIDs(ids ...uuid.UUID) *ChannelCreate {
+	_c.mutation.AddMemberIDs(ids...)
+	return _c
+}
+
+// AddMembers adds the "members" edges to the ChannelMember entity.
+func (_c *ChannelCreate) AddMembers(v ...*ChannelMember) *ChannelCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddMemberIDs(ids...)
+}
+
 // Mutation returns the ChannelMutation object of the builder.
 func (_c *ChannelCreate) Mutation() *ChannelMutation {
 	return _c.mutation
@@ -44,7 +259,9 @@ func (_c *ChannelCreate) Mutation() *ChannelMutation {
 
 // Save creates the Channel in the database.
 func (_c *ChannelCreate) Save(ctx context.Context) (*Channel, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +288,85 @@ func (_c *ChannelCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ChannelCreate) defaults() {
+func (_c *ChannelCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if channel.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized channel.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := channel.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if channel.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized channel.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := channel.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _c.mutation.MessageCount(); !ok {
+		v := channel.DefaultMessageCount
+		_c.mutation.SetMessageCount(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if channel.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized channel.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := channel.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *ChannelCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "Channel.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "Channel.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "Channel.organization_id"`)}
+	}
+	if _, ok := _c.mutation.GetType(); !ok {
+		return &ValidationError{Name: "type", err: errors.New(`ent: missing required field "Channel.type"`)}
+	}
+	if v, ok := _c.mutation.GetType(); ok {
+		if err := channel.TypeValidator(v); err != nil {
+			return &ValidationError{Name: "type", err: fmt.Errorf(`ent: validator failed for field "Channel.type": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.Name(); ok {
+		if err := channel.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Channel.name": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.DirectKey(); ok {
+		if err := channel.DirectKeyValidator(v); err != nil {
+			return &ValidationError{Name: "direct_key", err: fmt.Errorf(`ent: validator failed for field "Channel.direct_key": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.Purpose(); ok {
+		if err := channel.PurposeValidator(v); err != nil {
+			return &ValidationError{Name: "purpose", err: fmt.Errorf(`ent: validator failed for field "Channel.purpose": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.Topic(); ok {
+		if err := channel.TopicValidator(v); err != nil {
+			return &ValidationError{Name: "topic", err: fmt.Errorf(`ent: validator failed for field "Channel.topic": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.MessageCount(); !ok {
+		return &ValidationError{Name: "message_count", err: errors.New(`ent: missing required field "Channel.message_count"`)}
+	}
+	if v, ok := _c.mutation.MessageCount(); ok {
+		if err := channel.MessageCountValidator(v); err != nil {
+			return &ValidationError{Name: "message_count", err: fmt.Errorf(`ent: validator failed for field "Channel.message_count": %w`, err)}
+		}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "Channel.organization"`)}
+	}
 	return nil
 }
 
@@ -116,6 +403,117 @@ func (_c *ChannelCreate) createSpec() (*Channel, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(channel.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(channel.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(channel.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.GetType(); ok {
+		_spec.SetField(channel.FieldType, field.TypeEnum, value)
+		_node.Type = value
+	}
+	if value, ok := _c.mutation.Name(); ok {
+		_spec.SetField(channel.FieldName, field.TypeString, value)
+		_node.Name = value
+	}
+	if value, ok := _c.mutation.DirectKey(); ok {
+		_spec.SetField(channel.FieldDirectKey, field.TypeString, value)
+		_node.DirectKey = value
+	}
+	if value, ok := _c.mutation.Purpose(); ok {
+		_spec.SetField(channel.FieldPurpose, field.TypeString, value)
+		_node.Purpose = value
+	}
+	if value, ok := _c.mutation.Topic(); ok {
+		_spec.SetField(channel.FieldTopic, field.TypeString, value)
+		_node.Topic = value
+	}
+	if value, ok := _c.mutation.ArchivedAt(); ok {
+		_spec.SetField(channel.FieldArchivedAt, field.TypeTime, value)
+		_node.ArchivedAt = &value
+	}
+	if value, ok := _c.mutation.LastMessageAt(); ok {
+		_spec.SetField(channel.FieldLastMessageAt, field.TypeTime, value)
+		_node.LastMessageAt = &value
+	}
+	if value, ok := _c.mutation.MessageCount(); ok {
+		_spec.SetField(channel.FieldMessageCount, field.TypeInt64, value)
+		_node.MessageCount = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   channel.OrganizationTable,
+			Columns: []string{channel.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ProjectIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   channel.ProjectTable,
+			Columns: []string{channel.ProjectColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(project.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ProjectID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.CreatedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   channel.CreatedByTable,
+			Columns: []string{channel.CreatedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.CreatedByID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.MembersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   channel.MembersTable,
+			Columns: []string{channel.MembersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(channelmember.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +521,17 @@ func (_c *ChannelCreate) createSpec() (*Channel, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.Channel.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.ChannelUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *ChannelCreate) OnConflict(opts ...sql.ConflictOption) *ChannelUpsertOne {
 	_c.conflict = opts
@@ -162,6 +566,156 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *ChannelUpsert) SetUpdatedAt(v time.Time) *ChannelUpsert {
+	u.Set(channel.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *ChannelUpsert) UpdateUpdatedAt() *ChannelUpsert {
+	u.SetExcluded(channel.FieldUpdatedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *ChannelUpsert) SetDeletedAt(v time.Time) *ChannelUpsert {
+	u.Set(channel.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *ChannelUpsert) UpdateDeletedAt() *ChannelUpsert {
+	u.SetExcluded(channel.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *ChannelUpsert) ClearDeletedAt() *ChannelUpsert {
+	u.SetNull(channel.FieldDeletedAt)
+	return u
+}
+
+// SetType sets the "type" field.
+func (u *ChannelUpsert) SetType(v channel.Type) *ChannelUpsert {
+	u.Set(channel.FieldType, v)
+	return u
+}
+
+// UpdateType sets the "type" field to the value that was provided on create.
+func (u *ChannelUpsert) UpdateType() *ChannelUpsert {
+	u.SetExcluded(channel.FieldType)
+	return u
+}
+
+// SetName sets the "name" field.
+func (u *ChannelUpsert) SetName(v string) *ChannelUpsert {
+	u.Set(channel.FieldName, v)
+	return u
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *ChannelUpsert) UpdateName() *ChannelUpsert {
+	u.SetExcluded(channel.FieldName)
+	return u
+}
+
+// ClearName clears the value of the "name" field.
+func (u *ChannelUpsert) ClearName() *ChannelUpsert {
+	u.SetNull(channel.FieldName)
+	return u
+}
+
+// SetPurpose sets the "purpose" field.
+func (u *ChannelUpsert) SetPurpose(v string) *ChannelUpsert {
+	u.Set(channel.FieldPurpose, v)
+	return u
+}
+
+// UpdatePurpose sets the "purpose" field to the value that was provided on create.
+func (u *ChannelUpsert) UpdatePurpose() *ChannelUpsert {
+	u.SetExcluded(channel.FieldPurpose)
+	return u
+}
+
+// ClearPurpose clears the value of the "purpose" field.
+func (u *ChannelUpsert) ClearPurpose() *ChannelUpsert {
+	u.SetNull(channel.FieldPurpose)
+	return u
+}
+
+// SetTopic sets the "topic" field.
+func (u *ChannelUpsert) SetTopic(v string) *ChannelUpsert {
+	u.Set(channel.FieldTopic, v)
+	return u
+}
+
+// UpdateTopic sets the "topic" field to the value that was provided on create.
+func (u *ChannelUpsert) UpdateTopic() *ChannelUpsert {
+	u.SetExcluded(channel.FieldTopic)
+	return u
+}
+
+// ClearTopic clears the value of the "topic" field.
+func (u *ChannelUpsert) ClearTopic() *ChannelUpsert {
+	u.SetNull(channel.FieldTopic)
+	return u
+}
+
+// SetArchivedAt sets the "archived_at" field.
+func (u *ChannelUpsert) SetArchivedAt(v time.Time) *ChannelUpsert {
+	u.Set(channel.FieldArchivedAt, v)
+	return u
+}
+
+// UpdateArchivedAt sets the "archived_at" field to the value that was provided on create.
+func (u *ChannelUpsert) UpdateArchivedAt() *ChannelUpsert {
+	u.SetExcluded(channel.FieldArchivedAt)
+	return u
+}
+
+// ClearArchivedAt clears the value of the "archived_at" field.
+func (u *ChannelUpsert) ClearArchivedAt() *ChannelUpsert {
+	u.SetNull(channel.FieldArchivedAt)
+	return u
+}
+
+// SetLastMessageAt sets the "last_message_at" field.
+func (u *ChannelUpsert) SetLastMessageAt(v time.Time) *ChannelUpsert {
+	u.Set(channel.FieldLastMessageAt, v)
+	return u
+}
+
+// UpdateLastMessageAt sets the "last_message_at" field to the value that was provided on create.
+func (u *ChannelUpsert) UpdateLastMessageAt() *ChannelUpsert {
+	u.SetExcluded(channel.FieldLastMessageAt)
+	return u
+}
+
+// ClearLastMessageAt clears the value of the "last_message_at" field.
+func (u *ChannelUpsert) ClearLastMessageAt() *ChannelUpsert {
+	u.SetNull(channel.FieldLastMessageAt)
+	return u
+}
+
+// SetMessageCount sets the "message_count" field.
+func (u *ChannelUpsert) SetMessageCount(v int64) *ChannelUpsert {
+	u.Set(channel.FieldMessageCount, v)
+	return u
+}
+
+// UpdateMessageCount sets the "message_count" field to the value that was provided on create.
+func (u *ChannelUpsert) UpdateMessageCount() *ChannelUpsert {
+	u.SetExcluded(channel.FieldMessageCount)
+	return u
+}
+
+// AddMessageCount adds v to the "message_count" field.
+func (u *ChannelUpsert) AddMessageCount(v int64) *ChannelUpsert {
+	u.Add(channel.FieldMessageCount, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +732,21 @@ func (u *ChannelUpsertOne) UpdateNewValues() *ChannelUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(channel.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(channel.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(channel.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.DirectKey(); exists {
+			s.SetIgnore(channel.FieldDirectKey)
+		}
+		if _, exists := u.create.mutation.ProjectID(); exists {
+			s.SetIgnore(channel.FieldProjectID)
+		}
+		if _, exists := u.create.mutation.CreatedByID(); exists {
+			s.SetIgnore(channel.FieldCreatedByID)
 		}
 	}))
 	return u
@@ -208,6 +777,181 @@ func (u *ChannelUpsertOne) Update(set func(*ChannelUpsert)) *ChannelUpsertOne {
 		set(&ChannelUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *ChannelUpsertOne) SetUpdatedAt(v time.Time) *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *ChannelUpsertOne) UpdateUpdatedAt() *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *ChannelUpsertOne) SetDeletedAt(v time.Time) *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *ChannelUpsertOne) UpdateDeletedAt() *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *ChannelUpsertOne) ClearDeletedAt() *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetType sets the "type" field.
+func (u *ChannelUpsertOne) SetType(v channel.Type) *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.SetType(v)
+	})
+}
+
+// UpdateType sets the "type" field to the value that was provided on create.
+func (u *ChannelUpsertOne) UpdateType() *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.UpdateType()
+	})
+}
+
+// SetName sets the "name" field.
+func (u *ChannelUpsertOne) SetName(v string) *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *ChannelUpsertOne) UpdateName() *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.UpdateName()
+	})
+}
+
+// ClearName clears the value of the "name" field.
+func (u *ChannelUpsertOne) ClearName() *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.ClearName()
+	})
+}
+
+// SetPurpose sets the "purpose" field.
+func (u *ChannelUpsertOne) SetPurpose(v string) *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.SetPurpose(v)
+	})
+}
+
+// UpdatePurpose sets the "purpose" field to the value that was provided on create.
+func (u *ChannelUpsertOne) UpdatePurpose() *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.UpdatePurpose()
+	})
+}
+
+// ClearPurpose clears the value of the "purpose" field.
+func (u *ChannelUpsertOne) ClearPurpose() *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.ClearPurpose()
+	})
+}
+
+// SetTopic sets the "topic" field.
+func (u *ChannelUpsertOne) SetTopic(v string) *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.SetTopic(v)
+	})
+}
+
+// UpdateTopic sets the "topic" field to the value that was provided on create.
+func (u *ChannelUpsertOne) UpdateTopic() *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.UpdateTopic()
+	})
+}
+
+// ClearTopic clears the value of the "topic" field.
+func (u *ChannelUpsertOne) ClearTopic() *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.ClearTopic()
+	})
+}
+
+// SetArchivedAt sets the "archived_at" field.
+func (u *ChannelUpsertOne) SetArchivedAt(v time.Time) *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.SetArchivedAt(v)
+	})
+}
+
+// UpdateArchivedAt sets the "archived_at" field to the value that was provided on create.
+func (u *ChannelUpsertOne) UpdateArchivedAt() *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.UpdateArchivedAt()
+	})
+}
+
+// ClearArchivedAt clears the value of the "archived_at" field.
+func (u *ChannelUpsertOne) ClearArchivedAt() *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.ClearArchivedAt()
+	})
+}
+
+// SetLastMessageAt sets the "last_message_at" field.
+func (u *ChannelUpsertOne) SetLastMessageAt(v time.Time) *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.SetLastMessageAt(v)
+	})
+}
+
+// UpdateLastMessageAt sets the "last_message_at" field to the value that was provided on create.
+func (u *ChannelUpsertOne) UpdateLastMessageAt() *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.UpdateLastMessageAt()
+	})
+}
+
+// ClearLastMessageAt clears the value of the "last_message_at" field.
+func (u *ChannelUpsertOne) ClearLastMessageAt() *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.ClearLastMessageAt()
+	})
+}
+
+// SetMessageCount sets the "message_count" field.
+func (u *ChannelUpsertOne) SetMessageCount(v int64) *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.SetMessageCount(v)
+	})
+}
+
+// AddMessageCount adds v to the "message_count" field.
+func (u *ChannelUpsertOne) AddMessageCount(v int64) *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.AddMessageCount(v)
+	})
+}
+
+// UpdateMessageCount sets the "message_count" field to the value that was provided on create.
+func (u *ChannelUpsertOne) UpdateMessageCount() *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.UpdateMessageCount()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +1087,11 @@ func (_c *ChannelCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.ChannelUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *ChannelCreateBulk) OnConflict(opts ...sql.ConflictOption) *ChannelUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +1137,21 @@ func (u *ChannelUpsertBulk) UpdateNewValues() *ChannelUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(channel.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(channel.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(channel.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.DirectKey(); exists {
+				s.SetIgnore(channel.FieldDirectKey)
+			}
+			if _, exists := b.mutation.ProjectID(); exists {
+				s.SetIgnore(channel.FieldProjectID)
+			}
+			if _, exists := b.mutation.CreatedByID(); exists {
+				s.SetIgnore(channel.FieldCreatedByID)
+			}
 		}
 	}))
 	return u
@@ -418,6 +1182,181 @@ func (u *ChannelUpsertBulk) Update(set func(*ChannelUpsert)) *ChannelUpsertBulk 
 		set(&ChannelUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *ChannelUpsertBulk) SetUpdatedAt(v time.Time) *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *ChannelUpsertBulk) UpdateUpdatedAt() *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *ChannelUpsertBulk) SetDeletedAt(v time.Time) *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *ChannelUpsertBulk) UpdateDeletedAt() *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *ChannelUpsertBulk) ClearDeletedAt() *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetType sets the "type" field.
+func (u *ChannelUpsertBulk) SetType(v channel.Type) *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.SetType(v)
+	})
+}
+
+// UpdateType sets the "type" field to the value that was provided on create.
+func (u *ChannelUpsertBulk) UpdateType() *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.UpdateType()
+	})
+}
+
+// SetName sets the "name" field.
+func (u *ChannelUpsertBulk) SetName(v string) *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *ChannelUpsertBulk) UpdateName() *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.UpdateName()
+	})
+}
+
+// ClearName clears the value of the "name" field.
+func (u *ChannelUpsertBulk) ClearName() *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.ClearName()
+	})
+}
+
+// SetPurpose sets the "purpose" field.
+func (u *ChannelUpsertBulk) SetPurpose(v string) *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.SetPurpose(v)
+	})
+}
+
+// UpdatePurpose sets the "purpose" field to the value that was provided on create.
+func (u *ChannelUpsertBulk) UpdatePurpose() *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.UpdatePurpose()
+	})
+}
+
+// ClearPurpose clears the value of the "purpose" field.
+func (u *ChannelUpsertBulk) ClearPurpose() *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.ClearPurpose()
+	})
+}
+
+// SetTopic sets the "topic" field.
+func (u *ChannelUpsertBulk) SetTopic(v string) *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.SetTopic(v)
+	})
+}
+
+// UpdateTopic sets the "topic" field to the value that was provided on create.
+func (u *ChannelUpsertBulk) UpdateTopic() *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.UpdateTopic()
+	})
+}
+
+// ClearTopic clears the value of the "topic" field.
+func (u *ChannelUpsertBulk) ClearTopic() *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.ClearTopic()
+	})
+}
+
+// SetArchivedAt sets the "archived_at" field.
+func (u *ChannelUpsertBulk) SetArchivedAt(v time.Time) *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.SetArchivedAt(v)
+	})
+}
+
+// UpdateArchivedAt sets the "archived_at" field to the value that was provided on create.
+func (u *ChannelUpsertBulk) UpdateArchivedAt() *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.UpdateArchivedAt()
+	})
+}
+
+// ClearArchivedAt clears the value of the "archived_at" field.
+func (u *ChannelUpsertBulk) ClearArchivedAt() *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.ClearArchivedAt()
+	})
+}
+
+// SetLastMessageAt sets the "last_message_at" field.
+func (u *ChannelUpsertBulk) SetLastMessageAt(v time.Time) *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.SetLastMessageAt(v)
+	})
+}
+
+// UpdateLastMessageAt sets the "last_message_at" field to the value that was provided on create.
+func (u *ChannelUpsertBulk) UpdateLastMessageAt() *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.UpdateLastMessageAt()
+	})
+}
+
+// ClearLastMessageAt clears the value of the "last_message_at" field.
+func (u *ChannelUpsertBulk) ClearLastMessageAt() *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.ClearLastMessageAt()
+	})
+}
+
+// SetMessageCount sets the "message_count" field.
+func (u *ChannelUpsertBulk) SetMessageCount(v int64) *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.SetMessageCount(v)
+	})
+}
+
+// AddMessageCount adds v to the "message_count" field.
+func (u *ChannelUpsertBulk) AddMessageCount(v int64) *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.AddMessageCount(v)
+	})
+}
+
+// UpdateMessageCount sets the "message_count" field to the value that was provided on create.
+func (u *ChannelUpsertBulk) UpdateMessageCount() *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.UpdateMessageCount()
+	})
 }
 
 // Exec executes the query.

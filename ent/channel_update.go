@@ -6,11 +6,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/channel"
+	"github.com/worksynapse/worksynapse/ent/channelmember"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
 
@@ -28,13 +31,213 @@ func (_u *ChannelUpdate) Where(ps ...predicate.Channel) *ChannelUpdate {
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *ChannelUpdate) SetUpdatedAt(v time.Time) *ChannelUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *ChannelUpdate) SetDeletedAt(v time.Time) *ChannelUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *ChannelUpdate) SetNillableDeletedAt(v *time.Time) *ChannelUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *ChannelUpdate) ClearDeletedAt() *ChannelUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetType sets the "type" field.
+func (_u *ChannelUpdate) SetType(v channel.Type) *ChannelUpdate {
+	_u.mutation.SetType(v)
+	return _u
+}
+
+// SetNillableType sets the "type" field if the given value is not nil.
+func (_u *ChannelUpdate) SetNillableType(v *channel.Type) *ChannelUpdate {
+	if v != nil {
+		_u.SetType(*v)
+	}
+	return _u
+}
+
+// SetName sets the "name" field.
+func (_u *ChannelUpdate) SetName(v string) *ChannelUpdate {
+	_u.mutation.SetName(v)
+	return _u
+}
+
+// SetNillableName sets the "name" field if the given value is not nil.
+func (_u *ChannelUpdate) SetNillableName(v *string) *ChannelUpdate {
+	if v != nil {
+		_u.SetName(*v)
+	}
+	return _u
+}
+
+// ClearName clears the value of the "name" field.
+func (_u *ChannelUpdate) ClearName() *ChannelUpdate {
+	_u.mutation.ClearName()
+	return _u
+}
+
+// SetPurpose sets the "purpose" field.
+func (_u *ChannelUpdate) SetPurpose(v string) *ChannelUpdate {
+	_u.mutation.SetPurpose(v)
+	return _u
+}
+
+// SetNillablePurpose sets the "purpose" field if the given value is not nil.
+func (_u *ChannelUpdate) SetNillablePurpose(v *string) *ChannelUpdate {
+	if v != nil {
+		_u.SetPurpose(*v)
+	}
+	return _u
+}
+
+// ClearPurpose clears the value of the "purpose" field.
+func (_u *ChannelUpdate) ClearPurpose() *ChannelUpdate {
+	_u.mutation.ClearPurpose()
+	return _u
+}
+
+// SetTopic sets the "topic" field.
+func (_u *ChannelUpdate) SetTopic(v string) *ChannelUpdate {
+	_u.mutation.SetTopic(v)
+	return _u
+}
+
+// SetNillableTopic sets the "topic" field if the given value is not nil.
+func (_u *ChannelUpdate) SetNillableTopic(v *string) *ChannelUpdate {
+	if v != nil {
+		_u.SetTopic(*v)
+	}
+	return _u
+}
+
+// ClearTopic clears the value of the "topic" field.
+func (_u *ChannelUpdate) ClearTopic() *ChannelUpdate {
+	_u.mutation.ClearTopic()
+	return _u
+}
+
+// SetArchivedAt sets the "archived_at" field.
+func (_u *ChannelUpdate) SetArchivedAt(v time.Time) *ChannelUpdate {
+	_u.mutation.SetArchivedAt(v)
+	return _u
+}
+
+// SetNillableArchivedAt sets the "archived_at" field if the given value is not nil.
+func (_u *ChannelUpdate) SetNillableArchivedAt(v *time.Time) *ChannelUpdate {
+	if v != nil {
+		_u.SetArchivedAt(*v)
+	}
+	return _u
+}
+
+// ClearArchivedAt clears the value of the "archived_at" field.
+func (_u *ChannelUpdate) ClearArchivedAt() *ChannelUpdate {
+	_u.mutation.ClearArchivedAt()
+	return _u
+}
+
+// SetLastMessageAt sets the "last_message_at" field.
+func (_u *ChannelUpdate) SetLastMessageAt(v time.Time) *ChannelUpdate {
+	_u.mutation.SetLastMessageAt(v)
+	return _u
+}
+
+// SetNillableLastMessageAt sets the "last_message_at" field if the given value is not nil.
+func (_u *ChannelUpdate) SetNillableLastMessageAt(v *time.Time) *ChannelUpdate {
+	if v != nil {
+		_u.SetLastMessageAt(*v)
+	}
+	return _u
+}
+
+// ClearLastMessageAt clears the value of the "last_message_at" field.
+func (_u *ChannelUpdate) ClearLastMessageAt() *ChannelUpdate {
+	_u.mutation.ClearLastMessageAt()
+	return _u
+}
+
+// SetMessageCount sets the "message_count" field.
+func (_u *ChannelUpdate) SetMessageCount(v int64) *ChannelUpdate {
+	_u.mutation.ResetMessageCount()
+	_u.mutation.SetMessageCount(v)
+	return _u
+}
+
+// SetNillableMessageCount sets the "message_count" field if the given value is not nil.
+func (_u *ChannelUpdate) SetNillableMessageCount(v *int64) *ChannelUpdate {
+	if v != nil {
+		_u.SetMessageCount(*v)
+	}
+	return _u
+}
+
+// AddMessageCount adds value to the "message_count" field.
+func (_u *ChannelUpdate) AddMessageCount(v int64) *ChannelUpdate {
+	_u.mutation.AddMessageCount(v)
+	return _u
+}
+
+// AddMemberIDs adds the "members" edge to the ChannelMember entity by IDs.
+func (_u *ChannelUpdate) AddMemberIDs(ids ...uuid.UUID) *ChannelUpdate {
+	_u.mutation.AddMemberIDs(ids...)
+	return _u
+}
+
+// AddMembers adds the "members" edges to the ChannelMember entity.
+func (_u *ChannelUpdate) AddMembers(v ...*ChannelMember) *ChannelUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddMemberIDs(ids...)
+}
+
 // Mutation returns the ChannelMutation object of the builder.
 func (_u *ChannelUpdate) Mutation() *ChannelMutation {
 	return _u.mutation
 }
 
+// ClearMembers clears all "members" edges to the ChannelMember entity.
+func (_u *ChannelUpdate) ClearMembers() *ChannelUpdate {
+	_u.mutation.ClearMembers()
+	return _u
+}
+
+// RemoveMemberIDs removes the "members" edge to ChannelMember entities by IDs.
+func (_u *ChannelUpdate) RemoveMemberIDs(ids ...uuid.UUID) *ChannelUpdate {
+	_u.mutation.RemoveMemberIDs(ids...)
+	return _u
+}
+
+// RemoveMembers removes "members" edges to ChannelMember entities.
+func (_u *ChannelUpdate) RemoveMembers(v ...*ChannelMember) *ChannelUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveMemberIDs(ids...)
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ChannelUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +263,51 @@ func (_u *ChannelUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *ChannelUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if channel.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized channel.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := channel.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *ChannelUpdate) check() error {
+	if v, ok := _u.mutation.GetType(); ok {
+		if err := channel.TypeValidator(v); err != nil {
+			return &ValidationError{Name: "type", err: fmt.Errorf(`ent: validator failed for field "Channel.type": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Name(); ok {
+		if err := channel.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Channel.name": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Purpose(); ok {
+		if err := channel.PurposeValidator(v); err != nil {
+			return &ValidationError{Name: "purpose", err: fmt.Errorf(`ent: validator failed for field "Channel.purpose": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Topic(); ok {
+		if err := channel.TopicValidator(v); err != nil {
+			return &ValidationError{Name: "topic", err: fmt.Errorf(`ent: validator failed for field "Channel.topic": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.MessageCount(); ok {
+		if err := channel.MessageCountValidator(v); err != nil {
+			return &ValidationError{Name: "message_count", err: fmt.Errorf(`ent: validator failed for field "Channel.message_count": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Channel.organization"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *ChannelUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ChannelUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +315,9 @@ func (_u *ChannelUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *Channe
 }
 
 func (_u *ChannelUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(channel.Table, channel.Columns, sqlgraph.NewFieldSpec(channel.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +325,102 @@ func (_u *ChannelUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(channel.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(channel.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(channel.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.GetType(); ok {
+		_spec.SetField(channel.FieldType, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.Name(); ok {
+		_spec.SetField(channel.FieldName, field.TypeString, value)
+	}
+	if _u.mutation.NameCleared() {
+		_spec.ClearField(channel.FieldName, field.TypeString)
+	}
+	if _u.mutation.DirectKeyCleared() {
+		_spec.ClearField(channel.FieldDirectKey, field.TypeString)
+	}
+	if value, ok := _u.mutation.Purpose(); ok {
+		_spec.SetField(channel.FieldPurpose, field.TypeString, value)
+	}
+	if _u.mutation.PurposeCleared() {
+		_spec.ClearField(channel.FieldPurpose, field.TypeString)
+	}
+	if value, ok := _u.mutation.Topic(); ok {
+		_spec.SetField(channel.FieldTopic, field.TypeString, value)
+	}
+	if _u.mutation.TopicCleared() {
+		_spec.ClearField(channel.FieldTopic, field.TypeString)
+	}
+	if value, ok := _u.mutation.ArchivedAt(); ok {
+		_spec.SetField(channel.FieldArchivedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ArchivedAtCleared() {
+		_spec.ClearField(channel.FieldArchivedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.LastMessageAt(); ok {
+		_spec.SetField(channel.FieldLastMessageAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastMessageAtCleared() {
+		_spec.ClearField(channel.FieldLastMessageAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.MessageCount(); ok {
+		_spec.SetField(channel.FieldMessageCount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedMessageCount(); ok {
+		_spec.AddField(channel.FieldMessageCount, field.TypeInt64, value)
+	}
+	if _u.mutation.MembersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   channel.MembersTable,
+			Columns: []string{channel.MembersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(channelmember.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedMembersIDs(); len(nodes) > 0 && !_u.mutation.MembersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   channel.MembersTable,
+			Columns: []string{channel.MembersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(channelmember.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MembersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   channel.MembersTable,
+			Columns: []string{channel.MembersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(channelmember.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,9 +444,206 @@ type ChannelUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *ChannelUpdateOne) SetUpdatedAt(v time.Time) *ChannelUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *ChannelUpdateOne) SetDeletedAt(v time.Time) *ChannelUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *ChannelUpdateOne) SetNillableDeletedAt(v *time.Time) *ChannelUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *ChannelUpdateOne) ClearDeletedAt() *ChannelUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetType sets the "type" field.
+func (_u *ChannelUpdateOne) SetType(v channel.Type) *ChannelUpdateOne {
+	_u.mutation.SetType(v)
+	return _u
+}
+
+// SetNillableType sets the "type" field if the given value is not nil.
+func (_u *ChannelUpdateOne) SetNillableType(v *channel.Type) *ChannelUpdateOne {
+	if v != nil {
+		_u.SetType(*v)
+	}
+	return _u
+}
+
+// SetName sets the "name" field.
+func (_u *ChannelUpdateOne) SetName(v string) *ChannelUpdateOne {
+	_u.mutation.SetName(v)
+	return _u
+}
+
+// SetNillableName sets the "name" field if the given value is not nil.
+func (_u *ChannelUpdateOne) SetNillableName(v *string) *ChannelUpdateOne {
+	if v != nil {
+		_u.SetName(*v)
+	}
+	return _u
+}
+
+// ClearName clears the value of the "name" field.
+func (_u *ChannelUpdateOne) ClearName() *ChannelUpdateOne {
+	_u.mutation.ClearName()
+	return _u
+}
+
+// SetPurpose sets the "purpose" field.
+func (_u *ChannelUpdateOne) SetPurpose(v string) *ChannelUpdateOne {
+	_u.mutation.SetPurpose(v)
+	return _u
+}
+
+// SetNillablePurpose sets the "purpose" field if the given value is not nil.
+func (_u *ChannelUpdateOne) SetNillablePurpose(v *string) *ChannelUpdateOne {
+	if v != nil {
+		_u.SetPurpose(*v)
+	}
+	return _u
+}
+
+// ClearPurpose clears the value of the "purpose" field.
+func (_u *ChannelUpdateOne) ClearPurpose() *ChannelUpdateOne {
+	_u.mutation.ClearPurpose()
+	return _u
+}
+
+// SetTopic sets the "topic" field.
+func (_u *ChannelUpdateOne) SetTopic(v string) *ChannelUpdateOne {
+	_u.mutation.SetTopic(v)
+	return _u
+}
+
+// SetNillableTopic sets the "topic" field if the given value is not nil.
+func (_u *ChannelUpdateOne) SetNillableTopic(v *string) *ChannelUpdateOne {
+	if v != nil {
+		_u.SetTopic(*v)
+	}
+	return _u
+}
+
+// ClearTopic clears the value of the "topic" field.
+func (_u *ChannelUpdateOne) ClearTopic() *ChannelUpdateOne {
+	_u.mutation.ClearTopic()
+	return _u
+}
+
+// SetArchivedAt sets the "archived_at" field.
+func (_u *ChannelUpdateOne) SetArchivedAt(v time.Time) *ChannelUpdateOne {
+	_u.mutation.SetArchivedAt(v)
+	return _u
+}
+
+// SetNillableArchivedAt sets the "archived_at" field if the given value is not nil.
+func (_u *ChannelUpdateOne) SetNillableArchivedAt(v *time.Time) *ChannelUpdateOne {
+	if v != nil {
+		_u.SetArchivedAt(*v)
+	}
+	return _u
+}
+
+// ClearArchivedAt clears the value of the "archived_at" field.
+func (_u *ChannelUpdateOne) ClearArchivedAt() *ChannelUpdateOne {
+	_u.mutation.ClearArchivedAt()
+	return _u
+}
+
+// SetLastMessageAt sets the "last_message_at" field.
+func (_u *ChannelUpdateOne) SetLastMessageAt(v time.Time) *ChannelUpdateOne {
+	_u.mutation.SetLastMessageAt(v)
+	return _u
+}
+
+// SetNillableLastMessageAt sets the "last_message_at" field if the given value is not nil.
+func (_u *ChannelUpdateOne) SetNillableLastMessageAt(v *time.Time) *ChannelUpdateOne {
+	if v != nil {
+		_u.SetLastMessageAt(*v)
+	}
+	return _u
+}
+
+// ClearLastMessageAt clears the value of the "last_message_at" field.
+func (_u *ChannelUpdateOne) ClearLastMessageAt() *ChannelUpdateOne {
+	_u.mutation.ClearLastMessageAt()
+	return _u
+}
+
+// SetMessageCount sets the "message_count" field.
+func (_u *ChannelUpdateOne) SetMessageCount(v int64) *ChannelUpdateOne {
+	_u.mutation.ResetMessageCount()
+	_u.mutation.SetMessageCount(v)
+	return _u
+}
+
+// SetNillableMessageCount sets the "message_count" field if the given value is not nil.
+func (_u *ChannelUpdateOne) SetNillableMessageCount(v *int64) *ChannelUpdateOne {
+	if v != nil {
+		_u.SetMessageCount(*v)
+	}
+	return _u
+}
+
+// AddMessageCount adds value to the "message_count" field.
+func (_u *ChannelUpdateOne) AddMessageCount(v int64) *ChannelUpdateOne {
+	_u.mutation.AddMessageCount(v)
+	return _u
+}
+
+// AddMemberIDs adds the "members" edge to the ChannelMember entity by IDs.
+func (_u *ChannelUpdateOne) AddMemberIDs(ids ...uuid.UUID) *ChannelUpdateOne {
+	_u.mutation.AddMemberIDs(ids...)
+	return _u
+}
+
+// AddMembers adds the "members" edges to the ChannelMember entity.
+func (_u *ChannelUpdateOne) AddMembers(v ...*ChannelMember) *ChannelUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddMemberIDs(ids...)
+}
+
 // Mutation returns the ChannelMutation object of the builder.
 func (_u *ChannelUpdateOne) Mutation() *ChannelMutation {
 	return _u.mutation
+}
+
+// ClearMembers clears all "members" edges to the ChannelMember entity.
+func (_u *ChannelUpdateOne) ClearMembers() *ChannelUpdateOne {
+	_u.mutation.ClearMembers()
+	return _u
+}
+
+// RemoveMemberIDs removes the "members" edge to ChannelMember entities by IDs.
+func (_u *ChannelUpdateOne) RemoveMemberIDs(ids ...uuid.UUID) *ChannelUpdateOne {
+	_u.mutation.RemoveMemberIDs(ids...)
+	return _u
+}
+
+// RemoveMembers removes "members" edges to ChannelMember entities.
+func (_u *ChannelUpdateOne) RemoveMembers(v ...*ChannelMember) *ChannelUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveMemberIDs(ids...)
 }
 
 // Where appends a list predicates to the ChannelUpdate builder.
@@ -117,6 +661,9 @@ func (_u *ChannelUpdateOne) Select(field string, fields ...string) *ChannelUpdat
 
 // Save executes the query and returns the updated Channel entity.
 func (_u *ChannelUpdateOne) Save(ctx context.Context) (*Channel, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +689,51 @@ func (_u *ChannelUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *ChannelUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if channel.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized channel.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := channel.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *ChannelUpdateOne) check() error {
+	if v, ok := _u.mutation.GetType(); ok {
+		if err := channel.TypeValidator(v); err != nil {
+			return &ValidationError{Name: "type", err: fmt.Errorf(`ent: validator failed for field "Channel.type": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Name(); ok {
+		if err := channel.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Channel.name": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Purpose(); ok {
+		if err := channel.PurposeValidator(v); err != nil {
+			return &ValidationError{Name: "purpose", err: fmt.Errorf(`ent: validator failed for field "Channel.purpose": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Topic(); ok {
+		if err := channel.TopicValidator(v); err != nil {
+			return &ValidationError{Name: "topic", err: fmt.Errorf(`ent: validator failed for field "Channel.topic": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.MessageCount(); ok {
+		if err := channel.MessageCountValidator(v); err != nil {
+			return &ValidationError{Name: "message_count", err: fmt.Errorf(`ent: validator failed for field "Channel.message_count": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Channel.organization"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *ChannelUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ChannelUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +741,9 @@ func (_u *ChannelUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *Cha
 }
 
 func (_u *ChannelUpdateOne) sqlSave(ctx context.Context) (_node *Channel, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(channel.Table, channel.Columns, sqlgraph.NewFieldSpec(channel.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +768,102 @@ func (_u *ChannelUpdateOne) sqlSave(ctx context.Context) (_node *Channel, err er
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(channel.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(channel.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(channel.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.GetType(); ok {
+		_spec.SetField(channel.FieldType, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.Name(); ok {
+		_spec.SetField(channel.FieldName, field.TypeString, value)
+	}
+	if _u.mutation.NameCleared() {
+		_spec.ClearField(channel.FieldName, field.TypeString)
+	}
+	if _u.mutation.DirectKeyCleared() {
+		_spec.ClearField(channel.FieldDirectKey, field.TypeString)
+	}
+	if value, ok := _u.mutation.Purpose(); ok {
+		_spec.SetField(channel.FieldPurpose, field.TypeString, value)
+	}
+	if _u.mutation.PurposeCleared() {
+		_spec.ClearField(channel.FieldPurpose, field.TypeString)
+	}
+	if value, ok := _u.mutation.Topic(); ok {
+		_spec.SetField(channel.FieldTopic, field.TypeString, value)
+	}
+	if _u.mutation.TopicCleared() {
+		_spec.ClearField(channel.FieldTopic, field.TypeString)
+	}
+	if value, ok := _u.mutation.ArchivedAt(); ok {
+		_spec.SetField(channel.FieldArchivedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ArchivedAtCleared() {
+		_spec.ClearField(channel.FieldArchivedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.LastMessageAt(); ok {
+		_spec.SetField(channel.FieldLastMessageAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastMessageAtCleared() {
+		_spec.ClearField(channel.FieldLastMessageAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.MessageCount(); ok {
+		_spec.SetField(channel.FieldMessageCount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedMessageCount(); ok {
+		_spec.AddField(channel.FieldMessageCount, field.TypeInt64, value)
+	}
+	if _u.mutation.MembersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   channel.MembersTable,
+			Columns: []string{channel.MembersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(channelmember.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedMembersIDs(); len(nodes) > 0 && !_u.mutation.MembersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   channel.MembersTable,
+			Columns: []string{channel.MembersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(channelmember.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MembersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   channel.MembersTable,
+			Columns: []string{channel.MembersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(channelmember.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Channel{config: _u.config}

@@ -5,19 +5,92 @@ package ent
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/channel"
 	"github.com/worksynapse/worksynapse/ent/channelmember"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // ChannelMember is the model entity for the ChannelMember schema.
 type ChannelMember struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// CreatedAt holds the value of the "created_at" field.
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// UpdatedAt holds the value of the "updated_at" field.
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// OrganizationID holds the value of the "organization_id" field.
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// DeletedAt holds the value of the "deleted_at" field.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// ChannelID holds the value of the "channel_id" field.
+	ChannelID uuid.UUID `json:"channel_id,omitempty"`
+	// UserID holds the value of the "user_id" field.
+	UserID uuid.UUID `json:"user_id,omitempty"`
+	// Role holds the value of the "role" field.
+	Role channelmember.Role `json:"role,omitempty"`
+	// Muted channels raise no notifications and show no unread badge
+	Muted bool `json:"muted,omitempty"`
+	// NotifyLevel holds the value of the "notify_level" field.
+	NotifyLevel channelmember.NotifyLevel `json:"notify_level,omitempty"`
+	// JoinedAt holds the value of the "joined_at" field.
+	JoinedAt time.Time `json:"joined_at,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the ChannelMemberQuery when eager-loading is set.
+	Edges        ChannelMemberEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// ChannelMemberEdges holds the relations/edges for other nodes in the graph.
+type ChannelMemberEdges struct {
+	// Organization holds the value of the organization edge.
+	Organization *Organization `json:"organization,omitempty"`
+	// Channel holds the value of the channel edge.
+	Channel *Channel `json:"channel,omitempty"`
+	// User holds the value of the user edge.
+	User *User `json:"user,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [3]bool
+}
+
+// OrganizationOrErr returns the Organization value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e ChannelMemberEdges) OrganizationOrErr() (*Organization, error) {
+	if e.Organization != nil {
+		return e.Organization, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: organization.Label}
+	}
+	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// ChannelOrErr returns the Channel value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e ChannelMemberEdges) ChannelOrErr() (*Channel, error) {
+	if e.Channel != nil {
+		return e.Channel, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: channel.Label}
+	}
+	return nil, &NotLoadedError{edge: "channel"}
+}
+
+// UserOrErr returns the User value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e ChannelMemberEdges) UserOrErr() (*User, error) {
+	if e.User != nil {
+		return e.User, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "user"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -25,7 +98,13 @@ func (*ChannelMember) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case channelmember.FieldID:
+		case channelmember.FieldMuted:
+			values[i] = new(sql.NullBool)
+		case channelmember.FieldRole, channelmember.FieldNotifyLevel:
+			values[i] = new(sql.NullString)
+		case channelmember.FieldCreatedAt, channelmember.FieldUpdatedAt, channelmember.FieldDeletedAt, channelmember.FieldJoinedAt:
+			values[i] = new(sql.NullTime)
+		case channelmember.FieldID, channelmember.FieldOrganizationID, channelmember.FieldChannelID, channelmember.FieldUserID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -48,6 +127,67 @@ func (_m *ChannelMember) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.ID = *value
 			}
+		case channelmember.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case channelmember.FieldUpdatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
+			} else if value.Valid {
+				_m.UpdatedAt = value.Time
+			}
+		case channelmember.FieldOrganizationID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
+			} else if value != nil {
+				_m.OrganizationID = *value
+			}
+		case channelmember.FieldDeletedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field deleted_at", values[i])
+			} else if value.Valid {
+				_m.DeletedAt = new(time.Time)
+				*_m.DeletedAt = value.Time
+			}
+		case channelmember.FieldChannelID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field channel_id", values[i])
+			} else if value != nil {
+				_m.ChannelID = *value
+			}
+		case channelmember.FieldUserID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field user_id", values[i])
+			} else if value != nil {
+				_m.UserID = *value
+			}
+		case channelmember.FieldRole:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field role", values[i])
+			} else if value.Valid {
+				_m.Role = channelmember.Role(value.String)
+			}
+		case channelmember.FieldMuted:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field muted", values[i])
+			} else if value.Valid {
+				_m.Muted = value.Bool
+			}
+		case channelmember.FieldNotifyLevel:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field notify_level", values[i])
+			} else if value.Valid {
+				_m.NotifyLevel = channelmember.NotifyLevel(value.String)
+			}
+		case channelmember.FieldJoinedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field joined_at", values[i])
+			} else if value.Valid {
+				_m.JoinedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -59,6 +199,21 @@ func (_m *ChannelMember) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *ChannelMember) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryOrganization queries the "organization" edge of the ChannelMember entity.
+func (_m *ChannelMember) QueryOrganization() *OrganizationQuery {
+	return NewChannelMemberClient(_m.config).QueryOrganization(_m)
+}
+
+// QueryChannel queries the "channel" edge of the ChannelMember entity.
+func (_m *ChannelMember) QueryChannel() *ChannelQuery {
+	return NewChannelMemberClient(_m.config).QueryChannel(_m)
+}
+
+// QueryUser queries the "user" edge of the ChannelMember entity.
+func (_m *ChannelMember) QueryUser() *UserQuery {
+	return NewChannelMemberClient(_m.config).QueryUser(_m)
 }
 
 // Update returns a builder for updating this ChannelMember.
@@ -83,7 +238,38 @@ func (_m *ChannelMember) Unwrap() *ChannelMember {
 func (_m *ChannelMember) String() string {
 	var builder strings.Builder
 	builder.WriteString("ChannelMember(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("updated_at=")
+	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
+	builder.WriteString(", ")
+	if v := _m.DeletedAt; v != nil {
+		builder.WriteString("deleted_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("channel_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ChannelID))
+	builder.WriteString(", ")
+	builder.WriteString("user_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.UserID))
+	builder.WriteString(", ")
+	builder.WriteString("role=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Role))
+	builder.WriteString(", ")
+	builder.WriteString("muted=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Muted))
+	builder.WriteString(", ")
+	builder.WriteString("notify_level=")
+	builder.WriteString(fmt.Sprintf("%v", _m.NotifyLevel))
+	builder.WriteString(", ")
+	builder.WriteString("joined_at=")
+	builder.WriteString(_m.JoinedAt.Format(time.ANSIC))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -6,13 +6,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/channel"
 	"github.com/worksynapse/worksynapse/ent/channelmember"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // ChannelMemberCreate is the builder for creating a ChannelMember entity.
@@ -21,6 +25,122 @@ type ChannelMemberCreate struct {
 	mutation *ChannelMemberMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *ChannelMemberCreate) SetCreatedAt(v time.Time) *ChannelMemberCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *ChannelMemberCreate) SetNillableCreatedAt(v *time.Time) *ChannelMemberCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *ChannelMemberCreate) SetUpdatedAt(v time.Time) *ChannelMemberCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *ChannelMemberCreate) SetNillableUpdatedAt(v *time.Time) *ChannelMemberCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *ChannelMemberCreate) SetOrganizationID(v uuid.UUID) *ChannelMemberCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *ChannelMemberCreate) SetDeletedAt(v time.Time) *ChannelMemberCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *ChannelMemberCreate) SetNillableDeletedAt(v *time.Time) *ChannelMemberCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
+// SetChannelID sets the "channel_id" field.
+func (_c *ChannelMemberCreate) SetChannelID(v uuid.UUID) *ChannelMemberCreate {
+	_c.mutation.SetChannelID(v)
+	return _c
+}
+
+// SetUserID sets the "user_id" field.
+func (_c *ChannelMemberCreate) SetUserID(v uuid.UUID) *ChannelMemberCreate {
+	_c.mutation.SetUserID(v)
+	return _c
+}
+
+// SetRole sets the "role" field.
+func (_c *ChannelMemberCreate) SetRole(v channelmember.Role) *ChannelMemberCreate {
+	_c.mutation.SetRole(v)
+	return _c
+}
+
+// SetNillableRole sets the "role" field if the given value is not nil.
+func (_c *ChannelMemberCreate) SetNillableRole(v *channelmember.Role) *ChannelMemberCreate {
+	if v != nil {
+		_c.SetRole(*v)
+	}
+	return _c
+}
+
+// SetMuted sets the "muted" field.
+func (_c *ChannelMemberCreate) SetMuted(v bool) *ChannelMemberCreate {
+	_c.mutation.SetMuted(v)
+	return _c
+}
+
+// SetNillableMuted sets the "muted" field if the given value is not nil.
+func (_c *ChannelMemberCreate) SetNillableMuted(v *bool) *ChannelMemberCreate {
+	if v != nil {
+		_c.SetMuted(*v)
+	}
+	return _c
+}
+
+// SetNotifyLevel sets the "notify_level" field.
+func (_c *ChannelMemberCreate) SetNotifyLevel(v channelmember.NotifyLevel) *ChannelMemberCreate {
+	_c.mutation.SetNotifyLevel(v)
+	return _c
+}
+
+// SetNillableNotifyLevel sets the "notify_level" field if the given value is not nil.
+func (_c *ChannelMemberCreate) SetNillableNotifyLevel(v *channelmember.NotifyLevel) *ChannelMemberCreate {
+	if v != nil {
+		_c.SetNotifyLevel(*v)
+	}
+	return _c
+}
+
+// SetJoinedAt sets the "joined_at" field.
+func (_c *ChannelMemberCreate) SetJoinedAt(v time.Time) *ChannelMemberCreate {
+	_c.mutation.SetJoinedAt(v)
+	return _c
+}
+
+// SetNillableJoinedAt sets the "joined_at" field if the given value is not nil.
+func (_c *ChannelMemberCreate) SetNillableJoinedAt(v *time.Time) *ChannelMemberCreate {
+	if v != nil {
+		_c.SetJoinedAt(*v)
+	}
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +157,21 @@ func (_c *ChannelMemberCreate) SetNillableID(v *uuid.UUID) *ChannelMemberCreate 
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *ChannelMemberCreate) SetOrganization(v *Organization) *ChannelMemberCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetChannel sets the "channel" edge to the Channel entity.
+func (_c *ChannelMemberCreate) SetChannel(v *Channel) *ChannelMemberCreate {
+	return _c.SetChannelID(v.ID)
+}
+
+// SetUser sets the "user" edge to the User entity.
+func (_c *ChannelMemberCreate) SetUser(v *User) *ChannelMemberCreate {
+	return _c.SetUserID(v.ID)
+}
+
 // Mutation returns the ChannelMemberMutation object of the builder.
 func (_c *ChannelMemberCreate) Mutation() *ChannelMemberMutation {
 	return _c.mutation
@@ -44,7 +179,9 @@ func (_c *ChannelMemberCreate) Mutation() *ChannelMemberMutation {
 
 // Save creates the ChannelMember in the database.
 func (_c *ChannelMemberCreate) Save(ctx context.Context) (*ChannelMember, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +208,98 @@ func (_c *ChannelMemberCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ChannelMemberCreate) defaults() {
+func (_c *ChannelMemberCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if channelmember.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized channelmember.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := channelmember.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if channelmember.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized channelmember.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := channelmember.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _c.mutation.Role(); !ok {
+		v := channelmember.DefaultRole
+		_c.mutation.SetRole(v)
+	}
+	if _, ok := _c.mutation.Muted(); !ok {
+		v := channelmember.DefaultMuted
+		_c.mutation.SetMuted(v)
+	}
+	if _, ok := _c.mutation.NotifyLevel(); !ok {
+		v := channelmember.DefaultNotifyLevel
+		_c.mutation.SetNotifyLevel(v)
+	}
+	if _, ok := _c.mutation.JoinedAt(); !ok {
+		if channelmember.DefaultJoinedAt == nil {
+			return fmt.Errorf("ent: uninitialized channelmember.DefaultJoinedAt (forgotten import ent/runtime?)")
+		}
+		v := channelmember.DefaultJoinedAt()
+		_c.mutation.SetJoinedAt(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if channelmember.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized channelmember.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := channelmember.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *ChannelMemberCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "ChannelMember.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "ChannelMember.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "ChannelMember.organization_id"`)}
+	}
+	if _, ok := _c.mutation.ChannelID(); !ok {
+		return &ValidationError{Name: "channel_id", err: errors.New(`ent: missing required field "ChannelMember.channel_id"`)}
+	}
+	if _, ok := _c.mutation.UserID(); !ok {
+		return &ValidationError{Name: "user_id", err: errors.New(`ent: missing required field "ChannelMember.user_id"`)}
+	}
+	if _, ok := _c.mutation.Role(); !ok {
+		return &ValidationError{Name: "role", err: errors.New(`ent: missing required field "ChannelMember.role"`)}
+	}
+	if v, ok := _c.mutation.Role(); ok {
+		if err := channelmember.RoleValidator(v); err != nil {
+			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "ChannelMember.role": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Muted(); !ok {
+		return &ValidationError{Name: "muted", err: errors.New(`ent: missing required field "ChannelMember.muted"`)}
+	}
+	if _, ok := _c.mutation.NotifyLevel(); !ok {
+		return &ValidationError{Name: "notify_level", err: errors.New(`ent: missing required field "ChannelMember.notify_level"`)}
+	}
+	if v, ok := _c.mutation.NotifyLevel(); ok {
+		if err := channelmember.NotifyLevelValidator(v); err != nil {
+			return &ValidationError{Name: "notify_level", err: fmt.Errorf(`ent: validator failed for field "ChannelMember.notify_level": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.JoinedAt(); !ok {
+		return &ValidationError{Name: "joined_at", err: errors.New(`ent: missing required field "ChannelMember.joined_at"`)}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "ChannelMember.organization"`)}
+	}
+	if len(_c.mutation.ChannelIDs()) == 0 {
+		return &ValidationError{Name: "channel", err: errors.New(`ent: missing required edge "ChannelMember.channel"`)}
+	}
+	if len(_c.mutation.UserIDs()) == 0 {
+		return &ValidationError{Name: "user", err: errors.New(`ent: missing required edge "ChannelMember.user"`)}
+	}
 	return nil
 }
 
@@ -116,6 +336,85 @@ func (_c *ChannelMemberCreate) createSpec() (*ChannelMember, *sqlgraph.CreateSpe
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(channelmember.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(channelmember.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(channelmember.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.Role(); ok {
+		_spec.SetField(channelmember.FieldRole, field.TypeEnum, value)
+		_node.Role = value
+	}
+	if value, ok := _c.mutation.Muted(); ok {
+		_spec.SetField(channelmember.FieldMuted, field.TypeBool, value)
+		_node.Muted = value
+	}
+	if value, ok := _c.mutation.NotifyLevel(); ok {
+		_spec.SetField(channelmember.FieldNotifyLevel, field.TypeEnum, value)
+		_node.NotifyLevel = value
+	}
+	if value, ok := _c.mutation.JoinedAt(); ok {
+		_spec.SetField(channelmember.FieldJoinedAt, field.TypeTime, value)
+		_node.JoinedAt = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   channelmember.OrganizationTable,
+			Columns: []string{channelmember.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ChannelIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   channelmember.ChannelTable,
+			Columns: []string{channelmember.ChannelColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(channel.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ChannelID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.UserIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   channelmember.UserTable,
+			Columns: []string{channelmember.UserColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.UserID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +422,17 @@ func (_c *ChannelMemberCreate) createSpec() (*ChannelMember, *sqlgraph.CreateSpe
 // of the `INSERT` statement. For example:
 //
 //	client.ChannelMember.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.ChannelMemberUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *ChannelMemberCreate) OnConflict(opts ...sql.ConflictOption) *ChannelMemberUpsertOne {
 	_c.conflict = opts
@@ -162,6 +467,72 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *ChannelMemberUpsert) SetUpdatedAt(v time.Time) *ChannelMemberUpsert {
+	u.Set(channelmember.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *ChannelMemberUpsert) UpdateUpdatedAt() *ChannelMemberUpsert {
+	u.SetExcluded(channelmember.FieldUpdatedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *ChannelMemberUpsert) SetDeletedAt(v time.Time) *ChannelMemberUpsert {
+	u.Set(channelmember.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *ChannelMemberUpsert) UpdateDeletedAt() *ChannelMemberUpsert {
+	u.SetExcluded(channelmember.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *ChannelMemberUpsert) ClearDeletedAt() *ChannelMemberUpsert {
+	u.SetNull(channelmember.FieldDeletedAt)
+	return u
+}
+
+// SetRole sets the "role" field.
+func (u *ChannelMemberUpsert) SetRole(v channelmember.Role) *ChannelMemberUpsert {
+	u.Set(channelmember.FieldRole, v)
+	return u
+}
+
+// UpdateRole sets the "role" field to the value that was provided on create.
+func (u *ChannelMemberUpsert) UpdateRole() *ChannelMemberUpsert {
+	u.SetExcluded(channelmember.FieldRole)
+	return u
+}
+
+// SetMuted sets the "muted" field.
+func (u *ChannelMemberUpsert) SetMuted(v bool) *ChannelMemberUpsert {
+	u.Set(channelmember.FieldMuted, v)
+	return u
+}
+
+// UpdateMuted sets the "muted" field to the value that was provided on create.
+func (u *ChannelMemberUpsert) UpdateMuted() *ChannelMemberUpsert {
+	u.SetExcluded(channelmember.FieldMuted)
+	return u
+}
+
+// SetNotifyLevel sets the "notify_level" field.
+func (u *ChannelMemberUpsert) SetNotifyLevel(v channelmember.NotifyLevel) *ChannelMemberUpsert {
+	u.Set(channelmember.FieldNotifyLevel, v)
+	return u
+}
+
+// UpdateNotifyLevel sets the "notify_level" field to the value that was provided on create.
+func (u *ChannelMemberUpsert) UpdateNotifyLevel() *ChannelMemberUpsert {
+	u.SetExcluded(channelmember.FieldNotifyLevel)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +549,21 @@ func (u *ChannelMemberUpsertOne) UpdateNewValues() *ChannelMemberUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(channelmember.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(channelmember.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(channelmember.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.ChannelID(); exists {
+			s.SetIgnore(channelmember.FieldChannelID)
+		}
+		if _, exists := u.create.mutation.UserID(); exists {
+			s.SetIgnore(channelmember.FieldUserID)
+		}
+		if _, exists := u.create.mutation.JoinedAt(); exists {
+			s.SetIgnore(channelmember.FieldJoinedAt)
 		}
 	}))
 	return u
@@ -208,6 +594,83 @@ func (u *ChannelMemberUpsertOne) Update(set func(*ChannelMemberUpsert)) *Channel
 		set(&ChannelMemberUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *ChannelMemberUpsertOne) SetUpdatedAt(v time.Time) *ChannelMemberUpsertOne {
+	return u.Update(func(s *ChannelMemberUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *ChannelMemberUpsertOne) UpdateUpdatedAt() *ChannelMemberUpsertOne {
+	return u.Update(func(s *ChannelMemberUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *ChannelMemberUpsertOne) SetDeletedAt(v time.Time) *ChannelMemberUpsertOne {
+	return u.Update(func(s *ChannelMemberUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *ChannelMemberUpsertOne) UpdateDeletedAt() *ChannelMemberUpsertOne {
+	return u.Update(func(s *ChannelMemberUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *ChannelMemberUpsertOne) ClearDeletedAt() *ChannelMemberUpsertOne {
+	return u.Update(func(s *ChannelMemberUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetRole sets the "role" field.
+func (u *ChannelMemberUpsertOne) SetRole(v channelmember.Role) *ChannelMemberUpsertOne {
+	return u.Update(func(s *ChannelMemberUpsert) {
+		s.SetRole(v)
+	})
+}
+
+// UpdateRole sets the "role" field to the value that was provided on create.
+func (u *ChannelMemberUpsertOne) UpdateRole() *ChannelMemberUpsertOne {
+	return u.Update(func(s *ChannelMemberUpsert) {
+		s.UpdateRole()
+	})
+}
+
+// SetMuted sets the "muted" field.
+func (u *ChannelMemberUpsertOne) SetMuted(v bool) *ChannelMemberUpsertOne {
+	return u.Update(func(s *ChannelMemberUpsert) {
+		s.SetMuted(v)
+	})
+}
+
+// UpdateMuted sets the "muted" field to the value that was provided on create.
+func (u *ChannelMemberUpsertOne) UpdateMuted() *ChannelMemberUpsertOne {
+	return u.Update(func(s *ChannelMemberUpsert) {
+		s.UpdateMuted()
+	})
+}
+
+// SetNotifyLevel sets the "notify_level" field.
+func (u *ChannelMemberUpsertOne) SetNotifyLevel(v channelmember.NotifyLevel) *ChannelMemberUpsertOne {
+	return u.Update(func(s *ChannelMemberUpsert) {
+		s.SetNotifyLevel(v)
+	})
+}
+
+// UpdateNotifyLevel sets the "notify_level" field to the value that was provided on create.
+func (u *ChannelMemberUpsertOne) UpdateNotifyLevel() *ChannelMemberUpsertOne {
+	return u.Update(func(s *ChannelMemberUpsert) {
+		s.UpdateNotifyLevel()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +806,11 @@ func (_c *ChannelMemberCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.ChannelMemberUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *ChannelMemberCreateBulk) OnConflict(opts ...sql.ConflictOption) *ChannelMemberUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +856,21 @@ func (u *ChannelMemberUpsertBulk) UpdateNewValues() *ChannelMemberUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(channelmember.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(channelmember.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(channelmember.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.ChannelID(); exists {
+				s.SetIgnore(channelmember.FieldChannelID)
+			}
+			if _, exists := b.mutation.UserID(); exists {
+				s.SetIgnore(channelmember.FieldUserID)
+			}
+			if _, exists := b.mutation.JoinedAt(); exists {
+				s.SetIgnore(channelmember.FieldJoinedAt)
+			}
 		}
 	}))
 	return u
@@ -418,6 +901,83 @@ func (u *ChannelMemberUpsertBulk) Update(set func(*ChannelMemberUpsert)) *Channe
 		set(&ChannelMemberUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *ChannelMemberUpsertBulk) SetUpdatedAt(v time.Time) *ChannelMemberUpsertBulk {
+	return u.Update(func(s *ChannelMemberUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *ChannelMemberUpsertBulk) UpdateUpdatedAt() *ChannelMemberUpsertBulk {
+	return u.Update(func(s *ChannelMemberUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *ChannelMemberUpsertBulk) SetDeletedAt(v time.Time) *ChannelMemberUpsertBulk {
+	return u.Update(func(s *ChannelMemberUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *ChannelMemberUpsertBulk) UpdateDeletedAt() *ChannelMemberUpsertBulk {
+	return u.Update(func(s *ChannelMemberUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *ChannelMemberUpsertBulk) ClearDeletedAt() *ChannelMemberUpsertBulk {
+	return u.Update(func(s *ChannelMemberUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetRole sets the "role" field.
+func (u *ChannelMemberUpsertBulk) SetRole(v channelmember.Role) *ChannelMemberUpsertBulk {
+	return u.Update(func(s *ChannelMemberUpsert) {
+		s.SetRole(v)
+	})
+}
+
+// UpdateRole sets the "role" field to the value that was provided on create.
+func (u *ChannelMemberUpsertBulk) UpdateRole() *ChannelMemberUpsertBulk {
+	return u.Update(func(s *ChannelMemberUpsert) {
+		s.UpdateRole()
+	})
+}
+
+// SetMuted sets the "muted" field.
+func (u *ChannelMemberUpsertBulk) SetMuted(v bool) *ChannelMemberUpsertBulk {
+	return u.Update(func(s *ChannelMemberUpsert) {
+		s.SetMuted(v)
+	})
+}
+
+// UpdateMuted sets the "muted" field to the value that was provided on create.
+func (u *ChannelMemberUpsertBulk) UpdateMuted() *ChannelMemberUpsertBulk {
+	return u.Update(func(s *ChannelMemberUpsert) {
+		s.UpdateMuted()
+	})
+}
+
+// SetNotifyLevel sets the "notify_level" field.
+func (u *ChannelMemberUpsertBulk) SetNotifyLevel(v channelmember.NotifyLevel) *ChannelMemberUpsertBulk {
+	return u.Update(func(s *ChannelMemberUpsert) {
+		s.SetNotifyLevel(v)
+	})
+}
+
+// UpdateNotifyLevel sets the "notify_level" field to the value that was provided on create.
+func (u *ChannelMemberUpsertBulk) UpdateNotifyLevel() *ChannelMemberUpsertBulk {
+	return u.Update(func(s *ChannelMemberUpsert) {
+		s.UpdateNotifyLevel()
+	})
 }
 
 // Exec executes the query.

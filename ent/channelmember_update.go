@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -28,6 +29,74 @@ func (_u *ChannelMemberUpdate) Where(ps ...predicate.ChannelMember) *ChannelMemb
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *ChannelMemberUpdate) SetUpdatedAt(v time.Time) *ChannelMemberUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *ChannelMemberUpdate) SetDeletedAt(v time.Time) *ChannelMemberUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *ChannelMemberUpdate) SetNillableDeletedAt(v *time.Time) *ChannelMemberUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *ChannelMemberUpdate) ClearDeletedAt() *ChannelMemberUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetRole sets the "role" field.
+func (_u *ChannelMemberUpdate) SetRole(v channelmember.Role) *ChannelMemberUpdate {
+	_u.mutation.SetRole(v)
+	return _u
+}
+
+// SetNillableRole sets the "role" field if the given value is not nil.
+func (_u *ChannelMemberUpdate) SetNillableRole(v *channelmember.Role) *ChannelMemberUpdate {
+	if v != nil {
+		_u.SetRole(*v)
+	}
+	return _u
+}
+
+// SetMuted sets the "muted" field.
+func (_u *ChannelMemberUpdate) SetMuted(v bool) *ChannelMemberUpdate {
+	_u.mutation.SetMuted(v)
+	return _u
+}
+
+// SetNillableMuted sets the "muted" field if the given value is not nil.
+func (_u *ChannelMemberUpdate) SetNillableMuted(v *bool) *ChannelMemberUpdate {
+	if v != nil {
+		_u.SetMuted(*v)
+	}
+	return _u
+}
+
+// SetNotifyLevel sets the "notify_level" field.
+func (_u *ChannelMemberUpdate) SetNotifyLevel(v channelmember.NotifyLevel) *ChannelMemberUpdate {
+	_u.mutation.SetNotifyLevel(v)
+	return _u
+}
+
+// SetNillableNotifyLevel sets the "notify_level" field if the given value is not nil.
+func (_u *ChannelMemberUpdate) SetNillableNotifyLevel(v *channelmember.NotifyLevel) *ChannelMemberUpdate {
+	if v != nil {
+		_u.SetNotifyLevel(*v)
+	}
+	return _u
+}
+
 // Mutation returns the ChannelMemberMutation object of the builder.
 func (_u *ChannelMemberUpdate) Mutation() *ChannelMemberMutation {
 	return _u.mutation
@@ -35,6 +104,9 @@ func (_u *ChannelMemberUpdate) Mutation() *ChannelMemberMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ChannelMemberUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +132,42 @@ func (_u *ChannelMemberUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *ChannelMemberUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if channelmember.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized channelmember.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := channelmember.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *ChannelMemberUpdate) check() error {
+	if v, ok := _u.mutation.Role(); ok {
+		if err := channelmember.RoleValidator(v); err != nil {
+			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "ChannelMember.role": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.NotifyLevel(); ok {
+		if err := channelmember.NotifyLevelValidator(v); err != nil {
+			return &ValidationError{Name: "notify_level", err: fmt.Errorf(`ent: validator failed for field "ChannelMember.notify_level": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "ChannelMember.organization"`)
+	}
+	if _u.mutation.ChannelCleared() && len(_u.mutation.ChannelIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "ChannelMember.channel"`)
+	}
+	if _u.mutation.UserCleared() && len(_u.mutation.UserIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "ChannelMember.user"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *ChannelMemberUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ChannelMemberUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +175,9 @@ func (_u *ChannelMemberUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *
 }
 
 func (_u *ChannelMemberUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(channelmember.Table, channelmember.Columns, sqlgraph.NewFieldSpec(channelmember.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +185,24 @@ func (_u *ChannelMemberUpdate) sqlSave(ctx context.Context) (_node int, err erro
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(channelmember.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(channelmember.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(channelmember.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Role(); ok {
+		_spec.SetField(channelmember.FieldRole, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.Muted(); ok {
+		_spec.SetField(channelmember.FieldMuted, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.NotifyLevel(); ok {
+		_spec.SetField(channelmember.FieldNotifyLevel, field.TypeEnum, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,6 +226,74 @@ type ChannelMemberUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *ChannelMemberUpdateOne) SetUpdatedAt(v time.Time) *ChannelMemberUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *ChannelMemberUpdateOne) SetDeletedAt(v time.Time) *ChannelMemberUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *ChannelMemberUpdateOne) SetNillableDeletedAt(v *time.Time) *ChannelMemberUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *ChannelMemberUpdateOne) ClearDeletedAt() *ChannelMemberUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetRole sets the "role" field.
+func (_u *ChannelMemberUpdateOne) SetRole(v channelmember.Role) *ChannelMemberUpdateOne {
+	_u.mutation.SetRole(v)
+	return _u
+}
+
+// SetNillableRole sets the "role" field if the given value is not nil.
+func (_u *ChannelMemberUpdateOne) SetNillableRole(v *channelmember.Role) *ChannelMemberUpdateOne {
+	if v != nil {
+		_u.SetRole(*v)
+	}
+	return _u
+}
+
+// SetMuted sets the "muted" field.
+func (_u *ChannelMemberUpdateOne) SetMuted(v bool) *ChannelMemberUpdateOne {
+	_u.mutation.SetMuted(v)
+	return _u
+}
+
+// SetNillableMuted sets the "muted" field if the given value is not nil.
+func (_u *ChannelMemberUpdateOne) SetNillableMuted(v *bool) *ChannelMemberUpdateOne {
+	if v != nil {
+		_u.SetMuted(*v)
+	}
+	return _u
+}
+
+// SetNotifyLevel sets the "notify_level" field.
+func (_u *ChannelMemberUpdateOne) SetNotifyLevel(v channelmember.NotifyLevel) *ChannelMemberUpdateOne {
+	_u.mutation.SetNotifyLevel(v)
+	return _u
+}
+
+// SetNillableNotifyLevel sets the "notify_level" field if the given value is not nil.
+func (_u *ChannelMemberUpdateOne) SetNillableNotifyLevel(v *channelmember.NotifyLevel) *ChannelMemberUpdateOne {
+	if v != nil {
+		_u.SetNotifyLevel(*v)
+	}
+	return _u
+}
+
 // Mutation returns the ChannelMemberMutation object of the builder.
 func (_u *ChannelMemberUpdateOne) Mutation() *ChannelMemberMutation {
 	return _u.mutation
@@ -117,6 +314,9 @@ func (_u *ChannelMemberUpdateOne) Select(field string, fields ...string) *Channe
 
 // Save executes the query and returns the updated ChannelMember entity.
 func (_u *ChannelMemberUpdateOne) Save(ctx context.Context) (*ChannelMember, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +342,42 @@ func (_u *ChannelMemberUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *ChannelMemberUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if channelmember.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized channelmember.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := channelmember.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *ChannelMemberUpdateOne) check() error {
+	if v, ok := _u.mutation.Role(); ok {
+		if err := channelmember.RoleValidator(v); err != nil {
+			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "ChannelMember.role": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.NotifyLevel(); ok {
+		if err := channelmember.NotifyLevelValidator(v); err != nil {
+			return &ValidationError{Name: "notify_level", err: fmt.Errorf(`ent: validator failed for field "ChannelMember.notify_level": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "ChannelMember.organization"`)
+	}
+	if _u.mutation.ChannelCleared() && len(_u.mutation.ChannelIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "ChannelMember.channel"`)
+	}
+	if _u.mutation.UserCleared() && len(_u.mutation.UserIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "ChannelMember.user"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *ChannelMemberUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ChannelMemberUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +385,9 @@ func (_u *ChannelMemberUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)
 }
 
 func (_u *ChannelMemberUpdateOne) sqlSave(ctx context.Context) (_node *ChannelMember, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(channelmember.Table, channelmember.Columns, sqlgraph.NewFieldSpec(channelmember.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +412,24 @@ func (_u *ChannelMemberUpdateOne) sqlSave(ctx context.Context) (_node *ChannelMe
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(channelmember.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(channelmember.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(channelmember.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Role(); ok {
+		_spec.SetField(channelmember.FieldRole, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.Muted(); ok {
+		_spec.SetField(channelmember.FieldMuted, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.NotifyLevel(); ok {
+		_spec.SetField(channelmember.FieldNotifyLevel, field.TypeEnum, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &ChannelMember{config: _u.config}

@@ -28,9 +28,11 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agenttool"
 	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
 	"github.com/worksynapse/worksynapse/ent/appusage"
+	"github.com/worksynapse/worksynapse/ent/auditseal"
 	"github.com/worksynapse/worksynapse/ent/authtoken"
 	"github.com/worksynapse/worksynapse/ent/board"
 	"github.com/worksynapse/worksynapse/ent/boardcolumn"
+	"github.com/worksynapse/worksynapse/ent/budgetreservation"
 	"github.com/worksynapse/worksynapse/ent/channel"
 	"github.com/worksynapse/worksynapse/ent/channelmember"
 	"github.com/worksynapse/worksynapse/ent/idleperiod"
@@ -101,12 +103,16 @@ type Client struct {
 	AgentUserPermission *AgentUserPermissionClient
 	// AppUsage is the client for interacting with the AppUsage builders.
 	AppUsage *AppUsageClient
+	// AuditSeal is the client for interacting with the AuditSeal builders.
+	AuditSeal *AuditSealClient
 	// AuthToken is the client for interacting with the AuthToken builders.
 	AuthToken *AuthTokenClient
 	// Board is the client for interacting with the Board builders.
 	Board *BoardClient
 	// BoardColumn is the client for interacting with the BoardColumn builders.
 	BoardColumn *BoardColumnClient
+	// BudgetReservation is the client for interacting with the BudgetReservation builders.
+	BudgetReservation *BudgetReservationClient
 	// Channel is the client for interacting with the Channel builders.
 	Channel *ChannelClient
 	// ChannelMember is the client for interacting with the ChannelMember builders.
@@ -204,9 +210,11 @@ func (c *Client) init() {
 	c.AgentTool = NewAgentToolClient(c.config)
 	c.AgentUserPermission = NewAgentUserPermissionClient(c.config)
 	c.AppUsage = NewAppUsageClient(c.config)
+	c.AuditSeal = NewAuditSealClient(c.config)
 	c.AuthToken = NewAuthTokenClient(c.config)
 	c.Board = NewBoardClient(c.config)
 	c.BoardColumn = NewBoardColumnClient(c.config)
+	c.BudgetReservation = NewBudgetReservationClient(c.config)
 	c.Channel = NewChannelClient(c.config)
 	c.ChannelMember = NewChannelMemberClient(c.config)
 	c.IdlePeriod = NewIdlePeriodClient(c.config)
@@ -348,9 +356,11 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		AgentTool:           NewAgentToolClient(cfg),
 		AgentUserPermission: NewAgentUserPermissionClient(cfg),
 		AppUsage:            NewAppUsageClient(cfg),
+		AuditSeal:           NewAuditSealClient(cfg),
 		AuthToken:           NewAuthTokenClient(cfg),
 		Board:               NewBoardClient(cfg),
 		BoardColumn:         NewBoardColumnClient(cfg),
+		BudgetReservation:   NewBudgetReservationClient(cfg),
 		Channel:             NewChannelClient(cfg),
 		ChannelMember:       NewChannelMemberClient(cfg),
 		IdlePeriod:          NewIdlePeriodClient(cfg),
@@ -419,9 +429,11 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		AgentTool:           NewAgentToolClient(cfg),
 		AgentUserPermission: NewAgentUserPermissionClient(cfg),
 		AppUsage:            NewAppUsageClient(cfg),
+		AuditSeal:           NewAuditSealClient(cfg),
 		AuthToken:           NewAuthTokenClient(cfg),
 		Board:               NewBoardClient(cfg),
 		BoardColumn:         NewBoardColumnClient(cfg),
+		BudgetReservation:   NewBudgetReservationClient(cfg),
 		Channel:             NewChannelClient(cfg),
 		ChannelMember:       NewChannelMemberClient(cfg),
 		IdlePeriod:          NewIdlePeriodClient(cfg),
@@ -490,15 +502,15 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.ActivityLog, c.Agent, c.AgentAction, c.AgentCall, c.AgentConfigVersion,
 		c.AgentCostLog, c.AgentMessage, c.AgentSession, c.AgentTask, c.AgentTool,
-		c.AgentUserPermission, c.AppUsage, c.AuthToken, c.Board, c.BoardColumn,
-		c.Channel, c.ChannelMember, c.IdlePeriod, c.Label, c.LoginHistory, c.Message,
-		c.MessageFile, c.MessageReaction, c.Milestone, c.ModelPrice, c.Note,
-		c.NoteComment, c.NoteFolder, c.NoteShare, c.NoteTagDefinition, c.NoteVersion,
-		c.Organization, c.OrganizationMember, c.Permission, c.PinnedMessage,
-		c.ProductivitySummary, c.Project, c.ProjectMember, c.ReadReceipt, c.Role,
-		c.RolePermission, c.SecurityAuditLog, c.Session, c.Sprint, c.Task,
-		c.TaskAttachment, c.TaskComment, c.TaskDependency, c.TimeLog, c.User,
-		c.UserRole, c.WorkLog,
+		c.AgentUserPermission, c.AppUsage, c.AuditSeal, c.AuthToken, c.Board,
+		c.BoardColumn, c.BudgetReservation, c.Channel, c.ChannelMember, c.IdlePeriod,
+		c.Label, c.LoginHistory, c.Message, c.MessageFile, c.MessageReaction,
+		c.Milestone, c.ModelPrice, c.Note, c.NoteComment, c.NoteFolder, c.NoteShare,
+		c.NoteTagDefinition, c.NoteVersion, c.Organization, c.OrganizationMember,
+		c.Permission, c.PinnedMessage, c.ProductivitySummary, c.Project,
+		c.ProjectMember, c.ReadReceipt, c.Role, c.RolePermission, c.SecurityAuditLog,
+		c.Session, c.Sprint, c.Task, c.TaskAttachment, c.TaskComment, c.TaskDependency,
+		c.TimeLog, c.User, c.UserRole, c.WorkLog,
 	} {
 		n.Use(hooks...)
 	}
@@ -510,15 +522,15 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.ActivityLog, c.Agent, c.AgentAction, c.AgentCall, c.AgentConfigVersion,
 		c.AgentCostLog, c.AgentMessage, c.AgentSession, c.AgentTask, c.AgentTool,
-		c.AgentUserPermission, c.AppUsage, c.AuthToken, c.Board, c.BoardColumn,
-		c.Channel, c.ChannelMember, c.IdlePeriod, c.Label, c.LoginHistory, c.Message,
-		c.MessageFile, c.MessageReaction, c.Milestone, c.ModelPrice, c.Note,
-		c.NoteComment, c.NoteFolder, c.NoteShare, c.NoteTagDefinition, c.NoteVersion,
-		c.Organization, c.OrganizationMember, c.Permission, c.PinnedMessage,
-		c.ProductivitySummary, c.Project, c.ProjectMember, c.ReadReceipt, c.Role,
-		c.RolePermission, c.SecurityAuditLog, c.Session, c.Sprint, c.Task,
-		c.TaskAttachment, c.TaskComment, c.TaskDependency, c.TimeLog, c.User,
-		c.UserRole, c.WorkLog,
+		c.AgentUserPermission, c.AppUsage, c.AuditSeal, c.AuthToken, c.Board,
+		c.BoardColumn, c.BudgetReservation, c.Channel, c.ChannelMember, c.IdlePeriod,
+		c.Label, c.LoginHistory, c.Message, c.MessageFile, c.MessageReaction,
+		c.Milestone, c.ModelPrice, c.Note, c.NoteComment, c.NoteFolder, c.NoteShare,
+		c.NoteTagDefinition, c.NoteVersion, c.Organization, c.OrganizationMember,
+		c.Permission, c.PinnedMessage, c.ProductivitySummary, c.Project,
+		c.ProjectMember, c.ReadReceipt, c.Role, c.RolePermission, c.SecurityAuditLog,
+		c.Session, c.Sprint, c.Task, c.TaskAttachment, c.TaskComment, c.TaskDependency,
+		c.TimeLog, c.User, c.UserRole, c.WorkLog,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -551,12 +563,16 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.AgentUserPermission.mutate(ctx, m)
 	case *AppUsageMutation:
 		return c.AppUsage.mutate(ctx, m)
+	case *AuditSealMutation:
+		return c.AuditSeal.mutate(ctx, m)
 	case *AuthTokenMutation:
 		return c.AuthToken.mutate(ctx, m)
 	case *BoardMutation:
 		return c.Board.mutate(ctx, m)
 	case *BoardColumnMutation:
 		return c.BoardColumn.mutate(ctx, m)
+	case *BudgetReservationMutation:
+		return c.BudgetReservation.mutate(ctx, m)
 	case *ChannelMutation:
 		return c.Channel.mutate(ctx, m)
 	case *ChannelMemberMutation:
@@ -878,14 +894,64 @@ func (c *AgentClient) GetX(ctx context.Context, id uuid.UUID) *Agent {
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a Agent.
+func (c *AgentClient) QueryOrganization(_m *Agent) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agent.Table, agent.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agent.OrganizationTable, agent.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCreator queries the creator edge of a Agent.
+func (c *AgentClient) QueryCreator(_m *Agent) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agent.Table, agent.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agent.CreatorTable, agent.CreatorColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTools queries the tools edge of a Agent.
+func (c *AgentClient) QueryTools(_m *Agent) *AgentToolQuery {
+	query := (&AgentToolClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agent.Table, agent.FieldID, id),
+			sqlgraph.To(agenttool.Table, agenttool.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, agent.ToolsTable, agent.ToolsPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *AgentClient) Hooks() []Hook {
-	return c.hooks.Agent
+	hooks := c.hooks.Agent
+	return append(hooks[:len(hooks):len(hooks)], agent.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *AgentClient) Interceptors() []Interceptor {
-	return c.inters.Agent
+	inters := c.inters.Agent
+	return append(inters[:len(inters):len(inters)], agent.Interceptors[:]...)
 }
 
 func (c *AgentClient) mutate(ctx context.Context, m *AgentMutation) (Value, error) {
@@ -1011,9 +1077,122 @@ func (c *AgentActionClient) GetX(ctx context.Context, id uuid.UUID) *AgentAction
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a AgentAction.
+func (c *AgentActionClient) QueryOrganization(_m *AgentAction) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentaction.Table, agentaction.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentaction.OrganizationTable, agentaction.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAgent queries the agent edge of a AgentAction.
+func (c *AgentActionClient) QueryAgent(_m *AgentAction) *AgentQuery {
+	query := (&AgentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentaction.Table, agentaction.FieldID, id),
+			sqlgraph.To(agent.Table, agent.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentaction.AgentTable, agentaction.AgentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QuerySession queries the session edge of a AgentAction.
+func (c *AgentActionClient) QuerySession(_m *AgentAction) *AgentSessionQuery {
+	query := (&AgentSessionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentaction.Table, agentaction.FieldID, id),
+			sqlgraph.To(agentsession.Table, agentsession.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentaction.SessionTable, agentaction.SessionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCall queries the call edge of a AgentAction.
+func (c *AgentActionClient) QueryCall(_m *AgentAction) *AgentCallQuery {
+	query := (&AgentCallClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentaction.Table, agentaction.FieldID, id),
+			sqlgraph.To(agentcall.Table, agentcall.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentaction.CallTable, agentaction.CallColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTool queries the tool edge of a AgentAction.
+func (c *AgentActionClient) QueryTool(_m *AgentAction) *AgentToolQuery {
+	query := (&AgentToolClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentaction.Table, agentaction.FieldID, id),
+			sqlgraph.To(agenttool.Table, agenttool.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentaction.ToolTable, agentaction.ToolColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryRequester queries the requester edge of a AgentAction.
+func (c *AgentActionClient) QueryRequester(_m *AgentAction) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentaction.Table, agentaction.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentaction.RequesterTable, agentaction.RequesterColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryDecider queries the decider edge of a AgentAction.
+func (c *AgentActionClient) QueryDecider(_m *AgentAction) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentaction.Table, agentaction.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentaction.DeciderTable, agentaction.DeciderColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *AgentActionClient) Hooks() []Hook {
-	return c.hooks.AgentAction
+	hooks := c.hooks.AgentAction
+	return append(hooks[:len(hooks):len(hooks)], agentaction.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1144,9 +1323,106 @@ func (c *AgentCallClient) GetX(ctx context.Context, id uuid.UUID) *AgentCall {
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a AgentCall.
+func (c *AgentCallClient) QueryOrganization(_m *AgentCall) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentcall.Table, agentcall.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentcall.OrganizationTable, agentcall.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAgent queries the agent edge of a AgentCall.
+func (c *AgentCallClient) QueryAgent(_m *AgentCall) *AgentQuery {
+	query := (&AgentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentcall.Table, agentcall.FieldID, id),
+			sqlgraph.To(agent.Table, agent.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentcall.AgentTable, agentcall.AgentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QuerySession queries the session edge of a AgentCall.
+func (c *AgentCallClient) QuerySession(_m *AgentCall) *AgentSessionQuery {
+	query := (&AgentSessionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentcall.Table, agentcall.FieldID, id),
+			sqlgraph.To(agentsession.Table, agentsession.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentcall.SessionTable, agentcall.SessionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTask queries the task edge of a AgentCall.
+func (c *AgentCallClient) QueryTask(_m *AgentCall) *TaskQuery {
+	query := (&TaskClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentcall.Table, agentcall.FieldID, id),
+			sqlgraph.To(task.Table, task.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentcall.TaskTable, agentcall.TaskColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a AgentCall.
+func (c *AgentCallClient) QueryUser(_m *AgentCall) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentcall.Table, agentcall.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentcall.UserTable, agentcall.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryModelPrice queries the model_price edge of a AgentCall.
+func (c *AgentCallClient) QueryModelPrice(_m *AgentCall) *ModelPriceQuery {
+	query := (&ModelPriceClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentcall.Table, agentcall.FieldID, id),
+			sqlgraph.To(modelprice.Table, modelprice.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentcall.ModelPriceTable, agentcall.ModelPriceColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *AgentCallClient) Hooks() []Hook {
-	return c.hooks.AgentCall
+	hooks := c.hooks.AgentCall
+	return append(hooks[:len(hooks):len(hooks)], agentcall.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1277,9 +1553,58 @@ func (c *AgentConfigVersionClient) GetX(ctx context.Context, id uuid.UUID) *Agen
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a AgentConfigVersion.
+func (c *AgentConfigVersionClient) QueryOrganization(_m *AgentConfigVersion) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentconfigversion.Table, agentconfigversion.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentconfigversion.OrganizationTable, agentconfigversion.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAgent queries the agent edge of a AgentConfigVersion.
+func (c *AgentConfigVersionClient) QueryAgent(_m *AgentConfigVersion) *AgentQuery {
+	query := (&AgentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentconfigversion.Table, agentconfigversion.FieldID, id),
+			sqlgraph.To(agent.Table, agent.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentconfigversion.AgentTable, agentconfigversion.AgentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAuthor queries the author edge of a AgentConfigVersion.
+func (c *AgentConfigVersionClient) QueryAuthor(_m *AgentConfigVersion) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentconfigversion.Table, agentconfigversion.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentconfigversion.AuthorTable, agentconfigversion.AuthorColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *AgentConfigVersionClient) Hooks() []Hook {
-	return c.hooks.AgentConfigVersion
+	hooks := c.hooks.AgentConfigVersion
+	return append(hooks[:len(hooks):len(hooks)], agentconfigversion.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1410,9 +1735,42 @@ func (c *AgentCostLogClient) GetX(ctx context.Context, id uuid.UUID) *AgentCostL
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a AgentCostLog.
+func (c *AgentCostLogClient) QueryOrganization(_m *AgentCostLog) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentcostlog.Table, agentcostlog.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentcostlog.OrganizationTable, agentcostlog.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAgent queries the agent edge of a AgentCostLog.
+func (c *AgentCostLogClient) QueryAgent(_m *AgentCostLog) *AgentQuery {
+	query := (&AgentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentcostlog.Table, agentcostlog.FieldID, id),
+			sqlgraph.To(agent.Table, agent.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentcostlog.AgentTable, agentcostlog.AgentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *AgentCostLogClient) Hooks() []Hook {
-	return c.hooks.AgentCostLog
+	hooks := c.hooks.AgentCostLog
+	return append(hooks[:len(hooks):len(hooks)], agentcostlog.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1543,9 +1901,58 @@ func (c *AgentMessageClient) GetX(ctx context.Context, id uuid.UUID) *AgentMessa
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a AgentMessage.
+func (c *AgentMessageClient) QueryOrganization(_m *AgentMessage) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentmessage.Table, agentmessage.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentmessage.OrganizationTable, agentmessage.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QuerySession queries the session edge of a AgentMessage.
+func (c *AgentMessageClient) QuerySession(_m *AgentMessage) *AgentSessionQuery {
+	query := (&AgentSessionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentmessage.Table, agentmessage.FieldID, id),
+			sqlgraph.To(agentsession.Table, agentsession.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentmessage.SessionTable, agentmessage.SessionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCall queries the call edge of a AgentMessage.
+func (c *AgentMessageClient) QueryCall(_m *AgentMessage) *AgentCallQuery {
+	query := (&AgentCallClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentmessage.Table, agentmessage.FieldID, id),
+			sqlgraph.To(agentcall.Table, agentcall.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentmessage.CallTable, agentmessage.CallColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *AgentMessageClient) Hooks() []Hook {
-	return c.hooks.AgentMessage
+	hooks := c.hooks.AgentMessage
+	return append(hooks[:len(hooks):len(hooks)], agentmessage.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1676,14 +2083,64 @@ func (c *AgentSessionClient) GetX(ctx context.Context, id uuid.UUID) *AgentSessi
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a AgentSession.
+func (c *AgentSessionClient) QueryOrganization(_m *AgentSession) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentsession.Table, agentsession.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentsession.OrganizationTable, agentsession.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAgent queries the agent edge of a AgentSession.
+func (c *AgentSessionClient) QueryAgent(_m *AgentSession) *AgentQuery {
+	query := (&AgentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentsession.Table, agentsession.FieldID, id),
+			sqlgraph.To(agent.Table, agent.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentsession.AgentTable, agentsession.AgentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryStarter queries the starter edge of a AgentSession.
+func (c *AgentSessionClient) QueryStarter(_m *AgentSession) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentsession.Table, agentsession.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentsession.StarterTable, agentsession.StarterColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *AgentSessionClient) Hooks() []Hook {
-	return c.hooks.AgentSession
+	hooks := c.hooks.AgentSession
+	return append(hooks[:len(hooks):len(hooks)], agentsession.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *AgentSessionClient) Interceptors() []Interceptor {
-	return c.inters.AgentSession
+	inters := c.inters.AgentSession
+	return append(inters[:len(inters):len(inters)], agentsession.Interceptors[:]...)
 }
 
 func (c *AgentSessionClient) mutate(ctx context.Context, m *AgentSessionMutation) (Value, error) {
@@ -1809,9 +2266,90 @@ func (c *AgentTaskClient) GetX(ctx context.Context, id uuid.UUID) *AgentTask {
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a AgentTask.
+func (c *AgentTaskClient) QueryOrganization(_m *AgentTask) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agenttask.Table, agenttask.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agenttask.OrganizationTable, agenttask.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAgent queries the agent edge of a AgentTask.
+func (c *AgentTaskClient) QueryAgent(_m *AgentTask) *AgentQuery {
+	query := (&AgentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agenttask.Table, agenttask.FieldID, id),
+			sqlgraph.To(agent.Table, agent.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agenttask.AgentTable, agenttask.AgentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTask queries the task edge of a AgentTask.
+func (c *AgentTaskClient) QueryTask(_m *AgentTask) *TaskQuery {
+	query := (&TaskClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agenttask.Table, agenttask.FieldID, id),
+			sqlgraph.To(task.Table, task.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agenttask.TaskTable, agenttask.TaskColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCall queries the call edge of a AgentTask.
+func (c *AgentTaskClient) QueryCall(_m *AgentTask) *AgentCallQuery {
+	query := (&AgentCallClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agenttask.Table, agenttask.FieldID, id),
+			sqlgraph.To(agentcall.Table, agentcall.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agenttask.CallTable, agenttask.CallColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAction queries the action edge of a AgentTask.
+func (c *AgentTaskClient) QueryAction(_m *AgentTask) *AgentActionQuery {
+	query := (&AgentActionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agenttask.Table, agenttask.FieldID, id),
+			sqlgraph.To(agentaction.Table, agentaction.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agenttask.ActionTable, agenttask.ActionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *AgentTaskClient) Hooks() []Hook {
-	return c.hooks.AgentTask
+	hooks := c.hooks.AgentTask
+	return append(hooks[:len(hooks):len(hooks)], agenttask.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1942,14 +2480,48 @@ func (c *AgentToolClient) GetX(ctx context.Context, id uuid.UUID) *AgentTool {
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a AgentTool.
+func (c *AgentToolClient) QueryOrganization(_m *AgentTool) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agenttool.Table, agenttool.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agenttool.OrganizationTable, agenttool.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAgents queries the agents edge of a AgentTool.
+func (c *AgentToolClient) QueryAgents(_m *AgentTool) *AgentQuery {
+	query := (&AgentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agenttool.Table, agenttool.FieldID, id),
+			sqlgraph.To(agent.Table, agent.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, agenttool.AgentsTable, agenttool.AgentsPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *AgentToolClient) Hooks() []Hook {
-	return c.hooks.AgentTool
+	hooks := c.hooks.AgentTool
+	return append(hooks[:len(hooks):len(hooks)], agenttool.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *AgentToolClient) Interceptors() []Interceptor {
-	return c.inters.AgentTool
+	inters := c.inters.AgentTool
+	return append(inters[:len(inters):len(inters)], agenttool.Interceptors[:]...)
 }
 
 func (c *AgentToolClient) mutate(ctx context.Context, m *AgentToolMutation) (Value, error) {
@@ -2075,14 +2647,64 @@ func (c *AgentUserPermissionClient) GetX(ctx context.Context, id uuid.UUID) *Age
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a AgentUserPermission.
+func (c *AgentUserPermissionClient) QueryOrganization(_m *AgentUserPermission) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentuserpermission.Table, agentuserpermission.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentuserpermission.OrganizationTable, agentuserpermission.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAgent queries the agent edge of a AgentUserPermission.
+func (c *AgentUserPermissionClient) QueryAgent(_m *AgentUserPermission) *AgentQuery {
+	query := (&AgentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentuserpermission.Table, agentuserpermission.FieldID, id),
+			sqlgraph.To(agent.Table, agent.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentuserpermission.AgentTable, agentuserpermission.AgentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a AgentUserPermission.
+func (c *AgentUserPermissionClient) QueryUser(_m *AgentUserPermission) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentuserpermission.Table, agentuserpermission.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentuserpermission.UserTable, agentuserpermission.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *AgentUserPermissionClient) Hooks() []Hook {
-	return c.hooks.AgentUserPermission
+	hooks := c.hooks.AgentUserPermission
+	return append(hooks[:len(hooks):len(hooks)], agentuserpermission.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *AgentUserPermissionClient) Interceptors() []Interceptor {
-	return c.inters.AgentUserPermission
+	inters := c.inters.AgentUserPermission
+	return append(inters[:len(inters):len(inters)], agentuserpermission.Interceptors[:]...)
 }
 
 func (c *AgentUserPermissionClient) mutate(ctx context.Context, m *AgentUserPermissionMutation) (Value, error) {
@@ -2208,9 +2830,42 @@ func (c *AppUsageClient) GetX(ctx context.Context, id uuid.UUID) *AppUsage {
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a AppUsage.
+func (c *AppUsageClient) QueryOrganization(_m *AppUsage) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(appusage.Table, appusage.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, appusage.OrganizationTable, appusage.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a AppUsage.
+func (c *AppUsageClient) QueryUser(_m *AppUsage) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(appusage.Table, appusage.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, appusage.UserTable, appusage.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *AppUsageClient) Hooks() []Hook {
-	return c.hooks.AppUsage
+	hooks := c.hooks.AppUsage
+	return append(hooks[:len(hooks):len(hooks)], appusage.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2230,6 +2885,140 @@ func (c *AppUsageClient) mutate(ctx context.Context, m *AppUsageMutation) (Value
 		return (&AppUsageDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown AppUsage mutation op: %q", m.Op())
+	}
+}
+
+// AuditSealClient is a client for the AuditSeal schema.
+type AuditSealClient struct {
+	config
+}
+
+// NewAuditSealClient returns a client for the AuditSeal from the given config.
+func NewAuditSealClient(c config) *AuditSealClient {
+	return &AuditSealClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `auditseal.Hooks(f(g(h())))`.
+func (c *AuditSealClient) Use(hooks ...Hook) {
+	c.hooks.AuditSeal = append(c.hooks.AuditSeal, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `auditseal.Intercept(f(g(h())))`.
+func (c *AuditSealClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AuditSeal = append(c.inters.AuditSeal, interceptors...)
+}
+
+// Create returns a builder for creating a AuditSeal entity.
+func (c *AuditSealClient) Create() *AuditSealCreate {
+	mutation := newAuditSealMutation(c.config, OpCreate)
+	return &AuditSealCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AuditSeal entities.
+func (c *AuditSealClient) CreateBulk(builders ...*AuditSealCreate) *AuditSealCreateBulk {
+	return &AuditSealCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AuditSealClient) MapCreateBulk(slice any, setFunc func(*AuditSealCreate, int)) *AuditSealCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AuditSealCreateBulk{err: fmt.Errorf("calling to AuditSealClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AuditSealCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AuditSealCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AuditSeal.
+func (c *AuditSealClient) Update() *AuditSealUpdate {
+	mutation := newAuditSealMutation(c.config, OpUpdate)
+	return &AuditSealUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AuditSealClient) UpdateOne(_m *AuditSeal) *AuditSealUpdateOne {
+	mutation := newAuditSealMutation(c.config, OpUpdateOne, withAuditSeal(_m))
+	return &AuditSealUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AuditSealClient) UpdateOneID(id uuid.UUID) *AuditSealUpdateOne {
+	mutation := newAuditSealMutation(c.config, OpUpdateOne, withAuditSealID(id))
+	return &AuditSealUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AuditSeal.
+func (c *AuditSealClient) Delete() *AuditSealDelete {
+	mutation := newAuditSealMutation(c.config, OpDelete)
+	return &AuditSealDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AuditSealClient) DeleteOne(_m *AuditSeal) *AuditSealDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AuditSealClient) DeleteOneID(id uuid.UUID) *AuditSealDeleteOne {
+	builder := c.Delete().Where(auditseal.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AuditSealDeleteOne{builder}
+}
+
+// Query returns a query builder for AuditSeal.
+func (c *AuditSealClient) Query() *AuditSealQuery {
+	return &AuditSealQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAuditSeal},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AuditSeal entity by its id.
+func (c *AuditSealClient) Get(ctx context.Context, id uuid.UUID) (*AuditSeal, error) {
+	return c.Query().Where(auditseal.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AuditSealClient) GetX(ctx context.Context, id uuid.UUID) *AuditSeal {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AuditSealClient) Hooks() []Hook {
+	hooks := c.hooks.AuditSeal
+	return append(hooks[:len(hooks):len(hooks)], auditseal.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AuditSealClient) Interceptors() []Interceptor {
+	return c.inters.AuditSeal
+}
+
+func (c *AuditSealClient) mutate(ctx context.Context, m *AuditSealMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AuditSealCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AuditSealUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AuditSealUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AuditSealDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AuditSeal mutation op: %q", m.Op())
 	}
 }
 
@@ -2491,14 +3280,64 @@ func (c *BoardClient) GetX(ctx context.Context, id uuid.UUID) *Board {
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a Board.
+func (c *BoardClient) QueryOrganization(_m *Board) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(board.Table, board.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, board.OrganizationTable, board.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProject queries the project edge of a Board.
+func (c *BoardClient) QueryProject(_m *Board) *ProjectQuery {
+	query := (&ProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(board.Table, board.FieldID, id),
+			sqlgraph.To(project.Table, project.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, board.ProjectTable, board.ProjectColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryColumns queries the columns edge of a Board.
+func (c *BoardClient) QueryColumns(_m *Board) *BoardColumnQuery {
+	query := (&BoardColumnClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(board.Table, board.FieldID, id),
+			sqlgraph.To(boardcolumn.Table, boardcolumn.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, board.ColumnsTable, board.ColumnsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *BoardClient) Hooks() []Hook {
-	return c.hooks.Board
+	hooks := c.hooks.Board
+	return append(hooks[:len(hooks):len(hooks)], board.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *BoardClient) Interceptors() []Interceptor {
-	return c.inters.Board
+	inters := c.inters.Board
+	return append(inters[:len(inters):len(inters)], board.Interceptors[:]...)
 }
 
 func (c *BoardClient) mutate(ctx context.Context, m *BoardMutation) (Value, error) {
@@ -2624,14 +3463,48 @@ func (c *BoardColumnClient) GetX(ctx context.Context, id uuid.UUID) *BoardColumn
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a BoardColumn.
+func (c *BoardColumnClient) QueryOrganization(_m *BoardColumn) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(boardcolumn.Table, boardcolumn.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, boardcolumn.OrganizationTable, boardcolumn.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryBoard queries the board edge of a BoardColumn.
+func (c *BoardColumnClient) QueryBoard(_m *BoardColumn) *BoardQuery {
+	query := (&BoardClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(boardcolumn.Table, boardcolumn.FieldID, id),
+			sqlgraph.To(board.Table, board.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, boardcolumn.BoardTable, boardcolumn.BoardColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *BoardColumnClient) Hooks() []Hook {
-	return c.hooks.BoardColumn
+	hooks := c.hooks.BoardColumn
+	return append(hooks[:len(hooks):len(hooks)], boardcolumn.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *BoardColumnClient) Interceptors() []Interceptor {
-	return c.inters.BoardColumn
+	inters := c.inters.BoardColumn
+	return append(inters[:len(inters):len(inters)], boardcolumn.Interceptors[:]...)
 }
 
 func (c *BoardColumnClient) mutate(ctx context.Context, m *BoardColumnMutation) (Value, error) {
@@ -2646,6 +3519,188 @@ func (c *BoardColumnClient) mutate(ctx context.Context, m *BoardColumnMutation) 
 		return (&BoardColumnDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown BoardColumn mutation op: %q", m.Op())
+	}
+}
+
+// BudgetReservationClient is a client for the BudgetReservation schema.
+type BudgetReservationClient struct {
+	config
+}
+
+// NewBudgetReservationClient returns a client for the BudgetReservation from the given config.
+func NewBudgetReservationClient(c config) *BudgetReservationClient {
+	return &BudgetReservationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `budgetreservation.Hooks(f(g(h())))`.
+func (c *BudgetReservationClient) Use(hooks ...Hook) {
+	c.hooks.BudgetReservation = append(c.hooks.BudgetReservation, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `budgetreservation.Intercept(f(g(h())))`.
+func (c *BudgetReservationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.BudgetReservation = append(c.inters.BudgetReservation, interceptors...)
+}
+
+// Create returns a builder for creating a BudgetReservation entity.
+func (c *BudgetReservationClient) Create() *BudgetReservationCreate {
+	mutation := newBudgetReservationMutation(c.config, OpCreate)
+	return &BudgetReservationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of BudgetReservation entities.
+func (c *BudgetReservationClient) CreateBulk(builders ...*BudgetReservationCreate) *BudgetReservationCreateBulk {
+	return &BudgetReservationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *BudgetReservationClient) MapCreateBulk(slice any, setFunc func(*BudgetReservationCreate, int)) *BudgetReservationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &BudgetReservationCreateBulk{err: fmt.Errorf("calling to BudgetReservationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*BudgetReservationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &BudgetReservationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for BudgetReservation.
+func (c *BudgetReservationClient) Update() *BudgetReservationUpdate {
+	mutation := newBudgetReservationMutation(c.config, OpUpdate)
+	return &BudgetReservationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *BudgetReservationClient) UpdateOne(_m *BudgetReservation) *BudgetReservationUpdateOne {
+	mutation := newBudgetReservationMutation(c.config, OpUpdateOne, withBudgetReservation(_m))
+	return &BudgetReservationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *BudgetReservationClient) UpdateOneID(id uuid.UUID) *BudgetReservationUpdateOne {
+	mutation := newBudgetReservationMutation(c.config, OpUpdateOne, withBudgetReservationID(id))
+	return &BudgetReservationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for BudgetReservation.
+func (c *BudgetReservationClient) Delete() *BudgetReservationDelete {
+	mutation := newBudgetReservationMutation(c.config, OpDelete)
+	return &BudgetReservationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *BudgetReservationClient) DeleteOne(_m *BudgetReservation) *BudgetReservationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *BudgetReservationClient) DeleteOneID(id uuid.UUID) *BudgetReservationDeleteOne {
+	builder := c.Delete().Where(budgetreservation.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &BudgetReservationDeleteOne{builder}
+}
+
+// Query returns a query builder for BudgetReservation.
+func (c *BudgetReservationClient) Query() *BudgetReservationQuery {
+	return &BudgetReservationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeBudgetReservation},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a BudgetReservation entity by its id.
+func (c *BudgetReservationClient) Get(ctx context.Context, id uuid.UUID) (*BudgetReservation, error) {
+	return c.Query().Where(budgetreservation.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *BudgetReservationClient) GetX(ctx context.Context, id uuid.UUID) *BudgetReservation {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a BudgetReservation.
+func (c *BudgetReservationClient) QueryOrganization(_m *BudgetReservation) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(budgetreservation.Table, budgetreservation.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, budgetreservation.OrganizationTable, budgetreservation.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAgent queries the agent edge of a BudgetReservation.
+func (c *BudgetReservationClient) QueryAgent(_m *BudgetReservation) *AgentQuery {
+	query := (&AgentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(budgetreservation.Table, budgetreservation.FieldID, id),
+			sqlgraph.To(agent.Table, agent.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, budgetreservation.AgentTable, budgetreservation.AgentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCall queries the call edge of a BudgetReservation.
+func (c *BudgetReservationClient) QueryCall(_m *BudgetReservation) *AgentCallQuery {
+	query := (&AgentCallClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(budgetreservation.Table, budgetreservation.FieldID, id),
+			sqlgraph.To(agentcall.Table, agentcall.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, budgetreservation.CallTable, budgetreservation.CallColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *BudgetReservationClient) Hooks() []Hook {
+	hooks := c.hooks.BudgetReservation
+	return append(hooks[:len(hooks):len(hooks)], budgetreservation.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *BudgetReservationClient) Interceptors() []Interceptor {
+	return c.inters.BudgetReservation
+}
+
+func (c *BudgetReservationClient) mutate(ctx context.Context, m *BudgetReservationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&BudgetReservationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&BudgetReservationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&BudgetReservationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&BudgetReservationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown BudgetReservation mutation op: %q", m.Op())
 	}
 }
 
@@ -2757,14 +3812,80 @@ func (c *ChannelClient) GetX(ctx context.Context, id uuid.UUID) *Channel {
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a Channel.
+func (c *ChannelClient) QueryOrganization(_m *Channel) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(channel.Table, channel.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, channel.OrganizationTable, channel.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProject queries the project edge of a Channel.
+func (c *ChannelClient) QueryProject(_m *Channel) *ProjectQuery {
+	query := (&ProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(channel.Table, channel.FieldID, id),
+			sqlgraph.To(project.Table, project.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, channel.ProjectTable, channel.ProjectColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCreatedBy queries the created_by edge of a Channel.
+func (c *ChannelClient) QueryCreatedBy(_m *Channel) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(channel.Table, channel.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, channel.CreatedByTable, channel.CreatedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryMembers queries the members edge of a Channel.
+func (c *ChannelClient) QueryMembers(_m *Channel) *ChannelMemberQuery {
+	query := (&ChannelMemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(channel.Table, channel.FieldID, id),
+			sqlgraph.To(channelmember.Table, channelmember.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, channel.MembersTable, channel.MembersColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *ChannelClient) Hooks() []Hook {
-	return c.hooks.Channel
+	hooks := c.hooks.Channel
+	return append(hooks[:len(hooks):len(hooks)], channel.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *ChannelClient) Interceptors() []Interceptor {
-	return c.inters.Channel
+	inters := c.inters.Channel
+	return append(inters[:len(inters):len(inters)], channel.Interceptors[:]...)
 }
 
 func (c *ChannelClient) mutate(ctx context.Context, m *ChannelMutation) (Value, error) {
@@ -2890,14 +4011,64 @@ func (c *ChannelMemberClient) GetX(ctx context.Context, id uuid.UUID) *ChannelMe
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a ChannelMember.
+func (c *ChannelMemberClient) QueryOrganization(_m *ChannelMember) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(channelmember.Table, channelmember.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, channelmember.OrganizationTable, channelmember.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryChannel queries the channel edge of a ChannelMember.
+func (c *ChannelMemberClient) QueryChannel(_m *ChannelMember) *ChannelQuery {
+	query := (&ChannelClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(channelmember.Table, channelmember.FieldID, id),
+			sqlgraph.To(channel.Table, channel.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, channelmember.ChannelTable, channelmember.ChannelColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a ChannelMember.
+func (c *ChannelMemberClient) QueryUser(_m *ChannelMember) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(channelmember.Table, channelmember.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, channelmember.UserTable, channelmember.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *ChannelMemberClient) Hooks() []Hook {
-	return c.hooks.ChannelMember
+	hooks := c.hooks.ChannelMember
+	return append(hooks[:len(hooks):len(hooks)], channelmember.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *ChannelMemberClient) Interceptors() []Interceptor {
-	return c.inters.ChannelMember
+	inters := c.inters.ChannelMember
+	return append(inters[:len(inters):len(inters)], channelmember.Interceptors[:]...)
 }
 
 func (c *ChannelMemberClient) mutate(ctx context.Context, m *ChannelMemberMutation) (Value, error) {
@@ -3023,9 +4194,42 @@ func (c *IdlePeriodClient) GetX(ctx context.Context, id uuid.UUID) *IdlePeriod {
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a IdlePeriod.
+func (c *IdlePeriodClient) QueryOrganization(_m *IdlePeriod) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(idleperiod.Table, idleperiod.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, idleperiod.OrganizationTable, idleperiod.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a IdlePeriod.
+func (c *IdlePeriodClient) QueryUser(_m *IdlePeriod) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(idleperiod.Table, idleperiod.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, idleperiod.UserTable, idleperiod.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *IdlePeriodClient) Hooks() []Hook {
-	return c.hooks.IdlePeriod
+	hooks := c.hooks.IdlePeriod
+	return append(hooks[:len(hooks):len(hooks)], idleperiod.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -3156,14 +4360,64 @@ func (c *LabelClient) GetX(ctx context.Context, id uuid.UUID) *Label {
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a Label.
+func (c *LabelClient) QueryOrganization(_m *Label) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(label.Table, label.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, label.OrganizationTable, label.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProject queries the project edge of a Label.
+func (c *LabelClient) QueryProject(_m *Label) *ProjectQuery {
+	query := (&ProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(label.Table, label.FieldID, id),
+			sqlgraph.To(project.Table, project.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, label.ProjectTable, label.ProjectColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTasks queries the tasks edge of a Label.
+func (c *LabelClient) QueryTasks(_m *Label) *TaskQuery {
+	query := (&TaskClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(label.Table, label.FieldID, id),
+			sqlgraph.To(task.Table, task.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, label.TasksTable, label.TasksPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *LabelClient) Hooks() []Hook {
-	return c.hooks.Label
+	hooks := c.hooks.Label
+	return append(hooks[:len(hooks):len(hooks)], label.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *LabelClient) Interceptors() []Interceptor {
-	return c.inters.Label
+	inters := c.inters.Label
+	return append(inters[:len(inters):len(inters)], label.Interceptors[:]...)
 }
 
 func (c *LabelClient) mutate(ctx context.Context, m *LabelMutation) (Value, error) {
@@ -3423,14 +4677,144 @@ func (c *MessageClient) GetX(ctx context.Context, id uuid.UUID) *Message {
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a Message.
+func (c *MessageClient) QueryOrganization(_m *Message) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(message.Table, message.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, message.OrganizationTable, message.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryChannel queries the channel edge of a Message.
+func (c *MessageClient) QueryChannel(_m *Message) *ChannelQuery {
+	query := (&ChannelClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(message.Table, message.FieldID, id),
+			sqlgraph.To(channel.Table, channel.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, message.ChannelTable, message.ChannelColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAuthor queries the author edge of a Message.
+func (c *MessageClient) QueryAuthor(_m *Message) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(message.Table, message.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, message.AuthorTable, message.AuthorColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAuthorAgent queries the author_agent edge of a Message.
+func (c *MessageClient) QueryAuthorAgent(_m *Message) *AgentQuery {
+	query := (&AgentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(message.Table, message.FieldID, id),
+			sqlgraph.To(agent.Table, agent.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, message.AuthorAgentTable, message.AuthorAgentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryRoot queries the root edge of a Message.
+func (c *MessageClient) QueryRoot(_m *Message) *MessageQuery {
+	query := (&MessageClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(message.Table, message.FieldID, id),
+			sqlgraph.To(message.Table, message.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, message.RootTable, message.RootColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryReplies queries the replies edge of a Message.
+func (c *MessageClient) QueryReplies(_m *Message) *MessageQuery {
+	query := (&MessageClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(message.Table, message.FieldID, id),
+			sqlgraph.To(message.Table, message.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, message.RepliesTable, message.RepliesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryReactions queries the reactions edge of a Message.
+func (c *MessageClient) QueryReactions(_m *Message) *MessageReactionQuery {
+	query := (&MessageReactionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(message.Table, message.FieldID, id),
+			sqlgraph.To(messagereaction.Table, messagereaction.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, message.ReactionsTable, message.ReactionsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAttachments queries the attachments edge of a Message.
+func (c *MessageClient) QueryAttachments(_m *Message) *MessageFileQuery {
+	query := (&MessageFileClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(message.Table, message.FieldID, id),
+			sqlgraph.To(messagefile.Table, messagefile.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, message.AttachmentsTable, message.AttachmentsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *MessageClient) Hooks() []Hook {
-	return c.hooks.Message
+	hooks := c.hooks.Message
+	return append(hooks[:len(hooks):len(hooks)], message.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *MessageClient) Interceptors() []Interceptor {
-	return c.inters.Message
+	inters := c.inters.Message
+	return append(inters[:len(inters):len(inters)], message.Interceptors[:]...)
 }
 
 func (c *MessageClient) mutate(ctx context.Context, m *MessageMutation) (Value, error) {
@@ -3556,14 +4940,80 @@ func (c *MessageFileClient) GetX(ctx context.Context, id uuid.UUID) *MessageFile
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a MessageFile.
+func (c *MessageFileClient) QueryOrganization(_m *MessageFile) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(messagefile.Table, messagefile.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, messagefile.OrganizationTable, messagefile.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryMessage queries the message edge of a MessageFile.
+func (c *MessageFileClient) QueryMessage(_m *MessageFile) *MessageQuery {
+	query := (&MessageClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(messagefile.Table, messagefile.FieldID, id),
+			sqlgraph.To(message.Table, message.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, messagefile.MessageTable, messagefile.MessageColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryChannel queries the channel edge of a MessageFile.
+func (c *MessageFileClient) QueryChannel(_m *MessageFile) *ChannelQuery {
+	query := (&ChannelClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(messagefile.Table, messagefile.FieldID, id),
+			sqlgraph.To(channel.Table, channel.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, messagefile.ChannelTable, messagefile.ChannelColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUploader queries the uploader edge of a MessageFile.
+func (c *MessageFileClient) QueryUploader(_m *MessageFile) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(messagefile.Table, messagefile.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, messagefile.UploaderTable, messagefile.UploaderColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *MessageFileClient) Hooks() []Hook {
-	return c.hooks.MessageFile
+	hooks := c.hooks.MessageFile
+	return append(hooks[:len(hooks):len(hooks)], messagefile.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *MessageFileClient) Interceptors() []Interceptor {
-	return c.inters.MessageFile
+	inters := c.inters.MessageFile
+	return append(inters[:len(inters):len(inters)], messagefile.Interceptors[:]...)
 }
 
 func (c *MessageFileClient) mutate(ctx context.Context, m *MessageFileMutation) (Value, error) {
@@ -3689,14 +5139,64 @@ func (c *MessageReactionClient) GetX(ctx context.Context, id uuid.UUID) *Message
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a MessageReaction.
+func (c *MessageReactionClient) QueryOrganization(_m *MessageReaction) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(messagereaction.Table, messagereaction.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, messagereaction.OrganizationTable, messagereaction.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryMessage queries the message edge of a MessageReaction.
+func (c *MessageReactionClient) QueryMessage(_m *MessageReaction) *MessageQuery {
+	query := (&MessageClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(messagereaction.Table, messagereaction.FieldID, id),
+			sqlgraph.To(message.Table, message.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, messagereaction.MessageTable, messagereaction.MessageColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a MessageReaction.
+func (c *MessageReactionClient) QueryUser(_m *MessageReaction) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(messagereaction.Table, messagereaction.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, messagereaction.UserTable, messagereaction.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *MessageReactionClient) Hooks() []Hook {
-	return c.hooks.MessageReaction
+	hooks := c.hooks.MessageReaction
+	return append(hooks[:len(hooks):len(hooks)], messagereaction.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *MessageReactionClient) Interceptors() []Interceptor {
-	return c.inters.MessageReaction
+	inters := c.inters.MessageReaction
+	return append(inters[:len(inters):len(inters)], messagereaction.Interceptors[:]...)
 }
 
 func (c *MessageReactionClient) mutate(ctx context.Context, m *MessageReactionMutation) (Value, error) {
@@ -3822,14 +5322,48 @@ func (c *MilestoneClient) GetX(ctx context.Context, id uuid.UUID) *Milestone {
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a Milestone.
+func (c *MilestoneClient) QueryOrganization(_m *Milestone) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(milestone.Table, milestone.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, milestone.OrganizationTable, milestone.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProject queries the project edge of a Milestone.
+func (c *MilestoneClient) QueryProject(_m *Milestone) *ProjectQuery {
+	query := (&ProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(milestone.Table, milestone.FieldID, id),
+			sqlgraph.To(project.Table, project.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, milestone.ProjectTable, milestone.ProjectColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *MilestoneClient) Hooks() []Hook {
-	return c.hooks.Milestone
+	hooks := c.hooks.Milestone
+	return append(hooks[:len(hooks):len(hooks)], milestone.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *MilestoneClient) Interceptors() []Interceptor {
-	return c.inters.Milestone
+	inters := c.inters.Milestone
+	return append(inters[:len(inters):len(inters)], milestone.Interceptors[:]...)
 }
 
 func (c *MilestoneClient) mutate(ctx context.Context, m *MilestoneMutation) (Value, error) {
@@ -3957,12 +5491,14 @@ func (c *ModelPriceClient) GetX(ctx context.Context, id uuid.UUID) *ModelPrice {
 
 // Hooks returns the client hooks.
 func (c *ModelPriceClient) Hooks() []Hook {
-	return c.hooks.ModelPrice
+	hooks := c.hooks.ModelPrice
+	return append(hooks[:len(hooks):len(hooks)], modelprice.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *ModelPriceClient) Interceptors() []Interceptor {
-	return c.inters.ModelPrice
+	inters := c.inters.ModelPrice
+	return append(inters[:len(inters):len(inters)], modelprice.Interceptors[:]...)
 }
 
 func (c *ModelPriceClient) mutate(ctx context.Context, m *ModelPriceMutation) (Value, error) {
@@ -4088,14 +5624,112 @@ func (c *NoteClient) GetX(ctx context.Context, id uuid.UUID) *Note {
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a Note.
+func (c *NoteClient) QueryOrganization(_m *Note) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(note.Table, note.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, note.OrganizationTable, note.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryFolder queries the folder edge of a Note.
+func (c *NoteClient) QueryFolder(_m *Note) *NoteFolderQuery {
+	query := (&NoteFolderClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(note.Table, note.FieldID, id),
+			sqlgraph.To(notefolder.Table, notefolder.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, note.FolderTable, note.FolderColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryOwner queries the owner edge of a Note.
+func (c *NoteClient) QueryOwner(_m *Note) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(note.Table, note.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, note.OwnerTable, note.OwnerColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProject queries the project edge of a Note.
+func (c *NoteClient) QueryProject(_m *Note) *ProjectQuery {
+	query := (&ProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(note.Table, note.FieldID, id),
+			sqlgraph.To(project.Table, project.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, note.ProjectTable, note.ProjectColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTags queries the tags edge of a Note.
+func (c *NoteClient) QueryTags(_m *Note) *NoteTagDefinitionQuery {
+	query := (&NoteTagDefinitionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(note.Table, note.FieldID, id),
+			sqlgraph.To(notetagdefinition.Table, notetagdefinition.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, note.TagsTable, note.TagsPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryShares queries the shares edge of a Note.
+func (c *NoteClient) QueryShares(_m *Note) *NoteShareQuery {
+	query := (&NoteShareClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(note.Table, note.FieldID, id),
+			sqlgraph.To(noteshare.Table, noteshare.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, note.SharesTable, note.SharesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *NoteClient) Hooks() []Hook {
-	return c.hooks.Note
+	hooks := c.hooks.Note
+	return append(hooks[:len(hooks):len(hooks)], note.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *NoteClient) Interceptors() []Interceptor {
-	return c.inters.Note
+	inters := c.inters.Note
+	return append(inters[:len(inters):len(inters)], note.Interceptors[:]...)
 }
 
 func (c *NoteClient) mutate(ctx context.Context, m *NoteMutation) (Value, error) {
@@ -4221,14 +5855,112 @@ func (c *NoteCommentClient) GetX(ctx context.Context, id uuid.UUID) *NoteComment
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a NoteComment.
+func (c *NoteCommentClient) QueryOrganization(_m *NoteComment) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notecomment.Table, notecomment.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, notecomment.OrganizationTable, notecomment.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryNote queries the note edge of a NoteComment.
+func (c *NoteCommentClient) QueryNote(_m *NoteComment) *NoteQuery {
+	query := (&NoteClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notecomment.Table, notecomment.FieldID, id),
+			sqlgraph.To(note.Table, note.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, notecomment.NoteTable, notecomment.NoteColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAuthor queries the author edge of a NoteComment.
+func (c *NoteCommentClient) QueryAuthor(_m *NoteComment) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notecomment.Table, notecomment.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, notecomment.AuthorTable, notecomment.AuthorColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryParent queries the parent edge of a NoteComment.
+func (c *NoteCommentClient) QueryParent(_m *NoteComment) *NoteCommentQuery {
+	query := (&NoteCommentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notecomment.Table, notecomment.FieldID, id),
+			sqlgraph.To(notecomment.Table, notecomment.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, notecomment.ParentTable, notecomment.ParentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryReplies queries the replies edge of a NoteComment.
+func (c *NoteCommentClient) QueryReplies(_m *NoteComment) *NoteCommentQuery {
+	query := (&NoteCommentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notecomment.Table, notecomment.FieldID, id),
+			sqlgraph.To(notecomment.Table, notecomment.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, notecomment.RepliesTable, notecomment.RepliesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryResolvedBy queries the resolved_by edge of a NoteComment.
+func (c *NoteCommentClient) QueryResolvedBy(_m *NoteComment) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notecomment.Table, notecomment.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, notecomment.ResolvedByTable, notecomment.ResolvedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *NoteCommentClient) Hooks() []Hook {
-	return c.hooks.NoteComment
+	hooks := c.hooks.NoteComment
+	return append(hooks[:len(hooks):len(hooks)], notecomment.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *NoteCommentClient) Interceptors() []Interceptor {
-	return c.inters.NoteComment
+	inters := c.inters.NoteComment
+	return append(inters[:len(inters):len(inters)], notecomment.Interceptors[:]...)
 }
 
 func (c *NoteCommentClient) mutate(ctx context.Context, m *NoteCommentMutation) (Value, error) {
@@ -4354,14 +6086,64 @@ func (c *NoteFolderClient) GetX(ctx context.Context, id uuid.UUID) *NoteFolder {
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a NoteFolder.
+func (c *NoteFolderClient) QueryOrganization(_m *NoteFolder) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notefolder.Table, notefolder.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, notefolder.OrganizationTable, notefolder.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryParent queries the parent edge of a NoteFolder.
+func (c *NoteFolderClient) QueryParent(_m *NoteFolder) *NoteFolderQuery {
+	query := (&NoteFolderClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notefolder.Table, notefolder.FieldID, id),
+			sqlgraph.To(notefolder.Table, notefolder.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, notefolder.ParentTable, notefolder.ParentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryChildren queries the children edge of a NoteFolder.
+func (c *NoteFolderClient) QueryChildren(_m *NoteFolder) *NoteFolderQuery {
+	query := (&NoteFolderClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notefolder.Table, notefolder.FieldID, id),
+			sqlgraph.To(notefolder.Table, notefolder.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, notefolder.ChildrenTable, notefolder.ChildrenColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *NoteFolderClient) Hooks() []Hook {
-	return c.hooks.NoteFolder
+	hooks := c.hooks.NoteFolder
+	return append(hooks[:len(hooks):len(hooks)], notefolder.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *NoteFolderClient) Interceptors() []Interceptor {
-	return c.inters.NoteFolder
+	inters := c.inters.NoteFolder
+	return append(inters[:len(inters):len(inters)], notefolder.Interceptors[:]...)
 }
 
 func (c *NoteFolderClient) mutate(ctx context.Context, m *NoteFolderMutation) (Value, error) {
@@ -4487,14 +6269,96 @@ func (c *NoteShareClient) GetX(ctx context.Context, id uuid.UUID) *NoteShare {
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a NoteShare.
+func (c *NoteShareClient) QueryOrganization(_m *NoteShare) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(noteshare.Table, noteshare.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, noteshare.OrganizationTable, noteshare.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryNote queries the note edge of a NoteShare.
+func (c *NoteShareClient) QueryNote(_m *NoteShare) *NoteQuery {
+	query := (&NoteClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(noteshare.Table, noteshare.FieldID, id),
+			sqlgraph.To(note.Table, note.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, noteshare.NoteTable, noteshare.NoteColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a NoteShare.
+func (c *NoteShareClient) QueryUser(_m *NoteShare) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(noteshare.Table, noteshare.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, noteshare.UserTable, noteshare.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProject queries the project edge of a NoteShare.
+func (c *NoteShareClient) QueryProject(_m *NoteShare) *ProjectQuery {
+	query := (&ProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(noteshare.Table, noteshare.FieldID, id),
+			sqlgraph.To(project.Table, project.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, noteshare.ProjectTable, noteshare.ProjectColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCreatedBy queries the created_by edge of a NoteShare.
+func (c *NoteShareClient) QueryCreatedBy(_m *NoteShare) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(noteshare.Table, noteshare.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, noteshare.CreatedByTable, noteshare.CreatedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *NoteShareClient) Hooks() []Hook {
-	return c.hooks.NoteShare
+	hooks := c.hooks.NoteShare
+	return append(hooks[:len(hooks):len(hooks)], noteshare.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *NoteShareClient) Interceptors() []Interceptor {
-	return c.inters.NoteShare
+	inters := c.inters.NoteShare
+	return append(inters[:len(inters):len(inters)], noteshare.Interceptors[:]...)
 }
 
 func (c *NoteShareClient) mutate(ctx context.Context, m *NoteShareMutation) (Value, error) {
@@ -4620,14 +6484,48 @@ func (c *NoteTagDefinitionClient) GetX(ctx context.Context, id uuid.UUID) *NoteT
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a NoteTagDefinition.
+func (c *NoteTagDefinitionClient) QueryOrganization(_m *NoteTagDefinition) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notetagdefinition.Table, notetagdefinition.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, notetagdefinition.OrganizationTable, notetagdefinition.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryNotes queries the notes edge of a NoteTagDefinition.
+func (c *NoteTagDefinitionClient) QueryNotes(_m *NoteTagDefinition) *NoteQuery {
+	query := (&NoteClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notetagdefinition.Table, notetagdefinition.FieldID, id),
+			sqlgraph.To(note.Table, note.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, notetagdefinition.NotesTable, notetagdefinition.NotesPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *NoteTagDefinitionClient) Hooks() []Hook {
-	return c.hooks.NoteTagDefinition
+	hooks := c.hooks.NoteTagDefinition
+	return append(hooks[:len(hooks):len(hooks)], notetagdefinition.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *NoteTagDefinitionClient) Interceptors() []Interceptor {
-	return c.inters.NoteTagDefinition
+	inters := c.inters.NoteTagDefinition
+	return append(inters[:len(inters):len(inters)], notetagdefinition.Interceptors[:]...)
 }
 
 func (c *NoteTagDefinitionClient) mutate(ctx context.Context, m *NoteTagDefinitionMutation) (Value, error) {
@@ -4753,9 +6651,58 @@ func (c *NoteVersionClient) GetX(ctx context.Context, id uuid.UUID) *NoteVersion
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a NoteVersion.
+func (c *NoteVersionClient) QueryOrganization(_m *NoteVersion) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(noteversion.Table, noteversion.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, noteversion.OrganizationTable, noteversion.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryNote queries the note edge of a NoteVersion.
+func (c *NoteVersionClient) QueryNote(_m *NoteVersion) *NoteQuery {
+	query := (&NoteClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(noteversion.Table, noteversion.FieldID, id),
+			sqlgraph.To(note.Table, note.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, noteversion.NoteTable, noteversion.NoteColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryEditor queries the editor edge of a NoteVersion.
+func (c *NoteVersionClient) QueryEditor(_m *NoteVersion) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(noteversion.Table, noteversion.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, noteversion.EditorTable, noteversion.EditorColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *NoteVersionClient) Hooks() []Hook {
-	return c.hooks.NoteVersion
+	hooks := c.hooks.NoteVersion
+	return append(hooks[:len(hooks):len(hooks)], noteversion.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -5370,14 +7317,80 @@ func (c *PinnedMessageClient) GetX(ctx context.Context, id uuid.UUID) *PinnedMes
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a PinnedMessage.
+func (c *PinnedMessageClient) QueryOrganization(_m *PinnedMessage) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pinnedmessage.Table, pinnedmessage.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, pinnedmessage.OrganizationTable, pinnedmessage.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryChannel queries the channel edge of a PinnedMessage.
+func (c *PinnedMessageClient) QueryChannel(_m *PinnedMessage) *ChannelQuery {
+	query := (&ChannelClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pinnedmessage.Table, pinnedmessage.FieldID, id),
+			sqlgraph.To(channel.Table, channel.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, pinnedmessage.ChannelTable, pinnedmessage.ChannelColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryMessage queries the message edge of a PinnedMessage.
+func (c *PinnedMessageClient) QueryMessage(_m *PinnedMessage) *MessageQuery {
+	query := (&MessageClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pinnedmessage.Table, pinnedmessage.FieldID, id),
+			sqlgraph.To(message.Table, message.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, pinnedmessage.MessageTable, pinnedmessage.MessageColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPinnedBy queries the pinned_by edge of a PinnedMessage.
+func (c *PinnedMessageClient) QueryPinnedBy(_m *PinnedMessage) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pinnedmessage.Table, pinnedmessage.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, pinnedmessage.PinnedByTable, pinnedmessage.PinnedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *PinnedMessageClient) Hooks() []Hook {
-	return c.hooks.PinnedMessage
+	hooks := c.hooks.PinnedMessage
+	return append(hooks[:len(hooks):len(hooks)], pinnedmessage.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *PinnedMessageClient) Interceptors() []Interceptor {
-	return c.inters.PinnedMessage
+	inters := c.inters.PinnedMessage
+	return append(inters[:len(inters):len(inters)], pinnedmessage.Interceptors[:]...)
 }
 
 func (c *PinnedMessageClient) mutate(ctx context.Context, m *PinnedMessageMutation) (Value, error) {
@@ -5503,9 +7516,42 @@ func (c *ProductivitySummaryClient) GetX(ctx context.Context, id uuid.UUID) *Pro
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a ProductivitySummary.
+func (c *ProductivitySummaryClient) QueryOrganization(_m *ProductivitySummary) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(productivitysummary.Table, productivitysummary.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, productivitysummary.OrganizationTable, productivitysummary.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a ProductivitySummary.
+func (c *ProductivitySummaryClient) QueryUser(_m *ProductivitySummary) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(productivitysummary.Table, productivitysummary.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, productivitysummary.UserTable, productivitysummary.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *ProductivitySummaryClient) Hooks() []Hook {
-	return c.hooks.ProductivitySummary
+	hooks := c.hooks.ProductivitySummary
+	return append(hooks[:len(hooks):len(hooks)], productivitysummary.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -5636,14 +7682,80 @@ func (c *ProjectClient) GetX(ctx context.Context, id uuid.UUID) *Project {
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a Project.
+func (c *ProjectClient) QueryOrganization(_m *Project) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(project.Table, project.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, project.OrganizationTable, project.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryOwner queries the owner edge of a Project.
+func (c *ProjectClient) QueryOwner(_m *Project) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(project.Table, project.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, project.OwnerTable, project.OwnerColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryDefaultBoard queries the default_board edge of a Project.
+func (c *ProjectClient) QueryDefaultBoard(_m *Project) *BoardQuery {
+	query := (&BoardClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(project.Table, project.FieldID, id),
+			sqlgraph.To(board.Table, board.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, project.DefaultBoardTable, project.DefaultBoardColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryMembers queries the members edge of a Project.
+func (c *ProjectClient) QueryMembers(_m *Project) *ProjectMemberQuery {
+	query := (&ProjectMemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(project.Table, project.FieldID, id),
+			sqlgraph.To(projectmember.Table, projectmember.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, project.MembersTable, project.MembersColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *ProjectClient) Hooks() []Hook {
-	return c.hooks.Project
+	hooks := c.hooks.Project
+	return append(hooks[:len(hooks):len(hooks)], project.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *ProjectClient) Interceptors() []Interceptor {
-	return c.inters.Project
+	inters := c.inters.Project
+	return append(inters[:len(inters):len(inters)], project.Interceptors[:]...)
 }
 
 func (c *ProjectClient) mutate(ctx context.Context, m *ProjectMutation) (Value, error) {
@@ -5769,14 +7881,64 @@ func (c *ProjectMemberClient) GetX(ctx context.Context, id uuid.UUID) *ProjectMe
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a ProjectMember.
+func (c *ProjectMemberClient) QueryOrganization(_m *ProjectMember) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(projectmember.Table, projectmember.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, projectmember.OrganizationTable, projectmember.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProject queries the project edge of a ProjectMember.
+func (c *ProjectMemberClient) QueryProject(_m *ProjectMember) *ProjectQuery {
+	query := (&ProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(projectmember.Table, projectmember.FieldID, id),
+			sqlgraph.To(project.Table, project.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, projectmember.ProjectTable, projectmember.ProjectColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a ProjectMember.
+func (c *ProjectMemberClient) QueryUser(_m *ProjectMember) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(projectmember.Table, projectmember.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, projectmember.UserTable, projectmember.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *ProjectMemberClient) Hooks() []Hook {
-	return c.hooks.ProjectMember
+	hooks := c.hooks.ProjectMember
+	return append(hooks[:len(hooks):len(hooks)], projectmember.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *ProjectMemberClient) Interceptors() []Interceptor {
-	return c.inters.ProjectMember
+	inters := c.inters.ProjectMember
+	return append(inters[:len(inters):len(inters)], projectmember.Interceptors[:]...)
 }
 
 func (c *ProjectMemberClient) mutate(ctx context.Context, m *ProjectMemberMutation) (Value, error) {
@@ -5902,9 +8064,58 @@ func (c *ReadReceiptClient) GetX(ctx context.Context, id uuid.UUID) *ReadReceipt
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a ReadReceipt.
+func (c *ReadReceiptClient) QueryOrganization(_m *ReadReceipt) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(readreceipt.Table, readreceipt.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, readreceipt.OrganizationTable, readreceipt.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryChannel queries the channel edge of a ReadReceipt.
+func (c *ReadReceiptClient) QueryChannel(_m *ReadReceipt) *ChannelQuery {
+	query := (&ChannelClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(readreceipt.Table, readreceipt.FieldID, id),
+			sqlgraph.To(channel.Table, channel.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, readreceipt.ChannelTable, readreceipt.ChannelColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a ReadReceipt.
+func (c *ReadReceiptClient) QueryUser(_m *ReadReceipt) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(readreceipt.Table, readreceipt.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, readreceipt.UserTable, readreceipt.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *ReadReceiptClient) Hooks() []Hook {
-	return c.hooks.ReadReceipt
+	hooks := c.hooks.ReadReceipt
+	return append(hooks[:len(hooks):len(hooks)], readreceipt.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -6700,14 +8911,48 @@ func (c *SprintClient) GetX(ctx context.Context, id uuid.UUID) *Sprint {
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a Sprint.
+func (c *SprintClient) QueryOrganization(_m *Sprint) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(sprint.Table, sprint.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, sprint.OrganizationTable, sprint.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProject queries the project edge of a Sprint.
+func (c *SprintClient) QueryProject(_m *Sprint) *ProjectQuery {
+	query := (&ProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(sprint.Table, sprint.FieldID, id),
+			sqlgraph.To(project.Table, project.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, sprint.ProjectTable, sprint.ProjectColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *SprintClient) Hooks() []Hook {
-	return c.hooks.Sprint
+	hooks := c.hooks.Sprint
+	return append(hooks[:len(hooks):len(hooks)], sprint.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *SprintClient) Interceptors() []Interceptor {
-	return c.inters.Sprint
+	inters := c.inters.Sprint
+	return append(inters[:len(inters):len(inters)], sprint.Interceptors[:]...)
 }
 
 func (c *SprintClient) mutate(ctx context.Context, m *SprintMutation) (Value, error) {
@@ -6833,14 +9078,192 @@ func (c *TaskClient) GetX(ctx context.Context, id uuid.UUID) *Task {
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a Task.
+func (c *TaskClient) QueryOrganization(_m *Task) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(task.Table, task.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, task.OrganizationTable, task.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProject queries the project edge of a Task.
+func (c *TaskClient) QueryProject(_m *Task) *ProjectQuery {
+	query := (&ProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(task.Table, task.FieldID, id),
+			sqlgraph.To(project.Table, project.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, task.ProjectTable, task.ProjectColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAssignee queries the assignee edge of a Task.
+func (c *TaskClient) QueryAssignee(_m *Task) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(task.Table, task.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, task.AssigneeTable, task.AssigneeColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryReporter queries the reporter edge of a Task.
+func (c *TaskClient) QueryReporter(_m *Task) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(task.Table, task.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, task.ReporterTable, task.ReporterColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryParent queries the parent edge of a Task.
+func (c *TaskClient) QueryParent(_m *Task) *TaskQuery {
+	query := (&TaskClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(task.Table, task.FieldID, id),
+			sqlgraph.To(task.Table, task.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, task.ParentTable, task.ParentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryChildren queries the children edge of a Task.
+func (c *TaskClient) QueryChildren(_m *Task) *TaskQuery {
+	query := (&TaskClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(task.Table, task.FieldID, id),
+			sqlgraph.To(task.Table, task.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, task.ChildrenTable, task.ChildrenColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QuerySprint queries the sprint edge of a Task.
+func (c *TaskClient) QuerySprint(_m *Task) *SprintQuery {
+	query := (&SprintClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(task.Table, task.FieldID, id),
+			sqlgraph.To(sprint.Table, sprint.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, task.SprintTable, task.SprintColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryMilestone queries the milestone edge of a Task.
+func (c *TaskClient) QueryMilestone(_m *Task) *MilestoneQuery {
+	query := (&MilestoneClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(task.Table, task.FieldID, id),
+			sqlgraph.To(milestone.Table, milestone.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, task.MilestoneTable, task.MilestoneColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryColumn queries the column edge of a Task.
+func (c *TaskClient) QueryColumn(_m *Task) *BoardColumnQuery {
+	query := (&BoardColumnClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(task.Table, task.FieldID, id),
+			sqlgraph.To(boardcolumn.Table, boardcolumn.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, task.ColumnTable, task.ColumnColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAiGeneratingAgent queries the ai_generating_agent edge of a Task.
+func (c *TaskClient) QueryAiGeneratingAgent(_m *Task) *AgentQuery {
+	query := (&AgentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(task.Table, task.FieldID, id),
+			sqlgraph.To(agent.Table, agent.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, task.AiGeneratingAgentTable, task.AiGeneratingAgentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryLabels queries the labels edge of a Task.
+func (c *TaskClient) QueryLabels(_m *Task) *LabelQuery {
+	query := (&LabelClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(task.Table, task.FieldID, id),
+			sqlgraph.To(label.Table, label.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, task.LabelsTable, task.LabelsPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *TaskClient) Hooks() []Hook {
-	return c.hooks.Task
+	hooks := c.hooks.Task
+	return append(hooks[:len(hooks):len(hooks)], task.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *TaskClient) Interceptors() []Interceptor {
-	return c.inters.Task
+	inters := c.inters.Task
+	return append(inters[:len(inters):len(inters)], task.Interceptors[:]...)
 }
 
 func (c *TaskClient) mutate(ctx context.Context, m *TaskMutation) (Value, error) {
@@ -6966,14 +9389,64 @@ func (c *TaskAttachmentClient) GetX(ctx context.Context, id uuid.UUID) *TaskAtta
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a TaskAttachment.
+func (c *TaskAttachmentClient) QueryOrganization(_m *TaskAttachment) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(taskattachment.Table, taskattachment.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, taskattachment.OrganizationTable, taskattachment.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTask queries the task edge of a TaskAttachment.
+func (c *TaskAttachmentClient) QueryTask(_m *TaskAttachment) *TaskQuery {
+	query := (&TaskClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(taskattachment.Table, taskattachment.FieldID, id),
+			sqlgraph.To(task.Table, task.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, taskattachment.TaskTable, taskattachment.TaskColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUploader queries the uploader edge of a TaskAttachment.
+func (c *TaskAttachmentClient) QueryUploader(_m *TaskAttachment) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(taskattachment.Table, taskattachment.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, taskattachment.UploaderTable, taskattachment.UploaderColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *TaskAttachmentClient) Hooks() []Hook {
-	return c.hooks.TaskAttachment
+	hooks := c.hooks.TaskAttachment
+	return append(hooks[:len(hooks):len(hooks)], taskattachment.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *TaskAttachmentClient) Interceptors() []Interceptor {
-	return c.inters.TaskAttachment
+	inters := c.inters.TaskAttachment
+	return append(inters[:len(inters):len(inters)], taskattachment.Interceptors[:]...)
 }
 
 func (c *TaskAttachmentClient) mutate(ctx context.Context, m *TaskAttachmentMutation) (Value, error) {
@@ -7099,14 +9572,112 @@ func (c *TaskCommentClient) GetX(ctx context.Context, id uuid.UUID) *TaskComment
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a TaskComment.
+func (c *TaskCommentClient) QueryOrganization(_m *TaskComment) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(taskcomment.Table, taskcomment.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, taskcomment.OrganizationTable, taskcomment.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTask queries the task edge of a TaskComment.
+func (c *TaskCommentClient) QueryTask(_m *TaskComment) *TaskQuery {
+	query := (&TaskClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(taskcomment.Table, taskcomment.FieldID, id),
+			sqlgraph.To(task.Table, task.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, taskcomment.TaskTable, taskcomment.TaskColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAuthor queries the author edge of a TaskComment.
+func (c *TaskCommentClient) QueryAuthor(_m *TaskComment) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(taskcomment.Table, taskcomment.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, taskcomment.AuthorTable, taskcomment.AuthorColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAuthorAgent queries the author_agent edge of a TaskComment.
+func (c *TaskCommentClient) QueryAuthorAgent(_m *TaskComment) *AgentQuery {
+	query := (&AgentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(taskcomment.Table, taskcomment.FieldID, id),
+			sqlgraph.To(agent.Table, agent.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, taskcomment.AuthorAgentTable, taskcomment.AuthorAgentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryParent queries the parent edge of a TaskComment.
+func (c *TaskCommentClient) QueryParent(_m *TaskComment) *TaskCommentQuery {
+	query := (&TaskCommentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(taskcomment.Table, taskcomment.FieldID, id),
+			sqlgraph.To(taskcomment.Table, taskcomment.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, taskcomment.ParentTable, taskcomment.ParentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryChildren queries the children edge of a TaskComment.
+func (c *TaskCommentClient) QueryChildren(_m *TaskComment) *TaskCommentQuery {
+	query := (&TaskCommentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(taskcomment.Table, taskcomment.FieldID, id),
+			sqlgraph.To(taskcomment.Table, taskcomment.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, taskcomment.ChildrenTable, taskcomment.ChildrenColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *TaskCommentClient) Hooks() []Hook {
-	return c.hooks.TaskComment
+	hooks := c.hooks.TaskComment
+	return append(hooks[:len(hooks):len(hooks)], taskcomment.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *TaskCommentClient) Interceptors() []Interceptor {
-	return c.inters.TaskComment
+	inters := c.inters.TaskComment
+	return append(inters[:len(inters):len(inters)], taskcomment.Interceptors[:]...)
 }
 
 func (c *TaskCommentClient) mutate(ctx context.Context, m *TaskCommentMutation) (Value, error) {
@@ -7232,14 +9803,64 @@ func (c *TaskDependencyClient) GetX(ctx context.Context, id uuid.UUID) *TaskDepe
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a TaskDependency.
+func (c *TaskDependencyClient) QueryOrganization(_m *TaskDependency) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(taskdependency.Table, taskdependency.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, taskdependency.OrganizationTable, taskdependency.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTask queries the task edge of a TaskDependency.
+func (c *TaskDependencyClient) QueryTask(_m *TaskDependency) *TaskQuery {
+	query := (&TaskClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(taskdependency.Table, taskdependency.FieldID, id),
+			sqlgraph.To(task.Table, task.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, taskdependency.TaskTable, taskdependency.TaskColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryDependsOn queries the depends_on edge of a TaskDependency.
+func (c *TaskDependencyClient) QueryDependsOn(_m *TaskDependency) *TaskQuery {
+	query := (&TaskClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(taskdependency.Table, taskdependency.FieldID, id),
+			sqlgraph.To(task.Table, task.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, taskdependency.DependsOnTable, taskdependency.DependsOnColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *TaskDependencyClient) Hooks() []Hook {
-	return c.hooks.TaskDependency
+	hooks := c.hooks.TaskDependency
+	return append(hooks[:len(hooks):len(hooks)], taskdependency.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *TaskDependencyClient) Interceptors() []Interceptor {
-	return c.inters.TaskDependency
+	inters := c.inters.TaskDependency
+	return append(inters[:len(inters):len(inters)], taskdependency.Interceptors[:]...)
 }
 
 func (c *TaskDependencyClient) mutate(ctx context.Context, m *TaskDependencyMutation) (Value, error) {
@@ -7365,14 +9986,64 @@ func (c *TimeLogClient) GetX(ctx context.Context, id uuid.UUID) *TimeLog {
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a TimeLog.
+func (c *TimeLogClient) QueryOrganization(_m *TimeLog) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(timelog.Table, timelog.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, timelog.OrganizationTable, timelog.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTask queries the task edge of a TimeLog.
+func (c *TimeLogClient) QueryTask(_m *TimeLog) *TaskQuery {
+	query := (&TaskClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(timelog.Table, timelog.FieldID, id),
+			sqlgraph.To(task.Table, task.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, timelog.TaskTable, timelog.TaskColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a TimeLog.
+func (c *TimeLogClient) QueryUser(_m *TimeLog) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(timelog.Table, timelog.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, timelog.UserTable, timelog.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *TimeLogClient) Hooks() []Hook {
-	return c.hooks.TimeLog
+	hooks := c.hooks.TimeLog
+	return append(hooks[:len(hooks):len(hooks)], timelog.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *TimeLogClient) Interceptors() []Interceptor {
-	return c.inters.TimeLog
+	inters := c.inters.TimeLog
+	return append(inters[:len(inters):len(inters)], timelog.Interceptors[:]...)
 }
 
 func (c *TimeLogClient) mutate(ctx context.Context, m *TimeLogMutation) (Value, error) {
@@ -7879,14 +10550,80 @@ func (c *WorkLogClient) GetX(ctx context.Context, id uuid.UUID) *WorkLog {
 	return obj
 }
 
+// QueryOrganization queries the organization edge of a WorkLog.
+func (c *WorkLogClient) QueryOrganization(_m *WorkLog) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(worklog.Table, worklog.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, worklog.OrganizationTable, worklog.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a WorkLog.
+func (c *WorkLogClient) QueryUser(_m *WorkLog) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(worklog.Table, worklog.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, worklog.UserTable, worklog.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryTask queries the task edge of a WorkLog.
+func (c *WorkLogClient) QueryTask(_m *WorkLog) *TaskQuery {
+	query := (&TaskClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(worklog.Table, worklog.FieldID, id),
+			sqlgraph.To(task.Table, task.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, worklog.TaskTable, worklog.TaskColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProject queries the project edge of a WorkLog.
+func (c *WorkLogClient) QueryProject(_m *WorkLog) *ProjectQuery {
+	query := (&ProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(worklog.Table, worklog.FieldID, id),
+			sqlgraph.To(project.Table, project.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, worklog.ProjectTable, worklog.ProjectColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *WorkLogClient) Hooks() []Hook {
-	return c.hooks.WorkLog
+	hooks := c.hooks.WorkLog
+	return append(hooks[:len(hooks):len(hooks)], worklog.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
 func (c *WorkLogClient) Interceptors() []Interceptor {
-	return c.inters.WorkLog
+	inters := c.inters.WorkLog
+	return append(inters[:len(inters):len(inters)], worklog.Interceptors[:]...)
 }
 
 func (c *WorkLogClient) mutate(ctx context.Context, m *WorkLogMutation) (Value, error) {
@@ -7909,24 +10646,26 @@ type (
 	hooks struct {
 		ActivityLog, Agent, AgentAction, AgentCall, AgentConfigVersion, AgentCostLog,
 		AgentMessage, AgentSession, AgentTask, AgentTool, AgentUserPermission,
-		AppUsage, AuthToken, Board, BoardColumn, Channel, ChannelMember, IdlePeriod,
-		Label, LoginHistory, Message, MessageFile, MessageReaction, Milestone,
-		ModelPrice, Note, NoteComment, NoteFolder, NoteShare, NoteTagDefinition,
-		NoteVersion, Organization, OrganizationMember, Permission, PinnedMessage,
-		ProductivitySummary, Project, ProjectMember, ReadReceipt, Role, RolePermission,
-		SecurityAuditLog, Session, Sprint, Task, TaskAttachment, TaskComment,
-		TaskDependency, TimeLog, User, UserRole, WorkLog []ent.Hook
+		AppUsage, AuditSeal, AuthToken, Board, BoardColumn, BudgetReservation, Channel,
+		ChannelMember, IdlePeriod, Label, LoginHistory, Message, MessageFile,
+		MessageReaction, Milestone, ModelPrice, Note, NoteComment, NoteFolder,
+		NoteShare, NoteTagDefinition, NoteVersion, Organization, OrganizationMember,
+		Permission, PinnedMessage, ProductivitySummary, Project, ProjectMember,
+		ReadReceipt, Role, RolePermission, SecurityAuditLog, Session, Sprint, Task,
+		TaskAttachment, TaskComment, TaskDependency, TimeLog, User, UserRole,
+		WorkLog []ent.Hook
 	}
 	inters struct {
 		ActivityLog, Agent, AgentAction, AgentCall, AgentConfigVersion, AgentCostLog,
 		AgentMessage, AgentSession, AgentTask, AgentTool, AgentUserPermission,
-		AppUsage, AuthToken, Board, BoardColumn, Channel, ChannelMember, IdlePeriod,
-		Label, LoginHistory, Message, MessageFile, MessageReaction, Milestone,
-		ModelPrice, Note, NoteComment, NoteFolder, NoteShare, NoteTagDefinition,
-		NoteVersion, Organization, OrganizationMember, Permission, PinnedMessage,
-		ProductivitySummary, Project, ProjectMember, ReadReceipt, Role, RolePermission,
-		SecurityAuditLog, Session, Sprint, Task, TaskAttachment, TaskComment,
-		TaskDependency, TimeLog, User, UserRole, WorkLog []ent.Interceptor
+		AppUsage, AuditSeal, AuthToken, Board, BoardColumn, BudgetReservation, Channel,
+		ChannelMember, IdlePeriod, Label, LoginHistory, Message, MessageFile,
+		MessageReaction, Milestone, ModelPrice, Note, NoteComment, NoteFolder,
+		NoteShare, NoteTagDefinition, NoteVersion, Organization, OrganizationMember,
+		Permission, PinnedMessage, ProductivitySummary, Project, ProjectMember,
+		ReadReceipt, Role, RolePermission, SecurityAuditLog, Session, Sprint, Task,
+		TaskAttachment, TaskComment, TaskDependency, TimeLog, User, UserRole,
+		WorkLog []ent.Interceptor
 	}
 )
 

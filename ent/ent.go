@@ -24,9 +24,11 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agenttool"
 	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
 	"github.com/worksynapse/worksynapse/ent/appusage"
+	"github.com/worksynapse/worksynapse/ent/auditseal"
 	"github.com/worksynapse/worksynapse/ent/authtoken"
 	"github.com/worksynapse/worksynapse/ent/board"
 	"github.com/worksynapse/worksynapse/ent/boardcolumn"
+	"github.com/worksynapse/worksynapse/ent/budgetreservation"
 	"github.com/worksynapse/worksynapse/ent/channel"
 	"github.com/worksynapse/worksynapse/ent/channelmember"
 	"github.com/worksynapse/worksynapse/ent/idleperiod"
@@ -136,9 +138,11 @@ func checkColumn(t, c string) error {
 			agenttool.Table:           agenttool.ValidColumn,
 			agentuserpermission.Table: agentuserpermission.ValidColumn,
 			appusage.Table:            appusage.ValidColumn,
+			auditseal.Table:           auditseal.ValidColumn,
 			authtoken.Table:           authtoken.ValidColumn,
 			board.Table:               board.ValidColumn,
 			boardcolumn.Table:         boardcolumn.ValidColumn,
+			budgetreservation.Table:   budgetreservation.ValidColumn,
 			channel.Table:             channel.ValidColumn,
 			channelmember.Table:       channelmember.ValidColumn,
 			idleperiod.Table:          idleperiod.ValidColumn,

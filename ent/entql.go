@@ -15,9 +15,11 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agenttool"
 	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
 	"github.com/worksynapse/worksynapse/ent/appusage"
+	"github.com/worksynapse/worksynapse/ent/auditseal"
 	"github.com/worksynapse/worksynapse/ent/authtoken"
 	"github.com/worksynapse/worksynapse/ent/board"
 	"github.com/worksynapse/worksynapse/ent/boardcolumn"
+	"github.com/worksynapse/worksynapse/ent/budgetreservation"
 	"github.com/worksynapse/worksynapse/ent/channel"
 	"github.com/worksynapse/worksynapse/ent/channelmember"
 	"github.com/worksynapse/worksynapse/ent/idleperiod"
@@ -65,7 +67,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 52)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 54)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   activitylog.Table,
@@ -102,8 +104,31 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: agent.FieldID,
 			},
 		},
-		Type:   "Agent",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "Agent",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			agent.FieldCreatedAt:           {Type: field.TypeTime, Column: agent.FieldCreatedAt},
+			agent.FieldUpdatedAt:           {Type: field.TypeTime, Column: agent.FieldUpdatedAt},
+			agent.FieldOrganizationID:      {Type: field.TypeUUID, Column: agent.FieldOrganizationID},
+			agent.FieldDeletedAt:           {Type: field.TypeTime, Column: agent.FieldDeletedAt},
+			agent.FieldName:                {Type: field.TypeString, Column: agent.FieldName},
+			agent.FieldDescription:         {Type: field.TypeString, Column: agent.FieldDescription},
+			agent.FieldProvider:            {Type: field.TypeEnum, Column: agent.FieldProvider},
+			agent.FieldModel:               {Type: field.TypeString, Column: agent.FieldModel},
+			agent.FieldSystemPrompt:        {Type: field.TypeString, Column: agent.FieldSystemPrompt},
+			agent.FieldGoals:               {Type: field.TypeJSON, Column: agent.FieldGoals},
+			agent.FieldParameters:          {Type: field.TypeJSON, Column: agent.FieldParameters},
+			agent.FieldStatus:              {Type: field.TypeEnum, Column: agent.FieldStatus},
+			agent.FieldMonthlyBudgetMicros: {Type: field.TypeInt64, Column: agent.FieldMonthlyBudgetMicros},
+			agent.FieldDailyBudgetMicros:   {Type: field.TypeInt64, Column: agent.FieldDailyBudgetMicros},
+			agent.FieldBudgetWarnPercent:   {Type: field.TypeInt, Column: agent.FieldBudgetWarnPercent},
+			agent.FieldMaxContextTokens:    {Type: field.TypeInt, Column: agent.FieldMaxContextTokens},
+			agent.FieldMaxContextBytes:     {Type: field.TypeInt, Column: agent.FieldMaxContextBytes},
+			agent.FieldInjectionPolicy:     {Type: field.TypeEnum, Column: agent.FieldInjectionPolicy},
+			agent.FieldCapturePolicy:       {Type: field.TypeEnum, Column: agent.FieldCapturePolicy},
+			agent.FieldRequiresApproval:    {Type: field.TypeBool, Column: agent.FieldRequiresApproval},
+			agent.FieldConfigVersion:       {Type: field.TypeInt, Column: agent.FieldConfigVersion},
+			agent.FieldCreatedBy:           {Type: field.TypeUUID, Column: agent.FieldCreatedBy},
+		},
 	}
 	graph.Nodes[2] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
@@ -114,8 +139,27 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: agentaction.FieldID,
 			},
 		},
-		Type:   "AgentAction",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "AgentAction",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			agentaction.FieldCreatedAt:      {Type: field.TypeTime, Column: agentaction.FieldCreatedAt},
+			agentaction.FieldUpdatedAt:      {Type: field.TypeTime, Column: agentaction.FieldUpdatedAt},
+			agentaction.FieldOrganizationID: {Type: field.TypeUUID, Column: agentaction.FieldOrganizationID},
+			agentaction.FieldAgentID:        {Type: field.TypeUUID, Column: agentaction.FieldAgentID},
+			agentaction.FieldSessionID:      {Type: field.TypeUUID, Column: agentaction.FieldSessionID},
+			agentaction.FieldCallID:         {Type: field.TypeUUID, Column: agentaction.FieldCallID},
+			agentaction.FieldToolID:         {Type: field.TypeUUID, Column: agentaction.FieldToolID},
+			agentaction.FieldToolCallID:     {Type: field.TypeString, Column: agentaction.FieldToolCallID},
+			agentaction.FieldInput:          {Type: field.TypeJSON, Column: agentaction.FieldInput},
+			agentaction.FieldOutput:         {Type: field.TypeJSON, Column: agentaction.FieldOutput},
+			agentaction.FieldStatus:         {Type: field.TypeEnum, Column: agentaction.FieldStatus},
+			agentaction.FieldExpiresAt:      {Type: field.TypeTime, Column: agentaction.FieldExpiresAt},
+			agentaction.FieldRequestedBy:    {Type: field.TypeUUID, Column: agentaction.FieldRequestedBy},
+			agentaction.FieldDecidedBy:      {Type: field.TypeUUID, Column: agentaction.FieldDecidedBy},
+			agentaction.FieldDecidedAt:      {Type: field.TypeTime, Column: agentaction.FieldDecidedAt},
+			agentaction.FieldDecisionReason: {Type: field.TypeString, Column: agentaction.FieldDecisionReason},
+			agentaction.FieldExecutedAt:     {Type: field.TypeTime, Column: agentaction.FieldExecutedAt},
+			agentaction.FieldErrorMessage:   {Type: field.TypeString, Column: agentaction.FieldErrorMessage},
+		},
 	}
 	graph.Nodes[3] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
@@ -126,8 +170,35 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: agentcall.FieldID,
 			},
 		},
-		Type:   "AgentCall",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "AgentCall",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			agentcall.FieldOrganizationID:    {Type: field.TypeUUID, Column: agentcall.FieldOrganizationID},
+			agentcall.FieldCreatedAt:         {Type: field.TypeTime, Column: agentcall.FieldCreatedAt},
+			agentcall.FieldAgentID:           {Type: field.TypeUUID, Column: agentcall.FieldAgentID},
+			agentcall.FieldSessionID:         {Type: field.TypeUUID, Column: agentcall.FieldSessionID},
+			agentcall.FieldTaskID:            {Type: field.TypeUUID, Column: agentcall.FieldTaskID},
+			agentcall.FieldUserID:            {Type: field.TypeUUID, Column: agentcall.FieldUserID},
+			agentcall.FieldSource:            {Type: field.TypeEnum, Column: agentcall.FieldSource},
+			agentcall.FieldClientCallID:      {Type: field.TypeString, Column: agentcall.FieldClientCallID},
+			agentcall.FieldProvider:          {Type: field.TypeEnum, Column: agentcall.FieldProvider},
+			agentcall.FieldModel:             {Type: field.TypeString, Column: agentcall.FieldModel},
+			agentcall.FieldRequestMessages:   {Type: field.TypeJSON, Column: agentcall.FieldRequestMessages},
+			agentcall.FieldResponse:          {Type: field.TypeJSON, Column: agentcall.FieldResponse},
+			agentcall.FieldPromptTokens:      {Type: field.TypeInt, Column: agentcall.FieldPromptTokens},
+			agentcall.FieldCompletionTokens:  {Type: field.TypeInt, Column: agentcall.FieldCompletionTokens},
+			agentcall.FieldCachedTokens:      {Type: field.TypeInt, Column: agentcall.FieldCachedTokens},
+			agentcall.FieldCostMicros:        {Type: field.TypeInt64, Column: agentcall.FieldCostMicros},
+			agentcall.FieldUnpriced:          {Type: field.TypeBool, Column: agentcall.FieldUnpriced},
+			agentcall.FieldModelPriceID:      {Type: field.TypeUUID, Column: agentcall.FieldModelPriceID},
+			agentcall.FieldLatencyMs:         {Type: field.TypeInt, Column: agentcall.FieldLatencyMs},
+			agentcall.FieldTtftMs:            {Type: field.TypeInt, Column: agentcall.FieldTtftMs},
+			agentcall.FieldStatus:            {Type: field.TypeEnum, Column: agentcall.FieldStatus},
+			agentcall.FieldErrorCode:         {Type: field.TypeString, Column: agentcall.FieldErrorCode},
+			agentcall.FieldErrorMessage:      {Type: field.TypeString, Column: agentcall.FieldErrorMessage},
+			agentcall.FieldProviderRequestID: {Type: field.TypeString, Column: agentcall.FieldProviderRequestID},
+			agentcall.FieldInjectionFindings: {Type: field.TypeJSON, Column: agentcall.FieldInjectionFindings},
+			agentcall.FieldStartedAt:         {Type: field.TypeTime, Column: agentcall.FieldStartedAt},
+		},
 	}
 	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
@@ -138,8 +209,16 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: agentconfigversion.FieldID,
 			},
 		},
-		Type:   "AgentConfigVersion",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "AgentConfigVersion",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			agentconfigversion.FieldOrganizationID: {Type: field.TypeUUID, Column: agentconfigversion.FieldOrganizationID},
+			agentconfigversion.FieldCreatedAt:      {Type: field.TypeTime, Column: agentconfigversion.FieldCreatedAt},
+			agentconfigversion.FieldAgentID:        {Type: field.TypeUUID, Column: agentconfigversion.FieldAgentID},
+			agentconfigversion.FieldVersion:        {Type: field.TypeInt, Column: agentconfigversion.FieldVersion},
+			agentconfigversion.FieldSnapshot:       {Type: field.TypeJSON, Column: agentconfigversion.FieldSnapshot},
+			agentconfigversion.FieldChangedFields:  {Type: field.TypeJSON, Column: agentconfigversion.FieldChangedFields},
+			agentconfigversion.FieldAuthorID:       {Type: field.TypeUUID, Column: agentconfigversion.FieldAuthorID},
+		},
 	}
 	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
@@ -150,8 +229,22 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: agentcostlog.FieldID,
 			},
 		},
-		Type:   "AgentCostLog",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "AgentCostLog",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			agentcostlog.FieldCreatedAt:        {Type: field.TypeTime, Column: agentcostlog.FieldCreatedAt},
+			agentcostlog.FieldUpdatedAt:        {Type: field.TypeTime, Column: agentcostlog.FieldUpdatedAt},
+			agentcostlog.FieldOrganizationID:   {Type: field.TypeUUID, Column: agentcostlog.FieldOrganizationID},
+			agentcostlog.FieldDay:              {Type: field.TypeTime, Column: agentcostlog.FieldDay},
+			agentcostlog.FieldAgentID:          {Type: field.TypeUUID, Column: agentcostlog.FieldAgentID},
+			agentcostlog.FieldProvider:         {Type: field.TypeEnum, Column: agentcostlog.FieldProvider},
+			agentcostlog.FieldModel:            {Type: field.TypeString, Column: agentcostlog.FieldModel},
+			agentcostlog.FieldCalls:            {Type: field.TypeInt, Column: agentcostlog.FieldCalls},
+			agentcostlog.FieldPromptTokens:     {Type: field.TypeInt, Column: agentcostlog.FieldPromptTokens},
+			agentcostlog.FieldCompletionTokens: {Type: field.TypeInt, Column: agentcostlog.FieldCompletionTokens},
+			agentcostlog.FieldCachedTokens:     {Type: field.TypeInt, Column: agentcostlog.FieldCachedTokens},
+			agentcostlog.FieldCostMicros:       {Type: field.TypeInt64, Column: agentcostlog.FieldCostMicros},
+			agentcostlog.FieldUnpricedCalls:    {Type: field.TypeInt, Column: agentcostlog.FieldUnpricedCalls},
+		},
 	}
 	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
@@ -162,8 +255,19 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: agentmessage.FieldID,
 			},
 		},
-		Type:   "AgentMessage",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "AgentMessage",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			agentmessage.FieldOrganizationID:   {Type: field.TypeUUID, Column: agentmessage.FieldOrganizationID},
+			agentmessage.FieldCreatedAt:        {Type: field.TypeTime, Column: agentmessage.FieldCreatedAt},
+			agentmessage.FieldSessionID:        {Type: field.TypeUUID, Column: agentmessage.FieldSessionID},
+			agentmessage.FieldRole:             {Type: field.TypeEnum, Column: agentmessage.FieldRole},
+			agentmessage.FieldContent:          {Type: field.TypeString, Column: agentmessage.FieldContent},
+			agentmessage.FieldToolCalls:        {Type: field.TypeJSON, Column: agentmessage.FieldToolCalls},
+			agentmessage.FieldToolCallID:       {Type: field.TypeString, Column: agentmessage.FieldToolCallID},
+			agentmessage.FieldPromptTokens:     {Type: field.TypeInt, Column: agentmessage.FieldPromptTokens},
+			agentmessage.FieldCompletionTokens: {Type: field.TypeInt, Column: agentmessage.FieldCompletionTokens},
+			agentmessage.FieldCallID:           {Type: field.TypeUUID, Column: agentmessage.FieldCallID},
+		},
 	}
 	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
@@ -174,8 +278,22 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: agentsession.FieldID,
 			},
 		},
-		Type:   "AgentSession",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "AgentSession",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			agentsession.FieldCreatedAt:             {Type: field.TypeTime, Column: agentsession.FieldCreatedAt},
+			agentsession.FieldUpdatedAt:             {Type: field.TypeTime, Column: agentsession.FieldUpdatedAt},
+			agentsession.FieldOrganizationID:        {Type: field.TypeUUID, Column: agentsession.FieldOrganizationID},
+			agentsession.FieldDeletedAt:             {Type: field.TypeTime, Column: agentsession.FieldDeletedAt},
+			agentsession.FieldAgentID:               {Type: field.TypeUUID, Column: agentsession.FieldAgentID},
+			agentsession.FieldStartedBy:             {Type: field.TypeUUID, Column: agentsession.FieldStartedBy},
+			agentsession.FieldTitle:                 {Type: field.TypeString, Column: agentsession.FieldTitle},
+			agentsession.FieldStatus:                {Type: field.TypeEnum, Column: agentsession.FieldStatus},
+			agentsession.FieldStartedAt:             {Type: field.TypeTime, Column: agentsession.FieldStartedAt},
+			agentsession.FieldEndedAt:               {Type: field.TypeTime, Column: agentsession.FieldEndedAt},
+			agentsession.FieldTotalPromptTokens:     {Type: field.TypeInt, Column: agentsession.FieldTotalPromptTokens},
+			agentsession.FieldTotalCompletionTokens: {Type: field.TypeInt, Column: agentsession.FieldTotalCompletionTokens},
+			agentsession.FieldTotalCostMicros:       {Type: field.TypeInt64, Column: agentsession.FieldTotalCostMicros},
+		},
 	}
 	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
@@ -186,8 +304,15 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: agenttask.FieldID,
 			},
 		},
-		Type:   "AgentTask",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "AgentTask",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			agenttask.FieldOrganizationID: {Type: field.TypeUUID, Column: agenttask.FieldOrganizationID},
+			agenttask.FieldCreatedAt:      {Type: field.TypeTime, Column: agenttask.FieldCreatedAt},
+			agenttask.FieldAgentID:        {Type: field.TypeUUID, Column: agenttask.FieldAgentID},
+			agenttask.FieldTaskID:         {Type: field.TypeUUID, Column: agenttask.FieldTaskID},
+			agenttask.FieldCallID:         {Type: field.TypeUUID, Column: agenttask.FieldCallID},
+			agenttask.FieldActionID:       {Type: field.TypeUUID, Column: agenttask.FieldActionID},
+		},
 	}
 	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
@@ -198,8 +323,19 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: agenttool.FieldID,
 			},
 		},
-		Type:   "AgentTool",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "AgentTool",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			agenttool.FieldCreatedAt:        {Type: field.TypeTime, Column: agenttool.FieldCreatedAt},
+			agenttool.FieldUpdatedAt:        {Type: field.TypeTime, Column: agenttool.FieldUpdatedAt},
+			agenttool.FieldOrganizationID:   {Type: field.TypeUUID, Column: agenttool.FieldOrganizationID},
+			agenttool.FieldDeletedAt:        {Type: field.TypeTime, Column: agenttool.FieldDeletedAt},
+			agenttool.FieldName:             {Type: field.TypeString, Column: agenttool.FieldName},
+			agenttool.FieldDescription:      {Type: field.TypeString, Column: agenttool.FieldDescription},
+			agenttool.FieldInputSchema:      {Type: field.TypeJSON, Column: agenttool.FieldInputSchema},
+			agenttool.FieldRiskLevel:        {Type: field.TypeEnum, Column: agenttool.FieldRiskLevel},
+			agenttool.FieldRequiresApproval: {Type: field.TypeBool, Column: agenttool.FieldRequiresApproval},
+			agenttool.FieldFourEyes:         {Type: field.TypeBool, Column: agenttool.FieldFourEyes},
+		},
 	}
 	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
@@ -210,8 +346,16 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: agentuserpermission.FieldID,
 			},
 		},
-		Type:   "AgentUserPermission",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "AgentUserPermission",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			agentuserpermission.FieldCreatedAt:      {Type: field.TypeTime, Column: agentuserpermission.FieldCreatedAt},
+			agentuserpermission.FieldUpdatedAt:      {Type: field.TypeTime, Column: agentuserpermission.FieldUpdatedAt},
+			agentuserpermission.FieldOrganizationID: {Type: field.TypeUUID, Column: agentuserpermission.FieldOrganizationID},
+			agentuserpermission.FieldDeletedAt:      {Type: field.TypeTime, Column: agentuserpermission.FieldDeletedAt},
+			agentuserpermission.FieldAgentID:        {Type: field.TypeUUID, Column: agentuserpermission.FieldAgentID},
+			agentuserpermission.FieldUserID:         {Type: field.TypeUUID, Column: agentuserpermission.FieldUserID},
+			agentuserpermission.FieldPermission:     {Type: field.TypeEnum, Column: agentuserpermission.FieldPermission},
+		},
 	}
 	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
@@ -222,10 +366,47 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: appusage.FieldID,
 			},
 		},
-		Type:   "AppUsage",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "AppUsage",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			appusage.FieldOrganizationID:  {Type: field.TypeUUID, Column: appusage.FieldOrganizationID},
+			appusage.FieldCreatedAt:       {Type: field.TypeTime, Column: appusage.FieldCreatedAt},
+			appusage.FieldUserID:          {Type: field.TypeUUID, Column: appusage.FieldUserID},
+			appusage.FieldClientRecordID:  {Type: field.TypeString, Column: appusage.FieldClientRecordID},
+			appusage.FieldDeviceID:        {Type: field.TypeString, Column: appusage.FieldDeviceID},
+			appusage.FieldAppName:         {Type: field.TypeString, Column: appusage.FieldAppName},
+			appusage.FieldWindowTitle:     {Type: field.TypeString, Column: appusage.FieldWindowTitle},
+			appusage.FieldURL:             {Type: field.TypeString, Column: appusage.FieldURL},
+			appusage.FieldCategory:        {Type: field.TypeEnum, Column: appusage.FieldCategory},
+			appusage.FieldStartedAt:       {Type: field.TypeTime, Column: appusage.FieldStartedAt},
+			appusage.FieldEndedAt:         {Type: field.TypeTime, Column: appusage.FieldEndedAt},
+			appusage.FieldDurationSeconds: {Type: field.TypeInt, Column: appusage.FieldDurationSeconds},
+		},
 	}
 	graph.Nodes[12] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   auditseal.Table,
+			Columns: auditseal.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: auditseal.FieldID,
+			},
+		},
+		Type: "AuditSeal",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			auditseal.FieldCreatedAt:    {Type: field.TypeTime, Column: auditseal.FieldCreatedAt},
+			auditseal.FieldLogTable:     {Type: field.TypeEnum, Column: auditseal.FieldLogTable},
+			auditseal.FieldSeq:          {Type: field.TypeInt64, Column: auditseal.FieldSeq},
+			auditseal.FieldFirstRowID:   {Type: field.TypeUUID, Column: auditseal.FieldFirstRowID},
+			auditseal.FieldLastRowID:    {Type: field.TypeUUID, Column: auditseal.FieldLastRowID},
+			auditseal.FieldRowCount:     {Type: field.TypeInt, Column: auditseal.FieldRowCount},
+			auditseal.FieldRowsHash:     {Type: field.TypeString, Column: auditseal.FieldRowsHash},
+			auditseal.FieldPrevSealHash: {Type: field.TypeString, Column: auditseal.FieldPrevSealHash},
+			auditseal.FieldSealHash:     {Type: field.TypeString, Column: auditseal.FieldSealHash},
+			auditseal.FieldSignature:    {Type: field.TypeString, Column: auditseal.FieldSignature},
+			auditseal.FieldKeyID:        {Type: field.TypeString, Column: auditseal.FieldKeyID},
+		},
+	}
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   authtoken.Table,
 			Columns: authtoken.Columns,
@@ -244,7 +425,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			authtoken.FieldUsedAt:    {Type: field.TypeTime, Column: authtoken.FieldUsedAt},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   board.Table,
 			Columns: board.Columns,
@@ -253,10 +434,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: board.FieldID,
 			},
 		},
-		Type:   "Board",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "Board",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			board.FieldCreatedAt:      {Type: field.TypeTime, Column: board.FieldCreatedAt},
+			board.FieldUpdatedAt:      {Type: field.TypeTime, Column: board.FieldUpdatedAt},
+			board.FieldOrganizationID: {Type: field.TypeUUID, Column: board.FieldOrganizationID},
+			board.FieldDeletedAt:      {Type: field.TypeTime, Column: board.FieldDeletedAt},
+			board.FieldProjectID:      {Type: field.TypeUUID, Column: board.FieldProjectID},
+			board.FieldName:           {Type: field.TypeString, Column: board.FieldName},
+			board.FieldIsDefault:      {Type: field.TypeBool, Column: board.FieldIsDefault},
+		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   boardcolumn.Table,
 			Columns: boardcolumn.Columns,
@@ -265,10 +454,41 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: boardcolumn.FieldID,
 			},
 		},
-		Type:   "BoardColumn",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "BoardColumn",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			boardcolumn.FieldCreatedAt:      {Type: field.TypeTime, Column: boardcolumn.FieldCreatedAt},
+			boardcolumn.FieldUpdatedAt:      {Type: field.TypeTime, Column: boardcolumn.FieldUpdatedAt},
+			boardcolumn.FieldOrganizationID: {Type: field.TypeUUID, Column: boardcolumn.FieldOrganizationID},
+			boardcolumn.FieldDeletedAt:      {Type: field.TypeTime, Column: boardcolumn.FieldDeletedAt},
+			boardcolumn.FieldBoardID:        {Type: field.TypeUUID, Column: boardcolumn.FieldBoardID},
+			boardcolumn.FieldName:           {Type: field.TypeString, Column: boardcolumn.FieldName},
+			boardcolumn.FieldPosition:       {Type: field.TypeInt, Column: boardcolumn.FieldPosition},
+			boardcolumn.FieldWipLimit:       {Type: field.TypeInt, Column: boardcolumn.FieldWipLimit},
+			boardcolumn.FieldMappedStatus:   {Type: field.TypeEnum, Column: boardcolumn.FieldMappedStatus},
+		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   budgetreservation.Table,
+			Columns: budgetreservation.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: budgetreservation.FieldID,
+			},
+		},
+		Type: "BudgetReservation",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			budgetreservation.FieldCreatedAt:      {Type: field.TypeTime, Column: budgetreservation.FieldCreatedAt},
+			budgetreservation.FieldUpdatedAt:      {Type: field.TypeTime, Column: budgetreservation.FieldUpdatedAt},
+			budgetreservation.FieldOrganizationID: {Type: field.TypeUUID, Column: budgetreservation.FieldOrganizationID},
+			budgetreservation.FieldAgentID:        {Type: field.TypeUUID, Column: budgetreservation.FieldAgentID},
+			budgetreservation.FieldAmountMicros:   {Type: field.TypeInt64, Column: budgetreservation.FieldAmountMicros},
+			budgetreservation.FieldStatus:         {Type: field.TypeEnum, Column: budgetreservation.FieldStatus},
+			budgetreservation.FieldExpiresAt:      {Type: field.TypeTime, Column: budgetreservation.FieldExpiresAt},
+			budgetreservation.FieldCallID:         {Type: field.TypeUUID, Column: budgetreservation.FieldCallID},
+		},
+	}
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   channel.Table,
 			Columns: channel.Columns,
@@ -277,10 +497,25 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: channel.FieldID,
 			},
 		},
-		Type:   "Channel",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "Channel",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			channel.FieldCreatedAt:      {Type: field.TypeTime, Column: channel.FieldCreatedAt},
+			channel.FieldUpdatedAt:      {Type: field.TypeTime, Column: channel.FieldUpdatedAt},
+			channel.FieldOrganizationID: {Type: field.TypeUUID, Column: channel.FieldOrganizationID},
+			channel.FieldDeletedAt:      {Type: field.TypeTime, Column: channel.FieldDeletedAt},
+			channel.FieldType:           {Type: field.TypeEnum, Column: channel.FieldType},
+			channel.FieldName:           {Type: field.TypeString, Column: channel.FieldName},
+			channel.FieldDirectKey:      {Type: field.TypeString, Column: channel.FieldDirectKey},
+			channel.FieldPurpose:        {Type: field.TypeString, Column: channel.FieldPurpose},
+			channel.FieldTopic:          {Type: field.TypeString, Column: channel.FieldTopic},
+			channel.FieldProjectID:      {Type: field.TypeUUID, Column: channel.FieldProjectID},
+			channel.FieldArchivedAt:     {Type: field.TypeTime, Column: channel.FieldArchivedAt},
+			channel.FieldCreatedByID:    {Type: field.TypeUUID, Column: channel.FieldCreatedByID},
+			channel.FieldLastMessageAt:  {Type: field.TypeTime, Column: channel.FieldLastMessageAt},
+			channel.FieldMessageCount:   {Type: field.TypeInt64, Column: channel.FieldMessageCount},
+		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   channelmember.Table,
 			Columns: channelmember.Columns,
@@ -289,10 +524,21 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: channelmember.FieldID,
 			},
 		},
-		Type:   "ChannelMember",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "ChannelMember",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			channelmember.FieldCreatedAt:      {Type: field.TypeTime, Column: channelmember.FieldCreatedAt},
+			channelmember.FieldUpdatedAt:      {Type: field.TypeTime, Column: channelmember.FieldUpdatedAt},
+			channelmember.FieldOrganizationID: {Type: field.TypeUUID, Column: channelmember.FieldOrganizationID},
+			channelmember.FieldDeletedAt:      {Type: field.TypeTime, Column: channelmember.FieldDeletedAt},
+			channelmember.FieldChannelID:      {Type: field.TypeUUID, Column: channelmember.FieldChannelID},
+			channelmember.FieldUserID:         {Type: field.TypeUUID, Column: channelmember.FieldUserID},
+			channelmember.FieldRole:           {Type: field.TypeEnum, Column: channelmember.FieldRole},
+			channelmember.FieldMuted:          {Type: field.TypeBool, Column: channelmember.FieldMuted},
+			channelmember.FieldNotifyLevel:    {Type: field.TypeEnum, Column: channelmember.FieldNotifyLevel},
+			channelmember.FieldJoinedAt:       {Type: field.TypeTime, Column: channelmember.FieldJoinedAt},
+		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idleperiod.Table,
 			Columns: idleperiod.Columns,
@@ -301,10 +547,19 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: idleperiod.FieldID,
 			},
 		},
-		Type:   "IdlePeriod",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "IdlePeriod",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			idleperiod.FieldOrganizationID:  {Type: field.TypeUUID, Column: idleperiod.FieldOrganizationID},
+			idleperiod.FieldCreatedAt:       {Type: field.TypeTime, Column: idleperiod.FieldCreatedAt},
+			idleperiod.FieldUserID:          {Type: field.TypeUUID, Column: idleperiod.FieldUserID},
+			idleperiod.FieldClientRecordID:  {Type: field.TypeString, Column: idleperiod.FieldClientRecordID},
+			idleperiod.FieldDeviceID:        {Type: field.TypeString, Column: idleperiod.FieldDeviceID},
+			idleperiod.FieldStartedAt:       {Type: field.TypeTime, Column: idleperiod.FieldStartedAt},
+			idleperiod.FieldEndedAt:         {Type: field.TypeTime, Column: idleperiod.FieldEndedAt},
+			idleperiod.FieldDurationSeconds: {Type: field.TypeInt, Column: idleperiod.FieldDurationSeconds},
+		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   label.Table,
 			Columns: label.Columns,
@@ -313,10 +568,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: label.FieldID,
 			},
 		},
-		Type:   "Label",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "Label",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			label.FieldCreatedAt:      {Type: field.TypeTime, Column: label.FieldCreatedAt},
+			label.FieldUpdatedAt:      {Type: field.TypeTime, Column: label.FieldUpdatedAt},
+			label.FieldOrganizationID: {Type: field.TypeUUID, Column: label.FieldOrganizationID},
+			label.FieldDeletedAt:      {Type: field.TypeTime, Column: label.FieldDeletedAt},
+			label.FieldProjectID:      {Type: field.TypeUUID, Column: label.FieldProjectID},
+			label.FieldName:           {Type: field.TypeString, Column: label.FieldName},
+			label.FieldColor:          {Type: field.TypeString, Column: label.FieldColor},
+		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   loginhistory.Table,
 			Columns: loginhistory.Columns,
@@ -337,7 +600,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			loginhistory.FieldUserAgent:     {Type: field.TypeString, Column: loginhistory.FieldUserAgent},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   message.Table,
 			Columns: message.Columns,
@@ -346,10 +609,26 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: message.FieldID,
 			},
 		},
-		Type:   "Message",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "Message",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			message.FieldCreatedAt:        {Type: field.TypeTime, Column: message.FieldCreatedAt},
+			message.FieldUpdatedAt:        {Type: field.TypeTime, Column: message.FieldUpdatedAt},
+			message.FieldOrganizationID:   {Type: field.TypeUUID, Column: message.FieldOrganizationID},
+			message.FieldDeletedAt:        {Type: field.TypeTime, Column: message.FieldDeletedAt},
+			message.FieldChannelID:        {Type: field.TypeUUID, Column: message.FieldChannelID},
+			message.FieldAuthorID:         {Type: field.TypeUUID, Column: message.FieldAuthorID},
+			message.FieldAuthorAgentID:    {Type: field.TypeUUID, Column: message.FieldAuthorAgentID},
+			message.FieldBody:             {Type: field.TypeString, Column: message.FieldBody},
+			message.FieldRootID:           {Type: field.TypeUUID, Column: message.FieldRootID},
+			message.FieldReplyCount:       {Type: field.TypeInt, Column: message.FieldReplyCount},
+			message.FieldLastReplyAt:      {Type: field.TypeTime, Column: message.FieldLastReplyAt},
+			message.FieldEditedAt:         {Type: field.TypeTime, Column: message.FieldEditedAt},
+			message.FieldMentionedUserIds: {Type: field.TypeJSON, Column: message.FieldMentionedUserIds},
+			message.FieldMentionsChannel:  {Type: field.TypeBool, Column: message.FieldMentionsChannel},
+			message.FieldHasFiles:         {Type: field.TypeBool, Column: message.FieldHasFiles},
+		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   messagefile.Table,
 			Columns: messagefile.Columns,
@@ -358,10 +637,23 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: messagefile.FieldID,
 			},
 		},
-		Type:   "MessageFile",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "MessageFile",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			messagefile.FieldCreatedAt:      {Type: field.TypeTime, Column: messagefile.FieldCreatedAt},
+			messagefile.FieldUpdatedAt:      {Type: field.TypeTime, Column: messagefile.FieldUpdatedAt},
+			messagefile.FieldOrganizationID: {Type: field.TypeUUID, Column: messagefile.FieldOrganizationID},
+			messagefile.FieldDeletedAt:      {Type: field.TypeTime, Column: messagefile.FieldDeletedAt},
+			messagefile.FieldMessageID:      {Type: field.TypeUUID, Column: messagefile.FieldMessageID},
+			messagefile.FieldChannelID:      {Type: field.TypeUUID, Column: messagefile.FieldChannelID},
+			messagefile.FieldUploaderID:     {Type: field.TypeUUID, Column: messagefile.FieldUploaderID},
+			messagefile.FieldFileName:       {Type: field.TypeString, Column: messagefile.FieldFileName},
+			messagefile.FieldContentType:    {Type: field.TypeString, Column: messagefile.FieldContentType},
+			messagefile.FieldSizeBytes:      {Type: field.TypeInt64, Column: messagefile.FieldSizeBytes},
+			messagefile.FieldSha256:         {Type: field.TypeString, Column: messagefile.FieldSha256},
+			messagefile.FieldStorageKey:     {Type: field.TypeString, Column: messagefile.FieldStorageKey},
+		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   messagereaction.Table,
 			Columns: messagereaction.Columns,
@@ -370,10 +662,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: messagereaction.FieldID,
 			},
 		},
-		Type:   "MessageReaction",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "MessageReaction",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			messagereaction.FieldCreatedAt:      {Type: field.TypeTime, Column: messagereaction.FieldCreatedAt},
+			messagereaction.FieldUpdatedAt:      {Type: field.TypeTime, Column: messagereaction.FieldUpdatedAt},
+			messagereaction.FieldOrganizationID: {Type: field.TypeUUID, Column: messagereaction.FieldOrganizationID},
+			messagereaction.FieldDeletedAt:      {Type: field.TypeTime, Column: messagereaction.FieldDeletedAt},
+			messagereaction.FieldMessageID:      {Type: field.TypeUUID, Column: messagereaction.FieldMessageID},
+			messagereaction.FieldUserID:         {Type: field.TypeUUID, Column: messagereaction.FieldUserID},
+			messagereaction.FieldEmoji:          {Type: field.TypeString, Column: messagereaction.FieldEmoji},
+		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   milestone.Table,
 			Columns: milestone.Columns,
@@ -382,10 +682,20 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: milestone.FieldID,
 			},
 		},
-		Type:   "Milestone",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "Milestone",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			milestone.FieldCreatedAt:      {Type: field.TypeTime, Column: milestone.FieldCreatedAt},
+			milestone.FieldUpdatedAt:      {Type: field.TypeTime, Column: milestone.FieldUpdatedAt},
+			milestone.FieldOrganizationID: {Type: field.TypeUUID, Column: milestone.FieldOrganizationID},
+			milestone.FieldDeletedAt:      {Type: field.TypeTime, Column: milestone.FieldDeletedAt},
+			milestone.FieldProjectID:      {Type: field.TypeUUID, Column: milestone.FieldProjectID},
+			milestone.FieldName:           {Type: field.TypeString, Column: milestone.FieldName},
+			milestone.FieldDescription:    {Type: field.TypeString, Column: milestone.FieldDescription},
+			milestone.FieldDueDate:        {Type: field.TypeTime, Column: milestone.FieldDueDate},
+			milestone.FieldStatus:         {Type: field.TypeEnum, Column: milestone.FieldStatus},
+		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   modelprice.Table,
 			Columns: modelprice.Columns,
@@ -394,10 +704,22 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: modelprice.FieldID,
 			},
 		},
-		Type:   "ModelPrice",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "ModelPrice",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			modelprice.FieldCreatedAt:                {Type: field.TypeTime, Column: modelprice.FieldCreatedAt},
+			modelprice.FieldUpdatedAt:                {Type: field.TypeTime, Column: modelprice.FieldUpdatedAt},
+			modelprice.FieldDeletedAt:                {Type: field.TypeTime, Column: modelprice.FieldDeletedAt},
+			modelprice.FieldProvider:                 {Type: field.TypeEnum, Column: modelprice.FieldProvider},
+			modelprice.FieldModel:                    {Type: field.TypeString, Column: modelprice.FieldModel},
+			modelprice.FieldInputMicrosPerMtok:       {Type: field.TypeInt64, Column: modelprice.FieldInputMicrosPerMtok},
+			modelprice.FieldOutputMicrosPerMtok:      {Type: field.TypeInt64, Column: modelprice.FieldOutputMicrosPerMtok},
+			modelprice.FieldCachedInputMicrosPerMtok: {Type: field.TypeInt64, Column: modelprice.FieldCachedInputMicrosPerMtok},
+			modelprice.FieldCurrency:                 {Type: field.TypeString, Column: modelprice.FieldCurrency},
+			modelprice.FieldEffectiveFrom:            {Type: field.TypeTime, Column: modelprice.FieldEffectiveFrom},
+			modelprice.FieldEffectiveTo:              {Type: field.TypeTime, Column: modelprice.FieldEffectiveTo},
+		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   note.Table,
 			Columns: note.Columns,
@@ -406,10 +728,25 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: note.FieldID,
 			},
 		},
-		Type:   "Note",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "Note",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			note.FieldCreatedAt:      {Type: field.TypeTime, Column: note.FieldCreatedAt},
+			note.FieldUpdatedAt:      {Type: field.TypeTime, Column: note.FieldUpdatedAt},
+			note.FieldOrganizationID: {Type: field.TypeUUID, Column: note.FieldOrganizationID},
+			note.FieldDeletedAt:      {Type: field.TypeTime, Column: note.FieldDeletedAt},
+			note.FieldTitle:          {Type: field.TypeString, Column: note.FieldTitle},
+			note.FieldContent:        {Type: field.TypeString, Column: note.FieldContent},
+			note.FieldFolderID:       {Type: field.TypeUUID, Column: note.FieldFolderID},
+			note.FieldOwnerID:        {Type: field.TypeUUID, Column: note.FieldOwnerID},
+			note.FieldVisibility:     {Type: field.TypeEnum, Column: note.FieldVisibility},
+			note.FieldProjectID:      {Type: field.TypeUUID, Column: note.FieldProjectID},
+			note.FieldPinned:         {Type: field.TypeBool, Column: note.FieldPinned},
+			note.FieldArchivedAt:     {Type: field.TypeTime, Column: note.FieldArchivedAt},
+			note.FieldVersion:        {Type: field.TypeInt, Column: note.FieldVersion},
+			note.FieldContentSize:    {Type: field.TypeInt, Column: note.FieldContentSize},
+		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notecomment.Table,
 			Columns: notecomment.Columns,
@@ -418,10 +755,27 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: notecomment.FieldID,
 			},
 		},
-		Type:   "NoteComment",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "NoteComment",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			notecomment.FieldCreatedAt:      {Type: field.TypeTime, Column: notecomment.FieldCreatedAt},
+			notecomment.FieldUpdatedAt:      {Type: field.TypeTime, Column: notecomment.FieldUpdatedAt},
+			notecomment.FieldOrganizationID: {Type: field.TypeUUID, Column: notecomment.FieldOrganizationID},
+			notecomment.FieldDeletedAt:      {Type: field.TypeTime, Column: notecomment.FieldDeletedAt},
+			notecomment.FieldNoteID:         {Type: field.TypeUUID, Column: notecomment.FieldNoteID},
+			notecomment.FieldAuthorID:       {Type: field.TypeUUID, Column: notecomment.FieldAuthorID},
+			notecomment.FieldBody:           {Type: field.TypeString, Column: notecomment.FieldBody},
+			notecomment.FieldQuote:          {Type: field.TypeString, Column: notecomment.FieldQuote},
+			notecomment.FieldPrefix:         {Type: field.TypeString, Column: notecomment.FieldPrefix},
+			notecomment.FieldSuffix:         {Type: field.TypeString, Column: notecomment.FieldSuffix},
+			notecomment.FieldStartOffset:    {Type: field.TypeInt, Column: notecomment.FieldStartOffset},
+			notecomment.FieldEndOffset:      {Type: field.TypeInt, Column: notecomment.FieldEndOffset},
+			notecomment.FieldAnchorStatus:   {Type: field.TypeEnum, Column: notecomment.FieldAnchorStatus},
+			notecomment.FieldParentID:       {Type: field.TypeUUID, Column: notecomment.FieldParentID},
+			notecomment.FieldResolvedAt:     {Type: field.TypeTime, Column: notecomment.FieldResolvedAt},
+			notecomment.FieldResolvedByID:   {Type: field.TypeUUID, Column: notecomment.FieldResolvedByID},
+		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notefolder.Table,
 			Columns: notefolder.Columns,
@@ -430,10 +784,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: notefolder.FieldID,
 			},
 		},
-		Type:   "NoteFolder",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "NoteFolder",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			notefolder.FieldCreatedAt:      {Type: field.TypeTime, Column: notefolder.FieldCreatedAt},
+			notefolder.FieldUpdatedAt:      {Type: field.TypeTime, Column: notefolder.FieldUpdatedAt},
+			notefolder.FieldOrganizationID: {Type: field.TypeUUID, Column: notefolder.FieldOrganizationID},
+			notefolder.FieldDeletedAt:      {Type: field.TypeTime, Column: notefolder.FieldDeletedAt},
+			notefolder.FieldName:           {Type: field.TypeString, Column: notefolder.FieldName},
+			notefolder.FieldParentID:       {Type: field.TypeUUID, Column: notefolder.FieldParentID},
+			notefolder.FieldPosition:       {Type: field.TypeInt, Column: notefolder.FieldPosition},
+		},
 	}
-	graph.Nodes[28] = &sqlgraph.Node{
+	graph.Nodes[30] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   noteshare.Table,
 			Columns: noteshare.Columns,
@@ -442,10 +804,21 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: noteshare.FieldID,
 			},
 		},
-		Type:   "NoteShare",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "NoteShare",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			noteshare.FieldCreatedAt:      {Type: field.TypeTime, Column: noteshare.FieldCreatedAt},
+			noteshare.FieldUpdatedAt:      {Type: field.TypeTime, Column: noteshare.FieldUpdatedAt},
+			noteshare.FieldOrganizationID: {Type: field.TypeUUID, Column: noteshare.FieldOrganizationID},
+			noteshare.FieldDeletedAt:      {Type: field.TypeTime, Column: noteshare.FieldDeletedAt},
+			noteshare.FieldNoteID:         {Type: field.TypeUUID, Column: noteshare.FieldNoteID},
+			noteshare.FieldUserID:         {Type: field.TypeUUID, Column: noteshare.FieldUserID},
+			noteshare.FieldProjectID:      {Type: field.TypeUUID, Column: noteshare.FieldProjectID},
+			noteshare.FieldPermission:     {Type: field.TypeEnum, Column: noteshare.FieldPermission},
+			noteshare.FieldExpiresAt:      {Type: field.TypeTime, Column: noteshare.FieldExpiresAt},
+			noteshare.FieldCreatedByID:    {Type: field.TypeUUID, Column: noteshare.FieldCreatedByID},
+		},
 	}
-	graph.Nodes[29] = &sqlgraph.Node{
+	graph.Nodes[31] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notetagdefinition.Table,
 			Columns: notetagdefinition.Columns,
@@ -454,10 +827,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: notetagdefinition.FieldID,
 			},
 		},
-		Type:   "NoteTagDefinition",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "NoteTagDefinition",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			notetagdefinition.FieldCreatedAt:      {Type: field.TypeTime, Column: notetagdefinition.FieldCreatedAt},
+			notetagdefinition.FieldUpdatedAt:      {Type: field.TypeTime, Column: notetagdefinition.FieldUpdatedAt},
+			notetagdefinition.FieldOrganizationID: {Type: field.TypeUUID, Column: notetagdefinition.FieldOrganizationID},
+			notetagdefinition.FieldDeletedAt:      {Type: field.TypeTime, Column: notetagdefinition.FieldDeletedAt},
+			notetagdefinition.FieldName:           {Type: field.TypeString, Column: notetagdefinition.FieldName},
+			notetagdefinition.FieldNameKey:        {Type: field.TypeString, Column: notetagdefinition.FieldNameKey},
+			notetagdefinition.FieldColor:          {Type: field.TypeString, Column: notetagdefinition.FieldColor},
+		},
 	}
-	graph.Nodes[30] = &sqlgraph.Node{
+	graph.Nodes[32] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   noteversion.Table,
 			Columns: noteversion.Columns,
@@ -466,10 +847,19 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: noteversion.FieldID,
 			},
 		},
-		Type:   "NoteVersion",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "NoteVersion",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			noteversion.FieldOrganizationID: {Type: field.TypeUUID, Column: noteversion.FieldOrganizationID},
+			noteversion.FieldCreatedAt:      {Type: field.TypeTime, Column: noteversion.FieldCreatedAt},
+			noteversion.FieldNoteID:         {Type: field.TypeUUID, Column: noteversion.FieldNoteID},
+			noteversion.FieldVersion:        {Type: field.TypeInt, Column: noteversion.FieldVersion},
+			noteversion.FieldTitle:          {Type: field.TypeString, Column: noteversion.FieldTitle},
+			noteversion.FieldContent:        {Type: field.TypeString, Column: noteversion.FieldContent},
+			noteversion.FieldEditorID:       {Type: field.TypeUUID, Column: noteversion.FieldEditorID},
+			noteversion.FieldSizeBytes:      {Type: field.TypeInt, Column: noteversion.FieldSizeBytes},
+		},
 	}
-	graph.Nodes[31] = &sqlgraph.Node{
+	graph.Nodes[33] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
@@ -492,7 +882,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldManagerTrackingEnabled: {Type: field.TypeBool, Column: organization.FieldManagerTrackingEnabled},
 		},
 	}
-	graph.Nodes[32] = &sqlgraph.Node{
+	graph.Nodes[34] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organizationmember.Table,
 			Columns: organizationmember.Columns,
@@ -512,7 +902,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organizationmember.FieldJoinedAt:       {Type: field.TypeTime, Column: organizationmember.FieldJoinedAt},
 		},
 	}
-	graph.Nodes[33] = &sqlgraph.Node{
+	graph.Nodes[35] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   permission.Table,
 			Columns: permission.Columns,
@@ -530,7 +920,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			permission.FieldDescription: {Type: field.TypeString, Column: permission.FieldDescription},
 		},
 	}
-	graph.Nodes[34] = &sqlgraph.Node{
+	graph.Nodes[36] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   pinnedmessage.Table,
 			Columns: pinnedmessage.Columns,
@@ -539,10 +929,19 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: pinnedmessage.FieldID,
 			},
 		},
-		Type:   "PinnedMessage",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "PinnedMessage",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			pinnedmessage.FieldCreatedAt:      {Type: field.TypeTime, Column: pinnedmessage.FieldCreatedAt},
+			pinnedmessage.FieldUpdatedAt:      {Type: field.TypeTime, Column: pinnedmessage.FieldUpdatedAt},
+			pinnedmessage.FieldOrganizationID: {Type: field.TypeUUID, Column: pinnedmessage.FieldOrganizationID},
+			pinnedmessage.FieldDeletedAt:      {Type: field.TypeTime, Column: pinnedmessage.FieldDeletedAt},
+			pinnedmessage.FieldChannelID:      {Type: field.TypeUUID, Column: pinnedmessage.FieldChannelID},
+			pinnedmessage.FieldMessageID:      {Type: field.TypeUUID, Column: pinnedmessage.FieldMessageID},
+			pinnedmessage.FieldPinnedByID:     {Type: field.TypeUUID, Column: pinnedmessage.FieldPinnedByID},
+			pinnedmessage.FieldPinnedAt:       {Type: field.TypeTime, Column: pinnedmessage.FieldPinnedAt},
+		},
 	}
-	graph.Nodes[35] = &sqlgraph.Node{
+	graph.Nodes[37] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   productivitysummary.Table,
 			Columns: productivitysummary.Columns,
@@ -551,10 +950,25 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: productivitysummary.FieldID,
 			},
 		},
-		Type:   "ProductivitySummary",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "ProductivitySummary",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			productivitysummary.FieldOrganizationID:     {Type: field.TypeUUID, Column: productivitysummary.FieldOrganizationID},
+			productivitysummary.FieldCreatedAt:          {Type: field.TypeTime, Column: productivitysummary.FieldCreatedAt},
+			productivitysummary.FieldUserID:             {Type: field.TypeUUID, Column: productivitysummary.FieldUserID},
+			productivitysummary.FieldPeriod:             {Type: field.TypeEnum, Column: productivitysummary.FieldPeriod},
+			productivitysummary.FieldPeriodStart:        {Type: field.TypeTime, Column: productivitysummary.FieldPeriodStart},
+			productivitysummary.FieldActiveSeconds:      {Type: field.TypeInt, Column: productivitysummary.FieldActiveSeconds},
+			productivitysummary.FieldIdleSeconds:        {Type: field.TypeInt, Column: productivitysummary.FieldIdleSeconds},
+			productivitysummary.FieldProductiveSeconds:  {Type: field.TypeInt, Column: productivitysummary.FieldProductiveSeconds},
+			productivitysummary.FieldNeutralSeconds:     {Type: field.TypeInt, Column: productivitysummary.FieldNeutralSeconds},
+			productivitysummary.FieldDistractingSeconds: {Type: field.TypeInt, Column: productivitysummary.FieldDistractingSeconds},
+			productivitysummary.FieldCategorySeconds:    {Type: field.TypeJSON, Column: productivitysummary.FieldCategorySeconds},
+			productivitysummary.FieldTasksCompleted:     {Type: field.TypeInt, Column: productivitysummary.FieldTasksCompleted},
+			productivitysummary.FieldTimeLoggedSeconds:  {Type: field.TypeInt, Column: productivitysummary.FieldTimeLoggedSeconds},
+			productivitysummary.FieldComputedAt:         {Type: field.TypeTime, Column: productivitysummary.FieldComputedAt},
+		},
 	}
-	graph.Nodes[36] = &sqlgraph.Node{
+	graph.Nodes[38] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   project.Table,
 			Columns: project.Columns,
@@ -563,10 +977,26 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: project.FieldID,
 			},
 		},
-		Type:   "Project",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "Project",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			project.FieldCreatedAt:      {Type: field.TypeTime, Column: project.FieldCreatedAt},
+			project.FieldUpdatedAt:      {Type: field.TypeTime, Column: project.FieldUpdatedAt},
+			project.FieldOrganizationID: {Type: field.TypeUUID, Column: project.FieldOrganizationID},
+			project.FieldDeletedAt:      {Type: field.TypeTime, Column: project.FieldDeletedAt},
+			project.FieldKey:            {Type: field.TypeString, Column: project.FieldKey},
+			project.FieldName:           {Type: field.TypeString, Column: project.FieldName},
+			project.FieldDescription:    {Type: field.TypeString, Column: project.FieldDescription},
+			project.FieldVisibility:     {Type: field.TypeEnum, Column: project.FieldVisibility},
+			project.FieldStatus:         {Type: field.TypeEnum, Column: project.FieldStatus},
+			project.FieldArchivedAt:     {Type: field.TypeTime, Column: project.FieldArchivedAt},
+			project.FieldStartDate:      {Type: field.TypeTime, Column: project.FieldStartDate},
+			project.FieldEndDate:        {Type: field.TypeTime, Column: project.FieldEndDate},
+			project.FieldOwnerID:        {Type: field.TypeUUID, Column: project.FieldOwnerID},
+			project.FieldNextTaskNumber: {Type: field.TypeInt, Column: project.FieldNextTaskNumber},
+			project.FieldDefaultBoardID: {Type: field.TypeUUID, Column: project.FieldDefaultBoardID},
+		},
 	}
-	graph.Nodes[37] = &sqlgraph.Node{
+	graph.Nodes[39] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   projectmember.Table,
 			Columns: projectmember.Columns,
@@ -575,10 +1005,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: projectmember.FieldID,
 			},
 		},
-		Type:   "ProjectMember",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "ProjectMember",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			projectmember.FieldCreatedAt:      {Type: field.TypeTime, Column: projectmember.FieldCreatedAt},
+			projectmember.FieldUpdatedAt:      {Type: field.TypeTime, Column: projectmember.FieldUpdatedAt},
+			projectmember.FieldOrganizationID: {Type: field.TypeUUID, Column: projectmember.FieldOrganizationID},
+			projectmember.FieldDeletedAt:      {Type: field.TypeTime, Column: projectmember.FieldDeletedAt},
+			projectmember.FieldProjectID:      {Type: field.TypeUUID, Column: projectmember.FieldProjectID},
+			projectmember.FieldUserID:         {Type: field.TypeUUID, Column: projectmember.FieldUserID},
+			projectmember.FieldRole:           {Type: field.TypeEnum, Column: projectmember.FieldRole},
+		},
 	}
-	graph.Nodes[38] = &sqlgraph.Node{
+	graph.Nodes[40] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   readreceipt.Table,
 			Columns: readreceipt.Columns,
@@ -587,10 +1025,19 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: readreceipt.FieldID,
 			},
 		},
-		Type:   "ReadReceipt",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "ReadReceipt",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			readreceipt.FieldCreatedAt:         {Type: field.TypeTime, Column: readreceipt.FieldCreatedAt},
+			readreceipt.FieldUpdatedAt:         {Type: field.TypeTime, Column: readreceipt.FieldUpdatedAt},
+			readreceipt.FieldOrganizationID:    {Type: field.TypeUUID, Column: readreceipt.FieldOrganizationID},
+			readreceipt.FieldChannelID:         {Type: field.TypeUUID, Column: readreceipt.FieldChannelID},
+			readreceipt.FieldUserID:            {Type: field.TypeUUID, Column: readreceipt.FieldUserID},
+			readreceipt.FieldLastReadMessageID: {Type: field.TypeUUID, Column: readreceipt.FieldLastReadMessageID},
+			readreceipt.FieldLastReadAt:        {Type: field.TypeTime, Column: readreceipt.FieldLastReadAt},
+			readreceipt.FieldMentionCount:      {Type: field.TypeInt, Column: readreceipt.FieldMentionCount},
+		},
 	}
-	graph.Nodes[39] = &sqlgraph.Node{
+	graph.Nodes[41] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   role.Table,
 			Columns: role.Columns,
@@ -610,7 +1057,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			role.FieldIsSystem:       {Type: field.TypeBool, Column: role.FieldIsSystem},
 		},
 	}
-	graph.Nodes[40] = &sqlgraph.Node{
+	graph.Nodes[42] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   rolepermission.Table,
 			Columns: rolepermission.Columns,
@@ -627,7 +1074,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			rolepermission.FieldPermissionID: {Type: field.TypeUUID, Column: rolepermission.FieldPermissionID},
 		},
 	}
-	graph.Nodes[41] = &sqlgraph.Node{
+	graph.Nodes[43] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   securityauditlog.Table,
 			Columns: securityauditlog.Columns,
@@ -650,7 +1097,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			securityauditlog.FieldDetails:        {Type: field.TypeJSON, Column: securityauditlog.FieldDetails},
 		},
 	}
-	graph.Nodes[42] = &sqlgraph.Node{
+	graph.Nodes[44] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -677,7 +1124,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldRevokeReason:      {Type: field.TypeString, Column: session.FieldRevokeReason},
 		},
 	}
-	graph.Nodes[43] = &sqlgraph.Node{
+	graph.Nodes[45] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   sprint.Table,
 			Columns: sprint.Columns,
@@ -686,10 +1133,22 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: sprint.FieldID,
 			},
 		},
-		Type:   "Sprint",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "Sprint",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			sprint.FieldCreatedAt:      {Type: field.TypeTime, Column: sprint.FieldCreatedAt},
+			sprint.FieldUpdatedAt:      {Type: field.TypeTime, Column: sprint.FieldUpdatedAt},
+			sprint.FieldOrganizationID: {Type: field.TypeUUID, Column: sprint.FieldOrganizationID},
+			sprint.FieldDeletedAt:      {Type: field.TypeTime, Column: sprint.FieldDeletedAt},
+			sprint.FieldProjectID:      {Type: field.TypeUUID, Column: sprint.FieldProjectID},
+			sprint.FieldName:           {Type: field.TypeString, Column: sprint.FieldName},
+			sprint.FieldGoal:           {Type: field.TypeString, Column: sprint.FieldGoal},
+			sprint.FieldStatus:         {Type: field.TypeEnum, Column: sprint.FieldStatus},
+			sprint.FieldStartDate:      {Type: field.TypeTime, Column: sprint.FieldStartDate},
+			sprint.FieldEndDate:        {Type: field.TypeTime, Column: sprint.FieldEndDate},
+			sprint.FieldCompletedAt:    {Type: field.TypeTime, Column: sprint.FieldCompletedAt},
+		},
 	}
-	graph.Nodes[44] = &sqlgraph.Node{
+	graph.Nodes[46] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   task.Table,
 			Columns: task.Columns,
@@ -698,10 +1157,37 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: task.FieldID,
 			},
 		},
-		Type:   "Task",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "Task",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			task.FieldCreatedAt:           {Type: field.TypeTime, Column: task.FieldCreatedAt},
+			task.FieldUpdatedAt:           {Type: field.TypeTime, Column: task.FieldUpdatedAt},
+			task.FieldOrganizationID:      {Type: field.TypeUUID, Column: task.FieldOrganizationID},
+			task.FieldDeletedAt:           {Type: field.TypeTime, Column: task.FieldDeletedAt},
+			task.FieldProjectID:           {Type: field.TypeUUID, Column: task.FieldProjectID},
+			task.FieldNumber:              {Type: field.TypeInt, Column: task.FieldNumber},
+			task.FieldTitle:               {Type: field.TypeString, Column: task.FieldTitle},
+			task.FieldDescription:         {Type: field.TypeString, Column: task.FieldDescription},
+			task.FieldStatus:              {Type: field.TypeEnum, Column: task.FieldStatus},
+			task.FieldPriority:            {Type: field.TypeEnum, Column: task.FieldPriority},
+			task.FieldType:                {Type: field.TypeEnum, Column: task.FieldType},
+			task.FieldAssigneeID:          {Type: field.TypeUUID, Column: task.FieldAssigneeID},
+			task.FieldReporterID:          {Type: field.TypeUUID, Column: task.FieldReporterID},
+			task.FieldParentID:            {Type: field.TypeUUID, Column: task.FieldParentID},
+			task.FieldSprintID:            {Type: field.TypeUUID, Column: task.FieldSprintID},
+			task.FieldMilestoneID:         {Type: field.TypeUUID, Column: task.FieldMilestoneID},
+			task.FieldColumnID:            {Type: field.TypeUUID, Column: task.FieldColumnID},
+			task.FieldPosition:            {Type: field.TypeInt64, Column: task.FieldPosition},
+			task.FieldStartDate:           {Type: field.TypeTime, Column: task.FieldStartDate},
+			task.FieldDueDate:             {Type: field.TypeTime, Column: task.FieldDueDate},
+			task.FieldCompletedAt:         {Type: field.TypeTime, Column: task.FieldCompletedAt},
+			task.FieldEstimateMinutes:     {Type: field.TypeInt, Column: task.FieldEstimateMinutes},
+			task.FieldStoryPoints:         {Type: field.TypeFloat64, Column: task.FieldStoryPoints},
+			task.FieldIsAiGenerated:       {Type: field.TypeBool, Column: task.FieldIsAiGenerated},
+			task.FieldAiGeneratingAgentID: {Type: field.TypeUUID, Column: task.FieldAiGeneratingAgentID},
+			task.FieldVersion:             {Type: field.TypeInt, Column: task.FieldVersion},
+		},
 	}
-	graph.Nodes[45] = &sqlgraph.Node{
+	graph.Nodes[47] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   taskattachment.Table,
 			Columns: taskattachment.Columns,
@@ -710,10 +1196,22 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: taskattachment.FieldID,
 			},
 		},
-		Type:   "TaskAttachment",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "TaskAttachment",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			taskattachment.FieldCreatedAt:      {Type: field.TypeTime, Column: taskattachment.FieldCreatedAt},
+			taskattachment.FieldUpdatedAt:      {Type: field.TypeTime, Column: taskattachment.FieldUpdatedAt},
+			taskattachment.FieldOrganizationID: {Type: field.TypeUUID, Column: taskattachment.FieldOrganizationID},
+			taskattachment.FieldDeletedAt:      {Type: field.TypeTime, Column: taskattachment.FieldDeletedAt},
+			taskattachment.FieldTaskID:         {Type: field.TypeUUID, Column: taskattachment.FieldTaskID},
+			taskattachment.FieldUploaderID:     {Type: field.TypeUUID, Column: taskattachment.FieldUploaderID},
+			taskattachment.FieldFileName:       {Type: field.TypeString, Column: taskattachment.FieldFileName},
+			taskattachment.FieldContentType:    {Type: field.TypeString, Column: taskattachment.FieldContentType},
+			taskattachment.FieldSizeBytes:      {Type: field.TypeInt64, Column: taskattachment.FieldSizeBytes},
+			taskattachment.FieldSha256:         {Type: field.TypeString, Column: taskattachment.FieldSha256},
+			taskattachment.FieldStorageKey:     {Type: field.TypeString, Column: taskattachment.FieldStorageKey},
+		},
 	}
-	graph.Nodes[46] = &sqlgraph.Node{
+	graph.Nodes[48] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   taskcomment.Table,
 			Columns: taskcomment.Columns,
@@ -722,10 +1220,21 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: taskcomment.FieldID,
 			},
 		},
-		Type:   "TaskComment",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "TaskComment",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			taskcomment.FieldCreatedAt:      {Type: field.TypeTime, Column: taskcomment.FieldCreatedAt},
+			taskcomment.FieldUpdatedAt:      {Type: field.TypeTime, Column: taskcomment.FieldUpdatedAt},
+			taskcomment.FieldOrganizationID: {Type: field.TypeUUID, Column: taskcomment.FieldOrganizationID},
+			taskcomment.FieldDeletedAt:      {Type: field.TypeTime, Column: taskcomment.FieldDeletedAt},
+			taskcomment.FieldTaskID:         {Type: field.TypeUUID, Column: taskcomment.FieldTaskID},
+			taskcomment.FieldAuthorID:       {Type: field.TypeUUID, Column: taskcomment.FieldAuthorID},
+			taskcomment.FieldAuthorAgentID:  {Type: field.TypeUUID, Column: taskcomment.FieldAuthorAgentID},
+			taskcomment.FieldBody:           {Type: field.TypeString, Column: taskcomment.FieldBody},
+			taskcomment.FieldParentID:       {Type: field.TypeUUID, Column: taskcomment.FieldParentID},
+			taskcomment.FieldEditedAt:       {Type: field.TypeTime, Column: taskcomment.FieldEditedAt},
+		},
 	}
-	graph.Nodes[47] = &sqlgraph.Node{
+	graph.Nodes[49] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   taskdependency.Table,
 			Columns: taskdependency.Columns,
@@ -734,10 +1243,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: taskdependency.FieldID,
 			},
 		},
-		Type:   "TaskDependency",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "TaskDependency",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			taskdependency.FieldCreatedAt:      {Type: field.TypeTime, Column: taskdependency.FieldCreatedAt},
+			taskdependency.FieldUpdatedAt:      {Type: field.TypeTime, Column: taskdependency.FieldUpdatedAt},
+			taskdependency.FieldOrganizationID: {Type: field.TypeUUID, Column: taskdependency.FieldOrganizationID},
+			taskdependency.FieldDeletedAt:      {Type: field.TypeTime, Column: taskdependency.FieldDeletedAt},
+			taskdependency.FieldTaskID:         {Type: field.TypeUUID, Column: taskdependency.FieldTaskID},
+			taskdependency.FieldDependsOnID:    {Type: field.TypeUUID, Column: taskdependency.FieldDependsOnID},
+			taskdependency.FieldType:           {Type: field.TypeEnum, Column: taskdependency.FieldType},
+		},
 	}
-	graph.Nodes[48] = &sqlgraph.Node{
+	graph.Nodes[50] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   timelog.Table,
 			Columns: timelog.Columns,
@@ -746,10 +1263,22 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: timelog.FieldID,
 			},
 		},
-		Type:   "TimeLog",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "TimeLog",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			timelog.FieldCreatedAt:      {Type: field.TypeTime, Column: timelog.FieldCreatedAt},
+			timelog.FieldUpdatedAt:      {Type: field.TypeTime, Column: timelog.FieldUpdatedAt},
+			timelog.FieldOrganizationID: {Type: field.TypeUUID, Column: timelog.FieldOrganizationID},
+			timelog.FieldDeletedAt:      {Type: field.TypeTime, Column: timelog.FieldDeletedAt},
+			timelog.FieldTaskID:         {Type: field.TypeUUID, Column: timelog.FieldTaskID},
+			timelog.FieldUserID:         {Type: field.TypeUUID, Column: timelog.FieldUserID},
+			timelog.FieldStartedAt:      {Type: field.TypeTime, Column: timelog.FieldStartedAt},
+			timelog.FieldEndedAt:        {Type: field.TypeTime, Column: timelog.FieldEndedAt},
+			timelog.FieldMinutes:        {Type: field.TypeInt, Column: timelog.FieldMinutes},
+			timelog.FieldNote:           {Type: field.TypeString, Column: timelog.FieldNote},
+			timelog.FieldBillable:       {Type: field.TypeBool, Column: timelog.FieldBillable},
+		},
 	}
-	graph.Nodes[49] = &sqlgraph.Node{
+	graph.Nodes[51] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -781,7 +1310,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldPasswordChangedAt:   {Type: field.TypeTime, Column: user.FieldPasswordChangedAt},
 		},
 	}
-	graph.Nodes[50] = &sqlgraph.Node{
+	graph.Nodes[52] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   userrole.Table,
 			Columns: userrole.Columns,
@@ -800,7 +1329,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			userrole.FieldGrantedBy:      {Type: field.TypeUUID, Column: userrole.FieldGrantedBy},
 		},
 	}
-	graph.Nodes[51] = &sqlgraph.Node{
+	graph.Nodes[53] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   worklog.Table,
 			Columns: worklog.Columns,
@@ -809,9 +1338,491 @@ var schemaGraph = func() *sqlgraph.Schema {
 				Column: worklog.FieldID,
 			},
 		},
-		Type:   "WorkLog",
-		Fields: map[string]*sqlgraph.FieldSpec{},
+		Type: "WorkLog",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			worklog.FieldCreatedAt:       {Type: field.TypeTime, Column: worklog.FieldCreatedAt},
+			worklog.FieldUpdatedAt:       {Type: field.TypeTime, Column: worklog.FieldUpdatedAt},
+			worklog.FieldOrganizationID:  {Type: field.TypeUUID, Column: worklog.FieldOrganizationID},
+			worklog.FieldDeletedAt:       {Type: field.TypeTime, Column: worklog.FieldDeletedAt},
+			worklog.FieldUserID:          {Type: field.TypeUUID, Column: worklog.FieldUserID},
+			worklog.FieldTaskID:          {Type: field.TypeUUID, Column: worklog.FieldTaskID},
+			worklog.FieldProjectID:       {Type: field.TypeUUID, Column: worklog.FieldProjectID},
+			worklog.FieldDescription:     {Type: field.TypeString, Column: worklog.FieldDescription},
+			worklog.FieldStartedAt:       {Type: field.TypeTime, Column: worklog.FieldStartedAt},
+			worklog.FieldEndedAt:         {Type: field.TypeTime, Column: worklog.FieldEndedAt},
+			worklog.FieldDurationSeconds: {Type: field.TypeInt, Column: worklog.FieldDurationSeconds},
+			worklog.FieldSource:          {Type: field.TypeEnum, Column: worklog.FieldSource},
+			worklog.FieldBillable:        {Type: field.TypeBool, Column: worklog.FieldBillable},
+		},
 	}
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agent.OrganizationTable,
+			Columns: []string{agent.OrganizationColumn},
+			Bidi:    false,
+		},
+		"Agent",
+		"Organization",
+	)
+	graph.MustAddE(
+		"creator",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agent.CreatorTable,
+			Columns: []string{agent.CreatorColumn},
+			Bidi:    false,
+		},
+		"Agent",
+		"User",
+	)
+	graph.MustAddE(
+		"tools",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   agent.ToolsTable,
+			Columns: agent.ToolsPrimaryKey,
+			Bidi:    false,
+		},
+		"Agent",
+		"AgentTool",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentaction.OrganizationTable,
+			Columns: []string{agentaction.OrganizationColumn},
+			Bidi:    false,
+		},
+		"AgentAction",
+		"Organization",
+	)
+	graph.MustAddE(
+		"agent",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentaction.AgentTable,
+			Columns: []string{agentaction.AgentColumn},
+			Bidi:    false,
+		},
+		"AgentAction",
+		"Agent",
+	)
+	graph.MustAddE(
+		"session",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentaction.SessionTable,
+			Columns: []string{agentaction.SessionColumn},
+			Bidi:    false,
+		},
+		"AgentAction",
+		"AgentSession",
+	)
+	graph.MustAddE(
+		"call",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentaction.CallTable,
+			Columns: []string{agentaction.CallColumn},
+			Bidi:    false,
+		},
+		"AgentAction",
+		"AgentCall",
+	)
+	graph.MustAddE(
+		"tool",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentaction.ToolTable,
+			Columns: []string{agentaction.ToolColumn},
+			Bidi:    false,
+		},
+		"AgentAction",
+		"AgentTool",
+	)
+	graph.MustAddE(
+		"requester",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentaction.RequesterTable,
+			Columns: []string{agentaction.RequesterColumn},
+			Bidi:    false,
+		},
+		"AgentAction",
+		"User",
+	)
+	graph.MustAddE(
+		"decider",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentaction.DeciderTable,
+			Columns: []string{agentaction.DeciderColumn},
+			Bidi:    false,
+		},
+		"AgentAction",
+		"User",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentcall.OrganizationTable,
+			Columns: []string{agentcall.OrganizationColumn},
+			Bidi:    false,
+		},
+		"AgentCall",
+		"Organization",
+	)
+	graph.MustAddE(
+		"agent",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentcall.AgentTable,
+			Columns: []string{agentcall.AgentColumn},
+			Bidi:    false,
+		},
+		"AgentCall",
+		"Agent",
+	)
+	graph.MustAddE(
+		"session",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentcall.SessionTable,
+			Columns: []string{agentcall.SessionColumn},
+			Bidi:    false,
+		},
+		"AgentCall",
+		"AgentSession",
+	)
+	graph.MustAddE(
+		"task",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentcall.TaskTable,
+			Columns: []string{agentcall.TaskColumn},
+			Bidi:    false,
+		},
+		"AgentCall",
+		"Task",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentcall.UserTable,
+			Columns: []string{agentcall.UserColumn},
+			Bidi:    false,
+		},
+		"AgentCall",
+		"User",
+	)
+	graph.MustAddE(
+		"model_price",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentcall.ModelPriceTable,
+			Columns: []string{agentcall.ModelPriceColumn},
+			Bidi:    false,
+		},
+		"AgentCall",
+		"ModelPrice",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentconfigversion.OrganizationTable,
+			Columns: []string{agentconfigversion.OrganizationColumn},
+			Bidi:    false,
+		},
+		"AgentConfigVersion",
+		"Organization",
+	)
+	graph.MustAddE(
+		"agent",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentconfigversion.AgentTable,
+			Columns: []string{agentconfigversion.AgentColumn},
+			Bidi:    false,
+		},
+		"AgentConfigVersion",
+		"Agent",
+	)
+	graph.MustAddE(
+		"author",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentconfigversion.AuthorTable,
+			Columns: []string{agentconfigversion.AuthorColumn},
+			Bidi:    false,
+		},
+		"AgentConfigVersion",
+		"User",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentcostlog.OrganizationTable,
+			Columns: []string{agentcostlog.OrganizationColumn},
+			Bidi:    false,
+		},
+		"AgentCostLog",
+		"Organization",
+	)
+	graph.MustAddE(
+		"agent",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentcostlog.AgentTable,
+			Columns: []string{agentcostlog.AgentColumn},
+			Bidi:    false,
+		},
+		"AgentCostLog",
+		"Agent",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentmessage.OrganizationTable,
+			Columns: []string{agentmessage.OrganizationColumn},
+			Bidi:    false,
+		},
+		"AgentMessage",
+		"Organization",
+	)
+	graph.MustAddE(
+		"session",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentmessage.SessionTable,
+			Columns: []string{agentmessage.SessionColumn},
+			Bidi:    false,
+		},
+		"AgentMessage",
+		"AgentSession",
+	)
+	graph.MustAddE(
+		"call",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentmessage.CallTable,
+			Columns: []string{agentmessage.CallColumn},
+			Bidi:    false,
+		},
+		"AgentMessage",
+		"AgentCall",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentsession.OrganizationTable,
+			Columns: []string{agentsession.OrganizationColumn},
+			Bidi:    false,
+		},
+		"AgentSession",
+		"Organization",
+	)
+	graph.MustAddE(
+		"agent",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentsession.AgentTable,
+			Columns: []string{agentsession.AgentColumn},
+			Bidi:    false,
+		},
+		"AgentSession",
+		"Agent",
+	)
+	graph.MustAddE(
+		"starter",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentsession.StarterTable,
+			Columns: []string{agentsession.StarterColumn},
+			Bidi:    false,
+		},
+		"AgentSession",
+		"User",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agenttask.OrganizationTable,
+			Columns: []string{agenttask.OrganizationColumn},
+			Bidi:    false,
+		},
+		"AgentTask",
+		"Organization",
+	)
+	graph.MustAddE(
+		"agent",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agenttask.AgentTable,
+			Columns: []string{agenttask.AgentColumn},
+			Bidi:    false,
+		},
+		"AgentTask",
+		"Agent",
+	)
+	graph.MustAddE(
+		"task",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agenttask.TaskTable,
+			Columns: []string{agenttask.TaskColumn},
+			Bidi:    false,
+		},
+		"AgentTask",
+		"Task",
+	)
+	graph.MustAddE(
+		"call",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agenttask.CallTable,
+			Columns: []string{agenttask.CallColumn},
+			Bidi:    false,
+		},
+		"AgentTask",
+		"AgentCall",
+	)
+	graph.MustAddE(
+		"action",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agenttask.ActionTable,
+			Columns: []string{agenttask.ActionColumn},
+			Bidi:    false,
+		},
+		"AgentTask",
+		"AgentAction",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agenttool.OrganizationTable,
+			Columns: []string{agenttool.OrganizationColumn},
+			Bidi:    false,
+		},
+		"AgentTool",
+		"Organization",
+	)
+	graph.MustAddE(
+		"agents",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   agenttool.AgentsTable,
+			Columns: agenttool.AgentsPrimaryKey,
+			Bidi:    false,
+		},
+		"AgentTool",
+		"Agent",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentuserpermission.OrganizationTable,
+			Columns: []string{agentuserpermission.OrganizationColumn},
+			Bidi:    false,
+		},
+		"AgentUserPermission",
+		"Organization",
+	)
+	graph.MustAddE(
+		"agent",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentuserpermission.AgentTable,
+			Columns: []string{agentuserpermission.AgentColumn},
+			Bidi:    false,
+		},
+		"AgentUserPermission",
+		"Agent",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentuserpermission.UserTable,
+			Columns: []string{agentuserpermission.UserColumn},
+			Bidi:    false,
+		},
+		"AgentUserPermission",
+		"User",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   appusage.OrganizationTable,
+			Columns: []string{appusage.OrganizationColumn},
+			Bidi:    false,
+		},
+		"AppUsage",
+		"Organization",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   appusage.UserTable,
+			Columns: []string{appusage.UserColumn},
+			Bidi:    false,
+		},
+		"AppUsage",
+		"User",
+	)
 	graph.MustAddE(
 		"user",
 		&sqlgraph.EdgeSpec{
@@ -822,6 +1833,750 @@ var schemaGraph = func() *sqlgraph.Schema {
 			Bidi:    false,
 		},
 		"AuthToken",
+		"User",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   board.OrganizationTable,
+			Columns: []string{board.OrganizationColumn},
+			Bidi:    false,
+		},
+		"Board",
+		"Organization",
+	)
+	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   board.ProjectTable,
+			Columns: []string{board.ProjectColumn},
+			Bidi:    false,
+		},
+		"Board",
+		"Project",
+	)
+	graph.MustAddE(
+		"columns",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   board.ColumnsTable,
+			Columns: []string{board.ColumnsColumn},
+			Bidi:    false,
+		},
+		"Board",
+		"BoardColumn",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   boardcolumn.OrganizationTable,
+			Columns: []string{boardcolumn.OrganizationColumn},
+			Bidi:    false,
+		},
+		"BoardColumn",
+		"Organization",
+	)
+	graph.MustAddE(
+		"board",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   boardcolumn.BoardTable,
+			Columns: []string{boardcolumn.BoardColumn},
+			Bidi:    false,
+		},
+		"BoardColumn",
+		"Board",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   budgetreservation.OrganizationTable,
+			Columns: []string{budgetreservation.OrganizationColumn},
+			Bidi:    false,
+		},
+		"BudgetReservation",
+		"Organization",
+	)
+	graph.MustAddE(
+		"agent",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   budgetreservation.AgentTable,
+			Columns: []string{budgetreservation.AgentColumn},
+			Bidi:    false,
+		},
+		"BudgetReservation",
+		"Agent",
+	)
+	graph.MustAddE(
+		"call",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   budgetreservation.CallTable,
+			Columns: []string{budgetreservation.CallColumn},
+			Bidi:    false,
+		},
+		"BudgetReservation",
+		"AgentCall",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   channel.OrganizationTable,
+			Columns: []string{channel.OrganizationColumn},
+			Bidi:    false,
+		},
+		"Channel",
+		"Organization",
+	)
+	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   channel.ProjectTable,
+			Columns: []string{channel.ProjectColumn},
+			Bidi:    false,
+		},
+		"Channel",
+		"Project",
+	)
+	graph.MustAddE(
+		"created_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   channel.CreatedByTable,
+			Columns: []string{channel.CreatedByColumn},
+			Bidi:    false,
+		},
+		"Channel",
+		"User",
+	)
+	graph.MustAddE(
+		"members",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   channel.MembersTable,
+			Columns: []string{channel.MembersColumn},
+			Bidi:    false,
+		},
+		"Channel",
+		"ChannelMember",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   channelmember.OrganizationTable,
+			Columns: []string{channelmember.OrganizationColumn},
+			Bidi:    false,
+		},
+		"ChannelMember",
+		"Organization",
+	)
+	graph.MustAddE(
+		"channel",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   channelmember.ChannelTable,
+			Columns: []string{channelmember.ChannelColumn},
+			Bidi:    false,
+		},
+		"ChannelMember",
+		"Channel",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   channelmember.UserTable,
+			Columns: []string{channelmember.UserColumn},
+			Bidi:    false,
+		},
+		"ChannelMember",
+		"User",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   idleperiod.OrganizationTable,
+			Columns: []string{idleperiod.OrganizationColumn},
+			Bidi:    false,
+		},
+		"IdlePeriod",
+		"Organization",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   idleperiod.UserTable,
+			Columns: []string{idleperiod.UserColumn},
+			Bidi:    false,
+		},
+		"IdlePeriod",
+		"User",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   label.OrganizationTable,
+			Columns: []string{label.OrganizationColumn},
+			Bidi:    false,
+		},
+		"Label",
+		"Organization",
+	)
+	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   label.ProjectTable,
+			Columns: []string{label.ProjectColumn},
+			Bidi:    false,
+		},
+		"Label",
+		"Project",
+	)
+	graph.MustAddE(
+		"tasks",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   label.TasksTable,
+			Columns: label.TasksPrimaryKey,
+			Bidi:    false,
+		},
+		"Label",
+		"Task",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   message.OrganizationTable,
+			Columns: []string{message.OrganizationColumn},
+			Bidi:    false,
+		},
+		"Message",
+		"Organization",
+	)
+	graph.MustAddE(
+		"channel",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   message.ChannelTable,
+			Columns: []string{message.ChannelColumn},
+			Bidi:    false,
+		},
+		"Message",
+		"Channel",
+	)
+	graph.MustAddE(
+		"author",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   message.AuthorTable,
+			Columns: []string{message.AuthorColumn},
+			Bidi:    false,
+		},
+		"Message",
+		"User",
+	)
+	graph.MustAddE(
+		"author_agent",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   message.AuthorAgentTable,
+			Columns: []string{message.AuthorAgentColumn},
+			Bidi:    false,
+		},
+		"Message",
+		"Agent",
+	)
+	graph.MustAddE(
+		"root",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   message.RootTable,
+			Columns: []string{message.RootColumn},
+			Bidi:    false,
+		},
+		"Message",
+		"Message",
+	)
+	graph.MustAddE(
+		"replies",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   message.RepliesTable,
+			Columns: []string{message.RepliesColumn},
+			Bidi:    false,
+		},
+		"Message",
+		"Message",
+	)
+	graph.MustAddE(
+		"reactions",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   message.ReactionsTable,
+			Columns: []string{message.ReactionsColumn},
+			Bidi:    false,
+		},
+		"Message",
+		"MessageReaction",
+	)
+	graph.MustAddE(
+		"attachments",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   message.AttachmentsTable,
+			Columns: []string{message.AttachmentsColumn},
+			Bidi:    false,
+		},
+		"Message",
+		"MessageFile",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   messagefile.OrganizationTable,
+			Columns: []string{messagefile.OrganizationColumn},
+			Bidi:    false,
+		},
+		"MessageFile",
+		"Organization",
+	)
+	graph.MustAddE(
+		"message",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   messagefile.MessageTable,
+			Columns: []string{messagefile.MessageColumn},
+			Bidi:    false,
+		},
+		"MessageFile",
+		"Message",
+	)
+	graph.MustAddE(
+		"channel",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   messagefile.ChannelTable,
+			Columns: []string{messagefile.ChannelColumn},
+			Bidi:    false,
+		},
+		"MessageFile",
+		"Channel",
+	)
+	graph.MustAddE(
+		"uploader",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   messagefile.UploaderTable,
+			Columns: []string{messagefile.UploaderColumn},
+			Bidi:    false,
+		},
+		"MessageFile",
+		"User",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   messagereaction.OrganizationTable,
+			Columns: []string{messagereaction.OrganizationColumn},
+			Bidi:    false,
+		},
+		"MessageReaction",
+		"Organization",
+	)
+	graph.MustAddE(
+		"message",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   messagereaction.MessageTable,
+			Columns: []string{messagereaction.MessageColumn},
+			Bidi:    false,
+		},
+		"MessageReaction",
+		"Message",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   messagereaction.UserTable,
+			Columns: []string{messagereaction.UserColumn},
+			Bidi:    false,
+		},
+		"MessageReaction",
+		"User",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   milestone.OrganizationTable,
+			Columns: []string{milestone.OrganizationColumn},
+			Bidi:    false,
+		},
+		"Milestone",
+		"Organization",
+	)
+	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   milestone.ProjectTable,
+			Columns: []string{milestone.ProjectColumn},
+			Bidi:    false,
+		},
+		"Milestone",
+		"Project",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   note.OrganizationTable,
+			Columns: []string{note.OrganizationColumn},
+			Bidi:    false,
+		},
+		"Note",
+		"Organization",
+	)
+	graph.MustAddE(
+		"folder",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   note.FolderTable,
+			Columns: []string{note.FolderColumn},
+			Bidi:    false,
+		},
+		"Note",
+		"NoteFolder",
+	)
+	graph.MustAddE(
+		"owner",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   note.OwnerTable,
+			Columns: []string{note.OwnerColumn},
+			Bidi:    false,
+		},
+		"Note",
+		"User",
+	)
+	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   note.ProjectTable,
+			Columns: []string{note.ProjectColumn},
+			Bidi:    false,
+		},
+		"Note",
+		"Project",
+	)
+	graph.MustAddE(
+		"tags",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   note.TagsTable,
+			Columns: note.TagsPrimaryKey,
+			Bidi:    false,
+		},
+		"Note",
+		"NoteTagDefinition",
+	)
+	graph.MustAddE(
+		"shares",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   note.SharesTable,
+			Columns: []string{note.SharesColumn},
+			Bidi:    false,
+		},
+		"Note",
+		"NoteShare",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   notecomment.OrganizationTable,
+			Columns: []string{notecomment.OrganizationColumn},
+			Bidi:    false,
+		},
+		"NoteComment",
+		"Organization",
+	)
+	graph.MustAddE(
+		"note",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   notecomment.NoteTable,
+			Columns: []string{notecomment.NoteColumn},
+			Bidi:    false,
+		},
+		"NoteComment",
+		"Note",
+	)
+	graph.MustAddE(
+		"author",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   notecomment.AuthorTable,
+			Columns: []string{notecomment.AuthorColumn},
+			Bidi:    false,
+		},
+		"NoteComment",
+		"User",
+	)
+	graph.MustAddE(
+		"parent",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   notecomment.ParentTable,
+			Columns: []string{notecomment.ParentColumn},
+			Bidi:    false,
+		},
+		"NoteComment",
+		"NoteComment",
+	)
+	graph.MustAddE(
+		"replies",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   notecomment.RepliesTable,
+			Columns: []string{notecomment.RepliesColumn},
+			Bidi:    false,
+		},
+		"NoteComment",
+		"NoteComment",
+	)
+	graph.MustAddE(
+		"resolved_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   notecomment.ResolvedByTable,
+			Columns: []string{notecomment.ResolvedByColumn},
+			Bidi:    false,
+		},
+		"NoteComment",
+		"User",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   notefolder.OrganizationTable,
+			Columns: []string{notefolder.OrganizationColumn},
+			Bidi:    false,
+		},
+		"NoteFolder",
+		"Organization",
+	)
+	graph.MustAddE(
+		"parent",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   notefolder.ParentTable,
+			Columns: []string{notefolder.ParentColumn},
+			Bidi:    false,
+		},
+		"NoteFolder",
+		"NoteFolder",
+	)
+	graph.MustAddE(
+		"children",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   notefolder.ChildrenTable,
+			Columns: []string{notefolder.ChildrenColumn},
+			Bidi:    false,
+		},
+		"NoteFolder",
+		"NoteFolder",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   noteshare.OrganizationTable,
+			Columns: []string{noteshare.OrganizationColumn},
+			Bidi:    false,
+		},
+		"NoteShare",
+		"Organization",
+	)
+	graph.MustAddE(
+		"note",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   noteshare.NoteTable,
+			Columns: []string{noteshare.NoteColumn},
+			Bidi:    false,
+		},
+		"NoteShare",
+		"Note",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   noteshare.UserTable,
+			Columns: []string{noteshare.UserColumn},
+			Bidi:    false,
+		},
+		"NoteShare",
+		"User",
+	)
+	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   noteshare.ProjectTable,
+			Columns: []string{noteshare.ProjectColumn},
+			Bidi:    false,
+		},
+		"NoteShare",
+		"Project",
+	)
+	graph.MustAddE(
+		"created_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   noteshare.CreatedByTable,
+			Columns: []string{noteshare.CreatedByColumn},
+			Bidi:    false,
+		},
+		"NoteShare",
+		"User",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   notetagdefinition.OrganizationTable,
+			Columns: []string{notetagdefinition.OrganizationColumn},
+			Bidi:    false,
+		},
+		"NoteTagDefinition",
+		"Organization",
+	)
+	graph.MustAddE(
+		"notes",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   notetagdefinition.NotesTable,
+			Columns: notetagdefinition.NotesPrimaryKey,
+			Bidi:    false,
+		},
+		"NoteTagDefinition",
+		"Note",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   noteversion.OrganizationTable,
+			Columns: []string{noteversion.OrganizationColumn},
+			Bidi:    false,
+		},
+		"NoteVersion",
+		"Organization",
+	)
+	graph.MustAddE(
+		"note",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   noteversion.NoteTable,
+			Columns: []string{noteversion.NoteColumn},
+			Bidi:    false,
+		},
+		"NoteVersion",
+		"Note",
+	)
+	graph.MustAddE(
+		"editor",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   noteversion.EditorTable,
+			Columns: []string{noteversion.EditorColumn},
+			Bidi:    false,
+		},
+		"NoteVersion",
 		"User",
 	)
 	graph.MustAddE(
@@ -883,6 +2638,198 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Permission",
 		"RolePermission",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   pinnedmessage.OrganizationTable,
+			Columns: []string{pinnedmessage.OrganizationColumn},
+			Bidi:    false,
+		},
+		"PinnedMessage",
+		"Organization",
+	)
+	graph.MustAddE(
+		"channel",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   pinnedmessage.ChannelTable,
+			Columns: []string{pinnedmessage.ChannelColumn},
+			Bidi:    false,
+		},
+		"PinnedMessage",
+		"Channel",
+	)
+	graph.MustAddE(
+		"message",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   pinnedmessage.MessageTable,
+			Columns: []string{pinnedmessage.MessageColumn},
+			Bidi:    false,
+		},
+		"PinnedMessage",
+		"Message",
+	)
+	graph.MustAddE(
+		"pinned_by",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   pinnedmessage.PinnedByTable,
+			Columns: []string{pinnedmessage.PinnedByColumn},
+			Bidi:    false,
+		},
+		"PinnedMessage",
+		"User",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   productivitysummary.OrganizationTable,
+			Columns: []string{productivitysummary.OrganizationColumn},
+			Bidi:    false,
+		},
+		"ProductivitySummary",
+		"Organization",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   productivitysummary.UserTable,
+			Columns: []string{productivitysummary.UserColumn},
+			Bidi:    false,
+		},
+		"ProductivitySummary",
+		"User",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   project.OrganizationTable,
+			Columns: []string{project.OrganizationColumn},
+			Bidi:    false,
+		},
+		"Project",
+		"Organization",
+	)
+	graph.MustAddE(
+		"owner",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   project.OwnerTable,
+			Columns: []string{project.OwnerColumn},
+			Bidi:    false,
+		},
+		"Project",
+		"User",
+	)
+	graph.MustAddE(
+		"default_board",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   project.DefaultBoardTable,
+			Columns: []string{project.DefaultBoardColumn},
+			Bidi:    false,
+		},
+		"Project",
+		"Board",
+	)
+	graph.MustAddE(
+		"members",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   project.MembersTable,
+			Columns: []string{project.MembersColumn},
+			Bidi:    false,
+		},
+		"Project",
+		"ProjectMember",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   projectmember.OrganizationTable,
+			Columns: []string{projectmember.OrganizationColumn},
+			Bidi:    false,
+		},
+		"ProjectMember",
+		"Organization",
+	)
+	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   projectmember.ProjectTable,
+			Columns: []string{projectmember.ProjectColumn},
+			Bidi:    false,
+		},
+		"ProjectMember",
+		"Project",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   projectmember.UserTable,
+			Columns: []string{projectmember.UserColumn},
+			Bidi:    false,
+		},
+		"ProjectMember",
+		"User",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   readreceipt.OrganizationTable,
+			Columns: []string{readreceipt.OrganizationColumn},
+			Bidi:    false,
+		},
+		"ReadReceipt",
+		"Organization",
+	)
+	graph.MustAddE(
+		"channel",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   readreceipt.ChannelTable,
+			Columns: []string{readreceipt.ChannelColumn},
+			Bidi:    false,
+		},
+		"ReadReceipt",
+		"Channel",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   readreceipt.UserTable,
+			Columns: []string{readreceipt.UserColumn},
+			Bidi:    false,
+		},
+		"ReadReceipt",
+		"User",
 	)
 	graph.MustAddE(
 		"organization",
@@ -981,6 +2928,342 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"User",
 	)
 	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   sprint.OrganizationTable,
+			Columns: []string{sprint.OrganizationColumn},
+			Bidi:    false,
+		},
+		"Sprint",
+		"Organization",
+	)
+	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   sprint.ProjectTable,
+			Columns: []string{sprint.ProjectColumn},
+			Bidi:    false,
+		},
+		"Sprint",
+		"Project",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.OrganizationTable,
+			Columns: []string{task.OrganizationColumn},
+			Bidi:    false,
+		},
+		"Task",
+		"Organization",
+	)
+	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.ProjectTable,
+			Columns: []string{task.ProjectColumn},
+			Bidi:    false,
+		},
+		"Task",
+		"Project",
+	)
+	graph.MustAddE(
+		"assignee",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.AssigneeTable,
+			Columns: []string{task.AssigneeColumn},
+			Bidi:    false,
+		},
+		"Task",
+		"User",
+	)
+	graph.MustAddE(
+		"reporter",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.ReporterTable,
+			Columns: []string{task.ReporterColumn},
+			Bidi:    false,
+		},
+		"Task",
+		"User",
+	)
+	graph.MustAddE(
+		"parent",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   task.ParentTable,
+			Columns: []string{task.ParentColumn},
+			Bidi:    false,
+		},
+		"Task",
+		"Task",
+	)
+	graph.MustAddE(
+		"children",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   task.ChildrenTable,
+			Columns: []string{task.ChildrenColumn},
+			Bidi:    false,
+		},
+		"Task",
+		"Task",
+	)
+	graph.MustAddE(
+		"sprint",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.SprintTable,
+			Columns: []string{task.SprintColumn},
+			Bidi:    false,
+		},
+		"Task",
+		"Sprint",
+	)
+	graph.MustAddE(
+		"milestone",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.MilestoneTable,
+			Columns: []string{task.MilestoneColumn},
+			Bidi:    false,
+		},
+		"Task",
+		"Milestone",
+	)
+	graph.MustAddE(
+		"column",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.ColumnTable,
+			Columns: []string{task.ColumnColumn},
+			Bidi:    false,
+		},
+		"Task",
+		"BoardColumn",
+	)
+	graph.MustAddE(
+		"ai_generating_agent",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.AiGeneratingAgentTable,
+			Columns: []string{task.AiGeneratingAgentColumn},
+			Bidi:    false,
+		},
+		"Task",
+		"Agent",
+	)
+	graph.MustAddE(
+		"labels",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   task.LabelsTable,
+			Columns: task.LabelsPrimaryKey,
+			Bidi:    false,
+		},
+		"Task",
+		"Label",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   taskattachment.OrganizationTable,
+			Columns: []string{taskattachment.OrganizationColumn},
+			Bidi:    false,
+		},
+		"TaskAttachment",
+		"Organization",
+	)
+	graph.MustAddE(
+		"task",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   taskattachment.TaskTable,
+			Columns: []string{taskattachment.TaskColumn},
+			Bidi:    false,
+		},
+		"TaskAttachment",
+		"Task",
+	)
+	graph.MustAddE(
+		"uploader",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   taskattachment.UploaderTable,
+			Columns: []string{taskattachment.UploaderColumn},
+			Bidi:    false,
+		},
+		"TaskAttachment",
+		"User",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   taskcomment.OrganizationTable,
+			Columns: []string{taskcomment.OrganizationColumn},
+			Bidi:    false,
+		},
+		"TaskComment",
+		"Organization",
+	)
+	graph.MustAddE(
+		"task",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   taskcomment.TaskTable,
+			Columns: []string{taskcomment.TaskColumn},
+			Bidi:    false,
+		},
+		"TaskComment",
+		"Task",
+	)
+	graph.MustAddE(
+		"author",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   taskcomment.AuthorTable,
+			Columns: []string{taskcomment.AuthorColumn},
+			Bidi:    false,
+		},
+		"TaskComment",
+		"User",
+	)
+	graph.MustAddE(
+		"author_agent",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   taskcomment.AuthorAgentTable,
+			Columns: []string{taskcomment.AuthorAgentColumn},
+			Bidi:    false,
+		},
+		"TaskComment",
+		"Agent",
+	)
+	graph.MustAddE(
+		"parent",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   taskcomment.ParentTable,
+			Columns: []string{taskcomment.ParentColumn},
+			Bidi:    false,
+		},
+		"TaskComment",
+		"TaskComment",
+	)
+	graph.MustAddE(
+		"children",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   taskcomment.ChildrenTable,
+			Columns: []string{taskcomment.ChildrenColumn},
+			Bidi:    false,
+		},
+		"TaskComment",
+		"TaskComment",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   taskdependency.OrganizationTable,
+			Columns: []string{taskdependency.OrganizationColumn},
+			Bidi:    false,
+		},
+		"TaskDependency",
+		"Organization",
+	)
+	graph.MustAddE(
+		"task",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   taskdependency.TaskTable,
+			Columns: []string{taskdependency.TaskColumn},
+			Bidi:    false,
+		},
+		"TaskDependency",
+		"Task",
+	)
+	graph.MustAddE(
+		"depends_on",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   taskdependency.DependsOnTable,
+			Columns: []string{taskdependency.DependsOnColumn},
+			Bidi:    false,
+		},
+		"TaskDependency",
+		"Task",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   timelog.OrganizationTable,
+			Columns: []string{timelog.OrganizationColumn},
+			Bidi:    false,
+		},
+		"TimeLog",
+		"Organization",
+	)
+	graph.MustAddE(
+		"task",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   timelog.TaskTable,
+			Columns: []string{timelog.TaskColumn},
+			Bidi:    false,
+		},
+		"TimeLog",
+		"Task",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   timelog.UserTable,
+			Columns: []string{timelog.UserColumn},
+			Bidi:    false,
+		},
+		"TimeLog",
+		"User",
+	)
+	graph.MustAddE(
 		"memberships",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -1063,6 +3346,54 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"UserRole",
 		"Organization",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   worklog.OrganizationTable,
+			Columns: []string{worklog.OrganizationColumn},
+			Bidi:    false,
+		},
+		"WorkLog",
+		"Organization",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   worklog.UserTable,
+			Columns: []string{worklog.UserColumn},
+			Bidi:    false,
+		},
+		"WorkLog",
+		"User",
+	)
+	graph.MustAddE(
+		"task",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   worklog.TaskTable,
+			Columns: []string{worklog.TaskColumn},
+			Bidi:    false,
+		},
+		"WorkLog",
+		"Task",
+	)
+	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   worklog.ProjectTable,
+			Columns: []string{worklog.ProjectColumn},
+			Bidi:    false,
+		},
+		"WorkLog",
+		"Project",
 	)
 	return graph
 }()
@@ -1223,6 +3554,158 @@ func (f *AgentFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(agent.FieldID))
 }
 
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AgentFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(agent.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *AgentFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(agent.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *AgentFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(agent.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *AgentFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(agent.FieldDeletedAt))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *AgentFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(agent.FieldName))
+}
+
+// WhereDescription applies the entql string predicate on the description field.
+func (f *AgentFilter) WhereDescription(p entql.StringP) {
+	f.Where(p.Field(agent.FieldDescription))
+}
+
+// WhereProvider applies the entql string predicate on the provider field.
+func (f *AgentFilter) WhereProvider(p entql.StringP) {
+	f.Where(p.Field(agent.FieldProvider))
+}
+
+// WhereModel applies the entql string predicate on the model field.
+func (f *AgentFilter) WhereModel(p entql.StringP) {
+	f.Where(p.Field(agent.FieldModel))
+}
+
+// WhereSystemPrompt applies the entql string predicate on the system_prompt field.
+func (f *AgentFilter) WhereSystemPrompt(p entql.StringP) {
+	f.Where(p.Field(agent.FieldSystemPrompt))
+}
+
+// WhereGoals applies the entql json.RawMessage predicate on the goals field.
+func (f *AgentFilter) WhereGoals(p entql.BytesP) {
+	f.Where(p.Field(agent.FieldGoals))
+}
+
+// WhereParameters applies the entql json.RawMessage predicate on the parameters field.
+func (f *AgentFilter) WhereParameters(p entql.BytesP) {
+	f.Where(p.Field(agent.FieldParameters))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *AgentFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(agent.FieldStatus))
+}
+
+// WhereMonthlyBudgetMicros applies the entql int64 predicate on the monthly_budget_micros field.
+func (f *AgentFilter) WhereMonthlyBudgetMicros(p entql.Int64P) {
+	f.Where(p.Field(agent.FieldMonthlyBudgetMicros))
+}
+
+// WhereDailyBudgetMicros applies the entql int64 predicate on the daily_budget_micros field.
+func (f *AgentFilter) WhereDailyBudgetMicros(p entql.Int64P) {
+	f.Where(p.Field(agent.FieldDailyBudgetMicros))
+}
+
+// WhereBudgetWarnPercent applies the entql int predicate on the budget_warn_percent field.
+func (f *AgentFilter) WhereBudgetWarnPercent(p entql.IntP) {
+	f.Where(p.Field(agent.FieldBudgetWarnPercent))
+}
+
+// WhereMaxContextTokens applies the entql int predicate on the max_context_tokens field.
+func (f *AgentFilter) WhereMaxContextTokens(p entql.IntP) {
+	f.Where(p.Field(agent.FieldMaxContextTokens))
+}
+
+// WhereMaxContextBytes applies the entql int predicate on the max_context_bytes field.
+func (f *AgentFilter) WhereMaxContextBytes(p entql.IntP) {
+	f.Where(p.Field(agent.FieldMaxContextBytes))
+}
+
+// WhereInjectionPolicy applies the entql string predicate on the injection_policy field.
+func (f *AgentFilter) WhereInjectionPolicy(p entql.StringP) {
+	f.Where(p.Field(agent.FieldInjectionPolicy))
+}
+
+// WhereCapturePolicy applies the entql string predicate on the capture_policy field.
+func (f *AgentFilter) WhereCapturePolicy(p entql.StringP) {
+	f.Where(p.Field(agent.FieldCapturePolicy))
+}
+
+// WhereRequiresApproval applies the entql bool predicate on the requires_approval field.
+func (f *AgentFilter) WhereRequiresApproval(p entql.BoolP) {
+	f.Where(p.Field(agent.FieldRequiresApproval))
+}
+
+// WhereConfigVersion applies the entql int predicate on the config_version field.
+func (f *AgentFilter) WhereConfigVersion(p entql.IntP) {
+	f.Where(p.Field(agent.FieldConfigVersion))
+}
+
+// WhereCreatedBy applies the entql [16]byte predicate on the created_by field.
+func (f *AgentFilter) WhereCreatedBy(p entql.ValueP) {
+	f.Where(p.Field(agent.FieldCreatedBy))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *AgentFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *AgentFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCreator applies a predicate to check if query has an edge creator.
+func (f *AgentFilter) WhereHasCreator() {
+	f.Where(entql.HasEdge("creator"))
+}
+
+// WhereHasCreatorWith applies a predicate to check if query has an edge creator with a given conditions (other predicates).
+func (f *AgentFilter) WhereHasCreatorWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("creator", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTools applies a predicate to check if query has an edge tools.
+func (f *AgentFilter) WhereHasTools() {
+	f.Where(entql.HasEdge("tools"))
+}
+
+// WhereHasToolsWith applies a predicate to check if query has an edge tools with a given conditions (other predicates).
+func (f *AgentFilter) WhereHasToolsWith(preds ...predicate.AgentTool) {
+	f.Where(entql.HasEdgeWith("tools", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *AgentActionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -1261,6 +3744,194 @@ func (f *AgentActionFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *AgentActionFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(agentaction.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AgentActionFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(agentaction.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *AgentActionFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(agentaction.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *AgentActionFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(agentaction.FieldOrganizationID))
+}
+
+// WhereAgentID applies the entql [16]byte predicate on the agent_id field.
+func (f *AgentActionFilter) WhereAgentID(p entql.ValueP) {
+	f.Where(p.Field(agentaction.FieldAgentID))
+}
+
+// WhereSessionID applies the entql [16]byte predicate on the session_id field.
+func (f *AgentActionFilter) WhereSessionID(p entql.ValueP) {
+	f.Where(p.Field(agentaction.FieldSessionID))
+}
+
+// WhereCallID applies the entql [16]byte predicate on the call_id field.
+func (f *AgentActionFilter) WhereCallID(p entql.ValueP) {
+	f.Where(p.Field(agentaction.FieldCallID))
+}
+
+// WhereToolID applies the entql [16]byte predicate on the tool_id field.
+func (f *AgentActionFilter) WhereToolID(p entql.ValueP) {
+	f.Where(p.Field(agentaction.FieldToolID))
+}
+
+// WhereToolCallID applies the entql string predicate on the tool_call_id field.
+func (f *AgentActionFilter) WhereToolCallID(p entql.StringP) {
+	f.Where(p.Field(agentaction.FieldToolCallID))
+}
+
+// WhereInput applies the entql json.RawMessage predicate on the input field.
+func (f *AgentActionFilter) WhereInput(p entql.BytesP) {
+	f.Where(p.Field(agentaction.FieldInput))
+}
+
+// WhereOutput applies the entql json.RawMessage predicate on the output field.
+func (f *AgentActionFilter) WhereOutput(p entql.BytesP) {
+	f.Where(p.Field(agentaction.FieldOutput))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *AgentActionFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(agentaction.FieldStatus))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *AgentActionFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(agentaction.FieldExpiresAt))
+}
+
+// WhereRequestedBy applies the entql [16]byte predicate on the requested_by field.
+func (f *AgentActionFilter) WhereRequestedBy(p entql.ValueP) {
+	f.Where(p.Field(agentaction.FieldRequestedBy))
+}
+
+// WhereDecidedBy applies the entql [16]byte predicate on the decided_by field.
+func (f *AgentActionFilter) WhereDecidedBy(p entql.ValueP) {
+	f.Where(p.Field(agentaction.FieldDecidedBy))
+}
+
+// WhereDecidedAt applies the entql time.Time predicate on the decided_at field.
+func (f *AgentActionFilter) WhereDecidedAt(p entql.TimeP) {
+	f.Where(p.Field(agentaction.FieldDecidedAt))
+}
+
+// WhereDecisionReason applies the entql string predicate on the decision_reason field.
+func (f *AgentActionFilter) WhereDecisionReason(p entql.StringP) {
+	f.Where(p.Field(agentaction.FieldDecisionReason))
+}
+
+// WhereExecutedAt applies the entql time.Time predicate on the executed_at field.
+func (f *AgentActionFilter) WhereExecutedAt(p entql.TimeP) {
+	f.Where(p.Field(agentaction.FieldExecutedAt))
+}
+
+// WhereErrorMessage applies the entql string predicate on the error_message field.
+func (f *AgentActionFilter) WhereErrorMessage(p entql.StringP) {
+	f.Where(p.Field(agentaction.FieldErrorMessage))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *AgentActionFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *AgentActionFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAgent applies a predicate to check if query has an edge agent.
+func (f *AgentActionFilter) WhereHasAgent() {
+	f.Where(entql.HasEdge("agent"))
+}
+
+// WhereHasAgentWith applies a predicate to check if query has an edge agent with a given conditions (other predicates).
+func (f *AgentActionFilter) WhereHasAgentWith(preds ...predicate.Agent) {
+	f.Where(entql.HasEdgeWith("agent", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasSession applies a predicate to check if query has an edge session.
+func (f *AgentActionFilter) WhereHasSession() {
+	f.Where(entql.HasEdge("session"))
+}
+
+// WhereHasSessionWith applies a predicate to check if query has an edge session with a given conditions (other predicates).
+func (f *AgentActionFilter) WhereHasSessionWith(preds ...predicate.AgentSession) {
+	f.Where(entql.HasEdgeWith("session", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCall applies a predicate to check if query has an edge call.
+func (f *AgentActionFilter) WhereHasCall() {
+	f.Where(entql.HasEdge("call"))
+}
+
+// WhereHasCallWith applies a predicate to check if query has an edge call with a given conditions (other predicates).
+func (f *AgentActionFilter) WhereHasCallWith(preds ...predicate.AgentCall) {
+	f.Where(entql.HasEdgeWith("call", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTool applies a predicate to check if query has an edge tool.
+func (f *AgentActionFilter) WhereHasTool() {
+	f.Where(entql.HasEdge("tool"))
+}
+
+// WhereHasToolWith applies a predicate to check if query has an edge tool with a given conditions (other predicates).
+func (f *AgentActionFilter) WhereHasToolWith(preds ...predicate.AgentTool) {
+	f.Where(entql.HasEdgeWith("tool", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasRequester applies a predicate to check if query has an edge requester.
+func (f *AgentActionFilter) WhereHasRequester() {
+	f.Where(entql.HasEdge("requester"))
+}
+
+// WhereHasRequesterWith applies a predicate to check if query has an edge requester with a given conditions (other predicates).
+func (f *AgentActionFilter) WhereHasRequesterWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("requester", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDecider applies a predicate to check if query has an edge decider.
+func (f *AgentActionFilter) WhereHasDecider() {
+	f.Where(entql.HasEdge("decider"))
+}
+
+// WhereHasDeciderWith applies a predicate to check if query has an edge decider with a given conditions (other predicates).
+func (f *AgentActionFilter) WhereHasDeciderWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("decider", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -1303,6 +3974,220 @@ func (f *AgentCallFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(agentcall.FieldID))
 }
 
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *AgentCallFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(agentcall.FieldOrganizationID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AgentCallFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(agentcall.FieldCreatedAt))
+}
+
+// WhereAgentID applies the entql [16]byte predicate on the agent_id field.
+func (f *AgentCallFilter) WhereAgentID(p entql.ValueP) {
+	f.Where(p.Field(agentcall.FieldAgentID))
+}
+
+// WhereSessionID applies the entql [16]byte predicate on the session_id field.
+func (f *AgentCallFilter) WhereSessionID(p entql.ValueP) {
+	f.Where(p.Field(agentcall.FieldSessionID))
+}
+
+// WhereTaskID applies the entql [16]byte predicate on the task_id field.
+func (f *AgentCallFilter) WhereTaskID(p entql.ValueP) {
+	f.Where(p.Field(agentcall.FieldTaskID))
+}
+
+// WhereUserID applies the entql [16]byte predicate on the user_id field.
+func (f *AgentCallFilter) WhereUserID(p entql.ValueP) {
+	f.Where(p.Field(agentcall.FieldUserID))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *AgentCallFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(agentcall.FieldSource))
+}
+
+// WhereClientCallID applies the entql string predicate on the client_call_id field.
+func (f *AgentCallFilter) WhereClientCallID(p entql.StringP) {
+	f.Where(p.Field(agentcall.FieldClientCallID))
+}
+
+// WhereProvider applies the entql string predicate on the provider field.
+func (f *AgentCallFilter) WhereProvider(p entql.StringP) {
+	f.Where(p.Field(agentcall.FieldProvider))
+}
+
+// WhereModel applies the entql string predicate on the model field.
+func (f *AgentCallFilter) WhereModel(p entql.StringP) {
+	f.Where(p.Field(agentcall.FieldModel))
+}
+
+// WhereRequestMessages applies the entql json.RawMessage predicate on the request_messages field.
+func (f *AgentCallFilter) WhereRequestMessages(p entql.BytesP) {
+	f.Where(p.Field(agentcall.FieldRequestMessages))
+}
+
+// WhereResponse applies the entql json.RawMessage predicate on the response field.
+func (f *AgentCallFilter) WhereResponse(p entql.BytesP) {
+	f.Where(p.Field(agentcall.FieldResponse))
+}
+
+// WherePromptTokens applies the entql int predicate on the prompt_tokens field.
+func (f *AgentCallFilter) WherePromptTokens(p entql.IntP) {
+	f.Where(p.Field(agentcall.FieldPromptTokens))
+}
+
+// WhereCompletionTokens applies the entql int predicate on the completion_tokens field.
+func (f *AgentCallFilter) WhereCompletionTokens(p entql.IntP) {
+	f.Where(p.Field(agentcall.FieldCompletionTokens))
+}
+
+// WhereCachedTokens applies the entql int predicate on the cached_tokens field.
+func (f *AgentCallFilter) WhereCachedTokens(p entql.IntP) {
+	f.Where(p.Field(agentcall.FieldCachedTokens))
+}
+
+// WhereCostMicros applies the entql int64 predicate on the cost_micros field.
+func (f *AgentCallFilter) WhereCostMicros(p entql.Int64P) {
+	f.Where(p.Field(agentcall.FieldCostMicros))
+}
+
+// WhereUnpriced applies the entql bool predicate on the unpriced field.
+func (f *AgentCallFilter) WhereUnpriced(p entql.BoolP) {
+	f.Where(p.Field(agentcall.FieldUnpriced))
+}
+
+// WhereModelPriceID applies the entql [16]byte predicate on the model_price_id field.
+func (f *AgentCallFilter) WhereModelPriceID(p entql.ValueP) {
+	f.Where(p.Field(agentcall.FieldModelPriceID))
+}
+
+// WhereLatencyMs applies the entql int predicate on the latency_ms field.
+func (f *AgentCallFilter) WhereLatencyMs(p entql.IntP) {
+	f.Where(p.Field(agentcall.FieldLatencyMs))
+}
+
+// WhereTtftMs applies the entql int predicate on the ttft_ms field.
+func (f *AgentCallFilter) WhereTtftMs(p entql.IntP) {
+	f.Where(p.Field(agentcall.FieldTtftMs))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *AgentCallFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(agentcall.FieldStatus))
+}
+
+// WhereErrorCode applies the entql string predicate on the error_code field.
+func (f *AgentCallFilter) WhereErrorCode(p entql.StringP) {
+	f.Where(p.Field(agentcall.FieldErrorCode))
+}
+
+// WhereErrorMessage applies the entql string predicate on the error_message field.
+func (f *AgentCallFilter) WhereErrorMessage(p entql.StringP) {
+	f.Where(p.Field(agentcall.FieldErrorMessage))
+}
+
+// WhereProviderRequestID applies the entql string predicate on the provider_request_id field.
+func (f *AgentCallFilter) WhereProviderRequestID(p entql.StringP) {
+	f.Where(p.Field(agentcall.FieldProviderRequestID))
+}
+
+// WhereInjectionFindings applies the entql json.RawMessage predicate on the injection_findings field.
+func (f *AgentCallFilter) WhereInjectionFindings(p entql.BytesP) {
+	f.Where(p.Field(agentcall.FieldInjectionFindings))
+}
+
+// WhereStartedAt applies the entql time.Time predicate on the started_at field.
+func (f *AgentCallFilter) WhereStartedAt(p entql.TimeP) {
+	f.Where(p.Field(agentcall.FieldStartedAt))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *AgentCallFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *AgentCallFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAgent applies a predicate to check if query has an edge agent.
+func (f *AgentCallFilter) WhereHasAgent() {
+	f.Where(entql.HasEdge("agent"))
+}
+
+// WhereHasAgentWith applies a predicate to check if query has an edge agent with a given conditions (other predicates).
+func (f *AgentCallFilter) WhereHasAgentWith(preds ...predicate.Agent) {
+	f.Where(entql.HasEdgeWith("agent", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasSession applies a predicate to check if query has an edge session.
+func (f *AgentCallFilter) WhereHasSession() {
+	f.Where(entql.HasEdge("session"))
+}
+
+// WhereHasSessionWith applies a predicate to check if query has an edge session with a given conditions (other predicates).
+func (f *AgentCallFilter) WhereHasSessionWith(preds ...predicate.AgentSession) {
+	f.Where(entql.HasEdgeWith("session", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTask applies a predicate to check if query has an edge task.
+func (f *AgentCallFilter) WhereHasTask() {
+	f.Where(entql.HasEdge("task"))
+}
+
+// WhereHasTaskWith applies a predicate to check if query has an edge task with a given conditions (other predicates).
+func (f *AgentCallFilter) WhereHasTaskWith(preds ...predicate.Task) {
+	f.Where(entql.HasEdgeWith("task", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *AgentCallFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *AgentCallFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasModelPrice applies a predicate to check if query has an edge model_price.
+func (f *AgentCallFilter) WhereHasModelPrice() {
+	f.Where(entql.HasEdge("model_price"))
+}
+
+// WhereHasModelPriceWith applies a predicate to check if query has an edge model_price with a given conditions (other predicates).
+func (f *AgentCallFilter) WhereHasModelPriceWith(preds ...predicate.ModelPrice) {
+	f.Where(entql.HasEdgeWith("model_price", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *AgentConfigVersionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -1341,6 +4226,83 @@ func (f *AgentConfigVersionFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *AgentConfigVersionFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(agentconfigversion.FieldID))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *AgentConfigVersionFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(agentconfigversion.FieldOrganizationID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AgentConfigVersionFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(agentconfigversion.FieldCreatedAt))
+}
+
+// WhereAgentID applies the entql [16]byte predicate on the agent_id field.
+func (f *AgentConfigVersionFilter) WhereAgentID(p entql.ValueP) {
+	f.Where(p.Field(agentconfigversion.FieldAgentID))
+}
+
+// WhereVersion applies the entql int predicate on the version field.
+func (f *AgentConfigVersionFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(agentconfigversion.FieldVersion))
+}
+
+// WhereSnapshot applies the entql json.RawMessage predicate on the snapshot field.
+func (f *AgentConfigVersionFilter) WhereSnapshot(p entql.BytesP) {
+	f.Where(p.Field(agentconfigversion.FieldSnapshot))
+}
+
+// WhereChangedFields applies the entql json.RawMessage predicate on the changed_fields field.
+func (f *AgentConfigVersionFilter) WhereChangedFields(p entql.BytesP) {
+	f.Where(p.Field(agentconfigversion.FieldChangedFields))
+}
+
+// WhereAuthorID applies the entql [16]byte predicate on the author_id field.
+func (f *AgentConfigVersionFilter) WhereAuthorID(p entql.ValueP) {
+	f.Where(p.Field(agentconfigversion.FieldAuthorID))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *AgentConfigVersionFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *AgentConfigVersionFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAgent applies a predicate to check if query has an edge agent.
+func (f *AgentConfigVersionFilter) WhereHasAgent() {
+	f.Where(entql.HasEdge("agent"))
+}
+
+// WhereHasAgentWith applies a predicate to check if query has an edge agent with a given conditions (other predicates).
+func (f *AgentConfigVersionFilter) WhereHasAgentWith(preds ...predicate.Agent) {
+	f.Where(entql.HasEdgeWith("agent", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAuthor applies a predicate to check if query has an edge author.
+func (f *AgentConfigVersionFilter) WhereHasAuthor() {
+	f.Where(entql.HasEdge("author"))
+}
+
+// WhereHasAuthorWith applies a predicate to check if query has an edge author with a given conditions (other predicates).
+func (f *AgentConfigVersionFilter) WhereHasAuthorWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("author", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -1383,6 +4345,99 @@ func (f *AgentCostLogFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(agentcostlog.FieldID))
 }
 
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AgentCostLogFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(agentcostlog.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *AgentCostLogFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(agentcostlog.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *AgentCostLogFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(agentcostlog.FieldOrganizationID))
+}
+
+// WhereDay applies the entql time.Time predicate on the day field.
+func (f *AgentCostLogFilter) WhereDay(p entql.TimeP) {
+	f.Where(p.Field(agentcostlog.FieldDay))
+}
+
+// WhereAgentID applies the entql [16]byte predicate on the agent_id field.
+func (f *AgentCostLogFilter) WhereAgentID(p entql.ValueP) {
+	f.Where(p.Field(agentcostlog.FieldAgentID))
+}
+
+// WhereProvider applies the entql string predicate on the provider field.
+func (f *AgentCostLogFilter) WhereProvider(p entql.StringP) {
+	f.Where(p.Field(agentcostlog.FieldProvider))
+}
+
+// WhereModel applies the entql string predicate on the model field.
+func (f *AgentCostLogFilter) WhereModel(p entql.StringP) {
+	f.Where(p.Field(agentcostlog.FieldModel))
+}
+
+// WhereCalls applies the entql int predicate on the calls field.
+func (f *AgentCostLogFilter) WhereCalls(p entql.IntP) {
+	f.Where(p.Field(agentcostlog.FieldCalls))
+}
+
+// WherePromptTokens applies the entql int predicate on the prompt_tokens field.
+func (f *AgentCostLogFilter) WherePromptTokens(p entql.IntP) {
+	f.Where(p.Field(agentcostlog.FieldPromptTokens))
+}
+
+// WhereCompletionTokens applies the entql int predicate on the completion_tokens field.
+func (f *AgentCostLogFilter) WhereCompletionTokens(p entql.IntP) {
+	f.Where(p.Field(agentcostlog.FieldCompletionTokens))
+}
+
+// WhereCachedTokens applies the entql int predicate on the cached_tokens field.
+func (f *AgentCostLogFilter) WhereCachedTokens(p entql.IntP) {
+	f.Where(p.Field(agentcostlog.FieldCachedTokens))
+}
+
+// WhereCostMicros applies the entql int64 predicate on the cost_micros field.
+func (f *AgentCostLogFilter) WhereCostMicros(p entql.Int64P) {
+	f.Where(p.Field(agentcostlog.FieldCostMicros))
+}
+
+// WhereUnpricedCalls applies the entql int predicate on the unpriced_calls field.
+func (f *AgentCostLogFilter) WhereUnpricedCalls(p entql.IntP) {
+	f.Where(p.Field(agentcostlog.FieldUnpricedCalls))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *AgentCostLogFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *AgentCostLogFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAgent applies a predicate to check if query has an edge agent.
+func (f *AgentCostLogFilter) WhereHasAgent() {
+	f.Where(entql.HasEdge("agent"))
+}
+
+// WhereHasAgentWith applies a predicate to check if query has an edge agent with a given conditions (other predicates).
+func (f *AgentCostLogFilter) WhereHasAgentWith(preds ...predicate.Agent) {
+	f.Where(entql.HasEdgeWith("agent", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *AgentMessageQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -1421,6 +4476,98 @@ func (f *AgentMessageFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *AgentMessageFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(agentmessage.FieldID))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *AgentMessageFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(agentmessage.FieldOrganizationID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AgentMessageFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(agentmessage.FieldCreatedAt))
+}
+
+// WhereSessionID applies the entql [16]byte predicate on the session_id field.
+func (f *AgentMessageFilter) WhereSessionID(p entql.ValueP) {
+	f.Where(p.Field(agentmessage.FieldSessionID))
+}
+
+// WhereRole applies the entql string predicate on the role field.
+func (f *AgentMessageFilter) WhereRole(p entql.StringP) {
+	f.Where(p.Field(agentmessage.FieldRole))
+}
+
+// WhereContent applies the entql string predicate on the content field.
+func (f *AgentMessageFilter) WhereContent(p entql.StringP) {
+	f.Where(p.Field(agentmessage.FieldContent))
+}
+
+// WhereToolCalls applies the entql json.RawMessage predicate on the tool_calls field.
+func (f *AgentMessageFilter) WhereToolCalls(p entql.BytesP) {
+	f.Where(p.Field(agentmessage.FieldToolCalls))
+}
+
+// WhereToolCallID applies the entql string predicate on the tool_call_id field.
+func (f *AgentMessageFilter) WhereToolCallID(p entql.StringP) {
+	f.Where(p.Field(agentmessage.FieldToolCallID))
+}
+
+// WherePromptTokens applies the entql int predicate on the prompt_tokens field.
+func (f *AgentMessageFilter) WherePromptTokens(p entql.IntP) {
+	f.Where(p.Field(agentmessage.FieldPromptTokens))
+}
+
+// WhereCompletionTokens applies the entql int predicate on the completion_tokens field.
+func (f *AgentMessageFilter) WhereCompletionTokens(p entql.IntP) {
+	f.Where(p.Field(agentmessage.FieldCompletionTokens))
+}
+
+// WhereCallID applies the entql [16]byte predicate on the call_id field.
+func (f *AgentMessageFilter) WhereCallID(p entql.ValueP) {
+	f.Where(p.Field(agentmessage.FieldCallID))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *AgentMessageFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *AgentMessageFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasSession applies a predicate to check if query has an edge session.
+func (f *AgentMessageFilter) WhereHasSession() {
+	f.Where(entql.HasEdge("session"))
+}
+
+// WhereHasSessionWith applies a predicate to check if query has an edge session with a given conditions (other predicates).
+func (f *AgentMessageFilter) WhereHasSessionWith(preds ...predicate.AgentSession) {
+	f.Where(entql.HasEdgeWith("session", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCall applies a predicate to check if query has an edge call.
+func (f *AgentMessageFilter) WhereHasCall() {
+	f.Where(entql.HasEdge("call"))
+}
+
+// WhereHasCallWith applies a predicate to check if query has an edge call with a given conditions (other predicates).
+func (f *AgentMessageFilter) WhereHasCallWith(preds ...predicate.AgentCall) {
+	f.Where(entql.HasEdgeWith("call", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -1463,6 +4610,113 @@ func (f *AgentSessionFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(agentsession.FieldID))
 }
 
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AgentSessionFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(agentsession.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *AgentSessionFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(agentsession.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *AgentSessionFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(agentsession.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *AgentSessionFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(agentsession.FieldDeletedAt))
+}
+
+// WhereAgentID applies the entql [16]byte predicate on the agent_id field.
+func (f *AgentSessionFilter) WhereAgentID(p entql.ValueP) {
+	f.Where(p.Field(agentsession.FieldAgentID))
+}
+
+// WhereStartedBy applies the entql [16]byte predicate on the started_by field.
+func (f *AgentSessionFilter) WhereStartedBy(p entql.ValueP) {
+	f.Where(p.Field(agentsession.FieldStartedBy))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *AgentSessionFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(agentsession.FieldTitle))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *AgentSessionFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(agentsession.FieldStatus))
+}
+
+// WhereStartedAt applies the entql time.Time predicate on the started_at field.
+func (f *AgentSessionFilter) WhereStartedAt(p entql.TimeP) {
+	f.Where(p.Field(agentsession.FieldStartedAt))
+}
+
+// WhereEndedAt applies the entql time.Time predicate on the ended_at field.
+func (f *AgentSessionFilter) WhereEndedAt(p entql.TimeP) {
+	f.Where(p.Field(agentsession.FieldEndedAt))
+}
+
+// WhereTotalPromptTokens applies the entql int predicate on the total_prompt_tokens field.
+func (f *AgentSessionFilter) WhereTotalPromptTokens(p entql.IntP) {
+	f.Where(p.Field(agentsession.FieldTotalPromptTokens))
+}
+
+// WhereTotalCompletionTokens applies the entql int predicate on the total_completion_tokens field.
+func (f *AgentSessionFilter) WhereTotalCompletionTokens(p entql.IntP) {
+	f.Where(p.Field(agentsession.FieldTotalCompletionTokens))
+}
+
+// WhereTotalCostMicros applies the entql int64 predicate on the total_cost_micros field.
+func (f *AgentSessionFilter) WhereTotalCostMicros(p entql.Int64P) {
+	f.Where(p.Field(agentsession.FieldTotalCostMicros))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *AgentSessionFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *AgentSessionFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAgent applies a predicate to check if query has an edge agent.
+func (f *AgentSessionFilter) WhereHasAgent() {
+	f.Where(entql.HasEdge("agent"))
+}
+
+// WhereHasAgentWith applies a predicate to check if query has an edge agent with a given conditions (other predicates).
+func (f *AgentSessionFilter) WhereHasAgentWith(preds ...predicate.Agent) {
+	f.Where(entql.HasEdgeWith("agent", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasStarter applies a predicate to check if query has an edge starter.
+func (f *AgentSessionFilter) WhereHasStarter() {
+	f.Where(entql.HasEdge("starter"))
+}
+
+// WhereHasStarterWith applies a predicate to check if query has an edge starter with a given conditions (other predicates).
+func (f *AgentSessionFilter) WhereHasStarterWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("starter", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *AgentTaskQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -1501,6 +4755,106 @@ func (f *AgentTaskFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *AgentTaskFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(agenttask.FieldID))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *AgentTaskFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(agenttask.FieldOrganizationID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AgentTaskFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(agenttask.FieldCreatedAt))
+}
+
+// WhereAgentID applies the entql [16]byte predicate on the agent_id field.
+func (f *AgentTaskFilter) WhereAgentID(p entql.ValueP) {
+	f.Where(p.Field(agenttask.FieldAgentID))
+}
+
+// WhereTaskID applies the entql [16]byte predicate on the task_id field.
+func (f *AgentTaskFilter) WhereTaskID(p entql.ValueP) {
+	f.Where(p.Field(agenttask.FieldTaskID))
+}
+
+// WhereCallID applies the entql [16]byte predicate on the call_id field.
+func (f *AgentTaskFilter) WhereCallID(p entql.ValueP) {
+	f.Where(p.Field(agenttask.FieldCallID))
+}
+
+// WhereActionID applies the entql [16]byte predicate on the action_id field.
+func (f *AgentTaskFilter) WhereActionID(p entql.ValueP) {
+	f.Where(p.Field(agenttask.FieldActionID))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *AgentTaskFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *AgentTaskFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAgent applies a predicate to check if query has an edge agent.
+func (f *AgentTaskFilter) WhereHasAgent() {
+	f.Where(entql.HasEdge("agent"))
+}
+
+// WhereHasAgentWith applies a predicate to check if query has an edge agent with a given conditions (other predicates).
+func (f *AgentTaskFilter) WhereHasAgentWith(preds ...predicate.Agent) {
+	f.Where(entql.HasEdgeWith("agent", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTask applies a predicate to check if query has an edge task.
+func (f *AgentTaskFilter) WhereHasTask() {
+	f.Where(entql.HasEdge("task"))
+}
+
+// WhereHasTaskWith applies a predicate to check if query has an edge task with a given conditions (other predicates).
+func (f *AgentTaskFilter) WhereHasTaskWith(preds ...predicate.Task) {
+	f.Where(entql.HasEdgeWith("task", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCall applies a predicate to check if query has an edge call.
+func (f *AgentTaskFilter) WhereHasCall() {
+	f.Where(entql.HasEdge("call"))
+}
+
+// WhereHasCallWith applies a predicate to check if query has an edge call with a given conditions (other predicates).
+func (f *AgentTaskFilter) WhereHasCallWith(preds ...predicate.AgentCall) {
+	f.Where(entql.HasEdgeWith("call", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAction applies a predicate to check if query has an edge action.
+func (f *AgentTaskFilter) WhereHasAction() {
+	f.Where(entql.HasEdge("action"))
+}
+
+// WhereHasActionWith applies a predicate to check if query has an edge action with a given conditions (other predicates).
+func (f *AgentTaskFilter) WhereHasActionWith(preds ...predicate.AgentAction) {
+	f.Where(entql.HasEdgeWith("action", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -1543,6 +4897,84 @@ func (f *AgentToolFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(agenttool.FieldID))
 }
 
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AgentToolFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(agenttool.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *AgentToolFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(agenttool.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *AgentToolFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(agenttool.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *AgentToolFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(agenttool.FieldDeletedAt))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *AgentToolFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(agenttool.FieldName))
+}
+
+// WhereDescription applies the entql string predicate on the description field.
+func (f *AgentToolFilter) WhereDescription(p entql.StringP) {
+	f.Where(p.Field(agenttool.FieldDescription))
+}
+
+// WhereInputSchema applies the entql json.RawMessage predicate on the input_schema field.
+func (f *AgentToolFilter) WhereInputSchema(p entql.BytesP) {
+	f.Where(p.Field(agenttool.FieldInputSchema))
+}
+
+// WhereRiskLevel applies the entql string predicate on the risk_level field.
+func (f *AgentToolFilter) WhereRiskLevel(p entql.StringP) {
+	f.Where(p.Field(agenttool.FieldRiskLevel))
+}
+
+// WhereRequiresApproval applies the entql bool predicate on the requires_approval field.
+func (f *AgentToolFilter) WhereRequiresApproval(p entql.BoolP) {
+	f.Where(p.Field(agenttool.FieldRequiresApproval))
+}
+
+// WhereFourEyes applies the entql bool predicate on the four_eyes field.
+func (f *AgentToolFilter) WhereFourEyes(p entql.BoolP) {
+	f.Where(p.Field(agenttool.FieldFourEyes))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *AgentToolFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *AgentToolFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAgents applies a predicate to check if query has an edge agents.
+func (f *AgentToolFilter) WhereHasAgents() {
+	f.Where(entql.HasEdge("agents"))
+}
+
+// WhereHasAgentsWith applies a predicate to check if query has an edge agents with a given conditions (other predicates).
+func (f *AgentToolFilter) WhereHasAgentsWith(preds ...predicate.Agent) {
+	f.Where(entql.HasEdgeWith("agents", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *AgentUserPermissionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -1581,6 +5013,83 @@ func (f *AgentUserPermissionFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *AgentUserPermissionFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(agentuserpermission.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AgentUserPermissionFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(agentuserpermission.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *AgentUserPermissionFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(agentuserpermission.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *AgentUserPermissionFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(agentuserpermission.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *AgentUserPermissionFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(agentuserpermission.FieldDeletedAt))
+}
+
+// WhereAgentID applies the entql [16]byte predicate on the agent_id field.
+func (f *AgentUserPermissionFilter) WhereAgentID(p entql.ValueP) {
+	f.Where(p.Field(agentuserpermission.FieldAgentID))
+}
+
+// WhereUserID applies the entql [16]byte predicate on the user_id field.
+func (f *AgentUserPermissionFilter) WhereUserID(p entql.ValueP) {
+	f.Where(p.Field(agentuserpermission.FieldUserID))
+}
+
+// WherePermission applies the entql string predicate on the permission field.
+func (f *AgentUserPermissionFilter) WherePermission(p entql.StringP) {
+	f.Where(p.Field(agentuserpermission.FieldPermission))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *AgentUserPermissionFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *AgentUserPermissionFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAgent applies a predicate to check if query has an edge agent.
+func (f *AgentUserPermissionFilter) WhereHasAgent() {
+	f.Where(entql.HasEdge("agent"))
+}
+
+// WhereHasAgentWith applies a predicate to check if query has an edge agent with a given conditions (other predicates).
+func (f *AgentUserPermissionFilter) WhereHasAgentWith(preds ...predicate.Agent) {
+	f.Where(entql.HasEdgeWith("agent", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *AgentUserPermissionFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *AgentUserPermissionFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -1623,6 +5132,189 @@ func (f *AppUsageFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(appusage.FieldID))
 }
 
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *AppUsageFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(appusage.FieldOrganizationID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AppUsageFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(appusage.FieldCreatedAt))
+}
+
+// WhereUserID applies the entql [16]byte predicate on the user_id field.
+func (f *AppUsageFilter) WhereUserID(p entql.ValueP) {
+	f.Where(p.Field(appusage.FieldUserID))
+}
+
+// WhereClientRecordID applies the entql string predicate on the client_record_id field.
+func (f *AppUsageFilter) WhereClientRecordID(p entql.StringP) {
+	f.Where(p.Field(appusage.FieldClientRecordID))
+}
+
+// WhereDeviceID applies the entql string predicate on the device_id field.
+func (f *AppUsageFilter) WhereDeviceID(p entql.StringP) {
+	f.Where(p.Field(appusage.FieldDeviceID))
+}
+
+// WhereAppName applies the entql string predicate on the app_name field.
+func (f *AppUsageFilter) WhereAppName(p entql.StringP) {
+	f.Where(p.Field(appusage.FieldAppName))
+}
+
+// WhereWindowTitle applies the entql string predicate on the window_title field.
+func (f *AppUsageFilter) WhereWindowTitle(p entql.StringP) {
+	f.Where(p.Field(appusage.FieldWindowTitle))
+}
+
+// WhereURL applies the entql string predicate on the url field.
+func (f *AppUsageFilter) WhereURL(p entql.StringP) {
+	f.Where(p.Field(appusage.FieldURL))
+}
+
+// WhereCategory applies the entql string predicate on the category field.
+func (f *AppUsageFilter) WhereCategory(p entql.StringP) {
+	f.Where(p.Field(appusage.FieldCategory))
+}
+
+// WhereStartedAt applies the entql time.Time predicate on the started_at field.
+func (f *AppUsageFilter) WhereStartedAt(p entql.TimeP) {
+	f.Where(p.Field(appusage.FieldStartedAt))
+}
+
+// WhereEndedAt applies the entql time.Time predicate on the ended_at field.
+func (f *AppUsageFilter) WhereEndedAt(p entql.TimeP) {
+	f.Where(p.Field(appusage.FieldEndedAt))
+}
+
+// WhereDurationSeconds applies the entql int predicate on the duration_seconds field.
+func (f *AppUsageFilter) WhereDurationSeconds(p entql.IntP) {
+	f.Where(p.Field(appusage.FieldDurationSeconds))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *AppUsageFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *AppUsageFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *AppUsageFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *AppUsageFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *AuditSealQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AuditSealQuery builder.
+func (_q *AuditSealQuery) Filter() *AuditSealFilter {
+	return &AuditSealFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AuditSealMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AuditSealMutation builder.
+func (m *AuditSealMutation) Filter() *AuditSealFilter {
+	return &AuditSealFilter{config: m.config, predicateAdder: m}
+}
+
+// AuditSealFilter provides a generic filtering capability at runtime for AuditSealQuery.
+type AuditSealFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AuditSealFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *AuditSealFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(auditseal.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AuditSealFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(auditseal.FieldCreatedAt))
+}
+
+// WhereLogTable applies the entql string predicate on the log_table field.
+func (f *AuditSealFilter) WhereLogTable(p entql.StringP) {
+	f.Where(p.Field(auditseal.FieldLogTable))
+}
+
+// WhereSeq applies the entql int64 predicate on the seq field.
+func (f *AuditSealFilter) WhereSeq(p entql.Int64P) {
+	f.Where(p.Field(auditseal.FieldSeq))
+}
+
+// WhereFirstRowID applies the entql [16]byte predicate on the first_row_id field.
+func (f *AuditSealFilter) WhereFirstRowID(p entql.ValueP) {
+	f.Where(p.Field(auditseal.FieldFirstRowID))
+}
+
+// WhereLastRowID applies the entql [16]byte predicate on the last_row_id field.
+func (f *AuditSealFilter) WhereLastRowID(p entql.ValueP) {
+	f.Where(p.Field(auditseal.FieldLastRowID))
+}
+
+// WhereRowCount applies the entql int predicate on the row_count field.
+func (f *AuditSealFilter) WhereRowCount(p entql.IntP) {
+	f.Where(p.Field(auditseal.FieldRowCount))
+}
+
+// WhereRowsHash applies the entql string predicate on the rows_hash field.
+func (f *AuditSealFilter) WhereRowsHash(p entql.StringP) {
+	f.Where(p.Field(auditseal.FieldRowsHash))
+}
+
+// WherePrevSealHash applies the entql string predicate on the prev_seal_hash field.
+func (f *AuditSealFilter) WherePrevSealHash(p entql.StringP) {
+	f.Where(p.Field(auditseal.FieldPrevSealHash))
+}
+
+// WhereSealHash applies the entql string predicate on the seal_hash field.
+func (f *AuditSealFilter) WhereSealHash(p entql.StringP) {
+	f.Where(p.Field(auditseal.FieldSealHash))
+}
+
+// WhereSignature applies the entql string predicate on the signature field.
+func (f *AuditSealFilter) WhereSignature(p entql.StringP) {
+	f.Where(p.Field(auditseal.FieldSignature))
+}
+
+// WhereKeyID applies the entql string predicate on the key_id field.
+func (f *AuditSealFilter) WhereKeyID(p entql.StringP) {
+	f.Where(p.Field(auditseal.FieldKeyID))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *AuthTokenQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -1652,7 +5344,7 @@ type AuthTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AuthTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1736,7 +5428,7 @@ type BoardFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *BoardFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1745,6 +5437,83 @@ func (f *BoardFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *BoardFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(board.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *BoardFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(board.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *BoardFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(board.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *BoardFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(board.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *BoardFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(board.FieldDeletedAt))
+}
+
+// WhereProjectID applies the entql [16]byte predicate on the project_id field.
+func (f *BoardFilter) WhereProjectID(p entql.ValueP) {
+	f.Where(p.Field(board.FieldProjectID))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *BoardFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(board.FieldName))
+}
+
+// WhereIsDefault applies the entql bool predicate on the is_default field.
+func (f *BoardFilter) WhereIsDefault(p entql.BoolP) {
+	f.Where(p.Field(board.FieldIsDefault))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *BoardFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *BoardFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *BoardFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *BoardFilter) WhereHasProjectWith(preds ...predicate.Project) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasColumns applies a predicate to check if query has an edge columns.
+func (f *BoardFilter) WhereHasColumns() {
+	f.Where(entql.HasEdge("columns"))
+}
+
+// WhereHasColumnsWith applies a predicate to check if query has an edge columns with a given conditions (other predicates).
+func (f *BoardFilter) WhereHasColumnsWith(preds ...predicate.BoardColumn) {
+	f.Where(entql.HasEdgeWith("columns", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -1776,7 +5545,7 @@ type BoardColumnFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *BoardColumnFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1785,6 +5554,201 @@ func (f *BoardColumnFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *BoardColumnFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(boardcolumn.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *BoardColumnFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(boardcolumn.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *BoardColumnFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(boardcolumn.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *BoardColumnFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(boardcolumn.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *BoardColumnFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(boardcolumn.FieldDeletedAt))
+}
+
+// WhereBoardID applies the entql [16]byte predicate on the board_id field.
+func (f *BoardColumnFilter) WhereBoardID(p entql.ValueP) {
+	f.Where(p.Field(boardcolumn.FieldBoardID))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *BoardColumnFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(boardcolumn.FieldName))
+}
+
+// WherePosition applies the entql int predicate on the position field.
+func (f *BoardColumnFilter) WherePosition(p entql.IntP) {
+	f.Where(p.Field(boardcolumn.FieldPosition))
+}
+
+// WhereWipLimit applies the entql int predicate on the wip_limit field.
+func (f *BoardColumnFilter) WhereWipLimit(p entql.IntP) {
+	f.Where(p.Field(boardcolumn.FieldWipLimit))
+}
+
+// WhereMappedStatus applies the entql string predicate on the mapped_status field.
+func (f *BoardColumnFilter) WhereMappedStatus(p entql.StringP) {
+	f.Where(p.Field(boardcolumn.FieldMappedStatus))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *BoardColumnFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *BoardColumnFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasBoard applies a predicate to check if query has an edge board.
+func (f *BoardColumnFilter) WhereHasBoard() {
+	f.Where(entql.HasEdge("board"))
+}
+
+// WhereHasBoardWith applies a predicate to check if query has an edge board with a given conditions (other predicates).
+func (f *BoardColumnFilter) WhereHasBoardWith(preds ...predicate.Board) {
+	f.Where(entql.HasEdgeWith("board", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *BudgetReservationQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the BudgetReservationQuery builder.
+func (_q *BudgetReservationQuery) Filter() *BudgetReservationFilter {
+	return &BudgetReservationFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *BudgetReservationMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the BudgetReservationMutation builder.
+func (m *BudgetReservationMutation) Filter() *BudgetReservationFilter {
+	return &BudgetReservationFilter{config: m.config, predicateAdder: m}
+}
+
+// BudgetReservationFilter provides a generic filtering capability at runtime for BudgetReservationQuery.
+type BudgetReservationFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *BudgetReservationFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *BudgetReservationFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(budgetreservation.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *BudgetReservationFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(budgetreservation.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *BudgetReservationFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(budgetreservation.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *BudgetReservationFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(budgetreservation.FieldOrganizationID))
+}
+
+// WhereAgentID applies the entql [16]byte predicate on the agent_id field.
+func (f *BudgetReservationFilter) WhereAgentID(p entql.ValueP) {
+	f.Where(p.Field(budgetreservation.FieldAgentID))
+}
+
+// WhereAmountMicros applies the entql int64 predicate on the amount_micros field.
+func (f *BudgetReservationFilter) WhereAmountMicros(p entql.Int64P) {
+	f.Where(p.Field(budgetreservation.FieldAmountMicros))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *BudgetReservationFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(budgetreservation.FieldStatus))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *BudgetReservationFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(budgetreservation.FieldExpiresAt))
+}
+
+// WhereCallID applies the entql [16]byte predicate on the call_id field.
+func (f *BudgetReservationFilter) WhereCallID(p entql.ValueP) {
+	f.Where(p.Field(budgetreservation.FieldCallID))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *BudgetReservationFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *BudgetReservationFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAgent applies a predicate to check if query has an edge agent.
+func (f *BudgetReservationFilter) WhereHasAgent() {
+	f.Where(entql.HasEdge("agent"))
+}
+
+// WhereHasAgentWith applies a predicate to check if query has an edge agent with a given conditions (other predicates).
+func (f *BudgetReservationFilter) WhereHasAgentWith(preds ...predicate.Agent) {
+	f.Where(entql.HasEdgeWith("agent", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCall applies a predicate to check if query has an edge call.
+func (f *BudgetReservationFilter) WhereHasCall() {
+	f.Where(entql.HasEdge("call"))
+}
+
+// WhereHasCallWith applies a predicate to check if query has an edge call with a given conditions (other predicates).
+func (f *BudgetReservationFilter) WhereHasCallWith(preds ...predicate.AgentCall) {
+	f.Where(entql.HasEdgeWith("call", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -1816,7 +5780,7 @@ type ChannelFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ChannelFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1825,6 +5789,132 @@ func (f *ChannelFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *ChannelFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(channel.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ChannelFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(channel.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ChannelFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(channel.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *ChannelFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(channel.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *ChannelFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(channel.FieldDeletedAt))
+}
+
+// WhereType applies the entql string predicate on the type field.
+func (f *ChannelFilter) WhereType(p entql.StringP) {
+	f.Where(p.Field(channel.FieldType))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *ChannelFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(channel.FieldName))
+}
+
+// WhereDirectKey applies the entql string predicate on the direct_key field.
+func (f *ChannelFilter) WhereDirectKey(p entql.StringP) {
+	f.Where(p.Field(channel.FieldDirectKey))
+}
+
+// WherePurpose applies the entql string predicate on the purpose field.
+func (f *ChannelFilter) WherePurpose(p entql.StringP) {
+	f.Where(p.Field(channel.FieldPurpose))
+}
+
+// WhereTopic applies the entql string predicate on the topic field.
+func (f *ChannelFilter) WhereTopic(p entql.StringP) {
+	f.Where(p.Field(channel.FieldTopic))
+}
+
+// WhereProjectID applies the entql [16]byte predicate on the project_id field.
+func (f *ChannelFilter) WhereProjectID(p entql.ValueP) {
+	f.Where(p.Field(channel.FieldProjectID))
+}
+
+// WhereArchivedAt applies the entql time.Time predicate on the archived_at field.
+func (f *ChannelFilter) WhereArchivedAt(p entql.TimeP) {
+	f.Where(p.Field(channel.FieldArchivedAt))
+}
+
+// WhereCreatedByID applies the entql [16]byte predicate on the created_by_id field.
+func (f *ChannelFilter) WhereCreatedByID(p entql.ValueP) {
+	f.Where(p.Field(channel.FieldCreatedByID))
+}
+
+// WhereLastMessageAt applies the entql time.Time predicate on the last_message_at field.
+func (f *ChannelFilter) WhereLastMessageAt(p entql.TimeP) {
+	f.Where(p.Field(channel.FieldLastMessageAt))
+}
+
+// WhereMessageCount applies the entql int64 predicate on the message_count field.
+func (f *ChannelFilter) WhereMessageCount(p entql.Int64P) {
+	f.Where(p.Field(channel.FieldMessageCount))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *ChannelFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *ChannelFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *ChannelFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *ChannelFilter) WhereHasProjectWith(preds ...predicate.Project) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCreatedBy applies a predicate to check if query has an edge created_by.
+func (f *ChannelFilter) WhereHasCreatedBy() {
+	f.Where(entql.HasEdge("created_by"))
+}
+
+// WhereHasCreatedByWith applies a predicate to check if query has an edge created_by with a given conditions (other predicates).
+func (f *ChannelFilter) WhereHasCreatedByWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("created_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasMembers applies a predicate to check if query has an edge members.
+func (f *ChannelFilter) WhereHasMembers() {
+	f.Where(entql.HasEdge("members"))
+}
+
+// WhereHasMembersWith applies a predicate to check if query has an edge members with a given conditions (other predicates).
+func (f *ChannelFilter) WhereHasMembersWith(preds ...predicate.ChannelMember) {
+	f.Where(entql.HasEdgeWith("members", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -1856,7 +5946,7 @@ type ChannelMemberFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ChannelMemberFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1865,6 +5955,98 @@ func (f *ChannelMemberFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *ChannelMemberFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(channelmember.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ChannelMemberFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(channelmember.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ChannelMemberFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(channelmember.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *ChannelMemberFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(channelmember.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *ChannelMemberFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(channelmember.FieldDeletedAt))
+}
+
+// WhereChannelID applies the entql [16]byte predicate on the channel_id field.
+func (f *ChannelMemberFilter) WhereChannelID(p entql.ValueP) {
+	f.Where(p.Field(channelmember.FieldChannelID))
+}
+
+// WhereUserID applies the entql [16]byte predicate on the user_id field.
+func (f *ChannelMemberFilter) WhereUserID(p entql.ValueP) {
+	f.Where(p.Field(channelmember.FieldUserID))
+}
+
+// WhereRole applies the entql string predicate on the role field.
+func (f *ChannelMemberFilter) WhereRole(p entql.StringP) {
+	f.Where(p.Field(channelmember.FieldRole))
+}
+
+// WhereMuted applies the entql bool predicate on the muted field.
+func (f *ChannelMemberFilter) WhereMuted(p entql.BoolP) {
+	f.Where(p.Field(channelmember.FieldMuted))
+}
+
+// WhereNotifyLevel applies the entql string predicate on the notify_level field.
+func (f *ChannelMemberFilter) WhereNotifyLevel(p entql.StringP) {
+	f.Where(p.Field(channelmember.FieldNotifyLevel))
+}
+
+// WhereJoinedAt applies the entql time.Time predicate on the joined_at field.
+func (f *ChannelMemberFilter) WhereJoinedAt(p entql.TimeP) {
+	f.Where(p.Field(channelmember.FieldJoinedAt))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *ChannelMemberFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *ChannelMemberFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasChannel applies a predicate to check if query has an edge channel.
+func (f *ChannelMemberFilter) WhereHasChannel() {
+	f.Where(entql.HasEdge("channel"))
+}
+
+// WhereHasChannelWith applies a predicate to check if query has an edge channel with a given conditions (other predicates).
+func (f *ChannelMemberFilter) WhereHasChannelWith(preds ...predicate.Channel) {
+	f.Where(entql.HasEdgeWith("channel", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *ChannelMemberFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *ChannelMemberFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -1896,7 +6078,7 @@ type IdlePeriodFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdlePeriodFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1905,6 +6087,74 @@ func (f *IdlePeriodFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *IdlePeriodFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(idleperiod.FieldID))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *IdlePeriodFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(idleperiod.FieldOrganizationID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *IdlePeriodFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(idleperiod.FieldCreatedAt))
+}
+
+// WhereUserID applies the entql [16]byte predicate on the user_id field.
+func (f *IdlePeriodFilter) WhereUserID(p entql.ValueP) {
+	f.Where(p.Field(idleperiod.FieldUserID))
+}
+
+// WhereClientRecordID applies the entql string predicate on the client_record_id field.
+func (f *IdlePeriodFilter) WhereClientRecordID(p entql.StringP) {
+	f.Where(p.Field(idleperiod.FieldClientRecordID))
+}
+
+// WhereDeviceID applies the entql string predicate on the device_id field.
+func (f *IdlePeriodFilter) WhereDeviceID(p entql.StringP) {
+	f.Where(p.Field(idleperiod.FieldDeviceID))
+}
+
+// WhereStartedAt applies the entql time.Time predicate on the started_at field.
+func (f *IdlePeriodFilter) WhereStartedAt(p entql.TimeP) {
+	f.Where(p.Field(idleperiod.FieldStartedAt))
+}
+
+// WhereEndedAt applies the entql time.Time predicate on the ended_at field.
+func (f *IdlePeriodFilter) WhereEndedAt(p entql.TimeP) {
+	f.Where(p.Field(idleperiod.FieldEndedAt))
+}
+
+// WhereDurationSeconds applies the entql int predicate on the duration_seconds field.
+func (f *IdlePeriodFilter) WhereDurationSeconds(p entql.IntP) {
+	f.Where(p.Field(idleperiod.FieldDurationSeconds))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *IdlePeriodFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *IdlePeriodFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *IdlePeriodFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *IdlePeriodFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -1936,7 +6186,7 @@ type LabelFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LabelFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1945,6 +6195,83 @@ func (f *LabelFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *LabelFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(label.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *LabelFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(label.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *LabelFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(label.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *LabelFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(label.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *LabelFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(label.FieldDeletedAt))
+}
+
+// WhereProjectID applies the entql [16]byte predicate on the project_id field.
+func (f *LabelFilter) WhereProjectID(p entql.ValueP) {
+	f.Where(p.Field(label.FieldProjectID))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *LabelFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(label.FieldName))
+}
+
+// WhereColor applies the entql string predicate on the color field.
+func (f *LabelFilter) WhereColor(p entql.StringP) {
+	f.Where(p.Field(label.FieldColor))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *LabelFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *LabelFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *LabelFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *LabelFilter) WhereHasProjectWith(preds ...predicate.Project) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTasks applies a predicate to check if query has an edge tasks.
+func (f *LabelFilter) WhereHasTasks() {
+	f.Where(entql.HasEdge("tasks"))
+}
+
+// WhereHasTasksWith applies a predicate to check if query has an edge tasks with a given conditions (other predicates).
+func (f *LabelFilter) WhereHasTasksWith(preds ...predicate.Task) {
+	f.Where(entql.HasEdgeWith("tasks", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -1976,7 +6303,7 @@ type LoginHistoryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LoginHistoryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2056,7 +6383,7 @@ type MessageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MessageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2065,6 +6392,193 @@ func (f *MessageFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *MessageFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(message.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *MessageFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(message.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *MessageFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(message.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *MessageFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(message.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *MessageFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(message.FieldDeletedAt))
+}
+
+// WhereChannelID applies the entql [16]byte predicate on the channel_id field.
+func (f *MessageFilter) WhereChannelID(p entql.ValueP) {
+	f.Where(p.Field(message.FieldChannelID))
+}
+
+// WhereAuthorID applies the entql [16]byte predicate on the author_id field.
+func (f *MessageFilter) WhereAuthorID(p entql.ValueP) {
+	f.Where(p.Field(message.FieldAuthorID))
+}
+
+// WhereAuthorAgentID applies the entql [16]byte predicate on the author_agent_id field.
+func (f *MessageFilter) WhereAuthorAgentID(p entql.ValueP) {
+	f.Where(p.Field(message.FieldAuthorAgentID))
+}
+
+// WhereBody applies the entql string predicate on the body field.
+func (f *MessageFilter) WhereBody(p entql.StringP) {
+	f.Where(p.Field(message.FieldBody))
+}
+
+// WhereRootID applies the entql [16]byte predicate on the root_id field.
+func (f *MessageFilter) WhereRootID(p entql.ValueP) {
+	f.Where(p.Field(message.FieldRootID))
+}
+
+// WhereReplyCount applies the entql int predicate on the reply_count field.
+func (f *MessageFilter) WhereReplyCount(p entql.IntP) {
+	f.Where(p.Field(message.FieldReplyCount))
+}
+
+// WhereLastReplyAt applies the entql time.Time predicate on the last_reply_at field.
+func (f *MessageFilter) WhereLastReplyAt(p entql.TimeP) {
+	f.Where(p.Field(message.FieldLastReplyAt))
+}
+
+// WhereEditedAt applies the entql time.Time predicate on the edited_at field.
+func (f *MessageFilter) WhereEditedAt(p entql.TimeP) {
+	f.Where(p.Field(message.FieldEditedAt))
+}
+
+// WhereMentionedUserIds applies the entql json.RawMessage predicate on the mentioned_user_ids field.
+func (f *MessageFilter) WhereMentionedUserIds(p entql.BytesP) {
+	f.Where(p.Field(message.FieldMentionedUserIds))
+}
+
+// WhereMentionsChannel applies the entql bool predicate on the mentions_channel field.
+func (f *MessageFilter) WhereMentionsChannel(p entql.BoolP) {
+	f.Where(p.Field(message.FieldMentionsChannel))
+}
+
+// WhereHasFiles applies the entql bool predicate on the has_files field.
+func (f *MessageFilter) WhereHasFiles(p entql.BoolP) {
+	f.Where(p.Field(message.FieldHasFiles))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *MessageFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *MessageFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasChannel applies a predicate to check if query has an edge channel.
+func (f *MessageFilter) WhereHasChannel() {
+	f.Where(entql.HasEdge("channel"))
+}
+
+// WhereHasChannelWith applies a predicate to check if query has an edge channel with a given conditions (other predicates).
+func (f *MessageFilter) WhereHasChannelWith(preds ...predicate.Channel) {
+	f.Where(entql.HasEdgeWith("channel", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAuthor applies a predicate to check if query has an edge author.
+func (f *MessageFilter) WhereHasAuthor() {
+	f.Where(entql.HasEdge("author"))
+}
+
+// WhereHasAuthorWith applies a predicate to check if query has an edge author with a given conditions (other predicates).
+func (f *MessageFilter) WhereHasAuthorWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("author", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAuthorAgent applies a predicate to check if query has an edge author_agent.
+func (f *MessageFilter) WhereHasAuthorAgent() {
+	f.Where(entql.HasEdge("author_agent"))
+}
+
+// WhereHasAuthorAgentWith applies a predicate to check if query has an edge author_agent with a given conditions (other predicates).
+func (f *MessageFilter) WhereHasAuthorAgentWith(preds ...predicate.Agent) {
+	f.Where(entql.HasEdgeWith("author_agent", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasRoot applies a predicate to check if query has an edge root.
+func (f *MessageFilter) WhereHasRoot() {
+	f.Where(entql.HasEdge("root"))
+}
+
+// WhereHasRootWith applies a predicate to check if query has an edge root with a given conditions (other predicates).
+func (f *MessageFilter) WhereHasRootWith(preds ...predicate.Message) {
+	f.Where(entql.HasEdgeWith("root", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasReplies applies a predicate to check if query has an edge replies.
+func (f *MessageFilter) WhereHasReplies() {
+	f.Where(entql.HasEdge("replies"))
+}
+
+// WhereHasRepliesWith applies a predicate to check if query has an edge replies with a given conditions (other predicates).
+func (f *MessageFilter) WhereHasRepliesWith(preds ...predicate.Message) {
+	f.Where(entql.HasEdgeWith("replies", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasReactions applies a predicate to check if query has an edge reactions.
+func (f *MessageFilter) WhereHasReactions() {
+	f.Where(entql.HasEdge("reactions"))
+}
+
+// WhereHasReactionsWith applies a predicate to check if query has an edge reactions with a given conditions (other predicates).
+func (f *MessageFilter) WhereHasReactionsWith(preds ...predicate.MessageReaction) {
+	f.Where(entql.HasEdgeWith("reactions", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAttachments applies a predicate to check if query has an edge attachments.
+func (f *MessageFilter) WhereHasAttachments() {
+	f.Where(entql.HasEdge("attachments"))
+}
+
+// WhereHasAttachmentsWith applies a predicate to check if query has an edge attachments with a given conditions (other predicates).
+func (f *MessageFilter) WhereHasAttachmentsWith(preds ...predicate.MessageFile) {
+	f.Where(entql.HasEdgeWith("attachments", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -2096,7 +6610,7 @@ type MessageFileFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MessageFileFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2105,6 +6619,122 @@ func (f *MessageFileFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *MessageFileFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(messagefile.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *MessageFileFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(messagefile.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *MessageFileFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(messagefile.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *MessageFileFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(messagefile.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *MessageFileFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(messagefile.FieldDeletedAt))
+}
+
+// WhereMessageID applies the entql [16]byte predicate on the message_id field.
+func (f *MessageFileFilter) WhereMessageID(p entql.ValueP) {
+	f.Where(p.Field(messagefile.FieldMessageID))
+}
+
+// WhereChannelID applies the entql [16]byte predicate on the channel_id field.
+func (f *MessageFileFilter) WhereChannelID(p entql.ValueP) {
+	f.Where(p.Field(messagefile.FieldChannelID))
+}
+
+// WhereUploaderID applies the entql [16]byte predicate on the uploader_id field.
+func (f *MessageFileFilter) WhereUploaderID(p entql.ValueP) {
+	f.Where(p.Field(messagefile.FieldUploaderID))
+}
+
+// WhereFileName applies the entql string predicate on the file_name field.
+func (f *MessageFileFilter) WhereFileName(p entql.StringP) {
+	f.Where(p.Field(messagefile.FieldFileName))
+}
+
+// WhereContentType applies the entql string predicate on the content_type field.
+func (f *MessageFileFilter) WhereContentType(p entql.StringP) {
+	f.Where(p.Field(messagefile.FieldContentType))
+}
+
+// WhereSizeBytes applies the entql int64 predicate on the size_bytes field.
+func (f *MessageFileFilter) WhereSizeBytes(p entql.Int64P) {
+	f.Where(p.Field(messagefile.FieldSizeBytes))
+}
+
+// WhereSha256 applies the entql string predicate on the sha256 field.
+func (f *MessageFileFilter) WhereSha256(p entql.StringP) {
+	f.Where(p.Field(messagefile.FieldSha256))
+}
+
+// WhereStorageKey applies the entql string predicate on the storage_key field.
+func (f *MessageFileFilter) WhereStorageKey(p entql.StringP) {
+	f.Where(p.Field(messagefile.FieldStorageKey))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *MessageFileFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *MessageFileFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasMessage applies a predicate to check if query has an edge message.
+func (f *MessageFileFilter) WhereHasMessage() {
+	f.Where(entql.HasEdge("message"))
+}
+
+// WhereHasMessageWith applies a predicate to check if query has an edge message with a given conditions (other predicates).
+func (f *MessageFileFilter) WhereHasMessageWith(preds ...predicate.Message) {
+	f.Where(entql.HasEdgeWith("message", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasChannel applies a predicate to check if query has an edge channel.
+func (f *MessageFileFilter) WhereHasChannel() {
+	f.Where(entql.HasEdge("channel"))
+}
+
+// WhereHasChannelWith applies a predicate to check if query has an edge channel with a given conditions (other predicates).
+func (f *MessageFileFilter) WhereHasChannelWith(preds ...predicate.Channel) {
+	f.Where(entql.HasEdgeWith("channel", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUploader applies a predicate to check if query has an edge uploader.
+func (f *MessageFileFilter) WhereHasUploader() {
+	f.Where(entql.HasEdge("uploader"))
+}
+
+// WhereHasUploaderWith applies a predicate to check if query has an edge uploader with a given conditions (other predicates).
+func (f *MessageFileFilter) WhereHasUploaderWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("uploader", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -2136,7 +6766,7 @@ type MessageReactionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MessageReactionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2145,6 +6775,83 @@ func (f *MessageReactionFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *MessageReactionFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(messagereaction.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *MessageReactionFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(messagereaction.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *MessageReactionFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(messagereaction.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *MessageReactionFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(messagereaction.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *MessageReactionFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(messagereaction.FieldDeletedAt))
+}
+
+// WhereMessageID applies the entql [16]byte predicate on the message_id field.
+func (f *MessageReactionFilter) WhereMessageID(p entql.ValueP) {
+	f.Where(p.Field(messagereaction.FieldMessageID))
+}
+
+// WhereUserID applies the entql [16]byte predicate on the user_id field.
+func (f *MessageReactionFilter) WhereUserID(p entql.ValueP) {
+	f.Where(p.Field(messagereaction.FieldUserID))
+}
+
+// WhereEmoji applies the entql string predicate on the emoji field.
+func (f *MessageReactionFilter) WhereEmoji(p entql.StringP) {
+	f.Where(p.Field(messagereaction.FieldEmoji))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *MessageReactionFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *MessageReactionFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasMessage applies a predicate to check if query has an edge message.
+func (f *MessageReactionFilter) WhereHasMessage() {
+	f.Where(entql.HasEdge("message"))
+}
+
+// WhereHasMessageWith applies a predicate to check if query has an edge message with a given conditions (other predicates).
+func (f *MessageReactionFilter) WhereHasMessageWith(preds ...predicate.Message) {
+	f.Where(entql.HasEdgeWith("message", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *MessageReactionFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *MessageReactionFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -2176,7 +6883,7 @@ type MilestoneFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MilestoneFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2185,6 +6892,79 @@ func (f *MilestoneFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *MilestoneFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(milestone.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *MilestoneFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(milestone.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *MilestoneFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(milestone.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *MilestoneFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(milestone.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *MilestoneFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(milestone.FieldDeletedAt))
+}
+
+// WhereProjectID applies the entql [16]byte predicate on the project_id field.
+func (f *MilestoneFilter) WhereProjectID(p entql.ValueP) {
+	f.Where(p.Field(milestone.FieldProjectID))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *MilestoneFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(milestone.FieldName))
+}
+
+// WhereDescription applies the entql string predicate on the description field.
+func (f *MilestoneFilter) WhereDescription(p entql.StringP) {
+	f.Where(p.Field(milestone.FieldDescription))
+}
+
+// WhereDueDate applies the entql time.Time predicate on the due_date field.
+func (f *MilestoneFilter) WhereDueDate(p entql.TimeP) {
+	f.Where(p.Field(milestone.FieldDueDate))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *MilestoneFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(milestone.FieldStatus))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *MilestoneFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *MilestoneFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *MilestoneFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *MilestoneFilter) WhereHasProjectWith(preds ...predicate.Project) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -2216,7 +6996,7 @@ type ModelPriceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ModelPriceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2225,6 +7005,61 @@ func (f *ModelPriceFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *ModelPriceFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(modelprice.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ModelPriceFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(modelprice.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ModelPriceFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(modelprice.FieldUpdatedAt))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *ModelPriceFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(modelprice.FieldDeletedAt))
+}
+
+// WhereProvider applies the entql string predicate on the provider field.
+func (f *ModelPriceFilter) WhereProvider(p entql.StringP) {
+	f.Where(p.Field(modelprice.FieldProvider))
+}
+
+// WhereModel applies the entql string predicate on the model field.
+func (f *ModelPriceFilter) WhereModel(p entql.StringP) {
+	f.Where(p.Field(modelprice.FieldModel))
+}
+
+// WhereInputMicrosPerMtok applies the entql int64 predicate on the input_micros_per_mtok field.
+func (f *ModelPriceFilter) WhereInputMicrosPerMtok(p entql.Int64P) {
+	f.Where(p.Field(modelprice.FieldInputMicrosPerMtok))
+}
+
+// WhereOutputMicrosPerMtok applies the entql int64 predicate on the output_micros_per_mtok field.
+func (f *ModelPriceFilter) WhereOutputMicrosPerMtok(p entql.Int64P) {
+	f.Where(p.Field(modelprice.FieldOutputMicrosPerMtok))
+}
+
+// WhereCachedInputMicrosPerMtok applies the entql int64 predicate on the cached_input_micros_per_mtok field.
+func (f *ModelPriceFilter) WhereCachedInputMicrosPerMtok(p entql.Int64P) {
+	f.Where(p.Field(modelprice.FieldCachedInputMicrosPerMtok))
+}
+
+// WhereCurrency applies the entql string predicate on the currency field.
+func (f *ModelPriceFilter) WhereCurrency(p entql.StringP) {
+	f.Where(p.Field(modelprice.FieldCurrency))
+}
+
+// WhereEffectiveFrom applies the entql time.Time predicate on the effective_from field.
+func (f *ModelPriceFilter) WhereEffectiveFrom(p entql.TimeP) {
+	f.Where(p.Field(modelprice.FieldEffectiveFrom))
+}
+
+// WhereEffectiveTo applies the entql time.Time predicate on the effective_to field.
+func (f *ModelPriceFilter) WhereEffectiveTo(p entql.TimeP) {
+	f.Where(p.Field(modelprice.FieldEffectiveTo))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -2256,7 +7091,7 @@ type NoteFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2265,6 +7100,160 @@ func (f *NoteFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *NoteFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(note.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *NoteFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(note.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *NoteFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(note.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *NoteFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(note.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *NoteFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(note.FieldDeletedAt))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *NoteFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(note.FieldTitle))
+}
+
+// WhereContent applies the entql string predicate on the content field.
+func (f *NoteFilter) WhereContent(p entql.StringP) {
+	f.Where(p.Field(note.FieldContent))
+}
+
+// WhereFolderID applies the entql [16]byte predicate on the folder_id field.
+func (f *NoteFilter) WhereFolderID(p entql.ValueP) {
+	f.Where(p.Field(note.FieldFolderID))
+}
+
+// WhereOwnerID applies the entql [16]byte predicate on the owner_id field.
+func (f *NoteFilter) WhereOwnerID(p entql.ValueP) {
+	f.Where(p.Field(note.FieldOwnerID))
+}
+
+// WhereVisibility applies the entql string predicate on the visibility field.
+func (f *NoteFilter) WhereVisibility(p entql.StringP) {
+	f.Where(p.Field(note.FieldVisibility))
+}
+
+// WhereProjectID applies the entql [16]byte predicate on the project_id field.
+func (f *NoteFilter) WhereProjectID(p entql.ValueP) {
+	f.Where(p.Field(note.FieldProjectID))
+}
+
+// WherePinned applies the entql bool predicate on the pinned field.
+func (f *NoteFilter) WherePinned(p entql.BoolP) {
+	f.Where(p.Field(note.FieldPinned))
+}
+
+// WhereArchivedAt applies the entql time.Time predicate on the archived_at field.
+func (f *NoteFilter) WhereArchivedAt(p entql.TimeP) {
+	f.Where(p.Field(note.FieldArchivedAt))
+}
+
+// WhereVersion applies the entql int predicate on the version field.
+func (f *NoteFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(note.FieldVersion))
+}
+
+// WhereContentSize applies the entql int predicate on the content_size field.
+func (f *NoteFilter) WhereContentSize(p entql.IntP) {
+	f.Where(p.Field(note.FieldContentSize))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *NoteFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *NoteFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasFolder applies a predicate to check if query has an edge folder.
+func (f *NoteFilter) WhereHasFolder() {
+	f.Where(entql.HasEdge("folder"))
+}
+
+// WhereHasFolderWith applies a predicate to check if query has an edge folder with a given conditions (other predicates).
+func (f *NoteFilter) WhereHasFolderWith(preds ...predicate.NoteFolder) {
+	f.Where(entql.HasEdgeWith("folder", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasOwner applies a predicate to check if query has an edge owner.
+func (f *NoteFilter) WhereHasOwner() {
+	f.Where(entql.HasEdge("owner"))
+}
+
+// WhereHasOwnerWith applies a predicate to check if query has an edge owner with a given conditions (other predicates).
+func (f *NoteFilter) WhereHasOwnerWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("owner", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *NoteFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *NoteFilter) WhereHasProjectWith(preds ...predicate.Project) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTags applies a predicate to check if query has an edge tags.
+func (f *NoteFilter) WhereHasTags() {
+	f.Where(entql.HasEdge("tags"))
+}
+
+// WhereHasTagsWith applies a predicate to check if query has an edge tags with a given conditions (other predicates).
+func (f *NoteFilter) WhereHasTagsWith(preds ...predicate.NoteTagDefinition) {
+	f.Where(entql.HasEdgeWith("tags", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasShares applies a predicate to check if query has an edge shares.
+func (f *NoteFilter) WhereHasShares() {
+	f.Where(entql.HasEdge("shares"))
+}
+
+// WhereHasSharesWith applies a predicate to check if query has an edge shares with a given conditions (other predicates).
+func (f *NoteFilter) WhereHasSharesWith(preds ...predicate.NoteShare) {
+	f.Where(entql.HasEdgeWith("shares", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -2296,7 +7285,7 @@ type NoteCommentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteCommentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2305,6 +7294,170 @@ func (f *NoteCommentFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *NoteCommentFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(notecomment.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *NoteCommentFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(notecomment.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *NoteCommentFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(notecomment.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *NoteCommentFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(notecomment.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *NoteCommentFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(notecomment.FieldDeletedAt))
+}
+
+// WhereNoteID applies the entql [16]byte predicate on the note_id field.
+func (f *NoteCommentFilter) WhereNoteID(p entql.ValueP) {
+	f.Where(p.Field(notecomment.FieldNoteID))
+}
+
+// WhereAuthorID applies the entql [16]byte predicate on the author_id field.
+func (f *NoteCommentFilter) WhereAuthorID(p entql.ValueP) {
+	f.Where(p.Field(notecomment.FieldAuthorID))
+}
+
+// WhereBody applies the entql string predicate on the body field.
+func (f *NoteCommentFilter) WhereBody(p entql.StringP) {
+	f.Where(p.Field(notecomment.FieldBody))
+}
+
+// WhereQuote applies the entql string predicate on the quote field.
+func (f *NoteCommentFilter) WhereQuote(p entql.StringP) {
+	f.Where(p.Field(notecomment.FieldQuote))
+}
+
+// WherePrefix applies the entql string predicate on the prefix field.
+func (f *NoteCommentFilter) WherePrefix(p entql.StringP) {
+	f.Where(p.Field(notecomment.FieldPrefix))
+}
+
+// WhereSuffix applies the entql string predicate on the suffix field.
+func (f *NoteCommentFilter) WhereSuffix(p entql.StringP) {
+	f.Where(p.Field(notecomment.FieldSuffix))
+}
+
+// WhereStartOffset applies the entql int predicate on the start_offset field.
+func (f *NoteCommentFilter) WhereStartOffset(p entql.IntP) {
+	f.Where(p.Field(notecomment.FieldStartOffset))
+}
+
+// WhereEndOffset applies the entql int predicate on the end_offset field.
+func (f *NoteCommentFilter) WhereEndOffset(p entql.IntP) {
+	f.Where(p.Field(notecomment.FieldEndOffset))
+}
+
+// WhereAnchorStatus applies the entql string predicate on the anchor_status field.
+func (f *NoteCommentFilter) WhereAnchorStatus(p entql.StringP) {
+	f.Where(p.Field(notecomment.FieldAnchorStatus))
+}
+
+// WhereParentID applies the entql [16]byte predicate on the parent_id field.
+func (f *NoteCommentFilter) WhereParentID(p entql.ValueP) {
+	f.Where(p.Field(notecomment.FieldParentID))
+}
+
+// WhereResolvedAt applies the entql time.Time predicate on the resolved_at field.
+func (f *NoteCommentFilter) WhereResolvedAt(p entql.TimeP) {
+	f.Where(p.Field(notecomment.FieldResolvedAt))
+}
+
+// WhereResolvedByID applies the entql [16]byte predicate on the resolved_by_id field.
+func (f *NoteCommentFilter) WhereResolvedByID(p entql.ValueP) {
+	f.Where(p.Field(notecomment.FieldResolvedByID))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *NoteCommentFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *NoteCommentFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasNote applies a predicate to check if query has an edge note.
+func (f *NoteCommentFilter) WhereHasNote() {
+	f.Where(entql.HasEdge("note"))
+}
+
+// WhereHasNoteWith applies a predicate to check if query has an edge note with a given conditions (other predicates).
+func (f *NoteCommentFilter) WhereHasNoteWith(preds ...predicate.Note) {
+	f.Where(entql.HasEdgeWith("note", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAuthor applies a predicate to check if query has an edge author.
+func (f *NoteCommentFilter) WhereHasAuthor() {
+	f.Where(entql.HasEdge("author"))
+}
+
+// WhereHasAuthorWith applies a predicate to check if query has an edge author with a given conditions (other predicates).
+func (f *NoteCommentFilter) WhereHasAuthorWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("author", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasParent applies a predicate to check if query has an edge parent.
+func (f *NoteCommentFilter) WhereHasParent() {
+	f.Where(entql.HasEdge("parent"))
+}
+
+// WhereHasParentWith applies a predicate to check if query has an edge parent with a given conditions (other predicates).
+func (f *NoteCommentFilter) WhereHasParentWith(preds ...predicate.NoteComment) {
+	f.Where(entql.HasEdgeWith("parent", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasReplies applies a predicate to check if query has an edge replies.
+func (f *NoteCommentFilter) WhereHasReplies() {
+	f.Where(entql.HasEdge("replies"))
+}
+
+// WhereHasRepliesWith applies a predicate to check if query has an edge replies with a given conditions (other predicates).
+func (f *NoteCommentFilter) WhereHasRepliesWith(preds ...predicate.NoteComment) {
+	f.Where(entql.HasEdgeWith("replies", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasResolvedBy applies a predicate to check if query has an edge resolved_by.
+func (f *NoteCommentFilter) WhereHasResolvedBy() {
+	f.Where(entql.HasEdge("resolved_by"))
+}
+
+// WhereHasResolvedByWith applies a predicate to check if query has an edge resolved_by with a given conditions (other predicates).
+func (f *NoteCommentFilter) WhereHasResolvedByWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("resolved_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -2336,7 +7489,7 @@ type NoteFolderFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteFolderFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2345,6 +7498,83 @@ func (f *NoteFolderFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *NoteFolderFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(notefolder.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *NoteFolderFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(notefolder.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *NoteFolderFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(notefolder.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *NoteFolderFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(notefolder.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *NoteFolderFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(notefolder.FieldDeletedAt))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *NoteFolderFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(notefolder.FieldName))
+}
+
+// WhereParentID applies the entql [16]byte predicate on the parent_id field.
+func (f *NoteFolderFilter) WhereParentID(p entql.ValueP) {
+	f.Where(p.Field(notefolder.FieldParentID))
+}
+
+// WherePosition applies the entql int predicate on the position field.
+func (f *NoteFolderFilter) WherePosition(p entql.IntP) {
+	f.Where(p.Field(notefolder.FieldPosition))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *NoteFolderFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *NoteFolderFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasParent applies a predicate to check if query has an edge parent.
+func (f *NoteFolderFilter) WhereHasParent() {
+	f.Where(entql.HasEdge("parent"))
+}
+
+// WhereHasParentWith applies a predicate to check if query has an edge parent with a given conditions (other predicates).
+func (f *NoteFolderFilter) WhereHasParentWith(preds ...predicate.NoteFolder) {
+	f.Where(entql.HasEdgeWith("parent", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasChildren applies a predicate to check if query has an edge children.
+func (f *NoteFolderFilter) WhereHasChildren() {
+	f.Where(entql.HasEdge("children"))
+}
+
+// WhereHasChildrenWith applies a predicate to check if query has an edge children with a given conditions (other predicates).
+func (f *NoteFolderFilter) WhereHasChildrenWith(preds ...predicate.NoteFolder) {
+	f.Where(entql.HasEdgeWith("children", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -2376,7 +7606,7 @@ type NoteShareFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteShareFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2385,6 +7615,126 @@ func (f *NoteShareFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *NoteShareFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(noteshare.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *NoteShareFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(noteshare.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *NoteShareFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(noteshare.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *NoteShareFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(noteshare.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *NoteShareFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(noteshare.FieldDeletedAt))
+}
+
+// WhereNoteID applies the entql [16]byte predicate on the note_id field.
+func (f *NoteShareFilter) WhereNoteID(p entql.ValueP) {
+	f.Where(p.Field(noteshare.FieldNoteID))
+}
+
+// WhereUserID applies the entql [16]byte predicate on the user_id field.
+func (f *NoteShareFilter) WhereUserID(p entql.ValueP) {
+	f.Where(p.Field(noteshare.FieldUserID))
+}
+
+// WhereProjectID applies the entql [16]byte predicate on the project_id field.
+func (f *NoteShareFilter) WhereProjectID(p entql.ValueP) {
+	f.Where(p.Field(noteshare.FieldProjectID))
+}
+
+// WherePermission applies the entql string predicate on the permission field.
+func (f *NoteShareFilter) WherePermission(p entql.StringP) {
+	f.Where(p.Field(noteshare.FieldPermission))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *NoteShareFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(noteshare.FieldExpiresAt))
+}
+
+// WhereCreatedByID applies the entql [16]byte predicate on the created_by_id field.
+func (f *NoteShareFilter) WhereCreatedByID(p entql.ValueP) {
+	f.Where(p.Field(noteshare.FieldCreatedByID))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *NoteShareFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *NoteShareFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasNote applies a predicate to check if query has an edge note.
+func (f *NoteShareFilter) WhereHasNote() {
+	f.Where(entql.HasEdge("note"))
+}
+
+// WhereHasNoteWith applies a predicate to check if query has an edge note with a given conditions (other predicates).
+func (f *NoteShareFilter) WhereHasNoteWith(preds ...predicate.Note) {
+	f.Where(entql.HasEdgeWith("note", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *NoteShareFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *NoteShareFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *NoteShareFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *NoteShareFilter) WhereHasProjectWith(preds ...predicate.Project) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCreatedBy applies a predicate to check if query has an edge created_by.
+func (f *NoteShareFilter) WhereHasCreatedBy() {
+	f.Where(entql.HasEdge("created_by"))
+}
+
+// WhereHasCreatedByWith applies a predicate to check if query has an edge created_by with a given conditions (other predicates).
+func (f *NoteShareFilter) WhereHasCreatedByWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("created_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -2416,7 +7766,7 @@ type NoteTagDefinitionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteTagDefinitionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2425,6 +7775,69 @@ func (f *NoteTagDefinitionFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *NoteTagDefinitionFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(notetagdefinition.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *NoteTagDefinitionFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(notetagdefinition.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *NoteTagDefinitionFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(notetagdefinition.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *NoteTagDefinitionFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(notetagdefinition.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *NoteTagDefinitionFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(notetagdefinition.FieldDeletedAt))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *NoteTagDefinitionFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(notetagdefinition.FieldName))
+}
+
+// WhereNameKey applies the entql string predicate on the name_key field.
+func (f *NoteTagDefinitionFilter) WhereNameKey(p entql.StringP) {
+	f.Where(p.Field(notetagdefinition.FieldNameKey))
+}
+
+// WhereColor applies the entql string predicate on the color field.
+func (f *NoteTagDefinitionFilter) WhereColor(p entql.StringP) {
+	f.Where(p.Field(notetagdefinition.FieldColor))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *NoteTagDefinitionFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *NoteTagDefinitionFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasNotes applies a predicate to check if query has an edge notes.
+func (f *NoteTagDefinitionFilter) WhereHasNotes() {
+	f.Where(entql.HasEdge("notes"))
+}
+
+// WhereHasNotesWith applies a predicate to check if query has an edge notes with a given conditions (other predicates).
+func (f *NoteTagDefinitionFilter) WhereHasNotesWith(preds ...predicate.Note) {
+	f.Where(entql.HasEdgeWith("notes", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -2456,7 +7869,7 @@ type NoteVersionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteVersionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2465,6 +7878,88 @@ func (f *NoteVersionFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *NoteVersionFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(noteversion.FieldID))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *NoteVersionFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(noteversion.FieldOrganizationID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *NoteVersionFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(noteversion.FieldCreatedAt))
+}
+
+// WhereNoteID applies the entql [16]byte predicate on the note_id field.
+func (f *NoteVersionFilter) WhereNoteID(p entql.ValueP) {
+	f.Where(p.Field(noteversion.FieldNoteID))
+}
+
+// WhereVersion applies the entql int predicate on the version field.
+func (f *NoteVersionFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(noteversion.FieldVersion))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *NoteVersionFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(noteversion.FieldTitle))
+}
+
+// WhereContent applies the entql string predicate on the content field.
+func (f *NoteVersionFilter) WhereContent(p entql.StringP) {
+	f.Where(p.Field(noteversion.FieldContent))
+}
+
+// WhereEditorID applies the entql [16]byte predicate on the editor_id field.
+func (f *NoteVersionFilter) WhereEditorID(p entql.ValueP) {
+	f.Where(p.Field(noteversion.FieldEditorID))
+}
+
+// WhereSizeBytes applies the entql int predicate on the size_bytes field.
+func (f *NoteVersionFilter) WhereSizeBytes(p entql.IntP) {
+	f.Where(p.Field(noteversion.FieldSizeBytes))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *NoteVersionFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *NoteVersionFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasNote applies a predicate to check if query has an edge note.
+func (f *NoteVersionFilter) WhereHasNote() {
+	f.Where(entql.HasEdge("note"))
+}
+
+// WhereHasNoteWith applies a predicate to check if query has an edge note with a given conditions (other predicates).
+func (f *NoteVersionFilter) WhereHasNoteWith(preds ...predicate.Note) {
+	f.Where(entql.HasEdgeWith("note", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasEditor applies a predicate to check if query has an edge editor.
+func (f *NoteVersionFilter) WhereHasEditor() {
+	f.Where(entql.HasEdge("editor"))
+}
+
+// WhereHasEditorWith applies a predicate to check if query has an edge editor with a given conditions (other predicates).
+func (f *NoteVersionFilter) WhereHasEditorWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("editor", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -2496,7 +7991,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2600,7 +8095,7 @@ type OrganizationMemberFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationMemberFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2703,7 +8198,7 @@ type PermissionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PermissionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2796,7 +8291,7 @@ type PinnedMessageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PinnedMessageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2805,6 +8300,102 @@ func (f *PinnedMessageFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *PinnedMessageFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(pinnedmessage.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PinnedMessageFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(pinnedmessage.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *PinnedMessageFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(pinnedmessage.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *PinnedMessageFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(pinnedmessage.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *PinnedMessageFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(pinnedmessage.FieldDeletedAt))
+}
+
+// WhereChannelID applies the entql [16]byte predicate on the channel_id field.
+func (f *PinnedMessageFilter) WhereChannelID(p entql.ValueP) {
+	f.Where(p.Field(pinnedmessage.FieldChannelID))
+}
+
+// WhereMessageID applies the entql [16]byte predicate on the message_id field.
+func (f *PinnedMessageFilter) WhereMessageID(p entql.ValueP) {
+	f.Where(p.Field(pinnedmessage.FieldMessageID))
+}
+
+// WherePinnedByID applies the entql [16]byte predicate on the pinned_by_id field.
+func (f *PinnedMessageFilter) WherePinnedByID(p entql.ValueP) {
+	f.Where(p.Field(pinnedmessage.FieldPinnedByID))
+}
+
+// WherePinnedAt applies the entql time.Time predicate on the pinned_at field.
+func (f *PinnedMessageFilter) WherePinnedAt(p entql.TimeP) {
+	f.Where(p.Field(pinnedmessage.FieldPinnedAt))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *PinnedMessageFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *PinnedMessageFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasChannel applies a predicate to check if query has an edge channel.
+func (f *PinnedMessageFilter) WhereHasChannel() {
+	f.Where(entql.HasEdge("channel"))
+}
+
+// WhereHasChannelWith applies a predicate to check if query has an edge channel with a given conditions (other predicates).
+func (f *PinnedMessageFilter) WhereHasChannelWith(preds ...predicate.Channel) {
+	f.Where(entql.HasEdgeWith("channel", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasMessage applies a predicate to check if query has an edge message.
+func (f *PinnedMessageFilter) WhereHasMessage() {
+	f.Where(entql.HasEdge("message"))
+}
+
+// WhereHasMessageWith applies a predicate to check if query has an edge message with a given conditions (other predicates).
+func (f *PinnedMessageFilter) WhereHasMessageWith(preds ...predicate.Message) {
+	f.Where(entql.HasEdgeWith("message", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasPinnedBy applies a predicate to check if query has an edge pinned_by.
+func (f *PinnedMessageFilter) WhereHasPinnedBy() {
+	f.Where(entql.HasEdge("pinned_by"))
+}
+
+// WhereHasPinnedByWith applies a predicate to check if query has an edge pinned_by with a given conditions (other predicates).
+func (f *PinnedMessageFilter) WhereHasPinnedByWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("pinned_by", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -2836,7 +8427,7 @@ type ProductivitySummaryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductivitySummaryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[37].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2845,6 +8436,104 @@ func (f *ProductivitySummaryFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *ProductivitySummaryFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(productivitysummary.FieldID))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *ProductivitySummaryFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(productivitysummary.FieldOrganizationID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ProductivitySummaryFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(productivitysummary.FieldCreatedAt))
+}
+
+// WhereUserID applies the entql [16]byte predicate on the user_id field.
+func (f *ProductivitySummaryFilter) WhereUserID(p entql.ValueP) {
+	f.Where(p.Field(productivitysummary.FieldUserID))
+}
+
+// WherePeriod applies the entql string predicate on the period field.
+func (f *ProductivitySummaryFilter) WherePeriod(p entql.StringP) {
+	f.Where(p.Field(productivitysummary.FieldPeriod))
+}
+
+// WherePeriodStart applies the entql time.Time predicate on the period_start field.
+func (f *ProductivitySummaryFilter) WherePeriodStart(p entql.TimeP) {
+	f.Where(p.Field(productivitysummary.FieldPeriodStart))
+}
+
+// WhereActiveSeconds applies the entql int predicate on the active_seconds field.
+func (f *ProductivitySummaryFilter) WhereActiveSeconds(p entql.IntP) {
+	f.Where(p.Field(productivitysummary.FieldActiveSeconds))
+}
+
+// WhereIdleSeconds applies the entql int predicate on the idle_seconds field.
+func (f *ProductivitySummaryFilter) WhereIdleSeconds(p entql.IntP) {
+	f.Where(p.Field(productivitysummary.FieldIdleSeconds))
+}
+
+// WhereProductiveSeconds applies the entql int predicate on the productive_seconds field.
+func (f *ProductivitySummaryFilter) WhereProductiveSeconds(p entql.IntP) {
+	f.Where(p.Field(productivitysummary.FieldProductiveSeconds))
+}
+
+// WhereNeutralSeconds applies the entql int predicate on the neutral_seconds field.
+func (f *ProductivitySummaryFilter) WhereNeutralSeconds(p entql.IntP) {
+	f.Where(p.Field(productivitysummary.FieldNeutralSeconds))
+}
+
+// WhereDistractingSeconds applies the entql int predicate on the distracting_seconds field.
+func (f *ProductivitySummaryFilter) WhereDistractingSeconds(p entql.IntP) {
+	f.Where(p.Field(productivitysummary.FieldDistractingSeconds))
+}
+
+// WhereCategorySeconds applies the entql json.RawMessage predicate on the category_seconds field.
+func (f *ProductivitySummaryFilter) WhereCategorySeconds(p entql.BytesP) {
+	f.Where(p.Field(productivitysummary.FieldCategorySeconds))
+}
+
+// WhereTasksCompleted applies the entql int predicate on the tasks_completed field.
+func (f *ProductivitySummaryFilter) WhereTasksCompleted(p entql.IntP) {
+	f.Where(p.Field(productivitysummary.FieldTasksCompleted))
+}
+
+// WhereTimeLoggedSeconds applies the entql int predicate on the time_logged_seconds field.
+func (f *ProductivitySummaryFilter) WhereTimeLoggedSeconds(p entql.IntP) {
+	f.Where(p.Field(productivitysummary.FieldTimeLoggedSeconds))
+}
+
+// WhereComputedAt applies the entql time.Time predicate on the computed_at field.
+func (f *ProductivitySummaryFilter) WhereComputedAt(p entql.TimeP) {
+	f.Where(p.Field(productivitysummary.FieldComputedAt))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *ProductivitySummaryFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *ProductivitySummaryFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *ProductivitySummaryFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *ProductivitySummaryFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -2876,7 +8565,7 @@ type ProjectFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProjectFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[38].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2885,6 +8574,137 @@ func (f *ProjectFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *ProjectFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(project.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ProjectFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(project.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ProjectFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(project.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *ProjectFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(project.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *ProjectFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(project.FieldDeletedAt))
+}
+
+// WhereKey applies the entql string predicate on the key field.
+func (f *ProjectFilter) WhereKey(p entql.StringP) {
+	f.Where(p.Field(project.FieldKey))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *ProjectFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(project.FieldName))
+}
+
+// WhereDescription applies the entql string predicate on the description field.
+func (f *ProjectFilter) WhereDescription(p entql.StringP) {
+	f.Where(p.Field(project.FieldDescription))
+}
+
+// WhereVisibility applies the entql string predicate on the visibility field.
+func (f *ProjectFilter) WhereVisibility(p entql.StringP) {
+	f.Where(p.Field(project.FieldVisibility))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *ProjectFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(project.FieldStatus))
+}
+
+// WhereArchivedAt applies the entql time.Time predicate on the archived_at field.
+func (f *ProjectFilter) WhereArchivedAt(p entql.TimeP) {
+	f.Where(p.Field(project.FieldArchivedAt))
+}
+
+// WhereStartDate applies the entql time.Time predicate on the start_date field.
+func (f *ProjectFilter) WhereStartDate(p entql.TimeP) {
+	f.Where(p.Field(project.FieldStartDate))
+}
+
+// WhereEndDate applies the entql time.Time predicate on the end_date field.
+func (f *ProjectFilter) WhereEndDate(p entql.TimeP) {
+	f.Where(p.Field(project.FieldEndDate))
+}
+
+// WhereOwnerID applies the entql [16]byte predicate on the owner_id field.
+func (f *ProjectFilter) WhereOwnerID(p entql.ValueP) {
+	f.Where(p.Field(project.FieldOwnerID))
+}
+
+// WhereNextTaskNumber applies the entql int predicate on the next_task_number field.
+func (f *ProjectFilter) WhereNextTaskNumber(p entql.IntP) {
+	f.Where(p.Field(project.FieldNextTaskNumber))
+}
+
+// WhereDefaultBoardID applies the entql [16]byte predicate on the default_board_id field.
+func (f *ProjectFilter) WhereDefaultBoardID(p entql.ValueP) {
+	f.Where(p.Field(project.FieldDefaultBoardID))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *ProjectFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *ProjectFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasOwner applies a predicate to check if query has an edge owner.
+func (f *ProjectFilter) WhereHasOwner() {
+	f.Where(entql.HasEdge("owner"))
+}
+
+// WhereHasOwnerWith applies a predicate to check if query has an edge owner with a given conditions (other predicates).
+func (f *ProjectFilter) WhereHasOwnerWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("owner", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDefaultBoard applies a predicate to check if query has an edge default_board.
+func (f *ProjectFilter) WhereHasDefaultBoard() {
+	f.Where(entql.HasEdge("default_board"))
+}
+
+// WhereHasDefaultBoardWith applies a predicate to check if query has an edge default_board with a given conditions (other predicates).
+func (f *ProjectFilter) WhereHasDefaultBoardWith(preds ...predicate.Board) {
+	f.Where(entql.HasEdgeWith("default_board", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasMembers applies a predicate to check if query has an edge members.
+func (f *ProjectFilter) WhereHasMembers() {
+	f.Where(entql.HasEdge("members"))
+}
+
+// WhereHasMembersWith applies a predicate to check if query has an edge members with a given conditions (other predicates).
+func (f *ProjectFilter) WhereHasMembersWith(preds ...predicate.ProjectMember) {
+	f.Where(entql.HasEdgeWith("members", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -2916,7 +8736,7 @@ type ProjectMemberFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProjectMemberFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[37].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[39].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2925,6 +8745,83 @@ func (f *ProjectMemberFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *ProjectMemberFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(projectmember.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ProjectMemberFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(projectmember.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ProjectMemberFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(projectmember.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *ProjectMemberFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(projectmember.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *ProjectMemberFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(projectmember.FieldDeletedAt))
+}
+
+// WhereProjectID applies the entql [16]byte predicate on the project_id field.
+func (f *ProjectMemberFilter) WhereProjectID(p entql.ValueP) {
+	f.Where(p.Field(projectmember.FieldProjectID))
+}
+
+// WhereUserID applies the entql [16]byte predicate on the user_id field.
+func (f *ProjectMemberFilter) WhereUserID(p entql.ValueP) {
+	f.Where(p.Field(projectmember.FieldUserID))
+}
+
+// WhereRole applies the entql string predicate on the role field.
+func (f *ProjectMemberFilter) WhereRole(p entql.StringP) {
+	f.Where(p.Field(projectmember.FieldRole))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *ProjectMemberFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *ProjectMemberFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *ProjectMemberFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *ProjectMemberFilter) WhereHasProjectWith(preds ...predicate.Project) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *ProjectMemberFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *ProjectMemberFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -2956,7 +8853,7 @@ type ReadReceiptFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ReadReceiptFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[38].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[40].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2965,6 +8862,88 @@ func (f *ReadReceiptFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *ReadReceiptFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(readreceipt.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ReadReceiptFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(readreceipt.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ReadReceiptFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(readreceipt.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *ReadReceiptFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(readreceipt.FieldOrganizationID))
+}
+
+// WhereChannelID applies the entql [16]byte predicate on the channel_id field.
+func (f *ReadReceiptFilter) WhereChannelID(p entql.ValueP) {
+	f.Where(p.Field(readreceipt.FieldChannelID))
+}
+
+// WhereUserID applies the entql [16]byte predicate on the user_id field.
+func (f *ReadReceiptFilter) WhereUserID(p entql.ValueP) {
+	f.Where(p.Field(readreceipt.FieldUserID))
+}
+
+// WhereLastReadMessageID applies the entql [16]byte predicate on the last_read_message_id field.
+func (f *ReadReceiptFilter) WhereLastReadMessageID(p entql.ValueP) {
+	f.Where(p.Field(readreceipt.FieldLastReadMessageID))
+}
+
+// WhereLastReadAt applies the entql time.Time predicate on the last_read_at field.
+func (f *ReadReceiptFilter) WhereLastReadAt(p entql.TimeP) {
+	f.Where(p.Field(readreceipt.FieldLastReadAt))
+}
+
+// WhereMentionCount applies the entql int predicate on the mention_count field.
+func (f *ReadReceiptFilter) WhereMentionCount(p entql.IntP) {
+	f.Where(p.Field(readreceipt.FieldMentionCount))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *ReadReceiptFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *ReadReceiptFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasChannel applies a predicate to check if query has an edge channel.
+func (f *ReadReceiptFilter) WhereHasChannel() {
+	f.Where(entql.HasEdge("channel"))
+}
+
+// WhereHasChannelWith applies a predicate to check if query has an edge channel with a given conditions (other predicates).
+func (f *ReadReceiptFilter) WhereHasChannelWith(preds ...predicate.Channel) {
+	f.Where(entql.HasEdgeWith("channel", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *ReadReceiptFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *ReadReceiptFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -2996,7 +8975,7 @@ type RoleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RoleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[39].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[41].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3141,7 +9120,7 @@ type RolePermissionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RolePermissionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[40].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[42].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3229,7 +9208,7 @@ type SecurityAuditLogFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SecurityAuditLogFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[41].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[43].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3319,7 +9298,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[42].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[44].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3443,7 +9422,7 @@ type SprintFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SprintFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[43].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[45].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3452,6 +9431,89 @@ func (f *SprintFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *SprintFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(sprint.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *SprintFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(sprint.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *SprintFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(sprint.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *SprintFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(sprint.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *SprintFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(sprint.FieldDeletedAt))
+}
+
+// WhereProjectID applies the entql [16]byte predicate on the project_id field.
+func (f *SprintFilter) WhereProjectID(p entql.ValueP) {
+	f.Where(p.Field(sprint.FieldProjectID))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *SprintFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(sprint.FieldName))
+}
+
+// WhereGoal applies the entql string predicate on the goal field.
+func (f *SprintFilter) WhereGoal(p entql.StringP) {
+	f.Where(p.Field(sprint.FieldGoal))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *SprintFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(sprint.FieldStatus))
+}
+
+// WhereStartDate applies the entql time.Time predicate on the start_date field.
+func (f *SprintFilter) WhereStartDate(p entql.TimeP) {
+	f.Where(p.Field(sprint.FieldStartDate))
+}
+
+// WhereEndDate applies the entql time.Time predicate on the end_date field.
+func (f *SprintFilter) WhereEndDate(p entql.TimeP) {
+	f.Where(p.Field(sprint.FieldEndDate))
+}
+
+// WhereCompletedAt applies the entql time.Time predicate on the completed_at field.
+func (f *SprintFilter) WhereCompletedAt(p entql.TimeP) {
+	f.Where(p.Field(sprint.FieldCompletedAt))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *SprintFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *SprintFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *SprintFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *SprintFilter) WhereHasProjectWith(preds ...predicate.Project) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -3483,7 +9545,7 @@ type TaskFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaskFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[44].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[46].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3492,6 +9554,290 @@ func (f *TaskFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *TaskFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(task.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *TaskFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(task.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *TaskFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(task.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *TaskFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(task.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *TaskFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(task.FieldDeletedAt))
+}
+
+// WhereProjectID applies the entql [16]byte predicate on the project_id field.
+func (f *TaskFilter) WhereProjectID(p entql.ValueP) {
+	f.Where(p.Field(task.FieldProjectID))
+}
+
+// WhereNumber applies the entql int predicate on the number field.
+func (f *TaskFilter) WhereNumber(p entql.IntP) {
+	f.Where(p.Field(task.FieldNumber))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *TaskFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(task.FieldTitle))
+}
+
+// WhereDescription applies the entql string predicate on the description field.
+func (f *TaskFilter) WhereDescription(p entql.StringP) {
+	f.Where(p.Field(task.FieldDescription))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *TaskFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(task.FieldStatus))
+}
+
+// WherePriority applies the entql string predicate on the priority field.
+func (f *TaskFilter) WherePriority(p entql.StringP) {
+	f.Where(p.Field(task.FieldPriority))
+}
+
+// WhereType applies the entql string predicate on the type field.
+func (f *TaskFilter) WhereType(p entql.StringP) {
+	f.Where(p.Field(task.FieldType))
+}
+
+// WhereAssigneeID applies the entql [16]byte predicate on the assignee_id field.
+func (f *TaskFilter) WhereAssigneeID(p entql.ValueP) {
+	f.Where(p.Field(task.FieldAssigneeID))
+}
+
+// WhereReporterID applies the entql [16]byte predicate on the reporter_id field.
+func (f *TaskFilter) WhereReporterID(p entql.ValueP) {
+	f.Where(p.Field(task.FieldReporterID))
+}
+
+// WhereParentID applies the entql [16]byte predicate on the parent_id field.
+func (f *TaskFilter) WhereParentID(p entql.ValueP) {
+	f.Where(p.Field(task.FieldParentID))
+}
+
+// WhereSprintID applies the entql [16]byte predicate on the sprint_id field.
+func (f *TaskFilter) WhereSprintID(p entql.ValueP) {
+	f.Where(p.Field(task.FieldSprintID))
+}
+
+// WhereMilestoneID applies the entql [16]byte predicate on the milestone_id field.
+func (f *TaskFilter) WhereMilestoneID(p entql.ValueP) {
+	f.Where(p.Field(task.FieldMilestoneID))
+}
+
+// WhereColumnID applies the entql [16]byte predicate on the column_id field.
+func (f *TaskFilter) WhereColumnID(p entql.ValueP) {
+	f.Where(p.Field(task.FieldColumnID))
+}
+
+// WherePosition applies the entql int64 predicate on the position field.
+func (f *TaskFilter) WherePosition(p entql.Int64P) {
+	f.Where(p.Field(task.FieldPosition))
+}
+
+// WhereStartDate applies the entql time.Time predicate on the start_date field.
+func (f *TaskFilter) WhereStartDate(p entql.TimeP) {
+	f.Where(p.Field(task.FieldStartDate))
+}
+
+// WhereDueDate applies the entql time.Time predicate on the due_date field.
+func (f *TaskFilter) WhereDueDate(p entql.TimeP) {
+	f.Where(p.Field(task.FieldDueDate))
+}
+
+// WhereCompletedAt applies the entql time.Time predicate on the completed_at field.
+func (f *TaskFilter) WhereCompletedAt(p entql.TimeP) {
+	f.Where(p.Field(task.FieldCompletedAt))
+}
+
+// WhereEstimateMinutes applies the entql int predicate on the estimate_minutes field.
+func (f *TaskFilter) WhereEstimateMinutes(p entql.IntP) {
+	f.Where(p.Field(task.FieldEstimateMinutes))
+}
+
+// WhereStoryPoints applies the entql float64 predicate on the story_points field.
+func (f *TaskFilter) WhereStoryPoints(p entql.Float64P) {
+	f.Where(p.Field(task.FieldStoryPoints))
+}
+
+// WhereIsAiGenerated applies the entql bool predicate on the is_ai_generated field.
+func (f *TaskFilter) WhereIsAiGenerated(p entql.BoolP) {
+	f.Where(p.Field(task.FieldIsAiGenerated))
+}
+
+// WhereAiGeneratingAgentID applies the entql [16]byte predicate on the ai_generating_agent_id field.
+func (f *TaskFilter) WhereAiGeneratingAgentID(p entql.ValueP) {
+	f.Where(p.Field(task.FieldAiGeneratingAgentID))
+}
+
+// WhereVersion applies the entql int predicate on the version field.
+func (f *TaskFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(task.FieldVersion))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *TaskFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *TaskFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *TaskFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *TaskFilter) WhereHasProjectWith(preds ...predicate.Project) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAssignee applies a predicate to check if query has an edge assignee.
+func (f *TaskFilter) WhereHasAssignee() {
+	f.Where(entql.HasEdge("assignee"))
+}
+
+// WhereHasAssigneeWith applies a predicate to check if query has an edge assignee with a given conditions (other predicates).
+func (f *TaskFilter) WhereHasAssigneeWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("assignee", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasReporter applies a predicate to check if query has an edge reporter.
+func (f *TaskFilter) WhereHasReporter() {
+	f.Where(entql.HasEdge("reporter"))
+}
+
+// WhereHasReporterWith applies a predicate to check if query has an edge reporter with a given conditions (other predicates).
+func (f *TaskFilter) WhereHasReporterWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("reporter", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasParent applies a predicate to check if query has an edge parent.
+func (f *TaskFilter) WhereHasParent() {
+	f.Where(entql.HasEdge("parent"))
+}
+
+// WhereHasParentWith applies a predicate to check if query has an edge parent with a given conditions (other predicates).
+func (f *TaskFilter) WhereHasParentWith(preds ...predicate.Task) {
+	f.Where(entql.HasEdgeWith("parent", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasChildren applies a predicate to check if query has an edge children.
+func (f *TaskFilter) WhereHasChildren() {
+	f.Where(entql.HasEdge("children"))
+}
+
+// WhereHasChildrenWith applies a predicate to check if query has an edge children with a given conditions (other predicates).
+func (f *TaskFilter) WhereHasChildrenWith(preds ...predicate.Task) {
+	f.Where(entql.HasEdgeWith("children", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasSprint applies a predicate to check if query has an edge sprint.
+func (f *TaskFilter) WhereHasSprint() {
+	f.Where(entql.HasEdge("sprint"))
+}
+
+// WhereHasSprintWith applies a predicate to check if query has an edge sprint with a given conditions (other predicates).
+func (f *TaskFilter) WhereHasSprintWith(preds ...predicate.Sprint) {
+	f.Where(entql.HasEdgeWith("sprint", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasMilestone applies a predicate to check if query has an edge milestone.
+func (f *TaskFilter) WhereHasMilestone() {
+	f.Where(entql.HasEdge("milestone"))
+}
+
+// WhereHasMilestoneWith applies a predicate to check if query has an edge milestone with a given conditions (other predicates).
+func (f *TaskFilter) WhereHasMilestoneWith(preds ...predicate.Milestone) {
+	f.Where(entql.HasEdgeWith("milestone", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasColumn applies a predicate to check if query has an edge column.
+func (f *TaskFilter) WhereHasColumn() {
+	f.Where(entql.HasEdge("column"))
+}
+
+// WhereHasColumnWith applies a predicate to check if query has an edge column with a given conditions (other predicates).
+func (f *TaskFilter) WhereHasColumnWith(preds ...predicate.BoardColumn) {
+	f.Where(entql.HasEdgeWith("column", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAiGeneratingAgent applies a predicate to check if query has an edge ai_generating_agent.
+func (f *TaskFilter) WhereHasAiGeneratingAgent() {
+	f.Where(entql.HasEdge("ai_generating_agent"))
+}
+
+// WhereHasAiGeneratingAgentWith applies a predicate to check if query has an edge ai_generating_agent with a given conditions (other predicates).
+func (f *TaskFilter) WhereHasAiGeneratingAgentWith(preds ...predicate.Agent) {
+	f.Where(entql.HasEdgeWith("ai_generating_agent", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasLabels applies a predicate to check if query has an edge labels.
+func (f *TaskFilter) WhereHasLabels() {
+	f.Where(entql.HasEdge("labels"))
+}
+
+// WhereHasLabelsWith applies a predicate to check if query has an edge labels with a given conditions (other predicates).
+func (f *TaskFilter) WhereHasLabelsWith(preds ...predicate.Label) {
+	f.Where(entql.HasEdgeWith("labels", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -3523,7 +9869,7 @@ type TaskAttachmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaskAttachmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[45].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[47].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3532,6 +9878,103 @@ func (f *TaskAttachmentFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *TaskAttachmentFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(taskattachment.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *TaskAttachmentFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(taskattachment.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *TaskAttachmentFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(taskattachment.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *TaskAttachmentFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(taskattachment.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *TaskAttachmentFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(taskattachment.FieldDeletedAt))
+}
+
+// WhereTaskID applies the entql [16]byte predicate on the task_id field.
+func (f *TaskAttachmentFilter) WhereTaskID(p entql.ValueP) {
+	f.Where(p.Field(taskattachment.FieldTaskID))
+}
+
+// WhereUploaderID applies the entql [16]byte predicate on the uploader_id field.
+func (f *TaskAttachmentFilter) WhereUploaderID(p entql.ValueP) {
+	f.Where(p.Field(taskattachment.FieldUploaderID))
+}
+
+// WhereFileName applies the entql string predicate on the file_name field.
+func (f *TaskAttachmentFilter) WhereFileName(p entql.StringP) {
+	f.Where(p.Field(taskattachment.FieldFileName))
+}
+
+// WhereContentType applies the entql string predicate on the content_type field.
+func (f *TaskAttachmentFilter) WhereContentType(p entql.StringP) {
+	f.Where(p.Field(taskattachment.FieldContentType))
+}
+
+// WhereSizeBytes applies the entql int64 predicate on the size_bytes field.
+func (f *TaskAttachmentFilter) WhereSizeBytes(p entql.Int64P) {
+	f.Where(p.Field(taskattachment.FieldSizeBytes))
+}
+
+// WhereSha256 applies the entql string predicate on the sha256 field.
+func (f *TaskAttachmentFilter) WhereSha256(p entql.StringP) {
+	f.Where(p.Field(taskattachment.FieldSha256))
+}
+
+// WhereStorageKey applies the entql string predicate on the storage_key field.
+func (f *TaskAttachmentFilter) WhereStorageKey(p entql.StringP) {
+	f.Where(p.Field(taskattachment.FieldStorageKey))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *TaskAttachmentFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *TaskAttachmentFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTask applies a predicate to check if query has an edge task.
+func (f *TaskAttachmentFilter) WhereHasTask() {
+	f.Where(entql.HasEdge("task"))
+}
+
+// WhereHasTaskWith applies a predicate to check if query has an edge task with a given conditions (other predicates).
+func (f *TaskAttachmentFilter) WhereHasTaskWith(preds ...predicate.Task) {
+	f.Where(entql.HasEdgeWith("task", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUploader applies a predicate to check if query has an edge uploader.
+func (f *TaskAttachmentFilter) WhereHasUploader() {
+	f.Where(entql.HasEdge("uploader"))
+}
+
+// WhereHasUploaderWith applies a predicate to check if query has an edge uploader with a given conditions (other predicates).
+func (f *TaskAttachmentFilter) WhereHasUploaderWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("uploader", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -3563,7 +10006,7 @@ type TaskCommentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaskCommentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[46].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[48].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3572,6 +10015,140 @@ func (f *TaskCommentFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *TaskCommentFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(taskcomment.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *TaskCommentFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(taskcomment.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *TaskCommentFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(taskcomment.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *TaskCommentFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(taskcomment.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *TaskCommentFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(taskcomment.FieldDeletedAt))
+}
+
+// WhereTaskID applies the entql [16]byte predicate on the task_id field.
+func (f *TaskCommentFilter) WhereTaskID(p entql.ValueP) {
+	f.Where(p.Field(taskcomment.FieldTaskID))
+}
+
+// WhereAuthorID applies the entql [16]byte predicate on the author_id field.
+func (f *TaskCommentFilter) WhereAuthorID(p entql.ValueP) {
+	f.Where(p.Field(taskcomment.FieldAuthorID))
+}
+
+// WhereAuthorAgentID applies the entql [16]byte predicate on the author_agent_id field.
+func (f *TaskCommentFilter) WhereAuthorAgentID(p entql.ValueP) {
+	f.Where(p.Field(taskcomment.FieldAuthorAgentID))
+}
+
+// WhereBody applies the entql string predicate on the body field.
+func (f *TaskCommentFilter) WhereBody(p entql.StringP) {
+	f.Where(p.Field(taskcomment.FieldBody))
+}
+
+// WhereParentID applies the entql [16]byte predicate on the parent_id field.
+func (f *TaskCommentFilter) WhereParentID(p entql.ValueP) {
+	f.Where(p.Field(taskcomment.FieldParentID))
+}
+
+// WhereEditedAt applies the entql time.Time predicate on the edited_at field.
+func (f *TaskCommentFilter) WhereEditedAt(p entql.TimeP) {
+	f.Where(p.Field(taskcomment.FieldEditedAt))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *TaskCommentFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *TaskCommentFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTask applies a predicate to check if query has an edge task.
+func (f *TaskCommentFilter) WhereHasTask() {
+	f.Where(entql.HasEdge("task"))
+}
+
+// WhereHasTaskWith applies a predicate to check if query has an edge task with a given conditions (other predicates).
+func (f *TaskCommentFilter) WhereHasTaskWith(preds ...predicate.Task) {
+	f.Where(entql.HasEdgeWith("task", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAuthor applies a predicate to check if query has an edge author.
+func (f *TaskCommentFilter) WhereHasAuthor() {
+	f.Where(entql.HasEdge("author"))
+}
+
+// WhereHasAuthorWith applies a predicate to check if query has an edge author with a given conditions (other predicates).
+func (f *TaskCommentFilter) WhereHasAuthorWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("author", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAuthorAgent applies a predicate to check if query has an edge author_agent.
+func (f *TaskCommentFilter) WhereHasAuthorAgent() {
+	f.Where(entql.HasEdge("author_agent"))
+}
+
+// WhereHasAuthorAgentWith applies a predicate to check if query has an edge author_agent with a given conditions (other predicates).
+func (f *TaskCommentFilter) WhereHasAuthorAgentWith(preds ...predicate.Agent) {
+	f.Where(entql.HasEdgeWith("author_agent", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasParent applies a predicate to check if query has an edge parent.
+func (f *TaskCommentFilter) WhereHasParent() {
+	f.Where(entql.HasEdge("parent"))
+}
+
+// WhereHasParentWith applies a predicate to check if query has an edge parent with a given conditions (other predicates).
+func (f *TaskCommentFilter) WhereHasParentWith(preds ...predicate.TaskComment) {
+	f.Where(entql.HasEdgeWith("parent", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasChildren applies a predicate to check if query has an edge children.
+func (f *TaskCommentFilter) WhereHasChildren() {
+	f.Where(entql.HasEdge("children"))
+}
+
+// WhereHasChildrenWith applies a predicate to check if query has an edge children with a given conditions (other predicates).
+func (f *TaskCommentFilter) WhereHasChildrenWith(preds ...predicate.TaskComment) {
+	f.Where(entql.HasEdgeWith("children", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -3603,7 +10180,7 @@ type TaskDependencyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaskDependencyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[47].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[49].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3612,6 +10189,83 @@ func (f *TaskDependencyFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *TaskDependencyFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(taskdependency.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *TaskDependencyFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(taskdependency.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *TaskDependencyFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(taskdependency.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *TaskDependencyFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(taskdependency.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *TaskDependencyFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(taskdependency.FieldDeletedAt))
+}
+
+// WhereTaskID applies the entql [16]byte predicate on the task_id field.
+func (f *TaskDependencyFilter) WhereTaskID(p entql.ValueP) {
+	f.Where(p.Field(taskdependency.FieldTaskID))
+}
+
+// WhereDependsOnID applies the entql [16]byte predicate on the depends_on_id field.
+func (f *TaskDependencyFilter) WhereDependsOnID(p entql.ValueP) {
+	f.Where(p.Field(taskdependency.FieldDependsOnID))
+}
+
+// WhereType applies the entql string predicate on the type field.
+func (f *TaskDependencyFilter) WhereType(p entql.StringP) {
+	f.Where(p.Field(taskdependency.FieldType))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *TaskDependencyFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *TaskDependencyFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTask applies a predicate to check if query has an edge task.
+func (f *TaskDependencyFilter) WhereHasTask() {
+	f.Where(entql.HasEdge("task"))
+}
+
+// WhereHasTaskWith applies a predicate to check if query has an edge task with a given conditions (other predicates).
+func (f *TaskDependencyFilter) WhereHasTaskWith(preds ...predicate.Task) {
+	f.Where(entql.HasEdgeWith("task", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDependsOn applies a predicate to check if query has an edge depends_on.
+func (f *TaskDependencyFilter) WhereHasDependsOn() {
+	f.Where(entql.HasEdge("depends_on"))
+}
+
+// WhereHasDependsOnWith applies a predicate to check if query has an edge depends_on with a given conditions (other predicates).
+func (f *TaskDependencyFilter) WhereHasDependsOnWith(preds ...predicate.Task) {
+	f.Where(entql.HasEdgeWith("depends_on", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -3643,7 +10297,7 @@ type TimeLogFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TimeLogFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[48].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[50].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3652,6 +10306,103 @@ func (f *TimeLogFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *TimeLogFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(timelog.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *TimeLogFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(timelog.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *TimeLogFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(timelog.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *TimeLogFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(timelog.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *TimeLogFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(timelog.FieldDeletedAt))
+}
+
+// WhereTaskID applies the entql [16]byte predicate on the task_id field.
+func (f *TimeLogFilter) WhereTaskID(p entql.ValueP) {
+	f.Where(p.Field(timelog.FieldTaskID))
+}
+
+// WhereUserID applies the entql [16]byte predicate on the user_id field.
+func (f *TimeLogFilter) WhereUserID(p entql.ValueP) {
+	f.Where(p.Field(timelog.FieldUserID))
+}
+
+// WhereStartedAt applies the entql time.Time predicate on the started_at field.
+func (f *TimeLogFilter) WhereStartedAt(p entql.TimeP) {
+	f.Where(p.Field(timelog.FieldStartedAt))
+}
+
+// WhereEndedAt applies the entql time.Time predicate on the ended_at field.
+func (f *TimeLogFilter) WhereEndedAt(p entql.TimeP) {
+	f.Where(p.Field(timelog.FieldEndedAt))
+}
+
+// WhereMinutes applies the entql int predicate on the minutes field.
+func (f *TimeLogFilter) WhereMinutes(p entql.IntP) {
+	f.Where(p.Field(timelog.FieldMinutes))
+}
+
+// WhereNote applies the entql string predicate on the note field.
+func (f *TimeLogFilter) WhereNote(p entql.StringP) {
+	f.Where(p.Field(timelog.FieldNote))
+}
+
+// WhereBillable applies the entql bool predicate on the billable field.
+func (f *TimeLogFilter) WhereBillable(p entql.BoolP) {
+	f.Where(p.Field(timelog.FieldBillable))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *TimeLogFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *TimeLogFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTask applies a predicate to check if query has an edge task.
+func (f *TimeLogFilter) WhereHasTask() {
+	f.Where(entql.HasEdge("task"))
+}
+
+// WhereHasTaskWith applies a predicate to check if query has an edge task with a given conditions (other predicates).
+func (f *TimeLogFilter) WhereHasTaskWith(preds ...predicate.Task) {
+	f.Where(entql.HasEdgeWith("task", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *TimeLogFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *TimeLogFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.
@@ -3683,7 +10434,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[49].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[51].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3874,7 +10625,7 @@ type UserRoleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserRoleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[50].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[52].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3986,7 +10737,7 @@ type WorkLogFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WorkLogFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[51].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[53].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3995,4 +10746,125 @@ func (f *WorkLogFilter) Where(p entql.P) {
 // WhereID applies the entql [16]byte predicate on the id field.
 func (f *WorkLogFilter) WhereID(p entql.ValueP) {
 	f.Where(p.Field(worklog.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *WorkLogFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(worklog.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *WorkLogFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(worklog.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *WorkLogFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(worklog.FieldOrganizationID))
+}
+
+// WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
+func (f *WorkLogFilter) WhereDeletedAt(p entql.TimeP) {
+	f.Where(p.Field(worklog.FieldDeletedAt))
+}
+
+// WhereUserID applies the entql [16]byte predicate on the user_id field.
+func (f *WorkLogFilter) WhereUserID(p entql.ValueP) {
+	f.Where(p.Field(worklog.FieldUserID))
+}
+
+// WhereTaskID applies the entql [16]byte predicate on the task_id field.
+func (f *WorkLogFilter) WhereTaskID(p entql.ValueP) {
+	f.Where(p.Field(worklog.FieldTaskID))
+}
+
+// WhereProjectID applies the entql [16]byte predicate on the project_id field.
+func (f *WorkLogFilter) WhereProjectID(p entql.ValueP) {
+	f.Where(p.Field(worklog.FieldProjectID))
+}
+
+// WhereDescription applies the entql string predicate on the description field.
+func (f *WorkLogFilter) WhereDescription(p entql.StringP) {
+	f.Where(p.Field(worklog.FieldDescription))
+}
+
+// WhereStartedAt applies the entql time.Time predicate on the started_at field.
+func (f *WorkLogFilter) WhereStartedAt(p entql.TimeP) {
+	f.Where(p.Field(worklog.FieldStartedAt))
+}
+
+// WhereEndedAt applies the entql time.Time predicate on the ended_at field.
+func (f *WorkLogFilter) WhereEndedAt(p entql.TimeP) {
+	f.Where(p.Field(worklog.FieldEndedAt))
+}
+
+// WhereDurationSeconds applies the entql int predicate on the duration_seconds field.
+func (f *WorkLogFilter) WhereDurationSeconds(p entql.IntP) {
+	f.Where(p.Field(worklog.FieldDurationSeconds))
+}
+
+// WhereSource applies the entql string predicate on the source field.
+func (f *WorkLogFilter) WhereSource(p entql.StringP) {
+	f.Where(p.Field(worklog.FieldSource))
+}
+
+// WhereBillable applies the entql bool predicate on the billable field.
+func (f *WorkLogFilter) WhereBillable(p entql.BoolP) {
+	f.Where(p.Field(worklog.FieldBillable))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *WorkLogFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *WorkLogFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *WorkLogFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *WorkLogFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasTask applies a predicate to check if query has an edge task.
+func (f *WorkLogFilter) WhereHasTask() {
+	f.Where(entql.HasEdge("task"))
+}
+
+// WhereHasTaskWith applies a predicate to check if query has an edge task with a given conditions (other predicates).
+func (f *WorkLogFilter) WhereHasTaskWith(preds ...predicate.Task) {
+	f.Where(entql.HasEdgeWith("task", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *WorkLogFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *WorkLogFilter) WhereHasProjectWith(preds ...predicate.Project) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }

@@ -5,19 +5,74 @@ package ent
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/idleperiod"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // IdlePeriod is the model entity for the IdlePeriod schema.
 type IdlePeriod struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// OrganizationID holds the value of the "organization_id" field.
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// When the server received the record
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// UserID holds the value of the "user_id" field.
+	UserID uuid.UUID `json:"user_id,omitempty"`
+	// Id the tracker gave the record; a resend with the same id is a no-op
+	ClientRecordID string `json:"client_record_id,omitempty"`
+	// Tracker installation that observed the span
+	DeviceID string `json:"device_id,omitempty"`
+	// StartedAt holds the value of the "started_at" field.
+	StartedAt time.Time `json:"started_at,omitempty"`
+	// EndedAt holds the value of the "ended_at" field.
+	EndedAt time.Time `json:"ended_at,omitempty"`
+	// Whole seconds from started_at to ended_at
+	DurationSeconds int `json:"duration_seconds,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the IdlePeriodQuery when eager-loading is set.
+	Edges        IdlePeriodEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// IdlePeriodEdges holds the relations/edges for other nodes in the graph.
+type IdlePeriodEdges struct {
+	// Organization holds the value of the organization edge.
+	Organization *Organization `json:"organization,omitempty"`
+	// User holds the value of the user edge.
+	User *User `json:"user,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [2]bool
+}
+
+// OrganizationOrErr returns the Organization value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e IdlePeriodEdges) OrganizationOrErr() (*Organization, error) {
+	if e.Organization != nil {
+		return e.Organization, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: organization.Label}
+	}
+	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// UserOrErr returns the User value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e IdlePeriodEdges) UserOrErr() (*User, error) {
+	if e.User != nil {
+		return e.User, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "user"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -25,7 +80,13 @@ func (*IdlePeriod) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case idleperiod.FieldID:
+		case idleperiod.FieldDurationSeconds:
+			values[i] = new(sql.NullInt64)
+		case idleperiod.FieldClientRecordID, idleperiod.FieldDeviceID:
+			values[i] = new(sql.NullString)
+		case idleperiod.FieldCreatedAt, idleperiod.FieldStartedAt, idleperiod.FieldEndedAt:
+			values[i] = new(sql.NullTime)
+		case idleperiod.FieldID, idleperiod.FieldOrganizationID, idleperiod.FieldUserID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -48,6 +109,54 @@ func (_m *IdlePeriod) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.ID = *value
 			}
+		case idleperiod.FieldOrganizationID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
+			} else if value != nil {
+				_m.OrganizationID = *value
+			}
+		case idleperiod.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case idleperiod.FieldUserID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field user_id", values[i])
+			} else if value != nil {
+				_m.UserID = *value
+			}
+		case idleperiod.FieldClientRecordID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field client_record_id", values[i])
+			} else if value.Valid {
+				_m.ClientRecordID = value.String
+			}
+		case idleperiod.FieldDeviceID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field device_id", values[i])
+			} else if value.Valid {
+				_m.DeviceID = value.String
+			}
+		case idleperiod.FieldStartedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field started_at", values[i])
+			} else if value.Valid {
+				_m.StartedAt = value.Time
+			}
+		case idleperiod.FieldEndedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field ended_at", values[i])
+			} else if value.Valid {
+				_m.EndedAt = value.Time
+			}
+		case idleperiod.FieldDurationSeconds:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field duration_seconds", values[i])
+			} else if value.Valid {
+				_m.DurationSeconds = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -59,6 +168,16 @@ func (_m *IdlePeriod) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *IdlePeriod) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryOrganization queries the "organization" edge of the IdlePeriod entity.
+func (_m *IdlePeriod) QueryOrganization() *OrganizationQuery {
+	return NewIdlePeriodClient(_m.config).QueryOrganization(_m)
+}
+
+// QueryUser queries the "user" edge of the IdlePeriod entity.
+func (_m *IdlePeriod) QueryUser() *UserQuery {
+	return NewIdlePeriodClient(_m.config).QueryUser(_m)
 }
 
 // Update returns a builder for updating this IdlePeriod.
@@ -83,7 +202,30 @@ func (_m *IdlePeriod) Unwrap() *IdlePeriod {
 func (_m *IdlePeriod) String() string {
 	var builder strings.Builder
 	builder.WriteString("IdlePeriod(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
+	builder.WriteString(", ")
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("user_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.UserID))
+	builder.WriteString(", ")
+	builder.WriteString("client_record_id=")
+	builder.WriteString(_m.ClientRecordID)
+	builder.WriteString(", ")
+	builder.WriteString("device_id=")
+	builder.WriteString(_m.DeviceID)
+	builder.WriteString(", ")
+	builder.WriteString("started_at=")
+	builder.WriteString(_m.StartedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("ended_at=")
+	builder.WriteString(_m.EndedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("duration_seconds=")
+	builder.WriteString(fmt.Sprintf("%v", _m.DurationSeconds))
 	builder.WriteByte(')')
 	return builder.String()
 }

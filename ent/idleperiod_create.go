@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
@@ -13,6 +14,8 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/idleperiod"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // IdlePeriodCreate is the builder for creating a IdlePeriod entity.
@@ -21,6 +24,62 @@ type IdlePeriodCreate struct {
 	mutation *IdlePeriodMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *IdlePeriodCreate) SetOrganizationID(v uuid.UUID) *IdlePeriodCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *IdlePeriodCreate) SetCreatedAt(v time.Time) *IdlePeriodCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *IdlePeriodCreate) SetNillableCreatedAt(v *time.Time) *IdlePeriodCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUserID sets the "user_id" field.
+func (_c *IdlePeriodCreate) SetUserID(v uuid.UUID) *IdlePeriodCreate {
+	_c.mutation.SetUserID(v)
+	return _c
+}
+
+// SetClientRecordID sets the "client_record_id" field.
+func (_c *IdlePeriodCreate) SetClientRecordID(v string) *IdlePeriodCreate {
+	_c.mutation.SetClientRecordID(v)
+	return _c
+}
+
+// SetDeviceID sets the "device_id" field.
+func (_c *IdlePeriodCreate) SetDeviceID(v string) *IdlePeriodCreate {
+	_c.mutation.SetDeviceID(v)
+	return _c
+}
+
+// SetStartedAt sets the "started_at" field.
+func (_c *IdlePeriodCreate) SetStartedAt(v time.Time) *IdlePeriodCreate {
+	_c.mutation.SetStartedAt(v)
+	return _c
+}
+
+// SetEndedAt sets the "ended_at" field.
+func (_c *IdlePeriodCreate) SetEndedAt(v time.Time) *IdlePeriodCreate {
+	_c.mutation.SetEndedAt(v)
+	return _c
+}
+
+// SetDurationSeconds sets the "duration_seconds" field.
+func (_c *IdlePeriodCreate) SetDurationSeconds(v int) *IdlePeriodCreate {
+	_c.mutation.SetDurationSeconds(v)
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +96,16 @@ func (_c *IdlePeriodCreate) SetNillableID(v *uuid.UUID) *IdlePeriodCreate {
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *IdlePeriodCreate) SetOrganization(v *Organization) *IdlePeriodCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetUser sets the "user" edge to the User entity.
+func (_c *IdlePeriodCreate) SetUser(v *User) *IdlePeriodCreate {
+	return _c.SetUserID(v.ID)
+}
+
 // Mutation returns the IdlePeriodMutation object of the builder.
 func (_c *IdlePeriodCreate) Mutation() *IdlePeriodMutation {
 	return _c.mutation
@@ -44,7 +113,9 @@ func (_c *IdlePeriodCreate) Mutation() *IdlePeriodMutation {
 
 // Save creates the IdlePeriod in the database.
 func (_c *IdlePeriodCreate) Save(ctx context.Context) (*IdlePeriod, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +142,71 @@ func (_c *IdlePeriodCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *IdlePeriodCreate) defaults() {
+func (_c *IdlePeriodCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if idleperiod.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized idleperiod.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := idleperiod.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if idleperiod.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized idleperiod.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := idleperiod.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *IdlePeriodCreate) check() error {
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "IdlePeriod.organization_id"`)}
+	}
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "IdlePeriod.created_at"`)}
+	}
+	if _, ok := _c.mutation.UserID(); !ok {
+		return &ValidationError{Name: "user_id", err: errors.New(`ent: missing required field "IdlePeriod.user_id"`)}
+	}
+	if _, ok := _c.mutation.ClientRecordID(); !ok {
+		return &ValidationError{Name: "client_record_id", err: errors.New(`ent: missing required field "IdlePeriod.client_record_id"`)}
+	}
+	if v, ok := _c.mutation.ClientRecordID(); ok {
+		if err := idleperiod.ClientRecordIDValidator(v); err != nil {
+			return &ValidationError{Name: "client_record_id", err: fmt.Errorf(`ent: validator failed for field "IdlePeriod.client_record_id": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.DeviceID(); !ok {
+		return &ValidationError{Name: "device_id", err: errors.New(`ent: missing required field "IdlePeriod.device_id"`)}
+	}
+	if v, ok := _c.mutation.DeviceID(); ok {
+		if err := idleperiod.DeviceIDValidator(v); err != nil {
+			return &ValidationError{Name: "device_id", err: fmt.Errorf(`ent: validator failed for field "IdlePeriod.device_id": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.StartedAt(); !ok {
+		return &ValidationError{Name: "started_at", err: errors.New(`ent: missing required field "IdlePeriod.started_at"`)}
+	}
+	if _, ok := _c.mutation.EndedAt(); !ok {
+		return &ValidationError{Name: "ended_at", err: errors.New(`ent: missing required field "IdlePeriod.ended_at"`)}
+	}
+	if _, ok := _c.mutation.DurationSeconds(); !ok {
+		return &ValidationError{Name: "duration_seconds", err: errors.New(`ent: missing required field "IdlePeriod.duration_seconds"`)}
+	}
+	if v, ok := _c.mutation.DurationSeconds(); ok {
+		if err := idleperiod.DurationSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "duration_seconds", err: fmt.Errorf(`ent: validator failed for field "IdlePeriod.duration_seconds": %w`, err)}
+		}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "IdlePeriod.organization"`)}
+	}
+	if len(_c.mutation.UserIDs()) == 0 {
+		return &ValidationError{Name: "user", err: errors.New(`ent: missing required edge "IdlePeriod.user"`)}
+	}
 	return nil
 }
 
@@ -116,6 +243,64 @@ func (_c *IdlePeriodCreate) createSpec() (*IdlePeriod, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(idleperiod.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.ClientRecordID(); ok {
+		_spec.SetField(idleperiod.FieldClientRecordID, field.TypeString, value)
+		_node.ClientRecordID = value
+	}
+	if value, ok := _c.mutation.DeviceID(); ok {
+		_spec.SetField(idleperiod.FieldDeviceID, field.TypeString, value)
+		_node.DeviceID = value
+	}
+	if value, ok := _c.mutation.StartedAt(); ok {
+		_spec.SetField(idleperiod.FieldStartedAt, field.TypeTime, value)
+		_node.StartedAt = value
+	}
+	if value, ok := _c.mutation.EndedAt(); ok {
+		_spec.SetField(idleperiod.FieldEndedAt, field.TypeTime, value)
+		_node.EndedAt = value
+	}
+	if value, ok := _c.mutation.DurationSeconds(); ok {
+		_spec.SetField(idleperiod.FieldDurationSeconds, field.TypeInt, value)
+		_node.DurationSeconds = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   idleperiod.OrganizationTable,
+			Columns: []string{idleperiod.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.UserIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   idleperiod.UserTable,
+			Columns: []string{idleperiod.UserColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.UserID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +308,17 @@ func (_c *IdlePeriodCreate) createSpec() (*IdlePeriod, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.IdlePeriod.Create().
+//		SetOrganizationID(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.IdlePeriodUpsert) {
+//			SetOrganizationID(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *IdlePeriodCreate) OnConflict(opts ...sql.ConflictOption) *IdlePeriodUpsertOne {
 	_c.conflict = opts
@@ -178,6 +369,30 @@ func (u *IdlePeriodUpsertOne) UpdateNewValues() *IdlePeriodUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(idleperiod.FieldID)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(idleperiod.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(idleperiod.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.UserID(); exists {
+			s.SetIgnore(idleperiod.FieldUserID)
+		}
+		if _, exists := u.create.mutation.ClientRecordID(); exists {
+			s.SetIgnore(idleperiod.FieldClientRecordID)
+		}
+		if _, exists := u.create.mutation.DeviceID(); exists {
+			s.SetIgnore(idleperiod.FieldDeviceID)
+		}
+		if _, exists := u.create.mutation.StartedAt(); exists {
+			s.SetIgnore(idleperiod.FieldStartedAt)
+		}
+		if _, exists := u.create.mutation.EndedAt(); exists {
+			s.SetIgnore(idleperiod.FieldEndedAt)
+		}
+		if _, exists := u.create.mutation.DurationSeconds(); exists {
+			s.SetIgnore(idleperiod.FieldDurationSeconds)
 		}
 	}))
 	return u
@@ -343,6 +558,11 @@ func (_c *IdlePeriodCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.IdlePeriodUpsert) {
+//			SetOrganizationID(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *IdlePeriodCreateBulk) OnConflict(opts ...sql.ConflictOption) *IdlePeriodUpsertBulk {
 	_c.conflict = opts
@@ -387,6 +607,30 @@ func (u *IdlePeriodUpsertBulk) UpdateNewValues() *IdlePeriodUpsertBulk {
 		for _, b := range u.create.builders {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(idleperiod.FieldID)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(idleperiod.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(idleperiod.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.UserID(); exists {
+				s.SetIgnore(idleperiod.FieldUserID)
+			}
+			if _, exists := b.mutation.ClientRecordID(); exists {
+				s.SetIgnore(idleperiod.FieldClientRecordID)
+			}
+			if _, exists := b.mutation.DeviceID(); exists {
+				s.SetIgnore(idleperiod.FieldDeviceID)
+			}
+			if _, exists := b.mutation.StartedAt(); exists {
+				s.SetIgnore(idleperiod.FieldStartedAt)
+			}
+			if _, exists := b.mutation.EndedAt(); exists {
+				s.SetIgnore(idleperiod.FieldEndedAt)
+			}
+			if _, exists := b.mutation.DurationSeconds(); exists {
+				s.SetIgnore(idleperiod.FieldDurationSeconds)
 			}
 		}
 	}))

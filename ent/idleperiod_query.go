@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -14,17 +15,21 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/idleperiod"
+	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/predicate"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // IdlePeriodQuery is the builder for querying IdlePeriod entities.
 type IdlePeriodQuery struct {
 	config
-	ctx        *QueryContext
-	order      []idleperiod.OrderOption
-	inters     []Interceptor
-	predicates []predicate.IdlePeriod
-	modifiers  []func(*sql.Selector)
+	ctx              *QueryContext
+	order            []idleperiod.OrderOption
+	inters           []Interceptor
+	predicates       []predicate.IdlePeriod
+	withOrganization *OrganizationQuery
+	withUser         *UserQuery
+	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -59,6 +64,50 @@ func (_q *IdlePeriodQuery) Unique(unique bool) *IdlePeriodQuery {
 func (_q *IdlePeriodQuery) Order(o ...idleperiod.OrderOption) *IdlePeriodQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryOrganization chains the current query on the "organization" edge.
+func (_q *IdlePeriodQuery) QueryOrganization() *OrganizationQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(idleperiod.Table, idleperiod.FieldID, selector),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, idleperiod.OrganizationTable, idleperiod.OrganizationColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryUser chains the current query on the "user" edge.
+func (_q *IdlePeriodQuery) QueryUser() *UserQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(idleperiod.Table, idleperiod.FieldID, selector),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, idleperiod.UserTable, idleperiod.UserColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // First returns the first IdlePeriod entity from the query.
@@ -248,11 +297,13 @@ func (_q *IdlePeriodQuery) Clone() *IdlePeriodQuery {
 		return nil
 	}
 	return &IdlePeriodQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]idleperiod.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.IdlePeriod{}, _q.predicates...),
+		config:           _q.config,
+		ctx:              _q.ctx.Clone(),
+		order:            append([]idleperiod.OrderOption{}, _q.order...),
+		inters:           append([]Interceptor{}, _q.inters...),
+		predicates:       append([]predicate.IdlePeriod{}, _q.predicates...),
+		withOrganization: _q.withOrganization.Clone(),
+		withUser:         _q.withUser.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -260,8 +311,42 @@ func (_q *IdlePeriodQuery) Clone() *IdlePeriodQuery {
 	}
 }
 
+// WithOrganization tells the query-builder to eager-load the nodes that are connected to
+// the "organization" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *IdlePeriodQuery) WithOrganization(opts ...func(*OrganizationQuery)) *IdlePeriodQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOrganization = query
+	return _q
+}
+
+// WithUser tells the query-builder to eager-load the nodes that are connected to
+// the "user" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *IdlePeriodQuery) WithUser(opts ...func(*UserQuery)) *IdlePeriodQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withUser = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
+//
+// Example:
+//
+//	var v []struct {
+//		OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+//		Count int `json:"count,omitempty"`
+//	}
+//
+//	client.IdlePeriod.Query().
+//		GroupBy(idleperiod.FieldOrganizationID).
+//		Aggregate(ent.Count()).
+//		Scan(ctx, &v)
 func (_q *IdlePeriodQuery) GroupBy(field string, fields ...string) *IdlePeriodGroupBy {
 	_q.ctx.Fields = append([]string{field}, fields...)
 	grbuild := &IdlePeriodGroupBy{build: _q}
@@ -273,6 +358,16 @@ func (_q *IdlePeriodQuery) GroupBy(field string, fields ...string) *IdlePeriodGr
 
 // Select allows the selection one or more fields/columns for the given query,
 // instead of selecting all fields in the entity.
+//
+// Example:
+//
+//	var v []struct {
+//		OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+//	}
+//
+//	client.IdlePeriod.Query().
+//		Select(idleperiod.FieldOrganizationID).
+//		Scan(ctx, &v)
 func (_q *IdlePeriodQuery) Select(fields ...string) *IdlePeriodSelect {
 	_q.ctx.Fields = append(_q.ctx.Fields, fields...)
 	sbuild := &IdlePeriodSelect{IdlePeriodQuery: _q}
@@ -309,13 +404,23 @@ func (_q *IdlePeriodQuery) prepareQuery(ctx context.Context) error {
 		}
 		_q.sql = prev
 	}
+	if idleperiod.Policy == nil {
+		return errors.New("ent: uninitialized idleperiod.Policy (forgotten import ent/runtime?)")
+	}
+	if err := idleperiod.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
+	}
 	return nil
 }
 
 func (_q *IdlePeriodQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*IdlePeriod, error) {
 	var (
-		nodes = []*IdlePeriod{}
-		_spec = _q.querySpec()
+		nodes       = []*IdlePeriod{}
+		_spec       = _q.querySpec()
+		loadedTypes = [2]bool{
+			_q.withOrganization != nil,
+			_q.withUser != nil,
+		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*IdlePeriod).scanValues(nil, columns)
@@ -323,6 +428,7 @@ func (_q *IdlePeriodQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*I
 	_spec.Assign = func(columns []string, values []any) error {
 		node := &IdlePeriod{config: _q.config}
 		nodes = append(nodes, node)
+		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
 	if len(_q.modifiers) > 0 {
@@ -337,7 +443,78 @@ func (_q *IdlePeriodQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*I
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	if query := _q.withOrganization; query != nil {
+		if err := _q.loadOrganization(ctx, query, nodes, nil,
+			func(n *IdlePeriod, e *Organization) { n.Edges.Organization = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withUser; query != nil {
+		if err := _q.loadUser(ctx, query, nodes, nil,
+			func(n *IdlePeriod, e *User) { n.Edges.User = e }); err != nil {
+			return nil, err
+		}
+	}
 	return nodes, nil
+}
+
+func (_q *IdlePeriodQuery) loadOrganization(ctx context.Context, query *OrganizationQuery, nodes []*IdlePeriod, init func(*IdlePeriod), assign func(*IdlePeriod, *Organization)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*IdlePeriod)
+	for i := range nodes {
+		fk := nodes[i].OrganizationID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(organization.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "organization_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *IdlePeriodQuery) loadUser(ctx context.Context, query *UserQuery, nodes []*IdlePeriod, init func(*IdlePeriod), assign func(*IdlePeriod, *User)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*IdlePeriod)
+	for i := range nodes {
+		fk := nodes[i].UserID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(user.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "user_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
 }
 
 func (_q *IdlePeriodQuery) sqlCount(ctx context.Context) (int, error) {
@@ -367,6 +544,12 @@ func (_q *IdlePeriodQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != idleperiod.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withOrganization != nil {
+			_spec.Node.AddColumnOnce(idleperiod.FieldOrganizationID)
+		}
+		if _q.withUser != nil {
+			_spec.Node.AddColumnOnce(idleperiod.FieldUserID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

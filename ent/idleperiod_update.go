@@ -60,6 +60,17 @@ func (_u *IdlePeriodUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *IdlePeriodUpdate) check() error {
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "IdlePeriod.organization"`)
+	}
+	if _u.mutation.UserCleared() && len(_u.mutation.UserIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "IdlePeriod.user"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *IdlePeriodUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *IdlePeriodUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +78,9 @@ func (_u *IdlePeriodUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *Idl
 }
 
 func (_u *IdlePeriodUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(idleperiod.Table, idleperiod.Columns, sqlgraph.NewFieldSpec(idleperiod.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -142,6 +156,17 @@ func (_u *IdlePeriodUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *IdlePeriodUpdateOne) check() error {
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "IdlePeriod.organization"`)
+	}
+	if _u.mutation.UserCleared() && len(_u.mutation.UserIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "IdlePeriod.user"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *IdlePeriodUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *IdlePeriodUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +174,9 @@ func (_u *IdlePeriodUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *
 }
 
 func (_u *IdlePeriodUpdateOne) sqlSave(ctx context.Context) (_node *IdlePeriod, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(idleperiod.Table, idleperiod.Columns, sqlgraph.NewFieldSpec(idleperiod.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
@@ -13,6 +14,9 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/label"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/project"
+	"github.com/worksynapse/worksynapse/ent/task"
 )
 
 // LabelCreate is the builder for creating a Label entity.
@@ -21,6 +25,80 @@ type LabelCreate struct {
 	mutation *LabelMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *LabelCreate) SetCreatedAt(v time.Time) *LabelCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *LabelCreate) SetNillableCreatedAt(v *time.Time) *LabelCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *LabelCreate) SetUpdatedAt(v time.Time) *LabelCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *LabelCreate) SetNillableUpdatedAt(v *time.Time) *LabelCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *LabelCreate) SetOrganizationID(v uuid.UUID) *LabelCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *LabelCreate) SetDeletedAt(v time.Time) *LabelCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *LabelCreate) SetNillableDeletedAt(v *time.Time) *LabelCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
+// SetProjectID sets the "project_id" field.
+func (_c *LabelCreate) SetProjectID(v uuid.UUID) *LabelCreate {
+	_c.mutation.SetProjectID(v)
+	return _c
+}
+
+// SetName sets the "name" field.
+func (_c *LabelCreate) SetName(v string) *LabelCreate {
+	_c.mutation.SetName(v)
+	return _c
+}
+
+// SetColor sets the "color" field.
+func (_c *LabelCreate) SetColor(v string) *LabelCreate {
+	_c.mutation.SetColor(v)
+	return _c
+}
+
+// SetNillableColor sets the "color" field if the given value is not nil.
+func (_c *LabelCreate) SetNillableColor(v *string) *LabelCreate {
+	if v != nil {
+		_c.SetColor(*v)
+	}
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +115,31 @@ func (_c *LabelCreate) SetNillableID(v *uuid.UUID) *LabelCreate {
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *LabelCreate) SetOrganization(v *Organization) *LabelCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetProject sets the "project" edge to the Project entity.
+func (_c *LabelCreate) SetProject(v *Project) *LabelCreate {
+	return _c.SetProjectID(v.ID)
+}
+
+// AddTaskIDs adds the "tasks" edge to the Task entity by IDs.
+func (_c *LabelCreate) AddTaskIDs(ids ...uuid.UUID) *LabelCreate {
+	_c.mutation.AddTaskIDs(ids...)
+	return _c
+}
+
+// AddTasks adds the "tasks" edges to the Task entity.
+func (_c *LabelCreate) AddTasks(v ...*Task) *LabelCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddTaskIDs(ids...)
+}
+
 // Mutation returns the LabelMutation object of the builder.
 func (_c *LabelCreate) Mutation() *LabelMutation {
 	return _c.mutation
@@ -44,7 +147,9 @@ func (_c *LabelCreate) Mutation() *LabelMutation {
 
 // Save creates the Label in the database.
 func (_c *LabelCreate) Save(ctx context.Context) (*Label, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +176,71 @@ func (_c *LabelCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *LabelCreate) defaults() {
+func (_c *LabelCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if label.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized label.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := label.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if label.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized label.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := label.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _c.mutation.Color(); !ok {
+		v := label.DefaultColor
+		_c.mutation.SetColor(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if label.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized label.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := label.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *LabelCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "Label.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "Label.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "Label.organization_id"`)}
+	}
+	if _, ok := _c.mutation.ProjectID(); !ok {
+		return &ValidationError{Name: "project_id", err: errors.New(`ent: missing required field "Label.project_id"`)}
+	}
+	if _, ok := _c.mutation.Name(); !ok {
+		return &ValidationError{Name: "name", err: errors.New(`ent: missing required field "Label.name"`)}
+	}
+	if v, ok := _c.mutation.Name(); ok {
+		if err := label.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Label.name": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Color(); !ok {
+		return &ValidationError{Name: "color", err: errors.New(`ent: missing required field "Label.color"`)}
+	}
+	if v, ok := _c.mutation.Color(); ok {
+		if err := label.ColorValidator(v); err != nil {
+			return &ValidationError{Name: "color", err: fmt.Errorf(`ent: validator failed for field "Label.color": %w`, err)}
+		}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "Label.organization"`)}
+	}
+	if len(_c.mutation.ProjectIDs()) == 0 {
+		return &ValidationError{Name: "project", err: errors.New(`ent: missing required edge "Label.project"`)}
+	}
 	return nil
 }
 
@@ -116,6 +277,76 @@ func (_c *LabelCreate) createSpec() (*Label, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(label.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(label.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(label.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.Name(); ok {
+		_spec.SetField(label.FieldName, field.TypeString, value)
+		_node.Name = value
+	}
+	if value, ok := _c.mutation.Color(); ok {
+		_spec.SetField(label.FieldColor, field.TypeString, value)
+		_node.Color = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   label.OrganizationTable,
+			Columns: []string{label.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ProjectIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   label.ProjectTable,
+			Columns: []string{label.ProjectColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(project.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ProjectID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.TasksIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   label.TasksTable,
+			Columns: label.TasksPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +354,17 @@ func (_c *LabelCreate) createSpec() (*Label, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.Label.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.LabelUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *LabelCreate) OnConflict(opts ...sql.ConflictOption) *LabelUpsertOne {
 	_c.conflict = opts
@@ -162,6 +399,60 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *LabelUpsert) SetUpdatedAt(v time.Time) *LabelUpsert {
+	u.Set(label.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *LabelUpsert) UpdateUpdatedAt() *LabelUpsert {
+	u.SetExcluded(label.FieldUpdatedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *LabelUpsert) SetDeletedAt(v time.Time) *LabelUpsert {
+	u.Set(label.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *LabelUpsert) UpdateDeletedAt() *LabelUpsert {
+	u.SetExcluded(label.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *LabelUpsert) ClearDeletedAt() *LabelUpsert {
+	u.SetNull(label.FieldDeletedAt)
+	return u
+}
+
+// SetName sets the "name" field.
+func (u *LabelUpsert) SetName(v string) *LabelUpsert {
+	u.Set(label.FieldName, v)
+	return u
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *LabelUpsert) UpdateName() *LabelUpsert {
+	u.SetExcluded(label.FieldName)
+	return u
+}
+
+// SetColor sets the "color" field.
+func (u *LabelUpsert) SetColor(v string) *LabelUpsert {
+	u.Set(label.FieldColor, v)
+	return u
+}
+
+// UpdateColor sets the "color" field to the value that was provided on create.
+func (u *LabelUpsert) UpdateColor() *LabelUpsert {
+	u.SetExcluded(label.FieldColor)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +469,15 @@ func (u *LabelUpsertOne) UpdateNewValues() *LabelUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(label.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(label.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(label.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.ProjectID(); exists {
+			s.SetIgnore(label.FieldProjectID)
 		}
 	}))
 	return u
@@ -208,6 +508,69 @@ func (u *LabelUpsertOne) Update(set func(*LabelUpsert)) *LabelUpsertOne {
 		set(&LabelUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *LabelUpsertOne) SetUpdatedAt(v time.Time) *LabelUpsertOne {
+	return u.Update(func(s *LabelUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *LabelUpsertOne) UpdateUpdatedAt() *LabelUpsertOne {
+	return u.Update(func(s *LabelUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *LabelUpsertOne) SetDeletedAt(v time.Time) *LabelUpsertOne {
+	return u.Update(func(s *LabelUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *LabelUpsertOne) UpdateDeletedAt() *LabelUpsertOne {
+	return u.Update(func(s *LabelUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *LabelUpsertOne) ClearDeletedAt() *LabelUpsertOne {
+	return u.Update(func(s *LabelUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetName sets the "name" field.
+func (u *LabelUpsertOne) SetName(v string) *LabelUpsertOne {
+	return u.Update(func(s *LabelUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *LabelUpsertOne) UpdateName() *LabelUpsertOne {
+	return u.Update(func(s *LabelUpsert) {
+		s.UpdateName()
+	})
+}
+
+// SetColor sets the "color" field.
+func (u *LabelUpsertOne) SetColor(v string) *LabelUpsertOne {
+	return u.Update(func(s *LabelUpsert) {
+		s.SetColor(v)
+	})
+}
+
+// UpdateColor sets the "color" field to the value that was provided on create.
+func (u *LabelUpsertOne) UpdateColor() *LabelUpsertOne {
+	return u.Update(func(s *LabelUpsert) {
+		s.UpdateColor()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +706,11 @@ func (_c *LabelCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.LabelUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *LabelCreateBulk) OnConflict(opts ...sql.ConflictOption) *LabelUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +756,15 @@ func (u *LabelUpsertBulk) UpdateNewValues() *LabelUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(label.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(label.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(label.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.ProjectID(); exists {
+				s.SetIgnore(label.FieldProjectID)
+			}
 		}
 	}))
 	return u
@@ -418,6 +795,69 @@ func (u *LabelUpsertBulk) Update(set func(*LabelUpsert)) *LabelUpsertBulk {
 		set(&LabelUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *LabelUpsertBulk) SetUpdatedAt(v time.Time) *LabelUpsertBulk {
+	return u.Update(func(s *LabelUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *LabelUpsertBulk) UpdateUpdatedAt() *LabelUpsertBulk {
+	return u.Update(func(s *LabelUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *LabelUpsertBulk) SetDeletedAt(v time.Time) *LabelUpsertBulk {
+	return u.Update(func(s *LabelUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *LabelUpsertBulk) UpdateDeletedAt() *LabelUpsertBulk {
+	return u.Update(func(s *LabelUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *LabelUpsertBulk) ClearDeletedAt() *LabelUpsertBulk {
+	return u.Update(func(s *LabelUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetName sets the "name" field.
+func (u *LabelUpsertBulk) SetName(v string) *LabelUpsertBulk {
+	return u.Update(func(s *LabelUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *LabelUpsertBulk) UpdateName() *LabelUpsertBulk {
+	return u.Update(func(s *LabelUpsert) {
+		s.UpdateName()
+	})
+}
+
+// SetColor sets the "color" field.
+func (u *LabelUpsertBulk) SetColor(v string) *LabelUpsertBulk {
+	return u.Update(func(s *LabelUpsert) {
+		s.SetColor(v)
+	})
+}
+
+// UpdateColor sets the "color" field to the value that was provided on create.
+func (u *LabelUpsertBulk) UpdateColor() *LabelUpsertBulk {
+	return u.Update(func(s *LabelUpsert) {
+		s.UpdateColor()
+	})
 }
 
 // Exec executes the query.

@@ -3,21 +3,165 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/agent"
+	"github.com/worksynapse/worksynapse/ent/channel"
 	"github.com/worksynapse/worksynapse/ent/message"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // Message is the model entity for the Message schema.
 type Message struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// CreatedAt holds the value of the "created_at" field.
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// UpdatedAt holds the value of the "updated_at" field.
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// OrganizationID holds the value of the "organization_id" field.
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// DeletedAt holds the value of the "deleted_at" field.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// ChannelID holds the value of the "channel_id" field.
+	ChannelID uuid.UUID `json:"channel_id,omitempty"`
+	// The user who wrote it; empty for agent and system messages
+	AuthorID *uuid.UUID `json:"author_id,omitempty"`
+	// The agent that wrote it; empty for user and system messages
+	AuthorAgentID *uuid.UUID `json:"author_agent_id,omitempty"`
+	// Markdown as typed; may be empty when the message only carries files
+	Body string `json:"body,omitempty"`
+	// Thread root; empty for top-level messages. Replies always point to the root, never to another reply
+	RootID *uuid.UUID `json:"root_id,omitempty"`
+	// Thread roots only; maintained by the server
+	ReplyCount int `json:"reply_count,omitempty"`
+	// Thread roots only; maintained by the server
+	LastReplyAt *time.Time `json:"last_reply_at,omitempty"`
+	// Set when the body changes (not on rollup updates)
+	EditedAt *time.Time `json:"edited_at,omitempty"`
+	// Users @-mentioned in the body, parsed by the server
+	MentionedUserIds []uuid.UUID `json:"mentioned_user_ids,omitempty"`
+	// The body mentions @channel, @here or @all
+	MentionsChannel bool `json:"mentions_channel,omitempty"`
+	// Set when files are attached, so scrollback loads files only where needed
+	HasFiles bool `json:"has_files,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the MessageQuery when eager-loading is set.
+	Edges        MessageEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// MessageEdges holds the relations/edges for other nodes in the graph.
+type MessageEdges struct {
+	// Organization holds the value of the organization edge.
+	Organization *Organization `json:"organization,omitempty"`
+	// Channel holds the value of the channel edge.
+	Channel *Channel `json:"channel,omitempty"`
+	// Author holds the value of the author edge.
+	Author *User `json:"author,omitempty"`
+	// AuthorAgent holds the value of the author_agent edge.
+	AuthorAgent *Agent `json:"author_agent,omitempty"`
+	// Root holds the value of the root edge.
+	Root *Message `json:"root,omitempty"`
+	// Replies holds the value of the replies edge.
+	Replies []*Message `json:"replies,omitempty"`
+	// Reactions holds the value of the reactions edge.
+	Reactions []*MessageReaction `json:"reactions,omitempty"`
+	// Attachments holds the value of the attachments edge.
+	Attachments []*MessageFile `json:"attachments,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [8]bool
+}
+
+// OrganizationOrErr returns the Organization value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e MessageEdges) OrganizationOrErr() (*Organization, error) {
+	if e.Organization != nil {
+		return e.Organization, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: organization.Label}
+	}
+	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// ChannelOrErr returns the Channel value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e MessageEdges) ChannelOrErr() (*Channel, error) {
+	if e.Channel != nil {
+		return e.Channel, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: channel.Label}
+	}
+	return nil, &NotLoadedError{edge: "channel"}
+}
+
+// AuthorOrErr returns the Author value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e MessageEdges) AuthorOrErr() (*User, error) {
+	if e.Author != nil {
+		return e.Author, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "author"}
+}
+
+// AuthorAgentOrErr returns the AuthorAgent value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e MessageEdges) AuthorAgentOrErr() (*Agent, error) {
+	if e.AuthorAgent != nil {
+		return e.AuthorAgent, nil
+	} else if e.loadedTypes[3] {
+		return nil, &NotFoundError{label: agent.Label}
+	}
+	return nil, &NotLoadedError{edge: "author_agent"}
+}
+
+// RootOrErr returns the Root value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e MessageEdges) RootOrErr() (*Message, error) {
+	if e.Root != nil {
+		return e.Root, nil
+	} else if e.loadedTypes[4] {
+		return nil, &NotFoundError{label: message.Label}
+	}
+	return nil, &NotLoadedError{edge: "root"}
+}
+
+// RepliesOrErr returns the Replies value or an error if the edge
+// was not loaded in eager-loading.
+func (e MessageEdges) RepliesOrErr() ([]*Message, error) {
+	if e.loadedTypes[5] {
+		return e.Replies, nil
+	}
+	return nil, &NotLoadedError{edge: "replies"}
+}
+
+// ReactionsOrErr returns the Reactions value or an error if the edge
+// was not loaded in eager-loading.
+func (e MessageEdges) ReactionsOrErr() ([]*MessageReaction, error) {
+	if e.loadedTypes[6] {
+		return e.Reactions, nil
+	}
+	return nil, &NotLoadedError{edge: "reactions"}
+}
+
+// AttachmentsOrErr returns the Attachments value or an error if the edge
+// was not loaded in eager-loading.
+func (e MessageEdges) AttachmentsOrErr() ([]*MessageFile, error) {
+	if e.loadedTypes[7] {
+		return e.Attachments, nil
+	}
+	return nil, &NotLoadedError{edge: "attachments"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -25,7 +169,19 @@ func (*Message) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case message.FieldID:
+		case message.FieldAuthorID, message.FieldAuthorAgentID, message.FieldRootID:
+			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
+		case message.FieldMentionedUserIds:
+			values[i] = new([]byte)
+		case message.FieldMentionsChannel, message.FieldHasFiles:
+			values[i] = new(sql.NullBool)
+		case message.FieldReplyCount:
+			values[i] = new(sql.NullInt64)
+		case message.FieldBody:
+			values[i] = new(sql.NullString)
+		case message.FieldCreatedAt, message.FieldUpdatedAt, message.FieldDeletedAt, message.FieldLastReplyAt, message.FieldEditedAt:
+			values[i] = new(sql.NullTime)
+		case message.FieldID, message.FieldOrganizationID, message.FieldChannelID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -48,6 +204,104 @@ func (_m *Message) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.ID = *value
 			}
+		case message.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case message.FieldUpdatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
+			} else if value.Valid {
+				_m.UpdatedAt = value.Time
+			}
+		case message.FieldOrganizationID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
+			} else if value != nil {
+				_m.OrganizationID = *value
+			}
+		case message.FieldDeletedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field deleted_at", values[i])
+			} else if value.Valid {
+				_m.DeletedAt = new(time.Time)
+				*_m.DeletedAt = value.Time
+			}
+		case message.FieldChannelID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field channel_id", values[i])
+			} else if value != nil {
+				_m.ChannelID = *value
+			}
+		case message.FieldAuthorID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field author_id", values[i])
+			} else if value.Valid {
+				_m.AuthorID = new(uuid.UUID)
+				*_m.AuthorID = *value.S.(*uuid.UUID)
+			}
+		case message.FieldAuthorAgentID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field author_agent_id", values[i])
+			} else if value.Valid {
+				_m.AuthorAgentID = new(uuid.UUID)
+				*_m.AuthorAgentID = *value.S.(*uuid.UUID)
+			}
+		case message.FieldBody:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field body", values[i])
+			} else if value.Valid {
+				_m.Body = value.String
+			}
+		case message.FieldRootID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field root_id", values[i])
+			} else if value.Valid {
+				_m.RootID = new(uuid.UUID)
+				*_m.RootID = *value.S.(*uuid.UUID)
+			}
+		case message.FieldReplyCount:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field reply_count", values[i])
+			} else if value.Valid {
+				_m.ReplyCount = int(value.Int64)
+			}
+		case message.FieldLastReplyAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field last_reply_at", values[i])
+			} else if value.Valid {
+				_m.LastReplyAt = new(time.Time)
+				*_m.LastReplyAt = value.Time
+			}
+		case message.FieldEditedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field edited_at", values[i])
+			} else if value.Valid {
+				_m.EditedAt = new(time.Time)
+				*_m.EditedAt = value.Time
+			}
+		case message.FieldMentionedUserIds:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field mentioned_user_ids", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.MentionedUserIds); err != nil {
+					return fmt.Errorf("unmarshal field mentioned_user_ids: %w", err)
+				}
+			}
+		case message.FieldMentionsChannel:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field mentions_channel", values[i])
+			} else if value.Valid {
+				_m.MentionsChannel = value.Bool
+			}
+		case message.FieldHasFiles:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field has_files", values[i])
+			} else if value.Valid {
+				_m.HasFiles = value.Bool
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -59,6 +313,46 @@ func (_m *Message) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *Message) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryOrganization queries the "organization" edge of the Message entity.
+func (_m *Message) QueryOrganization() *OrganizationQuery {
+	return NewMessageClient(_m.config).QueryOrganization(_m)
+}
+
+// QueryChannel queries the "channel" edge of the Message entity.
+func (_m *Message) QueryChannel() *ChannelQuery {
+	return NewMessageClient(_m.config).QueryChannel(_m)
+}
+
+// QueryAuthor queries the "author" edge of the Message entity.
+func (_m *Message) QueryAuthor() *UserQuery {
+	return NewMessageClient(_m.config).QueryAuthor(_m)
+}
+
+// QueryAuthorAgent queries the "author_agent" edge of the Message entity.
+func (_m *Message) QueryAuthorAgent() *AgentQuery {
+	return NewMessageClient(_m.config).QueryAuthorAgent(_m)
+}
+
+// QueryRoot queries the "root" edge of the Message entity.
+func (_m *Message) QueryRoot() *MessageQuery {
+	return NewMessageClient(_m.config).QueryRoot(_m)
+}
+
+// QueryReplies queries the "replies" edge of the Message entity.
+func (_m *Message) QueryReplies() *MessageQuery {
+	return NewMessageClient(_m.config).QueryReplies(_m)
+}
+
+// QueryReactions queries the "reactions" edge of the Message entity.
+func (_m *Message) QueryReactions() *MessageReactionQuery {
+	return NewMessageClient(_m.config).QueryReactions(_m)
+}
+
+// QueryAttachments queries the "attachments" edge of the Message entity.
+func (_m *Message) QueryAttachments() *MessageFileQuery {
+	return NewMessageClient(_m.config).QueryAttachments(_m)
 }
 
 // Update returns a builder for updating this Message.
@@ -83,7 +377,63 @@ func (_m *Message) Unwrap() *Message {
 func (_m *Message) String() string {
 	var builder strings.Builder
 	builder.WriteString("Message(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("updated_at=")
+	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
+	builder.WriteString(", ")
+	if v := _m.DeletedAt; v != nil {
+		builder.WriteString("deleted_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("channel_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ChannelID))
+	builder.WriteString(", ")
+	if v := _m.AuthorID; v != nil {
+		builder.WriteString("author_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.AuthorAgentID; v != nil {
+		builder.WriteString("author_agent_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("body=")
+	builder.WriteString(_m.Body)
+	builder.WriteString(", ")
+	if v := _m.RootID; v != nil {
+		builder.WriteString("root_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("reply_count=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ReplyCount))
+	builder.WriteString(", ")
+	if v := _m.LastReplyAt; v != nil {
+		builder.WriteString("last_reply_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.EditedAt; v != nil {
+		builder.WriteString("edited_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("mentioned_user_ids=")
+	builder.WriteString(fmt.Sprintf("%v", _m.MentionedUserIds))
+	builder.WriteString(", ")
+	builder.WriteString("mentions_channel=")
+	builder.WriteString(fmt.Sprintf("%v", _m.MentionsChannel))
+	builder.WriteString(", ")
+	builder.WriteString("has_files=")
+	builder.WriteString(fmt.Sprintf("%v", _m.HasFiles))
 	builder.WriteByte(')')
 	return builder.String()
 }

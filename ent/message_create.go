@@ -6,13 +6,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/agent"
+	"github.com/worksynapse/worksynapse/ent/channel"
 	"github.com/worksynapse/worksynapse/ent/message"
+	"github.com/worksynapse/worksynapse/ent/messagefile"
+	"github.com/worksynapse/worksynapse/ent/messagereaction"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // MessageCreate is the builder for creating a Message entity.
@@ -21,6 +28,192 @@ type MessageCreate struct {
 	mutation *MessageMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *MessageCreate) SetCreatedAt(v time.Time) *MessageCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableCreatedAt(v *time.Time) *MessageCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *MessageCreate) SetUpdatedAt(v time.Time) *MessageCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableUpdatedAt(v *time.Time) *MessageCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *MessageCreate) SetOrganizationID(v uuid.UUID) *MessageCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *MessageCreate) SetDeletedAt(v time.Time) *MessageCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableDeletedAt(v *time.Time) *MessageCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
+// SetChannelID sets the "channel_id" field.
+func (_c *MessageCreate) SetChannelID(v uuid.UUID) *MessageCreate {
+	_c.mutation.SetChannelID(v)
+	return _c
+}
+
+// SetAuthorID sets the "author_id" field.
+func (_c *MessageCreate) SetAuthorID(v uuid.UUID) *MessageCreate {
+	_c.mutation.SetAuthorID(v)
+	return _c
+}
+
+// SetNillableAuthorID sets the "author_id" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableAuthorID(v *uuid.UUID) *MessageCreate {
+	if v != nil {
+		_c.SetAuthorID(*v)
+	}
+	return _c
+}
+
+// SetAuthorAgentID sets the "author_agent_id" field.
+func (_c *MessageCreate) SetAuthorAgentID(v uuid.UUID) *MessageCreate {
+	_c.mutation.SetAuthorAgentID(v)
+	return _c
+}
+
+// SetNillableAuthorAgentID sets the "author_agent_id" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableAuthorAgentID(v *uuid.UUID) *MessageCreate {
+	if v != nil {
+		_c.SetAuthorAgentID(*v)
+	}
+	return _c
+}
+
+// SetBody sets the "body" field.
+func (_c *MessageCreate) SetBody(v string) *MessageCreate {
+	_c.mutation.SetBody(v)
+	return _c
+}
+
+// SetNillableBody sets the "body" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableBody(v *string) *MessageCreate {
+	if v != nil {
+		_c.SetBody(*v)
+	}
+	return _c
+}
+
+// SetRootID sets the "root_id" field.
+func (_c *MessageCreate) SetRootID(v uuid.UUID) *MessageCreate {
+	_c.mutation.SetRootID(v)
+	return _c
+}
+
+// SetNillableRootID sets the "root_id" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableRootID(v *uuid.UUID) *MessageCreate {
+	if v != nil {
+		_c.SetRootID(*v)
+	}
+	return _c
+}
+
+// SetReplyCount sets the "reply_count" field.
+func (_c *MessageCreate) SetReplyCount(v int) *MessageCreate {
+	_c.mutation.SetReplyCount(v)
+	return _c
+}
+
+// SetNillableReplyCount sets the "reply_count" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableReplyCount(v *int) *MessageCreate {
+	if v != nil {
+		_c.SetReplyCount(*v)
+	}
+	return _c
+}
+
+// SetLastReplyAt sets the "last_reply_at" field.
+func (_c *MessageCreate) SetLastReplyAt(v time.Time) *MessageCreate {
+	_c.mutation.SetLastReplyAt(v)
+	return _c
+}
+
+// SetNillableLastReplyAt sets the "last_reply_at" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableLastReplyAt(v *time.Time) *MessageCreate {
+	if v != nil {
+		_c.SetLastReplyAt(*v)
+	}
+	return _c
+}
+
+// SetEditedAt sets the "edited_at" field.
+func (_c *MessageCreate) SetEditedAt(v time.Time) *MessageCreate {
+	_c.mutation.SetEditedAt(v)
+	return _c
+}
+
+// SetNillableEditedAt sets the "edited_at" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableEditedAt(v *time.Time) *MessageCreate {
+	if v != nil {
+		_c.SetEditedAt(*v)
+	}
+	return _c
+}
+
+// SetMentionedUserIds sets the "mentioned_user_ids" field.
+func (_c *MessageCreate) SetMentionedUserIds(v []uuid.UUID) *MessageCreate {
+	_c.mutation.SetMentionedUserIds(v)
+	return _c
+}
+
+// SetMentionsChannel sets the "mentions_channel" field.
+func (_c *MessageCreate) SetMentionsChannel(v bool) *MessageCreate {
+	_c.mutation.SetMentionsChannel(v)
+	return _c
+}
+
+// SetNillableMentionsChannel sets the "mentions_channel" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableMentionsChannel(v *bool) *MessageCreate {
+	if v != nil {
+		_c.SetMentionsChannel(*v)
+	}
+	return _c
+}
+
+// SetHasFiles sets the "has_files" field.
+func (_c *MessageCreate) SetHasFiles(v bool) *MessageCreate {
+	_c.mutation.SetHasFiles(v)
+	return _c
+}
+
+// SetNillableHasFiles sets the "has_files" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableHasFiles(v *bool) *MessageCreate {
+	if v != nil {
+		_c.SetHasFiles(*v)
+	}
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +230,76 @@ func (_c *MessageCreate) SetNillableID(v *uuid.UUID) *MessageCreate {
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *MessageCreate) SetOrganization(v *Organization) *MessageCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetChannel sets the "channel" edge to the Channel entity.
+func (_c *MessageCreate) SetChannel(v *Channel) *MessageCreate {
+	return _c.SetChannelID(v.ID)
+}
+
+// SetAuthor sets the "author" edge to the User entity.
+func (_c *MessageCreate) SetAuthor(v *User) *MessageCreate {
+	return _c.SetAuthorID(v.ID)
+}
+
+// SetAuthorAgent sets the "author_agent" edge to the Agent entity.
+func (_c *MessageCreate) SetAuthorAgent(v *Agent) *MessageCreate {
+	return _c.SetAuthorAgentID(v.ID)
+}
+
+// SetRoot sets the "root" edge to the Message entity.
+func (_c *MessageCreate) SetRoot(v *Message) *MessageCreate {
+	return _c.SetRootID(v.ID)
+}
+
+// AddReplyIDs adds the "replies" edge to the Message entity by IDs.
+func (_c *MessageCreate) AddReplyIDs(ids ...uuid.UUID) *MessageCreate {
+	_c.mutation.AddReplyIDs(ids...)
+	return _c
+}
+
+// AddReplies adds the "replies" edges to the Message entity.
+func (_c *MessageCreate) AddReplies(v ...*Message) *MessageCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddReplyIDs(ids...)
+}
+
+// AddReactionIDs adds the "reactions" edge to the MessageReaction entity by IDs.
+func (_c *MessageCreate) AddReactionIDs(ids ...uuid.UUID) *MessageCreate {
+	_c.mutation.AddReactionIDs(ids...)
+	return _c
+}
+
+// AddReactions adds the "reactions" edges to the MessageReaction entity.
+func (_c *MessageCreate) AddReactions(v ...*MessageReaction) *MessageCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddReactionIDs(ids...)
+}
+
+// AddAttachmentIDs adds the "attachments" edge to the MessageFile entity by IDs.
+func (_c *MessageCreate) AddAttachmentIDs(ids ...uuid.UUID) *MessageCreate {
+	_c.mutation.AddAttachmentIDs(ids...)
+	return _c
+}
+
+// AddAttachments adds the "attachments" edges to the MessageFile entity.
+func (_c *MessageCreate) AddAttachments(v ...*MessageFile) *MessageCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddAttachmentIDs(ids...)
+}
+
 // Mutation returns the MessageMutation object of the builder.
 func (_c *MessageCreate) Mutation() *MessageMutation {
 	return _c.mutation
@@ -44,7 +307,9 @@ func (_c *MessageCreate) Mutation() *MessageMutation {
 
 // Save creates the Message in the database.
 func (_c *MessageCreate) Save(ctx context.Context) (*Message, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +336,89 @@ func (_c *MessageCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *MessageCreate) defaults() {
+func (_c *MessageCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if message.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized message.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := message.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if message.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized message.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := message.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _c.mutation.Body(); !ok {
+		v := message.DefaultBody
+		_c.mutation.SetBody(v)
+	}
+	if _, ok := _c.mutation.ReplyCount(); !ok {
+		v := message.DefaultReplyCount
+		_c.mutation.SetReplyCount(v)
+	}
+	if _, ok := _c.mutation.MentionsChannel(); !ok {
+		v := message.DefaultMentionsChannel
+		_c.mutation.SetMentionsChannel(v)
+	}
+	if _, ok := _c.mutation.HasFiles(); !ok {
+		v := message.DefaultHasFiles
+		_c.mutation.SetHasFiles(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if message.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized message.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := message.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *MessageCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "Message.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "Message.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "Message.organization_id"`)}
+	}
+	if _, ok := _c.mutation.ChannelID(); !ok {
+		return &ValidationError{Name: "channel_id", err: errors.New(`ent: missing required field "Message.channel_id"`)}
+	}
+	if _, ok := _c.mutation.Body(); !ok {
+		return &ValidationError{Name: "body", err: errors.New(`ent: missing required field "Message.body"`)}
+	}
+	if v, ok := _c.mutation.Body(); ok {
+		if err := message.BodyValidator(v); err != nil {
+			return &ValidationError{Name: "body", err: fmt.Errorf(`ent: validator failed for field "Message.body": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.ReplyCount(); !ok {
+		return &ValidationError{Name: "reply_count", err: errors.New(`ent: missing required field "Message.reply_count"`)}
+	}
+	if v, ok := _c.mutation.ReplyCount(); ok {
+		if err := message.ReplyCountValidator(v); err != nil {
+			return &ValidationError{Name: "reply_count", err: fmt.Errorf(`ent: validator failed for field "Message.reply_count": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.MentionsChannel(); !ok {
+		return &ValidationError{Name: "mentions_channel", err: errors.New(`ent: missing required field "Message.mentions_channel"`)}
+	}
+	if _, ok := _c.mutation.HasFiles(); !ok {
+		return &ValidationError{Name: "has_files", err: errors.New(`ent: missing required field "Message.has_files"`)}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "Message.organization"`)}
+	}
+	if len(_c.mutation.ChannelIDs()) == 0 {
+		return &ValidationError{Name: "channel", err: errors.New(`ent: missing required edge "Message.channel"`)}
+	}
 	return nil
 }
 
@@ -116,6 +455,179 @@ func (_c *MessageCreate) createSpec() (*Message, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(message.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(message.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(message.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.Body(); ok {
+		_spec.SetField(message.FieldBody, field.TypeString, value)
+		_node.Body = value
+	}
+	if value, ok := _c.mutation.ReplyCount(); ok {
+		_spec.SetField(message.FieldReplyCount, field.TypeInt, value)
+		_node.ReplyCount = value
+	}
+	if value, ok := _c.mutation.LastReplyAt(); ok {
+		_spec.SetField(message.FieldLastReplyAt, field.TypeTime, value)
+		_node.LastReplyAt = &value
+	}
+	if value, ok := _c.mutation.EditedAt(); ok {
+		_spec.SetField(message.FieldEditedAt, field.TypeTime, value)
+		_node.EditedAt = &value
+	}
+	if value, ok := _c.mutation.MentionedUserIds(); ok {
+		_spec.SetField(message.FieldMentionedUserIds, field.TypeJSON, value)
+		_node.MentionedUserIds = value
+	}
+	if value, ok := _c.mutation.MentionsChannel(); ok {
+		_spec.SetField(message.FieldMentionsChannel, field.TypeBool, value)
+		_node.MentionsChannel = value
+	}
+	if value, ok := _c.mutation.HasFiles(); ok {
+		_spec.SetField(message.FieldHasFiles, field.TypeBool, value)
+		_node.HasFiles = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   message.OrganizationTable,
+			Columns: []string{message.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ChannelIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   message.ChannelTable,
+			Columns: []string{message.ChannelColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(channel.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ChannelID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AuthorIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   message.AuthorTable,
+			Columns: []string{message.AuthorColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.AuthorID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AuthorAgentIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   message.AuthorAgentTable,
+			Columns: []string{message.AuthorAgentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agent.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.AuthorAgentID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.RootIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   message.RootTable,
+			Columns: []string{message.RootColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.RootID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.RepliesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   message.RepliesTable,
+			Columns: []string{message.RepliesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ReactionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   message.ReactionsTable,
+			Columns: []string{message.ReactionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(messagereaction.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AttachmentsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   message.AttachmentsTable,
+			Columns: []string{message.AttachmentsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(messagefile.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +635,17 @@ func (_c *MessageCreate) createSpec() (*Message, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.Message.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.MessageUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *MessageCreate) OnConflict(opts ...sql.ConflictOption) *MessageUpsertOne {
 	_c.conflict = opts
@@ -162,6 +680,144 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *MessageUpsert) SetUpdatedAt(v time.Time) *MessageUpsert {
+	u.Set(message.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateUpdatedAt() *MessageUpsert {
+	u.SetExcluded(message.FieldUpdatedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *MessageUpsert) SetDeletedAt(v time.Time) *MessageUpsert {
+	u.Set(message.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateDeletedAt() *MessageUpsert {
+	u.SetExcluded(message.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *MessageUpsert) ClearDeletedAt() *MessageUpsert {
+	u.SetNull(message.FieldDeletedAt)
+	return u
+}
+
+// SetBody sets the "body" field.
+func (u *MessageUpsert) SetBody(v string) *MessageUpsert {
+	u.Set(message.FieldBody, v)
+	return u
+}
+
+// UpdateBody sets the "body" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateBody() *MessageUpsert {
+	u.SetExcluded(message.FieldBody)
+	return u
+}
+
+// SetReplyCount sets the "reply_count" field.
+func (u *MessageUpsert) SetReplyCount(v int) *MessageUpsert {
+	u.Set(message.FieldReplyCount, v)
+	return u
+}
+
+// UpdateReplyCount sets the "reply_count" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateReplyCount() *MessageUpsert {
+	u.SetExcluded(message.FieldReplyCount)
+	return u
+}
+
+// AddReplyCount adds v to the "reply_count" field.
+func (u *MessageUpsert) AddReplyCount(v int) *MessageUpsert {
+	u.Add(message.FieldReplyCount, v)
+	return u
+}
+
+// SetLastReplyAt sets the "last_reply_at" field.
+func (u *MessageUpsert) SetLastReplyAt(v time.Time) *MessageUpsert {
+	u.Set(message.FieldLastReplyAt, v)
+	return u
+}
+
+// UpdateLastReplyAt sets the "last_reply_at" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateLastReplyAt() *MessageUpsert {
+	u.SetExcluded(message.FieldLastReplyAt)
+	return u
+}
+
+// ClearLastReplyAt clears the value of the "last_reply_at" field.
+func (u *MessageUpsert) ClearLastReplyAt() *MessageUpsert {
+	u.SetNull(message.FieldLastReplyAt)
+	return u
+}
+
+// SetEditedAt sets the "edited_at" field.
+func (u *MessageUpsert) SetEditedAt(v time.Time) *MessageUpsert {
+	u.Set(message.FieldEditedAt, v)
+	return u
+}
+
+// UpdateEditedAt sets the "edited_at" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateEditedAt() *MessageUpsert {
+	u.SetExcluded(message.FieldEditedAt)
+	return u
+}
+
+// ClearEditedAt clears the value of the "edited_at" field.
+func (u *MessageUpsert) ClearEditedAt() *MessageUpsert {
+	u.SetNull(message.FieldEditedAt)
+	return u
+}
+
+// SetMentionedUserIds sets the "mentioned_user_ids" field.
+func (u *MessageUpsert) SetMentionedUserIds(v []uuid.UUID) *MessageUpsert {
+	u.Set(message.FieldMentionedUserIds, v)
+	return u
+}
+
+// UpdateMentionedUserIds sets the "mentioned_user_ids" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateMentionedUserIds() *MessageUpsert {
+	u.SetExcluded(message.FieldMentionedUserIds)
+	return u
+}
+
+// ClearMentionedUserIds clears the value of the "mentioned_user_ids" field.
+func (u *MessageUpsert) ClearMentionedUserIds() *MessageUpsert {
+	u.SetNull(message.FieldMentionedUserIds)
+	return u
+}
+
+// SetMentionsChannel sets the "mentions_channel" field.
+func (u *MessageUpsert) SetMentionsChannel(v bool) *MessageUpsert {
+	u.Set(message.FieldMentionsChannel, v)
+	return u
+}
+
+// UpdateMentionsChannel sets the "mentions_channel" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateMentionsChannel() *MessageUpsert {
+	u.SetExcluded(message.FieldMentionsChannel)
+	return u
+}
+
+// SetHasFiles sets the "has_files" field.
+func (u *MessageUpsert) SetHasFiles(v bool) *MessageUpsert {
+	u.Set(message.FieldHasFiles, v)
+	return u
+}
+
+// UpdateHasFiles sets the "has_files" field to the value that was provided on create.
+func (u *MessageUpsert) UpdateHasFiles() *MessageUpsert {
+	u.SetExcluded(message.FieldHasFiles)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +834,24 @@ func (u *MessageUpsertOne) UpdateNewValues() *MessageUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(message.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(message.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(message.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.ChannelID(); exists {
+			s.SetIgnore(message.FieldChannelID)
+		}
+		if _, exists := u.create.mutation.AuthorID(); exists {
+			s.SetIgnore(message.FieldAuthorID)
+		}
+		if _, exists := u.create.mutation.AuthorAgentID(); exists {
+			s.SetIgnore(message.FieldAuthorAgentID)
+		}
+		if _, exists := u.create.mutation.RootID(); exists {
+			s.SetIgnore(message.FieldRootID)
 		}
 	}))
 	return u
@@ -208,6 +882,167 @@ func (u *MessageUpsertOne) Update(set func(*MessageUpsert)) *MessageUpsertOne {
 		set(&MessageUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *MessageUpsertOne) SetUpdatedAt(v time.Time) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateUpdatedAt() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *MessageUpsertOne) SetDeletedAt(v time.Time) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateDeletedAt() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *MessageUpsertOne) ClearDeletedAt() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetBody sets the "body" field.
+func (u *MessageUpsertOne) SetBody(v string) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetBody(v)
+	})
+}
+
+// UpdateBody sets the "body" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateBody() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateBody()
+	})
+}
+
+// SetReplyCount sets the "reply_count" field.
+func (u *MessageUpsertOne) SetReplyCount(v int) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetReplyCount(v)
+	})
+}
+
+// AddReplyCount adds v to the "reply_count" field.
+func (u *MessageUpsertOne) AddReplyCount(v int) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.AddReplyCount(v)
+	})
+}
+
+// UpdateReplyCount sets the "reply_count" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateReplyCount() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateReplyCount()
+	})
+}
+
+// SetLastReplyAt sets the "last_reply_at" field.
+func (u *MessageUpsertOne) SetLastReplyAt(v time.Time) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetLastReplyAt(v)
+	})
+}
+
+// UpdateLastReplyAt sets the "last_reply_at" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateLastReplyAt() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateLastReplyAt()
+	})
+}
+
+// ClearLastReplyAt clears the value of the "last_reply_at" field.
+func (u *MessageUpsertOne) ClearLastReplyAt() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.ClearLastReplyAt()
+	})
+}
+
+// SetEditedAt sets the "edited_at" field.
+func (u *MessageUpsertOne) SetEditedAt(v time.Time) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetEditedAt(v)
+	})
+}
+
+// UpdateEditedAt sets the "edited_at" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateEditedAt() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateEditedAt()
+	})
+}
+
+// ClearEditedAt clears the value of the "edited_at" field.
+func (u *MessageUpsertOne) ClearEditedAt() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.ClearEditedAt()
+	})
+}
+
+// SetMentionedUserIds sets the "mentioned_user_ids" field.
+func (u *MessageUpsertOne) SetMentionedUserIds(v []uuid.UUID) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetMentionedUserIds(v)
+	})
+}
+
+// UpdateMentionedUserIds sets the "mentioned_user_ids" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateMentionedUserIds() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateMentionedUserIds()
+	})
+}
+
+// ClearMentionedUserIds clears the value of the "mentioned_user_ids" field.
+func (u *MessageUpsertOne) ClearMentionedUserIds() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.ClearMentionedUserIds()
+	})
+}
+
+// SetMentionsChannel sets the "mentions_channel" field.
+func (u *MessageUpsertOne) SetMentionsChannel(v bool) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetMentionsChannel(v)
+	})
+}
+
+// UpdateMentionsChannel sets the "mentions_channel" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateMentionsChannel() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateMentionsChannel()
+	})
+}
+
+// SetHasFiles sets the "has_files" field.
+func (u *MessageUpsertOne) SetHasFiles(v bool) *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetHasFiles(v)
+	})
+}
+
+// UpdateHasFiles sets the "has_files" field to the value that was provided on create.
+func (u *MessageUpsertOne) UpdateHasFiles() *MessageUpsertOne {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateHasFiles()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +1178,11 @@ func (_c *MessageCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.MessageUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *MessageCreateBulk) OnConflict(opts ...sql.ConflictOption) *MessageUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +1228,24 @@ func (u *MessageUpsertBulk) UpdateNewValues() *MessageUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(message.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(message.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(message.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.ChannelID(); exists {
+				s.SetIgnore(message.FieldChannelID)
+			}
+			if _, exists := b.mutation.AuthorID(); exists {
+				s.SetIgnore(message.FieldAuthorID)
+			}
+			if _, exists := b.mutation.AuthorAgentID(); exists {
+				s.SetIgnore(message.FieldAuthorAgentID)
+			}
+			if _, exists := b.mutation.RootID(); exists {
+				s.SetIgnore(message.FieldRootID)
+			}
 		}
 	}))
 	return u
@@ -418,6 +1276,167 @@ func (u *MessageUpsertBulk) Update(set func(*MessageUpsert)) *MessageUpsertBulk 
 		set(&MessageUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *MessageUpsertBulk) SetUpdatedAt(v time.Time) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateUpdatedAt() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *MessageUpsertBulk) SetDeletedAt(v time.Time) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateDeletedAt() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *MessageUpsertBulk) ClearDeletedAt() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetBody sets the "body" field.
+func (u *MessageUpsertBulk) SetBody(v string) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetBody(v)
+	})
+}
+
+// UpdateBody sets the "body" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateBody() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateBody()
+	})
+}
+
+// SetReplyCount sets the "reply_count" field.
+func (u *MessageUpsertBulk) SetReplyCount(v int) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetReplyCount(v)
+	})
+}
+
+// AddReplyCount adds v to the "reply_count" field.
+func (u *MessageUpsertBulk) AddReplyCount(v int) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.AddReplyCount(v)
+	})
+}
+
+// UpdateReplyCount sets the "reply_count" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateReplyCount() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateReplyCount()
+	})
+}
+
+// SetLastReplyAt sets the "last_reply_at" field.
+func (u *MessageUpsertBulk) SetLastReplyAt(v time.Time) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetLastReplyAt(v)
+	})
+}
+
+// UpdateLastReplyAt sets the "last_reply_at" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateLastReplyAt() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateLastReplyAt()
+	})
+}
+
+// ClearLastReplyAt clears the value of the "last_reply_at" field.
+func (u *MessageUpsertBulk) ClearLastReplyAt() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.ClearLastReplyAt()
+	})
+}
+
+// SetEditedAt sets the "edited_at" field.
+func (u *MessageUpsertBulk) SetEditedAt(v time.Time) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetEditedAt(v)
+	})
+}
+
+// UpdateEditedAt sets the "edited_at" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateEditedAt() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateEditedAt()
+	})
+}
+
+// ClearEditedAt clears the value of the "edited_at" field.
+func (u *MessageUpsertBulk) ClearEditedAt() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.ClearEditedAt()
+	})
+}
+
+// SetMentionedUserIds sets the "mentioned_user_ids" field.
+func (u *MessageUpsertBulk) SetMentionedUserIds(v []uuid.UUID) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetMentionedUserIds(v)
+	})
+}
+
+// UpdateMentionedUserIds sets the "mentioned_user_ids" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateMentionedUserIds() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateMentionedUserIds()
+	})
+}
+
+// ClearMentionedUserIds clears the value of the "mentioned_user_ids" field.
+func (u *MessageUpsertBulk) ClearMentionedUserIds() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.ClearMentionedUserIds()
+	})
+}
+
+// SetMentionsChannel sets the "mentions_channel" field.
+func (u *MessageUpsertBulk) SetMentionsChannel(v bool) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetMentionsChannel(v)
+	})
+}
+
+// UpdateMentionsChannel sets the "mentions_channel" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateMentionsChannel() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateMentionsChannel()
+	})
+}
+
+// SetHasFiles sets the "has_files" field.
+func (u *MessageUpsertBulk) SetHasFiles(v bool) *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.SetHasFiles(v)
+	})
+}
+
+// UpdateHasFiles sets the "has_files" field to the value that was provided on create.
+func (u *MessageUpsertBulk) UpdateHasFiles() *MessageUpsertBulk {
+	return u.Update(func(s *MessageUpsert) {
+		s.UpdateHasFiles()
+	})
 }
 
 // Exec executes the query.

@@ -5,19 +5,110 @@ package ent
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/channel"
+	"github.com/worksynapse/worksynapse/ent/message"
 	"github.com/worksynapse/worksynapse/ent/messagefile"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // MessageFile is the model entity for the MessageFile schema.
 type MessageFile struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// CreatedAt holds the value of the "created_at" field.
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// UpdatedAt holds the value of the "updated_at" field.
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// OrganizationID holds the value of the "organization_id" field.
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// DeletedAt holds the value of the "deleted_at" field.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// MessageID holds the value of the "message_id" field.
+	MessageID uuid.UUID `json:"message_id,omitempty"`
+	// ChannelID holds the value of the "channel_id" field.
+	ChannelID uuid.UUID `json:"channel_id,omitempty"`
+	// UploaderID holds the value of the "uploader_id" field.
+	UploaderID uuid.UUID `json:"uploader_id,omitempty"`
+	// FileName holds the value of the "file_name" field.
+	FileName string `json:"file_name,omitempty"`
+	// MIME type as detected by the server
+	ContentType string `json:"content_type,omitempty"`
+	// SizeBytes holds the value of the "size_bytes" field.
+	SizeBytes int64 `json:"size_bytes,omitempty"`
+	// Lower-case hex SHA-256 of the content
+	Sha256 string `json:"sha256,omitempty"`
+	// Object storage key; internal, downloads go through signed URLs
+	StorageKey string `json:"storage_key,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the MessageFileQuery when eager-loading is set.
+	Edges        MessageFileEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// MessageFileEdges holds the relations/edges for other nodes in the graph.
+type MessageFileEdges struct {
+	// Organization holds the value of the organization edge.
+	Organization *Organization `json:"organization,omitempty"`
+	// Message holds the value of the message edge.
+	Message *Message `json:"message,omitempty"`
+	// Channel holds the value of the channel edge.
+	Channel *Channel `json:"channel,omitempty"`
+	// Uploader holds the value of the uploader edge.
+	Uploader *User `json:"uploader,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [4]bool
+}
+
+// OrganizationOrErr returns the Organization value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e MessageFileEdges) OrganizationOrErr() (*Organization, error) {
+	if e.Organization != nil {
+		return e.Organization, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: organization.Label}
+	}
+	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// MessageOrErr returns the Message value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e MessageFileEdges) MessageOrErr() (*Message, error) {
+	if e.Message != nil {
+		return e.Message, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: message.Label}
+	}
+	return nil, &NotLoadedError{edge: "message"}
+}
+
+// ChannelOrErr returns the Channel value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e MessageFileEdges) ChannelOrErr() (*Channel, error) {
+	if e.Channel != nil {
+		return e.Channel, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: channel.Label}
+	}
+	return nil, &NotLoadedError{edge: "channel"}
+}
+
+// UploaderOrErr returns the Uploader value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e MessageFileEdges) UploaderOrErr() (*User, error) {
+	if e.Uploader != nil {
+		return e.Uploader, nil
+	} else if e.loadedTypes[3] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "uploader"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -25,7 +116,13 @@ func (*MessageFile) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case messagefile.FieldID:
+		case messagefile.FieldSizeBytes:
+			values[i] = new(sql.NullInt64)
+		case messagefile.FieldFileName, messagefile.FieldContentType, messagefile.FieldSha256, messagefile.FieldStorageKey:
+			values[i] = new(sql.NullString)
+		case messagefile.FieldCreatedAt, messagefile.FieldUpdatedAt, messagefile.FieldDeletedAt:
+			values[i] = new(sql.NullTime)
+		case messagefile.FieldID, messagefile.FieldOrganizationID, messagefile.FieldMessageID, messagefile.FieldChannelID, messagefile.FieldUploaderID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -48,6 +145,79 @@ func (_m *MessageFile) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.ID = *value
 			}
+		case messagefile.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case messagefile.FieldUpdatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
+			} else if value.Valid {
+				_m.UpdatedAt = value.Time
+			}
+		case messagefile.FieldOrganizationID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
+			} else if value != nil {
+				_m.OrganizationID = *value
+			}
+		case messagefile.FieldDeletedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field deleted_at", values[i])
+			} else if value.Valid {
+				_m.DeletedAt = new(time.Time)
+				*_m.DeletedAt = value.Time
+			}
+		case messagefile.FieldMessageID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field message_id", values[i])
+			} else if value != nil {
+				_m.MessageID = *value
+			}
+		case messagefile.FieldChannelID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field channel_id", values[i])
+			} else if value != nil {
+				_m.ChannelID = *value
+			}
+		case messagefile.FieldUploaderID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field uploader_id", values[i])
+			} else if value != nil {
+				_m.UploaderID = *value
+			}
+		case messagefile.FieldFileName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field file_name", values[i])
+			} else if value.Valid {
+				_m.FileName = value.String
+			}
+		case messagefile.FieldContentType:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field content_type", values[i])
+			} else if value.Valid {
+				_m.ContentType = value.String
+			}
+		case messagefile.FieldSizeBytes:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field size_bytes", values[i])
+			} else if value.Valid {
+				_m.SizeBytes = value.Int64
+			}
+		case messagefile.FieldSha256:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field sha256", values[i])
+			} else if value.Valid {
+				_m.Sha256 = value.String
+			}
+		case messagefile.FieldStorageKey:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field storage_key", values[i])
+			} else if value.Valid {
+				_m.StorageKey = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -59,6 +229,26 @@ func (_m *MessageFile) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *MessageFile) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryOrganization queries the "organization" edge of the MessageFile entity.
+func (_m *MessageFile) QueryOrganization() *OrganizationQuery {
+	return NewMessageFileClient(_m.config).QueryOrganization(_m)
+}
+
+// QueryMessage queries the "message" edge of the MessageFile entity.
+func (_m *MessageFile) QueryMessage() *MessageQuery {
+	return NewMessageFileClient(_m.config).QueryMessage(_m)
+}
+
+// QueryChannel queries the "channel" edge of the MessageFile entity.
+func (_m *MessageFile) QueryChannel() *ChannelQuery {
+	return NewMessageFileClient(_m.config).QueryChannel(_m)
+}
+
+// QueryUploader queries the "uploader" edge of the MessageFile entity.
+func (_m *MessageFile) QueryUploader() *UserQuery {
+	return NewMessageFileClient(_m.config).QueryUploader(_m)
 }
 
 // Update returns a builder for updating this MessageFile.
@@ -83,7 +273,44 @@ func (_m *MessageFile) Unwrap() *MessageFile {
 func (_m *MessageFile) String() string {
 	var builder strings.Builder
 	builder.WriteString("MessageFile(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("updated_at=")
+	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
+	builder.WriteString(", ")
+	if v := _m.DeletedAt; v != nil {
+		builder.WriteString("deleted_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("message_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.MessageID))
+	builder.WriteString(", ")
+	builder.WriteString("channel_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ChannelID))
+	builder.WriteString(", ")
+	builder.WriteString("uploader_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.UploaderID))
+	builder.WriteString(", ")
+	builder.WriteString("file_name=")
+	builder.WriteString(_m.FileName)
+	builder.WriteString(", ")
+	builder.WriteString("content_type=")
+	builder.WriteString(_m.ContentType)
+	builder.WriteString(", ")
+	builder.WriteString("size_bytes=")
+	builder.WriteString(fmt.Sprintf("%v", _m.SizeBytes))
+	builder.WriteString(", ")
+	builder.WriteString("sha256=")
+	builder.WriteString(_m.Sha256)
+	builder.WriteString(", ")
+	builder.WriteString("storage_key=")
+	builder.WriteString(_m.StorageKey)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -6,13 +6,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/channel"
+	"github.com/worksynapse/worksynapse/ent/message"
 	"github.com/worksynapse/worksynapse/ent/messagefile"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // MessageFileCreate is the builder for creating a MessageFile entity.
@@ -21,6 +26,102 @@ type MessageFileCreate struct {
 	mutation *MessageFileMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *MessageFileCreate) SetCreatedAt(v time.Time) *MessageFileCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *MessageFileCreate) SetNillableCreatedAt(v *time.Time) *MessageFileCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *MessageFileCreate) SetUpdatedAt(v time.Time) *MessageFileCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *MessageFileCreate) SetNillableUpdatedAt(v *time.Time) *MessageFileCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *MessageFileCreate) SetOrganizationID(v uuid.UUID) *MessageFileCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *MessageFileCreate) SetDeletedAt(v time.Time) *MessageFileCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *MessageFileCreate) SetNillableDeletedAt(v *time.Time) *MessageFileCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
+// SetMessageID sets the "message_id" field.
+func (_c *MessageFileCreate) SetMessageID(v uuid.UUID) *MessageFileCreate {
+	_c.mutation.SetMessageID(v)
+	return _c
+}
+
+// SetChannelID sets the "channel_id" field.
+func (_c *MessageFileCreate) SetChannelID(v uuid.UUID) *MessageFileCreate {
+	_c.mutation.SetChannelID(v)
+	return _c
+}
+
+// SetUploaderID sets the "uploader_id" field.
+func (_c *MessageFileCreate) SetUploaderID(v uuid.UUID) *MessageFileCreate {
+	_c.mutation.SetUploaderID(v)
+	return _c
+}
+
+// SetFileName sets the "file_name" field.
+func (_c *MessageFileCreate) SetFileName(v string) *MessageFileCreate {
+	_c.mutation.SetFileName(v)
+	return _c
+}
+
+// SetContentType sets the "content_type" field.
+func (_c *MessageFileCreate) SetContentType(v string) *MessageFileCreate {
+	_c.mutation.SetContentType(v)
+	return _c
+}
+
+// SetSizeBytes sets the "size_bytes" field.
+func (_c *MessageFileCreate) SetSizeBytes(v int64) *MessageFileCreate {
+	_c.mutation.SetSizeBytes(v)
+	return _c
+}
+
+// SetSha256 sets the "sha256" field.
+func (_c *MessageFileCreate) SetSha256(v string) *MessageFileCreate {
+	_c.mutation.SetSha256(v)
+	return _c
+}
+
+// SetStorageKey sets the "storage_key" field.
+func (_c *MessageFileCreate) SetStorageKey(v string) *MessageFileCreate {
+	_c.mutation.SetStorageKey(v)
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +138,26 @@ func (_c *MessageFileCreate) SetNillableID(v *uuid.UUID) *MessageFileCreate {
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *MessageFileCreate) SetOrganization(v *Organization) *MessageFileCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetMessage sets the "message" edge to the Message entity.
+func (_c *MessageFileCreate) SetMessage(v *Message) *MessageFileCreate {
+	return _c.SetMessageID(v.ID)
+}
+
+// SetChannel sets the "channel" edge to the Channel entity.
+func (_c *MessageFileCreate) SetChannel(v *Channel) *MessageFileCreate {
+	return _c.SetChannelID(v.ID)
+}
+
+// SetUploader sets the "uploader" edge to the User entity.
+func (_c *MessageFileCreate) SetUploader(v *User) *MessageFileCreate {
+	return _c.SetUploaderID(v.ID)
+}
+
 // Mutation returns the MessageFileMutation object of the builder.
 func (_c *MessageFileCreate) Mutation() *MessageFileMutation {
 	return _c.mutation
@@ -44,7 +165,9 @@ func (_c *MessageFileCreate) Mutation() *MessageFileMutation {
 
 // Save creates the MessageFile in the database.
 func (_c *MessageFileCreate) Save(ctx context.Context) (*MessageFile, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +194,103 @@ func (_c *MessageFileCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *MessageFileCreate) defaults() {
+func (_c *MessageFileCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if messagefile.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized messagefile.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := messagefile.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if messagefile.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized messagefile.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := messagefile.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if messagefile.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized messagefile.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := messagefile.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *MessageFileCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "MessageFile.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "MessageFile.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "MessageFile.organization_id"`)}
+	}
+	if _, ok := _c.mutation.MessageID(); !ok {
+		return &ValidationError{Name: "message_id", err: errors.New(`ent: missing required field "MessageFile.message_id"`)}
+	}
+	if _, ok := _c.mutation.ChannelID(); !ok {
+		return &ValidationError{Name: "channel_id", err: errors.New(`ent: missing required field "MessageFile.channel_id"`)}
+	}
+	if _, ok := _c.mutation.UploaderID(); !ok {
+		return &ValidationError{Name: "uploader_id", err: errors.New(`ent: missing required field "MessageFile.uploader_id"`)}
+	}
+	if _, ok := _c.mutation.FileName(); !ok {
+		return &ValidationError{Name: "file_name", err: errors.New(`ent: missing required field "MessageFile.file_name"`)}
+	}
+	if v, ok := _c.mutation.FileName(); ok {
+		if err := messagefile.FileNameValidator(v); err != nil {
+			return &ValidationError{Name: "file_name", err: fmt.Errorf(`ent: validator failed for field "MessageFile.file_name": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.ContentType(); !ok {
+		return &ValidationError{Name: "content_type", err: errors.New(`ent: missing required field "MessageFile.content_type"`)}
+	}
+	if v, ok := _c.mutation.ContentType(); ok {
+		if err := messagefile.ContentTypeValidator(v); err != nil {
+			return &ValidationError{Name: "content_type", err: fmt.Errorf(`ent: validator failed for field "MessageFile.content_type": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.SizeBytes(); !ok {
+		return &ValidationError{Name: "size_bytes", err: errors.New(`ent: missing required field "MessageFile.size_bytes"`)}
+	}
+	if v, ok := _c.mutation.SizeBytes(); ok {
+		if err := messagefile.SizeBytesValidator(v); err != nil {
+			return &ValidationError{Name: "size_bytes", err: fmt.Errorf(`ent: validator failed for field "MessageFile.size_bytes": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Sha256(); !ok {
+		return &ValidationError{Name: "sha256", err: errors.New(`ent: missing required field "MessageFile.sha256"`)}
+	}
+	if v, ok := _c.mutation.Sha256(); ok {
+		if err := messagefile.Sha256Validator(v); err != nil {
+			return &ValidationError{Name: "sha256", err: fmt.Errorf(`ent: validator failed for field "MessageFile.sha256": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.StorageKey(); !ok {
+		return &ValidationError{Name: "storage_key", err: errors.New(`ent: missing required field "MessageFile.storage_key"`)}
+	}
+	if v, ok := _c.mutation.StorageKey(); ok {
+		if err := messagefile.StorageKeyValidator(v); err != nil {
+			return &ValidationError{Name: "storage_key", err: fmt.Errorf(`ent: validator failed for field "MessageFile.storage_key": %w`, err)}
+		}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "MessageFile.organization"`)}
+	}
+	if len(_c.mutation.MessageIDs()) == 0 {
+		return &ValidationError{Name: "message", err: errors.New(`ent: missing required edge "MessageFile.message"`)}
+	}
+	if len(_c.mutation.ChannelIDs()) == 0 {
+		return &ValidationError{Name: "channel", err: errors.New(`ent: missing required edge "MessageFile.channel"`)}
+	}
+	if len(_c.mutation.UploaderIDs()) == 0 {
+		return &ValidationError{Name: "uploader", err: errors.New(`ent: missing required edge "MessageFile.uploader"`)}
+	}
 	return nil
 }
 
@@ -116,6 +327,106 @@ func (_c *MessageFileCreate) createSpec() (*MessageFile, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(messagefile.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(messagefile.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(messagefile.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.FileName(); ok {
+		_spec.SetField(messagefile.FieldFileName, field.TypeString, value)
+		_node.FileName = value
+	}
+	if value, ok := _c.mutation.ContentType(); ok {
+		_spec.SetField(messagefile.FieldContentType, field.TypeString, value)
+		_node.ContentType = value
+	}
+	if value, ok := _c.mutation.SizeBytes(); ok {
+		_spec.SetField(messagefile.FieldSizeBytes, field.TypeInt64, value)
+		_node.SizeBytes = value
+	}
+	if value, ok := _c.mutation.Sha256(); ok {
+		_spec.SetField(messagefile.FieldSha256, field.TypeString, value)
+		_node.Sha256 = value
+	}
+	if value, ok := _c.mutation.StorageKey(); ok {
+		_spec.SetField(messagefile.FieldStorageKey, field.TypeString, value)
+		_node.StorageKey = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   messagefile.OrganizationTable,
+			Columns: []string{messagefile.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.MessageIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   messagefile.MessageTable,
+			Columns: []string{messagefile.MessageColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.MessageID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ChannelIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   messagefile.ChannelTable,
+			Columns: []string{messagefile.ChannelColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(channel.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ChannelID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.UploaderIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   messagefile.UploaderTable,
+			Columns: []string{messagefile.UploaderColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.UploaderID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +434,17 @@ func (_c *MessageFileCreate) createSpec() (*MessageFile, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.MessageFile.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.MessageFileUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *MessageFileCreate) OnConflict(opts ...sql.ConflictOption) *MessageFileUpsertOne {
 	_c.conflict = opts
@@ -162,6 +479,36 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *MessageFileUpsert) SetUpdatedAt(v time.Time) *MessageFileUpsert {
+	u.Set(messagefile.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *MessageFileUpsert) UpdateUpdatedAt() *MessageFileUpsert {
+	u.SetExcluded(messagefile.FieldUpdatedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *MessageFileUpsert) SetDeletedAt(v time.Time) *MessageFileUpsert {
+	u.Set(messagefile.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *MessageFileUpsert) UpdateDeletedAt() *MessageFileUpsert {
+	u.SetExcluded(messagefile.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *MessageFileUpsert) ClearDeletedAt() *MessageFileUpsert {
+	u.SetNull(messagefile.FieldDeletedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +525,36 @@ func (u *MessageFileUpsertOne) UpdateNewValues() *MessageFileUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(messagefile.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(messagefile.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(messagefile.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.MessageID(); exists {
+			s.SetIgnore(messagefile.FieldMessageID)
+		}
+		if _, exists := u.create.mutation.ChannelID(); exists {
+			s.SetIgnore(messagefile.FieldChannelID)
+		}
+		if _, exists := u.create.mutation.UploaderID(); exists {
+			s.SetIgnore(messagefile.FieldUploaderID)
+		}
+		if _, exists := u.create.mutation.FileName(); exists {
+			s.SetIgnore(messagefile.FieldFileName)
+		}
+		if _, exists := u.create.mutation.ContentType(); exists {
+			s.SetIgnore(messagefile.FieldContentType)
+		}
+		if _, exists := u.create.mutation.SizeBytes(); exists {
+			s.SetIgnore(messagefile.FieldSizeBytes)
+		}
+		if _, exists := u.create.mutation.Sha256(); exists {
+			s.SetIgnore(messagefile.FieldSha256)
+		}
+		if _, exists := u.create.mutation.StorageKey(); exists {
+			s.SetIgnore(messagefile.FieldStorageKey)
 		}
 	}))
 	return u
@@ -208,6 +585,41 @@ func (u *MessageFileUpsertOne) Update(set func(*MessageFileUpsert)) *MessageFile
 		set(&MessageFileUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *MessageFileUpsertOne) SetUpdatedAt(v time.Time) *MessageFileUpsertOne {
+	return u.Update(func(s *MessageFileUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *MessageFileUpsertOne) UpdateUpdatedAt() *MessageFileUpsertOne {
+	return u.Update(func(s *MessageFileUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *MessageFileUpsertOne) SetDeletedAt(v time.Time) *MessageFileUpsertOne {
+	return u.Update(func(s *MessageFileUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *MessageFileUpsertOne) UpdateDeletedAt() *MessageFileUpsertOne {
+	return u.Update(func(s *MessageFileUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *MessageFileUpsertOne) ClearDeletedAt() *MessageFileUpsertOne {
+	return u.Update(func(s *MessageFileUpsert) {
+		s.ClearDeletedAt()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +755,11 @@ func (_c *MessageFileCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.MessageFileUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *MessageFileCreateBulk) OnConflict(opts ...sql.ConflictOption) *MessageFileUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +805,36 @@ func (u *MessageFileUpsertBulk) UpdateNewValues() *MessageFileUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(messagefile.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(messagefile.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(messagefile.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.MessageID(); exists {
+				s.SetIgnore(messagefile.FieldMessageID)
+			}
+			if _, exists := b.mutation.ChannelID(); exists {
+				s.SetIgnore(messagefile.FieldChannelID)
+			}
+			if _, exists := b.mutation.UploaderID(); exists {
+				s.SetIgnore(messagefile.FieldUploaderID)
+			}
+			if _, exists := b.mutation.FileName(); exists {
+				s.SetIgnore(messagefile.FieldFileName)
+			}
+			if _, exists := b.mutation.ContentType(); exists {
+				s.SetIgnore(messagefile.FieldContentType)
+			}
+			if _, exists := b.mutation.SizeBytes(); exists {
+				s.SetIgnore(messagefile.FieldSizeBytes)
+			}
+			if _, exists := b.mutation.Sha256(); exists {
+				s.SetIgnore(messagefile.FieldSha256)
+			}
+			if _, exists := b.mutation.StorageKey(); exists {
+				s.SetIgnore(messagefile.FieldStorageKey)
+			}
 		}
 	}))
 	return u
@@ -418,6 +865,41 @@ func (u *MessageFileUpsertBulk) Update(set func(*MessageFileUpsert)) *MessageFil
 		set(&MessageFileUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *MessageFileUpsertBulk) SetUpdatedAt(v time.Time) *MessageFileUpsertBulk {
+	return u.Update(func(s *MessageFileUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *MessageFileUpsertBulk) UpdateUpdatedAt() *MessageFileUpsertBulk {
+	return u.Update(func(s *MessageFileUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *MessageFileUpsertBulk) SetDeletedAt(v time.Time) *MessageFileUpsertBulk {
+	return u.Update(func(s *MessageFileUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *MessageFileUpsertBulk) UpdateDeletedAt() *MessageFileUpsertBulk {
+	return u.Update(func(s *MessageFileUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *MessageFileUpsertBulk) ClearDeletedAt() *MessageFileUpsertBulk {
+	return u.Update(func(s *MessageFileUpsert) {
+		s.ClearDeletedAt()
+	})
 }
 
 // Exec executes the query.

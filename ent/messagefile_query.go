@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -13,18 +14,26 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/channel"
+	"github.com/worksynapse/worksynapse/ent/message"
 	"github.com/worksynapse/worksynapse/ent/messagefile"
+	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/predicate"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // MessageFileQuery is the builder for querying MessageFile entities.
 type MessageFileQuery struct {
 	config
-	ctx        *QueryContext
-	order      []messagefile.OrderOption
-	inters     []Interceptor
-	predicates []predicate.MessageFile
-	modifiers  []func(*sql.Selector)
+	ctx              *QueryContext
+	order            []messagefile.OrderOption
+	inters           []Interceptor
+	predicates       []predicate.MessageFile
+	withOrganization *OrganizationQuery
+	withMessage      *MessageQuery
+	withChannel      *ChannelQuery
+	withUploader     *UserQuery
+	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -59,6 +68,94 @@ func (_q *MessageFileQuery) Unique(unique bool) *MessageFileQuery {
 func (_q *MessageFileQuery) Order(o ...messagefile.OrderOption) *MessageFileQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryOrganization chains the current query on the "organization" edge.
+func (_q *MessageFileQuery) QueryOrganization() *OrganizationQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(messagefile.Table, messagefile.FieldID, selector),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, messagefile.OrganizationTable, messagefile.OrganizationColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryMessage chains the current query on the "message" edge.
+func (_q *MessageFileQuery) QueryMessage() *MessageQuery {
+	query := (&MessageClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(messagefile.Table, messagefile.FieldID, selector),
+			sqlgraph.To(message.Table, message.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, messagefile.MessageTable, messagefile.MessageColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryChannel chains the current query on the "channel" edge.
+func (_q *MessageFileQuery) QueryChannel() *ChannelQuery {
+	query := (&ChannelClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(messagefile.Table, messagefile.FieldID, selector),
+			sqlgraph.To(channel.Table, channel.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, messagefile.ChannelTable, messagefile.ChannelColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryUploader chains the current query on the "uploader" edge.
+func (_q *MessageFileQuery) QueryUploader() *UserQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(messagefile.Table, messagefile.FieldID, selector),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, messagefile.UploaderTable, messagefile.UploaderColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // First returns the first MessageFile entity from the query.
@@ -248,11 +345,15 @@ func (_q *MessageFileQuery) Clone() *MessageFileQuery {
 		return nil
 	}
 	return &MessageFileQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]messagefile.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.MessageFile{}, _q.predicates...),
+		config:           _q.config,
+		ctx:              _q.ctx.Clone(),
+		order:            append([]messagefile.OrderOption{}, _q.order...),
+		inters:           append([]Interceptor{}, _q.inters...),
+		predicates:       append([]predicate.MessageFile{}, _q.predicates...),
+		withOrganization: _q.withOrganization.Clone(),
+		withMessage:      _q.withMessage.Clone(),
+		withChannel:      _q.withChannel.Clone(),
+		withUploader:     _q.withUploader.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -260,8 +361,64 @@ func (_q *MessageFileQuery) Clone() *MessageFileQuery {
 	}
 }
 
+// WithOrganization tells the query-builder to eager-load the nodes that are connected to
+// the "organization" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MessageFileQuery) WithOrganization(opts ...func(*OrganizationQuery)) *MessageFileQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOrganization = query
+	return _q
+}
+
+// WithMessage tells the query-builder to eager-load the nodes that are connected to
+// the "message" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MessageFileQuery) WithMessage(opts ...func(*MessageQuery)) *MessageFileQuery {
+	query := (&MessageClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withMessage = query
+	return _q
+}
+
+// WithChannel tells the query-builder to eager-load the nodes that are connected to
+// the "channel" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MessageFileQuery) WithChannel(opts ...func(*ChannelQuery)) *MessageFileQuery {
+	query := (&ChannelClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withChannel = query
+	return _q
+}
+
+// WithUploader tells the query-builder to eager-load the nodes that are connected to
+// the "uploader" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MessageFileQuery) WithUploader(opts ...func(*UserQuery)) *MessageFileQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withUploader = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
+//
+// Example:
+//
+//	var v []struct {
+//		CreatedAt time.Time `json:"created_at,omitempty"`
+//		Count int `json:"count,omitempty"`
+//	}
+//
+//	client.MessageFile.Query().
+//		GroupBy(messagefile.FieldCreatedAt).
+//		Aggregate(ent.Count()).
+//		Scan(ctx, &v)
 func (_q *MessageFileQuery) GroupBy(field string, fields ...string) *MessageFileGroupBy {
 	_q.ctx.Fields = append([]string{field}, fields...)
 	grbuild := &MessageFileGroupBy{build: _q}
@@ -273,6 +430,16 @@ func (_q *MessageFileQuery) GroupBy(field string, fields ...string) *MessageFile
 
 // Select allows the selection one or more fields/columns for the given query,
 // instead of selecting all fields in the entity.
+//
+// Example:
+//
+//	var v []struct {
+//		CreatedAt time.Time `json:"created_at,omitempty"`
+//	}
+//
+//	client.MessageFile.Query().
+//		Select(messagefile.FieldCreatedAt).
+//		Scan(ctx, &v)
 func (_q *MessageFileQuery) Select(fields ...string) *MessageFileSelect {
 	_q.ctx.Fields = append(_q.ctx.Fields, fields...)
 	sbuild := &MessageFileSelect{MessageFileQuery: _q}
@@ -309,13 +476,25 @@ func (_q *MessageFileQuery) prepareQuery(ctx context.Context) error {
 		}
 		_q.sql = prev
 	}
+	if messagefile.Policy == nil {
+		return errors.New("ent: uninitialized messagefile.Policy (forgotten import ent/runtime?)")
+	}
+	if err := messagefile.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
+	}
 	return nil
 }
 
 func (_q *MessageFileQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*MessageFile, error) {
 	var (
-		nodes = []*MessageFile{}
-		_spec = _q.querySpec()
+		nodes       = []*MessageFile{}
+		_spec       = _q.querySpec()
+		loadedTypes = [4]bool{
+			_q.withOrganization != nil,
+			_q.withMessage != nil,
+			_q.withChannel != nil,
+			_q.withUploader != nil,
+		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*MessageFile).scanValues(nil, columns)
@@ -323,6 +502,7 @@ func (_q *MessageFileQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 	_spec.Assign = func(columns []string, values []any) error {
 		node := &MessageFile{config: _q.config}
 		nodes = append(nodes, node)
+		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
 	if len(_q.modifiers) > 0 {
@@ -337,7 +517,148 @@ func (_q *MessageFileQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	if query := _q.withOrganization; query != nil {
+		if err := _q.loadOrganization(ctx, query, nodes, nil,
+			func(n *MessageFile, e *Organization) { n.Edges.Organization = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withMessage; query != nil {
+		if err := _q.loadMessage(ctx, query, nodes, nil,
+			func(n *MessageFile, e *Message) { n.Edges.Message = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withChannel; query != nil {
+		if err := _q.loadChannel(ctx, query, nodes, nil,
+			func(n *MessageFile, e *Channel) { n.Edges.Channel = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withUploader; query != nil {
+		if err := _q.loadUploader(ctx, query, nodes, nil,
+			func(n *MessageFile, e *User) { n.Edges.Uploader = e }); err != nil {
+			return nil, err
+		}
+	}
 	return nodes, nil
+}
+
+func (_q *MessageFileQuery) loadOrganization(ctx context.Context, query *OrganizationQuery, nodes []*MessageFile, init func(*MessageFile), assign func(*MessageFile, *Organization)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*MessageFile)
+	for i := range nodes {
+		fk := nodes[i].OrganizationID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(organization.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "organization_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *MessageFileQuery) loadMessage(ctx context.Context, query *MessageQuery, nodes []*MessageFile, init func(*MessageFile), assign func(*MessageFile, *Message)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*MessageFile)
+	for i := range nodes {
+		fk := nodes[i].MessageID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(message.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "message_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *MessageFileQuery) loadChannel(ctx context.Context, query *ChannelQuery, nodes []*MessageFile, init func(*MessageFile), assign func(*MessageFile, *Channel)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*MessageFile)
+	for i := range nodes {
+		fk := nodes[i].ChannelID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(channel.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "channel_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *MessageFileQuery) loadUploader(ctx context.Context, query *UserQuery, nodes []*MessageFile, init func(*MessageFile), assign func(*MessageFile, *User)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*MessageFile)
+	for i := range nodes {
+		fk := nodes[i].UploaderID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(user.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "uploader_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
 }
 
 func (_q *MessageFileQuery) sqlCount(ctx context.Context) (int, error) {
@@ -367,6 +688,18 @@ func (_q *MessageFileQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != messagefile.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withOrganization != nil {
+			_spec.Node.AddColumnOnce(messagefile.FieldOrganizationID)
+		}
+		if _q.withMessage != nil {
+			_spec.Node.AddColumnOnce(messagefile.FieldMessageID)
+		}
+		if _q.withChannel != nil {
+			_spec.Node.AddColumnOnce(messagefile.FieldChannelID)
+		}
+		if _q.withUploader != nil {
+			_spec.Node.AddColumnOnce(messagefile.FieldUploaderID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

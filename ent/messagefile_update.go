@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -28,6 +29,32 @@ func (_u *MessageFileUpdate) Where(ps ...predicate.MessageFile) *MessageFileUpda
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *MessageFileUpdate) SetUpdatedAt(v time.Time) *MessageFileUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *MessageFileUpdate) SetDeletedAt(v time.Time) *MessageFileUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *MessageFileUpdate) SetNillableDeletedAt(v *time.Time) *MessageFileUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *MessageFileUpdate) ClearDeletedAt() *MessageFileUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
 // Mutation returns the MessageFileMutation object of the builder.
 func (_u *MessageFileUpdate) Mutation() *MessageFileMutation {
 	return _u.mutation
@@ -35,6 +62,9 @@ func (_u *MessageFileUpdate) Mutation() *MessageFileMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *MessageFileUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +90,35 @@ func (_u *MessageFileUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *MessageFileUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if messagefile.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized messagefile.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := messagefile.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *MessageFileUpdate) check() error {
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "MessageFile.organization"`)
+	}
+	if _u.mutation.MessageCleared() && len(_u.mutation.MessageIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "MessageFile.message"`)
+	}
+	if _u.mutation.ChannelCleared() && len(_u.mutation.ChannelIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "MessageFile.channel"`)
+	}
+	if _u.mutation.UploaderCleared() && len(_u.mutation.UploaderIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "MessageFile.uploader"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *MessageFileUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *MessageFileUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +126,9 @@ func (_u *MessageFileUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *Me
 }
 
 func (_u *MessageFileUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(messagefile.Table, messagefile.Columns, sqlgraph.NewFieldSpec(messagefile.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +136,15 @@ func (_u *MessageFileUpdate) sqlSave(ctx context.Context) (_node int, err error)
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(messagefile.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(messagefile.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(messagefile.FieldDeletedAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,6 +168,32 @@ type MessageFileUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *MessageFileUpdateOne) SetUpdatedAt(v time.Time) *MessageFileUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *MessageFileUpdateOne) SetDeletedAt(v time.Time) *MessageFileUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *MessageFileUpdateOne) SetNillableDeletedAt(v *time.Time) *MessageFileUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *MessageFileUpdateOne) ClearDeletedAt() *MessageFileUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
 // Mutation returns the MessageFileMutation object of the builder.
 func (_u *MessageFileUpdateOne) Mutation() *MessageFileMutation {
 	return _u.mutation
@@ -117,6 +214,9 @@ func (_u *MessageFileUpdateOne) Select(field string, fields ...string) *MessageF
 
 // Save executes the query and returns the updated MessageFile entity.
 func (_u *MessageFileUpdateOne) Save(ctx context.Context) (*MessageFile, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +242,35 @@ func (_u *MessageFileUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *MessageFileUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if messagefile.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized messagefile.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := messagefile.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *MessageFileUpdateOne) check() error {
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "MessageFile.organization"`)
+	}
+	if _u.mutation.MessageCleared() && len(_u.mutation.MessageIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "MessageFile.message"`)
+	}
+	if _u.mutation.ChannelCleared() && len(_u.mutation.ChannelIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "MessageFile.channel"`)
+	}
+	if _u.mutation.UploaderCleared() && len(_u.mutation.UploaderIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "MessageFile.uploader"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *MessageFileUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *MessageFileUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +278,9 @@ func (_u *MessageFileUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) 
 }
 
 func (_u *MessageFileUpdateOne) sqlSave(ctx context.Context) (_node *MessageFile, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(messagefile.Table, messagefile.Columns, sqlgraph.NewFieldSpec(messagefile.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +305,15 @@ func (_u *MessageFileUpdateOne) sqlSave(ctx context.Context) (_node *MessageFile
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(messagefile.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(messagefile.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(messagefile.FieldDeletedAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &MessageFile{config: _u.config}

@@ -6,13 +6,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/message"
 	"github.com/worksynapse/worksynapse/ent/messagereaction"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // MessageReactionCreate is the builder for creating a MessageReaction entity.
@@ -21,6 +25,72 @@ type MessageReactionCreate struct {
 	mutation *MessageReactionMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *MessageReactionCreate) SetCreatedAt(v time.Time) *MessageReactionCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *MessageReactionCreate) SetNillableCreatedAt(v *time.Time) *MessageReactionCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *MessageReactionCreate) SetUpdatedAt(v time.Time) *MessageReactionCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *MessageReactionCreate) SetNillableUpdatedAt(v *time.Time) *MessageReactionCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *MessageReactionCreate) SetOrganizationID(v uuid.UUID) *MessageReactionCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *MessageReactionCreate) SetDeletedAt(v time.Time) *MessageReactionCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *MessageReactionCreate) SetNillableDeletedAt(v *time.Time) *MessageReactionCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
+// SetMessageID sets the "message_id" field.
+func (_c *MessageReactionCreate) SetMessageID(v uuid.UUID) *MessageReactionCreate {
+	_c.mutation.SetMessageID(v)
+	return _c
+}
+
+// SetUserID sets the "user_id" field.
+func (_c *MessageReactionCreate) SetUserID(v uuid.UUID) *MessageReactionCreate {
+	_c.mutation.SetUserID(v)
+	return _c
+}
+
+// SetEmoji sets the "emoji" field.
+func (_c *MessageReactionCreate) SetEmoji(v string) *MessageReactionCreate {
+	_c.mutation.SetEmoji(v)
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +107,21 @@ func (_c *MessageReactionCreate) SetNillableID(v *uuid.UUID) *MessageReactionCre
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *MessageReactionCreate) SetOrganization(v *Organization) *MessageReactionCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetMessage sets the "message" edge to the Message entity.
+func (_c *MessageReactionCreate) SetMessage(v *Message) *MessageReactionCreate {
+	return _c.SetMessageID(v.ID)
+}
+
+// SetUser sets the "user" edge to the User entity.
+func (_c *MessageReactionCreate) SetUser(v *User) *MessageReactionCreate {
+	return _c.SetUserID(v.ID)
+}
+
 // Mutation returns the MessageReactionMutation object of the builder.
 func (_c *MessageReactionCreate) Mutation() *MessageReactionMutation {
 	return _c.mutation
@@ -44,7 +129,9 @@ func (_c *MessageReactionCreate) Mutation() *MessageReactionMutation {
 
 // Save creates the MessageReaction in the database.
 func (_c *MessageReactionCreate) Save(ctx context.Context) (*MessageReaction, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +158,65 @@ func (_c *MessageReactionCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *MessageReactionCreate) defaults() {
+func (_c *MessageReactionCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if messagereaction.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized messagereaction.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := messagereaction.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if messagereaction.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized messagereaction.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := messagereaction.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if messagereaction.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized messagereaction.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := messagereaction.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *MessageReactionCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "MessageReaction.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "MessageReaction.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "MessageReaction.organization_id"`)}
+	}
+	if _, ok := _c.mutation.MessageID(); !ok {
+		return &ValidationError{Name: "message_id", err: errors.New(`ent: missing required field "MessageReaction.message_id"`)}
+	}
+	if _, ok := _c.mutation.UserID(); !ok {
+		return &ValidationError{Name: "user_id", err: errors.New(`ent: missing required field "MessageReaction.user_id"`)}
+	}
+	if _, ok := _c.mutation.Emoji(); !ok {
+		return &ValidationError{Name: "emoji", err: errors.New(`ent: missing required field "MessageReaction.emoji"`)}
+	}
+	if v, ok := _c.mutation.Emoji(); ok {
+		if err := messagereaction.EmojiValidator(v); err != nil {
+			return &ValidationError{Name: "emoji", err: fmt.Errorf(`ent: validator failed for field "MessageReaction.emoji": %w`, err)}
+		}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "MessageReaction.organization"`)}
+	}
+	if len(_c.mutation.MessageIDs()) == 0 {
+		return &ValidationError{Name: "message", err: errors.New(`ent: missing required edge "MessageReaction.message"`)}
+	}
+	if len(_c.mutation.UserIDs()) == 0 {
+		return &ValidationError{Name: "user", err: errors.New(`ent: missing required edge "MessageReaction.user"`)}
+	}
 	return nil
 }
 
@@ -116,6 +253,73 @@ func (_c *MessageReactionCreate) createSpec() (*MessageReaction, *sqlgraph.Creat
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(messagereaction.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(messagereaction.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(messagereaction.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.Emoji(); ok {
+		_spec.SetField(messagereaction.FieldEmoji, field.TypeString, value)
+		_node.Emoji = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   messagereaction.OrganizationTable,
+			Columns: []string{messagereaction.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.MessageIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   messagereaction.MessageTable,
+			Columns: []string{messagereaction.MessageColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.MessageID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.UserIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   messagereaction.UserTable,
+			Columns: []string{messagereaction.UserColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.UserID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +327,17 @@ func (_c *MessageReactionCreate) createSpec() (*MessageReaction, *sqlgraph.Creat
 // of the `INSERT` statement. For example:
 //
 //	client.MessageReaction.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.MessageReactionUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *MessageReactionCreate) OnConflict(opts ...sql.ConflictOption) *MessageReactionUpsertOne {
 	_c.conflict = opts
@@ -162,6 +372,36 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *MessageReactionUpsert) SetUpdatedAt(v time.Time) *MessageReactionUpsert {
+	u.Set(messagereaction.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *MessageReactionUpsert) UpdateUpdatedAt() *MessageReactionUpsert {
+	u.SetExcluded(messagereaction.FieldUpdatedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *MessageReactionUpsert) SetDeletedAt(v time.Time) *MessageReactionUpsert {
+	u.Set(messagereaction.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *MessageReactionUpsert) UpdateDeletedAt() *MessageReactionUpsert {
+	u.SetExcluded(messagereaction.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *MessageReactionUpsert) ClearDeletedAt() *MessageReactionUpsert {
+	u.SetNull(messagereaction.FieldDeletedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +418,21 @@ func (u *MessageReactionUpsertOne) UpdateNewValues() *MessageReactionUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(messagereaction.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(messagereaction.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(messagereaction.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.MessageID(); exists {
+			s.SetIgnore(messagereaction.FieldMessageID)
+		}
+		if _, exists := u.create.mutation.UserID(); exists {
+			s.SetIgnore(messagereaction.FieldUserID)
+		}
+		if _, exists := u.create.mutation.Emoji(); exists {
+			s.SetIgnore(messagereaction.FieldEmoji)
 		}
 	}))
 	return u
@@ -208,6 +463,41 @@ func (u *MessageReactionUpsertOne) Update(set func(*MessageReactionUpsert)) *Mes
 		set(&MessageReactionUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *MessageReactionUpsertOne) SetUpdatedAt(v time.Time) *MessageReactionUpsertOne {
+	return u.Update(func(s *MessageReactionUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *MessageReactionUpsertOne) UpdateUpdatedAt() *MessageReactionUpsertOne {
+	return u.Update(func(s *MessageReactionUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *MessageReactionUpsertOne) SetDeletedAt(v time.Time) *MessageReactionUpsertOne {
+	return u.Update(func(s *MessageReactionUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *MessageReactionUpsertOne) UpdateDeletedAt() *MessageReactionUpsertOne {
+	return u.Update(func(s *MessageReactionUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *MessageReactionUpsertOne) ClearDeletedAt() *MessageReactionUpsertOne {
+	return u.Update(func(s *MessageReactionUpsert) {
+		s.ClearDeletedAt()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +633,11 @@ func (_c *MessageReactionCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.MessageReactionUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *MessageReactionCreateBulk) OnConflict(opts ...sql.ConflictOption) *MessageReactionUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +683,21 @@ func (u *MessageReactionUpsertBulk) UpdateNewValues() *MessageReactionUpsertBulk
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(messagereaction.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(messagereaction.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(messagereaction.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.MessageID(); exists {
+				s.SetIgnore(messagereaction.FieldMessageID)
+			}
+			if _, exists := b.mutation.UserID(); exists {
+				s.SetIgnore(messagereaction.FieldUserID)
+			}
+			if _, exists := b.mutation.Emoji(); exists {
+				s.SetIgnore(messagereaction.FieldEmoji)
+			}
 		}
 	}))
 	return u
@@ -418,6 +728,41 @@ func (u *MessageReactionUpsertBulk) Update(set func(*MessageReactionUpsert)) *Me
 		set(&MessageReactionUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *MessageReactionUpsertBulk) SetUpdatedAt(v time.Time) *MessageReactionUpsertBulk {
+	return u.Update(func(s *MessageReactionUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *MessageReactionUpsertBulk) UpdateUpdatedAt() *MessageReactionUpsertBulk {
+	return u.Update(func(s *MessageReactionUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *MessageReactionUpsertBulk) SetDeletedAt(v time.Time) *MessageReactionUpsertBulk {
+	return u.Update(func(s *MessageReactionUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *MessageReactionUpsertBulk) UpdateDeletedAt() *MessageReactionUpsertBulk {
+	return u.Update(func(s *MessageReactionUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *MessageReactionUpsertBulk) ClearDeletedAt() *MessageReactionUpsertBulk {
+	return u.Update(func(s *MessageReactionUpsert) {
+		s.ClearDeletedAt()
+	})
 }
 
 // Exec executes the query.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -28,6 +29,32 @@ func (_u *MessageReactionUpdate) Where(ps ...predicate.MessageReaction) *Message
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *MessageReactionUpdate) SetUpdatedAt(v time.Time) *MessageReactionUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *MessageReactionUpdate) SetDeletedAt(v time.Time) *MessageReactionUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *MessageReactionUpdate) SetNillableDeletedAt(v *time.Time) *MessageReactionUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *MessageReactionUpdate) ClearDeletedAt() *MessageReactionUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
 // Mutation returns the MessageReactionMutation object of the builder.
 func (_u *MessageReactionUpdate) Mutation() *MessageReactionMutation {
 	return _u.mutation
@@ -35,6 +62,9 @@ func (_u *MessageReactionUpdate) Mutation() *MessageReactionMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *MessageReactionUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +90,32 @@ func (_u *MessageReactionUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *MessageReactionUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if messagereaction.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized messagereaction.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := messagereaction.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *MessageReactionUpdate) check() error {
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "MessageReaction.organization"`)
+	}
+	if _u.mutation.MessageCleared() && len(_u.mutation.MessageIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "MessageReaction.message"`)
+	}
+	if _u.mutation.UserCleared() && len(_u.mutation.UserIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "MessageReaction.user"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *MessageReactionUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *MessageReactionUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +123,9 @@ func (_u *MessageReactionUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder))
 }
 
 func (_u *MessageReactionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(messagereaction.Table, messagereaction.Columns, sqlgraph.NewFieldSpec(messagereaction.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +133,15 @@ func (_u *MessageReactionUpdate) sqlSave(ctx context.Context) (_node int, err er
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(messagereaction.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(messagereaction.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(messagereaction.FieldDeletedAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,6 +165,32 @@ type MessageReactionUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *MessageReactionUpdateOne) SetUpdatedAt(v time.Time) *MessageReactionUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *MessageReactionUpdateOne) SetDeletedAt(v time.Time) *MessageReactionUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *MessageReactionUpdateOne) SetNillableDeletedAt(v *time.Time) *MessageReactionUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *MessageReactionUpdateOne) ClearDeletedAt() *MessageReactionUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
 // Mutation returns the MessageReactionMutation object of the builder.
 func (_u *MessageReactionUpdateOne) Mutation() *MessageReactionMutation {
 	return _u.mutation
@@ -117,6 +211,9 @@ func (_u *MessageReactionUpdateOne) Select(field string, fields ...string) *Mess
 
 // Save executes the query and returns the updated MessageReaction entity.
 func (_u *MessageReactionUpdateOne) Save(ctx context.Context) (*MessageReaction, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +239,32 @@ func (_u *MessageReactionUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *MessageReactionUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if messagereaction.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized messagereaction.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := messagereaction.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *MessageReactionUpdateOne) check() error {
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "MessageReaction.organization"`)
+	}
+	if _u.mutation.MessageCleared() && len(_u.mutation.MessageIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "MessageReaction.message"`)
+	}
+	if _u.mutation.UserCleared() && len(_u.mutation.UserIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "MessageReaction.user"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *MessageReactionUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *MessageReactionUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +272,9 @@ func (_u *MessageReactionUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilde
 }
 
 func (_u *MessageReactionUpdateOne) sqlSave(ctx context.Context) (_node *MessageReaction, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(messagereaction.Table, messagereaction.Columns, sqlgraph.NewFieldSpec(messagereaction.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +299,15 @@ func (_u *MessageReactionUpdateOne) sqlSave(ctx context.Context) (_node *Message
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(messagereaction.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(messagereaction.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(messagereaction.FieldDeletedAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &MessageReaction{config: _u.config}

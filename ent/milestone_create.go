@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
@@ -13,6 +14,8 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/milestone"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/project"
 )
 
 // MilestoneCreate is the builder for creating a Milestone entity.
@@ -21,6 +24,108 @@ type MilestoneCreate struct {
 	mutation *MilestoneMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *MilestoneCreate) SetCreatedAt(v time.Time) *MilestoneCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *MilestoneCreate) SetNillableCreatedAt(v *time.Time) *MilestoneCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *MilestoneCreate) SetUpdatedAt(v time.Time) *MilestoneCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *MilestoneCreate) SetNillableUpdatedAt(v *time.Time) *MilestoneCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *MilestoneCreate) SetOrganizationID(v uuid.UUID) *MilestoneCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *MilestoneCreate) SetDeletedAt(v time.Time) *MilestoneCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *MilestoneCreate) SetNillableDeletedAt(v *time.Time) *MilestoneCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
+// SetProjectID sets the "project_id" field.
+func (_c *MilestoneCreate) SetProjectID(v uuid.UUID) *MilestoneCreate {
+	_c.mutation.SetProjectID(v)
+	return _c
+}
+
+// SetName sets the "name" field.
+func (_c *MilestoneCreate) SetName(v string) *MilestoneCreate {
+	_c.mutation.SetName(v)
+	return _c
+}
+
+// SetDescription sets the "description" field.
+func (_c *MilestoneCreate) SetDescription(v string) *MilestoneCreate {
+	_c.mutation.SetDescription(v)
+	return _c
+}
+
+// SetNillableDescription sets the "description" field if the given value is not nil.
+func (_c *MilestoneCreate) SetNillableDescription(v *string) *MilestoneCreate {
+	if v != nil {
+		_c.SetDescription(*v)
+	}
+	return _c
+}
+
+// SetDueDate sets the "due_date" field.
+func (_c *MilestoneCreate) SetDueDate(v time.Time) *MilestoneCreate {
+	_c.mutation.SetDueDate(v)
+	return _c
+}
+
+// SetNillableDueDate sets the "due_date" field if the given value is not nil.
+func (_c *MilestoneCreate) SetNillableDueDate(v *time.Time) *MilestoneCreate {
+	if v != nil {
+		_c.SetDueDate(*v)
+	}
+	return _c
+}
+
+// SetStatus sets the "status" field.
+func (_c *MilestoneCreate) SetStatus(v milestone.Status) *MilestoneCreate {
+	_c.mutation.SetStatus(v)
+	return _c
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_c *MilestoneCreate) SetNillableStatus(v *milestone.Status) *MilestoneCreate {
+	if v != nil {
+		_c.SetStatus(*v)
+	}
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +142,16 @@ func (_c *MilestoneCreate) SetNillableID(v *uuid.UUID) *MilestoneCreate {
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *MilestoneCreate) SetOrganization(v *Organization) *MilestoneCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetProject sets the "project" edge to the Project entity.
+func (_c *MilestoneCreate) SetProject(v *Project) *MilestoneCreate {
+	return _c.SetProjectID(v.ID)
+}
+
 // Mutation returns the MilestoneMutation object of the builder.
 func (_c *MilestoneCreate) Mutation() *MilestoneMutation {
 	return _c.mutation
@@ -44,7 +159,9 @@ func (_c *MilestoneCreate) Mutation() *MilestoneMutation {
 
 // Save creates the Milestone in the database.
 func (_c *MilestoneCreate) Save(ctx context.Context) (*Milestone, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +188,76 @@ func (_c *MilestoneCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *MilestoneCreate) defaults() {
+func (_c *MilestoneCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if milestone.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized milestone.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := milestone.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if milestone.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized milestone.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := milestone.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _c.mutation.Status(); !ok {
+		v := milestone.DefaultStatus
+		_c.mutation.SetStatus(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if milestone.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized milestone.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := milestone.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *MilestoneCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "Milestone.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "Milestone.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "Milestone.organization_id"`)}
+	}
+	if _, ok := _c.mutation.ProjectID(); !ok {
+		return &ValidationError{Name: "project_id", err: errors.New(`ent: missing required field "Milestone.project_id"`)}
+	}
+	if _, ok := _c.mutation.Name(); !ok {
+		return &ValidationError{Name: "name", err: errors.New(`ent: missing required field "Milestone.name"`)}
+	}
+	if v, ok := _c.mutation.Name(); ok {
+		if err := milestone.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Milestone.name": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.Description(); ok {
+		if err := milestone.DescriptionValidator(v); err != nil {
+			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "Milestone.description": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Status(); !ok {
+		return &ValidationError{Name: "status", err: errors.New(`ent: missing required field "Milestone.status"`)}
+	}
+	if v, ok := _c.mutation.Status(); ok {
+		if err := milestone.StatusValidator(v); err != nil {
+			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Milestone.status": %w`, err)}
+		}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "Milestone.organization"`)}
+	}
+	if len(_c.mutation.ProjectIDs()) == 0 {
+		return &ValidationError{Name: "project", err: errors.New(`ent: missing required edge "Milestone.project"`)}
+	}
 	return nil
 }
 
@@ -116,6 +294,68 @@ func (_c *MilestoneCreate) createSpec() (*Milestone, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(milestone.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(milestone.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(milestone.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.Name(); ok {
+		_spec.SetField(milestone.FieldName, field.TypeString, value)
+		_node.Name = value
+	}
+	if value, ok := _c.mutation.Description(); ok {
+		_spec.SetField(milestone.FieldDescription, field.TypeString, value)
+		_node.Description = value
+	}
+	if value, ok := _c.mutation.DueDate(); ok {
+		_spec.SetField(milestone.FieldDueDate, field.TypeTime, value)
+		_node.DueDate = &value
+	}
+	if value, ok := _c.mutation.Status(); ok {
+		_spec.SetField(milestone.FieldStatus, field.TypeEnum, value)
+		_node.Status = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   milestone.OrganizationTable,
+			Columns: []string{milestone.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ProjectIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   milestone.ProjectTable,
+			Columns: []string{milestone.ProjectColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(project.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ProjectID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +363,17 @@ func (_c *MilestoneCreate) createSpec() (*Milestone, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.Milestone.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.MilestoneUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *MilestoneCreate) OnConflict(opts ...sql.ConflictOption) *MilestoneUpsertOne {
 	_c.conflict = opts
@@ -162,6 +408,96 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *MilestoneUpsert) SetUpdatedAt(v time.Time) *MilestoneUpsert {
+	u.Set(milestone.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *MilestoneUpsert) UpdateUpdatedAt() *MilestoneUpsert {
+	u.SetExcluded(milestone.FieldUpdatedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *MilestoneUpsert) SetDeletedAt(v time.Time) *MilestoneUpsert {
+	u.Set(milestone.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *MilestoneUpsert) UpdateDeletedAt() *MilestoneUpsert {
+	u.SetExcluded(milestone.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *MilestoneUpsert) ClearDeletedAt() *MilestoneUpsert {
+	u.SetNull(milestone.FieldDeletedAt)
+	return u
+}
+
+// SetName sets the "name" field.
+func (u *MilestoneUpsert) SetName(v string) *MilestoneUpsert {
+	u.Set(milestone.FieldName, v)
+	return u
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *MilestoneUpsert) UpdateName() *MilestoneUpsert {
+	u.SetExcluded(milestone.FieldName)
+	return u
+}
+
+// SetDescription sets the "description" field.
+func (u *MilestoneUpsert) SetDescription(v string) *MilestoneUpsert {
+	u.Set(milestone.FieldDescription, v)
+	return u
+}
+
+// UpdateDescription sets the "description" field to the value that was provided on create.
+func (u *MilestoneUpsert) UpdateDescription() *MilestoneUpsert {
+	u.SetExcluded(milestone.FieldDescription)
+	return u
+}
+
+// ClearDescription clears the value of the "description" field.
+func (u *MilestoneUpsert) ClearDescription() *MilestoneUpsert {
+	u.SetNull(milestone.FieldDescription)
+	return u
+}
+
+// SetDueDate sets the "due_date" field.
+func (u *MilestoneUpsert) SetDueDate(v time.Time) *MilestoneUpsert {
+	u.Set(milestone.FieldDueDate, v)
+	return u
+}
+
+// UpdateDueDate sets the "due_date" field to the value that was provided on create.
+func (u *MilestoneUpsert) UpdateDueDate() *MilestoneUpsert {
+	u.SetExcluded(milestone.FieldDueDate)
+	return u
+}
+
+// ClearDueDate clears the value of the "due_date" field.
+func (u *MilestoneUpsert) ClearDueDate() *MilestoneUpsert {
+	u.SetNull(milestone.FieldDueDate)
+	return u
+}
+
+// SetStatus sets the "status" field.
+func (u *MilestoneUpsert) SetStatus(v milestone.Status) *MilestoneUpsert {
+	u.Set(milestone.FieldStatus, v)
+	return u
+}
+
+// UpdateStatus sets the "status" field to the value that was provided on create.
+func (u *MilestoneUpsert) UpdateStatus() *MilestoneUpsert {
+	u.SetExcluded(milestone.FieldStatus)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +514,15 @@ func (u *MilestoneUpsertOne) UpdateNewValues() *MilestoneUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(milestone.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(milestone.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(milestone.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.ProjectID(); exists {
+			s.SetIgnore(milestone.FieldProjectID)
 		}
 	}))
 	return u
@@ -208,6 +553,111 @@ func (u *MilestoneUpsertOne) Update(set func(*MilestoneUpsert)) *MilestoneUpsert
 		set(&MilestoneUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *MilestoneUpsertOne) SetUpdatedAt(v time.Time) *MilestoneUpsertOne {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *MilestoneUpsertOne) UpdateUpdatedAt() *MilestoneUpsertOne {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *MilestoneUpsertOne) SetDeletedAt(v time.Time) *MilestoneUpsertOne {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *MilestoneUpsertOne) UpdateDeletedAt() *MilestoneUpsertOne {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *MilestoneUpsertOne) ClearDeletedAt() *MilestoneUpsertOne {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetName sets the "name" field.
+func (u *MilestoneUpsertOne) SetName(v string) *MilestoneUpsertOne {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *MilestoneUpsertOne) UpdateName() *MilestoneUpsertOne {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.UpdateName()
+	})
+}
+
+// SetDescription sets the "description" field.
+func (u *MilestoneUpsertOne) SetDescription(v string) *MilestoneUpsertOne {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.SetDescription(v)
+	})
+}
+
+// UpdateDescription sets the "description" field to the value that was provided on create.
+func (u *MilestoneUpsertOne) UpdateDescription() *MilestoneUpsertOne {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.UpdateDescription()
+	})
+}
+
+// ClearDescription clears the value of the "description" field.
+func (u *MilestoneUpsertOne) ClearDescription() *MilestoneUpsertOne {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.ClearDescription()
+	})
+}
+
+// SetDueDate sets the "due_date" field.
+func (u *MilestoneUpsertOne) SetDueDate(v time.Time) *MilestoneUpsertOne {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.SetDueDate(v)
+	})
+}
+
+// UpdateDueDate sets the "due_date" field to the value that was provided on create.
+func (u *MilestoneUpsertOne) UpdateDueDate() *MilestoneUpsertOne {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.UpdateDueDate()
+	})
+}
+
+// ClearDueDate clears the value of the "due_date" field.
+func (u *MilestoneUpsertOne) ClearDueDate() *MilestoneUpsertOne {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.ClearDueDate()
+	})
+}
+
+// SetStatus sets the "status" field.
+func (u *MilestoneUpsertOne) SetStatus(v milestone.Status) *MilestoneUpsertOne {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.SetStatus(v)
+	})
+}
+
+// UpdateStatus sets the "status" field to the value that was provided on create.
+func (u *MilestoneUpsertOne) UpdateStatus() *MilestoneUpsertOne {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.UpdateStatus()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +793,11 @@ func (_c *MilestoneCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.MilestoneUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *MilestoneCreateBulk) OnConflict(opts ...sql.ConflictOption) *MilestoneUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +843,15 @@ func (u *MilestoneUpsertBulk) UpdateNewValues() *MilestoneUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(milestone.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(milestone.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(milestone.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.ProjectID(); exists {
+				s.SetIgnore(milestone.FieldProjectID)
+			}
 		}
 	}))
 	return u
@@ -418,6 +882,111 @@ func (u *MilestoneUpsertBulk) Update(set func(*MilestoneUpsert)) *MilestoneUpser
 		set(&MilestoneUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *MilestoneUpsertBulk) SetUpdatedAt(v time.Time) *MilestoneUpsertBulk {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *MilestoneUpsertBulk) UpdateUpdatedAt() *MilestoneUpsertBulk {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *MilestoneUpsertBulk) SetDeletedAt(v time.Time) *MilestoneUpsertBulk {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *MilestoneUpsertBulk) UpdateDeletedAt() *MilestoneUpsertBulk {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *MilestoneUpsertBulk) ClearDeletedAt() *MilestoneUpsertBulk {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetName sets the "name" field.
+func (u *MilestoneUpsertBulk) SetName(v string) *MilestoneUpsertBulk {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *MilestoneUpsertBulk) UpdateName() *MilestoneUpsertBulk {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.UpdateName()
+	})
+}
+
+// SetDescription sets the "description" field.
+func (u *MilestoneUpsertBulk) SetDescription(v string) *MilestoneUpsertBulk {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.SetDescription(v)
+	})
+}
+
+// UpdateDescription sets the "description" field to the value that was provided on create.
+func (u *MilestoneUpsertBulk) UpdateDescription() *MilestoneUpsertBulk {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.UpdateDescription()
+	})
+}
+
+// ClearDescription clears the value of the "description" field.
+func (u *MilestoneUpsertBulk) ClearDescription() *MilestoneUpsertBulk {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.ClearDescription()
+	})
+}
+
+// SetDueDate sets the "due_date" field.
+func (u *MilestoneUpsertBulk) SetDueDate(v time.Time) *MilestoneUpsertBulk {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.SetDueDate(v)
+	})
+}
+
+// UpdateDueDate sets the "due_date" field to the value that was provided on create.
+func (u *MilestoneUpsertBulk) UpdateDueDate() *MilestoneUpsertBulk {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.UpdateDueDate()
+	})
+}
+
+// ClearDueDate clears the value of the "due_date" field.
+func (u *MilestoneUpsertBulk) ClearDueDate() *MilestoneUpsertBulk {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.ClearDueDate()
+	})
+}
+
+// SetStatus sets the "status" field.
+func (u *MilestoneUpsertBulk) SetStatus(v milestone.Status) *MilestoneUpsertBulk {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.SetStatus(v)
+	})
+}
+
+// UpdateStatus sets the "status" field to the value that was provided on create.
+func (u *MilestoneUpsertBulk) UpdateStatus() *MilestoneUpsertBulk {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.UpdateStatus()
+	})
 }
 
 // Exec executes the query.

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -14,17 +15,21 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/milestone"
+	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/predicate"
+	"github.com/worksynapse/worksynapse/ent/project"
 )
 
 // MilestoneQuery is the builder for querying Milestone entities.
 type MilestoneQuery struct {
 	config
-	ctx        *QueryContext
-	order      []milestone.OrderOption
-	inters     []Interceptor
-	predicates []predicate.Milestone
-	modifiers  []func(*sql.Selector)
+	ctx              *QueryContext
+	order            []milestone.OrderOption
+	inters           []Interceptor
+	predicates       []predicate.Milestone
+	withOrganization *OrganizationQuery
+	withProject      *ProjectQuery
+	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -59,6 +64,50 @@ func (_q *MilestoneQuery) Unique(unique bool) *MilestoneQuery {
 func (_q *MilestoneQuery) Order(o ...milestone.OrderOption) *MilestoneQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryOrganization chains the current query on the "organization" edge.
+func (_q *MilestoneQuery) QueryOrganization() *OrganizationQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(milestone.Table, milestone.FieldID, selector),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, milestone.OrganizationTable, milestone.OrganizationColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryProject chains the current query on the "project" edge.
+func (_q *MilestoneQuery) QueryProject() *ProjectQuery {
+	query := (&ProjectClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(milestone.Table, milestone.FieldID, selector),
+			sqlgraph.To(project.Table, project.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, milestone.ProjectTable, milestone.ProjectColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // First returns the first Milestone entity from the query.
@@ -248,11 +297,13 @@ func (_q *MilestoneQuery) Clone() *MilestoneQuery {
 		return nil
 	}
 	return &MilestoneQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]milestone.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.Milestone{}, _q.predicates...),
+		config:           _q.config,
+		ctx:              _q.ctx.Clone(),
+		order:            append([]milestone.OrderOption{}, _q.order...),
+		inters:           append([]Interceptor{}, _q.inters...),
+		predicates:       append([]predicate.Milestone{}, _q.predicates...),
+		withOrganization: _q.withOrganization.Clone(),
+		withProject:      _q.withProject.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -260,8 +311,42 @@ func (_q *MilestoneQuery) Clone() *MilestoneQuery {
 	}
 }
 
+// WithOrganization tells the query-builder to eager-load the nodes that are connected to
+// the "organization" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MilestoneQuery) WithOrganization(opts ...func(*OrganizationQuery)) *MilestoneQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOrganization = query
+	return _q
+}
+
+// WithProject tells the query-builder to eager-load the nodes that are connected to
+// the "project" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *MilestoneQuery) WithProject(opts ...func(*ProjectQuery)) *MilestoneQuery {
+	query := (&ProjectClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withProject = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
+//
+// Example:
+//
+//	var v []struct {
+//		CreatedAt time.Time `json:"created_at,omitempty"`
+//		Count int `json:"count,omitempty"`
+//	}
+//
+//	client.Milestone.Query().
+//		GroupBy(milestone.FieldCreatedAt).
+//		Aggregate(ent.Count()).
+//		Scan(ctx, &v)
 func (_q *MilestoneQuery) GroupBy(field string, fields ...string) *MilestoneGroupBy {
 	_q.ctx.Fields = append([]string{field}, fields...)
 	grbuild := &MilestoneGroupBy{build: _q}
@@ -273,6 +358,16 @@ func (_q *MilestoneQuery) GroupBy(field string, fields ...string) *MilestoneGrou
 
 // Select allows the selection one or more fields/columns for the given query,
 // instead of selecting all fields in the entity.
+//
+// Example:
+//
+//	var v []struct {
+//		CreatedAt time.Time `json:"created_at,omitempty"`
+//	}
+//
+//	client.Milestone.Query().
+//		Select(milestone.FieldCreatedAt).
+//		Scan(ctx, &v)
 func (_q *MilestoneQuery) Select(fields ...string) *MilestoneSelect {
 	_q.ctx.Fields = append(_q.ctx.Fields, fields...)
 	sbuild := &MilestoneSelect{MilestoneQuery: _q}
@@ -309,13 +404,23 @@ func (_q *MilestoneQuery) prepareQuery(ctx context.Context) error {
 		}
 		_q.sql = prev
 	}
+	if milestone.Policy == nil {
+		return errors.New("ent: uninitialized milestone.Policy (forgotten import ent/runtime?)")
+	}
+	if err := milestone.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
+	}
 	return nil
 }
 
 func (_q *MilestoneQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Milestone, error) {
 	var (
-		nodes = []*Milestone{}
-		_spec = _q.querySpec()
+		nodes       = []*Milestone{}
+		_spec       = _q.querySpec()
+		loadedTypes = [2]bool{
+			_q.withOrganization != nil,
+			_q.withProject != nil,
+		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*Milestone).scanValues(nil, columns)
@@ -323,6 +428,7 @@ func (_q *MilestoneQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Mi
 	_spec.Assign = func(columns []string, values []any) error {
 		node := &Milestone{config: _q.config}
 		nodes = append(nodes, node)
+		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
 	if len(_q.modifiers) > 0 {
@@ -337,7 +443,78 @@ func (_q *MilestoneQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Mi
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	if query := _q.withOrganization; query != nil {
+		if err := _q.loadOrganization(ctx, query, nodes, nil,
+			func(n *Milestone, e *Organization) { n.Edges.Organization = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withProject; query != nil {
+		if err := _q.loadProject(ctx, query, nodes, nil,
+			func(n *Milestone, e *Project) { n.Edges.Project = e }); err != nil {
+			return nil, err
+		}
+	}
 	return nodes, nil
+}
+
+func (_q *MilestoneQuery) loadOrganization(ctx context.Context, query *OrganizationQuery, nodes []*Milestone, init func(*Milestone), assign func(*Milestone, *Organization)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*Milestone)
+	for i := range nodes {
+		fk := nodes[i].OrganizationID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(organization.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "organization_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *MilestoneQuery) loadProject(ctx context.Context, query *ProjectQuery, nodes []*Milestone, init func(*Milestone), assign func(*Milestone, *Project)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*Milestone)
+	for i := range nodes {
+		fk := nodes[i].ProjectID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(project.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "project_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
 }
 
 func (_q *MilestoneQuery) sqlCount(ctx context.Context) (int, error) {
@@ -367,6 +544,12 @@ func (_q *MilestoneQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != milestone.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withOrganization != nil {
+			_spec.Node.AddColumnOnce(milestone.FieldOrganizationID)
+		}
+		if _q.withProject != nil {
+			_spec.Node.AddColumnOnce(milestone.FieldProjectID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -28,6 +29,100 @@ func (_u *MilestoneUpdate) Where(ps ...predicate.Milestone) *MilestoneUpdate {
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *MilestoneUpdate) SetUpdatedAt(v time.Time) *MilestoneUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *MilestoneUpdate) SetDeletedAt(v time.Time) *MilestoneUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *MilestoneUpdate) SetNillableDeletedAt(v *time.Time) *MilestoneUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *MilestoneUpdate) ClearDeletedAt() *MilestoneUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetName sets the "name" field.
+func (_u *MilestoneUpdate) SetName(v string) *MilestoneUpdate {
+	_u.mutation.SetName(v)
+	return _u
+}
+
+// SetNillableName sets the "name" field if the given value is not nil.
+func (_u *MilestoneUpdate) SetNillableName(v *string) *MilestoneUpdate {
+	if v != nil {
+		_u.SetName(*v)
+	}
+	return _u
+}
+
+// SetDescription sets the "description" field.
+func (_u *MilestoneUpdate) SetDescription(v string) *MilestoneUpdate {
+	_u.mutation.SetDescription(v)
+	return _u
+}
+
+// SetNillableDescription sets the "description" field if the given value is not nil.
+func (_u *MilestoneUpdate) SetNillableDescription(v *string) *MilestoneUpdate {
+	if v != nil {
+		_u.SetDescription(*v)
+	}
+	return _u
+}
+
+// ClearDescription clears the value of the "description" field.
+func (_u *MilestoneUpdate) ClearDescription() *MilestoneUpdate {
+	_u.mutation.ClearDescription()
+	return _u
+}
+
+// SetDueDate sets the "due_date" field.
+func (_u *MilestoneUpdate) SetDueDate(v time.Time) *MilestoneUpdate {
+	_u.mutation.SetDueDate(v)
+	return _u
+}
+
+// SetNillableDueDate sets the "due_date" field if the given value is not nil.
+func (_u *MilestoneUpdate) SetNillableDueDate(v *time.Time) *MilestoneUpdate {
+	if v != nil {
+		_u.SetDueDate(*v)
+	}
+	return _u
+}
+
+// ClearDueDate clears the value of the "due_date" field.
+func (_u *MilestoneUpdate) ClearDueDate() *MilestoneUpdate {
+	_u.mutation.ClearDueDate()
+	return _u
+}
+
+// SetStatus sets the "status" field.
+func (_u *MilestoneUpdate) SetStatus(v milestone.Status) *MilestoneUpdate {
+	_u.mutation.SetStatus(v)
+	return _u
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_u *MilestoneUpdate) SetNillableStatus(v *milestone.Status) *MilestoneUpdate {
+	if v != nil {
+		_u.SetStatus(*v)
+	}
+	return _u
+}
+
 // Mutation returns the MilestoneMutation object of the builder.
 func (_u *MilestoneUpdate) Mutation() *MilestoneMutation {
 	return _u.mutation
@@ -35,6 +130,9 @@ func (_u *MilestoneUpdate) Mutation() *MilestoneMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *MilestoneUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +158,44 @@ func (_u *MilestoneUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *MilestoneUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if milestone.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized milestone.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := milestone.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *MilestoneUpdate) check() error {
+	if v, ok := _u.mutation.Name(); ok {
+		if err := milestone.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Milestone.name": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Description(); ok {
+		if err := milestone.DescriptionValidator(v); err != nil {
+			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "Milestone.description": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Status(); ok {
+		if err := milestone.StatusValidator(v); err != nil {
+			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Milestone.status": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Milestone.organization"`)
+	}
+	if _u.mutation.ProjectCleared() && len(_u.mutation.ProjectIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Milestone.project"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *MilestoneUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *MilestoneUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +203,9 @@ func (_u *MilestoneUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *Mile
 }
 
 func (_u *MilestoneUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(milestone.Table, milestone.Columns, sqlgraph.NewFieldSpec(milestone.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +213,33 @@ func (_u *MilestoneUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(milestone.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(milestone.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(milestone.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Name(); ok {
+		_spec.SetField(milestone.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Description(); ok {
+		_spec.SetField(milestone.FieldDescription, field.TypeString, value)
+	}
+	if _u.mutation.DescriptionCleared() {
+		_spec.ClearField(milestone.FieldDescription, field.TypeString)
+	}
+	if value, ok := _u.mutation.DueDate(); ok {
+		_spec.SetField(milestone.FieldDueDate, field.TypeTime, value)
+	}
+	if _u.mutation.DueDateCleared() {
+		_spec.ClearField(milestone.FieldDueDate, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Status(); ok {
+		_spec.SetField(milestone.FieldStatus, field.TypeEnum, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,6 +263,100 @@ type MilestoneUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *MilestoneUpdateOne) SetUpdatedAt(v time.Time) *MilestoneUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *MilestoneUpdateOne) SetDeletedAt(v time.Time) *MilestoneUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *MilestoneUpdateOne) SetNillableDeletedAt(v *time.Time) *MilestoneUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *MilestoneUpdateOne) ClearDeletedAt() *MilestoneUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetName sets the "name" field.
+func (_u *MilestoneUpdateOne) SetName(v string) *MilestoneUpdateOne {
+	_u.mutation.SetName(v)
+	return _u
+}
+
+// SetNillableName sets the "name" field if the given value is not nil.
+func (_u *MilestoneUpdateOne) SetNillableName(v *string) *MilestoneUpdateOne {
+	if v != nil {
+		_u.SetName(*v)
+	}
+	return _u
+}
+
+// SetDescription sets the "description" field.
+func (_u *MilestoneUpdateOne) SetDescription(v string) *MilestoneUpdateOne {
+	_u.mutation.SetDescription(v)
+	return _u
+}
+
+// SetNillableDescription sets the "description" field if the given value is not nil.
+func (_u *MilestoneUpdateOne) SetNillableDescription(v *string) *MilestoneUpdateOne {
+	if v != nil {
+		_u.SetDescription(*v)
+	}
+	return _u
+}
+
+// ClearDescription clears the value of the "description" field.
+func (_u *MilestoneUpdateOne) ClearDescription() *MilestoneUpdateOne {
+	_u.mutation.ClearDescription()
+	return _u
+}
+
+// SetDueDate sets the "due_date" field.
+func (_u *MilestoneUpdateOne) SetDueDate(v time.Time) *MilestoneUpdateOne {
+	_u.mutation.SetDueDate(v)
+	return _u
+}
+
+// SetNillableDueDate sets the "due_date" field if the given value is not nil.
+func (_u *MilestoneUpdateOne) SetNillableDueDate(v *time.Time) *MilestoneUpdateOne {
+	if v != nil {
+		_u.SetDueDate(*v)
+	}
+	return _u
+}
+
+// ClearDueDate clears the value of the "due_date" field.
+func (_u *MilestoneUpdateOne) ClearDueDate() *MilestoneUpdateOne {
+	_u.mutation.ClearDueDate()
+	return _u
+}
+
+// SetStatus sets the "status" field.
+func (_u *MilestoneUpdateOne) SetStatus(v milestone.Status) *MilestoneUpdateOne {
+	_u.mutation.SetStatus(v)
+	return _u
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_u *MilestoneUpdateOne) SetNillableStatus(v *milestone.Status) *MilestoneUpdateOne {
+	if v != nil {
+		_u.SetStatus(*v)
+	}
+	return _u
+}
+
 // Mutation returns the MilestoneMutation object of the builder.
 func (_u *MilestoneUpdateOne) Mutation() *MilestoneMutation {
 	return _u.mutation
@@ -117,6 +377,9 @@ func (_u *MilestoneUpdateOne) Select(field string, fields ...string) *MilestoneU
 
 // Save executes the query and returns the updated Milestone entity.
 func (_u *MilestoneUpdateOne) Save(ctx context.Context) (*Milestone, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +405,44 @@ func (_u *MilestoneUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *MilestoneUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if milestone.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized milestone.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := milestone.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *MilestoneUpdateOne) check() error {
+	if v, ok := _u.mutation.Name(); ok {
+		if err := milestone.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Milestone.name": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Description(); ok {
+		if err := milestone.DescriptionValidator(v); err != nil {
+			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "Milestone.description": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Status(); ok {
+		if err := milestone.StatusValidator(v); err != nil {
+			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Milestone.status": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Milestone.organization"`)
+	}
+	if _u.mutation.ProjectCleared() && len(_u.mutation.ProjectIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Milestone.project"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *MilestoneUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *MilestoneUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +450,9 @@ func (_u *MilestoneUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *M
 }
 
 func (_u *MilestoneUpdateOne) sqlSave(ctx context.Context) (_node *Milestone, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(milestone.Table, milestone.Columns, sqlgraph.NewFieldSpec(milestone.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +477,33 @@ func (_u *MilestoneUpdateOne) sqlSave(ctx context.Context) (_node *Milestone, er
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(milestone.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(milestone.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(milestone.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Name(); ok {
+		_spec.SetField(milestone.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Description(); ok {
+		_spec.SetField(milestone.FieldDescription, field.TypeString, value)
+	}
+	if _u.mutation.DescriptionCleared() {
+		_spec.ClearField(milestone.FieldDescription, field.TypeString)
+	}
+	if value, ok := _u.mutation.DueDate(); ok {
+		_spec.SetField(milestone.FieldDueDate, field.TypeTime, value)
+	}
+	if _u.mutation.DueDateCleared() {
+		_spec.ClearField(milestone.FieldDueDate, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Status(); ok {
+		_spec.SetField(milestone.FieldStatus, field.TypeEnum, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Milestone{config: _u.config}

@@ -5,6 +5,7 @@ package ent
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
@@ -14,9 +15,31 @@ import (
 
 // ModelPrice is the model entity for the ModelPrice schema.
 type ModelPrice struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// CreatedAt holds the value of the "created_at" field.
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// UpdatedAt holds the value of the "updated_at" field.
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// DeletedAt holds the value of the "deleted_at" field.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// Provider holds the value of the "provider" field.
+	Provider modelprice.Provider `json:"provider,omitempty"`
+	// Exact model id as agents and calls name it
+	Model string `json:"model,omitempty"`
+	// Price of 1M uncached input tokens in micro-units of currency ($0.15/1M = 150000)
+	InputMicrosPerMtok int64 `json:"input_micros_per_mtok,omitempty"`
+	// Price of 1M output tokens in micro-units of currency
+	OutputMicrosPerMtok int64 `json:"output_micros_per_mtok,omitempty"`
+	// Price of 1M cached input tokens in micro-units of currency; null = input price
+	CachedInputMicrosPerMtok *int64 `json:"cached_input_micros_per_mtok,omitempty"`
+	// ISO 4217; budgets and costs are micro-USD, so other currencies need conversion before use
+	Currency string `json:"currency,omitempty"`
+	// EffectiveFrom holds the value of the "effective_from" field.
+	EffectiveFrom time.Time `json:"effective_from,omitempty"`
+	// Exclusive end; null = still in force
+	EffectiveTo  *time.Time `json:"effective_to,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -25,6 +48,12 @@ func (*ModelPrice) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case modelprice.FieldInputMicrosPerMtok, modelprice.FieldOutputMicrosPerMtok, modelprice.FieldCachedInputMicrosPerMtok:
+			values[i] = new(sql.NullInt64)
+		case modelprice.FieldProvider, modelprice.FieldModel, modelprice.FieldCurrency:
+			values[i] = new(sql.NullString)
+		case modelprice.FieldCreatedAt, modelprice.FieldUpdatedAt, modelprice.FieldDeletedAt, modelprice.FieldEffectiveFrom, modelprice.FieldEffectiveTo:
+			values[i] = new(sql.NullTime)
 		case modelprice.FieldID:
 			values[i] = new(uuid.UUID)
 		default:
@@ -47,6 +76,75 @@ func (_m *ModelPrice) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field id", values[i])
 			} else if value != nil {
 				_m.ID = *value
+			}
+		case modelprice.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case modelprice.FieldUpdatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
+			} else if value.Valid {
+				_m.UpdatedAt = value.Time
+			}
+		case modelprice.FieldDeletedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field deleted_at", values[i])
+			} else if value.Valid {
+				_m.DeletedAt = new(time.Time)
+				*_m.DeletedAt = value.Time
+			}
+		case modelprice.FieldProvider:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field provider", values[i])
+			} else if value.Valid {
+				_m.Provider = modelprice.Provider(value.String)
+			}
+		case modelprice.FieldModel:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field model", values[i])
+			} else if value.Valid {
+				_m.Model = value.String
+			}
+		case modelprice.FieldInputMicrosPerMtok:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field input_micros_per_mtok", values[i])
+			} else if value.Valid {
+				_m.InputMicrosPerMtok = value.Int64
+			}
+		case modelprice.FieldOutputMicrosPerMtok:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field output_micros_per_mtok", values[i])
+			} else if value.Valid {
+				_m.OutputMicrosPerMtok = value.Int64
+			}
+		case modelprice.FieldCachedInputMicrosPerMtok:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field cached_input_micros_per_mtok", values[i])
+			} else if value.Valid {
+				_m.CachedInputMicrosPerMtok = new(int64)
+				*_m.CachedInputMicrosPerMtok = value.Int64
+			}
+		case modelprice.FieldCurrency:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field currency", values[i])
+			} else if value.Valid {
+				_m.Currency = value.String
+			}
+		case modelprice.FieldEffectiveFrom:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field effective_from", values[i])
+			} else if value.Valid {
+				_m.EffectiveFrom = value.Time
+			}
+		case modelprice.FieldEffectiveTo:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field effective_to", values[i])
+			} else if value.Valid {
+				_m.EffectiveTo = new(time.Time)
+				*_m.EffectiveTo = value.Time
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -83,7 +181,45 @@ func (_m *ModelPrice) Unwrap() *ModelPrice {
 func (_m *ModelPrice) String() string {
 	var builder strings.Builder
 	builder.WriteString("ModelPrice(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("updated_at=")
+	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	if v := _m.DeletedAt; v != nil {
+		builder.WriteString("deleted_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("provider=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Provider))
+	builder.WriteString(", ")
+	builder.WriteString("model=")
+	builder.WriteString(_m.Model)
+	builder.WriteString(", ")
+	builder.WriteString("input_micros_per_mtok=")
+	builder.WriteString(fmt.Sprintf("%v", _m.InputMicrosPerMtok))
+	builder.WriteString(", ")
+	builder.WriteString("output_micros_per_mtok=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OutputMicrosPerMtok))
+	builder.WriteString(", ")
+	if v := _m.CachedInputMicrosPerMtok; v != nil {
+		builder.WriteString("cached_input_micros_per_mtok=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("currency=")
+	builder.WriteString(_m.Currency)
+	builder.WriteString(", ")
+	builder.WriteString("effective_from=")
+	builder.WriteString(_m.EffectiveFrom.Format(time.ANSIC))
+	builder.WriteString(", ")
+	if v := _m.EffectiveTo; v != nil {
+		builder.WriteString("effective_to=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
@@ -21,6 +22,120 @@ type ModelPriceCreate struct {
 	mutation *ModelPriceMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *ModelPriceCreate) SetCreatedAt(v time.Time) *ModelPriceCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *ModelPriceCreate) SetNillableCreatedAt(v *time.Time) *ModelPriceCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *ModelPriceCreate) SetUpdatedAt(v time.Time) *ModelPriceCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *ModelPriceCreate) SetNillableUpdatedAt(v *time.Time) *ModelPriceCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *ModelPriceCreate) SetDeletedAt(v time.Time) *ModelPriceCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *ModelPriceCreate) SetNillableDeletedAt(v *time.Time) *ModelPriceCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
+// SetProvider sets the "provider" field.
+func (_c *ModelPriceCreate) SetProvider(v modelprice.Provider) *ModelPriceCreate {
+	_c.mutation.SetProvider(v)
+	return _c
+}
+
+// SetModel sets the "model" field.
+func (_c *ModelPriceCreate) SetModel(v string) *ModelPriceCreate {
+	_c.mutation.SetModel(v)
+	return _c
+}
+
+// SetInputMicrosPerMtok sets the "input_micros_per_mtok" field.
+func (_c *ModelPriceCreate) SetInputMicrosPerMtok(v int64) *ModelPriceCreate {
+	_c.mutation.SetInputMicrosPerMtok(v)
+	return _c
+}
+
+// SetOutputMicrosPerMtok sets the "output_micros_per_mtok" field.
+func (_c *ModelPriceCreate) SetOutputMicrosPerMtok(v int64) *ModelPriceCreate {
+	_c.mutation.SetOutputMicrosPerMtok(v)
+	return _c
+}
+
+// SetCachedInputMicrosPerMtok sets the "cached_input_micros_per_mtok" field.
+func (_c *ModelPriceCreate) SetCachedInputMicrosPerMtok(v int64) *ModelPriceCreate {
+	_c.mutation.SetCachedInputMicrosPerMtok(v)
+	return _c
+}
+
+// SetNillableCachedInputMicrosPerMtok sets the "cached_input_micros_per_mtok" field if the given value is not nil.
+func (_c *ModelPriceCreate) SetNillableCachedInputMicrosPerMtok(v *int64) *ModelPriceCreate {
+	if v != nil {
+		_c.SetCachedInputMicrosPerMtok(*v)
+	}
+	return _c
+}
+
+// SetCurrency sets the "currency" field.
+func (_c *ModelPriceCreate) SetCurrency(v string) *ModelPriceCreate {
+	_c.mutation.SetCurrency(v)
+	return _c
+}
+
+// SetNillableCurrency sets the "currency" field if the given value is not nil.
+func (_c *ModelPriceCreate) SetNillableCurrency(v *string) *ModelPriceCreate {
+	if v != nil {
+		_c.SetCurrency(*v)
+	}
+	return _c
+}
+
+// SetEffectiveFrom sets the "effective_from" field.
+func (_c *ModelPriceCreate) SetEffectiveFrom(v time.Time) *ModelPriceCreate {
+	_c.mutation.SetEffectiveFrom(v)
+	return _c
+}
+
+// SetEffectiveTo sets the "effective_to" field.
+func (_c *ModelPriceCreate) SetEffectiveTo(v time.Time) *ModelPriceCreate {
+	_c.mutation.SetEffectiveTo(v)
+	return _c
+}
+
+// SetNillableEffectiveTo sets the "effective_to" field if the given value is not nil.
+func (_c *ModelPriceCreate) SetNillableEffectiveTo(v *time.Time) *ModelPriceCreate {
+	if v != nil {
+		_c.SetEffectiveTo(*v)
+	}
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -44,7 +159,9 @@ func (_c *ModelPriceCreate) Mutation() *ModelPriceMutation {
 
 // Save creates the ModelPrice in the database.
 func (_c *ModelPriceCreate) Save(ctx context.Context) (*ModelPrice, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +188,91 @@ func (_c *ModelPriceCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ModelPriceCreate) defaults() {
+func (_c *ModelPriceCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if modelprice.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized modelprice.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := modelprice.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if modelprice.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized modelprice.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := modelprice.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _c.mutation.Currency(); !ok {
+		v := modelprice.DefaultCurrency
+		_c.mutation.SetCurrency(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if modelprice.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized modelprice.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := modelprice.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *ModelPriceCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "ModelPrice.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "ModelPrice.updated_at"`)}
+	}
+	if _, ok := _c.mutation.Provider(); !ok {
+		return &ValidationError{Name: "provider", err: errors.New(`ent: missing required field "ModelPrice.provider"`)}
+	}
+	if v, ok := _c.mutation.Provider(); ok {
+		if err := modelprice.ProviderValidator(v); err != nil {
+			return &ValidationError{Name: "provider", err: fmt.Errorf(`ent: validator failed for field "ModelPrice.provider": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Model(); !ok {
+		return &ValidationError{Name: "model", err: errors.New(`ent: missing required field "ModelPrice.model"`)}
+	}
+	if v, ok := _c.mutation.Model(); ok {
+		if err := modelprice.ModelValidator(v); err != nil {
+			return &ValidationError{Name: "model", err: fmt.Errorf(`ent: validator failed for field "ModelPrice.model": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.InputMicrosPerMtok(); !ok {
+		return &ValidationError{Name: "input_micros_per_mtok", err: errors.New(`ent: missing required field "ModelPrice.input_micros_per_mtok"`)}
+	}
+	if v, ok := _c.mutation.InputMicrosPerMtok(); ok {
+		if err := modelprice.InputMicrosPerMtokValidator(v); err != nil {
+			return &ValidationError{Name: "input_micros_per_mtok", err: fmt.Errorf(`ent: validator failed for field "ModelPrice.input_micros_per_mtok": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.OutputMicrosPerMtok(); !ok {
+		return &ValidationError{Name: "output_micros_per_mtok", err: errors.New(`ent: missing required field "ModelPrice.output_micros_per_mtok"`)}
+	}
+	if v, ok := _c.mutation.OutputMicrosPerMtok(); ok {
+		if err := modelprice.OutputMicrosPerMtokValidator(v); err != nil {
+			return &ValidationError{Name: "output_micros_per_mtok", err: fmt.Errorf(`ent: validator failed for field "ModelPrice.output_micros_per_mtok": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.CachedInputMicrosPerMtok(); ok {
+		if err := modelprice.CachedInputMicrosPerMtokValidator(v); err != nil {
+			return &ValidationError{Name: "cached_input_micros_per_mtok", err: fmt.Errorf(`ent: validator failed for field "ModelPrice.cached_input_micros_per_mtok": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Currency(); !ok {
+		return &ValidationError{Name: "currency", err: errors.New(`ent: missing required field "ModelPrice.currency"`)}
+	}
+	if v, ok := _c.mutation.Currency(); ok {
+		if err := modelprice.CurrencyValidator(v); err != nil {
+			return &ValidationError{Name: "currency", err: fmt.Errorf(`ent: validator failed for field "ModelPrice.currency": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.EffectiveFrom(); !ok {
+		return &ValidationError{Name: "effective_from", err: errors.New(`ent: missing required field "ModelPrice.effective_from"`)}
+	}
 	return nil
 }
 
@@ -116,6 +309,50 @@ func (_c *ModelPriceCreate) createSpec() (*ModelPrice, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(modelprice.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(modelprice.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(modelprice.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.Provider(); ok {
+		_spec.SetField(modelprice.FieldProvider, field.TypeEnum, value)
+		_node.Provider = value
+	}
+	if value, ok := _c.mutation.Model(); ok {
+		_spec.SetField(modelprice.FieldModel, field.TypeString, value)
+		_node.Model = value
+	}
+	if value, ok := _c.mutation.InputMicrosPerMtok(); ok {
+		_spec.SetField(modelprice.FieldInputMicrosPerMtok, field.TypeInt64, value)
+		_node.InputMicrosPerMtok = value
+	}
+	if value, ok := _c.mutation.OutputMicrosPerMtok(); ok {
+		_spec.SetField(modelprice.FieldOutputMicrosPerMtok, field.TypeInt64, value)
+		_node.OutputMicrosPerMtok = value
+	}
+	if value, ok := _c.mutation.CachedInputMicrosPerMtok(); ok {
+		_spec.SetField(modelprice.FieldCachedInputMicrosPerMtok, field.TypeInt64, value)
+		_node.CachedInputMicrosPerMtok = &value
+	}
+	if value, ok := _c.mutation.Currency(); ok {
+		_spec.SetField(modelprice.FieldCurrency, field.TypeString, value)
+		_node.Currency = value
+	}
+	if value, ok := _c.mutation.EffectiveFrom(); ok {
+		_spec.SetField(modelprice.FieldEffectiveFrom, field.TypeTime, value)
+		_node.EffectiveFrom = value
+	}
+	if value, ok := _c.mutation.EffectiveTo(); ok {
+		_spec.SetField(modelprice.FieldEffectiveTo, field.TypeTime, value)
+		_node.EffectiveTo = &value
+	}
 	return _node, _spec
 }
 
@@ -123,11 +360,17 @@ func (_c *ModelPriceCreate) createSpec() (*ModelPrice, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.ModelPrice.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.ModelPriceUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *ModelPriceCreate) OnConflict(opts ...sql.ConflictOption) *ModelPriceUpsertOne {
 	_c.conflict = opts
@@ -162,6 +405,162 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *ModelPriceUpsert) SetUpdatedAt(v time.Time) *ModelPriceUpsert {
+	u.Set(modelprice.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *ModelPriceUpsert) UpdateUpdatedAt() *ModelPriceUpsert {
+	u.SetExcluded(modelprice.FieldUpdatedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *ModelPriceUpsert) SetDeletedAt(v time.Time) *ModelPriceUpsert {
+	u.Set(modelprice.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *ModelPriceUpsert) UpdateDeletedAt() *ModelPriceUpsert {
+	u.SetExcluded(modelprice.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *ModelPriceUpsert) ClearDeletedAt() *ModelPriceUpsert {
+	u.SetNull(modelprice.FieldDeletedAt)
+	return u
+}
+
+// SetProvider sets the "provider" field.
+func (u *ModelPriceUpsert) SetProvider(v modelprice.Provider) *ModelPriceUpsert {
+	u.Set(modelprice.FieldProvider, v)
+	return u
+}
+
+// UpdateProvider sets the "provider" field to the value that was provided on create.
+func (u *ModelPriceUpsert) UpdateProvider() *ModelPriceUpsert {
+	u.SetExcluded(modelprice.FieldProvider)
+	return u
+}
+
+// SetModel sets the "model" field.
+func (u *ModelPriceUpsert) SetModel(v string) *ModelPriceUpsert {
+	u.Set(modelprice.FieldModel, v)
+	return u
+}
+
+// UpdateModel sets the "model" field to the value that was provided on create.
+func (u *ModelPriceUpsert) UpdateModel() *ModelPriceUpsert {
+	u.SetExcluded(modelprice.FieldModel)
+	return u
+}
+
+// SetInputMicrosPerMtok sets the "input_micros_per_mtok" field.
+func (u *ModelPriceUpsert) SetInputMicrosPerMtok(v int64) *ModelPriceUpsert {
+	u.Set(modelprice.FieldInputMicrosPerMtok, v)
+	return u
+}
+
+// UpdateInputMicrosPerMtok sets the "input_micros_per_mtok" field to the value that was provided on create.
+func (u *ModelPriceUpsert) UpdateInputMicrosPerMtok() *ModelPriceUpsert {
+	u.SetExcluded(modelprice.FieldInputMicrosPerMtok)
+	return u
+}
+
+// AddInputMicrosPerMtok adds v to the "input_micros_per_mtok" field.
+func (u *ModelPriceUpsert) AddInputMicrosPerMtok(v int64) *ModelPriceUpsert {
+	u.Add(modelprice.FieldInputMicrosPerMtok, v)
+	return u
+}
+
+// SetOutputMicrosPerMtok sets the "output_micros_per_mtok" field.
+func (u *ModelPriceUpsert) SetOutputMicrosPerMtok(v int64) *ModelPriceUpsert {
+	u.Set(modelprice.FieldOutputMicrosPerMtok, v)
+	return u
+}
+
+// UpdateOutputMicrosPerMtok sets the "output_micros_per_mtok" field to the value that was provided on create.
+func (u *ModelPriceUpsert) UpdateOutputMicrosPerMtok() *ModelPriceUpsert {
+	u.SetExcluded(modelprice.FieldOutputMicrosPerMtok)
+	return u
+}
+
+// AddOutputMicrosPerMtok adds v to the "output_micros_per_mtok" field.
+func (u *ModelPriceUpsert) AddOutputMicrosPerMtok(v int64) *ModelPriceUpsert {
+	u.Add(modelprice.FieldOutputMicrosPerMtok, v)
+	return u
+}
+
+// SetCachedInputMicrosPerMtok sets the "cached_input_micros_per_mtok" field.
+func (u *ModelPriceUpsert) SetCachedInputMicrosPerMtok(v int64) *ModelPriceUpsert {
+	u.Set(modelprice.FieldCachedInputMicrosPerMtok, v)
+	return u
+}
+
+// UpdateCachedInputMicrosPerMtok sets the "cached_input_micros_per_mtok" field to the value that was provided on create.
+func (u *ModelPriceUpsert) UpdateCachedInputMicrosPerMtok() *ModelPriceUpsert {
+	u.SetExcluded(modelprice.FieldCachedInputMicrosPerMtok)
+	return u
+}
+
+// AddCachedInputMicrosPerMtok adds v to the "cached_input_micros_per_mtok" field.
+func (u *ModelPriceUpsert) AddCachedInputMicrosPerMtok(v int64) *ModelPriceUpsert {
+	u.Add(modelprice.FieldCachedInputMicrosPerMtok, v)
+	return u
+}
+
+// ClearCachedInputMicrosPerMtok clears the value of the "cached_input_micros_per_mtok" field.
+func (u *ModelPriceUpsert) ClearCachedInputMicrosPerMtok() *ModelPriceUpsert {
+	u.SetNull(modelprice.FieldCachedInputMicrosPerMtok)
+	return u
+}
+
+// SetCurrency sets the "currency" field.
+func (u *ModelPriceUpsert) SetCurrency(v string) *ModelPriceUpsert {
+	u.Set(modelprice.FieldCurrency, v)
+	return u
+}
+
+// UpdateCurrency sets the "currency" field to the value that was provided on create.
+func (u *ModelPriceUpsert) UpdateCurrency() *ModelPriceUpsert {
+	u.SetExcluded(modelprice.FieldCurrency)
+	return u
+}
+
+// SetEffectiveFrom sets the "effective_from" field.
+func (u *ModelPriceUpsert) SetEffectiveFrom(v time.Time) *ModelPriceUpsert {
+	u.Set(modelprice.FieldEffectiveFrom, v)
+	return u
+}
+
+// UpdateEffectiveFrom sets the "effective_from" field to the value that was provided on create.
+func (u *ModelPriceUpsert) UpdateEffectiveFrom() *ModelPriceUpsert {
+	u.SetExcluded(modelprice.FieldEffectiveFrom)
+	return u
+}
+
+// SetEffectiveTo sets the "effective_to" field.
+func (u *ModelPriceUpsert) SetEffectiveTo(v time.Time) *ModelPriceUpsert {
+	u.Set(modelprice.FieldEffectiveTo, v)
+	return u
+}
+
+// UpdateEffectiveTo sets the "effective_to" field to the value that was provided on create.
+func (u *ModelPriceUpsert) UpdateEffectiveTo() *ModelPriceUpsert {
+	u.SetExcluded(modelprice.FieldEffectiveTo)
+	return u
+}
+
+// ClearEffectiveTo clears the value of the "effective_to" field.
+func (u *ModelPriceUpsert) ClearEffectiveTo() *ModelPriceUpsert {
+	u.SetNull(modelprice.FieldEffectiveTo)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +577,9 @@ func (u *ModelPriceUpsertOne) UpdateNewValues() *ModelPriceUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(modelprice.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(modelprice.FieldCreatedAt)
 		}
 	}))
 	return u
@@ -208,6 +610,188 @@ func (u *ModelPriceUpsertOne) Update(set func(*ModelPriceUpsert)) *ModelPriceUps
 		set(&ModelPriceUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *ModelPriceUpsertOne) SetUpdatedAt(v time.Time) *ModelPriceUpsertOne {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *ModelPriceUpsertOne) UpdateUpdatedAt() *ModelPriceUpsertOne {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *ModelPriceUpsertOne) SetDeletedAt(v time.Time) *ModelPriceUpsertOne {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *ModelPriceUpsertOne) UpdateDeletedAt() *ModelPriceUpsertOne {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *ModelPriceUpsertOne) ClearDeletedAt() *ModelPriceUpsertOne {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetProvider sets the "provider" field.
+func (u *ModelPriceUpsertOne) SetProvider(v modelprice.Provider) *ModelPriceUpsertOne {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.SetProvider(v)
+	})
+}
+
+// UpdateProvider sets the "provider" field to the value that was provided on create.
+func (u *ModelPriceUpsertOne) UpdateProvider() *ModelPriceUpsertOne {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.UpdateProvider()
+	})
+}
+
+// SetModel sets the "model" field.
+func (u *ModelPriceUpsertOne) SetModel(v string) *ModelPriceUpsertOne {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.SetModel(v)
+	})
+}
+
+// UpdateModel sets the "model" field to the value that was provided on create.
+func (u *ModelPriceUpsertOne) UpdateModel() *ModelPriceUpsertOne {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.UpdateModel()
+	})
+}
+
+// SetInputMicrosPerMtok sets the "input_micros_per_mtok" field.
+func (u *ModelPriceUpsertOne) SetInputMicrosPerMtok(v int64) *ModelPriceUpsertOne {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.SetInputMicrosPerMtok(v)
+	})
+}
+
+// AddInputMicrosPerMtok adds v to the "input_micros_per_mtok" field.
+func (u *ModelPriceUpsertOne) AddInputMicrosPerMtok(v int64) *ModelPriceUpsertOne {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.AddInputMicrosPerMtok(v)
+	})
+}
+
+// UpdateInputMicrosPerMtok sets the "input_micros_per_mtok" field to the value that was provided on create.
+func (u *ModelPriceUpsertOne) UpdateInputMicrosPerMtok() *ModelPriceUpsertOne {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.UpdateInputMicrosPerMtok()
+	})
+}
+
+// SetOutputMicrosPerMtok sets the "output_micros_per_mtok" field.
+func (u *ModelPriceUpsertOne) SetOutputMicrosPerMtok(v int64) *ModelPriceUpsertOne {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.SetOutputMicrosPerMtok(v)
+	})
+}
+
+// AddOutputMicrosPerMtok adds v to the "output_micros_per_mtok" field.
+func (u *ModelPriceUpsertOne) AddOutputMicrosPerMtok(v int64) *ModelPriceUpsertOne {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.AddOutputMicrosPerMtok(v)
+	})
+}
+
+// UpdateOutputMicrosPerMtok sets the "output_micros_per_mtok" field to the value that was provided on create.
+func (u *ModelPriceUpsertOne) UpdateOutputMicrosPerMtok() *ModelPriceUpsertOne {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.UpdateOutputMicrosPerMtok()
+	})
+}
+
+// SetCachedInputMicrosPerMtok sets the "cached_input_micros_per_mtok" field.
+func (u *ModelPriceUpsertOne) SetCachedInputMicrosPerMtok(v int64) *ModelPriceUpsertOne {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.SetCachedInputMicrosPerMtok(v)
+	})
+}
+
+// AddCachedInputMicrosPerMtok adds v to the "cached_input_micros_per_mtok" field.
+func (u *ModelPriceUpsertOne) AddCachedInputMicrosPerMtok(v int64) *ModelPriceUpsertOne {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.AddCachedInputMicrosPerMtok(v)
+	})
+}
+
+// UpdateCachedInputMicrosPerMtok sets the "cached_input_micros_per_mtok" field to the value that was provided on create.
+func (u *ModelPriceUpsertOne) UpdateCachedInputMicrosPerMtok() *ModelPriceUpsertOne {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.UpdateCachedInputMicrosPerMtok()
+	})
+}
+
+// ClearCachedInputMicrosPerMtok clears the value of the "cached_input_micros_per_mtok" field.
+func (u *ModelPriceUpsertOne) ClearCachedInputMicrosPerMtok() *ModelPriceUpsertOne {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.ClearCachedInputMicrosPerMtok()
+	})
+}
+
+// SetCurrency sets the "currency" field.
+func (u *ModelPriceUpsertOne) SetCurrency(v string) *ModelPriceUpsertOne {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.SetCurrency(v)
+	})
+}
+
+// UpdateCurrency sets the "currency" field to the value that was provided on create.
+func (u *ModelPriceUpsertOne) UpdateCurrency() *ModelPriceUpsertOne {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.UpdateCurrency()
+	})
+}
+
+// SetEffectiveFrom sets the "effective_from" field.
+func (u *ModelPriceUpsertOne) SetEffectiveFrom(v time.Time) *ModelPriceUpsertOne {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.SetEffectiveFrom(v)
+	})
+}
+
+// UpdateEffectiveFrom sets the "effective_from" field to the value that was provided on create.
+func (u *ModelPriceUpsertOne) UpdateEffectiveFrom() *ModelPriceUpsertOne {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.UpdateEffectiveFrom()
+	})
+}
+
+// SetEffectiveTo sets the "effective_to" field.
+func (u *ModelPriceUpsertOne) SetEffectiveTo(v time.Time) *ModelPriceUpsertOne {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.SetEffectiveTo(v)
+	})
+}
+
+// UpdateEffectiveTo sets the "effective_to" field to the value that was provided on create.
+func (u *ModelPriceUpsertOne) UpdateEffectiveTo() *ModelPriceUpsertOne {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.UpdateEffectiveTo()
+	})
+}
+
+// ClearEffectiveTo clears the value of the "effective_to" field.
+func (u *ModelPriceUpsertOne) ClearEffectiveTo() *ModelPriceUpsertOne {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.ClearEffectiveTo()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +927,11 @@ func (_c *ModelPriceCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.ModelPriceUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *ModelPriceCreateBulk) OnConflict(opts ...sql.ConflictOption) *ModelPriceUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +977,9 @@ func (u *ModelPriceUpsertBulk) UpdateNewValues() *ModelPriceUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(modelprice.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(modelprice.FieldCreatedAt)
+			}
 		}
 	}))
 	return u
@@ -418,6 +1010,188 @@ func (u *ModelPriceUpsertBulk) Update(set func(*ModelPriceUpsert)) *ModelPriceUp
 		set(&ModelPriceUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *ModelPriceUpsertBulk) SetUpdatedAt(v time.Time) *ModelPriceUpsertBulk {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *ModelPriceUpsertBulk) UpdateUpdatedAt() *ModelPriceUpsertBulk {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *ModelPriceUpsertBulk) SetDeletedAt(v time.Time) *ModelPriceUpsertBulk {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *ModelPriceUpsertBulk) UpdateDeletedAt() *ModelPriceUpsertBulk {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *ModelPriceUpsertBulk) ClearDeletedAt() *ModelPriceUpsertBulk {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetProvider sets the "provider" field.
+func (u *ModelPriceUpsertBulk) SetProvider(v modelprice.Provider) *ModelPriceUpsertBulk {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.SetProvider(v)
+	})
+}
+
+// UpdateProvider sets the "provider" field to the value that was provided on create.
+func (u *ModelPriceUpsertBulk) UpdateProvider() *ModelPriceUpsertBulk {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.UpdateProvider()
+	})
+}
+
+// SetModel sets the "model" field.
+func (u *ModelPriceUpsertBulk) SetModel(v string) *ModelPriceUpsertBulk {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.SetModel(v)
+	})
+}
+
+// UpdateModel sets the "model" field to the value that was provided on create.
+func (u *ModelPriceUpsertBulk) UpdateModel() *ModelPriceUpsertBulk {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.UpdateModel()
+	})
+}
+
+// SetInputMicrosPerMtok sets the "input_micros_per_mtok" field.
+func (u *ModelPriceUpsertBulk) SetInputMicrosPerMtok(v int64) *ModelPriceUpsertBulk {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.SetInputMicrosPerMtok(v)
+	})
+}
+
+// AddInputMicrosPerMtok adds v to the "input_micros_per_mtok" field.
+func (u *ModelPriceUpsertBulk) AddInputMicrosPerMtok(v int64) *ModelPriceUpsertBulk {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.AddInputMicrosPerMtok(v)
+	})
+}
+
+// UpdateInputMicrosPerMtok sets the "input_micros_per_mtok" field to the value that was provided on create.
+func (u *ModelPriceUpsertBulk) UpdateInputMicrosPerMtok() *ModelPriceUpsertBulk {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.UpdateInputMicrosPerMtok()
+	})
+}
+
+// SetOutputMicrosPerMtok sets the "output_micros_per_mtok" field.
+func (u *ModelPriceUpsertBulk) SetOutputMicrosPerMtok(v int64) *ModelPriceUpsertBulk {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.SetOutputMicrosPerMtok(v)
+	})
+}
+
+// AddOutputMicrosPerMtok adds v to the "output_micros_per_mtok" field.
+func (u *ModelPriceUpsertBulk) AddOutputMicrosPerMtok(v int64) *ModelPriceUpsertBulk {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.AddOutputMicrosPerMtok(v)
+	})
+}
+
+// UpdateOutputMicrosPerMtok sets the "output_micros_per_mtok" field to the value that was provided on create.
+func (u *ModelPriceUpsertBulk) UpdateOutputMicrosPerMtok() *ModelPriceUpsertBulk {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.UpdateOutputMicrosPerMtok()
+	})
+}
+
+// SetCachedInputMicrosPerMtok sets the "cached_input_micros_per_mtok" field.
+func (u *ModelPriceUpsertBulk) SetCachedInputMicrosPerMtok(v int64) *ModelPriceUpsertBulk {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.SetCachedInputMicrosPerMtok(v)
+	})
+}
+
+// AddCachedInputMicrosPerMtok adds v to the "cached_input_micros_per_mtok" field.
+func (u *ModelPriceUpsertBulk) AddCachedInputMicrosPerMtok(v int64) *ModelPriceUpsertBulk {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.AddCachedInputMicrosPerMtok(v)
+	})
+}
+
+// UpdateCachedInputMicrosPerMtok sets the "cached_input_micros_per_mtok" field to the value that was provided on create.
+func (u *ModelPriceUpsertBulk) UpdateCachedInputMicrosPerMtok() *ModelPriceUpsertBulk {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.UpdateCachedInputMicrosPerMtok()
+	})
+}
+
+// ClearCachedInputMicrosPerMtok clears the value of the "cached_input_micros_per_mtok" field.
+func (u *ModelPriceUpsertBulk) ClearCachedInputMicrosPerMtok() *ModelPriceUpsertBulk {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.ClearCachedInputMicrosPerMtok()
+	})
+}
+
+// SetCurrency sets the "currency" field.
+func (u *ModelPriceUpsertBulk) SetCurrency(v string) *ModelPriceUpsertBulk {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.SetCurrency(v)
+	})
+}
+
+// UpdateCurrency sets the "currency" field to the value that was provided on create.
+func (u *ModelPriceUpsertBulk) UpdateCurrency() *ModelPriceUpsertBulk {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.UpdateCurrency()
+	})
+}
+
+// SetEffectiveFrom sets the "effective_from" field.
+func (u *ModelPriceUpsertBulk) SetEffectiveFrom(v time.Time) *ModelPriceUpsertBulk {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.SetEffectiveFrom(v)
+	})
+}
+
+// UpdateEffectiveFrom sets the "effective_from" field to the value that was provided on create.
+func (u *ModelPriceUpsertBulk) UpdateEffectiveFrom() *ModelPriceUpsertBulk {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.UpdateEffectiveFrom()
+	})
+}
+
+// SetEffectiveTo sets the "effective_to" field.
+func (u *ModelPriceUpsertBulk) SetEffectiveTo(v time.Time) *ModelPriceUpsertBulk {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.SetEffectiveTo(v)
+	})
+}
+
+// UpdateEffectiveTo sets the "effective_to" field to the value that was provided on create.
+func (u *ModelPriceUpsertBulk) UpdateEffectiveTo() *ModelPriceUpsertBulk {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.UpdateEffectiveTo()
+	})
+}
+
+// ClearEffectiveTo clears the value of the "effective_to" field.
+func (u *ModelPriceUpsertBulk) ClearEffectiveTo() *ModelPriceUpsertBulk {
+	return u.Update(func(s *ModelPriceUpsert) {
+		s.ClearEffectiveTo()
+	})
 }
 
 // Exec executes the query.

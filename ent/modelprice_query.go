@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -262,6 +263,18 @@ func (_q *ModelPriceQuery) Clone() *ModelPriceQuery {
 
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
+//
+// Example:
+//
+//	var v []struct {
+//		CreatedAt time.Time `json:"created_at,omitempty"`
+//		Count int `json:"count,omitempty"`
+//	}
+//
+//	client.ModelPrice.Query().
+//		GroupBy(modelprice.FieldCreatedAt).
+//		Aggregate(ent.Count()).
+//		Scan(ctx, &v)
 func (_q *ModelPriceQuery) GroupBy(field string, fields ...string) *ModelPriceGroupBy {
 	_q.ctx.Fields = append([]string{field}, fields...)
 	grbuild := &ModelPriceGroupBy{build: _q}
@@ -273,6 +286,16 @@ func (_q *ModelPriceQuery) GroupBy(field string, fields ...string) *ModelPriceGr
 
 // Select allows the selection one or more fields/columns for the given query,
 // instead of selecting all fields in the entity.
+//
+// Example:
+//
+//	var v []struct {
+//		CreatedAt time.Time `json:"created_at,omitempty"`
+//	}
+//
+//	client.ModelPrice.Query().
+//		Select(modelprice.FieldCreatedAt).
+//		Scan(ctx, &v)
 func (_q *ModelPriceQuery) Select(fields ...string) *ModelPriceSelect {
 	_q.ctx.Fields = append(_q.ctx.Fields, fields...)
 	sbuild := &ModelPriceSelect{ModelPriceQuery: _q}
@@ -308,6 +331,12 @@ func (_q *ModelPriceQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if modelprice.Policy == nil {
+		return errors.New("ent: uninitialized modelprice.Policy (forgotten import ent/runtime?)")
+	}
+	if err := modelprice.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

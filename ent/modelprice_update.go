@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -28,6 +29,177 @@ func (_u *ModelPriceUpdate) Where(ps ...predicate.ModelPrice) *ModelPriceUpdate 
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *ModelPriceUpdate) SetUpdatedAt(v time.Time) *ModelPriceUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *ModelPriceUpdate) SetDeletedAt(v time.Time) *ModelPriceUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *ModelPriceUpdate) SetNillableDeletedAt(v *time.Time) *ModelPriceUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *ModelPriceUpdate) ClearDeletedAt() *ModelPriceUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetProvider sets the "provider" field.
+func (_u *ModelPriceUpdate) SetProvider(v modelprice.Provider) *ModelPriceUpdate {
+	_u.mutation.SetProvider(v)
+	return _u
+}
+
+// SetNillableProvider sets the "provider" field if the given value is not nil.
+func (_u *ModelPriceUpdate) SetNillableProvider(v *modelprice.Provider) *ModelPriceUpdate {
+	if v != nil {
+		_u.SetProvider(*v)
+	}
+	return _u
+}
+
+// SetModel sets the "model" field.
+func (_u *ModelPriceUpdate) SetModel(v string) *ModelPriceUpdate {
+	_u.mutation.SetModel(v)
+	return _u
+}
+
+// SetNillableModel sets the "model" field if the given value is not nil.
+func (_u *ModelPriceUpdate) SetNillableModel(v *string) *ModelPriceUpdate {
+	if v != nil {
+		_u.SetModel(*v)
+	}
+	return _u
+}
+
+// SetInputMicrosPerMtok sets the "input_micros_per_mtok" field.
+func (_u *ModelPriceUpdate) SetInputMicrosPerMtok(v int64) *ModelPriceUpdate {
+	_u.mutation.ResetInputMicrosPerMtok()
+	_u.mutation.SetInputMicrosPerMtok(v)
+	return _u
+}
+
+// SetNillableInputMicrosPerMtok sets the "input_micros_per_mtok" field if the given value is not nil.
+func (_u *ModelPriceUpdate) SetNillableInputMicrosPerMtok(v *int64) *ModelPriceUpdate {
+	if v != nil {
+		_u.SetInputMicrosPerMtok(*v)
+	}
+	return _u
+}
+
+// AddInputMicrosPerMtok adds value to the "input_micros_per_mtok" field.
+func (_u *ModelPriceUpdate) AddInputMicrosPerMtok(v int64) *ModelPriceUpdate {
+	_u.mutation.AddInputMicrosPerMtok(v)
+	return _u
+}
+
+// SetOutputMicrosPerMtok sets the "output_micros_per_mtok" field.
+func (_u *ModelPriceUpdate) SetOutputMicrosPerMtok(v int64) *ModelPriceUpdate {
+	_u.mutation.ResetOutputMicrosPerMtok()
+	_u.mutation.SetOutputMicrosPerMtok(v)
+	return _u
+}
+
+// SetNillableOutputMicrosPerMtok sets the "output_micros_per_mtok" field if the given value is not nil.
+func (_u *ModelPriceUpdate) SetNillableOutputMicrosPerMtok(v *int64) *ModelPriceUpdate {
+	if v != nil {
+		_u.SetOutputMicrosPerMtok(*v)
+	}
+	return _u
+}
+
+// AddOutputMicrosPerMtok adds value to the "output_micros_per_mtok" field.
+func (_u *ModelPriceUpdate) AddOutputMicrosPerMtok(v int64) *ModelPriceUpdate {
+	_u.mutation.AddOutputMicrosPerMtok(v)
+	return _u
+}
+
+// SetCachedInputMicrosPerMtok sets the "cached_input_micros_per_mtok" field.
+func (_u *ModelPriceUpdate) SetCachedInputMicrosPerMtok(v int64) *ModelPriceUpdate {
+	_u.mutation.ResetCachedInputMicrosPerMtok()
+	_u.mutation.SetCachedInputMicrosPerMtok(v)
+	return _u
+}
+
+// SetNillableCachedInputMicrosPerMtok sets the "cached_input_micros_per_mtok" field if the given value is not nil.
+func (_u *ModelPriceUpdate) SetNillableCachedInputMicrosPerMtok(v *int64) *ModelPriceUpdate {
+	if v != nil {
+		_u.SetCachedInputMicrosPerMtok(*v)
+	}
+	return _u
+}
+
+// AddCachedInputMicrosPerMtok adds value to the "cached_input_micros_per_mtok" field.
+func (_u *ModelPriceUpdate) AddCachedInputMicrosPerMtok(v int64) *ModelPriceUpdate {
+	_u.mutation.AddCachedInputMicrosPerMtok(v)
+	return _u
+}
+
+// ClearCachedInputMicrosPerMtok clears the value of the "cached_input_micros_per_mtok" field.
+func (_u *ModelPriceUpdate) ClearCachedInputMicrosPerMtok() *ModelPriceUpdate {
+	_u.mutation.ClearCachedInputMicrosPerMtok()
+	return _u
+}
+
+// SetCurrency sets the "currency" field.
+func (_u *ModelPriceUpdate) SetCurrency(v string) *ModelPriceUpdate {
+	_u.mutation.SetCurrency(v)
+	return _u
+}
+
+// SetNillableCurrency sets the "currency" field if the given value is not nil.
+func (_u *ModelPriceUpdate) SetNillableCurrency(v *string) *ModelPriceUpdate {
+	if v != nil {
+		_u.SetCurrency(*v)
+	}
+	return _u
+}
+
+// SetEffectiveFrom sets the "effective_from" field.
+func (_u *ModelPriceUpdate) SetEffectiveFrom(v time.Time) *ModelPriceUpdate {
+	_u.mutation.SetEffectiveFrom(v)
+	return _u
+}
+
+// SetNillableEffectiveFrom sets the "effective_from" field if the given value is not nil.
+func (_u *ModelPriceUpdate) SetNillableEffectiveFrom(v *time.Time) *ModelPriceUpdate {
+	if v != nil {
+		_u.SetEffectiveFrom(*v)
+	}
+	return _u
+}
+
+// SetEffectiveTo sets the "effective_to" field.
+func (_u *ModelPriceUpdate) SetEffectiveTo(v time.Time) *ModelPriceUpdate {
+	_u.mutation.SetEffectiveTo(v)
+	return _u
+}
+
+// SetNillableEffectiveTo sets the "effective_to" field if the given value is not nil.
+func (_u *ModelPriceUpdate) SetNillableEffectiveTo(v *time.Time) *ModelPriceUpdate {
+	if v != nil {
+		_u.SetEffectiveTo(*v)
+	}
+	return _u
+}
+
+// ClearEffectiveTo clears the value of the "effective_to" field.
+func (_u *ModelPriceUpdate) ClearEffectiveTo() *ModelPriceUpdate {
+	_u.mutation.ClearEffectiveTo()
+	return _u
+}
+
 // Mutation returns the ModelPriceMutation object of the builder.
 func (_u *ModelPriceUpdate) Mutation() *ModelPriceMutation {
 	return _u.mutation
@@ -35,6 +207,9 @@ func (_u *ModelPriceUpdate) Mutation() *ModelPriceMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ModelPriceUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +235,53 @@ func (_u *ModelPriceUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *ModelPriceUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if modelprice.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized modelprice.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := modelprice.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *ModelPriceUpdate) check() error {
+	if v, ok := _u.mutation.Provider(); ok {
+		if err := modelprice.ProviderValidator(v); err != nil {
+			return &ValidationError{Name: "provider", err: fmt.Errorf(`ent: validator failed for field "ModelPrice.provider": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Model(); ok {
+		if err := modelprice.ModelValidator(v); err != nil {
+			return &ValidationError{Name: "model", err: fmt.Errorf(`ent: validator failed for field "ModelPrice.model": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.InputMicrosPerMtok(); ok {
+		if err := modelprice.InputMicrosPerMtokValidator(v); err != nil {
+			return &ValidationError{Name: "input_micros_per_mtok", err: fmt.Errorf(`ent: validator failed for field "ModelPrice.input_micros_per_mtok": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.OutputMicrosPerMtok(); ok {
+		if err := modelprice.OutputMicrosPerMtokValidator(v); err != nil {
+			return &ValidationError{Name: "output_micros_per_mtok", err: fmt.Errorf(`ent: validator failed for field "ModelPrice.output_micros_per_mtok": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.CachedInputMicrosPerMtok(); ok {
+		if err := modelprice.CachedInputMicrosPerMtokValidator(v); err != nil {
+			return &ValidationError{Name: "cached_input_micros_per_mtok", err: fmt.Errorf(`ent: validator failed for field "ModelPrice.cached_input_micros_per_mtok": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Currency(); ok {
+		if err := modelprice.CurrencyValidator(v); err != nil {
+			return &ValidationError{Name: "currency", err: fmt.Errorf(`ent: validator failed for field "ModelPrice.currency": %w`, err)}
+		}
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *ModelPriceUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ModelPriceUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +289,9 @@ func (_u *ModelPriceUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *Mod
 }
 
 func (_u *ModelPriceUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(modelprice.Table, modelprice.Columns, sqlgraph.NewFieldSpec(modelprice.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +299,54 @@ func (_u *ModelPriceUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(modelprice.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(modelprice.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(modelprice.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Provider(); ok {
+		_spec.SetField(modelprice.FieldProvider, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.Model(); ok {
+		_spec.SetField(modelprice.FieldModel, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.InputMicrosPerMtok(); ok {
+		_spec.SetField(modelprice.FieldInputMicrosPerMtok, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedInputMicrosPerMtok(); ok {
+		_spec.AddField(modelprice.FieldInputMicrosPerMtok, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.OutputMicrosPerMtok(); ok {
+		_spec.SetField(modelprice.FieldOutputMicrosPerMtok, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedOutputMicrosPerMtok(); ok {
+		_spec.AddField(modelprice.FieldOutputMicrosPerMtok, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.CachedInputMicrosPerMtok(); ok {
+		_spec.SetField(modelprice.FieldCachedInputMicrosPerMtok, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedCachedInputMicrosPerMtok(); ok {
+		_spec.AddField(modelprice.FieldCachedInputMicrosPerMtok, field.TypeInt64, value)
+	}
+	if _u.mutation.CachedInputMicrosPerMtokCleared() {
+		_spec.ClearField(modelprice.FieldCachedInputMicrosPerMtok, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.Currency(); ok {
+		_spec.SetField(modelprice.FieldCurrency, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.EffectiveFrom(); ok {
+		_spec.SetField(modelprice.FieldEffectiveFrom, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.EffectiveTo(); ok {
+		_spec.SetField(modelprice.FieldEffectiveTo, field.TypeTime, value)
+	}
+	if _u.mutation.EffectiveToCleared() {
+		_spec.ClearField(modelprice.FieldEffectiveTo, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,6 +370,177 @@ type ModelPriceUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *ModelPriceUpdateOne) SetUpdatedAt(v time.Time) *ModelPriceUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *ModelPriceUpdateOne) SetDeletedAt(v time.Time) *ModelPriceUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *ModelPriceUpdateOne) SetNillableDeletedAt(v *time.Time) *ModelPriceUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *ModelPriceUpdateOne) ClearDeletedAt() *ModelPriceUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetProvider sets the "provider" field.
+func (_u *ModelPriceUpdateOne) SetProvider(v modelprice.Provider) *ModelPriceUpdateOne {
+	_u.mutation.SetProvider(v)
+	return _u
+}
+
+// SetNillableProvider sets the "provider" field if the given value is not nil.
+func (_u *ModelPriceUpdateOne) SetNillableProvider(v *modelprice.Provider) *ModelPriceUpdateOne {
+	if v != nil {
+		_u.SetProvider(*v)
+	}
+	return _u
+}
+
+// SetModel sets the "model" field.
+func (_u *ModelPriceUpdateOne) SetModel(v string) *ModelPriceUpdateOne {
+	_u.mutation.SetModel(v)
+	return _u
+}
+
+// SetNillableModel sets the "model" field if the given value is not nil.
+func (_u *ModelPriceUpdateOne) SetNillableModel(v *string) *ModelPriceUpdateOne {
+	if v != nil {
+		_u.SetModel(*v)
+	}
+	return _u
+}
+
+// SetInputMicrosPerMtok sets the "input_micros_per_mtok" field.
+func (_u *ModelPriceUpdateOne) SetInputMicrosPerMtok(v int64) *ModelPriceUpdateOne {
+	_u.mutation.ResetInputMicrosPerMtok()
+	_u.mutation.SetInputMicrosPerMtok(v)
+	return _u
+}
+
+// SetNillableInputMicrosPerMtok sets the "input_micros_per_mtok" field if the given value is not nil.
+func (_u *ModelPriceUpdateOne) SetNillableInputMicrosPerMtok(v *int64) *ModelPriceUpdateOne {
+	if v != nil {
+		_u.SetInputMicrosPerMtok(*v)
+	}
+	return _u
+}
+
+// AddInputMicrosPerMtok adds value to the "input_micros_per_mtok" field.
+func (_u *ModelPriceUpdateOne) AddInputMicrosPerMtok(v int64) *ModelPriceUpdateOne {
+	_u.mutation.AddInputMicrosPerMtok(v)
+	return _u
+}
+
+// SetOutputMicrosPerMtok sets the "output_micros_per_mtok" field.
+func (_u *ModelPriceUpdateOne) SetOutputMicrosPerMtok(v int64) *ModelPriceUpdateOne {
+	_u.mutation.ResetOutputMicrosPerMtok()
+	_u.mutation.SetOutputMicrosPerMtok(v)
+	return _u
+}
+
+// SetNillableOutputMicrosPerMtok sets the "output_micros_per_mtok" field if the given value is not nil.
+func (_u *ModelPriceUpdateOne) SetNillableOutputMicrosPerMtok(v *int64) *ModelPriceUpdateOne {
+	if v != nil {
+		_u.SetOutputMicrosPerMtok(*v)
+	}
+	return _u
+}
+
+// AddOutputMicrosPerMtok adds value to the "output_micros_per_mtok" field.
+func (_u *ModelPriceUpdateOne) AddOutputMicrosPerMtok(v int64) *ModelPriceUpdateOne {
+	_u.mutation.AddOutputMicrosPerMtok(v)
+	return _u
+}
+
+// SetCachedInputMicrosPerMtok sets the "cached_input_micros_per_mtok" field.
+func (_u *ModelPriceUpdateOne) SetCachedInputMicrosPerMtok(v int64) *ModelPriceUpdateOne {
+	_u.mutation.ResetCachedInputMicrosPerMtok()
+	_u.mutation.SetCachedInputMicrosPerMtok(v)
+	return _u
+}
+
+// SetNillableCachedInputMicrosPerMtok sets the "cached_input_micros_per_mtok" field if the given value is not nil.
+func (_u *ModelPriceUpdateOne) SetNillableCachedInputMicrosPerMtok(v *int64) *ModelPriceUpdateOne {
+	if v != nil {
+		_u.SetCachedInputMicrosPerMtok(*v)
+	}
+	return _u
+}
+
+// AddCachedInputMicrosPerMtok adds value to the "cached_input_micros_per_mtok" field.
+func (_u *ModelPriceUpdateOne) AddCachedInputMicrosPerMtok(v int64) *ModelPriceUpdateOne {
+	_u.mutation.AddCachedInputMicrosPerMtok(v)
+	return _u
+}
+
+// ClearCachedInputMicrosPerMtok clears the value of the "cached_input_micros_per_mtok" field.
+func (_u *ModelPriceUpdateOne) ClearCachedInputMicrosPerMtok() *ModelPriceUpdateOne {
+	_u.mutation.ClearCachedInputMicrosPerMtok()
+	return _u
+}
+
+// SetCurrency sets the "currency" field.
+func (_u *ModelPriceUpdateOne) SetCurrency(v string) *ModelPriceUpdateOne {
+	_u.mutation.SetCurrency(v)
+	return _u
+}
+
+// SetNillableCurrency sets the "currency" field if the given value is not nil.
+func (_u *ModelPriceUpdateOne) SetNillableCurrency(v *string) *ModelPriceUpdateOne {
+	if v != nil {
+		_u.SetCurrency(*v)
+	}
+	return _u
+}
+
+// SetEffectiveFrom sets the "effective_from" field.
+func (_u *ModelPriceUpdateOne) SetEffectiveFrom(v time.Time) *ModelPriceUpdateOne {
+	_u.mutation.SetEffectiveFrom(v)
+	return _u
+}
+
+// SetNillableEffectiveFrom sets the "effective_from" field if the given value is not nil.
+func (_u *ModelPriceUpdateOne) SetNillableEffectiveFrom(v *time.Time) *ModelPriceUpdateOne {
+	if v != nil {
+		_u.SetEffectiveFrom(*v)
+	}
+	return _u
+}
+
+// SetEffectiveTo sets the "effective_to" field.
+func (_u *ModelPriceUpdateOne) SetEffectiveTo(v time.Time) *ModelPriceUpdateOne {
+	_u.mutation.SetEffectiveTo(v)
+	return _u
+}
+
+// SetNillableEffectiveTo sets the "effective_to" field if the given value is not nil.
+func (_u *ModelPriceUpdateOne) SetNillableEffectiveTo(v *time.Time) *ModelPriceUpdateOne {
+	if v != nil {
+		_u.SetEffectiveTo(*v)
+	}
+	return _u
+}
+
+// ClearEffectiveTo clears the value of the "effective_to" field.
+func (_u *ModelPriceUpdateOne) ClearEffectiveTo() *ModelPriceUpdateOne {
+	_u.mutation.ClearEffectiveTo()
+	return _u
+}
+
 // Mutation returns the ModelPriceMutation object of the builder.
 func (_u *ModelPriceUpdateOne) Mutation() *ModelPriceMutation {
 	return _u.mutation
@@ -117,6 +561,9 @@ func (_u *ModelPriceUpdateOne) Select(field string, fields ...string) *ModelPric
 
 // Save executes the query and returns the updated ModelPrice entity.
 func (_u *ModelPriceUpdateOne) Save(ctx context.Context) (*ModelPrice, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +589,53 @@ func (_u *ModelPriceUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *ModelPriceUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if modelprice.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized modelprice.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := modelprice.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *ModelPriceUpdateOne) check() error {
+	if v, ok := _u.mutation.Provider(); ok {
+		if err := modelprice.ProviderValidator(v); err != nil {
+			return &ValidationError{Name: "provider", err: fmt.Errorf(`ent: validator failed for field "ModelPrice.provider": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Model(); ok {
+		if err := modelprice.ModelValidator(v); err != nil {
+			return &ValidationError{Name: "model", err: fmt.Errorf(`ent: validator failed for field "ModelPrice.model": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.InputMicrosPerMtok(); ok {
+		if err := modelprice.InputMicrosPerMtokValidator(v); err != nil {
+			return &ValidationError{Name: "input_micros_per_mtok", err: fmt.Errorf(`ent: validator failed for field "ModelPrice.input_micros_per_mtok": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.OutputMicrosPerMtok(); ok {
+		if err := modelprice.OutputMicrosPerMtokValidator(v); err != nil {
+			return &ValidationError{Name: "output_micros_per_mtok", err: fmt.Errorf(`ent: validator failed for field "ModelPrice.output_micros_per_mtok": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.CachedInputMicrosPerMtok(); ok {
+		if err := modelprice.CachedInputMicrosPerMtokValidator(v); err != nil {
+			return &ValidationError{Name: "cached_input_micros_per_mtok", err: fmt.Errorf(`ent: validator failed for field "ModelPrice.cached_input_micros_per_mtok": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Currency(); ok {
+		if err := modelprice.CurrencyValidator(v); err != nil {
+			return &ValidationError{Name: "currency", err: fmt.Errorf(`ent: validator failed for field "ModelPrice.currency": %w`, err)}
+		}
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *ModelPriceUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ModelPriceUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +643,9 @@ func (_u *ModelPriceUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *
 }
 
 func (_u *ModelPriceUpdateOne) sqlSave(ctx context.Context) (_node *ModelPrice, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(modelprice.Table, modelprice.Columns, sqlgraph.NewFieldSpec(modelprice.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +670,54 @@ func (_u *ModelPriceUpdateOne) sqlSave(ctx context.Context) (_node *ModelPrice, 
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(modelprice.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(modelprice.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(modelprice.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Provider(); ok {
+		_spec.SetField(modelprice.FieldProvider, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.Model(); ok {
+		_spec.SetField(modelprice.FieldModel, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.InputMicrosPerMtok(); ok {
+		_spec.SetField(modelprice.FieldInputMicrosPerMtok, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedInputMicrosPerMtok(); ok {
+		_spec.AddField(modelprice.FieldInputMicrosPerMtok, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.OutputMicrosPerMtok(); ok {
+		_spec.SetField(modelprice.FieldOutputMicrosPerMtok, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedOutputMicrosPerMtok(); ok {
+		_spec.AddField(modelprice.FieldOutputMicrosPerMtok, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.CachedInputMicrosPerMtok(); ok {
+		_spec.SetField(modelprice.FieldCachedInputMicrosPerMtok, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedCachedInputMicrosPerMtok(); ok {
+		_spec.AddField(modelprice.FieldCachedInputMicrosPerMtok, field.TypeInt64, value)
+	}
+	if _u.mutation.CachedInputMicrosPerMtokCleared() {
+		_spec.ClearField(modelprice.FieldCachedInputMicrosPerMtok, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.Currency(); ok {
+		_spec.SetField(modelprice.FieldCurrency, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.EffectiveFrom(); ok {
+		_spec.SetField(modelprice.FieldEffectiveFrom, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.EffectiveTo(); ok {
+		_spec.SetField(modelprice.FieldEffectiveTo, field.TypeTime, value)
+	}
+	if _u.mutation.EffectiveToCleared() {
+		_spec.ClearField(modelprice.FieldEffectiveTo, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &ModelPrice{config: _u.config}

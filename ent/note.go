@@ -5,19 +5,136 @@ package ent
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/note"
+	"github.com/worksynapse/worksynapse/ent/notefolder"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/project"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // Note is the model entity for the Note schema.
 type Note struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// CreatedAt holds the value of the "created_at" field.
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// UpdatedAt holds the value of the "updated_at" field.
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// OrganizationID holds the value of the "organization_id" field.
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// DeletedAt holds the value of the "deleted_at" field.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// Title holds the value of the "title" field.
+	Title string `json:"title,omitempty"`
+	// Markdown
+	Content string `json:"content,omitempty"`
+	// FolderID holds the value of the "folder_id" field.
+	FolderID *uuid.UUID `json:"folder_id,omitempty"`
+	// OwnerID holds the value of the "owner_id" field.
+	OwnerID uuid.UUID `json:"owner_id,omitempty"`
+	// private: owner only; shared: owner and NoteShare grantees; project: members of project_id; organization: every member
+	Visibility note.Visibility `json:"visibility,omitempty"`
+	// ProjectID holds the value of the "project_id" field.
+	ProjectID *uuid.UUID `json:"project_id,omitempty"`
+	// Pinned holds the value of the "pinned" field.
+	Pinned bool `json:"pinned,omitempty"`
+	// ArchivedAt holds the value of the "archived_at" field.
+	ArchivedAt *time.Time `json:"archived_at,omitempty"`
+	// Current version number, incremented by the server on every content save; updates must name the version they edited (optimistic concurrency)
+	Version int `json:"version,omitempty"`
+	// Size of content in bytes (UTF-8), maintained by the server
+	ContentSize int `json:"content_size,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the NoteQuery when eager-loading is set.
+	Edges        NoteEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// NoteEdges holds the relations/edges for other nodes in the graph.
+type NoteEdges struct {
+	// Organization holds the value of the organization edge.
+	Organization *Organization `json:"organization,omitempty"`
+	// Folder holds the value of the folder edge.
+	Folder *NoteFolder `json:"folder,omitempty"`
+	// Owner holds the value of the owner edge.
+	Owner *User `json:"owner,omitempty"`
+	// Project holds the value of the project edge.
+	Project *Project `json:"project,omitempty"`
+	// Tags holds the value of the tags edge.
+	Tags []*NoteTagDefinition `json:"tags,omitempty"`
+	// Shares holds the value of the shares edge.
+	Shares []*NoteShare `json:"shares,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [6]bool
+}
+
+// OrganizationOrErr returns the Organization value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e NoteEdges) OrganizationOrErr() (*Organization, error) {
+	if e.Organization != nil {
+		return e.Organization, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: organization.Label}
+	}
+	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// FolderOrErr returns the Folder value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e NoteEdges) FolderOrErr() (*NoteFolder, error) {
+	if e.Folder != nil {
+		return e.Folder, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: notefolder.Label}
+	}
+	return nil, &NotLoadedError{edge: "folder"}
+}
+
+// OwnerOrErr returns the Owner value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e NoteEdges) OwnerOrErr() (*User, error) {
+	if e.Owner != nil {
+		return e.Owner, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "owner"}
+}
+
+// ProjectOrErr returns the Project value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e NoteEdges) ProjectOrErr() (*Project, error) {
+	if e.Project != nil {
+		return e.Project, nil
+	} else if e.loadedTypes[3] {
+		return nil, &NotFoundError{label: project.Label}
+	}
+	return nil, &NotLoadedError{edge: "project"}
+}
+
+// TagsOrErr returns the Tags value or an error if the edge
+// was not loaded in eager-loading.
+func (e NoteEdges) TagsOrErr() ([]*NoteTagDefinition, error) {
+	if e.loadedTypes[4] {
+		return e.Tags, nil
+	}
+	return nil, &NotLoadedError{edge: "tags"}
+}
+
+// SharesOrErr returns the Shares value or an error if the edge
+// was not loaded in eager-loading.
+func (e NoteEdges) SharesOrErr() ([]*NoteShare, error) {
+	if e.loadedTypes[5] {
+		return e.Shares, nil
+	}
+	return nil, &NotLoadedError{edge: "shares"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -25,7 +142,17 @@ func (*Note) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case note.FieldID:
+		case note.FieldFolderID, note.FieldProjectID:
+			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
+		case note.FieldPinned:
+			values[i] = new(sql.NullBool)
+		case note.FieldVersion, note.FieldContentSize:
+			values[i] = new(sql.NullInt64)
+		case note.FieldTitle, note.FieldContent, note.FieldVisibility:
+			values[i] = new(sql.NullString)
+		case note.FieldCreatedAt, note.FieldUpdatedAt, note.FieldDeletedAt, note.FieldArchivedAt:
+			values[i] = new(sql.NullTime)
+		case note.FieldID, note.FieldOrganizationID, note.FieldOwnerID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -48,6 +175,94 @@ func (_m *Note) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.ID = *value
 			}
+		case note.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case note.FieldUpdatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
+			} else if value.Valid {
+				_m.UpdatedAt = value.Time
+			}
+		case note.FieldOrganizationID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
+			} else if value != nil {
+				_m.OrganizationID = *value
+			}
+		case note.FieldDeletedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field deleted_at", values[i])
+			} else if value.Valid {
+				_m.DeletedAt = new(time.Time)
+				*_m.DeletedAt = value.Time
+			}
+		case note.FieldTitle:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field title", values[i])
+			} else if value.Valid {
+				_m.Title = value.String
+			}
+		case note.FieldContent:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field content", values[i])
+			} else if value.Valid {
+				_m.Content = value.String
+			}
+		case note.FieldFolderID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field folder_id", values[i])
+			} else if value.Valid {
+				_m.FolderID = new(uuid.UUID)
+				*_m.FolderID = *value.S.(*uuid.UUID)
+			}
+		case note.FieldOwnerID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field owner_id", values[i])
+			} else if value != nil {
+				_m.OwnerID = *value
+			}
+		case note.FieldVisibility:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field visibility", values[i])
+			} else if value.Valid {
+				_m.Visibility = note.Visibility(value.String)
+			}
+		case note.FieldProjectID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field project_id", values[i])
+			} else if value.Valid {
+				_m.ProjectID = new(uuid.UUID)
+				*_m.ProjectID = *value.S.(*uuid.UUID)
+			}
+		case note.FieldPinned:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field pinned", values[i])
+			} else if value.Valid {
+				_m.Pinned = value.Bool
+			}
+		case note.FieldArchivedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field archived_at", values[i])
+			} else if value.Valid {
+				_m.ArchivedAt = new(time.Time)
+				*_m.ArchivedAt = value.Time
+			}
+		case note.FieldVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field version", values[i])
+			} else if value.Valid {
+				_m.Version = int(value.Int64)
+			}
+		case note.FieldContentSize:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field content_size", values[i])
+			} else if value.Valid {
+				_m.ContentSize = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -59,6 +274,36 @@ func (_m *Note) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *Note) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryOrganization queries the "organization" edge of the Note entity.
+func (_m *Note) QueryOrganization() *OrganizationQuery {
+	return NewNoteClient(_m.config).QueryOrganization(_m)
+}
+
+// QueryFolder queries the "folder" edge of the Note entity.
+func (_m *Note) QueryFolder() *NoteFolderQuery {
+	return NewNoteClient(_m.config).QueryFolder(_m)
+}
+
+// QueryOwner queries the "owner" edge of the Note entity.
+func (_m *Note) QueryOwner() *UserQuery {
+	return NewNoteClient(_m.config).QueryOwner(_m)
+}
+
+// QueryProject queries the "project" edge of the Note entity.
+func (_m *Note) QueryProject() *ProjectQuery {
+	return NewNoteClient(_m.config).QueryProject(_m)
+}
+
+// QueryTags queries the "tags" edge of the Note entity.
+func (_m *Note) QueryTags() *NoteTagDefinitionQuery {
+	return NewNoteClient(_m.config).QueryTags(_m)
+}
+
+// QueryShares queries the "shares" edge of the Note entity.
+func (_m *Note) QueryShares() *NoteShareQuery {
+	return NewNoteClient(_m.config).QueryShares(_m)
 }
 
 // Update returns a builder for updating this Note.
@@ -83,7 +328,56 @@ func (_m *Note) Unwrap() *Note {
 func (_m *Note) String() string {
 	var builder strings.Builder
 	builder.WriteString("Note(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("updated_at=")
+	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
+	builder.WriteString(", ")
+	if v := _m.DeletedAt; v != nil {
+		builder.WriteString("deleted_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("title=")
+	builder.WriteString(_m.Title)
+	builder.WriteString(", ")
+	builder.WriteString("content=")
+	builder.WriteString(_m.Content)
+	builder.WriteString(", ")
+	if v := _m.FolderID; v != nil {
+		builder.WriteString("folder_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("owner_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OwnerID))
+	builder.WriteString(", ")
+	builder.WriteString("visibility=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Visibility))
+	builder.WriteString(", ")
+	if v := _m.ProjectID; v != nil {
+		builder.WriteString("project_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("pinned=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Pinned))
+	builder.WriteString(", ")
+	if v := _m.ArchivedAt; v != nil {
+		builder.WriteString("archived_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Version))
+	builder.WriteString(", ")
+	builder.WriteString("content_size=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ContentSize))
 	builder.WriteByte(')')
 	return builder.String()
 }

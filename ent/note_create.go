@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
@@ -13,6 +14,12 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/note"
+	"github.com/worksynapse/worksynapse/ent/notefolder"
+	"github.com/worksynapse/worksynapse/ent/noteshare"
+	"github.com/worksynapse/worksynapse/ent/notetagdefinition"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/project"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // NoteCreate is the builder for creating a Note entity.
@@ -21,6 +28,178 @@ type NoteCreate struct {
 	mutation *NoteMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *NoteCreate) SetCreatedAt(v time.Time) *NoteCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *NoteCreate) SetNillableCreatedAt(v *time.Time) *NoteCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *NoteCreate) SetUpdatedAt(v time.Time) *NoteCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *NoteCreate) SetNillableUpdatedAt(v *time.Time) *NoteCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *NoteCreate) SetOrganizationID(v uuid.UUID) *NoteCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *NoteCreate) SetDeletedAt(v time.Time) *NoteCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *NoteCreate) SetNillableDeletedAt(v *time.Time) *NoteCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
+// SetTitle sets the "title" field.
+func (_c *NoteCreate) SetTitle(v string) *NoteCreate {
+	_c.mutation.SetTitle(v)
+	return _c
+}
+
+// SetContent sets the "content" field.
+func (_c *NoteCreate) SetContent(v string) *NoteCreate {
+	_c.mutation.SetContent(v)
+	return _c
+}
+
+// SetNillableContent sets the "content" field if the given value is not nil.
+func (_c *NoteCreate) SetNillableContent(v *string) *NoteCreate {
+	if v != nil {
+		_c.SetContent(*v)
+	}
+	return _c
+}
+
+// SetFolderID sets the "folder_id" field.
+func (_c *NoteCreate) SetFolderID(v uuid.UUID) *NoteCreate {
+	_c.mutation.SetFolderID(v)
+	return _c
+}
+
+// SetNillableFolderID sets the "folder_id" field if the given value is not nil.
+func (_c *NoteCreate) SetNillableFolderID(v *uuid.UUID) *NoteCreate {
+	if v != nil {
+		_c.SetFolderID(*v)
+	}
+	return _c
+}
+
+// SetOwnerID sets the "owner_id" field.
+func (_c *NoteCreate) SetOwnerID(v uuid.UUID) *NoteCreate {
+	_c.mutation.SetOwnerID(v)
+	return _c
+}
+
+// SetVisibility sets the "visibility" field.
+func (_c *NoteCreate) SetVisibility(v note.Visibility) *NoteCreate {
+	_c.mutation.SetVisibility(v)
+	return _c
+}
+
+// SetNillableVisibility sets the "visibility" field if the given value is not nil.
+func (_c *NoteCreate) SetNillableVisibility(v *note.Visibility) *NoteCreate {
+	if v != nil {
+		_c.SetVisibility(*v)
+	}
+	return _c
+}
+
+// SetProjectID sets the "project_id" field.
+func (_c *NoteCreate) SetProjectID(v uuid.UUID) *NoteCreate {
+	_c.mutation.SetProjectID(v)
+	return _c
+}
+
+// SetNillableProjectID sets the "project_id" field if the given value is not nil.
+func (_c *NoteCreate) SetNillableProjectID(v *uuid.UUID) *NoteCreate {
+	if v != nil {
+		_c.SetProjectID(*v)
+	}
+	return _c
+}
+
+// SetPinned sets the "pinned" field.
+func (_c *NoteCreate) SetPinned(v bool) *NoteCreate {
+	_c.mutation.SetPinned(v)
+	return _c
+}
+
+// SetNillablePinned sets the "pinned" field if the given value is not nil.
+func (_c *NoteCreate) SetNillablePinned(v *bool) *NoteCreate {
+	if v != nil {
+		_c.SetPinned(*v)
+	}
+	return _c
+}
+
+// SetArchivedAt sets the "archived_at" field.
+func (_c *NoteCreate) SetArchivedAt(v time.Time) *NoteCreate {
+	_c.mutation.SetArchivedAt(v)
+	return _c
+}
+
+// SetNillableArchivedAt sets the "archived_at" field if the given value is not nil.
+func (_c *NoteCreate) SetNillableArchivedAt(v *time.Time) *NoteCreate {
+	if v != nil {
+		_c.SetArchivedAt(*v)
+	}
+	return _c
+}
+
+// SetVersion sets the "version" field.
+func (_c *NoteCreate) SetVersion(v int) *NoteCreate {
+	_c.mutation.SetVersion(v)
+	return _c
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_c *NoteCreate) SetNillableVersion(v *int) *NoteCreate {
+	if v != nil {
+		_c.SetVersion(*v)
+	}
+	return _c
+}
+
+// SetContentSize sets the "content_size" field.
+func (_c *NoteCreate) SetContentSize(v int) *NoteCreate {
+	_c.mutation.SetContentSize(v)
+	return _c
+}
+
+// SetNillableContentSize sets the "content_size" field if the given value is not nil.
+func (_c *NoteCreate) SetNillableContentSize(v *int) *NoteCreate {
+	if v != nil {
+		_c.SetContentSize(*v)
+	}
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +216,56 @@ func (_c *NoteCreate) SetNillableID(v *uuid.UUID) *NoteCreate {
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *NoteCreate) SetOrganization(v *Organization) *NoteCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetFolder sets the "folder" edge to the NoteFolder entity.
+func (_c *NoteCreate) SetFolder(v *NoteFolder) *NoteCreate {
+	return _c.SetFolderID(v.ID)
+}
+
+// SetOwner sets the "owner" edge to the User entity.
+func (_c *NoteCreate) SetOwner(v *User) *NoteCreate {
+	return _c.SetOwnerID(v.ID)
+}
+
+// SetProject sets the "project" edge to the Project entity.
+func (_c *NoteCreate) SetProject(v *Project) *NoteCreate {
+	return _c.SetProjectID(v.ID)
+}
+
+// AddTagIDs adds the "tags" edge to the NoteTagDefinition entity by IDs.
+func (_c *NoteCreate) AddTagIDs(ids ...uuid.UUID) *NoteCreate {
+	_c.mutation.AddTagIDs(ids...)
+	return _c
+}
+
+// AddTags adds the "tags" edges to the NoteTagDefinition entity.
+func (_c *NoteCreate) AddTags(v ...*NoteTagDefinition) *NoteCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddTagIDs(ids...)
+}
+
+// AddShareIDs adds the "shares" edge to the NoteShare entity by IDs.
+func (_c *NoteCreate) AddShareIDs(ids ...uuid.UUID) *NoteCreate {
+	_c.mutation.AddShareIDs(ids...)
+	return _c
+}
+
+// AddShares adds the "shares" edges to the NoteShare entity.
+func (_c *NoteCreate) AddShares(v ...*NoteShare) *NoteCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddShareIDs(ids...)
+}
+
 // Mutation returns the NoteMutation object of the builder.
 func (_c *NoteCreate) Mutation() *NoteMutation {
 	return _c.mutation
@@ -44,7 +273,9 @@ func (_c *NoteCreate) Mutation() *NoteMutation {
 
 // Save creates the Note in the database.
 func (_c *NoteCreate) Save(ctx context.Context) (*Note, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +302,114 @@ func (_c *NoteCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *NoteCreate) defaults() {
+func (_c *NoteCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if note.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized note.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := note.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if note.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized note.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := note.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _c.mutation.Content(); !ok {
+		v := note.DefaultContent
+		_c.mutation.SetContent(v)
+	}
+	if _, ok := _c.mutation.Visibility(); !ok {
+		v := note.DefaultVisibility
+		_c.mutation.SetVisibility(v)
+	}
+	if _, ok := _c.mutation.Pinned(); !ok {
+		v := note.DefaultPinned
+		_c.mutation.SetPinned(v)
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		v := note.DefaultVersion
+		_c.mutation.SetVersion(v)
+	}
+	if _, ok := _c.mutation.ContentSize(); !ok {
+		v := note.DefaultContentSize
+		_c.mutation.SetContentSize(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if note.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized note.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := note.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *NoteCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "Note.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "Note.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "Note.organization_id"`)}
+	}
+	if _, ok := _c.mutation.Title(); !ok {
+		return &ValidationError{Name: "title", err: errors.New(`ent: missing required field "Note.title"`)}
+	}
+	if v, ok := _c.mutation.Title(); ok {
+		if err := note.TitleValidator(v); err != nil {
+			return &ValidationError{Name: "title", err: fmt.Errorf(`ent: validator failed for field "Note.title": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Content(); !ok {
+		return &ValidationError{Name: "content", err: errors.New(`ent: missing required field "Note.content"`)}
+	}
+	if v, ok := _c.mutation.Content(); ok {
+		if err := note.ContentValidator(v); err != nil {
+			return &ValidationError{Name: "content", err: fmt.Errorf(`ent: validator failed for field "Note.content": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.OwnerID(); !ok {
+		return &ValidationError{Name: "owner_id", err: errors.New(`ent: missing required field "Note.owner_id"`)}
+	}
+	if _, ok := _c.mutation.Visibility(); !ok {
+		return &ValidationError{Name: "visibility", err: errors.New(`ent: missing required field "Note.visibility"`)}
+	}
+	if v, ok := _c.mutation.Visibility(); ok {
+		if err := note.VisibilityValidator(v); err != nil {
+			return &ValidationError{Name: "visibility", err: fmt.Errorf(`ent: validator failed for field "Note.visibility": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Pinned(); !ok {
+		return &ValidationError{Name: "pinned", err: errors.New(`ent: missing required field "Note.pinned"`)}
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "Note.version"`)}
+	}
+	if v, ok := _c.mutation.Version(); ok {
+		if err := note.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Note.version": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.ContentSize(); !ok {
+		return &ValidationError{Name: "content_size", err: errors.New(`ent: missing required field "Note.content_size"`)}
+	}
+	if v, ok := _c.mutation.ContentSize(); ok {
+		if err := note.ContentSizeValidator(v); err != nil {
+			return &ValidationError{Name: "content_size", err: fmt.Errorf(`ent: validator failed for field "Note.content_size": %w`, err)}
+		}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "Note.organization"`)}
+	}
+	if len(_c.mutation.OwnerIDs()) == 0 {
+		return &ValidationError{Name: "owner", err: errors.New(`ent: missing required edge "Note.owner"`)}
+	}
 	return nil
 }
 
@@ -116,6 +446,146 @@ func (_c *NoteCreate) createSpec() (*Note, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(note.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(note.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(note.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.Title(); ok {
+		_spec.SetField(note.FieldTitle, field.TypeString, value)
+		_node.Title = value
+	}
+	if value, ok := _c.mutation.Content(); ok {
+		_spec.SetField(note.FieldContent, field.TypeString, value)
+		_node.Content = value
+	}
+	if value, ok := _c.mutation.Visibility(); ok {
+		_spec.SetField(note.FieldVisibility, field.TypeEnum, value)
+		_node.Visibility = value
+	}
+	if value, ok := _c.mutation.Pinned(); ok {
+		_spec.SetField(note.FieldPinned, field.TypeBool, value)
+		_node.Pinned = value
+	}
+	if value, ok := _c.mutation.ArchivedAt(); ok {
+		_spec.SetField(note.FieldArchivedAt, field.TypeTime, value)
+		_node.ArchivedAt = &value
+	}
+	if value, ok := _c.mutation.Version(); ok {
+		_spec.SetField(note.FieldVersion, field.TypeInt, value)
+		_node.Version = value
+	}
+	if value, ok := _c.mutation.ContentSize(); ok {
+		_spec.SetField(note.FieldContentSize, field.TypeInt, value)
+		_node.ContentSize = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   note.OrganizationTable,
+			Columns: []string{note.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.FolderIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   note.FolderTable,
+			Columns: []string{note.FolderColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notefolder.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.FolderID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.OwnerIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   note.OwnerTable,
+			Columns: []string{note.OwnerColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OwnerID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ProjectIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   note.ProjectTable,
+			Columns: []string{note.ProjectColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(project.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ProjectID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.TagsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   note.TagsTable,
+			Columns: note.TagsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notetagdefinition.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.SharesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   note.SharesTable,
+			Columns: []string{note.SharesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(noteshare.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +593,17 @@ func (_c *NoteCreate) createSpec() (*Note, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.Note.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.NoteUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *NoteCreate) OnConflict(opts ...sql.ConflictOption) *NoteUpsertOne {
 	_c.conflict = opts
@@ -162,6 +638,186 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *NoteUpsert) SetUpdatedAt(v time.Time) *NoteUpsert {
+	u.Set(note.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *NoteUpsert) UpdateUpdatedAt() *NoteUpsert {
+	u.SetExcluded(note.FieldUpdatedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *NoteUpsert) SetDeletedAt(v time.Time) *NoteUpsert {
+	u.Set(note.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *NoteUpsert) UpdateDeletedAt() *NoteUpsert {
+	u.SetExcluded(note.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *NoteUpsert) ClearDeletedAt() *NoteUpsert {
+	u.SetNull(note.FieldDeletedAt)
+	return u
+}
+
+// SetTitle sets the "title" field.
+func (u *NoteUpsert) SetTitle(v string) *NoteUpsert {
+	u.Set(note.FieldTitle, v)
+	return u
+}
+
+// UpdateTitle sets the "title" field to the value that was provided on create.
+func (u *NoteUpsert) UpdateTitle() *NoteUpsert {
+	u.SetExcluded(note.FieldTitle)
+	return u
+}
+
+// SetContent sets the "content" field.
+func (u *NoteUpsert) SetContent(v string) *NoteUpsert {
+	u.Set(note.FieldContent, v)
+	return u
+}
+
+// UpdateContent sets the "content" field to the value that was provided on create.
+func (u *NoteUpsert) UpdateContent() *NoteUpsert {
+	u.SetExcluded(note.FieldContent)
+	return u
+}
+
+// SetFolderID sets the "folder_id" field.
+func (u *NoteUpsert) SetFolderID(v uuid.UUID) *NoteUpsert {
+	u.Set(note.FieldFolderID, v)
+	return u
+}
+
+// UpdateFolderID sets the "folder_id" field to the value that was provided on create.
+func (u *NoteUpsert) UpdateFolderID() *NoteUpsert {
+	u.SetExcluded(note.FieldFolderID)
+	return u
+}
+
+// ClearFolderID clears the value of the "folder_id" field.
+func (u *NoteUpsert) ClearFolderID() *NoteUpsert {
+	u.SetNull(note.FieldFolderID)
+	return u
+}
+
+// SetOwnerID sets the "owner_id" field.
+func (u *NoteUpsert) SetOwnerID(v uuid.UUID) *NoteUpsert {
+	u.Set(note.FieldOwnerID, v)
+	return u
+}
+
+// UpdateOwnerID sets the "owner_id" field to the value that was provided on create.
+func (u *NoteUpsert) UpdateOwnerID() *NoteUpsert {
+	u.SetExcluded(note.FieldOwnerID)
+	return u
+}
+
+// SetVisibility sets the "visibility" field.
+func (u *NoteUpsert) SetVisibility(v note.Visibility) *NoteUpsert {
+	u.Set(note.FieldVisibility, v)
+	return u
+}
+
+// UpdateVisibility sets the "visibility" field to the value that was provided on create.
+func (u *NoteUpsert) UpdateVisibility() *NoteUpsert {
+	u.SetExcluded(note.FieldVisibility)
+	return u
+}
+
+// SetProjectID sets the "project_id" field.
+func (u *NoteUpsert) SetProjectID(v uuid.UUID) *NoteUpsert {
+	u.Set(note.FieldProjectID, v)
+	return u
+}
+
+// UpdateProjectID sets the "project_id" field to the value that was provided on create.
+func (u *NoteUpsert) UpdateProjectID() *NoteUpsert {
+	u.SetExcluded(note.FieldProjectID)
+	return u
+}
+
+// ClearProjectID clears the value of the "project_id" field.
+func (u *NoteUpsert) ClearProjectID() *NoteUpsert {
+	u.SetNull(note.FieldProjectID)
+	return u
+}
+
+// SetPinned sets the "pinned" field.
+func (u *NoteUpsert) SetPinned(v bool) *NoteUpsert {
+	u.Set(note.FieldPinned, v)
+	return u
+}
+
+// UpdatePinned sets the "pinned" field to the value that was provided on create.
+func (u *NoteUpsert) UpdatePinned() *NoteUpsert {
+	u.SetExcluded(note.FieldPinned)
+	return u
+}
+
+// SetArchivedAt sets the "archived_at" field.
+func (u *NoteUpsert) SetArchivedAt(v time.Time) *NoteUpsert {
+	u.Set(note.FieldArchivedAt, v)
+	return u
+}
+
+// UpdateArchivedAt sets the "archived_at" field to the value that was provided on create.
+func (u *NoteUpsert) UpdateArchivedAt() *NoteUpsert {
+	u.SetExcluded(note.FieldArchivedAt)
+	return u
+}
+
+// ClearArchivedAt clears the value of the "archived_at" field.
+func (u *NoteUpsert) ClearArchivedAt() *NoteUpsert {
+	u.SetNull(note.FieldArchivedAt)
+	return u
+}
+
+// SetVersion sets the "version" field.
+func (u *NoteUpsert) SetVersion(v int) *NoteUpsert {
+	u.Set(note.FieldVersion, v)
+	return u
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *NoteUpsert) UpdateVersion() *NoteUpsert {
+	u.SetExcluded(note.FieldVersion)
+	return u
+}
+
+// AddVersion adds v to the "version" field.
+func (u *NoteUpsert) AddVersion(v int) *NoteUpsert {
+	u.Add(note.FieldVersion, v)
+	return u
+}
+
+// SetContentSize sets the "content_size" field.
+func (u *NoteUpsert) SetContentSize(v int) *NoteUpsert {
+	u.Set(note.FieldContentSize, v)
+	return u
+}
+
+// UpdateContentSize sets the "content_size" field to the value that was provided on create.
+func (u *NoteUpsert) UpdateContentSize() *NoteUpsert {
+	u.SetExcluded(note.FieldContentSize)
+	return u
+}
+
+// AddContentSize adds v to the "content_size" field.
+func (u *NoteUpsert) AddContentSize(v int) *NoteUpsert {
+	u.Add(note.FieldContentSize, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +834,12 @@ func (u *NoteUpsertOne) UpdateNewValues() *NoteUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(note.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(note.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(note.FieldOrganizationID)
 		}
 	}))
 	return u
@@ -208,6 +870,216 @@ func (u *NoteUpsertOne) Update(set func(*NoteUpsert)) *NoteUpsertOne {
 		set(&NoteUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *NoteUpsertOne) SetUpdatedAt(v time.Time) *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *NoteUpsertOne) UpdateUpdatedAt() *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *NoteUpsertOne) SetDeletedAt(v time.Time) *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *NoteUpsertOne) UpdateDeletedAt() *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *NoteUpsertOne) ClearDeletedAt() *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetTitle sets the "title" field.
+func (u *NoteUpsertOne) SetTitle(v string) *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.SetTitle(v)
+	})
+}
+
+// UpdateTitle sets the "title" field to the value that was provided on create.
+func (u *NoteUpsertOne) UpdateTitle() *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.UpdateTitle()
+	})
+}
+
+// SetContent sets the "content" field.
+func (u *NoteUpsertOne) SetContent(v string) *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.SetContent(v)
+	})
+}
+
+// UpdateContent sets the "content" field to the value that was provided on create.
+func (u *NoteUpsertOne) UpdateContent() *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.UpdateContent()
+	})
+}
+
+// SetFolderID sets the "folder_id" field.
+func (u *NoteUpsertOne) SetFolderID(v uuid.UUID) *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.SetFolderID(v)
+	})
+}
+
+// UpdateFolderID sets the "folder_id" field to the value that was provided on create.
+func (u *NoteUpsertOne) UpdateFolderID() *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.UpdateFolderID()
+	})
+}
+
+// ClearFolderID clears the value of the "folder_id" field.
+func (u *NoteUpsertOne) ClearFolderID() *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.ClearFolderID()
+	})
+}
+
+// SetOwnerID sets the "owner_id" field.
+func (u *NoteUpsertOne) SetOwnerID(v uuid.UUID) *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.SetOwnerID(v)
+	})
+}
+
+// UpdateOwnerID sets the "owner_id" field to the value that was provided on create.
+func (u *NoteUpsertOne) UpdateOwnerID() *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.UpdateOwnerID()
+	})
+}
+
+// SetVisibility sets the "visibility" field.
+func (u *NoteUpsertOne) SetVisibility(v note.Visibility) *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.SetVisibility(v)
+	})
+}
+
+// UpdateVisibility sets the "visibility" field to the value that was provided on create.
+func (u *NoteUpsertOne) UpdateVisibility() *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.UpdateVisibility()
+	})
+}
+
+// SetProjectID sets the "project_id" field.
+func (u *NoteUpsertOne) SetProjectID(v uuid.UUID) *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.SetProjectID(v)
+	})
+}
+
+// UpdateProjectID sets the "project_id" field to the value that was provided on create.
+func (u *NoteUpsertOne) UpdateProjectID() *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.UpdateProjectID()
+	})
+}
+
+// ClearProjectID clears the value of the "project_id" field.
+func (u *NoteUpsertOne) ClearProjectID() *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.ClearProjectID()
+	})
+}
+
+// SetPinned sets the "pinned" field.
+func (u *NoteUpsertOne) SetPinned(v bool) *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.SetPinned(v)
+	})
+}
+
+// UpdatePinned sets the "pinned" field to the value that was provided on create.
+func (u *NoteUpsertOne) UpdatePinned() *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.UpdatePinned()
+	})
+}
+
+// SetArchivedAt sets the "archived_at" field.
+func (u *NoteUpsertOne) SetArchivedAt(v time.Time) *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.SetArchivedAt(v)
+	})
+}
+
+// UpdateArchivedAt sets the "archived_at" field to the value that was provided on create.
+func (u *NoteUpsertOne) UpdateArchivedAt() *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.UpdateArchivedAt()
+	})
+}
+
+// ClearArchivedAt clears the value of the "archived_at" field.
+func (u *NoteUpsertOne) ClearArchivedAt() *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.ClearArchivedAt()
+	})
+}
+
+// SetVersion sets the "version" field.
+func (u *NoteUpsertOne) SetVersion(v int) *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *NoteUpsertOne) AddVersion(v int) *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *NoteUpsertOne) UpdateVersion() *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.UpdateVersion()
+	})
+}
+
+// SetContentSize sets the "content_size" field.
+func (u *NoteUpsertOne) SetContentSize(v int) *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.SetContentSize(v)
+	})
+}
+
+// AddContentSize adds v to the "content_size" field.
+func (u *NoteUpsertOne) AddContentSize(v int) *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.AddContentSize(v)
+	})
+}
+
+// UpdateContentSize sets the "content_size" field to the value that was provided on create.
+func (u *NoteUpsertOne) UpdateContentSize() *NoteUpsertOne {
+	return u.Update(func(s *NoteUpsert) {
+		s.UpdateContentSize()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +1215,11 @@ func (_c *NoteCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.NoteUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *NoteCreateBulk) OnConflict(opts ...sql.ConflictOption) *NoteUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +1265,12 @@ func (u *NoteUpsertBulk) UpdateNewValues() *NoteUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(note.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(note.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(note.FieldOrganizationID)
+			}
 		}
 	}))
 	return u
@@ -418,6 +1301,216 @@ func (u *NoteUpsertBulk) Update(set func(*NoteUpsert)) *NoteUpsertBulk {
 		set(&NoteUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *NoteUpsertBulk) SetUpdatedAt(v time.Time) *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *NoteUpsertBulk) UpdateUpdatedAt() *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *NoteUpsertBulk) SetDeletedAt(v time.Time) *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *NoteUpsertBulk) UpdateDeletedAt() *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *NoteUpsertBulk) ClearDeletedAt() *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetTitle sets the "title" field.
+func (u *NoteUpsertBulk) SetTitle(v string) *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.SetTitle(v)
+	})
+}
+
+// UpdateTitle sets the "title" field to the value that was provided on create.
+func (u *NoteUpsertBulk) UpdateTitle() *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.UpdateTitle()
+	})
+}
+
+// SetContent sets the "content" field.
+func (u *NoteUpsertBulk) SetContent(v string) *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.SetContent(v)
+	})
+}
+
+// UpdateContent sets the "content" field to the value that was provided on create.
+func (u *NoteUpsertBulk) UpdateContent() *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.UpdateContent()
+	})
+}
+
+// SetFolderID sets the "folder_id" field.
+func (u *NoteUpsertBulk) SetFolderID(v uuid.UUID) *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.SetFolderID(v)
+	})
+}
+
+// UpdateFolderID sets the "folder_id" field to the value that was provided on create.
+func (u *NoteUpsertBulk) UpdateFolderID() *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.UpdateFolderID()
+	})
+}
+
+// ClearFolderID clears the value of the "folder_id" field.
+func (u *NoteUpsertBulk) ClearFolderID() *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.ClearFolderID()
+	})
+}
+
+// SetOwnerID sets the "owner_id" field.
+func (u *NoteUpsertBulk) SetOwnerID(v uuid.UUID) *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.SetOwnerID(v)
+	})
+}
+
+// UpdateOwnerID sets the "owner_id" field to the value that was provided on create.
+func (u *NoteUpsertBulk) UpdateOwnerID() *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.UpdateOwnerID()
+	})
+}
+
+// SetVisibility sets the "visibility" field.
+func (u *NoteUpsertBulk) SetVisibility(v note.Visibility) *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.SetVisibility(v)
+	})
+}
+
+// UpdateVisibility sets the "visibility" field to the value that was provided on create.
+func (u *NoteUpsertBulk) UpdateVisibility() *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.UpdateVisibility()
+	})
+}
+
+// SetProjectID sets the "project_id" field.
+func (u *NoteUpsertBulk) SetProjectID(v uuid.UUID) *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.SetProjectID(v)
+	})
+}
+
+// UpdateProjectID sets the "project_id" field to the value that was provided on create.
+func (u *NoteUpsertBulk) UpdateProjectID() *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.UpdateProjectID()
+	})
+}
+
+// ClearProjectID clears the value of the "project_id" field.
+func (u *NoteUpsertBulk) ClearProjectID() *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.ClearProjectID()
+	})
+}
+
+// SetPinned sets the "pinned" field.
+func (u *NoteUpsertBulk) SetPinned(v bool) *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.SetPinned(v)
+	})
+}
+
+// UpdatePinned sets the "pinned" field to the value that was provided on create.
+func (u *NoteUpsertBulk) UpdatePinned() *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.UpdatePinned()
+	})
+}
+
+// SetArchivedAt sets the "archived_at" field.
+func (u *NoteUpsertBulk) SetArchivedAt(v time.Time) *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.SetArchivedAt(v)
+	})
+}
+
+// UpdateArchivedAt sets the "archived_at" field to the value that was provided on create.
+func (u *NoteUpsertBulk) UpdateArchivedAt() *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.UpdateArchivedAt()
+	})
+}
+
+// ClearArchivedAt clears the value of the "archived_at" field.
+func (u *NoteUpsertBulk) ClearArchivedAt() *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.ClearArchivedAt()
+	})
+}
+
+// SetVersion sets the "version" field.
+func (u *NoteUpsertBulk) SetVersion(v int) *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *NoteUpsertBulk) AddVersion(v int) *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *NoteUpsertBulk) UpdateVersion() *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.UpdateVersion()
+	})
+}
+
+// SetContentSize sets the "content_size" field.
+func (u *NoteUpsertBulk) SetContentSize(v int) *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.SetContentSize(v)
+	})
+}
+
+// AddContentSize adds v to the "content_size" field.
+func (u *NoteUpsertBulk) AddContentSize(v int) *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.AddContentSize(v)
+	})
+}
+
+// UpdateContentSize sets the "content_size" field to the value that was provided on create.
+func (u *NoteUpsertBulk) UpdateContentSize() *NoteUpsertBulk {
+	return u.Update(func(s *NoteUpsert) {
+		s.UpdateContentSize()
+	})
 }
 
 // Exec executes the query.

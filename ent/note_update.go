@@ -6,12 +6,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/note"
+	"github.com/worksynapse/worksynapse/ent/notefolder"
+	"github.com/worksynapse/worksynapse/ent/noteshare"
+	"github.com/worksynapse/worksynapse/ent/notetagdefinition"
 	"github.com/worksynapse/worksynapse/ent/predicate"
+	"github.com/worksynapse/worksynapse/ent/project"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // NoteUpdate is the builder for updating Note entities.
@@ -28,13 +35,319 @@ func (_u *NoteUpdate) Where(ps ...predicate.Note) *NoteUpdate {
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *NoteUpdate) SetUpdatedAt(v time.Time) *NoteUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *NoteUpdate) SetDeletedAt(v time.Time) *NoteUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *NoteUpdate) SetNillableDeletedAt(v *time.Time) *NoteUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *NoteUpdate) ClearDeletedAt() *NoteUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetTitle sets the "title" field.
+func (_u *NoteUpdate) SetTitle(v string) *NoteUpdate {
+	_u.mutation.SetTitle(v)
+	return _u
+}
+
+// SetNillableTitle sets the "title" field if the given value is not nil.
+func (_u *NoteUpdate) SetNillableTitle(v *string) *NoteUpdate {
+	if v != nil {
+		_u.SetTitle(*v)
+	}
+	return _u
+}
+
+// SetContent sets the "content" field.
+func (_u *NoteUpdate) SetContent(v string) *NoteUpdate {
+	_u.mutation.SetContent(v)
+	return _u
+}
+
+// SetNillableContent sets the "content" field if the given value is not nil.
+func (_u *NoteUpdate) SetNillableContent(v *string) *NoteUpdate {
+	if v != nil {
+		_u.SetContent(*v)
+	}
+	return _u
+}
+
+// SetFolderID sets the "folder_id" field.
+func (_u *NoteUpdate) SetFolderID(v uuid.UUID) *NoteUpdate {
+	_u.mutation.SetFolderID(v)
+	return _u
+}
+
+// SetNillableFolderID sets the "folder_id" field if the given value is not nil.
+func (_u *NoteUpdate) SetNillableFolderID(v *uuid.UUID) *NoteUpdate {
+	if v != nil {
+		_u.SetFolderID(*v)
+	}
+	return _u
+}
+
+// ClearFolderID clears the value of the "folder_id" field.
+func (_u *NoteUpdate) ClearFolderID() *NoteUpdate {
+	_u.mutation.ClearFolderID()
+	return _u
+}
+
+// SetOwnerID sets the "owner_id" field.
+func (_u *NoteUpdate) SetOwnerID(v uuid.UUID) *NoteUpdate {
+	_u.mutation.SetOwnerID(v)
+	return _u
+}
+
+// SetNillableOwnerID sets the "owner_id" field if the given value is not nil.
+func (_u *NoteUpdate) SetNillableOwnerID(v *uuid.UUID) *NoteUpdate {
+	if v != nil {
+		_u.SetOwnerID(*v)
+	}
+	return _u
+}
+
+// SetVisibility sets the "visibility" field.
+func (_u *NoteUpdate) SetVisibility(v note.Visibility) *NoteUpdate {
+	_u.mutation.SetVisibility(v)
+	return _u
+}
+
+// SetNillableVisibility sets the "visibility" field if the given value is not nil.
+func (_u *NoteUpdate) SetNillableVisibility(v *note.Visibility) *NoteUpdate {
+	if v != nil {
+		_u.SetVisibility(*v)
+	}
+	return _u
+}
+
+// SetProjectID sets the "project_id" field.
+func (_u *NoteUpdate) SetProjectID(v uuid.UUID) *NoteUpdate {
+	_u.mutation.SetProjectID(v)
+	return _u
+}
+
+// SetNillableProjectID sets the "project_id" field if the given value is not nil.
+func (_u *NoteUpdate) SetNillableProjectID(v *uuid.UUID) *NoteUpdate {
+	if v != nil {
+		_u.SetProjectID(*v)
+	}
+	return _u
+}
+
+// ClearProjectID clears the value of the "project_id" field.
+func (_u *NoteUpdate) ClearProjectID() *NoteUpdate {
+	_u.mutation.ClearProjectID()
+	return _u
+}
+
+// SetPinned sets the "pinned" field.
+func (_u *NoteUpdate) SetPinned(v bool) *NoteUpdate {
+	_u.mutation.SetPinned(v)
+	return _u
+}
+
+// SetNillablePinned sets the "pinned" field if the given value is not nil.
+func (_u *NoteUpdate) SetNillablePinned(v *bool) *NoteUpdate {
+	if v != nil {
+		_u.SetPinned(*v)
+	}
+	return _u
+}
+
+// SetArchivedAt sets the "archived_at" field.
+func (_u *NoteUpdate) SetArchivedAt(v time.Time) *NoteUpdate {
+	_u.mutation.SetArchivedAt(v)
+	return _u
+}
+
+// SetNillableArchivedAt sets the "archived_at" field if the given value is not nil.
+func (_u *NoteUpdate) SetNillableArchivedAt(v *time.Time) *NoteUpdate {
+	if v != nil {
+		_u.SetArchivedAt(*v)
+	}
+	return _u
+}
+
+// ClearArchivedAt clears the value of the "archived_at" field.
+func (_u *NoteUpdate) ClearArchivedAt() *NoteUpdate {
+	_u.mutation.ClearArchivedAt()
+	return _u
+}
+
+// SetVersion sets the "version" field.
+func (_u *NoteUpdate) SetVersion(v int) *NoteUpdate {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *NoteUpdate) SetNillableVersion(v *int) *NoteUpdate {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *NoteUpdate) AddVersion(v int) *NoteUpdate {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
+// SetContentSize sets the "content_size" field.
+func (_u *NoteUpdate) SetContentSize(v int) *NoteUpdate {
+	_u.mutation.ResetContentSize()
+	_u.mutation.SetContentSize(v)
+	return _u
+}
+
+// SetNillableContentSize sets the "content_size" field if the given value is not nil.
+func (_u *NoteUpdate) SetNillableContentSize(v *int) *NoteUpdate {
+	if v != nil {
+		_u.SetContentSize(*v)
+	}
+	return _u
+}
+
+// AddContentSize adds value to the "content_size" field.
+func (_u *NoteUpdate) AddContentSize(v int) *NoteUpdate {
+	_u.mutation.AddContentSize(v)
+	return _u
+}
+
+// SetFolder sets the "folder" edge to the NoteFolder entity.
+func (_u *NoteUpdate) SetFolder(v *NoteFolder) *NoteUpdate {
+	return _u.SetFolderID(v.ID)
+}
+
+// SetOwner sets the "owner" edge to the User entity.
+func (_u *NoteUpdate) SetOwner(v *User) *NoteUpdate {
+	return _u.SetOwnerID(v.ID)
+}
+
+// SetProject sets the "project" edge to the Project entity.
+func (_u *NoteUpdate) SetProject(v *Project) *NoteUpdate {
+	return _u.SetProjectID(v.ID)
+}
+
+// AddTagIDs adds the "tags" edge to the NoteTagDefinition entity by IDs.
+func (_u *NoteUpdate) AddTagIDs(ids ...uuid.UUID) *NoteUpdate {
+	_u.mutation.AddTagIDs(ids...)
+	return _u
+}
+
+// AddTags adds the "tags" edges to the NoteTagDefinition entity.
+func (_u *NoteUpdate) AddTags(v ...*NoteTagDefinition) *NoteUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddTagIDs(ids...)
+}
+
+// AddShareIDs adds the "shares" edge to the NoteShare entity by IDs.
+func (_u *NoteUpdate) AddShareIDs(ids ...uuid.UUID) *NoteUpdate {
+	_u.mutation.AddShareIDs(ids...)
+	return _u
+}
+
+// AddShares adds the "shares" edges to the NoteShare entity.
+func (_u *NoteUpdate) AddShares(v ...*NoteShare) *NoteUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddShareIDs(ids...)
+}
+
 // Mutation returns the NoteMutation object of the builder.
 func (_u *NoteUpdate) Mutation() *NoteMutation {
 	return _u.mutation
 }
 
+// ClearFolder clears the "folder" edge to the NoteFolder entity.
+func (_u *NoteUpdate) ClearFolder() *NoteUpdate {
+	_u.mutation.ClearFolder()
+	return _u
+}
+
+// ClearOwner clears the "owner" edge to the User entity.
+func (_u *NoteUpdate) ClearOwner() *NoteUpdate {
+	_u.mutation.ClearOwner()
+	return _u
+}
+
+// ClearProject clears the "project" edge to the Project entity.
+func (_u *NoteUpdate) ClearProject() *NoteUpdate {
+	_u.mutation.ClearProject()
+	return _u
+}
+
+// ClearTags clears all "tags" edges to the NoteTagDefinition entity.
+func (_u *NoteUpdate) ClearTags() *NoteUpdate {
+	_u.mutation.ClearTags()
+	return _u
+}
+
+// RemoveTagIDs removes the "tags" edge to NoteTagDefinition entities by IDs.
+func (_u *NoteUpdate) RemoveTagIDs(ids ...uuid.UUID) *NoteUpdate {
+	_u.mutation.RemoveTagIDs(ids...)
+	return _u
+}
+
+// RemoveTags removes "tags" edges to NoteTagDefinition entities.
+func (_u *NoteUpdate) RemoveTags(v ...*NoteTagDefinition) *NoteUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveTagIDs(ids...)
+}
+
+// ClearShares clears all "shares" edges to the NoteShare entity.
+func (_u *NoteUpdate) ClearShares() *NoteUpdate {
+	_u.mutation.ClearShares()
+	return _u
+}
+
+// RemoveShareIDs removes the "shares" edge to NoteShare entities by IDs.
+func (_u *NoteUpdate) RemoveShareIDs(ids ...uuid.UUID) *NoteUpdate {
+	_u.mutation.RemoveShareIDs(ids...)
+	return _u
+}
+
+// RemoveShares removes "shares" edges to NoteShare entities.
+func (_u *NoteUpdate) RemoveShares(v ...*NoteShare) *NoteUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveShareIDs(ids...)
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *NoteUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +373,54 @@ func (_u *NoteUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *NoteUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if note.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized note.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := note.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *NoteUpdate) check() error {
+	if v, ok := _u.mutation.Title(); ok {
+		if err := note.TitleValidator(v); err != nil {
+			return &ValidationError{Name: "title", err: fmt.Errorf(`ent: validator failed for field "Note.title": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Content(); ok {
+		if err := note.ContentValidator(v); err != nil {
+			return &ValidationError{Name: "content", err: fmt.Errorf(`ent: validator failed for field "Note.content": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Visibility(); ok {
+		if err := note.VisibilityValidator(v); err != nil {
+			return &ValidationError{Name: "visibility", err: fmt.Errorf(`ent: validator failed for field "Note.visibility": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Version(); ok {
+		if err := note.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Note.version": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ContentSize(); ok {
+		if err := note.ContentSizeValidator(v); err != nil {
+			return &ValidationError{Name: "content_size", err: fmt.Errorf(`ent: validator failed for field "Note.content_size": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Note.organization"`)
+	}
+	if _u.mutation.OwnerCleared() && len(_u.mutation.OwnerIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Note.owner"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *NoteUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *NoteUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +428,9 @@ func (_u *NoteUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *NoteUpdat
 }
 
 func (_u *NoteUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(note.Table, note.Columns, sqlgraph.NewFieldSpec(note.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +438,222 @@ func (_u *NoteUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(note.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(note.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(note.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Title(); ok {
+		_spec.SetField(note.FieldTitle, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Content(); ok {
+		_spec.SetField(note.FieldContent, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Visibility(); ok {
+		_spec.SetField(note.FieldVisibility, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.Pinned(); ok {
+		_spec.SetField(note.FieldPinned, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.ArchivedAt(); ok {
+		_spec.SetField(note.FieldArchivedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ArchivedAtCleared() {
+		_spec.ClearField(note.FieldArchivedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(note.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(note.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.ContentSize(); ok {
+		_spec.SetField(note.FieldContentSize, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedContentSize(); ok {
+		_spec.AddField(note.FieldContentSize, field.TypeInt, value)
+	}
+	if _u.mutation.FolderCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   note.FolderTable,
+			Columns: []string{note.FolderColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notefolder.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.FolderIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   note.FolderTable,
+			Columns: []string{note.FolderColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notefolder.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OwnerCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   note.OwnerTable,
+			Columns: []string{note.OwnerColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OwnerIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   note.OwnerTable,
+			Columns: []string{note.OwnerColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ProjectCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   note.ProjectTable,
+			Columns: []string{note.ProjectColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(project.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ProjectIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   note.ProjectTable,
+			Columns: []string{note.ProjectColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(project.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.TagsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   note.TagsTable,
+			Columns: note.TagsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notetagdefinition.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedTagsIDs(); len(nodes) > 0 && !_u.mutation.TagsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   note.TagsTable,
+			Columns: note.TagsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notetagdefinition.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TagsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   note.TagsTable,
+			Columns: note.TagsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notetagdefinition.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SharesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   note.SharesTable,
+			Columns: []string{note.SharesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(noteshare.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSharesIDs(); len(nodes) > 0 && !_u.mutation.SharesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   note.SharesTable,
+			Columns: []string{note.SharesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(noteshare.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SharesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   note.SharesTable,
+			Columns: []string{note.SharesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(noteshare.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,9 +677,312 @@ type NoteUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *NoteUpdateOne) SetUpdatedAt(v time.Time) *NoteUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *NoteUpdateOne) SetDeletedAt(v time.Time) *NoteUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *NoteUpdateOne) SetNillableDeletedAt(v *time.Time) *NoteUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *NoteUpdateOne) ClearDeletedAt() *NoteUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetTitle sets the "title" field.
+func (_u *NoteUpdateOne) SetTitle(v string) *NoteUpdateOne {
+	_u.mutation.SetTitle(v)
+	return _u
+}
+
+// SetNillableTitle sets the "title" field if the given value is not nil.
+func (_u *NoteUpdateOne) SetNillableTitle(v *string) *NoteUpdateOne {
+	if v != nil {
+		_u.SetTitle(*v)
+	}
+	return _u
+}
+
+// SetContent sets the "content" field.
+func (_u *NoteUpdateOne) SetContent(v string) *NoteUpdateOne {
+	_u.mutation.SetContent(v)
+	return _u
+}
+
+// SetNillableContent sets the "content" field if the given value is not nil.
+func (_u *NoteUpdateOne) SetNillableContent(v *string) *NoteUpdateOne {
+	if v != nil {
+		_u.SetContent(*v)
+	}
+	return _u
+}
+
+// SetFolderID sets the "folder_id" field.
+func (_u *NoteUpdateOne) SetFolderID(v uuid.UUID) *NoteUpdateOne {
+	_u.mutation.SetFolderID(v)
+	return _u
+}
+
+// SetNillableFolderID sets the "folder_id" field if the given value is not nil.
+func (_u *NoteUpdateOne) SetNillableFolderID(v *uuid.UUID) *NoteUpdateOne {
+	if v != nil {
+		_u.SetFolderID(*v)
+	}
+	return _u
+}
+
+// ClearFolderID clears the value of the "folder_id" field.
+func (_u *NoteUpdateOne) ClearFolderID() *NoteUpdateOne {
+	_u.mutation.ClearFolderID()
+	return _u
+}
+
+// SetOwnerID sets the "owner_id" field.
+func (_u *NoteUpdateOne) SetOwnerID(v uuid.UUID) *NoteUpdateOne {
+	_u.mutation.SetOwnerID(v)
+	return _u
+}
+
+// SetNillableOwnerID sets the "owner_id" field if the given value is not nil.
+func (_u *NoteUpdateOne) SetNillableOwnerID(v *uuid.UUID) *NoteUpdateOne {
+	if v != nil {
+		_u.SetOwnerID(*v)
+	}
+	return _u
+}
+
+// SetVisibility sets the "visibility" field.
+func (_u *NoteUpdateOne) SetVisibility(v note.Visibility) *NoteUpdateOne {
+	_u.mutation.SetVisibility(v)
+	return _u
+}
+
+// SetNillableVisibility sets the "visibility" field if the given value is not nil.
+func (_u *NoteUpdateOne) SetNillableVisibility(v *note.Visibility) *NoteUpdateOne {
+	if v != nil {
+		_u.SetVisibility(*v)
+	}
+	return _u
+}
+
+// SetProjectID sets the "project_id" field.
+func (_u *NoteUpdateOne) SetProjectID(v uuid.UUID) *NoteUpdateOne {
+	_u.mutation.SetProjectID(v)
+	return _u
+}
+
+// SetNillableProjectID sets the "project_id" field if the given value is not nil.
+func (_u *NoteUpdateOne) SetNillableProjectID(v *uuid.UUID) *NoteUpdateOne {
+	if v != nil {
+		_u.SetProjectID(*v)
+	}
+	return _u
+}
+
+// ClearProjectID clears the value of the "project_id" field.
+func (_u *NoteUpdateOne) ClearProjectID() *NoteUpdateOne {
+	_u.mutation.ClearProjectID()
+	return _u
+}
+
+// SetPinned sets the "pinned" field.
+func (_u *NoteUpdateOne) SetPinned(v bool) *NoteUpdateOne {
+	_u.mutation.SetPinned(v)
+	return _u
+}
+
+// SetNillablePinned sets the "pinned" field if the given value is not nil.
+func (_u *NoteUpdateOne) SetNillablePinned(v *bool) *NoteUpdateOne {
+	if v != nil {
+		_u.SetPinned(*v)
+	}
+	return _u
+}
+
+// SetArchivedAt sets the "archived_at" field.
+func (_u *NoteUpdateOne) SetArchivedAt(v time.Time) *NoteUpdateOne {
+	_u.mutation.SetArchivedAt(v)
+	return _u
+}
+
+// SetNillableArchivedAt sets the "archived_at" field if the given value is not nil.
+func (_u *NoteUpdateOne) SetNillableArchivedAt(v *time.Time) *NoteUpdateOne {
+	if v != nil {
+		_u.SetArchivedAt(*v)
+	}
+	return _u
+}
+
+// ClearArchivedAt clears the value of the "archived_at" field.
+func (_u *NoteUpdateOne) ClearArchivedAt() *NoteUpdateOne {
+	_u.mutation.ClearArchivedAt()
+	return _u
+}
+
+// SetVersion sets the "version" field.
+func (_u *NoteUpdateOne) SetVersion(v int) *NoteUpdateOne {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *NoteUpdateOne) SetNillableVersion(v *int) *NoteUpdateOne {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *NoteUpdateOne) AddVersion(v int) *NoteUpdateOne {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
+// SetContentSize sets the "content_size" field.
+func (_u *NoteUpdateOne) SetContentSize(v int) *NoteUpdateOne {
+	_u.mutation.ResetContentSize()
+	_u.mutation.SetContentSize(v)
+	return _u
+}
+
+// SetNillableContentSize sets the "content_size" field if the given value is not nil.
+func (_u *NoteUpdateOne) SetNillableContentSize(v *int) *NoteUpdateOne {
+	if v != nil {
+		_u.SetContentSize(*v)
+	}
+	return _u
+}
+
+// AddContentSize adds value to the "content_size" field.
+func (_u *NoteUpdateOne) AddContentSize(v int) *NoteUpdateOne {
+	_u.mutation.AddContentSize(v)
+	return _u
+}
+
+// SetFolder sets the "folder" edge to the NoteFolder entity.
+func (_u *NoteUpdateOne) SetFolder(v *NoteFolder) *NoteUpdateOne {
+	return _u.SetFolderID(v.ID)
+}
+
+// SetOwner sets the "owner" edge to the User entity.
+func (_u *NoteUpdateOne) SetOwner(v *User) *NoteUpdateOne {
+	return _u.SetOwnerID(v.ID)
+}
+
+// SetProject sets the "project" edge to the Project entity.
+func (_u *NoteUpdateOne) SetProject(v *Project) *NoteUpdateOne {
+	return _u.SetProjectID(v.ID)
+}
+
+// AddTagIDs adds the "tags" edge to the NoteTagDefinition entity by IDs.
+func (_u *NoteUpdateOne) AddTagIDs(ids ...uuid.UUID) *NoteUpdateOne {
+	_u.mutation.AddTagIDs(ids...)
+	return _u
+}
+
+// AddTags adds the "tags" edges to the NoteTagDefinition entity.
+func (_u *NoteUpdateOne) AddTags(v ...*NoteTagDefinition) *NoteUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddTagIDs(ids...)
+}
+
+// AddShareIDs adds the "shares" edge to the NoteShare entity by IDs.
+func (_u *NoteUpdateOne) AddShareIDs(ids ...uuid.UUID) *NoteUpdateOne {
+	_u.mutation.AddShareIDs(ids...)
+	return _u
+}
+
+// AddShares adds the "shares" edges to the NoteShare entity.
+func (_u *NoteUpdateOne) AddShares(v ...*NoteShare) *NoteUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddShareIDs(ids...)
+}
+
 // Mutation returns the NoteMutation object of the builder.
 func (_u *NoteUpdateOne) Mutation() *NoteMutation {
 	return _u.mutation
+}
+
+// ClearFolder clears the "folder" edge to the NoteFolder entity.
+func (_u *NoteUpdateOne) ClearFolder() *NoteUpdateOne {
+	_u.mutation.ClearFolder()
+	return _u
+}
+
+// ClearOwner clears the "owner" edge to the User entity.
+func (_u *NoteUpdateOne) ClearOwner() *NoteUpdateOne {
+	_u.mutation.ClearOwner()
+	return _u
+}
+
+// ClearProject clears the "project" edge to the Project entity.
+func (_u *NoteUpdateOne) ClearProject() *NoteUpdateOne {
+	_u.mutation.ClearProject()
+	return _u
+}
+
+// ClearTags clears all "tags" edges to the NoteTagDefinition entity.
+func (_u *NoteUpdateOne) ClearTags() *NoteUpdateOne {
+	_u.mutation.ClearTags()
+	return _u
+}
+
+// RemoveTagIDs removes the "tags" edge to NoteTagDefinition entities by IDs.
+func (_u *NoteUpdateOne) RemoveTagIDs(ids ...uuid.UUID) *NoteUpdateOne {
+	_u.mutation.RemoveTagIDs(ids...)
+	return _u
+}
+
+// RemoveTags removes "tags" edges to NoteTagDefinition entities.
+func (_u *NoteUpdateOne) RemoveTags(v ...*NoteTagDefinition) *NoteUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveTagIDs(ids...)
+}
+
+// ClearShares clears all "shares" edges to the NoteShare entity.
+func (_u *NoteUpdateOne) ClearShares() *NoteUpdateOne {
+	_u.mutation.ClearShares()
+	return _u
+}
+
+// RemoveShareIDs removes the "shares" edge to NoteShare entities by IDs.
+func (_u *NoteUpdateOne) RemoveShareIDs(ids ...uuid.UUID) *NoteUpdateOne {
+	_u.mutation.RemoveShareIDs(ids...)
+	return _u
+}
+
+// RemoveShares removes "shares" edges to NoteShare entities.
+func (_u *NoteUpdateOne) RemoveShares(v ...*NoteShare) *NoteUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveShareIDs(ids...)
 }
 
 // Where appends a list predicates to the NoteUpdate builder.
@@ -117,6 +1000,9 @@ func (_u *NoteUpdateOne) Select(field string, fields ...string) *NoteUpdateOne {
 
 // Save executes the query and returns the updated Note entity.
 func (_u *NoteUpdateOne) Save(ctx context.Context) (*Note, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +1028,54 @@ func (_u *NoteUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *NoteUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if note.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized note.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := note.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *NoteUpdateOne) check() error {
+	if v, ok := _u.mutation.Title(); ok {
+		if err := note.TitleValidator(v); err != nil {
+			return &ValidationError{Name: "title", err: fmt.Errorf(`ent: validator failed for field "Note.title": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Content(); ok {
+		if err := note.ContentValidator(v); err != nil {
+			return &ValidationError{Name: "content", err: fmt.Errorf(`ent: validator failed for field "Note.content": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Visibility(); ok {
+		if err := note.VisibilityValidator(v); err != nil {
+			return &ValidationError{Name: "visibility", err: fmt.Errorf(`ent: validator failed for field "Note.visibility": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Version(); ok {
+		if err := note.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Note.version": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ContentSize(); ok {
+		if err := note.ContentSizeValidator(v); err != nil {
+			return &ValidationError{Name: "content_size", err: fmt.Errorf(`ent: validator failed for field "Note.content_size": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Note.organization"`)
+	}
+	if _u.mutation.OwnerCleared() && len(_u.mutation.OwnerIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Note.owner"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *NoteUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *NoteUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +1083,9 @@ func (_u *NoteUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *NoteUp
 }
 
 func (_u *NoteUpdateOne) sqlSave(ctx context.Context) (_node *Note, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(note.Table, note.Columns, sqlgraph.NewFieldSpec(note.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +1110,222 @@ func (_u *NoteUpdateOne) sqlSave(ctx context.Context) (_node *Note, err error) {
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(note.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(note.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(note.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Title(); ok {
+		_spec.SetField(note.FieldTitle, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Content(); ok {
+		_spec.SetField(note.FieldContent, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Visibility(); ok {
+		_spec.SetField(note.FieldVisibility, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.Pinned(); ok {
+		_spec.SetField(note.FieldPinned, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.ArchivedAt(); ok {
+		_spec.SetField(note.FieldArchivedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ArchivedAtCleared() {
+		_spec.ClearField(note.FieldArchivedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(note.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(note.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.ContentSize(); ok {
+		_spec.SetField(note.FieldContentSize, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedContentSize(); ok {
+		_spec.AddField(note.FieldContentSize, field.TypeInt, value)
+	}
+	if _u.mutation.FolderCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   note.FolderTable,
+			Columns: []string{note.FolderColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notefolder.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.FolderIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   note.FolderTable,
+			Columns: []string{note.FolderColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notefolder.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.OwnerCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   note.OwnerTable,
+			Columns: []string{note.OwnerColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.OwnerIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   note.OwnerTable,
+			Columns: []string{note.OwnerColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ProjectCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   note.ProjectTable,
+			Columns: []string{note.ProjectColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(project.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ProjectIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   note.ProjectTable,
+			Columns: []string{note.ProjectColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(project.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.TagsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   note.TagsTable,
+			Columns: note.TagsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notetagdefinition.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedTagsIDs(); len(nodes) > 0 && !_u.mutation.TagsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   note.TagsTable,
+			Columns: note.TagsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notetagdefinition.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TagsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   note.TagsTable,
+			Columns: note.TagsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notetagdefinition.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SharesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   note.SharesTable,
+			Columns: []string{note.SharesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(noteshare.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedSharesIDs(); len(nodes) > 0 && !_u.mutation.SharesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   note.SharesTable,
+			Columns: []string{note.SharesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(noteshare.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SharesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   note.SharesTable,
+			Columns: []string{note.SharesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(noteshare.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Note{config: _u.config}

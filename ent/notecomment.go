@@ -5,19 +5,141 @@ package ent
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/note"
 	"github.com/worksynapse/worksynapse/ent/notecomment"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // NoteComment is the model entity for the NoteComment schema.
 type NoteComment struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// CreatedAt holds the value of the "created_at" field.
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// UpdatedAt holds the value of the "updated_at" field.
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// OrganizationID holds the value of the "organization_id" field.
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// DeletedAt holds the value of the "deleted_at" field.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// NoteID holds the value of the "note_id" field.
+	NoteID uuid.UUID `json:"note_id,omitempty"`
+	// AuthorID holds the value of the "author_id" field.
+	AuthorID uuid.UUID `json:"author_id,omitempty"`
+	// Markdown
+	Body string `json:"body,omitempty"`
+	// Exact anchored text; empty for comments on the whole note and for replies
+	Quote string `json:"quote,omitempty"`
+	// Text right before the quote, to disambiguate it
+	Prefix string `json:"prefix,omitempty"`
+	// Text right after the quote
+	Suffix string `json:"suffix,omitempty"`
+	// Start of the quote in the note content, in Unicode code points, when last anchored
+	StartOffset *int `json:"start_offset,omitempty"`
+	// End (exclusive) of the quote, in Unicode code points
+	EndOffset *int `json:"end_offset,omitempty"`
+	// Set for anchored comments; orphaned once an edit removed the quoted text
+	AnchorStatus *notecomment.AnchorStatus `json:"anchor_status,omitempty"`
+	// Thread's first comment; empty for the first comment itself
+	ParentID *uuid.UUID `json:"parent_id,omitempty"`
+	// Thread roots only
+	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
+	// ResolvedByID holds the value of the "resolved_by_id" field.
+	ResolvedByID *uuid.UUID `json:"resolved_by_id,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the NoteCommentQuery when eager-loading is set.
+	Edges        NoteCommentEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// NoteCommentEdges holds the relations/edges for other nodes in the graph.
+type NoteCommentEdges struct {
+	// Organization holds the value of the organization edge.
+	Organization *Organization `json:"organization,omitempty"`
+	// Note holds the value of the note edge.
+	Note *Note `json:"note,omitempty"`
+	// Author holds the value of the author edge.
+	Author *User `json:"author,omitempty"`
+	// Parent holds the value of the parent edge.
+	Parent *NoteComment `json:"parent,omitempty"`
+	// Replies holds the value of the replies edge.
+	Replies []*NoteComment `json:"replies,omitempty"`
+	// ResolvedBy holds the value of the resolved_by edge.
+	ResolvedBy *User `json:"resolved_by,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [6]bool
+}
+
+// OrganizationOrErr returns the Organization value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e NoteCommentEdges) OrganizationOrErr() (*Organization, error) {
+	if e.Organization != nil {
+		return e.Organization, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: organization.Label}
+	}
+	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// NoteOrErr returns the Note value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e NoteCommentEdges) NoteOrErr() (*Note, error) {
+	if e.Note != nil {
+		return e.Note, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: note.Label}
+	}
+	return nil, &NotLoadedError{edge: "note"}
+}
+
+// AuthorOrErr returns the Author value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e NoteCommentEdges) AuthorOrErr() (*User, error) {
+	if e.Author != nil {
+		return e.Author, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "author"}
+}
+
+// ParentOrErr returns the Parent value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e NoteCommentEdges) ParentOrErr() (*NoteComment, error) {
+	if e.Parent != nil {
+		return e.Parent, nil
+	} else if e.loadedTypes[3] {
+		return nil, &NotFoundError{label: notecomment.Label}
+	}
+	return nil, &NotLoadedError{edge: "parent"}
+}
+
+// RepliesOrErr returns the Replies value or an error if the edge
+// was not loaded in eager-loading.
+func (e NoteCommentEdges) RepliesOrErr() ([]*NoteComment, error) {
+	if e.loadedTypes[4] {
+		return e.Replies, nil
+	}
+	return nil, &NotLoadedError{edge: "replies"}
+}
+
+// ResolvedByOrErr returns the ResolvedBy value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e NoteCommentEdges) ResolvedByOrErr() (*User, error) {
+	if e.ResolvedBy != nil {
+		return e.ResolvedBy, nil
+	} else if e.loadedTypes[5] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "resolved_by"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -25,7 +147,15 @@ func (*NoteComment) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case notecomment.FieldID:
+		case notecomment.FieldParentID, notecomment.FieldResolvedByID:
+			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
+		case notecomment.FieldStartOffset, notecomment.FieldEndOffset:
+			values[i] = new(sql.NullInt64)
+		case notecomment.FieldBody, notecomment.FieldQuote, notecomment.FieldPrefix, notecomment.FieldSuffix, notecomment.FieldAnchorStatus:
+			values[i] = new(sql.NullString)
+		case notecomment.FieldCreatedAt, notecomment.FieldUpdatedAt, notecomment.FieldDeletedAt, notecomment.FieldResolvedAt:
+			values[i] = new(sql.NullTime)
+		case notecomment.FieldID, notecomment.FieldOrganizationID, notecomment.FieldNoteID, notecomment.FieldAuthorID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -48,6 +178,109 @@ func (_m *NoteComment) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.ID = *value
 			}
+		case notecomment.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case notecomment.FieldUpdatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
+			} else if value.Valid {
+				_m.UpdatedAt = value.Time
+			}
+		case notecomment.FieldOrganizationID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
+			} else if value != nil {
+				_m.OrganizationID = *value
+			}
+		case notecomment.FieldDeletedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field deleted_at", values[i])
+			} else if value.Valid {
+				_m.DeletedAt = new(time.Time)
+				*_m.DeletedAt = value.Time
+			}
+		case notecomment.FieldNoteID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field note_id", values[i])
+			} else if value != nil {
+				_m.NoteID = *value
+			}
+		case notecomment.FieldAuthorID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field author_id", values[i])
+			} else if value != nil {
+				_m.AuthorID = *value
+			}
+		case notecomment.FieldBody:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field body", values[i])
+			} else if value.Valid {
+				_m.Body = value.String
+			}
+		case notecomment.FieldQuote:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field quote", values[i])
+			} else if value.Valid {
+				_m.Quote = value.String
+			}
+		case notecomment.FieldPrefix:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field prefix", values[i])
+			} else if value.Valid {
+				_m.Prefix = value.String
+			}
+		case notecomment.FieldSuffix:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field suffix", values[i])
+			} else if value.Valid {
+				_m.Suffix = value.String
+			}
+		case notecomment.FieldStartOffset:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field start_offset", values[i])
+			} else if value.Valid {
+				_m.StartOffset = new(int)
+				*_m.StartOffset = int(value.Int64)
+			}
+		case notecomment.FieldEndOffset:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field end_offset", values[i])
+			} else if value.Valid {
+				_m.EndOffset = new(int)
+				*_m.EndOffset = int(value.Int64)
+			}
+		case notecomment.FieldAnchorStatus:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field anchor_status", values[i])
+			} else if value.Valid {
+				_m.AnchorStatus = new(notecomment.AnchorStatus)
+				*_m.AnchorStatus = notecomment.AnchorStatus(value.String)
+			}
+		case notecomment.FieldParentID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field parent_id", values[i])
+			} else if value.Valid {
+				_m.ParentID = new(uuid.UUID)
+				*_m.ParentID = *value.S.(*uuid.UUID)
+			}
+		case notecomment.FieldResolvedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field resolved_at", values[i])
+			} else if value.Valid {
+				_m.ResolvedAt = new(time.Time)
+				*_m.ResolvedAt = value.Time
+			}
+		case notecomment.FieldResolvedByID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field resolved_by_id", values[i])
+			} else if value.Valid {
+				_m.ResolvedByID = new(uuid.UUID)
+				*_m.ResolvedByID = *value.S.(*uuid.UUID)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -59,6 +292,36 @@ func (_m *NoteComment) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *NoteComment) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryOrganization queries the "organization" edge of the NoteComment entity.
+func (_m *NoteComment) QueryOrganization() *OrganizationQuery {
+	return NewNoteCommentClient(_m.config).QueryOrganization(_m)
+}
+
+// QueryNote queries the "note" edge of the NoteComment entity.
+func (_m *NoteComment) QueryNote() *NoteQuery {
+	return NewNoteCommentClient(_m.config).QueryNote(_m)
+}
+
+// QueryAuthor queries the "author" edge of the NoteComment entity.
+func (_m *NoteComment) QueryAuthor() *UserQuery {
+	return NewNoteCommentClient(_m.config).QueryAuthor(_m)
+}
+
+// QueryParent queries the "parent" edge of the NoteComment entity.
+func (_m *NoteComment) QueryParent() *NoteCommentQuery {
+	return NewNoteCommentClient(_m.config).QueryParent(_m)
+}
+
+// QueryReplies queries the "replies" edge of the NoteComment entity.
+func (_m *NoteComment) QueryReplies() *NoteCommentQuery {
+	return NewNoteCommentClient(_m.config).QueryReplies(_m)
+}
+
+// QueryResolvedBy queries the "resolved_by" edge of the NoteComment entity.
+func (_m *NoteComment) QueryResolvedBy() *UserQuery {
+	return NewNoteCommentClient(_m.config).QueryResolvedBy(_m)
 }
 
 // Update returns a builder for updating this NoteComment.
@@ -83,7 +346,68 @@ func (_m *NoteComment) Unwrap() *NoteComment {
 func (_m *NoteComment) String() string {
 	var builder strings.Builder
 	builder.WriteString("NoteComment(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("updated_at=")
+	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
+	builder.WriteString(", ")
+	if v := _m.DeletedAt; v != nil {
+		builder.WriteString("deleted_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("note_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.NoteID))
+	builder.WriteString(", ")
+	builder.WriteString("author_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.AuthorID))
+	builder.WriteString(", ")
+	builder.WriteString("body=")
+	builder.WriteString(_m.Body)
+	builder.WriteString(", ")
+	builder.WriteString("quote=")
+	builder.WriteString(_m.Quote)
+	builder.WriteString(", ")
+	builder.WriteString("prefix=")
+	builder.WriteString(_m.Prefix)
+	builder.WriteString(", ")
+	builder.WriteString("suffix=")
+	builder.WriteString(_m.Suffix)
+	builder.WriteString(", ")
+	if v := _m.StartOffset; v != nil {
+		builder.WriteString("start_offset=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.EndOffset; v != nil {
+		builder.WriteString("end_offset=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.AnchorStatus; v != nil {
+		builder.WriteString("anchor_status=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.ParentID; v != nil {
+		builder.WriteString("parent_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.ResolvedAt; v != nil {
+		builder.WriteString("resolved_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.ResolvedByID; v != nil {
+		builder.WriteString("resolved_by_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

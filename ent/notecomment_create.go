@@ -6,13 +6,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/note"
 	"github.com/worksynapse/worksynapse/ent/notecomment"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // NoteCommentCreate is the builder for creating a NoteComment entity.
@@ -21,6 +25,198 @@ type NoteCommentCreate struct {
 	mutation *NoteCommentMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *NoteCommentCreate) SetCreatedAt(v time.Time) *NoteCommentCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *NoteCommentCreate) SetNillableCreatedAt(v *time.Time) *NoteCommentCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *NoteCommentCreate) SetUpdatedAt(v time.Time) *NoteCommentCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *NoteCommentCreate) SetNillableUpdatedAt(v *time.Time) *NoteCommentCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *NoteCommentCreate) SetOrganizationID(v uuid.UUID) *NoteCommentCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *NoteCommentCreate) SetDeletedAt(v time.Time) *NoteCommentCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *NoteCommentCreate) SetNillableDeletedAt(v *time.Time) *NoteCommentCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
+// SetNoteID sets the "note_id" field.
+func (_c *NoteCommentCreate) SetNoteID(v uuid.UUID) *NoteCommentCreate {
+	_c.mutation.SetNoteID(v)
+	return _c
+}
+
+// SetAuthorID sets the "author_id" field.
+func (_c *NoteCommentCreate) SetAuthorID(v uuid.UUID) *NoteCommentCreate {
+	_c.mutation.SetAuthorID(v)
+	return _c
+}
+
+// SetBody sets the "body" field.
+func (_c *NoteCommentCreate) SetBody(v string) *NoteCommentCreate {
+	_c.mutation.SetBody(v)
+	return _c
+}
+
+// SetQuote sets the "quote" field.
+func (_c *NoteCommentCreate) SetQuote(v string) *NoteCommentCreate {
+	_c.mutation.SetQuote(v)
+	return _c
+}
+
+// SetNillableQuote sets the "quote" field if the given value is not nil.
+func (_c *NoteCommentCreate) SetNillableQuote(v *string) *NoteCommentCreate {
+	if v != nil {
+		_c.SetQuote(*v)
+	}
+	return _c
+}
+
+// SetPrefix sets the "prefix" field.
+func (_c *NoteCommentCreate) SetPrefix(v string) *NoteCommentCreate {
+	_c.mutation.SetPrefix(v)
+	return _c
+}
+
+// SetNillablePrefix sets the "prefix" field if the given value is not nil.
+func (_c *NoteCommentCreate) SetNillablePrefix(v *string) *NoteCommentCreate {
+	if v != nil {
+		_c.SetPrefix(*v)
+	}
+	return _c
+}
+
+// SetSuffix sets the "suffix" field.
+func (_c *NoteCommentCreate) SetSuffix(v string) *NoteCommentCreate {
+	_c.mutation.SetSuffix(v)
+	return _c
+}
+
+// SetNillableSuffix sets the "suffix" field if the given value is not nil.
+func (_c *NoteCommentCreate) SetNillableSuffix(v *string) *NoteCommentCreate {
+	if v != nil {
+		_c.SetSuffix(*v)
+	}
+	return _c
+}
+
+// SetStartOffset sets the "start_offset" field.
+func (_c *NoteCommentCreate) SetStartOffset(v int) *NoteCommentCreate {
+	_c.mutation.SetStartOffset(v)
+	return _c
+}
+
+// SetNillableStartOffset sets the "start_offset" field if the given value is not nil.
+func (_c *NoteCommentCreate) SetNillableStartOffset(v *int) *NoteCommentCreate {
+	if v != nil {
+		_c.SetStartOffset(*v)
+	}
+	return _c
+}
+
+// SetEndOffset sets the "end_offset" field.
+func (_c *NoteCommentCreate) SetEndOffset(v int) *NoteCommentCreate {
+	_c.mutation.SetEndOffset(v)
+	return _c
+}
+
+// SetNillableEndOffset sets the "end_offset" field if the given value is not nil.
+func (_c *NoteCommentCreate) SetNillableEndOffset(v *int) *NoteCommentCreate {
+	if v != nil {
+		_c.SetEndOffset(*v)
+	}
+	return _c
+}
+
+// SetAnchorStatus sets the "anchor_status" field.
+func (_c *NoteCommentCreate) SetAnchorStatus(v notecomment.AnchorStatus) *NoteCommentCreate {
+	_c.mutation.SetAnchorStatus(v)
+	return _c
+}
+
+// SetNillableAnchorStatus sets the "anchor_status" field if the given value is not nil.
+func (_c *NoteCommentCreate) SetNillableAnchorStatus(v *notecomment.AnchorStatus) *NoteCommentCreate {
+	if v != nil {
+		_c.SetAnchorStatus(*v)
+	}
+	return _c
+}
+
+// SetParentID sets the "parent_id" field.
+func (_c *NoteCommentCreate) SetParentID(v uuid.UUID) *NoteCommentCreate {
+	_c.mutation.SetParentID(v)
+	return _c
+}
+
+// SetNillableParentID sets the "parent_id" field if the given value is not nil.
+func (_c *NoteCommentCreate) SetNillableParentID(v *uuid.UUID) *NoteCommentCreate {
+	if v != nil {
+		_c.SetParentID(*v)
+	}
+	return _c
+}
+
+// SetResolvedAt sets the "resolved_at" field.
+func (_c *NoteCommentCreate) SetResolvedAt(v time.Time) *NoteCommentCreate {
+	_c.mutation.SetResolvedAt(v)
+	return _c
+}
+
+// SetNillableResolvedAt sets the "resolved_at" field if the given value is not nil.
+func (_c *NoteCommentCreate) SetNillableResolvedAt(v *time.Time) *NoteCommentCreate {
+	if v != nil {
+		_c.SetResolvedAt(*v)
+	}
+	return _c
+}
+
+// SetResolvedByID sets the "resolved_by_id" field.
+func (_c *NoteCommentCreate) SetResolvedByID(v uuid.UUID) *NoteCommentCreate {
+	_c.mutation.SetResolvedByID(v)
+	return _c
+}
+
+// SetNillableResolvedByID sets the "resolved_by_id" field if the given value is not nil.
+func (_c *NoteCommentCreate) SetNillableResolvedByID(v *uuid.UUID) *NoteCommentCreate {
+	if v != nil {
+		_c.SetResolvedByID(*v)
+	}
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +233,46 @@ func (_c *NoteCommentCreate) SetNillableID(v *uuid.UUID) *NoteCommentCreate {
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *NoteCommentCreate) SetOrganization(v *Organization) *NoteCommentCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetNote sets the "note" edge to the Note entity.
+func (_c *NoteCommentCreate) SetNote(v *Note) *NoteCommentCreate {
+	return _c.SetNoteID(v.ID)
+}
+
+// SetAuthor sets the "author" edge to the User entity.
+func (_c *NoteCommentCreate) SetAuthor(v *User) *NoteCommentCreate {
+	return _c.SetAuthorID(v.ID)
+}
+
+// SetParent sets the "parent" edge to the NoteComment entity.
+func (_c *NoteCommentCreate) SetParent(v *NoteComment) *NoteCommentCreate {
+	return _c.SetParentID(v.ID)
+}
+
+// AddReplyIDs adds the "replies" edge to the NoteComment entity by IDs.
+func (_c *NoteCommentCreate) AddReplyIDs(ids ...uuid.UUID) *NoteCommentCreate {
+	_c.mutation.AddReplyIDs(ids...)
+	return _c
+}
+
+// AddReplies adds the "replies" edges to the NoteComment entity.
+func (_c *NoteCommentCreate) AddReplies(v ...*NoteComment) *NoteCommentCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddReplyIDs(ids...)
+}
+
+// SetResolvedBy sets the "resolved_by" edge to the User entity.
+func (_c *NoteCommentCreate) SetResolvedBy(v *User) *NoteCommentCreate {
+	return _c.SetResolvedByID(v.ID)
+}
+
 // Mutation returns the NoteCommentMutation object of the builder.
 func (_c *NoteCommentCreate) Mutation() *NoteCommentMutation {
 	return _c.mutation
@@ -44,7 +280,9 @@ func (_c *NoteCommentCreate) Mutation() *NoteCommentMutation {
 
 // Save creates the NoteComment in the database.
 func (_c *NoteCommentCreate) Save(ctx context.Context) (*NoteComment, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +309,95 @@ func (_c *NoteCommentCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *NoteCommentCreate) defaults() {
+func (_c *NoteCommentCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if notecomment.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized notecomment.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := notecomment.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if notecomment.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized notecomment.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := notecomment.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if notecomment.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized notecomment.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := notecomment.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *NoteCommentCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "NoteComment.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "NoteComment.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "NoteComment.organization_id"`)}
+	}
+	if _, ok := _c.mutation.NoteID(); !ok {
+		return &ValidationError{Name: "note_id", err: errors.New(`ent: missing required field "NoteComment.note_id"`)}
+	}
+	if _, ok := _c.mutation.AuthorID(); !ok {
+		return &ValidationError{Name: "author_id", err: errors.New(`ent: missing required field "NoteComment.author_id"`)}
+	}
+	if _, ok := _c.mutation.Body(); !ok {
+		return &ValidationError{Name: "body", err: errors.New(`ent: missing required field "NoteComment.body"`)}
+	}
+	if v, ok := _c.mutation.Body(); ok {
+		if err := notecomment.BodyValidator(v); err != nil {
+			return &ValidationError{Name: "body", err: fmt.Errorf(`ent: validator failed for field "NoteComment.body": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.Quote(); ok {
+		if err := notecomment.QuoteValidator(v); err != nil {
+			return &ValidationError{Name: "quote", err: fmt.Errorf(`ent: validator failed for field "NoteComment.quote": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.Prefix(); ok {
+		if err := notecomment.PrefixValidator(v); err != nil {
+			return &ValidationError{Name: "prefix", err: fmt.Errorf(`ent: validator failed for field "NoteComment.prefix": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.Suffix(); ok {
+		if err := notecomment.SuffixValidator(v); err != nil {
+			return &ValidationError{Name: "suffix", err: fmt.Errorf(`ent: validator failed for field "NoteComment.suffix": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.StartOffset(); ok {
+		if err := notecomment.StartOffsetValidator(v); err != nil {
+			return &ValidationError{Name: "start_offset", err: fmt.Errorf(`ent: validator failed for field "NoteComment.start_offset": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.EndOffset(); ok {
+		if err := notecomment.EndOffsetValidator(v); err != nil {
+			return &ValidationError{Name: "end_offset", err: fmt.Errorf(`ent: validator failed for field "NoteComment.end_offset": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.AnchorStatus(); ok {
+		if err := notecomment.AnchorStatusValidator(v); err != nil {
+			return &ValidationError{Name: "anchor_status", err: fmt.Errorf(`ent: validator failed for field "NoteComment.anchor_status": %w`, err)}
+		}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "NoteComment.organization"`)}
+	}
+	if len(_c.mutation.NoteIDs()) == 0 {
+		return &ValidationError{Name: "note", err: errors.New(`ent: missing required edge "NoteComment.note"`)}
+	}
+	if len(_c.mutation.AuthorIDs()) == 0 {
+		return &ValidationError{Name: "author", err: errors.New(`ent: missing required edge "NoteComment.author"`)}
+	}
 	return nil
 }
 
@@ -116,6 +434,151 @@ func (_c *NoteCommentCreate) createSpec() (*NoteComment, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(notecomment.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(notecomment.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(notecomment.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.Body(); ok {
+		_spec.SetField(notecomment.FieldBody, field.TypeString, value)
+		_node.Body = value
+	}
+	if value, ok := _c.mutation.Quote(); ok {
+		_spec.SetField(notecomment.FieldQuote, field.TypeString, value)
+		_node.Quote = value
+	}
+	if value, ok := _c.mutation.Prefix(); ok {
+		_spec.SetField(notecomment.FieldPrefix, field.TypeString, value)
+		_node.Prefix = value
+	}
+	if value, ok := _c.mutation.Suffix(); ok {
+		_spec.SetField(notecomment.FieldSuffix, field.TypeString, value)
+		_node.Suffix = value
+	}
+	if value, ok := _c.mutation.StartOffset(); ok {
+		_spec.SetField(notecomment.FieldStartOffset, field.TypeInt, value)
+		_node.StartOffset = &value
+	}
+	if value, ok := _c.mutation.EndOffset(); ok {
+		_spec.SetField(notecomment.FieldEndOffset, field.TypeInt, value)
+		_node.EndOffset = &value
+	}
+	if value, ok := _c.mutation.AnchorStatus(); ok {
+		_spec.SetField(notecomment.FieldAnchorStatus, field.TypeEnum, value)
+		_node.AnchorStatus = &value
+	}
+	if value, ok := _c.mutation.ResolvedAt(); ok {
+		_spec.SetField(notecomment.FieldResolvedAt, field.TypeTime, value)
+		_node.ResolvedAt = &value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   notecomment.OrganizationTable,
+			Columns: []string{notecomment.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.NoteIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   notecomment.NoteTable,
+			Columns: []string{notecomment.NoteColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(note.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.NoteID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AuthorIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   notecomment.AuthorTable,
+			Columns: []string{notecomment.AuthorColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.AuthorID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ParentIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   notecomment.ParentTable,
+			Columns: []string{notecomment.ParentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notecomment.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ParentID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.RepliesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   notecomment.RepliesTable,
+			Columns: []string{notecomment.RepliesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notecomment.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ResolvedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   notecomment.ResolvedByTable,
+			Columns: []string{notecomment.ResolvedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ResolvedByID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +586,17 @@ func (_c *NoteCommentCreate) createSpec() (*NoteComment, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.NoteComment.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.NoteCommentUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *NoteCommentCreate) OnConflict(opts ...sql.ConflictOption) *NoteCommentUpsertOne {
 	_c.conflict = opts
@@ -162,6 +631,204 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *NoteCommentUpsert) SetUpdatedAt(v time.Time) *NoteCommentUpsert {
+	u.Set(notecomment.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *NoteCommentUpsert) UpdateUpdatedAt() *NoteCommentUpsert {
+	u.SetExcluded(notecomment.FieldUpdatedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *NoteCommentUpsert) SetDeletedAt(v time.Time) *NoteCommentUpsert {
+	u.Set(notecomment.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *NoteCommentUpsert) UpdateDeletedAt() *NoteCommentUpsert {
+	u.SetExcluded(notecomment.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *NoteCommentUpsert) ClearDeletedAt() *NoteCommentUpsert {
+	u.SetNull(notecomment.FieldDeletedAt)
+	return u
+}
+
+// SetBody sets the "body" field.
+func (u *NoteCommentUpsert) SetBody(v string) *NoteCommentUpsert {
+	u.Set(notecomment.FieldBody, v)
+	return u
+}
+
+// UpdateBody sets the "body" field to the value that was provided on create.
+func (u *NoteCommentUpsert) UpdateBody() *NoteCommentUpsert {
+	u.SetExcluded(notecomment.FieldBody)
+	return u
+}
+
+// SetQuote sets the "quote" field.
+func (u *NoteCommentUpsert) SetQuote(v string) *NoteCommentUpsert {
+	u.Set(notecomment.FieldQuote, v)
+	return u
+}
+
+// UpdateQuote sets the "quote" field to the value that was provided on create.
+func (u *NoteCommentUpsert) UpdateQuote() *NoteCommentUpsert {
+	u.SetExcluded(notecomment.FieldQuote)
+	return u
+}
+
+// ClearQuote clears the value of the "quote" field.
+func (u *NoteCommentUpsert) ClearQuote() *NoteCommentUpsert {
+	u.SetNull(notecomment.FieldQuote)
+	return u
+}
+
+// SetPrefix sets the "prefix" field.
+func (u *NoteCommentUpsert) SetPrefix(v string) *NoteCommentUpsert {
+	u.Set(notecomment.FieldPrefix, v)
+	return u
+}
+
+// UpdatePrefix sets the "prefix" field to the value that was provided on create.
+func (u *NoteCommentUpsert) UpdatePrefix() *NoteCommentUpsert {
+	u.SetExcluded(notecomment.FieldPrefix)
+	return u
+}
+
+// ClearPrefix clears the value of the "prefix" field.
+func (u *NoteCommentUpsert) ClearPrefix() *NoteCommentUpsert {
+	u.SetNull(notecomment.FieldPrefix)
+	return u
+}
+
+// SetSuffix sets the "suffix" field.
+func (u *NoteCommentUpsert) SetSuffix(v string) *NoteCommentUpsert {
+	u.Set(notecomment.FieldSuffix, v)
+	return u
+}
+
+// UpdateSuffix sets the "suffix" field to the value that was provided on create.
+func (u *NoteCommentUpsert) UpdateSuffix() *NoteCommentUpsert {
+	u.SetExcluded(notecomment.FieldSuffix)
+	return u
+}
+
+// ClearSuffix clears the value of the "suffix" field.
+func (u *NoteCommentUpsert) ClearSuffix() *NoteCommentUpsert {
+	u.SetNull(notecomment.FieldSuffix)
+	return u
+}
+
+// SetStartOffset sets the "start_offset" field.
+func (u *NoteCommentUpsert) SetStartOffset(v int) *NoteCommentUpsert {
+	u.Set(notecomment.FieldStartOffset, v)
+	return u
+}
+
+// UpdateStartOffset sets the "start_offset" field to the value that was provided on create.
+func (u *NoteCommentUpsert) UpdateStartOffset() *NoteCommentUpsert {
+	u.SetExcluded(notecomment.FieldStartOffset)
+	return u
+}
+
+// AddStartOffset adds v to the "start_offset" field.
+func (u *NoteCommentUpsert) AddStartOffset(v int) *NoteCommentUpsert {
+	u.Add(notecomment.FieldStartOffset, v)
+	return u
+}
+
+// ClearStartOffset clears the value of the "start_offset" field.
+func (u *NoteCommentUpsert) ClearStartOffset() *NoteCommentUpsert {
+	u.SetNull(notecomment.FieldStartOffset)
+	return u
+}
+
+// SetEndOffset sets the "end_offset" field.
+func (u *NoteCommentUpsert) SetEndOffset(v int) *NoteCommentUpsert {
+	u.Set(notecomment.FieldEndOffset, v)
+	return u
+}
+
+// UpdateEndOffset sets the "end_offset" field to the value that was provided on create.
+func (u *NoteCommentUpsert) UpdateEndOffset() *NoteCommentUpsert {
+	u.SetExcluded(notecomment.FieldEndOffset)
+	return u
+}
+
+// AddEndOffset adds v to the "end_offset" field.
+func (u *NoteCommentUpsert) AddEndOffset(v int) *NoteCommentUpsert {
+	u.Add(notecomment.FieldEndOffset, v)
+	return u
+}
+
+// ClearEndOffset clears the value of the "end_offset" field.
+func (u *NoteCommentUpsert) ClearEndOffset() *NoteCommentUpsert {
+	u.SetNull(notecomment.FieldEndOffset)
+	return u
+}
+
+// SetAnchorStatus sets the "anchor_status" field.
+func (u *NoteCommentUpsert) SetAnchorStatus(v notecomment.AnchorStatus) *NoteCommentUpsert {
+	u.Set(notecomment.FieldAnchorStatus, v)
+	return u
+}
+
+// UpdateAnchorStatus sets the "anchor_status" field to the value that was provided on create.
+func (u *NoteCommentUpsert) UpdateAnchorStatus() *NoteCommentUpsert {
+	u.SetExcluded(notecomment.FieldAnchorStatus)
+	return u
+}
+
+// ClearAnchorStatus clears the value of the "anchor_status" field.
+func (u *NoteCommentUpsert) ClearAnchorStatus() *NoteCommentUpsert {
+	u.SetNull(notecomment.FieldAnchorStatus)
+	return u
+}
+
+// SetResolvedAt sets the "resolved_at" field.
+func (u *NoteCommentUpsert) SetResolvedAt(v time.Time) *NoteCommentUpsert {
+	u.Set(notecomment.FieldResolvedAt, v)
+	return u
+}
+
+// UpdateResolvedAt sets the "resolved_at" field to the value that was provided on create.
+func (u *NoteCommentUpsert) UpdateResolvedAt() *NoteCommentUpsert {
+	u.SetExcluded(notecomment.FieldResolvedAt)
+	return u
+}
+
+// ClearResolvedAt clears the value of the "resolved_at" field.
+func (u *NoteCommentUpsert) ClearResolvedAt() *NoteCommentUpsert {
+	u.SetNull(notecomment.FieldResolvedAt)
+	return u
+}
+
+// SetResolvedByID sets the "resolved_by_id" field.
+func (u *NoteCommentUpsert) SetResolvedByID(v uuid.UUID) *NoteCommentUpsert {
+	u.Set(notecomment.FieldResolvedByID, v)
+	return u
+}
+
+// UpdateResolvedByID sets the "resolved_by_id" field to the value that was provided on create.
+func (u *NoteCommentUpsert) UpdateResolvedByID() *NoteCommentUpsert {
+	u.SetExcluded(notecomment.FieldResolvedByID)
+	return u
+}
+
+// ClearResolvedByID clears the value of the "resolved_by_id" field.
+func (u *NoteCommentUpsert) ClearResolvedByID() *NoteCommentUpsert {
+	u.SetNull(notecomment.FieldResolvedByID)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +845,21 @@ func (u *NoteCommentUpsertOne) UpdateNewValues() *NoteCommentUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(notecomment.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(notecomment.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(notecomment.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.NoteID(); exists {
+			s.SetIgnore(notecomment.FieldNoteID)
+		}
+		if _, exists := u.create.mutation.AuthorID(); exists {
+			s.SetIgnore(notecomment.FieldAuthorID)
+		}
+		if _, exists := u.create.mutation.ParentID(); exists {
+			s.SetIgnore(notecomment.FieldParentID)
 		}
 	}))
 	return u
@@ -208,6 +890,237 @@ func (u *NoteCommentUpsertOne) Update(set func(*NoteCommentUpsert)) *NoteComment
 		set(&NoteCommentUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *NoteCommentUpsertOne) SetUpdatedAt(v time.Time) *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *NoteCommentUpsertOne) UpdateUpdatedAt() *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *NoteCommentUpsertOne) SetDeletedAt(v time.Time) *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *NoteCommentUpsertOne) UpdateDeletedAt() *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *NoteCommentUpsertOne) ClearDeletedAt() *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetBody sets the "body" field.
+func (u *NoteCommentUpsertOne) SetBody(v string) *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.SetBody(v)
+	})
+}
+
+// UpdateBody sets the "body" field to the value that was provided on create.
+func (u *NoteCommentUpsertOne) UpdateBody() *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.UpdateBody()
+	})
+}
+
+// SetQuote sets the "quote" field.
+func (u *NoteCommentUpsertOne) SetQuote(v string) *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.SetQuote(v)
+	})
+}
+
+// UpdateQuote sets the "quote" field to the value that was provided on create.
+func (u *NoteCommentUpsertOne) UpdateQuote() *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.UpdateQuote()
+	})
+}
+
+// ClearQuote clears the value of the "quote" field.
+func (u *NoteCommentUpsertOne) ClearQuote() *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.ClearQuote()
+	})
+}
+
+// SetPrefix sets the "prefix" field.
+func (u *NoteCommentUpsertOne) SetPrefix(v string) *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.SetPrefix(v)
+	})
+}
+
+// UpdatePrefix sets the "prefix" field to the value that was provided on create.
+func (u *NoteCommentUpsertOne) UpdatePrefix() *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.UpdatePrefix()
+	})
+}
+
+// ClearPrefix clears the value of the "prefix" field.
+func (u *NoteCommentUpsertOne) ClearPrefix() *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.ClearPrefix()
+	})
+}
+
+// SetSuffix sets the "suffix" field.
+func (u *NoteCommentUpsertOne) SetSuffix(v string) *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.SetSuffix(v)
+	})
+}
+
+// UpdateSuffix sets the "suffix" field to the value that was provided on create.
+func (u *NoteCommentUpsertOne) UpdateSuffix() *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.UpdateSuffix()
+	})
+}
+
+// ClearSuffix clears the value of the "suffix" field.
+func (u *NoteCommentUpsertOne) ClearSuffix() *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.ClearSuffix()
+	})
+}
+
+// SetStartOffset sets the "start_offset" field.
+func (u *NoteCommentUpsertOne) SetStartOffset(v int) *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.SetStartOffset(v)
+	})
+}
+
+// AddStartOffset adds v to the "start_offset" field.
+func (u *NoteCommentUpsertOne) AddStartOffset(v int) *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.AddStartOffset(v)
+	})
+}
+
+// UpdateStartOffset sets the "start_offset" field to the value that was provided on create.
+func (u *NoteCommentUpsertOne) UpdateStartOffset() *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.UpdateStartOffset()
+	})
+}
+
+// ClearStartOffset clears the value of the "start_offset" field.
+func (u *NoteCommentUpsertOne) ClearStartOffset() *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.ClearStartOffset()
+	})
+}
+
+// SetEndOffset sets the "end_offset" field.
+func (u *NoteCommentUpsertOne) SetEndOffset(v int) *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.SetEndOffset(v)
+	})
+}
+
+// AddEndOffset adds v to the "end_offset" field.
+func (u *NoteCommentUpsertOne) AddEndOffset(v int) *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.AddEndOffset(v)
+	})
+}
+
+// UpdateEndOffset sets the "end_offset" field to the value that was provided on create.
+func (u *NoteCommentUpsertOne) UpdateEndOffset() *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.UpdateEndOffset()
+	})
+}
+
+// ClearEndOffset clears the value of the "end_offset" field.
+func (u *NoteCommentUpsertOne) ClearEndOffset() *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.ClearEndOffset()
+	})
+}
+
+// SetAnchorStatus sets the "anchor_status" field.
+func (u *NoteCommentUpsertOne) SetAnchorStatus(v notecomment.AnchorStatus) *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.SetAnchorStatus(v)
+	})
+}
+
+// UpdateAnchorStatus sets the "anchor_status" field to the value that was provided on create.
+func (u *NoteCommentUpsertOne) UpdateAnchorStatus() *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.UpdateAnchorStatus()
+	})
+}
+
+// ClearAnchorStatus clears the value of the "anchor_status" field.
+func (u *NoteCommentUpsertOne) ClearAnchorStatus() *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.ClearAnchorStatus()
+	})
+}
+
+// SetResolvedAt sets the "resolved_at" field.
+func (u *NoteCommentUpsertOne) SetResolvedAt(v time.Time) *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.SetResolvedAt(v)
+	})
+}
+
+// UpdateResolvedAt sets the "resolved_at" field to the value that was provided on create.
+func (u *NoteCommentUpsertOne) UpdateResolvedAt() *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.UpdateResolvedAt()
+	})
+}
+
+// ClearResolvedAt clears the value of the "resolved_at" field.
+func (u *NoteCommentUpsertOne) ClearResolvedAt() *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.ClearResolvedAt()
+	})
+}
+
+// SetResolvedByID sets the "resolved_by_id" field.
+func (u *NoteCommentUpsertOne) SetResolvedByID(v uuid.UUID) *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.SetResolvedByID(v)
+	})
+}
+
+// UpdateResolvedByID sets the "resolved_by_id" field to the value that was provided on create.
+func (u *NoteCommentUpsertOne) UpdateResolvedByID() *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.UpdateResolvedByID()
+	})
+}
+
+// ClearResolvedByID clears the value of the "resolved_by_id" field.
+func (u *NoteCommentUpsertOne) ClearResolvedByID() *NoteCommentUpsertOne {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.ClearResolvedByID()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +1256,11 @@ func (_c *NoteCommentCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.NoteCommentUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *NoteCommentCreateBulk) OnConflict(opts ...sql.ConflictOption) *NoteCommentUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +1306,21 @@ func (u *NoteCommentUpsertBulk) UpdateNewValues() *NoteCommentUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(notecomment.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(notecomment.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(notecomment.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.NoteID(); exists {
+				s.SetIgnore(notecomment.FieldNoteID)
+			}
+			if _, exists := b.mutation.AuthorID(); exists {
+				s.SetIgnore(notecomment.FieldAuthorID)
+			}
+			if _, exists := b.mutation.ParentID(); exists {
+				s.SetIgnore(notecomment.FieldParentID)
+			}
 		}
 	}))
 	return u
@@ -418,6 +1351,237 @@ func (u *NoteCommentUpsertBulk) Update(set func(*NoteCommentUpsert)) *NoteCommen
 		set(&NoteCommentUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *NoteCommentUpsertBulk) SetUpdatedAt(v time.Time) *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *NoteCommentUpsertBulk) UpdateUpdatedAt() *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *NoteCommentUpsertBulk) SetDeletedAt(v time.Time) *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *NoteCommentUpsertBulk) UpdateDeletedAt() *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *NoteCommentUpsertBulk) ClearDeletedAt() *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetBody sets the "body" field.
+func (u *NoteCommentUpsertBulk) SetBody(v string) *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.SetBody(v)
+	})
+}
+
+// UpdateBody sets the "body" field to the value that was provided on create.
+func (u *NoteCommentUpsertBulk) UpdateBody() *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.UpdateBody()
+	})
+}
+
+// SetQuote sets the "quote" field.
+func (u *NoteCommentUpsertBulk) SetQuote(v string) *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.SetQuote(v)
+	})
+}
+
+// UpdateQuote sets the "quote" field to the value that was provided on create.
+func (u *NoteCommentUpsertBulk) UpdateQuote() *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.UpdateQuote()
+	})
+}
+
+// ClearQuote clears the value of the "quote" field.
+func (u *NoteCommentUpsertBulk) ClearQuote() *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.ClearQuote()
+	})
+}
+
+// SetPrefix sets the "prefix" field.
+func (u *NoteCommentUpsertBulk) SetPrefix(v string) *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.SetPrefix(v)
+	})
+}
+
+// UpdatePrefix sets the "prefix" field to the value that was provided on create.
+func (u *NoteCommentUpsertBulk) UpdatePrefix() *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.UpdatePrefix()
+	})
+}
+
+// ClearPrefix clears the value of the "prefix" field.
+func (u *NoteCommentUpsertBulk) ClearPrefix() *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.ClearPrefix()
+	})
+}
+
+// SetSuffix sets the "suffix" field.
+func (u *NoteCommentUpsertBulk) SetSuffix(v string) *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.SetSuffix(v)
+	})
+}
+
+// UpdateSuffix sets the "suffix" field to the value that was provided on create.
+func (u *NoteCommentUpsertBulk) UpdateSuffix() *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.UpdateSuffix()
+	})
+}
+
+// ClearSuffix clears the value of the "suffix" field.
+func (u *NoteCommentUpsertBulk) ClearSuffix() *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.ClearSuffix()
+	})
+}
+
+// SetStartOffset sets the "start_offset" field.
+func (u *NoteCommentUpsertBulk) SetStartOffset(v int) *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.SetStartOffset(v)
+	})
+}
+
+// AddStartOffset adds v to the "start_offset" field.
+func (u *NoteCommentUpsertBulk) AddStartOffset(v int) *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.AddStartOffset(v)
+	})
+}
+
+// UpdateStartOffset sets the "start_offset" field to the value that was provided on create.
+func (u *NoteCommentUpsertBulk) UpdateStartOffset() *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.UpdateStartOffset()
+	})
+}
+
+// ClearStartOffset clears the value of the "start_offset" field.
+func (u *NoteCommentUpsertBulk) ClearStartOffset() *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.ClearStartOffset()
+	})
+}
+
+// SetEndOffset sets the "end_offset" field.
+func (u *NoteCommentUpsertBulk) SetEndOffset(v int) *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.SetEndOffset(v)
+	})
+}
+
+// AddEndOffset adds v to the "end_offset" field.
+func (u *NoteCommentUpsertBulk) AddEndOffset(v int) *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.AddEndOffset(v)
+	})
+}
+
+// UpdateEndOffset sets the "end_offset" field to the value that was provided on create.
+func (u *NoteCommentUpsertBulk) UpdateEndOffset() *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.UpdateEndOffset()
+	})
+}
+
+// ClearEndOffset clears the value of the "end_offset" field.
+func (u *NoteCommentUpsertBulk) ClearEndOffset() *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.ClearEndOffset()
+	})
+}
+
+// SetAnchorStatus sets the "anchor_status" field.
+func (u *NoteCommentUpsertBulk) SetAnchorStatus(v notecomment.AnchorStatus) *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.SetAnchorStatus(v)
+	})
+}
+
+// UpdateAnchorStatus sets the "anchor_status" field to the value that was provided on create.
+func (u *NoteCommentUpsertBulk) UpdateAnchorStatus() *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.UpdateAnchorStatus()
+	})
+}
+
+// ClearAnchorStatus clears the value of the "anchor_status" field.
+func (u *NoteCommentUpsertBulk) ClearAnchorStatus() *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.ClearAnchorStatus()
+	})
+}
+
+// SetResolvedAt sets the "resolved_at" field.
+func (u *NoteCommentUpsertBulk) SetResolvedAt(v time.Time) *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.SetResolvedAt(v)
+	})
+}
+
+// UpdateResolvedAt sets the "resolved_at" field to the value that was provided on create.
+func (u *NoteCommentUpsertBulk) UpdateResolvedAt() *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.UpdateResolvedAt()
+	})
+}
+
+// ClearResolvedAt clears the value of the "resolved_at" field.
+func (u *NoteCommentUpsertBulk) ClearResolvedAt() *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.ClearResolvedAt()
+	})
+}
+
+// SetResolvedByID sets the "resolved_by_id" field.
+func (u *NoteCommentUpsertBulk) SetResolvedByID(v uuid.UUID) *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.SetResolvedByID(v)
+	})
+}
+
+// UpdateResolvedByID sets the "resolved_by_id" field to the value that was provided on create.
+func (u *NoteCommentUpsertBulk) UpdateResolvedByID() *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.UpdateResolvedByID()
+	})
+}
+
+// ClearResolvedByID clears the value of the "resolved_by_id" field.
+func (u *NoteCommentUpsertBulk) ClearResolvedByID() *NoteCommentUpsertBulk {
+	return u.Update(func(s *NoteCommentUpsert) {
+		s.ClearResolvedByID()
+	})
 }
 
 // Exec executes the query.

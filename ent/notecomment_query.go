@@ -4,6 +4,8 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 
@@ -13,18 +15,27 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/note"
 	"github.com/worksynapse/worksynapse/ent/notecomment"
+	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/predicate"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // NoteCommentQuery is the builder for querying NoteComment entities.
 type NoteCommentQuery struct {
 	config
-	ctx        *QueryContext
-	order      []notecomment.OrderOption
-	inters     []Interceptor
-	predicates []predicate.NoteComment
-	modifiers  []func(*sql.Selector)
+	ctx              *QueryContext
+	order            []notecomment.OrderOption
+	inters           []Interceptor
+	predicates       []predicate.NoteComment
+	withOrganization *OrganizationQuery
+	withNote         *NoteQuery
+	withAuthor       *UserQuery
+	withParent       *NoteCommentQuery
+	withReplies      *NoteCommentQuery
+	withResolvedBy   *UserQuery
+	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -59,6 +70,138 @@ func (_q *NoteCommentQuery) Unique(unique bool) *NoteCommentQuery {
 func (_q *NoteCommentQuery) Order(o ...notecomment.OrderOption) *NoteCommentQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryOrganization chains the current query on the "organization" edge.
+func (_q *NoteCommentQuery) QueryOrganization() *OrganizationQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notecomment.Table, notecomment.FieldID, selector),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, notecomment.OrganizationTable, notecomment.OrganizationColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryNote chains the current query on the "note" edge.
+func (_q *NoteCommentQuery) QueryNote() *NoteQuery {
+	query := (&NoteClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notecomment.Table, notecomment.FieldID, selector),
+			sqlgraph.To(note.Table, note.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, notecomment.NoteTable, notecomment.NoteColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryAuthor chains the current query on the "author" edge.
+func (_q *NoteCommentQuery) QueryAuthor() *UserQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notecomment.Table, notecomment.FieldID, selector),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, notecomment.AuthorTable, notecomment.AuthorColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryParent chains the current query on the "parent" edge.
+func (_q *NoteCommentQuery) QueryParent() *NoteCommentQuery {
+	query := (&NoteCommentClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notecomment.Table, notecomment.FieldID, selector),
+			sqlgraph.To(notecomment.Table, notecomment.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, notecomment.ParentTable, notecomment.ParentColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryReplies chains the current query on the "replies" edge.
+func (_q *NoteCommentQuery) QueryReplies() *NoteCommentQuery {
+	query := (&NoteCommentClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notecomment.Table, notecomment.FieldID, selector),
+			sqlgraph.To(notecomment.Table, notecomment.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, notecomment.RepliesTable, notecomment.RepliesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryResolvedBy chains the current query on the "resolved_by" edge.
+func (_q *NoteCommentQuery) QueryResolvedBy() *UserQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notecomment.Table, notecomment.FieldID, selector),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, notecomment.ResolvedByTable, notecomment.ResolvedByColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // First returns the first NoteComment entity from the query.
@@ -248,11 +391,17 @@ func (_q *NoteCommentQuery) Clone() *NoteCommentQuery {
 		return nil
 	}
 	return &NoteCommentQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]notecomment.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.NoteComment{}, _q.predicates...),
+		config:           _q.config,
+		ctx:              _q.ctx.Clone(),
+		order:            append([]notecomment.OrderOption{}, _q.order...),
+		inters:           append([]Interceptor{}, _q.inters...),
+		predicates:       append([]predicate.NoteComment{}, _q.predicates...),
+		withOrganization: _q.withOrganization.Clone(),
+		withNote:         _q.withNote.Clone(),
+		withAuthor:       _q.withAuthor.Clone(),
+		withParent:       _q.withParent.Clone(),
+		withReplies:      _q.withReplies.Clone(),
+		withResolvedBy:   _q.withResolvedBy.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -260,8 +409,86 @@ func (_q *NoteCommentQuery) Clone() *NoteCommentQuery {
 	}
 }
 
+// WithOrganization tells the query-builder to eager-load the nodes that are connected to
+// the "organization" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *NoteCommentQuery) WithOrganization(opts ...func(*OrganizationQuery)) *NoteCommentQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOrganization = query
+	return _q
+}
+
+// WithNote tells the query-builder to eager-load the nodes that are connected to
+// the "note" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *NoteCommentQuery) WithNote(opts ...func(*NoteQuery)) *NoteCommentQuery {
+	query := (&NoteClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withNote = query
+	return _q
+}
+
+// WithAuthor tells the query-builder to eager-load the nodes that are connected to
+// the "author" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *NoteCommentQuery) WithAuthor(opts ...func(*UserQuery)) *NoteCommentQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAuthor = query
+	return _q
+}
+
+// WithParent tells the query-builder to eager-load the nodes that are connected to
+// the "parent" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *NoteCommentQuery) WithParent(opts ...func(*NoteCommentQuery)) *NoteCommentQuery {
+	query := (&NoteCommentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withParent = query
+	return _q
+}
+
+// WithReplies tells the query-builder to eager-load the nodes that are connected to
+// the "replies" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *NoteCommentQuery) WithReplies(opts ...func(*NoteCommentQuery)) *NoteCommentQuery {
+	query := (&NoteCommentClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withReplies = query
+	return _q
+}
+
+// WithResolvedBy tells the query-builder to eager-load the nodes that are connected to
+// the "resolved_by" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *NoteCommentQuery) WithResolvedBy(opts ...func(*UserQuery)) *NoteCommentQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withResolvedBy = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
+//
+// Example:
+//
+//	var v []struct {
+//		CreatedAt time.Time `json:"created_at,omitempty"`
+//		Count int `json:"count,omitempty"`
+//	}
+//
+//	client.NoteComment.Query().
+//		GroupBy(notecomment.FieldCreatedAt).
+//		Aggregate(ent.Count()).
+//		Scan(ctx, &v)
 func (_q *NoteCommentQuery) GroupBy(field string, fields ...string) *NoteCommentGroupBy {
 	_q.ctx.Fields = append([]string{field}, fields...)
 	grbuild := &NoteCommentGroupBy{build: _q}
@@ -273,6 +500,16 @@ func (_q *NoteCommentQuery) GroupBy(field string, fields ...string) *NoteComment
 
 // Select allows the selection one or more fields/columns for the given query,
 // instead of selecting all fields in the entity.
+//
+// Example:
+//
+//	var v []struct {
+//		CreatedAt time.Time `json:"created_at,omitempty"`
+//	}
+//
+//	client.NoteComment.Query().
+//		Select(notecomment.FieldCreatedAt).
+//		Scan(ctx, &v)
 func (_q *NoteCommentQuery) Select(fields ...string) *NoteCommentSelect {
 	_q.ctx.Fields = append(_q.ctx.Fields, fields...)
 	sbuild := &NoteCommentSelect{NoteCommentQuery: _q}
@@ -309,13 +546,27 @@ func (_q *NoteCommentQuery) prepareQuery(ctx context.Context) error {
 		}
 		_q.sql = prev
 	}
+	if notecomment.Policy == nil {
+		return errors.New("ent: uninitialized notecomment.Policy (forgotten import ent/runtime?)")
+	}
+	if err := notecomment.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
+	}
 	return nil
 }
 
 func (_q *NoteCommentQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*NoteComment, error) {
 	var (
-		nodes = []*NoteComment{}
-		_spec = _q.querySpec()
+		nodes       = []*NoteComment{}
+		_spec       = _q.querySpec()
+		loadedTypes = [6]bool{
+			_q.withOrganization != nil,
+			_q.withNote != nil,
+			_q.withAuthor != nil,
+			_q.withParent != nil,
+			_q.withReplies != nil,
+			_q.withResolvedBy != nil,
+		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*NoteComment).scanValues(nil, columns)
@@ -323,6 +574,7 @@ func (_q *NoteCommentQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 	_spec.Assign = func(columns []string, values []any) error {
 		node := &NoteComment{config: _q.config}
 		nodes = append(nodes, node)
+		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
 	if len(_q.modifiers) > 0 {
@@ -337,7 +589,229 @@ func (_q *NoteCommentQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	if query := _q.withOrganization; query != nil {
+		if err := _q.loadOrganization(ctx, query, nodes, nil,
+			func(n *NoteComment, e *Organization) { n.Edges.Organization = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withNote; query != nil {
+		if err := _q.loadNote(ctx, query, nodes, nil,
+			func(n *NoteComment, e *Note) { n.Edges.Note = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withAuthor; query != nil {
+		if err := _q.loadAuthor(ctx, query, nodes, nil,
+			func(n *NoteComment, e *User) { n.Edges.Author = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withParent; query != nil {
+		if err := _q.loadParent(ctx, query, nodes, nil,
+			func(n *NoteComment, e *NoteComment) { n.Edges.Parent = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withReplies; query != nil {
+		if err := _q.loadReplies(ctx, query, nodes,
+			func(n *NoteComment) { n.Edges.Replies = []*NoteComment{} },
+			func(n *NoteComment, e *NoteComment) { n.Edges.Replies = append(n.Edges.Replies, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withResolvedBy; query != nil {
+		if err := _q.loadResolvedBy(ctx, query, nodes, nil,
+			func(n *NoteComment, e *User) { n.Edges.ResolvedBy = e }); err != nil {
+			return nil, err
+		}
+	}
 	return nodes, nil
+}
+
+func (_q *NoteCommentQuery) loadOrganization(ctx context.Context, query *OrganizationQuery, nodes []*NoteComment, init func(*NoteComment), assign func(*NoteComment, *Organization)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*NoteComment)
+	for i := range nodes {
+		fk := nodes[i].OrganizationID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(organization.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "organization_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *NoteCommentQuery) loadNote(ctx context.Context, query *NoteQuery, nodes []*NoteComment, init func(*NoteComment), assign func(*NoteComment, *Note)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*NoteComment)
+	for i := range nodes {
+		fk := nodes[i].NoteID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(note.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "note_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *NoteCommentQuery) loadAuthor(ctx context.Context, query *UserQuery, nodes []*NoteComment, init func(*NoteComment), assign func(*NoteComment, *User)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*NoteComment)
+	for i := range nodes {
+		fk := nodes[i].AuthorID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(user.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "author_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *NoteCommentQuery) loadParent(ctx context.Context, query *NoteCommentQuery, nodes []*NoteComment, init func(*NoteComment), assign func(*NoteComment, *NoteComment)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*NoteComment)
+	for i := range nodes {
+		if nodes[i].ParentID == nil {
+			continue
+		}
+		fk := *nodes[i].ParentID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(notecomment.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "parent_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *NoteCommentQuery) loadReplies(ctx context.Context, query *NoteCommentQuery, nodes []*NoteComment, init func(*NoteComment), assign func(*NoteComment, *NoteComment)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*NoteComment)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(notecomment.FieldParentID)
+	}
+	query.Where(predicate.NoteComment(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(notecomment.RepliesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ParentID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "parent_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "parent_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *NoteCommentQuery) loadResolvedBy(ctx context.Context, query *UserQuery, nodes []*NoteComment, init func(*NoteComment), assign func(*NoteComment, *User)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*NoteComment)
+	for i := range nodes {
+		if nodes[i].ResolvedByID == nil {
+			continue
+		}
+		fk := *nodes[i].ResolvedByID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(user.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "resolved_by_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
 }
 
 func (_q *NoteCommentQuery) sqlCount(ctx context.Context) (int, error) {
@@ -367,6 +841,21 @@ func (_q *NoteCommentQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != notecomment.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withOrganization != nil {
+			_spec.Node.AddColumnOnce(notecomment.FieldOrganizationID)
+		}
+		if _q.withNote != nil {
+			_spec.Node.AddColumnOnce(notecomment.FieldNoteID)
+		}
+		if _q.withAuthor != nil {
+			_spec.Node.AddColumnOnce(notecomment.FieldAuthorID)
+		}
+		if _q.withParent != nil {
+			_spec.Node.AddColumnOnce(notecomment.FieldParentID)
+		}
+		if _q.withResolvedBy != nil {
+			_spec.Node.AddColumnOnce(notecomment.FieldResolvedByID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -6,12 +6,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/notecomment"
 	"github.com/worksynapse/worksynapse/ent/predicate"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // NoteCommentUpdate is the builder for updating NoteComment entities.
@@ -28,13 +31,277 @@ func (_u *NoteCommentUpdate) Where(ps ...predicate.NoteComment) *NoteCommentUpda
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *NoteCommentUpdate) SetUpdatedAt(v time.Time) *NoteCommentUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *NoteCommentUpdate) SetDeletedAt(v time.Time) *NoteCommentUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *NoteCommentUpdate) SetNillableDeletedAt(v *time.Time) *NoteCommentUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *NoteCommentUpdate) ClearDeletedAt() *NoteCommentUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetBody sets the "body" field.
+func (_u *NoteCommentUpdate) SetBody(v string) *NoteCommentUpdate {
+	_u.mutation.SetBody(v)
+	return _u
+}
+
+// SetNillableBody sets the "body" field if the given value is not nil.
+func (_u *NoteCommentUpdate) SetNillableBody(v *string) *NoteCommentUpdate {
+	if v != nil {
+		_u.SetBody(*v)
+	}
+	return _u
+}
+
+// SetQuote sets the "quote" field.
+func (_u *NoteCommentUpdate) SetQuote(v string) *NoteCommentUpdate {
+	_u.mutation.SetQuote(v)
+	return _u
+}
+
+// SetNillableQuote sets the "quote" field if the given value is not nil.
+func (_u *NoteCommentUpdate) SetNillableQuote(v *string) *NoteCommentUpdate {
+	if v != nil {
+		_u.SetQuote(*v)
+	}
+	return _u
+}
+
+// ClearQuote clears the value of the "quote" field.
+func (_u *NoteCommentUpdate) ClearQuote() *NoteCommentUpdate {
+	_u.mutation.ClearQuote()
+	return _u
+}
+
+// SetPrefix sets the "prefix" field.
+func (_u *NoteCommentUpdate) SetPrefix(v string) *NoteCommentUpdate {
+	_u.mutation.SetPrefix(v)
+	return _u
+}
+
+// SetNillablePrefix sets the "prefix" field if the given value is not nil.
+func (_u *NoteCommentUpdate) SetNillablePrefix(v *string) *NoteCommentUpdate {
+	if v != nil {
+		_u.SetPrefix(*v)
+	}
+	return _u
+}
+
+// ClearPrefix clears the value of the "prefix" field.
+func (_u *NoteCommentUpdate) ClearPrefix() *NoteCommentUpdate {
+	_u.mutation.ClearPrefix()
+	return _u
+}
+
+// SetSuffix sets the "suffix" field.
+func (_u *NoteCommentUpdate) SetSuffix(v string) *NoteCommentUpdate {
+	_u.mutation.SetSuffix(v)
+	return _u
+}
+
+// SetNillableSuffix sets the "suffix" field if the given value is not nil.
+func (_u *NoteCommentUpdate) SetNillableSuffix(v *string) *NoteCommentUpdate {
+	if v != nil {
+		_u.SetSuffix(*v)
+	}
+	return _u
+}
+
+// ClearSuffix clears the value of the "suffix" field.
+func (_u *NoteCommentUpdate) ClearSuffix() *NoteCommentUpdate {
+	_u.mutation.ClearSuffix()
+	return _u
+}
+
+// SetStartOffset sets the "start_offset" field.
+func (_u *NoteCommentUpdate) SetStartOffset(v int) *NoteCommentUpdate {
+	_u.mutation.ResetStartOffset()
+	_u.mutation.SetStartOffset(v)
+	return _u
+}
+
+// SetNillableStartOffset sets the "start_offset" field if the given value is not nil.
+func (_u *NoteCommentUpdate) SetNillableStartOffset(v *int) *NoteCommentUpdate {
+	if v != nil {
+		_u.SetStartOffset(*v)
+	}
+	return _u
+}
+
+// AddStartOffset adds value to the "start_offset" field.
+func (_u *NoteCommentUpdate) AddStartOffset(v int) *NoteCommentUpdate {
+	_u.mutation.AddStartOffset(v)
+	return _u
+}
+
+// ClearStartOffset clears the value of the "start_offset" field.
+func (_u *NoteCommentUpdate) ClearStartOffset() *NoteCommentUpdate {
+	_u.mutation.ClearStartOffset()
+	return _u
+}
+
+// SetEndOffset sets the "end_offset" field.
+func (_u *NoteCommentUpdate) SetEndOffset(v int) *NoteCommentUpdate {
+	_u.mutation.ResetEndOffset()
+	_u.mutation.SetEndOffset(v)
+	return _u
+}
+
+// SetNillableEndOffset sets the "end_offset" field if the given value is not nil.
+func (_u *NoteCommentUpdate) SetNillableEndOffset(v *int) *NoteCommentUpdate {
+	if v != nil {
+		_u.SetEndOffset(*v)
+	}
+	return _u
+}
+
+// AddEndOffset adds value to the "end_offset" field.
+func (_u *NoteCommentUpdate) AddEndOffset(v int) *NoteCommentUpdate {
+	_u.mutation.AddEndOffset(v)
+	return _u
+}
+
+// ClearEndOffset clears the value of the "end_offset" field.
+func (_u *NoteCommentUpdate) ClearEndOffset() *NoteCommentUpdate {
+	_u.mutation.ClearEndOffset()
+	return _u
+}
+
+// SetAnchorStatus sets the "anchor_status" field.
+func (_u *NoteCommentUpdate) SetAnchorStatus(v notecomment.AnchorStatus) *NoteCommentUpdate {
+	_u.mutation.SetAnchorStatus(v)
+	return _u
+}
+
+// SetNillableAnchorStatus sets the "anchor_status" field if the given value is not nil.
+func (_u *NoteCommentUpdate) SetNillableAnchorStatus(v *notecomment.AnchorStatus) *NoteCommentUpdate {
+	if v != nil {
+		_u.SetAnchorStatus(*v)
+	}
+	return _u
+}
+
+// ClearAnchorStatus clears the value of the "anchor_status" field.
+func (_u *NoteCommentUpdate) ClearAnchorStatus() *NoteCommentUpdate {
+	_u.mutation.ClearAnchorStatus()
+	return _u
+}
+
+// SetResolvedAt sets the "resolved_at" field.
+func (_u *NoteCommentUpdate) SetResolvedAt(v time.Time) *NoteCommentUpdate {
+	_u.mutation.SetResolvedAt(v)
+	return _u
+}
+
+// SetNillableResolvedAt sets the "resolved_at" field if the given value is not nil.
+func (_u *NoteCommentUpdate) SetNillableResolvedAt(v *time.Time) *NoteCommentUpdate {
+	if v != nil {
+		_u.SetResolvedAt(*v)
+	}
+	return _u
+}
+
+// ClearResolvedAt clears the value of the "resolved_at" field.
+func (_u *NoteCommentUpdate) ClearResolvedAt() *NoteCommentUpdate {
+	_u.mutation.ClearResolvedAt()
+	return _u
+}
+
+// SetResolvedByID sets the "resolved_by_id" field.
+func (_u *NoteCommentUpdate) SetResolvedByID(v uuid.UUID) *NoteCommentUpdate {
+	_u.mutation.SetResolvedByID(v)
+	return _u
+}
+
+// SetNillableResolvedByID sets the "resolved_by_id" field if the given value is not nil.
+func (_u *NoteCommentUpdate) SetNillableResolvedByID(v *uuid.UUID) *NoteCommentUpdate {
+	if v != nil {
+		_u.SetResolvedByID(*v)
+	}
+	return _u
+}
+
+// ClearResolvedByID clears the value of the "resolved_by_id" field.
+func (_u *NoteCommentUpdate) ClearResolvedByID() *NoteCommentUpdate {
+	_u.mutation.ClearResolvedByID()
+	return _u
+}
+
+// AddReplyIDs adds the "replies" edge to the NoteComment entity by IDs.
+func (_u *NoteCommentUpdate) AddReplyIDs(ids ...uuid.UUID) *NoteCommentUpdate {
+	_u.mutation.AddReplyIDs(ids...)
+	return _u
+}
+
+// AddReplies adds the "replies" edges to the NoteComment entity.
+func (_u *NoteCommentUpdate) AddReplies(v ...*NoteComment) *NoteCommentUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReplyIDs(ids...)
+}
+
+// SetResolvedBy sets the "resolved_by" edge to the User entity.
+func (_u *NoteCommentUpdate) SetResolvedBy(v *User) *NoteCommentUpdate {
+	return _u.SetResolvedByID(v.ID)
+}
+
 // Mutation returns the NoteCommentMutation object of the builder.
 func (_u *NoteCommentUpdate) Mutation() *NoteCommentMutation {
 	return _u.mutation
 }
 
+// ClearReplies clears all "replies" edges to the NoteComment entity.
+func (_u *NoteCommentUpdate) ClearReplies() *NoteCommentUpdate {
+	_u.mutation.ClearReplies()
+	return _u
+}
+
+// RemoveReplyIDs removes the "replies" edge to NoteComment entities by IDs.
+func (_u *NoteCommentUpdate) RemoveReplyIDs(ids ...uuid.UUID) *NoteCommentUpdate {
+	_u.mutation.RemoveReplyIDs(ids...)
+	return _u
+}
+
+// RemoveReplies removes "replies" edges to NoteComment entities.
+func (_u *NoteCommentUpdate) RemoveReplies(v ...*NoteComment) *NoteCommentUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReplyIDs(ids...)
+}
+
+// ClearResolvedBy clears the "resolved_by" edge to the User entity.
+func (_u *NoteCommentUpdate) ClearResolvedBy() *NoteCommentUpdate {
+	_u.mutation.ClearResolvedBy()
+	return _u
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *NoteCommentUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +327,67 @@ func (_u *NoteCommentUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *NoteCommentUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if notecomment.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized notecomment.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := notecomment.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *NoteCommentUpdate) check() error {
+	if v, ok := _u.mutation.Body(); ok {
+		if err := notecomment.BodyValidator(v); err != nil {
+			return &ValidationError{Name: "body", err: fmt.Errorf(`ent: validator failed for field "NoteComment.body": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Quote(); ok {
+		if err := notecomment.QuoteValidator(v); err != nil {
+			return &ValidationError{Name: "quote", err: fmt.Errorf(`ent: validator failed for field "NoteComment.quote": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Prefix(); ok {
+		if err := notecomment.PrefixValidator(v); err != nil {
+			return &ValidationError{Name: "prefix", err: fmt.Errorf(`ent: validator failed for field "NoteComment.prefix": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Suffix(); ok {
+		if err := notecomment.SuffixValidator(v); err != nil {
+			return &ValidationError{Name: "suffix", err: fmt.Errorf(`ent: validator failed for field "NoteComment.suffix": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.StartOffset(); ok {
+		if err := notecomment.StartOffsetValidator(v); err != nil {
+			return &ValidationError{Name: "start_offset", err: fmt.Errorf(`ent: validator failed for field "NoteComment.start_offset": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.EndOffset(); ok {
+		if err := notecomment.EndOffsetValidator(v); err != nil {
+			return &ValidationError{Name: "end_offset", err: fmt.Errorf(`ent: validator failed for field "NoteComment.end_offset": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.AnchorStatus(); ok {
+		if err := notecomment.AnchorStatusValidator(v); err != nil {
+			return &ValidationError{Name: "anchor_status", err: fmt.Errorf(`ent: validator failed for field "NoteComment.anchor_status": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "NoteComment.organization"`)
+	}
+	if _u.mutation.NoteCleared() && len(_u.mutation.NoteIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "NoteComment.note"`)
+	}
+	if _u.mutation.AuthorCleared() && len(_u.mutation.AuthorIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "NoteComment.author"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *NoteCommentUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *NoteCommentUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +395,9 @@ func (_u *NoteCommentUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *No
 }
 
 func (_u *NoteCommentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(notecomment.Table, notecomment.Columns, sqlgraph.NewFieldSpec(notecomment.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +405,140 @@ func (_u *NoteCommentUpdate) sqlSave(ctx context.Context) (_node int, err error)
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(notecomment.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(notecomment.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(notecomment.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Body(); ok {
+		_spec.SetField(notecomment.FieldBody, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Quote(); ok {
+		_spec.SetField(notecomment.FieldQuote, field.TypeString, value)
+	}
+	if _u.mutation.QuoteCleared() {
+		_spec.ClearField(notecomment.FieldQuote, field.TypeString)
+	}
+	if value, ok := _u.mutation.Prefix(); ok {
+		_spec.SetField(notecomment.FieldPrefix, field.TypeString, value)
+	}
+	if _u.mutation.PrefixCleared() {
+		_spec.ClearField(notecomment.FieldPrefix, field.TypeString)
+	}
+	if value, ok := _u.mutation.Suffix(); ok {
+		_spec.SetField(notecomment.FieldSuffix, field.TypeString, value)
+	}
+	if _u.mutation.SuffixCleared() {
+		_spec.ClearField(notecomment.FieldSuffix, field.TypeString)
+	}
+	if value, ok := _u.mutation.StartOffset(); ok {
+		_spec.SetField(notecomment.FieldStartOffset, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedStartOffset(); ok {
+		_spec.AddField(notecomment.FieldStartOffset, field.TypeInt, value)
+	}
+	if _u.mutation.StartOffsetCleared() {
+		_spec.ClearField(notecomment.FieldStartOffset, field.TypeInt)
+	}
+	if value, ok := _u.mutation.EndOffset(); ok {
+		_spec.SetField(notecomment.FieldEndOffset, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedEndOffset(); ok {
+		_spec.AddField(notecomment.FieldEndOffset, field.TypeInt, value)
+	}
+	if _u.mutation.EndOffsetCleared() {
+		_spec.ClearField(notecomment.FieldEndOffset, field.TypeInt)
+	}
+	if value, ok := _u.mutation.AnchorStatus(); ok {
+		_spec.SetField(notecomment.FieldAnchorStatus, field.TypeEnum, value)
+	}
+	if _u.mutation.AnchorStatusCleared() {
+		_spec.ClearField(notecomment.FieldAnchorStatus, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.ResolvedAt(); ok {
+		_spec.SetField(notecomment.FieldResolvedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ResolvedAtCleared() {
+		_spec.ClearField(notecomment.FieldResolvedAt, field.TypeTime)
+	}
+	if _u.mutation.RepliesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   notecomment.RepliesTable,
+			Columns: []string{notecomment.RepliesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notecomment.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRepliesIDs(); len(nodes) > 0 && !_u.mutation.RepliesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   notecomment.RepliesTable,
+			Columns: []string{notecomment.RepliesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notecomment.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RepliesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   notecomment.RepliesTable,
+			Columns: []string{notecomment.RepliesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notecomment.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ResolvedByCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   notecomment.ResolvedByTable,
+			Columns: []string{notecomment.ResolvedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ResolvedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   notecomment.ResolvedByTable,
+			Columns: []string{notecomment.ResolvedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,9 +562,270 @@ type NoteCommentUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *NoteCommentUpdateOne) SetUpdatedAt(v time.Time) *NoteCommentUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *NoteCommentUpdateOne) SetDeletedAt(v time.Time) *NoteCommentUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *NoteCommentUpdateOne) SetNillableDeletedAt(v *time.Time) *NoteCommentUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *NoteCommentUpdateOne) ClearDeletedAt() *NoteCommentUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetBody sets the "body" field.
+func (_u *NoteCommentUpdateOne) SetBody(v string) *NoteCommentUpdateOne {
+	_u.mutation.SetBody(v)
+	return _u
+}
+
+// SetNillableBody sets the "body" field if the given value is not nil.
+func (_u *NoteCommentUpdateOne) SetNillableBody(v *string) *NoteCommentUpdateOne {
+	if v != nil {
+		_u.SetBody(*v)
+	}
+	return _u
+}
+
+// SetQuote sets the "quote" field.
+func (_u *NoteCommentUpdateOne) SetQuote(v string) *NoteCommentUpdateOne {
+	_u.mutation.SetQuote(v)
+	return _u
+}
+
+// SetNillableQuote sets the "quote" field if the given value is not nil.
+func (_u *NoteCommentUpdateOne) SetNillableQuote(v *string) *NoteCommentUpdateOne {
+	if v != nil {
+		_u.SetQuote(*v)
+	}
+	return _u
+}
+
+// ClearQuote clears the value of the "quote" field.
+func (_u *NoteCommentUpdateOne) ClearQuote() *NoteCommentUpdateOne {
+	_u.mutation.ClearQuote()
+	return _u
+}
+
+// SetPrefix sets the "prefix" field.
+func (_u *NoteCommentUpdateOne) SetPrefix(v string) *NoteCommentUpdateOne {
+	_u.mutation.SetPrefix(v)
+	return _u
+}
+
+// SetNillablePrefix sets the "prefix" field if the given value is not nil.
+func (_u *NoteCommentUpdateOne) SetNillablePrefix(v *string) *NoteCommentUpdateOne {
+	if v != nil {
+		_u.SetPrefix(*v)
+	}
+	return _u
+}
+
+// ClearPrefix clears the value of the "prefix" field.
+func (_u *NoteCommentUpdateOne) ClearPrefix() *NoteCommentUpdateOne {
+	_u.mutation.ClearPrefix()
+	return _u
+}
+
+// SetSuffix sets the "suffix" field.
+func (_u *NoteCommentUpdateOne) SetSuffix(v string) *NoteCommentUpdateOne {
+	_u.mutation.SetSuffix(v)
+	return _u
+}
+
+// SetNillableSuffix sets the "suffix" field if the given value is not nil.
+func (_u *NoteCommentUpdateOne) SetNillableSuffix(v *string) *NoteCommentUpdateOne {
+	if v != nil {
+		_u.SetSuffix(*v)
+	}
+	return _u
+}
+
+// ClearSuffix clears the value of the "suffix" field.
+func (_u *NoteCommentUpdateOne) ClearSuffix() *NoteCommentUpdateOne {
+	_u.mutation.ClearSuffix()
+	return _u
+}
+
+// SetStartOffset sets the "start_offset" field.
+func (_u *NoteCommentUpdateOne) SetStartOffset(v int) *NoteCommentUpdateOne {
+	_u.mutation.ResetStartOffset()
+	_u.mutation.SetStartOffset(v)
+	return _u
+}
+
+// SetNillableStartOffset sets the "start_offset" field if the given value is not nil.
+func (_u *NoteCommentUpdateOne) SetNillableStartOffset(v *int) *NoteCommentUpdateOne {
+	if v != nil {
+		_u.SetStartOffset(*v)
+	}
+	return _u
+}
+
+// AddStartOffset adds value to the "start_offset" field.
+func (_u *NoteCommentUpdateOne) AddStartOffset(v int) *NoteCommentUpdateOne {
+	_u.mutation.AddStartOffset(v)
+	return _u
+}
+
+// ClearStartOffset clears the value of the "start_offset" field.
+func (_u *NoteCommentUpdateOne) ClearStartOffset() *NoteCommentUpdateOne {
+	_u.mutation.ClearStartOffset()
+	return _u
+}
+
+// SetEndOffset sets the "end_offset" field.
+func (_u *NoteCommentUpdateOne) SetEndOffset(v int) *NoteCommentUpdateOne {
+	_u.mutation.ResetEndOffset()
+	_u.mutation.SetEndOffset(v)
+	return _u
+}
+
+// SetNillableEndOffset sets the "end_offset" field if the given value is not nil.
+func (_u *NoteCommentUpdateOne) SetNillableEndOffset(v *int) *NoteCommentUpdateOne {
+	if v != nil {
+		_u.SetEndOffset(*v)
+	}
+	return _u
+}
+
+// AddEndOffset adds value to the "end_offset" field.
+func (_u *NoteCommentUpdateOne) AddEndOffset(v int) *NoteCommentUpdateOne {
+	_u.mutation.AddEndOffset(v)
+	return _u
+}
+
+// ClearEndOffset clears the value of the "end_offset" field.
+func (_u *NoteCommentUpdateOne) ClearEndOffset() *NoteCommentUpdateOne {
+	_u.mutation.ClearEndOffset()
+	return _u
+}
+
+// SetAnchorStatus sets the "anchor_status" field.
+func (_u *NoteCommentUpdateOne) SetAnchorStatus(v notecomment.AnchorStatus) *NoteCommentUpdateOne {
+	_u.mutation.SetAnchorStatus(v)
+	return _u
+}
+
+// SetNillableAnchorStatus sets the "anchor_status" field if the given value is not nil.
+func (_u *NoteCommentUpdateOne) SetNillableAnchorStatus(v *notecomment.AnchorStatus) *NoteCommentUpdateOne {
+	if v != nil {
+		_u.SetAnchorStatus(*v)
+	}
+	return _u
+}
+
+// ClearAnchorStatus clears the value of the "anchor_status" field.
+func (_u *NoteCommentUpdateOne) ClearAnchorStatus() *NoteCommentUpdateOne {
+	_u.mutation.ClearAnchorStatus()
+	return _u
+}
+
+// SetResolvedAt sets the "resolved_at" field.
+func (_u *NoteCommentUpdateOne) SetResolvedAt(v time.Time) *NoteCommentUpdateOne {
+	_u.mutation.SetResolvedAt(v)
+	return _u
+}
+
+// SetNillableResolvedAt sets the "resolved_at" field if the given value is not nil.
+func (_u *NoteCommentUpdateOne) SetNillableResolvedAt(v *time.Time) *NoteCommentUpdateOne {
+	if v != nil {
+		_u.SetResolvedAt(*v)
+	}
+	return _u
+}
+
+// ClearResolvedAt clears the value of the "resolved_at" field.
+func (_u *NoteCommentUpdateOne) ClearResolvedAt() *NoteCommentUpdateOne {
+	_u.mutation.ClearResolvedAt()
+	return _u
+}
+
+// SetResolvedByID sets the "resolved_by_id" field.
+func (_u *NoteCommentUpdateOne) SetResolvedByID(v uuid.UUID) *NoteCommentUpdateOne {
+	_u.mutation.SetResolvedByID(v)
+	return _u
+}
+
+// SetNillableResolvedByID sets the "resolved_by_id" field if the given value is not nil.
+func (_u *NoteCommentUpdateOne) SetNillableResolvedByID(v *uuid.UUID) *NoteCommentUpdateOne {
+	if v != nil {
+		_u.SetResolvedByID(*v)
+	}
+	return _u
+}
+
+// ClearResolvedByID clears the value of the "resolved_by_id" field.
+func (_u *NoteCommentUpdateOne) ClearResolvedByID() *NoteCommentUpdateOne {
+	_u.mutation.ClearResolvedByID()
+	return _u
+}
+
+// AddReplyIDs adds the "replies" edge to the NoteComment entity by IDs.
+func (_u *NoteCommentUpdateOne) AddReplyIDs(ids ...uuid.UUID) *NoteCommentUpdateOne {
+	_u.mutation.AddReplyIDs(ids...)
+	return _u
+}
+
+// AddReplies adds the "replies" edges to the NoteComment entity.
+func (_u *NoteCommentUpdateOne) AddReplies(v ...*NoteComment) *NoteCommentUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddReplyIDs(ids...)
+}
+
+// SetResolvedBy sets the "resolved_by" edge to the User entity.
+func (_u *NoteCommentUpdateOne) SetResolvedBy(v *User) *NoteCommentUpdateOne {
+	return _u.SetResolvedByID(v.ID)
+}
+
 // Mutation returns the NoteCommentMutation object of the builder.
 func (_u *NoteCommentUpdateOne) Mutation() *NoteCommentMutation {
 	return _u.mutation
+}
+
+// ClearReplies clears all "replies" edges to the NoteComment entity.
+func (_u *NoteCommentUpdateOne) ClearReplies() *NoteCommentUpdateOne {
+	_u.mutation.ClearReplies()
+	return _u
+}
+
+// RemoveReplyIDs removes the "replies" edge to NoteComment entities by IDs.
+func (_u *NoteCommentUpdateOne) RemoveReplyIDs(ids ...uuid.UUID) *NoteCommentUpdateOne {
+	_u.mutation.RemoveReplyIDs(ids...)
+	return _u
+}
+
+// RemoveReplies removes "replies" edges to NoteComment entities.
+func (_u *NoteCommentUpdateOne) RemoveReplies(v ...*NoteComment) *NoteCommentUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveReplyIDs(ids...)
+}
+
+// ClearResolvedBy clears the "resolved_by" edge to the User entity.
+func (_u *NoteCommentUpdateOne) ClearResolvedBy() *NoteCommentUpdateOne {
+	_u.mutation.ClearResolvedBy()
+	return _u
 }
 
 // Where appends a list predicates to the NoteCommentUpdate builder.
@@ -117,6 +843,9 @@ func (_u *NoteCommentUpdateOne) Select(field string, fields ...string) *NoteComm
 
 // Save executes the query and returns the updated NoteComment entity.
 func (_u *NoteCommentUpdateOne) Save(ctx context.Context) (*NoteComment, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +871,67 @@ func (_u *NoteCommentUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *NoteCommentUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if notecomment.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized notecomment.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := notecomment.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *NoteCommentUpdateOne) check() error {
+	if v, ok := _u.mutation.Body(); ok {
+		if err := notecomment.BodyValidator(v); err != nil {
+			return &ValidationError{Name: "body", err: fmt.Errorf(`ent: validator failed for field "NoteComment.body": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Quote(); ok {
+		if err := notecomment.QuoteValidator(v); err != nil {
+			return &ValidationError{Name: "quote", err: fmt.Errorf(`ent: validator failed for field "NoteComment.quote": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Prefix(); ok {
+		if err := notecomment.PrefixValidator(v); err != nil {
+			return &ValidationError{Name: "prefix", err: fmt.Errorf(`ent: validator failed for field "NoteComment.prefix": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Suffix(); ok {
+		if err := notecomment.SuffixValidator(v); err != nil {
+			return &ValidationError{Name: "suffix", err: fmt.Errorf(`ent: validator failed for field "NoteComment.suffix": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.StartOffset(); ok {
+		if err := notecomment.StartOffsetValidator(v); err != nil {
+			return &ValidationError{Name: "start_offset", err: fmt.Errorf(`ent: validator failed for field "NoteComment.start_offset": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.EndOffset(); ok {
+		if err := notecomment.EndOffsetValidator(v); err != nil {
+			return &ValidationError{Name: "end_offset", err: fmt.Errorf(`ent: validator failed for field "NoteComment.end_offset": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.AnchorStatus(); ok {
+		if err := notecomment.AnchorStatusValidator(v); err != nil {
+			return &ValidationError{Name: "anchor_status", err: fmt.Errorf(`ent: validator failed for field "NoteComment.anchor_status": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "NoteComment.organization"`)
+	}
+	if _u.mutation.NoteCleared() && len(_u.mutation.NoteIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "NoteComment.note"`)
+	}
+	if _u.mutation.AuthorCleared() && len(_u.mutation.AuthorIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "NoteComment.author"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *NoteCommentUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *NoteCommentUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +939,9 @@ func (_u *NoteCommentUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) 
 }
 
 func (_u *NoteCommentUpdateOne) sqlSave(ctx context.Context) (_node *NoteComment, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(notecomment.Table, notecomment.Columns, sqlgraph.NewFieldSpec(notecomment.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +966,140 @@ func (_u *NoteCommentUpdateOne) sqlSave(ctx context.Context) (_node *NoteComment
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(notecomment.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(notecomment.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(notecomment.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Body(); ok {
+		_spec.SetField(notecomment.FieldBody, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Quote(); ok {
+		_spec.SetField(notecomment.FieldQuote, field.TypeString, value)
+	}
+	if _u.mutation.QuoteCleared() {
+		_spec.ClearField(notecomment.FieldQuote, field.TypeString)
+	}
+	if value, ok := _u.mutation.Prefix(); ok {
+		_spec.SetField(notecomment.FieldPrefix, field.TypeString, value)
+	}
+	if _u.mutation.PrefixCleared() {
+		_spec.ClearField(notecomment.FieldPrefix, field.TypeString)
+	}
+	if value, ok := _u.mutation.Suffix(); ok {
+		_spec.SetField(notecomment.FieldSuffix, field.TypeString, value)
+	}
+	if _u.mutation.SuffixCleared() {
+		_spec.ClearField(notecomment.FieldSuffix, field.TypeString)
+	}
+	if value, ok := _u.mutation.StartOffset(); ok {
+		_spec.SetField(notecomment.FieldStartOffset, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedStartOffset(); ok {
+		_spec.AddField(notecomment.FieldStartOffset, field.TypeInt, value)
+	}
+	if _u.mutation.StartOffsetCleared() {
+		_spec.ClearField(notecomment.FieldStartOffset, field.TypeInt)
+	}
+	if value, ok := _u.mutation.EndOffset(); ok {
+		_spec.SetField(notecomment.FieldEndOffset, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedEndOffset(); ok {
+		_spec.AddField(notecomment.FieldEndOffset, field.TypeInt, value)
+	}
+	if _u.mutation.EndOffsetCleared() {
+		_spec.ClearField(notecomment.FieldEndOffset, field.TypeInt)
+	}
+	if value, ok := _u.mutation.AnchorStatus(); ok {
+		_spec.SetField(notecomment.FieldAnchorStatus, field.TypeEnum, value)
+	}
+	if _u.mutation.AnchorStatusCleared() {
+		_spec.ClearField(notecomment.FieldAnchorStatus, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.ResolvedAt(); ok {
+		_spec.SetField(notecomment.FieldResolvedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ResolvedAtCleared() {
+		_spec.ClearField(notecomment.FieldResolvedAt, field.TypeTime)
+	}
+	if _u.mutation.RepliesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   notecomment.RepliesTable,
+			Columns: []string{notecomment.RepliesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notecomment.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedRepliesIDs(); len(nodes) > 0 && !_u.mutation.RepliesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   notecomment.RepliesTable,
+			Columns: []string{notecomment.RepliesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notecomment.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RepliesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   notecomment.RepliesTable,
+			Columns: []string{notecomment.RepliesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notecomment.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ResolvedByCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   notecomment.ResolvedByTable,
+			Columns: []string{notecomment.ResolvedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ResolvedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   notecomment.ResolvedByTable,
+			Columns: []string{notecomment.ResolvedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &NoteComment{config: _u.config}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
@@ -13,6 +14,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/notefolder"
+	"github.com/worksynapse/worksynapse/ent/organization"
 )
 
 // NoteFolderCreate is the builder for creating a NoteFolder entity.
@@ -21,6 +23,88 @@ type NoteFolderCreate struct {
 	mutation *NoteFolderMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *NoteFolderCreate) SetCreatedAt(v time.Time) *NoteFolderCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *NoteFolderCreate) SetNillableCreatedAt(v *time.Time) *NoteFolderCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *NoteFolderCreate) SetUpdatedAt(v time.Time) *NoteFolderCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *NoteFolderCreate) SetNillableUpdatedAt(v *time.Time) *NoteFolderCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *NoteFolderCreate) SetOrganizationID(v uuid.UUID) *NoteFolderCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *NoteFolderCreate) SetDeletedAt(v time.Time) *NoteFolderCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *NoteFolderCreate) SetNillableDeletedAt(v *time.Time) *NoteFolderCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
+// SetName sets the "name" field.
+func (_c *NoteFolderCreate) SetName(v string) *NoteFolderCreate {
+	_c.mutation.SetName(v)
+	return _c
+}
+
+// SetParentID sets the "parent_id" field.
+func (_c *NoteFolderCreate) SetParentID(v uuid.UUID) *NoteFolderCreate {
+	_c.mutation.SetParentID(v)
+	return _c
+}
+
+// SetNillableParentID sets the "parent_id" field if the given value is not nil.
+func (_c *NoteFolderCreate) SetNillableParentID(v *uuid.UUID) *NoteFolderCreate {
+	if v != nil {
+		_c.SetParentID(*v)
+	}
+	return _c
+}
+
+// SetPosition sets the "position" field.
+func (_c *NoteFolderCreate) SetPosition(v int) *NoteFolderCreate {
+	_c.mutation.SetPosition(v)
+	return _c
+}
+
+// SetNillablePosition sets the "position" field if the given value is not nil.
+func (_c *NoteFolderCreate) SetNillablePosition(v *int) *NoteFolderCreate {
+	if v != nil {
+		_c.SetPosition(*v)
+	}
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +121,31 @@ func (_c *NoteFolderCreate) SetNillableID(v *uuid.UUID) *NoteFolderCreate {
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *NoteFolderCreate) SetOrganization(v *Organization) *NoteFolderCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetParent sets the "parent" edge to the NoteFolder entity.
+func (_c *NoteFolderCreate) SetParent(v *NoteFolder) *NoteFolderCreate {
+	return _c.SetParentID(v.ID)
+}
+
+// AddChildIDs adds the "children" edge to the NoteFolder entity by IDs.
+func (_c *NoteFolderCreate) AddChildIDs(ids ...uuid.UUID) *NoteFolderCreate {
+	_c.mutation.AddChildIDs(ids...)
+	return _c
+}
+
+// AddChildren adds the "children" edges to the NoteFolder entity.
+func (_c *NoteFolderCreate) AddChildren(v ...*NoteFolder) *NoteFolderCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddChildIDs(ids...)
+}
+
 // Mutation returns the NoteFolderMutation object of the builder.
 func (_c *NoteFolderCreate) Mutation() *NoteFolderMutation {
 	return _c.mutation
@@ -44,7 +153,9 @@ func (_c *NoteFolderCreate) Mutation() *NoteFolderMutation {
 
 // Save creates the NoteFolder in the database.
 func (_c *NoteFolderCreate) Save(ctx context.Context) (*NoteFolder, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +182,65 @@ func (_c *NoteFolderCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *NoteFolderCreate) defaults() {
+func (_c *NoteFolderCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if notefolder.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized notefolder.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := notefolder.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if notefolder.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized notefolder.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := notefolder.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _c.mutation.Position(); !ok {
+		v := notefolder.DefaultPosition
+		_c.mutation.SetPosition(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if notefolder.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized notefolder.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := notefolder.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *NoteFolderCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "NoteFolder.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "NoteFolder.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "NoteFolder.organization_id"`)}
+	}
+	if _, ok := _c.mutation.Name(); !ok {
+		return &ValidationError{Name: "name", err: errors.New(`ent: missing required field "NoteFolder.name"`)}
+	}
+	if v, ok := _c.mutation.Name(); ok {
+		if err := notefolder.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "NoteFolder.name": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Position(); !ok {
+		return &ValidationError{Name: "position", err: errors.New(`ent: missing required field "NoteFolder.position"`)}
+	}
+	if v, ok := _c.mutation.Position(); ok {
+		if err := notefolder.PositionValidator(v); err != nil {
+			return &ValidationError{Name: "position", err: fmt.Errorf(`ent: validator failed for field "NoteFolder.position": %w`, err)}
+		}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "NoteFolder.organization"`)}
+	}
 	return nil
 }
 
@@ -116,6 +277,76 @@ func (_c *NoteFolderCreate) createSpec() (*NoteFolder, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(notefolder.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(notefolder.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(notefolder.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.Name(); ok {
+		_spec.SetField(notefolder.FieldName, field.TypeString, value)
+		_node.Name = value
+	}
+	if value, ok := _c.mutation.Position(); ok {
+		_spec.SetField(notefolder.FieldPosition, field.TypeInt, value)
+		_node.Position = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   notefolder.OrganizationTable,
+			Columns: []string{notefolder.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ParentIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   notefolder.ParentTable,
+			Columns: []string{notefolder.ParentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notefolder.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ParentID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ChildrenIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   notefolder.ChildrenTable,
+			Columns: []string{notefolder.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notefolder.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +354,17 @@ func (_c *NoteFolderCreate) createSpec() (*NoteFolder, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.NoteFolder.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.NoteFolderUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *NoteFolderCreate) OnConflict(opts ...sql.ConflictOption) *NoteFolderUpsertOne {
 	_c.conflict = opts
@@ -162,6 +399,84 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *NoteFolderUpsert) SetUpdatedAt(v time.Time) *NoteFolderUpsert {
+	u.Set(notefolder.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *NoteFolderUpsert) UpdateUpdatedAt() *NoteFolderUpsert {
+	u.SetExcluded(notefolder.FieldUpdatedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *NoteFolderUpsert) SetDeletedAt(v time.Time) *NoteFolderUpsert {
+	u.Set(notefolder.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *NoteFolderUpsert) UpdateDeletedAt() *NoteFolderUpsert {
+	u.SetExcluded(notefolder.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *NoteFolderUpsert) ClearDeletedAt() *NoteFolderUpsert {
+	u.SetNull(notefolder.FieldDeletedAt)
+	return u
+}
+
+// SetName sets the "name" field.
+func (u *NoteFolderUpsert) SetName(v string) *NoteFolderUpsert {
+	u.Set(notefolder.FieldName, v)
+	return u
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *NoteFolderUpsert) UpdateName() *NoteFolderUpsert {
+	u.SetExcluded(notefolder.FieldName)
+	return u
+}
+
+// SetParentID sets the "parent_id" field.
+func (u *NoteFolderUpsert) SetParentID(v uuid.UUID) *NoteFolderUpsert {
+	u.Set(notefolder.FieldParentID, v)
+	return u
+}
+
+// UpdateParentID sets the "parent_id" field to the value that was provided on create.
+func (u *NoteFolderUpsert) UpdateParentID() *NoteFolderUpsert {
+	u.SetExcluded(notefolder.FieldParentID)
+	return u
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (u *NoteFolderUpsert) ClearParentID() *NoteFolderUpsert {
+	u.SetNull(notefolder.FieldParentID)
+	return u
+}
+
+// SetPosition sets the "position" field.
+func (u *NoteFolderUpsert) SetPosition(v int) *NoteFolderUpsert {
+	u.Set(notefolder.FieldPosition, v)
+	return u
+}
+
+// UpdatePosition sets the "position" field to the value that was provided on create.
+func (u *NoteFolderUpsert) UpdatePosition() *NoteFolderUpsert {
+	u.SetExcluded(notefolder.FieldPosition)
+	return u
+}
+
+// AddPosition adds v to the "position" field.
+func (u *NoteFolderUpsert) AddPosition(v int) *NoteFolderUpsert {
+	u.Add(notefolder.FieldPosition, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +493,12 @@ func (u *NoteFolderUpsertOne) UpdateNewValues() *NoteFolderUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(notefolder.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(notefolder.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(notefolder.FieldOrganizationID)
 		}
 	}))
 	return u
@@ -208,6 +529,97 @@ func (u *NoteFolderUpsertOne) Update(set func(*NoteFolderUpsert)) *NoteFolderUps
 		set(&NoteFolderUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *NoteFolderUpsertOne) SetUpdatedAt(v time.Time) *NoteFolderUpsertOne {
+	return u.Update(func(s *NoteFolderUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *NoteFolderUpsertOne) UpdateUpdatedAt() *NoteFolderUpsertOne {
+	return u.Update(func(s *NoteFolderUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *NoteFolderUpsertOne) SetDeletedAt(v time.Time) *NoteFolderUpsertOne {
+	return u.Update(func(s *NoteFolderUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *NoteFolderUpsertOne) UpdateDeletedAt() *NoteFolderUpsertOne {
+	return u.Update(func(s *NoteFolderUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *NoteFolderUpsertOne) ClearDeletedAt() *NoteFolderUpsertOne {
+	return u.Update(func(s *NoteFolderUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetName sets the "name" field.
+func (u *NoteFolderUpsertOne) SetName(v string) *NoteFolderUpsertOne {
+	return u.Update(func(s *NoteFolderUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *NoteFolderUpsertOne) UpdateName() *NoteFolderUpsertOne {
+	return u.Update(func(s *NoteFolderUpsert) {
+		s.UpdateName()
+	})
+}
+
+// SetParentID sets the "parent_id" field.
+func (u *NoteFolderUpsertOne) SetParentID(v uuid.UUID) *NoteFolderUpsertOne {
+	return u.Update(func(s *NoteFolderUpsert) {
+		s.SetParentID(v)
+	})
+}
+
+// UpdateParentID sets the "parent_id" field to the value that was provided on create.
+func (u *NoteFolderUpsertOne) UpdateParentID() *NoteFolderUpsertOne {
+	return u.Update(func(s *NoteFolderUpsert) {
+		s.UpdateParentID()
+	})
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (u *NoteFolderUpsertOne) ClearParentID() *NoteFolderUpsertOne {
+	return u.Update(func(s *NoteFolderUpsert) {
+		s.ClearParentID()
+	})
+}
+
+// SetPosition sets the "position" field.
+func (u *NoteFolderUpsertOne) SetPosition(v int) *NoteFolderUpsertOne {
+	return u.Update(func(s *NoteFolderUpsert) {
+		s.SetPosition(v)
+	})
+}
+
+// AddPosition adds v to the "position" field.
+func (u *NoteFolderUpsertOne) AddPosition(v int) *NoteFolderUpsertOne {
+	return u.Update(func(s *NoteFolderUpsert) {
+		s.AddPosition(v)
+	})
+}
+
+// UpdatePosition sets the "position" field to the value that was provided on create.
+func (u *NoteFolderUpsertOne) UpdatePosition() *NoteFolderUpsertOne {
+	return u.Update(func(s *NoteFolderUpsert) {
+		s.UpdatePosition()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +755,11 @@ func (_c *NoteFolderCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.NoteFolderUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *NoteFolderCreateBulk) OnConflict(opts ...sql.ConflictOption) *NoteFolderUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +805,12 @@ func (u *NoteFolderUpsertBulk) UpdateNewValues() *NoteFolderUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(notefolder.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(notefolder.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(notefolder.FieldOrganizationID)
+			}
 		}
 	}))
 	return u
@@ -418,6 +841,97 @@ func (u *NoteFolderUpsertBulk) Update(set func(*NoteFolderUpsert)) *NoteFolderUp
 		set(&NoteFolderUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *NoteFolderUpsertBulk) SetUpdatedAt(v time.Time) *NoteFolderUpsertBulk {
+	return u.Update(func(s *NoteFolderUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *NoteFolderUpsertBulk) UpdateUpdatedAt() *NoteFolderUpsertBulk {
+	return u.Update(func(s *NoteFolderUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *NoteFolderUpsertBulk) SetDeletedAt(v time.Time) *NoteFolderUpsertBulk {
+	return u.Update(func(s *NoteFolderUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *NoteFolderUpsertBulk) UpdateDeletedAt() *NoteFolderUpsertBulk {
+	return u.Update(func(s *NoteFolderUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *NoteFolderUpsertBulk) ClearDeletedAt() *NoteFolderUpsertBulk {
+	return u.Update(func(s *NoteFolderUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetName sets the "name" field.
+func (u *NoteFolderUpsertBulk) SetName(v string) *NoteFolderUpsertBulk {
+	return u.Update(func(s *NoteFolderUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *NoteFolderUpsertBulk) UpdateName() *NoteFolderUpsertBulk {
+	return u.Update(func(s *NoteFolderUpsert) {
+		s.UpdateName()
+	})
+}
+
+// SetParentID sets the "parent_id" field.
+func (u *NoteFolderUpsertBulk) SetParentID(v uuid.UUID) *NoteFolderUpsertBulk {
+	return u.Update(func(s *NoteFolderUpsert) {
+		s.SetParentID(v)
+	})
+}
+
+// UpdateParentID sets the "parent_id" field to the value that was provided on create.
+func (u *NoteFolderUpsertBulk) UpdateParentID() *NoteFolderUpsertBulk {
+	return u.Update(func(s *NoteFolderUpsert) {
+		s.UpdateParentID()
+	})
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (u *NoteFolderUpsertBulk) ClearParentID() *NoteFolderUpsertBulk {
+	return u.Update(func(s *NoteFolderUpsert) {
+		s.ClearParentID()
+	})
+}
+
+// SetPosition sets the "position" field.
+func (u *NoteFolderUpsertBulk) SetPosition(v int) *NoteFolderUpsertBulk {
+	return u.Update(func(s *NoteFolderUpsert) {
+		s.SetPosition(v)
+	})
+}
+
+// AddPosition adds v to the "position" field.
+func (u *NoteFolderUpsertBulk) AddPosition(v int) *NoteFolderUpsertBulk {
+	return u.Update(func(s *NoteFolderUpsert) {
+		s.AddPosition(v)
+	})
+}
+
+// UpdatePosition sets the "position" field to the value that was provided on create.
+func (u *NoteFolderUpsertBulk) UpdatePosition() *NoteFolderUpsertBulk {
+	return u.Update(func(s *NoteFolderUpsert) {
+		s.UpdatePosition()
+	})
 }
 
 // Exec executes the query.

@@ -4,6 +4,8 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 
@@ -14,17 +16,21 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/notefolder"
+	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
 
 // NoteFolderQuery is the builder for querying NoteFolder entities.
 type NoteFolderQuery struct {
 	config
-	ctx        *QueryContext
-	order      []notefolder.OrderOption
-	inters     []Interceptor
-	predicates []predicate.NoteFolder
-	modifiers  []func(*sql.Selector)
+	ctx              *QueryContext
+	order            []notefolder.OrderOption
+	inters           []Interceptor
+	predicates       []predicate.NoteFolder
+	withOrganization *OrganizationQuery
+	withParent       *NoteFolderQuery
+	withChildren     *NoteFolderQuery
+	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -59,6 +65,72 @@ func (_q *NoteFolderQuery) Unique(unique bool) *NoteFolderQuery {
 func (_q *NoteFolderQuery) Order(o ...notefolder.OrderOption) *NoteFolderQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryOrganization chains the current query on the "organization" edge.
+func (_q *NoteFolderQuery) QueryOrganization() *OrganizationQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notefolder.Table, notefolder.FieldID, selector),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, notefolder.OrganizationTable, notefolder.OrganizationColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryParent chains the current query on the "parent" edge.
+func (_q *NoteFolderQuery) QueryParent() *NoteFolderQuery {
+	query := (&NoteFolderClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notefolder.Table, notefolder.FieldID, selector),
+			sqlgraph.To(notefolder.Table, notefolder.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, notefolder.ParentTable, notefolder.ParentColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryChildren chains the current query on the "children" edge.
+func (_q *NoteFolderQuery) QueryChildren() *NoteFolderQuery {
+	query := (&NoteFolderClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notefolder.Table, notefolder.FieldID, selector),
+			sqlgraph.To(notefolder.Table, notefolder.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, notefolder.ChildrenTable, notefolder.ChildrenColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // First returns the first NoteFolder entity from the query.
@@ -248,11 +320,14 @@ func (_q *NoteFolderQuery) Clone() *NoteFolderQuery {
 		return nil
 	}
 	return &NoteFolderQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]notefolder.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.NoteFolder{}, _q.predicates...),
+		config:           _q.config,
+		ctx:              _q.ctx.Clone(),
+		order:            append([]notefolder.OrderOption{}, _q.order...),
+		inters:           append([]Interceptor{}, _q.inters...),
+		predicates:       append([]predicate.NoteFolder{}, _q.predicates...),
+		withOrganization: _q.withOrganization.Clone(),
+		withParent:       _q.withParent.Clone(),
+		withChildren:     _q.withChildren.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -260,8 +335,53 @@ func (_q *NoteFolderQuery) Clone() *NoteFolderQuery {
 	}
 }
 
+// WithOrganization tells the query-builder to eager-load the nodes that are connected to
+// the "organization" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *NoteFolderQuery) WithOrganization(opts ...func(*OrganizationQuery)) *NoteFolderQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOrganization = query
+	return _q
+}
+
+// WithParent tells the query-builder to eager-load the nodes that are connected to
+// the "parent" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *NoteFolderQuery) WithParent(opts ...func(*NoteFolderQuery)) *NoteFolderQuery {
+	query := (&NoteFolderClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withParent = query
+	return _q
+}
+
+// WithChildren tells the query-builder to eager-load the nodes that are connected to
+// the "children" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *NoteFolderQuery) WithChildren(opts ...func(*NoteFolderQuery)) *NoteFolderQuery {
+	query := (&NoteFolderClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withChildren = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
+//
+// Example:
+//
+//	var v []struct {
+//		CreatedAt time.Time `json:"created_at,omitempty"`
+//		Count int `json:"count,omitempty"`
+//	}
+//
+//	client.NoteFolder.Query().
+//		GroupBy(notefolder.FieldCreatedAt).
+//		Aggregate(ent.Count()).
+//		Scan(ctx, &v)
 func (_q *NoteFolderQuery) GroupBy(field string, fields ...string) *NoteFolderGroupBy {
 	_q.ctx.Fields = append([]string{field}, fields...)
 	grbuild := &NoteFolderGroupBy{build: _q}
@@ -273,6 +393,16 @@ func (_q *NoteFolderQuery) GroupBy(field string, fields ...string) *NoteFolderGr
 
 // Select allows the selection one or more fields/columns for the given query,
 // instead of selecting all fields in the entity.
+//
+// Example:
+//
+//	var v []struct {
+//		CreatedAt time.Time `json:"created_at,omitempty"`
+//	}
+//
+//	client.NoteFolder.Query().
+//		Select(notefolder.FieldCreatedAt).
+//		Scan(ctx, &v)
 func (_q *NoteFolderQuery) Select(fields ...string) *NoteFolderSelect {
 	_q.ctx.Fields = append(_q.ctx.Fields, fields...)
 	sbuild := &NoteFolderSelect{NoteFolderQuery: _q}
@@ -309,13 +439,24 @@ func (_q *NoteFolderQuery) prepareQuery(ctx context.Context) error {
 		}
 		_q.sql = prev
 	}
+	if notefolder.Policy == nil {
+		return errors.New("ent: uninitialized notefolder.Policy (forgotten import ent/runtime?)")
+	}
+	if err := notefolder.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
+	}
 	return nil
 }
 
 func (_q *NoteFolderQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*NoteFolder, error) {
 	var (
-		nodes = []*NoteFolder{}
-		_spec = _q.querySpec()
+		nodes       = []*NoteFolder{}
+		_spec       = _q.querySpec()
+		loadedTypes = [3]bool{
+			_q.withOrganization != nil,
+			_q.withParent != nil,
+			_q.withChildren != nil,
+		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*NoteFolder).scanValues(nil, columns)
@@ -323,6 +464,7 @@ func (_q *NoteFolderQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*N
 	_spec.Assign = func(columns []string, values []any) error {
 		node := &NoteFolder{config: _q.config}
 		nodes = append(nodes, node)
+		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
 	if len(_q.modifiers) > 0 {
@@ -337,7 +479,121 @@ func (_q *NoteFolderQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*N
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	if query := _q.withOrganization; query != nil {
+		if err := _q.loadOrganization(ctx, query, nodes, nil,
+			func(n *NoteFolder, e *Organization) { n.Edges.Organization = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withParent; query != nil {
+		if err := _q.loadParent(ctx, query, nodes, nil,
+			func(n *NoteFolder, e *NoteFolder) { n.Edges.Parent = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withChildren; query != nil {
+		if err := _q.loadChildren(ctx, query, nodes,
+			func(n *NoteFolder) { n.Edges.Children = []*NoteFolder{} },
+			func(n *NoteFolder, e *NoteFolder) { n.Edges.Children = append(n.Edges.Children, e) }); err != nil {
+			return nil, err
+		}
+	}
 	return nodes, nil
+}
+
+func (_q *NoteFolderQuery) loadOrganization(ctx context.Context, query *OrganizationQuery, nodes []*NoteFolder, init func(*NoteFolder), assign func(*NoteFolder, *Organization)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*NoteFolder)
+	for i := range nodes {
+		fk := nodes[i].OrganizationID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(organization.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "organization_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *NoteFolderQuery) loadParent(ctx context.Context, query *NoteFolderQuery, nodes []*NoteFolder, init func(*NoteFolder), assign func(*NoteFolder, *NoteFolder)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*NoteFolder)
+	for i := range nodes {
+		if nodes[i].ParentID == nil {
+			continue
+		}
+		fk := *nodes[i].ParentID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(notefolder.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "parent_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *NoteFolderQuery) loadChildren(ctx context.Context, query *NoteFolderQuery, nodes []*NoteFolder, init func(*NoteFolder), assign func(*NoteFolder, *NoteFolder)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*NoteFolder)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(notefolder.FieldParentID)
+	}
+	query.Where(predicate.NoteFolder(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(notefolder.ChildrenColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ParentID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "parent_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "parent_id" returned %v for node %v`, *fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
 }
 
 func (_q *NoteFolderQuery) sqlCount(ctx context.Context) (int, error) {
@@ -367,6 +623,12 @@ func (_q *NoteFolderQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != notefolder.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withOrganization != nil {
+			_spec.Node.AddColumnOnce(notefolder.FieldOrganizationID)
+		}
+		if _q.withParent != nil {
+			_spec.Node.AddColumnOnce(notefolder.FieldParentID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -6,10 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/notefolder"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
@@ -28,13 +30,144 @@ func (_u *NoteFolderUpdate) Where(ps ...predicate.NoteFolder) *NoteFolderUpdate 
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *NoteFolderUpdate) SetUpdatedAt(v time.Time) *NoteFolderUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *NoteFolderUpdate) SetDeletedAt(v time.Time) *NoteFolderUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *NoteFolderUpdate) SetNillableDeletedAt(v *time.Time) *NoteFolderUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *NoteFolderUpdate) ClearDeletedAt() *NoteFolderUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetName sets the "name" field.
+func (_u *NoteFolderUpdate) SetName(v string) *NoteFolderUpdate {
+	_u.mutation.SetName(v)
+	return _u
+}
+
+// SetNillableName sets the "name" field if the given value is not nil.
+func (_u *NoteFolderUpdate) SetNillableName(v *string) *NoteFolderUpdate {
+	if v != nil {
+		_u.SetName(*v)
+	}
+	return _u
+}
+
+// SetParentID sets the "parent_id" field.
+func (_u *NoteFolderUpdate) SetParentID(v uuid.UUID) *NoteFolderUpdate {
+	_u.mutation.SetParentID(v)
+	return _u
+}
+
+// SetNillableParentID sets the "parent_id" field if the given value is not nil.
+func (_u *NoteFolderUpdate) SetNillableParentID(v *uuid.UUID) *NoteFolderUpdate {
+	if v != nil {
+		_u.SetParentID(*v)
+	}
+	return _u
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (_u *NoteFolderUpdate) ClearParentID() *NoteFolderUpdate {
+	_u.mutation.ClearParentID()
+	return _u
+}
+
+// SetPosition sets the "position" field.
+func (_u *NoteFolderUpdate) SetPosition(v int) *NoteFolderUpdate {
+	_u.mutation.ResetPosition()
+	_u.mutation.SetPosition(v)
+	return _u
+}
+
+// SetNillablePosition sets the "position" field if the given value is not nil.
+func (_u *NoteFolderUpdate) SetNillablePosition(v *int) *NoteFolderUpdate {
+	if v != nil {
+		_u.SetPosition(*v)
+	}
+	return _u
+}
+
+// AddPosition adds value to the "position" field.
+func (_u *NoteFolderUpdate) AddPosition(v int) *NoteFolderUpdate {
+	_u.mutation.AddPosition(v)
+	return _u
+}
+
+// SetParent sets the "parent" edge to the NoteFolder entity.
+func (_u *NoteFolderUpdate) SetParent(v *NoteFolder) *NoteFolderUpdate {
+	return _u.SetParentID(v.ID)
+}
+
+// AddChildIDs adds the "children" edge to the NoteFolder entity by IDs.
+func (_u *NoteFolderUpdate) AddChildIDs(ids ...uuid.UUID) *NoteFolderUpdate {
+	_u.mutation.AddChildIDs(ids...)
+	return _u
+}
+
+// AddChildren adds the "children" edges to the NoteFolder entity.
+func (_u *NoteFolderUpdate) AddChildren(v ...*NoteFolder) *NoteFolderUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddChildIDs(ids...)
+}
+
 // Mutation returns the NoteFolderMutation object of the builder.
 func (_u *NoteFolderUpdate) Mutation() *NoteFolderMutation {
 	return _u.mutation
 }
 
+// ClearParent clears the "parent" edge to the NoteFolder entity.
+func (_u *NoteFolderUpdate) ClearParent() *NoteFolderUpdate {
+	_u.mutation.ClearParent()
+	return _u
+}
+
+// ClearChildren clears all "children" edges to the NoteFolder entity.
+func (_u *NoteFolderUpdate) ClearChildren() *NoteFolderUpdate {
+	_u.mutation.ClearChildren()
+	return _u
+}
+
+// RemoveChildIDs removes the "children" edge to NoteFolder entities by IDs.
+func (_u *NoteFolderUpdate) RemoveChildIDs(ids ...uuid.UUID) *NoteFolderUpdate {
+	_u.mutation.RemoveChildIDs(ids...)
+	return _u
+}
+
+// RemoveChildren removes "children" edges to NoteFolder entities.
+func (_u *NoteFolderUpdate) RemoveChildren(v ...*NoteFolder) *NoteFolderUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveChildIDs(ids...)
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *NoteFolderUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +193,36 @@ func (_u *NoteFolderUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *NoteFolderUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if notefolder.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized notefolder.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := notefolder.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *NoteFolderUpdate) check() error {
+	if v, ok := _u.mutation.Name(); ok {
+		if err := notefolder.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "NoteFolder.name": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Position(); ok {
+		if err := notefolder.PositionValidator(v); err != nil {
+			return &ValidationError{Name: "position", err: fmt.Errorf(`ent: validator failed for field "NoteFolder.position": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "NoteFolder.organization"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *NoteFolderUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *NoteFolderUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +230,9 @@ func (_u *NoteFolderUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *Not
 }
 
 func (_u *NoteFolderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(notefolder.Table, notefolder.Columns, sqlgraph.NewFieldSpec(notefolder.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +240,98 @@ func (_u *NoteFolderUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(notefolder.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(notefolder.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(notefolder.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Name(); ok {
+		_spec.SetField(notefolder.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Position(); ok {
+		_spec.SetField(notefolder.FieldPosition, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedPosition(); ok {
+		_spec.AddField(notefolder.FieldPosition, field.TypeInt, value)
+	}
+	if _u.mutation.ParentCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   notefolder.ParentTable,
+			Columns: []string{notefolder.ParentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notefolder.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ParentIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   notefolder.ParentTable,
+			Columns: []string{notefolder.ParentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notefolder.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ChildrenCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   notefolder.ChildrenTable,
+			Columns: []string{notefolder.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notefolder.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedChildrenIDs(); len(nodes) > 0 && !_u.mutation.ChildrenCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   notefolder.ChildrenTable,
+			Columns: []string{notefolder.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notefolder.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ChildrenIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   notefolder.ChildrenTable,
+			Columns: []string{notefolder.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notefolder.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,9 +355,137 @@ type NoteFolderUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *NoteFolderUpdateOne) SetUpdatedAt(v time.Time) *NoteFolderUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *NoteFolderUpdateOne) SetDeletedAt(v time.Time) *NoteFolderUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *NoteFolderUpdateOne) SetNillableDeletedAt(v *time.Time) *NoteFolderUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *NoteFolderUpdateOne) ClearDeletedAt() *NoteFolderUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetName sets the "name" field.
+func (_u *NoteFolderUpdateOne) SetName(v string) *NoteFolderUpdateOne {
+	_u.mutation.SetName(v)
+	return _u
+}
+
+// SetNillableName sets the "name" field if the given value is not nil.
+func (_u *NoteFolderUpdateOne) SetNillableName(v *string) *NoteFolderUpdateOne {
+	if v != nil {
+		_u.SetName(*v)
+	}
+	return _u
+}
+
+// SetParentID sets the "parent_id" field.
+func (_u *NoteFolderUpdateOne) SetParentID(v uuid.UUID) *NoteFolderUpdateOne {
+	_u.mutation.SetParentID(v)
+	return _u
+}
+
+// SetNillableParentID sets the "parent_id" field if the given value is not nil.
+func (_u *NoteFolderUpdateOne) SetNillableParentID(v *uuid.UUID) *NoteFolderUpdateOne {
+	if v != nil {
+		_u.SetParentID(*v)
+	}
+	return _u
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (_u *NoteFolderUpdateOne) ClearParentID() *NoteFolderUpdateOne {
+	_u.mutation.ClearParentID()
+	return _u
+}
+
+// SetPosition sets the "position" field.
+func (_u *NoteFolderUpdateOne) SetPosition(v int) *NoteFolderUpdateOne {
+	_u.mutation.ResetPosition()
+	_u.mutation.SetPosition(v)
+	return _u
+}
+
+// SetNillablePosition sets the "position" field if the given value is not nil.
+func (_u *NoteFolderUpdateOne) SetNillablePosition(v *int) *NoteFolderUpdateOne {
+	if v != nil {
+		_u.SetPosition(*v)
+	}
+	return _u
+}
+
+// AddPosition adds value to the "position" field.
+func (_u *NoteFolderUpdateOne) AddPosition(v int) *NoteFolderUpdateOne {
+	_u.mutation.AddPosition(v)
+	return _u
+}
+
+// SetParent sets the "parent" edge to the NoteFolder entity.
+func (_u *NoteFolderUpdateOne) SetParent(v *NoteFolder) *NoteFolderUpdateOne {
+	return _u.SetParentID(v.ID)
+}
+
+// AddChildIDs adds the "children" edge to the NoteFolder entity by IDs.
+func (_u *NoteFolderUpdateOne) AddChildIDs(ids ...uuid.UUID) *NoteFolderUpdateOne {
+	_u.mutation.AddChildIDs(ids...)
+	return _u
+}
+
+// AddChildren adds the "children" edges to the NoteFolder entity.
+func (_u *NoteFolderUpdateOne) AddChildren(v ...*NoteFolder) *NoteFolderUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddChildIDs(ids...)
+}
+
 // Mutation returns the NoteFolderMutation object of the builder.
 func (_u *NoteFolderUpdateOne) Mutation() *NoteFolderMutation {
 	return _u.mutation
+}
+
+// ClearParent clears the "parent" edge to the NoteFolder entity.
+func (_u *NoteFolderUpdateOne) ClearParent() *NoteFolderUpdateOne {
+	_u.mutation.ClearParent()
+	return _u
+}
+
+// ClearChildren clears all "children" edges to the NoteFolder entity.
+func (_u *NoteFolderUpdateOne) ClearChildren() *NoteFolderUpdateOne {
+	_u.mutation.ClearChildren()
+	return _u
+}
+
+// RemoveChildIDs removes the "children" edge to NoteFolder entities by IDs.
+func (_u *NoteFolderUpdateOne) RemoveChildIDs(ids ...uuid.UUID) *NoteFolderUpdateOne {
+	_u.mutation.RemoveChildIDs(ids...)
+	return _u
+}
+
+// RemoveChildren removes "children" edges to NoteFolder entities.
+func (_u *NoteFolderUpdateOne) RemoveChildren(v ...*NoteFolder) *NoteFolderUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveChildIDs(ids...)
 }
 
 // Where appends a list predicates to the NoteFolderUpdate builder.
@@ -117,6 +503,9 @@ func (_u *NoteFolderUpdateOne) Select(field string, fields ...string) *NoteFolde
 
 // Save executes the query and returns the updated NoteFolder entity.
 func (_u *NoteFolderUpdateOne) Save(ctx context.Context) (*NoteFolder, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +531,36 @@ func (_u *NoteFolderUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *NoteFolderUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if notefolder.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized notefolder.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := notefolder.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *NoteFolderUpdateOne) check() error {
+	if v, ok := _u.mutation.Name(); ok {
+		if err := notefolder.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "NoteFolder.name": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Position(); ok {
+		if err := notefolder.PositionValidator(v); err != nil {
+			return &ValidationError{Name: "position", err: fmt.Errorf(`ent: validator failed for field "NoteFolder.position": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "NoteFolder.organization"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *NoteFolderUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *NoteFolderUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +568,9 @@ func (_u *NoteFolderUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *
 }
 
 func (_u *NoteFolderUpdateOne) sqlSave(ctx context.Context) (_node *NoteFolder, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(notefolder.Table, notefolder.Columns, sqlgraph.NewFieldSpec(notefolder.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +595,98 @@ func (_u *NoteFolderUpdateOne) sqlSave(ctx context.Context) (_node *NoteFolder, 
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(notefolder.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(notefolder.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(notefolder.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Name(); ok {
+		_spec.SetField(notefolder.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Position(); ok {
+		_spec.SetField(notefolder.FieldPosition, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedPosition(); ok {
+		_spec.AddField(notefolder.FieldPosition, field.TypeInt, value)
+	}
+	if _u.mutation.ParentCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   notefolder.ParentTable,
+			Columns: []string{notefolder.ParentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notefolder.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ParentIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   notefolder.ParentTable,
+			Columns: []string{notefolder.ParentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notefolder.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ChildrenCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   notefolder.ChildrenTable,
+			Columns: []string{notefolder.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notefolder.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedChildrenIDs(); len(nodes) > 0 && !_u.mutation.ChildrenCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   notefolder.ChildrenTable,
+			Columns: []string{notefolder.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notefolder.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ChildrenIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   notefolder.ChildrenTable,
+			Columns: []string{notefolder.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notefolder.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &NoteFolder{config: _u.config}

@@ -5,19 +5,119 @@ package ent
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/note"
 	"github.com/worksynapse/worksynapse/ent/noteshare"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/project"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // NoteShare is the model entity for the NoteShare schema.
 type NoteShare struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// CreatedAt holds the value of the "created_at" field.
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// UpdatedAt holds the value of the "updated_at" field.
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// OrganizationID holds the value of the "organization_id" field.
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// DeletedAt holds the value of the "deleted_at" field.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// NoteID holds the value of the "note_id" field.
+	NoteID uuid.UUID `json:"note_id,omitempty"`
+	// The user it is shared with; exactly one of user_id and project_id is set
+	UserID *uuid.UUID `json:"user_id,omitempty"`
+	// The project whose members it is shared with
+	ProjectID *uuid.UUID `json:"project_id,omitempty"`
+	// Permission holds the value of the "permission" field.
+	Permission noteshare.Permission `json:"permission,omitempty"`
+	// ExpiresAt holds the value of the "expires_at" field.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// CreatedByID holds the value of the "created_by_id" field.
+	CreatedByID uuid.UUID `json:"created_by_id,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the NoteShareQuery when eager-loading is set.
+	Edges        NoteShareEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// NoteShareEdges holds the relations/edges for other nodes in the graph.
+type NoteShareEdges struct {
+	// Organization holds the value of the organization edge.
+	Organization *Organization `json:"organization,omitempty"`
+	// Note holds the value of the note edge.
+	Note *Note `json:"note,omitempty"`
+	// User holds the value of the user edge.
+	User *User `json:"user,omitempty"`
+	// Project holds the value of the project edge.
+	Project *Project `json:"project,omitempty"`
+	// CreatedBy holds the value of the created_by edge.
+	CreatedBy *User `json:"created_by,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [5]bool
+}
+
+// OrganizationOrErr returns the Organization value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e NoteShareEdges) OrganizationOrErr() (*Organization, error) {
+	if e.Organization != nil {
+		return e.Organization, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: organization.Label}
+	}
+	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// NoteOrErr returns the Note value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e NoteShareEdges) NoteOrErr() (*Note, error) {
+	if e.Note != nil {
+		return e.Note, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: note.Label}
+	}
+	return nil, &NotLoadedError{edge: "note"}
+}
+
+// UserOrErr returns the User value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e NoteShareEdges) UserOrErr() (*User, error) {
+	if e.User != nil {
+		return e.User, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "user"}
+}
+
+// ProjectOrErr returns the Project value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e NoteShareEdges) ProjectOrErr() (*Project, error) {
+	if e.Project != nil {
+		return e.Project, nil
+	} else if e.loadedTypes[3] {
+		return nil, &NotFoundError{label: project.Label}
+	}
+	return nil, &NotLoadedError{edge: "project"}
+}
+
+// CreatedByOrErr returns the CreatedBy value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e NoteShareEdges) CreatedByOrErr() (*User, error) {
+	if e.CreatedBy != nil {
+		return e.CreatedBy, nil
+	} else if e.loadedTypes[4] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "created_by"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -25,7 +125,13 @@ func (*NoteShare) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case noteshare.FieldID:
+		case noteshare.FieldUserID, noteshare.FieldProjectID:
+			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
+		case noteshare.FieldPermission:
+			values[i] = new(sql.NullString)
+		case noteshare.FieldCreatedAt, noteshare.FieldUpdatedAt, noteshare.FieldDeletedAt, noteshare.FieldExpiresAt:
+			values[i] = new(sql.NullTime)
+		case noteshare.FieldID, noteshare.FieldOrganizationID, noteshare.FieldNoteID, noteshare.FieldCreatedByID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -48,6 +154,70 @@ func (_m *NoteShare) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.ID = *value
 			}
+		case noteshare.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case noteshare.FieldUpdatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
+			} else if value.Valid {
+				_m.UpdatedAt = value.Time
+			}
+		case noteshare.FieldOrganizationID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
+			} else if value != nil {
+				_m.OrganizationID = *value
+			}
+		case noteshare.FieldDeletedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field deleted_at", values[i])
+			} else if value.Valid {
+				_m.DeletedAt = new(time.Time)
+				*_m.DeletedAt = value.Time
+			}
+		case noteshare.FieldNoteID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field note_id", values[i])
+			} else if value != nil {
+				_m.NoteID = *value
+			}
+		case noteshare.FieldUserID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field user_id", values[i])
+			} else if value.Valid {
+				_m.UserID = new(uuid.UUID)
+				*_m.UserID = *value.S.(*uuid.UUID)
+			}
+		case noteshare.FieldProjectID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field project_id", values[i])
+			} else if value.Valid {
+				_m.ProjectID = new(uuid.UUID)
+				*_m.ProjectID = *value.S.(*uuid.UUID)
+			}
+		case noteshare.FieldPermission:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field permission", values[i])
+			} else if value.Valid {
+				_m.Permission = noteshare.Permission(value.String)
+			}
+		case noteshare.FieldExpiresAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field expires_at", values[i])
+			} else if value.Valid {
+				_m.ExpiresAt = new(time.Time)
+				*_m.ExpiresAt = value.Time
+			}
+		case noteshare.FieldCreatedByID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field created_by_id", values[i])
+			} else if value != nil {
+				_m.CreatedByID = *value
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -59,6 +229,31 @@ func (_m *NoteShare) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *NoteShare) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryOrganization queries the "organization" edge of the NoteShare entity.
+func (_m *NoteShare) QueryOrganization() *OrganizationQuery {
+	return NewNoteShareClient(_m.config).QueryOrganization(_m)
+}
+
+// QueryNote queries the "note" edge of the NoteShare entity.
+func (_m *NoteShare) QueryNote() *NoteQuery {
+	return NewNoteShareClient(_m.config).QueryNote(_m)
+}
+
+// QueryUser queries the "user" edge of the NoteShare entity.
+func (_m *NoteShare) QueryUser() *UserQuery {
+	return NewNoteShareClient(_m.config).QueryUser(_m)
+}
+
+// QueryProject queries the "project" edge of the NoteShare entity.
+func (_m *NoteShare) QueryProject() *ProjectQuery {
+	return NewNoteShareClient(_m.config).QueryProject(_m)
+}
+
+// QueryCreatedBy queries the "created_by" edge of the NoteShare entity.
+func (_m *NoteShare) QueryCreatedBy() *UserQuery {
+	return NewNoteShareClient(_m.config).QueryCreatedBy(_m)
 }
 
 // Update returns a builder for updating this NoteShare.
@@ -83,7 +278,44 @@ func (_m *NoteShare) Unwrap() *NoteShare {
 func (_m *NoteShare) String() string {
 	var builder strings.Builder
 	builder.WriteString("NoteShare(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("updated_at=")
+	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
+	builder.WriteString(", ")
+	if v := _m.DeletedAt; v != nil {
+		builder.WriteString("deleted_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("note_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.NoteID))
+	builder.WriteString(", ")
+	if v := _m.UserID; v != nil {
+		builder.WriteString("user_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.ProjectID; v != nil {
+		builder.WriteString("project_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("permission=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Permission))
+	builder.WriteString(", ")
+	if v := _m.ExpiresAt; v != nil {
+		builder.WriteString("expires_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("created_by_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CreatedByID))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -6,13 +6,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/note"
 	"github.com/worksynapse/worksynapse/ent/noteshare"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/project"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // NoteShareCreate is the builder for creating a NoteShare entity.
@@ -21,6 +26,122 @@ type NoteShareCreate struct {
 	mutation *NoteShareMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *NoteShareCreate) SetCreatedAt(v time.Time) *NoteShareCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *NoteShareCreate) SetNillableCreatedAt(v *time.Time) *NoteShareCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *NoteShareCreate) SetUpdatedAt(v time.Time) *NoteShareCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *NoteShareCreate) SetNillableUpdatedAt(v *time.Time) *NoteShareCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *NoteShareCreate) SetOrganizationID(v uuid.UUID) *NoteShareCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *NoteShareCreate) SetDeletedAt(v time.Time) *NoteShareCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *NoteShareCreate) SetNillableDeletedAt(v *time.Time) *NoteShareCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
+// SetNoteID sets the "note_id" field.
+func (_c *NoteShareCreate) SetNoteID(v uuid.UUID) *NoteShareCreate {
+	_c.mutation.SetNoteID(v)
+	return _c
+}
+
+// SetUserID sets the "user_id" field.
+func (_c *NoteShareCreate) SetUserID(v uuid.UUID) *NoteShareCreate {
+	_c.mutation.SetUserID(v)
+	return _c
+}
+
+// SetNillableUserID sets the "user_id" field if the given value is not nil.
+func (_c *NoteShareCreate) SetNillableUserID(v *uuid.UUID) *NoteShareCreate {
+	if v != nil {
+		_c.SetUserID(*v)
+	}
+	return _c
+}
+
+// SetProjectID sets the "project_id" field.
+func (_c *NoteShareCreate) SetProjectID(v uuid.UUID) *NoteShareCreate {
+	_c.mutation.SetProjectID(v)
+	return _c
+}
+
+// SetNillableProjectID sets the "project_id" field if the given value is not nil.
+func (_c *NoteShareCreate) SetNillableProjectID(v *uuid.UUID) *NoteShareCreate {
+	if v != nil {
+		_c.SetProjectID(*v)
+	}
+	return _c
+}
+
+// SetPermission sets the "permission" field.
+func (_c *NoteShareCreate) SetPermission(v noteshare.Permission) *NoteShareCreate {
+	_c.mutation.SetPermission(v)
+	return _c
+}
+
+// SetNillablePermission sets the "permission" field if the given value is not nil.
+func (_c *NoteShareCreate) SetNillablePermission(v *noteshare.Permission) *NoteShareCreate {
+	if v != nil {
+		_c.SetPermission(*v)
+	}
+	return _c
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (_c *NoteShareCreate) SetExpiresAt(v time.Time) *NoteShareCreate {
+	_c.mutation.SetExpiresAt(v)
+	return _c
+}
+
+// SetNillableExpiresAt sets the "expires_at" field if the given value is not nil.
+func (_c *NoteShareCreate) SetNillableExpiresAt(v *time.Time) *NoteShareCreate {
+	if v != nil {
+		_c.SetExpiresAt(*v)
+	}
+	return _c
+}
+
+// SetCreatedByID sets the "created_by_id" field.
+func (_c *NoteShareCreate) SetCreatedByID(v uuid.UUID) *NoteShareCreate {
+	_c.mutation.SetCreatedByID(v)
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +158,31 @@ func (_c *NoteShareCreate) SetNillableID(v *uuid.UUID) *NoteShareCreate {
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *NoteShareCreate) SetOrganization(v *Organization) *NoteShareCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetNote sets the "note" edge to the Note entity.
+func (_c *NoteShareCreate) SetNote(v *Note) *NoteShareCreate {
+	return _c.SetNoteID(v.ID)
+}
+
+// SetUser sets the "user" edge to the User entity.
+func (_c *NoteShareCreate) SetUser(v *User) *NoteShareCreate {
+	return _c.SetUserID(v.ID)
+}
+
+// SetProject sets the "project" edge to the Project entity.
+func (_c *NoteShareCreate) SetProject(v *Project) *NoteShareCreate {
+	return _c.SetProjectID(v.ID)
+}
+
+// SetCreatedBy sets the "created_by" edge to the User entity.
+func (_c *NoteShareCreate) SetCreatedBy(v *User) *NoteShareCreate {
+	return _c.SetCreatedByID(v.ID)
+}
+
 // Mutation returns the NoteShareMutation object of the builder.
 func (_c *NoteShareCreate) Mutation() *NoteShareMutation {
 	return _c.mutation
@@ -44,7 +190,9 @@ func (_c *NoteShareCreate) Mutation() *NoteShareMutation {
 
 // Save creates the NoteShare in the database.
 func (_c *NoteShareCreate) Save(ctx context.Context) (*NoteShare, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +219,69 @@ func (_c *NoteShareCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *NoteShareCreate) defaults() {
+func (_c *NoteShareCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if noteshare.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized noteshare.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := noteshare.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if noteshare.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized noteshare.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := noteshare.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _c.mutation.Permission(); !ok {
+		v := noteshare.DefaultPermission
+		_c.mutation.SetPermission(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if noteshare.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized noteshare.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := noteshare.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *NoteShareCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "NoteShare.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "NoteShare.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "NoteShare.organization_id"`)}
+	}
+	if _, ok := _c.mutation.NoteID(); !ok {
+		return &ValidationError{Name: "note_id", err: errors.New(`ent: missing required field "NoteShare.note_id"`)}
+	}
+	if _, ok := _c.mutation.Permission(); !ok {
+		return &ValidationError{Name: "permission", err: errors.New(`ent: missing required field "NoteShare.permission"`)}
+	}
+	if v, ok := _c.mutation.Permission(); ok {
+		if err := noteshare.PermissionValidator(v); err != nil {
+			return &ValidationError{Name: "permission", err: fmt.Errorf(`ent: validator failed for field "NoteShare.permission": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.CreatedByID(); !ok {
+		return &ValidationError{Name: "created_by_id", err: errors.New(`ent: missing required field "NoteShare.created_by_id"`)}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "NoteShare.organization"`)}
+	}
+	if len(_c.mutation.NoteIDs()) == 0 {
+		return &ValidationError{Name: "note", err: errors.New(`ent: missing required edge "NoteShare.note"`)}
+	}
+	if len(_c.mutation.CreatedByIDs()) == 0 {
+		return &ValidationError{Name: "created_by", err: errors.New(`ent: missing required edge "NoteShare.created_by"`)}
+	}
 	return nil
 }
 
@@ -116,6 +318,111 @@ func (_c *NoteShareCreate) createSpec() (*NoteShare, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(noteshare.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(noteshare.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(noteshare.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.Permission(); ok {
+		_spec.SetField(noteshare.FieldPermission, field.TypeEnum, value)
+		_node.Permission = value
+	}
+	if value, ok := _c.mutation.ExpiresAt(); ok {
+		_spec.SetField(noteshare.FieldExpiresAt, field.TypeTime, value)
+		_node.ExpiresAt = &value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   noteshare.OrganizationTable,
+			Columns: []string{noteshare.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.NoteIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   noteshare.NoteTable,
+			Columns: []string{noteshare.NoteColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(note.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.NoteID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.UserIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   noteshare.UserTable,
+			Columns: []string{noteshare.UserColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.UserID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ProjectIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   noteshare.ProjectTable,
+			Columns: []string{noteshare.ProjectColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(project.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ProjectID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.CreatedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   noteshare.CreatedByTable,
+			Columns: []string{noteshare.CreatedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.CreatedByID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +430,17 @@ func (_c *NoteShareCreate) createSpec() (*NoteShare, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.NoteShare.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.NoteShareUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *NoteShareCreate) OnConflict(opts ...sql.ConflictOption) *NoteShareUpsertOne {
 	_c.conflict = opts
@@ -162,6 +475,66 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *NoteShareUpsert) SetUpdatedAt(v time.Time) *NoteShareUpsert {
+	u.Set(noteshare.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *NoteShareUpsert) UpdateUpdatedAt() *NoteShareUpsert {
+	u.SetExcluded(noteshare.FieldUpdatedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *NoteShareUpsert) SetDeletedAt(v time.Time) *NoteShareUpsert {
+	u.Set(noteshare.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *NoteShareUpsert) UpdateDeletedAt() *NoteShareUpsert {
+	u.SetExcluded(noteshare.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *NoteShareUpsert) ClearDeletedAt() *NoteShareUpsert {
+	u.SetNull(noteshare.FieldDeletedAt)
+	return u
+}
+
+// SetPermission sets the "permission" field.
+func (u *NoteShareUpsert) SetPermission(v noteshare.Permission) *NoteShareUpsert {
+	u.Set(noteshare.FieldPermission, v)
+	return u
+}
+
+// UpdatePermission sets the "permission" field to the value that was provided on create.
+func (u *NoteShareUpsert) UpdatePermission() *NoteShareUpsert {
+	u.SetExcluded(noteshare.FieldPermission)
+	return u
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (u *NoteShareUpsert) SetExpiresAt(v time.Time) *NoteShareUpsert {
+	u.Set(noteshare.FieldExpiresAt, v)
+	return u
+}
+
+// UpdateExpiresAt sets the "expires_at" field to the value that was provided on create.
+func (u *NoteShareUpsert) UpdateExpiresAt() *NoteShareUpsert {
+	u.SetExcluded(noteshare.FieldExpiresAt)
+	return u
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (u *NoteShareUpsert) ClearExpiresAt() *NoteShareUpsert {
+	u.SetNull(noteshare.FieldExpiresAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +551,24 @@ func (u *NoteShareUpsertOne) UpdateNewValues() *NoteShareUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(noteshare.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(noteshare.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(noteshare.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.NoteID(); exists {
+			s.SetIgnore(noteshare.FieldNoteID)
+		}
+		if _, exists := u.create.mutation.UserID(); exists {
+			s.SetIgnore(noteshare.FieldUserID)
+		}
+		if _, exists := u.create.mutation.ProjectID(); exists {
+			s.SetIgnore(noteshare.FieldProjectID)
+		}
+		if _, exists := u.create.mutation.CreatedByID(); exists {
+			s.SetIgnore(noteshare.FieldCreatedByID)
 		}
 	}))
 	return u
@@ -208,6 +599,76 @@ func (u *NoteShareUpsertOne) Update(set func(*NoteShareUpsert)) *NoteShareUpsert
 		set(&NoteShareUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *NoteShareUpsertOne) SetUpdatedAt(v time.Time) *NoteShareUpsertOne {
+	return u.Update(func(s *NoteShareUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *NoteShareUpsertOne) UpdateUpdatedAt() *NoteShareUpsertOne {
+	return u.Update(func(s *NoteShareUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *NoteShareUpsertOne) SetDeletedAt(v time.Time) *NoteShareUpsertOne {
+	return u.Update(func(s *NoteShareUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *NoteShareUpsertOne) UpdateDeletedAt() *NoteShareUpsertOne {
+	return u.Update(func(s *NoteShareUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *NoteShareUpsertOne) ClearDeletedAt() *NoteShareUpsertOne {
+	return u.Update(func(s *NoteShareUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetPermission sets the "permission" field.
+func (u *NoteShareUpsertOne) SetPermission(v noteshare.Permission) *NoteShareUpsertOne {
+	return u.Update(func(s *NoteShareUpsert) {
+		s.SetPermission(v)
+	})
+}
+
+// UpdatePermission sets the "permission" field to the value that was provided on create.
+func (u *NoteShareUpsertOne) UpdatePermission() *NoteShareUpsertOne {
+	return u.Update(func(s *NoteShareUpsert) {
+		s.UpdatePermission()
+	})
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (u *NoteShareUpsertOne) SetExpiresAt(v time.Time) *NoteShareUpsertOne {
+	return u.Update(func(s *NoteShareUpsert) {
+		s.SetExpiresAt(v)
+	})
+}
+
+// UpdateExpiresAt sets the "expires_at" field to the value that was provided on create.
+func (u *NoteShareUpsertOne) UpdateExpiresAt() *NoteShareUpsertOne {
+	return u.Update(func(s *NoteShareUpsert) {
+		s.UpdateExpiresAt()
+	})
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (u *NoteShareUpsertOne) ClearExpiresAt() *NoteShareUpsertOne {
+	return u.Update(func(s *NoteShareUpsert) {
+		s.ClearExpiresAt()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +804,11 @@ func (_c *NoteShareCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.NoteShareUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *NoteShareCreateBulk) OnConflict(opts ...sql.ConflictOption) *NoteShareUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +854,24 @@ func (u *NoteShareUpsertBulk) UpdateNewValues() *NoteShareUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(noteshare.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(noteshare.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(noteshare.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.NoteID(); exists {
+				s.SetIgnore(noteshare.FieldNoteID)
+			}
+			if _, exists := b.mutation.UserID(); exists {
+				s.SetIgnore(noteshare.FieldUserID)
+			}
+			if _, exists := b.mutation.ProjectID(); exists {
+				s.SetIgnore(noteshare.FieldProjectID)
+			}
+			if _, exists := b.mutation.CreatedByID(); exists {
+				s.SetIgnore(noteshare.FieldCreatedByID)
+			}
 		}
 	}))
 	return u
@@ -418,6 +902,76 @@ func (u *NoteShareUpsertBulk) Update(set func(*NoteShareUpsert)) *NoteShareUpser
 		set(&NoteShareUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *NoteShareUpsertBulk) SetUpdatedAt(v time.Time) *NoteShareUpsertBulk {
+	return u.Update(func(s *NoteShareUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *NoteShareUpsertBulk) UpdateUpdatedAt() *NoteShareUpsertBulk {
+	return u.Update(func(s *NoteShareUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *NoteShareUpsertBulk) SetDeletedAt(v time.Time) *NoteShareUpsertBulk {
+	return u.Update(func(s *NoteShareUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *NoteShareUpsertBulk) UpdateDeletedAt() *NoteShareUpsertBulk {
+	return u.Update(func(s *NoteShareUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *NoteShareUpsertBulk) ClearDeletedAt() *NoteShareUpsertBulk {
+	return u.Update(func(s *NoteShareUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetPermission sets the "permission" field.
+func (u *NoteShareUpsertBulk) SetPermission(v noteshare.Permission) *NoteShareUpsertBulk {
+	return u.Update(func(s *NoteShareUpsert) {
+		s.SetPermission(v)
+	})
+}
+
+// UpdatePermission sets the "permission" field to the value that was provided on create.
+func (u *NoteShareUpsertBulk) UpdatePermission() *NoteShareUpsertBulk {
+	return u.Update(func(s *NoteShareUpsert) {
+		s.UpdatePermission()
+	})
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (u *NoteShareUpsertBulk) SetExpiresAt(v time.Time) *NoteShareUpsertBulk {
+	return u.Update(func(s *NoteShareUpsert) {
+		s.SetExpiresAt(v)
+	})
+}
+
+// UpdateExpiresAt sets the "expires_at" field to the value that was provided on create.
+func (u *NoteShareUpsertBulk) UpdateExpiresAt() *NoteShareUpsertBulk {
+	return u.Update(func(s *NoteShareUpsert) {
+		s.UpdateExpiresAt()
+	})
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (u *NoteShareUpsertBulk) ClearExpiresAt() *NoteShareUpsertBulk {
+	return u.Update(func(s *NoteShareUpsert) {
+		s.ClearExpiresAt()
+	})
 }
 
 // Exec executes the query.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -28,6 +29,66 @@ func (_u *NoteShareUpdate) Where(ps ...predicate.NoteShare) *NoteShareUpdate {
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *NoteShareUpdate) SetUpdatedAt(v time.Time) *NoteShareUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *NoteShareUpdate) SetDeletedAt(v time.Time) *NoteShareUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *NoteShareUpdate) SetNillableDeletedAt(v *time.Time) *NoteShareUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *NoteShareUpdate) ClearDeletedAt() *NoteShareUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetPermission sets the "permission" field.
+func (_u *NoteShareUpdate) SetPermission(v noteshare.Permission) *NoteShareUpdate {
+	_u.mutation.SetPermission(v)
+	return _u
+}
+
+// SetNillablePermission sets the "permission" field if the given value is not nil.
+func (_u *NoteShareUpdate) SetNillablePermission(v *noteshare.Permission) *NoteShareUpdate {
+	if v != nil {
+		_u.SetPermission(*v)
+	}
+	return _u
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (_u *NoteShareUpdate) SetExpiresAt(v time.Time) *NoteShareUpdate {
+	_u.mutation.SetExpiresAt(v)
+	return _u
+}
+
+// SetNillableExpiresAt sets the "expires_at" field if the given value is not nil.
+func (_u *NoteShareUpdate) SetNillableExpiresAt(v *time.Time) *NoteShareUpdate {
+	if v != nil {
+		_u.SetExpiresAt(*v)
+	}
+	return _u
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (_u *NoteShareUpdate) ClearExpiresAt() *NoteShareUpdate {
+	_u.mutation.ClearExpiresAt()
+	return _u
+}
+
 // Mutation returns the NoteShareMutation object of the builder.
 func (_u *NoteShareUpdate) Mutation() *NoteShareMutation {
 	return _u.mutation
@@ -35,6 +96,9 @@ func (_u *NoteShareUpdate) Mutation() *NoteShareMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *NoteShareUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +124,37 @@ func (_u *NoteShareUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *NoteShareUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if noteshare.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized noteshare.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := noteshare.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *NoteShareUpdate) check() error {
+	if v, ok := _u.mutation.Permission(); ok {
+		if err := noteshare.PermissionValidator(v); err != nil {
+			return &ValidationError{Name: "permission", err: fmt.Errorf(`ent: validator failed for field "NoteShare.permission": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "NoteShare.organization"`)
+	}
+	if _u.mutation.NoteCleared() && len(_u.mutation.NoteIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "NoteShare.note"`)
+	}
+	if _u.mutation.CreatedByCleared() && len(_u.mutation.CreatedByIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "NoteShare.created_by"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *NoteShareUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *NoteShareUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +162,9 @@ func (_u *NoteShareUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *Note
 }
 
 func (_u *NoteShareUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(noteshare.Table, noteshare.Columns, sqlgraph.NewFieldSpec(noteshare.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +172,24 @@ func (_u *NoteShareUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(noteshare.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(noteshare.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(noteshare.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Permission(); ok {
+		_spec.SetField(noteshare.FieldPermission, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.ExpiresAt(); ok {
+		_spec.SetField(noteshare.FieldExpiresAt, field.TypeTime, value)
+	}
+	if _u.mutation.ExpiresAtCleared() {
+		_spec.ClearField(noteshare.FieldExpiresAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,6 +213,66 @@ type NoteShareUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *NoteShareUpdateOne) SetUpdatedAt(v time.Time) *NoteShareUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *NoteShareUpdateOne) SetDeletedAt(v time.Time) *NoteShareUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *NoteShareUpdateOne) SetNillableDeletedAt(v *time.Time) *NoteShareUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *NoteShareUpdateOne) ClearDeletedAt() *NoteShareUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetPermission sets the "permission" field.
+func (_u *NoteShareUpdateOne) SetPermission(v noteshare.Permission) *NoteShareUpdateOne {
+	_u.mutation.SetPermission(v)
+	return _u
+}
+
+// SetNillablePermission sets the "permission" field if the given value is not nil.
+func (_u *NoteShareUpdateOne) SetNillablePermission(v *noteshare.Permission) *NoteShareUpdateOne {
+	if v != nil {
+		_u.SetPermission(*v)
+	}
+	return _u
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (_u *NoteShareUpdateOne) SetExpiresAt(v time.Time) *NoteShareUpdateOne {
+	_u.mutation.SetExpiresAt(v)
+	return _u
+}
+
+// SetNillableExpiresAt sets the "expires_at" field if the given value is not nil.
+func (_u *NoteShareUpdateOne) SetNillableExpiresAt(v *time.Time) *NoteShareUpdateOne {
+	if v != nil {
+		_u.SetExpiresAt(*v)
+	}
+	return _u
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (_u *NoteShareUpdateOne) ClearExpiresAt() *NoteShareUpdateOne {
+	_u.mutation.ClearExpiresAt()
+	return _u
+}
+
 // Mutation returns the NoteShareMutation object of the builder.
 func (_u *NoteShareUpdateOne) Mutation() *NoteShareMutation {
 	return _u.mutation
@@ -117,6 +293,9 @@ func (_u *NoteShareUpdateOne) Select(field string, fields ...string) *NoteShareU
 
 // Save executes the query and returns the updated NoteShare entity.
 func (_u *NoteShareUpdateOne) Save(ctx context.Context) (*NoteShare, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +321,37 @@ func (_u *NoteShareUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *NoteShareUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if noteshare.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized noteshare.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := noteshare.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *NoteShareUpdateOne) check() error {
+	if v, ok := _u.mutation.Permission(); ok {
+		if err := noteshare.PermissionValidator(v); err != nil {
+			return &ValidationError{Name: "permission", err: fmt.Errorf(`ent: validator failed for field "NoteShare.permission": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "NoteShare.organization"`)
+	}
+	if _u.mutation.NoteCleared() && len(_u.mutation.NoteIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "NoteShare.note"`)
+	}
+	if _u.mutation.CreatedByCleared() && len(_u.mutation.CreatedByIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "NoteShare.created_by"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *NoteShareUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *NoteShareUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +359,9 @@ func (_u *NoteShareUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *N
 }
 
 func (_u *NoteShareUpdateOne) sqlSave(ctx context.Context) (_node *NoteShare, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(noteshare.Table, noteshare.Columns, sqlgraph.NewFieldSpec(noteshare.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +386,24 @@ func (_u *NoteShareUpdateOne) sqlSave(ctx context.Context) (_node *NoteShare, er
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(noteshare.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(noteshare.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(noteshare.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Permission(); ok {
+		_spec.SetField(noteshare.FieldPermission, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.ExpiresAt(); ok {
+		_spec.SetField(noteshare.FieldExpiresAt, field.TypeTime, value)
+	}
+	if _u.mutation.ExpiresAtCleared() {
+		_spec.ClearField(noteshare.FieldExpiresAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &NoteShare{config: _u.config}

@@ -5,19 +5,69 @@ package ent
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/notetagdefinition"
+	"github.com/worksynapse/worksynapse/ent/organization"
 )
 
 // NoteTagDefinition is the model entity for the NoteTagDefinition schema.
 type NoteTagDefinition struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// CreatedAt holds the value of the "created_at" field.
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// UpdatedAt holds the value of the "updated_at" field.
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// OrganizationID holds the value of the "organization_id" field.
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// DeletedAt holds the value of the "deleted_at" field.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// Name holds the value of the "name" field.
+	Name string `json:"name,omitempty"`
+	// Lower-cased name, set by the schema hook; carries the uniqueness
+	NameKey string `json:"name_key,omitempty"`
+	// Color holds the value of the "color" field.
+	Color string `json:"color,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the NoteTagDefinitionQuery when eager-loading is set.
+	Edges        NoteTagDefinitionEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// NoteTagDefinitionEdges holds the relations/edges for other nodes in the graph.
+type NoteTagDefinitionEdges struct {
+	// Organization holds the value of the organization edge.
+	Organization *Organization `json:"organization,omitempty"`
+	// Notes holds the value of the notes edge.
+	Notes []*Note `json:"notes,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [2]bool
+}
+
+// OrganizationOrErr returns the Organization value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e NoteTagDefinitionEdges) OrganizationOrErr() (*Organization, error) {
+	if e.Organization != nil {
+		return e.Organization, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: organization.Label}
+	}
+	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// NotesOrErr returns the Notes value or an error if the edge
+// was not loaded in eager-loading.
+func (e NoteTagDefinitionEdges) NotesOrErr() ([]*Note, error) {
+	if e.loadedTypes[1] {
+		return e.Notes, nil
+	}
+	return nil, &NotLoadedError{edge: "notes"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -25,7 +75,11 @@ func (*NoteTagDefinition) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case notetagdefinition.FieldID:
+		case notetagdefinition.FieldName, notetagdefinition.FieldNameKey, notetagdefinition.FieldColor:
+			values[i] = new(sql.NullString)
+		case notetagdefinition.FieldCreatedAt, notetagdefinition.FieldUpdatedAt, notetagdefinition.FieldDeletedAt:
+			values[i] = new(sql.NullTime)
+		case notetagdefinition.FieldID, notetagdefinition.FieldOrganizationID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -48,6 +102,49 @@ func (_m *NoteTagDefinition) assignValues(columns []string, values []any) error 
 			} else if value != nil {
 				_m.ID = *value
 			}
+		case notetagdefinition.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case notetagdefinition.FieldUpdatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
+			} else if value.Valid {
+				_m.UpdatedAt = value.Time
+			}
+		case notetagdefinition.FieldOrganizationID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
+			} else if value != nil {
+				_m.OrganizationID = *value
+			}
+		case notetagdefinition.FieldDeletedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field deleted_at", values[i])
+			} else if value.Valid {
+				_m.DeletedAt = new(time.Time)
+				*_m.DeletedAt = value.Time
+			}
+		case notetagdefinition.FieldName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field name", values[i])
+			} else if value.Valid {
+				_m.Name = value.String
+			}
+		case notetagdefinition.FieldNameKey:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field name_key", values[i])
+			} else if value.Valid {
+				_m.NameKey = value.String
+			}
+		case notetagdefinition.FieldColor:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field color", values[i])
+			} else if value.Valid {
+				_m.Color = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -59,6 +156,16 @@ func (_m *NoteTagDefinition) assignValues(columns []string, values []any) error 
 // This includes values selected through modifiers, order, etc.
 func (_m *NoteTagDefinition) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryOrganization queries the "organization" edge of the NoteTagDefinition entity.
+func (_m *NoteTagDefinition) QueryOrganization() *OrganizationQuery {
+	return NewNoteTagDefinitionClient(_m.config).QueryOrganization(_m)
+}
+
+// QueryNotes queries the "notes" edge of the NoteTagDefinition entity.
+func (_m *NoteTagDefinition) QueryNotes() *NoteQuery {
+	return NewNoteTagDefinitionClient(_m.config).QueryNotes(_m)
 }
 
 // Update returns a builder for updating this NoteTagDefinition.
@@ -83,7 +190,29 @@ func (_m *NoteTagDefinition) Unwrap() *NoteTagDefinition {
 func (_m *NoteTagDefinition) String() string {
 	var builder strings.Builder
 	builder.WriteString("NoteTagDefinition(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("updated_at=")
+	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
+	builder.WriteString(", ")
+	if v := _m.DeletedAt; v != nil {
+		builder.WriteString("deleted_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("name=")
+	builder.WriteString(_m.Name)
+	builder.WriteString(", ")
+	builder.WriteString("name_key=")
+	builder.WriteString(_m.NameKey)
+	builder.WriteString(", ")
+	builder.WriteString("color=")
+	builder.WriteString(_m.Color)
 	builder.WriteByte(')')
 	return builder.String()
 }

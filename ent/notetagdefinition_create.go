@@ -6,13 +6,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/note"
 	"github.com/worksynapse/worksynapse/ent/notetagdefinition"
+	"github.com/worksynapse/worksynapse/ent/organization"
 )
 
 // NoteTagDefinitionCreate is the builder for creating a NoteTagDefinition entity.
@@ -21,6 +24,80 @@ type NoteTagDefinitionCreate struct {
 	mutation *NoteTagDefinitionMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *NoteTagDefinitionCreate) SetCreatedAt(v time.Time) *NoteTagDefinitionCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *NoteTagDefinitionCreate) SetNillableCreatedAt(v *time.Time) *NoteTagDefinitionCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *NoteTagDefinitionCreate) SetUpdatedAt(v time.Time) *NoteTagDefinitionCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *NoteTagDefinitionCreate) SetNillableUpdatedAt(v *time.Time) *NoteTagDefinitionCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *NoteTagDefinitionCreate) SetOrganizationID(v uuid.UUID) *NoteTagDefinitionCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *NoteTagDefinitionCreate) SetDeletedAt(v time.Time) *NoteTagDefinitionCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *NoteTagDefinitionCreate) SetNillableDeletedAt(v *time.Time) *NoteTagDefinitionCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
+// SetName sets the "name" field.
+func (_c *NoteTagDefinitionCreate) SetName(v string) *NoteTagDefinitionCreate {
+	_c.mutation.SetName(v)
+	return _c
+}
+
+// SetNameKey sets the "name_key" field.
+func (_c *NoteTagDefinitionCreate) SetNameKey(v string) *NoteTagDefinitionCreate {
+	_c.mutation.SetNameKey(v)
+	return _c
+}
+
+// SetColor sets the "color" field.
+func (_c *NoteTagDefinitionCreate) SetColor(v string) *NoteTagDefinitionCreate {
+	_c.mutation.SetColor(v)
+	return _c
+}
+
+// SetNillableColor sets the "color" field if the given value is not nil.
+func (_c *NoteTagDefinitionCreate) SetNillableColor(v *string) *NoteTagDefinitionCreate {
+	if v != nil {
+		_c.SetColor(*v)
+	}
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +114,26 @@ func (_c *NoteTagDefinitionCreate) SetNillableID(v *uuid.UUID) *NoteTagDefinitio
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *NoteTagDefinitionCreate) SetOrganization(v *Organization) *NoteTagDefinitionCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// AddNoteIDs adds the "notes" edge to the Note entity by IDs.
+func (_c *NoteTagDefinitionCreate) AddNoteIDs(ids ...uuid.UUID) *NoteTagDefinitionCreate {
+	_c.mutation.AddNoteIDs(ids...)
+	return _c
+}
+
+// AddNotes adds the "notes" edges to the Note entity.
+func (_c *NoteTagDefinitionCreate) AddNotes(v ...*Note) *NoteTagDefinitionCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddNoteIDs(ids...)
+}
+
 // Mutation returns the NoteTagDefinitionMutation object of the builder.
 func (_c *NoteTagDefinitionCreate) Mutation() *NoteTagDefinitionMutation {
 	return _c.mutation
@@ -44,7 +141,9 @@ func (_c *NoteTagDefinitionCreate) Mutation() *NoteTagDefinitionMutation {
 
 // Save creates the NoteTagDefinition in the database.
 func (_c *NoteTagDefinitionCreate) Save(ctx context.Context) (*NoteTagDefinition, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +170,73 @@ func (_c *NoteTagDefinitionCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *NoteTagDefinitionCreate) defaults() {
+func (_c *NoteTagDefinitionCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if notetagdefinition.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized notetagdefinition.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := notetagdefinition.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if notetagdefinition.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized notetagdefinition.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := notetagdefinition.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _c.mutation.Color(); !ok {
+		v := notetagdefinition.DefaultColor
+		_c.mutation.SetColor(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if notetagdefinition.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized notetagdefinition.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := notetagdefinition.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *NoteTagDefinitionCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "NoteTagDefinition.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "NoteTagDefinition.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "NoteTagDefinition.organization_id"`)}
+	}
+	if _, ok := _c.mutation.Name(); !ok {
+		return &ValidationError{Name: "name", err: errors.New(`ent: missing required field "NoteTagDefinition.name"`)}
+	}
+	if v, ok := _c.mutation.Name(); ok {
+		if err := notetagdefinition.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "NoteTagDefinition.name": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.NameKey(); !ok {
+		return &ValidationError{Name: "name_key", err: errors.New(`ent: missing required field "NoteTagDefinition.name_key"`)}
+	}
+	if v, ok := _c.mutation.NameKey(); ok {
+		if err := notetagdefinition.NameKeyValidator(v); err != nil {
+			return &ValidationError{Name: "name_key", err: fmt.Errorf(`ent: validator failed for field "NoteTagDefinition.name_key": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Color(); !ok {
+		return &ValidationError{Name: "color", err: errors.New(`ent: missing required field "NoteTagDefinition.color"`)}
+	}
+	if v, ok := _c.mutation.Color(); ok {
+		if err := notetagdefinition.ColorValidator(v); err != nil {
+			return &ValidationError{Name: "color", err: fmt.Errorf(`ent: validator failed for field "NoteTagDefinition.color": %w`, err)}
+		}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "NoteTagDefinition.organization"`)}
+	}
 	return nil
 }
 
@@ -116,6 +273,63 @@ func (_c *NoteTagDefinitionCreate) createSpec() (*NoteTagDefinition, *sqlgraph.C
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(notetagdefinition.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(notetagdefinition.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(notetagdefinition.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.Name(); ok {
+		_spec.SetField(notetagdefinition.FieldName, field.TypeString, value)
+		_node.Name = value
+	}
+	if value, ok := _c.mutation.NameKey(); ok {
+		_spec.SetField(notetagdefinition.FieldNameKey, field.TypeString, value)
+		_node.NameKey = value
+	}
+	if value, ok := _c.mutation.Color(); ok {
+		_spec.SetField(notetagdefinition.FieldColor, field.TypeString, value)
+		_node.Color = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   notetagdefinition.OrganizationTable,
+			Columns: []string{notetagdefinition.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.NotesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   notetagdefinition.NotesTable,
+			Columns: notetagdefinition.NotesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(note.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +337,17 @@ func (_c *NoteTagDefinitionCreate) createSpec() (*NoteTagDefinition, *sqlgraph.C
 // of the `INSERT` statement. For example:
 //
 //	client.NoteTagDefinition.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.NoteTagDefinitionUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *NoteTagDefinitionCreate) OnConflict(opts ...sql.ConflictOption) *NoteTagDefinitionUpsertOne {
 	_c.conflict = opts
@@ -162,6 +382,72 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *NoteTagDefinitionUpsert) SetUpdatedAt(v time.Time) *NoteTagDefinitionUpsert {
+	u.Set(notetagdefinition.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *NoteTagDefinitionUpsert) UpdateUpdatedAt() *NoteTagDefinitionUpsert {
+	u.SetExcluded(notetagdefinition.FieldUpdatedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *NoteTagDefinitionUpsert) SetDeletedAt(v time.Time) *NoteTagDefinitionUpsert {
+	u.Set(notetagdefinition.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *NoteTagDefinitionUpsert) UpdateDeletedAt() *NoteTagDefinitionUpsert {
+	u.SetExcluded(notetagdefinition.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *NoteTagDefinitionUpsert) ClearDeletedAt() *NoteTagDefinitionUpsert {
+	u.SetNull(notetagdefinition.FieldDeletedAt)
+	return u
+}
+
+// SetName sets the "name" field.
+func (u *NoteTagDefinitionUpsert) SetName(v string) *NoteTagDefinitionUpsert {
+	u.Set(notetagdefinition.FieldName, v)
+	return u
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *NoteTagDefinitionUpsert) UpdateName() *NoteTagDefinitionUpsert {
+	u.SetExcluded(notetagdefinition.FieldName)
+	return u
+}
+
+// SetNameKey sets the "name_key" field.
+func (u *NoteTagDefinitionUpsert) SetNameKey(v string) *NoteTagDefinitionUpsert {
+	u.Set(notetagdefinition.FieldNameKey, v)
+	return u
+}
+
+// UpdateNameKey sets the "name_key" field to the value that was provided on create.
+func (u *NoteTagDefinitionUpsert) UpdateNameKey() *NoteTagDefinitionUpsert {
+	u.SetExcluded(notetagdefinition.FieldNameKey)
+	return u
+}
+
+// SetColor sets the "color" field.
+func (u *NoteTagDefinitionUpsert) SetColor(v string) *NoteTagDefinitionUpsert {
+	u.Set(notetagdefinition.FieldColor, v)
+	return u
+}
+
+// UpdateColor sets the "color" field to the value that was provided on create.
+func (u *NoteTagDefinitionUpsert) UpdateColor() *NoteTagDefinitionUpsert {
+	u.SetExcluded(notetagdefinition.FieldColor)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +464,12 @@ func (u *NoteTagDefinitionUpsertOne) UpdateNewValues() *NoteTagDefinitionUpsertO
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(notetagdefinition.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(notetagdefinition.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(notetagdefinition.FieldOrganizationID)
 		}
 	}))
 	return u
@@ -208,6 +500,83 @@ func (u *NoteTagDefinitionUpsertOne) Update(set func(*NoteTagDefinitionUpsert)) 
 		set(&NoteTagDefinitionUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *NoteTagDefinitionUpsertOne) SetUpdatedAt(v time.Time) *NoteTagDefinitionUpsertOne {
+	return u.Update(func(s *NoteTagDefinitionUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *NoteTagDefinitionUpsertOne) UpdateUpdatedAt() *NoteTagDefinitionUpsertOne {
+	return u.Update(func(s *NoteTagDefinitionUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *NoteTagDefinitionUpsertOne) SetDeletedAt(v time.Time) *NoteTagDefinitionUpsertOne {
+	return u.Update(func(s *NoteTagDefinitionUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *NoteTagDefinitionUpsertOne) UpdateDeletedAt() *NoteTagDefinitionUpsertOne {
+	return u.Update(func(s *NoteTagDefinitionUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *NoteTagDefinitionUpsertOne) ClearDeletedAt() *NoteTagDefinitionUpsertOne {
+	return u.Update(func(s *NoteTagDefinitionUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetName sets the "name" field.
+func (u *NoteTagDefinitionUpsertOne) SetName(v string) *NoteTagDefinitionUpsertOne {
+	return u.Update(func(s *NoteTagDefinitionUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *NoteTagDefinitionUpsertOne) UpdateName() *NoteTagDefinitionUpsertOne {
+	return u.Update(func(s *NoteTagDefinitionUpsert) {
+		s.UpdateName()
+	})
+}
+
+// SetNameKey sets the "name_key" field.
+func (u *NoteTagDefinitionUpsertOne) SetNameKey(v string) *NoteTagDefinitionUpsertOne {
+	return u.Update(func(s *NoteTagDefinitionUpsert) {
+		s.SetNameKey(v)
+	})
+}
+
+// UpdateNameKey sets the "name_key" field to the value that was provided on create.
+func (u *NoteTagDefinitionUpsertOne) UpdateNameKey() *NoteTagDefinitionUpsertOne {
+	return u.Update(func(s *NoteTagDefinitionUpsert) {
+		s.UpdateNameKey()
+	})
+}
+
+// SetColor sets the "color" field.
+func (u *NoteTagDefinitionUpsertOne) SetColor(v string) *NoteTagDefinitionUpsertOne {
+	return u.Update(func(s *NoteTagDefinitionUpsert) {
+		s.SetColor(v)
+	})
+}
+
+// UpdateColor sets the "color" field to the value that was provided on create.
+func (u *NoteTagDefinitionUpsertOne) UpdateColor() *NoteTagDefinitionUpsertOne {
+	return u.Update(func(s *NoteTagDefinitionUpsert) {
+		s.UpdateColor()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +712,11 @@ func (_c *NoteTagDefinitionCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.NoteTagDefinitionUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *NoteTagDefinitionCreateBulk) OnConflict(opts ...sql.ConflictOption) *NoteTagDefinitionUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +762,12 @@ func (u *NoteTagDefinitionUpsertBulk) UpdateNewValues() *NoteTagDefinitionUpsert
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(notetagdefinition.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(notetagdefinition.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(notetagdefinition.FieldOrganizationID)
+			}
 		}
 	}))
 	return u
@@ -418,6 +798,83 @@ func (u *NoteTagDefinitionUpsertBulk) Update(set func(*NoteTagDefinitionUpsert))
 		set(&NoteTagDefinitionUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *NoteTagDefinitionUpsertBulk) SetUpdatedAt(v time.Time) *NoteTagDefinitionUpsertBulk {
+	return u.Update(func(s *NoteTagDefinitionUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *NoteTagDefinitionUpsertBulk) UpdateUpdatedAt() *NoteTagDefinitionUpsertBulk {
+	return u.Update(func(s *NoteTagDefinitionUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *NoteTagDefinitionUpsertBulk) SetDeletedAt(v time.Time) *NoteTagDefinitionUpsertBulk {
+	return u.Update(func(s *NoteTagDefinitionUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *NoteTagDefinitionUpsertBulk) UpdateDeletedAt() *NoteTagDefinitionUpsertBulk {
+	return u.Update(func(s *NoteTagDefinitionUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *NoteTagDefinitionUpsertBulk) ClearDeletedAt() *NoteTagDefinitionUpsertBulk {
+	return u.Update(func(s *NoteTagDefinitionUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetName sets the "name" field.
+func (u *NoteTagDefinitionUpsertBulk) SetName(v string) *NoteTagDefinitionUpsertBulk {
+	return u.Update(func(s *NoteTagDefinitionUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *NoteTagDefinitionUpsertBulk) UpdateName() *NoteTagDefinitionUpsertBulk {
+	return u.Update(func(s *NoteTagDefinitionUpsert) {
+		s.UpdateName()
+	})
+}
+
+// SetNameKey sets the "name_key" field.
+func (u *NoteTagDefinitionUpsertBulk) SetNameKey(v string) *NoteTagDefinitionUpsertBulk {
+	return u.Update(func(s *NoteTagDefinitionUpsert) {
+		s.SetNameKey(v)
+	})
+}
+
+// UpdateNameKey sets the "name_key" field to the value that was provided on create.
+func (u *NoteTagDefinitionUpsertBulk) UpdateNameKey() *NoteTagDefinitionUpsertBulk {
+	return u.Update(func(s *NoteTagDefinitionUpsert) {
+		s.UpdateNameKey()
+	})
+}
+
+// SetColor sets the "color" field.
+func (u *NoteTagDefinitionUpsertBulk) SetColor(v string) *NoteTagDefinitionUpsertBulk {
+	return u.Update(func(s *NoteTagDefinitionUpsert) {
+		s.SetColor(v)
+	})
+}
+
+// UpdateColor sets the "color" field to the value that was provided on create.
+func (u *NoteTagDefinitionUpsertBulk) UpdateColor() *NoteTagDefinitionUpsertBulk {
+	return u.Update(func(s *NoteTagDefinitionUpsert) {
+		s.UpdateColor()
+	})
 }
 
 // Exec executes the query.

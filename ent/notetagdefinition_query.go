@@ -4,6 +4,8 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 
@@ -13,18 +15,22 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/note"
 	"github.com/worksynapse/worksynapse/ent/notetagdefinition"
+	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
 
 // NoteTagDefinitionQuery is the builder for querying NoteTagDefinition entities.
 type NoteTagDefinitionQuery struct {
 	config
-	ctx        *QueryContext
-	order      []notetagdefinition.OrderOption
-	inters     []Interceptor
-	predicates []predicate.NoteTagDefinition
-	modifiers  []func(*sql.Selector)
+	ctx              *QueryContext
+	order            []notetagdefinition.OrderOption
+	inters           []Interceptor
+	predicates       []predicate.NoteTagDefinition
+	withOrganization *OrganizationQuery
+	withNotes        *NoteQuery
+	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -59,6 +65,50 @@ func (_q *NoteTagDefinitionQuery) Unique(unique bool) *NoteTagDefinitionQuery {
 func (_q *NoteTagDefinitionQuery) Order(o ...notetagdefinition.OrderOption) *NoteTagDefinitionQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryOrganization chains the current query on the "organization" edge.
+func (_q *NoteTagDefinitionQuery) QueryOrganization() *OrganizationQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notetagdefinition.Table, notetagdefinition.FieldID, selector),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, notetagdefinition.OrganizationTable, notetagdefinition.OrganizationColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryNotes chains the current query on the "notes" edge.
+func (_q *NoteTagDefinitionQuery) QueryNotes() *NoteQuery {
+	query := (&NoteClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notetagdefinition.Table, notetagdefinition.FieldID, selector),
+			sqlgraph.To(note.Table, note.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, notetagdefinition.NotesTable, notetagdefinition.NotesPrimaryKey...),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // First returns the first NoteTagDefinition entity from the query.
@@ -248,11 +298,13 @@ func (_q *NoteTagDefinitionQuery) Clone() *NoteTagDefinitionQuery {
 		return nil
 	}
 	return &NoteTagDefinitionQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]notetagdefinition.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.NoteTagDefinition{}, _q.predicates...),
+		config:           _q.config,
+		ctx:              _q.ctx.Clone(),
+		order:            append([]notetagdefinition.OrderOption{}, _q.order...),
+		inters:           append([]Interceptor{}, _q.inters...),
+		predicates:       append([]predicate.NoteTagDefinition{}, _q.predicates...),
+		withOrganization: _q.withOrganization.Clone(),
+		withNotes:        _q.withNotes.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -260,8 +312,42 @@ func (_q *NoteTagDefinitionQuery) Clone() *NoteTagDefinitionQuery {
 	}
 }
 
+// WithOrganization tells the query-builder to eager-load the nodes that are connected to
+// the "organization" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *NoteTagDefinitionQuery) WithOrganization(opts ...func(*OrganizationQuery)) *NoteTagDefinitionQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOrganization = query
+	return _q
+}
+
+// WithNotes tells the query-builder to eager-load the nodes that are connected to
+// the "notes" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *NoteTagDefinitionQuery) WithNotes(opts ...func(*NoteQuery)) *NoteTagDefinitionQuery {
+	query := (&NoteClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withNotes = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
+//
+// Example:
+//
+//	var v []struct {
+//		CreatedAt time.Time `json:"created_at,omitempty"`
+//		Count int `json:"count,omitempty"`
+//	}
+//
+//	client.NoteTagDefinition.Query().
+//		GroupBy(notetagdefinition.FieldCreatedAt).
+//		Aggregate(ent.Count()).
+//		Scan(ctx, &v)
 func (_q *NoteTagDefinitionQuery) GroupBy(field string, fields ...string) *NoteTagDefinitionGroupBy {
 	_q.ctx.Fields = append([]string{field}, fields...)
 	grbuild := &NoteTagDefinitionGroupBy{build: _q}
@@ -273,6 +359,16 @@ func (_q *NoteTagDefinitionQuery) GroupBy(field string, fields ...string) *NoteT
 
 // Select allows the selection one or more fields/columns for the given query,
 // instead of selecting all fields in the entity.
+//
+// Example:
+//
+//	var v []struct {
+//		CreatedAt time.Time `json:"created_at,omitempty"`
+//	}
+//
+//	client.NoteTagDefinition.Query().
+//		Select(notetagdefinition.FieldCreatedAt).
+//		Scan(ctx, &v)
 func (_q *NoteTagDefinitionQuery) Select(fields ...string) *NoteTagDefinitionSelect {
 	_q.ctx.Fields = append(_q.ctx.Fields, fields...)
 	sbuild := &NoteTagDefinitionSelect{NoteTagDefinitionQuery: _q}
@@ -309,13 +405,23 @@ func (_q *NoteTagDefinitionQuery) prepareQuery(ctx context.Context) error {
 		}
 		_q.sql = prev
 	}
+	if notetagdefinition.Policy == nil {
+		return errors.New("ent: uninitialized notetagdefinition.Policy (forgotten import ent/runtime?)")
+	}
+	if err := notetagdefinition.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
+	}
 	return nil
 }
 
 func (_q *NoteTagDefinitionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*NoteTagDefinition, error) {
 	var (
-		nodes = []*NoteTagDefinition{}
-		_spec = _q.querySpec()
+		nodes       = []*NoteTagDefinition{}
+		_spec       = _q.querySpec()
+		loadedTypes = [2]bool{
+			_q.withOrganization != nil,
+			_q.withNotes != nil,
+		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*NoteTagDefinition).scanValues(nil, columns)
@@ -323,6 +429,7 @@ func (_q *NoteTagDefinitionQuery) sqlAll(ctx context.Context, hooks ...queryHook
 	_spec.Assign = func(columns []string, values []any) error {
 		node := &NoteTagDefinition{config: _q.config}
 		nodes = append(nodes, node)
+		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
 	if len(_q.modifiers) > 0 {
@@ -337,7 +444,111 @@ func (_q *NoteTagDefinitionQuery) sqlAll(ctx context.Context, hooks ...queryHook
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	if query := _q.withOrganization; query != nil {
+		if err := _q.loadOrganization(ctx, query, nodes, nil,
+			func(n *NoteTagDefinition, e *Organization) { n.Edges.Organization = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withNotes; query != nil {
+		if err := _q.loadNotes(ctx, query, nodes,
+			func(n *NoteTagDefinition) { n.Edges.Notes = []*Note{} },
+			func(n *NoteTagDefinition, e *Note) { n.Edges.Notes = append(n.Edges.Notes, e) }); err != nil {
+			return nil, err
+		}
+	}
 	return nodes, nil
+}
+
+func (_q *NoteTagDefinitionQuery) loadOrganization(ctx context.Context, query *OrganizationQuery, nodes []*NoteTagDefinition, init func(*NoteTagDefinition), assign func(*NoteTagDefinition, *Organization)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*NoteTagDefinition)
+	for i := range nodes {
+		fk := nodes[i].OrganizationID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(organization.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "organization_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *NoteTagDefinitionQuery) loadNotes(ctx context.Context, query *NoteQuery, nodes []*NoteTagDefinition, init func(*NoteTagDefinition), assign func(*NoteTagDefinition, *Note)) error {
+	edgeIDs := make([]driver.Value, len(nodes))
+	byID := make(map[uuid.UUID]*NoteTagDefinition)
+	nids := make(map[uuid.UUID]map[*NoteTagDefinition]struct{})
+	for i, node := range nodes {
+		edgeIDs[i] = node.ID
+		byID[node.ID] = node
+		if init != nil {
+			init(node)
+		}
+	}
+	query.Where(func(s *sql.Selector) {
+		joinT := sql.Table(notetagdefinition.NotesTable)
+		s.Join(joinT).On(s.C(note.FieldID), joinT.C(notetagdefinition.NotesPrimaryKey[0]))
+		s.Where(sql.InValues(joinT.C(notetagdefinition.NotesPrimaryKey[1]), edgeIDs...))
+		columns := s.SelectedColumns()
+		s.Select(joinT.C(notetagdefinition.NotesPrimaryKey[1]))
+		s.AppendSelect(columns...)
+		s.SetDistinct(false)
+	})
+	if err := query.prepareQuery(ctx); err != nil {
+		return err
+	}
+	qr := QuerierFunc(func(ctx context.Context, q Query) (Value, error) {
+		return query.sqlAll(ctx, func(_ context.Context, spec *sqlgraph.QuerySpec) {
+			assign := spec.Assign
+			values := spec.ScanValues
+			spec.ScanValues = func(columns []string) ([]any, error) {
+				values, err := values(columns[1:])
+				if err != nil {
+					return nil, err
+				}
+				return append([]any{new(uuid.UUID)}, values...), nil
+			}
+			spec.Assign = func(columns []string, values []any) error {
+				outValue := *values[0].(*uuid.UUID)
+				inValue := *values[1].(*uuid.UUID)
+				if nids[inValue] == nil {
+					nids[inValue] = map[*NoteTagDefinition]struct{}{byID[outValue]: {}}
+					return assign(columns[1:], values[1:])
+				}
+				nids[inValue][byID[outValue]] = struct{}{}
+				return nil
+			}
+		})
+	})
+	neighbors, err := withInterceptors[[]*Note](ctx, query, qr, query.inters)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected "notes" node returned %v`, n.ID)
+		}
+		for kn := range nodes {
+			assign(kn, n)
+		}
+	}
+	return nil
 }
 
 func (_q *NoteTagDefinitionQuery) sqlCount(ctx context.Context) (int, error) {
@@ -367,6 +578,9 @@ func (_q *NoteTagDefinitionQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != notetagdefinition.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withOrganization != nil {
+			_spec.Node.AddColumnOnce(notetagdefinition.FieldOrganizationID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

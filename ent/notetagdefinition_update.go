@@ -6,10 +6,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/note"
 	"github.com/worksynapse/worksynapse/ent/notetagdefinition"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
@@ -28,13 +31,120 @@ func (_u *NoteTagDefinitionUpdate) Where(ps ...predicate.NoteTagDefinition) *Not
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *NoteTagDefinitionUpdate) SetUpdatedAt(v time.Time) *NoteTagDefinitionUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *NoteTagDefinitionUpdate) SetDeletedAt(v time.Time) *NoteTagDefinitionUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *NoteTagDefinitionUpdate) SetNillableDeletedAt(v *time.Time) *NoteTagDefinitionUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *NoteTagDefinitionUpdate) ClearDeletedAt() *NoteTagDefinitionUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetName sets the "name" field.
+func (_u *NoteTagDefinitionUpdate) SetName(v string) *NoteTagDefinitionUpdate {
+	_u.mutation.SetName(v)
+	return _u
+}
+
+// SetNillableName sets the "name" field if the given value is not nil.
+func (_u *NoteTagDefinitionUpdate) SetNillableName(v *string) *NoteTagDefinitionUpdate {
+	if v != nil {
+		_u.SetName(*v)
+	}
+	return _u
+}
+
+// SetNameKey sets the "name_key" field.
+func (_u *NoteTagDefinitionUpdate) SetNameKey(v string) *NoteTagDefinitionUpdate {
+	_u.mutation.SetNameKey(v)
+	return _u
+}
+
+// SetNillableNameKey sets the "name_key" field if the given value is not nil.
+func (_u *NoteTagDefinitionUpdate) SetNillableNameKey(v *string) *NoteTagDefinitionUpdate {
+	if v != nil {
+		_u.SetNameKey(*v)
+	}
+	return _u
+}
+
+// SetColor sets the "color" field.
+func (_u *NoteTagDefinitionUpdate) SetColor(v string) *NoteTagDefinitionUpdate {
+	_u.mutation.SetColor(v)
+	return _u
+}
+
+// SetNillableColor sets the "color" field if the given value is not nil.
+func (_u *NoteTagDefinitionUpdate) SetNillableColor(v *string) *NoteTagDefinitionUpdate {
+	if v != nil {
+		_u.SetColor(*v)
+	}
+	return _u
+}
+
+// AddNoteIDs adds the "notes" edge to the Note entity by IDs.
+func (_u *NoteTagDefinitionUpdate) AddNoteIDs(ids ...uuid.UUID) *NoteTagDefinitionUpdate {
+	_u.mutation.AddNoteIDs(ids...)
+	return _u
+}
+
+// AddNotes adds the "notes" edges to the Note entity.
+func (_u *NoteTagDefinitionUpdate) AddNotes(v ...*Note) *NoteTagDefinitionUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddNoteIDs(ids...)
+}
+
 // Mutation returns the NoteTagDefinitionMutation object of the builder.
 func (_u *NoteTagDefinitionUpdate) Mutation() *NoteTagDefinitionMutation {
 	return _u.mutation
 }
 
+// ClearNotes clears all "notes" edges to the Note entity.
+func (_u *NoteTagDefinitionUpdate) ClearNotes() *NoteTagDefinitionUpdate {
+	_u.mutation.ClearNotes()
+	return _u
+}
+
+// RemoveNoteIDs removes the "notes" edge to Note entities by IDs.
+func (_u *NoteTagDefinitionUpdate) RemoveNoteIDs(ids ...uuid.UUID) *NoteTagDefinitionUpdate {
+	_u.mutation.RemoveNoteIDs(ids...)
+	return _u
+}
+
+// RemoveNotes removes "notes" edges to Note entities.
+func (_u *NoteTagDefinitionUpdate) RemoveNotes(v ...*Note) *NoteTagDefinitionUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveNoteIDs(ids...)
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *NoteTagDefinitionUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +170,41 @@ func (_u *NoteTagDefinitionUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *NoteTagDefinitionUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if notetagdefinition.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized notetagdefinition.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := notetagdefinition.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *NoteTagDefinitionUpdate) check() error {
+	if v, ok := _u.mutation.Name(); ok {
+		if err := notetagdefinition.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "NoteTagDefinition.name": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.NameKey(); ok {
+		if err := notetagdefinition.NameKeyValidator(v); err != nil {
+			return &ValidationError{Name: "name_key", err: fmt.Errorf(`ent: validator failed for field "NoteTagDefinition.name_key": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Color(); ok {
+		if err := notetagdefinition.ColorValidator(v); err != nil {
+			return &ValidationError{Name: "color", err: fmt.Errorf(`ent: validator failed for field "NoteTagDefinition.color": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "NoteTagDefinition.organization"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *NoteTagDefinitionUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *NoteTagDefinitionUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +212,9 @@ func (_u *NoteTagDefinitionUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder
 }
 
 func (_u *NoteTagDefinitionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(notetagdefinition.Table, notetagdefinition.Columns, sqlgraph.NewFieldSpec(notetagdefinition.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +222,69 @@ func (_u *NoteTagDefinitionUpdate) sqlSave(ctx context.Context) (_node int, err 
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(notetagdefinition.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(notetagdefinition.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(notetagdefinition.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Name(); ok {
+		_spec.SetField(notetagdefinition.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.NameKey(); ok {
+		_spec.SetField(notetagdefinition.FieldNameKey, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Color(); ok {
+		_spec.SetField(notetagdefinition.FieldColor, field.TypeString, value)
+	}
+	if _u.mutation.NotesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   notetagdefinition.NotesTable,
+			Columns: notetagdefinition.NotesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(note.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedNotesIDs(); len(nodes) > 0 && !_u.mutation.NotesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   notetagdefinition.NotesTable,
+			Columns: notetagdefinition.NotesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(note.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.NotesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   notetagdefinition.NotesTable,
+			Columns: notetagdefinition.NotesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(note.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,9 +308,113 @@ type NoteTagDefinitionUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *NoteTagDefinitionUpdateOne) SetUpdatedAt(v time.Time) *NoteTagDefinitionUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *NoteTagDefinitionUpdateOne) SetDeletedAt(v time.Time) *NoteTagDefinitionUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *NoteTagDefinitionUpdateOne) SetNillableDeletedAt(v *time.Time) *NoteTagDefinitionUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *NoteTagDefinitionUpdateOne) ClearDeletedAt() *NoteTagDefinitionUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetName sets the "name" field.
+func (_u *NoteTagDefinitionUpdateOne) SetName(v string) *NoteTagDefinitionUpdateOne {
+	_u.mutation.SetName(v)
+	return _u
+}
+
+// SetNillableName sets the "name" field if the given value is not nil.
+func (_u *NoteTagDefinitionUpdateOne) SetNillableName(v *string) *NoteTagDefinitionUpdateOne {
+	if v != nil {
+		_u.SetName(*v)
+	}
+	return _u
+}
+
+// SetNameKey sets the "name_key" field.
+func (_u *NoteTagDefinitionUpdateOne) SetNameKey(v string) *NoteTagDefinitionUpdateOne {
+	_u.mutation.SetNameKey(v)
+	return _u
+}
+
+// SetNillableNameKey sets the "name_key" field if the given value is not nil.
+func (_u *NoteTagDefinitionUpdateOne) SetNillableNameKey(v *string) *NoteTagDefinitionUpdateOne {
+	if v != nil {
+		_u.SetNameKey(*v)
+	}
+	return _u
+}
+
+// SetColor sets the "color" field.
+func (_u *NoteTagDefinitionUpdateOne) SetColor(v string) *NoteTagDefinitionUpdateOne {
+	_u.mutation.SetColor(v)
+	return _u
+}
+
+// SetNillableColor sets the "color" field if the given value is not nil.
+func (_u *NoteTagDefinitionUpdateOne) SetNillableColor(v *string) *NoteTagDefinitionUpdateOne {
+	if v != nil {
+		_u.SetColor(*v)
+	}
+	return _u
+}
+
+// AddNoteIDs adds the "notes" edge to the Note entity by IDs.
+func (_u *NoteTagDefinitionUpdateOne) AddNoteIDs(ids ...uuid.UUID) *NoteTagDefinitionUpdateOne {
+	_u.mutation.AddNoteIDs(ids...)
+	return _u
+}
+
+// AddNotes adds the "notes" edges to the Note entity.
+func (_u *NoteTagDefinitionUpdateOne) AddNotes(v ...*Note) *NoteTagDefinitionUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddNoteIDs(ids...)
+}
+
 // Mutation returns the NoteTagDefinitionMutation object of the builder.
 func (_u *NoteTagDefinitionUpdateOne) Mutation() *NoteTagDefinitionMutation {
 	return _u.mutation
+}
+
+// ClearNotes clears all "notes" edges to the Note entity.
+func (_u *NoteTagDefinitionUpdateOne) ClearNotes() *NoteTagDefinitionUpdateOne {
+	_u.mutation.ClearNotes()
+	return _u
+}
+
+// RemoveNoteIDs removes the "notes" edge to Note entities by IDs.
+func (_u *NoteTagDefinitionUpdateOne) RemoveNoteIDs(ids ...uuid.UUID) *NoteTagDefinitionUpdateOne {
+	_u.mutation.RemoveNoteIDs(ids...)
+	return _u
+}
+
+// RemoveNotes removes "notes" edges to Note entities.
+func (_u *NoteTagDefinitionUpdateOne) RemoveNotes(v ...*Note) *NoteTagDefinitionUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveNoteIDs(ids...)
 }
 
 // Where appends a list predicates to the NoteTagDefinitionUpdate builder.
@@ -117,6 +432,9 @@ func (_u *NoteTagDefinitionUpdateOne) Select(field string, fields ...string) *No
 
 // Save executes the query and returns the updated NoteTagDefinition entity.
 func (_u *NoteTagDefinitionUpdateOne) Save(ctx context.Context) (*NoteTagDefinition, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +460,41 @@ func (_u *NoteTagDefinitionUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *NoteTagDefinitionUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if notetagdefinition.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized notetagdefinition.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := notetagdefinition.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *NoteTagDefinitionUpdateOne) check() error {
+	if v, ok := _u.mutation.Name(); ok {
+		if err := notetagdefinition.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "NoteTagDefinition.name": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.NameKey(); ok {
+		if err := notetagdefinition.NameKeyValidator(v); err != nil {
+			return &ValidationError{Name: "name_key", err: fmt.Errorf(`ent: validator failed for field "NoteTagDefinition.name_key": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Color(); ok {
+		if err := notetagdefinition.ColorValidator(v); err != nil {
+			return &ValidationError{Name: "color", err: fmt.Errorf(`ent: validator failed for field "NoteTagDefinition.color": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "NoteTagDefinition.organization"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *NoteTagDefinitionUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *NoteTagDefinitionUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +502,9 @@ func (_u *NoteTagDefinitionUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuil
 }
 
 func (_u *NoteTagDefinitionUpdateOne) sqlSave(ctx context.Context) (_node *NoteTagDefinition, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(notetagdefinition.Table, notetagdefinition.Columns, sqlgraph.NewFieldSpec(notetagdefinition.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +529,69 @@ func (_u *NoteTagDefinitionUpdateOne) sqlSave(ctx context.Context) (_node *NoteT
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(notetagdefinition.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(notetagdefinition.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(notetagdefinition.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Name(); ok {
+		_spec.SetField(notetagdefinition.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.NameKey(); ok {
+		_spec.SetField(notetagdefinition.FieldNameKey, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Color(); ok {
+		_spec.SetField(notetagdefinition.FieldColor, field.TypeString, value)
+	}
+	if _u.mutation.NotesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   notetagdefinition.NotesTable,
+			Columns: notetagdefinition.NotesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(note.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedNotesIDs(); len(nodes) > 0 && !_u.mutation.NotesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   notetagdefinition.NotesTable,
+			Columns: notetagdefinition.NotesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(note.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.NotesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: true,
+			Table:   notetagdefinition.NotesTable,
+			Columns: notetagdefinition.NotesPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(note.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &NoteTagDefinition{config: _u.config}

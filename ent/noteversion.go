@@ -5,19 +5,88 @@ package ent
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/note"
 	"github.com/worksynapse/worksynapse/ent/noteversion"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // NoteVersion is the model entity for the NoteVersion schema.
 type NoteVersion struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// OrganizationID holds the value of the "organization_id" field.
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// CreatedAt holds the value of the "created_at" field.
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// NoteID holds the value of the "note_id" field.
+	NoteID uuid.UUID `json:"note_id,omitempty"`
+	// The note's version number this snapshot was saved as
+	Version int `json:"version,omitempty"`
+	// Title holds the value of the "title" field.
+	Title string `json:"title,omitempty"`
+	// Markdown
+	Content string `json:"content,omitempty"`
+	// EditorID holds the value of the "editor_id" field.
+	EditorID uuid.UUID `json:"editor_id,omitempty"`
+	// Size of content in bytes (UTF-8)
+	SizeBytes int `json:"size_bytes,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the NoteVersionQuery when eager-loading is set.
+	Edges        NoteVersionEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// NoteVersionEdges holds the relations/edges for other nodes in the graph.
+type NoteVersionEdges struct {
+	// Organization holds the value of the organization edge.
+	Organization *Organization `json:"organization,omitempty"`
+	// Note holds the value of the note edge.
+	Note *Note `json:"note,omitempty"`
+	// Editor holds the value of the editor edge.
+	Editor *User `json:"editor,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [3]bool
+}
+
+// OrganizationOrErr returns the Organization value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e NoteVersionEdges) OrganizationOrErr() (*Organization, error) {
+	if e.Organization != nil {
+		return e.Organization, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: organization.Label}
+	}
+	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// NoteOrErr returns the Note value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e NoteVersionEdges) NoteOrErr() (*Note, error) {
+	if e.Note != nil {
+		return e.Note, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: note.Label}
+	}
+	return nil, &NotLoadedError{edge: "note"}
+}
+
+// EditorOrErr returns the Editor value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e NoteVersionEdges) EditorOrErr() (*User, error) {
+	if e.Editor != nil {
+		return e.Editor, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "editor"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -25,7 +94,13 @@ func (*NoteVersion) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case noteversion.FieldID:
+		case noteversion.FieldVersion, noteversion.FieldSizeBytes:
+			values[i] = new(sql.NullInt64)
+		case noteversion.FieldTitle, noteversion.FieldContent:
+			values[i] = new(sql.NullString)
+		case noteversion.FieldCreatedAt:
+			values[i] = new(sql.NullTime)
+		case noteversion.FieldID, noteversion.FieldOrganizationID, noteversion.FieldNoteID, noteversion.FieldEditorID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -48,6 +123,54 @@ func (_m *NoteVersion) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.ID = *value
 			}
+		case noteversion.FieldOrganizationID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
+			} else if value != nil {
+				_m.OrganizationID = *value
+			}
+		case noteversion.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case noteversion.FieldNoteID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field note_id", values[i])
+			} else if value != nil {
+				_m.NoteID = *value
+			}
+		case noteversion.FieldVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field version", values[i])
+			} else if value.Valid {
+				_m.Version = int(value.Int64)
+			}
+		case noteversion.FieldTitle:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field title", values[i])
+			} else if value.Valid {
+				_m.Title = value.String
+			}
+		case noteversion.FieldContent:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field content", values[i])
+			} else if value.Valid {
+				_m.Content = value.String
+			}
+		case noteversion.FieldEditorID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field editor_id", values[i])
+			} else if value != nil {
+				_m.EditorID = *value
+			}
+		case noteversion.FieldSizeBytes:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field size_bytes", values[i])
+			} else if value.Valid {
+				_m.SizeBytes = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -59,6 +182,21 @@ func (_m *NoteVersion) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *NoteVersion) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryOrganization queries the "organization" edge of the NoteVersion entity.
+func (_m *NoteVersion) QueryOrganization() *OrganizationQuery {
+	return NewNoteVersionClient(_m.config).QueryOrganization(_m)
+}
+
+// QueryNote queries the "note" edge of the NoteVersion entity.
+func (_m *NoteVersion) QueryNote() *NoteQuery {
+	return NewNoteVersionClient(_m.config).QueryNote(_m)
+}
+
+// QueryEditor queries the "editor" edge of the NoteVersion entity.
+func (_m *NoteVersion) QueryEditor() *UserQuery {
+	return NewNoteVersionClient(_m.config).QueryEditor(_m)
 }
 
 // Update returns a builder for updating this NoteVersion.
@@ -83,7 +221,30 @@ func (_m *NoteVersion) Unwrap() *NoteVersion {
 func (_m *NoteVersion) String() string {
 	var builder strings.Builder
 	builder.WriteString("NoteVersion(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
+	builder.WriteString(", ")
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("note_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.NoteID))
+	builder.WriteString(", ")
+	builder.WriteString("version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Version))
+	builder.WriteString(", ")
+	builder.WriteString("title=")
+	builder.WriteString(_m.Title)
+	builder.WriteString(", ")
+	builder.WriteString("content=")
+	builder.WriteString(_m.Content)
+	builder.WriteString(", ")
+	builder.WriteString("editor_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.EditorID))
+	builder.WriteString(", ")
+	builder.WriteString("size_bytes=")
+	builder.WriteString(fmt.Sprintf("%v", _m.SizeBytes))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -6,13 +6,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/note"
 	"github.com/worksynapse/worksynapse/ent/noteversion"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // NoteVersionCreate is the builder for creating a NoteVersion entity.
@@ -21,6 +25,70 @@ type NoteVersionCreate struct {
 	mutation *NoteVersionMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *NoteVersionCreate) SetOrganizationID(v uuid.UUID) *NoteVersionCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *NoteVersionCreate) SetCreatedAt(v time.Time) *NoteVersionCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *NoteVersionCreate) SetNillableCreatedAt(v *time.Time) *NoteVersionCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetNoteID sets the "note_id" field.
+func (_c *NoteVersionCreate) SetNoteID(v uuid.UUID) *NoteVersionCreate {
+	_c.mutation.SetNoteID(v)
+	return _c
+}
+
+// SetVersion sets the "version" field.
+func (_c *NoteVersionCreate) SetVersion(v int) *NoteVersionCreate {
+	_c.mutation.SetVersion(v)
+	return _c
+}
+
+// SetTitle sets the "title" field.
+func (_c *NoteVersionCreate) SetTitle(v string) *NoteVersionCreate {
+	_c.mutation.SetTitle(v)
+	return _c
+}
+
+// SetContent sets the "content" field.
+func (_c *NoteVersionCreate) SetContent(v string) *NoteVersionCreate {
+	_c.mutation.SetContent(v)
+	return _c
+}
+
+// SetNillableContent sets the "content" field if the given value is not nil.
+func (_c *NoteVersionCreate) SetNillableContent(v *string) *NoteVersionCreate {
+	if v != nil {
+		_c.SetContent(*v)
+	}
+	return _c
+}
+
+// SetEditorID sets the "editor_id" field.
+func (_c *NoteVersionCreate) SetEditorID(v uuid.UUID) *NoteVersionCreate {
+	_c.mutation.SetEditorID(v)
+	return _c
+}
+
+// SetSizeBytes sets the "size_bytes" field.
+func (_c *NoteVersionCreate) SetSizeBytes(v int) *NoteVersionCreate {
+	_c.mutation.SetSizeBytes(v)
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +105,21 @@ func (_c *NoteVersionCreate) SetNillableID(v *uuid.UUID) *NoteVersionCreate {
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *NoteVersionCreate) SetOrganization(v *Organization) *NoteVersionCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetNote sets the "note" edge to the Note entity.
+func (_c *NoteVersionCreate) SetNote(v *Note) *NoteVersionCreate {
+	return _c.SetNoteID(v.ID)
+}
+
+// SetEditor sets the "editor" edge to the User entity.
+func (_c *NoteVersionCreate) SetEditor(v *User) *NoteVersionCreate {
+	return _c.SetEditorID(v.ID)
+}
+
 // Mutation returns the NoteVersionMutation object of the builder.
 func (_c *NoteVersionCreate) Mutation() *NoteVersionMutation {
 	return _c.mutation
@@ -44,7 +127,9 @@ func (_c *NoteVersionCreate) Mutation() *NoteVersionMutation {
 
 // Save creates the NoteVersion in the database.
 func (_c *NoteVersionCreate) Save(ctx context.Context) (*NoteVersion, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +156,83 @@ func (_c *NoteVersionCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *NoteVersionCreate) defaults() {
+func (_c *NoteVersionCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if noteversion.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized noteversion.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := noteversion.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.Content(); !ok {
+		v := noteversion.DefaultContent
+		_c.mutation.SetContent(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if noteversion.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized noteversion.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := noteversion.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *NoteVersionCreate) check() error {
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "NoteVersion.organization_id"`)}
+	}
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "NoteVersion.created_at"`)}
+	}
+	if _, ok := _c.mutation.NoteID(); !ok {
+		return &ValidationError{Name: "note_id", err: errors.New(`ent: missing required field "NoteVersion.note_id"`)}
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "NoteVersion.version"`)}
+	}
+	if v, ok := _c.mutation.Version(); ok {
+		if err := noteversion.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "NoteVersion.version": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Title(); !ok {
+		return &ValidationError{Name: "title", err: errors.New(`ent: missing required field "NoteVersion.title"`)}
+	}
+	if v, ok := _c.mutation.Title(); ok {
+		if err := noteversion.TitleValidator(v); err != nil {
+			return &ValidationError{Name: "title", err: fmt.Errorf(`ent: validator failed for field "NoteVersion.title": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Content(); !ok {
+		return &ValidationError{Name: "content", err: errors.New(`ent: missing required field "NoteVersion.content"`)}
+	}
+	if v, ok := _c.mutation.Content(); ok {
+		if err := noteversion.ContentValidator(v); err != nil {
+			return &ValidationError{Name: "content", err: fmt.Errorf(`ent: validator failed for field "NoteVersion.content": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.EditorID(); !ok {
+		return &ValidationError{Name: "editor_id", err: errors.New(`ent: missing required field "NoteVersion.editor_id"`)}
+	}
+	if _, ok := _c.mutation.SizeBytes(); !ok {
+		return &ValidationError{Name: "size_bytes", err: errors.New(`ent: missing required field "NoteVersion.size_bytes"`)}
+	}
+	if v, ok := _c.mutation.SizeBytes(); ok {
+		if err := noteversion.SizeBytesValidator(v); err != nil {
+			return &ValidationError{Name: "size_bytes", err: fmt.Errorf(`ent: validator failed for field "NoteVersion.size_bytes": %w`, err)}
+		}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "NoteVersion.organization"`)}
+	}
+	if len(_c.mutation.NoteIDs()) == 0 {
+		return &ValidationError{Name: "note", err: errors.New(`ent: missing required edge "NoteVersion.note"`)}
+	}
+	if len(_c.mutation.EditorIDs()) == 0 {
+		return &ValidationError{Name: "editor", err: errors.New(`ent: missing required edge "NoteVersion.editor"`)}
+	}
 	return nil
 }
 
@@ -116,6 +269,77 @@ func (_c *NoteVersionCreate) createSpec() (*NoteVersion, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(noteversion.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.Version(); ok {
+		_spec.SetField(noteversion.FieldVersion, field.TypeInt, value)
+		_node.Version = value
+	}
+	if value, ok := _c.mutation.Title(); ok {
+		_spec.SetField(noteversion.FieldTitle, field.TypeString, value)
+		_node.Title = value
+	}
+	if value, ok := _c.mutation.Content(); ok {
+		_spec.SetField(noteversion.FieldContent, field.TypeString, value)
+		_node.Content = value
+	}
+	if value, ok := _c.mutation.SizeBytes(); ok {
+		_spec.SetField(noteversion.FieldSizeBytes, field.TypeInt, value)
+		_node.SizeBytes = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   noteversion.OrganizationTable,
+			Columns: []string{noteversion.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.NoteIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   noteversion.NoteTable,
+			Columns: []string{noteversion.NoteColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(note.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.NoteID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.EditorIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   noteversion.EditorTable,
+			Columns: []string{noteversion.EditorColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.EditorID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +347,17 @@ func (_c *NoteVersionCreate) createSpec() (*NoteVersion, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.NoteVersion.Create().
+//		SetOrganizationID(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.NoteVersionUpsert) {
+//			SetOrganizationID(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *NoteVersionCreate) OnConflict(opts ...sql.ConflictOption) *NoteVersionUpsertOne {
 	_c.conflict = opts
@@ -178,6 +408,30 @@ func (u *NoteVersionUpsertOne) UpdateNewValues() *NoteVersionUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(noteversion.FieldID)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(noteversion.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(noteversion.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.NoteID(); exists {
+			s.SetIgnore(noteversion.FieldNoteID)
+		}
+		if _, exists := u.create.mutation.Version(); exists {
+			s.SetIgnore(noteversion.FieldVersion)
+		}
+		if _, exists := u.create.mutation.Title(); exists {
+			s.SetIgnore(noteversion.FieldTitle)
+		}
+		if _, exists := u.create.mutation.Content(); exists {
+			s.SetIgnore(noteversion.FieldContent)
+		}
+		if _, exists := u.create.mutation.EditorID(); exists {
+			s.SetIgnore(noteversion.FieldEditorID)
+		}
+		if _, exists := u.create.mutation.SizeBytes(); exists {
+			s.SetIgnore(noteversion.FieldSizeBytes)
 		}
 	}))
 	return u
@@ -343,6 +597,11 @@ func (_c *NoteVersionCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.NoteVersionUpsert) {
+//			SetOrganizationID(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *NoteVersionCreateBulk) OnConflict(opts ...sql.ConflictOption) *NoteVersionUpsertBulk {
 	_c.conflict = opts
@@ -387,6 +646,30 @@ func (u *NoteVersionUpsertBulk) UpdateNewValues() *NoteVersionUpsertBulk {
 		for _, b := range u.create.builders {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(noteversion.FieldID)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(noteversion.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(noteversion.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.NoteID(); exists {
+				s.SetIgnore(noteversion.FieldNoteID)
+			}
+			if _, exists := b.mutation.Version(); exists {
+				s.SetIgnore(noteversion.FieldVersion)
+			}
+			if _, exists := b.mutation.Title(); exists {
+				s.SetIgnore(noteversion.FieldTitle)
+			}
+			if _, exists := b.mutation.Content(); exists {
+				s.SetIgnore(noteversion.FieldContent)
+			}
+			if _, exists := b.mutation.EditorID(); exists {
+				s.SetIgnore(noteversion.FieldEditorID)
+			}
+			if _, exists := b.mutation.SizeBytes(); exists {
+				s.SetIgnore(noteversion.FieldSizeBytes)
 			}
 		}
 	}))

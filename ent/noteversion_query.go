@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -13,18 +14,24 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/note"
 	"github.com/worksynapse/worksynapse/ent/noteversion"
+	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/predicate"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // NoteVersionQuery is the builder for querying NoteVersion entities.
 type NoteVersionQuery struct {
 	config
-	ctx        *QueryContext
-	order      []noteversion.OrderOption
-	inters     []Interceptor
-	predicates []predicate.NoteVersion
-	modifiers  []func(*sql.Selector)
+	ctx              *QueryContext
+	order            []noteversion.OrderOption
+	inters           []Interceptor
+	predicates       []predicate.NoteVersion
+	withOrganization *OrganizationQuery
+	withNote         *NoteQuery
+	withEditor       *UserQuery
+	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -59,6 +66,72 @@ func (_q *NoteVersionQuery) Unique(unique bool) *NoteVersionQuery {
 func (_q *NoteVersionQuery) Order(o ...noteversion.OrderOption) *NoteVersionQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryOrganization chains the current query on the "organization" edge.
+func (_q *NoteVersionQuery) QueryOrganization() *OrganizationQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(noteversion.Table, noteversion.FieldID, selector),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, noteversion.OrganizationTable, noteversion.OrganizationColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryNote chains the current query on the "note" edge.
+func (_q *NoteVersionQuery) QueryNote() *NoteQuery {
+	query := (&NoteClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(noteversion.Table, noteversion.FieldID, selector),
+			sqlgraph.To(note.Table, note.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, noteversion.NoteTable, noteversion.NoteColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryEditor chains the current query on the "editor" edge.
+func (_q *NoteVersionQuery) QueryEditor() *UserQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(noteversion.Table, noteversion.FieldID, selector),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, noteversion.EditorTable, noteversion.EditorColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // First returns the first NoteVersion entity from the query.
@@ -248,11 +321,14 @@ func (_q *NoteVersionQuery) Clone() *NoteVersionQuery {
 		return nil
 	}
 	return &NoteVersionQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]noteversion.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.NoteVersion{}, _q.predicates...),
+		config:           _q.config,
+		ctx:              _q.ctx.Clone(),
+		order:            append([]noteversion.OrderOption{}, _q.order...),
+		inters:           append([]Interceptor{}, _q.inters...),
+		predicates:       append([]predicate.NoteVersion{}, _q.predicates...),
+		withOrganization: _q.withOrganization.Clone(),
+		withNote:         _q.withNote.Clone(),
+		withEditor:       _q.withEditor.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -260,8 +336,53 @@ func (_q *NoteVersionQuery) Clone() *NoteVersionQuery {
 	}
 }
 
+// WithOrganization tells the query-builder to eager-load the nodes that are connected to
+// the "organization" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *NoteVersionQuery) WithOrganization(opts ...func(*OrganizationQuery)) *NoteVersionQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOrganization = query
+	return _q
+}
+
+// WithNote tells the query-builder to eager-load the nodes that are connected to
+// the "note" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *NoteVersionQuery) WithNote(opts ...func(*NoteQuery)) *NoteVersionQuery {
+	query := (&NoteClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withNote = query
+	return _q
+}
+
+// WithEditor tells the query-builder to eager-load the nodes that are connected to
+// the "editor" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *NoteVersionQuery) WithEditor(opts ...func(*UserQuery)) *NoteVersionQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withEditor = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
+//
+// Example:
+//
+//	var v []struct {
+//		OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+//		Count int `json:"count,omitempty"`
+//	}
+//
+//	client.NoteVersion.Query().
+//		GroupBy(noteversion.FieldOrganizationID).
+//		Aggregate(ent.Count()).
+//		Scan(ctx, &v)
 func (_q *NoteVersionQuery) GroupBy(field string, fields ...string) *NoteVersionGroupBy {
 	_q.ctx.Fields = append([]string{field}, fields...)
 	grbuild := &NoteVersionGroupBy{build: _q}
@@ -273,6 +394,16 @@ func (_q *NoteVersionQuery) GroupBy(field string, fields ...string) *NoteVersion
 
 // Select allows the selection one or more fields/columns for the given query,
 // instead of selecting all fields in the entity.
+//
+// Example:
+//
+//	var v []struct {
+//		OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+//	}
+//
+//	client.NoteVersion.Query().
+//		Select(noteversion.FieldOrganizationID).
+//		Scan(ctx, &v)
 func (_q *NoteVersionQuery) Select(fields ...string) *NoteVersionSelect {
 	_q.ctx.Fields = append(_q.ctx.Fields, fields...)
 	sbuild := &NoteVersionSelect{NoteVersionQuery: _q}
@@ -309,13 +440,24 @@ func (_q *NoteVersionQuery) prepareQuery(ctx context.Context) error {
 		}
 		_q.sql = prev
 	}
+	if noteversion.Policy == nil {
+		return errors.New("ent: uninitialized noteversion.Policy (forgotten import ent/runtime?)")
+	}
+	if err := noteversion.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
+	}
 	return nil
 }
 
 func (_q *NoteVersionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*NoteVersion, error) {
 	var (
-		nodes = []*NoteVersion{}
-		_spec = _q.querySpec()
+		nodes       = []*NoteVersion{}
+		_spec       = _q.querySpec()
+		loadedTypes = [3]bool{
+			_q.withOrganization != nil,
+			_q.withNote != nil,
+			_q.withEditor != nil,
+		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*NoteVersion).scanValues(nil, columns)
@@ -323,6 +465,7 @@ func (_q *NoteVersionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 	_spec.Assign = func(columns []string, values []any) error {
 		node := &NoteVersion{config: _q.config}
 		nodes = append(nodes, node)
+		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
 	if len(_q.modifiers) > 0 {
@@ -337,7 +480,113 @@ func (_q *NoteVersionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	if query := _q.withOrganization; query != nil {
+		if err := _q.loadOrganization(ctx, query, nodes, nil,
+			func(n *NoteVersion, e *Organization) { n.Edges.Organization = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withNote; query != nil {
+		if err := _q.loadNote(ctx, query, nodes, nil,
+			func(n *NoteVersion, e *Note) { n.Edges.Note = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withEditor; query != nil {
+		if err := _q.loadEditor(ctx, query, nodes, nil,
+			func(n *NoteVersion, e *User) { n.Edges.Editor = e }); err != nil {
+			return nil, err
+		}
+	}
 	return nodes, nil
+}
+
+func (_q *NoteVersionQuery) loadOrganization(ctx context.Context, query *OrganizationQuery, nodes []*NoteVersion, init func(*NoteVersion), assign func(*NoteVersion, *Organization)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*NoteVersion)
+	for i := range nodes {
+		fk := nodes[i].OrganizationID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(organization.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "organization_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *NoteVersionQuery) loadNote(ctx context.Context, query *NoteQuery, nodes []*NoteVersion, init func(*NoteVersion), assign func(*NoteVersion, *Note)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*NoteVersion)
+	for i := range nodes {
+		fk := nodes[i].NoteID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(note.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "note_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *NoteVersionQuery) loadEditor(ctx context.Context, query *UserQuery, nodes []*NoteVersion, init func(*NoteVersion), assign func(*NoteVersion, *User)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*NoteVersion)
+	for i := range nodes {
+		fk := nodes[i].EditorID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(user.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "editor_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
 }
 
 func (_q *NoteVersionQuery) sqlCount(ctx context.Context) (int, error) {
@@ -367,6 +616,15 @@ func (_q *NoteVersionQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != noteversion.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withOrganization != nil {
+			_spec.Node.AddColumnOnce(noteversion.FieldOrganizationID)
+		}
+		if _q.withNote != nil {
+			_spec.Node.AddColumnOnce(noteversion.FieldNoteID)
+		}
+		if _q.withEditor != nil {
+			_spec.Node.AddColumnOnce(noteversion.FieldEditorID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -60,6 +60,20 @@ func (_u *NoteVersionUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *NoteVersionUpdate) check() error {
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "NoteVersion.organization"`)
+	}
+	if _u.mutation.NoteCleared() && len(_u.mutation.NoteIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "NoteVersion.note"`)
+	}
+	if _u.mutation.EditorCleared() && len(_u.mutation.EditorIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "NoteVersion.editor"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *NoteVersionUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *NoteVersionUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +81,9 @@ func (_u *NoteVersionUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *No
 }
 
 func (_u *NoteVersionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(noteversion.Table, noteversion.Columns, sqlgraph.NewFieldSpec(noteversion.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -142,6 +159,20 @@ func (_u *NoteVersionUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *NoteVersionUpdateOne) check() error {
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "NoteVersion.organization"`)
+	}
+	if _u.mutation.NoteCleared() && len(_u.mutation.NoteIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "NoteVersion.note"`)
+	}
+	if _u.mutation.EditorCleared() && len(_u.mutation.EditorIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "NoteVersion.editor"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *NoteVersionUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *NoteVersionUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +180,9 @@ func (_u *NoteVersionUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) 
 }
 
 func (_u *NoteVersionUpdateOne) sqlSave(ctx context.Context) (_node *NoteVersion, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(noteversion.Table, noteversion.Columns, sqlgraph.NewFieldSpec(noteversion.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {

@@ -5,19 +5,102 @@ package ent
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/channel"
+	"github.com/worksynapse/worksynapse/ent/message"
+	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/pinnedmessage"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // PinnedMessage is the model entity for the PinnedMessage schema.
 type PinnedMessage struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// CreatedAt holds the value of the "created_at" field.
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// UpdatedAt holds the value of the "updated_at" field.
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// OrganizationID holds the value of the "organization_id" field.
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// DeletedAt holds the value of the "deleted_at" field.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// ChannelID holds the value of the "channel_id" field.
+	ChannelID uuid.UUID `json:"channel_id,omitempty"`
+	// MessageID holds the value of the "message_id" field.
+	MessageID uuid.UUID `json:"message_id,omitempty"`
+	// PinnedByID holds the value of the "pinned_by_id" field.
+	PinnedByID uuid.UUID `json:"pinned_by_id,omitempty"`
+	// PinnedAt holds the value of the "pinned_at" field.
+	PinnedAt time.Time `json:"pinned_at,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the PinnedMessageQuery when eager-loading is set.
+	Edges        PinnedMessageEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// PinnedMessageEdges holds the relations/edges for other nodes in the graph.
+type PinnedMessageEdges struct {
+	// Organization holds the value of the organization edge.
+	Organization *Organization `json:"organization,omitempty"`
+	// Channel holds the value of the channel edge.
+	Channel *Channel `json:"channel,omitempty"`
+	// Message holds the value of the message edge.
+	Message *Message `json:"message,omitempty"`
+	// PinnedBy holds the value of the pinned_by edge.
+	PinnedBy *User `json:"pinned_by,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [4]bool
+}
+
+// OrganizationOrErr returns the Organization value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e PinnedMessageEdges) OrganizationOrErr() (*Organization, error) {
+	if e.Organization != nil {
+		return e.Organization, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: organization.Label}
+	}
+	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// ChannelOrErr returns the Channel value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e PinnedMessageEdges) ChannelOrErr() (*Channel, error) {
+	if e.Channel != nil {
+		return e.Channel, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: channel.Label}
+	}
+	return nil, &NotLoadedError{edge: "channel"}
+}
+
+// MessageOrErr returns the Message value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e PinnedMessageEdges) MessageOrErr() (*Message, error) {
+	if e.Message != nil {
+		return e.Message, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: message.Label}
+	}
+	return nil, &NotLoadedError{edge: "message"}
+}
+
+// PinnedByOrErr returns the PinnedBy value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e PinnedMessageEdges) PinnedByOrErr() (*User, error) {
+	if e.PinnedBy != nil {
+		return e.PinnedBy, nil
+	} else if e.loadedTypes[3] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "pinned_by"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -25,7 +108,9 @@ func (*PinnedMessage) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case pinnedmessage.FieldID:
+		case pinnedmessage.FieldCreatedAt, pinnedmessage.FieldUpdatedAt, pinnedmessage.FieldDeletedAt, pinnedmessage.FieldPinnedAt:
+			values[i] = new(sql.NullTime)
+		case pinnedmessage.FieldID, pinnedmessage.FieldOrganizationID, pinnedmessage.FieldChannelID, pinnedmessage.FieldMessageID, pinnedmessage.FieldPinnedByID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -48,6 +133,55 @@ func (_m *PinnedMessage) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.ID = *value
 			}
+		case pinnedmessage.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case pinnedmessage.FieldUpdatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
+			} else if value.Valid {
+				_m.UpdatedAt = value.Time
+			}
+		case pinnedmessage.FieldOrganizationID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
+			} else if value != nil {
+				_m.OrganizationID = *value
+			}
+		case pinnedmessage.FieldDeletedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field deleted_at", values[i])
+			} else if value.Valid {
+				_m.DeletedAt = new(time.Time)
+				*_m.DeletedAt = value.Time
+			}
+		case pinnedmessage.FieldChannelID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field channel_id", values[i])
+			} else if value != nil {
+				_m.ChannelID = *value
+			}
+		case pinnedmessage.FieldMessageID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field message_id", values[i])
+			} else if value != nil {
+				_m.MessageID = *value
+			}
+		case pinnedmessage.FieldPinnedByID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field pinned_by_id", values[i])
+			} else if value != nil {
+				_m.PinnedByID = *value
+			}
+		case pinnedmessage.FieldPinnedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field pinned_at", values[i])
+			} else if value.Valid {
+				_m.PinnedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -59,6 +193,26 @@ func (_m *PinnedMessage) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *PinnedMessage) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryOrganization queries the "organization" edge of the PinnedMessage entity.
+func (_m *PinnedMessage) QueryOrganization() *OrganizationQuery {
+	return NewPinnedMessageClient(_m.config).QueryOrganization(_m)
+}
+
+// QueryChannel queries the "channel" edge of the PinnedMessage entity.
+func (_m *PinnedMessage) QueryChannel() *ChannelQuery {
+	return NewPinnedMessageClient(_m.config).QueryChannel(_m)
+}
+
+// QueryMessage queries the "message" edge of the PinnedMessage entity.
+func (_m *PinnedMessage) QueryMessage() *MessageQuery {
+	return NewPinnedMessageClient(_m.config).QueryMessage(_m)
+}
+
+// QueryPinnedBy queries the "pinned_by" edge of the PinnedMessage entity.
+func (_m *PinnedMessage) QueryPinnedBy() *UserQuery {
+	return NewPinnedMessageClient(_m.config).QueryPinnedBy(_m)
 }
 
 // Update returns a builder for updating this PinnedMessage.
@@ -83,7 +237,32 @@ func (_m *PinnedMessage) Unwrap() *PinnedMessage {
 func (_m *PinnedMessage) String() string {
 	var builder strings.Builder
 	builder.WriteString("PinnedMessage(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("updated_at=")
+	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
+	builder.WriteString(", ")
+	if v := _m.DeletedAt; v != nil {
+		builder.WriteString("deleted_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("channel_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ChannelID))
+	builder.WriteString(", ")
+	builder.WriteString("message_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.MessageID))
+	builder.WriteString(", ")
+	builder.WriteString("pinned_by_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.PinnedByID))
+	builder.WriteString(", ")
+	builder.WriteString("pinned_at=")
+	builder.WriteString(_m.PinnedAt.Format(time.ANSIC))
 	builder.WriteByte(')')
 	return builder.String()
 }

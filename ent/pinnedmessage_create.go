@@ -6,13 +6,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/channel"
+	"github.com/worksynapse/worksynapse/ent/message"
+	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/pinnedmessage"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // PinnedMessageCreate is the builder for creating a PinnedMessage entity.
@@ -21,6 +26,86 @@ type PinnedMessageCreate struct {
 	mutation *PinnedMessageMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *PinnedMessageCreate) SetCreatedAt(v time.Time) *PinnedMessageCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *PinnedMessageCreate) SetNillableCreatedAt(v *time.Time) *PinnedMessageCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *PinnedMessageCreate) SetUpdatedAt(v time.Time) *PinnedMessageCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *PinnedMessageCreate) SetNillableUpdatedAt(v *time.Time) *PinnedMessageCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *PinnedMessageCreate) SetOrganizationID(v uuid.UUID) *PinnedMessageCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *PinnedMessageCreate) SetDeletedAt(v time.Time) *PinnedMessageCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *PinnedMessageCreate) SetNillableDeletedAt(v *time.Time) *PinnedMessageCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
+// SetChannelID sets the "channel_id" field.
+func (_c *PinnedMessageCreate) SetChannelID(v uuid.UUID) *PinnedMessageCreate {
+	_c.mutation.SetChannelID(v)
+	return _c
+}
+
+// SetMessageID sets the "message_id" field.
+func (_c *PinnedMessageCreate) SetMessageID(v uuid.UUID) *PinnedMessageCreate {
+	_c.mutation.SetMessageID(v)
+	return _c
+}
+
+// SetPinnedByID sets the "pinned_by_id" field.
+func (_c *PinnedMessageCreate) SetPinnedByID(v uuid.UUID) *PinnedMessageCreate {
+	_c.mutation.SetPinnedByID(v)
+	return _c
+}
+
+// SetPinnedAt sets the "pinned_at" field.
+func (_c *PinnedMessageCreate) SetPinnedAt(v time.Time) *PinnedMessageCreate {
+	_c.mutation.SetPinnedAt(v)
+	return _c
+}
+
+// SetNillablePinnedAt sets the "pinned_at" field if the given value is not nil.
+func (_c *PinnedMessageCreate) SetNillablePinnedAt(v *time.Time) *PinnedMessageCreate {
+	if v != nil {
+		_c.SetPinnedAt(*v)
+	}
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +122,26 @@ func (_c *PinnedMessageCreate) SetNillableID(v *uuid.UUID) *PinnedMessageCreate 
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *PinnedMessageCreate) SetOrganization(v *Organization) *PinnedMessageCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetChannel sets the "channel" edge to the Channel entity.
+func (_c *PinnedMessageCreate) SetChannel(v *Channel) *PinnedMessageCreate {
+	return _c.SetChannelID(v.ID)
+}
+
+// SetMessage sets the "message" edge to the Message entity.
+func (_c *PinnedMessageCreate) SetMessage(v *Message) *PinnedMessageCreate {
+	return _c.SetMessageID(v.ID)
+}
+
+// SetPinnedBy sets the "pinned_by" edge to the User entity.
+func (_c *PinnedMessageCreate) SetPinnedBy(v *User) *PinnedMessageCreate {
+	return _c.SetPinnedByID(v.ID)
+}
+
 // Mutation returns the PinnedMessageMutation object of the builder.
 func (_c *PinnedMessageCreate) Mutation() *PinnedMessageMutation {
 	return _c.mutation
@@ -44,7 +149,9 @@ func (_c *PinnedMessageCreate) Mutation() *PinnedMessageMutation {
 
 // Save creates the PinnedMessage in the database.
 func (_c *PinnedMessageCreate) Save(ctx context.Context) (*PinnedMessage, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +178,73 @@ func (_c *PinnedMessageCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *PinnedMessageCreate) defaults() {
+func (_c *PinnedMessageCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if pinnedmessage.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized pinnedmessage.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := pinnedmessage.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if pinnedmessage.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized pinnedmessage.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := pinnedmessage.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _c.mutation.PinnedAt(); !ok {
+		if pinnedmessage.DefaultPinnedAt == nil {
+			return fmt.Errorf("ent: uninitialized pinnedmessage.DefaultPinnedAt (forgotten import ent/runtime?)")
+		}
+		v := pinnedmessage.DefaultPinnedAt()
+		_c.mutation.SetPinnedAt(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if pinnedmessage.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized pinnedmessage.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := pinnedmessage.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *PinnedMessageCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "PinnedMessage.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "PinnedMessage.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "PinnedMessage.organization_id"`)}
+	}
+	if _, ok := _c.mutation.ChannelID(); !ok {
+		return &ValidationError{Name: "channel_id", err: errors.New(`ent: missing required field "PinnedMessage.channel_id"`)}
+	}
+	if _, ok := _c.mutation.MessageID(); !ok {
+		return &ValidationError{Name: "message_id", err: errors.New(`ent: missing required field "PinnedMessage.message_id"`)}
+	}
+	if _, ok := _c.mutation.PinnedByID(); !ok {
+		return &ValidationError{Name: "pinned_by_id", err: errors.New(`ent: missing required field "PinnedMessage.pinned_by_id"`)}
+	}
+	if _, ok := _c.mutation.PinnedAt(); !ok {
+		return &ValidationError{Name: "pinned_at", err: errors.New(`ent: missing required field "PinnedMessage.pinned_at"`)}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "PinnedMessage.organization"`)}
+	}
+	if len(_c.mutation.ChannelIDs()) == 0 {
+		return &ValidationError{Name: "channel", err: errors.New(`ent: missing required edge "PinnedMessage.channel"`)}
+	}
+	if len(_c.mutation.MessageIDs()) == 0 {
+		return &ValidationError{Name: "message", err: errors.New(`ent: missing required edge "PinnedMessage.message"`)}
+	}
+	if len(_c.mutation.PinnedByIDs()) == 0 {
+		return &ValidationError{Name: "pinned_by", err: errors.New(`ent: missing required edge "PinnedMessage.pinned_by"`)}
+	}
 	return nil
 }
 
@@ -116,6 +281,90 @@ func (_c *PinnedMessageCreate) createSpec() (*PinnedMessage, *sqlgraph.CreateSpe
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(pinnedmessage.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(pinnedmessage.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(pinnedmessage.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.PinnedAt(); ok {
+		_spec.SetField(pinnedmessage.FieldPinnedAt, field.TypeTime, value)
+		_node.PinnedAt = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   pinnedmessage.OrganizationTable,
+			Columns: []string{pinnedmessage.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ChannelIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   pinnedmessage.ChannelTable,
+			Columns: []string{pinnedmessage.ChannelColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(channel.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ChannelID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.MessageIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   pinnedmessage.MessageTable,
+			Columns: []string{pinnedmessage.MessageColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(message.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.MessageID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.PinnedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   pinnedmessage.PinnedByTable,
+			Columns: []string{pinnedmessage.PinnedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.PinnedByID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +372,17 @@ func (_c *PinnedMessageCreate) createSpec() (*PinnedMessage, *sqlgraph.CreateSpe
 // of the `INSERT` statement. For example:
 //
 //	client.PinnedMessage.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.PinnedMessageUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *PinnedMessageCreate) OnConflict(opts ...sql.ConflictOption) *PinnedMessageUpsertOne {
 	_c.conflict = opts
@@ -162,6 +417,36 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *PinnedMessageUpsert) SetUpdatedAt(v time.Time) *PinnedMessageUpsert {
+	u.Set(pinnedmessage.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *PinnedMessageUpsert) UpdateUpdatedAt() *PinnedMessageUpsert {
+	u.SetExcluded(pinnedmessage.FieldUpdatedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *PinnedMessageUpsert) SetDeletedAt(v time.Time) *PinnedMessageUpsert {
+	u.Set(pinnedmessage.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *PinnedMessageUpsert) UpdateDeletedAt() *PinnedMessageUpsert {
+	u.SetExcluded(pinnedmessage.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *PinnedMessageUpsert) ClearDeletedAt() *PinnedMessageUpsert {
+	u.SetNull(pinnedmessage.FieldDeletedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +463,24 @@ func (u *PinnedMessageUpsertOne) UpdateNewValues() *PinnedMessageUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(pinnedmessage.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(pinnedmessage.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(pinnedmessage.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.ChannelID(); exists {
+			s.SetIgnore(pinnedmessage.FieldChannelID)
+		}
+		if _, exists := u.create.mutation.MessageID(); exists {
+			s.SetIgnore(pinnedmessage.FieldMessageID)
+		}
+		if _, exists := u.create.mutation.PinnedByID(); exists {
+			s.SetIgnore(pinnedmessage.FieldPinnedByID)
+		}
+		if _, exists := u.create.mutation.PinnedAt(); exists {
+			s.SetIgnore(pinnedmessage.FieldPinnedAt)
 		}
 	}))
 	return u
@@ -208,6 +511,41 @@ func (u *PinnedMessageUpsertOne) Update(set func(*PinnedMessageUpsert)) *PinnedM
 		set(&PinnedMessageUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *PinnedMessageUpsertOne) SetUpdatedAt(v time.Time) *PinnedMessageUpsertOne {
+	return u.Update(func(s *PinnedMessageUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *PinnedMessageUpsertOne) UpdateUpdatedAt() *PinnedMessageUpsertOne {
+	return u.Update(func(s *PinnedMessageUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *PinnedMessageUpsertOne) SetDeletedAt(v time.Time) *PinnedMessageUpsertOne {
+	return u.Update(func(s *PinnedMessageUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *PinnedMessageUpsertOne) UpdateDeletedAt() *PinnedMessageUpsertOne {
+	return u.Update(func(s *PinnedMessageUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *PinnedMessageUpsertOne) ClearDeletedAt() *PinnedMessageUpsertOne {
+	return u.Update(func(s *PinnedMessageUpsert) {
+		s.ClearDeletedAt()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +681,11 @@ func (_c *PinnedMessageCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.PinnedMessageUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *PinnedMessageCreateBulk) OnConflict(opts ...sql.ConflictOption) *PinnedMessageUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +731,24 @@ func (u *PinnedMessageUpsertBulk) UpdateNewValues() *PinnedMessageUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(pinnedmessage.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(pinnedmessage.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(pinnedmessage.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.ChannelID(); exists {
+				s.SetIgnore(pinnedmessage.FieldChannelID)
+			}
+			if _, exists := b.mutation.MessageID(); exists {
+				s.SetIgnore(pinnedmessage.FieldMessageID)
+			}
+			if _, exists := b.mutation.PinnedByID(); exists {
+				s.SetIgnore(pinnedmessage.FieldPinnedByID)
+			}
+			if _, exists := b.mutation.PinnedAt(); exists {
+				s.SetIgnore(pinnedmessage.FieldPinnedAt)
+			}
 		}
 	}))
 	return u
@@ -418,6 +779,41 @@ func (u *PinnedMessageUpsertBulk) Update(set func(*PinnedMessageUpsert)) *Pinned
 		set(&PinnedMessageUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *PinnedMessageUpsertBulk) SetUpdatedAt(v time.Time) *PinnedMessageUpsertBulk {
+	return u.Update(func(s *PinnedMessageUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *PinnedMessageUpsertBulk) UpdateUpdatedAt() *PinnedMessageUpsertBulk {
+	return u.Update(func(s *PinnedMessageUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *PinnedMessageUpsertBulk) SetDeletedAt(v time.Time) *PinnedMessageUpsertBulk {
+	return u.Update(func(s *PinnedMessageUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *PinnedMessageUpsertBulk) UpdateDeletedAt() *PinnedMessageUpsertBulk {
+	return u.Update(func(s *PinnedMessageUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *PinnedMessageUpsertBulk) ClearDeletedAt() *PinnedMessageUpsertBulk {
+	return u.Update(func(s *PinnedMessageUpsert) {
+		s.ClearDeletedAt()
+	})
 }
 
 // Exec executes the query.

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -13,18 +14,26 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/channel"
+	"github.com/worksynapse/worksynapse/ent/message"
+	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/pinnedmessage"
 	"github.com/worksynapse/worksynapse/ent/predicate"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // PinnedMessageQuery is the builder for querying PinnedMessage entities.
 type PinnedMessageQuery struct {
 	config
-	ctx        *QueryContext
-	order      []pinnedmessage.OrderOption
-	inters     []Interceptor
-	predicates []predicate.PinnedMessage
-	modifiers  []func(*sql.Selector)
+	ctx              *QueryContext
+	order            []pinnedmessage.OrderOption
+	inters           []Interceptor
+	predicates       []predicate.PinnedMessage
+	withOrganization *OrganizationQuery
+	withChannel      *ChannelQuery
+	withMessage      *MessageQuery
+	withPinnedBy     *UserQuery
+	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -59,6 +68,94 @@ func (_q *PinnedMessageQuery) Unique(unique bool) *PinnedMessageQuery {
 func (_q *PinnedMessageQuery) Order(o ...pinnedmessage.OrderOption) *PinnedMessageQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryOrganization chains the current query on the "organization" edge.
+func (_q *PinnedMessageQuery) QueryOrganization() *OrganizationQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pinnedmessage.Table, pinnedmessage.FieldID, selector),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, pinnedmessage.OrganizationTable, pinnedmessage.OrganizationColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryChannel chains the current query on the "channel" edge.
+func (_q *PinnedMessageQuery) QueryChannel() *ChannelQuery {
+	query := (&ChannelClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pinnedmessage.Table, pinnedmessage.FieldID, selector),
+			sqlgraph.To(channel.Table, channel.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, pinnedmessage.ChannelTable, pinnedmessage.ChannelColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryMessage chains the current query on the "message" edge.
+func (_q *PinnedMessageQuery) QueryMessage() *MessageQuery {
+	query := (&MessageClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pinnedmessage.Table, pinnedmessage.FieldID, selector),
+			sqlgraph.To(message.Table, message.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, pinnedmessage.MessageTable, pinnedmessage.MessageColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryPinnedBy chains the current query on the "pinned_by" edge.
+func (_q *PinnedMessageQuery) QueryPinnedBy() *UserQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(pinnedmessage.Table, pinnedmessage.FieldID, selector),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, pinnedmessage.PinnedByTable, pinnedmessage.PinnedByColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // First returns the first PinnedMessage entity from the query.
@@ -248,11 +345,15 @@ func (_q *PinnedMessageQuery) Clone() *PinnedMessageQuery {
 		return nil
 	}
 	return &PinnedMessageQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]pinnedmessage.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.PinnedMessage{}, _q.predicates...),
+		config:           _q.config,
+		ctx:              _q.ctx.Clone(),
+		order:            append([]pinnedmessage.OrderOption{}, _q.order...),
+		inters:           append([]Interceptor{}, _q.inters...),
+		predicates:       append([]predicate.PinnedMessage{}, _q.predicates...),
+		withOrganization: _q.withOrganization.Clone(),
+		withChannel:      _q.withChannel.Clone(),
+		withMessage:      _q.withMessage.Clone(),
+		withPinnedBy:     _q.withPinnedBy.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -260,8 +361,64 @@ func (_q *PinnedMessageQuery) Clone() *PinnedMessageQuery {
 	}
 }
 
+// WithOrganization tells the query-builder to eager-load the nodes that are connected to
+// the "organization" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PinnedMessageQuery) WithOrganization(opts ...func(*OrganizationQuery)) *PinnedMessageQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOrganization = query
+	return _q
+}
+
+// WithChannel tells the query-builder to eager-load the nodes that are connected to
+// the "channel" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PinnedMessageQuery) WithChannel(opts ...func(*ChannelQuery)) *PinnedMessageQuery {
+	query := (&ChannelClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withChannel = query
+	return _q
+}
+
+// WithMessage tells the query-builder to eager-load the nodes that are connected to
+// the "message" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PinnedMessageQuery) WithMessage(opts ...func(*MessageQuery)) *PinnedMessageQuery {
+	query := (&MessageClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withMessage = query
+	return _q
+}
+
+// WithPinnedBy tells the query-builder to eager-load the nodes that are connected to
+// the "pinned_by" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *PinnedMessageQuery) WithPinnedBy(opts ...func(*UserQuery)) *PinnedMessageQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPinnedBy = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
+//
+// Example:
+//
+//	var v []struct {
+//		CreatedAt time.Time `json:"created_at,omitempty"`
+//		Count int `json:"count,omitempty"`
+//	}
+//
+//	client.PinnedMessage.Query().
+//		GroupBy(pinnedmessage.FieldCreatedAt).
+//		Aggregate(ent.Count()).
+//		Scan(ctx, &v)
 func (_q *PinnedMessageQuery) GroupBy(field string, fields ...string) *PinnedMessageGroupBy {
 	_q.ctx.Fields = append([]string{field}, fields...)
 	grbuild := &PinnedMessageGroupBy{build: _q}
@@ -273,6 +430,16 @@ func (_q *PinnedMessageQuery) GroupBy(field string, fields ...string) *PinnedMes
 
 // Select allows the selection one or more fields/columns for the given query,
 // instead of selecting all fields in the entity.
+//
+// Example:
+//
+//	var v []struct {
+//		CreatedAt time.Time `json:"created_at,omitempty"`
+//	}
+//
+//	client.PinnedMessage.Query().
+//		Select(pinnedmessage.FieldCreatedAt).
+//		Scan(ctx, &v)
 func (_q *PinnedMessageQuery) Select(fields ...string) *PinnedMessageSelect {
 	_q.ctx.Fields = append(_q.ctx.Fields, fields...)
 	sbuild := &PinnedMessageSelect{PinnedMessageQuery: _q}
@@ -309,13 +476,25 @@ func (_q *PinnedMessageQuery) prepareQuery(ctx context.Context) error {
 		}
 		_q.sql = prev
 	}
+	if pinnedmessage.Policy == nil {
+		return errors.New("ent: uninitialized pinnedmessage.Policy (forgotten import ent/runtime?)")
+	}
+	if err := pinnedmessage.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
+	}
 	return nil
 }
 
 func (_q *PinnedMessageQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*PinnedMessage, error) {
 	var (
-		nodes = []*PinnedMessage{}
-		_spec = _q.querySpec()
+		nodes       = []*PinnedMessage{}
+		_spec       = _q.querySpec()
+		loadedTypes = [4]bool{
+			_q.withOrganization != nil,
+			_q.withChannel != nil,
+			_q.withMessage != nil,
+			_q.withPinnedBy != nil,
+		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*PinnedMessage).scanValues(nil, columns)
@@ -323,6 +502,7 @@ func (_q *PinnedMessageQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([
 	_spec.Assign = func(columns []string, values []any) error {
 		node := &PinnedMessage{config: _q.config}
 		nodes = append(nodes, node)
+		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
 	if len(_q.modifiers) > 0 {
@@ -337,7 +517,148 @@ func (_q *PinnedMessageQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	if query := _q.withOrganization; query != nil {
+		if err := _q.loadOrganization(ctx, query, nodes, nil,
+			func(n *PinnedMessage, e *Organization) { n.Edges.Organization = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withChannel; query != nil {
+		if err := _q.loadChannel(ctx, query, nodes, nil,
+			func(n *PinnedMessage, e *Channel) { n.Edges.Channel = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withMessage; query != nil {
+		if err := _q.loadMessage(ctx, query, nodes, nil,
+			func(n *PinnedMessage, e *Message) { n.Edges.Message = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withPinnedBy; query != nil {
+		if err := _q.loadPinnedBy(ctx, query, nodes, nil,
+			func(n *PinnedMessage, e *User) { n.Edges.PinnedBy = e }); err != nil {
+			return nil, err
+		}
+	}
 	return nodes, nil
+}
+
+func (_q *PinnedMessageQuery) loadOrganization(ctx context.Context, query *OrganizationQuery, nodes []*PinnedMessage, init func(*PinnedMessage), assign func(*PinnedMessage, *Organization)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*PinnedMessage)
+	for i := range nodes {
+		fk := nodes[i].OrganizationID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(organization.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "organization_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *PinnedMessageQuery) loadChannel(ctx context.Context, query *ChannelQuery, nodes []*PinnedMessage, init func(*PinnedMessage), assign func(*PinnedMessage, *Channel)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*PinnedMessage)
+	for i := range nodes {
+		fk := nodes[i].ChannelID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(channel.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "channel_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *PinnedMessageQuery) loadMessage(ctx context.Context, query *MessageQuery, nodes []*PinnedMessage, init func(*PinnedMessage), assign func(*PinnedMessage, *Message)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*PinnedMessage)
+	for i := range nodes {
+		fk := nodes[i].MessageID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(message.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "message_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *PinnedMessageQuery) loadPinnedBy(ctx context.Context, query *UserQuery, nodes []*PinnedMessage, init func(*PinnedMessage), assign func(*PinnedMessage, *User)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*PinnedMessage)
+	for i := range nodes {
+		fk := nodes[i].PinnedByID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(user.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "pinned_by_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
 }
 
 func (_q *PinnedMessageQuery) sqlCount(ctx context.Context) (int, error) {
@@ -367,6 +688,18 @@ func (_q *PinnedMessageQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != pinnedmessage.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withOrganization != nil {
+			_spec.Node.AddColumnOnce(pinnedmessage.FieldOrganizationID)
+		}
+		if _q.withChannel != nil {
+			_spec.Node.AddColumnOnce(pinnedmessage.FieldChannelID)
+		}
+		if _q.withMessage != nil {
+			_spec.Node.AddColumnOnce(pinnedmessage.FieldMessageID)
+		}
+		if _q.withPinnedBy != nil {
+			_spec.Node.AddColumnOnce(pinnedmessage.FieldPinnedByID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -28,6 +29,32 @@ func (_u *PinnedMessageUpdate) Where(ps ...predicate.PinnedMessage) *PinnedMessa
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *PinnedMessageUpdate) SetUpdatedAt(v time.Time) *PinnedMessageUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *PinnedMessageUpdate) SetDeletedAt(v time.Time) *PinnedMessageUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *PinnedMessageUpdate) SetNillableDeletedAt(v *time.Time) *PinnedMessageUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *PinnedMessageUpdate) ClearDeletedAt() *PinnedMessageUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
 // Mutation returns the PinnedMessageMutation object of the builder.
 func (_u *PinnedMessageUpdate) Mutation() *PinnedMessageMutation {
 	return _u.mutation
@@ -35,6 +62,9 @@ func (_u *PinnedMessageUpdate) Mutation() *PinnedMessageMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *PinnedMessageUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +90,35 @@ func (_u *PinnedMessageUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *PinnedMessageUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if pinnedmessage.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized pinnedmessage.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := pinnedmessage.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *PinnedMessageUpdate) check() error {
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "PinnedMessage.organization"`)
+	}
+	if _u.mutation.ChannelCleared() && len(_u.mutation.ChannelIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "PinnedMessage.channel"`)
+	}
+	if _u.mutation.MessageCleared() && len(_u.mutation.MessageIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "PinnedMessage.message"`)
+	}
+	if _u.mutation.PinnedByCleared() && len(_u.mutation.PinnedByIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "PinnedMessage.pinned_by"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *PinnedMessageUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *PinnedMessageUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +126,9 @@ func (_u *PinnedMessageUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *
 }
 
 func (_u *PinnedMessageUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(pinnedmessage.Table, pinnedmessage.Columns, sqlgraph.NewFieldSpec(pinnedmessage.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +136,15 @@ func (_u *PinnedMessageUpdate) sqlSave(ctx context.Context) (_node int, err erro
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(pinnedmessage.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(pinnedmessage.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(pinnedmessage.FieldDeletedAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,6 +168,32 @@ type PinnedMessageUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *PinnedMessageUpdateOne) SetUpdatedAt(v time.Time) *PinnedMessageUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *PinnedMessageUpdateOne) SetDeletedAt(v time.Time) *PinnedMessageUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *PinnedMessageUpdateOne) SetNillableDeletedAt(v *time.Time) *PinnedMessageUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *PinnedMessageUpdateOne) ClearDeletedAt() *PinnedMessageUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
 // Mutation returns the PinnedMessageMutation object of the builder.
 func (_u *PinnedMessageUpdateOne) Mutation() *PinnedMessageMutation {
 	return _u.mutation
@@ -117,6 +214,9 @@ func (_u *PinnedMessageUpdateOne) Select(field string, fields ...string) *Pinned
 
 // Save executes the query and returns the updated PinnedMessage entity.
 func (_u *PinnedMessageUpdateOne) Save(ctx context.Context) (*PinnedMessage, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +242,35 @@ func (_u *PinnedMessageUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *PinnedMessageUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if pinnedmessage.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized pinnedmessage.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := pinnedmessage.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *PinnedMessageUpdateOne) check() error {
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "PinnedMessage.organization"`)
+	}
+	if _u.mutation.ChannelCleared() && len(_u.mutation.ChannelIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "PinnedMessage.channel"`)
+	}
+	if _u.mutation.MessageCleared() && len(_u.mutation.MessageIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "PinnedMessage.message"`)
+	}
+	if _u.mutation.PinnedByCleared() && len(_u.mutation.PinnedByIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "PinnedMessage.pinned_by"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *PinnedMessageUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *PinnedMessageUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +278,9 @@ func (_u *PinnedMessageUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)
 }
 
 func (_u *PinnedMessageUpdateOne) sqlSave(ctx context.Context) (_node *PinnedMessage, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(pinnedmessage.Table, pinnedmessage.Columns, sqlgraph.NewFieldSpec(pinnedmessage.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +305,15 @@ func (_u *PinnedMessageUpdateOne) sqlSave(ctx context.Context) (_node *PinnedMes
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(pinnedmessage.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(pinnedmessage.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(pinnedmessage.FieldDeletedAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &PinnedMessage{config: _u.config}

@@ -3,21 +3,89 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/productivitysummary"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // ProductivitySummary is the model entity for the ProductivitySummary schema.
 type ProductivitySummary struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// OrganizationID holds the value of the "organization_id" field.
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// CreatedAt holds the value of the "created_at" field.
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// UserID holds the value of the "user_id" field.
+	UserID uuid.UUID `json:"user_id,omitempty"`
+	// Period holds the value of the "period" field.
+	Period productivitysummary.Period `json:"period,omitempty"`
+	// First day of the period in the organization's time zone (weeks start on Monday)
+	PeriodStart time.Time `json:"period_start,omitempty"`
+	// Tracked time with input
+	ActiveSeconds int `json:"active_seconds,omitempty"`
+	// Tracked time without input (IdlePeriod)
+	IdleSeconds int `json:"idle_seconds,omitempty"`
+	// Active AppUsage time categorized productive
+	ProductiveSeconds int `json:"productive_seconds,omitempty"`
+	// Active AppUsage time categorized neutral
+	NeutralSeconds int `json:"neutral_seconds,omitempty"`
+	// Active AppUsage time categorized distracting
+	DistractingSeconds int `json:"distracting_seconds,omitempty"`
+	// Active seconds per AppUsage category, all four including uncategorized, e.g. {"productive": 3600, "uncategorized": 120}
+	CategorySeconds map[string]interface{} `json:"category_seconds,omitempty"`
+	// Tasks the user completed in the period
+	TasksCompleted int `json:"tasks_completed,omitempty"`
+	// Sum of the user's WorkLog durations started in the period
+	TimeLoggedSeconds int `json:"time_logged_seconds,omitempty"`
+	// When the rollup job last computed the row
+	ComputedAt time.Time `json:"computed_at,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the ProductivitySummaryQuery when eager-loading is set.
+	Edges        ProductivitySummaryEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// ProductivitySummaryEdges holds the relations/edges for other nodes in the graph.
+type ProductivitySummaryEdges struct {
+	// Organization holds the value of the organization edge.
+	Organization *Organization `json:"organization,omitempty"`
+	// User holds the value of the user edge.
+	User *User `json:"user,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [2]bool
+}
+
+// OrganizationOrErr returns the Organization value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e ProductivitySummaryEdges) OrganizationOrErr() (*Organization, error) {
+	if e.Organization != nil {
+		return e.Organization, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: organization.Label}
+	}
+	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// UserOrErr returns the User value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e ProductivitySummaryEdges) UserOrErr() (*User, error) {
+	if e.User != nil {
+		return e.User, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "user"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -25,7 +93,15 @@ func (*ProductivitySummary) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case productivitysummary.FieldID:
+		case productivitysummary.FieldCategorySeconds:
+			values[i] = new([]byte)
+		case productivitysummary.FieldActiveSeconds, productivitysummary.FieldIdleSeconds, productivitysummary.FieldProductiveSeconds, productivitysummary.FieldNeutralSeconds, productivitysummary.FieldDistractingSeconds, productivitysummary.FieldTasksCompleted, productivitysummary.FieldTimeLoggedSeconds:
+			values[i] = new(sql.NullInt64)
+		case productivitysummary.FieldPeriod:
+			values[i] = new(sql.NullString)
+		case productivitysummary.FieldCreatedAt, productivitysummary.FieldPeriodStart, productivitysummary.FieldComputedAt:
+			values[i] = new(sql.NullTime)
+		case productivitysummary.FieldID, productivitysummary.FieldOrganizationID, productivitysummary.FieldUserID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -48,6 +124,92 @@ func (_m *ProductivitySummary) assignValues(columns []string, values []any) erro
 			} else if value != nil {
 				_m.ID = *value
 			}
+		case productivitysummary.FieldOrganizationID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
+			} else if value != nil {
+				_m.OrganizationID = *value
+			}
+		case productivitysummary.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case productivitysummary.FieldUserID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field user_id", values[i])
+			} else if value != nil {
+				_m.UserID = *value
+			}
+		case productivitysummary.FieldPeriod:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field period", values[i])
+			} else if value.Valid {
+				_m.Period = productivitysummary.Period(value.String)
+			}
+		case productivitysummary.FieldPeriodStart:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field period_start", values[i])
+			} else if value.Valid {
+				_m.PeriodStart = value.Time
+			}
+		case productivitysummary.FieldActiveSeconds:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field active_seconds", values[i])
+			} else if value.Valid {
+				_m.ActiveSeconds = int(value.Int64)
+			}
+		case productivitysummary.FieldIdleSeconds:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field idle_seconds", values[i])
+			} else if value.Valid {
+				_m.IdleSeconds = int(value.Int64)
+			}
+		case productivitysummary.FieldProductiveSeconds:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field productive_seconds", values[i])
+			} else if value.Valid {
+				_m.ProductiveSeconds = int(value.Int64)
+			}
+		case productivitysummary.FieldNeutralSeconds:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field neutral_seconds", values[i])
+			} else if value.Valid {
+				_m.NeutralSeconds = int(value.Int64)
+			}
+		case productivitysummary.FieldDistractingSeconds:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field distracting_seconds", values[i])
+			} else if value.Valid {
+				_m.DistractingSeconds = int(value.Int64)
+			}
+		case productivitysummary.FieldCategorySeconds:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field category_seconds", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.CategorySeconds); err != nil {
+					return fmt.Errorf("unmarshal field category_seconds: %w", err)
+				}
+			}
+		case productivitysummary.FieldTasksCompleted:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field tasks_completed", values[i])
+			} else if value.Valid {
+				_m.TasksCompleted = int(value.Int64)
+			}
+		case productivitysummary.FieldTimeLoggedSeconds:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field time_logged_seconds", values[i])
+			} else if value.Valid {
+				_m.TimeLoggedSeconds = int(value.Int64)
+			}
+		case productivitysummary.FieldComputedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field computed_at", values[i])
+			} else if value.Valid {
+				_m.ComputedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -59,6 +221,16 @@ func (_m *ProductivitySummary) assignValues(columns []string, values []any) erro
 // This includes values selected through modifiers, order, etc.
 func (_m *ProductivitySummary) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryOrganization queries the "organization" edge of the ProductivitySummary entity.
+func (_m *ProductivitySummary) QueryOrganization() *OrganizationQuery {
+	return NewProductivitySummaryClient(_m.config).QueryOrganization(_m)
+}
+
+// QueryUser queries the "user" edge of the ProductivitySummary entity.
+func (_m *ProductivitySummary) QueryUser() *UserQuery {
+	return NewProductivitySummaryClient(_m.config).QueryUser(_m)
 }
 
 // Update returns a builder for updating this ProductivitySummary.
@@ -83,7 +255,48 @@ func (_m *ProductivitySummary) Unwrap() *ProductivitySummary {
 func (_m *ProductivitySummary) String() string {
 	var builder strings.Builder
 	builder.WriteString("ProductivitySummary(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
+	builder.WriteString(", ")
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("user_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.UserID))
+	builder.WriteString(", ")
+	builder.WriteString("period=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Period))
+	builder.WriteString(", ")
+	builder.WriteString("period_start=")
+	builder.WriteString(_m.PeriodStart.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("active_seconds=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ActiveSeconds))
+	builder.WriteString(", ")
+	builder.WriteString("idle_seconds=")
+	builder.WriteString(fmt.Sprintf("%v", _m.IdleSeconds))
+	builder.WriteString(", ")
+	builder.WriteString("productive_seconds=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ProductiveSeconds))
+	builder.WriteString(", ")
+	builder.WriteString("neutral_seconds=")
+	builder.WriteString(fmt.Sprintf("%v", _m.NeutralSeconds))
+	builder.WriteString(", ")
+	builder.WriteString("distracting_seconds=")
+	builder.WriteString(fmt.Sprintf("%v", _m.DistractingSeconds))
+	builder.WriteString(", ")
+	builder.WriteString("category_seconds=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CategorySeconds))
+	builder.WriteString(", ")
+	builder.WriteString("tasks_completed=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TasksCompleted))
+	builder.WriteString(", ")
+	builder.WriteString("time_logged_seconds=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TimeLoggedSeconds))
+	builder.WriteString(", ")
+	builder.WriteString("computed_at=")
+	builder.WriteString(_m.ComputedAt.Format(time.ANSIC))
 	builder.WriteByte(')')
 	return builder.String()
 }

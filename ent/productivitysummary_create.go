@@ -6,13 +6,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/productivitysummary"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // ProductivitySummaryCreate is the builder for creating a ProductivitySummary entity.
@@ -21,6 +24,154 @@ type ProductivitySummaryCreate struct {
 	mutation *ProductivitySummaryMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *ProductivitySummaryCreate) SetOrganizationID(v uuid.UUID) *ProductivitySummaryCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *ProductivitySummaryCreate) SetCreatedAt(v time.Time) *ProductivitySummaryCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *ProductivitySummaryCreate) SetNillableCreatedAt(v *time.Time) *ProductivitySummaryCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUserID sets the "user_id" field.
+func (_c *ProductivitySummaryCreate) SetUserID(v uuid.UUID) *ProductivitySummaryCreate {
+	_c.mutation.SetUserID(v)
+	return _c
+}
+
+// SetPeriod sets the "period" field.
+func (_c *ProductivitySummaryCreate) SetPeriod(v productivitysummary.Period) *ProductivitySummaryCreate {
+	_c.mutation.SetPeriod(v)
+	return _c
+}
+
+// SetPeriodStart sets the "period_start" field.
+func (_c *ProductivitySummaryCreate) SetPeriodStart(v time.Time) *ProductivitySummaryCreate {
+	_c.mutation.SetPeriodStart(v)
+	return _c
+}
+
+// SetActiveSeconds sets the "active_seconds" field.
+func (_c *ProductivitySummaryCreate) SetActiveSeconds(v int) *ProductivitySummaryCreate {
+	_c.mutation.SetActiveSeconds(v)
+	return _c
+}
+
+// SetNillableActiveSeconds sets the "active_seconds" field if the given value is not nil.
+func (_c *ProductivitySummaryCreate) SetNillableActiveSeconds(v *int) *ProductivitySummaryCreate {
+	if v != nil {
+		_c.SetActiveSeconds(*v)
+	}
+	return _c
+}
+
+// SetIdleSeconds sets the "idle_seconds" field.
+func (_c *ProductivitySummaryCreate) SetIdleSeconds(v int) *ProductivitySummaryCreate {
+	_c.mutation.SetIdleSeconds(v)
+	return _c
+}
+
+// SetNillableIdleSeconds sets the "idle_seconds" field if the given value is not nil.
+func (_c *ProductivitySummaryCreate) SetNillableIdleSeconds(v *int) *ProductivitySummaryCreate {
+	if v != nil {
+		_c.SetIdleSeconds(*v)
+	}
+	return _c
+}
+
+// SetProductiveSeconds sets the "productive_seconds" field.
+func (_c *ProductivitySummaryCreate) SetProductiveSeconds(v int) *ProductivitySummaryCreate {
+	_c.mutation.SetProductiveSeconds(v)
+	return _c
+}
+
+// SetNillableProductiveSeconds sets the "productive_seconds" field if the given value is not nil.
+func (_c *ProductivitySummaryCreate) SetNillableProductiveSeconds(v *int) *ProductivitySummaryCreate {
+	if v != nil {
+		_c.SetProductiveSeconds(*v)
+	}
+	return _c
+}
+
+// SetNeutralSeconds sets the "neutral_seconds" field.
+func (_c *ProductivitySummaryCreate) SetNeutralSeconds(v int) *ProductivitySummaryCreate {
+	_c.mutation.SetNeutralSeconds(v)
+	return _c
+}
+
+// SetNillableNeutralSeconds sets the "neutral_seconds" field if the given value is not nil.
+func (_c *ProductivitySummaryCreate) SetNillableNeutralSeconds(v *int) *ProductivitySummaryCreate {
+	if v != nil {
+		_c.SetNeutralSeconds(*v)
+	}
+	return _c
+}
+
+// SetDistractingSeconds sets the "distracting_seconds" field.
+func (_c *ProductivitySummaryCreate) SetDistractingSeconds(v int) *ProductivitySummaryCreate {
+	_c.mutation.SetDistractingSeconds(v)
+	return _c
+}
+
+// SetNillableDistractingSeconds sets the "distracting_seconds" field if the given value is not nil.
+func (_c *ProductivitySummaryCreate) SetNillableDistractingSeconds(v *int) *ProductivitySummaryCreate {
+	if v != nil {
+		_c.SetDistractingSeconds(*v)
+	}
+	return _c
+}
+
+// SetCategorySeconds sets the "category_seconds" field.
+func (_c *ProductivitySummaryCreate) SetCategorySeconds(v map[string]interface{}) *ProductivitySummaryCreate {
+	_c.mutation.SetCategorySeconds(v)
+	return _c
+}
+
+// SetTasksCompleted sets the "tasks_completed" field.
+func (_c *ProductivitySummaryCreate) SetTasksCompleted(v int) *ProductivitySummaryCreate {
+	_c.mutation.SetTasksCompleted(v)
+	return _c
+}
+
+// SetNillableTasksCompleted sets the "tasks_completed" field if the given value is not nil.
+func (_c *ProductivitySummaryCreate) SetNillableTasksCompleted(v *int) *ProductivitySummaryCreate {
+	if v != nil {
+		_c.SetTasksCompleted(*v)
+	}
+	return _c
+}
+
+// SetTimeLoggedSeconds sets the "time_logged_seconds" field.
+func (_c *ProductivitySummaryCreate) SetTimeLoggedSeconds(v int) *ProductivitySummaryCreate {
+	_c.mutation.SetTimeLoggedSeconds(v)
+	return _c
+}
+
+// SetNillableTimeLoggedSeconds sets the "time_logged_seconds" field if the given value is not nil.
+func (_c *ProductivitySummaryCreate) SetNillableTimeLoggedSeconds(v *int) *ProductivitySummaryCreate {
+	if v != nil {
+		_c.SetTimeLoggedSeconds(*v)
+	}
+	return _c
+}
+
+// SetComputedAt sets the "computed_at" field.
+func (_c *ProductivitySummaryCreate) SetComputedAt(v time.Time) *ProductivitySummaryCreate {
+	_c.mutation.SetComputedAt(v)
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +188,16 @@ func (_c *ProductivitySummaryCreate) SetNillableID(v *uuid.UUID) *ProductivitySu
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *ProductivitySummaryCreate) SetOrganization(v *Organization) *ProductivitySummaryCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetUser sets the "user" edge to the User entity.
+func (_c *ProductivitySummaryCreate) SetUser(v *User) *ProductivitySummaryCreate {
+	return _c.SetUserID(v.ID)
+}
+
 // Mutation returns the ProductivitySummaryMutation object of the builder.
 func (_c *ProductivitySummaryCreate) Mutation() *ProductivitySummaryMutation {
 	return _c.mutation
@@ -44,7 +205,9 @@ func (_c *ProductivitySummaryCreate) Mutation() *ProductivitySummaryMutation {
 
 // Save creates the ProductivitySummary in the database.
 func (_c *ProductivitySummaryCreate) Save(ctx context.Context) (*ProductivitySummary, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +234,139 @@ func (_c *ProductivitySummaryCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ProductivitySummaryCreate) defaults() {
+func (_c *ProductivitySummaryCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if productivitysummary.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized productivitysummary.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := productivitysummary.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.ActiveSeconds(); !ok {
+		v := productivitysummary.DefaultActiveSeconds
+		_c.mutation.SetActiveSeconds(v)
+	}
+	if _, ok := _c.mutation.IdleSeconds(); !ok {
+		v := productivitysummary.DefaultIdleSeconds
+		_c.mutation.SetIdleSeconds(v)
+	}
+	if _, ok := _c.mutation.ProductiveSeconds(); !ok {
+		v := productivitysummary.DefaultProductiveSeconds
+		_c.mutation.SetProductiveSeconds(v)
+	}
+	if _, ok := _c.mutation.NeutralSeconds(); !ok {
+		v := productivitysummary.DefaultNeutralSeconds
+		_c.mutation.SetNeutralSeconds(v)
+	}
+	if _, ok := _c.mutation.DistractingSeconds(); !ok {
+		v := productivitysummary.DefaultDistractingSeconds
+		_c.mutation.SetDistractingSeconds(v)
+	}
+	if _, ok := _c.mutation.TasksCompleted(); !ok {
+		v := productivitysummary.DefaultTasksCompleted
+		_c.mutation.SetTasksCompleted(v)
+	}
+	if _, ok := _c.mutation.TimeLoggedSeconds(); !ok {
+		v := productivitysummary.DefaultTimeLoggedSeconds
+		_c.mutation.SetTimeLoggedSeconds(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if productivitysummary.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized productivitysummary.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := productivitysummary.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *ProductivitySummaryCreate) check() error {
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "ProductivitySummary.organization_id"`)}
+	}
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "ProductivitySummary.created_at"`)}
+	}
+	if _, ok := _c.mutation.UserID(); !ok {
+		return &ValidationError{Name: "user_id", err: errors.New(`ent: missing required field "ProductivitySummary.user_id"`)}
+	}
+	if _, ok := _c.mutation.Period(); !ok {
+		return &ValidationError{Name: "period", err: errors.New(`ent: missing required field "ProductivitySummary.period"`)}
+	}
+	if v, ok := _c.mutation.Period(); ok {
+		if err := productivitysummary.PeriodValidator(v); err != nil {
+			return &ValidationError{Name: "period", err: fmt.Errorf(`ent: validator failed for field "ProductivitySummary.period": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.PeriodStart(); !ok {
+		return &ValidationError{Name: "period_start", err: errors.New(`ent: missing required field "ProductivitySummary.period_start"`)}
+	}
+	if _, ok := _c.mutation.ActiveSeconds(); !ok {
+		return &ValidationError{Name: "active_seconds", err: errors.New(`ent: missing required field "ProductivitySummary.active_seconds"`)}
+	}
+	if v, ok := _c.mutation.ActiveSeconds(); ok {
+		if err := productivitysummary.ActiveSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "active_seconds", err: fmt.Errorf(`ent: validator failed for field "ProductivitySummary.active_seconds": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.IdleSeconds(); !ok {
+		return &ValidationError{Name: "idle_seconds", err: errors.New(`ent: missing required field "ProductivitySummary.idle_seconds"`)}
+	}
+	if v, ok := _c.mutation.IdleSeconds(); ok {
+		if err := productivitysummary.IdleSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "idle_seconds", err: fmt.Errorf(`ent: validator failed for field "ProductivitySummary.idle_seconds": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.ProductiveSeconds(); !ok {
+		return &ValidationError{Name: "productive_seconds", err: errors.New(`ent: missing required field "ProductivitySummary.productive_seconds"`)}
+	}
+	if v, ok := _c.mutation.ProductiveSeconds(); ok {
+		if err := productivitysummary.ProductiveSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "productive_seconds", err: fmt.Errorf(`ent: validator failed for field "ProductivitySummary.productive_seconds": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.NeutralSeconds(); !ok {
+		return &ValidationError{Name: "neutral_seconds", err: errors.New(`ent: missing required field "ProductivitySummary.neutral_seconds"`)}
+	}
+	if v, ok := _c.mutation.NeutralSeconds(); ok {
+		if err := productivitysummary.NeutralSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "neutral_seconds", err: fmt.Errorf(`ent: validator failed for field "ProductivitySummary.neutral_seconds": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.DistractingSeconds(); !ok {
+		return &ValidationError{Name: "distracting_seconds", err: errors.New(`ent: missing required field "ProductivitySummary.distracting_seconds"`)}
+	}
+	if v, ok := _c.mutation.DistractingSeconds(); ok {
+		if err := productivitysummary.DistractingSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "distracting_seconds", err: fmt.Errorf(`ent: validator failed for field "ProductivitySummary.distracting_seconds": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.TasksCompleted(); !ok {
+		return &ValidationError{Name: "tasks_completed", err: errors.New(`ent: missing required field "ProductivitySummary.tasks_completed"`)}
+	}
+	if v, ok := _c.mutation.TasksCompleted(); ok {
+		if err := productivitysummary.TasksCompletedValidator(v); err != nil {
+			return &ValidationError{Name: "tasks_completed", err: fmt.Errorf(`ent: validator failed for field "ProductivitySummary.tasks_completed": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.TimeLoggedSeconds(); !ok {
+		return &ValidationError{Name: "time_logged_seconds", err: errors.New(`ent: missing required field "ProductivitySummary.time_logged_seconds"`)}
+	}
+	if v, ok := _c.mutation.TimeLoggedSeconds(); ok {
+		if err := productivitysummary.TimeLoggedSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "time_logged_seconds", err: fmt.Errorf(`ent: validator failed for field "ProductivitySummary.time_logged_seconds": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.ComputedAt(); !ok {
+		return &ValidationError{Name: "computed_at", err: errors.New(`ent: missing required field "ProductivitySummary.computed_at"`)}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "ProductivitySummary.organization"`)}
+	}
+	if len(_c.mutation.UserIDs()) == 0 {
+		return &ValidationError{Name: "user", err: errors.New(`ent: missing required edge "ProductivitySummary.user"`)}
+	}
 	return nil
 }
 
@@ -116,6 +403,88 @@ func (_c *ProductivitySummaryCreate) createSpec() (*ProductivitySummary, *sqlgra
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(productivitysummary.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.Period(); ok {
+		_spec.SetField(productivitysummary.FieldPeriod, field.TypeEnum, value)
+		_node.Period = value
+	}
+	if value, ok := _c.mutation.PeriodStart(); ok {
+		_spec.SetField(productivitysummary.FieldPeriodStart, field.TypeTime, value)
+		_node.PeriodStart = value
+	}
+	if value, ok := _c.mutation.ActiveSeconds(); ok {
+		_spec.SetField(productivitysummary.FieldActiveSeconds, field.TypeInt, value)
+		_node.ActiveSeconds = value
+	}
+	if value, ok := _c.mutation.IdleSeconds(); ok {
+		_spec.SetField(productivitysummary.FieldIdleSeconds, field.TypeInt, value)
+		_node.IdleSeconds = value
+	}
+	if value, ok := _c.mutation.ProductiveSeconds(); ok {
+		_spec.SetField(productivitysummary.FieldProductiveSeconds, field.TypeInt, value)
+		_node.ProductiveSeconds = value
+	}
+	if value, ok := _c.mutation.NeutralSeconds(); ok {
+		_spec.SetField(productivitysummary.FieldNeutralSeconds, field.TypeInt, value)
+		_node.NeutralSeconds = value
+	}
+	if value, ok := _c.mutation.DistractingSeconds(); ok {
+		_spec.SetField(productivitysummary.FieldDistractingSeconds, field.TypeInt, value)
+		_node.DistractingSeconds = value
+	}
+	if value, ok := _c.mutation.CategorySeconds(); ok {
+		_spec.SetField(productivitysummary.FieldCategorySeconds, field.TypeJSON, value)
+		_node.CategorySeconds = value
+	}
+	if value, ok := _c.mutation.TasksCompleted(); ok {
+		_spec.SetField(productivitysummary.FieldTasksCompleted, field.TypeInt, value)
+		_node.TasksCompleted = value
+	}
+	if value, ok := _c.mutation.TimeLoggedSeconds(); ok {
+		_spec.SetField(productivitysummary.FieldTimeLoggedSeconds, field.TypeInt, value)
+		_node.TimeLoggedSeconds = value
+	}
+	if value, ok := _c.mutation.ComputedAt(); ok {
+		_spec.SetField(productivitysummary.FieldComputedAt, field.TypeTime, value)
+		_node.ComputedAt = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   productivitysummary.OrganizationTable,
+			Columns: []string{productivitysummary.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.UserIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   productivitysummary.UserTable,
+			Columns: []string{productivitysummary.UserColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.UserID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +492,17 @@ func (_c *ProductivitySummaryCreate) createSpec() (*ProductivitySummary, *sqlgra
 // of the `INSERT` statement. For example:
 //
 //	client.ProductivitySummary.Create().
+//		SetOrganizationID(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.ProductivitySummaryUpsert) {
+//			SetOrganizationID(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *ProductivitySummaryCreate) OnConflict(opts ...sql.ConflictOption) *ProductivitySummaryUpsertOne {
 	_c.conflict = opts
@@ -162,6 +537,162 @@ type (
 	}
 )
 
+// SetActiveSeconds sets the "active_seconds" field.
+func (u *ProductivitySummaryUpsert) SetActiveSeconds(v int) *ProductivitySummaryUpsert {
+	u.Set(productivitysummary.FieldActiveSeconds, v)
+	return u
+}
+
+// UpdateActiveSeconds sets the "active_seconds" field to the value that was provided on create.
+func (u *ProductivitySummaryUpsert) UpdateActiveSeconds() *ProductivitySummaryUpsert {
+	u.SetExcluded(productivitysummary.FieldActiveSeconds)
+	return u
+}
+
+// AddActiveSeconds adds v to the "active_seconds" field.
+func (u *ProductivitySummaryUpsert) AddActiveSeconds(v int) *ProductivitySummaryUpsert {
+	u.Add(productivitysummary.FieldActiveSeconds, v)
+	return u
+}
+
+// SetIdleSeconds sets the "idle_seconds" field.
+func (u *ProductivitySummaryUpsert) SetIdleSeconds(v int) *ProductivitySummaryUpsert {
+	u.Set(productivitysummary.FieldIdleSeconds, v)
+	return u
+}
+
+// UpdateIdleSeconds sets the "idle_seconds" field to the value that was provided on create.
+func (u *ProductivitySummaryUpsert) UpdateIdleSeconds() *ProductivitySummaryUpsert {
+	u.SetExcluded(productivitysummary.FieldIdleSeconds)
+	return u
+}
+
+// AddIdleSeconds adds v to the "idle_seconds" field.
+func (u *ProductivitySummaryUpsert) AddIdleSeconds(v int) *ProductivitySummaryUpsert {
+	u.Add(productivitysummary.FieldIdleSeconds, v)
+	return u
+}
+
+// SetProductiveSeconds sets the "productive_seconds" field.
+func (u *ProductivitySummaryUpsert) SetProductiveSeconds(v int) *ProductivitySummaryUpsert {
+	u.Set(productivitysummary.FieldProductiveSeconds, v)
+	return u
+}
+
+// UpdateProductiveSeconds sets the "productive_seconds" field to the value that was provided on create.
+func (u *ProductivitySummaryUpsert) UpdateProductiveSeconds() *ProductivitySummaryUpsert {
+	u.SetExcluded(productivitysummary.FieldProductiveSeconds)
+	return u
+}
+
+// AddProductiveSeconds adds v to the "productive_seconds" field.
+func (u *ProductivitySummaryUpsert) AddProductiveSeconds(v int) *ProductivitySummaryUpsert {
+	u.Add(productivitysummary.FieldProductiveSeconds, v)
+	return u
+}
+
+// SetNeutralSeconds sets the "neutral_seconds" field.
+func (u *ProductivitySummaryUpsert) SetNeutralSeconds(v int) *ProductivitySummaryUpsert {
+	u.Set(productivitysummary.FieldNeutralSeconds, v)
+	return u
+}
+
+// UpdateNeutralSeconds sets the "neutral_seconds" field to the value that was provided on create.
+func (u *ProductivitySummaryUpsert) UpdateNeutralSeconds() *ProductivitySummaryUpsert {
+	u.SetExcluded(productivitysummary.FieldNeutralSeconds)
+	return u
+}
+
+// AddNeutralSeconds adds v to the "neutral_seconds" field.
+func (u *ProductivitySummaryUpsert) AddNeutralSeconds(v int) *ProductivitySummaryUpsert {
+	u.Add(productivitysummary.FieldNeutralSeconds, v)
+	return u
+}
+
+// SetDistractingSeconds sets the "distracting_seconds" field.
+func (u *ProductivitySummaryUpsert) SetDistractingSeconds(v int) *ProductivitySummaryUpsert {
+	u.Set(productivitysummary.FieldDistractingSeconds, v)
+	return u
+}
+
+// UpdateDistractingSeconds sets the "distracting_seconds" field to the value that was provided on create.
+func (u *ProductivitySummaryUpsert) UpdateDistractingSeconds() *ProductivitySummaryUpsert {
+	u.SetExcluded(productivitysummary.FieldDistractingSeconds)
+	return u
+}
+
+// AddDistractingSeconds adds v to the "distracting_seconds" field.
+func (u *ProductivitySummaryUpsert) AddDistractingSeconds(v int) *ProductivitySummaryUpsert {
+	u.Add(productivitysummary.FieldDistractingSeconds, v)
+	return u
+}
+
+// SetCategorySeconds sets the "category_seconds" field.
+func (u *ProductivitySummaryUpsert) SetCategorySeconds(v map[string]interface{}) *ProductivitySummaryUpsert {
+	u.Set(productivitysummary.FieldCategorySeconds, v)
+	return u
+}
+
+// UpdateCategorySeconds sets the "category_seconds" field to the value that was provided on create.
+func (u *ProductivitySummaryUpsert) UpdateCategorySeconds() *ProductivitySummaryUpsert {
+	u.SetExcluded(productivitysummary.FieldCategorySeconds)
+	return u
+}
+
+// ClearCategorySeconds clears the value of the "category_seconds" field.
+func (u *ProductivitySummaryUpsert) ClearCategorySeconds() *ProductivitySummaryUpsert {
+	u.SetNull(productivitysummary.FieldCategorySeconds)
+	return u
+}
+
+// SetTasksCompleted sets the "tasks_completed" field.
+func (u *ProductivitySummaryUpsert) SetTasksCompleted(v int) *ProductivitySummaryUpsert {
+	u.Set(productivitysummary.FieldTasksCompleted, v)
+	return u
+}
+
+// UpdateTasksCompleted sets the "tasks_completed" field to the value that was provided on create.
+func (u *ProductivitySummaryUpsert) UpdateTasksCompleted() *ProductivitySummaryUpsert {
+	u.SetExcluded(productivitysummary.FieldTasksCompleted)
+	return u
+}
+
+// AddTasksCompleted adds v to the "tasks_completed" field.
+func (u *ProductivitySummaryUpsert) AddTasksCompleted(v int) *ProductivitySummaryUpsert {
+	u.Add(productivitysummary.FieldTasksCompleted, v)
+	return u
+}
+
+// SetTimeLoggedSeconds sets the "time_logged_seconds" field.
+func (u *ProductivitySummaryUpsert) SetTimeLoggedSeconds(v int) *ProductivitySummaryUpsert {
+	u.Set(productivitysummary.FieldTimeLoggedSeconds, v)
+	return u
+}
+
+// UpdateTimeLoggedSeconds sets the "time_logged_seconds" field to the value that was provided on create.
+func (u *ProductivitySummaryUpsert) UpdateTimeLoggedSeconds() *ProductivitySummaryUpsert {
+	u.SetExcluded(productivitysummary.FieldTimeLoggedSeconds)
+	return u
+}
+
+// AddTimeLoggedSeconds adds v to the "time_logged_seconds" field.
+func (u *ProductivitySummaryUpsert) AddTimeLoggedSeconds(v int) *ProductivitySummaryUpsert {
+	u.Add(productivitysummary.FieldTimeLoggedSeconds, v)
+	return u
+}
+
+// SetComputedAt sets the "computed_at" field.
+func (u *ProductivitySummaryUpsert) SetComputedAt(v time.Time) *ProductivitySummaryUpsert {
+	u.Set(productivitysummary.FieldComputedAt, v)
+	return u
+}
+
+// UpdateComputedAt sets the "computed_at" field to the value that was provided on create.
+func (u *ProductivitySummaryUpsert) UpdateComputedAt() *ProductivitySummaryUpsert {
+	u.SetExcluded(productivitysummary.FieldComputedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +709,21 @@ func (u *ProductivitySummaryUpsertOne) UpdateNewValues() *ProductivitySummaryUps
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(productivitysummary.FieldID)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(productivitysummary.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(productivitysummary.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.UserID(); exists {
+			s.SetIgnore(productivitysummary.FieldUserID)
+		}
+		if _, exists := u.create.mutation.Period(); exists {
+			s.SetIgnore(productivitysummary.FieldPeriod)
+		}
+		if _, exists := u.create.mutation.PeriodStart(); exists {
+			s.SetIgnore(productivitysummary.FieldPeriodStart)
 		}
 	}))
 	return u
@@ -208,6 +754,188 @@ func (u *ProductivitySummaryUpsertOne) Update(set func(*ProductivitySummaryUpser
 		set(&ProductivitySummaryUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetActiveSeconds sets the "active_seconds" field.
+func (u *ProductivitySummaryUpsertOne) SetActiveSeconds(v int) *ProductivitySummaryUpsertOne {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.SetActiveSeconds(v)
+	})
+}
+
+// AddActiveSeconds adds v to the "active_seconds" field.
+func (u *ProductivitySummaryUpsertOne) AddActiveSeconds(v int) *ProductivitySummaryUpsertOne {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.AddActiveSeconds(v)
+	})
+}
+
+// UpdateActiveSeconds sets the "active_seconds" field to the value that was provided on create.
+func (u *ProductivitySummaryUpsertOne) UpdateActiveSeconds() *ProductivitySummaryUpsertOne {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.UpdateActiveSeconds()
+	})
+}
+
+// SetIdleSeconds sets the "idle_seconds" field.
+func (u *ProductivitySummaryUpsertOne) SetIdleSeconds(v int) *ProductivitySummaryUpsertOne {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.SetIdleSeconds(v)
+	})
+}
+
+// AddIdleSeconds adds v to the "idle_seconds" field.
+func (u *ProductivitySummaryUpsertOne) AddIdleSeconds(v int) *ProductivitySummaryUpsertOne {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.AddIdleSeconds(v)
+	})
+}
+
+// UpdateIdleSeconds sets the "idle_seconds" field to the value that was provided on create.
+func (u *ProductivitySummaryUpsertOne) UpdateIdleSeconds() *ProductivitySummaryUpsertOne {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.UpdateIdleSeconds()
+	})
+}
+
+// SetProductiveSeconds sets the "productive_seconds" field.
+func (u *ProductivitySummaryUpsertOne) SetProductiveSeconds(v int) *ProductivitySummaryUpsertOne {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.SetProductiveSeconds(v)
+	})
+}
+
+// AddProductiveSeconds adds v to the "productive_seconds" field.
+func (u *ProductivitySummaryUpsertOne) AddProductiveSeconds(v int) *ProductivitySummaryUpsertOne {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.AddProductiveSeconds(v)
+	})
+}
+
+// UpdateProductiveSeconds sets the "productive_seconds" field to the value that was provided on create.
+func (u *ProductivitySummaryUpsertOne) UpdateProductiveSeconds() *ProductivitySummaryUpsertOne {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.UpdateProductiveSeconds()
+	})
+}
+
+// SetNeutralSeconds sets the "neutral_seconds" field.
+func (u *ProductivitySummaryUpsertOne) SetNeutralSeconds(v int) *ProductivitySummaryUpsertOne {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.SetNeutralSeconds(v)
+	})
+}
+
+// AddNeutralSeconds adds v to the "neutral_seconds" field.
+func (u *ProductivitySummaryUpsertOne) AddNeutralSeconds(v int) *ProductivitySummaryUpsertOne {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.AddNeutralSeconds(v)
+	})
+}
+
+// UpdateNeutralSeconds sets the "neutral_seconds" field to the value that was provided on create.
+func (u *ProductivitySummaryUpsertOne) UpdateNeutralSeconds() *ProductivitySummaryUpsertOne {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.UpdateNeutralSeconds()
+	})
+}
+
+// SetDistractingSeconds sets the "distracting_seconds" field.
+func (u *ProductivitySummaryUpsertOne) SetDistractingSeconds(v int) *ProductivitySummaryUpsertOne {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.SetDistractingSeconds(v)
+	})
+}
+
+// AddDistractingSeconds adds v to the "distracting_seconds" field.
+func (u *ProductivitySummaryUpsertOne) AddDistractingSeconds(v int) *ProductivitySummaryUpsertOne {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.AddDistractingSeconds(v)
+	})
+}
+
+// UpdateDistractingSeconds sets the "distracting_seconds" field to the value that was provided on create.
+func (u *ProductivitySummaryUpsertOne) UpdateDistractingSeconds() *ProductivitySummaryUpsertOne {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.UpdateDistractingSeconds()
+	})
+}
+
+// SetCategorySeconds sets the "category_seconds" field.
+func (u *ProductivitySummaryUpsertOne) SetCategorySeconds(v map[string]interface{}) *ProductivitySummaryUpsertOne {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.SetCategorySeconds(v)
+	})
+}
+
+// UpdateCategorySeconds sets the "category_seconds" field to the value that was provided on create.
+func (u *ProductivitySummaryUpsertOne) UpdateCategorySeconds() *ProductivitySummaryUpsertOne {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.UpdateCategorySeconds()
+	})
+}
+
+// ClearCategorySeconds clears the value of the "category_seconds" field.
+func (u *ProductivitySummaryUpsertOne) ClearCategorySeconds() *ProductivitySummaryUpsertOne {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.ClearCategorySeconds()
+	})
+}
+
+// SetTasksCompleted sets the "tasks_completed" field.
+func (u *ProductivitySummaryUpsertOne) SetTasksCompleted(v int) *ProductivitySummaryUpsertOne {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.SetTasksCompleted(v)
+	})
+}
+
+// AddTasksCompleted adds v to the "tasks_completed" field.
+func (u *ProductivitySummaryUpsertOne) AddTasksCompleted(v int) *ProductivitySummaryUpsertOne {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.AddTasksCompleted(v)
+	})
+}
+
+// UpdateTasksCompleted sets the "tasks_completed" field to the value that was provided on create.
+func (u *ProductivitySummaryUpsertOne) UpdateTasksCompleted() *ProductivitySummaryUpsertOne {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.UpdateTasksCompleted()
+	})
+}
+
+// SetTimeLoggedSeconds sets the "time_logged_seconds" field.
+func (u *ProductivitySummaryUpsertOne) SetTimeLoggedSeconds(v int) *ProductivitySummaryUpsertOne {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.SetTimeLoggedSeconds(v)
+	})
+}
+
+// AddTimeLoggedSeconds adds v to the "time_logged_seconds" field.
+func (u *ProductivitySummaryUpsertOne) AddTimeLoggedSeconds(v int) *ProductivitySummaryUpsertOne {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.AddTimeLoggedSeconds(v)
+	})
+}
+
+// UpdateTimeLoggedSeconds sets the "time_logged_seconds" field to the value that was provided on create.
+func (u *ProductivitySummaryUpsertOne) UpdateTimeLoggedSeconds() *ProductivitySummaryUpsertOne {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.UpdateTimeLoggedSeconds()
+	})
+}
+
+// SetComputedAt sets the "computed_at" field.
+func (u *ProductivitySummaryUpsertOne) SetComputedAt(v time.Time) *ProductivitySummaryUpsertOne {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.SetComputedAt(v)
+	})
+}
+
+// UpdateComputedAt sets the "computed_at" field to the value that was provided on create.
+func (u *ProductivitySummaryUpsertOne) UpdateComputedAt() *ProductivitySummaryUpsertOne {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.UpdateComputedAt()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +1071,11 @@ func (_c *ProductivitySummaryCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.ProductivitySummaryUpsert) {
+//			SetOrganizationID(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *ProductivitySummaryCreateBulk) OnConflict(opts ...sql.ConflictOption) *ProductivitySummaryUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +1121,21 @@ func (u *ProductivitySummaryUpsertBulk) UpdateNewValues() *ProductivitySummaryUp
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(productivitysummary.FieldID)
 			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(productivitysummary.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(productivitysummary.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.UserID(); exists {
+				s.SetIgnore(productivitysummary.FieldUserID)
+			}
+			if _, exists := b.mutation.Period(); exists {
+				s.SetIgnore(productivitysummary.FieldPeriod)
+			}
+			if _, exists := b.mutation.PeriodStart(); exists {
+				s.SetIgnore(productivitysummary.FieldPeriodStart)
+			}
 		}
 	}))
 	return u
@@ -418,6 +1166,188 @@ func (u *ProductivitySummaryUpsertBulk) Update(set func(*ProductivitySummaryUpse
 		set(&ProductivitySummaryUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetActiveSeconds sets the "active_seconds" field.
+func (u *ProductivitySummaryUpsertBulk) SetActiveSeconds(v int) *ProductivitySummaryUpsertBulk {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.SetActiveSeconds(v)
+	})
+}
+
+// AddActiveSeconds adds v to the "active_seconds" field.
+func (u *ProductivitySummaryUpsertBulk) AddActiveSeconds(v int) *ProductivitySummaryUpsertBulk {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.AddActiveSeconds(v)
+	})
+}
+
+// UpdateActiveSeconds sets the "active_seconds" field to the value that was provided on create.
+func (u *ProductivitySummaryUpsertBulk) UpdateActiveSeconds() *ProductivitySummaryUpsertBulk {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.UpdateActiveSeconds()
+	})
+}
+
+// SetIdleSeconds sets the "idle_seconds" field.
+func (u *ProductivitySummaryUpsertBulk) SetIdleSeconds(v int) *ProductivitySummaryUpsertBulk {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.SetIdleSeconds(v)
+	})
+}
+
+// AddIdleSeconds adds v to the "idle_seconds" field.
+func (u *ProductivitySummaryUpsertBulk) AddIdleSeconds(v int) *ProductivitySummaryUpsertBulk {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.AddIdleSeconds(v)
+	})
+}
+
+// UpdateIdleSeconds sets the "idle_seconds" field to the value that was provided on create.
+func (u *ProductivitySummaryUpsertBulk) UpdateIdleSeconds() *ProductivitySummaryUpsertBulk {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.UpdateIdleSeconds()
+	})
+}
+
+// SetProductiveSeconds sets the "productive_seconds" field.
+func (u *ProductivitySummaryUpsertBulk) SetProductiveSeconds(v int) *ProductivitySummaryUpsertBulk {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.SetProductiveSeconds(v)
+	})
+}
+
+// AddProductiveSeconds adds v to the "productive_seconds" field.
+func (u *ProductivitySummaryUpsertBulk) AddProductiveSeconds(v int) *ProductivitySummaryUpsertBulk {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.AddProductiveSeconds(v)
+	})
+}
+
+// UpdateProductiveSeconds sets the "productive_seconds" field to the value that was provided on create.
+func (u *ProductivitySummaryUpsertBulk) UpdateProductiveSeconds() *ProductivitySummaryUpsertBulk {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.UpdateProductiveSeconds()
+	})
+}
+
+// SetNeutralSeconds sets the "neutral_seconds" field.
+func (u *ProductivitySummaryUpsertBulk) SetNeutralSeconds(v int) *ProductivitySummaryUpsertBulk {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.SetNeutralSeconds(v)
+	})
+}
+
+// AddNeutralSeconds adds v to the "neutral_seconds" field.
+func (u *ProductivitySummaryUpsertBulk) AddNeutralSeconds(v int) *ProductivitySummaryUpsertBulk {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.AddNeutralSeconds(v)
+	})
+}
+
+// UpdateNeutralSeconds sets the "neutral_seconds" field to the value that was provided on create.
+func (u *ProductivitySummaryUpsertBulk) UpdateNeutralSeconds() *ProductivitySummaryUpsertBulk {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.UpdateNeutralSeconds()
+	})
+}
+
+// SetDistractingSeconds sets the "distracting_seconds" field.
+func (u *ProductivitySummaryUpsertBulk) SetDistractingSeconds(v int) *ProductivitySummaryUpsertBulk {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.SetDistractingSeconds(v)
+	})
+}
+
+// AddDistractingSeconds adds v to the "distracting_seconds" field.
+func (u *ProductivitySummaryUpsertBulk) AddDistractingSeconds(v int) *ProductivitySummaryUpsertBulk {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.AddDistractingSeconds(v)
+	})
+}
+
+// UpdateDistractingSeconds sets the "distracting_seconds" field to the value that was provided on create.
+func (u *ProductivitySummaryUpsertBulk) UpdateDistractingSeconds() *ProductivitySummaryUpsertBulk {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.UpdateDistractingSeconds()
+	})
+}
+
+// SetCategorySeconds sets the "category_seconds" field.
+func (u *ProductivitySummaryUpsertBulk) SetCategorySeconds(v map[string]interface{}) *ProductivitySummaryUpsertBulk {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.SetCategorySeconds(v)
+	})
+}
+
+// UpdateCategorySeconds sets the "category_seconds" field to the value that was provided on create.
+func (u *ProductivitySummaryUpsertBulk) UpdateCategorySeconds() *ProductivitySummaryUpsertBulk {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.UpdateCategorySeconds()
+	})
+}
+
+// ClearCategorySeconds clears the value of the "category_seconds" field.
+func (u *ProductivitySummaryUpsertBulk) ClearCategorySeconds() *ProductivitySummaryUpsertBulk {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.ClearCategorySeconds()
+	})
+}
+
+// SetTasksCompleted sets the "tasks_completed" field.
+func (u *ProductivitySummaryUpsertBulk) SetTasksCompleted(v int) *ProductivitySummaryUpsertBulk {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.SetTasksCompleted(v)
+	})
+}
+
+// AddTasksCompleted adds v to the "tasks_completed" field.
+func (u *ProductivitySummaryUpsertBulk) AddTasksCompleted(v int) *ProductivitySummaryUpsertBulk {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.AddTasksCompleted(v)
+	})
+}
+
+// UpdateTasksCompleted sets the "tasks_completed" field to the value that was provided on create.
+func (u *ProductivitySummaryUpsertBulk) UpdateTasksCompleted() *ProductivitySummaryUpsertBulk {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.UpdateTasksCompleted()
+	})
+}
+
+// SetTimeLoggedSeconds sets the "time_logged_seconds" field.
+func (u *ProductivitySummaryUpsertBulk) SetTimeLoggedSeconds(v int) *ProductivitySummaryUpsertBulk {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.SetTimeLoggedSeconds(v)
+	})
+}
+
+// AddTimeLoggedSeconds adds v to the "time_logged_seconds" field.
+func (u *ProductivitySummaryUpsertBulk) AddTimeLoggedSeconds(v int) *ProductivitySummaryUpsertBulk {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.AddTimeLoggedSeconds(v)
+	})
+}
+
+// UpdateTimeLoggedSeconds sets the "time_logged_seconds" field to the value that was provided on create.
+func (u *ProductivitySummaryUpsertBulk) UpdateTimeLoggedSeconds() *ProductivitySummaryUpsertBulk {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.UpdateTimeLoggedSeconds()
+	})
+}
+
+// SetComputedAt sets the "computed_at" field.
+func (u *ProductivitySummaryUpsertBulk) SetComputedAt(v time.Time) *ProductivitySummaryUpsertBulk {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.SetComputedAt(v)
+	})
+}
+
+// UpdateComputedAt sets the "computed_at" field to the value that was provided on create.
+func (u *ProductivitySummaryUpsertBulk) UpdateComputedAt() *ProductivitySummaryUpsertBulk {
+	return u.Update(func(s *ProductivitySummaryUpsert) {
+		s.UpdateComputedAt()
+	})
 }
 
 // Exec executes the query.

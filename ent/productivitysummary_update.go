@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -25,6 +26,179 @@ type ProductivitySummaryUpdate struct {
 // Where appends a list predicates to the ProductivitySummaryUpdate builder.
 func (_u *ProductivitySummaryUpdate) Where(ps ...predicate.ProductivitySummary) *ProductivitySummaryUpdate {
 	_u.mutation.Where(ps...)
+	return _u
+}
+
+// SetActiveSeconds sets the "active_seconds" field.
+func (_u *ProductivitySummaryUpdate) SetActiveSeconds(v int) *ProductivitySummaryUpdate {
+	_u.mutation.ResetActiveSeconds()
+	_u.mutation.SetActiveSeconds(v)
+	return _u
+}
+
+// SetNillableActiveSeconds sets the "active_seconds" field if the given value is not nil.
+func (_u *ProductivitySummaryUpdate) SetNillableActiveSeconds(v *int) *ProductivitySummaryUpdate {
+	if v != nil {
+		_u.SetActiveSeconds(*v)
+	}
+	return _u
+}
+
+// AddActiveSeconds adds value to the "active_seconds" field.
+func (_u *ProductivitySummaryUpdate) AddActiveSeconds(v int) *ProductivitySummaryUpdate {
+	_u.mutation.AddActiveSeconds(v)
+	return _u
+}
+
+// SetIdleSeconds sets the "idle_seconds" field.
+func (_u *ProductivitySummaryUpdate) SetIdleSeconds(v int) *ProductivitySummaryUpdate {
+	_u.mutation.ResetIdleSeconds()
+	_u.mutation.SetIdleSeconds(v)
+	return _u
+}
+
+// SetNillableIdleSeconds sets the "idle_seconds" field if the given value is not nil.
+func (_u *ProductivitySummaryUpdate) SetNillableIdleSeconds(v *int) *ProductivitySummaryUpdate {
+	if v != nil {
+		_u.SetIdleSeconds(*v)
+	}
+	return _u
+}
+
+// AddIdleSeconds adds value to the "idle_seconds" field.
+func (_u *ProductivitySummaryUpdate) AddIdleSeconds(v int) *ProductivitySummaryUpdate {
+	_u.mutation.AddIdleSeconds(v)
+	return _u
+}
+
+// SetProductiveSeconds sets the "productive_seconds" field.
+func (_u *ProductivitySummaryUpdate) SetProductiveSeconds(v int) *ProductivitySummaryUpdate {
+	_u.mutation.ResetProductiveSeconds()
+	_u.mutation.SetProductiveSeconds(v)
+	return _u
+}
+
+// SetNillableProductiveSeconds sets the "productive_seconds" field if the given value is not nil.
+func (_u *ProductivitySummaryUpdate) SetNillableProductiveSeconds(v *int) *ProductivitySummaryUpdate {
+	if v != nil {
+		_u.SetProductiveSeconds(*v)
+	}
+	return _u
+}
+
+// AddProductiveSeconds adds value to the "productive_seconds" field.
+func (_u *ProductivitySummaryUpdate) AddProductiveSeconds(v int) *ProductivitySummaryUpdate {
+	_u.mutation.AddProductiveSeconds(v)
+	return _u
+}
+
+// SetNeutralSeconds sets the "neutral_seconds" field.
+func (_u *ProductivitySummaryUpdate) SetNeutralSeconds(v int) *ProductivitySummaryUpdate {
+	_u.mutation.ResetNeutralSeconds()
+	_u.mutation.SetNeutralSeconds(v)
+	return _u
+}
+
+// SetNillableNeutralSeconds sets the "neutral_seconds" field if the given value is not nil.
+func (_u *ProductivitySummaryUpdate) SetNillableNeutralSeconds(v *int) *ProductivitySummaryUpdate {
+	if v != nil {
+		_u.SetNeutralSeconds(*v)
+	}
+	return _u
+}
+
+// AddNeutralSeconds adds value to the "neutral_seconds" field.
+func (_u *ProductivitySummaryUpdate) AddNeutralSeconds(v int) *ProductivitySummaryUpdate {
+	_u.mutation.AddNeutralSeconds(v)
+	return _u
+}
+
+// SetDistractingSeconds sets the "distracting_seconds" field.
+func (_u *ProductivitySummaryUpdate) SetDistractingSeconds(v int) *ProductivitySummaryUpdate {
+	_u.mutation.ResetDistractingSeconds()
+	_u.mutation.SetDistractingSeconds(v)
+	return _u
+}
+
+// SetNillableDistractingSeconds sets the "distracting_seconds" field if the given value is not nil.
+func (_u *ProductivitySummaryUpdate) SetNillableDistractingSeconds(v *int) *ProductivitySummaryUpdate {
+	if v != nil {
+		_u.SetDistractingSeconds(*v)
+	}
+	return _u
+}
+
+// AddDistractingSeconds adds value to the "distracting_seconds" field.
+func (_u *ProductivitySummaryUpdate) AddDistractingSeconds(v int) *ProductivitySummaryUpdate {
+	_u.mutation.AddDistractingSeconds(v)
+	return _u
+}
+
+// SetCategorySeconds sets the "category_seconds" field.
+func (_u *ProductivitySummaryUpdate) SetCategorySeconds(v map[string]interface{}) *ProductivitySummaryUpdate {
+	_u.mutation.SetCategorySeconds(v)
+	return _u
+}
+
+// ClearCategorySeconds clears the value of the "category_seconds" field.
+func (_u *ProductivitySummaryUpdate) ClearCategorySeconds() *ProductivitySummaryUpdate {
+	_u.mutation.ClearCategorySeconds()
+	return _u
+}
+
+// SetTasksCompleted sets the "tasks_completed" field.
+func (_u *ProductivitySummaryUpdate) SetTasksCompleted(v int) *ProductivitySummaryUpdate {
+	_u.mutation.ResetTasksCompleted()
+	_u.mutation.SetTasksCompleted(v)
+	return _u
+}
+
+// SetNillableTasksCompleted sets the "tasks_completed" field if the given value is not nil.
+func (_u *ProductivitySummaryUpdate) SetNillableTasksCompleted(v *int) *ProductivitySummaryUpdate {
+	if v != nil {
+		_u.SetTasksCompleted(*v)
+	}
+	return _u
+}
+
+// AddTasksCompleted adds value to the "tasks_completed" field.
+func (_u *ProductivitySummaryUpdate) AddTasksCompleted(v int) *ProductivitySummaryUpdate {
+	_u.mutation.AddTasksCompleted(v)
+	return _u
+}
+
+// SetTimeLoggedSeconds sets the "time_logged_seconds" field.
+func (_u *ProductivitySummaryUpdate) SetTimeLoggedSeconds(v int) *ProductivitySummaryUpdate {
+	_u.mutation.ResetTimeLoggedSeconds()
+	_u.mutation.SetTimeLoggedSeconds(v)
+	return _u
+}
+
+// SetNillableTimeLoggedSeconds sets the "time_logged_seconds" field if the given value is not nil.
+func (_u *ProductivitySummaryUpdate) SetNillableTimeLoggedSeconds(v *int) *ProductivitySummaryUpdate {
+	if v != nil {
+		_u.SetTimeLoggedSeconds(*v)
+	}
+	return _u
+}
+
+// AddTimeLoggedSeconds adds value to the "time_logged_seconds" field.
+func (_u *ProductivitySummaryUpdate) AddTimeLoggedSeconds(v int) *ProductivitySummaryUpdate {
+	_u.mutation.AddTimeLoggedSeconds(v)
+	return _u
+}
+
+// SetComputedAt sets the "computed_at" field.
+func (_u *ProductivitySummaryUpdate) SetComputedAt(v time.Time) *ProductivitySummaryUpdate {
+	_u.mutation.SetComputedAt(v)
+	return _u
+}
+
+// SetNillableComputedAt sets the "computed_at" field if the given value is not nil.
+func (_u *ProductivitySummaryUpdate) SetNillableComputedAt(v *time.Time) *ProductivitySummaryUpdate {
+	if v != nil {
+		_u.SetComputedAt(*v)
+	}
 	return _u
 }
 
@@ -60,6 +234,52 @@ func (_u *ProductivitySummaryUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *ProductivitySummaryUpdate) check() error {
+	if v, ok := _u.mutation.ActiveSeconds(); ok {
+		if err := productivitysummary.ActiveSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "active_seconds", err: fmt.Errorf(`ent: validator failed for field "ProductivitySummary.active_seconds": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.IdleSeconds(); ok {
+		if err := productivitysummary.IdleSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "idle_seconds", err: fmt.Errorf(`ent: validator failed for field "ProductivitySummary.idle_seconds": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ProductiveSeconds(); ok {
+		if err := productivitysummary.ProductiveSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "productive_seconds", err: fmt.Errorf(`ent: validator failed for field "ProductivitySummary.productive_seconds": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.NeutralSeconds(); ok {
+		if err := productivitysummary.NeutralSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "neutral_seconds", err: fmt.Errorf(`ent: validator failed for field "ProductivitySummary.neutral_seconds": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.DistractingSeconds(); ok {
+		if err := productivitysummary.DistractingSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "distracting_seconds", err: fmt.Errorf(`ent: validator failed for field "ProductivitySummary.distracting_seconds": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.TasksCompleted(); ok {
+		if err := productivitysummary.TasksCompletedValidator(v); err != nil {
+			return &ValidationError{Name: "tasks_completed", err: fmt.Errorf(`ent: validator failed for field "ProductivitySummary.tasks_completed": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.TimeLoggedSeconds(); ok {
+		if err := productivitysummary.TimeLoggedSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "time_logged_seconds", err: fmt.Errorf(`ent: validator failed for field "ProductivitySummary.time_logged_seconds": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "ProductivitySummary.organization"`)
+	}
+	if _u.mutation.UserCleared() && len(_u.mutation.UserIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "ProductivitySummary.user"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *ProductivitySummaryUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ProductivitySummaryUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +287,9 @@ func (_u *ProductivitySummaryUpdate) Modify(modifiers ...func(u *sql.UpdateBuild
 }
 
 func (_u *ProductivitySummaryUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(productivitysummary.Table, productivitysummary.Columns, sqlgraph.NewFieldSpec(productivitysummary.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +297,57 @@ func (_u *ProductivitySummaryUpdate) sqlSave(ctx context.Context) (_node int, er
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.ActiveSeconds(); ok {
+		_spec.SetField(productivitysummary.FieldActiveSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedActiveSeconds(); ok {
+		_spec.AddField(productivitysummary.FieldActiveSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.IdleSeconds(); ok {
+		_spec.SetField(productivitysummary.FieldIdleSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedIdleSeconds(); ok {
+		_spec.AddField(productivitysummary.FieldIdleSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.ProductiveSeconds(); ok {
+		_spec.SetField(productivitysummary.FieldProductiveSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedProductiveSeconds(); ok {
+		_spec.AddField(productivitysummary.FieldProductiveSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.NeutralSeconds(); ok {
+		_spec.SetField(productivitysummary.FieldNeutralSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedNeutralSeconds(); ok {
+		_spec.AddField(productivitysummary.FieldNeutralSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.DistractingSeconds(); ok {
+		_spec.SetField(productivitysummary.FieldDistractingSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedDistractingSeconds(); ok {
+		_spec.AddField(productivitysummary.FieldDistractingSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.CategorySeconds(); ok {
+		_spec.SetField(productivitysummary.FieldCategorySeconds, field.TypeJSON, value)
+	}
+	if _u.mutation.CategorySecondsCleared() {
+		_spec.ClearField(productivitysummary.FieldCategorySeconds, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.TasksCompleted(); ok {
+		_spec.SetField(productivitysummary.FieldTasksCompleted, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedTasksCompleted(); ok {
+		_spec.AddField(productivitysummary.FieldTasksCompleted, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.TimeLoggedSeconds(); ok {
+		_spec.SetField(productivitysummary.FieldTimeLoggedSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedTimeLoggedSeconds(); ok {
+		_spec.AddField(productivitysummary.FieldTimeLoggedSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.ComputedAt(); ok {
+		_spec.SetField(productivitysummary.FieldComputedAt, field.TypeTime, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -95,6 +369,179 @@ type ProductivitySummaryUpdateOne struct {
 	hooks     []Hook
 	mutation  *ProductivitySummaryMutation
 	modifiers []func(*sql.UpdateBuilder)
+}
+
+// SetActiveSeconds sets the "active_seconds" field.
+func (_u *ProductivitySummaryUpdateOne) SetActiveSeconds(v int) *ProductivitySummaryUpdateOne {
+	_u.mutation.ResetActiveSeconds()
+	_u.mutation.SetActiveSeconds(v)
+	return _u
+}
+
+// SetNillableActiveSeconds sets the "active_seconds" field if the given value is not nil.
+func (_u *ProductivitySummaryUpdateOne) SetNillableActiveSeconds(v *int) *ProductivitySummaryUpdateOne {
+	if v != nil {
+		_u.SetActiveSeconds(*v)
+	}
+	return _u
+}
+
+// AddActiveSeconds adds value to the "active_seconds" field.
+func (_u *ProductivitySummaryUpdateOne) AddActiveSeconds(v int) *ProductivitySummaryUpdateOne {
+	_u.mutation.AddActiveSeconds(v)
+	return _u
+}
+
+// SetIdleSeconds sets the "idle_seconds" field.
+func (_u *ProductivitySummaryUpdateOne) SetIdleSeconds(v int) *ProductivitySummaryUpdateOne {
+	_u.mutation.ResetIdleSeconds()
+	_u.mutation.SetIdleSeconds(v)
+	return _u
+}
+
+// SetNillableIdleSeconds sets the "idle_seconds" field if the given value is not nil.
+func (_u *ProductivitySummaryUpdateOne) SetNillableIdleSeconds(v *int) *ProductivitySummaryUpdateOne {
+	if v != nil {
+		_u.SetIdleSeconds(*v)
+	}
+	return _u
+}
+
+// AddIdleSeconds adds value to the "idle_seconds" field.
+func (_u *ProductivitySummaryUpdateOne) AddIdleSeconds(v int) *ProductivitySummaryUpdateOne {
+	_u.mutation.AddIdleSeconds(v)
+	return _u
+}
+
+// SetProductiveSeconds sets the "productive_seconds" field.
+func (_u *ProductivitySummaryUpdateOne) SetProductiveSeconds(v int) *ProductivitySummaryUpdateOne {
+	_u.mutation.ResetProductiveSeconds()
+	_u.mutation.SetProductiveSeconds(v)
+	return _u
+}
+
+// SetNillableProductiveSeconds sets the "productive_seconds" field if the given value is not nil.
+func (_u *ProductivitySummaryUpdateOne) SetNillableProductiveSeconds(v *int) *ProductivitySummaryUpdateOne {
+	if v != nil {
+		_u.SetProductiveSeconds(*v)
+	}
+	return _u
+}
+
+// AddProductiveSeconds adds value to the "productive_seconds" field.
+func (_u *ProductivitySummaryUpdateOne) AddProductiveSeconds(v int) *ProductivitySummaryUpdateOne {
+	_u.mutation.AddProductiveSeconds(v)
+	return _u
+}
+
+// SetNeutralSeconds sets the "neutral_seconds" field.
+func (_u *ProductivitySummaryUpdateOne) SetNeutralSeconds(v int) *ProductivitySummaryUpdateOne {
+	_u.mutation.ResetNeutralSeconds()
+	_u.mutation.SetNeutralSeconds(v)
+	return _u
+}
+
+// SetNillableNeutralSeconds sets the "neutral_seconds" field if the given value is not nil.
+func (_u *ProductivitySummaryUpdateOne) SetNillableNeutralSeconds(v *int) *ProductivitySummaryUpdateOne {
+	if v != nil {
+		_u.SetNeutralSeconds(*v)
+	}
+	return _u
+}
+
+// AddNeutralSeconds adds value to the "neutral_seconds" field.
+func (_u *ProductivitySummaryUpdateOne) AddNeutralSeconds(v int) *ProductivitySummaryUpdateOne {
+	_u.mutation.AddNeutralSeconds(v)
+	return _u
+}
+
+// SetDistractingSeconds sets the "distracting_seconds" field.
+func (_u *ProductivitySummaryUpdateOne) SetDistractingSeconds(v int) *ProductivitySummaryUpdateOne {
+	_u.mutation.ResetDistractingSeconds()
+	_u.mutation.SetDistractingSeconds(v)
+	return _u
+}
+
+// SetNillableDistractingSeconds sets the "distracting_seconds" field if the given value is not nil.
+func (_u *ProductivitySummaryUpdateOne) SetNillableDistractingSeconds(v *int) *ProductivitySummaryUpdateOne {
+	if v != nil {
+		_u.SetDistractingSeconds(*v)
+	}
+	return _u
+}
+
+// AddDistractingSeconds adds value to the "distracting_seconds" field.
+func (_u *ProductivitySummaryUpdateOne) AddDistractingSeconds(v int) *ProductivitySummaryUpdateOne {
+	_u.mutation.AddDistractingSeconds(v)
+	return _u
+}
+
+// SetCategorySeconds sets the "category_seconds" field.
+func (_u *ProductivitySummaryUpdateOne) SetCategorySeconds(v map[string]interface{}) *ProductivitySummaryUpdateOne {
+	_u.mutation.SetCategorySeconds(v)
+	return _u
+}
+
+// ClearCategorySeconds clears the value of the "category_seconds" field.
+func (_u *ProductivitySummaryUpdateOne) ClearCategorySeconds() *ProductivitySummaryUpdateOne {
+	_u.mutation.ClearCategorySeconds()
+	return _u
+}
+
+// SetTasksCompleted sets the "tasks_completed" field.
+func (_u *ProductivitySummaryUpdateOne) SetTasksCompleted(v int) *ProductivitySummaryUpdateOne {
+	_u.mutation.ResetTasksCompleted()
+	_u.mutation.SetTasksCompleted(v)
+	return _u
+}
+
+// SetNillableTasksCompleted sets the "tasks_completed" field if the given value is not nil.
+func (_u *ProductivitySummaryUpdateOne) SetNillableTasksCompleted(v *int) *ProductivitySummaryUpdateOne {
+	if v != nil {
+		_u.SetTasksCompleted(*v)
+	}
+	return _u
+}
+
+// AddTasksCompleted adds value to the "tasks_completed" field.
+func (_u *ProductivitySummaryUpdateOne) AddTasksCompleted(v int) *ProductivitySummaryUpdateOne {
+	_u.mutation.AddTasksCompleted(v)
+	return _u
+}
+
+// SetTimeLoggedSeconds sets the "time_logged_seconds" field.
+func (_u *ProductivitySummaryUpdateOne) SetTimeLoggedSeconds(v int) *ProductivitySummaryUpdateOne {
+	_u.mutation.ResetTimeLoggedSeconds()
+	_u.mutation.SetTimeLoggedSeconds(v)
+	return _u
+}
+
+// SetNillableTimeLoggedSeconds sets the "time_logged_seconds" field if the given value is not nil.
+func (_u *ProductivitySummaryUpdateOne) SetNillableTimeLoggedSeconds(v *int) *ProductivitySummaryUpdateOne {
+	if v != nil {
+		_u.SetTimeLoggedSeconds(*v)
+	}
+	return _u
+}
+
+// AddTimeLoggedSeconds adds value to the "time_logged_seconds" field.
+func (_u *ProductivitySummaryUpdateOne) AddTimeLoggedSeconds(v int) *ProductivitySummaryUpdateOne {
+	_u.mutation.AddTimeLoggedSeconds(v)
+	return _u
+}
+
+// SetComputedAt sets the "computed_at" field.
+func (_u *ProductivitySummaryUpdateOne) SetComputedAt(v time.Time) *ProductivitySummaryUpdateOne {
+	_u.mutation.SetComputedAt(v)
+	return _u
+}
+
+// SetNillableComputedAt sets the "computed_at" field if the given value is not nil.
+func (_u *ProductivitySummaryUpdateOne) SetNillableComputedAt(v *time.Time) *ProductivitySummaryUpdateOne {
+	if v != nil {
+		_u.SetComputedAt(*v)
+	}
+	return _u
 }
 
 // Mutation returns the ProductivitySummaryMutation object of the builder.
@@ -142,6 +589,52 @@ func (_u *ProductivitySummaryUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// check runs all checks and user-defined validators on the builder.
+func (_u *ProductivitySummaryUpdateOne) check() error {
+	if v, ok := _u.mutation.ActiveSeconds(); ok {
+		if err := productivitysummary.ActiveSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "active_seconds", err: fmt.Errorf(`ent: validator failed for field "ProductivitySummary.active_seconds": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.IdleSeconds(); ok {
+		if err := productivitysummary.IdleSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "idle_seconds", err: fmt.Errorf(`ent: validator failed for field "ProductivitySummary.idle_seconds": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ProductiveSeconds(); ok {
+		if err := productivitysummary.ProductiveSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "productive_seconds", err: fmt.Errorf(`ent: validator failed for field "ProductivitySummary.productive_seconds": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.NeutralSeconds(); ok {
+		if err := productivitysummary.NeutralSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "neutral_seconds", err: fmt.Errorf(`ent: validator failed for field "ProductivitySummary.neutral_seconds": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.DistractingSeconds(); ok {
+		if err := productivitysummary.DistractingSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "distracting_seconds", err: fmt.Errorf(`ent: validator failed for field "ProductivitySummary.distracting_seconds": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.TasksCompleted(); ok {
+		if err := productivitysummary.TasksCompletedValidator(v); err != nil {
+			return &ValidationError{Name: "tasks_completed", err: fmt.Errorf(`ent: validator failed for field "ProductivitySummary.tasks_completed": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.TimeLoggedSeconds(); ok {
+		if err := productivitysummary.TimeLoggedSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "time_logged_seconds", err: fmt.Errorf(`ent: validator failed for field "ProductivitySummary.time_logged_seconds": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "ProductivitySummary.organization"`)
+	}
+	if _u.mutation.UserCleared() && len(_u.mutation.UserIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "ProductivitySummary.user"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *ProductivitySummaryUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ProductivitySummaryUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +642,9 @@ func (_u *ProductivitySummaryUpdateOne) Modify(modifiers ...func(u *sql.UpdateBu
 }
 
 func (_u *ProductivitySummaryUpdateOne) sqlSave(ctx context.Context) (_node *ProductivitySummary, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(productivitysummary.Table, productivitysummary.Columns, sqlgraph.NewFieldSpec(productivitysummary.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +669,57 @@ func (_u *ProductivitySummaryUpdateOne) sqlSave(ctx context.Context) (_node *Pro
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.ActiveSeconds(); ok {
+		_spec.SetField(productivitysummary.FieldActiveSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedActiveSeconds(); ok {
+		_spec.AddField(productivitysummary.FieldActiveSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.IdleSeconds(); ok {
+		_spec.SetField(productivitysummary.FieldIdleSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedIdleSeconds(); ok {
+		_spec.AddField(productivitysummary.FieldIdleSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.ProductiveSeconds(); ok {
+		_spec.SetField(productivitysummary.FieldProductiveSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedProductiveSeconds(); ok {
+		_spec.AddField(productivitysummary.FieldProductiveSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.NeutralSeconds(); ok {
+		_spec.SetField(productivitysummary.FieldNeutralSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedNeutralSeconds(); ok {
+		_spec.AddField(productivitysummary.FieldNeutralSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.DistractingSeconds(); ok {
+		_spec.SetField(productivitysummary.FieldDistractingSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedDistractingSeconds(); ok {
+		_spec.AddField(productivitysummary.FieldDistractingSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.CategorySeconds(); ok {
+		_spec.SetField(productivitysummary.FieldCategorySeconds, field.TypeJSON, value)
+	}
+	if _u.mutation.CategorySecondsCleared() {
+		_spec.ClearField(productivitysummary.FieldCategorySeconds, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.TasksCompleted(); ok {
+		_spec.SetField(productivitysummary.FieldTasksCompleted, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedTasksCompleted(); ok {
+		_spec.AddField(productivitysummary.FieldTasksCompleted, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.TimeLoggedSeconds(); ok {
+		_spec.SetField(productivitysummary.FieldTimeLoggedSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedTimeLoggedSeconds(); ok {
+		_spec.AddField(productivitysummary.FieldTimeLoggedSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.ComputedAt(); ok {
+		_spec.SetField(productivitysummary.FieldComputedAt, field.TypeTime, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &ProductivitySummary{config: _u.config}

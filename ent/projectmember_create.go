@@ -6,13 +6,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/project"
 	"github.com/worksynapse/worksynapse/ent/projectmember"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // ProjectMemberCreate is the builder for creating a ProjectMember entity.
@@ -21,6 +25,80 @@ type ProjectMemberCreate struct {
 	mutation *ProjectMemberMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *ProjectMemberCreate) SetCreatedAt(v time.Time) *ProjectMemberCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *ProjectMemberCreate) SetNillableCreatedAt(v *time.Time) *ProjectMemberCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *ProjectMemberCreate) SetUpdatedAt(v time.Time) *ProjectMemberCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *ProjectMemberCreate) SetNillableUpdatedAt(v *time.Time) *ProjectMemberCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *ProjectMemberCreate) SetOrganizationID(v uuid.UUID) *ProjectMemberCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *ProjectMemberCreate) SetDeletedAt(v time.Time) *ProjectMemberCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *ProjectMemberCreate) SetNillableDeletedAt(v *time.Time) *ProjectMemberCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
+// SetProjectID sets the "project_id" field.
+func (_c *ProjectMemberCreate) SetProjectID(v uuid.UUID) *ProjectMemberCreate {
+	_c.mutation.SetProjectID(v)
+	return _c
+}
+
+// SetUserID sets the "user_id" field.
+func (_c *ProjectMemberCreate) SetUserID(v uuid.UUID) *ProjectMemberCreate {
+	_c.mutation.SetUserID(v)
+	return _c
+}
+
+// SetRole sets the "role" field.
+func (_c *ProjectMemberCreate) SetRole(v projectmember.Role) *ProjectMemberCreate {
+	_c.mutation.SetRole(v)
+	return _c
+}
+
+// SetNillableRole sets the "role" field if the given value is not nil.
+func (_c *ProjectMemberCreate) SetNillableRole(v *projectmember.Role) *ProjectMemberCreate {
+	if v != nil {
+		_c.SetRole(*v)
+	}
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +115,21 @@ func (_c *ProjectMemberCreate) SetNillableID(v *uuid.UUID) *ProjectMemberCreate 
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *ProjectMemberCreate) SetOrganization(v *Organization) *ProjectMemberCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetProject sets the "project" edge to the Project entity.
+func (_c *ProjectMemberCreate) SetProject(v *Project) *ProjectMemberCreate {
+	return _c.SetProjectID(v.ID)
+}
+
+// SetUser sets the "user" edge to the User entity.
+func (_c *ProjectMemberCreate) SetUser(v *User) *ProjectMemberCreate {
+	return _c.SetUserID(v.ID)
+}
+
 // Mutation returns the ProjectMemberMutation object of the builder.
 func (_c *ProjectMemberCreate) Mutation() *ProjectMemberMutation {
 	return _c.mutation
@@ -44,7 +137,9 @@ func (_c *ProjectMemberCreate) Mutation() *ProjectMemberMutation {
 
 // Save creates the ProjectMember in the database.
 func (_c *ProjectMemberCreate) Save(ctx context.Context) (*ProjectMember, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +166,69 @@ func (_c *ProjectMemberCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ProjectMemberCreate) defaults() {
+func (_c *ProjectMemberCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if projectmember.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized projectmember.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := projectmember.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if projectmember.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized projectmember.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := projectmember.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _c.mutation.Role(); !ok {
+		v := projectmember.DefaultRole
+		_c.mutation.SetRole(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if projectmember.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized projectmember.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := projectmember.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *ProjectMemberCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "ProjectMember.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "ProjectMember.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "ProjectMember.organization_id"`)}
+	}
+	if _, ok := _c.mutation.ProjectID(); !ok {
+		return &ValidationError{Name: "project_id", err: errors.New(`ent: missing required field "ProjectMember.project_id"`)}
+	}
+	if _, ok := _c.mutation.UserID(); !ok {
+		return &ValidationError{Name: "user_id", err: errors.New(`ent: missing required field "ProjectMember.user_id"`)}
+	}
+	if _, ok := _c.mutation.Role(); !ok {
+		return &ValidationError{Name: "role", err: errors.New(`ent: missing required field "ProjectMember.role"`)}
+	}
+	if v, ok := _c.mutation.Role(); ok {
+		if err := projectmember.RoleValidator(v); err != nil {
+			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "ProjectMember.role": %w`, err)}
+		}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "ProjectMember.organization"`)}
+	}
+	if len(_c.mutation.ProjectIDs()) == 0 {
+		return &ValidationError{Name: "project", err: errors.New(`ent: missing required edge "ProjectMember.project"`)}
+	}
+	if len(_c.mutation.UserIDs()) == 0 {
+		return &ValidationError{Name: "user", err: errors.New(`ent: missing required edge "ProjectMember.user"`)}
+	}
 	return nil
 }
 
@@ -116,6 +265,73 @@ func (_c *ProjectMemberCreate) createSpec() (*ProjectMember, *sqlgraph.CreateSpe
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(projectmember.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(projectmember.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(projectmember.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.Role(); ok {
+		_spec.SetField(projectmember.FieldRole, field.TypeEnum, value)
+		_node.Role = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   projectmember.OrganizationTable,
+			Columns: []string{projectmember.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ProjectIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   projectmember.ProjectTable,
+			Columns: []string{projectmember.ProjectColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(project.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ProjectID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.UserIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   projectmember.UserTable,
+			Columns: []string{projectmember.UserColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.UserID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +339,17 @@ func (_c *ProjectMemberCreate) createSpec() (*ProjectMember, *sqlgraph.CreateSpe
 // of the `INSERT` statement. For example:
 //
 //	client.ProjectMember.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.ProjectMemberUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *ProjectMemberCreate) OnConflict(opts ...sql.ConflictOption) *ProjectMemberUpsertOne {
 	_c.conflict = opts
@@ -162,6 +384,48 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *ProjectMemberUpsert) SetUpdatedAt(v time.Time) *ProjectMemberUpsert {
+	u.Set(projectmember.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *ProjectMemberUpsert) UpdateUpdatedAt() *ProjectMemberUpsert {
+	u.SetExcluded(projectmember.FieldUpdatedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *ProjectMemberUpsert) SetDeletedAt(v time.Time) *ProjectMemberUpsert {
+	u.Set(projectmember.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *ProjectMemberUpsert) UpdateDeletedAt() *ProjectMemberUpsert {
+	u.SetExcluded(projectmember.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *ProjectMemberUpsert) ClearDeletedAt() *ProjectMemberUpsert {
+	u.SetNull(projectmember.FieldDeletedAt)
+	return u
+}
+
+// SetRole sets the "role" field.
+func (u *ProjectMemberUpsert) SetRole(v projectmember.Role) *ProjectMemberUpsert {
+	u.Set(projectmember.FieldRole, v)
+	return u
+}
+
+// UpdateRole sets the "role" field to the value that was provided on create.
+func (u *ProjectMemberUpsert) UpdateRole() *ProjectMemberUpsert {
+	u.SetExcluded(projectmember.FieldRole)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +442,18 @@ func (u *ProjectMemberUpsertOne) UpdateNewValues() *ProjectMemberUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(projectmember.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(projectmember.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(projectmember.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.ProjectID(); exists {
+			s.SetIgnore(projectmember.FieldProjectID)
+		}
+		if _, exists := u.create.mutation.UserID(); exists {
+			s.SetIgnore(projectmember.FieldUserID)
 		}
 	}))
 	return u
@@ -208,6 +484,55 @@ func (u *ProjectMemberUpsertOne) Update(set func(*ProjectMemberUpsert)) *Project
 		set(&ProjectMemberUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *ProjectMemberUpsertOne) SetUpdatedAt(v time.Time) *ProjectMemberUpsertOne {
+	return u.Update(func(s *ProjectMemberUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *ProjectMemberUpsertOne) UpdateUpdatedAt() *ProjectMemberUpsertOne {
+	return u.Update(func(s *ProjectMemberUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *ProjectMemberUpsertOne) SetDeletedAt(v time.Time) *ProjectMemberUpsertOne {
+	return u.Update(func(s *ProjectMemberUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *ProjectMemberUpsertOne) UpdateDeletedAt() *ProjectMemberUpsertOne {
+	return u.Update(func(s *ProjectMemberUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *ProjectMemberUpsertOne) ClearDeletedAt() *ProjectMemberUpsertOne {
+	return u.Update(func(s *ProjectMemberUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetRole sets the "role" field.
+func (u *ProjectMemberUpsertOne) SetRole(v projectmember.Role) *ProjectMemberUpsertOne {
+	return u.Update(func(s *ProjectMemberUpsert) {
+		s.SetRole(v)
+	})
+}
+
+// UpdateRole sets the "role" field to the value that was provided on create.
+func (u *ProjectMemberUpsertOne) UpdateRole() *ProjectMemberUpsertOne {
+	return u.Update(func(s *ProjectMemberUpsert) {
+		s.UpdateRole()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +668,11 @@ func (_c *ProjectMemberCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.ProjectMemberUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *ProjectMemberCreateBulk) OnConflict(opts ...sql.ConflictOption) *ProjectMemberUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +718,18 @@ func (u *ProjectMemberUpsertBulk) UpdateNewValues() *ProjectMemberUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(projectmember.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(projectmember.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(projectmember.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.ProjectID(); exists {
+				s.SetIgnore(projectmember.FieldProjectID)
+			}
+			if _, exists := b.mutation.UserID(); exists {
+				s.SetIgnore(projectmember.FieldUserID)
+			}
 		}
 	}))
 	return u
@@ -418,6 +760,55 @@ func (u *ProjectMemberUpsertBulk) Update(set func(*ProjectMemberUpsert)) *Projec
 		set(&ProjectMemberUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *ProjectMemberUpsertBulk) SetUpdatedAt(v time.Time) *ProjectMemberUpsertBulk {
+	return u.Update(func(s *ProjectMemberUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *ProjectMemberUpsertBulk) UpdateUpdatedAt() *ProjectMemberUpsertBulk {
+	return u.Update(func(s *ProjectMemberUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *ProjectMemberUpsertBulk) SetDeletedAt(v time.Time) *ProjectMemberUpsertBulk {
+	return u.Update(func(s *ProjectMemberUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *ProjectMemberUpsertBulk) UpdateDeletedAt() *ProjectMemberUpsertBulk {
+	return u.Update(func(s *ProjectMemberUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *ProjectMemberUpsertBulk) ClearDeletedAt() *ProjectMemberUpsertBulk {
+	return u.Update(func(s *ProjectMemberUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetRole sets the "role" field.
+func (u *ProjectMemberUpsertBulk) SetRole(v projectmember.Role) *ProjectMemberUpsertBulk {
+	return u.Update(func(s *ProjectMemberUpsert) {
+		s.SetRole(v)
+	})
+}
+
+// UpdateRole sets the "role" field to the value that was provided on create.
+func (u *ProjectMemberUpsertBulk) UpdateRole() *ProjectMemberUpsertBulk {
+	return u.Update(func(s *ProjectMemberUpsert) {
+		s.UpdateRole()
+	})
 }
 
 // Exec executes the query.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -28,6 +29,46 @@ func (_u *ProjectMemberUpdate) Where(ps ...predicate.ProjectMember) *ProjectMemb
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *ProjectMemberUpdate) SetUpdatedAt(v time.Time) *ProjectMemberUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *ProjectMemberUpdate) SetDeletedAt(v time.Time) *ProjectMemberUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *ProjectMemberUpdate) SetNillableDeletedAt(v *time.Time) *ProjectMemberUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *ProjectMemberUpdate) ClearDeletedAt() *ProjectMemberUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetRole sets the "role" field.
+func (_u *ProjectMemberUpdate) SetRole(v projectmember.Role) *ProjectMemberUpdate {
+	_u.mutation.SetRole(v)
+	return _u
+}
+
+// SetNillableRole sets the "role" field if the given value is not nil.
+func (_u *ProjectMemberUpdate) SetNillableRole(v *projectmember.Role) *ProjectMemberUpdate {
+	if v != nil {
+		_u.SetRole(*v)
+	}
+	return _u
+}
+
 // Mutation returns the ProjectMemberMutation object of the builder.
 func (_u *ProjectMemberUpdate) Mutation() *ProjectMemberMutation {
 	return _u.mutation
@@ -35,6 +76,9 @@ func (_u *ProjectMemberUpdate) Mutation() *ProjectMemberMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ProjectMemberUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +104,37 @@ func (_u *ProjectMemberUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *ProjectMemberUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if projectmember.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized projectmember.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := projectmember.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *ProjectMemberUpdate) check() error {
+	if v, ok := _u.mutation.Role(); ok {
+		if err := projectmember.RoleValidator(v); err != nil {
+			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "ProjectMember.role": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "ProjectMember.organization"`)
+	}
+	if _u.mutation.ProjectCleared() && len(_u.mutation.ProjectIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "ProjectMember.project"`)
+	}
+	if _u.mutation.UserCleared() && len(_u.mutation.UserIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "ProjectMember.user"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *ProjectMemberUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ProjectMemberUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +142,9 @@ func (_u *ProjectMemberUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *
 }
 
 func (_u *ProjectMemberUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(projectmember.Table, projectmember.Columns, sqlgraph.NewFieldSpec(projectmember.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +152,18 @@ func (_u *ProjectMemberUpdate) sqlSave(ctx context.Context) (_node int, err erro
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(projectmember.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(projectmember.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(projectmember.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Role(); ok {
+		_spec.SetField(projectmember.FieldRole, field.TypeEnum, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,6 +187,46 @@ type ProjectMemberUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *ProjectMemberUpdateOne) SetUpdatedAt(v time.Time) *ProjectMemberUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *ProjectMemberUpdateOne) SetDeletedAt(v time.Time) *ProjectMemberUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *ProjectMemberUpdateOne) SetNillableDeletedAt(v *time.Time) *ProjectMemberUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *ProjectMemberUpdateOne) ClearDeletedAt() *ProjectMemberUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetRole sets the "role" field.
+func (_u *ProjectMemberUpdateOne) SetRole(v projectmember.Role) *ProjectMemberUpdateOne {
+	_u.mutation.SetRole(v)
+	return _u
+}
+
+// SetNillableRole sets the "role" field if the given value is not nil.
+func (_u *ProjectMemberUpdateOne) SetNillableRole(v *projectmember.Role) *ProjectMemberUpdateOne {
+	if v != nil {
+		_u.SetRole(*v)
+	}
+	return _u
+}
+
 // Mutation returns the ProjectMemberMutation object of the builder.
 func (_u *ProjectMemberUpdateOne) Mutation() *ProjectMemberMutation {
 	return _u.mutation
@@ -117,6 +247,9 @@ func (_u *ProjectMemberUpdateOne) Select(field string, fields ...string) *Projec
 
 // Save executes the query and returns the updated ProjectMember entity.
 func (_u *ProjectMemberUpdateOne) Save(ctx context.Context) (*ProjectMember, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +275,37 @@ func (_u *ProjectMemberUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *ProjectMemberUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if projectmember.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized projectmember.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := projectmember.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *ProjectMemberUpdateOne) check() error {
+	if v, ok := _u.mutation.Role(); ok {
+		if err := projectmember.RoleValidator(v); err != nil {
+			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "ProjectMember.role": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "ProjectMember.organization"`)
+	}
+	if _u.mutation.ProjectCleared() && len(_u.mutation.ProjectIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "ProjectMember.project"`)
+	}
+	if _u.mutation.UserCleared() && len(_u.mutation.UserIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "ProjectMember.user"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *ProjectMemberUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ProjectMemberUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +313,9 @@ func (_u *ProjectMemberUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)
 }
 
 func (_u *ProjectMemberUpdateOne) sqlSave(ctx context.Context) (_node *ProjectMember, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(projectmember.Table, projectmember.Columns, sqlgraph.NewFieldSpec(projectmember.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +340,18 @@ func (_u *ProjectMemberUpdateOne) sqlSave(ctx context.Context) (_node *ProjectMe
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(projectmember.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(projectmember.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(projectmember.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Role(); ok {
+		_spec.SetField(projectmember.FieldRole, field.TypeEnum, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &ProjectMember{config: _u.config}

@@ -5,19 +5,88 @@ package ent
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/channel"
+	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/readreceipt"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // ReadReceipt is the model entity for the ReadReceipt schema.
 type ReadReceipt struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// CreatedAt holds the value of the "created_at" field.
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// UpdatedAt holds the value of the "updated_at" field.
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// OrganizationID holds the value of the "organization_id" field.
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// ChannelID holds the value of the "channel_id" field.
+	ChannelID uuid.UUID `json:"channel_id,omitempty"`
+	// UserID holds the value of the "user_id" field.
+	UserID uuid.UUID `json:"user_id,omitempty"`
+	// Newest message the user has seen; a plain id, not a foreign key, so it survives message deletion
+	LastReadMessageID *uuid.UUID `json:"last_read_message_id,omitempty"`
+	// LastReadAt holds the value of the "last_read_at" field.
+	LastReadAt *time.Time `json:"last_read_at,omitempty"`
+	// Unread mentions of the user since last_read_message_id; reset on read
+	MentionCount int `json:"mention_count,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the ReadReceiptQuery when eager-loading is set.
+	Edges        ReadReceiptEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// ReadReceiptEdges holds the relations/edges for other nodes in the graph.
+type ReadReceiptEdges struct {
+	// Organization holds the value of the organization edge.
+	Organization *Organization `json:"organization,omitempty"`
+	// Channel holds the value of the channel edge.
+	Channel *Channel `json:"channel,omitempty"`
+	// User holds the value of the user edge.
+	User *User `json:"user,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [3]bool
+}
+
+// OrganizationOrErr returns the Organization value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e ReadReceiptEdges) OrganizationOrErr() (*Organization, error) {
+	if e.Organization != nil {
+		return e.Organization, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: organization.Label}
+	}
+	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// ChannelOrErr returns the Channel value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e ReadReceiptEdges) ChannelOrErr() (*Channel, error) {
+	if e.Channel != nil {
+		return e.Channel, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: channel.Label}
+	}
+	return nil, &NotLoadedError{edge: "channel"}
+}
+
+// UserOrErr returns the User value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e ReadReceiptEdges) UserOrErr() (*User, error) {
+	if e.User != nil {
+		return e.User, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "user"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -25,7 +94,13 @@ func (*ReadReceipt) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case readreceipt.FieldID:
+		case readreceipt.FieldLastReadMessageID:
+			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
+		case readreceipt.FieldMentionCount:
+			values[i] = new(sql.NullInt64)
+		case readreceipt.FieldCreatedAt, readreceipt.FieldUpdatedAt, readreceipt.FieldLastReadAt:
+			values[i] = new(sql.NullTime)
+		case readreceipt.FieldID, readreceipt.FieldOrganizationID, readreceipt.FieldChannelID, readreceipt.FieldUserID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -48,6 +123,56 @@ func (_m *ReadReceipt) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.ID = *value
 			}
+		case readreceipt.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case readreceipt.FieldUpdatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
+			} else if value.Valid {
+				_m.UpdatedAt = value.Time
+			}
+		case readreceipt.FieldOrganizationID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
+			} else if value != nil {
+				_m.OrganizationID = *value
+			}
+		case readreceipt.FieldChannelID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field channel_id", values[i])
+			} else if value != nil {
+				_m.ChannelID = *value
+			}
+		case readreceipt.FieldUserID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field user_id", values[i])
+			} else if value != nil {
+				_m.UserID = *value
+			}
+		case readreceipt.FieldLastReadMessageID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field last_read_message_id", values[i])
+			} else if value.Valid {
+				_m.LastReadMessageID = new(uuid.UUID)
+				*_m.LastReadMessageID = *value.S.(*uuid.UUID)
+			}
+		case readreceipt.FieldLastReadAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field last_read_at", values[i])
+			} else if value.Valid {
+				_m.LastReadAt = new(time.Time)
+				*_m.LastReadAt = value.Time
+			}
+		case readreceipt.FieldMentionCount:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field mention_count", values[i])
+			} else if value.Valid {
+				_m.MentionCount = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -59,6 +184,21 @@ func (_m *ReadReceipt) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *ReadReceipt) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryOrganization queries the "organization" edge of the ReadReceipt entity.
+func (_m *ReadReceipt) QueryOrganization() *OrganizationQuery {
+	return NewReadReceiptClient(_m.config).QueryOrganization(_m)
+}
+
+// QueryChannel queries the "channel" edge of the ReadReceipt entity.
+func (_m *ReadReceipt) QueryChannel() *ChannelQuery {
+	return NewReadReceiptClient(_m.config).QueryChannel(_m)
+}
+
+// QueryUser queries the "user" edge of the ReadReceipt entity.
+func (_m *ReadReceipt) QueryUser() *UserQuery {
+	return NewReadReceiptClient(_m.config).QueryUser(_m)
 }
 
 // Update returns a builder for updating this ReadReceipt.
@@ -83,7 +223,34 @@ func (_m *ReadReceipt) Unwrap() *ReadReceipt {
 func (_m *ReadReceipt) String() string {
 	var builder strings.Builder
 	builder.WriteString("ReadReceipt(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("updated_at=")
+	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
+	builder.WriteString(", ")
+	builder.WriteString("channel_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ChannelID))
+	builder.WriteString(", ")
+	builder.WriteString("user_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.UserID))
+	builder.WriteString(", ")
+	if v := _m.LastReadMessageID; v != nil {
+		builder.WriteString("last_read_message_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.LastReadAt; v != nil {
+		builder.WriteString("last_read_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("mention_count=")
+	builder.WriteString(fmt.Sprintf("%v", _m.MentionCount))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -6,13 +6,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/channel"
+	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/readreceipt"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // ReadReceiptCreate is the builder for creating a ReadReceipt entity.
@@ -21,6 +25,94 @@ type ReadReceiptCreate struct {
 	mutation *ReadReceiptMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *ReadReceiptCreate) SetCreatedAt(v time.Time) *ReadReceiptCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *ReadReceiptCreate) SetNillableCreatedAt(v *time.Time) *ReadReceiptCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *ReadReceiptCreate) SetUpdatedAt(v time.Time) *ReadReceiptCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *ReadReceiptCreate) SetNillableUpdatedAt(v *time.Time) *ReadReceiptCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *ReadReceiptCreate) SetOrganizationID(v uuid.UUID) *ReadReceiptCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetChannelID sets the "channel_id" field.
+func (_c *ReadReceiptCreate) SetChannelID(v uuid.UUID) *ReadReceiptCreate {
+	_c.mutation.SetChannelID(v)
+	return _c
+}
+
+// SetUserID sets the "user_id" field.
+func (_c *ReadReceiptCreate) SetUserID(v uuid.UUID) *ReadReceiptCreate {
+	_c.mutation.SetUserID(v)
+	return _c
+}
+
+// SetLastReadMessageID sets the "last_read_message_id" field.
+func (_c *ReadReceiptCreate) SetLastReadMessageID(v uuid.UUID) *ReadReceiptCreate {
+	_c.mutation.SetLastReadMessageID(v)
+	return _c
+}
+
+// SetNillableLastReadMessageID sets the "last_read_message_id" field if the given value is not nil.
+func (_c *ReadReceiptCreate) SetNillableLastReadMessageID(v *uuid.UUID) *ReadReceiptCreate {
+	if v != nil {
+		_c.SetLastReadMessageID(*v)
+	}
+	return _c
+}
+
+// SetLastReadAt sets the "last_read_at" field.
+func (_c *ReadReceiptCreate) SetLastReadAt(v time.Time) *ReadReceiptCreate {
+	_c.mutation.SetLastReadAt(v)
+	return _c
+}
+
+// SetNillableLastReadAt sets the "last_read_at" field if the given value is not nil.
+func (_c *ReadReceiptCreate) SetNillableLastReadAt(v *time.Time) *ReadReceiptCreate {
+	if v != nil {
+		_c.SetLastReadAt(*v)
+	}
+	return _c
+}
+
+// SetMentionCount sets the "mention_count" field.
+func (_c *ReadReceiptCreate) SetMentionCount(v int) *ReadReceiptCreate {
+	_c.mutation.SetMentionCount(v)
+	return _c
+}
+
+// SetNillableMentionCount sets the "mention_count" field if the given value is not nil.
+func (_c *ReadReceiptCreate) SetNillableMentionCount(v *int) *ReadReceiptCreate {
+	if v != nil {
+		_c.SetMentionCount(*v)
+	}
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +129,21 @@ func (_c *ReadReceiptCreate) SetNillableID(v *uuid.UUID) *ReadReceiptCreate {
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *ReadReceiptCreate) SetOrganization(v *Organization) *ReadReceiptCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetChannel sets the "channel" edge to the Channel entity.
+func (_c *ReadReceiptCreate) SetChannel(v *Channel) *ReadReceiptCreate {
+	return _c.SetChannelID(v.ID)
+}
+
+// SetUser sets the "user" edge to the User entity.
+func (_c *ReadReceiptCreate) SetUser(v *User) *ReadReceiptCreate {
+	return _c.SetUserID(v.ID)
+}
+
 // Mutation returns the ReadReceiptMutation object of the builder.
 func (_c *ReadReceiptCreate) Mutation() *ReadReceiptMutation {
 	return _c.mutation
@@ -44,7 +151,9 @@ func (_c *ReadReceiptCreate) Mutation() *ReadReceiptMutation {
 
 // Save creates the ReadReceipt in the database.
 func (_c *ReadReceiptCreate) Save(ctx context.Context) (*ReadReceipt, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +180,69 @@ func (_c *ReadReceiptCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ReadReceiptCreate) defaults() {
+func (_c *ReadReceiptCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if readreceipt.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized readreceipt.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := readreceipt.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if readreceipt.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized readreceipt.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := readreceipt.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _c.mutation.MentionCount(); !ok {
+		v := readreceipt.DefaultMentionCount
+		_c.mutation.SetMentionCount(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if readreceipt.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized readreceipt.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := readreceipt.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *ReadReceiptCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "ReadReceipt.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "ReadReceipt.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "ReadReceipt.organization_id"`)}
+	}
+	if _, ok := _c.mutation.ChannelID(); !ok {
+		return &ValidationError{Name: "channel_id", err: errors.New(`ent: missing required field "ReadReceipt.channel_id"`)}
+	}
+	if _, ok := _c.mutation.UserID(); !ok {
+		return &ValidationError{Name: "user_id", err: errors.New(`ent: missing required field "ReadReceipt.user_id"`)}
+	}
+	if _, ok := _c.mutation.MentionCount(); !ok {
+		return &ValidationError{Name: "mention_count", err: errors.New(`ent: missing required field "ReadReceipt.mention_count"`)}
+	}
+	if v, ok := _c.mutation.MentionCount(); ok {
+		if err := readreceipt.MentionCountValidator(v); err != nil {
+			return &ValidationError{Name: "mention_count", err: fmt.Errorf(`ent: validator failed for field "ReadReceipt.mention_count": %w`, err)}
+		}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "ReadReceipt.organization"`)}
+	}
+	if len(_c.mutation.ChannelIDs()) == 0 {
+		return &ValidationError{Name: "channel", err: errors.New(`ent: missing required edge "ReadReceipt.channel"`)}
+	}
+	if len(_c.mutation.UserIDs()) == 0 {
+		return &ValidationError{Name: "user", err: errors.New(`ent: missing required edge "ReadReceipt.user"`)}
+	}
 	return nil
 }
 
@@ -116,6 +279,77 @@ func (_c *ReadReceiptCreate) createSpec() (*ReadReceipt, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(readreceipt.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(readreceipt.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.LastReadMessageID(); ok {
+		_spec.SetField(readreceipt.FieldLastReadMessageID, field.TypeUUID, value)
+		_node.LastReadMessageID = &value
+	}
+	if value, ok := _c.mutation.LastReadAt(); ok {
+		_spec.SetField(readreceipt.FieldLastReadAt, field.TypeTime, value)
+		_node.LastReadAt = &value
+	}
+	if value, ok := _c.mutation.MentionCount(); ok {
+		_spec.SetField(readreceipt.FieldMentionCount, field.TypeInt, value)
+		_node.MentionCount = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   readreceipt.OrganizationTable,
+			Columns: []string{readreceipt.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ChannelIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   readreceipt.ChannelTable,
+			Columns: []string{readreceipt.ChannelColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(channel.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ChannelID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.UserIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   readreceipt.UserTable,
+			Columns: []string{readreceipt.UserColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.UserID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +357,17 @@ func (_c *ReadReceiptCreate) createSpec() (*ReadReceipt, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.ReadReceipt.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.ReadReceiptUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *ReadReceiptCreate) OnConflict(opts ...sql.ConflictOption) *ReadReceiptUpsertOne {
 	_c.conflict = opts
@@ -162,6 +402,72 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *ReadReceiptUpsert) SetUpdatedAt(v time.Time) *ReadReceiptUpsert {
+	u.Set(readreceipt.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *ReadReceiptUpsert) UpdateUpdatedAt() *ReadReceiptUpsert {
+	u.SetExcluded(readreceipt.FieldUpdatedAt)
+	return u
+}
+
+// SetLastReadMessageID sets the "last_read_message_id" field.
+func (u *ReadReceiptUpsert) SetLastReadMessageID(v uuid.UUID) *ReadReceiptUpsert {
+	u.Set(readreceipt.FieldLastReadMessageID, v)
+	return u
+}
+
+// UpdateLastReadMessageID sets the "last_read_message_id" field to the value that was provided on create.
+func (u *ReadReceiptUpsert) UpdateLastReadMessageID() *ReadReceiptUpsert {
+	u.SetExcluded(readreceipt.FieldLastReadMessageID)
+	return u
+}
+
+// ClearLastReadMessageID clears the value of the "last_read_message_id" field.
+func (u *ReadReceiptUpsert) ClearLastReadMessageID() *ReadReceiptUpsert {
+	u.SetNull(readreceipt.FieldLastReadMessageID)
+	return u
+}
+
+// SetLastReadAt sets the "last_read_at" field.
+func (u *ReadReceiptUpsert) SetLastReadAt(v time.Time) *ReadReceiptUpsert {
+	u.Set(readreceipt.FieldLastReadAt, v)
+	return u
+}
+
+// UpdateLastReadAt sets the "last_read_at" field to the value that was provided on create.
+func (u *ReadReceiptUpsert) UpdateLastReadAt() *ReadReceiptUpsert {
+	u.SetExcluded(readreceipt.FieldLastReadAt)
+	return u
+}
+
+// ClearLastReadAt clears the value of the "last_read_at" field.
+func (u *ReadReceiptUpsert) ClearLastReadAt() *ReadReceiptUpsert {
+	u.SetNull(readreceipt.FieldLastReadAt)
+	return u
+}
+
+// SetMentionCount sets the "mention_count" field.
+func (u *ReadReceiptUpsert) SetMentionCount(v int) *ReadReceiptUpsert {
+	u.Set(readreceipt.FieldMentionCount, v)
+	return u
+}
+
+// UpdateMentionCount sets the "mention_count" field to the value that was provided on create.
+func (u *ReadReceiptUpsert) UpdateMentionCount() *ReadReceiptUpsert {
+	u.SetExcluded(readreceipt.FieldMentionCount)
+	return u
+}
+
+// AddMentionCount adds v to the "mention_count" field.
+func (u *ReadReceiptUpsert) AddMentionCount(v int) *ReadReceiptUpsert {
+	u.Add(readreceipt.FieldMentionCount, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +484,18 @@ func (u *ReadReceiptUpsertOne) UpdateNewValues() *ReadReceiptUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(readreceipt.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(readreceipt.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(readreceipt.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.ChannelID(); exists {
+			s.SetIgnore(readreceipt.FieldChannelID)
+		}
+		if _, exists := u.create.mutation.UserID(); exists {
+			s.SetIgnore(readreceipt.FieldUserID)
 		}
 	}))
 	return u
@@ -208,6 +526,83 @@ func (u *ReadReceiptUpsertOne) Update(set func(*ReadReceiptUpsert)) *ReadReceipt
 		set(&ReadReceiptUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *ReadReceiptUpsertOne) SetUpdatedAt(v time.Time) *ReadReceiptUpsertOne {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *ReadReceiptUpsertOne) UpdateUpdatedAt() *ReadReceiptUpsertOne {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetLastReadMessageID sets the "last_read_message_id" field.
+func (u *ReadReceiptUpsertOne) SetLastReadMessageID(v uuid.UUID) *ReadReceiptUpsertOne {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.SetLastReadMessageID(v)
+	})
+}
+
+// UpdateLastReadMessageID sets the "last_read_message_id" field to the value that was provided on create.
+func (u *ReadReceiptUpsertOne) UpdateLastReadMessageID() *ReadReceiptUpsertOne {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.UpdateLastReadMessageID()
+	})
+}
+
+// ClearLastReadMessageID clears the value of the "last_read_message_id" field.
+func (u *ReadReceiptUpsertOne) ClearLastReadMessageID() *ReadReceiptUpsertOne {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.ClearLastReadMessageID()
+	})
+}
+
+// SetLastReadAt sets the "last_read_at" field.
+func (u *ReadReceiptUpsertOne) SetLastReadAt(v time.Time) *ReadReceiptUpsertOne {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.SetLastReadAt(v)
+	})
+}
+
+// UpdateLastReadAt sets the "last_read_at" field to the value that was provided on create.
+func (u *ReadReceiptUpsertOne) UpdateLastReadAt() *ReadReceiptUpsertOne {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.UpdateLastReadAt()
+	})
+}
+
+// ClearLastReadAt clears the value of the "last_read_at" field.
+func (u *ReadReceiptUpsertOne) ClearLastReadAt() *ReadReceiptUpsertOne {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.ClearLastReadAt()
+	})
+}
+
+// SetMentionCount sets the "mention_count" field.
+func (u *ReadReceiptUpsertOne) SetMentionCount(v int) *ReadReceiptUpsertOne {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.SetMentionCount(v)
+	})
+}
+
+// AddMentionCount adds v to the "mention_count" field.
+func (u *ReadReceiptUpsertOne) AddMentionCount(v int) *ReadReceiptUpsertOne {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.AddMentionCount(v)
+	})
+}
+
+// UpdateMentionCount sets the "mention_count" field to the value that was provided on create.
+func (u *ReadReceiptUpsertOne) UpdateMentionCount() *ReadReceiptUpsertOne {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.UpdateMentionCount()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +738,11 @@ func (_c *ReadReceiptCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.ReadReceiptUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *ReadReceiptCreateBulk) OnConflict(opts ...sql.ConflictOption) *ReadReceiptUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +788,18 @@ func (u *ReadReceiptUpsertBulk) UpdateNewValues() *ReadReceiptUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(readreceipt.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(readreceipt.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(readreceipt.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.ChannelID(); exists {
+				s.SetIgnore(readreceipt.FieldChannelID)
+			}
+			if _, exists := b.mutation.UserID(); exists {
+				s.SetIgnore(readreceipt.FieldUserID)
+			}
 		}
 	}))
 	return u
@@ -418,6 +830,83 @@ func (u *ReadReceiptUpsertBulk) Update(set func(*ReadReceiptUpsert)) *ReadReceip
 		set(&ReadReceiptUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *ReadReceiptUpsertBulk) SetUpdatedAt(v time.Time) *ReadReceiptUpsertBulk {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *ReadReceiptUpsertBulk) UpdateUpdatedAt() *ReadReceiptUpsertBulk {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetLastReadMessageID sets the "last_read_message_id" field.
+func (u *ReadReceiptUpsertBulk) SetLastReadMessageID(v uuid.UUID) *ReadReceiptUpsertBulk {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.SetLastReadMessageID(v)
+	})
+}
+
+// UpdateLastReadMessageID sets the "last_read_message_id" field to the value that was provided on create.
+func (u *ReadReceiptUpsertBulk) UpdateLastReadMessageID() *ReadReceiptUpsertBulk {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.UpdateLastReadMessageID()
+	})
+}
+
+// ClearLastReadMessageID clears the value of the "last_read_message_id" field.
+func (u *ReadReceiptUpsertBulk) ClearLastReadMessageID() *ReadReceiptUpsertBulk {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.ClearLastReadMessageID()
+	})
+}
+
+// SetLastReadAt sets the "last_read_at" field.
+func (u *ReadReceiptUpsertBulk) SetLastReadAt(v time.Time) *ReadReceiptUpsertBulk {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.SetLastReadAt(v)
+	})
+}
+
+// UpdateLastReadAt sets the "last_read_at" field to the value that was provided on create.
+func (u *ReadReceiptUpsertBulk) UpdateLastReadAt() *ReadReceiptUpsertBulk {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.UpdateLastReadAt()
+	})
+}
+
+// ClearLastReadAt clears the value of the "last_read_at" field.
+func (u *ReadReceiptUpsertBulk) ClearLastReadAt() *ReadReceiptUpsertBulk {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.ClearLastReadAt()
+	})
+}
+
+// SetMentionCount sets the "mention_count" field.
+func (u *ReadReceiptUpsertBulk) SetMentionCount(v int) *ReadReceiptUpsertBulk {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.SetMentionCount(v)
+	})
+}
+
+// AddMentionCount adds v to the "mention_count" field.
+func (u *ReadReceiptUpsertBulk) AddMentionCount(v int) *ReadReceiptUpsertBulk {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.AddMentionCount(v)
+	})
+}
+
+// UpdateMentionCount sets the "mention_count" field to the value that was provided on create.
+func (u *ReadReceiptUpsertBulk) UpdateMentionCount() *ReadReceiptUpsertBulk {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.UpdateMentionCount()
+	})
 }
 
 // Exec executes the query.

@@ -6,10 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 	"github.com/worksynapse/worksynapse/ent/readreceipt"
 )
@@ -28,6 +30,73 @@ func (_u *ReadReceiptUpdate) Where(ps ...predicate.ReadReceipt) *ReadReceiptUpda
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *ReadReceiptUpdate) SetUpdatedAt(v time.Time) *ReadReceiptUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetLastReadMessageID sets the "last_read_message_id" field.
+func (_u *ReadReceiptUpdate) SetLastReadMessageID(v uuid.UUID) *ReadReceiptUpdate {
+	_u.mutation.SetLastReadMessageID(v)
+	return _u
+}
+
+// SetNillableLastReadMessageID sets the "last_read_message_id" field if the given value is not nil.
+func (_u *ReadReceiptUpdate) SetNillableLastReadMessageID(v *uuid.UUID) *ReadReceiptUpdate {
+	if v != nil {
+		_u.SetLastReadMessageID(*v)
+	}
+	return _u
+}
+
+// ClearLastReadMessageID clears the value of the "last_read_message_id" field.
+func (_u *ReadReceiptUpdate) ClearLastReadMessageID() *ReadReceiptUpdate {
+	_u.mutation.ClearLastReadMessageID()
+	return _u
+}
+
+// SetLastReadAt sets the "last_read_at" field.
+func (_u *ReadReceiptUpdate) SetLastReadAt(v time.Time) *ReadReceiptUpdate {
+	_u.mutation.SetLastReadAt(v)
+	return _u
+}
+
+// SetNillableLastReadAt sets the "last_read_at" field if the given value is not nil.
+func (_u *ReadReceiptUpdate) SetNillableLastReadAt(v *time.Time) *ReadReceiptUpdate {
+	if v != nil {
+		_u.SetLastReadAt(*v)
+	}
+	return _u
+}
+
+// ClearLastReadAt clears the value of the "last_read_at" field.
+func (_u *ReadReceiptUpdate) ClearLastReadAt() *ReadReceiptUpdate {
+	_u.mutation.ClearLastReadAt()
+	return _u
+}
+
+// SetMentionCount sets the "mention_count" field.
+func (_u *ReadReceiptUpdate) SetMentionCount(v int) *ReadReceiptUpdate {
+	_u.mutation.ResetMentionCount()
+	_u.mutation.SetMentionCount(v)
+	return _u
+}
+
+// SetNillableMentionCount sets the "mention_count" field if the given value is not nil.
+func (_u *ReadReceiptUpdate) SetNillableMentionCount(v *int) *ReadReceiptUpdate {
+	if v != nil {
+		_u.SetMentionCount(*v)
+	}
+	return _u
+}
+
+// AddMentionCount adds value to the "mention_count" field.
+func (_u *ReadReceiptUpdate) AddMentionCount(v int) *ReadReceiptUpdate {
+	_u.mutation.AddMentionCount(v)
+	return _u
+}
+
 // Mutation returns the ReadReceiptMutation object of the builder.
 func (_u *ReadReceiptUpdate) Mutation() *ReadReceiptMutation {
 	return _u.mutation
@@ -35,6 +104,9 @@ func (_u *ReadReceiptUpdate) Mutation() *ReadReceiptMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ReadReceiptUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +132,37 @@ func (_u *ReadReceiptUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *ReadReceiptUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if readreceipt.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized readreceipt.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := readreceipt.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *ReadReceiptUpdate) check() error {
+	if v, ok := _u.mutation.MentionCount(); ok {
+		if err := readreceipt.MentionCountValidator(v); err != nil {
+			return &ValidationError{Name: "mention_count", err: fmt.Errorf(`ent: validator failed for field "ReadReceipt.mention_count": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "ReadReceipt.organization"`)
+	}
+	if _u.mutation.ChannelCleared() && len(_u.mutation.ChannelIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "ReadReceipt.channel"`)
+	}
+	if _u.mutation.UserCleared() && len(_u.mutation.UserIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "ReadReceipt.user"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *ReadReceiptUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ReadReceiptUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +170,9 @@ func (_u *ReadReceiptUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *Re
 }
 
 func (_u *ReadReceiptUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(readreceipt.Table, readreceipt.Columns, sqlgraph.NewFieldSpec(readreceipt.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +180,27 @@ func (_u *ReadReceiptUpdate) sqlSave(ctx context.Context) (_node int, err error)
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(readreceipt.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.LastReadMessageID(); ok {
+		_spec.SetField(readreceipt.FieldLastReadMessageID, field.TypeUUID, value)
+	}
+	if _u.mutation.LastReadMessageIDCleared() {
+		_spec.ClearField(readreceipt.FieldLastReadMessageID, field.TypeUUID)
+	}
+	if value, ok := _u.mutation.LastReadAt(); ok {
+		_spec.SetField(readreceipt.FieldLastReadAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastReadAtCleared() {
+		_spec.ClearField(readreceipt.FieldLastReadAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.MentionCount(); ok {
+		_spec.SetField(readreceipt.FieldMentionCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedMentionCount(); ok {
+		_spec.AddField(readreceipt.FieldMentionCount, field.TypeInt, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,6 +224,73 @@ type ReadReceiptUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *ReadReceiptUpdateOne) SetUpdatedAt(v time.Time) *ReadReceiptUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetLastReadMessageID sets the "last_read_message_id" field.
+func (_u *ReadReceiptUpdateOne) SetLastReadMessageID(v uuid.UUID) *ReadReceiptUpdateOne {
+	_u.mutation.SetLastReadMessageID(v)
+	return _u
+}
+
+// SetNillableLastReadMessageID sets the "last_read_message_id" field if the given value is not nil.
+func (_u *ReadReceiptUpdateOne) SetNillableLastReadMessageID(v *uuid.UUID) *ReadReceiptUpdateOne {
+	if v != nil {
+		_u.SetLastReadMessageID(*v)
+	}
+	return _u
+}
+
+// ClearLastReadMessageID clears the value of the "last_read_message_id" field.
+func (_u *ReadReceiptUpdateOne) ClearLastReadMessageID() *ReadReceiptUpdateOne {
+	_u.mutation.ClearLastReadMessageID()
+	return _u
+}
+
+// SetLastReadAt sets the "last_read_at" field.
+func (_u *ReadReceiptUpdateOne) SetLastReadAt(v time.Time) *ReadReceiptUpdateOne {
+	_u.mutation.SetLastReadAt(v)
+	return _u
+}
+
+// SetNillableLastReadAt sets the "last_read_at" field if the given value is not nil.
+func (_u *ReadReceiptUpdateOne) SetNillableLastReadAt(v *time.Time) *ReadReceiptUpdateOne {
+	if v != nil {
+		_u.SetLastReadAt(*v)
+	}
+	return _u
+}
+
+// ClearLastReadAt clears the value of the "last_read_at" field.
+func (_u *ReadReceiptUpdateOne) ClearLastReadAt() *ReadReceiptUpdateOne {
+	_u.mutation.ClearLastReadAt()
+	return _u
+}
+
+// SetMentionCount sets the "mention_count" field.
+func (_u *ReadReceiptUpdateOne) SetMentionCount(v int) *ReadReceiptUpdateOne {
+	_u.mutation.ResetMentionCount()
+	_u.mutation.SetMentionCount(v)
+	return _u
+}
+
+// SetNillableMentionCount sets the "mention_count" field if the given value is not nil.
+func (_u *ReadReceiptUpdateOne) SetNillableMentionCount(v *int) *ReadReceiptUpdateOne {
+	if v != nil {
+		_u.SetMentionCount(*v)
+	}
+	return _u
+}
+
+// AddMentionCount adds value to the "mention_count" field.
+func (_u *ReadReceiptUpdateOne) AddMentionCount(v int) *ReadReceiptUpdateOne {
+	_u.mutation.AddMentionCount(v)
+	return _u
+}
+
 // Mutation returns the ReadReceiptMutation object of the builder.
 func (_u *ReadReceiptUpdateOne) Mutation() *ReadReceiptMutation {
 	return _u.mutation
@@ -117,6 +311,9 @@ func (_u *ReadReceiptUpdateOne) Select(field string, fields ...string) *ReadRece
 
 // Save executes the query and returns the updated ReadReceipt entity.
 func (_u *ReadReceiptUpdateOne) Save(ctx context.Context) (*ReadReceipt, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +339,37 @@ func (_u *ReadReceiptUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *ReadReceiptUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if readreceipt.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized readreceipt.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := readreceipt.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *ReadReceiptUpdateOne) check() error {
+	if v, ok := _u.mutation.MentionCount(); ok {
+		if err := readreceipt.MentionCountValidator(v); err != nil {
+			return &ValidationError{Name: "mention_count", err: fmt.Errorf(`ent: validator failed for field "ReadReceipt.mention_count": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "ReadReceipt.organization"`)
+	}
+	if _u.mutation.ChannelCleared() && len(_u.mutation.ChannelIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "ReadReceipt.channel"`)
+	}
+	if _u.mutation.UserCleared() && len(_u.mutation.UserIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "ReadReceipt.user"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *ReadReceiptUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *ReadReceiptUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +377,9 @@ func (_u *ReadReceiptUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) 
 }
 
 func (_u *ReadReceiptUpdateOne) sqlSave(ctx context.Context) (_node *ReadReceipt, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(readreceipt.Table, readreceipt.Columns, sqlgraph.NewFieldSpec(readreceipt.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +404,27 @@ func (_u *ReadReceiptUpdateOne) sqlSave(ctx context.Context) (_node *ReadReceipt
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(readreceipt.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.LastReadMessageID(); ok {
+		_spec.SetField(readreceipt.FieldLastReadMessageID, field.TypeUUID, value)
+	}
+	if _u.mutation.LastReadMessageIDCleared() {
+		_spec.ClearField(readreceipt.FieldLastReadMessageID, field.TypeUUID)
+	}
+	if value, ok := _u.mutation.LastReadAt(); ok {
+		_spec.SetField(readreceipt.FieldLastReadAt, field.TypeTime, value)
+	}
+	if _u.mutation.LastReadAtCleared() {
+		_spec.ClearField(readreceipt.FieldLastReadAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.MentionCount(); ok {
+		_spec.SetField(readreceipt.FieldMentionCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedMentionCount(); ok {
+		_spec.AddField(readreceipt.FieldMentionCount, field.TypeInt, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &ReadReceipt{config: _u.config}

@@ -6,12 +6,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/project"
 	"github.com/worksynapse/worksynapse/ent/sprint"
 )
 
@@ -21,6 +24,136 @@ type SprintCreate struct {
 	mutation *SprintMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *SprintCreate) SetCreatedAt(v time.Time) *SprintCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *SprintCreate) SetNillableCreatedAt(v *time.Time) *SprintCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *SprintCreate) SetUpdatedAt(v time.Time) *SprintCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *SprintCreate) SetNillableUpdatedAt(v *time.Time) *SprintCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *SprintCreate) SetOrganizationID(v uuid.UUID) *SprintCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *SprintCreate) SetDeletedAt(v time.Time) *SprintCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *SprintCreate) SetNillableDeletedAt(v *time.Time) *SprintCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
+// SetProjectID sets the "project_id" field.
+func (_c *SprintCreate) SetProjectID(v uuid.UUID) *SprintCreate {
+	_c.mutation.SetProjectID(v)
+	return _c
+}
+
+// SetName sets the "name" field.
+func (_c *SprintCreate) SetName(v string) *SprintCreate {
+	_c.mutation.SetName(v)
+	return _c
+}
+
+// SetGoal sets the "goal" field.
+func (_c *SprintCreate) SetGoal(v string) *SprintCreate {
+	_c.mutation.SetGoal(v)
+	return _c
+}
+
+// SetNillableGoal sets the "goal" field if the given value is not nil.
+func (_c *SprintCreate) SetNillableGoal(v *string) *SprintCreate {
+	if v != nil {
+		_c.SetGoal(*v)
+	}
+	return _c
+}
+
+// SetStatus sets the "status" field.
+func (_c *SprintCreate) SetStatus(v sprint.Status) *SprintCreate {
+	_c.mutation.SetStatus(v)
+	return _c
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_c *SprintCreate) SetNillableStatus(v *sprint.Status) *SprintCreate {
+	if v != nil {
+		_c.SetStatus(*v)
+	}
+	return _c
+}
+
+// SetStartDate sets the "start_date" field.
+func (_c *SprintCreate) SetStartDate(v time.Time) *SprintCreate {
+	_c.mutation.SetStartDate(v)
+	return _c
+}
+
+// SetNillableStartDate sets the "start_date" field if the given value is not nil.
+func (_c *SprintCreate) SetNillableStartDate(v *time.Time) *SprintCreate {
+	if v != nil {
+		_c.SetStartDate(*v)
+	}
+	return _c
+}
+
+// SetEndDate sets the "end_date" field.
+func (_c *SprintCreate) SetEndDate(v time.Time) *SprintCreate {
+	_c.mutation.SetEndDate(v)
+	return _c
+}
+
+// SetNillableEndDate sets the "end_date" field if the given value is not nil.
+func (_c *SprintCreate) SetNillableEndDate(v *time.Time) *SprintCreate {
+	if v != nil {
+		_c.SetEndDate(*v)
+	}
+	return _c
+}
+
+// SetCompletedAt sets the "completed_at" field.
+func (_c *SprintCreate) SetCompletedAt(v time.Time) *SprintCreate {
+	_c.mutation.SetCompletedAt(v)
+	return _c
+}
+
+// SetNillableCompletedAt sets the "completed_at" field if the given value is not nil.
+func (_c *SprintCreate) SetNillableCompletedAt(v *time.Time) *SprintCreate {
+	if v != nil {
+		_c.SetCompletedAt(*v)
+	}
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +170,16 @@ func (_c *SprintCreate) SetNillableID(v *uuid.UUID) *SprintCreate {
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *SprintCreate) SetOrganization(v *Organization) *SprintCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetProject sets the "project" edge to the Project entity.
+func (_c *SprintCreate) SetProject(v *Project) *SprintCreate {
+	return _c.SetProjectID(v.ID)
+}
+
 // Mutation returns the SprintMutation object of the builder.
 func (_c *SprintCreate) Mutation() *SprintMutation {
 	return _c.mutation
@@ -44,7 +187,9 @@ func (_c *SprintCreate) Mutation() *SprintMutation {
 
 // Save creates the Sprint in the database.
 func (_c *SprintCreate) Save(ctx context.Context) (*Sprint, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +216,76 @@ func (_c *SprintCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *SprintCreate) defaults() {
+func (_c *SprintCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if sprint.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized sprint.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := sprint.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if sprint.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized sprint.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := sprint.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _c.mutation.Status(); !ok {
+		v := sprint.DefaultStatus
+		_c.mutation.SetStatus(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if sprint.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized sprint.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := sprint.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *SprintCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "Sprint.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "Sprint.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "Sprint.organization_id"`)}
+	}
+	if _, ok := _c.mutation.ProjectID(); !ok {
+		return &ValidationError{Name: "project_id", err: errors.New(`ent: missing required field "Sprint.project_id"`)}
+	}
+	if _, ok := _c.mutation.Name(); !ok {
+		return &ValidationError{Name: "name", err: errors.New(`ent: missing required field "Sprint.name"`)}
+	}
+	if v, ok := _c.mutation.Name(); ok {
+		if err := sprint.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Sprint.name": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.Goal(); ok {
+		if err := sprint.GoalValidator(v); err != nil {
+			return &ValidationError{Name: "goal", err: fmt.Errorf(`ent: validator failed for field "Sprint.goal": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Status(); !ok {
+		return &ValidationError{Name: "status", err: errors.New(`ent: missing required field "Sprint.status"`)}
+	}
+	if v, ok := _c.mutation.Status(); ok {
+		if err := sprint.StatusValidator(v); err != nil {
+			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Sprint.status": %w`, err)}
+		}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "Sprint.organization"`)}
+	}
+	if len(_c.mutation.ProjectIDs()) == 0 {
+		return &ValidationError{Name: "project", err: errors.New(`ent: missing required edge "Sprint.project"`)}
+	}
 	return nil
 }
 
@@ -116,6 +322,76 @@ func (_c *SprintCreate) createSpec() (*Sprint, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(sprint.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(sprint.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(sprint.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.Name(); ok {
+		_spec.SetField(sprint.FieldName, field.TypeString, value)
+		_node.Name = value
+	}
+	if value, ok := _c.mutation.Goal(); ok {
+		_spec.SetField(sprint.FieldGoal, field.TypeString, value)
+		_node.Goal = value
+	}
+	if value, ok := _c.mutation.Status(); ok {
+		_spec.SetField(sprint.FieldStatus, field.TypeEnum, value)
+		_node.Status = value
+	}
+	if value, ok := _c.mutation.StartDate(); ok {
+		_spec.SetField(sprint.FieldStartDate, field.TypeTime, value)
+		_node.StartDate = &value
+	}
+	if value, ok := _c.mutation.EndDate(); ok {
+		_spec.SetField(sprint.FieldEndDate, field.TypeTime, value)
+		_node.EndDate = &value
+	}
+	if value, ok := _c.mutation.CompletedAt(); ok {
+		_spec.SetField(sprint.FieldCompletedAt, field.TypeTime, value)
+		_node.CompletedAt = &value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   sprint.OrganizationTable,
+			Columns: []string{sprint.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ProjectIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   sprint.ProjectTable,
+			Columns: []string{sprint.ProjectColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(project.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ProjectID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +399,17 @@ func (_c *SprintCreate) createSpec() (*Sprint, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.Sprint.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.SprintUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *SprintCreate) OnConflict(opts ...sql.ConflictOption) *SprintUpsertOne {
 	_c.conflict = opts
@@ -162,6 +444,132 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *SprintUpsert) SetUpdatedAt(v time.Time) *SprintUpsert {
+	u.Set(sprint.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *SprintUpsert) UpdateUpdatedAt() *SprintUpsert {
+	u.SetExcluded(sprint.FieldUpdatedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *SprintUpsert) SetDeletedAt(v time.Time) *SprintUpsert {
+	u.Set(sprint.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *SprintUpsert) UpdateDeletedAt() *SprintUpsert {
+	u.SetExcluded(sprint.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *SprintUpsert) ClearDeletedAt() *SprintUpsert {
+	u.SetNull(sprint.FieldDeletedAt)
+	return u
+}
+
+// SetName sets the "name" field.
+func (u *SprintUpsert) SetName(v string) *SprintUpsert {
+	u.Set(sprint.FieldName, v)
+	return u
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *SprintUpsert) UpdateName() *SprintUpsert {
+	u.SetExcluded(sprint.FieldName)
+	return u
+}
+
+// SetGoal sets the "goal" field.
+func (u *SprintUpsert) SetGoal(v string) *SprintUpsert {
+	u.Set(sprint.FieldGoal, v)
+	return u
+}
+
+// UpdateGoal sets the "goal" field to the value that was provided on create.
+func (u *SprintUpsert) UpdateGoal() *SprintUpsert {
+	u.SetExcluded(sprint.FieldGoal)
+	return u
+}
+
+// ClearGoal clears the value of the "goal" field.
+func (u *SprintUpsert) ClearGoal() *SprintUpsert {
+	u.SetNull(sprint.FieldGoal)
+	return u
+}
+
+// SetStatus sets the "status" field.
+func (u *SprintUpsert) SetStatus(v sprint.Status) *SprintUpsert {
+	u.Set(sprint.FieldStatus, v)
+	return u
+}
+
+// UpdateStatus sets the "status" field to the value that was provided on create.
+func (u *SprintUpsert) UpdateStatus() *SprintUpsert {
+	u.SetExcluded(sprint.FieldStatus)
+	return u
+}
+
+// SetStartDate sets the "start_date" field.
+func (u *SprintUpsert) SetStartDate(v time.Time) *SprintUpsert {
+	u.Set(sprint.FieldStartDate, v)
+	return u
+}
+
+// UpdateStartDate sets the "start_date" field to the value that was provided on create.
+func (u *SprintUpsert) UpdateStartDate() *SprintUpsert {
+	u.SetExcluded(sprint.FieldStartDate)
+	return u
+}
+
+// ClearStartDate clears the value of the "start_date" field.
+func (u *SprintUpsert) ClearStartDate() *SprintUpsert {
+	u.SetNull(sprint.FieldStartDate)
+	return u
+}
+
+// SetEndDate sets the "end_date" field.
+func (u *SprintUpsert) SetEndDate(v time.Time) *SprintUpsert {
+	u.Set(sprint.FieldEndDate, v)
+	return u
+}
+
+// UpdateEndDate sets the "end_date" field to the value that was provided on create.
+func (u *SprintUpsert) UpdateEndDate() *SprintUpsert {
+	u.SetExcluded(sprint.FieldEndDate)
+	return u
+}
+
+// ClearEndDate clears the value of the "end_date" field.
+func (u *SprintUpsert) ClearEndDate() *SprintUpsert {
+	u.SetNull(sprint.FieldEndDate)
+	return u
+}
+
+// SetCompletedAt sets the "completed_at" field.
+func (u *SprintUpsert) SetCompletedAt(v time.Time) *SprintUpsert {
+	u.Set(sprint.FieldCompletedAt, v)
+	return u
+}
+
+// UpdateCompletedAt sets the "completed_at" field to the value that was provided on create.
+func (u *SprintUpsert) UpdateCompletedAt() *SprintUpsert {
+	u.SetExcluded(sprint.FieldCompletedAt)
+	return u
+}
+
+// ClearCompletedAt clears the value of the "completed_at" field.
+func (u *SprintUpsert) ClearCompletedAt() *SprintUpsert {
+	u.SetNull(sprint.FieldCompletedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +586,15 @@ func (u *SprintUpsertOne) UpdateNewValues() *SprintUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(sprint.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(sprint.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(sprint.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.ProjectID(); exists {
+			s.SetIgnore(sprint.FieldProjectID)
 		}
 	}))
 	return u
@@ -208,6 +625,153 @@ func (u *SprintUpsertOne) Update(set func(*SprintUpsert)) *SprintUpsertOne {
 		set(&SprintUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *SprintUpsertOne) SetUpdatedAt(v time.Time) *SprintUpsertOne {
+	return u.Update(func(s *SprintUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *SprintUpsertOne) UpdateUpdatedAt() *SprintUpsertOne {
+	return u.Update(func(s *SprintUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *SprintUpsertOne) SetDeletedAt(v time.Time) *SprintUpsertOne {
+	return u.Update(func(s *SprintUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *SprintUpsertOne) UpdateDeletedAt() *SprintUpsertOne {
+	return u.Update(func(s *SprintUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *SprintUpsertOne) ClearDeletedAt() *SprintUpsertOne {
+	return u.Update(func(s *SprintUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetName sets the "name" field.
+func (u *SprintUpsertOne) SetName(v string) *SprintUpsertOne {
+	return u.Update(func(s *SprintUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *SprintUpsertOne) UpdateName() *SprintUpsertOne {
+	return u.Update(func(s *SprintUpsert) {
+		s.UpdateName()
+	})
+}
+
+// SetGoal sets the "goal" field.
+func (u *SprintUpsertOne) SetGoal(v string) *SprintUpsertOne {
+	return u.Update(func(s *SprintUpsert) {
+		s.SetGoal(v)
+	})
+}
+
+// UpdateGoal sets the "goal" field to the value that was provided on create.
+func (u *SprintUpsertOne) UpdateGoal() *SprintUpsertOne {
+	return u.Update(func(s *SprintUpsert) {
+		s.UpdateGoal()
+	})
+}
+
+// ClearGoal clears the value of the "goal" field.
+func (u *SprintUpsertOne) ClearGoal() *SprintUpsertOne {
+	return u.Update(func(s *SprintUpsert) {
+		s.ClearGoal()
+	})
+}
+
+// SetStatus sets the "status" field.
+func (u *SprintUpsertOne) SetStatus(v sprint.Status) *SprintUpsertOne {
+	return u.Update(func(s *SprintUpsert) {
+		s.SetStatus(v)
+	})
+}
+
+// UpdateStatus sets the "status" field to the value that was provided on create.
+func (u *SprintUpsertOne) UpdateStatus() *SprintUpsertOne {
+	return u.Update(func(s *SprintUpsert) {
+		s.UpdateStatus()
+	})
+}
+
+// SetStartDate sets the "start_date" field.
+func (u *SprintUpsertOne) SetStartDate(v time.Time) *SprintUpsertOne {
+	return u.Update(func(s *SprintUpsert) {
+		s.SetStartDate(v)
+	})
+}
+
+// UpdateStartDate sets the "start_date" field to the value that was provided on create.
+func (u *SprintUpsertOne) UpdateStartDate() *SprintUpsertOne {
+	return u.Update(func(s *SprintUpsert) {
+		s.UpdateStartDate()
+	})
+}
+
+// ClearStartDate clears the value of the "start_date" field.
+func (u *SprintUpsertOne) ClearStartDate() *SprintUpsertOne {
+	return u.Update(func(s *SprintUpsert) {
+		s.ClearStartDate()
+	})
+}
+
+// SetEndDate sets the "end_date" field.
+func (u *SprintUpsertOne) SetEndDate(v time.Time) *SprintUpsertOne {
+	return u.Update(func(s *SprintUpsert) {
+		s.SetEndDate(v)
+	})
+}
+
+// UpdateEndDate sets the "end_date" field to the value that was provided on create.
+func (u *SprintUpsertOne) UpdateEndDate() *SprintUpsertOne {
+	return u.Update(func(s *SprintUpsert) {
+		s.UpdateEndDate()
+	})
+}
+
+// ClearEndDate clears the value of the "end_date" field.
+func (u *SprintUpsertOne) ClearEndDate() *SprintUpsertOne {
+	return u.Update(func(s *SprintUpsert) {
+		s.ClearEndDate()
+	})
+}
+
+// SetCompletedAt sets the "completed_at" field.
+func (u *SprintUpsertOne) SetCompletedAt(v time.Time) *SprintUpsertOne {
+	return u.Update(func(s *SprintUpsert) {
+		s.SetCompletedAt(v)
+	})
+}
+
+// UpdateCompletedAt sets the "completed_at" field to the value that was provided on create.
+func (u *SprintUpsertOne) UpdateCompletedAt() *SprintUpsertOne {
+	return u.Update(func(s *SprintUpsert) {
+		s.UpdateCompletedAt()
+	})
+}
+
+// ClearCompletedAt clears the value of the "completed_at" field.
+func (u *SprintUpsertOne) ClearCompletedAt() *SprintUpsertOne {
+	return u.Update(func(s *SprintUpsert) {
+		s.ClearCompletedAt()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +907,11 @@ func (_c *SprintCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.SprintUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *SprintCreateBulk) OnConflict(opts ...sql.ConflictOption) *SprintUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +957,15 @@ func (u *SprintUpsertBulk) UpdateNewValues() *SprintUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(sprint.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(sprint.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(sprint.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.ProjectID(); exists {
+				s.SetIgnore(sprint.FieldProjectID)
+			}
 		}
 	}))
 	return u
@@ -418,6 +996,153 @@ func (u *SprintUpsertBulk) Update(set func(*SprintUpsert)) *SprintUpsertBulk {
 		set(&SprintUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *SprintUpsertBulk) SetUpdatedAt(v time.Time) *SprintUpsertBulk {
+	return u.Update(func(s *SprintUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *SprintUpsertBulk) UpdateUpdatedAt() *SprintUpsertBulk {
+	return u.Update(func(s *SprintUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *SprintUpsertBulk) SetDeletedAt(v time.Time) *SprintUpsertBulk {
+	return u.Update(func(s *SprintUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *SprintUpsertBulk) UpdateDeletedAt() *SprintUpsertBulk {
+	return u.Update(func(s *SprintUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *SprintUpsertBulk) ClearDeletedAt() *SprintUpsertBulk {
+	return u.Update(func(s *SprintUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetName sets the "name" field.
+func (u *SprintUpsertBulk) SetName(v string) *SprintUpsertBulk {
+	return u.Update(func(s *SprintUpsert) {
+		s.SetName(v)
+	})
+}
+
+// UpdateName sets the "name" field to the value that was provided on create.
+func (u *SprintUpsertBulk) UpdateName() *SprintUpsertBulk {
+	return u.Update(func(s *SprintUpsert) {
+		s.UpdateName()
+	})
+}
+
+// SetGoal sets the "goal" field.
+func (u *SprintUpsertBulk) SetGoal(v string) *SprintUpsertBulk {
+	return u.Update(func(s *SprintUpsert) {
+		s.SetGoal(v)
+	})
+}
+
+// UpdateGoal sets the "goal" field to the value that was provided on create.
+func (u *SprintUpsertBulk) UpdateGoal() *SprintUpsertBulk {
+	return u.Update(func(s *SprintUpsert) {
+		s.UpdateGoal()
+	})
+}
+
+// ClearGoal clears the value of the "goal" field.
+func (u *SprintUpsertBulk) ClearGoal() *SprintUpsertBulk {
+	return u.Update(func(s *SprintUpsert) {
+		s.ClearGoal()
+	})
+}
+
+// SetStatus sets the "status" field.
+func (u *SprintUpsertBulk) SetStatus(v sprint.Status) *SprintUpsertBulk {
+	return u.Update(func(s *SprintUpsert) {
+		s.SetStatus(v)
+	})
+}
+
+// UpdateStatus sets the "status" field to the value that was provided on create.
+func (u *SprintUpsertBulk) UpdateStatus() *SprintUpsertBulk {
+	return u.Update(func(s *SprintUpsert) {
+		s.UpdateStatus()
+	})
+}
+
+// SetStartDate sets the "start_date" field.
+func (u *SprintUpsertBulk) SetStartDate(v time.Time) *SprintUpsertBulk {
+	return u.Update(func(s *SprintUpsert) {
+		s.SetStartDate(v)
+	})
+}
+
+// UpdateStartDate sets the "start_date" field to the value that was provided on create.
+func (u *SprintUpsertBulk) UpdateStartDate() *SprintUpsertBulk {
+	return u.Update(func(s *SprintUpsert) {
+		s.UpdateStartDate()
+	})
+}
+
+// ClearStartDate clears the value of the "start_date" field.
+func (u *SprintUpsertBulk) ClearStartDate() *SprintUpsertBulk {
+	return u.Update(func(s *SprintUpsert) {
+		s.ClearStartDate()
+	})
+}
+
+// SetEndDate sets the "end_date" field.
+func (u *SprintUpsertBulk) SetEndDate(v time.Time) *SprintUpsertBulk {
+	return u.Update(func(s *SprintUpsert) {
+		s.SetEndDate(v)
+	})
+}
+
+// UpdateEndDate sets the "end_date" field to the value that was provided on create.
+func (u *SprintUpsertBulk) UpdateEndDate() *SprintUpsertBulk {
+	return u.Update(func(s *SprintUpsert) {
+		s.UpdateEndDate()
+	})
+}
+
+// ClearEndDate clears the value of the "end_date" field.
+func (u *SprintUpsertBulk) ClearEndDate() *SprintUpsertBulk {
+	return u.Update(func(s *SprintUpsert) {
+		s.ClearEndDate()
+	})
+}
+
+// SetCompletedAt sets the "completed_at" field.
+func (u *SprintUpsertBulk) SetCompletedAt(v time.Time) *SprintUpsertBulk {
+	return u.Update(func(s *SprintUpsert) {
+		s.SetCompletedAt(v)
+	})
+}
+
+// UpdateCompletedAt sets the "completed_at" field to the value that was provided on create.
+func (u *SprintUpsertBulk) UpdateCompletedAt() *SprintUpsertBulk {
+	return u.Update(func(s *SprintUpsert) {
+		s.UpdateCompletedAt()
+	})
+}
+
+// ClearCompletedAt clears the value of the "completed_at" field.
+func (u *SprintUpsertBulk) ClearCompletedAt() *SprintUpsertBulk {
+	return u.Update(func(s *SprintUpsert) {
+		s.ClearCompletedAt()
+	})
 }
 
 // Exec executes the query.

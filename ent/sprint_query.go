@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -13,18 +14,22 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/predicate"
+	"github.com/worksynapse/worksynapse/ent/project"
 	"github.com/worksynapse/worksynapse/ent/sprint"
 )
 
 // SprintQuery is the builder for querying Sprint entities.
 type SprintQuery struct {
 	config
-	ctx        *QueryContext
-	order      []sprint.OrderOption
-	inters     []Interceptor
-	predicates []predicate.Sprint
-	modifiers  []func(*sql.Selector)
+	ctx              *QueryContext
+	order            []sprint.OrderOption
+	inters           []Interceptor
+	predicates       []predicate.Sprint
+	withOrganization *OrganizationQuery
+	withProject      *ProjectQuery
+	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -59,6 +64,50 @@ func (_q *SprintQuery) Unique(unique bool) *SprintQuery {
 func (_q *SprintQuery) Order(o ...sprint.OrderOption) *SprintQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryOrganization chains the current query on the "organization" edge.
+func (_q *SprintQuery) QueryOrganization() *OrganizationQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(sprint.Table, sprint.FieldID, selector),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, sprint.OrganizationTable, sprint.OrganizationColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryProject chains the current query on the "project" edge.
+func (_q *SprintQuery) QueryProject() *ProjectQuery {
+	query := (&ProjectClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(sprint.Table, sprint.FieldID, selector),
+			sqlgraph.To(project.Table, project.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, sprint.ProjectTable, sprint.ProjectColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // First returns the first Sprint entity from the query.
@@ -248,11 +297,13 @@ func (_q *SprintQuery) Clone() *SprintQuery {
 		return nil
 	}
 	return &SprintQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]sprint.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.Sprint{}, _q.predicates...),
+		config:           _q.config,
+		ctx:              _q.ctx.Clone(),
+		order:            append([]sprint.OrderOption{}, _q.order...),
+		inters:           append([]Interceptor{}, _q.inters...),
+		predicates:       append([]predicate.Sprint{}, _q.predicates...),
+		withOrganization: _q.withOrganization.Clone(),
+		withProject:      _q.withProject.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -260,8 +311,42 @@ func (_q *SprintQuery) Clone() *SprintQuery {
 	}
 }
 
+// WithOrganization tells the query-builder to eager-load the nodes that are connected to
+// the "organization" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *SprintQuery) WithOrganization(opts ...func(*OrganizationQuery)) *SprintQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOrganization = query
+	return _q
+}
+
+// WithProject tells the query-builder to eager-load the nodes that are connected to
+// the "project" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *SprintQuery) WithProject(opts ...func(*ProjectQuery)) *SprintQuery {
+	query := (&ProjectClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withProject = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
+//
+// Example:
+//
+//	var v []struct {
+//		CreatedAt time.Time `json:"created_at,omitempty"`
+//		Count int `json:"count,omitempty"`
+//	}
+//
+//	client.Sprint.Query().
+//		GroupBy(sprint.FieldCreatedAt).
+//		Aggregate(ent.Count()).
+//		Scan(ctx, &v)
 func (_q *SprintQuery) GroupBy(field string, fields ...string) *SprintGroupBy {
 	_q.ctx.Fields = append([]string{field}, fields...)
 	grbuild := &SprintGroupBy{build: _q}
@@ -273,6 +358,16 @@ func (_q *SprintQuery) GroupBy(field string, fields ...string) *SprintGroupBy {
 
 // Select allows the selection one or more fields/columns for the given query,
 // instead of selecting all fields in the entity.
+//
+// Example:
+//
+//	var v []struct {
+//		CreatedAt time.Time `json:"created_at,omitempty"`
+//	}
+//
+//	client.Sprint.Query().
+//		Select(sprint.FieldCreatedAt).
+//		Scan(ctx, &v)
 func (_q *SprintQuery) Select(fields ...string) *SprintSelect {
 	_q.ctx.Fields = append(_q.ctx.Fields, fields...)
 	sbuild := &SprintSelect{SprintQuery: _q}
@@ -309,13 +404,23 @@ func (_q *SprintQuery) prepareQuery(ctx context.Context) error {
 		}
 		_q.sql = prev
 	}
+	if sprint.Policy == nil {
+		return errors.New("ent: uninitialized sprint.Policy (forgotten import ent/runtime?)")
+	}
+	if err := sprint.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
+	}
 	return nil
 }
 
 func (_q *SprintQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Sprint, error) {
 	var (
-		nodes = []*Sprint{}
-		_spec = _q.querySpec()
+		nodes       = []*Sprint{}
+		_spec       = _q.querySpec()
+		loadedTypes = [2]bool{
+			_q.withOrganization != nil,
+			_q.withProject != nil,
+		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*Sprint).scanValues(nil, columns)
@@ -323,6 +428,7 @@ func (_q *SprintQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Sprin
 	_spec.Assign = func(columns []string, values []any) error {
 		node := &Sprint{config: _q.config}
 		nodes = append(nodes, node)
+		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
 	if len(_q.modifiers) > 0 {
@@ -337,7 +443,78 @@ func (_q *SprintQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Sprin
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	if query := _q.withOrganization; query != nil {
+		if err := _q.loadOrganization(ctx, query, nodes, nil,
+			func(n *Sprint, e *Organization) { n.Edges.Organization = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withProject; query != nil {
+		if err := _q.loadProject(ctx, query, nodes, nil,
+			func(n *Sprint, e *Project) { n.Edges.Project = e }); err != nil {
+			return nil, err
+		}
+	}
 	return nodes, nil
+}
+
+func (_q *SprintQuery) loadOrganization(ctx context.Context, query *OrganizationQuery, nodes []*Sprint, init func(*Sprint), assign func(*Sprint, *Organization)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*Sprint)
+	for i := range nodes {
+		fk := nodes[i].OrganizationID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(organization.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "organization_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *SprintQuery) loadProject(ctx context.Context, query *ProjectQuery, nodes []*Sprint, init func(*Sprint), assign func(*Sprint, *Project)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*Sprint)
+	for i := range nodes {
+		fk := nodes[i].ProjectID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(project.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "project_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
 }
 
 func (_q *SprintQuery) sqlCount(ctx context.Context) (int, error) {
@@ -367,6 +544,12 @@ func (_q *SprintQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != sprint.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withOrganization != nil {
+			_spec.Node.AddColumnOnce(sprint.FieldOrganizationID)
+		}
+		if _q.withProject != nil {
+			_spec.Node.AddColumnOnce(sprint.FieldProjectID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -28,6 +29,140 @@ func (_u *SprintUpdate) Where(ps ...predicate.Sprint) *SprintUpdate {
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *SprintUpdate) SetUpdatedAt(v time.Time) *SprintUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *SprintUpdate) SetDeletedAt(v time.Time) *SprintUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *SprintUpdate) SetNillableDeletedAt(v *time.Time) *SprintUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *SprintUpdate) ClearDeletedAt() *SprintUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetName sets the "name" field.
+func (_u *SprintUpdate) SetName(v string) *SprintUpdate {
+	_u.mutation.SetName(v)
+	return _u
+}
+
+// SetNillableName sets the "name" field if the given value is not nil.
+func (_u *SprintUpdate) SetNillableName(v *string) *SprintUpdate {
+	if v != nil {
+		_u.SetName(*v)
+	}
+	return _u
+}
+
+// SetGoal sets the "goal" field.
+func (_u *SprintUpdate) SetGoal(v string) *SprintUpdate {
+	_u.mutation.SetGoal(v)
+	return _u
+}
+
+// SetNillableGoal sets the "goal" field if the given value is not nil.
+func (_u *SprintUpdate) SetNillableGoal(v *string) *SprintUpdate {
+	if v != nil {
+		_u.SetGoal(*v)
+	}
+	return _u
+}
+
+// ClearGoal clears the value of the "goal" field.
+func (_u *SprintUpdate) ClearGoal() *SprintUpdate {
+	_u.mutation.ClearGoal()
+	return _u
+}
+
+// SetStatus sets the "status" field.
+func (_u *SprintUpdate) SetStatus(v sprint.Status) *SprintUpdate {
+	_u.mutation.SetStatus(v)
+	return _u
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_u *SprintUpdate) SetNillableStatus(v *sprint.Status) *SprintUpdate {
+	if v != nil {
+		_u.SetStatus(*v)
+	}
+	return _u
+}
+
+// SetStartDate sets the "start_date" field.
+func (_u *SprintUpdate) SetStartDate(v time.Time) *SprintUpdate {
+	_u.mutation.SetStartDate(v)
+	return _u
+}
+
+// SetNillableStartDate sets the "start_date" field if the given value is not nil.
+func (_u *SprintUpdate) SetNillableStartDate(v *time.Time) *SprintUpdate {
+	if v != nil {
+		_u.SetStartDate(*v)
+	}
+	return _u
+}
+
+// ClearStartDate clears the value of the "start_date" field.
+func (_u *SprintUpdate) ClearStartDate() *SprintUpdate {
+	_u.mutation.ClearStartDate()
+	return _u
+}
+
+// SetEndDate sets the "end_date" field.
+func (_u *SprintUpdate) SetEndDate(v time.Time) *SprintUpdate {
+	_u.mutation.SetEndDate(v)
+	return _u
+}
+
+// SetNillableEndDate sets the "end_date" field if the given value is not nil.
+func (_u *SprintUpdate) SetNillableEndDate(v *time.Time) *SprintUpdate {
+	if v != nil {
+		_u.SetEndDate(*v)
+	}
+	return _u
+}
+
+// ClearEndDate clears the value of the "end_date" field.
+func (_u *SprintUpdate) ClearEndDate() *SprintUpdate {
+	_u.mutation.ClearEndDate()
+	return _u
+}
+
+// SetCompletedAt sets the "completed_at" field.
+func (_u *SprintUpdate) SetCompletedAt(v time.Time) *SprintUpdate {
+	_u.mutation.SetCompletedAt(v)
+	return _u
+}
+
+// SetNillableCompletedAt sets the "completed_at" field if the given value is not nil.
+func (_u *SprintUpdate) SetNillableCompletedAt(v *time.Time) *SprintUpdate {
+	if v != nil {
+		_u.SetCompletedAt(*v)
+	}
+	return _u
+}
+
+// ClearCompletedAt clears the value of the "completed_at" field.
+func (_u *SprintUpdate) ClearCompletedAt() *SprintUpdate {
+	_u.mutation.ClearCompletedAt()
+	return _u
+}
+
 // Mutation returns the SprintMutation object of the builder.
 func (_u *SprintUpdate) Mutation() *SprintMutation {
 	return _u.mutation
@@ -35,6 +170,9 @@ func (_u *SprintUpdate) Mutation() *SprintMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *SprintUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +198,44 @@ func (_u *SprintUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *SprintUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if sprint.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized sprint.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := sprint.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *SprintUpdate) check() error {
+	if v, ok := _u.mutation.Name(); ok {
+		if err := sprint.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Sprint.name": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Goal(); ok {
+		if err := sprint.GoalValidator(v); err != nil {
+			return &ValidationError{Name: "goal", err: fmt.Errorf(`ent: validator failed for field "Sprint.goal": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Status(); ok {
+		if err := sprint.StatusValidator(v); err != nil {
+			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Sprint.status": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Sprint.organization"`)
+	}
+	if _u.mutation.ProjectCleared() && len(_u.mutation.ProjectIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Sprint.project"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *SprintUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *SprintUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +243,9 @@ func (_u *SprintUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *SprintU
 }
 
 func (_u *SprintUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(sprint.Table, sprint.Columns, sqlgraph.NewFieldSpec(sprint.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +253,45 @@ func (_u *SprintUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(sprint.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(sprint.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(sprint.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Name(); ok {
+		_spec.SetField(sprint.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Goal(); ok {
+		_spec.SetField(sprint.FieldGoal, field.TypeString, value)
+	}
+	if _u.mutation.GoalCleared() {
+		_spec.ClearField(sprint.FieldGoal, field.TypeString)
+	}
+	if value, ok := _u.mutation.Status(); ok {
+		_spec.SetField(sprint.FieldStatus, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.StartDate(); ok {
+		_spec.SetField(sprint.FieldStartDate, field.TypeTime, value)
+	}
+	if _u.mutation.StartDateCleared() {
+		_spec.ClearField(sprint.FieldStartDate, field.TypeTime)
+	}
+	if value, ok := _u.mutation.EndDate(); ok {
+		_spec.SetField(sprint.FieldEndDate, field.TypeTime, value)
+	}
+	if _u.mutation.EndDateCleared() {
+		_spec.ClearField(sprint.FieldEndDate, field.TypeTime)
+	}
+	if value, ok := _u.mutation.CompletedAt(); ok {
+		_spec.SetField(sprint.FieldCompletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.CompletedAtCleared() {
+		_spec.ClearField(sprint.FieldCompletedAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,6 +315,140 @@ type SprintUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *SprintUpdateOne) SetUpdatedAt(v time.Time) *SprintUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *SprintUpdateOne) SetDeletedAt(v time.Time) *SprintUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *SprintUpdateOne) SetNillableDeletedAt(v *time.Time) *SprintUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *SprintUpdateOne) ClearDeletedAt() *SprintUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetName sets the "name" field.
+func (_u *SprintUpdateOne) SetName(v string) *SprintUpdateOne {
+	_u.mutation.SetName(v)
+	return _u
+}
+
+// SetNillableName sets the "name" field if the given value is not nil.
+func (_u *SprintUpdateOne) SetNillableName(v *string) *SprintUpdateOne {
+	if v != nil {
+		_u.SetName(*v)
+	}
+	return _u
+}
+
+// SetGoal sets the "goal" field.
+func (_u *SprintUpdateOne) SetGoal(v string) *SprintUpdateOne {
+	_u.mutation.SetGoal(v)
+	return _u
+}
+
+// SetNillableGoal sets the "goal" field if the given value is not nil.
+func (_u *SprintUpdateOne) SetNillableGoal(v *string) *SprintUpdateOne {
+	if v != nil {
+		_u.SetGoal(*v)
+	}
+	return _u
+}
+
+// ClearGoal clears the value of the "goal" field.
+func (_u *SprintUpdateOne) ClearGoal() *SprintUpdateOne {
+	_u.mutation.ClearGoal()
+	return _u
+}
+
+// SetStatus sets the "status" field.
+func (_u *SprintUpdateOne) SetStatus(v sprint.Status) *SprintUpdateOne {
+	_u.mutation.SetStatus(v)
+	return _u
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_u *SprintUpdateOne) SetNillableStatus(v *sprint.Status) *SprintUpdateOne {
+	if v != nil {
+		_u.SetStatus(*v)
+	}
+	return _u
+}
+
+// SetStartDate sets the "start_date" field.
+func (_u *SprintUpdateOne) SetStartDate(v time.Time) *SprintUpdateOne {
+	_u.mutation.SetStartDate(v)
+	return _u
+}
+
+// SetNillableStartDate sets the "start_date" field if the given value is not nil.
+func (_u *SprintUpdateOne) SetNillableStartDate(v *time.Time) *SprintUpdateOne {
+	if v != nil {
+		_u.SetStartDate(*v)
+	}
+	return _u
+}
+
+// ClearStartDate clears the value of the "start_date" field.
+func (_u *SprintUpdateOne) ClearStartDate() *SprintUpdateOne {
+	_u.mutation.ClearStartDate()
+	return _u
+}
+
+// SetEndDate sets the "end_date" field.
+func (_u *SprintUpdateOne) SetEndDate(v time.Time) *SprintUpdateOne {
+	_u.mutation.SetEndDate(v)
+	return _u
+}
+
+// SetNillableEndDate sets the "end_date" field if the given value is not nil.
+func (_u *SprintUpdateOne) SetNillableEndDate(v *time.Time) *SprintUpdateOne {
+	if v != nil {
+		_u.SetEndDate(*v)
+	}
+	return _u
+}
+
+// ClearEndDate clears the value of the "end_date" field.
+func (_u *SprintUpdateOne) ClearEndDate() *SprintUpdateOne {
+	_u.mutation.ClearEndDate()
+	return _u
+}
+
+// SetCompletedAt sets the "completed_at" field.
+func (_u *SprintUpdateOne) SetCompletedAt(v time.Time) *SprintUpdateOne {
+	_u.mutation.SetCompletedAt(v)
+	return _u
+}
+
+// SetNillableCompletedAt sets the "completed_at" field if the given value is not nil.
+func (_u *SprintUpdateOne) SetNillableCompletedAt(v *time.Time) *SprintUpdateOne {
+	if v != nil {
+		_u.SetCompletedAt(*v)
+	}
+	return _u
+}
+
+// ClearCompletedAt clears the value of the "completed_at" field.
+func (_u *SprintUpdateOne) ClearCompletedAt() *SprintUpdateOne {
+	_u.mutation.ClearCompletedAt()
+	return _u
+}
+
 // Mutation returns the SprintMutation object of the builder.
 func (_u *SprintUpdateOne) Mutation() *SprintMutation {
 	return _u.mutation
@@ -117,6 +469,9 @@ func (_u *SprintUpdateOne) Select(field string, fields ...string) *SprintUpdateO
 
 // Save executes the query and returns the updated Sprint entity.
 func (_u *SprintUpdateOne) Save(ctx context.Context) (*Sprint, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +497,44 @@ func (_u *SprintUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *SprintUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if sprint.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized sprint.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := sprint.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *SprintUpdateOne) check() error {
+	if v, ok := _u.mutation.Name(); ok {
+		if err := sprint.NameValidator(v); err != nil {
+			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Sprint.name": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Goal(); ok {
+		if err := sprint.GoalValidator(v); err != nil {
+			return &ValidationError{Name: "goal", err: fmt.Errorf(`ent: validator failed for field "Sprint.goal": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Status(); ok {
+		if err := sprint.StatusValidator(v); err != nil {
+			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Sprint.status": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Sprint.organization"`)
+	}
+	if _u.mutation.ProjectCleared() && len(_u.mutation.ProjectIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Sprint.project"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *SprintUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *SprintUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +542,9 @@ func (_u *SprintUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *Spri
 }
 
 func (_u *SprintUpdateOne) sqlSave(ctx context.Context) (_node *Sprint, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(sprint.Table, sprint.Columns, sqlgraph.NewFieldSpec(sprint.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +569,45 @@ func (_u *SprintUpdateOne) sqlSave(ctx context.Context) (_node *Sprint, err erro
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(sprint.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(sprint.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(sprint.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Name(); ok {
+		_spec.SetField(sprint.FieldName, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Goal(); ok {
+		_spec.SetField(sprint.FieldGoal, field.TypeString, value)
+	}
+	if _u.mutation.GoalCleared() {
+		_spec.ClearField(sprint.FieldGoal, field.TypeString)
+	}
+	if value, ok := _u.mutation.Status(); ok {
+		_spec.SetField(sprint.FieldStatus, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.StartDate(); ok {
+		_spec.SetField(sprint.FieldStartDate, field.TypeTime, value)
+	}
+	if _u.mutation.StartDateCleared() {
+		_spec.ClearField(sprint.FieldStartDate, field.TypeTime)
+	}
+	if value, ok := _u.mutation.EndDate(); ok {
+		_spec.SetField(sprint.FieldEndDate, field.TypeTime, value)
+	}
+	if _u.mutation.EndDateCleared() {
+		_spec.ClearField(sprint.FieldEndDate, field.TypeTime)
+	}
+	if value, ok := _u.mutation.CompletedAt(); ok {
+		_spec.SetField(sprint.FieldCompletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.CompletedAtCleared() {
+		_spec.ClearField(sprint.FieldCompletedAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Sprint{config: _u.config}

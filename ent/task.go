@@ -5,19 +5,228 @@ package ent
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/agent"
+	"github.com/worksynapse/worksynapse/ent/boardcolumn"
+	"github.com/worksynapse/worksynapse/ent/milestone"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/project"
+	"github.com/worksynapse/worksynapse/ent/sprint"
 	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // Task is the model entity for the Task schema.
 type Task struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// CreatedAt holds the value of the "created_at" field.
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// UpdatedAt holds the value of the "updated_at" field.
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// OrganizationID holds the value of the "organization_id" field.
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// DeletedAt holds the value of the "deleted_at" field.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// ProjectID holds the value of the "project_id" field.
+	ProjectID uuid.UUID `json:"project_id,omitempty"`
+	// Per-project sequence number allocated from Project.next_task_number; the key is <project key>-<number>
+	Number int `json:"number,omitempty"`
+	// Title holds the value of the "title" field.
+	Title string `json:"title,omitempty"`
+	// Rich text
+	Description string `json:"description,omitempty"`
+	// Status holds the value of the "status" field.
+	Status task.Status `json:"status,omitempty"`
+	// Priority holds the value of the "priority" field.
+	Priority task.Priority `json:"priority,omitempty"`
+	// Type holds the value of the "type" field.
+	Type task.Type `json:"type,omitempty"`
+	// AssigneeID holds the value of the "assignee_id" field.
+	AssigneeID *uuid.UUID `json:"assignee_id,omitempty"`
+	// ReporterID holds the value of the "reporter_id" field.
+	ReporterID uuid.UUID `json:"reporter_id,omitempty"`
+	// Parent task (epic of a story, task of a subtask); same project
+	ParentID *uuid.UUID `json:"parent_id,omitempty"`
+	// SprintID holds the value of the "sprint_id" field.
+	SprintID *uuid.UUID `json:"sprint_id,omitempty"`
+	// MilestoneID holds the value of the "milestone_id" field.
+	MilestoneID *uuid.UUID `json:"milestone_id,omitempty"`
+	// Board column the task sits in; empty when the task is on no board lane
+	ColumnID *uuid.UUID `json:"column_id,omitempty"`
+	// Sort key within the column, ascending. Sparse: new tasks go 1024 after the last one, a move takes the midpoint of its new neighbours, and when no integer is left between them the handler renumbers the column (steps of 1024) in the same transaction
+	Position int64 `json:"position,omitempty"`
+	// Calendar date, stored as 00:00 UTC
+	StartDate *time.Time `json:"start_date,omitempty"`
+	// Calendar date, stored as 00:00 UTC
+	DueDate *time.Time `json:"due_date,omitempty"`
+	// Set by the server when the task enters done or cancelled, cleared when it leaves them
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
+	// EstimateMinutes holds the value of the "estimate_minutes" field.
+	EstimateMinutes *int `json:"estimate_minutes,omitempty"`
+	// Fractional values (0.5) allowed, as in planning poker
+	StoryPoints *float64 `json:"story_points,omitempty"`
+	// IsAiGenerated holds the value of the "is_ai_generated" field.
+	IsAiGenerated bool `json:"is_ai_generated,omitempty"`
+	// Agent that created the task, when is_ai_generated
+	AiGeneratingAgentID *uuid.UUID `json:"ai_generating_agent_id,omitempty"`
+	// Optimistic concurrency: exposed as the ETag, checked against If-Match and incremented by every update
+	Version int `json:"version,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the TaskQuery when eager-loading is set.
+	Edges        TaskEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// TaskEdges holds the relations/edges for other nodes in the graph.
+type TaskEdges struct {
+	// Organization holds the value of the organization edge.
+	Organization *Organization `json:"organization,omitempty"`
+	// Project holds the value of the project edge.
+	Project *Project `json:"project,omitempty"`
+	// Assignee holds the value of the assignee edge.
+	Assignee *User `json:"assignee,omitempty"`
+	// Reporter holds the value of the reporter edge.
+	Reporter *User `json:"reporter,omitempty"`
+	// Parent holds the value of the parent edge.
+	Parent *Task `json:"parent,omitempty"`
+	// Children holds the value of the children edge.
+	Children []*Task `json:"children,omitempty"`
+	// Sprint holds the value of the sprint edge.
+	Sprint *Sprint `json:"sprint,omitempty"`
+	// Milestone holds the value of the milestone edge.
+	Milestone *Milestone `json:"milestone,omitempty"`
+	// Column holds the value of the column edge.
+	Column *BoardColumn `json:"column,omitempty"`
+	// AiGeneratingAgent holds the value of the ai_generating_agent edge.
+	AiGeneratingAgent *Agent `json:"ai_generating_agent,omitempty"`
+	// Labels holds the value of the labels edge.
+	Labels []*Label `json:"labels,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [11]bool
+}
+
+// OrganizationOrErr returns the Organization value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e TaskEdges) OrganizationOrErr() (*Organization, error) {
+	if e.Organization != nil {
+		return e.Organization, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: organization.Label}
+	}
+	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// ProjectOrErr returns the Project value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e TaskEdges) ProjectOrErr() (*Project, error) {
+	if e.Project != nil {
+		return e.Project, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: project.Label}
+	}
+	return nil, &NotLoadedError{edge: "project"}
+}
+
+// AssigneeOrErr returns the Assignee value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e TaskEdges) AssigneeOrErr() (*User, error) {
+	if e.Assignee != nil {
+		return e.Assignee, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "assignee"}
+}
+
+// ReporterOrErr returns the Reporter value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e TaskEdges) ReporterOrErr() (*User, error) {
+	if e.Reporter != nil {
+		return e.Reporter, nil
+	} else if e.loadedTypes[3] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "reporter"}
+}
+
+// ParentOrErr returns the Parent value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e TaskEdges) ParentOrErr() (*Task, error) {
+	if e.Parent != nil {
+		return e.Parent, nil
+	} else if e.loadedTypes[4] {
+		return nil, &NotFoundError{label: task.Label}
+	}
+	return nil, &NotLoadedError{edge: "parent"}
+}
+
+// ChildrenOrErr returns the Children value or an error if the edge
+// was not loaded in eager-loading.
+func (e TaskEdges) ChildrenOrErr() ([]*Task, error) {
+	if e.loadedTypes[5] {
+		return e.Children, nil
+	}
+	return nil, &NotLoadedError{edge: "children"}
+}
+
+// SprintOrErr returns the Sprint value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e TaskEdges) SprintOrErr() (*Sprint, error) {
+	if e.Sprint != nil {
+		return e.Sprint, nil
+	} else if e.loadedTypes[6] {
+		return nil, &NotFoundError{label: sprint.Label}
+	}
+	return nil, &NotLoadedError{edge: "sprint"}
+}
+
+// MilestoneOrErr returns the Milestone value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e TaskEdges) MilestoneOrErr() (*Milestone, error) {
+	if e.Milestone != nil {
+		return e.Milestone, nil
+	} else if e.loadedTypes[7] {
+		return nil, &NotFoundError{label: milestone.Label}
+	}
+	return nil, &NotLoadedError{edge: "milestone"}
+}
+
+// ColumnOrErr returns the Column value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e TaskEdges) ColumnOrErr() (*BoardColumn, error) {
+	if e.Column != nil {
+		return e.Column, nil
+	} else if e.loadedTypes[8] {
+		return nil, &NotFoundError{label: boardcolumn.Label}
+	}
+	return nil, &NotLoadedError{edge: "column"}
+}
+
+// AiGeneratingAgentOrErr returns the AiGeneratingAgent value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e TaskEdges) AiGeneratingAgentOrErr() (*Agent, error) {
+	if e.AiGeneratingAgent != nil {
+		return e.AiGeneratingAgent, nil
+	} else if e.loadedTypes[9] {
+		return nil, &NotFoundError{label: agent.Label}
+	}
+	return nil, &NotLoadedError{edge: "ai_generating_agent"}
+}
+
+// LabelsOrErr returns the Labels value or an error if the edge
+// was not loaded in eager-loading.
+func (e TaskEdges) LabelsOrErr() ([]*Label, error) {
+	if e.loadedTypes[10] {
+		return e.Labels, nil
+	}
+	return nil, &NotLoadedError{edge: "labels"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -25,7 +234,19 @@ func (*Task) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case task.FieldID:
+		case task.FieldAssigneeID, task.FieldParentID, task.FieldSprintID, task.FieldMilestoneID, task.FieldColumnID, task.FieldAiGeneratingAgentID:
+			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
+		case task.FieldIsAiGenerated:
+			values[i] = new(sql.NullBool)
+		case task.FieldStoryPoints:
+			values[i] = new(sql.NullFloat64)
+		case task.FieldNumber, task.FieldPosition, task.FieldEstimateMinutes, task.FieldVersion:
+			values[i] = new(sql.NullInt64)
+		case task.FieldTitle, task.FieldDescription, task.FieldStatus, task.FieldPriority, task.FieldType:
+			values[i] = new(sql.NullString)
+		case task.FieldCreatedAt, task.FieldUpdatedAt, task.FieldDeletedAt, task.FieldStartDate, task.FieldDueDate, task.FieldCompletedAt:
+			values[i] = new(sql.NullTime)
+		case task.FieldID, task.FieldOrganizationID, task.FieldProjectID, task.FieldReporterID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -48,6 +269,174 @@ func (_m *Task) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.ID = *value
 			}
+		case task.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case task.FieldUpdatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
+			} else if value.Valid {
+				_m.UpdatedAt = value.Time
+			}
+		case task.FieldOrganizationID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
+			} else if value != nil {
+				_m.OrganizationID = *value
+			}
+		case task.FieldDeletedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field deleted_at", values[i])
+			} else if value.Valid {
+				_m.DeletedAt = new(time.Time)
+				*_m.DeletedAt = value.Time
+			}
+		case task.FieldProjectID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field project_id", values[i])
+			} else if value != nil {
+				_m.ProjectID = *value
+			}
+		case task.FieldNumber:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field number", values[i])
+			} else if value.Valid {
+				_m.Number = int(value.Int64)
+			}
+		case task.FieldTitle:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field title", values[i])
+			} else if value.Valid {
+				_m.Title = value.String
+			}
+		case task.FieldDescription:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field description", values[i])
+			} else if value.Valid {
+				_m.Description = value.String
+			}
+		case task.FieldStatus:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field status", values[i])
+			} else if value.Valid {
+				_m.Status = task.Status(value.String)
+			}
+		case task.FieldPriority:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field priority", values[i])
+			} else if value.Valid {
+				_m.Priority = task.Priority(value.String)
+			}
+		case task.FieldType:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field type", values[i])
+			} else if value.Valid {
+				_m.Type = task.Type(value.String)
+			}
+		case task.FieldAssigneeID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field assignee_id", values[i])
+			} else if value.Valid {
+				_m.AssigneeID = new(uuid.UUID)
+				*_m.AssigneeID = *value.S.(*uuid.UUID)
+			}
+		case task.FieldReporterID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field reporter_id", values[i])
+			} else if value != nil {
+				_m.ReporterID = *value
+			}
+		case task.FieldParentID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field parent_id", values[i])
+			} else if value.Valid {
+				_m.ParentID = new(uuid.UUID)
+				*_m.ParentID = *value.S.(*uuid.UUID)
+			}
+		case task.FieldSprintID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field sprint_id", values[i])
+			} else if value.Valid {
+				_m.SprintID = new(uuid.UUID)
+				*_m.SprintID = *value.S.(*uuid.UUID)
+			}
+		case task.FieldMilestoneID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field milestone_id", values[i])
+			} else if value.Valid {
+				_m.MilestoneID = new(uuid.UUID)
+				*_m.MilestoneID = *value.S.(*uuid.UUID)
+			}
+		case task.FieldColumnID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field column_id", values[i])
+			} else if value.Valid {
+				_m.ColumnID = new(uuid.UUID)
+				*_m.ColumnID = *value.S.(*uuid.UUID)
+			}
+		case task.FieldPosition:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field position", values[i])
+			} else if value.Valid {
+				_m.Position = value.Int64
+			}
+		case task.FieldStartDate:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field start_date", values[i])
+			} else if value.Valid {
+				_m.StartDate = new(time.Time)
+				*_m.StartDate = value.Time
+			}
+		case task.FieldDueDate:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field due_date", values[i])
+			} else if value.Valid {
+				_m.DueDate = new(time.Time)
+				*_m.DueDate = value.Time
+			}
+		case task.FieldCompletedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field completed_at", values[i])
+			} else if value.Valid {
+				_m.CompletedAt = new(time.Time)
+				*_m.CompletedAt = value.Time
+			}
+		case task.FieldEstimateMinutes:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field estimate_minutes", values[i])
+			} else if value.Valid {
+				_m.EstimateMinutes = new(int)
+				*_m.EstimateMinutes = int(value.Int64)
+			}
+		case task.FieldStoryPoints:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field story_points", values[i])
+			} else if value.Valid {
+				_m.StoryPoints = new(float64)
+				*_m.StoryPoints = value.Float64
+			}
+		case task.FieldIsAiGenerated:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field is_ai_generated", values[i])
+			} else if value.Valid {
+				_m.IsAiGenerated = value.Bool
+			}
+		case task.FieldAiGeneratingAgentID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field ai_generating_agent_id", values[i])
+			} else if value.Valid {
+				_m.AiGeneratingAgentID = new(uuid.UUID)
+				*_m.AiGeneratingAgentID = *value.S.(*uuid.UUID)
+			}
+		case task.FieldVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field version", values[i])
+			} else if value.Valid {
+				_m.Version = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -59,6 +448,61 @@ func (_m *Task) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *Task) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryOrganization queries the "organization" edge of the Task entity.
+func (_m *Task) QueryOrganization() *OrganizationQuery {
+	return NewTaskClient(_m.config).QueryOrganization(_m)
+}
+
+// QueryProject queries the "project" edge of the Task entity.
+func (_m *Task) QueryProject() *ProjectQuery {
+	return NewTaskClient(_m.config).QueryProject(_m)
+}
+
+// QueryAssignee queries the "assignee" edge of the Task entity.
+func (_m *Task) QueryAssignee() *UserQuery {
+	return NewTaskClient(_m.config).QueryAssignee(_m)
+}
+
+// QueryReporter queries the "reporter" edge of the Task entity.
+func (_m *Task) QueryReporter() *UserQuery {
+	return NewTaskClient(_m.config).QueryReporter(_m)
+}
+
+// QueryParent queries the "parent" edge of the Task entity.
+func (_m *Task) QueryParent() *TaskQuery {
+	return NewTaskClient(_m.config).QueryParent(_m)
+}
+
+// QueryChildren queries the "children" edge of the Task entity.
+func (_m *Task) QueryChildren() *TaskQuery {
+	return NewTaskClient(_m.config).QueryChildren(_m)
+}
+
+// QuerySprint queries the "sprint" edge of the Task entity.
+func (_m *Task) QuerySprint() *SprintQuery {
+	return NewTaskClient(_m.config).QuerySprint(_m)
+}
+
+// QueryMilestone queries the "milestone" edge of the Task entity.
+func (_m *Task) QueryMilestone() *MilestoneQuery {
+	return NewTaskClient(_m.config).QueryMilestone(_m)
+}
+
+// QueryColumn queries the "column" edge of the Task entity.
+func (_m *Task) QueryColumn() *BoardColumnQuery {
+	return NewTaskClient(_m.config).QueryColumn(_m)
+}
+
+// QueryAiGeneratingAgent queries the "ai_generating_agent" edge of the Task entity.
+func (_m *Task) QueryAiGeneratingAgent() *AgentQuery {
+	return NewTaskClient(_m.config).QueryAiGeneratingAgent(_m)
+}
+
+// QueryLabels queries the "labels" edge of the Task entity.
+func (_m *Task) QueryLabels() *LabelQuery {
+	return NewTaskClient(_m.config).QueryLabels(_m)
 }
 
 // Update returns a builder for updating this Task.
@@ -83,7 +527,108 @@ func (_m *Task) Unwrap() *Task {
 func (_m *Task) String() string {
 	var builder strings.Builder
 	builder.WriteString("Task(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("updated_at=")
+	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
+	builder.WriteString(", ")
+	if v := _m.DeletedAt; v != nil {
+		builder.WriteString("deleted_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("project_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ProjectID))
+	builder.WriteString(", ")
+	builder.WriteString("number=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Number))
+	builder.WriteString(", ")
+	builder.WriteString("title=")
+	builder.WriteString(_m.Title)
+	builder.WriteString(", ")
+	builder.WriteString("description=")
+	builder.WriteString(_m.Description)
+	builder.WriteString(", ")
+	builder.WriteString("status=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Status))
+	builder.WriteString(", ")
+	builder.WriteString("priority=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Priority))
+	builder.WriteString(", ")
+	builder.WriteString("type=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Type))
+	builder.WriteString(", ")
+	if v := _m.AssigneeID; v != nil {
+		builder.WriteString("assignee_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("reporter_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ReporterID))
+	builder.WriteString(", ")
+	if v := _m.ParentID; v != nil {
+		builder.WriteString("parent_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.SprintID; v != nil {
+		builder.WriteString("sprint_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.MilestoneID; v != nil {
+		builder.WriteString("milestone_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.ColumnID; v != nil {
+		builder.WriteString("column_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("position=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Position))
+	builder.WriteString(", ")
+	if v := _m.StartDate; v != nil {
+		builder.WriteString("start_date=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.DueDate; v != nil {
+		builder.WriteString("due_date=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.CompletedAt; v != nil {
+		builder.WriteString("completed_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.EstimateMinutes; v != nil {
+		builder.WriteString("estimate_minutes=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.StoryPoints; v != nil {
+		builder.WriteString("story_points=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("is_ai_generated=")
+	builder.WriteString(fmt.Sprintf("%v", _m.IsAiGenerated))
+	builder.WriteString(", ")
+	if v := _m.AiGeneratingAgentID; v != nil {
+		builder.WriteString("ai_generating_agent_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Version))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -6,13 +6,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/agent"
+	"github.com/worksynapse/worksynapse/ent/boardcolumn"
+	"github.com/worksynapse/worksynapse/ent/label"
+	"github.com/worksynapse/worksynapse/ent/milestone"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/project"
+	"github.com/worksynapse/worksynapse/ent/sprint"
 	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // TaskCreate is the builder for creating a Task entity.
@@ -21,6 +30,330 @@ type TaskCreate struct {
 	mutation *TaskMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *TaskCreate) SetCreatedAt(v time.Time) *TaskCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *TaskCreate) SetNillableCreatedAt(v *time.Time) *TaskCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *TaskCreate) SetUpdatedAt(v time.Time) *TaskCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *TaskCreate) SetNillableUpdatedAt(v *time.Time) *TaskCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *TaskCreate) SetOrganizationID(v uuid.UUID) *TaskCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *TaskCreate) SetDeletedAt(v time.Time) *TaskCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *TaskCreate) SetNillableDeletedAt(v *time.Time) *TaskCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
+// SetProjectID sets the "project_id" field.
+func (_c *TaskCreate) SetProjectID(v uuid.UUID) *TaskCreate {
+	_c.mutation.SetProjectID(v)
+	return _c
+}
+
+// SetNumber sets the "number" field.
+func (_c *TaskCreate) SetNumber(v int) *TaskCreate {
+	_c.mutation.SetNumber(v)
+	return _c
+}
+
+// SetTitle sets the "title" field.
+func (_c *TaskCreate) SetTitle(v string) *TaskCreate {
+	_c.mutation.SetTitle(v)
+	return _c
+}
+
+// SetDescription sets the "description" field.
+func (_c *TaskCreate) SetDescription(v string) *TaskCreate {
+	_c.mutation.SetDescription(v)
+	return _c
+}
+
+// SetNillableDescription sets the "description" field if the given value is not nil.
+func (_c *TaskCreate) SetNillableDescription(v *string) *TaskCreate {
+	if v != nil {
+		_c.SetDescription(*v)
+	}
+	return _c
+}
+
+// SetStatus sets the "status" field.
+func (_c *TaskCreate) SetStatus(v task.Status) *TaskCreate {
+	_c.mutation.SetStatus(v)
+	return _c
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_c *TaskCreate) SetNillableStatus(v *task.Status) *TaskCreate {
+	if v != nil {
+		_c.SetStatus(*v)
+	}
+	return _c
+}
+
+// SetPriority sets the "priority" field.
+func (_c *TaskCreate) SetPriority(v task.Priority) *TaskCreate {
+	_c.mutation.SetPriority(v)
+	return _c
+}
+
+// SetNillablePriority sets the "priority" field if the given value is not nil.
+func (_c *TaskCreate) SetNillablePriority(v *task.Priority) *TaskCreate {
+	if v != nil {
+		_c.SetPriority(*v)
+	}
+	return _c
+}
+
+// SetType sets the "type" field.
+func (_c *TaskCreate) SetType(v task.Type) *TaskCreate {
+	_c.mutation.SetType(v)
+	return _c
+}
+
+// SetNillableType sets the "type" field if the given value is not nil.
+func (_c *TaskCreate) SetNillableType(v *task.Type) *TaskCreate {
+	if v != nil {
+		_c.SetType(*v)
+	}
+	return _c
+}
+
+// SetAssigneeID sets the "assignee_id" field.
+func (_c *TaskCreate) SetAssigneeID(v uuid.UUID) *TaskCreate {
+	_c.mutation.SetAssigneeID(v)
+	return _c
+}
+
+// SetNillableAssigneeID sets the "assignee_id" field if the given value is not nil.
+func (_c *TaskCreate) SetNillableAssigneeID(v *uuid.UUID) *TaskCreate {
+	if v != nil {
+		_c.SetAssigneeID(*v)
+	}
+	return _c
+}
+
+// SetReporterID sets the "reporter_id" field.
+func (_c *TaskCreate) SetReporterID(v uuid.UUID) *TaskCreate {
+	_c.mutation.SetReporterID(v)
+	return _c
+}
+
+// SetParentID sets the "parent_id" field.
+func (_c *TaskCreate) SetParentID(v uuid.UUID) *TaskCreate {
+	_c.mutation.SetParentID(v)
+	return _c
+}
+
+// SetNillableParentID sets the "parent_id" field if the given value is not nil.
+func (_c *TaskCreate) SetNillableParentID(v *uuid.UUID) *TaskCreate {
+	if v != nil {
+		_c.SetParentID(*v)
+	}
+	return _c
+}
+
+// SetSprintID sets the "sprint_id" field.
+func (_c *TaskCreate) SetSprintID(v uuid.UUID) *TaskCreate {
+	_c.mutation.SetSprintID(v)
+	return _c
+}
+
+// SetNillableSprintID sets the "sprint_id" field if the given value is not nil.
+func (_c *TaskCreate) SetNillableSprintID(v *uuid.UUID) *TaskCreate {
+	if v != nil {
+		_c.SetSprintID(*v)
+	}
+	return _c
+}
+
+// SetMilestoneID sets the "milestone_id" field.
+func (_c *TaskCreate) SetMilestoneID(v uuid.UUID) *TaskCreate {
+	_c.mutation.SetMilestoneID(v)
+	return _c
+}
+
+// SetNillableMilestoneID sets the "milestone_id" field if the given value is not nil.
+func (_c *TaskCreate) SetNillableMilestoneID(v *uuid.UUID) *TaskCreate {
+	if v != nil {
+		_c.SetMilestoneID(*v)
+	}
+	return _c
+}
+
+// SetColumnID sets the "column_id" field.
+func (_c *TaskCreate) SetColumnID(v uuid.UUID) *TaskCreate {
+	_c.mutation.SetColumnID(v)
+	return _c
+}
+
+// SetNillableColumnID sets the "column_id" field if the given value is not nil.
+func (_c *TaskCreate) SetNillableColumnID(v *uuid.UUID) *TaskCreate {
+	if v != nil {
+		_c.SetColumnID(*v)
+	}
+	return _c
+}
+
+// SetPosition sets the "position" field.
+func (_c *TaskCreate) SetPosition(v int64) *TaskCreate {
+	_c.mutation.SetPosition(v)
+	return _c
+}
+
+// SetNillablePosition sets the "position" field if the given value is not nil.
+func (_c *TaskCreate) SetNillablePosition(v *int64) *TaskCreate {
+	if v != nil {
+		_c.SetPosition(*v)
+	}
+	return _c
+}
+
+// SetStartDate sets the "start_date" field.
+func (_c *TaskCreate) SetStartDate(v time.Time) *TaskCreate {
+	_c.mutation.SetStartDate(v)
+	return _c
+}
+
+// SetNillableStartDate sets the "start_date" field if the given value is not nil.
+func (_c *TaskCreate) SetNillableStartDate(v *time.Time) *TaskCreate {
+	if v != nil {
+		_c.SetStartDate(*v)
+	}
+	return _c
+}
+
+// SetDueDate sets the "due_date" field.
+func (_c *TaskCreate) SetDueDate(v time.Time) *TaskCreate {
+	_c.mutation.SetDueDate(v)
+	return _c
+}
+
+// SetNillableDueDate sets the "due_date" field if the given value is not nil.
+func (_c *TaskCreate) SetNillableDueDate(v *time.Time) *TaskCreate {
+	if v != nil {
+		_c.SetDueDate(*v)
+	}
+	return _c
+}
+
+// SetCompletedAt sets the "completed_at" field.
+func (_c *TaskCreate) SetCompletedAt(v time.Time) *TaskCreate {
+	_c.mutation.SetCompletedAt(v)
+	return _c
+}
+
+// SetNillableCompletedAt sets the "completed_at" field if the given value is not nil.
+func (_c *TaskCreate) SetNillableCompletedAt(v *time.Time) *TaskCreate {
+	if v != nil {
+		_c.SetCompletedAt(*v)
+	}
+	return _c
+}
+
+// SetEstimateMinutes sets the "estimate_minutes" field.
+func (_c *TaskCreate) SetEstimateMinutes(v int) *TaskCreate {
+	_c.mutation.SetEstimateMinutes(v)
+	return _c
+}
+
+// SetNillableEstimateMinutes sets the "estimate_minutes" field if the given value is not nil.
+func (_c *TaskCreate) SetNillableEstimateMinutes(v *int) *TaskCreate {
+	if v != nil {
+		_c.SetEstimateMinutes(*v)
+	}
+	return _c
+}
+
+// SetStoryPoints sets the "story_points" field.
+func (_c *TaskCreate) SetStoryPoints(v float64) *TaskCreate {
+	_c.mutation.SetStoryPoints(v)
+	return _c
+}
+
+// SetNillableStoryPoints sets the "story_points" field if the given value is not nil.
+func (_c *TaskCreate) SetNillableStoryPoints(v *float64) *TaskCreate {
+	if v != nil {
+		_c.SetStoryPoints(*v)
+	}
+	return _c
+}
+
+// SetIsAiGenerated sets the "is_ai_generated" field.
+func (_c *TaskCreate) SetIsAiGenerated(v bool) *TaskCreate {
+	_c.mutation.SetIsAiGenerated(v)
+	return _c
+}
+
+// SetNillableIsAiGenerated sets the "is_ai_generated" field if the given value is not nil.
+func (_c *TaskCreate) SetNillableIsAiGenerated(v *bool) *TaskCreate {
+	if v != nil {
+		_c.SetIsAiGenerated(*v)
+	}
+	return _c
+}
+
+// SetAiGeneratingAgentID sets the "ai_generating_agent_id" field.
+func (_c *TaskCreate) SetAiGeneratingAgentID(v uuid.UUID) *TaskCreate {
+	_c.mutation.SetAiGeneratingAgentID(v)
+	return _c
+}
+
+// SetNillableAiGeneratingAgentID sets the "ai_generating_agent_id" field if the given value is not nil.
+func (_c *TaskCreate) SetNillableAiGeneratingAgentID(v *uuid.UUID) *TaskCreate {
+	if v != nil {
+		_c.SetAiGeneratingAgentID(*v)
+	}
+	return _c
+}
+
+// SetVersion sets the "version" field.
+func (_c *TaskCreate) SetVersion(v int) *TaskCreate {
+	_c.mutation.SetVersion(v)
+	return _c
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_c *TaskCreate) SetNillableVersion(v *int) *TaskCreate {
+	if v != nil {
+		_c.SetVersion(*v)
+	}
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +370,81 @@ func (_c *TaskCreate) SetNillableID(v *uuid.UUID) *TaskCreate {
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *TaskCreate) SetOrganization(v *Organization) *TaskCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetProject sets the "project" edge to the Project entity.
+func (_c *TaskCreate) SetProject(v *Project) *TaskCreate {
+	return _c.SetProjectID(v.ID)
+}
+
+// SetAssignee sets the "assignee" edge to the User entity.
+func (_c *TaskCreate) SetAssignee(v *User) *TaskCreate {
+	return _c.SetAssigneeID(v.ID)
+}
+
+// SetReporter sets the "reporter" edge to the User entity.
+func (_c *TaskCreate) SetReporter(v *User) *TaskCreate {
+	return _c.SetReporterID(v.ID)
+}
+
+// SetParent sets the "parent" edge to the Task entity.
+func (_c *TaskCreate) SetParent(v *Task) *TaskCreate {
+	return _c.SetParentID(v.ID)
+}
+
+// AddChildIDs adds the "children" edge to the Task entity by IDs.
+func (_c *TaskCreate) AddChildIDs(ids ...uuid.UUID) *TaskCreate {
+	_c.mutation.AddChildIDs(ids...)
+	return _c
+}
+
+// AddChildren adds the "children" edges to the Task entity.
+func (_c *TaskCreate) AddChildren(v ...*Task) *TaskCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddChildIDs(ids...)
+}
+
+// SetSprint sets the "sprint" edge to the Sprint entity.
+func (_c *TaskCreate) SetSprint(v *Sprint) *TaskCreate {
+	return _c.SetSprintID(v.ID)
+}
+
+// SetMilestone sets the "milestone" edge to the Milestone entity.
+func (_c *TaskCreate) SetMilestone(v *Milestone) *TaskCreate {
+	return _c.SetMilestoneID(v.ID)
+}
+
+// SetColumn sets the "column" edge to the BoardColumn entity.
+func (_c *TaskCreate) SetColumn(v *BoardColumn) *TaskCreate {
+	return _c.SetColumnID(v.ID)
+}
+
+// SetAiGeneratingAgent sets the "ai_generating_agent" edge to the Agent entity.
+func (_c *TaskCreate) SetAiGeneratingAgent(v *Agent) *TaskCreate {
+	return _c.SetAiGeneratingAgentID(v.ID)
+}
+
+// AddLabelIDs adds the "labels" edge to the Label entity by IDs.
+func (_c *TaskCreate) AddLabelIDs(ids ...uuid.UUID) *TaskCreate {
+	_c.mutation.AddLabelIDs(ids...)
+	return _c
+}
+
+// AddLabels adds the "labels" edges to the Label entity.
+func (_c *TaskCreate) AddLabels(v ...*Label) *TaskCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddLabelIDs(ids...)
+}
+
 // Mutation returns the TaskMutation object of the builder.
 func (_c *TaskCreate) Mutation() *TaskMutation {
 	return _c.mutation
@@ -44,7 +452,9 @@ func (_c *TaskCreate) Mutation() *TaskMutation {
 
 // Save creates the Task in the database.
 func (_c *TaskCreate) Save(ctx context.Context) (*Task, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +481,150 @@ func (_c *TaskCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *TaskCreate) defaults() {
+func (_c *TaskCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if task.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized task.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := task.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if task.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized task.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := task.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _c.mutation.Status(); !ok {
+		v := task.DefaultStatus
+		_c.mutation.SetStatus(v)
+	}
+	if _, ok := _c.mutation.Priority(); !ok {
+		v := task.DefaultPriority
+		_c.mutation.SetPriority(v)
+	}
+	if _, ok := _c.mutation.GetType(); !ok {
+		v := task.DefaultType
+		_c.mutation.SetType(v)
+	}
+	if _, ok := _c.mutation.Position(); !ok {
+		v := task.DefaultPosition
+		_c.mutation.SetPosition(v)
+	}
+	if _, ok := _c.mutation.IsAiGenerated(); !ok {
+		v := task.DefaultIsAiGenerated
+		_c.mutation.SetIsAiGenerated(v)
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		v := task.DefaultVersion
+		_c.mutation.SetVersion(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if task.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized task.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := task.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *TaskCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "Task.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "Task.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "Task.organization_id"`)}
+	}
+	if _, ok := _c.mutation.ProjectID(); !ok {
+		return &ValidationError{Name: "project_id", err: errors.New(`ent: missing required field "Task.project_id"`)}
+	}
+	if _, ok := _c.mutation.Number(); !ok {
+		return &ValidationError{Name: "number", err: errors.New(`ent: missing required field "Task.number"`)}
+	}
+	if v, ok := _c.mutation.Number(); ok {
+		if err := task.NumberValidator(v); err != nil {
+			return &ValidationError{Name: "number", err: fmt.Errorf(`ent: validator failed for field "Task.number": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Title(); !ok {
+		return &ValidationError{Name: "title", err: errors.New(`ent: missing required field "Task.title"`)}
+	}
+	if v, ok := _c.mutation.Title(); ok {
+		if err := task.TitleValidator(v); err != nil {
+			return &ValidationError{Name: "title", err: fmt.Errorf(`ent: validator failed for field "Task.title": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.Description(); ok {
+		if err := task.DescriptionValidator(v); err != nil {
+			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "Task.description": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Status(); !ok {
+		return &ValidationError{Name: "status", err: errors.New(`ent: missing required field "Task.status"`)}
+	}
+	if v, ok := _c.mutation.Status(); ok {
+		if err := task.StatusValidator(v); err != nil {
+			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Task.status": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Priority(); !ok {
+		return &ValidationError{Name: "priority", err: errors.New(`ent: missing required field "Task.priority"`)}
+	}
+	if v, ok := _c.mutation.Priority(); ok {
+		if err := task.PriorityValidator(v); err != nil {
+			return &ValidationError{Name: "priority", err: fmt.Errorf(`ent: validator failed for field "Task.priority": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.GetType(); !ok {
+		return &ValidationError{Name: "type", err: errors.New(`ent: missing required field "Task.type"`)}
+	}
+	if v, ok := _c.mutation.GetType(); ok {
+		if err := task.TypeValidator(v); err != nil {
+			return &ValidationError{Name: "type", err: fmt.Errorf(`ent: validator failed for field "Task.type": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.ReporterID(); !ok {
+		return &ValidationError{Name: "reporter_id", err: errors.New(`ent: missing required field "Task.reporter_id"`)}
+	}
+	if _, ok := _c.mutation.Position(); !ok {
+		return &ValidationError{Name: "position", err: errors.New(`ent: missing required field "Task.position"`)}
+	}
+	if v, ok := _c.mutation.EstimateMinutes(); ok {
+		if err := task.EstimateMinutesValidator(v); err != nil {
+			return &ValidationError{Name: "estimate_minutes", err: fmt.Errorf(`ent: validator failed for field "Task.estimate_minutes": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.StoryPoints(); ok {
+		if err := task.StoryPointsValidator(v); err != nil {
+			return &ValidationError{Name: "story_points", err: fmt.Errorf(`ent: validator failed for field "Task.story_points": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.IsAiGenerated(); !ok {
+		return &ValidationError{Name: "is_ai_generated", err: errors.New(`ent: missing required field "Task.is_ai_generated"`)}
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "Task.version"`)}
+	}
+	if v, ok := _c.mutation.Version(); ok {
+		if err := task.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Task.version": %w`, err)}
+		}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "Task.organization"`)}
+	}
+	if len(_c.mutation.ProjectIDs()) == 0 {
+		return &ValidationError{Name: "project", err: errors.New(`ent: missing required edge "Task.project"`)}
+	}
+	if len(_c.mutation.ReporterIDs()) == 0 {
+		return &ValidationError{Name: "reporter", err: errors.New(`ent: missing required edge "Task.reporter"`)}
+	}
 	return nil
 }
 
@@ -116,6 +661,259 @@ func (_c *TaskCreate) createSpec() (*Task, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(task.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(task.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(task.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.Number(); ok {
+		_spec.SetField(task.FieldNumber, field.TypeInt, value)
+		_node.Number = value
+	}
+	if value, ok := _c.mutation.Title(); ok {
+		_spec.SetField(task.FieldTitle, field.TypeString, value)
+		_node.Title = value
+	}
+	if value, ok := _c.mutation.Description(); ok {
+		_spec.SetField(task.FieldDescription, field.TypeString, value)
+		_node.Description = value
+	}
+	if value, ok := _c.mutation.Status(); ok {
+		_spec.SetField(task.FieldStatus, field.TypeEnum, value)
+		_node.Status = value
+	}
+	if value, ok := _c.mutation.Priority(); ok {
+		_spec.SetField(task.FieldPriority, field.TypeEnum, value)
+		_node.Priority = value
+	}
+	if value, ok := _c.mutation.GetType(); ok {
+		_spec.SetField(task.FieldType, field.TypeEnum, value)
+		_node.Type = value
+	}
+	if value, ok := _c.mutation.Position(); ok {
+		_spec.SetField(task.FieldPosition, field.TypeInt64, value)
+		_node.Position = value
+	}
+	if value, ok := _c.mutation.StartDate(); ok {
+		_spec.SetField(task.FieldStartDate, field.TypeTime, value)
+		_node.StartDate = &value
+	}
+	if value, ok := _c.mutation.DueDate(); ok {
+		_spec.SetField(task.FieldDueDate, field.TypeTime, value)
+		_node.DueDate = &value
+	}
+	if value, ok := _c.mutation.CompletedAt(); ok {
+		_spec.SetField(task.FieldCompletedAt, field.TypeTime, value)
+		_node.CompletedAt = &value
+	}
+	if value, ok := _c.mutation.EstimateMinutes(); ok {
+		_spec.SetField(task.FieldEstimateMinutes, field.TypeInt, value)
+		_node.EstimateMinutes = &value
+	}
+	if value, ok := _c.mutation.StoryPoints(); ok {
+		_spec.SetField(task.FieldStoryPoints, field.TypeFloat64, value)
+		_node.StoryPoints = &value
+	}
+	if value, ok := _c.mutation.IsAiGenerated(); ok {
+		_spec.SetField(task.FieldIsAiGenerated, field.TypeBool, value)
+		_node.IsAiGenerated = value
+	}
+	if value, ok := _c.mutation.Version(); ok {
+		_spec.SetField(task.FieldVersion, field.TypeInt, value)
+		_node.Version = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.OrganizationTable,
+			Columns: []string{task.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ProjectIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.ProjectTable,
+			Columns: []string{task.ProjectColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(project.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ProjectID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AssigneeIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.AssigneeTable,
+			Columns: []string{task.AssigneeColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.AssigneeID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ReporterIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.ReporterTable,
+			Columns: []string{task.ReporterColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ReporterID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ParentIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   task.ParentTable,
+			Columns: []string{task.ParentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ParentID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ChildrenIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   task.ChildrenTable,
+			Columns: []string{task.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.SprintIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.SprintTable,
+			Columns: []string{task.SprintColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(sprint.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.SprintID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.MilestoneIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.MilestoneTable,
+			Columns: []string{task.MilestoneColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(milestone.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.MilestoneID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ColumnIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.ColumnTable,
+			Columns: []string{task.ColumnColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(boardcolumn.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ColumnID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AiGeneratingAgentIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.AiGeneratingAgentTable,
+			Columns: []string{task.AiGeneratingAgentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agent.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.AiGeneratingAgentID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.LabelsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   task.LabelsTable,
+			Columns: task.LabelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(label.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +921,17 @@ func (_c *TaskCreate) createSpec() (*Task, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.Task.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.TaskUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *TaskCreate) OnConflict(opts ...sql.ConflictOption) *TaskUpsertOne {
 	_c.conflict = opts
@@ -162,6 +966,342 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *TaskUpsert) SetUpdatedAt(v time.Time) *TaskUpsert {
+	u.Set(task.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *TaskUpsert) UpdateUpdatedAt() *TaskUpsert {
+	u.SetExcluded(task.FieldUpdatedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *TaskUpsert) SetDeletedAt(v time.Time) *TaskUpsert {
+	u.Set(task.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *TaskUpsert) UpdateDeletedAt() *TaskUpsert {
+	u.SetExcluded(task.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *TaskUpsert) ClearDeletedAt() *TaskUpsert {
+	u.SetNull(task.FieldDeletedAt)
+	return u
+}
+
+// SetTitle sets the "title" field.
+func (u *TaskUpsert) SetTitle(v string) *TaskUpsert {
+	u.Set(task.FieldTitle, v)
+	return u
+}
+
+// UpdateTitle sets the "title" field to the value that was provided on create.
+func (u *TaskUpsert) UpdateTitle() *TaskUpsert {
+	u.SetExcluded(task.FieldTitle)
+	return u
+}
+
+// SetDescription sets the "description" field.
+func (u *TaskUpsert) SetDescription(v string) *TaskUpsert {
+	u.Set(task.FieldDescription, v)
+	return u
+}
+
+// UpdateDescription sets the "description" field to the value that was provided on create.
+func (u *TaskUpsert) UpdateDescription() *TaskUpsert {
+	u.SetExcluded(task.FieldDescription)
+	return u
+}
+
+// ClearDescription clears the value of the "description" field.
+func (u *TaskUpsert) ClearDescription() *TaskUpsert {
+	u.SetNull(task.FieldDescription)
+	return u
+}
+
+// SetStatus sets the "status" field.
+func (u *TaskUpsert) SetStatus(v task.Status) *TaskUpsert {
+	u.Set(task.FieldStatus, v)
+	return u
+}
+
+// UpdateStatus sets the "status" field to the value that was provided on create.
+func (u *TaskUpsert) UpdateStatus() *TaskUpsert {
+	u.SetExcluded(task.FieldStatus)
+	return u
+}
+
+// SetPriority sets the "priority" field.
+func (u *TaskUpsert) SetPriority(v task.Priority) *TaskUpsert {
+	u.Set(task.FieldPriority, v)
+	return u
+}
+
+// UpdatePriority sets the "priority" field to the value that was provided on create.
+func (u *TaskUpsert) UpdatePriority() *TaskUpsert {
+	u.SetExcluded(task.FieldPriority)
+	return u
+}
+
+// SetType sets the "type" field.
+func (u *TaskUpsert) SetType(v task.Type) *TaskUpsert {
+	u.Set(task.FieldType, v)
+	return u
+}
+
+// UpdateType sets the "type" field to the value that was provided on create.
+func (u *TaskUpsert) UpdateType() *TaskUpsert {
+	u.SetExcluded(task.FieldType)
+	return u
+}
+
+// SetAssigneeID sets the "assignee_id" field.
+func (u *TaskUpsert) SetAssigneeID(v uuid.UUID) *TaskUpsert {
+	u.Set(task.FieldAssigneeID, v)
+	return u
+}
+
+// UpdateAssigneeID sets the "assignee_id" field to the value that was provided on create.
+func (u *TaskUpsert) UpdateAssigneeID() *TaskUpsert {
+	u.SetExcluded(task.FieldAssigneeID)
+	return u
+}
+
+// ClearAssigneeID clears the value of the "assignee_id" field.
+func (u *TaskUpsert) ClearAssigneeID() *TaskUpsert {
+	u.SetNull(task.FieldAssigneeID)
+	return u
+}
+
+// SetReporterID sets the "reporter_id" field.
+func (u *TaskUpsert) SetReporterID(v uuid.UUID) *TaskUpsert {
+	u.Set(task.FieldReporterID, v)
+	return u
+}
+
+// UpdateReporterID sets the "reporter_id" field to the value that was provided on create.
+func (u *TaskUpsert) UpdateReporterID() *TaskUpsert {
+	u.SetExcluded(task.FieldReporterID)
+	return u
+}
+
+// SetParentID sets the "parent_id" field.
+func (u *TaskUpsert) SetParentID(v uuid.UUID) *TaskUpsert {
+	u.Set(task.FieldParentID, v)
+	return u
+}
+
+// UpdateParentID sets the "parent_id" field to the value that was provided on create.
+func (u *TaskUpsert) UpdateParentID() *TaskUpsert {
+	u.SetExcluded(task.FieldParentID)
+	return u
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (u *TaskUpsert) ClearParentID() *TaskUpsert {
+	u.SetNull(task.FieldParentID)
+	return u
+}
+
+// SetSprintID sets the "sprint_id" field.
+func (u *TaskUpsert) SetSprintID(v uuid.UUID) *TaskUpsert {
+	u.Set(task.FieldSprintID, v)
+	return u
+}
+
+// UpdateSprintID sets the "sprint_id" field to the value that was provided on create.
+func (u *TaskUpsert) UpdateSprintID() *TaskUpsert {
+	u.SetExcluded(task.FieldSprintID)
+	return u
+}
+
+// ClearSprintID clears the value of the "sprint_id" field.
+func (u *TaskUpsert) ClearSprintID() *TaskUpsert {
+	u.SetNull(task.FieldSprintID)
+	return u
+}
+
+// SetMilestoneID sets the "milestone_id" field.
+func (u *TaskUpsert) SetMilestoneID(v uuid.UUID) *TaskUpsert {
+	u.Set(task.FieldMilestoneID, v)
+	return u
+}
+
+// UpdateMilestoneID sets the "milestone_id" field to the value that was provided on create.
+func (u *TaskUpsert) UpdateMilestoneID() *TaskUpsert {
+	u.SetExcluded(task.FieldMilestoneID)
+	return u
+}
+
+// ClearMilestoneID clears the value of the "milestone_id" field.
+func (u *TaskUpsert) ClearMilestoneID() *TaskUpsert {
+	u.SetNull(task.FieldMilestoneID)
+	return u
+}
+
+// SetColumnID sets the "column_id" field.
+func (u *TaskUpsert) SetColumnID(v uuid.UUID) *TaskUpsert {
+	u.Set(task.FieldColumnID, v)
+	return u
+}
+
+// UpdateColumnID sets the "column_id" field to the value that was provided on create.
+func (u *TaskUpsert) UpdateColumnID() *TaskUpsert {
+	u.SetExcluded(task.FieldColumnID)
+	return u
+}
+
+// ClearColumnID clears the value of the "column_id" field.
+func (u *TaskUpsert) ClearColumnID() *TaskUpsert {
+	u.SetNull(task.FieldColumnID)
+	return u
+}
+
+// SetPosition sets the "position" field.
+func (u *TaskUpsert) SetPosition(v int64) *TaskUpsert {
+	u.Set(task.FieldPosition, v)
+	return u
+}
+
+// UpdatePosition sets the "position" field to the value that was provided on create.
+func (u *TaskUpsert) UpdatePosition() *TaskUpsert {
+	u.SetExcluded(task.FieldPosition)
+	return u
+}
+
+// AddPosition adds v to the "position" field.
+func (u *TaskUpsert) AddPosition(v int64) *TaskUpsert {
+	u.Add(task.FieldPosition, v)
+	return u
+}
+
+// SetStartDate sets the "start_date" field.
+func (u *TaskUpsert) SetStartDate(v time.Time) *TaskUpsert {
+	u.Set(task.FieldStartDate, v)
+	return u
+}
+
+// UpdateStartDate sets the "start_date" field to the value that was provided on create.
+func (u *TaskUpsert) UpdateStartDate() *TaskUpsert {
+	u.SetExcluded(task.FieldStartDate)
+	return u
+}
+
+// ClearStartDate clears the value of the "start_date" field.
+func (u *TaskUpsert) ClearStartDate() *TaskUpsert {
+	u.SetNull(task.FieldStartDate)
+	return u
+}
+
+// SetDueDate sets the "due_date" field.
+func (u *TaskUpsert) SetDueDate(v time.Time) *TaskUpsert {
+	u.Set(task.FieldDueDate, v)
+	return u
+}
+
+// UpdateDueDate sets the "due_date" field to the value that was provided on create.
+func (u *TaskUpsert) UpdateDueDate() *TaskUpsert {
+	u.SetExcluded(task.FieldDueDate)
+	return u
+}
+
+// ClearDueDate clears the value of the "due_date" field.
+func (u *TaskUpsert) ClearDueDate() *TaskUpsert {
+	u.SetNull(task.FieldDueDate)
+	return u
+}
+
+// SetCompletedAt sets the "completed_at" field.
+func (u *TaskUpsert) SetCompletedAt(v time.Time) *TaskUpsert {
+	u.Set(task.FieldCompletedAt, v)
+	return u
+}
+
+// UpdateCompletedAt sets the "completed_at" field to the value that was provided on create.
+func (u *TaskUpsert) UpdateCompletedAt() *TaskUpsert {
+	u.SetExcluded(task.FieldCompletedAt)
+	return u
+}
+
+// ClearCompletedAt clears the value of the "completed_at" field.
+func (u *TaskUpsert) ClearCompletedAt() *TaskUpsert {
+	u.SetNull(task.FieldCompletedAt)
+	return u
+}
+
+// SetEstimateMinutes sets the "estimate_minutes" field.
+func (u *TaskUpsert) SetEstimateMinutes(v int) *TaskUpsert {
+	u.Set(task.FieldEstimateMinutes, v)
+	return u
+}
+
+// UpdateEstimateMinutes sets the "estimate_minutes" field to the value that was provided on create.
+func (u *TaskUpsert) UpdateEstimateMinutes() *TaskUpsert {
+	u.SetExcluded(task.FieldEstimateMinutes)
+	return u
+}
+
+// AddEstimateMinutes adds v to the "estimate_minutes" field.
+func (u *TaskUpsert) AddEstimateMinutes(v int) *TaskUpsert {
+	u.Add(task.FieldEstimateMinutes, v)
+	return u
+}
+
+// ClearEstimateMinutes clears the value of the "estimate_minutes" field.
+func (u *TaskUpsert) ClearEstimateMinutes() *TaskUpsert {
+	u.SetNull(task.FieldEstimateMinutes)
+	return u
+}
+
+// SetStoryPoints sets the "story_points" field.
+func (u *TaskUpsert) SetStoryPoints(v float64) *TaskUpsert {
+	u.Set(task.FieldStoryPoints, v)
+	return u
+}
+
+// UpdateStoryPoints sets the "story_points" field to the value that was provided on create.
+func (u *TaskUpsert) UpdateStoryPoints() *TaskUpsert {
+	u.SetExcluded(task.FieldStoryPoints)
+	return u
+}
+
+// AddStoryPoints adds v to the "story_points" field.
+func (u *TaskUpsert) AddStoryPoints(v float64) *TaskUpsert {
+	u.Add(task.FieldStoryPoints, v)
+	return u
+}
+
+// ClearStoryPoints clears the value of the "story_points" field.
+func (u *TaskUpsert) ClearStoryPoints() *TaskUpsert {
+	u.SetNull(task.FieldStoryPoints)
+	return u
+}
+
+// SetVersion sets the "version" field.
+func (u *TaskUpsert) SetVersion(v int) *TaskUpsert {
+	u.Set(task.FieldVersion, v)
+	return u
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *TaskUpsert) UpdateVersion() *TaskUpsert {
+	u.SetExcluded(task.FieldVersion)
+	return u
+}
+
+// AddVersion adds v to the "version" field.
+func (u *TaskUpsert) AddVersion(v int) *TaskUpsert {
+	u.Add(task.FieldVersion, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +1318,24 @@ func (u *TaskUpsertOne) UpdateNewValues() *TaskUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(task.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(task.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(task.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.ProjectID(); exists {
+			s.SetIgnore(task.FieldProjectID)
+		}
+		if _, exists := u.create.mutation.Number(); exists {
+			s.SetIgnore(task.FieldNumber)
+		}
+		if _, exists := u.create.mutation.IsAiGenerated(); exists {
+			s.SetIgnore(task.FieldIsAiGenerated)
+		}
+		if _, exists := u.create.mutation.AiGeneratingAgentID(); exists {
+			s.SetIgnore(task.FieldAiGeneratingAgentID)
 		}
 	}))
 	return u
@@ -208,6 +1366,398 @@ func (u *TaskUpsertOne) Update(set func(*TaskUpsert)) *TaskUpsertOne {
 		set(&TaskUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *TaskUpsertOne) SetUpdatedAt(v time.Time) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdateUpdatedAt() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *TaskUpsertOne) SetDeletedAt(v time.Time) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdateDeletedAt() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *TaskUpsertOne) ClearDeletedAt() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetTitle sets the "title" field.
+func (u *TaskUpsertOne) SetTitle(v string) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetTitle(v)
+	})
+}
+
+// UpdateTitle sets the "title" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdateTitle() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateTitle()
+	})
+}
+
+// SetDescription sets the "description" field.
+func (u *TaskUpsertOne) SetDescription(v string) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetDescription(v)
+	})
+}
+
+// UpdateDescription sets the "description" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdateDescription() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateDescription()
+	})
+}
+
+// ClearDescription clears the value of the "description" field.
+func (u *TaskUpsertOne) ClearDescription() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearDescription()
+	})
+}
+
+// SetStatus sets the "status" field.
+func (u *TaskUpsertOne) SetStatus(v task.Status) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetStatus(v)
+	})
+}
+
+// UpdateStatus sets the "status" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdateStatus() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateStatus()
+	})
+}
+
+// SetPriority sets the "priority" field.
+func (u *TaskUpsertOne) SetPriority(v task.Priority) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetPriority(v)
+	})
+}
+
+// UpdatePriority sets the "priority" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdatePriority() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdatePriority()
+	})
+}
+
+// SetType sets the "type" field.
+func (u *TaskUpsertOne) SetType(v task.Type) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetType(v)
+	})
+}
+
+// UpdateType sets the "type" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdateType() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateType()
+	})
+}
+
+// SetAssigneeID sets the "assignee_id" field.
+func (u *TaskUpsertOne) SetAssigneeID(v uuid.UUID) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetAssigneeID(v)
+	})
+}
+
+// UpdateAssigneeID sets the "assignee_id" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdateAssigneeID() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateAssigneeID()
+	})
+}
+
+// ClearAssigneeID clears the value of the "assignee_id" field.
+func (u *TaskUpsertOne) ClearAssigneeID() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearAssigneeID()
+	})
+}
+
+// SetReporterID sets the "reporter_id" field.
+func (u *TaskUpsertOne) SetReporterID(v uuid.UUID) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetReporterID(v)
+	})
+}
+
+// UpdateReporterID sets the "reporter_id" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdateReporterID() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateReporterID()
+	})
+}
+
+// SetParentID sets the "parent_id" field.
+func (u *TaskUpsertOne) SetParentID(v uuid.UUID) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetParentID(v)
+	})
+}
+
+// UpdateParentID sets the "parent_id" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdateParentID() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateParentID()
+	})
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (u *TaskUpsertOne) ClearParentID() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearParentID()
+	})
+}
+
+// SetSprintID sets the "sprint_id" field.
+func (u *TaskUpsertOne) SetSprintID(v uuid.UUID) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetSprintID(v)
+	})
+}
+
+// UpdateSprintID sets the "sprint_id" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdateSprintID() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateSprintID()
+	})
+}
+
+// ClearSprintID clears the value of the "sprint_id" field.
+func (u *TaskUpsertOne) ClearSprintID() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearSprintID()
+	})
+}
+
+// SetMilestoneID sets the "milestone_id" field.
+func (u *TaskUpsertOne) SetMilestoneID(v uuid.UUID) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetMilestoneID(v)
+	})
+}
+
+// UpdateMilestoneID sets the "milestone_id" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdateMilestoneID() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateMilestoneID()
+	})
+}
+
+// ClearMilestoneID clears the value of the "milestone_id" field.
+func (u *TaskUpsertOne) ClearMilestoneID() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearMilestoneID()
+	})
+}
+
+// SetColumnID sets the "column_id" field.
+func (u *TaskUpsertOne) SetColumnID(v uuid.UUID) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetColumnID(v)
+	})
+}
+
+// UpdateColumnID sets the "column_id" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdateColumnID() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateColumnID()
+	})
+}
+
+// ClearColumnID clears the value of the "column_id" field.
+func (u *TaskUpsertOne) ClearColumnID() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearColumnID()
+	})
+}
+
+// SetPosition sets the "position" field.
+func (u *TaskUpsertOne) SetPosition(v int64) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetPosition(v)
+	})
+}
+
+// AddPosition adds v to the "position" field.
+func (u *TaskUpsertOne) AddPosition(v int64) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.AddPosition(v)
+	})
+}
+
+// UpdatePosition sets the "position" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdatePosition() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdatePosition()
+	})
+}
+
+// SetStartDate sets the "start_date" field.
+func (u *TaskUpsertOne) SetStartDate(v time.Time) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetStartDate(v)
+	})
+}
+
+// UpdateStartDate sets the "start_date" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdateStartDate() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateStartDate()
+	})
+}
+
+// ClearStartDate clears the value of the "start_date" field.
+func (u *TaskUpsertOne) ClearStartDate() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearStartDate()
+	})
+}
+
+// SetDueDate sets the "due_date" field.
+func (u *TaskUpsertOne) SetDueDate(v time.Time) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetDueDate(v)
+	})
+}
+
+// UpdateDueDate sets the "due_date" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdateDueDate() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateDueDate()
+	})
+}
+
+// ClearDueDate clears the value of the "due_date" field.
+func (u *TaskUpsertOne) ClearDueDate() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearDueDate()
+	})
+}
+
+// SetCompletedAt sets the "completed_at" field.
+func (u *TaskUpsertOne) SetCompletedAt(v time.Time) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetCompletedAt(v)
+	})
+}
+
+// UpdateCompletedAt sets the "completed_at" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdateCompletedAt() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateCompletedAt()
+	})
+}
+
+// ClearCompletedAt clears the value of the "completed_at" field.
+func (u *TaskUpsertOne) ClearCompletedAt() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearCompletedAt()
+	})
+}
+
+// SetEstimateMinutes sets the "estimate_minutes" field.
+func (u *TaskUpsertOne) SetEstimateMinutes(v int) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetEstimateMinutes(v)
+	})
+}
+
+// AddEstimateMinutes adds v to the "estimate_minutes" field.
+func (u *TaskUpsertOne) AddEstimateMinutes(v int) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.AddEstimateMinutes(v)
+	})
+}
+
+// UpdateEstimateMinutes sets the "estimate_minutes" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdateEstimateMinutes() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateEstimateMinutes()
+	})
+}
+
+// ClearEstimateMinutes clears the value of the "estimate_minutes" field.
+func (u *TaskUpsertOne) ClearEstimateMinutes() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearEstimateMinutes()
+	})
+}
+
+// SetStoryPoints sets the "story_points" field.
+func (u *TaskUpsertOne) SetStoryPoints(v float64) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetStoryPoints(v)
+	})
+}
+
+// AddStoryPoints adds v to the "story_points" field.
+func (u *TaskUpsertOne) AddStoryPoints(v float64) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.AddStoryPoints(v)
+	})
+}
+
+// UpdateStoryPoints sets the "story_points" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdateStoryPoints() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateStoryPoints()
+	})
+}
+
+// ClearStoryPoints clears the value of the "story_points" field.
+func (u *TaskUpsertOne) ClearStoryPoints() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearStoryPoints()
+	})
+}
+
+// SetVersion sets the "version" field.
+func (u *TaskUpsertOne) SetVersion(v int) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *TaskUpsertOne) AddVersion(v int) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdateVersion() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateVersion()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +1893,11 @@ func (_c *TaskCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.TaskUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *TaskCreateBulk) OnConflict(opts ...sql.ConflictOption) *TaskUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +1943,24 @@ func (u *TaskUpsertBulk) UpdateNewValues() *TaskUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(task.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(task.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(task.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.ProjectID(); exists {
+				s.SetIgnore(task.FieldProjectID)
+			}
+			if _, exists := b.mutation.Number(); exists {
+				s.SetIgnore(task.FieldNumber)
+			}
+			if _, exists := b.mutation.IsAiGenerated(); exists {
+				s.SetIgnore(task.FieldIsAiGenerated)
+			}
+			if _, exists := b.mutation.AiGeneratingAgentID(); exists {
+				s.SetIgnore(task.FieldAiGeneratingAgentID)
+			}
 		}
 	}))
 	return u
@@ -418,6 +1991,398 @@ func (u *TaskUpsertBulk) Update(set func(*TaskUpsert)) *TaskUpsertBulk {
 		set(&TaskUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *TaskUpsertBulk) SetUpdatedAt(v time.Time) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdateUpdatedAt() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *TaskUpsertBulk) SetDeletedAt(v time.Time) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdateDeletedAt() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *TaskUpsertBulk) ClearDeletedAt() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetTitle sets the "title" field.
+func (u *TaskUpsertBulk) SetTitle(v string) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetTitle(v)
+	})
+}
+
+// UpdateTitle sets the "title" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdateTitle() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateTitle()
+	})
+}
+
+// SetDescription sets the "description" field.
+func (u *TaskUpsertBulk) SetDescription(v string) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetDescription(v)
+	})
+}
+
+// UpdateDescription sets the "description" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdateDescription() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateDescription()
+	})
+}
+
+// ClearDescription clears the value of the "description" field.
+func (u *TaskUpsertBulk) ClearDescription() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearDescription()
+	})
+}
+
+// SetStatus sets the "status" field.
+func (u *TaskUpsertBulk) SetStatus(v task.Status) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetStatus(v)
+	})
+}
+
+// UpdateStatus sets the "status" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdateStatus() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateStatus()
+	})
+}
+
+// SetPriority sets the "priority" field.
+func (u *TaskUpsertBulk) SetPriority(v task.Priority) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetPriority(v)
+	})
+}
+
+// UpdatePriority sets the "priority" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdatePriority() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdatePriority()
+	})
+}
+
+// SetType sets the "type" field.
+func (u *TaskUpsertBulk) SetType(v task.Type) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetType(v)
+	})
+}
+
+// UpdateType sets the "type" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdateType() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateType()
+	})
+}
+
+// SetAssigneeID sets the "assignee_id" field.
+func (u *TaskUpsertBulk) SetAssigneeID(v uuid.UUID) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetAssigneeID(v)
+	})
+}
+
+// UpdateAssigneeID sets the "assignee_id" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdateAssigneeID() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateAssigneeID()
+	})
+}
+
+// ClearAssigneeID clears the value of the "assignee_id" field.
+func (u *TaskUpsertBulk) ClearAssigneeID() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearAssigneeID()
+	})
+}
+
+// SetReporterID sets the "reporter_id" field.
+func (u *TaskUpsertBulk) SetReporterID(v uuid.UUID) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetReporterID(v)
+	})
+}
+
+// UpdateReporterID sets the "reporter_id" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdateReporterID() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateReporterID()
+	})
+}
+
+// SetParentID sets the "parent_id" field.
+func (u *TaskUpsertBulk) SetParentID(v uuid.UUID) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetParentID(v)
+	})
+}
+
+// UpdateParentID sets the "parent_id" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdateParentID() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateParentID()
+	})
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (u *TaskUpsertBulk) ClearParentID() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearParentID()
+	})
+}
+
+// SetSprintID sets the "sprint_id" field.
+func (u *TaskUpsertBulk) SetSprintID(v uuid.UUID) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetSprintID(v)
+	})
+}
+
+// UpdateSprintID sets the "sprint_id" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdateSprintID() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateSprintID()
+	})
+}
+
+// ClearSprintID clears the value of the "sprint_id" field.
+func (u *TaskUpsertBulk) ClearSprintID() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearSprintID()
+	})
+}
+
+// SetMilestoneID sets the "milestone_id" field.
+func (u *TaskUpsertBulk) SetMilestoneID(v uuid.UUID) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetMilestoneID(v)
+	})
+}
+
+// UpdateMilestoneID sets the "milestone_id" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdateMilestoneID() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateMilestoneID()
+	})
+}
+
+// ClearMilestoneID clears the value of the "milestone_id" field.
+func (u *TaskUpsertBulk) ClearMilestoneID() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearMilestoneID()
+	})
+}
+
+// SetColumnID sets the "column_id" field.
+func (u *TaskUpsertBulk) SetColumnID(v uuid.UUID) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetColumnID(v)
+	})
+}
+
+// UpdateColumnID sets the "column_id" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdateColumnID() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateColumnID()
+	})
+}
+
+// ClearColumnID clears the value of the "column_id" field.
+func (u *TaskUpsertBulk) ClearColumnID() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearColumnID()
+	})
+}
+
+// SetPosition sets the "position" field.
+func (u *TaskUpsertBulk) SetPosition(v int64) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetPosition(v)
+	})
+}
+
+// AddPosition adds v to the "position" field.
+func (u *TaskUpsertBulk) AddPosition(v int64) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.AddPosition(v)
+	})
+}
+
+// UpdatePosition sets the "position" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdatePosition() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdatePosition()
+	})
+}
+
+// SetStartDate sets the "start_date" field.
+func (u *TaskUpsertBulk) SetStartDate(v time.Time) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetStartDate(v)
+	})
+}
+
+// UpdateStartDate sets the "start_date" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdateStartDate() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateStartDate()
+	})
+}
+
+// ClearStartDate clears the value of the "start_date" field.
+func (u *TaskUpsertBulk) ClearStartDate() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearStartDate()
+	})
+}
+
+// SetDueDate sets the "due_date" field.
+func (u *TaskUpsertBulk) SetDueDate(v time.Time) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetDueDate(v)
+	})
+}
+
+// UpdateDueDate sets the "due_date" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdateDueDate() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateDueDate()
+	})
+}
+
+// ClearDueDate clears the value of the "due_date" field.
+func (u *TaskUpsertBulk) ClearDueDate() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearDueDate()
+	})
+}
+
+// SetCompletedAt sets the "completed_at" field.
+func (u *TaskUpsertBulk) SetCompletedAt(v time.Time) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetCompletedAt(v)
+	})
+}
+
+// UpdateCompletedAt sets the "completed_at" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdateCompletedAt() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateCompletedAt()
+	})
+}
+
+// ClearCompletedAt clears the value of the "completed_at" field.
+func (u *TaskUpsertBulk) ClearCompletedAt() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearCompletedAt()
+	})
+}
+
+// SetEstimateMinutes sets the "estimate_minutes" field.
+func (u *TaskUpsertBulk) SetEstimateMinutes(v int) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetEstimateMinutes(v)
+	})
+}
+
+// AddEstimateMinutes adds v to the "estimate_minutes" field.
+func (u *TaskUpsertBulk) AddEstimateMinutes(v int) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.AddEstimateMinutes(v)
+	})
+}
+
+// UpdateEstimateMinutes sets the "estimate_minutes" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdateEstimateMinutes() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateEstimateMinutes()
+	})
+}
+
+// ClearEstimateMinutes clears the value of the "estimate_minutes" field.
+func (u *TaskUpsertBulk) ClearEstimateMinutes() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearEstimateMinutes()
+	})
+}
+
+// SetStoryPoints sets the "story_points" field.
+func (u *TaskUpsertBulk) SetStoryPoints(v float64) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetStoryPoints(v)
+	})
+}
+
+// AddStoryPoints adds v to the "story_points" field.
+func (u *TaskUpsertBulk) AddStoryPoints(v float64) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.AddStoryPoints(v)
+	})
+}
+
+// UpdateStoryPoints sets the "story_points" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdateStoryPoints() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateStoryPoints()
+	})
+}
+
+// ClearStoryPoints clears the value of the "story_points" field.
+func (u *TaskUpsertBulk) ClearStoryPoints() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.ClearStoryPoints()
+	})
+}
+
+// SetVersion sets the "version" field.
+func (u *TaskUpsertBulk) SetVersion(v int) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *TaskUpsertBulk) AddVersion(v int) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdateVersion() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateVersion()
+	})
 }
 
 // Exec executes the query.

@@ -6,12 +6,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/boardcolumn"
+	"github.com/worksynapse/worksynapse/ent/label"
+	"github.com/worksynapse/worksynapse/ent/milestone"
 	"github.com/worksynapse/worksynapse/ent/predicate"
+	"github.com/worksynapse/worksynapse/ent/sprint"
 	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // TaskUpdate is the builder for updating Task entities.
@@ -28,13 +35,526 @@ func (_u *TaskUpdate) Where(ps ...predicate.Task) *TaskUpdate {
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *TaskUpdate) SetUpdatedAt(v time.Time) *TaskUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *TaskUpdate) SetDeletedAt(v time.Time) *TaskUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *TaskUpdate) SetNillableDeletedAt(v *time.Time) *TaskUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *TaskUpdate) ClearDeletedAt() *TaskUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetTitle sets the "title" field.
+func (_u *TaskUpdate) SetTitle(v string) *TaskUpdate {
+	_u.mutation.SetTitle(v)
+	return _u
+}
+
+// SetNillableTitle sets the "title" field if the given value is not nil.
+func (_u *TaskUpdate) SetNillableTitle(v *string) *TaskUpdate {
+	if v != nil {
+		_u.SetTitle(*v)
+	}
+	return _u
+}
+
+// SetDescription sets the "description" field.
+func (_u *TaskUpdate) SetDescription(v string) *TaskUpdate {
+	_u.mutation.SetDescription(v)
+	return _u
+}
+
+// SetNillableDescription sets the "description" field if the given value is not nil.
+func (_u *TaskUpdate) SetNillableDescription(v *string) *TaskUpdate {
+	if v != nil {
+		_u.SetDescription(*v)
+	}
+	return _u
+}
+
+// ClearDescription clears the value of the "description" field.
+func (_u *TaskUpdate) ClearDescription() *TaskUpdate {
+	_u.mutation.ClearDescription()
+	return _u
+}
+
+// SetStatus sets the "status" field.
+func (_u *TaskUpdate) SetStatus(v task.Status) *TaskUpdate {
+	_u.mutation.SetStatus(v)
+	return _u
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_u *TaskUpdate) SetNillableStatus(v *task.Status) *TaskUpdate {
+	if v != nil {
+		_u.SetStatus(*v)
+	}
+	return _u
+}
+
+// SetPriority sets the "priority" field.
+func (_u *TaskUpdate) SetPriority(v task.Priority) *TaskUpdate {
+	_u.mutation.SetPriority(v)
+	return _u
+}
+
+// SetNillablePriority sets the "priority" field if the given value is not nil.
+func (_u *TaskUpdate) SetNillablePriority(v *task.Priority) *TaskUpdate {
+	if v != nil {
+		_u.SetPriority(*v)
+	}
+	return _u
+}
+
+// SetType sets the "type" field.
+func (_u *TaskUpdate) SetType(v task.Type) *TaskUpdate {
+	_u.mutation.SetType(v)
+	return _u
+}
+
+// SetNillableType sets the "type" field if the given value is not nil.
+func (_u *TaskUpdate) SetNillableType(v *task.Type) *TaskUpdate {
+	if v != nil {
+		_u.SetType(*v)
+	}
+	return _u
+}
+
+// SetAssigneeID sets the "assignee_id" field.
+func (_u *TaskUpdate) SetAssigneeID(v uuid.UUID) *TaskUpdate {
+	_u.mutation.SetAssigneeID(v)
+	return _u
+}
+
+// SetNillableAssigneeID sets the "assignee_id" field if the given value is not nil.
+func (_u *TaskUpdate) SetNillableAssigneeID(v *uuid.UUID) *TaskUpdate {
+	if v != nil {
+		_u.SetAssigneeID(*v)
+	}
+	return _u
+}
+
+// ClearAssigneeID clears the value of the "assignee_id" field.
+func (_u *TaskUpdate) ClearAssigneeID() *TaskUpdate {
+	_u.mutation.ClearAssigneeID()
+	return _u
+}
+
+// SetReporterID sets the "reporter_id" field.
+func (_u *TaskUpdate) SetReporterID(v uuid.UUID) *TaskUpdate {
+	_u.mutation.SetReporterID(v)
+	return _u
+}
+
+// SetNillableReporterID sets the "reporter_id" field if the given value is not nil.
+func (_u *TaskUpdate) SetNillableReporterID(v *uuid.UUID) *TaskUpdate {
+	if v != nil {
+		_u.SetReporterID(*v)
+	}
+	return _u
+}
+
+// SetParentID sets the "parent_id" field.
+func (_u *TaskUpdate) SetParentID(v uuid.UUID) *TaskUpdate {
+	_u.mutation.SetParentID(v)
+	return _u
+}
+
+// SetNillableParentID sets the "parent_id" field if the given value is not nil.
+func (_u *TaskUpdate) SetNillableParentID(v *uuid.UUID) *TaskUpdate {
+	if v != nil {
+		_u.SetParentID(*v)
+	}
+	return _u
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (_u *TaskUpdate) ClearParentID() *TaskUpdate {
+	_u.mutation.ClearParentID()
+	return _u
+}
+
+// SetSprintID sets the "sprint_id" field.
+func (_u *TaskUpdate) SetSprintID(v uuid.UUID) *TaskUpdate {
+	_u.mutation.SetSprintID(v)
+	return _u
+}
+
+// SetNillableSprintID sets the "sprint_id" field if the given value is not nil.
+func (_u *TaskUpdate) SetNillableSprintID(v *uuid.UUID) *TaskUpdate {
+	if v != nil {
+		_u.SetSprintID(*v)
+	}
+	return _u
+}
+
+// ClearSprintID clears the value of the "sprint_id" field.
+func (_u *TaskUpdate) ClearSprintID() *TaskUpdate {
+	_u.mutation.ClearSprintID()
+	return _u
+}
+
+// SetMilestoneID sets the "milestone_id" field.
+func (_u *TaskUpdate) SetMilestoneID(v uuid.UUID) *TaskUpdate {
+	_u.mutation.SetMilestoneID(v)
+	return _u
+}
+
+// SetNillableMilestoneID sets the "milestone_id" field if the given value is not nil.
+func (_u *TaskUpdate) SetNillableMilestoneID(v *uuid.UUID) *TaskUpdate {
+	if v != nil {
+		_u.SetMilestoneID(*v)
+	}
+	return _u
+}
+
+// ClearMilestoneID clears the value of the "milestone_id" field.
+func (_u *TaskUpdate) ClearMilestoneID() *TaskUpdate {
+	_u.mutation.ClearMilestoneID()
+	return _u
+}
+
+// SetColumnID sets the "column_id" field.
+func (_u *TaskUpdate) SetColumnID(v uuid.UUID) *TaskUpdate {
+	_u.mutation.SetColumnID(v)
+	return _u
+}
+
+// SetNillableColumnID sets the "column_id" field if the given value is not nil.
+func (_u *TaskUpdate) SetNillableColumnID(v *uuid.UUID) *TaskUpdate {
+	if v != nil {
+		_u.SetColumnID(*v)
+	}
+	return _u
+}
+
+// ClearColumnID clears the value of the "column_id" field.
+func (_u *TaskUpdate) ClearColumnID() *TaskUpdate {
+	_u.mutation.ClearColumnID()
+	return _u
+}
+
+// SetPosition sets the "position" field.
+func (_u *TaskUpdate) SetPosition(v int64) *TaskUpdate {
+	_u.mutation.ResetPosition()
+	_u.mutation.SetPosition(v)
+	return _u
+}
+
+// SetNillablePosition sets the "position" field if the given value is not nil.
+func (_u *TaskUpdate) SetNillablePosition(v *int64) *TaskUpdate {
+	if v != nil {
+		_u.SetPosition(*v)
+	}
+	return _u
+}
+
+// AddPosition adds value to the "position" field.
+func (_u *TaskUpdate) AddPosition(v int64) *TaskUpdate {
+	_u.mutation.AddPosition(v)
+	return _u
+}
+
+// SetStartDate sets the "start_date" field.
+func (_u *TaskUpdate) SetStartDate(v time.Time) *TaskUpdate {
+	_u.mutation.SetStartDate(v)
+	return _u
+}
+
+// SetNillableStartDate sets the "start_date" field if the given value is not nil.
+func (_u *TaskUpdate) SetNillableStartDate(v *time.Time) *TaskUpdate {
+	if v != nil {
+		_u.SetStartDate(*v)
+	}
+	return _u
+}
+
+// ClearStartDate clears the value of the "start_date" field.
+func (_u *TaskUpdate) ClearStartDate() *TaskUpdate {
+	_u.mutation.ClearStartDate()
+	return _u
+}
+
+// SetDueDate sets the "due_date" field.
+func (_u *TaskUpdate) SetDueDate(v time.Time) *TaskUpdate {
+	_u.mutation.SetDueDate(v)
+	return _u
+}
+
+// SetNillableDueDate sets the "due_date" field if the given value is not nil.
+func (_u *TaskUpdate) SetNillableDueDate(v *time.Time) *TaskUpdate {
+	if v != nil {
+		_u.SetDueDate(*v)
+	}
+	return _u
+}
+
+// ClearDueDate clears the value of the "due_date" field.
+func (_u *TaskUpdate) ClearDueDate() *TaskUpdate {
+	_u.mutation.ClearDueDate()
+	return _u
+}
+
+// SetCompletedAt sets the "completed_at" field.
+func (_u *TaskUpdate) SetCompletedAt(v time.Time) *TaskUpdate {
+	_u.mutation.SetCompletedAt(v)
+	return _u
+}
+
+// SetNillableCompletedAt sets the "completed_at" field if the given value is not nil.
+func (_u *TaskUpdate) SetNillableCompletedAt(v *time.Time) *TaskUpdate {
+	if v != nil {
+		_u.SetCompletedAt(*v)
+	}
+	return _u
+}
+
+// ClearCompletedAt clears the value of the "completed_at" field.
+func (_u *TaskUpdate) ClearCompletedAt() *TaskUpdate {
+	_u.mutation.ClearCompletedAt()
+	return _u
+}
+
+// SetEstimateMinutes sets the "estimate_minutes" field.
+func (_u *TaskUpdate) SetEstimateMinutes(v int) *TaskUpdate {
+	_u.mutation.ResetEstimateMinutes()
+	_u.mutation.SetEstimateMinutes(v)
+	return _u
+}
+
+// SetNillableEstimateMinutes sets the "estimate_minutes" field if the given value is not nil.
+func (_u *TaskUpdate) SetNillableEstimateMinutes(v *int) *TaskUpdate {
+	if v != nil {
+		_u.SetEstimateMinutes(*v)
+	}
+	return _u
+}
+
+// AddEstimateMinutes adds value to the "estimate_minutes" field.
+func (_u *TaskUpdate) AddEstimateMinutes(v int) *TaskUpdate {
+	_u.mutation.AddEstimateMinutes(v)
+	return _u
+}
+
+// ClearEstimateMinutes clears the value of the "estimate_minutes" field.
+func (_u *TaskUpdate) ClearEstimateMinutes() *TaskUpdate {
+	_u.mutation.ClearEstimateMinutes()
+	return _u
+}
+
+// SetStoryPoints sets the "story_points" field.
+func (_u *TaskUpdate) SetStoryPoints(v float64) *TaskUpdate {
+	_u.mutation.ResetStoryPoints()
+	_u.mutation.SetStoryPoints(v)
+	return _u
+}
+
+// SetNillableStoryPoints sets the "story_points" field if the given value is not nil.
+func (_u *TaskUpdate) SetNillableStoryPoints(v *float64) *TaskUpdate {
+	if v != nil {
+		_u.SetStoryPoints(*v)
+	}
+	return _u
+}
+
+// AddStoryPoints adds value to the "story_points" field.
+func (_u *TaskUpdate) AddStoryPoints(v float64) *TaskUpdate {
+	_u.mutation.AddStoryPoints(v)
+	return _u
+}
+
+// ClearStoryPoints clears the value of the "story_points" field.
+func (_u *TaskUpdate) ClearStoryPoints() *TaskUpdate {
+	_u.mutation.ClearStoryPoints()
+	return _u
+}
+
+// SetVersion sets the "version" field.
+func (_u *TaskUpdate) SetVersion(v int) *TaskUpdate {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *TaskUpdate) SetNillableVersion(v *int) *TaskUpdate {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *TaskUpdate) AddVersion(v int) *TaskUpdate {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
+// SetAssignee sets the "assignee" edge to the User entity.
+func (_u *TaskUpdate) SetAssignee(v *User) *TaskUpdate {
+	return _u.SetAssigneeID(v.ID)
+}
+
+// SetReporter sets the "reporter" edge to the User entity.
+func (_u *TaskUpdate) SetReporter(v *User) *TaskUpdate {
+	return _u.SetReporterID(v.ID)
+}
+
+// SetParent sets the "parent" edge to the Task entity.
+func (_u *TaskUpdate) SetParent(v *Task) *TaskUpdate {
+	return _u.SetParentID(v.ID)
+}
+
+// AddChildIDs adds the "children" edge to the Task entity by IDs.
+func (_u *TaskUpdate) AddChildIDs(ids ...uuid.UUID) *TaskUpdate {
+	_u.mutation.AddChildIDs(ids...)
+	return _u
+}
+
+// AddChildren adds the "children" edges to the Task entity.
+func (_u *TaskUpdate) AddChildren(v ...*Task) *TaskUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddChildIDs(ids...)
+}
+
+// SetSprint sets the "sprint" edge to the Sprint entity.
+func (_u *TaskUpdate) SetSprint(v *Sprint) *TaskUpdate {
+	return _u.SetSprintID(v.ID)
+}
+
+// SetMilestone sets the "milestone" edge to the Milestone entity.
+func (_u *TaskUpdate) SetMilestone(v *Milestone) *TaskUpdate {
+	return _u.SetMilestoneID(v.ID)
+}
+
+// SetColumn sets the "column" edge to the BoardColumn entity.
+func (_u *TaskUpdate) SetColumn(v *BoardColumn) *TaskUpdate {
+	return _u.SetColumnID(v.ID)
+}
+
+// AddLabelIDs adds the "labels" edge to the Label entity by IDs.
+func (_u *TaskUpdate) AddLabelIDs(ids ...uuid.UUID) *TaskUpdate {
+	_u.mutation.AddLabelIDs(ids...)
+	return _u
+}
+
+// AddLabels adds the "labels" edges to the Label entity.
+func (_u *TaskUpdate) AddLabels(v ...*Label) *TaskUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddLabelIDs(ids...)
+}
+
 // Mutation returns the TaskMutation object of the builder.
 func (_u *TaskUpdate) Mutation() *TaskMutation {
 	return _u.mutation
 }
 
+// ClearAssignee clears the "assignee" edge to the User entity.
+func (_u *TaskUpdate) ClearAssignee() *TaskUpdate {
+	_u.mutation.ClearAssignee()
+	return _u
+}
+
+// ClearReporter clears the "reporter" edge to the User entity.
+func (_u *TaskUpdate) ClearReporter() *TaskUpdate {
+	_u.mutation.ClearReporter()
+	return _u
+}
+
+// ClearParent clears the "parent" edge to the Task entity.
+func (_u *TaskUpdate) ClearParent() *TaskUpdate {
+	_u.mutation.ClearParent()
+	return _u
+}
+
+// ClearChildren clears all "children" edges to the Task entity.
+func (_u *TaskUpdate) ClearChildren() *TaskUpdate {
+	_u.mutation.ClearChildren()
+	return _u
+}
+
+// RemoveChildIDs removes the "children" edge to Task entities by IDs.
+func (_u *TaskUpdate) RemoveChildIDs(ids ...uuid.UUID) *TaskUpdate {
+	_u.mutation.RemoveChildIDs(ids...)
+	return _u
+}
+
+// RemoveChildren removes "children" edges to Task entities.
+func (_u *TaskUpdate) RemoveChildren(v ...*Task) *TaskUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveChildIDs(ids...)
+}
+
+// ClearSprint clears the "sprint" edge to the Sprint entity.
+func (_u *TaskUpdate) ClearSprint() *TaskUpdate {
+	_u.mutation.ClearSprint()
+	return _u
+}
+
+// ClearMilestone clears the "milestone" edge to the Milestone entity.
+func (_u *TaskUpdate) ClearMilestone() *TaskUpdate {
+	_u.mutation.ClearMilestone()
+	return _u
+}
+
+// ClearColumn clears the "column" edge to the BoardColumn entity.
+func (_u *TaskUpdate) ClearColumn() *TaskUpdate {
+	_u.mutation.ClearColumn()
+	return _u
+}
+
+// ClearLabels clears all "labels" edges to the Label entity.
+func (_u *TaskUpdate) ClearLabels() *TaskUpdate {
+	_u.mutation.ClearLabels()
+	return _u
+}
+
+// RemoveLabelIDs removes the "labels" edge to Label entities by IDs.
+func (_u *TaskUpdate) RemoveLabelIDs(ids ...uuid.UUID) *TaskUpdate {
+	_u.mutation.RemoveLabelIDs(ids...)
+	return _u
+}
+
+// RemoveLabels removes "labels" edges to Label entities.
+func (_u *TaskUpdate) RemoveLabels(v ...*Label) *TaskUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveLabelIDs(ids...)
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *TaskUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +580,72 @@ func (_u *TaskUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *TaskUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if task.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized task.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := task.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *TaskUpdate) check() error {
+	if v, ok := _u.mutation.Title(); ok {
+		if err := task.TitleValidator(v); err != nil {
+			return &ValidationError{Name: "title", err: fmt.Errorf(`ent: validator failed for field "Task.title": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Description(); ok {
+		if err := task.DescriptionValidator(v); err != nil {
+			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "Task.description": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Status(); ok {
+		if err := task.StatusValidator(v); err != nil {
+			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Task.status": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Priority(); ok {
+		if err := task.PriorityValidator(v); err != nil {
+			return &ValidationError{Name: "priority", err: fmt.Errorf(`ent: validator failed for field "Task.priority": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.GetType(); ok {
+		if err := task.TypeValidator(v); err != nil {
+			return &ValidationError{Name: "type", err: fmt.Errorf(`ent: validator failed for field "Task.type": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.EstimateMinutes(); ok {
+		if err := task.EstimateMinutesValidator(v); err != nil {
+			return &ValidationError{Name: "estimate_minutes", err: fmt.Errorf(`ent: validator failed for field "Task.estimate_minutes": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.StoryPoints(); ok {
+		if err := task.StoryPointsValidator(v); err != nil {
+			return &ValidationError{Name: "story_points", err: fmt.Errorf(`ent: validator failed for field "Task.story_points": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Version(); ok {
+		if err := task.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Task.version": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Task.organization"`)
+	}
+	if _u.mutation.ProjectCleared() && len(_u.mutation.ProjectIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Task.project"`)
+	}
+	if _u.mutation.ReporterCleared() && len(_u.mutation.ReporterIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Task.reporter"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *TaskUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *TaskUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +653,9 @@ func (_u *TaskUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *TaskUpdat
 }
 
 func (_u *TaskUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(task.Table, task.Columns, sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +663,345 @@ func (_u *TaskUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(task.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(task.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(task.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Title(); ok {
+		_spec.SetField(task.FieldTitle, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Description(); ok {
+		_spec.SetField(task.FieldDescription, field.TypeString, value)
+	}
+	if _u.mutation.DescriptionCleared() {
+		_spec.ClearField(task.FieldDescription, field.TypeString)
+	}
+	if value, ok := _u.mutation.Status(); ok {
+		_spec.SetField(task.FieldStatus, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.Priority(); ok {
+		_spec.SetField(task.FieldPriority, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.GetType(); ok {
+		_spec.SetField(task.FieldType, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.Position(); ok {
+		_spec.SetField(task.FieldPosition, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedPosition(); ok {
+		_spec.AddField(task.FieldPosition, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.StartDate(); ok {
+		_spec.SetField(task.FieldStartDate, field.TypeTime, value)
+	}
+	if _u.mutation.StartDateCleared() {
+		_spec.ClearField(task.FieldStartDate, field.TypeTime)
+	}
+	if value, ok := _u.mutation.DueDate(); ok {
+		_spec.SetField(task.FieldDueDate, field.TypeTime, value)
+	}
+	if _u.mutation.DueDateCleared() {
+		_spec.ClearField(task.FieldDueDate, field.TypeTime)
+	}
+	if value, ok := _u.mutation.CompletedAt(); ok {
+		_spec.SetField(task.FieldCompletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.CompletedAtCleared() {
+		_spec.ClearField(task.FieldCompletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.EstimateMinutes(); ok {
+		_spec.SetField(task.FieldEstimateMinutes, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedEstimateMinutes(); ok {
+		_spec.AddField(task.FieldEstimateMinutes, field.TypeInt, value)
+	}
+	if _u.mutation.EstimateMinutesCleared() {
+		_spec.ClearField(task.FieldEstimateMinutes, field.TypeInt)
+	}
+	if value, ok := _u.mutation.StoryPoints(); ok {
+		_spec.SetField(task.FieldStoryPoints, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedStoryPoints(); ok {
+		_spec.AddField(task.FieldStoryPoints, field.TypeFloat64, value)
+	}
+	if _u.mutation.StoryPointsCleared() {
+		_spec.ClearField(task.FieldStoryPoints, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(task.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(task.FieldVersion, field.TypeInt, value)
+	}
+	if _u.mutation.AssigneeCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.AssigneeTable,
+			Columns: []string{task.AssigneeColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AssigneeIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.AssigneeTable,
+			Columns: []string{task.AssigneeColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ReporterCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.ReporterTable,
+			Columns: []string{task.ReporterColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReporterIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.ReporterTable,
+			Columns: []string{task.ReporterColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ParentCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   task.ParentTable,
+			Columns: []string{task.ParentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ParentIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   task.ParentTable,
+			Columns: []string{task.ParentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ChildrenCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   task.ChildrenTable,
+			Columns: []string{task.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedChildrenIDs(); len(nodes) > 0 && !_u.mutation.ChildrenCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   task.ChildrenTable,
+			Columns: []string{task.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ChildrenIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   task.ChildrenTable,
+			Columns: []string{task.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SprintCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.SprintTable,
+			Columns: []string{task.SprintColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(sprint.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SprintIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.SprintTable,
+			Columns: []string{task.SprintColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(sprint.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.MilestoneCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.MilestoneTable,
+			Columns: []string{task.MilestoneColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(milestone.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MilestoneIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.MilestoneTable,
+			Columns: []string{task.MilestoneColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(milestone.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ColumnCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.ColumnTable,
+			Columns: []string{task.ColumnColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(boardcolumn.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ColumnIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.ColumnTable,
+			Columns: []string{task.ColumnColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(boardcolumn.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.LabelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   task.LabelsTable,
+			Columns: task.LabelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(label.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedLabelsIDs(); len(nodes) > 0 && !_u.mutation.LabelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   task.LabelsTable,
+			Columns: task.LabelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(label.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.LabelsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   task.LabelsTable,
+			Columns: task.LabelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(label.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,9 +1025,519 @@ type TaskUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *TaskUpdateOne) SetUpdatedAt(v time.Time) *TaskUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *TaskUpdateOne) SetDeletedAt(v time.Time) *TaskUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *TaskUpdateOne) SetNillableDeletedAt(v *time.Time) *TaskUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *TaskUpdateOne) ClearDeletedAt() *TaskUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetTitle sets the "title" field.
+func (_u *TaskUpdateOne) SetTitle(v string) *TaskUpdateOne {
+	_u.mutation.SetTitle(v)
+	return _u
+}
+
+// SetNillableTitle sets the "title" field if the given value is not nil.
+func (_u *TaskUpdateOne) SetNillableTitle(v *string) *TaskUpdateOne {
+	if v != nil {
+		_u.SetTitle(*v)
+	}
+	return _u
+}
+
+// SetDescription sets the "description" field.
+func (_u *TaskUpdateOne) SetDescription(v string) *TaskUpdateOne {
+	_u.mutation.SetDescription(v)
+	return _u
+}
+
+// SetNillableDescription sets the "description" field if the given value is not nil.
+func (_u *TaskUpdateOne) SetNillableDescription(v *string) *TaskUpdateOne {
+	if v != nil {
+		_u.SetDescription(*v)
+	}
+	return _u
+}
+
+// ClearDescription clears the value of the "description" field.
+func (_u *TaskUpdateOne) ClearDescription() *TaskUpdateOne {
+	_u.mutation.ClearDescription()
+	return _u
+}
+
+// SetStatus sets the "status" field.
+func (_u *TaskUpdateOne) SetStatus(v task.Status) *TaskUpdateOne {
+	_u.mutation.SetStatus(v)
+	return _u
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_u *TaskUpdateOne) SetNillableStatus(v *task.Status) *TaskUpdateOne {
+	if v != nil {
+		_u.SetStatus(*v)
+	}
+	return _u
+}
+
+// SetPriority sets the "priority" field.
+func (_u *TaskUpdateOne) SetPriority(v task.Priority) *TaskUpdateOne {
+	_u.mutation.SetPriority(v)
+	return _u
+}
+
+// SetNillablePriority sets the "priority" field if the given value is not nil.
+func (_u *TaskUpdateOne) SetNillablePriority(v *task.Priority) *TaskUpdateOne {
+	if v != nil {
+		_u.SetPriority(*v)
+	}
+	return _u
+}
+
+// SetType sets the "type" field.
+func (_u *TaskUpdateOne) SetType(v task.Type) *TaskUpdateOne {
+	_u.mutation.SetType(v)
+	return _u
+}
+
+// SetNillableType sets the "type" field if the given value is not nil.
+func (_u *TaskUpdateOne) SetNillableType(v *task.Type) *TaskUpdateOne {
+	if v != nil {
+		_u.SetType(*v)
+	}
+	return _u
+}
+
+// SetAssigneeID sets the "assignee_id" field.
+func (_u *TaskUpdateOne) SetAssigneeID(v uuid.UUID) *TaskUpdateOne {
+	_u.mutation.SetAssigneeID(v)
+	return _u
+}
+
+// SetNillableAssigneeID sets the "assignee_id" field if the given value is not nil.
+func (_u *TaskUpdateOne) SetNillableAssigneeID(v *uuid.UUID) *TaskUpdateOne {
+	if v != nil {
+		_u.SetAssigneeID(*v)
+	}
+	return _u
+}
+
+// ClearAssigneeID clears the value of the "assignee_id" field.
+func (_u *TaskUpdateOne) ClearAssigneeID() *TaskUpdateOne {
+	_u.mutation.ClearAssigneeID()
+	return _u
+}
+
+// SetReporterID sets the "reporter_id" field.
+func (_u *TaskUpdateOne) SetReporterID(v uuid.UUID) *TaskUpdateOne {
+	_u.mutation.SetReporterID(v)
+	return _u
+}
+
+// SetNillableReporterID sets the "reporter_id" field if the given value is not nil.
+func (_u *TaskUpdateOne) SetNillableReporterID(v *uuid.UUID) *TaskUpdateOne {
+	if v != nil {
+		_u.SetReporterID(*v)
+	}
+	return _u
+}
+
+// SetParentID sets the "parent_id" field.
+func (_u *TaskUpdateOne) SetParentID(v uuid.UUID) *TaskUpdateOne {
+	_u.mutation.SetParentID(v)
+	return _u
+}
+
+// SetNillableParentID sets the "parent_id" field if the given value is not nil.
+func (_u *TaskUpdateOne) SetNillableParentID(v *uuid.UUID) *TaskUpdateOne {
+	if v != nil {
+		_u.SetParentID(*v)
+	}
+	return _u
+}
+
+// ClearParentID clears the value of the "parent_id" field.
+func (_u *TaskUpdateOne) ClearParentID() *TaskUpdateOne {
+	_u.mutation.ClearParentID()
+	return _u
+}
+
+// SetSprintID sets the "sprint_id" field.
+func (_u *TaskUpdateOne) SetSprintID(v uuid.UUID) *TaskUpdateOne {
+	_u.mutation.SetSprintID(v)
+	return _u
+}
+
+// SetNillableSprintID sets the "sprint_id" field if the given value is not nil.
+func (_u *TaskUpdateOne) SetNillableSprintID(v *uuid.UUID) *TaskUpdateOne {
+	if v != nil {
+		_u.SetSprintID(*v)
+	}
+	return _u
+}
+
+// ClearSprintID clears the value of the "sprint_id" field.
+func (_u *TaskUpdateOne) ClearSprintID() *TaskUpdateOne {
+	_u.mutation.ClearSprintID()
+	return _u
+}
+
+// SetMilestoneID sets the "milestone_id" field.
+func (_u *TaskUpdateOne) SetMilestoneID(v uuid.UUID) *TaskUpdateOne {
+	_u.mutation.SetMilestoneID(v)
+	return _u
+}
+
+// SetNillableMilestoneID sets the "milestone_id" field if the given value is not nil.
+func (_u *TaskUpdateOne) SetNillableMilestoneID(v *uuid.UUID) *TaskUpdateOne {
+	if v != nil {
+		_u.SetMilestoneID(*v)
+	}
+	return _u
+}
+
+// ClearMilestoneID clears the value of the "milestone_id" field.
+func (_u *TaskUpdateOne) ClearMilestoneID() *TaskUpdateOne {
+	_u.mutation.ClearMilestoneID()
+	return _u
+}
+
+// SetColumnID sets the "column_id" field.
+func (_u *TaskUpdateOne) SetColumnID(v uuid.UUID) *TaskUpdateOne {
+	_u.mutation.SetColumnID(v)
+	return _u
+}
+
+// SetNillableColumnID sets the "column_id" field if the given value is not nil.
+func (_u *TaskUpdateOne) SetNillableColumnID(v *uuid.UUID) *TaskUpdateOne {
+	if v != nil {
+		_u.SetColumnID(*v)
+	}
+	return _u
+}
+
+// ClearColumnID clears the value of the "column_id" field.
+func (_u *TaskUpdateOne) ClearColumnID() *TaskUpdateOne {
+	_u.mutation.ClearColumnID()
+	return _u
+}
+
+// SetPosition sets the "position" field.
+func (_u *TaskUpdateOne) SetPosition(v int64) *TaskUpdateOne {
+	_u.mutation.ResetPosition()
+	_u.mutation.SetPosition(v)
+	return _u
+}
+
+// SetNillablePosition sets the "position" field if the given value is not nil.
+func (_u *TaskUpdateOne) SetNillablePosition(v *int64) *TaskUpdateOne {
+	if v != nil {
+		_u.SetPosition(*v)
+	}
+	return _u
+}
+
+// AddPosition adds value to the "position" field.
+func (_u *TaskUpdateOne) AddPosition(v int64) *TaskUpdateOne {
+	_u.mutation.AddPosition(v)
+	return _u
+}
+
+// SetStartDate sets the "start_date" field.
+func (_u *TaskUpdateOne) SetStartDate(v time.Time) *TaskUpdateOne {
+	_u.mutation.SetStartDate(v)
+	return _u
+}
+
+// SetNillableStartDate sets the "start_date" field if the given value is not nil.
+func (_u *TaskUpdateOne) SetNillableStartDate(v *time.Time) *TaskUpdateOne {
+	if v != nil {
+		_u.SetStartDate(*v)
+	}
+	return _u
+}
+
+// ClearStartDate clears the value of the "start_date" field.
+func (_u *TaskUpdateOne) ClearStartDate() *TaskUpdateOne {
+	_u.mutation.ClearStartDate()
+	return _u
+}
+
+// SetDueDate sets the "due_date" field.
+func (_u *TaskUpdateOne) SetDueDate(v time.Time) *TaskUpdateOne {
+	_u.mutation.SetDueDate(v)
+	return _u
+}
+
+// SetNillableDueDate sets the "due_date" field if the given value is not nil.
+func (_u *TaskUpdateOne) SetNillableDueDate(v *time.Time) *TaskUpdateOne {
+	if v != nil {
+		_u.SetDueDate(*v)
+	}
+	return _u
+}
+
+// ClearDueDate clears the value of the "due_date" field.
+func (_u *TaskUpdateOne) ClearDueDate() *TaskUpdateOne {
+	_u.mutation.ClearDueDate()
+	return _u
+}
+
+// SetCompletedAt sets the "completed_at" field.
+func (_u *TaskUpdateOne) SetCompletedAt(v time.Time) *TaskUpdateOne {
+	_u.mutation.SetCompletedAt(v)
+	return _u
+}
+
+// SetNillableCompletedAt sets the "completed_at" field if the given value is not nil.
+func (_u *TaskUpdateOne) SetNillableCompletedAt(v *time.Time) *TaskUpdateOne {
+	if v != nil {
+		_u.SetCompletedAt(*v)
+	}
+	return _u
+}
+
+// ClearCompletedAt clears the value of the "completed_at" field.
+func (_u *TaskUpdateOne) ClearCompletedAt() *TaskUpdateOne {
+	_u.mutation.ClearCompletedAt()
+	return _u
+}
+
+// SetEstimateMinutes sets the "estimate_minutes" field.
+func (_u *TaskUpdateOne) SetEstimateMinutes(v int) *TaskUpdateOne {
+	_u.mutation.ResetEstimateMinutes()
+	_u.mutation.SetEstimateMinutes(v)
+	return _u
+}
+
+// SetNillableEstimateMinutes sets the "estimate_minutes" field if the given value is not nil.
+func (_u *TaskUpdateOne) SetNillableEstimateMinutes(v *int) *TaskUpdateOne {
+	if v != nil {
+		_u.SetEstimateMinutes(*v)
+	}
+	return _u
+}
+
+// AddEstimateMinutes adds value to the "estimate_minutes" field.
+func (_u *TaskUpdateOne) AddEstimateMinutes(v int) *TaskUpdateOne {
+	_u.mutation.AddEstimateMinutes(v)
+	return _u
+}
+
+// ClearEstimateMinutes clears the value of the "estimate_minutes" field.
+func (_u *TaskUpdateOne) ClearEstimateMinutes() *TaskUpdateOne {
+	_u.mutation.ClearEstimateMinutes()
+	return _u
+}
+
+// SetStoryPoints sets the "story_points" field.
+func (_u *TaskUpdateOne) SetStoryPoints(v float64) *TaskUpdateOne {
+	_u.mutation.ResetStoryPoints()
+	_u.mutation.SetStoryPoints(v)
+	return _u
+}
+
+// SetNillableStoryPoints sets the "story_points" field if the given value is not nil.
+func (_u *TaskUpdateOne) SetNillableStoryPoints(v *float64) *TaskUpdateOne {
+	if v != nil {
+		_u.SetStoryPoints(*v)
+	}
+	return _u
+}
+
+// AddStoryPoints adds value to the "story_points" field.
+func (_u *TaskUpdateOne) AddStoryPoints(v float64) *TaskUpdateOne {
+	_u.mutation.AddStoryPoints(v)
+	return _u
+}
+
+// ClearStoryPoints clears the value of the "story_points" field.
+func (_u *TaskUpdateOne) ClearStoryPoints() *TaskUpdateOne {
+	_u.mutation.ClearStoryPoints()
+	return _u
+}
+
+// SetVersion sets the "version" field.
+func (_u *TaskUpdateOne) SetVersion(v int) *TaskUpdateOne {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *TaskUpdateOne) SetNillableVersion(v *int) *TaskUpdateOne {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *TaskUpdateOne) AddVersion(v int) *TaskUpdateOne {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
+// SetAssignee sets the "assignee" edge to the User entity.
+func (_u *TaskUpdateOne) SetAssignee(v *User) *TaskUpdateOne {
+	return _u.SetAssigneeID(v.ID)
+}
+
+// SetReporter sets the "reporter" edge to the User entity.
+func (_u *TaskUpdateOne) SetReporter(v *User) *TaskUpdateOne {
+	return _u.SetReporterID(v.ID)
+}
+
+// SetParent sets the "parent" edge to the Task entity.
+func (_u *TaskUpdateOne) SetParent(v *Task) *TaskUpdateOne {
+	return _u.SetParentID(v.ID)
+}
+
+// AddChildIDs adds the "children" edge to the Task entity by IDs.
+func (_u *TaskUpdateOne) AddChildIDs(ids ...uuid.UUID) *TaskUpdateOne {
+	_u.mutation.AddChildIDs(ids...)
+	return _u
+}
+
+// AddChildren adds the "children" edges to the Task entity.
+func (_u *TaskUpdateOne) AddChildren(v ...*Task) *TaskUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddChildIDs(ids...)
+}
+
+// SetSprint sets the "sprint" edge to the Sprint entity.
+func (_u *TaskUpdateOne) SetSprint(v *Sprint) *TaskUpdateOne {
+	return _u.SetSprintID(v.ID)
+}
+
+// SetMilestone sets the "milestone" edge to the Milestone entity.
+func (_u *TaskUpdateOne) SetMilestone(v *Milestone) *TaskUpdateOne {
+	return _u.SetMilestoneID(v.ID)
+}
+
+// SetColumn sets the "column" edge to the BoardColumn entity.
+func (_u *TaskUpdateOne) SetColumn(v *BoardColumn) *TaskUpdateOne {
+	return _u.SetColumnID(v.ID)
+}
+
+// AddLabelIDs adds the "labels" edge to the Label entity by IDs.
+func (_u *TaskUpdateOne) AddLabelIDs(ids ...uuid.UUID) *TaskUpdateOne {
+	_u.mutation.AddLabelIDs(ids...)
+	return _u
+}
+
+// AddLabels adds the "labels" edges to the Label entity.
+func (_u *TaskUpdateOne) AddLabels(v ...*Label) *TaskUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddLabelIDs(ids...)
+}
+
 // Mutation returns the TaskMutation object of the builder.
 func (_u *TaskUpdateOne) Mutation() *TaskMutation {
 	return _u.mutation
+}
+
+// ClearAssignee clears the "assignee" edge to the User entity.
+func (_u *TaskUpdateOne) ClearAssignee() *TaskUpdateOne {
+	_u.mutation.ClearAssignee()
+	return _u
+}
+
+// ClearReporter clears the "reporter" edge to the User entity.
+func (_u *TaskUpdateOne) ClearReporter() *TaskUpdateOne {
+	_u.mutation.ClearReporter()
+	return _u
+}
+
+// ClearParent clears the "parent" edge to the Task entity.
+func (_u *TaskUpdateOne) ClearParent() *TaskUpdateOne {
+	_u.mutation.ClearParent()
+	return _u
+}
+
+// ClearChildren clears all "children" edges to the Task entity.
+func (_u *TaskUpdateOne) ClearChildren() *TaskUpdateOne {
+	_u.mutation.ClearChildren()
+	return _u
+}
+
+// RemoveChildIDs removes the "children" edge to Task entities by IDs.
+func (_u *TaskUpdateOne) RemoveChildIDs(ids ...uuid.UUID) *TaskUpdateOne {
+	_u.mutation.RemoveChildIDs(ids...)
+	return _u
+}
+
+// RemoveChildren removes "children" edges to Task entities.
+func (_u *TaskUpdateOne) RemoveChildren(v ...*Task) *TaskUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveChildIDs(ids...)
+}
+
+// ClearSprint clears the "sprint" edge to the Sprint entity.
+func (_u *TaskUpdateOne) ClearSprint() *TaskUpdateOne {
+	_u.mutation.ClearSprint()
+	return _u
+}
+
+// ClearMilestone clears the "milestone" edge to the Milestone entity.
+func (_u *TaskUpdateOne) ClearMilestone() *TaskUpdateOne {
+	_u.mutation.ClearMilestone()
+	return _u
+}
+
+// ClearColumn clears the "column" edge to the BoardColumn entity.
+func (_u *TaskUpdateOne) ClearColumn() *TaskUpdateOne {
+	_u.mutation.ClearColumn()
+	return _u
+}
+
+// ClearLabels clears all "labels" edges to the Label entity.
+func (_u *TaskUpdateOne) ClearLabels() *TaskUpdateOne {
+	_u.mutation.ClearLabels()
+	return _u
+}
+
+// RemoveLabelIDs removes the "labels" edge to Label entities by IDs.
+func (_u *TaskUpdateOne) RemoveLabelIDs(ids ...uuid.UUID) *TaskUpdateOne {
+	_u.mutation.RemoveLabelIDs(ids...)
+	return _u
+}
+
+// RemoveLabels removes "labels" edges to Label entities.
+func (_u *TaskUpdateOne) RemoveLabels(v ...*Label) *TaskUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveLabelIDs(ids...)
 }
 
 // Where appends a list predicates to the TaskUpdate builder.
@@ -117,6 +1555,9 @@ func (_u *TaskUpdateOne) Select(field string, fields ...string) *TaskUpdateOne {
 
 // Save executes the query and returns the updated Task entity.
 func (_u *TaskUpdateOne) Save(ctx context.Context) (*Task, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +1583,72 @@ func (_u *TaskUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *TaskUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if task.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized task.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := task.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *TaskUpdateOne) check() error {
+	if v, ok := _u.mutation.Title(); ok {
+		if err := task.TitleValidator(v); err != nil {
+			return &ValidationError{Name: "title", err: fmt.Errorf(`ent: validator failed for field "Task.title": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Description(); ok {
+		if err := task.DescriptionValidator(v); err != nil {
+			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "Task.description": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Status(); ok {
+		if err := task.StatusValidator(v); err != nil {
+			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Task.status": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Priority(); ok {
+		if err := task.PriorityValidator(v); err != nil {
+			return &ValidationError{Name: "priority", err: fmt.Errorf(`ent: validator failed for field "Task.priority": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.GetType(); ok {
+		if err := task.TypeValidator(v); err != nil {
+			return &ValidationError{Name: "type", err: fmt.Errorf(`ent: validator failed for field "Task.type": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.EstimateMinutes(); ok {
+		if err := task.EstimateMinutesValidator(v); err != nil {
+			return &ValidationError{Name: "estimate_minutes", err: fmt.Errorf(`ent: validator failed for field "Task.estimate_minutes": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.StoryPoints(); ok {
+		if err := task.StoryPointsValidator(v); err != nil {
+			return &ValidationError{Name: "story_points", err: fmt.Errorf(`ent: validator failed for field "Task.story_points": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Version(); ok {
+		if err := task.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Task.version": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Task.organization"`)
+	}
+	if _u.mutation.ProjectCleared() && len(_u.mutation.ProjectIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Task.project"`)
+	}
+	if _u.mutation.ReporterCleared() && len(_u.mutation.ReporterIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "Task.reporter"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *TaskUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *TaskUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +1656,9 @@ func (_u *TaskUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *TaskUp
 }
 
 func (_u *TaskUpdateOne) sqlSave(ctx context.Context) (_node *Task, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(task.Table, task.Columns, sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +1683,345 @@ func (_u *TaskUpdateOne) sqlSave(ctx context.Context) (_node *Task, err error) {
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(task.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(task.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(task.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Title(); ok {
+		_spec.SetField(task.FieldTitle, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Description(); ok {
+		_spec.SetField(task.FieldDescription, field.TypeString, value)
+	}
+	if _u.mutation.DescriptionCleared() {
+		_spec.ClearField(task.FieldDescription, field.TypeString)
+	}
+	if value, ok := _u.mutation.Status(); ok {
+		_spec.SetField(task.FieldStatus, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.Priority(); ok {
+		_spec.SetField(task.FieldPriority, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.GetType(); ok {
+		_spec.SetField(task.FieldType, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.Position(); ok {
+		_spec.SetField(task.FieldPosition, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedPosition(); ok {
+		_spec.AddField(task.FieldPosition, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.StartDate(); ok {
+		_spec.SetField(task.FieldStartDate, field.TypeTime, value)
+	}
+	if _u.mutation.StartDateCleared() {
+		_spec.ClearField(task.FieldStartDate, field.TypeTime)
+	}
+	if value, ok := _u.mutation.DueDate(); ok {
+		_spec.SetField(task.FieldDueDate, field.TypeTime, value)
+	}
+	if _u.mutation.DueDateCleared() {
+		_spec.ClearField(task.FieldDueDate, field.TypeTime)
+	}
+	if value, ok := _u.mutation.CompletedAt(); ok {
+		_spec.SetField(task.FieldCompletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.CompletedAtCleared() {
+		_spec.ClearField(task.FieldCompletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.EstimateMinutes(); ok {
+		_spec.SetField(task.FieldEstimateMinutes, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedEstimateMinutes(); ok {
+		_spec.AddField(task.FieldEstimateMinutes, field.TypeInt, value)
+	}
+	if _u.mutation.EstimateMinutesCleared() {
+		_spec.ClearField(task.FieldEstimateMinutes, field.TypeInt)
+	}
+	if value, ok := _u.mutation.StoryPoints(); ok {
+		_spec.SetField(task.FieldStoryPoints, field.TypeFloat64, value)
+	}
+	if value, ok := _u.mutation.AddedStoryPoints(); ok {
+		_spec.AddField(task.FieldStoryPoints, field.TypeFloat64, value)
+	}
+	if _u.mutation.StoryPointsCleared() {
+		_spec.ClearField(task.FieldStoryPoints, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(task.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(task.FieldVersion, field.TypeInt, value)
+	}
+	if _u.mutation.AssigneeCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.AssigneeTable,
+			Columns: []string{task.AssigneeColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AssigneeIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.AssigneeTable,
+			Columns: []string{task.AssigneeColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ReporterCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.ReporterTable,
+			Columns: []string{task.ReporterColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ReporterIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.ReporterTable,
+			Columns: []string{task.ReporterColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ParentCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   task.ParentTable,
+			Columns: []string{task.ParentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ParentIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   task.ParentTable,
+			Columns: []string{task.ParentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ChildrenCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   task.ChildrenTable,
+			Columns: []string{task.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedChildrenIDs(); len(nodes) > 0 && !_u.mutation.ChildrenCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   task.ChildrenTable,
+			Columns: []string{task.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ChildrenIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   task.ChildrenTable,
+			Columns: []string{task.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.SprintCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.SprintTable,
+			Columns: []string{task.SprintColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(sprint.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.SprintIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.SprintTable,
+			Columns: []string{task.SprintColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(sprint.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.MilestoneCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.MilestoneTable,
+			Columns: []string{task.MilestoneColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(milestone.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.MilestoneIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.MilestoneTable,
+			Columns: []string{task.MilestoneColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(milestone.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ColumnCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.ColumnTable,
+			Columns: []string{task.ColumnColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(boardcolumn.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ColumnIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   task.ColumnTable,
+			Columns: []string{task.ColumnColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(boardcolumn.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.LabelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   task.LabelsTable,
+			Columns: task.LabelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(label.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedLabelsIDs(); len(nodes) > 0 && !_u.mutation.LabelsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   task.LabelsTable,
+			Columns: task.LabelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(label.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.LabelsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2M,
+			Inverse: false,
+			Table:   task.LabelsTable,
+			Columns: task.LabelsPrimaryKey,
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(label.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Task{config: _u.config}

@@ -5,19 +5,94 @@ package ent
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/ent/taskattachment"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // TaskAttachment is the model entity for the TaskAttachment schema.
 type TaskAttachment struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// CreatedAt holds the value of the "created_at" field.
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// UpdatedAt holds the value of the "updated_at" field.
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// OrganizationID holds the value of the "organization_id" field.
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// DeletedAt holds the value of the "deleted_at" field.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// TaskID holds the value of the "task_id" field.
+	TaskID uuid.UUID `json:"task_id,omitempty"`
+	// UploaderID holds the value of the "uploader_id" field.
+	UploaderID uuid.UUID `json:"uploader_id,omitempty"`
+	// Display name as uploaded; never used as a storage path
+	FileName string `json:"file_name,omitempty"`
+	// ContentType holds the value of the "content_type" field.
+	ContentType string `json:"content_type,omitempty"`
+	// SizeBytes holds the value of the "size_bytes" field.
+	SizeBytes int64 `json:"size_bytes,omitempty"`
+	// Lower-case hex SHA-256 of the content
+	Sha256 string `json:"sha256,omitempty"`
+	// Object-storage key; internal, not part of the API
+	StorageKey string `json:"storage_key,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the TaskAttachmentQuery when eager-loading is set.
+	Edges        TaskAttachmentEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// TaskAttachmentEdges holds the relations/edges for other nodes in the graph.
+type TaskAttachmentEdges struct {
+	// Organization holds the value of the organization edge.
+	Organization *Organization `json:"organization,omitempty"`
+	// Task holds the value of the task edge.
+	Task *Task `json:"task,omitempty"`
+	// Uploader holds the value of the uploader edge.
+	Uploader *User `json:"uploader,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [3]bool
+}
+
+// OrganizationOrErr returns the Organization value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e TaskAttachmentEdges) OrganizationOrErr() (*Organization, error) {
+	if e.Organization != nil {
+		return e.Organization, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: organization.Label}
+	}
+	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// TaskOrErr returns the Task value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e TaskAttachmentEdges) TaskOrErr() (*Task, error) {
+	if e.Task != nil {
+		return e.Task, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: task.Label}
+	}
+	return nil, &NotLoadedError{edge: "task"}
+}
+
+// UploaderOrErr returns the Uploader value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e TaskAttachmentEdges) UploaderOrErr() (*User, error) {
+	if e.Uploader != nil {
+		return e.Uploader, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "uploader"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -25,7 +100,13 @@ func (*TaskAttachment) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case taskattachment.FieldID:
+		case taskattachment.FieldSizeBytes:
+			values[i] = new(sql.NullInt64)
+		case taskattachment.FieldFileName, taskattachment.FieldContentType, taskattachment.FieldSha256, taskattachment.FieldStorageKey:
+			values[i] = new(sql.NullString)
+		case taskattachment.FieldCreatedAt, taskattachment.FieldUpdatedAt, taskattachment.FieldDeletedAt:
+			values[i] = new(sql.NullTime)
+		case taskattachment.FieldID, taskattachment.FieldOrganizationID, taskattachment.FieldTaskID, taskattachment.FieldUploaderID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -48,6 +129,73 @@ func (_m *TaskAttachment) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.ID = *value
 			}
+		case taskattachment.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case taskattachment.FieldUpdatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
+			} else if value.Valid {
+				_m.UpdatedAt = value.Time
+			}
+		case taskattachment.FieldOrganizationID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
+			} else if value != nil {
+				_m.OrganizationID = *value
+			}
+		case taskattachment.FieldDeletedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field deleted_at", values[i])
+			} else if value.Valid {
+				_m.DeletedAt = new(time.Time)
+				*_m.DeletedAt = value.Time
+			}
+		case taskattachment.FieldTaskID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field task_id", values[i])
+			} else if value != nil {
+				_m.TaskID = *value
+			}
+		case taskattachment.FieldUploaderID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field uploader_id", values[i])
+			} else if value != nil {
+				_m.UploaderID = *value
+			}
+		case taskattachment.FieldFileName:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field file_name", values[i])
+			} else if value.Valid {
+				_m.FileName = value.String
+			}
+		case taskattachment.FieldContentType:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field content_type", values[i])
+			} else if value.Valid {
+				_m.ContentType = value.String
+			}
+		case taskattachment.FieldSizeBytes:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field size_bytes", values[i])
+			} else if value.Valid {
+				_m.SizeBytes = value.Int64
+			}
+		case taskattachment.FieldSha256:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field sha256", values[i])
+			} else if value.Valid {
+				_m.Sha256 = value.String
+			}
+		case taskattachment.FieldStorageKey:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field storage_key", values[i])
+			} else if value.Valid {
+				_m.StorageKey = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -59,6 +207,21 @@ func (_m *TaskAttachment) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *TaskAttachment) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryOrganization queries the "organization" edge of the TaskAttachment entity.
+func (_m *TaskAttachment) QueryOrganization() *OrganizationQuery {
+	return NewTaskAttachmentClient(_m.config).QueryOrganization(_m)
+}
+
+// QueryTask queries the "task" edge of the TaskAttachment entity.
+func (_m *TaskAttachment) QueryTask() *TaskQuery {
+	return NewTaskAttachmentClient(_m.config).QueryTask(_m)
+}
+
+// QueryUploader queries the "uploader" edge of the TaskAttachment entity.
+func (_m *TaskAttachment) QueryUploader() *UserQuery {
+	return NewTaskAttachmentClient(_m.config).QueryUploader(_m)
 }
 
 // Update returns a builder for updating this TaskAttachment.
@@ -83,7 +246,41 @@ func (_m *TaskAttachment) Unwrap() *TaskAttachment {
 func (_m *TaskAttachment) String() string {
 	var builder strings.Builder
 	builder.WriteString("TaskAttachment(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("updated_at=")
+	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
+	builder.WriteString(", ")
+	if v := _m.DeletedAt; v != nil {
+		builder.WriteString("deleted_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("task_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TaskID))
+	builder.WriteString(", ")
+	builder.WriteString("uploader_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.UploaderID))
+	builder.WriteString(", ")
+	builder.WriteString("file_name=")
+	builder.WriteString(_m.FileName)
+	builder.WriteString(", ")
+	builder.WriteString("content_type=")
+	builder.WriteString(_m.ContentType)
+	builder.WriteString(", ")
+	builder.WriteString("size_bytes=")
+	builder.WriteString(fmt.Sprintf("%v", _m.SizeBytes))
+	builder.WriteString(", ")
+	builder.WriteString("sha256=")
+	builder.WriteString(_m.Sha256)
+	builder.WriteString(", ")
+	builder.WriteString("storage_key=")
+	builder.WriteString(_m.StorageKey)
 	builder.WriteByte(')')
 	return builder.String()
 }

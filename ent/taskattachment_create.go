@@ -6,13 +6,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/ent/taskattachment"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // TaskAttachmentCreate is the builder for creating a TaskAttachment entity.
@@ -21,6 +25,104 @@ type TaskAttachmentCreate struct {
 	mutation *TaskAttachmentMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *TaskAttachmentCreate) SetCreatedAt(v time.Time) *TaskAttachmentCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *TaskAttachmentCreate) SetNillableCreatedAt(v *time.Time) *TaskAttachmentCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *TaskAttachmentCreate) SetUpdatedAt(v time.Time) *TaskAttachmentCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *TaskAttachmentCreate) SetNillableUpdatedAt(v *time.Time) *TaskAttachmentCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *TaskAttachmentCreate) SetOrganizationID(v uuid.UUID) *TaskAttachmentCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *TaskAttachmentCreate) SetDeletedAt(v time.Time) *TaskAttachmentCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *TaskAttachmentCreate) SetNillableDeletedAt(v *time.Time) *TaskAttachmentCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
+// SetTaskID sets the "task_id" field.
+func (_c *TaskAttachmentCreate) SetTaskID(v uuid.UUID) *TaskAttachmentCreate {
+	_c.mutation.SetTaskID(v)
+	return _c
+}
+
+// SetUploaderID sets the "uploader_id" field.
+func (_c *TaskAttachmentCreate) SetUploaderID(v uuid.UUID) *TaskAttachmentCreate {
+	_c.mutation.SetUploaderID(v)
+	return _c
+}
+
+// SetFileName sets the "file_name" field.
+func (_c *TaskAttachmentCreate) SetFileName(v string) *TaskAttachmentCreate {
+	_c.mutation.SetFileName(v)
+	return _c
+}
+
+// SetContentType sets the "content_type" field.
+func (_c *TaskAttachmentCreate) SetContentType(v string) *TaskAttachmentCreate {
+	_c.mutation.SetContentType(v)
+	return _c
+}
+
+// SetNillableContentType sets the "content_type" field if the given value is not nil.
+func (_c *TaskAttachmentCreate) SetNillableContentType(v *string) *TaskAttachmentCreate {
+	if v != nil {
+		_c.SetContentType(*v)
+	}
+	return _c
+}
+
+// SetSizeBytes sets the "size_bytes" field.
+func (_c *TaskAttachmentCreate) SetSizeBytes(v int64) *TaskAttachmentCreate {
+	_c.mutation.SetSizeBytes(v)
+	return _c
+}
+
+// SetSha256 sets the "sha256" field.
+func (_c *TaskAttachmentCreate) SetSha256(v string) *TaskAttachmentCreate {
+	_c.mutation.SetSha256(v)
+	return _c
+}
+
+// SetStorageKey sets the "storage_key" field.
+func (_c *TaskAttachmentCreate) SetStorageKey(v string) *TaskAttachmentCreate {
+	_c.mutation.SetStorageKey(v)
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +139,21 @@ func (_c *TaskAttachmentCreate) SetNillableID(v *uuid.UUID) *TaskAttachmentCreat
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *TaskAttachmentCreate) SetOrganization(v *Organization) *TaskAttachmentCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetTask sets the "task" edge to the Task entity.
+func (_c *TaskAttachmentCreate) SetTask(v *Task) *TaskAttachmentCreate {
+	return _c.SetTaskID(v.ID)
+}
+
+// SetUploader sets the "uploader" edge to the User entity.
+func (_c *TaskAttachmentCreate) SetUploader(v *User) *TaskAttachmentCreate {
+	return _c.SetUploaderID(v.ID)
+}
+
 // Mutation returns the TaskAttachmentMutation object of the builder.
 func (_c *TaskAttachmentCreate) Mutation() *TaskAttachmentMutation {
 	return _c.mutation
@@ -44,7 +161,9 @@ func (_c *TaskAttachmentCreate) Mutation() *TaskAttachmentMutation {
 
 // Save creates the TaskAttachment in the database.
 func (_c *TaskAttachmentCreate) Save(ctx context.Context) (*TaskAttachment, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +190,101 @@ func (_c *TaskAttachmentCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *TaskAttachmentCreate) defaults() {
+func (_c *TaskAttachmentCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if taskattachment.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized taskattachment.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := taskattachment.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if taskattachment.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized taskattachment.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := taskattachment.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _c.mutation.ContentType(); !ok {
+		v := taskattachment.DefaultContentType
+		_c.mutation.SetContentType(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if taskattachment.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized taskattachment.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := taskattachment.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *TaskAttachmentCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "TaskAttachment.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "TaskAttachment.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "TaskAttachment.organization_id"`)}
+	}
+	if _, ok := _c.mutation.TaskID(); !ok {
+		return &ValidationError{Name: "task_id", err: errors.New(`ent: missing required field "TaskAttachment.task_id"`)}
+	}
+	if _, ok := _c.mutation.UploaderID(); !ok {
+		return &ValidationError{Name: "uploader_id", err: errors.New(`ent: missing required field "TaskAttachment.uploader_id"`)}
+	}
+	if _, ok := _c.mutation.FileName(); !ok {
+		return &ValidationError{Name: "file_name", err: errors.New(`ent: missing required field "TaskAttachment.file_name"`)}
+	}
+	if v, ok := _c.mutation.FileName(); ok {
+		if err := taskattachment.FileNameValidator(v); err != nil {
+			return &ValidationError{Name: "file_name", err: fmt.Errorf(`ent: validator failed for field "TaskAttachment.file_name": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.ContentType(); !ok {
+		return &ValidationError{Name: "content_type", err: errors.New(`ent: missing required field "TaskAttachment.content_type"`)}
+	}
+	if v, ok := _c.mutation.ContentType(); ok {
+		if err := taskattachment.ContentTypeValidator(v); err != nil {
+			return &ValidationError{Name: "content_type", err: fmt.Errorf(`ent: validator failed for field "TaskAttachment.content_type": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.SizeBytes(); !ok {
+		return &ValidationError{Name: "size_bytes", err: errors.New(`ent: missing required field "TaskAttachment.size_bytes"`)}
+	}
+	if v, ok := _c.mutation.SizeBytes(); ok {
+		if err := taskattachment.SizeBytesValidator(v); err != nil {
+			return &ValidationError{Name: "size_bytes", err: fmt.Errorf(`ent: validator failed for field "TaskAttachment.size_bytes": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Sha256(); !ok {
+		return &ValidationError{Name: "sha256", err: errors.New(`ent: missing required field "TaskAttachment.sha256"`)}
+	}
+	if v, ok := _c.mutation.Sha256(); ok {
+		if err := taskattachment.Sha256Validator(v); err != nil {
+			return &ValidationError{Name: "sha256", err: fmt.Errorf(`ent: validator failed for field "TaskAttachment.sha256": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.StorageKey(); !ok {
+		return &ValidationError{Name: "storage_key", err: errors.New(`ent: missing required field "TaskAttachment.storage_key"`)}
+	}
+	if v, ok := _c.mutation.StorageKey(); ok {
+		if err := taskattachment.StorageKeyValidator(v); err != nil {
+			return &ValidationError{Name: "storage_key", err: fmt.Errorf(`ent: validator failed for field "TaskAttachment.storage_key": %w`, err)}
+		}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "TaskAttachment.organization"`)}
+	}
+	if len(_c.mutation.TaskIDs()) == 0 {
+		return &ValidationError{Name: "task", err: errors.New(`ent: missing required edge "TaskAttachment.task"`)}
+	}
+	if len(_c.mutation.UploaderIDs()) == 0 {
+		return &ValidationError{Name: "uploader", err: errors.New(`ent: missing required edge "TaskAttachment.uploader"`)}
+	}
 	return nil
 }
 
@@ -116,6 +321,89 @@ func (_c *TaskAttachmentCreate) createSpec() (*TaskAttachment, *sqlgraph.CreateS
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(taskattachment.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(taskattachment.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(taskattachment.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.FileName(); ok {
+		_spec.SetField(taskattachment.FieldFileName, field.TypeString, value)
+		_node.FileName = value
+	}
+	if value, ok := _c.mutation.ContentType(); ok {
+		_spec.SetField(taskattachment.FieldContentType, field.TypeString, value)
+		_node.ContentType = value
+	}
+	if value, ok := _c.mutation.SizeBytes(); ok {
+		_spec.SetField(taskattachment.FieldSizeBytes, field.TypeInt64, value)
+		_node.SizeBytes = value
+	}
+	if value, ok := _c.mutation.Sha256(); ok {
+		_spec.SetField(taskattachment.FieldSha256, field.TypeString, value)
+		_node.Sha256 = value
+	}
+	if value, ok := _c.mutation.StorageKey(); ok {
+		_spec.SetField(taskattachment.FieldStorageKey, field.TypeString, value)
+		_node.StorageKey = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   taskattachment.OrganizationTable,
+			Columns: []string{taskattachment.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.TaskIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   taskattachment.TaskTable,
+			Columns: []string{taskattachment.TaskColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.TaskID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.UploaderIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   taskattachment.UploaderTable,
+			Columns: []string{taskattachment.UploaderColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.UploaderID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +411,17 @@ func (_c *TaskAttachmentCreate) createSpec() (*TaskAttachment, *sqlgraph.CreateS
 // of the `INSERT` statement. For example:
 //
 //	client.TaskAttachment.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.TaskAttachmentUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *TaskAttachmentCreate) OnConflict(opts ...sql.ConflictOption) *TaskAttachmentUpsertOne {
 	_c.conflict = opts
@@ -162,6 +456,48 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *TaskAttachmentUpsert) SetUpdatedAt(v time.Time) *TaskAttachmentUpsert {
+	u.Set(taskattachment.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *TaskAttachmentUpsert) UpdateUpdatedAt() *TaskAttachmentUpsert {
+	u.SetExcluded(taskattachment.FieldUpdatedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *TaskAttachmentUpsert) SetDeletedAt(v time.Time) *TaskAttachmentUpsert {
+	u.Set(taskattachment.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *TaskAttachmentUpsert) UpdateDeletedAt() *TaskAttachmentUpsert {
+	u.SetExcluded(taskattachment.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *TaskAttachmentUpsert) ClearDeletedAt() *TaskAttachmentUpsert {
+	u.SetNull(taskattachment.FieldDeletedAt)
+	return u
+}
+
+// SetFileName sets the "file_name" field.
+func (u *TaskAttachmentUpsert) SetFileName(v string) *TaskAttachmentUpsert {
+	u.Set(taskattachment.FieldFileName, v)
+	return u
+}
+
+// UpdateFileName sets the "file_name" field to the value that was provided on create.
+func (u *TaskAttachmentUpsert) UpdateFileName() *TaskAttachmentUpsert {
+	u.SetExcluded(taskattachment.FieldFileName)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +514,30 @@ func (u *TaskAttachmentUpsertOne) UpdateNewValues() *TaskAttachmentUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(taskattachment.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(taskattachment.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(taskattachment.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.TaskID(); exists {
+			s.SetIgnore(taskattachment.FieldTaskID)
+		}
+		if _, exists := u.create.mutation.UploaderID(); exists {
+			s.SetIgnore(taskattachment.FieldUploaderID)
+		}
+		if _, exists := u.create.mutation.ContentType(); exists {
+			s.SetIgnore(taskattachment.FieldContentType)
+		}
+		if _, exists := u.create.mutation.SizeBytes(); exists {
+			s.SetIgnore(taskattachment.FieldSizeBytes)
+		}
+		if _, exists := u.create.mutation.Sha256(); exists {
+			s.SetIgnore(taskattachment.FieldSha256)
+		}
+		if _, exists := u.create.mutation.StorageKey(); exists {
+			s.SetIgnore(taskattachment.FieldStorageKey)
 		}
 	}))
 	return u
@@ -208,6 +568,55 @@ func (u *TaskAttachmentUpsertOne) Update(set func(*TaskAttachmentUpsert)) *TaskA
 		set(&TaskAttachmentUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *TaskAttachmentUpsertOne) SetUpdatedAt(v time.Time) *TaskAttachmentUpsertOne {
+	return u.Update(func(s *TaskAttachmentUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *TaskAttachmentUpsertOne) UpdateUpdatedAt() *TaskAttachmentUpsertOne {
+	return u.Update(func(s *TaskAttachmentUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *TaskAttachmentUpsertOne) SetDeletedAt(v time.Time) *TaskAttachmentUpsertOne {
+	return u.Update(func(s *TaskAttachmentUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *TaskAttachmentUpsertOne) UpdateDeletedAt() *TaskAttachmentUpsertOne {
+	return u.Update(func(s *TaskAttachmentUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *TaskAttachmentUpsertOne) ClearDeletedAt() *TaskAttachmentUpsertOne {
+	return u.Update(func(s *TaskAttachmentUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetFileName sets the "file_name" field.
+func (u *TaskAttachmentUpsertOne) SetFileName(v string) *TaskAttachmentUpsertOne {
+	return u.Update(func(s *TaskAttachmentUpsert) {
+		s.SetFileName(v)
+	})
+}
+
+// UpdateFileName sets the "file_name" field to the value that was provided on create.
+func (u *TaskAttachmentUpsertOne) UpdateFileName() *TaskAttachmentUpsertOne {
+	return u.Update(func(s *TaskAttachmentUpsert) {
+		s.UpdateFileName()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +752,11 @@ func (_c *TaskAttachmentCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.TaskAttachmentUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *TaskAttachmentCreateBulk) OnConflict(opts ...sql.ConflictOption) *TaskAttachmentUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +802,30 @@ func (u *TaskAttachmentUpsertBulk) UpdateNewValues() *TaskAttachmentUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(taskattachment.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(taskattachment.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(taskattachment.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.TaskID(); exists {
+				s.SetIgnore(taskattachment.FieldTaskID)
+			}
+			if _, exists := b.mutation.UploaderID(); exists {
+				s.SetIgnore(taskattachment.FieldUploaderID)
+			}
+			if _, exists := b.mutation.ContentType(); exists {
+				s.SetIgnore(taskattachment.FieldContentType)
+			}
+			if _, exists := b.mutation.SizeBytes(); exists {
+				s.SetIgnore(taskattachment.FieldSizeBytes)
+			}
+			if _, exists := b.mutation.Sha256(); exists {
+				s.SetIgnore(taskattachment.FieldSha256)
+			}
+			if _, exists := b.mutation.StorageKey(); exists {
+				s.SetIgnore(taskattachment.FieldStorageKey)
+			}
 		}
 	}))
 	return u
@@ -418,6 +856,55 @@ func (u *TaskAttachmentUpsertBulk) Update(set func(*TaskAttachmentUpsert)) *Task
 		set(&TaskAttachmentUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *TaskAttachmentUpsertBulk) SetUpdatedAt(v time.Time) *TaskAttachmentUpsertBulk {
+	return u.Update(func(s *TaskAttachmentUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *TaskAttachmentUpsertBulk) UpdateUpdatedAt() *TaskAttachmentUpsertBulk {
+	return u.Update(func(s *TaskAttachmentUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *TaskAttachmentUpsertBulk) SetDeletedAt(v time.Time) *TaskAttachmentUpsertBulk {
+	return u.Update(func(s *TaskAttachmentUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *TaskAttachmentUpsertBulk) UpdateDeletedAt() *TaskAttachmentUpsertBulk {
+	return u.Update(func(s *TaskAttachmentUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *TaskAttachmentUpsertBulk) ClearDeletedAt() *TaskAttachmentUpsertBulk {
+	return u.Update(func(s *TaskAttachmentUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetFileName sets the "file_name" field.
+func (u *TaskAttachmentUpsertBulk) SetFileName(v string) *TaskAttachmentUpsertBulk {
+	return u.Update(func(s *TaskAttachmentUpsert) {
+		s.SetFileName(v)
+	})
+}
+
+// UpdateFileName sets the "file_name" field to the value that was provided on create.
+func (u *TaskAttachmentUpsertBulk) UpdateFileName() *TaskAttachmentUpsertBulk {
+	return u.Update(func(s *TaskAttachmentUpsert) {
+		s.UpdateFileName()
+	})
 }
 
 // Exec executes the query.

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -13,18 +14,24 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/predicate"
+	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/ent/taskattachment"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // TaskAttachmentQuery is the builder for querying TaskAttachment entities.
 type TaskAttachmentQuery struct {
 	config
-	ctx        *QueryContext
-	order      []taskattachment.OrderOption
-	inters     []Interceptor
-	predicates []predicate.TaskAttachment
-	modifiers  []func(*sql.Selector)
+	ctx              *QueryContext
+	order            []taskattachment.OrderOption
+	inters           []Interceptor
+	predicates       []predicate.TaskAttachment
+	withOrganization *OrganizationQuery
+	withTask         *TaskQuery
+	withUploader     *UserQuery
+	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -59,6 +66,72 @@ func (_q *TaskAttachmentQuery) Unique(unique bool) *TaskAttachmentQuery {
 func (_q *TaskAttachmentQuery) Order(o ...taskattachment.OrderOption) *TaskAttachmentQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryOrganization chains the current query on the "organization" edge.
+func (_q *TaskAttachmentQuery) QueryOrganization() *OrganizationQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(taskattachment.Table, taskattachment.FieldID, selector),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, taskattachment.OrganizationTable, taskattachment.OrganizationColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryTask chains the current query on the "task" edge.
+func (_q *TaskAttachmentQuery) QueryTask() *TaskQuery {
+	query := (&TaskClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(taskattachment.Table, taskattachment.FieldID, selector),
+			sqlgraph.To(task.Table, task.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, taskattachment.TaskTable, taskattachment.TaskColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryUploader chains the current query on the "uploader" edge.
+func (_q *TaskAttachmentQuery) QueryUploader() *UserQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(taskattachment.Table, taskattachment.FieldID, selector),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, taskattachment.UploaderTable, taskattachment.UploaderColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // First returns the first TaskAttachment entity from the query.
@@ -248,11 +321,14 @@ func (_q *TaskAttachmentQuery) Clone() *TaskAttachmentQuery {
 		return nil
 	}
 	return &TaskAttachmentQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]taskattachment.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.TaskAttachment{}, _q.predicates...),
+		config:           _q.config,
+		ctx:              _q.ctx.Clone(),
+		order:            append([]taskattachment.OrderOption{}, _q.order...),
+		inters:           append([]Interceptor{}, _q.inters...),
+		predicates:       append([]predicate.TaskAttachment{}, _q.predicates...),
+		withOrganization: _q.withOrganization.Clone(),
+		withTask:         _q.withTask.Clone(),
+		withUploader:     _q.withUploader.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -260,8 +336,53 @@ func (_q *TaskAttachmentQuery) Clone() *TaskAttachmentQuery {
 	}
 }
 
+// WithOrganization tells the query-builder to eager-load the nodes that are connected to
+// the "organization" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TaskAttachmentQuery) WithOrganization(opts ...func(*OrganizationQuery)) *TaskAttachmentQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOrganization = query
+	return _q
+}
+
+// WithTask tells the query-builder to eager-load the nodes that are connected to
+// the "task" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TaskAttachmentQuery) WithTask(opts ...func(*TaskQuery)) *TaskAttachmentQuery {
+	query := (&TaskClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withTask = query
+	return _q
+}
+
+// WithUploader tells the query-builder to eager-load the nodes that are connected to
+// the "uploader" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TaskAttachmentQuery) WithUploader(opts ...func(*UserQuery)) *TaskAttachmentQuery {
+	query := (&UserClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withUploader = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
+//
+// Example:
+//
+//	var v []struct {
+//		CreatedAt time.Time `json:"created_at,omitempty"`
+//		Count int `json:"count,omitempty"`
+//	}
+//
+//	client.TaskAttachment.Query().
+//		GroupBy(taskattachment.FieldCreatedAt).
+//		Aggregate(ent.Count()).
+//		Scan(ctx, &v)
 func (_q *TaskAttachmentQuery) GroupBy(field string, fields ...string) *TaskAttachmentGroupBy {
 	_q.ctx.Fields = append([]string{field}, fields...)
 	grbuild := &TaskAttachmentGroupBy{build: _q}
@@ -273,6 +394,16 @@ func (_q *TaskAttachmentQuery) GroupBy(field string, fields ...string) *TaskAtta
 
 // Select allows the selection one or more fields/columns for the given query,
 // instead of selecting all fields in the entity.
+//
+// Example:
+//
+//	var v []struct {
+//		CreatedAt time.Time `json:"created_at,omitempty"`
+//	}
+//
+//	client.TaskAttachment.Query().
+//		Select(taskattachment.FieldCreatedAt).
+//		Scan(ctx, &v)
 func (_q *TaskAttachmentQuery) Select(fields ...string) *TaskAttachmentSelect {
 	_q.ctx.Fields = append(_q.ctx.Fields, fields...)
 	sbuild := &TaskAttachmentSelect{TaskAttachmentQuery: _q}
@@ -309,13 +440,24 @@ func (_q *TaskAttachmentQuery) prepareQuery(ctx context.Context) error {
 		}
 		_q.sql = prev
 	}
+	if taskattachment.Policy == nil {
+		return errors.New("ent: uninitialized taskattachment.Policy (forgotten import ent/runtime?)")
+	}
+	if err := taskattachment.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
+	}
 	return nil
 }
 
 func (_q *TaskAttachmentQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*TaskAttachment, error) {
 	var (
-		nodes = []*TaskAttachment{}
-		_spec = _q.querySpec()
+		nodes       = []*TaskAttachment{}
+		_spec       = _q.querySpec()
+		loadedTypes = [3]bool{
+			_q.withOrganization != nil,
+			_q.withTask != nil,
+			_q.withUploader != nil,
+		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*TaskAttachment).scanValues(nil, columns)
@@ -323,6 +465,7 @@ func (_q *TaskAttachmentQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	_spec.Assign = func(columns []string, values []any) error {
 		node := &TaskAttachment{config: _q.config}
 		nodes = append(nodes, node)
+		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
 	if len(_q.modifiers) > 0 {
@@ -337,7 +480,113 @@ func (_q *TaskAttachmentQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	if query := _q.withOrganization; query != nil {
+		if err := _q.loadOrganization(ctx, query, nodes, nil,
+			func(n *TaskAttachment, e *Organization) { n.Edges.Organization = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withTask; query != nil {
+		if err := _q.loadTask(ctx, query, nodes, nil,
+			func(n *TaskAttachment, e *Task) { n.Edges.Task = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withUploader; query != nil {
+		if err := _q.loadUploader(ctx, query, nodes, nil,
+			func(n *TaskAttachment, e *User) { n.Edges.Uploader = e }); err != nil {
+			return nil, err
+		}
+	}
 	return nodes, nil
+}
+
+func (_q *TaskAttachmentQuery) loadOrganization(ctx context.Context, query *OrganizationQuery, nodes []*TaskAttachment, init func(*TaskAttachment), assign func(*TaskAttachment, *Organization)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*TaskAttachment)
+	for i := range nodes {
+		fk := nodes[i].OrganizationID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(organization.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "organization_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *TaskAttachmentQuery) loadTask(ctx context.Context, query *TaskQuery, nodes []*TaskAttachment, init func(*TaskAttachment), assign func(*TaskAttachment, *Task)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*TaskAttachment)
+	for i := range nodes {
+		fk := nodes[i].TaskID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(task.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "task_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *TaskAttachmentQuery) loadUploader(ctx context.Context, query *UserQuery, nodes []*TaskAttachment, init func(*TaskAttachment), assign func(*TaskAttachment, *User)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*TaskAttachment)
+	for i := range nodes {
+		fk := nodes[i].UploaderID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(user.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "uploader_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
 }
 
 func (_q *TaskAttachmentQuery) sqlCount(ctx context.Context) (int, error) {
@@ -367,6 +616,15 @@ func (_q *TaskAttachmentQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != taskattachment.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withOrganization != nil {
+			_spec.Node.AddColumnOnce(taskattachment.FieldOrganizationID)
+		}
+		if _q.withTask != nil {
+			_spec.Node.AddColumnOnce(taskattachment.FieldTaskID)
+		}
+		if _q.withUploader != nil {
+			_spec.Node.AddColumnOnce(taskattachment.FieldUploaderID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -28,6 +29,46 @@ func (_u *TaskAttachmentUpdate) Where(ps ...predicate.TaskAttachment) *TaskAttac
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *TaskAttachmentUpdate) SetUpdatedAt(v time.Time) *TaskAttachmentUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *TaskAttachmentUpdate) SetDeletedAt(v time.Time) *TaskAttachmentUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *TaskAttachmentUpdate) SetNillableDeletedAt(v *time.Time) *TaskAttachmentUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *TaskAttachmentUpdate) ClearDeletedAt() *TaskAttachmentUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetFileName sets the "file_name" field.
+func (_u *TaskAttachmentUpdate) SetFileName(v string) *TaskAttachmentUpdate {
+	_u.mutation.SetFileName(v)
+	return _u
+}
+
+// SetNillableFileName sets the "file_name" field if the given value is not nil.
+func (_u *TaskAttachmentUpdate) SetNillableFileName(v *string) *TaskAttachmentUpdate {
+	if v != nil {
+		_u.SetFileName(*v)
+	}
+	return _u
+}
+
 // Mutation returns the TaskAttachmentMutation object of the builder.
 func (_u *TaskAttachmentUpdate) Mutation() *TaskAttachmentMutation {
 	return _u.mutation
@@ -35,6 +76,9 @@ func (_u *TaskAttachmentUpdate) Mutation() *TaskAttachmentMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *TaskAttachmentUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +104,37 @@ func (_u *TaskAttachmentUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *TaskAttachmentUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if taskattachment.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized taskattachment.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := taskattachment.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *TaskAttachmentUpdate) check() error {
+	if v, ok := _u.mutation.FileName(); ok {
+		if err := taskattachment.FileNameValidator(v); err != nil {
+			return &ValidationError{Name: "file_name", err: fmt.Errorf(`ent: validator failed for field "TaskAttachment.file_name": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "TaskAttachment.organization"`)
+	}
+	if _u.mutation.TaskCleared() && len(_u.mutation.TaskIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "TaskAttachment.task"`)
+	}
+	if _u.mutation.UploaderCleared() && len(_u.mutation.UploaderIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "TaskAttachment.uploader"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *TaskAttachmentUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *TaskAttachmentUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +142,9 @@ func (_u *TaskAttachmentUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) 
 }
 
 func (_u *TaskAttachmentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(taskattachment.Table, taskattachment.Columns, sqlgraph.NewFieldSpec(taskattachment.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +152,18 @@ func (_u *TaskAttachmentUpdate) sqlSave(ctx context.Context) (_node int, err err
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(taskattachment.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(taskattachment.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(taskattachment.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.FileName(); ok {
+		_spec.SetField(taskattachment.FieldFileName, field.TypeString, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,6 +187,46 @@ type TaskAttachmentUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *TaskAttachmentUpdateOne) SetUpdatedAt(v time.Time) *TaskAttachmentUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *TaskAttachmentUpdateOne) SetDeletedAt(v time.Time) *TaskAttachmentUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *TaskAttachmentUpdateOne) SetNillableDeletedAt(v *time.Time) *TaskAttachmentUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *TaskAttachmentUpdateOne) ClearDeletedAt() *TaskAttachmentUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetFileName sets the "file_name" field.
+func (_u *TaskAttachmentUpdateOne) SetFileName(v string) *TaskAttachmentUpdateOne {
+	_u.mutation.SetFileName(v)
+	return _u
+}
+
+// SetNillableFileName sets the "file_name" field if the given value is not nil.
+func (_u *TaskAttachmentUpdateOne) SetNillableFileName(v *string) *TaskAttachmentUpdateOne {
+	if v != nil {
+		_u.SetFileName(*v)
+	}
+	return _u
+}
+
 // Mutation returns the TaskAttachmentMutation object of the builder.
 func (_u *TaskAttachmentUpdateOne) Mutation() *TaskAttachmentMutation {
 	return _u.mutation
@@ -117,6 +247,9 @@ func (_u *TaskAttachmentUpdateOne) Select(field string, fields ...string) *TaskA
 
 // Save executes the query and returns the updated TaskAttachment entity.
 func (_u *TaskAttachmentUpdateOne) Save(ctx context.Context) (*TaskAttachment, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +275,37 @@ func (_u *TaskAttachmentUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *TaskAttachmentUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if taskattachment.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized taskattachment.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := taskattachment.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *TaskAttachmentUpdateOne) check() error {
+	if v, ok := _u.mutation.FileName(); ok {
+		if err := taskattachment.FileNameValidator(v); err != nil {
+			return &ValidationError{Name: "file_name", err: fmt.Errorf(`ent: validator failed for field "TaskAttachment.file_name": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "TaskAttachment.organization"`)
+	}
+	if _u.mutation.TaskCleared() && len(_u.mutation.TaskIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "TaskAttachment.task"`)
+	}
+	if _u.mutation.UploaderCleared() && len(_u.mutation.UploaderIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "TaskAttachment.uploader"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *TaskAttachmentUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *TaskAttachmentUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +313,9 @@ func (_u *TaskAttachmentUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder
 }
 
 func (_u *TaskAttachmentUpdateOne) sqlSave(ctx context.Context) (_node *TaskAttachment, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(taskattachment.Table, taskattachment.Columns, sqlgraph.NewFieldSpec(taskattachment.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +340,18 @@ func (_u *TaskAttachmentUpdateOne) sqlSave(ctx context.Context) (_node *TaskAtta
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(taskattachment.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(taskattachment.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(taskattachment.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.FileName(); ok {
+		_spec.SetField(taskattachment.FieldFileName, field.TypeString, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &TaskAttachment{config: _u.config}

@@ -5,19 +5,130 @@ package ent
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/agent"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/ent/taskcomment"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // TaskComment is the model entity for the TaskComment schema.
 type TaskComment struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// CreatedAt holds the value of the "created_at" field.
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// UpdatedAt holds the value of the "updated_at" field.
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// OrganizationID holds the value of the "organization_id" field.
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// DeletedAt holds the value of the "deleted_at" field.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// TaskID holds the value of the "task_id" field.
+	TaskID uuid.UUID `json:"task_id,omitempty"`
+	// User who wrote it, or for whom the agent acted
+	AuthorID *uuid.UUID `json:"author_id,omitempty"`
+	// Agent that wrote it; empty for human comments
+	AuthorAgentID *uuid.UUID `json:"author_agent_id,omitempty"`
+	// Rich text
+	Body string `json:"body,omitempty"`
+	// Comment this one replies to; same task
+	ParentID *uuid.UUID `json:"parent_id,omitempty"`
+	// Set by the server when the body changes
+	EditedAt *time.Time `json:"edited_at,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the TaskCommentQuery when eager-loading is set.
+	Edges        TaskCommentEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// TaskCommentEdges holds the relations/edges for other nodes in the graph.
+type TaskCommentEdges struct {
+	// Organization holds the value of the organization edge.
+	Organization *Organization `json:"organization,omitempty"`
+	// Task holds the value of the task edge.
+	Task *Task `json:"task,omitempty"`
+	// Author holds the value of the author edge.
+	Author *User `json:"author,omitempty"`
+	// AuthorAgent holds the value of the author_agent edge.
+	AuthorAgent *Agent `json:"author_agent,omitempty"`
+	// Parent holds the value of the parent edge.
+	Parent *TaskComment `json:"parent,omitempty"`
+	// Children holds the value of the children edge.
+	Children []*TaskComment `json:"children,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [6]bool
+}
+
+// OrganizationOrErr returns the Organization value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e TaskCommentEdges) OrganizationOrErr() (*Organization, error) {
+	if e.Organization != nil {
+		return e.Organization, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: organization.Label}
+	}
+	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// TaskOrErr returns the Task value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e TaskCommentEdges) TaskOrErr() (*Task, error) {
+	if e.Task != nil {
+		return e.Task, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: task.Label}
+	}
+	return nil, &NotLoadedError{edge: "task"}
+}
+
+// AuthorOrErr returns the Author value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e TaskCommentEdges) AuthorOrErr() (*User, error) {
+	if e.Author != nil {
+		return e.Author, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: user.Label}
+	}
+	return nil, &NotLoadedError{edge: "author"}
+}
+
+// AuthorAgentOrErr returns the AuthorAgent value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e TaskCommentEdges) AuthorAgentOrErr() (*Agent, error) {
+	if e.AuthorAgent != nil {
+		return e.AuthorAgent, nil
+	} else if e.loadedTypes[3] {
+		return nil, &NotFoundError{label: agent.Label}
+	}
+	return nil, &NotLoadedError{edge: "author_agent"}
+}
+
+// ParentOrErr returns the Parent value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e TaskCommentEdges) ParentOrErr() (*TaskComment, error) {
+	if e.Parent != nil {
+		return e.Parent, nil
+	} else if e.loadedTypes[4] {
+		return nil, &NotFoundError{label: taskcomment.Label}
+	}
+	return nil, &NotLoadedError{edge: "parent"}
+}
+
+// ChildrenOrErr returns the Children value or an error if the edge
+// was not loaded in eager-loading.
+func (e TaskCommentEdges) ChildrenOrErr() ([]*TaskComment, error) {
+	if e.loadedTypes[5] {
+		return e.Children, nil
+	}
+	return nil, &NotLoadedError{edge: "children"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -25,7 +136,13 @@ func (*TaskComment) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case taskcomment.FieldID:
+		case taskcomment.FieldAuthorID, taskcomment.FieldAuthorAgentID, taskcomment.FieldParentID:
+			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
+		case taskcomment.FieldBody:
+			values[i] = new(sql.NullString)
+		case taskcomment.FieldCreatedAt, taskcomment.FieldUpdatedAt, taskcomment.FieldDeletedAt, taskcomment.FieldEditedAt:
+			values[i] = new(sql.NullTime)
+		case taskcomment.FieldID, taskcomment.FieldOrganizationID, taskcomment.FieldTaskID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -48,6 +165,71 @@ func (_m *TaskComment) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.ID = *value
 			}
+		case taskcomment.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case taskcomment.FieldUpdatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
+			} else if value.Valid {
+				_m.UpdatedAt = value.Time
+			}
+		case taskcomment.FieldOrganizationID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
+			} else if value != nil {
+				_m.OrganizationID = *value
+			}
+		case taskcomment.FieldDeletedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field deleted_at", values[i])
+			} else if value.Valid {
+				_m.DeletedAt = new(time.Time)
+				*_m.DeletedAt = value.Time
+			}
+		case taskcomment.FieldTaskID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field task_id", values[i])
+			} else if value != nil {
+				_m.TaskID = *value
+			}
+		case taskcomment.FieldAuthorID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field author_id", values[i])
+			} else if value.Valid {
+				_m.AuthorID = new(uuid.UUID)
+				*_m.AuthorID = *value.S.(*uuid.UUID)
+			}
+		case taskcomment.FieldAuthorAgentID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field author_agent_id", values[i])
+			} else if value.Valid {
+				_m.AuthorAgentID = new(uuid.UUID)
+				*_m.AuthorAgentID = *value.S.(*uuid.UUID)
+			}
+		case taskcomment.FieldBody:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field body", values[i])
+			} else if value.Valid {
+				_m.Body = value.String
+			}
+		case taskcomment.FieldParentID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field parent_id", values[i])
+			} else if value.Valid {
+				_m.ParentID = new(uuid.UUID)
+				*_m.ParentID = *value.S.(*uuid.UUID)
+			}
+		case taskcomment.FieldEditedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field edited_at", values[i])
+			} else if value.Valid {
+				_m.EditedAt = new(time.Time)
+				*_m.EditedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -59,6 +241,36 @@ func (_m *TaskComment) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *TaskComment) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryOrganization queries the "organization" edge of the TaskComment entity.
+func (_m *TaskComment) QueryOrganization() *OrganizationQuery {
+	return NewTaskCommentClient(_m.config).QueryOrganization(_m)
+}
+
+// QueryTask queries the "task" edge of the TaskComment entity.
+func (_m *TaskComment) QueryTask() *TaskQuery {
+	return NewTaskCommentClient(_m.config).QueryTask(_m)
+}
+
+// QueryAuthor queries the "author" edge of the TaskComment entity.
+func (_m *TaskComment) QueryAuthor() *UserQuery {
+	return NewTaskCommentClient(_m.config).QueryAuthor(_m)
+}
+
+// QueryAuthorAgent queries the "author_agent" edge of the TaskComment entity.
+func (_m *TaskComment) QueryAuthorAgent() *AgentQuery {
+	return NewTaskCommentClient(_m.config).QueryAuthorAgent(_m)
+}
+
+// QueryParent queries the "parent" edge of the TaskComment entity.
+func (_m *TaskComment) QueryParent() *TaskCommentQuery {
+	return NewTaskCommentClient(_m.config).QueryParent(_m)
+}
+
+// QueryChildren queries the "children" edge of the TaskComment entity.
+func (_m *TaskComment) QueryChildren() *TaskCommentQuery {
+	return NewTaskCommentClient(_m.config).QueryChildren(_m)
 }
 
 // Update returns a builder for updating this TaskComment.
@@ -83,7 +295,46 @@ func (_m *TaskComment) Unwrap() *TaskComment {
 func (_m *TaskComment) String() string {
 	var builder strings.Builder
 	builder.WriteString("TaskComment(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("updated_at=")
+	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
+	builder.WriteString(", ")
+	if v := _m.DeletedAt; v != nil {
+		builder.WriteString("deleted_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("task_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TaskID))
+	builder.WriteString(", ")
+	if v := _m.AuthorID; v != nil {
+		builder.WriteString("author_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.AuthorAgentID; v != nil {
+		builder.WriteString("author_agent_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("body=")
+	builder.WriteString(_m.Body)
+	builder.WriteString(", ")
+	if v := _m.ParentID; v != nil {
+		builder.WriteString("parent_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.EditedAt; v != nil {
+		builder.WriteString("edited_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -6,13 +6,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/agent"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/ent/taskcomment"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // TaskCommentCreate is the builder for creating a TaskComment entity.
@@ -21,6 +26,122 @@ type TaskCommentCreate struct {
 	mutation *TaskCommentMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *TaskCommentCreate) SetCreatedAt(v time.Time) *TaskCommentCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *TaskCommentCreate) SetNillableCreatedAt(v *time.Time) *TaskCommentCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *TaskCommentCreate) SetUpdatedAt(v time.Time) *TaskCommentCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *TaskCommentCreate) SetNillableUpdatedAt(v *time.Time) *TaskCommentCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *TaskCommentCreate) SetOrganizationID(v uuid.UUID) *TaskCommentCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *TaskCommentCreate) SetDeletedAt(v time.Time) *TaskCommentCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *TaskCommentCreate) SetNillableDeletedAt(v *time.Time) *TaskCommentCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
+// SetTaskID sets the "task_id" field.
+func (_c *TaskCommentCreate) SetTaskID(v uuid.UUID) *TaskCommentCreate {
+	_c.mutation.SetTaskID(v)
+	return _c
+}
+
+// SetAuthorID sets the "author_id" field.
+func (_c *TaskCommentCreate) SetAuthorID(v uuid.UUID) *TaskCommentCreate {
+	_c.mutation.SetAuthorID(v)
+	return _c
+}
+
+// SetNillableAuthorID sets the "author_id" field if the given value is not nil.
+func (_c *TaskCommentCreate) SetNillableAuthorID(v *uuid.UUID) *TaskCommentCreate {
+	if v != nil {
+		_c.SetAuthorID(*v)
+	}
+	return _c
+}
+
+// SetAuthorAgentID sets the "author_agent_id" field.
+func (_c *TaskCommentCreate) SetAuthorAgentID(v uuid.UUID) *TaskCommentCreate {
+	_c.mutation.SetAuthorAgentID(v)
+	return _c
+}
+
+// SetNillableAuthorAgentID sets the "author_agent_id" field if the given value is not nil.
+func (_c *TaskCommentCreate) SetNillableAuthorAgentID(v *uuid.UUID) *TaskCommentCreate {
+	if v != nil {
+		_c.SetAuthorAgentID(*v)
+	}
+	return _c
+}
+
+// SetBody sets the "body" field.
+func (_c *TaskCommentCreate) SetBody(v string) *TaskCommentCreate {
+	_c.mutation.SetBody(v)
+	return _c
+}
+
+// SetParentID sets the "parent_id" field.
+func (_c *TaskCommentCreate) SetParentID(v uuid.UUID) *TaskCommentCreate {
+	_c.mutation.SetParentID(v)
+	return _c
+}
+
+// SetNillableParentID sets the "parent_id" field if the given value is not nil.
+func (_c *TaskCommentCreate) SetNillableParentID(v *uuid.UUID) *TaskCommentCreate {
+	if v != nil {
+		_c.SetParentID(*v)
+	}
+	return _c
+}
+
+// SetEditedAt sets the "edited_at" field.
+func (_c *TaskCommentCreate) SetEditedAt(v time.Time) *TaskCommentCreate {
+	_c.mutation.SetEditedAt(v)
+	return _c
+}
+
+// SetNillableEditedAt sets the "edited_at" field if the given value is not nil.
+func (_c *TaskCommentCreate) SetNillableEditedAt(v *time.Time) *TaskCommentCreate {
+	if v != nil {
+		_c.SetEditedAt(*v)
+	}
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +158,46 @@ func (_c *TaskCommentCreate) SetNillableID(v *uuid.UUID) *TaskCommentCreate {
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *TaskCommentCreate) SetOrganization(v *Organization) *TaskCommentCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetTask sets the "task" edge to the Task entity.
+func (_c *TaskCommentCreate) SetTask(v *Task) *TaskCommentCreate {
+	return _c.SetTaskID(v.ID)
+}
+
+// SetAuthor sets the "author" edge to the User entity.
+func (_c *TaskCommentCreate) SetAuthor(v *User) *TaskCommentCreate {
+	return _c.SetAuthorID(v.ID)
+}
+
+// SetAuthorAgent sets the "author_agent" edge to the Agent entity.
+func (_c *TaskCommentCreate) SetAuthorAgent(v *Agent) *TaskCommentCreate {
+	return _c.SetAuthorAgentID(v.ID)
+}
+
+// SetParent sets the "parent" edge to the TaskComment entity.
+func (_c *TaskCommentCreate) SetParent(v *TaskComment) *TaskCommentCreate {
+	return _c.SetParentID(v.ID)
+}
+
+// AddChildIDs adds the "children" edge to the TaskComment entity by IDs.
+func (_c *TaskCommentCreate) AddChildIDs(ids ...uuid.UUID) *TaskCommentCreate {
+	_c.mutation.AddChildIDs(ids...)
+	return _c
+}
+
+// AddChildren adds the "children" edges to the TaskComment entity.
+func (_c *TaskCommentCreate) AddChildren(v ...*TaskComment) *TaskCommentCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddChildIDs(ids...)
+}
+
 // Mutation returns the TaskCommentMutation object of the builder.
 func (_c *TaskCommentCreate) Mutation() *TaskCommentMutation {
 	return _c.mutation
@@ -44,7 +205,9 @@ func (_c *TaskCommentCreate) Mutation() *TaskCommentMutation {
 
 // Save creates the TaskComment in the database.
 func (_c *TaskCommentCreate) Save(ctx context.Context) (*TaskComment, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +234,59 @@ func (_c *TaskCommentCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *TaskCommentCreate) defaults() {
+func (_c *TaskCommentCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if taskcomment.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized taskcomment.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := taskcomment.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if taskcomment.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized taskcomment.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := taskcomment.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if taskcomment.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized taskcomment.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := taskcomment.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *TaskCommentCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "TaskComment.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "TaskComment.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "TaskComment.organization_id"`)}
+	}
+	if _, ok := _c.mutation.TaskID(); !ok {
+		return &ValidationError{Name: "task_id", err: errors.New(`ent: missing required field "TaskComment.task_id"`)}
+	}
+	if _, ok := _c.mutation.Body(); !ok {
+		return &ValidationError{Name: "body", err: errors.New(`ent: missing required field "TaskComment.body"`)}
+	}
+	if v, ok := _c.mutation.Body(); ok {
+		if err := taskcomment.BodyValidator(v); err != nil {
+			return &ValidationError{Name: "body", err: fmt.Errorf(`ent: validator failed for field "TaskComment.body": %w`, err)}
+		}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "TaskComment.organization"`)}
+	}
+	if len(_c.mutation.TaskIDs()) == 0 {
+		return &ValidationError{Name: "task", err: errors.New(`ent: missing required edge "TaskComment.task"`)}
+	}
 	return nil
 }
 
@@ -116,6 +323,127 @@ func (_c *TaskCommentCreate) createSpec() (*TaskComment, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(taskcomment.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(taskcomment.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(taskcomment.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.Body(); ok {
+		_spec.SetField(taskcomment.FieldBody, field.TypeString, value)
+		_node.Body = value
+	}
+	if value, ok := _c.mutation.EditedAt(); ok {
+		_spec.SetField(taskcomment.FieldEditedAt, field.TypeTime, value)
+		_node.EditedAt = &value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   taskcomment.OrganizationTable,
+			Columns: []string{taskcomment.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.TaskIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   taskcomment.TaskTable,
+			Columns: []string{taskcomment.TaskColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.TaskID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AuthorIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   taskcomment.AuthorTable,
+			Columns: []string{taskcomment.AuthorColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.AuthorID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AuthorAgentIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   taskcomment.AuthorAgentTable,
+			Columns: []string{taskcomment.AuthorAgentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agent.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.AuthorAgentID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ParentIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   taskcomment.ParentTable,
+			Columns: []string{taskcomment.ParentColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(taskcomment.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ParentID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ChildrenIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   taskcomment.ChildrenTable,
+			Columns: []string{taskcomment.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(taskcomment.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +451,17 @@ func (_c *TaskCommentCreate) createSpec() (*TaskComment, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.TaskComment.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.TaskCommentUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *TaskCommentCreate) OnConflict(opts ...sql.ConflictOption) *TaskCommentUpsertOne {
 	_c.conflict = opts
@@ -162,6 +496,66 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *TaskCommentUpsert) SetUpdatedAt(v time.Time) *TaskCommentUpsert {
+	u.Set(taskcomment.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *TaskCommentUpsert) UpdateUpdatedAt() *TaskCommentUpsert {
+	u.SetExcluded(taskcomment.FieldUpdatedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *TaskCommentUpsert) SetDeletedAt(v time.Time) *TaskCommentUpsert {
+	u.Set(taskcomment.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *TaskCommentUpsert) UpdateDeletedAt() *TaskCommentUpsert {
+	u.SetExcluded(taskcomment.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *TaskCommentUpsert) ClearDeletedAt() *TaskCommentUpsert {
+	u.SetNull(taskcomment.FieldDeletedAt)
+	return u
+}
+
+// SetBody sets the "body" field.
+func (u *TaskCommentUpsert) SetBody(v string) *TaskCommentUpsert {
+	u.Set(taskcomment.FieldBody, v)
+	return u
+}
+
+// UpdateBody sets the "body" field to the value that was provided on create.
+func (u *TaskCommentUpsert) UpdateBody() *TaskCommentUpsert {
+	u.SetExcluded(taskcomment.FieldBody)
+	return u
+}
+
+// SetEditedAt sets the "edited_at" field.
+func (u *TaskCommentUpsert) SetEditedAt(v time.Time) *TaskCommentUpsert {
+	u.Set(taskcomment.FieldEditedAt, v)
+	return u
+}
+
+// UpdateEditedAt sets the "edited_at" field to the value that was provided on create.
+func (u *TaskCommentUpsert) UpdateEditedAt() *TaskCommentUpsert {
+	u.SetExcluded(taskcomment.FieldEditedAt)
+	return u
+}
+
+// ClearEditedAt clears the value of the "edited_at" field.
+func (u *TaskCommentUpsert) ClearEditedAt() *TaskCommentUpsert {
+	u.SetNull(taskcomment.FieldEditedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +572,24 @@ func (u *TaskCommentUpsertOne) UpdateNewValues() *TaskCommentUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(taskcomment.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(taskcomment.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(taskcomment.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.TaskID(); exists {
+			s.SetIgnore(taskcomment.FieldTaskID)
+		}
+		if _, exists := u.create.mutation.AuthorID(); exists {
+			s.SetIgnore(taskcomment.FieldAuthorID)
+		}
+		if _, exists := u.create.mutation.AuthorAgentID(); exists {
+			s.SetIgnore(taskcomment.FieldAuthorAgentID)
+		}
+		if _, exists := u.create.mutation.ParentID(); exists {
+			s.SetIgnore(taskcomment.FieldParentID)
 		}
 	}))
 	return u
@@ -208,6 +620,76 @@ func (u *TaskCommentUpsertOne) Update(set func(*TaskCommentUpsert)) *TaskComment
 		set(&TaskCommentUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *TaskCommentUpsertOne) SetUpdatedAt(v time.Time) *TaskCommentUpsertOne {
+	return u.Update(func(s *TaskCommentUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *TaskCommentUpsertOne) UpdateUpdatedAt() *TaskCommentUpsertOne {
+	return u.Update(func(s *TaskCommentUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *TaskCommentUpsertOne) SetDeletedAt(v time.Time) *TaskCommentUpsertOne {
+	return u.Update(func(s *TaskCommentUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *TaskCommentUpsertOne) UpdateDeletedAt() *TaskCommentUpsertOne {
+	return u.Update(func(s *TaskCommentUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *TaskCommentUpsertOne) ClearDeletedAt() *TaskCommentUpsertOne {
+	return u.Update(func(s *TaskCommentUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetBody sets the "body" field.
+func (u *TaskCommentUpsertOne) SetBody(v string) *TaskCommentUpsertOne {
+	return u.Update(func(s *TaskCommentUpsert) {
+		s.SetBody(v)
+	})
+}
+
+// UpdateBody sets the "body" field to the value that was provided on create.
+func (u *TaskCommentUpsertOne) UpdateBody() *TaskCommentUpsertOne {
+	return u.Update(func(s *TaskCommentUpsert) {
+		s.UpdateBody()
+	})
+}
+
+// SetEditedAt sets the "edited_at" field.
+func (u *TaskCommentUpsertOne) SetEditedAt(v time.Time) *TaskCommentUpsertOne {
+	return u.Update(func(s *TaskCommentUpsert) {
+		s.SetEditedAt(v)
+	})
+}
+
+// UpdateEditedAt sets the "edited_at" field to the value that was provided on create.
+func (u *TaskCommentUpsertOne) UpdateEditedAt() *TaskCommentUpsertOne {
+	return u.Update(func(s *TaskCommentUpsert) {
+		s.UpdateEditedAt()
+	})
+}
+
+// ClearEditedAt clears the value of the "edited_at" field.
+func (u *TaskCommentUpsertOne) ClearEditedAt() *TaskCommentUpsertOne {
+	return u.Update(func(s *TaskCommentUpsert) {
+		s.ClearEditedAt()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +825,11 @@ func (_c *TaskCommentCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.TaskCommentUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *TaskCommentCreateBulk) OnConflict(opts ...sql.ConflictOption) *TaskCommentUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +875,24 @@ func (u *TaskCommentUpsertBulk) UpdateNewValues() *TaskCommentUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(taskcomment.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(taskcomment.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(taskcomment.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.TaskID(); exists {
+				s.SetIgnore(taskcomment.FieldTaskID)
+			}
+			if _, exists := b.mutation.AuthorID(); exists {
+				s.SetIgnore(taskcomment.FieldAuthorID)
+			}
+			if _, exists := b.mutation.AuthorAgentID(); exists {
+				s.SetIgnore(taskcomment.FieldAuthorAgentID)
+			}
+			if _, exists := b.mutation.ParentID(); exists {
+				s.SetIgnore(taskcomment.FieldParentID)
+			}
 		}
 	}))
 	return u
@@ -418,6 +923,76 @@ func (u *TaskCommentUpsertBulk) Update(set func(*TaskCommentUpsert)) *TaskCommen
 		set(&TaskCommentUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *TaskCommentUpsertBulk) SetUpdatedAt(v time.Time) *TaskCommentUpsertBulk {
+	return u.Update(func(s *TaskCommentUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *TaskCommentUpsertBulk) UpdateUpdatedAt() *TaskCommentUpsertBulk {
+	return u.Update(func(s *TaskCommentUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *TaskCommentUpsertBulk) SetDeletedAt(v time.Time) *TaskCommentUpsertBulk {
+	return u.Update(func(s *TaskCommentUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *TaskCommentUpsertBulk) UpdateDeletedAt() *TaskCommentUpsertBulk {
+	return u.Update(func(s *TaskCommentUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *TaskCommentUpsertBulk) ClearDeletedAt() *TaskCommentUpsertBulk {
+	return u.Update(func(s *TaskCommentUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetBody sets the "body" field.
+func (u *TaskCommentUpsertBulk) SetBody(v string) *TaskCommentUpsertBulk {
+	return u.Update(func(s *TaskCommentUpsert) {
+		s.SetBody(v)
+	})
+}
+
+// UpdateBody sets the "body" field to the value that was provided on create.
+func (u *TaskCommentUpsertBulk) UpdateBody() *TaskCommentUpsertBulk {
+	return u.Update(func(s *TaskCommentUpsert) {
+		s.UpdateBody()
+	})
+}
+
+// SetEditedAt sets the "edited_at" field.
+func (u *TaskCommentUpsertBulk) SetEditedAt(v time.Time) *TaskCommentUpsertBulk {
+	return u.Update(func(s *TaskCommentUpsert) {
+		s.SetEditedAt(v)
+	})
+}
+
+// UpdateEditedAt sets the "edited_at" field to the value that was provided on create.
+func (u *TaskCommentUpsertBulk) UpdateEditedAt() *TaskCommentUpsertBulk {
+	return u.Update(func(s *TaskCommentUpsert) {
+		s.UpdateEditedAt()
+	})
+}
+
+// ClearEditedAt clears the value of the "edited_at" field.
+func (u *TaskCommentUpsertBulk) ClearEditedAt() *TaskCommentUpsertBulk {
+	return u.Update(func(s *TaskCommentUpsert) {
+		s.ClearEditedAt()
+	})
 }
 
 // Exec executes the query.

@@ -6,10 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 	"github.com/worksynapse/worksynapse/ent/taskcomment"
 )
@@ -28,13 +30,112 @@ func (_u *TaskCommentUpdate) Where(ps ...predicate.TaskComment) *TaskCommentUpda
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *TaskCommentUpdate) SetUpdatedAt(v time.Time) *TaskCommentUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *TaskCommentUpdate) SetDeletedAt(v time.Time) *TaskCommentUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *TaskCommentUpdate) SetNillableDeletedAt(v *time.Time) *TaskCommentUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *TaskCommentUpdate) ClearDeletedAt() *TaskCommentUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetBody sets the "body" field.
+func (_u *TaskCommentUpdate) SetBody(v string) *TaskCommentUpdate {
+	_u.mutation.SetBody(v)
+	return _u
+}
+
+// SetNillableBody sets the "body" field if the given value is not nil.
+func (_u *TaskCommentUpdate) SetNillableBody(v *string) *TaskCommentUpdate {
+	if v != nil {
+		_u.SetBody(*v)
+	}
+	return _u
+}
+
+// SetEditedAt sets the "edited_at" field.
+func (_u *TaskCommentUpdate) SetEditedAt(v time.Time) *TaskCommentUpdate {
+	_u.mutation.SetEditedAt(v)
+	return _u
+}
+
+// SetNillableEditedAt sets the "edited_at" field if the given value is not nil.
+func (_u *TaskCommentUpdate) SetNillableEditedAt(v *time.Time) *TaskCommentUpdate {
+	if v != nil {
+		_u.SetEditedAt(*v)
+	}
+	return _u
+}
+
+// ClearEditedAt clears the value of the "edited_at" field.
+func (_u *TaskCommentUpdate) ClearEditedAt() *TaskCommentUpdate {
+	_u.mutation.ClearEditedAt()
+	return _u
+}
+
+// AddChildIDs adds the "children" edge to the TaskComment entity by IDs.
+func (_u *TaskCommentUpdate) AddChildIDs(ids ...uuid.UUID) *TaskCommentUpdate {
+	_u.mutation.AddChildIDs(ids...)
+	return _u
+}
+
+// AddChildren adds the "children" edges to the TaskComment entity.
+func (_u *TaskCommentUpdate) AddChildren(v ...*TaskComment) *TaskCommentUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddChildIDs(ids...)
+}
+
 // Mutation returns the TaskCommentMutation object of the builder.
 func (_u *TaskCommentUpdate) Mutation() *TaskCommentMutation {
 	return _u.mutation
 }
 
+// ClearChildren clears all "children" edges to the TaskComment entity.
+func (_u *TaskCommentUpdate) ClearChildren() *TaskCommentUpdate {
+	_u.mutation.ClearChildren()
+	return _u
+}
+
+// RemoveChildIDs removes the "children" edge to TaskComment entities by IDs.
+func (_u *TaskCommentUpdate) RemoveChildIDs(ids ...uuid.UUID) *TaskCommentUpdate {
+	_u.mutation.RemoveChildIDs(ids...)
+	return _u
+}
+
+// RemoveChildren removes "children" edges to TaskComment entities.
+func (_u *TaskCommentUpdate) RemoveChildren(v ...*TaskComment) *TaskCommentUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveChildIDs(ids...)
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *TaskCommentUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +161,34 @@ func (_u *TaskCommentUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *TaskCommentUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if taskcomment.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized taskcomment.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := taskcomment.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *TaskCommentUpdate) check() error {
+	if v, ok := _u.mutation.Body(); ok {
+		if err := taskcomment.BodyValidator(v); err != nil {
+			return &ValidationError{Name: "body", err: fmt.Errorf(`ent: validator failed for field "TaskComment.body": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "TaskComment.organization"`)
+	}
+	if _u.mutation.TaskCleared() && len(_u.mutation.TaskIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "TaskComment.task"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *TaskCommentUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *TaskCommentUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +196,9 @@ func (_u *TaskCommentUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *Ta
 }
 
 func (_u *TaskCommentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(taskcomment.Table, taskcomment.Columns, sqlgraph.NewFieldSpec(taskcomment.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +206,69 @@ func (_u *TaskCommentUpdate) sqlSave(ctx context.Context) (_node int, err error)
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(taskcomment.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(taskcomment.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(taskcomment.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Body(); ok {
+		_spec.SetField(taskcomment.FieldBody, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.EditedAt(); ok {
+		_spec.SetField(taskcomment.FieldEditedAt, field.TypeTime, value)
+	}
+	if _u.mutation.EditedAtCleared() {
+		_spec.ClearField(taskcomment.FieldEditedAt, field.TypeTime)
+	}
+	if _u.mutation.ChildrenCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   taskcomment.ChildrenTable,
+			Columns: []string{taskcomment.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(taskcomment.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedChildrenIDs(); len(nodes) > 0 && !_u.mutation.ChildrenCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   taskcomment.ChildrenTable,
+			Columns: []string{taskcomment.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(taskcomment.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ChildrenIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   taskcomment.ChildrenTable,
+			Columns: []string{taskcomment.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(taskcomment.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,9 +292,105 @@ type TaskCommentUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *TaskCommentUpdateOne) SetUpdatedAt(v time.Time) *TaskCommentUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *TaskCommentUpdateOne) SetDeletedAt(v time.Time) *TaskCommentUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *TaskCommentUpdateOne) SetNillableDeletedAt(v *time.Time) *TaskCommentUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *TaskCommentUpdateOne) ClearDeletedAt() *TaskCommentUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetBody sets the "body" field.
+func (_u *TaskCommentUpdateOne) SetBody(v string) *TaskCommentUpdateOne {
+	_u.mutation.SetBody(v)
+	return _u
+}
+
+// SetNillableBody sets the "body" field if the given value is not nil.
+func (_u *TaskCommentUpdateOne) SetNillableBody(v *string) *TaskCommentUpdateOne {
+	if v != nil {
+		_u.SetBody(*v)
+	}
+	return _u
+}
+
+// SetEditedAt sets the "edited_at" field.
+func (_u *TaskCommentUpdateOne) SetEditedAt(v time.Time) *TaskCommentUpdateOne {
+	_u.mutation.SetEditedAt(v)
+	return _u
+}
+
+// SetNillableEditedAt sets the "edited_at" field if the given value is not nil.
+func (_u *TaskCommentUpdateOne) SetNillableEditedAt(v *time.Time) *TaskCommentUpdateOne {
+	if v != nil {
+		_u.SetEditedAt(*v)
+	}
+	return _u
+}
+
+// ClearEditedAt clears the value of the "edited_at" field.
+func (_u *TaskCommentUpdateOne) ClearEditedAt() *TaskCommentUpdateOne {
+	_u.mutation.ClearEditedAt()
+	return _u
+}
+
+// AddChildIDs adds the "children" edge to the TaskComment entity by IDs.
+func (_u *TaskCommentUpdateOne) AddChildIDs(ids ...uuid.UUID) *TaskCommentUpdateOne {
+	_u.mutation.AddChildIDs(ids...)
+	return _u
+}
+
+// AddChildren adds the "children" edges to the TaskComment entity.
+func (_u *TaskCommentUpdateOne) AddChildren(v ...*TaskComment) *TaskCommentUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddChildIDs(ids...)
+}
+
 // Mutation returns the TaskCommentMutation object of the builder.
 func (_u *TaskCommentUpdateOne) Mutation() *TaskCommentMutation {
 	return _u.mutation
+}
+
+// ClearChildren clears all "children" edges to the TaskComment entity.
+func (_u *TaskCommentUpdateOne) ClearChildren() *TaskCommentUpdateOne {
+	_u.mutation.ClearChildren()
+	return _u
+}
+
+// RemoveChildIDs removes the "children" edge to TaskComment entities by IDs.
+func (_u *TaskCommentUpdateOne) RemoveChildIDs(ids ...uuid.UUID) *TaskCommentUpdateOne {
+	_u.mutation.RemoveChildIDs(ids...)
+	return _u
+}
+
+// RemoveChildren removes "children" edges to TaskComment entities.
+func (_u *TaskCommentUpdateOne) RemoveChildren(v ...*TaskComment) *TaskCommentUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveChildIDs(ids...)
 }
 
 // Where appends a list predicates to the TaskCommentUpdate builder.
@@ -117,6 +408,9 @@ func (_u *TaskCommentUpdateOne) Select(field string, fields ...string) *TaskComm
 
 // Save executes the query and returns the updated TaskComment entity.
 func (_u *TaskCommentUpdateOne) Save(ctx context.Context) (*TaskComment, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +436,34 @@ func (_u *TaskCommentUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *TaskCommentUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if taskcomment.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized taskcomment.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := taskcomment.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *TaskCommentUpdateOne) check() error {
+	if v, ok := _u.mutation.Body(); ok {
+		if err := taskcomment.BodyValidator(v); err != nil {
+			return &ValidationError{Name: "body", err: fmt.Errorf(`ent: validator failed for field "TaskComment.body": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "TaskComment.organization"`)
+	}
+	if _u.mutation.TaskCleared() && len(_u.mutation.TaskIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "TaskComment.task"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *TaskCommentUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *TaskCommentUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +471,9 @@ func (_u *TaskCommentUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) 
 }
 
 func (_u *TaskCommentUpdateOne) sqlSave(ctx context.Context) (_node *TaskComment, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(taskcomment.Table, taskcomment.Columns, sqlgraph.NewFieldSpec(taskcomment.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +498,69 @@ func (_u *TaskCommentUpdateOne) sqlSave(ctx context.Context) (_node *TaskComment
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(taskcomment.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(taskcomment.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(taskcomment.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Body(); ok {
+		_spec.SetField(taskcomment.FieldBody, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.EditedAt(); ok {
+		_spec.SetField(taskcomment.FieldEditedAt, field.TypeTime, value)
+	}
+	if _u.mutation.EditedAtCleared() {
+		_spec.ClearField(taskcomment.FieldEditedAt, field.TypeTime)
+	}
+	if _u.mutation.ChildrenCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   taskcomment.ChildrenTable,
+			Columns: []string{taskcomment.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(taskcomment.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedChildrenIDs(); len(nodes) > 0 && !_u.mutation.ChildrenCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   taskcomment.ChildrenTable,
+			Columns: []string{taskcomment.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(taskcomment.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ChildrenIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   taskcomment.ChildrenTable,
+			Columns: []string{taskcomment.ChildrenColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(taskcomment.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &TaskComment{config: _u.config}

@@ -5,19 +5,85 @@ package ent
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/ent/taskdependency"
 )
 
 // TaskDependency is the model entity for the TaskDependency schema.
 type TaskDependency struct {
-	config
+	config `json:"-"`
 	// ID of the ent.
-	ID           uuid.UUID `json:"id,omitempty"`
+	ID uuid.UUID `json:"id,omitempty"`
+	// CreatedAt holds the value of the "created_at" field.
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	// UpdatedAt holds the value of the "updated_at" field.
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// OrganizationID holds the value of the "organization_id" field.
+	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
+	// DeletedAt holds the value of the "deleted_at" field.
+	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// TaskID holds the value of the "task_id" field.
+	TaskID uuid.UUID `json:"task_id,omitempty"`
+	// DependsOnID holds the value of the "depends_on_id" field.
+	DependsOnID uuid.UUID `json:"depends_on_id,omitempty"`
+	// Relation of task to depends_on, e.g. blocks: task blocks depends_on
+	Type taskdependency.Type `json:"type,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the TaskDependencyQuery when eager-loading is set.
+	Edges        TaskDependencyEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// TaskDependencyEdges holds the relations/edges for other nodes in the graph.
+type TaskDependencyEdges struct {
+	// Organization holds the value of the organization edge.
+	Organization *Organization `json:"organization,omitempty"`
+	// Task holds the value of the task edge.
+	Task *Task `json:"task,omitempty"`
+	// DependsOn holds the value of the depends_on edge.
+	DependsOn *Task `json:"depends_on,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [3]bool
+}
+
+// OrganizationOrErr returns the Organization value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e TaskDependencyEdges) OrganizationOrErr() (*Organization, error) {
+	if e.Organization != nil {
+		return e.Organization, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: organization.Label}
+	}
+	return nil, &NotLoadedError{edge: "organization"}
+}
+
+// TaskOrErr returns the Task value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e TaskDependencyEdges) TaskOrErr() (*Task, error) {
+	if e.Task != nil {
+		return e.Task, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: task.Label}
+	}
+	return nil, &NotLoadedError{edge: "task"}
+}
+
+// DependsOnOrErr returns the DependsOn value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e TaskDependencyEdges) DependsOnOrErr() (*Task, error) {
+	if e.DependsOn != nil {
+		return e.DependsOn, nil
+	} else if e.loadedTypes[2] {
+		return nil, &NotFoundError{label: task.Label}
+	}
+	return nil, &NotLoadedError{edge: "depends_on"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -25,7 +91,11 @@ func (*TaskDependency) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case taskdependency.FieldID:
+		case taskdependency.FieldType:
+			values[i] = new(sql.NullString)
+		case taskdependency.FieldCreatedAt, taskdependency.FieldUpdatedAt, taskdependency.FieldDeletedAt:
+			values[i] = new(sql.NullTime)
+		case taskdependency.FieldID, taskdependency.FieldOrganizationID, taskdependency.FieldTaskID, taskdependency.FieldDependsOnID:
 			values[i] = new(uuid.UUID)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -48,6 +118,49 @@ func (_m *TaskDependency) assignValues(columns []string, values []any) error {
 			} else if value != nil {
 				_m.ID = *value
 			}
+		case taskdependency.FieldCreatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field created_at", values[i])
+			} else if value.Valid {
+				_m.CreatedAt = value.Time
+			}
+		case taskdependency.FieldUpdatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field updated_at", values[i])
+			} else if value.Valid {
+				_m.UpdatedAt = value.Time
+			}
+		case taskdependency.FieldOrganizationID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field organization_id", values[i])
+			} else if value != nil {
+				_m.OrganizationID = *value
+			}
+		case taskdependency.FieldDeletedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field deleted_at", values[i])
+			} else if value.Valid {
+				_m.DeletedAt = new(time.Time)
+				*_m.DeletedAt = value.Time
+			}
+		case taskdependency.FieldTaskID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field task_id", values[i])
+			} else if value != nil {
+				_m.TaskID = *value
+			}
+		case taskdependency.FieldDependsOnID:
+			if value, ok := values[i].(*uuid.UUID); !ok {
+				return fmt.Errorf("unexpected type %T for field depends_on_id", values[i])
+			} else if value != nil {
+				_m.DependsOnID = *value
+			}
+		case taskdependency.FieldType:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field type", values[i])
+			} else if value.Valid {
+				_m.Type = taskdependency.Type(value.String)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -59,6 +172,21 @@ func (_m *TaskDependency) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *TaskDependency) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryOrganization queries the "organization" edge of the TaskDependency entity.
+func (_m *TaskDependency) QueryOrganization() *OrganizationQuery {
+	return NewTaskDependencyClient(_m.config).QueryOrganization(_m)
+}
+
+// QueryTask queries the "task" edge of the TaskDependency entity.
+func (_m *TaskDependency) QueryTask() *TaskQuery {
+	return NewTaskDependencyClient(_m.config).QueryTask(_m)
+}
+
+// QueryDependsOn queries the "depends_on" edge of the TaskDependency entity.
+func (_m *TaskDependency) QueryDependsOn() *TaskQuery {
+	return NewTaskDependencyClient(_m.config).QueryDependsOn(_m)
 }
 
 // Update returns a builder for updating this TaskDependency.
@@ -83,7 +211,29 @@ func (_m *TaskDependency) Unwrap() *TaskDependency {
 func (_m *TaskDependency) String() string {
 	var builder strings.Builder
 	builder.WriteString("TaskDependency(")
-	builder.WriteString(fmt.Sprintf("id=%v", _m.ID))
+	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
+	builder.WriteString("created_at=")
+	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("updated_at=")
+	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("organization_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OrganizationID))
+	builder.WriteString(", ")
+	if v := _m.DeletedAt; v != nil {
+		builder.WriteString("deleted_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("task_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.TaskID))
+	builder.WriteString(", ")
+	builder.WriteString("depends_on_id=")
+	builder.WriteString(fmt.Sprintf("%v", _m.DependsOnID))
+	builder.WriteString(", ")
+	builder.WriteString("type=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Type))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -6,12 +6,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/ent/taskdependency"
 )
 
@@ -21,6 +24,72 @@ type TaskDependencyCreate struct {
 	mutation *TaskDependencyMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *TaskDependencyCreate) SetCreatedAt(v time.Time) *TaskDependencyCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *TaskDependencyCreate) SetNillableCreatedAt(v *time.Time) *TaskDependencyCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *TaskDependencyCreate) SetUpdatedAt(v time.Time) *TaskDependencyCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *TaskDependencyCreate) SetNillableUpdatedAt(v *time.Time) *TaskDependencyCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *TaskDependencyCreate) SetOrganizationID(v uuid.UUID) *TaskDependencyCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *TaskDependencyCreate) SetDeletedAt(v time.Time) *TaskDependencyCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *TaskDependencyCreate) SetNillableDeletedAt(v *time.Time) *TaskDependencyCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
+// SetTaskID sets the "task_id" field.
+func (_c *TaskDependencyCreate) SetTaskID(v uuid.UUID) *TaskDependencyCreate {
+	_c.mutation.SetTaskID(v)
+	return _c
+}
+
+// SetDependsOnID sets the "depends_on_id" field.
+func (_c *TaskDependencyCreate) SetDependsOnID(v uuid.UUID) *TaskDependencyCreate {
+	_c.mutation.SetDependsOnID(v)
+	return _c
+}
+
+// SetType sets the "type" field.
+func (_c *TaskDependencyCreate) SetType(v taskdependency.Type) *TaskDependencyCreate {
+	_c.mutation.SetType(v)
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +106,21 @@ func (_c *TaskDependencyCreate) SetNillableID(v *uuid.UUID) *TaskDependencyCreat
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *TaskDependencyCreate) SetOrganization(v *Organization) *TaskDependencyCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetTask sets the "task" edge to the Task entity.
+func (_c *TaskDependencyCreate) SetTask(v *Task) *TaskDependencyCreate {
+	return _c.SetTaskID(v.ID)
+}
+
+// SetDependsOn sets the "depends_on" edge to the Task entity.
+func (_c *TaskDependencyCreate) SetDependsOn(v *Task) *TaskDependencyCreate {
+	return _c.SetDependsOnID(v.ID)
+}
+
 // Mutation returns the TaskDependencyMutation object of the builder.
 func (_c *TaskDependencyCreate) Mutation() *TaskDependencyMutation {
 	return _c.mutation
@@ -44,7 +128,9 @@ func (_c *TaskDependencyCreate) Mutation() *TaskDependencyMutation {
 
 // Save creates the TaskDependency in the database.
 func (_c *TaskDependencyCreate) Save(ctx context.Context) (*TaskDependency, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +157,65 @@ func (_c *TaskDependencyCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *TaskDependencyCreate) defaults() {
+func (_c *TaskDependencyCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if taskdependency.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized taskdependency.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := taskdependency.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if taskdependency.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized taskdependency.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := taskdependency.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if taskdependency.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized taskdependency.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := taskdependency.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *TaskDependencyCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "TaskDependency.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "TaskDependency.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "TaskDependency.organization_id"`)}
+	}
+	if _, ok := _c.mutation.TaskID(); !ok {
+		return &ValidationError{Name: "task_id", err: errors.New(`ent: missing required field "TaskDependency.task_id"`)}
+	}
+	if _, ok := _c.mutation.DependsOnID(); !ok {
+		return &ValidationError{Name: "depends_on_id", err: errors.New(`ent: missing required field "TaskDependency.depends_on_id"`)}
+	}
+	if _, ok := _c.mutation.GetType(); !ok {
+		return &ValidationError{Name: "type", err: errors.New(`ent: missing required field "TaskDependency.type"`)}
+	}
+	if v, ok := _c.mutation.GetType(); ok {
+		if err := taskdependency.TypeValidator(v); err != nil {
+			return &ValidationError{Name: "type", err: fmt.Errorf(`ent: validator failed for field "TaskDependency.type": %w`, err)}
+		}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "TaskDependency.organization"`)}
+	}
+	if len(_c.mutation.TaskIDs()) == 0 {
+		return &ValidationError{Name: "task", err: errors.New(`ent: missing required edge "TaskDependency.task"`)}
+	}
+	if len(_c.mutation.DependsOnIDs()) == 0 {
+		return &ValidationError{Name: "depends_on", err: errors.New(`ent: missing required edge "TaskDependency.depends_on"`)}
+	}
 	return nil
 }
 
@@ -116,6 +252,73 @@ func (_c *TaskDependencyCreate) createSpec() (*TaskDependency, *sqlgraph.CreateS
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(taskdependency.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(taskdependency.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(taskdependency.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.GetType(); ok {
+		_spec.SetField(taskdependency.FieldType, field.TypeEnum, value)
+		_node.Type = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   taskdependency.OrganizationTable,
+			Columns: []string{taskdependency.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.TaskIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   taskdependency.TaskTable,
+			Columns: []string{taskdependency.TaskColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.TaskID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.DependsOnIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   taskdependency.DependsOnTable,
+			Columns: []string{taskdependency.DependsOnColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.DependsOnID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +326,17 @@ func (_c *TaskDependencyCreate) createSpec() (*TaskDependency, *sqlgraph.CreateS
 // of the `INSERT` statement. For example:
 //
 //	client.TaskDependency.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.TaskDependencyUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *TaskDependencyCreate) OnConflict(opts ...sql.ConflictOption) *TaskDependencyUpsertOne {
 	_c.conflict = opts
@@ -162,6 +371,36 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *TaskDependencyUpsert) SetUpdatedAt(v time.Time) *TaskDependencyUpsert {
+	u.Set(taskdependency.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *TaskDependencyUpsert) UpdateUpdatedAt() *TaskDependencyUpsert {
+	u.SetExcluded(taskdependency.FieldUpdatedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *TaskDependencyUpsert) SetDeletedAt(v time.Time) *TaskDependencyUpsert {
+	u.Set(taskdependency.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *TaskDependencyUpsert) UpdateDeletedAt() *TaskDependencyUpsert {
+	u.SetExcluded(taskdependency.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *TaskDependencyUpsert) ClearDeletedAt() *TaskDependencyUpsert {
+	u.SetNull(taskdependency.FieldDeletedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +417,21 @@ func (u *TaskDependencyUpsertOne) UpdateNewValues() *TaskDependencyUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(taskdependency.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(taskdependency.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(taskdependency.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.TaskID(); exists {
+			s.SetIgnore(taskdependency.FieldTaskID)
+		}
+		if _, exists := u.create.mutation.DependsOnID(); exists {
+			s.SetIgnore(taskdependency.FieldDependsOnID)
+		}
+		if _, exists := u.create.mutation.GetType(); exists {
+			s.SetIgnore(taskdependency.FieldType)
 		}
 	}))
 	return u
@@ -208,6 +462,41 @@ func (u *TaskDependencyUpsertOne) Update(set func(*TaskDependencyUpsert)) *TaskD
 		set(&TaskDependencyUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *TaskDependencyUpsertOne) SetUpdatedAt(v time.Time) *TaskDependencyUpsertOne {
+	return u.Update(func(s *TaskDependencyUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *TaskDependencyUpsertOne) UpdateUpdatedAt() *TaskDependencyUpsertOne {
+	return u.Update(func(s *TaskDependencyUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *TaskDependencyUpsertOne) SetDeletedAt(v time.Time) *TaskDependencyUpsertOne {
+	return u.Update(func(s *TaskDependencyUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *TaskDependencyUpsertOne) UpdateDeletedAt() *TaskDependencyUpsertOne {
+	return u.Update(func(s *TaskDependencyUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *TaskDependencyUpsertOne) ClearDeletedAt() *TaskDependencyUpsertOne {
+	return u.Update(func(s *TaskDependencyUpsert) {
+		s.ClearDeletedAt()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +632,11 @@ func (_c *TaskDependencyCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.TaskDependencyUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *TaskDependencyCreateBulk) OnConflict(opts ...sql.ConflictOption) *TaskDependencyUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +682,21 @@ func (u *TaskDependencyUpsertBulk) UpdateNewValues() *TaskDependencyUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(taskdependency.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(taskdependency.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(taskdependency.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.TaskID(); exists {
+				s.SetIgnore(taskdependency.FieldTaskID)
+			}
+			if _, exists := b.mutation.DependsOnID(); exists {
+				s.SetIgnore(taskdependency.FieldDependsOnID)
+			}
+			if _, exists := b.mutation.GetType(); exists {
+				s.SetIgnore(taskdependency.FieldType)
+			}
 		}
 	}))
 	return u
@@ -418,6 +727,41 @@ func (u *TaskDependencyUpsertBulk) Update(set func(*TaskDependencyUpsert)) *Task
 		set(&TaskDependencyUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *TaskDependencyUpsertBulk) SetUpdatedAt(v time.Time) *TaskDependencyUpsertBulk {
+	return u.Update(func(s *TaskDependencyUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *TaskDependencyUpsertBulk) UpdateUpdatedAt() *TaskDependencyUpsertBulk {
+	return u.Update(func(s *TaskDependencyUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *TaskDependencyUpsertBulk) SetDeletedAt(v time.Time) *TaskDependencyUpsertBulk {
+	return u.Update(func(s *TaskDependencyUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *TaskDependencyUpsertBulk) UpdateDeletedAt() *TaskDependencyUpsertBulk {
+	return u.Update(func(s *TaskDependencyUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *TaskDependencyUpsertBulk) ClearDeletedAt() *TaskDependencyUpsertBulk {
+	return u.Update(func(s *TaskDependencyUpsert) {
+		s.ClearDeletedAt()
+	})
 }
 
 // Exec executes the query.

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -13,18 +14,23 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/predicate"
+	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/ent/taskdependency"
 )
 
 // TaskDependencyQuery is the builder for querying TaskDependency entities.
 type TaskDependencyQuery struct {
 	config
-	ctx        *QueryContext
-	order      []taskdependency.OrderOption
-	inters     []Interceptor
-	predicates []predicate.TaskDependency
-	modifiers  []func(*sql.Selector)
+	ctx              *QueryContext
+	order            []taskdependency.OrderOption
+	inters           []Interceptor
+	predicates       []predicate.TaskDependency
+	withOrganization *OrganizationQuery
+	withTask         *TaskQuery
+	withDependsOn    *TaskQuery
+	modifiers        []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -59,6 +65,72 @@ func (_q *TaskDependencyQuery) Unique(unique bool) *TaskDependencyQuery {
 func (_q *TaskDependencyQuery) Order(o ...taskdependency.OrderOption) *TaskDependencyQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryOrganization chains the current query on the "organization" edge.
+func (_q *TaskDependencyQuery) QueryOrganization() *OrganizationQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(taskdependency.Table, taskdependency.FieldID, selector),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, taskdependency.OrganizationTable, taskdependency.OrganizationColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryTask chains the current query on the "task" edge.
+func (_q *TaskDependencyQuery) QueryTask() *TaskQuery {
+	query := (&TaskClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(taskdependency.Table, taskdependency.FieldID, selector),
+			sqlgraph.To(task.Table, task.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, taskdependency.TaskTable, taskdependency.TaskColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryDependsOn chains the current query on the "depends_on" edge.
+func (_q *TaskDependencyQuery) QueryDependsOn() *TaskQuery {
+	query := (&TaskClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(taskdependency.Table, taskdependency.FieldID, selector),
+			sqlgraph.To(task.Table, task.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, taskdependency.DependsOnTable, taskdependency.DependsOnColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // First returns the first TaskDependency entity from the query.
@@ -248,11 +320,14 @@ func (_q *TaskDependencyQuery) Clone() *TaskDependencyQuery {
 		return nil
 	}
 	return &TaskDependencyQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]taskdependency.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.TaskDependency{}, _q.predicates...),
+		config:           _q.config,
+		ctx:              _q.ctx.Clone(),
+		order:            append([]taskdependency.OrderOption{}, _q.order...),
+		inters:           append([]Interceptor{}, _q.inters...),
+		predicates:       append([]predicate.TaskDependency{}, _q.predicates...),
+		withOrganization: _q.withOrganization.Clone(),
+		withTask:         _q.withTask.Clone(),
+		withDependsOn:    _q.withDependsOn.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -260,8 +335,53 @@ func (_q *TaskDependencyQuery) Clone() *TaskDependencyQuery {
 	}
 }
 
+// WithOrganization tells the query-builder to eager-load the nodes that are connected to
+// the "organization" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TaskDependencyQuery) WithOrganization(opts ...func(*OrganizationQuery)) *TaskDependencyQuery {
+	query := (&OrganizationClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withOrganization = query
+	return _q
+}
+
+// WithTask tells the query-builder to eager-load the nodes that are connected to
+// the "task" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TaskDependencyQuery) WithTask(opts ...func(*TaskQuery)) *TaskDependencyQuery {
+	query := (&TaskClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withTask = query
+	return _q
+}
+
+// WithDependsOn tells the query-builder to eager-load the nodes that are connected to
+// the "depends_on" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TaskDependencyQuery) WithDependsOn(opts ...func(*TaskQuery)) *TaskDependencyQuery {
+	query := (&TaskClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withDependsOn = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
+//
+// Example:
+//
+//	var v []struct {
+//		CreatedAt time.Time `json:"created_at,omitempty"`
+//		Count int `json:"count,omitempty"`
+//	}
+//
+//	client.TaskDependency.Query().
+//		GroupBy(taskdependency.FieldCreatedAt).
+//		Aggregate(ent.Count()).
+//		Scan(ctx, &v)
 func (_q *TaskDependencyQuery) GroupBy(field string, fields ...string) *TaskDependencyGroupBy {
 	_q.ctx.Fields = append([]string{field}, fields...)
 	grbuild := &TaskDependencyGroupBy{build: _q}
@@ -273,6 +393,16 @@ func (_q *TaskDependencyQuery) GroupBy(field string, fields ...string) *TaskDepe
 
 // Select allows the selection one or more fields/columns for the given query,
 // instead of selecting all fields in the entity.
+//
+// Example:
+//
+//	var v []struct {
+//		CreatedAt time.Time `json:"created_at,omitempty"`
+//	}
+//
+//	client.TaskDependency.Query().
+//		Select(taskdependency.FieldCreatedAt).
+//		Scan(ctx, &v)
 func (_q *TaskDependencyQuery) Select(fields ...string) *TaskDependencySelect {
 	_q.ctx.Fields = append(_q.ctx.Fields, fields...)
 	sbuild := &TaskDependencySelect{TaskDependencyQuery: _q}
@@ -309,13 +439,24 @@ func (_q *TaskDependencyQuery) prepareQuery(ctx context.Context) error {
 		}
 		_q.sql = prev
 	}
+	if taskdependency.Policy == nil {
+		return errors.New("ent: uninitialized taskdependency.Policy (forgotten import ent/runtime?)")
+	}
+	if err := taskdependency.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
+	}
 	return nil
 }
 
 func (_q *TaskDependencyQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*TaskDependency, error) {
 	var (
-		nodes = []*TaskDependency{}
-		_spec = _q.querySpec()
+		nodes       = []*TaskDependency{}
+		_spec       = _q.querySpec()
+		loadedTypes = [3]bool{
+			_q.withOrganization != nil,
+			_q.withTask != nil,
+			_q.withDependsOn != nil,
+		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*TaskDependency).scanValues(nil, columns)
@@ -323,6 +464,7 @@ func (_q *TaskDependencyQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	_spec.Assign = func(columns []string, values []any) error {
 		node := &TaskDependency{config: _q.config}
 		nodes = append(nodes, node)
+		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
 	if len(_q.modifiers) > 0 {
@@ -337,7 +479,113 @@ func (_q *TaskDependencyQuery) sqlAll(ctx context.Context, hooks ...queryHook) (
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	if query := _q.withOrganization; query != nil {
+		if err := _q.loadOrganization(ctx, query, nodes, nil,
+			func(n *TaskDependency, e *Organization) { n.Edges.Organization = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withTask; query != nil {
+		if err := _q.loadTask(ctx, query, nodes, nil,
+			func(n *TaskDependency, e *Task) { n.Edges.Task = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withDependsOn; query != nil {
+		if err := _q.loadDependsOn(ctx, query, nodes, nil,
+			func(n *TaskDependency, e *Task) { n.Edges.DependsOn = e }); err != nil {
+			return nil, err
+		}
+	}
 	return nodes, nil
+}
+
+func (_q *TaskDependencyQuery) loadOrganization(ctx context.Context, query *OrganizationQuery, nodes []*TaskDependency, init func(*TaskDependency), assign func(*TaskDependency, *Organization)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*TaskDependency)
+	for i := range nodes {
+		fk := nodes[i].OrganizationID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(organization.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "organization_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *TaskDependencyQuery) loadTask(ctx context.Context, query *TaskQuery, nodes []*TaskDependency, init func(*TaskDependency), assign func(*TaskDependency, *Task)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*TaskDependency)
+	for i := range nodes {
+		fk := nodes[i].TaskID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(task.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "task_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *TaskDependencyQuery) loadDependsOn(ctx context.Context, query *TaskQuery, nodes []*TaskDependency, init func(*TaskDependency), assign func(*TaskDependency, *Task)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*TaskDependency)
+	for i := range nodes {
+		fk := nodes[i].DependsOnID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(task.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "depends_on_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
 }
 
 func (_q *TaskDependencyQuery) sqlCount(ctx context.Context) (int, error) {
@@ -367,6 +615,15 @@ func (_q *TaskDependencyQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != taskdependency.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withOrganization != nil {
+			_spec.Node.AddColumnOnce(taskdependency.FieldOrganizationID)
+		}
+		if _q.withTask != nil {
+			_spec.Node.AddColumnOnce(taskdependency.FieldTaskID)
+		}
+		if _q.withDependsOn != nil {
+			_spec.Node.AddColumnOnce(taskdependency.FieldDependsOnID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

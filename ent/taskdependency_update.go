@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -28,6 +29,32 @@ func (_u *TaskDependencyUpdate) Where(ps ...predicate.TaskDependency) *TaskDepen
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *TaskDependencyUpdate) SetUpdatedAt(v time.Time) *TaskDependencyUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *TaskDependencyUpdate) SetDeletedAt(v time.Time) *TaskDependencyUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *TaskDependencyUpdate) SetNillableDeletedAt(v *time.Time) *TaskDependencyUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *TaskDependencyUpdate) ClearDeletedAt() *TaskDependencyUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
 // Mutation returns the TaskDependencyMutation object of the builder.
 func (_u *TaskDependencyUpdate) Mutation() *TaskDependencyMutation {
 	return _u.mutation
@@ -35,6 +62,9 @@ func (_u *TaskDependencyUpdate) Mutation() *TaskDependencyMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *TaskDependencyUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +90,32 @@ func (_u *TaskDependencyUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *TaskDependencyUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if taskdependency.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized taskdependency.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := taskdependency.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *TaskDependencyUpdate) check() error {
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "TaskDependency.organization"`)
+	}
+	if _u.mutation.TaskCleared() && len(_u.mutation.TaskIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "TaskDependency.task"`)
+	}
+	if _u.mutation.DependsOnCleared() && len(_u.mutation.DependsOnIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "TaskDependency.depends_on"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *TaskDependencyUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *TaskDependencyUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +123,9 @@ func (_u *TaskDependencyUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) 
 }
 
 func (_u *TaskDependencyUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(taskdependency.Table, taskdependency.Columns, sqlgraph.NewFieldSpec(taskdependency.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +133,15 @@ func (_u *TaskDependencyUpdate) sqlSave(ctx context.Context) (_node int, err err
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(taskdependency.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(taskdependency.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(taskdependency.FieldDeletedAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,6 +165,32 @@ type TaskDependencyUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *TaskDependencyUpdateOne) SetUpdatedAt(v time.Time) *TaskDependencyUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *TaskDependencyUpdateOne) SetDeletedAt(v time.Time) *TaskDependencyUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *TaskDependencyUpdateOne) SetNillableDeletedAt(v *time.Time) *TaskDependencyUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *TaskDependencyUpdateOne) ClearDeletedAt() *TaskDependencyUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
 // Mutation returns the TaskDependencyMutation object of the builder.
 func (_u *TaskDependencyUpdateOne) Mutation() *TaskDependencyMutation {
 	return _u.mutation
@@ -117,6 +211,9 @@ func (_u *TaskDependencyUpdateOne) Select(field string, fields ...string) *TaskD
 
 // Save executes the query and returns the updated TaskDependency entity.
 func (_u *TaskDependencyUpdateOne) Save(ctx context.Context) (*TaskDependency, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +239,32 @@ func (_u *TaskDependencyUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *TaskDependencyUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if taskdependency.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized taskdependency.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := taskdependency.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *TaskDependencyUpdateOne) check() error {
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "TaskDependency.organization"`)
+	}
+	if _u.mutation.TaskCleared() && len(_u.mutation.TaskIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "TaskDependency.task"`)
+	}
+	if _u.mutation.DependsOnCleared() && len(_u.mutation.DependsOnIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "TaskDependency.depends_on"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *TaskDependencyUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *TaskDependencyUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +272,9 @@ func (_u *TaskDependencyUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder
 }
 
 func (_u *TaskDependencyUpdateOne) sqlSave(ctx context.Context) (_node *TaskDependency, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(taskdependency.Table, taskdependency.Columns, sqlgraph.NewFieldSpec(taskdependency.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +299,15 @@ func (_u *TaskDependencyUpdateOne) sqlSave(ctx context.Context) (_node *TaskDepe
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(taskdependency.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(taskdependency.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(taskdependency.FieldDeletedAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &TaskDependency{config: _u.config}

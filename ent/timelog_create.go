@@ -6,13 +6,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/ent/timelog"
+	"github.com/worksynapse/worksynapse/ent/user"
 )
 
 // TimeLogCreate is the builder for creating a TimeLog entity.
@@ -21,6 +25,128 @@ type TimeLogCreate struct {
 	mutation *TimeLogMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *TimeLogCreate) SetCreatedAt(v time.Time) *TimeLogCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *TimeLogCreate) SetNillableCreatedAt(v *time.Time) *TimeLogCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *TimeLogCreate) SetUpdatedAt(v time.Time) *TimeLogCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *TimeLogCreate) SetNillableUpdatedAt(v *time.Time) *TimeLogCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *TimeLogCreate) SetOrganizationID(v uuid.UUID) *TimeLogCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *TimeLogCreate) SetDeletedAt(v time.Time) *TimeLogCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *TimeLogCreate) SetNillableDeletedAt(v *time.Time) *TimeLogCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
+// SetTaskID sets the "task_id" field.
+func (_c *TimeLogCreate) SetTaskID(v uuid.UUID) *TimeLogCreate {
+	_c.mutation.SetTaskID(v)
+	return _c
+}
+
+// SetUserID sets the "user_id" field.
+func (_c *TimeLogCreate) SetUserID(v uuid.UUID) *TimeLogCreate {
+	_c.mutation.SetUserID(v)
+	return _c
+}
+
+// SetStartedAt sets the "started_at" field.
+func (_c *TimeLogCreate) SetStartedAt(v time.Time) *TimeLogCreate {
+	_c.mutation.SetStartedAt(v)
+	return _c
+}
+
+// SetEndedAt sets the "ended_at" field.
+func (_c *TimeLogCreate) SetEndedAt(v time.Time) *TimeLogCreate {
+	_c.mutation.SetEndedAt(v)
+	return _c
+}
+
+// SetNillableEndedAt sets the "ended_at" field if the given value is not nil.
+func (_c *TimeLogCreate) SetNillableEndedAt(v *time.Time) *TimeLogCreate {
+	if v != nil {
+		_c.SetEndedAt(*v)
+	}
+	return _c
+}
+
+// SetMinutes sets the "minutes" field.
+func (_c *TimeLogCreate) SetMinutes(v int) *TimeLogCreate {
+	_c.mutation.SetMinutes(v)
+	return _c
+}
+
+// SetNillableMinutes sets the "minutes" field if the given value is not nil.
+func (_c *TimeLogCreate) SetNillableMinutes(v *int) *TimeLogCreate {
+	if v != nil {
+		_c.SetMinutes(*v)
+	}
+	return _c
+}
+
+// SetNote sets the "note" field.
+func (_c *TimeLogCreate) SetNote(v string) *TimeLogCreate {
+	_c.mutation.SetNote(v)
+	return _c
+}
+
+// SetNillableNote sets the "note" field if the given value is not nil.
+func (_c *TimeLogCreate) SetNillableNote(v *string) *TimeLogCreate {
+	if v != nil {
+		_c.SetNote(*v)
+	}
+	return _c
+}
+
+// SetBillable sets the "billable" field.
+func (_c *TimeLogCreate) SetBillable(v bool) *TimeLogCreate {
+	_c.mutation.SetBillable(v)
+	return _c
+}
+
+// SetNillableBillable sets the "billable" field if the given value is not nil.
+func (_c *TimeLogCreate) SetNillableBillable(v *bool) *TimeLogCreate {
+	if v != nil {
+		_c.SetBillable(*v)
+	}
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +163,21 @@ func (_c *TimeLogCreate) SetNillableID(v *uuid.UUID) *TimeLogCreate {
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *TimeLogCreate) SetOrganization(v *Organization) *TimeLogCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetTask sets the "task" edge to the Task entity.
+func (_c *TimeLogCreate) SetTask(v *Task) *TimeLogCreate {
+	return _c.SetTaskID(v.ID)
+}
+
+// SetUser sets the "user" edge to the User entity.
+func (_c *TimeLogCreate) SetUser(v *User) *TimeLogCreate {
+	return _c.SetUserID(v.ID)
+}
+
 // Mutation returns the TimeLogMutation object of the builder.
 func (_c *TimeLogCreate) Mutation() *TimeLogMutation {
 	return _c.mutation
@@ -44,7 +185,9 @@ func (_c *TimeLogCreate) Mutation() *TimeLogMutation {
 
 // Save creates the TimeLog in the database.
 func (_c *TimeLogCreate) Save(ctx context.Context) (*TimeLog, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +214,84 @@ func (_c *TimeLogCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *TimeLogCreate) defaults() {
+func (_c *TimeLogCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if timelog.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized timelog.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := timelog.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if timelog.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized timelog.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := timelog.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _c.mutation.Minutes(); !ok {
+		v := timelog.DefaultMinutes
+		_c.mutation.SetMinutes(v)
+	}
+	if _, ok := _c.mutation.Billable(); !ok {
+		v := timelog.DefaultBillable
+		_c.mutation.SetBillable(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if timelog.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized timelog.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := timelog.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *TimeLogCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "TimeLog.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "TimeLog.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "TimeLog.organization_id"`)}
+	}
+	if _, ok := _c.mutation.TaskID(); !ok {
+		return &ValidationError{Name: "task_id", err: errors.New(`ent: missing required field "TimeLog.task_id"`)}
+	}
+	if _, ok := _c.mutation.UserID(); !ok {
+		return &ValidationError{Name: "user_id", err: errors.New(`ent: missing required field "TimeLog.user_id"`)}
+	}
+	if _, ok := _c.mutation.StartedAt(); !ok {
+		return &ValidationError{Name: "started_at", err: errors.New(`ent: missing required field "TimeLog.started_at"`)}
+	}
+	if _, ok := _c.mutation.Minutes(); !ok {
+		return &ValidationError{Name: "minutes", err: errors.New(`ent: missing required field "TimeLog.minutes"`)}
+	}
+	if v, ok := _c.mutation.Minutes(); ok {
+		if err := timelog.MinutesValidator(v); err != nil {
+			return &ValidationError{Name: "minutes", err: fmt.Errorf(`ent: validator failed for field "TimeLog.minutes": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.Note(); ok {
+		if err := timelog.NoteValidator(v); err != nil {
+			return &ValidationError{Name: "note", err: fmt.Errorf(`ent: validator failed for field "TimeLog.note": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Billable(); !ok {
+		return &ValidationError{Name: "billable", err: errors.New(`ent: missing required field "TimeLog.billable"`)}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "TimeLog.organization"`)}
+	}
+	if len(_c.mutation.TaskIDs()) == 0 {
+		return &ValidationError{Name: "task", err: errors.New(`ent: missing required edge "TimeLog.task"`)}
+	}
+	if len(_c.mutation.UserIDs()) == 0 {
+		return &ValidationError{Name: "user", err: errors.New(`ent: missing required edge "TimeLog.user"`)}
+	}
 	return nil
 }
 
@@ -116,6 +328,89 @@ func (_c *TimeLogCreate) createSpec() (*TimeLog, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(timelog.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(timelog.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(timelog.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.StartedAt(); ok {
+		_spec.SetField(timelog.FieldStartedAt, field.TypeTime, value)
+		_node.StartedAt = value
+	}
+	if value, ok := _c.mutation.EndedAt(); ok {
+		_spec.SetField(timelog.FieldEndedAt, field.TypeTime, value)
+		_node.EndedAt = &value
+	}
+	if value, ok := _c.mutation.Minutes(); ok {
+		_spec.SetField(timelog.FieldMinutes, field.TypeInt, value)
+		_node.Minutes = value
+	}
+	if value, ok := _c.mutation.Note(); ok {
+		_spec.SetField(timelog.FieldNote, field.TypeString, value)
+		_node.Note = value
+	}
+	if value, ok := _c.mutation.Billable(); ok {
+		_spec.SetField(timelog.FieldBillable, field.TypeBool, value)
+		_node.Billable = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   timelog.OrganizationTable,
+			Columns: []string{timelog.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.TaskIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   timelog.TaskTable,
+			Columns: []string{timelog.TaskColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.TaskID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.UserIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   timelog.UserTable,
+			Columns: []string{timelog.UserColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.UserID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +418,17 @@ func (_c *TimeLogCreate) createSpec() (*TimeLog, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.TimeLog.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.TimeLogUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *TimeLogCreate) OnConflict(opts ...sql.ConflictOption) *TimeLogUpsertOne {
 	_c.conflict = opts
@@ -162,6 +463,114 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *TimeLogUpsert) SetUpdatedAt(v time.Time) *TimeLogUpsert {
+	u.Set(timelog.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *TimeLogUpsert) UpdateUpdatedAt() *TimeLogUpsert {
+	u.SetExcluded(timelog.FieldUpdatedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *TimeLogUpsert) SetDeletedAt(v time.Time) *TimeLogUpsert {
+	u.Set(timelog.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *TimeLogUpsert) UpdateDeletedAt() *TimeLogUpsert {
+	u.SetExcluded(timelog.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *TimeLogUpsert) ClearDeletedAt() *TimeLogUpsert {
+	u.SetNull(timelog.FieldDeletedAt)
+	return u
+}
+
+// SetStartedAt sets the "started_at" field.
+func (u *TimeLogUpsert) SetStartedAt(v time.Time) *TimeLogUpsert {
+	u.Set(timelog.FieldStartedAt, v)
+	return u
+}
+
+// UpdateStartedAt sets the "started_at" field to the value that was provided on create.
+func (u *TimeLogUpsert) UpdateStartedAt() *TimeLogUpsert {
+	u.SetExcluded(timelog.FieldStartedAt)
+	return u
+}
+
+// SetEndedAt sets the "ended_at" field.
+func (u *TimeLogUpsert) SetEndedAt(v time.Time) *TimeLogUpsert {
+	u.Set(timelog.FieldEndedAt, v)
+	return u
+}
+
+// UpdateEndedAt sets the "ended_at" field to the value that was provided on create.
+func (u *TimeLogUpsert) UpdateEndedAt() *TimeLogUpsert {
+	u.SetExcluded(timelog.FieldEndedAt)
+	return u
+}
+
+// ClearEndedAt clears the value of the "ended_at" field.
+func (u *TimeLogUpsert) ClearEndedAt() *TimeLogUpsert {
+	u.SetNull(timelog.FieldEndedAt)
+	return u
+}
+
+// SetMinutes sets the "minutes" field.
+func (u *TimeLogUpsert) SetMinutes(v int) *TimeLogUpsert {
+	u.Set(timelog.FieldMinutes, v)
+	return u
+}
+
+// UpdateMinutes sets the "minutes" field to the value that was provided on create.
+func (u *TimeLogUpsert) UpdateMinutes() *TimeLogUpsert {
+	u.SetExcluded(timelog.FieldMinutes)
+	return u
+}
+
+// AddMinutes adds v to the "minutes" field.
+func (u *TimeLogUpsert) AddMinutes(v int) *TimeLogUpsert {
+	u.Add(timelog.FieldMinutes, v)
+	return u
+}
+
+// SetNote sets the "note" field.
+func (u *TimeLogUpsert) SetNote(v string) *TimeLogUpsert {
+	u.Set(timelog.FieldNote, v)
+	return u
+}
+
+// UpdateNote sets the "note" field to the value that was provided on create.
+func (u *TimeLogUpsert) UpdateNote() *TimeLogUpsert {
+	u.SetExcluded(timelog.FieldNote)
+	return u
+}
+
+// ClearNote clears the value of the "note" field.
+func (u *TimeLogUpsert) ClearNote() *TimeLogUpsert {
+	u.SetNull(timelog.FieldNote)
+	return u
+}
+
+// SetBillable sets the "billable" field.
+func (u *TimeLogUpsert) SetBillable(v bool) *TimeLogUpsert {
+	u.Set(timelog.FieldBillable, v)
+	return u
+}
+
+// UpdateBillable sets the "billable" field to the value that was provided on create.
+func (u *TimeLogUpsert) UpdateBillable() *TimeLogUpsert {
+	u.SetExcluded(timelog.FieldBillable)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +587,18 @@ func (u *TimeLogUpsertOne) UpdateNewValues() *TimeLogUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(timelog.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(timelog.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(timelog.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.TaskID(); exists {
+			s.SetIgnore(timelog.FieldTaskID)
+		}
+		if _, exists := u.create.mutation.UserID(); exists {
+			s.SetIgnore(timelog.FieldUserID)
 		}
 	}))
 	return u
@@ -208,6 +629,132 @@ func (u *TimeLogUpsertOne) Update(set func(*TimeLogUpsert)) *TimeLogUpsertOne {
 		set(&TimeLogUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *TimeLogUpsertOne) SetUpdatedAt(v time.Time) *TimeLogUpsertOne {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *TimeLogUpsertOne) UpdateUpdatedAt() *TimeLogUpsertOne {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *TimeLogUpsertOne) SetDeletedAt(v time.Time) *TimeLogUpsertOne {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *TimeLogUpsertOne) UpdateDeletedAt() *TimeLogUpsertOne {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *TimeLogUpsertOne) ClearDeletedAt() *TimeLogUpsertOne {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetStartedAt sets the "started_at" field.
+func (u *TimeLogUpsertOne) SetStartedAt(v time.Time) *TimeLogUpsertOne {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.SetStartedAt(v)
+	})
+}
+
+// UpdateStartedAt sets the "started_at" field to the value that was provided on create.
+func (u *TimeLogUpsertOne) UpdateStartedAt() *TimeLogUpsertOne {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.UpdateStartedAt()
+	})
+}
+
+// SetEndedAt sets the "ended_at" field.
+func (u *TimeLogUpsertOne) SetEndedAt(v time.Time) *TimeLogUpsertOne {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.SetEndedAt(v)
+	})
+}
+
+// UpdateEndedAt sets the "ended_at" field to the value that was provided on create.
+func (u *TimeLogUpsertOne) UpdateEndedAt() *TimeLogUpsertOne {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.UpdateEndedAt()
+	})
+}
+
+// ClearEndedAt clears the value of the "ended_at" field.
+func (u *TimeLogUpsertOne) ClearEndedAt() *TimeLogUpsertOne {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.ClearEndedAt()
+	})
+}
+
+// SetMinutes sets the "minutes" field.
+func (u *TimeLogUpsertOne) SetMinutes(v int) *TimeLogUpsertOne {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.SetMinutes(v)
+	})
+}
+
+// AddMinutes adds v to the "minutes" field.
+func (u *TimeLogUpsertOne) AddMinutes(v int) *TimeLogUpsertOne {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.AddMinutes(v)
+	})
+}
+
+// UpdateMinutes sets the "minutes" field to the value that was provided on create.
+func (u *TimeLogUpsertOne) UpdateMinutes() *TimeLogUpsertOne {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.UpdateMinutes()
+	})
+}
+
+// SetNote sets the "note" field.
+func (u *TimeLogUpsertOne) SetNote(v string) *TimeLogUpsertOne {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.SetNote(v)
+	})
+}
+
+// UpdateNote sets the "note" field to the value that was provided on create.
+func (u *TimeLogUpsertOne) UpdateNote() *TimeLogUpsertOne {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.UpdateNote()
+	})
+}
+
+// ClearNote clears the value of the "note" field.
+func (u *TimeLogUpsertOne) ClearNote() *TimeLogUpsertOne {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.ClearNote()
+	})
+}
+
+// SetBillable sets the "billable" field.
+func (u *TimeLogUpsertOne) SetBillable(v bool) *TimeLogUpsertOne {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.SetBillable(v)
+	})
+}
+
+// UpdateBillable sets the "billable" field to the value that was provided on create.
+func (u *TimeLogUpsertOne) UpdateBillable() *TimeLogUpsertOne {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.UpdateBillable()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +890,11 @@ func (_c *TimeLogCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.TimeLogUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *TimeLogCreateBulk) OnConflict(opts ...sql.ConflictOption) *TimeLogUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +940,18 @@ func (u *TimeLogUpsertBulk) UpdateNewValues() *TimeLogUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(timelog.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(timelog.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(timelog.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.TaskID(); exists {
+				s.SetIgnore(timelog.FieldTaskID)
+			}
+			if _, exists := b.mutation.UserID(); exists {
+				s.SetIgnore(timelog.FieldUserID)
+			}
 		}
 	}))
 	return u
@@ -418,6 +982,132 @@ func (u *TimeLogUpsertBulk) Update(set func(*TimeLogUpsert)) *TimeLogUpsertBulk 
 		set(&TimeLogUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *TimeLogUpsertBulk) SetUpdatedAt(v time.Time) *TimeLogUpsertBulk {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *TimeLogUpsertBulk) UpdateUpdatedAt() *TimeLogUpsertBulk {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *TimeLogUpsertBulk) SetDeletedAt(v time.Time) *TimeLogUpsertBulk {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *TimeLogUpsertBulk) UpdateDeletedAt() *TimeLogUpsertBulk {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *TimeLogUpsertBulk) ClearDeletedAt() *TimeLogUpsertBulk {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetStartedAt sets the "started_at" field.
+func (u *TimeLogUpsertBulk) SetStartedAt(v time.Time) *TimeLogUpsertBulk {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.SetStartedAt(v)
+	})
+}
+
+// UpdateStartedAt sets the "started_at" field to the value that was provided on create.
+func (u *TimeLogUpsertBulk) UpdateStartedAt() *TimeLogUpsertBulk {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.UpdateStartedAt()
+	})
+}
+
+// SetEndedAt sets the "ended_at" field.
+func (u *TimeLogUpsertBulk) SetEndedAt(v time.Time) *TimeLogUpsertBulk {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.SetEndedAt(v)
+	})
+}
+
+// UpdateEndedAt sets the "ended_at" field to the value that was provided on create.
+func (u *TimeLogUpsertBulk) UpdateEndedAt() *TimeLogUpsertBulk {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.UpdateEndedAt()
+	})
+}
+
+// ClearEndedAt clears the value of the "ended_at" field.
+func (u *TimeLogUpsertBulk) ClearEndedAt() *TimeLogUpsertBulk {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.ClearEndedAt()
+	})
+}
+
+// SetMinutes sets the "minutes" field.
+func (u *TimeLogUpsertBulk) SetMinutes(v int) *TimeLogUpsertBulk {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.SetMinutes(v)
+	})
+}
+
+// AddMinutes adds v to the "minutes" field.
+func (u *TimeLogUpsertBulk) AddMinutes(v int) *TimeLogUpsertBulk {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.AddMinutes(v)
+	})
+}
+
+// UpdateMinutes sets the "minutes" field to the value that was provided on create.
+func (u *TimeLogUpsertBulk) UpdateMinutes() *TimeLogUpsertBulk {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.UpdateMinutes()
+	})
+}
+
+// SetNote sets the "note" field.
+func (u *TimeLogUpsertBulk) SetNote(v string) *TimeLogUpsertBulk {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.SetNote(v)
+	})
+}
+
+// UpdateNote sets the "note" field to the value that was provided on create.
+func (u *TimeLogUpsertBulk) UpdateNote() *TimeLogUpsertBulk {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.UpdateNote()
+	})
+}
+
+// ClearNote clears the value of the "note" field.
+func (u *TimeLogUpsertBulk) ClearNote() *TimeLogUpsertBulk {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.ClearNote()
+	})
+}
+
+// SetBillable sets the "billable" field.
+func (u *TimeLogUpsertBulk) SetBillable(v bool) *TimeLogUpsertBulk {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.SetBillable(v)
+	})
+}
+
+// UpdateBillable sets the "billable" field to the value that was provided on create.
+func (u *TimeLogUpsertBulk) UpdateBillable() *TimeLogUpsertBulk {
+	return u.Update(func(s *TimeLogUpsert) {
+		s.UpdateBillable()
+	})
 }
 
 // Exec executes the query.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
@@ -28,6 +29,121 @@ func (_u *TimeLogUpdate) Where(ps ...predicate.TimeLog) *TimeLogUpdate {
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *TimeLogUpdate) SetUpdatedAt(v time.Time) *TimeLogUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *TimeLogUpdate) SetDeletedAt(v time.Time) *TimeLogUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *TimeLogUpdate) SetNillableDeletedAt(v *time.Time) *TimeLogUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *TimeLogUpdate) ClearDeletedAt() *TimeLogUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetStartedAt sets the "started_at" field.
+func (_u *TimeLogUpdate) SetStartedAt(v time.Time) *TimeLogUpdate {
+	_u.mutation.SetStartedAt(v)
+	return _u
+}
+
+// SetNillableStartedAt sets the "started_at" field if the given value is not nil.
+func (_u *TimeLogUpdate) SetNillableStartedAt(v *time.Time) *TimeLogUpdate {
+	if v != nil {
+		_u.SetStartedAt(*v)
+	}
+	return _u
+}
+
+// SetEndedAt sets the "ended_at" field.
+func (_u *TimeLogUpdate) SetEndedAt(v time.Time) *TimeLogUpdate {
+	_u.mutation.SetEndedAt(v)
+	return _u
+}
+
+// SetNillableEndedAt sets the "ended_at" field if the given value is not nil.
+func (_u *TimeLogUpdate) SetNillableEndedAt(v *time.Time) *TimeLogUpdate {
+	if v != nil {
+		_u.SetEndedAt(*v)
+	}
+	return _u
+}
+
+// ClearEndedAt clears the value of the "ended_at" field.
+func (_u *TimeLogUpdate) ClearEndedAt() *TimeLogUpdate {
+	_u.mutation.ClearEndedAt()
+	return _u
+}
+
+// SetMinutes sets the "minutes" field.
+func (_u *TimeLogUpdate) SetMinutes(v int) *TimeLogUpdate {
+	_u.mutation.ResetMinutes()
+	_u.mutation.SetMinutes(v)
+	return _u
+}
+
+// SetNillableMinutes sets the "minutes" field if the given value is not nil.
+func (_u *TimeLogUpdate) SetNillableMinutes(v *int) *TimeLogUpdate {
+	if v != nil {
+		_u.SetMinutes(*v)
+	}
+	return _u
+}
+
+// AddMinutes adds value to the "minutes" field.
+func (_u *TimeLogUpdate) AddMinutes(v int) *TimeLogUpdate {
+	_u.mutation.AddMinutes(v)
+	return _u
+}
+
+// SetNote sets the "note" field.
+func (_u *TimeLogUpdate) SetNote(v string) *TimeLogUpdate {
+	_u.mutation.SetNote(v)
+	return _u
+}
+
+// SetNillableNote sets the "note" field if the given value is not nil.
+func (_u *TimeLogUpdate) SetNillableNote(v *string) *TimeLogUpdate {
+	if v != nil {
+		_u.SetNote(*v)
+	}
+	return _u
+}
+
+// ClearNote clears the value of the "note" field.
+func (_u *TimeLogUpdate) ClearNote() *TimeLogUpdate {
+	_u.mutation.ClearNote()
+	return _u
+}
+
+// SetBillable sets the "billable" field.
+func (_u *TimeLogUpdate) SetBillable(v bool) *TimeLogUpdate {
+	_u.mutation.SetBillable(v)
+	return _u
+}
+
+// SetNillableBillable sets the "billable" field if the given value is not nil.
+func (_u *TimeLogUpdate) SetNillableBillable(v *bool) *TimeLogUpdate {
+	if v != nil {
+		_u.SetBillable(*v)
+	}
+	return _u
+}
+
 // Mutation returns the TimeLogMutation object of the builder.
 func (_u *TimeLogUpdate) Mutation() *TimeLogMutation {
 	return _u.mutation
@@ -35,6 +151,9 @@ func (_u *TimeLogUpdate) Mutation() *TimeLogMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *TimeLogUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +179,42 @@ func (_u *TimeLogUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *TimeLogUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if timelog.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized timelog.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := timelog.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *TimeLogUpdate) check() error {
+	if v, ok := _u.mutation.Minutes(); ok {
+		if err := timelog.MinutesValidator(v); err != nil {
+			return &ValidationError{Name: "minutes", err: fmt.Errorf(`ent: validator failed for field "TimeLog.minutes": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Note(); ok {
+		if err := timelog.NoteValidator(v); err != nil {
+			return &ValidationError{Name: "note", err: fmt.Errorf(`ent: validator failed for field "TimeLog.note": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "TimeLog.organization"`)
+	}
+	if _u.mutation.TaskCleared() && len(_u.mutation.TaskIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "TimeLog.task"`)
+	}
+	if _u.mutation.UserCleared() && len(_u.mutation.UserIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "TimeLog.user"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *TimeLogUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *TimeLogUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +222,9 @@ func (_u *TimeLogUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *TimeLo
 }
 
 func (_u *TimeLogUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(timelog.Table, timelog.Columns, sqlgraph.NewFieldSpec(timelog.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +232,39 @@ func (_u *TimeLogUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(timelog.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(timelog.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(timelog.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.StartedAt(); ok {
+		_spec.SetField(timelog.FieldStartedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.EndedAt(); ok {
+		_spec.SetField(timelog.FieldEndedAt, field.TypeTime, value)
+	}
+	if _u.mutation.EndedAtCleared() {
+		_spec.ClearField(timelog.FieldEndedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Minutes(); ok {
+		_spec.SetField(timelog.FieldMinutes, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedMinutes(); ok {
+		_spec.AddField(timelog.FieldMinutes, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Note(); ok {
+		_spec.SetField(timelog.FieldNote, field.TypeString, value)
+	}
+	if _u.mutation.NoteCleared() {
+		_spec.ClearField(timelog.FieldNote, field.TypeString)
+	}
+	if value, ok := _u.mutation.Billable(); ok {
+		_spec.SetField(timelog.FieldBillable, field.TypeBool, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,6 +288,121 @@ type TimeLogUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *TimeLogUpdateOne) SetUpdatedAt(v time.Time) *TimeLogUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *TimeLogUpdateOne) SetDeletedAt(v time.Time) *TimeLogUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *TimeLogUpdateOne) SetNillableDeletedAt(v *time.Time) *TimeLogUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *TimeLogUpdateOne) ClearDeletedAt() *TimeLogUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetStartedAt sets the "started_at" field.
+func (_u *TimeLogUpdateOne) SetStartedAt(v time.Time) *TimeLogUpdateOne {
+	_u.mutation.SetStartedAt(v)
+	return _u
+}
+
+// SetNillableStartedAt sets the "started_at" field if the given value is not nil.
+func (_u *TimeLogUpdateOne) SetNillableStartedAt(v *time.Time) *TimeLogUpdateOne {
+	if v != nil {
+		_u.SetStartedAt(*v)
+	}
+	return _u
+}
+
+// SetEndedAt sets the "ended_at" field.
+func (_u *TimeLogUpdateOne) SetEndedAt(v time.Time) *TimeLogUpdateOne {
+	_u.mutation.SetEndedAt(v)
+	return _u
+}
+
+// SetNillableEndedAt sets the "ended_at" field if the given value is not nil.
+func (_u *TimeLogUpdateOne) SetNillableEndedAt(v *time.Time) *TimeLogUpdateOne {
+	if v != nil {
+		_u.SetEndedAt(*v)
+	}
+	return _u
+}
+
+// ClearEndedAt clears the value of the "ended_at" field.
+func (_u *TimeLogUpdateOne) ClearEndedAt() *TimeLogUpdateOne {
+	_u.mutation.ClearEndedAt()
+	return _u
+}
+
+// SetMinutes sets the "minutes" field.
+func (_u *TimeLogUpdateOne) SetMinutes(v int) *TimeLogUpdateOne {
+	_u.mutation.ResetMinutes()
+	_u.mutation.SetMinutes(v)
+	return _u
+}
+
+// SetNillableMinutes sets the "minutes" field if the given value is not nil.
+func (_u *TimeLogUpdateOne) SetNillableMinutes(v *int) *TimeLogUpdateOne {
+	if v != nil {
+		_u.SetMinutes(*v)
+	}
+	return _u
+}
+
+// AddMinutes adds value to the "minutes" field.
+func (_u *TimeLogUpdateOne) AddMinutes(v int) *TimeLogUpdateOne {
+	_u.mutation.AddMinutes(v)
+	return _u
+}
+
+// SetNote sets the "note" field.
+func (_u *TimeLogUpdateOne) SetNote(v string) *TimeLogUpdateOne {
+	_u.mutation.SetNote(v)
+	return _u
+}
+
+// SetNillableNote sets the "note" field if the given value is not nil.
+func (_u *TimeLogUpdateOne) SetNillableNote(v *string) *TimeLogUpdateOne {
+	if v != nil {
+		_u.SetNote(*v)
+	}
+	return _u
+}
+
+// ClearNote clears the value of the "note" field.
+func (_u *TimeLogUpdateOne) ClearNote() *TimeLogUpdateOne {
+	_u.mutation.ClearNote()
+	return _u
+}
+
+// SetBillable sets the "billable" field.
+func (_u *TimeLogUpdateOne) SetBillable(v bool) *TimeLogUpdateOne {
+	_u.mutation.SetBillable(v)
+	return _u
+}
+
+// SetNillableBillable sets the "billable" field if the given value is not nil.
+func (_u *TimeLogUpdateOne) SetNillableBillable(v *bool) *TimeLogUpdateOne {
+	if v != nil {
+		_u.SetBillable(*v)
+	}
+	return _u
+}
+
 // Mutation returns the TimeLogMutation object of the builder.
 func (_u *TimeLogUpdateOne) Mutation() *TimeLogMutation {
 	return _u.mutation
@@ -117,6 +423,9 @@ func (_u *TimeLogUpdateOne) Select(field string, fields ...string) *TimeLogUpdat
 
 // Save executes the query and returns the updated TimeLog entity.
 func (_u *TimeLogUpdateOne) Save(ctx context.Context) (*TimeLog, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +451,42 @@ func (_u *TimeLogUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *TimeLogUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if timelog.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized timelog.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := timelog.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *TimeLogUpdateOne) check() error {
+	if v, ok := _u.mutation.Minutes(); ok {
+		if err := timelog.MinutesValidator(v); err != nil {
+			return &ValidationError{Name: "minutes", err: fmt.Errorf(`ent: validator failed for field "TimeLog.minutes": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Note(); ok {
+		if err := timelog.NoteValidator(v); err != nil {
+			return &ValidationError{Name: "note", err: fmt.Errorf(`ent: validator failed for field "TimeLog.note": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "TimeLog.organization"`)
+	}
+	if _u.mutation.TaskCleared() && len(_u.mutation.TaskIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "TimeLog.task"`)
+	}
+	if _u.mutation.UserCleared() && len(_u.mutation.UserIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "TimeLog.user"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *TimeLogUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *TimeLogUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +494,9 @@ func (_u *TimeLogUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *Tim
 }
 
 func (_u *TimeLogUpdateOne) sqlSave(ctx context.Context) (_node *TimeLog, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(timelog.Table, timelog.Columns, sqlgraph.NewFieldSpec(timelog.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +521,39 @@ func (_u *TimeLogUpdateOne) sqlSave(ctx context.Context) (_node *TimeLog, err er
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(timelog.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(timelog.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(timelog.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.StartedAt(); ok {
+		_spec.SetField(timelog.FieldStartedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.EndedAt(); ok {
+		_spec.SetField(timelog.FieldEndedAt, field.TypeTime, value)
+	}
+	if _u.mutation.EndedAtCleared() {
+		_spec.ClearField(timelog.FieldEndedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Minutes(); ok {
+		_spec.SetField(timelog.FieldMinutes, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedMinutes(); ok {
+		_spec.AddField(timelog.FieldMinutes, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Note(); ok {
+		_spec.SetField(timelog.FieldNote, field.TypeString, value)
+	}
+	if _u.mutation.NoteCleared() {
+		_spec.ClearField(timelog.FieldNote, field.TypeString)
+	}
+	if value, ok := _u.mutation.Billable(); ok {
+		_spec.SetField(timelog.FieldBillable, field.TypeBool, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &TimeLog{config: _u.config}

@@ -38,12 +38,16 @@ type Tx struct {
 	AgentUserPermission *AgentUserPermissionClient
 	// AppUsage is the client for interacting with the AppUsage builders.
 	AppUsage *AppUsageClient
+	// AuditSeal is the client for interacting with the AuditSeal builders.
+	AuditSeal *AuditSealClient
 	// AuthToken is the client for interacting with the AuthToken builders.
 	AuthToken *AuthTokenClient
 	// Board is the client for interacting with the Board builders.
 	Board *BoardClient
 	// BoardColumn is the client for interacting with the BoardColumn builders.
 	BoardColumn *BoardColumnClient
+	// BudgetReservation is the client for interacting with the BudgetReservation builders.
+	BudgetReservation *BudgetReservationClient
 	// Channel is the client for interacting with the Channel builders.
 	Channel *ChannelClient
 	// ChannelMember is the client for interacting with the ChannelMember builders.
@@ -261,9 +265,11 @@ func (tx *Tx) init() {
 	tx.AgentTool = NewAgentToolClient(tx.config)
 	tx.AgentUserPermission = NewAgentUserPermissionClient(tx.config)
 	tx.AppUsage = NewAppUsageClient(tx.config)
+	tx.AuditSeal = NewAuditSealClient(tx.config)
 	tx.AuthToken = NewAuthTokenClient(tx.config)
 	tx.Board = NewBoardClient(tx.config)
 	tx.BoardColumn = NewBoardColumnClient(tx.config)
+	tx.BudgetReservation = NewBudgetReservationClient(tx.config)
 	tx.Channel = NewChannelClient(tx.config)
 	tx.ChannelMember = NewChannelMemberClient(tx.config)
 	tx.IdlePeriod = NewIdlePeriodClient(tx.config)

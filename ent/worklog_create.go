@@ -6,12 +6,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
+	"github.com/worksynapse/worksynapse/ent/organization"
+	"github.com/worksynapse/worksynapse/ent/project"
+	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/ent/user"
 	"github.com/worksynapse/worksynapse/ent/worklog"
 )
 
@@ -21,6 +26,164 @@ type WorkLogCreate struct {
 	mutation *WorkLogMutation
 	hooks    []Hook
 	conflict []sql.ConflictOption
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (_c *WorkLogCreate) SetCreatedAt(v time.Time) *WorkLogCreate {
+	_c.mutation.SetCreatedAt(v)
+	return _c
+}
+
+// SetNillableCreatedAt sets the "created_at" field if the given value is not nil.
+func (_c *WorkLogCreate) SetNillableCreatedAt(v *time.Time) *WorkLogCreate {
+	if v != nil {
+		_c.SetCreatedAt(*v)
+	}
+	return _c
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (_c *WorkLogCreate) SetUpdatedAt(v time.Time) *WorkLogCreate {
+	_c.mutation.SetUpdatedAt(v)
+	return _c
+}
+
+// SetNillableUpdatedAt sets the "updated_at" field if the given value is not nil.
+func (_c *WorkLogCreate) SetNillableUpdatedAt(v *time.Time) *WorkLogCreate {
+	if v != nil {
+		_c.SetUpdatedAt(*v)
+	}
+	return _c
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (_c *WorkLogCreate) SetOrganizationID(v uuid.UUID) *WorkLogCreate {
+	_c.mutation.SetOrganizationID(v)
+	return _c
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_c *WorkLogCreate) SetDeletedAt(v time.Time) *WorkLogCreate {
+	_c.mutation.SetDeletedAt(v)
+	return _c
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_c *WorkLogCreate) SetNillableDeletedAt(v *time.Time) *WorkLogCreate {
+	if v != nil {
+		_c.SetDeletedAt(*v)
+	}
+	return _c
+}
+
+// SetUserID sets the "user_id" field.
+func (_c *WorkLogCreate) SetUserID(v uuid.UUID) *WorkLogCreate {
+	_c.mutation.SetUserID(v)
+	return _c
+}
+
+// SetTaskID sets the "task_id" field.
+func (_c *WorkLogCreate) SetTaskID(v uuid.UUID) *WorkLogCreate {
+	_c.mutation.SetTaskID(v)
+	return _c
+}
+
+// SetNillableTaskID sets the "task_id" field if the given value is not nil.
+func (_c *WorkLogCreate) SetNillableTaskID(v *uuid.UUID) *WorkLogCreate {
+	if v != nil {
+		_c.SetTaskID(*v)
+	}
+	return _c
+}
+
+// SetProjectID sets the "project_id" field.
+func (_c *WorkLogCreate) SetProjectID(v uuid.UUID) *WorkLogCreate {
+	_c.mutation.SetProjectID(v)
+	return _c
+}
+
+// SetNillableProjectID sets the "project_id" field if the given value is not nil.
+func (_c *WorkLogCreate) SetNillableProjectID(v *uuid.UUID) *WorkLogCreate {
+	if v != nil {
+		_c.SetProjectID(*v)
+	}
+	return _c
+}
+
+// SetDescription sets the "description" field.
+func (_c *WorkLogCreate) SetDescription(v string) *WorkLogCreate {
+	_c.mutation.SetDescription(v)
+	return _c
+}
+
+// SetNillableDescription sets the "description" field if the given value is not nil.
+func (_c *WorkLogCreate) SetNillableDescription(v *string) *WorkLogCreate {
+	if v != nil {
+		_c.SetDescription(*v)
+	}
+	return _c
+}
+
+// SetStartedAt sets the "started_at" field.
+func (_c *WorkLogCreate) SetStartedAt(v time.Time) *WorkLogCreate {
+	_c.mutation.SetStartedAt(v)
+	return _c
+}
+
+// SetEndedAt sets the "ended_at" field.
+func (_c *WorkLogCreate) SetEndedAt(v time.Time) *WorkLogCreate {
+	_c.mutation.SetEndedAt(v)
+	return _c
+}
+
+// SetNillableEndedAt sets the "ended_at" field if the given value is not nil.
+func (_c *WorkLogCreate) SetNillableEndedAt(v *time.Time) *WorkLogCreate {
+	if v != nil {
+		_c.SetEndedAt(*v)
+	}
+	return _c
+}
+
+// SetDurationSeconds sets the "duration_seconds" field.
+func (_c *WorkLogCreate) SetDurationSeconds(v int) *WorkLogCreate {
+	_c.mutation.SetDurationSeconds(v)
+	return _c
+}
+
+// SetNillableDurationSeconds sets the "duration_seconds" field if the given value is not nil.
+func (_c *WorkLogCreate) SetNillableDurationSeconds(v *int) *WorkLogCreate {
+	if v != nil {
+		_c.SetDurationSeconds(*v)
+	}
+	return _c
+}
+
+// SetSource sets the "source" field.
+func (_c *WorkLogCreate) SetSource(v worklog.Source) *WorkLogCreate {
+	_c.mutation.SetSource(v)
+	return _c
+}
+
+// SetNillableSource sets the "source" field if the given value is not nil.
+func (_c *WorkLogCreate) SetNillableSource(v *worklog.Source) *WorkLogCreate {
+	if v != nil {
+		_c.SetSource(*v)
+	}
+	return _c
+}
+
+// SetBillable sets the "billable" field.
+func (_c *WorkLogCreate) SetBillable(v bool) *WorkLogCreate {
+	_c.mutation.SetBillable(v)
+	return _c
+}
+
+// SetNillableBillable sets the "billable" field if the given value is not nil.
+func (_c *WorkLogCreate) SetNillableBillable(v *bool) *WorkLogCreate {
+	if v != nil {
+		_c.SetBillable(*v)
+	}
+	return _c
 }
 
 // SetID sets the "id" field.
@@ -37,6 +200,26 @@ func (_c *WorkLogCreate) SetNillableID(v *uuid.UUID) *WorkLogCreate {
 	return _c
 }
 
+// SetOrganization sets the "organization" edge to the Organization entity.
+func (_c *WorkLogCreate) SetOrganization(v *Organization) *WorkLogCreate {
+	return _c.SetOrganizationID(v.ID)
+}
+
+// SetUser sets the "user" edge to the User entity.
+func (_c *WorkLogCreate) SetUser(v *User) *WorkLogCreate {
+	return _c.SetUserID(v.ID)
+}
+
+// SetTask sets the "task" edge to the Task entity.
+func (_c *WorkLogCreate) SetTask(v *Task) *WorkLogCreate {
+	return _c.SetTaskID(v.ID)
+}
+
+// SetProject sets the "project" edge to the Project entity.
+func (_c *WorkLogCreate) SetProject(v *Project) *WorkLogCreate {
+	return _c.SetProjectID(v.ID)
+}
+
 // Mutation returns the WorkLogMutation object of the builder.
 func (_c *WorkLogCreate) Mutation() *WorkLogMutation {
 	return _c.mutation
@@ -44,7 +227,9 @@ func (_c *WorkLogCreate) Mutation() *WorkLogMutation {
 
 // Save creates the WorkLog in the database.
 func (_c *WorkLogCreate) Save(ctx context.Context) (*WorkLog, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -71,15 +256,90 @@ func (_c *WorkLogCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *WorkLogCreate) defaults() {
+func (_c *WorkLogCreate) defaults() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if worklog.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized worklog.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
+		v := worklog.DefaultCreatedAt()
+		_c.mutation.SetCreatedAt(v)
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if worklog.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized worklog.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := worklog.DefaultUpdatedAt()
+		_c.mutation.SetUpdatedAt(v)
+	}
+	if _, ok := _c.mutation.DurationSeconds(); !ok {
+		v := worklog.DefaultDurationSeconds
+		_c.mutation.SetDurationSeconds(v)
+	}
+	if _, ok := _c.mutation.Source(); !ok {
+		v := worklog.DefaultSource
+		_c.mutation.SetSource(v)
+	}
+	if _, ok := _c.mutation.Billable(); !ok {
+		v := worklog.DefaultBillable
+		_c.mutation.SetBillable(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
+		if worklog.DefaultID == nil {
+			return fmt.Errorf("ent: uninitialized worklog.DefaultID (forgotten import ent/runtime?)")
+		}
 		v := worklog.DefaultID()
 		_c.mutation.SetID(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *WorkLogCreate) check() error {
+	if _, ok := _c.mutation.CreatedAt(); !ok {
+		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "WorkLog.created_at"`)}
+	}
+	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "WorkLog.updated_at"`)}
+	}
+	if _, ok := _c.mutation.OrganizationID(); !ok {
+		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "WorkLog.organization_id"`)}
+	}
+	if _, ok := _c.mutation.UserID(); !ok {
+		return &ValidationError{Name: "user_id", err: errors.New(`ent: missing required field "WorkLog.user_id"`)}
+	}
+	if v, ok := _c.mutation.Description(); ok {
+		if err := worklog.DescriptionValidator(v); err != nil {
+			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "WorkLog.description": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.StartedAt(); !ok {
+		return &ValidationError{Name: "started_at", err: errors.New(`ent: missing required field "WorkLog.started_at"`)}
+	}
+	if _, ok := _c.mutation.DurationSeconds(); !ok {
+		return &ValidationError{Name: "duration_seconds", err: errors.New(`ent: missing required field "WorkLog.duration_seconds"`)}
+	}
+	if v, ok := _c.mutation.DurationSeconds(); ok {
+		if err := worklog.DurationSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "duration_seconds", err: fmt.Errorf(`ent: validator failed for field "WorkLog.duration_seconds": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Source(); !ok {
+		return &ValidationError{Name: "source", err: errors.New(`ent: missing required field "WorkLog.source"`)}
+	}
+	if v, ok := _c.mutation.Source(); ok {
+		if err := worklog.SourceValidator(v); err != nil {
+			return &ValidationError{Name: "source", err: fmt.Errorf(`ent: validator failed for field "WorkLog.source": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Billable(); !ok {
+		return &ValidationError{Name: "billable", err: errors.New(`ent: missing required field "WorkLog.billable"`)}
+	}
+	if len(_c.mutation.OrganizationIDs()) == 0 {
+		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "WorkLog.organization"`)}
+	}
+	if len(_c.mutation.UserIDs()) == 0 {
+		return &ValidationError{Name: "user", err: errors.New(`ent: missing required edge "WorkLog.user"`)}
+	}
 	return nil
 }
 
@@ -116,6 +376,110 @@ func (_c *WorkLogCreate) createSpec() (*WorkLog, *sqlgraph.CreateSpec) {
 		_node.ID = id
 		_spec.ID.Value = &id
 	}
+	if value, ok := _c.mutation.CreatedAt(); ok {
+		_spec.SetField(worklog.FieldCreatedAt, field.TypeTime, value)
+		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.UpdatedAt(); ok {
+		_spec.SetField(worklog.FieldUpdatedAt, field.TypeTime, value)
+		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.DeletedAt(); ok {
+		_spec.SetField(worklog.FieldDeletedAt, field.TypeTime, value)
+		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.Description(); ok {
+		_spec.SetField(worklog.FieldDescription, field.TypeString, value)
+		_node.Description = value
+	}
+	if value, ok := _c.mutation.StartedAt(); ok {
+		_spec.SetField(worklog.FieldStartedAt, field.TypeTime, value)
+		_node.StartedAt = value
+	}
+	if value, ok := _c.mutation.EndedAt(); ok {
+		_spec.SetField(worklog.FieldEndedAt, field.TypeTime, value)
+		_node.EndedAt = &value
+	}
+	if value, ok := _c.mutation.DurationSeconds(); ok {
+		_spec.SetField(worklog.FieldDurationSeconds, field.TypeInt, value)
+		_node.DurationSeconds = value
+	}
+	if value, ok := _c.mutation.Source(); ok {
+		_spec.SetField(worklog.FieldSource, field.TypeEnum, value)
+		_node.Source = value
+	}
+	if value, ok := _c.mutation.Billable(); ok {
+		_spec.SetField(worklog.FieldBillable, field.TypeBool, value)
+		_node.Billable = value
+	}
+	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   worklog.OrganizationTable,
+			Columns: []string{worklog.OrganizationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.OrganizationID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.UserIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   worklog.UserTable,
+			Columns: []string{worklog.UserColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.UserID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.TaskIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   worklog.TaskTable,
+			Columns: []string{worklog.TaskColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.TaskID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ProjectIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   worklog.ProjectTable,
+			Columns: []string{worklog.ProjectColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(project.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ProjectID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -123,11 +487,17 @@ func (_c *WorkLogCreate) createSpec() (*WorkLog, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.WorkLog.Create().
+//		SetCreatedAt(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.WorkLogUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *WorkLogCreate) OnConflict(opts ...sql.ConflictOption) *WorkLogUpsertOne {
 	_c.conflict = opts
@@ -162,6 +532,150 @@ type (
 	}
 )
 
+// SetUpdatedAt sets the "updated_at" field.
+func (u *WorkLogUpsert) SetUpdatedAt(v time.Time) *WorkLogUpsert {
+	u.Set(worklog.FieldUpdatedAt, v)
+	return u
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *WorkLogUpsert) UpdateUpdatedAt() *WorkLogUpsert {
+	u.SetExcluded(worklog.FieldUpdatedAt)
+	return u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *WorkLogUpsert) SetDeletedAt(v time.Time) *WorkLogUpsert {
+	u.Set(worklog.FieldDeletedAt, v)
+	return u
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *WorkLogUpsert) UpdateDeletedAt() *WorkLogUpsert {
+	u.SetExcluded(worklog.FieldDeletedAt)
+	return u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *WorkLogUpsert) ClearDeletedAt() *WorkLogUpsert {
+	u.SetNull(worklog.FieldDeletedAt)
+	return u
+}
+
+// SetTaskID sets the "task_id" field.
+func (u *WorkLogUpsert) SetTaskID(v uuid.UUID) *WorkLogUpsert {
+	u.Set(worklog.FieldTaskID, v)
+	return u
+}
+
+// UpdateTaskID sets the "task_id" field to the value that was provided on create.
+func (u *WorkLogUpsert) UpdateTaskID() *WorkLogUpsert {
+	u.SetExcluded(worklog.FieldTaskID)
+	return u
+}
+
+// ClearTaskID clears the value of the "task_id" field.
+func (u *WorkLogUpsert) ClearTaskID() *WorkLogUpsert {
+	u.SetNull(worklog.FieldTaskID)
+	return u
+}
+
+// SetProjectID sets the "project_id" field.
+func (u *WorkLogUpsert) SetProjectID(v uuid.UUID) *WorkLogUpsert {
+	u.Set(worklog.FieldProjectID, v)
+	return u
+}
+
+// UpdateProjectID sets the "project_id" field to the value that was provided on create.
+func (u *WorkLogUpsert) UpdateProjectID() *WorkLogUpsert {
+	u.SetExcluded(worklog.FieldProjectID)
+	return u
+}
+
+// ClearProjectID clears the value of the "project_id" field.
+func (u *WorkLogUpsert) ClearProjectID() *WorkLogUpsert {
+	u.SetNull(worklog.FieldProjectID)
+	return u
+}
+
+// SetDescription sets the "description" field.
+func (u *WorkLogUpsert) SetDescription(v string) *WorkLogUpsert {
+	u.Set(worklog.FieldDescription, v)
+	return u
+}
+
+// UpdateDescription sets the "description" field to the value that was provided on create.
+func (u *WorkLogUpsert) UpdateDescription() *WorkLogUpsert {
+	u.SetExcluded(worklog.FieldDescription)
+	return u
+}
+
+// ClearDescription clears the value of the "description" field.
+func (u *WorkLogUpsert) ClearDescription() *WorkLogUpsert {
+	u.SetNull(worklog.FieldDescription)
+	return u
+}
+
+// SetStartedAt sets the "started_at" field.
+func (u *WorkLogUpsert) SetStartedAt(v time.Time) *WorkLogUpsert {
+	u.Set(worklog.FieldStartedAt, v)
+	return u
+}
+
+// UpdateStartedAt sets the "started_at" field to the value that was provided on create.
+func (u *WorkLogUpsert) UpdateStartedAt() *WorkLogUpsert {
+	u.SetExcluded(worklog.FieldStartedAt)
+	return u
+}
+
+// SetEndedAt sets the "ended_at" field.
+func (u *WorkLogUpsert) SetEndedAt(v time.Time) *WorkLogUpsert {
+	u.Set(worklog.FieldEndedAt, v)
+	return u
+}
+
+// UpdateEndedAt sets the "ended_at" field to the value that was provided on create.
+func (u *WorkLogUpsert) UpdateEndedAt() *WorkLogUpsert {
+	u.SetExcluded(worklog.FieldEndedAt)
+	return u
+}
+
+// ClearEndedAt clears the value of the "ended_at" field.
+func (u *WorkLogUpsert) ClearEndedAt() *WorkLogUpsert {
+	u.SetNull(worklog.FieldEndedAt)
+	return u
+}
+
+// SetDurationSeconds sets the "duration_seconds" field.
+func (u *WorkLogUpsert) SetDurationSeconds(v int) *WorkLogUpsert {
+	u.Set(worklog.FieldDurationSeconds, v)
+	return u
+}
+
+// UpdateDurationSeconds sets the "duration_seconds" field to the value that was provided on create.
+func (u *WorkLogUpsert) UpdateDurationSeconds() *WorkLogUpsert {
+	u.SetExcluded(worklog.FieldDurationSeconds)
+	return u
+}
+
+// AddDurationSeconds adds v to the "duration_seconds" field.
+func (u *WorkLogUpsert) AddDurationSeconds(v int) *WorkLogUpsert {
+	u.Add(worklog.FieldDurationSeconds, v)
+	return u
+}
+
+// SetBillable sets the "billable" field.
+func (u *WorkLogUpsert) SetBillable(v bool) *WorkLogUpsert {
+	u.Set(worklog.FieldBillable, v)
+	return u
+}
+
+// UpdateBillable sets the "billable" field to the value that was provided on create.
+func (u *WorkLogUpsert) UpdateBillable() *WorkLogUpsert {
+	u.SetExcluded(worklog.FieldBillable)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -178,6 +692,18 @@ func (u *WorkLogUpsertOne) UpdateNewValues() *WorkLogUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(worklog.FieldID)
+		}
+		if _, exists := u.create.mutation.CreatedAt(); exists {
+			s.SetIgnore(worklog.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.OrganizationID(); exists {
+			s.SetIgnore(worklog.FieldOrganizationID)
+		}
+		if _, exists := u.create.mutation.UserID(); exists {
+			s.SetIgnore(worklog.FieldUserID)
+		}
+		if _, exists := u.create.mutation.Source(); exists {
+			s.SetIgnore(worklog.FieldSource)
 		}
 	}))
 	return u
@@ -208,6 +734,174 @@ func (u *WorkLogUpsertOne) Update(set func(*WorkLogUpsert)) *WorkLogUpsertOne {
 		set(&WorkLogUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *WorkLogUpsertOne) SetUpdatedAt(v time.Time) *WorkLogUpsertOne {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *WorkLogUpsertOne) UpdateUpdatedAt() *WorkLogUpsertOne {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *WorkLogUpsertOne) SetDeletedAt(v time.Time) *WorkLogUpsertOne {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *WorkLogUpsertOne) UpdateDeletedAt() *WorkLogUpsertOne {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *WorkLogUpsertOne) ClearDeletedAt() *WorkLogUpsertOne {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetTaskID sets the "task_id" field.
+func (u *WorkLogUpsertOne) SetTaskID(v uuid.UUID) *WorkLogUpsertOne {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.SetTaskID(v)
+	})
+}
+
+// UpdateTaskID sets the "task_id" field to the value that was provided on create.
+func (u *WorkLogUpsertOne) UpdateTaskID() *WorkLogUpsertOne {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.UpdateTaskID()
+	})
+}
+
+// ClearTaskID clears the value of the "task_id" field.
+func (u *WorkLogUpsertOne) ClearTaskID() *WorkLogUpsertOne {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.ClearTaskID()
+	})
+}
+
+// SetProjectID sets the "project_id" field.
+func (u *WorkLogUpsertOne) SetProjectID(v uuid.UUID) *WorkLogUpsertOne {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.SetProjectID(v)
+	})
+}
+
+// UpdateProjectID sets the "project_id" field to the value that was provided on create.
+func (u *WorkLogUpsertOne) UpdateProjectID() *WorkLogUpsertOne {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.UpdateProjectID()
+	})
+}
+
+// ClearProjectID clears the value of the "project_id" field.
+func (u *WorkLogUpsertOne) ClearProjectID() *WorkLogUpsertOne {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.ClearProjectID()
+	})
+}
+
+// SetDescription sets the "description" field.
+func (u *WorkLogUpsertOne) SetDescription(v string) *WorkLogUpsertOne {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.SetDescription(v)
+	})
+}
+
+// UpdateDescription sets the "description" field to the value that was provided on create.
+func (u *WorkLogUpsertOne) UpdateDescription() *WorkLogUpsertOne {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.UpdateDescription()
+	})
+}
+
+// ClearDescription clears the value of the "description" field.
+func (u *WorkLogUpsertOne) ClearDescription() *WorkLogUpsertOne {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.ClearDescription()
+	})
+}
+
+// SetStartedAt sets the "started_at" field.
+func (u *WorkLogUpsertOne) SetStartedAt(v time.Time) *WorkLogUpsertOne {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.SetStartedAt(v)
+	})
+}
+
+// UpdateStartedAt sets the "started_at" field to the value that was provided on create.
+func (u *WorkLogUpsertOne) UpdateStartedAt() *WorkLogUpsertOne {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.UpdateStartedAt()
+	})
+}
+
+// SetEndedAt sets the "ended_at" field.
+func (u *WorkLogUpsertOne) SetEndedAt(v time.Time) *WorkLogUpsertOne {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.SetEndedAt(v)
+	})
+}
+
+// UpdateEndedAt sets the "ended_at" field to the value that was provided on create.
+func (u *WorkLogUpsertOne) UpdateEndedAt() *WorkLogUpsertOne {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.UpdateEndedAt()
+	})
+}
+
+// ClearEndedAt clears the value of the "ended_at" field.
+func (u *WorkLogUpsertOne) ClearEndedAt() *WorkLogUpsertOne {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.ClearEndedAt()
+	})
+}
+
+// SetDurationSeconds sets the "duration_seconds" field.
+func (u *WorkLogUpsertOne) SetDurationSeconds(v int) *WorkLogUpsertOne {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.SetDurationSeconds(v)
+	})
+}
+
+// AddDurationSeconds adds v to the "duration_seconds" field.
+func (u *WorkLogUpsertOne) AddDurationSeconds(v int) *WorkLogUpsertOne {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.AddDurationSeconds(v)
+	})
+}
+
+// UpdateDurationSeconds sets the "duration_seconds" field to the value that was provided on create.
+func (u *WorkLogUpsertOne) UpdateDurationSeconds() *WorkLogUpsertOne {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.UpdateDurationSeconds()
+	})
+}
+
+// SetBillable sets the "billable" field.
+func (u *WorkLogUpsertOne) SetBillable(v bool) *WorkLogUpsertOne {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.SetBillable(v)
+	})
+}
+
+// UpdateBillable sets the "billable" field to the value that was provided on create.
+func (u *WorkLogUpsertOne) UpdateBillable() *WorkLogUpsertOne {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.UpdateBillable()
+	})
 }
 
 // Exec executes the query.
@@ -343,6 +1037,11 @@ func (_c *WorkLogCreateBulk) ExecX(ctx context.Context) {
 //			// the was proposed for insertion.
 //			sql.ResolveWithNewValues(),
 //		).
+//		// Override some of the fields with custom
+//		// update values.
+//		Update(func(u *ent.WorkLogUpsert) {
+//			SetCreatedAt(v+v).
+//		}).
 //		Exec(ctx)
 func (_c *WorkLogCreateBulk) OnConflict(opts ...sql.ConflictOption) *WorkLogUpsertBulk {
 	_c.conflict = opts
@@ -388,6 +1087,18 @@ func (u *WorkLogUpsertBulk) UpdateNewValues() *WorkLogUpsertBulk {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(worklog.FieldID)
 			}
+			if _, exists := b.mutation.CreatedAt(); exists {
+				s.SetIgnore(worklog.FieldCreatedAt)
+			}
+			if _, exists := b.mutation.OrganizationID(); exists {
+				s.SetIgnore(worklog.FieldOrganizationID)
+			}
+			if _, exists := b.mutation.UserID(); exists {
+				s.SetIgnore(worklog.FieldUserID)
+			}
+			if _, exists := b.mutation.Source(); exists {
+				s.SetIgnore(worklog.FieldSource)
+			}
 		}
 	}))
 	return u
@@ -418,6 +1129,174 @@ func (u *WorkLogUpsertBulk) Update(set func(*WorkLogUpsert)) *WorkLogUpsertBulk 
 		set(&WorkLogUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (u *WorkLogUpsertBulk) SetUpdatedAt(v time.Time) *WorkLogUpsertBulk {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.SetUpdatedAt(v)
+	})
+}
+
+// UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
+func (u *WorkLogUpsertBulk) UpdateUpdatedAt() *WorkLogUpsertBulk {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.UpdateUpdatedAt()
+	})
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (u *WorkLogUpsertBulk) SetDeletedAt(v time.Time) *WorkLogUpsertBulk {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.SetDeletedAt(v)
+	})
+}
+
+// UpdateDeletedAt sets the "deleted_at" field to the value that was provided on create.
+func (u *WorkLogUpsertBulk) UpdateDeletedAt() *WorkLogUpsertBulk {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.UpdateDeletedAt()
+	})
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (u *WorkLogUpsertBulk) ClearDeletedAt() *WorkLogUpsertBulk {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.ClearDeletedAt()
+	})
+}
+
+// SetTaskID sets the "task_id" field.
+func (u *WorkLogUpsertBulk) SetTaskID(v uuid.UUID) *WorkLogUpsertBulk {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.SetTaskID(v)
+	})
+}
+
+// UpdateTaskID sets the "task_id" field to the value that was provided on create.
+func (u *WorkLogUpsertBulk) UpdateTaskID() *WorkLogUpsertBulk {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.UpdateTaskID()
+	})
+}
+
+// ClearTaskID clears the value of the "task_id" field.
+func (u *WorkLogUpsertBulk) ClearTaskID() *WorkLogUpsertBulk {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.ClearTaskID()
+	})
+}
+
+// SetProjectID sets the "project_id" field.
+func (u *WorkLogUpsertBulk) SetProjectID(v uuid.UUID) *WorkLogUpsertBulk {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.SetProjectID(v)
+	})
+}
+
+// UpdateProjectID sets the "project_id" field to the value that was provided on create.
+func (u *WorkLogUpsertBulk) UpdateProjectID() *WorkLogUpsertBulk {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.UpdateProjectID()
+	})
+}
+
+// ClearProjectID clears the value of the "project_id" field.
+func (u *WorkLogUpsertBulk) ClearProjectID() *WorkLogUpsertBulk {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.ClearProjectID()
+	})
+}
+
+// SetDescription sets the "description" field.
+func (u *WorkLogUpsertBulk) SetDescription(v string) *WorkLogUpsertBulk {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.SetDescription(v)
+	})
+}
+
+// UpdateDescription sets the "description" field to the value that was provided on create.
+func (u *WorkLogUpsertBulk) UpdateDescription() *WorkLogUpsertBulk {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.UpdateDescription()
+	})
+}
+
+// ClearDescription clears the value of the "description" field.
+func (u *WorkLogUpsertBulk) ClearDescription() *WorkLogUpsertBulk {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.ClearDescription()
+	})
+}
+
+// SetStartedAt sets the "started_at" field.
+func (u *WorkLogUpsertBulk) SetStartedAt(v time.Time) *WorkLogUpsertBulk {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.SetStartedAt(v)
+	})
+}
+
+// UpdateStartedAt sets the "started_at" field to the value that was provided on create.
+func (u *WorkLogUpsertBulk) UpdateStartedAt() *WorkLogUpsertBulk {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.UpdateStartedAt()
+	})
+}
+
+// SetEndedAt sets the "ended_at" field.
+func (u *WorkLogUpsertBulk) SetEndedAt(v time.Time) *WorkLogUpsertBulk {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.SetEndedAt(v)
+	})
+}
+
+// UpdateEndedAt sets the "ended_at" field to the value that was provided on create.
+func (u *WorkLogUpsertBulk) UpdateEndedAt() *WorkLogUpsertBulk {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.UpdateEndedAt()
+	})
+}
+
+// ClearEndedAt clears the value of the "ended_at" field.
+func (u *WorkLogUpsertBulk) ClearEndedAt() *WorkLogUpsertBulk {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.ClearEndedAt()
+	})
+}
+
+// SetDurationSeconds sets the "duration_seconds" field.
+func (u *WorkLogUpsertBulk) SetDurationSeconds(v int) *WorkLogUpsertBulk {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.SetDurationSeconds(v)
+	})
+}
+
+// AddDurationSeconds adds v to the "duration_seconds" field.
+func (u *WorkLogUpsertBulk) AddDurationSeconds(v int) *WorkLogUpsertBulk {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.AddDurationSeconds(v)
+	})
+}
+
+// UpdateDurationSeconds sets the "duration_seconds" field to the value that was provided on create.
+func (u *WorkLogUpsertBulk) UpdateDurationSeconds() *WorkLogUpsertBulk {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.UpdateDurationSeconds()
+	})
+}
+
+// SetBillable sets the "billable" field.
+func (u *WorkLogUpsertBulk) SetBillable(v bool) *WorkLogUpsertBulk {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.SetBillable(v)
+	})
+}
+
+// UpdateBillable sets the "billable" field to the value that was provided on create.
+func (u *WorkLogUpsertBulk) UpdateBillable() *WorkLogUpsertBulk {
+	return u.Update(func(s *WorkLogUpsert) {
+		s.UpdateBillable()
+	})
 }
 
 // Exec executes the query.

@@ -6,11 +6,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/predicate"
+	"github.com/worksynapse/worksynapse/ent/project"
+	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/ent/worklog"
 )
 
@@ -28,13 +32,193 @@ func (_u *WorkLogUpdate) Where(ps ...predicate.WorkLog) *WorkLogUpdate {
 	return _u
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *WorkLogUpdate) SetUpdatedAt(v time.Time) *WorkLogUpdate {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *WorkLogUpdate) SetDeletedAt(v time.Time) *WorkLogUpdate {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *WorkLogUpdate) SetNillableDeletedAt(v *time.Time) *WorkLogUpdate {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *WorkLogUpdate) ClearDeletedAt() *WorkLogUpdate {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetTaskID sets the "task_id" field.
+func (_u *WorkLogUpdate) SetTaskID(v uuid.UUID) *WorkLogUpdate {
+	_u.mutation.SetTaskID(v)
+	return _u
+}
+
+// SetNillableTaskID sets the "task_id" field if the given value is not nil.
+func (_u *WorkLogUpdate) SetNillableTaskID(v *uuid.UUID) *WorkLogUpdate {
+	if v != nil {
+		_u.SetTaskID(*v)
+	}
+	return _u
+}
+
+// ClearTaskID clears the value of the "task_id" field.
+func (_u *WorkLogUpdate) ClearTaskID() *WorkLogUpdate {
+	_u.mutation.ClearTaskID()
+	return _u
+}
+
+// SetProjectID sets the "project_id" field.
+func (_u *WorkLogUpdate) SetProjectID(v uuid.UUID) *WorkLogUpdate {
+	_u.mutation.SetProjectID(v)
+	return _u
+}
+
+// SetNillableProjectID sets the "project_id" field if the given value is not nil.
+func (_u *WorkLogUpdate) SetNillableProjectID(v *uuid.UUID) *WorkLogUpdate {
+	if v != nil {
+		_u.SetProjectID(*v)
+	}
+	return _u
+}
+
+// ClearProjectID clears the value of the "project_id" field.
+func (_u *WorkLogUpdate) ClearProjectID() *WorkLogUpdate {
+	_u.mutation.ClearProjectID()
+	return _u
+}
+
+// SetDescription sets the "description" field.
+func (_u *WorkLogUpdate) SetDescription(v string) *WorkLogUpdate {
+	_u.mutation.SetDescription(v)
+	return _u
+}
+
+// SetNillableDescription sets the "description" field if the given value is not nil.
+func (_u *WorkLogUpdate) SetNillableDescription(v *string) *WorkLogUpdate {
+	if v != nil {
+		_u.SetDescription(*v)
+	}
+	return _u
+}
+
+// ClearDescription clears the value of the "description" field.
+func (_u *WorkLogUpdate) ClearDescription() *WorkLogUpdate {
+	_u.mutation.ClearDescription()
+	return _u
+}
+
+// SetStartedAt sets the "started_at" field.
+func (_u *WorkLogUpdate) SetStartedAt(v time.Time) *WorkLogUpdate {
+	_u.mutation.SetStartedAt(v)
+	return _u
+}
+
+// SetNillableStartedAt sets the "started_at" field if the given value is not nil.
+func (_u *WorkLogUpdate) SetNillableStartedAt(v *time.Time) *WorkLogUpdate {
+	if v != nil {
+		_u.SetStartedAt(*v)
+	}
+	return _u
+}
+
+// SetEndedAt sets the "ended_at" field.
+func (_u *WorkLogUpdate) SetEndedAt(v time.Time) *WorkLogUpdate {
+	_u.mutation.SetEndedAt(v)
+	return _u
+}
+
+// SetNillableEndedAt sets the "ended_at" field if the given value is not nil.
+func (_u *WorkLogUpdate) SetNillableEndedAt(v *time.Time) *WorkLogUpdate {
+	if v != nil {
+		_u.SetEndedAt(*v)
+	}
+	return _u
+}
+
+// ClearEndedAt clears the value of the "ended_at" field.
+func (_u *WorkLogUpdate) ClearEndedAt() *WorkLogUpdate {
+	_u.mutation.ClearEndedAt()
+	return _u
+}
+
+// SetDurationSeconds sets the "duration_seconds" field.
+func (_u *WorkLogUpdate) SetDurationSeconds(v int) *WorkLogUpdate {
+	_u.mutation.ResetDurationSeconds()
+	_u.mutation.SetDurationSeconds(v)
+	return _u
+}
+
+// SetNillableDurationSeconds sets the "duration_seconds" field if the given value is not nil.
+func (_u *WorkLogUpdate) SetNillableDurationSeconds(v *int) *WorkLogUpdate {
+	if v != nil {
+		_u.SetDurationSeconds(*v)
+	}
+	return _u
+}
+
+// AddDurationSeconds adds value to the "duration_seconds" field.
+func (_u *WorkLogUpdate) AddDurationSeconds(v int) *WorkLogUpdate {
+	_u.mutation.AddDurationSeconds(v)
+	return _u
+}
+
+// SetBillable sets the "billable" field.
+func (_u *WorkLogUpdate) SetBillable(v bool) *WorkLogUpdate {
+	_u.mutation.SetBillable(v)
+	return _u
+}
+
+// SetNillableBillable sets the "billable" field if the given value is not nil.
+func (_u *WorkLogUpdate) SetNillableBillable(v *bool) *WorkLogUpdate {
+	if v != nil {
+		_u.SetBillable(*v)
+	}
+	return _u
+}
+
+// SetTask sets the "task" edge to the Task entity.
+func (_u *WorkLogUpdate) SetTask(v *Task) *WorkLogUpdate {
+	return _u.SetTaskID(v.ID)
+}
+
+// SetProject sets the "project" edge to the Project entity.
+func (_u *WorkLogUpdate) SetProject(v *Project) *WorkLogUpdate {
+	return _u.SetProjectID(v.ID)
+}
+
 // Mutation returns the WorkLogMutation object of the builder.
 func (_u *WorkLogUpdate) Mutation() *WorkLogMutation {
 	return _u.mutation
 }
 
+// ClearTask clears the "task" edge to the Task entity.
+func (_u *WorkLogUpdate) ClearTask() *WorkLogUpdate {
+	_u.mutation.ClearTask()
+	return _u
+}
+
+// ClearProject clears the "project" edge to the Project entity.
+func (_u *WorkLogUpdate) ClearProject() *WorkLogUpdate {
+	_u.mutation.ClearProject()
+	return _u
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *WorkLogUpdate) Save(ctx context.Context) (int, error) {
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -60,6 +244,39 @@ func (_u *WorkLogUpdate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *WorkLogUpdate) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if worklog.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized worklog.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := worklog.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *WorkLogUpdate) check() error {
+	if v, ok := _u.mutation.Description(); ok {
+		if err := worklog.DescriptionValidator(v); err != nil {
+			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "WorkLog.description": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.DurationSeconds(); ok {
+		if err := worklog.DurationSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "duration_seconds", err: fmt.Errorf(`ent: validator failed for field "WorkLog.duration_seconds": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "WorkLog.organization"`)
+	}
+	if _u.mutation.UserCleared() && len(_u.mutation.UserIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "WorkLog.user"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *WorkLogUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *WorkLogUpdate {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -67,6 +284,9 @@ func (_u *WorkLogUpdate) Modify(modifiers ...func(u *sql.UpdateBuilder)) *WorkLo
 }
 
 func (_u *WorkLogUpdate) sqlSave(ctx context.Context) (_node int, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(worklog.Table, worklog.Columns, sqlgraph.NewFieldSpec(worklog.FieldID, field.TypeUUID))
 	if ps := _u.mutation.predicates; len(ps) > 0 {
 		_spec.Predicate = func(selector *sql.Selector) {
@@ -74,6 +294,97 @@ func (_u *WorkLogUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(worklog.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(worklog.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(worklog.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Description(); ok {
+		_spec.SetField(worklog.FieldDescription, field.TypeString, value)
+	}
+	if _u.mutation.DescriptionCleared() {
+		_spec.ClearField(worklog.FieldDescription, field.TypeString)
+	}
+	if value, ok := _u.mutation.StartedAt(); ok {
+		_spec.SetField(worklog.FieldStartedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.EndedAt(); ok {
+		_spec.SetField(worklog.FieldEndedAt, field.TypeTime, value)
+	}
+	if _u.mutation.EndedAtCleared() {
+		_spec.ClearField(worklog.FieldEndedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.DurationSeconds(); ok {
+		_spec.SetField(worklog.FieldDurationSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedDurationSeconds(); ok {
+		_spec.AddField(worklog.FieldDurationSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Billable(); ok {
+		_spec.SetField(worklog.FieldBillable, field.TypeBool, value)
+	}
+	if _u.mutation.TaskCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   worklog.TaskTable,
+			Columns: []string{worklog.TaskColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TaskIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   worklog.TaskTable,
+			Columns: []string{worklog.TaskColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ProjectCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   worklog.ProjectTable,
+			Columns: []string{worklog.ProjectColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(project.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ProjectIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   worklog.ProjectTable,
+			Columns: []string{worklog.ProjectColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(project.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -97,9 +408,186 @@ type WorkLogUpdateOne struct {
 	modifiers []func(*sql.UpdateBuilder)
 }
 
+// SetUpdatedAt sets the "updated_at" field.
+func (_u *WorkLogUpdateOne) SetUpdatedAt(v time.Time) *WorkLogUpdateOne {
+	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (_u *WorkLogUpdateOne) SetDeletedAt(v time.Time) *WorkLogUpdateOne {
+	_u.mutation.SetDeletedAt(v)
+	return _u
+}
+
+// SetNillableDeletedAt sets the "deleted_at" field if the given value is not nil.
+func (_u *WorkLogUpdateOne) SetNillableDeletedAt(v *time.Time) *WorkLogUpdateOne {
+	if v != nil {
+		_u.SetDeletedAt(*v)
+	}
+	return _u
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (_u *WorkLogUpdateOne) ClearDeletedAt() *WorkLogUpdateOne {
+	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetTaskID sets the "task_id" field.
+func (_u *WorkLogUpdateOne) SetTaskID(v uuid.UUID) *WorkLogUpdateOne {
+	_u.mutation.SetTaskID(v)
+	return _u
+}
+
+// SetNillableTaskID sets the "task_id" field if the given value is not nil.
+func (_u *WorkLogUpdateOne) SetNillableTaskID(v *uuid.UUID) *WorkLogUpdateOne {
+	if v != nil {
+		_u.SetTaskID(*v)
+	}
+	return _u
+}
+
+// ClearTaskID clears the value of the "task_id" field.
+func (_u *WorkLogUpdateOne) ClearTaskID() *WorkLogUpdateOne {
+	_u.mutation.ClearTaskID()
+	return _u
+}
+
+// SetProjectID sets the "project_id" field.
+func (_u *WorkLogUpdateOne) SetProjectID(v uuid.UUID) *WorkLogUpdateOne {
+	_u.mutation.SetProjectID(v)
+	return _u
+}
+
+// SetNillableProjectID sets the "project_id" field if the given value is not nil.
+func (_u *WorkLogUpdateOne) SetNillableProjectID(v *uuid.UUID) *WorkLogUpdateOne {
+	if v != nil {
+		_u.SetProjectID(*v)
+	}
+	return _u
+}
+
+// ClearProjectID clears the value of the "project_id" field.
+func (_u *WorkLogUpdateOne) ClearProjectID() *WorkLogUpdateOne {
+	_u.mutation.ClearProjectID()
+	return _u
+}
+
+// SetDescription sets the "description" field.
+func (_u *WorkLogUpdateOne) SetDescription(v string) *WorkLogUpdateOne {
+	_u.mutation.SetDescription(v)
+	return _u
+}
+
+// SetNillableDescription sets the "description" field if the given value is not nil.
+func (_u *WorkLogUpdateOne) SetNillableDescription(v *string) *WorkLogUpdateOne {
+	if v != nil {
+		_u.SetDescription(*v)
+	}
+	return _u
+}
+
+// ClearDescription clears the value of the "description" field.
+func (_u *WorkLogUpdateOne) ClearDescription() *WorkLogUpdateOne {
+	_u.mutation.ClearDescription()
+	return _u
+}
+
+// SetStartedAt sets the "started_at" field.
+func (_u *WorkLogUpdateOne) SetStartedAt(v time.Time) *WorkLogUpdateOne {
+	_u.mutation.SetStartedAt(v)
+	return _u
+}
+
+// SetNillableStartedAt sets the "started_at" field if the given value is not nil.
+func (_u *WorkLogUpdateOne) SetNillableStartedAt(v *time.Time) *WorkLogUpdateOne {
+	if v != nil {
+		_u.SetStartedAt(*v)
+	}
+	return _u
+}
+
+// SetEndedAt sets the "ended_at" field.
+func (_u *WorkLogUpdateOne) SetEndedAt(v time.Time) *WorkLogUpdateOne {
+	_u.mutation.SetEndedAt(v)
+	return _u
+}
+
+// SetNillableEndedAt sets the "ended_at" field if the given value is not nil.
+func (_u *WorkLogUpdateOne) SetNillableEndedAt(v *time.Time) *WorkLogUpdateOne {
+	if v != nil {
+		_u.SetEndedAt(*v)
+	}
+	return _u
+}
+
+// ClearEndedAt clears the value of the "ended_at" field.
+func (_u *WorkLogUpdateOne) ClearEndedAt() *WorkLogUpdateOne {
+	_u.mutation.ClearEndedAt()
+	return _u
+}
+
+// SetDurationSeconds sets the "duration_seconds" field.
+func (_u *WorkLogUpdateOne) SetDurationSeconds(v int) *WorkLogUpdateOne {
+	_u.mutation.ResetDurationSeconds()
+	_u.mutation.SetDurationSeconds(v)
+	return _u
+}
+
+// SetNillableDurationSeconds sets the "duration_seconds" field if the given value is not nil.
+func (_u *WorkLogUpdateOne) SetNillableDurationSeconds(v *int) *WorkLogUpdateOne {
+	if v != nil {
+		_u.SetDurationSeconds(*v)
+	}
+	return _u
+}
+
+// AddDurationSeconds adds value to the "duration_seconds" field.
+func (_u *WorkLogUpdateOne) AddDurationSeconds(v int) *WorkLogUpdateOne {
+	_u.mutation.AddDurationSeconds(v)
+	return _u
+}
+
+// SetBillable sets the "billable" field.
+func (_u *WorkLogUpdateOne) SetBillable(v bool) *WorkLogUpdateOne {
+	_u.mutation.SetBillable(v)
+	return _u
+}
+
+// SetNillableBillable sets the "billable" field if the given value is not nil.
+func (_u *WorkLogUpdateOne) SetNillableBillable(v *bool) *WorkLogUpdateOne {
+	if v != nil {
+		_u.SetBillable(*v)
+	}
+	return _u
+}
+
+// SetTask sets the "task" edge to the Task entity.
+func (_u *WorkLogUpdateOne) SetTask(v *Task) *WorkLogUpdateOne {
+	return _u.SetTaskID(v.ID)
+}
+
+// SetProject sets the "project" edge to the Project entity.
+func (_u *WorkLogUpdateOne) SetProject(v *Project) *WorkLogUpdateOne {
+	return _u.SetProjectID(v.ID)
+}
+
 // Mutation returns the WorkLogMutation object of the builder.
 func (_u *WorkLogUpdateOne) Mutation() *WorkLogMutation {
 	return _u.mutation
+}
+
+// ClearTask clears the "task" edge to the Task entity.
+func (_u *WorkLogUpdateOne) ClearTask() *WorkLogUpdateOne {
+	_u.mutation.ClearTask()
+	return _u
+}
+
+// ClearProject clears the "project" edge to the Project entity.
+func (_u *WorkLogUpdateOne) ClearProject() *WorkLogUpdateOne {
+	_u.mutation.ClearProject()
+	return _u
 }
 
 // Where appends a list predicates to the WorkLogUpdate builder.
@@ -117,6 +605,9 @@ func (_u *WorkLogUpdateOne) Select(field string, fields ...string) *WorkLogUpdat
 
 // Save executes the query and returns the updated WorkLog entity.
 func (_u *WorkLogUpdateOne) Save(ctx context.Context) (*WorkLog, error) {
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -142,6 +633,39 @@ func (_u *WorkLogUpdateOne) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_u *WorkLogUpdateOne) defaults() error {
+	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if worklog.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized worklog.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
+		v := worklog.UpdateDefaultUpdatedAt()
+		_u.mutation.SetUpdatedAt(v)
+	}
+	return nil
+}
+
+// check runs all checks and user-defined validators on the builder.
+func (_u *WorkLogUpdateOne) check() error {
+	if v, ok := _u.mutation.Description(); ok {
+		if err := worklog.DescriptionValidator(v); err != nil {
+			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "WorkLog.description": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.DurationSeconds(); ok {
+		if err := worklog.DurationSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "duration_seconds", err: fmt.Errorf(`ent: validator failed for field "WorkLog.duration_seconds": %w`, err)}
+		}
+	}
+	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "WorkLog.organization"`)
+	}
+	if _u.mutation.UserCleared() && len(_u.mutation.UserIDs()) > 0 {
+		return errors.New(`ent: clearing a required unique edge "WorkLog.user"`)
+	}
+	return nil
+}
+
 // Modify adds a statement modifier for attaching custom logic to the UPDATE statement.
 func (_u *WorkLogUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *WorkLogUpdateOne {
 	_u.modifiers = append(_u.modifiers, modifiers...)
@@ -149,6 +673,9 @@ func (_u *WorkLogUpdateOne) Modify(modifiers ...func(u *sql.UpdateBuilder)) *Wor
 }
 
 func (_u *WorkLogUpdateOne) sqlSave(ctx context.Context) (_node *WorkLog, err error) {
+	if err := _u.check(); err != nil {
+		return _node, err
+	}
 	_spec := sqlgraph.NewUpdateSpec(worklog.Table, worklog.Columns, sqlgraph.NewFieldSpec(worklog.FieldID, field.TypeUUID))
 	id, ok := _u.mutation.ID()
 	if !ok {
@@ -173,6 +700,97 @@ func (_u *WorkLogUpdateOne) sqlSave(ctx context.Context) (_node *WorkLog, err er
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.UpdatedAt(); ok {
+		_spec.SetField(worklog.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.DeletedAt(); ok {
+		_spec.SetField(worklog.FieldDeletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.DeletedAtCleared() {
+		_spec.ClearField(worklog.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Description(); ok {
+		_spec.SetField(worklog.FieldDescription, field.TypeString, value)
+	}
+	if _u.mutation.DescriptionCleared() {
+		_spec.ClearField(worklog.FieldDescription, field.TypeString)
+	}
+	if value, ok := _u.mutation.StartedAt(); ok {
+		_spec.SetField(worklog.FieldStartedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.EndedAt(); ok {
+		_spec.SetField(worklog.FieldEndedAt, field.TypeTime, value)
+	}
+	if _u.mutation.EndedAtCleared() {
+		_spec.ClearField(worklog.FieldEndedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.DurationSeconds(); ok {
+		_spec.SetField(worklog.FieldDurationSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedDurationSeconds(); ok {
+		_spec.AddField(worklog.FieldDurationSeconds, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Billable(); ok {
+		_spec.SetField(worklog.FieldBillable, field.TypeBool, value)
+	}
+	if _u.mutation.TaskCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   worklog.TaskTable,
+			Columns: []string{worklog.TaskColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TaskIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   worklog.TaskTable,
+			Columns: []string{worklog.TaskColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(task.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ProjectCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   worklog.ProjectTable,
+			Columns: []string{worklog.ProjectColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(project.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ProjectIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   worklog.ProjectTable,
+			Columns: []string{worklog.ProjectColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(project.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &WorkLog{config: _u.config}

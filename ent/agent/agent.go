@@ -3,7 +3,12 @@
 package agent
 
 import (
+	"fmt"
+	"time"
+
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 )
 
@@ -12,14 +17,111 @@ const (
 	Label = "agent"
 	// FieldID holds the string denoting the id field in the database.
 	FieldID = "id"
+	// FieldCreatedAt holds the string denoting the created_at field in the database.
+	FieldCreatedAt = "created_at"
+	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
+	FieldUpdatedAt = "updated_at"
+	// FieldOrganizationID holds the string denoting the organization_id field in the database.
+	FieldOrganizationID = "organization_id"
+	// FieldDeletedAt holds the string denoting the deleted_at field in the database.
+	FieldDeletedAt = "deleted_at"
+	// FieldName holds the string denoting the name field in the database.
+	FieldName = "name"
+	// FieldDescription holds the string denoting the description field in the database.
+	FieldDescription = "description"
+	// FieldProvider holds the string denoting the provider field in the database.
+	FieldProvider = "provider"
+	// FieldModel holds the string denoting the model field in the database.
+	FieldModel = "model"
+	// FieldSystemPrompt holds the string denoting the system_prompt field in the database.
+	FieldSystemPrompt = "system_prompt"
+	// FieldGoals holds the string denoting the goals field in the database.
+	FieldGoals = "goals"
+	// FieldParameters holds the string denoting the parameters field in the database.
+	FieldParameters = "parameters"
+	// FieldStatus holds the string denoting the status field in the database.
+	FieldStatus = "status"
+	// FieldMonthlyBudgetMicros holds the string denoting the monthly_budget_micros field in the database.
+	FieldMonthlyBudgetMicros = "monthly_budget_micros"
+	// FieldDailyBudgetMicros holds the string denoting the daily_budget_micros field in the database.
+	FieldDailyBudgetMicros = "daily_budget_micros"
+	// FieldBudgetWarnPercent holds the string denoting the budget_warn_percent field in the database.
+	FieldBudgetWarnPercent = "budget_warn_percent"
+	// FieldMaxContextTokens holds the string denoting the max_context_tokens field in the database.
+	FieldMaxContextTokens = "max_context_tokens"
+	// FieldMaxContextBytes holds the string denoting the max_context_bytes field in the database.
+	FieldMaxContextBytes = "max_context_bytes"
+	// FieldInjectionPolicy holds the string denoting the injection_policy field in the database.
+	FieldInjectionPolicy = "injection_policy"
+	// FieldCapturePolicy holds the string denoting the capture_policy field in the database.
+	FieldCapturePolicy = "capture_policy"
+	// FieldRequiresApproval holds the string denoting the requires_approval field in the database.
+	FieldRequiresApproval = "requires_approval"
+	// FieldConfigVersion holds the string denoting the config_version field in the database.
+	FieldConfigVersion = "config_version"
+	// FieldCreatedBy holds the string denoting the created_by field in the database.
+	FieldCreatedBy = "created_by"
+	// EdgeOrganization holds the string denoting the organization edge name in mutations.
+	EdgeOrganization = "organization"
+	// EdgeCreator holds the string denoting the creator edge name in mutations.
+	EdgeCreator = "creator"
+	// EdgeTools holds the string denoting the tools edge name in mutations.
+	EdgeTools = "tools"
 	// Table holds the table name of the agent in the database.
 	Table = "agents"
+	// OrganizationTable is the table that holds the organization relation/edge.
+	OrganizationTable = "agents"
+	// OrganizationInverseTable is the table name for the Organization entity.
+	// It exists in this package in order to avoid circular dependency with the "organization" package.
+	OrganizationInverseTable = "organizations"
+	// OrganizationColumn is the table column denoting the organization relation/edge.
+	OrganizationColumn = "organization_id"
+	// CreatorTable is the table that holds the creator relation/edge.
+	CreatorTable = "agents"
+	// CreatorInverseTable is the table name for the User entity.
+	// It exists in this package in order to avoid circular dependency with the "user" package.
+	CreatorInverseTable = "users"
+	// CreatorColumn is the table column denoting the creator relation/edge.
+	CreatorColumn = "created_by"
+	// ToolsTable is the table that holds the tools relation/edge. The primary key declared below.
+	ToolsTable = "agent_tool_bindings"
+	// ToolsInverseTable is the table name for the AgentTool entity.
+	// It exists in this package in order to avoid circular dependency with the "agenttool" package.
+	ToolsInverseTable = "agent_tools"
 )
 
 // Columns holds all SQL columns for agent fields.
 var Columns = []string{
 	FieldID,
+	FieldCreatedAt,
+	FieldUpdatedAt,
+	FieldOrganizationID,
+	FieldDeletedAt,
+	FieldName,
+	FieldDescription,
+	FieldProvider,
+	FieldModel,
+	FieldSystemPrompt,
+	FieldGoals,
+	FieldParameters,
+	FieldStatus,
+	FieldMonthlyBudgetMicros,
+	FieldDailyBudgetMicros,
+	FieldBudgetWarnPercent,
+	FieldMaxContextTokens,
+	FieldMaxContextBytes,
+	FieldInjectionPolicy,
+	FieldCapturePolicy,
+	FieldRequiresApproval,
+	FieldConfigVersion,
+	FieldCreatedBy,
 }
+
+var (
+	// ToolsPrimaryKey and ToolsColumn2 are the table columns denoting the
+	// primary key for the tools relation (M2M).
+	ToolsPrimaryKey = []string{"agent_id", "agent_tool_id"}
+)
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
@@ -31,10 +133,154 @@ func ValidColumn(column string) bool {
 	return false
 }
 
+// Note that the variables below are initialized by the runtime
+// package on the initialization of the application. Therefore,
+// it should be imported in the main as follows:
+//
+//	import _ "github.com/worksynapse/worksynapse/ent/runtime"
 var (
+	Hooks        [3]ent.Hook
+	Interceptors [1]ent.Interceptor
+	Policy       ent.Policy
+	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
+	DefaultCreatedAt func() time.Time
+	// DefaultUpdatedAt holds the default value on creation for the "updated_at" field.
+	DefaultUpdatedAt func() time.Time
+	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
+	UpdateDefaultUpdatedAt func() time.Time
+	// NameValidator is a validator for the "name" field. It is called by the builders before save.
+	NameValidator func(string) error
+	// DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	DescriptionValidator func(string) error
+	// ModelValidator is a validator for the "model" field. It is called by the builders before save.
+	ModelValidator func(string) error
+	// SystemPromptValidator is a validator for the "system_prompt" field. It is called by the builders before save.
+	SystemPromptValidator func(string) error
+	// MonthlyBudgetMicrosValidator is a validator for the "monthly_budget_micros" field. It is called by the builders before save.
+	MonthlyBudgetMicrosValidator func(int64) error
+	// DailyBudgetMicrosValidator is a validator for the "daily_budget_micros" field. It is called by the builders before save.
+	DailyBudgetMicrosValidator func(int64) error
+	// DefaultBudgetWarnPercent holds the default value on creation for the "budget_warn_percent" field.
+	DefaultBudgetWarnPercent int
+	// BudgetWarnPercentValidator is a validator for the "budget_warn_percent" field. It is called by the builders before save.
+	BudgetWarnPercentValidator func(int) error
+	// MaxContextTokensValidator is a validator for the "max_context_tokens" field. It is called by the builders before save.
+	MaxContextTokensValidator func(int) error
+	// MaxContextBytesValidator is a validator for the "max_context_bytes" field. It is called by the builders before save.
+	MaxContextBytesValidator func(int) error
+	// DefaultRequiresApproval holds the default value on creation for the "requires_approval" field.
+	DefaultRequiresApproval bool
+	// DefaultConfigVersion holds the default value on creation for the "config_version" field.
+	DefaultConfigVersion int
+	// ConfigVersionValidator is a validator for the "config_version" field. It is called by the builders before save.
+	ConfigVersionValidator func(int) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
+
+// Provider defines the type for the "provider" enum field.
+type Provider string
+
+// Provider values.
+const (
+	ProviderOpenaiCompatible Provider = "openai_compatible"
+	ProviderAnthropic        Provider = "anthropic"
+)
+
+func (pr Provider) String() string {
+	return string(pr)
+}
+
+// ProviderValidator is a validator for the "provider" field enum values. It is called by the builders before save.
+func ProviderValidator(pr Provider) error {
+	switch pr {
+	case ProviderOpenaiCompatible, ProviderAnthropic:
+		return nil
+	default:
+		return fmt.Errorf("agent: invalid enum value for provider field: %q", pr)
+	}
+}
+
+// Status defines the type for the "status" enum field.
+type Status string
+
+// StatusActive is the default value of the Status enum.
+const DefaultStatus = StatusActive
+
+// Status values.
+const (
+	StatusActive   Status = "active"
+	StatusPaused   Status = "paused"
+	StatusArchived Status = "archived"
+)
+
+func (s Status) String() string {
+	return string(s)
+}
+
+// StatusValidator is a validator for the "status" field enum values. It is called by the builders before save.
+func StatusValidator(s Status) error {
+	switch s {
+	case StatusActive, StatusPaused, StatusArchived:
+		return nil
+	default:
+		return fmt.Errorf("agent: invalid enum value for status field: %q", s)
+	}
+}
+
+// InjectionPolicy defines the type for the "injection_policy" enum field.
+type InjectionPolicy string
+
+// InjectionPolicyFlag is the default value of the InjectionPolicy enum.
+const DefaultInjectionPolicy = InjectionPolicyFlag
+
+// InjectionPolicy values.
+const (
+	InjectionPolicyOff   InjectionPolicy = "off"
+	InjectionPolicyFlag  InjectionPolicy = "flag"
+	InjectionPolicyBlock InjectionPolicy = "block"
+)
+
+func (ip InjectionPolicy) String() string {
+	return string(ip)
+}
+
+// InjectionPolicyValidator is a validator for the "injection_policy" field enum values. It is called by the builders before save.
+func InjectionPolicyValidator(ip InjectionPolicy) error {
+	switch ip {
+	case InjectionPolicyOff, InjectionPolicyFlag, InjectionPolicyBlock:
+		return nil
+	default:
+		return fmt.Errorf("agent: invalid enum value for injection_policy field: %q", ip)
+	}
+}
+
+// CapturePolicy defines the type for the "capture_policy" enum field.
+type CapturePolicy string
+
+// CapturePolicyRedacted is the default value of the CapturePolicy enum.
+const DefaultCapturePolicy = CapturePolicyRedacted
+
+// CapturePolicy values.
+const (
+	CapturePolicyFull     CapturePolicy = "full"
+	CapturePolicyRedacted CapturePolicy = "redacted"
+	CapturePolicyMetadata CapturePolicy = "metadata"
+)
+
+func (cp CapturePolicy) String() string {
+	return string(cp)
+}
+
+// CapturePolicyValidator is a validator for the "capture_policy" field enum values. It is called by the builders before save.
+func CapturePolicyValidator(cp CapturePolicy) error {
+	switch cp {
+	case CapturePolicyFull, CapturePolicyRedacted, CapturePolicyMetadata:
+		return nil
+	default:
+		return fmt.Errorf("agent: invalid enum value for capture_policy field: %q", cp)
+	}
+}
 
 // OrderOption defines the ordering options for the Agent queries.
 type OrderOption func(*sql.Selector)
@@ -42,4 +288,153 @@ type OrderOption func(*sql.Selector)
 // ByID orders the results by the id field.
 func ByID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldID, opts...).ToFunc()
+}
+
+// ByCreatedAt orders the results by the created_at field.
+func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCreatedAt, opts...).ToFunc()
+}
+
+// ByUpdatedAt orders the results by the updated_at field.
+func ByUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUpdatedAt, opts...).ToFunc()
+}
+
+// ByOrganizationID orders the results by the organization_id field.
+func ByOrganizationID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOrganizationID, opts...).ToFunc()
+}
+
+// ByDeletedAt orders the results by the deleted_at field.
+func ByDeletedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDeletedAt, opts...).ToFunc()
+}
+
+// ByName orders the results by the name field.
+func ByName(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldName, opts...).ToFunc()
+}
+
+// ByDescription orders the results by the description field.
+func ByDescription(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDescription, opts...).ToFunc()
+}
+
+// ByProvider orders the results by the provider field.
+func ByProvider(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldProvider, opts...).ToFunc()
+}
+
+// ByModel orders the results by the model field.
+func ByModel(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldModel, opts...).ToFunc()
+}
+
+// BySystemPrompt orders the results by the system_prompt field.
+func BySystemPrompt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSystemPrompt, opts...).ToFunc()
+}
+
+// ByStatus orders the results by the status field.
+func ByStatus(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStatus, opts...).ToFunc()
+}
+
+// ByMonthlyBudgetMicros orders the results by the monthly_budget_micros field.
+func ByMonthlyBudgetMicros(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMonthlyBudgetMicros, opts...).ToFunc()
+}
+
+// ByDailyBudgetMicros orders the results by the daily_budget_micros field.
+func ByDailyBudgetMicros(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDailyBudgetMicros, opts...).ToFunc()
+}
+
+// ByBudgetWarnPercent orders the results by the budget_warn_percent field.
+func ByBudgetWarnPercent(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldBudgetWarnPercent, opts...).ToFunc()
+}
+
+// ByMaxContextTokens orders the results by the max_context_tokens field.
+func ByMaxContextTokens(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMaxContextTokens, opts...).ToFunc()
+}
+
+// ByMaxContextBytes orders the results by the max_context_bytes field.
+func ByMaxContextBytes(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMaxContextBytes, opts...).ToFunc()
+}
+
+// ByInjectionPolicy orders the results by the injection_policy field.
+func ByInjectionPolicy(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldInjectionPolicy, opts...).ToFunc()
+}
+
+// ByCapturePolicy orders the results by the capture_policy field.
+func ByCapturePolicy(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCapturePolicy, opts...).ToFunc()
+}
+
+// ByRequiresApproval orders the results by the requires_approval field.
+func ByRequiresApproval(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRequiresApproval, opts...).ToFunc()
+}
+
+// ByConfigVersion orders the results by the config_version field.
+func ByConfigVersion(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldConfigVersion, opts...).ToFunc()
+}
+
+// ByCreatedBy orders the results by the created_by field.
+func ByCreatedBy(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCreatedBy, opts...).ToFunc()
+}
+
+// ByOrganizationField orders the results by organization field.
+func ByOrganizationField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOrganizationStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByCreatorField orders the results by creator field.
+func ByCreatorField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newCreatorStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByToolsCount orders the results by tools count.
+func ByToolsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newToolsStep(), opts...)
+	}
+}
+
+// ByTools orders the results by tools terms.
+func ByTools(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newToolsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+func newOrganizationStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(OrganizationInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
+	)
+}
+func newCreatorStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(CreatorInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, CreatorTable, CreatorColumn),
+	)
+}
+func newToolsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ToolsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, false, ToolsTable, ToolsPrimaryKey...),
+	)
 }

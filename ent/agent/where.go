@@ -3,7 +3,10 @@
 package agent
 
 import (
+	"time"
+
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
@@ -51,6 +54,1005 @@ func IDLT(id uuid.UUID) predicate.Agent {
 // IDLTE applies the LTE predicate on the ID field.
 func IDLTE(id uuid.UUID) predicate.Agent {
 	return predicate.Agent(sql.FieldLTE(FieldID, id))
+}
+
+// CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
+func CreatedAt(v time.Time) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// UpdatedAt applies equality check predicate on the "updated_at" field. It's identical to UpdatedAtEQ.
+func UpdatedAt(v time.Time) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldUpdatedAt, v))
+}
+
+// OrganizationID applies equality check predicate on the "organization_id" field. It's identical to OrganizationIDEQ.
+func OrganizationID(v uuid.UUID) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// DeletedAt applies equality check predicate on the "deleted_at" field. It's identical to DeletedAtEQ.
+func DeletedAt(v time.Time) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldDeletedAt, v))
+}
+
+// Name applies equality check predicate on the "name" field. It's identical to NameEQ.
+func Name(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldName, v))
+}
+
+// Description applies equality check predicate on the "description" field. It's identical to DescriptionEQ.
+func Description(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldDescription, v))
+}
+
+// Model applies equality check predicate on the "model" field. It's identical to ModelEQ.
+func Model(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldModel, v))
+}
+
+// SystemPrompt applies equality check predicate on the "system_prompt" field. It's identical to SystemPromptEQ.
+func SystemPrompt(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldSystemPrompt, v))
+}
+
+// MonthlyBudgetMicros applies equality check predicate on the "monthly_budget_micros" field. It's identical to MonthlyBudgetMicrosEQ.
+func MonthlyBudgetMicros(v int64) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldMonthlyBudgetMicros, v))
+}
+
+// DailyBudgetMicros applies equality check predicate on the "daily_budget_micros" field. It's identical to DailyBudgetMicrosEQ.
+func DailyBudgetMicros(v int64) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldDailyBudgetMicros, v))
+}
+
+// BudgetWarnPercent applies equality check predicate on the "budget_warn_percent" field. It's identical to BudgetWarnPercentEQ.
+func BudgetWarnPercent(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldBudgetWarnPercent, v))
+}
+
+// MaxContextTokens applies equality check predicate on the "max_context_tokens" field. It's identical to MaxContextTokensEQ.
+func MaxContextTokens(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldMaxContextTokens, v))
+}
+
+// MaxContextBytes applies equality check predicate on the "max_context_bytes" field. It's identical to MaxContextBytesEQ.
+func MaxContextBytes(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldMaxContextBytes, v))
+}
+
+// RequiresApproval applies equality check predicate on the "requires_approval" field. It's identical to RequiresApprovalEQ.
+func RequiresApproval(v bool) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldRequiresApproval, v))
+}
+
+// ConfigVersion applies equality check predicate on the "config_version" field. It's identical to ConfigVersionEQ.
+func ConfigVersion(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldConfigVersion, v))
+}
+
+// CreatedBy applies equality check predicate on the "created_by" field. It's identical to CreatedByEQ.
+func CreatedBy(v uuid.UUID) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldCreatedBy, v))
+}
+
+// CreatedAtEQ applies the EQ predicate on the "created_at" field.
+func CreatedAtEQ(v time.Time) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtNEQ applies the NEQ predicate on the "created_at" field.
+func CreatedAtNEQ(v time.Time) predicate.Agent {
+	return predicate.Agent(sql.FieldNEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtIn applies the In predicate on the "created_at" field.
+func CreatedAtIn(vs ...time.Time) predicate.Agent {
+	return predicate.Agent(sql.FieldIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtNotIn applies the NotIn predicate on the "created_at" field.
+func CreatedAtNotIn(vs ...time.Time) predicate.Agent {
+	return predicate.Agent(sql.FieldNotIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtGT applies the GT predicate on the "created_at" field.
+func CreatedAtGT(v time.Time) predicate.Agent {
+	return predicate.Agent(sql.FieldGT(FieldCreatedAt, v))
+}
+
+// CreatedAtGTE applies the GTE predicate on the "created_at" field.
+func CreatedAtGTE(v time.Time) predicate.Agent {
+	return predicate.Agent(sql.FieldGTE(FieldCreatedAt, v))
+}
+
+// CreatedAtLT applies the LT predicate on the "created_at" field.
+func CreatedAtLT(v time.Time) predicate.Agent {
+	return predicate.Agent(sql.FieldLT(FieldCreatedAt, v))
+}
+
+// CreatedAtLTE applies the LTE predicate on the "created_at" field.
+func CreatedAtLTE(v time.Time) predicate.Agent {
+	return predicate.Agent(sql.FieldLTE(FieldCreatedAt, v))
+}
+
+// UpdatedAtEQ applies the EQ predicate on the "updated_at" field.
+func UpdatedAtEQ(v time.Time) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldUpdatedAt, v))
+}
+
+// UpdatedAtNEQ applies the NEQ predicate on the "updated_at" field.
+func UpdatedAtNEQ(v time.Time) predicate.Agent {
+	return predicate.Agent(sql.FieldNEQ(FieldUpdatedAt, v))
+}
+
+// UpdatedAtIn applies the In predicate on the "updated_at" field.
+func UpdatedAtIn(vs ...time.Time) predicate.Agent {
+	return predicate.Agent(sql.FieldIn(FieldUpdatedAt, vs...))
+}
+
+// UpdatedAtNotIn applies the NotIn predicate on the "updated_at" field.
+func UpdatedAtNotIn(vs ...time.Time) predicate.Agent {
+	return predicate.Agent(sql.FieldNotIn(FieldUpdatedAt, vs...))
+}
+
+// UpdatedAtGT applies the GT predicate on the "updated_at" field.
+func UpdatedAtGT(v time.Time) predicate.Agent {
+	return predicate.Agent(sql.FieldGT(FieldUpdatedAt, v))
+}
+
+// UpdatedAtGTE applies the GTE predicate on the "updated_at" field.
+func UpdatedAtGTE(v time.Time) predicate.Agent {
+	return predicate.Agent(sql.FieldGTE(FieldUpdatedAt, v))
+}
+
+// UpdatedAtLT applies the LT predicate on the "updated_at" field.
+func UpdatedAtLT(v time.Time) predicate.Agent {
+	return predicate.Agent(sql.FieldLT(FieldUpdatedAt, v))
+}
+
+// UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
+func UpdatedAtLTE(v time.Time) predicate.Agent {
+	return predicate.Agent(sql.FieldLTE(FieldUpdatedAt, v))
+}
+
+// OrganizationIDEQ applies the EQ predicate on the "organization_id" field.
+func OrganizationIDEQ(v uuid.UUID) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDNEQ applies the NEQ predicate on the "organization_id" field.
+func OrganizationIDNEQ(v uuid.UUID) predicate.Agent {
+	return predicate.Agent(sql.FieldNEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDIn applies the In predicate on the "organization_id" field.
+func OrganizationIDIn(vs ...uuid.UUID) predicate.Agent {
+	return predicate.Agent(sql.FieldIn(FieldOrganizationID, vs...))
+}
+
+// OrganizationIDNotIn applies the NotIn predicate on the "organization_id" field.
+func OrganizationIDNotIn(vs ...uuid.UUID) predicate.Agent {
+	return predicate.Agent(sql.FieldNotIn(FieldOrganizationID, vs...))
+}
+
+// DeletedAtEQ applies the EQ predicate on the "deleted_at" field.
+func DeletedAtEQ(v time.Time) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldDeletedAt, v))
+}
+
+// DeletedAtNEQ applies the NEQ predicate on the "deleted_at" field.
+func DeletedAtNEQ(v time.Time) predicate.Agent {
+	return predicate.Agent(sql.FieldNEQ(FieldDeletedAt, v))
+}
+
+// DeletedAtIn applies the In predicate on the "deleted_at" field.
+func DeletedAtIn(vs ...time.Time) predicate.Agent {
+	return predicate.Agent(sql.FieldIn(FieldDeletedAt, vs...))
+}
+
+// DeletedAtNotIn applies the NotIn predicate on the "deleted_at" field.
+func DeletedAtNotIn(vs ...time.Time) predicate.Agent {
+	return predicate.Agent(sql.FieldNotIn(FieldDeletedAt, vs...))
+}
+
+// DeletedAtGT applies the GT predicate on the "deleted_at" field.
+func DeletedAtGT(v time.Time) predicate.Agent {
+	return predicate.Agent(sql.FieldGT(FieldDeletedAt, v))
+}
+
+// DeletedAtGTE applies the GTE predicate on the "deleted_at" field.
+func DeletedAtGTE(v time.Time) predicate.Agent {
+	return predicate.Agent(sql.FieldGTE(FieldDeletedAt, v))
+}
+
+// DeletedAtLT applies the LT predicate on the "deleted_at" field.
+func DeletedAtLT(v time.Time) predicate.Agent {
+	return predicate.Agent(sql.FieldLT(FieldDeletedAt, v))
+}
+
+// DeletedAtLTE applies the LTE predicate on the "deleted_at" field.
+func DeletedAtLTE(v time.Time) predicate.Agent {
+	return predicate.Agent(sql.FieldLTE(FieldDeletedAt, v))
+}
+
+// DeletedAtIsNil applies the IsNil predicate on the "deleted_at" field.
+func DeletedAtIsNil() predicate.Agent {
+	return predicate.Agent(sql.FieldIsNull(FieldDeletedAt))
+}
+
+// DeletedAtNotNil applies the NotNil predicate on the "deleted_at" field.
+func DeletedAtNotNil() predicate.Agent {
+	return predicate.Agent(sql.FieldNotNull(FieldDeletedAt))
+}
+
+// NameEQ applies the EQ predicate on the "name" field.
+func NameEQ(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldName, v))
+}
+
+// NameNEQ applies the NEQ predicate on the "name" field.
+func NameNEQ(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldNEQ(FieldName, v))
+}
+
+// NameIn applies the In predicate on the "name" field.
+func NameIn(vs ...string) predicate.Agent {
+	return predicate.Agent(sql.FieldIn(FieldName, vs...))
+}
+
+// NameNotIn applies the NotIn predicate on the "name" field.
+func NameNotIn(vs ...string) predicate.Agent {
+	return predicate.Agent(sql.FieldNotIn(FieldName, vs...))
+}
+
+// NameGT applies the GT predicate on the "name" field.
+func NameGT(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldGT(FieldName, v))
+}
+
+// NameGTE applies the GTE predicate on the "name" field.
+func NameGTE(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldGTE(FieldName, v))
+}
+
+// NameLT applies the LT predicate on the "name" field.
+func NameLT(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldLT(FieldName, v))
+}
+
+// NameLTE applies the LTE predicate on the "name" field.
+func NameLTE(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldLTE(FieldName, v))
+}
+
+// NameContains applies the Contains predicate on the "name" field.
+func NameContains(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldContains(FieldName, v))
+}
+
+// NameHasPrefix applies the HasPrefix predicate on the "name" field.
+func NameHasPrefix(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldHasPrefix(FieldName, v))
+}
+
+// NameHasSuffix applies the HasSuffix predicate on the "name" field.
+func NameHasSuffix(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldHasSuffix(FieldName, v))
+}
+
+// NameEqualFold applies the EqualFold predicate on the "name" field.
+func NameEqualFold(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldEqualFold(FieldName, v))
+}
+
+// NameContainsFold applies the ContainsFold predicate on the "name" field.
+func NameContainsFold(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldContainsFold(FieldName, v))
+}
+
+// DescriptionEQ applies the EQ predicate on the "description" field.
+func DescriptionEQ(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldDescription, v))
+}
+
+// DescriptionNEQ applies the NEQ predicate on the "description" field.
+func DescriptionNEQ(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldNEQ(FieldDescription, v))
+}
+
+// DescriptionIn applies the In predicate on the "description" field.
+func DescriptionIn(vs ...string) predicate.Agent {
+	return predicate.Agent(sql.FieldIn(FieldDescription, vs...))
+}
+
+// DescriptionNotIn applies the NotIn predicate on the "description" field.
+func DescriptionNotIn(vs ...string) predicate.Agent {
+	return predicate.Agent(sql.FieldNotIn(FieldDescription, vs...))
+}
+
+// DescriptionGT applies the GT predicate on the "description" field.
+func DescriptionGT(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldGT(FieldDescription, v))
+}
+
+// DescriptionGTE applies the GTE predicate on the "description" field.
+func DescriptionGTE(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldGTE(FieldDescription, v))
+}
+
+// DescriptionLT applies the LT predicate on the "description" field.
+func DescriptionLT(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldLT(FieldDescription, v))
+}
+
+// DescriptionLTE applies the LTE predicate on the "description" field.
+func DescriptionLTE(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldLTE(FieldDescription, v))
+}
+
+// DescriptionContains applies the Contains predicate on the "description" field.
+func DescriptionContains(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldContains(FieldDescription, v))
+}
+
+// DescriptionHasPrefix applies the HasPrefix predicate on the "description" field.
+func DescriptionHasPrefix(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldHasPrefix(FieldDescription, v))
+}
+
+// DescriptionHasSuffix applies the HasSuffix predicate on the "description" field.
+func DescriptionHasSuffix(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldHasSuffix(FieldDescription, v))
+}
+
+// DescriptionIsNil applies the IsNil predicate on the "description" field.
+func DescriptionIsNil() predicate.Agent {
+	return predicate.Agent(sql.FieldIsNull(FieldDescription))
+}
+
+// DescriptionNotNil applies the NotNil predicate on the "description" field.
+func DescriptionNotNil() predicate.Agent {
+	return predicate.Agent(sql.FieldNotNull(FieldDescription))
+}
+
+// DescriptionEqualFold applies the EqualFold predicate on the "description" field.
+func DescriptionEqualFold(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldEqualFold(FieldDescription, v))
+}
+
+// DescriptionContainsFold applies the ContainsFold predicate on the "description" field.
+func DescriptionContainsFold(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldContainsFold(FieldDescription, v))
+}
+
+// ProviderEQ applies the EQ predicate on the "provider" field.
+func ProviderEQ(v Provider) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldProvider, v))
+}
+
+// ProviderNEQ applies the NEQ predicate on the "provider" field.
+func ProviderNEQ(v Provider) predicate.Agent {
+	return predicate.Agent(sql.FieldNEQ(FieldProvider, v))
+}
+
+// ProviderIn applies the In predicate on the "provider" field.
+func ProviderIn(vs ...Provider) predicate.Agent {
+	return predicate.Agent(sql.FieldIn(FieldProvider, vs...))
+}
+
+// ProviderNotIn applies the NotIn predicate on the "provider" field.
+func ProviderNotIn(vs ...Provider) predicate.Agent {
+	return predicate.Agent(sql.FieldNotIn(FieldProvider, vs...))
+}
+
+// ModelEQ applies the EQ predicate on the "model" field.
+func ModelEQ(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldModel, v))
+}
+
+// ModelNEQ applies the NEQ predicate on the "model" field.
+func ModelNEQ(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldNEQ(FieldModel, v))
+}
+
+// ModelIn applies the In predicate on the "model" field.
+func ModelIn(vs ...string) predicate.Agent {
+	return predicate.Agent(sql.FieldIn(FieldModel, vs...))
+}
+
+// ModelNotIn applies the NotIn predicate on the "model" field.
+func ModelNotIn(vs ...string) predicate.Agent {
+	return predicate.Agent(sql.FieldNotIn(FieldModel, vs...))
+}
+
+// ModelGT applies the GT predicate on the "model" field.
+func ModelGT(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldGT(FieldModel, v))
+}
+
+// ModelGTE applies the GTE predicate on the "model" field.
+func ModelGTE(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldGTE(FieldModel, v))
+}
+
+// ModelLT applies the LT predicate on the "model" field.
+func ModelLT(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldLT(FieldModel, v))
+}
+
+// ModelLTE applies the LTE predicate on the "model" field.
+func ModelLTE(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldLTE(FieldModel, v))
+}
+
+// ModelContains applies the Contains predicate on the "model" field.
+func ModelContains(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldContains(FieldModel, v))
+}
+
+// ModelHasPrefix applies the HasPrefix predicate on the "model" field.
+func ModelHasPrefix(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldHasPrefix(FieldModel, v))
+}
+
+// ModelHasSuffix applies the HasSuffix predicate on the "model" field.
+func ModelHasSuffix(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldHasSuffix(FieldModel, v))
+}
+
+// ModelEqualFold applies the EqualFold predicate on the "model" field.
+func ModelEqualFold(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldEqualFold(FieldModel, v))
+}
+
+// ModelContainsFold applies the ContainsFold predicate on the "model" field.
+func ModelContainsFold(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldContainsFold(FieldModel, v))
+}
+
+// SystemPromptEQ applies the EQ predicate on the "system_prompt" field.
+func SystemPromptEQ(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldSystemPrompt, v))
+}
+
+// SystemPromptNEQ applies the NEQ predicate on the "system_prompt" field.
+func SystemPromptNEQ(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldNEQ(FieldSystemPrompt, v))
+}
+
+// SystemPromptIn applies the In predicate on the "system_prompt" field.
+func SystemPromptIn(vs ...string) predicate.Agent {
+	return predicate.Agent(sql.FieldIn(FieldSystemPrompt, vs...))
+}
+
+// SystemPromptNotIn applies the NotIn predicate on the "system_prompt" field.
+func SystemPromptNotIn(vs ...string) predicate.Agent {
+	return predicate.Agent(sql.FieldNotIn(FieldSystemPrompt, vs...))
+}
+
+// SystemPromptGT applies the GT predicate on the "system_prompt" field.
+func SystemPromptGT(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldGT(FieldSystemPrompt, v))
+}
+
+// SystemPromptGTE applies the GTE predicate on the "system_prompt" field.
+func SystemPromptGTE(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldGTE(FieldSystemPrompt, v))
+}
+
+// SystemPromptLT applies the LT predicate on the "system_prompt" field.
+func SystemPromptLT(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldLT(FieldSystemPrompt, v))
+}
+
+// SystemPromptLTE applies the LTE predicate on the "system_prompt" field.
+func SystemPromptLTE(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldLTE(FieldSystemPrompt, v))
+}
+
+// SystemPromptContains applies the Contains predicate on the "system_prompt" field.
+func SystemPromptContains(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldContains(FieldSystemPrompt, v))
+}
+
+// SystemPromptHasPrefix applies the HasPrefix predicate on the "system_prompt" field.
+func SystemPromptHasPrefix(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldHasPrefix(FieldSystemPrompt, v))
+}
+
+// SystemPromptHasSuffix applies the HasSuffix predicate on the "system_prompt" field.
+func SystemPromptHasSuffix(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldHasSuffix(FieldSystemPrompt, v))
+}
+
+// SystemPromptIsNil applies the IsNil predicate on the "system_prompt" field.
+func SystemPromptIsNil() predicate.Agent {
+	return predicate.Agent(sql.FieldIsNull(FieldSystemPrompt))
+}
+
+// SystemPromptNotNil applies the NotNil predicate on the "system_prompt" field.
+func SystemPromptNotNil() predicate.Agent {
+	return predicate.Agent(sql.FieldNotNull(FieldSystemPrompt))
+}
+
+// SystemPromptEqualFold applies the EqualFold predicate on the "system_prompt" field.
+func SystemPromptEqualFold(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldEqualFold(FieldSystemPrompt, v))
+}
+
+// SystemPromptContainsFold applies the ContainsFold predicate on the "system_prompt" field.
+func SystemPromptContainsFold(v string) predicate.Agent {
+	return predicate.Agent(sql.FieldContainsFold(FieldSystemPrompt, v))
+}
+
+// GoalsIsNil applies the IsNil predicate on the "goals" field.
+func GoalsIsNil() predicate.Agent {
+	return predicate.Agent(sql.FieldIsNull(FieldGoals))
+}
+
+// GoalsNotNil applies the NotNil predicate on the "goals" field.
+func GoalsNotNil() predicate.Agent {
+	return predicate.Agent(sql.FieldNotNull(FieldGoals))
+}
+
+// ParametersIsNil applies the IsNil predicate on the "parameters" field.
+func ParametersIsNil() predicate.Agent {
+	return predicate.Agent(sql.FieldIsNull(FieldParameters))
+}
+
+// ParametersNotNil applies the NotNil predicate on the "parameters" field.
+func ParametersNotNil() predicate.Agent {
+	return predicate.Agent(sql.FieldNotNull(FieldParameters))
+}
+
+// StatusEQ applies the EQ predicate on the "status" field.
+func StatusEQ(v Status) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldStatus, v))
+}
+
+// StatusNEQ applies the NEQ predicate on the "status" field.
+func StatusNEQ(v Status) predicate.Agent {
+	return predicate.Agent(sql.FieldNEQ(FieldStatus, v))
+}
+
+// StatusIn applies the In predicate on the "status" field.
+func StatusIn(vs ...Status) predicate.Agent {
+	return predicate.Agent(sql.FieldIn(FieldStatus, vs...))
+}
+
+// StatusNotIn applies the NotIn predicate on the "status" field.
+func StatusNotIn(vs ...Status) predicate.Agent {
+	return predicate.Agent(sql.FieldNotIn(FieldStatus, vs...))
+}
+
+// MonthlyBudgetMicrosEQ applies the EQ predicate on the "monthly_budget_micros" field.
+func MonthlyBudgetMicrosEQ(v int64) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldMonthlyBudgetMicros, v))
+}
+
+// MonthlyBudgetMicrosNEQ applies the NEQ predicate on the "monthly_budget_micros" field.
+func MonthlyBudgetMicrosNEQ(v int64) predicate.Agent {
+	return predicate.Agent(sql.FieldNEQ(FieldMonthlyBudgetMicros, v))
+}
+
+// MonthlyBudgetMicrosIn applies the In predicate on the "monthly_budget_micros" field.
+func MonthlyBudgetMicrosIn(vs ...int64) predicate.Agent {
+	return predicate.Agent(sql.FieldIn(FieldMonthlyBudgetMicros, vs...))
+}
+
+// MonthlyBudgetMicrosNotIn applies the NotIn predicate on the "monthly_budget_micros" field.
+func MonthlyBudgetMicrosNotIn(vs ...int64) predicate.Agent {
+	return predicate.Agent(sql.FieldNotIn(FieldMonthlyBudgetMicros, vs...))
+}
+
+// MonthlyBudgetMicrosGT applies the GT predicate on the "monthly_budget_micros" field.
+func MonthlyBudgetMicrosGT(v int64) predicate.Agent {
+	return predicate.Agent(sql.FieldGT(FieldMonthlyBudgetMicros, v))
+}
+
+// MonthlyBudgetMicrosGTE applies the GTE predicate on the "monthly_budget_micros" field.
+func MonthlyBudgetMicrosGTE(v int64) predicate.Agent {
+	return predicate.Agent(sql.FieldGTE(FieldMonthlyBudgetMicros, v))
+}
+
+// MonthlyBudgetMicrosLT applies the LT predicate on the "monthly_budget_micros" field.
+func MonthlyBudgetMicrosLT(v int64) predicate.Agent {
+	return predicate.Agent(sql.FieldLT(FieldMonthlyBudgetMicros, v))
+}
+
+// MonthlyBudgetMicrosLTE applies the LTE predicate on the "monthly_budget_micros" field.
+func MonthlyBudgetMicrosLTE(v int64) predicate.Agent {
+	return predicate.Agent(sql.FieldLTE(FieldMonthlyBudgetMicros, v))
+}
+
+// MonthlyBudgetMicrosIsNil applies the IsNil predicate on the "monthly_budget_micros" field.
+func MonthlyBudgetMicrosIsNil() predicate.Agent {
+	return predicate.Agent(sql.FieldIsNull(FieldMonthlyBudgetMicros))
+}
+
+// MonthlyBudgetMicrosNotNil applies the NotNil predicate on the "monthly_budget_micros" field.
+func MonthlyBudgetMicrosNotNil() predicate.Agent {
+	return predicate.Agent(sql.FieldNotNull(FieldMonthlyBudgetMicros))
+}
+
+// DailyBudgetMicrosEQ applies the EQ predicate on the "daily_budget_micros" field.
+func DailyBudgetMicrosEQ(v int64) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldDailyBudgetMicros, v))
+}
+
+// DailyBudgetMicrosNEQ applies the NEQ predicate on the "daily_budget_micros" field.
+func DailyBudgetMicrosNEQ(v int64) predicate.Agent {
+	return predicate.Agent(sql.FieldNEQ(FieldDailyBudgetMicros, v))
+}
+
+// DailyBudgetMicrosIn applies the In predicate on the "daily_budget_micros" field.
+func DailyBudgetMicrosIn(vs ...int64) predicate.Agent {
+	return predicate.Agent(sql.FieldIn(FieldDailyBudgetMicros, vs...))
+}
+
+// DailyBudgetMicrosNotIn applies the NotIn predicate on the "daily_budget_micros" field.
+func DailyBudgetMicrosNotIn(vs ...int64) predicate.Agent {
+	return predicate.Agent(sql.FieldNotIn(FieldDailyBudgetMicros, vs...))
+}
+
+// DailyBudgetMicrosGT applies the GT predicate on the "daily_budget_micros" field.
+func DailyBudgetMicrosGT(v int64) predicate.Agent {
+	return predicate.Agent(sql.FieldGT(FieldDailyBudgetMicros, v))
+}
+
+// DailyBudgetMicrosGTE applies the GTE predicate on the "daily_budget_micros" field.
+func DailyBudgetMicrosGTE(v int64) predicate.Agent {
+	return predicate.Agent(sql.FieldGTE(FieldDailyBudgetMicros, v))
+}
+
+// DailyBudgetMicrosLT applies the LT predicate on the "daily_budget_micros" field.
+func DailyBudgetMicrosLT(v int64) predicate.Agent {
+	return predicate.Agent(sql.FieldLT(FieldDailyBudgetMicros, v))
+}
+
+// DailyBudgetMicrosLTE applies the LTE predicate on the "daily_budget_micros" field.
+func DailyBudgetMicrosLTE(v int64) predicate.Agent {
+	return predicate.Agent(sql.FieldLTE(FieldDailyBudgetMicros, v))
+}
+
+// DailyBudgetMicrosIsNil applies the IsNil predicate on the "daily_budget_micros" field.
+func DailyBudgetMicrosIsNil() predicate.Agent {
+	return predicate.Agent(sql.FieldIsNull(FieldDailyBudgetMicros))
+}
+
+// DailyBudgetMicrosNotNil applies the NotNil predicate on the "daily_budget_micros" field.
+func DailyBudgetMicrosNotNil() predicate.Agent {
+	return predicate.Agent(sql.FieldNotNull(FieldDailyBudgetMicros))
+}
+
+// BudgetWarnPercentEQ applies the EQ predicate on the "budget_warn_percent" field.
+func BudgetWarnPercentEQ(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldBudgetWarnPercent, v))
+}
+
+// BudgetWarnPercentNEQ applies the NEQ predicate on the "budget_warn_percent" field.
+func BudgetWarnPercentNEQ(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldNEQ(FieldBudgetWarnPercent, v))
+}
+
+// BudgetWarnPercentIn applies the In predicate on the "budget_warn_percent" field.
+func BudgetWarnPercentIn(vs ...int) predicate.Agent {
+	return predicate.Agent(sql.FieldIn(FieldBudgetWarnPercent, vs...))
+}
+
+// BudgetWarnPercentNotIn applies the NotIn predicate on the "budget_warn_percent" field.
+func BudgetWarnPercentNotIn(vs ...int) predicate.Agent {
+	return predicate.Agent(sql.FieldNotIn(FieldBudgetWarnPercent, vs...))
+}
+
+// BudgetWarnPercentGT applies the GT predicate on the "budget_warn_percent" field.
+func BudgetWarnPercentGT(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldGT(FieldBudgetWarnPercent, v))
+}
+
+// BudgetWarnPercentGTE applies the GTE predicate on the "budget_warn_percent" field.
+func BudgetWarnPercentGTE(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldGTE(FieldBudgetWarnPercent, v))
+}
+
+// BudgetWarnPercentLT applies the LT predicate on the "budget_warn_percent" field.
+func BudgetWarnPercentLT(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldLT(FieldBudgetWarnPercent, v))
+}
+
+// BudgetWarnPercentLTE applies the LTE predicate on the "budget_warn_percent" field.
+func BudgetWarnPercentLTE(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldLTE(FieldBudgetWarnPercent, v))
+}
+
+// MaxContextTokensEQ applies the EQ predicate on the "max_context_tokens" field.
+func MaxContextTokensEQ(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldMaxContextTokens, v))
+}
+
+// MaxContextTokensNEQ applies the NEQ predicate on the "max_context_tokens" field.
+func MaxContextTokensNEQ(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldNEQ(FieldMaxContextTokens, v))
+}
+
+// MaxContextTokensIn applies the In predicate on the "max_context_tokens" field.
+func MaxContextTokensIn(vs ...int) predicate.Agent {
+	return predicate.Agent(sql.FieldIn(FieldMaxContextTokens, vs...))
+}
+
+// MaxContextTokensNotIn applies the NotIn predicate on the "max_context_tokens" field.
+func MaxContextTokensNotIn(vs ...int) predicate.Agent {
+	return predicate.Agent(sql.FieldNotIn(FieldMaxContextTokens, vs...))
+}
+
+// MaxContextTokensGT applies the GT predicate on the "max_context_tokens" field.
+func MaxContextTokensGT(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldGT(FieldMaxContextTokens, v))
+}
+
+// MaxContextTokensGTE applies the GTE predicate on the "max_context_tokens" field.
+func MaxContextTokensGTE(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldGTE(FieldMaxContextTokens, v))
+}
+
+// MaxContextTokensLT applies the LT predicate on the "max_context_tokens" field.
+func MaxContextTokensLT(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldLT(FieldMaxContextTokens, v))
+}
+
+// MaxContextTokensLTE applies the LTE predicate on the "max_context_tokens" field.
+func MaxContextTokensLTE(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldLTE(FieldMaxContextTokens, v))
+}
+
+// MaxContextTokensIsNil applies the IsNil predicate on the "max_context_tokens" field.
+func MaxContextTokensIsNil() predicate.Agent {
+	return predicate.Agent(sql.FieldIsNull(FieldMaxContextTokens))
+}
+
+// MaxContextTokensNotNil applies the NotNil predicate on the "max_context_tokens" field.
+func MaxContextTokensNotNil() predicate.Agent {
+	return predicate.Agent(sql.FieldNotNull(FieldMaxContextTokens))
+}
+
+// MaxContextBytesEQ applies the EQ predicate on the "max_context_bytes" field.
+func MaxContextBytesEQ(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldMaxContextBytes, v))
+}
+
+// MaxContextBytesNEQ applies the NEQ predicate on the "max_context_bytes" field.
+func MaxContextBytesNEQ(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldNEQ(FieldMaxContextBytes, v))
+}
+
+// MaxContextBytesIn applies the In predicate on the "max_context_bytes" field.
+func MaxContextBytesIn(vs ...int) predicate.Agent {
+	return predicate.Agent(sql.FieldIn(FieldMaxContextBytes, vs...))
+}
+
+// MaxContextBytesNotIn applies the NotIn predicate on the "max_context_bytes" field.
+func MaxContextBytesNotIn(vs ...int) predicate.Agent {
+	return predicate.Agent(sql.FieldNotIn(FieldMaxContextBytes, vs...))
+}
+
+// MaxContextBytesGT applies the GT predicate on the "max_context_bytes" field.
+func MaxContextBytesGT(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldGT(FieldMaxContextBytes, v))
+}
+
+// MaxContextBytesGTE applies the GTE predicate on the "max_context_bytes" field.
+func MaxContextBytesGTE(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldGTE(FieldMaxContextBytes, v))
+}
+
+// MaxContextBytesLT applies the LT predicate on the "max_context_bytes" field.
+func MaxContextBytesLT(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldLT(FieldMaxContextBytes, v))
+}
+
+// MaxContextBytesLTE applies the LTE predicate on the "max_context_bytes" field.
+func MaxContextBytesLTE(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldLTE(FieldMaxContextBytes, v))
+}
+
+// MaxContextBytesIsNil applies the IsNil predicate on the "max_context_bytes" field.
+func MaxContextBytesIsNil() predicate.Agent {
+	return predicate.Agent(sql.FieldIsNull(FieldMaxContextBytes))
+}
+
+// MaxContextBytesNotNil applies the NotNil predicate on the "max_context_bytes" field.
+func MaxContextBytesNotNil() predicate.Agent {
+	return predicate.Agent(sql.FieldNotNull(FieldMaxContextBytes))
+}
+
+// InjectionPolicyEQ applies the EQ predicate on the "injection_policy" field.
+func InjectionPolicyEQ(v InjectionPolicy) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldInjectionPolicy, v))
+}
+
+// InjectionPolicyNEQ applies the NEQ predicate on the "injection_policy" field.
+func InjectionPolicyNEQ(v InjectionPolicy) predicate.Agent {
+	return predicate.Agent(sql.FieldNEQ(FieldInjectionPolicy, v))
+}
+
+// InjectionPolicyIn applies the In predicate on the "injection_policy" field.
+func InjectionPolicyIn(vs ...InjectionPolicy) predicate.Agent {
+	return predicate.Agent(sql.FieldIn(FieldInjectionPolicy, vs...))
+}
+
+// InjectionPolicyNotIn applies the NotIn predicate on the "injection_policy" field.
+func InjectionPolicyNotIn(vs ...InjectionPolicy) predicate.Agent {
+	return predicate.Agent(sql.FieldNotIn(FieldInjectionPolicy, vs...))
+}
+
+// CapturePolicyEQ applies the EQ predicate on the "capture_policy" field.
+func CapturePolicyEQ(v CapturePolicy) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldCapturePolicy, v))
+}
+
+// CapturePolicyNEQ applies the NEQ predicate on the "capture_policy" field.
+func CapturePolicyNEQ(v CapturePolicy) predicate.Agent {
+	return predicate.Agent(sql.FieldNEQ(FieldCapturePolicy, v))
+}
+
+// CapturePolicyIn applies the In predicate on the "capture_policy" field.
+func CapturePolicyIn(vs ...CapturePolicy) predicate.Agent {
+	return predicate.Agent(sql.FieldIn(FieldCapturePolicy, vs...))
+}
+
+// CapturePolicyNotIn applies the NotIn predicate on the "capture_policy" field.
+func CapturePolicyNotIn(vs ...CapturePolicy) predicate.Agent {
+	return predicate.Agent(sql.FieldNotIn(FieldCapturePolicy, vs...))
+}
+
+// RequiresApprovalEQ applies the EQ predicate on the "requires_approval" field.
+func RequiresApprovalEQ(v bool) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldRequiresApproval, v))
+}
+
+// RequiresApprovalNEQ applies the NEQ predicate on the "requires_approval" field.
+func RequiresApprovalNEQ(v bool) predicate.Agent {
+	return predicate.Agent(sql.FieldNEQ(FieldRequiresApproval, v))
+}
+
+// ConfigVersionEQ applies the EQ predicate on the "config_version" field.
+func ConfigVersionEQ(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldConfigVersion, v))
+}
+
+// ConfigVersionNEQ applies the NEQ predicate on the "config_version" field.
+func ConfigVersionNEQ(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldNEQ(FieldConfigVersion, v))
+}
+
+// ConfigVersionIn applies the In predicate on the "config_version" field.
+func ConfigVersionIn(vs ...int) predicate.Agent {
+	return predicate.Agent(sql.FieldIn(FieldConfigVersion, vs...))
+}
+
+// ConfigVersionNotIn applies the NotIn predicate on the "config_version" field.
+func ConfigVersionNotIn(vs ...int) predicate.Agent {
+	return predicate.Agent(sql.FieldNotIn(FieldConfigVersion, vs...))
+}
+
+// ConfigVersionGT applies the GT predicate on the "config_version" field.
+func ConfigVersionGT(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldGT(FieldConfigVersion, v))
+}
+
+// ConfigVersionGTE applies the GTE predicate on the "config_version" field.
+func ConfigVersionGTE(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldGTE(FieldConfigVersion, v))
+}
+
+// ConfigVersionLT applies the LT predicate on the "config_version" field.
+func ConfigVersionLT(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldLT(FieldConfigVersion, v))
+}
+
+// ConfigVersionLTE applies the LTE predicate on the "config_version" field.
+func ConfigVersionLTE(v int) predicate.Agent {
+	return predicate.Agent(sql.FieldLTE(FieldConfigVersion, v))
+}
+
+// CreatedByEQ applies the EQ predicate on the "created_by" field.
+func CreatedByEQ(v uuid.UUID) predicate.Agent {
+	return predicate.Agent(sql.FieldEQ(FieldCreatedBy, v))
+}
+
+// CreatedByNEQ applies the NEQ predicate on the "created_by" field.
+func CreatedByNEQ(v uuid.UUID) predicate.Agent {
+	return predicate.Agent(sql.FieldNEQ(FieldCreatedBy, v))
+}
+
+// CreatedByIn applies the In predicate on the "created_by" field.
+func CreatedByIn(vs ...uuid.UUID) predicate.Agent {
+	return predicate.Agent(sql.FieldIn(FieldCreatedBy, vs...))
+}
+
+// CreatedByNotIn applies the NotIn predicate on the "created_by" field.
+func CreatedByNotIn(vs ...uuid.UUID) predicate.Agent {
+	return predicate.Agent(sql.FieldNotIn(FieldCreatedBy, vs...))
+}
+
+// CreatedByIsNil applies the IsNil predicate on the "created_by" field.
+func CreatedByIsNil() predicate.Agent {
+	return predicate.Agent(sql.FieldIsNull(FieldCreatedBy))
+}
+
+// CreatedByNotNil applies the NotNil predicate on the "created_by" field.
+func CreatedByNotNil() predicate.Agent {
+	return predicate.Agent(sql.FieldNotNull(FieldCreatedBy))
+}
+
+// HasOrganization applies the HasEdge predicate on the "organization" edge.
+func HasOrganization() predicate.Agent {
+	return predicate.Agent(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOrganizationWith applies the HasEdge predicate on the "organization" edge with a given conditions (other predicates).
+func HasOrganizationWith(preds ...predicate.Organization) predicate.Agent {
+	return predicate.Agent(func(s *sql.Selector) {
+		step := newOrganizationStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasCreator applies the HasEdge predicate on the "creator" edge.
+func HasCreator() predicate.Agent {
+	return predicate.Agent(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, CreatorTable, CreatorColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasCreatorWith applies the HasEdge predicate on the "creator" edge with a given conditions (other predicates).
+func HasCreatorWith(preds ...predicate.User) predicate.Agent {
+	return predicate.Agent(func(s *sql.Selector) {
+		step := newCreatorStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasTools applies the HasEdge predicate on the "tools" edge.
+func HasTools() predicate.Agent {
+	return predicate.Agent(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, ToolsTable, ToolsPrimaryKey...),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasToolsWith applies the HasEdge predicate on the "tools" edge with a given conditions (other predicates).
+func HasToolsWith(preds ...predicate.AgentTool) predicate.Agent {
+	return predicate.Agent(func(s *sql.Selector) {
+		step := newToolsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
 }
 
 // And groups predicates with the AND operator between them.

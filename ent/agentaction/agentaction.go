@@ -3,7 +3,12 @@
 package agentaction
 
 import (
+	"fmt"
+	"time"
+
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 )
 
@@ -12,13 +17,130 @@ const (
 	Label = "agent_action"
 	// FieldID holds the string denoting the id field in the database.
 	FieldID = "id"
+	// FieldCreatedAt holds the string denoting the created_at field in the database.
+	FieldCreatedAt = "created_at"
+	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
+	FieldUpdatedAt = "updated_at"
+	// FieldOrganizationID holds the string denoting the organization_id field in the database.
+	FieldOrganizationID = "organization_id"
+	// FieldAgentID holds the string denoting the agent_id field in the database.
+	FieldAgentID = "agent_id"
+	// FieldSessionID holds the string denoting the session_id field in the database.
+	FieldSessionID = "session_id"
+	// FieldCallID holds the string denoting the call_id field in the database.
+	FieldCallID = "call_id"
+	// FieldToolID holds the string denoting the tool_id field in the database.
+	FieldToolID = "tool_id"
+	// FieldToolCallID holds the string denoting the tool_call_id field in the database.
+	FieldToolCallID = "tool_call_id"
+	// FieldInput holds the string denoting the input field in the database.
+	FieldInput = "input"
+	// FieldOutput holds the string denoting the output field in the database.
+	FieldOutput = "output"
+	// FieldStatus holds the string denoting the status field in the database.
+	FieldStatus = "status"
+	// FieldExpiresAt holds the string denoting the expires_at field in the database.
+	FieldExpiresAt = "expires_at"
+	// FieldRequestedBy holds the string denoting the requested_by field in the database.
+	FieldRequestedBy = "requested_by"
+	// FieldDecidedBy holds the string denoting the decided_by field in the database.
+	FieldDecidedBy = "decided_by"
+	// FieldDecidedAt holds the string denoting the decided_at field in the database.
+	FieldDecidedAt = "decided_at"
+	// FieldDecisionReason holds the string denoting the decision_reason field in the database.
+	FieldDecisionReason = "decision_reason"
+	// FieldExecutedAt holds the string denoting the executed_at field in the database.
+	FieldExecutedAt = "executed_at"
+	// FieldErrorMessage holds the string denoting the error_message field in the database.
+	FieldErrorMessage = "error_message"
+	// EdgeOrganization holds the string denoting the organization edge name in mutations.
+	EdgeOrganization = "organization"
+	// EdgeAgent holds the string denoting the agent edge name in mutations.
+	EdgeAgent = "agent"
+	// EdgeSession holds the string denoting the session edge name in mutations.
+	EdgeSession = "session"
+	// EdgeCall holds the string denoting the call edge name in mutations.
+	EdgeCall = "call"
+	// EdgeTool holds the string denoting the tool edge name in mutations.
+	EdgeTool = "tool"
+	// EdgeRequester holds the string denoting the requester edge name in mutations.
+	EdgeRequester = "requester"
+	// EdgeDecider holds the string denoting the decider edge name in mutations.
+	EdgeDecider = "decider"
 	// Table holds the table name of the agentaction in the database.
 	Table = "agent_actions"
+	// OrganizationTable is the table that holds the organization relation/edge.
+	OrganizationTable = "agent_actions"
+	// OrganizationInverseTable is the table name for the Organization entity.
+	// It exists in this package in order to avoid circular dependency with the "organization" package.
+	OrganizationInverseTable = "organizations"
+	// OrganizationColumn is the table column denoting the organization relation/edge.
+	OrganizationColumn = "organization_id"
+	// AgentTable is the table that holds the agent relation/edge.
+	AgentTable = "agent_actions"
+	// AgentInverseTable is the table name for the Agent entity.
+	// It exists in this package in order to avoid circular dependency with the "agent" package.
+	AgentInverseTable = "agents"
+	// AgentColumn is the table column denoting the agent relation/edge.
+	AgentColumn = "agent_id"
+	// SessionTable is the table that holds the session relation/edge.
+	SessionTable = "agent_actions"
+	// SessionInverseTable is the table name for the AgentSession entity.
+	// It exists in this package in order to avoid circular dependency with the "agentsession" package.
+	SessionInverseTable = "agent_sessions"
+	// SessionColumn is the table column denoting the session relation/edge.
+	SessionColumn = "session_id"
+	// CallTable is the table that holds the call relation/edge.
+	CallTable = "agent_actions"
+	// CallInverseTable is the table name for the AgentCall entity.
+	// It exists in this package in order to avoid circular dependency with the "agentcall" package.
+	CallInverseTable = "agent_calls"
+	// CallColumn is the table column denoting the call relation/edge.
+	CallColumn = "call_id"
+	// ToolTable is the table that holds the tool relation/edge.
+	ToolTable = "agent_actions"
+	// ToolInverseTable is the table name for the AgentTool entity.
+	// It exists in this package in order to avoid circular dependency with the "agenttool" package.
+	ToolInverseTable = "agent_tools"
+	// ToolColumn is the table column denoting the tool relation/edge.
+	ToolColumn = "tool_id"
+	// RequesterTable is the table that holds the requester relation/edge.
+	RequesterTable = "agent_actions"
+	// RequesterInverseTable is the table name for the User entity.
+	// It exists in this package in order to avoid circular dependency with the "user" package.
+	RequesterInverseTable = "users"
+	// RequesterColumn is the table column denoting the requester relation/edge.
+	RequesterColumn = "requested_by"
+	// DeciderTable is the table that holds the decider relation/edge.
+	DeciderTable = "agent_actions"
+	// DeciderInverseTable is the table name for the User entity.
+	// It exists in this package in order to avoid circular dependency with the "user" package.
+	DeciderInverseTable = "users"
+	// DeciderColumn is the table column denoting the decider relation/edge.
+	DeciderColumn = "decided_by"
 )
 
 // Columns holds all SQL columns for agentaction fields.
 var Columns = []string{
 	FieldID,
+	FieldCreatedAt,
+	FieldUpdatedAt,
+	FieldOrganizationID,
+	FieldAgentID,
+	FieldSessionID,
+	FieldCallID,
+	FieldToolID,
+	FieldToolCallID,
+	FieldInput,
+	FieldOutput,
+	FieldStatus,
+	FieldExpiresAt,
+	FieldRequestedBy,
+	FieldDecidedBy,
+	FieldDecidedAt,
+	FieldDecisionReason,
+	FieldExecutedAt,
+	FieldErrorMessage,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -31,10 +153,59 @@ func ValidColumn(column string) bool {
 	return false
 }
 
+// Note that the variables below are initialized by the runtime
+// package on the initialization of the application. Therefore,
+// it should be imported in the main as follows:
+//
+//	import _ "github.com/worksynapse/worksynapse/ent/runtime"
 var (
+	Hooks  [2]ent.Hook
+	Policy ent.Policy
+	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
+	DefaultCreatedAt func() time.Time
+	// DefaultUpdatedAt holds the default value on creation for the "updated_at" field.
+	DefaultUpdatedAt func() time.Time
+	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
+	UpdateDefaultUpdatedAt func() time.Time
+	// ToolCallIDValidator is a validator for the "tool_call_id" field. It is called by the builders before save.
+	ToolCallIDValidator func(string) error
+	// DecisionReasonValidator is a validator for the "decision_reason" field. It is called by the builders before save.
+	DecisionReasonValidator func(string) error
+	// ErrorMessageValidator is a validator for the "error_message" field. It is called by the builders before save.
+	ErrorMessageValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
+
+// Status defines the type for the "status" enum field.
+type Status string
+
+// StatusPendingApproval is the default value of the Status enum.
+const DefaultStatus = StatusPendingApproval
+
+// Status values.
+const (
+	StatusPendingApproval Status = "pending_approval"
+	StatusApproved        Status = "approved"
+	StatusRejected        Status = "rejected"
+	StatusExecuted        Status = "executed"
+	StatusFailed          Status = "failed"
+	StatusExpired         Status = "expired"
+)
+
+func (s Status) String() string {
+	return string(s)
+}
+
+// StatusValidator is a validator for the "status" field enum values. It is called by the builders before save.
+func StatusValidator(s Status) error {
+	switch s {
+	case StatusPendingApproval, StatusApproved, StatusRejected, StatusExecuted, StatusFailed, StatusExpired:
+		return nil
+	default:
+		return fmt.Errorf("agentaction: invalid enum value for status field: %q", s)
+	}
+}
 
 // OrderOption defines the ordering options for the AgentAction queries.
 type OrderOption func(*sql.Selector)
@@ -42,4 +213,182 @@ type OrderOption func(*sql.Selector)
 // ByID orders the results by the id field.
 func ByID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldID, opts...).ToFunc()
+}
+
+// ByCreatedAt orders the results by the created_at field.
+func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCreatedAt, opts...).ToFunc()
+}
+
+// ByUpdatedAt orders the results by the updated_at field.
+func ByUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUpdatedAt, opts...).ToFunc()
+}
+
+// ByOrganizationID orders the results by the organization_id field.
+func ByOrganizationID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOrganizationID, opts...).ToFunc()
+}
+
+// ByAgentID orders the results by the agent_id field.
+func ByAgentID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAgentID, opts...).ToFunc()
+}
+
+// BySessionID orders the results by the session_id field.
+func BySessionID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSessionID, opts...).ToFunc()
+}
+
+// ByCallID orders the results by the call_id field.
+func ByCallID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCallID, opts...).ToFunc()
+}
+
+// ByToolID orders the results by the tool_id field.
+func ByToolID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldToolID, opts...).ToFunc()
+}
+
+// ByToolCallID orders the results by the tool_call_id field.
+func ByToolCallID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldToolCallID, opts...).ToFunc()
+}
+
+// ByStatus orders the results by the status field.
+func ByStatus(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStatus, opts...).ToFunc()
+}
+
+// ByExpiresAt orders the results by the expires_at field.
+func ByExpiresAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldExpiresAt, opts...).ToFunc()
+}
+
+// ByRequestedBy orders the results by the requested_by field.
+func ByRequestedBy(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRequestedBy, opts...).ToFunc()
+}
+
+// ByDecidedBy orders the results by the decided_by field.
+func ByDecidedBy(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDecidedBy, opts...).ToFunc()
+}
+
+// ByDecidedAt orders the results by the decided_at field.
+func ByDecidedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDecidedAt, opts...).ToFunc()
+}
+
+// ByDecisionReason orders the results by the decision_reason field.
+func ByDecisionReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDecisionReason, opts...).ToFunc()
+}
+
+// ByExecutedAt orders the results by the executed_at field.
+func ByExecutedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldExecutedAt, opts...).ToFunc()
+}
+
+// ByErrorMessage orders the results by the error_message field.
+func ByErrorMessage(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldErrorMessage, opts...).ToFunc()
+}
+
+// ByOrganizationField orders the results by organization field.
+func ByOrganizationField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOrganizationStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByAgentField orders the results by agent field.
+func ByAgentField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAgentStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// BySessionField orders the results by session field.
+func BySessionField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newSessionStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByCallField orders the results by call field.
+func ByCallField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newCallStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByToolField orders the results by tool field.
+func ByToolField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newToolStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByRequesterField orders the results by requester field.
+func ByRequesterField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newRequesterStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByDeciderField orders the results by decider field.
+func ByDeciderField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newDeciderStep(), sql.OrderByField(field, opts...))
+	}
+}
+func newOrganizationStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(OrganizationInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
+	)
+}
+func newAgentStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AgentInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, AgentTable, AgentColumn),
+	)
+}
+func newSessionStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(SessionInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, SessionTable, SessionColumn),
+	)
+}
+func newCallStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(CallInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, CallTable, CallColumn),
+	)
+}
+func newToolStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ToolInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, ToolTable, ToolColumn),
+	)
+}
+func newRequesterStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(RequesterInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, RequesterTable, RequesterColumn),
+	)
+}
+func newDeciderStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(DeciderInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, DeciderTable, DeciderColumn),
+	)
 }

@@ -3,7 +3,10 @@
 package agentaction
 
 import (
+	"time"
+
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
@@ -51,6 +54,907 @@ func IDLT(id uuid.UUID) predicate.AgentAction {
 // IDLTE applies the LTE predicate on the ID field.
 func IDLTE(id uuid.UUID) predicate.AgentAction {
 	return predicate.AgentAction(sql.FieldLTE(FieldID, id))
+}
+
+// CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
+func CreatedAt(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// UpdatedAt applies equality check predicate on the "updated_at" field. It's identical to UpdatedAtEQ.
+func UpdatedAt(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldUpdatedAt, v))
+}
+
+// OrganizationID applies equality check predicate on the "organization_id" field. It's identical to OrganizationIDEQ.
+func OrganizationID(v uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// AgentID applies equality check predicate on the "agent_id" field. It's identical to AgentIDEQ.
+func AgentID(v uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldAgentID, v))
+}
+
+// SessionID applies equality check predicate on the "session_id" field. It's identical to SessionIDEQ.
+func SessionID(v uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldSessionID, v))
+}
+
+// CallID applies equality check predicate on the "call_id" field. It's identical to CallIDEQ.
+func CallID(v uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldCallID, v))
+}
+
+// ToolID applies equality check predicate on the "tool_id" field. It's identical to ToolIDEQ.
+func ToolID(v uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldToolID, v))
+}
+
+// ToolCallID applies equality check predicate on the "tool_call_id" field. It's identical to ToolCallIDEQ.
+func ToolCallID(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldToolCallID, v))
+}
+
+// ExpiresAt applies equality check predicate on the "expires_at" field. It's identical to ExpiresAtEQ.
+func ExpiresAt(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldExpiresAt, v))
+}
+
+// RequestedBy applies equality check predicate on the "requested_by" field. It's identical to RequestedByEQ.
+func RequestedBy(v uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldRequestedBy, v))
+}
+
+// DecidedBy applies equality check predicate on the "decided_by" field. It's identical to DecidedByEQ.
+func DecidedBy(v uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldDecidedBy, v))
+}
+
+// DecidedAt applies equality check predicate on the "decided_at" field. It's identical to DecidedAtEQ.
+func DecidedAt(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldDecidedAt, v))
+}
+
+// DecisionReason applies equality check predicate on the "decision_reason" field. It's identical to DecisionReasonEQ.
+func DecisionReason(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldDecisionReason, v))
+}
+
+// ExecutedAt applies equality check predicate on the "executed_at" field. It's identical to ExecutedAtEQ.
+func ExecutedAt(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldExecutedAt, v))
+}
+
+// ErrorMessage applies equality check predicate on the "error_message" field. It's identical to ErrorMessageEQ.
+func ErrorMessage(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldErrorMessage, v))
+}
+
+// CreatedAtEQ applies the EQ predicate on the "created_at" field.
+func CreatedAtEQ(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtNEQ applies the NEQ predicate on the "created_at" field.
+func CreatedAtNEQ(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtIn applies the In predicate on the "created_at" field.
+func CreatedAtIn(vs ...time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtNotIn applies the NotIn predicate on the "created_at" field.
+func CreatedAtNotIn(vs ...time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNotIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtGT applies the GT predicate on the "created_at" field.
+func CreatedAtGT(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldGT(FieldCreatedAt, v))
+}
+
+// CreatedAtGTE applies the GTE predicate on the "created_at" field.
+func CreatedAtGTE(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldGTE(FieldCreatedAt, v))
+}
+
+// CreatedAtLT applies the LT predicate on the "created_at" field.
+func CreatedAtLT(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldLT(FieldCreatedAt, v))
+}
+
+// CreatedAtLTE applies the LTE predicate on the "created_at" field.
+func CreatedAtLTE(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldLTE(FieldCreatedAt, v))
+}
+
+// UpdatedAtEQ applies the EQ predicate on the "updated_at" field.
+func UpdatedAtEQ(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldUpdatedAt, v))
+}
+
+// UpdatedAtNEQ applies the NEQ predicate on the "updated_at" field.
+func UpdatedAtNEQ(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNEQ(FieldUpdatedAt, v))
+}
+
+// UpdatedAtIn applies the In predicate on the "updated_at" field.
+func UpdatedAtIn(vs ...time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldIn(FieldUpdatedAt, vs...))
+}
+
+// UpdatedAtNotIn applies the NotIn predicate on the "updated_at" field.
+func UpdatedAtNotIn(vs ...time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNotIn(FieldUpdatedAt, vs...))
+}
+
+// UpdatedAtGT applies the GT predicate on the "updated_at" field.
+func UpdatedAtGT(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldGT(FieldUpdatedAt, v))
+}
+
+// UpdatedAtGTE applies the GTE predicate on the "updated_at" field.
+func UpdatedAtGTE(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldGTE(FieldUpdatedAt, v))
+}
+
+// UpdatedAtLT applies the LT predicate on the "updated_at" field.
+func UpdatedAtLT(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldLT(FieldUpdatedAt, v))
+}
+
+// UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
+func UpdatedAtLTE(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldLTE(FieldUpdatedAt, v))
+}
+
+// OrganizationIDEQ applies the EQ predicate on the "organization_id" field.
+func OrganizationIDEQ(v uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDNEQ applies the NEQ predicate on the "organization_id" field.
+func OrganizationIDNEQ(v uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDIn applies the In predicate on the "organization_id" field.
+func OrganizationIDIn(vs ...uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldIn(FieldOrganizationID, vs...))
+}
+
+// OrganizationIDNotIn applies the NotIn predicate on the "organization_id" field.
+func OrganizationIDNotIn(vs ...uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNotIn(FieldOrganizationID, vs...))
+}
+
+// AgentIDEQ applies the EQ predicate on the "agent_id" field.
+func AgentIDEQ(v uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldAgentID, v))
+}
+
+// AgentIDNEQ applies the NEQ predicate on the "agent_id" field.
+func AgentIDNEQ(v uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNEQ(FieldAgentID, v))
+}
+
+// AgentIDIn applies the In predicate on the "agent_id" field.
+func AgentIDIn(vs ...uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldIn(FieldAgentID, vs...))
+}
+
+// AgentIDNotIn applies the NotIn predicate on the "agent_id" field.
+func AgentIDNotIn(vs ...uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNotIn(FieldAgentID, vs...))
+}
+
+// SessionIDEQ applies the EQ predicate on the "session_id" field.
+func SessionIDEQ(v uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldSessionID, v))
+}
+
+// SessionIDNEQ applies the NEQ predicate on the "session_id" field.
+func SessionIDNEQ(v uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNEQ(FieldSessionID, v))
+}
+
+// SessionIDIn applies the In predicate on the "session_id" field.
+func SessionIDIn(vs ...uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldIn(FieldSessionID, vs...))
+}
+
+// SessionIDNotIn applies the NotIn predicate on the "session_id" field.
+func SessionIDNotIn(vs ...uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNotIn(FieldSessionID, vs...))
+}
+
+// SessionIDIsNil applies the IsNil predicate on the "session_id" field.
+func SessionIDIsNil() predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldIsNull(FieldSessionID))
+}
+
+// SessionIDNotNil applies the NotNil predicate on the "session_id" field.
+func SessionIDNotNil() predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNotNull(FieldSessionID))
+}
+
+// CallIDEQ applies the EQ predicate on the "call_id" field.
+func CallIDEQ(v uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldCallID, v))
+}
+
+// CallIDNEQ applies the NEQ predicate on the "call_id" field.
+func CallIDNEQ(v uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNEQ(FieldCallID, v))
+}
+
+// CallIDIn applies the In predicate on the "call_id" field.
+func CallIDIn(vs ...uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldIn(FieldCallID, vs...))
+}
+
+// CallIDNotIn applies the NotIn predicate on the "call_id" field.
+func CallIDNotIn(vs ...uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNotIn(FieldCallID, vs...))
+}
+
+// CallIDIsNil applies the IsNil predicate on the "call_id" field.
+func CallIDIsNil() predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldIsNull(FieldCallID))
+}
+
+// CallIDNotNil applies the NotNil predicate on the "call_id" field.
+func CallIDNotNil() predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNotNull(FieldCallID))
+}
+
+// ToolIDEQ applies the EQ predicate on the "tool_id" field.
+func ToolIDEQ(v uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldToolID, v))
+}
+
+// ToolIDNEQ applies the NEQ predicate on the "tool_id" field.
+func ToolIDNEQ(v uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNEQ(FieldToolID, v))
+}
+
+// ToolIDIn applies the In predicate on the "tool_id" field.
+func ToolIDIn(vs ...uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldIn(FieldToolID, vs...))
+}
+
+// ToolIDNotIn applies the NotIn predicate on the "tool_id" field.
+func ToolIDNotIn(vs ...uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNotIn(FieldToolID, vs...))
+}
+
+// ToolCallIDEQ applies the EQ predicate on the "tool_call_id" field.
+func ToolCallIDEQ(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldToolCallID, v))
+}
+
+// ToolCallIDNEQ applies the NEQ predicate on the "tool_call_id" field.
+func ToolCallIDNEQ(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNEQ(FieldToolCallID, v))
+}
+
+// ToolCallIDIn applies the In predicate on the "tool_call_id" field.
+func ToolCallIDIn(vs ...string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldIn(FieldToolCallID, vs...))
+}
+
+// ToolCallIDNotIn applies the NotIn predicate on the "tool_call_id" field.
+func ToolCallIDNotIn(vs ...string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNotIn(FieldToolCallID, vs...))
+}
+
+// ToolCallIDGT applies the GT predicate on the "tool_call_id" field.
+func ToolCallIDGT(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldGT(FieldToolCallID, v))
+}
+
+// ToolCallIDGTE applies the GTE predicate on the "tool_call_id" field.
+func ToolCallIDGTE(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldGTE(FieldToolCallID, v))
+}
+
+// ToolCallIDLT applies the LT predicate on the "tool_call_id" field.
+func ToolCallIDLT(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldLT(FieldToolCallID, v))
+}
+
+// ToolCallIDLTE applies the LTE predicate on the "tool_call_id" field.
+func ToolCallIDLTE(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldLTE(FieldToolCallID, v))
+}
+
+// ToolCallIDContains applies the Contains predicate on the "tool_call_id" field.
+func ToolCallIDContains(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldContains(FieldToolCallID, v))
+}
+
+// ToolCallIDHasPrefix applies the HasPrefix predicate on the "tool_call_id" field.
+func ToolCallIDHasPrefix(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldHasPrefix(FieldToolCallID, v))
+}
+
+// ToolCallIDHasSuffix applies the HasSuffix predicate on the "tool_call_id" field.
+func ToolCallIDHasSuffix(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldHasSuffix(FieldToolCallID, v))
+}
+
+// ToolCallIDIsNil applies the IsNil predicate on the "tool_call_id" field.
+func ToolCallIDIsNil() predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldIsNull(FieldToolCallID))
+}
+
+// ToolCallIDNotNil applies the NotNil predicate on the "tool_call_id" field.
+func ToolCallIDNotNil() predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNotNull(FieldToolCallID))
+}
+
+// ToolCallIDEqualFold applies the EqualFold predicate on the "tool_call_id" field.
+func ToolCallIDEqualFold(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEqualFold(FieldToolCallID, v))
+}
+
+// ToolCallIDContainsFold applies the ContainsFold predicate on the "tool_call_id" field.
+func ToolCallIDContainsFold(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldContainsFold(FieldToolCallID, v))
+}
+
+// OutputIsNil applies the IsNil predicate on the "output" field.
+func OutputIsNil() predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldIsNull(FieldOutput))
+}
+
+// OutputNotNil applies the NotNil predicate on the "output" field.
+func OutputNotNil() predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNotNull(FieldOutput))
+}
+
+// StatusEQ applies the EQ predicate on the "status" field.
+func StatusEQ(v Status) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldStatus, v))
+}
+
+// StatusNEQ applies the NEQ predicate on the "status" field.
+func StatusNEQ(v Status) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNEQ(FieldStatus, v))
+}
+
+// StatusIn applies the In predicate on the "status" field.
+func StatusIn(vs ...Status) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldIn(FieldStatus, vs...))
+}
+
+// StatusNotIn applies the NotIn predicate on the "status" field.
+func StatusNotIn(vs ...Status) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNotIn(FieldStatus, vs...))
+}
+
+// ExpiresAtEQ applies the EQ predicate on the "expires_at" field.
+func ExpiresAtEQ(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldExpiresAt, v))
+}
+
+// ExpiresAtNEQ applies the NEQ predicate on the "expires_at" field.
+func ExpiresAtNEQ(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNEQ(FieldExpiresAt, v))
+}
+
+// ExpiresAtIn applies the In predicate on the "expires_at" field.
+func ExpiresAtIn(vs ...time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldIn(FieldExpiresAt, vs...))
+}
+
+// ExpiresAtNotIn applies the NotIn predicate on the "expires_at" field.
+func ExpiresAtNotIn(vs ...time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNotIn(FieldExpiresAt, vs...))
+}
+
+// ExpiresAtGT applies the GT predicate on the "expires_at" field.
+func ExpiresAtGT(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldGT(FieldExpiresAt, v))
+}
+
+// ExpiresAtGTE applies the GTE predicate on the "expires_at" field.
+func ExpiresAtGTE(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldGTE(FieldExpiresAt, v))
+}
+
+// ExpiresAtLT applies the LT predicate on the "expires_at" field.
+func ExpiresAtLT(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldLT(FieldExpiresAt, v))
+}
+
+// ExpiresAtLTE applies the LTE predicate on the "expires_at" field.
+func ExpiresAtLTE(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldLTE(FieldExpiresAt, v))
+}
+
+// ExpiresAtIsNil applies the IsNil predicate on the "expires_at" field.
+func ExpiresAtIsNil() predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldIsNull(FieldExpiresAt))
+}
+
+// ExpiresAtNotNil applies the NotNil predicate on the "expires_at" field.
+func ExpiresAtNotNil() predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNotNull(FieldExpiresAt))
+}
+
+// RequestedByEQ applies the EQ predicate on the "requested_by" field.
+func RequestedByEQ(v uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldRequestedBy, v))
+}
+
+// RequestedByNEQ applies the NEQ predicate on the "requested_by" field.
+func RequestedByNEQ(v uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNEQ(FieldRequestedBy, v))
+}
+
+// RequestedByIn applies the In predicate on the "requested_by" field.
+func RequestedByIn(vs ...uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldIn(FieldRequestedBy, vs...))
+}
+
+// RequestedByNotIn applies the NotIn predicate on the "requested_by" field.
+func RequestedByNotIn(vs ...uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNotIn(FieldRequestedBy, vs...))
+}
+
+// RequestedByIsNil applies the IsNil predicate on the "requested_by" field.
+func RequestedByIsNil() predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldIsNull(FieldRequestedBy))
+}
+
+// RequestedByNotNil applies the NotNil predicate on the "requested_by" field.
+func RequestedByNotNil() predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNotNull(FieldRequestedBy))
+}
+
+// DecidedByEQ applies the EQ predicate on the "decided_by" field.
+func DecidedByEQ(v uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldDecidedBy, v))
+}
+
+// DecidedByNEQ applies the NEQ predicate on the "decided_by" field.
+func DecidedByNEQ(v uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNEQ(FieldDecidedBy, v))
+}
+
+// DecidedByIn applies the In predicate on the "decided_by" field.
+func DecidedByIn(vs ...uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldIn(FieldDecidedBy, vs...))
+}
+
+// DecidedByNotIn applies the NotIn predicate on the "decided_by" field.
+func DecidedByNotIn(vs ...uuid.UUID) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNotIn(FieldDecidedBy, vs...))
+}
+
+// DecidedByIsNil applies the IsNil predicate on the "decided_by" field.
+func DecidedByIsNil() predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldIsNull(FieldDecidedBy))
+}
+
+// DecidedByNotNil applies the NotNil predicate on the "decided_by" field.
+func DecidedByNotNil() predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNotNull(FieldDecidedBy))
+}
+
+// DecidedAtEQ applies the EQ predicate on the "decided_at" field.
+func DecidedAtEQ(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldDecidedAt, v))
+}
+
+// DecidedAtNEQ applies the NEQ predicate on the "decided_at" field.
+func DecidedAtNEQ(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNEQ(FieldDecidedAt, v))
+}
+
+// DecidedAtIn applies the In predicate on the "decided_at" field.
+func DecidedAtIn(vs ...time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldIn(FieldDecidedAt, vs...))
+}
+
+// DecidedAtNotIn applies the NotIn predicate on the "decided_at" field.
+func DecidedAtNotIn(vs ...time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNotIn(FieldDecidedAt, vs...))
+}
+
+// DecidedAtGT applies the GT predicate on the "decided_at" field.
+func DecidedAtGT(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldGT(FieldDecidedAt, v))
+}
+
+// DecidedAtGTE applies the GTE predicate on the "decided_at" field.
+func DecidedAtGTE(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldGTE(FieldDecidedAt, v))
+}
+
+// DecidedAtLT applies the LT predicate on the "decided_at" field.
+func DecidedAtLT(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldLT(FieldDecidedAt, v))
+}
+
+// DecidedAtLTE applies the LTE predicate on the "decided_at" field.
+func DecidedAtLTE(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldLTE(FieldDecidedAt, v))
+}
+
+// DecidedAtIsNil applies the IsNil predicate on the "decided_at" field.
+func DecidedAtIsNil() predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldIsNull(FieldDecidedAt))
+}
+
+// DecidedAtNotNil applies the NotNil predicate on the "decided_at" field.
+func DecidedAtNotNil() predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNotNull(FieldDecidedAt))
+}
+
+// DecisionReasonEQ applies the EQ predicate on the "decision_reason" field.
+func DecisionReasonEQ(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldDecisionReason, v))
+}
+
+// DecisionReasonNEQ applies the NEQ predicate on the "decision_reason" field.
+func DecisionReasonNEQ(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNEQ(FieldDecisionReason, v))
+}
+
+// DecisionReasonIn applies the In predicate on the "decision_reason" field.
+func DecisionReasonIn(vs ...string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldIn(FieldDecisionReason, vs...))
+}
+
+// DecisionReasonNotIn applies the NotIn predicate on the "decision_reason" field.
+func DecisionReasonNotIn(vs ...string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNotIn(FieldDecisionReason, vs...))
+}
+
+// DecisionReasonGT applies the GT predicate on the "decision_reason" field.
+func DecisionReasonGT(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldGT(FieldDecisionReason, v))
+}
+
+// DecisionReasonGTE applies the GTE predicate on the "decision_reason" field.
+func DecisionReasonGTE(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldGTE(FieldDecisionReason, v))
+}
+
+// DecisionReasonLT applies the LT predicate on the "decision_reason" field.
+func DecisionReasonLT(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldLT(FieldDecisionReason, v))
+}
+
+// DecisionReasonLTE applies the LTE predicate on the "decision_reason" field.
+func DecisionReasonLTE(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldLTE(FieldDecisionReason, v))
+}
+
+// DecisionReasonContains applies the Contains predicate on the "decision_reason" field.
+func DecisionReasonContains(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldContains(FieldDecisionReason, v))
+}
+
+// DecisionReasonHasPrefix applies the HasPrefix predicate on the "decision_reason" field.
+func DecisionReasonHasPrefix(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldHasPrefix(FieldDecisionReason, v))
+}
+
+// DecisionReasonHasSuffix applies the HasSuffix predicate on the "decision_reason" field.
+func DecisionReasonHasSuffix(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldHasSuffix(FieldDecisionReason, v))
+}
+
+// DecisionReasonIsNil applies the IsNil predicate on the "decision_reason" field.
+func DecisionReasonIsNil() predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldIsNull(FieldDecisionReason))
+}
+
+// DecisionReasonNotNil applies the NotNil predicate on the "decision_reason" field.
+func DecisionReasonNotNil() predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNotNull(FieldDecisionReason))
+}
+
+// DecisionReasonEqualFold applies the EqualFold predicate on the "decision_reason" field.
+func DecisionReasonEqualFold(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEqualFold(FieldDecisionReason, v))
+}
+
+// DecisionReasonContainsFold applies the ContainsFold predicate on the "decision_reason" field.
+func DecisionReasonContainsFold(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldContainsFold(FieldDecisionReason, v))
+}
+
+// ExecutedAtEQ applies the EQ predicate on the "executed_at" field.
+func ExecutedAtEQ(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldExecutedAt, v))
+}
+
+// ExecutedAtNEQ applies the NEQ predicate on the "executed_at" field.
+func ExecutedAtNEQ(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNEQ(FieldExecutedAt, v))
+}
+
+// ExecutedAtIn applies the In predicate on the "executed_at" field.
+func ExecutedAtIn(vs ...time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldIn(FieldExecutedAt, vs...))
+}
+
+// ExecutedAtNotIn applies the NotIn predicate on the "executed_at" field.
+func ExecutedAtNotIn(vs ...time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNotIn(FieldExecutedAt, vs...))
+}
+
+// ExecutedAtGT applies the GT predicate on the "executed_at" field.
+func ExecutedAtGT(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldGT(FieldExecutedAt, v))
+}
+
+// ExecutedAtGTE applies the GTE predicate on the "executed_at" field.
+func ExecutedAtGTE(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldGTE(FieldExecutedAt, v))
+}
+
+// ExecutedAtLT applies the LT predicate on the "executed_at" field.
+func ExecutedAtLT(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldLT(FieldExecutedAt, v))
+}
+
+// ExecutedAtLTE applies the LTE predicate on the "executed_at" field.
+func ExecutedAtLTE(v time.Time) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldLTE(FieldExecutedAt, v))
+}
+
+// ExecutedAtIsNil applies the IsNil predicate on the "executed_at" field.
+func ExecutedAtIsNil() predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldIsNull(FieldExecutedAt))
+}
+
+// ExecutedAtNotNil applies the NotNil predicate on the "executed_at" field.
+func ExecutedAtNotNil() predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNotNull(FieldExecutedAt))
+}
+
+// ErrorMessageEQ applies the EQ predicate on the "error_message" field.
+func ErrorMessageEQ(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEQ(FieldErrorMessage, v))
+}
+
+// ErrorMessageNEQ applies the NEQ predicate on the "error_message" field.
+func ErrorMessageNEQ(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNEQ(FieldErrorMessage, v))
+}
+
+// ErrorMessageIn applies the In predicate on the "error_message" field.
+func ErrorMessageIn(vs ...string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldIn(FieldErrorMessage, vs...))
+}
+
+// ErrorMessageNotIn applies the NotIn predicate on the "error_message" field.
+func ErrorMessageNotIn(vs ...string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNotIn(FieldErrorMessage, vs...))
+}
+
+// ErrorMessageGT applies the GT predicate on the "error_message" field.
+func ErrorMessageGT(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldGT(FieldErrorMessage, v))
+}
+
+// ErrorMessageGTE applies the GTE predicate on the "error_message" field.
+func ErrorMessageGTE(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldGTE(FieldErrorMessage, v))
+}
+
+// ErrorMessageLT applies the LT predicate on the "error_message" field.
+func ErrorMessageLT(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldLT(FieldErrorMessage, v))
+}
+
+// ErrorMessageLTE applies the LTE predicate on the "error_message" field.
+func ErrorMessageLTE(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldLTE(FieldErrorMessage, v))
+}
+
+// ErrorMessageContains applies the Contains predicate on the "error_message" field.
+func ErrorMessageContains(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldContains(FieldErrorMessage, v))
+}
+
+// ErrorMessageHasPrefix applies the HasPrefix predicate on the "error_message" field.
+func ErrorMessageHasPrefix(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldHasPrefix(FieldErrorMessage, v))
+}
+
+// ErrorMessageHasSuffix applies the HasSuffix predicate on the "error_message" field.
+func ErrorMessageHasSuffix(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldHasSuffix(FieldErrorMessage, v))
+}
+
+// ErrorMessageIsNil applies the IsNil predicate on the "error_message" field.
+func ErrorMessageIsNil() predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldIsNull(FieldErrorMessage))
+}
+
+// ErrorMessageNotNil applies the NotNil predicate on the "error_message" field.
+func ErrorMessageNotNil() predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldNotNull(FieldErrorMessage))
+}
+
+// ErrorMessageEqualFold applies the EqualFold predicate on the "error_message" field.
+func ErrorMessageEqualFold(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldEqualFold(FieldErrorMessage, v))
+}
+
+// ErrorMessageContainsFold applies the ContainsFold predicate on the "error_message" field.
+func ErrorMessageContainsFold(v string) predicate.AgentAction {
+	return predicate.AgentAction(sql.FieldContainsFold(FieldErrorMessage, v))
+}
+
+// HasOrganization applies the HasEdge predicate on the "organization" edge.
+func HasOrganization() predicate.AgentAction {
+	return predicate.AgentAction(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOrganizationWith applies the HasEdge predicate on the "organization" edge with a given conditions (other predicates).
+func HasOrganizationWith(preds ...predicate.Organization) predicate.AgentAction {
+	return predicate.AgentAction(func(s *sql.Selector) {
+		step := newOrganizationStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasAgent applies the HasEdge predicate on the "agent" edge.
+func HasAgent() predicate.AgentAction {
+	return predicate.AgentAction(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, AgentTable, AgentColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAgentWith applies the HasEdge predicate on the "agent" edge with a given conditions (other predicates).
+func HasAgentWith(preds ...predicate.Agent) predicate.AgentAction {
+	return predicate.AgentAction(func(s *sql.Selector) {
+		step := newAgentStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasSession applies the HasEdge predicate on the "session" edge.
+func HasSession() predicate.AgentAction {
+	return predicate.AgentAction(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, SessionTable, SessionColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasSessionWith applies the HasEdge predicate on the "session" edge with a given conditions (other predicates).
+func HasSessionWith(preds ...predicate.AgentSession) predicate.AgentAction {
+	return predicate.AgentAction(func(s *sql.Selector) {
+		step := newSessionStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasCall applies the HasEdge predicate on the "call" edge.
+func HasCall() predicate.AgentAction {
+	return predicate.AgentAction(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, CallTable, CallColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasCallWith applies the HasEdge predicate on the "call" edge with a given conditions (other predicates).
+func HasCallWith(preds ...predicate.AgentCall) predicate.AgentAction {
+	return predicate.AgentAction(func(s *sql.Selector) {
+		step := newCallStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasTool applies the HasEdge predicate on the "tool" edge.
+func HasTool() predicate.AgentAction {
+	return predicate.AgentAction(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ToolTable, ToolColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasToolWith applies the HasEdge predicate on the "tool" edge with a given conditions (other predicates).
+func HasToolWith(preds ...predicate.AgentTool) predicate.AgentAction {
+	return predicate.AgentAction(func(s *sql.Selector) {
+		step := newToolStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasRequester applies the HasEdge predicate on the "requester" edge.
+func HasRequester() predicate.AgentAction {
+	return predicate.AgentAction(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, RequesterTable, RequesterColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasRequesterWith applies the HasEdge predicate on the "requester" edge with a given conditions (other predicates).
+func HasRequesterWith(preds ...predicate.User) predicate.AgentAction {
+	return predicate.AgentAction(func(s *sql.Selector) {
+		step := newRequesterStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasDecider applies the HasEdge predicate on the "decider" edge.
+func HasDecider() predicate.AgentAction {
+	return predicate.AgentAction(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, DeciderTable, DeciderColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasDeciderWith applies the HasEdge predicate on the "decider" edge with a given conditions (other predicates).
+func HasDeciderWith(preds ...predicate.User) predicate.AgentAction {
+	return predicate.AgentAction(func(s *sql.Selector) {
+		step := newDeciderStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
 }
 
 // And groups predicates with the AND operator between them.

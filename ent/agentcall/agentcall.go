@@ -3,7 +3,12 @@
 package agentcall
 
 import (
+	"fmt"
+	"time"
+
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 )
 
@@ -12,13 +17,145 @@ const (
 	Label = "agent_call"
 	// FieldID holds the string denoting the id field in the database.
 	FieldID = "id"
+	// FieldOrganizationID holds the string denoting the organization_id field in the database.
+	FieldOrganizationID = "organization_id"
+	// FieldCreatedAt holds the string denoting the created_at field in the database.
+	FieldCreatedAt = "created_at"
+	// FieldAgentID holds the string denoting the agent_id field in the database.
+	FieldAgentID = "agent_id"
+	// FieldSessionID holds the string denoting the session_id field in the database.
+	FieldSessionID = "session_id"
+	// FieldTaskID holds the string denoting the task_id field in the database.
+	FieldTaskID = "task_id"
+	// FieldUserID holds the string denoting the user_id field in the database.
+	FieldUserID = "user_id"
+	// FieldSource holds the string denoting the source field in the database.
+	FieldSource = "source"
+	// FieldClientCallID holds the string denoting the client_call_id field in the database.
+	FieldClientCallID = "client_call_id"
+	// FieldProvider holds the string denoting the provider field in the database.
+	FieldProvider = "provider"
+	// FieldModel holds the string denoting the model field in the database.
+	FieldModel = "model"
+	// FieldRequestMessages holds the string denoting the request_messages field in the database.
+	FieldRequestMessages = "request_messages"
+	// FieldResponse holds the string denoting the response field in the database.
+	FieldResponse = "response"
+	// FieldPromptTokens holds the string denoting the prompt_tokens field in the database.
+	FieldPromptTokens = "prompt_tokens"
+	// FieldCompletionTokens holds the string denoting the completion_tokens field in the database.
+	FieldCompletionTokens = "completion_tokens"
+	// FieldCachedTokens holds the string denoting the cached_tokens field in the database.
+	FieldCachedTokens = "cached_tokens"
+	// FieldCostMicros holds the string denoting the cost_micros field in the database.
+	FieldCostMicros = "cost_micros"
+	// FieldUnpriced holds the string denoting the unpriced field in the database.
+	FieldUnpriced = "unpriced"
+	// FieldModelPriceID holds the string denoting the model_price_id field in the database.
+	FieldModelPriceID = "model_price_id"
+	// FieldLatencyMs holds the string denoting the latency_ms field in the database.
+	FieldLatencyMs = "latency_ms"
+	// FieldTtftMs holds the string denoting the ttft_ms field in the database.
+	FieldTtftMs = "ttft_ms"
+	// FieldStatus holds the string denoting the status field in the database.
+	FieldStatus = "status"
+	// FieldErrorCode holds the string denoting the error_code field in the database.
+	FieldErrorCode = "error_code"
+	// FieldErrorMessage holds the string denoting the error_message field in the database.
+	FieldErrorMessage = "error_message"
+	// FieldProviderRequestID holds the string denoting the provider_request_id field in the database.
+	FieldProviderRequestID = "provider_request_id"
+	// FieldInjectionFindings holds the string denoting the injection_findings field in the database.
+	FieldInjectionFindings = "injection_findings"
+	// FieldStartedAt holds the string denoting the started_at field in the database.
+	FieldStartedAt = "started_at"
+	// EdgeOrganization holds the string denoting the organization edge name in mutations.
+	EdgeOrganization = "organization"
+	// EdgeAgent holds the string denoting the agent edge name in mutations.
+	EdgeAgent = "agent"
+	// EdgeSession holds the string denoting the session edge name in mutations.
+	EdgeSession = "session"
+	// EdgeTask holds the string denoting the task edge name in mutations.
+	EdgeTask = "task"
+	// EdgeUser holds the string denoting the user edge name in mutations.
+	EdgeUser = "user"
+	// EdgeModelPrice holds the string denoting the model_price edge name in mutations.
+	EdgeModelPrice = "model_price"
 	// Table holds the table name of the agentcall in the database.
 	Table = "agent_calls"
+	// OrganizationTable is the table that holds the organization relation/edge.
+	OrganizationTable = "agent_calls"
+	// OrganizationInverseTable is the table name for the Organization entity.
+	// It exists in this package in order to avoid circular dependency with the "organization" package.
+	OrganizationInverseTable = "organizations"
+	// OrganizationColumn is the table column denoting the organization relation/edge.
+	OrganizationColumn = "organization_id"
+	// AgentTable is the table that holds the agent relation/edge.
+	AgentTable = "agent_calls"
+	// AgentInverseTable is the table name for the Agent entity.
+	// It exists in this package in order to avoid circular dependency with the "agent" package.
+	AgentInverseTable = "agents"
+	// AgentColumn is the table column denoting the agent relation/edge.
+	AgentColumn = "agent_id"
+	// SessionTable is the table that holds the session relation/edge.
+	SessionTable = "agent_calls"
+	// SessionInverseTable is the table name for the AgentSession entity.
+	// It exists in this package in order to avoid circular dependency with the "agentsession" package.
+	SessionInverseTable = "agent_sessions"
+	// SessionColumn is the table column denoting the session relation/edge.
+	SessionColumn = "session_id"
+	// TaskTable is the table that holds the task relation/edge.
+	TaskTable = "agent_calls"
+	// TaskInverseTable is the table name for the Task entity.
+	// It exists in this package in order to avoid circular dependency with the "task" package.
+	TaskInverseTable = "tasks"
+	// TaskColumn is the table column denoting the task relation/edge.
+	TaskColumn = "task_id"
+	// UserTable is the table that holds the user relation/edge.
+	UserTable = "agent_calls"
+	// UserInverseTable is the table name for the User entity.
+	// It exists in this package in order to avoid circular dependency with the "user" package.
+	UserInverseTable = "users"
+	// UserColumn is the table column denoting the user relation/edge.
+	UserColumn = "user_id"
+	// ModelPriceTable is the table that holds the model_price relation/edge.
+	ModelPriceTable = "agent_calls"
+	// ModelPriceInverseTable is the table name for the ModelPrice entity.
+	// It exists in this package in order to avoid circular dependency with the "modelprice" package.
+	ModelPriceInverseTable = "model_prices"
+	// ModelPriceColumn is the table column denoting the model_price relation/edge.
+	ModelPriceColumn = "model_price_id"
 )
 
 // Columns holds all SQL columns for agentcall fields.
 var Columns = []string{
 	FieldID,
+	FieldOrganizationID,
+	FieldCreatedAt,
+	FieldAgentID,
+	FieldSessionID,
+	FieldTaskID,
+	FieldUserID,
+	FieldSource,
+	FieldClientCallID,
+	FieldProvider,
+	FieldModel,
+	FieldRequestMessages,
+	FieldResponse,
+	FieldPromptTokens,
+	FieldCompletionTokens,
+	FieldCachedTokens,
+	FieldCostMicros,
+	FieldUnpriced,
+	FieldModelPriceID,
+	FieldLatencyMs,
+	FieldTtftMs,
+	FieldStatus,
+	FieldErrorCode,
+	FieldErrorMessage,
+	FieldProviderRequestID,
+	FieldInjectionFindings,
+	FieldStartedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -31,10 +168,120 @@ func ValidColumn(column string) bool {
 	return false
 }
 
+// Note that the variables below are initialized by the runtime
+// package on the initialization of the application. Therefore,
+// it should be imported in the main as follows:
+//
+//	import _ "github.com/worksynapse/worksynapse/ent/runtime"
 var (
+	Hooks  [1]ent.Hook
+	Policy ent.Policy
+	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
+	DefaultCreatedAt func() time.Time
+	// ClientCallIDValidator is a validator for the "client_call_id" field. It is called by the builders before save.
+	ClientCallIDValidator func(string) error
+	// ModelValidator is a validator for the "model" field. It is called by the builders before save.
+	ModelValidator func(string) error
+	// DefaultPromptTokens holds the default value on creation for the "prompt_tokens" field.
+	DefaultPromptTokens int
+	// PromptTokensValidator is a validator for the "prompt_tokens" field. It is called by the builders before save.
+	PromptTokensValidator func(int) error
+	// DefaultCompletionTokens holds the default value on creation for the "completion_tokens" field.
+	DefaultCompletionTokens int
+	// CompletionTokensValidator is a validator for the "completion_tokens" field. It is called by the builders before save.
+	CompletionTokensValidator func(int) error
+	// DefaultCachedTokens holds the default value on creation for the "cached_tokens" field.
+	DefaultCachedTokens int
+	// CachedTokensValidator is a validator for the "cached_tokens" field. It is called by the builders before save.
+	CachedTokensValidator func(int) error
+	// CostMicrosValidator is a validator for the "cost_micros" field. It is called by the builders before save.
+	CostMicrosValidator func(int64) error
+	// DefaultUnpriced holds the default value on creation for the "unpriced" field.
+	DefaultUnpriced bool
+	// LatencyMsValidator is a validator for the "latency_ms" field. It is called by the builders before save.
+	LatencyMsValidator func(int) error
+	// TtftMsValidator is a validator for the "ttft_ms" field. It is called by the builders before save.
+	TtftMsValidator func(int) error
+	// ErrorCodeValidator is a validator for the "error_code" field. It is called by the builders before save.
+	ErrorCodeValidator func(string) error
+	// ErrorMessageValidator is a validator for the "error_message" field. It is called by the builders before save.
+	ErrorMessageValidator func(string) error
+	// ProviderRequestIDValidator is a validator for the "provider_request_id" field. It is called by the builders before save.
+	ProviderRequestIDValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
+
+// Source defines the type for the "source" enum field.
+type Source string
+
+// Source values.
+const (
+	SourceGateway  Source = "gateway"
+	SourceReported Source = "reported"
+)
+
+func (s Source) String() string {
+	return string(s)
+}
+
+// SourceValidator is a validator for the "source" field enum values. It is called by the builders before save.
+func SourceValidator(s Source) error {
+	switch s {
+	case SourceGateway, SourceReported:
+		return nil
+	default:
+		return fmt.Errorf("agentcall: invalid enum value for source field: %q", s)
+	}
+}
+
+// Provider defines the type for the "provider" enum field.
+type Provider string
+
+// Provider values.
+const (
+	ProviderOpenaiCompatible Provider = "openai_compatible"
+	ProviderAnthropic        Provider = "anthropic"
+)
+
+func (pr Provider) String() string {
+	return string(pr)
+}
+
+// ProviderValidator is a validator for the "provider" field enum values. It is called by the builders before save.
+func ProviderValidator(pr Provider) error {
+	switch pr {
+	case ProviderOpenaiCompatible, ProviderAnthropic:
+		return nil
+	default:
+		return fmt.Errorf("agentcall: invalid enum value for provider field: %q", pr)
+	}
+}
+
+// Status defines the type for the "status" enum field.
+type Status string
+
+// Status values.
+const (
+	StatusSuccess Status = "success"
+	StatusFailed  Status = "failed"
+	StatusDenied  Status = "denied"
+	StatusTimeout Status = "timeout"
+)
+
+func (s Status) String() string {
+	return string(s)
+}
+
+// StatusValidator is a validator for the "status" field enum values. It is called by the builders before save.
+func StatusValidator(s Status) error {
+	switch s {
+	case StatusSuccess, StatusFailed, StatusDenied, StatusTimeout:
+		return nil
+	default:
+		return fmt.Errorf("agentcall: invalid enum value for status field: %q", s)
+	}
+}
 
 // OrderOption defines the ordering options for the AgentCall queries.
 type OrderOption func(*sql.Selector)
@@ -42,4 +289,203 @@ type OrderOption func(*sql.Selector)
 // ByID orders the results by the id field.
 func ByID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldID, opts...).ToFunc()
+}
+
+// ByOrganizationID orders the results by the organization_id field.
+func ByOrganizationID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOrganizationID, opts...).ToFunc()
+}
+
+// ByCreatedAt orders the results by the created_at field.
+func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCreatedAt, opts...).ToFunc()
+}
+
+// ByAgentID orders the results by the agent_id field.
+func ByAgentID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAgentID, opts...).ToFunc()
+}
+
+// BySessionID orders the results by the session_id field.
+func BySessionID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSessionID, opts...).ToFunc()
+}
+
+// ByTaskID orders the results by the task_id field.
+func ByTaskID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTaskID, opts...).ToFunc()
+}
+
+// ByUserID orders the results by the user_id field.
+func ByUserID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUserID, opts...).ToFunc()
+}
+
+// BySource orders the results by the source field.
+func BySource(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSource, opts...).ToFunc()
+}
+
+// ByClientCallID orders the results by the client_call_id field.
+func ByClientCallID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldClientCallID, opts...).ToFunc()
+}
+
+// ByProvider orders the results by the provider field.
+func ByProvider(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldProvider, opts...).ToFunc()
+}
+
+// ByModel orders the results by the model field.
+func ByModel(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldModel, opts...).ToFunc()
+}
+
+// ByPromptTokens orders the results by the prompt_tokens field.
+func ByPromptTokens(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPromptTokens, opts...).ToFunc()
+}
+
+// ByCompletionTokens orders the results by the completion_tokens field.
+func ByCompletionTokens(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCompletionTokens, opts...).ToFunc()
+}
+
+// ByCachedTokens orders the results by the cached_tokens field.
+func ByCachedTokens(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCachedTokens, opts...).ToFunc()
+}
+
+// ByCostMicros orders the results by the cost_micros field.
+func ByCostMicros(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCostMicros, opts...).ToFunc()
+}
+
+// ByUnpriced orders the results by the unpriced field.
+func ByUnpriced(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUnpriced, opts...).ToFunc()
+}
+
+// ByModelPriceID orders the results by the model_price_id field.
+func ByModelPriceID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldModelPriceID, opts...).ToFunc()
+}
+
+// ByLatencyMs orders the results by the latency_ms field.
+func ByLatencyMs(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLatencyMs, opts...).ToFunc()
+}
+
+// ByTtftMs orders the results by the ttft_ms field.
+func ByTtftMs(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTtftMs, opts...).ToFunc()
+}
+
+// ByStatus orders the results by the status field.
+func ByStatus(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStatus, opts...).ToFunc()
+}
+
+// ByErrorCode orders the results by the error_code field.
+func ByErrorCode(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldErrorCode, opts...).ToFunc()
+}
+
+// ByErrorMessage orders the results by the error_message field.
+func ByErrorMessage(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldErrorMessage, opts...).ToFunc()
+}
+
+// ByProviderRequestID orders the results by the provider_request_id field.
+func ByProviderRequestID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldProviderRequestID, opts...).ToFunc()
+}
+
+// ByStartedAt orders the results by the started_at field.
+func ByStartedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStartedAt, opts...).ToFunc()
+}
+
+// ByOrganizationField orders the results by organization field.
+func ByOrganizationField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOrganizationStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByAgentField orders the results by agent field.
+func ByAgentField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAgentStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// BySessionField orders the results by session field.
+func BySessionField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newSessionStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByTaskField orders the results by task field.
+func ByTaskField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newTaskStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByUserField orders the results by user field.
+func ByUserField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newUserStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByModelPriceField orders the results by model_price field.
+func ByModelPriceField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newModelPriceStep(), sql.OrderByField(field, opts...))
+	}
+}
+func newOrganizationStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(OrganizationInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
+	)
+}
+func newAgentStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AgentInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, AgentTable, AgentColumn),
+	)
+}
+func newSessionStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(SessionInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, SessionTable, SessionColumn),
+	)
+}
+func newTaskStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(TaskInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, TaskTable, TaskColumn),
+	)
+}
+func newUserStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(UserInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, UserTable, UserColumn),
+	)
+}
+func newModelPriceStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ModelPriceInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, ModelPriceTable, ModelPriceColumn),
+	)
 }

@@ -3,7 +3,10 @@
 package agentcall
 
 import (
+	"time"
+
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
@@ -51,6 +54,1219 @@ func IDLT(id uuid.UUID) predicate.AgentCall {
 // IDLTE applies the LTE predicate on the ID field.
 func IDLTE(id uuid.UUID) predicate.AgentCall {
 	return predicate.AgentCall(sql.FieldLTE(FieldID, id))
+}
+
+// OrganizationID applies equality check predicate on the "organization_id" field. It's identical to OrganizationIDEQ.
+func OrganizationID(v uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
+func CreatedAt(v time.Time) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// AgentID applies equality check predicate on the "agent_id" field. It's identical to AgentIDEQ.
+func AgentID(v uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldAgentID, v))
+}
+
+// SessionID applies equality check predicate on the "session_id" field. It's identical to SessionIDEQ.
+func SessionID(v uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldSessionID, v))
+}
+
+// TaskID applies equality check predicate on the "task_id" field. It's identical to TaskIDEQ.
+func TaskID(v uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldTaskID, v))
+}
+
+// UserID applies equality check predicate on the "user_id" field. It's identical to UserIDEQ.
+func UserID(v uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldUserID, v))
+}
+
+// ClientCallID applies equality check predicate on the "client_call_id" field. It's identical to ClientCallIDEQ.
+func ClientCallID(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldClientCallID, v))
+}
+
+// Model applies equality check predicate on the "model" field. It's identical to ModelEQ.
+func Model(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldModel, v))
+}
+
+// PromptTokens applies equality check predicate on the "prompt_tokens" field. It's identical to PromptTokensEQ.
+func PromptTokens(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldPromptTokens, v))
+}
+
+// CompletionTokens applies equality check predicate on the "completion_tokens" field. It's identical to CompletionTokensEQ.
+func CompletionTokens(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldCompletionTokens, v))
+}
+
+// CachedTokens applies equality check predicate on the "cached_tokens" field. It's identical to CachedTokensEQ.
+func CachedTokens(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldCachedTokens, v))
+}
+
+// CostMicros applies equality check predicate on the "cost_micros" field. It's identical to CostMicrosEQ.
+func CostMicros(v int64) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldCostMicros, v))
+}
+
+// Unpriced applies equality check predicate on the "unpriced" field. It's identical to UnpricedEQ.
+func Unpriced(v bool) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldUnpriced, v))
+}
+
+// ModelPriceID applies equality check predicate on the "model_price_id" field. It's identical to ModelPriceIDEQ.
+func ModelPriceID(v uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldModelPriceID, v))
+}
+
+// LatencyMs applies equality check predicate on the "latency_ms" field. It's identical to LatencyMsEQ.
+func LatencyMs(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldLatencyMs, v))
+}
+
+// TtftMs applies equality check predicate on the "ttft_ms" field. It's identical to TtftMsEQ.
+func TtftMs(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldTtftMs, v))
+}
+
+// ErrorCode applies equality check predicate on the "error_code" field. It's identical to ErrorCodeEQ.
+func ErrorCode(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldErrorCode, v))
+}
+
+// ErrorMessage applies equality check predicate on the "error_message" field. It's identical to ErrorMessageEQ.
+func ErrorMessage(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldErrorMessage, v))
+}
+
+// ProviderRequestID applies equality check predicate on the "provider_request_id" field. It's identical to ProviderRequestIDEQ.
+func ProviderRequestID(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldProviderRequestID, v))
+}
+
+// StartedAt applies equality check predicate on the "started_at" field. It's identical to StartedAtEQ.
+func StartedAt(v time.Time) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldStartedAt, v))
+}
+
+// OrganizationIDEQ applies the EQ predicate on the "organization_id" field.
+func OrganizationIDEQ(v uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDNEQ applies the NEQ predicate on the "organization_id" field.
+func OrganizationIDNEQ(v uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDIn applies the In predicate on the "organization_id" field.
+func OrganizationIDIn(vs ...uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIn(FieldOrganizationID, vs...))
+}
+
+// OrganizationIDNotIn applies the NotIn predicate on the "organization_id" field.
+func OrganizationIDNotIn(vs ...uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotIn(FieldOrganizationID, vs...))
+}
+
+// CreatedAtEQ applies the EQ predicate on the "created_at" field.
+func CreatedAtEQ(v time.Time) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtNEQ applies the NEQ predicate on the "created_at" field.
+func CreatedAtNEQ(v time.Time) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtIn applies the In predicate on the "created_at" field.
+func CreatedAtIn(vs ...time.Time) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtNotIn applies the NotIn predicate on the "created_at" field.
+func CreatedAtNotIn(vs ...time.Time) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtGT applies the GT predicate on the "created_at" field.
+func CreatedAtGT(v time.Time) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldGT(FieldCreatedAt, v))
+}
+
+// CreatedAtGTE applies the GTE predicate on the "created_at" field.
+func CreatedAtGTE(v time.Time) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldGTE(FieldCreatedAt, v))
+}
+
+// CreatedAtLT applies the LT predicate on the "created_at" field.
+func CreatedAtLT(v time.Time) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldLT(FieldCreatedAt, v))
+}
+
+// CreatedAtLTE applies the LTE predicate on the "created_at" field.
+func CreatedAtLTE(v time.Time) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldLTE(FieldCreatedAt, v))
+}
+
+// AgentIDEQ applies the EQ predicate on the "agent_id" field.
+func AgentIDEQ(v uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldAgentID, v))
+}
+
+// AgentIDNEQ applies the NEQ predicate on the "agent_id" field.
+func AgentIDNEQ(v uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNEQ(FieldAgentID, v))
+}
+
+// AgentIDIn applies the In predicate on the "agent_id" field.
+func AgentIDIn(vs ...uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIn(FieldAgentID, vs...))
+}
+
+// AgentIDNotIn applies the NotIn predicate on the "agent_id" field.
+func AgentIDNotIn(vs ...uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotIn(FieldAgentID, vs...))
+}
+
+// SessionIDEQ applies the EQ predicate on the "session_id" field.
+func SessionIDEQ(v uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldSessionID, v))
+}
+
+// SessionIDNEQ applies the NEQ predicate on the "session_id" field.
+func SessionIDNEQ(v uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNEQ(FieldSessionID, v))
+}
+
+// SessionIDIn applies the In predicate on the "session_id" field.
+func SessionIDIn(vs ...uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIn(FieldSessionID, vs...))
+}
+
+// SessionIDNotIn applies the NotIn predicate on the "session_id" field.
+func SessionIDNotIn(vs ...uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotIn(FieldSessionID, vs...))
+}
+
+// SessionIDIsNil applies the IsNil predicate on the "session_id" field.
+func SessionIDIsNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIsNull(FieldSessionID))
+}
+
+// SessionIDNotNil applies the NotNil predicate on the "session_id" field.
+func SessionIDNotNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotNull(FieldSessionID))
+}
+
+// TaskIDEQ applies the EQ predicate on the "task_id" field.
+func TaskIDEQ(v uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldTaskID, v))
+}
+
+// TaskIDNEQ applies the NEQ predicate on the "task_id" field.
+func TaskIDNEQ(v uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNEQ(FieldTaskID, v))
+}
+
+// TaskIDIn applies the In predicate on the "task_id" field.
+func TaskIDIn(vs ...uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIn(FieldTaskID, vs...))
+}
+
+// TaskIDNotIn applies the NotIn predicate on the "task_id" field.
+func TaskIDNotIn(vs ...uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotIn(FieldTaskID, vs...))
+}
+
+// TaskIDIsNil applies the IsNil predicate on the "task_id" field.
+func TaskIDIsNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIsNull(FieldTaskID))
+}
+
+// TaskIDNotNil applies the NotNil predicate on the "task_id" field.
+func TaskIDNotNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotNull(FieldTaskID))
+}
+
+// UserIDEQ applies the EQ predicate on the "user_id" field.
+func UserIDEQ(v uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldUserID, v))
+}
+
+// UserIDNEQ applies the NEQ predicate on the "user_id" field.
+func UserIDNEQ(v uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNEQ(FieldUserID, v))
+}
+
+// UserIDIn applies the In predicate on the "user_id" field.
+func UserIDIn(vs ...uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIn(FieldUserID, vs...))
+}
+
+// UserIDNotIn applies the NotIn predicate on the "user_id" field.
+func UserIDNotIn(vs ...uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotIn(FieldUserID, vs...))
+}
+
+// UserIDIsNil applies the IsNil predicate on the "user_id" field.
+func UserIDIsNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIsNull(FieldUserID))
+}
+
+// UserIDNotNil applies the NotNil predicate on the "user_id" field.
+func UserIDNotNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotNull(FieldUserID))
+}
+
+// SourceEQ applies the EQ predicate on the "source" field.
+func SourceEQ(v Source) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldSource, v))
+}
+
+// SourceNEQ applies the NEQ predicate on the "source" field.
+func SourceNEQ(v Source) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNEQ(FieldSource, v))
+}
+
+// SourceIn applies the In predicate on the "source" field.
+func SourceIn(vs ...Source) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIn(FieldSource, vs...))
+}
+
+// SourceNotIn applies the NotIn predicate on the "source" field.
+func SourceNotIn(vs ...Source) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotIn(FieldSource, vs...))
+}
+
+// ClientCallIDEQ applies the EQ predicate on the "client_call_id" field.
+func ClientCallIDEQ(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldClientCallID, v))
+}
+
+// ClientCallIDNEQ applies the NEQ predicate on the "client_call_id" field.
+func ClientCallIDNEQ(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNEQ(FieldClientCallID, v))
+}
+
+// ClientCallIDIn applies the In predicate on the "client_call_id" field.
+func ClientCallIDIn(vs ...string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIn(FieldClientCallID, vs...))
+}
+
+// ClientCallIDNotIn applies the NotIn predicate on the "client_call_id" field.
+func ClientCallIDNotIn(vs ...string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotIn(FieldClientCallID, vs...))
+}
+
+// ClientCallIDGT applies the GT predicate on the "client_call_id" field.
+func ClientCallIDGT(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldGT(FieldClientCallID, v))
+}
+
+// ClientCallIDGTE applies the GTE predicate on the "client_call_id" field.
+func ClientCallIDGTE(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldGTE(FieldClientCallID, v))
+}
+
+// ClientCallIDLT applies the LT predicate on the "client_call_id" field.
+func ClientCallIDLT(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldLT(FieldClientCallID, v))
+}
+
+// ClientCallIDLTE applies the LTE predicate on the "client_call_id" field.
+func ClientCallIDLTE(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldLTE(FieldClientCallID, v))
+}
+
+// ClientCallIDContains applies the Contains predicate on the "client_call_id" field.
+func ClientCallIDContains(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldContains(FieldClientCallID, v))
+}
+
+// ClientCallIDHasPrefix applies the HasPrefix predicate on the "client_call_id" field.
+func ClientCallIDHasPrefix(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldHasPrefix(FieldClientCallID, v))
+}
+
+// ClientCallIDHasSuffix applies the HasSuffix predicate on the "client_call_id" field.
+func ClientCallIDHasSuffix(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldHasSuffix(FieldClientCallID, v))
+}
+
+// ClientCallIDIsNil applies the IsNil predicate on the "client_call_id" field.
+func ClientCallIDIsNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIsNull(FieldClientCallID))
+}
+
+// ClientCallIDNotNil applies the NotNil predicate on the "client_call_id" field.
+func ClientCallIDNotNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotNull(FieldClientCallID))
+}
+
+// ClientCallIDEqualFold applies the EqualFold predicate on the "client_call_id" field.
+func ClientCallIDEqualFold(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEqualFold(FieldClientCallID, v))
+}
+
+// ClientCallIDContainsFold applies the ContainsFold predicate on the "client_call_id" field.
+func ClientCallIDContainsFold(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldContainsFold(FieldClientCallID, v))
+}
+
+// ProviderEQ applies the EQ predicate on the "provider" field.
+func ProviderEQ(v Provider) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldProvider, v))
+}
+
+// ProviderNEQ applies the NEQ predicate on the "provider" field.
+func ProviderNEQ(v Provider) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNEQ(FieldProvider, v))
+}
+
+// ProviderIn applies the In predicate on the "provider" field.
+func ProviderIn(vs ...Provider) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIn(FieldProvider, vs...))
+}
+
+// ProviderNotIn applies the NotIn predicate on the "provider" field.
+func ProviderNotIn(vs ...Provider) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotIn(FieldProvider, vs...))
+}
+
+// ModelEQ applies the EQ predicate on the "model" field.
+func ModelEQ(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldModel, v))
+}
+
+// ModelNEQ applies the NEQ predicate on the "model" field.
+func ModelNEQ(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNEQ(FieldModel, v))
+}
+
+// ModelIn applies the In predicate on the "model" field.
+func ModelIn(vs ...string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIn(FieldModel, vs...))
+}
+
+// ModelNotIn applies the NotIn predicate on the "model" field.
+func ModelNotIn(vs ...string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotIn(FieldModel, vs...))
+}
+
+// ModelGT applies the GT predicate on the "model" field.
+func ModelGT(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldGT(FieldModel, v))
+}
+
+// ModelGTE applies the GTE predicate on the "model" field.
+func ModelGTE(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldGTE(FieldModel, v))
+}
+
+// ModelLT applies the LT predicate on the "model" field.
+func ModelLT(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldLT(FieldModel, v))
+}
+
+// ModelLTE applies the LTE predicate on the "model" field.
+func ModelLTE(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldLTE(FieldModel, v))
+}
+
+// ModelContains applies the Contains predicate on the "model" field.
+func ModelContains(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldContains(FieldModel, v))
+}
+
+// ModelHasPrefix applies the HasPrefix predicate on the "model" field.
+func ModelHasPrefix(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldHasPrefix(FieldModel, v))
+}
+
+// ModelHasSuffix applies the HasSuffix predicate on the "model" field.
+func ModelHasSuffix(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldHasSuffix(FieldModel, v))
+}
+
+// ModelEqualFold applies the EqualFold predicate on the "model" field.
+func ModelEqualFold(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEqualFold(FieldModel, v))
+}
+
+// ModelContainsFold applies the ContainsFold predicate on the "model" field.
+func ModelContainsFold(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldContainsFold(FieldModel, v))
+}
+
+// RequestMessagesIsNil applies the IsNil predicate on the "request_messages" field.
+func RequestMessagesIsNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIsNull(FieldRequestMessages))
+}
+
+// RequestMessagesNotNil applies the NotNil predicate on the "request_messages" field.
+func RequestMessagesNotNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotNull(FieldRequestMessages))
+}
+
+// ResponseIsNil applies the IsNil predicate on the "response" field.
+func ResponseIsNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIsNull(FieldResponse))
+}
+
+// ResponseNotNil applies the NotNil predicate on the "response" field.
+func ResponseNotNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotNull(FieldResponse))
+}
+
+// PromptTokensEQ applies the EQ predicate on the "prompt_tokens" field.
+func PromptTokensEQ(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldPromptTokens, v))
+}
+
+// PromptTokensNEQ applies the NEQ predicate on the "prompt_tokens" field.
+func PromptTokensNEQ(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNEQ(FieldPromptTokens, v))
+}
+
+// PromptTokensIn applies the In predicate on the "prompt_tokens" field.
+func PromptTokensIn(vs ...int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIn(FieldPromptTokens, vs...))
+}
+
+// PromptTokensNotIn applies the NotIn predicate on the "prompt_tokens" field.
+func PromptTokensNotIn(vs ...int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotIn(FieldPromptTokens, vs...))
+}
+
+// PromptTokensGT applies the GT predicate on the "prompt_tokens" field.
+func PromptTokensGT(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldGT(FieldPromptTokens, v))
+}
+
+// PromptTokensGTE applies the GTE predicate on the "prompt_tokens" field.
+func PromptTokensGTE(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldGTE(FieldPromptTokens, v))
+}
+
+// PromptTokensLT applies the LT predicate on the "prompt_tokens" field.
+func PromptTokensLT(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldLT(FieldPromptTokens, v))
+}
+
+// PromptTokensLTE applies the LTE predicate on the "prompt_tokens" field.
+func PromptTokensLTE(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldLTE(FieldPromptTokens, v))
+}
+
+// CompletionTokensEQ applies the EQ predicate on the "completion_tokens" field.
+func CompletionTokensEQ(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldCompletionTokens, v))
+}
+
+// CompletionTokensNEQ applies the NEQ predicate on the "completion_tokens" field.
+func CompletionTokensNEQ(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNEQ(FieldCompletionTokens, v))
+}
+
+// CompletionTokensIn applies the In predicate on the "completion_tokens" field.
+func CompletionTokensIn(vs ...int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIn(FieldCompletionTokens, vs...))
+}
+
+// CompletionTokensNotIn applies the NotIn predicate on the "completion_tokens" field.
+func CompletionTokensNotIn(vs ...int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotIn(FieldCompletionTokens, vs...))
+}
+
+// CompletionTokensGT applies the GT predicate on the "completion_tokens" field.
+func CompletionTokensGT(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldGT(FieldCompletionTokens, v))
+}
+
+// CompletionTokensGTE applies the GTE predicate on the "completion_tokens" field.
+func CompletionTokensGTE(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldGTE(FieldCompletionTokens, v))
+}
+
+// CompletionTokensLT applies the LT predicate on the "completion_tokens" field.
+func CompletionTokensLT(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldLT(FieldCompletionTokens, v))
+}
+
+// CompletionTokensLTE applies the LTE predicate on the "completion_tokens" field.
+func CompletionTokensLTE(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldLTE(FieldCompletionTokens, v))
+}
+
+// CachedTokensEQ applies the EQ predicate on the "cached_tokens" field.
+func CachedTokensEQ(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldCachedTokens, v))
+}
+
+// CachedTokensNEQ applies the NEQ predicate on the "cached_tokens" field.
+func CachedTokensNEQ(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNEQ(FieldCachedTokens, v))
+}
+
+// CachedTokensIn applies the In predicate on the "cached_tokens" field.
+func CachedTokensIn(vs ...int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIn(FieldCachedTokens, vs...))
+}
+
+// CachedTokensNotIn applies the NotIn predicate on the "cached_tokens" field.
+func CachedTokensNotIn(vs ...int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotIn(FieldCachedTokens, vs...))
+}
+
+// CachedTokensGT applies the GT predicate on the "cached_tokens" field.
+func CachedTokensGT(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldGT(FieldCachedTokens, v))
+}
+
+// CachedTokensGTE applies the GTE predicate on the "cached_tokens" field.
+func CachedTokensGTE(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldGTE(FieldCachedTokens, v))
+}
+
+// CachedTokensLT applies the LT predicate on the "cached_tokens" field.
+func CachedTokensLT(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldLT(FieldCachedTokens, v))
+}
+
+// CachedTokensLTE applies the LTE predicate on the "cached_tokens" field.
+func CachedTokensLTE(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldLTE(FieldCachedTokens, v))
+}
+
+// CostMicrosEQ applies the EQ predicate on the "cost_micros" field.
+func CostMicrosEQ(v int64) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldCostMicros, v))
+}
+
+// CostMicrosNEQ applies the NEQ predicate on the "cost_micros" field.
+func CostMicrosNEQ(v int64) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNEQ(FieldCostMicros, v))
+}
+
+// CostMicrosIn applies the In predicate on the "cost_micros" field.
+func CostMicrosIn(vs ...int64) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIn(FieldCostMicros, vs...))
+}
+
+// CostMicrosNotIn applies the NotIn predicate on the "cost_micros" field.
+func CostMicrosNotIn(vs ...int64) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotIn(FieldCostMicros, vs...))
+}
+
+// CostMicrosGT applies the GT predicate on the "cost_micros" field.
+func CostMicrosGT(v int64) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldGT(FieldCostMicros, v))
+}
+
+// CostMicrosGTE applies the GTE predicate on the "cost_micros" field.
+func CostMicrosGTE(v int64) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldGTE(FieldCostMicros, v))
+}
+
+// CostMicrosLT applies the LT predicate on the "cost_micros" field.
+func CostMicrosLT(v int64) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldLT(FieldCostMicros, v))
+}
+
+// CostMicrosLTE applies the LTE predicate on the "cost_micros" field.
+func CostMicrosLTE(v int64) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldLTE(FieldCostMicros, v))
+}
+
+// CostMicrosIsNil applies the IsNil predicate on the "cost_micros" field.
+func CostMicrosIsNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIsNull(FieldCostMicros))
+}
+
+// CostMicrosNotNil applies the NotNil predicate on the "cost_micros" field.
+func CostMicrosNotNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotNull(FieldCostMicros))
+}
+
+// UnpricedEQ applies the EQ predicate on the "unpriced" field.
+func UnpricedEQ(v bool) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldUnpriced, v))
+}
+
+// UnpricedNEQ applies the NEQ predicate on the "unpriced" field.
+func UnpricedNEQ(v bool) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNEQ(FieldUnpriced, v))
+}
+
+// ModelPriceIDEQ applies the EQ predicate on the "model_price_id" field.
+func ModelPriceIDEQ(v uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldModelPriceID, v))
+}
+
+// ModelPriceIDNEQ applies the NEQ predicate on the "model_price_id" field.
+func ModelPriceIDNEQ(v uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNEQ(FieldModelPriceID, v))
+}
+
+// ModelPriceIDIn applies the In predicate on the "model_price_id" field.
+func ModelPriceIDIn(vs ...uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIn(FieldModelPriceID, vs...))
+}
+
+// ModelPriceIDNotIn applies the NotIn predicate on the "model_price_id" field.
+func ModelPriceIDNotIn(vs ...uuid.UUID) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotIn(FieldModelPriceID, vs...))
+}
+
+// ModelPriceIDIsNil applies the IsNil predicate on the "model_price_id" field.
+func ModelPriceIDIsNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIsNull(FieldModelPriceID))
+}
+
+// ModelPriceIDNotNil applies the NotNil predicate on the "model_price_id" field.
+func ModelPriceIDNotNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotNull(FieldModelPriceID))
+}
+
+// LatencyMsEQ applies the EQ predicate on the "latency_ms" field.
+func LatencyMsEQ(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldLatencyMs, v))
+}
+
+// LatencyMsNEQ applies the NEQ predicate on the "latency_ms" field.
+func LatencyMsNEQ(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNEQ(FieldLatencyMs, v))
+}
+
+// LatencyMsIn applies the In predicate on the "latency_ms" field.
+func LatencyMsIn(vs ...int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIn(FieldLatencyMs, vs...))
+}
+
+// LatencyMsNotIn applies the NotIn predicate on the "latency_ms" field.
+func LatencyMsNotIn(vs ...int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotIn(FieldLatencyMs, vs...))
+}
+
+// LatencyMsGT applies the GT predicate on the "latency_ms" field.
+func LatencyMsGT(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldGT(FieldLatencyMs, v))
+}
+
+// LatencyMsGTE applies the GTE predicate on the "latency_ms" field.
+func LatencyMsGTE(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldGTE(FieldLatencyMs, v))
+}
+
+// LatencyMsLT applies the LT predicate on the "latency_ms" field.
+func LatencyMsLT(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldLT(FieldLatencyMs, v))
+}
+
+// LatencyMsLTE applies the LTE predicate on the "latency_ms" field.
+func LatencyMsLTE(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldLTE(FieldLatencyMs, v))
+}
+
+// LatencyMsIsNil applies the IsNil predicate on the "latency_ms" field.
+func LatencyMsIsNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIsNull(FieldLatencyMs))
+}
+
+// LatencyMsNotNil applies the NotNil predicate on the "latency_ms" field.
+func LatencyMsNotNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotNull(FieldLatencyMs))
+}
+
+// TtftMsEQ applies the EQ predicate on the "ttft_ms" field.
+func TtftMsEQ(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldTtftMs, v))
+}
+
+// TtftMsNEQ applies the NEQ predicate on the "ttft_ms" field.
+func TtftMsNEQ(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNEQ(FieldTtftMs, v))
+}
+
+// TtftMsIn applies the In predicate on the "ttft_ms" field.
+func TtftMsIn(vs ...int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIn(FieldTtftMs, vs...))
+}
+
+// TtftMsNotIn applies the NotIn predicate on the "ttft_ms" field.
+func TtftMsNotIn(vs ...int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotIn(FieldTtftMs, vs...))
+}
+
+// TtftMsGT applies the GT predicate on the "ttft_ms" field.
+func TtftMsGT(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldGT(FieldTtftMs, v))
+}
+
+// TtftMsGTE applies the GTE predicate on the "ttft_ms" field.
+func TtftMsGTE(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldGTE(FieldTtftMs, v))
+}
+
+// TtftMsLT applies the LT predicate on the "ttft_ms" field.
+func TtftMsLT(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldLT(FieldTtftMs, v))
+}
+
+// TtftMsLTE applies the LTE predicate on the "ttft_ms" field.
+func TtftMsLTE(v int) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldLTE(FieldTtftMs, v))
+}
+
+// TtftMsIsNil applies the IsNil predicate on the "ttft_ms" field.
+func TtftMsIsNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIsNull(FieldTtftMs))
+}
+
+// TtftMsNotNil applies the NotNil predicate on the "ttft_ms" field.
+func TtftMsNotNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotNull(FieldTtftMs))
+}
+
+// StatusEQ applies the EQ predicate on the "status" field.
+func StatusEQ(v Status) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldStatus, v))
+}
+
+// StatusNEQ applies the NEQ predicate on the "status" field.
+func StatusNEQ(v Status) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNEQ(FieldStatus, v))
+}
+
+// StatusIn applies the In predicate on the "status" field.
+func StatusIn(vs ...Status) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIn(FieldStatus, vs...))
+}
+
+// StatusNotIn applies the NotIn predicate on the "status" field.
+func StatusNotIn(vs ...Status) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotIn(FieldStatus, vs...))
+}
+
+// ErrorCodeEQ applies the EQ predicate on the "error_code" field.
+func ErrorCodeEQ(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldErrorCode, v))
+}
+
+// ErrorCodeNEQ applies the NEQ predicate on the "error_code" field.
+func ErrorCodeNEQ(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNEQ(FieldErrorCode, v))
+}
+
+// ErrorCodeIn applies the In predicate on the "error_code" field.
+func ErrorCodeIn(vs ...string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIn(FieldErrorCode, vs...))
+}
+
+// ErrorCodeNotIn applies the NotIn predicate on the "error_code" field.
+func ErrorCodeNotIn(vs ...string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotIn(FieldErrorCode, vs...))
+}
+
+// ErrorCodeGT applies the GT predicate on the "error_code" field.
+func ErrorCodeGT(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldGT(FieldErrorCode, v))
+}
+
+// ErrorCodeGTE applies the GTE predicate on the "error_code" field.
+func ErrorCodeGTE(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldGTE(FieldErrorCode, v))
+}
+
+// ErrorCodeLT applies the LT predicate on the "error_code" field.
+func ErrorCodeLT(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldLT(FieldErrorCode, v))
+}
+
+// ErrorCodeLTE applies the LTE predicate on the "error_code" field.
+func ErrorCodeLTE(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldLTE(FieldErrorCode, v))
+}
+
+// ErrorCodeContains applies the Contains predicate on the "error_code" field.
+func ErrorCodeContains(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldContains(FieldErrorCode, v))
+}
+
+// ErrorCodeHasPrefix applies the HasPrefix predicate on the "error_code" field.
+func ErrorCodeHasPrefix(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldHasPrefix(FieldErrorCode, v))
+}
+
+// ErrorCodeHasSuffix applies the HasSuffix predicate on the "error_code" field.
+func ErrorCodeHasSuffix(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldHasSuffix(FieldErrorCode, v))
+}
+
+// ErrorCodeIsNil applies the IsNil predicate on the "error_code" field.
+func ErrorCodeIsNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIsNull(FieldErrorCode))
+}
+
+// ErrorCodeNotNil applies the NotNil predicate on the "error_code" field.
+func ErrorCodeNotNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotNull(FieldErrorCode))
+}
+
+// ErrorCodeEqualFold applies the EqualFold predicate on the "error_code" field.
+func ErrorCodeEqualFold(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEqualFold(FieldErrorCode, v))
+}
+
+// ErrorCodeContainsFold applies the ContainsFold predicate on the "error_code" field.
+func ErrorCodeContainsFold(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldContainsFold(FieldErrorCode, v))
+}
+
+// ErrorMessageEQ applies the EQ predicate on the "error_message" field.
+func ErrorMessageEQ(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldErrorMessage, v))
+}
+
+// ErrorMessageNEQ applies the NEQ predicate on the "error_message" field.
+func ErrorMessageNEQ(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNEQ(FieldErrorMessage, v))
+}
+
+// ErrorMessageIn applies the In predicate on the "error_message" field.
+func ErrorMessageIn(vs ...string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIn(FieldErrorMessage, vs...))
+}
+
+// ErrorMessageNotIn applies the NotIn predicate on the "error_message" field.
+func ErrorMessageNotIn(vs ...string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotIn(FieldErrorMessage, vs...))
+}
+
+// ErrorMessageGT applies the GT predicate on the "error_message" field.
+func ErrorMessageGT(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldGT(FieldErrorMessage, v))
+}
+
+// ErrorMessageGTE applies the GTE predicate on the "error_message" field.
+func ErrorMessageGTE(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldGTE(FieldErrorMessage, v))
+}
+
+// ErrorMessageLT applies the LT predicate on the "error_message" field.
+func ErrorMessageLT(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldLT(FieldErrorMessage, v))
+}
+
+// ErrorMessageLTE applies the LTE predicate on the "error_message" field.
+func ErrorMessageLTE(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldLTE(FieldErrorMessage, v))
+}
+
+// ErrorMessageContains applies the Contains predicate on the "error_message" field.
+func ErrorMessageContains(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldContains(FieldErrorMessage, v))
+}
+
+// ErrorMessageHasPrefix applies the HasPrefix predicate on the "error_message" field.
+func ErrorMessageHasPrefix(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldHasPrefix(FieldErrorMessage, v))
+}
+
+// ErrorMessageHasSuffix applies the HasSuffix predicate on the "error_message" field.
+func ErrorMessageHasSuffix(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldHasSuffix(FieldErrorMessage, v))
+}
+
+// ErrorMessageIsNil applies the IsNil predicate on the "error_message" field.
+func ErrorMessageIsNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIsNull(FieldErrorMessage))
+}
+
+// ErrorMessageNotNil applies the NotNil predicate on the "error_message" field.
+func ErrorMessageNotNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotNull(FieldErrorMessage))
+}
+
+// ErrorMessageEqualFold applies the EqualFold predicate on the "error_message" field.
+func ErrorMessageEqualFold(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEqualFold(FieldErrorMessage, v))
+}
+
+// ErrorMessageContainsFold applies the ContainsFold predicate on the "error_message" field.
+func ErrorMessageContainsFold(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldContainsFold(FieldErrorMessage, v))
+}
+
+// ProviderRequestIDEQ applies the EQ predicate on the "provider_request_id" field.
+func ProviderRequestIDEQ(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldProviderRequestID, v))
+}
+
+// ProviderRequestIDNEQ applies the NEQ predicate on the "provider_request_id" field.
+func ProviderRequestIDNEQ(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNEQ(FieldProviderRequestID, v))
+}
+
+// ProviderRequestIDIn applies the In predicate on the "provider_request_id" field.
+func ProviderRequestIDIn(vs ...string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIn(FieldProviderRequestID, vs...))
+}
+
+// ProviderRequestIDNotIn applies the NotIn predicate on the "provider_request_id" field.
+func ProviderRequestIDNotIn(vs ...string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotIn(FieldProviderRequestID, vs...))
+}
+
+// ProviderRequestIDGT applies the GT predicate on the "provider_request_id" field.
+func ProviderRequestIDGT(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldGT(FieldProviderRequestID, v))
+}
+
+// ProviderRequestIDGTE applies the GTE predicate on the "provider_request_id" field.
+func ProviderRequestIDGTE(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldGTE(FieldProviderRequestID, v))
+}
+
+// ProviderRequestIDLT applies the LT predicate on the "provider_request_id" field.
+func ProviderRequestIDLT(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldLT(FieldProviderRequestID, v))
+}
+
+// ProviderRequestIDLTE applies the LTE predicate on the "provider_request_id" field.
+func ProviderRequestIDLTE(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldLTE(FieldProviderRequestID, v))
+}
+
+// ProviderRequestIDContains applies the Contains predicate on the "provider_request_id" field.
+func ProviderRequestIDContains(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldContains(FieldProviderRequestID, v))
+}
+
+// ProviderRequestIDHasPrefix applies the HasPrefix predicate on the "provider_request_id" field.
+func ProviderRequestIDHasPrefix(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldHasPrefix(FieldProviderRequestID, v))
+}
+
+// ProviderRequestIDHasSuffix applies the HasSuffix predicate on the "provider_request_id" field.
+func ProviderRequestIDHasSuffix(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldHasSuffix(FieldProviderRequestID, v))
+}
+
+// ProviderRequestIDIsNil applies the IsNil predicate on the "provider_request_id" field.
+func ProviderRequestIDIsNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIsNull(FieldProviderRequestID))
+}
+
+// ProviderRequestIDNotNil applies the NotNil predicate on the "provider_request_id" field.
+func ProviderRequestIDNotNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotNull(FieldProviderRequestID))
+}
+
+// ProviderRequestIDEqualFold applies the EqualFold predicate on the "provider_request_id" field.
+func ProviderRequestIDEqualFold(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEqualFold(FieldProviderRequestID, v))
+}
+
+// ProviderRequestIDContainsFold applies the ContainsFold predicate on the "provider_request_id" field.
+func ProviderRequestIDContainsFold(v string) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldContainsFold(FieldProviderRequestID, v))
+}
+
+// InjectionFindingsIsNil applies the IsNil predicate on the "injection_findings" field.
+func InjectionFindingsIsNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIsNull(FieldInjectionFindings))
+}
+
+// InjectionFindingsNotNil applies the NotNil predicate on the "injection_findings" field.
+func InjectionFindingsNotNil() predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotNull(FieldInjectionFindings))
+}
+
+// StartedAtEQ applies the EQ predicate on the "started_at" field.
+func StartedAtEQ(v time.Time) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldStartedAt, v))
+}
+
+// StartedAtNEQ applies the NEQ predicate on the "started_at" field.
+func StartedAtNEQ(v time.Time) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNEQ(FieldStartedAt, v))
+}
+
+// StartedAtIn applies the In predicate on the "started_at" field.
+func StartedAtIn(vs ...time.Time) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldIn(FieldStartedAt, vs...))
+}
+
+// StartedAtNotIn applies the NotIn predicate on the "started_at" field.
+func StartedAtNotIn(vs ...time.Time) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNotIn(FieldStartedAt, vs...))
+}
+
+// StartedAtGT applies the GT predicate on the "started_at" field.
+func StartedAtGT(v time.Time) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldGT(FieldStartedAt, v))
+}
+
+// StartedAtGTE applies the GTE predicate on the "started_at" field.
+func StartedAtGTE(v time.Time) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldGTE(FieldStartedAt, v))
+}
+
+// StartedAtLT applies the LT predicate on the "started_at" field.
+func StartedAtLT(v time.Time) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldLT(FieldStartedAt, v))
+}
+
+// StartedAtLTE applies the LTE predicate on the "started_at" field.
+func StartedAtLTE(v time.Time) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldLTE(FieldStartedAt, v))
+}
+
+// HasOrganization applies the HasEdge predicate on the "organization" edge.
+func HasOrganization() predicate.AgentCall {
+	return predicate.AgentCall(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOrganizationWith applies the HasEdge predicate on the "organization" edge with a given conditions (other predicates).
+func HasOrganizationWith(preds ...predicate.Organization) predicate.AgentCall {
+	return predicate.AgentCall(func(s *sql.Selector) {
+		step := newOrganizationStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasAgent applies the HasEdge predicate on the "agent" edge.
+func HasAgent() predicate.AgentCall {
+	return predicate.AgentCall(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, AgentTable, AgentColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAgentWith applies the HasEdge predicate on the "agent" edge with a given conditions (other predicates).
+func HasAgentWith(preds ...predicate.Agent) predicate.AgentCall {
+	return predicate.AgentCall(func(s *sql.Selector) {
+		step := newAgentStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasSession applies the HasEdge predicate on the "session" edge.
+func HasSession() predicate.AgentCall {
+	return predicate.AgentCall(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, SessionTable, SessionColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasSessionWith applies the HasEdge predicate on the "session" edge with a given conditions (other predicates).
+func HasSessionWith(preds ...predicate.AgentSession) predicate.AgentCall {
+	return predicate.AgentCall(func(s *sql.Selector) {
+		step := newSessionStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasTask applies the HasEdge predicate on the "task" edge.
+func HasTask() predicate.AgentCall {
+	return predicate.AgentCall(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, TaskTable, TaskColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasTaskWith applies the HasEdge predicate on the "task" edge with a given conditions (other predicates).
+func HasTaskWith(preds ...predicate.Task) predicate.AgentCall {
+	return predicate.AgentCall(func(s *sql.Selector) {
+		step := newTaskStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasUser applies the HasEdge predicate on the "user" edge.
+func HasUser() predicate.AgentCall {
+	return predicate.AgentCall(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, UserTable, UserColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasUserWith applies the HasEdge predicate on the "user" edge with a given conditions (other predicates).
+func HasUserWith(preds ...predicate.User) predicate.AgentCall {
+	return predicate.AgentCall(func(s *sql.Selector) {
+		step := newUserStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasModelPrice applies the HasEdge predicate on the "model_price" edge.
+func HasModelPrice() predicate.AgentCall {
+	return predicate.AgentCall(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ModelPriceTable, ModelPriceColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasModelPriceWith applies the HasEdge predicate on the "model_price" edge with a given conditions (other predicates).
+func HasModelPriceWith(preds ...predicate.ModelPrice) predicate.AgentCall {
+	return predicate.AgentCall(func(s *sql.Selector) {
+		step := newModelPriceStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
 }
 
 // And groups predicates with the AND operator between them.

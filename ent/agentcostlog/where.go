@@ -3,7 +3,10 @@
 package agentcostlog
 
 import (
+	"time"
+
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
@@ -51,6 +54,597 @@ func IDLT(id uuid.UUID) predicate.AgentCostLog {
 // IDLTE applies the LTE predicate on the ID field.
 func IDLTE(id uuid.UUID) predicate.AgentCostLog {
 	return predicate.AgentCostLog(sql.FieldLTE(FieldID, id))
+}
+
+// CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
+func CreatedAt(v time.Time) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// UpdatedAt applies equality check predicate on the "updated_at" field. It's identical to UpdatedAtEQ.
+func UpdatedAt(v time.Time) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldUpdatedAt, v))
+}
+
+// OrganizationID applies equality check predicate on the "organization_id" field. It's identical to OrganizationIDEQ.
+func OrganizationID(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// Day applies equality check predicate on the "day" field. It's identical to DayEQ.
+func Day(v time.Time) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldDay, v))
+}
+
+// AgentID applies equality check predicate on the "agent_id" field. It's identical to AgentIDEQ.
+func AgentID(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldAgentID, v))
+}
+
+// Model applies equality check predicate on the "model" field. It's identical to ModelEQ.
+func Model(v string) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldModel, v))
+}
+
+// Calls applies equality check predicate on the "calls" field. It's identical to CallsEQ.
+func Calls(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldCalls, v))
+}
+
+// PromptTokens applies equality check predicate on the "prompt_tokens" field. It's identical to PromptTokensEQ.
+func PromptTokens(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldPromptTokens, v))
+}
+
+// CompletionTokens applies equality check predicate on the "completion_tokens" field. It's identical to CompletionTokensEQ.
+func CompletionTokens(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldCompletionTokens, v))
+}
+
+// CachedTokens applies equality check predicate on the "cached_tokens" field. It's identical to CachedTokensEQ.
+func CachedTokens(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldCachedTokens, v))
+}
+
+// CostMicros applies equality check predicate on the "cost_micros" field. It's identical to CostMicrosEQ.
+func CostMicros(v int64) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldCostMicros, v))
+}
+
+// UnpricedCalls applies equality check predicate on the "unpriced_calls" field. It's identical to UnpricedCallsEQ.
+func UnpricedCalls(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldUnpricedCalls, v))
+}
+
+// CreatedAtEQ applies the EQ predicate on the "created_at" field.
+func CreatedAtEQ(v time.Time) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtNEQ applies the NEQ predicate on the "created_at" field.
+func CreatedAtNEQ(v time.Time) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtIn applies the In predicate on the "created_at" field.
+func CreatedAtIn(vs ...time.Time) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtNotIn applies the NotIn predicate on the "created_at" field.
+func CreatedAtNotIn(vs ...time.Time) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNotIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtGT applies the GT predicate on the "created_at" field.
+func CreatedAtGT(v time.Time) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGT(FieldCreatedAt, v))
+}
+
+// CreatedAtGTE applies the GTE predicate on the "created_at" field.
+func CreatedAtGTE(v time.Time) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGTE(FieldCreatedAt, v))
+}
+
+// CreatedAtLT applies the LT predicate on the "created_at" field.
+func CreatedAtLT(v time.Time) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLT(FieldCreatedAt, v))
+}
+
+// CreatedAtLTE applies the LTE predicate on the "created_at" field.
+func CreatedAtLTE(v time.Time) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLTE(FieldCreatedAt, v))
+}
+
+// UpdatedAtEQ applies the EQ predicate on the "updated_at" field.
+func UpdatedAtEQ(v time.Time) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldUpdatedAt, v))
+}
+
+// UpdatedAtNEQ applies the NEQ predicate on the "updated_at" field.
+func UpdatedAtNEQ(v time.Time) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNEQ(FieldUpdatedAt, v))
+}
+
+// UpdatedAtIn applies the In predicate on the "updated_at" field.
+func UpdatedAtIn(vs ...time.Time) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldIn(FieldUpdatedAt, vs...))
+}
+
+// UpdatedAtNotIn applies the NotIn predicate on the "updated_at" field.
+func UpdatedAtNotIn(vs ...time.Time) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNotIn(FieldUpdatedAt, vs...))
+}
+
+// UpdatedAtGT applies the GT predicate on the "updated_at" field.
+func UpdatedAtGT(v time.Time) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGT(FieldUpdatedAt, v))
+}
+
+// UpdatedAtGTE applies the GTE predicate on the "updated_at" field.
+func UpdatedAtGTE(v time.Time) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGTE(FieldUpdatedAt, v))
+}
+
+// UpdatedAtLT applies the LT predicate on the "updated_at" field.
+func UpdatedAtLT(v time.Time) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLT(FieldUpdatedAt, v))
+}
+
+// UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
+func UpdatedAtLTE(v time.Time) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLTE(FieldUpdatedAt, v))
+}
+
+// OrganizationIDEQ applies the EQ predicate on the "organization_id" field.
+func OrganizationIDEQ(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDNEQ applies the NEQ predicate on the "organization_id" field.
+func OrganizationIDNEQ(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDIn applies the In predicate on the "organization_id" field.
+func OrganizationIDIn(vs ...uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldIn(FieldOrganizationID, vs...))
+}
+
+// OrganizationIDNotIn applies the NotIn predicate on the "organization_id" field.
+func OrganizationIDNotIn(vs ...uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNotIn(FieldOrganizationID, vs...))
+}
+
+// DayEQ applies the EQ predicate on the "day" field.
+func DayEQ(v time.Time) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldDay, v))
+}
+
+// DayNEQ applies the NEQ predicate on the "day" field.
+func DayNEQ(v time.Time) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNEQ(FieldDay, v))
+}
+
+// DayIn applies the In predicate on the "day" field.
+func DayIn(vs ...time.Time) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldIn(FieldDay, vs...))
+}
+
+// DayNotIn applies the NotIn predicate on the "day" field.
+func DayNotIn(vs ...time.Time) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNotIn(FieldDay, vs...))
+}
+
+// DayGT applies the GT predicate on the "day" field.
+func DayGT(v time.Time) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGT(FieldDay, v))
+}
+
+// DayGTE applies the GTE predicate on the "day" field.
+func DayGTE(v time.Time) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGTE(FieldDay, v))
+}
+
+// DayLT applies the LT predicate on the "day" field.
+func DayLT(v time.Time) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLT(FieldDay, v))
+}
+
+// DayLTE applies the LTE predicate on the "day" field.
+func DayLTE(v time.Time) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLTE(FieldDay, v))
+}
+
+// AgentIDEQ applies the EQ predicate on the "agent_id" field.
+func AgentIDEQ(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldAgentID, v))
+}
+
+// AgentIDNEQ applies the NEQ predicate on the "agent_id" field.
+func AgentIDNEQ(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNEQ(FieldAgentID, v))
+}
+
+// AgentIDIn applies the In predicate on the "agent_id" field.
+func AgentIDIn(vs ...uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldIn(FieldAgentID, vs...))
+}
+
+// AgentIDNotIn applies the NotIn predicate on the "agent_id" field.
+func AgentIDNotIn(vs ...uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNotIn(FieldAgentID, vs...))
+}
+
+// ProviderEQ applies the EQ predicate on the "provider" field.
+func ProviderEQ(v Provider) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldProvider, v))
+}
+
+// ProviderNEQ applies the NEQ predicate on the "provider" field.
+func ProviderNEQ(v Provider) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNEQ(FieldProvider, v))
+}
+
+// ProviderIn applies the In predicate on the "provider" field.
+func ProviderIn(vs ...Provider) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldIn(FieldProvider, vs...))
+}
+
+// ProviderNotIn applies the NotIn predicate on the "provider" field.
+func ProviderNotIn(vs ...Provider) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNotIn(FieldProvider, vs...))
+}
+
+// ModelEQ applies the EQ predicate on the "model" field.
+func ModelEQ(v string) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldModel, v))
+}
+
+// ModelNEQ applies the NEQ predicate on the "model" field.
+func ModelNEQ(v string) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNEQ(FieldModel, v))
+}
+
+// ModelIn applies the In predicate on the "model" field.
+func ModelIn(vs ...string) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldIn(FieldModel, vs...))
+}
+
+// ModelNotIn applies the NotIn predicate on the "model" field.
+func ModelNotIn(vs ...string) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNotIn(FieldModel, vs...))
+}
+
+// ModelGT applies the GT predicate on the "model" field.
+func ModelGT(v string) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGT(FieldModel, v))
+}
+
+// ModelGTE applies the GTE predicate on the "model" field.
+func ModelGTE(v string) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGTE(FieldModel, v))
+}
+
+// ModelLT applies the LT predicate on the "model" field.
+func ModelLT(v string) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLT(FieldModel, v))
+}
+
+// ModelLTE applies the LTE predicate on the "model" field.
+func ModelLTE(v string) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLTE(FieldModel, v))
+}
+
+// ModelContains applies the Contains predicate on the "model" field.
+func ModelContains(v string) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldContains(FieldModel, v))
+}
+
+// ModelHasPrefix applies the HasPrefix predicate on the "model" field.
+func ModelHasPrefix(v string) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldHasPrefix(FieldModel, v))
+}
+
+// ModelHasSuffix applies the HasSuffix predicate on the "model" field.
+func ModelHasSuffix(v string) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldHasSuffix(FieldModel, v))
+}
+
+// ModelEqualFold applies the EqualFold predicate on the "model" field.
+func ModelEqualFold(v string) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEqualFold(FieldModel, v))
+}
+
+// ModelContainsFold applies the ContainsFold predicate on the "model" field.
+func ModelContainsFold(v string) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldContainsFold(FieldModel, v))
+}
+
+// CallsEQ applies the EQ predicate on the "calls" field.
+func CallsEQ(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldCalls, v))
+}
+
+// CallsNEQ applies the NEQ predicate on the "calls" field.
+func CallsNEQ(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNEQ(FieldCalls, v))
+}
+
+// CallsIn applies the In predicate on the "calls" field.
+func CallsIn(vs ...int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldIn(FieldCalls, vs...))
+}
+
+// CallsNotIn applies the NotIn predicate on the "calls" field.
+func CallsNotIn(vs ...int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNotIn(FieldCalls, vs...))
+}
+
+// CallsGT applies the GT predicate on the "calls" field.
+func CallsGT(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGT(FieldCalls, v))
+}
+
+// CallsGTE applies the GTE predicate on the "calls" field.
+func CallsGTE(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGTE(FieldCalls, v))
+}
+
+// CallsLT applies the LT predicate on the "calls" field.
+func CallsLT(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLT(FieldCalls, v))
+}
+
+// CallsLTE applies the LTE predicate on the "calls" field.
+func CallsLTE(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLTE(FieldCalls, v))
+}
+
+// PromptTokensEQ applies the EQ predicate on the "prompt_tokens" field.
+func PromptTokensEQ(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldPromptTokens, v))
+}
+
+// PromptTokensNEQ applies the NEQ predicate on the "prompt_tokens" field.
+func PromptTokensNEQ(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNEQ(FieldPromptTokens, v))
+}
+
+// PromptTokensIn applies the In predicate on the "prompt_tokens" field.
+func PromptTokensIn(vs ...int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldIn(FieldPromptTokens, vs...))
+}
+
+// PromptTokensNotIn applies the NotIn predicate on the "prompt_tokens" field.
+func PromptTokensNotIn(vs ...int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNotIn(FieldPromptTokens, vs...))
+}
+
+// PromptTokensGT applies the GT predicate on the "prompt_tokens" field.
+func PromptTokensGT(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGT(FieldPromptTokens, v))
+}
+
+// PromptTokensGTE applies the GTE predicate on the "prompt_tokens" field.
+func PromptTokensGTE(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGTE(FieldPromptTokens, v))
+}
+
+// PromptTokensLT applies the LT predicate on the "prompt_tokens" field.
+func PromptTokensLT(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLT(FieldPromptTokens, v))
+}
+
+// PromptTokensLTE applies the LTE predicate on the "prompt_tokens" field.
+func PromptTokensLTE(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLTE(FieldPromptTokens, v))
+}
+
+// CompletionTokensEQ applies the EQ predicate on the "completion_tokens" field.
+func CompletionTokensEQ(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldCompletionTokens, v))
+}
+
+// CompletionTokensNEQ applies the NEQ predicate on the "completion_tokens" field.
+func CompletionTokensNEQ(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNEQ(FieldCompletionTokens, v))
+}
+
+// CompletionTokensIn applies the In predicate on the "completion_tokens" field.
+func CompletionTokensIn(vs ...int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldIn(FieldCompletionTokens, vs...))
+}
+
+// CompletionTokensNotIn applies the NotIn predicate on the "completion_tokens" field.
+func CompletionTokensNotIn(vs ...int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNotIn(FieldCompletionTokens, vs...))
+}
+
+// CompletionTokensGT applies the GT predicate on the "completion_tokens" field.
+func CompletionTokensGT(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGT(FieldCompletionTokens, v))
+}
+
+// CompletionTokensGTE applies the GTE predicate on the "completion_tokens" field.
+func CompletionTokensGTE(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGTE(FieldCompletionTokens, v))
+}
+
+// CompletionTokensLT applies the LT predicate on the "completion_tokens" field.
+func CompletionTokensLT(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLT(FieldCompletionTokens, v))
+}
+
+// CompletionTokensLTE applies the LTE predicate on the "completion_tokens" field.
+func CompletionTokensLTE(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLTE(FieldCompletionTokens, v))
+}
+
+// CachedTokensEQ applies the EQ predicate on the "cached_tokens" field.
+func CachedTokensEQ(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldCachedTokens, v))
+}
+
+// CachedTokensNEQ applies the NEQ predicate on the "cached_tokens" field.
+func CachedTokensNEQ(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNEQ(FieldCachedTokens, v))
+}
+
+// CachedTokensIn applies the In predicate on the "cached_tokens" field.
+func CachedTokensIn(vs ...int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldIn(FieldCachedTokens, vs...))
+}
+
+// CachedTokensNotIn applies the NotIn predicate on the "cached_tokens" field.
+func CachedTokensNotIn(vs ...int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNotIn(FieldCachedTokens, vs...))
+}
+
+// CachedTokensGT applies the GT predicate on the "cached_tokens" field.
+func CachedTokensGT(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGT(FieldCachedTokens, v))
+}
+
+// CachedTokensGTE applies the GTE predicate on the "cached_tokens" field.
+func CachedTokensGTE(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGTE(FieldCachedTokens, v))
+}
+
+// CachedTokensLT applies the LT predicate on the "cached_tokens" field.
+func CachedTokensLT(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLT(FieldCachedTokens, v))
+}
+
+// CachedTokensLTE applies the LTE predicate on the "cached_tokens" field.
+func CachedTokensLTE(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLTE(FieldCachedTokens, v))
+}
+
+// CostMicrosEQ applies the EQ predicate on the "cost_micros" field.
+func CostMicrosEQ(v int64) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldCostMicros, v))
+}
+
+// CostMicrosNEQ applies the NEQ predicate on the "cost_micros" field.
+func CostMicrosNEQ(v int64) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNEQ(FieldCostMicros, v))
+}
+
+// CostMicrosIn applies the In predicate on the "cost_micros" field.
+func CostMicrosIn(vs ...int64) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldIn(FieldCostMicros, vs...))
+}
+
+// CostMicrosNotIn applies the NotIn predicate on the "cost_micros" field.
+func CostMicrosNotIn(vs ...int64) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNotIn(FieldCostMicros, vs...))
+}
+
+// CostMicrosGT applies the GT predicate on the "cost_micros" field.
+func CostMicrosGT(v int64) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGT(FieldCostMicros, v))
+}
+
+// CostMicrosGTE applies the GTE predicate on the "cost_micros" field.
+func CostMicrosGTE(v int64) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGTE(FieldCostMicros, v))
+}
+
+// CostMicrosLT applies the LT predicate on the "cost_micros" field.
+func CostMicrosLT(v int64) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLT(FieldCostMicros, v))
+}
+
+// CostMicrosLTE applies the LTE predicate on the "cost_micros" field.
+func CostMicrosLTE(v int64) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLTE(FieldCostMicros, v))
+}
+
+// UnpricedCallsEQ applies the EQ predicate on the "unpriced_calls" field.
+func UnpricedCallsEQ(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldUnpricedCalls, v))
+}
+
+// UnpricedCallsNEQ applies the NEQ predicate on the "unpriced_calls" field.
+func UnpricedCallsNEQ(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNEQ(FieldUnpricedCalls, v))
+}
+
+// UnpricedCallsIn applies the In predicate on the "unpriced_calls" field.
+func UnpricedCallsIn(vs ...int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldIn(FieldUnpricedCalls, vs...))
+}
+
+// UnpricedCallsNotIn applies the NotIn predicate on the "unpriced_calls" field.
+func UnpricedCallsNotIn(vs ...int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNotIn(FieldUnpricedCalls, vs...))
+}
+
+// UnpricedCallsGT applies the GT predicate on the "unpriced_calls" field.
+func UnpricedCallsGT(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGT(FieldUnpricedCalls, v))
+}
+
+// UnpricedCallsGTE applies the GTE predicate on the "unpriced_calls" field.
+func UnpricedCallsGTE(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGTE(FieldUnpricedCalls, v))
+}
+
+// UnpricedCallsLT applies the LT predicate on the "unpriced_calls" field.
+func UnpricedCallsLT(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLT(FieldUnpricedCalls, v))
+}
+
+// UnpricedCallsLTE applies the LTE predicate on the "unpriced_calls" field.
+func UnpricedCallsLTE(v int) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLTE(FieldUnpricedCalls, v))
+}
+
+// HasOrganization applies the HasEdge predicate on the "organization" edge.
+func HasOrganization() predicate.AgentCostLog {
+	return predicate.AgentCostLog(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOrganizationWith applies the HasEdge predicate on the "organization" edge with a given conditions (other predicates).
+func HasOrganizationWith(preds ...predicate.Organization) predicate.AgentCostLog {
+	return predicate.AgentCostLog(func(s *sql.Selector) {
+		step := newOrganizationStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasAgent applies the HasEdge predicate on the "agent" edge.
+func HasAgent() predicate.AgentCostLog {
+	return predicate.AgentCostLog(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, AgentTable, AgentColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAgentWith applies the HasEdge predicate on the "agent" edge with a given conditions (other predicates).
+func HasAgentWith(preds ...predicate.Agent) predicate.AgentCostLog {
+	return predicate.AgentCostLog(func(s *sql.Selector) {
+		step := newAgentStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
 }
 
 // And groups predicates with the AND operator between them.

@@ -3,7 +3,12 @@
 package agentmessage
 
 import (
+	"fmt"
+	"time"
+
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 )
 
@@ -12,13 +17,70 @@ const (
 	Label = "agent_message"
 	// FieldID holds the string denoting the id field in the database.
 	FieldID = "id"
+	// FieldOrganizationID holds the string denoting the organization_id field in the database.
+	FieldOrganizationID = "organization_id"
+	// FieldCreatedAt holds the string denoting the created_at field in the database.
+	FieldCreatedAt = "created_at"
+	// FieldSessionID holds the string denoting the session_id field in the database.
+	FieldSessionID = "session_id"
+	// FieldRole holds the string denoting the role field in the database.
+	FieldRole = "role"
+	// FieldContent holds the string denoting the content field in the database.
+	FieldContent = "content"
+	// FieldToolCalls holds the string denoting the tool_calls field in the database.
+	FieldToolCalls = "tool_calls"
+	// FieldToolCallID holds the string denoting the tool_call_id field in the database.
+	FieldToolCallID = "tool_call_id"
+	// FieldPromptTokens holds the string denoting the prompt_tokens field in the database.
+	FieldPromptTokens = "prompt_tokens"
+	// FieldCompletionTokens holds the string denoting the completion_tokens field in the database.
+	FieldCompletionTokens = "completion_tokens"
+	// FieldCallID holds the string denoting the call_id field in the database.
+	FieldCallID = "call_id"
+	// EdgeOrganization holds the string denoting the organization edge name in mutations.
+	EdgeOrganization = "organization"
+	// EdgeSession holds the string denoting the session edge name in mutations.
+	EdgeSession = "session"
+	// EdgeCall holds the string denoting the call edge name in mutations.
+	EdgeCall = "call"
 	// Table holds the table name of the agentmessage in the database.
 	Table = "agent_messages"
+	// OrganizationTable is the table that holds the organization relation/edge.
+	OrganizationTable = "agent_messages"
+	// OrganizationInverseTable is the table name for the Organization entity.
+	// It exists in this package in order to avoid circular dependency with the "organization" package.
+	OrganizationInverseTable = "organizations"
+	// OrganizationColumn is the table column denoting the organization relation/edge.
+	OrganizationColumn = "organization_id"
+	// SessionTable is the table that holds the session relation/edge.
+	SessionTable = "agent_messages"
+	// SessionInverseTable is the table name for the AgentSession entity.
+	// It exists in this package in order to avoid circular dependency with the "agentsession" package.
+	SessionInverseTable = "agent_sessions"
+	// SessionColumn is the table column denoting the session relation/edge.
+	SessionColumn = "session_id"
+	// CallTable is the table that holds the call relation/edge.
+	CallTable = "agent_messages"
+	// CallInverseTable is the table name for the AgentCall entity.
+	// It exists in this package in order to avoid circular dependency with the "agentcall" package.
+	CallInverseTable = "agent_calls"
+	// CallColumn is the table column denoting the call relation/edge.
+	CallColumn = "call_id"
 )
 
 // Columns holds all SQL columns for agentmessage fields.
 var Columns = []string{
 	FieldID,
+	FieldOrganizationID,
+	FieldCreatedAt,
+	FieldSessionID,
+	FieldRole,
+	FieldContent,
+	FieldToolCalls,
+	FieldToolCallID,
+	FieldPromptTokens,
+	FieldCompletionTokens,
+	FieldCallID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -31,10 +93,56 @@ func ValidColumn(column string) bool {
 	return false
 }
 
+// Note that the variables below are initialized by the runtime
+// package on the initialization of the application. Therefore,
+// it should be imported in the main as follows:
+//
+//	import _ "github.com/worksynapse/worksynapse/ent/runtime"
 var (
+	Hooks  [1]ent.Hook
+	Policy ent.Policy
+	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
+	DefaultCreatedAt func() time.Time
+	// ContentValidator is a validator for the "content" field. It is called by the builders before save.
+	ContentValidator func(string) error
+	// ToolCallIDValidator is a validator for the "tool_call_id" field. It is called by the builders before save.
+	ToolCallIDValidator func(string) error
+	// DefaultPromptTokens holds the default value on creation for the "prompt_tokens" field.
+	DefaultPromptTokens int
+	// PromptTokensValidator is a validator for the "prompt_tokens" field. It is called by the builders before save.
+	PromptTokensValidator func(int) error
+	// DefaultCompletionTokens holds the default value on creation for the "completion_tokens" field.
+	DefaultCompletionTokens int
+	// CompletionTokensValidator is a validator for the "completion_tokens" field. It is called by the builders before save.
+	CompletionTokensValidator func(int) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
+
+// Role defines the type for the "role" enum field.
+type Role string
+
+// Role values.
+const (
+	RoleSystem    Role = "system"
+	RoleUser      Role = "user"
+	RoleAssistant Role = "assistant"
+	RoleTool      Role = "tool"
+)
+
+func (r Role) String() string {
+	return string(r)
+}
+
+// RoleValidator is a validator for the "role" field enum values. It is called by the builders before save.
+func RoleValidator(r Role) error {
+	switch r {
+	case RoleSystem, RoleUser, RoleAssistant, RoleTool:
+		return nil
+	default:
+		return fmt.Errorf("agentmessage: invalid enum value for role field: %q", r)
+	}
+}
 
 // OrderOption defines the ordering options for the AgentMessage queries.
 type OrderOption func(*sql.Selector)
@@ -42,4 +150,91 @@ type OrderOption func(*sql.Selector)
 // ByID orders the results by the id field.
 func ByID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldID, opts...).ToFunc()
+}
+
+// ByOrganizationID orders the results by the organization_id field.
+func ByOrganizationID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOrganizationID, opts...).ToFunc()
+}
+
+// ByCreatedAt orders the results by the created_at field.
+func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCreatedAt, opts...).ToFunc()
+}
+
+// BySessionID orders the results by the session_id field.
+func BySessionID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSessionID, opts...).ToFunc()
+}
+
+// ByRole orders the results by the role field.
+func ByRole(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRole, opts...).ToFunc()
+}
+
+// ByContent orders the results by the content field.
+func ByContent(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldContent, opts...).ToFunc()
+}
+
+// ByToolCallID orders the results by the tool_call_id field.
+func ByToolCallID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldToolCallID, opts...).ToFunc()
+}
+
+// ByPromptTokens orders the results by the prompt_tokens field.
+func ByPromptTokens(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPromptTokens, opts...).ToFunc()
+}
+
+// ByCompletionTokens orders the results by the completion_tokens field.
+func ByCompletionTokens(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCompletionTokens, opts...).ToFunc()
+}
+
+// ByCallID orders the results by the call_id field.
+func ByCallID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCallID, opts...).ToFunc()
+}
+
+// ByOrganizationField orders the results by organization field.
+func ByOrganizationField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOrganizationStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// BySessionField orders the results by session field.
+func BySessionField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newSessionStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByCallField orders the results by call field.
+func ByCallField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newCallStep(), sql.OrderByField(field, opts...))
+	}
+}
+func newOrganizationStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(OrganizationInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
+	)
+}
+func newSessionStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(SessionInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, SessionTable, SessionColumn),
+	)
+}
+func newCallStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(CallInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, CallTable, CallColumn),
+	)
 }

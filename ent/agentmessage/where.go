@@ -3,7 +3,10 @@
 package agentmessage
 
 import (
+	"time"
+
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
@@ -51,6 +54,485 @@ func IDLT(id uuid.UUID) predicate.AgentMessage {
 // IDLTE applies the LTE predicate on the ID field.
 func IDLTE(id uuid.UUID) predicate.AgentMessage {
 	return predicate.AgentMessage(sql.FieldLTE(FieldID, id))
+}
+
+// OrganizationID applies equality check predicate on the "organization_id" field. It's identical to OrganizationIDEQ.
+func OrganizationID(v uuid.UUID) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
+func CreatedAt(v time.Time) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// SessionID applies equality check predicate on the "session_id" field. It's identical to SessionIDEQ.
+func SessionID(v uuid.UUID) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldEQ(FieldSessionID, v))
+}
+
+// Content applies equality check predicate on the "content" field. It's identical to ContentEQ.
+func Content(v string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldEQ(FieldContent, v))
+}
+
+// ToolCallID applies equality check predicate on the "tool_call_id" field. It's identical to ToolCallIDEQ.
+func ToolCallID(v string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldEQ(FieldToolCallID, v))
+}
+
+// PromptTokens applies equality check predicate on the "prompt_tokens" field. It's identical to PromptTokensEQ.
+func PromptTokens(v int) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldEQ(FieldPromptTokens, v))
+}
+
+// CompletionTokens applies equality check predicate on the "completion_tokens" field. It's identical to CompletionTokensEQ.
+func CompletionTokens(v int) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldEQ(FieldCompletionTokens, v))
+}
+
+// CallID applies equality check predicate on the "call_id" field. It's identical to CallIDEQ.
+func CallID(v uuid.UUID) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldEQ(FieldCallID, v))
+}
+
+// OrganizationIDEQ applies the EQ predicate on the "organization_id" field.
+func OrganizationIDEQ(v uuid.UUID) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDNEQ applies the NEQ predicate on the "organization_id" field.
+func OrganizationIDNEQ(v uuid.UUID) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldNEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDIn applies the In predicate on the "organization_id" field.
+func OrganizationIDIn(vs ...uuid.UUID) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldIn(FieldOrganizationID, vs...))
+}
+
+// OrganizationIDNotIn applies the NotIn predicate on the "organization_id" field.
+func OrganizationIDNotIn(vs ...uuid.UUID) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldNotIn(FieldOrganizationID, vs...))
+}
+
+// CreatedAtEQ applies the EQ predicate on the "created_at" field.
+func CreatedAtEQ(v time.Time) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtNEQ applies the NEQ predicate on the "created_at" field.
+func CreatedAtNEQ(v time.Time) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldNEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtIn applies the In predicate on the "created_at" field.
+func CreatedAtIn(vs ...time.Time) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtNotIn applies the NotIn predicate on the "created_at" field.
+func CreatedAtNotIn(vs ...time.Time) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldNotIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtGT applies the GT predicate on the "created_at" field.
+func CreatedAtGT(v time.Time) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldGT(FieldCreatedAt, v))
+}
+
+// CreatedAtGTE applies the GTE predicate on the "created_at" field.
+func CreatedAtGTE(v time.Time) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldGTE(FieldCreatedAt, v))
+}
+
+// CreatedAtLT applies the LT predicate on the "created_at" field.
+func CreatedAtLT(v time.Time) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldLT(FieldCreatedAt, v))
+}
+
+// CreatedAtLTE applies the LTE predicate on the "created_at" field.
+func CreatedAtLTE(v time.Time) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldLTE(FieldCreatedAt, v))
+}
+
+// SessionIDEQ applies the EQ predicate on the "session_id" field.
+func SessionIDEQ(v uuid.UUID) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldEQ(FieldSessionID, v))
+}
+
+// SessionIDNEQ applies the NEQ predicate on the "session_id" field.
+func SessionIDNEQ(v uuid.UUID) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldNEQ(FieldSessionID, v))
+}
+
+// SessionIDIn applies the In predicate on the "session_id" field.
+func SessionIDIn(vs ...uuid.UUID) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldIn(FieldSessionID, vs...))
+}
+
+// SessionIDNotIn applies the NotIn predicate on the "session_id" field.
+func SessionIDNotIn(vs ...uuid.UUID) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldNotIn(FieldSessionID, vs...))
+}
+
+// RoleEQ applies the EQ predicate on the "role" field.
+func RoleEQ(v Role) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldEQ(FieldRole, v))
+}
+
+// RoleNEQ applies the NEQ predicate on the "role" field.
+func RoleNEQ(v Role) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldNEQ(FieldRole, v))
+}
+
+// RoleIn applies the In predicate on the "role" field.
+func RoleIn(vs ...Role) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldIn(FieldRole, vs...))
+}
+
+// RoleNotIn applies the NotIn predicate on the "role" field.
+func RoleNotIn(vs ...Role) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldNotIn(FieldRole, vs...))
+}
+
+// ContentEQ applies the EQ predicate on the "content" field.
+func ContentEQ(v string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldEQ(FieldContent, v))
+}
+
+// ContentNEQ applies the NEQ predicate on the "content" field.
+func ContentNEQ(v string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldNEQ(FieldContent, v))
+}
+
+// ContentIn applies the In predicate on the "content" field.
+func ContentIn(vs ...string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldIn(FieldContent, vs...))
+}
+
+// ContentNotIn applies the NotIn predicate on the "content" field.
+func ContentNotIn(vs ...string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldNotIn(FieldContent, vs...))
+}
+
+// ContentGT applies the GT predicate on the "content" field.
+func ContentGT(v string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldGT(FieldContent, v))
+}
+
+// ContentGTE applies the GTE predicate on the "content" field.
+func ContentGTE(v string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldGTE(FieldContent, v))
+}
+
+// ContentLT applies the LT predicate on the "content" field.
+func ContentLT(v string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldLT(FieldContent, v))
+}
+
+// ContentLTE applies the LTE predicate on the "content" field.
+func ContentLTE(v string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldLTE(FieldContent, v))
+}
+
+// ContentContains applies the Contains predicate on the "content" field.
+func ContentContains(v string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldContains(FieldContent, v))
+}
+
+// ContentHasPrefix applies the HasPrefix predicate on the "content" field.
+func ContentHasPrefix(v string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldHasPrefix(FieldContent, v))
+}
+
+// ContentHasSuffix applies the HasSuffix predicate on the "content" field.
+func ContentHasSuffix(v string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldHasSuffix(FieldContent, v))
+}
+
+// ContentIsNil applies the IsNil predicate on the "content" field.
+func ContentIsNil() predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldIsNull(FieldContent))
+}
+
+// ContentNotNil applies the NotNil predicate on the "content" field.
+func ContentNotNil() predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldNotNull(FieldContent))
+}
+
+// ContentEqualFold applies the EqualFold predicate on the "content" field.
+func ContentEqualFold(v string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldEqualFold(FieldContent, v))
+}
+
+// ContentContainsFold applies the ContainsFold predicate on the "content" field.
+func ContentContainsFold(v string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldContainsFold(FieldContent, v))
+}
+
+// ToolCallsIsNil applies the IsNil predicate on the "tool_calls" field.
+func ToolCallsIsNil() predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldIsNull(FieldToolCalls))
+}
+
+// ToolCallsNotNil applies the NotNil predicate on the "tool_calls" field.
+func ToolCallsNotNil() predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldNotNull(FieldToolCalls))
+}
+
+// ToolCallIDEQ applies the EQ predicate on the "tool_call_id" field.
+func ToolCallIDEQ(v string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldEQ(FieldToolCallID, v))
+}
+
+// ToolCallIDNEQ applies the NEQ predicate on the "tool_call_id" field.
+func ToolCallIDNEQ(v string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldNEQ(FieldToolCallID, v))
+}
+
+// ToolCallIDIn applies the In predicate on the "tool_call_id" field.
+func ToolCallIDIn(vs ...string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldIn(FieldToolCallID, vs...))
+}
+
+// ToolCallIDNotIn applies the NotIn predicate on the "tool_call_id" field.
+func ToolCallIDNotIn(vs ...string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldNotIn(FieldToolCallID, vs...))
+}
+
+// ToolCallIDGT applies the GT predicate on the "tool_call_id" field.
+func ToolCallIDGT(v string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldGT(FieldToolCallID, v))
+}
+
+// ToolCallIDGTE applies the GTE predicate on the "tool_call_id" field.
+func ToolCallIDGTE(v string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldGTE(FieldToolCallID, v))
+}
+
+// ToolCallIDLT applies the LT predicate on the "tool_call_id" field.
+func ToolCallIDLT(v string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldLT(FieldToolCallID, v))
+}
+
+// ToolCallIDLTE applies the LTE predicate on the "tool_call_id" field.
+func ToolCallIDLTE(v string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldLTE(FieldToolCallID, v))
+}
+
+// ToolCallIDContains applies the Contains predicate on the "tool_call_id" field.
+func ToolCallIDContains(v string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldContains(FieldToolCallID, v))
+}
+
+// ToolCallIDHasPrefix applies the HasPrefix predicate on the "tool_call_id" field.
+func ToolCallIDHasPrefix(v string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldHasPrefix(FieldToolCallID, v))
+}
+
+// ToolCallIDHasSuffix applies the HasSuffix predicate on the "tool_call_id" field.
+func ToolCallIDHasSuffix(v string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldHasSuffix(FieldToolCallID, v))
+}
+
+// ToolCallIDIsNil applies the IsNil predicate on the "tool_call_id" field.
+func ToolCallIDIsNil() predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldIsNull(FieldToolCallID))
+}
+
+// ToolCallIDNotNil applies the NotNil predicate on the "tool_call_id" field.
+func ToolCallIDNotNil() predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldNotNull(FieldToolCallID))
+}
+
+// ToolCallIDEqualFold applies the EqualFold predicate on the "tool_call_id" field.
+func ToolCallIDEqualFold(v string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldEqualFold(FieldToolCallID, v))
+}
+
+// ToolCallIDContainsFold applies the ContainsFold predicate on the "tool_call_id" field.
+func ToolCallIDContainsFold(v string) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldContainsFold(FieldToolCallID, v))
+}
+
+// PromptTokensEQ applies the EQ predicate on the "prompt_tokens" field.
+func PromptTokensEQ(v int) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldEQ(FieldPromptTokens, v))
+}
+
+// PromptTokensNEQ applies the NEQ predicate on the "prompt_tokens" field.
+func PromptTokensNEQ(v int) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldNEQ(FieldPromptTokens, v))
+}
+
+// PromptTokensIn applies the In predicate on the "prompt_tokens" field.
+func PromptTokensIn(vs ...int) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldIn(FieldPromptTokens, vs...))
+}
+
+// PromptTokensNotIn applies the NotIn predicate on the "prompt_tokens" field.
+func PromptTokensNotIn(vs ...int) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldNotIn(FieldPromptTokens, vs...))
+}
+
+// PromptTokensGT applies the GT predicate on the "prompt_tokens" field.
+func PromptTokensGT(v int) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldGT(FieldPromptTokens, v))
+}
+
+// PromptTokensGTE applies the GTE predicate on the "prompt_tokens" field.
+func PromptTokensGTE(v int) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldGTE(FieldPromptTokens, v))
+}
+
+// PromptTokensLT applies the LT predicate on the "prompt_tokens" field.
+func PromptTokensLT(v int) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldLT(FieldPromptTokens, v))
+}
+
+// PromptTokensLTE applies the LTE predicate on the "prompt_tokens" field.
+func PromptTokensLTE(v int) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldLTE(FieldPromptTokens, v))
+}
+
+// CompletionTokensEQ applies the EQ predicate on the "completion_tokens" field.
+func CompletionTokensEQ(v int) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldEQ(FieldCompletionTokens, v))
+}
+
+// CompletionTokensNEQ applies the NEQ predicate on the "completion_tokens" field.
+func CompletionTokensNEQ(v int) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldNEQ(FieldCompletionTokens, v))
+}
+
+// CompletionTokensIn applies the In predicate on the "completion_tokens" field.
+func CompletionTokensIn(vs ...int) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldIn(FieldCompletionTokens, vs...))
+}
+
+// CompletionTokensNotIn applies the NotIn predicate on the "completion_tokens" field.
+func CompletionTokensNotIn(vs ...int) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldNotIn(FieldCompletionTokens, vs...))
+}
+
+// CompletionTokensGT applies the GT predicate on the "completion_tokens" field.
+func CompletionTokensGT(v int) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldGT(FieldCompletionTokens, v))
+}
+
+// CompletionTokensGTE applies the GTE predicate on the "completion_tokens" field.
+func CompletionTokensGTE(v int) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldGTE(FieldCompletionTokens, v))
+}
+
+// CompletionTokensLT applies the LT predicate on the "completion_tokens" field.
+func CompletionTokensLT(v int) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldLT(FieldCompletionTokens, v))
+}
+
+// CompletionTokensLTE applies the LTE predicate on the "completion_tokens" field.
+func CompletionTokensLTE(v int) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldLTE(FieldCompletionTokens, v))
+}
+
+// CallIDEQ applies the EQ predicate on the "call_id" field.
+func CallIDEQ(v uuid.UUID) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldEQ(FieldCallID, v))
+}
+
+// CallIDNEQ applies the NEQ predicate on the "call_id" field.
+func CallIDNEQ(v uuid.UUID) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldNEQ(FieldCallID, v))
+}
+
+// CallIDIn applies the In predicate on the "call_id" field.
+func CallIDIn(vs ...uuid.UUID) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldIn(FieldCallID, vs...))
+}
+
+// CallIDNotIn applies the NotIn predicate on the "call_id" field.
+func CallIDNotIn(vs ...uuid.UUID) predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldNotIn(FieldCallID, vs...))
+}
+
+// CallIDIsNil applies the IsNil predicate on the "call_id" field.
+func CallIDIsNil() predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldIsNull(FieldCallID))
+}
+
+// CallIDNotNil applies the NotNil predicate on the "call_id" field.
+func CallIDNotNil() predicate.AgentMessage {
+	return predicate.AgentMessage(sql.FieldNotNull(FieldCallID))
+}
+
+// HasOrganization applies the HasEdge predicate on the "organization" edge.
+func HasOrganization() predicate.AgentMessage {
+	return predicate.AgentMessage(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOrganizationWith applies the HasEdge predicate on the "organization" edge with a given conditions (other predicates).
+func HasOrganizationWith(preds ...predicate.Organization) predicate.AgentMessage {
+	return predicate.AgentMessage(func(s *sql.Selector) {
+		step := newOrganizationStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasSession applies the HasEdge predicate on the "session" edge.
+func HasSession() predicate.AgentMessage {
+	return predicate.AgentMessage(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, SessionTable, SessionColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasSessionWith applies the HasEdge predicate on the "session" edge with a given conditions (other predicates).
+func HasSessionWith(preds ...predicate.AgentSession) predicate.AgentMessage {
+	return predicate.AgentMessage(func(s *sql.Selector) {
+		step := newSessionStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasCall applies the HasEdge predicate on the "call" edge.
+func HasCall() predicate.AgentMessage {
+	return predicate.AgentMessage(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, CallTable, CallColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasCallWith applies the HasEdge predicate on the "call" edge with a given conditions (other predicates).
+func HasCallWith(preds ...predicate.AgentCall) predicate.AgentMessage {
+	return predicate.AgentMessage(func(s *sql.Selector) {
+		step := newCallStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
 }
 
 // And groups predicates with the AND operator between them.

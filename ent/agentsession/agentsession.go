@@ -3,7 +3,12 @@
 package agentsession
 
 import (
+	"fmt"
+	"time"
+
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 )
 
@@ -12,13 +17,79 @@ const (
 	Label = "agent_session"
 	// FieldID holds the string denoting the id field in the database.
 	FieldID = "id"
+	// FieldCreatedAt holds the string denoting the created_at field in the database.
+	FieldCreatedAt = "created_at"
+	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
+	FieldUpdatedAt = "updated_at"
+	// FieldOrganizationID holds the string denoting the organization_id field in the database.
+	FieldOrganizationID = "organization_id"
+	// FieldDeletedAt holds the string denoting the deleted_at field in the database.
+	FieldDeletedAt = "deleted_at"
+	// FieldAgentID holds the string denoting the agent_id field in the database.
+	FieldAgentID = "agent_id"
+	// FieldStartedBy holds the string denoting the started_by field in the database.
+	FieldStartedBy = "started_by"
+	// FieldTitle holds the string denoting the title field in the database.
+	FieldTitle = "title"
+	// FieldStatus holds the string denoting the status field in the database.
+	FieldStatus = "status"
+	// FieldStartedAt holds the string denoting the started_at field in the database.
+	FieldStartedAt = "started_at"
+	// FieldEndedAt holds the string denoting the ended_at field in the database.
+	FieldEndedAt = "ended_at"
+	// FieldTotalPromptTokens holds the string denoting the total_prompt_tokens field in the database.
+	FieldTotalPromptTokens = "total_prompt_tokens"
+	// FieldTotalCompletionTokens holds the string denoting the total_completion_tokens field in the database.
+	FieldTotalCompletionTokens = "total_completion_tokens"
+	// FieldTotalCostMicros holds the string denoting the total_cost_micros field in the database.
+	FieldTotalCostMicros = "total_cost_micros"
+	// EdgeOrganization holds the string denoting the organization edge name in mutations.
+	EdgeOrganization = "organization"
+	// EdgeAgent holds the string denoting the agent edge name in mutations.
+	EdgeAgent = "agent"
+	// EdgeStarter holds the string denoting the starter edge name in mutations.
+	EdgeStarter = "starter"
 	// Table holds the table name of the agentsession in the database.
 	Table = "agent_sessions"
+	// OrganizationTable is the table that holds the organization relation/edge.
+	OrganizationTable = "agent_sessions"
+	// OrganizationInverseTable is the table name for the Organization entity.
+	// It exists in this package in order to avoid circular dependency with the "organization" package.
+	OrganizationInverseTable = "organizations"
+	// OrganizationColumn is the table column denoting the organization relation/edge.
+	OrganizationColumn = "organization_id"
+	// AgentTable is the table that holds the agent relation/edge.
+	AgentTable = "agent_sessions"
+	// AgentInverseTable is the table name for the Agent entity.
+	// It exists in this package in order to avoid circular dependency with the "agent" package.
+	AgentInverseTable = "agents"
+	// AgentColumn is the table column denoting the agent relation/edge.
+	AgentColumn = "agent_id"
+	// StarterTable is the table that holds the starter relation/edge.
+	StarterTable = "agent_sessions"
+	// StarterInverseTable is the table name for the User entity.
+	// It exists in this package in order to avoid circular dependency with the "user" package.
+	StarterInverseTable = "users"
+	// StarterColumn is the table column denoting the starter relation/edge.
+	StarterColumn = "started_by"
 )
 
 // Columns holds all SQL columns for agentsession fields.
 var Columns = []string{
 	FieldID,
+	FieldCreatedAt,
+	FieldUpdatedAt,
+	FieldOrganizationID,
+	FieldDeletedAt,
+	FieldAgentID,
+	FieldStartedBy,
+	FieldTitle,
+	FieldStatus,
+	FieldStartedAt,
+	FieldEndedAt,
+	FieldTotalPromptTokens,
+	FieldTotalCompletionTokens,
+	FieldTotalCostMicros,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -31,10 +102,68 @@ func ValidColumn(column string) bool {
 	return false
 }
 
+// Note that the variables below are initialized by the runtime
+// package on the initialization of the application. Therefore,
+// it should be imported in the main as follows:
+//
+//	import _ "github.com/worksynapse/worksynapse/ent/runtime"
 var (
+	Hooks        [2]ent.Hook
+	Interceptors [1]ent.Interceptor
+	Policy       ent.Policy
+	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
+	DefaultCreatedAt func() time.Time
+	// DefaultUpdatedAt holds the default value on creation for the "updated_at" field.
+	DefaultUpdatedAt func() time.Time
+	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
+	UpdateDefaultUpdatedAt func() time.Time
+	// DefaultTitle holds the default value on creation for the "title" field.
+	DefaultTitle string
+	// TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	TitleValidator func(string) error
+	// DefaultStartedAt holds the default value on creation for the "started_at" field.
+	DefaultStartedAt func() time.Time
+	// DefaultTotalPromptTokens holds the default value on creation for the "total_prompt_tokens" field.
+	DefaultTotalPromptTokens int
+	// TotalPromptTokensValidator is a validator for the "total_prompt_tokens" field. It is called by the builders before save.
+	TotalPromptTokensValidator func(int) error
+	// DefaultTotalCompletionTokens holds the default value on creation for the "total_completion_tokens" field.
+	DefaultTotalCompletionTokens int
+	// TotalCompletionTokensValidator is a validator for the "total_completion_tokens" field. It is called by the builders before save.
+	TotalCompletionTokensValidator func(int) error
+	// DefaultTotalCostMicros holds the default value on creation for the "total_cost_micros" field.
+	DefaultTotalCostMicros int64
+	// TotalCostMicrosValidator is a validator for the "total_cost_micros" field. It is called by the builders before save.
+	TotalCostMicrosValidator func(int64) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
+
+// Status defines the type for the "status" enum field.
+type Status string
+
+// StatusActive is the default value of the Status enum.
+const DefaultStatus = StatusActive
+
+// Status values.
+const (
+	StatusActive Status = "active"
+	StatusClosed Status = "closed"
+)
+
+func (s Status) String() string {
+	return string(s)
+}
+
+// StatusValidator is a validator for the "status" field enum values. It is called by the builders before save.
+func StatusValidator(s Status) error {
+	switch s {
+	case StatusActive, StatusClosed:
+		return nil
+	default:
+		return fmt.Errorf("agentsession: invalid enum value for status field: %q", s)
+	}
+}
 
 // OrderOption defines the ordering options for the AgentSession queries.
 type OrderOption func(*sql.Selector)
@@ -42,4 +171,111 @@ type OrderOption func(*sql.Selector)
 // ByID orders the results by the id field.
 func ByID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldID, opts...).ToFunc()
+}
+
+// ByCreatedAt orders the results by the created_at field.
+func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCreatedAt, opts...).ToFunc()
+}
+
+// ByUpdatedAt orders the results by the updated_at field.
+func ByUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUpdatedAt, opts...).ToFunc()
+}
+
+// ByOrganizationID orders the results by the organization_id field.
+func ByOrganizationID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOrganizationID, opts...).ToFunc()
+}
+
+// ByDeletedAt orders the results by the deleted_at field.
+func ByDeletedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDeletedAt, opts...).ToFunc()
+}
+
+// ByAgentID orders the results by the agent_id field.
+func ByAgentID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAgentID, opts...).ToFunc()
+}
+
+// ByStartedBy orders the results by the started_by field.
+func ByStartedBy(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStartedBy, opts...).ToFunc()
+}
+
+// ByTitle orders the results by the title field.
+func ByTitle(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTitle, opts...).ToFunc()
+}
+
+// ByStatus orders the results by the status field.
+func ByStatus(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStatus, opts...).ToFunc()
+}
+
+// ByStartedAt orders the results by the started_at field.
+func ByStartedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStartedAt, opts...).ToFunc()
+}
+
+// ByEndedAt orders the results by the ended_at field.
+func ByEndedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEndedAt, opts...).ToFunc()
+}
+
+// ByTotalPromptTokens orders the results by the total_prompt_tokens field.
+func ByTotalPromptTokens(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTotalPromptTokens, opts...).ToFunc()
+}
+
+// ByTotalCompletionTokens orders the results by the total_completion_tokens field.
+func ByTotalCompletionTokens(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTotalCompletionTokens, opts...).ToFunc()
+}
+
+// ByTotalCostMicros orders the results by the total_cost_micros field.
+func ByTotalCostMicros(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTotalCostMicros, opts...).ToFunc()
+}
+
+// ByOrganizationField orders the results by organization field.
+func ByOrganizationField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOrganizationStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByAgentField orders the results by agent field.
+func ByAgentField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAgentStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByStarterField orders the results by starter field.
+func ByStarterField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newStarterStep(), sql.OrderByField(field, opts...))
+	}
+}
+func newOrganizationStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(OrganizationInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
+	)
+}
+func newAgentStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AgentInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, AgentTable, AgentColumn),
+	)
+}
+func newStarterStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(StarterInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, StarterTable, StarterColumn),
+	)
 }

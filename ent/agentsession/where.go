@@ -3,7 +3,10 @@
 package agentsession
 
 import (
+	"time"
+
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
@@ -51,6 +54,630 @@ func IDLT(id uuid.UUID) predicate.AgentSession {
 // IDLTE applies the LTE predicate on the ID field.
 func IDLTE(id uuid.UUID) predicate.AgentSession {
 	return predicate.AgentSession(sql.FieldLTE(FieldID, id))
+}
+
+// CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
+func CreatedAt(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// UpdatedAt applies equality check predicate on the "updated_at" field. It's identical to UpdatedAtEQ.
+func UpdatedAt(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldEQ(FieldUpdatedAt, v))
+}
+
+// OrganizationID applies equality check predicate on the "organization_id" field. It's identical to OrganizationIDEQ.
+func OrganizationID(v uuid.UUID) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// DeletedAt applies equality check predicate on the "deleted_at" field. It's identical to DeletedAtEQ.
+func DeletedAt(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldEQ(FieldDeletedAt, v))
+}
+
+// AgentID applies equality check predicate on the "agent_id" field. It's identical to AgentIDEQ.
+func AgentID(v uuid.UUID) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldEQ(FieldAgentID, v))
+}
+
+// StartedBy applies equality check predicate on the "started_by" field. It's identical to StartedByEQ.
+func StartedBy(v uuid.UUID) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldEQ(FieldStartedBy, v))
+}
+
+// Title applies equality check predicate on the "title" field. It's identical to TitleEQ.
+func Title(v string) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldEQ(FieldTitle, v))
+}
+
+// StartedAt applies equality check predicate on the "started_at" field. It's identical to StartedAtEQ.
+func StartedAt(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldEQ(FieldStartedAt, v))
+}
+
+// EndedAt applies equality check predicate on the "ended_at" field. It's identical to EndedAtEQ.
+func EndedAt(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldEQ(FieldEndedAt, v))
+}
+
+// TotalPromptTokens applies equality check predicate on the "total_prompt_tokens" field. It's identical to TotalPromptTokensEQ.
+func TotalPromptTokens(v int) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldEQ(FieldTotalPromptTokens, v))
+}
+
+// TotalCompletionTokens applies equality check predicate on the "total_completion_tokens" field. It's identical to TotalCompletionTokensEQ.
+func TotalCompletionTokens(v int) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldEQ(FieldTotalCompletionTokens, v))
+}
+
+// TotalCostMicros applies equality check predicate on the "total_cost_micros" field. It's identical to TotalCostMicrosEQ.
+func TotalCostMicros(v int64) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldEQ(FieldTotalCostMicros, v))
+}
+
+// CreatedAtEQ applies the EQ predicate on the "created_at" field.
+func CreatedAtEQ(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtNEQ applies the NEQ predicate on the "created_at" field.
+func CreatedAtNEQ(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtIn applies the In predicate on the "created_at" field.
+func CreatedAtIn(vs ...time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtNotIn applies the NotIn predicate on the "created_at" field.
+func CreatedAtNotIn(vs ...time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNotIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtGT applies the GT predicate on the "created_at" field.
+func CreatedAtGT(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldGT(FieldCreatedAt, v))
+}
+
+// CreatedAtGTE applies the GTE predicate on the "created_at" field.
+func CreatedAtGTE(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldGTE(FieldCreatedAt, v))
+}
+
+// CreatedAtLT applies the LT predicate on the "created_at" field.
+func CreatedAtLT(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldLT(FieldCreatedAt, v))
+}
+
+// CreatedAtLTE applies the LTE predicate on the "created_at" field.
+func CreatedAtLTE(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldLTE(FieldCreatedAt, v))
+}
+
+// UpdatedAtEQ applies the EQ predicate on the "updated_at" field.
+func UpdatedAtEQ(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldEQ(FieldUpdatedAt, v))
+}
+
+// UpdatedAtNEQ applies the NEQ predicate on the "updated_at" field.
+func UpdatedAtNEQ(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNEQ(FieldUpdatedAt, v))
+}
+
+// UpdatedAtIn applies the In predicate on the "updated_at" field.
+func UpdatedAtIn(vs ...time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldIn(FieldUpdatedAt, vs...))
+}
+
+// UpdatedAtNotIn applies the NotIn predicate on the "updated_at" field.
+func UpdatedAtNotIn(vs ...time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNotIn(FieldUpdatedAt, vs...))
+}
+
+// UpdatedAtGT applies the GT predicate on the "updated_at" field.
+func UpdatedAtGT(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldGT(FieldUpdatedAt, v))
+}
+
+// UpdatedAtGTE applies the GTE predicate on the "updated_at" field.
+func UpdatedAtGTE(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldGTE(FieldUpdatedAt, v))
+}
+
+// UpdatedAtLT applies the LT predicate on the "updated_at" field.
+func UpdatedAtLT(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldLT(FieldUpdatedAt, v))
+}
+
+// UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
+func UpdatedAtLTE(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldLTE(FieldUpdatedAt, v))
+}
+
+// OrganizationIDEQ applies the EQ predicate on the "organization_id" field.
+func OrganizationIDEQ(v uuid.UUID) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDNEQ applies the NEQ predicate on the "organization_id" field.
+func OrganizationIDNEQ(v uuid.UUID) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDIn applies the In predicate on the "organization_id" field.
+func OrganizationIDIn(vs ...uuid.UUID) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldIn(FieldOrganizationID, vs...))
+}
+
+// OrganizationIDNotIn applies the NotIn predicate on the "organization_id" field.
+func OrganizationIDNotIn(vs ...uuid.UUID) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNotIn(FieldOrganizationID, vs...))
+}
+
+// DeletedAtEQ applies the EQ predicate on the "deleted_at" field.
+func DeletedAtEQ(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldEQ(FieldDeletedAt, v))
+}
+
+// DeletedAtNEQ applies the NEQ predicate on the "deleted_at" field.
+func DeletedAtNEQ(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNEQ(FieldDeletedAt, v))
+}
+
+// DeletedAtIn applies the In predicate on the "deleted_at" field.
+func DeletedAtIn(vs ...time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldIn(FieldDeletedAt, vs...))
+}
+
+// DeletedAtNotIn applies the NotIn predicate on the "deleted_at" field.
+func DeletedAtNotIn(vs ...time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNotIn(FieldDeletedAt, vs...))
+}
+
+// DeletedAtGT applies the GT predicate on the "deleted_at" field.
+func DeletedAtGT(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldGT(FieldDeletedAt, v))
+}
+
+// DeletedAtGTE applies the GTE predicate on the "deleted_at" field.
+func DeletedAtGTE(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldGTE(FieldDeletedAt, v))
+}
+
+// DeletedAtLT applies the LT predicate on the "deleted_at" field.
+func DeletedAtLT(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldLT(FieldDeletedAt, v))
+}
+
+// DeletedAtLTE applies the LTE predicate on the "deleted_at" field.
+func DeletedAtLTE(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldLTE(FieldDeletedAt, v))
+}
+
+// DeletedAtIsNil applies the IsNil predicate on the "deleted_at" field.
+func DeletedAtIsNil() predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldIsNull(FieldDeletedAt))
+}
+
+// DeletedAtNotNil applies the NotNil predicate on the "deleted_at" field.
+func DeletedAtNotNil() predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNotNull(FieldDeletedAt))
+}
+
+// AgentIDEQ applies the EQ predicate on the "agent_id" field.
+func AgentIDEQ(v uuid.UUID) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldEQ(FieldAgentID, v))
+}
+
+// AgentIDNEQ applies the NEQ predicate on the "agent_id" field.
+func AgentIDNEQ(v uuid.UUID) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNEQ(FieldAgentID, v))
+}
+
+// AgentIDIn applies the In predicate on the "agent_id" field.
+func AgentIDIn(vs ...uuid.UUID) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldIn(FieldAgentID, vs...))
+}
+
+// AgentIDNotIn applies the NotIn predicate on the "agent_id" field.
+func AgentIDNotIn(vs ...uuid.UUID) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNotIn(FieldAgentID, vs...))
+}
+
+// StartedByEQ applies the EQ predicate on the "started_by" field.
+func StartedByEQ(v uuid.UUID) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldEQ(FieldStartedBy, v))
+}
+
+// StartedByNEQ applies the NEQ predicate on the "started_by" field.
+func StartedByNEQ(v uuid.UUID) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNEQ(FieldStartedBy, v))
+}
+
+// StartedByIn applies the In predicate on the "started_by" field.
+func StartedByIn(vs ...uuid.UUID) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldIn(FieldStartedBy, vs...))
+}
+
+// StartedByNotIn applies the NotIn predicate on the "started_by" field.
+func StartedByNotIn(vs ...uuid.UUID) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNotIn(FieldStartedBy, vs...))
+}
+
+// StartedByIsNil applies the IsNil predicate on the "started_by" field.
+func StartedByIsNil() predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldIsNull(FieldStartedBy))
+}
+
+// StartedByNotNil applies the NotNil predicate on the "started_by" field.
+func StartedByNotNil() predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNotNull(FieldStartedBy))
+}
+
+// TitleEQ applies the EQ predicate on the "title" field.
+func TitleEQ(v string) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldEQ(FieldTitle, v))
+}
+
+// TitleNEQ applies the NEQ predicate on the "title" field.
+func TitleNEQ(v string) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNEQ(FieldTitle, v))
+}
+
+// TitleIn applies the In predicate on the "title" field.
+func TitleIn(vs ...string) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldIn(FieldTitle, vs...))
+}
+
+// TitleNotIn applies the NotIn predicate on the "title" field.
+func TitleNotIn(vs ...string) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNotIn(FieldTitle, vs...))
+}
+
+// TitleGT applies the GT predicate on the "title" field.
+func TitleGT(v string) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldGT(FieldTitle, v))
+}
+
+// TitleGTE applies the GTE predicate on the "title" field.
+func TitleGTE(v string) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldGTE(FieldTitle, v))
+}
+
+// TitleLT applies the LT predicate on the "title" field.
+func TitleLT(v string) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldLT(FieldTitle, v))
+}
+
+// TitleLTE applies the LTE predicate on the "title" field.
+func TitleLTE(v string) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldLTE(FieldTitle, v))
+}
+
+// TitleContains applies the Contains predicate on the "title" field.
+func TitleContains(v string) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldContains(FieldTitle, v))
+}
+
+// TitleHasPrefix applies the HasPrefix predicate on the "title" field.
+func TitleHasPrefix(v string) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldHasPrefix(FieldTitle, v))
+}
+
+// TitleHasSuffix applies the HasSuffix predicate on the "title" field.
+func TitleHasSuffix(v string) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldHasSuffix(FieldTitle, v))
+}
+
+// TitleEqualFold applies the EqualFold predicate on the "title" field.
+func TitleEqualFold(v string) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldEqualFold(FieldTitle, v))
+}
+
+// TitleContainsFold applies the ContainsFold predicate on the "title" field.
+func TitleContainsFold(v string) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldContainsFold(FieldTitle, v))
+}
+
+// StatusEQ applies the EQ predicate on the "status" field.
+func StatusEQ(v Status) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldEQ(FieldStatus, v))
+}
+
+// StatusNEQ applies the NEQ predicate on the "status" field.
+func StatusNEQ(v Status) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNEQ(FieldStatus, v))
+}
+
+// StatusIn applies the In predicate on the "status" field.
+func StatusIn(vs ...Status) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldIn(FieldStatus, vs...))
+}
+
+// StatusNotIn applies the NotIn predicate on the "status" field.
+func StatusNotIn(vs ...Status) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNotIn(FieldStatus, vs...))
+}
+
+// StartedAtEQ applies the EQ predicate on the "started_at" field.
+func StartedAtEQ(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldEQ(FieldStartedAt, v))
+}
+
+// StartedAtNEQ applies the NEQ predicate on the "started_at" field.
+func StartedAtNEQ(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNEQ(FieldStartedAt, v))
+}
+
+// StartedAtIn applies the In predicate on the "started_at" field.
+func StartedAtIn(vs ...time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldIn(FieldStartedAt, vs...))
+}
+
+// StartedAtNotIn applies the NotIn predicate on the "started_at" field.
+func StartedAtNotIn(vs ...time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNotIn(FieldStartedAt, vs...))
+}
+
+// StartedAtGT applies the GT predicate on the "started_at" field.
+func StartedAtGT(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldGT(FieldStartedAt, v))
+}
+
+// StartedAtGTE applies the GTE predicate on the "started_at" field.
+func StartedAtGTE(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldGTE(FieldStartedAt, v))
+}
+
+// StartedAtLT applies the LT predicate on the "started_at" field.
+func StartedAtLT(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldLT(FieldStartedAt, v))
+}
+
+// StartedAtLTE applies the LTE predicate on the "started_at" field.
+func StartedAtLTE(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldLTE(FieldStartedAt, v))
+}
+
+// EndedAtEQ applies the EQ predicate on the "ended_at" field.
+func EndedAtEQ(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldEQ(FieldEndedAt, v))
+}
+
+// EndedAtNEQ applies the NEQ predicate on the "ended_at" field.
+func EndedAtNEQ(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNEQ(FieldEndedAt, v))
+}
+
+// EndedAtIn applies the In predicate on the "ended_at" field.
+func EndedAtIn(vs ...time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldIn(FieldEndedAt, vs...))
+}
+
+// EndedAtNotIn applies the NotIn predicate on the "ended_at" field.
+func EndedAtNotIn(vs ...time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNotIn(FieldEndedAt, vs...))
+}
+
+// EndedAtGT applies the GT predicate on the "ended_at" field.
+func EndedAtGT(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldGT(FieldEndedAt, v))
+}
+
+// EndedAtGTE applies the GTE predicate on the "ended_at" field.
+func EndedAtGTE(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldGTE(FieldEndedAt, v))
+}
+
+// EndedAtLT applies the LT predicate on the "ended_at" field.
+func EndedAtLT(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldLT(FieldEndedAt, v))
+}
+
+// EndedAtLTE applies the LTE predicate on the "ended_at" field.
+func EndedAtLTE(v time.Time) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldLTE(FieldEndedAt, v))
+}
+
+// EndedAtIsNil applies the IsNil predicate on the "ended_at" field.
+func EndedAtIsNil() predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldIsNull(FieldEndedAt))
+}
+
+// EndedAtNotNil applies the NotNil predicate on the "ended_at" field.
+func EndedAtNotNil() predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNotNull(FieldEndedAt))
+}
+
+// TotalPromptTokensEQ applies the EQ predicate on the "total_prompt_tokens" field.
+func TotalPromptTokensEQ(v int) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldEQ(FieldTotalPromptTokens, v))
+}
+
+// TotalPromptTokensNEQ applies the NEQ predicate on the "total_prompt_tokens" field.
+func TotalPromptTokensNEQ(v int) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNEQ(FieldTotalPromptTokens, v))
+}
+
+// TotalPromptTokensIn applies the In predicate on the "total_prompt_tokens" field.
+func TotalPromptTokensIn(vs ...int) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldIn(FieldTotalPromptTokens, vs...))
+}
+
+// TotalPromptTokensNotIn applies the NotIn predicate on the "total_prompt_tokens" field.
+func TotalPromptTokensNotIn(vs ...int) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNotIn(FieldTotalPromptTokens, vs...))
+}
+
+// TotalPromptTokensGT applies the GT predicate on the "total_prompt_tokens" field.
+func TotalPromptTokensGT(v int) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldGT(FieldTotalPromptTokens, v))
+}
+
+// TotalPromptTokensGTE applies the GTE predicate on the "total_prompt_tokens" field.
+func TotalPromptTokensGTE(v int) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldGTE(FieldTotalPromptTokens, v))
+}
+
+// TotalPromptTokensLT applies the LT predicate on the "total_prompt_tokens" field.
+func TotalPromptTokensLT(v int) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldLT(FieldTotalPromptTokens, v))
+}
+
+// TotalPromptTokensLTE applies the LTE predicate on the "total_prompt_tokens" field.
+func TotalPromptTokensLTE(v int) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldLTE(FieldTotalPromptTokens, v))
+}
+
+// TotalCompletionTokensEQ applies the EQ predicate on the "total_completion_tokens" field.
+func TotalCompletionTokensEQ(v int) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldEQ(FieldTotalCompletionTokens, v))
+}
+
+// TotalCompletionTokensNEQ applies the NEQ predicate on the "total_completion_tokens" field.
+func TotalCompletionTokensNEQ(v int) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNEQ(FieldTotalCompletionTokens, v))
+}
+
+// TotalCompletionTokensIn applies the In predicate on the "total_completion_tokens" field.
+func TotalCompletionTokensIn(vs ...int) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldIn(FieldTotalCompletionTokens, vs...))
+}
+
+// TotalCompletionTokensNotIn applies the NotIn predicate on the "total_completion_tokens" field.
+func TotalCompletionTokensNotIn(vs ...int) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNotIn(FieldTotalCompletionTokens, vs...))
+}
+
+// TotalCompletionTokensGT applies the GT predicate on the "total_completion_tokens" field.
+func TotalCompletionTokensGT(v int) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldGT(FieldTotalCompletionTokens, v))
+}
+
+// TotalCompletionTokensGTE applies the GTE predicate on the "total_completion_tokens" field.
+func TotalCompletionTokensGTE(v int) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldGTE(FieldTotalCompletionTokens, v))
+}
+
+// TotalCompletionTokensLT applies the LT predicate on the "total_completion_tokens" field.
+func TotalCompletionTokensLT(v int) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldLT(FieldTotalCompletionTokens, v))
+}
+
+// TotalCompletionTokensLTE applies the LTE predicate on the "total_completion_tokens" field.
+func TotalCompletionTokensLTE(v int) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldLTE(FieldTotalCompletionTokens, v))
+}
+
+// TotalCostMicrosEQ applies the EQ predicate on the "total_cost_micros" field.
+func TotalCostMicrosEQ(v int64) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldEQ(FieldTotalCostMicros, v))
+}
+
+// TotalCostMicrosNEQ applies the NEQ predicate on the "total_cost_micros" field.
+func TotalCostMicrosNEQ(v int64) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNEQ(FieldTotalCostMicros, v))
+}
+
+// TotalCostMicrosIn applies the In predicate on the "total_cost_micros" field.
+func TotalCostMicrosIn(vs ...int64) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldIn(FieldTotalCostMicros, vs...))
+}
+
+// TotalCostMicrosNotIn applies the NotIn predicate on the "total_cost_micros" field.
+func TotalCostMicrosNotIn(vs ...int64) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldNotIn(FieldTotalCostMicros, vs...))
+}
+
+// TotalCostMicrosGT applies the GT predicate on the "total_cost_micros" field.
+func TotalCostMicrosGT(v int64) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldGT(FieldTotalCostMicros, v))
+}
+
+// TotalCostMicrosGTE applies the GTE predicate on the "total_cost_micros" field.
+func TotalCostMicrosGTE(v int64) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldGTE(FieldTotalCostMicros, v))
+}
+
+// TotalCostMicrosLT applies the LT predicate on the "total_cost_micros" field.
+func TotalCostMicrosLT(v int64) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldLT(FieldTotalCostMicros, v))
+}
+
+// TotalCostMicrosLTE applies the LTE predicate on the "total_cost_micros" field.
+func TotalCostMicrosLTE(v int64) predicate.AgentSession {
+	return predicate.AgentSession(sql.FieldLTE(FieldTotalCostMicros, v))
+}
+
+// HasOrganization applies the HasEdge predicate on the "organization" edge.
+func HasOrganization() predicate.AgentSession {
+	return predicate.AgentSession(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOrganizationWith applies the HasEdge predicate on the "organization" edge with a given conditions (other predicates).
+func HasOrganizationWith(preds ...predicate.Organization) predicate.AgentSession {
+	return predicate.AgentSession(func(s *sql.Selector) {
+		step := newOrganizationStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasAgent applies the HasEdge predicate on the "agent" edge.
+func HasAgent() predicate.AgentSession {
+	return predicate.AgentSession(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, AgentTable, AgentColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAgentWith applies the HasEdge predicate on the "agent" edge with a given conditions (other predicates).
+func HasAgentWith(preds ...predicate.Agent) predicate.AgentSession {
+	return predicate.AgentSession(func(s *sql.Selector) {
+		step := newAgentStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasStarter applies the HasEdge predicate on the "starter" edge.
+func HasStarter() predicate.AgentSession {
+	return predicate.AgentSession(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, StarterTable, StarterColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasStarterWith applies the HasEdge predicate on the "starter" edge with a given conditions (other predicates).
+func HasStarterWith(preds ...predicate.User) predicate.AgentSession {
+	return predicate.AgentSession(func(s *sql.Selector) {
+		step := newStarterStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
 }
 
 // And groups predicates with the AND operator between them.

@@ -3,7 +3,10 @@
 package agenttask
 
 import (
+	"time"
+
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
@@ -51,6 +54,311 @@ func IDLT(id uuid.UUID) predicate.AgentTask {
 // IDLTE applies the LTE predicate on the ID field.
 func IDLTE(id uuid.UUID) predicate.AgentTask {
 	return predicate.AgentTask(sql.FieldLTE(FieldID, id))
+}
+
+// OrganizationID applies equality check predicate on the "organization_id" field. It's identical to OrganizationIDEQ.
+func OrganizationID(v uuid.UUID) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
+func CreatedAt(v time.Time) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// AgentID applies equality check predicate on the "agent_id" field. It's identical to AgentIDEQ.
+func AgentID(v uuid.UUID) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldEQ(FieldAgentID, v))
+}
+
+// TaskID applies equality check predicate on the "task_id" field. It's identical to TaskIDEQ.
+func TaskID(v uuid.UUID) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldEQ(FieldTaskID, v))
+}
+
+// CallID applies equality check predicate on the "call_id" field. It's identical to CallIDEQ.
+func CallID(v uuid.UUID) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldEQ(FieldCallID, v))
+}
+
+// ActionID applies equality check predicate on the "action_id" field. It's identical to ActionIDEQ.
+func ActionID(v uuid.UUID) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldEQ(FieldActionID, v))
+}
+
+// OrganizationIDEQ applies the EQ predicate on the "organization_id" field.
+func OrganizationIDEQ(v uuid.UUID) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDNEQ applies the NEQ predicate on the "organization_id" field.
+func OrganizationIDNEQ(v uuid.UUID) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldNEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDIn applies the In predicate on the "organization_id" field.
+func OrganizationIDIn(vs ...uuid.UUID) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldIn(FieldOrganizationID, vs...))
+}
+
+// OrganizationIDNotIn applies the NotIn predicate on the "organization_id" field.
+func OrganizationIDNotIn(vs ...uuid.UUID) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldNotIn(FieldOrganizationID, vs...))
+}
+
+// CreatedAtEQ applies the EQ predicate on the "created_at" field.
+func CreatedAtEQ(v time.Time) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtNEQ applies the NEQ predicate on the "created_at" field.
+func CreatedAtNEQ(v time.Time) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldNEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtIn applies the In predicate on the "created_at" field.
+func CreatedAtIn(vs ...time.Time) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtNotIn applies the NotIn predicate on the "created_at" field.
+func CreatedAtNotIn(vs ...time.Time) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldNotIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtGT applies the GT predicate on the "created_at" field.
+func CreatedAtGT(v time.Time) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldGT(FieldCreatedAt, v))
+}
+
+// CreatedAtGTE applies the GTE predicate on the "created_at" field.
+func CreatedAtGTE(v time.Time) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldGTE(FieldCreatedAt, v))
+}
+
+// CreatedAtLT applies the LT predicate on the "created_at" field.
+func CreatedAtLT(v time.Time) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldLT(FieldCreatedAt, v))
+}
+
+// CreatedAtLTE applies the LTE predicate on the "created_at" field.
+func CreatedAtLTE(v time.Time) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldLTE(FieldCreatedAt, v))
+}
+
+// AgentIDEQ applies the EQ predicate on the "agent_id" field.
+func AgentIDEQ(v uuid.UUID) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldEQ(FieldAgentID, v))
+}
+
+// AgentIDNEQ applies the NEQ predicate on the "agent_id" field.
+func AgentIDNEQ(v uuid.UUID) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldNEQ(FieldAgentID, v))
+}
+
+// AgentIDIn applies the In predicate on the "agent_id" field.
+func AgentIDIn(vs ...uuid.UUID) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldIn(FieldAgentID, vs...))
+}
+
+// AgentIDNotIn applies the NotIn predicate on the "agent_id" field.
+func AgentIDNotIn(vs ...uuid.UUID) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldNotIn(FieldAgentID, vs...))
+}
+
+// TaskIDEQ applies the EQ predicate on the "task_id" field.
+func TaskIDEQ(v uuid.UUID) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldEQ(FieldTaskID, v))
+}
+
+// TaskIDNEQ applies the NEQ predicate on the "task_id" field.
+func TaskIDNEQ(v uuid.UUID) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldNEQ(FieldTaskID, v))
+}
+
+// TaskIDIn applies the In predicate on the "task_id" field.
+func TaskIDIn(vs ...uuid.UUID) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldIn(FieldTaskID, vs...))
+}
+
+// TaskIDNotIn applies the NotIn predicate on the "task_id" field.
+func TaskIDNotIn(vs ...uuid.UUID) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldNotIn(FieldTaskID, vs...))
+}
+
+// CallIDEQ applies the EQ predicate on the "call_id" field.
+func CallIDEQ(v uuid.UUID) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldEQ(FieldCallID, v))
+}
+
+// CallIDNEQ applies the NEQ predicate on the "call_id" field.
+func CallIDNEQ(v uuid.UUID) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldNEQ(FieldCallID, v))
+}
+
+// CallIDIn applies the In predicate on the "call_id" field.
+func CallIDIn(vs ...uuid.UUID) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldIn(FieldCallID, vs...))
+}
+
+// CallIDNotIn applies the NotIn predicate on the "call_id" field.
+func CallIDNotIn(vs ...uuid.UUID) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldNotIn(FieldCallID, vs...))
+}
+
+// CallIDIsNil applies the IsNil predicate on the "call_id" field.
+func CallIDIsNil() predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldIsNull(FieldCallID))
+}
+
+// CallIDNotNil applies the NotNil predicate on the "call_id" field.
+func CallIDNotNil() predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldNotNull(FieldCallID))
+}
+
+// ActionIDEQ applies the EQ predicate on the "action_id" field.
+func ActionIDEQ(v uuid.UUID) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldEQ(FieldActionID, v))
+}
+
+// ActionIDNEQ applies the NEQ predicate on the "action_id" field.
+func ActionIDNEQ(v uuid.UUID) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldNEQ(FieldActionID, v))
+}
+
+// ActionIDIn applies the In predicate on the "action_id" field.
+func ActionIDIn(vs ...uuid.UUID) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldIn(FieldActionID, vs...))
+}
+
+// ActionIDNotIn applies the NotIn predicate on the "action_id" field.
+func ActionIDNotIn(vs ...uuid.UUID) predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldNotIn(FieldActionID, vs...))
+}
+
+// ActionIDIsNil applies the IsNil predicate on the "action_id" field.
+func ActionIDIsNil() predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldIsNull(FieldActionID))
+}
+
+// ActionIDNotNil applies the NotNil predicate on the "action_id" field.
+func ActionIDNotNil() predicate.AgentTask {
+	return predicate.AgentTask(sql.FieldNotNull(FieldActionID))
+}
+
+// HasOrganization applies the HasEdge predicate on the "organization" edge.
+func HasOrganization() predicate.AgentTask {
+	return predicate.AgentTask(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOrganizationWith applies the HasEdge predicate on the "organization" edge with a given conditions (other predicates).
+func HasOrganizationWith(preds ...predicate.Organization) predicate.AgentTask {
+	return predicate.AgentTask(func(s *sql.Selector) {
+		step := newOrganizationStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasAgent applies the HasEdge predicate on the "agent" edge.
+func HasAgent() predicate.AgentTask {
+	return predicate.AgentTask(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, AgentTable, AgentColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAgentWith applies the HasEdge predicate on the "agent" edge with a given conditions (other predicates).
+func HasAgentWith(preds ...predicate.Agent) predicate.AgentTask {
+	return predicate.AgentTask(func(s *sql.Selector) {
+		step := newAgentStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasTask applies the HasEdge predicate on the "task" edge.
+func HasTask() predicate.AgentTask {
+	return predicate.AgentTask(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, TaskTable, TaskColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasTaskWith applies the HasEdge predicate on the "task" edge with a given conditions (other predicates).
+func HasTaskWith(preds ...predicate.Task) predicate.AgentTask {
+	return predicate.AgentTask(func(s *sql.Selector) {
+		step := newTaskStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasCall applies the HasEdge predicate on the "call" edge.
+func HasCall() predicate.AgentTask {
+	return predicate.AgentTask(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, CallTable, CallColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasCallWith applies the HasEdge predicate on the "call" edge with a given conditions (other predicates).
+func HasCallWith(preds ...predicate.AgentCall) predicate.AgentTask {
+	return predicate.AgentTask(func(s *sql.Selector) {
+		step := newCallStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasAction applies the HasEdge predicate on the "action" edge.
+func HasAction() predicate.AgentTask {
+	return predicate.AgentTask(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ActionTable, ActionColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasActionWith applies the HasEdge predicate on the "action" edge with a given conditions (other predicates).
+func HasActionWith(preds ...predicate.AgentAction) predicate.AgentTask {
+	return predicate.AgentTask(func(s *sql.Selector) {
+		step := newActionStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
 }
 
 // And groups predicates with the AND operator between them.

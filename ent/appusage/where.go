@@ -3,7 +3,10 @@
 package appusage
 
 import (
+	"time"
+
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
@@ -51,6 +54,672 @@ func IDLT(id uuid.UUID) predicate.AppUsage {
 // IDLTE applies the LTE predicate on the ID field.
 func IDLTE(id uuid.UUID) predicate.AppUsage {
 	return predicate.AppUsage(sql.FieldLTE(FieldID, id))
+}
+
+// OrganizationID applies equality check predicate on the "organization_id" field. It's identical to OrganizationIDEQ.
+func OrganizationID(v uuid.UUID) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
+func CreatedAt(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// UserID applies equality check predicate on the "user_id" field. It's identical to UserIDEQ.
+func UserID(v uuid.UUID) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldUserID, v))
+}
+
+// ClientRecordID applies equality check predicate on the "client_record_id" field. It's identical to ClientRecordIDEQ.
+func ClientRecordID(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldClientRecordID, v))
+}
+
+// DeviceID applies equality check predicate on the "device_id" field. It's identical to DeviceIDEQ.
+func DeviceID(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldDeviceID, v))
+}
+
+// AppName applies equality check predicate on the "app_name" field. It's identical to AppNameEQ.
+func AppName(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldAppName, v))
+}
+
+// WindowTitle applies equality check predicate on the "window_title" field. It's identical to WindowTitleEQ.
+func WindowTitle(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldWindowTitle, v))
+}
+
+// URL applies equality check predicate on the "url" field. It's identical to URLEQ.
+func URL(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldURL, v))
+}
+
+// StartedAt applies equality check predicate on the "started_at" field. It's identical to StartedAtEQ.
+func StartedAt(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldStartedAt, v))
+}
+
+// EndedAt applies equality check predicate on the "ended_at" field. It's identical to EndedAtEQ.
+func EndedAt(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldEndedAt, v))
+}
+
+// DurationSeconds applies equality check predicate on the "duration_seconds" field. It's identical to DurationSecondsEQ.
+func DurationSeconds(v int) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldDurationSeconds, v))
+}
+
+// OrganizationIDEQ applies the EQ predicate on the "organization_id" field.
+func OrganizationIDEQ(v uuid.UUID) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDNEQ applies the NEQ predicate on the "organization_id" field.
+func OrganizationIDNEQ(v uuid.UUID) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDIn applies the In predicate on the "organization_id" field.
+func OrganizationIDIn(vs ...uuid.UUID) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldIn(FieldOrganizationID, vs...))
+}
+
+// OrganizationIDNotIn applies the NotIn predicate on the "organization_id" field.
+func OrganizationIDNotIn(vs ...uuid.UUID) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNotIn(FieldOrganizationID, vs...))
+}
+
+// CreatedAtEQ applies the EQ predicate on the "created_at" field.
+func CreatedAtEQ(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtNEQ applies the NEQ predicate on the "created_at" field.
+func CreatedAtNEQ(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtIn applies the In predicate on the "created_at" field.
+func CreatedAtIn(vs ...time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtNotIn applies the NotIn predicate on the "created_at" field.
+func CreatedAtNotIn(vs ...time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNotIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtGT applies the GT predicate on the "created_at" field.
+func CreatedAtGT(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldGT(FieldCreatedAt, v))
+}
+
+// CreatedAtGTE applies the GTE predicate on the "created_at" field.
+func CreatedAtGTE(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldGTE(FieldCreatedAt, v))
+}
+
+// CreatedAtLT applies the LT predicate on the "created_at" field.
+func CreatedAtLT(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldLT(FieldCreatedAt, v))
+}
+
+// CreatedAtLTE applies the LTE predicate on the "created_at" field.
+func CreatedAtLTE(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldLTE(FieldCreatedAt, v))
+}
+
+// UserIDEQ applies the EQ predicate on the "user_id" field.
+func UserIDEQ(v uuid.UUID) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldUserID, v))
+}
+
+// UserIDNEQ applies the NEQ predicate on the "user_id" field.
+func UserIDNEQ(v uuid.UUID) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNEQ(FieldUserID, v))
+}
+
+// UserIDIn applies the In predicate on the "user_id" field.
+func UserIDIn(vs ...uuid.UUID) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldIn(FieldUserID, vs...))
+}
+
+// UserIDNotIn applies the NotIn predicate on the "user_id" field.
+func UserIDNotIn(vs ...uuid.UUID) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNotIn(FieldUserID, vs...))
+}
+
+// ClientRecordIDEQ applies the EQ predicate on the "client_record_id" field.
+func ClientRecordIDEQ(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldClientRecordID, v))
+}
+
+// ClientRecordIDNEQ applies the NEQ predicate on the "client_record_id" field.
+func ClientRecordIDNEQ(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNEQ(FieldClientRecordID, v))
+}
+
+// ClientRecordIDIn applies the In predicate on the "client_record_id" field.
+func ClientRecordIDIn(vs ...string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldIn(FieldClientRecordID, vs...))
+}
+
+// ClientRecordIDNotIn applies the NotIn predicate on the "client_record_id" field.
+func ClientRecordIDNotIn(vs ...string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNotIn(FieldClientRecordID, vs...))
+}
+
+// ClientRecordIDGT applies the GT predicate on the "client_record_id" field.
+func ClientRecordIDGT(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldGT(FieldClientRecordID, v))
+}
+
+// ClientRecordIDGTE applies the GTE predicate on the "client_record_id" field.
+func ClientRecordIDGTE(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldGTE(FieldClientRecordID, v))
+}
+
+// ClientRecordIDLT applies the LT predicate on the "client_record_id" field.
+func ClientRecordIDLT(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldLT(FieldClientRecordID, v))
+}
+
+// ClientRecordIDLTE applies the LTE predicate on the "client_record_id" field.
+func ClientRecordIDLTE(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldLTE(FieldClientRecordID, v))
+}
+
+// ClientRecordIDContains applies the Contains predicate on the "client_record_id" field.
+func ClientRecordIDContains(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldContains(FieldClientRecordID, v))
+}
+
+// ClientRecordIDHasPrefix applies the HasPrefix predicate on the "client_record_id" field.
+func ClientRecordIDHasPrefix(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldHasPrefix(FieldClientRecordID, v))
+}
+
+// ClientRecordIDHasSuffix applies the HasSuffix predicate on the "client_record_id" field.
+func ClientRecordIDHasSuffix(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldHasSuffix(FieldClientRecordID, v))
+}
+
+// ClientRecordIDEqualFold applies the EqualFold predicate on the "client_record_id" field.
+func ClientRecordIDEqualFold(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEqualFold(FieldClientRecordID, v))
+}
+
+// ClientRecordIDContainsFold applies the ContainsFold predicate on the "client_record_id" field.
+func ClientRecordIDContainsFold(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldContainsFold(FieldClientRecordID, v))
+}
+
+// DeviceIDEQ applies the EQ predicate on the "device_id" field.
+func DeviceIDEQ(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldDeviceID, v))
+}
+
+// DeviceIDNEQ applies the NEQ predicate on the "device_id" field.
+func DeviceIDNEQ(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNEQ(FieldDeviceID, v))
+}
+
+// DeviceIDIn applies the In predicate on the "device_id" field.
+func DeviceIDIn(vs ...string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldIn(FieldDeviceID, vs...))
+}
+
+// DeviceIDNotIn applies the NotIn predicate on the "device_id" field.
+func DeviceIDNotIn(vs ...string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNotIn(FieldDeviceID, vs...))
+}
+
+// DeviceIDGT applies the GT predicate on the "device_id" field.
+func DeviceIDGT(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldGT(FieldDeviceID, v))
+}
+
+// DeviceIDGTE applies the GTE predicate on the "device_id" field.
+func DeviceIDGTE(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldGTE(FieldDeviceID, v))
+}
+
+// DeviceIDLT applies the LT predicate on the "device_id" field.
+func DeviceIDLT(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldLT(FieldDeviceID, v))
+}
+
+// DeviceIDLTE applies the LTE predicate on the "device_id" field.
+func DeviceIDLTE(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldLTE(FieldDeviceID, v))
+}
+
+// DeviceIDContains applies the Contains predicate on the "device_id" field.
+func DeviceIDContains(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldContains(FieldDeviceID, v))
+}
+
+// DeviceIDHasPrefix applies the HasPrefix predicate on the "device_id" field.
+func DeviceIDHasPrefix(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldHasPrefix(FieldDeviceID, v))
+}
+
+// DeviceIDHasSuffix applies the HasSuffix predicate on the "device_id" field.
+func DeviceIDHasSuffix(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldHasSuffix(FieldDeviceID, v))
+}
+
+// DeviceIDEqualFold applies the EqualFold predicate on the "device_id" field.
+func DeviceIDEqualFold(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEqualFold(FieldDeviceID, v))
+}
+
+// DeviceIDContainsFold applies the ContainsFold predicate on the "device_id" field.
+func DeviceIDContainsFold(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldContainsFold(FieldDeviceID, v))
+}
+
+// AppNameEQ applies the EQ predicate on the "app_name" field.
+func AppNameEQ(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldAppName, v))
+}
+
+// AppNameNEQ applies the NEQ predicate on the "app_name" field.
+func AppNameNEQ(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNEQ(FieldAppName, v))
+}
+
+// AppNameIn applies the In predicate on the "app_name" field.
+func AppNameIn(vs ...string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldIn(FieldAppName, vs...))
+}
+
+// AppNameNotIn applies the NotIn predicate on the "app_name" field.
+func AppNameNotIn(vs ...string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNotIn(FieldAppName, vs...))
+}
+
+// AppNameGT applies the GT predicate on the "app_name" field.
+func AppNameGT(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldGT(FieldAppName, v))
+}
+
+// AppNameGTE applies the GTE predicate on the "app_name" field.
+func AppNameGTE(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldGTE(FieldAppName, v))
+}
+
+// AppNameLT applies the LT predicate on the "app_name" field.
+func AppNameLT(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldLT(FieldAppName, v))
+}
+
+// AppNameLTE applies the LTE predicate on the "app_name" field.
+func AppNameLTE(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldLTE(FieldAppName, v))
+}
+
+// AppNameContains applies the Contains predicate on the "app_name" field.
+func AppNameContains(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldContains(FieldAppName, v))
+}
+
+// AppNameHasPrefix applies the HasPrefix predicate on the "app_name" field.
+func AppNameHasPrefix(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldHasPrefix(FieldAppName, v))
+}
+
+// AppNameHasSuffix applies the HasSuffix predicate on the "app_name" field.
+func AppNameHasSuffix(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldHasSuffix(FieldAppName, v))
+}
+
+// AppNameEqualFold applies the EqualFold predicate on the "app_name" field.
+func AppNameEqualFold(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEqualFold(FieldAppName, v))
+}
+
+// AppNameContainsFold applies the ContainsFold predicate on the "app_name" field.
+func AppNameContainsFold(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldContainsFold(FieldAppName, v))
+}
+
+// WindowTitleEQ applies the EQ predicate on the "window_title" field.
+func WindowTitleEQ(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldWindowTitle, v))
+}
+
+// WindowTitleNEQ applies the NEQ predicate on the "window_title" field.
+func WindowTitleNEQ(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNEQ(FieldWindowTitle, v))
+}
+
+// WindowTitleIn applies the In predicate on the "window_title" field.
+func WindowTitleIn(vs ...string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldIn(FieldWindowTitle, vs...))
+}
+
+// WindowTitleNotIn applies the NotIn predicate on the "window_title" field.
+func WindowTitleNotIn(vs ...string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNotIn(FieldWindowTitle, vs...))
+}
+
+// WindowTitleGT applies the GT predicate on the "window_title" field.
+func WindowTitleGT(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldGT(FieldWindowTitle, v))
+}
+
+// WindowTitleGTE applies the GTE predicate on the "window_title" field.
+func WindowTitleGTE(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldGTE(FieldWindowTitle, v))
+}
+
+// WindowTitleLT applies the LT predicate on the "window_title" field.
+func WindowTitleLT(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldLT(FieldWindowTitle, v))
+}
+
+// WindowTitleLTE applies the LTE predicate on the "window_title" field.
+func WindowTitleLTE(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldLTE(FieldWindowTitle, v))
+}
+
+// WindowTitleContains applies the Contains predicate on the "window_title" field.
+func WindowTitleContains(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldContains(FieldWindowTitle, v))
+}
+
+// WindowTitleHasPrefix applies the HasPrefix predicate on the "window_title" field.
+func WindowTitleHasPrefix(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldHasPrefix(FieldWindowTitle, v))
+}
+
+// WindowTitleHasSuffix applies the HasSuffix predicate on the "window_title" field.
+func WindowTitleHasSuffix(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldHasSuffix(FieldWindowTitle, v))
+}
+
+// WindowTitleIsNil applies the IsNil predicate on the "window_title" field.
+func WindowTitleIsNil() predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldIsNull(FieldWindowTitle))
+}
+
+// WindowTitleNotNil applies the NotNil predicate on the "window_title" field.
+func WindowTitleNotNil() predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNotNull(FieldWindowTitle))
+}
+
+// WindowTitleEqualFold applies the EqualFold predicate on the "window_title" field.
+func WindowTitleEqualFold(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEqualFold(FieldWindowTitle, v))
+}
+
+// WindowTitleContainsFold applies the ContainsFold predicate on the "window_title" field.
+func WindowTitleContainsFold(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldContainsFold(FieldWindowTitle, v))
+}
+
+// URLEQ applies the EQ predicate on the "url" field.
+func URLEQ(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldURL, v))
+}
+
+// URLNEQ applies the NEQ predicate on the "url" field.
+func URLNEQ(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNEQ(FieldURL, v))
+}
+
+// URLIn applies the In predicate on the "url" field.
+func URLIn(vs ...string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldIn(FieldURL, vs...))
+}
+
+// URLNotIn applies the NotIn predicate on the "url" field.
+func URLNotIn(vs ...string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNotIn(FieldURL, vs...))
+}
+
+// URLGT applies the GT predicate on the "url" field.
+func URLGT(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldGT(FieldURL, v))
+}
+
+// URLGTE applies the GTE predicate on the "url" field.
+func URLGTE(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldGTE(FieldURL, v))
+}
+
+// URLLT applies the LT predicate on the "url" field.
+func URLLT(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldLT(FieldURL, v))
+}
+
+// URLLTE applies the LTE predicate on the "url" field.
+func URLLTE(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldLTE(FieldURL, v))
+}
+
+// URLContains applies the Contains predicate on the "url" field.
+func URLContains(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldContains(FieldURL, v))
+}
+
+// URLHasPrefix applies the HasPrefix predicate on the "url" field.
+func URLHasPrefix(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldHasPrefix(FieldURL, v))
+}
+
+// URLHasSuffix applies the HasSuffix predicate on the "url" field.
+func URLHasSuffix(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldHasSuffix(FieldURL, v))
+}
+
+// URLIsNil applies the IsNil predicate on the "url" field.
+func URLIsNil() predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldIsNull(FieldURL))
+}
+
+// URLNotNil applies the NotNil predicate on the "url" field.
+func URLNotNil() predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNotNull(FieldURL))
+}
+
+// URLEqualFold applies the EqualFold predicate on the "url" field.
+func URLEqualFold(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEqualFold(FieldURL, v))
+}
+
+// URLContainsFold applies the ContainsFold predicate on the "url" field.
+func URLContainsFold(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldContainsFold(FieldURL, v))
+}
+
+// CategoryEQ applies the EQ predicate on the "category" field.
+func CategoryEQ(v Category) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldCategory, v))
+}
+
+// CategoryNEQ applies the NEQ predicate on the "category" field.
+func CategoryNEQ(v Category) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNEQ(FieldCategory, v))
+}
+
+// CategoryIn applies the In predicate on the "category" field.
+func CategoryIn(vs ...Category) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldIn(FieldCategory, vs...))
+}
+
+// CategoryNotIn applies the NotIn predicate on the "category" field.
+func CategoryNotIn(vs ...Category) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNotIn(FieldCategory, vs...))
+}
+
+// StartedAtEQ applies the EQ predicate on the "started_at" field.
+func StartedAtEQ(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldStartedAt, v))
+}
+
+// StartedAtNEQ applies the NEQ predicate on the "started_at" field.
+func StartedAtNEQ(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNEQ(FieldStartedAt, v))
+}
+
+// StartedAtIn applies the In predicate on the "started_at" field.
+func StartedAtIn(vs ...time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldIn(FieldStartedAt, vs...))
+}
+
+// StartedAtNotIn applies the NotIn predicate on the "started_at" field.
+func StartedAtNotIn(vs ...time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNotIn(FieldStartedAt, vs...))
+}
+
+// StartedAtGT applies the GT predicate on the "started_at" field.
+func StartedAtGT(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldGT(FieldStartedAt, v))
+}
+
+// StartedAtGTE applies the GTE predicate on the "started_at" field.
+func StartedAtGTE(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldGTE(FieldStartedAt, v))
+}
+
+// StartedAtLT applies the LT predicate on the "started_at" field.
+func StartedAtLT(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldLT(FieldStartedAt, v))
+}
+
+// StartedAtLTE applies the LTE predicate on the "started_at" field.
+func StartedAtLTE(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldLTE(FieldStartedAt, v))
+}
+
+// EndedAtEQ applies the EQ predicate on the "ended_at" field.
+func EndedAtEQ(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldEndedAt, v))
+}
+
+// EndedAtNEQ applies the NEQ predicate on the "ended_at" field.
+func EndedAtNEQ(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNEQ(FieldEndedAt, v))
+}
+
+// EndedAtIn applies the In predicate on the "ended_at" field.
+func EndedAtIn(vs ...time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldIn(FieldEndedAt, vs...))
+}
+
+// EndedAtNotIn applies the NotIn predicate on the "ended_at" field.
+func EndedAtNotIn(vs ...time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNotIn(FieldEndedAt, vs...))
+}
+
+// EndedAtGT applies the GT predicate on the "ended_at" field.
+func EndedAtGT(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldGT(FieldEndedAt, v))
+}
+
+// EndedAtGTE applies the GTE predicate on the "ended_at" field.
+func EndedAtGTE(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldGTE(FieldEndedAt, v))
+}
+
+// EndedAtLT applies the LT predicate on the "ended_at" field.
+func EndedAtLT(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldLT(FieldEndedAt, v))
+}
+
+// EndedAtLTE applies the LTE predicate on the "ended_at" field.
+func EndedAtLTE(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldLTE(FieldEndedAt, v))
+}
+
+// DurationSecondsEQ applies the EQ predicate on the "duration_seconds" field.
+func DurationSecondsEQ(v int) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldDurationSeconds, v))
+}
+
+// DurationSecondsNEQ applies the NEQ predicate on the "duration_seconds" field.
+func DurationSecondsNEQ(v int) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNEQ(FieldDurationSeconds, v))
+}
+
+// DurationSecondsIn applies the In predicate on the "duration_seconds" field.
+func DurationSecondsIn(vs ...int) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldIn(FieldDurationSeconds, vs...))
+}
+
+// DurationSecondsNotIn applies the NotIn predicate on the "duration_seconds" field.
+func DurationSecondsNotIn(vs ...int) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNotIn(FieldDurationSeconds, vs...))
+}
+
+// DurationSecondsGT applies the GT predicate on the "duration_seconds" field.
+func DurationSecondsGT(v int) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldGT(FieldDurationSeconds, v))
+}
+
+// DurationSecondsGTE applies the GTE predicate on the "duration_seconds" field.
+func DurationSecondsGTE(v int) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldGTE(FieldDurationSeconds, v))
+}
+
+// DurationSecondsLT applies the LT predicate on the "duration_seconds" field.
+func DurationSecondsLT(v int) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldLT(FieldDurationSeconds, v))
+}
+
+// DurationSecondsLTE applies the LTE predicate on the "duration_seconds" field.
+func DurationSecondsLTE(v int) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldLTE(FieldDurationSeconds, v))
+}
+
+// HasOrganization applies the HasEdge predicate on the "organization" edge.
+func HasOrganization() predicate.AppUsage {
+	return predicate.AppUsage(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOrganizationWith applies the HasEdge predicate on the "organization" edge with a given conditions (other predicates).
+func HasOrganizationWith(preds ...predicate.Organization) predicate.AppUsage {
+	return predicate.AppUsage(func(s *sql.Selector) {
+		step := newOrganizationStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasUser applies the HasEdge predicate on the "user" edge.
+func HasUser() predicate.AppUsage {
+	return predicate.AppUsage(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, UserTable, UserColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasUserWith applies the HasEdge predicate on the "user" edge with a given conditions (other predicates).
+func HasUserWith(preds ...predicate.User) predicate.AppUsage {
+	return predicate.AppUsage(func(s *sql.Selector) {
+		step := newUserStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
 }
 
 // And groups predicates with the AND operator between them.

@@ -3,7 +3,12 @@
 package boardcolumn
 
 import (
+	"fmt"
+	"time"
+
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 )
 
@@ -12,13 +17,58 @@ const (
 	Label = "board_column"
 	// FieldID holds the string denoting the id field in the database.
 	FieldID = "id"
+	// FieldCreatedAt holds the string denoting the created_at field in the database.
+	FieldCreatedAt = "created_at"
+	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
+	FieldUpdatedAt = "updated_at"
+	// FieldOrganizationID holds the string denoting the organization_id field in the database.
+	FieldOrganizationID = "organization_id"
+	// FieldDeletedAt holds the string denoting the deleted_at field in the database.
+	FieldDeletedAt = "deleted_at"
+	// FieldBoardID holds the string denoting the board_id field in the database.
+	FieldBoardID = "board_id"
+	// FieldName holds the string denoting the name field in the database.
+	FieldName = "name"
+	// FieldPosition holds the string denoting the position field in the database.
+	FieldPosition = "position"
+	// FieldWipLimit holds the string denoting the wip_limit field in the database.
+	FieldWipLimit = "wip_limit"
+	// FieldMappedStatus holds the string denoting the mapped_status field in the database.
+	FieldMappedStatus = "mapped_status"
+	// EdgeOrganization holds the string denoting the organization edge name in mutations.
+	EdgeOrganization = "organization"
+	// EdgeBoard holds the string denoting the board edge name in mutations.
+	EdgeBoard = "board"
 	// Table holds the table name of the boardcolumn in the database.
 	Table = "board_columns"
+	// OrganizationTable is the table that holds the organization relation/edge.
+	OrganizationTable = "board_columns"
+	// OrganizationInverseTable is the table name for the Organization entity.
+	// It exists in this package in order to avoid circular dependency with the "organization" package.
+	OrganizationInverseTable = "organizations"
+	// OrganizationColumn is the table column denoting the organization relation/edge.
+	OrganizationColumn = "organization_id"
+	// BoardTable is the table that holds the board relation/edge.
+	BoardTable = "board_columns"
+	// BoardInverseTable is the table name for the Board entity.
+	// It exists in this package in order to avoid circular dependency with the "board" package.
+	BoardInverseTable = "boards"
+	// BoardColumn is the table column denoting the board relation/edge.
+	BoardColumn = "board_id"
 )
 
 // Columns holds all SQL columns for boardcolumn fields.
 var Columns = []string{
 	FieldID,
+	FieldCreatedAt,
+	FieldUpdatedAt,
+	FieldOrganizationID,
+	FieldDeletedAt,
+	FieldBoardID,
+	FieldName,
+	FieldPosition,
+	FieldWipLimit,
+	FieldMappedStatus,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -31,10 +81,59 @@ func ValidColumn(column string) bool {
 	return false
 }
 
+// Note that the variables below are initialized by the runtime
+// package on the initialization of the application. Therefore,
+// it should be imported in the main as follows:
+//
+//	import _ "github.com/worksynapse/worksynapse/ent/runtime"
 var (
+	Hooks        [3]ent.Hook
+	Interceptors [1]ent.Interceptor
+	Policy       ent.Policy
+	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
+	DefaultCreatedAt func() time.Time
+	// DefaultUpdatedAt holds the default value on creation for the "updated_at" field.
+	DefaultUpdatedAt func() time.Time
+	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
+	UpdateDefaultUpdatedAt func() time.Time
+	// NameValidator is a validator for the "name" field. It is called by the builders before save.
+	NameValidator func(string) error
+	// DefaultPosition holds the default value on creation for the "position" field.
+	DefaultPosition int
+	// PositionValidator is a validator for the "position" field. It is called by the builders before save.
+	PositionValidator func(int) error
+	// WipLimitValidator is a validator for the "wip_limit" field. It is called by the builders before save.
+	WipLimitValidator func(int) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
+
+// MappedStatus defines the type for the "mapped_status" enum field.
+type MappedStatus string
+
+// MappedStatus values.
+const (
+	MappedStatusBacklog    MappedStatus = "backlog"
+	MappedStatusTodo       MappedStatus = "todo"
+	MappedStatusInProgress MappedStatus = "in_progress"
+	MappedStatusInReview   MappedStatus = "in_review"
+	MappedStatusDone       MappedStatus = "done"
+	MappedStatusCancelled  MappedStatus = "cancelled"
+)
+
+func (ms MappedStatus) String() string {
+	return string(ms)
+}
+
+// MappedStatusValidator is a validator for the "mapped_status" field enum values. It is called by the builders before save.
+func MappedStatusValidator(ms MappedStatus) error {
+	switch ms {
+	case MappedStatusBacklog, MappedStatusTodo, MappedStatusInProgress, MappedStatusInReview, MappedStatusDone, MappedStatusCancelled:
+		return nil
+	default:
+		return fmt.Errorf("boardcolumn: invalid enum value for mapped_status field: %q", ms)
+	}
+}
 
 // OrderOption defines the ordering options for the BoardColumn queries.
 type OrderOption func(*sql.Selector)
@@ -42,4 +141,77 @@ type OrderOption func(*sql.Selector)
 // ByID orders the results by the id field.
 func ByID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldID, opts...).ToFunc()
+}
+
+// ByCreatedAt orders the results by the created_at field.
+func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCreatedAt, opts...).ToFunc()
+}
+
+// ByUpdatedAt orders the results by the updated_at field.
+func ByUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUpdatedAt, opts...).ToFunc()
+}
+
+// ByOrganizationID orders the results by the organization_id field.
+func ByOrganizationID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOrganizationID, opts...).ToFunc()
+}
+
+// ByDeletedAt orders the results by the deleted_at field.
+func ByDeletedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDeletedAt, opts...).ToFunc()
+}
+
+// ByBoardID orders the results by the board_id field.
+func ByBoardID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldBoardID, opts...).ToFunc()
+}
+
+// ByName orders the results by the name field.
+func ByName(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldName, opts...).ToFunc()
+}
+
+// ByPosition orders the results by the position field.
+func ByPosition(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPosition, opts...).ToFunc()
+}
+
+// ByWipLimit orders the results by the wip_limit field.
+func ByWipLimit(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldWipLimit, opts...).ToFunc()
+}
+
+// ByMappedStatus orders the results by the mapped_status field.
+func ByMappedStatus(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMappedStatus, opts...).ToFunc()
+}
+
+// ByOrganizationField orders the results by organization field.
+func ByOrganizationField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOrganizationStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByBoardField orders the results by board field.
+func ByBoardField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newBoardStep(), sql.OrderByField(field, opts...))
+	}
+}
+func newOrganizationStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(OrganizationInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
+	)
+}
+func newBoardStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(BoardInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, BoardTable, BoardColumn),
+	)
 }

@@ -3,7 +3,10 @@
 package boardcolumn
 
 import (
+	"time"
+
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
@@ -51,6 +54,437 @@ func IDLT(id uuid.UUID) predicate.BoardColumn {
 // IDLTE applies the LTE predicate on the ID field.
 func IDLTE(id uuid.UUID) predicate.BoardColumn {
 	return predicate.BoardColumn(sql.FieldLTE(FieldID, id))
+}
+
+// CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
+func CreatedAt(v time.Time) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// UpdatedAt applies equality check predicate on the "updated_at" field. It's identical to UpdatedAtEQ.
+func UpdatedAt(v time.Time) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldEQ(FieldUpdatedAt, v))
+}
+
+// OrganizationID applies equality check predicate on the "organization_id" field. It's identical to OrganizationIDEQ.
+func OrganizationID(v uuid.UUID) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// DeletedAt applies equality check predicate on the "deleted_at" field. It's identical to DeletedAtEQ.
+func DeletedAt(v time.Time) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldEQ(FieldDeletedAt, v))
+}
+
+// BoardID applies equality check predicate on the "board_id" field. It's identical to BoardIDEQ.
+func BoardID(v uuid.UUID) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldEQ(FieldBoardID, v))
+}
+
+// Name applies equality check predicate on the "name" field. It's identical to NameEQ.
+func Name(v string) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldEQ(FieldName, v))
+}
+
+// Position applies equality check predicate on the "position" field. It's identical to PositionEQ.
+func Position(v int) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldEQ(FieldPosition, v))
+}
+
+// WipLimit applies equality check predicate on the "wip_limit" field. It's identical to WipLimitEQ.
+func WipLimit(v int) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldEQ(FieldWipLimit, v))
+}
+
+// CreatedAtEQ applies the EQ predicate on the "created_at" field.
+func CreatedAtEQ(v time.Time) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtNEQ applies the NEQ predicate on the "created_at" field.
+func CreatedAtNEQ(v time.Time) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldNEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtIn applies the In predicate on the "created_at" field.
+func CreatedAtIn(vs ...time.Time) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtNotIn applies the NotIn predicate on the "created_at" field.
+func CreatedAtNotIn(vs ...time.Time) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldNotIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtGT applies the GT predicate on the "created_at" field.
+func CreatedAtGT(v time.Time) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldGT(FieldCreatedAt, v))
+}
+
+// CreatedAtGTE applies the GTE predicate on the "created_at" field.
+func CreatedAtGTE(v time.Time) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldGTE(FieldCreatedAt, v))
+}
+
+// CreatedAtLT applies the LT predicate on the "created_at" field.
+func CreatedAtLT(v time.Time) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldLT(FieldCreatedAt, v))
+}
+
+// CreatedAtLTE applies the LTE predicate on the "created_at" field.
+func CreatedAtLTE(v time.Time) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldLTE(FieldCreatedAt, v))
+}
+
+// UpdatedAtEQ applies the EQ predicate on the "updated_at" field.
+func UpdatedAtEQ(v time.Time) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldEQ(FieldUpdatedAt, v))
+}
+
+// UpdatedAtNEQ applies the NEQ predicate on the "updated_at" field.
+func UpdatedAtNEQ(v time.Time) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldNEQ(FieldUpdatedAt, v))
+}
+
+// UpdatedAtIn applies the In predicate on the "updated_at" field.
+func UpdatedAtIn(vs ...time.Time) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldIn(FieldUpdatedAt, vs...))
+}
+
+// UpdatedAtNotIn applies the NotIn predicate on the "updated_at" field.
+func UpdatedAtNotIn(vs ...time.Time) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldNotIn(FieldUpdatedAt, vs...))
+}
+
+// UpdatedAtGT applies the GT predicate on the "updated_at" field.
+func UpdatedAtGT(v time.Time) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldGT(FieldUpdatedAt, v))
+}
+
+// UpdatedAtGTE applies the GTE predicate on the "updated_at" field.
+func UpdatedAtGTE(v time.Time) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldGTE(FieldUpdatedAt, v))
+}
+
+// UpdatedAtLT applies the LT predicate on the "updated_at" field.
+func UpdatedAtLT(v time.Time) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldLT(FieldUpdatedAt, v))
+}
+
+// UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
+func UpdatedAtLTE(v time.Time) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldLTE(FieldUpdatedAt, v))
+}
+
+// OrganizationIDEQ applies the EQ predicate on the "organization_id" field.
+func OrganizationIDEQ(v uuid.UUID) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDNEQ applies the NEQ predicate on the "organization_id" field.
+func OrganizationIDNEQ(v uuid.UUID) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldNEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDIn applies the In predicate on the "organization_id" field.
+func OrganizationIDIn(vs ...uuid.UUID) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldIn(FieldOrganizationID, vs...))
+}
+
+// OrganizationIDNotIn applies the NotIn predicate on the "organization_id" field.
+func OrganizationIDNotIn(vs ...uuid.UUID) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldNotIn(FieldOrganizationID, vs...))
+}
+
+// DeletedAtEQ applies the EQ predicate on the "deleted_at" field.
+func DeletedAtEQ(v time.Time) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldEQ(FieldDeletedAt, v))
+}
+
+// DeletedAtNEQ applies the NEQ predicate on the "deleted_at" field.
+func DeletedAtNEQ(v time.Time) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldNEQ(FieldDeletedAt, v))
+}
+
+// DeletedAtIn applies the In predicate on the "deleted_at" field.
+func DeletedAtIn(vs ...time.Time) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldIn(FieldDeletedAt, vs...))
+}
+
+// DeletedAtNotIn applies the NotIn predicate on the "deleted_at" field.
+func DeletedAtNotIn(vs ...time.Time) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldNotIn(FieldDeletedAt, vs...))
+}
+
+// DeletedAtGT applies the GT predicate on the "deleted_at" field.
+func DeletedAtGT(v time.Time) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldGT(FieldDeletedAt, v))
+}
+
+// DeletedAtGTE applies the GTE predicate on the "deleted_at" field.
+func DeletedAtGTE(v time.Time) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldGTE(FieldDeletedAt, v))
+}
+
+// DeletedAtLT applies the LT predicate on the "deleted_at" field.
+func DeletedAtLT(v time.Time) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldLT(FieldDeletedAt, v))
+}
+
+// DeletedAtLTE applies the LTE predicate on the "deleted_at" field.
+func DeletedAtLTE(v time.Time) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldLTE(FieldDeletedAt, v))
+}
+
+// DeletedAtIsNil applies the IsNil predicate on the "deleted_at" field.
+func DeletedAtIsNil() predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldIsNull(FieldDeletedAt))
+}
+
+// DeletedAtNotNil applies the NotNil predicate on the "deleted_at" field.
+func DeletedAtNotNil() predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldNotNull(FieldDeletedAt))
+}
+
+// BoardIDEQ applies the EQ predicate on the "board_id" field.
+func BoardIDEQ(v uuid.UUID) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldEQ(FieldBoardID, v))
+}
+
+// BoardIDNEQ applies the NEQ predicate on the "board_id" field.
+func BoardIDNEQ(v uuid.UUID) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldNEQ(FieldBoardID, v))
+}
+
+// BoardIDIn applies the In predicate on the "board_id" field.
+func BoardIDIn(vs ...uuid.UUID) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldIn(FieldBoardID, vs...))
+}
+
+// BoardIDNotIn applies the NotIn predicate on the "board_id" field.
+func BoardIDNotIn(vs ...uuid.UUID) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldNotIn(FieldBoardID, vs...))
+}
+
+// NameEQ applies the EQ predicate on the "name" field.
+func NameEQ(v string) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldEQ(FieldName, v))
+}
+
+// NameNEQ applies the NEQ predicate on the "name" field.
+func NameNEQ(v string) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldNEQ(FieldName, v))
+}
+
+// NameIn applies the In predicate on the "name" field.
+func NameIn(vs ...string) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldIn(FieldName, vs...))
+}
+
+// NameNotIn applies the NotIn predicate on the "name" field.
+func NameNotIn(vs ...string) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldNotIn(FieldName, vs...))
+}
+
+// NameGT applies the GT predicate on the "name" field.
+func NameGT(v string) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldGT(FieldName, v))
+}
+
+// NameGTE applies the GTE predicate on the "name" field.
+func NameGTE(v string) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldGTE(FieldName, v))
+}
+
+// NameLT applies the LT predicate on the "name" field.
+func NameLT(v string) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldLT(FieldName, v))
+}
+
+// NameLTE applies the LTE predicate on the "name" field.
+func NameLTE(v string) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldLTE(FieldName, v))
+}
+
+// NameContains applies the Contains predicate on the "name" field.
+func NameContains(v string) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldContains(FieldName, v))
+}
+
+// NameHasPrefix applies the HasPrefix predicate on the "name" field.
+func NameHasPrefix(v string) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldHasPrefix(FieldName, v))
+}
+
+// NameHasSuffix applies the HasSuffix predicate on the "name" field.
+func NameHasSuffix(v string) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldHasSuffix(FieldName, v))
+}
+
+// NameEqualFold applies the EqualFold predicate on the "name" field.
+func NameEqualFold(v string) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldEqualFold(FieldName, v))
+}
+
+// NameContainsFold applies the ContainsFold predicate on the "name" field.
+func NameContainsFold(v string) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldContainsFold(FieldName, v))
+}
+
+// PositionEQ applies the EQ predicate on the "position" field.
+func PositionEQ(v int) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldEQ(FieldPosition, v))
+}
+
+// PositionNEQ applies the NEQ predicate on the "position" field.
+func PositionNEQ(v int) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldNEQ(FieldPosition, v))
+}
+
+// PositionIn applies the In predicate on the "position" field.
+func PositionIn(vs ...int) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldIn(FieldPosition, vs...))
+}
+
+// PositionNotIn applies the NotIn predicate on the "position" field.
+func PositionNotIn(vs ...int) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldNotIn(FieldPosition, vs...))
+}
+
+// PositionGT applies the GT predicate on the "position" field.
+func PositionGT(v int) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldGT(FieldPosition, v))
+}
+
+// PositionGTE applies the GTE predicate on the "position" field.
+func PositionGTE(v int) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldGTE(FieldPosition, v))
+}
+
+// PositionLT applies the LT predicate on the "position" field.
+func PositionLT(v int) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldLT(FieldPosition, v))
+}
+
+// PositionLTE applies the LTE predicate on the "position" field.
+func PositionLTE(v int) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldLTE(FieldPosition, v))
+}
+
+// WipLimitEQ applies the EQ predicate on the "wip_limit" field.
+func WipLimitEQ(v int) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldEQ(FieldWipLimit, v))
+}
+
+// WipLimitNEQ applies the NEQ predicate on the "wip_limit" field.
+func WipLimitNEQ(v int) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldNEQ(FieldWipLimit, v))
+}
+
+// WipLimitIn applies the In predicate on the "wip_limit" field.
+func WipLimitIn(vs ...int) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldIn(FieldWipLimit, vs...))
+}
+
+// WipLimitNotIn applies the NotIn predicate on the "wip_limit" field.
+func WipLimitNotIn(vs ...int) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldNotIn(FieldWipLimit, vs...))
+}
+
+// WipLimitGT applies the GT predicate on the "wip_limit" field.
+func WipLimitGT(v int) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldGT(FieldWipLimit, v))
+}
+
+// WipLimitGTE applies the GTE predicate on the "wip_limit" field.
+func WipLimitGTE(v int) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldGTE(FieldWipLimit, v))
+}
+
+// WipLimitLT applies the LT predicate on the "wip_limit" field.
+func WipLimitLT(v int) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldLT(FieldWipLimit, v))
+}
+
+// WipLimitLTE applies the LTE predicate on the "wip_limit" field.
+func WipLimitLTE(v int) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldLTE(FieldWipLimit, v))
+}
+
+// WipLimitIsNil applies the IsNil predicate on the "wip_limit" field.
+func WipLimitIsNil() predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldIsNull(FieldWipLimit))
+}
+
+// WipLimitNotNil applies the NotNil predicate on the "wip_limit" field.
+func WipLimitNotNil() predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldNotNull(FieldWipLimit))
+}
+
+// MappedStatusEQ applies the EQ predicate on the "mapped_status" field.
+func MappedStatusEQ(v MappedStatus) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldEQ(FieldMappedStatus, v))
+}
+
+// MappedStatusNEQ applies the NEQ predicate on the "mapped_status" field.
+func MappedStatusNEQ(v MappedStatus) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldNEQ(FieldMappedStatus, v))
+}
+
+// MappedStatusIn applies the In predicate on the "mapped_status" field.
+func MappedStatusIn(vs ...MappedStatus) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldIn(FieldMappedStatus, vs...))
+}
+
+// MappedStatusNotIn applies the NotIn predicate on the "mapped_status" field.
+func MappedStatusNotIn(vs ...MappedStatus) predicate.BoardColumn {
+	return predicate.BoardColumn(sql.FieldNotIn(FieldMappedStatus, vs...))
+}
+
+// HasOrganization applies the HasEdge predicate on the "organization" edge.
+func HasOrganization() predicate.BoardColumn {
+	return predicate.BoardColumn(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOrganizationWith applies the HasEdge predicate on the "organization" edge with a given conditions (other predicates).
+func HasOrganizationWith(preds ...predicate.Organization) predicate.BoardColumn {
+	return predicate.BoardColumn(func(s *sql.Selector) {
+		step := newOrganizationStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasBoard applies the HasEdge predicate on the "board" edge.
+func HasBoard() predicate.BoardColumn {
+	return predicate.BoardColumn(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, BoardTable, BoardColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasBoardWith applies the HasEdge predicate on the "board" edge with a given conditions (other predicates).
+func HasBoardWith(preds ...predicate.Board) predicate.BoardColumn {
+	return predicate.BoardColumn(func(s *sql.Selector) {
+		step := newBoardStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
 }
 
 // And groups predicates with the AND operator between them.

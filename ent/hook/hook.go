@@ -153,6 +153,18 @@ func (f AppUsageFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AppUsageMutation", m)
 }
 
+// The AuditSealFunc type is an adapter to allow the use of ordinary
+// function as AuditSeal mutator.
+type AuditSealFunc func(context.Context, *ent.AuditSealMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AuditSealFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AuditSealMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AuditSealMutation", m)
+}
+
 // The AuthTokenFunc type is an adapter to allow the use of ordinary
 // function as AuthToken mutator.
 type AuthTokenFunc func(context.Context, *ent.AuthTokenMutation) (ent.Value, error)
@@ -187,6 +199,18 @@ func (f BoardColumnFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value,
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.BoardColumnMutation", m)
+}
+
+// The BudgetReservationFunc type is an adapter to allow the use of ordinary
+// function as BudgetReservation mutator.
+type BudgetReservationFunc func(context.Context, *ent.BudgetReservationMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f BudgetReservationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.BudgetReservationMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.BudgetReservationMutation", m)
 }
 
 // The ChannelFunc type is an adapter to allow the use of ordinary

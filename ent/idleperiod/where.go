@@ -3,7 +3,10 @@
 package idleperiod
 
 import (
+	"time"
+
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
@@ -51,6 +54,422 @@ func IDLT(id uuid.UUID) predicate.IdlePeriod {
 // IDLTE applies the LTE predicate on the ID field.
 func IDLTE(id uuid.UUID) predicate.IdlePeriod {
 	return predicate.IdlePeriod(sql.FieldLTE(FieldID, id))
+}
+
+// OrganizationID applies equality check predicate on the "organization_id" field. It's identical to OrganizationIDEQ.
+func OrganizationID(v uuid.UUID) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
+func CreatedAt(v time.Time) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// UserID applies equality check predicate on the "user_id" field. It's identical to UserIDEQ.
+func UserID(v uuid.UUID) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldEQ(FieldUserID, v))
+}
+
+// ClientRecordID applies equality check predicate on the "client_record_id" field. It's identical to ClientRecordIDEQ.
+func ClientRecordID(v string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldEQ(FieldClientRecordID, v))
+}
+
+// DeviceID applies equality check predicate on the "device_id" field. It's identical to DeviceIDEQ.
+func DeviceID(v string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldEQ(FieldDeviceID, v))
+}
+
+// StartedAt applies equality check predicate on the "started_at" field. It's identical to StartedAtEQ.
+func StartedAt(v time.Time) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldEQ(FieldStartedAt, v))
+}
+
+// EndedAt applies equality check predicate on the "ended_at" field. It's identical to EndedAtEQ.
+func EndedAt(v time.Time) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldEQ(FieldEndedAt, v))
+}
+
+// DurationSeconds applies equality check predicate on the "duration_seconds" field. It's identical to DurationSecondsEQ.
+func DurationSeconds(v int) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldEQ(FieldDurationSeconds, v))
+}
+
+// OrganizationIDEQ applies the EQ predicate on the "organization_id" field.
+func OrganizationIDEQ(v uuid.UUID) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDNEQ applies the NEQ predicate on the "organization_id" field.
+func OrganizationIDNEQ(v uuid.UUID) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldNEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDIn applies the In predicate on the "organization_id" field.
+func OrganizationIDIn(vs ...uuid.UUID) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldIn(FieldOrganizationID, vs...))
+}
+
+// OrganizationIDNotIn applies the NotIn predicate on the "organization_id" field.
+func OrganizationIDNotIn(vs ...uuid.UUID) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldNotIn(FieldOrganizationID, vs...))
+}
+
+// CreatedAtEQ applies the EQ predicate on the "created_at" field.
+func CreatedAtEQ(v time.Time) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtNEQ applies the NEQ predicate on the "created_at" field.
+func CreatedAtNEQ(v time.Time) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldNEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtIn applies the In predicate on the "created_at" field.
+func CreatedAtIn(vs ...time.Time) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtNotIn applies the NotIn predicate on the "created_at" field.
+func CreatedAtNotIn(vs ...time.Time) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldNotIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtGT applies the GT predicate on the "created_at" field.
+func CreatedAtGT(v time.Time) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldGT(FieldCreatedAt, v))
+}
+
+// CreatedAtGTE applies the GTE predicate on the "created_at" field.
+func CreatedAtGTE(v time.Time) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldGTE(FieldCreatedAt, v))
+}
+
+// CreatedAtLT applies the LT predicate on the "created_at" field.
+func CreatedAtLT(v time.Time) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldLT(FieldCreatedAt, v))
+}
+
+// CreatedAtLTE applies the LTE predicate on the "created_at" field.
+func CreatedAtLTE(v time.Time) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldLTE(FieldCreatedAt, v))
+}
+
+// UserIDEQ applies the EQ predicate on the "user_id" field.
+func UserIDEQ(v uuid.UUID) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldEQ(FieldUserID, v))
+}
+
+// UserIDNEQ applies the NEQ predicate on the "user_id" field.
+func UserIDNEQ(v uuid.UUID) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldNEQ(FieldUserID, v))
+}
+
+// UserIDIn applies the In predicate on the "user_id" field.
+func UserIDIn(vs ...uuid.UUID) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldIn(FieldUserID, vs...))
+}
+
+// UserIDNotIn applies the NotIn predicate on the "user_id" field.
+func UserIDNotIn(vs ...uuid.UUID) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldNotIn(FieldUserID, vs...))
+}
+
+// ClientRecordIDEQ applies the EQ predicate on the "client_record_id" field.
+func ClientRecordIDEQ(v string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldEQ(FieldClientRecordID, v))
+}
+
+// ClientRecordIDNEQ applies the NEQ predicate on the "client_record_id" field.
+func ClientRecordIDNEQ(v string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldNEQ(FieldClientRecordID, v))
+}
+
+// ClientRecordIDIn applies the In predicate on the "client_record_id" field.
+func ClientRecordIDIn(vs ...string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldIn(FieldClientRecordID, vs...))
+}
+
+// ClientRecordIDNotIn applies the NotIn predicate on the "client_record_id" field.
+func ClientRecordIDNotIn(vs ...string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldNotIn(FieldClientRecordID, vs...))
+}
+
+// ClientRecordIDGT applies the GT predicate on the "client_record_id" field.
+func ClientRecordIDGT(v string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldGT(FieldClientRecordID, v))
+}
+
+// ClientRecordIDGTE applies the GTE predicate on the "client_record_id" field.
+func ClientRecordIDGTE(v string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldGTE(FieldClientRecordID, v))
+}
+
+// ClientRecordIDLT applies the LT predicate on the "client_record_id" field.
+func ClientRecordIDLT(v string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldLT(FieldClientRecordID, v))
+}
+
+// ClientRecordIDLTE applies the LTE predicate on the "client_record_id" field.
+func ClientRecordIDLTE(v string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldLTE(FieldClientRecordID, v))
+}
+
+// ClientRecordIDContains applies the Contains predicate on the "client_record_id" field.
+func ClientRecordIDContains(v string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldContains(FieldClientRecordID, v))
+}
+
+// ClientRecordIDHasPrefix applies the HasPrefix predicate on the "client_record_id" field.
+func ClientRecordIDHasPrefix(v string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldHasPrefix(FieldClientRecordID, v))
+}
+
+// ClientRecordIDHasSuffix applies the HasSuffix predicate on the "client_record_id" field.
+func ClientRecordIDHasSuffix(v string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldHasSuffix(FieldClientRecordID, v))
+}
+
+// ClientRecordIDEqualFold applies the EqualFold predicate on the "client_record_id" field.
+func ClientRecordIDEqualFold(v string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldEqualFold(FieldClientRecordID, v))
+}
+
+// ClientRecordIDContainsFold applies the ContainsFold predicate on the "client_record_id" field.
+func ClientRecordIDContainsFold(v string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldContainsFold(FieldClientRecordID, v))
+}
+
+// DeviceIDEQ applies the EQ predicate on the "device_id" field.
+func DeviceIDEQ(v string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldEQ(FieldDeviceID, v))
+}
+
+// DeviceIDNEQ applies the NEQ predicate on the "device_id" field.
+func DeviceIDNEQ(v string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldNEQ(FieldDeviceID, v))
+}
+
+// DeviceIDIn applies the In predicate on the "device_id" field.
+func DeviceIDIn(vs ...string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldIn(FieldDeviceID, vs...))
+}
+
+// DeviceIDNotIn applies the NotIn predicate on the "device_id" field.
+func DeviceIDNotIn(vs ...string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldNotIn(FieldDeviceID, vs...))
+}
+
+// DeviceIDGT applies the GT predicate on the "device_id" field.
+func DeviceIDGT(v string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldGT(FieldDeviceID, v))
+}
+
+// DeviceIDGTE applies the GTE predicate on the "device_id" field.
+func DeviceIDGTE(v string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldGTE(FieldDeviceID, v))
+}
+
+// DeviceIDLT applies the LT predicate on the "device_id" field.
+func DeviceIDLT(v string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldLT(FieldDeviceID, v))
+}
+
+// DeviceIDLTE applies the LTE predicate on the "device_id" field.
+func DeviceIDLTE(v string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldLTE(FieldDeviceID, v))
+}
+
+// DeviceIDContains applies the Contains predicate on the "device_id" field.
+func DeviceIDContains(v string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldContains(FieldDeviceID, v))
+}
+
+// DeviceIDHasPrefix applies the HasPrefix predicate on the "device_id" field.
+func DeviceIDHasPrefix(v string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldHasPrefix(FieldDeviceID, v))
+}
+
+// DeviceIDHasSuffix applies the HasSuffix predicate on the "device_id" field.
+func DeviceIDHasSuffix(v string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldHasSuffix(FieldDeviceID, v))
+}
+
+// DeviceIDEqualFold applies the EqualFold predicate on the "device_id" field.
+func DeviceIDEqualFold(v string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldEqualFold(FieldDeviceID, v))
+}
+
+// DeviceIDContainsFold applies the ContainsFold predicate on the "device_id" field.
+func DeviceIDContainsFold(v string) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldContainsFold(FieldDeviceID, v))
+}
+
+// StartedAtEQ applies the EQ predicate on the "started_at" field.
+func StartedAtEQ(v time.Time) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldEQ(FieldStartedAt, v))
+}
+
+// StartedAtNEQ applies the NEQ predicate on the "started_at" field.
+func StartedAtNEQ(v time.Time) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldNEQ(FieldStartedAt, v))
+}
+
+// StartedAtIn applies the In predicate on the "started_at" field.
+func StartedAtIn(vs ...time.Time) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldIn(FieldStartedAt, vs...))
+}
+
+// StartedAtNotIn applies the NotIn predicate on the "started_at" field.
+func StartedAtNotIn(vs ...time.Time) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldNotIn(FieldStartedAt, vs...))
+}
+
+// StartedAtGT applies the GT predicate on the "started_at" field.
+func StartedAtGT(v time.Time) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldGT(FieldStartedAt, v))
+}
+
+// StartedAtGTE applies the GTE predicate on the "started_at" field.
+func StartedAtGTE(v time.Time) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldGTE(FieldStartedAt, v))
+}
+
+// StartedAtLT applies the LT predicate on the "started_at" field.
+func StartedAtLT(v time.Time) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldLT(FieldStartedAt, v))
+}
+
+// StartedAtLTE applies the LTE predicate on the "started_at" field.
+func StartedAtLTE(v time.Time) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldLTE(FieldStartedAt, v))
+}
+
+// EndedAtEQ applies the EQ predicate on the "ended_at" field.
+func EndedAtEQ(v time.Time) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldEQ(FieldEndedAt, v))
+}
+
+// EndedAtNEQ applies the NEQ predicate on the "ended_at" field.
+func EndedAtNEQ(v time.Time) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldNEQ(FieldEndedAt, v))
+}
+
+// EndedAtIn applies the In predicate on the "ended_at" field.
+func EndedAtIn(vs ...time.Time) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldIn(FieldEndedAt, vs...))
+}
+
+// EndedAtNotIn applies the NotIn predicate on the "ended_at" field.
+func EndedAtNotIn(vs ...time.Time) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldNotIn(FieldEndedAt, vs...))
+}
+
+// EndedAtGT applies the GT predicate on the "ended_at" field.
+func EndedAtGT(v time.Time) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldGT(FieldEndedAt, v))
+}
+
+// EndedAtGTE applies the GTE predicate on the "ended_at" field.
+func EndedAtGTE(v time.Time) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldGTE(FieldEndedAt, v))
+}
+
+// EndedAtLT applies the LT predicate on the "ended_at" field.
+func EndedAtLT(v time.Time) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldLT(FieldEndedAt, v))
+}
+
+// EndedAtLTE applies the LTE predicate on the "ended_at" field.
+func EndedAtLTE(v time.Time) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldLTE(FieldEndedAt, v))
+}
+
+// DurationSecondsEQ applies the EQ predicate on the "duration_seconds" field.
+func DurationSecondsEQ(v int) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldEQ(FieldDurationSeconds, v))
+}
+
+// DurationSecondsNEQ applies the NEQ predicate on the "duration_seconds" field.
+func DurationSecondsNEQ(v int) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldNEQ(FieldDurationSeconds, v))
+}
+
+// DurationSecondsIn applies the In predicate on the "duration_seconds" field.
+func DurationSecondsIn(vs ...int) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldIn(FieldDurationSeconds, vs...))
+}
+
+// DurationSecondsNotIn applies the NotIn predicate on the "duration_seconds" field.
+func DurationSecondsNotIn(vs ...int) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldNotIn(FieldDurationSeconds, vs...))
+}
+
+// DurationSecondsGT applies the GT predicate on the "duration_seconds" field.
+func DurationSecondsGT(v int) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldGT(FieldDurationSeconds, v))
+}
+
+// DurationSecondsGTE applies the GTE predicate on the "duration_seconds" field.
+func DurationSecondsGTE(v int) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldGTE(FieldDurationSeconds, v))
+}
+
+// DurationSecondsLT applies the LT predicate on the "duration_seconds" field.
+func DurationSecondsLT(v int) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldLT(FieldDurationSeconds, v))
+}
+
+// DurationSecondsLTE applies the LTE predicate on the "duration_seconds" field.
+func DurationSecondsLTE(v int) predicate.IdlePeriod {
+	return predicate.IdlePeriod(sql.FieldLTE(FieldDurationSeconds, v))
+}
+
+// HasOrganization applies the HasEdge predicate on the "organization" edge.
+func HasOrganization() predicate.IdlePeriod {
+	return predicate.IdlePeriod(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOrganizationWith applies the HasEdge predicate on the "organization" edge with a given conditions (other predicates).
+func HasOrganizationWith(preds ...predicate.Organization) predicate.IdlePeriod {
+	return predicate.IdlePeriod(func(s *sql.Selector) {
+		step := newOrganizationStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasUser applies the HasEdge predicate on the "user" edge.
+func HasUser() predicate.IdlePeriod {
+	return predicate.IdlePeriod(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, UserTable, UserColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasUserWith applies the HasEdge predicate on the "user" edge with a given conditions (other predicates).
+func HasUserWith(preds ...predicate.User) predicate.IdlePeriod {
+	return predicate.IdlePeriod(func(s *sql.Selector) {
+		step := newUserStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
 }
 
 // And groups predicates with the AND operator between them.

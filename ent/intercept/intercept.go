@@ -20,9 +20,11 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agenttool"
 	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
 	"github.com/worksynapse/worksynapse/ent/appusage"
+	"github.com/worksynapse/worksynapse/ent/auditseal"
 	"github.com/worksynapse/worksynapse/ent/authtoken"
 	"github.com/worksynapse/worksynapse/ent/board"
 	"github.com/worksynapse/worksynapse/ent/boardcolumn"
+	"github.com/worksynapse/worksynapse/ent/budgetreservation"
 	"github.com/worksynapse/worksynapse/ent/channel"
 	"github.com/worksynapse/worksynapse/ent/channelmember"
 	"github.com/worksynapse/worksynapse/ent/idleperiod"
@@ -443,6 +445,33 @@ func (f TraverseAppUsage) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.AppUsageQuery", q)
 }
 
+// The AuditSealFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AuditSealFunc func(context.Context, *ent.AuditSealQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AuditSealFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AuditSealQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AuditSealQuery", q)
+}
+
+// The TraverseAuditSeal type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAuditSeal func(context.Context, *ent.AuditSealQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAuditSeal) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAuditSeal) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AuditSealQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AuditSealQuery", q)
+}
+
 // The AuthTokenFunc type is an adapter to allow the use of ordinary function as a Querier.
 type AuthTokenFunc func(context.Context, *ent.AuthTokenQuery) (ent.Value, error)
 
@@ -522,6 +551,33 @@ func (f TraverseBoardColumn) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.BoardColumnQuery", q)
+}
+
+// The BudgetReservationFunc type is an adapter to allow the use of ordinary function as a Querier.
+type BudgetReservationFunc func(context.Context, *ent.BudgetReservationQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f BudgetReservationFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.BudgetReservationQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.BudgetReservationQuery", q)
+}
+
+// The TraverseBudgetReservation type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseBudgetReservation func(context.Context, *ent.BudgetReservationQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseBudgetReservation) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseBudgetReservation) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.BudgetReservationQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.BudgetReservationQuery", q)
 }
 
 // The ChannelFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -1550,12 +1606,16 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.AgentUserPermissionQuery, predicate.AgentUserPermission, agentuserpermission.OrderOption]{typ: ent.TypeAgentUserPermission, tq: q}, nil
 	case *ent.AppUsageQuery:
 		return &query[*ent.AppUsageQuery, predicate.AppUsage, appusage.OrderOption]{typ: ent.TypeAppUsage, tq: q}, nil
+	case *ent.AuditSealQuery:
+		return &query[*ent.AuditSealQuery, predicate.AuditSeal, auditseal.OrderOption]{typ: ent.TypeAuditSeal, tq: q}, nil
 	case *ent.AuthTokenQuery:
 		return &query[*ent.AuthTokenQuery, predicate.AuthToken, authtoken.OrderOption]{typ: ent.TypeAuthToken, tq: q}, nil
 	case *ent.BoardQuery:
 		return &query[*ent.BoardQuery, predicate.Board, board.OrderOption]{typ: ent.TypeBoard, tq: q}, nil
 	case *ent.BoardColumnQuery:
 		return &query[*ent.BoardColumnQuery, predicate.BoardColumn, boardcolumn.OrderOption]{typ: ent.TypeBoardColumn, tq: q}, nil
+	case *ent.BudgetReservationQuery:
+		return &query[*ent.BudgetReservationQuery, predicate.BudgetReservation, budgetreservation.OrderOption]{typ: ent.TypeBudgetReservation, tq: q}, nil
 	case *ent.ChannelQuery:
 		return &query[*ent.ChannelQuery, predicate.Channel, channel.OrderOption]{typ: ent.TypeChannel, tq: q}, nil
 	case *ent.ChannelMemberQuery:

@@ -3,7 +3,10 @@
 package messagefile
 
 import (
+	"time"
+
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
@@ -51,6 +54,668 @@ func IDLT(id uuid.UUID) predicate.MessageFile {
 // IDLTE applies the LTE predicate on the ID field.
 func IDLTE(id uuid.UUID) predicate.MessageFile {
 	return predicate.MessageFile(sql.FieldLTE(FieldID, id))
+}
+
+// CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
+func CreatedAt(v time.Time) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// UpdatedAt applies equality check predicate on the "updated_at" field. It's identical to UpdatedAtEQ.
+func UpdatedAt(v time.Time) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEQ(FieldUpdatedAt, v))
+}
+
+// OrganizationID applies equality check predicate on the "organization_id" field. It's identical to OrganizationIDEQ.
+func OrganizationID(v uuid.UUID) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// DeletedAt applies equality check predicate on the "deleted_at" field. It's identical to DeletedAtEQ.
+func DeletedAt(v time.Time) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEQ(FieldDeletedAt, v))
+}
+
+// MessageID applies equality check predicate on the "message_id" field. It's identical to MessageIDEQ.
+func MessageID(v uuid.UUID) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEQ(FieldMessageID, v))
+}
+
+// ChannelID applies equality check predicate on the "channel_id" field. It's identical to ChannelIDEQ.
+func ChannelID(v uuid.UUID) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEQ(FieldChannelID, v))
+}
+
+// UploaderID applies equality check predicate on the "uploader_id" field. It's identical to UploaderIDEQ.
+func UploaderID(v uuid.UUID) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEQ(FieldUploaderID, v))
+}
+
+// FileName applies equality check predicate on the "file_name" field. It's identical to FileNameEQ.
+func FileName(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEQ(FieldFileName, v))
+}
+
+// ContentType applies equality check predicate on the "content_type" field. It's identical to ContentTypeEQ.
+func ContentType(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEQ(FieldContentType, v))
+}
+
+// SizeBytes applies equality check predicate on the "size_bytes" field. It's identical to SizeBytesEQ.
+func SizeBytes(v int64) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEQ(FieldSizeBytes, v))
+}
+
+// Sha256 applies equality check predicate on the "sha256" field. It's identical to Sha256EQ.
+func Sha256(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEQ(FieldSha256, v))
+}
+
+// StorageKey applies equality check predicate on the "storage_key" field. It's identical to StorageKeyEQ.
+func StorageKey(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEQ(FieldStorageKey, v))
+}
+
+// CreatedAtEQ applies the EQ predicate on the "created_at" field.
+func CreatedAtEQ(v time.Time) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtNEQ applies the NEQ predicate on the "created_at" field.
+func CreatedAtNEQ(v time.Time) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldNEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtIn applies the In predicate on the "created_at" field.
+func CreatedAtIn(vs ...time.Time) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtNotIn applies the NotIn predicate on the "created_at" field.
+func CreatedAtNotIn(vs ...time.Time) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldNotIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtGT applies the GT predicate on the "created_at" field.
+func CreatedAtGT(v time.Time) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldGT(FieldCreatedAt, v))
+}
+
+// CreatedAtGTE applies the GTE predicate on the "created_at" field.
+func CreatedAtGTE(v time.Time) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldGTE(FieldCreatedAt, v))
+}
+
+// CreatedAtLT applies the LT predicate on the "created_at" field.
+func CreatedAtLT(v time.Time) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldLT(FieldCreatedAt, v))
+}
+
+// CreatedAtLTE applies the LTE predicate on the "created_at" field.
+func CreatedAtLTE(v time.Time) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldLTE(FieldCreatedAt, v))
+}
+
+// UpdatedAtEQ applies the EQ predicate on the "updated_at" field.
+func UpdatedAtEQ(v time.Time) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEQ(FieldUpdatedAt, v))
+}
+
+// UpdatedAtNEQ applies the NEQ predicate on the "updated_at" field.
+func UpdatedAtNEQ(v time.Time) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldNEQ(FieldUpdatedAt, v))
+}
+
+// UpdatedAtIn applies the In predicate on the "updated_at" field.
+func UpdatedAtIn(vs ...time.Time) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldIn(FieldUpdatedAt, vs...))
+}
+
+// UpdatedAtNotIn applies the NotIn predicate on the "updated_at" field.
+func UpdatedAtNotIn(vs ...time.Time) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldNotIn(FieldUpdatedAt, vs...))
+}
+
+// UpdatedAtGT applies the GT predicate on the "updated_at" field.
+func UpdatedAtGT(v time.Time) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldGT(FieldUpdatedAt, v))
+}
+
+// UpdatedAtGTE applies the GTE predicate on the "updated_at" field.
+func UpdatedAtGTE(v time.Time) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldGTE(FieldUpdatedAt, v))
+}
+
+// UpdatedAtLT applies the LT predicate on the "updated_at" field.
+func UpdatedAtLT(v time.Time) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldLT(FieldUpdatedAt, v))
+}
+
+// UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
+func UpdatedAtLTE(v time.Time) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldLTE(FieldUpdatedAt, v))
+}
+
+// OrganizationIDEQ applies the EQ predicate on the "organization_id" field.
+func OrganizationIDEQ(v uuid.UUID) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDNEQ applies the NEQ predicate on the "organization_id" field.
+func OrganizationIDNEQ(v uuid.UUID) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldNEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDIn applies the In predicate on the "organization_id" field.
+func OrganizationIDIn(vs ...uuid.UUID) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldIn(FieldOrganizationID, vs...))
+}
+
+// OrganizationIDNotIn applies the NotIn predicate on the "organization_id" field.
+func OrganizationIDNotIn(vs ...uuid.UUID) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldNotIn(FieldOrganizationID, vs...))
+}
+
+// DeletedAtEQ applies the EQ predicate on the "deleted_at" field.
+func DeletedAtEQ(v time.Time) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEQ(FieldDeletedAt, v))
+}
+
+// DeletedAtNEQ applies the NEQ predicate on the "deleted_at" field.
+func DeletedAtNEQ(v time.Time) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldNEQ(FieldDeletedAt, v))
+}
+
+// DeletedAtIn applies the In predicate on the "deleted_at" field.
+func DeletedAtIn(vs ...time.Time) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldIn(FieldDeletedAt, vs...))
+}
+
+// DeletedAtNotIn applies the NotIn predicate on the "deleted_at" field.
+func DeletedAtNotIn(vs ...time.Time) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldNotIn(FieldDeletedAt, vs...))
+}
+
+// DeletedAtGT applies the GT predicate on the "deleted_at" field.
+func DeletedAtGT(v time.Time) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldGT(FieldDeletedAt, v))
+}
+
+// DeletedAtGTE applies the GTE predicate on the "deleted_at" field.
+func DeletedAtGTE(v time.Time) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldGTE(FieldDeletedAt, v))
+}
+
+// DeletedAtLT applies the LT predicate on the "deleted_at" field.
+func DeletedAtLT(v time.Time) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldLT(FieldDeletedAt, v))
+}
+
+// DeletedAtLTE applies the LTE predicate on the "deleted_at" field.
+func DeletedAtLTE(v time.Time) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldLTE(FieldDeletedAt, v))
+}
+
+// DeletedAtIsNil applies the IsNil predicate on the "deleted_at" field.
+func DeletedAtIsNil() predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldIsNull(FieldDeletedAt))
+}
+
+// DeletedAtNotNil applies the NotNil predicate on the "deleted_at" field.
+func DeletedAtNotNil() predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldNotNull(FieldDeletedAt))
+}
+
+// MessageIDEQ applies the EQ predicate on the "message_id" field.
+func MessageIDEQ(v uuid.UUID) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEQ(FieldMessageID, v))
+}
+
+// MessageIDNEQ applies the NEQ predicate on the "message_id" field.
+func MessageIDNEQ(v uuid.UUID) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldNEQ(FieldMessageID, v))
+}
+
+// MessageIDIn applies the In predicate on the "message_id" field.
+func MessageIDIn(vs ...uuid.UUID) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldIn(FieldMessageID, vs...))
+}
+
+// MessageIDNotIn applies the NotIn predicate on the "message_id" field.
+func MessageIDNotIn(vs ...uuid.UUID) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldNotIn(FieldMessageID, vs...))
+}
+
+// ChannelIDEQ applies the EQ predicate on the "channel_id" field.
+func ChannelIDEQ(v uuid.UUID) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEQ(FieldChannelID, v))
+}
+
+// ChannelIDNEQ applies the NEQ predicate on the "channel_id" field.
+func ChannelIDNEQ(v uuid.UUID) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldNEQ(FieldChannelID, v))
+}
+
+// ChannelIDIn applies the In predicate on the "channel_id" field.
+func ChannelIDIn(vs ...uuid.UUID) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldIn(FieldChannelID, vs...))
+}
+
+// ChannelIDNotIn applies the NotIn predicate on the "channel_id" field.
+func ChannelIDNotIn(vs ...uuid.UUID) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldNotIn(FieldChannelID, vs...))
+}
+
+// UploaderIDEQ applies the EQ predicate on the "uploader_id" field.
+func UploaderIDEQ(v uuid.UUID) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEQ(FieldUploaderID, v))
+}
+
+// UploaderIDNEQ applies the NEQ predicate on the "uploader_id" field.
+func UploaderIDNEQ(v uuid.UUID) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldNEQ(FieldUploaderID, v))
+}
+
+// UploaderIDIn applies the In predicate on the "uploader_id" field.
+func UploaderIDIn(vs ...uuid.UUID) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldIn(FieldUploaderID, vs...))
+}
+
+// UploaderIDNotIn applies the NotIn predicate on the "uploader_id" field.
+func UploaderIDNotIn(vs ...uuid.UUID) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldNotIn(FieldUploaderID, vs...))
+}
+
+// FileNameEQ applies the EQ predicate on the "file_name" field.
+func FileNameEQ(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEQ(FieldFileName, v))
+}
+
+// FileNameNEQ applies the NEQ predicate on the "file_name" field.
+func FileNameNEQ(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldNEQ(FieldFileName, v))
+}
+
+// FileNameIn applies the In predicate on the "file_name" field.
+func FileNameIn(vs ...string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldIn(FieldFileName, vs...))
+}
+
+// FileNameNotIn applies the NotIn predicate on the "file_name" field.
+func FileNameNotIn(vs ...string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldNotIn(FieldFileName, vs...))
+}
+
+// FileNameGT applies the GT predicate on the "file_name" field.
+func FileNameGT(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldGT(FieldFileName, v))
+}
+
+// FileNameGTE applies the GTE predicate on the "file_name" field.
+func FileNameGTE(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldGTE(FieldFileName, v))
+}
+
+// FileNameLT applies the LT predicate on the "file_name" field.
+func FileNameLT(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldLT(FieldFileName, v))
+}
+
+// FileNameLTE applies the LTE predicate on the "file_name" field.
+func FileNameLTE(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldLTE(FieldFileName, v))
+}
+
+// FileNameContains applies the Contains predicate on the "file_name" field.
+func FileNameContains(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldContains(FieldFileName, v))
+}
+
+// FileNameHasPrefix applies the HasPrefix predicate on the "file_name" field.
+func FileNameHasPrefix(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldHasPrefix(FieldFileName, v))
+}
+
+// FileNameHasSuffix applies the HasSuffix predicate on the "file_name" field.
+func FileNameHasSuffix(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldHasSuffix(FieldFileName, v))
+}
+
+// FileNameEqualFold applies the EqualFold predicate on the "file_name" field.
+func FileNameEqualFold(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEqualFold(FieldFileName, v))
+}
+
+// FileNameContainsFold applies the ContainsFold predicate on the "file_name" field.
+func FileNameContainsFold(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldContainsFold(FieldFileName, v))
+}
+
+// ContentTypeEQ applies the EQ predicate on the "content_type" field.
+func ContentTypeEQ(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEQ(FieldContentType, v))
+}
+
+// ContentTypeNEQ applies the NEQ predicate on the "content_type" field.
+func ContentTypeNEQ(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldNEQ(FieldContentType, v))
+}
+
+// ContentTypeIn applies the In predicate on the "content_type" field.
+func ContentTypeIn(vs ...string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldIn(FieldContentType, vs...))
+}
+
+// ContentTypeNotIn applies the NotIn predicate on the "content_type" field.
+func ContentTypeNotIn(vs ...string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldNotIn(FieldContentType, vs...))
+}
+
+// ContentTypeGT applies the GT predicate on the "content_type" field.
+func ContentTypeGT(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldGT(FieldContentType, v))
+}
+
+// ContentTypeGTE applies the GTE predicate on the "content_type" field.
+func ContentTypeGTE(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldGTE(FieldContentType, v))
+}
+
+// ContentTypeLT applies the LT predicate on the "content_type" field.
+func ContentTypeLT(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldLT(FieldContentType, v))
+}
+
+// ContentTypeLTE applies the LTE predicate on the "content_type" field.
+func ContentTypeLTE(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldLTE(FieldContentType, v))
+}
+
+// ContentTypeContains applies the Contains predicate on the "content_type" field.
+func ContentTypeContains(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldContains(FieldContentType, v))
+}
+
+// ContentTypeHasPrefix applies the HasPrefix predicate on the "content_type" field.
+func ContentTypeHasPrefix(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldHasPrefix(FieldContentType, v))
+}
+
+// ContentTypeHasSuffix applies the HasSuffix predicate on the "content_type" field.
+func ContentTypeHasSuffix(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldHasSuffix(FieldContentType, v))
+}
+
+// ContentTypeEqualFold applies the EqualFold predicate on the "content_type" field.
+func ContentTypeEqualFold(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEqualFold(FieldContentType, v))
+}
+
+// ContentTypeContainsFold applies the ContainsFold predicate on the "content_type" field.
+func ContentTypeContainsFold(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldContainsFold(FieldContentType, v))
+}
+
+// SizeBytesEQ applies the EQ predicate on the "size_bytes" field.
+func SizeBytesEQ(v int64) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEQ(FieldSizeBytes, v))
+}
+
+// SizeBytesNEQ applies the NEQ predicate on the "size_bytes" field.
+func SizeBytesNEQ(v int64) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldNEQ(FieldSizeBytes, v))
+}
+
+// SizeBytesIn applies the In predicate on the "size_bytes" field.
+func SizeBytesIn(vs ...int64) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldIn(FieldSizeBytes, vs...))
+}
+
+// SizeBytesNotIn applies the NotIn predicate on the "size_bytes" field.
+func SizeBytesNotIn(vs ...int64) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldNotIn(FieldSizeBytes, vs...))
+}
+
+// SizeBytesGT applies the GT predicate on the "size_bytes" field.
+func SizeBytesGT(v int64) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldGT(FieldSizeBytes, v))
+}
+
+// SizeBytesGTE applies the GTE predicate on the "size_bytes" field.
+func SizeBytesGTE(v int64) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldGTE(FieldSizeBytes, v))
+}
+
+// SizeBytesLT applies the LT predicate on the "size_bytes" field.
+func SizeBytesLT(v int64) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldLT(FieldSizeBytes, v))
+}
+
+// SizeBytesLTE applies the LTE predicate on the "size_bytes" field.
+func SizeBytesLTE(v int64) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldLTE(FieldSizeBytes, v))
+}
+
+// Sha256EQ applies the EQ predicate on the "sha256" field.
+func Sha256EQ(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEQ(FieldSha256, v))
+}
+
+// Sha256NEQ applies the NEQ predicate on the "sha256" field.
+func Sha256NEQ(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldNEQ(FieldSha256, v))
+}
+
+// Sha256In applies the In predicate on the "sha256" field.
+func Sha256In(vs ...string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldIn(FieldSha256, vs...))
+}
+
+// Sha256NotIn applies the NotIn predicate on the "sha256" field.
+func Sha256NotIn(vs ...string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldNotIn(FieldSha256, vs...))
+}
+
+// Sha256GT applies the GT predicate on the "sha256" field.
+func Sha256GT(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldGT(FieldSha256, v))
+}
+
+// Sha256GTE applies the GTE predicate on the "sha256" field.
+func Sha256GTE(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldGTE(FieldSha256, v))
+}
+
+// Sha256LT applies the LT predicate on the "sha256" field.
+func Sha256LT(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldLT(FieldSha256, v))
+}
+
+// Sha256LTE applies the LTE predicate on the "sha256" field.
+func Sha256LTE(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldLTE(FieldSha256, v))
+}
+
+// Sha256Contains applies the Contains predicate on the "sha256" field.
+func Sha256Contains(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldContains(FieldSha256, v))
+}
+
+// Sha256HasPrefix applies the HasPrefix predicate on the "sha256" field.
+func Sha256HasPrefix(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldHasPrefix(FieldSha256, v))
+}
+
+// Sha256HasSuffix applies the HasSuffix predicate on the "sha256" field.
+func Sha256HasSuffix(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldHasSuffix(FieldSha256, v))
+}
+
+// Sha256EqualFold applies the EqualFold predicate on the "sha256" field.
+func Sha256EqualFold(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEqualFold(FieldSha256, v))
+}
+
+// Sha256ContainsFold applies the ContainsFold predicate on the "sha256" field.
+func Sha256ContainsFold(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldContainsFold(FieldSha256, v))
+}
+
+// StorageKeyEQ applies the EQ predicate on the "storage_key" field.
+func StorageKeyEQ(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEQ(FieldStorageKey, v))
+}
+
+// StorageKeyNEQ applies the NEQ predicate on the "storage_key" field.
+func StorageKeyNEQ(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldNEQ(FieldStorageKey, v))
+}
+
+// StorageKeyIn applies the In predicate on the "storage_key" field.
+func StorageKeyIn(vs ...string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldIn(FieldStorageKey, vs...))
+}
+
+// StorageKeyNotIn applies the NotIn predicate on the "storage_key" field.
+func StorageKeyNotIn(vs ...string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldNotIn(FieldStorageKey, vs...))
+}
+
+// StorageKeyGT applies the GT predicate on the "storage_key" field.
+func StorageKeyGT(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldGT(FieldStorageKey, v))
+}
+
+// StorageKeyGTE applies the GTE predicate on the "storage_key" field.
+func StorageKeyGTE(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldGTE(FieldStorageKey, v))
+}
+
+// StorageKeyLT applies the LT predicate on the "storage_key" field.
+func StorageKeyLT(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldLT(FieldStorageKey, v))
+}
+
+// StorageKeyLTE applies the LTE predicate on the "storage_key" field.
+func StorageKeyLTE(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldLTE(FieldStorageKey, v))
+}
+
+// StorageKeyContains applies the Contains predicate on the "storage_key" field.
+func StorageKeyContains(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldContains(FieldStorageKey, v))
+}
+
+// StorageKeyHasPrefix applies the HasPrefix predicate on the "storage_key" field.
+func StorageKeyHasPrefix(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldHasPrefix(FieldStorageKey, v))
+}
+
+// StorageKeyHasSuffix applies the HasSuffix predicate on the "storage_key" field.
+func StorageKeyHasSuffix(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldHasSuffix(FieldStorageKey, v))
+}
+
+// StorageKeyEqualFold applies the EqualFold predicate on the "storage_key" field.
+func StorageKeyEqualFold(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldEqualFold(FieldStorageKey, v))
+}
+
+// StorageKeyContainsFold applies the ContainsFold predicate on the "storage_key" field.
+func StorageKeyContainsFold(v string) predicate.MessageFile {
+	return predicate.MessageFile(sql.FieldContainsFold(FieldStorageKey, v))
+}
+
+// HasOrganization applies the HasEdge predicate on the "organization" edge.
+func HasOrganization() predicate.MessageFile {
+	return predicate.MessageFile(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOrganizationWith applies the HasEdge predicate on the "organization" edge with a given conditions (other predicates).
+func HasOrganizationWith(preds ...predicate.Organization) predicate.MessageFile {
+	return predicate.MessageFile(func(s *sql.Selector) {
+		step := newOrganizationStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasMessage applies the HasEdge predicate on the "message" edge.
+func HasMessage() predicate.MessageFile {
+	return predicate.MessageFile(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, MessageTable, MessageColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasMessageWith applies the HasEdge predicate on the "message" edge with a given conditions (other predicates).
+func HasMessageWith(preds ...predicate.Message) predicate.MessageFile {
+	return predicate.MessageFile(func(s *sql.Selector) {
+		step := newMessageStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasChannel applies the HasEdge predicate on the "channel" edge.
+func HasChannel() predicate.MessageFile {
+	return predicate.MessageFile(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ChannelTable, ChannelColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasChannelWith applies the HasEdge predicate on the "channel" edge with a given conditions (other predicates).
+func HasChannelWith(preds ...predicate.Channel) predicate.MessageFile {
+	return predicate.MessageFile(func(s *sql.Selector) {
+		step := newChannelStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasUploader applies the HasEdge predicate on the "uploader" edge.
+func HasUploader() predicate.MessageFile {
+	return predicate.MessageFile(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, UploaderTable, UploaderColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasUploaderWith applies the HasEdge predicate on the "uploader" edge with a given conditions (other predicates).
+func HasUploaderWith(preds ...predicate.User) predicate.MessageFile {
+	return predicate.MessageFile(func(s *sql.Selector) {
+		step := newUploaderStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
 }
 
 // And groups predicates with the AND operator between them.

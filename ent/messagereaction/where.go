@@ -3,7 +3,10 @@
 package messagereaction
 
 import (
+	"time"
+
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
@@ -51,6 +54,365 @@ func IDLT(id uuid.UUID) predicate.MessageReaction {
 // IDLTE applies the LTE predicate on the ID field.
 func IDLTE(id uuid.UUID) predicate.MessageReaction {
 	return predicate.MessageReaction(sql.FieldLTE(FieldID, id))
+}
+
+// CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
+func CreatedAt(v time.Time) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// UpdatedAt applies equality check predicate on the "updated_at" field. It's identical to UpdatedAtEQ.
+func UpdatedAt(v time.Time) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldEQ(FieldUpdatedAt, v))
+}
+
+// OrganizationID applies equality check predicate on the "organization_id" field. It's identical to OrganizationIDEQ.
+func OrganizationID(v uuid.UUID) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// DeletedAt applies equality check predicate on the "deleted_at" field. It's identical to DeletedAtEQ.
+func DeletedAt(v time.Time) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldEQ(FieldDeletedAt, v))
+}
+
+// MessageID applies equality check predicate on the "message_id" field. It's identical to MessageIDEQ.
+func MessageID(v uuid.UUID) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldEQ(FieldMessageID, v))
+}
+
+// UserID applies equality check predicate on the "user_id" field. It's identical to UserIDEQ.
+func UserID(v uuid.UUID) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldEQ(FieldUserID, v))
+}
+
+// Emoji applies equality check predicate on the "emoji" field. It's identical to EmojiEQ.
+func Emoji(v string) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldEQ(FieldEmoji, v))
+}
+
+// CreatedAtEQ applies the EQ predicate on the "created_at" field.
+func CreatedAtEQ(v time.Time) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtNEQ applies the NEQ predicate on the "created_at" field.
+func CreatedAtNEQ(v time.Time) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldNEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtIn applies the In predicate on the "created_at" field.
+func CreatedAtIn(vs ...time.Time) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtNotIn applies the NotIn predicate on the "created_at" field.
+func CreatedAtNotIn(vs ...time.Time) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldNotIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtGT applies the GT predicate on the "created_at" field.
+func CreatedAtGT(v time.Time) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldGT(FieldCreatedAt, v))
+}
+
+// CreatedAtGTE applies the GTE predicate on the "created_at" field.
+func CreatedAtGTE(v time.Time) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldGTE(FieldCreatedAt, v))
+}
+
+// CreatedAtLT applies the LT predicate on the "created_at" field.
+func CreatedAtLT(v time.Time) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldLT(FieldCreatedAt, v))
+}
+
+// CreatedAtLTE applies the LTE predicate on the "created_at" field.
+func CreatedAtLTE(v time.Time) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldLTE(FieldCreatedAt, v))
+}
+
+// UpdatedAtEQ applies the EQ predicate on the "updated_at" field.
+func UpdatedAtEQ(v time.Time) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldEQ(FieldUpdatedAt, v))
+}
+
+// UpdatedAtNEQ applies the NEQ predicate on the "updated_at" field.
+func UpdatedAtNEQ(v time.Time) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldNEQ(FieldUpdatedAt, v))
+}
+
+// UpdatedAtIn applies the In predicate on the "updated_at" field.
+func UpdatedAtIn(vs ...time.Time) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldIn(FieldUpdatedAt, vs...))
+}
+
+// UpdatedAtNotIn applies the NotIn predicate on the "updated_at" field.
+func UpdatedAtNotIn(vs ...time.Time) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldNotIn(FieldUpdatedAt, vs...))
+}
+
+// UpdatedAtGT applies the GT predicate on the "updated_at" field.
+func UpdatedAtGT(v time.Time) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldGT(FieldUpdatedAt, v))
+}
+
+// UpdatedAtGTE applies the GTE predicate on the "updated_at" field.
+func UpdatedAtGTE(v time.Time) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldGTE(FieldUpdatedAt, v))
+}
+
+// UpdatedAtLT applies the LT predicate on the "updated_at" field.
+func UpdatedAtLT(v time.Time) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldLT(FieldUpdatedAt, v))
+}
+
+// UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
+func UpdatedAtLTE(v time.Time) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldLTE(FieldUpdatedAt, v))
+}
+
+// OrganizationIDEQ applies the EQ predicate on the "organization_id" field.
+func OrganizationIDEQ(v uuid.UUID) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDNEQ applies the NEQ predicate on the "organization_id" field.
+func OrganizationIDNEQ(v uuid.UUID) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldNEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDIn applies the In predicate on the "organization_id" field.
+func OrganizationIDIn(vs ...uuid.UUID) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldIn(FieldOrganizationID, vs...))
+}
+
+// OrganizationIDNotIn applies the NotIn predicate on the "organization_id" field.
+func OrganizationIDNotIn(vs ...uuid.UUID) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldNotIn(FieldOrganizationID, vs...))
+}
+
+// DeletedAtEQ applies the EQ predicate on the "deleted_at" field.
+func DeletedAtEQ(v time.Time) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldEQ(FieldDeletedAt, v))
+}
+
+// DeletedAtNEQ applies the NEQ predicate on the "deleted_at" field.
+func DeletedAtNEQ(v time.Time) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldNEQ(FieldDeletedAt, v))
+}
+
+// DeletedAtIn applies the In predicate on the "deleted_at" field.
+func DeletedAtIn(vs ...time.Time) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldIn(FieldDeletedAt, vs...))
+}
+
+// DeletedAtNotIn applies the NotIn predicate on the "deleted_at" field.
+func DeletedAtNotIn(vs ...time.Time) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldNotIn(FieldDeletedAt, vs...))
+}
+
+// DeletedAtGT applies the GT predicate on the "deleted_at" field.
+func DeletedAtGT(v time.Time) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldGT(FieldDeletedAt, v))
+}
+
+// DeletedAtGTE applies the GTE predicate on the "deleted_at" field.
+func DeletedAtGTE(v time.Time) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldGTE(FieldDeletedAt, v))
+}
+
+// DeletedAtLT applies the LT predicate on the "deleted_at" field.
+func DeletedAtLT(v time.Time) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldLT(FieldDeletedAt, v))
+}
+
+// DeletedAtLTE applies the LTE predicate on the "deleted_at" field.
+func DeletedAtLTE(v time.Time) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldLTE(FieldDeletedAt, v))
+}
+
+// DeletedAtIsNil applies the IsNil predicate on the "deleted_at" field.
+func DeletedAtIsNil() predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldIsNull(FieldDeletedAt))
+}
+
+// DeletedAtNotNil applies the NotNil predicate on the "deleted_at" field.
+func DeletedAtNotNil() predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldNotNull(FieldDeletedAt))
+}
+
+// MessageIDEQ applies the EQ predicate on the "message_id" field.
+func MessageIDEQ(v uuid.UUID) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldEQ(FieldMessageID, v))
+}
+
+// MessageIDNEQ applies the NEQ predicate on the "message_id" field.
+func MessageIDNEQ(v uuid.UUID) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldNEQ(FieldMessageID, v))
+}
+
+// MessageIDIn applies the In predicate on the "message_id" field.
+func MessageIDIn(vs ...uuid.UUID) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldIn(FieldMessageID, vs...))
+}
+
+// MessageIDNotIn applies the NotIn predicate on the "message_id" field.
+func MessageIDNotIn(vs ...uuid.UUID) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldNotIn(FieldMessageID, vs...))
+}
+
+// UserIDEQ applies the EQ predicate on the "user_id" field.
+func UserIDEQ(v uuid.UUID) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldEQ(FieldUserID, v))
+}
+
+// UserIDNEQ applies the NEQ predicate on the "user_id" field.
+func UserIDNEQ(v uuid.UUID) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldNEQ(FieldUserID, v))
+}
+
+// UserIDIn applies the In predicate on the "user_id" field.
+func UserIDIn(vs ...uuid.UUID) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldIn(FieldUserID, vs...))
+}
+
+// UserIDNotIn applies the NotIn predicate on the "user_id" field.
+func UserIDNotIn(vs ...uuid.UUID) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldNotIn(FieldUserID, vs...))
+}
+
+// EmojiEQ applies the EQ predicate on the "emoji" field.
+func EmojiEQ(v string) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldEQ(FieldEmoji, v))
+}
+
+// EmojiNEQ applies the NEQ predicate on the "emoji" field.
+func EmojiNEQ(v string) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldNEQ(FieldEmoji, v))
+}
+
+// EmojiIn applies the In predicate on the "emoji" field.
+func EmojiIn(vs ...string) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldIn(FieldEmoji, vs...))
+}
+
+// EmojiNotIn applies the NotIn predicate on the "emoji" field.
+func EmojiNotIn(vs ...string) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldNotIn(FieldEmoji, vs...))
+}
+
+// EmojiGT applies the GT predicate on the "emoji" field.
+func EmojiGT(v string) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldGT(FieldEmoji, v))
+}
+
+// EmojiGTE applies the GTE predicate on the "emoji" field.
+func EmojiGTE(v string) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldGTE(FieldEmoji, v))
+}
+
+// EmojiLT applies the LT predicate on the "emoji" field.
+func EmojiLT(v string) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldLT(FieldEmoji, v))
+}
+
+// EmojiLTE applies the LTE predicate on the "emoji" field.
+func EmojiLTE(v string) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldLTE(FieldEmoji, v))
+}
+
+// EmojiContains applies the Contains predicate on the "emoji" field.
+func EmojiContains(v string) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldContains(FieldEmoji, v))
+}
+
+// EmojiHasPrefix applies the HasPrefix predicate on the "emoji" field.
+func EmojiHasPrefix(v string) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldHasPrefix(FieldEmoji, v))
+}
+
+// EmojiHasSuffix applies the HasSuffix predicate on the "emoji" field.
+func EmojiHasSuffix(v string) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldHasSuffix(FieldEmoji, v))
+}
+
+// EmojiEqualFold applies the EqualFold predicate on the "emoji" field.
+func EmojiEqualFold(v string) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldEqualFold(FieldEmoji, v))
+}
+
+// EmojiContainsFold applies the ContainsFold predicate on the "emoji" field.
+func EmojiContainsFold(v string) predicate.MessageReaction {
+	return predicate.MessageReaction(sql.FieldContainsFold(FieldEmoji, v))
+}
+
+// HasOrganization applies the HasEdge predicate on the "organization" edge.
+func HasOrganization() predicate.MessageReaction {
+	return predicate.MessageReaction(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOrganizationWith applies the HasEdge predicate on the "organization" edge with a given conditions (other predicates).
+func HasOrganizationWith(preds ...predicate.Organization) predicate.MessageReaction {
+	return predicate.MessageReaction(func(s *sql.Selector) {
+		step := newOrganizationStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasMessage applies the HasEdge predicate on the "message" edge.
+func HasMessage() predicate.MessageReaction {
+	return predicate.MessageReaction(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, MessageTable, MessageColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasMessageWith applies the HasEdge predicate on the "message" edge with a given conditions (other predicates).
+func HasMessageWith(preds ...predicate.Message) predicate.MessageReaction {
+	return predicate.MessageReaction(func(s *sql.Selector) {
+		step := newMessageStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasUser applies the HasEdge predicate on the "user" edge.
+func HasUser() predicate.MessageReaction {
+	return predicate.MessageReaction(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, UserTable, UserColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasUserWith applies the HasEdge predicate on the "user" edge with a given conditions (other predicates).
+func HasUserWith(preds ...predicate.User) predicate.MessageReaction {
+	return predicate.MessageReaction(func(s *sql.Selector) {
+		step := newUserStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
 }
 
 // And groups predicates with the AND operator between them.

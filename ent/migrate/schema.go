@@ -58,112 +58,747 @@ var (
 	// AgentsColumns holds the columns for the "agents" table.
 	AgentsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "name", Type: field.TypeString, Size: 100},
+		{Name: "description", Type: field.TypeString, Nullable: true, Size: 10000},
+		{Name: "provider", Type: field.TypeEnum, Enums: []string{"openai_compatible", "anthropic"}},
+		{Name: "model", Type: field.TypeString, Size: 200},
+		{Name: "system_prompt", Type: field.TypeString, Nullable: true, Size: 100000},
+		{Name: "goals", Type: field.TypeJSON, Nullable: true},
+		{Name: "parameters", Type: field.TypeJSON, Nullable: true},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"active", "paused", "archived"}, Default: "active"},
+		{Name: "monthly_budget_micros", Type: field.TypeInt64, Nullable: true},
+		{Name: "daily_budget_micros", Type: field.TypeInt64, Nullable: true},
+		{Name: "budget_warn_percent", Type: field.TypeInt, Default: 80},
+		{Name: "max_context_tokens", Type: field.TypeInt, Nullable: true},
+		{Name: "max_context_bytes", Type: field.TypeInt, Nullable: true},
+		{Name: "injection_policy", Type: field.TypeEnum, Enums: []string{"off", "flag", "block"}, Default: "flag"},
+		{Name: "capture_policy", Type: field.TypeEnum, Enums: []string{"full", "redacted", "metadata"}, Default: "redacted"},
+		{Name: "requires_approval", Type: field.TypeBool, Default: false},
+		{Name: "config_version", Type: field.TypeInt, Default: 1},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "created_by", Type: field.TypeUUID, Nullable: true},
 	}
 	// AgentsTable holds the schema information for the "agents" table.
 	AgentsTable = &schema.Table{
 		Name:       "agents",
 		Columns:    AgentsColumns,
 		PrimaryKey: []*schema.Column{AgentsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "agents_organizations_organization",
+				Columns:    []*schema.Column{AgentsColumns[21]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "agents_users_creator",
+				Columns:    []*schema.Column{AgentsColumns[22]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "agent_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentsColumns[21]},
+			},
+			{
+				Name:    "agent_organization_id_name",
+				Unique:  true,
+				Columns: []*schema.Column{AgentsColumns[21], AgentsColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
+			},
+			{
+				Name:    "agent_organization_id_status_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentsColumns[21], AgentsColumns[11], AgentsColumns[0]},
+			},
+		},
 	}
 	// AgentActionsColumns holds the columns for the "agent_actions" table.
 	AgentActionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "tool_call_id", Type: field.TypeString, Nullable: true, Size: 128},
+		{Name: "input", Type: field.TypeJSON},
+		{Name: "output", Type: field.TypeJSON, Nullable: true},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"pending_approval", "approved", "rejected", "executed", "failed", "expired"}, Default: "pending_approval"},
+		{Name: "expires_at", Type: field.TypeTime, Nullable: true},
+		{Name: "decided_at", Type: field.TypeTime, Nullable: true},
+		{Name: "decision_reason", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "executed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "error_message", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "agent_id", Type: field.TypeUUID},
+		{Name: "session_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "call_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "tool_id", Type: field.TypeUUID},
+		{Name: "requested_by", Type: field.TypeUUID, Nullable: true},
+		{Name: "decided_by", Type: field.TypeUUID, Nullable: true},
 	}
 	// AgentActionsTable holds the schema information for the "agent_actions" table.
 	AgentActionsTable = &schema.Table{
 		Name:       "agent_actions",
 		Columns:    AgentActionsColumns,
 		PrimaryKey: []*schema.Column{AgentActionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "agent_actions_organizations_organization",
+				Columns:    []*schema.Column{AgentActionsColumns[12]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "agent_actions_agents_agent",
+				Columns:    []*schema.Column{AgentActionsColumns[13]},
+				RefColumns: []*schema.Column{AgentsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "agent_actions_agent_sessions_session",
+				Columns:    []*schema.Column{AgentActionsColumns[14]},
+				RefColumns: []*schema.Column{AgentSessionsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "agent_actions_agent_calls_call",
+				Columns:    []*schema.Column{AgentActionsColumns[15]},
+				RefColumns: []*schema.Column{AgentCallsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "agent_actions_agent_tools_tool",
+				Columns:    []*schema.Column{AgentActionsColumns[16]},
+				RefColumns: []*schema.Column{AgentToolsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "agent_actions_users_requester",
+				Columns:    []*schema.Column{AgentActionsColumns[17]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "agent_actions_users_decider",
+				Columns:    []*schema.Column{AgentActionsColumns[18]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "agentaction_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentActionsColumns[12]},
+			},
+			{
+				Name:    "agentaction_organization_id_status_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentActionsColumns[12], AgentActionsColumns[6], AgentActionsColumns[0]},
+			},
+			{
+				Name:    "agentaction_agent_id_status_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentActionsColumns[13], AgentActionsColumns[6], AgentActionsColumns[0]},
+			},
+			{
+				Name:    "agentaction_session_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentActionsColumns[14], AgentActionsColumns[0]},
+			},
+			{
+				Name:    "agentaction_call_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentActionsColumns[15]},
+			},
+			{
+				Name:    "agentaction_status_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{AgentActionsColumns[6], AgentActionsColumns[7]},
+			},
+		},
 	}
 	// AgentCallsColumns holds the columns for the "agent_calls" table.
 	AgentCallsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "source", Type: field.TypeEnum, Enums: []string{"gateway", "reported"}},
+		{Name: "client_call_id", Type: field.TypeString, Nullable: true, Size: 128},
+		{Name: "provider", Type: field.TypeEnum, Enums: []string{"openai_compatible", "anthropic"}},
+		{Name: "model", Type: field.TypeString, Size: 200},
+		{Name: "request_messages", Type: field.TypeJSON, Nullable: true},
+		{Name: "response", Type: field.TypeJSON, Nullable: true},
+		{Name: "prompt_tokens", Type: field.TypeInt, Default: 0},
+		{Name: "completion_tokens", Type: field.TypeInt, Default: 0},
+		{Name: "cached_tokens", Type: field.TypeInt, Default: 0},
+		{Name: "cost_micros", Type: field.TypeInt64, Nullable: true},
+		{Name: "unpriced", Type: field.TypeBool, Default: false},
+		{Name: "latency_ms", Type: field.TypeInt, Nullable: true},
+		{Name: "ttft_ms", Type: field.TypeInt, Nullable: true},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"success", "failed", "denied", "timeout"}},
+		{Name: "error_code", Type: field.TypeString, Nullable: true, Size: 100},
+		{Name: "error_message", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "provider_request_id", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "injection_findings", Type: field.TypeJSON, Nullable: true},
+		{Name: "started_at", Type: field.TypeTime},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "agent_id", Type: field.TypeUUID},
+		{Name: "session_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "task_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "user_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "model_price_id", Type: field.TypeUUID, Nullable: true},
 	}
 	// AgentCallsTable holds the schema information for the "agent_calls" table.
 	AgentCallsTable = &schema.Table{
 		Name:       "agent_calls",
 		Columns:    AgentCallsColumns,
 		PrimaryKey: []*schema.Column{AgentCallsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "agent_calls_organizations_organization",
+				Columns:    []*schema.Column{AgentCallsColumns[21]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "agent_calls_agents_agent",
+				Columns:    []*schema.Column{AgentCallsColumns[22]},
+				RefColumns: []*schema.Column{AgentsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "agent_calls_agent_sessions_session",
+				Columns:    []*schema.Column{AgentCallsColumns[23]},
+				RefColumns: []*schema.Column{AgentSessionsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "agent_calls_tasks_task",
+				Columns:    []*schema.Column{AgentCallsColumns[24]},
+				RefColumns: []*schema.Column{TasksColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "agent_calls_users_user",
+				Columns:    []*schema.Column{AgentCallsColumns[25]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "agent_calls_model_prices_model_price",
+				Columns:    []*schema.Column{AgentCallsColumns[26]},
+				RefColumns: []*schema.Column{ModelPricesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "agentcall_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentCallsColumns[21]},
+			},
+			{
+				Name:    "agentcall_organization_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{AgentCallsColumns[21], AgentCallsColumns[1]},
+			},
+			{
+				Name:    "agentcall_agent_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{AgentCallsColumns[22], AgentCallsColumns[1]},
+			},
+			{
+				Name:    "agentcall_task_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentCallsColumns[24]},
+			},
+			{
+				Name:    "agentcall_session_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentCallsColumns[23]},
+			},
+			{
+				Name:    "agentcall_agent_id_client_call_id",
+				Unique:  true,
+				Columns: []*schema.Column{AgentCallsColumns[22], AgentCallsColumns[3]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "client_call_id IS NOT NULL",
+				},
+			},
+		},
 	}
 	// AgentConfigVersionsColumns holds the columns for the "agent_config_versions" table.
 	AgentConfigVersionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt},
+		{Name: "snapshot", Type: field.TypeJSON},
+		{Name: "changed_fields", Type: field.TypeJSON, Nullable: true},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "agent_id", Type: field.TypeUUID},
+		{Name: "author_id", Type: field.TypeUUID, Nullable: true},
 	}
 	// AgentConfigVersionsTable holds the schema information for the "agent_config_versions" table.
 	AgentConfigVersionsTable = &schema.Table{
 		Name:       "agent_config_versions",
 		Columns:    AgentConfigVersionsColumns,
 		PrimaryKey: []*schema.Column{AgentConfigVersionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "agent_config_versions_organizations_organization",
+				Columns:    []*schema.Column{AgentConfigVersionsColumns[5]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "agent_config_versions_agents_agent",
+				Columns:    []*schema.Column{AgentConfigVersionsColumns[6]},
+				RefColumns: []*schema.Column{AgentsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "agent_config_versions_users_author",
+				Columns:    []*schema.Column{AgentConfigVersionsColumns[7]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "agentconfigversion_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentConfigVersionsColumns[5]},
+			},
+			{
+				Name:    "agentconfigversion_agent_id_version",
+				Unique:  true,
+				Columns: []*schema.Column{AgentConfigVersionsColumns[6], AgentConfigVersionsColumns[2]},
+			},
+		},
 	}
 	// AgentCostLogsColumns holds the columns for the "agent_cost_logs" table.
 	AgentCostLogsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "day", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "date", "postgres": "date"}},
+		{Name: "provider", Type: field.TypeEnum, Enums: []string{"openai_compatible", "anthropic"}},
+		{Name: "model", Type: field.TypeString, Size: 200},
+		{Name: "calls", Type: field.TypeInt, Default: 0},
+		{Name: "prompt_tokens", Type: field.TypeInt, Default: 0},
+		{Name: "completion_tokens", Type: field.TypeInt, Default: 0},
+		{Name: "cached_tokens", Type: field.TypeInt, Default: 0},
+		{Name: "cost_micros", Type: field.TypeInt64, Default: 0},
+		{Name: "unpriced_calls", Type: field.TypeInt, Default: 0},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "agent_id", Type: field.TypeUUID},
 	}
 	// AgentCostLogsTable holds the schema information for the "agent_cost_logs" table.
 	AgentCostLogsTable = &schema.Table{
 		Name:       "agent_cost_logs",
 		Columns:    AgentCostLogsColumns,
 		PrimaryKey: []*schema.Column{AgentCostLogsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "agent_cost_logs_organizations_organization",
+				Columns:    []*schema.Column{AgentCostLogsColumns[12]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "agent_cost_logs_agents_agent",
+				Columns:    []*schema.Column{AgentCostLogsColumns[13]},
+				RefColumns: []*schema.Column{AgentsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "agentcostlog_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentCostLogsColumns[12]},
+			},
+			{
+				Name:    "agentcostlog_agent_id_day_provider_model",
+				Unique:  true,
+				Columns: []*schema.Column{AgentCostLogsColumns[13], AgentCostLogsColumns[3], AgentCostLogsColumns[4], AgentCostLogsColumns[5]},
+			},
+			{
+				Name:    "agentcostlog_organization_id_day",
+				Unique:  false,
+				Columns: []*schema.Column{AgentCostLogsColumns[12], AgentCostLogsColumns[3]},
+			},
+		},
 	}
 	// AgentMessagesColumns holds the columns for the "agent_messages" table.
 	AgentMessagesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "role", Type: field.TypeEnum, Enums: []string{"system", "user", "assistant", "tool"}},
+		{Name: "content", Type: field.TypeString, Nullable: true, Size: 500000},
+		{Name: "tool_calls", Type: field.TypeJSON, Nullable: true},
+		{Name: "tool_call_id", Type: field.TypeString, Nullable: true, Size: 128},
+		{Name: "prompt_tokens", Type: field.TypeInt, Default: 0},
+		{Name: "completion_tokens", Type: field.TypeInt, Default: 0},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "session_id", Type: field.TypeUUID},
+		{Name: "call_id", Type: field.TypeUUID, Nullable: true},
 	}
 	// AgentMessagesTable holds the schema information for the "agent_messages" table.
 	AgentMessagesTable = &schema.Table{
 		Name:       "agent_messages",
 		Columns:    AgentMessagesColumns,
 		PrimaryKey: []*schema.Column{AgentMessagesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "agent_messages_organizations_organization",
+				Columns:    []*schema.Column{AgentMessagesColumns[8]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "agent_messages_agent_sessions_session",
+				Columns:    []*schema.Column{AgentMessagesColumns[9]},
+				RefColumns: []*schema.Column{AgentSessionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "agent_messages_agent_calls_call",
+				Columns:    []*schema.Column{AgentMessagesColumns[10]},
+				RefColumns: []*schema.Column{AgentCallsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "agentmessage_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentMessagesColumns[8]},
+			},
+			{
+				Name:    "agentmessage_session_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentMessagesColumns[9], AgentMessagesColumns[0]},
+			},
+			{
+				Name:    "agentmessage_call_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentMessagesColumns[10]},
+			},
+		},
 	}
 	// AgentSessionsColumns holds the columns for the "agent_sessions" table.
 	AgentSessionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "title", Type: field.TypeString, Size: 200, Default: "New session"},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"active", "closed"}, Default: "active"},
+		{Name: "started_at", Type: field.TypeTime},
+		{Name: "ended_at", Type: field.TypeTime, Nullable: true},
+		{Name: "total_prompt_tokens", Type: field.TypeInt, Default: 0},
+		{Name: "total_completion_tokens", Type: field.TypeInt, Default: 0},
+		{Name: "total_cost_micros", Type: field.TypeInt64, Default: 0},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "agent_id", Type: field.TypeUUID},
+		{Name: "started_by", Type: field.TypeUUID, Nullable: true},
 	}
 	// AgentSessionsTable holds the schema information for the "agent_sessions" table.
 	AgentSessionsTable = &schema.Table{
 		Name:       "agent_sessions",
 		Columns:    AgentSessionsColumns,
 		PrimaryKey: []*schema.Column{AgentSessionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "agent_sessions_organizations_organization",
+				Columns:    []*schema.Column{AgentSessionsColumns[11]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "agent_sessions_agents_agent",
+				Columns:    []*schema.Column{AgentSessionsColumns[12]},
+				RefColumns: []*schema.Column{AgentsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "agent_sessions_users_starter",
+				Columns:    []*schema.Column{AgentSessionsColumns[13]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "agentsession_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentSessionsColumns[11]},
+			},
+			{
+				Name:    "agentsession_agent_id_status_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentSessionsColumns[12], AgentSessionsColumns[5], AgentSessionsColumns[0]},
+			},
+			{
+				Name:    "agentsession_started_by_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentSessionsColumns[13], AgentSessionsColumns[0]},
+			},
+		},
 	}
 	// AgentTasksColumns holds the columns for the "agent_tasks" table.
 	AgentTasksColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "agent_id", Type: field.TypeUUID},
+		{Name: "task_id", Type: field.TypeUUID},
+		{Name: "call_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "action_id", Type: field.TypeUUID, Nullable: true},
 	}
 	// AgentTasksTable holds the schema information for the "agent_tasks" table.
 	AgentTasksTable = &schema.Table{
 		Name:       "agent_tasks",
 		Columns:    AgentTasksColumns,
 		PrimaryKey: []*schema.Column{AgentTasksColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "agent_tasks_organizations_organization",
+				Columns:    []*schema.Column{AgentTasksColumns[2]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "agent_tasks_agents_agent",
+				Columns:    []*schema.Column{AgentTasksColumns[3]},
+				RefColumns: []*schema.Column{AgentsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "agent_tasks_tasks_task",
+				Columns:    []*schema.Column{AgentTasksColumns[4]},
+				RefColumns: []*schema.Column{TasksColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "agent_tasks_agent_calls_call",
+				Columns:    []*schema.Column{AgentTasksColumns[5]},
+				RefColumns: []*schema.Column{AgentCallsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "agent_tasks_agent_actions_action",
+				Columns:    []*schema.Column{AgentTasksColumns[6]},
+				RefColumns: []*schema.Column{AgentActionsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "agenttask_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentTasksColumns[2]},
+			},
+			{
+				Name:    "agenttask_task_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentTasksColumns[4], AgentTasksColumns[0]},
+			},
+			{
+				Name:    "agenttask_agent_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentTasksColumns[3], AgentTasksColumns[0]},
+			},
+		},
 	}
 	// AgentToolsColumns holds the columns for the "agent_tools" table.
 	AgentToolsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "name", Type: field.TypeString, Size: 64},
+		{Name: "description", Type: field.TypeString, Nullable: true, Size: 10000},
+		{Name: "input_schema", Type: field.TypeJSON, Nullable: true},
+		{Name: "risk_level", Type: field.TypeEnum, Enums: []string{"low", "medium", "high", "critical"}},
+		{Name: "requires_approval", Type: field.TypeBool, Default: false},
+		{Name: "four_eyes", Type: field.TypeBool, Default: false},
+		{Name: "organization_id", Type: field.TypeUUID},
 	}
 	// AgentToolsTable holds the schema information for the "agent_tools" table.
 	AgentToolsTable = &schema.Table{
 		Name:       "agent_tools",
 		Columns:    AgentToolsColumns,
 		PrimaryKey: []*schema.Column{AgentToolsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "agent_tools_organizations_organization",
+				Columns:    []*schema.Column{AgentToolsColumns[10]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "agenttool_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentToolsColumns[10]},
+			},
+			{
+				Name:    "agenttool_organization_id_name",
+				Unique:  true,
+				Columns: []*schema.Column{AgentToolsColumns[10], AgentToolsColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
+			},
+		},
 	}
 	// AgentUserPermissionsColumns holds the columns for the "agent_user_permissions" table.
 	AgentUserPermissionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "permission", Type: field.TypeEnum, Enums: []string{"use", "configure", "approve", "admin"}},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "agent_id", Type: field.TypeUUID},
+		{Name: "user_id", Type: field.TypeUUID},
 	}
 	// AgentUserPermissionsTable holds the schema information for the "agent_user_permissions" table.
 	AgentUserPermissionsTable = &schema.Table{
 		Name:       "agent_user_permissions",
 		Columns:    AgentUserPermissionsColumns,
 		PrimaryKey: []*schema.Column{AgentUserPermissionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "agent_user_permissions_organizations_organization",
+				Columns:    []*schema.Column{AgentUserPermissionsColumns[5]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "agent_user_permissions_agents_agent",
+				Columns:    []*schema.Column{AgentUserPermissionsColumns[6]},
+				RefColumns: []*schema.Column{AgentsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "agent_user_permissions_users_user",
+				Columns:    []*schema.Column{AgentUserPermissionsColumns[7]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "agentuserpermission_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentUserPermissionsColumns[5]},
+			},
+			{
+				Name:    "agentuserpermission_agent_id_user_id_permission",
+				Unique:  true,
+				Columns: []*schema.Column{AgentUserPermissionsColumns[6], AgentUserPermissionsColumns[7], AgentUserPermissionsColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
+			},
+			{
+				Name:    "agentuserpermission_user_id_agent_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentUserPermissionsColumns[7], AgentUserPermissionsColumns[6]},
+			},
+		},
 	}
 	// AppUsagesColumns holds the columns for the "app_usages" table.
 	AppUsagesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "client_record_id", Type: field.TypeString, Size: 128},
+		{Name: "device_id", Type: field.TypeString, Size: 128},
+		{Name: "app_name", Type: field.TypeString, Size: 255},
+		{Name: "window_title", Type: field.TypeString, Nullable: true, Size: 1024},
+		{Name: "url", Type: field.TypeString, Nullable: true, Size: 2048},
+		{Name: "category", Type: field.TypeEnum, Enums: []string{"productive", "neutral", "distracting", "uncategorized"}, Default: "uncategorized"},
+		{Name: "started_at", Type: field.TypeTime},
+		{Name: "ended_at", Type: field.TypeTime},
+		{Name: "duration_seconds", Type: field.TypeInt},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "user_id", Type: field.TypeUUID},
 	}
 	// AppUsagesTable holds the schema information for the "app_usages" table.
 	AppUsagesTable = &schema.Table{
 		Name:       "app_usages",
 		Columns:    AppUsagesColumns,
 		PrimaryKey: []*schema.Column{AppUsagesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "app_usages_organizations_organization",
+				Columns:    []*schema.Column{AppUsagesColumns[11]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "app_usages_users_user",
+				Columns:    []*schema.Column{AppUsagesColumns[12]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "appusage_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{AppUsagesColumns[11]},
+			},
+			{
+				Name:    "appusage_user_id_client_record_id",
+				Unique:  true,
+				Columns: []*schema.Column{AppUsagesColumns[12], AppUsagesColumns[2]},
+			},
+			{
+				Name:    "appusage_user_id_started_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{AppUsagesColumns[12], AppUsagesColumns[8], AppUsagesColumns[0]},
+			},
+		},
+	}
+	// AuditSealsColumns holds the columns for the "audit_seals" table.
+	AuditSealsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "log_table", Type: field.TypeEnum, Enums: []string{"activity_log", "security_audit_log"}},
+		{Name: "seq", Type: field.TypeInt64},
+		{Name: "first_row_id", Type: field.TypeUUID},
+		{Name: "last_row_id", Type: field.TypeUUID},
+		{Name: "row_count", Type: field.TypeInt},
+		{Name: "rows_hash", Type: field.TypeString, Size: 64},
+		{Name: "prev_seal_hash", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "seal_hash", Type: field.TypeString, Size: 64},
+		{Name: "signature", Type: field.TypeString, Size: 128},
+		{Name: "key_id", Type: field.TypeString, Size: 128},
+	}
+	// AuditSealsTable holds the schema information for the "audit_seals" table.
+	AuditSealsTable = &schema.Table{
+		Name:       "audit_seals",
+		Columns:    AuditSealsColumns,
+		PrimaryKey: []*schema.Column{AuditSealsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "auditseal_log_table_seq",
+				Unique:  true,
+				Columns: []*schema.Column{AuditSealsColumns[2], AuditSealsColumns[3]},
+			},
+		},
 	}
 	// AuthTokensColumns holds the columns for the "auth_tokens" table.
 	AuthTokensColumns = []*schema.Column{
@@ -209,62 +844,390 @@ var (
 	// BoardsColumns holds the columns for the "boards" table.
 	BoardsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "name", Type: field.TypeString, Size: 100},
+		{Name: "is_default", Type: field.TypeBool, Default: false},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "project_id", Type: field.TypeUUID},
 	}
 	// BoardsTable holds the schema information for the "boards" table.
 	BoardsTable = &schema.Table{
 		Name:       "boards",
 		Columns:    BoardsColumns,
 		PrimaryKey: []*schema.Column{BoardsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "boards_organizations_organization",
+				Columns:    []*schema.Column{BoardsColumns[6]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "boards_projects_project",
+				Columns:    []*schema.Column{BoardsColumns[7]},
+				RefColumns: []*schema.Column{ProjectsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "board_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{BoardsColumns[6]},
+			},
+			{
+				Name:    "board_project_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{BoardsColumns[7], BoardsColumns[0]},
+			},
+			{
+				Name:    "board_one_default_per_project",
+				Unique:  true,
+				Columns: []*schema.Column{BoardsColumns[7]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "is_default AND deleted_at IS NULL",
+				},
+			},
+		},
 	}
 	// BoardColumnsColumns holds the columns for the "board_columns" table.
 	BoardColumnsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "name", Type: field.TypeString, Size: 100},
+		{Name: "position", Type: field.TypeInt, Default: 0},
+		{Name: "wip_limit", Type: field.TypeInt, Nullable: true},
+		{Name: "mapped_status", Type: field.TypeEnum, Enums: []string{"backlog", "todo", "in_progress", "in_review", "done", "cancelled"}},
+		{Name: "board_id", Type: field.TypeUUID},
+		{Name: "organization_id", Type: field.TypeUUID},
 	}
 	// BoardColumnsTable holds the schema information for the "board_columns" table.
 	BoardColumnsTable = &schema.Table{
 		Name:       "board_columns",
 		Columns:    BoardColumnsColumns,
 		PrimaryKey: []*schema.Column{BoardColumnsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "board_columns_boards_columns",
+				Columns:    []*schema.Column{BoardColumnsColumns[8]},
+				RefColumns: []*schema.Column{BoardsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "board_columns_organizations_organization",
+				Columns:    []*schema.Column{BoardColumnsColumns[9]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "boardcolumn_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{BoardColumnsColumns[9]},
+			},
+			{
+				Name:    "boardcolumn_board_id_position",
+				Unique:  false,
+				Columns: []*schema.Column{BoardColumnsColumns[8], BoardColumnsColumns[5]},
+			},
+		},
+	}
+	// BudgetReservationsColumns holds the columns for the "budget_reservations" table.
+	BudgetReservationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "amount_micros", Type: field.TypeInt64},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"reserved", "settled", "released"}, Default: "reserved"},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "agent_id", Type: field.TypeUUID},
+		{Name: "call_id", Type: field.TypeUUID, Nullable: true},
+	}
+	// BudgetReservationsTable holds the schema information for the "budget_reservations" table.
+	BudgetReservationsTable = &schema.Table{
+		Name:       "budget_reservations",
+		Columns:    BudgetReservationsColumns,
+		PrimaryKey: []*schema.Column{BudgetReservationsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "budget_reservations_organizations_organization",
+				Columns:    []*schema.Column{BudgetReservationsColumns[6]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "budget_reservations_agents_agent",
+				Columns:    []*schema.Column{BudgetReservationsColumns[7]},
+				RefColumns: []*schema.Column{AgentsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "budget_reservations_agent_calls_call",
+				Columns:    []*schema.Column{BudgetReservationsColumns[8]},
+				RefColumns: []*schema.Column{AgentCallsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "budgetreservation_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{BudgetReservationsColumns[6]},
+			},
+			{
+				Name:    "budgetreservation_agent_id_status_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{BudgetReservationsColumns[7], BudgetReservationsColumns[4], BudgetReservationsColumns[5]},
+			},
+			{
+				Name:    "budgetreservation_status_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{BudgetReservationsColumns[4], BudgetReservationsColumns[5]},
+			},
+			{
+				Name:    "budgetreservation_call_id",
+				Unique:  false,
+				Columns: []*schema.Column{BudgetReservationsColumns[8]},
+			},
+		},
 	}
 	// ChannelsColumns holds the columns for the "channels" table.
 	ChannelsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "type", Type: field.TypeEnum, Enums: []string{"public", "private", "direct", "project"}},
+		{Name: "name", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "direct_key", Type: field.TypeString, Nullable: true, Size: 74},
+		{Name: "purpose", Type: field.TypeString, Nullable: true, Size: 250},
+		{Name: "topic", Type: field.TypeString, Nullable: true, Size: 250},
+		{Name: "archived_at", Type: field.TypeTime, Nullable: true},
+		{Name: "last_message_at", Type: field.TypeTime, Nullable: true},
+		{Name: "message_count", Type: field.TypeInt64, Default: 0},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "project_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "created_by_id", Type: field.TypeUUID, Nullable: true},
 	}
 	// ChannelsTable holds the schema information for the "channels" table.
 	ChannelsTable = &schema.Table{
 		Name:       "channels",
 		Columns:    ChannelsColumns,
 		PrimaryKey: []*schema.Column{ChannelsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "channels_organizations_organization",
+				Columns:    []*schema.Column{ChannelsColumns[12]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "channels_projects_project",
+				Columns:    []*schema.Column{ChannelsColumns[13]},
+				RefColumns: []*schema.Column{ProjectsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "channels_users_created_by",
+				Columns:    []*schema.Column{ChannelsColumns[14]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "channel_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{ChannelsColumns[12]},
+			},
+			{
+				Name:    "channel_organization_id_name",
+				Unique:  true,
+				Columns: []*schema.Column{ChannelsColumns[12], ChannelsColumns[5]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL AND type IN ('public', 'private')",
+				},
+			},
+			{
+				Name:    "channel_organization_id_direct_key",
+				Unique:  true,
+				Columns: []*schema.Column{ChannelsColumns[12], ChannelsColumns[6]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL AND direct_key IS NOT NULL",
+				},
+			},
+			{
+				Name:    "channel_organization_id_type_id",
+				Unique:  false,
+				Columns: []*schema.Column{ChannelsColumns[12], ChannelsColumns[4], ChannelsColumns[0]},
+			},
+			{
+				Name:    "channel_project_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{ChannelsColumns[13], ChannelsColumns[0]},
+			},
+		},
 	}
 	// ChannelMembersColumns holds the columns for the "channel_members" table.
 	ChannelMembersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "role", Type: field.TypeEnum, Enums: []string{"owner", "admin", "member"}, Default: "member"},
+		{Name: "muted", Type: field.TypeBool, Default: false},
+		{Name: "notify_level", Type: field.TypeEnum, Enums: []string{"all", "mentions", "none"}, Default: "all"},
+		{Name: "joined_at", Type: field.TypeTime},
+		{Name: "channel_id", Type: field.TypeUUID},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "user_id", Type: field.TypeUUID},
 	}
 	// ChannelMembersTable holds the schema information for the "channel_members" table.
 	ChannelMembersTable = &schema.Table{
 		Name:       "channel_members",
 		Columns:    ChannelMembersColumns,
 		PrimaryKey: []*schema.Column{ChannelMembersColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "channel_members_channels_members",
+				Columns:    []*schema.Column{ChannelMembersColumns[8]},
+				RefColumns: []*schema.Column{ChannelsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "channel_members_organizations_organization",
+				Columns:    []*schema.Column{ChannelMembersColumns[9]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "channel_members_users_user",
+				Columns:    []*schema.Column{ChannelMembersColumns[10]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "channelmember_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{ChannelMembersColumns[9]},
+			},
+			{
+				Name:    "channelmember_channel_id_user_id",
+				Unique:  true,
+				Columns: []*schema.Column{ChannelMembersColumns[8], ChannelMembersColumns[10]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
+			},
+			{
+				Name:    "channelmember_user_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{ChannelMembersColumns[10], ChannelMembersColumns[0]},
+			},
+		},
 	}
 	// IdlePeriodsColumns holds the columns for the "idle_periods" table.
 	IdlePeriodsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "client_record_id", Type: field.TypeString, Size: 128},
+		{Name: "device_id", Type: field.TypeString, Size: 128},
+		{Name: "started_at", Type: field.TypeTime},
+		{Name: "ended_at", Type: field.TypeTime},
+		{Name: "duration_seconds", Type: field.TypeInt},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "user_id", Type: field.TypeUUID},
 	}
 	// IdlePeriodsTable holds the schema information for the "idle_periods" table.
 	IdlePeriodsTable = &schema.Table{
 		Name:       "idle_periods",
 		Columns:    IdlePeriodsColumns,
 		PrimaryKey: []*schema.Column{IdlePeriodsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "idle_periods_organizations_organization",
+				Columns:    []*schema.Column{IdlePeriodsColumns[7]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "idle_periods_users_user",
+				Columns:    []*schema.Column{IdlePeriodsColumns[8]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "idleperiod_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{IdlePeriodsColumns[7]},
+			},
+			{
+				Name:    "idleperiod_user_id_client_record_id",
+				Unique:  true,
+				Columns: []*schema.Column{IdlePeriodsColumns[8], IdlePeriodsColumns[2]},
+			},
+			{
+				Name:    "idleperiod_user_id_started_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{IdlePeriodsColumns[8], IdlePeriodsColumns[4], IdlePeriodsColumns[0]},
+			},
+		},
 	}
 	// LabelsColumns holds the columns for the "labels" table.
 	LabelsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "name", Type: field.TypeString, Size: 50},
+		{Name: "color", Type: field.TypeString, Size: 7, Default: "#6B7280"},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "project_id", Type: field.TypeUUID},
 	}
 	// LabelsTable holds the schema information for the "labels" table.
 	LabelsTable = &schema.Table{
 		Name:       "labels",
 		Columns:    LabelsColumns,
 		PrimaryKey: []*schema.Column{LabelsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "labels_organizations_organization",
+				Columns:    []*schema.Column{LabelsColumns[6]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "labels_projects_project",
+				Columns:    []*schema.Column{LabelsColumns[7]},
+				RefColumns: []*schema.Column{ProjectsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "label_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{LabelsColumns[6]},
+			},
+			{
+				Name:    "label_project_id_name",
+				Unique:  true,
+				Columns: []*schema.Column{LabelsColumns[7], LabelsColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
+			},
+		},
 	}
 	// LoginHistoriesColumns holds the columns for the "login_histories" table.
 	LoginHistoriesColumns = []*schema.Column{
@@ -299,112 +1262,670 @@ var (
 	// MessagesColumns holds the columns for the "messages" table.
 	MessagesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "body", Type: field.TypeString, Size: 16000, Default: ""},
+		{Name: "reply_count", Type: field.TypeInt, Default: 0},
+		{Name: "last_reply_at", Type: field.TypeTime, Nullable: true},
+		{Name: "edited_at", Type: field.TypeTime, Nullable: true},
+		{Name: "mentioned_user_ids", Type: field.TypeJSON, Nullable: true},
+		{Name: "mentions_channel", Type: field.TypeBool, Default: false},
+		{Name: "has_files", Type: field.TypeBool, Default: false},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "channel_id", Type: field.TypeUUID},
+		{Name: "author_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "author_agent_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "root_id", Type: field.TypeUUID, Nullable: true},
 	}
 	// MessagesTable holds the schema information for the "messages" table.
 	MessagesTable = &schema.Table{
 		Name:       "messages",
 		Columns:    MessagesColumns,
 		PrimaryKey: []*schema.Column{MessagesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "messages_organizations_organization",
+				Columns:    []*schema.Column{MessagesColumns[11]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "messages_channels_channel",
+				Columns:    []*schema.Column{MessagesColumns[12]},
+				RefColumns: []*schema.Column{ChannelsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "messages_users_author",
+				Columns:    []*schema.Column{MessagesColumns[13]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "messages_agents_author_agent",
+				Columns:    []*schema.Column{MessagesColumns[14]},
+				RefColumns: []*schema.Column{AgentsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "messages_messages_replies",
+				Columns:    []*schema.Column{MessagesColumns[15]},
+				RefColumns: []*schema.Column{MessagesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "message_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{MessagesColumns[11]},
+			},
+			{
+				Name:    "message_channel_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{MessagesColumns[12], MessagesColumns[0]},
+			},
+			{
+				Name:    "message_root_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{MessagesColumns[15], MessagesColumns[0]},
+			},
+			{
+				Name:    "message_author_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{MessagesColumns[13], MessagesColumns[0]},
+			},
+		},
 	}
 	// MessageFilesColumns holds the columns for the "message_files" table.
 	MessageFilesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "file_name", Type: field.TypeString, Size: 255},
+		{Name: "content_type", Type: field.TypeString, Size: 255},
+		{Name: "size_bytes", Type: field.TypeInt64},
+		{Name: "sha256", Type: field.TypeString, Size: 64},
+		{Name: "storage_key", Type: field.TypeString, Size: 1024},
+		{Name: "message_id", Type: field.TypeUUID},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "channel_id", Type: field.TypeUUID},
+		{Name: "uploader_id", Type: field.TypeUUID},
 	}
 	// MessageFilesTable holds the schema information for the "message_files" table.
 	MessageFilesTable = &schema.Table{
 		Name:       "message_files",
 		Columns:    MessageFilesColumns,
 		PrimaryKey: []*schema.Column{MessageFilesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "message_files_messages_attachments",
+				Columns:    []*schema.Column{MessageFilesColumns[9]},
+				RefColumns: []*schema.Column{MessagesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "message_files_organizations_organization",
+				Columns:    []*schema.Column{MessageFilesColumns[10]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "message_files_channels_channel",
+				Columns:    []*schema.Column{MessageFilesColumns[11]},
+				RefColumns: []*schema.Column{ChannelsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "message_files_users_uploader",
+				Columns:    []*schema.Column{MessageFilesColumns[12]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "messagefile_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{MessageFilesColumns[10]},
+			},
+			{
+				Name:    "messagefile_message_id",
+				Unique:  false,
+				Columns: []*schema.Column{MessageFilesColumns[9]},
+			},
+			{
+				Name:    "messagefile_channel_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{MessageFilesColumns[11], MessageFilesColumns[0]},
+			},
+			{
+				Name:    "messagefile_uploader_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{MessageFilesColumns[12], MessageFilesColumns[0]},
+			},
+		},
 	}
 	// MessageReactionsColumns holds the columns for the "message_reactions" table.
 	MessageReactionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "emoji", Type: field.TypeString, Size: 64},
+		{Name: "message_id", Type: field.TypeUUID},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "user_id", Type: field.TypeUUID},
 	}
 	// MessageReactionsTable holds the schema information for the "message_reactions" table.
 	MessageReactionsTable = &schema.Table{
 		Name:       "message_reactions",
 		Columns:    MessageReactionsColumns,
 		PrimaryKey: []*schema.Column{MessageReactionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "message_reactions_messages_reactions",
+				Columns:    []*schema.Column{MessageReactionsColumns[5]},
+				RefColumns: []*schema.Column{MessagesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "message_reactions_organizations_organization",
+				Columns:    []*schema.Column{MessageReactionsColumns[6]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "message_reactions_users_user",
+				Columns:    []*schema.Column{MessageReactionsColumns[7]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "messagereaction_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{MessageReactionsColumns[6]},
+			},
+			{
+				Name:    "messagereaction_message_id_user_id_emoji",
+				Unique:  true,
+				Columns: []*schema.Column{MessageReactionsColumns[5], MessageReactionsColumns[7], MessageReactionsColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
+			},
+		},
 	}
 	// MilestonesColumns holds the columns for the "milestones" table.
 	MilestonesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "description", Type: field.TypeString, Nullable: true, Size: 20000},
+		{Name: "due_date", Type: field.TypeTime, Nullable: true},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"open", "closed"}, Default: "open"},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "project_id", Type: field.TypeUUID},
 	}
 	// MilestonesTable holds the schema information for the "milestones" table.
 	MilestonesTable = &schema.Table{
 		Name:       "milestones",
 		Columns:    MilestonesColumns,
 		PrimaryKey: []*schema.Column{MilestonesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "milestones_organizations_organization",
+				Columns:    []*schema.Column{MilestonesColumns[8]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "milestones_projects_project",
+				Columns:    []*schema.Column{MilestonesColumns[9]},
+				RefColumns: []*schema.Column{ProjectsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "milestone_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{MilestonesColumns[8]},
+			},
+			{
+				Name:    "milestone_project_id_status_id",
+				Unique:  false,
+				Columns: []*schema.Column{MilestonesColumns[9], MilestonesColumns[7], MilestonesColumns[0]},
+			},
+			{
+				Name:    "milestone_project_id_due_date",
+				Unique:  false,
+				Columns: []*schema.Column{MilestonesColumns[9], MilestonesColumns[6]},
+			},
+		},
 	}
 	// ModelPricesColumns holds the columns for the "model_prices" table.
 	ModelPricesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "provider", Type: field.TypeEnum, Enums: []string{"openai_compatible", "anthropic"}},
+		{Name: "model", Type: field.TypeString, Size: 200},
+		{Name: "input_micros_per_mtok", Type: field.TypeInt64},
+		{Name: "output_micros_per_mtok", Type: field.TypeInt64},
+		{Name: "cached_input_micros_per_mtok", Type: field.TypeInt64, Nullable: true},
+		{Name: "currency", Type: field.TypeString, Size: 3, Default: "USD"},
+		{Name: "effective_from", Type: field.TypeTime},
+		{Name: "effective_to", Type: field.TypeTime, Nullable: true},
 	}
 	// ModelPricesTable holds the schema information for the "model_prices" table.
 	ModelPricesTable = &schema.Table{
 		Name:       "model_prices",
 		Columns:    ModelPricesColumns,
 		PrimaryKey: []*schema.Column{ModelPricesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "modelprice_provider_model_effective_from",
+				Unique:  true,
+				Columns: []*schema.Column{ModelPricesColumns[4], ModelPricesColumns[5], ModelPricesColumns[10]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
+			},
+		},
 	}
 	// NotesColumns holds the columns for the "notes" table.
 	NotesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "title", Type: field.TypeString, Size: 255},
+		{Name: "content", Type: field.TypeString, Size: 500000, Default: ""},
+		{Name: "visibility", Type: field.TypeEnum, Enums: []string{"private", "shared", "project", "organization"}, Default: "private"},
+		{Name: "pinned", Type: field.TypeBool, Default: false},
+		{Name: "archived_at", Type: field.TypeTime, Nullable: true},
+		{Name: "version", Type: field.TypeInt, Default: 1},
+		{Name: "content_size", Type: field.TypeInt, Default: 0},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "folder_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "owner_id", Type: field.TypeUUID},
+		{Name: "project_id", Type: field.TypeUUID, Nullable: true},
 	}
 	// NotesTable holds the schema information for the "notes" table.
 	NotesTable = &schema.Table{
 		Name:       "notes",
 		Columns:    NotesColumns,
 		PrimaryKey: []*schema.Column{NotesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "notes_organizations_organization",
+				Columns:    []*schema.Column{NotesColumns[11]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "notes_note_folders_folder",
+				Columns:    []*schema.Column{NotesColumns[12]},
+				RefColumns: []*schema.Column{NoteFoldersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "notes_users_owner",
+				Columns:    []*schema.Column{NotesColumns[13]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "notes_projects_project",
+				Columns:    []*schema.Column{NotesColumns[14]},
+				RefColumns: []*schema.Column{ProjectsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "note_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{NotesColumns[11]},
+			},
+			{
+				Name:    "note_owner_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{NotesColumns[13], NotesColumns[0]},
+			},
+			{
+				Name:    "note_folder_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{NotesColumns[12], NotesColumns[0]},
+			},
+			{
+				Name:    "note_project_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{NotesColumns[14], NotesColumns[0]},
+			},
+			{
+				Name:    "note_organization_id_visibility_id",
+				Unique:  false,
+				Columns: []*schema.Column{NotesColumns[11], NotesColumns[6], NotesColumns[0]},
+			},
+		},
 	}
 	// NoteCommentsColumns holds the columns for the "note_comments" table.
 	NoteCommentsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "body", Type: field.TypeString, Size: 10000},
+		{Name: "quote", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "prefix", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "suffix", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "start_offset", Type: field.TypeInt, Nullable: true},
+		{Name: "end_offset", Type: field.TypeInt, Nullable: true},
+		{Name: "anchor_status", Type: field.TypeEnum, Nullable: true, Enums: []string{"anchored", "orphaned"}},
+		{Name: "resolved_at", Type: field.TypeTime, Nullable: true},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "note_id", Type: field.TypeUUID},
+		{Name: "author_id", Type: field.TypeUUID},
+		{Name: "parent_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "resolved_by_id", Type: field.TypeUUID, Nullable: true},
 	}
 	// NoteCommentsTable holds the schema information for the "note_comments" table.
 	NoteCommentsTable = &schema.Table{
 		Name:       "note_comments",
 		Columns:    NoteCommentsColumns,
 		PrimaryKey: []*schema.Column{NoteCommentsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "note_comments_organizations_organization",
+				Columns:    []*schema.Column{NoteCommentsColumns[12]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "note_comments_notes_note",
+				Columns:    []*schema.Column{NoteCommentsColumns[13]},
+				RefColumns: []*schema.Column{NotesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "note_comments_users_author",
+				Columns:    []*schema.Column{NoteCommentsColumns[14]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "note_comments_note_comments_replies",
+				Columns:    []*schema.Column{NoteCommentsColumns[15]},
+				RefColumns: []*schema.Column{NoteCommentsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "note_comments_users_resolved_by",
+				Columns:    []*schema.Column{NoteCommentsColumns[16]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "notecomment_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{NoteCommentsColumns[12]},
+			},
+			{
+				Name:    "notecomment_note_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{NoteCommentsColumns[13], NoteCommentsColumns[0]},
+			},
+			{
+				Name:    "notecomment_parent_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{NoteCommentsColumns[15], NoteCommentsColumns[0]},
+			},
+		},
 	}
 	// NoteFoldersColumns holds the columns for the "note_folders" table.
 	NoteFoldersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "position", Type: field.TypeInt, Default: 0},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "parent_id", Type: field.TypeUUID, Nullable: true},
 	}
 	// NoteFoldersTable holds the schema information for the "note_folders" table.
 	NoteFoldersTable = &schema.Table{
 		Name:       "note_folders",
 		Columns:    NoteFoldersColumns,
 		PrimaryKey: []*schema.Column{NoteFoldersColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "note_folders_organizations_organization",
+				Columns:    []*schema.Column{NoteFoldersColumns[6]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "note_folders_note_folders_children",
+				Columns:    []*schema.Column{NoteFoldersColumns[7]},
+				RefColumns: []*schema.Column{NoteFoldersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "notefolder_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{NoteFoldersColumns[6]},
+			},
+			{
+				Name:    "notefolder_parent_id_name",
+				Unique:  true,
+				Columns: []*schema.Column{NoteFoldersColumns[7], NoteFoldersColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL AND parent_id IS NOT NULL",
+				},
+			},
+			{
+				Name:    "notefolder_organization_id_name",
+				Unique:  true,
+				Columns: []*schema.Column{NoteFoldersColumns[6], NoteFoldersColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL AND parent_id IS NULL",
+				},
+			},
+			{
+				Name:    "notefolder_parent_id_position",
+				Unique:  false,
+				Columns: []*schema.Column{NoteFoldersColumns[7], NoteFoldersColumns[5]},
+			},
+		},
 	}
 	// NoteSharesColumns holds the columns for the "note_shares" table.
 	NoteSharesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "permission", Type: field.TypeEnum, Enums: []string{"view", "comment", "edit"}, Default: "view"},
+		{Name: "expires_at", Type: field.TypeTime, Nullable: true},
+		{Name: "note_id", Type: field.TypeUUID},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "user_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "project_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "created_by_id", Type: field.TypeUUID},
 	}
 	// NoteSharesTable holds the schema information for the "note_shares" table.
 	NoteSharesTable = &schema.Table{
 		Name:       "note_shares",
 		Columns:    NoteSharesColumns,
 		PrimaryKey: []*schema.Column{NoteSharesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "note_shares_notes_shares",
+				Columns:    []*schema.Column{NoteSharesColumns[6]},
+				RefColumns: []*schema.Column{NotesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "note_shares_organizations_organization",
+				Columns:    []*schema.Column{NoteSharesColumns[7]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "note_shares_users_user",
+				Columns:    []*schema.Column{NoteSharesColumns[8]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "note_shares_projects_project",
+				Columns:    []*schema.Column{NoteSharesColumns[9]},
+				RefColumns: []*schema.Column{ProjectsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "note_shares_users_created_by",
+				Columns:    []*schema.Column{NoteSharesColumns[10]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "noteshare_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{NoteSharesColumns[7]},
+			},
+			{
+				Name:    "noteshare_note_id_user_id",
+				Unique:  true,
+				Columns: []*schema.Column{NoteSharesColumns[6], NoteSharesColumns[8]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
+			},
+			{
+				Name:    "noteshare_note_id_project_id",
+				Unique:  true,
+				Columns: []*schema.Column{NoteSharesColumns[6], NoteSharesColumns[9]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
+			},
+			{
+				Name:    "noteshare_user_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{NoteSharesColumns[8], NoteSharesColumns[0]},
+			},
+			{
+				Name:    "noteshare_project_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{NoteSharesColumns[9], NoteSharesColumns[0]},
+			},
+		},
 	}
 	// NoteTagDefinitionsColumns holds the columns for the "note_tag_definitions" table.
 	NoteTagDefinitionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "name", Type: field.TypeString, Size: 64},
+		{Name: "name_key", Type: field.TypeString, Size: 64},
+		{Name: "color", Type: field.TypeString, Size: 7, Default: "#6B7280"},
+		{Name: "organization_id", Type: field.TypeUUID},
 	}
 	// NoteTagDefinitionsTable holds the schema information for the "note_tag_definitions" table.
 	NoteTagDefinitionsTable = &schema.Table{
 		Name:       "note_tag_definitions",
 		Columns:    NoteTagDefinitionsColumns,
 		PrimaryKey: []*schema.Column{NoteTagDefinitionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "note_tag_definitions_organizations_organization",
+				Columns:    []*schema.Column{NoteTagDefinitionsColumns[7]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "notetagdefinition_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{NoteTagDefinitionsColumns[7]},
+			},
+			{
+				Name:    "notetagdefinition_organization_id_name_key",
+				Unique:  true,
+				Columns: []*schema.Column{NoteTagDefinitionsColumns[7], NoteTagDefinitionsColumns[5]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
+			},
+		},
 	}
 	// NoteVersionsColumns holds the columns for the "note_versions" table.
 	NoteVersionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "version", Type: field.TypeInt},
+		{Name: "title", Type: field.TypeString, Size: 255},
+		{Name: "content", Type: field.TypeString, Size: 500000, Default: ""},
+		{Name: "size_bytes", Type: field.TypeInt},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "note_id", Type: field.TypeUUID},
+		{Name: "editor_id", Type: field.TypeUUID},
 	}
 	// NoteVersionsTable holds the schema information for the "note_versions" table.
 	NoteVersionsTable = &schema.Table{
 		Name:       "note_versions",
 		Columns:    NoteVersionsColumns,
 		PrimaryKey: []*schema.Column{NoteVersionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "note_versions_organizations_organization",
+				Columns:    []*schema.Column{NoteVersionsColumns[6]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "note_versions_notes_note",
+				Columns:    []*schema.Column{NoteVersionsColumns[7]},
+				RefColumns: []*schema.Column{NotesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "note_versions_users_editor",
+				Columns:    []*schema.Column{NoteVersionsColumns[8]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "noteversion_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{NoteVersionsColumns[6]},
+			},
+			{
+				Name:    "noteversion_note_id_version",
+				Unique:  true,
+				Columns: []*schema.Column{NoteVersionsColumns[7], NoteVersionsColumns[2]},
+			},
+		},
 	}
 	// OrganizationsColumns holds the columns for the "organizations" table.
 	OrganizationsColumns = []*schema.Column{
@@ -507,52 +2028,298 @@ var (
 	// PinnedMessagesColumns holds the columns for the "pinned_messages" table.
 	PinnedMessagesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "pinned_at", Type: field.TypeTime},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "channel_id", Type: field.TypeUUID},
+		{Name: "message_id", Type: field.TypeUUID},
+		{Name: "pinned_by_id", Type: field.TypeUUID},
 	}
 	// PinnedMessagesTable holds the schema information for the "pinned_messages" table.
 	PinnedMessagesTable = &schema.Table{
 		Name:       "pinned_messages",
 		Columns:    PinnedMessagesColumns,
 		PrimaryKey: []*schema.Column{PinnedMessagesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "pinned_messages_organizations_organization",
+				Columns:    []*schema.Column{PinnedMessagesColumns[5]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "pinned_messages_channels_channel",
+				Columns:    []*schema.Column{PinnedMessagesColumns[6]},
+				RefColumns: []*schema.Column{ChannelsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "pinned_messages_messages_message",
+				Columns:    []*schema.Column{PinnedMessagesColumns[7]},
+				RefColumns: []*schema.Column{MessagesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "pinned_messages_users_pinned_by",
+				Columns:    []*schema.Column{PinnedMessagesColumns[8]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "pinnedmessage_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{PinnedMessagesColumns[5]},
+			},
+			{
+				Name:    "pinnedmessage_channel_id_message_id",
+				Unique:  true,
+				Columns: []*schema.Column{PinnedMessagesColumns[6], PinnedMessagesColumns[7]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
+			},
+			{
+				Name:    "pinnedmessage_channel_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{PinnedMessagesColumns[6], PinnedMessagesColumns[0]},
+			},
+		},
 	}
 	// ProductivitySummariesColumns holds the columns for the "productivity_summaries" table.
 	ProductivitySummariesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "period", Type: field.TypeEnum, Enums: []string{"daily", "weekly"}},
+		{Name: "period_start", Type: field.TypeTime, SchemaType: map[string]string{"postgres": "date"}},
+		{Name: "active_seconds", Type: field.TypeInt, Default: 0},
+		{Name: "idle_seconds", Type: field.TypeInt, Default: 0},
+		{Name: "productive_seconds", Type: field.TypeInt, Default: 0},
+		{Name: "neutral_seconds", Type: field.TypeInt, Default: 0},
+		{Name: "distracting_seconds", Type: field.TypeInt, Default: 0},
+		{Name: "category_seconds", Type: field.TypeJSON, Nullable: true},
+		{Name: "tasks_completed", Type: field.TypeInt, Default: 0},
+		{Name: "time_logged_seconds", Type: field.TypeInt, Default: 0},
+		{Name: "computed_at", Type: field.TypeTime},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "user_id", Type: field.TypeUUID},
 	}
 	// ProductivitySummariesTable holds the schema information for the "productivity_summaries" table.
 	ProductivitySummariesTable = &schema.Table{
 		Name:       "productivity_summaries",
 		Columns:    ProductivitySummariesColumns,
 		PrimaryKey: []*schema.Column{ProductivitySummariesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "productivity_summaries_organizations_organization",
+				Columns:    []*schema.Column{ProductivitySummariesColumns[13]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "productivity_summaries_users_user",
+				Columns:    []*schema.Column{ProductivitySummariesColumns[14]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "productivitysummary_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{ProductivitySummariesColumns[13]},
+			},
+			{
+				Name:    "productivitysummary_organization_id_user_id_period_period_start",
+				Unique:  true,
+				Columns: []*schema.Column{ProductivitySummariesColumns[13], ProductivitySummariesColumns[14], ProductivitySummariesColumns[2], ProductivitySummariesColumns[3]},
+			},
+		},
 	}
 	// ProjectsColumns holds the columns for the "projects" table.
 	ProjectsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "key", Type: field.TypeString, Size: 10},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "description", Type: field.TypeString, Nullable: true, Size: 20000},
+		{Name: "visibility", Type: field.TypeEnum, Enums: []string{"private", "organization"}, Default: "private"},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"active", "archived"}, Default: "active"},
+		{Name: "archived_at", Type: field.TypeTime, Nullable: true},
+		{Name: "start_date", Type: field.TypeTime, Nullable: true},
+		{Name: "end_date", Type: field.TypeTime, Nullable: true},
+		{Name: "next_task_number", Type: field.TypeInt, Default: 1},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "owner_id", Type: field.TypeUUID},
+		{Name: "default_board_id", Type: field.TypeUUID, Nullable: true},
 	}
 	// ProjectsTable holds the schema information for the "projects" table.
 	ProjectsTable = &schema.Table{
 		Name:       "projects",
 		Columns:    ProjectsColumns,
 		PrimaryKey: []*schema.Column{ProjectsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "projects_organizations_organization",
+				Columns:    []*schema.Column{ProjectsColumns[13]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "projects_users_owner",
+				Columns:    []*schema.Column{ProjectsColumns[14]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "projects_boards_default_board",
+				Columns:    []*schema.Column{ProjectsColumns[15]},
+				RefColumns: []*schema.Column{BoardsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "project_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{ProjectsColumns[13]},
+			},
+			{
+				Name:    "project_organization_id_key",
+				Unique:  true,
+				Columns: []*schema.Column{ProjectsColumns[13], ProjectsColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
+			},
+			{
+				Name:    "project_organization_id_status_id",
+				Unique:  false,
+				Columns: []*schema.Column{ProjectsColumns[13], ProjectsColumns[8], ProjectsColumns[0]},
+			},
+			{
+				Name:    "project_owner_id",
+				Unique:  false,
+				Columns: []*schema.Column{ProjectsColumns[14]},
+			},
+		},
 	}
 	// ProjectMembersColumns holds the columns for the "project_members" table.
 	ProjectMembersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "role", Type: field.TypeEnum, Enums: []string{"owner", "admin", "member", "viewer"}, Default: "member"},
+		{Name: "project_id", Type: field.TypeUUID},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "user_id", Type: field.TypeUUID},
 	}
 	// ProjectMembersTable holds the schema information for the "project_members" table.
 	ProjectMembersTable = &schema.Table{
 		Name:       "project_members",
 		Columns:    ProjectMembersColumns,
 		PrimaryKey: []*schema.Column{ProjectMembersColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "project_members_projects_members",
+				Columns:    []*schema.Column{ProjectMembersColumns[5]},
+				RefColumns: []*schema.Column{ProjectsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "project_members_organizations_organization",
+				Columns:    []*schema.Column{ProjectMembersColumns[6]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "project_members_users_user",
+				Columns:    []*schema.Column{ProjectMembersColumns[7]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "projectmember_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{ProjectMembersColumns[6]},
+			},
+			{
+				Name:    "projectmember_project_id_user_id",
+				Unique:  true,
+				Columns: []*schema.Column{ProjectMembersColumns[5], ProjectMembersColumns[7]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
+			},
+			{
+				Name:    "projectmember_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{ProjectMembersColumns[7]},
+			},
+		},
 	}
 	// ReadReceiptsColumns holds the columns for the "read_receipts" table.
 	ReadReceiptsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "last_read_message_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "last_read_at", Type: field.TypeTime, Nullable: true},
+		{Name: "mention_count", Type: field.TypeInt, Default: 0},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "channel_id", Type: field.TypeUUID},
+		{Name: "user_id", Type: field.TypeUUID},
 	}
 	// ReadReceiptsTable holds the schema information for the "read_receipts" table.
 	ReadReceiptsTable = &schema.Table{
 		Name:       "read_receipts",
 		Columns:    ReadReceiptsColumns,
 		PrimaryKey: []*schema.Column{ReadReceiptsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "read_receipts_organizations_organization",
+				Columns:    []*schema.Column{ReadReceiptsColumns[6]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "read_receipts_channels_channel",
+				Columns:    []*schema.Column{ReadReceiptsColumns[7]},
+				RefColumns: []*schema.Column{ChannelsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "read_receipts_users_user",
+				Columns:    []*schema.Column{ReadReceiptsColumns[8]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "readreceipt_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{ReadReceiptsColumns[6]},
+			},
+			{
+				Name:    "readreceipt_channel_id_user_id",
+				Unique:  true,
+				Columns: []*schema.Column{ReadReceiptsColumns[7], ReadReceiptsColumns[8]},
+			},
+			{
+				Name:    "readreceipt_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{ReadReceiptsColumns[8]},
+			},
+		},
 	}
 	// RolesColumns holds the columns for the "roles" table.
 	RolesColumns = []*schema.Column{
@@ -723,62 +2490,433 @@ var (
 	// SprintsColumns holds the columns for the "sprints" table.
 	SprintsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "goal", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"planned", "active", "completed"}, Default: "planned"},
+		{Name: "start_date", Type: field.TypeTime, Nullable: true},
+		{Name: "end_date", Type: field.TypeTime, Nullable: true},
+		{Name: "completed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "project_id", Type: field.TypeUUID},
 	}
 	// SprintsTable holds the schema information for the "sprints" table.
 	SprintsTable = &schema.Table{
 		Name:       "sprints",
 		Columns:    SprintsColumns,
 		PrimaryKey: []*schema.Column{SprintsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "sprints_organizations_organization",
+				Columns:    []*schema.Column{SprintsColumns[10]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "sprints_projects_project",
+				Columns:    []*schema.Column{SprintsColumns[11]},
+				RefColumns: []*schema.Column{ProjectsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "sprint_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{SprintsColumns[10]},
+			},
+			{
+				Name:    "sprint_project_id_status_id",
+				Unique:  false,
+				Columns: []*schema.Column{SprintsColumns[11], SprintsColumns[6], SprintsColumns[0]},
+			},
+			{
+				Name:    "sprint_one_active_per_project",
+				Unique:  true,
+				Columns: []*schema.Column{SprintsColumns[11]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "status = 'active' AND deleted_at IS NULL",
+				},
+			},
+		},
 	}
 	// TasksColumns holds the columns for the "tasks" table.
 	TasksColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "number", Type: field.TypeInt},
+		{Name: "title", Type: field.TypeString, Size: 500},
+		{Name: "description", Type: field.TypeString, Nullable: true, Size: 100000},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"backlog", "todo", "in_progress", "in_review", "done", "cancelled"}, Default: "backlog"},
+		{Name: "priority", Type: field.TypeEnum, Enums: []string{"none", "low", "medium", "high", "urgent"}, Default: "none"},
+		{Name: "type", Type: field.TypeEnum, Enums: []string{"task", "bug", "story", "epic", "subtask"}, Default: "task"},
+		{Name: "position", Type: field.TypeInt64, Default: 0},
+		{Name: "start_date", Type: field.TypeTime, Nullable: true},
+		{Name: "due_date", Type: field.TypeTime, Nullable: true},
+		{Name: "completed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "estimate_minutes", Type: field.TypeInt, Nullable: true},
+		{Name: "story_points", Type: field.TypeFloat64, Nullable: true},
+		{Name: "is_ai_generated", Type: field.TypeBool, Default: false},
+		{Name: "version", Type: field.TypeInt, Default: 1},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "project_id", Type: field.TypeUUID},
+		{Name: "assignee_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "reporter_id", Type: field.TypeUUID},
+		{Name: "parent_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "sprint_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "milestone_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "column_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "ai_generating_agent_id", Type: field.TypeUUID, Nullable: true},
 	}
 	// TasksTable holds the schema information for the "tasks" table.
 	TasksTable = &schema.Table{
 		Name:       "tasks",
 		Columns:    TasksColumns,
 		PrimaryKey: []*schema.Column{TasksColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "tasks_organizations_organization",
+				Columns:    []*schema.Column{TasksColumns[18]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "tasks_projects_project",
+				Columns:    []*schema.Column{TasksColumns[19]},
+				RefColumns: []*schema.Column{ProjectsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "tasks_users_assignee",
+				Columns:    []*schema.Column{TasksColumns[20]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "tasks_users_reporter",
+				Columns:    []*schema.Column{TasksColumns[21]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "tasks_tasks_children",
+				Columns:    []*schema.Column{TasksColumns[22]},
+				RefColumns: []*schema.Column{TasksColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "tasks_sprints_sprint",
+				Columns:    []*schema.Column{TasksColumns[23]},
+				RefColumns: []*schema.Column{SprintsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "tasks_milestones_milestone",
+				Columns:    []*schema.Column{TasksColumns[24]},
+				RefColumns: []*schema.Column{MilestonesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "tasks_board_columns_column",
+				Columns:    []*schema.Column{TasksColumns[25]},
+				RefColumns: []*schema.Column{BoardColumnsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "tasks_agents_ai_generating_agent",
+				Columns:    []*schema.Column{TasksColumns[26]},
+				RefColumns: []*schema.Column{AgentsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "task_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{TasksColumns[18]},
+			},
+			{
+				Name:    "task_project_id_number",
+				Unique:  true,
+				Columns: []*schema.Column{TasksColumns[19], TasksColumns[4]},
+			},
+			{
+				Name:    "task_project_id_status_id",
+				Unique:  false,
+				Columns: []*schema.Column{TasksColumns[19], TasksColumns[7], TasksColumns[0]},
+			},
+			{
+				Name:    "task_assignee_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{TasksColumns[20], TasksColumns[0]},
+			},
+			{
+				Name:    "task_sprint_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{TasksColumns[23], TasksColumns[0]},
+			},
+			{
+				Name:    "task_milestone_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{TasksColumns[24], TasksColumns[0]},
+			},
+			{
+				Name:    "task_parent_id",
+				Unique:  false,
+				Columns: []*schema.Column{TasksColumns[22]},
+			},
+			{
+				Name:    "task_project_id_due_date",
+				Unique:  false,
+				Columns: []*schema.Column{TasksColumns[19], TasksColumns[12]},
+			},
+			{
+				Name:    "task_column_id_position",
+				Unique:  false,
+				Columns: []*schema.Column{TasksColumns[25], TasksColumns[10]},
+			},
+		},
 	}
 	// TaskAttachmentsColumns holds the columns for the "task_attachments" table.
 	TaskAttachmentsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "file_name", Type: field.TypeString, Size: 255},
+		{Name: "content_type", Type: field.TypeString, Size: 255, Default: "application/octet-stream"},
+		{Name: "size_bytes", Type: field.TypeInt64},
+		{Name: "sha256", Type: field.TypeString, Size: 64},
+		{Name: "storage_key", Type: field.TypeString, Size: 1024},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "task_id", Type: field.TypeUUID},
+		{Name: "uploader_id", Type: field.TypeUUID},
 	}
 	// TaskAttachmentsTable holds the schema information for the "task_attachments" table.
 	TaskAttachmentsTable = &schema.Table{
 		Name:       "task_attachments",
 		Columns:    TaskAttachmentsColumns,
 		PrimaryKey: []*schema.Column{TaskAttachmentsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "task_attachments_organizations_organization",
+				Columns:    []*schema.Column{TaskAttachmentsColumns[9]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "task_attachments_tasks_task",
+				Columns:    []*schema.Column{TaskAttachmentsColumns[10]},
+				RefColumns: []*schema.Column{TasksColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "task_attachments_users_uploader",
+				Columns:    []*schema.Column{TaskAttachmentsColumns[11]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "taskattachment_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{TaskAttachmentsColumns[9]},
+			},
+			{
+				Name:    "taskattachment_task_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{TaskAttachmentsColumns[10], TaskAttachmentsColumns[0]},
+			},
+		},
 	}
 	// TaskCommentsColumns holds the columns for the "task_comments" table.
 	TaskCommentsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "body", Type: field.TypeString, Size: 50000},
+		{Name: "edited_at", Type: field.TypeTime, Nullable: true},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "task_id", Type: field.TypeUUID},
+		{Name: "author_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "author_agent_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "parent_id", Type: field.TypeUUID, Nullable: true},
 	}
 	// TaskCommentsTable holds the schema information for the "task_comments" table.
 	TaskCommentsTable = &schema.Table{
 		Name:       "task_comments",
 		Columns:    TaskCommentsColumns,
 		PrimaryKey: []*schema.Column{TaskCommentsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "task_comments_organizations_organization",
+				Columns:    []*schema.Column{TaskCommentsColumns[6]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "task_comments_tasks_task",
+				Columns:    []*schema.Column{TaskCommentsColumns[7]},
+				RefColumns: []*schema.Column{TasksColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "task_comments_users_author",
+				Columns:    []*schema.Column{TaskCommentsColumns[8]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "task_comments_agents_author_agent",
+				Columns:    []*schema.Column{TaskCommentsColumns[9]},
+				RefColumns: []*schema.Column{AgentsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "task_comments_task_comments_children",
+				Columns:    []*schema.Column{TaskCommentsColumns[10]},
+				RefColumns: []*schema.Column{TaskCommentsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "taskcomment_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{TaskCommentsColumns[6]},
+			},
+			{
+				Name:    "taskcomment_task_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{TaskCommentsColumns[7], TaskCommentsColumns[0]},
+			},
+			{
+				Name:    "taskcomment_parent_id",
+				Unique:  false,
+				Columns: []*schema.Column{TaskCommentsColumns[10]},
+			},
+		},
 	}
 	// TaskDependenciesColumns holds the columns for the "task_dependencies" table.
 	TaskDependenciesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "type", Type: field.TypeEnum, Enums: []string{"blocks", "blocked_by", "relates_to", "duplicates"}},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "task_id", Type: field.TypeUUID},
+		{Name: "depends_on_id", Type: field.TypeUUID},
 	}
 	// TaskDependenciesTable holds the schema information for the "task_dependencies" table.
 	TaskDependenciesTable = &schema.Table{
 		Name:       "task_dependencies",
 		Columns:    TaskDependenciesColumns,
 		PrimaryKey: []*schema.Column{TaskDependenciesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "task_dependencies_organizations_organization",
+				Columns:    []*schema.Column{TaskDependenciesColumns[5]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "task_dependencies_tasks_task",
+				Columns:    []*schema.Column{TaskDependenciesColumns[6]},
+				RefColumns: []*schema.Column{TasksColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "task_dependencies_tasks_depends_on",
+				Columns:    []*schema.Column{TaskDependenciesColumns[7]},
+				RefColumns: []*schema.Column{TasksColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "taskdependency_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{TaskDependenciesColumns[5]},
+			},
+			{
+				Name:    "taskdependency_task_id_depends_on_id_type",
+				Unique:  true,
+				Columns: []*schema.Column{TaskDependenciesColumns[6], TaskDependenciesColumns[7], TaskDependenciesColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
+			},
+			{
+				Name:    "taskdependency_depends_on_id",
+				Unique:  false,
+				Columns: []*schema.Column{TaskDependenciesColumns[7]},
+			},
+		},
 	}
 	// TimeLogsColumns holds the columns for the "time_logs" table.
 	TimeLogsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "started_at", Type: field.TypeTime},
+		{Name: "ended_at", Type: field.TypeTime, Nullable: true},
+		{Name: "minutes", Type: field.TypeInt, Default: 0},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "billable", Type: field.TypeBool, Default: false},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "task_id", Type: field.TypeUUID},
+		{Name: "user_id", Type: field.TypeUUID},
 	}
 	// TimeLogsTable holds the schema information for the "time_logs" table.
 	TimeLogsTable = &schema.Table{
 		Name:       "time_logs",
 		Columns:    TimeLogsColumns,
 		PrimaryKey: []*schema.Column{TimeLogsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "time_logs_organizations_organization",
+				Columns:    []*schema.Column{TimeLogsColumns[9]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "time_logs_tasks_task",
+				Columns:    []*schema.Column{TimeLogsColumns[10]},
+				RefColumns: []*schema.Column{TasksColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "time_logs_users_user",
+				Columns:    []*schema.Column{TimeLogsColumns[11]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "timelog_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{TimeLogsColumns[9]},
+			},
+			{
+				Name:    "timelog_task_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{TimeLogsColumns[10], TimeLogsColumns[0]},
+			},
+			{
+				Name:    "timelog_user_id_started_at",
+				Unique:  false,
+				Columns: []*schema.Column{TimeLogsColumns[11], TimeLogsColumns[4]},
+			},
+		},
 	}
 	// UsersColumns holds the columns for the "users" table.
 	UsersColumns = []*schema.Column{
@@ -883,12 +3021,156 @@ var (
 	// WorkLogsColumns holds the columns for the "work_logs" table.
 	WorkLogsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "description", Type: field.TypeString, Nullable: true, Size: 3000},
+		{Name: "started_at", Type: field.TypeTime},
+		{Name: "ended_at", Type: field.TypeTime, Nullable: true},
+		{Name: "duration_seconds", Type: field.TypeInt, Default: 0},
+		{Name: "source", Type: field.TypeEnum, Enums: []string{"manual", "timer"}, Default: "manual"},
+		{Name: "billable", Type: field.TypeBool, Default: false},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "user_id", Type: field.TypeUUID},
+		{Name: "task_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "project_id", Type: field.TypeUUID, Nullable: true},
 	}
 	// WorkLogsTable holds the schema information for the "work_logs" table.
 	WorkLogsTable = &schema.Table{
 		Name:       "work_logs",
 		Columns:    WorkLogsColumns,
 		PrimaryKey: []*schema.Column{WorkLogsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "work_logs_organizations_organization",
+				Columns:    []*schema.Column{WorkLogsColumns[10]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "work_logs_users_user",
+				Columns:    []*schema.Column{WorkLogsColumns[11]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "work_logs_tasks_task",
+				Columns:    []*schema.Column{WorkLogsColumns[12]},
+				RefColumns: []*schema.Column{TasksColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "work_logs_projects_project",
+				Columns:    []*schema.Column{WorkLogsColumns[13]},
+				RefColumns: []*schema.Column{ProjectsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "worklog_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{WorkLogsColumns[10]},
+			},
+			{
+				Name:    "worklog_user_id",
+				Unique:  true,
+				Columns: []*schema.Column{WorkLogsColumns[11]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "ended_at IS NULL AND deleted_at IS NULL",
+				},
+			},
+			{
+				Name:    "worklog_user_id_started_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{WorkLogsColumns[11], WorkLogsColumns[5], WorkLogsColumns[0]},
+			},
+			{
+				Name:    "worklog_task_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{WorkLogsColumns[12], WorkLogsColumns[0]},
+			},
+			{
+				Name:    "worklog_project_id_started_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{WorkLogsColumns[13], WorkLogsColumns[5], WorkLogsColumns[0]},
+			},
+		},
+	}
+	// AgentToolBindingsColumns holds the columns for the "agent_tool_bindings" table.
+	AgentToolBindingsColumns = []*schema.Column{
+		{Name: "agent_id", Type: field.TypeUUID},
+		{Name: "agent_tool_id", Type: field.TypeUUID},
+	}
+	// AgentToolBindingsTable holds the schema information for the "agent_tool_bindings" table.
+	AgentToolBindingsTable = &schema.Table{
+		Name:       "agent_tool_bindings",
+		Columns:    AgentToolBindingsColumns,
+		PrimaryKey: []*schema.Column{AgentToolBindingsColumns[0], AgentToolBindingsColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "agent_tool_bindings_agent_id",
+				Columns:    []*schema.Column{AgentToolBindingsColumns[0]},
+				RefColumns: []*schema.Column{AgentsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "agent_tool_bindings_agent_tool_id",
+				Columns:    []*schema.Column{AgentToolBindingsColumns[1]},
+				RefColumns: []*schema.Column{AgentToolsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
+	// NoteTagsColumns holds the columns for the "note_tags" table.
+	NoteTagsColumns = []*schema.Column{
+		{Name: "note_id", Type: field.TypeUUID},
+		{Name: "note_tag_definition_id", Type: field.TypeUUID},
+	}
+	// NoteTagsTable holds the schema information for the "note_tags" table.
+	NoteTagsTable = &schema.Table{
+		Name:       "note_tags",
+		Columns:    NoteTagsColumns,
+		PrimaryKey: []*schema.Column{NoteTagsColumns[0], NoteTagsColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "note_tags_note_id",
+				Columns:    []*schema.Column{NoteTagsColumns[0]},
+				RefColumns: []*schema.Column{NotesColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "note_tags_note_tag_definition_id",
+				Columns:    []*schema.Column{NoteTagsColumns[1]},
+				RefColumns: []*schema.Column{NoteTagDefinitionsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
+	// TaskLabelsColumns holds the columns for the "task_labels" table.
+	TaskLabelsColumns = []*schema.Column{
+		{Name: "task_id", Type: field.TypeUUID},
+		{Name: "label_id", Type: field.TypeUUID},
+	}
+	// TaskLabelsTable holds the schema information for the "task_labels" table.
+	TaskLabelsTable = &schema.Table{
+		Name:       "task_labels",
+		Columns:    TaskLabelsColumns,
+		PrimaryKey: []*schema.Column{TaskLabelsColumns[0], TaskLabelsColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "task_labels_task_id",
+				Columns:    []*schema.Column{TaskLabelsColumns[0]},
+				RefColumns: []*schema.Column{TasksColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "task_labels_label_id",
+				Columns:    []*schema.Column{TaskLabelsColumns[1]},
+				RefColumns: []*schema.Column{LabelsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
@@ -904,9 +3186,11 @@ var (
 		AgentToolsTable,
 		AgentUserPermissionsTable,
 		AppUsagesTable,
+		AuditSealsTable,
 		AuthTokensTable,
 		BoardsTable,
 		BoardColumnsTable,
+		BudgetReservationsTable,
 		ChannelsTable,
 		ChannelMembersTable,
 		IdlePeriodsTable,
@@ -944,18 +3228,163 @@ var (
 		UsersTable,
 		UserRolesTable,
 		WorkLogsTable,
+		AgentToolBindingsTable,
+		NoteTagsTable,
+		TaskLabelsTable,
 	}
 )
 
 func init() {
+	AgentsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	AgentsTable.ForeignKeys[1].RefTable = UsersTable
+	AgentActionsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	AgentActionsTable.ForeignKeys[1].RefTable = AgentsTable
+	AgentActionsTable.ForeignKeys[2].RefTable = AgentSessionsTable
+	AgentActionsTable.ForeignKeys[3].RefTable = AgentCallsTable
+	AgentActionsTable.ForeignKeys[4].RefTable = AgentToolsTable
+	AgentActionsTable.ForeignKeys[5].RefTable = UsersTable
+	AgentActionsTable.ForeignKeys[6].RefTable = UsersTable
+	AgentCallsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	AgentCallsTable.ForeignKeys[1].RefTable = AgentsTable
+	AgentCallsTable.ForeignKeys[2].RefTable = AgentSessionsTable
+	AgentCallsTable.ForeignKeys[3].RefTable = TasksTable
+	AgentCallsTable.ForeignKeys[4].RefTable = UsersTable
+	AgentCallsTable.ForeignKeys[5].RefTable = ModelPricesTable
+	AgentConfigVersionsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	AgentConfigVersionsTable.ForeignKeys[1].RefTable = AgentsTable
+	AgentConfigVersionsTable.ForeignKeys[2].RefTable = UsersTable
+	AgentCostLogsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	AgentCostLogsTable.ForeignKeys[1].RefTable = AgentsTable
+	AgentMessagesTable.ForeignKeys[0].RefTable = OrganizationsTable
+	AgentMessagesTable.ForeignKeys[1].RefTable = AgentSessionsTable
+	AgentMessagesTable.ForeignKeys[2].RefTable = AgentCallsTable
+	AgentSessionsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	AgentSessionsTable.ForeignKeys[1].RefTable = AgentsTable
+	AgentSessionsTable.ForeignKeys[2].RefTable = UsersTable
+	AgentTasksTable.ForeignKeys[0].RefTable = OrganizationsTable
+	AgentTasksTable.ForeignKeys[1].RefTable = AgentsTable
+	AgentTasksTable.ForeignKeys[2].RefTable = TasksTable
+	AgentTasksTable.ForeignKeys[3].RefTable = AgentCallsTable
+	AgentTasksTable.ForeignKeys[4].RefTable = AgentActionsTable
+	AgentToolsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	AgentUserPermissionsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	AgentUserPermissionsTable.ForeignKeys[1].RefTable = AgentsTable
+	AgentUserPermissionsTable.ForeignKeys[2].RefTable = UsersTable
+	AppUsagesTable.ForeignKeys[0].RefTable = OrganizationsTable
+	AppUsagesTable.ForeignKeys[1].RefTable = UsersTable
 	AuthTokensTable.ForeignKeys[0].RefTable = UsersTable
+	BoardsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	BoardsTable.ForeignKeys[1].RefTable = ProjectsTable
+	BoardColumnsTable.ForeignKeys[0].RefTable = BoardsTable
+	BoardColumnsTable.ForeignKeys[1].RefTable = OrganizationsTable
+	BudgetReservationsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	BudgetReservationsTable.ForeignKeys[1].RefTable = AgentsTable
+	BudgetReservationsTable.ForeignKeys[2].RefTable = AgentCallsTable
+	ChannelsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	ChannelsTable.ForeignKeys[1].RefTable = ProjectsTable
+	ChannelsTable.ForeignKeys[2].RefTable = UsersTable
+	ChannelMembersTable.ForeignKeys[0].RefTable = ChannelsTable
+	ChannelMembersTable.ForeignKeys[1].RefTable = OrganizationsTable
+	ChannelMembersTable.ForeignKeys[2].RefTable = UsersTable
+	IdlePeriodsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	IdlePeriodsTable.ForeignKeys[1].RefTable = UsersTable
+	LabelsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	LabelsTable.ForeignKeys[1].RefTable = ProjectsTable
+	MessagesTable.ForeignKeys[0].RefTable = OrganizationsTable
+	MessagesTable.ForeignKeys[1].RefTable = ChannelsTable
+	MessagesTable.ForeignKeys[2].RefTable = UsersTable
+	MessagesTable.ForeignKeys[3].RefTable = AgentsTable
+	MessagesTable.ForeignKeys[4].RefTable = MessagesTable
+	MessageFilesTable.ForeignKeys[0].RefTable = MessagesTable
+	MessageFilesTable.ForeignKeys[1].RefTable = OrganizationsTable
+	MessageFilesTable.ForeignKeys[2].RefTable = ChannelsTable
+	MessageFilesTable.ForeignKeys[3].RefTable = UsersTable
+	MessageReactionsTable.ForeignKeys[0].RefTable = MessagesTable
+	MessageReactionsTable.ForeignKeys[1].RefTable = OrganizationsTable
+	MessageReactionsTable.ForeignKeys[2].RefTable = UsersTable
+	MilestonesTable.ForeignKeys[0].RefTable = OrganizationsTable
+	MilestonesTable.ForeignKeys[1].RefTable = ProjectsTable
+	NotesTable.ForeignKeys[0].RefTable = OrganizationsTable
+	NotesTable.ForeignKeys[1].RefTable = NoteFoldersTable
+	NotesTable.ForeignKeys[2].RefTable = UsersTable
+	NotesTable.ForeignKeys[3].RefTable = ProjectsTable
+	NoteCommentsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	NoteCommentsTable.ForeignKeys[1].RefTable = NotesTable
+	NoteCommentsTable.ForeignKeys[2].RefTable = UsersTable
+	NoteCommentsTable.ForeignKeys[3].RefTable = NoteCommentsTable
+	NoteCommentsTable.ForeignKeys[4].RefTable = UsersTable
+	NoteFoldersTable.ForeignKeys[0].RefTable = OrganizationsTable
+	NoteFoldersTable.ForeignKeys[1].RefTable = NoteFoldersTable
+	NoteSharesTable.ForeignKeys[0].RefTable = NotesTable
+	NoteSharesTable.ForeignKeys[1].RefTable = OrganizationsTable
+	NoteSharesTable.ForeignKeys[2].RefTable = UsersTable
+	NoteSharesTable.ForeignKeys[3].RefTable = ProjectsTable
+	NoteSharesTable.ForeignKeys[4].RefTable = UsersTable
+	NoteTagDefinitionsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	NoteVersionsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	NoteVersionsTable.ForeignKeys[1].RefTable = NotesTable
+	NoteVersionsTable.ForeignKeys[2].RefTable = UsersTable
 	OrganizationMembersTable.ForeignKeys[0].RefTable = OrganizationsTable
 	OrganizationMembersTable.ForeignKeys[1].RefTable = UsersTable
+	PinnedMessagesTable.ForeignKeys[0].RefTable = OrganizationsTable
+	PinnedMessagesTable.ForeignKeys[1].RefTable = ChannelsTable
+	PinnedMessagesTable.ForeignKeys[2].RefTable = MessagesTable
+	PinnedMessagesTable.ForeignKeys[3].RefTable = UsersTable
+	ProductivitySummariesTable.ForeignKeys[0].RefTable = OrganizationsTable
+	ProductivitySummariesTable.ForeignKeys[1].RefTable = UsersTable
+	ProjectsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	ProjectsTable.ForeignKeys[1].RefTable = UsersTable
+	ProjectsTable.ForeignKeys[2].RefTable = BoardsTable
+	ProjectMembersTable.ForeignKeys[0].RefTable = ProjectsTable
+	ProjectMembersTable.ForeignKeys[1].RefTable = OrganizationsTable
+	ProjectMembersTable.ForeignKeys[2].RefTable = UsersTable
+	ReadReceiptsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	ReadReceiptsTable.ForeignKeys[1].RefTable = ChannelsTable
+	ReadReceiptsTable.ForeignKeys[2].RefTable = UsersTable
 	RolesTable.ForeignKeys[0].RefTable = OrganizationsTable
 	RolePermissionsTable.ForeignKeys[0].RefTable = RolesTable
 	RolePermissionsTable.ForeignKeys[1].RefTable = PermissionsTable
 	SessionsTable.ForeignKeys[0].RefTable = UsersTable
+	SprintsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	SprintsTable.ForeignKeys[1].RefTable = ProjectsTable
+	TasksTable.ForeignKeys[0].RefTable = OrganizationsTable
+	TasksTable.ForeignKeys[1].RefTable = ProjectsTable
+	TasksTable.ForeignKeys[2].RefTable = UsersTable
+	TasksTable.ForeignKeys[3].RefTable = UsersTable
+	TasksTable.ForeignKeys[4].RefTable = TasksTable
+	TasksTable.ForeignKeys[5].RefTable = SprintsTable
+	TasksTable.ForeignKeys[6].RefTable = MilestonesTable
+	TasksTable.ForeignKeys[7].RefTable = BoardColumnsTable
+	TasksTable.ForeignKeys[8].RefTable = AgentsTable
+	TaskAttachmentsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	TaskAttachmentsTable.ForeignKeys[1].RefTable = TasksTable
+	TaskAttachmentsTable.ForeignKeys[2].RefTable = UsersTable
+	TaskCommentsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	TaskCommentsTable.ForeignKeys[1].RefTable = TasksTable
+	TaskCommentsTable.ForeignKeys[2].RefTable = UsersTable
+	TaskCommentsTable.ForeignKeys[3].RefTable = AgentsTable
+	TaskCommentsTable.ForeignKeys[4].RefTable = TaskCommentsTable
+	TaskDependenciesTable.ForeignKeys[0].RefTable = OrganizationsTable
+	TaskDependenciesTable.ForeignKeys[1].RefTable = TasksTable
+	TaskDependenciesTable.ForeignKeys[2].RefTable = TasksTable
+	TaskDependenciesTable.Annotation = &entsql.Annotation{}
+	TaskDependenciesTable.Annotation.Checks = map[string]string{
+		"task_dependency_not_self": "task_id <> depends_on_id",
+	}
+	TimeLogsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	TimeLogsTable.ForeignKeys[1].RefTable = TasksTable
+	TimeLogsTable.ForeignKeys[2].RefTable = UsersTable
 	UserRolesTable.ForeignKeys[0].RefTable = UsersTable
 	UserRolesTable.ForeignKeys[1].RefTable = RolesTable
 	UserRolesTable.ForeignKeys[2].RefTable = OrganizationsTable
+	WorkLogsTable.ForeignKeys[0].RefTable = OrganizationsTable
+	WorkLogsTable.ForeignKeys[1].RefTable = UsersTable
+	WorkLogsTable.ForeignKeys[2].RefTable = TasksTable
+	WorkLogsTable.ForeignKeys[3].RefTable = ProjectsTable
+	AgentToolBindingsTable.ForeignKeys[0].RefTable = AgentsTable
+	AgentToolBindingsTable.ForeignKeys[1].RefTable = AgentToolsTable
+	NoteTagsTable.ForeignKeys[0].RefTable = NotesTable
+	NoteTagsTable.ForeignKeys[1].RefTable = NoteTagDefinitionsTable
+	TaskLabelsTable.ForeignKeys[0].RefTable = TasksTable
+	TaskLabelsTable.ForeignKeys[1].RefTable = LabelsTable
 }

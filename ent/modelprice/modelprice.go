@@ -3,6 +3,10 @@
 package modelprice
 
 import (
+	"fmt"
+	"time"
+
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 )
@@ -12,6 +16,28 @@ const (
 	Label = "model_price"
 	// FieldID holds the string denoting the id field in the database.
 	FieldID = "id"
+	// FieldCreatedAt holds the string denoting the created_at field in the database.
+	FieldCreatedAt = "created_at"
+	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
+	FieldUpdatedAt = "updated_at"
+	// FieldDeletedAt holds the string denoting the deleted_at field in the database.
+	FieldDeletedAt = "deleted_at"
+	// FieldProvider holds the string denoting the provider field in the database.
+	FieldProvider = "provider"
+	// FieldModel holds the string denoting the model field in the database.
+	FieldModel = "model"
+	// FieldInputMicrosPerMtok holds the string denoting the input_micros_per_mtok field in the database.
+	FieldInputMicrosPerMtok = "input_micros_per_mtok"
+	// FieldOutputMicrosPerMtok holds the string denoting the output_micros_per_mtok field in the database.
+	FieldOutputMicrosPerMtok = "output_micros_per_mtok"
+	// FieldCachedInputMicrosPerMtok holds the string denoting the cached_input_micros_per_mtok field in the database.
+	FieldCachedInputMicrosPerMtok = "cached_input_micros_per_mtok"
+	// FieldCurrency holds the string denoting the currency field in the database.
+	FieldCurrency = "currency"
+	// FieldEffectiveFrom holds the string denoting the effective_from field in the database.
+	FieldEffectiveFrom = "effective_from"
+	// FieldEffectiveTo holds the string denoting the effective_to field in the database.
+	FieldEffectiveTo = "effective_to"
 	// Table holds the table name of the modelprice in the database.
 	Table = "model_prices"
 )
@@ -19,6 +45,17 @@ const (
 // Columns holds all SQL columns for modelprice fields.
 var Columns = []string{
 	FieldID,
+	FieldCreatedAt,
+	FieldUpdatedAt,
+	FieldDeletedAt,
+	FieldProvider,
+	FieldModel,
+	FieldInputMicrosPerMtok,
+	FieldOutputMicrosPerMtok,
+	FieldCachedInputMicrosPerMtok,
+	FieldCurrency,
+	FieldEffectiveFrom,
+	FieldEffectiveTo,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -31,10 +68,59 @@ func ValidColumn(column string) bool {
 	return false
 }
 
+// Note that the variables below are initialized by the runtime
+// package on the initialization of the application. Therefore,
+// it should be imported in the main as follows:
+//
+//	import _ "github.com/worksynapse/worksynapse/ent/runtime"
 var (
+	Hooks        [3]ent.Hook
+	Interceptors [1]ent.Interceptor
+	Policy       ent.Policy
+	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
+	DefaultCreatedAt func() time.Time
+	// DefaultUpdatedAt holds the default value on creation for the "updated_at" field.
+	DefaultUpdatedAt func() time.Time
+	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
+	UpdateDefaultUpdatedAt func() time.Time
+	// ModelValidator is a validator for the "model" field. It is called by the builders before save.
+	ModelValidator func(string) error
+	// InputMicrosPerMtokValidator is a validator for the "input_micros_per_mtok" field. It is called by the builders before save.
+	InputMicrosPerMtokValidator func(int64) error
+	// OutputMicrosPerMtokValidator is a validator for the "output_micros_per_mtok" field. It is called by the builders before save.
+	OutputMicrosPerMtokValidator func(int64) error
+	// CachedInputMicrosPerMtokValidator is a validator for the "cached_input_micros_per_mtok" field. It is called by the builders before save.
+	CachedInputMicrosPerMtokValidator func(int64) error
+	// DefaultCurrency holds the default value on creation for the "currency" field.
+	DefaultCurrency string
+	// CurrencyValidator is a validator for the "currency" field. It is called by the builders before save.
+	CurrencyValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
+
+// Provider defines the type for the "provider" enum field.
+type Provider string
+
+// Provider values.
+const (
+	ProviderOpenaiCompatible Provider = "openai_compatible"
+	ProviderAnthropic        Provider = "anthropic"
+)
+
+func (pr Provider) String() string {
+	return string(pr)
+}
+
+// ProviderValidator is a validator for the "provider" field enum values. It is called by the builders before save.
+func ProviderValidator(pr Provider) error {
+	switch pr {
+	case ProviderOpenaiCompatible, ProviderAnthropic:
+		return nil
+	default:
+		return fmt.Errorf("modelprice: invalid enum value for provider field: %q", pr)
+	}
+}
 
 // OrderOption defines the ordering options for the ModelPrice queries.
 type OrderOption func(*sql.Selector)
@@ -42,4 +128,59 @@ type OrderOption func(*sql.Selector)
 // ByID orders the results by the id field.
 func ByID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldID, opts...).ToFunc()
+}
+
+// ByCreatedAt orders the results by the created_at field.
+func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCreatedAt, opts...).ToFunc()
+}
+
+// ByUpdatedAt orders the results by the updated_at field.
+func ByUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUpdatedAt, opts...).ToFunc()
+}
+
+// ByDeletedAt orders the results by the deleted_at field.
+func ByDeletedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDeletedAt, opts...).ToFunc()
+}
+
+// ByProvider orders the results by the provider field.
+func ByProvider(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldProvider, opts...).ToFunc()
+}
+
+// ByModel orders the results by the model field.
+func ByModel(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldModel, opts...).ToFunc()
+}
+
+// ByInputMicrosPerMtok orders the results by the input_micros_per_mtok field.
+func ByInputMicrosPerMtok(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldInputMicrosPerMtok, opts...).ToFunc()
+}
+
+// ByOutputMicrosPerMtok orders the results by the output_micros_per_mtok field.
+func ByOutputMicrosPerMtok(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOutputMicrosPerMtok, opts...).ToFunc()
+}
+
+// ByCachedInputMicrosPerMtok orders the results by the cached_input_micros_per_mtok field.
+func ByCachedInputMicrosPerMtok(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCachedInputMicrosPerMtok, opts...).ToFunc()
+}
+
+// ByCurrency orders the results by the currency field.
+func ByCurrency(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCurrency, opts...).ToFunc()
+}
+
+// ByEffectiveFrom orders the results by the effective_from field.
+func ByEffectiveFrom(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEffectiveFrom, opts...).ToFunc()
+}
+
+// ByEffectiveTo orders the results by the effective_to field.
+func ByEffectiveTo(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEffectiveTo, opts...).ToFunc()
 }

@@ -3,6 +3,8 @@
 package modelprice
 
 import (
+	"time"
+
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/predicate"
@@ -51,6 +53,556 @@ func IDLT(id uuid.UUID) predicate.ModelPrice {
 // IDLTE applies the LTE predicate on the ID field.
 func IDLTE(id uuid.UUID) predicate.ModelPrice {
 	return predicate.ModelPrice(sql.FieldLTE(FieldID, id))
+}
+
+// CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
+func CreatedAt(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// UpdatedAt applies equality check predicate on the "updated_at" field. It's identical to UpdatedAtEQ.
+func UpdatedAt(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldEQ(FieldUpdatedAt, v))
+}
+
+// DeletedAt applies equality check predicate on the "deleted_at" field. It's identical to DeletedAtEQ.
+func DeletedAt(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldEQ(FieldDeletedAt, v))
+}
+
+// Model applies equality check predicate on the "model" field. It's identical to ModelEQ.
+func Model(v string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldEQ(FieldModel, v))
+}
+
+// InputMicrosPerMtok applies equality check predicate on the "input_micros_per_mtok" field. It's identical to InputMicrosPerMtokEQ.
+func InputMicrosPerMtok(v int64) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldEQ(FieldInputMicrosPerMtok, v))
+}
+
+// OutputMicrosPerMtok applies equality check predicate on the "output_micros_per_mtok" field. It's identical to OutputMicrosPerMtokEQ.
+func OutputMicrosPerMtok(v int64) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldEQ(FieldOutputMicrosPerMtok, v))
+}
+
+// CachedInputMicrosPerMtok applies equality check predicate on the "cached_input_micros_per_mtok" field. It's identical to CachedInputMicrosPerMtokEQ.
+func CachedInputMicrosPerMtok(v int64) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldEQ(FieldCachedInputMicrosPerMtok, v))
+}
+
+// Currency applies equality check predicate on the "currency" field. It's identical to CurrencyEQ.
+func Currency(v string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldEQ(FieldCurrency, v))
+}
+
+// EffectiveFrom applies equality check predicate on the "effective_from" field. It's identical to EffectiveFromEQ.
+func EffectiveFrom(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldEQ(FieldEffectiveFrom, v))
+}
+
+// EffectiveTo applies equality check predicate on the "effective_to" field. It's identical to EffectiveToEQ.
+func EffectiveTo(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldEQ(FieldEffectiveTo, v))
+}
+
+// CreatedAtEQ applies the EQ predicate on the "created_at" field.
+func CreatedAtEQ(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtNEQ applies the NEQ predicate on the "created_at" field.
+func CreatedAtNEQ(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldNEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtIn applies the In predicate on the "created_at" field.
+func CreatedAtIn(vs ...time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtNotIn applies the NotIn predicate on the "created_at" field.
+func CreatedAtNotIn(vs ...time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldNotIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtGT applies the GT predicate on the "created_at" field.
+func CreatedAtGT(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldGT(FieldCreatedAt, v))
+}
+
+// CreatedAtGTE applies the GTE predicate on the "created_at" field.
+func CreatedAtGTE(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldGTE(FieldCreatedAt, v))
+}
+
+// CreatedAtLT applies the LT predicate on the "created_at" field.
+func CreatedAtLT(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldLT(FieldCreatedAt, v))
+}
+
+// CreatedAtLTE applies the LTE predicate on the "created_at" field.
+func CreatedAtLTE(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldLTE(FieldCreatedAt, v))
+}
+
+// UpdatedAtEQ applies the EQ predicate on the "updated_at" field.
+func UpdatedAtEQ(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldEQ(FieldUpdatedAt, v))
+}
+
+// UpdatedAtNEQ applies the NEQ predicate on the "updated_at" field.
+func UpdatedAtNEQ(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldNEQ(FieldUpdatedAt, v))
+}
+
+// UpdatedAtIn applies the In predicate on the "updated_at" field.
+func UpdatedAtIn(vs ...time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldIn(FieldUpdatedAt, vs...))
+}
+
+// UpdatedAtNotIn applies the NotIn predicate on the "updated_at" field.
+func UpdatedAtNotIn(vs ...time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldNotIn(FieldUpdatedAt, vs...))
+}
+
+// UpdatedAtGT applies the GT predicate on the "updated_at" field.
+func UpdatedAtGT(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldGT(FieldUpdatedAt, v))
+}
+
+// UpdatedAtGTE applies the GTE predicate on the "updated_at" field.
+func UpdatedAtGTE(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldGTE(FieldUpdatedAt, v))
+}
+
+// UpdatedAtLT applies the LT predicate on the "updated_at" field.
+func UpdatedAtLT(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldLT(FieldUpdatedAt, v))
+}
+
+// UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
+func UpdatedAtLTE(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldLTE(FieldUpdatedAt, v))
+}
+
+// DeletedAtEQ applies the EQ predicate on the "deleted_at" field.
+func DeletedAtEQ(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldEQ(FieldDeletedAt, v))
+}
+
+// DeletedAtNEQ applies the NEQ predicate on the "deleted_at" field.
+func DeletedAtNEQ(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldNEQ(FieldDeletedAt, v))
+}
+
+// DeletedAtIn applies the In predicate on the "deleted_at" field.
+func DeletedAtIn(vs ...time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldIn(FieldDeletedAt, vs...))
+}
+
+// DeletedAtNotIn applies the NotIn predicate on the "deleted_at" field.
+func DeletedAtNotIn(vs ...time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldNotIn(FieldDeletedAt, vs...))
+}
+
+// DeletedAtGT applies the GT predicate on the "deleted_at" field.
+func DeletedAtGT(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldGT(FieldDeletedAt, v))
+}
+
+// DeletedAtGTE applies the GTE predicate on the "deleted_at" field.
+func DeletedAtGTE(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldGTE(FieldDeletedAt, v))
+}
+
+// DeletedAtLT applies the LT predicate on the "deleted_at" field.
+func DeletedAtLT(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldLT(FieldDeletedAt, v))
+}
+
+// DeletedAtLTE applies the LTE predicate on the "deleted_at" field.
+func DeletedAtLTE(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldLTE(FieldDeletedAt, v))
+}
+
+// DeletedAtIsNil applies the IsNil predicate on the "deleted_at" field.
+func DeletedAtIsNil() predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldIsNull(FieldDeletedAt))
+}
+
+// DeletedAtNotNil applies the NotNil predicate on the "deleted_at" field.
+func DeletedAtNotNil() predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldNotNull(FieldDeletedAt))
+}
+
+// ProviderEQ applies the EQ predicate on the "provider" field.
+func ProviderEQ(v Provider) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldEQ(FieldProvider, v))
+}
+
+// ProviderNEQ applies the NEQ predicate on the "provider" field.
+func ProviderNEQ(v Provider) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldNEQ(FieldProvider, v))
+}
+
+// ProviderIn applies the In predicate on the "provider" field.
+func ProviderIn(vs ...Provider) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldIn(FieldProvider, vs...))
+}
+
+// ProviderNotIn applies the NotIn predicate on the "provider" field.
+func ProviderNotIn(vs ...Provider) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldNotIn(FieldProvider, vs...))
+}
+
+// ModelEQ applies the EQ predicate on the "model" field.
+func ModelEQ(v string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldEQ(FieldModel, v))
+}
+
+// ModelNEQ applies the NEQ predicate on the "model" field.
+func ModelNEQ(v string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldNEQ(FieldModel, v))
+}
+
+// ModelIn applies the In predicate on the "model" field.
+func ModelIn(vs ...string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldIn(FieldModel, vs...))
+}
+
+// ModelNotIn applies the NotIn predicate on the "model" field.
+func ModelNotIn(vs ...string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldNotIn(FieldModel, vs...))
+}
+
+// ModelGT applies the GT predicate on the "model" field.
+func ModelGT(v string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldGT(FieldModel, v))
+}
+
+// ModelGTE applies the GTE predicate on the "model" field.
+func ModelGTE(v string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldGTE(FieldModel, v))
+}
+
+// ModelLT applies the LT predicate on the "model" field.
+func ModelLT(v string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldLT(FieldModel, v))
+}
+
+// ModelLTE applies the LTE predicate on the "model" field.
+func ModelLTE(v string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldLTE(FieldModel, v))
+}
+
+// ModelContains applies the Contains predicate on the "model" field.
+func ModelContains(v string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldContains(FieldModel, v))
+}
+
+// ModelHasPrefix applies the HasPrefix predicate on the "model" field.
+func ModelHasPrefix(v string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldHasPrefix(FieldModel, v))
+}
+
+// ModelHasSuffix applies the HasSuffix predicate on the "model" field.
+func ModelHasSuffix(v string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldHasSuffix(FieldModel, v))
+}
+
+// ModelEqualFold applies the EqualFold predicate on the "model" field.
+func ModelEqualFold(v string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldEqualFold(FieldModel, v))
+}
+
+// ModelContainsFold applies the ContainsFold predicate on the "model" field.
+func ModelContainsFold(v string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldContainsFold(FieldModel, v))
+}
+
+// InputMicrosPerMtokEQ applies the EQ predicate on the "input_micros_per_mtok" field.
+func InputMicrosPerMtokEQ(v int64) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldEQ(FieldInputMicrosPerMtok, v))
+}
+
+// InputMicrosPerMtokNEQ applies the NEQ predicate on the "input_micros_per_mtok" field.
+func InputMicrosPerMtokNEQ(v int64) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldNEQ(FieldInputMicrosPerMtok, v))
+}
+
+// InputMicrosPerMtokIn applies the In predicate on the "input_micros_per_mtok" field.
+func InputMicrosPerMtokIn(vs ...int64) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldIn(FieldInputMicrosPerMtok, vs...))
+}
+
+// InputMicrosPerMtokNotIn applies the NotIn predicate on the "input_micros_per_mtok" field.
+func InputMicrosPerMtokNotIn(vs ...int64) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldNotIn(FieldInputMicrosPerMtok, vs...))
+}
+
+// InputMicrosPerMtokGT applies the GT predicate on the "input_micros_per_mtok" field.
+func InputMicrosPerMtokGT(v int64) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldGT(FieldInputMicrosPerMtok, v))
+}
+
+// InputMicrosPerMtokGTE applies the GTE predicate on the "input_micros_per_mtok" field.
+func InputMicrosPerMtokGTE(v int64) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldGTE(FieldInputMicrosPerMtok, v))
+}
+
+// InputMicrosPerMtokLT applies the LT predicate on the "input_micros_per_mtok" field.
+func InputMicrosPerMtokLT(v int64) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldLT(FieldInputMicrosPerMtok, v))
+}
+
+// InputMicrosPerMtokLTE applies the LTE predicate on the "input_micros_per_mtok" field.
+func InputMicrosPerMtokLTE(v int64) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldLTE(FieldInputMicrosPerMtok, v))
+}
+
+// OutputMicrosPerMtokEQ applies the EQ predicate on the "output_micros_per_mtok" field.
+func OutputMicrosPerMtokEQ(v int64) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldEQ(FieldOutputMicrosPerMtok, v))
+}
+
+// OutputMicrosPerMtokNEQ applies the NEQ predicate on the "output_micros_per_mtok" field.
+func OutputMicrosPerMtokNEQ(v int64) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldNEQ(FieldOutputMicrosPerMtok, v))
+}
+
+// OutputMicrosPerMtokIn applies the In predicate on the "output_micros_per_mtok" field.
+func OutputMicrosPerMtokIn(vs ...int64) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldIn(FieldOutputMicrosPerMtok, vs...))
+}
+
+// OutputMicrosPerMtokNotIn applies the NotIn predicate on the "output_micros_per_mtok" field.
+func OutputMicrosPerMtokNotIn(vs ...int64) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldNotIn(FieldOutputMicrosPerMtok, vs...))
+}
+
+// OutputMicrosPerMtokGT applies the GT predicate on the "output_micros_per_mtok" field.
+func OutputMicrosPerMtokGT(v int64) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldGT(FieldOutputMicrosPerMtok, v))
+}
+
+// OutputMicrosPerMtokGTE applies the GTE predicate on the "output_micros_per_mtok" field.
+func OutputMicrosPerMtokGTE(v int64) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldGTE(FieldOutputMicrosPerMtok, v))
+}
+
+// OutputMicrosPerMtokLT applies the LT predicate on the "output_micros_per_mtok" field.
+func OutputMicrosPerMtokLT(v int64) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldLT(FieldOutputMicrosPerMtok, v))
+}
+
+// OutputMicrosPerMtokLTE applies the LTE predicate on the "output_micros_per_mtok" field.
+func OutputMicrosPerMtokLTE(v int64) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldLTE(FieldOutputMicrosPerMtok, v))
+}
+
+// CachedInputMicrosPerMtokEQ applies the EQ predicate on the "cached_input_micros_per_mtok" field.
+func CachedInputMicrosPerMtokEQ(v int64) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldEQ(FieldCachedInputMicrosPerMtok, v))
+}
+
+// CachedInputMicrosPerMtokNEQ applies the NEQ predicate on the "cached_input_micros_per_mtok" field.
+func CachedInputMicrosPerMtokNEQ(v int64) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldNEQ(FieldCachedInputMicrosPerMtok, v))
+}
+
+// CachedInputMicrosPerMtokIn applies the In predicate on the "cached_input_micros_per_mtok" field.
+func CachedInputMicrosPerMtokIn(vs ...int64) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldIn(FieldCachedInputMicrosPerMtok, vs...))
+}
+
+// CachedInputMicrosPerMtokNotIn applies the NotIn predicate on the "cached_input_micros_per_mtok" field.
+func CachedInputMicrosPerMtokNotIn(vs ...int64) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldNotIn(FieldCachedInputMicrosPerMtok, vs...))
+}
+
+// CachedInputMicrosPerMtokGT applies the GT predicate on the "cached_input_micros_per_mtok" field.
+func CachedInputMicrosPerMtokGT(v int64) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldGT(FieldCachedInputMicrosPerMtok, v))
+}
+
+// CachedInputMicrosPerMtokGTE applies the GTE predicate on the "cached_input_micros_per_mtok" field.
+func CachedInputMicrosPerMtokGTE(v int64) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldGTE(FieldCachedInputMicrosPerMtok, v))
+}
+
+// CachedInputMicrosPerMtokLT applies the LT predicate on the "cached_input_micros_per_mtok" field.
+func CachedInputMicrosPerMtokLT(v int64) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldLT(FieldCachedInputMicrosPerMtok, v))
+}
+
+// CachedInputMicrosPerMtokLTE applies the LTE predicate on the "cached_input_micros_per_mtok" field.
+func CachedInputMicrosPerMtokLTE(v int64) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldLTE(FieldCachedInputMicrosPerMtok, v))
+}
+
+// CachedInputMicrosPerMtokIsNil applies the IsNil predicate on the "cached_input_micros_per_mtok" field.
+func CachedInputMicrosPerMtokIsNil() predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldIsNull(FieldCachedInputMicrosPerMtok))
+}
+
+// CachedInputMicrosPerMtokNotNil applies the NotNil predicate on the "cached_input_micros_per_mtok" field.
+func CachedInputMicrosPerMtokNotNil() predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldNotNull(FieldCachedInputMicrosPerMtok))
+}
+
+// CurrencyEQ applies the EQ predicate on the "currency" field.
+func CurrencyEQ(v string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldEQ(FieldCurrency, v))
+}
+
+// CurrencyNEQ applies the NEQ predicate on the "currency" field.
+func CurrencyNEQ(v string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldNEQ(FieldCurrency, v))
+}
+
+// CurrencyIn applies the In predicate on the "currency" field.
+func CurrencyIn(vs ...string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldIn(FieldCurrency, vs...))
+}
+
+// CurrencyNotIn applies the NotIn predicate on the "currency" field.
+func CurrencyNotIn(vs ...string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldNotIn(FieldCurrency, vs...))
+}
+
+// CurrencyGT applies the GT predicate on the "currency" field.
+func CurrencyGT(v string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldGT(FieldCurrency, v))
+}
+
+// CurrencyGTE applies the GTE predicate on the "currency" field.
+func CurrencyGTE(v string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldGTE(FieldCurrency, v))
+}
+
+// CurrencyLT applies the LT predicate on the "currency" field.
+func CurrencyLT(v string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldLT(FieldCurrency, v))
+}
+
+// CurrencyLTE applies the LTE predicate on the "currency" field.
+func CurrencyLTE(v string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldLTE(FieldCurrency, v))
+}
+
+// CurrencyContains applies the Contains predicate on the "currency" field.
+func CurrencyContains(v string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldContains(FieldCurrency, v))
+}
+
+// CurrencyHasPrefix applies the HasPrefix predicate on the "currency" field.
+func CurrencyHasPrefix(v string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldHasPrefix(FieldCurrency, v))
+}
+
+// CurrencyHasSuffix applies the HasSuffix predicate on the "currency" field.
+func CurrencyHasSuffix(v string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldHasSuffix(FieldCurrency, v))
+}
+
+// CurrencyEqualFold applies the EqualFold predicate on the "currency" field.
+func CurrencyEqualFold(v string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldEqualFold(FieldCurrency, v))
+}
+
+// CurrencyContainsFold applies the ContainsFold predicate on the "currency" field.
+func CurrencyContainsFold(v string) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldContainsFold(FieldCurrency, v))
+}
+
+// EffectiveFromEQ applies the EQ predicate on the "effective_from" field.
+func EffectiveFromEQ(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldEQ(FieldEffectiveFrom, v))
+}
+
+// EffectiveFromNEQ applies the NEQ predicate on the "effective_from" field.
+func EffectiveFromNEQ(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldNEQ(FieldEffectiveFrom, v))
+}
+
+// EffectiveFromIn applies the In predicate on the "effective_from" field.
+func EffectiveFromIn(vs ...time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldIn(FieldEffectiveFrom, vs...))
+}
+
+// EffectiveFromNotIn applies the NotIn predicate on the "effective_from" field.
+func EffectiveFromNotIn(vs ...time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldNotIn(FieldEffectiveFrom, vs...))
+}
+
+// EffectiveFromGT applies the GT predicate on the "effective_from" field.
+func EffectiveFromGT(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldGT(FieldEffectiveFrom, v))
+}
+
+// EffectiveFromGTE applies the GTE predicate on the "effective_from" field.
+func EffectiveFromGTE(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldGTE(FieldEffectiveFrom, v))
+}
+
+// EffectiveFromLT applies the LT predicate on the "effective_from" field.
+func EffectiveFromLT(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldLT(FieldEffectiveFrom, v))
+}
+
+// EffectiveFromLTE applies the LTE predicate on the "effective_from" field.
+func EffectiveFromLTE(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldLTE(FieldEffectiveFrom, v))
+}
+
+// EffectiveToEQ applies the EQ predicate on the "effective_to" field.
+func EffectiveToEQ(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldEQ(FieldEffectiveTo, v))
+}
+
+// EffectiveToNEQ applies the NEQ predicate on the "effective_to" field.
+func EffectiveToNEQ(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldNEQ(FieldEffectiveTo, v))
+}
+
+// EffectiveToIn applies the In predicate on the "effective_to" field.
+func EffectiveToIn(vs ...time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldIn(FieldEffectiveTo, vs...))
+}
+
+// EffectiveToNotIn applies the NotIn predicate on the "effective_to" field.
+func EffectiveToNotIn(vs ...time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldNotIn(FieldEffectiveTo, vs...))
+}
+
+// EffectiveToGT applies the GT predicate on the "effective_to" field.
+func EffectiveToGT(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldGT(FieldEffectiveTo, v))
+}
+
+// EffectiveToGTE applies the GTE predicate on the "effective_to" field.
+func EffectiveToGTE(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldGTE(FieldEffectiveTo, v))
+}
+
+// EffectiveToLT applies the LT predicate on the "effective_to" field.
+func EffectiveToLT(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldLT(FieldEffectiveTo, v))
+}
+
+// EffectiveToLTE applies the LTE predicate on the "effective_to" field.
+func EffectiveToLTE(v time.Time) predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldLTE(FieldEffectiveTo, v))
+}
+
+// EffectiveToIsNil applies the IsNil predicate on the "effective_to" field.
+func EffectiveToIsNil() predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldIsNull(FieldEffectiveTo))
+}
+
+// EffectiveToNotNil applies the NotNil predicate on the "effective_to" field.
+func EffectiveToNotNil() predicate.ModelPrice {
+	return predicate.ModelPrice(sql.FieldNotNull(FieldEffectiveTo))
 }
 
 // And groups predicates with the AND operator between them.

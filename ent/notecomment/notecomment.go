@@ -3,7 +3,12 @@
 package notecomment
 
 import (
+	"fmt"
+	"time"
+
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 )
 
@@ -12,13 +17,109 @@ const (
 	Label = "note_comment"
 	// FieldID holds the string denoting the id field in the database.
 	FieldID = "id"
+	// FieldCreatedAt holds the string denoting the created_at field in the database.
+	FieldCreatedAt = "created_at"
+	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
+	FieldUpdatedAt = "updated_at"
+	// FieldOrganizationID holds the string denoting the organization_id field in the database.
+	FieldOrganizationID = "organization_id"
+	// FieldDeletedAt holds the string denoting the deleted_at field in the database.
+	FieldDeletedAt = "deleted_at"
+	// FieldNoteID holds the string denoting the note_id field in the database.
+	FieldNoteID = "note_id"
+	// FieldAuthorID holds the string denoting the author_id field in the database.
+	FieldAuthorID = "author_id"
+	// FieldBody holds the string denoting the body field in the database.
+	FieldBody = "body"
+	// FieldQuote holds the string denoting the quote field in the database.
+	FieldQuote = "quote"
+	// FieldPrefix holds the string denoting the prefix field in the database.
+	FieldPrefix = "prefix"
+	// FieldSuffix holds the string denoting the suffix field in the database.
+	FieldSuffix = "suffix"
+	// FieldStartOffset holds the string denoting the start_offset field in the database.
+	FieldStartOffset = "start_offset"
+	// FieldEndOffset holds the string denoting the end_offset field in the database.
+	FieldEndOffset = "end_offset"
+	// FieldAnchorStatus holds the string denoting the anchor_status field in the database.
+	FieldAnchorStatus = "anchor_status"
+	// FieldParentID holds the string denoting the parent_id field in the database.
+	FieldParentID = "parent_id"
+	// FieldResolvedAt holds the string denoting the resolved_at field in the database.
+	FieldResolvedAt = "resolved_at"
+	// FieldResolvedByID holds the string denoting the resolved_by_id field in the database.
+	FieldResolvedByID = "resolved_by_id"
+	// EdgeOrganization holds the string denoting the organization edge name in mutations.
+	EdgeOrganization = "organization"
+	// EdgeNote holds the string denoting the note edge name in mutations.
+	EdgeNote = "note"
+	// EdgeAuthor holds the string denoting the author edge name in mutations.
+	EdgeAuthor = "author"
+	// EdgeParent holds the string denoting the parent edge name in mutations.
+	EdgeParent = "parent"
+	// EdgeReplies holds the string denoting the replies edge name in mutations.
+	EdgeReplies = "replies"
+	// EdgeResolvedBy holds the string denoting the resolved_by edge name in mutations.
+	EdgeResolvedBy = "resolved_by"
 	// Table holds the table name of the notecomment in the database.
 	Table = "note_comments"
+	// OrganizationTable is the table that holds the organization relation/edge.
+	OrganizationTable = "note_comments"
+	// OrganizationInverseTable is the table name for the Organization entity.
+	// It exists in this package in order to avoid circular dependency with the "organization" package.
+	OrganizationInverseTable = "organizations"
+	// OrganizationColumn is the table column denoting the organization relation/edge.
+	OrganizationColumn = "organization_id"
+	// NoteTable is the table that holds the note relation/edge.
+	NoteTable = "note_comments"
+	// NoteInverseTable is the table name for the Note entity.
+	// It exists in this package in order to avoid circular dependency with the "note" package.
+	NoteInverseTable = "notes"
+	// NoteColumn is the table column denoting the note relation/edge.
+	NoteColumn = "note_id"
+	// AuthorTable is the table that holds the author relation/edge.
+	AuthorTable = "note_comments"
+	// AuthorInverseTable is the table name for the User entity.
+	// It exists in this package in order to avoid circular dependency with the "user" package.
+	AuthorInverseTable = "users"
+	// AuthorColumn is the table column denoting the author relation/edge.
+	AuthorColumn = "author_id"
+	// ParentTable is the table that holds the parent relation/edge.
+	ParentTable = "note_comments"
+	// ParentColumn is the table column denoting the parent relation/edge.
+	ParentColumn = "parent_id"
+	// RepliesTable is the table that holds the replies relation/edge.
+	RepliesTable = "note_comments"
+	// RepliesColumn is the table column denoting the replies relation/edge.
+	RepliesColumn = "parent_id"
+	// ResolvedByTable is the table that holds the resolved_by relation/edge.
+	ResolvedByTable = "note_comments"
+	// ResolvedByInverseTable is the table name for the User entity.
+	// It exists in this package in order to avoid circular dependency with the "user" package.
+	ResolvedByInverseTable = "users"
+	// ResolvedByColumn is the table column denoting the resolved_by relation/edge.
+	ResolvedByColumn = "resolved_by_id"
 )
 
 // Columns holds all SQL columns for notecomment fields.
 var Columns = []string{
 	FieldID,
+	FieldCreatedAt,
+	FieldUpdatedAt,
+	FieldOrganizationID,
+	FieldDeletedAt,
+	FieldNoteID,
+	FieldAuthorID,
+	FieldBody,
+	FieldQuote,
+	FieldPrefix,
+	FieldSuffix,
+	FieldStartOffset,
+	FieldEndOffset,
+	FieldAnchorStatus,
+	FieldParentID,
+	FieldResolvedAt,
+	FieldResolvedByID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -31,10 +132,59 @@ func ValidColumn(column string) bool {
 	return false
 }
 
+// Note that the variables below are initialized by the runtime
+// package on the initialization of the application. Therefore,
+// it should be imported in the main as follows:
+//
+//	import _ "github.com/worksynapse/worksynapse/ent/runtime"
 var (
+	Hooks        [3]ent.Hook
+	Interceptors [1]ent.Interceptor
+	Policy       ent.Policy
+	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
+	DefaultCreatedAt func() time.Time
+	// DefaultUpdatedAt holds the default value on creation for the "updated_at" field.
+	DefaultUpdatedAt func() time.Time
+	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
+	UpdateDefaultUpdatedAt func() time.Time
+	// BodyValidator is a validator for the "body" field. It is called by the builders before save.
+	BodyValidator func(string) error
+	// QuoteValidator is a validator for the "quote" field. It is called by the builders before save.
+	QuoteValidator func(string) error
+	// PrefixValidator is a validator for the "prefix" field. It is called by the builders before save.
+	PrefixValidator func(string) error
+	// SuffixValidator is a validator for the "suffix" field. It is called by the builders before save.
+	SuffixValidator func(string) error
+	// StartOffsetValidator is a validator for the "start_offset" field. It is called by the builders before save.
+	StartOffsetValidator func(int) error
+	// EndOffsetValidator is a validator for the "end_offset" field. It is called by the builders before save.
+	EndOffsetValidator func(int) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
+
+// AnchorStatus defines the type for the "anchor_status" enum field.
+type AnchorStatus string
+
+// AnchorStatus values.
+const (
+	AnchorStatusAnchored AnchorStatus = "anchored"
+	AnchorStatusOrphaned AnchorStatus = "orphaned"
+)
+
+func (as AnchorStatus) String() string {
+	return string(as)
+}
+
+// AnchorStatusValidator is a validator for the "anchor_status" field enum values. It is called by the builders before save.
+func AnchorStatusValidator(as AnchorStatus) error {
+	switch as {
+	case AnchorStatusAnchored, AnchorStatusOrphaned:
+		return nil
+	default:
+		return fmt.Errorf("notecomment: invalid enum value for anchor_status field: %q", as)
+	}
+}
 
 // OrderOption defines the ordering options for the NoteComment queries.
 type OrderOption func(*sql.Selector)
@@ -42,4 +192,175 @@ type OrderOption func(*sql.Selector)
 // ByID orders the results by the id field.
 func ByID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldID, opts...).ToFunc()
+}
+
+// ByCreatedAt orders the results by the created_at field.
+func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCreatedAt, opts...).ToFunc()
+}
+
+// ByUpdatedAt orders the results by the updated_at field.
+func ByUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUpdatedAt, opts...).ToFunc()
+}
+
+// ByOrganizationID orders the results by the organization_id field.
+func ByOrganizationID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOrganizationID, opts...).ToFunc()
+}
+
+// ByDeletedAt orders the results by the deleted_at field.
+func ByDeletedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDeletedAt, opts...).ToFunc()
+}
+
+// ByNoteID orders the results by the note_id field.
+func ByNoteID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNoteID, opts...).ToFunc()
+}
+
+// ByAuthorID orders the results by the author_id field.
+func ByAuthorID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAuthorID, opts...).ToFunc()
+}
+
+// ByBody orders the results by the body field.
+func ByBody(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldBody, opts...).ToFunc()
+}
+
+// ByQuote orders the results by the quote field.
+func ByQuote(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldQuote, opts...).ToFunc()
+}
+
+// ByPrefix orders the results by the prefix field.
+func ByPrefix(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPrefix, opts...).ToFunc()
+}
+
+// BySuffix orders the results by the suffix field.
+func BySuffix(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSuffix, opts...).ToFunc()
+}
+
+// ByStartOffset orders the results by the start_offset field.
+func ByStartOffset(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStartOffset, opts...).ToFunc()
+}
+
+// ByEndOffset orders the results by the end_offset field.
+func ByEndOffset(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEndOffset, opts...).ToFunc()
+}
+
+// ByAnchorStatus orders the results by the anchor_status field.
+func ByAnchorStatus(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAnchorStatus, opts...).ToFunc()
+}
+
+// ByParentID orders the results by the parent_id field.
+func ByParentID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldParentID, opts...).ToFunc()
+}
+
+// ByResolvedAt orders the results by the resolved_at field.
+func ByResolvedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldResolvedAt, opts...).ToFunc()
+}
+
+// ByResolvedByID orders the results by the resolved_by_id field.
+func ByResolvedByID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldResolvedByID, opts...).ToFunc()
+}
+
+// ByOrganizationField orders the results by organization field.
+func ByOrganizationField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOrganizationStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByNoteField orders the results by note field.
+func ByNoteField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newNoteStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByAuthorField orders the results by author field.
+func ByAuthorField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAuthorStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByParentField orders the results by parent field.
+func ByParentField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newParentStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByRepliesCount orders the results by replies count.
+func ByRepliesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newRepliesStep(), opts...)
+	}
+}
+
+// ByReplies orders the results by replies terms.
+func ByReplies(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newRepliesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByResolvedByField orders the results by resolved_by field.
+func ByResolvedByField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newResolvedByStep(), sql.OrderByField(field, opts...))
+	}
+}
+func newOrganizationStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(OrganizationInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
+	)
+}
+func newNoteStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(NoteInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, NoteTable, NoteColumn),
+	)
+}
+func newAuthorStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AuthorInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, AuthorTable, AuthorColumn),
+	)
+}
+func newParentStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, ParentTable, ParentColumn),
+	)
+}
+func newRepliesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, RepliesTable, RepliesColumn),
+	)
+}
+func newResolvedByStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ResolvedByInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, ResolvedByTable, ResolvedByColumn),
+	)
 }

@@ -3,7 +3,10 @@
 package notecomment
 
 import (
+	"time"
+
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
@@ -51,6 +54,939 @@ func IDLT(id uuid.UUID) predicate.NoteComment {
 // IDLTE applies the LTE predicate on the ID field.
 func IDLTE(id uuid.UUID) predicate.NoteComment {
 	return predicate.NoteComment(sql.FieldLTE(FieldID, id))
+}
+
+// CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
+func CreatedAt(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// UpdatedAt applies equality check predicate on the "updated_at" field. It's identical to UpdatedAtEQ.
+func UpdatedAt(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldUpdatedAt, v))
+}
+
+// OrganizationID applies equality check predicate on the "organization_id" field. It's identical to OrganizationIDEQ.
+func OrganizationID(v uuid.UUID) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// DeletedAt applies equality check predicate on the "deleted_at" field. It's identical to DeletedAtEQ.
+func DeletedAt(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldDeletedAt, v))
+}
+
+// NoteID applies equality check predicate on the "note_id" field. It's identical to NoteIDEQ.
+func NoteID(v uuid.UUID) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldNoteID, v))
+}
+
+// AuthorID applies equality check predicate on the "author_id" field. It's identical to AuthorIDEQ.
+func AuthorID(v uuid.UUID) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldAuthorID, v))
+}
+
+// Body applies equality check predicate on the "body" field. It's identical to BodyEQ.
+func Body(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldBody, v))
+}
+
+// Quote applies equality check predicate on the "quote" field. It's identical to QuoteEQ.
+func Quote(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldQuote, v))
+}
+
+// Prefix applies equality check predicate on the "prefix" field. It's identical to PrefixEQ.
+func Prefix(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldPrefix, v))
+}
+
+// Suffix applies equality check predicate on the "suffix" field. It's identical to SuffixEQ.
+func Suffix(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldSuffix, v))
+}
+
+// StartOffset applies equality check predicate on the "start_offset" field. It's identical to StartOffsetEQ.
+func StartOffset(v int) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldStartOffset, v))
+}
+
+// EndOffset applies equality check predicate on the "end_offset" field. It's identical to EndOffsetEQ.
+func EndOffset(v int) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldEndOffset, v))
+}
+
+// ParentID applies equality check predicate on the "parent_id" field. It's identical to ParentIDEQ.
+func ParentID(v uuid.UUID) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldParentID, v))
+}
+
+// ResolvedAt applies equality check predicate on the "resolved_at" field. It's identical to ResolvedAtEQ.
+func ResolvedAt(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldResolvedAt, v))
+}
+
+// ResolvedByID applies equality check predicate on the "resolved_by_id" field. It's identical to ResolvedByIDEQ.
+func ResolvedByID(v uuid.UUID) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldResolvedByID, v))
+}
+
+// CreatedAtEQ applies the EQ predicate on the "created_at" field.
+func CreatedAtEQ(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtNEQ applies the NEQ predicate on the "created_at" field.
+func CreatedAtNEQ(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtIn applies the In predicate on the "created_at" field.
+func CreatedAtIn(vs ...time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtNotIn applies the NotIn predicate on the "created_at" field.
+func CreatedAtNotIn(vs ...time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNotIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtGT applies the GT predicate on the "created_at" field.
+func CreatedAtGT(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldGT(FieldCreatedAt, v))
+}
+
+// CreatedAtGTE applies the GTE predicate on the "created_at" field.
+func CreatedAtGTE(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldGTE(FieldCreatedAt, v))
+}
+
+// CreatedAtLT applies the LT predicate on the "created_at" field.
+func CreatedAtLT(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldLT(FieldCreatedAt, v))
+}
+
+// CreatedAtLTE applies the LTE predicate on the "created_at" field.
+func CreatedAtLTE(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldLTE(FieldCreatedAt, v))
+}
+
+// UpdatedAtEQ applies the EQ predicate on the "updated_at" field.
+func UpdatedAtEQ(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldUpdatedAt, v))
+}
+
+// UpdatedAtNEQ applies the NEQ predicate on the "updated_at" field.
+func UpdatedAtNEQ(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNEQ(FieldUpdatedAt, v))
+}
+
+// UpdatedAtIn applies the In predicate on the "updated_at" field.
+func UpdatedAtIn(vs ...time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldIn(FieldUpdatedAt, vs...))
+}
+
+// UpdatedAtNotIn applies the NotIn predicate on the "updated_at" field.
+func UpdatedAtNotIn(vs ...time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNotIn(FieldUpdatedAt, vs...))
+}
+
+// UpdatedAtGT applies the GT predicate on the "updated_at" field.
+func UpdatedAtGT(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldGT(FieldUpdatedAt, v))
+}
+
+// UpdatedAtGTE applies the GTE predicate on the "updated_at" field.
+func UpdatedAtGTE(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldGTE(FieldUpdatedAt, v))
+}
+
+// UpdatedAtLT applies the LT predicate on the "updated_at" field.
+func UpdatedAtLT(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldLT(FieldUpdatedAt, v))
+}
+
+// UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
+func UpdatedAtLTE(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldLTE(FieldUpdatedAt, v))
+}
+
+// OrganizationIDEQ applies the EQ predicate on the "organization_id" field.
+func OrganizationIDEQ(v uuid.UUID) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDNEQ applies the NEQ predicate on the "organization_id" field.
+func OrganizationIDNEQ(v uuid.UUID) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDIn applies the In predicate on the "organization_id" field.
+func OrganizationIDIn(vs ...uuid.UUID) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldIn(FieldOrganizationID, vs...))
+}
+
+// OrganizationIDNotIn applies the NotIn predicate on the "organization_id" field.
+func OrganizationIDNotIn(vs ...uuid.UUID) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNotIn(FieldOrganizationID, vs...))
+}
+
+// DeletedAtEQ applies the EQ predicate on the "deleted_at" field.
+func DeletedAtEQ(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldDeletedAt, v))
+}
+
+// DeletedAtNEQ applies the NEQ predicate on the "deleted_at" field.
+func DeletedAtNEQ(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNEQ(FieldDeletedAt, v))
+}
+
+// DeletedAtIn applies the In predicate on the "deleted_at" field.
+func DeletedAtIn(vs ...time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldIn(FieldDeletedAt, vs...))
+}
+
+// DeletedAtNotIn applies the NotIn predicate on the "deleted_at" field.
+func DeletedAtNotIn(vs ...time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNotIn(FieldDeletedAt, vs...))
+}
+
+// DeletedAtGT applies the GT predicate on the "deleted_at" field.
+func DeletedAtGT(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldGT(FieldDeletedAt, v))
+}
+
+// DeletedAtGTE applies the GTE predicate on the "deleted_at" field.
+func DeletedAtGTE(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldGTE(FieldDeletedAt, v))
+}
+
+// DeletedAtLT applies the LT predicate on the "deleted_at" field.
+func DeletedAtLT(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldLT(FieldDeletedAt, v))
+}
+
+// DeletedAtLTE applies the LTE predicate on the "deleted_at" field.
+func DeletedAtLTE(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldLTE(FieldDeletedAt, v))
+}
+
+// DeletedAtIsNil applies the IsNil predicate on the "deleted_at" field.
+func DeletedAtIsNil() predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldIsNull(FieldDeletedAt))
+}
+
+// DeletedAtNotNil applies the NotNil predicate on the "deleted_at" field.
+func DeletedAtNotNil() predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNotNull(FieldDeletedAt))
+}
+
+// NoteIDEQ applies the EQ predicate on the "note_id" field.
+func NoteIDEQ(v uuid.UUID) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldNoteID, v))
+}
+
+// NoteIDNEQ applies the NEQ predicate on the "note_id" field.
+func NoteIDNEQ(v uuid.UUID) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNEQ(FieldNoteID, v))
+}
+
+// NoteIDIn applies the In predicate on the "note_id" field.
+func NoteIDIn(vs ...uuid.UUID) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldIn(FieldNoteID, vs...))
+}
+
+// NoteIDNotIn applies the NotIn predicate on the "note_id" field.
+func NoteIDNotIn(vs ...uuid.UUID) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNotIn(FieldNoteID, vs...))
+}
+
+// AuthorIDEQ applies the EQ predicate on the "author_id" field.
+func AuthorIDEQ(v uuid.UUID) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldAuthorID, v))
+}
+
+// AuthorIDNEQ applies the NEQ predicate on the "author_id" field.
+func AuthorIDNEQ(v uuid.UUID) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNEQ(FieldAuthorID, v))
+}
+
+// AuthorIDIn applies the In predicate on the "author_id" field.
+func AuthorIDIn(vs ...uuid.UUID) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldIn(FieldAuthorID, vs...))
+}
+
+// AuthorIDNotIn applies the NotIn predicate on the "author_id" field.
+func AuthorIDNotIn(vs ...uuid.UUID) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNotIn(FieldAuthorID, vs...))
+}
+
+// BodyEQ applies the EQ predicate on the "body" field.
+func BodyEQ(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldBody, v))
+}
+
+// BodyNEQ applies the NEQ predicate on the "body" field.
+func BodyNEQ(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNEQ(FieldBody, v))
+}
+
+// BodyIn applies the In predicate on the "body" field.
+func BodyIn(vs ...string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldIn(FieldBody, vs...))
+}
+
+// BodyNotIn applies the NotIn predicate on the "body" field.
+func BodyNotIn(vs ...string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNotIn(FieldBody, vs...))
+}
+
+// BodyGT applies the GT predicate on the "body" field.
+func BodyGT(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldGT(FieldBody, v))
+}
+
+// BodyGTE applies the GTE predicate on the "body" field.
+func BodyGTE(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldGTE(FieldBody, v))
+}
+
+// BodyLT applies the LT predicate on the "body" field.
+func BodyLT(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldLT(FieldBody, v))
+}
+
+// BodyLTE applies the LTE predicate on the "body" field.
+func BodyLTE(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldLTE(FieldBody, v))
+}
+
+// BodyContains applies the Contains predicate on the "body" field.
+func BodyContains(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldContains(FieldBody, v))
+}
+
+// BodyHasPrefix applies the HasPrefix predicate on the "body" field.
+func BodyHasPrefix(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldHasPrefix(FieldBody, v))
+}
+
+// BodyHasSuffix applies the HasSuffix predicate on the "body" field.
+func BodyHasSuffix(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldHasSuffix(FieldBody, v))
+}
+
+// BodyEqualFold applies the EqualFold predicate on the "body" field.
+func BodyEqualFold(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEqualFold(FieldBody, v))
+}
+
+// BodyContainsFold applies the ContainsFold predicate on the "body" field.
+func BodyContainsFold(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldContainsFold(FieldBody, v))
+}
+
+// QuoteEQ applies the EQ predicate on the "quote" field.
+func QuoteEQ(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldQuote, v))
+}
+
+// QuoteNEQ applies the NEQ predicate on the "quote" field.
+func QuoteNEQ(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNEQ(FieldQuote, v))
+}
+
+// QuoteIn applies the In predicate on the "quote" field.
+func QuoteIn(vs ...string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldIn(FieldQuote, vs...))
+}
+
+// QuoteNotIn applies the NotIn predicate on the "quote" field.
+func QuoteNotIn(vs ...string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNotIn(FieldQuote, vs...))
+}
+
+// QuoteGT applies the GT predicate on the "quote" field.
+func QuoteGT(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldGT(FieldQuote, v))
+}
+
+// QuoteGTE applies the GTE predicate on the "quote" field.
+func QuoteGTE(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldGTE(FieldQuote, v))
+}
+
+// QuoteLT applies the LT predicate on the "quote" field.
+func QuoteLT(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldLT(FieldQuote, v))
+}
+
+// QuoteLTE applies the LTE predicate on the "quote" field.
+func QuoteLTE(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldLTE(FieldQuote, v))
+}
+
+// QuoteContains applies the Contains predicate on the "quote" field.
+func QuoteContains(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldContains(FieldQuote, v))
+}
+
+// QuoteHasPrefix applies the HasPrefix predicate on the "quote" field.
+func QuoteHasPrefix(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldHasPrefix(FieldQuote, v))
+}
+
+// QuoteHasSuffix applies the HasSuffix predicate on the "quote" field.
+func QuoteHasSuffix(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldHasSuffix(FieldQuote, v))
+}
+
+// QuoteIsNil applies the IsNil predicate on the "quote" field.
+func QuoteIsNil() predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldIsNull(FieldQuote))
+}
+
+// QuoteNotNil applies the NotNil predicate on the "quote" field.
+func QuoteNotNil() predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNotNull(FieldQuote))
+}
+
+// QuoteEqualFold applies the EqualFold predicate on the "quote" field.
+func QuoteEqualFold(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEqualFold(FieldQuote, v))
+}
+
+// QuoteContainsFold applies the ContainsFold predicate on the "quote" field.
+func QuoteContainsFold(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldContainsFold(FieldQuote, v))
+}
+
+// PrefixEQ applies the EQ predicate on the "prefix" field.
+func PrefixEQ(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldPrefix, v))
+}
+
+// PrefixNEQ applies the NEQ predicate on the "prefix" field.
+func PrefixNEQ(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNEQ(FieldPrefix, v))
+}
+
+// PrefixIn applies the In predicate on the "prefix" field.
+func PrefixIn(vs ...string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldIn(FieldPrefix, vs...))
+}
+
+// PrefixNotIn applies the NotIn predicate on the "prefix" field.
+func PrefixNotIn(vs ...string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNotIn(FieldPrefix, vs...))
+}
+
+// PrefixGT applies the GT predicate on the "prefix" field.
+func PrefixGT(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldGT(FieldPrefix, v))
+}
+
+// PrefixGTE applies the GTE predicate on the "prefix" field.
+func PrefixGTE(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldGTE(FieldPrefix, v))
+}
+
+// PrefixLT applies the LT predicate on the "prefix" field.
+func PrefixLT(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldLT(FieldPrefix, v))
+}
+
+// PrefixLTE applies the LTE predicate on the "prefix" field.
+func PrefixLTE(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldLTE(FieldPrefix, v))
+}
+
+// PrefixContains applies the Contains predicate on the "prefix" field.
+func PrefixContains(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldContains(FieldPrefix, v))
+}
+
+// PrefixHasPrefix applies the HasPrefix predicate on the "prefix" field.
+func PrefixHasPrefix(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldHasPrefix(FieldPrefix, v))
+}
+
+// PrefixHasSuffix applies the HasSuffix predicate on the "prefix" field.
+func PrefixHasSuffix(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldHasSuffix(FieldPrefix, v))
+}
+
+// PrefixIsNil applies the IsNil predicate on the "prefix" field.
+func PrefixIsNil() predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldIsNull(FieldPrefix))
+}
+
+// PrefixNotNil applies the NotNil predicate on the "prefix" field.
+func PrefixNotNil() predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNotNull(FieldPrefix))
+}
+
+// PrefixEqualFold applies the EqualFold predicate on the "prefix" field.
+func PrefixEqualFold(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEqualFold(FieldPrefix, v))
+}
+
+// PrefixContainsFold applies the ContainsFold predicate on the "prefix" field.
+func PrefixContainsFold(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldContainsFold(FieldPrefix, v))
+}
+
+// SuffixEQ applies the EQ predicate on the "suffix" field.
+func SuffixEQ(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldSuffix, v))
+}
+
+// SuffixNEQ applies the NEQ predicate on the "suffix" field.
+func SuffixNEQ(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNEQ(FieldSuffix, v))
+}
+
+// SuffixIn applies the In predicate on the "suffix" field.
+func SuffixIn(vs ...string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldIn(FieldSuffix, vs...))
+}
+
+// SuffixNotIn applies the NotIn predicate on the "suffix" field.
+func SuffixNotIn(vs ...string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNotIn(FieldSuffix, vs...))
+}
+
+// SuffixGT applies the GT predicate on the "suffix" field.
+func SuffixGT(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldGT(FieldSuffix, v))
+}
+
+// SuffixGTE applies the GTE predicate on the "suffix" field.
+func SuffixGTE(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldGTE(FieldSuffix, v))
+}
+
+// SuffixLT applies the LT predicate on the "suffix" field.
+func SuffixLT(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldLT(FieldSuffix, v))
+}
+
+// SuffixLTE applies the LTE predicate on the "suffix" field.
+func SuffixLTE(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldLTE(FieldSuffix, v))
+}
+
+// SuffixContains applies the Contains predicate on the "suffix" field.
+func SuffixContains(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldContains(FieldSuffix, v))
+}
+
+// SuffixHasPrefix applies the HasPrefix predicate on the "suffix" field.
+func SuffixHasPrefix(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldHasPrefix(FieldSuffix, v))
+}
+
+// SuffixHasSuffix applies the HasSuffix predicate on the "suffix" field.
+func SuffixHasSuffix(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldHasSuffix(FieldSuffix, v))
+}
+
+// SuffixIsNil applies the IsNil predicate on the "suffix" field.
+func SuffixIsNil() predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldIsNull(FieldSuffix))
+}
+
+// SuffixNotNil applies the NotNil predicate on the "suffix" field.
+func SuffixNotNil() predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNotNull(FieldSuffix))
+}
+
+// SuffixEqualFold applies the EqualFold predicate on the "suffix" field.
+func SuffixEqualFold(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEqualFold(FieldSuffix, v))
+}
+
+// SuffixContainsFold applies the ContainsFold predicate on the "suffix" field.
+func SuffixContainsFold(v string) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldContainsFold(FieldSuffix, v))
+}
+
+// StartOffsetEQ applies the EQ predicate on the "start_offset" field.
+func StartOffsetEQ(v int) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldStartOffset, v))
+}
+
+// StartOffsetNEQ applies the NEQ predicate on the "start_offset" field.
+func StartOffsetNEQ(v int) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNEQ(FieldStartOffset, v))
+}
+
+// StartOffsetIn applies the In predicate on the "start_offset" field.
+func StartOffsetIn(vs ...int) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldIn(FieldStartOffset, vs...))
+}
+
+// StartOffsetNotIn applies the NotIn predicate on the "start_offset" field.
+func StartOffsetNotIn(vs ...int) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNotIn(FieldStartOffset, vs...))
+}
+
+// StartOffsetGT applies the GT predicate on the "start_offset" field.
+func StartOffsetGT(v int) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldGT(FieldStartOffset, v))
+}
+
+// StartOffsetGTE applies the GTE predicate on the "start_offset" field.
+func StartOffsetGTE(v int) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldGTE(FieldStartOffset, v))
+}
+
+// StartOffsetLT applies the LT predicate on the "start_offset" field.
+func StartOffsetLT(v int) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldLT(FieldStartOffset, v))
+}
+
+// StartOffsetLTE applies the LTE predicate on the "start_offset" field.
+func StartOffsetLTE(v int) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldLTE(FieldStartOffset, v))
+}
+
+// StartOffsetIsNil applies the IsNil predicate on the "start_offset" field.
+func StartOffsetIsNil() predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldIsNull(FieldStartOffset))
+}
+
+// StartOffsetNotNil applies the NotNil predicate on the "start_offset" field.
+func StartOffsetNotNil() predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNotNull(FieldStartOffset))
+}
+
+// EndOffsetEQ applies the EQ predicate on the "end_offset" field.
+func EndOffsetEQ(v int) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldEndOffset, v))
+}
+
+// EndOffsetNEQ applies the NEQ predicate on the "end_offset" field.
+func EndOffsetNEQ(v int) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNEQ(FieldEndOffset, v))
+}
+
+// EndOffsetIn applies the In predicate on the "end_offset" field.
+func EndOffsetIn(vs ...int) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldIn(FieldEndOffset, vs...))
+}
+
+// EndOffsetNotIn applies the NotIn predicate on the "end_offset" field.
+func EndOffsetNotIn(vs ...int) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNotIn(FieldEndOffset, vs...))
+}
+
+// EndOffsetGT applies the GT predicate on the "end_offset" field.
+func EndOffsetGT(v int) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldGT(FieldEndOffset, v))
+}
+
+// EndOffsetGTE applies the GTE predicate on the "end_offset" field.
+func EndOffsetGTE(v int) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldGTE(FieldEndOffset, v))
+}
+
+// EndOffsetLT applies the LT predicate on the "end_offset" field.
+func EndOffsetLT(v int) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldLT(FieldEndOffset, v))
+}
+
+// EndOffsetLTE applies the LTE predicate on the "end_offset" field.
+func EndOffsetLTE(v int) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldLTE(FieldEndOffset, v))
+}
+
+// EndOffsetIsNil applies the IsNil predicate on the "end_offset" field.
+func EndOffsetIsNil() predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldIsNull(FieldEndOffset))
+}
+
+// EndOffsetNotNil applies the NotNil predicate on the "end_offset" field.
+func EndOffsetNotNil() predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNotNull(FieldEndOffset))
+}
+
+// AnchorStatusEQ applies the EQ predicate on the "anchor_status" field.
+func AnchorStatusEQ(v AnchorStatus) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldAnchorStatus, v))
+}
+
+// AnchorStatusNEQ applies the NEQ predicate on the "anchor_status" field.
+func AnchorStatusNEQ(v AnchorStatus) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNEQ(FieldAnchorStatus, v))
+}
+
+// AnchorStatusIn applies the In predicate on the "anchor_status" field.
+func AnchorStatusIn(vs ...AnchorStatus) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldIn(FieldAnchorStatus, vs...))
+}
+
+// AnchorStatusNotIn applies the NotIn predicate on the "anchor_status" field.
+func AnchorStatusNotIn(vs ...AnchorStatus) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNotIn(FieldAnchorStatus, vs...))
+}
+
+// AnchorStatusIsNil applies the IsNil predicate on the "anchor_status" field.
+func AnchorStatusIsNil() predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldIsNull(FieldAnchorStatus))
+}
+
+// AnchorStatusNotNil applies the NotNil predicate on the "anchor_status" field.
+func AnchorStatusNotNil() predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNotNull(FieldAnchorStatus))
+}
+
+// ParentIDEQ applies the EQ predicate on the "parent_id" field.
+func ParentIDEQ(v uuid.UUID) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldParentID, v))
+}
+
+// ParentIDNEQ applies the NEQ predicate on the "parent_id" field.
+func ParentIDNEQ(v uuid.UUID) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNEQ(FieldParentID, v))
+}
+
+// ParentIDIn applies the In predicate on the "parent_id" field.
+func ParentIDIn(vs ...uuid.UUID) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldIn(FieldParentID, vs...))
+}
+
+// ParentIDNotIn applies the NotIn predicate on the "parent_id" field.
+func ParentIDNotIn(vs ...uuid.UUID) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNotIn(FieldParentID, vs...))
+}
+
+// ParentIDIsNil applies the IsNil predicate on the "parent_id" field.
+func ParentIDIsNil() predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldIsNull(FieldParentID))
+}
+
+// ParentIDNotNil applies the NotNil predicate on the "parent_id" field.
+func ParentIDNotNil() predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNotNull(FieldParentID))
+}
+
+// ResolvedAtEQ applies the EQ predicate on the "resolved_at" field.
+func ResolvedAtEQ(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldResolvedAt, v))
+}
+
+// ResolvedAtNEQ applies the NEQ predicate on the "resolved_at" field.
+func ResolvedAtNEQ(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNEQ(FieldResolvedAt, v))
+}
+
+// ResolvedAtIn applies the In predicate on the "resolved_at" field.
+func ResolvedAtIn(vs ...time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldIn(FieldResolvedAt, vs...))
+}
+
+// ResolvedAtNotIn applies the NotIn predicate on the "resolved_at" field.
+func ResolvedAtNotIn(vs ...time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNotIn(FieldResolvedAt, vs...))
+}
+
+// ResolvedAtGT applies the GT predicate on the "resolved_at" field.
+func ResolvedAtGT(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldGT(FieldResolvedAt, v))
+}
+
+// ResolvedAtGTE applies the GTE predicate on the "resolved_at" field.
+func ResolvedAtGTE(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldGTE(FieldResolvedAt, v))
+}
+
+// ResolvedAtLT applies the LT predicate on the "resolved_at" field.
+func ResolvedAtLT(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldLT(FieldResolvedAt, v))
+}
+
+// ResolvedAtLTE applies the LTE predicate on the "resolved_at" field.
+func ResolvedAtLTE(v time.Time) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldLTE(FieldResolvedAt, v))
+}
+
+// ResolvedAtIsNil applies the IsNil predicate on the "resolved_at" field.
+func ResolvedAtIsNil() predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldIsNull(FieldResolvedAt))
+}
+
+// ResolvedAtNotNil applies the NotNil predicate on the "resolved_at" field.
+func ResolvedAtNotNil() predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNotNull(FieldResolvedAt))
+}
+
+// ResolvedByIDEQ applies the EQ predicate on the "resolved_by_id" field.
+func ResolvedByIDEQ(v uuid.UUID) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldEQ(FieldResolvedByID, v))
+}
+
+// ResolvedByIDNEQ applies the NEQ predicate on the "resolved_by_id" field.
+func ResolvedByIDNEQ(v uuid.UUID) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNEQ(FieldResolvedByID, v))
+}
+
+// ResolvedByIDIn applies the In predicate on the "resolved_by_id" field.
+func ResolvedByIDIn(vs ...uuid.UUID) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldIn(FieldResolvedByID, vs...))
+}
+
+// ResolvedByIDNotIn applies the NotIn predicate on the "resolved_by_id" field.
+func ResolvedByIDNotIn(vs ...uuid.UUID) predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNotIn(FieldResolvedByID, vs...))
+}
+
+// ResolvedByIDIsNil applies the IsNil predicate on the "resolved_by_id" field.
+func ResolvedByIDIsNil() predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldIsNull(FieldResolvedByID))
+}
+
+// ResolvedByIDNotNil applies the NotNil predicate on the "resolved_by_id" field.
+func ResolvedByIDNotNil() predicate.NoteComment {
+	return predicate.NoteComment(sql.FieldNotNull(FieldResolvedByID))
+}
+
+// HasOrganization applies the HasEdge predicate on the "organization" edge.
+func HasOrganization() predicate.NoteComment {
+	return predicate.NoteComment(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOrganizationWith applies the HasEdge predicate on the "organization" edge with a given conditions (other predicates).
+func HasOrganizationWith(preds ...predicate.Organization) predicate.NoteComment {
+	return predicate.NoteComment(func(s *sql.Selector) {
+		step := newOrganizationStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasNote applies the HasEdge predicate on the "note" edge.
+func HasNote() predicate.NoteComment {
+	return predicate.NoteComment(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, NoteTable, NoteColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasNoteWith applies the HasEdge predicate on the "note" edge with a given conditions (other predicates).
+func HasNoteWith(preds ...predicate.Note) predicate.NoteComment {
+	return predicate.NoteComment(func(s *sql.Selector) {
+		step := newNoteStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasAuthor applies the HasEdge predicate on the "author" edge.
+func HasAuthor() predicate.NoteComment {
+	return predicate.NoteComment(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, AuthorTable, AuthorColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAuthorWith applies the HasEdge predicate on the "author" edge with a given conditions (other predicates).
+func HasAuthorWith(preds ...predicate.User) predicate.NoteComment {
+	return predicate.NoteComment(func(s *sql.Selector) {
+		step := newAuthorStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasParent applies the HasEdge predicate on the "parent" edge.
+func HasParent() predicate.NoteComment {
+	return predicate.NoteComment(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, ParentTable, ParentColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasParentWith applies the HasEdge predicate on the "parent" edge with a given conditions (other predicates).
+func HasParentWith(preds ...predicate.NoteComment) predicate.NoteComment {
+	return predicate.NoteComment(func(s *sql.Selector) {
+		step := newParentStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasReplies applies the HasEdge predicate on the "replies" edge.
+func HasReplies() predicate.NoteComment {
+	return predicate.NoteComment(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, RepliesTable, RepliesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasRepliesWith applies the HasEdge predicate on the "replies" edge with a given conditions (other predicates).
+func HasRepliesWith(preds ...predicate.NoteComment) predicate.NoteComment {
+	return predicate.NoteComment(func(s *sql.Selector) {
+		step := newRepliesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasResolvedBy applies the HasEdge predicate on the "resolved_by" edge.
+func HasResolvedBy() predicate.NoteComment {
+	return predicate.NoteComment(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ResolvedByTable, ResolvedByColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasResolvedByWith applies the HasEdge predicate on the "resolved_by" edge with a given conditions (other predicates).
+func HasResolvedByWith(preds ...predicate.User) predicate.NoteComment {
+	return predicate.NoteComment(func(s *sql.Selector) {
+		step := newResolvedByStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
 }
 
 // And groups predicates with the AND operator between them.

@@ -3,7 +3,10 @@
 package noteversion
 
 import (
+	"time"
+
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
@@ -51,6 +54,425 @@ func IDLT(id uuid.UUID) predicate.NoteVersion {
 // IDLTE applies the LTE predicate on the ID field.
 func IDLTE(id uuid.UUID) predicate.NoteVersion {
 	return predicate.NoteVersion(sql.FieldLTE(FieldID, id))
+}
+
+// OrganizationID applies equality check predicate on the "organization_id" field. It's identical to OrganizationIDEQ.
+func OrganizationID(v uuid.UUID) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
+func CreatedAt(v time.Time) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// NoteID applies equality check predicate on the "note_id" field. It's identical to NoteIDEQ.
+func NoteID(v uuid.UUID) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldEQ(FieldNoteID, v))
+}
+
+// Version applies equality check predicate on the "version" field. It's identical to VersionEQ.
+func Version(v int) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldEQ(FieldVersion, v))
+}
+
+// Title applies equality check predicate on the "title" field. It's identical to TitleEQ.
+func Title(v string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldEQ(FieldTitle, v))
+}
+
+// Content applies equality check predicate on the "content" field. It's identical to ContentEQ.
+func Content(v string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldEQ(FieldContent, v))
+}
+
+// EditorID applies equality check predicate on the "editor_id" field. It's identical to EditorIDEQ.
+func EditorID(v uuid.UUID) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldEQ(FieldEditorID, v))
+}
+
+// SizeBytes applies equality check predicate on the "size_bytes" field. It's identical to SizeBytesEQ.
+func SizeBytes(v int) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldEQ(FieldSizeBytes, v))
+}
+
+// OrganizationIDEQ applies the EQ predicate on the "organization_id" field.
+func OrganizationIDEQ(v uuid.UUID) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDNEQ applies the NEQ predicate on the "organization_id" field.
+func OrganizationIDNEQ(v uuid.UUID) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldNEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDIn applies the In predicate on the "organization_id" field.
+func OrganizationIDIn(vs ...uuid.UUID) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldIn(FieldOrganizationID, vs...))
+}
+
+// OrganizationIDNotIn applies the NotIn predicate on the "organization_id" field.
+func OrganizationIDNotIn(vs ...uuid.UUID) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldNotIn(FieldOrganizationID, vs...))
+}
+
+// CreatedAtEQ applies the EQ predicate on the "created_at" field.
+func CreatedAtEQ(v time.Time) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtNEQ applies the NEQ predicate on the "created_at" field.
+func CreatedAtNEQ(v time.Time) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldNEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtIn applies the In predicate on the "created_at" field.
+func CreatedAtIn(vs ...time.Time) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtNotIn applies the NotIn predicate on the "created_at" field.
+func CreatedAtNotIn(vs ...time.Time) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldNotIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtGT applies the GT predicate on the "created_at" field.
+func CreatedAtGT(v time.Time) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldGT(FieldCreatedAt, v))
+}
+
+// CreatedAtGTE applies the GTE predicate on the "created_at" field.
+func CreatedAtGTE(v time.Time) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldGTE(FieldCreatedAt, v))
+}
+
+// CreatedAtLT applies the LT predicate on the "created_at" field.
+func CreatedAtLT(v time.Time) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldLT(FieldCreatedAt, v))
+}
+
+// CreatedAtLTE applies the LTE predicate on the "created_at" field.
+func CreatedAtLTE(v time.Time) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldLTE(FieldCreatedAt, v))
+}
+
+// NoteIDEQ applies the EQ predicate on the "note_id" field.
+func NoteIDEQ(v uuid.UUID) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldEQ(FieldNoteID, v))
+}
+
+// NoteIDNEQ applies the NEQ predicate on the "note_id" field.
+func NoteIDNEQ(v uuid.UUID) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldNEQ(FieldNoteID, v))
+}
+
+// NoteIDIn applies the In predicate on the "note_id" field.
+func NoteIDIn(vs ...uuid.UUID) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldIn(FieldNoteID, vs...))
+}
+
+// NoteIDNotIn applies the NotIn predicate on the "note_id" field.
+func NoteIDNotIn(vs ...uuid.UUID) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldNotIn(FieldNoteID, vs...))
+}
+
+// VersionEQ applies the EQ predicate on the "version" field.
+func VersionEQ(v int) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldEQ(FieldVersion, v))
+}
+
+// VersionNEQ applies the NEQ predicate on the "version" field.
+func VersionNEQ(v int) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldNEQ(FieldVersion, v))
+}
+
+// VersionIn applies the In predicate on the "version" field.
+func VersionIn(vs ...int) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldIn(FieldVersion, vs...))
+}
+
+// VersionNotIn applies the NotIn predicate on the "version" field.
+func VersionNotIn(vs ...int) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldNotIn(FieldVersion, vs...))
+}
+
+// VersionGT applies the GT predicate on the "version" field.
+func VersionGT(v int) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldGT(FieldVersion, v))
+}
+
+// VersionGTE applies the GTE predicate on the "version" field.
+func VersionGTE(v int) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldGTE(FieldVersion, v))
+}
+
+// VersionLT applies the LT predicate on the "version" field.
+func VersionLT(v int) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldLT(FieldVersion, v))
+}
+
+// VersionLTE applies the LTE predicate on the "version" field.
+func VersionLTE(v int) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldLTE(FieldVersion, v))
+}
+
+// TitleEQ applies the EQ predicate on the "title" field.
+func TitleEQ(v string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldEQ(FieldTitle, v))
+}
+
+// TitleNEQ applies the NEQ predicate on the "title" field.
+func TitleNEQ(v string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldNEQ(FieldTitle, v))
+}
+
+// TitleIn applies the In predicate on the "title" field.
+func TitleIn(vs ...string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldIn(FieldTitle, vs...))
+}
+
+// TitleNotIn applies the NotIn predicate on the "title" field.
+func TitleNotIn(vs ...string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldNotIn(FieldTitle, vs...))
+}
+
+// TitleGT applies the GT predicate on the "title" field.
+func TitleGT(v string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldGT(FieldTitle, v))
+}
+
+// TitleGTE applies the GTE predicate on the "title" field.
+func TitleGTE(v string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldGTE(FieldTitle, v))
+}
+
+// TitleLT applies the LT predicate on the "title" field.
+func TitleLT(v string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldLT(FieldTitle, v))
+}
+
+// TitleLTE applies the LTE predicate on the "title" field.
+func TitleLTE(v string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldLTE(FieldTitle, v))
+}
+
+// TitleContains applies the Contains predicate on the "title" field.
+func TitleContains(v string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldContains(FieldTitle, v))
+}
+
+// TitleHasPrefix applies the HasPrefix predicate on the "title" field.
+func TitleHasPrefix(v string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldHasPrefix(FieldTitle, v))
+}
+
+// TitleHasSuffix applies the HasSuffix predicate on the "title" field.
+func TitleHasSuffix(v string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldHasSuffix(FieldTitle, v))
+}
+
+// TitleEqualFold applies the EqualFold predicate on the "title" field.
+func TitleEqualFold(v string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldEqualFold(FieldTitle, v))
+}
+
+// TitleContainsFold applies the ContainsFold predicate on the "title" field.
+func TitleContainsFold(v string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldContainsFold(FieldTitle, v))
+}
+
+// ContentEQ applies the EQ predicate on the "content" field.
+func ContentEQ(v string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldEQ(FieldContent, v))
+}
+
+// ContentNEQ applies the NEQ predicate on the "content" field.
+func ContentNEQ(v string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldNEQ(FieldContent, v))
+}
+
+// ContentIn applies the In predicate on the "content" field.
+func ContentIn(vs ...string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldIn(FieldContent, vs...))
+}
+
+// ContentNotIn applies the NotIn predicate on the "content" field.
+func ContentNotIn(vs ...string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldNotIn(FieldContent, vs...))
+}
+
+// ContentGT applies the GT predicate on the "content" field.
+func ContentGT(v string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldGT(FieldContent, v))
+}
+
+// ContentGTE applies the GTE predicate on the "content" field.
+func ContentGTE(v string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldGTE(FieldContent, v))
+}
+
+// ContentLT applies the LT predicate on the "content" field.
+func ContentLT(v string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldLT(FieldContent, v))
+}
+
+// ContentLTE applies the LTE predicate on the "content" field.
+func ContentLTE(v string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldLTE(FieldContent, v))
+}
+
+// ContentContains applies the Contains predicate on the "content" field.
+func ContentContains(v string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldContains(FieldContent, v))
+}
+
+// ContentHasPrefix applies the HasPrefix predicate on the "content" field.
+func ContentHasPrefix(v string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldHasPrefix(FieldContent, v))
+}
+
+// ContentHasSuffix applies the HasSuffix predicate on the "content" field.
+func ContentHasSuffix(v string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldHasSuffix(FieldContent, v))
+}
+
+// ContentEqualFold applies the EqualFold predicate on the "content" field.
+func ContentEqualFold(v string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldEqualFold(FieldContent, v))
+}
+
+// ContentContainsFold applies the ContainsFold predicate on the "content" field.
+func ContentContainsFold(v string) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldContainsFold(FieldContent, v))
+}
+
+// EditorIDEQ applies the EQ predicate on the "editor_id" field.
+func EditorIDEQ(v uuid.UUID) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldEQ(FieldEditorID, v))
+}
+
+// EditorIDNEQ applies the NEQ predicate on the "editor_id" field.
+func EditorIDNEQ(v uuid.UUID) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldNEQ(FieldEditorID, v))
+}
+
+// EditorIDIn applies the In predicate on the "editor_id" field.
+func EditorIDIn(vs ...uuid.UUID) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldIn(FieldEditorID, vs...))
+}
+
+// EditorIDNotIn applies the NotIn predicate on the "editor_id" field.
+func EditorIDNotIn(vs ...uuid.UUID) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldNotIn(FieldEditorID, vs...))
+}
+
+// SizeBytesEQ applies the EQ predicate on the "size_bytes" field.
+func SizeBytesEQ(v int) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldEQ(FieldSizeBytes, v))
+}
+
+// SizeBytesNEQ applies the NEQ predicate on the "size_bytes" field.
+func SizeBytesNEQ(v int) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldNEQ(FieldSizeBytes, v))
+}
+
+// SizeBytesIn applies the In predicate on the "size_bytes" field.
+func SizeBytesIn(vs ...int) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldIn(FieldSizeBytes, vs...))
+}
+
+// SizeBytesNotIn applies the NotIn predicate on the "size_bytes" field.
+func SizeBytesNotIn(vs ...int) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldNotIn(FieldSizeBytes, vs...))
+}
+
+// SizeBytesGT applies the GT predicate on the "size_bytes" field.
+func SizeBytesGT(v int) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldGT(FieldSizeBytes, v))
+}
+
+// SizeBytesGTE applies the GTE predicate on the "size_bytes" field.
+func SizeBytesGTE(v int) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldGTE(FieldSizeBytes, v))
+}
+
+// SizeBytesLT applies the LT predicate on the "size_bytes" field.
+func SizeBytesLT(v int) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldLT(FieldSizeBytes, v))
+}
+
+// SizeBytesLTE applies the LTE predicate on the "size_bytes" field.
+func SizeBytesLTE(v int) predicate.NoteVersion {
+	return predicate.NoteVersion(sql.FieldLTE(FieldSizeBytes, v))
+}
+
+// HasOrganization applies the HasEdge predicate on the "organization" edge.
+func HasOrganization() predicate.NoteVersion {
+	return predicate.NoteVersion(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOrganizationWith applies the HasEdge predicate on the "organization" edge with a given conditions (other predicates).
+func HasOrganizationWith(preds ...predicate.Organization) predicate.NoteVersion {
+	return predicate.NoteVersion(func(s *sql.Selector) {
+		step := newOrganizationStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasNote applies the HasEdge predicate on the "note" edge.
+func HasNote() predicate.NoteVersion {
+	return predicate.NoteVersion(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, NoteTable, NoteColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasNoteWith applies the HasEdge predicate on the "note" edge with a given conditions (other predicates).
+func HasNoteWith(preds ...predicate.Note) predicate.NoteVersion {
+	return predicate.NoteVersion(func(s *sql.Selector) {
+		step := newNoteStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasEditor applies the HasEdge predicate on the "editor" edge.
+func HasEditor() predicate.NoteVersion {
+	return predicate.NoteVersion(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, EditorTable, EditorColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasEditorWith applies the HasEdge predicate on the "editor" edge with a given conditions (other predicates).
+func HasEditorWith(preds ...predicate.User) predicate.NoteVersion {
+	return predicate.NoteVersion(func(s *sql.Selector) {
+		step := newEditorStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
 }
 
 // And groups predicates with the AND operator between them.

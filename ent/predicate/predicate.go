@@ -42,6 +42,9 @@ type AgentUserPermission func(*sql.Selector)
 // AppUsage is the predicate function for appusage builders.
 type AppUsage func(*sql.Selector)
 
+// AuditSeal is the predicate function for auditseal builders.
+type AuditSeal func(*sql.Selector)
+
 // AuthToken is the predicate function for authtoken builders.
 type AuthToken func(*sql.Selector)
 
@@ -50,6 +53,9 @@ type Board func(*sql.Selector)
 
 // BoardColumn is the predicate function for boardcolumn builders.
 type BoardColumn func(*sql.Selector)
+
+// BudgetReservation is the predicate function for budgetreservation builders.
+type BudgetReservation func(*sql.Selector)
 
 // Channel is the predicate function for channel builders.
 type Channel func(*sql.Selector)

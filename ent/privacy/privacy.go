@@ -399,6 +399,30 @@ func (f AppUsageMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AppUsageMutation", m)
 }
 
+// The AuditSealQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AuditSealQueryRuleFunc func(context.Context, *ent.AuditSealQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AuditSealQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AuditSealQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AuditSealQuery", q)
+}
+
+// The AuditSealMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AuditSealMutationRuleFunc func(context.Context, *ent.AuditSealMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AuditSealMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AuditSealMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AuditSealMutation", m)
+}
+
 // The AuthTokenQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type AuthTokenQueryRuleFunc func(context.Context, *ent.AuthTokenQuery) error
@@ -469,6 +493,30 @@ func (f BoardColumnMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mut
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.BoardColumnMutation", m)
+}
+
+// The BudgetReservationQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type BudgetReservationQueryRuleFunc func(context.Context, *ent.BudgetReservationQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f BudgetReservationQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.BudgetReservationQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.BudgetReservationQuery", q)
+}
+
+// The BudgetReservationMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type BudgetReservationMutationRuleFunc func(context.Context, *ent.BudgetReservationMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f BudgetReservationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.BudgetReservationMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.BudgetReservationMutation", m)
 }
 
 // The ChannelQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -1418,11 +1466,15 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.AppUsageQuery:
 		return q.Filter(), nil
+	case *ent.AuditSealQuery:
+		return q.Filter(), nil
 	case *ent.AuthTokenQuery:
 		return q.Filter(), nil
 	case *ent.BoardQuery:
 		return q.Filter(), nil
 	case *ent.BoardColumnQuery:
+		return q.Filter(), nil
+	case *ent.BudgetReservationQuery:
 		return q.Filter(), nil
 	case *ent.ChannelQuery:
 		return q.Filter(), nil
@@ -1529,11 +1581,15 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.AppUsageMutation:
 		return m.Filter(), nil
+	case *ent.AuditSealMutation:
+		return m.Filter(), nil
 	case *ent.AuthTokenMutation:
 		return m.Filter(), nil
 	case *ent.BoardMutation:
 		return m.Filter(), nil
 	case *ent.BoardColumnMutation:
+		return m.Filter(), nil
+	case *ent.BudgetReservationMutation:
 		return m.Filter(), nil
 	case *ent.ChannelMutation:
 		return m.Filter(), nil

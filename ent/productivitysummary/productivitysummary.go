@@ -3,7 +3,12 @@
 package productivitysummary
 
 import (
+	"fmt"
+	"time"
+
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 )
 
@@ -12,13 +17,73 @@ const (
 	Label = "productivity_summary"
 	// FieldID holds the string denoting the id field in the database.
 	FieldID = "id"
+	// FieldOrganizationID holds the string denoting the organization_id field in the database.
+	FieldOrganizationID = "organization_id"
+	// FieldCreatedAt holds the string denoting the created_at field in the database.
+	FieldCreatedAt = "created_at"
+	// FieldUserID holds the string denoting the user_id field in the database.
+	FieldUserID = "user_id"
+	// FieldPeriod holds the string denoting the period field in the database.
+	FieldPeriod = "period"
+	// FieldPeriodStart holds the string denoting the period_start field in the database.
+	FieldPeriodStart = "period_start"
+	// FieldActiveSeconds holds the string denoting the active_seconds field in the database.
+	FieldActiveSeconds = "active_seconds"
+	// FieldIdleSeconds holds the string denoting the idle_seconds field in the database.
+	FieldIdleSeconds = "idle_seconds"
+	// FieldProductiveSeconds holds the string denoting the productive_seconds field in the database.
+	FieldProductiveSeconds = "productive_seconds"
+	// FieldNeutralSeconds holds the string denoting the neutral_seconds field in the database.
+	FieldNeutralSeconds = "neutral_seconds"
+	// FieldDistractingSeconds holds the string denoting the distracting_seconds field in the database.
+	FieldDistractingSeconds = "distracting_seconds"
+	// FieldCategorySeconds holds the string denoting the category_seconds field in the database.
+	FieldCategorySeconds = "category_seconds"
+	// FieldTasksCompleted holds the string denoting the tasks_completed field in the database.
+	FieldTasksCompleted = "tasks_completed"
+	// FieldTimeLoggedSeconds holds the string denoting the time_logged_seconds field in the database.
+	FieldTimeLoggedSeconds = "time_logged_seconds"
+	// FieldComputedAt holds the string denoting the computed_at field in the database.
+	FieldComputedAt = "computed_at"
+	// EdgeOrganization holds the string denoting the organization edge name in mutations.
+	EdgeOrganization = "organization"
+	// EdgeUser holds the string denoting the user edge name in mutations.
+	EdgeUser = "user"
 	// Table holds the table name of the productivitysummary in the database.
 	Table = "productivity_summaries"
+	// OrganizationTable is the table that holds the organization relation/edge.
+	OrganizationTable = "productivity_summaries"
+	// OrganizationInverseTable is the table name for the Organization entity.
+	// It exists in this package in order to avoid circular dependency with the "organization" package.
+	OrganizationInverseTable = "organizations"
+	// OrganizationColumn is the table column denoting the organization relation/edge.
+	OrganizationColumn = "organization_id"
+	// UserTable is the table that holds the user relation/edge.
+	UserTable = "productivity_summaries"
+	// UserInverseTable is the table name for the User entity.
+	// It exists in this package in order to avoid circular dependency with the "user" package.
+	UserInverseTable = "users"
+	// UserColumn is the table column denoting the user relation/edge.
+	UserColumn = "user_id"
 )
 
 // Columns holds all SQL columns for productivitysummary fields.
 var Columns = []string{
 	FieldID,
+	FieldOrganizationID,
+	FieldCreatedAt,
+	FieldUserID,
+	FieldPeriod,
+	FieldPeriodStart,
+	FieldActiveSeconds,
+	FieldIdleSeconds,
+	FieldProductiveSeconds,
+	FieldNeutralSeconds,
+	FieldDistractingSeconds,
+	FieldCategorySeconds,
+	FieldTasksCompleted,
+	FieldTimeLoggedSeconds,
+	FieldComputedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -31,10 +96,70 @@ func ValidColumn(column string) bool {
 	return false
 }
 
+// Note that the variables below are initialized by the runtime
+// package on the initialization of the application. Therefore,
+// it should be imported in the main as follows:
+//
+//	import _ "github.com/worksynapse/worksynapse/ent/runtime"
 var (
+	Hooks  [1]ent.Hook
+	Policy ent.Policy
+	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
+	DefaultCreatedAt func() time.Time
+	// DefaultActiveSeconds holds the default value on creation for the "active_seconds" field.
+	DefaultActiveSeconds int
+	// ActiveSecondsValidator is a validator for the "active_seconds" field. It is called by the builders before save.
+	ActiveSecondsValidator func(int) error
+	// DefaultIdleSeconds holds the default value on creation for the "idle_seconds" field.
+	DefaultIdleSeconds int
+	// IdleSecondsValidator is a validator for the "idle_seconds" field. It is called by the builders before save.
+	IdleSecondsValidator func(int) error
+	// DefaultProductiveSeconds holds the default value on creation for the "productive_seconds" field.
+	DefaultProductiveSeconds int
+	// ProductiveSecondsValidator is a validator for the "productive_seconds" field. It is called by the builders before save.
+	ProductiveSecondsValidator func(int) error
+	// DefaultNeutralSeconds holds the default value on creation for the "neutral_seconds" field.
+	DefaultNeutralSeconds int
+	// NeutralSecondsValidator is a validator for the "neutral_seconds" field. It is called by the builders before save.
+	NeutralSecondsValidator func(int) error
+	// DefaultDistractingSeconds holds the default value on creation for the "distracting_seconds" field.
+	DefaultDistractingSeconds int
+	// DistractingSecondsValidator is a validator for the "distracting_seconds" field. It is called by the builders before save.
+	DistractingSecondsValidator func(int) error
+	// DefaultTasksCompleted holds the default value on creation for the "tasks_completed" field.
+	DefaultTasksCompleted int
+	// TasksCompletedValidator is a validator for the "tasks_completed" field. It is called by the builders before save.
+	TasksCompletedValidator func(int) error
+	// DefaultTimeLoggedSeconds holds the default value on creation for the "time_logged_seconds" field.
+	DefaultTimeLoggedSeconds int
+	// TimeLoggedSecondsValidator is a validator for the "time_logged_seconds" field. It is called by the builders before save.
+	TimeLoggedSecondsValidator func(int) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
+
+// Period defines the type for the "period" enum field.
+type Period string
+
+// Period values.
+const (
+	PeriodDaily  Period = "daily"
+	PeriodWeekly Period = "weekly"
+)
+
+func (pe Period) String() string {
+	return string(pe)
+}
+
+// PeriodValidator is a validator for the "period" field enum values. It is called by the builders before save.
+func PeriodValidator(pe Period) error {
+	switch pe {
+	case PeriodDaily, PeriodWeekly:
+		return nil
+	default:
+		return fmt.Errorf("productivitysummary: invalid enum value for period field: %q", pe)
+	}
+}
 
 // OrderOption defines the ordering options for the ProductivitySummary queries.
 type OrderOption func(*sql.Selector)
@@ -42,4 +167,97 @@ type OrderOption func(*sql.Selector)
 // ByID orders the results by the id field.
 func ByID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldID, opts...).ToFunc()
+}
+
+// ByOrganizationID orders the results by the organization_id field.
+func ByOrganizationID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOrganizationID, opts...).ToFunc()
+}
+
+// ByCreatedAt orders the results by the created_at field.
+func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCreatedAt, opts...).ToFunc()
+}
+
+// ByUserID orders the results by the user_id field.
+func ByUserID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUserID, opts...).ToFunc()
+}
+
+// ByPeriod orders the results by the period field.
+func ByPeriod(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPeriod, opts...).ToFunc()
+}
+
+// ByPeriodStart orders the results by the period_start field.
+func ByPeriodStart(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPeriodStart, opts...).ToFunc()
+}
+
+// ByActiveSeconds orders the results by the active_seconds field.
+func ByActiveSeconds(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldActiveSeconds, opts...).ToFunc()
+}
+
+// ByIdleSeconds orders the results by the idle_seconds field.
+func ByIdleSeconds(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIdleSeconds, opts...).ToFunc()
+}
+
+// ByProductiveSeconds orders the results by the productive_seconds field.
+func ByProductiveSeconds(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldProductiveSeconds, opts...).ToFunc()
+}
+
+// ByNeutralSeconds orders the results by the neutral_seconds field.
+func ByNeutralSeconds(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNeutralSeconds, opts...).ToFunc()
+}
+
+// ByDistractingSeconds orders the results by the distracting_seconds field.
+func ByDistractingSeconds(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDistractingSeconds, opts...).ToFunc()
+}
+
+// ByTasksCompleted orders the results by the tasks_completed field.
+func ByTasksCompleted(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTasksCompleted, opts...).ToFunc()
+}
+
+// ByTimeLoggedSeconds orders the results by the time_logged_seconds field.
+func ByTimeLoggedSeconds(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTimeLoggedSeconds, opts...).ToFunc()
+}
+
+// ByComputedAt orders the results by the computed_at field.
+func ByComputedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldComputedAt, opts...).ToFunc()
+}
+
+// ByOrganizationField orders the results by organization field.
+func ByOrganizationField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOrganizationStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByUserField orders the results by user field.
+func ByUserField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newUserStep(), sql.OrderByField(field, opts...))
+	}
+}
+func newOrganizationStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(OrganizationInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
+	)
+}
+func newUserStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(UserInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, UserTable, UserColumn),
+	)
 }

@@ -3,7 +3,10 @@
 package productivitysummary
 
 import (
+	"time"
+
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
@@ -51,6 +54,582 @@ func IDLT(id uuid.UUID) predicate.ProductivitySummary {
 // IDLTE applies the LTE predicate on the ID field.
 func IDLTE(id uuid.UUID) predicate.ProductivitySummary {
 	return predicate.ProductivitySummary(sql.FieldLTE(FieldID, id))
+}
+
+// OrganizationID applies equality check predicate on the "organization_id" field. It's identical to OrganizationIDEQ.
+func OrganizationID(v uuid.UUID) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
+func CreatedAt(v time.Time) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// UserID applies equality check predicate on the "user_id" field. It's identical to UserIDEQ.
+func UserID(v uuid.UUID) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldEQ(FieldUserID, v))
+}
+
+// PeriodStart applies equality check predicate on the "period_start" field. It's identical to PeriodStartEQ.
+func PeriodStart(v time.Time) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldEQ(FieldPeriodStart, v))
+}
+
+// ActiveSeconds applies equality check predicate on the "active_seconds" field. It's identical to ActiveSecondsEQ.
+func ActiveSeconds(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldEQ(FieldActiveSeconds, v))
+}
+
+// IdleSeconds applies equality check predicate on the "idle_seconds" field. It's identical to IdleSecondsEQ.
+func IdleSeconds(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldEQ(FieldIdleSeconds, v))
+}
+
+// ProductiveSeconds applies equality check predicate on the "productive_seconds" field. It's identical to ProductiveSecondsEQ.
+func ProductiveSeconds(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldEQ(FieldProductiveSeconds, v))
+}
+
+// NeutralSeconds applies equality check predicate on the "neutral_seconds" field. It's identical to NeutralSecondsEQ.
+func NeutralSeconds(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldEQ(FieldNeutralSeconds, v))
+}
+
+// DistractingSeconds applies equality check predicate on the "distracting_seconds" field. It's identical to DistractingSecondsEQ.
+func DistractingSeconds(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldEQ(FieldDistractingSeconds, v))
+}
+
+// TasksCompleted applies equality check predicate on the "tasks_completed" field. It's identical to TasksCompletedEQ.
+func TasksCompleted(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldEQ(FieldTasksCompleted, v))
+}
+
+// TimeLoggedSeconds applies equality check predicate on the "time_logged_seconds" field. It's identical to TimeLoggedSecondsEQ.
+func TimeLoggedSeconds(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldEQ(FieldTimeLoggedSeconds, v))
+}
+
+// ComputedAt applies equality check predicate on the "computed_at" field. It's identical to ComputedAtEQ.
+func ComputedAt(v time.Time) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldEQ(FieldComputedAt, v))
+}
+
+// OrganizationIDEQ applies the EQ predicate on the "organization_id" field.
+func OrganizationIDEQ(v uuid.UUID) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDNEQ applies the NEQ predicate on the "organization_id" field.
+func OrganizationIDNEQ(v uuid.UUID) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldNEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDIn applies the In predicate on the "organization_id" field.
+func OrganizationIDIn(vs ...uuid.UUID) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldIn(FieldOrganizationID, vs...))
+}
+
+// OrganizationIDNotIn applies the NotIn predicate on the "organization_id" field.
+func OrganizationIDNotIn(vs ...uuid.UUID) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldNotIn(FieldOrganizationID, vs...))
+}
+
+// CreatedAtEQ applies the EQ predicate on the "created_at" field.
+func CreatedAtEQ(v time.Time) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtNEQ applies the NEQ predicate on the "created_at" field.
+func CreatedAtNEQ(v time.Time) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldNEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtIn applies the In predicate on the "created_at" field.
+func CreatedAtIn(vs ...time.Time) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtNotIn applies the NotIn predicate on the "created_at" field.
+func CreatedAtNotIn(vs ...time.Time) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldNotIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtGT applies the GT predicate on the "created_at" field.
+func CreatedAtGT(v time.Time) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldGT(FieldCreatedAt, v))
+}
+
+// CreatedAtGTE applies the GTE predicate on the "created_at" field.
+func CreatedAtGTE(v time.Time) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldGTE(FieldCreatedAt, v))
+}
+
+// CreatedAtLT applies the LT predicate on the "created_at" field.
+func CreatedAtLT(v time.Time) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldLT(FieldCreatedAt, v))
+}
+
+// CreatedAtLTE applies the LTE predicate on the "created_at" field.
+func CreatedAtLTE(v time.Time) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldLTE(FieldCreatedAt, v))
+}
+
+// UserIDEQ applies the EQ predicate on the "user_id" field.
+func UserIDEQ(v uuid.UUID) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldEQ(FieldUserID, v))
+}
+
+// UserIDNEQ applies the NEQ predicate on the "user_id" field.
+func UserIDNEQ(v uuid.UUID) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldNEQ(FieldUserID, v))
+}
+
+// UserIDIn applies the In predicate on the "user_id" field.
+func UserIDIn(vs ...uuid.UUID) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldIn(FieldUserID, vs...))
+}
+
+// UserIDNotIn applies the NotIn predicate on the "user_id" field.
+func UserIDNotIn(vs ...uuid.UUID) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldNotIn(FieldUserID, vs...))
+}
+
+// PeriodEQ applies the EQ predicate on the "period" field.
+func PeriodEQ(v Period) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldEQ(FieldPeriod, v))
+}
+
+// PeriodNEQ applies the NEQ predicate on the "period" field.
+func PeriodNEQ(v Period) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldNEQ(FieldPeriod, v))
+}
+
+// PeriodIn applies the In predicate on the "period" field.
+func PeriodIn(vs ...Period) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldIn(FieldPeriod, vs...))
+}
+
+// PeriodNotIn applies the NotIn predicate on the "period" field.
+func PeriodNotIn(vs ...Period) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldNotIn(FieldPeriod, vs...))
+}
+
+// PeriodStartEQ applies the EQ predicate on the "period_start" field.
+func PeriodStartEQ(v time.Time) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldEQ(FieldPeriodStart, v))
+}
+
+// PeriodStartNEQ applies the NEQ predicate on the "period_start" field.
+func PeriodStartNEQ(v time.Time) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldNEQ(FieldPeriodStart, v))
+}
+
+// PeriodStartIn applies the In predicate on the "period_start" field.
+func PeriodStartIn(vs ...time.Time) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldIn(FieldPeriodStart, vs...))
+}
+
+// PeriodStartNotIn applies the NotIn predicate on the "period_start" field.
+func PeriodStartNotIn(vs ...time.Time) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldNotIn(FieldPeriodStart, vs...))
+}
+
+// PeriodStartGT applies the GT predicate on the "period_start" field.
+func PeriodStartGT(v time.Time) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldGT(FieldPeriodStart, v))
+}
+
+// PeriodStartGTE applies the GTE predicate on the "period_start" field.
+func PeriodStartGTE(v time.Time) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldGTE(FieldPeriodStart, v))
+}
+
+// PeriodStartLT applies the LT predicate on the "period_start" field.
+func PeriodStartLT(v time.Time) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldLT(FieldPeriodStart, v))
+}
+
+// PeriodStartLTE applies the LTE predicate on the "period_start" field.
+func PeriodStartLTE(v time.Time) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldLTE(FieldPeriodStart, v))
+}
+
+// ActiveSecondsEQ applies the EQ predicate on the "active_seconds" field.
+func ActiveSecondsEQ(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldEQ(FieldActiveSeconds, v))
+}
+
+// ActiveSecondsNEQ applies the NEQ predicate on the "active_seconds" field.
+func ActiveSecondsNEQ(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldNEQ(FieldActiveSeconds, v))
+}
+
+// ActiveSecondsIn applies the In predicate on the "active_seconds" field.
+func ActiveSecondsIn(vs ...int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldIn(FieldActiveSeconds, vs...))
+}
+
+// ActiveSecondsNotIn applies the NotIn predicate on the "active_seconds" field.
+func ActiveSecondsNotIn(vs ...int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldNotIn(FieldActiveSeconds, vs...))
+}
+
+// ActiveSecondsGT applies the GT predicate on the "active_seconds" field.
+func ActiveSecondsGT(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldGT(FieldActiveSeconds, v))
+}
+
+// ActiveSecondsGTE applies the GTE predicate on the "active_seconds" field.
+func ActiveSecondsGTE(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldGTE(FieldActiveSeconds, v))
+}
+
+// ActiveSecondsLT applies the LT predicate on the "active_seconds" field.
+func ActiveSecondsLT(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldLT(FieldActiveSeconds, v))
+}
+
+// ActiveSecondsLTE applies the LTE predicate on the "active_seconds" field.
+func ActiveSecondsLTE(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldLTE(FieldActiveSeconds, v))
+}
+
+// IdleSecondsEQ applies the EQ predicate on the "idle_seconds" field.
+func IdleSecondsEQ(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldEQ(FieldIdleSeconds, v))
+}
+
+// IdleSecondsNEQ applies the NEQ predicate on the "idle_seconds" field.
+func IdleSecondsNEQ(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldNEQ(FieldIdleSeconds, v))
+}
+
+// IdleSecondsIn applies the In predicate on the "idle_seconds" field.
+func IdleSecondsIn(vs ...int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldIn(FieldIdleSeconds, vs...))
+}
+
+// IdleSecondsNotIn applies the NotIn predicate on the "idle_seconds" field.
+func IdleSecondsNotIn(vs ...int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldNotIn(FieldIdleSeconds, vs...))
+}
+
+// IdleSecondsGT applies the GT predicate on the "idle_seconds" field.
+func IdleSecondsGT(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldGT(FieldIdleSeconds, v))
+}
+
+// IdleSecondsGTE applies the GTE predicate on the "idle_seconds" field.
+func IdleSecondsGTE(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldGTE(FieldIdleSeconds, v))
+}
+
+// IdleSecondsLT applies the LT predicate on the "idle_seconds" field.
+func IdleSecondsLT(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldLT(FieldIdleSeconds, v))
+}
+
+// IdleSecondsLTE applies the LTE predicate on the "idle_seconds" field.
+func IdleSecondsLTE(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldLTE(FieldIdleSeconds, v))
+}
+
+// ProductiveSecondsEQ applies the EQ predicate on the "productive_seconds" field.
+func ProductiveSecondsEQ(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldEQ(FieldProductiveSeconds, v))
+}
+
+// ProductiveSecondsNEQ applies the NEQ predicate on the "productive_seconds" field.
+func ProductiveSecondsNEQ(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldNEQ(FieldProductiveSeconds, v))
+}
+
+// ProductiveSecondsIn applies the In predicate on the "productive_seconds" field.
+func ProductiveSecondsIn(vs ...int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldIn(FieldProductiveSeconds, vs...))
+}
+
+// ProductiveSecondsNotIn applies the NotIn predicate on the "productive_seconds" field.
+func ProductiveSecondsNotIn(vs ...int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldNotIn(FieldProductiveSeconds, vs...))
+}
+
+// ProductiveSecondsGT applies the GT predicate on the "productive_seconds" field.
+func ProductiveSecondsGT(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldGT(FieldProductiveSeconds, v))
+}
+
+// ProductiveSecondsGTE applies the GTE predicate on the "productive_seconds" field.
+func ProductiveSecondsGTE(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldGTE(FieldProductiveSeconds, v))
+}
+
+// ProductiveSecondsLT applies the LT predicate on the "productive_seconds" field.
+func ProductiveSecondsLT(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldLT(FieldProductiveSeconds, v))
+}
+
+// ProductiveSecondsLTE applies the LTE predicate on the "productive_seconds" field.
+func ProductiveSecondsLTE(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldLTE(FieldProductiveSeconds, v))
+}
+
+// NeutralSecondsEQ applies the EQ predicate on the "neutral_seconds" field.
+func NeutralSecondsEQ(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldEQ(FieldNeutralSeconds, v))
+}
+
+// NeutralSecondsNEQ applies the NEQ predicate on the "neutral_seconds" field.
+func NeutralSecondsNEQ(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldNEQ(FieldNeutralSeconds, v))
+}
+
+// NeutralSecondsIn applies the In predicate on the "neutral_seconds" field.
+func NeutralSecondsIn(vs ...int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldIn(FieldNeutralSeconds, vs...))
+}
+
+// NeutralSecondsNotIn applies the NotIn predicate on the "neutral_seconds" field.
+func NeutralSecondsNotIn(vs ...int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldNotIn(FieldNeutralSeconds, vs...))
+}
+
+// NeutralSecondsGT applies the GT predicate on the "neutral_seconds" field.
+func NeutralSecondsGT(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldGT(FieldNeutralSeconds, v))
+}
+
+// NeutralSecondsGTE applies the GTE predicate on the "neutral_seconds" field.
+func NeutralSecondsGTE(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldGTE(FieldNeutralSeconds, v))
+}
+
+// NeutralSecondsLT applies the LT predicate on the "neutral_seconds" field.
+func NeutralSecondsLT(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldLT(FieldNeutralSeconds, v))
+}
+
+// NeutralSecondsLTE applies the LTE predicate on the "neutral_seconds" field.
+func NeutralSecondsLTE(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldLTE(FieldNeutralSeconds, v))
+}
+
+// DistractingSecondsEQ applies the EQ predicate on the "distracting_seconds" field.
+func DistractingSecondsEQ(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldEQ(FieldDistractingSeconds, v))
+}
+
+// DistractingSecondsNEQ applies the NEQ predicate on the "distracting_seconds" field.
+func DistractingSecondsNEQ(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldNEQ(FieldDistractingSeconds, v))
+}
+
+// DistractingSecondsIn applies the In predicate on the "distracting_seconds" field.
+func DistractingSecondsIn(vs ...int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldIn(FieldDistractingSeconds, vs...))
+}
+
+// DistractingSecondsNotIn applies the NotIn predicate on the "distracting_seconds" field.
+func DistractingSecondsNotIn(vs ...int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldNotIn(FieldDistractingSeconds, vs...))
+}
+
+// DistractingSecondsGT applies the GT predicate on the "distracting_seconds" field.
+func DistractingSecondsGT(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldGT(FieldDistractingSeconds, v))
+}
+
+// DistractingSecondsGTE applies the GTE predicate on the "distracting_seconds" field.
+func DistractingSecondsGTE(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldGTE(FieldDistractingSeconds, v))
+}
+
+// DistractingSecondsLT applies the LT predicate on the "distracting_seconds" field.
+func DistractingSecondsLT(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldLT(FieldDistractingSeconds, v))
+}
+
+// DistractingSecondsLTE applies the LTE predicate on the "distracting_seconds" field.
+func DistractingSecondsLTE(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldLTE(FieldDistractingSeconds, v))
+}
+
+// CategorySecondsIsNil applies the IsNil predicate on the "category_seconds" field.
+func CategorySecondsIsNil() predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldIsNull(FieldCategorySeconds))
+}
+
+// CategorySecondsNotNil applies the NotNil predicate on the "category_seconds" field.
+func CategorySecondsNotNil() predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldNotNull(FieldCategorySeconds))
+}
+
+// TasksCompletedEQ applies the EQ predicate on the "tasks_completed" field.
+func TasksCompletedEQ(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldEQ(FieldTasksCompleted, v))
+}
+
+// TasksCompletedNEQ applies the NEQ predicate on the "tasks_completed" field.
+func TasksCompletedNEQ(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldNEQ(FieldTasksCompleted, v))
+}
+
+// TasksCompletedIn applies the In predicate on the "tasks_completed" field.
+func TasksCompletedIn(vs ...int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldIn(FieldTasksCompleted, vs...))
+}
+
+// TasksCompletedNotIn applies the NotIn predicate on the "tasks_completed" field.
+func TasksCompletedNotIn(vs ...int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldNotIn(FieldTasksCompleted, vs...))
+}
+
+// TasksCompletedGT applies the GT predicate on the "tasks_completed" field.
+func TasksCompletedGT(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldGT(FieldTasksCompleted, v))
+}
+
+// TasksCompletedGTE applies the GTE predicate on the "tasks_completed" field.
+func TasksCompletedGTE(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldGTE(FieldTasksCompleted, v))
+}
+
+// TasksCompletedLT applies the LT predicate on the "tasks_completed" field.
+func TasksCompletedLT(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldLT(FieldTasksCompleted, v))
+}
+
+// TasksCompletedLTE applies the LTE predicate on the "tasks_completed" field.
+func TasksCompletedLTE(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldLTE(FieldTasksCompleted, v))
+}
+
+// TimeLoggedSecondsEQ applies the EQ predicate on the "time_logged_seconds" field.
+func TimeLoggedSecondsEQ(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldEQ(FieldTimeLoggedSeconds, v))
+}
+
+// TimeLoggedSecondsNEQ applies the NEQ predicate on the "time_logged_seconds" field.
+func TimeLoggedSecondsNEQ(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldNEQ(FieldTimeLoggedSeconds, v))
+}
+
+// TimeLoggedSecondsIn applies the In predicate on the "time_logged_seconds" field.
+func TimeLoggedSecondsIn(vs ...int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldIn(FieldTimeLoggedSeconds, vs...))
+}
+
+// TimeLoggedSecondsNotIn applies the NotIn predicate on the "time_logged_seconds" field.
+func TimeLoggedSecondsNotIn(vs ...int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldNotIn(FieldTimeLoggedSeconds, vs...))
+}
+
+// TimeLoggedSecondsGT applies the GT predicate on the "time_logged_seconds" field.
+func TimeLoggedSecondsGT(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldGT(FieldTimeLoggedSeconds, v))
+}
+
+// TimeLoggedSecondsGTE applies the GTE predicate on the "time_logged_seconds" field.
+func TimeLoggedSecondsGTE(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldGTE(FieldTimeLoggedSeconds, v))
+}
+
+// TimeLoggedSecondsLT applies the LT predicate on the "time_logged_seconds" field.
+func TimeLoggedSecondsLT(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldLT(FieldTimeLoggedSeconds, v))
+}
+
+// TimeLoggedSecondsLTE applies the LTE predicate on the "time_logged_seconds" field.
+func TimeLoggedSecondsLTE(v int) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldLTE(FieldTimeLoggedSeconds, v))
+}
+
+// ComputedAtEQ applies the EQ predicate on the "computed_at" field.
+func ComputedAtEQ(v time.Time) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldEQ(FieldComputedAt, v))
+}
+
+// ComputedAtNEQ applies the NEQ predicate on the "computed_at" field.
+func ComputedAtNEQ(v time.Time) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldNEQ(FieldComputedAt, v))
+}
+
+// ComputedAtIn applies the In predicate on the "computed_at" field.
+func ComputedAtIn(vs ...time.Time) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldIn(FieldComputedAt, vs...))
+}
+
+// ComputedAtNotIn applies the NotIn predicate on the "computed_at" field.
+func ComputedAtNotIn(vs ...time.Time) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldNotIn(FieldComputedAt, vs...))
+}
+
+// ComputedAtGT applies the GT predicate on the "computed_at" field.
+func ComputedAtGT(v time.Time) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldGT(FieldComputedAt, v))
+}
+
+// ComputedAtGTE applies the GTE predicate on the "computed_at" field.
+func ComputedAtGTE(v time.Time) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldGTE(FieldComputedAt, v))
+}
+
+// ComputedAtLT applies the LT predicate on the "computed_at" field.
+func ComputedAtLT(v time.Time) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldLT(FieldComputedAt, v))
+}
+
+// ComputedAtLTE applies the LTE predicate on the "computed_at" field.
+func ComputedAtLTE(v time.Time) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(sql.FieldLTE(FieldComputedAt, v))
+}
+
+// HasOrganization applies the HasEdge predicate on the "organization" edge.
+func HasOrganization() predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOrganizationWith applies the HasEdge predicate on the "organization" edge with a given conditions (other predicates).
+func HasOrganizationWith(preds ...predicate.Organization) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(func(s *sql.Selector) {
+		step := newOrganizationStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasUser applies the HasEdge predicate on the "user" edge.
+func HasUser() predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, UserTable, UserColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasUserWith applies the HasEdge predicate on the "user" edge with a given conditions (other predicates).
+func HasUserWith(preds ...predicate.User) predicate.ProductivitySummary {
+	return predicate.ProductivitySummary(func(s *sql.Selector) {
+		step := newUserStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
 }
 
 // And groups predicates with the AND operator between them.

@@ -3,7 +3,10 @@
 package readreceipt
 
 import (
+	"time"
+
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
@@ -51,6 +54,395 @@ func IDLT(id uuid.UUID) predicate.ReadReceipt {
 // IDLTE applies the LTE predicate on the ID field.
 func IDLTE(id uuid.UUID) predicate.ReadReceipt {
 	return predicate.ReadReceipt(sql.FieldLTE(FieldID, id))
+}
+
+// CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
+func CreatedAt(v time.Time) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// UpdatedAt applies equality check predicate on the "updated_at" field. It's identical to UpdatedAtEQ.
+func UpdatedAt(v time.Time) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldEQ(FieldUpdatedAt, v))
+}
+
+// OrganizationID applies equality check predicate on the "organization_id" field. It's identical to OrganizationIDEQ.
+func OrganizationID(v uuid.UUID) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// ChannelID applies equality check predicate on the "channel_id" field. It's identical to ChannelIDEQ.
+func ChannelID(v uuid.UUID) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldEQ(FieldChannelID, v))
+}
+
+// UserID applies equality check predicate on the "user_id" field. It's identical to UserIDEQ.
+func UserID(v uuid.UUID) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldEQ(FieldUserID, v))
+}
+
+// LastReadMessageID applies equality check predicate on the "last_read_message_id" field. It's identical to LastReadMessageIDEQ.
+func LastReadMessageID(v uuid.UUID) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldEQ(FieldLastReadMessageID, v))
+}
+
+// LastReadAt applies equality check predicate on the "last_read_at" field. It's identical to LastReadAtEQ.
+func LastReadAt(v time.Time) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldEQ(FieldLastReadAt, v))
+}
+
+// MentionCount applies equality check predicate on the "mention_count" field. It's identical to MentionCountEQ.
+func MentionCount(v int) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldEQ(FieldMentionCount, v))
+}
+
+// CreatedAtEQ applies the EQ predicate on the "created_at" field.
+func CreatedAtEQ(v time.Time) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtNEQ applies the NEQ predicate on the "created_at" field.
+func CreatedAtNEQ(v time.Time) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldNEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtIn applies the In predicate on the "created_at" field.
+func CreatedAtIn(vs ...time.Time) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtNotIn applies the NotIn predicate on the "created_at" field.
+func CreatedAtNotIn(vs ...time.Time) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldNotIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtGT applies the GT predicate on the "created_at" field.
+func CreatedAtGT(v time.Time) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldGT(FieldCreatedAt, v))
+}
+
+// CreatedAtGTE applies the GTE predicate on the "created_at" field.
+func CreatedAtGTE(v time.Time) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldGTE(FieldCreatedAt, v))
+}
+
+// CreatedAtLT applies the LT predicate on the "created_at" field.
+func CreatedAtLT(v time.Time) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldLT(FieldCreatedAt, v))
+}
+
+// CreatedAtLTE applies the LTE predicate on the "created_at" field.
+func CreatedAtLTE(v time.Time) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldLTE(FieldCreatedAt, v))
+}
+
+// UpdatedAtEQ applies the EQ predicate on the "updated_at" field.
+func UpdatedAtEQ(v time.Time) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldEQ(FieldUpdatedAt, v))
+}
+
+// UpdatedAtNEQ applies the NEQ predicate on the "updated_at" field.
+func UpdatedAtNEQ(v time.Time) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldNEQ(FieldUpdatedAt, v))
+}
+
+// UpdatedAtIn applies the In predicate on the "updated_at" field.
+func UpdatedAtIn(vs ...time.Time) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldIn(FieldUpdatedAt, vs...))
+}
+
+// UpdatedAtNotIn applies the NotIn predicate on the "updated_at" field.
+func UpdatedAtNotIn(vs ...time.Time) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldNotIn(FieldUpdatedAt, vs...))
+}
+
+// UpdatedAtGT applies the GT predicate on the "updated_at" field.
+func UpdatedAtGT(v time.Time) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldGT(FieldUpdatedAt, v))
+}
+
+// UpdatedAtGTE applies the GTE predicate on the "updated_at" field.
+func UpdatedAtGTE(v time.Time) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldGTE(FieldUpdatedAt, v))
+}
+
+// UpdatedAtLT applies the LT predicate on the "updated_at" field.
+func UpdatedAtLT(v time.Time) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldLT(FieldUpdatedAt, v))
+}
+
+// UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
+func UpdatedAtLTE(v time.Time) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldLTE(FieldUpdatedAt, v))
+}
+
+// OrganizationIDEQ applies the EQ predicate on the "organization_id" field.
+func OrganizationIDEQ(v uuid.UUID) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDNEQ applies the NEQ predicate on the "organization_id" field.
+func OrganizationIDNEQ(v uuid.UUID) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldNEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDIn applies the In predicate on the "organization_id" field.
+func OrganizationIDIn(vs ...uuid.UUID) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldIn(FieldOrganizationID, vs...))
+}
+
+// OrganizationIDNotIn applies the NotIn predicate on the "organization_id" field.
+func OrganizationIDNotIn(vs ...uuid.UUID) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldNotIn(FieldOrganizationID, vs...))
+}
+
+// ChannelIDEQ applies the EQ predicate on the "channel_id" field.
+func ChannelIDEQ(v uuid.UUID) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldEQ(FieldChannelID, v))
+}
+
+// ChannelIDNEQ applies the NEQ predicate on the "channel_id" field.
+func ChannelIDNEQ(v uuid.UUID) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldNEQ(FieldChannelID, v))
+}
+
+// ChannelIDIn applies the In predicate on the "channel_id" field.
+func ChannelIDIn(vs ...uuid.UUID) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldIn(FieldChannelID, vs...))
+}
+
+// ChannelIDNotIn applies the NotIn predicate on the "channel_id" field.
+func ChannelIDNotIn(vs ...uuid.UUID) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldNotIn(FieldChannelID, vs...))
+}
+
+// UserIDEQ applies the EQ predicate on the "user_id" field.
+func UserIDEQ(v uuid.UUID) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldEQ(FieldUserID, v))
+}
+
+// UserIDNEQ applies the NEQ predicate on the "user_id" field.
+func UserIDNEQ(v uuid.UUID) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldNEQ(FieldUserID, v))
+}
+
+// UserIDIn applies the In predicate on the "user_id" field.
+func UserIDIn(vs ...uuid.UUID) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldIn(FieldUserID, vs...))
+}
+
+// UserIDNotIn applies the NotIn predicate on the "user_id" field.
+func UserIDNotIn(vs ...uuid.UUID) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldNotIn(FieldUserID, vs...))
+}
+
+// LastReadMessageIDEQ applies the EQ predicate on the "last_read_message_id" field.
+func LastReadMessageIDEQ(v uuid.UUID) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldEQ(FieldLastReadMessageID, v))
+}
+
+// LastReadMessageIDNEQ applies the NEQ predicate on the "last_read_message_id" field.
+func LastReadMessageIDNEQ(v uuid.UUID) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldNEQ(FieldLastReadMessageID, v))
+}
+
+// LastReadMessageIDIn applies the In predicate on the "last_read_message_id" field.
+func LastReadMessageIDIn(vs ...uuid.UUID) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldIn(FieldLastReadMessageID, vs...))
+}
+
+// LastReadMessageIDNotIn applies the NotIn predicate on the "last_read_message_id" field.
+func LastReadMessageIDNotIn(vs ...uuid.UUID) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldNotIn(FieldLastReadMessageID, vs...))
+}
+
+// LastReadMessageIDGT applies the GT predicate on the "last_read_message_id" field.
+func LastReadMessageIDGT(v uuid.UUID) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldGT(FieldLastReadMessageID, v))
+}
+
+// LastReadMessageIDGTE applies the GTE predicate on the "last_read_message_id" field.
+func LastReadMessageIDGTE(v uuid.UUID) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldGTE(FieldLastReadMessageID, v))
+}
+
+// LastReadMessageIDLT applies the LT predicate on the "last_read_message_id" field.
+func LastReadMessageIDLT(v uuid.UUID) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldLT(FieldLastReadMessageID, v))
+}
+
+// LastReadMessageIDLTE applies the LTE predicate on the "last_read_message_id" field.
+func LastReadMessageIDLTE(v uuid.UUID) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldLTE(FieldLastReadMessageID, v))
+}
+
+// LastReadMessageIDIsNil applies the IsNil predicate on the "last_read_message_id" field.
+func LastReadMessageIDIsNil() predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldIsNull(FieldLastReadMessageID))
+}
+
+// LastReadMessageIDNotNil applies the NotNil predicate on the "last_read_message_id" field.
+func LastReadMessageIDNotNil() predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldNotNull(FieldLastReadMessageID))
+}
+
+// LastReadAtEQ applies the EQ predicate on the "last_read_at" field.
+func LastReadAtEQ(v time.Time) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldEQ(FieldLastReadAt, v))
+}
+
+// LastReadAtNEQ applies the NEQ predicate on the "last_read_at" field.
+func LastReadAtNEQ(v time.Time) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldNEQ(FieldLastReadAt, v))
+}
+
+// LastReadAtIn applies the In predicate on the "last_read_at" field.
+func LastReadAtIn(vs ...time.Time) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldIn(FieldLastReadAt, vs...))
+}
+
+// LastReadAtNotIn applies the NotIn predicate on the "last_read_at" field.
+func LastReadAtNotIn(vs ...time.Time) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldNotIn(FieldLastReadAt, vs...))
+}
+
+// LastReadAtGT applies the GT predicate on the "last_read_at" field.
+func LastReadAtGT(v time.Time) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldGT(FieldLastReadAt, v))
+}
+
+// LastReadAtGTE applies the GTE predicate on the "last_read_at" field.
+func LastReadAtGTE(v time.Time) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldGTE(FieldLastReadAt, v))
+}
+
+// LastReadAtLT applies the LT predicate on the "last_read_at" field.
+func LastReadAtLT(v time.Time) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldLT(FieldLastReadAt, v))
+}
+
+// LastReadAtLTE applies the LTE predicate on the "last_read_at" field.
+func LastReadAtLTE(v time.Time) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldLTE(FieldLastReadAt, v))
+}
+
+// LastReadAtIsNil applies the IsNil predicate on the "last_read_at" field.
+func LastReadAtIsNil() predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldIsNull(FieldLastReadAt))
+}
+
+// LastReadAtNotNil applies the NotNil predicate on the "last_read_at" field.
+func LastReadAtNotNil() predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldNotNull(FieldLastReadAt))
+}
+
+// MentionCountEQ applies the EQ predicate on the "mention_count" field.
+func MentionCountEQ(v int) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldEQ(FieldMentionCount, v))
+}
+
+// MentionCountNEQ applies the NEQ predicate on the "mention_count" field.
+func MentionCountNEQ(v int) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldNEQ(FieldMentionCount, v))
+}
+
+// MentionCountIn applies the In predicate on the "mention_count" field.
+func MentionCountIn(vs ...int) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldIn(FieldMentionCount, vs...))
+}
+
+// MentionCountNotIn applies the NotIn predicate on the "mention_count" field.
+func MentionCountNotIn(vs ...int) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldNotIn(FieldMentionCount, vs...))
+}
+
+// MentionCountGT applies the GT predicate on the "mention_count" field.
+func MentionCountGT(v int) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldGT(FieldMentionCount, v))
+}
+
+// MentionCountGTE applies the GTE predicate on the "mention_count" field.
+func MentionCountGTE(v int) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldGTE(FieldMentionCount, v))
+}
+
+// MentionCountLT applies the LT predicate on the "mention_count" field.
+func MentionCountLT(v int) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldLT(FieldMentionCount, v))
+}
+
+// MentionCountLTE applies the LTE predicate on the "mention_count" field.
+func MentionCountLTE(v int) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldLTE(FieldMentionCount, v))
+}
+
+// HasOrganization applies the HasEdge predicate on the "organization" edge.
+func HasOrganization() predicate.ReadReceipt {
+	return predicate.ReadReceipt(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOrganizationWith applies the HasEdge predicate on the "organization" edge with a given conditions (other predicates).
+func HasOrganizationWith(preds ...predicate.Organization) predicate.ReadReceipt {
+	return predicate.ReadReceipt(func(s *sql.Selector) {
+		step := newOrganizationStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasChannel applies the HasEdge predicate on the "channel" edge.
+func HasChannel() predicate.ReadReceipt {
+	return predicate.ReadReceipt(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, ChannelTable, ChannelColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasChannelWith applies the HasEdge predicate on the "channel" edge with a given conditions (other predicates).
+func HasChannelWith(preds ...predicate.Channel) predicate.ReadReceipt {
+	return predicate.ReadReceipt(func(s *sql.Selector) {
+		step := newChannelStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasUser applies the HasEdge predicate on the "user" edge.
+func HasUser() predicate.ReadReceipt {
+	return predicate.ReadReceipt(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, UserTable, UserColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasUserWith applies the HasEdge predicate on the "user" edge with a given conditions (other predicates).
+func HasUserWith(preds ...predicate.User) predicate.ReadReceipt {
+	return predicate.ReadReceipt(func(s *sql.Selector) {
+		step := newUserStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
 }
 
 // And groups predicates with the AND operator between them.

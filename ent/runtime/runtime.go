@@ -19,9 +19,11 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agenttool"
 	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
 	"github.com/worksynapse/worksynapse/ent/appusage"
+	"github.com/worksynapse/worksynapse/ent/auditseal"
 	"github.com/worksynapse/worksynapse/ent/authtoken"
 	"github.com/worksynapse/worksynapse/ent/board"
 	"github.com/worksynapse/worksynapse/ent/boardcolumn"
+	"github.com/worksynapse/worksynapse/ent/budgetreservation"
 	"github.com/worksynapse/worksynapse/ent/channel"
 	"github.com/worksynapse/worksynapse/ent/channelmember"
 	"github.com/worksynapse/worksynapse/ent/idleperiod"
@@ -112,104 +114,833 @@ func init() {
 	// activitylog.DefaultID holds the default value on creation for the id field.
 	activitylog.DefaultID = activitylogDescID.Default.(func() uuid.UUID)
 	agentMixin := schema.Agent{}.Mixin()
+	agent.Policy = privacy.NewPolicies(schema.Agent{})
+	agent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := agent.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	agentMixinHooks3 := agentMixin[3].Hooks()
+	agentMixinHooks4 := agentMixin[4].Hooks()
+
+	agent.Hooks[1] = agentMixinHooks3[0]
+
+	agent.Hooks[2] = agentMixinHooks4[0]
+	agentMixinInters3 := agentMixin[3].Interceptors()
+	agent.Interceptors[0] = agentMixinInters3[0]
 	agentMixinFields0 := agentMixin[0].Fields()
 	_ = agentMixinFields0
+	agentMixinFields1 := agentMixin[1].Fields()
+	_ = agentMixinFields1
 	agentFields := schema.Agent{}.Fields()
 	_ = agentFields
+	// agentDescCreatedAt is the schema descriptor for created_at field.
+	agentDescCreatedAt := agentMixinFields1[0].Descriptor()
+	// agent.DefaultCreatedAt holds the default value on creation for the created_at field.
+	agent.DefaultCreatedAt = agentDescCreatedAt.Default.(func() time.Time)
+	// agentDescUpdatedAt is the schema descriptor for updated_at field.
+	agentDescUpdatedAt := agentMixinFields1[1].Descriptor()
+	// agent.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	agent.DefaultUpdatedAt = agentDescUpdatedAt.Default.(func() time.Time)
+	// agent.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	agent.UpdateDefaultUpdatedAt = agentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// agentDescName is the schema descriptor for name field.
+	agentDescName := agentFields[0].Descriptor()
+	// agent.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	agent.NameValidator = func() func(string) error {
+		validators := agentDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// agentDescDescription is the schema descriptor for description field.
+	agentDescDescription := agentFields[1].Descriptor()
+	// agent.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	agent.DescriptionValidator = agentDescDescription.Validators[0].(func(string) error)
+	// agentDescModel is the schema descriptor for model field.
+	agentDescModel := agentFields[3].Descriptor()
+	// agent.ModelValidator is a validator for the "model" field. It is called by the builders before save.
+	agent.ModelValidator = func() func(string) error {
+		validators := agentDescModel.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(model string) error {
+			for _, fn := range fns {
+				if err := fn(model); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// agentDescSystemPrompt is the schema descriptor for system_prompt field.
+	agentDescSystemPrompt := agentFields[4].Descriptor()
+	// agent.SystemPromptValidator is a validator for the "system_prompt" field. It is called by the builders before save.
+	agent.SystemPromptValidator = agentDescSystemPrompt.Validators[0].(func(string) error)
+	// agentDescMonthlyBudgetMicros is the schema descriptor for monthly_budget_micros field.
+	agentDescMonthlyBudgetMicros := agentFields[8].Descriptor()
+	// agent.MonthlyBudgetMicrosValidator is a validator for the "monthly_budget_micros" field. It is called by the builders before save.
+	agent.MonthlyBudgetMicrosValidator = agentDescMonthlyBudgetMicros.Validators[0].(func(int64) error)
+	// agentDescDailyBudgetMicros is the schema descriptor for daily_budget_micros field.
+	agentDescDailyBudgetMicros := agentFields[9].Descriptor()
+	// agent.DailyBudgetMicrosValidator is a validator for the "daily_budget_micros" field. It is called by the builders before save.
+	agent.DailyBudgetMicrosValidator = agentDescDailyBudgetMicros.Validators[0].(func(int64) error)
+	// agentDescBudgetWarnPercent is the schema descriptor for budget_warn_percent field.
+	agentDescBudgetWarnPercent := agentFields[10].Descriptor()
+	// agent.DefaultBudgetWarnPercent holds the default value on creation for the budget_warn_percent field.
+	agent.DefaultBudgetWarnPercent = agentDescBudgetWarnPercent.Default.(int)
+	// agent.BudgetWarnPercentValidator is a validator for the "budget_warn_percent" field. It is called by the builders before save.
+	agent.BudgetWarnPercentValidator = agentDescBudgetWarnPercent.Validators[0].(func(int) error)
+	// agentDescMaxContextTokens is the schema descriptor for max_context_tokens field.
+	agentDescMaxContextTokens := agentFields[11].Descriptor()
+	// agent.MaxContextTokensValidator is a validator for the "max_context_tokens" field. It is called by the builders before save.
+	agent.MaxContextTokensValidator = agentDescMaxContextTokens.Validators[0].(func(int) error)
+	// agentDescMaxContextBytes is the schema descriptor for max_context_bytes field.
+	agentDescMaxContextBytes := agentFields[12].Descriptor()
+	// agent.MaxContextBytesValidator is a validator for the "max_context_bytes" field. It is called by the builders before save.
+	agent.MaxContextBytesValidator = agentDescMaxContextBytes.Validators[0].(func(int) error)
+	// agentDescRequiresApproval is the schema descriptor for requires_approval field.
+	agentDescRequiresApproval := agentFields[15].Descriptor()
+	// agent.DefaultRequiresApproval holds the default value on creation for the requires_approval field.
+	agent.DefaultRequiresApproval = agentDescRequiresApproval.Default.(bool)
+	// agentDescConfigVersion is the schema descriptor for config_version field.
+	agentDescConfigVersion := agentFields[16].Descriptor()
+	// agent.DefaultConfigVersion holds the default value on creation for the config_version field.
+	agent.DefaultConfigVersion = agentDescConfigVersion.Default.(int)
+	// agent.ConfigVersionValidator is a validator for the "config_version" field. It is called by the builders before save.
+	agent.ConfigVersionValidator = agentDescConfigVersion.Validators[0].(func(int) error)
 	// agentDescID is the schema descriptor for id field.
 	agentDescID := agentMixinFields0[0].Descriptor()
 	// agent.DefaultID holds the default value on creation for the id field.
 	agent.DefaultID = agentDescID.Default.(func() uuid.UUID)
 	agentactionMixin := schema.AgentAction{}.Mixin()
+	agentaction.Policy = privacy.NewPolicies(schema.AgentAction{})
+	agentaction.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := agentaction.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	agentactionMixinHooks3 := agentactionMixin[3].Hooks()
+
+	agentaction.Hooks[1] = agentactionMixinHooks3[0]
 	agentactionMixinFields0 := agentactionMixin[0].Fields()
 	_ = agentactionMixinFields0
+	agentactionMixinFields1 := agentactionMixin[1].Fields()
+	_ = agentactionMixinFields1
 	agentactionFields := schema.AgentAction{}.Fields()
 	_ = agentactionFields
+	// agentactionDescCreatedAt is the schema descriptor for created_at field.
+	agentactionDescCreatedAt := agentactionMixinFields1[0].Descriptor()
+	// agentaction.DefaultCreatedAt holds the default value on creation for the created_at field.
+	agentaction.DefaultCreatedAt = agentactionDescCreatedAt.Default.(func() time.Time)
+	// agentactionDescUpdatedAt is the schema descriptor for updated_at field.
+	agentactionDescUpdatedAt := agentactionMixinFields1[1].Descriptor()
+	// agentaction.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	agentaction.DefaultUpdatedAt = agentactionDescUpdatedAt.Default.(func() time.Time)
+	// agentaction.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	agentaction.UpdateDefaultUpdatedAt = agentactionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// agentactionDescToolCallID is the schema descriptor for tool_call_id field.
+	agentactionDescToolCallID := agentactionFields[4].Descriptor()
+	// agentaction.ToolCallIDValidator is a validator for the "tool_call_id" field. It is called by the builders before save.
+	agentaction.ToolCallIDValidator = agentactionDescToolCallID.Validators[0].(func(string) error)
+	// agentactionDescDecisionReason is the schema descriptor for decision_reason field.
+	agentactionDescDecisionReason := agentactionFields[12].Descriptor()
+	// agentaction.DecisionReasonValidator is a validator for the "decision_reason" field. It is called by the builders before save.
+	agentaction.DecisionReasonValidator = agentactionDescDecisionReason.Validators[0].(func(string) error)
+	// agentactionDescErrorMessage is the schema descriptor for error_message field.
+	agentactionDescErrorMessage := agentactionFields[14].Descriptor()
+	// agentaction.ErrorMessageValidator is a validator for the "error_message" field. It is called by the builders before save.
+	agentaction.ErrorMessageValidator = agentactionDescErrorMessage.Validators[0].(func(string) error)
 	// agentactionDescID is the schema descriptor for id field.
 	agentactionDescID := agentactionMixinFields0[0].Descriptor()
 	// agentaction.DefaultID holds the default value on creation for the id field.
 	agentaction.DefaultID = agentactionDescID.Default.(func() uuid.UUID)
 	agentcallMixin := schema.AgentCall{}.Mixin()
+	agentcall.Policy = privacy.NewPolicies(schema.AgentCall{})
+	agentcall.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := agentcall.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	agentcallMixinFields0 := agentcallMixin[0].Fields()
 	_ = agentcallMixinFields0
 	agentcallFields := schema.AgentCall{}.Fields()
 	_ = agentcallFields
+	// agentcallDescCreatedAt is the schema descriptor for created_at field.
+	agentcallDescCreatedAt := agentcallFields[0].Descriptor()
+	// agentcall.DefaultCreatedAt holds the default value on creation for the created_at field.
+	agentcall.DefaultCreatedAt = agentcallDescCreatedAt.Default.(func() time.Time)
+	// agentcallDescClientCallID is the schema descriptor for client_call_id field.
+	agentcallDescClientCallID := agentcallFields[6].Descriptor()
+	// agentcall.ClientCallIDValidator is a validator for the "client_call_id" field. It is called by the builders before save.
+	agentcall.ClientCallIDValidator = func() func(string) error {
+		validators := agentcallDescClientCallID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(client_call_id string) error {
+			for _, fn := range fns {
+				if err := fn(client_call_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// agentcallDescModel is the schema descriptor for model field.
+	agentcallDescModel := agentcallFields[8].Descriptor()
+	// agentcall.ModelValidator is a validator for the "model" field. It is called by the builders before save.
+	agentcall.ModelValidator = func() func(string) error {
+		validators := agentcallDescModel.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(model string) error {
+			for _, fn := range fns {
+				if err := fn(model); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// agentcallDescPromptTokens is the schema descriptor for prompt_tokens field.
+	agentcallDescPromptTokens := agentcallFields[11].Descriptor()
+	// agentcall.DefaultPromptTokens holds the default value on creation for the prompt_tokens field.
+	agentcall.DefaultPromptTokens = agentcallDescPromptTokens.Default.(int)
+	// agentcall.PromptTokensValidator is a validator for the "prompt_tokens" field. It is called by the builders before save.
+	agentcall.PromptTokensValidator = agentcallDescPromptTokens.Validators[0].(func(int) error)
+	// agentcallDescCompletionTokens is the schema descriptor for completion_tokens field.
+	agentcallDescCompletionTokens := agentcallFields[12].Descriptor()
+	// agentcall.DefaultCompletionTokens holds the default value on creation for the completion_tokens field.
+	agentcall.DefaultCompletionTokens = agentcallDescCompletionTokens.Default.(int)
+	// agentcall.CompletionTokensValidator is a validator for the "completion_tokens" field. It is called by the builders before save.
+	agentcall.CompletionTokensValidator = agentcallDescCompletionTokens.Validators[0].(func(int) error)
+	// agentcallDescCachedTokens is the schema descriptor for cached_tokens field.
+	agentcallDescCachedTokens := agentcallFields[13].Descriptor()
+	// agentcall.DefaultCachedTokens holds the default value on creation for the cached_tokens field.
+	agentcall.DefaultCachedTokens = agentcallDescCachedTokens.Default.(int)
+	// agentcall.CachedTokensValidator is a validator for the "cached_tokens" field. It is called by the builders before save.
+	agentcall.CachedTokensValidator = agentcallDescCachedTokens.Validators[0].(func(int) error)
+	// agentcallDescCostMicros is the schema descriptor for cost_micros field.
+	agentcallDescCostMicros := agentcallFields[14].Descriptor()
+	// agentcall.CostMicrosValidator is a validator for the "cost_micros" field. It is called by the builders before save.
+	agentcall.CostMicrosValidator = agentcallDescCostMicros.Validators[0].(func(int64) error)
+	// agentcallDescUnpriced is the schema descriptor for unpriced field.
+	agentcallDescUnpriced := agentcallFields[15].Descriptor()
+	// agentcall.DefaultUnpriced holds the default value on creation for the unpriced field.
+	agentcall.DefaultUnpriced = agentcallDescUnpriced.Default.(bool)
+	// agentcallDescLatencyMs is the schema descriptor for latency_ms field.
+	agentcallDescLatencyMs := agentcallFields[17].Descriptor()
+	// agentcall.LatencyMsValidator is a validator for the "latency_ms" field. It is called by the builders before save.
+	agentcall.LatencyMsValidator = agentcallDescLatencyMs.Validators[0].(func(int) error)
+	// agentcallDescTtftMs is the schema descriptor for ttft_ms field.
+	agentcallDescTtftMs := agentcallFields[18].Descriptor()
+	// agentcall.TtftMsValidator is a validator for the "ttft_ms" field. It is called by the builders before save.
+	agentcall.TtftMsValidator = agentcallDescTtftMs.Validators[0].(func(int) error)
+	// agentcallDescErrorCode is the schema descriptor for error_code field.
+	agentcallDescErrorCode := agentcallFields[20].Descriptor()
+	// agentcall.ErrorCodeValidator is a validator for the "error_code" field. It is called by the builders before save.
+	agentcall.ErrorCodeValidator = agentcallDescErrorCode.Validators[0].(func(string) error)
+	// agentcallDescErrorMessage is the schema descriptor for error_message field.
+	agentcallDescErrorMessage := agentcallFields[21].Descriptor()
+	// agentcall.ErrorMessageValidator is a validator for the "error_message" field. It is called by the builders before save.
+	agentcall.ErrorMessageValidator = agentcallDescErrorMessage.Validators[0].(func(string) error)
+	// agentcallDescProviderRequestID is the schema descriptor for provider_request_id field.
+	agentcallDescProviderRequestID := agentcallFields[22].Descriptor()
+	// agentcall.ProviderRequestIDValidator is a validator for the "provider_request_id" field. It is called by the builders before save.
+	agentcall.ProviderRequestIDValidator = agentcallDescProviderRequestID.Validators[0].(func(string) error)
 	// agentcallDescID is the schema descriptor for id field.
 	agentcallDescID := agentcallMixinFields0[0].Descriptor()
 	// agentcall.DefaultID holds the default value on creation for the id field.
 	agentcall.DefaultID = agentcallDescID.Default.(func() uuid.UUID)
 	agentconfigversionMixin := schema.AgentConfigVersion{}.Mixin()
+	agentconfigversion.Policy = privacy.NewPolicies(schema.AgentConfigVersion{})
+	agentconfigversion.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := agentconfigversion.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	agentconfigversionMixinFields0 := agentconfigversionMixin[0].Fields()
 	_ = agentconfigversionMixinFields0
 	agentconfigversionFields := schema.AgentConfigVersion{}.Fields()
 	_ = agentconfigversionFields
+	// agentconfigversionDescCreatedAt is the schema descriptor for created_at field.
+	agentconfigversionDescCreatedAt := agentconfigversionFields[0].Descriptor()
+	// agentconfigversion.DefaultCreatedAt holds the default value on creation for the created_at field.
+	agentconfigversion.DefaultCreatedAt = agentconfigversionDescCreatedAt.Default.(func() time.Time)
+	// agentconfigversionDescVersion is the schema descriptor for version field.
+	agentconfigversionDescVersion := agentconfigversionFields[2].Descriptor()
+	// agentconfigversion.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	agentconfigversion.VersionValidator = agentconfigversionDescVersion.Validators[0].(func(int) error)
 	// agentconfigversionDescID is the schema descriptor for id field.
 	agentconfigversionDescID := agentconfigversionMixinFields0[0].Descriptor()
 	// agentconfigversion.DefaultID holds the default value on creation for the id field.
 	agentconfigversion.DefaultID = agentconfigversionDescID.Default.(func() uuid.UUID)
 	agentcostlogMixin := schema.AgentCostLog{}.Mixin()
+	agentcostlog.Policy = privacy.NewPolicies(schema.AgentCostLog{})
+	agentcostlog.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := agentcostlog.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	agentcostlogMixinFields0 := agentcostlogMixin[0].Fields()
 	_ = agentcostlogMixinFields0
+	agentcostlogMixinFields1 := agentcostlogMixin[1].Fields()
+	_ = agentcostlogMixinFields1
 	agentcostlogFields := schema.AgentCostLog{}.Fields()
 	_ = agentcostlogFields
+	// agentcostlogDescCreatedAt is the schema descriptor for created_at field.
+	agentcostlogDescCreatedAt := agentcostlogMixinFields1[0].Descriptor()
+	// agentcostlog.DefaultCreatedAt holds the default value on creation for the created_at field.
+	agentcostlog.DefaultCreatedAt = agentcostlogDescCreatedAt.Default.(func() time.Time)
+	// agentcostlogDescUpdatedAt is the schema descriptor for updated_at field.
+	agentcostlogDescUpdatedAt := agentcostlogMixinFields1[1].Descriptor()
+	// agentcostlog.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	agentcostlog.DefaultUpdatedAt = agentcostlogDescUpdatedAt.Default.(func() time.Time)
+	// agentcostlog.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	agentcostlog.UpdateDefaultUpdatedAt = agentcostlogDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// agentcostlogDescModel is the schema descriptor for model field.
+	agentcostlogDescModel := agentcostlogFields[3].Descriptor()
+	// agentcostlog.ModelValidator is a validator for the "model" field. It is called by the builders before save.
+	agentcostlog.ModelValidator = func() func(string) error {
+		validators := agentcostlogDescModel.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(model string) error {
+			for _, fn := range fns {
+				if err := fn(model); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// agentcostlogDescCalls is the schema descriptor for calls field.
+	agentcostlogDescCalls := agentcostlogFields[4].Descriptor()
+	// agentcostlog.DefaultCalls holds the default value on creation for the calls field.
+	agentcostlog.DefaultCalls = agentcostlogDescCalls.Default.(int)
+	// agentcostlog.CallsValidator is a validator for the "calls" field. It is called by the builders before save.
+	agentcostlog.CallsValidator = agentcostlogDescCalls.Validators[0].(func(int) error)
+	// agentcostlogDescPromptTokens is the schema descriptor for prompt_tokens field.
+	agentcostlogDescPromptTokens := agentcostlogFields[5].Descriptor()
+	// agentcostlog.DefaultPromptTokens holds the default value on creation for the prompt_tokens field.
+	agentcostlog.DefaultPromptTokens = agentcostlogDescPromptTokens.Default.(int)
+	// agentcostlog.PromptTokensValidator is a validator for the "prompt_tokens" field. It is called by the builders before save.
+	agentcostlog.PromptTokensValidator = agentcostlogDescPromptTokens.Validators[0].(func(int) error)
+	// agentcostlogDescCompletionTokens is the schema descriptor for completion_tokens field.
+	agentcostlogDescCompletionTokens := agentcostlogFields[6].Descriptor()
+	// agentcostlog.DefaultCompletionTokens holds the default value on creation for the completion_tokens field.
+	agentcostlog.DefaultCompletionTokens = agentcostlogDescCompletionTokens.Default.(int)
+	// agentcostlog.CompletionTokensValidator is a validator for the "completion_tokens" field. It is called by the builders before save.
+	agentcostlog.CompletionTokensValidator = agentcostlogDescCompletionTokens.Validators[0].(func(int) error)
+	// agentcostlogDescCachedTokens is the schema descriptor for cached_tokens field.
+	agentcostlogDescCachedTokens := agentcostlogFields[7].Descriptor()
+	// agentcostlog.DefaultCachedTokens holds the default value on creation for the cached_tokens field.
+	agentcostlog.DefaultCachedTokens = agentcostlogDescCachedTokens.Default.(int)
+	// agentcostlog.CachedTokensValidator is a validator for the "cached_tokens" field. It is called by the builders before save.
+	agentcostlog.CachedTokensValidator = agentcostlogDescCachedTokens.Validators[0].(func(int) error)
+	// agentcostlogDescCostMicros is the schema descriptor for cost_micros field.
+	agentcostlogDescCostMicros := agentcostlogFields[8].Descriptor()
+	// agentcostlog.DefaultCostMicros holds the default value on creation for the cost_micros field.
+	agentcostlog.DefaultCostMicros = agentcostlogDescCostMicros.Default.(int64)
+	// agentcostlog.CostMicrosValidator is a validator for the "cost_micros" field. It is called by the builders before save.
+	agentcostlog.CostMicrosValidator = agentcostlogDescCostMicros.Validators[0].(func(int64) error)
+	// agentcostlogDescUnpricedCalls is the schema descriptor for unpriced_calls field.
+	agentcostlogDescUnpricedCalls := agentcostlogFields[9].Descriptor()
+	// agentcostlog.DefaultUnpricedCalls holds the default value on creation for the unpriced_calls field.
+	agentcostlog.DefaultUnpricedCalls = agentcostlogDescUnpricedCalls.Default.(int)
+	// agentcostlog.UnpricedCallsValidator is a validator for the "unpriced_calls" field. It is called by the builders before save.
+	agentcostlog.UnpricedCallsValidator = agentcostlogDescUnpricedCalls.Validators[0].(func(int) error)
 	// agentcostlogDescID is the schema descriptor for id field.
 	agentcostlogDescID := agentcostlogMixinFields0[0].Descriptor()
 	// agentcostlog.DefaultID holds the default value on creation for the id field.
 	agentcostlog.DefaultID = agentcostlogDescID.Default.(func() uuid.UUID)
 	agentmessageMixin := schema.AgentMessage{}.Mixin()
+	agentmessage.Policy = privacy.NewPolicies(schema.AgentMessage{})
+	agentmessage.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := agentmessage.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	agentmessageMixinFields0 := agentmessageMixin[0].Fields()
 	_ = agentmessageMixinFields0
 	agentmessageFields := schema.AgentMessage{}.Fields()
 	_ = agentmessageFields
+	// agentmessageDescCreatedAt is the schema descriptor for created_at field.
+	agentmessageDescCreatedAt := agentmessageFields[0].Descriptor()
+	// agentmessage.DefaultCreatedAt holds the default value on creation for the created_at field.
+	agentmessage.DefaultCreatedAt = agentmessageDescCreatedAt.Default.(func() time.Time)
+	// agentmessageDescContent is the schema descriptor for content field.
+	agentmessageDescContent := agentmessageFields[3].Descriptor()
+	// agentmessage.ContentValidator is a validator for the "content" field. It is called by the builders before save.
+	agentmessage.ContentValidator = agentmessageDescContent.Validators[0].(func(string) error)
+	// agentmessageDescToolCallID is the schema descriptor for tool_call_id field.
+	agentmessageDescToolCallID := agentmessageFields[5].Descriptor()
+	// agentmessage.ToolCallIDValidator is a validator for the "tool_call_id" field. It is called by the builders before save.
+	agentmessage.ToolCallIDValidator = agentmessageDescToolCallID.Validators[0].(func(string) error)
+	// agentmessageDescPromptTokens is the schema descriptor for prompt_tokens field.
+	agentmessageDescPromptTokens := agentmessageFields[6].Descriptor()
+	// agentmessage.DefaultPromptTokens holds the default value on creation for the prompt_tokens field.
+	agentmessage.DefaultPromptTokens = agentmessageDescPromptTokens.Default.(int)
+	// agentmessage.PromptTokensValidator is a validator for the "prompt_tokens" field. It is called by the builders before save.
+	agentmessage.PromptTokensValidator = agentmessageDescPromptTokens.Validators[0].(func(int) error)
+	// agentmessageDescCompletionTokens is the schema descriptor for completion_tokens field.
+	agentmessageDescCompletionTokens := agentmessageFields[7].Descriptor()
+	// agentmessage.DefaultCompletionTokens holds the default value on creation for the completion_tokens field.
+	agentmessage.DefaultCompletionTokens = agentmessageDescCompletionTokens.Default.(int)
+	// agentmessage.CompletionTokensValidator is a validator for the "completion_tokens" field. It is called by the builders before save.
+	agentmessage.CompletionTokensValidator = agentmessageDescCompletionTokens.Validators[0].(func(int) error)
 	// agentmessageDescID is the schema descriptor for id field.
 	agentmessageDescID := agentmessageMixinFields0[0].Descriptor()
 	// agentmessage.DefaultID holds the default value on creation for the id field.
 	agentmessage.DefaultID = agentmessageDescID.Default.(func() uuid.UUID)
 	agentsessionMixin := schema.AgentSession{}.Mixin()
+	agentsession.Policy = privacy.NewPolicies(schema.AgentSession{})
+	agentsession.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := agentsession.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	agentsessionMixinHooks3 := agentsessionMixin[3].Hooks()
+
+	agentsession.Hooks[1] = agentsessionMixinHooks3[0]
+	agentsessionMixinInters3 := agentsessionMixin[3].Interceptors()
+	agentsession.Interceptors[0] = agentsessionMixinInters3[0]
 	agentsessionMixinFields0 := agentsessionMixin[0].Fields()
 	_ = agentsessionMixinFields0
+	agentsessionMixinFields1 := agentsessionMixin[1].Fields()
+	_ = agentsessionMixinFields1
 	agentsessionFields := schema.AgentSession{}.Fields()
 	_ = agentsessionFields
+	// agentsessionDescCreatedAt is the schema descriptor for created_at field.
+	agentsessionDescCreatedAt := agentsessionMixinFields1[0].Descriptor()
+	// agentsession.DefaultCreatedAt holds the default value on creation for the created_at field.
+	agentsession.DefaultCreatedAt = agentsessionDescCreatedAt.Default.(func() time.Time)
+	// agentsessionDescUpdatedAt is the schema descriptor for updated_at field.
+	agentsessionDescUpdatedAt := agentsessionMixinFields1[1].Descriptor()
+	// agentsession.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	agentsession.DefaultUpdatedAt = agentsessionDescUpdatedAt.Default.(func() time.Time)
+	// agentsession.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	agentsession.UpdateDefaultUpdatedAt = agentsessionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// agentsessionDescTitle is the schema descriptor for title field.
+	agentsessionDescTitle := agentsessionFields[2].Descriptor()
+	// agentsession.DefaultTitle holds the default value on creation for the title field.
+	agentsession.DefaultTitle = agentsessionDescTitle.Default.(string)
+	// agentsession.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	agentsession.TitleValidator = func() func(string) error {
+		validators := agentsessionDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// agentsessionDescStartedAt is the schema descriptor for started_at field.
+	agentsessionDescStartedAt := agentsessionFields[4].Descriptor()
+	// agentsession.DefaultStartedAt holds the default value on creation for the started_at field.
+	agentsession.DefaultStartedAt = agentsessionDescStartedAt.Default.(func() time.Time)
+	// agentsessionDescTotalPromptTokens is the schema descriptor for total_prompt_tokens field.
+	agentsessionDescTotalPromptTokens := agentsessionFields[6].Descriptor()
+	// agentsession.DefaultTotalPromptTokens holds the default value on creation for the total_prompt_tokens field.
+	agentsession.DefaultTotalPromptTokens = agentsessionDescTotalPromptTokens.Default.(int)
+	// agentsession.TotalPromptTokensValidator is a validator for the "total_prompt_tokens" field. It is called by the builders before save.
+	agentsession.TotalPromptTokensValidator = agentsessionDescTotalPromptTokens.Validators[0].(func(int) error)
+	// agentsessionDescTotalCompletionTokens is the schema descriptor for total_completion_tokens field.
+	agentsessionDescTotalCompletionTokens := agentsessionFields[7].Descriptor()
+	// agentsession.DefaultTotalCompletionTokens holds the default value on creation for the total_completion_tokens field.
+	agentsession.DefaultTotalCompletionTokens = agentsessionDescTotalCompletionTokens.Default.(int)
+	// agentsession.TotalCompletionTokensValidator is a validator for the "total_completion_tokens" field. It is called by the builders before save.
+	agentsession.TotalCompletionTokensValidator = agentsessionDescTotalCompletionTokens.Validators[0].(func(int) error)
+	// agentsessionDescTotalCostMicros is the schema descriptor for total_cost_micros field.
+	agentsessionDescTotalCostMicros := agentsessionFields[8].Descriptor()
+	// agentsession.DefaultTotalCostMicros holds the default value on creation for the total_cost_micros field.
+	agentsession.DefaultTotalCostMicros = agentsessionDescTotalCostMicros.Default.(int64)
+	// agentsession.TotalCostMicrosValidator is a validator for the "total_cost_micros" field. It is called by the builders before save.
+	agentsession.TotalCostMicrosValidator = agentsessionDescTotalCostMicros.Validators[0].(func(int64) error)
 	// agentsessionDescID is the schema descriptor for id field.
 	agentsessionDescID := agentsessionMixinFields0[0].Descriptor()
 	// agentsession.DefaultID holds the default value on creation for the id field.
 	agentsession.DefaultID = agentsessionDescID.Default.(func() uuid.UUID)
 	agenttaskMixin := schema.AgentTask{}.Mixin()
+	agenttask.Policy = privacy.NewPolicies(schema.AgentTask{})
+	agenttask.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := agenttask.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	agenttaskMixinFields0 := agenttaskMixin[0].Fields()
 	_ = agenttaskMixinFields0
 	agenttaskFields := schema.AgentTask{}.Fields()
 	_ = agenttaskFields
+	// agenttaskDescCreatedAt is the schema descriptor for created_at field.
+	agenttaskDescCreatedAt := agenttaskFields[0].Descriptor()
+	// agenttask.DefaultCreatedAt holds the default value on creation for the created_at field.
+	agenttask.DefaultCreatedAt = agenttaskDescCreatedAt.Default.(func() time.Time)
 	// agenttaskDescID is the schema descriptor for id field.
 	agenttaskDescID := agenttaskMixinFields0[0].Descriptor()
 	// agenttask.DefaultID holds the default value on creation for the id field.
 	agenttask.DefaultID = agenttaskDescID.Default.(func() uuid.UUID)
 	agenttoolMixin := schema.AgentTool{}.Mixin()
+	agenttool.Policy = privacy.NewPolicies(schema.AgentTool{})
+	agenttool.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := agenttool.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	agenttoolMixinHooks3 := agenttoolMixin[3].Hooks()
+	agenttoolMixinHooks4 := agenttoolMixin[4].Hooks()
+
+	agenttool.Hooks[1] = agenttoolMixinHooks3[0]
+
+	agenttool.Hooks[2] = agenttoolMixinHooks4[0]
+	agenttoolMixinInters3 := agenttoolMixin[3].Interceptors()
+	agenttool.Interceptors[0] = agenttoolMixinInters3[0]
 	agenttoolMixinFields0 := agenttoolMixin[0].Fields()
 	_ = agenttoolMixinFields0
+	agenttoolMixinFields1 := agenttoolMixin[1].Fields()
+	_ = agenttoolMixinFields1
 	agenttoolFields := schema.AgentTool{}.Fields()
 	_ = agenttoolFields
+	// agenttoolDescCreatedAt is the schema descriptor for created_at field.
+	agenttoolDescCreatedAt := agenttoolMixinFields1[0].Descriptor()
+	// agenttool.DefaultCreatedAt holds the default value on creation for the created_at field.
+	agenttool.DefaultCreatedAt = agenttoolDescCreatedAt.Default.(func() time.Time)
+	// agenttoolDescUpdatedAt is the schema descriptor for updated_at field.
+	agenttoolDescUpdatedAt := agenttoolMixinFields1[1].Descriptor()
+	// agenttool.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	agenttool.DefaultUpdatedAt = agenttoolDescUpdatedAt.Default.(func() time.Time)
+	// agenttool.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	agenttool.UpdateDefaultUpdatedAt = agenttoolDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// agenttoolDescName is the schema descriptor for name field.
+	agenttoolDescName := agenttoolFields[0].Descriptor()
+	// agenttool.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	agenttool.NameValidator = func() func(string) error {
+		validators := agenttoolDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// agenttoolDescDescription is the schema descriptor for description field.
+	agenttoolDescDescription := agenttoolFields[1].Descriptor()
+	// agenttool.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	agenttool.DescriptionValidator = agenttoolDescDescription.Validators[0].(func(string) error)
+	// agenttoolDescRequiresApproval is the schema descriptor for requires_approval field.
+	agenttoolDescRequiresApproval := agenttoolFields[4].Descriptor()
+	// agenttool.DefaultRequiresApproval holds the default value on creation for the requires_approval field.
+	agenttool.DefaultRequiresApproval = agenttoolDescRequiresApproval.Default.(bool)
+	// agenttoolDescFourEyes is the schema descriptor for four_eyes field.
+	agenttoolDescFourEyes := agenttoolFields[5].Descriptor()
+	// agenttool.DefaultFourEyes holds the default value on creation for the four_eyes field.
+	agenttool.DefaultFourEyes = agenttoolDescFourEyes.Default.(bool)
 	// agenttoolDescID is the schema descriptor for id field.
 	agenttoolDescID := agenttoolMixinFields0[0].Descriptor()
 	// agenttool.DefaultID holds the default value on creation for the id field.
 	agenttool.DefaultID = agenttoolDescID.Default.(func() uuid.UUID)
 	agentuserpermissionMixin := schema.AgentUserPermission{}.Mixin()
+	agentuserpermission.Policy = privacy.NewPolicies(schema.AgentUserPermission{})
+	agentuserpermission.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := agentuserpermission.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	agentuserpermissionMixinHooks3 := agentuserpermissionMixin[3].Hooks()
+	agentuserpermissionMixinHooks4 := agentuserpermissionMixin[4].Hooks()
+
+	agentuserpermission.Hooks[1] = agentuserpermissionMixinHooks3[0]
+
+	agentuserpermission.Hooks[2] = agentuserpermissionMixinHooks4[0]
+	agentuserpermissionMixinInters3 := agentuserpermissionMixin[3].Interceptors()
+	agentuserpermission.Interceptors[0] = agentuserpermissionMixinInters3[0]
 	agentuserpermissionMixinFields0 := agentuserpermissionMixin[0].Fields()
 	_ = agentuserpermissionMixinFields0
+	agentuserpermissionMixinFields1 := agentuserpermissionMixin[1].Fields()
+	_ = agentuserpermissionMixinFields1
 	agentuserpermissionFields := schema.AgentUserPermission{}.Fields()
 	_ = agentuserpermissionFields
+	// agentuserpermissionDescCreatedAt is the schema descriptor for created_at field.
+	agentuserpermissionDescCreatedAt := agentuserpermissionMixinFields1[0].Descriptor()
+	// agentuserpermission.DefaultCreatedAt holds the default value on creation for the created_at field.
+	agentuserpermission.DefaultCreatedAt = agentuserpermissionDescCreatedAt.Default.(func() time.Time)
+	// agentuserpermissionDescUpdatedAt is the schema descriptor for updated_at field.
+	agentuserpermissionDescUpdatedAt := agentuserpermissionMixinFields1[1].Descriptor()
+	// agentuserpermission.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	agentuserpermission.DefaultUpdatedAt = agentuserpermissionDescUpdatedAt.Default.(func() time.Time)
+	// agentuserpermission.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	agentuserpermission.UpdateDefaultUpdatedAt = agentuserpermissionDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// agentuserpermissionDescID is the schema descriptor for id field.
 	agentuserpermissionDescID := agentuserpermissionMixinFields0[0].Descriptor()
 	// agentuserpermission.DefaultID holds the default value on creation for the id field.
 	agentuserpermission.DefaultID = agentuserpermissionDescID.Default.(func() uuid.UUID)
 	appusageMixin := schema.AppUsage{}.Mixin()
+	appusage.Policy = privacy.NewPolicies(schema.AppUsage{})
+	appusage.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := appusage.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	appusageMixinFields0 := appusageMixin[0].Fields()
 	_ = appusageMixinFields0
 	appusageFields := schema.AppUsage{}.Fields()
 	_ = appusageFields
+	// appusageDescCreatedAt is the schema descriptor for created_at field.
+	appusageDescCreatedAt := appusageFields[0].Descriptor()
+	// appusage.DefaultCreatedAt holds the default value on creation for the created_at field.
+	appusage.DefaultCreatedAt = appusageDescCreatedAt.Default.(func() time.Time)
+	// appusageDescClientRecordID is the schema descriptor for client_record_id field.
+	appusageDescClientRecordID := appusageFields[2].Descriptor()
+	// appusage.ClientRecordIDValidator is a validator for the "client_record_id" field. It is called by the builders before save.
+	appusage.ClientRecordIDValidator = func() func(string) error {
+		validators := appusageDescClientRecordID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(client_record_id string) error {
+			for _, fn := range fns {
+				if err := fn(client_record_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// appusageDescDeviceID is the schema descriptor for device_id field.
+	appusageDescDeviceID := appusageFields[3].Descriptor()
+	// appusage.DeviceIDValidator is a validator for the "device_id" field. It is called by the builders before save.
+	appusage.DeviceIDValidator = func() func(string) error {
+		validators := appusageDescDeviceID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(device_id string) error {
+			for _, fn := range fns {
+				if err := fn(device_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// appusageDescAppName is the schema descriptor for app_name field.
+	appusageDescAppName := appusageFields[4].Descriptor()
+	// appusage.AppNameValidator is a validator for the "app_name" field. It is called by the builders before save.
+	appusage.AppNameValidator = func() func(string) error {
+		validators := appusageDescAppName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(app_name string) error {
+			for _, fn := range fns {
+				if err := fn(app_name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// appusageDescWindowTitle is the schema descriptor for window_title field.
+	appusageDescWindowTitle := appusageFields[5].Descriptor()
+	// appusage.WindowTitleValidator is a validator for the "window_title" field. It is called by the builders before save.
+	appusage.WindowTitleValidator = appusageDescWindowTitle.Validators[0].(func(string) error)
+	// appusageDescURL is the schema descriptor for url field.
+	appusageDescURL := appusageFields[6].Descriptor()
+	// appusage.URLValidator is a validator for the "url" field. It is called by the builders before save.
+	appusage.URLValidator = appusageDescURL.Validators[0].(func(string) error)
+	// appusageDescDurationSeconds is the schema descriptor for duration_seconds field.
+	appusageDescDurationSeconds := appusageFields[10].Descriptor()
+	// appusage.DurationSecondsValidator is a validator for the "duration_seconds" field. It is called by the builders before save.
+	appusage.DurationSecondsValidator = appusageDescDurationSeconds.Validators[0].(func(int) error)
 	// appusageDescID is the schema descriptor for id field.
 	appusageDescID := appusageMixinFields0[0].Descriptor()
 	// appusage.DefaultID holds the default value on creation for the id field.
 	appusage.DefaultID = appusageDescID.Default.(func() uuid.UUID)
+	auditsealMixin := schema.AuditSeal{}.Mixin()
+	auditseal.Policy = privacy.NewPolicies(schema.AuditSeal{})
+	auditseal.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := auditseal.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	auditsealMixinFields0 := auditsealMixin[0].Fields()
+	_ = auditsealMixinFields0
+	auditsealFields := schema.AuditSeal{}.Fields()
+	_ = auditsealFields
+	// auditsealDescCreatedAt is the schema descriptor for created_at field.
+	auditsealDescCreatedAt := auditsealFields[0].Descriptor()
+	// auditseal.DefaultCreatedAt holds the default value on creation for the created_at field.
+	auditseal.DefaultCreatedAt = auditsealDescCreatedAt.Default.(func() time.Time)
+	// auditsealDescSeq is the schema descriptor for seq field.
+	auditsealDescSeq := auditsealFields[2].Descriptor()
+	// auditseal.SeqValidator is a validator for the "seq" field. It is called by the builders before save.
+	auditseal.SeqValidator = auditsealDescSeq.Validators[0].(func(int64) error)
+	// auditsealDescRowCount is the schema descriptor for row_count field.
+	auditsealDescRowCount := auditsealFields[5].Descriptor()
+	// auditseal.RowCountValidator is a validator for the "row_count" field. It is called by the builders before save.
+	auditseal.RowCountValidator = auditsealDescRowCount.Validators[0].(func(int) error)
+	// auditsealDescRowsHash is the schema descriptor for rows_hash field.
+	auditsealDescRowsHash := auditsealFields[6].Descriptor()
+	// auditseal.RowsHashValidator is a validator for the "rows_hash" field. It is called by the builders before save.
+	auditseal.RowsHashValidator = func() func(string) error {
+		validators := auditsealDescRowsHash.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(rows_hash string) error {
+			for _, fn := range fns {
+				if err := fn(rows_hash); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// auditsealDescPrevSealHash is the schema descriptor for prev_seal_hash field.
+	auditsealDescPrevSealHash := auditsealFields[7].Descriptor()
+	// auditseal.PrevSealHashValidator is a validator for the "prev_seal_hash" field. It is called by the builders before save.
+	auditseal.PrevSealHashValidator = func() func(string) error {
+		validators := auditsealDescPrevSealHash.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(prev_seal_hash string) error {
+			for _, fn := range fns {
+				if err := fn(prev_seal_hash); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// auditsealDescSealHash is the schema descriptor for seal_hash field.
+	auditsealDescSealHash := auditsealFields[8].Descriptor()
+	// auditseal.SealHashValidator is a validator for the "seal_hash" field. It is called by the builders before save.
+	auditseal.SealHashValidator = func() func(string) error {
+		validators := auditsealDescSealHash.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(seal_hash string) error {
+			for _, fn := range fns {
+				if err := fn(seal_hash); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// auditsealDescSignature is the schema descriptor for signature field.
+	auditsealDescSignature := auditsealFields[9].Descriptor()
+	// auditseal.SignatureValidator is a validator for the "signature" field. It is called by the builders before save.
+	auditseal.SignatureValidator = func() func(string) error {
+		validators := auditsealDescSignature.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(signature string) error {
+			for _, fn := range fns {
+				if err := fn(signature); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// auditsealDescKeyID is the schema descriptor for key_id field.
+	auditsealDescKeyID := auditsealFields[10].Descriptor()
+	// auditseal.KeyIDValidator is a validator for the "key_id" field. It is called by the builders before save.
+	auditseal.KeyIDValidator = func() func(string) error {
+		validators := auditsealDescKeyID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(key_id string) error {
+			for _, fn := range fns {
+				if err := fn(key_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// auditsealDescID is the schema descriptor for id field.
+	auditsealDescID := auditsealMixinFields0[0].Descriptor()
+	// auditseal.DefaultID holds the default value on creation for the id field.
+	auditseal.DefaultID = auditsealDescID.Default.(func() uuid.UUID)
 	authtokenMixin := schema.AuthToken{}.Mixin()
 	authtoken.Policy = privacy.NewPolicies(schema.AuthToken{})
 	authtoken.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -237,55 +968,433 @@ func init() {
 	// authtoken.DefaultID holds the default value on creation for the id field.
 	authtoken.DefaultID = authtokenDescID.Default.(func() uuid.UUID)
 	boardMixin := schema.Board{}.Mixin()
+	board.Policy = privacy.NewPolicies(schema.Board{})
+	board.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := board.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	boardMixinHooks3 := boardMixin[3].Hooks()
+	boardMixinHooks4 := boardMixin[4].Hooks()
+
+	board.Hooks[1] = boardMixinHooks3[0]
+
+	board.Hooks[2] = boardMixinHooks4[0]
+	boardMixinInters3 := boardMixin[3].Interceptors()
+	board.Interceptors[0] = boardMixinInters3[0]
 	boardMixinFields0 := boardMixin[0].Fields()
 	_ = boardMixinFields0
+	boardMixinFields1 := boardMixin[1].Fields()
+	_ = boardMixinFields1
 	boardFields := schema.Board{}.Fields()
 	_ = boardFields
+	// boardDescCreatedAt is the schema descriptor for created_at field.
+	boardDescCreatedAt := boardMixinFields1[0].Descriptor()
+	// board.DefaultCreatedAt holds the default value on creation for the created_at field.
+	board.DefaultCreatedAt = boardDescCreatedAt.Default.(func() time.Time)
+	// boardDescUpdatedAt is the schema descriptor for updated_at field.
+	boardDescUpdatedAt := boardMixinFields1[1].Descriptor()
+	// board.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	board.DefaultUpdatedAt = boardDescUpdatedAt.Default.(func() time.Time)
+	// board.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	board.UpdateDefaultUpdatedAt = boardDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// boardDescName is the schema descriptor for name field.
+	boardDescName := boardFields[1].Descriptor()
+	// board.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	board.NameValidator = func() func(string) error {
+		validators := boardDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// boardDescIsDefault is the schema descriptor for is_default field.
+	boardDescIsDefault := boardFields[2].Descriptor()
+	// board.DefaultIsDefault holds the default value on creation for the is_default field.
+	board.DefaultIsDefault = boardDescIsDefault.Default.(bool)
 	// boardDescID is the schema descriptor for id field.
 	boardDescID := boardMixinFields0[0].Descriptor()
 	// board.DefaultID holds the default value on creation for the id field.
 	board.DefaultID = boardDescID.Default.(func() uuid.UUID)
 	boardcolumnMixin := schema.BoardColumn{}.Mixin()
+	boardcolumn.Policy = privacy.NewPolicies(schema.BoardColumn{})
+	boardcolumn.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := boardcolumn.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	boardcolumnMixinHooks3 := boardcolumnMixin[3].Hooks()
+	boardcolumnMixinHooks4 := boardcolumnMixin[4].Hooks()
+
+	boardcolumn.Hooks[1] = boardcolumnMixinHooks3[0]
+
+	boardcolumn.Hooks[2] = boardcolumnMixinHooks4[0]
+	boardcolumnMixinInters3 := boardcolumnMixin[3].Interceptors()
+	boardcolumn.Interceptors[0] = boardcolumnMixinInters3[0]
 	boardcolumnMixinFields0 := boardcolumnMixin[0].Fields()
 	_ = boardcolumnMixinFields0
+	boardcolumnMixinFields1 := boardcolumnMixin[1].Fields()
+	_ = boardcolumnMixinFields1
 	boardcolumnFields := schema.BoardColumn{}.Fields()
 	_ = boardcolumnFields
+	// boardcolumnDescCreatedAt is the schema descriptor for created_at field.
+	boardcolumnDescCreatedAt := boardcolumnMixinFields1[0].Descriptor()
+	// boardcolumn.DefaultCreatedAt holds the default value on creation for the created_at field.
+	boardcolumn.DefaultCreatedAt = boardcolumnDescCreatedAt.Default.(func() time.Time)
+	// boardcolumnDescUpdatedAt is the schema descriptor for updated_at field.
+	boardcolumnDescUpdatedAt := boardcolumnMixinFields1[1].Descriptor()
+	// boardcolumn.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	boardcolumn.DefaultUpdatedAt = boardcolumnDescUpdatedAt.Default.(func() time.Time)
+	// boardcolumn.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	boardcolumn.UpdateDefaultUpdatedAt = boardcolumnDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// boardcolumnDescName is the schema descriptor for name field.
+	boardcolumnDescName := boardcolumnFields[1].Descriptor()
+	// boardcolumn.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	boardcolumn.NameValidator = func() func(string) error {
+		validators := boardcolumnDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// boardcolumnDescPosition is the schema descriptor for position field.
+	boardcolumnDescPosition := boardcolumnFields[2].Descriptor()
+	// boardcolumn.DefaultPosition holds the default value on creation for the position field.
+	boardcolumn.DefaultPosition = boardcolumnDescPosition.Default.(int)
+	// boardcolumn.PositionValidator is a validator for the "position" field. It is called by the builders before save.
+	boardcolumn.PositionValidator = boardcolumnDescPosition.Validators[0].(func(int) error)
+	// boardcolumnDescWipLimit is the schema descriptor for wip_limit field.
+	boardcolumnDescWipLimit := boardcolumnFields[3].Descriptor()
+	// boardcolumn.WipLimitValidator is a validator for the "wip_limit" field. It is called by the builders before save.
+	boardcolumn.WipLimitValidator = boardcolumnDescWipLimit.Validators[0].(func(int) error)
 	// boardcolumnDescID is the schema descriptor for id field.
 	boardcolumnDescID := boardcolumnMixinFields0[0].Descriptor()
 	// boardcolumn.DefaultID holds the default value on creation for the id field.
 	boardcolumn.DefaultID = boardcolumnDescID.Default.(func() uuid.UUID)
+	budgetreservationMixin := schema.BudgetReservation{}.Mixin()
+	budgetreservation.Policy = privacy.NewPolicies(schema.BudgetReservation{})
+	budgetreservation.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := budgetreservation.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	budgetreservationMixinFields0 := budgetreservationMixin[0].Fields()
+	_ = budgetreservationMixinFields0
+	budgetreservationMixinFields1 := budgetreservationMixin[1].Fields()
+	_ = budgetreservationMixinFields1
+	budgetreservationFields := schema.BudgetReservation{}.Fields()
+	_ = budgetreservationFields
+	// budgetreservationDescCreatedAt is the schema descriptor for created_at field.
+	budgetreservationDescCreatedAt := budgetreservationMixinFields1[0].Descriptor()
+	// budgetreservation.DefaultCreatedAt holds the default value on creation for the created_at field.
+	budgetreservation.DefaultCreatedAt = budgetreservationDescCreatedAt.Default.(func() time.Time)
+	// budgetreservationDescUpdatedAt is the schema descriptor for updated_at field.
+	budgetreservationDescUpdatedAt := budgetreservationMixinFields1[1].Descriptor()
+	// budgetreservation.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	budgetreservation.DefaultUpdatedAt = budgetreservationDescUpdatedAt.Default.(func() time.Time)
+	// budgetreservation.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	budgetreservation.UpdateDefaultUpdatedAt = budgetreservationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// budgetreservationDescAmountMicros is the schema descriptor for amount_micros field.
+	budgetreservationDescAmountMicros := budgetreservationFields[1].Descriptor()
+	// budgetreservation.AmountMicrosValidator is a validator for the "amount_micros" field. It is called by the builders before save.
+	budgetreservation.AmountMicrosValidator = budgetreservationDescAmountMicros.Validators[0].(func(int64) error)
+	// budgetreservationDescID is the schema descriptor for id field.
+	budgetreservationDescID := budgetreservationMixinFields0[0].Descriptor()
+	// budgetreservation.DefaultID holds the default value on creation for the id field.
+	budgetreservation.DefaultID = budgetreservationDescID.Default.(func() uuid.UUID)
 	channelMixin := schema.Channel{}.Mixin()
+	channel.Policy = privacy.NewPolicies(schema.Channel{})
+	channel.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := channel.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	channelMixinHooks3 := channelMixin[3].Hooks()
+	channelMixinHooks4 := channelMixin[4].Hooks()
+
+	channel.Hooks[1] = channelMixinHooks3[0]
+
+	channel.Hooks[2] = channelMixinHooks4[0]
+	channelMixinInters3 := channelMixin[3].Interceptors()
+	channel.Interceptors[0] = channelMixinInters3[0]
 	channelMixinFields0 := channelMixin[0].Fields()
 	_ = channelMixinFields0
+	channelMixinFields1 := channelMixin[1].Fields()
+	_ = channelMixinFields1
 	channelFields := schema.Channel{}.Fields()
 	_ = channelFields
+	// channelDescCreatedAt is the schema descriptor for created_at field.
+	channelDescCreatedAt := channelMixinFields1[0].Descriptor()
+	// channel.DefaultCreatedAt holds the default value on creation for the created_at field.
+	channel.DefaultCreatedAt = channelDescCreatedAt.Default.(func() time.Time)
+	// channelDescUpdatedAt is the schema descriptor for updated_at field.
+	channelDescUpdatedAt := channelMixinFields1[1].Descriptor()
+	// channel.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	channel.DefaultUpdatedAt = channelDescUpdatedAt.Default.(func() time.Time)
+	// channel.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	channel.UpdateDefaultUpdatedAt = channelDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// channelDescName is the schema descriptor for name field.
+	channelDescName := channelFields[1].Descriptor()
+	// channel.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	channel.NameValidator = func() func(string) error {
+		validators := channelDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// channelDescDirectKey is the schema descriptor for direct_key field.
+	channelDescDirectKey := channelFields[2].Descriptor()
+	// channel.DirectKeyValidator is a validator for the "direct_key" field. It is called by the builders before save.
+	channel.DirectKeyValidator = func() func(string) error {
+		validators := channelDescDirectKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(direct_key string) error {
+			for _, fn := range fns {
+				if err := fn(direct_key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// channelDescPurpose is the schema descriptor for purpose field.
+	channelDescPurpose := channelFields[3].Descriptor()
+	// channel.PurposeValidator is a validator for the "purpose" field. It is called by the builders before save.
+	channel.PurposeValidator = channelDescPurpose.Validators[0].(func(string) error)
+	// channelDescTopic is the schema descriptor for topic field.
+	channelDescTopic := channelFields[4].Descriptor()
+	// channel.TopicValidator is a validator for the "topic" field. It is called by the builders before save.
+	channel.TopicValidator = channelDescTopic.Validators[0].(func(string) error)
+	// channelDescMessageCount is the schema descriptor for message_count field.
+	channelDescMessageCount := channelFields[9].Descriptor()
+	// channel.DefaultMessageCount holds the default value on creation for the message_count field.
+	channel.DefaultMessageCount = channelDescMessageCount.Default.(int64)
+	// channel.MessageCountValidator is a validator for the "message_count" field. It is called by the builders before save.
+	channel.MessageCountValidator = channelDescMessageCount.Validators[0].(func(int64) error)
 	// channelDescID is the schema descriptor for id field.
 	channelDescID := channelMixinFields0[0].Descriptor()
 	// channel.DefaultID holds the default value on creation for the id field.
 	channel.DefaultID = channelDescID.Default.(func() uuid.UUID)
 	channelmemberMixin := schema.ChannelMember{}.Mixin()
+	channelmember.Policy = privacy.NewPolicies(schema.ChannelMember{})
+	channelmember.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := channelmember.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	channelmemberMixinHooks3 := channelmemberMixin[3].Hooks()
+	channelmemberMixinHooks4 := channelmemberMixin[4].Hooks()
+
+	channelmember.Hooks[1] = channelmemberMixinHooks3[0]
+
+	channelmember.Hooks[2] = channelmemberMixinHooks4[0]
+	channelmemberMixinInters3 := channelmemberMixin[3].Interceptors()
+	channelmember.Interceptors[0] = channelmemberMixinInters3[0]
 	channelmemberMixinFields0 := channelmemberMixin[0].Fields()
 	_ = channelmemberMixinFields0
+	channelmemberMixinFields1 := channelmemberMixin[1].Fields()
+	_ = channelmemberMixinFields1
 	channelmemberFields := schema.ChannelMember{}.Fields()
 	_ = channelmemberFields
+	// channelmemberDescCreatedAt is the schema descriptor for created_at field.
+	channelmemberDescCreatedAt := channelmemberMixinFields1[0].Descriptor()
+	// channelmember.DefaultCreatedAt holds the default value on creation for the created_at field.
+	channelmember.DefaultCreatedAt = channelmemberDescCreatedAt.Default.(func() time.Time)
+	// channelmemberDescUpdatedAt is the schema descriptor for updated_at field.
+	channelmemberDescUpdatedAt := channelmemberMixinFields1[1].Descriptor()
+	// channelmember.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	channelmember.DefaultUpdatedAt = channelmemberDescUpdatedAt.Default.(func() time.Time)
+	// channelmember.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	channelmember.UpdateDefaultUpdatedAt = channelmemberDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// channelmemberDescMuted is the schema descriptor for muted field.
+	channelmemberDescMuted := channelmemberFields[3].Descriptor()
+	// channelmember.DefaultMuted holds the default value on creation for the muted field.
+	channelmember.DefaultMuted = channelmemberDescMuted.Default.(bool)
+	// channelmemberDescJoinedAt is the schema descriptor for joined_at field.
+	channelmemberDescJoinedAt := channelmemberFields[5].Descriptor()
+	// channelmember.DefaultJoinedAt holds the default value on creation for the joined_at field.
+	channelmember.DefaultJoinedAt = channelmemberDescJoinedAt.Default.(func() time.Time)
 	// channelmemberDescID is the schema descriptor for id field.
 	channelmemberDescID := channelmemberMixinFields0[0].Descriptor()
 	// channelmember.DefaultID holds the default value on creation for the id field.
 	channelmember.DefaultID = channelmemberDescID.Default.(func() uuid.UUID)
 	idleperiodMixin := schema.IdlePeriod{}.Mixin()
+	idleperiod.Policy = privacy.NewPolicies(schema.IdlePeriod{})
+	idleperiod.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := idleperiod.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	idleperiodMixinFields0 := idleperiodMixin[0].Fields()
 	_ = idleperiodMixinFields0
 	idleperiodFields := schema.IdlePeriod{}.Fields()
 	_ = idleperiodFields
+	// idleperiodDescCreatedAt is the schema descriptor for created_at field.
+	idleperiodDescCreatedAt := idleperiodFields[0].Descriptor()
+	// idleperiod.DefaultCreatedAt holds the default value on creation for the created_at field.
+	idleperiod.DefaultCreatedAt = idleperiodDescCreatedAt.Default.(func() time.Time)
+	// idleperiodDescClientRecordID is the schema descriptor for client_record_id field.
+	idleperiodDescClientRecordID := idleperiodFields[2].Descriptor()
+	// idleperiod.ClientRecordIDValidator is a validator for the "client_record_id" field. It is called by the builders before save.
+	idleperiod.ClientRecordIDValidator = func() func(string) error {
+		validators := idleperiodDescClientRecordID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(client_record_id string) error {
+			for _, fn := range fns {
+				if err := fn(client_record_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// idleperiodDescDeviceID is the schema descriptor for device_id field.
+	idleperiodDescDeviceID := idleperiodFields[3].Descriptor()
+	// idleperiod.DeviceIDValidator is a validator for the "device_id" field. It is called by the builders before save.
+	idleperiod.DeviceIDValidator = func() func(string) error {
+		validators := idleperiodDescDeviceID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(device_id string) error {
+			for _, fn := range fns {
+				if err := fn(device_id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// idleperiodDescDurationSeconds is the schema descriptor for duration_seconds field.
+	idleperiodDescDurationSeconds := idleperiodFields[6].Descriptor()
+	// idleperiod.DurationSecondsValidator is a validator for the "duration_seconds" field. It is called by the builders before save.
+	idleperiod.DurationSecondsValidator = idleperiodDescDurationSeconds.Validators[0].(func(int) error)
 	// idleperiodDescID is the schema descriptor for id field.
 	idleperiodDescID := idleperiodMixinFields0[0].Descriptor()
 	// idleperiod.DefaultID holds the default value on creation for the id field.
 	idleperiod.DefaultID = idleperiodDescID.Default.(func() uuid.UUID)
 	labelMixin := schema.Label{}.Mixin()
+	label.Policy = privacy.NewPolicies(schema.Label{})
+	label.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := label.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	labelMixinHooks3 := labelMixin[3].Hooks()
+	labelMixinHooks4 := labelMixin[4].Hooks()
+
+	label.Hooks[1] = labelMixinHooks3[0]
+
+	label.Hooks[2] = labelMixinHooks4[0]
+	labelMixinInters3 := labelMixin[3].Interceptors()
+	label.Interceptors[0] = labelMixinInters3[0]
 	labelMixinFields0 := labelMixin[0].Fields()
 	_ = labelMixinFields0
+	labelMixinFields1 := labelMixin[1].Fields()
+	_ = labelMixinFields1
 	labelFields := schema.Label{}.Fields()
 	_ = labelFields
+	// labelDescCreatedAt is the schema descriptor for created_at field.
+	labelDescCreatedAt := labelMixinFields1[0].Descriptor()
+	// label.DefaultCreatedAt holds the default value on creation for the created_at field.
+	label.DefaultCreatedAt = labelDescCreatedAt.Default.(func() time.Time)
+	// labelDescUpdatedAt is the schema descriptor for updated_at field.
+	labelDescUpdatedAt := labelMixinFields1[1].Descriptor()
+	// label.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	label.DefaultUpdatedAt = labelDescUpdatedAt.Default.(func() time.Time)
+	// label.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	label.UpdateDefaultUpdatedAt = labelDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// labelDescName is the schema descriptor for name field.
+	labelDescName := labelFields[1].Descriptor()
+	// label.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	label.NameValidator = func() func(string) error {
+		validators := labelDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// labelDescColor is the schema descriptor for color field.
+	labelDescColor := labelFields[2].Descriptor()
+	// label.DefaultColor holds the default value on creation for the color field.
+	label.DefaultColor = labelDescColor.Default.(string)
+	// label.ColorValidator is a validator for the "color" field. It is called by the builders before save.
+	label.ColorValidator = func() func(string) error {
+		validators := labelDescColor.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(color string) error {
+			for _, fn := range fns {
+				if err := fn(color); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// labelDescID is the schema descriptor for id field.
 	labelDescID := labelMixinFields0[0].Descriptor()
 	// label.DefaultID holds the default value on creation for the id field.
@@ -333,100 +1442,768 @@ func init() {
 	// loginhistory.DefaultID holds the default value on creation for the id field.
 	loginhistory.DefaultID = loginhistoryDescID.Default.(func() uuid.UUID)
 	messageMixin := schema.Message{}.Mixin()
+	message.Policy = privacy.NewPolicies(schema.Message{})
+	message.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := message.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	messageMixinHooks3 := messageMixin[3].Hooks()
+	messageMixinHooks4 := messageMixin[4].Hooks()
+
+	message.Hooks[1] = messageMixinHooks3[0]
+
+	message.Hooks[2] = messageMixinHooks4[0]
+	messageMixinInters3 := messageMixin[3].Interceptors()
+	message.Interceptors[0] = messageMixinInters3[0]
 	messageMixinFields0 := messageMixin[0].Fields()
 	_ = messageMixinFields0
+	messageMixinFields1 := messageMixin[1].Fields()
+	_ = messageMixinFields1
 	messageFields := schema.Message{}.Fields()
 	_ = messageFields
+	// messageDescCreatedAt is the schema descriptor for created_at field.
+	messageDescCreatedAt := messageMixinFields1[0].Descriptor()
+	// message.DefaultCreatedAt holds the default value on creation for the created_at field.
+	message.DefaultCreatedAt = messageDescCreatedAt.Default.(func() time.Time)
+	// messageDescUpdatedAt is the schema descriptor for updated_at field.
+	messageDescUpdatedAt := messageMixinFields1[1].Descriptor()
+	// message.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	message.DefaultUpdatedAt = messageDescUpdatedAt.Default.(func() time.Time)
+	// message.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	message.UpdateDefaultUpdatedAt = messageDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// messageDescBody is the schema descriptor for body field.
+	messageDescBody := messageFields[3].Descriptor()
+	// message.DefaultBody holds the default value on creation for the body field.
+	message.DefaultBody = messageDescBody.Default.(string)
+	// message.BodyValidator is a validator for the "body" field. It is called by the builders before save.
+	message.BodyValidator = messageDescBody.Validators[0].(func(string) error)
+	// messageDescReplyCount is the schema descriptor for reply_count field.
+	messageDescReplyCount := messageFields[5].Descriptor()
+	// message.DefaultReplyCount holds the default value on creation for the reply_count field.
+	message.DefaultReplyCount = messageDescReplyCount.Default.(int)
+	// message.ReplyCountValidator is a validator for the "reply_count" field. It is called by the builders before save.
+	message.ReplyCountValidator = messageDescReplyCount.Validators[0].(func(int) error)
+	// messageDescMentionsChannel is the schema descriptor for mentions_channel field.
+	messageDescMentionsChannel := messageFields[9].Descriptor()
+	// message.DefaultMentionsChannel holds the default value on creation for the mentions_channel field.
+	message.DefaultMentionsChannel = messageDescMentionsChannel.Default.(bool)
+	// messageDescHasFiles is the schema descriptor for has_files field.
+	messageDescHasFiles := messageFields[10].Descriptor()
+	// message.DefaultHasFiles holds the default value on creation for the has_files field.
+	message.DefaultHasFiles = messageDescHasFiles.Default.(bool)
 	// messageDescID is the schema descriptor for id field.
 	messageDescID := messageMixinFields0[0].Descriptor()
 	// message.DefaultID holds the default value on creation for the id field.
 	message.DefaultID = messageDescID.Default.(func() uuid.UUID)
 	messagefileMixin := schema.MessageFile{}.Mixin()
+	messagefile.Policy = privacy.NewPolicies(schema.MessageFile{})
+	messagefile.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := messagefile.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	messagefileMixinHooks3 := messagefileMixin[3].Hooks()
+	messagefileMixinHooks4 := messagefileMixin[4].Hooks()
+
+	messagefile.Hooks[1] = messagefileMixinHooks3[0]
+
+	messagefile.Hooks[2] = messagefileMixinHooks4[0]
+	messagefileMixinInters3 := messagefileMixin[3].Interceptors()
+	messagefile.Interceptors[0] = messagefileMixinInters3[0]
 	messagefileMixinFields0 := messagefileMixin[0].Fields()
 	_ = messagefileMixinFields0
+	messagefileMixinFields1 := messagefileMixin[1].Fields()
+	_ = messagefileMixinFields1
 	messagefileFields := schema.MessageFile{}.Fields()
 	_ = messagefileFields
+	// messagefileDescCreatedAt is the schema descriptor for created_at field.
+	messagefileDescCreatedAt := messagefileMixinFields1[0].Descriptor()
+	// messagefile.DefaultCreatedAt holds the default value on creation for the created_at field.
+	messagefile.DefaultCreatedAt = messagefileDescCreatedAt.Default.(func() time.Time)
+	// messagefileDescUpdatedAt is the schema descriptor for updated_at field.
+	messagefileDescUpdatedAt := messagefileMixinFields1[1].Descriptor()
+	// messagefile.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	messagefile.DefaultUpdatedAt = messagefileDescUpdatedAt.Default.(func() time.Time)
+	// messagefile.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	messagefile.UpdateDefaultUpdatedAt = messagefileDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// messagefileDescFileName is the schema descriptor for file_name field.
+	messagefileDescFileName := messagefileFields[3].Descriptor()
+	// messagefile.FileNameValidator is a validator for the "file_name" field. It is called by the builders before save.
+	messagefile.FileNameValidator = func() func(string) error {
+		validators := messagefileDescFileName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(file_name string) error {
+			for _, fn := range fns {
+				if err := fn(file_name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// messagefileDescContentType is the schema descriptor for content_type field.
+	messagefileDescContentType := messagefileFields[4].Descriptor()
+	// messagefile.ContentTypeValidator is a validator for the "content_type" field. It is called by the builders before save.
+	messagefile.ContentTypeValidator = func() func(string) error {
+		validators := messagefileDescContentType.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(content_type string) error {
+			for _, fn := range fns {
+				if err := fn(content_type); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// messagefileDescSizeBytes is the schema descriptor for size_bytes field.
+	messagefileDescSizeBytes := messagefileFields[5].Descriptor()
+	// messagefile.SizeBytesValidator is a validator for the "size_bytes" field. It is called by the builders before save.
+	messagefile.SizeBytesValidator = messagefileDescSizeBytes.Validators[0].(func(int64) error)
+	// messagefileDescSha256 is the schema descriptor for sha256 field.
+	messagefileDescSha256 := messagefileFields[6].Descriptor()
+	// messagefile.Sha256Validator is a validator for the "sha256" field. It is called by the builders before save.
+	messagefile.Sha256Validator = func() func(string) error {
+		validators := messagefileDescSha256.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(sha256 string) error {
+			for _, fn := range fns {
+				if err := fn(sha256); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// messagefileDescStorageKey is the schema descriptor for storage_key field.
+	messagefileDescStorageKey := messagefileFields[7].Descriptor()
+	// messagefile.StorageKeyValidator is a validator for the "storage_key" field. It is called by the builders before save.
+	messagefile.StorageKeyValidator = messagefileDescStorageKey.Validators[0].(func(string) error)
 	// messagefileDescID is the schema descriptor for id field.
 	messagefileDescID := messagefileMixinFields0[0].Descriptor()
 	// messagefile.DefaultID holds the default value on creation for the id field.
 	messagefile.DefaultID = messagefileDescID.Default.(func() uuid.UUID)
 	messagereactionMixin := schema.MessageReaction{}.Mixin()
+	messagereaction.Policy = privacy.NewPolicies(schema.MessageReaction{})
+	messagereaction.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := messagereaction.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	messagereactionMixinHooks3 := messagereactionMixin[3].Hooks()
+	messagereactionMixinHooks4 := messagereactionMixin[4].Hooks()
+
+	messagereaction.Hooks[1] = messagereactionMixinHooks3[0]
+
+	messagereaction.Hooks[2] = messagereactionMixinHooks4[0]
+	messagereactionMixinInters3 := messagereactionMixin[3].Interceptors()
+	messagereaction.Interceptors[0] = messagereactionMixinInters3[0]
 	messagereactionMixinFields0 := messagereactionMixin[0].Fields()
 	_ = messagereactionMixinFields0
+	messagereactionMixinFields1 := messagereactionMixin[1].Fields()
+	_ = messagereactionMixinFields1
 	messagereactionFields := schema.MessageReaction{}.Fields()
 	_ = messagereactionFields
+	// messagereactionDescCreatedAt is the schema descriptor for created_at field.
+	messagereactionDescCreatedAt := messagereactionMixinFields1[0].Descriptor()
+	// messagereaction.DefaultCreatedAt holds the default value on creation for the created_at field.
+	messagereaction.DefaultCreatedAt = messagereactionDescCreatedAt.Default.(func() time.Time)
+	// messagereactionDescUpdatedAt is the schema descriptor for updated_at field.
+	messagereactionDescUpdatedAt := messagereactionMixinFields1[1].Descriptor()
+	// messagereaction.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	messagereaction.DefaultUpdatedAt = messagereactionDescUpdatedAt.Default.(func() time.Time)
+	// messagereaction.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	messagereaction.UpdateDefaultUpdatedAt = messagereactionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// messagereactionDescEmoji is the schema descriptor for emoji field.
+	messagereactionDescEmoji := messagereactionFields[2].Descriptor()
+	// messagereaction.EmojiValidator is a validator for the "emoji" field. It is called by the builders before save.
+	messagereaction.EmojiValidator = func() func(string) error {
+		validators := messagereactionDescEmoji.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(emoji string) error {
+			for _, fn := range fns {
+				if err := fn(emoji); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// messagereactionDescID is the schema descriptor for id field.
 	messagereactionDescID := messagereactionMixinFields0[0].Descriptor()
 	// messagereaction.DefaultID holds the default value on creation for the id field.
 	messagereaction.DefaultID = messagereactionDescID.Default.(func() uuid.UUID)
 	milestoneMixin := schema.Milestone{}.Mixin()
+	milestone.Policy = privacy.NewPolicies(schema.Milestone{})
+	milestone.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := milestone.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	milestoneMixinHooks3 := milestoneMixin[3].Hooks()
+	milestoneMixinHooks4 := milestoneMixin[4].Hooks()
+
+	milestone.Hooks[1] = milestoneMixinHooks3[0]
+
+	milestone.Hooks[2] = milestoneMixinHooks4[0]
+	milestoneMixinInters3 := milestoneMixin[3].Interceptors()
+	milestone.Interceptors[0] = milestoneMixinInters3[0]
 	milestoneMixinFields0 := milestoneMixin[0].Fields()
 	_ = milestoneMixinFields0
+	milestoneMixinFields1 := milestoneMixin[1].Fields()
+	_ = milestoneMixinFields1
 	milestoneFields := schema.Milestone{}.Fields()
 	_ = milestoneFields
+	// milestoneDescCreatedAt is the schema descriptor for created_at field.
+	milestoneDescCreatedAt := milestoneMixinFields1[0].Descriptor()
+	// milestone.DefaultCreatedAt holds the default value on creation for the created_at field.
+	milestone.DefaultCreatedAt = milestoneDescCreatedAt.Default.(func() time.Time)
+	// milestoneDescUpdatedAt is the schema descriptor for updated_at field.
+	milestoneDescUpdatedAt := milestoneMixinFields1[1].Descriptor()
+	// milestone.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	milestone.DefaultUpdatedAt = milestoneDescUpdatedAt.Default.(func() time.Time)
+	// milestone.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	milestone.UpdateDefaultUpdatedAt = milestoneDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// milestoneDescName is the schema descriptor for name field.
+	milestoneDescName := milestoneFields[1].Descriptor()
+	// milestone.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	milestone.NameValidator = func() func(string) error {
+		validators := milestoneDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// milestoneDescDescription is the schema descriptor for description field.
+	milestoneDescDescription := milestoneFields[2].Descriptor()
+	// milestone.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	milestone.DescriptionValidator = milestoneDescDescription.Validators[0].(func(string) error)
 	// milestoneDescID is the schema descriptor for id field.
 	milestoneDescID := milestoneMixinFields0[0].Descriptor()
 	// milestone.DefaultID holds the default value on creation for the id field.
 	milestone.DefaultID = milestoneDescID.Default.(func() uuid.UUID)
 	modelpriceMixin := schema.ModelPrice{}.Mixin()
+	modelprice.Policy = privacy.NewPolicies(schema.ModelPrice{})
+	modelprice.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := modelprice.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	modelpriceMixinHooks2 := modelpriceMixin[2].Hooks()
+	modelpriceMixinHooks3 := modelpriceMixin[3].Hooks()
+
+	modelprice.Hooks[1] = modelpriceMixinHooks2[0]
+
+	modelprice.Hooks[2] = modelpriceMixinHooks3[0]
+	modelpriceMixinInters2 := modelpriceMixin[2].Interceptors()
+	modelprice.Interceptors[0] = modelpriceMixinInters2[0]
 	modelpriceMixinFields0 := modelpriceMixin[0].Fields()
 	_ = modelpriceMixinFields0
+	modelpriceMixinFields1 := modelpriceMixin[1].Fields()
+	_ = modelpriceMixinFields1
 	modelpriceFields := schema.ModelPrice{}.Fields()
 	_ = modelpriceFields
+	// modelpriceDescCreatedAt is the schema descriptor for created_at field.
+	modelpriceDescCreatedAt := modelpriceMixinFields1[0].Descriptor()
+	// modelprice.DefaultCreatedAt holds the default value on creation for the created_at field.
+	modelprice.DefaultCreatedAt = modelpriceDescCreatedAt.Default.(func() time.Time)
+	// modelpriceDescUpdatedAt is the schema descriptor for updated_at field.
+	modelpriceDescUpdatedAt := modelpriceMixinFields1[1].Descriptor()
+	// modelprice.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	modelprice.DefaultUpdatedAt = modelpriceDescUpdatedAt.Default.(func() time.Time)
+	// modelprice.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	modelprice.UpdateDefaultUpdatedAt = modelpriceDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// modelpriceDescModel is the schema descriptor for model field.
+	modelpriceDescModel := modelpriceFields[1].Descriptor()
+	// modelprice.ModelValidator is a validator for the "model" field. It is called by the builders before save.
+	modelprice.ModelValidator = func() func(string) error {
+		validators := modelpriceDescModel.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(model string) error {
+			for _, fn := range fns {
+				if err := fn(model); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// modelpriceDescInputMicrosPerMtok is the schema descriptor for input_micros_per_mtok field.
+	modelpriceDescInputMicrosPerMtok := modelpriceFields[2].Descriptor()
+	// modelprice.InputMicrosPerMtokValidator is a validator for the "input_micros_per_mtok" field. It is called by the builders before save.
+	modelprice.InputMicrosPerMtokValidator = modelpriceDescInputMicrosPerMtok.Validators[0].(func(int64) error)
+	// modelpriceDescOutputMicrosPerMtok is the schema descriptor for output_micros_per_mtok field.
+	modelpriceDescOutputMicrosPerMtok := modelpriceFields[3].Descriptor()
+	// modelprice.OutputMicrosPerMtokValidator is a validator for the "output_micros_per_mtok" field. It is called by the builders before save.
+	modelprice.OutputMicrosPerMtokValidator = modelpriceDescOutputMicrosPerMtok.Validators[0].(func(int64) error)
+	// modelpriceDescCachedInputMicrosPerMtok is the schema descriptor for cached_input_micros_per_mtok field.
+	modelpriceDescCachedInputMicrosPerMtok := modelpriceFields[4].Descriptor()
+	// modelprice.CachedInputMicrosPerMtokValidator is a validator for the "cached_input_micros_per_mtok" field. It is called by the builders before save.
+	modelprice.CachedInputMicrosPerMtokValidator = modelpriceDescCachedInputMicrosPerMtok.Validators[0].(func(int64) error)
+	// modelpriceDescCurrency is the schema descriptor for currency field.
+	modelpriceDescCurrency := modelpriceFields[5].Descriptor()
+	// modelprice.DefaultCurrency holds the default value on creation for the currency field.
+	modelprice.DefaultCurrency = modelpriceDescCurrency.Default.(string)
+	// modelprice.CurrencyValidator is a validator for the "currency" field. It is called by the builders before save.
+	modelprice.CurrencyValidator = func() func(string) error {
+		validators := modelpriceDescCurrency.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(currency string) error {
+			for _, fn := range fns {
+				if err := fn(currency); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// modelpriceDescID is the schema descriptor for id field.
 	modelpriceDescID := modelpriceMixinFields0[0].Descriptor()
 	// modelprice.DefaultID holds the default value on creation for the id field.
 	modelprice.DefaultID = modelpriceDescID.Default.(func() uuid.UUID)
 	noteMixin := schema.Note{}.Mixin()
+	note.Policy = privacy.NewPolicies(schema.Note{})
+	note.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := note.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	noteMixinHooks3 := noteMixin[3].Hooks()
+	noteMixinHooks4 := noteMixin[4].Hooks()
+
+	note.Hooks[1] = noteMixinHooks3[0]
+
+	note.Hooks[2] = noteMixinHooks4[0]
+	noteMixinInters3 := noteMixin[3].Interceptors()
+	note.Interceptors[0] = noteMixinInters3[0]
 	noteMixinFields0 := noteMixin[0].Fields()
 	_ = noteMixinFields0
+	noteMixinFields1 := noteMixin[1].Fields()
+	_ = noteMixinFields1
 	noteFields := schema.Note{}.Fields()
 	_ = noteFields
+	// noteDescCreatedAt is the schema descriptor for created_at field.
+	noteDescCreatedAt := noteMixinFields1[0].Descriptor()
+	// note.DefaultCreatedAt holds the default value on creation for the created_at field.
+	note.DefaultCreatedAt = noteDescCreatedAt.Default.(func() time.Time)
+	// noteDescUpdatedAt is the schema descriptor for updated_at field.
+	noteDescUpdatedAt := noteMixinFields1[1].Descriptor()
+	// note.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	note.DefaultUpdatedAt = noteDescUpdatedAt.Default.(func() time.Time)
+	// note.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	note.UpdateDefaultUpdatedAt = noteDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// noteDescTitle is the schema descriptor for title field.
+	noteDescTitle := noteFields[0].Descriptor()
+	// note.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	note.TitleValidator = func() func(string) error {
+		validators := noteDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// noteDescContent is the schema descriptor for content field.
+	noteDescContent := noteFields[1].Descriptor()
+	// note.DefaultContent holds the default value on creation for the content field.
+	note.DefaultContent = noteDescContent.Default.(string)
+	// note.ContentValidator is a validator for the "content" field. It is called by the builders before save.
+	note.ContentValidator = noteDescContent.Validators[0].(func(string) error)
+	// noteDescPinned is the schema descriptor for pinned field.
+	noteDescPinned := noteFields[6].Descriptor()
+	// note.DefaultPinned holds the default value on creation for the pinned field.
+	note.DefaultPinned = noteDescPinned.Default.(bool)
+	// noteDescVersion is the schema descriptor for version field.
+	noteDescVersion := noteFields[8].Descriptor()
+	// note.DefaultVersion holds the default value on creation for the version field.
+	note.DefaultVersion = noteDescVersion.Default.(int)
+	// note.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	note.VersionValidator = noteDescVersion.Validators[0].(func(int) error)
+	// noteDescContentSize is the schema descriptor for content_size field.
+	noteDescContentSize := noteFields[9].Descriptor()
+	// note.DefaultContentSize holds the default value on creation for the content_size field.
+	note.DefaultContentSize = noteDescContentSize.Default.(int)
+	// note.ContentSizeValidator is a validator for the "content_size" field. It is called by the builders before save.
+	note.ContentSizeValidator = noteDescContentSize.Validators[0].(func(int) error)
 	// noteDescID is the schema descriptor for id field.
 	noteDescID := noteMixinFields0[0].Descriptor()
 	// note.DefaultID holds the default value on creation for the id field.
 	note.DefaultID = noteDescID.Default.(func() uuid.UUID)
 	notecommentMixin := schema.NoteComment{}.Mixin()
+	notecomment.Policy = privacy.NewPolicies(schema.NoteComment{})
+	notecomment.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := notecomment.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	notecommentMixinHooks3 := notecommentMixin[3].Hooks()
+	notecommentMixinHooks4 := notecommentMixin[4].Hooks()
+
+	notecomment.Hooks[1] = notecommentMixinHooks3[0]
+
+	notecomment.Hooks[2] = notecommentMixinHooks4[0]
+	notecommentMixinInters3 := notecommentMixin[3].Interceptors()
+	notecomment.Interceptors[0] = notecommentMixinInters3[0]
 	notecommentMixinFields0 := notecommentMixin[0].Fields()
 	_ = notecommentMixinFields0
+	notecommentMixinFields1 := notecommentMixin[1].Fields()
+	_ = notecommentMixinFields1
 	notecommentFields := schema.NoteComment{}.Fields()
 	_ = notecommentFields
+	// notecommentDescCreatedAt is the schema descriptor for created_at field.
+	notecommentDescCreatedAt := notecommentMixinFields1[0].Descriptor()
+	// notecomment.DefaultCreatedAt holds the default value on creation for the created_at field.
+	notecomment.DefaultCreatedAt = notecommentDescCreatedAt.Default.(func() time.Time)
+	// notecommentDescUpdatedAt is the schema descriptor for updated_at field.
+	notecommentDescUpdatedAt := notecommentMixinFields1[1].Descriptor()
+	// notecomment.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	notecomment.DefaultUpdatedAt = notecommentDescUpdatedAt.Default.(func() time.Time)
+	// notecomment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	notecomment.UpdateDefaultUpdatedAt = notecommentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// notecommentDescBody is the schema descriptor for body field.
+	notecommentDescBody := notecommentFields[2].Descriptor()
+	// notecomment.BodyValidator is a validator for the "body" field. It is called by the builders before save.
+	notecomment.BodyValidator = func() func(string) error {
+		validators := notecommentDescBody.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(body string) error {
+			for _, fn := range fns {
+				if err := fn(body); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// notecommentDescQuote is the schema descriptor for quote field.
+	notecommentDescQuote := notecommentFields[3].Descriptor()
+	// notecomment.QuoteValidator is a validator for the "quote" field. It is called by the builders before save.
+	notecomment.QuoteValidator = notecommentDescQuote.Validators[0].(func(string) error)
+	// notecommentDescPrefix is the schema descriptor for prefix field.
+	notecommentDescPrefix := notecommentFields[4].Descriptor()
+	// notecomment.PrefixValidator is a validator for the "prefix" field. It is called by the builders before save.
+	notecomment.PrefixValidator = notecommentDescPrefix.Validators[0].(func(string) error)
+	// notecommentDescSuffix is the schema descriptor for suffix field.
+	notecommentDescSuffix := notecommentFields[5].Descriptor()
+	// notecomment.SuffixValidator is a validator for the "suffix" field. It is called by the builders before save.
+	notecomment.SuffixValidator = notecommentDescSuffix.Validators[0].(func(string) error)
+	// notecommentDescStartOffset is the schema descriptor for start_offset field.
+	notecommentDescStartOffset := notecommentFields[6].Descriptor()
+	// notecomment.StartOffsetValidator is a validator for the "start_offset" field. It is called by the builders before save.
+	notecomment.StartOffsetValidator = notecommentDescStartOffset.Validators[0].(func(int) error)
+	// notecommentDescEndOffset is the schema descriptor for end_offset field.
+	notecommentDescEndOffset := notecommentFields[7].Descriptor()
+	// notecomment.EndOffsetValidator is a validator for the "end_offset" field. It is called by the builders before save.
+	notecomment.EndOffsetValidator = notecommentDescEndOffset.Validators[0].(func(int) error)
 	// notecommentDescID is the schema descriptor for id field.
 	notecommentDescID := notecommentMixinFields0[0].Descriptor()
 	// notecomment.DefaultID holds the default value on creation for the id field.
 	notecomment.DefaultID = notecommentDescID.Default.(func() uuid.UUID)
 	notefolderMixin := schema.NoteFolder{}.Mixin()
+	notefolder.Policy = privacy.NewPolicies(schema.NoteFolder{})
+	notefolder.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := notefolder.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	notefolderMixinHooks3 := notefolderMixin[3].Hooks()
+	notefolderMixinHooks4 := notefolderMixin[4].Hooks()
+
+	notefolder.Hooks[1] = notefolderMixinHooks3[0]
+
+	notefolder.Hooks[2] = notefolderMixinHooks4[0]
+	notefolderMixinInters3 := notefolderMixin[3].Interceptors()
+	notefolder.Interceptors[0] = notefolderMixinInters3[0]
 	notefolderMixinFields0 := notefolderMixin[0].Fields()
 	_ = notefolderMixinFields0
+	notefolderMixinFields1 := notefolderMixin[1].Fields()
+	_ = notefolderMixinFields1
 	notefolderFields := schema.NoteFolder{}.Fields()
 	_ = notefolderFields
+	// notefolderDescCreatedAt is the schema descriptor for created_at field.
+	notefolderDescCreatedAt := notefolderMixinFields1[0].Descriptor()
+	// notefolder.DefaultCreatedAt holds the default value on creation for the created_at field.
+	notefolder.DefaultCreatedAt = notefolderDescCreatedAt.Default.(func() time.Time)
+	// notefolderDescUpdatedAt is the schema descriptor for updated_at field.
+	notefolderDescUpdatedAt := notefolderMixinFields1[1].Descriptor()
+	// notefolder.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	notefolder.DefaultUpdatedAt = notefolderDescUpdatedAt.Default.(func() time.Time)
+	// notefolder.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	notefolder.UpdateDefaultUpdatedAt = notefolderDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// notefolderDescName is the schema descriptor for name field.
+	notefolderDescName := notefolderFields[0].Descriptor()
+	// notefolder.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	notefolder.NameValidator = func() func(string) error {
+		validators := notefolderDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// notefolderDescPosition is the schema descriptor for position field.
+	notefolderDescPosition := notefolderFields[2].Descriptor()
+	// notefolder.DefaultPosition holds the default value on creation for the position field.
+	notefolder.DefaultPosition = notefolderDescPosition.Default.(int)
+	// notefolder.PositionValidator is a validator for the "position" field. It is called by the builders before save.
+	notefolder.PositionValidator = notefolderDescPosition.Validators[0].(func(int) error)
 	// notefolderDescID is the schema descriptor for id field.
 	notefolderDescID := notefolderMixinFields0[0].Descriptor()
 	// notefolder.DefaultID holds the default value on creation for the id field.
 	notefolder.DefaultID = notefolderDescID.Default.(func() uuid.UUID)
 	noteshareMixin := schema.NoteShare{}.Mixin()
+	noteshare.Policy = privacy.NewPolicies(schema.NoteShare{})
+	noteshare.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := noteshare.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	noteshareMixinHooks3 := noteshareMixin[3].Hooks()
+	noteshareMixinHooks4 := noteshareMixin[4].Hooks()
+
+	noteshare.Hooks[1] = noteshareMixinHooks3[0]
+
+	noteshare.Hooks[2] = noteshareMixinHooks4[0]
+	noteshareMixinInters3 := noteshareMixin[3].Interceptors()
+	noteshare.Interceptors[0] = noteshareMixinInters3[0]
 	noteshareMixinFields0 := noteshareMixin[0].Fields()
 	_ = noteshareMixinFields0
+	noteshareMixinFields1 := noteshareMixin[1].Fields()
+	_ = noteshareMixinFields1
 	noteshareFields := schema.NoteShare{}.Fields()
 	_ = noteshareFields
+	// noteshareDescCreatedAt is the schema descriptor for created_at field.
+	noteshareDescCreatedAt := noteshareMixinFields1[0].Descriptor()
+	// noteshare.DefaultCreatedAt holds the default value on creation for the created_at field.
+	noteshare.DefaultCreatedAt = noteshareDescCreatedAt.Default.(func() time.Time)
+	// noteshareDescUpdatedAt is the schema descriptor for updated_at field.
+	noteshareDescUpdatedAt := noteshareMixinFields1[1].Descriptor()
+	// noteshare.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	noteshare.DefaultUpdatedAt = noteshareDescUpdatedAt.Default.(func() time.Time)
+	// noteshare.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	noteshare.UpdateDefaultUpdatedAt = noteshareDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// noteshareDescID is the schema descriptor for id field.
 	noteshareDescID := noteshareMixinFields0[0].Descriptor()
 	// noteshare.DefaultID holds the default value on creation for the id field.
 	noteshare.DefaultID = noteshareDescID.Default.(func() uuid.UUID)
 	notetagdefinitionMixin := schema.NoteTagDefinition{}.Mixin()
+	notetagdefinition.Policy = privacy.NewPolicies(schema.NoteTagDefinition{})
+	notetagdefinition.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := notetagdefinition.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	notetagdefinitionMixinHooks3 := notetagdefinitionMixin[3].Hooks()
+	notetagdefinitionMixinHooks4 := notetagdefinitionMixin[4].Hooks()
+	notetagdefinitionHooks := schema.NoteTagDefinition{}.Hooks()
+
+	notetagdefinition.Hooks[1] = notetagdefinitionMixinHooks3[0]
+
+	notetagdefinition.Hooks[2] = notetagdefinitionMixinHooks4[0]
+
+	notetagdefinition.Hooks[3] = notetagdefinitionHooks[0]
+	notetagdefinitionMixinInters3 := notetagdefinitionMixin[3].Interceptors()
+	notetagdefinition.Interceptors[0] = notetagdefinitionMixinInters3[0]
 	notetagdefinitionMixinFields0 := notetagdefinitionMixin[0].Fields()
 	_ = notetagdefinitionMixinFields0
+	notetagdefinitionMixinFields1 := notetagdefinitionMixin[1].Fields()
+	_ = notetagdefinitionMixinFields1
 	notetagdefinitionFields := schema.NoteTagDefinition{}.Fields()
 	_ = notetagdefinitionFields
+	// notetagdefinitionDescCreatedAt is the schema descriptor for created_at field.
+	notetagdefinitionDescCreatedAt := notetagdefinitionMixinFields1[0].Descriptor()
+	// notetagdefinition.DefaultCreatedAt holds the default value on creation for the created_at field.
+	notetagdefinition.DefaultCreatedAt = notetagdefinitionDescCreatedAt.Default.(func() time.Time)
+	// notetagdefinitionDescUpdatedAt is the schema descriptor for updated_at field.
+	notetagdefinitionDescUpdatedAt := notetagdefinitionMixinFields1[1].Descriptor()
+	// notetagdefinition.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	notetagdefinition.DefaultUpdatedAt = notetagdefinitionDescUpdatedAt.Default.(func() time.Time)
+	// notetagdefinition.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	notetagdefinition.UpdateDefaultUpdatedAt = notetagdefinitionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// notetagdefinitionDescName is the schema descriptor for name field.
+	notetagdefinitionDescName := notetagdefinitionFields[0].Descriptor()
+	// notetagdefinition.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	notetagdefinition.NameValidator = func() func(string) error {
+		validators := notetagdefinitionDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// notetagdefinitionDescNameKey is the schema descriptor for name_key field.
+	notetagdefinitionDescNameKey := notetagdefinitionFields[1].Descriptor()
+	// notetagdefinition.NameKeyValidator is a validator for the "name_key" field. It is called by the builders before save.
+	notetagdefinition.NameKeyValidator = func() func(string) error {
+		validators := notetagdefinitionDescNameKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name_key string) error {
+			for _, fn := range fns {
+				if err := fn(name_key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// notetagdefinitionDescColor is the schema descriptor for color field.
+	notetagdefinitionDescColor := notetagdefinitionFields[2].Descriptor()
+	// notetagdefinition.DefaultColor holds the default value on creation for the color field.
+	notetagdefinition.DefaultColor = notetagdefinitionDescColor.Default.(string)
+	// notetagdefinition.ColorValidator is a validator for the "color" field. It is called by the builders before save.
+	notetagdefinition.ColorValidator = func() func(string) error {
+		validators := notetagdefinitionDescColor.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(color string) error {
+			for _, fn := range fns {
+				if err := fn(color); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// notetagdefinitionDescID is the schema descriptor for id field.
 	notetagdefinitionDescID := notetagdefinitionMixinFields0[0].Descriptor()
 	// notetagdefinition.DefaultID holds the default value on creation for the id field.
 	notetagdefinition.DefaultID = notetagdefinitionDescID.Default.(func() uuid.UUID)
 	noteversionMixin := schema.NoteVersion{}.Mixin()
+	noteversion.Policy = privacy.NewPolicies(schema.NoteVersion{})
+	noteversion.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := noteversion.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	noteversionMixinFields0 := noteversionMixin[0].Fields()
 	_ = noteversionMixinFields0
 	noteversionFields := schema.NoteVersion{}.Fields()
 	_ = noteversionFields
+	// noteversionDescCreatedAt is the schema descriptor for created_at field.
+	noteversionDescCreatedAt := noteversionFields[0].Descriptor()
+	// noteversion.DefaultCreatedAt holds the default value on creation for the created_at field.
+	noteversion.DefaultCreatedAt = noteversionDescCreatedAt.Default.(func() time.Time)
+	// noteversionDescVersion is the schema descriptor for version field.
+	noteversionDescVersion := noteversionFields[2].Descriptor()
+	// noteversion.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	noteversion.VersionValidator = noteversionDescVersion.Validators[0].(func(int) error)
+	// noteversionDescTitle is the schema descriptor for title field.
+	noteversionDescTitle := noteversionFields[3].Descriptor()
+	// noteversion.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	noteversion.TitleValidator = func() func(string) error {
+		validators := noteversionDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// noteversionDescContent is the schema descriptor for content field.
+	noteversionDescContent := noteversionFields[4].Descriptor()
+	// noteversion.DefaultContent holds the default value on creation for the content field.
+	noteversion.DefaultContent = noteversionDescContent.Default.(string)
+	// noteversion.ContentValidator is a validator for the "content" field. It is called by the builders before save.
+	noteversion.ContentValidator = noteversionDescContent.Validators[0].(func(string) error)
+	// noteversionDescSizeBytes is the schema descriptor for size_bytes field.
+	noteversionDescSizeBytes := noteversionFields[6].Descriptor()
+	// noteversion.SizeBytesValidator is a validator for the "size_bytes" field. It is called by the builders before save.
+	noteversion.SizeBytesValidator = noteversionDescSizeBytes.Validators[0].(func(int) error)
 	// noteversionDescID is the schema descriptor for id field.
 	noteversionDescID := noteversionMixinFields0[0].Descriptor()
 	// noteversion.DefaultID holds the default value on creation for the id field.
@@ -616,46 +2393,265 @@ func init() {
 	// permission.DefaultID holds the default value on creation for the id field.
 	permission.DefaultID = permissionDescID.Default.(func() uuid.UUID)
 	pinnedmessageMixin := schema.PinnedMessage{}.Mixin()
+	pinnedmessage.Policy = privacy.NewPolicies(schema.PinnedMessage{})
+	pinnedmessage.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := pinnedmessage.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	pinnedmessageMixinHooks3 := pinnedmessageMixin[3].Hooks()
+	pinnedmessageMixinHooks4 := pinnedmessageMixin[4].Hooks()
+
+	pinnedmessage.Hooks[1] = pinnedmessageMixinHooks3[0]
+
+	pinnedmessage.Hooks[2] = pinnedmessageMixinHooks4[0]
+	pinnedmessageMixinInters3 := pinnedmessageMixin[3].Interceptors()
+	pinnedmessage.Interceptors[0] = pinnedmessageMixinInters3[0]
 	pinnedmessageMixinFields0 := pinnedmessageMixin[0].Fields()
 	_ = pinnedmessageMixinFields0
+	pinnedmessageMixinFields1 := pinnedmessageMixin[1].Fields()
+	_ = pinnedmessageMixinFields1
 	pinnedmessageFields := schema.PinnedMessage{}.Fields()
 	_ = pinnedmessageFields
+	// pinnedmessageDescCreatedAt is the schema descriptor for created_at field.
+	pinnedmessageDescCreatedAt := pinnedmessageMixinFields1[0].Descriptor()
+	// pinnedmessage.DefaultCreatedAt holds the default value on creation for the created_at field.
+	pinnedmessage.DefaultCreatedAt = pinnedmessageDescCreatedAt.Default.(func() time.Time)
+	// pinnedmessageDescUpdatedAt is the schema descriptor for updated_at field.
+	pinnedmessageDescUpdatedAt := pinnedmessageMixinFields1[1].Descriptor()
+	// pinnedmessage.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	pinnedmessage.DefaultUpdatedAt = pinnedmessageDescUpdatedAt.Default.(func() time.Time)
+	// pinnedmessage.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	pinnedmessage.UpdateDefaultUpdatedAt = pinnedmessageDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// pinnedmessageDescPinnedAt is the schema descriptor for pinned_at field.
+	pinnedmessageDescPinnedAt := pinnedmessageFields[3].Descriptor()
+	// pinnedmessage.DefaultPinnedAt holds the default value on creation for the pinned_at field.
+	pinnedmessage.DefaultPinnedAt = pinnedmessageDescPinnedAt.Default.(func() time.Time)
 	// pinnedmessageDescID is the schema descriptor for id field.
 	pinnedmessageDescID := pinnedmessageMixinFields0[0].Descriptor()
 	// pinnedmessage.DefaultID holds the default value on creation for the id field.
 	pinnedmessage.DefaultID = pinnedmessageDescID.Default.(func() uuid.UUID)
 	productivitysummaryMixin := schema.ProductivitySummary{}.Mixin()
+	productivitysummary.Policy = privacy.NewPolicies(schema.ProductivitySummary{})
+	productivitysummary.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := productivitysummary.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	productivitysummaryMixinFields0 := productivitysummaryMixin[0].Fields()
 	_ = productivitysummaryMixinFields0
 	productivitysummaryFields := schema.ProductivitySummary{}.Fields()
 	_ = productivitysummaryFields
+	// productivitysummaryDescCreatedAt is the schema descriptor for created_at field.
+	productivitysummaryDescCreatedAt := productivitysummaryFields[0].Descriptor()
+	// productivitysummary.DefaultCreatedAt holds the default value on creation for the created_at field.
+	productivitysummary.DefaultCreatedAt = productivitysummaryDescCreatedAt.Default.(func() time.Time)
+	// productivitysummaryDescActiveSeconds is the schema descriptor for active_seconds field.
+	productivitysummaryDescActiveSeconds := productivitysummaryFields[4].Descriptor()
+	// productivitysummary.DefaultActiveSeconds holds the default value on creation for the active_seconds field.
+	productivitysummary.DefaultActiveSeconds = productivitysummaryDescActiveSeconds.Default.(int)
+	// productivitysummary.ActiveSecondsValidator is a validator for the "active_seconds" field. It is called by the builders before save.
+	productivitysummary.ActiveSecondsValidator = productivitysummaryDescActiveSeconds.Validators[0].(func(int) error)
+	// productivitysummaryDescIdleSeconds is the schema descriptor for idle_seconds field.
+	productivitysummaryDescIdleSeconds := productivitysummaryFields[5].Descriptor()
+	// productivitysummary.DefaultIdleSeconds holds the default value on creation for the idle_seconds field.
+	productivitysummary.DefaultIdleSeconds = productivitysummaryDescIdleSeconds.Default.(int)
+	// productivitysummary.IdleSecondsValidator is a validator for the "idle_seconds" field. It is called by the builders before save.
+	productivitysummary.IdleSecondsValidator = productivitysummaryDescIdleSeconds.Validators[0].(func(int) error)
+	// productivitysummaryDescProductiveSeconds is the schema descriptor for productive_seconds field.
+	productivitysummaryDescProductiveSeconds := productivitysummaryFields[6].Descriptor()
+	// productivitysummary.DefaultProductiveSeconds holds the default value on creation for the productive_seconds field.
+	productivitysummary.DefaultProductiveSeconds = productivitysummaryDescProductiveSeconds.Default.(int)
+	// productivitysummary.ProductiveSecondsValidator is a validator for the "productive_seconds" field. It is called by the builders before save.
+	productivitysummary.ProductiveSecondsValidator = productivitysummaryDescProductiveSeconds.Validators[0].(func(int) error)
+	// productivitysummaryDescNeutralSeconds is the schema descriptor for neutral_seconds field.
+	productivitysummaryDescNeutralSeconds := productivitysummaryFields[7].Descriptor()
+	// productivitysummary.DefaultNeutralSeconds holds the default value on creation for the neutral_seconds field.
+	productivitysummary.DefaultNeutralSeconds = productivitysummaryDescNeutralSeconds.Default.(int)
+	// productivitysummary.NeutralSecondsValidator is a validator for the "neutral_seconds" field. It is called by the builders before save.
+	productivitysummary.NeutralSecondsValidator = productivitysummaryDescNeutralSeconds.Validators[0].(func(int) error)
+	// productivitysummaryDescDistractingSeconds is the schema descriptor for distracting_seconds field.
+	productivitysummaryDescDistractingSeconds := productivitysummaryFields[8].Descriptor()
+	// productivitysummary.DefaultDistractingSeconds holds the default value on creation for the distracting_seconds field.
+	productivitysummary.DefaultDistractingSeconds = productivitysummaryDescDistractingSeconds.Default.(int)
+	// productivitysummary.DistractingSecondsValidator is a validator for the "distracting_seconds" field. It is called by the builders before save.
+	productivitysummary.DistractingSecondsValidator = productivitysummaryDescDistractingSeconds.Validators[0].(func(int) error)
+	// productivitysummaryDescTasksCompleted is the schema descriptor for tasks_completed field.
+	productivitysummaryDescTasksCompleted := productivitysummaryFields[10].Descriptor()
+	// productivitysummary.DefaultTasksCompleted holds the default value on creation for the tasks_completed field.
+	productivitysummary.DefaultTasksCompleted = productivitysummaryDescTasksCompleted.Default.(int)
+	// productivitysummary.TasksCompletedValidator is a validator for the "tasks_completed" field. It is called by the builders before save.
+	productivitysummary.TasksCompletedValidator = productivitysummaryDescTasksCompleted.Validators[0].(func(int) error)
+	// productivitysummaryDescTimeLoggedSeconds is the schema descriptor for time_logged_seconds field.
+	productivitysummaryDescTimeLoggedSeconds := productivitysummaryFields[11].Descriptor()
+	// productivitysummary.DefaultTimeLoggedSeconds holds the default value on creation for the time_logged_seconds field.
+	productivitysummary.DefaultTimeLoggedSeconds = productivitysummaryDescTimeLoggedSeconds.Default.(int)
+	// productivitysummary.TimeLoggedSecondsValidator is a validator for the "time_logged_seconds" field. It is called by the builders before save.
+	productivitysummary.TimeLoggedSecondsValidator = productivitysummaryDescTimeLoggedSeconds.Validators[0].(func(int) error)
 	// productivitysummaryDescID is the schema descriptor for id field.
 	productivitysummaryDescID := productivitysummaryMixinFields0[0].Descriptor()
 	// productivitysummary.DefaultID holds the default value on creation for the id field.
 	productivitysummary.DefaultID = productivitysummaryDescID.Default.(func() uuid.UUID)
 	projectMixin := schema.Project{}.Mixin()
+	project.Policy = privacy.NewPolicies(schema.Project{})
+	project.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := project.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	projectMixinHooks3 := projectMixin[3].Hooks()
+	projectMixinHooks4 := projectMixin[4].Hooks()
+
+	project.Hooks[1] = projectMixinHooks3[0]
+
+	project.Hooks[2] = projectMixinHooks4[0]
+	projectMixinInters3 := projectMixin[3].Interceptors()
+	project.Interceptors[0] = projectMixinInters3[0]
 	projectMixinFields0 := projectMixin[0].Fields()
 	_ = projectMixinFields0
+	projectMixinFields1 := projectMixin[1].Fields()
+	_ = projectMixinFields1
 	projectFields := schema.Project{}.Fields()
 	_ = projectFields
+	// projectDescCreatedAt is the schema descriptor for created_at field.
+	projectDescCreatedAt := projectMixinFields1[0].Descriptor()
+	// project.DefaultCreatedAt holds the default value on creation for the created_at field.
+	project.DefaultCreatedAt = projectDescCreatedAt.Default.(func() time.Time)
+	// projectDescUpdatedAt is the schema descriptor for updated_at field.
+	projectDescUpdatedAt := projectMixinFields1[1].Descriptor()
+	// project.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	project.DefaultUpdatedAt = projectDescUpdatedAt.Default.(func() time.Time)
+	// project.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	project.UpdateDefaultUpdatedAt = projectDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// projectDescKey is the schema descriptor for key field.
+	projectDescKey := projectFields[0].Descriptor()
+	// project.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	project.KeyValidator = func() func(string) error {
+		validators := projectDescKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(key string) error {
+			for _, fn := range fns {
+				if err := fn(key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// projectDescName is the schema descriptor for name field.
+	projectDescName := projectFields[1].Descriptor()
+	// project.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	project.NameValidator = func() func(string) error {
+		validators := projectDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// projectDescDescription is the schema descriptor for description field.
+	projectDescDescription := projectFields[2].Descriptor()
+	// project.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	project.DescriptionValidator = projectDescDescription.Validators[0].(func(string) error)
+	// projectDescNextTaskNumber is the schema descriptor for next_task_number field.
+	projectDescNextTaskNumber := projectFields[9].Descriptor()
+	// project.DefaultNextTaskNumber holds the default value on creation for the next_task_number field.
+	project.DefaultNextTaskNumber = projectDescNextTaskNumber.Default.(int)
+	// project.NextTaskNumberValidator is a validator for the "next_task_number" field. It is called by the builders before save.
+	project.NextTaskNumberValidator = projectDescNextTaskNumber.Validators[0].(func(int) error)
 	// projectDescID is the schema descriptor for id field.
 	projectDescID := projectMixinFields0[0].Descriptor()
 	// project.DefaultID holds the default value on creation for the id field.
 	project.DefaultID = projectDescID.Default.(func() uuid.UUID)
 	projectmemberMixin := schema.ProjectMember{}.Mixin()
+	projectmember.Policy = privacy.NewPolicies(schema.ProjectMember{})
+	projectmember.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := projectmember.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	projectmemberMixinHooks3 := projectmemberMixin[3].Hooks()
+	projectmemberMixinHooks4 := projectmemberMixin[4].Hooks()
+
+	projectmember.Hooks[1] = projectmemberMixinHooks3[0]
+
+	projectmember.Hooks[2] = projectmemberMixinHooks4[0]
+	projectmemberMixinInters3 := projectmemberMixin[3].Interceptors()
+	projectmember.Interceptors[0] = projectmemberMixinInters3[0]
 	projectmemberMixinFields0 := projectmemberMixin[0].Fields()
 	_ = projectmemberMixinFields0
+	projectmemberMixinFields1 := projectmemberMixin[1].Fields()
+	_ = projectmemberMixinFields1
 	projectmemberFields := schema.ProjectMember{}.Fields()
 	_ = projectmemberFields
+	// projectmemberDescCreatedAt is the schema descriptor for created_at field.
+	projectmemberDescCreatedAt := projectmemberMixinFields1[0].Descriptor()
+	// projectmember.DefaultCreatedAt holds the default value on creation for the created_at field.
+	projectmember.DefaultCreatedAt = projectmemberDescCreatedAt.Default.(func() time.Time)
+	// projectmemberDescUpdatedAt is the schema descriptor for updated_at field.
+	projectmemberDescUpdatedAt := projectmemberMixinFields1[1].Descriptor()
+	// projectmember.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	projectmember.DefaultUpdatedAt = projectmemberDescUpdatedAt.Default.(func() time.Time)
+	// projectmember.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	projectmember.UpdateDefaultUpdatedAt = projectmemberDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// projectmemberDescID is the schema descriptor for id field.
 	projectmemberDescID := projectmemberMixinFields0[0].Descriptor()
 	// projectmember.DefaultID holds the default value on creation for the id field.
 	projectmember.DefaultID = projectmemberDescID.Default.(func() uuid.UUID)
 	readreceiptMixin := schema.ReadReceipt{}.Mixin()
+	readreceipt.Policy = privacy.NewPolicies(schema.ReadReceipt{})
+	readreceipt.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := readreceipt.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	readreceiptMixinFields0 := readreceiptMixin[0].Fields()
 	_ = readreceiptMixinFields0
+	readreceiptMixinFields1 := readreceiptMixin[1].Fields()
+	_ = readreceiptMixinFields1
 	readreceiptFields := schema.ReadReceipt{}.Fields()
 	_ = readreceiptFields
+	// readreceiptDescCreatedAt is the schema descriptor for created_at field.
+	readreceiptDescCreatedAt := readreceiptMixinFields1[0].Descriptor()
+	// readreceipt.DefaultCreatedAt holds the default value on creation for the created_at field.
+	readreceipt.DefaultCreatedAt = readreceiptDescCreatedAt.Default.(func() time.Time)
+	// readreceiptDescUpdatedAt is the schema descriptor for updated_at field.
+	readreceiptDescUpdatedAt := readreceiptMixinFields1[1].Descriptor()
+	// readreceipt.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	readreceipt.DefaultUpdatedAt = readreceiptDescUpdatedAt.Default.(func() time.Time)
+	// readreceipt.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	readreceipt.UpdateDefaultUpdatedAt = readreceiptDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// readreceiptDescMentionCount is the schema descriptor for mention_count field.
+	readreceiptDescMentionCount := readreceiptFields[4].Descriptor()
+	// readreceipt.DefaultMentionCount holds the default value on creation for the mention_count field.
+	readreceipt.DefaultMentionCount = readreceiptDescMentionCount.Default.(int)
+	// readreceipt.MentionCountValidator is a validator for the "mention_count" field. It is called by the builders before save.
+	readreceipt.MentionCountValidator = readreceiptDescMentionCount.Validators[0].(func(int) error)
 	// readreceiptDescID is the schema descriptor for id field.
 	readreceiptDescID := readreceiptMixinFields0[0].Descriptor()
 	// readreceipt.DefaultID holds the default value on creation for the id field.
@@ -850,55 +2846,395 @@ func init() {
 	// session.DefaultID holds the default value on creation for the id field.
 	session.DefaultID = sessionDescID.Default.(func() uuid.UUID)
 	sprintMixin := schema.Sprint{}.Mixin()
+	sprint.Policy = privacy.NewPolicies(schema.Sprint{})
+	sprint.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := sprint.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	sprintMixinHooks3 := sprintMixin[3].Hooks()
+	sprintMixinHooks4 := sprintMixin[4].Hooks()
+
+	sprint.Hooks[1] = sprintMixinHooks3[0]
+
+	sprint.Hooks[2] = sprintMixinHooks4[0]
+	sprintMixinInters3 := sprintMixin[3].Interceptors()
+	sprint.Interceptors[0] = sprintMixinInters3[0]
 	sprintMixinFields0 := sprintMixin[0].Fields()
 	_ = sprintMixinFields0
+	sprintMixinFields1 := sprintMixin[1].Fields()
+	_ = sprintMixinFields1
 	sprintFields := schema.Sprint{}.Fields()
 	_ = sprintFields
+	// sprintDescCreatedAt is the schema descriptor for created_at field.
+	sprintDescCreatedAt := sprintMixinFields1[0].Descriptor()
+	// sprint.DefaultCreatedAt holds the default value on creation for the created_at field.
+	sprint.DefaultCreatedAt = sprintDescCreatedAt.Default.(func() time.Time)
+	// sprintDescUpdatedAt is the schema descriptor for updated_at field.
+	sprintDescUpdatedAt := sprintMixinFields1[1].Descriptor()
+	// sprint.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	sprint.DefaultUpdatedAt = sprintDescUpdatedAt.Default.(func() time.Time)
+	// sprint.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	sprint.UpdateDefaultUpdatedAt = sprintDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// sprintDescName is the schema descriptor for name field.
+	sprintDescName := sprintFields[1].Descriptor()
+	// sprint.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	sprint.NameValidator = func() func(string) error {
+		validators := sprintDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// sprintDescGoal is the schema descriptor for goal field.
+	sprintDescGoal := sprintFields[2].Descriptor()
+	// sprint.GoalValidator is a validator for the "goal" field. It is called by the builders before save.
+	sprint.GoalValidator = sprintDescGoal.Validators[0].(func(string) error)
 	// sprintDescID is the schema descriptor for id field.
 	sprintDescID := sprintMixinFields0[0].Descriptor()
 	// sprint.DefaultID holds the default value on creation for the id field.
 	sprint.DefaultID = sprintDescID.Default.(func() uuid.UUID)
 	taskMixin := schema.Task{}.Mixin()
+	task.Policy = privacy.NewPolicies(schema.Task{})
+	task.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := task.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	taskMixinHooks3 := taskMixin[3].Hooks()
+	taskMixinHooks4 := taskMixin[4].Hooks()
+
+	task.Hooks[1] = taskMixinHooks3[0]
+
+	task.Hooks[2] = taskMixinHooks4[0]
+	taskMixinInters3 := taskMixin[3].Interceptors()
+	task.Interceptors[0] = taskMixinInters3[0]
 	taskMixinFields0 := taskMixin[0].Fields()
 	_ = taskMixinFields0
+	taskMixinFields1 := taskMixin[1].Fields()
+	_ = taskMixinFields1
 	taskFields := schema.Task{}.Fields()
 	_ = taskFields
+	// taskDescCreatedAt is the schema descriptor for created_at field.
+	taskDescCreatedAt := taskMixinFields1[0].Descriptor()
+	// task.DefaultCreatedAt holds the default value on creation for the created_at field.
+	task.DefaultCreatedAt = taskDescCreatedAt.Default.(func() time.Time)
+	// taskDescUpdatedAt is the schema descriptor for updated_at field.
+	taskDescUpdatedAt := taskMixinFields1[1].Descriptor()
+	// task.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	task.DefaultUpdatedAt = taskDescUpdatedAt.Default.(func() time.Time)
+	// task.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	task.UpdateDefaultUpdatedAt = taskDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// taskDescNumber is the schema descriptor for number field.
+	taskDescNumber := taskFields[1].Descriptor()
+	// task.NumberValidator is a validator for the "number" field. It is called by the builders before save.
+	task.NumberValidator = taskDescNumber.Validators[0].(func(int) error)
+	// taskDescTitle is the schema descriptor for title field.
+	taskDescTitle := taskFields[2].Descriptor()
+	// task.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	task.TitleValidator = func() func(string) error {
+		validators := taskDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// taskDescDescription is the schema descriptor for description field.
+	taskDescDescription := taskFields[3].Descriptor()
+	// task.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	task.DescriptionValidator = taskDescDescription.Validators[0].(func(string) error)
+	// taskDescPosition is the schema descriptor for position field.
+	taskDescPosition := taskFields[13].Descriptor()
+	// task.DefaultPosition holds the default value on creation for the position field.
+	task.DefaultPosition = taskDescPosition.Default.(int64)
+	// taskDescEstimateMinutes is the schema descriptor for estimate_minutes field.
+	taskDescEstimateMinutes := taskFields[17].Descriptor()
+	// task.EstimateMinutesValidator is a validator for the "estimate_minutes" field. It is called by the builders before save.
+	task.EstimateMinutesValidator = taskDescEstimateMinutes.Validators[0].(func(int) error)
+	// taskDescStoryPoints is the schema descriptor for story_points field.
+	taskDescStoryPoints := taskFields[18].Descriptor()
+	// task.StoryPointsValidator is a validator for the "story_points" field. It is called by the builders before save.
+	task.StoryPointsValidator = taskDescStoryPoints.Validators[0].(func(float64) error)
+	// taskDescIsAiGenerated is the schema descriptor for is_ai_generated field.
+	taskDescIsAiGenerated := taskFields[19].Descriptor()
+	// task.DefaultIsAiGenerated holds the default value on creation for the is_ai_generated field.
+	task.DefaultIsAiGenerated = taskDescIsAiGenerated.Default.(bool)
+	// taskDescVersion is the schema descriptor for version field.
+	taskDescVersion := taskFields[21].Descriptor()
+	// task.DefaultVersion holds the default value on creation for the version field.
+	task.DefaultVersion = taskDescVersion.Default.(int)
+	// task.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	task.VersionValidator = taskDescVersion.Validators[0].(func(int) error)
 	// taskDescID is the schema descriptor for id field.
 	taskDescID := taskMixinFields0[0].Descriptor()
 	// task.DefaultID holds the default value on creation for the id field.
 	task.DefaultID = taskDescID.Default.(func() uuid.UUID)
 	taskattachmentMixin := schema.TaskAttachment{}.Mixin()
+	taskattachment.Policy = privacy.NewPolicies(schema.TaskAttachment{})
+	taskattachment.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := taskattachment.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	taskattachmentMixinHooks3 := taskattachmentMixin[3].Hooks()
+	taskattachmentMixinHooks4 := taskattachmentMixin[4].Hooks()
+
+	taskattachment.Hooks[1] = taskattachmentMixinHooks3[0]
+
+	taskattachment.Hooks[2] = taskattachmentMixinHooks4[0]
+	taskattachmentMixinInters3 := taskattachmentMixin[3].Interceptors()
+	taskattachment.Interceptors[0] = taskattachmentMixinInters3[0]
 	taskattachmentMixinFields0 := taskattachmentMixin[0].Fields()
 	_ = taskattachmentMixinFields0
+	taskattachmentMixinFields1 := taskattachmentMixin[1].Fields()
+	_ = taskattachmentMixinFields1
 	taskattachmentFields := schema.TaskAttachment{}.Fields()
 	_ = taskattachmentFields
+	// taskattachmentDescCreatedAt is the schema descriptor for created_at field.
+	taskattachmentDescCreatedAt := taskattachmentMixinFields1[0].Descriptor()
+	// taskattachment.DefaultCreatedAt holds the default value on creation for the created_at field.
+	taskattachment.DefaultCreatedAt = taskattachmentDescCreatedAt.Default.(func() time.Time)
+	// taskattachmentDescUpdatedAt is the schema descriptor for updated_at field.
+	taskattachmentDescUpdatedAt := taskattachmentMixinFields1[1].Descriptor()
+	// taskattachment.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	taskattachment.DefaultUpdatedAt = taskattachmentDescUpdatedAt.Default.(func() time.Time)
+	// taskattachment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	taskattachment.UpdateDefaultUpdatedAt = taskattachmentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// taskattachmentDescFileName is the schema descriptor for file_name field.
+	taskattachmentDescFileName := taskattachmentFields[2].Descriptor()
+	// taskattachment.FileNameValidator is a validator for the "file_name" field. It is called by the builders before save.
+	taskattachment.FileNameValidator = func() func(string) error {
+		validators := taskattachmentDescFileName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(file_name string) error {
+			for _, fn := range fns {
+				if err := fn(file_name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// taskattachmentDescContentType is the schema descriptor for content_type field.
+	taskattachmentDescContentType := taskattachmentFields[3].Descriptor()
+	// taskattachment.DefaultContentType holds the default value on creation for the content_type field.
+	taskattachment.DefaultContentType = taskattachmentDescContentType.Default.(string)
+	// taskattachment.ContentTypeValidator is a validator for the "content_type" field. It is called by the builders before save.
+	taskattachment.ContentTypeValidator = taskattachmentDescContentType.Validators[0].(func(string) error)
+	// taskattachmentDescSizeBytes is the schema descriptor for size_bytes field.
+	taskattachmentDescSizeBytes := taskattachmentFields[4].Descriptor()
+	// taskattachment.SizeBytesValidator is a validator for the "size_bytes" field. It is called by the builders before save.
+	taskattachment.SizeBytesValidator = taskattachmentDescSizeBytes.Validators[0].(func(int64) error)
+	// taskattachmentDescSha256 is the schema descriptor for sha256 field.
+	taskattachmentDescSha256 := taskattachmentFields[5].Descriptor()
+	// taskattachment.Sha256Validator is a validator for the "sha256" field. It is called by the builders before save.
+	taskattachment.Sha256Validator = func() func(string) error {
+		validators := taskattachmentDescSha256.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(sha256 string) error {
+			for _, fn := range fns {
+				if err := fn(sha256); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// taskattachmentDescStorageKey is the schema descriptor for storage_key field.
+	taskattachmentDescStorageKey := taskattachmentFields[6].Descriptor()
+	// taskattachment.StorageKeyValidator is a validator for the "storage_key" field. It is called by the builders before save.
+	taskattachment.StorageKeyValidator = func() func(string) error {
+		validators := taskattachmentDescStorageKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(storage_key string) error {
+			for _, fn := range fns {
+				if err := fn(storage_key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// taskattachmentDescID is the schema descriptor for id field.
 	taskattachmentDescID := taskattachmentMixinFields0[0].Descriptor()
 	// taskattachment.DefaultID holds the default value on creation for the id field.
 	taskattachment.DefaultID = taskattachmentDescID.Default.(func() uuid.UUID)
 	taskcommentMixin := schema.TaskComment{}.Mixin()
+	taskcomment.Policy = privacy.NewPolicies(schema.TaskComment{})
+	taskcomment.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := taskcomment.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	taskcommentMixinHooks3 := taskcommentMixin[3].Hooks()
+	taskcommentMixinHooks4 := taskcommentMixin[4].Hooks()
+
+	taskcomment.Hooks[1] = taskcommentMixinHooks3[0]
+
+	taskcomment.Hooks[2] = taskcommentMixinHooks4[0]
+	taskcommentMixinInters3 := taskcommentMixin[3].Interceptors()
+	taskcomment.Interceptors[0] = taskcommentMixinInters3[0]
 	taskcommentMixinFields0 := taskcommentMixin[0].Fields()
 	_ = taskcommentMixinFields0
+	taskcommentMixinFields1 := taskcommentMixin[1].Fields()
+	_ = taskcommentMixinFields1
 	taskcommentFields := schema.TaskComment{}.Fields()
 	_ = taskcommentFields
+	// taskcommentDescCreatedAt is the schema descriptor for created_at field.
+	taskcommentDescCreatedAt := taskcommentMixinFields1[0].Descriptor()
+	// taskcomment.DefaultCreatedAt holds the default value on creation for the created_at field.
+	taskcomment.DefaultCreatedAt = taskcommentDescCreatedAt.Default.(func() time.Time)
+	// taskcommentDescUpdatedAt is the schema descriptor for updated_at field.
+	taskcommentDescUpdatedAt := taskcommentMixinFields1[1].Descriptor()
+	// taskcomment.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	taskcomment.DefaultUpdatedAt = taskcommentDescUpdatedAt.Default.(func() time.Time)
+	// taskcomment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	taskcomment.UpdateDefaultUpdatedAt = taskcommentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// taskcommentDescBody is the schema descriptor for body field.
+	taskcommentDescBody := taskcommentFields[3].Descriptor()
+	// taskcomment.BodyValidator is a validator for the "body" field. It is called by the builders before save.
+	taskcomment.BodyValidator = func() func(string) error {
+		validators := taskcommentDescBody.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(body string) error {
+			for _, fn := range fns {
+				if err := fn(body); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	// taskcommentDescID is the schema descriptor for id field.
 	taskcommentDescID := taskcommentMixinFields0[0].Descriptor()
 	// taskcomment.DefaultID holds the default value on creation for the id field.
 	taskcomment.DefaultID = taskcommentDescID.Default.(func() uuid.UUID)
 	taskdependencyMixin := schema.TaskDependency{}.Mixin()
+	taskdependency.Policy = privacy.NewPolicies(schema.TaskDependency{})
+	taskdependency.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := taskdependency.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	taskdependencyMixinHooks3 := taskdependencyMixin[3].Hooks()
+	taskdependencyMixinHooks4 := taskdependencyMixin[4].Hooks()
+
+	taskdependency.Hooks[1] = taskdependencyMixinHooks3[0]
+
+	taskdependency.Hooks[2] = taskdependencyMixinHooks4[0]
+	taskdependencyMixinInters3 := taskdependencyMixin[3].Interceptors()
+	taskdependency.Interceptors[0] = taskdependencyMixinInters3[0]
 	taskdependencyMixinFields0 := taskdependencyMixin[0].Fields()
 	_ = taskdependencyMixinFields0
+	taskdependencyMixinFields1 := taskdependencyMixin[1].Fields()
+	_ = taskdependencyMixinFields1
 	taskdependencyFields := schema.TaskDependency{}.Fields()
 	_ = taskdependencyFields
+	// taskdependencyDescCreatedAt is the schema descriptor for created_at field.
+	taskdependencyDescCreatedAt := taskdependencyMixinFields1[0].Descriptor()
+	// taskdependency.DefaultCreatedAt holds the default value on creation for the created_at field.
+	taskdependency.DefaultCreatedAt = taskdependencyDescCreatedAt.Default.(func() time.Time)
+	// taskdependencyDescUpdatedAt is the schema descriptor for updated_at field.
+	taskdependencyDescUpdatedAt := taskdependencyMixinFields1[1].Descriptor()
+	// taskdependency.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	taskdependency.DefaultUpdatedAt = taskdependencyDescUpdatedAt.Default.(func() time.Time)
+	// taskdependency.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	taskdependency.UpdateDefaultUpdatedAt = taskdependencyDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// taskdependencyDescID is the schema descriptor for id field.
 	taskdependencyDescID := taskdependencyMixinFields0[0].Descriptor()
 	// taskdependency.DefaultID holds the default value on creation for the id field.
 	taskdependency.DefaultID = taskdependencyDescID.Default.(func() uuid.UUID)
 	timelogMixin := schema.TimeLog{}.Mixin()
+	timelog.Policy = privacy.NewPolicies(schema.TimeLog{})
+	timelog.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := timelog.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	timelogMixinHooks3 := timelogMixin[3].Hooks()
+	timelogMixinHooks4 := timelogMixin[4].Hooks()
+
+	timelog.Hooks[1] = timelogMixinHooks3[0]
+
+	timelog.Hooks[2] = timelogMixinHooks4[0]
+	timelogMixinInters3 := timelogMixin[3].Interceptors()
+	timelog.Interceptors[0] = timelogMixinInters3[0]
 	timelogMixinFields0 := timelogMixin[0].Fields()
 	_ = timelogMixinFields0
+	timelogMixinFields1 := timelogMixin[1].Fields()
+	_ = timelogMixinFields1
 	timelogFields := schema.TimeLog{}.Fields()
 	_ = timelogFields
+	// timelogDescCreatedAt is the schema descriptor for created_at field.
+	timelogDescCreatedAt := timelogMixinFields1[0].Descriptor()
+	// timelog.DefaultCreatedAt holds the default value on creation for the created_at field.
+	timelog.DefaultCreatedAt = timelogDescCreatedAt.Default.(func() time.Time)
+	// timelogDescUpdatedAt is the schema descriptor for updated_at field.
+	timelogDescUpdatedAt := timelogMixinFields1[1].Descriptor()
+	// timelog.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	timelog.DefaultUpdatedAt = timelogDescUpdatedAt.Default.(func() time.Time)
+	// timelog.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	timelog.UpdateDefaultUpdatedAt = timelogDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// timelogDescMinutes is the schema descriptor for minutes field.
+	timelogDescMinutes := timelogFields[4].Descriptor()
+	// timelog.DefaultMinutes holds the default value on creation for the minutes field.
+	timelog.DefaultMinutes = timelogDescMinutes.Default.(int)
+	// timelog.MinutesValidator is a validator for the "minutes" field. It is called by the builders before save.
+	timelog.MinutesValidator = timelogDescMinutes.Validators[0].(func(int) error)
+	// timelogDescNote is the schema descriptor for note field.
+	timelogDescNote := timelogFields[5].Descriptor()
+	// timelog.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	timelog.NoteValidator = timelogDescNote.Validators[0].(func(string) error)
+	// timelogDescBillable is the schema descriptor for billable field.
+	timelogDescBillable := timelogFields[6].Descriptor()
+	// timelog.DefaultBillable holds the default value on creation for the billable field.
+	timelog.DefaultBillable = timelogDescBillable.Default.(bool)
 	// timelogDescID is the schema descriptor for id field.
 	timelogDescID := timelogMixinFields0[0].Descriptor()
 	// timelog.DefaultID holds the default value on creation for the id field.
@@ -1037,10 +3373,53 @@ func init() {
 	// userrole.DefaultID holds the default value on creation for the id field.
 	userrole.DefaultID = userroleDescID.Default.(func() uuid.UUID)
 	worklogMixin := schema.WorkLog{}.Mixin()
+	worklog.Policy = privacy.NewPolicies(schema.WorkLog{})
+	worklog.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := worklog.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	worklogMixinHooks3 := worklogMixin[3].Hooks()
+	worklogMixinHooks4 := worklogMixin[4].Hooks()
+
+	worklog.Hooks[1] = worklogMixinHooks3[0]
+
+	worklog.Hooks[2] = worklogMixinHooks4[0]
+	worklogMixinInters3 := worklogMixin[3].Interceptors()
+	worklog.Interceptors[0] = worklogMixinInters3[0]
 	worklogMixinFields0 := worklogMixin[0].Fields()
 	_ = worklogMixinFields0
+	worklogMixinFields1 := worklogMixin[1].Fields()
+	_ = worklogMixinFields1
 	worklogFields := schema.WorkLog{}.Fields()
 	_ = worklogFields
+	// worklogDescCreatedAt is the schema descriptor for created_at field.
+	worklogDescCreatedAt := worklogMixinFields1[0].Descriptor()
+	// worklog.DefaultCreatedAt holds the default value on creation for the created_at field.
+	worklog.DefaultCreatedAt = worklogDescCreatedAt.Default.(func() time.Time)
+	// worklogDescUpdatedAt is the schema descriptor for updated_at field.
+	worklogDescUpdatedAt := worklogMixinFields1[1].Descriptor()
+	// worklog.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	worklog.DefaultUpdatedAt = worklogDescUpdatedAt.Default.(func() time.Time)
+	// worklog.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	worklog.UpdateDefaultUpdatedAt = worklogDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// worklogDescDescription is the schema descriptor for description field.
+	worklogDescDescription := worklogFields[3].Descriptor()
+	// worklog.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	worklog.DescriptionValidator = worklogDescDescription.Validators[0].(func(string) error)
+	// worklogDescDurationSeconds is the schema descriptor for duration_seconds field.
+	worklogDescDurationSeconds := worklogFields[6].Descriptor()
+	// worklog.DefaultDurationSeconds holds the default value on creation for the duration_seconds field.
+	worklog.DefaultDurationSeconds = worklogDescDurationSeconds.Default.(int)
+	// worklog.DurationSecondsValidator is a validator for the "duration_seconds" field. It is called by the builders before save.
+	worklog.DurationSecondsValidator = worklogDescDurationSeconds.Validators[0].(func(int) error)
+	// worklogDescBillable is the schema descriptor for billable field.
+	worklogDescBillable := worklogFields[8].Descriptor()
+	// worklog.DefaultBillable holds the default value on creation for the billable field.
+	worklog.DefaultBillable = worklogDescBillable.Default.(bool)
 	// worklogDescID is the schema descriptor for id field.
 	worklogDescID := worklogMixinFields0[0].Descriptor()
 	// worklog.DefaultID holds the default value on creation for the id field.

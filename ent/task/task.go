@@ -3,7 +3,12 @@
 package task
 
 import (
+	"fmt"
+	"time"
+
+	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 )
 
@@ -12,14 +17,189 @@ const (
 	Label = "task"
 	// FieldID holds the string denoting the id field in the database.
 	FieldID = "id"
+	// FieldCreatedAt holds the string denoting the created_at field in the database.
+	FieldCreatedAt = "created_at"
+	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
+	FieldUpdatedAt = "updated_at"
+	// FieldOrganizationID holds the string denoting the organization_id field in the database.
+	FieldOrganizationID = "organization_id"
+	// FieldDeletedAt holds the string denoting the deleted_at field in the database.
+	FieldDeletedAt = "deleted_at"
+	// FieldProjectID holds the string denoting the project_id field in the database.
+	FieldProjectID = "project_id"
+	// FieldNumber holds the string denoting the number field in the database.
+	FieldNumber = "number"
+	// FieldTitle holds the string denoting the title field in the database.
+	FieldTitle = "title"
+	// FieldDescription holds the string denoting the description field in the database.
+	FieldDescription = "description"
+	// FieldStatus holds the string denoting the status field in the database.
+	FieldStatus = "status"
+	// FieldPriority holds the string denoting the priority field in the database.
+	FieldPriority = "priority"
+	// FieldType holds the string denoting the type field in the database.
+	FieldType = "type"
+	// FieldAssigneeID holds the string denoting the assignee_id field in the database.
+	FieldAssigneeID = "assignee_id"
+	// FieldReporterID holds the string denoting the reporter_id field in the database.
+	FieldReporterID = "reporter_id"
+	// FieldParentID holds the string denoting the parent_id field in the database.
+	FieldParentID = "parent_id"
+	// FieldSprintID holds the string denoting the sprint_id field in the database.
+	FieldSprintID = "sprint_id"
+	// FieldMilestoneID holds the string denoting the milestone_id field in the database.
+	FieldMilestoneID = "milestone_id"
+	// FieldColumnID holds the string denoting the column_id field in the database.
+	FieldColumnID = "column_id"
+	// FieldPosition holds the string denoting the position field in the database.
+	FieldPosition = "position"
+	// FieldStartDate holds the string denoting the start_date field in the database.
+	FieldStartDate = "start_date"
+	// FieldDueDate holds the string denoting the due_date field in the database.
+	FieldDueDate = "due_date"
+	// FieldCompletedAt holds the string denoting the completed_at field in the database.
+	FieldCompletedAt = "completed_at"
+	// FieldEstimateMinutes holds the string denoting the estimate_minutes field in the database.
+	FieldEstimateMinutes = "estimate_minutes"
+	// FieldStoryPoints holds the string denoting the story_points field in the database.
+	FieldStoryPoints = "story_points"
+	// FieldIsAiGenerated holds the string denoting the is_ai_generated field in the database.
+	FieldIsAiGenerated = "is_ai_generated"
+	// FieldAiGeneratingAgentID holds the string denoting the ai_generating_agent_id field in the database.
+	FieldAiGeneratingAgentID = "ai_generating_agent_id"
+	// FieldVersion holds the string denoting the version field in the database.
+	FieldVersion = "version"
+	// EdgeOrganization holds the string denoting the organization edge name in mutations.
+	EdgeOrganization = "organization"
+	// EdgeProject holds the string denoting the project edge name in mutations.
+	EdgeProject = "project"
+	// EdgeAssignee holds the string denoting the assignee edge name in mutations.
+	EdgeAssignee = "assignee"
+	// EdgeReporter holds the string denoting the reporter edge name in mutations.
+	EdgeReporter = "reporter"
+	// EdgeParent holds the string denoting the parent edge name in mutations.
+	EdgeParent = "parent"
+	// EdgeChildren holds the string denoting the children edge name in mutations.
+	EdgeChildren = "children"
+	// EdgeSprint holds the string denoting the sprint edge name in mutations.
+	EdgeSprint = "sprint"
+	// EdgeMilestone holds the string denoting the milestone edge name in mutations.
+	EdgeMilestone = "milestone"
+	// EdgeColumn holds the string denoting the column edge name in mutations.
+	EdgeColumn = "column"
+	// EdgeAiGeneratingAgent holds the string denoting the ai_generating_agent edge name in mutations.
+	EdgeAiGeneratingAgent = "ai_generating_agent"
+	// EdgeLabels holds the string denoting the labels edge name in mutations.
+	EdgeLabels = "labels"
 	// Table holds the table name of the task in the database.
 	Table = "tasks"
+	// OrganizationTable is the table that holds the organization relation/edge.
+	OrganizationTable = "tasks"
+	// OrganizationInverseTable is the table name for the Organization entity.
+	// It exists in this package in order to avoid circular dependency with the "organization" package.
+	OrganizationInverseTable = "organizations"
+	// OrganizationColumn is the table column denoting the organization relation/edge.
+	OrganizationColumn = "organization_id"
+	// ProjectTable is the table that holds the project relation/edge.
+	ProjectTable = "tasks"
+	// ProjectInverseTable is the table name for the Project entity.
+	// It exists in this package in order to avoid circular dependency with the "project" package.
+	ProjectInverseTable = "projects"
+	// ProjectColumn is the table column denoting the project relation/edge.
+	ProjectColumn = "project_id"
+	// AssigneeTable is the table that holds the assignee relation/edge.
+	AssigneeTable = "tasks"
+	// AssigneeInverseTable is the table name for the User entity.
+	// It exists in this package in order to avoid circular dependency with the "user" package.
+	AssigneeInverseTable = "users"
+	// AssigneeColumn is the table column denoting the assignee relation/edge.
+	AssigneeColumn = "assignee_id"
+	// ReporterTable is the table that holds the reporter relation/edge.
+	ReporterTable = "tasks"
+	// ReporterInverseTable is the table name for the User entity.
+	// It exists in this package in order to avoid circular dependency with the "user" package.
+	ReporterInverseTable = "users"
+	// ReporterColumn is the table column denoting the reporter relation/edge.
+	ReporterColumn = "reporter_id"
+	// ParentTable is the table that holds the parent relation/edge.
+	ParentTable = "tasks"
+	// ParentColumn is the table column denoting the parent relation/edge.
+	ParentColumn = "parent_id"
+	// ChildrenTable is the table that holds the children relation/edge.
+	ChildrenTable = "tasks"
+	// ChildrenColumn is the table column denoting the children relation/edge.
+	ChildrenColumn = "parent_id"
+	// SprintTable is the table that holds the sprint relation/edge.
+	SprintTable = "tasks"
+	// SprintInverseTable is the table name for the Sprint entity.
+	// It exists in this package in order to avoid circular dependency with the "sprint" package.
+	SprintInverseTable = "sprints"
+	// SprintColumn is the table column denoting the sprint relation/edge.
+	SprintColumn = "sprint_id"
+	// MilestoneTable is the table that holds the milestone relation/edge.
+	MilestoneTable = "tasks"
+	// MilestoneInverseTable is the table name for the Milestone entity.
+	// It exists in this package in order to avoid circular dependency with the "milestone" package.
+	MilestoneInverseTable = "milestones"
+	// MilestoneColumn is the table column denoting the milestone relation/edge.
+	MilestoneColumn = "milestone_id"
+	// ColumnTable is the table that holds the column relation/edge.
+	ColumnTable = "tasks"
+	// ColumnInverseTable is the table name for the BoardColumn entity.
+	// It exists in this package in order to avoid circular dependency with the "boardcolumn" package.
+	ColumnInverseTable = "board_columns"
+	// ColumnColumn is the table column denoting the column relation/edge.
+	ColumnColumn = "column_id"
+	// AiGeneratingAgentTable is the table that holds the ai_generating_agent relation/edge.
+	AiGeneratingAgentTable = "tasks"
+	// AiGeneratingAgentInverseTable is the table name for the Agent entity.
+	// It exists in this package in order to avoid circular dependency with the "agent" package.
+	AiGeneratingAgentInverseTable = "agents"
+	// AiGeneratingAgentColumn is the table column denoting the ai_generating_agent relation/edge.
+	AiGeneratingAgentColumn = "ai_generating_agent_id"
+	// LabelsTable is the table that holds the labels relation/edge. The primary key declared below.
+	LabelsTable = "task_labels"
+	// LabelsInverseTable is the table name for the Label entity.
+	// It exists in this package in order to avoid circular dependency with the "label" package.
+	LabelsInverseTable = "labels"
 )
 
 // Columns holds all SQL columns for task fields.
 var Columns = []string{
 	FieldID,
+	FieldCreatedAt,
+	FieldUpdatedAt,
+	FieldOrganizationID,
+	FieldDeletedAt,
+	FieldProjectID,
+	FieldNumber,
+	FieldTitle,
+	FieldDescription,
+	FieldStatus,
+	FieldPriority,
+	FieldType,
+	FieldAssigneeID,
+	FieldReporterID,
+	FieldParentID,
+	FieldSprintID,
+	FieldMilestoneID,
+	FieldColumnID,
+	FieldPosition,
+	FieldStartDate,
+	FieldDueDate,
+	FieldCompletedAt,
+	FieldEstimateMinutes,
+	FieldStoryPoints,
+	FieldIsAiGenerated,
+	FieldAiGeneratingAgentID,
+	FieldVersion,
 }
+
+var (
+	// LabelsPrimaryKey and LabelsColumn2 are the table columns denoting the
+	// primary key for the labels relation (M2M).
+	LabelsPrimaryKey = []string{"task_id", "label_id"}
+)
 
 // ValidColumn reports if the column name is valid (part of the table columns).
 func ValidColumn(column string) bool {
@@ -31,10 +211,130 @@ func ValidColumn(column string) bool {
 	return false
 }
 
+// Note that the variables below are initialized by the runtime
+// package on the initialization of the application. Therefore,
+// it should be imported in the main as follows:
+//
+//	import _ "github.com/worksynapse/worksynapse/ent/runtime"
 var (
+	Hooks        [3]ent.Hook
+	Interceptors [1]ent.Interceptor
+	Policy       ent.Policy
+	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
+	DefaultCreatedAt func() time.Time
+	// DefaultUpdatedAt holds the default value on creation for the "updated_at" field.
+	DefaultUpdatedAt func() time.Time
+	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
+	UpdateDefaultUpdatedAt func() time.Time
+	// NumberValidator is a validator for the "number" field. It is called by the builders before save.
+	NumberValidator func(int) error
+	// TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	TitleValidator func(string) error
+	// DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	DescriptionValidator func(string) error
+	// DefaultPosition holds the default value on creation for the "position" field.
+	DefaultPosition int64
+	// EstimateMinutesValidator is a validator for the "estimate_minutes" field. It is called by the builders before save.
+	EstimateMinutesValidator func(int) error
+	// StoryPointsValidator is a validator for the "story_points" field. It is called by the builders before save.
+	StoryPointsValidator func(float64) error
+	// DefaultIsAiGenerated holds the default value on creation for the "is_ai_generated" field.
+	DefaultIsAiGenerated bool
+	// DefaultVersion holds the default value on creation for the "version" field.
+	DefaultVersion int
+	// VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	VersionValidator func(int) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
+
+// Status defines the type for the "status" enum field.
+type Status string
+
+// StatusBacklog is the default value of the Status enum.
+const DefaultStatus = StatusBacklog
+
+// Status values.
+const (
+	StatusBacklog    Status = "backlog"
+	StatusTodo       Status = "todo"
+	StatusInProgress Status = "in_progress"
+	StatusInReview   Status = "in_review"
+	StatusDone       Status = "done"
+	StatusCancelled  Status = "cancelled"
+)
+
+func (s Status) String() string {
+	return string(s)
+}
+
+// StatusValidator is a validator for the "status" field enum values. It is called by the builders before save.
+func StatusValidator(s Status) error {
+	switch s {
+	case StatusBacklog, StatusTodo, StatusInProgress, StatusInReview, StatusDone, StatusCancelled:
+		return nil
+	default:
+		return fmt.Errorf("task: invalid enum value for status field: %q", s)
+	}
+}
+
+// Priority defines the type for the "priority" enum field.
+type Priority string
+
+// PriorityNone is the default value of the Priority enum.
+const DefaultPriority = PriorityNone
+
+// Priority values.
+const (
+	PriorityNone   Priority = "none"
+	PriorityLow    Priority = "low"
+	PriorityMedium Priority = "medium"
+	PriorityHigh   Priority = "high"
+	PriorityUrgent Priority = "urgent"
+)
+
+func (pr Priority) String() string {
+	return string(pr)
+}
+
+// PriorityValidator is a validator for the "priority" field enum values. It is called by the builders before save.
+func PriorityValidator(pr Priority) error {
+	switch pr {
+	case PriorityNone, PriorityLow, PriorityMedium, PriorityHigh, PriorityUrgent:
+		return nil
+	default:
+		return fmt.Errorf("task: invalid enum value for priority field: %q", pr)
+	}
+}
+
+// Type defines the type for the "type" enum field.
+type Type string
+
+// TypeTask is the default value of the Type enum.
+const DefaultType = TypeTask
+
+// Type values.
+const (
+	TypeTask    Type = "task"
+	TypeBug     Type = "bug"
+	TypeStory   Type = "story"
+	TypeEpic    Type = "epic"
+	TypeSubtask Type = "subtask"
+)
+
+func (_type Type) String() string {
+	return string(_type)
+}
+
+// TypeValidator is a validator for the "type" field enum values. It is called by the builders before save.
+func TypeValidator(_type Type) error {
+	switch _type {
+	case TypeTask, TypeBug, TypeStory, TypeEpic, TypeSubtask:
+		return nil
+	default:
+		return fmt.Errorf("task: invalid enum value for type field: %q", _type)
+	}
+}
 
 // OrderOption defines the ordering options for the Task queries.
 type OrderOption func(*sql.Selector)
@@ -42,4 +342,302 @@ type OrderOption func(*sql.Selector)
 // ByID orders the results by the id field.
 func ByID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldID, opts...).ToFunc()
+}
+
+// ByCreatedAt orders the results by the created_at field.
+func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCreatedAt, opts...).ToFunc()
+}
+
+// ByUpdatedAt orders the results by the updated_at field.
+func ByUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUpdatedAt, opts...).ToFunc()
+}
+
+// ByOrganizationID orders the results by the organization_id field.
+func ByOrganizationID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOrganizationID, opts...).ToFunc()
+}
+
+// ByDeletedAt orders the results by the deleted_at field.
+func ByDeletedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDeletedAt, opts...).ToFunc()
+}
+
+// ByProjectID orders the results by the project_id field.
+func ByProjectID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldProjectID, opts...).ToFunc()
+}
+
+// ByNumber orders the results by the number field.
+func ByNumber(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNumber, opts...).ToFunc()
+}
+
+// ByTitle orders the results by the title field.
+func ByTitle(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTitle, opts...).ToFunc()
+}
+
+// ByDescription orders the results by the description field.
+func ByDescription(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDescription, opts...).ToFunc()
+}
+
+// ByStatus orders the results by the status field.
+func ByStatus(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStatus, opts...).ToFunc()
+}
+
+// ByPriority orders the results by the priority field.
+func ByPriority(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPriority, opts...).ToFunc()
+}
+
+// ByType orders the results by the type field.
+func ByType(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldType, opts...).ToFunc()
+}
+
+// ByAssigneeID orders the results by the assignee_id field.
+func ByAssigneeID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAssigneeID, opts...).ToFunc()
+}
+
+// ByReporterID orders the results by the reporter_id field.
+func ByReporterID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReporterID, opts...).ToFunc()
+}
+
+// ByParentID orders the results by the parent_id field.
+func ByParentID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldParentID, opts...).ToFunc()
+}
+
+// BySprintID orders the results by the sprint_id field.
+func BySprintID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSprintID, opts...).ToFunc()
+}
+
+// ByMilestoneID orders the results by the milestone_id field.
+func ByMilestoneID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMilestoneID, opts...).ToFunc()
+}
+
+// ByColumnID orders the results by the column_id field.
+func ByColumnID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldColumnID, opts...).ToFunc()
+}
+
+// ByPosition orders the results by the position field.
+func ByPosition(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPosition, opts...).ToFunc()
+}
+
+// ByStartDate orders the results by the start_date field.
+func ByStartDate(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStartDate, opts...).ToFunc()
+}
+
+// ByDueDate orders the results by the due_date field.
+func ByDueDate(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDueDate, opts...).ToFunc()
+}
+
+// ByCompletedAt orders the results by the completed_at field.
+func ByCompletedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCompletedAt, opts...).ToFunc()
+}
+
+// ByEstimateMinutes orders the results by the estimate_minutes field.
+func ByEstimateMinutes(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEstimateMinutes, opts...).ToFunc()
+}
+
+// ByStoryPoints orders the results by the story_points field.
+func ByStoryPoints(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStoryPoints, opts...).ToFunc()
+}
+
+// ByIsAiGenerated orders the results by the is_ai_generated field.
+func ByIsAiGenerated(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIsAiGenerated, opts...).ToFunc()
+}
+
+// ByAiGeneratingAgentID orders the results by the ai_generating_agent_id field.
+func ByAiGeneratingAgentID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAiGeneratingAgentID, opts...).ToFunc()
+}
+
+// ByVersion orders the results by the version field.
+func ByVersion(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldVersion, opts...).ToFunc()
+}
+
+// ByOrganizationField orders the results by organization field.
+func ByOrganizationField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newOrganizationStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByProjectField orders the results by project field.
+func ByProjectField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newProjectStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByAssigneeField orders the results by assignee field.
+func ByAssigneeField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAssigneeStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByReporterField orders the results by reporter field.
+func ByReporterField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newReporterStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByParentField orders the results by parent field.
+func ByParentField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newParentStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByChildrenCount orders the results by children count.
+func ByChildrenCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newChildrenStep(), opts...)
+	}
+}
+
+// ByChildren orders the results by children terms.
+func ByChildren(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newChildrenStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// BySprintField orders the results by sprint field.
+func BySprintField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newSprintStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByMilestoneField orders the results by milestone field.
+func ByMilestoneField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newMilestoneStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByColumnField orders the results by column field.
+func ByColumnField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newColumnStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByAiGeneratingAgentField orders the results by ai_generating_agent field.
+func ByAiGeneratingAgentField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAiGeneratingAgentStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByLabelsCount orders the results by labels count.
+func ByLabelsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newLabelsStep(), opts...)
+	}
+}
+
+// ByLabels orders the results by labels terms.
+func ByLabels(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newLabelsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+func newOrganizationStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(OrganizationInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
+	)
+}
+func newProjectStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ProjectInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, ProjectTable, ProjectColumn),
+	)
+}
+func newAssigneeStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AssigneeInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, AssigneeTable, AssigneeColumn),
+	)
+}
+func newReporterStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ReporterInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, ReporterTable, ReporterColumn),
+	)
+}
+func newParentStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, ParentTable, ParentColumn),
+	)
+}
+func newChildrenStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(Table, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ChildrenTable, ChildrenColumn),
+	)
+}
+func newSprintStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(SprintInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, SprintTable, SprintColumn),
+	)
+}
+func newMilestoneStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(MilestoneInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, MilestoneTable, MilestoneColumn),
+	)
+}
+func newColumnStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ColumnInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, ColumnTable, ColumnColumn),
+	)
+}
+func newAiGeneratingAgentStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AiGeneratingAgentInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, AiGeneratingAgentTable, AiGeneratingAgentColumn),
+	)
+}
+func newLabelsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(LabelsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2M, false, LabelsTable, LabelsPrimaryKey...),
+	)
 }

@@ -3,7 +3,10 @@
 package taskdependency
 
 import (
+	"time"
+
 	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
@@ -51,6 +54,315 @@ func IDLT(id uuid.UUID) predicate.TaskDependency {
 // IDLTE applies the LTE predicate on the ID field.
 func IDLTE(id uuid.UUID) predicate.TaskDependency {
 	return predicate.TaskDependency(sql.FieldLTE(FieldID, id))
+}
+
+// CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
+func CreatedAt(v time.Time) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// UpdatedAt applies equality check predicate on the "updated_at" field. It's identical to UpdatedAtEQ.
+func UpdatedAt(v time.Time) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldEQ(FieldUpdatedAt, v))
+}
+
+// OrganizationID applies equality check predicate on the "organization_id" field. It's identical to OrganizationIDEQ.
+func OrganizationID(v uuid.UUID) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// DeletedAt applies equality check predicate on the "deleted_at" field. It's identical to DeletedAtEQ.
+func DeletedAt(v time.Time) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldEQ(FieldDeletedAt, v))
+}
+
+// TaskID applies equality check predicate on the "task_id" field. It's identical to TaskIDEQ.
+func TaskID(v uuid.UUID) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldEQ(FieldTaskID, v))
+}
+
+// DependsOnID applies equality check predicate on the "depends_on_id" field. It's identical to DependsOnIDEQ.
+func DependsOnID(v uuid.UUID) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldEQ(FieldDependsOnID, v))
+}
+
+// CreatedAtEQ applies the EQ predicate on the "created_at" field.
+func CreatedAtEQ(v time.Time) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtNEQ applies the NEQ predicate on the "created_at" field.
+func CreatedAtNEQ(v time.Time) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldNEQ(FieldCreatedAt, v))
+}
+
+// CreatedAtIn applies the In predicate on the "created_at" field.
+func CreatedAtIn(vs ...time.Time) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtNotIn applies the NotIn predicate on the "created_at" field.
+func CreatedAtNotIn(vs ...time.Time) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldNotIn(FieldCreatedAt, vs...))
+}
+
+// CreatedAtGT applies the GT predicate on the "created_at" field.
+func CreatedAtGT(v time.Time) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldGT(FieldCreatedAt, v))
+}
+
+// CreatedAtGTE applies the GTE predicate on the "created_at" field.
+func CreatedAtGTE(v time.Time) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldGTE(FieldCreatedAt, v))
+}
+
+// CreatedAtLT applies the LT predicate on the "created_at" field.
+func CreatedAtLT(v time.Time) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldLT(FieldCreatedAt, v))
+}
+
+// CreatedAtLTE applies the LTE predicate on the "created_at" field.
+func CreatedAtLTE(v time.Time) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldLTE(FieldCreatedAt, v))
+}
+
+// UpdatedAtEQ applies the EQ predicate on the "updated_at" field.
+func UpdatedAtEQ(v time.Time) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldEQ(FieldUpdatedAt, v))
+}
+
+// UpdatedAtNEQ applies the NEQ predicate on the "updated_at" field.
+func UpdatedAtNEQ(v time.Time) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldNEQ(FieldUpdatedAt, v))
+}
+
+// UpdatedAtIn applies the In predicate on the "updated_at" field.
+func UpdatedAtIn(vs ...time.Time) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldIn(FieldUpdatedAt, vs...))
+}
+
+// UpdatedAtNotIn applies the NotIn predicate on the "updated_at" field.
+func UpdatedAtNotIn(vs ...time.Time) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldNotIn(FieldUpdatedAt, vs...))
+}
+
+// UpdatedAtGT applies the GT predicate on the "updated_at" field.
+func UpdatedAtGT(v time.Time) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldGT(FieldUpdatedAt, v))
+}
+
+// UpdatedAtGTE applies the GTE predicate on the "updated_at" field.
+func UpdatedAtGTE(v time.Time) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldGTE(FieldUpdatedAt, v))
+}
+
+// UpdatedAtLT applies the LT predicate on the "updated_at" field.
+func UpdatedAtLT(v time.Time) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldLT(FieldUpdatedAt, v))
+}
+
+// UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
+func UpdatedAtLTE(v time.Time) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldLTE(FieldUpdatedAt, v))
+}
+
+// OrganizationIDEQ applies the EQ predicate on the "organization_id" field.
+func OrganizationIDEQ(v uuid.UUID) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDNEQ applies the NEQ predicate on the "organization_id" field.
+func OrganizationIDNEQ(v uuid.UUID) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldNEQ(FieldOrganizationID, v))
+}
+
+// OrganizationIDIn applies the In predicate on the "organization_id" field.
+func OrganizationIDIn(vs ...uuid.UUID) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldIn(FieldOrganizationID, vs...))
+}
+
+// OrganizationIDNotIn applies the NotIn predicate on the "organization_id" field.
+func OrganizationIDNotIn(vs ...uuid.UUID) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldNotIn(FieldOrganizationID, vs...))
+}
+
+// DeletedAtEQ applies the EQ predicate on the "deleted_at" field.
+func DeletedAtEQ(v time.Time) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldEQ(FieldDeletedAt, v))
+}
+
+// DeletedAtNEQ applies the NEQ predicate on the "deleted_at" field.
+func DeletedAtNEQ(v time.Time) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldNEQ(FieldDeletedAt, v))
+}
+
+// DeletedAtIn applies the In predicate on the "deleted_at" field.
+func DeletedAtIn(vs ...time.Time) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldIn(FieldDeletedAt, vs...))
+}
+
+// DeletedAtNotIn applies the NotIn predicate on the "deleted_at" field.
+func DeletedAtNotIn(vs ...time.Time) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldNotIn(FieldDeletedAt, vs...))
+}
+
+// DeletedAtGT applies the GT predicate on the "deleted_at" field.
+func DeletedAtGT(v time.Time) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldGT(FieldDeletedAt, v))
+}
+
+// DeletedAtGTE applies the GTE predicate on the "deleted_at" field.
+func DeletedAtGTE(v time.Time) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldGTE(FieldDeletedAt, v))
+}
+
+// DeletedAtLT applies the LT predicate on the "deleted_at" field.
+func DeletedAtLT(v time.Time) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldLT(FieldDeletedAt, v))
+}
+
+// DeletedAtLTE applies the LTE predicate on the "deleted_at" field.
+func DeletedAtLTE(v time.Time) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldLTE(FieldDeletedAt, v))
+}
+
+// DeletedAtIsNil applies the IsNil predicate on the "deleted_at" field.
+func DeletedAtIsNil() predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldIsNull(FieldDeletedAt))
+}
+
+// DeletedAtNotNil applies the NotNil predicate on the "deleted_at" field.
+func DeletedAtNotNil() predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldNotNull(FieldDeletedAt))
+}
+
+// TaskIDEQ applies the EQ predicate on the "task_id" field.
+func TaskIDEQ(v uuid.UUID) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldEQ(FieldTaskID, v))
+}
+
+// TaskIDNEQ applies the NEQ predicate on the "task_id" field.
+func TaskIDNEQ(v uuid.UUID) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldNEQ(FieldTaskID, v))
+}
+
+// TaskIDIn applies the In predicate on the "task_id" field.
+func TaskIDIn(vs ...uuid.UUID) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldIn(FieldTaskID, vs...))
+}
+
+// TaskIDNotIn applies the NotIn predicate on the "task_id" field.
+func TaskIDNotIn(vs ...uuid.UUID) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldNotIn(FieldTaskID, vs...))
+}
+
+// DependsOnIDEQ applies the EQ predicate on the "depends_on_id" field.
+func DependsOnIDEQ(v uuid.UUID) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldEQ(FieldDependsOnID, v))
+}
+
+// DependsOnIDNEQ applies the NEQ predicate on the "depends_on_id" field.
+func DependsOnIDNEQ(v uuid.UUID) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldNEQ(FieldDependsOnID, v))
+}
+
+// DependsOnIDIn applies the In predicate on the "depends_on_id" field.
+func DependsOnIDIn(vs ...uuid.UUID) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldIn(FieldDependsOnID, vs...))
+}
+
+// DependsOnIDNotIn applies the NotIn predicate on the "depends_on_id" field.
+func DependsOnIDNotIn(vs ...uuid.UUID) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldNotIn(FieldDependsOnID, vs...))
+}
+
+// TypeEQ applies the EQ predicate on the "type" field.
+func TypeEQ(v Type) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldEQ(FieldType, v))
+}
+
+// TypeNEQ applies the NEQ predicate on the "type" field.
+func TypeNEQ(v Type) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldNEQ(FieldType, v))
+}
+
+// TypeIn applies the In predicate on the "type" field.
+func TypeIn(vs ...Type) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldIn(FieldType, vs...))
+}
+
+// TypeNotIn applies the NotIn predicate on the "type" field.
+func TypeNotIn(vs ...Type) predicate.TaskDependency {
+	return predicate.TaskDependency(sql.FieldNotIn(FieldType, vs...))
+}
+
+// HasOrganization applies the HasEdge predicate on the "organization" edge.
+func HasOrganization() predicate.TaskDependency {
+	return predicate.TaskDependency(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, OrganizationTable, OrganizationColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasOrganizationWith applies the HasEdge predicate on the "organization" edge with a given conditions (other predicates).
+func HasOrganizationWith(preds ...predicate.Organization) predicate.TaskDependency {
+	return predicate.TaskDependency(func(s *sql.Selector) {
+		step := newOrganizationStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasTask applies the HasEdge predicate on the "task" edge.
+func HasTask() predicate.TaskDependency {
+	return predicate.TaskDependency(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, TaskTable, TaskColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasTaskWith applies the HasEdge predicate on the "task" edge with a given conditions (other predicates).
+func HasTaskWith(preds ...predicate.Task) predicate.TaskDependency {
+	return predicate.TaskDependency(func(s *sql.Selector) {
+		step := newTaskStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasDependsOn applies the HasEdge predicate on the "depends_on" edge.
+func HasDependsOn() predicate.TaskDependency {
+	return predicate.TaskDependency(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, DependsOnTable, DependsOnColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasDependsOnWith applies the HasEdge predicate on the "depends_on" edge with a given conditions (other predicates).
+func HasDependsOnWith(preds ...predicate.Task) predicate.TaskDependency {
+	return predicate.TaskDependency(func(s *sql.Selector) {
+		step := newDependsOnStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
 }
 
 // And groups predicates with the AND operator between them.

@@ -33,6 +33,9 @@ func shapeEntitySchemas(g *gen.Graph, spec *ogen.Spec) error {
 			if !ok {
 				continue
 			}
+			// entoas shares one schema object per Go type; copy it before
+			// adding this field's limits so they stay on this field.
+			p.Schema = clone(p.Schema)
 			if err := constrain(n, f, p.Schema); err != nil {
 				return err
 			}
@@ -119,4 +122,16 @@ func constraints(f *gen.Field) (*oasfield.Constraints, error) {
 func num(v float64) ogen.Num {
 	b, _ := json.Marshal(v)
 	return ogen.Num(b)
+}
+
+// clone copies a property schema deep enough to constrain it in place.
+func clone(s *ogen.Schema) *ogen.Schema {
+	if s == nil {
+		return nil
+	}
+	c := *s
+	if s.Items != nil && s.Items.Item != nil {
+		c.Items = &ogen.Items{Item: clone(s.Items.Item)}
+	}
+	return &c
 }

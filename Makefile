@@ -1,0 +1,54 @@
+# WorkSynapse developer tasks. `make run` and `make test` are all a new
+# developer needs; see README.md.
+
+GO        ?= go
+BIN       ?= bin/worksynapse
+PKGS      ?= ./...
+GENERATED := ent internal/oas openapi.yaml
+
+# PostgreSQL for tests: CI (.ci/run) always sets WORKSYNAPSE_TEST_DATABASE_URL.
+# Locally we use the project machines' server when it answers; otherwise the
+# suite runs on embedded SQLite and says that PostgreSQL tests were skipped.
+PG_LOCAL_URL := postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
+ifeq ($(origin WORKSYNAPSE_TEST_DATABASE_URL), undefined)
+  ifeq ($(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo up),up)
+    export WORKSYNAPSE_TEST_DATABASE_URL := $(PG_LOCAL_URL)
+  endif
+endif
+
+.PHONY: all generate check-generated build run test check lint vet unit migration help
+
+all: build
+
+help: ## List targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+
+generate: ## Regenerate ent, openapi.yaml and the ogen server from ent/schema
+	$(GO) generate ./...
+
+check-generated: generate ## Fail if generated code differs from what is committed
+	@if [ -n "$$(git status --porcelain -- $(GENERATED))" ]; then \
+		echo "Generated code is stale: run 'make generate' and commit the result."; \
+		git status --short -- $(GENERATED) | head -20; exit 1; fi
+
+build: ## Build the binary into bin/
+	$(GO) build -o $(BIN) ./cmd/worksynapse
+
+run: ## Run the server on embedded SQLite (./data), http://127.0.0.1:8080
+	$(GO) run ./cmd/worksynapse serve
+
+lint vet: ## Static checks
+	$(GO) vet $(PKGS)
+	@test -z "$$(gofmt -l cmd internal ent/schema ent/entc.go migrations)" || { echo "gofmt needed:"; gofmt -l cmd internal ent/schema ent/entc.go migrations; exit 1; }
+
+unit: ## Run the Go tests (PostgreSQL too when available)
+	@if [ -z "$$WORKSYNAPSE_TEST_DATABASE_URL" ]; then echo "NOTE: WORKSYNAPSE_TEST_DATABASE_URL is not set: PostgreSQL tests will be skipped."; fi
+	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+check: check-generated lint unit ## Everything CI runs
+
+test: check ## Alias of check
+
+migration: ## Write a new migration from the ent schema: make migration name=add_x
+	@test -n "$(name)" || { echo "usage: make migration name=short_description"; exit 1; }
+	WORKSYNAPSE_DATABASE_URL=$${WORKSYNAPSE_DATABASE_URL:-$(PG_LOCAL_URL)} $(GO) run ./cmd/worksynapse migrate diff $(name)

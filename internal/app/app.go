@@ -1,0 +1,109 @@
+// Package app is the composition root: it turns a Config into a running
+// application (database, schema check, API handler, HTTP server). The CLI
+// and the end-to-end tests both build the server through it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/worksynapse/worksynapse/internal/api"
+	"github.com/worksynapse/worksynapse/internal/config"
+	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/dbmigrate"
+	"github.com/worksynapse/worksynapse/internal/server"
+)
+
+// App holds the process-wide dependencies.
+type App struct {
+	Config *config.Config
+	Log    *slog.Logger
+	DB     *database.DB
+}
+
+// ErrPendingMigrations stops `serve` on a PostgreSQL database that is behind.
+var ErrPendingMigrations = errors.New("the database has pending migrations: run `worksynapse migrate apply` (or set database.auto_migrate: true)")
+
+// Open connects to the configured database.
+func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
+	db, err := database.Open(ctx, database.Config{
+		URL:             cfg.Database.URL,
+		SQLitePath:      cfg.Database.SQLitePath,
+		MaxOpenConns:    cfg.Database.MaxOpenConns,
+		MaxIdleConns:    cfg.Database.MaxIdleConns,
+		ConnMaxLifetime: cfg.Database.ConnMaxLifetime,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("app: open database: %w", err)
+	}
+	return &App{Config: cfg, Log: log, DB: db}, nil
+}
+
+// New builds an App on an already open database (tests, embedding).
+func New(cfg *config.Config, log *slog.Logger, db *database.DB) *App {
+	return &App{Config: cfg, Log: log, DB: db}
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+// PrepareSchema makes the schema current before serving: SQLite (the
+// zero-setup default) is created automatically; PostgreSQL is migrated only
+// by the versioned directory, and only when auto_migrate allows it.
+func (a *App) PrepareSchema(ctx context.Context) error {
+	if a.DB.Dialect != dialect.Postgres {
+		return database.EnsureSQLiteSchema(ctx, a.DB)
+	}
+	st, err := dbmigrate.Status(ctx, a.DB.SQL)
+	if err != nil {
+		return fmt.Errorf("app: migration status: %w", err)
+	}
+	if len(st.Pending) == 0 {
+		return nil
+	}
+	if !a.Config.Database.AutoMigrate {
+		return fmt.Errorf("%w (%d pending)", ErrPendingMigrations, len(st.Pending))
+	}
+	n, err := dbmigrate.Apply(ctx, a.DB.SQL, a.Log)
+	if err != nil {
+		return fmt.Errorf("app: auto-migrate: %w", err)
+	}
+	a.Log.Info("applied migrations", "count", n)
+	return nil
+}
+
+// Server builds the HTTP server around the API handler.
+func (a *App) Server() (*server.Server, error) {
+	h := api.NewHandler(api.Deps{Client: a.DB.Ent, Log: a.Log, Probes: a.probes()})
+	return server.New(a.Config.HTTP, h, a.Log)
+}
+
+// probes are the readiness checks. Their errors are shown by /readyz, so
+// they say what is wrong without internal details (hosts, SQL).
+func (a *App) probes() []api.Probe {
+	probes := []api.Probe{{Name: "database", Check: func(ctx context.Context) error {
+		if err := a.DB.SQL.PingContext(ctx); err != nil {
+			a.Log.Warn("database ping failed", "error", err)
+			return errors.New("unreachable")
+		}
+		return nil
+	}}}
+	if a.DB.Dialect == dialect.Postgres {
+		probes = append(probes, api.Probe{Name: "migrations", Check: func(ctx context.Context) error {
+			st, err := dbmigrate.Status(ctx, a.DB.SQL)
+			if err != nil {
+				a.Log.Warn("migration status failed", "error", err)
+				return errors.New("status unknown")
+			}
+			if len(st.Pending) > 0 {
+				return fmt.Errorf("%d pending", len(st.Pending))
+			}
+			return nil
+		}})
+	}
+	return probes
+}

@@ -1,0 +1,35 @@
+package cli
+
+import (
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+func newServeCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the API server until SIGTERM/SIGINT",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
+			defer stop()
+			a, err := openApp(cmd)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			if err := a.PrepareSchema(ctx); err != nil {
+				return err
+			}
+			srv, err := a.Server()
+			if err != nil {
+				return err
+			}
+			return srv.ListenAndServe(ctx)
+		},
+	}
+	cmd.Flags().String("http.addr", "", "listen address, e.g. 127.0.0.1:8080")
+	cmd.Flags().Bool("database.auto_migrate", false, "apply pending PostgreSQL migrations at startup")
+	return cmd
+}

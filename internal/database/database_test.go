@@ -1,0 +1,195 @@
+package database_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/worksynapse/worksynapse/ent"
+	entmigrate "github.com/worksynapse/worksynapse/ent/migrate"
+	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/testdb"
+)
+
+func TestMain(m *testing.M) { testdb.Main(m) }
+
+func TestOpenSQLiteCreatesFileAndSchema(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "nested", "data", "ws.db")
+	db, err := database.Open(ctx, database.Config{SQLitePath: path, MaxOpenConns: 20})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer db.Close()
+	if db.Dialect != dialect.SQLite {
+		t.Errorf("Dialect = %q, want %q", db.Dialect, dialect.SQLite)
+	}
+	if st, err := os.Stat(filepath.Dir(path)); err != nil || st.Mode().Perm() != 0o700 {
+		t.Errorf("parent directory: %v, %v; want mode 0700", st.Mode().Perm(), err)
+	}
+	if n := db.SQL.Stats().MaxOpenConnections; n != 1 {
+		t.Errorf("SQLite MaxOpenConnections = %d, want 1", n)
+	}
+	for pragma, want := range map[string]string{"foreign_keys": "1", "journal_mode": "wal", "busy_timeout": "5000"} {
+		var got string
+		if err := db.SQL.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil || got != want {
+			t.Errorf("PRAGMA %s = %q, %v; want %q", pragma, got, err, want)
+		}
+	}
+
+	for range 2 { // idempotent
+		if err := database.EnsureSQLiteSchema(ctx, db); err != nil {
+			t.Fatalf("EnsureSQLiteSchema: %v", err)
+		}
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("database file not created: %v", err)
+	}
+	rows, err := db.SQL.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, n)
+	}
+	var want []string
+	for _, tbl := range entmigrate.Tables {
+		want = append(want, tbl.Name)
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("SQLite tables = %v\nwant ent tables %v", got, want)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	ctx := t.Context()
+	for name, cfg := range map[string]database.Config{
+		"no url and no path": {},
+		"not postgres":       {URL: "mysql://root@localhost/ws"},
+		"unreachable":        {URL: "postgres://postgres@127.0.0.1:1/ws?sslmode=disable&connect_timeout=2"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			db, err := database.Open(ctx, cfg)
+			if err == nil {
+				db.Close()
+				t.Fatal("Open succeeded")
+			}
+			if strings.Contains(err.Error(), "root@") {
+				t.Errorf("error leaks the URL: %v", err)
+			}
+		})
+	}
+}
+
+func TestOpenPostgres(t *testing.T) {
+	ctx := t.Context()
+	db, err := database.Open(ctx, database.Config{
+		URL: testdb.RequirePostgres(t), MaxOpenConns: 3, MaxIdleConns: 2,
+	})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer db.Close()
+	if db.Dialect != dialect.Postgres {
+		t.Errorf("Dialect = %q, want %q", db.Dialect, dialect.Postgres)
+	}
+	if n := db.SQL.Stats().MaxOpenConnections; n != 3 {
+		t.Errorf("MaxOpenConnections = %d, want 3", n)
+	}
+	if err := database.EnsureSQLiteSchema(ctx, db); err == nil {
+		t.Error("EnsureSQLiteSchema ran on PostgreSQL; it must be migrated with the versioned directory")
+	}
+}
+
+var errBoom = errors.New("boom")
+
+func TestWithTx(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		ctx := t.Context()
+		if _, err := db.SQL.ExecContext(ctx, `CREATE TABLE tx_probe (v integer NOT NULL)`); err != nil {
+			t.Fatal(err)
+		}
+		insert := func(v int) func(tx *ent.Tx) error {
+			return func(tx *ent.Tx) error {
+				_, err := tx.ExecContext(ctx, fmt.Sprintf(`INSERT INTO tx_probe (v) VALUES (%d)`, v))
+				return err
+			}
+		}
+
+		if err := database.WithTx(ctx, db.Ent, insert(1)); err != nil {
+			t.Fatalf("WithTx commit: %v", err)
+		}
+		err := database.WithTx(ctx, db.Ent, func(tx *ent.Tx) error {
+			if err := insert(2)(tx); err != nil {
+				return err
+			}
+			return errBoom
+		})
+		if !errors.Is(err, errBoom) {
+			t.Fatalf("WithTx returned %v, want fn's error", err)
+		}
+		func() {
+			defer func() {
+				if p := recover(); p != errBoom {
+					t.Errorf("recovered %v, want the original panic value", p)
+				}
+			}()
+			_ = database.WithTx(ctx, db.Ent, func(tx *ent.Tx) error {
+				if err := insert(3)(tx); err != nil {
+					return err
+				}
+				panic(errBoom)
+			})
+			t.Error("WithTx swallowed the panic")
+		}()
+
+		rows, err := db.SQL.QueryContext(ctx, `SELECT v FROM tx_probe ORDER BY v`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var got []int
+		for rows.Next() {
+			var v int
+			if err := rows.Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, v)
+		}
+		if !slices.Equal(got, []int{1}) {
+			t.Errorf("rows = %v; want only the committed [1] (error and panic roll back)", got)
+		}
+		// The pool is usable after a panic (no connection left in a transaction).
+		if err := database.WithTx(ctx, db.Ent, insert(4)); err != nil {
+			t.Errorf("WithTx after panic: %v", err)
+		}
+	})
+}
+
+func TestPingAndClose(t *testing.T) {
+	db := testdb.NewSQLite(t)
+	if err := db.Ping(context.Background()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := db.Ping(context.Background()); err == nil {
+		t.Error("Ping after Close succeeded")
+	}
+}

@@ -1,0 +1,236 @@
+package dbmigrate
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sync"
+	"time"
+
+	"ariga.io/atlas/sql/migrate"
+	"ariga.io/atlas/sql/postgres"
+	atlas "ariga.io/atlas/sql/schema"
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql/schema"
+	"github.com/lib/pq"
+
+	entmigrate "github.com/worksynapse/worksynapse/ent/migrate"
+)
+
+// validName is what a migration name may contain (it becomes part of the
+// file name).
+var validName = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
+
+// Diff writes a new migration file into dirPath (the on-disk migrations/
+// directory) holding the changes from the directory's state, replayed on
+// the clean PostgreSQL database devURL, to the ent schema, and updates
+// atlas.sum. It returns the new file's name, or "" when the directory is
+// already in sync with the ent schema.
+func Diff(ctx context.Context, devURL, dirPath, name string) (string, error) {
+	if !validName.MatchString(name) {
+		return "", fmt.Errorf("dbmigrate: migration name %q: use letters, digits and underscores", name)
+	}
+	dir, err := migrate.NewLocalDir(dirPath)
+	if err != nil {
+		return "", fmt.Errorf("dbmigrate: open migration directory %s: %w", dirPath, err)
+	}
+	if err := validate(dir); err != nil {
+		return "", err
+	}
+	before, err := fileNames(dir)
+	if err != nil {
+		return "", err
+	}
+	if err := entDiff(ctx, devURL, dir, name); err != nil {
+		return "", fmt.Errorf("dbmigrate: diff ent schema against %s: %w", dirPath, err)
+	}
+	return newFile(dir, before)
+}
+
+// entDiff lets ent write the migration file into dir.
+func entDiff(ctx context.Context, devURL string, dir migrate.Dir, name string) error {
+	dev, err := sql.Open("postgres", devURL)
+	if err != nil {
+		return fmt.Errorf("open dev database: %w", err)
+	}
+	defer dev.Close()
+	opts := append(diffOptions(dir), renormalize(ctx, dev))
+	return entmigrate.NamedDiff(ctx, devURL, name, opts...)
+}
+
+// newFile returns the migration file of dir not in before ("" if none).
+func newFile(dir migrate.Dir, before map[string]bool) (string, error) {
+	after, err := fileNames(dir)
+	if err != nil {
+		return "", err
+	}
+	for n := range after {
+		if !before[n] {
+			return n, nil
+		}
+	}
+	return "", nil
+}
+
+// diffOptions makes ent plan Atlas-format files from the replayed
+// directory, including dropped columns and indexes, so the directory
+// describes the ent schema exactly.
+func diffOptions(dir migrate.Dir) []schema.MigrateOption {
+	return []schema.MigrateOption{
+		schema.WithDir(dir),
+		schema.WithMigrationMode(schema.ModeReplay),
+		schema.WithDialect(dialect.Postgres),
+		schema.WithFormatter(migrate.DefaultFormatter),
+		schema.WithDropColumn(true),
+		schema.WithDropIndex(true),
+	}
+}
+
+// renormalize passes ent's desired schema through the dev database a
+// second time before diffing. PostgreSQL does not print every expression
+// in a form that prints the same once parsed again (`type IN ('a', 'b')` in
+// an index predicate or a check): ent normalizes the desired schema once,
+// but the replayed directory went through the database twice (when its
+// file was generated, then when it was replayed), so with a single pass
+// such objects are dropped and re-created by every diff (ent issue #3925).
+func renormalize(ctx context.Context, dev *sql.DB) schema.MigrateOption {
+	return schema.WithDiffHook(func(next schema.Differ) schema.Differ {
+		return schema.DiffFunc(func(current, desired *atlas.Schema) ([]atlas.Change, error) {
+			drv, err := postgres.Open(dev)
+			if err != nil {
+				return nil, fmt.Errorf("open dev database driver: %w", err)
+			}
+			if desired, err = drv.(atlas.Normalizer).NormalizeSchema(ctx, desired); err != nil {
+				return nil, fmt.Errorf("normalize the ent schema: %w", err)
+			}
+			return next.Diff(current, desired)
+		})
+	})
+}
+
+// Rebuild replaces all migrations in dirPath by a single file, name,
+// creating the whole ent schema (used to squash the directory before the
+// first release). It returns the new file's name.
+func Rebuild(ctx context.Context, devURL, dirPath, name string) (string, error) {
+	tmp, err := os.MkdirTemp("", "worksynapse-migrations-")
+	if err != nil {
+		return "", fmt.Errorf("dbmigrate: rebuild: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	file, err := Diff(ctx, devURL, tmp, name)
+	if err != nil {
+		return "", err
+	}
+	if file == "" {
+		return "", errors.New("dbmigrate: rebuild: the ent schema produced no migration")
+	}
+	if err := clearDir(dirPath); err != nil {
+		return "", err
+	}
+	for _, n := range []string{file, sumFile} {
+		if err := copyFile(filepath.Join(tmp, n), filepath.Join(dirPath, n)); err != nil {
+			return "", err
+		}
+	}
+	return file, nil
+}
+
+// clearDir removes the migration files and atlas.sum from dirPath.
+func clearDir(dirPath string) error {
+	old, err := filepath.Glob(filepath.Join(dirPath, "*.sql"))
+	if err != nil {
+		return fmt.Errorf("dbmigrate: list %s: %w", dirPath, err)
+	}
+	for _, p := range append(old, filepath.Join(dirPath, sumFile)) {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("dbmigrate: remove %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+func copyFile(from, to string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return fmt.Errorf("dbmigrate: read %s: %w", from, err)
+	}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		return fmt.Errorf("dbmigrate: write %s: %w", to, err)
+	}
+	return nil
+}
+
+// fileNames returns the set of migration file names in dir.
+func fileNames(dir migrate.Dir) (map[string]bool, error) {
+	files, err := dir.Files()
+	if err != nil {
+		return nil, fmt.Errorf("dbmigrate: list migration files: %w", err)
+	}
+	names := make(map[string]bool, len(files))
+	for _, f := range files {
+		names[f.Name()] = true
+	}
+	return names, nil
+}
+
+// TempDevDatabase creates an empty database with a random name on the
+// server of adminURL (a postgres:// URL whose user may CREATE DATABASE) and
+// returns its URL. drop removes it (WITH (FORCE)); call it when done.
+func TempDevDatabase(ctx context.Context, adminURL string) (devURL string, drop func(), err error) {
+	u, err := url.Parse(adminURL)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "", nil, errors.New("dbmigrate: dev database: the admin URL must be a postgres:// URL")
+	}
+	admin, err := sql.Open("postgres", adminURL)
+	if err != nil {
+		return "", nil, fmt.Errorf("dbmigrate: dev database: open admin connection: %w", err)
+	}
+	name := "wsdev_" + randomHex(8)
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+pq.QuoteIdentifier(name)); err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("dbmigrate: dev database: create %s: %w", name, err)
+	}
+	dev := *u
+	dev.Path = "/" + name
+	var once sync.Once
+	drop = func() {
+		once.Do(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			_, _ = admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+pq.QuoteIdentifier(name)+" WITH (FORCE)")
+			_ = admin.Close()
+		})
+	}
+	return dev.String(), drop, nil
+}
+
+// randomHex returns 2n random lower-case hex digits.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // never fails (crypto/rand)
+	return hex.EncodeToString(b)
+}
+
+// Hash rewrites atlas.sum of the on-disk directory dirPath (like `atlas
+// migrate hash`), e.g. after adding a hand-written migration file.
+func Hash(dirPath string) error {
+	dir, err := migrate.NewLocalDir(dirPath)
+	if err != nil {
+		return fmt.Errorf("dbmigrate: open migration directory %s: %w", dirPath, err)
+	}
+	sum, err := dir.Checksum()
+	if err != nil {
+		return fmt.Errorf("dbmigrate: hash %s: %w", dirPath, err)
+	}
+	if err := migrate.WriteSumFile(dir, sum); err != nil {
+		return fmt.Errorf("dbmigrate: write %s: %w", sumFile, err)
+	}
+	return nil
+}

@@ -1,0 +1,117 @@
+// Package server assembles the HTTP server: the middleware chain around the
+// ogen-generated router, plus graceful shutdown.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+
+	ogenmw "github.com/ogen-go/ogen/middleware"
+
+	"github.com/worksynapse/worksynapse/internal/api"
+	"github.com/worksynapse/worksynapse/internal/config"
+	"github.com/worksynapse/worksynapse/internal/oas"
+	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/requestmeta"
+	"github.com/worksynapse/worksynapse/internal/server/middleware"
+)
+
+// Server is the API's HTTP server.
+type Server struct {
+	http *http.Server
+	cfg  config.HTTPConfig
+	log  *slog.Logger
+}
+
+// New wires the middleware chain around the API handler.
+func New(cfg config.HTTPConfig, h *api.Handler, log *slog.Logger) (*Server, error) {
+	router, err := oas.NewServer(h,
+		oas.WithErrorHandler(api.ErrorHandler(log)),
+		oas.WithNotFound(notFound),
+		oas.WithMethodNotAllowed(methodNotAllowed),
+		oas.WithMiddleware(recordOperation),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("server: build router: %w", err)
+	}
+	handler := middleware.Chain(router,
+		middleware.RequestID(middleware.WithTrustProxy(cfg.TLSProxy)),
+		middleware.Logger(log),
+		middleware.Recover(log),
+		middleware.SecurityHeaders(cfg.TLSProxy),
+		middleware.CORS(cfg.CORSAllowedOrigins),
+		middleware.BodyLimit(cfg.MaxBodyBytes, nil),
+		middleware.Timeout(cfg.RequestTimeout),
+	)
+	return &Server{
+		cfg: cfg,
+		log: log,
+		http: &http.Server{
+			Addr:              cfg.Addr,
+			Handler:           handler,
+			ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+			ReadTimeout:       cfg.ReadTimeout,
+			WriteTimeout:      cfg.WriteTimeout,
+			IdleTimeout:       cfg.IdleTimeout,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		},
+	}, nil
+}
+
+// Handler is the complete HTTP handler (for tests with httptest).
+func (s *Server) Handler() http.Handler { return s.http.Handler }
+
+// Serve accepts connections on l until ctx is cancelled, then drains
+// in-flight requests for at most the configured shutdown timeout.
+func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(l) }()
+	s.log.Info("listening", "addr", l.Addr().String())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("server: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	s.log.Info("shutting down", "grace", s.cfg.ShutdownTimeout.String())
+	if err := s.http.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("server: shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("server: %w", err)
+	}
+	return nil
+}
+
+// ListenAndServe listens on the configured address and serves until ctx ends.
+func (s *Server) ListenAndServe(ctx context.Context) error {
+	l, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("server: listen %s: %w", s.cfg.Addr, err)
+	}
+	return s.Serve(ctx, l)
+}
+
+// recordOperation tells the access log which operation served the request.
+func recordOperation(req ogenmw.Request, next ogenmw.Next) (ogenmw.Response, error) {
+	requestmeta.SetOperation(req.Context, req.OperationName)
+	return next(req)
+}
+
+func notFound(w http.ResponseWriter, r *http.Request) {
+	problem.Write(w, r, problem.NotFound("no operation at this path"))
+}
+
+func methodNotAllowed(w http.ResponseWriter, r *http.Request, allowed string) {
+	w.Header().Set("Allow", allowed)
+	if r.Method == http.MethodOptions {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	problem.Write(w, r, problem.New(http.StatusMethodNotAllowed, "method-not-allowed", "allowed: "+allowed))
+}

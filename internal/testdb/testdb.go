@@ -1,0 +1,212 @@
+// Package testdb gives tests a fresh, fully migrated database: embedded
+// SQLite always, PostgreSQL when WORKSYNAPSE_TEST_DATABASE_URL points at a
+// server (CI always sets it).
+//
+// PostgreSQL databases are cheap: each test process migrates one template
+// database once (through dbmigrate.Apply, like production) and every test
+// gets `CREATE DATABASE ... TEMPLATE` of it. Packages that use NewPostgres
+// should drop the template at exit:
+//
+//	func TestMain(m *testing.M) { testdb.Main(m) }
+package testdb
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lib/pq"
+
+	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/dbmigrate"
+)
+
+// EnvURL names the variable holding the admin URL of the test PostgreSQL
+// server, e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable.
+const EnvURL = "WORKSYNAPSE_TEST_DATABASE_URL"
+
+// RequirePostgres returns the admin URL of the test server, or skips the
+// test when it is not configured. A configured but unreachable server makes
+// the tests that use it fail, never skip.
+func RequirePostgres(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv(EnvURL)
+	if u == "" {
+		t.Skip("PostgreSQL tests skipped: " + EnvURL + " is not set")
+	}
+	return u
+}
+
+// template is the per-process migrated template database.
+var template struct {
+	once     sync.Once
+	adminURL string
+	name     string
+	created  bool // the database exists and must be dropped
+	err      error
+	create   sync.Mutex // serializes CREATE DATABASE ... TEMPLATE
+}
+
+// NewPostgres returns a fresh database with all migrations applied,
+// dropped when the test ends.
+func NewPostgres(t testing.TB) *database.DB {
+	t.Helper()
+	adminURL := RequirePostgres(t)
+	ctx := context.Background()
+	tpl, err := templateDB(ctx, adminURL)
+	if err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
+	name := "wstest_" + randomHex(8)
+	if err := createDatabase(ctx, adminURL, name, tpl); err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := dropDatabase(context.Background(), adminURL, name); err != nil {
+			t.Errorf("testdb: %v", err)
+		}
+	})
+	return open(t, database.Config{URL: mustDatabaseURL(t, adminURL, name)})
+}
+
+// NewSQLite returns a fresh SQLite database under t.TempDir() with the ent
+// schema created.
+func NewSQLite(t testing.TB) *database.DB {
+	t.Helper()
+	db := open(t, database.Config{SQLitePath: filepath.Join(t.TempDir(), "test.db")})
+	if err := database.EnsureSQLiteSchema(context.Background(), db); err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
+	return db
+}
+
+// ForEachDialect runs fn as subtest "sqlite" and, when configured,
+// "postgres" (skipped otherwise), each on a fresh database.
+func ForEachDialect(t *testing.T, fn func(t *testing.T, db *database.DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, NewSQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, NewPostgres(t)) })
+}
+
+// Main runs the tests of a package and then drops its template database.
+func Main(m *testing.M) {
+	code := m.Run()
+	if err := dropTemplate(); err != nil {
+		fmt.Fprintln(os.Stderr, "testdb:", err)
+	}
+	os.Exit(code)
+}
+
+func open(t testing.TB, cfg database.Config) *database.DB {
+	t.Helper()
+	db, err := database.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// templateDB creates and migrates the process's template database once.
+func templateDB(ctx context.Context, adminURL string) (string, error) {
+	template.once.Do(func() {
+		template.adminURL = adminURL
+		template.name = fmt.Sprintf("wstpl_%d_%s", os.Getpid(), randomHex(4))
+		template.err = migrateTemplate(ctx, adminURL, template.name)
+	})
+	return template.name, template.err
+}
+
+func migrateTemplate(ctx context.Context, adminURL, name string) error {
+	u, err := databaseURL(adminURL, name)
+	if err != nil {
+		return err
+	}
+	if err := createDatabase(ctx, adminURL, name, ""); err != nil {
+		return err
+	}
+	template.created = true
+	db, err := sql.Open("postgres", u)
+	if err != nil {
+		return fmt.Errorf("open template %s: %w", name, err)
+	}
+	defer db.Close() // a template must have no open sessions when copied
+	if _, err := dbmigrate.Apply(ctx, db, nil); err != nil {
+		return fmt.Errorf("migrate template %s: %w", name, err)
+	}
+	return nil
+}
+
+func dropTemplate() error {
+	if !template.created {
+		return nil
+	}
+	return dropDatabase(context.Background(), template.adminURL, template.name)
+}
+
+// createDatabase runs CREATE DATABASE name [TEMPLATE tpl] on the server.
+func createDatabase(ctx context.Context, adminURL, name, tpl string) error {
+	stmt := "CREATE DATABASE " + pq.QuoteIdentifier(name)
+	if tpl != "" {
+		stmt += " TEMPLATE " + pq.QuoteIdentifier(tpl)
+		template.create.Lock()
+		defer template.create.Unlock()
+	}
+	if err := adminExec(ctx, adminURL, stmt); err != nil {
+		return fmt.Errorf("create database %s: %w", name, err)
+	}
+	return nil
+}
+
+func dropDatabase(ctx context.Context, adminURL, name string) error {
+	if err := adminExec(ctx, adminURL, "DROP DATABASE IF EXISTS "+pq.QuoteIdentifier(name)+" WITH (FORCE)"); err != nil {
+		return fmt.Errorf("drop database %s: %w", name, err)
+	}
+	return nil
+}
+
+// adminExec runs one statement on the admin database.
+func adminExec(ctx context.Context, adminURL, stmt string) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	db, err := sql.Open("postgres", adminURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = db.ExecContext(ctx, stmt)
+	return err
+}
+
+// databaseURL is adminURL pointed at database name.
+func databaseURL(adminURL, name string) (string, error) {
+	u, err := url.Parse(adminURL)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "", fmt.Errorf("%s must be a postgres:// URL", EnvURL)
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+func mustDatabaseURL(t testing.TB, adminURL, name string) string {
+	t.Helper()
+	u, err := databaseURL(adminURL, name)
+	if err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
+	return u
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

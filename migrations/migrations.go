@@ -1,0 +1,12 @@
+// Package migrations carries the versioned PostgreSQL migration directory
+// (Atlas format: <version>_<name>.sql files plus atlas.sum) inside the
+// binary. Files are written by `worksynapse migrate diff NAME` (see
+// internal/dbmigrate); never edit an applied file: atlas.sum refuses it.
+package migrations
+
+import "embed"
+
+// FS holds the migration files and their integrity sum, atlas.sum.
+//
+//go:embed *.sql atlas.sum
+var FS embed.FS
