@@ -1108,20 +1108,20 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Session",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			session.FieldCreatedAt:         {Type: field.TypeTime, Column: session.FieldCreatedAt},
-			session.FieldUpdatedAt:         {Type: field.TypeTime, Column: session.FieldUpdatedAt},
-			session.FieldUserID:            {Type: field.TypeUUID, Column: session.FieldUserID},
-			session.FieldRefreshTokenHash:  {Type: field.TypeString, Column: session.FieldRefreshTokenHash},
-			session.FieldPreviousTokenHash: {Type: field.TypeString, Column: session.FieldPreviousTokenHash},
-			session.FieldTokenFamily:       {Type: field.TypeUUID, Column: session.FieldTokenFamily},
-			session.FieldDeviceName:        {Type: field.TypeString, Column: session.FieldDeviceName},
-			session.FieldDeviceType:        {Type: field.TypeEnum, Column: session.FieldDeviceType},
-			session.FieldIP:                {Type: field.TypeString, Column: session.FieldIP},
-			session.FieldUserAgent:         {Type: field.TypeString, Column: session.FieldUserAgent},
-			session.FieldLastSeenAt:        {Type: field.TypeTime, Column: session.FieldLastSeenAt},
-			session.FieldExpiresAt:         {Type: field.TypeTime, Column: session.FieldExpiresAt},
-			session.FieldRevokedAt:         {Type: field.TypeTime, Column: session.FieldRevokedAt},
-			session.FieldRevokeReason:      {Type: field.TypeString, Column: session.FieldRevokeReason},
+			session.FieldCreatedAt:          {Type: field.TypeTime, Column: session.FieldCreatedAt},
+			session.FieldUpdatedAt:          {Type: field.TypeTime, Column: session.FieldUpdatedAt},
+			session.FieldUserID:             {Type: field.TypeUUID, Column: session.FieldUserID},
+			session.FieldRefreshTokenHash:   {Type: field.TypeString, Column: session.FieldRefreshTokenHash},
+			session.FieldRotatedTokenHashes: {Type: field.TypeJSON, Column: session.FieldRotatedTokenHashes},
+			session.FieldTokenFamily:        {Type: field.TypeUUID, Column: session.FieldTokenFamily},
+			session.FieldDeviceName:         {Type: field.TypeString, Column: session.FieldDeviceName},
+			session.FieldDeviceType:         {Type: field.TypeEnum, Column: session.FieldDeviceType},
+			session.FieldIP:                 {Type: field.TypeString, Column: session.FieldIP},
+			session.FieldUserAgent:          {Type: field.TypeString, Column: session.FieldUserAgent},
+			session.FieldLastSeenAt:         {Type: field.TypeTime, Column: session.FieldLastSeenAt},
+			session.FieldExpiresAt:          {Type: field.TypeTime, Column: session.FieldExpiresAt},
+			session.FieldRevokedAt:          {Type: field.TypeTime, Column: session.FieldRevokedAt},
+			session.FieldRevokeReason:       {Type: field.TypeString, Column: session.FieldRevokeReason},
 		},
 	}
 	graph.Nodes[45] = &sqlgraph.Node{
@@ -9329,9 +9329,9 @@ func (f *SessionFilter) WhereRefreshTokenHash(p entql.StringP) {
 	f.Where(p.Field(session.FieldRefreshTokenHash))
 }
 
-// WherePreviousTokenHash applies the entql string predicate on the previous_token_hash field.
-func (f *SessionFilter) WherePreviousTokenHash(p entql.StringP) {
-	f.Where(p.Field(session.FieldPreviousTokenHash))
+// WhereRotatedTokenHashes applies the entql json.RawMessage predicate on the rotated_token_hashes field.
+func (f *SessionFilter) WhereRotatedTokenHashes(p entql.BytesP) {
+	f.Where(p.Field(session.FieldRotatedTokenHashes))
 }
 
 // WhereTokenFamily applies the entql [16]byte predicate on the token_family field.

@@ -48997,28 +48997,29 @@ func (m *SecurityAuditLogMutation) ResetEdge(name string) error {
 // SessionMutation represents an operation that mutates the Session nodes in the graph.
 type SessionMutation struct {
 	config
-	op                  Op
-	typ                 string
-	id                  *uuid.UUID
-	created_at          *time.Time
-	updated_at          *time.Time
-	refresh_token_hash  *string
-	previous_token_hash *string
-	token_family        *uuid.UUID
-	device_name         *string
-	device_type         *session.DeviceType
-	ip                  *string
-	user_agent          *string
-	last_seen_at        *time.Time
-	expires_at          *time.Time
-	revoked_at          *time.Time
-	revoke_reason       *string
-	clearedFields       map[string]struct{}
-	user                *uuid.UUID
-	cleareduser         bool
-	done                bool
-	oldValue            func(context.Context) (*Session, error)
-	predicates          []predicate.Session
+	op                         Op
+	typ                        string
+	id                         *uuid.UUID
+	created_at                 *time.Time
+	updated_at                 *time.Time
+	refresh_token_hash         *string
+	rotated_token_hashes       *[]string
+	appendrotated_token_hashes []string
+	token_family               *uuid.UUID
+	device_name                *string
+	device_type                *session.DeviceType
+	ip                         *string
+	user_agent                 *string
+	last_seen_at               *time.Time
+	expires_at                 *time.Time
+	revoked_at                 *time.Time
+	revoke_reason              *string
+	clearedFields              map[string]struct{}
+	user                       *uuid.UUID
+	cleareduser                bool
+	done                       bool
+	oldValue                   func(context.Context) (*Session, error)
+	predicates                 []predicate.Session
 }
 
 var _ ent.Mutation = (*SessionMutation)(nil)
@@ -49269,53 +49270,69 @@ func (m *SessionMutation) ResetRefreshTokenHash() {
 	m.refresh_token_hash = nil
 }
 
-// SetPreviousTokenHash sets the "previous_token_hash" field.
-func (m *SessionMutation) SetPreviousTokenHash(s string) {
-	m.previous_token_hash = &s
+// SetRotatedTokenHashes sets the "rotated_token_hashes" field.
+func (m *SessionMutation) SetRotatedTokenHashes(s []string) {
+	m.rotated_token_hashes = &s
+	m.appendrotated_token_hashes = nil
 }
 
-// PreviousTokenHash returns the value of the "previous_token_hash" field in the mutation.
-func (m *SessionMutation) PreviousTokenHash() (r string, exists bool) {
-	v := m.previous_token_hash
+// RotatedTokenHashes returns the value of the "rotated_token_hashes" field in the mutation.
+func (m *SessionMutation) RotatedTokenHashes() (r []string, exists bool) {
+	v := m.rotated_token_hashes
 	if v == nil {
 		return
 	}
 	return *v, true
 }
 
-// OldPreviousTokenHash returns the old "previous_token_hash" field's value of the Session entity.
+// OldRotatedTokenHashes returns the old "rotated_token_hashes" field's value of the Session entity.
 // If the Session object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *SessionMutation) OldPreviousTokenHash(ctx context.Context) (v string, err error) {
+func (m *SessionMutation) OldRotatedTokenHashes(ctx context.Context) (v []string, err error) {
 	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldPreviousTokenHash is only allowed on UpdateOne operations")
+		return v, errors.New("OldRotatedTokenHashes is only allowed on UpdateOne operations")
 	}
 	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldPreviousTokenHash requires an ID field in the mutation")
+		return v, errors.New("OldRotatedTokenHashes requires an ID field in the mutation")
 	}
 	oldValue, err := m.oldValue(ctx)
 	if err != nil {
-		return v, fmt.Errorf("querying old value for OldPreviousTokenHash: %w", err)
+		return v, fmt.Errorf("querying old value for OldRotatedTokenHashes: %w", err)
 	}
-	return oldValue.PreviousTokenHash, nil
+	return oldValue.RotatedTokenHashes, nil
 }
 
-// ClearPreviousTokenHash clears the value of the "previous_token_hash" field.
-func (m *SessionMutation) ClearPreviousTokenHash() {
-	m.previous_token_hash = nil
-	m.clearedFields[session.FieldPreviousTokenHash] = struct{}{}
+// AppendRotatedTokenHashes adds s to the "rotated_token_hashes" field.
+func (m *SessionMutation) AppendRotatedTokenHashes(s []string) {
+	m.appendrotated_token_hashes = append(m.appendrotated_token_hashes, s...)
 }
 
-// PreviousTokenHashCleared returns if the "previous_token_hash" field was cleared in this mutation.
-func (m *SessionMutation) PreviousTokenHashCleared() bool {
-	_, ok := m.clearedFields[session.FieldPreviousTokenHash]
+// AppendedRotatedTokenHashes returns the list of values that were appended to the "rotated_token_hashes" field in this mutation.
+func (m *SessionMutation) AppendedRotatedTokenHashes() ([]string, bool) {
+	if len(m.appendrotated_token_hashes) == 0 {
+		return nil, false
+	}
+	return m.appendrotated_token_hashes, true
+}
+
+// ClearRotatedTokenHashes clears the value of the "rotated_token_hashes" field.
+func (m *SessionMutation) ClearRotatedTokenHashes() {
+	m.rotated_token_hashes = nil
+	m.appendrotated_token_hashes = nil
+	m.clearedFields[session.FieldRotatedTokenHashes] = struct{}{}
+}
+
+// RotatedTokenHashesCleared returns if the "rotated_token_hashes" field was cleared in this mutation.
+func (m *SessionMutation) RotatedTokenHashesCleared() bool {
+	_, ok := m.clearedFields[session.FieldRotatedTokenHashes]
 	return ok
 }
 
-// ResetPreviousTokenHash resets all changes to the "previous_token_hash" field.
-func (m *SessionMutation) ResetPreviousTokenHash() {
-	m.previous_token_hash = nil
-	delete(m.clearedFields, session.FieldPreviousTokenHash)
+// ResetRotatedTokenHashes resets all changes to the "rotated_token_hashes" field.
+func (m *SessionMutation) ResetRotatedTokenHashes() {
+	m.rotated_token_hashes = nil
+	m.appendrotated_token_hashes = nil
+	delete(m.clearedFields, session.FieldRotatedTokenHashes)
 }
 
 // SetTokenFamily sets the "token_family" field.
@@ -49794,8 +49811,8 @@ func (m *SessionMutation) Fields() []string {
 	if m.refresh_token_hash != nil {
 		fields = append(fields, session.FieldRefreshTokenHash)
 	}
-	if m.previous_token_hash != nil {
-		fields = append(fields, session.FieldPreviousTokenHash)
+	if m.rotated_token_hashes != nil {
+		fields = append(fields, session.FieldRotatedTokenHashes)
 	}
 	if m.token_family != nil {
 		fields = append(fields, session.FieldTokenFamily)
@@ -49840,8 +49857,8 @@ func (m *SessionMutation) Field(name string) (ent.Value, bool) {
 		return m.UserID()
 	case session.FieldRefreshTokenHash:
 		return m.RefreshTokenHash()
-	case session.FieldPreviousTokenHash:
-		return m.PreviousTokenHash()
+	case session.FieldRotatedTokenHashes:
+		return m.RotatedTokenHashes()
 	case session.FieldTokenFamily:
 		return m.TokenFamily()
 	case session.FieldDeviceName:
@@ -49877,8 +49894,8 @@ func (m *SessionMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldUserID(ctx)
 	case session.FieldRefreshTokenHash:
 		return m.OldRefreshTokenHash(ctx)
-	case session.FieldPreviousTokenHash:
-		return m.OldPreviousTokenHash(ctx)
+	case session.FieldRotatedTokenHashes:
+		return m.OldRotatedTokenHashes(ctx)
 	case session.FieldTokenFamily:
 		return m.OldTokenFamily(ctx)
 	case session.FieldDeviceName:
@@ -49934,12 +49951,12 @@ func (m *SessionMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetRefreshTokenHash(v)
 		return nil
-	case session.FieldPreviousTokenHash:
-		v, ok := value.(string)
+	case session.FieldRotatedTokenHashes:
+		v, ok := value.([]string)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
-		m.SetPreviousTokenHash(v)
+		m.SetRotatedTokenHashes(v)
 		return nil
 	case session.FieldTokenFamily:
 		v, ok := value.(uuid.UUID)
@@ -50034,8 +50051,8 @@ func (m *SessionMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *SessionMutation) ClearedFields() []string {
 	var fields []string
-	if m.FieldCleared(session.FieldPreviousTokenHash) {
-		fields = append(fields, session.FieldPreviousTokenHash)
+	if m.FieldCleared(session.FieldRotatedTokenHashes) {
+		fields = append(fields, session.FieldRotatedTokenHashes)
 	}
 	if m.FieldCleared(session.FieldDeviceName) {
 		fields = append(fields, session.FieldDeviceName)
@@ -50069,8 +50086,8 @@ func (m *SessionMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *SessionMutation) ClearField(name string) error {
 	switch name {
-	case session.FieldPreviousTokenHash:
-		m.ClearPreviousTokenHash()
+	case session.FieldRotatedTokenHashes:
+		m.ClearRotatedTokenHashes()
 		return nil
 	case session.FieldDeviceName:
 		m.ClearDeviceName()
@@ -50110,8 +50127,8 @@ func (m *SessionMutation) ResetField(name string) error {
 	case session.FieldRefreshTokenHash:
 		m.ResetRefreshTokenHash()
 		return nil
-	case session.FieldPreviousTokenHash:
-		m.ResetPreviousTokenHash()
+	case session.FieldRotatedTokenHashes:
+		m.ResetRotatedTokenHashes()
 		return nil
 	case session.FieldTokenFamily:
 		m.ResetTokenFamily()

@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -27,8 +28,8 @@ type Session struct {
 	UserID uuid.UUID `json:"user_id,omitempty"`
 	// SHA-256 hex of the current refresh token
 	RefreshTokenHash string `json:"-"`
-	// Hash of the rotated-out token, to detect reuse
-	PreviousTokenHash string `json:"-"`
+	// Hashes of this session's rotated-out refresh tokens, to detect reuse
+	RotatedTokenHashes []string `json:"-"`
 	// TokenFamily holds the value of the "token_family" field.
 	TokenFamily uuid.UUID `json:"token_family,omitempty"`
 	// DeviceName holds the value of the "device_name" field.
@@ -78,7 +79,9 @@ func (*Session) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case session.FieldRefreshTokenHash, session.FieldPreviousTokenHash, session.FieldDeviceName, session.FieldDeviceType, session.FieldIP, session.FieldUserAgent, session.FieldRevokeReason:
+		case session.FieldRotatedTokenHashes:
+			values[i] = new([]byte)
+		case session.FieldRefreshTokenHash, session.FieldDeviceName, session.FieldDeviceType, session.FieldIP, session.FieldUserAgent, session.FieldRevokeReason:
 			values[i] = new(sql.NullString)
 		case session.FieldCreatedAt, session.FieldUpdatedAt, session.FieldLastSeenAt, session.FieldExpiresAt, session.FieldRevokedAt:
 			values[i] = new(sql.NullTime)
@@ -129,11 +132,13 @@ func (_m *Session) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.RefreshTokenHash = value.String
 			}
-		case session.FieldPreviousTokenHash:
-			if value, ok := values[i].(*sql.NullString); !ok {
-				return fmt.Errorf("unexpected type %T for field previous_token_hash", values[i])
-			} else if value.Valid {
-				_m.PreviousTokenHash = value.String
+		case session.FieldRotatedTokenHashes:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field rotated_token_hashes", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.RotatedTokenHashes); err != nil {
+					return fmt.Errorf("unmarshal field rotated_token_hashes: %w", err)
+				}
 			}
 		case session.FieldTokenFamily:
 			if value, ok := values[i].(*uuid.UUID); !ok {
@@ -243,7 +248,7 @@ func (_m *Session) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("refresh_token_hash=<sensitive>")
 	builder.WriteString(", ")
-	builder.WriteString("previous_token_hash=<sensitive>")
+	builder.WriteString("rotated_token_hashes=<sensitive>")
 	builder.WriteString(", ")
 	builder.WriteString("token_family=")
 	builder.WriteString(fmt.Sprintf("%v", _m.TokenFamily))

@@ -65,17 +65,9 @@ func (_c *SessionCreate) SetRefreshTokenHash(v string) *SessionCreate {
 	return _c
 }
 
-// SetPreviousTokenHash sets the "previous_token_hash" field.
-func (_c *SessionCreate) SetPreviousTokenHash(v string) *SessionCreate {
-	_c.mutation.SetPreviousTokenHash(v)
-	return _c
-}
-
-// SetNillablePreviousTokenHash sets the "previous_token_hash" field if the given value is not nil.
-func (_c *SessionCreate) SetNillablePreviousTokenHash(v *string) *SessionCreate {
-	if v != nil {
-		_c.SetPreviousTokenHash(*v)
-	}
+// SetRotatedTokenHashes sets the "rotated_token_hashes" field.
+func (_c *SessionCreate) SetRotatedTokenHashes(v []string) *SessionCreate {
+	_c.mutation.SetRotatedTokenHashes(v)
 	return _c
 }
 
@@ -292,11 +284,6 @@ func (_c *SessionCreate) check() error {
 			return &ValidationError{Name: "refresh_token_hash", err: fmt.Errorf(`ent: validator failed for field "Session.refresh_token_hash": %w`, err)}
 		}
 	}
-	if v, ok := _c.mutation.PreviousTokenHash(); ok {
-		if err := session.PreviousTokenHashValidator(v); err != nil {
-			return &ValidationError{Name: "previous_token_hash", err: fmt.Errorf(`ent: validator failed for field "Session.previous_token_hash": %w`, err)}
-		}
-	}
 	if _, ok := _c.mutation.TokenFamily(); !ok {
 		return &ValidationError{Name: "token_family", err: errors.New(`ent: missing required field "Session.token_family"`)}
 	}
@@ -382,9 +369,9 @@ func (_c *SessionCreate) createSpec() (*Session, *sqlgraph.CreateSpec) {
 		_spec.SetField(session.FieldRefreshTokenHash, field.TypeString, value)
 		_node.RefreshTokenHash = value
 	}
-	if value, ok := _c.mutation.PreviousTokenHash(); ok {
-		_spec.SetField(session.FieldPreviousTokenHash, field.TypeString, value)
-		_node.PreviousTokenHash = value
+	if value, ok := _c.mutation.RotatedTokenHashes(); ok {
+		_spec.SetField(session.FieldRotatedTokenHashes, field.TypeJSON, value)
+		_node.RotatedTokenHashes = value
 	}
 	if value, ok := _c.mutation.TokenFamily(); ok {
 		_spec.SetField(session.FieldTokenFamily, field.TypeUUID, value)
@@ -515,21 +502,21 @@ func (u *SessionUpsert) UpdateRefreshTokenHash() *SessionUpsert {
 	return u
 }
 
-// SetPreviousTokenHash sets the "previous_token_hash" field.
-func (u *SessionUpsert) SetPreviousTokenHash(v string) *SessionUpsert {
-	u.Set(session.FieldPreviousTokenHash, v)
+// SetRotatedTokenHashes sets the "rotated_token_hashes" field.
+func (u *SessionUpsert) SetRotatedTokenHashes(v []string) *SessionUpsert {
+	u.Set(session.FieldRotatedTokenHashes, v)
 	return u
 }
 
-// UpdatePreviousTokenHash sets the "previous_token_hash" field to the value that was provided on create.
-func (u *SessionUpsert) UpdatePreviousTokenHash() *SessionUpsert {
-	u.SetExcluded(session.FieldPreviousTokenHash)
+// UpdateRotatedTokenHashes sets the "rotated_token_hashes" field to the value that was provided on create.
+func (u *SessionUpsert) UpdateRotatedTokenHashes() *SessionUpsert {
+	u.SetExcluded(session.FieldRotatedTokenHashes)
 	return u
 }
 
-// ClearPreviousTokenHash clears the value of the "previous_token_hash" field.
-func (u *SessionUpsert) ClearPreviousTokenHash() *SessionUpsert {
-	u.SetNull(session.FieldPreviousTokenHash)
+// ClearRotatedTokenHashes clears the value of the "rotated_token_hashes" field.
+func (u *SessionUpsert) ClearRotatedTokenHashes() *SessionUpsert {
+	u.SetNull(session.FieldRotatedTokenHashes)
 	return u
 }
 
@@ -750,24 +737,24 @@ func (u *SessionUpsertOne) UpdateRefreshTokenHash() *SessionUpsertOne {
 	})
 }
 
-// SetPreviousTokenHash sets the "previous_token_hash" field.
-func (u *SessionUpsertOne) SetPreviousTokenHash(v string) *SessionUpsertOne {
+// SetRotatedTokenHashes sets the "rotated_token_hashes" field.
+func (u *SessionUpsertOne) SetRotatedTokenHashes(v []string) *SessionUpsertOne {
 	return u.Update(func(s *SessionUpsert) {
-		s.SetPreviousTokenHash(v)
+		s.SetRotatedTokenHashes(v)
 	})
 }
 
-// UpdatePreviousTokenHash sets the "previous_token_hash" field to the value that was provided on create.
-func (u *SessionUpsertOne) UpdatePreviousTokenHash() *SessionUpsertOne {
+// UpdateRotatedTokenHashes sets the "rotated_token_hashes" field to the value that was provided on create.
+func (u *SessionUpsertOne) UpdateRotatedTokenHashes() *SessionUpsertOne {
 	return u.Update(func(s *SessionUpsert) {
-		s.UpdatePreviousTokenHash()
+		s.UpdateRotatedTokenHashes()
 	})
 }
 
-// ClearPreviousTokenHash clears the value of the "previous_token_hash" field.
-func (u *SessionUpsertOne) ClearPreviousTokenHash() *SessionUpsertOne {
+// ClearRotatedTokenHashes clears the value of the "rotated_token_hashes" field.
+func (u *SessionUpsertOne) ClearRotatedTokenHashes() *SessionUpsertOne {
 	return u.Update(func(s *SessionUpsert) {
-		s.ClearPreviousTokenHash()
+		s.ClearRotatedTokenHashes()
 	})
 }
 
@@ -1177,24 +1164,24 @@ func (u *SessionUpsertBulk) UpdateRefreshTokenHash() *SessionUpsertBulk {
 	})
 }
 
-// SetPreviousTokenHash sets the "previous_token_hash" field.
-func (u *SessionUpsertBulk) SetPreviousTokenHash(v string) *SessionUpsertBulk {
+// SetRotatedTokenHashes sets the "rotated_token_hashes" field.
+func (u *SessionUpsertBulk) SetRotatedTokenHashes(v []string) *SessionUpsertBulk {
 	return u.Update(func(s *SessionUpsert) {
-		s.SetPreviousTokenHash(v)
+		s.SetRotatedTokenHashes(v)
 	})
 }
 
-// UpdatePreviousTokenHash sets the "previous_token_hash" field to the value that was provided on create.
-func (u *SessionUpsertBulk) UpdatePreviousTokenHash() *SessionUpsertBulk {
+// UpdateRotatedTokenHashes sets the "rotated_token_hashes" field to the value that was provided on create.
+func (u *SessionUpsertBulk) UpdateRotatedTokenHashes() *SessionUpsertBulk {
 	return u.Update(func(s *SessionUpsert) {
-		s.UpdatePreviousTokenHash()
+		s.UpdateRotatedTokenHashes()
 	})
 }
 
-// ClearPreviousTokenHash clears the value of the "previous_token_hash" field.
-func (u *SessionUpsertBulk) ClearPreviousTokenHash() *SessionUpsertBulk {
+// ClearRotatedTokenHashes clears the value of the "rotated_token_hashes" field.
+func (u *SessionUpsertBulk) ClearRotatedTokenHashes() *SessionUpsertBulk {
 	return u.Update(func(s *SessionUpsert) {
-		s.ClearPreviousTokenHash()
+		s.ClearRotatedTokenHashes()
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 	"github.com/worksynapse/worksynapse/ent/session"
@@ -49,23 +50,21 @@ func (_u *SessionUpdate) SetNillableRefreshTokenHash(v *string) *SessionUpdate {
 	return _u
 }
 
-// SetPreviousTokenHash sets the "previous_token_hash" field.
-func (_u *SessionUpdate) SetPreviousTokenHash(v string) *SessionUpdate {
-	_u.mutation.SetPreviousTokenHash(v)
+// SetRotatedTokenHashes sets the "rotated_token_hashes" field.
+func (_u *SessionUpdate) SetRotatedTokenHashes(v []string) *SessionUpdate {
+	_u.mutation.SetRotatedTokenHashes(v)
 	return _u
 }
 
-// SetNillablePreviousTokenHash sets the "previous_token_hash" field if the given value is not nil.
-func (_u *SessionUpdate) SetNillablePreviousTokenHash(v *string) *SessionUpdate {
-	if v != nil {
-		_u.SetPreviousTokenHash(*v)
-	}
+// AppendRotatedTokenHashes appends value to the "rotated_token_hashes" field.
+func (_u *SessionUpdate) AppendRotatedTokenHashes(v []string) *SessionUpdate {
+	_u.mutation.AppendRotatedTokenHashes(v)
 	return _u
 }
 
-// ClearPreviousTokenHash clears the value of the "previous_token_hash" field.
-func (_u *SessionUpdate) ClearPreviousTokenHash() *SessionUpdate {
-	_u.mutation.ClearPreviousTokenHash()
+// ClearRotatedTokenHashes clears the value of the "rotated_token_hashes" field.
+func (_u *SessionUpdate) ClearRotatedTokenHashes() *SessionUpdate {
+	_u.mutation.ClearRotatedTokenHashes()
 	return _u
 }
 
@@ -271,11 +270,6 @@ func (_u *SessionUpdate) check() error {
 			return &ValidationError{Name: "refresh_token_hash", err: fmt.Errorf(`ent: validator failed for field "Session.refresh_token_hash": %w`, err)}
 		}
 	}
-	if v, ok := _u.mutation.PreviousTokenHash(); ok {
-		if err := session.PreviousTokenHashValidator(v); err != nil {
-			return &ValidationError{Name: "previous_token_hash", err: fmt.Errorf(`ent: validator failed for field "Session.previous_token_hash": %w`, err)}
-		}
-	}
 	if v, ok := _u.mutation.DeviceName(); ok {
 		if err := session.DeviceNameValidator(v); err != nil {
 			return &ValidationError{Name: "device_name", err: fmt.Errorf(`ent: validator failed for field "Session.device_name": %w`, err)}
@@ -331,11 +325,16 @@ func (_u *SessionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.RefreshTokenHash(); ok {
 		_spec.SetField(session.FieldRefreshTokenHash, field.TypeString, value)
 	}
-	if value, ok := _u.mutation.PreviousTokenHash(); ok {
-		_spec.SetField(session.FieldPreviousTokenHash, field.TypeString, value)
+	if value, ok := _u.mutation.RotatedTokenHashes(); ok {
+		_spec.SetField(session.FieldRotatedTokenHashes, field.TypeJSON, value)
 	}
-	if _u.mutation.PreviousTokenHashCleared() {
-		_spec.ClearField(session.FieldPreviousTokenHash, field.TypeString)
+	if value, ok := _u.mutation.AppendedRotatedTokenHashes(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, session.FieldRotatedTokenHashes, value)
+		})
+	}
+	if _u.mutation.RotatedTokenHashesCleared() {
+		_spec.ClearField(session.FieldRotatedTokenHashes, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.DeviceName(); ok {
 		_spec.SetField(session.FieldDeviceName, field.TypeString, value)
@@ -421,23 +420,21 @@ func (_u *SessionUpdateOne) SetNillableRefreshTokenHash(v *string) *SessionUpdat
 	return _u
 }
 
-// SetPreviousTokenHash sets the "previous_token_hash" field.
-func (_u *SessionUpdateOne) SetPreviousTokenHash(v string) *SessionUpdateOne {
-	_u.mutation.SetPreviousTokenHash(v)
+// SetRotatedTokenHashes sets the "rotated_token_hashes" field.
+func (_u *SessionUpdateOne) SetRotatedTokenHashes(v []string) *SessionUpdateOne {
+	_u.mutation.SetRotatedTokenHashes(v)
 	return _u
 }
 
-// SetNillablePreviousTokenHash sets the "previous_token_hash" field if the given value is not nil.
-func (_u *SessionUpdateOne) SetNillablePreviousTokenHash(v *string) *SessionUpdateOne {
-	if v != nil {
-		_u.SetPreviousTokenHash(*v)
-	}
+// AppendRotatedTokenHashes appends value to the "rotated_token_hashes" field.
+func (_u *SessionUpdateOne) AppendRotatedTokenHashes(v []string) *SessionUpdateOne {
+	_u.mutation.AppendRotatedTokenHashes(v)
 	return _u
 }
 
-// ClearPreviousTokenHash clears the value of the "previous_token_hash" field.
-func (_u *SessionUpdateOne) ClearPreviousTokenHash() *SessionUpdateOne {
-	_u.mutation.ClearPreviousTokenHash()
+// ClearRotatedTokenHashes clears the value of the "rotated_token_hashes" field.
+func (_u *SessionUpdateOne) ClearRotatedTokenHashes() *SessionUpdateOne {
+	_u.mutation.ClearRotatedTokenHashes()
 	return _u
 }
 
@@ -656,11 +653,6 @@ func (_u *SessionUpdateOne) check() error {
 			return &ValidationError{Name: "refresh_token_hash", err: fmt.Errorf(`ent: validator failed for field "Session.refresh_token_hash": %w`, err)}
 		}
 	}
-	if v, ok := _u.mutation.PreviousTokenHash(); ok {
-		if err := session.PreviousTokenHashValidator(v); err != nil {
-			return &ValidationError{Name: "previous_token_hash", err: fmt.Errorf(`ent: validator failed for field "Session.previous_token_hash": %w`, err)}
-		}
-	}
 	if v, ok := _u.mutation.DeviceName(); ok {
 		if err := session.DeviceNameValidator(v); err != nil {
 			return &ValidationError{Name: "device_name", err: fmt.Errorf(`ent: validator failed for field "Session.device_name": %w`, err)}
@@ -733,11 +725,16 @@ func (_u *SessionUpdateOne) sqlSave(ctx context.Context) (_node *Session, err er
 	if value, ok := _u.mutation.RefreshTokenHash(); ok {
 		_spec.SetField(session.FieldRefreshTokenHash, field.TypeString, value)
 	}
-	if value, ok := _u.mutation.PreviousTokenHash(); ok {
-		_spec.SetField(session.FieldPreviousTokenHash, field.TypeString, value)
+	if value, ok := _u.mutation.RotatedTokenHashes(); ok {
+		_spec.SetField(session.FieldRotatedTokenHashes, field.TypeJSON, value)
 	}
-	if _u.mutation.PreviousTokenHashCleared() {
-		_spec.ClearField(session.FieldPreviousTokenHash, field.TypeString)
+	if value, ok := _u.mutation.AppendedRotatedTokenHashes(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, session.FieldRotatedTokenHashes, value)
+		})
+	}
+	if _u.mutation.RotatedTokenHashesCleared() {
+		_spec.ClearField(session.FieldRotatedTokenHashes, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.DeviceName(); ok {
 		_spec.SetField(session.FieldDeviceName, field.TypeString, value)

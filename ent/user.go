@@ -51,7 +51,7 @@ type User struct {
 	MfaEnabled bool `json:"mfa_enabled,omitempty"`
 	// TOTP secret, AES-GCM encrypted
 	MfaSecret []byte `json:"-"`
-	// bcrypt hashes of one-time MFA recovery codes
+	// SHA-256 hashes of one-time MFA recovery codes
 	RecoveryCodes []string `json:"-"`
 	// Last accepted TOTP time step, to refuse replays
 	MfaLastUsedStep int64 `json:"mfa_last_used_step,omitempty"`

@@ -2439,7 +2439,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "refresh_token_hash", Type: field.TypeString, Size: 64},
-		{Name: "previous_token_hash", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "rotated_token_hashes", Type: field.TypeJSON, Nullable: true},
 		{Name: "token_family", Type: field.TypeUUID},
 		{Name: "device_name", Type: field.TypeString, Nullable: true, Size: 200},
 		{Name: "device_type", Type: field.TypeEnum, Enums: []string{"desktop", "mobile", "tablet", "cli", "unknown"}, Default: "unknown"},

@@ -2821,10 +2821,6 @@ func init() {
 	sessionDescRefreshTokenHash := sessionFields[1].Descriptor()
 	// session.RefreshTokenHashValidator is a validator for the "refresh_token_hash" field. It is called by the builders before save.
 	session.RefreshTokenHashValidator = sessionDescRefreshTokenHash.Validators[0].(func(string) error)
-	// sessionDescPreviousTokenHash is the schema descriptor for previous_token_hash field.
-	sessionDescPreviousTokenHash := sessionFields[2].Descriptor()
-	// session.PreviousTokenHashValidator is a validator for the "previous_token_hash" field. It is called by the builders before save.
-	session.PreviousTokenHashValidator = sessionDescPreviousTokenHash.Validators[0].(func(string) error)
 	// sessionDescDeviceName is the schema descriptor for device_name field.
 	sessionDescDeviceName := sessionFields[4].Descriptor()
 	// session.DeviceNameValidator is a validator for the "device_name" field. It is called by the builders before save.

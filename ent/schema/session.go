@@ -12,8 +12,8 @@ import (
 )
 
 // Session is one login on one device. The refresh token is stored only as a
-// hash; rotation keeps the token family so a replayed old token can revoke
-// the whole family.
+// hash and rotated on every refresh; the hashes of rotated tokens are kept so
+// that replaying one revokes the whole token family.
 type Session struct{ ent.Schema }
 
 // Mixin of the Session.
@@ -24,7 +24,8 @@ func (Session) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("user_id", uuidType).Immutable(),
 		field.String("refresh_token_hash").MaxLen(64).Sensitive().Comment("SHA-256 hex of the current refresh token"),
-		field.String("previous_token_hash").MaxLen(64).Optional().Sensitive().Comment("Hash of the rotated-out token, to detect reuse"),
+		field.Strings("rotated_token_hashes").Optional().Sensitive().
+			Comment("Hashes of this session's rotated-out refresh tokens, to detect reuse"),
 		field.UUID("token_family", uuidType).Immutable(),
 		field.String("device_name").MaxLen(200).Optional(),
 		field.Enum("device_type").Values("desktop", "mobile", "tablet", "cli", "unknown").Default("unknown"),

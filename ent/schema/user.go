@@ -38,7 +38,7 @@ func (User) Fields() []ent.Field {
 		field.String("last_login_ip").MaxLen(45).Optional(),
 		field.Bool("mfa_enabled").Default(false),
 		field.Bytes("mfa_secret").Optional().Sensitive().Comment("TOTP secret, AES-GCM encrypted"),
-		field.Strings("recovery_codes").Optional().Sensitive().Comment("bcrypt hashes of one-time MFA recovery codes"),
+		field.Strings("recovery_codes").Optional().Sensitive().Comment("SHA-256 hashes of one-time MFA recovery codes"),
 		field.Int64("mfa_last_used_step").Optional().Annotations(entoas.Skip(true)).Comment("Last accepted TOTP time step, to refuse replays"),
 		field.Time("password_changed_at").Optional().Nillable(),
 	}

@@ -25,8 +25,8 @@ const (
 	FieldUserID = "user_id"
 	// FieldRefreshTokenHash holds the string denoting the refresh_token_hash field in the database.
 	FieldRefreshTokenHash = "refresh_token_hash"
-	// FieldPreviousTokenHash holds the string denoting the previous_token_hash field in the database.
-	FieldPreviousTokenHash = "previous_token_hash"
+	// FieldRotatedTokenHashes holds the string denoting the rotated_token_hashes field in the database.
+	FieldRotatedTokenHashes = "rotated_token_hashes"
 	// FieldTokenFamily holds the string denoting the token_family field in the database.
 	FieldTokenFamily = "token_family"
 	// FieldDeviceName holds the string denoting the device_name field in the database.
@@ -65,7 +65,7 @@ var Columns = []string{
 	FieldUpdatedAt,
 	FieldUserID,
 	FieldRefreshTokenHash,
-	FieldPreviousTokenHash,
+	FieldRotatedTokenHashes,
 	FieldTokenFamily,
 	FieldDeviceName,
 	FieldDeviceType,
@@ -103,8 +103,6 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// RefreshTokenHashValidator is a validator for the "refresh_token_hash" field. It is called by the builders before save.
 	RefreshTokenHashValidator func(string) error
-	// PreviousTokenHashValidator is a validator for the "previous_token_hash" field. It is called by the builders before save.
-	PreviousTokenHashValidator func(string) error
 	// DeviceNameValidator is a validator for the "device_name" field. It is called by the builders before save.
 	DeviceNameValidator func(string) error
 	// IPValidator is a validator for the "ip" field. It is called by the builders before save.
@@ -172,11 +170,6 @@ func ByUserID(opts ...sql.OrderTermOption) OrderOption {
 // ByRefreshTokenHash orders the results by the refresh_token_hash field.
 func ByRefreshTokenHash(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRefreshTokenHash, opts...).ToFunc()
-}
-
-// ByPreviousTokenHash orders the results by the previous_token_hash field.
-func ByPreviousTokenHash(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldPreviousTokenHash, opts...).ToFunc()
 }
 
 // ByTokenFamily orders the results by the token_family field.

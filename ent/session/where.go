@@ -76,11 +76,6 @@ func RefreshTokenHash(v string) predicate.Session {
 	return predicate.Session(sql.FieldEQ(FieldRefreshTokenHash, v))
 }
 
-// PreviousTokenHash applies equality check predicate on the "previous_token_hash" field. It's identical to PreviousTokenHashEQ.
-func PreviousTokenHash(v string) predicate.Session {
-	return predicate.Session(sql.FieldEQ(FieldPreviousTokenHash, v))
-}
-
 // TokenFamily applies equality check predicate on the "token_family" field. It's identical to TokenFamilyEQ.
 func TokenFamily(v uuid.UUID) predicate.Session {
 	return predicate.Session(sql.FieldEQ(FieldTokenFamily, v))
@@ -286,79 +281,14 @@ func RefreshTokenHashContainsFold(v string) predicate.Session {
 	return predicate.Session(sql.FieldContainsFold(FieldRefreshTokenHash, v))
 }
 
-// PreviousTokenHashEQ applies the EQ predicate on the "previous_token_hash" field.
-func PreviousTokenHashEQ(v string) predicate.Session {
-	return predicate.Session(sql.FieldEQ(FieldPreviousTokenHash, v))
+// RotatedTokenHashesIsNil applies the IsNil predicate on the "rotated_token_hashes" field.
+func RotatedTokenHashesIsNil() predicate.Session {
+	return predicate.Session(sql.FieldIsNull(FieldRotatedTokenHashes))
 }
 
-// PreviousTokenHashNEQ applies the NEQ predicate on the "previous_token_hash" field.
-func PreviousTokenHashNEQ(v string) predicate.Session {
-	return predicate.Session(sql.FieldNEQ(FieldPreviousTokenHash, v))
-}
-
-// PreviousTokenHashIn applies the In predicate on the "previous_token_hash" field.
-func PreviousTokenHashIn(vs ...string) predicate.Session {
-	return predicate.Session(sql.FieldIn(FieldPreviousTokenHash, vs...))
-}
-
-// PreviousTokenHashNotIn applies the NotIn predicate on the "previous_token_hash" field.
-func PreviousTokenHashNotIn(vs ...string) predicate.Session {
-	return predicate.Session(sql.FieldNotIn(FieldPreviousTokenHash, vs...))
-}
-
-// PreviousTokenHashGT applies the GT predicate on the "previous_token_hash" field.
-func PreviousTokenHashGT(v string) predicate.Session {
-	return predicate.Session(sql.FieldGT(FieldPreviousTokenHash, v))
-}
-
-// PreviousTokenHashGTE applies the GTE predicate on the "previous_token_hash" field.
-func PreviousTokenHashGTE(v string) predicate.Session {
-	return predicate.Session(sql.FieldGTE(FieldPreviousTokenHash, v))
-}
-
-// PreviousTokenHashLT applies the LT predicate on the "previous_token_hash" field.
-func PreviousTokenHashLT(v string) predicate.Session {
-	return predicate.Session(sql.FieldLT(FieldPreviousTokenHash, v))
-}
-
-// PreviousTokenHashLTE applies the LTE predicate on the "previous_token_hash" field.
-func PreviousTokenHashLTE(v string) predicate.Session {
-	return predicate.Session(sql.FieldLTE(FieldPreviousTokenHash, v))
-}
-
-// PreviousTokenHashContains applies the Contains predicate on the "previous_token_hash" field.
-func PreviousTokenHashContains(v string) predicate.Session {
-	return predicate.Session(sql.FieldContains(FieldPreviousTokenHash, v))
-}
-
-// PreviousTokenHashHasPrefix applies the HasPrefix predicate on the "previous_token_hash" field.
-func PreviousTokenHashHasPrefix(v string) predicate.Session {
-	return predicate.Session(sql.FieldHasPrefix(FieldPreviousTokenHash, v))
-}
-
-// PreviousTokenHashHasSuffix applies the HasSuffix predicate on the "previous_token_hash" field.
-func PreviousTokenHashHasSuffix(v string) predicate.Session {
-	return predicate.Session(sql.FieldHasSuffix(FieldPreviousTokenHash, v))
-}
-
-// PreviousTokenHashIsNil applies the IsNil predicate on the "previous_token_hash" field.
-func PreviousTokenHashIsNil() predicate.Session {
-	return predicate.Session(sql.FieldIsNull(FieldPreviousTokenHash))
-}
-
-// PreviousTokenHashNotNil applies the NotNil predicate on the "previous_token_hash" field.
-func PreviousTokenHashNotNil() predicate.Session {
-	return predicate.Session(sql.FieldNotNull(FieldPreviousTokenHash))
-}
-
-// PreviousTokenHashEqualFold applies the EqualFold predicate on the "previous_token_hash" field.
-func PreviousTokenHashEqualFold(v string) predicate.Session {
-	return predicate.Session(sql.FieldEqualFold(FieldPreviousTokenHash, v))
-}
-
-// PreviousTokenHashContainsFold applies the ContainsFold predicate on the "previous_token_hash" field.
-func PreviousTokenHashContainsFold(v string) predicate.Session {
-	return predicate.Session(sql.FieldContainsFold(FieldPreviousTokenHash, v))
+// RotatedTokenHashesNotNil applies the NotNil predicate on the "rotated_token_hashes" field.
+func RotatedTokenHashesNotNil() predicate.Session {
+	return predicate.Session(sql.FieldNotNull(FieldRotatedTokenHashes))
 }
 
 // TokenFamilyEQ applies the EQ predicate on the "token_family" field.

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/internal/identity"
 	"github.com/worksynapse/worksynapse/internal/oas"
 )
 
@@ -23,21 +24,23 @@ type Probe struct {
 type Handler struct {
 	oas.UnimplementedHandler
 
-	client *ent.Client
-	log    *slog.Logger
-	probes []Probe
+	client   *ent.Client
+	identity *identity.Service
+	log      *slog.Logger
+	probes   []Probe
 }
 
 var _ oas.Handler = (*Handler)(nil)
 
 // Deps are what the handler needs from the composition root.
 type Deps struct {
-	Client *ent.Client
-	Log    *slog.Logger
-	Probes []Probe
+	Client   *ent.Client
+	Identity *identity.Service
+	Log      *slog.Logger
+	Probes   []Probe
 }
 
 // NewHandler builds the API handler.
 func NewHandler(d Deps) *Handler {
-	return &Handler{client: d.Client, log: d.Log, probes: d.Probes}
+	return &Handler{client: d.Client, identity: d.Identity, log: d.Log, probes: d.Probes}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/config"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/dbmigrate"
+	"github.com/worksynapse/worksynapse/internal/identity"
 	"github.com/worksynapse/worksynapse/internal/server"
 )
 
@@ -78,8 +79,14 @@ func (a *App) PrepareSchema(ctx context.Context) error {
 
 // Server builds the HTTP server around the API handler.
 func (a *App) Server() (*server.Server, error) {
-	h := api.NewHandler(api.Deps{Client: a.DB.Ent, Log: a.Log, Probes: a.probes()})
-	return server.New(a.Config.HTTP, h, a.Log)
+	ids, err := identity.New(identity.Options{
+		Client: a.DB.Ent, SecretKey: a.Config.SecretKey, Auth: a.Config.Auth, Log: a.Log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	h := api.NewHandler(api.Deps{Client: a.DB.Ent, Identity: ids, Log: a.Log, Probes: a.probes()})
+	return server.New(a.Config.HTTP, h, api.Security{Identity: ids}, a.Log)
 }
 
 // probes are the readiness checks. Their errors are shown by /readyz, so

@@ -5,6 +5,38 @@ type GetHealthRes interface {
 	getHealthRes()
 }
 
+type GetMeRes interface {
+	getMeRes()
+}
+
 type GetReadinessRes interface {
 	getReadinessRes()
+}
+
+type ListSessionsRes interface {
+	listSessionsRes()
+}
+
+type LoginRes interface {
+	loginRes()
+}
+
+type LogoutAllRes interface {
+	logoutAllRes()
+}
+
+type LogoutRes interface {
+	logoutRes()
+}
+
+type RefreshTokenRes interface {
+	refreshTokenRes()
+}
+
+type RegisterRes interface {
+	registerRes()
+}
+
+type RevokeSessionRes interface {
+	revokeSessionRes()
 }

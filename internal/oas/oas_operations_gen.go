@@ -6,6 +6,14 @@ package oas
 type OperationName = string
 
 const (
-	GetHealthOperation    OperationName = "GetHealth"
-	GetReadinessOperation OperationName = "GetReadiness"
+	GetHealthOperation     OperationName = "GetHealth"
+	GetMeOperation         OperationName = "GetMe"
+	GetReadinessOperation  OperationName = "GetReadiness"
+	ListSessionsOperation  OperationName = "ListSessions"
+	LoginOperation         OperationName = "Login"
+	LogoutOperation        OperationName = "Logout"
+	LogoutAllOperation     OperationName = "LogoutAll"
+	RefreshTokenOperation  OperationName = "RefreshToken"
+	RegisterOperation      OperationName = "Register"
+	RevokeSessionOperation OperationName = "RevokeSession"
 )

@@ -4,12 +4,39 @@ package oas
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/go-faster/errors"
+	"github.com/google/uuid"
 )
 
 func (s *ProblemDefaultStatusCode) Error() string {
 	return fmt.Sprintf("code %d: %+v", s.StatusCode, s.Response)
+}
+
+type BearerAuth struct {
+	Token string
+	Roles []string
+}
+
+// GetToken returns the value of Token.
+func (s *BearerAuth) GetToken() string {
+	return s.Token
+}
+
+// GetRoles returns the value of Roles.
+func (s *BearerAuth) GetRoles() []string {
+	return s.Roles
+}
+
+// SetToken sets the value of Token.
+func (s *BearerAuth) SetToken(val string) {
+	s.Token = val
+}
+
+// SetRoles sets the value of Roles.
+func (s *BearerAuth) SetRoles(val []string) {
+	s.Roles = val
 }
 
 type GetHealthBadRequest Problem
@@ -19,6 +46,22 @@ func (*GetHealthBadRequest) getHealthRes() {}
 type GetHealthTooManyRequests Problem
 
 func (*GetHealthTooManyRequests) getHealthRes() {}
+
+type GetMeBadRequest Problem
+
+func (*GetMeBadRequest) getMeRes() {}
+
+type GetMeForbidden Problem
+
+func (*GetMeForbidden) getMeRes() {}
+
+type GetMeTooManyRequests Problem
+
+func (*GetMeTooManyRequests) getMeRes() {}
+
+type GetMeUnauthorized Problem
+
+func (*GetMeUnauthorized) getMeRes() {}
 
 type GetReadinessBadRequest Problem
 
@@ -118,6 +161,472 @@ func (s *HealthStatusStatus) UnmarshalText(data []byte) error {
 	}
 }
 
+type ListSessionsBadRequest Problem
+
+func (*ListSessionsBadRequest) listSessionsRes() {}
+
+type ListSessionsForbidden Problem
+
+func (*ListSessionsForbidden) listSessionsRes() {}
+
+type ListSessionsTooManyRequests Problem
+
+func (*ListSessionsTooManyRequests) listSessionsRes() {}
+
+type ListSessionsUnauthorized Problem
+
+func (*ListSessionsUnauthorized) listSessionsRes() {}
+
+type ListSessionsUnprocessableEntity Problem
+
+func (*ListSessionsUnprocessableEntity) listSessionsRes() {}
+
+type LoginBadRequest Problem
+
+func (*LoginBadRequest) loginRes() {}
+
+// Ref: #/components/schemas/LoginRequest
+type LoginRequest struct {
+	// Email address or username.
+	Identifier   string                    `json:"identifier"`
+	Password     string                    `json:"password"`
+	TotpCode     OptString                 `json:"totp_code"`
+	RecoveryCode OptString                 `json:"recovery_code"`
+	DeviceName   OptString                 `json:"device_name"`
+	DeviceType   OptLoginRequestDeviceType `json:"device_type"`
+}
+
+// GetIdentifier returns the value of Identifier.
+func (s *LoginRequest) GetIdentifier() string {
+	return s.Identifier
+}
+
+// GetPassword returns the value of Password.
+func (s *LoginRequest) GetPassword() string {
+	return s.Password
+}
+
+// GetTotpCode returns the value of TotpCode.
+func (s *LoginRequest) GetTotpCode() OptString {
+	return s.TotpCode
+}
+
+// GetRecoveryCode returns the value of RecoveryCode.
+func (s *LoginRequest) GetRecoveryCode() OptString {
+	return s.RecoveryCode
+}
+
+// GetDeviceName returns the value of DeviceName.
+func (s *LoginRequest) GetDeviceName() OptString {
+	return s.DeviceName
+}
+
+// GetDeviceType returns the value of DeviceType.
+func (s *LoginRequest) GetDeviceType() OptLoginRequestDeviceType {
+	return s.DeviceType
+}
+
+// SetIdentifier sets the value of Identifier.
+func (s *LoginRequest) SetIdentifier(val string) {
+	s.Identifier = val
+}
+
+// SetPassword sets the value of Password.
+func (s *LoginRequest) SetPassword(val string) {
+	s.Password = val
+}
+
+// SetTotpCode sets the value of TotpCode.
+func (s *LoginRequest) SetTotpCode(val OptString) {
+	s.TotpCode = val
+}
+
+// SetRecoveryCode sets the value of RecoveryCode.
+func (s *LoginRequest) SetRecoveryCode(val OptString) {
+	s.RecoveryCode = val
+}
+
+// SetDeviceName sets the value of DeviceName.
+func (s *LoginRequest) SetDeviceName(val OptString) {
+	s.DeviceName = val
+}
+
+// SetDeviceType sets the value of DeviceType.
+func (s *LoginRequest) SetDeviceType(val OptLoginRequestDeviceType) {
+	s.DeviceType = val
+}
+
+type LoginRequestDeviceType string
+
+const (
+	LoginRequestDeviceTypeDesktop LoginRequestDeviceType = "desktop"
+	LoginRequestDeviceTypeMobile  LoginRequestDeviceType = "mobile"
+	LoginRequestDeviceTypeTablet  LoginRequestDeviceType = "tablet"
+	LoginRequestDeviceTypeCli     LoginRequestDeviceType = "cli"
+	LoginRequestDeviceTypeUnknown LoginRequestDeviceType = "unknown"
+)
+
+// AllValues returns all LoginRequestDeviceType values.
+func (LoginRequestDeviceType) AllValues() []LoginRequestDeviceType {
+	return []LoginRequestDeviceType{
+		LoginRequestDeviceTypeDesktop,
+		LoginRequestDeviceTypeMobile,
+		LoginRequestDeviceTypeTablet,
+		LoginRequestDeviceTypeCli,
+		LoginRequestDeviceTypeUnknown,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s LoginRequestDeviceType) MarshalText() ([]byte, error) {
+	switch s {
+	case LoginRequestDeviceTypeDesktop:
+		return []byte(s), nil
+	case LoginRequestDeviceTypeMobile:
+		return []byte(s), nil
+	case LoginRequestDeviceTypeTablet:
+		return []byte(s), nil
+	case LoginRequestDeviceTypeCli:
+		return []byte(s), nil
+	case LoginRequestDeviceTypeUnknown:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *LoginRequestDeviceType) UnmarshalText(data []byte) error {
+	switch LoginRequestDeviceType(data) {
+	case LoginRequestDeviceTypeDesktop:
+		*s = LoginRequestDeviceTypeDesktop
+		return nil
+	case LoginRequestDeviceTypeMobile:
+		*s = LoginRequestDeviceTypeMobile
+		return nil
+	case LoginRequestDeviceTypeTablet:
+		*s = LoginRequestDeviceTypeTablet
+		return nil
+	case LoginRequestDeviceTypeCli:
+		*s = LoginRequestDeviceTypeCli
+		return nil
+	case LoginRequestDeviceTypeUnknown:
+		*s = LoginRequestDeviceTypeUnknown
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+type LoginTooManyRequests Problem
+
+func (*LoginTooManyRequests) loginRes() {}
+
+type LoginUnauthorized Problem
+
+func (*LoginUnauthorized) loginRes() {}
+
+type LoginUnprocessableEntity Problem
+
+func (*LoginUnprocessableEntity) loginRes() {}
+
+type LogoutAllBadRequest Problem
+
+func (*LogoutAllBadRequest) logoutAllRes() {}
+
+type LogoutAllForbidden Problem
+
+func (*LogoutAllForbidden) logoutAllRes() {}
+
+// LogoutAllNoContent is response for LogoutAll operation.
+type LogoutAllNoContent struct{}
+
+func (*LogoutAllNoContent) logoutAllRes() {}
+
+type LogoutAllTooManyRequests Problem
+
+func (*LogoutAllTooManyRequests) logoutAllRes() {}
+
+type LogoutAllUnauthorized Problem
+
+func (*LogoutAllUnauthorized) logoutAllRes() {}
+
+type LogoutBadRequest Problem
+
+func (*LogoutBadRequest) logoutRes() {}
+
+type LogoutForbidden Problem
+
+func (*LogoutForbidden) logoutRes() {}
+
+// LogoutNoContent is response for Logout operation.
+type LogoutNoContent struct{}
+
+func (*LogoutNoContent) logoutRes() {}
+
+type LogoutTooManyRequests Problem
+
+func (*LogoutTooManyRequests) logoutRes() {}
+
+type LogoutUnauthorized Problem
+
+func (*LogoutUnauthorized) logoutRes() {}
+
+// Ref: #/components/schemas/Me
+type Me struct {
+	ID            uuid.UUID    `json:"id"`
+	Email         string       `json:"email"`
+	Username      string       `json:"username"`
+	DisplayName   OptString    `json:"display_name"`
+	Status        MeStatus     `json:"status"`
+	IsSuperuser   bool         `json:"is_superuser"`
+	EmailVerified bool         `json:"email_verified"`
+	MfaEnabled    bool         `json:"mfa_enabled"`
+	CreatedAt     time.Time    `json:"created_at"`
+	Memberships   []Membership `json:"memberships"`
+}
+
+// GetID returns the value of ID.
+func (s *Me) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetEmail returns the value of Email.
+func (s *Me) GetEmail() string {
+	return s.Email
+}
+
+// GetUsername returns the value of Username.
+func (s *Me) GetUsername() string {
+	return s.Username
+}
+
+// GetDisplayName returns the value of DisplayName.
+func (s *Me) GetDisplayName() OptString {
+	return s.DisplayName
+}
+
+// GetStatus returns the value of Status.
+func (s *Me) GetStatus() MeStatus {
+	return s.Status
+}
+
+// GetIsSuperuser returns the value of IsSuperuser.
+func (s *Me) GetIsSuperuser() bool {
+	return s.IsSuperuser
+}
+
+// GetEmailVerified returns the value of EmailVerified.
+func (s *Me) GetEmailVerified() bool {
+	return s.EmailVerified
+}
+
+// GetMfaEnabled returns the value of MfaEnabled.
+func (s *Me) GetMfaEnabled() bool {
+	return s.MfaEnabled
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *Me) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetMemberships returns the value of Memberships.
+func (s *Me) GetMemberships() []Membership {
+	return s.Memberships
+}
+
+// SetID sets the value of ID.
+func (s *Me) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetEmail sets the value of Email.
+func (s *Me) SetEmail(val string) {
+	s.Email = val
+}
+
+// SetUsername sets the value of Username.
+func (s *Me) SetUsername(val string) {
+	s.Username = val
+}
+
+// SetDisplayName sets the value of DisplayName.
+func (s *Me) SetDisplayName(val OptString) {
+	s.DisplayName = val
+}
+
+// SetStatus sets the value of Status.
+func (s *Me) SetStatus(val MeStatus) {
+	s.Status = val
+}
+
+// SetIsSuperuser sets the value of IsSuperuser.
+func (s *Me) SetIsSuperuser(val bool) {
+	s.IsSuperuser = val
+}
+
+// SetEmailVerified sets the value of EmailVerified.
+func (s *Me) SetEmailVerified(val bool) {
+	s.EmailVerified = val
+}
+
+// SetMfaEnabled sets the value of MfaEnabled.
+func (s *Me) SetMfaEnabled(val bool) {
+	s.MfaEnabled = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *Me) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetMemberships sets the value of Memberships.
+func (s *Me) SetMemberships(val []Membership) {
+	s.Memberships = val
+}
+
+func (*Me) getMeRes()    {}
+func (*Me) registerRes() {}
+
+type MeStatus string
+
+const (
+	MeStatusActive      MeStatus = "active"
+	MeStatusInvited     MeStatus = "invited"
+	MeStatusSuspended   MeStatus = "suspended"
+	MeStatusDeactivated MeStatus = "deactivated"
+)
+
+// AllValues returns all MeStatus values.
+func (MeStatus) AllValues() []MeStatus {
+	return []MeStatus{
+		MeStatusActive,
+		MeStatusInvited,
+		MeStatusSuspended,
+		MeStatusDeactivated,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s MeStatus) MarshalText() ([]byte, error) {
+	switch s {
+	case MeStatusActive:
+		return []byte(s), nil
+	case MeStatusInvited:
+		return []byte(s), nil
+	case MeStatusSuspended:
+		return []byte(s), nil
+	case MeStatusDeactivated:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *MeStatus) UnmarshalText(data []byte) error {
+	switch MeStatus(data) {
+	case MeStatusActive:
+		*s = MeStatusActive
+		return nil
+	case MeStatusInvited:
+		*s = MeStatusInvited
+		return nil
+	case MeStatusSuspended:
+		*s = MeStatusSuspended
+		return nil
+	case MeStatusDeactivated:
+		*s = MeStatusDeactivated
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/Membership
+type Membership struct {
+	OrganizationID   uuid.UUID `json:"organization_id"`
+	OrganizationName string    `json:"organization_name"`
+	Roles            []string  `json:"roles"`
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *Membership) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetOrganizationName returns the value of OrganizationName.
+func (s *Membership) GetOrganizationName() string {
+	return s.OrganizationName
+}
+
+// GetRoles returns the value of Roles.
+func (s *Membership) GetRoles() []string {
+	return s.Roles
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *Membership) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetOrganizationName sets the value of OrganizationName.
+func (s *Membership) SetOrganizationName(val string) {
+	s.OrganizationName = val
+}
+
+// SetRoles sets the value of Roles.
+func (s *Membership) SetRoles(val []string) {
+	s.Roles = val
+}
+
+// NewOptDateTime returns new OptDateTime with value set to v.
+func NewOptDateTime(v time.Time) OptDateTime {
+	return OptDateTime{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptDateTime is optional time.Time.
+type OptDateTime struct {
+	Value time.Time
+	Set   bool
+}
+
+// IsSet returns true if OptDateTime was set.
+func (o OptDateTime) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptDateTime) Reset() {
+	var v time.Time
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptDateTime) SetTo(v time.Time) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptDateTime) Get() (v time.Time, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptDateTime) Or(d time.Time) time.Time {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptHealthStatusChecks returns new OptHealthStatusChecks with value set to v.
 func NewOptHealthStatusChecks(v HealthStatusChecks) OptHealthStatusChecks {
 	return OptHealthStatusChecks{
@@ -158,6 +667,166 @@ func (o OptHealthStatusChecks) Get() (v HealthStatusChecks, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptHealthStatusChecks) Or(d HealthStatusChecks) HealthStatusChecks {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptInt returns new OptInt with value set to v.
+func NewOptInt(v int) OptInt {
+	return OptInt{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptInt is optional int.
+type OptInt struct {
+	Value int
+	Set   bool
+}
+
+// IsSet returns true if OptInt was set.
+func (o OptInt) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptInt) Reset() {
+	var v int
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptInt) SetTo(v int) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptInt) Get() (v int, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptInt) Or(d int) int {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptLoginRequestDeviceType returns new OptLoginRequestDeviceType with value set to v.
+func NewOptLoginRequestDeviceType(v LoginRequestDeviceType) OptLoginRequestDeviceType {
+	return OptLoginRequestDeviceType{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptLoginRequestDeviceType is optional LoginRequestDeviceType.
+type OptLoginRequestDeviceType struct {
+	Value LoginRequestDeviceType
+	Set   bool
+}
+
+// IsSet returns true if OptLoginRequestDeviceType was set.
+func (o OptLoginRequestDeviceType) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptLoginRequestDeviceType) Reset() {
+	var v LoginRequestDeviceType
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptLoginRequestDeviceType) SetTo(v LoginRequestDeviceType) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptLoginRequestDeviceType) Get() (v LoginRequestDeviceType, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptLoginRequestDeviceType) Or(d LoginRequestDeviceType) LoginRequestDeviceType {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilString returns new OptNilString with value set to v.
+func NewOptNilString(v string) OptNilString {
+	return OptNilString{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilString is optional nullable string.
+type OptNilString struct {
+	Value string
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilString was set.
+func (o OptNilString) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilString) Reset() {
+	var v string
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilString) SetTo(v string) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilString) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilString) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v string
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilString) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilString) Get() (v string, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilString) Or(d string) string {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -348,4 +1017,434 @@ func (s *ProblemErrorsItem) SetField(val string) {
 // SetMessage sets the value of Message.
 func (s *ProblemErrorsItem) SetMessage(val string) {
 	s.Message = val
+}
+
+// Ref: #/components/schemas/RefreshRequest
+type RefreshRequest struct {
+	RefreshToken string `json:"refresh_token"`
+}
+
+// GetRefreshToken returns the value of RefreshToken.
+func (s *RefreshRequest) GetRefreshToken() string {
+	return s.RefreshToken
+}
+
+// SetRefreshToken sets the value of RefreshToken.
+func (s *RefreshRequest) SetRefreshToken(val string) {
+	s.RefreshToken = val
+}
+
+type RefreshTokenBadRequest Problem
+
+func (*RefreshTokenBadRequest) refreshTokenRes() {}
+
+type RefreshTokenTooManyRequests Problem
+
+func (*RefreshTokenTooManyRequests) refreshTokenRes() {}
+
+type RefreshTokenUnauthorized Problem
+
+func (*RefreshTokenUnauthorized) refreshTokenRes() {}
+
+type RefreshTokenUnprocessableEntity Problem
+
+func (*RefreshTokenUnprocessableEntity) refreshTokenRes() {}
+
+type RegisterBadRequest Problem
+
+func (*RegisterBadRequest) registerRes() {}
+
+type RegisterConflict Problem
+
+func (*RegisterConflict) registerRes() {}
+
+type RegisterForbidden Problem
+
+func (*RegisterForbidden) registerRes() {}
+
+// Ref: #/components/schemas/RegisterRequest
+type RegisterRequest struct {
+	Email       string    `json:"email"`
+	Username    string    `json:"username"`
+	Password    string    `json:"password"`
+	DisplayName OptString `json:"display_name"`
+}
+
+// GetEmail returns the value of Email.
+func (s *RegisterRequest) GetEmail() string {
+	return s.Email
+}
+
+// GetUsername returns the value of Username.
+func (s *RegisterRequest) GetUsername() string {
+	return s.Username
+}
+
+// GetPassword returns the value of Password.
+func (s *RegisterRequest) GetPassword() string {
+	return s.Password
+}
+
+// GetDisplayName returns the value of DisplayName.
+func (s *RegisterRequest) GetDisplayName() OptString {
+	return s.DisplayName
+}
+
+// SetEmail sets the value of Email.
+func (s *RegisterRequest) SetEmail(val string) {
+	s.Email = val
+}
+
+// SetUsername sets the value of Username.
+func (s *RegisterRequest) SetUsername(val string) {
+	s.Username = val
+}
+
+// SetPassword sets the value of Password.
+func (s *RegisterRequest) SetPassword(val string) {
+	s.Password = val
+}
+
+// SetDisplayName sets the value of DisplayName.
+func (s *RegisterRequest) SetDisplayName(val OptString) {
+	s.DisplayName = val
+}
+
+type RegisterTooManyRequests Problem
+
+func (*RegisterTooManyRequests) registerRes() {}
+
+type RegisterUnprocessableEntity Problem
+
+func (*RegisterUnprocessableEntity) registerRes() {}
+
+type RevokeSessionBadRequest Problem
+
+func (*RevokeSessionBadRequest) revokeSessionRes() {}
+
+type RevokeSessionForbidden Problem
+
+func (*RevokeSessionForbidden) revokeSessionRes() {}
+
+// RevokeSessionNoContent is response for RevokeSession operation.
+type RevokeSessionNoContent struct{}
+
+func (*RevokeSessionNoContent) revokeSessionRes() {}
+
+type RevokeSessionNotFound Problem
+
+func (*RevokeSessionNotFound) revokeSessionRes() {}
+
+type RevokeSessionTooManyRequests Problem
+
+func (*RevokeSessionTooManyRequests) revokeSessionRes() {}
+
+type RevokeSessionUnauthorized Problem
+
+func (*RevokeSessionUnauthorized) revokeSessionRes() {}
+
+type RevokeSessionUnprocessableEntity Problem
+
+func (*RevokeSessionUnprocessableEntity) revokeSessionRes() {}
+
+// Ref: #/components/schemas/SessionInfo
+type SessionInfo struct {
+	ID         uuid.UUID             `json:"id"`
+	DeviceName OptString             `json:"device_name"`
+	DeviceType SessionInfoDeviceType `json:"device_type"`
+	IP         OptString             `json:"ip"`
+	UserAgent  OptString             `json:"user_agent"`
+	CreatedAt  time.Time             `json:"created_at"`
+	LastSeenAt OptDateTime           `json:"last_seen_at"`
+	ExpiresAt  time.Time             `json:"expires_at"`
+	// True for the session of the token making this request.
+	Current bool `json:"current"`
+}
+
+// GetID returns the value of ID.
+func (s *SessionInfo) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetDeviceName returns the value of DeviceName.
+func (s *SessionInfo) GetDeviceName() OptString {
+	return s.DeviceName
+}
+
+// GetDeviceType returns the value of DeviceType.
+func (s *SessionInfo) GetDeviceType() SessionInfoDeviceType {
+	return s.DeviceType
+}
+
+// GetIP returns the value of IP.
+func (s *SessionInfo) GetIP() OptString {
+	return s.IP
+}
+
+// GetUserAgent returns the value of UserAgent.
+func (s *SessionInfo) GetUserAgent() OptString {
+	return s.UserAgent
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *SessionInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetLastSeenAt returns the value of LastSeenAt.
+func (s *SessionInfo) GetLastSeenAt() OptDateTime {
+	return s.LastSeenAt
+}
+
+// GetExpiresAt returns the value of ExpiresAt.
+func (s *SessionInfo) GetExpiresAt() time.Time {
+	return s.ExpiresAt
+}
+
+// GetCurrent returns the value of Current.
+func (s *SessionInfo) GetCurrent() bool {
+	return s.Current
+}
+
+// SetID sets the value of ID.
+func (s *SessionInfo) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetDeviceName sets the value of DeviceName.
+func (s *SessionInfo) SetDeviceName(val OptString) {
+	s.DeviceName = val
+}
+
+// SetDeviceType sets the value of DeviceType.
+func (s *SessionInfo) SetDeviceType(val SessionInfoDeviceType) {
+	s.DeviceType = val
+}
+
+// SetIP sets the value of IP.
+func (s *SessionInfo) SetIP(val OptString) {
+	s.IP = val
+}
+
+// SetUserAgent sets the value of UserAgent.
+func (s *SessionInfo) SetUserAgent(val OptString) {
+	s.UserAgent = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *SessionInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetLastSeenAt sets the value of LastSeenAt.
+func (s *SessionInfo) SetLastSeenAt(val OptDateTime) {
+	s.LastSeenAt = val
+}
+
+// SetExpiresAt sets the value of ExpiresAt.
+func (s *SessionInfo) SetExpiresAt(val time.Time) {
+	s.ExpiresAt = val
+}
+
+// SetCurrent sets the value of Current.
+func (s *SessionInfo) SetCurrent(val bool) {
+	s.Current = val
+}
+
+type SessionInfoDeviceType string
+
+const (
+	SessionInfoDeviceTypeDesktop SessionInfoDeviceType = "desktop"
+	SessionInfoDeviceTypeMobile  SessionInfoDeviceType = "mobile"
+	SessionInfoDeviceTypeTablet  SessionInfoDeviceType = "tablet"
+	SessionInfoDeviceTypeCli     SessionInfoDeviceType = "cli"
+	SessionInfoDeviceTypeUnknown SessionInfoDeviceType = "unknown"
+)
+
+// AllValues returns all SessionInfoDeviceType values.
+func (SessionInfoDeviceType) AllValues() []SessionInfoDeviceType {
+	return []SessionInfoDeviceType{
+		SessionInfoDeviceTypeDesktop,
+		SessionInfoDeviceTypeMobile,
+		SessionInfoDeviceTypeTablet,
+		SessionInfoDeviceTypeCli,
+		SessionInfoDeviceTypeUnknown,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s SessionInfoDeviceType) MarshalText() ([]byte, error) {
+	switch s {
+	case SessionInfoDeviceTypeDesktop:
+		return []byte(s), nil
+	case SessionInfoDeviceTypeMobile:
+		return []byte(s), nil
+	case SessionInfoDeviceTypeTablet:
+		return []byte(s), nil
+	case SessionInfoDeviceTypeCli:
+		return []byte(s), nil
+	case SessionInfoDeviceTypeUnknown:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *SessionInfoDeviceType) UnmarshalText(data []byte) error {
+	switch SessionInfoDeviceType(data) {
+	case SessionInfoDeviceTypeDesktop:
+		*s = SessionInfoDeviceTypeDesktop
+		return nil
+	case SessionInfoDeviceTypeMobile:
+		*s = SessionInfoDeviceTypeMobile
+		return nil
+	case SessionInfoDeviceTypeTablet:
+		*s = SessionInfoDeviceTypeTablet
+		return nil
+	case SessionInfoDeviceTypeCli:
+		*s = SessionInfoDeviceTypeCli
+		return nil
+	case SessionInfoDeviceTypeUnknown:
+		*s = SessionInfoDeviceTypeUnknown
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/SessionPage
+type SessionPage struct {
+	Items      []SessionInfo `json:"items"`
+	NextCursor OptNilString  `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *SessionPage) GetItems() []SessionInfo {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *SessionPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *SessionPage) SetItems(val []SessionInfo) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *SessionPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*SessionPage) listSessionsRes() {}
+
+// Ref: #/components/schemas/TokenPair
+type TokenPair struct {
+	AccessToken string             `json:"access_token"`
+	TokenType   TokenPairTokenType `json:"token_type"`
+	// Access token lifetime in seconds.
+	ExpiresIn        int       `json:"expires_in"`
+	RefreshToken     string    `json:"refresh_token"`
+	RefreshExpiresAt time.Time `json:"refresh_expires_at"`
+	SessionID        uuid.UUID `json:"session_id"`
+}
+
+// GetAccessToken returns the value of AccessToken.
+func (s *TokenPair) GetAccessToken() string {
+	return s.AccessToken
+}
+
+// GetTokenType returns the value of TokenType.
+func (s *TokenPair) GetTokenType() TokenPairTokenType {
+	return s.TokenType
+}
+
+// GetExpiresIn returns the value of ExpiresIn.
+func (s *TokenPair) GetExpiresIn() int {
+	return s.ExpiresIn
+}
+
+// GetRefreshToken returns the value of RefreshToken.
+func (s *TokenPair) GetRefreshToken() string {
+	return s.RefreshToken
+}
+
+// GetRefreshExpiresAt returns the value of RefreshExpiresAt.
+func (s *TokenPair) GetRefreshExpiresAt() time.Time {
+	return s.RefreshExpiresAt
+}
+
+// GetSessionID returns the value of SessionID.
+func (s *TokenPair) GetSessionID() uuid.UUID {
+	return s.SessionID
+}
+
+// SetAccessToken sets the value of AccessToken.
+func (s *TokenPair) SetAccessToken(val string) {
+	s.AccessToken = val
+}
+
+// SetTokenType sets the value of TokenType.
+func (s *TokenPair) SetTokenType(val TokenPairTokenType) {
+	s.TokenType = val
+}
+
+// SetExpiresIn sets the value of ExpiresIn.
+func (s *TokenPair) SetExpiresIn(val int) {
+	s.ExpiresIn = val
+}
+
+// SetRefreshToken sets the value of RefreshToken.
+func (s *TokenPair) SetRefreshToken(val string) {
+	s.RefreshToken = val
+}
+
+// SetRefreshExpiresAt sets the value of RefreshExpiresAt.
+func (s *TokenPair) SetRefreshExpiresAt(val time.Time) {
+	s.RefreshExpiresAt = val
+}
+
+// SetSessionID sets the value of SessionID.
+func (s *TokenPair) SetSessionID(val uuid.UUID) {
+	s.SessionID = val
+}
+
+func (*TokenPair) loginRes()        {}
+func (*TokenPair) refreshTokenRes() {}
+
+type TokenPairTokenType string
+
+const (
+	TokenPairTokenTypeBearer TokenPairTokenType = "Bearer"
+)
+
+// AllValues returns all TokenPairTokenType values.
+func (TokenPairTokenType) AllValues() []TokenPairTokenType {
+	return []TokenPairTokenType{
+		TokenPairTokenTypeBearer,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s TokenPairTokenType) MarshalText() ([]byte, error) {
+	switch s {
+	case TokenPairTokenTypeBearer:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *TokenPairTokenType) UnmarshalText(data []byte) error {
+	switch TokenPairTokenType(data) {
+	case TokenPairTokenTypeBearer:
+		*s = TokenPairTokenTypeBearer
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
 }

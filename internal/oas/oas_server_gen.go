@@ -15,6 +15,12 @@ type Handler interface {
 	//
 	// GET /healthz
 	GetHealth(ctx context.Context) (GetHealthRes, error)
+	// GetMe implements getMe operation.
+	//
+	// The signed-in user and their organizations.
+	//
+	// GET /auth/me
+	GetMe(ctx context.Context) (GetMeRes, error)
 	// GetReadiness implements getReadiness operation.
 	//
 	// Answers 200 when the database is reachable and its schema is current, 503 with the failing checks
@@ -22,6 +28,53 @@ type Handler interface {
 	//
 	// GET /readyz
 	GetReadiness(ctx context.Context) (GetReadinessRes, error)
+	// ListSessions implements listSessions operation.
+	//
+	// List the caller's active sessions.
+	//
+	// GET /auth/sessions
+	ListSessions(ctx context.Context, params ListSessionsParams) (ListSessionsRes, error)
+	// Login implements login operation.
+	//
+	// Email or username plus password, and a TOTP or recovery code when MFA is on. A wrong identifier, a
+	// wrong password and a locked account all answer the same 401; a correct password without the second
+	// factor answers 401 of type `mfa-required`.
+	//
+	// POST /auth/login
+	Login(ctx context.Context, req *LoginRequest) (LoginRes, error)
+	// Logout implements logout operation.
+	//
+	// Revoke the current session.
+	//
+	// POST /auth/logout
+	Logout(ctx context.Context) (LogoutRes, error)
+	// LogoutAll implements logoutAll operation.
+	//
+	// Revoke every session of the caller.
+	//
+	// POST /auth/logout-all
+	LogoutAll(ctx context.Context) (LogoutAllRes, error)
+	// RefreshToken implements refreshToken operation.
+	//
+	// Every refresh token works once. Presenting an already rotated token revokes every session of its
+	// family.
+	//
+	// POST /auth/refresh
+	RefreshToken(ctx context.Context, req *RefreshRequest) (RefreshTokenRes, error)
+	// Register implements register operation.
+	//
+	// Allowed when `auth.registration_enabled` is true; otherwise accounts come by invitation. The
+	// password must have at least 12 characters, at most 72 bytes, must not contain the username or the
+	// email name and must not be a common password.
+	//
+	// POST /auth/register
+	Register(ctx context.Context, req *RegisterRequest) (RegisterRes, error)
+	// RevokeSession implements revokeSession operation.
+	//
+	// Revoke one of the caller's sessions.
+	//
+	// DELETE /auth/sessions/{id}
+	RevokeSession(ctx context.Context, params RevokeSessionParams) (RevokeSessionRes, error)
 	// NewError creates *ProblemDefaultStatusCode from error returned by handler.
 	//
 	// Used for common default response.
@@ -31,18 +84,20 @@ type Handler interface {
 // Server implements http server based on OpenAPI v3 specification and
 // calls Handler to handle requests.
 type Server struct {
-	h Handler
+	h   Handler
+	sec SecurityHandler
 	baseServer
 }
 
 // NewServer creates new Server.
-func NewServer(h Handler, opts ...ServerOption) (*Server, error) {
+func NewServer(h Handler, sec SecurityHandler, opts ...ServerOption) (*Server, error) {
 	s, err := newServerConfig(opts...).baseServer()
 	if err != nil {
 		return nil, err
 	}
 	return &Server{
 		h:          h,
+		sec:        sec,
 		baseServer: s,
 	}, nil
 }

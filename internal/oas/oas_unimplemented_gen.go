@@ -23,6 +23,15 @@ func (UnimplementedHandler) GetHealth(ctx context.Context) (r GetHealthRes, _ er
 	return r, ht.ErrNotImplemented
 }
 
+// GetMe implements getMe operation.
+//
+// The signed-in user and their organizations.
+//
+// GET /auth/me
+func (UnimplementedHandler) GetMe(ctx context.Context) (r GetMeRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // GetReadiness implements getReadiness operation.
 //
 // Answers 200 when the database is reachable and its schema is current, 503 with the failing checks
@@ -30,6 +39,74 @@ func (UnimplementedHandler) GetHealth(ctx context.Context) (r GetHealthRes, _ er
 //
 // GET /readyz
 func (UnimplementedHandler) GetReadiness(ctx context.Context) (r GetReadinessRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListSessions implements listSessions operation.
+//
+// List the caller's active sessions.
+//
+// GET /auth/sessions
+func (UnimplementedHandler) ListSessions(ctx context.Context, params ListSessionsParams) (r ListSessionsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// Login implements login operation.
+//
+// Email or username plus password, and a TOTP or recovery code when MFA is on. A wrong identifier, a
+// wrong password and a locked account all answer the same 401; a correct password without the second
+// factor answers 401 of type `mfa-required`.
+//
+// POST /auth/login
+func (UnimplementedHandler) Login(ctx context.Context, req *LoginRequest) (r LoginRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// Logout implements logout operation.
+//
+// Revoke the current session.
+//
+// POST /auth/logout
+func (UnimplementedHandler) Logout(ctx context.Context) (r LogoutRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// LogoutAll implements logoutAll operation.
+//
+// Revoke every session of the caller.
+//
+// POST /auth/logout-all
+func (UnimplementedHandler) LogoutAll(ctx context.Context) (r LogoutAllRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// RefreshToken implements refreshToken operation.
+//
+// Every refresh token works once. Presenting an already rotated token revokes every session of its
+// family.
+//
+// POST /auth/refresh
+func (UnimplementedHandler) RefreshToken(ctx context.Context, req *RefreshRequest) (r RefreshTokenRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// Register implements register operation.
+//
+// Allowed when `auth.registration_enabled` is true; otherwise accounts come by invitation. The
+// password must have at least 12 characters, at most 72 bytes, must not contain the username or the
+// email name and must not be a common password.
+//
+// POST /auth/register
+func (UnimplementedHandler) Register(ctx context.Context, req *RegisterRequest) (r RegisterRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// RevokeSession implements revokeSession operation.
+//
+// Revoke one of the caller's sessions.
+//
+// DELETE /auth/sessions/{id}
+func (UnimplementedHandler) RevokeSession(ctx context.Context, params RevokeSessionParams) (r RevokeSessionRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 

@@ -35,7 +35,7 @@ type idFilter interface {
 // may create one (becoming its admin); changes are confined to own ones.
 func OrganizationPolicy() ent.Policy {
 	ownOrgs := privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
-		f.Where(entql.FieldIn("id", anySlice(viewer.FromContext(ctx).OrganizationIDs())...))
+		f.Where(fieldIn("id", viewer.FromContext(ctx).OrganizationIDs()))
 		return privacy.Skip
 	})
 	return privacy.Policy{
@@ -69,7 +69,7 @@ func UserPolicy() ent.Policy {
 		v := viewer.FromContext(ctx)
 		f.Where(entql.Or(
 			entql.FieldEQ("id", v.UserID),
-			entql.HasEdgeWith("memberships", entql.FieldIn("organization_id", anySlice(v.OrganizationIDs())...)),
+			entql.HasEdgeWith("memberships", fieldIn("organization_id", v.OrganizationIDs())),
 		))
 		return privacy.Skip
 	})
@@ -124,7 +124,7 @@ func AuditLogPolicy(actorField string) ent.Policy {
 	visible := privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
 		v := viewer.FromContext(ctx)
 		f.Where(entql.Or(
-			entql.FieldIn("organization_id", anySlice(v.OrganizationIDs())...),
+			fieldIn("organization_id", v.OrganizationIDs()),
 			entql.FieldEQ(actorField, v.UserID),
 		))
 		return privacy.Skip
@@ -147,7 +147,7 @@ func RolePolicy() ent.Policy {
 	visible := privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
 		f.Where(entql.Or(
 			entql.FieldNil("organization_id"),
-			entql.FieldIn("organization_id", anySlice(viewer.FromContext(ctx).OrganizationIDs())...),
+			fieldIn("organization_id", viewer.FromContext(ctx).OrganizationIDs()),
 		))
 		return privacy.Skip
 	})

@@ -53,7 +53,7 @@ func DenyAlways() privacy.QueryMutationRule { return privacy.AlwaysDenyRule() }
 // are never loaded (a cross-tenant id lookup is a plain "not found").
 func FilterTenant() privacy.QueryMutationRule {
 	return privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
-		f.Where(entql.FieldIn("organization_id", anySlice(viewer.FromContext(ctx).OrganizationIDs())...))
+		f.Where(fieldIn("organization_id", viewer.FromContext(ctx).OrganizationIDs()))
 		return privacy.Skip
 	})
 }
@@ -82,6 +82,15 @@ func organizationOf(m ent.Mutation) (uuid.UUID, bool) {
 	}
 	id, ok := v.(uuid.UUID)
 	return id, ok
+}
+
+// fieldIn is field IN ids. An empty IN () is a syntax error on PostgreSQL,
+// so no ids becomes a predicate no row satisfies (ids are never NULL).
+func fieldIn(field string, ids []uuid.UUID) entql.P {
+	if len(ids) == 0 {
+		return entql.FieldNil("id")
+	}
+	return entql.FieldIn(field, anySlice(ids)...)
 }
 
 func anySlice(ids []uuid.UUID) []any {

@@ -28,8 +28,8 @@ type Server struct {
 }
 
 // New wires the middleware chain around the API handler.
-func New(cfg config.HTTPConfig, h *api.Handler, log *slog.Logger) (*Server, error) {
-	router, err := oas.NewServer(h,
+func New(cfg config.HTTPConfig, h *api.Handler, sec oas.SecurityHandler, log *slog.Logger) (*Server, error) {
+	router, err := oas.NewServer(h, sec,
 		oas.WithErrorHandler(api.ErrorHandler(log)),
 		oas.WithNotFound(notFound),
 		oas.WithMethodNotAllowed(methodNotAllowed),

@@ -47,11 +47,26 @@ func Start(t testing.TB, db *database.DB, env Env) *Server {
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	client, err := oas.NewClient(hs.URL, oas.WithClient(hs.Client()))
+	s := &Server{URL: hs.URL, App: a, Logs: logs}
+	s.Client = s.ClientWithToken(t, "")
+	return s
+}
+
+// tokenSource supplies a fixed bearer token to the generated client.
+type tokenSource string
+
+func (t tokenSource) BearerAuth(context.Context, oas.OperationName) (oas.BearerAuth, error) {
+	return oas.BearerAuth{Token: string(t)}, nil
+}
+
+// ClientWithToken is a typed client that sends token as its bearer token.
+func (s *Server) ClientWithToken(t testing.TB, token string) *oas.Client {
+	t.Helper()
+	c, err := oas.NewClient(s.URL, tokenSource(token))
 	if err != nil {
 		t.Fatalf("testserver: client: %v", err)
 	}
-	return &Server{URL: hs.URL, App: a, Client: client, Logs: logs}
+	return c
 }
 
 // Do sends a raw request (for malformed bodies and headers the typed client

@@ -4,9 +4,11 @@
 package password
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
@@ -23,10 +25,14 @@ var (
 	ErrTooShort        = fmt.Errorf("password must be at least %d characters", MinLength)
 	ErrTooLong         = fmt.Errorf("password must be at most %d bytes", MaxBytes)
 	ErrContainsAccount = errors.New("password must not contain the username or email name")
+	ErrCommon          = errors.New("password is too common")
 	ErrMismatch        = errors.New("password does not match")
 )
 
-// Check enforces the policy for an account identified by username and email.
+// Check enforces the policy for an account identified by username and email:
+// length, no username or email name inside, and not a common password. The
+// common-list lookup is case-insensitive because "Password1234" is no
+// stronger than "password1234" against a guessing attack.
 func Check(pw, username, email string) error {
 	if utf8.RuneCountInString(pw) < MinLength {
 		return ErrTooShort
@@ -40,6 +46,9 @@ func Check(pw, username, email string) error {
 		if len(part) >= 3 && strings.Contains(lower, part) {
 			return ErrContainsAccount
 		}
+	}
+	if isCommon(lower) {
+		return ErrCommon
 	}
 	return nil
 }
@@ -62,4 +71,28 @@ func Verify(hash, pw string) error {
 		return ErrMismatch
 	}
 	return nil
+}
+
+// dummyHashes caches one bcrypt hash per cost; see DummyHash.
+var dummyHashes sync.Map // int -> func() string
+
+// DummyHash returns a bcrypt hash at cost of a random value, computed once
+// per cost. Login verifies the submitted password against it when the
+// account does not exist, so an unknown user costs the same bcrypt time as a
+// known one and response timing does not reveal which accounts exist. The
+// cost must match the cost of real hashes for that to hold. The value is
+// random rather than a constant so that no password, not even one read from
+// this source, ever matches it.
+//
+// It panics if bcrypt rejects cost, a configuration error that Hash would
+// also hit; call it once at startup to surface that early.
+func DummyHash(cost int) string {
+	f, _ := dummyHashes.LoadOrStore(cost, sync.OnceValue(func() string {
+		h, err := bcrypt.GenerateFromPassword([]byte(rand.Text()), cost)
+		if err != nil {
+			panic(fmt.Sprintf("password: dummy hash at cost %d: %v", cost, err))
+		}
+		return string(h)
+	}))
+	return f.(func() string)()
 }

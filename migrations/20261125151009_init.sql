@@ -349,7 +349,7 @@ CREATE INDEX "securityauditlog_organization_id_id" ON "security_audit_logs" ("or
 -- Create index "securityauditlog_user_id_id" to table: "security_audit_logs"
 CREATE INDEX "securityauditlog_user_id_id" ON "security_audit_logs" ("user_id", "id");
 -- Create "sessions" table
-CREATE TABLE "sessions" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "refresh_token_hash" character varying NOT NULL, "previous_token_hash" character varying NULL, "token_family" uuid NOT NULL, "device_name" character varying NULL, "device_type" character varying NOT NULL DEFAULT 'unknown', "ip" character varying NULL, "user_agent" character varying NULL, "last_seen_at" timestamptz NULL, "expires_at" timestamptz NOT NULL, "revoked_at" timestamptz NULL, "revoke_reason" character varying NULL, "user_id" uuid NOT NULL, PRIMARY KEY ("id"));
+CREATE TABLE "sessions" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "refresh_token_hash" character varying NOT NULL, "rotated_token_hashes" jsonb NULL, "token_family" uuid NOT NULL, "device_name" character varying NULL, "device_type" character varying NOT NULL DEFAULT 'unknown', "ip" character varying NULL, "user_agent" character varying NULL, "last_seen_at" timestamptz NULL, "expires_at" timestamptz NOT NULL, "revoked_at" timestamptz NULL, "revoke_reason" character varying NULL, "user_id" uuid NOT NULL, PRIMARY KEY ("id"));
 -- Create index "session_expires_at" to table: "sessions"
 CREATE INDEX "session_expires_at" ON "sessions" ("expires_at");
 -- Create index "session_refresh_token_hash" to table: "sessions"

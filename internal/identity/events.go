@@ -1,0 +1,53 @@
+package identity
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/ent/securityauditlog"
+	"github.com/worksynapse/worksynapse/internal/requestmeta"
+)
+
+// Security event types written to SecurityAuditLog.
+const (
+	EventRegister       = "auth.register"
+	EventLogin          = "auth.login"
+	EventLoginFailed    = "auth.login_failed"
+	EventAccountLocked  = "auth.account_locked"
+	EventRefreshReuse   = "auth.refresh_token_reuse"
+	EventRefreshInvalid = "auth.refresh_token_invalid"
+	EventLogout         = "auth.logout"
+	EventLogoutAll      = "auth.logout_all"
+	EventSessionRevoked = "auth.session_revoked"
+)
+
+// event is one SecurityAuditLog row.
+type event struct {
+	kind     string
+	severity securityauditlog.Severity
+	user     uuid.UUID
+	details  map[string]any
+}
+
+// record writes e with the request's metadata. ctx must be a system
+// context: SecurityAuditLog accepts inserts from system code only.
+func record(ctx context.Context, tx *ent.Tx, e event) error {
+	meta := requestmeta.FromContext(ctx)
+	b := tx.SecurityAuditLog.Create().
+		SetEventType(e.kind).
+		SetSeverity(e.severity).
+		SetIP(meta.ClientIP).
+		SetUserAgent(meta.UserAgent).
+		SetRequestID(meta.RequestID).
+		SetDetails(e.details)
+	if e.user != uuid.Nil {
+		b.SetUserID(e.user)
+	}
+	if err := b.Exec(ctx); err != nil {
+		return fmt.Errorf("identity: record %s: %w", e.kind, err)
+	}
+	return nil
+}

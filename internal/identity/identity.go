@@ -1,0 +1,63 @@
+// Package identity authenticates people: registration, login with lockout
+// and MFA, rotating refresh tokens, sessions, and turning an access token
+// into the request's viewer. Every security event lands in SecurityAuditLog.
+package identity
+
+import (
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/internal/auth/secretbox"
+	"github.com/worksynapse/worksynapse/internal/auth/tokens"
+	"github.com/worksynapse/worksynapse/internal/config"
+	"github.com/worksynapse/worksynapse/internal/problem"
+)
+
+// Errors with their API meaning. Login failures all map to the same
+// problem so an answer never reveals whether an account exists.
+var (
+	ErrInvalidCredentials   = problem.New(401, "invalid-credentials", "the identifier or password is incorrect")
+	ErrMFARequired          = problem.New(401, "mfa-required", "a TOTP or recovery code is required")
+	ErrInvalidToken         = problem.New(401, "invalid-token", "the token is invalid, expired or revoked")
+	ErrRegistrationDisabled = problem.New(403, "registration-disabled", "self-registration is disabled; ask an administrator for an invitation")
+)
+
+// Service is the identity service.
+type Service struct {
+	client *ent.Client
+	signer *tokens.Signer
+	box    *secretbox.Box // MFA secrets at rest
+	cfg    config.AuthConfig
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// Options configure a Service.
+type Options struct {
+	Client    *ent.Client
+	SecretKey string
+	Auth      config.AuthConfig
+	Log       *slog.Logger
+	Clock     func() time.Time
+}
+
+// New builds the identity service.
+func New(o Options) (*Service, error) {
+	if o.Clock == nil {
+		o.Clock = time.Now
+	}
+	signer, err := tokens.NewSigner([]byte(o.SecretKey), o.Auth.Issuer, o.Auth.Audience, o.Auth.AccessTokenTTL, o.Clock)
+	if err != nil {
+		return nil, errors.Join(errors.New("identity: access token signer"), err)
+	}
+	box, err := secretbox.New(o.SecretKey, secretbox.PurposeMFA)
+	if err != nil {
+		return nil, errors.Join(errors.New("identity: mfa secret box"), err)
+	}
+	return &Service{client: o.Client, signer: signer, box: box, cfg: o.Auth, log: o.Log, now: o.Clock}, nil
+}
+
+// Signer exposes the token signer (tests forge and inspect tokens with it).
+func (s *Service) Signer() *tokens.Signer { return s.signer }

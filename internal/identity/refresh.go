@@ -1,0 +1,149 @@
+package identity
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/ent/securityauditlog"
+	"github.com/worksynapse/worksynapse/ent/session"
+	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/viewer"
+)
+
+// maxRotatedHashes bounds how many rotated-out tokens a session remembers
+// for reuse detection (a month of 15-minute refreshes is ~3,000; older
+// replays are still refused, just without revoking the family).
+const maxRotatedHashes = 200
+
+// Refresh rotates a refresh token. Presenting a token that was already
+// rotated means it leaked (or a client is buggy): the whole family is
+// revoked and a critical event recorded.
+func (s *Service) Refresh(ctx context.Context, token string) (*TokenPair, error) {
+	// Why a system context: the refresh token is the only credential.
+	sys := viewer.NewSystemContext(ctx, "token refresh")
+	sid, ok := parseRefreshToken(token)
+	if !ok {
+		return nil, ErrInvalidToken
+	}
+	hash := hashToken(token)
+	var pair *TokenPair
+	var reused bool
+	err := database.WithTx(sys, s.client, func(tx *ent.Tx) error {
+		sess, err := tx.Session.Query().Where(session.ID(sid)).WithUser().Only(sys)
+		if ent.IsNotFound(err) {
+			return ErrInvalidToken
+		}
+		if err != nil {
+			return fmt.Errorf("identity: load session: %w", err)
+		}
+		switch {
+		case subtle.ConstantTimeCompare([]byte(sess.RefreshTokenHash), []byte(hash)) == 1:
+			pair, err = s.rotate(sys, tx, sess)
+			return err
+		case wasRotated(sess.RotatedTokenHashes, hash):
+			reused = true
+			return s.revokeFamily(sys, tx, sess)
+		}
+		return record(sys, tx, event{kind: EventRefreshInvalid, severity: securityauditlog.SeverityWarning,
+			user: sess.UserID, details: map[string]any{"session_id": sid.String()}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if reused || pair == nil {
+		return nil, ErrInvalidToken
+	}
+	return pair, nil
+}
+
+func wasRotated(hashes []string, hash string) bool {
+	found := 0
+	for _, h := range hashes {
+		found |= subtle.ConstantTimeCompare([]byte(h), []byte(hash))
+	}
+	return found == 1
+}
+
+// rotate replaces the session's refresh token. The conditional update
+// (on the old hash) lets only one of two concurrent refreshes win.
+func (s *Service) rotate(ctx context.Context, tx *ent.Tx, sess *ent.Session) (*TokenPair, error) {
+	now := s.now()
+	if sess.RevokedAt != nil || !sess.ExpiresAt.After(now) || sess.Edges.User == nil || !active(sess.Edges.User) {
+		return nil, ErrInvalidToken
+	}
+	refresh, hash, err := newRefreshToken(sess.ID)
+	if err != nil {
+		return nil, err
+	}
+	rotated := append(sess.RotatedTokenHashes, sess.RefreshTokenHash)
+	if len(rotated) > maxRotatedHashes {
+		rotated = rotated[len(rotated)-maxRotatedHashes:]
+	}
+	n, err := tx.Session.Update().
+		Where(session.ID(sess.ID), session.RefreshTokenHash(sess.RefreshTokenHash)).
+		SetRefreshTokenHash(hash).SetRotatedTokenHashes(rotated).SetLastSeenAt(now).Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("identity: rotate: %w", err)
+	}
+	if n == 0 {
+		return nil, ErrInvalidToken
+	}
+	return s.pair(sess.UserID, sess.ID, refresh, sess.ExpiresAt)
+}
+
+// revokeFamily revokes every live session descending from the same login.
+func (s *Service) revokeFamily(ctx context.Context, tx *ent.Tx, sess *ent.Session) error {
+	n, err := tx.Session.Update().
+		Where(session.TokenFamily(sess.TokenFamily), session.RevokedAtIsNil()).
+		SetRevokedAt(s.now()).SetRevokeReason("refresh token reuse").Save(ctx)
+	if err != nil {
+		return fmt.Errorf("identity: revoke family: %w", err)
+	}
+	return record(ctx, tx, event{kind: EventRefreshReuse, severity: securityauditlog.SeverityCritical, user: sess.UserID,
+		details: map[string]any{"session_id": sess.ID.String(), "token_family": sess.TokenFamily.String(), "revoked_sessions": n}})
+}
+
+// Logout revokes one session of the viewer.
+func (s *Service) Logout(ctx context.Context, v *viewer.Viewer) error {
+	return s.RevokeSession(ctx, v, v.SessionID, EventLogout)
+}
+
+// RevokeSession revokes session id if it belongs to the viewer; another
+// user's session is "not found".
+func (s *Service) RevokeSession(ctx context.Context, v *viewer.Viewer, id uuid.UUID, kind string) error {
+	// Why a system context: sessions are written by identity code only;
+	// ownership is checked by the user_id predicate.
+	sys := viewer.NewSystemContext(ctx, "revoke session")
+	return database.WithTx(sys, s.client, func(tx *ent.Tx) error {
+		n, err := tx.Session.Update().
+			Where(session.ID(id), session.UserID(v.UserID), session.RevokedAtIsNil()).
+			SetRevokedAt(s.now()).SetRevokeReason(kind).Save(sys)
+		if err != nil {
+			return fmt.Errorf("identity: revoke session: %w", err)
+		}
+		if n == 0 {
+			return &ent.NotFoundError{}
+		}
+		return record(sys, tx, event{kind: kind, severity: securityauditlog.SeverityInfo, user: v.UserID,
+			details: map[string]any{"session_id": id.String()}})
+	})
+}
+
+// LogoutAll revokes every live session of the viewer.
+func (s *Service) LogoutAll(ctx context.Context, v *viewer.Viewer) error {
+	// Why a system context: see RevokeSession.
+	sys := viewer.NewSystemContext(ctx, "logout all")
+	return database.WithTx(sys, s.client, func(tx *ent.Tx) error {
+		n, err := tx.Session.Update().Where(session.UserID(v.UserID), session.RevokedAtIsNil()).
+			SetRevokedAt(s.now()).SetRevokeReason(EventLogoutAll).Save(sys)
+		if err != nil {
+			return fmt.Errorf("identity: logout all: %w", err)
+		}
+		return record(sys, tx, event{kind: EventLogoutAll, severity: securityauditlog.SeverityInfo, user: v.UserID,
+			details: map[string]any{"revoked_sessions": n}})
+	})
+}

@@ -1,0 +1,96 @@
+// Package pagination is the API's one keyset (cursor) pagination: pages are
+// ordered by id descending (ids are UUIDv7, so newest first), the cursor is
+// the last id of the previous page, and no query uses OFFSET, so a page
+// costs the same at row 10 and at row 10 million and rows inserted between
+// requests never shift or repeat items.
+package pagination
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strings"
+
+	"entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
+
+	"github.com/worksynapse/worksynapse/ent/intercept"
+	"github.com/worksynapse/worksynapse/internal/problem"
+)
+
+// Limits shared by every list operation.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 100
+)
+
+const cursorPrefix = "v1:"
+
+// Params are a list request's paging inputs.
+type Params struct {
+	Limit  int
+	Cursor string
+}
+
+// Page is one page of results.
+type Page[T any] struct {
+	Items      []T
+	NextCursor string // empty on the last page
+}
+
+// Query is what every generated ent query offers.
+type Query[T any] interface {
+	All(ctx context.Context) ([]T, error)
+}
+
+// List runs q for one page. q may carry any filters; List adds the keyset
+// predicate, the order and the limit (one more row than asked, to know
+// whether another page exists).
+func List[T any](ctx context.Context, q Query[T], p Params, id func(T) uuid.UUID) (Page[T], error) {
+	limit := p.Limit
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	limit = min(limit, MaxLimit)
+	iq, err := intercept.NewQuery(q)
+	if err != nil {
+		return Page[T]{}, fmt.Errorf("pagination: %w", err)
+	}
+	if p.Cursor != "" {
+		after, err := Decode(p.Cursor)
+		if err != nil {
+			return Page[T]{}, err
+		}
+		iq.WhereP(func(s *sql.Selector) { s.Where(sql.LT(s.C("id"), after)) })
+	}
+	iq.Order(func(s *sql.Selector) { s.OrderBy(sql.Desc(s.C("id"))) })
+	iq.Limit(limit + 1)
+	items, err := q.All(ctx)
+	if err != nil {
+		return Page[T]{}, err
+	}
+	page := Page[T]{Items: items}
+	if len(items) > limit {
+		page.Items = items[:limit]
+		page.NextCursor = Encode(id(page.Items[limit-1]))
+	}
+	return page, nil
+}
+
+// Encode makes an opaque cursor from the last id of a page.
+func Encode(id uuid.UUID) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + id.String()))
+}
+
+// Decode parses a cursor; a malformed one is a 422 naming the parameter.
+func Decode(cursor string) (uuid.UUID, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err == nil {
+		if s, ok := strings.CutPrefix(string(raw), cursorPrefix); ok {
+			if id, err := uuid.Parse(s); err == nil {
+				return id, nil
+			}
+		}
+	}
+	return uuid.Nil, problem.Validation("invalid cursor", problem.FieldError{Field: "cursor", Message: "not a cursor returned by this API"})
+}
