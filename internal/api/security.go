@@ -6,13 +6,18 @@ import (
 
 	"github.com/worksynapse/worksynapse/internal/identity"
 	"github.com/worksynapse/worksynapse/internal/oas"
+	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/ratelimit"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
 // Security is ogen's SecurityHandler: the only place a user viewer enters
-// the request context.
+// the request context. It also applies the per-user rate limit, which only
+// an authenticated request can be charged to.
 type Security struct {
 	Identity *identity.Service
+	Limiter  ratelimit.Limiter // nil disables the per-user limit
+	PerUser  ratelimit.Limit
 }
 
 var _ oas.SecurityHandler = Security{}
@@ -23,7 +28,25 @@ func (s Security) HandleBearerAuth(ctx context.Context, _ oas.OperationName, t o
 	if err != nil {
 		return ctx, err
 	}
+	if err := s.chargeUser(ctx, v); err != nil {
+		return ctx, err
+	}
 	return viewer.NewContext(ctx, v), nil
+}
+
+// chargeUser counts the request against the user's budget. Like the IP
+// limits it fails open: an unavailable limiter must not take the API down.
+func (s Security) chargeUser(ctx context.Context, v *viewer.Viewer) error {
+	if s.Limiter == nil || s.PerUser.IsZero() {
+		return nil
+	}
+	d, err := ratelimit.CheckUser(ctx, s.Limiter, v.UserID.String(), s.PerUser)
+	if err != nil || d.Allowed {
+		return nil
+	}
+	p := problem.TooManyRequests("too many requests for this account; retry later")
+	p.RetryAfter = int(ratelimit.RetryAfterSeconds(d))
+	return p
 }
 
 // mustViewer returns the authenticated viewer of a secured operation.

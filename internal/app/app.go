@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"time"
 
 	"entgo.io/ent/dialect"
 
@@ -16,6 +18,8 @@ import (
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/dbmigrate"
 	"github.com/worksynapse/worksynapse/internal/identity"
+	"github.com/worksynapse/worksynapse/internal/ratelimit"
+	"github.com/worksynapse/worksynapse/internal/requestmeta"
 	"github.com/worksynapse/worksynapse/internal/server"
 )
 
@@ -24,6 +28,10 @@ type App struct {
 	Config *config.Config
 	Log    *slog.Logger
 	DB     *database.DB
+	// RateLimitStats counts rejected requests (for metrics and tests).
+	RateLimitStats *ratelimit.Stats
+
+	closeRedis func() error
 }
 
 // ErrPendingMigrations stops `serve` on a PostgreSQL database that is behind.
@@ -49,8 +57,38 @@ func New(cfg *config.Config, log *slog.Logger, db *database.DB) *App {
 	return &App{Config: cfg, Log: log, DB: db}
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Close releases the database and the Redis connection, if any.
+func (a *App) Close() error {
+	err := a.DB.Close()
+	if a.closeRedis != nil {
+		err = errors.Join(err, a.closeRedis())
+	}
+	return err
+}
+
+// limiter is shared by all replicas through Redis when redis.url is set,
+// and per process otherwise.
+func (a *App) limiter() (ratelimit.Limiter, error) {
+	if a.Config.Redis.URL == "" {
+		return ratelimit.NewMemory(nil), nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	r, closeFn, err := ratelimit.FromURL(ctx, a.Config.Redis.URL)
+	if err != nil {
+		return nil, fmt.Errorf("app: redis rate limiter: %w", err)
+	}
+	a.closeRedis = closeFn
+	return r, nil
+}
+
+// perMinute turns a configured budget into a limit; 0 disables it.
+func perMinute(n int) ratelimit.Limit {
+	if n <= 0 {
+		return ratelimit.Limit{}
+	}
+	return ratelimit.Limit{Requests: n, Window: time.Minute}
+}
 
 // PrepareSchema makes the schema current before serving: SQLite (the
 // zero-setup default) is created automatically; PostgreSQL is migrated only
@@ -85,8 +123,21 @@ func (a *App) Server() (*server.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	limiter, err := a.limiter()
+	if err != nil {
+		return nil, err
+	}
 	h := api.NewHandler(api.Deps{Client: a.DB.Ent, Identity: ids, Log: a.Log, Probes: a.probes()})
-	return server.New(a.Config.HTTP, h, api.Security{Identity: ids}, a.Log)
+	sec := api.Security{Identity: ids, Limiter: limiter, PerUser: perMinute(a.Config.RateLimit.PerUserPerMinute)}
+	ipLimits, stats := ratelimit.Middleware(limiter, ratelimit.Rules{
+		PerIP:          perMinute(a.Config.RateLimit.PerIPPerMinute),
+		AuthPerIP:      perMinute(a.Config.RateLimit.AuthPerIPPerMinute),
+		AuthPathPrefix: "/auth/",
+	}, nil, a.Log, ratelimit.WithClientIP(func(r *http.Request) string {
+		return requestmeta.FromContext(r.Context()).ClientIP
+	}))
+	a.RateLimitStats = stats
+	return server.New(a.Config.HTTP, h, sec, a.Log, ipLimits)
 }
 
 // probes are the readiness checks. Their errors are shown by /readyz, so

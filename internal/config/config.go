@@ -31,13 +31,14 @@ const envPrefix = "WORKSYNAPSE"
 // Config is the complete runtime configuration. The mapstructure tags are the
 // key names used in config.yaml; see Keys for the flattened list.
 type Config struct {
-	Environment string         `mapstructure:"environment"`
-	SecretKey   string         `mapstructure:"secret_key"`
-	HTTP        HTTPConfig     `mapstructure:"http"`
-	Database    DatabaseConfig `mapstructure:"database"`
-	Log         LogConfig      `mapstructure:"log"`
-	Redis       RedisConfig    `mapstructure:"redis"`
-	Auth        AuthConfig     `mapstructure:"auth"`
+	Environment string          `mapstructure:"environment"`
+	SecretKey   string          `mapstructure:"secret_key"`
+	HTTP        HTTPConfig      `mapstructure:"http"`
+	Database    DatabaseConfig  `mapstructure:"database"`
+	Log         LogConfig       `mapstructure:"log"`
+	Redis       RedisConfig     `mapstructure:"redis"`
+	RateLimit   RateLimitConfig `mapstructure:"rate_limit"`
+	Auth        AuthConfig      `mapstructure:"auth"`
 }
 
 // HTTPConfig configures the HTTP server.
@@ -80,6 +81,14 @@ type LogConfig struct {
 // RedisConfig configures the optional Redis connection.
 type RedisConfig struct {
 	URL string `mapstructure:"url"` // empty disables Redis
+}
+
+// RateLimitConfig sets request budgets per minute; 0 disables a limit.
+// With redis.url set the budgets are shared by all replicas.
+type RateLimitConfig struct {
+	PerIPPerMinute     int `mapstructure:"per_ip_per_minute"`
+	AuthPerIPPerMinute int `mapstructure:"auth_per_ip_per_minute"`
+	PerUserPerMinute   int `mapstructure:"per_user_per_minute"`
 }
 
 // AuthConfig configures authentication and token issuance.
@@ -138,6 +147,10 @@ var defaults = []setting{
 	{"log.format", "json"},
 
 	{"redis.url", ""},
+
+	{"rate_limit.per_ip_per_minute", 600},
+	{"rate_limit.auth_per_ip_per_minute", 30},
+	{"rate_limit.per_user_per_minute", 1200},
 
 	{"auth.registration_enabled", true},
 	{"auth.access_token_ttl", 15 * time.Minute},

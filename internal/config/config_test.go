@@ -94,7 +94,8 @@ func TestDefaults(t *testing.T) {
 			MaxIdleConns:    10,
 			ConnMaxLifetime: 30 * time.Minute,
 		},
-		Log: config.LogConfig{Level: "info", Format: "json"},
+		Log:       config.LogConfig{Level: "info", Format: "json"},
+		RateLimit: config.RateLimitConfig{PerIPPerMinute: 600, AuthPerIPPerMinute: 30, PerUserPerMinute: 1200},
 		Auth: config.AuthConfig{
 			RegistrationEnabled: true,
 			AccessTokenTTL:      15 * time.Minute,

@@ -70,6 +70,7 @@ func (c *Config) Validate() (warnings []string, err error) {
 	c.checkDatabase(&ch)
 	c.checkLog(&ch)
 	c.checkRedis(&ch)
+	c.checkRateLimit(&ch)
 	c.checkAuth(&ch)
 	return ch.warnings, errors.Join(ch.errs...)
 }
@@ -265,4 +266,16 @@ func (c *Config) checkAuth(ch *checker) {
 // missing because it usually comes from a stray "KEY= " in an env file.
 func blank(s string) bool {
 	return strings.TrimSpace(s) == ""
+}
+
+func (c *Config) checkRateLimit(ch *checker) {
+	for key, v := range map[string]int{
+		"rate_limit.per_ip_per_minute":      c.RateLimit.PerIPPerMinute,
+		"rate_limit.auth_per_ip_per_minute": c.RateLimit.AuthPerIPPerMinute,
+		"rate_limit.per_user_per_minute":    c.RateLimit.PerUserPerMinute,
+	} {
+		if v < 0 {
+			ch.fail(key, "must be 0 (disabled) or positive, got %d", v)
+		}
+	}
 }

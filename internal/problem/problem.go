@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/worksynapse/worksynapse/internal/requestmeta"
 )
@@ -70,6 +71,8 @@ type Problem struct {
 	Instance  string       `json:"instance,omitempty"`
 	RequestID string       `json:"request_id,omitempty"`
 	Errors    []FieldError `json:"errors,omitempty"`
+	// RetryAfter, when positive, is sent as the Retry-After header (seconds).
+	RetryAfter int `json:"-"`
 }
 
 // FieldError describes one invalid input field of a validation problem.
@@ -182,6 +185,9 @@ func Write(w http.ResponseWriter, r *http.Request, p *Problem) {
 	// A handler may have set Content-Length for the body it meant to send.
 	h.Del("Content-Length")
 	h.Set("Content-Type", ContentType)
+	if out.RetryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(out.RetryAfter))
+	}
 	w.WriteHeader(out.Status)
 	_, _ = w.Write(append(body, '\n'))
 }

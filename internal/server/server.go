@@ -27,8 +27,9 @@ type Server struct {
 	log  *slog.Logger
 }
 
-// New wires the middleware chain around the API handler.
-func New(cfg config.HTTPConfig, h *api.Handler, sec oas.SecurityHandler, log *slog.Logger) (*Server, error) {
+// New wires the middleware chain around the API handler. limits (rate
+// limiting) run after CORS preflights and before bodies are read.
+func New(cfg config.HTTPConfig, h *api.Handler, sec oas.SecurityHandler, log *slog.Logger, limits ...middleware.Middleware) (*Server, error) {
 	router, err := oas.NewServer(h, sec,
 		oas.WithErrorHandler(api.ErrorHandler(log)),
 		oas.WithNotFound(notFound),
@@ -38,15 +39,16 @@ func New(cfg config.HTTPConfig, h *api.Handler, sec oas.SecurityHandler, log *sl
 	if err != nil {
 		return nil, fmt.Errorf("server: build router: %w", err)
 	}
-	handler := middleware.Chain(router,
+	chain := []middleware.Middleware{
 		middleware.RequestID(middleware.WithTrustProxy(cfg.TLSProxy)),
 		middleware.Logger(log),
 		middleware.Recover(log),
 		middleware.SecurityHeaders(cfg.TLSProxy),
 		middleware.CORS(cfg.CORSAllowedOrigins),
-		middleware.BodyLimit(cfg.MaxBodyBytes, nil),
-		middleware.Timeout(cfg.RequestTimeout),
-	)
+	}
+	chain = append(chain, limits...)
+	chain = append(chain, middleware.BodyLimit(cfg.MaxBodyBytes, nil), middleware.Timeout(cfg.RequestTimeout))
+	handler := middleware.Chain(router, chain...)
 	return &Server{
 		cfg: cfg,
 		log: log,
