@@ -18,9 +18,11 @@ import (
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/dbmigrate"
 	"github.com/worksynapse/worksynapse/internal/identity"
+	"github.com/worksynapse/worksynapse/internal/metrics"
 	"github.com/worksynapse/worksynapse/internal/ratelimit"
 	"github.com/worksynapse/worksynapse/internal/requestmeta"
 	"github.com/worksynapse/worksynapse/internal/server"
+	"github.com/worksynapse/worksynapse/internal/server/middleware"
 )
 
 // App holds the process-wide dependencies.
@@ -30,6 +32,8 @@ type App struct {
 	DB     *database.DB
 	// RateLimitStats counts rejected requests (for metrics and tests).
 	RateLimitStats *ratelimit.Stats
+	// Metrics is the Prometheus registry served at /metrics.
+	Metrics *metrics.Metrics
 
 	closeRedis func() error
 }
@@ -117,8 +121,10 @@ func (a *App) PrepareSchema(ctx context.Context) error {
 
 // Server builds the HTTP server around the API handler.
 func (a *App) Server() (*server.Server, error) {
+	a.Metrics = metrics.New(a.DB.SQL)
 	ids, err := identity.New(identity.Options{
 		Client: a.DB.Ent, SecretKey: a.Config.SecretKey, Auth: a.Config.Auth, Log: a.Log,
+		OnAuthFailure: func(reason string) { a.Metrics.AuthFailures.WithLabelValues(reason).Inc() },
 	})
 	if err != nil {
 		return nil, err
@@ -137,7 +143,10 @@ func (a *App) Server() (*server.Server, error) {
 		return requestmeta.FromContext(r.Context()).ClientIP
 	}))
 	a.RateLimitStats = stats
-	return server.New(a.Config.HTTP, h, sec, a.Log, ipLimits)
+	a.Metrics.CounterFunc("rate_limit_rejections_total", "Requests rejected by the per-IP rate limits.",
+		func() float64 { return float64(stats.Rejections()) })
+	return server.New(server.Options{HTTP: a.Config.HTTP, Handler: h, Security: sec, Log: a.Log,
+		Metrics: a.Metrics, Limits: []middleware.Middleware{ipLimits}})
 }
 
 // probes are the readiness checks. Their errors are shown by /readyz, so

@@ -27,6 +27,7 @@ const lastSeenGranularity = time.Minute
 func (s *Service) Authenticate(ctx context.Context, token string) (*viewer.Viewer, error) {
 	claims, err := s.signer.Verify(token)
 	if err != nil {
+		s.onFailure("invalid_token")
 		return nil, ErrInvalidToken
 	}
 	uid, err1 := uuid.Parse(claims.Subject)
@@ -41,6 +42,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*viewer.Viewe
 		Where(session.ID(sid), session.UserID(uid), session.RevokedAtIsNil(), session.ExpiresAtGT(now)).
 		WithUser().Only(sys)
 	if ent.IsNotFound(err) || (err == nil && !active(sess.Edges.User)) {
+		s.onFailure("revoked_session")
 		return nil, ErrInvalidToken
 	}
 	if err != nil {

@@ -32,6 +32,8 @@ type Service struct {
 	cfg    config.AuthConfig
 	log    *slog.Logger
 	now    func() time.Time
+	// onFailure counts authentication failures by reason (metrics).
+	onFailure func(reason string)
 }
 
 // Options configure a Service.
@@ -41,12 +43,18 @@ type Options struct {
 	Auth      config.AuthConfig
 	Log       *slog.Logger
 	Clock     func() time.Time
+	// OnAuthFailure, if set, is told the reason of every failed login,
+	// refresh or token check.
+	OnAuthFailure func(reason string)
 }
 
 // New builds the identity service.
 func New(o Options) (*Service, error) {
 	if o.Clock == nil {
 		o.Clock = time.Now
+	}
+	if o.OnAuthFailure == nil {
+		o.OnAuthFailure = func(string) {}
 	}
 	signer, err := tokens.NewSigner([]byte(o.SecretKey), o.Auth.Issuer, o.Auth.Audience, o.Auth.AccessTokenTTL, o.Clock)
 	if err != nil {
@@ -56,7 +64,7 @@ func New(o Options) (*Service, error) {
 	if err != nil {
 		return nil, errors.Join(errors.New("identity: mfa secret box"), err)
 	}
-	return &Service{client: o.Client, signer: signer, box: box, cfg: o.Auth, log: o.Log, now: o.Clock}, nil
+	return &Service{client: o.Client, signer: signer, box: box, cfg: o.Auth, log: o.Log, now: o.Clock, onFailure: o.OnAuthFailure}, nil
 }
 
 // Signer exposes the token signer (tests forge and inspect tokens with it).

@@ -78,6 +78,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*TokenPair, error) 
 // fail records a failed attempt and, for a wrong password, counts it
 // towards the lockout. It returns the one error every failure shares.
 func (s *Service) fail(ctx context.Context, u *ent.User, ident, reason string, count bool) error {
+	s.onFailure(reason)
 	err := database.WithTx(ctx, s.client, func(tx *ent.Tx) error {
 		uid := uuid.Nil
 		if u != nil {

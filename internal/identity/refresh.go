@@ -55,6 +55,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*TokenPair, error)
 		return nil, err
 	}
 	if reused || pair == nil {
+		s.onFailure(map[bool]string{true: "refresh_token_reuse", false: "invalid_refresh_token"}[reused])
 		return nil, ErrInvalidToken
 	}
 	return pair, nil

@@ -12,8 +12,10 @@ import (
 
 	ogenmw "github.com/ogen-go/ogen/middleware"
 
+	worksynapse "github.com/worksynapse/worksynapse"
 	"github.com/worksynapse/worksynapse/internal/api"
 	"github.com/worksynapse/worksynapse/internal/config"
+	"github.com/worksynapse/worksynapse/internal/metrics"
 	"github.com/worksynapse/worksynapse/internal/oas"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/requestmeta"
@@ -27,11 +29,22 @@ type Server struct {
 	log  *slog.Logger
 }
 
-// New wires the middleware chain around the API handler. limits (rate
-// limiting) run after CORS preflights and before bodies are read.
-func New(cfg config.HTTPConfig, h *api.Handler, sec oas.SecurityHandler, log *slog.Logger, limits ...middleware.Middleware) (*Server, error) {
-	router, err := oas.NewServer(h, sec,
-		oas.WithErrorHandler(api.ErrorHandler(log)),
+// Options are the server's parts, built by the composition root.
+type Options struct {
+	HTTP     config.HTTPConfig
+	Handler  *api.Handler
+	Security oas.SecurityHandler
+	Log      *slog.Logger
+	Metrics  *metrics.Metrics
+	// Limits (rate limiting) run after CORS preflights, before bodies are read.
+	Limits []middleware.Middleware
+}
+
+// New wires the middleware chain around the API router and the
+// operational endpoints (/metrics, /openapi.yaml).
+func New(o Options) (*Server, error) {
+	router, err := oas.NewServer(o.Handler, o.Security,
+		oas.WithErrorHandler(api.ErrorHandler(o.Log)),
 		oas.WithNotFound(notFound),
 		oas.WithMethodNotAllowed(methodNotAllowed),
 		oas.WithMiddleware(recordOperation),
@@ -39,29 +52,43 @@ func New(cfg config.HTTPConfig, h *api.Handler, sec oas.SecurityHandler, log *sl
 	if err != nil {
 		return nil, fmt.Errorf("server: build router: %w", err)
 	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", o.Metrics.Handler())
+	mux.HandleFunc("GET /openapi.yaml", serveSpec)
+	mux.Handle("/", router)
+
 	chain := []middleware.Middleware{
-		middleware.RequestID(middleware.WithTrustProxy(cfg.TLSProxy)),
-		middleware.Logger(log),
-		middleware.Recover(log),
-		middleware.SecurityHeaders(cfg.TLSProxy),
-		middleware.CORS(cfg.CORSAllowedOrigins),
+		middleware.RequestID(middleware.WithTrustProxy(o.HTTP.TLSProxy)),
+		middleware.Logger(o.Log),
+		o.Metrics.Middleware,
+		middleware.Recover(o.Log),
+		middleware.SecurityHeaders(o.HTTP.TLSProxy),
+		middleware.CORS(o.HTTP.CORSAllowedOrigins),
 	}
-	chain = append(chain, limits...)
-	chain = append(chain, middleware.BodyLimit(cfg.MaxBodyBytes, nil), middleware.Timeout(cfg.RequestTimeout))
-	handler := middleware.Chain(router, chain...)
+	chain = append(chain, o.Limits...)
+	chain = append(chain, middleware.BodyLimit(o.HTTP.MaxBodyBytes, nil), middleware.Timeout(o.HTTP.RequestTimeout))
+	cfg := o.HTTP
 	return &Server{
 		cfg: cfg,
-		log: log,
+		log: o.Log,
 		http: &http.Server{
 			Addr:              cfg.Addr,
-			Handler:           handler,
+			Handler:           middleware.Chain(mux, chain...),
 			ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 			ReadTimeout:       cfg.ReadTimeout,
 			WriteTimeout:      cfg.WriteTimeout,
 			IdleTimeout:       cfg.IdleTimeout,
-			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+			ErrorLog:          slog.NewLogLogger(o.Log.Handler(), slog.LevelWarn),
 		},
 	}, nil
+}
+
+// serveSpec serves the OpenAPI contract this binary was built from.
+func serveSpec(w http.ResponseWriter, r *http.Request) {
+	requestmeta.SetOperation(r.Context(), "getOpenAPISpec")
+	w.Header().Set("Content-Type", "application/yaml")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_, _ = w.Write(worksynapse.OpenAPISpec)
 }
 
 // Handler is the complete HTTP handler (for tests with httptest).
