@@ -301,3 +301,24 @@ func TestRegistrationCanBeDisabled(t *testing.T) {
 		t.Fatalf("want 403, got %T %v", res, err)
 	}
 }
+
+func TestTextIsStoredAsTypedButControlCharactersAreRefused(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		s := testserver.Start(t, db, nil)
+		sqlish := "Robert'); DROP TABLE users;-- <script>alert(1)</script>"
+		res, err := s.Client.Register(context.Background(), &oas.RegisterRequest{
+			Email: "bobby@example.com", Username: "bobby", Password: goodPassword, DisplayName: oas.NewOptString(sqlish),
+		})
+		if m, ok := res.(*oas.Me); err != nil || !ok || m.DisplayName.Value != sqlish {
+			t.Fatalf("SQL-looking text must be stored literally: %v %+v", err, res)
+		}
+		resp, body := s.Do(t, http.MethodPost, "/auth/register", "application/json",
+			[]byte(`{"email":"ctl@example.com","username":"ctluser","password":"`+goodPassword+`","display_name":"bad\u0000name"}`), nil)
+		if p := problemOf(t, body); resp.StatusCode != http.StatusUnprocessableEntity || len(p.Errors) != 1 || p.Errors[0].Field != "display_name" {
+			t.Fatalf("control character: want 422 on display_name, got %d %s", resp.StatusCode, body)
+		}
+		if n, _ := db.Ent.User.Query().Count(testfix.System()); n != 1 {
+			t.Errorf("refused input must change nothing: %d users", n)
+		}
+	})
+}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/worksynapse/worksynapse/ent"
 	_ "github.com/worksynapse/worksynapse/ent/runtime" // ent hooks and policies
+	"github.com/worksynapse/worksynapse/internal/textguard"
 )
 
 // Config says which database to open. The caller maps its configuration
@@ -115,7 +116,10 @@ func openSQLite(path string) (*DB, error) {
 }
 
 func newDB(sqlDB *sql.DB, d string) *DB {
-	return &DB{SQL: sqlDB, Dialect: d, Ent: ent.NewClient(ent.Driver(entsql.OpenDB(d, sqlDB)))}
+	client := ent.NewClient(ent.Driver(entsql.OpenDB(d, sqlDB)))
+	// Client-wide hooks apply to every entity, in transactions too.
+	client.Use(textguard.Hook())
+	return &DB{SQL: sqlDB, Dialect: d, Ent: client}
 }
 
 // Ping checks that the database answers.
