@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -132,6 +133,12 @@ func TestTwoReplicasShareSessionsAndRateLimits(t *testing.T) {
 	}
 	a := startReplica(t, bin, env)
 	b := startReplica(t, bin, env)
+	check := exec.Command(bin, "healthcheck")
+	check.Dir = t.TempDir()
+	check.Env = append(os.Environ(), append(env, "WORKSYNAPSE_HTTP_ADDR="+strings.TrimPrefix(a.base, "http://"))...)
+	if out, err := check.CombinedOutput(); err != nil {
+		t.Errorf("the image's healthcheck command must pass against a live server: %v %s", err, out)
+	}
 
 	pw := "correct horse battery staple"
 	if code := a.call(t, http.MethodPost, "/auth/register", "", map[string]string{"email": "rep@example.com", "username": "replica", "password": pw}, nil); code != http.StatusCreated {
