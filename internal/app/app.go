@@ -18,6 +18,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/dbmigrate"
 	"github.com/worksynapse/worksynapse/internal/identity"
+	"github.com/worksynapse/worksynapse/internal/mail"
 	"github.com/worksynapse/worksynapse/internal/metrics"
 	"github.com/worksynapse/worksynapse/internal/ratelimit"
 	"github.com/worksynapse/worksynapse/internal/requestmeta"
@@ -34,6 +35,9 @@ type App struct {
 	RateLimitStats *ratelimit.Stats
 	// Metrics is the Prometheus registry served at /metrics.
 	Metrics *metrics.Metrics
+	// Mailer sends account mail: SMTP when mail.smtp_addr is set, else an
+	// in-memory *mail.Outbox (tests read it through this field).
+	Mailer mail.Mailer
 
 	closeRedis func() error
 }
@@ -53,12 +57,26 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, erro
 	if err != nil {
 		return nil, fmt.Errorf("app: open database: %w", err)
 	}
-	return &App{Config: cfg, Log: log, DB: db}, nil
+	return New(cfg, log, db), nil
 }
 
 // New builds an App on an already open database (tests, embedding).
 func New(cfg *config.Config, log *slog.Logger, db *database.DB) *App {
-	return &App{Config: cfg, Log: log, DB: db}
+	return &App{Config: cfg, Log: log, DB: db, Mailer: newMailer(cfg, log)}
+}
+
+// newMailer picks the mailer. The config was validated, so only an
+// impossible sender could fail; that falls back to the outbox, loudly.
+func newMailer(cfg *config.Config, log *slog.Logger) mail.Mailer {
+	m, err := mail.New(cfg.Mail, log)
+	if err != nil {
+		log.Error("mail disabled: messages are kept in memory", "error", err)
+		return mail.NewOutbox(log)
+	}
+	if _, ok := m.(*mail.Outbox); ok && cfg.IsProduction() {
+		log.Warn("mail.smtp_addr is not set: verification and password-reset mail is not delivered")
+	}
+	return m
 }
 
 // Close releases the database and the Redis connection, if any.
@@ -123,7 +141,7 @@ func (a *App) PrepareSchema(ctx context.Context) error {
 func (a *App) Server() (*server.Server, error) {
 	a.Metrics = metrics.New(a.DB.SQL)
 	ids, err := identity.New(identity.Options{
-		Client: a.DB.Ent, SecretKey: a.Config.SecretKey, Auth: a.Config.Auth, Log: a.Log,
+		Client: a.DB.Ent, SecretKey: a.Config.SecretKey, Auth: a.Config.Auth, Log: a.Log, Mailer: a.Mailer,
 		OnAuthFailure: func(reason string) { a.Metrics.AuthFailures.WithLabelValues(reason).Inc() },
 	})
 	if err != nil {

@@ -39,6 +39,7 @@ type Config struct {
 	Redis       RedisConfig     `mapstructure:"redis"`
 	RateLimit   RateLimitConfig `mapstructure:"rate_limit"`
 	Auth        AuthConfig      `mapstructure:"auth"`
+	Mail        MailConfig      `mapstructure:"mail"`
 }
 
 // HTTPConfig configures the HTTP server.
@@ -111,6 +112,19 @@ type LockoutConfig struct {
 	Duration    time.Duration `mapstructure:"duration"`
 }
 
+// MailConfig configures outgoing email (verification, password reset).
+type MailConfig struct {
+	// SMTPAddr is the relay's host:port; empty keeps messages in memory
+	// (development) instead of sending them.
+	SMTPAddr string `mapstructure:"smtp_addr"`
+	// From is the sender, e.g. "WorkSynapse <no-reply@example.com>".
+	From string `mapstructure:"from"`
+	// Username and Password authenticate to the relay (AUTH PLAIN, only
+	// over TLS); empty Username disables authentication.
+	Username string `mapstructure:"username"`
+	Password string `mapstructure:"password"`
+}
+
 // setting is one configuration key with its built-in default.
 type setting struct {
 	key   string
@@ -161,6 +175,11 @@ var defaults = []setting{
 	{"auth.lockout.max_attempts", 5},
 	{"auth.lockout.duration", 15 * time.Minute},
 	{"auth.service_api_key", ""},
+
+	{"mail.smtp_addr", ""},
+	{"mail.from", "WorkSynapse <no-reply@localhost>"},
+	{"mail.username", ""},
+	{"mail.password", ""},
 }
 
 // Keys returns every configuration key in dotted form (e.g. "http.addr"),

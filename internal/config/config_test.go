@@ -105,6 +105,7 @@ func TestDefaults(t *testing.T) {
 			BcryptCost:          12,
 			Lockout:             config.LockoutConfig{MaxAttempts: 5, Duration: 15 * time.Minute},
 		},
+		Mail: config.MailConfig{From: "WorkSynapse <no-reply@localhost>"},
 	}
 	if !reflect.DeepEqual(*cfg, want) {
 		t.Errorf("defaults mismatch\n got: %#v\nwant: %#v", *cfg, want)
@@ -510,12 +511,15 @@ func TestServiceAPIKey(t *testing.T) {
 
 func TestRedaction(t *testing.T) {
 	t.Parallel()
-	secrets := []string{strongKey, "dbpass-123", "qpass-456", "redispass-789", "svc-api-key-0123456789abcdef0123456789"}
+	secrets := []string{strongKey, "dbpass-123", "qpass-456", "redispass-789", "svc-api-key-0123456789abcdef0123456789", "smtp-pass-4242"}
 	cfg := mustLoad(t, "", map[string]string{
 		"WORKSYNAPSE_SECRET_KEY":           strongKey,
 		"WORKSYNAPSE_DATABASE_URL":         "postgres://app:dbpass-123@db.internal:5432/ws?sslmode=require&password=qpass-456",
 		"WORKSYNAPSE_REDIS_URL":            "redis://:redispass-789@cache:6379/0",
 		"WORKSYNAPSE_AUTH_SERVICE_API_KEY": "svc-api-key-0123456789abcdef0123456789",
+		"WORKSYNAPSE_MAIL_SMTP_ADDR":       "smtp.example.com:587",
+		"WORKSYNAPSE_MAIL_USERNAME":        "mailer",
+		"WORKSYNAPSE_MAIL_PASSWORD":        "smtp-pass-4242",
 	}, nil)
 
 	var jsonOut, textOut bytes.Buffer
@@ -537,7 +541,7 @@ func TestRedaction(t *testing.T) {
 			}
 		}
 		// Redaction must keep the useful, non-secret parts.
-		for _, keep := range []string{"db.internal:5432", "sslmode=require", "cache:6379", "REDACTED"} {
+		for _, keep := range []string{"db.internal:5432", "sslmode=require", "cache:6379", "smtp.example.com:587", "REDACTED"} {
 			if !strings.Contains(out, keep) {
 				t.Errorf("%s rendering lost %q:\n%s", name, keep, out)
 			}
@@ -579,6 +583,9 @@ func TestInvalidValues(t *testing.T) {
 		{"cors origin without scheme", map[string]string{"WORKSYNAPSE_HTTP_CORS_ALLOWED_ORIGINS": "a.example"}, "http.cors_allowed_origins"},
 		{"refresh shorter than access", map[string]string{"WORKSYNAPSE_AUTH_REFRESH_TOKEN_TTL": "10m"}, "auth.refresh_token_ttl"},
 		{"empty issuer", map[string]string{"WORKSYNAPSE_AUTH_ISSUER": " "}, "auth.issuer"},
+		{"bad mail sender", map[string]string{"WORKSYNAPSE_MAIL_FROM": "not an address"}, "mail.from"},
+		{"smtp addr without port", map[string]string{"WORKSYNAPSE_MAIL_SMTP_ADDR": "smtp.example.com"}, "mail.smtp_addr"},
+		{"smtp password without username", map[string]string{"WORKSYNAPSE_MAIL_PASSWORD": "x"}, "mail.password"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -68,6 +68,12 @@ func (c Config) LogValue() slog.Value {
 			),
 			slog.String("service_api_key", redact(c.Auth.ServiceAPIKey)),
 		),
+		slog.Group("mail",
+			slog.String("smtp_addr", c.Mail.SMTPAddr),
+			slog.String("from", c.Mail.From),
+			slog.String("username", c.Mail.Username),
+			slog.String("password", redact(c.Mail.Password)),
+		),
 	)
 }
 

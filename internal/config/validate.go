@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
+	"net/mail"
 	"net/url"
 	"slices"
 	"strings"
@@ -72,6 +74,7 @@ func (c *Config) Validate() (warnings []string, err error) {
 	c.checkRedis(&ch)
 	c.checkRateLimit(&ch)
 	c.checkAuth(&ch)
+	c.checkMail(&ch)
 	return ch.warnings, errors.Join(ch.errs...)
 }
 
@@ -259,6 +262,22 @@ func (c *Config) checkAuth(ch *checker) {
 	if a.AccessTokenTTL > 0 && a.RefreshTokenTTL > 0 && a.RefreshTokenTTL <= a.AccessTokenTTL {
 		ch.fail("auth.refresh_token_ttl", "must be longer than auth.access_token_ttl (%s), got %s",
 			a.AccessTokenTTL, a.RefreshTokenTTL)
+	}
+}
+
+// checkMail never quotes the password.
+func (c *Config) checkMail(ch *checker) {
+	m := c.Mail
+	if _, err := mail.ParseAddress(m.From); err != nil {
+		ch.fail("mail.from", "must be an address such as \"WorkSynapse <no-reply@example.com>\"")
+	}
+	if m.SMTPAddr != "" {
+		if host, port, err := net.SplitHostPort(m.SMTPAddr); err != nil || host == "" || port == "" {
+			ch.fail("mail.smtp_addr", "must be host:port such as smtp.example.com:587, got %q", m.SMTPAddr)
+		}
+	}
+	if m.Password != "" && m.Username == "" {
+		ch.fail("mail.password", "is set but mail.username is empty")
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/securityauditlog"
+	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/requestmeta"
 )
 
@@ -22,6 +23,16 @@ const (
 	EventLogout         = "auth.logout"
 	EventLogoutAll      = "auth.logout_all"
 	EventSessionRevoked = "auth.session_revoked"
+
+	EventEmailVerified          = "auth.email_verified"
+	EventPasswordChanged        = "auth.password_changed"
+	EventPasswordChangeFailed   = "auth.password_change_failed"
+	EventPasswordResetRequested = "auth.password_reset_requested"
+	EventPasswordReset          = "auth.password_reset"
+	EventMFAEnabled             = "auth.mfa_enabled"
+	EventMFADisabled            = "auth.mfa_disabled"
+	EventMFADisableFailed       = "auth.mfa_disable_failed"
+	EventRecoveryCodeUsed       = "auth.recovery_code_used"
 )
 
 // event is one SecurityAuditLog row.
@@ -30,6 +41,12 @@ type event struct {
 	severity securityauditlog.Severity
 	user     uuid.UUID
 	details  map[string]any
+}
+
+// recordAlone writes e in its own transaction, for events that accompany
+// a refused request (nothing else is written).
+func (s *Service) recordAlone(ctx context.Context, e event) error {
+	return database.WithTx(ctx, s.client, func(tx *ent.Tx) error { return record(ctx, tx, e) })
 }
 
 // record writes e with the request's metadata. ctx must be a system

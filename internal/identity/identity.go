@@ -12,6 +12,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/auth/secretbox"
 	"github.com/worksynapse/worksynapse/internal/auth/tokens"
 	"github.com/worksynapse/worksynapse/internal/config"
+	"github.com/worksynapse/worksynapse/internal/mail"
 	"github.com/worksynapse/worksynapse/internal/problem"
 )
 
@@ -22,6 +23,17 @@ var (
 	ErrMFARequired          = problem.New(401, "mfa-required", "a TOTP or recovery code is required")
 	ErrInvalidToken         = problem.New(401, "invalid-token", "the token is invalid, expired or revoked")
 	ErrRegistrationDisabled = problem.New(403, "registration-disabled", "self-registration is disabled; ask an administrator for an invitation")
+	// ErrInvalidOneTimeToken answers every mailed token (verification,
+	// reset) that is unknown, expired, already used or superseded; 400
+	// because the token is part of the request body, not a credential of
+	// the caller.
+	ErrInvalidOneTimeToken = problem.New(400, "invalid-token", "the token is invalid, expired or already used")
+	ErrWrongPassword       = problem.New(403, "wrong-password", "the current password is incorrect")
+	ErrWrongMFACode        = problem.New(403, "wrong-mfa-code", "the TOTP or recovery code is incorrect")
+	ErrEmailVerified       = problem.Conflict("the email address is already verified")
+	ErrMFAEnabled          = problem.Conflict("MFA is already enabled; disable it before enrolling again")
+	ErrMFANotPending       = problem.Conflict("no MFA enrollment is pending; call POST /auth/mfa/enroll first")
+	ErrMFANotEnabled       = problem.Conflict("MFA is not enabled")
 )
 
 // Service is the identity service.
@@ -30,6 +42,7 @@ type Service struct {
 	signer *tokens.Signer
 	box    *secretbox.Box // MFA secrets at rest
 	cfg    config.AuthConfig
+	mailer mail.Mailer
 	log    *slog.Logger
 	now    func() time.Time
 	// onFailure counts authentication failures by reason (metrics).
@@ -46,6 +59,9 @@ type Options struct {
 	// OnAuthFailure, if set, is told the reason of every failed login,
 	// refresh or token check.
 	OnAuthFailure func(reason string)
+	// Mailer delivers verification and password-reset mail; nil keeps
+	// messages in an in-memory mail.Outbox.
+	Mailer mail.Mailer
 }
 
 // New builds the identity service.
@@ -56,6 +72,12 @@ func New(o Options) (*Service, error) {
 	if o.OnAuthFailure == nil {
 		o.OnAuthFailure = func(string) {}
 	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Mailer == nil {
+		o.Mailer = mail.NewOutbox(o.Log)
+	}
 	signer, err := tokens.NewSigner([]byte(o.SecretKey), o.Auth.Issuer, o.Auth.Audience, o.Auth.AccessTokenTTL, o.Clock)
 	if err != nil {
 		return nil, errors.Join(errors.New("identity: access token signer"), err)
@@ -64,7 +86,7 @@ func New(o Options) (*Service, error) {
 	if err != nil {
 		return nil, errors.Join(errors.New("identity: mfa secret box"), err)
 	}
-	return &Service{client: o.Client, signer: signer, box: box, cfg: o.Auth, log: o.Log, now: o.Clock, onFailure: o.OnAuthFailure}, nil
+	return &Service{client: o.Client, signer: signer, box: box, cfg: o.Auth, mailer: o.Mailer, log: o.Log, now: o.Clock, onFailure: o.OnAuthFailure}, nil
 }
 
 // Signer exposes the token signer (tests forge and inspect tokens with it).

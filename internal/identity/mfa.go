@@ -5,7 +5,12 @@ import (
 	"fmt"
 	"slices"
 
+	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/sqljson"
+
 	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/ent/predicate"
+	"github.com/worksynapse/worksynapse/ent/securityauditlog"
 	"github.com/worksynapse/worksynapse/ent/user"
 	"github.com/worksynapse/worksynapse/internal/auth/mfa"
 	"github.com/worksynapse/worksynapse/internal/database"
@@ -57,7 +62,30 @@ func (s *Service) useRecoveryCode(ctx context.Context, u *ent.User, in LoginInpu
 		return s.fail(ctx, u, in.Identifier, reasonMFA, true)
 	}
 	left := slices.Delete(slices.Clone(u.RecoveryCodes), i, i+1)
+	// Like useTOTP, the update is conditional: it only applies while the
+	// stored list is still the one read above (it holds the matched code
+	// and as many codes as before; codes are only ever removed), so two
+	// concurrent logins cannot both spend the same code, and a concurrent
+	// use of another code cannot be undone by writing a stale list back.
 	return database.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		return tx.User.UpdateOneID(u.ID).SetRecoveryCodes(left).Exec(ctx)
+		n, err := tx.User.Update().Where(user.ID(u.ID), recoveryCodesUnchanged(u.RecoveryCodes[i], len(u.RecoveryCodes))).
+			SetRecoveryCodes(left).Save(ctx)
+		if err != nil {
+			return fmt.Errorf("identity: spend recovery code: %w", err)
+		}
+		if n == 0 {
+			return ErrInvalidCredentials
+		}
+		return record(ctx, tx, event{kind: EventRecoveryCodeUsed, severity: securityauditlog.SeverityWarning, user: u.ID,
+			details: map[string]any{"remaining": len(left)}})
 	})
+}
+
+// recoveryCodesUnchanged matches a user whose recovery_codes JSON array
+// still contains hash and has n entries.
+func recoveryCodesUnchanged(hash string, n int) predicate.User {
+	return func(s *sql.Selector) {
+		col := s.C(user.FieldRecoveryCodes)
+		s.Where(sql.And(sqljson.ValueContains(col, hash), sqljson.LenEQ(col, n)))
+	}
 }

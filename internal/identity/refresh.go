@@ -139,12 +139,25 @@ func (s *Service) LogoutAll(ctx context.Context, v *viewer.Viewer) error {
 	// Why a system context: see RevokeSession.
 	sys := viewer.NewSystemContext(ctx, "logout all")
 	return database.WithTx(sys, s.client, func(tx *ent.Tx) error {
-		n, err := tx.Session.Update().Where(session.UserID(v.UserID), session.RevokedAtIsNil()).
-			SetRevokedAt(s.now()).SetRevokeReason(EventLogoutAll).Save(sys)
+		n, err := s.revokeSessions(sys, tx, v.UserID, uuid.Nil, EventLogoutAll)
 		if err != nil {
-			return fmt.Errorf("identity: logout all: %w", err)
+			return err
 		}
 		return record(sys, tx, event{kind: EventLogoutAll, severity: securityauditlog.SeverityInfo, user: v.UserID,
 			details: map[string]any{"revoked_sessions": n}})
 	})
+}
+
+// revokeSessions revokes every live session of user uid except keep (pass
+// uuid.Nil to keep none) and returns how many it revoked.
+func (s *Service) revokeSessions(ctx context.Context, tx *ent.Tx, uid, keep uuid.UUID, reason string) (int, error) {
+	q := tx.Session.Update().Where(session.UserID(uid), session.RevokedAtIsNil())
+	if keep != uuid.Nil {
+		q.Where(session.IDNEQ(keep))
+	}
+	n, err := q.SetRevokedAt(s.now()).SetRevokeReason(reason).Save(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("identity: revoke sessions: %w", err)
+	}
+	return n, nil
 }

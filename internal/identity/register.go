@@ -24,17 +24,16 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*ent.User, er
 		return nil, ErrRegistrationDisabled
 	}
 	email := strings.ToLower(strings.TrimSpace(in.Email))
-	if err := password.Check(in.Password, in.Username, email); err != nil {
-		return nil, problem.Validation("the password does not meet the policy",
-			problem.FieldError{Field: "password", Message: err.Error()})
-	}
-	hash, err := password.Hash(in.Password, s.cfg.BcryptCost)
+	hash, err := s.hashNewPassword("password", in.Password, in.Username, email)
 	if err != nil {
 		return nil, err
 	}
 	// Why a system context: the new user cannot be a viewer before existing.
 	sys := viewer.NewSystemContext(ctx, "registration")
-	var u *ent.User
+	var (
+		u     *ent.User
+		token string
+	)
 	err = database.WithTx(sys, s.client, func(tx *ent.Tx) error {
 		c := tx.User.Create().SetEmail(email).SetUsername(in.Username).SetPasswordHash(hash).
 			SetPasswordChangedAt(s.now())
@@ -42,6 +41,9 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*ent.User, er
 			c.SetDisplayName(in.DisplayName)
 		}
 		if u, err = c.Save(sys); err != nil {
+			return err
+		}
+		if token, err = s.issue(sys, tx, u.ID, verificationToken); err != nil {
 			return err
 		}
 		return record(sys, tx, event{kind: EventRegister, severity: securityauditlog.SeverityInfo, user: u.ID})
@@ -52,7 +54,22 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*ent.User, er
 	if err != nil {
 		return nil, fmt.Errorf("identity: register: %w", err)
 	}
+	// The account exists whatever happens to the mail; a failure is logged
+	// and the user can ask for a new one (POST /auth/email/verify/resend).
+	if err := s.send(ctx, verificationMail(u, token)); err != nil {
+		s.log.ErrorContext(ctx, "verification mail not sent", "user_id", u.ID, "error", err)
+	}
 	return u, nil
+}
+
+// hashNewPassword enforces the password policy (a 422 naming field) and
+// returns the bcrypt hash to store.
+func (s *Service) hashNewPassword(field, pw, username, email string) (string, error) {
+	if err := password.Check(pw, username, email); err != nil {
+		return "", problem.Validation("the password does not meet the policy",
+			problem.FieldError{Field: field, Message: err.Error()})
+	}
+	return password.Hash(pw, s.cfg.BcryptCost)
 }
 
 // Me loads the viewer's account with organization names for /auth/me.

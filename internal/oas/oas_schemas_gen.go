@@ -39,6 +39,159 @@ func (s *BearerAuth) SetRoles(val []string) {
 	s.Roles = val
 }
 
+type ChangePasswordBadRequest Problem
+
+func (*ChangePasswordBadRequest) changePasswordRes() {}
+
+type ChangePasswordForbidden Problem
+
+func (*ChangePasswordForbidden) changePasswordRes() {}
+
+// ChangePasswordNoContent is response for ChangePassword operation.
+type ChangePasswordNoContent struct{}
+
+func (*ChangePasswordNoContent) changePasswordRes() {}
+
+// Ref: #/components/schemas/ChangePasswordRequest
+type ChangePasswordRequest struct {
+	CurrentPassword string `json:"current_password"`
+	// At least 12 characters, at most 72 bytes, without the username or the email name, not a common
+	// password.
+	NewPassword string `json:"new_password"`
+}
+
+// GetCurrentPassword returns the value of CurrentPassword.
+func (s *ChangePasswordRequest) GetCurrentPassword() string {
+	return s.CurrentPassword
+}
+
+// GetNewPassword returns the value of NewPassword.
+func (s *ChangePasswordRequest) GetNewPassword() string {
+	return s.NewPassword
+}
+
+// SetCurrentPassword sets the value of CurrentPassword.
+func (s *ChangePasswordRequest) SetCurrentPassword(val string) {
+	s.CurrentPassword = val
+}
+
+// SetNewPassword sets the value of NewPassword.
+func (s *ChangePasswordRequest) SetNewPassword(val string) {
+	s.NewPassword = val
+}
+
+type ChangePasswordTooManyRequests Problem
+
+func (*ChangePasswordTooManyRequests) changePasswordRes() {}
+
+type ChangePasswordUnauthorized Problem
+
+func (*ChangePasswordUnauthorized) changePasswordRes() {}
+
+type ChangePasswordUnprocessableEntity Problem
+
+func (*ChangePasswordUnprocessableEntity) changePasswordRes() {}
+
+type ConfirmMfaBadRequest Problem
+
+func (*ConfirmMfaBadRequest) confirmMfaRes() {}
+
+type ConfirmMfaConflict Problem
+
+func (*ConfirmMfaConflict) confirmMfaRes() {}
+
+type ConfirmMfaForbidden Problem
+
+func (*ConfirmMfaForbidden) confirmMfaRes() {}
+
+type ConfirmMfaTooManyRequests Problem
+
+func (*ConfirmMfaTooManyRequests) confirmMfaRes() {}
+
+type ConfirmMfaUnauthorized Problem
+
+func (*ConfirmMfaUnauthorized) confirmMfaRes() {}
+
+type ConfirmMfaUnprocessableEntity Problem
+
+func (*ConfirmMfaUnprocessableEntity) confirmMfaRes() {}
+
+type DisableMfaBadRequest Problem
+
+func (*DisableMfaBadRequest) disableMfaRes() {}
+
+type DisableMfaConflict Problem
+
+func (*DisableMfaConflict) disableMfaRes() {}
+
+type DisableMfaForbidden Problem
+
+func (*DisableMfaForbidden) disableMfaRes() {}
+
+// DisableMfaNoContent is response for DisableMfa operation.
+type DisableMfaNoContent struct{}
+
+func (*DisableMfaNoContent) disableMfaRes() {}
+
+type DisableMfaTooManyRequests Problem
+
+func (*DisableMfaTooManyRequests) disableMfaRes() {}
+
+type DisableMfaUnauthorized Problem
+
+func (*DisableMfaUnauthorized) disableMfaRes() {}
+
+type DisableMfaUnprocessableEntity Problem
+
+func (*DisableMfaUnprocessableEntity) disableMfaRes() {}
+
+type EnrollMfaBadRequest Problem
+
+func (*EnrollMfaBadRequest) enrollMfaRes() {}
+
+type EnrollMfaConflict Problem
+
+func (*EnrollMfaConflict) enrollMfaRes() {}
+
+type EnrollMfaForbidden Problem
+
+func (*EnrollMfaForbidden) enrollMfaRes() {}
+
+type EnrollMfaTooManyRequests Problem
+
+func (*EnrollMfaTooManyRequests) enrollMfaRes() {}
+
+type EnrollMfaUnauthorized Problem
+
+func (*EnrollMfaUnauthorized) enrollMfaRes() {}
+
+type ForgotPasswordBadRequest Problem
+
+func (*ForgotPasswordBadRequest) forgotPasswordRes() {}
+
+// Ref: #/components/schemas/ForgotPasswordRequest
+type ForgotPasswordRequest struct {
+	Email string `json:"email"`
+}
+
+// GetEmail returns the value of Email.
+func (s *ForgotPasswordRequest) GetEmail() string {
+	return s.Email
+}
+
+// SetEmail sets the value of Email.
+func (s *ForgotPasswordRequest) SetEmail(val string) {
+	s.Email = val
+}
+
+type ForgotPasswordTooManyRequests Problem
+
+func (*ForgotPasswordTooManyRequests) forgotPasswordRes() {}
+
+type ForgotPasswordUnprocessableEntity Problem
+
+func (*ForgotPasswordUnprocessableEntity) forgotPasswordRes() {}
+
 type GetHealthBadRequest Problem
 
 func (*GetHealthBadRequest) getHealthRes() {}
@@ -372,6 +525,24 @@ type LogoutUnauthorized Problem
 
 func (*LogoutUnauthorized) logoutRes() {}
 
+// Ref: #/components/schemas/MailAccepted
+type MailAccepted struct {
+	Message string `json:"message"`
+}
+
+// GetMessage returns the value of Message.
+func (s *MailAccepted) GetMessage() string {
+	return s.Message
+}
+
+// SetMessage sets the value of Message.
+func (s *MailAccepted) SetMessage(val string) {
+	s.Message = val
+}
+
+func (*MailAccepted) forgotPasswordRes()          {}
+func (*MailAccepted) resendEmailVerificationRes() {}
+
 // Ref: #/components/schemas/Me
 type Me struct {
 	ID            uuid.UUID    `json:"id"`
@@ -580,6 +751,96 @@ func (s *Membership) SetOrganizationName(val string) {
 func (s *Membership) SetRoles(val []string) {
 	s.Roles = val
 }
+
+// Ref: #/components/schemas/MfaConfirmRequest
+type MfaConfirmRequest struct {
+	Code string `json:"code"`
+}
+
+// GetCode returns the value of Code.
+func (s *MfaConfirmRequest) GetCode() string {
+	return s.Code
+}
+
+// SetCode sets the value of Code.
+func (s *MfaConfirmRequest) SetCode(val string) {
+	s.Code = val
+}
+
+// Ref: #/components/schemas/MfaDisableRequest
+type MfaDisableRequest struct {
+	Password string `json:"password"`
+	// A current TOTP code or an unused recovery code.
+	Code string `json:"code"`
+}
+
+// GetPassword returns the value of Password.
+func (s *MfaDisableRequest) GetPassword() string {
+	return s.Password
+}
+
+// GetCode returns the value of Code.
+func (s *MfaDisableRequest) GetCode() string {
+	return s.Code
+}
+
+// SetPassword sets the value of Password.
+func (s *MfaDisableRequest) SetPassword(val string) {
+	s.Password = val
+}
+
+// SetCode sets the value of Code.
+func (s *MfaDisableRequest) SetCode(val string) {
+	s.Code = val
+}
+
+// Ref: #/components/schemas/MfaEnrollment
+type MfaEnrollment struct {
+	// Base32 TOTP secret (SHA-1, 6 digits, 30 s), for manual entry.
+	Secret string `json:"secret"`
+	// Otpauth:// URI to render as a QR code.
+	OtpauthURI string `json:"otpauth_uri"`
+}
+
+// GetSecret returns the value of Secret.
+func (s *MfaEnrollment) GetSecret() string {
+	return s.Secret
+}
+
+// GetOtpauthURI returns the value of OtpauthURI.
+func (s *MfaEnrollment) GetOtpauthURI() string {
+	return s.OtpauthURI
+}
+
+// SetSecret sets the value of Secret.
+func (s *MfaEnrollment) SetSecret(val string) {
+	s.Secret = val
+}
+
+// SetOtpauthURI sets the value of OtpauthURI.
+func (s *MfaEnrollment) SetOtpauthURI(val string) {
+	s.OtpauthURI = val
+}
+
+func (*MfaEnrollment) enrollMfaRes() {}
+
+// Ref: #/components/schemas/MfaRecoveryCodes
+type MfaRecoveryCodes struct {
+	// Single-use codes for POST /auth/login (`recovery_code`) when the authenticator is lost.
+	RecoveryCodes []string `json:"recovery_codes"`
+}
+
+// GetRecoveryCodes returns the value of RecoveryCodes.
+func (s *MfaRecoveryCodes) GetRecoveryCodes() []string {
+	return s.RecoveryCodes
+}
+
+// SetRecoveryCodes sets the value of RecoveryCodes.
+func (s *MfaRecoveryCodes) SetRecoveryCodes(val []string) {
+	s.RecoveryCodes = val
+}
+
+func (*MfaRecoveryCodes) confirmMfaRes() {}
 
 // NewOptDateTime returns new OptDateTime with value set to v.
 func NewOptDateTime(v time.Time) OptDateTime {
@@ -1118,6 +1379,70 @@ type RegisterUnprocessableEntity Problem
 
 func (*RegisterUnprocessableEntity) registerRes() {}
 
+type ResendEmailVerificationBadRequest Problem
+
+func (*ResendEmailVerificationBadRequest) resendEmailVerificationRes() {}
+
+type ResendEmailVerificationConflict Problem
+
+func (*ResendEmailVerificationConflict) resendEmailVerificationRes() {}
+
+type ResendEmailVerificationForbidden Problem
+
+func (*ResendEmailVerificationForbidden) resendEmailVerificationRes() {}
+
+type ResendEmailVerificationTooManyRequests Problem
+
+func (*ResendEmailVerificationTooManyRequests) resendEmailVerificationRes() {}
+
+type ResendEmailVerificationUnauthorized Problem
+
+func (*ResendEmailVerificationUnauthorized) resendEmailVerificationRes() {}
+
+type ResetPasswordBadRequest Problem
+
+func (*ResetPasswordBadRequest) resetPasswordRes() {}
+
+// ResetPasswordNoContent is response for ResetPassword operation.
+type ResetPasswordNoContent struct{}
+
+func (*ResetPasswordNoContent) resetPasswordRes() {}
+
+// Ref: #/components/schemas/ResetPasswordRequest
+type ResetPasswordRequest struct {
+	Token string `json:"token"`
+	// Same policy as for registration.
+	NewPassword string `json:"new_password"`
+}
+
+// GetToken returns the value of Token.
+func (s *ResetPasswordRequest) GetToken() string {
+	return s.Token
+}
+
+// GetNewPassword returns the value of NewPassword.
+func (s *ResetPasswordRequest) GetNewPassword() string {
+	return s.NewPassword
+}
+
+// SetToken sets the value of Token.
+func (s *ResetPasswordRequest) SetToken(val string) {
+	s.Token = val
+}
+
+// SetNewPassword sets the value of NewPassword.
+func (s *ResetPasswordRequest) SetNewPassword(val string) {
+	s.NewPassword = val
+}
+
+type ResetPasswordTooManyRequests Problem
+
+func (*ResetPasswordTooManyRequests) resetPasswordRes() {}
+
+type ResetPasswordUnprocessableEntity Problem
+
+func (*ResetPasswordUnprocessableEntity) resetPasswordRes() {}
+
 type RevokeSessionBadRequest Problem
 
 func (*RevokeSessionBadRequest) revokeSessionRes() {}
@@ -1448,3 +1773,35 @@ func (s *TokenPairTokenType) UnmarshalText(data []byte) error {
 		return errors.Errorf("invalid value: %q", data)
 	}
 }
+
+type VerifyEmailBadRequest Problem
+
+func (*VerifyEmailBadRequest) verifyEmailRes() {}
+
+// VerifyEmailNoContent is response for VerifyEmail operation.
+type VerifyEmailNoContent struct{}
+
+func (*VerifyEmailNoContent) verifyEmailRes() {}
+
+// Ref: #/components/schemas/VerifyEmailRequest
+type VerifyEmailRequest struct {
+	Token string `json:"token"`
+}
+
+// GetToken returns the value of Token.
+func (s *VerifyEmailRequest) GetToken() string {
+	return s.Token
+}
+
+// SetToken sets the value of Token.
+func (s *VerifyEmailRequest) SetToken(val string) {
+	s.Token = val
+}
+
+type VerifyEmailTooManyRequests Problem
+
+func (*VerifyEmailTooManyRequests) verifyEmailRes() {}
+
+type VerifyEmailUnprocessableEntity Problem
+
+func (*VerifyEmailUnprocessableEntity) verifyEmailRes() {}

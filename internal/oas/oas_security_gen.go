@@ -35,11 +35,16 @@ func findAuthorization(h http.Header, prefix string) (string, bool) {
 
 // operationRolesBearerAuth is a private map storing roles per operation.
 var operationRolesBearerAuth = map[string][]string{
-	GetMeOperation:         []string{},
-	ListSessionsOperation:  []string{},
-	LogoutOperation:        []string{},
-	LogoutAllOperation:     []string{},
-	RevokeSessionOperation: []string{},
+	ChangePasswordOperation:          []string{},
+	ConfirmMfaOperation:              []string{},
+	DisableMfaOperation:              []string{},
+	EnrollMfaOperation:               []string{},
+	GetMeOperation:                   []string{},
+	ListSessionsOperation:            []string{},
+	LogoutOperation:                  []string{},
+	LogoutAllOperation:               []string{},
+	ResendEmailVerificationOperation: []string{},
+	RevokeSessionOperation:           []string{},
 }
 
 // GetRolesForBearerAuth returns the required roles for the given operation.

@@ -8,6 +8,45 @@ import (
 
 // Handler handles operations described by OpenAPI v3 specification.
 type Handler interface {
+	// ChangePassword implements changePassword operation.
+	//
+	// Needs the current password (403 of type `wrong-password` otherwise). The new password must satisfy
+	// the password policy (422 on `new_password`). Every other session of the caller is revoked; the
+	// calling session stays signed in.
+	//
+	// POST /auth/password/change
+	ChangePassword(ctx context.Context, req *ChangePasswordRequest) (ChangePasswordRes, error)
+	// ConfirmMfa implements confirmMfa operation.
+	//
+	// The code must come from the pending secret (422 on `code` otherwise). Returns 10 single-use recovery
+	// codes; they are shown only this once. Answers 409 when MFA is already on or no enrollment is
+	// pending.
+	//
+	// POST /auth/mfa/confirm
+	ConfirmMfa(ctx context.Context, req *MfaConfirmRequest) (ConfirmMfaRes, error)
+	// DisableMfa implements disableMfa operation.
+	//
+	// Needs the password and a current TOTP code or an unused recovery code (403 of type `wrong-password`
+	// or `wrong-mfa-code` otherwise). The secret and the recovery codes are deleted. Answers 409 when MFA
+	// is off.
+	//
+	// POST /auth/mfa/disable
+	DisableMfa(ctx context.Context, req *MfaDisableRequest) (DisableMfaRes, error)
+	// EnrollMfa implements enrollMfa operation.
+	//
+	// Returns a new TOTP secret (also as an otpauth URI for a QR code). MFA stays off until POST
+	// /auth/mfa/confirm; enrolling again replaces a pending secret. Answers 409 when MFA is already on.
+	//
+	// POST /auth/mfa/enroll
+	EnrollMfa(ctx context.Context) (EnrollMfaRes, error)
+	// ForgotPassword implements forgotPassword operation.
+	//
+	// Always answers 202 with the same body, whether or not an active account has this address, so the
+	// endpoint cannot be used to find accounts. When one does, a reset token (single use, valid 1 hour) is
+	// mailed and earlier reset tokens stop working.
+	//
+	// POST /auth/password/forgot
+	ForgotPassword(ctx context.Context, req *ForgotPasswordRequest) (ForgotPasswordRes, error)
 	// GetHealth implements getHealth operation.
 	//
 	// Answers 200 while the process is alive. It checks nothing else, so an orchestrator never restarts a
@@ -69,12 +108,34 @@ type Handler interface {
 	//
 	// POST /auth/register
 	Register(ctx context.Context, req *RegisterRequest) (RegisterRes, error)
+	// ResendEmailVerification implements resendEmailVerification operation.
+	//
+	// Earlier unused verification tokens stop working. Answers 409 when the address is already verified.
+	//
+	// POST /auth/email/verify/resend
+	ResendEmailVerification(ctx context.Context) (ResendEmailVerificationRes, error)
+	// ResetPassword implements resetPassword operation.
+	//
+	// An unknown, expired or used token answers 400 of type `invalid-token`; a password that fails the
+	// policy answers 422 on `new_password` and leaves the token usable. On success every session of the
+	// account is revoked, a lockout is lifted and the email address counts as verified.
+	//
+	// POST /auth/password/reset
+	ResetPassword(ctx context.Context, req *ResetPasswordRequest) (ResetPasswordRes, error)
 	// RevokeSession implements revokeSession operation.
 	//
 	// Revoke one of the caller's sessions.
 	//
 	// DELETE /auth/sessions/{id}
 	RevokeSession(ctx context.Context, params RevokeSessionParams) (RevokeSessionRes, error)
+	// VerifyEmail implements verifyEmail operation.
+	//
+	// Redeems the token mailed at registration (or by /auth/email/verify/resend). Tokens are single use
+	// and expire after 24 hours; an unknown, expired, used or superseded token answers 400 of type
+	// `invalid-token`.
+	//
+	// POST /auth/email/verify
+	VerifyEmail(ctx context.Context, req *VerifyEmailRequest) (VerifyEmailRes, error)
 	// NewError creates *ProblemDefaultStatusCode from error returned by handler.
 	//
 	// Used for common default response.

@@ -13,6 +13,60 @@ type UnimplementedHandler struct{}
 
 var _ Handler = UnimplementedHandler{}
 
+// ChangePassword implements changePassword operation.
+//
+// Needs the current password (403 of type `wrong-password` otherwise). The new password must satisfy
+// the password policy (422 on `new_password`). Every other session of the caller is revoked; the
+// calling session stays signed in.
+//
+// POST /auth/password/change
+func (UnimplementedHandler) ChangePassword(ctx context.Context, req *ChangePasswordRequest) (r ChangePasswordRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ConfirmMfa implements confirmMfa operation.
+//
+// The code must come from the pending secret (422 on `code` otherwise). Returns 10 single-use recovery
+// codes; they are shown only this once. Answers 409 when MFA is already on or no enrollment is
+// pending.
+//
+// POST /auth/mfa/confirm
+func (UnimplementedHandler) ConfirmMfa(ctx context.Context, req *MfaConfirmRequest) (r ConfirmMfaRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// DisableMfa implements disableMfa operation.
+//
+// Needs the password and a current TOTP code or an unused recovery code (403 of type `wrong-password`
+// or `wrong-mfa-code` otherwise). The secret and the recovery codes are deleted. Answers 409 when MFA
+// is off.
+//
+// POST /auth/mfa/disable
+func (UnimplementedHandler) DisableMfa(ctx context.Context, req *MfaDisableRequest) (r DisableMfaRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// EnrollMfa implements enrollMfa operation.
+//
+// Returns a new TOTP secret (also as an otpauth URI for a QR code). MFA stays off until POST
+// /auth/mfa/confirm; enrolling again replaces a pending secret. Answers 409 when MFA is already on.
+//
+// POST /auth/mfa/enroll
+func (UnimplementedHandler) EnrollMfa(ctx context.Context) (r EnrollMfaRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ForgotPassword implements forgotPassword operation.
+//
+// Always answers 202 with the same body, whether or not an active account has this address, so the
+// endpoint cannot be used to find accounts. When one does, a reset token (single use, valid 1 hour) is
+// mailed and earlier reset tokens stop working.
+//
+// POST /auth/password/forgot
+func (UnimplementedHandler) ForgotPassword(ctx context.Context, req *ForgotPasswordRequest) (r ForgotPasswordRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // GetHealth implements getHealth operation.
 //
 // Answers 200 while the process is alive. It checks nothing else, so an orchestrator never restarts a
@@ -101,12 +155,43 @@ func (UnimplementedHandler) Register(ctx context.Context, req *RegisterRequest) 
 	return r, ht.ErrNotImplemented
 }
 
+// ResendEmailVerification implements resendEmailVerification operation.
+//
+// Earlier unused verification tokens stop working. Answers 409 when the address is already verified.
+//
+// POST /auth/email/verify/resend
+func (UnimplementedHandler) ResendEmailVerification(ctx context.Context) (r ResendEmailVerificationRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ResetPassword implements resetPassword operation.
+//
+// An unknown, expired or used token answers 400 of type `invalid-token`; a password that fails the
+// policy answers 422 on `new_password` and leaves the token usable. On success every session of the
+// account is revoked, a lockout is lifted and the email address counts as verified.
+//
+// POST /auth/password/reset
+func (UnimplementedHandler) ResetPassword(ctx context.Context, req *ResetPasswordRequest) (r ResetPasswordRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // RevokeSession implements revokeSession operation.
 //
 // Revoke one of the caller's sessions.
 //
 // DELETE /auth/sessions/{id}
 func (UnimplementedHandler) RevokeSession(ctx context.Context, params RevokeSessionParams) (r RevokeSessionRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// VerifyEmail implements verifyEmail operation.
+//
+// Redeems the token mailed at registration (or by /auth/email/verify/resend). Tokens are single use
+// and expire after 24 hours; an unknown, expired, used or superseded token answers 400 of type
+// `invalid-token`.
+//
+// POST /auth/email/verify
+func (UnimplementedHandler) VerifyEmail(ctx context.Context, req *VerifyEmailRequest) (r VerifyEmailRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 

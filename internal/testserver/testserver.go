@@ -15,6 +15,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/app"
 	"github.com/worksynapse/worksynapse/internal/config"
 	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/mail"
 	"github.com/worksynapse/worksynapse/internal/oas"
 )
 
@@ -24,6 +25,8 @@ type Server struct {
 	App    *app.App
 	Client *oas.Client
 	Logs   *bytes.Buffer
+	// Outbox holds the mail the server sent (nil if a test configured SMTP).
+	Outbox *mail.Outbox
 }
 
 // Env are environment overrides for the test configuration.
@@ -47,7 +50,8 @@ func Start(t testing.TB, db *database.DB, env Env) *Server {
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	s := &Server{URL: hs.URL, App: a, Logs: logs}
+	outbox, _ := a.Mailer.(*mail.Outbox)
+	s := &Server{URL: hs.URL, App: a, Logs: logs, Outbox: outbox}
 	s.Client = s.ClientWithToken(t, "")
 	return s
 }

@@ -20,11 +20,18 @@ const opaqueBytes = 32 // 256 bits: unguessable, so a plain hash suffices
 // shown to the client once and never persisted; a database leak then yields
 // hashes that cannot be presented as tokens.
 func NewOpaque() (token, hash string, err error) {
+	return NewOpaqueWithPrefix(RefreshPrefix)
+}
+
+// NewOpaqueWithPrefix is NewOpaque for other kinds of opaque token (such as
+// mailed email-verification and password-reset tokens), each with its own
+// recognisable prefix.
+func NewOpaqueWithPrefix(prefix string) (token, hash string, err error) {
 	b := make([]byte, opaqueBytes)
 	if _, err := rand.Read(b); err != nil {
-		return "", "", fmt.Errorf("tokens: refresh token: %w", err)
+		return "", "", fmt.Errorf("tokens: opaque token: %w", err)
 	}
-	token = RefreshPrefix + base64.RawURLEncoding.EncodeToString(b)
+	token = prefix + base64.RawURLEncoding.EncodeToString(b)
 	return token, HashOpaque(token), nil
 }
 

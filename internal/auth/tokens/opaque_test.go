@@ -38,6 +38,19 @@ func TestNewOpaque(t *testing.T) {
 	}
 }
 
+func TestNewOpaqueWithPrefix(t *testing.T) {
+	t.Parallel()
+	token, hash, err := tokens.NewOpaqueWithPrefix("wsx_")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, ok := strings.CutPrefix(token, "wsx_")
+	raw, derr := base64.RawURLEncoding.DecodeString(body)
+	if !ok || derr != nil || len(raw) != 32 || !tokens.MatchOpaque(token, hash) {
+		t.Fatalf("token %q / hash %q", token, hash)
+	}
+}
+
 func TestHashOpaque(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
