@@ -16,12 +16,13 @@ ifeq ($(origin WORKSYNAPSE_TEST_DATABASE_URL), undefined)
   endif
 endif
 
-.PHONY: all generate check-generated build run test check lint vet unit migration help
+.PHONY: all generate check-generated build run test check lint vet unit migration help \
+	spec-lint ts-client ts-check e2e-ts
 
 all: build
 
 help: ## List targets
-	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+	@grep -E '^[a-z0-9-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
 
 generate: ## Regenerate ent, openapi.yaml and the ogen server from ent/schema
 	$(GO) generate ./...
@@ -45,10 +46,33 @@ unit: ## Run the Go tests (PostgreSQL too when available)
 	@if [ -z "$$WORKSYNAPSE_TEST_DATABASE_URL" ]; then echo "NOTE: WORKSYNAPSE_TEST_DATABASE_URL is not set: PostgreSQL tests will be skipped."; fi
 	$(GO) test -count=1 -timeout 20m $(PKGS)
 
-check: check-generated lint unit ## Everything CI runs
+check: check-generated lint spec-lint ts-check unit e2e-ts ## Everything CI runs
 
 test: check ## Alias of check
 
 migration: ## Write a new migration from the ent schema: make migration name=add_x
 	@test -n "$(name)" || { echo "usage: make migration name=short_description"; exit 1; }
 	WORKSYNAPSE_DATABASE_URL=$${WORKSYNAPSE_DATABASE_URL:-$(PG_LOCAL_URL)} $(GO) run ./cmd/worksynapse migrate diff $(name)
+
+# --- The contract as users meet it: spec lint, TypeScript client, end-to-end test ---
+# Node tooling is pinned by committed lockfiles. `npm ci` runs only when a lockfile is newer
+# than the installed tree, so after the first install everything here runs offline.
+TS_CLIENT := clients/typescript
+NPM_CI    := npm ci --no-audit --no-fund --ignore-scripts --prefer-offline --loglevel=error
+
+%/node_modules/.package-lock.json: %/package.json %/package-lock.json
+	cd $* && $(NPM_CI)
+
+spec-lint: tools/spec/node_modules/.package-lock.json ## Lint openapi.yaml (Redocly recommended rules, see redocly.yaml)
+	@REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true tools/spec/node_modules/.bin/redocly lint --config redocly.yaml
+
+ts-client: $(TS_CLIENT)/node_modules/.package-lock.json ## Regenerate the TypeScript client's types from openapi.yaml
+	cd $(TS_CLIENT) && npm run --silent generate
+
+ts-check: ts-client ## Fail if the TypeScript client is stale; type-check it
+	@if [ -n "$$(git status --porcelain -- '$(TS_CLIENT)/src/schema*.ts')" ]; then \
+		echo "$(TS_CLIENT)/src/schema.ts is stale: run 'make ts-client' and commit the result."; exit 1; fi
+	cd $(TS_CLIENT) && npm run --silent typecheck
+
+e2e-ts: build $(TS_CLIENT)/node_modules/.package-lock.json ## End-to-end test: the TypeScript client against the real server
+	cd $(TS_CLIENT) && WORKSYNAPSE_BIN=$(abspath $(BIN)) npm run --silent test:e2e

@@ -37,6 +37,7 @@ func Base() *ogen.Spec {
 				"Errors are RFC 9457 problem details (application/problem+json). " +
 				"Lists use keyset pagination: pass `cursor` from the previous page's `next_cursor`.",
 			License: &ogen.License{Name: "Proprietary"},
+			Contact: &ogen.Contact{Name: "WorkSynapse API maintainers"},
 		},
 		Servers: []ogen.Server{{URL: "/", Description: "This server"}},
 	}
@@ -52,11 +53,14 @@ func Mutate(g *gen.Graph, spec *ogen.Spec) error {
 	if err := mergeFragments(spec); err != nil {
 		return err
 	}
-	return decorateOperations(spec)
+	if err := decorateOperations(spec); err != nil {
+		return err
+	}
+	return pruneUnused(g, spec)
 }
 
-// mergeFragments adds the hand-written operations and schemas. A name that
-// is defined twice is an error rather than a silent overwrite.
+// mergeFragments adds the hand-written operations, schemas and tags. A name
+// that is defined twice is an error rather than a silent overwrite.
 func mergeFragments(spec *ogen.Spec) error {
 	files, err := fs.Glob(fragments, "fragments/*.yaml")
 	if err != nil {
@@ -69,15 +73,37 @@ func mergeFragments(spec *ogen.Spec) error {
 			return err
 		}
 		var frag struct {
+			Tags       []ogen.Tag      `yaml:"tags"`
 			Paths      ogen.Paths      `yaml:"paths"`
 			Components ogen.Components `yaml:"components"`
 		}
 		if err := yaml.Unmarshal(raw, &frag); err != nil {
 			return fmt.Errorf("apispec: %s: %w", name, err)
 		}
+		if err := mergeTags(spec, name, frag.Tags); err != nil {
+			return err
+		}
 		if err := mergeFragment(spec, name, frag.Paths, &frag.Components); err != nil {
 			return err
 		}
+	}
+	sort.Slice(spec.Tags, func(i, j int) bool { return spec.Tags[i].Name < spec.Tags[j].Name })
+	return nil
+}
+
+// mergeTags adds a fragment's tag declarations. Each tag is declared once,
+// with a description: API docs and generated clients group operations by it.
+func mergeTags(spec *ogen.Spec, file string, tags []ogen.Tag) error {
+	for _, t := range tags {
+		if t.Description == "" {
+			return fmt.Errorf("apispec: %s: tag %q needs a description", file, t.Name)
+		}
+		for _, have := range spec.Tags {
+			if have.Name == t.Name {
+				return fmt.Errorf("apispec: %s: tag %q declared twice", file, t.Name)
+			}
+		}
+		spec.Tags = append(spec.Tags, t)
 	}
 	return nil
 }

@@ -97,8 +97,13 @@ var camelID = regexp.MustCompile(`^[a-z][A-Za-z0-9]*$`)
 
 // decorateOperations gives every operation the same error contract: a
 // `default` problem response plus the 4xx codes that can apply to it.
-// Operations are secured by bearer unless they declare `security: []`.
+// Operations are secured by bearer unless they declare `security: []`, and
+// every tag they use must be declared (with a description) by a fragment.
 func decorateOperations(spec *ogen.Spec) error {
+	declared := map[string]bool{}
+	for _, t := range spec.Tags {
+		declared[t.Name] = true
+	}
 	seen := map[string]string{}
 	for _, path := range sortedPaths(spec) {
 		for method, op := range operations(spec.Paths[path]) {
@@ -113,23 +118,32 @@ func decorateOperations(spec *ogen.Spec) error {
 			if op.Summary == "" || len(op.Tags) == 0 {
 				return fmt.Errorf("apispec: %s: summary and tags are required", where)
 			}
+			for _, t := range op.Tags {
+				if !declared[t] {
+					return fmt.Errorf("apispec: %s: tag %q is not declared: add it with a description under `tags:` in a fragment", where, t)
+				}
+			}
 			secured := op.Security == nil
 			if secured {
 				op.Security = ogen.SecurityRequirements{{"bearerAuth": {}}}
 			}
-			addErrorRefs(op, secured, len(op.Parameters) > 0 || op.RequestBody != nil)
+			addErrorRefs(op, secured)
 		}
 	}
 	return nil
 }
 
-func addErrorRefs(op *ogen.Operation, secured, hasInput bool) {
+func addErrorRefs(op *ogen.Operation, secured bool) {
 	codes := []int{http.StatusBadRequest, http.StatusTooManyRequests}
 	if secured {
 		codes = append(codes, http.StatusUnauthorized, http.StatusForbidden)
 	}
-	if hasInput {
+	if len(op.Parameters) > 0 || op.RequestBody != nil {
 		codes = append(codes, http.StatusUnprocessableEntity)
+	}
+	if op.RequestBody != nil {
+		// The body limit middleware answers 413 before any handler runs.
+		codes = append(codes, http.StatusRequestEntityTooLarge)
 	}
 	if op.Responses == nil {
 		op.Responses = ogen.Responses{}

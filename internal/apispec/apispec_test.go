@@ -1,0 +1,104 @@
+package apispec
+
+import (
+	"sort"
+	"strings"
+	"testing"
+
+	"entgo.io/ent/entc/gen"
+	"github.com/ogen-go/ogen"
+)
+
+func ref(kind, name string) string { return "#/components/" + kind + "/" + name }
+
+// specWith is a spec with one operation per path (tag "t") and the error model.
+func specWith(paths ogen.Paths, schemas map[string]*ogen.Schema) *ogen.Spec {
+	spec := &ogen.Spec{Paths: paths, Components: &ogen.Components{Schemas: schemas}}
+	spec.Tags = []ogen.Tag{{Name: "t", Description: "Test."}}
+	addErrorModel(spec)
+	return spec
+}
+
+func TestPruneUnusedKeepsWhatOperationsReach(t *testing.T) {
+	obj := func(props ...ogen.Property) *ogen.Schema { return &ogen.Schema{Type: "object", Properties: props} }
+	spec := specWith(ogen.Paths{
+		"/tasks": &ogen.PathItem{Get: &ogen.Operation{
+			OperationID: "listTasks", Summary: "List", Tags: []string{"t"},
+			Responses: ogen.Responses{"200": &ogen.Response{Description: "ok", Content: map[string]ogen.Media{
+				"application/json": {Schema: &ogen.Schema{Ref: ref("schemas", "TaskPage")}},
+			}}},
+		}},
+	}, map[string]*ogen.Schema{
+		"TaskPage": obj(ogen.Property{Name: "items", Schema: &ogen.Schema{Type: "array", Items: &ogen.Items{Item: &ogen.Schema{Ref: ref("schemas", "Task")}}}}),
+		"Task":     obj(ogen.Property{Name: "owner", Schema: &ogen.Schema{Ref: ref("schemas", "User")}}),
+		"User":     obj(),
+		"Note":     obj(), // an entity no operation uses
+		"Unused":   obj(), // declared by a fragment: left for the linter to report
+	})
+	if err := decorateOperations(spec); err != nil {
+		t.Fatal(err)
+	}
+	g := &gen.Graph{Nodes: []*gen.Type{{Name: "Task"}, {Name: "User"}, {Name: "Note"}}}
+	if err := pruneUnused(g, spec); err != nil {
+		t.Fatal(err)
+	}
+
+	if got, want := keys(spec.Components.Schemas), "Problem Task TaskPage Unused User"; got != want {
+		t.Errorf("schemas = %s, want %s", got, want)
+	}
+	// A GET without parameters or body can fail with 400, 401, 403, 429 and 5xx only.
+	if got, want := keys(spec.Components.Responses), "Problem400 Problem401 Problem403 Problem429 ProblemDefault"; got != want {
+		t.Errorf("responses = %s, want %s", got, want)
+	}
+}
+
+func TestDecorateOperations(t *testing.T) {
+	op := func(tag string, body bool) *ogen.Operation {
+		o := &ogen.Operation{OperationID: "createTask", Summary: "Create", Tags: []string{tag}}
+		if body {
+			o.RequestBody = &ogen.RequestBody{Content: map[string]ogen.Media{"application/json": {Schema: &ogen.Schema{Type: "object"}}}}
+		}
+		return o
+	}
+
+	spec := specWith(ogen.Paths{"/tasks": &ogen.PathItem{Post: op("t", true)}}, map[string]*ogen.Schema{})
+	if err := decorateOperations(spec); err != nil {
+		t.Fatal(err)
+	}
+	var codes []string
+	for c := range spec.Paths["/tasks"].Post.Responses {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	if got, want := strings.Join(codes, " "), "400 401 403 413 422 429 default"; got != want {
+		t.Errorf("responses of an operation with a body = %s, want %s", got, want)
+	}
+
+	spec = specWith(ogen.Paths{"/tasks": &ogen.PathItem{Post: op("tasks", false)}}, map[string]*ogen.Schema{})
+	err := decorateOperations(spec)
+	if err == nil || !strings.Contains(err.Error(), `tag "tasks" is not declared`) {
+		t.Errorf("undeclared tag: err = %v", err)
+	}
+}
+
+func TestMergeTagsNeedsDescriptionsAndUniqueNames(t *testing.T) {
+	spec := &ogen.Spec{}
+	if err := mergeTags(spec, "a.yaml", []ogen.Tag{{Name: "auth", Description: "Sign-in."}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := mergeTags(spec, "b.yaml", []ogen.Tag{{Name: "auth", Description: "Again."}}); err == nil {
+		t.Error("a tag declared twice must fail")
+	}
+	if err := mergeTags(spec, "c.yaml", []ogen.Tag{{Name: "tasks"}}); err == nil {
+		t.Error("a tag without a description must fail")
+	}
+}
+
+func keys[V any](m map[string]V) string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return strings.Join(out, " ")
+}
