@@ -77,7 +77,7 @@ type Invoker interface {
 	GetHealth(ctx context.Context) (GetHealthRes, error)
 	// GetMe invokes getMe operation.
 	//
-	// The signed-in user and their organizations.
+	// The caller's profile and, for each organization they belong to, their roles there.
 	//
 	// GET /auth/me
 	GetMe(ctx context.Context) (GetMeRes, error)
@@ -90,7 +90,8 @@ type Invoker interface {
 	GetReadiness(ctx context.Context) (GetReadinessRes, error)
 	// ListSessions invokes listSessions operation.
 	//
-	// List the caller's active sessions.
+	// The caller's sessions that have not been revoked, newest first; `current` marks the one making the
+	// request. Page with `cursor` until `next_cursor` is null.
 	//
 	// GET /auth/sessions
 	ListSessions(ctx context.Context, params ListSessionsParams) (ListSessionsRes, error)
@@ -104,13 +105,15 @@ type Invoker interface {
 	Login(ctx context.Context, request *LoginRequest) (LoginRes, error)
 	// Logout invokes logout operation.
 	//
-	// Revoke the current session.
+	// Ends the session of the access token making the request; its refresh token stops working too. Other
+	// sessions stay signed in.
 	//
 	// POST /auth/logout
 	Logout(ctx context.Context) (LogoutRes, error)
 	// LogoutAll invokes logoutAll operation.
 	//
-	// Revoke every session of the caller.
+	// Signs the caller out everywhere, this session included, e.g. after a lost device or a suspected
+	// leak.
 	//
 	// POST /auth/logout-all
 	LogoutAll(ctx context.Context) (LogoutAllRes, error)
@@ -145,7 +148,7 @@ type Invoker interface {
 	ResetPassword(ctx context.Context, request *ResetPasswordRequest) (ResetPasswordRes, error)
 	// RevokeSession invokes revokeSession operation.
 	//
-	// Revoke one of the caller's sessions.
+	// Signs out one device. Another user's session answers 404, like one that does not exist.
 	//
 	// DELETE /auth/sessions/{id}
 	RevokeSession(ctx context.Context, params RevokeSessionParams) (RevokeSessionRes, error)
@@ -836,7 +839,7 @@ func (c *Client) sendGetHealth(ctx context.Context) (res GetHealthRes, err error
 
 // GetMe invokes getMe operation.
 //
-// The signed-in user and their organizations.
+// The caller's profile and, for each organization they belong to, their roles there.
 //
 // GET /auth/me
 func (c *Client) GetMe(ctx context.Context) (GetMeRes, error) {
@@ -1030,7 +1033,8 @@ func (c *Client) sendGetReadiness(ctx context.Context) (res GetReadinessRes, err
 
 // ListSessions invokes listSessions operation.
 //
-// List the caller's active sessions.
+// The caller's sessions that have not been revoked, newest first; `current` marks the one making the
+// request. Page with `cursor` until `next_cursor` is null.
 //
 // GET /auth/sessions
 func (c *Client) ListSessions(ctx context.Context, params ListSessionsParams) (ListSessionsRes, error) {
@@ -1266,7 +1270,8 @@ func (c *Client) sendLogin(ctx context.Context, request *LoginRequest) (res Logi
 
 // Logout invokes logout operation.
 //
-// Revoke the current session.
+// Ends the session of the access token making the request; its refresh token stops working too. Other
+// sessions stay signed in.
 //
 // POST /auth/logout
 func (c *Client) Logout(ctx context.Context) (LogoutRes, error) {
@@ -1379,7 +1384,8 @@ func (c *Client) sendLogout(ctx context.Context) (res LogoutRes, err error) {
 
 // LogoutAll invokes logoutAll operation.
 //
-// Revoke every session of the caller.
+// Signs the caller out everywhere, this session included, e.g. after a lost device or a suspected
+// leak.
 //
 // POST /auth/logout-all
 func (c *Client) LogoutAll(ctx context.Context) (LogoutAllRes, error) {
@@ -1859,7 +1865,7 @@ func (c *Client) sendResetPassword(ctx context.Context, request *ResetPasswordRe
 
 // RevokeSession invokes revokeSession operation.
 //
-// Revoke one of the caller's sessions.
+// Signs out one device. Another user's session answers 404, like one that does not exist.
 //
 // DELETE /auth/sessions/{id}
 func (c *Client) RevokeSession(ctx context.Context, params RevokeSessionParams) (RevokeSessionRes, error) {

@@ -1119,7 +1119,7 @@ func (s *Server) handleGetHealthRequest(args [0]string, argsEscaped bool, w http
 
 // handleGetMeRequest handles getMe operation.
 //
-// The signed-in user and their organizations.
+// The caller's profile and, for each organization they belong to, their roles there.
 //
 // GET /auth/me
 func (s *Server) handleGetMeRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -1440,7 +1440,8 @@ func (s *Server) handleGetReadinessRequest(args [0]string, argsEscaped bool, w h
 
 // handleListSessionsRequest handles listSessions operation.
 //
-// List the caller's active sessions.
+// The caller's sessions that have not been revoked, newest first; `current` marks the one making the
+// request. Page with `cursor` until `next_cursor` is null.
 //
 // GET /auth/sessions
 func (s *Server) handleListSessionsRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -1800,7 +1801,8 @@ func (s *Server) handleLoginRequest(args [0]string, argsEscaped bool, w http.Res
 
 // handleLogoutRequest handles logout operation.
 //
-// Revoke the current session.
+// Ends the session of the access token making the request; its refresh token stops working too. Other
+// sessions stay signed in.
 //
 // POST /auth/logout
 func (s *Server) handleLogoutRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -1985,7 +1987,8 @@ func (s *Server) handleLogoutRequest(args [0]string, argsEscaped bool, w http.Re
 
 // handleLogoutAllRequest handles logoutAll operation.
 //
-// Revoke every session of the caller.
+// Signs the caller out everywhere, this session included, e.g. after a lost device or a suspected
+// leak.
 //
 // POST /auth/logout-all
 func (s *Server) handleLogoutAllRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -2822,7 +2825,7 @@ func (s *Server) handleResetPasswordRequest(args [0]string, argsEscaped bool, w 
 
 // handleRevokeSessionRequest handles revokeSession operation.
 //
-// Revoke one of the caller's sessions.
+// Signs out one device. Another user's session answers 404, like one that does not exist.
 //
 // DELETE /auth/sessions/{id}
 func (s *Server) handleRevokeSessionRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {

@@ -191,6 +191,7 @@ func decodeListSessionsParams(args [0]string, argsEscaped bool, r *http.Request)
 
 // RevokeSessionParams is parameters of revokeSession operation.
 type RevokeSessionParams struct {
+	// ID (UUID) of the resource.
 	ID uuid.UUID
 }
 

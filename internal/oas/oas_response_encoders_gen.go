@@ -55,6 +55,18 @@ func encodeChangePasswordResponse(response ChangePasswordRes, w http.ResponseWri
 
 		return nil
 
+	case *ChangePasswordRequestEntityTooLarge:
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(413)
+
+		e := new(jx.Encoder)
+		response.Encode(e)
+		if _, err := e.WriteTo(w); err != nil {
+			return errors.Wrap(err, "write")
+		}
+
+		return nil
+
 	case *ChangePasswordUnprocessableEntity:
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(422)
@@ -146,6 +158,18 @@ func encodeConfirmMfaResponse(response ConfirmMfaRes, w http.ResponseWriter, spa
 
 		return nil
 
+	case *ConfirmMfaRequestEntityTooLarge:
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(413)
+
+		e := new(jx.Encoder)
+		response.Encode(e)
+		if _, err := e.WriteTo(w); err != nil {
+			return errors.Wrap(err, "write")
+		}
+
+		return nil
+
 	case *ConfirmMfaUnprocessableEntity:
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(422)
@@ -221,6 +245,18 @@ func encodeDisableMfaResponse(response DisableMfaRes, w http.ResponseWriter, spa
 	case *DisableMfaConflict:
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(409)
+
+		e := new(jx.Encoder)
+		response.Encode(e)
+		if _, err := e.WriteTo(w); err != nil {
+			return errors.Wrap(err, "write")
+		}
+
+		return nil
+
+	case *DisableMfaRequestEntityTooLarge:
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(413)
 
 		e := new(jx.Encoder)
 		response.Encode(e)
@@ -355,6 +391,18 @@ func encodeForgotPasswordResponse(response ForgotPasswordRes, w http.ResponseWri
 	case *ForgotPasswordBadRequest:
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(400)
+
+		e := new(jx.Encoder)
+		response.Encode(e)
+		if _, err := e.WriteTo(w); err != nil {
+			return errors.Wrap(err, "write")
+		}
+
+		return nil
+
+	case *ForgotPasswordRequestEntityTooLarge:
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(413)
 
 		e := new(jx.Encoder)
 		response.Encode(e)
@@ -676,6 +724,18 @@ func encodeLoginResponse(response LoginRes, w http.ResponseWriter, span trace.Sp
 
 		return nil
 
+	case *LoginRequestEntityTooLarge:
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(413)
+
+		e := new(jx.Encoder)
+		response.Encode(e)
+		if _, err := e.WriteTo(w); err != nil {
+			return errors.Wrap(err, "write")
+		}
+
+		return nil
+
 	case *LoginUnprocessableEntity:
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(422)
@@ -863,6 +923,18 @@ func encodeRefreshTokenResponse(response RefreshTokenRes, w http.ResponseWriter,
 
 		return nil
 
+	case *RefreshTokenRequestEntityTooLarge:
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(413)
+
+		e := new(jx.Encoder)
+		response.Encode(e)
+		if _, err := e.WriteTo(w); err != nil {
+			return errors.Wrap(err, "write")
+		}
+
+		return nil
+
 	case *RefreshTokenUnprocessableEntity:
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(422)
@@ -933,6 +1005,18 @@ func encodeRegisterResponse(response RegisterRes, w http.ResponseWriter, span tr
 	case *RegisterConflict:
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(409)
+
+		e := new(jx.Encoder)
+		response.Encode(e)
+		if _, err := e.WriteTo(w); err != nil {
+			return errors.Wrap(err, "write")
+		}
+
+		return nil
+
+	case *RegisterRequestEntityTooLarge:
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(413)
 
 		e := new(jx.Encoder)
 		response.Encode(e)
@@ -1069,6 +1153,18 @@ func encodeResetPasswordResponse(response ResetPasswordRes, w http.ResponseWrite
 
 		return nil
 
+	case *ResetPasswordRequestEntityTooLarge:
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(413)
+
+		e := new(jx.Encoder)
+		response.Encode(e)
+		if _, err := e.WriteTo(w); err != nil {
+			return errors.Wrap(err, "write")
+		}
+
+		return nil
+
 	case *ResetPasswordUnprocessableEntity:
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(422)
@@ -1192,6 +1288,18 @@ func encodeVerifyEmailResponse(response VerifyEmailRes, w http.ResponseWriter, s
 	case *VerifyEmailBadRequest:
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(400)
+
+		e := new(jx.Encoder)
+		response.Encode(e)
+		if _, err := e.WriteTo(w); err != nil {
+			return errors.Wrap(err, "write")
+		}
+
+		return nil
+
+	case *VerifyEmailRequestEntityTooLarge:
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(413)
 
 		e := new(jx.Encoder)
 		response.Encode(e)

@@ -80,6 +80,10 @@ func (s *ChangePasswordRequest) SetNewPassword(val string) {
 	s.NewPassword = val
 }
 
+type ChangePasswordRequestEntityTooLarge Problem
+
+func (*ChangePasswordRequestEntityTooLarge) changePasswordRes() {}
+
 type ChangePasswordTooManyRequests Problem
 
 func (*ChangePasswordTooManyRequests) changePasswordRes() {}
@@ -103,6 +107,10 @@ func (*ConfirmMfaConflict) confirmMfaRes() {}
 type ConfirmMfaForbidden Problem
 
 func (*ConfirmMfaForbidden) confirmMfaRes() {}
+
+type ConfirmMfaRequestEntityTooLarge Problem
+
+func (*ConfirmMfaRequestEntityTooLarge) confirmMfaRes() {}
 
 type ConfirmMfaTooManyRequests Problem
 
@@ -132,6 +140,10 @@ func (*DisableMfaForbidden) disableMfaRes() {}
 type DisableMfaNoContent struct{}
 
 func (*DisableMfaNoContent) disableMfaRes() {}
+
+type DisableMfaRequestEntityTooLarge Problem
+
+func (*DisableMfaRequestEntityTooLarge) disableMfaRes() {}
 
 type DisableMfaTooManyRequests Problem
 
@@ -183,6 +195,10 @@ func (s *ForgotPasswordRequest) GetEmail() string {
 func (s *ForgotPasswordRequest) SetEmail(val string) {
 	s.Email = val
 }
+
+type ForgotPasswordRequestEntityTooLarge Problem
+
+func (*ForgotPasswordRequestEntityTooLarge) forgotPasswordRes() {}
 
 type ForgotPasswordTooManyRequests Problem
 
@@ -470,6 +486,10 @@ func (s *LoginRequestDeviceType) UnmarshalText(data []byte) error {
 		return errors.Errorf("invalid value: %q", data)
 	}
 }
+
+type LoginRequestEntityTooLarge Problem
+
+func (*LoginRequestEntityTooLarge) loginRes() {}
 
 type LoginTooManyRequests Problem
 
@@ -1299,6 +1319,10 @@ type RefreshTokenBadRequest Problem
 
 func (*RefreshTokenBadRequest) refreshTokenRes() {}
 
+type RefreshTokenRequestEntityTooLarge Problem
+
+func (*RefreshTokenRequestEntityTooLarge) refreshTokenRes() {}
+
 type RefreshTokenTooManyRequests Problem
 
 func (*RefreshTokenTooManyRequests) refreshTokenRes() {}
@@ -1371,6 +1395,10 @@ func (s *RegisterRequest) SetDisplayName(val OptString) {
 	s.DisplayName = val
 }
 
+type RegisterRequestEntityTooLarge Problem
+
+func (*RegisterRequestEntityTooLarge) registerRes() {}
+
 type RegisterTooManyRequests Problem
 
 func (*RegisterTooManyRequests) registerRes() {}
@@ -1434,6 +1462,10 @@ func (s *ResetPasswordRequest) SetToken(val string) {
 func (s *ResetPasswordRequest) SetNewPassword(val string) {
 	s.NewPassword = val
 }
+
+type ResetPasswordRequestEntityTooLarge Problem
+
+func (*ResetPasswordRequestEntityTooLarge) resetPasswordRes() {}
 
 type ResetPasswordTooManyRequests Problem
 
@@ -1797,6 +1829,10 @@ func (s *VerifyEmailRequest) GetToken() string {
 func (s *VerifyEmailRequest) SetToken(val string) {
 	s.Token = val
 }
+
+type VerifyEmailRequestEntityTooLarge Problem
+
+func (*VerifyEmailRequestEntityTooLarge) verifyEmailRes() {}
 
 type VerifyEmailTooManyRequests Problem
 

@@ -56,7 +56,7 @@ type Handler interface {
 	GetHealth(ctx context.Context) (GetHealthRes, error)
 	// GetMe implements getMe operation.
 	//
-	// The signed-in user and their organizations.
+	// The caller's profile and, for each organization they belong to, their roles there.
 	//
 	// GET /auth/me
 	GetMe(ctx context.Context) (GetMeRes, error)
@@ -69,7 +69,8 @@ type Handler interface {
 	GetReadiness(ctx context.Context) (GetReadinessRes, error)
 	// ListSessions implements listSessions operation.
 	//
-	// List the caller's active sessions.
+	// The caller's sessions that have not been revoked, newest first; `current` marks the one making the
+	// request. Page with `cursor` until `next_cursor` is null.
 	//
 	// GET /auth/sessions
 	ListSessions(ctx context.Context, params ListSessionsParams) (ListSessionsRes, error)
@@ -83,13 +84,15 @@ type Handler interface {
 	Login(ctx context.Context, req *LoginRequest) (LoginRes, error)
 	// Logout implements logout operation.
 	//
-	// Revoke the current session.
+	// Ends the session of the access token making the request; its refresh token stops working too. Other
+	// sessions stay signed in.
 	//
 	// POST /auth/logout
 	Logout(ctx context.Context) (LogoutRes, error)
 	// LogoutAll implements logoutAll operation.
 	//
-	// Revoke every session of the caller.
+	// Signs the caller out everywhere, this session included, e.g. after a lost device or a suspected
+	// leak.
 	//
 	// POST /auth/logout-all
 	LogoutAll(ctx context.Context) (LogoutAllRes, error)
@@ -124,7 +127,7 @@ type Handler interface {
 	ResetPassword(ctx context.Context, req *ResetPasswordRequest) (ResetPasswordRes, error)
 	// RevokeSession implements revokeSession operation.
 	//
-	// Revoke one of the caller's sessions.
+	// Signs out one device. Another user's session answers 404, like one that does not exist.
 	//
 	// DELETE /auth/sessions/{id}
 	RevokeSession(ctx context.Context, params RevokeSessionParams) (RevokeSessionRes, error)

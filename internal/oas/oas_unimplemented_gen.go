@@ -79,7 +79,7 @@ func (UnimplementedHandler) GetHealth(ctx context.Context) (r GetHealthRes, _ er
 
 // GetMe implements getMe operation.
 //
-// The signed-in user and their organizations.
+// The caller's profile and, for each organization they belong to, their roles there.
 //
 // GET /auth/me
 func (UnimplementedHandler) GetMe(ctx context.Context) (r GetMeRes, _ error) {
@@ -98,7 +98,8 @@ func (UnimplementedHandler) GetReadiness(ctx context.Context) (r GetReadinessRes
 
 // ListSessions implements listSessions operation.
 //
-// List the caller's active sessions.
+// The caller's sessions that have not been revoked, newest first; `current` marks the one making the
+// request. Page with `cursor` until `next_cursor` is null.
 //
 // GET /auth/sessions
 func (UnimplementedHandler) ListSessions(ctx context.Context, params ListSessionsParams) (r ListSessionsRes, _ error) {
@@ -118,7 +119,8 @@ func (UnimplementedHandler) Login(ctx context.Context, req *LoginRequest) (r Log
 
 // Logout implements logout operation.
 //
-// Revoke the current session.
+// Ends the session of the access token making the request; its refresh token stops working too. Other
+// sessions stay signed in.
 //
 // POST /auth/logout
 func (UnimplementedHandler) Logout(ctx context.Context) (r LogoutRes, _ error) {
@@ -127,7 +129,8 @@ func (UnimplementedHandler) Logout(ctx context.Context) (r LogoutRes, _ error) {
 
 // LogoutAll implements logoutAll operation.
 //
-// Revoke every session of the caller.
+// Signs the caller out everywhere, this session included, e.g. after a lost device or a suspected
+// leak.
 //
 // POST /auth/logout-all
 func (UnimplementedHandler) LogoutAll(ctx context.Context) (r LogoutAllRes, _ error) {
@@ -177,7 +180,7 @@ func (UnimplementedHandler) ResetPassword(ctx context.Context, req *ResetPasswor
 
 // RevokeSession implements revokeSession operation.
 //
-// Revoke one of the caller's sessions.
+// Signs out one device. Another user's session answers 404, like one that does not exist.
 //
 // DELETE /auth/sessions/{id}
 func (UnimplementedHandler) RevokeSession(ctx context.Context, params RevokeSessionParams) (r RevokeSessionRes, _ error) {

@@ -4,6 +4,46 @@
  */
 
 export interface paths {
+    "/auth/email/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify the email address with a mailed token
+         * @description Redeems the token mailed at registration (or by /auth/email/verify/resend). Tokens are single use and expire after 24 hours; an unknown, expired, used or superseded token answers 400 of type `invalid-token`.
+         */
+        post: operations["verifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/email/verify/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail a new email verification token
+         * @description Earlier unused verification tokens stop working. Answers 409 when the address is already verified.
+         */
+        post: operations["resendEmailVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/login": {
         parameters: {
             query?: never;
@@ -78,6 +118,126 @@ export interface paths {
         get: operations["getMe"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/mfa/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm TOTP enrollment and turn MFA on
+         * @description The code must come from the pending secret (422 on `code` otherwise). Returns 10 single-use recovery codes; they are shown only this once. Answers 409 when MFA is already on or no enrollment is pending.
+         */
+        post: operations["confirmMfa"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/mfa/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn MFA off
+         * @description Needs the password and a current TOTP code or an unused recovery code (403 of type `wrong-password` or `wrong-mfa-code` otherwise). The secret and the recovery codes are deleted. Answers 409 when MFA is off.
+         */
+        post: operations["disableMfa"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/mfa/enroll": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start TOTP enrollment
+         * @description Returns a new TOTP secret (also as an otpauth URI for a QR code). MFA stays off until POST /auth/mfa/confirm; enrolling again replaces a pending secret. Answers 409 when MFA is already on.
+         */
+        post: operations["enrollMfa"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/password/change": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the caller's password
+         * @description Needs the current password (403 of type `wrong-password` otherwise). The new password must satisfy the password policy (422 on `new_password`). Every other session of the caller is revoked; the calling session stays signed in.
+         */
+        post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/password/forgot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail a password reset token
+         * @description Always answers 202 with the same body, whether or not an active account has this address, so the endpoint cannot be used to find accounts. When one does, a reset token (single use, valid 1 hour) is mailed and earlier reset tokens stop working.
+         */
+        post: operations["forgotPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/password/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with a mailed reset token
+         * @description An unknown, expired or used token answers 400 of type `invalid-token`; a password that fails the policy answers 422 on `new_password` and leaves the token usable. On success every session of the account is revoked, a lockout is lifted and the email address counts as verified.
+         */
+        post: operations["resetPassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -208,6 +368,19 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ChangePasswordRequest: {
+            /** Format: password */
+            current_password: string;
+            /**
+             * Format: password
+             * @description At least 12 characters, at most 72 bytes, without the username or the email name, not a common password.
+             */
+            new_password: string;
+        };
+        ForgotPasswordRequest: {
+            /** Format: email */
+            email: string;
+        };
         HealthStatus: {
             /** @enum {string} */
             status: "ok" | "unavailable";
@@ -226,6 +399,9 @@ export interface components {
             device_name?: string;
             /** @enum {string} */
             device_type?: "desktop" | "mobile" | "tablet" | "cli" | "unknown";
+        };
+        MailAccepted: {
+            message: string;
         };
         Me: {
             /** Format: uuid */
@@ -248,6 +424,25 @@ export interface components {
             organization_id: string;
             organization_name: string;
             roles: string[];
+        };
+        MfaConfirmRequest: {
+            code: string;
+        };
+        MfaDisableRequest: {
+            /** Format: password */
+            password: string;
+            /** @description A current TOTP code or an unused recovery code. */
+            code: string;
+        };
+        MfaEnrollment: {
+            /** @description Base32 TOTP secret (SHA-1, 6 digits, 30 s), for manual entry. */
+            secret: string;
+            /** @description otpauth:// URI to render as a QR code. */
+            otpauth_uri: string;
+        };
+        MfaRecoveryCodes: {
+            /** @description Single-use codes for POST /auth/login (`recovery_code`) when the authenticator is lost. */
+            recovery_codes: string[];
         };
         /** @description RFC 9457 problem details. */
         Problem: {
@@ -281,6 +476,14 @@ export interface components {
             password: string;
             display_name?: string;
         };
+        ResetPasswordRequest: {
+            token: string;
+            /**
+             * Format: password
+             * @description Same policy as for registration.
+             */
+            new_password: string;
+        };
         SessionInfo: {
             /** Format: uuid */
             id: string;
@@ -313,6 +516,9 @@ export interface components {
             refresh_expires_at: string;
             /** Format: uuid */
             session_id: string;
+        };
+        VerifyEmailRequest: {
+            token: string;
         };
     };
     responses: {
@@ -412,6 +618,69 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    verifyEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "token": "wsv_3q2-7wEAAAB7ImFsZyI6IkVTMjU2In0x9k2mQzZ0bGxNdEp3"
+                 *     }
+                 */
+                "application/json": components["schemas"]["VerifyEmailRequest"];
+            };
+        };
+        responses: {
+            /** @description The email address is verified (or already was). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    resendEmailVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A new verification token was mailed. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "A verification email has been sent."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MailAccepted"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            409: components["responses"]["Problem409"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -517,6 +786,234 @@ export interface operations {
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    confirmMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "code": "492039"
+                 *     }
+                 */
+                "application/json": components["schemas"]["MfaConfirmRequest"];
+            };
+        };
+        responses: {
+            /** @description MFA is on; store the recovery codes safely. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "recovery_codes": [
+                     *         "7hq2-mx4k-9pdz",
+                     *         "c3va-8wre-tn6y",
+                     *         "k2fj-q9zs-4hmb",
+                     *         "u7pe-3rdx-a8nk",
+                     *         "5gwt-vh2c-zq9m",
+                     *         "b4ym-k7pu-2xse",
+                     *         "9ncr-e6hw-tj3v",
+                     *         "x2qa-m5zf-8dkg",
+                     *         "6tjh-p3vb-wy4r",
+                     *         "f8sk-2nqe-u7ca"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MfaRecoveryCodes"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    disableMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "code": "492039",
+                 *       "password": "correct horse battery staple"
+                 *     }
+                 */
+                "application/json": components["schemas"]["MfaDisableRequest"];
+            };
+        };
+        responses: {
+            /** @description MFA is off. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    enrollMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The secret to load into an authenticator app. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "otpauth_uri": "otpauth://totp/WorkSynapse:ada@example.com?algorithm=SHA1&digits=6&issuer=WorkSynapse&period=30&secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+                     *       "secret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MfaEnrollment"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            409: components["responses"]["Problem409"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "current_password": "correct horse battery staple",
+                 *       "new_password": "purple monkey dishwasher lamp"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ChangePasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description The password was changed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    forgotPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ForgotPasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted; if the account exists, a reset token is on its way. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "message": "If an account with this email address exists, a password reset email has been sent."
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MailAccepted"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    resetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "new_password": "purple monkey dishwasher lamp",
+                 *       "token": "wsp_Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ResetPasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description The password was reset; sign in with the new one. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             default: components["responses"]["ProblemDefault"];
         };
