@@ -38,6 +38,9 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
       WORKSYNAPSE_DATABASE_SQLITE_PATH: join(dir, "worksynapse.db"),
       WORKSYNAPSE_SECRET_KEY: randomBytes(32).toString("hex"),
       WORKSYNAPSE_AUTH_BCRYPT_COST: "10",
+      // A frontend test signs in far more often than a person; the limits
+      // themselves are tested in Go (internal/server, internal/e2e).
+      WORKSYNAPSE_RATE_LIMIT_AUTH_PER_IP_PER_MINUTE: "10000",
       ...env,
     },
     stdio: ["ignore", "inherit", "pipe"],
