@@ -16,7 +16,7 @@ ifeq ($(origin WORKSYNAPSE_TEST_DATABASE_URL), undefined)
   endif
 endif
 
-.PHONY: all generate check-generated build run test check lint vet unit migration help \
+.PHONY: bench all generate check-generated build run test check lint vet unit migration help \
 	spec-lint ts-client ts-check e2e-ts
 
 all: build
@@ -49,6 +49,9 @@ unit: ## Run the Go tests (PostgreSQL too when available)
 check: check-generated lint spec-lint ts-check unit e2e-ts ## Everything CI runs
 
 test: check ## Alias of check
+
+bench: ## Go benchmarks (PostgreSQL when available); compare runs with benchstat
+	$(GO) test -run '^$$' -bench . -benchtime 2s -count 1 $(PKGS)
 
 migration: ## Write a new migration from the ent schema: make migration name=add_x
 	@test -n "$(name)" || { echo "usage: make migration name=short_description"; exit 1; }
