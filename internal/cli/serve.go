@@ -5,6 +5,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/worksynapse/worksynapse/internal/seed"
 )
 
 func newServeCmd() *cobra.Command {
@@ -21,6 +23,15 @@ func newServeCmd() *cobra.Command {
 			defer a.Close()
 			if err := a.PrepareSchema(ctx); err != nil {
 				return err
+			}
+			// The system roles must exist before anyone can create an
+			// organization (its creator becomes ADMIN); seeding is idempotent.
+			res, err := seed.Run(ctx, a.DB.Ent)
+			if err != nil {
+				return err
+			}
+			if res.Roles+res.Permissions+res.Grants > 0 {
+				a.Log.Info("seeded system roles", "roles", res.Roles, "permissions", res.Permissions, "grants", res.Grants)
 			}
 			srv, err := a.Server()
 			if err != nil {
