@@ -3,6 +3,7 @@ package server_test
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/worksynapse/worksynapse/internal/database"
@@ -70,5 +71,36 @@ func TestUnknownPathIsAProblem(t *testing.T) {
 	var p problem.Problem
 	if err := json.Unmarshal(body, &p); err != nil || p.Status != 404 || p.Type == "" || p.RequestID == "" {
 		t.Errorf("problem body: %s", body)
+	}
+}
+
+func TestOversizeBodyIs413(t *testing.T) {
+	s := testserver.Start(t, testdb.NewSQLite(t), testserver.Env{"WORKSYNAPSE_HTTP_MAX_BODY_BYTES": "1024"})
+	big := []byte(`{"identifier":"` + strings.Repeat("a", 4096) + `","password":"x"}`)
+	resp, body := s.Do(t, http.MethodPost, "/auth/login", "application/json", big, nil)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || resp.Header.Get("Content-Type") != problem.ContentType {
+		t.Fatalf("want 413 problem+json, got %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestSecurityHeadersOnEveryResponse(t *testing.T) {
+	s := testserver.Start(t, testdb.NewSQLite(t), testserver.Env{"WORKSYNAPSE_HTTP_CORS_ALLOWED_ORIGINS": "https://app.example.com"})
+	for _, path := range []string{"/healthz", "/no/such/path", "/auth/me"} {
+		resp, _ := s.Do(t, http.MethodGet, path, "", nil, http.Header{"Origin": {"https://app.example.com"}})
+		for h, want := range map[string]string{
+			"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
+			"Access-Control-Allow-Origin": "https://app.example.com",
+		} {
+			if got := resp.Header.Get(h); got != want {
+				t.Errorf("%s: %s = %q, want %q", path, h, got, want)
+			}
+		}
+		if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "default-src 'none'") {
+			t.Errorf("%s: CSP %q", path, resp.Header.Get("Content-Security-Policy"))
+		}
+	}
+	resp, _ := s.Do(t, http.MethodGet, "/healthz", "", nil, http.Header{"Origin": {"https://evil.example.com"}})
+	if resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("an origin outside the allowlist must get no CORS headers")
 	}
 }
