@@ -17,7 +17,7 @@ ifeq ($(origin WORKSYNAPSE_TEST_DATABASE_URL), undefined)
 endif
 
 .PHONY: bench all generate check-generated build run test check lint vet unit migration help \
-	spec-lint ts-client ts-check e2e-ts
+	spec-lint ts-client ts-check e2e-ts docs-assets docs-assets-check docs-check spec-diff
 
 all: build
 
@@ -46,7 +46,7 @@ unit: ## Run the Go tests (PostgreSQL too when available)
 	@if [ -z "$$WORKSYNAPSE_TEST_DATABASE_URL" ]; then echo "NOTE: WORKSYNAPSE_TEST_DATABASE_URL is not set: PostgreSQL tests will be skipped."; fi
 	$(GO) test -count=1 -timeout 20m $(PKGS)
 
-check: check-generated lint spec-lint ts-check unit e2e-ts ## Everything CI runs
+check: check-generated lint spec-lint ts-check docs-assets-check spec-diff unit e2e-ts docs-check ## Everything CI runs
 
 test: check ## Alias of check
 
@@ -79,3 +79,37 @@ ts-check: ts-client ## Fail if the TypeScript client is stale; type-check it
 
 e2e-ts: build $(TS_CLIENT)/node_modules/.package-lock.json ## End-to-end test: the TypeScript client against the real server
 	cd $(TS_CLIENT) && WORKSYNAPSE_BIN=$(abspath $(BIN)) npm run --silent test:e2e
+
+# --- API reference page (GET /docs) ---
+# Redoc's standalone bundle is pinned by tools/docs/package-lock.json and copied into the
+# embedded folder; the copy is committed (the binary builds with Go alone) and checked like
+# generated code. To upgrade: bump redoc in tools/docs/package.json, `npm install` there,
+# `make docs-assets`, commit.
+DOCS_TOOLS  := tools/docs
+DOCS_ASSETS := internal/docs/assets
+REDOC_FILES := redoc.standalone.js redoc.standalone.js.LICENSE.txt
+CHROMIUM    ?= /usr/bin/chromium
+
+docs-assets: $(DOCS_TOOLS)/node_modules/.package-lock.json ## Copy the pinned Redoc bundle into internal/docs/assets
+	@for f in $(REDOC_FILES); do cp $(DOCS_TOOLS)/node_modules/redoc/bundles/$$f $(DOCS_ASSETS)/$$f; done
+	@cp $(DOCS_TOOLS)/node_modules/redoc/LICENSE $(DOCS_ASSETS)/redoc.LICENSE.txt
+
+docs-assets-check: docs-assets ## Fail if the embedded Redoc bundle differs from the pinned package
+	@if [ -n "$$(git status --porcelain -- '$(DOCS_ASSETS)')" ]; then \
+		echo "$(DOCS_ASSETS) differs from the pinned redoc package: run 'make docs-assets' and commit the result."; \
+		git status --short -- '$(DOCS_ASSETS)'; exit 1; fi
+
+# The browser test needs Chromium: installed from Debian on first use (CI runs as root).
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	echo "installing chromium (Debian package) for the docs browser test"; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
+
+docs-check: build $(CHROMIUM) ## Browser test: /docs renders the spec offline in headless Chromium (screenshot in bin/test-artifacts)
+	@rm -rf bin/test-artifacts && mkdir -p bin/test-artifacts
+	WORKSYNAPSE_BIN=$(abspath $(BIN)) WORKSYNAPSE_CHROMIUM=$(CHROMIUM) $(GO) test -count=1 -v \
+		-run '^TestDocsPageRendersInChromium$$' -artifacts -outputdir=$(abspath bin/test-artifacts) ./internal/e2e
+
+# --- Contract compatibility with the last release ---
+spec-diff: ## Fail on breaking changes to openapi.yaml since the last v* tag (unless info.version has a major bump)
+	@tools/spec-diff.sh

@@ -15,6 +15,7 @@ import (
 	worksynapse "github.com/worksynapse/worksynapse"
 	"github.com/worksynapse/worksynapse/internal/api"
 	"github.com/worksynapse/worksynapse/internal/config"
+	"github.com/worksynapse/worksynapse/internal/docs"
 	"github.com/worksynapse/worksynapse/internal/metrics"
 	"github.com/worksynapse/worksynapse/internal/oas"
 	"github.com/worksynapse/worksynapse/internal/problem"
@@ -41,7 +42,7 @@ type Options struct {
 }
 
 // New wires the middleware chain around the API router and the
-// operational endpoints (/metrics, /openapi.yaml).
+// operational endpoints (/metrics, /openapi.yaml, /docs).
 func New(o Options) (*Server, error) {
 	router, err := oas.NewServer(o.Handler, o.Security,
 		oas.WithErrorHandler(api.ErrorHandler(o.Log)),
@@ -55,6 +56,9 @@ func New(o Options) (*Server, error) {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", o.Metrics.Handler())
 	mux.HandleFunc("GET /openapi.yaml", serveSpec)
+	if err := handleDocs(mux, o.HTTP.TLSProxy); err != nil {
+		return nil, err
+	}
 	mux.Handle("/", router)
 
 	chain := []middleware.Middleware{
@@ -89,6 +93,19 @@ func serveSpec(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/yaml")
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	_, _ = w.Write(worksynapse.OpenAPISpec)
+}
+
+// handleDocs mounts the API reference page. Its CSP replaces the strict
+// default (set earlier in the chain) on these responses only.
+func handleDocs(mux *http.ServeMux, hsts bool) error {
+	h, err := docs.New()
+	if err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	withCSP := middleware.SecurityHeadersWith(middleware.SecurityHeadersOptions{HSTS: hsts, CSP: docs.CSP})
+	mux.Handle("GET /docs", withCSP(http.HandlerFunc(h.ServePage)))
+	mux.Handle("GET /docs/assets/", withCSP(http.HandlerFunc(h.ServeAsset)))
+	return nil
 }
 
 // Handler is the complete HTTP handler (for tests with httptest).
