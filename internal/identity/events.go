@@ -22,6 +22,19 @@ const (
 	EventLogout         = "auth.logout"
 	EventLogoutAll      = "auth.logout_all"
 	EventSessionRevoked = "auth.session_revoked"
+
+	// Administration (admin.go); user_id is the administrator who acted,
+	// details name what changed, organization_id is set for changes
+	// within one organization.
+	EventRoleCreated       = "rbac.role_created"
+	EventRoleUpdated       = "rbac.role_updated"
+	EventRoleDeleted       = "rbac.role_deleted"
+	EventPermissionGranted = "rbac.permission_granted"
+	EventPermissionRevoked = "rbac.permission_revoked"
+	EventRoleAssigned      = "rbac.role_assigned"
+	EventRoleUnassigned    = "rbac.role_unassigned"
+	EventUserUnlocked      = "admin.user_unlocked"
+	EventUserDeactivated   = "admin.user_deactivated"
 )
 
 // event is one SecurityAuditLog row.
@@ -29,6 +42,7 @@ type event struct {
 	kind     string
 	severity securityauditlog.Severity
 	user     uuid.UUID
+	org      uuid.UUID // optional
 	details  map[string]any
 }
 
@@ -45,6 +59,9 @@ func record(ctx context.Context, tx *ent.Tx, e event) error {
 		SetDetails(e.details)
 	if e.user != uuid.Nil {
 		b.SetUserID(e.user)
+	}
+	if e.org != uuid.Nil {
+		b.SetOrganizationID(e.org)
 	}
 	if err := b.Exec(ctx); err != nil {
 		return fmt.Errorf("identity: record %s: %w", e.kind, err)
