@@ -313,30 +313,6 @@ func (u *RolePermissionUpsert) UpdateUpdatedAt() *RolePermissionUpsert {
 	return u
 }
 
-// SetRoleID sets the "role_id" field.
-func (u *RolePermissionUpsert) SetRoleID(v uuid.UUID) *RolePermissionUpsert {
-	u.Set(rolepermission.FieldRoleID, v)
-	return u
-}
-
-// UpdateRoleID sets the "role_id" field to the value that was provided on create.
-func (u *RolePermissionUpsert) UpdateRoleID() *RolePermissionUpsert {
-	u.SetExcluded(rolepermission.FieldRoleID)
-	return u
-}
-
-// SetPermissionID sets the "permission_id" field.
-func (u *RolePermissionUpsert) SetPermissionID(v uuid.UUID) *RolePermissionUpsert {
-	u.Set(rolepermission.FieldPermissionID, v)
-	return u
-}
-
-// UpdatePermissionID sets the "permission_id" field to the value that was provided on create.
-func (u *RolePermissionUpsert) UpdatePermissionID() *RolePermissionUpsert {
-	u.SetExcluded(rolepermission.FieldPermissionID)
-	return u
-}
-
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -356,6 +332,12 @@ func (u *RolePermissionUpsertOne) UpdateNewValues() *RolePermissionUpsertOne {
 		}
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(rolepermission.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.RoleID(); exists {
+			s.SetIgnore(rolepermission.FieldRoleID)
+		}
+		if _, exists := u.create.mutation.PermissionID(); exists {
+			s.SetIgnore(rolepermission.FieldPermissionID)
 		}
 	}))
 	return u
@@ -399,34 +381,6 @@ func (u *RolePermissionUpsertOne) SetUpdatedAt(v time.Time) *RolePermissionUpser
 func (u *RolePermissionUpsertOne) UpdateUpdatedAt() *RolePermissionUpsertOne {
 	return u.Update(func(s *RolePermissionUpsert) {
 		s.UpdateUpdatedAt()
-	})
-}
-
-// SetRoleID sets the "role_id" field.
-func (u *RolePermissionUpsertOne) SetRoleID(v uuid.UUID) *RolePermissionUpsertOne {
-	return u.Update(func(s *RolePermissionUpsert) {
-		s.SetRoleID(v)
-	})
-}
-
-// UpdateRoleID sets the "role_id" field to the value that was provided on create.
-func (u *RolePermissionUpsertOne) UpdateRoleID() *RolePermissionUpsertOne {
-	return u.Update(func(s *RolePermissionUpsert) {
-		s.UpdateRoleID()
-	})
-}
-
-// SetPermissionID sets the "permission_id" field.
-func (u *RolePermissionUpsertOne) SetPermissionID(v uuid.UUID) *RolePermissionUpsertOne {
-	return u.Update(func(s *RolePermissionUpsert) {
-		s.SetPermissionID(v)
-	})
-}
-
-// UpdatePermissionID sets the "permission_id" field to the value that was provided on create.
-func (u *RolePermissionUpsertOne) UpdatePermissionID() *RolePermissionUpsertOne {
-	return u.Update(func(s *RolePermissionUpsert) {
-		s.UpdatePermissionID()
 	})
 }
 
@@ -616,6 +570,12 @@ func (u *RolePermissionUpsertBulk) UpdateNewValues() *RolePermissionUpsertBulk {
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(rolepermission.FieldCreatedAt)
 			}
+			if _, exists := b.mutation.RoleID(); exists {
+				s.SetIgnore(rolepermission.FieldRoleID)
+			}
+			if _, exists := b.mutation.PermissionID(); exists {
+				s.SetIgnore(rolepermission.FieldPermissionID)
+			}
 		}
 	}))
 	return u
@@ -659,34 +619,6 @@ func (u *RolePermissionUpsertBulk) SetUpdatedAt(v time.Time) *RolePermissionUpse
 func (u *RolePermissionUpsertBulk) UpdateUpdatedAt() *RolePermissionUpsertBulk {
 	return u.Update(func(s *RolePermissionUpsert) {
 		s.UpdateUpdatedAt()
-	})
-}
-
-// SetRoleID sets the "role_id" field.
-func (u *RolePermissionUpsertBulk) SetRoleID(v uuid.UUID) *RolePermissionUpsertBulk {
-	return u.Update(func(s *RolePermissionUpsert) {
-		s.SetRoleID(v)
-	})
-}
-
-// UpdateRoleID sets the "role_id" field to the value that was provided on create.
-func (u *RolePermissionUpsertBulk) UpdateRoleID() *RolePermissionUpsertBulk {
-	return u.Update(func(s *RolePermissionUpsert) {
-		s.UpdateRoleID()
-	})
-}
-
-// SetPermissionID sets the "permission_id" field.
-func (u *RolePermissionUpsertBulk) SetPermissionID(v uuid.UUID) *RolePermissionUpsertBulk {
-	return u.Update(func(s *RolePermissionUpsert) {
-		s.SetPermissionID(v)
-	})
-}
-
-// UpdatePermissionID sets the "permission_id" field to the value that was provided on create.
-func (u *RolePermissionUpsertBulk) UpdatePermissionID() *RolePermissionUpsertBulk {
-	return u.Update(func(s *RolePermissionUpsert) {
-		s.UpdatePermissionID()
 	})
 }
 

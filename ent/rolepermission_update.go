@@ -11,10 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
-	"github.com/google/uuid"
-	"github.com/worksynapse/worksynapse/ent/permission"
 	"github.com/worksynapse/worksynapse/ent/predicate"
-	"github.com/worksynapse/worksynapse/ent/role"
 	"github.com/worksynapse/worksynapse/ent/rolepermission"
 )
 
@@ -38,59 +35,9 @@ func (_u *RolePermissionUpdate) SetUpdatedAt(v time.Time) *RolePermissionUpdate 
 	return _u
 }
 
-// SetRoleID sets the "role_id" field.
-func (_u *RolePermissionUpdate) SetRoleID(v uuid.UUID) *RolePermissionUpdate {
-	_u.mutation.SetRoleID(v)
-	return _u
-}
-
-// SetNillableRoleID sets the "role_id" field if the given value is not nil.
-func (_u *RolePermissionUpdate) SetNillableRoleID(v *uuid.UUID) *RolePermissionUpdate {
-	if v != nil {
-		_u.SetRoleID(*v)
-	}
-	return _u
-}
-
-// SetPermissionID sets the "permission_id" field.
-func (_u *RolePermissionUpdate) SetPermissionID(v uuid.UUID) *RolePermissionUpdate {
-	_u.mutation.SetPermissionID(v)
-	return _u
-}
-
-// SetNillablePermissionID sets the "permission_id" field if the given value is not nil.
-func (_u *RolePermissionUpdate) SetNillablePermissionID(v *uuid.UUID) *RolePermissionUpdate {
-	if v != nil {
-		_u.SetPermissionID(*v)
-	}
-	return _u
-}
-
-// SetRole sets the "role" edge to the Role entity.
-func (_u *RolePermissionUpdate) SetRole(v *Role) *RolePermissionUpdate {
-	return _u.SetRoleID(v.ID)
-}
-
-// SetPermission sets the "permission" edge to the Permission entity.
-func (_u *RolePermissionUpdate) SetPermission(v *Permission) *RolePermissionUpdate {
-	return _u.SetPermissionID(v.ID)
-}
-
 // Mutation returns the RolePermissionMutation object of the builder.
 func (_u *RolePermissionUpdate) Mutation() *RolePermissionMutation {
 	return _u.mutation
-}
-
-// ClearRole clears the "role" edge to the Role entity.
-func (_u *RolePermissionUpdate) ClearRole() *RolePermissionUpdate {
-	_u.mutation.ClearRole()
-	return _u
-}
-
-// ClearPermission clears the "permission" edge to the Permission entity.
-func (_u *RolePermissionUpdate) ClearPermission() *RolePermissionUpdate {
-	_u.mutation.ClearPermission()
-	return _u
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -167,64 +114,6 @@ func (_u *RolePermissionUpdate) sqlSave(ctx context.Context) (_node int, err err
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(rolepermission.FieldUpdatedAt, field.TypeTime, value)
 	}
-	if _u.mutation.RoleCleared() {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: false,
-			Table:   rolepermission.RoleTable,
-			Columns: []string{rolepermission.RoleColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(role.FieldID, field.TypeUUID),
-			},
-		}
-		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
-	}
-	if nodes := _u.mutation.RoleIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: false,
-			Table:   rolepermission.RoleTable,
-			Columns: []string{rolepermission.RoleColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(role.FieldID, field.TypeUUID),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges.Add = append(_spec.Edges.Add, edge)
-	}
-	if _u.mutation.PermissionCleared() {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: false,
-			Table:   rolepermission.PermissionTable,
-			Columns: []string{rolepermission.PermissionColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(permission.FieldID, field.TypeUUID),
-			},
-		}
-		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
-	}
-	if nodes := _u.mutation.PermissionIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: false,
-			Table:   rolepermission.PermissionTable,
-			Columns: []string{rolepermission.PermissionColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(permission.FieldID, field.TypeUUID),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges.Add = append(_spec.Edges.Add, edge)
-	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -253,59 +142,9 @@ func (_u *RolePermissionUpdateOne) SetUpdatedAt(v time.Time) *RolePermissionUpda
 	return _u
 }
 
-// SetRoleID sets the "role_id" field.
-func (_u *RolePermissionUpdateOne) SetRoleID(v uuid.UUID) *RolePermissionUpdateOne {
-	_u.mutation.SetRoleID(v)
-	return _u
-}
-
-// SetNillableRoleID sets the "role_id" field if the given value is not nil.
-func (_u *RolePermissionUpdateOne) SetNillableRoleID(v *uuid.UUID) *RolePermissionUpdateOne {
-	if v != nil {
-		_u.SetRoleID(*v)
-	}
-	return _u
-}
-
-// SetPermissionID sets the "permission_id" field.
-func (_u *RolePermissionUpdateOne) SetPermissionID(v uuid.UUID) *RolePermissionUpdateOne {
-	_u.mutation.SetPermissionID(v)
-	return _u
-}
-
-// SetNillablePermissionID sets the "permission_id" field if the given value is not nil.
-func (_u *RolePermissionUpdateOne) SetNillablePermissionID(v *uuid.UUID) *RolePermissionUpdateOne {
-	if v != nil {
-		_u.SetPermissionID(*v)
-	}
-	return _u
-}
-
-// SetRole sets the "role" edge to the Role entity.
-func (_u *RolePermissionUpdateOne) SetRole(v *Role) *RolePermissionUpdateOne {
-	return _u.SetRoleID(v.ID)
-}
-
-// SetPermission sets the "permission" edge to the Permission entity.
-func (_u *RolePermissionUpdateOne) SetPermission(v *Permission) *RolePermissionUpdateOne {
-	return _u.SetPermissionID(v.ID)
-}
-
 // Mutation returns the RolePermissionMutation object of the builder.
 func (_u *RolePermissionUpdateOne) Mutation() *RolePermissionMutation {
 	return _u.mutation
-}
-
-// ClearRole clears the "role" edge to the Role entity.
-func (_u *RolePermissionUpdateOne) ClearRole() *RolePermissionUpdateOne {
-	_u.mutation.ClearRole()
-	return _u
-}
-
-// ClearPermission clears the "permission" edge to the Permission entity.
-func (_u *RolePermissionUpdateOne) ClearPermission() *RolePermissionUpdateOne {
-	_u.mutation.ClearPermission()
-	return _u
 }
 
 // Where appends a list predicates to the RolePermissionUpdate builder.
@@ -411,64 +250,6 @@ func (_u *RolePermissionUpdateOne) sqlSave(ctx context.Context) (_node *RolePerm
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(rolepermission.FieldUpdatedAt, field.TypeTime, value)
-	}
-	if _u.mutation.RoleCleared() {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: false,
-			Table:   rolepermission.RoleTable,
-			Columns: []string{rolepermission.RoleColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(role.FieldID, field.TypeUUID),
-			},
-		}
-		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
-	}
-	if nodes := _u.mutation.RoleIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: false,
-			Table:   rolepermission.RoleTable,
-			Columns: []string{rolepermission.RoleColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(role.FieldID, field.TypeUUID),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges.Add = append(_spec.Edges.Add, edge)
-	}
-	if _u.mutation.PermissionCleared() {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: false,
-			Table:   rolepermission.PermissionTable,
-			Columns: []string{rolepermission.PermissionColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(permission.FieldID, field.TypeUUID),
-			},
-		}
-		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
-	}
-	if nodes := _u.mutation.PermissionIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: false,
-			Table:   rolepermission.PermissionTable,
-			Columns: []string{rolepermission.PermissionColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(permission.FieldID, field.TypeUUID),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &RolePermission{config: _u.config}

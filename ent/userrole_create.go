@@ -366,30 +366,6 @@ func (u *UserRoleUpsert) UpdateUpdatedAt() *UserRoleUpsert {
 	return u
 }
 
-// SetUserID sets the "user_id" field.
-func (u *UserRoleUpsert) SetUserID(v uuid.UUID) *UserRoleUpsert {
-	u.Set(userrole.FieldUserID, v)
-	return u
-}
-
-// UpdateUserID sets the "user_id" field to the value that was provided on create.
-func (u *UserRoleUpsert) UpdateUserID() *UserRoleUpsert {
-	u.SetExcluded(userrole.FieldUserID)
-	return u
-}
-
-// SetRoleID sets the "role_id" field.
-func (u *UserRoleUpsert) SetRoleID(v uuid.UUID) *UserRoleUpsert {
-	u.Set(userrole.FieldRoleID, v)
-	return u
-}
-
-// UpdateRoleID sets the "role_id" field to the value that was provided on create.
-func (u *UserRoleUpsert) UpdateRoleID() *UserRoleUpsert {
-	u.SetExcluded(userrole.FieldRoleID)
-	return u
-}
-
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -409,6 +385,12 @@ func (u *UserRoleUpsertOne) UpdateNewValues() *UserRoleUpsertOne {
 		}
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(userrole.FieldCreatedAt)
+		}
+		if _, exists := u.create.mutation.UserID(); exists {
+			s.SetIgnore(userrole.FieldUserID)
+		}
+		if _, exists := u.create.mutation.RoleID(); exists {
+			s.SetIgnore(userrole.FieldRoleID)
 		}
 		if _, exists := u.create.mutation.OrganizationID(); exists {
 			s.SetIgnore(userrole.FieldOrganizationID)
@@ -458,34 +440,6 @@ func (u *UserRoleUpsertOne) SetUpdatedAt(v time.Time) *UserRoleUpsertOne {
 func (u *UserRoleUpsertOne) UpdateUpdatedAt() *UserRoleUpsertOne {
 	return u.Update(func(s *UserRoleUpsert) {
 		s.UpdateUpdatedAt()
-	})
-}
-
-// SetUserID sets the "user_id" field.
-func (u *UserRoleUpsertOne) SetUserID(v uuid.UUID) *UserRoleUpsertOne {
-	return u.Update(func(s *UserRoleUpsert) {
-		s.SetUserID(v)
-	})
-}
-
-// UpdateUserID sets the "user_id" field to the value that was provided on create.
-func (u *UserRoleUpsertOne) UpdateUserID() *UserRoleUpsertOne {
-	return u.Update(func(s *UserRoleUpsert) {
-		s.UpdateUserID()
-	})
-}
-
-// SetRoleID sets the "role_id" field.
-func (u *UserRoleUpsertOne) SetRoleID(v uuid.UUID) *UserRoleUpsertOne {
-	return u.Update(func(s *UserRoleUpsert) {
-		s.SetRoleID(v)
-	})
-}
-
-// UpdateRoleID sets the "role_id" field to the value that was provided on create.
-func (u *UserRoleUpsertOne) UpdateRoleID() *UserRoleUpsertOne {
-	return u.Update(func(s *UserRoleUpsert) {
-		s.UpdateRoleID()
 	})
 }
 
@@ -675,6 +629,12 @@ func (u *UserRoleUpsertBulk) UpdateNewValues() *UserRoleUpsertBulk {
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(userrole.FieldCreatedAt)
 			}
+			if _, exists := b.mutation.UserID(); exists {
+				s.SetIgnore(userrole.FieldUserID)
+			}
+			if _, exists := b.mutation.RoleID(); exists {
+				s.SetIgnore(userrole.FieldRoleID)
+			}
 			if _, exists := b.mutation.OrganizationID(); exists {
 				s.SetIgnore(userrole.FieldOrganizationID)
 			}
@@ -724,34 +684,6 @@ func (u *UserRoleUpsertBulk) SetUpdatedAt(v time.Time) *UserRoleUpsertBulk {
 func (u *UserRoleUpsertBulk) UpdateUpdatedAt() *UserRoleUpsertBulk {
 	return u.Update(func(s *UserRoleUpsert) {
 		s.UpdateUpdatedAt()
-	})
-}
-
-// SetUserID sets the "user_id" field.
-func (u *UserRoleUpsertBulk) SetUserID(v uuid.UUID) *UserRoleUpsertBulk {
-	return u.Update(func(s *UserRoleUpsert) {
-		s.SetUserID(v)
-	})
-}
-
-// UpdateUserID sets the "user_id" field to the value that was provided on create.
-func (u *UserRoleUpsertBulk) UpdateUserID() *UserRoleUpsertBulk {
-	return u.Update(func(s *UserRoleUpsert) {
-		s.UpdateUserID()
-	})
-}
-
-// SetRoleID sets the "role_id" field.
-func (u *UserRoleUpsertBulk) SetRoleID(v uuid.UUID) *UserRoleUpsertBulk {
-	return u.Update(func(s *UserRoleUpsert) {
-		s.SetRoleID(v)
-	})
-}
-
-// UpdateRoleID sets the "role_id" field to the value that was provided on create.
-func (u *UserRoleUpsertBulk) UpdateRoleID() *UserRoleUpsertBulk {
-	return u.Update(func(s *UserRoleUpsert) {
-		s.UpdateRoleID()
 	})
 }
 

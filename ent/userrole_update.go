@@ -11,10 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
-	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/predicate"
-	"github.com/worksynapse/worksynapse/ent/role"
-	"github.com/worksynapse/worksynapse/ent/user"
 	"github.com/worksynapse/worksynapse/ent/userrole"
 )
 
@@ -38,59 +35,9 @@ func (_u *UserRoleUpdate) SetUpdatedAt(v time.Time) *UserRoleUpdate {
 	return _u
 }
 
-// SetUserID sets the "user_id" field.
-func (_u *UserRoleUpdate) SetUserID(v uuid.UUID) *UserRoleUpdate {
-	_u.mutation.SetUserID(v)
-	return _u
-}
-
-// SetNillableUserID sets the "user_id" field if the given value is not nil.
-func (_u *UserRoleUpdate) SetNillableUserID(v *uuid.UUID) *UserRoleUpdate {
-	if v != nil {
-		_u.SetUserID(*v)
-	}
-	return _u
-}
-
-// SetRoleID sets the "role_id" field.
-func (_u *UserRoleUpdate) SetRoleID(v uuid.UUID) *UserRoleUpdate {
-	_u.mutation.SetRoleID(v)
-	return _u
-}
-
-// SetNillableRoleID sets the "role_id" field if the given value is not nil.
-func (_u *UserRoleUpdate) SetNillableRoleID(v *uuid.UUID) *UserRoleUpdate {
-	if v != nil {
-		_u.SetRoleID(*v)
-	}
-	return _u
-}
-
-// SetUser sets the "user" edge to the User entity.
-func (_u *UserRoleUpdate) SetUser(v *User) *UserRoleUpdate {
-	return _u.SetUserID(v.ID)
-}
-
-// SetRole sets the "role" edge to the Role entity.
-func (_u *UserRoleUpdate) SetRole(v *Role) *UserRoleUpdate {
-	return _u.SetRoleID(v.ID)
-}
-
 // Mutation returns the UserRoleMutation object of the builder.
 func (_u *UserRoleUpdate) Mutation() *UserRoleMutation {
 	return _u.mutation
-}
-
-// ClearUser clears the "user" edge to the User entity.
-func (_u *UserRoleUpdate) ClearUser() *UserRoleUpdate {
-	_u.mutation.ClearUser()
-	return _u
-}
-
-// ClearRole clears the "role" edge to the Role entity.
-func (_u *UserRoleUpdate) ClearRole() *UserRoleUpdate {
-	_u.mutation.ClearRole()
-	return _u
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -173,64 +120,6 @@ func (_u *UserRoleUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.GrantedByCleared() {
 		_spec.ClearField(userrole.FieldGrantedBy, field.TypeUUID)
 	}
-	if _u.mutation.UserCleared() {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: false,
-			Table:   userrole.UserTable,
-			Columns: []string{userrole.UserColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
-			},
-		}
-		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
-	}
-	if nodes := _u.mutation.UserIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: false,
-			Table:   userrole.UserTable,
-			Columns: []string{userrole.UserColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges.Add = append(_spec.Edges.Add, edge)
-	}
-	if _u.mutation.RoleCleared() {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: false,
-			Table:   userrole.RoleTable,
-			Columns: []string{userrole.RoleColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(role.FieldID, field.TypeUUID),
-			},
-		}
-		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
-	}
-	if nodes := _u.mutation.RoleIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: false,
-			Table:   userrole.RoleTable,
-			Columns: []string{userrole.RoleColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(role.FieldID, field.TypeUUID),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges.Add = append(_spec.Edges.Add, edge)
-	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -259,59 +148,9 @@ func (_u *UserRoleUpdateOne) SetUpdatedAt(v time.Time) *UserRoleUpdateOne {
 	return _u
 }
 
-// SetUserID sets the "user_id" field.
-func (_u *UserRoleUpdateOne) SetUserID(v uuid.UUID) *UserRoleUpdateOne {
-	_u.mutation.SetUserID(v)
-	return _u
-}
-
-// SetNillableUserID sets the "user_id" field if the given value is not nil.
-func (_u *UserRoleUpdateOne) SetNillableUserID(v *uuid.UUID) *UserRoleUpdateOne {
-	if v != nil {
-		_u.SetUserID(*v)
-	}
-	return _u
-}
-
-// SetRoleID sets the "role_id" field.
-func (_u *UserRoleUpdateOne) SetRoleID(v uuid.UUID) *UserRoleUpdateOne {
-	_u.mutation.SetRoleID(v)
-	return _u
-}
-
-// SetNillableRoleID sets the "role_id" field if the given value is not nil.
-func (_u *UserRoleUpdateOne) SetNillableRoleID(v *uuid.UUID) *UserRoleUpdateOne {
-	if v != nil {
-		_u.SetRoleID(*v)
-	}
-	return _u
-}
-
-// SetUser sets the "user" edge to the User entity.
-func (_u *UserRoleUpdateOne) SetUser(v *User) *UserRoleUpdateOne {
-	return _u.SetUserID(v.ID)
-}
-
-// SetRole sets the "role" edge to the Role entity.
-func (_u *UserRoleUpdateOne) SetRole(v *Role) *UserRoleUpdateOne {
-	return _u.SetRoleID(v.ID)
-}
-
 // Mutation returns the UserRoleMutation object of the builder.
 func (_u *UserRoleUpdateOne) Mutation() *UserRoleMutation {
 	return _u.mutation
-}
-
-// ClearUser clears the "user" edge to the User entity.
-func (_u *UserRoleUpdateOne) ClearUser() *UserRoleUpdateOne {
-	_u.mutation.ClearUser()
-	return _u
-}
-
-// ClearRole clears the "role" edge to the Role entity.
-func (_u *UserRoleUpdateOne) ClearRole() *UserRoleUpdateOne {
-	_u.mutation.ClearRole()
-	return _u
 }
 
 // Where appends a list predicates to the UserRoleUpdate builder.
@@ -423,64 +262,6 @@ func (_u *UserRoleUpdateOne) sqlSave(ctx context.Context) (_node *UserRole, err 
 	}
 	if _u.mutation.GrantedByCleared() {
 		_spec.ClearField(userrole.FieldGrantedBy, field.TypeUUID)
-	}
-	if _u.mutation.UserCleared() {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: false,
-			Table:   userrole.UserTable,
-			Columns: []string{userrole.UserColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
-			},
-		}
-		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
-	}
-	if nodes := _u.mutation.UserIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: false,
-			Table:   userrole.UserTable,
-			Columns: []string{userrole.UserColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges.Add = append(_spec.Edges.Add, edge)
-	}
-	if _u.mutation.RoleCleared() {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: false,
-			Table:   userrole.RoleTable,
-			Columns: []string{userrole.RoleColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(role.FieldID, field.TypeUUID),
-			},
-		}
-		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
-	}
-	if nodes := _u.mutation.RoleIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2O,
-			Inverse: false,
-			Table:   userrole.RoleTable,
-			Columns: []string{userrole.RoleColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(role.FieldID, field.TypeUUID),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &UserRole{config: _u.config}

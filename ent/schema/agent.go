@@ -77,7 +77,7 @@ func (Agent) Indexes() []ent.Index {
 }
 
 // Policy of the Agent.
-func (Agent) Policy() ent.Policy { return rule.TenantPolicy() }
+func (Agent) Policy() ent.Policy { return rule.TenantPolicy("agent") }
 
 // llmProviders are the wire protocols the gateway speaks; Agent, AgentCall,
 // AgentCostLog and ModelPrice share them so a price always matches a call.

@@ -100,7 +100,7 @@ func (AgentCall) Indexes() []ent.Index {
 }
 
 // Policy of the AgentCall.
-func (AgentCall) Policy() ent.Policy { return rule.TenantPolicy() }
+func (AgentCall) Policy() ent.Policy { return rule.TenantPolicy("agent_call") }
 
 // Annotations of the AgentCall: written by the gateway and the report
 // endpoint only.

@@ -58,7 +58,7 @@ func (AgentCostLog) Indexes() []ent.Index {
 }
 
 // Policy of the AgentCostLog.
-func (AgentCostLog) Policy() ent.Policy { return rule.TenantPolicy() }
+func (AgentCostLog) Policy() ent.Policy { return rule.TenantPolicy("agent_call") }
 
 // Annotations of the AgentCostLog: computed, never written through the API.
 func (AgentCostLog) Annotations() []schema.Annotation {

@@ -59,7 +59,7 @@ func (AgentMessage) Indexes() []ent.Index {
 }
 
 // Policy of the AgentMessage.
-func (AgentMessage) Policy() ent.Policy { return rule.TenantPolicy() }
+func (AgentMessage) Policy() ent.Policy { return rule.TenantPolicy("agent_session") }
 
 // Annotations of the AgentMessage: written by the chat and gateway code only.
 func (AgentMessage) Annotations() []schema.Annotation {

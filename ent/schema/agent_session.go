@@ -57,4 +57,4 @@ func (AgentSession) Indexes() []ent.Index {
 }
 
 // Policy of the AgentSession.
-func (AgentSession) Policy() ent.Policy { return rule.TenantPolicy() }
+func (AgentSession) Policy() ent.Policy { return rule.TenantPolicy("agent_session") }

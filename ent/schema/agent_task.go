@@ -51,7 +51,7 @@ func (AgentTask) Indexes() []ent.Index {
 }
 
 // Policy of the AgentTask.
-func (AgentTask) Policy() ent.Policy { return rule.TenantPolicy() }
+func (AgentTask) Policy() ent.Policy { return rule.TenantPolicy("agent_action") }
 
 // Annotations of the AgentTask: written by the agent runtime only.
 func (AgentTask) Annotations() []schema.Annotation {

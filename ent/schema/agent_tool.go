@@ -54,4 +54,4 @@ func (AgentTool) Indexes() []ent.Index {
 }
 
 // Policy of the AgentTool.
-func (AgentTool) Policy() ent.Policy { return rule.TenantPolicy() }
+func (AgentTool) Policy() ent.Policy { return rule.TenantPolicy("agent_tool") }

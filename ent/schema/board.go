@@ -48,4 +48,4 @@ func (Board) Indexes() []ent.Index {
 }
 
 // Policy of the Board.
-func (Board) Policy() ent.Policy { return rule.TenantPolicy() }
+func (Board) Policy() ent.Policy { return rule.TenantPolicy("board") }

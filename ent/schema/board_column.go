@@ -49,4 +49,4 @@ func (BoardColumn) Indexes() []ent.Index {
 }
 
 // Policy of the BoardColumn.
-func (BoardColumn) Policy() ent.Policy { return rule.TenantPolicy() }
+func (BoardColumn) Policy() ent.Policy { return rule.TenantPolicy("board") }

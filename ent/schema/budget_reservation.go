@@ -56,7 +56,7 @@ func (BudgetReservation) Indexes() []ent.Index {
 }
 
 // Policy of the BudgetReservation.
-func (BudgetReservation) Policy() ent.Policy { return rule.TenantPolicy() }
+func (BudgetReservation) Policy() ent.Policy { return rule.TenantPolicy("agent") }
 
 // Annotations of the BudgetReservation: internal to the gateway.
 func (BudgetReservation) Annotations() []schema.Annotation {

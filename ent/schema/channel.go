@@ -73,4 +73,4 @@ func (Channel) Indexes() []ent.Index {
 }
 
 // Policy of the Channel.
-func (Channel) Policy() ent.Policy { return rule.TenantPolicy() }
+func (Channel) Policy() ent.Policy { return rule.TenantPolicy("channel") }

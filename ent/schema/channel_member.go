@@ -53,4 +53,4 @@ func (ChannelMember) Indexes() []ent.Index {
 }
 
 // Policy of the ChannelMember.
-func (ChannelMember) Policy() ent.Policy { return rule.TenantPolicy() }
+func (ChannelMember) Policy() ent.Policy { return rule.TenantPolicy("channel") }

@@ -46,4 +46,4 @@ func (Label) Indexes() []ent.Index {
 }
 
 // Policy of the Label.
-func (Label) Policy() ent.Policy { return rule.TenantPolicy() }
+func (Label) Policy() ent.Policy { return rule.TenantPolicy("label") }

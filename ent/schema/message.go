@@ -75,4 +75,4 @@ func (Message) Indexes() []ent.Index {
 }
 
 // Policy of the Message.
-func (Message) Policy() ent.Policy { return rule.TenantPolicy() }
+func (Message) Policy() ent.Policy { return rule.TenantPolicy("message") }

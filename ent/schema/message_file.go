@@ -58,4 +58,4 @@ func (MessageFile) Indexes() []ent.Index {
 }
 
 // Policy of the MessageFile.
-func (MessageFile) Policy() ent.Policy { return rule.TenantPolicy() }
+func (MessageFile) Policy() ent.Policy { return rule.TenantPolicy("message") }

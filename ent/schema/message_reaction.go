@@ -47,4 +47,4 @@ func (MessageReaction) Indexes() []ent.Index {
 }
 
 // Policy of the MessageReaction.
-func (MessageReaction) Policy() ent.Policy { return rule.TenantPolicy() }
+func (MessageReaction) Policy() ent.Policy { return rule.TenantPolicy("message") }

@@ -46,4 +46,4 @@ func (Milestone) Indexes() []ent.Index {
 }
 
 // Policy of the Milestone.
-func (Milestone) Policy() ent.Policy { return rule.TenantPolicy() }
+func (Milestone) Policy() ent.Policy { return rule.TenantPolicy("milestone") }

@@ -51,4 +51,4 @@ func (NoteFolder) Indexes() []ent.Index {
 }
 
 // Policy of the NoteFolder.
-func (NoteFolder) Policy() ent.Policy { return rule.TenantPolicy() }
+func (NoteFolder) Policy() ent.Policy { return rule.TenantPolicy("note") }

@@ -76,4 +76,4 @@ func (NoteTagDefinition) Hooks() []ent.Hook {
 }
 
 // Policy of the NoteTagDefinition.
-func (NoteTagDefinition) Policy() ent.Policy { return rule.TenantPolicy() }
+func (NoteTagDefinition) Policy() ent.Policy { return rule.TenantPolicy("note") }

@@ -48,4 +48,4 @@ func (OrganizationMember) Indexes() []ent.Index {
 }
 
 // Policy of the OrganizationMember.
-func (OrganizationMember) Policy() ent.Policy { return rule.TenantPolicy() }
+func (OrganizationMember) Policy() ent.Policy { return rule.TenantPolicy("member") }

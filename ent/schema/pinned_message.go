@@ -49,4 +49,4 @@ func (PinnedMessage) Indexes() []ent.Index {
 }
 
 // Policy of the PinnedMessage.
-func (PinnedMessage) Policy() ent.Policy { return rule.TenantPolicy() }
+func (PinnedMessage) Policy() ent.Policy { return rule.TenantPolicy("message") }

@@ -65,4 +65,4 @@ func (Project) Indexes() []ent.Index {
 }
 
 // Policy of the Project.
-func (Project) Policy() ent.Policy { return rule.TenantPolicy() }
+func (Project) Policy() ent.Policy { return rule.TenantPolicy("project") }

@@ -51,4 +51,4 @@ func (ReadReceipt) Indexes() []ent.Index {
 }
 
 // Policy of the ReadReceipt.
-func (ReadReceipt) Policy() ent.Policy { return rule.TenantPolicy() }
+func (ReadReceipt) Policy() ent.Policy { return rule.TenantPolicy("message") }

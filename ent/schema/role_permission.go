@@ -10,7 +10,7 @@ import (
 )
 
 // RolePermission grants a permission to a role (edge schema of
-// Role.permissions).
+// Role.permissions). Grants are revoked and re-created, never edited.
 type RolePermission struct{ ent.Schema }
 
 // Mixin of the RolePermission.
@@ -19,16 +19,16 @@ func (RolePermission) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}, TimeMi
 // Fields of the RolePermission.
 func (RolePermission) Fields() []ent.Field {
 	return []ent.Field{
-		field.UUID("role_id", uuidType),
-		field.UUID("permission_id", uuidType),
+		field.UUID("role_id", uuidType).Immutable(),
+		field.UUID("permission_id", uuidType).Immutable(),
 	}
 }
 
 // Edges of the RolePermission.
 func (RolePermission) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("role", Role.Type).Field("role_id").Unique().Required(),
-		edge.To("permission", Permission.Type).Field("permission_id").Unique().Required(),
+		edge.To("role", Role.Type).Field("role_id").Unique().Required().Immutable(),
+		edge.To("permission", Permission.Type).Field("permission_id").Unique().Required().Immutable(),
 	}
 }
 
@@ -38,4 +38,4 @@ func (RolePermission) Indexes() []ent.Index {
 }
 
 // Policy of the RolePermission.
-func (RolePermission) Policy() ent.Policy { return rule.GlobalCatalogPolicy() }
+func (RolePermission) Policy() ent.Policy { return rule.RolePermissionPolicy() }

@@ -53,4 +53,4 @@ func (Sprint) Indexes() []ent.Index {
 }
 
 // Policy of the Sprint.
-func (Sprint) Policy() ent.Policy { return rule.TenantPolicy() }
+func (Sprint) Policy() ent.Policy { return rule.TenantPolicy("sprint") }

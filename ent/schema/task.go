@@ -94,4 +94,4 @@ func (Task) Indexes() []ent.Index {
 }
 
 // Policy of the Task.
-func (Task) Policy() ent.Policy { return rule.TenantPolicy() }
+func (Task) Policy() ent.Policy { return rule.TenantPolicy("task") }

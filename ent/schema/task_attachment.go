@@ -54,4 +54,4 @@ func (TaskAttachment) Indexes() []ent.Index {
 }
 
 // Policy of the TaskAttachment.
-func (TaskAttachment) Policy() ent.Policy { return rule.TenantPolicy() }
+func (TaskAttachment) Policy() ent.Policy { return rule.TenantPolicy("attachment") }

@@ -49,7 +49,7 @@ func (TaskDependency) Indexes() []ent.Index {
 }
 
 // Policy of the TaskDependency.
-func (TaskDependency) Policy() ent.Policy { return rule.TenantPolicy() }
+func (TaskDependency) Policy() ent.Policy { return rule.TenantPolicy("task") }
 
 // Annotations of the TaskDependency: a task cannot depend on itself.
 func (TaskDependency) Annotations() []schema.Annotation {

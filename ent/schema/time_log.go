@@ -51,4 +51,4 @@ func (TimeLog) Indexes() []ent.Index {
 }
 
 // Policy of the TimeLog.
-func (TimeLog) Policy() ent.Policy { return rule.TenantPolicy() }
+func (TimeLog) Policy() ent.Policy { return rule.TenantPolicy("time_log") }

@@ -10,7 +10,8 @@ import (
 )
 
 // UserRole grants a role to a user within one organization (edge schema of
-// User.roles).
+// User.roles). A grant is revoked and re-created, never edited, so the
+// escalation check made on create holds for its whole life.
 type UserRole struct{ ent.Schema }
 
 // Mixin of the UserRole.
@@ -19,8 +20,8 @@ func (UserRole) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}, TimeMixin{},
 // Fields of the UserRole.
 func (UserRole) Fields() []ent.Field {
 	return []ent.Field{
-		field.UUID("user_id", uuidType),
-		field.UUID("role_id", uuidType),
+		field.UUID("user_id", uuidType).Immutable(),
+		field.UUID("role_id", uuidType).Immutable(),
 		field.UUID("organization_id", uuidType).Immutable(),
 		field.UUID("granted_by", uuidType).Optional().Nillable().Immutable(),
 	}
@@ -29,8 +30,8 @@ func (UserRole) Fields() []ent.Field {
 // Edges of the UserRole.
 func (UserRole) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("user", User.Type).Field("user_id").Unique().Required(),
-		edge.To("role", Role.Type).Field("role_id").Unique().Required(),
+		edge.To("user", User.Type).Field("user_id").Unique().Required().Immutable(),
+		edge.To("role", Role.Type).Field("role_id").Unique().Required().Immutable(),
 		edge.To("organization", Organization.Type).Field("organization_id").Unique().Required().Immutable(),
 	}
 }
@@ -44,4 +45,4 @@ func (UserRole) Indexes() []ent.Index {
 }
 
 // Policy of the UserRole.
-func (UserRole) Policy() ent.Policy { return rule.TenantPolicy() }
+func (UserRole) Policy() ent.Policy { return rule.TenantPolicy("role", rule.DenyRoleEscalation()) }

@@ -62,4 +62,4 @@ func (WorkLog) Indexes() []ent.Index {
 }
 
 // Policy of the WorkLog.
-func (WorkLog) Policy() ent.Policy { return rule.TenantPolicy() }
+func (WorkLog) Policy() ent.Policy { return rule.TenantPolicy("work_log") }

@@ -35,8 +35,7 @@ func TestCreateUpdateDeleteAreAuditedInTheSameTransaction(t *testing.T) {
 		c := db.Ent
 		user := testfix.User(t, c, "alice")
 		org := testfix.Org(t, c, "Acme")
-		testfix.Member(t, c, org, user)
-		ctx := testfix.As(user, org)
+		ctx := testfix.AsRole(t, c, user, org, "ADMIN")
 
 		var renamed *ent.Organization
 		testfix.Tx(t, ctx, c, func(tx *ent.Tx) (err error) {

@@ -2,13 +2,19 @@ package identity
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
+	entsql "entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/organizationmember"
+	"github.com/worksynapse/worksynapse/ent/permission"
+	"github.com/worksynapse/worksynapse/ent/role"
+	"github.com/worksynapse/worksynapse/ent/rolepermission"
 	"github.com/worksynapse/worksynapse/ent/session"
 	"github.com/worksynapse/worksynapse/ent/user"
 	"github.com/worksynapse/worksynapse/ent/userrole"
@@ -48,7 +54,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*viewer.Viewe
 	if err != nil {
 		return nil, fmt.Errorf("identity: load session: %w", err)
 	}
-	v, err := s.loadViewer(sys, sess.Edges.User)
+	v, err := LoadViewer(sys, s.client, sess.Edges.User)
 	if err != nil {
 		return nil, err
 	}
@@ -61,11 +67,16 @@ func active(u *ent.User) bool {
 	return u != nil && u.Status == user.StatusActive
 }
 
-// loadViewer reads the user's memberships and organization roles (two
-// queries whatever the number of organizations).
-func (s *Service) loadViewer(ctx context.Context, u *ent.User) (*viewer.Viewer, error) {
+// LoadViewer builds the viewer of user u: its active memberships and, per
+// organization, its roles and the union of their permissions. It costs two
+// queries whatever the number of organizations, roles and permissions
+// (memberships; then user_roles joined to roles, role_permissions and
+// permissions), so privacy rules never query per row. ctx must be a system
+// context. Authenticate calls it on every request, which is why a role or
+// permission change takes effect on the caller's next request.
+func LoadViewer(ctx context.Context, client *ent.Client, u *ent.User) (*viewer.Viewer, error) {
 	v := &viewer.Viewer{UserID: u.ID, Superuser: u.IsSuperuser, Memberships: map[uuid.UUID]viewer.Membership{}}
-	members, err := s.client.OrganizationMember.Query().
+	members, err := client.OrganizationMember.Query().
 		Where(organizationmember.UserID(u.ID), organizationmember.StatusEQ(organizationmember.StatusActive)).All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("identity: load memberships: %w", err)
@@ -73,19 +84,56 @@ func (s *Service) loadViewer(ctx context.Context, u *ent.User) (*viewer.Viewer, 
 	for _, m := range members {
 		v.Memberships[m.OrganizationID] = viewer.Membership{OrganizationID: m.OrganizationID}
 	}
-	grants, err := s.client.UserRole.Query().Where(userrole.UserID(u.ID)).WithRole().All(ctx)
+	grants, err := loadGrants(ctx, client, u.ID)
 	if err != nil {
-		return nil, fmt.Errorf("identity: load roles: %w", err)
+		return nil, err
 	}
 	for _, g := range grants {
 		m, ok := v.Memberships[g.OrganizationID]
-		if !ok || g.Edges.Role == nil {
-			continue
+		if !ok {
+			continue // a role in an organization the user has left
 		}
-		m.Roles = append(m.Roles, viewer.Role(g.Edges.Role.Name))
+		if !slices.Contains(m.Roles, viewer.Role(g.RoleName)) {
+			m.Roles = append(m.Roles, viewer.Role(g.RoleName))
+		}
+		if g.Resource.Valid {
+			m.Permissions.Add(g.Resource.String, g.Action.String)
+		}
 		v.Memberships[g.OrganizationID] = m
 	}
 	return v, nil
+}
+
+// grantRow is one (organization, role, permission) of a user; the
+// permission is NULL for a role without any.
+type grantRow struct {
+	OrganizationID uuid.UUID      `sql:"organization_id"`
+	RoleName       string         `sql:"role_name"`
+	Resource       sql.NullString `sql:"resource"`
+	Action         sql.NullString `sql:"action"`
+}
+
+// loadGrants is the one join behind the viewer's permissions. Deleted
+// (soft-deleted) roles grant nothing.
+func loadGrants(ctx context.Context, client *ent.Client, uid uuid.UUID) ([]grantRow, error) {
+	var rows []grantRow
+	err := client.UserRole.Query().Where(userrole.UserID(uid)).Modify(func(s *entsql.Selector) {
+		r, rp, p := entsql.Table(role.Table), entsql.Table(rolepermission.Table), entsql.Table(permission.Table)
+		s.Join(r).On(s.C(userrole.FieldRoleID), r.C(role.FieldID)).
+			LeftJoin(rp).On(r.C(role.FieldID), rp.C(rolepermission.FieldRoleID)).
+			LeftJoin(p).On(rp.C(rolepermission.FieldPermissionID), p.C(permission.FieldID)).
+			Where(entsql.IsNull(r.C(role.FieldDeletedAt))).
+			Select(
+				s.C(userrole.FieldOrganizationID),
+				entsql.As(r.C(role.FieldName), "role_name"),
+				entsql.As(p.C(permission.FieldResource), "resource"),
+				entsql.As(p.C(permission.FieldAction), "action"),
+			)
+	}).Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("identity: load roles and permissions: %w", err)
+	}
+	return rows, nil
 }
 
 // touch records session activity at most once a minute; a failure only

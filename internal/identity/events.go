@@ -33,6 +33,19 @@ const (
 	EventMFADisabled            = "auth.mfa_disabled"
 	EventMFADisableFailed       = "auth.mfa_disable_failed"
 	EventRecoveryCodeUsed       = "auth.recovery_code_used"
+
+	// Administration (admin.go); user_id is the administrator who acted,
+	// details name what changed, organization_id is set for changes
+	// within one organization.
+	EventRoleCreated       = "rbac.role_created"
+	EventRoleUpdated       = "rbac.role_updated"
+	EventRoleDeleted       = "rbac.role_deleted"
+	EventPermissionGranted = "rbac.permission_granted"
+	EventPermissionRevoked = "rbac.permission_revoked"
+	EventRoleAssigned      = "rbac.role_assigned"
+	EventRoleUnassigned    = "rbac.role_unassigned"
+	EventUserUnlocked      = "admin.user_unlocked"
+	EventUserDeactivated   = "admin.user_deactivated"
 )
 
 // event is one SecurityAuditLog row.
@@ -40,6 +53,7 @@ type event struct {
 	kind     string
 	severity securityauditlog.Severity
 	user     uuid.UUID
+	org      uuid.UUID // optional
 	details  map[string]any
 }
 
@@ -62,6 +76,9 @@ func record(ctx context.Context, tx *ent.Tx, e event) error {
 		SetDetails(e.details)
 	if e.user != uuid.Nil {
 		b.SetUserID(e.user)
+	}
+	if e.org != uuid.Nil {
+		b.SetOrganizationID(e.org)
 	}
 	if err := b.Exec(ctx); err != nil {
 		return fmt.Errorf("identity: record %s: %w", e.kind, err)

@@ -10,6 +10,20 @@ import (
 	ht "github.com/ogen-go/ogen/http"
 )
 
+func encodeAssignMemberRoleRequest(
+	req *RoleAssignment,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
 func encodeChangePasswordRequest(
 	req *ChangePasswordRequest,
 	r *http.Request,
@@ -38,6 +52,20 @@ func encodeConfirmMfaRequest(
 	return nil
 }
 
+func encodeCreateRoleRequest(
+	req *RoleCreateRequest,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
 func encodeDisableMfaRequest(
 	req *MfaDisableRequest,
 	r *http.Request,
@@ -54,6 +82,20 @@ func encodeDisableMfaRequest(
 
 func encodeForgotPasswordRequest(
 	req *ForgotPasswordRequest,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
+func encodeGrantRolePermissionRequest(
+	req *PermissionRef,
 	r *http.Request,
 ) error {
 	const contentType = "application/json"
@@ -110,6 +152,20 @@ func encodeRegisterRequest(
 
 func encodeResetPasswordRequest(
 	req *ResetPasswordRequest,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
+func encodeUpdateRoleRequest(
+	req *RoleUpdateRequest,
 	r *http.Request,
 ) error {
 	const contentType = "application/json"

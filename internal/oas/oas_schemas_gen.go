@@ -14,6 +14,39 @@ func (s *ProblemDefaultStatusCode) Error() string {
 	return fmt.Sprintf("code %d: %+v", s.StatusCode, s.Response)
 }
 
+type AssignMemberRoleBadRequest Problem
+
+func (*AssignMemberRoleBadRequest) assignMemberRoleRes() {}
+
+type AssignMemberRoleForbidden Problem
+
+func (*AssignMemberRoleForbidden) assignMemberRoleRes() {}
+
+// AssignMemberRoleNoContent is response for AssignMemberRole operation.
+type AssignMemberRoleNoContent struct{}
+
+func (*AssignMemberRoleNoContent) assignMemberRoleRes() {}
+
+type AssignMemberRoleNotFound Problem
+
+func (*AssignMemberRoleNotFound) assignMemberRoleRes() {}
+
+type AssignMemberRoleRequestEntityTooLarge Problem
+
+func (*AssignMemberRoleRequestEntityTooLarge) assignMemberRoleRes() {}
+
+type AssignMemberRoleTooManyRequests Problem
+
+func (*AssignMemberRoleTooManyRequests) assignMemberRoleRes() {}
+
+type AssignMemberRoleUnauthorized Problem
+
+func (*AssignMemberRoleUnauthorized) assignMemberRoleRes() {}
+
+type AssignMemberRoleUnprocessableEntity Problem
+
+func (*AssignMemberRoleUnprocessableEntity) assignMemberRoleRes() {}
+
 type BearerAuth struct {
 	Token string
 	Roles []string
@@ -123,6 +156,104 @@ func (*ConfirmMfaUnauthorized) confirmMfaRes() {}
 type ConfirmMfaUnprocessableEntity Problem
 
 func (*ConfirmMfaUnprocessableEntity) confirmMfaRes() {}
+
+type CreateRoleBadRequest Problem
+
+func (*CreateRoleBadRequest) createRoleRes() {}
+
+type CreateRoleConflict Problem
+
+func (*CreateRoleConflict) createRoleRes() {}
+
+type CreateRoleForbidden Problem
+
+func (*CreateRoleForbidden) createRoleRes() {}
+
+type CreateRoleNotFound Problem
+
+func (*CreateRoleNotFound) createRoleRes() {}
+
+type CreateRoleRequestEntityTooLarge Problem
+
+func (*CreateRoleRequestEntityTooLarge) createRoleRes() {}
+
+type CreateRoleTooManyRequests Problem
+
+func (*CreateRoleTooManyRequests) createRoleRes() {}
+
+type CreateRoleUnauthorized Problem
+
+func (*CreateRoleUnauthorized) createRoleRes() {}
+
+type CreateRoleUnprocessableEntity Problem
+
+func (*CreateRoleUnprocessableEntity) createRoleRes() {}
+
+type DeactivateUserBadRequest Problem
+
+func (*DeactivateUserBadRequest) deactivateUserRes() {}
+
+type DeactivateUserConflict Problem
+
+func (*DeactivateUserConflict) deactivateUserRes() {}
+
+type DeactivateUserForbidden Problem
+
+func (*DeactivateUserForbidden) deactivateUserRes() {}
+
+// DeactivateUserNoContent is response for DeactivateUser operation.
+type DeactivateUserNoContent struct{}
+
+func (*DeactivateUserNoContent) deactivateUserRes() {}
+
+type DeactivateUserNotFound Problem
+
+func (*DeactivateUserNotFound) deactivateUserRes() {}
+
+type DeactivateUserTooManyRequests Problem
+
+func (*DeactivateUserTooManyRequests) deactivateUserRes() {}
+
+type DeactivateUserUnauthorized Problem
+
+func (*DeactivateUserUnauthorized) deactivateUserRes() {}
+
+type DeactivateUserUnprocessableEntity Problem
+
+func (*DeactivateUserUnprocessableEntity) deactivateUserRes() {}
+
+type DeleteRoleBadRequest Problem
+
+func (*DeleteRoleBadRequest) deleteRoleRes() {}
+
+type DeleteRoleConflict Problem
+
+func (*DeleteRoleConflict) deleteRoleRes() {}
+
+type DeleteRoleForbidden Problem
+
+func (*DeleteRoleForbidden) deleteRoleRes() {}
+
+// DeleteRoleNoContent is response for DeleteRole operation.
+type DeleteRoleNoContent struct{}
+
+func (*DeleteRoleNoContent) deleteRoleRes() {}
+
+type DeleteRoleNotFound Problem
+
+func (*DeleteRoleNotFound) deleteRoleRes() {}
+
+type DeleteRoleTooManyRequests Problem
+
+func (*DeleteRoleTooManyRequests) deleteRoleRes() {}
+
+type DeleteRoleUnauthorized Problem
+
+func (*DeleteRoleUnauthorized) deleteRoleRes() {}
+
+type DeleteRoleUnprocessableEntity Problem
+
+func (*DeleteRoleUnprocessableEntity) deleteRoleRes() {}
 
 type DisableMfaBadRequest Problem
 
@@ -248,6 +379,67 @@ type GetReadinessTooManyRequests Problem
 
 func (*GetReadinessTooManyRequests) getReadinessRes() {}
 
+type GetRoleBadRequest Problem
+
+func (*GetRoleBadRequest) getRoleRes() {}
+
+type GetRoleForbidden Problem
+
+func (*GetRoleForbidden) getRoleRes() {}
+
+type GetRoleNotFound Problem
+
+func (*GetRoleNotFound) getRoleRes() {}
+
+type GetRoleTooManyRequests Problem
+
+func (*GetRoleTooManyRequests) getRoleRes() {}
+
+type GetRoleUnauthorized Problem
+
+func (*GetRoleUnauthorized) getRoleRes() {}
+
+type GetRoleUnprocessableEntity Problem
+
+func (*GetRoleUnprocessableEntity) getRoleRes() {}
+
+type GrantRolePermissionBadRequest Problem
+
+func (*GrantRolePermissionBadRequest) grantRolePermissionRes() {}
+
+type GrantRolePermissionConflict Problem
+
+func (*GrantRolePermissionConflict) grantRolePermissionRes() {}
+
+type GrantRolePermissionForbidden Problem
+
+func (*GrantRolePermissionForbidden) grantRolePermissionRes() {}
+
+// GrantRolePermissionNoContent is response for GrantRolePermission operation.
+type GrantRolePermissionNoContent struct{}
+
+func (*GrantRolePermissionNoContent) grantRolePermissionRes() {}
+
+type GrantRolePermissionNotFound Problem
+
+func (*GrantRolePermissionNotFound) grantRolePermissionRes() {}
+
+type GrantRolePermissionRequestEntityTooLarge Problem
+
+func (*GrantRolePermissionRequestEntityTooLarge) grantRolePermissionRes() {}
+
+type GrantRolePermissionTooManyRequests Problem
+
+func (*GrantRolePermissionTooManyRequests) grantRolePermissionRes() {}
+
+type GrantRolePermissionUnauthorized Problem
+
+func (*GrantRolePermissionUnauthorized) grantRolePermissionRes() {}
+
+type GrantRolePermissionUnprocessableEntity Problem
+
+func (*GrantRolePermissionUnprocessableEntity) grantRolePermissionRes() {}
+
 // Ref: #/components/schemas/HealthStatus
 type HealthStatus struct {
 	Status HealthStatusStatus `json:"status"`
@@ -329,6 +521,78 @@ func (s *HealthStatusStatus) UnmarshalText(data []byte) error {
 		return errors.Errorf("invalid value: %q", data)
 	}
 }
+
+type ListMemberRolesBadRequest Problem
+
+func (*ListMemberRolesBadRequest) listMemberRolesRes() {}
+
+type ListMemberRolesForbidden Problem
+
+func (*ListMemberRolesForbidden) listMemberRolesRes() {}
+
+type ListMemberRolesNotFound Problem
+
+func (*ListMemberRolesNotFound) listMemberRolesRes() {}
+
+type ListMemberRolesTooManyRequests Problem
+
+func (*ListMemberRolesTooManyRequests) listMemberRolesRes() {}
+
+type ListMemberRolesUnauthorized Problem
+
+func (*ListMemberRolesUnauthorized) listMemberRolesRes() {}
+
+type ListMemberRolesUnprocessableEntity Problem
+
+func (*ListMemberRolesUnprocessableEntity) listMemberRolesRes() {}
+
+type ListOrganizationUsersBadRequest Problem
+
+func (*ListOrganizationUsersBadRequest) listOrganizationUsersRes() {}
+
+type ListOrganizationUsersForbidden Problem
+
+func (*ListOrganizationUsersForbidden) listOrganizationUsersRes() {}
+
+type ListOrganizationUsersNotFound Problem
+
+func (*ListOrganizationUsersNotFound) listOrganizationUsersRes() {}
+
+type ListOrganizationUsersTooManyRequests Problem
+
+func (*ListOrganizationUsersTooManyRequests) listOrganizationUsersRes() {}
+
+type ListOrganizationUsersUnauthorized Problem
+
+func (*ListOrganizationUsersUnauthorized) listOrganizationUsersRes() {}
+
+type ListOrganizationUsersUnprocessableEntity Problem
+
+func (*ListOrganizationUsersUnprocessableEntity) listOrganizationUsersRes() {}
+
+type ListRolesBadRequest Problem
+
+func (*ListRolesBadRequest) listRolesRes() {}
+
+type ListRolesForbidden Problem
+
+func (*ListRolesForbidden) listRolesRes() {}
+
+type ListRolesNotFound Problem
+
+func (*ListRolesNotFound) listRolesRes() {}
+
+type ListRolesTooManyRequests Problem
+
+func (*ListRolesTooManyRequests) listRolesRes() {}
+
+type ListRolesUnauthorized Problem
+
+func (*ListRolesUnauthorized) listRolesRes() {}
+
+type ListRolesUnprocessableEntity Problem
+
+func (*ListRolesUnprocessableEntity) listRolesRes() {}
 
 type ListSessionsBadRequest Problem
 
@@ -1160,6 +1424,410 @@ func (o OptString) Or(d string) string {
 	return d
 }
 
+// NewOptUUID returns new OptUUID with value set to v.
+func NewOptUUID(v uuid.UUID) OptUUID {
+	return OptUUID{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptUUID is optional uuid.UUID.
+type OptUUID struct {
+	Value uuid.UUID
+	Set   bool
+}
+
+// IsSet returns true if OptUUID was set.
+func (o OptUUID) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptUUID) Reset() {
+	var v uuid.UUID
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptUUID) SetTo(v uuid.UUID) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptUUID) Get() (v uuid.UUID, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptUUID) Or(d uuid.UUID) uuid.UUID {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// Ref: #/components/schemas/OrganizationUser
+type OrganizationUser struct {
+	ID          uuid.UUID `json:"id"`
+	Email       string    `json:"email"`
+	Username    string    `json:"username"`
+	DisplayName OptString `json:"display_name"`
+	// Account status (platform-wide).
+	Status OrganizationUserStatus `json:"status"`
+	// Status of the membership in this organization.
+	MembershipStatus OrganizationUserMembershipStatus `json:"membership_status"`
+	// True while a login lockout is in force.
+	Locked      bool        `json:"locked"`
+	LockedUntil OptDateTime `json:"locked_until"`
+	Roles       []string    `json:"roles"`
+	LastLoginAt OptDateTime `json:"last_login_at"`
+	CreatedAt   time.Time   `json:"created_at"`
+}
+
+// GetID returns the value of ID.
+func (s *OrganizationUser) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetEmail returns the value of Email.
+func (s *OrganizationUser) GetEmail() string {
+	return s.Email
+}
+
+// GetUsername returns the value of Username.
+func (s *OrganizationUser) GetUsername() string {
+	return s.Username
+}
+
+// GetDisplayName returns the value of DisplayName.
+func (s *OrganizationUser) GetDisplayName() OptString {
+	return s.DisplayName
+}
+
+// GetStatus returns the value of Status.
+func (s *OrganizationUser) GetStatus() OrganizationUserStatus {
+	return s.Status
+}
+
+// GetMembershipStatus returns the value of MembershipStatus.
+func (s *OrganizationUser) GetMembershipStatus() OrganizationUserMembershipStatus {
+	return s.MembershipStatus
+}
+
+// GetLocked returns the value of Locked.
+func (s *OrganizationUser) GetLocked() bool {
+	return s.Locked
+}
+
+// GetLockedUntil returns the value of LockedUntil.
+func (s *OrganizationUser) GetLockedUntil() OptDateTime {
+	return s.LockedUntil
+}
+
+// GetRoles returns the value of Roles.
+func (s *OrganizationUser) GetRoles() []string {
+	return s.Roles
+}
+
+// GetLastLoginAt returns the value of LastLoginAt.
+func (s *OrganizationUser) GetLastLoginAt() OptDateTime {
+	return s.LastLoginAt
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *OrganizationUser) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// SetID sets the value of ID.
+func (s *OrganizationUser) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetEmail sets the value of Email.
+func (s *OrganizationUser) SetEmail(val string) {
+	s.Email = val
+}
+
+// SetUsername sets the value of Username.
+func (s *OrganizationUser) SetUsername(val string) {
+	s.Username = val
+}
+
+// SetDisplayName sets the value of DisplayName.
+func (s *OrganizationUser) SetDisplayName(val OptString) {
+	s.DisplayName = val
+}
+
+// SetStatus sets the value of Status.
+func (s *OrganizationUser) SetStatus(val OrganizationUserStatus) {
+	s.Status = val
+}
+
+// SetMembershipStatus sets the value of MembershipStatus.
+func (s *OrganizationUser) SetMembershipStatus(val OrganizationUserMembershipStatus) {
+	s.MembershipStatus = val
+}
+
+// SetLocked sets the value of Locked.
+func (s *OrganizationUser) SetLocked(val bool) {
+	s.Locked = val
+}
+
+// SetLockedUntil sets the value of LockedUntil.
+func (s *OrganizationUser) SetLockedUntil(val OptDateTime) {
+	s.LockedUntil = val
+}
+
+// SetRoles sets the value of Roles.
+func (s *OrganizationUser) SetRoles(val []string) {
+	s.Roles = val
+}
+
+// SetLastLoginAt sets the value of LastLoginAt.
+func (s *OrganizationUser) SetLastLoginAt(val OptDateTime) {
+	s.LastLoginAt = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *OrganizationUser) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// Status of the membership in this organization.
+type OrganizationUserMembershipStatus string
+
+const (
+	OrganizationUserMembershipStatusActive    OrganizationUserMembershipStatus = "active"
+	OrganizationUserMembershipStatusInvited   OrganizationUserMembershipStatus = "invited"
+	OrganizationUserMembershipStatusSuspended OrganizationUserMembershipStatus = "suspended"
+)
+
+// AllValues returns all OrganizationUserMembershipStatus values.
+func (OrganizationUserMembershipStatus) AllValues() []OrganizationUserMembershipStatus {
+	return []OrganizationUserMembershipStatus{
+		OrganizationUserMembershipStatusActive,
+		OrganizationUserMembershipStatusInvited,
+		OrganizationUserMembershipStatusSuspended,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s OrganizationUserMembershipStatus) MarshalText() ([]byte, error) {
+	switch s {
+	case OrganizationUserMembershipStatusActive:
+		return []byte(s), nil
+	case OrganizationUserMembershipStatusInvited:
+		return []byte(s), nil
+	case OrganizationUserMembershipStatusSuspended:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *OrganizationUserMembershipStatus) UnmarshalText(data []byte) error {
+	switch OrganizationUserMembershipStatus(data) {
+	case OrganizationUserMembershipStatusActive:
+		*s = OrganizationUserMembershipStatusActive
+		return nil
+	case OrganizationUserMembershipStatusInvited:
+		*s = OrganizationUserMembershipStatusInvited
+		return nil
+	case OrganizationUserMembershipStatusSuspended:
+		*s = OrganizationUserMembershipStatusSuspended
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/OrganizationUserPage
+type OrganizationUserPage struct {
+	Items      []OrganizationUser `json:"items"`
+	NextCursor OptNilString       `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *OrganizationUserPage) GetItems() []OrganizationUser {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *OrganizationUserPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *OrganizationUserPage) SetItems(val []OrganizationUser) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *OrganizationUserPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*OrganizationUserPage) listOrganizationUsersRes() {}
+
+// Account status (platform-wide).
+type OrganizationUserStatus string
+
+const (
+	OrganizationUserStatusActive      OrganizationUserStatus = "active"
+	OrganizationUserStatusInvited     OrganizationUserStatus = "invited"
+	OrganizationUserStatusSuspended   OrganizationUserStatus = "suspended"
+	OrganizationUserStatusDeactivated OrganizationUserStatus = "deactivated"
+)
+
+// AllValues returns all OrganizationUserStatus values.
+func (OrganizationUserStatus) AllValues() []OrganizationUserStatus {
+	return []OrganizationUserStatus{
+		OrganizationUserStatusActive,
+		OrganizationUserStatusInvited,
+		OrganizationUserStatusSuspended,
+		OrganizationUserStatusDeactivated,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s OrganizationUserStatus) MarshalText() ([]byte, error) {
+	switch s {
+	case OrganizationUserStatusActive:
+		return []byte(s), nil
+	case OrganizationUserStatusInvited:
+		return []byte(s), nil
+	case OrganizationUserStatusSuspended:
+		return []byte(s), nil
+	case OrganizationUserStatusDeactivated:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *OrganizationUserStatus) UnmarshalText(data []byte) error {
+	switch OrganizationUserStatus(data) {
+	case OrganizationUserStatusActive:
+		*s = OrganizationUserStatusActive
+		return nil
+	case OrganizationUserStatusInvited:
+		*s = OrganizationUserStatusInvited
+		return nil
+	case OrganizationUserStatusSuspended:
+		*s = OrganizationUserStatusSuspended
+		return nil
+	case OrganizationUserStatusDeactivated:
+		*s = OrganizationUserStatusDeactivated
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/PermissionAction
+type PermissionAction string
+
+const (
+	PermissionActionCreate  PermissionAction = "create"
+	PermissionActionRead    PermissionAction = "read"
+	PermissionActionUpdate  PermissionAction = "update"
+	PermissionActionDelete  PermissionAction = "delete"
+	PermissionActionManage  PermissionAction = "manage"
+	PermissionActionApprove PermissionAction = "approve"
+)
+
+// AllValues returns all PermissionAction values.
+func (PermissionAction) AllValues() []PermissionAction {
+	return []PermissionAction{
+		PermissionActionCreate,
+		PermissionActionRead,
+		PermissionActionUpdate,
+		PermissionActionDelete,
+		PermissionActionManage,
+		PermissionActionApprove,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s PermissionAction) MarshalText() ([]byte, error) {
+	switch s {
+	case PermissionActionCreate:
+		return []byte(s), nil
+	case PermissionActionRead:
+		return []byte(s), nil
+	case PermissionActionUpdate:
+		return []byte(s), nil
+	case PermissionActionDelete:
+		return []byte(s), nil
+	case PermissionActionManage:
+		return []byte(s), nil
+	case PermissionActionApprove:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *PermissionAction) UnmarshalText(data []byte) error {
+	switch PermissionAction(data) {
+	case PermissionActionCreate:
+		*s = PermissionActionCreate
+		return nil
+	case PermissionActionRead:
+		*s = PermissionActionRead
+		return nil
+	case PermissionActionUpdate:
+		*s = PermissionActionUpdate
+		return nil
+	case PermissionActionDelete:
+		*s = PermissionActionDelete
+		return nil
+	case PermissionActionManage:
+		*s = PermissionActionManage
+		return nil
+	case PermissionActionApprove:
+		*s = PermissionActionApprove
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/PermissionRef
+type PermissionRef struct {
+	// A resource of the permission matrix (see README), e.g. task.
+	Resource string           `json:"resource"`
+	Action   PermissionAction `json:"action"`
+}
+
+// GetResource returns the value of Resource.
+func (s *PermissionRef) GetResource() string {
+	return s.Resource
+}
+
+// GetAction returns the value of Action.
+func (s *PermissionRef) GetAction() PermissionAction {
+	return s.Action
+}
+
+// SetResource sets the value of Resource.
+func (s *PermissionRef) SetResource(val string) {
+	s.Resource = val
+}
+
+// SetAction sets the value of Action.
+func (s *PermissionRef) SetAction(val PermissionAction) {
+	s.Action = val
+}
+
 // RFC 9457 problem details.
 // Ref: #/components/schemas/Problem
 type Problem struct {
@@ -1475,6 +2143,39 @@ type ResetPasswordUnprocessableEntity Problem
 
 func (*ResetPasswordUnprocessableEntity) resetPasswordRes() {}
 
+type RevokeRolePermissionBadRequest Problem
+
+func (*RevokeRolePermissionBadRequest) revokeRolePermissionRes() {}
+
+type RevokeRolePermissionConflict Problem
+
+func (*RevokeRolePermissionConflict) revokeRolePermissionRes() {}
+
+type RevokeRolePermissionForbidden Problem
+
+func (*RevokeRolePermissionForbidden) revokeRolePermissionRes() {}
+
+// RevokeRolePermissionNoContent is response for RevokeRolePermission operation.
+type RevokeRolePermissionNoContent struct{}
+
+func (*RevokeRolePermissionNoContent) revokeRolePermissionRes() {}
+
+type RevokeRolePermissionNotFound Problem
+
+func (*RevokeRolePermissionNotFound) revokeRolePermissionRes() {}
+
+type RevokeRolePermissionTooManyRequests Problem
+
+func (*RevokeRolePermissionTooManyRequests) revokeRolePermissionRes() {}
+
+type RevokeRolePermissionUnauthorized Problem
+
+func (*RevokeRolePermissionUnauthorized) revokeRolePermissionRes() {}
+
+type RevokeRolePermissionUnprocessableEntity Problem
+
+func (*RevokeRolePermissionUnprocessableEntity) revokeRolePermissionRes() {}
+
 type RevokeSessionBadRequest Problem
 
 func (*RevokeSessionBadRequest) revokeSessionRes() {}
@@ -1503,6 +2204,189 @@ func (*RevokeSessionUnauthorized) revokeSessionRes() {}
 type RevokeSessionUnprocessableEntity Problem
 
 func (*RevokeSessionUnprocessableEntity) revokeSessionRes() {}
+
+// Ref: #/components/schemas/RoleAssignment
+type RoleAssignment struct {
+	RoleID uuid.UUID `json:"role_id"`
+}
+
+// GetRoleID returns the value of RoleID.
+func (s *RoleAssignment) GetRoleID() uuid.UUID {
+	return s.RoleID
+}
+
+// SetRoleID sets the value of RoleID.
+func (s *RoleAssignment) SetRoleID(val uuid.UUID) {
+	s.RoleID = val
+}
+
+// Ref: #/components/schemas/RoleCreateRequest
+type RoleCreateRequest struct {
+	Name        string    `json:"name"`
+	Description OptString `json:"description"`
+}
+
+// GetName returns the value of Name.
+func (s *RoleCreateRequest) GetName() string {
+	return s.Name
+}
+
+// GetDescription returns the value of Description.
+func (s *RoleCreateRequest) GetDescription() OptString {
+	return s.Description
+}
+
+// SetName sets the value of Name.
+func (s *RoleCreateRequest) SetName(val string) {
+	s.Name = val
+}
+
+// SetDescription sets the value of Description.
+func (s *RoleCreateRequest) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// Ref: #/components/schemas/RoleInfo
+type RoleInfo struct {
+	ID uuid.UUID `json:"id"`
+	// Absent for system roles.
+	OrganizationID OptUUID   `json:"organization_id"`
+	Name           string    `json:"name"`
+	Description    OptString `json:"description"`
+	// System roles are seeded and immutable.
+	IsSystem    bool            `json:"is_system"`
+	Permissions []PermissionRef `json:"permissions"`
+	CreatedAt   time.Time       `json:"created_at"`
+}
+
+// GetID returns the value of ID.
+func (s *RoleInfo) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *RoleInfo) GetOrganizationID() OptUUID {
+	return s.OrganizationID
+}
+
+// GetName returns the value of Name.
+func (s *RoleInfo) GetName() string {
+	return s.Name
+}
+
+// GetDescription returns the value of Description.
+func (s *RoleInfo) GetDescription() OptString {
+	return s.Description
+}
+
+// GetIsSystem returns the value of IsSystem.
+func (s *RoleInfo) GetIsSystem() bool {
+	return s.IsSystem
+}
+
+// GetPermissions returns the value of Permissions.
+func (s *RoleInfo) GetPermissions() []PermissionRef {
+	return s.Permissions
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *RoleInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// SetID sets the value of ID.
+func (s *RoleInfo) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *RoleInfo) SetOrganizationID(val OptUUID) {
+	s.OrganizationID = val
+}
+
+// SetName sets the value of Name.
+func (s *RoleInfo) SetName(val string) {
+	s.Name = val
+}
+
+// SetDescription sets the value of Description.
+func (s *RoleInfo) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetIsSystem sets the value of IsSystem.
+func (s *RoleInfo) SetIsSystem(val bool) {
+	s.IsSystem = val
+}
+
+// SetPermissions sets the value of Permissions.
+func (s *RoleInfo) SetPermissions(val []PermissionRef) {
+	s.Permissions = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *RoleInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+func (*RoleInfo) createRoleRes() {}
+func (*RoleInfo) getRoleRes()    {}
+func (*RoleInfo) updateRoleRes() {}
+
+// Ref: #/components/schemas/RolePage
+type RolePage struct {
+	Items      []RoleInfo   `json:"items"`
+	NextCursor OptNilString `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *RolePage) GetItems() []RoleInfo {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *RolePage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *RolePage) SetItems(val []RoleInfo) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *RolePage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*RolePage) listMemberRolesRes() {}
+func (*RolePage) listRolesRes()       {}
+
+// Ref: #/components/schemas/RoleUpdateRequest
+type RoleUpdateRequest struct {
+	Name        OptString `json:"name"`
+	Description OptString `json:"description"`
+}
+
+// GetName returns the value of Name.
+func (s *RoleUpdateRequest) GetName() OptString {
+	return s.Name
+}
+
+// GetDescription returns the value of Description.
+func (s *RoleUpdateRequest) GetDescription() OptString {
+	return s.Description
+}
+
+// SetName sets the value of Name.
+func (s *RoleUpdateRequest) SetName(val OptString) {
+	s.Name = val
+}
+
+// SetDescription sets the value of Description.
+func (s *RoleUpdateRequest) SetDescription(val OptString) {
+	s.Description = val
+}
 
 // Ref: #/components/schemas/SessionInfo
 type SessionInfo struct {
@@ -1805,6 +2689,96 @@ func (s *TokenPairTokenType) UnmarshalText(data []byte) error {
 		return errors.Errorf("invalid value: %q", data)
 	}
 }
+
+type UnassignMemberRoleBadRequest Problem
+
+func (*UnassignMemberRoleBadRequest) unassignMemberRoleRes() {}
+
+type UnassignMemberRoleForbidden Problem
+
+func (*UnassignMemberRoleForbidden) unassignMemberRoleRes() {}
+
+// UnassignMemberRoleNoContent is response for UnassignMemberRole operation.
+type UnassignMemberRoleNoContent struct{}
+
+func (*UnassignMemberRoleNoContent) unassignMemberRoleRes() {}
+
+type UnassignMemberRoleNotFound Problem
+
+func (*UnassignMemberRoleNotFound) unassignMemberRoleRes() {}
+
+type UnassignMemberRoleTooManyRequests Problem
+
+func (*UnassignMemberRoleTooManyRequests) unassignMemberRoleRes() {}
+
+type UnassignMemberRoleUnauthorized Problem
+
+func (*UnassignMemberRoleUnauthorized) unassignMemberRoleRes() {}
+
+type UnassignMemberRoleUnprocessableEntity Problem
+
+func (*UnassignMemberRoleUnprocessableEntity) unassignMemberRoleRes() {}
+
+type UnlockUserBadRequest Problem
+
+func (*UnlockUserBadRequest) unlockUserRes() {}
+
+type UnlockUserForbidden Problem
+
+func (*UnlockUserForbidden) unlockUserRes() {}
+
+// UnlockUserNoContent is response for UnlockUser operation.
+type UnlockUserNoContent struct{}
+
+func (*UnlockUserNoContent) unlockUserRes() {}
+
+type UnlockUserNotFound Problem
+
+func (*UnlockUserNotFound) unlockUserRes() {}
+
+type UnlockUserTooManyRequests Problem
+
+func (*UnlockUserTooManyRequests) unlockUserRes() {}
+
+type UnlockUserUnauthorized Problem
+
+func (*UnlockUserUnauthorized) unlockUserRes() {}
+
+type UnlockUserUnprocessableEntity Problem
+
+func (*UnlockUserUnprocessableEntity) unlockUserRes() {}
+
+type UpdateRoleBadRequest Problem
+
+func (*UpdateRoleBadRequest) updateRoleRes() {}
+
+type UpdateRoleConflict Problem
+
+func (*UpdateRoleConflict) updateRoleRes() {}
+
+type UpdateRoleForbidden Problem
+
+func (*UpdateRoleForbidden) updateRoleRes() {}
+
+type UpdateRoleNotFound Problem
+
+func (*UpdateRoleNotFound) updateRoleRes() {}
+
+type UpdateRoleRequestEntityTooLarge Problem
+
+func (*UpdateRoleRequestEntityTooLarge) updateRoleRes() {}
+
+type UpdateRoleTooManyRequests Problem
+
+func (*UpdateRoleTooManyRequests) updateRoleRes() {}
+
+type UpdateRoleUnauthorized Problem
+
+func (*UpdateRoleUnauthorized) updateRoleRes() {}
+
+type UpdateRoleUnprocessableEntity Problem
+
+func (*UpdateRoleUnprocessableEntity) updateRoleRes() {}
 
 type VerifyEmailBadRequest Problem
 

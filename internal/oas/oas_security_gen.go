@@ -35,16 +35,29 @@ func findAuthorization(h http.Header, prefix string) (string, bool) {
 
 // operationRolesBearerAuth is a private map storing roles per operation.
 var operationRolesBearerAuth = map[string][]string{
+	AssignMemberRoleOperation:        []string{},
 	ChangePasswordOperation:          []string{},
 	ConfirmMfaOperation:              []string{},
+	CreateRoleOperation:              []string{},
+	DeactivateUserOperation:          []string{},
+	DeleteRoleOperation:              []string{},
 	DisableMfaOperation:              []string{},
 	EnrollMfaOperation:               []string{},
 	GetMeOperation:                   []string{},
+	GetRoleOperation:                 []string{},
+	GrantRolePermissionOperation:     []string{},
+	ListMemberRolesOperation:         []string{},
+	ListOrganizationUsersOperation:   []string{},
+	ListRolesOperation:               []string{},
 	ListSessionsOperation:            []string{},
 	LogoutOperation:                  []string{},
 	LogoutAllOperation:               []string{},
 	ResendEmailVerificationOperation: []string{},
+	RevokeRolePermissionOperation:    []string{},
 	RevokeSessionOperation:           []string{},
+	UnassignMemberRoleOperation:      []string{},
+	UnlockUserOperation:              []string{},
+	UpdateRoleOperation:              []string{},
 }
 
 // GetRolesForBearerAuth returns the required roles for the given operation.

@@ -8,6 +8,15 @@ import (
 
 // Handler handles operations described by OpenAPI v3 specification.
 type Handler interface {
+	// AssignMemberRole implements assignMemberRole operation.
+	//
+	// Needs role:create in the organization and every permission of the role (so nobody can make someone
+	// more powerful than themself). The role is a system role (not SUPER_ADMIN, which is the platform
+	// flag) or a custom role of the same organization. Assigning a role the member already holds changes
+	// nothing.
+	//
+	// POST /organizations/{org_id}/members/{user_id}/roles
+	AssignMemberRole(ctx context.Context, req *RoleAssignment, params AssignMemberRoleParams) (AssignMemberRoleRes, error)
 	// ChangePassword implements changePassword operation.
 	//
 	// Needs the current password (403 of type `wrong-password` otherwise). The new password must satisfy
@@ -24,6 +33,27 @@ type Handler interface {
 	//
 	// POST /auth/mfa/confirm
 	ConfirmMfa(ctx context.Context, req *MfaConfirmRequest) (ConfirmMfaRes, error)
+	// CreateRole implements createRole operation.
+	//
+	// Needs role:create in the organization. The role starts without permissions; names are unique in the
+	// organization and may not be a system role's name.
+	//
+	// POST /organizations/{org_id}/roles
+	CreateRole(ctx context.Context, req *RoleCreateRequest, params CreateRoleParams) (CreateRoleRes, error)
+	// DeactivateUser implements deactivateUser operation.
+	//
+	// SUPER_ADMIN only. Sets the account status to deactivated and revokes every session, so its tokens
+	// stop working at once.
+	//
+	// POST /users/{user_id}/deactivate
+	DeactivateUser(ctx context.Context, params DeactivateUserParams) (DeactivateUserRes, error)
+	// DeleteRole implements deleteRole operation.
+	//
+	// Needs role:delete. The role is removed from every member holding it, effective on their next
+	// request. System roles are immutable (409).
+	//
+	// DELETE /organizations/{org_id}/roles/{role_id}
+	DeleteRole(ctx context.Context, params DeleteRoleParams) (DeleteRoleRes, error)
 	// DisableMfa implements disableMfa operation.
 	//
 	// Needs the password and a current TOTP code or an unused recovery code (403 of type `wrong-password`
@@ -67,6 +97,40 @@ type Handler interface {
 	//
 	// GET /readyz
 	GetReadiness(ctx context.Context) (GetReadinessRes, error)
+	// GetRole implements getRole operation.
+	//
+	// Returns a system role or one of the organization's custom roles, with the permissions it grants.
+	//
+	// GET /organizations/{org_id}/roles/{role_id}
+	GetRole(ctx context.Context, params GetRoleParams) (GetRoleRes, error)
+	// GrantRolePermission implements grantRolePermission operation.
+	//
+	// Needs role:update and the granted permission itself in the organization (nobody hands out more than
+	// they hold). Granting a permission the role already has changes nothing. System roles are immutable
+	// (409).
+	//
+	// POST /organizations/{org_id}/roles/{role_id}/permissions
+	GrantRolePermission(ctx context.Context, req *PermissionRef, params GrantRolePermissionParams) (GrantRolePermissionRes, error)
+	// ListMemberRoles implements listMemberRoles operation.
+	//
+	// The roles the user holds in this organization (system and custom), each with its permissions.
+	//
+	// GET /organizations/{org_id}/members/{user_id}/roles
+	ListMemberRoles(ctx context.Context, params ListMemberRolesParams) (ListMemberRolesRes, error)
+	// ListOrganizationUsers implements listOrganizationUsers operation.
+	//
+	// Members of the organization (any membership status) with account status, lockout and roles. Needs
+	// member:read.
+	//
+	// GET /organizations/{org_id}/users
+	ListOrganizationUsers(ctx context.Context, params ListOrganizationUsersParams) (ListOrganizationUsersRes, error)
+	// ListRoles implements listRoles operation.
+	//
+	// The system roles (ADMIN, MANAGER, DEVELOPER, VIEWER, SUPER_ADMIN; immutable) and the organization's
+	// custom roles, each with its permissions. Custom roles are listed with role:read.
+	//
+	// GET /organizations/{org_id}/roles
+	ListRoles(ctx context.Context, params ListRolesParams) (ListRolesRes, error)
 	// ListSessions implements listSessions operation.
 	//
 	// The caller's sessions that have not been revoked, newest first; `current` marks the one making the
@@ -125,12 +189,38 @@ type Handler interface {
 	//
 	// POST /auth/password/reset
 	ResetPassword(ctx context.Context, req *ResetPasswordRequest) (ResetPasswordRes, error)
+	// RevokeRolePermission implements revokeRolePermission operation.
+	//
+	// Needs role:update. System roles are immutable (409).
+	//
+	// DELETE /organizations/{org_id}/roles/{role_id}/permissions/{resource}/{action}
+	RevokeRolePermission(ctx context.Context, params RevokeRolePermissionParams) (RevokeRolePermissionRes, error)
 	// RevokeSession implements revokeSession operation.
 	//
 	// Signs out one device. Another user's session answers 404, like one that does not exist.
 	//
 	// DELETE /auth/sessions/{id}
 	RevokeSession(ctx context.Context, params RevokeSessionParams) (RevokeSessionRes, error)
+	// UnassignMemberRole implements unassignMemberRole operation.
+	//
+	// Needs role:delete in the organization; effective on the member's next request.
+	//
+	// DELETE /organizations/{org_id}/members/{user_id}/roles/{role_id}
+	UnassignMemberRole(ctx context.Context, params UnassignMemberRoleParams) (UnassignMemberRoleRes, error)
+	// UnlockUser implements unlockUser operation.
+	//
+	// Resets the failed-login counter and the lockout (as Keycloak's "clear brute-force" for a user).
+	// Allowed to the SUPER_ADMIN and to whoever holds member:manage in an organization the user belongs
+	// to.
+	//
+	// POST /users/{user_id}/unlock
+	UnlockUser(ctx context.Context, params UnlockUserParams) (UnlockUserRes, error)
+	// UpdateRole implements updateRole operation.
+	//
+	// Needs role:update. System roles are immutable (409).
+	//
+	// PATCH /organizations/{org_id}/roles/{role_id}
+	UpdateRole(ctx context.Context, req *RoleUpdateRequest, params UpdateRoleParams) (UpdateRoleRes, error)
 	// VerifyEmail implements verifyEmail operation.
 	//
 	// Redeems the token mailed at registration (or by /auth/email/verify/resend). Tokens are single use

@@ -13,6 +13,18 @@ type UnimplementedHandler struct{}
 
 var _ Handler = UnimplementedHandler{}
 
+// AssignMemberRole implements assignMemberRole operation.
+//
+// Needs role:create in the organization and every permission of the role (so nobody can make someone
+// more powerful than themself). The role is a system role (not SUPER_ADMIN, which is the platform
+// flag) or a custom role of the same organization. Assigning a role the member already holds changes
+// nothing.
+//
+// POST /organizations/{org_id}/members/{user_id}/roles
+func (UnimplementedHandler) AssignMemberRole(ctx context.Context, req *RoleAssignment, params AssignMemberRoleParams) (r AssignMemberRoleRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // ChangePassword implements changePassword operation.
 //
 // Needs the current password (403 of type `wrong-password` otherwise). The new password must satisfy
@@ -32,6 +44,36 @@ func (UnimplementedHandler) ChangePassword(ctx context.Context, req *ChangePassw
 //
 // POST /auth/mfa/confirm
 func (UnimplementedHandler) ConfirmMfa(ctx context.Context, req *MfaConfirmRequest) (r ConfirmMfaRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// CreateRole implements createRole operation.
+//
+// Needs role:create in the organization. The role starts without permissions; names are unique in the
+// organization and may not be a system role's name.
+//
+// POST /organizations/{org_id}/roles
+func (UnimplementedHandler) CreateRole(ctx context.Context, req *RoleCreateRequest, params CreateRoleParams) (r CreateRoleRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// DeactivateUser implements deactivateUser operation.
+//
+// SUPER_ADMIN only. Sets the account status to deactivated and revokes every session, so its tokens
+// stop working at once.
+//
+// POST /users/{user_id}/deactivate
+func (UnimplementedHandler) DeactivateUser(ctx context.Context, params DeactivateUserParams) (r DeactivateUserRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// DeleteRole implements deleteRole operation.
+//
+// Needs role:delete. The role is removed from every member holding it, effective on their next
+// request. System roles are immutable (409).
+//
+// DELETE /organizations/{org_id}/roles/{role_id}
+func (UnimplementedHandler) DeleteRole(ctx context.Context, params DeleteRoleParams) (r DeleteRoleRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -93,6 +135,55 @@ func (UnimplementedHandler) GetMe(ctx context.Context) (r GetMeRes, _ error) {
 //
 // GET /readyz
 func (UnimplementedHandler) GetReadiness(ctx context.Context) (r GetReadinessRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// GetRole implements getRole operation.
+//
+// Returns a system role or one of the organization's custom roles, with the permissions it grants.
+//
+// GET /organizations/{org_id}/roles/{role_id}
+func (UnimplementedHandler) GetRole(ctx context.Context, params GetRoleParams) (r GetRoleRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// GrantRolePermission implements grantRolePermission operation.
+//
+// Needs role:update and the granted permission itself in the organization (nobody hands out more than
+// they hold). Granting a permission the role already has changes nothing. System roles are immutable
+// (409).
+//
+// POST /organizations/{org_id}/roles/{role_id}/permissions
+func (UnimplementedHandler) GrantRolePermission(ctx context.Context, req *PermissionRef, params GrantRolePermissionParams) (r GrantRolePermissionRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListMemberRoles implements listMemberRoles operation.
+//
+// The roles the user holds in this organization (system and custom), each with its permissions.
+//
+// GET /organizations/{org_id}/members/{user_id}/roles
+func (UnimplementedHandler) ListMemberRoles(ctx context.Context, params ListMemberRolesParams) (r ListMemberRolesRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListOrganizationUsers implements listOrganizationUsers operation.
+//
+// Members of the organization (any membership status) with account status, lockout and roles. Needs
+// member:read.
+//
+// GET /organizations/{org_id}/users
+func (UnimplementedHandler) ListOrganizationUsers(ctx context.Context, params ListOrganizationUsersParams) (r ListOrganizationUsersRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListRoles implements listRoles operation.
+//
+// The system roles (ADMIN, MANAGER, DEVELOPER, VIEWER, SUPER_ADMIN; immutable) and the organization's
+// custom roles, each with its permissions. Custom roles are listed with role:read.
+//
+// GET /organizations/{org_id}/roles
+func (UnimplementedHandler) ListRoles(ctx context.Context, params ListRolesParams) (r ListRolesRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -178,12 +269,50 @@ func (UnimplementedHandler) ResetPassword(ctx context.Context, req *ResetPasswor
 	return r, ht.ErrNotImplemented
 }
 
+// RevokeRolePermission implements revokeRolePermission operation.
+//
+// Needs role:update. System roles are immutable (409).
+//
+// DELETE /organizations/{org_id}/roles/{role_id}/permissions/{resource}/{action}
+func (UnimplementedHandler) RevokeRolePermission(ctx context.Context, params RevokeRolePermissionParams) (r RevokeRolePermissionRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // RevokeSession implements revokeSession operation.
 //
 // Signs out one device. Another user's session answers 404, like one that does not exist.
 //
 // DELETE /auth/sessions/{id}
 func (UnimplementedHandler) RevokeSession(ctx context.Context, params RevokeSessionParams) (r RevokeSessionRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// UnassignMemberRole implements unassignMemberRole operation.
+//
+// Needs role:delete in the organization; effective on the member's next request.
+//
+// DELETE /organizations/{org_id}/members/{user_id}/roles/{role_id}
+func (UnimplementedHandler) UnassignMemberRole(ctx context.Context, params UnassignMemberRoleParams) (r UnassignMemberRoleRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// UnlockUser implements unlockUser operation.
+//
+// Resets the failed-login counter and the lockout (as Keycloak's "clear brute-force" for a user).
+// Allowed to the SUPER_ADMIN and to whoever holds member:manage in an organization the user belongs
+// to.
+//
+// POST /users/{user_id}/unlock
+func (UnimplementedHandler) UnlockUser(ctx context.Context, params UnlockUserParams) (r UnlockUserRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// UpdateRole implements updateRole operation.
+//
+// Needs role:update. System roles are immutable (409).
+//
+// PATCH /organizations/{org_id}/roles/{role_id}
+func (UnimplementedHandler) UpdateRole(ctx context.Context, req *RoleUpdateRequest, params UpdateRoleParams) (r UpdateRoleRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 

@@ -4,35 +4,31 @@ import (
 	"context"
 
 	"entgo.io/ent/entql"
+	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/privacy"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
-// TenantPolicy is the baseline of every organization-scoped entity: no
-// viewer, no access; system and superuser pass; everyone else is confined
-// to their organizations. Finer RBAC rules slot in before AllowTenantMember.
-func TenantPolicy() ent.Policy {
+// TenantPolicy is the policy of every organization-scoped entity: no
+// viewer, no access; system and superuser pass; everyone else needs the
+// permission on resource (a name of seed.Resources) in the row's
+// organization, see Require. extra rules (e.g. DenyRoleEscalation) run
+// before Require on mutations.
+func TenantPolicy(resource string, extra ...privacy.MutationRule) ent.Policy {
+	mutation := privacy.MutationPolicy{DenyIfNoViewer(), AllowIfSystem(), AllowIfSuperuser()}
+	mutation = append(mutation, extra...)
 	return privacy.Policy{
-		Query: privacy.QueryPolicy{
-			DenyIfNoViewer(), AllowIfSystem(), AllowIfSuperuser(), FilterTenant(),
-			privacy.AlwaysAllowRule(),
-		},
-		Mutation: privacy.MutationPolicy{
-			DenyIfNoViewer(), AllowIfSystem(), AllowIfSuperuser(), FilterTenant(),
-			AllowTenantMember(), DenyAlways(),
-		},
+		Query:    privacy.QueryPolicy{DenyIfNoViewer(), AllowIfSystem(), AllowIfSuperuser(), Require(resource)},
+		Mutation: append(mutation, Require(resource)),
 	}
 }
 
-// idFilter is the entql filter of any entity (all have an id).
-type idFilter interface {
-	WhereID(entql.ValueP)
-}
-
-// OrganizationPolicy: members see their organizations; any signed-in user
-// may create one (becoming its admin); changes are confined to own ones.
+// OrganizationPolicy: members see their organizations (whatever their
+// roles, as /auth/me lists them); any signed-in user may create one (the
+// creator is made its ADMIN by the creating code); updating needs
+// organization:update and deleting organization:delete in it.
 func OrganizationPolicy() ent.Policy {
 	ownOrgs := privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
 		f.Where(fieldIn("id", viewer.FromContext(ctx).OrganizationIDs()))
@@ -45,7 +41,8 @@ func OrganizationPolicy() ent.Policy {
 		Mutation: privacy.MutationPolicy{
 			DenyIfNoViewer(), AllowIfSystem(), AllowIfSuperuser(),
 			privacy.OnMutationOperation(allowUsers(), ent.OpCreate),
-			ownOrgs, privacy.OnMutationOperation(allowUsers(), ent.OpUpdateOne|ent.OpUpdate),
+			privacy.OnMutationOperation(requireRule{resource: "organization", column: "id"},
+				ent.OpUpdate|ent.OpUpdateOne|ent.OpDelete|ent.OpDeleteOne),
 			DenyAlways(),
 		},
 	}
@@ -61,20 +58,21 @@ func allowUsers() privacy.MutationRule {
 	})
 }
 
-// UserPolicy: a user sees themself and the members of their organizations;
-// accounts are created and changed by system code (registration, admin
-// operations) or a superuser, and by the user for their own row.
+// UserPolicy: a user sees themself and the members of the organizations
+// where they may read members. Accounts are created by system code
+// (registration, invitations) or a superuser. A user may edit their own
+// profile but never the fields that are privileges or account state
+// (protectedUserFields): those change through system code, the
+// SUPER_ADMIN, or, for the lockout alone (unlock), whoever may manage the
+// members of an organization the user belongs to (Keycloak's manage-users
+// may clear a brute-force lockout).
 func UserPolicy() ent.Policy {
 	visible := privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
 		v := viewer.FromContext(ctx)
 		f.Where(entql.Or(
 			entql.FieldEQ("id", v.UserID),
-			entql.HasEdgeWith("memberships", fieldIn("organization_id", v.OrganizationIDs())),
+			entql.HasEdgeWith("memberships", memberOf(v.OrganizationsWhere("member", viewer.ActionRead))),
 		))
-		return privacy.Skip
-	})
-	self := privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
-		f.(idFilter).WhereID(entql.ValueEQ(viewer.FromContext(ctx).UserID))
 		return privacy.Skip
 	})
 	return privacy.Policy{
@@ -83,10 +81,48 @@ func UserPolicy() ent.Policy {
 		},
 		Mutation: privacy.MutationPolicy{
 			DenyIfNoViewer(), AllowIfSystem(), AllowIfSuperuser(),
-			privacy.OnMutationOperation(privacy.MutationPolicy{self, allowUsers()}, ent.OpUpdateOne),
+			privacy.OnMutationOperation(userUpdate(), ent.OpUpdateOne),
 			DenyAlways(),
 		},
 	}
+}
+
+var (
+	// protectedUserFields are never changed by the user themself.
+	protectedUserFields = []string{
+		"is_superuser", "status", "failed_login_attempts", "locked_until", "email_verified_at", "deleted_at",
+	}
+	// lockoutFields are what unlocking a user changes.
+	lockoutFields = []string{"failed_login_attempts", "locked_until"}
+)
+
+// userUpdate narrows a user update to the rows the viewer may change with
+// the fields it touches (see UserPolicy), then allows human users.
+func userUpdate() privacy.MutationRule {
+	return privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error {
+		v := viewer.FromContext(ctx)
+		var rows entql.P
+		switch {
+		case onlyFields(m, lockoutFields...):
+			rows = entql.HasEdgeWith("memberships", memberOf(v.OrganizationsWhere("member", viewer.ActionManage)))
+		case anyFieldIn(m, protectedUserFields...):
+			return privacy.Denyf("rule: %v are changed by administrators only", protectedUserFields)
+		default:
+			rows = entql.FieldEQ("id", v.UserID)
+		}
+		f, ok := m.(interface{ Filter() *ent.UserFilter })
+		if !ok {
+			return privacy.Denyf("rule: unexpected mutation %T", m)
+		}
+		f.Filter().Where(rows)
+		return allowUsers().EvalMutation(ctx, m)
+	})
+}
+
+// memberOf matches the (not deleted) memberships of orgs, whatever their
+// status: administrators see and unlock invited and suspended members too.
+func memberOf(orgs []uuid.UUID) entql.P {
+	return entql.And(fieldIn("organization_id", orgs), entql.FieldNil("deleted_at"))
 }
 
 // ownerFilter is implemented by rows that belong to one user.
@@ -118,13 +154,14 @@ func GlobalCatalogPolicy() ent.Policy {
 
 // AuditLogPolicy makes audit tables append-only: rows are inserted by the
 // audit hook and security code (system context) and never updated or
-// deleted by anyone, superusers included. Readers see their
-// organizations' rows and their own actions.
-func AuditLogPolicy(actorField string) ent.Policy {
+// deleted by anyone, superusers included. Readers see the rows of the
+// organizations where they hold resource:read (activity_log,
+// security_log) and their own actions.
+func AuditLogPolicy(resource, actorField string) ent.Policy {
 	visible := privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
 		v := viewer.FromContext(ctx)
 		f.Where(entql.Or(
-			fieldIn("organization_id", v.OrganizationIDs()),
+			fieldIn("organization_id", v.OrganizationsWhere(resource, viewer.ActionRead)),
 			entql.FieldEQ(actorField, v.UserID),
 		))
 		return privacy.Skip
@@ -140,19 +177,21 @@ func AuditLogPolicy(actorField string) ent.Policy {
 	}
 }
 
-// RolePolicy: everyone sees the system roles and their organizations'
-// custom roles; role administration arrives with the identity issue's
-// admin operations and is system/superuser-only until then.
+// RolePolicy: everyone sees the system roles, and the custom roles of the
+// organizations where they hold role:read. Custom roles are created,
+// changed and deleted with role:create/update/delete in their
+// organization (Require); system roles have no organization, so only
+// seeding (system) and the SUPER_ADMIN can touch them.
 func RolePolicy() ent.Policy {
 	visible := privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
 		f.Where(entql.Or(
 			entql.FieldNil("organization_id"),
-			fieldIn("organization_id", viewer.FromContext(ctx).OrganizationIDs()),
+			fieldIn("organization_id", viewer.FromContext(ctx).OrganizationsWhere("role", viewer.ActionRead)),
 		))
 		return privacy.Skip
 	})
 	return privacy.Policy{
 		Query:    privacy.QueryPolicy{DenyIfNoViewer(), AllowIfSystem(), AllowIfSuperuser(), visible, privacy.AlwaysAllowRule()},
-		Mutation: privacy.MutationPolicy{DenyIfNoViewer(), AllowIfSystem(), AllowIfSuperuser(), DenyAlways()},
+		Mutation: privacy.MutationPolicy{DenyIfNoViewer(), AllowIfSystem(), AllowIfSuperuser(), Require("role")},
 	}
 }

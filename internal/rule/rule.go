@@ -48,33 +48,7 @@ func AllowIfSuperuser() privacy.QueryMutationRule {
 // DenyAlways is the explicit end of a policy: no rule allowed it.
 func DenyAlways() privacy.QueryMutationRule { return privacy.AlwaysDenyRule() }
 
-// FilterTenant limits reads, updates and deletes to rows of the viewer's
-// organizations: the predicate is added to the SQL, so other tenants' rows
-// are never loaded (a cross-tenant id lookup is a plain "not found").
-func FilterTenant() privacy.QueryMutationRule {
-	return privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
-		f.Where(fieldIn("organization_id", viewer.FromContext(ctx).OrganizationIDs()))
-		return privacy.Skip
-	})
-}
-
-// AllowTenantMember allows a mutation inside the viewer's organizations.
-// Creates are checked against the organization_id being written (filters
-// do not apply to inserts); updates and deletes were already narrowed by
-// FilterTenant.
-func AllowTenantMember() privacy.MutationRule {
-	return privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error {
-		if !m.Op().Is(ent.OpCreate) {
-			return privacy.Allow
-		}
-		org, ok := organizationOf(m)
-		if !ok || !viewer.FromContext(ctx).IsMember(org) {
-			return privacy.Denyf("rule: create outside the viewer's organizations")
-		}
-		return privacy.Allow
-	})
-}
-
+// organizationOf is the organization_id a create writes.
 func organizationOf(m ent.Mutation) (uuid.UUID, bool) {
 	v, ok := m.Field("organization_id")
 	if !ok {

@@ -33,7 +33,7 @@ func TestNoViewerIsDenied(t *testing.T) {
 	})
 }
 
-// tenants builds two organizations with one member each.
+// tenants builds two organizations with one ADMIN each.
 type tenants struct {
 	a, b           *ent.Organization
 	alice, bob     *ent.User
@@ -43,9 +43,8 @@ type tenants struct {
 func newTenants(t *testing.T, c *ent.Client) tenants {
 	tn := tenants{a: testfix.Org(t, c, "A"), b: testfix.Org(t, c, "B"),
 		alice: testfix.User(t, c, "alice"), bob: testfix.User(t, c, "bob")}
-	testfix.Member(t, c, tn.a, tn.alice)
-	testfix.Member(t, c, tn.b, tn.bob)
-	tn.asAlice, tn.asBob = testfix.As(tn.alice, tn.a), testfix.As(tn.bob, tn.b)
+	tn.asAlice = testfix.AsRole(t, c, tn.alice, tn.a, "ADMIN")
+	tn.asBob = testfix.AsRole(t, c, tn.bob, tn.b, "ADMIN")
 	return tn
 }
 

@@ -2,14 +2,18 @@
 // system roles and their permission matrix. It is idempotent.
 package seed
 
-import "github.com/worksynapse/worksynapse/ent/permission"
+import (
+	"strings"
+
+	"github.com/worksynapse/worksynapse/ent/permission"
+)
 
 // Resources are the permission resources, one per domain object family.
 var Resources = []string{
 	"organization", "member", "role", "project", "board", "sprint", "milestone",
 	"task", "comment", "attachment", "label", "time_log",
 	"channel", "message", "note",
-	"agent", "agent_tool", "agent_action", "agent_call", "model_price",
+	"agent", "agent_tool", "agent_session", "agent_action", "agent_call", "model_price",
 	"work_log", "activity_log", "security_log",
 }
 
@@ -52,11 +56,12 @@ var Matrix = map[string][]grant{
 		{append(append([]string{}, planning...), workItems...), crud},
 		{[]string{"member"}, []permission.Action{permission.ActionRead, permission.ActionManage}},
 		{[]string{"agent", "agent_tool"}, contribute},
+		{[]string{"agent_session"}, crud},
 		{[]string{"agent_action"}, []permission.Action{permission.ActionRead, permission.ActionApprove}},
 		{[]string{"organization", "role", "agent_call", "model_price", "activity_log"}, readOnly},
 	},
 	RoleDeveloper: {
-		{workItems, contribute},
+		{append(append([]string{}, workItems...), "agent_session"), contribute},
 		{append(append([]string{}, planning...), "organization", "member", "role", "agent", "agent_tool", "agent_action", "agent_call", "model_price"), readOnly},
 	},
 	RoleViewer: {
@@ -90,4 +95,36 @@ func contains[T comparable](xs []T, x T) bool {
 		}
 	}
 	return false
+}
+
+// matrixRoles are the README table's columns.
+var matrixRoles = []string{RoleSuperAdmin, RoleAdmin, RoleManager, RoleDeveloper, RoleViewer}
+
+// MarkdownTable renders Matrix for the README: one row per resource, one
+// column per system role, one letter per granted action in Actions order
+// (C create, R read, U update, D delete, M manage, A approve; "-" not
+// granted). A test keeps the README's copy identical.
+func MarkdownTable() string {
+	var b strings.Builder
+	b.WriteString("| resource | " + strings.Join(matrixRoles, " | ") + " |\n|---|")
+	b.WriteString(strings.Repeat("---|", len(matrixRoles)) + "\n")
+	for _, res := range Resources {
+		b.WriteString("| " + res + " |")
+		for _, r := range matrixRoles {
+			b.WriteString(" `" + cell(r, res) + "` |")
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func cell(role, resource string) string {
+	out := make([]byte, len(Actions))
+	for i, a := range Actions {
+		out[i] = '-'
+		if Allowed(role, resource, a) {
+			out[i] = strings.ToUpper(string(a))[0]
+		}
+	}
+	return string(out)
 }

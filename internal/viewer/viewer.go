@@ -4,18 +4,63 @@
 package viewer
 
 import (
+	"bytes"
 	"context"
+	"slices"
 
 	"github.com/google/uuid"
 )
 
-// Role is an organization role name as seeded (ADMIN, MANAGER, DEVELOPER, VIEWER).
+// Role is the name of a role the viewer holds in an organization: a seeded
+// system role (ADMIN, MANAGER, DEVELOPER, VIEWER) or a custom one.
 type Role string
 
-// Membership is what the viewer is in one organization.
+// Membership is what the viewer is in one organization: its roles and the
+// union of their permissions.
 type Membership struct {
 	OrganizationID uuid.UUID
 	Roles          []Role
+	Permissions    Permissions
+}
+
+// Permission is one (resource, action) pair, as in the Permission table.
+type Permission struct {
+	Resource, Action string
+}
+
+// Permissions is a set of permissions.
+type Permissions map[Permission]struct{}
+
+// Action names the rules use (the values of Permission.action).
+const (
+	ActionCreate = "create"
+	ActionRead   = "read"
+	ActionUpdate = "update"
+	ActionDelete = "delete"
+	ActionManage = "manage"
+)
+
+// Add puts (resource, action) in the set, creating the set when nil.
+func (p *Permissions) Add(resource, action string) {
+	if *p == nil {
+		*p = Permissions{}
+	}
+	(*p)[Permission{resource, action}] = struct{}{}
+}
+
+// Allows reports whether the set grants action on resource. As Keycloak's
+// manage-* roles include view-*, "manage" implies create, read, update
+// and delete of the same resource (not "approve").
+func (p Permissions) Allows(resource, action string) bool {
+	if _, ok := p[Permission{resource, action}]; ok {
+		return true
+	}
+	switch action {
+	case ActionCreate, ActionRead, ActionUpdate, ActionDelete:
+		_, ok := p[Permission{resource, ActionManage}]
+		return ok
+	}
+	return false
 }
 
 // Viewer is the principal on whose behalf ent runs a query or mutation.
@@ -89,6 +134,38 @@ func (v *Viewer) IsMember(id uuid.UUID) bool {
 	}
 	_, ok := v.Memberships[id]
 	return ok
+}
+
+// Can reports whether the viewer may do action on resource in organization
+// org. System code and the SUPER_ADMIN may do everything; others need a role
+// granting it in that organization (permissions are loaded per request, so
+// a role change takes effect on the next one).
+func (v *Viewer) Can(org uuid.UUID, resource, action string) bool {
+	if v == nil {
+		return false
+	}
+	if v.system || v.Superuser {
+		return true
+	}
+	m, ok := v.Memberships[org]
+	return ok && m.Permissions.Allows(resource, action)
+}
+
+// OrganizationsWhere lists the organizations in which the viewer may do
+// action on resource (the SQL filter of reads, updates and deletes).
+func (v *Viewer) OrganizationsWhere(resource, action string) []uuid.UUID {
+	if v == nil {
+		return nil
+	}
+	var ids []uuid.UUID
+	for id, m := range v.Memberships {
+		if m.Permissions.Allows(resource, action) {
+			ids = append(ids, id)
+		}
+	}
+	// Sorted so the same viewer always produces the same SQL.
+	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	return ids
 }
 
 // HasRole reports whether the viewer holds role in organization id.

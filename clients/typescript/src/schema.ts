@@ -344,6 +344,162 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/organizations/{org_id}/members/{user_id}/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the roles of a member
+         * @description The roles the user holds in this organization (system and custom), each with its permissions.
+         */
+        get: operations["listMemberRoles"];
+        put?: never;
+        /**
+         * Assign a role to a member
+         * @description Needs role:create in the organization and every permission of the role (so nobody can make someone more powerful than themself). The role is a system role (not SUPER_ADMIN, which is the platform flag) or a custom role of the same organization. Assigning a role the member already holds changes nothing.
+         */
+        post: operations["assignMemberRole"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organizations/{org_id}/members/{user_id}/roles/{role_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a role from a member
+         * @description Needs role:delete in the organization; effective on the member's next request.
+         */
+        delete: operations["unassignMemberRole"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organizations/{org_id}/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the roles usable in an organization
+         * @description The system roles (ADMIN, MANAGER, DEVELOPER, VIEWER, SUPER_ADMIN; immutable) and the organization's custom roles, each with its permissions. Custom roles are listed with role:read.
+         */
+        get: operations["listRoles"];
+        put?: never;
+        /**
+         * Create a custom role
+         * @description Needs role:create in the organization. The role starts without permissions; names are unique in the organization and may not be a system role's name.
+         */
+        post: operations["createRole"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organizations/{org_id}/roles/{role_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a role with its permissions
+         * @description Returns a system role or one of the organization's custom roles, with the permissions it grants.
+         */
+        get: operations["getRole"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a custom role
+         * @description Needs role:delete. The role is removed from every member holding it, effective on their next request. System roles are immutable (409).
+         */
+        delete: operations["deleteRole"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename or describe a custom role
+         * @description Needs role:update. System roles are immutable (409).
+         */
+        patch: operations["updateRole"];
+        trace?: never;
+    };
+    "/organizations/{org_id}/roles/{role_id}/permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Grant a permission to a custom role
+         * @description Needs role:update and the granted permission itself in the organization (nobody hands out more than they hold). Granting a permission the role already has changes nothing. System roles are immutable (409).
+         */
+        post: operations["grantRolePermission"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organizations/{org_id}/roles/{role_id}/permissions/{resource}/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a permission from a custom role
+         * @description Needs role:update. System roles are immutable (409).
+         */
+        delete: operations["revokeRolePermission"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organizations/{org_id}/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the organization's users with their account status
+         * @description Members of the organization (any membership status) with account status, lockout and roles. Needs member:read.
+         */
+        get: operations["listOrganizationUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -358,6 +514,46 @@ export interface paths {
         get: operations["getReadiness"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/{user_id}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deactivate a user account platform-wide
+         * @description SUPER_ADMIN only. Sets the account status to deactivated and revokes every session, so its tokens stop working at once.
+         */
+        post: operations["deactivateUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/{user_id}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clear a user's login lockout
+         * @description Resets the failed-login counter and the lockout (as Keycloak's "clear brute-force" for a user). Allowed to the SUPER_ADMIN and to whoever holds member:manage in an organization the user belongs to.
+         */
+        post: operations["unlockUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -444,6 +640,44 @@ export interface components {
             /** @description Single-use codes for POST /auth/login (`recovery_code`) when the authenticator is lost. */
             recovery_codes: string[];
         };
+        OrganizationUser: {
+            /** Format: uuid */
+            id: string;
+            /** Format: email */
+            email: string;
+            username: string;
+            display_name?: string;
+            /**
+             * @description Account status (platform-wide).
+             * @enum {string}
+             */
+            status: "active" | "invited" | "suspended" | "deactivated";
+            /**
+             * @description Status of the membership in this organization.
+             * @enum {string}
+             */
+            membership_status: "active" | "invited" | "suspended";
+            /** @description True while a login lockout is in force. */
+            locked: boolean;
+            /** Format: date-time */
+            locked_until?: string;
+            roles: string[];
+            /** Format: date-time */
+            last_login_at?: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        OrganizationUserPage: {
+            items: components["schemas"]["OrganizationUser"][];
+            next_cursor?: string | null;
+        };
+        /** @enum {string} */
+        PermissionAction: "create" | "read" | "update" | "delete" | "manage" | "approve";
+        PermissionRef: {
+            /** @description A resource of the permission matrix (see README), e.g. task. */
+            resource: string;
+            action: components["schemas"]["PermissionAction"];
+        };
         /** @description RFC 9457 problem details. */
         Problem: {
             /** @description URI identifying the problem type. */
@@ -483,6 +717,38 @@ export interface components {
              * @description Same policy as for registration.
              */
             new_password: string;
+        };
+        RoleAssignment: {
+            /** Format: uuid */
+            role_id: string;
+        };
+        RoleCreateRequest: {
+            name: string;
+            description?: string;
+        };
+        RoleInfo: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description Absent for system roles.
+             */
+            organization_id?: string;
+            name: string;
+            description?: string;
+            /** @description System roles are seeded and immutable. */
+            is_system: boolean;
+            permissions: components["schemas"]["PermissionRef"][];
+            /** Format: date-time */
+            created_at: string;
+        };
+        RolePage: {
+            items: components["schemas"]["RoleInfo"][];
+            next_cursor?: string | null;
+        };
+        RoleUpdateRequest: {
+            name?: string;
+            description?: string;
         };
         SessionInfo: {
             /** Format: uuid */
@@ -611,6 +877,12 @@ export interface components {
         IDPath: string;
         /** @description Page size (keyset pagination). */
         Limit: number;
+        /** @description The organization's id. */
+        OrgIDPath: string;
+        /** @description The role's id. */
+        RoleIDPath: string;
+        /** @description The user's id. */
+        UserIDPath: string;
     };
     requestBodies: never;
     headers: never;
@@ -1174,6 +1446,410 @@ export interface operations {
             default: components["responses"]["ProblemDefault"];
         };
     };
+    listMemberRoles: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+                /** @description The user's id. */
+                user_id: components["parameters"]["UserIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the member's roles in the organization. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolePage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    assignMemberRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+                /** @description The user's id. */
+                user_id: components["parameters"]["UserIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "role_id": "01926f7e-7d2a-7c4e-9a51-3c1f0e8b2d47"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RoleAssignment"];
+            };
+        };
+        responses: {
+            /** @description The member holds the role from their next request on. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    unassignMemberRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+                /** @description The user's id. */
+                user_id: components["parameters"]["UserIDPath"];
+                /** @description The role's id. */
+                role_id: components["parameters"]["RoleIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listRoles: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of roles, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolePage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    createRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "description": "Plans releases and reads the audit log.",
+                 *       "name": "RELEASE_MANAGER"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RoleCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The role was created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoleInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    getRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+                /** @description The role's id. */
+                role_id: components["parameters"]["RoleIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The role. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoleInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    deleteRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+                /** @description The role's id. */
+                role_id: components["parameters"]["RoleIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    updateRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+                /** @description The role's id. */
+                role_id: components["parameters"]["RoleIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "description": "Plans releases, reads the audit log and approves agent actions."
+                 *     }
+                 */
+                "application/json": components["schemas"]["RoleUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description The updated role. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoleInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    grantRolePermission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+                /** @description The role's id. */
+                role_id: components["parameters"]["RoleIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "action": "read",
+                 *       "resource": "activity_log"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PermissionRef"];
+            };
+        };
+        responses: {
+            /** @description The role has the permission; members holding the role get it on their next request. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    revokeRolePermission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+                /** @description The role's id. */
+                role_id: components["parameters"]["RoleIDPath"];
+                /** @description Permission resource, e.g. `task`. */
+                resource: string;
+                /** @description Permission action, e.g. `update`. */
+                action: components["schemas"]["PermissionAction"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked, effective on the next request of the role's members. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listOrganizationUsers: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of users, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationUserPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
     getReadiness: {
         parameters: {
             query?: never;
@@ -1203,6 +1879,63 @@ export interface operations {
                     "application/json": components["schemas"]["HealthStatus"];
                 };
             };
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    deactivateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id. */
+                user_id: components["parameters"]["UserIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deactivated. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    unlockUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id. */
+                user_id: components["parameters"]["UserIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user can sign in again. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
             default: components["responses"]["ProblemDefault"];
         };
     };

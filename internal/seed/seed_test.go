@@ -1,0 +1,93 @@
+package seed_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/seed"
+	"github.com/worksynapse/worksynapse/internal/testdb"
+)
+
+func TestMain(m *testing.M) { testdb.Main(m) }
+
+const (
+	readme      = "../../README.md"
+	startMarker = "<!-- permission-matrix:start (generated from internal/seed/matrix.go; WORKSYNAPSE_UPDATE_README=1 go test ./internal/seed rewrites it) -->\n"
+	endMarker   = "<!-- permission-matrix:end -->"
+)
+
+// TestREADMEMatrixIsCurrent keeps the README's permission table identical
+// to seed.Matrix, so the documentation cannot drift from what is seeded.
+func TestREADMEMatrixIsCurrent(t *testing.T) {
+	raw, err := os.ReadFile(readme)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(raw)
+	start, end := strings.Index(doc, startMarker), strings.Index(doc, endMarker)
+	if start < 0 || end < start {
+		t.Fatalf("README.md lacks the permission matrix markers %q ... %q", startMarker, endMarker)
+	}
+	want := seed.MarkdownTable()
+	got := doc[start+len(startMarker) : end]
+	if got == want {
+		return
+	}
+	if os.Getenv("WORKSYNAPSE_UPDATE_README") == "1" {
+		doc = doc[:start+len(startMarker)] + want + doc[end:]
+		if err := os.WriteFile(readme, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("README.md's permission matrix differs from internal/seed/matrix.go; "+
+		"run WORKSYNAPSE_UPDATE_README=1 go test ./internal/seed\nwant:\n%s\ngot:\n%s", want, got)
+}
+
+// TestSchemaResourcesAreInTheMatrix: every resource an ent schema's policy
+// names must be seeded, or nobody but SUPER_ADMIN could ever use it.
+func TestSchemaResourcesAreInTheMatrix(t *testing.T) {
+	files, err := filepath.Glob("../../ent/schema/*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("schema files: %v", err)
+	}
+	uses := regexp.MustCompile(`rule\.(?:TenantPolicy|AuditLogPolicy)\("([a-z_]+)"`)
+	seen := 0
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range uses.FindAllStringSubmatch(string(src), -1) {
+			seen++
+			if !slices.Contains(seed.Resources, m[1]) {
+				t.Errorf("%s: resource %q is not in seed.Resources", filepath.Base(f), m[1])
+			}
+		}
+	}
+	if seen < 40 {
+		t.Errorf("found only %d policy resources; did the policy constructors change?", seen)
+	}
+}
+
+func TestRunIsIdempotent(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		first, err := seed.Run(context.Background(), db.Ent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first.Permissions != len(seed.Resources)*len(seed.Actions) || first.Roles != 5 || first.Grants == 0 {
+			t.Errorf("first run: %+v", first)
+		}
+		again, err := seed.Run(context.Background(), db.Ent)
+		if err != nil || again != (seed.Result{}) {
+			t.Errorf("second run must create nothing: %+v %v", again, err)
+		}
+	})
+}
