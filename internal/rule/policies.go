@@ -51,7 +51,7 @@ func OrganizationPolicy() ent.Policy {
 // allowUsers allows a signed-in human user (not an agent or service).
 func allowUsers() privacy.MutationRule {
 	return privacy.MutationRuleFunc(func(ctx context.Context, _ ent.Mutation) error {
-		if v := viewer.FromContext(ctx); v != nil && v.UserID != [16]byte{} && v.AgentID == [16]byte{} {
+		if v := viewer.FromContext(ctx); v != nil && v.UserID != uuid.Nil && v.AgentID == uuid.Nil {
 			return privacy.Allow
 		}
 		return privacy.Skip
