@@ -163,3 +163,42 @@ func deref[T, O any](f func(T) *O) func(T) O {
 }
 
 var derefLabel = deref(ToAPILabel)
+
+// ListTaskAttachments implements GET /tasks/{task_id}/attachments.
+func (h *Handler) ListTaskAttachments(ctx context.Context, params oas.ListTaskAttachmentsParams) (oas.ListTaskAttachmentsRes, error) {
+	page, err := tasks.ListAttachments(ctx, h.client, params.TaskID, pageParams(params.Limit, params.Cursor))
+	if err != nil {
+		return nil, err
+	}
+	return &oas.TaskAttachmentPage{Items: convertAll(page.Items, deref(ToAPITaskAttachment)), NextCursor: nextCursor(page.NextCursor)}, nil
+}
+
+// UploadTaskAttachment implements POST /tasks/{task_id}/attachments.
+func (h *Handler) UploadTaskAttachment(ctx context.Context, req *oas.AttachmentUploadMultipart, params oas.UploadTaskAttachmentParams) (oas.UploadTaskAttachmentRes, error) {
+	a, err := tasks.Attach(ctx, h.client, h.files, params.TaskID, tasks.Upload{
+		Name: req.File.Name, Content: req.File.File, MaxBytes: h.maxUpload,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ToAPITaskAttachment(a), nil
+}
+
+// DownloadTaskAttachment implements GET /attachments/{attachment_id}/download.
+// ogen closes the reader once the body is written.
+func (h *Handler) DownloadTaskAttachment(ctx context.Context, params oas.DownloadTaskAttachmentParams) (oas.DownloadTaskAttachmentRes, error) {
+	a, r, err := tasks.OpenAttachment(ctx, h.client, h.files, params.AttachmentID)
+	if err != nil {
+		return nil, err
+	}
+	return &oas.DownloadTaskAttachmentOKHeaders{
+		ContentDisposition:  oas.NewOptString(tasks.ContentDisposition(a.FileName)),
+		XContentTypeOptions: oas.NewOptString("nosniff"),
+		Response:            oas.DownloadTaskAttachmentOK{Data: r},
+	}, nil
+}
+
+// DeleteTaskAttachment implements DELETE /attachments/{attachment_id}.
+func (h *Handler) DeleteTaskAttachment(ctx context.Context, params oas.DeleteTaskAttachmentParams) (oas.DeleteTaskAttachmentRes, error) {
+	return &oas.DeleteTaskAttachmentNoContent{}, tasks.DeleteAttachment(ctx, h.client, params.AttachmentID)
+}

@@ -114,3 +114,13 @@ func optTime(o oas.OptDateTime) *time.Time {
 	}
 	return nil
 }
+
+// ToAPITaskAttachment converts attachment metadata (the storage key stays
+// internal).
+func ToAPITaskAttachment(a *ent.TaskAttachment) *oas.TaskAttachment {
+	return &oas.TaskAttachment{
+		ID: a.ID, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, OrganizationID: a.OrganizationID,
+		DeletedAt: optNilTime(a.DeletedAt), TaskID: a.TaskID, UploaderID: a.UploaderID, FileName: a.FileName,
+		ContentType: a.ContentType, SizeBytes: a.SizeBytes, SHA256: a.Sha256,
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/seed"
 	"github.com/worksynapse/worksynapse/internal/testdb"
 	"github.com/worksynapse/worksynapse/internal/testfix"
+	"github.com/worksynapse/worksynapse/internal/testserver"
 )
 
 // board is an organization (alice ADMIN, bob VIEWER, dave DEVELOPER) with
@@ -29,7 +30,12 @@ type board struct {
 
 func newBoard(t *testing.T, db *database.DB) *board {
 	t.Helper()
-	b := &board{org: newOrg(t, db, nil)}
+	return newBoardEnv(t, db, nil)
+}
+
+func newBoardEnv(t *testing.T, db *database.DB, env testserver.Env) *board {
+	t.Helper()
+	b := &board{org: newOrg(t, db, env)}
 	dave, eve := register(t, b.s, "daveed"), register(t, b.s, "evelyn")
 	b.join(dave.ID, seed.RoleDeveloper)
 	b.dave = dave.ID
