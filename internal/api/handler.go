@@ -11,6 +11,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/internal/identity"
 	"github.com/worksynapse/worksynapse/internal/oas"
+	"github.com/worksynapse/worksynapse/internal/storage"
 )
 
 // Probe is one readiness check (database reachable, migrations current...).
@@ -28,6 +29,9 @@ type Handler struct {
 	identity *identity.Service
 	log      *slog.Logger
 	probes   []Probe
+	files    storage.Storage
+	// maxUpload caps one uploaded file (storage.max_upload_bytes).
+	maxUpload int64
 }
 
 var _ oas.Handler = (*Handler)(nil)
@@ -38,9 +42,13 @@ type Deps struct {
 	Identity *identity.Service
 	Log      *slog.Logger
 	Probes   []Probe
+	// Files stores attachments; MaxUploadBytes caps one file.
+	Files          storage.Storage
+	MaxUploadBytes int64
 }
 
 // NewHandler builds the API handler.
 func NewHandler(d Deps) *Handler {
-	return &Handler{client: d.Client, identity: d.Identity, log: d.Log, probes: d.Probes}
+	return &Handler{client: d.Client, identity: d.Identity, log: d.Log, probes: d.Probes,
+		files: d.Files, maxUpload: d.MaxUploadBytes}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -24,6 +25,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/requestmeta"
 	"github.com/worksynapse/worksynapse/internal/server"
 	"github.com/worksynapse/worksynapse/internal/server/middleware"
+	"github.com/worksynapse/worksynapse/internal/storage"
 )
 
 // App holds the process-wide dependencies.
@@ -151,7 +153,12 @@ func (a *App) Server() (*server.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := api.NewHandler(api.Deps{Client: a.DB.Ent, Identity: ids, Log: a.Log, Probes: a.probes()})
+	files, err := storage.NewLocal(a.Config.Storage.Dir)
+	if err != nil {
+		return nil, err
+	}
+	h := api.NewHandler(api.Deps{Client: a.DB.Ent, Identity: ids, Log: a.Log, Probes: a.probes(),
+		Files: files, MaxUploadBytes: a.Config.Storage.MaxUploadBytes})
 	sec := api.Security{Identity: ids, Limiter: limiter, PerUser: perMinute(a.Config.RateLimit.PerUserPerMinute)}
 	ipLimits, stats := ratelimit.Middleware(limiter, ratelimit.Rules{
 		PerIP:          perMinute(a.Config.RateLimit.PerIPPerMinute),
@@ -164,7 +171,24 @@ func (a *App) Server() (*server.Server, error) {
 	a.Metrics.CounterFunc("rate_limit_rejections_total", "Requests rejected by the per-IP rate limits.",
 		func() float64 { return float64(stats.Rejections()) })
 	return server.New(server.Options{HTTP: a.Config.HTTP, Handler: h, Security: sec, Log: a.Log,
-		Metrics: a.Metrics, Limits: []middleware.Middleware{ipLimits}})
+		Metrics: a.Metrics, Limits: []middleware.Middleware{ipLimits},
+		BodyLimits: uploadBodyLimit(a.Config.Storage.MaxUploadBytes)})
+}
+
+// uploadRoute matches the multipart upload operations.
+var uploadRoute = regexp.MustCompile(`^/tasks/[^/]+/attachments$`)
+
+// uploadBodyLimit lets upload routes take a file of maxFile bytes plus the
+// multipart framing (boundaries, part headers); the handler enforces the
+// exact file limit. Every other route keeps http.max_body_bytes.
+func uploadBodyLimit(maxFile int64) func(r *http.Request) (int64, bool) {
+	const multipartOverhead = 64 << 10
+	return func(r *http.Request) (int64, bool) {
+		if r.Method == http.MethodPost && uploadRoute.MatchString(r.URL.Path) {
+			return maxFile + multipartOverhead, true
+		}
+		return 0, false
+	}
 }
 
 // probes are the readiness checks. Their errors are shown by /readyz, so

@@ -40,6 +40,7 @@ type Config struct {
 	RateLimit   RateLimitConfig `mapstructure:"rate_limit"`
 	Auth        AuthConfig      `mapstructure:"auth"`
 	Mail        MailConfig      `mapstructure:"mail"`
+	Storage     StorageConfig   `mapstructure:"storage"`
 }
 
 // HTTPConfig configures the HTTP server.
@@ -125,6 +126,15 @@ type MailConfig struct {
 	Password string `mapstructure:"password"`
 }
 
+// StorageConfig configures where uploaded files (task attachments) live.
+type StorageConfig struct {
+	// Dir is the local directory holding the files under random keys.
+	Dir string `mapstructure:"dir"`
+	// MaxUploadBytes caps one uploaded file; the upload routes get a body
+	// limit this large (plus multipart overhead) instead of http.max_body_bytes.
+	MaxUploadBytes int64 `mapstructure:"max_upload_bytes"`
+}
+
 // setting is one configuration key with its built-in default.
 type setting struct {
 	key   string
@@ -180,6 +190,9 @@ var defaults = []setting{
 	{"mail.from", "WorkSynapse <no-reply@localhost>"},
 	{"mail.username", ""},
 	{"mail.password", ""},
+
+	{"storage.dir", "./data/files"},
+	{"storage.max_upload_bytes", int64(25 << 20)},
 }
 
 // Keys returns every configuration key in dotted form (e.g. "http.addr"),

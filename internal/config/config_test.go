@@ -105,7 +105,8 @@ func TestDefaults(t *testing.T) {
 			BcryptCost:          12,
 			Lockout:             config.LockoutConfig{MaxAttempts: 5, Duration: 15 * time.Minute},
 		},
-		Mail: config.MailConfig{From: "WorkSynapse <no-reply@localhost>"},
+		Mail:    config.MailConfig{From: "WorkSynapse <no-reply@localhost>"},
+		Storage: config.StorageConfig{Dir: "./data/files", MaxUploadBytes: 25 << 20},
 	}
 	if !reflect.DeepEqual(*cfg, want) {
 		t.Errorf("defaults mismatch\n got: %#v\nwant: %#v", *cfg, want)

@@ -75,6 +75,7 @@ func (c *Config) Validate() (warnings []string, err error) {
 	c.checkRateLimit(&ch)
 	c.checkAuth(&ch)
 	c.checkMail(&ch)
+	c.checkStorage(&ch)
 	return ch.warnings, errors.Join(ch.errs...)
 }
 
@@ -278,6 +279,15 @@ func (c *Config) checkMail(ch *checker) {
 	}
 	if m.Password != "" && m.Username == "" {
 		ch.fail("mail.password", "is set but mail.username is empty")
+	}
+}
+
+func (c *Config) checkStorage(ch *checker) {
+	if blank(c.Storage.Dir) {
+		ch.fail("storage.dir", "must not be empty")
+	}
+	if c.Storage.MaxUploadBytes < 1 {
+		ch.fail("storage.max_upload_bytes", "must be at least 1, got %d", c.Storage.MaxUploadBytes)
 	}
 }
 

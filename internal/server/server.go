@@ -39,6 +39,9 @@ type Options struct {
 	Metrics  *metrics.Metrics
 	// Limits (rate limiting) run after CORS preflights, before bodies are read.
 	Limits []middleware.Middleware
+	// BodyLimits overrides HTTP.MaxBodyBytes for some requests (uploads);
+	// nil keeps the default everywhere.
+	BodyLimits func(r *http.Request) (int64, bool)
 }
 
 // New wires the middleware chain around the API router and the
@@ -70,7 +73,7 @@ func New(o Options) (*Server, error) {
 		middleware.CORS(o.HTTP.CORSAllowedOrigins),
 	}
 	chain = append(chain, o.Limits...)
-	chain = append(chain, middleware.BodyLimit(o.HTTP.MaxBodyBytes, nil), middleware.Timeout(o.HTTP.RequestTimeout))
+	chain = append(chain, middleware.BodyLimit(o.HTTP.MaxBodyBytes, o.BodyLimits), middleware.Timeout(o.HTTP.RequestTimeout))
 	cfg := o.HTTP
 	return &Server{
 		cfg: cfg,

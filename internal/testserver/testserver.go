@@ -41,6 +41,9 @@ func Start(t testing.TB, db *database.DB, env Env) *Server {
 		t.Fatalf("testserver: config: %v", err)
 	}
 	cfg.Auth.BcryptCost = 10 // keep tests fast; production default is 12
+	if env["WORKSYNAPSE_STORAGE_DIR"] == "" {
+		cfg.Storage.Dir = t.TempDir() // never ./data/files of the package under test
+	}
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewJSONHandler(io.MultiWriter(logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a := app.New(cfg, log, db)

@@ -1,0 +1,129 @@
+package api
+
+import (
+	"context"
+
+	"github.com/worksynapse/worksynapse/ent/milestone"
+	"github.com/worksynapse/worksynapse/internal/oas"
+	"github.com/worksynapse/worksynapse/internal/tasks"
+)
+
+// Planning: sprints and milestones (logic in internal/tasks).
+
+// ListSprints implements GET /projects/{project_id}/sprints.
+func (h *Handler) ListSprints(ctx context.Context, params oas.ListSprintsParams) (oas.ListSprintsRes, error) {
+	page, err := tasks.ListSprints(ctx, h.client, params.ProjectID, pageParams(params.Limit, params.Cursor))
+	if err != nil {
+		return nil, err
+	}
+	return &oas.SprintPage{Items: convertAll(page.Items, deref(ToAPISprint)), NextCursor: nextCursor(page.NextCursor)}, nil
+}
+
+// CreateSprint implements POST /projects/{project_id}/sprints.
+func (h *Handler) CreateSprint(ctx context.Context, req *oas.SprintCreateRequest, params oas.CreateSprintParams) (oas.CreateSprintRes, error) {
+	s, err := tasks.CreateSprint(ctx, h.client, params.ProjectID, tasks.SprintInput{
+		Name: &req.Name, Goal: optString(req.Goal), StartDate: optTime(req.StartDate), EndDate: optTime(req.EndDate),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ToAPISprint(s), nil
+}
+
+// GetSprint implements GET /sprints/{sprint_id}.
+func (h *Handler) GetSprint(ctx context.Context, params oas.GetSprintParams) (oas.GetSprintRes, error) {
+	s, err := h.client.Sprint.Get(ctx, params.SprintID)
+	if err != nil {
+		return nil, err
+	}
+	return ToAPISprint(s), nil
+}
+
+// UpdateSprint implements PATCH /sprints/{sprint_id}.
+func (h *Handler) UpdateSprint(ctx context.Context, req *oas.SprintUpdateRequest, params oas.UpdateSprintParams) (oas.UpdateSprintRes, error) {
+	s, err := tasks.UpdateSprint(ctx, h.client, params.SprintID, tasks.SprintInput{
+		Name: optString(req.Name), Goal: optString(req.Goal), StartDate: optTime(req.StartDate), EndDate: optTime(req.EndDate),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ToAPISprint(s), nil
+}
+
+// DeleteSprint implements DELETE /sprints/{sprint_id}.
+func (h *Handler) DeleteSprint(ctx context.Context, params oas.DeleteSprintParams) (oas.DeleteSprintRes, error) {
+	return &oas.DeleteSprintNoContent{}, tasks.DeleteSprint(ctx, h.client, params.SprintID)
+}
+
+// StartSprint implements POST /sprints/{sprint_id}/start.
+func (h *Handler) StartSprint(ctx context.Context, params oas.StartSprintParams) (oas.StartSprintRes, error) {
+	s, err := tasks.StartSprint(ctx, h.client, params.SprintID)
+	if err != nil {
+		return nil, err
+	}
+	return ToAPISprint(s), nil
+}
+
+// CompleteSprint implements POST /sprints/{sprint_id}/complete.
+func (h *Handler) CompleteSprint(ctx context.Context, req *oas.SprintCompleteRequest, params oas.CompleteSprintParams) (oas.CompleteSprintRes, error) {
+	s, err := tasks.CompleteSprint(ctx, h.client, params.SprintID, req.MoveTo)
+	if err != nil {
+		return nil, err
+	}
+	return ToAPISprint(s), nil
+}
+
+// ListMilestones implements GET /projects/{project_id}/milestones.
+func (h *Handler) ListMilestones(ctx context.Context, params oas.ListMilestonesParams) (oas.ListMilestonesRes, error) {
+	page, prog, err := tasks.ListMilestones(ctx, h.client, params.ProjectID, pageParams(params.Limit, params.Cursor))
+	if err != nil {
+		return nil, err
+	}
+	out := &oas.MilestonePage{Items: make([]oas.MilestoneInfo, 0, len(page.Items)), NextCursor: nextCursor(page.NextCursor)}
+	for _, m := range page.Items {
+		out.Items = append(out.Items, *ToAPIMilestone(m, prog[m.ID]))
+	}
+	return out, nil
+}
+
+// CreateMilestone implements POST /projects/{project_id}/milestones.
+func (h *Handler) CreateMilestone(ctx context.Context, req *oas.MilestoneCreateRequest, params oas.CreateMilestoneParams) (oas.CreateMilestoneRes, error) {
+	m, err := tasks.CreateMilestone(ctx, h.client, params.ProjectID, tasks.MilestoneInput{
+		Name: &req.Name, Description: optString(req.Description), DueDate: optTime(req.DueDate),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ToAPIMilestone(m, tasks.Progress{}), nil
+}
+
+// GetMilestone implements GET /milestones/{milestone_id}.
+func (h *Handler) GetMilestone(ctx context.Context, params oas.GetMilestoneParams) (oas.GetMilestoneRes, error) {
+	m, prog, err := tasks.GetMilestone(ctx, h.client, params.MilestoneID)
+	if err != nil {
+		return nil, err
+	}
+	return ToAPIMilestone(m, prog), nil
+}
+
+// UpdateMilestone implements PATCH /milestones/{milestone_id}.
+func (h *Handler) UpdateMilestone(ctx context.Context, req *oas.MilestoneUpdateRequest, params oas.UpdateMilestoneParams) (oas.UpdateMilestoneRes, error) {
+	in := tasks.MilestoneInput{Name: optString(req.Name), Description: optString(req.Description), DueDate: optTime(req.DueDate)}
+	if st, ok := req.Status.Get(); ok {
+		s := milestone.Status(st)
+		in.Status = &s
+	}
+	if _, err := tasks.UpdateMilestone(ctx, h.client, params.MilestoneID, in); err != nil {
+		return nil, err
+	}
+	m, prog, err := tasks.GetMilestone(ctx, h.client, params.MilestoneID)
+	if err != nil {
+		return nil, err
+	}
+	return ToAPIMilestone(m, prog), nil
+}
+
+// DeleteMilestone implements DELETE /milestones/{milestone_id}.
+func (h *Handler) DeleteMilestone(ctx context.Context, params oas.DeleteMilestoneParams) (oas.DeleteMilestoneRes, error) {
+	return &oas.DeleteMilestoneNoContent{}, tasks.DeleteMilestone(ctx, h.client, params.MilestoneID)
+}

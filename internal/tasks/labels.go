@@ -1,0 +1,105 @@
+package tasks
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/ent/label"
+	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/internal/pagination"
+	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/viewer"
+)
+
+// LabelInput are the label fields a request sets (nil: unchanged).
+type LabelInput struct {
+	Name, Color *string
+}
+
+// ListLabels pages the labels of a project.
+func ListLabels(ctx context.Context, c *ent.Client, projectID uuid.UUID, p pagination.Params) (pagination.Page[*ent.Label], error) {
+	if _, err := visibleProject(ctx, c, projectID); err != nil {
+		return pagination.Page[*ent.Label]{}, err
+	}
+	return pagination.List(ctx, c.Label.Query().Where(label.ProjectID(projectID)), p, func(l *ent.Label) uuid.UUID { return l.ID })
+}
+
+// CreateLabel adds a label to a project; a duplicate name is a 409.
+func CreateLabel(ctx context.Context, c *ent.Client, projectID uuid.UUID, in LabelInput) (*ent.Label, error) {
+	p, err := visibleProject(ctx, c, projectID)
+	if err != nil {
+		return nil, err
+	}
+	return inTx(ctx, c, func(tx *ent.Tx) (*ent.Label, error) {
+		l, err := tx.Label.Create().SetOrganizationID(p.OrganizationID).SetProjectID(p.ID).
+			SetName(*in.Name).SetNillableColor(in.Color).Save(ctx)
+		return l, labelConflict(err)
+	})
+}
+
+// GetLabel loads a visible label.
+func GetLabel(ctx context.Context, c *ent.Client, id uuid.UUID) (*ent.Label, error) {
+	return c.Label.Get(ctx, id)
+}
+
+// UpdateLabel renames or recolors a label.
+func UpdateLabel(ctx context.Context, c *ent.Client, id uuid.UUID, in LabelInput) (*ent.Label, error) {
+	return inTx(ctx, c, func(tx *ent.Tx) (*ent.Label, error) {
+		l, err := tx.Label.UpdateOneID(id).SetNillableName(in.Name).SetNillableColor(in.Color).Save(ctx)
+		return l, labelConflict(err)
+	})
+}
+
+// DeleteLabel (soft-)deletes a label and takes it off its tasks.
+func DeleteLabel(ctx context.Context, c *ent.Client, id uuid.UUID) error {
+	_, err := inTx(ctx, c, func(tx *ent.Tx) (struct{}, error) {
+		if err := tx.Label.UpdateOneID(id).ClearTasks().Exec(ctx); err != nil {
+			return struct{}{}, err
+		}
+		return struct{}{}, tx.Label.DeleteOneID(id).Exec(ctx)
+	})
+	return err
+}
+
+// SetTaskLabel puts the label on the task (on) or takes it off; doing
+// what is already done changes nothing (PUT/DELETE are idempotent).
+func SetTaskLabel(ctx context.Context, c *ent.Client, taskID, labelID uuid.UUID, on bool) error {
+	t, err := visibleTask(ctx, c, taskID)
+	if err != nil {
+		return err
+	}
+	l, err := c.Label.Get(ctx, labelID)
+	if err != nil {
+		return err
+	}
+	// The no-op shortcut below must not let a reader "succeed" at a write.
+	if !viewer.FromContext(ctx).Can(t.OrganizationID, "task", viewer.ActionUpdate) {
+		return problem.Forbidden("labelling a task needs task:update")
+	}
+	if l.ProjectID != t.ProjectID {
+		return problem.Validation("the label belongs to another project",
+			problem.FieldError{Field: "label_id", Message: "not a label of the task's project"})
+	}
+	has, err := c.Task.Query().Where(task.ID(taskID), task.HasLabelsWith(label.ID(labelID))).Exist(ctx)
+	if err != nil || has == on {
+		return err
+	}
+	_, err = inTx(ctx, c, func(tx *ent.Tx) (struct{}, error) {
+		u := tx.Task.UpdateOneID(taskID)
+		if on {
+			return struct{}{}, u.AddLabelIDs(labelID).Exec(ctx)
+		}
+		return struct{}{}, u.RemoveLabelIDs(labelID).Exec(ctx)
+	})
+	return err
+}
+
+// labelConflict names the conflict of a duplicate label name.
+func labelConflict(err error) error {
+	if ent.IsConstraintError(err) {
+		return problem.Conflict("a label with this name already exists in the project")
+	}
+	return err
+}

@@ -1,0 +1,174 @@
+package tasks
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/ent/sprint"
+	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/internal/pagination"
+	"github.com/worksynapse/worksynapse/internal/problem"
+)
+
+// SprintInput are the sprint fields a request sets (nil: unchanged).
+type SprintInput struct {
+	Name, Goal         *string
+	StartDate, EndDate *time.Time
+}
+
+// MoveToBacklog is CompleteSprint's destination for "no sprint".
+const MoveToBacklog = "backlog"
+
+// unfinished are the task statuses a completed sprint hands on.
+var finished = []task.Status{task.StatusDone, task.StatusCancelled}
+
+// ListSprints pages the sprints of a project.
+func ListSprints(ctx context.Context, c *ent.Client, projectID uuid.UUID, p pagination.Params) (pagination.Page[*ent.Sprint], error) {
+	if _, err := visibleProject(ctx, c, projectID); err != nil {
+		return pagination.Page[*ent.Sprint]{}, err
+	}
+	return pagination.List(ctx, c.Sprint.Query().Where(sprint.ProjectID(projectID)), p,
+		func(s *ent.Sprint) uuid.UUID { return s.ID })
+}
+
+// CreateSprint plans a sprint.
+func CreateSprint(ctx context.Context, c *ent.Client, projectID uuid.UUID, in SprintInput) (*ent.Sprint, error) {
+	p, err := visibleProject(ctx, c, projectID)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDates(in.StartDate, in.EndDate); err != nil {
+		return nil, err
+	}
+	return inTx(ctx, c, func(tx *ent.Tx) (*ent.Sprint, error) {
+		return tx.Sprint.Create().SetOrganizationID(p.OrganizationID).SetProjectID(p.ID).SetName(*in.Name).
+			SetNillableGoal(in.Goal).SetNillableStartDate(in.StartDate).SetNillableEndDate(in.EndDate).Save(ctx)
+	})
+}
+
+// UpdateSprint changes a sprint's name, goal or dates.
+func UpdateSprint(ctx context.Context, c *ent.Client, id uuid.UUID, in SprintInput) (*ent.Sprint, error) {
+	s, err := c.Sprint.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	start, end := s.StartDate, s.EndDate
+	if in.StartDate != nil {
+		start = in.StartDate
+	}
+	if in.EndDate != nil {
+		end = in.EndDate
+	}
+	if err := checkDates(start, end); err != nil {
+		return nil, err
+	}
+	return inTx(ctx, c, func(tx *ent.Tx) (*ent.Sprint, error) {
+		return tx.Sprint.UpdateOneID(id).SetNillableName(in.Name).SetNillableGoal(in.Goal).
+			SetNillableStartDate(in.StartDate).SetNillableEndDate(in.EndDate).Save(ctx)
+	})
+}
+
+// DeleteSprint deletes a sprint; its tasks go back to the backlog.
+func DeleteSprint(ctx context.Context, c *ent.Client, id uuid.UUID) error {
+	if _, err := c.Sprint.Get(ctx, id); err != nil {
+		return err
+	}
+	_, err := inTx(ctx, c, func(tx *ent.Tx) (struct{}, error) {
+		if err := tx.Task.Update().Where(task.SprintID(id)).ClearSprintID().AddVersion(1).Exec(ctx); err != nil {
+			return struct{}{}, err
+		}
+		return struct{}{}, tx.Sprint.DeleteOneID(id).Exec(ctx)
+	})
+	return err
+}
+
+// StartSprint makes a planned sprint the project's active one. The
+// partial unique index backs the check when two starts race.
+func StartSprint(ctx context.Context, c *ent.Client, id uuid.UUID) (*ent.Sprint, error) {
+	s, err := c.Sprint.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if s.Status != sprint.StatusPlanned {
+		return nil, problem.Conflict("only a planned sprint can start; this one is " + string(s.Status))
+	}
+	return inTx(ctx, c, func(tx *ent.Tx) (*ent.Sprint, error) {
+		active, err := tx.Sprint.Query().Where(sprint.ProjectID(s.ProjectID), sprint.StatusEQ(sprint.StatusActive)).Exist(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if active {
+			return nil, problem.Conflict("the project already has an active sprint; complete it first")
+		}
+		out, err := tx.Sprint.UpdateOneID(id).Where(sprint.StatusEQ(sprint.StatusPlanned)).
+			SetStatus(sprint.StatusActive).Save(ctx)
+		if ent.IsConstraintError(err) {
+			return nil, problem.Conflict("the project already has an active sprint; complete it first")
+		}
+		return out, err
+	})
+}
+
+// CompleteSprint completes the active sprint and moves its unfinished
+// tasks to the backlog or to a planned sprint of the same project.
+func CompleteSprint(ctx context.Context, c *ent.Client, id uuid.UUID, moveTo string) (*ent.Sprint, error) {
+	s, err := c.Sprint.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if s.Status != sprint.StatusActive {
+		return nil, problem.Conflict("only the active sprint can be completed; this one is " + string(s.Status))
+	}
+	next, err := destination(ctx, c, s, moveTo)
+	if err != nil {
+		return nil, err
+	}
+	return inTx(ctx, c, func(tx *ent.Tx) (*ent.Sprint, error) {
+		move := tx.Task.Update().Where(task.SprintID(id), task.StatusNotIn(finished...)).AddVersion(1)
+		if next == nil {
+			move.ClearSprintID()
+		} else {
+			move.SetSprintID(*next)
+		}
+		if err := move.Exec(ctx); err != nil {
+			return nil, err
+		}
+		return tx.Sprint.UpdateOneID(id).Where(sprint.StatusEQ(sprint.StatusActive)).
+			SetStatus(sprint.StatusCompleted).SetCompletedAt(time.Now().UTC()).Save(ctx)
+	})
+}
+
+// destination resolves move_to: nil for the backlog, else a planned
+// sprint of the same project.
+func destination(ctx context.Context, c *ent.Client, s *ent.Sprint, moveTo string) (*uuid.UUID, error) {
+	if moveTo == MoveToBacklog {
+		return nil, nil
+	}
+	invalid := problem.Validation("move_to is neither backlog nor a planned sprint of the project",
+		problem.FieldError{Field: "move_to", Message: `"backlog" or the id of a planned sprint of the project`})
+	nextID, err := uuid.Parse(moveTo)
+	if err != nil {
+		return nil, invalid
+	}
+	ok, err := c.Sprint.Query().Where(sprint.ID(nextID), sprint.ProjectID(s.ProjectID),
+		sprint.StatusEQ(sprint.StatusPlanned)).Exist(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, invalid
+	}
+	return &nextID, nil
+}
+
+// checkDates requires an end date after the start date.
+func checkDates(start, end *time.Time) error {
+	if start != nil && end != nil && end.Before(*start) {
+		return problem.Validation("end_date must not be before start_date",
+			problem.FieldError{Field: "end_date", Message: "before start_date"})
+	}
+	return nil
+}
