@@ -13,7 +13,7 @@ import (
 // when Redis is down.
 func requireRedis(t *testing.T) string {
 	t.Helper()
-	url := "redis://127.0.0.1:6379/0"
+	url := "redis://127.0.0.1:6379/2" // a database of its own: packages run in parallel
 	opts, _ := redis.ParseURL(url)
 	c := redis.NewClient(opts)
 	defer c.Close()

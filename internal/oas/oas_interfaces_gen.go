@@ -5,28 +5,92 @@ type AssignMemberRoleRes interface {
 	assignMemberRoleRes()
 }
 
+type AttachTaskLabelRes interface {
+	attachTaskLabelRes()
+}
+
 type ChangePasswordRes interface {
 	changePasswordRes()
+}
+
+type CompleteSprintRes interface {
+	completeSprintRes()
 }
 
 type ConfirmMfaRes interface {
 	confirmMfaRes()
 }
 
+type CreateLabelRes interface {
+	createLabelRes()
+}
+
+type CreateMilestoneRes interface {
+	createMilestoneRes()
+}
+
 type CreateRoleRes interface {
 	createRoleRes()
+}
+
+type CreateSprintRes interface {
+	createSprintRes()
+}
+
+type CreateTaskCommentRes interface {
+	createTaskCommentRes()
+}
+
+type CreateTaskDependencyRes interface {
+	createTaskDependencyRes()
+}
+
+type CreateTimeLogRes interface {
+	createTimeLogRes()
 }
 
 type DeactivateUserRes interface {
 	deactivateUserRes()
 }
 
+type DeleteLabelRes interface {
+	deleteLabelRes()
+}
+
+type DeleteMilestoneRes interface {
+	deleteMilestoneRes()
+}
+
 type DeleteRoleRes interface {
 	deleteRoleRes()
 }
 
+type DeleteSprintRes interface {
+	deleteSprintRes()
+}
+
+type DeleteTaskAttachmentRes interface {
+	deleteTaskAttachmentRes()
+}
+
+type DeleteTaskCommentRes interface {
+	deleteTaskCommentRes()
+}
+
+type DeleteTaskDependencyRes interface {
+	deleteTaskDependencyRes()
+}
+
+type DetachTaskLabelRes interface {
+	detachTaskLabelRes()
+}
+
 type DisableMfaRes interface {
 	disableMfaRes()
+}
+
+type DownloadTaskAttachmentRes interface {
+	downloadTaskAttachmentRes()
 }
 
 type EnrollMfaRes interface {
@@ -41,8 +105,16 @@ type GetHealthRes interface {
 	getHealthRes()
 }
 
+type GetLabelRes interface {
+	getLabelRes()
+}
+
 type GetMeRes interface {
 	getMeRes()
+}
+
+type GetMilestoneRes interface {
+	getMilestoneRes()
 }
 
 type GetReadinessRes interface {
@@ -53,12 +125,28 @@ type GetRoleRes interface {
 	getRoleRes()
 }
 
+type GetSprintRes interface {
+	getSprintRes()
+}
+
+type GetTimeLogSummaryRes interface {
+	getTimeLogSummaryRes()
+}
+
 type GrantRolePermissionRes interface {
 	grantRolePermissionRes()
 }
 
+type ListLabelsRes interface {
+	listLabelsRes()
+}
+
 type ListMemberRolesRes interface {
 	listMemberRolesRes()
+}
+
+type ListMilestonesRes interface {
+	listMilestonesRes()
 }
 
 type ListOrganizationUsersRes interface {
@@ -71,6 +159,26 @@ type ListRolesRes interface {
 
 type ListSessionsRes interface {
 	listSessionsRes()
+}
+
+type ListSprintsRes interface {
+	listSprintsRes()
+}
+
+type ListTaskAttachmentsRes interface {
+	listTaskAttachmentsRes()
+}
+
+type ListTaskCommentsRes interface {
+	listTaskCommentsRes()
+}
+
+type ListTaskDependenciesRes interface {
+	listTaskDependenciesRes()
+}
+
+type ListTimeLogsRes interface {
+	listTimeLogsRes()
 }
 
 type LoginRes interface {
@@ -109,6 +217,10 @@ type RevokeSessionRes interface {
 	revokeSessionRes()
 }
 
+type StartSprintRes interface {
+	startSprintRes()
+}
+
 type UnassignMemberRoleRes interface {
 	unassignMemberRoleRes()
 }
@@ -117,8 +229,28 @@ type UnlockUserRes interface {
 	unlockUserRes()
 }
 
+type UpdateLabelRes interface {
+	updateLabelRes()
+}
+
+type UpdateMilestoneRes interface {
+	updateMilestoneRes()
+}
+
 type UpdateRoleRes interface {
 	updateRoleRes()
+}
+
+type UpdateSprintRes interface {
+	updateSprintRes()
+}
+
+type UpdateTaskCommentRes interface {
+	updateTaskCommentRes()
+}
+
+type UploadTaskAttachmentRes interface {
+	uploadTaskAttachmentRes()
 }
 
 type VerifyEmailRes interface {

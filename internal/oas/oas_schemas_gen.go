@@ -4,10 +4,12 @@ package oas
 
 import (
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/go-faster/errors"
 	"github.com/google/uuid"
+	ht "github.com/ogen-go/ogen/http"
 )
 
 func (s *ProblemDefaultStatusCode) Error() string {
@@ -46,6 +48,51 @@ func (*AssignMemberRoleUnauthorized) assignMemberRoleRes() {}
 type AssignMemberRoleUnprocessableEntity Problem
 
 func (*AssignMemberRoleUnprocessableEntity) assignMemberRoleRes() {}
+
+type AttachTaskLabelBadRequest Problem
+
+func (*AttachTaskLabelBadRequest) attachTaskLabelRes() {}
+
+type AttachTaskLabelForbidden Problem
+
+func (*AttachTaskLabelForbidden) attachTaskLabelRes() {}
+
+// AttachTaskLabelNoContent is response for AttachTaskLabel operation.
+type AttachTaskLabelNoContent struct{}
+
+func (*AttachTaskLabelNoContent) attachTaskLabelRes() {}
+
+type AttachTaskLabelNotFound Problem
+
+func (*AttachTaskLabelNotFound) attachTaskLabelRes() {}
+
+type AttachTaskLabelTooManyRequests Problem
+
+func (*AttachTaskLabelTooManyRequests) attachTaskLabelRes() {}
+
+type AttachTaskLabelUnauthorized Problem
+
+func (*AttachTaskLabelUnauthorized) attachTaskLabelRes() {}
+
+type AttachTaskLabelUnprocessableEntity Problem
+
+func (*AttachTaskLabelUnprocessableEntity) attachTaskLabelRes() {}
+
+// The uploaded file.
+// Ref: #/components/schemas/AttachmentUpload
+type AttachmentUploadMultipart struct {
+	File ht.MultipartFile `json:"file"`
+}
+
+// GetFile returns the value of File.
+func (s *AttachmentUploadMultipart) GetFile() ht.MultipartFile {
+	return s.File
+}
+
+// SetFile sets the value of File.
+func (s *AttachmentUploadMultipart) SetFile(val ht.MultipartFile) {
+	s.File = val
+}
 
 type BearerAuth struct {
 	Token string
@@ -129,6 +176,38 @@ type ChangePasswordUnprocessableEntity Problem
 
 func (*ChangePasswordUnprocessableEntity) changePasswordRes() {}
 
+type CompleteSprintBadRequest Problem
+
+func (*CompleteSprintBadRequest) completeSprintRes() {}
+
+type CompleteSprintConflict Problem
+
+func (*CompleteSprintConflict) completeSprintRes() {}
+
+type CompleteSprintForbidden Problem
+
+func (*CompleteSprintForbidden) completeSprintRes() {}
+
+type CompleteSprintNotFound Problem
+
+func (*CompleteSprintNotFound) completeSprintRes() {}
+
+type CompleteSprintRequestEntityTooLarge Problem
+
+func (*CompleteSprintRequestEntityTooLarge) completeSprintRes() {}
+
+type CompleteSprintTooManyRequests Problem
+
+func (*CompleteSprintTooManyRequests) completeSprintRes() {}
+
+type CompleteSprintUnauthorized Problem
+
+func (*CompleteSprintUnauthorized) completeSprintRes() {}
+
+type CompleteSprintUnprocessableEntity Problem
+
+func (*CompleteSprintUnprocessableEntity) completeSprintRes() {}
+
 type ConfirmMfaBadRequest Problem
 
 func (*ConfirmMfaBadRequest) confirmMfaRes() {}
@@ -156,6 +235,66 @@ func (*ConfirmMfaUnauthorized) confirmMfaRes() {}
 type ConfirmMfaUnprocessableEntity Problem
 
 func (*ConfirmMfaUnprocessableEntity) confirmMfaRes() {}
+
+type CreateLabelBadRequest Problem
+
+func (*CreateLabelBadRequest) createLabelRes() {}
+
+type CreateLabelConflict Problem
+
+func (*CreateLabelConflict) createLabelRes() {}
+
+type CreateLabelForbidden Problem
+
+func (*CreateLabelForbidden) createLabelRes() {}
+
+type CreateLabelNotFound Problem
+
+func (*CreateLabelNotFound) createLabelRes() {}
+
+type CreateLabelRequestEntityTooLarge Problem
+
+func (*CreateLabelRequestEntityTooLarge) createLabelRes() {}
+
+type CreateLabelTooManyRequests Problem
+
+func (*CreateLabelTooManyRequests) createLabelRes() {}
+
+type CreateLabelUnauthorized Problem
+
+func (*CreateLabelUnauthorized) createLabelRes() {}
+
+type CreateLabelUnprocessableEntity Problem
+
+func (*CreateLabelUnprocessableEntity) createLabelRes() {}
+
+type CreateMilestoneBadRequest Problem
+
+func (*CreateMilestoneBadRequest) createMilestoneRes() {}
+
+type CreateMilestoneForbidden Problem
+
+func (*CreateMilestoneForbidden) createMilestoneRes() {}
+
+type CreateMilestoneNotFound Problem
+
+func (*CreateMilestoneNotFound) createMilestoneRes() {}
+
+type CreateMilestoneRequestEntityTooLarge Problem
+
+func (*CreateMilestoneRequestEntityTooLarge) createMilestoneRes() {}
+
+type CreateMilestoneTooManyRequests Problem
+
+func (*CreateMilestoneTooManyRequests) createMilestoneRes() {}
+
+type CreateMilestoneUnauthorized Problem
+
+func (*CreateMilestoneUnauthorized) createMilestoneRes() {}
+
+type CreateMilestoneUnprocessableEntity Problem
+
+func (*CreateMilestoneUnprocessableEntity) createMilestoneRes() {}
 
 type CreateRoleBadRequest Problem
 
@@ -188,6 +327,122 @@ func (*CreateRoleUnauthorized) createRoleRes() {}
 type CreateRoleUnprocessableEntity Problem
 
 func (*CreateRoleUnprocessableEntity) createRoleRes() {}
+
+type CreateSprintBadRequest Problem
+
+func (*CreateSprintBadRequest) createSprintRes() {}
+
+type CreateSprintForbidden Problem
+
+func (*CreateSprintForbidden) createSprintRes() {}
+
+type CreateSprintNotFound Problem
+
+func (*CreateSprintNotFound) createSprintRes() {}
+
+type CreateSprintRequestEntityTooLarge Problem
+
+func (*CreateSprintRequestEntityTooLarge) createSprintRes() {}
+
+type CreateSprintTooManyRequests Problem
+
+func (*CreateSprintTooManyRequests) createSprintRes() {}
+
+type CreateSprintUnauthorized Problem
+
+func (*CreateSprintUnauthorized) createSprintRes() {}
+
+type CreateSprintUnprocessableEntity Problem
+
+func (*CreateSprintUnprocessableEntity) createSprintRes() {}
+
+type CreateTaskCommentBadRequest Problem
+
+func (*CreateTaskCommentBadRequest) createTaskCommentRes() {}
+
+type CreateTaskCommentForbidden Problem
+
+func (*CreateTaskCommentForbidden) createTaskCommentRes() {}
+
+type CreateTaskCommentNotFound Problem
+
+func (*CreateTaskCommentNotFound) createTaskCommentRes() {}
+
+type CreateTaskCommentRequestEntityTooLarge Problem
+
+func (*CreateTaskCommentRequestEntityTooLarge) createTaskCommentRes() {}
+
+type CreateTaskCommentTooManyRequests Problem
+
+func (*CreateTaskCommentTooManyRequests) createTaskCommentRes() {}
+
+type CreateTaskCommentUnauthorized Problem
+
+func (*CreateTaskCommentUnauthorized) createTaskCommentRes() {}
+
+type CreateTaskCommentUnprocessableEntity Problem
+
+func (*CreateTaskCommentUnprocessableEntity) createTaskCommentRes() {}
+
+type CreateTaskDependencyBadRequest Problem
+
+func (*CreateTaskDependencyBadRequest) createTaskDependencyRes() {}
+
+type CreateTaskDependencyConflict Problem
+
+func (*CreateTaskDependencyConflict) createTaskDependencyRes() {}
+
+type CreateTaskDependencyForbidden Problem
+
+func (*CreateTaskDependencyForbidden) createTaskDependencyRes() {}
+
+type CreateTaskDependencyNotFound Problem
+
+func (*CreateTaskDependencyNotFound) createTaskDependencyRes() {}
+
+type CreateTaskDependencyRequestEntityTooLarge Problem
+
+func (*CreateTaskDependencyRequestEntityTooLarge) createTaskDependencyRes() {}
+
+type CreateTaskDependencyTooManyRequests Problem
+
+func (*CreateTaskDependencyTooManyRequests) createTaskDependencyRes() {}
+
+type CreateTaskDependencyUnauthorized Problem
+
+func (*CreateTaskDependencyUnauthorized) createTaskDependencyRes() {}
+
+type CreateTaskDependencyUnprocessableEntity Problem
+
+func (*CreateTaskDependencyUnprocessableEntity) createTaskDependencyRes() {}
+
+type CreateTimeLogBadRequest Problem
+
+func (*CreateTimeLogBadRequest) createTimeLogRes() {}
+
+type CreateTimeLogForbidden Problem
+
+func (*CreateTimeLogForbidden) createTimeLogRes() {}
+
+type CreateTimeLogNotFound Problem
+
+func (*CreateTimeLogNotFound) createTimeLogRes() {}
+
+type CreateTimeLogRequestEntityTooLarge Problem
+
+func (*CreateTimeLogRequestEntityTooLarge) createTimeLogRes() {}
+
+type CreateTimeLogTooManyRequests Problem
+
+func (*CreateTimeLogTooManyRequests) createTimeLogRes() {}
+
+type CreateTimeLogUnauthorized Problem
+
+func (*CreateTimeLogUnauthorized) createTimeLogRes() {}
+
+type CreateTimeLogUnprocessableEntity Problem
+
+func (*CreateTimeLogUnprocessableEntity) createTimeLogRes() {}
 
 type DeactivateUserBadRequest Problem
 
@@ -222,6 +477,64 @@ type DeactivateUserUnprocessableEntity Problem
 
 func (*DeactivateUserUnprocessableEntity) deactivateUserRes() {}
 
+type DeleteLabelBadRequest Problem
+
+func (*DeleteLabelBadRequest) deleteLabelRes() {}
+
+type DeleteLabelForbidden Problem
+
+func (*DeleteLabelForbidden) deleteLabelRes() {}
+
+// DeleteLabelNoContent is response for DeleteLabel operation.
+type DeleteLabelNoContent struct{}
+
+func (*DeleteLabelNoContent) deleteLabelRes() {}
+
+type DeleteLabelNotFound Problem
+
+func (*DeleteLabelNotFound) deleteLabelRes() {}
+
+type DeleteLabelTooManyRequests Problem
+
+func (*DeleteLabelTooManyRequests) deleteLabelRes() {}
+
+type DeleteLabelUnauthorized Problem
+
+func (*DeleteLabelUnauthorized) deleteLabelRes() {}
+
+type DeleteLabelUnprocessableEntity Problem
+
+func (*DeleteLabelUnprocessableEntity) deleteLabelRes() {}
+
+type DeleteMilestoneBadRequest Problem
+
+func (*DeleteMilestoneBadRequest) deleteMilestoneRes() {}
+
+type DeleteMilestoneForbidden Problem
+
+func (*DeleteMilestoneForbidden) deleteMilestoneRes() {}
+
+// DeleteMilestoneNoContent is response for DeleteMilestone operation.
+type DeleteMilestoneNoContent struct{}
+
+func (*DeleteMilestoneNoContent) deleteMilestoneRes() {}
+
+type DeleteMilestoneNotFound Problem
+
+func (*DeleteMilestoneNotFound) deleteMilestoneRes() {}
+
+type DeleteMilestoneTooManyRequests Problem
+
+func (*DeleteMilestoneTooManyRequests) deleteMilestoneRes() {}
+
+type DeleteMilestoneUnauthorized Problem
+
+func (*DeleteMilestoneUnauthorized) deleteMilestoneRes() {}
+
+type DeleteMilestoneUnprocessableEntity Problem
+
+func (*DeleteMilestoneUnprocessableEntity) deleteMilestoneRes() {}
+
 type DeleteRoleBadRequest Problem
 
 func (*DeleteRoleBadRequest) deleteRoleRes() {}
@@ -255,6 +568,151 @@ type DeleteRoleUnprocessableEntity Problem
 
 func (*DeleteRoleUnprocessableEntity) deleteRoleRes() {}
 
+type DeleteSprintBadRequest Problem
+
+func (*DeleteSprintBadRequest) deleteSprintRes() {}
+
+type DeleteSprintForbidden Problem
+
+func (*DeleteSprintForbidden) deleteSprintRes() {}
+
+// DeleteSprintNoContent is response for DeleteSprint operation.
+type DeleteSprintNoContent struct{}
+
+func (*DeleteSprintNoContent) deleteSprintRes() {}
+
+type DeleteSprintNotFound Problem
+
+func (*DeleteSprintNotFound) deleteSprintRes() {}
+
+type DeleteSprintTooManyRequests Problem
+
+func (*DeleteSprintTooManyRequests) deleteSprintRes() {}
+
+type DeleteSprintUnauthorized Problem
+
+func (*DeleteSprintUnauthorized) deleteSprintRes() {}
+
+type DeleteSprintUnprocessableEntity Problem
+
+func (*DeleteSprintUnprocessableEntity) deleteSprintRes() {}
+
+type DeleteTaskAttachmentBadRequest Problem
+
+func (*DeleteTaskAttachmentBadRequest) deleteTaskAttachmentRes() {}
+
+type DeleteTaskAttachmentForbidden Problem
+
+func (*DeleteTaskAttachmentForbidden) deleteTaskAttachmentRes() {}
+
+// DeleteTaskAttachmentNoContent is response for DeleteTaskAttachment operation.
+type DeleteTaskAttachmentNoContent struct{}
+
+func (*DeleteTaskAttachmentNoContent) deleteTaskAttachmentRes() {}
+
+type DeleteTaskAttachmentNotFound Problem
+
+func (*DeleteTaskAttachmentNotFound) deleteTaskAttachmentRes() {}
+
+type DeleteTaskAttachmentTooManyRequests Problem
+
+func (*DeleteTaskAttachmentTooManyRequests) deleteTaskAttachmentRes() {}
+
+type DeleteTaskAttachmentUnauthorized Problem
+
+func (*DeleteTaskAttachmentUnauthorized) deleteTaskAttachmentRes() {}
+
+type DeleteTaskAttachmentUnprocessableEntity Problem
+
+func (*DeleteTaskAttachmentUnprocessableEntity) deleteTaskAttachmentRes() {}
+
+type DeleteTaskCommentBadRequest Problem
+
+func (*DeleteTaskCommentBadRequest) deleteTaskCommentRes() {}
+
+type DeleteTaskCommentForbidden Problem
+
+func (*DeleteTaskCommentForbidden) deleteTaskCommentRes() {}
+
+// DeleteTaskCommentNoContent is response for DeleteTaskComment operation.
+type DeleteTaskCommentNoContent struct{}
+
+func (*DeleteTaskCommentNoContent) deleteTaskCommentRes() {}
+
+type DeleteTaskCommentNotFound Problem
+
+func (*DeleteTaskCommentNotFound) deleteTaskCommentRes() {}
+
+type DeleteTaskCommentTooManyRequests Problem
+
+func (*DeleteTaskCommentTooManyRequests) deleteTaskCommentRes() {}
+
+type DeleteTaskCommentUnauthorized Problem
+
+func (*DeleteTaskCommentUnauthorized) deleteTaskCommentRes() {}
+
+type DeleteTaskCommentUnprocessableEntity Problem
+
+func (*DeleteTaskCommentUnprocessableEntity) deleteTaskCommentRes() {}
+
+type DeleteTaskDependencyBadRequest Problem
+
+func (*DeleteTaskDependencyBadRequest) deleteTaskDependencyRes() {}
+
+type DeleteTaskDependencyForbidden Problem
+
+func (*DeleteTaskDependencyForbidden) deleteTaskDependencyRes() {}
+
+// DeleteTaskDependencyNoContent is response for DeleteTaskDependency operation.
+type DeleteTaskDependencyNoContent struct{}
+
+func (*DeleteTaskDependencyNoContent) deleteTaskDependencyRes() {}
+
+type DeleteTaskDependencyNotFound Problem
+
+func (*DeleteTaskDependencyNotFound) deleteTaskDependencyRes() {}
+
+type DeleteTaskDependencyTooManyRequests Problem
+
+func (*DeleteTaskDependencyTooManyRequests) deleteTaskDependencyRes() {}
+
+type DeleteTaskDependencyUnauthorized Problem
+
+func (*DeleteTaskDependencyUnauthorized) deleteTaskDependencyRes() {}
+
+type DeleteTaskDependencyUnprocessableEntity Problem
+
+func (*DeleteTaskDependencyUnprocessableEntity) deleteTaskDependencyRes() {}
+
+type DetachTaskLabelBadRequest Problem
+
+func (*DetachTaskLabelBadRequest) detachTaskLabelRes() {}
+
+type DetachTaskLabelForbidden Problem
+
+func (*DetachTaskLabelForbidden) detachTaskLabelRes() {}
+
+// DetachTaskLabelNoContent is response for DetachTaskLabel operation.
+type DetachTaskLabelNoContent struct{}
+
+func (*DetachTaskLabelNoContent) detachTaskLabelRes() {}
+
+type DetachTaskLabelNotFound Problem
+
+func (*DetachTaskLabelNotFound) detachTaskLabelRes() {}
+
+type DetachTaskLabelTooManyRequests Problem
+
+func (*DetachTaskLabelTooManyRequests) detachTaskLabelRes() {}
+
+type DetachTaskLabelUnauthorized Problem
+
+func (*DetachTaskLabelUnauthorized) detachTaskLabelRes() {}
+
+type DetachTaskLabelUnprocessableEntity Problem
+
+func (*DetachTaskLabelUnprocessableEntity) detachTaskLabelRes() {}
+
 type DisableMfaBadRequest Problem
 
 func (*DisableMfaBadRequest) disableMfaRes() {}
@@ -287,6 +745,83 @@ func (*DisableMfaUnauthorized) disableMfaRes() {}
 type DisableMfaUnprocessableEntity Problem
 
 func (*DisableMfaUnprocessableEntity) disableMfaRes() {}
+
+type DownloadTaskAttachmentBadRequest Problem
+
+func (*DownloadTaskAttachmentBadRequest) downloadTaskAttachmentRes() {}
+
+type DownloadTaskAttachmentForbidden Problem
+
+func (*DownloadTaskAttachmentForbidden) downloadTaskAttachmentRes() {}
+
+type DownloadTaskAttachmentNotFound Problem
+
+func (*DownloadTaskAttachmentNotFound) downloadTaskAttachmentRes() {}
+
+type DownloadTaskAttachmentOK struct {
+	Data io.Reader
+}
+
+// Read reads data from the Data reader.
+//
+// Kept to satisfy the io.Reader interface.
+func (s DownloadTaskAttachmentOK) Read(p []byte) (n int, err error) {
+	if s.Data == nil {
+		return 0, io.EOF
+	}
+	return s.Data.Read(p)
+}
+
+// DownloadTaskAttachmentOKHeaders wraps DownloadTaskAttachmentOK with response headers.
+type DownloadTaskAttachmentOKHeaders struct {
+	ContentDisposition  OptString
+	XContentTypeOptions OptString
+	Response            DownloadTaskAttachmentOK
+}
+
+// GetContentDisposition returns the value of ContentDisposition.
+func (s *DownloadTaskAttachmentOKHeaders) GetContentDisposition() OptString {
+	return s.ContentDisposition
+}
+
+// GetXContentTypeOptions returns the value of XContentTypeOptions.
+func (s *DownloadTaskAttachmentOKHeaders) GetXContentTypeOptions() OptString {
+	return s.XContentTypeOptions
+}
+
+// GetResponse returns the value of Response.
+func (s *DownloadTaskAttachmentOKHeaders) GetResponse() DownloadTaskAttachmentOK {
+	return s.Response
+}
+
+// SetContentDisposition sets the value of ContentDisposition.
+func (s *DownloadTaskAttachmentOKHeaders) SetContentDisposition(val OptString) {
+	s.ContentDisposition = val
+}
+
+// SetXContentTypeOptions sets the value of XContentTypeOptions.
+func (s *DownloadTaskAttachmentOKHeaders) SetXContentTypeOptions(val OptString) {
+	s.XContentTypeOptions = val
+}
+
+// SetResponse sets the value of Response.
+func (s *DownloadTaskAttachmentOKHeaders) SetResponse(val DownloadTaskAttachmentOK) {
+	s.Response = val
+}
+
+func (*DownloadTaskAttachmentOKHeaders) downloadTaskAttachmentRes() {}
+
+type DownloadTaskAttachmentTooManyRequests Problem
+
+func (*DownloadTaskAttachmentTooManyRequests) downloadTaskAttachmentRes() {}
+
+type DownloadTaskAttachmentUnauthorized Problem
+
+func (*DownloadTaskAttachmentUnauthorized) downloadTaskAttachmentRes() {}
+
+type DownloadTaskAttachmentUnprocessableEntity Problem
+
+func (*DownloadTaskAttachmentUnprocessableEntity) downloadTaskAttachmentRes() {}
 
 type EnrollMfaBadRequest Problem
 
@@ -347,6 +882,30 @@ type GetHealthTooManyRequests Problem
 
 func (*GetHealthTooManyRequests) getHealthRes() {}
 
+type GetLabelBadRequest Problem
+
+func (*GetLabelBadRequest) getLabelRes() {}
+
+type GetLabelForbidden Problem
+
+func (*GetLabelForbidden) getLabelRes() {}
+
+type GetLabelNotFound Problem
+
+func (*GetLabelNotFound) getLabelRes() {}
+
+type GetLabelTooManyRequests Problem
+
+func (*GetLabelTooManyRequests) getLabelRes() {}
+
+type GetLabelUnauthorized Problem
+
+func (*GetLabelUnauthorized) getLabelRes() {}
+
+type GetLabelUnprocessableEntity Problem
+
+func (*GetLabelUnprocessableEntity) getLabelRes() {}
+
 type GetMeBadRequest Problem
 
 func (*GetMeBadRequest) getMeRes() {}
@@ -362,6 +921,30 @@ func (*GetMeTooManyRequests) getMeRes() {}
 type GetMeUnauthorized Problem
 
 func (*GetMeUnauthorized) getMeRes() {}
+
+type GetMilestoneBadRequest Problem
+
+func (*GetMilestoneBadRequest) getMilestoneRes() {}
+
+type GetMilestoneForbidden Problem
+
+func (*GetMilestoneForbidden) getMilestoneRes() {}
+
+type GetMilestoneNotFound Problem
+
+func (*GetMilestoneNotFound) getMilestoneRes() {}
+
+type GetMilestoneTooManyRequests Problem
+
+func (*GetMilestoneTooManyRequests) getMilestoneRes() {}
+
+type GetMilestoneUnauthorized Problem
+
+func (*GetMilestoneUnauthorized) getMilestoneRes() {}
+
+type GetMilestoneUnprocessableEntity Problem
+
+func (*GetMilestoneUnprocessableEntity) getMilestoneRes() {}
 
 type GetReadinessBadRequest Problem
 
@@ -402,6 +985,54 @@ func (*GetRoleUnauthorized) getRoleRes() {}
 type GetRoleUnprocessableEntity Problem
 
 func (*GetRoleUnprocessableEntity) getRoleRes() {}
+
+type GetSprintBadRequest Problem
+
+func (*GetSprintBadRequest) getSprintRes() {}
+
+type GetSprintForbidden Problem
+
+func (*GetSprintForbidden) getSprintRes() {}
+
+type GetSprintNotFound Problem
+
+func (*GetSprintNotFound) getSprintRes() {}
+
+type GetSprintTooManyRequests Problem
+
+func (*GetSprintTooManyRequests) getSprintRes() {}
+
+type GetSprintUnauthorized Problem
+
+func (*GetSprintUnauthorized) getSprintRes() {}
+
+type GetSprintUnprocessableEntity Problem
+
+func (*GetSprintUnprocessableEntity) getSprintRes() {}
+
+type GetTimeLogSummaryBadRequest Problem
+
+func (*GetTimeLogSummaryBadRequest) getTimeLogSummaryRes() {}
+
+type GetTimeLogSummaryForbidden Problem
+
+func (*GetTimeLogSummaryForbidden) getTimeLogSummaryRes() {}
+
+type GetTimeLogSummaryNotFound Problem
+
+func (*GetTimeLogSummaryNotFound) getTimeLogSummaryRes() {}
+
+type GetTimeLogSummaryTooManyRequests Problem
+
+func (*GetTimeLogSummaryTooManyRequests) getTimeLogSummaryRes() {}
+
+type GetTimeLogSummaryUnauthorized Problem
+
+func (*GetTimeLogSummaryUnauthorized) getTimeLogSummaryRes() {}
+
+type GetTimeLogSummaryUnprocessableEntity Problem
+
+func (*GetTimeLogSummaryUnprocessableEntity) getTimeLogSummaryRes() {}
 
 type GrantRolePermissionBadRequest Problem
 
@@ -522,6 +1153,210 @@ func (s *HealthStatusStatus) UnmarshalText(data []byte) error {
 	}
 }
 
+// Label resource.
+// Ref: #/components/schemas/Label
+type Label struct {
+	ID             uuid.UUID      `json:"id"`
+	CreatedAt      time.Time      `json:"created_at"`
+	UpdatedAt      time.Time      `json:"updated_at"`
+	OrganizationID uuid.UUID      `json:"organization_id"`
+	DeletedAt      OptNilDateTime `json:"deleted_at"`
+	ProjectID      uuid.UUID      `json:"project_id"`
+	Name           string         `json:"name"`
+	Color          string         `json:"color"`
+}
+
+// GetID returns the value of ID.
+func (s *Label) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *Label) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *Label) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *Label) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetDeletedAt returns the value of DeletedAt.
+func (s *Label) GetDeletedAt() OptNilDateTime {
+	return s.DeletedAt
+}
+
+// GetProjectID returns the value of ProjectID.
+func (s *Label) GetProjectID() uuid.UUID {
+	return s.ProjectID
+}
+
+// GetName returns the value of Name.
+func (s *Label) GetName() string {
+	return s.Name
+}
+
+// GetColor returns the value of Color.
+func (s *Label) GetColor() string {
+	return s.Color
+}
+
+// SetID sets the value of ID.
+func (s *Label) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *Label) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *Label) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *Label) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetDeletedAt sets the value of DeletedAt.
+func (s *Label) SetDeletedAt(val OptNilDateTime) {
+	s.DeletedAt = val
+}
+
+// SetProjectID sets the value of ProjectID.
+func (s *Label) SetProjectID(val uuid.UUID) {
+	s.ProjectID = val
+}
+
+// SetName sets the value of Name.
+func (s *Label) SetName(val string) {
+	s.Name = val
+}
+
+// SetColor sets the value of Color.
+func (s *Label) SetColor(val string) {
+	s.Color = val
+}
+
+func (*Label) createLabelRes() {}
+func (*Label) getLabelRes()    {}
+func (*Label) updateLabelRes() {}
+
+// A new label.
+// Ref: #/components/schemas/LabelCreateRequest
+type LabelCreateRequest struct {
+	Name  string    `json:"name"`
+	Color OptString `json:"color"`
+}
+
+// GetName returns the value of Name.
+func (s *LabelCreateRequest) GetName() string {
+	return s.Name
+}
+
+// GetColor returns the value of Color.
+func (s *LabelCreateRequest) GetColor() OptString {
+	return s.Color
+}
+
+// SetName sets the value of Name.
+func (s *LabelCreateRequest) SetName(val string) {
+	s.Name = val
+}
+
+// SetColor sets the value of Color.
+func (s *LabelCreateRequest) SetColor(val OptString) {
+	s.Color = val
+}
+
+// A page of Label resources.
+// Ref: #/components/schemas/LabelPage
+type LabelPage struct {
+	Items      []Label      `json:"items"`
+	NextCursor OptNilString `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *LabelPage) GetItems() []Label {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *LabelPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *LabelPage) SetItems(val []Label) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *LabelPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*LabelPage) listLabelsRes() {}
+
+// The label fields to change.
+// Ref: #/components/schemas/LabelUpdateRequest
+type LabelUpdateRequest struct {
+	Name  OptString `json:"name"`
+	Color OptString `json:"color"`
+}
+
+// GetName returns the value of Name.
+func (s *LabelUpdateRequest) GetName() OptString {
+	return s.Name
+}
+
+// GetColor returns the value of Color.
+func (s *LabelUpdateRequest) GetColor() OptString {
+	return s.Color
+}
+
+// SetName sets the value of Name.
+func (s *LabelUpdateRequest) SetName(val OptString) {
+	s.Name = val
+}
+
+// SetColor sets the value of Color.
+func (s *LabelUpdateRequest) SetColor(val OptString) {
+	s.Color = val
+}
+
+type ListLabelsBadRequest Problem
+
+func (*ListLabelsBadRequest) listLabelsRes() {}
+
+type ListLabelsForbidden Problem
+
+func (*ListLabelsForbidden) listLabelsRes() {}
+
+type ListLabelsNotFound Problem
+
+func (*ListLabelsNotFound) listLabelsRes() {}
+
+type ListLabelsTooManyRequests Problem
+
+func (*ListLabelsTooManyRequests) listLabelsRes() {}
+
+type ListLabelsUnauthorized Problem
+
+func (*ListLabelsUnauthorized) listLabelsRes() {}
+
+type ListLabelsUnprocessableEntity Problem
+
+func (*ListLabelsUnprocessableEntity) listLabelsRes() {}
+
 type ListMemberRolesBadRequest Problem
 
 func (*ListMemberRolesBadRequest) listMemberRolesRes() {}
@@ -545,6 +1380,30 @@ func (*ListMemberRolesUnauthorized) listMemberRolesRes() {}
 type ListMemberRolesUnprocessableEntity Problem
 
 func (*ListMemberRolesUnprocessableEntity) listMemberRolesRes() {}
+
+type ListMilestonesBadRequest Problem
+
+func (*ListMilestonesBadRequest) listMilestonesRes() {}
+
+type ListMilestonesForbidden Problem
+
+func (*ListMilestonesForbidden) listMilestonesRes() {}
+
+type ListMilestonesNotFound Problem
+
+func (*ListMilestonesNotFound) listMilestonesRes() {}
+
+type ListMilestonesTooManyRequests Problem
+
+func (*ListMilestonesTooManyRequests) listMilestonesRes() {}
+
+type ListMilestonesUnauthorized Problem
+
+func (*ListMilestonesUnauthorized) listMilestonesRes() {}
+
+type ListMilestonesUnprocessableEntity Problem
+
+func (*ListMilestonesUnprocessableEntity) listMilestonesRes() {}
 
 type ListOrganizationUsersBadRequest Problem
 
@@ -613,6 +1472,126 @@ func (*ListSessionsUnauthorized) listSessionsRes() {}
 type ListSessionsUnprocessableEntity Problem
 
 func (*ListSessionsUnprocessableEntity) listSessionsRes() {}
+
+type ListSprintsBadRequest Problem
+
+func (*ListSprintsBadRequest) listSprintsRes() {}
+
+type ListSprintsForbidden Problem
+
+func (*ListSprintsForbidden) listSprintsRes() {}
+
+type ListSprintsNotFound Problem
+
+func (*ListSprintsNotFound) listSprintsRes() {}
+
+type ListSprintsTooManyRequests Problem
+
+func (*ListSprintsTooManyRequests) listSprintsRes() {}
+
+type ListSprintsUnauthorized Problem
+
+func (*ListSprintsUnauthorized) listSprintsRes() {}
+
+type ListSprintsUnprocessableEntity Problem
+
+func (*ListSprintsUnprocessableEntity) listSprintsRes() {}
+
+type ListTaskAttachmentsBadRequest Problem
+
+func (*ListTaskAttachmentsBadRequest) listTaskAttachmentsRes() {}
+
+type ListTaskAttachmentsForbidden Problem
+
+func (*ListTaskAttachmentsForbidden) listTaskAttachmentsRes() {}
+
+type ListTaskAttachmentsNotFound Problem
+
+func (*ListTaskAttachmentsNotFound) listTaskAttachmentsRes() {}
+
+type ListTaskAttachmentsTooManyRequests Problem
+
+func (*ListTaskAttachmentsTooManyRequests) listTaskAttachmentsRes() {}
+
+type ListTaskAttachmentsUnauthorized Problem
+
+func (*ListTaskAttachmentsUnauthorized) listTaskAttachmentsRes() {}
+
+type ListTaskAttachmentsUnprocessableEntity Problem
+
+func (*ListTaskAttachmentsUnprocessableEntity) listTaskAttachmentsRes() {}
+
+type ListTaskCommentsBadRequest Problem
+
+func (*ListTaskCommentsBadRequest) listTaskCommentsRes() {}
+
+type ListTaskCommentsForbidden Problem
+
+func (*ListTaskCommentsForbidden) listTaskCommentsRes() {}
+
+type ListTaskCommentsNotFound Problem
+
+func (*ListTaskCommentsNotFound) listTaskCommentsRes() {}
+
+type ListTaskCommentsTooManyRequests Problem
+
+func (*ListTaskCommentsTooManyRequests) listTaskCommentsRes() {}
+
+type ListTaskCommentsUnauthorized Problem
+
+func (*ListTaskCommentsUnauthorized) listTaskCommentsRes() {}
+
+type ListTaskCommentsUnprocessableEntity Problem
+
+func (*ListTaskCommentsUnprocessableEntity) listTaskCommentsRes() {}
+
+type ListTaskDependenciesBadRequest Problem
+
+func (*ListTaskDependenciesBadRequest) listTaskDependenciesRes() {}
+
+type ListTaskDependenciesForbidden Problem
+
+func (*ListTaskDependenciesForbidden) listTaskDependenciesRes() {}
+
+type ListTaskDependenciesNotFound Problem
+
+func (*ListTaskDependenciesNotFound) listTaskDependenciesRes() {}
+
+type ListTaskDependenciesTooManyRequests Problem
+
+func (*ListTaskDependenciesTooManyRequests) listTaskDependenciesRes() {}
+
+type ListTaskDependenciesUnauthorized Problem
+
+func (*ListTaskDependenciesUnauthorized) listTaskDependenciesRes() {}
+
+type ListTaskDependenciesUnprocessableEntity Problem
+
+func (*ListTaskDependenciesUnprocessableEntity) listTaskDependenciesRes() {}
+
+type ListTimeLogsBadRequest Problem
+
+func (*ListTimeLogsBadRequest) listTimeLogsRes() {}
+
+type ListTimeLogsForbidden Problem
+
+func (*ListTimeLogsForbidden) listTimeLogsRes() {}
+
+type ListTimeLogsNotFound Problem
+
+func (*ListTimeLogsNotFound) listTimeLogsRes() {}
+
+type ListTimeLogsTooManyRequests Problem
+
+func (*ListTimeLogsTooManyRequests) listTimeLogsRes() {}
+
+type ListTimeLogsUnauthorized Problem
+
+func (*ListTimeLogsUnauthorized) listTimeLogsRes() {}
+
+type ListTimeLogsUnprocessableEntity Problem
+
+func (*ListTimeLogsUnprocessableEntity) listTimeLogsRes() {}
 
 type LoginBadRequest Problem
 
@@ -1126,6 +2105,382 @@ func (s *MfaRecoveryCodes) SetRecoveryCodes(val []string) {
 
 func (*MfaRecoveryCodes) confirmMfaRes() {}
 
+// A new milestone.
+// Ref: #/components/schemas/MilestoneCreateRequest
+type MilestoneCreateRequest struct {
+	Name        string      `json:"name"`
+	Description OptString   `json:"description"`
+	DueDate     OptDateTime `json:"due_date"`
+}
+
+// GetName returns the value of Name.
+func (s *MilestoneCreateRequest) GetName() string {
+	return s.Name
+}
+
+// GetDescription returns the value of Description.
+func (s *MilestoneCreateRequest) GetDescription() OptString {
+	return s.Description
+}
+
+// GetDueDate returns the value of DueDate.
+func (s *MilestoneCreateRequest) GetDueDate() OptDateTime {
+	return s.DueDate
+}
+
+// SetName sets the value of Name.
+func (s *MilestoneCreateRequest) SetName(val string) {
+	s.Name = val
+}
+
+// SetDescription sets the value of Description.
+func (s *MilestoneCreateRequest) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetDueDate sets the value of DueDate.
+func (s *MilestoneCreateRequest) SetDueDate(val OptDateTime) {
+	s.DueDate = val
+}
+
+// A milestone with its progress.
+// Ref: #/components/schemas/MilestoneInfo
+type MilestoneInfo struct {
+	ID          uuid.UUID           `json:"id"`
+	ProjectID   uuid.UUID           `json:"project_id"`
+	Name        string              `json:"name"`
+	Description OptString           `json:"description"`
+	DueDate     OptNilDateTime      `json:"due_date"`
+	Status      MilestoneInfoStatus `json:"status"`
+	// Tasks of the milestone, cancelled ones excluded.
+	TotalTasks int `json:"total_tasks"`
+	DoneTasks  int `json:"done_tasks"`
+	// Done_tasks / total_tasks, 0 without tasks.
+	Progress  float64   `json:"progress"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// GetID returns the value of ID.
+func (s *MilestoneInfo) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetProjectID returns the value of ProjectID.
+func (s *MilestoneInfo) GetProjectID() uuid.UUID {
+	return s.ProjectID
+}
+
+// GetName returns the value of Name.
+func (s *MilestoneInfo) GetName() string {
+	return s.Name
+}
+
+// GetDescription returns the value of Description.
+func (s *MilestoneInfo) GetDescription() OptString {
+	return s.Description
+}
+
+// GetDueDate returns the value of DueDate.
+func (s *MilestoneInfo) GetDueDate() OptNilDateTime {
+	return s.DueDate
+}
+
+// GetStatus returns the value of Status.
+func (s *MilestoneInfo) GetStatus() MilestoneInfoStatus {
+	return s.Status
+}
+
+// GetTotalTasks returns the value of TotalTasks.
+func (s *MilestoneInfo) GetTotalTasks() int {
+	return s.TotalTasks
+}
+
+// GetDoneTasks returns the value of DoneTasks.
+func (s *MilestoneInfo) GetDoneTasks() int {
+	return s.DoneTasks
+}
+
+// GetProgress returns the value of Progress.
+func (s *MilestoneInfo) GetProgress() float64 {
+	return s.Progress
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *MilestoneInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *MilestoneInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// SetID sets the value of ID.
+func (s *MilestoneInfo) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetProjectID sets the value of ProjectID.
+func (s *MilestoneInfo) SetProjectID(val uuid.UUID) {
+	s.ProjectID = val
+}
+
+// SetName sets the value of Name.
+func (s *MilestoneInfo) SetName(val string) {
+	s.Name = val
+}
+
+// SetDescription sets the value of Description.
+func (s *MilestoneInfo) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetDueDate sets the value of DueDate.
+func (s *MilestoneInfo) SetDueDate(val OptNilDateTime) {
+	s.DueDate = val
+}
+
+// SetStatus sets the value of Status.
+func (s *MilestoneInfo) SetStatus(val MilestoneInfoStatus) {
+	s.Status = val
+}
+
+// SetTotalTasks sets the value of TotalTasks.
+func (s *MilestoneInfo) SetTotalTasks(val int) {
+	s.TotalTasks = val
+}
+
+// SetDoneTasks sets the value of DoneTasks.
+func (s *MilestoneInfo) SetDoneTasks(val int) {
+	s.DoneTasks = val
+}
+
+// SetProgress sets the value of Progress.
+func (s *MilestoneInfo) SetProgress(val float64) {
+	s.Progress = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *MilestoneInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *MilestoneInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+func (*MilestoneInfo) createMilestoneRes() {}
+func (*MilestoneInfo) getMilestoneRes()    {}
+func (*MilestoneInfo) updateMilestoneRes() {}
+
+type MilestoneInfoStatus string
+
+const (
+	MilestoneInfoStatusOpen   MilestoneInfoStatus = "open"
+	MilestoneInfoStatusClosed MilestoneInfoStatus = "closed"
+)
+
+// AllValues returns all MilestoneInfoStatus values.
+func (MilestoneInfoStatus) AllValues() []MilestoneInfoStatus {
+	return []MilestoneInfoStatus{
+		MilestoneInfoStatusOpen,
+		MilestoneInfoStatusClosed,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s MilestoneInfoStatus) MarshalText() ([]byte, error) {
+	switch s {
+	case MilestoneInfoStatusOpen:
+		return []byte(s), nil
+	case MilestoneInfoStatusClosed:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *MilestoneInfoStatus) UnmarshalText(data []byte) error {
+	switch MilestoneInfoStatus(data) {
+	case MilestoneInfoStatusOpen:
+		*s = MilestoneInfoStatusOpen
+		return nil
+	case MilestoneInfoStatusClosed:
+		*s = MilestoneInfoStatusClosed
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// A page of MilestoneInfo resources.
+// Ref: #/components/schemas/MilestonePage
+type MilestonePage struct {
+	Items      []MilestoneInfo `json:"items"`
+	NextCursor OptNilString    `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *MilestonePage) GetItems() []MilestoneInfo {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *MilestonePage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *MilestonePage) SetItems(val []MilestoneInfo) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *MilestonePage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*MilestonePage) listMilestonesRes() {}
+
+// The milestone fields to change.
+// Ref: #/components/schemas/MilestoneUpdateRequest
+type MilestoneUpdateRequest struct {
+	Name        OptString                       `json:"name"`
+	Description OptString                       `json:"description"`
+	DueDate     OptDateTime                     `json:"due_date"`
+	Status      OptMilestoneUpdateRequestStatus `json:"status"`
+}
+
+// GetName returns the value of Name.
+func (s *MilestoneUpdateRequest) GetName() OptString {
+	return s.Name
+}
+
+// GetDescription returns the value of Description.
+func (s *MilestoneUpdateRequest) GetDescription() OptString {
+	return s.Description
+}
+
+// GetDueDate returns the value of DueDate.
+func (s *MilestoneUpdateRequest) GetDueDate() OptDateTime {
+	return s.DueDate
+}
+
+// GetStatus returns the value of Status.
+func (s *MilestoneUpdateRequest) GetStatus() OptMilestoneUpdateRequestStatus {
+	return s.Status
+}
+
+// SetName sets the value of Name.
+func (s *MilestoneUpdateRequest) SetName(val OptString) {
+	s.Name = val
+}
+
+// SetDescription sets the value of Description.
+func (s *MilestoneUpdateRequest) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetDueDate sets the value of DueDate.
+func (s *MilestoneUpdateRequest) SetDueDate(val OptDateTime) {
+	s.DueDate = val
+}
+
+// SetStatus sets the value of Status.
+func (s *MilestoneUpdateRequest) SetStatus(val OptMilestoneUpdateRequestStatus) {
+	s.Status = val
+}
+
+type MilestoneUpdateRequestStatus string
+
+const (
+	MilestoneUpdateRequestStatusOpen   MilestoneUpdateRequestStatus = "open"
+	MilestoneUpdateRequestStatusClosed MilestoneUpdateRequestStatus = "closed"
+)
+
+// AllValues returns all MilestoneUpdateRequestStatus values.
+func (MilestoneUpdateRequestStatus) AllValues() []MilestoneUpdateRequestStatus {
+	return []MilestoneUpdateRequestStatus{
+		MilestoneUpdateRequestStatusOpen,
+		MilestoneUpdateRequestStatusClosed,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s MilestoneUpdateRequestStatus) MarshalText() ([]byte, error) {
+	switch s {
+	case MilestoneUpdateRequestStatusOpen:
+		return []byte(s), nil
+	case MilestoneUpdateRequestStatusClosed:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *MilestoneUpdateRequestStatus) UnmarshalText(data []byte) error {
+	switch MilestoneUpdateRequestStatus(data) {
+	case MilestoneUpdateRequestStatusOpen:
+		*s = MilestoneUpdateRequestStatusOpen
+		return nil
+	case MilestoneUpdateRequestStatusClosed:
+		*s = MilestoneUpdateRequestStatusClosed
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// NewOptBool returns new OptBool with value set to v.
+func NewOptBool(v bool) OptBool {
+	return OptBool{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptBool is optional bool.
+type OptBool struct {
+	Value bool
+	Set   bool
+}
+
+// IsSet returns true if OptBool was set.
+func (o OptBool) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptBool) Reset() {
+	var v bool
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptBool) SetTo(v bool) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptBool) Get() (v bool, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptBool) Or(d bool) bool {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptDateTime returns new OptDateTime with value set to v.
 func NewOptDateTime(v time.Time) OptDateTime {
 	return OptDateTime{
@@ -1310,6 +2665,120 @@ func (o OptLoginRequestDeviceType) Or(d LoginRequestDeviceType) LoginRequestDevi
 	return d
 }
 
+// NewOptMilestoneUpdateRequestStatus returns new OptMilestoneUpdateRequestStatus with value set to v.
+func NewOptMilestoneUpdateRequestStatus(v MilestoneUpdateRequestStatus) OptMilestoneUpdateRequestStatus {
+	return OptMilestoneUpdateRequestStatus{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptMilestoneUpdateRequestStatus is optional MilestoneUpdateRequestStatus.
+type OptMilestoneUpdateRequestStatus struct {
+	Value MilestoneUpdateRequestStatus
+	Set   bool
+}
+
+// IsSet returns true if OptMilestoneUpdateRequestStatus was set.
+func (o OptMilestoneUpdateRequestStatus) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptMilestoneUpdateRequestStatus) Reset() {
+	var v MilestoneUpdateRequestStatus
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptMilestoneUpdateRequestStatus) SetTo(v MilestoneUpdateRequestStatus) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptMilestoneUpdateRequestStatus) Get() (v MilestoneUpdateRequestStatus, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptMilestoneUpdateRequestStatus) Or(d MilestoneUpdateRequestStatus) MilestoneUpdateRequestStatus {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilDateTime returns new OptNilDateTime with value set to v.
+func NewOptNilDateTime(v time.Time) OptNilDateTime {
+	return OptNilDateTime{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilDateTime is optional nullable time.Time.
+type OptNilDateTime struct {
+	Value time.Time
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilDateTime was set.
+func (o OptNilDateTime) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilDateTime) Reset() {
+	var v time.Time
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilDateTime) SetTo(v time.Time) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilDateTime) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilDateTime) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v time.Time
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilDateTime) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilDateTime) Get() (v time.Time, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilDateTime) Or(d time.Time) time.Time {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptNilString returns new OptNilString with value set to v.
 func NewOptNilString(v string) OptNilString {
 	return OptNilString{
@@ -1372,6 +2841,74 @@ func (o OptNilString) Get() (v string, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptNilString) Or(d string) string {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilUUID returns new OptNilUUID with value set to v.
+func NewOptNilUUID(v uuid.UUID) OptNilUUID {
+	return OptNilUUID{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilUUID is optional nullable uuid.UUID.
+type OptNilUUID struct {
+	Value uuid.UUID
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilUUID was set.
+func (o OptNilUUID) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilUUID) Reset() {
+	var v uuid.UUID
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilUUID) SetTo(v uuid.UUID) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilUUID) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilUUID) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v uuid.UUID
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilUUID) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilUUID) Get() (v uuid.UUID, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilUUID) Or(d uuid.UUID) uuid.UUID {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -2582,6 +4119,1285 @@ func (s *SessionPage) SetNextCursor(val OptNilString) {
 
 func (*SessionPage) listSessionsRes() {}
 
+// Sprint resource.
+// Ref: #/components/schemas/Sprint
+type Sprint struct {
+	ID             uuid.UUID      `json:"id"`
+	CreatedAt      time.Time      `json:"created_at"`
+	UpdatedAt      time.Time      `json:"updated_at"`
+	OrganizationID uuid.UUID      `json:"organization_id"`
+	DeletedAt      OptNilDateTime `json:"deleted_at"`
+	ProjectID      uuid.UUID      `json:"project_id"`
+	Name           string         `json:"name"`
+	Goal           OptString      `json:"goal"`
+	Status         SprintStatus   `json:"status"`
+	StartDate      OptNilDateTime `json:"start_date"`
+	EndDate        OptNilDateTime `json:"end_date"`
+	CompletedAt    OptNilDateTime `json:"completed_at"`
+}
+
+// GetID returns the value of ID.
+func (s *Sprint) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *Sprint) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *Sprint) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *Sprint) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetDeletedAt returns the value of DeletedAt.
+func (s *Sprint) GetDeletedAt() OptNilDateTime {
+	return s.DeletedAt
+}
+
+// GetProjectID returns the value of ProjectID.
+func (s *Sprint) GetProjectID() uuid.UUID {
+	return s.ProjectID
+}
+
+// GetName returns the value of Name.
+func (s *Sprint) GetName() string {
+	return s.Name
+}
+
+// GetGoal returns the value of Goal.
+func (s *Sprint) GetGoal() OptString {
+	return s.Goal
+}
+
+// GetStatus returns the value of Status.
+func (s *Sprint) GetStatus() SprintStatus {
+	return s.Status
+}
+
+// GetStartDate returns the value of StartDate.
+func (s *Sprint) GetStartDate() OptNilDateTime {
+	return s.StartDate
+}
+
+// GetEndDate returns the value of EndDate.
+func (s *Sprint) GetEndDate() OptNilDateTime {
+	return s.EndDate
+}
+
+// GetCompletedAt returns the value of CompletedAt.
+func (s *Sprint) GetCompletedAt() OptNilDateTime {
+	return s.CompletedAt
+}
+
+// SetID sets the value of ID.
+func (s *Sprint) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *Sprint) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *Sprint) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *Sprint) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetDeletedAt sets the value of DeletedAt.
+func (s *Sprint) SetDeletedAt(val OptNilDateTime) {
+	s.DeletedAt = val
+}
+
+// SetProjectID sets the value of ProjectID.
+func (s *Sprint) SetProjectID(val uuid.UUID) {
+	s.ProjectID = val
+}
+
+// SetName sets the value of Name.
+func (s *Sprint) SetName(val string) {
+	s.Name = val
+}
+
+// SetGoal sets the value of Goal.
+func (s *Sprint) SetGoal(val OptString) {
+	s.Goal = val
+}
+
+// SetStatus sets the value of Status.
+func (s *Sprint) SetStatus(val SprintStatus) {
+	s.Status = val
+}
+
+// SetStartDate sets the value of StartDate.
+func (s *Sprint) SetStartDate(val OptNilDateTime) {
+	s.StartDate = val
+}
+
+// SetEndDate sets the value of EndDate.
+func (s *Sprint) SetEndDate(val OptNilDateTime) {
+	s.EndDate = val
+}
+
+// SetCompletedAt sets the value of CompletedAt.
+func (s *Sprint) SetCompletedAt(val OptNilDateTime) {
+	s.CompletedAt = val
+}
+
+func (*Sprint) completeSprintRes() {}
+func (*Sprint) createSprintRes()   {}
+func (*Sprint) getSprintRes()      {}
+func (*Sprint) startSprintRes()    {}
+func (*Sprint) updateSprintRes()   {}
+
+// Where the unfinished tasks go.
+// Ref: #/components/schemas/SprintCompleteRequest
+type SprintCompleteRequest struct {
+	// `backlog` (no sprint) or the id of a planned sprint of the same project.
+	MoveTo string `json:"move_to"`
+}
+
+// GetMoveTo returns the value of MoveTo.
+func (s *SprintCompleteRequest) GetMoveTo() string {
+	return s.MoveTo
+}
+
+// SetMoveTo sets the value of MoveTo.
+func (s *SprintCompleteRequest) SetMoveTo(val string) {
+	s.MoveTo = val
+}
+
+// A new (planned) sprint.
+// Ref: #/components/schemas/SprintCreateRequest
+type SprintCreateRequest struct {
+	Name      string      `json:"name"`
+	Goal      OptString   `json:"goal"`
+	StartDate OptDateTime `json:"start_date"`
+	EndDate   OptDateTime `json:"end_date"`
+}
+
+// GetName returns the value of Name.
+func (s *SprintCreateRequest) GetName() string {
+	return s.Name
+}
+
+// GetGoal returns the value of Goal.
+func (s *SprintCreateRequest) GetGoal() OptString {
+	return s.Goal
+}
+
+// GetStartDate returns the value of StartDate.
+func (s *SprintCreateRequest) GetStartDate() OptDateTime {
+	return s.StartDate
+}
+
+// GetEndDate returns the value of EndDate.
+func (s *SprintCreateRequest) GetEndDate() OptDateTime {
+	return s.EndDate
+}
+
+// SetName sets the value of Name.
+func (s *SprintCreateRequest) SetName(val string) {
+	s.Name = val
+}
+
+// SetGoal sets the value of Goal.
+func (s *SprintCreateRequest) SetGoal(val OptString) {
+	s.Goal = val
+}
+
+// SetStartDate sets the value of StartDate.
+func (s *SprintCreateRequest) SetStartDate(val OptDateTime) {
+	s.StartDate = val
+}
+
+// SetEndDate sets the value of EndDate.
+func (s *SprintCreateRequest) SetEndDate(val OptDateTime) {
+	s.EndDate = val
+}
+
+// A page of Sprint resources.
+// Ref: #/components/schemas/SprintPage
+type SprintPage struct {
+	Items      []Sprint     `json:"items"`
+	NextCursor OptNilString `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *SprintPage) GetItems() []Sprint {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *SprintPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *SprintPage) SetItems(val []Sprint) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *SprintPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*SprintPage) listSprintsRes() {}
+
+type SprintStatus string
+
+const (
+	SprintStatusPlanned   SprintStatus = "planned"
+	SprintStatusActive    SprintStatus = "active"
+	SprintStatusCompleted SprintStatus = "completed"
+)
+
+// AllValues returns all SprintStatus values.
+func (SprintStatus) AllValues() []SprintStatus {
+	return []SprintStatus{
+		SprintStatusPlanned,
+		SprintStatusActive,
+		SprintStatusCompleted,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s SprintStatus) MarshalText() ([]byte, error) {
+	switch s {
+	case SprintStatusPlanned:
+		return []byte(s), nil
+	case SprintStatusActive:
+		return []byte(s), nil
+	case SprintStatusCompleted:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *SprintStatus) UnmarshalText(data []byte) error {
+	switch SprintStatus(data) {
+	case SprintStatusPlanned:
+		*s = SprintStatusPlanned
+		return nil
+	case SprintStatusActive:
+		*s = SprintStatusActive
+		return nil
+	case SprintStatusCompleted:
+		*s = SprintStatusCompleted
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// The sprint fields to change.
+// Ref: #/components/schemas/SprintUpdateRequest
+type SprintUpdateRequest struct {
+	Name      OptString   `json:"name"`
+	Goal      OptString   `json:"goal"`
+	StartDate OptDateTime `json:"start_date"`
+	EndDate   OptDateTime `json:"end_date"`
+}
+
+// GetName returns the value of Name.
+func (s *SprintUpdateRequest) GetName() OptString {
+	return s.Name
+}
+
+// GetGoal returns the value of Goal.
+func (s *SprintUpdateRequest) GetGoal() OptString {
+	return s.Goal
+}
+
+// GetStartDate returns the value of StartDate.
+func (s *SprintUpdateRequest) GetStartDate() OptDateTime {
+	return s.StartDate
+}
+
+// GetEndDate returns the value of EndDate.
+func (s *SprintUpdateRequest) GetEndDate() OptDateTime {
+	return s.EndDate
+}
+
+// SetName sets the value of Name.
+func (s *SprintUpdateRequest) SetName(val OptString) {
+	s.Name = val
+}
+
+// SetGoal sets the value of Goal.
+func (s *SprintUpdateRequest) SetGoal(val OptString) {
+	s.Goal = val
+}
+
+// SetStartDate sets the value of StartDate.
+func (s *SprintUpdateRequest) SetStartDate(val OptDateTime) {
+	s.StartDate = val
+}
+
+// SetEndDate sets the value of EndDate.
+func (s *SprintUpdateRequest) SetEndDate(val OptDateTime) {
+	s.EndDate = val
+}
+
+type StartSprintBadRequest Problem
+
+func (*StartSprintBadRequest) startSprintRes() {}
+
+type StartSprintConflict Problem
+
+func (*StartSprintConflict) startSprintRes() {}
+
+type StartSprintForbidden Problem
+
+func (*StartSprintForbidden) startSprintRes() {}
+
+type StartSprintNotFound Problem
+
+func (*StartSprintNotFound) startSprintRes() {}
+
+type StartSprintTooManyRequests Problem
+
+func (*StartSprintTooManyRequests) startSprintRes() {}
+
+type StartSprintUnauthorized Problem
+
+func (*StartSprintUnauthorized) startSprintRes() {}
+
+type StartSprintUnprocessableEntity Problem
+
+func (*StartSprintUnprocessableEntity) startSprintRes() {}
+
+// TaskAttachment resource.
+// Ref: #/components/schemas/TaskAttachment
+type TaskAttachment struct {
+	ID             uuid.UUID      `json:"id"`
+	CreatedAt      time.Time      `json:"created_at"`
+	UpdatedAt      time.Time      `json:"updated_at"`
+	OrganizationID uuid.UUID      `json:"organization_id"`
+	DeletedAt      OptNilDateTime `json:"deleted_at"`
+	TaskID         uuid.UUID      `json:"task_id"`
+	UploaderID     uuid.UUID      `json:"uploader_id"`
+	FileName       string         `json:"file_name"`
+	ContentType    string         `json:"content_type"`
+	SizeBytes      int64          `json:"size_bytes"`
+	SHA256         string         `json:"sha256"`
+}
+
+// GetID returns the value of ID.
+func (s *TaskAttachment) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *TaskAttachment) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *TaskAttachment) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *TaskAttachment) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetDeletedAt returns the value of DeletedAt.
+func (s *TaskAttachment) GetDeletedAt() OptNilDateTime {
+	return s.DeletedAt
+}
+
+// GetTaskID returns the value of TaskID.
+func (s *TaskAttachment) GetTaskID() uuid.UUID {
+	return s.TaskID
+}
+
+// GetUploaderID returns the value of UploaderID.
+func (s *TaskAttachment) GetUploaderID() uuid.UUID {
+	return s.UploaderID
+}
+
+// GetFileName returns the value of FileName.
+func (s *TaskAttachment) GetFileName() string {
+	return s.FileName
+}
+
+// GetContentType returns the value of ContentType.
+func (s *TaskAttachment) GetContentType() string {
+	return s.ContentType
+}
+
+// GetSizeBytes returns the value of SizeBytes.
+func (s *TaskAttachment) GetSizeBytes() int64 {
+	return s.SizeBytes
+}
+
+// GetSHA256 returns the value of SHA256.
+func (s *TaskAttachment) GetSHA256() string {
+	return s.SHA256
+}
+
+// SetID sets the value of ID.
+func (s *TaskAttachment) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *TaskAttachment) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *TaskAttachment) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *TaskAttachment) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetDeletedAt sets the value of DeletedAt.
+func (s *TaskAttachment) SetDeletedAt(val OptNilDateTime) {
+	s.DeletedAt = val
+}
+
+// SetTaskID sets the value of TaskID.
+func (s *TaskAttachment) SetTaskID(val uuid.UUID) {
+	s.TaskID = val
+}
+
+// SetUploaderID sets the value of UploaderID.
+func (s *TaskAttachment) SetUploaderID(val uuid.UUID) {
+	s.UploaderID = val
+}
+
+// SetFileName sets the value of FileName.
+func (s *TaskAttachment) SetFileName(val string) {
+	s.FileName = val
+}
+
+// SetContentType sets the value of ContentType.
+func (s *TaskAttachment) SetContentType(val string) {
+	s.ContentType = val
+}
+
+// SetSizeBytes sets the value of SizeBytes.
+func (s *TaskAttachment) SetSizeBytes(val int64) {
+	s.SizeBytes = val
+}
+
+// SetSHA256 sets the value of SHA256.
+func (s *TaskAttachment) SetSHA256(val string) {
+	s.SHA256 = val
+}
+
+func (*TaskAttachment) uploadTaskAttachmentRes() {}
+
+// A page of TaskAttachment resources.
+// Ref: #/components/schemas/TaskAttachmentPage
+type TaskAttachmentPage struct {
+	Items      []TaskAttachment `json:"items"`
+	NextCursor OptNilString     `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *TaskAttachmentPage) GetItems() []TaskAttachment {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *TaskAttachmentPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *TaskAttachmentPage) SetItems(val []TaskAttachment) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *TaskAttachmentPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*TaskAttachmentPage) listTaskAttachmentsRes() {}
+
+// TaskComment resource.
+// Ref: #/components/schemas/TaskComment
+type TaskComment struct {
+	ID             uuid.UUID      `json:"id"`
+	CreatedAt      time.Time      `json:"created_at"`
+	UpdatedAt      time.Time      `json:"updated_at"`
+	OrganizationID uuid.UUID      `json:"organization_id"`
+	DeletedAt      OptNilDateTime `json:"deleted_at"`
+	TaskID         uuid.UUID      `json:"task_id"`
+	AuthorID       OptNilUUID     `json:"author_id"`
+	AuthorAgentID  OptNilUUID     `json:"author_agent_id"`
+	Body           string         `json:"body"`
+	ParentID       OptNilUUID     `json:"parent_id"`
+	EditedAt       OptNilDateTime `json:"edited_at"`
+}
+
+// GetID returns the value of ID.
+func (s *TaskComment) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *TaskComment) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *TaskComment) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *TaskComment) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetDeletedAt returns the value of DeletedAt.
+func (s *TaskComment) GetDeletedAt() OptNilDateTime {
+	return s.DeletedAt
+}
+
+// GetTaskID returns the value of TaskID.
+func (s *TaskComment) GetTaskID() uuid.UUID {
+	return s.TaskID
+}
+
+// GetAuthorID returns the value of AuthorID.
+func (s *TaskComment) GetAuthorID() OptNilUUID {
+	return s.AuthorID
+}
+
+// GetAuthorAgentID returns the value of AuthorAgentID.
+func (s *TaskComment) GetAuthorAgentID() OptNilUUID {
+	return s.AuthorAgentID
+}
+
+// GetBody returns the value of Body.
+func (s *TaskComment) GetBody() string {
+	return s.Body
+}
+
+// GetParentID returns the value of ParentID.
+func (s *TaskComment) GetParentID() OptNilUUID {
+	return s.ParentID
+}
+
+// GetEditedAt returns the value of EditedAt.
+func (s *TaskComment) GetEditedAt() OptNilDateTime {
+	return s.EditedAt
+}
+
+// SetID sets the value of ID.
+func (s *TaskComment) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *TaskComment) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *TaskComment) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *TaskComment) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetDeletedAt sets the value of DeletedAt.
+func (s *TaskComment) SetDeletedAt(val OptNilDateTime) {
+	s.DeletedAt = val
+}
+
+// SetTaskID sets the value of TaskID.
+func (s *TaskComment) SetTaskID(val uuid.UUID) {
+	s.TaskID = val
+}
+
+// SetAuthorID sets the value of AuthorID.
+func (s *TaskComment) SetAuthorID(val OptNilUUID) {
+	s.AuthorID = val
+}
+
+// SetAuthorAgentID sets the value of AuthorAgentID.
+func (s *TaskComment) SetAuthorAgentID(val OptNilUUID) {
+	s.AuthorAgentID = val
+}
+
+// SetBody sets the value of Body.
+func (s *TaskComment) SetBody(val string) {
+	s.Body = val
+}
+
+// SetParentID sets the value of ParentID.
+func (s *TaskComment) SetParentID(val OptNilUUID) {
+	s.ParentID = val
+}
+
+// SetEditedAt sets the value of EditedAt.
+func (s *TaskComment) SetEditedAt(val OptNilDateTime) {
+	s.EditedAt = val
+}
+
+func (*TaskComment) createTaskCommentRes() {}
+func (*TaskComment) updateTaskCommentRes() {}
+
+// A new comment or reply.
+// Ref: #/components/schemas/TaskCommentCreateRequest
+type TaskCommentCreateRequest struct {
+	Body     string  `json:"body"`
+	ParentID OptUUID `json:"parent_id"`
+}
+
+// GetBody returns the value of Body.
+func (s *TaskCommentCreateRequest) GetBody() string {
+	return s.Body
+}
+
+// GetParentID returns the value of ParentID.
+func (s *TaskCommentCreateRequest) GetParentID() OptUUID {
+	return s.ParentID
+}
+
+// SetBody sets the value of Body.
+func (s *TaskCommentCreateRequest) SetBody(val string) {
+	s.Body = val
+}
+
+// SetParentID sets the value of ParentID.
+func (s *TaskCommentCreateRequest) SetParentID(val OptUUID) {
+	s.ParentID = val
+}
+
+// A page of TaskComment resources.
+// Ref: #/components/schemas/TaskCommentPage
+type TaskCommentPage struct {
+	Items      []TaskComment `json:"items"`
+	NextCursor OptNilString  `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *TaskCommentPage) GetItems() []TaskComment {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *TaskCommentPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *TaskCommentPage) SetItems(val []TaskComment) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *TaskCommentPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*TaskCommentPage) listTaskCommentsRes() {}
+
+// The new comment body.
+// Ref: #/components/schemas/TaskCommentUpdateRequest
+type TaskCommentUpdateRequest struct {
+	Body string `json:"body"`
+}
+
+// GetBody returns the value of Body.
+func (s *TaskCommentUpdateRequest) GetBody() string {
+	return s.Body
+}
+
+// SetBody sets the value of Body.
+func (s *TaskCommentUpdateRequest) SetBody(val string) {
+	s.Body = val
+}
+
+// TaskDependency resource.
+// Ref: #/components/schemas/TaskDependency
+type TaskDependency struct {
+	ID             uuid.UUID          `json:"id"`
+	CreatedAt      time.Time          `json:"created_at"`
+	UpdatedAt      time.Time          `json:"updated_at"`
+	OrganizationID uuid.UUID          `json:"organization_id"`
+	DeletedAt      OptNilDateTime     `json:"deleted_at"`
+	TaskID         uuid.UUID          `json:"task_id"`
+	DependsOnID    uuid.UUID          `json:"depends_on_id"`
+	Type           TaskDependencyType `json:"type"`
+}
+
+// GetID returns the value of ID.
+func (s *TaskDependency) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *TaskDependency) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *TaskDependency) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *TaskDependency) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetDeletedAt returns the value of DeletedAt.
+func (s *TaskDependency) GetDeletedAt() OptNilDateTime {
+	return s.DeletedAt
+}
+
+// GetTaskID returns the value of TaskID.
+func (s *TaskDependency) GetTaskID() uuid.UUID {
+	return s.TaskID
+}
+
+// GetDependsOnID returns the value of DependsOnID.
+func (s *TaskDependency) GetDependsOnID() uuid.UUID {
+	return s.DependsOnID
+}
+
+// GetType returns the value of Type.
+func (s *TaskDependency) GetType() TaskDependencyType {
+	return s.Type
+}
+
+// SetID sets the value of ID.
+func (s *TaskDependency) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *TaskDependency) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *TaskDependency) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *TaskDependency) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetDeletedAt sets the value of DeletedAt.
+func (s *TaskDependency) SetDeletedAt(val OptNilDateTime) {
+	s.DeletedAt = val
+}
+
+// SetTaskID sets the value of TaskID.
+func (s *TaskDependency) SetTaskID(val uuid.UUID) {
+	s.TaskID = val
+}
+
+// SetDependsOnID sets the value of DependsOnID.
+func (s *TaskDependency) SetDependsOnID(val uuid.UUID) {
+	s.DependsOnID = val
+}
+
+// SetType sets the value of Type.
+func (s *TaskDependency) SetType(val TaskDependencyType) {
+	s.Type = val
+}
+
+func (*TaskDependency) createTaskDependencyRes() {}
+
+// A link from the task to depends_on_id.
+// Ref: #/components/schemas/TaskDependencyCreateRequest
+type TaskDependencyCreateRequest struct {
+	DependsOnID uuid.UUID `json:"depends_on_id"`
+	// Relation of the task to depends_on_id (blocks - the task blocks it).
+	Type TaskDependencyCreateRequestType `json:"type"`
+}
+
+// GetDependsOnID returns the value of DependsOnID.
+func (s *TaskDependencyCreateRequest) GetDependsOnID() uuid.UUID {
+	return s.DependsOnID
+}
+
+// GetType returns the value of Type.
+func (s *TaskDependencyCreateRequest) GetType() TaskDependencyCreateRequestType {
+	return s.Type
+}
+
+// SetDependsOnID sets the value of DependsOnID.
+func (s *TaskDependencyCreateRequest) SetDependsOnID(val uuid.UUID) {
+	s.DependsOnID = val
+}
+
+// SetType sets the value of Type.
+func (s *TaskDependencyCreateRequest) SetType(val TaskDependencyCreateRequestType) {
+	s.Type = val
+}
+
+// Relation of the task to depends_on_id (blocks - the task blocks it).
+type TaskDependencyCreateRequestType string
+
+const (
+	TaskDependencyCreateRequestTypeBlocks     TaskDependencyCreateRequestType = "blocks"
+	TaskDependencyCreateRequestTypeBlockedBy  TaskDependencyCreateRequestType = "blocked_by"
+	TaskDependencyCreateRequestTypeRelatesTo  TaskDependencyCreateRequestType = "relates_to"
+	TaskDependencyCreateRequestTypeDuplicates TaskDependencyCreateRequestType = "duplicates"
+)
+
+// AllValues returns all TaskDependencyCreateRequestType values.
+func (TaskDependencyCreateRequestType) AllValues() []TaskDependencyCreateRequestType {
+	return []TaskDependencyCreateRequestType{
+		TaskDependencyCreateRequestTypeBlocks,
+		TaskDependencyCreateRequestTypeBlockedBy,
+		TaskDependencyCreateRequestTypeRelatesTo,
+		TaskDependencyCreateRequestTypeDuplicates,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s TaskDependencyCreateRequestType) MarshalText() ([]byte, error) {
+	switch s {
+	case TaskDependencyCreateRequestTypeBlocks:
+		return []byte(s), nil
+	case TaskDependencyCreateRequestTypeBlockedBy:
+		return []byte(s), nil
+	case TaskDependencyCreateRequestTypeRelatesTo:
+		return []byte(s), nil
+	case TaskDependencyCreateRequestTypeDuplicates:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *TaskDependencyCreateRequestType) UnmarshalText(data []byte) error {
+	switch TaskDependencyCreateRequestType(data) {
+	case TaskDependencyCreateRequestTypeBlocks:
+		*s = TaskDependencyCreateRequestTypeBlocks
+		return nil
+	case TaskDependencyCreateRequestTypeBlockedBy:
+		*s = TaskDependencyCreateRequestTypeBlockedBy
+		return nil
+	case TaskDependencyCreateRequestTypeRelatesTo:
+		*s = TaskDependencyCreateRequestTypeRelatesTo
+		return nil
+	case TaskDependencyCreateRequestTypeDuplicates:
+		*s = TaskDependencyCreateRequestTypeDuplicates
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// A page of TaskDependency resources.
+// Ref: #/components/schemas/TaskDependencyPage
+type TaskDependencyPage struct {
+	Items      []TaskDependency `json:"items"`
+	NextCursor OptNilString     `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *TaskDependencyPage) GetItems() []TaskDependency {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *TaskDependencyPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *TaskDependencyPage) SetItems(val []TaskDependency) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *TaskDependencyPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*TaskDependencyPage) listTaskDependenciesRes() {}
+
+type TaskDependencyType string
+
+const (
+	TaskDependencyTypeBlocks     TaskDependencyType = "blocks"
+	TaskDependencyTypeBlockedBy  TaskDependencyType = "blocked_by"
+	TaskDependencyTypeRelatesTo  TaskDependencyType = "relates_to"
+	TaskDependencyTypeDuplicates TaskDependencyType = "duplicates"
+)
+
+// AllValues returns all TaskDependencyType values.
+func (TaskDependencyType) AllValues() []TaskDependencyType {
+	return []TaskDependencyType{
+		TaskDependencyTypeBlocks,
+		TaskDependencyTypeBlockedBy,
+		TaskDependencyTypeRelatesTo,
+		TaskDependencyTypeDuplicates,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s TaskDependencyType) MarshalText() ([]byte, error) {
+	switch s {
+	case TaskDependencyTypeBlocks:
+		return []byte(s), nil
+	case TaskDependencyTypeBlockedBy:
+		return []byte(s), nil
+	case TaskDependencyTypeRelatesTo:
+		return []byte(s), nil
+	case TaskDependencyTypeDuplicates:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *TaskDependencyType) UnmarshalText(data []byte) error {
+	switch TaskDependencyType(data) {
+	case TaskDependencyTypeBlocks:
+		*s = TaskDependencyTypeBlocks
+		return nil
+	case TaskDependencyTypeBlockedBy:
+		*s = TaskDependencyTypeBlockedBy
+		return nil
+	case TaskDependencyTypeRelatesTo:
+		*s = TaskDependencyTypeRelatesTo
+		return nil
+	case TaskDependencyTypeDuplicates:
+		*s = TaskDependencyTypeDuplicates
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// TimeLog resource.
+// Ref: #/components/schemas/TimeLog
+type TimeLog struct {
+	ID             uuid.UUID      `json:"id"`
+	CreatedAt      time.Time      `json:"created_at"`
+	UpdatedAt      time.Time      `json:"updated_at"`
+	OrganizationID uuid.UUID      `json:"organization_id"`
+	DeletedAt      OptNilDateTime `json:"deleted_at"`
+	TaskID         uuid.UUID      `json:"task_id"`
+	UserID         uuid.UUID      `json:"user_id"`
+	StartedAt      time.Time      `json:"started_at"`
+	EndedAt        OptNilDateTime `json:"ended_at"`
+	Minutes        int            `json:"minutes"`
+	Note           OptString      `json:"note"`
+	Billable       bool           `json:"billable"`
+}
+
+// GetID returns the value of ID.
+func (s *TimeLog) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *TimeLog) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *TimeLog) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *TimeLog) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetDeletedAt returns the value of DeletedAt.
+func (s *TimeLog) GetDeletedAt() OptNilDateTime {
+	return s.DeletedAt
+}
+
+// GetTaskID returns the value of TaskID.
+func (s *TimeLog) GetTaskID() uuid.UUID {
+	return s.TaskID
+}
+
+// GetUserID returns the value of UserID.
+func (s *TimeLog) GetUserID() uuid.UUID {
+	return s.UserID
+}
+
+// GetStartedAt returns the value of StartedAt.
+func (s *TimeLog) GetStartedAt() time.Time {
+	return s.StartedAt
+}
+
+// GetEndedAt returns the value of EndedAt.
+func (s *TimeLog) GetEndedAt() OptNilDateTime {
+	return s.EndedAt
+}
+
+// GetMinutes returns the value of Minutes.
+func (s *TimeLog) GetMinutes() int {
+	return s.Minutes
+}
+
+// GetNote returns the value of Note.
+func (s *TimeLog) GetNote() OptString {
+	return s.Note
+}
+
+// GetBillable returns the value of Billable.
+func (s *TimeLog) GetBillable() bool {
+	return s.Billable
+}
+
+// SetID sets the value of ID.
+func (s *TimeLog) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *TimeLog) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *TimeLog) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *TimeLog) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetDeletedAt sets the value of DeletedAt.
+func (s *TimeLog) SetDeletedAt(val OptNilDateTime) {
+	s.DeletedAt = val
+}
+
+// SetTaskID sets the value of TaskID.
+func (s *TimeLog) SetTaskID(val uuid.UUID) {
+	s.TaskID = val
+}
+
+// SetUserID sets the value of UserID.
+func (s *TimeLog) SetUserID(val uuid.UUID) {
+	s.UserID = val
+}
+
+// SetStartedAt sets the value of StartedAt.
+func (s *TimeLog) SetStartedAt(val time.Time) {
+	s.StartedAt = val
+}
+
+// SetEndedAt sets the value of EndedAt.
+func (s *TimeLog) SetEndedAt(val OptNilDateTime) {
+	s.EndedAt = val
+}
+
+// SetMinutes sets the value of Minutes.
+func (s *TimeLog) SetMinutes(val int) {
+	s.Minutes = val
+}
+
+// SetNote sets the value of Note.
+func (s *TimeLog) SetNote(val OptString) {
+	s.Note = val
+}
+
+// SetBillable sets the value of Billable.
+func (s *TimeLog) SetBillable(val bool) {
+	s.Billable = val
+}
+
+func (*TimeLog) createTimeLogRes() {}
+
+// Time spent, as an interval (started_at, ended_at) or a duration (minutes).
+// Ref: #/components/schemas/TimeLogCreateRequest
+type TimeLogCreateRequest struct {
+	StartedAt OptDateTime `json:"started_at"`
+	EndedAt   OptDateTime `json:"ended_at"`
+	Minutes   OptInt      `json:"minutes"`
+	Note      OptString   `json:"note"`
+	Billable  OptBool     `json:"billable"`
+}
+
+// GetStartedAt returns the value of StartedAt.
+func (s *TimeLogCreateRequest) GetStartedAt() OptDateTime {
+	return s.StartedAt
+}
+
+// GetEndedAt returns the value of EndedAt.
+func (s *TimeLogCreateRequest) GetEndedAt() OptDateTime {
+	return s.EndedAt
+}
+
+// GetMinutes returns the value of Minutes.
+func (s *TimeLogCreateRequest) GetMinutes() OptInt {
+	return s.Minutes
+}
+
+// GetNote returns the value of Note.
+func (s *TimeLogCreateRequest) GetNote() OptString {
+	return s.Note
+}
+
+// GetBillable returns the value of Billable.
+func (s *TimeLogCreateRequest) GetBillable() OptBool {
+	return s.Billable
+}
+
+// SetStartedAt sets the value of StartedAt.
+func (s *TimeLogCreateRequest) SetStartedAt(val OptDateTime) {
+	s.StartedAt = val
+}
+
+// SetEndedAt sets the value of EndedAt.
+func (s *TimeLogCreateRequest) SetEndedAt(val OptDateTime) {
+	s.EndedAt = val
+}
+
+// SetMinutes sets the value of Minutes.
+func (s *TimeLogCreateRequest) SetMinutes(val OptInt) {
+	s.Minutes = val
+}
+
+// SetNote sets the value of Note.
+func (s *TimeLogCreateRequest) SetNote(val OptString) {
+	s.Note = val
+}
+
+// SetBillable sets the value of Billable.
+func (s *TimeLogCreateRequest) SetBillable(val OptBool) {
+	s.Billable = val
+}
+
+// A page of TimeLog resources.
+// Ref: #/components/schemas/TimeLogPage
+type TimeLogPage struct {
+	Items      []TimeLog    `json:"items"`
+	NextCursor OptNilString `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *TimeLogPage) GetItems() []TimeLog {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *TimeLogPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *TimeLogPage) SetItems(val []TimeLog) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *TimeLogPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*TimeLogPage) listTimeLogsRes() {}
+
+// Logged time of a task.
+// Ref: #/components/schemas/TimeLogSummary
+type TimeLogSummary struct {
+	TaskID       uuid.UUID          `json:"task_id"`
+	TotalMinutes int64              `json:"total_minutes"`
+	ByUser       []TimeLogUserTotal `json:"by_user"`
+}
+
+// GetTaskID returns the value of TaskID.
+func (s *TimeLogSummary) GetTaskID() uuid.UUID {
+	return s.TaskID
+}
+
+// GetTotalMinutes returns the value of TotalMinutes.
+func (s *TimeLogSummary) GetTotalMinutes() int64 {
+	return s.TotalMinutes
+}
+
+// GetByUser returns the value of ByUser.
+func (s *TimeLogSummary) GetByUser() []TimeLogUserTotal {
+	return s.ByUser
+}
+
+// SetTaskID sets the value of TaskID.
+func (s *TimeLogSummary) SetTaskID(val uuid.UUID) {
+	s.TaskID = val
+}
+
+// SetTotalMinutes sets the value of TotalMinutes.
+func (s *TimeLogSummary) SetTotalMinutes(val int64) {
+	s.TotalMinutes = val
+}
+
+// SetByUser sets the value of ByUser.
+func (s *TimeLogSummary) SetByUser(val []TimeLogUserTotal) {
+	s.ByUser = val
+}
+
+func (*TimeLogSummary) getTimeLogSummaryRes() {}
+
+// Time one user logged on a task.
+// Ref: #/components/schemas/TimeLogUserTotal
+type TimeLogUserTotal struct {
+	UserID  uuid.UUID `json:"user_id"`
+	Minutes int64     `json:"minutes"`
+}
+
+// GetUserID returns the value of UserID.
+func (s *TimeLogUserTotal) GetUserID() uuid.UUID {
+	return s.UserID
+}
+
+// GetMinutes returns the value of Minutes.
+func (s *TimeLogUserTotal) GetMinutes() int64 {
+	return s.Minutes
+}
+
+// SetUserID sets the value of UserID.
+func (s *TimeLogUserTotal) SetUserID(val uuid.UUID) {
+	s.UserID = val
+}
+
+// SetMinutes sets the value of Minutes.
+func (s *TimeLogUserTotal) SetMinutes(val int64) {
+	s.Minutes = val
+}
+
 // Ref: #/components/schemas/TokenPair
 type TokenPair struct {
 	AccessToken string             `json:"access_token"`
@@ -2748,6 +5564,66 @@ type UnlockUserUnprocessableEntity Problem
 
 func (*UnlockUserUnprocessableEntity) unlockUserRes() {}
 
+type UpdateLabelBadRequest Problem
+
+func (*UpdateLabelBadRequest) updateLabelRes() {}
+
+type UpdateLabelConflict Problem
+
+func (*UpdateLabelConflict) updateLabelRes() {}
+
+type UpdateLabelForbidden Problem
+
+func (*UpdateLabelForbidden) updateLabelRes() {}
+
+type UpdateLabelNotFound Problem
+
+func (*UpdateLabelNotFound) updateLabelRes() {}
+
+type UpdateLabelRequestEntityTooLarge Problem
+
+func (*UpdateLabelRequestEntityTooLarge) updateLabelRes() {}
+
+type UpdateLabelTooManyRequests Problem
+
+func (*UpdateLabelTooManyRequests) updateLabelRes() {}
+
+type UpdateLabelUnauthorized Problem
+
+func (*UpdateLabelUnauthorized) updateLabelRes() {}
+
+type UpdateLabelUnprocessableEntity Problem
+
+func (*UpdateLabelUnprocessableEntity) updateLabelRes() {}
+
+type UpdateMilestoneBadRequest Problem
+
+func (*UpdateMilestoneBadRequest) updateMilestoneRes() {}
+
+type UpdateMilestoneForbidden Problem
+
+func (*UpdateMilestoneForbidden) updateMilestoneRes() {}
+
+type UpdateMilestoneNotFound Problem
+
+func (*UpdateMilestoneNotFound) updateMilestoneRes() {}
+
+type UpdateMilestoneRequestEntityTooLarge Problem
+
+func (*UpdateMilestoneRequestEntityTooLarge) updateMilestoneRes() {}
+
+type UpdateMilestoneTooManyRequests Problem
+
+func (*UpdateMilestoneTooManyRequests) updateMilestoneRes() {}
+
+type UpdateMilestoneUnauthorized Problem
+
+func (*UpdateMilestoneUnauthorized) updateMilestoneRes() {}
+
+type UpdateMilestoneUnprocessableEntity Problem
+
+func (*UpdateMilestoneUnprocessableEntity) updateMilestoneRes() {}
+
 type UpdateRoleBadRequest Problem
 
 func (*UpdateRoleBadRequest) updateRoleRes() {}
@@ -2779,6 +5655,90 @@ func (*UpdateRoleUnauthorized) updateRoleRes() {}
 type UpdateRoleUnprocessableEntity Problem
 
 func (*UpdateRoleUnprocessableEntity) updateRoleRes() {}
+
+type UpdateSprintBadRequest Problem
+
+func (*UpdateSprintBadRequest) updateSprintRes() {}
+
+type UpdateSprintForbidden Problem
+
+func (*UpdateSprintForbidden) updateSprintRes() {}
+
+type UpdateSprintNotFound Problem
+
+func (*UpdateSprintNotFound) updateSprintRes() {}
+
+type UpdateSprintRequestEntityTooLarge Problem
+
+func (*UpdateSprintRequestEntityTooLarge) updateSprintRes() {}
+
+type UpdateSprintTooManyRequests Problem
+
+func (*UpdateSprintTooManyRequests) updateSprintRes() {}
+
+type UpdateSprintUnauthorized Problem
+
+func (*UpdateSprintUnauthorized) updateSprintRes() {}
+
+type UpdateSprintUnprocessableEntity Problem
+
+func (*UpdateSprintUnprocessableEntity) updateSprintRes() {}
+
+type UpdateTaskCommentBadRequest Problem
+
+func (*UpdateTaskCommentBadRequest) updateTaskCommentRes() {}
+
+type UpdateTaskCommentForbidden Problem
+
+func (*UpdateTaskCommentForbidden) updateTaskCommentRes() {}
+
+type UpdateTaskCommentNotFound Problem
+
+func (*UpdateTaskCommentNotFound) updateTaskCommentRes() {}
+
+type UpdateTaskCommentRequestEntityTooLarge Problem
+
+func (*UpdateTaskCommentRequestEntityTooLarge) updateTaskCommentRes() {}
+
+type UpdateTaskCommentTooManyRequests Problem
+
+func (*UpdateTaskCommentTooManyRequests) updateTaskCommentRes() {}
+
+type UpdateTaskCommentUnauthorized Problem
+
+func (*UpdateTaskCommentUnauthorized) updateTaskCommentRes() {}
+
+type UpdateTaskCommentUnprocessableEntity Problem
+
+func (*UpdateTaskCommentUnprocessableEntity) updateTaskCommentRes() {}
+
+type UploadTaskAttachmentBadRequest Problem
+
+func (*UploadTaskAttachmentBadRequest) uploadTaskAttachmentRes() {}
+
+type UploadTaskAttachmentForbidden Problem
+
+func (*UploadTaskAttachmentForbidden) uploadTaskAttachmentRes() {}
+
+type UploadTaskAttachmentNotFound Problem
+
+func (*UploadTaskAttachmentNotFound) uploadTaskAttachmentRes() {}
+
+type UploadTaskAttachmentRequestEntityTooLarge Problem
+
+func (*UploadTaskAttachmentRequestEntityTooLarge) uploadTaskAttachmentRes() {}
+
+type UploadTaskAttachmentTooManyRequests Problem
+
+func (*UploadTaskAttachmentTooManyRequests) uploadTaskAttachmentRes() {}
+
+type UploadTaskAttachmentUnauthorized Problem
+
+func (*UploadTaskAttachmentUnauthorized) uploadTaskAttachmentRes() {}
+
+type UploadTaskAttachmentUnprocessableEntity Problem
+
+func (*UploadTaskAttachmentUnprocessableEntity) uploadTaskAttachmentRes() {}
 
 type VerifyEmailBadRequest Problem
 

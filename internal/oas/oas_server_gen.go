@@ -17,6 +17,12 @@ type Handler interface {
 	//
 	// POST /organizations/{org_id}/members/{user_id}/roles
 	AssignMemberRole(ctx context.Context, req *RoleAssignment, params AssignMemberRoleParams) (AssignMemberRoleRes, error)
+	// AttachTaskLabel implements attachTaskLabel operation.
+	//
+	// Idempotent. Needs task:update; the label must belong to the task's project.
+	//
+	// PUT /tasks/{task_id}/labels/{label_id}
+	AttachTaskLabel(ctx context.Context, params AttachTaskLabelParams) (AttachTaskLabelRes, error)
 	// ChangePassword implements changePassword operation.
 	//
 	// Needs the current password (403 of type `wrong-password` otherwise). The new password must satisfy
@@ -25,6 +31,13 @@ type Handler interface {
 	//
 	// POST /auth/password/change
 	ChangePassword(ctx context.Context, req *ChangePasswordRequest) (ChangePasswordRes, error)
+	// CompleteSprint implements completeSprint operation.
+	//
+	// Active -> completed. Unfinished tasks (not done or cancelled) move to the backlog (no sprint) or to
+	// the planned sprint move_to names.
+	//
+	// POST /sprints/{sprint_id}/complete
+	CompleteSprint(ctx context.Context, req *SprintCompleteRequest, params CompleteSprintParams) (CompleteSprintRes, error)
 	// ConfirmMfa implements confirmMfa operation.
 	//
 	// The code must come from the pending secret (422 on `code` otherwise). Returns 10 single-use recovery
@@ -33,6 +46,18 @@ type Handler interface {
 	//
 	// POST /auth/mfa/confirm
 	ConfirmMfa(ctx context.Context, req *MfaConfirmRequest) (ConfirmMfaRes, error)
+	// CreateLabel implements createLabel operation.
+	//
+	// Needs label:create. Names are unique among the project's labels (409).
+	//
+	// POST /projects/{project_id}/labels
+	CreateLabel(ctx context.Context, req *LabelCreateRequest, params CreateLabelParams) (CreateLabelRes, error)
+	// CreateMilestone implements createMilestone operation.
+	//
+	// Needs milestone:create.
+	//
+	// POST /projects/{project_id}/milestones
+	CreateMilestone(ctx context.Context, req *MilestoneCreateRequest, params CreateMilestoneParams) (CreateMilestoneRes, error)
 	// CreateRole implements createRole operation.
 	//
 	// Needs role:create in the organization. The role starts without permissions; names are unique in the
@@ -40,6 +65,33 @@ type Handler interface {
 	//
 	// POST /organizations/{org_id}/roles
 	CreateRole(ctx context.Context, req *RoleCreateRequest, params CreateRoleParams) (CreateRoleRes, error)
+	// CreateSprint implements createSprint operation.
+	//
+	// Creates a planned sprint. Needs sprint:create.
+	//
+	// POST /projects/{project_id}/sprints
+	CreateSprint(ctx context.Context, req *SprintCreateRequest, params CreateSprintParams) (CreateSprintRes, error)
+	// CreateTaskComment implements createTaskComment operation.
+	//
+	// Needs comment:create. parent_id replies to a comment of the same task.
+	//
+	// POST /tasks/{task_id}/comments
+	CreateTaskComment(ctx context.Context, req *TaskCommentCreateRequest, params CreateTaskCommentParams) (CreateTaskCommentRes, error)
+	// CreateTaskDependency implements createTaskDependency operation.
+	//
+	// Needs task:create. Both tasks must be in the same organization (projects may differ). A task cannot
+	// link to itself (422). A blocks (or blocked_by, its reverse) link that would close a cycle of
+	// blocking tasks is refused with 409 naming the cycle.
+	//
+	// POST /tasks/{task_id}/dependencies
+	CreateTaskDependency(ctx context.Context, req *TaskDependencyCreateRequest, params CreateTaskDependencyParams) (CreateTaskDependencyRes, error)
+	// CreateTimeLog implements createTimeLog operation.
+	//
+	// Either started_at (with ended_at, after it) or minutes (logged as ending now). Needs
+	// time_log:create.
+	//
+	// POST /tasks/{task_id}/time-logs
+	CreateTimeLog(ctx context.Context, req *TimeLogCreateRequest, params CreateTimeLogParams) (CreateTimeLogRes, error)
 	// DeactivateUser implements deactivateUser operation.
 	//
 	// SUPER_ADMIN only. Sets the account status to deactivated and revokes every session, so its tokens
@@ -47,6 +99,18 @@ type Handler interface {
 	//
 	// POST /users/{user_id}/deactivate
 	DeactivateUser(ctx context.Context, params DeactivateUserParams) (DeactivateUserRes, error)
+	// DeleteLabel implements deleteLabel operation.
+	//
+	// Needs label:delete. The label is removed from its tasks.
+	//
+	// DELETE /labels/{label_id}
+	DeleteLabel(ctx context.Context, params DeleteLabelParams) (DeleteLabelRes, error)
+	// DeleteMilestone implements deleteMilestone operation.
+	//
+	// Its tasks keep existing without a milestone. Needs milestone:delete.
+	//
+	// DELETE /milestones/{milestone_id}
+	DeleteMilestone(ctx context.Context, params DeleteMilestoneParams) (DeleteMilestoneRes, error)
 	// DeleteRole implements deleteRole operation.
 	//
 	// Needs role:delete. The role is removed from every member holding it, effective on their next
@@ -54,6 +118,36 @@ type Handler interface {
 	//
 	// DELETE /organizations/{org_id}/roles/{role_id}
 	DeleteRole(ctx context.Context, params DeleteRoleParams) (DeleteRoleRes, error)
+	// DeleteSprint implements deleteSprint operation.
+	//
+	// Its tasks go back to the backlog. Needs sprint:delete.
+	//
+	// DELETE /sprints/{sprint_id}
+	DeleteSprint(ctx context.Context, params DeleteSprintParams) (DeleteSprintRes, error)
+	// DeleteTaskAttachment implements deleteTaskAttachment operation.
+	//
+	// Needs attachment:delete.
+	//
+	// DELETE /attachments/{attachment_id}
+	DeleteTaskAttachment(ctx context.Context, params DeleteTaskAttachmentParams) (DeleteTaskAttachmentRes, error)
+	// DeleteTaskComment implements deleteTaskComment operation.
+	//
+	// Its author, or someone holding comment:delete (ADMIN, MANAGER).
+	//
+	// DELETE /comments/{comment_id}
+	DeleteTaskComment(ctx context.Context, params DeleteTaskCommentParams) (DeleteTaskCommentRes, error)
+	// DeleteTaskDependency implements deleteTaskDependency operation.
+	//
+	// Needs task:delete.
+	//
+	// DELETE /dependencies/{dependency_id}
+	DeleteTaskDependency(ctx context.Context, params DeleteTaskDependencyParams) (DeleteTaskDependencyRes, error)
+	// DetachTaskLabel implements detachTaskLabel operation.
+	//
+	// Idempotent. Needs task:update.
+	//
+	// DELETE /tasks/{task_id}/labels/{label_id}
+	DetachTaskLabel(ctx context.Context, params DetachTaskLabelParams) (DetachTaskLabelRes, error)
 	// DisableMfa implements disableMfa operation.
 	//
 	// Needs the password and a current TOTP code or an unused recovery code (403 of type `wrong-password`
@@ -62,6 +156,14 @@ type Handler interface {
 	//
 	// POST /auth/mfa/disable
 	DisableMfa(ctx context.Context, req *MfaDisableRequest) (DisableMfaRes, error)
+	// DownloadTaskAttachment implements downloadTaskAttachment operation.
+	//
+	// Streams the bytes as application/octet-stream with `Content-Disposition: attachment` (the file name,
+	// sanitized, RFC 5987-encoded) and `X-Content-Type-Options: nosniff`, so browsers save rather than
+	// render it. Needs attachment:read.
+	//
+	// GET /attachments/{attachment_id}/download
+	DownloadTaskAttachment(ctx context.Context, params DownloadTaskAttachmentParams) (DownloadTaskAttachmentRes, error)
 	// EnrollMfa implements enrollMfa operation.
 	//
 	// Returns a new TOTP secret (also as an otpauth URI for a QR code). MFA stays off until POST
@@ -84,12 +186,24 @@ type Handler interface {
 	//
 	// GET /healthz
 	GetHealth(ctx context.Context) (GetHealthRes, error)
+	// GetLabel implements getLabel operation.
+	//
+	// Needs label:read.
+	//
+	// GET /labels/{label_id}
+	GetLabel(ctx context.Context, params GetLabelParams) (GetLabelRes, error)
 	// GetMe implements getMe operation.
 	//
 	// The caller's profile and, for each organization they belong to, their roles there.
 	//
 	// GET /auth/me
 	GetMe(ctx context.Context) (GetMeRes, error)
+	// GetMilestone implements getMilestone operation.
+	//
+	// Progress is done tasks / all tasks (cancelled ones excluded from both).
+	//
+	// GET /milestones/{milestone_id}
+	GetMilestone(ctx context.Context, params GetMilestoneParams) (GetMilestoneRes, error)
 	// GetReadiness implements getReadiness operation.
 	//
 	// Answers 200 when the database is reachable and its schema is current, 503 with the failing checks
@@ -103,6 +217,18 @@ type Handler interface {
 	//
 	// GET /organizations/{org_id}/roles/{role_id}
 	GetRole(ctx context.Context, params GetRoleParams) (GetRoleRes, error)
+	// GetSprint implements getSprint operation.
+	//
+	// Needs sprint:read.
+	//
+	// GET /sprints/{sprint_id}
+	GetSprint(ctx context.Context, params GetSprintParams) (GetSprintRes, error)
+	// GetTimeLogSummary implements getTimeLogSummary operation.
+	//
+	// Total logged minutes of the task and per user.
+	//
+	// GET /tasks/{task_id}/time-logs/summary
+	GetTimeLogSummary(ctx context.Context, params GetTimeLogSummaryParams) (GetTimeLogSummaryRes, error)
 	// GrantRolePermission implements grantRolePermission operation.
 	//
 	// Needs role:update and the granted permission itself in the organization (nobody hands out more than
@@ -111,12 +237,24 @@ type Handler interface {
 	//
 	// POST /organizations/{org_id}/roles/{role_id}/permissions
 	GrantRolePermission(ctx context.Context, req *PermissionRef, params GrantRolePermissionParams) (GrantRolePermissionRes, error)
+	// ListLabels implements listLabels operation.
+	//
+	// Labels of the project, newest first. Needs label:read.
+	//
+	// GET /projects/{project_id}/labels
+	ListLabels(ctx context.Context, params ListLabelsParams) (ListLabelsRes, error)
 	// ListMemberRoles implements listMemberRoles operation.
 	//
 	// The roles the user holds in this organization (system and custom), each with its permissions.
 	//
 	// GET /organizations/{org_id}/members/{user_id}/roles
 	ListMemberRoles(ctx context.Context, params ListMemberRolesParams) (ListMemberRolesRes, error)
+	// ListMilestones implements listMilestones operation.
+	//
+	// Newest first, each with its progress. Needs milestone:read.
+	//
+	// GET /projects/{project_id}/milestones
+	ListMilestones(ctx context.Context, params ListMilestonesParams) (ListMilestonesRes, error)
 	// ListOrganizationUsers implements listOrganizationUsers operation.
 	//
 	// Members of the organization (any membership status) with account status, lockout and roles. Needs
@@ -138,6 +276,36 @@ type Handler interface {
 	//
 	// GET /auth/sessions
 	ListSessions(ctx context.Context, params ListSessionsParams) (ListSessionsRes, error)
+	// ListSprints implements listSprints operation.
+	//
+	// Newest first. Needs sprint:read.
+	//
+	// GET /projects/{project_id}/sprints
+	ListSprints(ctx context.Context, params ListSprintsParams) (ListSprintsRes, error)
+	// ListTaskAttachments implements listTaskAttachments operation.
+	//
+	// Newest first. Needs attachment:read.
+	//
+	// GET /tasks/{task_id}/attachments
+	ListTaskAttachments(ctx context.Context, params ListTaskAttachmentsParams) (ListTaskAttachmentsRes, error)
+	// ListTaskComments implements listTaskComments operation.
+	//
+	// All comments of the task (replies carry parent_id), newest first.
+	//
+	// GET /tasks/{task_id}/comments
+	ListTaskComments(ctx context.Context, params ListTaskCommentsParams) (ListTaskCommentsRes, error)
+	// ListTaskDependencies implements listTaskDependencies operation.
+	//
+	// Links from and to the task (both directions), newest first.
+	//
+	// GET /tasks/{task_id}/dependencies
+	ListTaskDependencies(ctx context.Context, params ListTaskDependenciesParams) (ListTaskDependenciesRes, error)
+	// ListTimeLogs implements listTimeLogs operation.
+	//
+	// Newest first. Needs time_log:read.
+	//
+	// GET /tasks/{task_id}/time-logs
+	ListTimeLogs(ctx context.Context, params ListTimeLogsParams) (ListTimeLogsRes, error)
 	// Login implements login operation.
 	//
 	// Email or username plus password, and a TOTP or recovery code when MFA is on. A wrong identifier, a
@@ -201,6 +369,12 @@ type Handler interface {
 	//
 	// DELETE /auth/sessions/{id}
 	RevokeSession(ctx context.Context, params RevokeSessionParams) (RevokeSessionRes, error)
+	// StartSprint implements startSprint operation.
+	//
+	// Planned -> active. A project runs one sprint at a time (409).
+	//
+	// POST /sprints/{sprint_id}/start
+	StartSprint(ctx context.Context, params StartSprintParams) (StartSprintRes, error)
 	// UnassignMemberRole implements unassignMemberRole operation.
 	//
 	// Needs role:delete in the organization; effective on the member's next request.
@@ -215,12 +389,44 @@ type Handler interface {
 	//
 	// POST /users/{user_id}/unlock
 	UnlockUser(ctx context.Context, params UnlockUserParams) (UnlockUserRes, error)
+	// UpdateLabel implements updateLabel operation.
+	//
+	// Needs label:update. Names are unique in the project (409).
+	//
+	// PATCH /labels/{label_id}
+	UpdateLabel(ctx context.Context, req *LabelUpdateRequest, params UpdateLabelParams) (UpdateLabelRes, error)
+	// UpdateMilestone implements updateMilestone operation.
+	//
+	// Needs milestone:update.
+	//
+	// PATCH /milestones/{milestone_id}
+	UpdateMilestone(ctx context.Context, req *MilestoneUpdateRequest, params UpdateMilestoneParams) (UpdateMilestoneRes, error)
 	// UpdateRole implements updateRole operation.
 	//
 	// Needs role:update. System roles are immutable (409).
 	//
 	// PATCH /organizations/{org_id}/roles/{role_id}
 	UpdateRole(ctx context.Context, req *RoleUpdateRequest, params UpdateRoleParams) (UpdateRoleRes, error)
+	// UpdateSprint implements updateSprint operation.
+	//
+	// Name, goal and dates. Needs sprint:update.
+	//
+	// PATCH /sprints/{sprint_id}
+	UpdateSprint(ctx context.Context, req *SprintUpdateRequest, params UpdateSprintParams) (UpdateSprintRes, error)
+	// UpdateTaskComment implements updateTaskComment operation.
+	//
+	// Only its author edits a comment; sets edited_at.
+	//
+	// PATCH /comments/{comment_id}
+	UpdateTaskComment(ctx context.Context, req *TaskCommentUpdateRequest, params UpdateTaskCommentParams) (UpdateTaskCommentRes, error)
+	// UploadTaskAttachment implements uploadTaskAttachment operation.
+	//
+	// Multipart/form-data with one `file` part, at most storage.max_upload_bytes (default 25 MiB; 413
+	// beyond). The server records the size, the SHA-256 and the content type it sniffs from the bytes (the
+	// client's claim is ignored). Needs attachment:create.
+	//
+	// POST /tasks/{task_id}/attachments
+	UploadTaskAttachment(ctx context.Context, req *AttachmentUploadMultipart, params UploadTaskAttachmentParams) (UploadTaskAttachmentRes, error)
 	// VerifyEmail implements verifyEmail operation.
 	//
 	// Redeems the token mailed at registration (or by /auth/email/verify/resend). Tokens are single use

@@ -25,6 +25,15 @@ func (UnimplementedHandler) AssignMemberRole(ctx context.Context, req *RoleAssig
 	return r, ht.ErrNotImplemented
 }
 
+// AttachTaskLabel implements attachTaskLabel operation.
+//
+// Idempotent. Needs task:update; the label must belong to the task's project.
+//
+// PUT /tasks/{task_id}/labels/{label_id}
+func (UnimplementedHandler) AttachTaskLabel(ctx context.Context, params AttachTaskLabelParams) (r AttachTaskLabelRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // ChangePassword implements changePassword operation.
 //
 // Needs the current password (403 of type `wrong-password` otherwise). The new password must satisfy
@@ -33,6 +42,16 @@ func (UnimplementedHandler) AssignMemberRole(ctx context.Context, req *RoleAssig
 //
 // POST /auth/password/change
 func (UnimplementedHandler) ChangePassword(ctx context.Context, req *ChangePasswordRequest) (r ChangePasswordRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// CompleteSprint implements completeSprint operation.
+//
+// Active -> completed. Unfinished tasks (not done or cancelled) move to the backlog (no sprint) or to
+// the planned sprint move_to names.
+//
+// POST /sprints/{sprint_id}/complete
+func (UnimplementedHandler) CompleteSprint(ctx context.Context, req *SprintCompleteRequest, params CompleteSprintParams) (r CompleteSprintRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -47,6 +66,24 @@ func (UnimplementedHandler) ConfirmMfa(ctx context.Context, req *MfaConfirmReque
 	return r, ht.ErrNotImplemented
 }
 
+// CreateLabel implements createLabel operation.
+//
+// Needs label:create. Names are unique among the project's labels (409).
+//
+// POST /projects/{project_id}/labels
+func (UnimplementedHandler) CreateLabel(ctx context.Context, req *LabelCreateRequest, params CreateLabelParams) (r CreateLabelRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// CreateMilestone implements createMilestone operation.
+//
+// Needs milestone:create.
+//
+// POST /projects/{project_id}/milestones
+func (UnimplementedHandler) CreateMilestone(ctx context.Context, req *MilestoneCreateRequest, params CreateMilestoneParams) (r CreateMilestoneRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // CreateRole implements createRole operation.
 //
 // Needs role:create in the organization. The role starts without permissions; names are unique in the
@@ -54,6 +91,45 @@ func (UnimplementedHandler) ConfirmMfa(ctx context.Context, req *MfaConfirmReque
 //
 // POST /organizations/{org_id}/roles
 func (UnimplementedHandler) CreateRole(ctx context.Context, req *RoleCreateRequest, params CreateRoleParams) (r CreateRoleRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// CreateSprint implements createSprint operation.
+//
+// Creates a planned sprint. Needs sprint:create.
+//
+// POST /projects/{project_id}/sprints
+func (UnimplementedHandler) CreateSprint(ctx context.Context, req *SprintCreateRequest, params CreateSprintParams) (r CreateSprintRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// CreateTaskComment implements createTaskComment operation.
+//
+// Needs comment:create. parent_id replies to a comment of the same task.
+//
+// POST /tasks/{task_id}/comments
+func (UnimplementedHandler) CreateTaskComment(ctx context.Context, req *TaskCommentCreateRequest, params CreateTaskCommentParams) (r CreateTaskCommentRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// CreateTaskDependency implements createTaskDependency operation.
+//
+// Needs task:create. Both tasks must be in the same organization (projects may differ). A task cannot
+// link to itself (422). A blocks (or blocked_by, its reverse) link that would close a cycle of
+// blocking tasks is refused with 409 naming the cycle.
+//
+// POST /tasks/{task_id}/dependencies
+func (UnimplementedHandler) CreateTaskDependency(ctx context.Context, req *TaskDependencyCreateRequest, params CreateTaskDependencyParams) (r CreateTaskDependencyRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// CreateTimeLog implements createTimeLog operation.
+//
+// Either started_at (with ended_at, after it) or minutes (logged as ending now). Needs
+// time_log:create.
+//
+// POST /tasks/{task_id}/time-logs
+func (UnimplementedHandler) CreateTimeLog(ctx context.Context, req *TimeLogCreateRequest, params CreateTimeLogParams) (r CreateTimeLogRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -67,6 +143,24 @@ func (UnimplementedHandler) DeactivateUser(ctx context.Context, params Deactivat
 	return r, ht.ErrNotImplemented
 }
 
+// DeleteLabel implements deleteLabel operation.
+//
+// Needs label:delete. The label is removed from its tasks.
+//
+// DELETE /labels/{label_id}
+func (UnimplementedHandler) DeleteLabel(ctx context.Context, params DeleteLabelParams) (r DeleteLabelRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// DeleteMilestone implements deleteMilestone operation.
+//
+// Its tasks keep existing without a milestone. Needs milestone:delete.
+//
+// DELETE /milestones/{milestone_id}
+func (UnimplementedHandler) DeleteMilestone(ctx context.Context, params DeleteMilestoneParams) (r DeleteMilestoneRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // DeleteRole implements deleteRole operation.
 //
 // Needs role:delete. The role is removed from every member holding it, effective on their next
@@ -74,6 +168,51 @@ func (UnimplementedHandler) DeactivateUser(ctx context.Context, params Deactivat
 //
 // DELETE /organizations/{org_id}/roles/{role_id}
 func (UnimplementedHandler) DeleteRole(ctx context.Context, params DeleteRoleParams) (r DeleteRoleRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// DeleteSprint implements deleteSprint operation.
+//
+// Its tasks go back to the backlog. Needs sprint:delete.
+//
+// DELETE /sprints/{sprint_id}
+func (UnimplementedHandler) DeleteSprint(ctx context.Context, params DeleteSprintParams) (r DeleteSprintRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// DeleteTaskAttachment implements deleteTaskAttachment operation.
+//
+// Needs attachment:delete.
+//
+// DELETE /attachments/{attachment_id}
+func (UnimplementedHandler) DeleteTaskAttachment(ctx context.Context, params DeleteTaskAttachmentParams) (r DeleteTaskAttachmentRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// DeleteTaskComment implements deleteTaskComment operation.
+//
+// Its author, or someone holding comment:delete (ADMIN, MANAGER).
+//
+// DELETE /comments/{comment_id}
+func (UnimplementedHandler) DeleteTaskComment(ctx context.Context, params DeleteTaskCommentParams) (r DeleteTaskCommentRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// DeleteTaskDependency implements deleteTaskDependency operation.
+//
+// Needs task:delete.
+//
+// DELETE /dependencies/{dependency_id}
+func (UnimplementedHandler) DeleteTaskDependency(ctx context.Context, params DeleteTaskDependencyParams) (r DeleteTaskDependencyRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// DetachTaskLabel implements detachTaskLabel operation.
+//
+// Idempotent. Needs task:update.
+//
+// DELETE /tasks/{task_id}/labels/{label_id}
+func (UnimplementedHandler) DetachTaskLabel(ctx context.Context, params DetachTaskLabelParams) (r DetachTaskLabelRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -85,6 +224,17 @@ func (UnimplementedHandler) DeleteRole(ctx context.Context, params DeleteRolePar
 //
 // POST /auth/mfa/disable
 func (UnimplementedHandler) DisableMfa(ctx context.Context, req *MfaDisableRequest) (r DisableMfaRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// DownloadTaskAttachment implements downloadTaskAttachment operation.
+//
+// Streams the bytes as application/octet-stream with `Content-Disposition: attachment` (the file name,
+// sanitized, RFC 5987-encoded) and `X-Content-Type-Options: nosniff`, so browsers save rather than
+// render it. Needs attachment:read.
+//
+// GET /attachments/{attachment_id}/download
+func (UnimplementedHandler) DownloadTaskAttachment(ctx context.Context, params DownloadTaskAttachmentParams) (r DownloadTaskAttachmentRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -119,12 +269,30 @@ func (UnimplementedHandler) GetHealth(ctx context.Context) (r GetHealthRes, _ er
 	return r, ht.ErrNotImplemented
 }
 
+// GetLabel implements getLabel operation.
+//
+// Needs label:read.
+//
+// GET /labels/{label_id}
+func (UnimplementedHandler) GetLabel(ctx context.Context, params GetLabelParams) (r GetLabelRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // GetMe implements getMe operation.
 //
 // The caller's profile and, for each organization they belong to, their roles there.
 //
 // GET /auth/me
 func (UnimplementedHandler) GetMe(ctx context.Context) (r GetMeRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// GetMilestone implements getMilestone operation.
+//
+// Progress is done tasks / all tasks (cancelled ones excluded from both).
+//
+// GET /milestones/{milestone_id}
+func (UnimplementedHandler) GetMilestone(ctx context.Context, params GetMilestoneParams) (r GetMilestoneRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -147,6 +315,24 @@ func (UnimplementedHandler) GetRole(ctx context.Context, params GetRoleParams) (
 	return r, ht.ErrNotImplemented
 }
 
+// GetSprint implements getSprint operation.
+//
+// Needs sprint:read.
+//
+// GET /sprints/{sprint_id}
+func (UnimplementedHandler) GetSprint(ctx context.Context, params GetSprintParams) (r GetSprintRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// GetTimeLogSummary implements getTimeLogSummary operation.
+//
+// Total logged minutes of the task and per user.
+//
+// GET /tasks/{task_id}/time-logs/summary
+func (UnimplementedHandler) GetTimeLogSummary(ctx context.Context, params GetTimeLogSummaryParams) (r GetTimeLogSummaryRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // GrantRolePermission implements grantRolePermission operation.
 //
 // Needs role:update and the granted permission itself in the organization (nobody hands out more than
@@ -158,12 +344,30 @@ func (UnimplementedHandler) GrantRolePermission(ctx context.Context, req *Permis
 	return r, ht.ErrNotImplemented
 }
 
+// ListLabels implements listLabels operation.
+//
+// Labels of the project, newest first. Needs label:read.
+//
+// GET /projects/{project_id}/labels
+func (UnimplementedHandler) ListLabels(ctx context.Context, params ListLabelsParams) (r ListLabelsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // ListMemberRoles implements listMemberRoles operation.
 //
 // The roles the user holds in this organization (system and custom), each with its permissions.
 //
 // GET /organizations/{org_id}/members/{user_id}/roles
 func (UnimplementedHandler) ListMemberRoles(ctx context.Context, params ListMemberRolesParams) (r ListMemberRolesRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListMilestones implements listMilestones operation.
+//
+// Newest first, each with its progress. Needs milestone:read.
+//
+// GET /projects/{project_id}/milestones
+func (UnimplementedHandler) ListMilestones(ctx context.Context, params ListMilestonesParams) (r ListMilestonesRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -194,6 +398,51 @@ func (UnimplementedHandler) ListRoles(ctx context.Context, params ListRolesParam
 //
 // GET /auth/sessions
 func (UnimplementedHandler) ListSessions(ctx context.Context, params ListSessionsParams) (r ListSessionsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListSprints implements listSprints operation.
+//
+// Newest first. Needs sprint:read.
+//
+// GET /projects/{project_id}/sprints
+func (UnimplementedHandler) ListSprints(ctx context.Context, params ListSprintsParams) (r ListSprintsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListTaskAttachments implements listTaskAttachments operation.
+//
+// Newest first. Needs attachment:read.
+//
+// GET /tasks/{task_id}/attachments
+func (UnimplementedHandler) ListTaskAttachments(ctx context.Context, params ListTaskAttachmentsParams) (r ListTaskAttachmentsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListTaskComments implements listTaskComments operation.
+//
+// All comments of the task (replies carry parent_id), newest first.
+//
+// GET /tasks/{task_id}/comments
+func (UnimplementedHandler) ListTaskComments(ctx context.Context, params ListTaskCommentsParams) (r ListTaskCommentsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListTaskDependencies implements listTaskDependencies operation.
+//
+// Links from and to the task (both directions), newest first.
+//
+// GET /tasks/{task_id}/dependencies
+func (UnimplementedHandler) ListTaskDependencies(ctx context.Context, params ListTaskDependenciesParams) (r ListTaskDependenciesRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListTimeLogs implements listTimeLogs operation.
+//
+// Newest first. Needs time_log:read.
+//
+// GET /tasks/{task_id}/time-logs
+func (UnimplementedHandler) ListTimeLogs(ctx context.Context, params ListTimeLogsParams) (r ListTimeLogsRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -287,6 +536,15 @@ func (UnimplementedHandler) RevokeSession(ctx context.Context, params RevokeSess
 	return r, ht.ErrNotImplemented
 }
 
+// StartSprint implements startSprint operation.
+//
+// Planned -> active. A project runs one sprint at a time (409).
+//
+// POST /sprints/{sprint_id}/start
+func (UnimplementedHandler) StartSprint(ctx context.Context, params StartSprintParams) (r StartSprintRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // UnassignMemberRole implements unassignMemberRole operation.
 //
 // Needs role:delete in the organization; effective on the member's next request.
@@ -307,12 +565,59 @@ func (UnimplementedHandler) UnlockUser(ctx context.Context, params UnlockUserPar
 	return r, ht.ErrNotImplemented
 }
 
+// UpdateLabel implements updateLabel operation.
+//
+// Needs label:update. Names are unique in the project (409).
+//
+// PATCH /labels/{label_id}
+func (UnimplementedHandler) UpdateLabel(ctx context.Context, req *LabelUpdateRequest, params UpdateLabelParams) (r UpdateLabelRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// UpdateMilestone implements updateMilestone operation.
+//
+// Needs milestone:update.
+//
+// PATCH /milestones/{milestone_id}
+func (UnimplementedHandler) UpdateMilestone(ctx context.Context, req *MilestoneUpdateRequest, params UpdateMilestoneParams) (r UpdateMilestoneRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // UpdateRole implements updateRole operation.
 //
 // Needs role:update. System roles are immutable (409).
 //
 // PATCH /organizations/{org_id}/roles/{role_id}
 func (UnimplementedHandler) UpdateRole(ctx context.Context, req *RoleUpdateRequest, params UpdateRoleParams) (r UpdateRoleRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// UpdateSprint implements updateSprint operation.
+//
+// Name, goal and dates. Needs sprint:update.
+//
+// PATCH /sprints/{sprint_id}
+func (UnimplementedHandler) UpdateSprint(ctx context.Context, req *SprintUpdateRequest, params UpdateSprintParams) (r UpdateSprintRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// UpdateTaskComment implements updateTaskComment operation.
+//
+// Only its author edits a comment; sets edited_at.
+//
+// PATCH /comments/{comment_id}
+func (UnimplementedHandler) UpdateTaskComment(ctx context.Context, req *TaskCommentUpdateRequest, params UpdateTaskCommentParams) (r UpdateTaskCommentRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// UploadTaskAttachment implements uploadTaskAttachment operation.
+//
+// Multipart/form-data with one `file` part, at most storage.max_upload_bytes (default 25 MiB; 413
+// beyond). The server records the size, the SHA-256 and the content type it sniffs from the bytes (the
+// client's claim is ignored). Needs attachment:create.
+//
+// POST /tasks/{task_id}/attachments
+func (UnimplementedHandler) UploadTaskAttachment(ctx context.Context, req *AttachmentUploadMultipart, params UploadTaskAttachmentParams) (r UploadTaskAttachmentRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 

@@ -73,7 +73,7 @@ func TestPerUserRateLimit(t *testing.T) {
 
 // redisURL is the shared Redis of the project's machines; CI starts it.
 func redisURL(t *testing.T) string {
-	url := "redis://127.0.0.1:6379/0"
+	url := "redis://127.0.0.1:6379/1" // a database of its own: packages run in parallel
 	opts, _ := redis.ParseURL(url)
 	c := redis.NewClient(opts)
 	defer c.Close()

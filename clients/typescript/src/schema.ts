@@ -4,6 +4,46 @@
  */
 
 export interface paths {
+    "/attachments/{attachment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete an attachment
+         * @description Needs attachment:delete.
+         */
+        delete: operations["deleteTaskAttachment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/attachments/{attachment_id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download an attachment
+         * @description Streams the bytes as application/octet-stream with `Content-Disposition: attachment` (the file name, sanitized, RFC 5987-encoded) and `X-Content-Type-Options: nosniff`, so browsers save rather than render it. Needs attachment:read.
+         */
+        get: operations["downloadTaskAttachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/email/verify": {
         parameters: {
             query?: never;
@@ -324,6 +364,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/comments/{comment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a comment
+         * @description Its author, or someone holding comment:delete (ADMIN, MANAGER).
+         */
+        delete: operations["deleteTaskComment"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit a comment
+         * @description Only its author edits a comment; sets edited_at.
+         */
+        patch: operations["updateTaskComment"];
+        trace?: never;
+    };
+    "/dependencies/{dependency_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a task link
+         * @description Needs task:delete.
+         */
+        delete: operations["deleteTaskDependency"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -342,6 +426,62 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/labels/{label_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a label
+         * @description Needs label:read.
+         */
+        get: operations["getLabel"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a label
+         * @description Needs label:delete. The label is removed from its tasks.
+         */
+        delete: operations["deleteLabel"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename or recolor a label
+         * @description Needs label:update. Names are unique in the project (409).
+         */
+        patch: operations["updateLabel"];
+        trace?: never;
+    };
+    "/milestones/{milestone_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a milestone with its progress
+         * @description progress is done tasks / all tasks (cancelled ones excluded from both).
+         */
+        get: operations["getMilestone"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a milestone
+         * @description Its tasks keep existing without a milestone. Needs milestone:delete.
+         */
+        delete: operations["deleteMilestone"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a milestone
+         * @description Needs milestone:update.
+         */
+        patch: operations["updateMilestone"];
         trace?: never;
     };
     "/organizations/{org_id}/members/{user_id}/roles": {
@@ -500,6 +640,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/projects/{project_id}/labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a project's labels
+         * @description Labels of the project, newest first. Needs label:read.
+         */
+        get: operations["listLabels"];
+        put?: never;
+        /**
+         * Create a label
+         * @description Needs label:create. Names are unique among the project's labels (409).
+         */
+        post: operations["createLabel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project_id}/milestones": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a project's milestones
+         * @description Newest first, each with its progress. Needs milestone:read.
+         */
+        get: operations["listMilestones"];
+        put?: never;
+        /**
+         * Create a milestone
+         * @description Needs milestone:create.
+         */
+        post: operations["createMilestone"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project_id}/sprints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a project's sprints
+         * @description Newest first. Needs sprint:read.
+         */
+        get: operations["listSprints"];
+        put?: never;
+        /**
+         * Plan a sprint
+         * @description Creates a planned sprint. Needs sprint:create.
+         */
+        post: operations["createSprint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -512,6 +724,214 @@ export interface paths {
          * @description Answers 200 when the database is reachable and its schema is current, 503 with the failing checks otherwise.
          */
         get: operations["getReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sprints/{sprint_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a sprint
+         * @description Needs sprint:read.
+         */
+        get: operations["getSprint"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a sprint
+         * @description Its tasks go back to the backlog. Needs sprint:delete.
+         */
+        delete: operations["deleteSprint"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a sprint
+         * @description Name, goal and dates. Needs sprint:update.
+         */
+        patch: operations["updateSprint"];
+        trace?: never;
+    };
+    "/sprints/{sprint_id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete a sprint
+         * @description active -> completed. Unfinished tasks (not done or cancelled) move to the backlog (no sprint) or to the planned sprint move_to names.
+         */
+        post: operations["completeSprint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sprints/{sprint_id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a sprint
+         * @description planned -> active. A project runs one sprint at a time (409).
+         */
+        post: operations["startSprint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tasks/{task_id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a task's attachments
+         * @description Newest first. Needs attachment:read.
+         */
+        get: operations["listTaskAttachments"];
+        put?: never;
+        /**
+         * Attach a file to a task
+         * @description multipart/form-data with one `file` part, at most storage.max_upload_bytes (default 25 MiB; 413 beyond). The server records the size, the SHA-256 and the content type it sniffs from the bytes (the client's claim is ignored). Needs attachment:create.
+         */
+        post: operations["uploadTaskAttachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tasks/{task_id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a task's comments
+         * @description All comments of the task (replies carry parent_id), newest first.
+         */
+        get: operations["listTaskComments"];
+        put?: never;
+        /**
+         * Comment on a task
+         * @description Needs comment:create. parent_id replies to a comment of the same task.
+         */
+        post: operations["createTaskComment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tasks/{task_id}/dependencies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a task's links
+         * @description Links from and to the task (both directions), newest first.
+         */
+        get: operations["listTaskDependencies"];
+        put?: never;
+        /**
+         * Link a task to another
+         * @description Needs task:create. Both tasks must be in the same organization (projects may differ). A task cannot link to itself (422). A blocks (or blocked_by, its reverse) link that would close a cycle of blocking tasks is refused with 409 naming the cycle.
+         */
+        post: operations["createTaskDependency"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tasks/{task_id}/labels/{label_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Put a label on a task
+         * @description Idempotent. Needs task:update; the label must belong to the task's project.
+         */
+        put: operations["attachTaskLabel"];
+        post?: never;
+        /**
+         * Take a label off a task
+         * @description Idempotent. Needs task:update.
+         */
+        delete: operations["detachTaskLabel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tasks/{task_id}/time-logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a task's time logs
+         * @description Newest first. Needs time_log:read.
+         */
+        get: operations["listTimeLogs"];
+        put?: never;
+        /**
+         * Log time on a task
+         * @description Either started_at (with ended_at, after it) or minutes (logged as ending now). Needs time_log:create.
+         */
+        post: operations["createTimeLog"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tasks/{task_id}/time-logs/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Total time on a task
+         * @description Total logged minutes of the task and per user.
+         */
+        get: operations["getTimeLogSummary"];
         put?: never;
         post?: never;
         delete?: never;
@@ -564,6 +984,11 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description The uploaded file. */
+        AttachmentUpload: {
+            /** Format: binary */
+            file: string;
+        };
         ChangePasswordRequest: {
             /** Format: password */
             current_password: string;
@@ -584,6 +1009,38 @@ export interface components {
             checks?: {
                 [key: string]: string;
             };
+        };
+        /** @description Label resource. */
+        Label: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: uuid */
+            organization_id: string;
+            /** Format: date-time */
+            deleted_at?: string | null;
+            /** Format: uuid */
+            project_id: string;
+            name: string;
+            color: string;
+        };
+        /** @description A new label. */
+        LabelCreateRequest: {
+            name: string;
+            color?: string;
+        };
+        /** @description A page of Label resources. */
+        LabelPage: {
+            items: components["schemas"]["Label"][];
+            next_cursor?: string | null;
+        };
+        /** @description The label fields to change. */
+        LabelUpdateRequest: {
+            name?: string;
+            color?: string;
         };
         LoginRequest: {
             /** @description Email address or username. */
@@ -639,6 +1096,49 @@ export interface components {
         MfaRecoveryCodes: {
             /** @description Single-use codes for POST /auth/login (`recovery_code`) when the authenticator is lost. */
             recovery_codes: string[];
+        };
+        /** @description A new milestone. */
+        MilestoneCreateRequest: {
+            name: string;
+            description?: string;
+            /** Format: date-time */
+            due_date?: string;
+        };
+        /** @description A milestone with its progress. */
+        MilestoneInfo: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            project_id: string;
+            name: string;
+            description?: string;
+            /** Format: date-time */
+            due_date?: string | null;
+            /** @enum {string} */
+            status: "open" | "closed";
+            /** @description Tasks of the milestone, cancelled ones excluded. */
+            total_tasks: number;
+            done_tasks: number;
+            /** @description done_tasks / total_tasks, 0 without tasks. */
+            progress: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description A page of MilestoneInfo resources. */
+        MilestonePage: {
+            items: components["schemas"]["MilestoneInfo"][];
+            next_cursor?: string | null;
+        };
+        /** @description The milestone fields to change. */
+        MilestoneUpdateRequest: {
+            name?: string;
+            description?: string;
+            /** Format: date-time */
+            due_date?: string;
+            /** @enum {string} */
+            status?: "open" | "closed";
         };
         OrganizationUser: {
             /** Format: uuid */
@@ -771,6 +1271,216 @@ export interface components {
             items: components["schemas"]["SessionInfo"][];
             next_cursor?: string | null;
         };
+        /** @description Sprint resource. */
+        Sprint: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: uuid */
+            organization_id: string;
+            /** Format: date-time */
+            deleted_at?: string | null;
+            /** Format: uuid */
+            project_id: string;
+            name: string;
+            goal?: string;
+            /**
+             * @default planned
+             * @enum {string}
+             */
+            status: "planned" | "active" | "completed";
+            /** Format: date-time */
+            start_date?: string | null;
+            /** Format: date-time */
+            end_date?: string | null;
+            /** Format: date-time */
+            completed_at?: string | null;
+        };
+        /** @description Where the unfinished tasks go. */
+        SprintCompleteRequest: {
+            /** @description `backlog` (no sprint) or the id of a planned sprint of the same project. */
+            move_to: string;
+        };
+        /** @description A new (planned) sprint. */
+        SprintCreateRequest: {
+            name: string;
+            goal?: string;
+            /** Format: date-time */
+            start_date?: string;
+            /** Format: date-time */
+            end_date?: string;
+        };
+        /** @description A page of Sprint resources. */
+        SprintPage: {
+            items: components["schemas"]["Sprint"][];
+            next_cursor?: string | null;
+        };
+        /** @description The sprint fields to change. */
+        SprintUpdateRequest: {
+            name?: string;
+            goal?: string;
+            /** Format: date-time */
+            start_date?: string;
+            /** Format: date-time */
+            end_date?: string;
+        };
+        /** @description TaskAttachment resource. */
+        TaskAttachment: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: uuid */
+            organization_id: string;
+            /** Format: date-time */
+            deleted_at?: string | null;
+            /** Format: uuid */
+            task_id: string;
+            /** Format: uuid */
+            uploader_id: string;
+            file_name: string;
+            content_type: string;
+            /** Format: int64 */
+            size_bytes: number;
+            sha256: string;
+        };
+        /** @description A page of TaskAttachment resources. */
+        TaskAttachmentPage: {
+            items: components["schemas"]["TaskAttachment"][];
+            next_cursor?: string | null;
+        };
+        /** @description TaskComment resource. */
+        TaskComment: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: uuid */
+            organization_id: string;
+            /** Format: date-time */
+            deleted_at?: string | null;
+            /** Format: uuid */
+            task_id: string;
+            /** Format: uuid */
+            author_id?: string | null;
+            /** Format: uuid */
+            author_agent_id?: string | null;
+            body: string;
+            /** Format: uuid */
+            parent_id?: string | null;
+            /** Format: date-time */
+            edited_at?: string | null;
+        };
+        /** @description A new comment or reply. */
+        TaskCommentCreateRequest: {
+            body: string;
+            /** Format: uuid */
+            parent_id?: string;
+        };
+        /** @description A page of TaskComment resources. */
+        TaskCommentPage: {
+            items: components["schemas"]["TaskComment"][];
+            next_cursor?: string | null;
+        };
+        /** @description The new comment body. */
+        TaskCommentUpdateRequest: {
+            body: string;
+        };
+        /** @description TaskDependency resource. */
+        TaskDependency: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: uuid */
+            organization_id: string;
+            /** Format: date-time */
+            deleted_at?: string | null;
+            /** Format: uuid */
+            task_id: string;
+            /** Format: uuid */
+            depends_on_id: string;
+            /** @enum {string} */
+            type: "blocks" | "blocked_by" | "relates_to" | "duplicates";
+        };
+        /** @description A link from the task to depends_on_id. */
+        TaskDependencyCreateRequest: {
+            /** Format: uuid */
+            depends_on_id: string;
+            /**
+             * @description Relation of the task to depends_on_id (blocks - the task blocks it).
+             * @enum {string}
+             */
+            type: "blocks" | "blocked_by" | "relates_to" | "duplicates";
+        };
+        /** @description A page of TaskDependency resources. */
+        TaskDependencyPage: {
+            items: components["schemas"]["TaskDependency"][];
+            next_cursor?: string | null;
+        };
+        /** @description TimeLog resource. */
+        TimeLog: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: uuid */
+            organization_id: string;
+            /** Format: date-time */
+            deleted_at?: string | null;
+            /** Format: uuid */
+            task_id: string;
+            /** Format: uuid */
+            user_id: string;
+            /** Format: date-time */
+            started_at: string;
+            /** Format: date-time */
+            ended_at?: string | null;
+            minutes: number;
+            note?: string;
+            billable: boolean;
+        };
+        /** @description Time spent, as an interval (started_at, ended_at) or a duration (minutes). */
+        TimeLogCreateRequest: {
+            /** Format: date-time */
+            started_at?: string;
+            /** Format: date-time */
+            ended_at?: string;
+            minutes?: number;
+            note?: string;
+            billable?: boolean;
+        };
+        /** @description A page of TimeLog resources. */
+        TimeLogPage: {
+            items: components["schemas"]["TimeLog"][];
+            next_cursor?: string | null;
+        };
+        /** @description Logged time of a task. */
+        TimeLogSummary: {
+            /** Format: uuid */
+            task_id: string;
+            /** Format: int64 */
+            total_minutes: number;
+            by_user: components["schemas"]["TimeLogUserTotal"][];
+        };
+        /** @description Time one user logged on a task. */
+        TimeLogUserTotal: {
+            /** Format: uuid */
+            user_id: string;
+            /** Format: int64 */
+            minutes: number;
+        };
         TokenPair: {
             access_token: string;
             /** @enum {string} */
@@ -871,16 +1581,32 @@ export interface components {
         };
     };
     parameters: {
+        /** @description ID of the attachment. */
+        AttachmentIDPath: string;
+        /** @description ID of the comment. */
+        CommentIDPath: string;
         /** @description Opaque cursor from the previous page's `next_cursor`. */
         Cursor: string;
+        /** @description ID of the task link. */
+        DependencyIDPath: string;
+        /** @description ID of the project. */
+        DetailsProjectIDPath: string;
+        /** @description ID of the task. */
+        DetailsTaskIDPath: string;
         /** @description ID (UUID) of the resource. */
         IDPath: string;
+        /** @description ID of the label. */
+        LabelIDPath: string;
         /** @description Page size (keyset pagination). */
         Limit: number;
+        /** @description ID of the milestone. */
+        MilestoneIDPath: string;
         /** @description The organization's id. */
         OrgIDPath: string;
         /** @description The role's id. */
         RoleIDPath: string;
+        /** @description ID of the sprint. */
+        SprintIDPath: string;
         /** @description The user's id. */
         UserIDPath: string;
     };
@@ -890,6 +1616,68 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    deleteTaskAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the attachment. */
+                attachment_id: components["parameters"]["AttachmentIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    downloadTaskAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the attachment. */
+                attachment_id: components["parameters"]["AttachmentIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    /** @description attachment; filename*=UTF-8''<encoded name> */
+                    "Content-Disposition"?: string;
+                    /** @description Always nosniff. */
+                    "X-Content-Type-Options"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
     verifyEmail: {
         parameters: {
             query?: never;
@@ -1423,6 +2211,102 @@ export interface operations {
             default: components["responses"]["ProblemDefault"];
         };
     };
+    deleteTaskComment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the comment. */
+                comment_id: components["parameters"]["CommentIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    updateTaskComment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the comment. */
+                comment_id: components["parameters"]["CommentIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "body": "Looks good, merged."
+                 *     }
+                 */
+                "application/json": components["schemas"]["TaskCommentUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description The comment. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskComment"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    deleteTaskDependency: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the task link. */
+                dependency_id: components["parameters"]["DependencyIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
     getHealth: {
         parameters: {
             query?: never;
@@ -1442,6 +2326,203 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem400"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    getLabel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the label. */
+                label_id: components["parameters"]["LabelIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The label. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Label"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    deleteLabel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the label. */
+                label_id: components["parameters"]["LabelIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    updateLabel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the label. */
+                label_id: components["parameters"]["LabelIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "color": "#EF4444"
+                 *     }
+                 */
+                "application/json": components["schemas"]["LabelUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description The label. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Label"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    getMilestone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the milestone. */
+                milestone_id: components["parameters"]["MilestoneIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The milestone. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MilestoneInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    deleteMilestone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the milestone. */
+                milestone_id: components["parameters"]["MilestoneIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    updateMilestone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the milestone. */
+                milestone_id: components["parameters"]["MilestoneIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "status": "closed"
+                 *     }
+                 */
+                "application/json": components["schemas"]["MilestoneUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description The milestone. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MilestoneInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             default: components["responses"]["ProblemDefault"];
         };
@@ -1850,6 +2931,237 @@ export interface operations {
             default: components["responses"]["ProblemDefault"];
         };
     };
+    listLabels: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description ID of the project. */
+                project_id: components["parameters"]["DetailsProjectIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of labels. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    createLabel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the project. */
+                project_id: components["parameters"]["DetailsProjectIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "color": "#3B82F6",
+                 *       "name": "frontend"
+                 *     }
+                 */
+                "application/json": components["schemas"]["LabelCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The label. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Label"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listMilestones: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description ID of the project. */
+                project_id: components["parameters"]["DetailsProjectIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of milestones. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MilestonePage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    createMilestone: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the project. */
+                project_id: components["parameters"]["DetailsProjectIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "due_date": "2026-03-01T00:00:00Z",
+                 *       "name": "v2.0 launch"
+                 *     }
+                 */
+                "application/json": components["schemas"]["MilestoneCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The milestone. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MilestoneInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listSprints: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description ID of the project. */
+                project_id: components["parameters"]["DetailsProjectIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of sprints. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SprintPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    createSprint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the project. */
+                project_id: components["parameters"]["DetailsProjectIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "end_date": "2026-01-19T00:00:00Z",
+                 *       "goal": "Ship the importer",
+                 *       "name": "Sprint 14",
+                 *       "start_date": "2026-01-05T00:00:00Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SprintCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The sprint. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sprint"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
     getReadiness: {
         parameters: {
             query?: never;
@@ -1879,6 +3191,570 @@ export interface operations {
                     "application/json": components["schemas"]["HealthStatus"];
                 };
             };
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    getSprint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the sprint. */
+                sprint_id: components["parameters"]["SprintIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sprint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sprint"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    deleteSprint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the sprint. */
+                sprint_id: components["parameters"]["SprintIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    updateSprint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the sprint. */
+                sprint_id: components["parameters"]["SprintIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "goal": "Ship the importer and the exporter"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SprintUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description The sprint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sprint"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    completeSprint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the sprint. */
+                sprint_id: components["parameters"]["SprintIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "move_to": "backlog"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SprintCompleteRequest"];
+            };
+        };
+        responses: {
+            /** @description The completed sprint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sprint"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    startSprint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the sprint. */
+                sprint_id: components["parameters"]["SprintIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The active sprint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sprint"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listTaskAttachments: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description ID of the task. */
+                task_id: components["parameters"]["DetailsTaskIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of attachments. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskAttachmentPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    uploadTaskAttachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the task. */
+                task_id: components["parameters"]["DetailsTaskIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "file": "%PDF-1.7 ..."
+                 *     }
+                 */
+                "multipart/form-data": components["schemas"]["AttachmentUpload"];
+            };
+        };
+        responses: {
+            /** @description The attachment. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskAttachment"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listTaskComments: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description ID of the task. */
+                task_id: components["parameters"]["DetailsTaskIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of comments. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskCommentPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    createTaskComment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the task. */
+                task_id: components["parameters"]["DetailsTaskIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "body": "Looks good, merging after CI."
+                 *     }
+                 */
+                "application/json": components["schemas"]["TaskCommentCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The comment. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskComment"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listTaskDependencies: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description ID of the task. */
+                task_id: components["parameters"]["DetailsTaskIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of links. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskDependencyPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    createTaskDependency: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the task. */
+                task_id: components["parameters"]["DetailsTaskIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "depends_on_id": "0192f3a4-5b6c-7d8e-9f01-23456789abcd",
+                 *       "type": "blocks"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TaskDependencyCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The link. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskDependency"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    attachTaskLabel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the task. */
+                task_id: components["parameters"]["DetailsTaskIDPath"];
+                /** @description ID of the label. */
+                label_id: components["parameters"]["LabelIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The task has the label. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    detachTaskLabel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the task. */
+                task_id: components["parameters"]["DetailsTaskIDPath"];
+                /** @description ID of the label. */
+                label_id: components["parameters"]["LabelIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The task does not have the label. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listTimeLogs: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description ID of the task. */
+                task_id: components["parameters"]["DetailsTaskIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of time logs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeLogPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    createTimeLog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the task. */
+                task_id: components["parameters"]["DetailsTaskIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "ended_at": "2026-01-05T10:30:00Z",
+                 *       "note": "Pairing on the import bug",
+                 *       "started_at": "2026-01-05T09:00:00Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TimeLogCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The time log. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeLog"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    getTimeLogSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the task. */
+                task_id: components["parameters"]["DetailsTaskIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The totals. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimeLogSummary"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
             default: components["responses"]["ProblemDefault"];
         };
     };
