@@ -11,6 +11,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/internal/identity"
 	"github.com/worksynapse/worksynapse/internal/oas"
+	"github.com/worksynapse/worksynapse/internal/tasks"
 )
 
 // Probe is one readiness check (database reachable, migrations current...).
@@ -28,6 +29,7 @@ type Handler struct {
 	identity *identity.Service
 	log      *slog.Logger
 	probes   []Probe
+	tasks    *tasks.Service
 }
 
 var _ oas.Handler = (*Handler)(nil)
@@ -38,9 +40,12 @@ type Deps struct {
 	Identity *identity.Service
 	Log      *slog.Logger
 	Probes   []Probe
+	// Dialect is the database's (dialect.Postgres or dialect.SQLite).
+	Dialect string
 }
 
 // NewHandler builds the API handler.
 func NewHandler(d Deps) *Handler {
-	return &Handler{client: d.Client, identity: d.Identity, log: d.Log, probes: d.Probes}
+	return &Handler{client: d.Client, identity: d.Identity, log: d.Log, probes: d.Probes,
+		tasks: tasks.New(d.Client, d.Dialect)}
 }
