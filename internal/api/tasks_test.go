@@ -212,6 +212,13 @@ func TestTaskPatchIsOptimisticAndIgnoresNothingSilently(t *testing.T) {
 		if got.Title != "First" || got.Version != 2 || got.ProjectID != pr.p.ID || got.Number != 1 || got.ReporterID != pr.alice.ID {
 			t.Errorf("rejected PATCHes changed the row: %+v", got)
 		}
+		child := pr.create(map[string]any{"title": "Child", "parent_id": tk.ID})
+		if code, b := pr.patch(tk.ID, "2", map[string]any{"parent_id": child.ID}); code != 422 {
+			t.Errorf("PATCH making a task its child's child: want 422, got %d %s", code, b)
+		}
+		if code, _ := pr.patch(tk.ID, "2", map[string]any{"parent_id": tk.ID}); code != 422 {
+			t.Errorf("PATCH making a task its own parent: want 422, got %d", code)
+		}
 		col := pr.column("Review", "in_review", 0)
 		pr.must(200, pr.adminT, "POST", "/tasks/"+tk.ID.String()+"/move", map[string]any{"column_id": col.ID}, nil)
 		if code, _ := pr.patch(tk.ID, "3", map[string]any{"status": "done"}); code != 409 {
@@ -236,6 +243,8 @@ func TestTaskMoveSetsStatusAuditsAndEnforcesWIP(t *testing.T) {
 			logs[0].ActorUserID == nil || *logs[0].ActorUserID != pr.alice.ID {
 			t.Fatalf("status_change audit rows: %+v", logs)
 		}
+		done := pr.column("Done", "done", 0)
+		pr.must(403, pr.viewT, "POST", "/tasks/"+b.ID.String()+"/move", map[string]any{"column_id": done.ID}, nil)
 		code, body := pr.call(pr.adminT, "POST", "/tasks/"+b.ID.String()+"/move", map[string]any{"column_id": todo.ID})
 		if code != 409 || !contains(string(body), `Todo`) || !contains(string(body), "1") {
 			t.Errorf("move into a full column: want 409 naming it, got %d %s", code, body)
@@ -362,7 +371,12 @@ func TestTasksAreInvisibleToOtherOrganizations(t *testing.T) {
 		if got := db.Ent.Task.GetX(testfix.System(), tk.ID); got.Title != "Secret" || got.DeletedAt != nil {
 			t.Errorf("cross-tenant requests changed the task: %+v", got)
 		}
-		pr.must(404, pr.viewT, "DELETE", "/tasks/"+id, nil, nil) // VIEWER: filtered to nothing
+		pr.must(200, pr.viewT, "GET", "/tasks/"+id, nil, nil) // the VIEWER reads it but cannot change it
+		pr.must(403, pr.viewT, "DELETE", "/tasks/"+id, nil, nil)
+		hv := http.Header{"Authorization": {"Bearer " + pr.viewT}, "If-Match": {"1"}}
+		if resp, b := pr.s.Do(t, "PATCH", "/tasks/"+id, "application/json", []byte(`{"title":"viewer"}`), hv); resp.StatusCode != 403 {
+			t.Errorf("VIEWER PATCH: want 403, got %d %s", resp.StatusCode, b)
+		}
 		pr.must(204, pr.adminT, "DELETE", "/tasks/"+id, nil, nil)
 		pr.must(404, pr.adminT, "GET", "/tasks/"+id, nil, nil)
 		if got := db.Ent.Task.GetX(softdeleteSkip(), tk.ID); got.DeletedAt == nil {

@@ -179,15 +179,18 @@ func checkRefs(ctx context.Context, tx *ent.Tx, org, projectID, self uuid.UUID, 
 		}
 	}
 	if r.ParentID != nil {
-		if *r.ParentID == self {
-			return invalid("parent_id", "a task cannot be its own parent")
-		}
 		ok, err := tx.Task.Query().Where(task.ID(*r.ParentID), task.ProjectID(projectID)).Exist(ctx)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return invalid("parent_id", "not a task of this project")
+		}
+		if cyclic, err := descends(ctx, tx, *r.ParentID, self); err != nil || cyclic {
+			if err != nil {
+				return err
+			}
+			return invalid("parent_id", "the parent is a descendant of the task (hierarchies cannot loop)")
 		}
 	}
 	if r.SprintID != nil {
@@ -265,4 +268,28 @@ func nextPosition(ctx context.Context, tx *ent.Tx, projectID uuid.UUID, columnID
 		return positionStep, err
 	}
 	return int64(last[0]) + positionStep, nil
+}
+
+// maxDepth bounds the walk up a task hierarchy (real ones are a few
+// levels: epic, story, subtask).
+const maxDepth = 64
+
+// descends reports whether task id is self or lies below self (so making
+// it self's parent would close a loop). New tasks (self nil) have no
+// descendants.
+func descends(ctx context.Context, tx *ent.Tx, id, self uuid.UUID) (bool, error) {
+	if self == uuid.Nil {
+		return false, nil
+	}
+	for range maxDepth {
+		if id == self {
+			return true, nil
+		}
+		t, err := tx.Task.Query().Where(task.ID(id)).Select(task.FieldParentID).Only(ctx)
+		if err != nil || t.ParentID == nil {
+			return false, err
+		}
+		id = *t.ParentID
+	}
+	return true, nil // deeper than any real hierarchy: refuse rather than loop
 }

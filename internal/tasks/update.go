@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/ent/privacy"
 	"github.com/worksynapse/worksynapse/ent/project"
 	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/internal/database"
@@ -112,7 +113,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, version int, in Upda
 		applyOpt(in.StoryPoints, u.SetStoryPoints, u.ClearStoryPoints)
 		saved, err := u.Save(ctx)
 		if ent.IsNotFound(err) {
-			return stale() // changed by a concurrent writer since it was read
+			return whyMissed(ctx, tx, id, &version)
 		}
 		if err != nil {
 			return err
@@ -121,6 +122,21 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, version int, in Upda
 		return err
 	})
 	return out, err
+}
+
+// whyMissed explains an update or delete that matched no row although the
+// task was visible when read: gone since (404), changed by a concurrent
+// writer since it was read (412, when version is given), or left out by
+// the privacy filter because the viewer may read but not change it (403).
+func whyMissed(ctx context.Context, tx *ent.Tx, id uuid.UUID, version *int) error {
+	t, err := tx.Task.Get(ctx, id)
+	switch {
+	case err != nil:
+		return err
+	case version != nil && t.Version != *version:
+		return stale()
+	}
+	return privacy.Denyf("tasks: task %s is read-only for the viewer", id)
 }
 
 func stale() error {
@@ -151,7 +167,11 @@ func setStatus(u *ent.TaskUpdateOne, st task.Status) {
 // Delete soft-deletes a task; its number stays taken.
 func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
 	return database.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		return tx.Task.DeleteOneID(id).Exec(ctx)
+		err := tx.Task.DeleteOneID(id).Exec(ctx)
+		if ent.IsNotFound(err) {
+			return whyMissed(ctx, tx, id, nil)
+		}
+		return err
 	})
 }
 
@@ -187,6 +207,9 @@ func (s *Service) Move(ctx context.Context, id, columnID uuid.UUID, position *in
 			setStatus(u, st)
 		}
 		saved, err := u.Save(ctx)
+		if ent.IsNotFound(err) {
+			return whyMissed(ctx, tx, id, nil)
+		}
 		if err != nil {
 			return err
 		}
