@@ -12,6 +12,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/identity"
 	"github.com/worksynapse/worksynapse/internal/oas"
 	"github.com/worksynapse/worksynapse/internal/storage"
+	"github.com/worksynapse/worksynapse/internal/tasks"
 )
 
 // Probe is one readiness check (database reachable, migrations current...).
@@ -32,6 +33,7 @@ type Handler struct {
 	files    storage.Storage
 	// maxUpload caps one uploaded file (storage.max_upload_bytes).
 	maxUpload int64
+	tasks     *tasks.Service
 }
 
 var _ oas.Handler = (*Handler)(nil)
@@ -45,10 +47,12 @@ type Deps struct {
 	// Files stores attachments; MaxUploadBytes caps one file.
 	Files          storage.Storage
 	MaxUploadBytes int64
+	// Dialect is the database's (dialect.Postgres or dialect.SQLite).
+	Dialect string
 }
 
 // NewHandler builds the API handler.
 func NewHandler(d Deps) *Handler {
 	return &Handler{client: d.Client, identity: d.Identity, log: d.Log, probes: d.Probes,
-		files: d.Files, maxUpload: d.MaxUploadBytes}
+		files: d.Files, maxUpload: d.MaxUploadBytes, tasks: tasks.New(d.Client, d.Dialect)}
 }

@@ -45,6 +45,10 @@ type CreateTaskDependencyRes interface {
 	createTaskDependencyRes()
 }
 
+type CreateTaskRes interface {
+	createTaskRes()
+}
+
 type CreateTimeLogRes interface {
 	createTimeLogRes()
 }
@@ -79,6 +83,10 @@ type DeleteTaskCommentRes interface {
 
 type DeleteTaskDependencyRes interface {
 	deleteTaskDependencyRes()
+}
+
+type DeleteTaskRes interface {
+	deleteTaskRes()
 }
 
 type DetachTaskLabelRes interface {
@@ -129,6 +137,14 @@ type GetSprintRes interface {
 	getSprintRes()
 }
 
+type GetTaskByKeyRes interface {
+	getTaskByKeyRes()
+}
+
+type GetTaskRes interface {
+	getTaskRes()
+}
+
 type GetTimeLogSummaryRes interface {
 	getTimeLogSummaryRes()
 }
@@ -165,6 +181,10 @@ type ListSprintsRes interface {
 	listSprintsRes()
 }
 
+type ListTaskActivityRes interface {
+	listTaskActivityRes()
+}
+
 type ListTaskAttachmentsRes interface {
 	listTaskAttachmentsRes()
 }
@@ -175,6 +195,10 @@ type ListTaskCommentsRes interface {
 
 type ListTaskDependenciesRes interface {
 	listTaskDependenciesRes()
+}
+
+type ListTasksRes interface {
+	listTasksRes()
 }
 
 type ListTimeLogsRes interface {
@@ -191,6 +215,10 @@ type LogoutAllRes interface {
 
 type LogoutRes interface {
 	logoutRes()
+}
+
+type MoveTaskRes interface {
+	moveTaskRes()
 }
 
 type RefreshTokenRes interface {
@@ -247,6 +275,10 @@ type UpdateSprintRes interface {
 
 type UpdateTaskCommentRes interface {
 	updateTaskCommentRes()
+}
+
+type UpdateTaskRes interface {
+	updateTaskRes()
 }
 
 type UploadTaskAttachmentRes interface {

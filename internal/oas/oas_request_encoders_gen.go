@@ -126,6 +126,20 @@ func encodeCreateSprintRequest(
 	return nil
 }
 
+func encodeCreateTaskRequest(
+	req *TaskCreateRequest,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
 func encodeCreateTaskCommentRequest(
 	req *TaskCommentCreateRequest,
 	r *http.Request,
@@ -224,6 +238,20 @@ func encodeLoginRequest(
 	return nil
 }
 
+func encodeMoveTaskRequest(
+	req *TaskMoveRequest,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
 func encodeRefreshTokenRequest(
 	req *RefreshRequest,
 	r *http.Request,
@@ -310,6 +338,20 @@ func encodeUpdateRoleRequest(
 
 func encodeUpdateSprintRequest(
 	req *SprintUpdateRequest,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
+func encodeUpdateTaskRequest(
+	req *TaskUpdateRequest,
 	r *http.Request,
 ) error {
 	const contentType = "application/json"

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-faster/errors"
+	"github.com/go-faster/jx"
 	"github.com/google/uuid"
 	ht "github.com/ogen-go/ogen/http"
 )
@@ -356,6 +357,10 @@ type CreateSprintUnprocessableEntity Problem
 
 func (*CreateSprintUnprocessableEntity) createSprintRes() {}
 
+type CreateTaskBadRequest Problem
+
+func (*CreateTaskBadRequest) createTaskRes() {}
+
 type CreateTaskCommentBadRequest Problem
 
 func (*CreateTaskCommentBadRequest) createTaskCommentRes() {}
@@ -415,6 +420,30 @@ func (*CreateTaskDependencyUnauthorized) createTaskDependencyRes() {}
 type CreateTaskDependencyUnprocessableEntity Problem
 
 func (*CreateTaskDependencyUnprocessableEntity) createTaskDependencyRes() {}
+
+type CreateTaskForbidden Problem
+
+func (*CreateTaskForbidden) createTaskRes() {}
+
+type CreateTaskNotFound Problem
+
+func (*CreateTaskNotFound) createTaskRes() {}
+
+type CreateTaskRequestEntityTooLarge Problem
+
+func (*CreateTaskRequestEntityTooLarge) createTaskRes() {}
+
+type CreateTaskTooManyRequests Problem
+
+func (*CreateTaskTooManyRequests) createTaskRes() {}
+
+type CreateTaskUnauthorized Problem
+
+func (*CreateTaskUnauthorized) createTaskRes() {}
+
+type CreateTaskUnprocessableEntity Problem
+
+func (*CreateTaskUnprocessableEntity) createTaskRes() {}
 
 type CreateTimeLogBadRequest Problem
 
@@ -626,6 +655,10 @@ type DeleteTaskAttachmentUnprocessableEntity Problem
 
 func (*DeleteTaskAttachmentUnprocessableEntity) deleteTaskAttachmentRes() {}
 
+type DeleteTaskBadRequest Problem
+
+func (*DeleteTaskBadRequest) deleteTaskRes() {}
+
 type DeleteTaskCommentBadRequest Problem
 
 func (*DeleteTaskCommentBadRequest) deleteTaskCommentRes() {}
@@ -683,6 +716,31 @@ func (*DeleteTaskDependencyUnauthorized) deleteTaskDependencyRes() {}
 type DeleteTaskDependencyUnprocessableEntity Problem
 
 func (*DeleteTaskDependencyUnprocessableEntity) deleteTaskDependencyRes() {}
+
+type DeleteTaskForbidden Problem
+
+func (*DeleteTaskForbidden) deleteTaskRes() {}
+
+// DeleteTaskNoContent is response for DeleteTask operation.
+type DeleteTaskNoContent struct{}
+
+func (*DeleteTaskNoContent) deleteTaskRes() {}
+
+type DeleteTaskNotFound Problem
+
+func (*DeleteTaskNotFound) deleteTaskRes() {}
+
+type DeleteTaskTooManyRequests Problem
+
+func (*DeleteTaskTooManyRequests) deleteTaskRes() {}
+
+type DeleteTaskUnauthorized Problem
+
+func (*DeleteTaskUnauthorized) deleteTaskRes() {}
+
+type DeleteTaskUnprocessableEntity Problem
+
+func (*DeleteTaskUnprocessableEntity) deleteTaskRes() {}
 
 type DetachTaskLabelBadRequest Problem
 
@@ -1009,6 +1067,54 @@ func (*GetSprintUnauthorized) getSprintRes() {}
 type GetSprintUnprocessableEntity Problem
 
 func (*GetSprintUnprocessableEntity) getSprintRes() {}
+
+type GetTaskBadRequest Problem
+
+func (*GetTaskBadRequest) getTaskRes() {}
+
+type GetTaskByKeyBadRequest Problem
+
+func (*GetTaskByKeyBadRequest) getTaskByKeyRes() {}
+
+type GetTaskByKeyForbidden Problem
+
+func (*GetTaskByKeyForbidden) getTaskByKeyRes() {}
+
+type GetTaskByKeyNotFound Problem
+
+func (*GetTaskByKeyNotFound) getTaskByKeyRes() {}
+
+type GetTaskByKeyTooManyRequests Problem
+
+func (*GetTaskByKeyTooManyRequests) getTaskByKeyRes() {}
+
+type GetTaskByKeyUnauthorized Problem
+
+func (*GetTaskByKeyUnauthorized) getTaskByKeyRes() {}
+
+type GetTaskByKeyUnprocessableEntity Problem
+
+func (*GetTaskByKeyUnprocessableEntity) getTaskByKeyRes() {}
+
+type GetTaskForbidden Problem
+
+func (*GetTaskForbidden) getTaskRes() {}
+
+type GetTaskNotFound Problem
+
+func (*GetTaskNotFound) getTaskRes() {}
+
+type GetTaskTooManyRequests Problem
+
+func (*GetTaskTooManyRequests) getTaskRes() {}
+
+type GetTaskUnauthorized Problem
+
+func (*GetTaskUnauthorized) getTaskRes() {}
+
+type GetTaskUnprocessableEntity Problem
+
+func (*GetTaskUnprocessableEntity) getTaskRes() {}
 
 type GetTimeLogSummaryBadRequest Problem
 
@@ -1497,6 +1603,30 @@ type ListSprintsUnprocessableEntity Problem
 
 func (*ListSprintsUnprocessableEntity) listSprintsRes() {}
 
+type ListTaskActivityBadRequest Problem
+
+func (*ListTaskActivityBadRequest) listTaskActivityRes() {}
+
+type ListTaskActivityForbidden Problem
+
+func (*ListTaskActivityForbidden) listTaskActivityRes() {}
+
+type ListTaskActivityNotFound Problem
+
+func (*ListTaskActivityNotFound) listTaskActivityRes() {}
+
+type ListTaskActivityTooManyRequests Problem
+
+func (*ListTaskActivityTooManyRequests) listTaskActivityRes() {}
+
+type ListTaskActivityUnauthorized Problem
+
+func (*ListTaskActivityUnauthorized) listTaskActivityRes() {}
+
+type ListTaskActivityUnprocessableEntity Problem
+
+func (*ListTaskActivityUnprocessableEntity) listTaskActivityRes() {}
+
 type ListTaskAttachmentsBadRequest Problem
 
 func (*ListTaskAttachmentsBadRequest) listTaskAttachmentsRes() {}
@@ -1568,6 +1698,133 @@ func (*ListTaskDependenciesUnauthorized) listTaskDependenciesRes() {}
 type ListTaskDependenciesUnprocessableEntity Problem
 
 func (*ListTaskDependenciesUnprocessableEntity) listTaskDependenciesRes() {}
+
+type ListTasksBadRequest Problem
+
+func (*ListTasksBadRequest) listTasksRes() {}
+
+type ListTasksForbidden Problem
+
+func (*ListTasksForbidden) listTasksRes() {}
+
+type ListTasksNotFound Problem
+
+func (*ListTasksNotFound) listTasksRes() {}
+
+type ListTasksOrder string
+
+const (
+	ListTasksOrderAsc  ListTasksOrder = "asc"
+	ListTasksOrderDesc ListTasksOrder = "desc"
+)
+
+// AllValues returns all ListTasksOrder values.
+func (ListTasksOrder) AllValues() []ListTasksOrder {
+	return []ListTasksOrder{
+		ListTasksOrderAsc,
+		ListTasksOrderDesc,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ListTasksOrder) MarshalText() ([]byte, error) {
+	switch s {
+	case ListTasksOrderAsc:
+		return []byte(s), nil
+	case ListTasksOrderDesc:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ListTasksOrder) UnmarshalText(data []byte) error {
+	switch ListTasksOrder(data) {
+	case ListTasksOrderAsc:
+		*s = ListTasksOrderAsc
+		return nil
+	case ListTasksOrderDesc:
+		*s = ListTasksOrderDesc
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+type ListTasksSort string
+
+const (
+	ListTasksSortCreated   ListTasksSort = "created"
+	ListTasksSortUpdatedAt ListTasksSort = "updated_at"
+	ListTasksSortDueDate   ListTasksSort = "due_date"
+	ListTasksSortPriority  ListTasksSort = "priority"
+	ListTasksSortPosition  ListTasksSort = "position"
+)
+
+// AllValues returns all ListTasksSort values.
+func (ListTasksSort) AllValues() []ListTasksSort {
+	return []ListTasksSort{
+		ListTasksSortCreated,
+		ListTasksSortUpdatedAt,
+		ListTasksSortDueDate,
+		ListTasksSortPriority,
+		ListTasksSortPosition,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ListTasksSort) MarshalText() ([]byte, error) {
+	switch s {
+	case ListTasksSortCreated:
+		return []byte(s), nil
+	case ListTasksSortUpdatedAt:
+		return []byte(s), nil
+	case ListTasksSortDueDate:
+		return []byte(s), nil
+	case ListTasksSortPriority:
+		return []byte(s), nil
+	case ListTasksSortPosition:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ListTasksSort) UnmarshalText(data []byte) error {
+	switch ListTasksSort(data) {
+	case ListTasksSortCreated:
+		*s = ListTasksSortCreated
+		return nil
+	case ListTasksSortUpdatedAt:
+		*s = ListTasksSortUpdatedAt
+		return nil
+	case ListTasksSortDueDate:
+		*s = ListTasksSortDueDate
+		return nil
+	case ListTasksSortPriority:
+		*s = ListTasksSortPriority
+		return nil
+	case ListTasksSortPosition:
+		*s = ListTasksSortPosition
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+type ListTasksTooManyRequests Problem
+
+func (*ListTasksTooManyRequests) listTasksRes() {}
+
+type ListTasksUnauthorized Problem
+
+func (*ListTasksUnauthorized) listTasksRes() {}
+
+type ListTasksUnprocessableEntity Problem
+
+func (*ListTasksUnprocessableEntity) listTasksRes() {}
 
 type ListTimeLogsBadRequest Problem
 
@@ -2435,6 +2692,38 @@ func (s *MilestoneUpdateRequestStatus) UnmarshalText(data []byte) error {
 	}
 }
 
+type MoveTaskBadRequest Problem
+
+func (*MoveTaskBadRequest) moveTaskRes() {}
+
+type MoveTaskConflict Problem
+
+func (*MoveTaskConflict) moveTaskRes() {}
+
+type MoveTaskForbidden Problem
+
+func (*MoveTaskForbidden) moveTaskRes() {}
+
+type MoveTaskNotFound Problem
+
+func (*MoveTaskNotFound) moveTaskRes() {}
+
+type MoveTaskRequestEntityTooLarge Problem
+
+func (*MoveTaskRequestEntityTooLarge) moveTaskRes() {}
+
+type MoveTaskTooManyRequests Problem
+
+func (*MoveTaskTooManyRequests) moveTaskRes() {}
+
+type MoveTaskUnauthorized Problem
+
+func (*MoveTaskUnauthorized) moveTaskRes() {}
+
+type MoveTaskUnprocessableEntity Problem
+
+func (*MoveTaskUnprocessableEntity) moveTaskRes() {}
+
 // NewOptBool returns new OptBool with value set to v.
 func NewOptBool(v bool) OptBool {
 	return OptBool{
@@ -2481,6 +2770,52 @@ func (o OptBool) Or(d bool) bool {
 	return d
 }
 
+// NewOptDate returns new OptDate with value set to v.
+func NewOptDate(v time.Time) OptDate {
+	return OptDate{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptDate is optional time.Time.
+type OptDate struct {
+	Value time.Time
+	Set   bool
+}
+
+// IsSet returns true if OptDate was set.
+func (o OptDate) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptDate) Reset() {
+	var v time.Time
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptDate) SetTo(v time.Time) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptDate) Get() (v time.Time, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptDate) Or(d time.Time) time.Time {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptDateTime returns new OptDateTime with value set to v.
 func NewOptDateTime(v time.Time) OptDateTime {
 	return OptDateTime{
@@ -2521,6 +2856,52 @@ func (o OptDateTime) Get() (v time.Time, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptDateTime) Or(d time.Time) time.Time {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptFloat64 returns new OptFloat64 with value set to v.
+func NewOptFloat64(v float64) OptFloat64 {
+	return OptFloat64{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptFloat64 is optional float64.
+type OptFloat64 struct {
+	Value float64
+	Set   bool
+}
+
+// IsSet returns true if OptFloat64 was set.
+func (o OptFloat64) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptFloat64) Reset() {
+	var v float64
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptFloat64) SetTo(v float64) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptFloat64) Get() (v float64, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptFloat64) Or(d float64) float64 {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -2619,6 +3000,144 @@ func (o OptInt) Or(d int) int {
 	return d
 }
 
+// NewOptInt64 returns new OptInt64 with value set to v.
+func NewOptInt64(v int64) OptInt64 {
+	return OptInt64{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptInt64 is optional int64.
+type OptInt64 struct {
+	Value int64
+	Set   bool
+}
+
+// IsSet returns true if OptInt64 was set.
+func (o OptInt64) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptInt64) Reset() {
+	var v int64
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptInt64) SetTo(v int64) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptInt64) Get() (v int64, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptInt64) Or(d int64) int64 {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptListTasksOrder returns new OptListTasksOrder with value set to v.
+func NewOptListTasksOrder(v ListTasksOrder) OptListTasksOrder {
+	return OptListTasksOrder{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptListTasksOrder is optional ListTasksOrder.
+type OptListTasksOrder struct {
+	Value ListTasksOrder
+	Set   bool
+}
+
+// IsSet returns true if OptListTasksOrder was set.
+func (o OptListTasksOrder) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptListTasksOrder) Reset() {
+	var v ListTasksOrder
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptListTasksOrder) SetTo(v ListTasksOrder) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptListTasksOrder) Get() (v ListTasksOrder, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptListTasksOrder) Or(d ListTasksOrder) ListTasksOrder {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptListTasksSort returns new OptListTasksSort with value set to v.
+func NewOptListTasksSort(v ListTasksSort) OptListTasksSort {
+	return OptListTasksSort{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptListTasksSort is optional ListTasksSort.
+type OptListTasksSort struct {
+	Value ListTasksSort
+	Set   bool
+}
+
+// IsSet returns true if OptListTasksSort was set.
+func (o OptListTasksSort) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptListTasksSort) Reset() {
+	var v ListTasksSort
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptListTasksSort) SetTo(v ListTasksSort) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptListTasksSort) Get() (v ListTasksSort, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptListTasksSort) Or(d ListTasksSort) ListTasksSort {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptLoginRequestDeviceType returns new OptLoginRequestDeviceType with value set to v.
 func NewOptLoginRequestDeviceType(v LoginRequestDeviceType) OptLoginRequestDeviceType {
 	return OptLoginRequestDeviceType{
@@ -2711,6 +3230,74 @@ func (o OptMilestoneUpdateRequestStatus) Or(d MilestoneUpdateRequestStatus) Mile
 	return d
 }
 
+// NewOptNilDate returns new OptNilDate with value set to v.
+func NewOptNilDate(v time.Time) OptNilDate {
+	return OptNilDate{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilDate is optional nullable time.Time.
+type OptNilDate struct {
+	Value time.Time
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilDate was set.
+func (o OptNilDate) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilDate) Reset() {
+	var v time.Time
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilDate) SetTo(v time.Time) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilDate) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilDate) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v time.Time
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilDate) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilDate) Get() (v time.Time, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilDate) Or(d time.Time) time.Time {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptNilDateTime returns new OptNilDateTime with value set to v.
 func NewOptNilDateTime(v time.Time) OptNilDateTime {
 	return OptNilDateTime{
@@ -2773,6 +3360,142 @@ func (o OptNilDateTime) Get() (v time.Time, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptNilDateTime) Or(d time.Time) time.Time {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilFloat64 returns new OptNilFloat64 with value set to v.
+func NewOptNilFloat64(v float64) OptNilFloat64 {
+	return OptNilFloat64{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilFloat64 is optional nullable float64.
+type OptNilFloat64 struct {
+	Value float64
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilFloat64 was set.
+func (o OptNilFloat64) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilFloat64) Reset() {
+	var v float64
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilFloat64) SetTo(v float64) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilFloat64) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilFloat64) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v float64
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilFloat64) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilFloat64) Get() (v float64, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilFloat64) Or(d float64) float64 {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilInt returns new OptNilInt with value set to v.
+func NewOptNilInt(v int) OptNilInt {
+	return OptNilInt{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilInt is optional nullable int.
+type OptNilInt struct {
+	Value int
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilInt was set.
+func (o OptNilInt) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilInt) Reset() {
+	var v int
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilInt) SetTo(v int) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilInt) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilInt) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v int
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilInt) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilInt) Get() (v int, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilInt) Or(d int) int {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -2955,6 +3678,236 @@ func (o OptString) Get() (v string, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptString) Or(d string) string {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptTaskActivityNewValues returns new OptTaskActivityNewValues with value set to v.
+func NewOptTaskActivityNewValues(v TaskActivityNewValues) OptTaskActivityNewValues {
+	return OptTaskActivityNewValues{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptTaskActivityNewValues is optional TaskActivityNewValues.
+type OptTaskActivityNewValues struct {
+	Value TaskActivityNewValues
+	Set   bool
+}
+
+// IsSet returns true if OptTaskActivityNewValues was set.
+func (o OptTaskActivityNewValues) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptTaskActivityNewValues) Reset() {
+	var v TaskActivityNewValues
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptTaskActivityNewValues) SetTo(v TaskActivityNewValues) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptTaskActivityNewValues) Get() (v TaskActivityNewValues, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptTaskActivityNewValues) Or(d TaskActivityNewValues) TaskActivityNewValues {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptTaskActivityOldValues returns new OptTaskActivityOldValues with value set to v.
+func NewOptTaskActivityOldValues(v TaskActivityOldValues) OptTaskActivityOldValues {
+	return OptTaskActivityOldValues{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptTaskActivityOldValues is optional TaskActivityOldValues.
+type OptTaskActivityOldValues struct {
+	Value TaskActivityOldValues
+	Set   bool
+}
+
+// IsSet returns true if OptTaskActivityOldValues was set.
+func (o OptTaskActivityOldValues) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptTaskActivityOldValues) Reset() {
+	var v TaskActivityOldValues
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptTaskActivityOldValues) SetTo(v TaskActivityOldValues) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptTaskActivityOldValues) Get() (v TaskActivityOldValues, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptTaskActivityOldValues) Or(d TaskActivityOldValues) TaskActivityOldValues {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptTaskPriority returns new OptTaskPriority with value set to v.
+func NewOptTaskPriority(v TaskPriority) OptTaskPriority {
+	return OptTaskPriority{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptTaskPriority is optional TaskPriority.
+type OptTaskPriority struct {
+	Value TaskPriority
+	Set   bool
+}
+
+// IsSet returns true if OptTaskPriority was set.
+func (o OptTaskPriority) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptTaskPriority) Reset() {
+	var v TaskPriority
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptTaskPriority) SetTo(v TaskPriority) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptTaskPriority) Get() (v TaskPriority, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptTaskPriority) Or(d TaskPriority) TaskPriority {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptTaskStatus returns new OptTaskStatus with value set to v.
+func NewOptTaskStatus(v TaskStatus) OptTaskStatus {
+	return OptTaskStatus{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptTaskStatus is optional TaskStatus.
+type OptTaskStatus struct {
+	Value TaskStatus
+	Set   bool
+}
+
+// IsSet returns true if OptTaskStatus was set.
+func (o OptTaskStatus) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptTaskStatus) Reset() {
+	var v TaskStatus
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptTaskStatus) SetTo(v TaskStatus) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptTaskStatus) Get() (v TaskStatus, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptTaskStatus) Or(d TaskStatus) TaskStatus {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptTaskType returns new OptTaskType with value set to v.
+func NewOptTaskType(v TaskType) OptTaskType {
+	return OptTaskType{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptTaskType is optional TaskType.
+type OptTaskType struct {
+	Value TaskType
+	Set   bool
+}
+
+// IsSet returns true if OptTaskType was set.
+func (o OptTaskType) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptTaskType) Reset() {
+	var v TaskType
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptTaskType) SetTo(v TaskType) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptTaskType) Get() (v TaskType, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptTaskType) Or(d TaskType) TaskType {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -4482,6 +5435,277 @@ type StartSprintUnprocessableEntity Problem
 
 func (*StartSprintUnprocessableEntity) startSprintRes() {}
 
+// Ref: #/components/schemas/TaskActivity
+type TaskActivity struct {
+	ID           uuid.UUID                `json:"id"`
+	CreatedAt    time.Time                `json:"created_at"`
+	ActorType    TaskActivityActorType    `json:"actor_type"`
+	ActorUserID  OptUUID                  `json:"actor_user_id"`
+	ActorAgentID OptUUID                  `json:"actor_agent_id"`
+	ActivityType TaskActivityActivityType `json:"activity_type"`
+	// E.g. task.status_change.
+	Action    string                   `json:"action"`
+	OldValues OptTaskActivityOldValues `json:"old_values"`
+	NewValues OptTaskActivityNewValues `json:"new_values"`
+}
+
+// GetID returns the value of ID.
+func (s *TaskActivity) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *TaskActivity) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetActorType returns the value of ActorType.
+func (s *TaskActivity) GetActorType() TaskActivityActorType {
+	return s.ActorType
+}
+
+// GetActorUserID returns the value of ActorUserID.
+func (s *TaskActivity) GetActorUserID() OptUUID {
+	return s.ActorUserID
+}
+
+// GetActorAgentID returns the value of ActorAgentID.
+func (s *TaskActivity) GetActorAgentID() OptUUID {
+	return s.ActorAgentID
+}
+
+// GetActivityType returns the value of ActivityType.
+func (s *TaskActivity) GetActivityType() TaskActivityActivityType {
+	return s.ActivityType
+}
+
+// GetAction returns the value of Action.
+func (s *TaskActivity) GetAction() string {
+	return s.Action
+}
+
+// GetOldValues returns the value of OldValues.
+func (s *TaskActivity) GetOldValues() OptTaskActivityOldValues {
+	return s.OldValues
+}
+
+// GetNewValues returns the value of NewValues.
+func (s *TaskActivity) GetNewValues() OptTaskActivityNewValues {
+	return s.NewValues
+}
+
+// SetID sets the value of ID.
+func (s *TaskActivity) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *TaskActivity) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetActorType sets the value of ActorType.
+func (s *TaskActivity) SetActorType(val TaskActivityActorType) {
+	s.ActorType = val
+}
+
+// SetActorUserID sets the value of ActorUserID.
+func (s *TaskActivity) SetActorUserID(val OptUUID) {
+	s.ActorUserID = val
+}
+
+// SetActorAgentID sets the value of ActorAgentID.
+func (s *TaskActivity) SetActorAgentID(val OptUUID) {
+	s.ActorAgentID = val
+}
+
+// SetActivityType sets the value of ActivityType.
+func (s *TaskActivity) SetActivityType(val TaskActivityActivityType) {
+	s.ActivityType = val
+}
+
+// SetAction sets the value of Action.
+func (s *TaskActivity) SetAction(val string) {
+	s.Action = val
+}
+
+// SetOldValues sets the value of OldValues.
+func (s *TaskActivity) SetOldValues(val OptTaskActivityOldValues) {
+	s.OldValues = val
+}
+
+// SetNewValues sets the value of NewValues.
+func (s *TaskActivity) SetNewValues(val OptTaskActivityNewValues) {
+	s.NewValues = val
+}
+
+type TaskActivityActivityType string
+
+const (
+	TaskActivityActivityTypeCreate TaskActivityActivityType = "create"
+	TaskActivityActivityTypeUpdate TaskActivityActivityType = "update"
+	TaskActivityActivityTypeDelete TaskActivityActivityType = "delete"
+	TaskActivityActivityTypePurge  TaskActivityActivityType = "purge"
+	TaskActivityActivityTypeCustom TaskActivityActivityType = "custom"
+)
+
+// AllValues returns all TaskActivityActivityType values.
+func (TaskActivityActivityType) AllValues() []TaskActivityActivityType {
+	return []TaskActivityActivityType{
+		TaskActivityActivityTypeCreate,
+		TaskActivityActivityTypeUpdate,
+		TaskActivityActivityTypeDelete,
+		TaskActivityActivityTypePurge,
+		TaskActivityActivityTypeCustom,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s TaskActivityActivityType) MarshalText() ([]byte, error) {
+	switch s {
+	case TaskActivityActivityTypeCreate:
+		return []byte(s), nil
+	case TaskActivityActivityTypeUpdate:
+		return []byte(s), nil
+	case TaskActivityActivityTypeDelete:
+		return []byte(s), nil
+	case TaskActivityActivityTypePurge:
+		return []byte(s), nil
+	case TaskActivityActivityTypeCustom:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *TaskActivityActivityType) UnmarshalText(data []byte) error {
+	switch TaskActivityActivityType(data) {
+	case TaskActivityActivityTypeCreate:
+		*s = TaskActivityActivityTypeCreate
+		return nil
+	case TaskActivityActivityTypeUpdate:
+		*s = TaskActivityActivityTypeUpdate
+		return nil
+	case TaskActivityActivityTypeDelete:
+		*s = TaskActivityActivityTypeDelete
+		return nil
+	case TaskActivityActivityTypePurge:
+		*s = TaskActivityActivityTypePurge
+		return nil
+	case TaskActivityActivityTypeCustom:
+		*s = TaskActivityActivityTypeCustom
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+type TaskActivityActorType string
+
+const (
+	TaskActivityActorTypeUser    TaskActivityActorType = "user"
+	TaskActivityActorTypeAgent   TaskActivityActorType = "agent"
+	TaskActivityActorTypeService TaskActivityActorType = "service"
+	TaskActivityActorTypeSystem  TaskActivityActorType = "system"
+)
+
+// AllValues returns all TaskActivityActorType values.
+func (TaskActivityActorType) AllValues() []TaskActivityActorType {
+	return []TaskActivityActorType{
+		TaskActivityActorTypeUser,
+		TaskActivityActorTypeAgent,
+		TaskActivityActorTypeService,
+		TaskActivityActorTypeSystem,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s TaskActivityActorType) MarshalText() ([]byte, error) {
+	switch s {
+	case TaskActivityActorTypeUser:
+		return []byte(s), nil
+	case TaskActivityActorTypeAgent:
+		return []byte(s), nil
+	case TaskActivityActorTypeService:
+		return []byte(s), nil
+	case TaskActivityActorTypeSystem:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *TaskActivityActorType) UnmarshalText(data []byte) error {
+	switch TaskActivityActorType(data) {
+	case TaskActivityActorTypeUser:
+		*s = TaskActivityActorTypeUser
+		return nil
+	case TaskActivityActorTypeAgent:
+		*s = TaskActivityActorTypeAgent
+		return nil
+	case TaskActivityActorTypeService:
+		*s = TaskActivityActorTypeService
+		return nil
+	case TaskActivityActorTypeSystem:
+		*s = TaskActivityActorTypeSystem
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+type TaskActivityNewValues map[string]jx.Raw
+
+func (s *TaskActivityNewValues) init() TaskActivityNewValues {
+	m := *s
+	if m == nil {
+		m = map[string]jx.Raw{}
+		*s = m
+	}
+	return m
+}
+
+type TaskActivityOldValues map[string]jx.Raw
+
+func (s *TaskActivityOldValues) init() TaskActivityOldValues {
+	m := *s
+	if m == nil {
+		m = map[string]jx.Raw{}
+		*s = m
+	}
+	return m
+}
+
+// Ref: #/components/schemas/TaskActivityPage
+type TaskActivityPage struct {
+	Items      []TaskActivity `json:"items"`
+	NextCursor OptNilString   `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *TaskActivityPage) GetItems() []TaskActivity {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *TaskActivityPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *TaskActivityPage) SetItems(val []TaskActivity) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *TaskActivityPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*TaskActivityPage) listTaskActivityRes() {}
+
 // TaskAttachment resource.
 // Ref: #/components/schemas/TaskAttachment
 type TaskAttachment struct {
@@ -4840,6 +6064,164 @@ func (s *TaskCommentUpdateRequest) SetBody(val string) {
 	s.Body = val
 }
 
+// Ref: #/components/schemas/TaskCreateRequest
+type TaskCreateRequest struct {
+	Title           string          `json:"title"`
+	Description     OptString       `json:"description"`
+	Status          OptTaskStatus   `json:"status"`
+	Priority        OptTaskPriority `json:"priority"`
+	Type            OptTaskType     `json:"type"`
+	AssigneeID      OptUUID         `json:"assignee_id"`
+	ParentID        OptUUID         `json:"parent_id"`
+	SprintID        OptUUID         `json:"sprint_id"`
+	MilestoneID     OptUUID         `json:"milestone_id"`
+	ColumnID        OptUUID         `json:"column_id"`
+	StartDate       OptDate         `json:"start_date"`
+	DueDate         OptDate         `json:"due_date"`
+	EstimateMinutes OptInt          `json:"estimate_minutes"`
+	StoryPoints     OptFloat64      `json:"story_points"`
+}
+
+// GetTitle returns the value of Title.
+func (s *TaskCreateRequest) GetTitle() string {
+	return s.Title
+}
+
+// GetDescription returns the value of Description.
+func (s *TaskCreateRequest) GetDescription() OptString {
+	return s.Description
+}
+
+// GetStatus returns the value of Status.
+func (s *TaskCreateRequest) GetStatus() OptTaskStatus {
+	return s.Status
+}
+
+// GetPriority returns the value of Priority.
+func (s *TaskCreateRequest) GetPriority() OptTaskPriority {
+	return s.Priority
+}
+
+// GetType returns the value of Type.
+func (s *TaskCreateRequest) GetType() OptTaskType {
+	return s.Type
+}
+
+// GetAssigneeID returns the value of AssigneeID.
+func (s *TaskCreateRequest) GetAssigneeID() OptUUID {
+	return s.AssigneeID
+}
+
+// GetParentID returns the value of ParentID.
+func (s *TaskCreateRequest) GetParentID() OptUUID {
+	return s.ParentID
+}
+
+// GetSprintID returns the value of SprintID.
+func (s *TaskCreateRequest) GetSprintID() OptUUID {
+	return s.SprintID
+}
+
+// GetMilestoneID returns the value of MilestoneID.
+func (s *TaskCreateRequest) GetMilestoneID() OptUUID {
+	return s.MilestoneID
+}
+
+// GetColumnID returns the value of ColumnID.
+func (s *TaskCreateRequest) GetColumnID() OptUUID {
+	return s.ColumnID
+}
+
+// GetStartDate returns the value of StartDate.
+func (s *TaskCreateRequest) GetStartDate() OptDate {
+	return s.StartDate
+}
+
+// GetDueDate returns the value of DueDate.
+func (s *TaskCreateRequest) GetDueDate() OptDate {
+	return s.DueDate
+}
+
+// GetEstimateMinutes returns the value of EstimateMinutes.
+func (s *TaskCreateRequest) GetEstimateMinutes() OptInt {
+	return s.EstimateMinutes
+}
+
+// GetStoryPoints returns the value of StoryPoints.
+func (s *TaskCreateRequest) GetStoryPoints() OptFloat64 {
+	return s.StoryPoints
+}
+
+// SetTitle sets the value of Title.
+func (s *TaskCreateRequest) SetTitle(val string) {
+	s.Title = val
+}
+
+// SetDescription sets the value of Description.
+func (s *TaskCreateRequest) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetStatus sets the value of Status.
+func (s *TaskCreateRequest) SetStatus(val OptTaskStatus) {
+	s.Status = val
+}
+
+// SetPriority sets the value of Priority.
+func (s *TaskCreateRequest) SetPriority(val OptTaskPriority) {
+	s.Priority = val
+}
+
+// SetType sets the value of Type.
+func (s *TaskCreateRequest) SetType(val OptTaskType) {
+	s.Type = val
+}
+
+// SetAssigneeID sets the value of AssigneeID.
+func (s *TaskCreateRequest) SetAssigneeID(val OptUUID) {
+	s.AssigneeID = val
+}
+
+// SetParentID sets the value of ParentID.
+func (s *TaskCreateRequest) SetParentID(val OptUUID) {
+	s.ParentID = val
+}
+
+// SetSprintID sets the value of SprintID.
+func (s *TaskCreateRequest) SetSprintID(val OptUUID) {
+	s.SprintID = val
+}
+
+// SetMilestoneID sets the value of MilestoneID.
+func (s *TaskCreateRequest) SetMilestoneID(val OptUUID) {
+	s.MilestoneID = val
+}
+
+// SetColumnID sets the value of ColumnID.
+func (s *TaskCreateRequest) SetColumnID(val OptUUID) {
+	s.ColumnID = val
+}
+
+// SetStartDate sets the value of StartDate.
+func (s *TaskCreateRequest) SetStartDate(val OptDate) {
+	s.StartDate = val
+}
+
+// SetDueDate sets the value of DueDate.
+func (s *TaskCreateRequest) SetDueDate(val OptDate) {
+	s.DueDate = val
+}
+
+// SetEstimateMinutes sets the value of EstimateMinutes.
+func (s *TaskCreateRequest) SetEstimateMinutes(val OptInt) {
+	s.EstimateMinutes = val
+}
+
+// SetStoryPoints sets the value of StoryPoints.
+func (s *TaskCreateRequest) SetStoryPoints(val OptFloat64) {
+	s.StoryPoints = val
+}
+
 // TaskDependency resource.
 // Ref: #/components/schemas/TaskDependency
 type TaskDependency struct {
@@ -5101,6 +6483,702 @@ func (s *TaskDependencyType) UnmarshalText(data []byte) error {
 	default:
 		return errors.Errorf("invalid value: %q", data)
 	}
+}
+
+// Ref: #/components/schemas/TaskInfo
+type TaskInfo struct {
+	ID             uuid.UUID `json:"id"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	ProjectID      uuid.UUID `json:"project_id"`
+	Number         int       `json:"number"`
+	// Project key and number, e.g. WS-42.
+	Key             string       `json:"key"`
+	Title           string       `json:"title"`
+	Description     OptString    `json:"description"`
+	Status          TaskStatus   `json:"status"`
+	Priority        TaskPriority `json:"priority"`
+	Type            TaskType     `json:"type"`
+	AssigneeID      OptUUID      `json:"assignee_id"`
+	ReporterID      uuid.UUID    `json:"reporter_id"`
+	ParentID        OptUUID      `json:"parent_id"`
+	SprintID        OptUUID      `json:"sprint_id"`
+	MilestoneID     OptUUID      `json:"milestone_id"`
+	ColumnID        OptUUID      `json:"column_id"`
+	Position        int64        `json:"position"`
+	StartDate       OptDate      `json:"start_date"`
+	DueDate         OptDate      `json:"due_date"`
+	CompletedAt     OptDateTime  `json:"completed_at"`
+	EstimateMinutes OptInt       `json:"estimate_minutes"`
+	StoryPoints     OptFloat64   `json:"story_points"`
+	IsAiGenerated   bool         `json:"is_ai_generated"`
+	// Send it back in If-Match when updating.
+	Version   int       `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// GetID returns the value of ID.
+func (s *TaskInfo) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *TaskInfo) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetProjectID returns the value of ProjectID.
+func (s *TaskInfo) GetProjectID() uuid.UUID {
+	return s.ProjectID
+}
+
+// GetNumber returns the value of Number.
+func (s *TaskInfo) GetNumber() int {
+	return s.Number
+}
+
+// GetKey returns the value of Key.
+func (s *TaskInfo) GetKey() string {
+	return s.Key
+}
+
+// GetTitle returns the value of Title.
+func (s *TaskInfo) GetTitle() string {
+	return s.Title
+}
+
+// GetDescription returns the value of Description.
+func (s *TaskInfo) GetDescription() OptString {
+	return s.Description
+}
+
+// GetStatus returns the value of Status.
+func (s *TaskInfo) GetStatus() TaskStatus {
+	return s.Status
+}
+
+// GetPriority returns the value of Priority.
+func (s *TaskInfo) GetPriority() TaskPriority {
+	return s.Priority
+}
+
+// GetType returns the value of Type.
+func (s *TaskInfo) GetType() TaskType {
+	return s.Type
+}
+
+// GetAssigneeID returns the value of AssigneeID.
+func (s *TaskInfo) GetAssigneeID() OptUUID {
+	return s.AssigneeID
+}
+
+// GetReporterID returns the value of ReporterID.
+func (s *TaskInfo) GetReporterID() uuid.UUID {
+	return s.ReporterID
+}
+
+// GetParentID returns the value of ParentID.
+func (s *TaskInfo) GetParentID() OptUUID {
+	return s.ParentID
+}
+
+// GetSprintID returns the value of SprintID.
+func (s *TaskInfo) GetSprintID() OptUUID {
+	return s.SprintID
+}
+
+// GetMilestoneID returns the value of MilestoneID.
+func (s *TaskInfo) GetMilestoneID() OptUUID {
+	return s.MilestoneID
+}
+
+// GetColumnID returns the value of ColumnID.
+func (s *TaskInfo) GetColumnID() OptUUID {
+	return s.ColumnID
+}
+
+// GetPosition returns the value of Position.
+func (s *TaskInfo) GetPosition() int64 {
+	return s.Position
+}
+
+// GetStartDate returns the value of StartDate.
+func (s *TaskInfo) GetStartDate() OptDate {
+	return s.StartDate
+}
+
+// GetDueDate returns the value of DueDate.
+func (s *TaskInfo) GetDueDate() OptDate {
+	return s.DueDate
+}
+
+// GetCompletedAt returns the value of CompletedAt.
+func (s *TaskInfo) GetCompletedAt() OptDateTime {
+	return s.CompletedAt
+}
+
+// GetEstimateMinutes returns the value of EstimateMinutes.
+func (s *TaskInfo) GetEstimateMinutes() OptInt {
+	return s.EstimateMinutes
+}
+
+// GetStoryPoints returns the value of StoryPoints.
+func (s *TaskInfo) GetStoryPoints() OptFloat64 {
+	return s.StoryPoints
+}
+
+// GetIsAiGenerated returns the value of IsAiGenerated.
+func (s *TaskInfo) GetIsAiGenerated() bool {
+	return s.IsAiGenerated
+}
+
+// GetVersion returns the value of Version.
+func (s *TaskInfo) GetVersion() int {
+	return s.Version
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *TaskInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *TaskInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// SetID sets the value of ID.
+func (s *TaskInfo) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *TaskInfo) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetProjectID sets the value of ProjectID.
+func (s *TaskInfo) SetProjectID(val uuid.UUID) {
+	s.ProjectID = val
+}
+
+// SetNumber sets the value of Number.
+func (s *TaskInfo) SetNumber(val int) {
+	s.Number = val
+}
+
+// SetKey sets the value of Key.
+func (s *TaskInfo) SetKey(val string) {
+	s.Key = val
+}
+
+// SetTitle sets the value of Title.
+func (s *TaskInfo) SetTitle(val string) {
+	s.Title = val
+}
+
+// SetDescription sets the value of Description.
+func (s *TaskInfo) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetStatus sets the value of Status.
+func (s *TaskInfo) SetStatus(val TaskStatus) {
+	s.Status = val
+}
+
+// SetPriority sets the value of Priority.
+func (s *TaskInfo) SetPriority(val TaskPriority) {
+	s.Priority = val
+}
+
+// SetType sets the value of Type.
+func (s *TaskInfo) SetType(val TaskType) {
+	s.Type = val
+}
+
+// SetAssigneeID sets the value of AssigneeID.
+func (s *TaskInfo) SetAssigneeID(val OptUUID) {
+	s.AssigneeID = val
+}
+
+// SetReporterID sets the value of ReporterID.
+func (s *TaskInfo) SetReporterID(val uuid.UUID) {
+	s.ReporterID = val
+}
+
+// SetParentID sets the value of ParentID.
+func (s *TaskInfo) SetParentID(val OptUUID) {
+	s.ParentID = val
+}
+
+// SetSprintID sets the value of SprintID.
+func (s *TaskInfo) SetSprintID(val OptUUID) {
+	s.SprintID = val
+}
+
+// SetMilestoneID sets the value of MilestoneID.
+func (s *TaskInfo) SetMilestoneID(val OptUUID) {
+	s.MilestoneID = val
+}
+
+// SetColumnID sets the value of ColumnID.
+func (s *TaskInfo) SetColumnID(val OptUUID) {
+	s.ColumnID = val
+}
+
+// SetPosition sets the value of Position.
+func (s *TaskInfo) SetPosition(val int64) {
+	s.Position = val
+}
+
+// SetStartDate sets the value of StartDate.
+func (s *TaskInfo) SetStartDate(val OptDate) {
+	s.StartDate = val
+}
+
+// SetDueDate sets the value of DueDate.
+func (s *TaskInfo) SetDueDate(val OptDate) {
+	s.DueDate = val
+}
+
+// SetCompletedAt sets the value of CompletedAt.
+func (s *TaskInfo) SetCompletedAt(val OptDateTime) {
+	s.CompletedAt = val
+}
+
+// SetEstimateMinutes sets the value of EstimateMinutes.
+func (s *TaskInfo) SetEstimateMinutes(val OptInt) {
+	s.EstimateMinutes = val
+}
+
+// SetStoryPoints sets the value of StoryPoints.
+func (s *TaskInfo) SetStoryPoints(val OptFloat64) {
+	s.StoryPoints = val
+}
+
+// SetIsAiGenerated sets the value of IsAiGenerated.
+func (s *TaskInfo) SetIsAiGenerated(val bool) {
+	s.IsAiGenerated = val
+}
+
+// SetVersion sets the value of Version.
+func (s *TaskInfo) SetVersion(val int) {
+	s.Version = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *TaskInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *TaskInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+func (*TaskInfo) createTaskRes()   {}
+func (*TaskInfo) getTaskByKeyRes() {}
+func (*TaskInfo) getTaskRes()      {}
+func (*TaskInfo) moveTaskRes()     {}
+func (*TaskInfo) updateTaskRes()   {}
+
+// Ref: #/components/schemas/TaskMoveRequest
+type TaskMoveRequest struct {
+	ColumnID uuid.UUID `json:"column_id"`
+	// Sort key within the column (ascending); default after the last task.
+	Position OptInt64 `json:"position"`
+}
+
+// GetColumnID returns the value of ColumnID.
+func (s *TaskMoveRequest) GetColumnID() uuid.UUID {
+	return s.ColumnID
+}
+
+// GetPosition returns the value of Position.
+func (s *TaskMoveRequest) GetPosition() OptInt64 {
+	return s.Position
+}
+
+// SetColumnID sets the value of ColumnID.
+func (s *TaskMoveRequest) SetColumnID(val uuid.UUID) {
+	s.ColumnID = val
+}
+
+// SetPosition sets the value of Position.
+func (s *TaskMoveRequest) SetPosition(val OptInt64) {
+	s.Position = val
+}
+
+// Ref: #/components/schemas/TaskPage
+type TaskPage struct {
+	Items      []TaskInfo   `json:"items"`
+	NextCursor OptNilString `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *TaskPage) GetItems() []TaskInfo {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *TaskPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *TaskPage) SetItems(val []TaskInfo) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *TaskPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*TaskPage) listTasksRes() {}
+
+// Ref: #/components/schemas/TaskPriority
+type TaskPriority string
+
+const (
+	TaskPriorityNone   TaskPriority = "none"
+	TaskPriorityLow    TaskPriority = "low"
+	TaskPriorityMedium TaskPriority = "medium"
+	TaskPriorityHigh   TaskPriority = "high"
+	TaskPriorityUrgent TaskPriority = "urgent"
+)
+
+// AllValues returns all TaskPriority values.
+func (TaskPriority) AllValues() []TaskPriority {
+	return []TaskPriority{
+		TaskPriorityNone,
+		TaskPriorityLow,
+		TaskPriorityMedium,
+		TaskPriorityHigh,
+		TaskPriorityUrgent,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s TaskPriority) MarshalText() ([]byte, error) {
+	switch s {
+	case TaskPriorityNone:
+		return []byte(s), nil
+	case TaskPriorityLow:
+		return []byte(s), nil
+	case TaskPriorityMedium:
+		return []byte(s), nil
+	case TaskPriorityHigh:
+		return []byte(s), nil
+	case TaskPriorityUrgent:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *TaskPriority) UnmarshalText(data []byte) error {
+	switch TaskPriority(data) {
+	case TaskPriorityNone:
+		*s = TaskPriorityNone
+		return nil
+	case TaskPriorityLow:
+		*s = TaskPriorityLow
+		return nil
+	case TaskPriorityMedium:
+		*s = TaskPriorityMedium
+		return nil
+	case TaskPriorityHigh:
+		*s = TaskPriorityHigh
+		return nil
+	case TaskPriorityUrgent:
+		*s = TaskPriorityUrgent
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/TaskStatus
+type TaskStatus string
+
+const (
+	TaskStatusBacklog    TaskStatus = "backlog"
+	TaskStatusTodo       TaskStatus = "todo"
+	TaskStatusInProgress TaskStatus = "in_progress"
+	TaskStatusInReview   TaskStatus = "in_review"
+	TaskStatusDone       TaskStatus = "done"
+	TaskStatusCancelled  TaskStatus = "cancelled"
+)
+
+// AllValues returns all TaskStatus values.
+func (TaskStatus) AllValues() []TaskStatus {
+	return []TaskStatus{
+		TaskStatusBacklog,
+		TaskStatusTodo,
+		TaskStatusInProgress,
+		TaskStatusInReview,
+		TaskStatusDone,
+		TaskStatusCancelled,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s TaskStatus) MarshalText() ([]byte, error) {
+	switch s {
+	case TaskStatusBacklog:
+		return []byte(s), nil
+	case TaskStatusTodo:
+		return []byte(s), nil
+	case TaskStatusInProgress:
+		return []byte(s), nil
+	case TaskStatusInReview:
+		return []byte(s), nil
+	case TaskStatusDone:
+		return []byte(s), nil
+	case TaskStatusCancelled:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *TaskStatus) UnmarshalText(data []byte) error {
+	switch TaskStatus(data) {
+	case TaskStatusBacklog:
+		*s = TaskStatusBacklog
+		return nil
+	case TaskStatusTodo:
+		*s = TaskStatusTodo
+		return nil
+	case TaskStatusInProgress:
+		*s = TaskStatusInProgress
+		return nil
+	case TaskStatusInReview:
+		*s = TaskStatusInReview
+		return nil
+	case TaskStatusDone:
+		*s = TaskStatusDone
+		return nil
+	case TaskStatusCancelled:
+		*s = TaskStatusCancelled
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/TaskType
+type TaskType string
+
+const (
+	TaskTypeTask    TaskType = "task"
+	TaskTypeBug     TaskType = "bug"
+	TaskTypeStory   TaskType = "story"
+	TaskTypeEpic    TaskType = "epic"
+	TaskTypeSubtask TaskType = "subtask"
+)
+
+// AllValues returns all TaskType values.
+func (TaskType) AllValues() []TaskType {
+	return []TaskType{
+		TaskTypeTask,
+		TaskTypeBug,
+		TaskTypeStory,
+		TaskTypeEpic,
+		TaskTypeSubtask,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s TaskType) MarshalText() ([]byte, error) {
+	switch s {
+	case TaskTypeTask:
+		return []byte(s), nil
+	case TaskTypeBug:
+		return []byte(s), nil
+	case TaskTypeStory:
+		return []byte(s), nil
+	case TaskTypeEpic:
+		return []byte(s), nil
+	case TaskTypeSubtask:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *TaskType) UnmarshalText(data []byte) error {
+	switch TaskType(data) {
+	case TaskTypeTask:
+		*s = TaskTypeTask
+		return nil
+	case TaskTypeBug:
+		*s = TaskTypeBug
+		return nil
+	case TaskTypeStory:
+		*s = TaskTypeStory
+		return nil
+	case TaskTypeEpic:
+		*s = TaskTypeEpic
+		return nil
+	case TaskTypeSubtask:
+		*s = TaskTypeSubtask
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/TaskUpdateRequest
+type TaskUpdateRequest struct {
+	Title           OptString       `json:"title"`
+	Description     OptNilString    `json:"description"`
+	Status          OptTaskStatus   `json:"status"`
+	Priority        OptTaskPriority `json:"priority"`
+	Type            OptTaskType     `json:"type"`
+	AssigneeID      OptNilUUID      `json:"assignee_id"`
+	ParentID        OptNilUUID      `json:"parent_id"`
+	SprintID        OptNilUUID      `json:"sprint_id"`
+	MilestoneID     OptNilUUID      `json:"milestone_id"`
+	StartDate       OptNilDate      `json:"start_date"`
+	DueDate         OptNilDate      `json:"due_date"`
+	EstimateMinutes OptNilInt       `json:"estimate_minutes"`
+	StoryPoints     OptNilFloat64   `json:"story_points"`
+}
+
+// GetTitle returns the value of Title.
+func (s *TaskUpdateRequest) GetTitle() OptString {
+	return s.Title
+}
+
+// GetDescription returns the value of Description.
+func (s *TaskUpdateRequest) GetDescription() OptNilString {
+	return s.Description
+}
+
+// GetStatus returns the value of Status.
+func (s *TaskUpdateRequest) GetStatus() OptTaskStatus {
+	return s.Status
+}
+
+// GetPriority returns the value of Priority.
+func (s *TaskUpdateRequest) GetPriority() OptTaskPriority {
+	return s.Priority
+}
+
+// GetType returns the value of Type.
+func (s *TaskUpdateRequest) GetType() OptTaskType {
+	return s.Type
+}
+
+// GetAssigneeID returns the value of AssigneeID.
+func (s *TaskUpdateRequest) GetAssigneeID() OptNilUUID {
+	return s.AssigneeID
+}
+
+// GetParentID returns the value of ParentID.
+func (s *TaskUpdateRequest) GetParentID() OptNilUUID {
+	return s.ParentID
+}
+
+// GetSprintID returns the value of SprintID.
+func (s *TaskUpdateRequest) GetSprintID() OptNilUUID {
+	return s.SprintID
+}
+
+// GetMilestoneID returns the value of MilestoneID.
+func (s *TaskUpdateRequest) GetMilestoneID() OptNilUUID {
+	return s.MilestoneID
+}
+
+// GetStartDate returns the value of StartDate.
+func (s *TaskUpdateRequest) GetStartDate() OptNilDate {
+	return s.StartDate
+}
+
+// GetDueDate returns the value of DueDate.
+func (s *TaskUpdateRequest) GetDueDate() OptNilDate {
+	return s.DueDate
+}
+
+// GetEstimateMinutes returns the value of EstimateMinutes.
+func (s *TaskUpdateRequest) GetEstimateMinutes() OptNilInt {
+	return s.EstimateMinutes
+}
+
+// GetStoryPoints returns the value of StoryPoints.
+func (s *TaskUpdateRequest) GetStoryPoints() OptNilFloat64 {
+	return s.StoryPoints
+}
+
+// SetTitle sets the value of Title.
+func (s *TaskUpdateRequest) SetTitle(val OptString) {
+	s.Title = val
+}
+
+// SetDescription sets the value of Description.
+func (s *TaskUpdateRequest) SetDescription(val OptNilString) {
+	s.Description = val
+}
+
+// SetStatus sets the value of Status.
+func (s *TaskUpdateRequest) SetStatus(val OptTaskStatus) {
+	s.Status = val
+}
+
+// SetPriority sets the value of Priority.
+func (s *TaskUpdateRequest) SetPriority(val OptTaskPriority) {
+	s.Priority = val
+}
+
+// SetType sets the value of Type.
+func (s *TaskUpdateRequest) SetType(val OptTaskType) {
+	s.Type = val
+}
+
+// SetAssigneeID sets the value of AssigneeID.
+func (s *TaskUpdateRequest) SetAssigneeID(val OptNilUUID) {
+	s.AssigneeID = val
+}
+
+// SetParentID sets the value of ParentID.
+func (s *TaskUpdateRequest) SetParentID(val OptNilUUID) {
+	s.ParentID = val
+}
+
+// SetSprintID sets the value of SprintID.
+func (s *TaskUpdateRequest) SetSprintID(val OptNilUUID) {
+	s.SprintID = val
+}
+
+// SetMilestoneID sets the value of MilestoneID.
+func (s *TaskUpdateRequest) SetMilestoneID(val OptNilUUID) {
+	s.MilestoneID = val
+}
+
+// SetStartDate sets the value of StartDate.
+func (s *TaskUpdateRequest) SetStartDate(val OptNilDate) {
+	s.StartDate = val
+}
+
+// SetDueDate sets the value of DueDate.
+func (s *TaskUpdateRequest) SetDueDate(val OptNilDate) {
+	s.DueDate = val
+}
+
+// SetEstimateMinutes sets the value of EstimateMinutes.
+func (s *TaskUpdateRequest) SetEstimateMinutes(val OptNilInt) {
+	s.EstimateMinutes = val
+}
+
+// SetStoryPoints sets the value of StoryPoints.
+func (s *TaskUpdateRequest) SetStoryPoints(val OptNilFloat64) {
+	s.StoryPoints = val
 }
 
 // TimeLog resource.
@@ -5684,6 +7762,10 @@ type UpdateSprintUnprocessableEntity Problem
 
 func (*UpdateSprintUnprocessableEntity) updateSprintRes() {}
 
+type UpdateTaskBadRequest Problem
+
+func (*UpdateTaskBadRequest) updateTaskRes() {}
+
 type UpdateTaskCommentBadRequest Problem
 
 func (*UpdateTaskCommentBadRequest) updateTaskCommentRes() {}
@@ -5711,6 +7793,38 @@ func (*UpdateTaskCommentUnauthorized) updateTaskCommentRes() {}
 type UpdateTaskCommentUnprocessableEntity Problem
 
 func (*UpdateTaskCommentUnprocessableEntity) updateTaskCommentRes() {}
+
+type UpdateTaskConflict Problem
+
+func (*UpdateTaskConflict) updateTaskRes() {}
+
+type UpdateTaskForbidden Problem
+
+func (*UpdateTaskForbidden) updateTaskRes() {}
+
+type UpdateTaskNotFound Problem
+
+func (*UpdateTaskNotFound) updateTaskRes() {}
+
+type UpdateTaskPreconditionFailed Problem
+
+func (*UpdateTaskPreconditionFailed) updateTaskRes() {}
+
+type UpdateTaskRequestEntityTooLarge Problem
+
+func (*UpdateTaskRequestEntityTooLarge) updateTaskRes() {}
+
+type UpdateTaskTooManyRequests Problem
+
+func (*UpdateTaskTooManyRequests) updateTaskRes() {}
+
+type UpdateTaskUnauthorized Problem
+
+func (*UpdateTaskUnauthorized) updateTaskRes() {}
+
+type UpdateTaskUnprocessableEntity Problem
+
+func (*UpdateTaskUnprocessableEntity) updateTaskRes() {}
 
 type UploadTaskAttachmentBadRequest Problem
 

@@ -71,6 +71,15 @@ type Handler interface {
 	//
 	// POST /projects/{project_id}/sprints
 	CreateSprint(ctx context.Context, req *SprintCreateRequest, params CreateSprintParams) (CreateSprintRes, error)
+	// CreateTask implements createTask operation.
+	//
+	// Needs task:create in the project's organization. The caller becomes the reporter; the task gets the
+	// project's next number (gap-free) and the key `<project key>-<number>`. With `column_id` the status
+	// follows the column's mapped status, otherwise it defaults to backlog. The assignee must be a member
+	// of the organization; parent, sprint, milestone and column must belong to the same project.
+	//
+	// POST /projects/{project_id}/tasks
+	CreateTask(ctx context.Context, req *TaskCreateRequest, params CreateTaskParams) (CreateTaskRes, error)
 	// CreateTaskComment implements createTaskComment operation.
 	//
 	// Needs comment:create. parent_id replies to a comment of the same task.
@@ -124,6 +133,12 @@ type Handler interface {
 	//
 	// DELETE /sprints/{sprint_id}
 	DeleteSprint(ctx context.Context, params DeleteSprintParams) (DeleteSprintRes, error)
+	// DeleteTask implements deleteTask operation.
+	//
+	// Soft-deletes the task (task:delete); its number is never reused.
+	//
+	// DELETE /tasks/{task_id}
+	DeleteTask(ctx context.Context, params DeleteTaskParams) (DeleteTaskRes, error)
 	// DeleteTaskAttachment implements deleteTaskAttachment operation.
 	//
 	// Needs attachment:delete.
@@ -223,6 +238,18 @@ type Handler interface {
 	//
 	// GET /sprints/{sprint_id}
 	GetSprint(ctx context.Context, params GetSprintParams) (GetSprintRes, error)
+	// GetTask implements getTask operation.
+	//
+	// Returns the task with its key and version (send the version back in If-Match to update it).
+	//
+	// GET /tasks/{task_id}
+	GetTask(ctx context.Context, params GetTaskParams) (GetTaskRes, error)
+	// GetTaskByKey implements getTaskByKey operation.
+	//
+	// Resolves a key such as WS-42 within the project; the key's prefix must be the project's key.
+	//
+	// GET /projects/{project_id}/tasks/by-key/{key}
+	GetTaskByKey(ctx context.Context, params GetTaskByKeyParams) (GetTaskByKeyRes, error)
 	// GetTimeLogSummary implements getTimeLogSummary operation.
 	//
 	// Total logged minutes of the task and per user.
@@ -282,6 +309,12 @@ type Handler interface {
 	//
 	// GET /projects/{project_id}/sprints
 	ListSprints(ctx context.Context, params ListSprintsParams) (ListSprintsRes, error)
+	// ListTaskActivity implements listTaskActivity operation.
+	//
+	// The audit trail of the task (create, updates, status changes, delete), newest first.
+	//
+	// GET /tasks/{task_id}/activity
+	ListTaskActivity(ctx context.Context, params ListTaskActivityParams) (ListTaskActivityRes, error)
 	// ListTaskAttachments implements listTaskAttachments operation.
 	//
 	// Newest first. Needs attachment:read.
@@ -300,6 +333,15 @@ type Handler interface {
 	//
 	// GET /tasks/{task_id}/dependencies
 	ListTaskDependencies(ctx context.Context, params ListTaskDependenciesParams) (ListTaskDependenciesRes, error)
+	// ListTasks implements listTasks operation.
+	//
+	// Filters combine with AND. `q` matches a case-insensitive substring of the title or description.
+	// `sort` picks the order (default `created`, newest first); `order` overrides its default direction.
+	// The cursor is bound to the sort it was issued for. Rows created between page requests never shift or
+	// repeat items.
+	//
+	// GET /projects/{project_id}/tasks
+	ListTasks(ctx context.Context, params ListTasksParams) (ListTasksRes, error)
 	// ListTimeLogs implements listTimeLogs operation.
 	//
 	// Newest first. Needs time_log:read.
@@ -328,6 +370,14 @@ type Handler interface {
 	//
 	// POST /auth/logout-all
 	LogoutAll(ctx context.Context) (LogoutAllRes, error)
+	// MoveTask implements moveTask operation.
+	//
+	// Puts the task into a column of a board of its project; its status becomes the column's mapped status
+	// (audited as task.status_change). A column at its WIP limit refuses the task with 409. Without
+	// `position` the task goes to the end of the column.
+	//
+	// POST /tasks/{task_id}/move
+	MoveTask(ctx context.Context, req *TaskMoveRequest, params MoveTaskParams) (MoveTaskRes, error)
 	// RefreshToken implements refreshToken operation.
 	//
 	// Every refresh token works once. Presenting an already rotated token revokes every session of its
@@ -413,6 +463,15 @@ type Handler interface {
 	//
 	// PATCH /sprints/{sprint_id}
 	UpdateSprint(ctx context.Context, req *SprintUpdateRequest, params UpdateSprintParams) (UpdateSprintRes, error)
+	// UpdateTask implements updateTask operation.
+	//
+	// Changes the fields present in the body (null clears an optional field). Requires If-Match with the
+	// version the client read; a stale or missing version is 412 and nothing changes. Fields outside the
+	// request schema (project, number, reporter, organization) are rejected. A task on a board column
+	// changes status by moving it (POST /tasks/{task_id}/move), so a differing status is a 409.
+	//
+	// PATCH /tasks/{task_id}
+	UpdateTask(ctx context.Context, req *TaskUpdateRequest, params UpdateTaskParams) (UpdateTaskRes, error)
 	// UpdateTaskComment implements updateTaskComment operation.
 	//
 	// Only its author edits a comment; sets edited_at.

@@ -103,6 +103,18 @@ func (UnimplementedHandler) CreateSprint(ctx context.Context, req *SprintCreateR
 	return r, ht.ErrNotImplemented
 }
 
+// CreateTask implements createTask operation.
+//
+// Needs task:create in the project's organization. The caller becomes the reporter; the task gets the
+// project's next number (gap-free) and the key `<project key>-<number>`. With `column_id` the status
+// follows the column's mapped status, otherwise it defaults to backlog. The assignee must be a member
+// of the organization; parent, sprint, milestone and column must belong to the same project.
+//
+// POST /projects/{project_id}/tasks
+func (UnimplementedHandler) CreateTask(ctx context.Context, req *TaskCreateRequest, params CreateTaskParams) (r CreateTaskRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // CreateTaskComment implements createTaskComment operation.
 //
 // Needs comment:create. parent_id replies to a comment of the same task.
@@ -177,6 +189,15 @@ func (UnimplementedHandler) DeleteRole(ctx context.Context, params DeleteRolePar
 //
 // DELETE /sprints/{sprint_id}
 func (UnimplementedHandler) DeleteSprint(ctx context.Context, params DeleteSprintParams) (r DeleteSprintRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// DeleteTask implements deleteTask operation.
+//
+// Soft-deletes the task (task:delete); its number is never reused.
+//
+// DELETE /tasks/{task_id}
+func (UnimplementedHandler) DeleteTask(ctx context.Context, params DeleteTaskParams) (r DeleteTaskRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -324,6 +345,24 @@ func (UnimplementedHandler) GetSprint(ctx context.Context, params GetSprintParam
 	return r, ht.ErrNotImplemented
 }
 
+// GetTask implements getTask operation.
+//
+// Returns the task with its key and version (send the version back in If-Match to update it).
+//
+// GET /tasks/{task_id}
+func (UnimplementedHandler) GetTask(ctx context.Context, params GetTaskParams) (r GetTaskRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// GetTaskByKey implements getTaskByKey operation.
+//
+// Resolves a key such as WS-42 within the project; the key's prefix must be the project's key.
+//
+// GET /projects/{project_id}/tasks/by-key/{key}
+func (UnimplementedHandler) GetTaskByKey(ctx context.Context, params GetTaskByKeyParams) (r GetTaskByKeyRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // GetTimeLogSummary implements getTimeLogSummary operation.
 //
 // Total logged minutes of the task and per user.
@@ -410,6 +449,15 @@ func (UnimplementedHandler) ListSprints(ctx context.Context, params ListSprintsP
 	return r, ht.ErrNotImplemented
 }
 
+// ListTaskActivity implements listTaskActivity operation.
+//
+// The audit trail of the task (create, updates, status changes, delete), newest first.
+//
+// GET /tasks/{task_id}/activity
+func (UnimplementedHandler) ListTaskActivity(ctx context.Context, params ListTaskActivityParams) (r ListTaskActivityRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // ListTaskAttachments implements listTaskAttachments operation.
 //
 // Newest first. Needs attachment:read.
@@ -434,6 +482,18 @@ func (UnimplementedHandler) ListTaskComments(ctx context.Context, params ListTas
 //
 // GET /tasks/{task_id}/dependencies
 func (UnimplementedHandler) ListTaskDependencies(ctx context.Context, params ListTaskDependenciesParams) (r ListTaskDependenciesRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListTasks implements listTasks operation.
+//
+// Filters combine with AND. `q` matches a case-insensitive substring of the title or description.
+// `sort` picks the order (default `created`, newest first); `order` overrides its default direction.
+// The cursor is bound to the sort it was issued for. Rows created between page requests never shift or
+// repeat items.
+//
+// GET /projects/{project_id}/tasks
+func (UnimplementedHandler) ListTasks(ctx context.Context, params ListTasksParams) (r ListTasksRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -474,6 +534,17 @@ func (UnimplementedHandler) Logout(ctx context.Context) (r LogoutRes, _ error) {
 //
 // POST /auth/logout-all
 func (UnimplementedHandler) LogoutAll(ctx context.Context) (r LogoutAllRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// MoveTask implements moveTask operation.
+//
+// Puts the task into a column of a board of its project; its status becomes the column's mapped status
+// (audited as task.status_change). A column at its WIP limit refuses the task with 409. Without
+// `position` the task goes to the end of the column.
+//
+// POST /tasks/{task_id}/move
+func (UnimplementedHandler) MoveTask(ctx context.Context, req *TaskMoveRequest, params MoveTaskParams) (r MoveTaskRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -598,6 +669,18 @@ func (UnimplementedHandler) UpdateRole(ctx context.Context, req *RoleUpdateReque
 //
 // PATCH /sprints/{sprint_id}
 func (UnimplementedHandler) UpdateSprint(ctx context.Context, req *SprintUpdateRequest, params UpdateSprintParams) (r UpdateSprintRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// UpdateTask implements updateTask operation.
+//
+// Changes the fields present in the body (null clears an optional field). Requires If-Match with the
+// version the client read; a stale or missing version is 412 and nothing changes. Fields outside the
+// request schema (project, number, reporter, organization) are rejected. A task on a board column
+// changes status by moving it (POST /tasks/{task_id}/move), so a differing status is a 409.
+//
+// PATCH /tasks/{task_id}
+func (UnimplementedHandler) UpdateTask(ctx context.Context, req *TaskUpdateRequest, params UpdateTaskParams) (r UpdateTaskRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 

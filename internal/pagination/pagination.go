@@ -47,11 +47,7 @@ type Query[T any] interface {
 // predicate, the order and the limit (one more row than asked, to know
 // whether another page exists).
 func List[T any](ctx context.Context, q Query[T], p Params, id func(T) uuid.UUID) (Page[T], error) {
-	limit := p.Limit
-	if limit <= 0 {
-		limit = DefaultLimit
-	}
-	limit = min(limit, MaxLimit)
+	limit := clampLimit(p.Limit)
 	iq, err := intercept.NewQuery(q)
 	if err != nil {
 		return Page[T]{}, fmt.Errorf("pagination: %w", err)
@@ -93,4 +89,12 @@ func Decode(cursor string) (uuid.UUID, error) {
 		}
 	}
 	return uuid.Nil, problem.Validation("invalid cursor", problem.FieldError{Field: "cursor", Message: "not a cursor returned by this API"})
+}
+
+// clampLimit applies the default and the maximum page size.
+func clampLimit(limit int) int {
+	if limit <= 0 {
+		return DefaultLimit
+	}
+	return min(limit, MaxLimit)
 }

@@ -712,6 +712,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/projects/{project_id}/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List and filter a project's tasks
+         * @description Filters combine with AND. `q` matches a case-insensitive substring of the title or description. `sort` picks the order (default `created`, newest first); `order` overrides its default direction. The cursor is bound to the sort it was issued for. Rows created between page requests never shift or repeat items.
+         */
+        get: operations["listTasks"];
+        put?: never;
+        /**
+         * Create a task
+         * @description Needs task:create in the project's organization. The caller becomes the reporter; the task gets the project's next number (gap-free) and the key `<project key>-<number>`. With `column_id` the status follows the column's mapped status, otherwise it defaults to backlog. The assignee must be a member of the organization; parent, sprint, milestone and column must belong to the same project.
+         */
+        post: operations["createTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project_id}/tasks/by-key/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a task by its key
+         * @description Resolves a key such as WS-42 within the project; the key's prefix must be the project's key.
+         */
+        get: operations["getTaskByKey"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -794,6 +838,54 @@ export interface paths {
          * @description planned -> active. A project runs one sprint at a time (409).
          */
         post: operations["startSprint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tasks/{task_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a task
+         * @description Returns the task with its key and version (send the version back in If-Match to update it).
+         */
+        get: operations["getTask"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a task
+         * @description Soft-deletes the task (task:delete); its number is never reused.
+         */
+        delete: operations["deleteTask"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a task
+         * @description Changes the fields present in the body (null clears an optional field). Requires If-Match with the version the client read; a stale or missing version is 412 and nothing changes. Fields outside the request schema (project, number, reporter, organization) are rejected. A task on a board column changes status by moving it (POST /tasks/{task_id}/move), so a differing status is a 409.
+         */
+        patch: operations["updateTask"];
+        trace?: never;
+    };
+    "/tasks/{task_id}/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a task's activity
+         * @description The audit trail of the task (create, updates, status changes, delete), newest first.
+         */
+        get: operations["listTaskActivity"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -891,6 +983,26 @@ export interface paths {
          * @description Idempotent. Needs task:update.
          */
         delete: operations["detachTaskLabel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tasks/{task_id}/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a task to a board column
+         * @description Puts the task into a column of a board of its project; its status becomes the column's mapped status (audited as task.status_change). A column at its WIP limit refuses the task with 409. Without `position` the task goes to the end of the column.
+         */
+        post: operations["moveTask"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1327,6 +1439,32 @@ export interface components {
             /** Format: date-time */
             end_date?: string;
         };
+        TaskActivity: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @enum {string} */
+            actor_type: "user" | "agent" | "service" | "system";
+            /** Format: uuid */
+            actor_user_id?: string;
+            /** Format: uuid */
+            actor_agent_id?: string;
+            /** @enum {string} */
+            activity_type: "create" | "update" | "delete" | "purge" | "custom";
+            /** @description e.g. task.status_change */
+            action: string;
+            old_values?: {
+                [key: string]: unknown;
+            };
+            new_values?: {
+                [key: string]: unknown;
+            };
+        };
+        TaskActivityPage: {
+            items: components["schemas"]["TaskActivity"][];
+            next_cursor?: string | null;
+        };
         /** @description TaskAttachment resource. */
         TaskAttachment: {
             /** Format: uuid */
@@ -1393,6 +1531,29 @@ export interface components {
         TaskCommentUpdateRequest: {
             body: string;
         };
+        TaskCreateRequest: {
+            title: string;
+            description?: string;
+            status?: components["schemas"]["TaskStatus"];
+            priority?: components["schemas"]["TaskPriority"];
+            type?: components["schemas"]["TaskType"];
+            /** Format: uuid */
+            assignee_id?: string;
+            /** Format: uuid */
+            parent_id?: string;
+            /** Format: uuid */
+            sprint_id?: string;
+            /** Format: uuid */
+            milestone_id?: string;
+            /** Format: uuid */
+            column_id?: string;
+            /** Format: date */
+            start_date?: string;
+            /** Format: date */
+            due_date?: string;
+            estimate_minutes?: number;
+            story_points?: number;
+        };
         /** @description TaskDependency resource. */
         TaskDependency: {
             /** Format: uuid */
@@ -1426,6 +1587,91 @@ export interface components {
         TaskDependencyPage: {
             items: components["schemas"]["TaskDependency"][];
             next_cursor?: string | null;
+        };
+        TaskInfo: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id: string;
+            /** Format: uuid */
+            project_id: string;
+            number: number;
+            /** @description Project key and number, e.g. WS-42. */
+            key: string;
+            title: string;
+            description?: string;
+            status: components["schemas"]["TaskStatus"];
+            priority: components["schemas"]["TaskPriority"];
+            type: components["schemas"]["TaskType"];
+            /** Format: uuid */
+            assignee_id?: string;
+            /** Format: uuid */
+            reporter_id: string;
+            /** Format: uuid */
+            parent_id?: string;
+            /** Format: uuid */
+            sprint_id?: string;
+            /** Format: uuid */
+            milestone_id?: string;
+            /** Format: uuid */
+            column_id?: string;
+            /** Format: int64 */
+            position: number;
+            /** Format: date */
+            start_date?: string;
+            /** Format: date */
+            due_date?: string;
+            /** Format: date-time */
+            completed_at?: string;
+            estimate_minutes?: number;
+            story_points?: number;
+            is_ai_generated: boolean;
+            /** @description Send it back in If-Match when updating. */
+            version: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        TaskMoveRequest: {
+            /** Format: uuid */
+            column_id: string;
+            /**
+             * Format: int64
+             * @description Sort key within the column (ascending); default after the last task.
+             */
+            position?: number;
+        };
+        TaskPage: {
+            items: components["schemas"]["TaskInfo"][];
+            next_cursor?: string | null;
+        };
+        /** @enum {string} */
+        TaskPriority: "none" | "low" | "medium" | "high" | "urgent";
+        /** @enum {string} */
+        TaskStatus: "backlog" | "todo" | "in_progress" | "in_review" | "done" | "cancelled";
+        /** @enum {string} */
+        TaskType: "task" | "bug" | "story" | "epic" | "subtask";
+        TaskUpdateRequest: {
+            title?: string;
+            description?: string | null;
+            status?: components["schemas"]["TaskStatus"];
+            priority?: components["schemas"]["TaskPriority"];
+            type?: components["schemas"]["TaskType"];
+            /** Format: uuid */
+            assignee_id?: string | null;
+            /** Format: uuid */
+            parent_id?: string | null;
+            /** Format: uuid */
+            sprint_id?: string | null;
+            /** Format: uuid */
+            milestone_id?: string | null;
+            /** Format: date */
+            start_date?: string | null;
+            /** Format: date */
+            due_date?: string | null;
+            estimate_minutes?: number | null;
+            story_points?: number | null;
         };
         /** @description TimeLog resource. */
         TimeLog: {
@@ -1543,6 +1789,15 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description If-Match did not match the current version (lost update prevented). */
+        Problem412: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The request body exceeds the allowed size. */
         Problem413: {
             headers: {
@@ -1595,6 +1850,8 @@ export interface components {
         DetailsTaskIDPath: string;
         /** @description ID (UUID) of the resource. */
         IDPath: string;
+        /** @description The version the client read (`3`, `"3"` or `W/"3"`); required. */
+        IfMatch: string;
         /** @description ID of the label. */
         LabelIDPath: string;
         /** @description Page size (keyset pagination). */
@@ -1603,10 +1860,14 @@ export interface components {
         MilestoneIDPath: string;
         /** @description The organization's id. */
         OrgIDPath: string;
+        /** @description The project's id. */
+        ProjectIDPath: string;
         /** @description The role's id. */
         RoleIDPath: string;
         /** @description ID of the sprint. */
         SprintIDPath: string;
+        /** @description The task's id. */
+        TaskIDPath: string;
         /** @description The user's id. */
         UserIDPath: string;
     };
@@ -3162,6 +3423,144 @@ export interface operations {
             default: components["responses"]["ProblemDefault"];
         };
     };
+    listTasks: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Only tasks with this status. */
+                status?: components["schemas"]["TaskStatus"];
+                /** @description Only tasks with this priority. */
+                priority?: components["schemas"]["TaskPriority"];
+                /** @description Only tasks of this type. */
+                type?: components["schemas"]["TaskType"];
+                /** @description Only tasks assigned to this user. */
+                assignee_id?: string;
+                /** @description Only tasks reported by this user. */
+                reporter_id?: string;
+                /** @description Only tasks of this sprint. */
+                sprint_id?: string;
+                /** @description Only tasks of this milestone. */
+                milestone_id?: string;
+                /** @description Only the direct children of this task. */
+                parent_id?: string;
+                /** @description Only tasks due on or before this date. */
+                due_before?: string;
+                /** @description Only tasks due on or after this date. */
+                due_after?: string;
+                /** @description Only tasks created (or not) by an agent. */
+                is_ai_generated?: boolean;
+                /** @description Case-insensitive substring of the title or description. */
+                q?: string;
+                /** @description Sort key. created (default, newest first), updated_at (newest first), due_date (soonest first, undated last), priority (urgent first), position (board order). */
+                sort?: "created" | "updated_at" | "due_date" | "priority" | "position";
+                /** @description Overrides the sort's default direction. */
+                order?: "asc" | "desc";
+            };
+            header?: never;
+            path: {
+                /** @description The project's id. */
+                project_id: components["parameters"]["ProjectIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of tasks. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    createTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's id. */
+                project_id: components["parameters"]["ProjectIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "due_date": "2026-12-01",
+                 *       "priority": "high",
+                 *       "title": "Login page rejects valid passwords",
+                 *       "type": "bug"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TaskCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The task was created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    getTaskByKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's id. */
+                project_id: components["parameters"]["ProjectIDPath"];
+                /** @description The task key, e.g. WS-42. */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The task. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
     getReadiness: {
         parameters: {
             query?: never;
@@ -3359,6 +3758,145 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    getTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The task's id. */
+                task_id: components["parameters"]["TaskIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The task. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    deleteTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The task's id. */
+                task_id: components["parameters"]["TaskIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The task was deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    updateTask: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The version the client read (`3`, `"3"` or `W/"3"`); required. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The task's id. */
+                task_id: components["parameters"]["TaskIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "assignee_id": null,
+                 *       "priority": "urgent"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TaskUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description The updated task. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            412: components["responses"]["Problem412"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listTaskActivity: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description The task's id. */
+                task_id: components["parameters"]["TaskIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of activity entries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskActivityPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             default: components["responses"]["ProblemDefault"];
@@ -3646,6 +4184,47 @@ export interface operations {
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    moveTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The task's id. */
+                task_id: components["parameters"]["TaskIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "column_id": "0191f4a2-7b7c-7cc1-8b0e-2f3a4b5c6d7e"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TaskMoveRequest"];
+            };
+        };
+        responses: {
+            /** @description The moved task. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             default: components["responses"]["ProblemDefault"];

@@ -1,0 +1,220 @@
+package tasks
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/ent/privacy"
+	"github.com/worksynapse/worksynapse/ent/project"
+	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/viewer"
+)
+
+// Opt is an optional field of an update: Set says it was sent, a nil
+// Value with Set clears it.
+type Opt[T any] struct {
+	Set   bool
+	Value *T
+}
+
+// UpdateInput are the fields a client may change; project, number,
+// reporter and organization are not among them (mass assignment).
+type UpdateInput struct {
+	Title                                       *string
+	Description                                 Opt[string]
+	Status                                      *task.Status
+	Priority                                    *task.Priority
+	Type                                        *task.Type
+	AssigneeID, ParentID, SprintID, MilestoneID Opt[uuid.UUID]
+	StartDate, DueDate                          Opt[time.Time]
+	EstimateMinutes                             Opt[int]
+	StoryPoints                                 Opt[float64]
+}
+
+// Get returns a visible task.
+func (s *Service) Get(ctx context.Context, id uuid.UUID) (Task, error) {
+	t, err := s.client.Task.Get(ctx, id)
+	if err != nil {
+		return Task{}, err
+	}
+	return s.withKey(ctx, s.client, t)
+}
+
+// GetByKey resolves "WS-42" within a project.
+func (s *Service) GetByKey(ctx context.Context, projectID uuid.UUID, key string) (Task, error) {
+	p, err := s.client.Project.Get(ctx, projectID)
+	if err != nil {
+		return Task{}, err
+	}
+	prefix, num, _ := strings.Cut(key, "-")
+	n, err := strconv.Atoi(num)
+	if prefix != p.Key || err != nil {
+		return Task{}, problem.NotFound("no task has this key in the project")
+	}
+	t, err := s.client.Task.Query().Where(task.ProjectID(p.ID), task.Number(n)).Only(ctx)
+	if err != nil {
+		return Task{}, err
+	}
+	return Task{Task: t, Key: Key(p.Key, t.Number)}, nil
+}
+
+// withKey adds the key. Why a system context: the project key is part of
+// a task the viewer may read, even with a role lacking project:read.
+func (s *Service) withKey(ctx context.Context, c *ent.Client, t *ent.Task) (Task, error) {
+	sys := viewer.NewSystemContext(ctx, "tasks: project key of a visible task")
+	k, err := c.Project.Query().Where(project.ID(t.ProjectID)).Select(project.FieldKey).String(sys)
+	if err != nil {
+		return Task{}, err
+	}
+	return Task{Task: t, Key: Key(k, t.Number)}, nil
+}
+
+// Update changes a task if version is still its version: the UPDATE is
+// conditional on it (WHERE id = ? AND version = ?) and increments it, so
+// of two clients that read the same version only the first wins; the
+// other gets 412 and nothing changes.
+func (s *Service) Update(ctx context.Context, id uuid.UUID, version int, in UpdateInput) (Task, error) {
+	var out Task
+	err := database.WithTx(ctx, s.client, func(tx *ent.Tx) error {
+		t, err := tx.Task.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if t.Version != version {
+			return stale()
+		}
+		refs := Refs{AssigneeID: in.AssigneeID.Value, ParentID: in.ParentID.Value, SprintID: in.SprintID.Value, MilestoneID: in.MilestoneID.Value}
+		if err := checkRefs(ctx, tx, t.OrganizationID, t.ProjectID, t.ID, refs); err != nil {
+			return err
+		}
+		u := tx.Task.UpdateOneID(id).Where(task.Version(version)).AddVersion(1).
+			SetNillableTitle(in.Title).SetNillablePriority(in.Priority).SetNillableType(in.Type)
+		if in.Status != nil && *in.Status != t.Status {
+			if t.ColumnID != nil {
+				return problem.Conflict("the task is on a board column: move it to change its status")
+			}
+			setStatus(u, *in.Status)
+		}
+		applyOpt(in.Description, u.SetDescription, u.ClearDescription)
+		applyOpt(in.AssigneeID, u.SetAssigneeID, u.ClearAssigneeID)
+		applyOpt(in.ParentID, u.SetParentID, u.ClearParentID)
+		applyOpt(in.SprintID, u.SetSprintID, u.ClearSprintID)
+		applyOpt(in.MilestoneID, u.SetMilestoneID, u.ClearMilestoneID)
+		applyOpt(in.StartDate, u.SetStartDate, u.ClearStartDate)
+		applyOpt(in.DueDate, u.SetDueDate, u.ClearDueDate)
+		applyOpt(in.EstimateMinutes, u.SetEstimateMinutes, u.ClearEstimateMinutes)
+		applyOpt(in.StoryPoints, u.SetStoryPoints, u.ClearStoryPoints)
+		saved, err := u.Save(ctx)
+		if ent.IsNotFound(err) {
+			return whyMissed(ctx, tx, id, &version)
+		}
+		if err != nil {
+			return err
+		}
+		out, err = s.withKey(ctx, tx.Client(), saved)
+		return err
+	})
+	return out, err
+}
+
+// whyMissed explains an update or delete that matched no row although the
+// task was visible when read: gone since (404), changed by a concurrent
+// writer since it was read (412, when version is given), or left out by
+// the privacy filter because the viewer may read but not change it (403).
+func whyMissed(ctx context.Context, tx *ent.Tx, id uuid.UUID, version *int) error {
+	t, err := tx.Task.Get(ctx, id)
+	switch {
+	case err != nil:
+		return err
+	case version != nil && t.Version != *version:
+		return stale()
+	}
+	return privacy.Denyf("tasks: task %s is read-only for the viewer", id)
+}
+
+func stale() error {
+	return problem.PreconditionFailed("the task was changed since it was read: fetch it again and retry with its new version")
+}
+
+// applyOpt sets or clears a field sent in an update.
+func applyOpt[T any, U any](o Opt[T], set func(T) U, clear func() U) {
+	switch {
+	case !o.Set:
+	case o.Value == nil:
+		clear()
+	default:
+		set(*o.Value)
+	}
+}
+
+// setStatus changes the status and keeps completed_at in step with it.
+func setStatus(u *ent.TaskUpdateOne, st task.Status) {
+	u.SetStatus(st)
+	if closed(st) {
+		u.SetCompletedAt(time.Now())
+	} else {
+		u.ClearCompletedAt()
+	}
+}
+
+// Delete soft-deletes a task; its number stays taken.
+func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
+	return database.WithTx(ctx, s.client, func(tx *ent.Tx) error {
+		err := tx.Task.DeleteOneID(id).Exec(ctx)
+		if ent.IsNotFound(err) {
+			return whyMissed(ctx, tx, id, nil)
+		}
+		return err
+	})
+}
+
+// Move puts a task into a column of its project's boards: its status
+// becomes the column's (the audit hook records task.status_change), the
+// WIP limit is checked under the column's lock, and without a position
+// the task goes last.
+func (s *Service) Move(ctx context.Context, id, columnID uuid.UUID, position *int64) (Task, error) {
+	var out Task
+	err := database.WithTx(ctx, s.client, func(tx *ent.Tx) error {
+		t, err := tx.Task.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		col, err := s.lockColumn(ctx, tx, t.ProjectID, columnID)
+		if err != nil {
+			return err
+		}
+		if t.ColumnID == nil || *t.ColumnID != col.ID {
+			if err := checkWIP(ctx, tx, col); err != nil {
+				return err
+			}
+		}
+		if position == nil {
+			p, err := nextPosition(ctx, tx, t.ProjectID, &col.ID)
+			if err != nil {
+				return err
+			}
+			position = &p
+		}
+		u := tx.Task.UpdateOneID(id).SetColumnID(col.ID).SetPosition(*position).AddVersion(1)
+		if st := task.Status(col.MappedStatus); st != t.Status {
+			setStatus(u, st)
+		}
+		saved, err := u.Save(ctx)
+		if ent.IsNotFound(err) {
+			return whyMissed(ctx, tx, id, nil)
+		}
+		if err != nil {
+			return err
+		}
+		out, err = s.withKey(ctx, tx.Client(), saved)
+		return err
+	})
+	return out, err
+}
