@@ -11,6 +11,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/internal/identity"
 	"github.com/worksynapse/worksynapse/internal/oas"
+	"github.com/worksynapse/worksynapse/internal/projects"
 )
 
 // Probe is one readiness check (database reachable, migrations current...).
@@ -26,6 +27,7 @@ type Handler struct {
 
 	client   *ent.Client
 	identity *identity.Service
+	projects *projects.Service
 	log      *slog.Logger
 	probes   []Probe
 }
@@ -42,5 +44,7 @@ type Deps struct {
 
 // NewHandler builds the API handler.
 func NewHandler(d Deps) *Handler {
-	return &Handler{client: d.Client, identity: d.Identity, log: d.Log, probes: d.Probes}
+	return &Handler{
+		client: d.Client, identity: d.Identity, projects: projects.New(d.Client), log: d.Log, probes: d.Probes,
+	}
 }
