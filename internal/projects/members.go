@@ -95,8 +95,10 @@ func (s *Service) RemoveProjectMember(ctx context.Context, projectID, userID uui
 	})
 }
 
+// projectMember returns the membership of user in project, locking the
+// project so concurrent changes cannot both take away its last owner.
 func projectMember(ctx context.Context, tx *ent.Tx, projectID, userID uuid.UUID) (*ent.ProjectMember, error) {
-	if _, err := tx.Project.Get(ctx, projectID); err != nil {
+	if _, err := lockedProject(ctx, tx, projectID); err != nil {
 		return nil, err
 	}
 	m, err := tx.ProjectMember.Query().

@@ -178,7 +178,8 @@ func (s *Service) addMember(ctx context.Context, tx *ent.Tx, org, userID uuid.UU
 // grants in org and their project memberships. The last ADMIN stays.
 func (s *Service) RemoveMember(ctx context.Context, org, userID uuid.UUID) error {
 	return database.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		if err := visibleOrg(ctx, tx.Client(), org); err != nil {
+		// Locked: concurrent removals of the last two ADMINs must not both pass.
+		if err := lockedOrg(ctx, tx, org); err != nil {
 			return err
 		}
 		m, err := tx.OrganizationMember.Query().

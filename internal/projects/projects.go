@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"time"
 
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
@@ -48,6 +50,35 @@ func visibleOrg(ctx context.Context, c *ent.Client, org uuid.UUID) error {
 		return errOrgNotFound
 	}
 	return nil
+}
+
+// lockOnPostgres makes a query take row locks (SELECT ... FOR UPDATE), so
+// that guards like "another ADMIN remains" cannot pass in two concurrent
+// transactions at once (write skew). SQLite has no row locks and needs
+// none: it runs one write transaction at a time.
+func lockOnPostgres(s *sql.Selector) {
+	if s.Dialect() == dialect.Postgres {
+		s.ForUpdate()
+	}
+}
+
+// lockedOrg locks organization org for the rest of tx (404 if invisible).
+func lockedOrg(ctx context.Context, tx *ent.Tx, org uuid.UUID) error {
+	q := tx.Organization.Query().Where(organization.ID(org)).Unique(false)
+	q.Modify(lockOnPostgres)
+	if _, err := q.OnlyID(ctx); ent.IsNotFound(err) {
+		return errOrgNotFound
+	} else if err != nil {
+		return fmt.Errorf("projects: lock organization: %w", err)
+	}
+	return nil
+}
+
+// lockedProject locks project id for the rest of tx (404 if invisible).
+func lockedProject(ctx context.Context, tx *ent.Tx, id uuid.UUID) (*ent.Project, error) {
+	q := tx.Project.Query().Where(project.ID(id)).Unique(false)
+	q.Modify(lockOnPostgres)
+	return q.Only(ctx)
 }
 
 // denied turns the "not found" of a write on a row the viewer has just
