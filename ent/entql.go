@@ -994,6 +994,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			project.FieldOwnerID:        {Type: field.TypeUUID, Column: project.FieldOwnerID},
 			project.FieldNextTaskNumber: {Type: field.TypeInt, Column: project.FieldNextTaskNumber},
 			project.FieldDefaultBoardID: {Type: field.TypeUUID, Column: project.FieldDefaultBoardID},
+			project.FieldVersion:        {Type: field.TypeInt, Column: project.FieldVersion},
 		},
 	}
 	graph.Nodes[39] = &sqlgraph.Node{
@@ -8649,6 +8650,11 @@ func (f *ProjectFilter) WhereNextTaskNumber(p entql.IntP) {
 // WhereDefaultBoardID applies the entql [16]byte predicate on the default_board_id field.
 func (f *ProjectFilter) WhereDefaultBoardID(p entql.ValueP) {
 	f.Where(p.Field(project.FieldDefaultBoardID))
+}
+
+// WhereVersion applies the entql int predicate on the version field.
+func (f *ProjectFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(project.FieldVersion))
 }
 
 // WhereHasOrganization applies a predicate to check if query has an edge organization.

@@ -43132,6 +43132,8 @@ type ProjectMutation struct {
 	end_date             *time.Time
 	next_task_number     *int
 	addnext_task_number  *int
+	version              *int
+	addversion           *int
 	clearedFields        map[string]struct{}
 	organization         *uuid.UUID
 	clearedorganization  bool
@@ -43889,6 +43891,62 @@ func (m *ProjectMutation) ResetDefaultBoardID() {
 	delete(m.clearedFields, project.FieldDefaultBoardID)
 }
 
+// SetVersion sets the "version" field.
+func (m *ProjectMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *ProjectMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the Project entity.
+// If the Project object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *ProjectMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *ProjectMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *ProjectMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *ProjectMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -44058,7 +44116,7 @@ func (m *ProjectMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ProjectMutation) Fields() []string {
-	fields := make([]string, 0, 15)
+	fields := make([]string, 0, 16)
 	if m.created_at != nil {
 		fields = append(fields, project.FieldCreatedAt)
 	}
@@ -44104,6 +44162,9 @@ func (m *ProjectMutation) Fields() []string {
 	if m.default_board != nil {
 		fields = append(fields, project.FieldDefaultBoardID)
 	}
+	if m.version != nil {
+		fields = append(fields, project.FieldVersion)
+	}
 	return fields
 }
 
@@ -44142,6 +44203,8 @@ func (m *ProjectMutation) Field(name string) (ent.Value, bool) {
 		return m.NextTaskNumber()
 	case project.FieldDefaultBoardID:
 		return m.DefaultBoardID()
+	case project.FieldVersion:
+		return m.Version()
 	}
 	return nil, false
 }
@@ -44181,6 +44244,8 @@ func (m *ProjectMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldNextTaskNumber(ctx)
 	case project.FieldDefaultBoardID:
 		return m.OldDefaultBoardID(ctx)
+	case project.FieldVersion:
+		return m.OldVersion(ctx)
 	}
 	return nil, fmt.Errorf("unknown Project field %s", name)
 }
@@ -44295,6 +44360,13 @@ func (m *ProjectMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDefaultBoardID(v)
 		return nil
+	case project.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Project field %s", name)
 }
@@ -44306,6 +44378,9 @@ func (m *ProjectMutation) AddedFields() []string {
 	if m.addnext_task_number != nil {
 		fields = append(fields, project.FieldNextTaskNumber)
 	}
+	if m.addversion != nil {
+		fields = append(fields, project.FieldVersion)
+	}
 	return fields
 }
 
@@ -44316,6 +44391,8 @@ func (m *ProjectMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case project.FieldNextTaskNumber:
 		return m.AddedNextTaskNumber()
+	case project.FieldVersion:
+		return m.AddedVersion()
 	}
 	return nil, false
 }
@@ -44331,6 +44408,13 @@ func (m *ProjectMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddNextTaskNumber(v)
+		return nil
+	case project.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Project numeric field %s", name)
@@ -44442,6 +44526,9 @@ func (m *ProjectMutation) ResetField(name string) error {
 		return nil
 	case project.FieldDefaultBoardID:
 		m.ResetDefaultBoardID()
+		return nil
+	case project.FieldVersion:
+		m.ResetVersion()
 		return nil
 	}
 	return fmt.Errorf("unknown Project field %s", name)

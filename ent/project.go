@@ -51,6 +51,8 @@ type Project struct {
 	NextTaskNumber int `json:"next_task_number,omitempty"`
 	// Board opened by default; must belong to this project
 	DefaultBoardID *uuid.UUID `json:"default_board_id,omitempty"`
+	// Optimistic concurrency: incremented by every change; PATCH requires it in If-Match
+	Version int `json:"version,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ProjectQuery when eager-loading is set.
 	Edges        ProjectEdges `json:"edges"`
@@ -121,7 +123,7 @@ func (*Project) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case project.FieldDefaultBoardID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
-		case project.FieldNextTaskNumber:
+		case project.FieldNextTaskNumber, project.FieldVersion:
 			values[i] = new(sql.NullInt64)
 		case project.FieldKey, project.FieldName, project.FieldDescription, project.FieldVisibility, project.FieldStatus:
 			values[i] = new(sql.NullString)
@@ -245,6 +247,12 @@ func (_m *Project) assignValues(columns []string, values []any) error {
 				_m.DefaultBoardID = new(uuid.UUID)
 				*_m.DefaultBoardID = *value.S.(*uuid.UUID)
 			}
+		case project.FieldVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field version", values[i])
+			} else if value.Valid {
+				_m.Version = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -355,6 +363,9 @@ func (_m *Project) String() string {
 		builder.WriteString("default_board_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Version))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -250,6 +250,27 @@ func (_u *ProjectUpdate) ClearDefaultBoardID() *ProjectUpdate {
 	return _u
 }
 
+// SetVersion sets the "version" field.
+func (_u *ProjectUpdate) SetVersion(v int) *ProjectUpdate {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *ProjectUpdate) SetNillableVersion(v *int) *ProjectUpdate {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *ProjectUpdate) AddVersion(v int) *ProjectUpdate {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
 // SetOwner sets the "owner" edge to the User entity.
 func (_u *ProjectUpdate) SetOwner(v *User) *ProjectUpdate {
 	return _u.SetOwnerID(v.ID)
@@ -387,6 +408,11 @@ func (_u *ProjectUpdate) check() error {
 			return &ValidationError{Name: "next_task_number", err: fmt.Errorf(`ent: validator failed for field "Project.next_task_number": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Version(); ok {
+		if err := project.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Project.version": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Project.organization"`)
 	}
@@ -464,6 +490,12 @@ func (_u *ProjectUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedNextTaskNumber(); ok {
 		_spec.AddField(project.FieldNextTaskNumber, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(project.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(project.FieldVersion, field.TypeInt, value)
 	}
 	if _u.mutation.OwnerCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -807,6 +839,27 @@ func (_u *ProjectUpdateOne) ClearDefaultBoardID() *ProjectUpdateOne {
 	return _u
 }
 
+// SetVersion sets the "version" field.
+func (_u *ProjectUpdateOne) SetVersion(v int) *ProjectUpdateOne {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *ProjectUpdateOne) SetNillableVersion(v *int) *ProjectUpdateOne {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *ProjectUpdateOne) AddVersion(v int) *ProjectUpdateOne {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
 // SetOwner sets the "owner" edge to the User entity.
 func (_u *ProjectUpdateOne) SetOwner(v *User) *ProjectUpdateOne {
 	return _u.SetOwnerID(v.ID)
@@ -957,6 +1010,11 @@ func (_u *ProjectUpdateOne) check() error {
 			return &ValidationError{Name: "next_task_number", err: fmt.Errorf(`ent: validator failed for field "Project.next_task_number": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Version(); ok {
+		if err := project.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Project.version": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Project.organization"`)
 	}
@@ -1051,6 +1109,12 @@ func (_u *ProjectUpdateOne) sqlSave(ctx context.Context) (_node *Project, err er
 	}
 	if value, ok := _u.mutation.AddedNextTaskNumber(); ok {
 		_spec.AddField(project.FieldNextTaskNumber, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(project.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(project.FieldVersion, field.TypeInt, value)
 	}
 	if _u.mutation.OwnerCleared() {
 		edge := &sqlgraph.EdgeSpec{

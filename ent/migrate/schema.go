@@ -2154,6 +2154,7 @@ var (
 		{Name: "start_date", Type: field.TypeTime, Nullable: true},
 		{Name: "end_date", Type: field.TypeTime, Nullable: true},
 		{Name: "next_task_number", Type: field.TypeInt, Default: 1},
+		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "organization_id", Type: field.TypeUUID},
 		{Name: "owner_id", Type: field.TypeUUID},
 		{Name: "default_board_id", Type: field.TypeUUID, Nullable: true},
@@ -2166,19 +2167,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "projects_organizations_organization",
-				Columns:    []*schema.Column{ProjectsColumns[13]},
+				Columns:    []*schema.Column{ProjectsColumns[14]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "projects_users_owner",
-				Columns:    []*schema.Column{ProjectsColumns[14]},
+				Columns:    []*schema.Column{ProjectsColumns[15]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "projects_boards_default_board",
-				Columns:    []*schema.Column{ProjectsColumns[15]},
+				Columns:    []*schema.Column{ProjectsColumns[16]},
 				RefColumns: []*schema.Column{BoardsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -2187,12 +2188,12 @@ var (
 			{
 				Name:    "project_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{ProjectsColumns[13]},
+				Columns: []*schema.Column{ProjectsColumns[14]},
 			},
 			{
 				Name:    "project_organization_id_key",
 				Unique:  true,
-				Columns: []*schema.Column{ProjectsColumns[13], ProjectsColumns[4]},
+				Columns: []*schema.Column{ProjectsColumns[14], ProjectsColumns[4]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -2200,12 +2201,12 @@ var (
 			{
 				Name:    "project_organization_id_status_id",
 				Unique:  false,
-				Columns: []*schema.Column{ProjectsColumns[13], ProjectsColumns[8], ProjectsColumns[0]},
+				Columns: []*schema.Column{ProjectsColumns[14], ProjectsColumns[8], ProjectsColumns[0]},
 			},
 			{
 				Name:    "project_owner_id",
 				Unique:  false,
-				Columns: []*schema.Column{ProjectsColumns[14]},
+				Columns: []*schema.Column{ProjectsColumns[15]},
 			},
 		},
 	}

@@ -47,6 +47,8 @@ const (
 	FieldNextTaskNumber = "next_task_number"
 	// FieldDefaultBoardID holds the string denoting the default_board_id field in the database.
 	FieldDefaultBoardID = "default_board_id"
+	// FieldVersion holds the string denoting the version field in the database.
+	FieldVersion = "version"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeOwner holds the string denoting the owner edge name in mutations.
@@ -105,6 +107,7 @@ var Columns = []string{
 	FieldOwnerID,
 	FieldNextTaskNumber,
 	FieldDefaultBoardID,
+	FieldVersion,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -142,6 +145,10 @@ var (
 	DefaultNextTaskNumber int
 	// NextTaskNumberValidator is a validator for the "next_task_number" field. It is called by the builders before save.
 	NextTaskNumberValidator func(int) error
+	// DefaultVersion holds the default value on creation for the "version" field.
+	DefaultVersion int
+	// VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	VersionValidator func(int) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -279,6 +286,11 @@ func ByNextTaskNumber(opts ...sql.OrderTermOption) OrderOption {
 // ByDefaultBoardID orders the results by the default_board_id field.
 func ByDefaultBoardID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDefaultBoardID, opts...).ToFunc()
+}
+
+// ByVersion orders the results by the version field.
+func ByVersion(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldVersion, opts...).ToFunc()
 }
 
 // ByOrganizationField orders the results by organization field.

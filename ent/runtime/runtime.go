@@ -2578,6 +2578,12 @@ func init() {
 	project.DefaultNextTaskNumber = projectDescNextTaskNumber.Default.(int)
 	// project.NextTaskNumberValidator is a validator for the "next_task_number" field. It is called by the builders before save.
 	project.NextTaskNumberValidator = projectDescNextTaskNumber.Validators[0].(func(int) error)
+	// projectDescVersion is the schema descriptor for version field.
+	projectDescVersion := projectFields[11].Descriptor()
+	// project.DefaultVersion holds the default value on creation for the version field.
+	project.DefaultVersion = projectDescVersion.Default.(int)
+	// project.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	project.VersionValidator = projectDescVersion.Validators[0].(func(int) error)
 	// projectDescID is the schema descriptor for id field.
 	projectDescID := projectMixinFields0[0].Descriptor()
 	// project.DefaultID holds the default value on creation for the id field.

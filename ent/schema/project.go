@@ -42,6 +42,8 @@ func (Project) Fields() []ent.Field {
 				"takes this value and increments it in the same transaction, so numbers are gap-free and never reused"),
 		field.UUID("default_board_id", uuidType).Optional().Nillable().
 			Comment("Board opened by default; must belong to this project"),
+		field.Int("version").Default(1).Min(1).Annotations(entoas.ReadOnly(true)).
+			Comment("Optimistic concurrency: incremented by every change; PATCH requires it in If-Match"),
 	}
 }
 

@@ -22,7 +22,7 @@ import (
 )
 
 // upload posts one multipart file part, claiming claimedType.
-func (b *board) upload(token, path, name, claimedType string, data []byte) (int, []byte) {
+func (b *taskBoard) upload(token, path, name, claimedType string, data []byte) (int, []byte) {
 	b.t.Helper()
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)

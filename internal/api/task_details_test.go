@@ -19,23 +19,23 @@ import (
 	"github.com/worksynapse/worksynapse/internal/testserver"
 )
 
-// board is an organization (alice ADMIN, bob VIEWER, dave DEVELOPER) with
+// taskBoard is an organization (alice ADMIN, bob VIEWER, dave DEVELOPER) with
 // one project "WS", plus eve, the ADMIN of another organization.
-type board struct {
+type taskBoard struct {
 	*org
 	project      *ent.Project
 	dave         uuid.UUID
 	devT, otherT string
 }
 
-func newBoard(t *testing.T, db *database.DB) *board {
+func newBoard(t *testing.T, db *database.DB) *taskBoard {
 	t.Helper()
 	return newBoardEnv(t, db, nil)
 }
 
-func newBoardEnv(t *testing.T, db *database.DB, env testserver.Env) *board {
+func newBoardEnv(t *testing.T, db *database.DB, env testserver.Env) *taskBoard {
 	t.Helper()
-	b := &board{org: newOrg(t, db, env)}
+	b := &taskBoard{org: newOrg(t, db, env)}
 	dave, eve := register(t, b.s, "daveed"), register(t, b.s, "evelyn")
 	b.join(dave.ID, seed.RoleDeveloper)
 	b.dave = dave.ID
@@ -50,7 +50,7 @@ func newBoardEnv(t *testing.T, db *database.DB, env testserver.Env) *board {
 
 // newProject creates a project through ent (the projects API is built
 // elsewhere).
-func (b *board) newProject(key string, orgID uuid.UUID) *ent.Project {
+func (b *taskBoard) newProject(key string, orgID uuid.UUID) *ent.Project {
 	var p *ent.Project
 	testfix.Tx(b.t, testfix.System(), b.db.Ent, func(tx *ent.Tx) (err error) {
 		p, err = tx.Project.Create().SetOrganizationID(orgID).SetKey(key).SetName(key + " project").
@@ -61,7 +61,7 @@ func (b *board) newProject(key string, orgID uuid.UUID) *ent.Project {
 }
 
 // newTask creates task number n of the project with status.
-func (b *board) newTask(p *ent.Project, n int, status task.Status, sprint, milestone *uuid.UUID) *ent.Task {
+func (b *taskBoard) newTask(p *ent.Project, n int, status task.Status, sprint, milestone *uuid.UUID) *ent.Task {
 	var tk *ent.Task
 	testfix.Tx(b.t, testfix.System(), b.db.Ent, func(tx *ent.Tx) (err error) {
 		tk, err = tx.Task.Create().SetOrganizationID(p.OrganizationID).SetProjectID(p.ID).SetNumber(n).
@@ -73,12 +73,12 @@ func (b *board) newTask(p *ent.Project, n int, status task.Status, sprint, miles
 }
 
 // activity counts the ActivityLog rows of a resource written by actor.
-func (b *board) activity(id, actor uuid.UUID, kind activitylog.ActivityType) int {
+func (b *taskBoard) activity(id, actor uuid.UUID, kind activitylog.ActivityType) int {
 	return b.db.Ent.ActivityLog.Query().Where(activitylog.ResourceID(id), activitylog.ActorUserID(actor),
 		activitylog.ActivityTypeEQ(kind)).CountX(testfix.System())
 }
 
-func (b *board) wantActivity(id, actor uuid.UUID, kind activitylog.ActivityType) {
+func (b *taskBoard) wantActivity(id, actor uuid.UUID, kind activitylog.ActivityType) {
 	b.t.Helper()
 	if n := b.activity(id, actor, kind); n == 0 {
 		b.t.Errorf("no %s ActivityLog row for %s by %s", kind, id, actor)

@@ -1,10 +1,8 @@
 package api
 
 import (
-	"encoding/json"
 	"time"
 
-	"github.com/go-faster/jx"
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
@@ -55,18 +53,6 @@ func ToAPITaskActivity(a *ent.ActivityLog) oas.TaskActivity {
 	}
 	if a.NewValues != nil {
 		out.NewValues = oas.NewOptTaskActivityNewValues(rawValues(a.NewValues))
-	}
-	return out
-}
-
-func rawValues(m map[string]any) map[string]jx.Raw {
-	out := make(map[string]jx.Raw, len(m))
-	for k, v := range m {
-		b, err := json.Marshal(v)
-		if err != nil {
-			b = []byte("null")
-		}
-		out[k] = b
 	}
 	return out
 }

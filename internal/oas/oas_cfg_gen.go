@@ -22,9 +22,11 @@ var regexMap = map[string]ogenregex.Regexp{
 	"^[0-9]{6}$":                   ogenregex.MustCompile("^[0-9]{6}$"),
 	"^[0-9a-f]{64}$":               ogenregex.MustCompile("^[0-9a-f]{64}$"),
 	"^[A-Z][A-Z0-9]*-[1-9][0-9]*$": ogenregex.MustCompile("^[A-Z][A-Z0-9]*-[1-9][0-9]*$"),
+	"^[A-Z][A-Z0-9]{1,9}$":         ogenregex.MustCompile("^[A-Z][A-Z0-9]{1,9}$"),
 	"^[A-Z][A-Z0-9_]{1,63}$":       ogenregex.MustCompile("^[A-Z][A-Z0-9_]{1,63}$"),
 	"^[A-Za-z0-9](?:[A-Za-z0-9._-]{1,38}[A-Za-z0-9])$": ogenregex.MustCompile("^[A-Za-z0-9](?:[A-Za-z0-9._-]{1,38}[A-Za-z0-9])$"),
-	"^[a-z][a-z_]*$": ogenregex.MustCompile("^[a-z][a-z_]*$"),
+	"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$":           ogenregex.MustCompile("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"),
+	"^[a-z][a-z_]*$":                                   ogenregex.MustCompile("^[a-z][a-z_]*$"),
 }
 var (
 	// Allocate option closure once.

@@ -17,6 +17,395 @@ func (s *ProblemDefaultStatusCode) Error() string {
 	return fmt.Sprintf("code %d: %+v", s.StatusCode, s.Response)
 }
 
+// Ref: #/components/schemas/ActivityEntry
+type ActivityEntry struct {
+	ID uuid.UUID `json:"id"`
+	// E.g. project.update, project.status_change.
+	Action       string                    `json:"action"`
+	ActivityType ActivityEntryActivityType `json:"activity_type"`
+	ActorType    ActivityEntryActorType    `json:"actor_type"`
+	ActorUserID  OptUUID                   `json:"actor_user_id"`
+	ActorAgentID OptUUID                   `json:"actor_agent_id"`
+	ResourceType string                    `json:"resource_type"`
+	ResourceID   uuid.UUID                 `json:"resource_id"`
+	// Values of the changed fields before the change (secrets redacted).
+	OldValues OptActivityEntryOldValues `json:"old_values"`
+	// Values of the changed fields after the change (secrets redacted).
+	NewValues OptActivityEntryNewValues `json:"new_values"`
+	CreatedAt time.Time                 `json:"created_at"`
+}
+
+// GetID returns the value of ID.
+func (s *ActivityEntry) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetAction returns the value of Action.
+func (s *ActivityEntry) GetAction() string {
+	return s.Action
+}
+
+// GetActivityType returns the value of ActivityType.
+func (s *ActivityEntry) GetActivityType() ActivityEntryActivityType {
+	return s.ActivityType
+}
+
+// GetActorType returns the value of ActorType.
+func (s *ActivityEntry) GetActorType() ActivityEntryActorType {
+	return s.ActorType
+}
+
+// GetActorUserID returns the value of ActorUserID.
+func (s *ActivityEntry) GetActorUserID() OptUUID {
+	return s.ActorUserID
+}
+
+// GetActorAgentID returns the value of ActorAgentID.
+func (s *ActivityEntry) GetActorAgentID() OptUUID {
+	return s.ActorAgentID
+}
+
+// GetResourceType returns the value of ResourceType.
+func (s *ActivityEntry) GetResourceType() string {
+	return s.ResourceType
+}
+
+// GetResourceID returns the value of ResourceID.
+func (s *ActivityEntry) GetResourceID() uuid.UUID {
+	return s.ResourceID
+}
+
+// GetOldValues returns the value of OldValues.
+func (s *ActivityEntry) GetOldValues() OptActivityEntryOldValues {
+	return s.OldValues
+}
+
+// GetNewValues returns the value of NewValues.
+func (s *ActivityEntry) GetNewValues() OptActivityEntryNewValues {
+	return s.NewValues
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *ActivityEntry) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// SetID sets the value of ID.
+func (s *ActivityEntry) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetAction sets the value of Action.
+func (s *ActivityEntry) SetAction(val string) {
+	s.Action = val
+}
+
+// SetActivityType sets the value of ActivityType.
+func (s *ActivityEntry) SetActivityType(val ActivityEntryActivityType) {
+	s.ActivityType = val
+}
+
+// SetActorType sets the value of ActorType.
+func (s *ActivityEntry) SetActorType(val ActivityEntryActorType) {
+	s.ActorType = val
+}
+
+// SetActorUserID sets the value of ActorUserID.
+func (s *ActivityEntry) SetActorUserID(val OptUUID) {
+	s.ActorUserID = val
+}
+
+// SetActorAgentID sets the value of ActorAgentID.
+func (s *ActivityEntry) SetActorAgentID(val OptUUID) {
+	s.ActorAgentID = val
+}
+
+// SetResourceType sets the value of ResourceType.
+func (s *ActivityEntry) SetResourceType(val string) {
+	s.ResourceType = val
+}
+
+// SetResourceID sets the value of ResourceID.
+func (s *ActivityEntry) SetResourceID(val uuid.UUID) {
+	s.ResourceID = val
+}
+
+// SetOldValues sets the value of OldValues.
+func (s *ActivityEntry) SetOldValues(val OptActivityEntryOldValues) {
+	s.OldValues = val
+}
+
+// SetNewValues sets the value of NewValues.
+func (s *ActivityEntry) SetNewValues(val OptActivityEntryNewValues) {
+	s.NewValues = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *ActivityEntry) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+type ActivityEntryActivityType string
+
+const (
+	ActivityEntryActivityTypeCreate ActivityEntryActivityType = "create"
+	ActivityEntryActivityTypeUpdate ActivityEntryActivityType = "update"
+	ActivityEntryActivityTypeDelete ActivityEntryActivityType = "delete"
+	ActivityEntryActivityTypePurge  ActivityEntryActivityType = "purge"
+	ActivityEntryActivityTypeCustom ActivityEntryActivityType = "custom"
+)
+
+// AllValues returns all ActivityEntryActivityType values.
+func (ActivityEntryActivityType) AllValues() []ActivityEntryActivityType {
+	return []ActivityEntryActivityType{
+		ActivityEntryActivityTypeCreate,
+		ActivityEntryActivityTypeUpdate,
+		ActivityEntryActivityTypeDelete,
+		ActivityEntryActivityTypePurge,
+		ActivityEntryActivityTypeCustom,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ActivityEntryActivityType) MarshalText() ([]byte, error) {
+	switch s {
+	case ActivityEntryActivityTypeCreate:
+		return []byte(s), nil
+	case ActivityEntryActivityTypeUpdate:
+		return []byte(s), nil
+	case ActivityEntryActivityTypeDelete:
+		return []byte(s), nil
+	case ActivityEntryActivityTypePurge:
+		return []byte(s), nil
+	case ActivityEntryActivityTypeCustom:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ActivityEntryActivityType) UnmarshalText(data []byte) error {
+	switch ActivityEntryActivityType(data) {
+	case ActivityEntryActivityTypeCreate:
+		*s = ActivityEntryActivityTypeCreate
+		return nil
+	case ActivityEntryActivityTypeUpdate:
+		*s = ActivityEntryActivityTypeUpdate
+		return nil
+	case ActivityEntryActivityTypeDelete:
+		*s = ActivityEntryActivityTypeDelete
+		return nil
+	case ActivityEntryActivityTypePurge:
+		*s = ActivityEntryActivityTypePurge
+		return nil
+	case ActivityEntryActivityTypeCustom:
+		*s = ActivityEntryActivityTypeCustom
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+type ActivityEntryActorType string
+
+const (
+	ActivityEntryActorTypeUser    ActivityEntryActorType = "user"
+	ActivityEntryActorTypeAgent   ActivityEntryActorType = "agent"
+	ActivityEntryActorTypeService ActivityEntryActorType = "service"
+	ActivityEntryActorTypeSystem  ActivityEntryActorType = "system"
+)
+
+// AllValues returns all ActivityEntryActorType values.
+func (ActivityEntryActorType) AllValues() []ActivityEntryActorType {
+	return []ActivityEntryActorType{
+		ActivityEntryActorTypeUser,
+		ActivityEntryActorTypeAgent,
+		ActivityEntryActorTypeService,
+		ActivityEntryActorTypeSystem,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ActivityEntryActorType) MarshalText() ([]byte, error) {
+	switch s {
+	case ActivityEntryActorTypeUser:
+		return []byte(s), nil
+	case ActivityEntryActorTypeAgent:
+		return []byte(s), nil
+	case ActivityEntryActorTypeService:
+		return []byte(s), nil
+	case ActivityEntryActorTypeSystem:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ActivityEntryActorType) UnmarshalText(data []byte) error {
+	switch ActivityEntryActorType(data) {
+	case ActivityEntryActorTypeUser:
+		*s = ActivityEntryActorTypeUser
+		return nil
+	case ActivityEntryActorTypeAgent:
+		*s = ActivityEntryActorTypeAgent
+		return nil
+	case ActivityEntryActorTypeService:
+		*s = ActivityEntryActorTypeService
+		return nil
+	case ActivityEntryActorTypeSystem:
+		*s = ActivityEntryActorTypeSystem
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Values of the changed fields after the change (secrets redacted).
+type ActivityEntryNewValues map[string]jx.Raw
+
+func (s *ActivityEntryNewValues) init() ActivityEntryNewValues {
+	m := *s
+	if m == nil {
+		m = map[string]jx.Raw{}
+		*s = m
+	}
+	return m
+}
+
+// Values of the changed fields before the change (secrets redacted).
+type ActivityEntryOldValues map[string]jx.Raw
+
+func (s *ActivityEntryOldValues) init() ActivityEntryOldValues {
+	m := *s
+	if m == nil {
+		m = map[string]jx.Raw{}
+		*s = m
+	}
+	return m
+}
+
+// Ref: #/components/schemas/ActivityPage
+type ActivityPage struct {
+	Items      []ActivityEntry `json:"items"`
+	NextCursor OptNilString    `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *ActivityPage) GetItems() []ActivityEntry {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *ActivityPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *ActivityPage) SetItems(val []ActivityEntry) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *ActivityPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*ActivityPage) listProjectActivityRes() {}
+
+type AddOrganizationMemberBadRequest Problem
+
+func (*AddOrganizationMemberBadRequest) addOrganizationMemberRes() {}
+
+type AddOrganizationMemberConflict Problem
+
+func (*AddOrganizationMemberConflict) addOrganizationMemberRes() {}
+
+type AddOrganizationMemberForbidden Problem
+
+func (*AddOrganizationMemberForbidden) addOrganizationMemberRes() {}
+
+type AddOrganizationMemberNotFound Problem
+
+func (*AddOrganizationMemberNotFound) addOrganizationMemberRes() {}
+
+type AddOrganizationMemberRequestEntityTooLarge Problem
+
+func (*AddOrganizationMemberRequestEntityTooLarge) addOrganizationMemberRes() {}
+
+type AddOrganizationMemberTooManyRequests Problem
+
+func (*AddOrganizationMemberTooManyRequests) addOrganizationMemberRes() {}
+
+type AddOrganizationMemberUnauthorized Problem
+
+func (*AddOrganizationMemberUnauthorized) addOrganizationMemberRes() {}
+
+type AddOrganizationMemberUnprocessableEntity Problem
+
+func (*AddOrganizationMemberUnprocessableEntity) addOrganizationMemberRes() {}
+
+type AddProjectMemberBadRequest Problem
+
+func (*AddProjectMemberBadRequest) addProjectMemberRes() {}
+
+type AddProjectMemberConflict Problem
+
+func (*AddProjectMemberConflict) addProjectMemberRes() {}
+
+type AddProjectMemberForbidden Problem
+
+func (*AddProjectMemberForbidden) addProjectMemberRes() {}
+
+type AddProjectMemberNotFound Problem
+
+func (*AddProjectMemberNotFound) addProjectMemberRes() {}
+
+type AddProjectMemberRequestEntityTooLarge Problem
+
+func (*AddProjectMemberRequestEntityTooLarge) addProjectMemberRes() {}
+
+type AddProjectMemberTooManyRequests Problem
+
+func (*AddProjectMemberTooManyRequests) addProjectMemberRes() {}
+
+type AddProjectMemberUnauthorized Problem
+
+func (*AddProjectMemberUnauthorized) addProjectMemberRes() {}
+
+type AddProjectMemberUnprocessableEntity Problem
+
+func (*AddProjectMemberUnprocessableEntity) addProjectMemberRes() {}
+
+type ArchiveProjectBadRequest Problem
+
+func (*ArchiveProjectBadRequest) archiveProjectRes() {}
+
+type ArchiveProjectConflict Problem
+
+func (*ArchiveProjectConflict) archiveProjectRes() {}
+
+type ArchiveProjectForbidden Problem
+
+func (*ArchiveProjectForbidden) archiveProjectRes() {}
+
+type ArchiveProjectNotFound Problem
+
+func (*ArchiveProjectNotFound) archiveProjectRes() {}
+
+type ArchiveProjectTooManyRequests Problem
+
+func (*ArchiveProjectTooManyRequests) archiveProjectRes() {}
+
+type ArchiveProjectUnauthorized Problem
+
+func (*ArchiveProjectUnauthorized) archiveProjectRes() {}
+
+type ArchiveProjectUnprocessableEntity Problem
+
+func (*ArchiveProjectUnprocessableEntity) archiveProjectRes() {}
+
 type AssignMemberRoleBadRequest Problem
 
 func (*AssignMemberRoleBadRequest) assignMemberRoleRes() {}
@@ -297,6 +686,66 @@ type CreateMilestoneUnprocessableEntity Problem
 
 func (*CreateMilestoneUnprocessableEntity) createMilestoneRes() {}
 
+type CreateOrganizationBadRequest Problem
+
+func (*CreateOrganizationBadRequest) createOrganizationRes() {}
+
+type CreateOrganizationConflict Problem
+
+func (*CreateOrganizationConflict) createOrganizationRes() {}
+
+type CreateOrganizationForbidden Problem
+
+func (*CreateOrganizationForbidden) createOrganizationRes() {}
+
+type CreateOrganizationRequestEntityTooLarge Problem
+
+func (*CreateOrganizationRequestEntityTooLarge) createOrganizationRes() {}
+
+type CreateOrganizationTooManyRequests Problem
+
+func (*CreateOrganizationTooManyRequests) createOrganizationRes() {}
+
+type CreateOrganizationUnauthorized Problem
+
+func (*CreateOrganizationUnauthorized) createOrganizationRes() {}
+
+type CreateOrganizationUnprocessableEntity Problem
+
+func (*CreateOrganizationUnprocessableEntity) createOrganizationRes() {}
+
+type CreateProjectBadRequest Problem
+
+func (*CreateProjectBadRequest) createProjectRes() {}
+
+type CreateProjectConflict Problem
+
+func (*CreateProjectConflict) createProjectRes() {}
+
+type CreateProjectForbidden Problem
+
+func (*CreateProjectForbidden) createProjectRes() {}
+
+type CreateProjectNotFound Problem
+
+func (*CreateProjectNotFound) createProjectRes() {}
+
+type CreateProjectRequestEntityTooLarge Problem
+
+func (*CreateProjectRequestEntityTooLarge) createProjectRes() {}
+
+type CreateProjectTooManyRequests Problem
+
+func (*CreateProjectTooManyRequests) createProjectRes() {}
+
+type CreateProjectUnauthorized Problem
+
+func (*CreateProjectUnauthorized) createProjectRes() {}
+
+type CreateProjectUnprocessableEntity Problem
+
+func (*CreateProjectUnprocessableEntity) createProjectRes() {}
+
 type CreateRoleBadRequest Problem
 
 func (*CreateRoleBadRequest) createRoleRes() {}
@@ -563,6 +1012,35 @@ func (*DeleteMilestoneUnauthorized) deleteMilestoneRes() {}
 type DeleteMilestoneUnprocessableEntity Problem
 
 func (*DeleteMilestoneUnprocessableEntity) deleteMilestoneRes() {}
+
+type DeleteProjectBadRequest Problem
+
+func (*DeleteProjectBadRequest) deleteProjectRes() {}
+
+type DeleteProjectForbidden Problem
+
+func (*DeleteProjectForbidden) deleteProjectRes() {}
+
+// DeleteProjectNoContent is response for DeleteProject operation.
+type DeleteProjectNoContent struct{}
+
+func (*DeleteProjectNoContent) deleteProjectRes() {}
+
+type DeleteProjectNotFound Problem
+
+func (*DeleteProjectNotFound) deleteProjectRes() {}
+
+type DeleteProjectTooManyRequests Problem
+
+func (*DeleteProjectTooManyRequests) deleteProjectRes() {}
+
+type DeleteProjectUnauthorized Problem
+
+func (*DeleteProjectUnauthorized) deleteProjectRes() {}
+
+type DeleteProjectUnprocessableEntity Problem
+
+func (*DeleteProjectUnprocessableEntity) deleteProjectRes() {}
 
 type DeleteRoleBadRequest Problem
 
@@ -1003,6 +1481,54 @@ func (*GetMilestoneUnauthorized) getMilestoneRes() {}
 type GetMilestoneUnprocessableEntity Problem
 
 func (*GetMilestoneUnprocessableEntity) getMilestoneRes() {}
+
+type GetOrganizationBadRequest Problem
+
+func (*GetOrganizationBadRequest) getOrganizationRes() {}
+
+type GetOrganizationForbidden Problem
+
+func (*GetOrganizationForbidden) getOrganizationRes() {}
+
+type GetOrganizationNotFound Problem
+
+func (*GetOrganizationNotFound) getOrganizationRes() {}
+
+type GetOrganizationTooManyRequests Problem
+
+func (*GetOrganizationTooManyRequests) getOrganizationRes() {}
+
+type GetOrganizationUnauthorized Problem
+
+func (*GetOrganizationUnauthorized) getOrganizationRes() {}
+
+type GetOrganizationUnprocessableEntity Problem
+
+func (*GetOrganizationUnprocessableEntity) getOrganizationRes() {}
+
+type GetProjectBadRequest Problem
+
+func (*GetProjectBadRequest) getProjectRes() {}
+
+type GetProjectForbidden Problem
+
+func (*GetProjectForbidden) getProjectRes() {}
+
+type GetProjectNotFound Problem
+
+func (*GetProjectNotFound) getProjectRes() {}
+
+type GetProjectTooManyRequests Problem
+
+func (*GetProjectTooManyRequests) getProjectRes() {}
+
+type GetProjectUnauthorized Problem
+
+func (*GetProjectUnauthorized) getProjectRes() {}
+
+type GetProjectUnprocessableEntity Problem
+
+func (*GetProjectUnprocessableEntity) getProjectRes() {}
 
 type GetReadinessBadRequest Problem
 
@@ -1511,6 +2037,30 @@ type ListMilestonesUnprocessableEntity Problem
 
 func (*ListMilestonesUnprocessableEntity) listMilestonesRes() {}
 
+type ListOrganizationMembersBadRequest Problem
+
+func (*ListOrganizationMembersBadRequest) listOrganizationMembersRes() {}
+
+type ListOrganizationMembersForbidden Problem
+
+func (*ListOrganizationMembersForbidden) listOrganizationMembersRes() {}
+
+type ListOrganizationMembersNotFound Problem
+
+func (*ListOrganizationMembersNotFound) listOrganizationMembersRes() {}
+
+type ListOrganizationMembersTooManyRequests Problem
+
+func (*ListOrganizationMembersTooManyRequests) listOrganizationMembersRes() {}
+
+type ListOrganizationMembersUnauthorized Problem
+
+func (*ListOrganizationMembersUnauthorized) listOrganizationMembersRes() {}
+
+type ListOrganizationMembersUnprocessableEntity Problem
+
+func (*ListOrganizationMembersUnprocessableEntity) listOrganizationMembersRes() {}
+
 type ListOrganizationUsersBadRequest Problem
 
 func (*ListOrganizationUsersBadRequest) listOrganizationUsersRes() {}
@@ -1534,6 +2084,139 @@ func (*ListOrganizationUsersUnauthorized) listOrganizationUsersRes() {}
 type ListOrganizationUsersUnprocessableEntity Problem
 
 func (*ListOrganizationUsersUnprocessableEntity) listOrganizationUsersRes() {}
+
+type ListOrganizationsBadRequest Problem
+
+func (*ListOrganizationsBadRequest) listOrganizationsRes() {}
+
+type ListOrganizationsForbidden Problem
+
+func (*ListOrganizationsForbidden) listOrganizationsRes() {}
+
+type ListOrganizationsTooManyRequests Problem
+
+func (*ListOrganizationsTooManyRequests) listOrganizationsRes() {}
+
+type ListOrganizationsUnauthorized Problem
+
+func (*ListOrganizationsUnauthorized) listOrganizationsRes() {}
+
+type ListOrganizationsUnprocessableEntity Problem
+
+func (*ListOrganizationsUnprocessableEntity) listOrganizationsRes() {}
+
+type ListProjectActivityBadRequest Problem
+
+func (*ListProjectActivityBadRequest) listProjectActivityRes() {}
+
+type ListProjectActivityForbidden Problem
+
+func (*ListProjectActivityForbidden) listProjectActivityRes() {}
+
+type ListProjectActivityNotFound Problem
+
+func (*ListProjectActivityNotFound) listProjectActivityRes() {}
+
+type ListProjectActivityTooManyRequests Problem
+
+func (*ListProjectActivityTooManyRequests) listProjectActivityRes() {}
+
+type ListProjectActivityUnauthorized Problem
+
+func (*ListProjectActivityUnauthorized) listProjectActivityRes() {}
+
+type ListProjectActivityUnprocessableEntity Problem
+
+func (*ListProjectActivityUnprocessableEntity) listProjectActivityRes() {}
+
+type ListProjectMembersBadRequest Problem
+
+func (*ListProjectMembersBadRequest) listProjectMembersRes() {}
+
+type ListProjectMembersForbidden Problem
+
+func (*ListProjectMembersForbidden) listProjectMembersRes() {}
+
+type ListProjectMembersNotFound Problem
+
+func (*ListProjectMembersNotFound) listProjectMembersRes() {}
+
+type ListProjectMembersTooManyRequests Problem
+
+func (*ListProjectMembersTooManyRequests) listProjectMembersRes() {}
+
+type ListProjectMembersUnauthorized Problem
+
+func (*ListProjectMembersUnauthorized) listProjectMembersRes() {}
+
+type ListProjectMembersUnprocessableEntity Problem
+
+func (*ListProjectMembersUnprocessableEntity) listProjectMembersRes() {}
+
+type ListProjectsBadRequest Problem
+
+func (*ListProjectsBadRequest) listProjectsRes() {}
+
+type ListProjectsForbidden Problem
+
+func (*ListProjectsForbidden) listProjectsRes() {}
+
+type ListProjectsNotFound Problem
+
+func (*ListProjectsNotFound) listProjectsRes() {}
+
+type ListProjectsStatus string
+
+const (
+	ListProjectsStatusActive   ListProjectsStatus = "active"
+	ListProjectsStatusArchived ListProjectsStatus = "archived"
+)
+
+// AllValues returns all ListProjectsStatus values.
+func (ListProjectsStatus) AllValues() []ListProjectsStatus {
+	return []ListProjectsStatus{
+		ListProjectsStatusActive,
+		ListProjectsStatusArchived,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ListProjectsStatus) MarshalText() ([]byte, error) {
+	switch s {
+	case ListProjectsStatusActive:
+		return []byte(s), nil
+	case ListProjectsStatusArchived:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ListProjectsStatus) UnmarshalText(data []byte) error {
+	switch ListProjectsStatus(data) {
+	case ListProjectsStatusActive:
+		*s = ListProjectsStatusActive
+		return nil
+	case ListProjectsStatusArchived:
+		*s = ListProjectsStatusArchived
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+type ListProjectsTooManyRequests Problem
+
+func (*ListProjectsTooManyRequests) listProjectsRes() {}
+
+type ListProjectsUnauthorized Problem
+
+func (*ListProjectsUnauthorized) listProjectsRes() {}
+
+type ListProjectsUnprocessableEntity Problem
+
+func (*ListProjectsUnprocessableEntity) listProjectsRes() {}
 
 type ListRolesBadRequest Problem
 
@@ -2724,6 +3407,98 @@ type MoveTaskUnprocessableEntity Problem
 
 func (*MoveTaskUnprocessableEntity) moveTaskRes() {}
 
+// NewOptActivityEntryNewValues returns new OptActivityEntryNewValues with value set to v.
+func NewOptActivityEntryNewValues(v ActivityEntryNewValues) OptActivityEntryNewValues {
+	return OptActivityEntryNewValues{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptActivityEntryNewValues is optional ActivityEntryNewValues.
+type OptActivityEntryNewValues struct {
+	Value ActivityEntryNewValues
+	Set   bool
+}
+
+// IsSet returns true if OptActivityEntryNewValues was set.
+func (o OptActivityEntryNewValues) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptActivityEntryNewValues) Reset() {
+	var v ActivityEntryNewValues
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptActivityEntryNewValues) SetTo(v ActivityEntryNewValues) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptActivityEntryNewValues) Get() (v ActivityEntryNewValues, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptActivityEntryNewValues) Or(d ActivityEntryNewValues) ActivityEntryNewValues {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptActivityEntryOldValues returns new OptActivityEntryOldValues with value set to v.
+func NewOptActivityEntryOldValues(v ActivityEntryOldValues) OptActivityEntryOldValues {
+	return OptActivityEntryOldValues{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptActivityEntryOldValues is optional ActivityEntryOldValues.
+type OptActivityEntryOldValues struct {
+	Value ActivityEntryOldValues
+	Set   bool
+}
+
+// IsSet returns true if OptActivityEntryOldValues was set.
+func (o OptActivityEntryOldValues) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptActivityEntryOldValues) Reset() {
+	var v ActivityEntryOldValues
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptActivityEntryOldValues) SetTo(v ActivityEntryOldValues) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptActivityEntryOldValues) Get() (v ActivityEntryOldValues, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptActivityEntryOldValues) Or(d ActivityEntryOldValues) ActivityEntryOldValues {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptBool returns new OptBool with value set to v.
 func NewOptBool(v bool) OptBool {
 	return OptBool{
@@ -3040,6 +3815,52 @@ func (o OptInt64) Get() (v int64, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptInt64) Or(d int64) int64 {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptListProjectsStatus returns new OptListProjectsStatus with value set to v.
+func NewOptListProjectsStatus(v ListProjectsStatus) OptListProjectsStatus {
+	return OptListProjectsStatus{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptListProjectsStatus is optional ListProjectsStatus.
+type OptListProjectsStatus struct {
+	Value ListProjectsStatus
+	Set   bool
+}
+
+// IsSet returns true if OptListProjectsStatus was set.
+func (o OptListProjectsStatus) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptListProjectsStatus) Reset() {
+	var v ListProjectsStatus
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptListProjectsStatus) SetTo(v ListProjectsStatus) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptListProjectsStatus) Get() (v ListProjectsStatus, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptListProjectsStatus) Or(d ListProjectsStatus) ListProjectsStatus {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -3638,6 +4459,98 @@ func (o OptNilUUID) Or(d uuid.UUID) uuid.UUID {
 	return d
 }
 
+// NewOptProjectCreateRequestVisibility returns new OptProjectCreateRequestVisibility with value set to v.
+func NewOptProjectCreateRequestVisibility(v ProjectCreateRequestVisibility) OptProjectCreateRequestVisibility {
+	return OptProjectCreateRequestVisibility{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptProjectCreateRequestVisibility is optional ProjectCreateRequestVisibility.
+type OptProjectCreateRequestVisibility struct {
+	Value ProjectCreateRequestVisibility
+	Set   bool
+}
+
+// IsSet returns true if OptProjectCreateRequestVisibility was set.
+func (o OptProjectCreateRequestVisibility) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptProjectCreateRequestVisibility) Reset() {
+	var v ProjectCreateRequestVisibility
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptProjectCreateRequestVisibility) SetTo(v ProjectCreateRequestVisibility) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptProjectCreateRequestVisibility) Get() (v ProjectCreateRequestVisibility, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptProjectCreateRequestVisibility) Or(d ProjectCreateRequestVisibility) ProjectCreateRequestVisibility {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptProjectUpdateRequestVisibility returns new OptProjectUpdateRequestVisibility with value set to v.
+func NewOptProjectUpdateRequestVisibility(v ProjectUpdateRequestVisibility) OptProjectUpdateRequestVisibility {
+	return OptProjectUpdateRequestVisibility{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptProjectUpdateRequestVisibility is optional ProjectUpdateRequestVisibility.
+type OptProjectUpdateRequestVisibility struct {
+	Value ProjectUpdateRequestVisibility
+	Set   bool
+}
+
+// IsSet returns true if OptProjectUpdateRequestVisibility was set.
+func (o OptProjectUpdateRequestVisibility) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptProjectUpdateRequestVisibility) Reset() {
+	var v ProjectUpdateRequestVisibility
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptProjectUpdateRequestVisibility) SetTo(v ProjectUpdateRequestVisibility) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptProjectUpdateRequestVisibility) Get() (v ProjectUpdateRequestVisibility, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptProjectUpdateRequestVisibility) Or(d ProjectUpdateRequestVisibility) ProjectUpdateRequestVisibility {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptString returns new OptString with value set to v.
 func NewOptString(v string) OptString {
 	return OptString{
@@ -3958,6 +4871,556 @@ func (o OptUUID) Or(d uuid.UUID) uuid.UUID {
 		return v
 	}
 	return d
+}
+
+// Organization resource.
+// Ref: #/components/schemas/Organization
+type Organization struct {
+	ID                     uuid.UUID        `json:"id"`
+	CreatedAt              time.Time        `json:"created_at"`
+	UpdatedAt              time.Time        `json:"updated_at"`
+	DeletedAt              OptNilDateTime   `json:"deleted_at"`
+	Name                   string           `json:"name"`
+	Slug                   string           `json:"slug"`
+	Description            OptString        `json:"description"`
+	Plan                   OrganizationPlan `json:"plan"`
+	TimeZone               string           `json:"time_zone"`
+	AuditRetentionDays     int              `json:"audit_retention_days"`
+	ManagerTrackingEnabled bool             `json:"manager_tracking_enabled"`
+}
+
+// GetID returns the value of ID.
+func (s *Organization) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *Organization) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *Organization) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// GetDeletedAt returns the value of DeletedAt.
+func (s *Organization) GetDeletedAt() OptNilDateTime {
+	return s.DeletedAt
+}
+
+// GetName returns the value of Name.
+func (s *Organization) GetName() string {
+	return s.Name
+}
+
+// GetSlug returns the value of Slug.
+func (s *Organization) GetSlug() string {
+	return s.Slug
+}
+
+// GetDescription returns the value of Description.
+func (s *Organization) GetDescription() OptString {
+	return s.Description
+}
+
+// GetPlan returns the value of Plan.
+func (s *Organization) GetPlan() OrganizationPlan {
+	return s.Plan
+}
+
+// GetTimeZone returns the value of TimeZone.
+func (s *Organization) GetTimeZone() string {
+	return s.TimeZone
+}
+
+// GetAuditRetentionDays returns the value of AuditRetentionDays.
+func (s *Organization) GetAuditRetentionDays() int {
+	return s.AuditRetentionDays
+}
+
+// GetManagerTrackingEnabled returns the value of ManagerTrackingEnabled.
+func (s *Organization) GetManagerTrackingEnabled() bool {
+	return s.ManagerTrackingEnabled
+}
+
+// SetID sets the value of ID.
+func (s *Organization) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *Organization) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *Organization) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+// SetDeletedAt sets the value of DeletedAt.
+func (s *Organization) SetDeletedAt(val OptNilDateTime) {
+	s.DeletedAt = val
+}
+
+// SetName sets the value of Name.
+func (s *Organization) SetName(val string) {
+	s.Name = val
+}
+
+// SetSlug sets the value of Slug.
+func (s *Organization) SetSlug(val string) {
+	s.Slug = val
+}
+
+// SetDescription sets the value of Description.
+func (s *Organization) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetPlan sets the value of Plan.
+func (s *Organization) SetPlan(val OrganizationPlan) {
+	s.Plan = val
+}
+
+// SetTimeZone sets the value of TimeZone.
+func (s *Organization) SetTimeZone(val string) {
+	s.TimeZone = val
+}
+
+// SetAuditRetentionDays sets the value of AuditRetentionDays.
+func (s *Organization) SetAuditRetentionDays(val int) {
+	s.AuditRetentionDays = val
+}
+
+// SetManagerTrackingEnabled sets the value of ManagerTrackingEnabled.
+func (s *Organization) SetManagerTrackingEnabled(val bool) {
+	s.ManagerTrackingEnabled = val
+}
+
+func (*Organization) createOrganizationRes() {}
+func (*Organization) getOrganizationRes()    {}
+func (*Organization) updateOrganizationRes() {}
+
+// Ref: #/components/schemas/OrganizationCreateRequest
+type OrganizationCreateRequest struct {
+	Name string `json:"name"`
+	// URL-safe unique handle (lower-case letters, digits, hyphens).
+	Slug        string    `json:"slug"`
+	Description OptString `json:"description"`
+	// IANA time zone, e.g. Europe/Berlin (default UTC).
+	TimeZone OptString `json:"time_zone"`
+}
+
+// GetName returns the value of Name.
+func (s *OrganizationCreateRequest) GetName() string {
+	return s.Name
+}
+
+// GetSlug returns the value of Slug.
+func (s *OrganizationCreateRequest) GetSlug() string {
+	return s.Slug
+}
+
+// GetDescription returns the value of Description.
+func (s *OrganizationCreateRequest) GetDescription() OptString {
+	return s.Description
+}
+
+// GetTimeZone returns the value of TimeZone.
+func (s *OrganizationCreateRequest) GetTimeZone() OptString {
+	return s.TimeZone
+}
+
+// SetName sets the value of Name.
+func (s *OrganizationCreateRequest) SetName(val string) {
+	s.Name = val
+}
+
+// SetSlug sets the value of Slug.
+func (s *OrganizationCreateRequest) SetSlug(val string) {
+	s.Slug = val
+}
+
+// SetDescription sets the value of Description.
+func (s *OrganizationCreateRequest) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetTimeZone sets the value of TimeZone.
+func (s *OrganizationCreateRequest) SetTimeZone(val OptString) {
+	s.TimeZone = val
+}
+
+// Ref: #/components/schemas/OrganizationMemberAddRequest
+type OrganizationMemberAddRequest struct {
+	Email string               `json:"email"`
+	Role  OrganizationRoleName `json:"role"`
+}
+
+// GetEmail returns the value of Email.
+func (s *OrganizationMemberAddRequest) GetEmail() string {
+	return s.Email
+}
+
+// GetRole returns the value of Role.
+func (s *OrganizationMemberAddRequest) GetRole() OrganizationRoleName {
+	return s.Role
+}
+
+// SetEmail sets the value of Email.
+func (s *OrganizationMemberAddRequest) SetEmail(val string) {
+	s.Email = val
+}
+
+// SetRole sets the value of Role.
+func (s *OrganizationMemberAddRequest) SetRole(val OrganizationRoleName) {
+	s.Role = val
+}
+
+// Ref: #/components/schemas/OrganizationMemberInfo
+type OrganizationMemberInfo struct {
+	UserID      uuid.UUID `json:"user_id"`
+	Email       string    `json:"email"`
+	Username    string    `json:"username"`
+	DisplayName OptString `json:"display_name"`
+	// Membership status.
+	Status OrganizationMemberInfoStatus `json:"status"`
+	// Names of the roles the member holds in the organization.
+	Roles []string `json:"roles"`
+}
+
+// GetUserID returns the value of UserID.
+func (s *OrganizationMemberInfo) GetUserID() uuid.UUID {
+	return s.UserID
+}
+
+// GetEmail returns the value of Email.
+func (s *OrganizationMemberInfo) GetEmail() string {
+	return s.Email
+}
+
+// GetUsername returns the value of Username.
+func (s *OrganizationMemberInfo) GetUsername() string {
+	return s.Username
+}
+
+// GetDisplayName returns the value of DisplayName.
+func (s *OrganizationMemberInfo) GetDisplayName() OptString {
+	return s.DisplayName
+}
+
+// GetStatus returns the value of Status.
+func (s *OrganizationMemberInfo) GetStatus() OrganizationMemberInfoStatus {
+	return s.Status
+}
+
+// GetRoles returns the value of Roles.
+func (s *OrganizationMemberInfo) GetRoles() []string {
+	return s.Roles
+}
+
+// SetUserID sets the value of UserID.
+func (s *OrganizationMemberInfo) SetUserID(val uuid.UUID) {
+	s.UserID = val
+}
+
+// SetEmail sets the value of Email.
+func (s *OrganizationMemberInfo) SetEmail(val string) {
+	s.Email = val
+}
+
+// SetUsername sets the value of Username.
+func (s *OrganizationMemberInfo) SetUsername(val string) {
+	s.Username = val
+}
+
+// SetDisplayName sets the value of DisplayName.
+func (s *OrganizationMemberInfo) SetDisplayName(val OptString) {
+	s.DisplayName = val
+}
+
+// SetStatus sets the value of Status.
+func (s *OrganizationMemberInfo) SetStatus(val OrganizationMemberInfoStatus) {
+	s.Status = val
+}
+
+// SetRoles sets the value of Roles.
+func (s *OrganizationMemberInfo) SetRoles(val []string) {
+	s.Roles = val
+}
+
+func (*OrganizationMemberInfo) addOrganizationMemberRes() {}
+
+// Membership status.
+type OrganizationMemberInfoStatus string
+
+const (
+	OrganizationMemberInfoStatusActive    OrganizationMemberInfoStatus = "active"
+	OrganizationMemberInfoStatusInvited   OrganizationMemberInfoStatus = "invited"
+	OrganizationMemberInfoStatusSuspended OrganizationMemberInfoStatus = "suspended"
+)
+
+// AllValues returns all OrganizationMemberInfoStatus values.
+func (OrganizationMemberInfoStatus) AllValues() []OrganizationMemberInfoStatus {
+	return []OrganizationMemberInfoStatus{
+		OrganizationMemberInfoStatusActive,
+		OrganizationMemberInfoStatusInvited,
+		OrganizationMemberInfoStatusSuspended,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s OrganizationMemberInfoStatus) MarshalText() ([]byte, error) {
+	switch s {
+	case OrganizationMemberInfoStatusActive:
+		return []byte(s), nil
+	case OrganizationMemberInfoStatusInvited:
+		return []byte(s), nil
+	case OrganizationMemberInfoStatusSuspended:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *OrganizationMemberInfoStatus) UnmarshalText(data []byte) error {
+	switch OrganizationMemberInfoStatus(data) {
+	case OrganizationMemberInfoStatusActive:
+		*s = OrganizationMemberInfoStatusActive
+		return nil
+	case OrganizationMemberInfoStatusInvited:
+		*s = OrganizationMemberInfoStatusInvited
+		return nil
+	case OrganizationMemberInfoStatusSuspended:
+		*s = OrganizationMemberInfoStatusSuspended
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/OrganizationMemberPage
+type OrganizationMemberPage struct {
+	Items      []OrganizationMemberInfo `json:"items"`
+	NextCursor OptNilString             `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *OrganizationMemberPage) GetItems() []OrganizationMemberInfo {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *OrganizationMemberPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *OrganizationMemberPage) SetItems(val []OrganizationMemberInfo) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *OrganizationMemberPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*OrganizationMemberPage) listOrganizationMembersRes() {}
+
+// Ref: #/components/schemas/OrganizationPage
+type OrganizationPage struct {
+	Items      []Organization `json:"items"`
+	NextCursor OptNilString   `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *OrganizationPage) GetItems() []Organization {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *OrganizationPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *OrganizationPage) SetItems(val []Organization) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *OrganizationPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*OrganizationPage) listOrganizationsRes() {}
+
+type OrganizationPlan string
+
+const (
+	OrganizationPlanFree       OrganizationPlan = "free"
+	OrganizationPlanTeam       OrganizationPlan = "team"
+	OrganizationPlanEnterprise OrganizationPlan = "enterprise"
+)
+
+// AllValues returns all OrganizationPlan values.
+func (OrganizationPlan) AllValues() []OrganizationPlan {
+	return []OrganizationPlan{
+		OrganizationPlanFree,
+		OrganizationPlanTeam,
+		OrganizationPlanEnterprise,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s OrganizationPlan) MarshalText() ([]byte, error) {
+	switch s {
+	case OrganizationPlanFree:
+		return []byte(s), nil
+	case OrganizationPlanTeam:
+		return []byte(s), nil
+	case OrganizationPlanEnterprise:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *OrganizationPlan) UnmarshalText(data []byte) error {
+	switch OrganizationPlan(data) {
+	case OrganizationPlanFree:
+		*s = OrganizationPlanFree
+		return nil
+	case OrganizationPlanTeam:
+		*s = OrganizationPlanTeam
+		return nil
+	case OrganizationPlanEnterprise:
+		*s = OrganizationPlanEnterprise
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// A system role assignable in an organization.
+// Ref: #/components/schemas/OrganizationRoleName
+type OrganizationRoleName string
+
+const (
+	OrganizationRoleNameADMIN     OrganizationRoleName = "ADMIN"
+	OrganizationRoleNameMANAGER   OrganizationRoleName = "MANAGER"
+	OrganizationRoleNameDEVELOPER OrganizationRoleName = "DEVELOPER"
+	OrganizationRoleNameVIEWER    OrganizationRoleName = "VIEWER"
+)
+
+// AllValues returns all OrganizationRoleName values.
+func (OrganizationRoleName) AllValues() []OrganizationRoleName {
+	return []OrganizationRoleName{
+		OrganizationRoleNameADMIN,
+		OrganizationRoleNameMANAGER,
+		OrganizationRoleNameDEVELOPER,
+		OrganizationRoleNameVIEWER,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s OrganizationRoleName) MarshalText() ([]byte, error) {
+	switch s {
+	case OrganizationRoleNameADMIN:
+		return []byte(s), nil
+	case OrganizationRoleNameMANAGER:
+		return []byte(s), nil
+	case OrganizationRoleNameDEVELOPER:
+		return []byte(s), nil
+	case OrganizationRoleNameVIEWER:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *OrganizationRoleName) UnmarshalText(data []byte) error {
+	switch OrganizationRoleName(data) {
+	case OrganizationRoleNameADMIN:
+		*s = OrganizationRoleNameADMIN
+		return nil
+	case OrganizationRoleNameMANAGER:
+		*s = OrganizationRoleNameMANAGER
+		return nil
+	case OrganizationRoleNameDEVELOPER:
+		*s = OrganizationRoleNameDEVELOPER
+		return nil
+	case OrganizationRoleNameVIEWER:
+		*s = OrganizationRoleNameVIEWER
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/OrganizationUpdateRequest
+type OrganizationUpdateRequest struct {
+	Name        OptString `json:"name"`
+	Description OptString `json:"description"`
+	// IANA time zone, e.g. Europe/Berlin.
+	TimeZone               OptString `json:"time_zone"`
+	AuditRetentionDays     OptInt    `json:"audit_retention_days"`
+	ManagerTrackingEnabled OptBool   `json:"manager_tracking_enabled"`
+}
+
+// GetName returns the value of Name.
+func (s *OrganizationUpdateRequest) GetName() OptString {
+	return s.Name
+}
+
+// GetDescription returns the value of Description.
+func (s *OrganizationUpdateRequest) GetDescription() OptString {
+	return s.Description
+}
+
+// GetTimeZone returns the value of TimeZone.
+func (s *OrganizationUpdateRequest) GetTimeZone() OptString {
+	return s.TimeZone
+}
+
+// GetAuditRetentionDays returns the value of AuditRetentionDays.
+func (s *OrganizationUpdateRequest) GetAuditRetentionDays() OptInt {
+	return s.AuditRetentionDays
+}
+
+// GetManagerTrackingEnabled returns the value of ManagerTrackingEnabled.
+func (s *OrganizationUpdateRequest) GetManagerTrackingEnabled() OptBool {
+	return s.ManagerTrackingEnabled
+}
+
+// SetName sets the value of Name.
+func (s *OrganizationUpdateRequest) SetName(val OptString) {
+	s.Name = val
+}
+
+// SetDescription sets the value of Description.
+func (s *OrganizationUpdateRequest) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetTimeZone sets the value of TimeZone.
+func (s *OrganizationUpdateRequest) SetTimeZone(val OptString) {
+	s.TimeZone = val
+}
+
+// SetAuditRetentionDays sets the value of AuditRetentionDays.
+func (s *OrganizationUpdateRequest) SetAuditRetentionDays(val OptInt) {
+	s.AuditRetentionDays = val
+}
+
+// SetManagerTrackingEnabled sets the value of ManagerTrackingEnabled.
+func (s *OrganizationUpdateRequest) SetManagerTrackingEnabled(val OptBool) {
+	s.ManagerTrackingEnabled = val
 }
 
 // Ref: #/components/schemas/OrganizationUser
@@ -4458,6 +5921,702 @@ func (s *ProblemErrorsItem) SetMessage(val string) {
 	s.Message = val
 }
 
+// Project resource.
+// Ref: #/components/schemas/Project
+type Project struct {
+	ID             uuid.UUID         `json:"id"`
+	CreatedAt      time.Time         `json:"created_at"`
+	UpdatedAt      time.Time         `json:"updated_at"`
+	OrganizationID uuid.UUID         `json:"organization_id"`
+	DeletedAt      OptNilDateTime    `json:"deleted_at"`
+	Key            string            `json:"key"`
+	Name           string            `json:"name"`
+	Description    OptString         `json:"description"`
+	Visibility     ProjectVisibility `json:"visibility"`
+	Status         ProjectStatus     `json:"status"`
+	ArchivedAt     OptNilDateTime    `json:"archived_at"`
+	StartDate      OptNilDateTime    `json:"start_date"`
+	EndDate        OptNilDateTime    `json:"end_date"`
+	OwnerID        uuid.UUID         `json:"owner_id"`
+	DefaultBoardID OptNilUUID        `json:"default_board_id"`
+	Version        int               `json:"version"`
+}
+
+// GetID returns the value of ID.
+func (s *Project) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *Project) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *Project) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *Project) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetDeletedAt returns the value of DeletedAt.
+func (s *Project) GetDeletedAt() OptNilDateTime {
+	return s.DeletedAt
+}
+
+// GetKey returns the value of Key.
+func (s *Project) GetKey() string {
+	return s.Key
+}
+
+// GetName returns the value of Name.
+func (s *Project) GetName() string {
+	return s.Name
+}
+
+// GetDescription returns the value of Description.
+func (s *Project) GetDescription() OptString {
+	return s.Description
+}
+
+// GetVisibility returns the value of Visibility.
+func (s *Project) GetVisibility() ProjectVisibility {
+	return s.Visibility
+}
+
+// GetStatus returns the value of Status.
+func (s *Project) GetStatus() ProjectStatus {
+	return s.Status
+}
+
+// GetArchivedAt returns the value of ArchivedAt.
+func (s *Project) GetArchivedAt() OptNilDateTime {
+	return s.ArchivedAt
+}
+
+// GetStartDate returns the value of StartDate.
+func (s *Project) GetStartDate() OptNilDateTime {
+	return s.StartDate
+}
+
+// GetEndDate returns the value of EndDate.
+func (s *Project) GetEndDate() OptNilDateTime {
+	return s.EndDate
+}
+
+// GetOwnerID returns the value of OwnerID.
+func (s *Project) GetOwnerID() uuid.UUID {
+	return s.OwnerID
+}
+
+// GetDefaultBoardID returns the value of DefaultBoardID.
+func (s *Project) GetDefaultBoardID() OptNilUUID {
+	return s.DefaultBoardID
+}
+
+// GetVersion returns the value of Version.
+func (s *Project) GetVersion() int {
+	return s.Version
+}
+
+// SetID sets the value of ID.
+func (s *Project) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *Project) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *Project) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *Project) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetDeletedAt sets the value of DeletedAt.
+func (s *Project) SetDeletedAt(val OptNilDateTime) {
+	s.DeletedAt = val
+}
+
+// SetKey sets the value of Key.
+func (s *Project) SetKey(val string) {
+	s.Key = val
+}
+
+// SetName sets the value of Name.
+func (s *Project) SetName(val string) {
+	s.Name = val
+}
+
+// SetDescription sets the value of Description.
+func (s *Project) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetVisibility sets the value of Visibility.
+func (s *Project) SetVisibility(val ProjectVisibility) {
+	s.Visibility = val
+}
+
+// SetStatus sets the value of Status.
+func (s *Project) SetStatus(val ProjectStatus) {
+	s.Status = val
+}
+
+// SetArchivedAt sets the value of ArchivedAt.
+func (s *Project) SetArchivedAt(val OptNilDateTime) {
+	s.ArchivedAt = val
+}
+
+// SetStartDate sets the value of StartDate.
+func (s *Project) SetStartDate(val OptNilDateTime) {
+	s.StartDate = val
+}
+
+// SetEndDate sets the value of EndDate.
+func (s *Project) SetEndDate(val OptNilDateTime) {
+	s.EndDate = val
+}
+
+// SetOwnerID sets the value of OwnerID.
+func (s *Project) SetOwnerID(val uuid.UUID) {
+	s.OwnerID = val
+}
+
+// SetDefaultBoardID sets the value of DefaultBoardID.
+func (s *Project) SetDefaultBoardID(val OptNilUUID) {
+	s.DefaultBoardID = val
+}
+
+// SetVersion sets the value of Version.
+func (s *Project) SetVersion(val int) {
+	s.Version = val
+}
+
+func (*Project) archiveProjectRes()   {}
+func (*Project) createProjectRes()    {}
+func (*Project) getProjectRes()       {}
+func (*Project) unarchiveProjectRes() {}
+func (*Project) updateProjectRes()    {}
+
+// Ref: #/components/schemas/ProjectCreateRequest
+type ProjectCreateRequest struct {
+	// Upper-case prefix of the project's task keys.
+	Key         string                            `json:"key"`
+	Name        string                            `json:"name"`
+	Description OptString                         `json:"description"`
+	Visibility  OptProjectCreateRequestVisibility `json:"visibility"`
+	StartDate   OptDateTime                       `json:"start_date"`
+	EndDate     OptDateTime                       `json:"end_date"`
+}
+
+// GetKey returns the value of Key.
+func (s *ProjectCreateRequest) GetKey() string {
+	return s.Key
+}
+
+// GetName returns the value of Name.
+func (s *ProjectCreateRequest) GetName() string {
+	return s.Name
+}
+
+// GetDescription returns the value of Description.
+func (s *ProjectCreateRequest) GetDescription() OptString {
+	return s.Description
+}
+
+// GetVisibility returns the value of Visibility.
+func (s *ProjectCreateRequest) GetVisibility() OptProjectCreateRequestVisibility {
+	return s.Visibility
+}
+
+// GetStartDate returns the value of StartDate.
+func (s *ProjectCreateRequest) GetStartDate() OptDateTime {
+	return s.StartDate
+}
+
+// GetEndDate returns the value of EndDate.
+func (s *ProjectCreateRequest) GetEndDate() OptDateTime {
+	return s.EndDate
+}
+
+// SetKey sets the value of Key.
+func (s *ProjectCreateRequest) SetKey(val string) {
+	s.Key = val
+}
+
+// SetName sets the value of Name.
+func (s *ProjectCreateRequest) SetName(val string) {
+	s.Name = val
+}
+
+// SetDescription sets the value of Description.
+func (s *ProjectCreateRequest) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetVisibility sets the value of Visibility.
+func (s *ProjectCreateRequest) SetVisibility(val OptProjectCreateRequestVisibility) {
+	s.Visibility = val
+}
+
+// SetStartDate sets the value of StartDate.
+func (s *ProjectCreateRequest) SetStartDate(val OptDateTime) {
+	s.StartDate = val
+}
+
+// SetEndDate sets the value of EndDate.
+func (s *ProjectCreateRequest) SetEndDate(val OptDateTime) {
+	s.EndDate = val
+}
+
+type ProjectCreateRequestVisibility string
+
+const (
+	ProjectCreateRequestVisibilityPrivate      ProjectCreateRequestVisibility = "private"
+	ProjectCreateRequestVisibilityOrganization ProjectCreateRequestVisibility = "organization"
+)
+
+// AllValues returns all ProjectCreateRequestVisibility values.
+func (ProjectCreateRequestVisibility) AllValues() []ProjectCreateRequestVisibility {
+	return []ProjectCreateRequestVisibility{
+		ProjectCreateRequestVisibilityPrivate,
+		ProjectCreateRequestVisibilityOrganization,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ProjectCreateRequestVisibility) MarshalText() ([]byte, error) {
+	switch s {
+	case ProjectCreateRequestVisibilityPrivate:
+		return []byte(s), nil
+	case ProjectCreateRequestVisibilityOrganization:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ProjectCreateRequestVisibility) UnmarshalText(data []byte) error {
+	switch ProjectCreateRequestVisibility(data) {
+	case ProjectCreateRequestVisibilityPrivate:
+		*s = ProjectCreateRequestVisibilityPrivate
+		return nil
+	case ProjectCreateRequestVisibilityOrganization:
+		*s = ProjectCreateRequestVisibilityOrganization
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/ProjectMemberAddRequest
+type ProjectMemberAddRequest struct {
+	UserID uuid.UUID   `json:"user_id"`
+	Role   ProjectRole `json:"role"`
+}
+
+// GetUserID returns the value of UserID.
+func (s *ProjectMemberAddRequest) GetUserID() uuid.UUID {
+	return s.UserID
+}
+
+// GetRole returns the value of Role.
+func (s *ProjectMemberAddRequest) GetRole() ProjectRole {
+	return s.Role
+}
+
+// SetUserID sets the value of UserID.
+func (s *ProjectMemberAddRequest) SetUserID(val uuid.UUID) {
+	s.UserID = val
+}
+
+// SetRole sets the value of Role.
+func (s *ProjectMemberAddRequest) SetRole(val ProjectRole) {
+	s.Role = val
+}
+
+// Ref: #/components/schemas/ProjectMemberInfo
+type ProjectMemberInfo struct {
+	UserID      uuid.UUID   `json:"user_id"`
+	Username    string      `json:"username"`
+	DisplayName OptString   `json:"display_name"`
+	Role        ProjectRole `json:"role"`
+	CreatedAt   time.Time   `json:"created_at"`
+}
+
+// GetUserID returns the value of UserID.
+func (s *ProjectMemberInfo) GetUserID() uuid.UUID {
+	return s.UserID
+}
+
+// GetUsername returns the value of Username.
+func (s *ProjectMemberInfo) GetUsername() string {
+	return s.Username
+}
+
+// GetDisplayName returns the value of DisplayName.
+func (s *ProjectMemberInfo) GetDisplayName() OptString {
+	return s.DisplayName
+}
+
+// GetRole returns the value of Role.
+func (s *ProjectMemberInfo) GetRole() ProjectRole {
+	return s.Role
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *ProjectMemberInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// SetUserID sets the value of UserID.
+func (s *ProjectMemberInfo) SetUserID(val uuid.UUID) {
+	s.UserID = val
+}
+
+// SetUsername sets the value of Username.
+func (s *ProjectMemberInfo) SetUsername(val string) {
+	s.Username = val
+}
+
+// SetDisplayName sets the value of DisplayName.
+func (s *ProjectMemberInfo) SetDisplayName(val OptString) {
+	s.DisplayName = val
+}
+
+// SetRole sets the value of Role.
+func (s *ProjectMemberInfo) SetRole(val ProjectRole) {
+	s.Role = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *ProjectMemberInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+func (*ProjectMemberInfo) addProjectMemberRes()    {}
+func (*ProjectMemberInfo) updateProjectMemberRes() {}
+
+// Ref: #/components/schemas/ProjectMemberPage
+type ProjectMemberPage struct {
+	Items      []ProjectMemberInfo `json:"items"`
+	NextCursor OptNilString        `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *ProjectMemberPage) GetItems() []ProjectMemberInfo {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *ProjectMemberPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *ProjectMemberPage) SetItems(val []ProjectMemberInfo) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *ProjectMemberPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*ProjectMemberPage) listProjectMembersRes() {}
+
+// Ref: #/components/schemas/ProjectMemberUpdateRequest
+type ProjectMemberUpdateRequest struct {
+	Role ProjectRole `json:"role"`
+}
+
+// GetRole returns the value of Role.
+func (s *ProjectMemberUpdateRequest) GetRole() ProjectRole {
+	return s.Role
+}
+
+// SetRole sets the value of Role.
+func (s *ProjectMemberUpdateRequest) SetRole(val ProjectRole) {
+	s.Role = val
+}
+
+// Ref: #/components/schemas/ProjectPage
+type ProjectPage struct {
+	Items      []Project    `json:"items"`
+	NextCursor OptNilString `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *ProjectPage) GetItems() []Project {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *ProjectPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *ProjectPage) SetItems(val []Project) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *ProjectPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*ProjectPage) listProjectsRes() {}
+
+// Ref: #/components/schemas/ProjectRole
+type ProjectRole string
+
+const (
+	ProjectRoleOwner  ProjectRole = "owner"
+	ProjectRoleAdmin  ProjectRole = "admin"
+	ProjectRoleMember ProjectRole = "member"
+	ProjectRoleViewer ProjectRole = "viewer"
+)
+
+// AllValues returns all ProjectRole values.
+func (ProjectRole) AllValues() []ProjectRole {
+	return []ProjectRole{
+		ProjectRoleOwner,
+		ProjectRoleAdmin,
+		ProjectRoleMember,
+		ProjectRoleViewer,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ProjectRole) MarshalText() ([]byte, error) {
+	switch s {
+	case ProjectRoleOwner:
+		return []byte(s), nil
+	case ProjectRoleAdmin:
+		return []byte(s), nil
+	case ProjectRoleMember:
+		return []byte(s), nil
+	case ProjectRoleViewer:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ProjectRole) UnmarshalText(data []byte) error {
+	switch ProjectRole(data) {
+	case ProjectRoleOwner:
+		*s = ProjectRoleOwner
+		return nil
+	case ProjectRoleAdmin:
+		*s = ProjectRoleAdmin
+		return nil
+	case ProjectRoleMember:
+		*s = ProjectRoleMember
+		return nil
+	case ProjectRoleViewer:
+		*s = ProjectRoleViewer
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+type ProjectStatus string
+
+const (
+	ProjectStatusActive   ProjectStatus = "active"
+	ProjectStatusArchived ProjectStatus = "archived"
+)
+
+// AllValues returns all ProjectStatus values.
+func (ProjectStatus) AllValues() []ProjectStatus {
+	return []ProjectStatus{
+		ProjectStatusActive,
+		ProjectStatusArchived,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ProjectStatus) MarshalText() ([]byte, error) {
+	switch s {
+	case ProjectStatusActive:
+		return []byte(s), nil
+	case ProjectStatusArchived:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ProjectStatus) UnmarshalText(data []byte) error {
+	switch ProjectStatus(data) {
+	case ProjectStatusActive:
+		*s = ProjectStatusActive
+		return nil
+	case ProjectStatusArchived:
+		*s = ProjectStatusArchived
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/ProjectUpdateRequest
+type ProjectUpdateRequest struct {
+	Name        OptString                         `json:"name"`
+	Description OptString                         `json:"description"`
+	Visibility  OptProjectUpdateRequestVisibility `json:"visibility"`
+	StartDate   OptDateTime                       `json:"start_date"`
+	EndDate     OptDateTime                       `json:"end_date"`
+}
+
+// GetName returns the value of Name.
+func (s *ProjectUpdateRequest) GetName() OptString {
+	return s.Name
+}
+
+// GetDescription returns the value of Description.
+func (s *ProjectUpdateRequest) GetDescription() OptString {
+	return s.Description
+}
+
+// GetVisibility returns the value of Visibility.
+func (s *ProjectUpdateRequest) GetVisibility() OptProjectUpdateRequestVisibility {
+	return s.Visibility
+}
+
+// GetStartDate returns the value of StartDate.
+func (s *ProjectUpdateRequest) GetStartDate() OptDateTime {
+	return s.StartDate
+}
+
+// GetEndDate returns the value of EndDate.
+func (s *ProjectUpdateRequest) GetEndDate() OptDateTime {
+	return s.EndDate
+}
+
+// SetName sets the value of Name.
+func (s *ProjectUpdateRequest) SetName(val OptString) {
+	s.Name = val
+}
+
+// SetDescription sets the value of Description.
+func (s *ProjectUpdateRequest) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetVisibility sets the value of Visibility.
+func (s *ProjectUpdateRequest) SetVisibility(val OptProjectUpdateRequestVisibility) {
+	s.Visibility = val
+}
+
+// SetStartDate sets the value of StartDate.
+func (s *ProjectUpdateRequest) SetStartDate(val OptDateTime) {
+	s.StartDate = val
+}
+
+// SetEndDate sets the value of EndDate.
+func (s *ProjectUpdateRequest) SetEndDate(val OptDateTime) {
+	s.EndDate = val
+}
+
+type ProjectUpdateRequestVisibility string
+
+const (
+	ProjectUpdateRequestVisibilityPrivate      ProjectUpdateRequestVisibility = "private"
+	ProjectUpdateRequestVisibilityOrganization ProjectUpdateRequestVisibility = "organization"
+)
+
+// AllValues returns all ProjectUpdateRequestVisibility values.
+func (ProjectUpdateRequestVisibility) AllValues() []ProjectUpdateRequestVisibility {
+	return []ProjectUpdateRequestVisibility{
+		ProjectUpdateRequestVisibilityPrivate,
+		ProjectUpdateRequestVisibilityOrganization,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ProjectUpdateRequestVisibility) MarshalText() ([]byte, error) {
+	switch s {
+	case ProjectUpdateRequestVisibilityPrivate:
+		return []byte(s), nil
+	case ProjectUpdateRequestVisibilityOrganization:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ProjectUpdateRequestVisibility) UnmarshalText(data []byte) error {
+	switch ProjectUpdateRequestVisibility(data) {
+	case ProjectUpdateRequestVisibilityPrivate:
+		*s = ProjectUpdateRequestVisibilityPrivate
+		return nil
+	case ProjectUpdateRequestVisibilityOrganization:
+		*s = ProjectUpdateRequestVisibilityOrganization
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+type ProjectVisibility string
+
+const (
+	ProjectVisibilityPrivate      ProjectVisibility = "private"
+	ProjectVisibilityOrganization ProjectVisibility = "organization"
+)
+
+// AllValues returns all ProjectVisibility values.
+func (ProjectVisibility) AllValues() []ProjectVisibility {
+	return []ProjectVisibility{
+		ProjectVisibilityPrivate,
+		ProjectVisibilityOrganization,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ProjectVisibility) MarshalText() ([]byte, error) {
+	switch s {
+	case ProjectVisibilityPrivate:
+		return []byte(s), nil
+	case ProjectVisibilityOrganization:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ProjectVisibility) UnmarshalText(data []byte) error {
+	switch ProjectVisibility(data) {
+	case ProjectVisibilityPrivate:
+		*s = ProjectVisibilityPrivate
+		return nil
+	case ProjectVisibilityOrganization:
+		*s = ProjectVisibilityOrganization
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
 // Ref: #/components/schemas/RefreshRequest
 type RefreshRequest struct {
 	RefreshToken string `json:"refresh_token"`
@@ -4564,6 +6723,72 @@ func (*RegisterTooManyRequests) registerRes() {}
 type RegisterUnprocessableEntity Problem
 
 func (*RegisterUnprocessableEntity) registerRes() {}
+
+type RemoveOrganizationMemberBadRequest Problem
+
+func (*RemoveOrganizationMemberBadRequest) removeOrganizationMemberRes() {}
+
+type RemoveOrganizationMemberConflict Problem
+
+func (*RemoveOrganizationMemberConflict) removeOrganizationMemberRes() {}
+
+type RemoveOrganizationMemberForbidden Problem
+
+func (*RemoveOrganizationMemberForbidden) removeOrganizationMemberRes() {}
+
+// RemoveOrganizationMemberNoContent is response for RemoveOrganizationMember operation.
+type RemoveOrganizationMemberNoContent struct{}
+
+func (*RemoveOrganizationMemberNoContent) removeOrganizationMemberRes() {}
+
+type RemoveOrganizationMemberNotFound Problem
+
+func (*RemoveOrganizationMemberNotFound) removeOrganizationMemberRes() {}
+
+type RemoveOrganizationMemberTooManyRequests Problem
+
+func (*RemoveOrganizationMemberTooManyRequests) removeOrganizationMemberRes() {}
+
+type RemoveOrganizationMemberUnauthorized Problem
+
+func (*RemoveOrganizationMemberUnauthorized) removeOrganizationMemberRes() {}
+
+type RemoveOrganizationMemberUnprocessableEntity Problem
+
+func (*RemoveOrganizationMemberUnprocessableEntity) removeOrganizationMemberRes() {}
+
+type RemoveProjectMemberBadRequest Problem
+
+func (*RemoveProjectMemberBadRequest) removeProjectMemberRes() {}
+
+type RemoveProjectMemberConflict Problem
+
+func (*RemoveProjectMemberConflict) removeProjectMemberRes() {}
+
+type RemoveProjectMemberForbidden Problem
+
+func (*RemoveProjectMemberForbidden) removeProjectMemberRes() {}
+
+// RemoveProjectMemberNoContent is response for RemoveProjectMember operation.
+type RemoveProjectMemberNoContent struct{}
+
+func (*RemoveProjectMemberNoContent) removeProjectMemberRes() {}
+
+type RemoveProjectMemberNotFound Problem
+
+func (*RemoveProjectMemberNotFound) removeProjectMemberRes() {}
+
+type RemoveProjectMemberTooManyRequests Problem
+
+func (*RemoveProjectMemberTooManyRequests) removeProjectMemberRes() {}
+
+type RemoveProjectMemberUnauthorized Problem
+
+func (*RemoveProjectMemberUnauthorized) removeProjectMemberRes() {}
+
+type RemoveProjectMemberUnprocessableEntity Problem
+
+func (*RemoveProjectMemberUnprocessableEntity) removeProjectMemberRes() {}
 
 type ResendEmailVerificationBadRequest Problem
 
@@ -7584,6 +9809,34 @@ func (s *TokenPairTokenType) UnmarshalText(data []byte) error {
 	}
 }
 
+type UnarchiveProjectBadRequest Problem
+
+func (*UnarchiveProjectBadRequest) unarchiveProjectRes() {}
+
+type UnarchiveProjectConflict Problem
+
+func (*UnarchiveProjectConflict) unarchiveProjectRes() {}
+
+type UnarchiveProjectForbidden Problem
+
+func (*UnarchiveProjectForbidden) unarchiveProjectRes() {}
+
+type UnarchiveProjectNotFound Problem
+
+func (*UnarchiveProjectNotFound) unarchiveProjectRes() {}
+
+type UnarchiveProjectTooManyRequests Problem
+
+func (*UnarchiveProjectTooManyRequests) unarchiveProjectRes() {}
+
+type UnarchiveProjectUnauthorized Problem
+
+func (*UnarchiveProjectUnauthorized) unarchiveProjectRes() {}
+
+type UnarchiveProjectUnprocessableEntity Problem
+
+func (*UnarchiveProjectUnprocessableEntity) unarchiveProjectRes() {}
+
 type UnassignMemberRoleBadRequest Problem
 
 func (*UnassignMemberRoleBadRequest) unassignMemberRoleRes() {}
@@ -7701,6 +9954,102 @@ func (*UpdateMilestoneUnauthorized) updateMilestoneRes() {}
 type UpdateMilestoneUnprocessableEntity Problem
 
 func (*UpdateMilestoneUnprocessableEntity) updateMilestoneRes() {}
+
+type UpdateOrganizationBadRequest Problem
+
+func (*UpdateOrganizationBadRequest) updateOrganizationRes() {}
+
+type UpdateOrganizationForbidden Problem
+
+func (*UpdateOrganizationForbidden) updateOrganizationRes() {}
+
+type UpdateOrganizationNotFound Problem
+
+func (*UpdateOrganizationNotFound) updateOrganizationRes() {}
+
+type UpdateOrganizationRequestEntityTooLarge Problem
+
+func (*UpdateOrganizationRequestEntityTooLarge) updateOrganizationRes() {}
+
+type UpdateOrganizationTooManyRequests Problem
+
+func (*UpdateOrganizationTooManyRequests) updateOrganizationRes() {}
+
+type UpdateOrganizationUnauthorized Problem
+
+func (*UpdateOrganizationUnauthorized) updateOrganizationRes() {}
+
+type UpdateOrganizationUnprocessableEntity Problem
+
+func (*UpdateOrganizationUnprocessableEntity) updateOrganizationRes() {}
+
+type UpdateProjectBadRequest Problem
+
+func (*UpdateProjectBadRequest) updateProjectRes() {}
+
+type UpdateProjectConflict Problem
+
+func (*UpdateProjectConflict) updateProjectRes() {}
+
+type UpdateProjectForbidden Problem
+
+func (*UpdateProjectForbidden) updateProjectRes() {}
+
+type UpdateProjectMemberBadRequest Problem
+
+func (*UpdateProjectMemberBadRequest) updateProjectMemberRes() {}
+
+type UpdateProjectMemberConflict Problem
+
+func (*UpdateProjectMemberConflict) updateProjectMemberRes() {}
+
+type UpdateProjectMemberForbidden Problem
+
+func (*UpdateProjectMemberForbidden) updateProjectMemberRes() {}
+
+type UpdateProjectMemberNotFound Problem
+
+func (*UpdateProjectMemberNotFound) updateProjectMemberRes() {}
+
+type UpdateProjectMemberRequestEntityTooLarge Problem
+
+func (*UpdateProjectMemberRequestEntityTooLarge) updateProjectMemberRes() {}
+
+type UpdateProjectMemberTooManyRequests Problem
+
+func (*UpdateProjectMemberTooManyRequests) updateProjectMemberRes() {}
+
+type UpdateProjectMemberUnauthorized Problem
+
+func (*UpdateProjectMemberUnauthorized) updateProjectMemberRes() {}
+
+type UpdateProjectMemberUnprocessableEntity Problem
+
+func (*UpdateProjectMemberUnprocessableEntity) updateProjectMemberRes() {}
+
+type UpdateProjectNotFound Problem
+
+func (*UpdateProjectNotFound) updateProjectRes() {}
+
+type UpdateProjectPreconditionFailed Problem
+
+func (*UpdateProjectPreconditionFailed) updateProjectRes() {}
+
+type UpdateProjectRequestEntityTooLarge Problem
+
+func (*UpdateProjectRequestEntityTooLarge) updateProjectRes() {}
+
+type UpdateProjectTooManyRequests Problem
+
+func (*UpdateProjectTooManyRequests) updateProjectRes() {}
+
+type UpdateProjectUnauthorized Problem
+
+func (*UpdateProjectUnauthorized) updateProjectRes() {}
+
+type UpdateProjectUnprocessableEntity Problem
+
+func (*UpdateProjectUnprocessableEntity) updateProjectRes() {}
 
 type UpdateRoleBadRequest Problem
 

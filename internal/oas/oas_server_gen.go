@@ -8,6 +8,28 @@ import (
 
 // Handler handles operations described by OpenAPI v3 specification.
 type Handler interface {
+	// AddOrganizationMember implements addOrganizationMember operation.
+	//
+	// Adds the user registered with this email as an active member holding a system role. Needs
+	// member:create and role:create with every permission of the role. There are no invitations yet: an
+	// email without an account is 404 (the user has to register first); an existing member is 409.
+	//
+	// POST /organizations/{org_id}/members
+	AddOrganizationMember(ctx context.Context, req *OrganizationMemberAddRequest, params AddOrganizationMemberParams) (AddOrganizationMemberRes, error)
+	// AddProjectMember implements addProjectMember operation.
+	//
+	// Needs project:create. The user must be a member of the project's organization (404 otherwise); a
+	// project member already is 409.
+	//
+	// POST /projects/{project_id}/members
+	AddProjectMember(ctx context.Context, req *ProjectMemberAddRequest, params AddProjectMemberParams) (AddProjectMemberRes, error)
+	// ArchiveProject implements archiveProject operation.
+	//
+	// Needs project:update. Archived projects are read-only and listed with status=archived; archiving an
+	// archived project is 409.
+	//
+	// POST /projects/{project_id}/archive
+	ArchiveProject(ctx context.Context, params ArchiveProjectParams) (ArchiveProjectRes, error)
 	// AssignMemberRole implements assignMemberRole operation.
 	//
 	// Needs role:create in the organization and every permission of the role (so nobody can make someone
@@ -58,6 +80,21 @@ type Handler interface {
 	//
 	// POST /projects/{project_id}/milestones
 	CreateMilestone(ctx context.Context, req *MilestoneCreateRequest, params CreateMilestoneParams) (CreateMilestoneRes, error)
+	// CreateOrganization implements createOrganization operation.
+	//
+	// Any signed-in user may create an organization; they become its first member with the ADMIN role.
+	// Slugs are unique among live organizations (409).
+	//
+	// POST /organizations
+	CreateOrganization(ctx context.Context, req *OrganizationCreateRequest) (CreateOrganizationRes, error)
+	// CreateProject implements createProject operation.
+	//
+	// Needs project:create and board:create. The caller becomes the project's owner and owner member; a
+	// default board with the columns To Do, In Progress, In Review and Done is created with it. Keys are
+	// unique among the organization's live projects (409).
+	//
+	// POST /organizations/{org_id}/projects
+	CreateProject(ctx context.Context, req *ProjectCreateRequest, params CreateProjectParams) (CreateProjectRes, error)
 	// CreateRole implements createRole operation.
 	//
 	// Needs role:create in the organization. The role starts without permissions; names are unique in the
@@ -120,6 +157,12 @@ type Handler interface {
 	//
 	// DELETE /milestones/{milestone_id}
 	DeleteMilestone(ctx context.Context, params DeleteMilestoneParams) (DeleteMilestoneRes, error)
+	// DeleteProject implements deleteProject operation.
+	//
+	// Needs project:delete. The project is soft-deleted; its key can be reused.
+	//
+	// DELETE /projects/{project_id}
+	DeleteProject(ctx context.Context, params DeleteProjectParams) (DeleteProjectRes, error)
 	// DeleteRole implements deleteRole operation.
 	//
 	// Needs role:delete. The role is removed from every member holding it, effective on their next
@@ -219,6 +262,18 @@ type Handler interface {
 	//
 	// GET /milestones/{milestone_id}
 	GetMilestone(ctx context.Context, params GetMilestoneParams) (GetMilestoneRes, error)
+	// GetOrganization implements getOrganization operation.
+	//
+	// Visible to its members only; any other organization is 404.
+	//
+	// GET /organizations/{org_id}
+	GetOrganization(ctx context.Context, params GetOrganizationParams) (GetOrganizationRes, error)
+	// GetProject implements getProject operation.
+	//
+	// Needs project:read in the project's organization; otherwise 404.
+	//
+	// GET /projects/{project_id}
+	GetProject(ctx context.Context, params GetProjectParams) (GetProjectRes, error)
 	// GetReadiness implements getReadiness operation.
 	//
 	// Answers 200 when the database is reachable and its schema is current, 503 with the failing checks
@@ -282,6 +337,12 @@ type Handler interface {
 	//
 	// GET /projects/{project_id}/milestones
 	ListMilestones(ctx context.Context, params ListMilestonesParams) (ListMilestonesRes, error)
+	// ListOrganizationMembers implements listOrganizationMembers operation.
+	//
+	// Members with their user profile and roles in the organization, newest first. Needs member:read.
+	//
+	// GET /organizations/{org_id}/members
+	ListOrganizationMembers(ctx context.Context, params ListOrganizationMembersParams) (ListOrganizationMembersRes, error)
 	// ListOrganizationUsers implements listOrganizationUsers operation.
 	//
 	// Members of the organization (any membership status) with account status, lockout and roles. Needs
@@ -289,6 +350,31 @@ type Handler interface {
 	//
 	// GET /organizations/{org_id}/users
 	ListOrganizationUsers(ctx context.Context, params ListOrganizationUsersParams) (ListOrganizationUsersRes, error)
+	// ListOrganizations implements listOrganizations operation.
+	//
+	// The organizations the caller is a member of, newest first.
+	//
+	// GET /organizations
+	ListOrganizations(ctx context.Context, params ListOrganizationsParams) (ListOrganizationsRes, error)
+	// ListProjectActivity implements listProjectActivity operation.
+	//
+	// The audit trail of the project itself (created, updated, archived, deleted...), newest first. Needs
+	// project:read; callers without activity_log:read see their own actions only.
+	//
+	// GET /projects/{project_id}/activity
+	ListProjectActivity(ctx context.Context, params ListProjectActivityParams) (ListProjectActivityRes, error)
+	// ListProjectMembers implements listProjectMembers operation.
+	//
+	// Members with their project role, newest first. Needs project:read.
+	//
+	// GET /projects/{project_id}/members
+	ListProjectMembers(ctx context.Context, params ListProjectMembersParams) (ListProjectMembersRes, error)
+	// ListProjects implements listProjects operation.
+	//
+	// Newest first; `status` filters active or archived projects. Needs project:read.
+	//
+	// GET /organizations/{org_id}/projects
+	ListProjects(ctx context.Context, params ListProjectsParams) (ListProjectsRes, error)
 	// ListRoles implements listRoles operation.
 	//
 	// The system roles (ADMIN, MANAGER, DEVELOPER, VIEWER, SUPER_ADMIN; immutable) and the organization's
@@ -393,6 +479,19 @@ type Handler interface {
 	//
 	// POST /auth/register
 	Register(ctx context.Context, req *RegisterRequest) (RegisterRes, error)
+	// RemoveOrganizationMember implements removeOrganizationMember operation.
+	//
+	// Ends the membership (soft delete) and removes the member's roles in the organization, effective on
+	// their next request. Needs member:delete and role:delete. The last ADMIN cannot be removed (409).
+	//
+	// DELETE /organizations/{org_id}/members/{user_id}
+	RemoveOrganizationMember(ctx context.Context, params RemoveOrganizationMemberParams) (RemoveOrganizationMemberRes, error)
+	// RemoveProjectMember implements removeProjectMember operation.
+	//
+	// Needs project:delete. The last owner cannot be removed (409).
+	//
+	// DELETE /projects/{project_id}/members/{user_id}
+	RemoveProjectMember(ctx context.Context, params RemoveProjectMemberParams) (RemoveProjectMemberRes, error)
 	// ResendEmailVerification implements resendEmailVerification operation.
 	//
 	// Earlier unused verification tokens stop working. Answers 409 when the address is already verified.
@@ -425,6 +524,12 @@ type Handler interface {
 	//
 	// POST /sprints/{sprint_id}/start
 	StartSprint(ctx context.Context, params StartSprintParams) (StartSprintRes, error)
+	// UnarchiveProject implements unarchiveProject operation.
+	//
+	// Needs project:update; restoring an active project is 409.
+	//
+	// POST /projects/{project_id}/unarchive
+	UnarchiveProject(ctx context.Context, params UnarchiveProjectParams) (UnarchiveProjectRes, error)
 	// UnassignMemberRole implements unassignMemberRole operation.
 	//
 	// Needs role:delete in the organization; effective on the member's next request.
@@ -451,6 +556,26 @@ type Handler interface {
 	//
 	// PATCH /milestones/{milestone_id}
 	UpdateMilestone(ctx context.Context, req *MilestoneUpdateRequest, params UpdateMilestoneParams) (UpdateMilestoneRes, error)
+	// UpdateOrganization implements updateOrganization operation.
+	//
+	// Needs organization:update. Only the fields sent change. Organizations have no version yet, so
+	// concurrent edits are last-write-wins.
+	//
+	// PATCH /organizations/{org_id}
+	UpdateOrganization(ctx context.Context, req *OrganizationUpdateRequest, params UpdateOrganizationParams) (UpdateOrganizationRes, error)
+	// UpdateProject implements updateProject operation.
+	//
+	// Needs project:update. If-Match must hold the version the client read (`3`, `"3"` or `W/"3"`); a
+	// missing or stale version is 412 and nothing changes. Archived projects are read-only (409).
+	//
+	// PATCH /projects/{project_id}
+	UpdateProject(ctx context.Context, req *ProjectUpdateRequest, params UpdateProjectParams) (UpdateProjectRes, error)
+	// UpdateProjectMember implements updateProjectMember operation.
+	//
+	// Needs project:update. The last owner cannot be demoted (409).
+	//
+	// PATCH /projects/{project_id}/members/{user_id}
+	UpdateProjectMember(ctx context.Context, req *ProjectMemberUpdateRequest, params UpdateProjectMemberParams) (UpdateProjectMemberRes, error)
 	// UpdateRole implements updateRole operation.
 	//
 	// Needs role:update. System roles are immutable (409).

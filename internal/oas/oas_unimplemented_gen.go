@@ -13,6 +13,37 @@ type UnimplementedHandler struct{}
 
 var _ Handler = UnimplementedHandler{}
 
+// AddOrganizationMember implements addOrganizationMember operation.
+//
+// Adds the user registered with this email as an active member holding a system role. Needs
+// member:create and role:create with every permission of the role. There are no invitations yet: an
+// email without an account is 404 (the user has to register first); an existing member is 409.
+//
+// POST /organizations/{org_id}/members
+func (UnimplementedHandler) AddOrganizationMember(ctx context.Context, req *OrganizationMemberAddRequest, params AddOrganizationMemberParams) (r AddOrganizationMemberRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// AddProjectMember implements addProjectMember operation.
+//
+// Needs project:create. The user must be a member of the project's organization (404 otherwise); a
+// project member already is 409.
+//
+// POST /projects/{project_id}/members
+func (UnimplementedHandler) AddProjectMember(ctx context.Context, req *ProjectMemberAddRequest, params AddProjectMemberParams) (r AddProjectMemberRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ArchiveProject implements archiveProject operation.
+//
+// Needs project:update. Archived projects are read-only and listed with status=archived; archiving an
+// archived project is 409.
+//
+// POST /projects/{project_id}/archive
+func (UnimplementedHandler) ArchiveProject(ctx context.Context, params ArchiveProjectParams) (r ArchiveProjectRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // AssignMemberRole implements assignMemberRole operation.
 //
 // Needs role:create in the organization and every permission of the role (so nobody can make someone
@@ -81,6 +112,27 @@ func (UnimplementedHandler) CreateLabel(ctx context.Context, req *LabelCreateReq
 //
 // POST /projects/{project_id}/milestones
 func (UnimplementedHandler) CreateMilestone(ctx context.Context, req *MilestoneCreateRequest, params CreateMilestoneParams) (r CreateMilestoneRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// CreateOrganization implements createOrganization operation.
+//
+// Any signed-in user may create an organization; they become its first member with the ADMIN role.
+// Slugs are unique among live organizations (409).
+//
+// POST /organizations
+func (UnimplementedHandler) CreateOrganization(ctx context.Context, req *OrganizationCreateRequest) (r CreateOrganizationRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// CreateProject implements createProject operation.
+//
+// Needs project:create and board:create. The caller becomes the project's owner and owner member; a
+// default board with the columns To Do, In Progress, In Review and Done is created with it. Keys are
+// unique among the organization's live projects (409).
+//
+// POST /organizations/{org_id}/projects
+func (UnimplementedHandler) CreateProject(ctx context.Context, req *ProjectCreateRequest, params CreateProjectParams) (r CreateProjectRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -170,6 +222,15 @@ func (UnimplementedHandler) DeleteLabel(ctx context.Context, params DeleteLabelP
 //
 // DELETE /milestones/{milestone_id}
 func (UnimplementedHandler) DeleteMilestone(ctx context.Context, params DeleteMilestoneParams) (r DeleteMilestoneRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// DeleteProject implements deleteProject operation.
+//
+// Needs project:delete. The project is soft-deleted; its key can be reused.
+//
+// DELETE /projects/{project_id}
+func (UnimplementedHandler) DeleteProject(ctx context.Context, params DeleteProjectParams) (r DeleteProjectRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -317,6 +378,24 @@ func (UnimplementedHandler) GetMilestone(ctx context.Context, params GetMileston
 	return r, ht.ErrNotImplemented
 }
 
+// GetOrganization implements getOrganization operation.
+//
+// Visible to its members only; any other organization is 404.
+//
+// GET /organizations/{org_id}
+func (UnimplementedHandler) GetOrganization(ctx context.Context, params GetOrganizationParams) (r GetOrganizationRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// GetProject implements getProject operation.
+//
+// Needs project:read in the project's organization; otherwise 404.
+//
+// GET /projects/{project_id}
+func (UnimplementedHandler) GetProject(ctx context.Context, params GetProjectParams) (r GetProjectRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // GetReadiness implements getReadiness operation.
 //
 // Answers 200 when the database is reachable and its schema is current, 503 with the failing checks
@@ -410,6 +489,15 @@ func (UnimplementedHandler) ListMilestones(ctx context.Context, params ListMiles
 	return r, ht.ErrNotImplemented
 }
 
+// ListOrganizationMembers implements listOrganizationMembers operation.
+//
+// Members with their user profile and roles in the organization, newest first. Needs member:read.
+//
+// GET /organizations/{org_id}/members
+func (UnimplementedHandler) ListOrganizationMembers(ctx context.Context, params ListOrganizationMembersParams) (r ListOrganizationMembersRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // ListOrganizationUsers implements listOrganizationUsers operation.
 //
 // Members of the organization (any membership status) with account status, lockout and roles. Needs
@@ -417,6 +505,43 @@ func (UnimplementedHandler) ListMilestones(ctx context.Context, params ListMiles
 //
 // GET /organizations/{org_id}/users
 func (UnimplementedHandler) ListOrganizationUsers(ctx context.Context, params ListOrganizationUsersParams) (r ListOrganizationUsersRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListOrganizations implements listOrganizations operation.
+//
+// The organizations the caller is a member of, newest first.
+//
+// GET /organizations
+func (UnimplementedHandler) ListOrganizations(ctx context.Context, params ListOrganizationsParams) (r ListOrganizationsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListProjectActivity implements listProjectActivity operation.
+//
+// The audit trail of the project itself (created, updated, archived, deleted...), newest first. Needs
+// project:read; callers without activity_log:read see their own actions only.
+//
+// GET /projects/{project_id}/activity
+func (UnimplementedHandler) ListProjectActivity(ctx context.Context, params ListProjectActivityParams) (r ListProjectActivityRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListProjectMembers implements listProjectMembers operation.
+//
+// Members with their project role, newest first. Needs project:read.
+//
+// GET /projects/{project_id}/members
+func (UnimplementedHandler) ListProjectMembers(ctx context.Context, params ListProjectMembersParams) (r ListProjectMembersRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListProjects implements listProjects operation.
+//
+// Newest first; `status` filters active or archived projects. Needs project:read.
+//
+// GET /organizations/{org_id}/projects
+func (UnimplementedHandler) ListProjects(ctx context.Context, params ListProjectsParams) (r ListProjectsRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -569,6 +694,25 @@ func (UnimplementedHandler) Register(ctx context.Context, req *RegisterRequest) 
 	return r, ht.ErrNotImplemented
 }
 
+// RemoveOrganizationMember implements removeOrganizationMember operation.
+//
+// Ends the membership (soft delete) and removes the member's roles in the organization, effective on
+// their next request. Needs member:delete and role:delete. The last ADMIN cannot be removed (409).
+//
+// DELETE /organizations/{org_id}/members/{user_id}
+func (UnimplementedHandler) RemoveOrganizationMember(ctx context.Context, params RemoveOrganizationMemberParams) (r RemoveOrganizationMemberRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// RemoveProjectMember implements removeProjectMember operation.
+//
+// Needs project:delete. The last owner cannot be removed (409).
+//
+// DELETE /projects/{project_id}/members/{user_id}
+func (UnimplementedHandler) RemoveProjectMember(ctx context.Context, params RemoveProjectMemberParams) (r RemoveProjectMemberRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // ResendEmailVerification implements resendEmailVerification operation.
 //
 // Earlier unused verification tokens stop working. Answers 409 when the address is already verified.
@@ -616,6 +760,15 @@ func (UnimplementedHandler) StartSprint(ctx context.Context, params StartSprintP
 	return r, ht.ErrNotImplemented
 }
 
+// UnarchiveProject implements unarchiveProject operation.
+//
+// Needs project:update; restoring an active project is 409.
+//
+// POST /projects/{project_id}/unarchive
+func (UnimplementedHandler) UnarchiveProject(ctx context.Context, params UnarchiveProjectParams) (r UnarchiveProjectRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // UnassignMemberRole implements unassignMemberRole operation.
 //
 // Needs role:delete in the organization; effective on the member's next request.
@@ -651,6 +804,35 @@ func (UnimplementedHandler) UpdateLabel(ctx context.Context, req *LabelUpdateReq
 //
 // PATCH /milestones/{milestone_id}
 func (UnimplementedHandler) UpdateMilestone(ctx context.Context, req *MilestoneUpdateRequest, params UpdateMilestoneParams) (r UpdateMilestoneRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// UpdateOrganization implements updateOrganization operation.
+//
+// Needs organization:update. Only the fields sent change. Organizations have no version yet, so
+// concurrent edits are last-write-wins.
+//
+// PATCH /organizations/{org_id}
+func (UnimplementedHandler) UpdateOrganization(ctx context.Context, req *OrganizationUpdateRequest, params UpdateOrganizationParams) (r UpdateOrganizationRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// UpdateProject implements updateProject operation.
+//
+// Needs project:update. If-Match must hold the version the client read (`3`, `"3"` or `W/"3"`); a
+// missing or stale version is 412 and nothing changes. Archived projects are read-only (409).
+//
+// PATCH /projects/{project_id}
+func (UnimplementedHandler) UpdateProject(ctx context.Context, req *ProjectUpdateRequest, params UpdateProjectParams) (r UpdateProjectRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// UpdateProjectMember implements updateProjectMember operation.
+//
+// Needs project:update. The last owner cannot be demoted (409).
+//
+// PATCH /projects/{project_id}/members/{user_id}
+func (UnimplementedHandler) UpdateProjectMember(ctx context.Context, req *ProjectMemberUpdateRequest, params UpdateProjectMemberParams) (r UpdateProjectMemberRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 

@@ -313,7 +313,7 @@ CREATE UNIQUE INDEX "projectmember_project_id_user_id" ON "project_members" ("pr
 -- Create index "projectmember_user_id" to table: "project_members"
 CREATE INDEX "projectmember_user_id" ON "project_members" ("user_id");
 -- Create "projects" table
-CREATE TABLE "projects" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "deleted_at" timestamptz NULL, "key" character varying NOT NULL, "name" character varying NOT NULL, "description" character varying NULL, "visibility" character varying NOT NULL DEFAULT 'private', "status" character varying NOT NULL DEFAULT 'active', "archived_at" timestamptz NULL, "start_date" timestamptz NULL, "end_date" timestamptz NULL, "next_task_number" bigint NOT NULL DEFAULT 1, "organization_id" uuid NOT NULL, "owner_id" uuid NOT NULL, "default_board_id" uuid NULL, PRIMARY KEY ("id"));
+CREATE TABLE "projects" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "deleted_at" timestamptz NULL, "key" character varying NOT NULL, "name" character varying NOT NULL, "description" character varying NULL, "visibility" character varying NOT NULL DEFAULT 'private', "status" character varying NOT NULL DEFAULT 'active', "archived_at" timestamptz NULL, "start_date" timestamptz NULL, "end_date" timestamptz NULL, "next_task_number" bigint NOT NULL DEFAULT 1, "version" bigint NOT NULL DEFAULT 1, "organization_id" uuid NOT NULL, "owner_id" uuid NOT NULL, "default_board_id" uuid NULL, PRIMARY KEY ("id"));
 -- Create index "project_organization_id" to table: "projects"
 CREATE INDEX "project_organization_id" ON "projects" ("organization_id");
 -- Create index "project_organization_id_key" to table: "projects"
