@@ -119,9 +119,5 @@ func (h *Handler) ListTaskActivity(ctx context.Context, params oas.ListTaskActiv
 	if err != nil {
 		return nil, err
 	}
-	out := &oas.TaskActivityPage{Items: make([]oas.TaskActivity, 0, len(page.Items)), NextCursor: nextCursor(page.NextCursor)}
-	for _, a := range page.Items {
-		out.Items = append(out.Items, ToAPITaskActivity(a))
-	}
-	return out, nil
+	return &oas.ActivityPage{Items: mapItems(page.Items, ToAPIActivity), NextCursor: nextCursor(page.NextCursor)}, nil
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/internal/oas"
 	"github.com/worksynapse/worksynapse/internal/tasks"
 )
@@ -36,24 +35,6 @@ func ToAPITask(t tasks.Task) *oas.TaskInfo {
 	setOpt(&out.CompletedAt, t.CompletedAt, oas.NewOptDateTime)
 	setOpt(&out.EstimateMinutes, t.EstimateMinutes, oas.NewOptInt)
 	setOpt(&out.StoryPoints, t.StoryPoints, oas.NewOptFloat64)
-	return out
-}
-
-// ToAPITaskActivity converts an audit row of a task (without the actor's
-// IP and user agent: those are for auditors, not for every task reader).
-func ToAPITaskActivity(a *ent.ActivityLog) oas.TaskActivity {
-	out := oas.TaskActivity{
-		ID: a.ID, CreatedAt: a.CreatedAt, ActorType: oas.TaskActivityActorType(a.ActorType),
-		ActivityType: oas.TaskActivityActivityType(a.ActivityType), Action: a.Action,
-	}
-	setOpt(&out.ActorUserID, a.ActorUserID, oas.NewOptUUID)
-	setOpt(&out.ActorAgentID, a.ActorAgentID, oas.NewOptUUID)
-	if a.OldValues != nil {
-		out.OldValues = oas.NewOptTaskActivityOldValues(rawValues(a.OldValues))
-	}
-	if a.NewValues != nil {
-		out.NewValues = oas.NewOptTaskActivityNewValues(rawValues(a.NewValues))
-	}
 	return out
 }
 

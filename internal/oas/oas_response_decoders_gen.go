@@ -21268,7 +21268,7 @@ func decodeListTaskActivityResponse(resp *http.Response) (res ListTaskActivityRe
 			}
 			d := jx.DecodeBytes(buf)
 
-			var response TaskActivityPage
+			var response ActivityPage
 			if err := func() error {
 				if err := response.Decode(d); err != nil {
 					return err

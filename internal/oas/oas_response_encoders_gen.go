@@ -5389,7 +5389,7 @@ func encodeListSprintsResponse(response ListSprintsRes, w http.ResponseWriter, s
 
 func encodeListTaskActivityResponse(response ListTaskActivityRes, w http.ResponseWriter, span trace.Span) error {
 	switch response := response.(type) {
-	case *TaskActivityPage:
+	case *ActivityPage:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.WriteHeader(200)
 

@@ -1879,32 +1879,6 @@ export interface components {
             /** Format: date-time */
             end_date?: string;
         };
-        TaskActivity: {
-            /** Format: uuid */
-            id: string;
-            /** Format: date-time */
-            created_at: string;
-            /** @enum {string} */
-            actor_type: "user" | "agent" | "service" | "system";
-            /** Format: uuid */
-            actor_user_id?: string;
-            /** Format: uuid */
-            actor_agent_id?: string;
-            /** @enum {string} */
-            activity_type: "create" | "update" | "delete" | "purge" | "custom";
-            /** @description e.g. task.status_change */
-            action: string;
-            old_values?: {
-                [key: string]: unknown;
-            };
-            new_values?: {
-                [key: string]: unknown;
-            };
-        };
-        TaskActivityPage: {
-            items: components["schemas"]["TaskActivity"][];
-            next_cursor?: string | null;
-        };
         /** @description TaskAttachment resource. */
         TaskAttachment: {
             /** Format: uuid */
@@ -5014,7 +4988,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TaskActivityPage"];
+                    "application/json": components["schemas"]["ActivityPage"];
                 };
             };
             400: components["responses"]["Problem400"];
