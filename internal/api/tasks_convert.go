@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/internal/oas"
+	"github.com/worksynapse/worksynapse/internal/richtext"
 	"github.com/worksynapse/worksynapse/internal/tasks"
 )
 
@@ -24,6 +25,9 @@ func ToAPITask(t tasks.Task) *oas.TaskInfo {
 	}
 	if t.Description != "" {
 		out.Description = oas.NewOptString(t.Description)
+		if html, err := richtext.HTML(t.Description); err == nil {
+			out.DescriptionHTML = oas.NewOptString(html)
+		}
 	}
 	setOpt(&out.AssigneeID, t.AssigneeID, oas.NewOptUUID)
 	setOpt(&out.ParentID, t.ParentID, oas.NewOptUUID)

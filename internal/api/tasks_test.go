@@ -38,6 +38,8 @@ type taskJSON struct {
 	ColumnID  *uuid.UUID `json:"column_id"`
 	DueDate   *string    `json:"due_date"`
 	Version   int        `json:"version"`
+	Desc      string     `json:"description"`
+	DescHTML  string     `json:"description_html"`
 }
 
 type taskPage struct {
@@ -417,4 +419,23 @@ func foreignTask(t *testing.T, db *database.DB) *ent.Task {
 		return err
 	})
 	return tk
+}
+
+func TestTaskDescriptionIsStoredAsTypedAndRenderedSafely(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		pr := newProject(t, db)
+		payload := "**Fix** it <script>alert(document.cookie)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)> ; DROP TABLE tasks;--"
+		tk := pr.create(map[string]any{"title": "XSS probe", "description": payload})
+		if tk.Desc != payload {
+			t.Errorf("the description must be stored as typed, got %q", tk.Desc)
+		}
+		for _, bad := range []string{"<script", "javascript:", "onerror"} {
+			if strings.Contains(tk.DescHTML, bad) {
+				t.Errorf("rendered HTML contains %q: %s", bad, tk.DescHTML)
+			}
+		}
+		if !strings.Contains(tk.DescHTML, "<strong>Fix</strong>") || !strings.Contains(tk.DescHTML, "DROP TABLE tasks;--") {
+			t.Errorf("formatting and text must survive: %s", tk.DescHTML)
+		}
+	})
 }

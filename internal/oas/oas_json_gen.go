@@ -30119,6 +30119,12 @@ func (s *TaskInfo) encodeFields(e *jx.Encoder) {
 		}
 	}
 	{
+		if s.DescriptionHTML.Set {
+			e.FieldStart("description_html")
+			s.DescriptionHTML.Encode(e)
+		}
+	}
+	{
 		e.FieldStart("status")
 		s.Status.Encode(e)
 	}
@@ -30216,7 +30222,7 @@ func (s *TaskInfo) encodeFields(e *jx.Encoder) {
 	}
 }
 
-var jsonFieldsNameOfTaskInfo = [26]string{
+var jsonFieldsNameOfTaskInfo = [27]string{
 	0:  "id",
 	1:  "organization_id",
 	2:  "project_id",
@@ -30224,25 +30230,26 @@ var jsonFieldsNameOfTaskInfo = [26]string{
 	4:  "key",
 	5:  "title",
 	6:  "description",
-	7:  "status",
-	8:  "priority",
-	9:  "type",
-	10: "assignee_id",
-	11: "reporter_id",
-	12: "parent_id",
-	13: "sprint_id",
-	14: "milestone_id",
-	15: "column_id",
-	16: "position",
-	17: "start_date",
-	18: "due_date",
-	19: "completed_at",
-	20: "estimate_minutes",
-	21: "story_points",
-	22: "is_ai_generated",
-	23: "version",
-	24: "created_at",
-	25: "updated_at",
+	7:  "description_html",
+	8:  "status",
+	9:  "priority",
+	10: "type",
+	11: "assignee_id",
+	12: "reporter_id",
+	13: "parent_id",
+	14: "sprint_id",
+	15: "milestone_id",
+	16: "column_id",
+	17: "position",
+	18: "start_date",
+	19: "due_date",
+	20: "completed_at",
+	21: "estimate_minutes",
+	22: "story_points",
+	23: "is_ai_generated",
+	24: "version",
+	25: "created_at",
+	26: "updated_at",
 }
 
 // Decode decodes TaskInfo from json.
@@ -30336,8 +30343,18 @@ func (s *TaskInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"description\"")
 			}
+		case "description_html":
+			if err := func() error {
+				s.DescriptionHTML.Reset()
+				if err := s.DescriptionHTML.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"description_html\"")
+			}
 		case "status":
-			requiredBitSet[0] |= 1 << 7
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
 				if err := s.Status.Decode(d); err != nil {
 					return err
@@ -30347,7 +30364,7 @@ func (s *TaskInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"status\"")
 			}
 		case "priority":
-			requiredBitSet[1] |= 1 << 0
+			requiredBitSet[1] |= 1 << 1
 			if err := func() error {
 				if err := s.Priority.Decode(d); err != nil {
 					return err
@@ -30357,7 +30374,7 @@ func (s *TaskInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"priority\"")
 			}
 		case "type":
-			requiredBitSet[1] |= 1 << 1
+			requiredBitSet[1] |= 1 << 2
 			if err := func() error {
 				if err := s.Type.Decode(d); err != nil {
 					return err
@@ -30377,7 +30394,7 @@ func (s *TaskInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"assignee_id\"")
 			}
 		case "reporter_id":
-			requiredBitSet[1] |= 1 << 3
+			requiredBitSet[1] |= 1 << 4
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.ReporterID = v
@@ -30429,7 +30446,7 @@ func (s *TaskInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"column_id\"")
 			}
 		case "position":
-			requiredBitSet[2] |= 1 << 0
+			requiredBitSet[2] |= 1 << 1
 			if err := func() error {
 				v, err := d.Int64()
 				s.Position = int64(v)
@@ -30491,7 +30508,7 @@ func (s *TaskInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"story_points\"")
 			}
 		case "is_ai_generated":
-			requiredBitSet[2] |= 1 << 6
+			requiredBitSet[2] |= 1 << 7
 			if err := func() error {
 				v, err := d.Bool()
 				s.IsAiGenerated = bool(v)
@@ -30503,7 +30520,7 @@ func (s *TaskInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"is_ai_generated\"")
 			}
 		case "version":
-			requiredBitSet[2] |= 1 << 7
+			requiredBitSet[3] |= 1 << 0
 			if err := func() error {
 				v, err := d.Int()
 				s.Version = int(v)
@@ -30515,7 +30532,7 @@ func (s *TaskInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"version\"")
 			}
 		case "created_at":
-			requiredBitSet[3] |= 1 << 0
+			requiredBitSet[3] |= 1 << 1
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.CreatedAt = v
@@ -30527,7 +30544,7 @@ func (s *TaskInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"created_at\"")
 			}
 		case "updated_at":
-			requiredBitSet[3] |= 1 << 1
+			requiredBitSet[3] |= 1 << 2
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.UpdatedAt = v
@@ -30548,10 +30565,10 @@ func (s *TaskInfo) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [4]uint8{
-		0b10111111,
-		0b00001011,
-		0b11000001,
-		0b00000011,
+		0b00111111,
+		0b00010111,
+		0b10000010,
+		0b00000111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.

@@ -8355,9 +8355,13 @@ type TaskInfo struct {
 	ProjectID      uuid.UUID `json:"project_id"`
 	Number         int       `json:"number"`
 	// Project key and number, e.g. WS-42.
-	Key             string       `json:"key"`
-	Title           string       `json:"title"`
-	Description     OptString    `json:"description"`
+	Key   string `json:"key"`
+	Title string `json:"title"`
+	// Markdown, stored exactly as written.
+	Description OptString `json:"description"`
+	// The description rendered to HTML and sanitized (no script, event handlers or javascript URLs); safe
+	// to insert into a page.
+	DescriptionHTML OptString    `json:"description_html"`
 	Status          TaskStatus   `json:"status"`
 	Priority        TaskPriority `json:"priority"`
 	Type            TaskType     `json:"type"`
@@ -8413,6 +8417,11 @@ func (s *TaskInfo) GetTitle() string {
 // GetDescription returns the value of Description.
 func (s *TaskInfo) GetDescription() OptString {
 	return s.Description
+}
+
+// GetDescriptionHTML returns the value of DescriptionHTML.
+func (s *TaskInfo) GetDescriptionHTML() OptString {
+	return s.DescriptionHTML
 }
 
 // GetStatus returns the value of Status.
@@ -8543,6 +8552,11 @@ func (s *TaskInfo) SetTitle(val string) {
 // SetDescription sets the value of Description.
 func (s *TaskInfo) SetDescription(val OptString) {
 	s.Description = val
+}
+
+// SetDescriptionHTML sets the value of DescriptionHTML.
+func (s *TaskInfo) SetDescriptionHTML(val OptString) {
+	s.DescriptionHTML = val
 }
 
 // SetStatus sets the value of Status.

@@ -2013,7 +2013,10 @@ export interface components {
             /** @description Project key and number, e.g. WS-42. */
             key: string;
             title: string;
+            /** @description Markdown, stored exactly as written. */
             description?: string;
+            /** @description The description rendered to HTML and sanitized (no script, event handlers or javascript URLs); safe to insert into a page. */
+            description_html?: string;
             status: components["schemas"]["TaskStatus"];
             priority: components["schemas"]["TaskPriority"];
             type: components["schemas"]["TaskType"];
