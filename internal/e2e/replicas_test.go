@@ -114,7 +114,7 @@ type tokenPair struct {
 
 func TestTwoReplicasShareSessionsAndRateLimits(t *testing.T) {
 	admin := testdb.RequirePostgres(t)
-	redisURL := requireRedis(t)
+	redisURL := testdb.RequireRedis(t, 2)
 	ctx := context.Background()
 	dbURL, drop, err := dbmigrate.TempDevDatabase(ctx, admin)
 	if err != nil {

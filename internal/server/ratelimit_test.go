@@ -1,14 +1,10 @@
 package server_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
-	"os"
 	"strconv"
 	"testing"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/testdb"
@@ -71,29 +67,8 @@ func TestPerUserRateLimit(t *testing.T) {
 	}
 }
 
-// redisURL is the shared Redis of the project's machines; CI starts it.
-func redisURL(t *testing.T) string {
-	url := "redis://127.0.0.1:6379/1" // a database of its own: packages run in parallel
-	opts, _ := redis.ParseURL(url)
-	c := redis.NewClient(opts)
-	defer c.Close()
-	ctx := context.Background()
-	if err := c.Ping(ctx).Err(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("Redis is required in CI: %v", err)
-		}
-		t.Skipf("Redis tests skipped: %v", err)
-	}
-	// Start from a clean budget: earlier runs share the default key prefix.
-	keys, _ := c.Keys(ctx, "worksynapse:ratelimit:*").Result()
-	if len(keys) > 0 {
-		c.Del(ctx, keys...)
-	}
-	return url
-}
-
 func TestAuthRateLimitIsSharedThroughRedis(t *testing.T) {
-	url := redisURL(t)
+	url := testdb.RequireRedis(t, 1)
 	env := testserver.Env{"WORKSYNAPSE_RATE_LIMIT_AUTH_PER_IP_PER_MINUTE": "5", "WORKSYNAPSE_REDIS_URL": url}
 	db := testdb.NewSQLite(t)
 	replicaA := testserver.Start(t, db, env)
