@@ -124,6 +124,10 @@ type MailConfig struct {
 	// over TLS); empty Username disables authentication.
 	Username string `mapstructure:"username"`
 	Password string `mapstructure:"password"`
+	// OutboxFile, development only, appends every message kept in memory
+	// as a JSON line to this file so a browser or end-to-end test can read
+	// the verification and reset tokens. Refused in production.
+	OutboxFile string `mapstructure:"outbox_file"`
 }
 
 // StorageConfig configures where uploaded files (task attachments) live.
@@ -190,6 +194,7 @@ var defaults = []setting{
 	{"mail.from", "WorkSynapse <no-reply@localhost>"},
 	{"mail.username", ""},
 	{"mail.password", ""},
+	{"mail.outbox_file", ""},
 
 	{"storage.dir", "./data/files"},
 	{"storage.max_upload_bytes", int64(25 << 20)},

@@ -280,6 +280,9 @@ func (c *Config) checkMail(ch *checker) {
 	if m.Password != "" && m.Username == "" {
 		ch.fail("mail.password", "is set but mail.username is empty")
 	}
+	if m.OutboxFile != "" && c.IsProduction() {
+		ch.fail("mail.outbox_file", "is for development only: it writes live verification and reset tokens to disk")
+	}
 }
 
 func (c *Config) checkStorage(ch *checker) {

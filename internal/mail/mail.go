@@ -37,7 +37,9 @@ var ErrInvalidMessage = errors.New("mail: invalid message")
 // in-memory Outbox (development, tests).
 func New(cfg config.MailConfig, log *slog.Logger) (Mailer, error) {
 	if cfg.SMTPAddr == "" {
-		return NewOutbox(log), nil
+		o := NewOutbox(log)
+		o.file = cfg.OutboxFile
+		return o, nil
 	}
 	return NewSMTP(cfg, log)
 }

@@ -2,7 +2,10 @@ package mail
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 )
@@ -18,6 +21,9 @@ type Outbox struct {
 	log  *slog.Logger
 	mu   sync.Mutex
 	msgs []Message
+	// file, if set (mail.outbox_file, development only), receives every
+	// message as a JSON line so tests outside the process can read it.
+	file string
 }
 
 // NewOutbox returns an empty outbox; log may be nil.
@@ -45,6 +51,26 @@ func (o *Outbox) Send(ctx context.Context, m Message) error {
 		o.msgs = o.msgs[:n]
 	}
 	o.msgs = append(o.msgs, m)
+	return o.appendToFile(m)
+}
+
+// appendToFile writes m as one JSON line, readable by the owner only.
+func (o *Outbox) appendToFile(m Message) error {
+	if o.file == "" {
+		return nil
+	}
+	line, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("mail: outbox file: %w", err)
+	}
+	f, err := os.OpenFile(o.file, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("mail: outbox file: %w", err)
+	}
+	defer f.Close()
+	if _, err := f.Write(append(line, '\n')); err != nil {
+		return fmt.Errorf("mail: outbox file: %w", err)
+	}
 	return nil
 }
 

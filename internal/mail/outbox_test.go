@@ -3,9 +3,12 @@ package mail_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -71,5 +74,30 @@ func TestNewPicksTheMailerFromConfig(t *testing.T) {
 	}
 	if _, err := mail.New(config.MailConfig{SMTPAddr: "127.0.0.1:25", From: "bad"}, nil); err == nil {
 		t.Error("an invalid sender must be refused")
+	}
+}
+
+func TestOutboxFileReceivesEachMessageAsAJSONLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.jsonl")
+	m, err := mail.New(config.MailConfig{From: "WorkSynapse <no-reply@localhost>", OutboxFile: path}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range []string{"a@example.com", "b@example.com"} {
+		if err := m.Send(context.Background(), mail.Message{To: to, Subject: "hi", Text: "token wsv_x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	var last mail.Message
+	if len(lines) != 2 || json.Unmarshal([]byte(lines[1]), &last) != nil || last.To != "b@example.com" {
+		t.Fatalf("outbox file: %q", raw)
+	}
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+		t.Errorf("outbox file mode %v, want 0600 (it holds tokens)", st.Mode().Perm())
 	}
 }

@@ -38,6 +38,21 @@ describe("auth", () => {
     assert.equal(me.data?.display_name, "Ada Lovelace");
   });
 
+  test("verifies the email address with the token from the mail", async () => {
+    const { client, creds } = await signUp(server);
+    const before = await client.GET("/auth/me");
+    assert.equal(before.data?.email_verified, false);
+    const mails = await server.mailTo(creds.email);
+    const token = mails.at(-1)?.Text.match(/wsv_[A-Za-z0-9_-]+/)?.[0];
+    assert.ok(token, `a verification mail with a token was sent: ${JSON.stringify(mails)}`);
+    const verify = await client.POST("/auth/email/verify", { body: { token } });
+    assert.equal(verify.response.status, 204);
+    const after = await client.GET("/auth/me");
+    assert.equal(after.data?.email_verified, true);
+    const again = await client.POST("/auth/email/verify", { body: { token } });
+    assert.equal(again.response.status, 400, "a verification token works once");
+  });
+
   test("a wrong password is a 401 Problem and does not trigger a refresh", async () => {
     const { creds } = await signUp(server);
     const net = instrumentedFetch();

@@ -3,7 +3,7 @@
 // that starts its own server with `startServer()` and signs users up with `signUp()`.
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -18,6 +18,8 @@ export interface TestServer {
   baseUrl: string;
   /** Everything the server logged so far (JSON lines). */
   logs(): string;
+  /** Mail the server "sent" to address, oldest first (from the development outbox file). */
+  mailTo(address: string): Promise<{ To: string; Subject: string; Text: string }[]>;
   stop(): Promise<void>;
 }
 
@@ -41,6 +43,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
       // A frontend test signs in far more often than a person; the limits
       // themselves are tested in Go (internal/server, internal/e2e).
       WORKSYNAPSE_RATE_LIMIT_AUTH_PER_IP_PER_MINUTE: "10000",
+      // Development-only mail outbox file: how a test reads the mail the server "sent".
+      WORKSYNAPSE_MAIL_OUTBOX_FILE: join(dir, "outbox.jsonl"),
       ...env,
     },
     stdio: ["ignore", "inherit", "pipe"],
@@ -59,6 +63,11 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
   const server: TestServer = {
     baseUrl: "",
     logs: () => lines.join("\n"),
+    async mailTo(address: string) {
+      const text = await readFile(join(dir, "outbox.jsonl"), "utf8").catch(() => "");
+      const mails = text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { To: string; Subject: string; Text: string });
+      return mails.filter((m) => m.To.toLowerCase() === address.toLowerCase());
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill("SIGTERM");
