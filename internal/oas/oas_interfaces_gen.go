@@ -33,6 +33,14 @@ type ConfirmMfaRes interface {
 	confirmMfaRes()
 }
 
+type CreateBoardColumnRes interface {
+	createBoardColumnRes()
+}
+
+type CreateBoardRes interface {
+	createBoardRes()
+}
+
 type CreateLabelRes interface {
 	createLabelRes()
 }
@@ -75,6 +83,14 @@ type CreateTimeLogRes interface {
 
 type DeactivateUserRes interface {
 	deactivateUserRes()
+}
+
+type DeleteBoardColumnRes interface {
+	deleteBoardColumnRes()
+}
+
+type DeleteBoardRes interface {
+	deleteBoardRes()
 }
 
 type DeleteLabelRes interface {
@@ -185,6 +201,10 @@ type GrantRolePermissionRes interface {
 	grantRolePermissionRes()
 }
 
+type ListBoardsRes interface {
+	listBoardsRes()
+}
+
 type ListLabelsRes interface {
 	listLabelsRes()
 }
@@ -289,6 +309,10 @@ type RemoveProjectMemberRes interface {
 	removeProjectMemberRes()
 }
 
+type ReorderBoardColumnsRes interface {
+	reorderBoardColumnsRes()
+}
+
 type ResendEmailVerificationRes interface {
 	resendEmailVerificationRes()
 }
@@ -319,6 +343,14 @@ type UnassignMemberRoleRes interface {
 
 type UnlockUserRes interface {
 	unlockUserRes()
+}
+
+type UpdateBoardColumnRes interface {
+	updateBoardColumnRes()
+}
+
+type UpdateBoardRes interface {
+	updateBoardRes()
 }
 
 type UpdateLabelRes interface {

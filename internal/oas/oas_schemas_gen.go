@@ -510,6 +510,432 @@ func (s *BearerAuth) SetRoles(val []string) {
 	s.Roles = val
 }
 
+// BoardColumn resource.
+// Ref: #/components/schemas/BoardColumn
+type BoardColumn struct {
+	ID             uuid.UUID               `json:"id"`
+	CreatedAt      time.Time               `json:"created_at"`
+	UpdatedAt      time.Time               `json:"updated_at"`
+	OrganizationID uuid.UUID               `json:"organization_id"`
+	DeletedAt      OptNilDateTime          `json:"deleted_at"`
+	BoardID        uuid.UUID               `json:"board_id"`
+	Name           string                  `json:"name"`
+	Position       int                     `json:"position"`
+	WipLimit       OptNilInt               `json:"wip_limit"`
+	MappedStatus   BoardColumnMappedStatus `json:"mapped_status"`
+}
+
+// GetID returns the value of ID.
+func (s *BoardColumn) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *BoardColumn) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *BoardColumn) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *BoardColumn) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetDeletedAt returns the value of DeletedAt.
+func (s *BoardColumn) GetDeletedAt() OptNilDateTime {
+	return s.DeletedAt
+}
+
+// GetBoardID returns the value of BoardID.
+func (s *BoardColumn) GetBoardID() uuid.UUID {
+	return s.BoardID
+}
+
+// GetName returns the value of Name.
+func (s *BoardColumn) GetName() string {
+	return s.Name
+}
+
+// GetPosition returns the value of Position.
+func (s *BoardColumn) GetPosition() int {
+	return s.Position
+}
+
+// GetWipLimit returns the value of WipLimit.
+func (s *BoardColumn) GetWipLimit() OptNilInt {
+	return s.WipLimit
+}
+
+// GetMappedStatus returns the value of MappedStatus.
+func (s *BoardColumn) GetMappedStatus() BoardColumnMappedStatus {
+	return s.MappedStatus
+}
+
+// SetID sets the value of ID.
+func (s *BoardColumn) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *BoardColumn) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *BoardColumn) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *BoardColumn) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetDeletedAt sets the value of DeletedAt.
+func (s *BoardColumn) SetDeletedAt(val OptNilDateTime) {
+	s.DeletedAt = val
+}
+
+// SetBoardID sets the value of BoardID.
+func (s *BoardColumn) SetBoardID(val uuid.UUID) {
+	s.BoardID = val
+}
+
+// SetName sets the value of Name.
+func (s *BoardColumn) SetName(val string) {
+	s.Name = val
+}
+
+// SetPosition sets the value of Position.
+func (s *BoardColumn) SetPosition(val int) {
+	s.Position = val
+}
+
+// SetWipLimit sets the value of WipLimit.
+func (s *BoardColumn) SetWipLimit(val OptNilInt) {
+	s.WipLimit = val
+}
+
+// SetMappedStatus sets the value of MappedStatus.
+func (s *BoardColumn) SetMappedStatus(val BoardColumnMappedStatus) {
+	s.MappedStatus = val
+}
+
+func (*BoardColumn) createBoardColumnRes() {}
+func (*BoardColumn) updateBoardColumnRes() {}
+
+// A new column, appended at the end of the board.
+// Ref: #/components/schemas/BoardColumnCreateRequest
+type BoardColumnCreateRequest struct {
+	Name         string     `json:"name"`
+	MappedStatus TaskStatus `json:"mapped_status"`
+	WipLimit     OptInt     `json:"wip_limit"`
+}
+
+// GetName returns the value of Name.
+func (s *BoardColumnCreateRequest) GetName() string {
+	return s.Name
+}
+
+// GetMappedStatus returns the value of MappedStatus.
+func (s *BoardColumnCreateRequest) GetMappedStatus() TaskStatus {
+	return s.MappedStatus
+}
+
+// GetWipLimit returns the value of WipLimit.
+func (s *BoardColumnCreateRequest) GetWipLimit() OptInt {
+	return s.WipLimit
+}
+
+// SetName sets the value of Name.
+func (s *BoardColumnCreateRequest) SetName(val string) {
+	s.Name = val
+}
+
+// SetMappedStatus sets the value of MappedStatus.
+func (s *BoardColumnCreateRequest) SetMappedStatus(val TaskStatus) {
+	s.MappedStatus = val
+}
+
+// SetWipLimit sets the value of WipLimit.
+func (s *BoardColumnCreateRequest) SetWipLimit(val OptInt) {
+	s.WipLimit = val
+}
+
+type BoardColumnMappedStatus string
+
+const (
+	BoardColumnMappedStatusBacklog    BoardColumnMappedStatus = "backlog"
+	BoardColumnMappedStatusTodo       BoardColumnMappedStatus = "todo"
+	BoardColumnMappedStatusInProgress BoardColumnMappedStatus = "in_progress"
+	BoardColumnMappedStatusInReview   BoardColumnMappedStatus = "in_review"
+	BoardColumnMappedStatusDone       BoardColumnMappedStatus = "done"
+	BoardColumnMappedStatusCancelled  BoardColumnMappedStatus = "cancelled"
+)
+
+// AllValues returns all BoardColumnMappedStatus values.
+func (BoardColumnMappedStatus) AllValues() []BoardColumnMappedStatus {
+	return []BoardColumnMappedStatus{
+		BoardColumnMappedStatusBacklog,
+		BoardColumnMappedStatusTodo,
+		BoardColumnMappedStatusInProgress,
+		BoardColumnMappedStatusInReview,
+		BoardColumnMappedStatusDone,
+		BoardColumnMappedStatusCancelled,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s BoardColumnMappedStatus) MarshalText() ([]byte, error) {
+	switch s {
+	case BoardColumnMappedStatusBacklog:
+		return []byte(s), nil
+	case BoardColumnMappedStatusTodo:
+		return []byte(s), nil
+	case BoardColumnMappedStatusInProgress:
+		return []byte(s), nil
+	case BoardColumnMappedStatusInReview:
+		return []byte(s), nil
+	case BoardColumnMappedStatusDone:
+		return []byte(s), nil
+	case BoardColumnMappedStatusCancelled:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *BoardColumnMappedStatus) UnmarshalText(data []byte) error {
+	switch BoardColumnMappedStatus(data) {
+	case BoardColumnMappedStatusBacklog:
+		*s = BoardColumnMappedStatusBacklog
+		return nil
+	case BoardColumnMappedStatusTodo:
+		*s = BoardColumnMappedStatusTodo
+		return nil
+	case BoardColumnMappedStatusInProgress:
+		*s = BoardColumnMappedStatusInProgress
+		return nil
+	case BoardColumnMappedStatusInReview:
+		*s = BoardColumnMappedStatusInReview
+		return nil
+	case BoardColumnMappedStatusDone:
+		*s = BoardColumnMappedStatusDone
+		return nil
+	case BoardColumnMappedStatusCancelled:
+		*s = BoardColumnMappedStatusCancelled
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Every column of the board, in the new left-to-right order.
+// Ref: #/components/schemas/BoardColumnOrderRequest
+type BoardColumnOrderRequest struct {
+	ColumnIds []uuid.UUID `json:"column_ids"`
+}
+
+// GetColumnIds returns the value of ColumnIds.
+func (s *BoardColumnOrderRequest) GetColumnIds() []uuid.UUID {
+	return s.ColumnIds
+}
+
+// SetColumnIds sets the value of ColumnIds.
+func (s *BoardColumnOrderRequest) SetColumnIds(val []uuid.UUID) {
+	s.ColumnIds = val
+}
+
+// The column fields to change; wip_limit null removes the limit.
+// Ref: #/components/schemas/BoardColumnUpdateRequest
+type BoardColumnUpdateRequest struct {
+	Name         OptString     `json:"name"`
+	MappedStatus OptTaskStatus `json:"mapped_status"`
+	WipLimit     OptNilInt     `json:"wip_limit"`
+}
+
+// GetName returns the value of Name.
+func (s *BoardColumnUpdateRequest) GetName() OptString {
+	return s.Name
+}
+
+// GetMappedStatus returns the value of MappedStatus.
+func (s *BoardColumnUpdateRequest) GetMappedStatus() OptTaskStatus {
+	return s.MappedStatus
+}
+
+// GetWipLimit returns the value of WipLimit.
+func (s *BoardColumnUpdateRequest) GetWipLimit() OptNilInt {
+	return s.WipLimit
+}
+
+// SetName sets the value of Name.
+func (s *BoardColumnUpdateRequest) SetName(val OptString) {
+	s.Name = val
+}
+
+// SetMappedStatus sets the value of MappedStatus.
+func (s *BoardColumnUpdateRequest) SetMappedStatus(val OptTaskStatus) {
+	s.MappedStatus = val
+}
+
+// SetWipLimit sets the value of WipLimit.
+func (s *BoardColumnUpdateRequest) SetWipLimit(val OptNilInt) {
+	s.WipLimit = val
+}
+
+// A new board.
+// Ref: #/components/schemas/BoardCreateRequest
+type BoardCreateRequest struct {
+	Name string `json:"name"`
+}
+
+// GetName returns the value of Name.
+func (s *BoardCreateRequest) GetName() string {
+	return s.Name
+}
+
+// SetName sets the value of Name.
+func (s *BoardCreateRequest) SetName(val string) {
+	s.Name = val
+}
+
+// A board with its columns ordered by position.
+// Ref: #/components/schemas/BoardInfo
+type BoardInfo struct {
+	ID        uuid.UUID     `json:"id"`
+	ProjectID uuid.UUID     `json:"project_id"`
+	Name      string        `json:"name"`
+	IsDefault bool          `json:"is_default"`
+	CreatedAt time.Time     `json:"created_at"`
+	UpdatedAt time.Time     `json:"updated_at"`
+	Columns   []BoardColumn `json:"columns"`
+}
+
+// GetID returns the value of ID.
+func (s *BoardInfo) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetProjectID returns the value of ProjectID.
+func (s *BoardInfo) GetProjectID() uuid.UUID {
+	return s.ProjectID
+}
+
+// GetName returns the value of Name.
+func (s *BoardInfo) GetName() string {
+	return s.Name
+}
+
+// GetIsDefault returns the value of IsDefault.
+func (s *BoardInfo) GetIsDefault() bool {
+	return s.IsDefault
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *BoardInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *BoardInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// GetColumns returns the value of Columns.
+func (s *BoardInfo) GetColumns() []BoardColumn {
+	return s.Columns
+}
+
+// SetID sets the value of ID.
+func (s *BoardInfo) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetProjectID sets the value of ProjectID.
+func (s *BoardInfo) SetProjectID(val uuid.UUID) {
+	s.ProjectID = val
+}
+
+// SetName sets the value of Name.
+func (s *BoardInfo) SetName(val string) {
+	s.Name = val
+}
+
+// SetIsDefault sets the value of IsDefault.
+func (s *BoardInfo) SetIsDefault(val bool) {
+	s.IsDefault = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *BoardInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *BoardInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+// SetColumns sets the value of Columns.
+func (s *BoardInfo) SetColumns(val []BoardColumn) {
+	s.Columns = val
+}
+
+func (*BoardInfo) createBoardRes()         {}
+func (*BoardInfo) reorderBoardColumnsRes() {}
+func (*BoardInfo) updateBoardRes()         {}
+
+// A page of boards with their columns.
+// Ref: #/components/schemas/BoardPage
+type BoardPage struct {
+	Items      []BoardInfo  `json:"items"`
+	NextCursor OptNilString `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *BoardPage) GetItems() []BoardInfo {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *BoardPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *BoardPage) SetItems(val []BoardInfo) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *BoardPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*BoardPage) listBoardsRes() {}
+
+// The board's new name.
+// Ref: #/components/schemas/BoardUpdateRequest
+type BoardUpdateRequest struct {
+	Name string `json:"name"`
+}
+
+// GetName returns the value of Name.
+func (s *BoardUpdateRequest) GetName() string {
+	return s.Name
+}
+
+// SetName sets the value of Name.
+func (s *BoardUpdateRequest) SetName(val string) {
+	s.Name = val
+}
+
 type ChangePasswordBadRequest Problem
 
 func (*ChangePasswordBadRequest) changePasswordRes() {}
@@ -626,6 +1052,62 @@ func (*ConfirmMfaUnauthorized) confirmMfaRes() {}
 type ConfirmMfaUnprocessableEntity Problem
 
 func (*ConfirmMfaUnprocessableEntity) confirmMfaRes() {}
+
+type CreateBoardBadRequest Problem
+
+func (*CreateBoardBadRequest) createBoardRes() {}
+
+type CreateBoardColumnBadRequest Problem
+
+func (*CreateBoardColumnBadRequest) createBoardColumnRes() {}
+
+type CreateBoardColumnForbidden Problem
+
+func (*CreateBoardColumnForbidden) createBoardColumnRes() {}
+
+type CreateBoardColumnNotFound Problem
+
+func (*CreateBoardColumnNotFound) createBoardColumnRes() {}
+
+type CreateBoardColumnRequestEntityTooLarge Problem
+
+func (*CreateBoardColumnRequestEntityTooLarge) createBoardColumnRes() {}
+
+type CreateBoardColumnTooManyRequests Problem
+
+func (*CreateBoardColumnTooManyRequests) createBoardColumnRes() {}
+
+type CreateBoardColumnUnauthorized Problem
+
+func (*CreateBoardColumnUnauthorized) createBoardColumnRes() {}
+
+type CreateBoardColumnUnprocessableEntity Problem
+
+func (*CreateBoardColumnUnprocessableEntity) createBoardColumnRes() {}
+
+type CreateBoardForbidden Problem
+
+func (*CreateBoardForbidden) createBoardRes() {}
+
+type CreateBoardNotFound Problem
+
+func (*CreateBoardNotFound) createBoardRes() {}
+
+type CreateBoardRequestEntityTooLarge Problem
+
+func (*CreateBoardRequestEntityTooLarge) createBoardRes() {}
+
+type CreateBoardTooManyRequests Problem
+
+func (*CreateBoardTooManyRequests) createBoardRes() {}
+
+type CreateBoardUnauthorized Problem
+
+func (*CreateBoardUnauthorized) createBoardRes() {}
+
+type CreateBoardUnprocessableEntity Problem
+
+func (*CreateBoardUnprocessableEntity) createBoardRes() {}
 
 type CreateLabelBadRequest Problem
 
@@ -955,6 +1437,72 @@ func (*DeactivateUserUnauthorized) deactivateUserRes() {}
 type DeactivateUserUnprocessableEntity Problem
 
 func (*DeactivateUserUnprocessableEntity) deactivateUserRes() {}
+
+type DeleteBoardBadRequest Problem
+
+func (*DeleteBoardBadRequest) deleteBoardRes() {}
+
+type DeleteBoardColumnBadRequest Problem
+
+func (*DeleteBoardColumnBadRequest) deleteBoardColumnRes() {}
+
+type DeleteBoardColumnConflict Problem
+
+func (*DeleteBoardColumnConflict) deleteBoardColumnRes() {}
+
+type DeleteBoardColumnForbidden Problem
+
+func (*DeleteBoardColumnForbidden) deleteBoardColumnRes() {}
+
+// DeleteBoardColumnNoContent is response for DeleteBoardColumn operation.
+type DeleteBoardColumnNoContent struct{}
+
+func (*DeleteBoardColumnNoContent) deleteBoardColumnRes() {}
+
+type DeleteBoardColumnNotFound Problem
+
+func (*DeleteBoardColumnNotFound) deleteBoardColumnRes() {}
+
+type DeleteBoardColumnTooManyRequests Problem
+
+func (*DeleteBoardColumnTooManyRequests) deleteBoardColumnRes() {}
+
+type DeleteBoardColumnUnauthorized Problem
+
+func (*DeleteBoardColumnUnauthorized) deleteBoardColumnRes() {}
+
+type DeleteBoardColumnUnprocessableEntity Problem
+
+func (*DeleteBoardColumnUnprocessableEntity) deleteBoardColumnRes() {}
+
+type DeleteBoardConflict Problem
+
+func (*DeleteBoardConflict) deleteBoardRes() {}
+
+type DeleteBoardForbidden Problem
+
+func (*DeleteBoardForbidden) deleteBoardRes() {}
+
+// DeleteBoardNoContent is response for DeleteBoard operation.
+type DeleteBoardNoContent struct{}
+
+func (*DeleteBoardNoContent) deleteBoardRes() {}
+
+type DeleteBoardNotFound Problem
+
+func (*DeleteBoardNotFound) deleteBoardRes() {}
+
+type DeleteBoardTooManyRequests Problem
+
+func (*DeleteBoardTooManyRequests) deleteBoardRes() {}
+
+type DeleteBoardUnauthorized Problem
+
+func (*DeleteBoardUnauthorized) deleteBoardRes() {}
+
+type DeleteBoardUnprocessableEntity Problem
+
+func (*DeleteBoardUnprocessableEntity) deleteBoardRes() {}
 
 type DeleteLabelBadRequest Problem
 
@@ -1965,6 +2513,30 @@ func (s *LabelUpdateRequest) SetName(val OptString) {
 func (s *LabelUpdateRequest) SetColor(val OptString) {
 	s.Color = val
 }
+
+type ListBoardsBadRequest Problem
+
+func (*ListBoardsBadRequest) listBoardsRes() {}
+
+type ListBoardsForbidden Problem
+
+func (*ListBoardsForbidden) listBoardsRes() {}
+
+type ListBoardsNotFound Problem
+
+func (*ListBoardsNotFound) listBoardsRes() {}
+
+type ListBoardsTooManyRequests Problem
+
+func (*ListBoardsTooManyRequests) listBoardsRes() {}
+
+type ListBoardsUnauthorized Problem
+
+func (*ListBoardsUnauthorized) listBoardsRes() {}
+
+type ListBoardsUnprocessableEntity Problem
+
+func (*ListBoardsUnprocessableEntity) listBoardsRes() {}
 
 type ListLabelsBadRequest Problem
 
@@ -6699,6 +7271,34 @@ type RemoveProjectMemberUnprocessableEntity Problem
 
 func (*RemoveProjectMemberUnprocessableEntity) removeProjectMemberRes() {}
 
+type ReorderBoardColumnsBadRequest Problem
+
+func (*ReorderBoardColumnsBadRequest) reorderBoardColumnsRes() {}
+
+type ReorderBoardColumnsForbidden Problem
+
+func (*ReorderBoardColumnsForbidden) reorderBoardColumnsRes() {}
+
+type ReorderBoardColumnsNotFound Problem
+
+func (*ReorderBoardColumnsNotFound) reorderBoardColumnsRes() {}
+
+type ReorderBoardColumnsRequestEntityTooLarge Problem
+
+func (*ReorderBoardColumnsRequestEntityTooLarge) reorderBoardColumnsRes() {}
+
+type ReorderBoardColumnsTooManyRequests Problem
+
+func (*ReorderBoardColumnsTooManyRequests) reorderBoardColumnsRes() {}
+
+type ReorderBoardColumnsUnauthorized Problem
+
+func (*ReorderBoardColumnsUnauthorized) reorderBoardColumnsRes() {}
+
+type ReorderBoardColumnsUnprocessableEntity Problem
+
+func (*ReorderBoardColumnsUnprocessableEntity) reorderBoardColumnsRes() {}
+
 type ResendEmailVerificationBadRequest Problem
 
 func (*ResendEmailVerificationBadRequest) resendEmailVerificationRes() {}
@@ -9546,6 +10146,62 @@ func (*UnlockUserUnauthorized) unlockUserRes() {}
 type UnlockUserUnprocessableEntity Problem
 
 func (*UnlockUserUnprocessableEntity) unlockUserRes() {}
+
+type UpdateBoardBadRequest Problem
+
+func (*UpdateBoardBadRequest) updateBoardRes() {}
+
+type UpdateBoardColumnBadRequest Problem
+
+func (*UpdateBoardColumnBadRequest) updateBoardColumnRes() {}
+
+type UpdateBoardColumnForbidden Problem
+
+func (*UpdateBoardColumnForbidden) updateBoardColumnRes() {}
+
+type UpdateBoardColumnNotFound Problem
+
+func (*UpdateBoardColumnNotFound) updateBoardColumnRes() {}
+
+type UpdateBoardColumnRequestEntityTooLarge Problem
+
+func (*UpdateBoardColumnRequestEntityTooLarge) updateBoardColumnRes() {}
+
+type UpdateBoardColumnTooManyRequests Problem
+
+func (*UpdateBoardColumnTooManyRequests) updateBoardColumnRes() {}
+
+type UpdateBoardColumnUnauthorized Problem
+
+func (*UpdateBoardColumnUnauthorized) updateBoardColumnRes() {}
+
+type UpdateBoardColumnUnprocessableEntity Problem
+
+func (*UpdateBoardColumnUnprocessableEntity) updateBoardColumnRes() {}
+
+type UpdateBoardForbidden Problem
+
+func (*UpdateBoardForbidden) updateBoardRes() {}
+
+type UpdateBoardNotFound Problem
+
+func (*UpdateBoardNotFound) updateBoardRes() {}
+
+type UpdateBoardRequestEntityTooLarge Problem
+
+func (*UpdateBoardRequestEntityTooLarge) updateBoardRes() {}
+
+type UpdateBoardTooManyRequests Problem
+
+func (*UpdateBoardTooManyRequests) updateBoardRes() {}
+
+type UpdateBoardUnauthorized Problem
+
+func (*UpdateBoardUnauthorized) updateBoardRes() {}
+
+type UpdateBoardUnprocessableEntity Problem
+
+func (*UpdateBoardUnprocessableEntity) updateBoardRes() {}
 
 type UpdateLabelBadRequest Problem
 

@@ -68,6 +68,18 @@ type Handler interface {
 	//
 	// POST /auth/mfa/confirm
 	ConfirmMfa(ctx context.Context, req *MfaConfirmRequest) (ConfirmMfaRes, error)
+	// CreateBoard implements createBoard operation.
+	//
+	// Adds a board without columns to the project (board:create); add columns with createBoardColumn.
+	//
+	// POST /projects/{project_id}/boards
+	CreateBoard(ctx context.Context, req *BoardCreateRequest, params CreateBoardParams) (CreateBoardRes, error)
+	// CreateBoardColumn implements createBoardColumn operation.
+	//
+	// Appends a column at the right end of the board (board:create).
+	//
+	// POST /boards/{board_id}/columns
+	CreateBoardColumn(ctx context.Context, req *BoardColumnCreateRequest, params CreateBoardColumnParams) (CreateBoardColumnRes, error)
 	// CreateLabel implements createLabel operation.
 	//
 	// Needs label:create. Names are unique among the project's labels (409).
@@ -145,6 +157,19 @@ type Handler interface {
 	//
 	// POST /users/{user_id}/deactivate
 	DeactivateUser(ctx context.Context, params DeactivateUserParams) (DeactivateUserRes, error)
+	// DeleteBoard implements deleteBoard operation.
+	//
+	// Soft-deletes the board and its columns (board:delete). The project's default board cannot be
+	// deleted, nor a board whose columns still hold tasks (409).
+	//
+	// DELETE /boards/{board_id}
+	DeleteBoard(ctx context.Context, params DeleteBoardParams) (DeleteBoardRes, error)
+	// DeleteBoardColumn implements deleteBoardColumn operation.
+	//
+	// Soft-deletes an empty column (board:delete); a column that holds tasks is a 409.
+	//
+	// DELETE /columns/{column_id}
+	DeleteBoardColumn(ctx context.Context, params DeleteBoardColumnParams) (DeleteBoardColumnRes, error)
 	// DeleteLabel implements deleteLabel operation.
 	//
 	// Needs label:delete. The label is removed from its tasks.
@@ -319,6 +344,13 @@ type Handler interface {
 	//
 	// POST /organizations/{org_id}/roles/{role_id}/permissions
 	GrantRolePermission(ctx context.Context, req *PermissionRef, params GrantRolePermissionParams) (GrantRolePermissionRes, error)
+	// ListBoards implements listBoards operation.
+	//
+	// Boards of the project, newest first (keyset pagination), each with its columns ordered by position.
+	// Needs board:read.
+	//
+	// GET /projects/{project_id}/boards
+	ListBoards(ctx context.Context, params ListBoardsParams) (ListBoardsRes, error)
 	// ListLabels implements listLabels operation.
 	//
 	// Labels of the project, newest first. Needs label:read.
@@ -492,6 +524,13 @@ type Handler interface {
 	//
 	// DELETE /projects/{project_id}/members/{user_id}
 	RemoveProjectMember(ctx context.Context, params RemoveProjectMemberParams) (RemoveProjectMemberRes, error)
+	// ReorderBoardColumns implements reorderBoardColumns operation.
+	//
+	// `column_ids` must list every column of the board exactly once; their positions become 0..n-1 in that
+	// order, in one transaction (board:update). Any other list is a 422.
+	//
+	// PUT /boards/{board_id}/columns/order
+	ReorderBoardColumns(ctx context.Context, req *BoardColumnOrderRequest, params ReorderBoardColumnsParams) (ReorderBoardColumnsRes, error)
 	// ResendEmailVerification implements resendEmailVerification operation.
 	//
 	// Earlier unused verification tokens stop working. Answers 409 when the address is already verified.
@@ -544,6 +583,19 @@ type Handler interface {
 	//
 	// POST /users/{user_id}/unlock
 	UnlockUser(ctx context.Context, params UnlockUserParams) (UnlockUserRes, error)
+	// UpdateBoard implements updateBoard operation.
+	//
+	// Changes the board's name (board:update).
+	//
+	// PATCH /boards/{board_id}
+	UpdateBoard(ctx context.Context, req *BoardUpdateRequest, params UpdateBoardParams) (UpdateBoardRes, error)
+	// UpdateBoardColumn implements updateBoardColumn operation.
+	//
+	// Changes the name, WIP limit (null removes it) or mapped status of a column (board:update). Tasks
+	// already in the column keep their status until they move.
+	//
+	// PATCH /columns/{column_id}
+	UpdateBoardColumn(ctx context.Context, req *BoardColumnUpdateRequest, params UpdateBoardColumnParams) (UpdateBoardColumnRes, error)
 	// UpdateLabel implements updateLabel operation.
 	//
 	// Needs label:update. Names are unique in the project (409).

@@ -97,6 +97,24 @@ func (UnimplementedHandler) ConfirmMfa(ctx context.Context, req *MfaConfirmReque
 	return r, ht.ErrNotImplemented
 }
 
+// CreateBoard implements createBoard operation.
+//
+// Adds a board without columns to the project (board:create); add columns with createBoardColumn.
+//
+// POST /projects/{project_id}/boards
+func (UnimplementedHandler) CreateBoard(ctx context.Context, req *BoardCreateRequest, params CreateBoardParams) (r CreateBoardRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// CreateBoardColumn implements createBoardColumn operation.
+//
+// Appends a column at the right end of the board (board:create).
+//
+// POST /boards/{board_id}/columns
+func (UnimplementedHandler) CreateBoardColumn(ctx context.Context, req *BoardColumnCreateRequest, params CreateBoardColumnParams) (r CreateBoardColumnRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // CreateLabel implements createLabel operation.
 //
 // Needs label:create. Names are unique among the project's labels (409).
@@ -204,6 +222,25 @@ func (UnimplementedHandler) CreateTimeLog(ctx context.Context, req *TimeLogCreat
 //
 // POST /users/{user_id}/deactivate
 func (UnimplementedHandler) DeactivateUser(ctx context.Context, params DeactivateUserParams) (r DeactivateUserRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// DeleteBoard implements deleteBoard operation.
+//
+// Soft-deletes the board and its columns (board:delete). The project's default board cannot be
+// deleted, nor a board whose columns still hold tasks (409).
+//
+// DELETE /boards/{board_id}
+func (UnimplementedHandler) DeleteBoard(ctx context.Context, params DeleteBoardParams) (r DeleteBoardRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// DeleteBoardColumn implements deleteBoardColumn operation.
+//
+// Soft-deletes an empty column (board:delete); a column that holds tasks is a 409.
+//
+// DELETE /columns/{column_id}
+func (UnimplementedHandler) DeleteBoardColumn(ctx context.Context, params DeleteBoardColumnParams) (r DeleteBoardColumnRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -462,6 +499,16 @@ func (UnimplementedHandler) GrantRolePermission(ctx context.Context, req *Permis
 	return r, ht.ErrNotImplemented
 }
 
+// ListBoards implements listBoards operation.
+//
+// Boards of the project, newest first (keyset pagination), each with its columns ordered by position.
+// Needs board:read.
+//
+// GET /projects/{project_id}/boards
+func (UnimplementedHandler) ListBoards(ctx context.Context, params ListBoardsParams) (r ListBoardsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // ListLabels implements listLabels operation.
 //
 // Labels of the project, newest first. Needs label:read.
@@ -713,6 +760,16 @@ func (UnimplementedHandler) RemoveProjectMember(ctx context.Context, params Remo
 	return r, ht.ErrNotImplemented
 }
 
+// ReorderBoardColumns implements reorderBoardColumns operation.
+//
+// `column_ids` must list every column of the board exactly once; their positions become 0..n-1 in that
+// order, in one transaction (board:update). Any other list is a 422.
+//
+// PUT /boards/{board_id}/columns/order
+func (UnimplementedHandler) ReorderBoardColumns(ctx context.Context, req *BoardColumnOrderRequest, params ReorderBoardColumnsParams) (r ReorderBoardColumnsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // ResendEmailVerification implements resendEmailVerification operation.
 //
 // Earlier unused verification tokens stop working. Answers 409 when the address is already verified.
@@ -786,6 +843,25 @@ func (UnimplementedHandler) UnassignMemberRole(ctx context.Context, params Unass
 //
 // POST /users/{user_id}/unlock
 func (UnimplementedHandler) UnlockUser(ctx context.Context, params UnlockUserParams) (r UnlockUserRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// UpdateBoard implements updateBoard operation.
+//
+// Changes the board's name (board:update).
+//
+// PATCH /boards/{board_id}
+func (UnimplementedHandler) UpdateBoard(ctx context.Context, req *BoardUpdateRequest, params UpdateBoardParams) (r UpdateBoardRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// UpdateBoardColumn implements updateBoardColumn operation.
+//
+// Changes the name, WIP limit (null removes it) or mapped status of a column (board:update). Tasks
+// already in the column keep their status until they move.
+//
+// PATCH /columns/{column_id}
+func (UnimplementedHandler) UpdateBoardColumn(ctx context.Context, req *BoardColumnUpdateRequest, params UpdateBoardColumnParams) (r UpdateBoardColumnRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 

@@ -364,6 +364,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/boards/{board_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a board
+         * @description Soft-deletes the board and its columns (board:delete). The project's default board cannot be deleted, nor a board whose columns still hold tasks (409).
+         */
+        delete: operations["deleteBoard"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename a board
+         * @description Changes the board's name (board:update).
+         */
+        patch: operations["updateBoard"];
+        trace?: never;
+    };
+    "/boards/{board_id}/columns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a column to a board
+         * @description Appends a column at the right end of the board (board:create).
+         */
+        post: operations["createBoardColumn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/boards/{board_id}/columns/order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Reorder a board's columns
+         * @description `column_ids` must list every column of the board exactly once; their positions become 0..n-1 in that order, in one transaction (board:update). Any other list is a 422.
+         */
+        put: operations["reorderBoardColumns"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/columns/{column_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a column
+         * @description Soft-deletes an empty column (board:delete); a column that holds tasks is a 409.
+         */
+        delete: operations["deleteBoardColumn"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a column
+         * @description Changes the name, WIP limit (null removes it) or mapped status of a column (board:update). Tasks already in the column keep their status until they move.
+         */
+        patch: operations["updateBoardColumn"];
+        trace?: never;
+    };
     "/comments/{comment_id}": {
         parameters: {
             query?: never;
@@ -818,6 +906,30 @@ export interface paths {
          * @description Needs project:update. Archived projects are read-only and listed with status=archived; archiving an archived project is 409.
          */
         post: operations["archiveProject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project_id}/boards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a project's boards with their columns
+         * @description Boards of the project, newest first (keyset pagination), each with its columns ordered by position. Needs board:read.
+         */
+        get: operations["listBoards"];
+        put?: never;
+        /**
+         * Create a board
+         * @description Adds a board without columns to the project (board:create); add columns with createBoardColumn.
+         */
+        post: operations["createBoard"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1383,6 +1495,69 @@ export interface components {
         AttachmentUpload: {
             /** Format: binary */
             file: string;
+        };
+        /** @description BoardColumn resource. */
+        BoardColumn: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: uuid */
+            organization_id: string;
+            /** Format: date-time */
+            deleted_at?: string | null;
+            /** Format: uuid */
+            board_id: string;
+            name: string;
+            position: number;
+            wip_limit?: number | null;
+            /** @enum {string} */
+            mapped_status: "backlog" | "todo" | "in_progress" | "in_review" | "done" | "cancelled";
+        };
+        /** @description A new column, appended at the end of the board. */
+        BoardColumnCreateRequest: {
+            name: string;
+            mapped_status: components["schemas"]["TaskStatus"];
+            wip_limit?: number;
+        };
+        /** @description Every column of the board, in the new left-to-right order. */
+        BoardColumnOrderRequest: {
+            column_ids: string[];
+        };
+        /** @description The column fields to change; wip_limit null removes the limit. */
+        BoardColumnUpdateRequest: {
+            name?: string;
+            mapped_status?: components["schemas"]["TaskStatus"];
+            wip_limit?: number | null;
+        };
+        /** @description A new board. */
+        BoardCreateRequest: {
+            name: string;
+        };
+        /** @description A board with its columns ordered by position. */
+        BoardInfo: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            project_id: string;
+            name: string;
+            is_default: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            columns: components["schemas"]["BoardColumn"][];
+        };
+        /** @description A page of boards with their columns. */
+        BoardPage: {
+            items: components["schemas"]["BoardInfo"][];
+            next_cursor?: string | null;
+        };
+        /** @description The board's new name. */
+        BoardUpdateRequest: {
+            name: string;
         };
         ChangePasswordRequest: {
             /** Format: password */
@@ -2255,6 +2430,10 @@ export interface components {
     parameters: {
         /** @description ID of the attachment. */
         AttachmentIDPath: string;
+        /** @description ID of the board. */
+        BoardIDPath: string;
+        /** @description ID of the board column. */
+        ColumnIDPath: string;
         /** @description ID of the comment. */
         CommentIDPath: string;
         /** @description Opaque cursor from the previous page's `next_cursor`. */
@@ -2884,6 +3063,229 @@ export interface operations {
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    deleteBoard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the board. */
+                board_id: components["parameters"]["BoardIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The board was deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    updateBoard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the board. */
+                board_id: components["parameters"]["BoardIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Sprint board"
+                 *     }
+                 */
+                "application/json": components["schemas"]["BoardUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description The board with its columns. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoardInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    createBoardColumn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the board. */
+                board_id: components["parameters"]["BoardIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "mapped_status": "in_review",
+                 *       "name": "QA",
+                 *       "wip_limit": 3
+                 *     }
+                 */
+                "application/json": components["schemas"]["BoardColumnCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The column was created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoardColumn"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    reorderBoardColumns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the board. */
+                board_id: components["parameters"]["BoardIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "column_ids": [
+                 *         "0191f4a2-7b7c-7cc1-8b0e-2f3a4b5c6d7e",
+                 *         "0191f4a2-7b7c-7cc1-8b0e-2f3a4b5c6d7f"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["BoardColumnOrderRequest"];
+            };
+        };
+        responses: {
+            /** @description The board with its columns in the new order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoardInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    deleteBoardColumn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the board column. */
+                column_id: components["parameters"]["ColumnIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The column was deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    updateBoardColumn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the board column. */
+                column_id: components["parameters"]["ColumnIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "wip_limit": 5
+                 *     }
+                 */
+                "application/json": components["schemas"]["BoardColumnUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description The column. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoardColumn"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             default: components["responses"]["ProblemDefault"];
@@ -4106,6 +4508,81 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listBoards: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description The project's id. */
+                project_id: components["parameters"]["ProjectIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of boards. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoardPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    createBoard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The project's id. */
+                project_id: components["parameters"]["ProjectIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Release board"
+                 *     }
+                 */
+                "application/json": components["schemas"]["BoardCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The board was created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BoardInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             default: components["responses"]["ProblemDefault"];
