@@ -151,6 +151,21 @@ func TestTwoReplicasShareSessionsAndRateLimits(t *testing.T) {
 	if code := a.call(t, http.MethodGet, "/auth/me", pair.AccessToken, nil, nil); code != http.StatusOK {
 		t.Fatalf("token issued by B must work on A: %d", code)
 	}
+	var org, project, task struct {
+		ID  string `json:"id"`
+		Key string `json:"key"`
+	}
+	a.call(t, http.MethodPost, "/organizations", pair.AccessToken, map[string]string{"name": "Replicas", "slug": "replicas"}, &org)
+	a.call(t, http.MethodPost, "/organizations/"+org.ID+"/projects", pair.AccessToken, map[string]string{"key": "RP", "name": "Replicated"}, &project)
+	if code := a.call(t, http.MethodPost, "/projects/"+project.ID+"/tasks", pair.AccessToken, map[string]string{"title": "Made on A"}, &task); code != http.StatusCreated {
+		t.Fatalf("create a task on A: %d", code)
+	}
+	var seen struct {
+		Key string `json:"key"`
+	}
+	if code := b.call(t, http.MethodGet, "/tasks/"+task.ID, pair.AccessToken, nil, &seen); code != http.StatusOK || seen.Key != "RP-1" {
+		t.Fatalf("a task created on A must be readable on B at once: %d %+v", code, seen)
+	}
 	if code := a.call(t, http.MethodPost, "/auth/logout", pair.AccessToken, nil, nil); code != http.StatusNoContent {
 		t.Fatalf("logout on A: %d", code)
 	}
