@@ -60,6 +60,13 @@ func List[T any](ctx context.Context, q Query[T], p Params, id func(T) uuid.UUID
 		iq.WhereP(func(s *sql.Selector) { s.Where(sql.LT(s.C("id"), after)) })
 	}
 	iq.Order(func(s *sql.Selector) { s.OrderBy(sql.Desc(s.C("id"))) })
+	return fetch(ctx, q, iq, limit, func(last T) string { return Encode(id(last)) })
+}
+
+// fetch runs the prepared query for limit rows plus one, which only tells
+// whether another page exists; cursor makes the next page's cursor from
+// the last row kept.
+func fetch[T any](ctx context.Context, q Query[T], iq intercept.Query, limit int, cursor func(last T) string) (Page[T], error) {
 	iq.Limit(limit + 1)
 	items, err := q.All(ctx)
 	if err != nil {
@@ -68,7 +75,7 @@ func List[T any](ctx context.Context, q Query[T], p Params, id func(T) uuid.UUID
 	page := Page[T]{Items: items}
 	if len(items) > limit {
 		page.Items = items[:limit]
-		page.NextCursor = Encode(id(page.Items[limit-1]))
+		page.NextCursor = cursor(page.Items[limit-1])
 	}
 	return page, nil
 }

@@ -64,22 +64,13 @@ func ListSorted[T any](ctx context.Context, q Query[T], p Params, s Sort[T], id 
 		iq.WhereP(func(sel *sql.Selector) { sel.Where(s.after(sel, after, c.ID)) })
 	}
 	iq.Order(func(sel *sql.Selector) { s.order(sel) })
-	iq.Limit(limit + 1)
-	items, err := q.All(ctx)
-	if err != nil {
-		return Page[T]{}, err
-	}
-	page := Page[T]{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		last := page.Items[limit-1]
+	return fetch(ctx, q, iq, limit, func(last T) string {
 		c := sortCursor{Sort: s.Name, ID: id(last)}
 		if s.Expr != nil {
 			c.Value = formatValue(s.Value(last))
 		}
-		page.NextCursor = encodeSorted(c)
-	}
-	return page, nil
+		return encodeSorted(c)
+	})
 }
 
 func (s Sort[T]) dir() string {

@@ -7,9 +7,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
-	"github.com/worksynapse/worksynapse/ent/activitylog"
 	"github.com/worksynapse/worksynapse/ent/organizationmember"
 	"github.com/worksynapse/worksynapse/ent/projectmember"
+	"github.com/worksynapse/worksynapse/internal/audit"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
@@ -132,6 +132,5 @@ func (s *Service) Activity(ctx context.Context, projectID uuid.UUID, p paginatio
 	if _, err := s.client.Project.Get(ctx, projectID); err != nil {
 		return pagination.Page[*ent.ActivityLog]{}, err
 	}
-	q := s.client.ActivityLog.Query().Where(activitylog.ResourceID(projectID))
-	return pagination.List(ctx, q, p, func(a *ent.ActivityLog) uuid.UUID { return a.ID })
+	return audit.ResourceFeed(ctx, s.client, "Project", projectID, p)
 }

@@ -9,12 +9,11 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
-	"github.com/worksynapse/worksynapse/ent/activitylog"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/internal/audit"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
-	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
 // Filter narrows a task list; zero values do not filter.
@@ -125,10 +124,5 @@ func (s *Service) Activity(ctx context.Context, taskID uuid.UUID, p pagination.P
 	if !ok {
 		return pagination.Page[*ent.ActivityLog]{}, problem.NotFound("the task does not exist")
 	}
-	// Why a system context: the history is part of a task the viewer may
-	// read, whereas the activity-log policy shows whole-organization feeds
-	// to auditors only.
-	sys := viewer.NewSystemContext(ctx, "tasks: activity of a visible task")
-	q := s.client.ActivityLog.Query().Where(activitylog.ResourceType("Task"), activitylog.ResourceID(taskID))
-	return pagination.List(sys, q, p, func(a *ent.ActivityLog) uuid.UUID { return a.ID })
+	return audit.ResourceFeed(ctx, s.client, "Task", taskID, p)
 }
