@@ -41,7 +41,7 @@ func main() {
 			gen.FeatureModifier,
 			gen.FeatureExecQuery,
 		},
-	}, entc.Extensions(oas))
+	}, entc.Extensions(oas), entc.TemplateFiles("./ent/template/sqltx.tmpl"))
 	if err != nil {
 		log.Fatalf("entc: %v", err)
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/worksynapse/worksynapse/ent"
 	_ "github.com/worksynapse/worksynapse/ent/runtime" // ent hooks and policies
+	"github.com/worksynapse/worksynapse/internal/riverschema"
 	"github.com/worksynapse/worksynapse/internal/textguard"
 )
 
@@ -147,6 +148,9 @@ func EnsureSQLiteSchema(ctx context.Context, db *DB) error {
 	}
 	if err := db.Ent.Schema.Create(ctx); err != nil {
 		return fmt.Errorf("database: create sqlite schema: %w", err)
+	}
+	if err := riverschema.MigrateSQLite(ctx, db.SQL); err != nil {
+		return err
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	entmigrate "github.com/worksynapse/worksynapse/ent/migrate"
 	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/riverschema"
 	"github.com/worksynapse/worksynapse/internal/testdb"
 )
 
@@ -65,14 +66,14 @@ func TestOpenSQLiteCreatesFileAndSchema(t *testing.T) {
 		}
 		got = append(got, n)
 	}
-	var want []string
+	want := slices.Clone(riverschema.RiverTables)
 	for _, tbl := range entmigrate.Tables {
 		want = append(want, tbl.Name)
 	}
 	slices.Sort(got)
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
-		t.Errorf("SQLite tables = %v\nwant ent tables %v", got, want)
+		t.Errorf("SQLite tables = %v\nwant ent and River tables %v", got, want)
 	}
 }
 

@@ -1,6 +1,7 @@
 package dbmigrate
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -11,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -115,9 +118,12 @@ func renormalize(ctx context.Context, dev *sql.DB) schema.MigrateOption {
 	})
 }
 
-// Rebuild replaces all migrations in dirPath by a single file, name,
-// creating the whole ent schema (used to squash the directory before the
-// first release). It returns the new file's name.
+// Rebuild replaces the ent-generated migrations in dirPath by a single
+// file, name, creating the whole ent schema (used to squash the directory
+// before the first release). Files that ent did not write (River's schema,
+// hand-written DDL: see IsHandWritten) are kept, and the new file takes the
+// version of the oldest file it replaces, so it still runs before them. It
+// returns the new file's name.
 func Rebuild(ctx context.Context, devURL, dirPath, name string) (string, error) {
 	tmp, err := os.MkdirTemp("", "worksynapse-migrations-")
 	if err != nil {
@@ -131,29 +137,61 @@ func Rebuild(ctx context.Context, devURL, dirPath, name string) (string, error) 
 	if file == "" {
 		return "", errors.New("dbmigrate: rebuild: the ent schema produced no migration")
 	}
-	if err := clearDir(dirPath); err != nil {
+	replaced, err := clearGenerated(dirPath)
+	if err != nil {
 		return "", err
 	}
-	for _, n := range []string{file, sumFile} {
-		if err := copyFile(filepath.Join(tmp, n), filepath.Join(dirPath, n)); err != nil {
-			return "", err
-		}
+	target := file
+	if len(replaced) > 0 {
+		version, _, _ := strings.Cut(replaced[0], "_")
+		target = version + "_" + name + ".sql"
 	}
-	return file, nil
+	if err := copyFile(filepath.Join(tmp, file), filepath.Join(dirPath, target)); err != nil {
+		return "", err
+	}
+	return target, Hash(dirPath)
 }
 
-// clearDir removes the migration files and atlas.sum from dirPath.
-func clearDir(dirPath string) error {
-	old, err := filepath.Glob(filepath.Join(dirPath, "*.sql"))
-	if err != nil {
-		return fmt.Errorf("dbmigrate: list %s: %w", dirPath, err)
-	}
-	for _, p := range append(old, filepath.Join(dirPath, sumFile)) {
-		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("dbmigrate: remove %s: %w", p, err)
+// handWrittenMarkers start the first line of migration files that ent did
+// not generate and that a rebuild keeps.
+var handWrittenMarkers = []string{"-- river migration, ", "-- hand-written: "}
+
+// IsHandWritten reports whether a migration file's content was not
+// generated from the ent schema: River's schema versions and DDL that ent
+// cannot express (extensions, expression and GIN indexes), which start
+// with "-- hand-written: <why>".
+func IsHandWritten(content []byte) bool {
+	for _, m := range handWrittenMarkers {
+		if bytes.HasPrefix(content, []byte(m)) {
+			return true
 		}
 	}
-	return nil
+	return false
+}
+
+// clearGenerated removes the ent-generated migration files from dirPath
+// and returns their names in version order.
+func clearGenerated(dirPath string) ([]string, error) {
+	paths, err := filepath.Glob(filepath.Join(dirPath, "*.sql"))
+	if err != nil {
+		return nil, fmt.Errorf("dbmigrate: list %s: %w", dirPath, err)
+	}
+	sort.Strings(paths)
+	var removed []string
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("dbmigrate: read %s: %w", p, err)
+		}
+		if IsHandWritten(b) {
+			continue
+		}
+		if err := os.Remove(p); err != nil {
+			return nil, fmt.Errorf("dbmigrate: remove %s: %w", p, err)
+		}
+		removed = append(removed, filepath.Base(p))
+	}
+	return removed, nil
 }
 
 func copyFile(from, to string) error {
