@@ -10,6 +10,7 @@ import (
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/internal/identity"
+	"github.com/worksynapse/worksynapse/internal/jobs"
 	"github.com/worksynapse/worksynapse/internal/oas"
 	"github.com/worksynapse/worksynapse/internal/projects"
 	"github.com/worksynapse/worksynapse/internal/storage"
@@ -17,9 +18,12 @@ import (
 )
 
 // Probe is one readiness check (database reachable, migrations current...).
+// An Informational probe's failure is shown in the details but does not
+// make the replica unready.
 type Probe struct {
-	Name  string
-	Check func(ctx context.Context) error
+	Name          string
+	Check         func(ctx context.Context) error
+	Informational bool
 }
 
 // Handler implements every operation of the API; domains live in their own
@@ -36,6 +40,7 @@ type Handler struct {
 	// maxUpload caps one uploaded file (storage.max_upload_bytes).
 	maxUpload int64
 	tasks     *tasks.Service
+	jobs      *jobs.Runner
 }
 
 var _ oas.Handler = (*Handler)(nil)
@@ -51,10 +56,12 @@ type Deps struct {
 	MaxUploadBytes int64
 	// Dialect is the database's (dialect.Postgres or dialect.SQLite).
 	Dialect string
+	// Jobs lists and retries background jobs (admin operations).
+	Jobs *jobs.Runner
 }
 
 // NewHandler builds the API handler.
 func NewHandler(d Deps) *Handler {
 	return &Handler{client: d.Client, identity: d.Identity, log: d.Log, probes: d.Probes,
-		files: d.Files, maxUpload: d.MaxUploadBytes, tasks: tasks.New(d.Client, d.Dialect), projects: projects.New(d.Client)}
+		files: d.Files, maxUpload: d.MaxUploadBytes, tasks: tasks.New(d.Client, d.Dialect), projects: projects.New(d.Client), jobs: d.Jobs}
 }

@@ -16,7 +16,8 @@ func (h *Handler) GetHealth(context.Context) (oas.GetHealthRes, error) {
 	return &oas.HealthStatus{Status: oas.HealthStatusStatusOk}, nil
 }
 
-// GetReadiness implements GET /readyz: every probe must pass.
+// GetReadiness implements GET /readyz: every probe but the informational
+// ones (recent job failures) must pass.
 func (h *Handler) GetReadiness(ctx context.Context) (oas.GetReadinessRes, error) {
 	checks := oas.HealthStatusChecks{}
 	ready := true
@@ -25,7 +26,7 @@ func (h *Handler) GetReadiness(ctx context.Context) (oas.GetReadinessRes, error)
 		err := p.Check(pctx)
 		cancel()
 		if err != nil {
-			ready = false
+			ready = ready && p.Informational
 			checks[p.Name] = err.Error()
 			h.log.WarnContext(ctx, "readiness check failed", "check", p.Name, "error", err)
 			continue

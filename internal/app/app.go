@@ -19,6 +19,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/dbmigrate"
 	"github.com/worksynapse/worksynapse/internal/identity"
+	"github.com/worksynapse/worksynapse/internal/jobs"
 	"github.com/worksynapse/worksynapse/internal/mail"
 	"github.com/worksynapse/worksynapse/internal/metrics"
 	"github.com/worksynapse/worksynapse/internal/ratelimit"
@@ -40,6 +41,10 @@ type App struct {
 	// Mailer sends account mail: SMTP when mail.smtp_addr is set, else an
 	// in-memory *mail.Outbox (tests read it through this field).
 	Mailer mail.Mailer
+	// Jobs enqueues and runs background jobs (built by JobRunner; Server
+	// builds it in the serving mode if nobody did before).
+	Jobs      *jobs.Runner
+	mailQueue *jobs.MailQueue
 
 	closeRedis func() error
 }
@@ -142,8 +147,11 @@ func (a *App) PrepareSchema(ctx context.Context) error {
 // Server builds the HTTP server around the API handler.
 func (a *App) Server() (*server.Server, error) {
 	a.Metrics = metrics.New(a.DB.SQL)
+	if _, err := a.JobRunner(a.serveJobsMode()); err != nil {
+		return nil, err
+	}
 	ids, err := identity.New(identity.Options{
-		Client: a.DB.Ent, SecretKey: a.Config.SecretKey, Auth: a.Config.Auth, Log: a.Log, Mailer: a.Mailer,
+		Client: a.DB.Ent, SecretKey: a.Config.SecretKey, Auth: a.Config.Auth, Log: a.Log, Mail: a.mailQueue,
 		OnAuthFailure: func(reason string) { a.Metrics.AuthFailures.WithLabelValues(reason).Inc() },
 	})
 	if err != nil {
@@ -158,7 +166,7 @@ func (a *App) Server() (*server.Server, error) {
 		return nil, err
 	}
 	h := api.NewHandler(api.Deps{Client: a.DB.Ent, Identity: ids, Log: a.Log, Probes: a.probes(),
-		Files: files, MaxUploadBytes: a.Config.Storage.MaxUploadBytes, Dialect: a.DB.Dialect})
+		Files: files, MaxUploadBytes: a.Config.Storage.MaxUploadBytes, Dialect: a.DB.Dialect, Jobs: a.Jobs})
 	sec := api.Security{Identity: ids, Limiter: limiter, PerUser: perMinute(a.Config.RateLimit.PerUserPerMinute)}
 	ipLimits, stats := ratelimit.Middleware(limiter, ratelimit.Rules{
 		PerIP:          perMinute(a.Config.RateLimit.PerIPPerMinute),
@@ -214,5 +222,5 @@ func (a *App) probes() []api.Probe {
 			return nil
 		}})
 	}
-	return probes
+	return append(probes, a.jobsProbe())
 }

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"os/signal"
 	"syscall"
 
@@ -37,7 +39,15 @@ func newServeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return srv.ListenAndServe(ctx)
+			if err := a.Jobs.Start(ctx); err != nil {
+				return err
+			}
+			serveErr := srv.ListenAndServe(ctx)
+			// Running jobs get the shutdown timeout to finish; River
+			// retries the ones cancelled after it.
+			stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.Config.HTTP.ShutdownTimeout)
+			defer cancel()
+			return errors.Join(serveErr, a.Jobs.Stop(stopCtx))
 		},
 	}
 	cmd.Flags().String("http.addr", "", "listen address, e.g. 127.0.0.1:8080")

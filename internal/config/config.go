@@ -41,6 +41,7 @@ type Config struct {
 	Auth        AuthConfig      `mapstructure:"auth"`
 	Mail        MailConfig      `mapstructure:"mail"`
 	Storage     StorageConfig   `mapstructure:"storage"`
+	Jobs        JobsConfig      `mapstructure:"jobs"`
 }
 
 // HTTPConfig configures the HTTP server.
@@ -139,6 +140,30 @@ type StorageConfig struct {
 	MaxUploadBytes int64 `mapstructure:"max_upload_bytes"`
 }
 
+// JobsConfig configures the background job system (River) and the
+// intervals of the periodic jobs; an interval of 0 disables that job.
+type JobsConfig struct {
+	// Enabled runs job workers in this process. Replicas that only serve
+	// HTTP may turn it off; jobs are still enqueued.
+	Enabled bool `mapstructure:"enabled"`
+	// Workers is how many jobs this process runs at once.
+	Workers int `mapstructure:"workers"`
+	// PollInterval is how often idle workers look for new jobs.
+	PollInterval time.Duration `mapstructure:"poll_interval"`
+	// SessionCleanupInterval schedules the removal of expired sessions
+	// and one-time tokens; SessionRetention is how long an expired or
+	// revoked session stays listed before it is removed.
+	SessionCleanupInterval time.Duration `mapstructure:"session_cleanup_interval"`
+	SessionRetention       time.Duration `mapstructure:"session_retention"`
+	// AuditSealInterval schedules audit sealing; AuditRetentionInterval the
+	// export and removal of audit rows past their organization's retention.
+	AuditSealInterval      time.Duration `mapstructure:"audit_seal_interval"`
+	AuditRetentionInterval time.Duration `mapstructure:"audit_retention_interval"`
+	// ProductivityRollupInterval schedules the recomputation of today's
+	// and yesterday's productivity summaries.
+	ProductivityRollupInterval time.Duration `mapstructure:"productivity_rollup_interval"`
+}
+
 // setting is one configuration key with its built-in default.
 type setting struct {
 	key   string
@@ -198,6 +223,15 @@ var defaults = []setting{
 
 	{"storage.dir", "./data/files"},
 	{"storage.max_upload_bytes", int64(25 << 20)},
+
+	{"jobs.enabled", true},
+	{"jobs.workers", 4},
+	{"jobs.poll_interval", time.Second},
+	{"jobs.session_cleanup_interval", time.Hour},
+	{"jobs.session_retention", 7 * 24 * time.Hour},
+	{"jobs.audit_seal_interval", time.Minute},
+	{"jobs.audit_retention_interval", 24 * time.Hour},
+	{"jobs.productivity_rollup_interval", time.Hour},
 }
 
 // Keys returns every configuration key in dotted form (e.g. "http.addr"),

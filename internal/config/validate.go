@@ -76,6 +76,7 @@ func (c *Config) Validate() (warnings []string, err error) {
 	c.checkAuth(&ch)
 	c.checkMail(&ch)
 	c.checkStorage(&ch)
+	c.checkJobs(&ch)
 	return ch.warnings, errors.Join(ch.errs...)
 }
 
@@ -291,6 +292,27 @@ func (c *Config) checkStorage(ch *checker) {
 	}
 	if c.Storage.MaxUploadBytes < 1 {
 		ch.fail("storage.max_upload_bytes", "must be at least 1, got %d", c.Storage.MaxUploadBytes)
+	}
+}
+
+func (c *Config) checkJobs(ch *checker) {
+	j := c.Jobs
+	if j.Workers < 1 || j.Workers > 1000 {
+		ch.fail("jobs.workers", "must be between 1 and 1000, got %d", j.Workers)
+	}
+	if j.PollInterval < 10*time.Millisecond {
+		ch.fail("jobs.poll_interval", "must be at least 10ms, got %s", j.PollInterval)
+	}
+	for key, d := range map[string]time.Duration{
+		"jobs.session_cleanup_interval":     j.SessionCleanupInterval,
+		"jobs.session_retention":            j.SessionRetention,
+		"jobs.audit_seal_interval":          j.AuditSealInterval,
+		"jobs.audit_retention_interval":     j.AuditRetentionInterval,
+		"jobs.productivity_rollup_interval": j.ProductivityRollupInterval,
+	} {
+		if d < 0 || (d > 0 && d < time.Second) {
+			ch.fail(key, "must be 0 (disabled) or at least 1s, got %s", d)
+		}
 	}
 }
 

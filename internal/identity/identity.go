@@ -42,7 +42,7 @@ type Service struct {
 	signer *tokens.Signer
 	box    *secretbox.Box // MFA secrets at rest
 	cfg    config.AuthConfig
-	mailer mail.Mailer
+	mail   MailQueue
 	log    *slog.Logger
 	now    func() time.Time
 	// onFailure counts authentication failures by reason (metrics).
@@ -59,9 +59,10 @@ type Options struct {
 	// OnAuthFailure, if set, is told the reason of every failed login,
 	// refresh or token check.
 	OnAuthFailure func(reason string)
-	// Mailer delivers verification and password-reset mail; nil keeps
-	// messages in an in-memory mail.Outbox.
-	Mailer mail.Mailer
+	// Mail queues verification and password-reset mail in the
+	// transaction that issues the token (internal/jobs.MailQueue); nil
+	// sends to an in-memory mail.Outbox after commit (tests, benchmarks).
+	Mail MailQueue
 }
 
 // New builds the identity service.
@@ -75,8 +76,8 @@ func New(o Options) (*Service, error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	if o.Mailer == nil {
-		o.Mailer = mail.NewOutbox(o.Log)
+	if o.Mail == nil {
+		o.Mail = afterCommit{mailer: mail.NewOutbox(o.Log), log: o.Log}
 	}
 	signer, err := tokens.NewSigner([]byte(o.SecretKey), o.Auth.Issuer, o.Auth.Audience, o.Auth.AccessTokenTTL, o.Clock)
 	if err != nil {
@@ -86,7 +87,7 @@ func New(o Options) (*Service, error) {
 	if err != nil {
 		return nil, errors.Join(errors.New("identity: mfa secret box"), err)
 	}
-	return &Service{client: o.Client, signer: signer, box: box, cfg: o.Auth, mailer: o.Mailer, log: o.Log, now: o.Clock, onFailure: o.OnAuthFailure}, nil
+	return &Service{client: o.Client, signer: signer, box: box, cfg: o.Auth, mail: o.Mail, log: o.Log, now: o.Clock, onFailure: o.OnAuthFailure}, nil
 }
 
 // Signer exposes the token signer (tests forge and inspect tokens with it).

@@ -3,35 +3,43 @@ package identity
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/internal/mail"
 )
 
-// sendTimeout bounds a mail sent after the request has answered.
-const sendTimeout = time.Minute
-
-// send delivers m and reports failure to the caller.
-func (s *Service) send(ctx context.Context, m mail.Message) error {
-	if err := s.mailer.Send(ctx, m); err != nil {
-		return fmt.Errorf("identity: send %q: %w", m.Subject, err)
-	}
-	return nil
+// MailQueue takes account mail inside the transaction of the change that
+// sends it, so a message goes out exactly when its token was committed,
+// and is retried until the relay accepts it (internal/jobs.MailQueue).
+type MailQueue interface {
+	Enqueue(ctx context.Context, tx *ent.Tx, m mail.Message) error
 }
 
-// sendLater delivers m in the background and only logs a failure. It is
-// for answers that must not depend on mail: an SMTP round trip would make
-// "account exists" measurably slower than "no such account". The request
-// context's values (request id) are kept, its cancellation is not.
-func (s *Service) sendLater(ctx context.Context, m mail.Message) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
-	go func() {
-		defer cancel()
-		if err := s.send(ctx, m); err != nil {
-			s.log.ErrorContext(ctx, "mail not sent", "subject", m.Subject, "error", err)
-		}
-	}()
+// afterCommit is the MailQueue of a Service built without a job system
+// (tests, benchmarks): it hands the message to a Mailer once the
+// transaction has committed, without retries.
+type afterCommit struct {
+	mailer mail.Mailer
+	log    *slog.Logger
+}
+
+func (a afterCommit) Enqueue(ctx context.Context, tx *ent.Tx, m mail.Message) error {
+	ctx = context.WithoutCancel(ctx)
+	tx.OnCommit(func(next ent.Committer) ent.Committer {
+		return ent.CommitFunc(func(cctx context.Context, tx *ent.Tx) error {
+			if err := next.Commit(cctx, tx); err != nil {
+				return err
+			}
+			// The change is committed: a failed send is only logged.
+			if err := a.mailer.Send(ctx, m); err != nil {
+				a.log.ErrorContext(ctx, "mail not sent", "subject", m.Subject, "error", err)
+			}
+			return nil
+		})
+	})
+	return nil
 }
 
 func verificationMail(u *ent.User, token string) mail.Message {

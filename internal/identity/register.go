@@ -46,6 +46,9 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*ent.User, er
 		if token, err = s.issue(sys, tx, u.ID, verificationToken); err != nil {
 			return err
 		}
+		if err := s.mail.Enqueue(sys, tx, verificationMail(u, token)); err != nil {
+			return err
+		}
 		return record(sys, tx, event{kind: EventRegister, severity: securityauditlog.SeverityInfo, user: u.ID})
 	})
 	if ent.IsConstraintError(err) {
@@ -53,11 +56,6 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*ent.User, er
 	}
 	if err != nil {
 		return nil, fmt.Errorf("identity: register: %w", err)
-	}
-	// The account exists whatever happens to the mail; a failure is logged
-	// and the user can ask for a new one (POST /auth/email/verify/resend).
-	if err := s.send(ctx, verificationMail(u, token)); err != nil {
-		s.log.ErrorContext(ctx, "verification mail not sent", "user_id", u.ID, "error", err)
 	}
 	return u, nil
 }

@@ -48,13 +48,11 @@ func (s *Service) ResendVerification(ctx context.Context, v *viewer.Viewer) erro
 	}
 	// Why a system context: AuthToken rows are written by identity code only.
 	sys := viewer.NewSystemContext(ctx, "resend email verification")
-	var token string
-	err = database.WithTx(sys, s.client, func(tx *ent.Tx) (err error) {
-		token, err = s.issue(sys, tx, u.ID, verificationToken)
-		return err
+	return database.WithTx(sys, s.client, func(tx *ent.Tx) error {
+		token, err := s.issue(sys, tx, u.ID, verificationToken)
+		if err != nil {
+			return err
+		}
+		return s.mail.Enqueue(sys, tx, verificationMail(u, token))
 	})
-	if err != nil {
-		return err
-	}
-	return s.send(ctx, verificationMail(u, token))
 }

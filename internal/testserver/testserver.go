@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/worksynapse/worksynapse/internal/app"
 	"github.com/worksynapse/worksynapse/internal/config"
@@ -41,6 +42,9 @@ func Start(t testing.TB, db *database.DB, env Env) *Server {
 		t.Fatalf("testserver: config: %v", err)
 	}
 	cfg.Auth.BcryptCost = 10 // keep tests fast; production default is 12
+	if env["WORKSYNAPSE_JOBS_POLL_INTERVAL"] == "" {
+		cfg.Jobs.PollInterval = 20 * time.Millisecond // queued mail arrives at once
+	}
 	if env["WORKSYNAPSE_STORAGE_DIR"] == "" {
 		cfg.Storage.Dir = t.TempDir() // never ./data/files of the package under test
 	}
@@ -51,6 +55,16 @@ func Start(t testing.TB, db *database.DB, env Env) *Server {
 	if err != nil {
 		t.Fatalf("testserver: %v", err)
 	}
+	if err := a.Jobs.Start(context.Background()); err != nil {
+		t.Fatalf("testserver: jobs: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := a.Jobs.Stop(ctx); err != nil {
+			t.Errorf("testserver: stop jobs: %v", err)
+		}
+	})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	outbox, _ := a.Mailer.(*mail.Outbox)

@@ -18,8 +18,11 @@ export interface TestServer {
   baseUrl: string;
   /** Everything the server logged so far (JSON lines). */
   logs(): string;
-  /** Mail the server "sent" to address, oldest first (from the development outbox file). */
-  mailTo(address: string): Promise<{ To: string; Subject: string; Text: string }[]>;
+  /**
+   * Mail the server "sent" to address, oldest first (from the development outbox file). Mail goes
+   * through the job queue, so this waits (up to 5 s) until at least `atLeast` messages arrived.
+   */
+  mailTo(address: string, atLeast?: number): Promise<{ To: string; Subject: string; Text: string }[]>;
   stop(): Promise<void>;
 }
 
@@ -45,6 +48,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
       WORKSYNAPSE_RATE_LIMIT_AUTH_PER_IP_PER_MINUTE: "10000",
       // Development-only mail outbox file: how a test reads the mail the server "sent".
       WORKSYNAPSE_MAIL_OUTBOX_FILE: join(dir, "outbox.jsonl"),
+      // Queued mail is delivered by the job workers: poll often.
+      WORKSYNAPSE_JOBS_POLL_INTERVAL: "50ms",
       ...env,
     },
     stdio: ["ignore", "inherit", "pipe"],
@@ -63,10 +68,18 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
   const server: TestServer = {
     baseUrl: "",
     logs: () => lines.join("\n"),
-    async mailTo(address: string) {
-      const text = await readFile(join(dir, "outbox.jsonl"), "utf8").catch(() => "");
-      const mails = text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { To: string; Subject: string; Text: string });
-      return mails.filter((m) => m.To.toLowerCase() === address.toLowerCase());
+    async mailTo(address: string, atLeast = 1) {
+      const deadline = Date.now() + 5_000;
+      for (;;) {
+        const text = await readFile(join(dir, "outbox.jsonl"), "utf8").catch(() => "");
+        const mails = text
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { To: string; Subject: string; Text: string })
+          .filter((m) => m.To.toLowerCase() === address.toLowerCase());
+        if (mails.length >= atLeast || Date.now() > deadline) return mails;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {

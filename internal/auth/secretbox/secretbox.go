@@ -30,6 +30,10 @@ import (
 // PurposeMFA is the HKDF label for TOTP secrets.
 const PurposeMFA = "worksynapse mfa v1"
 
+// PurposeMail is the HKDF label for queued mail (it carries single-use
+// tokens, so job rows hold it sealed).
+const PurposeMail = "worksynapse mail job v1"
+
 // MinSecretKeyBytes matches the configuration's minimum secret key length.
 const MinSecretKeyBytes = 32
 

@@ -1,0 +1,99 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/worksynapse/worksynapse/internal/api"
+	"github.com/worksynapse/worksynapse/internal/auth/secretbox"
+	"github.com/worksynapse/worksynapse/internal/identity"
+	"github.com/worksynapse/worksynapse/internal/jobs"
+)
+
+// JobsMode says how much of the job system a process runs.
+type JobsMode int
+
+const (
+	// JobsEnqueueOnly inserts and inspects jobs but works none (CLI,
+	// replicas with jobs.enabled off).
+	JobsEnqueueOnly JobsMode = iota
+	// JobsWorkOnDemand works queued jobs but schedules no periodic ones
+	// (`jobs run --wait`).
+	JobsWorkOnDemand
+	// JobsWorkAll works jobs and, when elected leader, schedules the
+	// periodic ones (`serve`).
+	JobsWorkAll
+)
+
+// JobRunner builds the job runner once, in mode; later calls return the
+// same runner whatever their mode.
+func (a *App) JobRunner(mode JobsMode) (*jobs.Runner, error) {
+	if a.Jobs != nil {
+		return a.Jobs, nil
+	}
+	box, err := secretbox.New(a.Config.SecretKey, secretbox.PurposeMail)
+	if err != nil {
+		return nil, fmt.Errorf("app: mail queue key: %w", err)
+	}
+	r, err := jobs.New(jobs.Options{
+		DB: a.DB, Log: a.Log, Tasks: a.jobTasks(),
+		Mail:         &jobs.MailDelivery{Mailer: a.Mailer, Box: box},
+		Work:         mode != JobsEnqueueOnly,
+		Periodic:     mode == JobsWorkAll,
+		Workers:      a.Config.Jobs.Workers,
+		PollInterval: a.Config.Jobs.PollInterval,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.Jobs, a.mailQueue = r, jobs.NewMailQueue(r, box)
+	return r, nil
+}
+
+// serveJobsMode is the mode of a serving process.
+func (a *App) serveJobsMode() JobsMode {
+	if a.Config.Jobs.Enabled {
+		return JobsWorkAll
+	}
+	return JobsEnqueueOnly
+}
+
+// jobTasks are every kind of background task, with the configured
+// schedules.
+func (a *App) jobTasks() []jobs.Task {
+	j := a.Config.Jobs
+	return []jobs.Task{{
+		Kind:        "session.cleanup",
+		Description: "Remove sessions and one-time tokens that expired more than jobs.session_retention ago",
+		Every:       j.SessionCleanupInterval,
+		Run: func(ctx context.Context, _ jobs.Params) error {
+			c, err := identity.CleanupExpired(ctx, a.DB.Ent, time.Now(), j.SessionRetention)
+			if err == nil && c.Sessions+c.Tokens > 0 {
+				a.Log.InfoContext(ctx, "removed expired sessions and tokens", "sessions", c.Sessions, "tokens", c.Tokens)
+			}
+			return err
+		},
+	}}
+}
+
+// jobsProbe reports recent job failures in /readyz without failing
+// readiness: a failing job is an operator's matter, not a reason to take
+// the replica out of the load balancer.
+func (a *App) jobsProbe() api.Probe {
+	return api.Probe{Name: "jobs", Informational: true, Check: func(ctx context.Context) error {
+		if a.Jobs == nil {
+			return nil
+		}
+		f, err := a.Jobs.RecentFailures(ctx, time.Hour)
+		if err != nil {
+			a.Log.WarnContext(ctx, "job failure check failed", "error", err)
+			return errors.New("job state unavailable")
+		}
+		if f.Count == 0 {
+			return nil
+		}
+		return fmt.Errorf("%d failed job attempt(s) in the last hour; latest: %s (job %d)", f.Count, f.LatestKind, f.LatestID)
+	}}
+}

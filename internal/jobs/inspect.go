@@ -1,0 +1,120 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// ErrBadCursor is returned for a list cursor River cannot decode.
+var ErrBadCursor = errors.New("jobs: invalid cursor")
+
+// ErrNotFound is returned for a job id that does not exist (any more:
+// River prunes finished jobs after a day).
+var ErrNotFound = errors.New("jobs: no such job")
+
+// ListParams filter and page a job list, newest first.
+type ListParams struct {
+	Kind   string
+	State  rivertype.JobState
+	Limit  int
+	Cursor string
+}
+
+// Page is one page of jobs; NextCursor is empty on the last page.
+type Page struct {
+	Jobs       []*rivertype.JobRow
+	NextCursor string
+}
+
+// List returns recent job runs, newest first.
+func (r *Runner) List(ctx context.Context, p ListParams) (Page, error) {
+	params := river.NewJobListParams().OrderBy(river.JobListOrderByID, river.SortOrderDesc).First(p.Limit)
+	if p.Kind != "" {
+		params = params.Kinds(p.Kind)
+	}
+	if p.State != "" {
+		params = params.States(p.State)
+	}
+	if p.Cursor != "" {
+		var c river.JobListCursor
+		if err := c.UnmarshalText([]byte(p.Cursor)); err != nil {
+			return Page{}, ErrBadCursor
+		}
+		params = params.After(&c)
+	}
+	res, err := r.client.JobList(ctx, params)
+	if err != nil {
+		return Page{}, fmt.Errorf("jobs: list: %w", err)
+	}
+	page := Page{Jobs: res.Jobs}
+	if len(res.Jobs) == p.Limit && res.LastCursor != nil {
+		next, err := res.LastCursor.MarshalText()
+		if err != nil {
+			return Page{}, fmt.Errorf("jobs: encode cursor: %w", err)
+		}
+		page.NextCursor = string(next)
+	}
+	return page, nil
+}
+
+// Retry makes a failed, cancelled or finished job available to run again
+// at once (a running job is left alone).
+func (r *Runner) Retry(ctx context.Context, id int64) (*rivertype.JobRow, error) {
+	job, err := r.client.JobRetry(ctx, id)
+	if errors.Is(err, rivertype.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("jobs: retry %d: %w", id, err)
+	}
+	return job, nil
+}
+
+// LastRun returns the newest job of kind, or nil if none is kept.
+func (r *Runner) LastRun(ctx context.Context, kind string) (*rivertype.JobRow, error) {
+	page, err := r.List(ctx, ListParams{Kind: kind, Limit: 1})
+	if err != nil || len(page.Jobs) == 0 {
+		return nil, err
+	}
+	return page.Jobs[0], nil
+}
+
+// Failures summarizes recent failed attempts.
+type Failures struct {
+	Count      int
+	LatestID   int64
+	LatestKind string
+}
+
+// failureScan bounds how many failed jobs RecentFailures looks at.
+const failureScan = 100
+
+// RecentFailures counts the jobs not (yet) completed whose last attempt
+// failed within window: waiting for a retry, retrying, given up or
+// cancelled by their worker.
+func (r *Runner) RecentFailures(ctx context.Context, window time.Duration) (Failures, error) {
+	res, err := r.client.JobList(ctx, river.NewJobListParams().
+		States(rivertype.JobStateRetryable, rivertype.JobStateDiscarded, rivertype.JobStateCancelled,
+			rivertype.JobStateAvailable, rivertype.JobStateRunning, rivertype.JobStateScheduled).
+		OrderBy(river.JobListOrderByID, river.SortOrderDesc).First(failureScan))
+	if err != nil {
+		return Failures{}, fmt.Errorf("jobs: list failures: %w", err)
+	}
+	since := time.Now().Add(-window)
+	var f Failures
+	for _, j := range res.Jobs {
+		if len(j.Errors) == 0 || j.Errors[len(j.Errors)-1].At.Before(since) {
+			continue
+		}
+		if f.Count == 0 {
+			f.LatestID, f.LatestKind = j.ID, j.Kind
+		}
+		f.Count++
+	}
+	return f, nil
+}
