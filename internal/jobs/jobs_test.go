@@ -223,7 +223,9 @@ func TestRunTaskChecksKindAndParameters(t *testing.T) {
 // fastRetry retries a failed job after 300 ms instead of attempt^4 seconds.
 type fastRetry struct{}
 
-func (fastRetry) NextRetry(*rivertype.JobRow) time.Time { return time.Now().Add(300 * time.Millisecond) }
+func (fastRetry) NextRetry(*rivertype.JobRow) time.Time {
+	return time.Now().Add(300 * time.Millisecond)
+}
 
 // freeAddr returns a loopback address nobody listens on (yet).
 func freeAddr(t *testing.T) string {

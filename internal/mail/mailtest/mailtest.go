@@ -153,4 +153,3 @@ func between(s, open, close string) string {
 	v, _, _ := strings.Cut(rest, close)
 	return v
 }
-
