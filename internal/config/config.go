@@ -41,6 +41,7 @@ type Config struct {
 	Auth        AuthConfig      `mapstructure:"auth"`
 	Mail        MailConfig      `mapstructure:"mail"`
 	Storage     StorageConfig   `mapstructure:"storage"`
+	Audit       AuditConfig     `mapstructure:"audit"`
 }
 
 // HTTPConfig configures the HTTP server.
@@ -139,6 +140,30 @@ type StorageConfig struct {
 	MaxUploadBytes int64 `mapstructure:"max_upload_bytes"`
 }
 
+// AuditConfig configures tamper evidence (seals) and retention of the
+// audit tables; see internal/audit.
+type AuditConfig struct {
+	// SigningKey is the base64 Ed25519 seed (32 bytes) or private key (64
+	// bytes) that signs seals. Required in production; development derives
+	// one from secret_key (see checkAudit).
+	SigningKey string `mapstructure:"signing_key"`
+	// SigningKeyID names SigningKey in each seal; empty derives one from
+	// the public key, so rotating keys rotates ids.
+	SigningKeyID string `mapstructure:"signing_key_id"`
+	// VerifyKeys are older public keys still trusted for verification, as
+	// "KEY_ID=BASE64_PUBLIC_KEY" entries.
+	VerifyKeys []string `mapstructure:"verify_keys"`
+	// SealDir receives a JSON copy of every seal, with per-row hashes, for
+	// external storage; empty disables the files (verify then detects but
+	// cannot name a changed row).
+	SealDir string `mapstructure:"seal_dir"`
+	// SealMinAge is how old a row must be before it is sealed, so
+	// transactions still in flight have committed their rows.
+	SealMinAge time.Duration `mapstructure:"seal_min_age"`
+	// RetentionDir receives the JSONL exports of rows past retention.
+	RetentionDir string `mapstructure:"retention_dir"`
+}
+
 // setting is one configuration key with its built-in default.
 type setting struct {
 	key   string
@@ -198,6 +223,13 @@ var defaults = []setting{
 
 	{"storage.dir", "./data/files"},
 	{"storage.max_upload_bytes", int64(25 << 20)},
+
+	{"audit.signing_key", ""},
+	{"audit.signing_key_id", ""},
+	{"audit.verify_keys", []string{}},
+	{"audit.seal_dir", "./data/audit/seals"},
+	{"audit.seal_min_age", 2 * time.Minute},
+	{"audit.retention_dir", "./data/audit/retention"},
 }
 
 // Keys returns every configuration key in dotted form (e.g. "http.addr"),
