@@ -16,6 +16,7 @@ import (
 	gen "github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/auditseal"
 	"github.com/worksynapse/worksynapse/ent/securityauditlog"
+	"github.com/worksynapse/worksynapse/internal/config"
 	"github.com/worksynapse/worksynapse/internal/rule"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
@@ -199,4 +200,14 @@ func (r *Retention) exportAndDelete(ctx context.Context, t logTable, org uuid.UU
 		r.Log.Info("audit retention purged rows", "table", t.name, "organization_id", org, "rows", n, "file", path)
 	}
 	return path, n, nil
+}
+
+// RetentionFromConfig builds the Retention of the configuration, sealing
+// first with SealerFromConfig.
+func RetentionFromConfig(client *gen.Client, cfg *config.Config, log *slog.Logger) (*Retention, error) {
+	s, err := SealerFromConfig(client, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	return &Retention{Client: client, Dir: cfg.Audit.RetentionDir, Sealer: s, Log: log}, nil
 }
