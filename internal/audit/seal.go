@@ -75,6 +75,9 @@ func (s *Sealer) SealPending(ctx context.Context) (int, error) {
 	before := idAt(time.Now().Add(-s.MinAge))
 	total := 0
 	for _, t := range tables {
+		if err := s.repairLastFile(ctx, t); err != nil {
+			return total, err
+		}
 		for {
 			seal, err := s.sealNext(ctx, t, before)
 			if err != nil {
@@ -281,6 +284,34 @@ func (s *Sealer) writeFile(seal *gen.AuditSeal, rows []row) error {
 		return fmt.Errorf("audit: seal %s/%d sealed, but its file was not written: %w", f.LogTable, f.Seq, err)
 	}
 	return nil
+}
+
+// repairLastFile rewrites the file of the table's last seal when a crash
+// (or a full disk) lost it after the seal committed, provided the rows
+// still hash to the seal: a file is never made from changed rows.
+func (s *Sealer) repairLastFile(ctx context.Context, t logTable) error {
+	if s.Dir == "" {
+		return nil
+	}
+	last, err := lastSeal(ctx, s.Client, t.name)
+	if err != nil || last == nil {
+		return err
+	}
+	if _, err := os.Stat(sealPath(s.Dir, string(t.name), last.Seq)); !errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	rows, err := t.rows(ctx, s.Client, rowFilter{After: prevID(last.FirstRowID), Before: nextID(last.LastRowID), Limit: last.RowCount + 1})
+	if err != nil {
+		return err
+	}
+	if len(rows) != last.RowCount || rowsHash(leaves(rows)) != last.RowsHash {
+		if s.Log != nil {
+			s.Log.Error("audit: the file of the last seal is missing and its rows no longer match it; run `worksynapse audit verify`",
+				"table", t.name, "seq", last.Seq)
+		}
+		return nil
+	}
+	return s.writeFile(last, rows)
 }
 
 // readSealFile loads the file of a seal, or returns nil when there is none.

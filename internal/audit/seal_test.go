@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
+	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -179,8 +181,16 @@ func TestVerifyPassesOnUntouchedLog(t *testing.T) {
 		if want := (total+3)/4 + 2; n != want || len(act)+len(sec) != n {
 			t.Fatalf("sealed %d (activity %d, security %d), want %d seals of at most 4 rows", n, len(act), len(sec), want)
 		}
+		// A seal file lost after its seal committed is written again.
+		lost := filepath.Join(e.sealer.Dir, "activity_log", fmt.Sprintf("%012d.json", len(act)))
+		if err := os.Remove(lost); err != nil {
+			t.Fatal(err)
+		}
 		if again := e.seal(); again != 0 {
 			t.Errorf("a re-run wrote %d more seals, want 0", again)
+		}
+		if _, err := os.Stat(lost); err != nil {
+			t.Errorf("the lost seal file was not rewritten: %v", err)
 		}
 		for i, s := range act {
 			if s.Seq != int64(i+1) || (i > 0) != (s.PrevSealHash != nil) || (i > 0 && *s.PrevSealHash != act[i-1].SealHash) {
