@@ -93,7 +93,7 @@ func (s *Sealer) SealPending(ctx context.Context) (int, error) {
 }
 
 // maxSealConflicts bounds the retries when other replicas keep winning the
-// race for the next seq; each retry re-reads their seal, so a few suffice.
+// race for the next seq; each retry re-reads their seal.
 const maxSealConflicts = 5
 
 // sealNext writes the next seal of t, or returns nil when no row is due.
@@ -114,8 +114,13 @@ func (s *Sealer) sealNext(ctx context.Context, t logTable, before uuid.UUID) (*g
 			seal, err = createSeal(ctx, tx.Client(), seal)
 			return err
 		})
-		if gen.IsConstraintError(err) && attempt < maxSealConflicts {
-			continue
+		if gen.IsConstraintError(err) {
+			if attempt < maxSealConflicts {
+				continue
+			}
+			// Other replicas keep sealing these rows: the work is being
+			// done, so stop here rather than fail the job.
+			return nil, nil
 		}
 		if err != nil || seal == nil {
 			return nil, err
