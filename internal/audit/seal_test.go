@@ -321,6 +321,14 @@ func TestVerifyDetectsSealTampering(t *testing.T) {
 				t.Errorf("want the 2 rows of seal 2 reported unsealed, got %v", rep.Findings)
 			}
 		})
+		t.Run("every seal deleted", func(t *testing.T) {
+			e.exec(`DELETE FROM audit_seals`)
+			rep := e.verify()
+			fs := findings(rep, audit.FindMissingSeal)
+			if len(fs) != 1 || fs[0].Seq != 1 || fs[0].Table != "activity_log" {
+				t.Fatalf("want missing_seal 1 (its file remains), got %v", rep.Findings)
+			}
+		})
 	})
 }
 

@@ -236,7 +236,7 @@ func (v *tableVerifier) seal(ctx context.Context, s *gen.AuditSeal) error {
 	}
 	// Rows between the previous seal and this one were not visible when
 	// this seal was made: they committed late (or were forged there).
-	if v.prev != nil || (s.Seq == 1 && v.opt.From.IsZero()) {
+	if v.prev != nil || v.opt.From.IsZero() {
 		if err := v.unsealedBetween(ctx, gapAfter, s.FirstRowID, s.Seq); err != nil {
 			return err
 		}
@@ -379,18 +379,20 @@ func (v *tableVerifier) finish(ctx context.Context) error {
 	if !v.opt.To.IsZero() {
 		return nil // a bounded range ends inside the sealed part
 	}
-	after := uuid.Nil
+	after, nextSeq := uuid.Nil, int64(1)
 	if v.prev != nil {
-		next, err := readSealFile(v.opt.SealDir, string(v.t.name), v.prev.Seq+1)
+		after, nextSeq = v.prev.LastRowID, v.prev.Seq+1
+	} else if !v.opt.From.IsZero() {
+		after, nextSeq = prevID(idAt(v.opt.From)), 0
+	}
+	if nextSeq > 0 {
+		next, err := readSealFile(v.opt.SealDir, string(v.t.name), nextSeq)
 		if err != nil {
 			return err
 		}
 		if next != nil {
 			v.add(next.Seq, FindMissingSeal, nil, "its seal file exists but the seal is not in the database (seals deleted from the end of the chain)")
 		}
-		after = v.prev.LastRowID
-	} else if !v.opt.From.IsZero() {
-		after = prevID(idAt(v.opt.From))
 	}
 	due := idAt(time.Now().Add(-v.opt.MinAge))
 	rows, err := v.t.rows(ctx, v.opt.Client, rowFilter{After: after, Before: due, Limit: 10 * DefaultSealBatch})
