@@ -57,6 +57,9 @@ type RetentionResult struct {
 // Run applies retention to every organization and both tables.
 func (r *Retention) Run(ctx context.Context) (RetentionResult, error) {
 	var res RetentionResult
+	if r.Dir == "" {
+		return res, errors.New("audit retention: no export directory (audit.retention_dir)")
+	}
 	if r.Sealer != nil {
 		if _, err := r.Sealer.SealPending(ctx); err != nil {
 			return res, err

@@ -71,6 +71,9 @@ func SealerFromConfig(client *gen.Client, cfg *config.Config, log *slog.Logger) 
 func (s *Sealer) SealPending(ctx context.Context) (int, error) {
 	// Why a system context: seals cover every organization's rows, and
 	// only the sealing job may create them (rule.SealPolicy).
+	if len(s.Key) != ed25519.PrivateKeySize || s.KeyID == "" {
+		return 0, errors.New("audit: the sealer has no signing key (audit.signing_key)")
+	}
 	ctx = viewer.NewSystemContext(ctx, "audit sealing")
 	before := idAt(time.Now().Add(-s.MinAge))
 	total := 0

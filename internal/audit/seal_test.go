@@ -208,6 +208,23 @@ func TestVerifyPassesOnUntouchedLog(t *testing.T) {
 		if rep.Tables[0].Pending != 0 {
 			t.Errorf("pending = %d after sealing everything", rep.Tables[0].Pending)
 		}
+
+		// --from: only the seals of later rows, chained to the one before.
+		time.Sleep(2 * time.Millisecond)
+		from := time.Now()
+		time.Sleep(2 * time.Millisecond)
+		addActivity(t, e.c, org, 4)
+		e.seal()
+		opt := e.opt
+		opt.From, opt.Tables = from, []string{"activity_log"}
+		ranged, err := audit.Verify(context.Background(), opt)
+		if err != nil || !ranged.OK || ranged.Tables[0].Seals != 1 || ranged.Tables[0].Rows != 4 {
+			t.Fatalf("--from: %v %+v, want one seal of 4 rows verified", err, ranged)
+		}
+		e.exec(`UPDATE audit_seals SET signature = $1 WHERE seq = $2 AND log_table = 'activity_log'`, act[0].Signature, len(act)+1)
+		if ranged, _ = audit.Verify(context.Background(), opt); len(findings(ranged, audit.FindBadSignature)) != 1 {
+			t.Errorf("--from misses a bad signature in range: %v", ranged.Findings)
+		}
 	})
 }
 

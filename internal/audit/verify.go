@@ -128,7 +128,7 @@ func Verify(ctx context.Context, opt VerifyOptions) (*Report, error) {
 	// Why a system context: verification reads every organization's audit
 	// rows and every seal.
 	ctx = viewer.NewSystemContext(ctx, "audit verify")
-	rep := &Report{}
+	rep := &Report{Tables: []TableReport{}, Findings: []Finding{}}
 	names := opt.Tables
 	if len(names) == 0 {
 		for _, t := range tables {
