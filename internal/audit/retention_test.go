@@ -196,6 +196,22 @@ func TestRetentionExportsSealedRowsBeforeDeleting(t *testing.T) {
 			}
 			wantRow(t, e.verify(), audit.FindChangedRow, victim)
 		})
+		t.Run("a lost export is named, not taken for tampering", func(t *testing.T) {
+			for _, path := range res.Files {
+				if err := os.Remove(path); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rep := e.verify()
+			if len(rep.Findings) != len(due) || len(findings(rep, audit.FindExportMissing)) != len(due) {
+				t.Fatalf("want %d export_missing findings and nothing else, got %v", len(due), rep.Findings)
+			}
+			for _, f := range rep.Findings {
+				if !due[*f.RowID] || !strings.Contains(f.Detail, "_log/") {
+					t.Errorf("finding %v: not a purged row or no file named", f)
+				}
+			}
+		})
 	})
 }
 

@@ -263,6 +263,9 @@ type SealFile struct {
 type RowHash struct {
 	ID   uuid.UUID `json:"id"`
 	Hash string    `json:"hash"`
+	// Org tells a row purged by retention (recorded per organization)
+	// from a deleted one when the export itself is missing.
+	Org *uuid.UUID `json:"organization_id,omitempty"`
 }
 
 // sealPath is where the file of seal seq of table lives under dir.
@@ -282,7 +285,7 @@ func (s *Sealer) writeFile(seal *gen.AuditSeal, rows []row) error {
 	}
 	for i, r := range rows {
 		l := r.leaf()
-		f.Rows[i] = RowHash{ID: r.ID, Hash: hex.EncodeToString(l[:])}
+		f.Rows[i] = RowHash{ID: r.ID, Hash: hex.EncodeToString(l[:]), Org: r.Org}
 	}
 	b, err := json.MarshalIndent(f, "", " ")
 	if err != nil {

@@ -15,24 +15,26 @@ import (
 
 	gen "github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/auditseal"
+	"github.com/worksynapse/worksynapse/ent/securityauditlog"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
 // Kinds of verification findings. Every finding fails verification.
 const (
-	FindChangedRow    = "changed_row"   // a sealed row's content differs from its sealed hash
-	FindMissingRow    = "missing_row"   // a sealed row is gone (and not in a retention export)
-	FindInsertedRow   = "inserted_row"  // a row inside a sealed id range that the seal does not cover
-	FindRowsMismatch  = "rows_mismatch" // the rows differ but no seal file names the row
-	FindSealHash      = "seal_altered"  // a seal's columns do not hash to its seal_hash
-	FindBadSignature  = "bad_signature" // the signature does not verify with the key named
-	FindUnknownKey    = "unknown_key"   // the seal names a key that is not trusted
-	FindMissingSeal   = "missing_seal"  // a seq is missing from the chain
-	FindChainBreak    = "chain_break"   // prev_seal_hash differs from the previous seal's hash
-	FindSealRange     = "seal_range"    // a seal's range overlaps or precedes the previous one
-	FindUnsealedRow   = "unsealed_row"  // a row below the sealed frontier that no seal covers
-	maxNamedPerSeal   = 20              // findings per seal before they are summarized
-	maxUnsealedListed = 100             // unsealed rows named per table
+	FindChangedRow    = "changed_row"    // a sealed row's content differs from its sealed hash
+	FindMissingRow    = "missing_row"    // a sealed row is gone (and not in a retention export)
+	FindInsertedRow   = "inserted_row"   // a row inside a sealed id range that the seal does not cover
+	FindRowsMismatch  = "rows_mismatch"  // the rows differ but no seal file names the row
+	FindSealHash      = "seal_altered"   // a seal's columns do not hash to its seal_hash
+	FindBadSignature  = "bad_signature"  // the signature does not verify with the key named
+	FindUnknownKey    = "unknown_key"    // the seal names a key that is not trusted
+	FindMissingSeal   = "missing_seal"   // a seq is missing from the chain
+	FindChainBreak    = "chain_break"    // prev_seal_hash differs from the previous seal's hash
+	FindSealRange     = "seal_range"     // a seal's range overlaps or precedes the previous one
+	FindUnsealedRow   = "unsealed_row"   // a row below the sealed frontier that no seal covers
+	FindExportMissing = "export_missing" // a sealed row retention purged, whose export is not in RetentionDir
+	maxNamedPerSeal   = 20               // findings per seal before they are summarized
+	maxUnsealedListed = 100              // unsealed rows named per table
 )
 
 // VerifyOptions say what to verify and with which keys and files.
@@ -159,6 +161,7 @@ type tableVerifier struct {
 	purged   *purgedRows
 	prev     *gen.AuditSeal
 	unsealed int
+	purges   []purgeRecord
 }
 
 func (v *tableVerifier) add(seq int64, kind string, rowID *uuid.UUID, format string, args ...any) {
@@ -175,6 +178,9 @@ func (v *tableVerifier) run(ctx context.Context) error {
 		return err
 	}
 	v.purged = purged
+	if v.purges, err = purgeRecords(ctx, v.opt.Client, string(v.t.name)); err != nil {
+		return err
+	}
 	c := v.opt.Client
 	q := c.AuditSeal.Query().Where(auditseal.LogTableEQ(v.t.name))
 	if !v.opt.From.IsZero() {
@@ -341,7 +347,11 @@ func (v *tableVerifier) diffRows(seq int64, sealed []RowHash, found []row) {
 	for i < len(sealed) || j < len(found) {
 		switch {
 		case j == len(found) || (i < len(sealed) && bytes.Compare(sealed[i].ID[:], found[j].ID[:]) < 0):
-			note(FindMissingRow, sealed[i].ID, "the row was sealed but is neither in the table nor in a retention export")
+			if p := v.purgedBy(sealed[i]); p != nil {
+				note(FindExportMissing, sealed[i].ID, "purged by retention (event %s) into %s, which is not in audit.retention_dir: restore it to verify the row", p.event, p.file)
+			} else {
+				note(FindMissingRow, sealed[i].ID, "the row was sealed but is neither in the table nor in a retention export")
+			}
 			i++
 		case i == len(sealed) || bytes.Compare(found[j].ID[:], sealed[i].ID[:]) < 0:
 			note(FindInsertedRow, found[j].ID, "the row lies inside the sealed range but the seal does not cover it (inserted, or committed after sealing)")
@@ -433,4 +443,46 @@ func prevID(id uuid.UUID) uuid.UUID {
 // the order both databases compare ids in).
 func sortRows(rows []row) {
 	slices.SortFunc(rows, func(a, b row) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+}
+
+// purgeRecord is one retention event: which rows of which organization
+// it exported to which file.
+type purgeRecord struct {
+	event       uuid.UUID
+	org         uuid.UUID
+	first, last uuid.UUID
+	file        string
+}
+
+// purgeRecords loads the table's retention events.
+func purgeRecords(ctx context.Context, c *gen.Client, table string) ([]purgeRecord, error) {
+	events, err := c.SecurityAuditLog.Query().
+		Where(securityauditlog.EventTypeEQ(RetentionEvent), securityauditlog.OrganizationIDNotNil()).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("audit: read retention events: %w", err)
+	}
+	var out []purgeRecord
+	for _, ev := range events {
+		first, err1 := uuid.Parse(fmt.Sprint(ev.Details["first_row_id"]))
+		last, err2 := uuid.Parse(fmt.Sprint(ev.Details["last_row_id"]))
+		if ev.Details["log_table"] != table || err1 != nil || err2 != nil {
+			continue
+		}
+		out = append(out, purgeRecord{event: ev.ID, org: *ev.OrganizationID, first: first, last: last, file: fmt.Sprint(ev.Details["file"])})
+	}
+	return out, nil
+}
+
+// purgedBy is the retention event that covers a sealed row of its
+// organization, if any.
+func (v *tableVerifier) purgedBy(r RowHash) *purgeRecord {
+	if r.Org == nil {
+		return nil
+	}
+	for i, p := range v.purges {
+		if p.org == *r.Org && bytes.Compare(p.first[:], r.ID[:]) <= 0 && bytes.Compare(r.ID[:], p.last[:]) <= 0 {
+			return &v.purges[i]
+		}
+	}
+	return nil
 }
