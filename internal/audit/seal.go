@@ -69,11 +69,11 @@ func SealerFromConfig(client *gen.Client, cfg *config.Config, log *slog.Logger) 
 // follows the last seal, in seals of at most BatchSize rows, and returns
 // how many seals this call wrote.
 func (s *Sealer) SealPending(ctx context.Context) (int, error) {
-	// Why a system context: seals cover every organization's rows, and
-	// only the sealing job may create them (rule.SealPolicy).
 	if len(s.Key) != ed25519.PrivateKeySize || s.KeyID == "" {
 		return 0, errors.New("audit: the sealer has no signing key (audit.signing_key)")
 	}
+	// Why a system context: seals cover every organization's rows, and
+	// only the sealing job may create them (rule.SealPolicy).
 	ctx = viewer.NewSystemContext(ctx, "audit sealing")
 	before := idAt(time.Now().Add(-s.MinAge))
 	total := 0
