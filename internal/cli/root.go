@@ -32,6 +32,7 @@ func NewRoot() *cobra.Command {
 	root.PersistentFlags().String("config", "", "configuration file (default ./config.yaml when present)")
 	root.PersistentFlags().String("database.url", "", "database URL (overrides WORKSYNAPSE_DATABASE_URL)")
 	root.AddCommand(newServeCmd(), newMigrateCmd(), newCreateAdminCmd(), newSeedCmd(), newHealthcheckCmd(), newJobsCmd())
+	root.AddCommand(newAuditCmd())
 	return root
 }
 

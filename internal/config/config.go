@@ -42,6 +42,7 @@ type Config struct {
 	Mail        MailConfig      `mapstructure:"mail"`
 	Storage     StorageConfig   `mapstructure:"storage"`
 	Jobs        JobsConfig      `mapstructure:"jobs"`
+	Audit       AuditConfig     `mapstructure:"audit"`
 }
 
 // HTTPConfig configures the HTTP server.
@@ -164,6 +165,30 @@ type JobsConfig struct {
 	ProductivityRollupInterval time.Duration `mapstructure:"productivity_rollup_interval"`
 }
 
+// AuditConfig configures tamper evidence (seals) and retention of the
+// audit tables; see internal/audit.
+type AuditConfig struct {
+	// SigningKey is the base64 Ed25519 seed (32 bytes) or private key (64
+	// bytes) that signs seals. Required in production; development derives
+	// one from secret_key (see checkAudit).
+	SigningKey string `mapstructure:"signing_key"`
+	// SigningKeyID names SigningKey in each seal; empty derives one from
+	// the public key, so rotating keys rotates ids.
+	SigningKeyID string `mapstructure:"signing_key_id"`
+	// VerifyKeys are older public keys still trusted for verification, as
+	// "KEY_ID=BASE64_PUBLIC_KEY" entries.
+	VerifyKeys []string `mapstructure:"verify_keys"`
+	// SealDir receives a JSON copy of every seal, with per-row hashes, for
+	// external storage; empty disables the files (verify then detects but
+	// cannot name a changed row).
+	SealDir string `mapstructure:"seal_dir"`
+	// SealMinAge is how old a row must be before it is sealed, so
+	// transactions still in flight have committed their rows.
+	SealMinAge time.Duration `mapstructure:"seal_min_age"`
+	// RetentionDir receives the JSONL exports of rows past retention.
+	RetentionDir string `mapstructure:"retention_dir"`
+}
+
 // setting is one configuration key with its built-in default.
 type setting struct {
 	key   string
@@ -232,6 +257,12 @@ var defaults = []setting{
 	{"jobs.audit_seal_interval", time.Minute},
 	{"jobs.audit_retention_interval", 24 * time.Hour},
 	{"jobs.productivity_rollup_interval", time.Hour},
+	{"audit.signing_key", ""},
+	{"audit.signing_key_id", ""},
+	{"audit.verify_keys", []string{}},
+	{"audit.seal_dir", "./data/audit/seals"},
+	{"audit.seal_min_age", 2 * time.Minute},
+	{"audit.retention_dir", "./data/audit/retention"},
 }
 
 // Keys returns every configuration key in dotted form (e.g. "http.addr"),

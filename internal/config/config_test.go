@@ -107,6 +107,11 @@ func TestDefaults(t *testing.T) {
 		},
 		Mail:    config.MailConfig{From: "WorkSynapse <no-reply@localhost>"},
 		Storage: config.StorageConfig{Dir: "./data/files", MaxUploadBytes: 25 << 20},
+		Audit: config.AuditConfig{
+			// Derived in development; checked by TestAuditDevKey.
+			SigningKey: cfg.Audit.SigningKey, SigningKeyID: cfg.Audit.SigningKeyID,
+			SealDir: "./data/audit/seals", SealMinAge: 2 * time.Minute, RetentionDir: "./data/audit/retention",
+		},
 	}
 	if !reflect.DeepEqual(*cfg, want) {
 		t.Errorf("defaults mismatch\n got: %#v\nwant: %#v", *cfg, want)
@@ -429,8 +434,9 @@ func TestProductionSecretKey(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			cfg, warnings, err := load(t, "", map[string]string{
-				"WORKSYNAPSE_ENVIRONMENT": "production",
-				"WORKSYNAPSE_SECRET_KEY":  tt.key,
+				"WORKSYNAPSE_ENVIRONMENT":       "production",
+				"WORKSYNAPSE_SECRET_KEY":        tt.key,
+				"WORKSYNAPSE_AUDIT_SIGNING_KEY": auditSeed,
 			}, nil)
 			if !tt.wantErr {
 				if err != nil {
@@ -650,6 +656,7 @@ func TestProductionWildcardCORSWarns(t *testing.T) {
 	_, warnings, err := load(t, "", map[string]string{
 		"WORKSYNAPSE_ENVIRONMENT":               "production",
 		"WORKSYNAPSE_SECRET_KEY":                strongKey,
+		"WORKSYNAPSE_AUDIT_SIGNING_KEY":         auditSeed,
 		"WORKSYNAPSE_HTTP_CORS_ALLOWED_ORIGINS": "*",
 	}, nil)
 	if err != nil || len(warnings) != 1 || !strings.Contains(warnings[0], "http.cors_allowed_origins") {

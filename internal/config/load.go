@@ -151,6 +151,7 @@ func decode(v *viper.Viper) (*Config, []string, error) {
 		return nil, nil, fmt.Errorf("config: decoding: %w", err)
 	}
 	cfg.HTTP.CORSAllowedOrigins = cleanList(cfg.HTTP.CORSAllowedOrigins)
+	cfg.Audit.VerifyKeys = cleanList(cfg.Audit.VerifyKeys)
 
 	slices.Sort(md.Unused)
 	var warnings []string

@@ -74,6 +74,14 @@ func (c Config) LogValue() slog.Value {
 			slog.String("username", c.Mail.Username),
 			slog.String("password", redact(c.Mail.Password)),
 		),
+		slog.Group("audit",
+			slog.String("signing_key", redact(c.Audit.SigningKey)),
+			slog.String("signing_key_id", c.Audit.SigningKeyID),
+			slog.Any("verify_keys", c.Audit.VerifyKeys),
+			slog.String("seal_dir", c.Audit.SealDir),
+			slog.Duration("seal_min_age", c.Audit.SealMinAge),
+			slog.String("retention_dir", c.Audit.RetentionDir),
+		),
 	)
 }
 

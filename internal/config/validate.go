@@ -65,6 +65,7 @@ func (ch *checker) warn(key, format string, args ...any) {
 func (c *Config) Validate() (warnings []string, err error) {
 	var ch checker
 	c.checkEnvironment(&ch)
+	c.checkAudit(&ch) // before checkSecretKey replaces a weak key
 	c.checkSecretKey(&ch)
 	c.checkServiceAPIKey(&ch)
 	c.checkDurations(&ch)

@@ -1,8 +1,11 @@
 package rule
 
 import (
+	"context"
+
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/privacy"
+	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
 // SealPolicy guards the audit seals. Seals cover audit rows of every
@@ -20,4 +23,25 @@ func SealPolicy() ent.Policy {
 			DenyAlways(),
 		},
 	}
+}
+
+// retentionPurgeKey marks the context of audit retention's delete.
+type retentionPurgeKey struct{}
+
+// WithRetentionPurge marks ctx as audit retention deleting rows it has
+// sealed and exported. Only internal/audit's Retention calls it (a test
+// keeps it that way); audit rows are otherwise append-only for everyone.
+func WithRetentionPurge(ctx context.Context) context.Context {
+	return context.WithValue(ctx, retentionPurgeKey{}, true)
+}
+
+// AllowRetentionPurge is the one narrow exception to append-only audit
+// tables: a bulk delete by system code in a WithRetentionPurge context.
+func AllowRetentionPurge() privacy.MutationRule {
+	return privacy.MutationRuleFunc(func(ctx context.Context, m ent.Mutation) error {
+		if m.Op().Is(ent.OpDelete) && viewer.FromContext(ctx).IsSystem() && ctx.Value(retentionPurgeKey{}) != nil {
+			return privacy.Allow
+		}
+		return privacy.Skip
+	})
 }

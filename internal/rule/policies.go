@@ -154,7 +154,8 @@ func GlobalCatalogPolicy() ent.Policy {
 
 // AuditLogPolicy makes audit tables append-only: rows are inserted by the
 // audit hook and security code (system context) and never updated or
-// deleted by anyone, superusers included. Readers see the rows of the
+// deleted by anyone, superusers included, except by audit retention
+// (AllowRetentionPurge) once rows are sealed and exported. Readers see the rows of the
 // organizations where they hold resource:read (activity_log,
 // security_log) and their own actions.
 func AuditLogPolicy(resource, actorField string) ent.Policy {
@@ -172,6 +173,7 @@ func AuditLogPolicy(resource, actorField string) ent.Policy {
 		},
 		Mutation: privacy.MutationPolicy{
 			privacy.OnMutationOperation(AllowIfSystem(), ent.OpCreate),
+			AllowRetentionPurge(),
 			DenyAlways(),
 		},
 	}

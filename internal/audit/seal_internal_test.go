@@ -1,0 +1,48 @@
+package audit
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/google/uuid"
+
+	gen "github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/ent/activitylog"
+	"github.com/worksynapse/worksynapse/ent/securityauditlog"
+)
+
+// TestCanonicalColumns fails when a column is added to an audit table but
+// not to its canonical encoding: the column would escape the seals.
+func TestCanonicalColumns(t *testing.T) {
+	check := func(name string, got map[string]any, want []string) {
+		keys := make([]string, 0, len(got))
+		for k := range got {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		want = slices.Sorted(slices.Values(want))
+		if !slices.Equal(keys, want) {
+			t.Errorf("%s encodes %v, columns are %v", name, keys, want)
+		}
+	}
+	_, _, a := activityLine(&gen.ActivityLog{})
+	check("activity_log", a, activitylog.Columns)
+	_, _, s := securityLine(&gen.SecurityAuditLog{})
+	check("security_audit_log", s, securityauditlog.Columns)
+}
+
+// CanonicalLines returns the canonical encoding of the rows of table in
+// id order, for tests comparing exports with deleted rows.
+func CanonicalLines(ctx context.Context, c *gen.Client, table string) (map[uuid.UUID]string, error) {
+	t, err := tableNamed(table)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := t.rows(ctx, c, rowFilter{After: uuid.Nil, Before: uuid.Max, Limit: 1 << 20})
+	out := make(map[uuid.UUID]string, len(rows))
+	for _, r := range rows {
+		out[r.ID] = string(r.Line)
+	}
+	return out, err
+}
