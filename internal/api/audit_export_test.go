@@ -22,6 +22,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/testdb"
 	"github.com/worksynapse/worksynapse/internal/testfix"
+	"github.com/worksynapse/worksynapse/internal/testserver"
 )
 
 // TestAuditExportConstantMemory exports a large activity log (100,000
@@ -203,4 +204,45 @@ func lineID(t *testing.T, line []byte, format string) string {
 		t.Fatalf("JSONL line %.100q: %v", line, err)
 	}
 	return r.ID.String()
+}
+
+// TestAuditExportFailureAbortsTheTransfer: an export that fails after the
+// response started (here the request deadline passes while the client is
+// slow) must not end like a complete file: the connection is aborted, so
+// the client reads an error instead of a clean end of file.
+func TestAuditExportFailureAbortsTheTransfer(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		w := &workspace{t: t, s: testserver.Start(t, db, testserver.Env{"WORKSYNAPSE_HTTP_REQUEST_TIMEOUT": "1s"}),
+			db: db, users: map[string]uuid.UUID{}, tokens: map[string]string{}}
+		testfix.Seed(t, db.Ent)
+		w.users["alice"] = register(t, w.s, "alice").ID
+		w.tokens["alice"] = login(t, w.s, "alice", goodPassword).AccessToken
+		org := w.createOrg("alice", "slow")
+		bulkActivity(t, db, org.ID, w.users["alice"], 20_000) // ~12 MB: more than socket buffers hold
+
+		req, err := http.NewRequestWithContext(context.Background(), "GET", w.s.URL+"/audit/activity/export", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+w.tokens["alice"])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("export: %d", resp.StatusCode)
+		}
+		if _, err := io.ReadFull(resp.Body, make([]byte, 64<<10)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(1500 * time.Millisecond) // past the server's request deadline
+		n, err := io.Copy(io.Discard, resp.Body)
+		if err == nil {
+			t.Fatalf("the export ended cleanly after %d more bytes despite failing", n)
+		}
+		if !strings.Contains(w.s.Logs.String(), "audit export aborted") {
+			t.Errorf("the aborted export was not logged")
+		}
+	})
 }
