@@ -418,6 +418,20 @@ func TestAuditExportJSONLAndCSV(t *testing.T) {
 		if len(wantSec) != 2 {
 			t.Errorf("security export rows: %d, want 2", len(wantSec))
 		}
+
+		// An export is itself a security event, seen by the auditors of
+		// the organization it names (not by another organization's).
+		w.export("bob", "/audit/activity/export?format=csv&organization_id="+w.b.String(), nil)
+		exported := url.Values{"event_type": {audit.EventExported}, "organization_id": {w.b.String()}}
+		events := listAll[audit.SecurityRecord](w, "bob", "/audit/security", exported)
+		if len(events) != 1 || events[0].UserID == nil || *events[0].UserID != w.users["bob"] ||
+			events[0].Details["log"] != "activity" || events[0].Details["format"] != "csv" ||
+			fmt.Sprint(events[0].Details["filters"]) != fmt.Sprintf("map[organization_id:%s]", w.b) {
+			t.Errorf("export events: %+v", events)
+		}
+		if n := len(listAll[audit.SecurityRecord](w, "alice", "/audit/security", exported)); n != 0 {
+			t.Errorf("alice sees %d export events of B", n)
+		}
 	})
 }
 

@@ -16,6 +16,8 @@ import (
 	gen "github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/activitylog"
 	"github.com/worksynapse/worksynapse/ent/securityauditlog"
+	"github.com/worksynapse/worksynapse/internal/requestmeta"
+	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
 // Format is an export file format.
@@ -54,6 +56,9 @@ func ExportActivity(ctx context.Context, client *gen.Client, f ActivityFilter, f
 	if err != nil {
 		return nil, err
 	}
+	if err := recordExport(ctx, client, "activity", format, f.OrganizationID, f.fields()); err != nil {
+		return nil, err
+	}
 	return export(ctx, format, table[*gen.ActivityLog]{
 		fetch: func(ctx context.Context, before uuid.UUID) ([]*gen.ActivityLog, error) {
 			q := client.ActivityLog.Query().Where(ps...)
@@ -80,6 +85,9 @@ func ExportSecurity(ctx context.Context, client *gen.Client, f SecurityFilter, f
 	if err != nil {
 		return nil, err
 	}
+	if err := recordExport(ctx, client, "security", format, f.OrganizationID, f.fields()); err != nil {
+		return nil, err
+	}
 	return export(ctx, format, table[*gen.SecurityAuditLog]{
 		fetch: func(ctx context.Context, before uuid.UUID) ([]*gen.SecurityAuditLog, error) {
 			q := client.SecurityAuditLog.Query().Where(ps...)
@@ -97,6 +105,49 @@ func ExportSecurity(ctx context.Context, client *gen.Client, f SecurityFilter, f
 		record: SecurityRecordOf,
 		cells:  securityCells,
 	})
+}
+
+// EventExported is the SecurityAuditLog event of an audit export.
+const EventExported = "audit.exported"
+
+// recordExport writes who exported which log with which filters: an export
+// copies the organization's trail (IP addresses, user agents, changes) out
+// of the system, so it is itself a security event, visible to the
+// organization's auditors when the export names the organization. It is
+// written before any row is sent; if it cannot be written, nothing is.
+func recordExport(ctx context.Context, client *gen.Client, log string, format Format, org uuid.UUID, filters map[string]any) error {
+	v := viewer.FromContext(ctx)
+	meta := requestmeta.FromContext(ctx)
+	// Why a system context: the SecurityAuditLog accepts inserts from
+	// system code only; the viewer is recorded as the row's actor.
+	sys := viewer.NewSystemContext(ctx, "audit export event")
+	// One insert is atomic by itself; it runs in a transaction because
+	// every write does (database.WithTx, which ent/schema's import of this
+	// package keeps out of reach).
+	tx, err := client.Tx(sys)
+	if err != nil {
+		return fmt.Errorf("audit: record export: %w", err)
+	}
+	b := tx.SecurityAuditLog.Create().SetEventType(EventExported).
+		SetIP(meta.ClientIP).SetUserAgent(meta.UserAgent).SetRequestID(meta.RequestID).
+		SetDetails(map[string]any{"log": log, "format": format.Extension(), "filters": filters})
+	if org != uuid.Nil {
+		b.SetOrganizationID(org)
+	}
+	if v != nil && v.UserID != uuid.Nil {
+		b.SetUserID(v.UserID)
+	}
+	if v != nil && v.AgentID != uuid.Nil {
+		b.SetAgentID(v.AgentID)
+	}
+	if err := b.Exec(sys); err != nil {
+		_ = tx.Rollback()
+		return fmt.Errorf("audit: record export: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("audit: record export: %w", err)
+	}
+	return nil
 }
 
 // table is how the rows of one audit table are read and written.

@@ -46,6 +46,43 @@ type SecurityFilter struct {
 	TimeRange
 }
 
+// fields are the filters that are set, for the export's security event.
+func (f ActivityFilter) fields() map[string]any {
+	return setFields(map[string]any{
+		"actor_user_id": f.ActorUserID, "actor_agent_id": f.ActorAgentID, "organization_id": f.OrganizationID,
+		"resource_id": f.ResourceID, "resource_type": f.ResourceType, "action": f.Action, "from": f.From, "to": f.To,
+	})
+}
+
+// fields are the filters that are set, for the export's security event.
+func (f SecurityFilter) fields() map[string]any {
+	return setFields(map[string]any{
+		"user_id": f.UserID, "agent_id": f.AgentID, "organization_id": f.OrganizationID, "event_type": f.EventType,
+		"severity": f.Severity, "ip": f.IP, "from": f.From, "to": f.To,
+	})
+}
+
+// setFields drops the zero values of m.
+func setFields(m map[string]any) map[string]any {
+	for k, v := range m {
+		switch x := v.(type) {
+		case uuid.UUID:
+			if x == uuid.Nil {
+				delete(m, k)
+			}
+		case string:
+			if x == "" {
+				delete(m, k)
+			}
+		case time.Time:
+			if x.IsZero() {
+				delete(m, k)
+			}
+		}
+	}
+	return m
+}
+
 // predicates of the filter, or a 422 problem for an invalid one.
 func (f ActivityFilter) predicates() ([]predicate.ActivityLog, error) {
 	if err := f.validate(); err != nil {
