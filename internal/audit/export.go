@@ -162,7 +162,7 @@ type table[T any] struct {
 }
 
 // export reads the first batch now, so that an error before any byte is
-// sent (a bad cursor of the database, a refused query) is still a proper
+// sent (the database unreachable, a query refused) is still a proper
 // error response, then streams the rest from a goroutine through a pipe:
 // the caller's reads pace the database reads (keyset batches: rows
 // inserted meanwhile, with newer ids, never shift or repeat a row).
