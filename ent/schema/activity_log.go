@@ -53,7 +53,9 @@ func (ActivityLog) Indexes() []ent.Index {
 }
 
 // Policy of the ActivityLog.
-func (ActivityLog) Policy() ent.Policy { return rule.AuditLogPolicy("activity_log", "actor_user_id") }
+func (ActivityLog) Policy() ent.Policy {
+	return rule.AuditLogPolicy("activity_log", "actor_user_id", "actor_agent_id")
+}
 
 // Annotations of the ActivityLog: read through the audit feeds only.
 func (ActivityLog) Annotations() []schema.Annotation {

@@ -47,7 +47,9 @@ func (SecurityAuditLog) Indexes() []ent.Index {
 }
 
 // Policy of the SecurityAuditLog.
-func (SecurityAuditLog) Policy() ent.Policy { return rule.AuditLogPolicy("security_log", "user_id") }
+func (SecurityAuditLog) Policy() ent.Policy {
+	return rule.AuditLogPolicy("security_log", "user_id", "agent_id")
+}
 
 // Annotations of the SecurityAuditLog.
 func (SecurityAuditLog) Annotations() []schema.Annotation {

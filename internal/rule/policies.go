@@ -157,13 +157,15 @@ func GlobalCatalogPolicy() ent.Policy {
 // deleted by anyone, superusers included, except by audit retention
 // (AllowRetentionPurge) once rows are sealed and exported. Readers see the rows of the
 // organizations where they hold resource:read (activity_log,
-// security_log) and their own actions.
-func AuditLogPolicy(resource, actorField string) ent.Policy {
+// security_log; the ADMIN role, and MANAGER for activity) and the rows of
+// their own actions (see ownAuditRows); the SUPER_ADMIN sees all. The
+// filter is in SQL, so any further filter only narrows this set.
+func AuditLogPolicy(resource, userField, agentField string) ent.Policy {
 	visible := privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
 		v := viewer.FromContext(ctx)
 		f.Where(entql.Or(
 			fieldIn("organization_id", v.OrganizationsWhere(resource, viewer.ActionRead)),
-			entql.FieldEQ(actorField, v.UserID),
+			ownAuditRows(v, userField, agentField),
 		))
 		return privacy.Skip
 	})
@@ -177,6 +179,21 @@ func AuditLogPolicy(resource, actorField string) ent.Policy {
 			DenyAlways(),
 		},
 	}
+}
+
+// ownAuditRows are the audit rows of the viewer's own actions. An AI agent
+// sees the rows of its own actions only, not the whole history of the
+// user it acts for (least privilege: an agent token must not read its
+// owner's sign-ins); a principal that is neither user nor agent (service
+// key) has no own rows.
+func ownAuditRows(v *viewer.Viewer, userField, agentField string) entql.P {
+	switch {
+	case v.AgentID != uuid.Nil:
+		return entql.FieldEQ(agentField, v.AgentID)
+	case v.UserID != uuid.Nil:
+		return entql.FieldEQ(userField, v.UserID)
+	}
+	return entql.FieldNil("id") // ids are never NULL: no rows
 }
 
 // RolePolicy: everyone sees the system roles, and the custom roles of the
