@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/worksynapse/worksynapse/internal/api"
+	"github.com/worksynapse/worksynapse/internal/audit"
 	"github.com/worksynapse/worksynapse/internal/auth/secretbox"
 	"github.com/worksynapse/worksynapse/internal/identity"
 	"github.com/worksynapse/worksynapse/internal/jobs"
@@ -37,8 +38,12 @@ func (a *App) JobRunner(mode JobsMode) (*jobs.Runner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("app: mail queue key: %w", err)
 	}
+	tasks, err := a.jobTasks()
+	if err != nil {
+		return nil, err
+	}
 	r, err := jobs.New(jobs.Options{
-		DB: a.DB, Log: a.Log, Tasks: a.jobTasks(),
+		DB: a.DB, Log: a.Log, Tasks: tasks,
 		Mail:         &jobs.MailDelivery{Mailer: a.Mailer, Box: box},
 		Work:         mode != JobsEnqueueOnly,
 		Periodic:     mode == JobsWorkAll,
@@ -62,8 +67,16 @@ func (a *App) serveJobsMode() JobsMode {
 
 // jobTasks are every kind of background task, with the configured
 // schedules.
-func (a *App) jobTasks() []jobs.Task {
+func (a *App) jobTasks() ([]jobs.Task, error) {
 	j := a.Config.Jobs
+	sealer, err := audit.SealerFromConfig(a.DB.Ent, a.Config, a.Log)
+	if err != nil {
+		return nil, fmt.Errorf("app: audit sealer: %w", err)
+	}
+	retention, err := audit.RetentionFromConfig(a.DB.Ent, a.Config, a.Log)
+	if err != nil {
+		return nil, fmt.Errorf("app: audit retention: %w", err)
+	}
 	return []jobs.Task{{
 		Kind:        "session.cleanup",
 		Description: "Remove sessions and one-time tokens that expired more than jobs.session_retention ago",
@@ -75,7 +88,26 @@ func (a *App) jobTasks() []jobs.Task {
 			}
 			return err
 		},
-	}}
+	}, {
+		Kind:        "audit.seal",
+		Description: "Seal new audit rows into signed, hash-chained AuditSeals (tamper evidence)",
+		Every:       j.AuditSealInterval,
+		Run: func(ctx context.Context, _ jobs.Params) error {
+			_, err := sealer.SealPending(ctx)
+			return err
+		},
+	}, {
+		Kind:        "audit.retention",
+		Description: "Export audit rows past their organization's retention to JSONL, then delete them (sealed rows only)",
+		Every:       j.AuditRetentionInterval,
+		Run: func(ctx context.Context, _ jobs.Params) error {
+			res, err := retention.Run(ctx)
+			if err == nil && res.Rows > 0 {
+				a.Log.InfoContext(ctx, "audit retention exported and removed rows", "rows", res.Rows, "files", len(res.Files))
+			}
+			return err
+		},
+	}}, nil
 }
 
 // jobsProbe reports recent job failures in /readyz without failing

@@ -16,7 +16,6 @@ import (
 	gen "github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/activitylog"
 	"github.com/worksynapse/worksynapse/ent/securityauditlog"
-	"github.com/worksynapse/worksynapse/internal/requestmeta"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
@@ -116,10 +115,8 @@ const EventExported = "audit.exported"
 // organization's auditors when the export names the organization. It is
 // written before any row is sent; if it cannot be written, nothing is.
 func recordExport(ctx context.Context, client *gen.Client, log string, format Format, org uuid.UUID, filters map[string]any) error {
-	v := viewer.FromContext(ctx)
-	meta := requestmeta.FromContext(ctx)
-	// Why a system context: the SecurityAuditLog accepts inserts from
-	// system code only; the viewer is recorded as the row's actor.
+	// Why a system context: a transaction of the audit package's own;
+	// RecordSecurityEvent records the viewer as the row's actor.
 	sys := viewer.NewSystemContext(ctx, "audit export event")
 	// One insert is atomic by itself; it runs in a transaction because
 	// every write does (database.WithTx, which ent/schema's import of this
@@ -128,21 +125,11 @@ func recordExport(ctx context.Context, client *gen.Client, log string, format Fo
 	if err != nil {
 		return fmt.Errorf("audit: record export: %w", err)
 	}
-	b := tx.SecurityAuditLog.Create().SetEventType(EventExported).
-		SetIP(meta.ClientIP).SetUserAgent(meta.UserAgent).SetRequestID(meta.RequestID).
-		SetDetails(map[string]any{"log": log, "format": format.Extension(), "filters": filters})
-	if org != uuid.Nil {
-		b.SetOrganizationID(org)
-	}
-	if v != nil && v.UserID != uuid.Nil {
-		b.SetUserID(v.UserID)
-	}
-	if v != nil && v.AgentID != uuid.Nil {
-		b.SetAgentID(v.AgentID)
-	}
-	if err := b.Exec(sys); err != nil {
+	err = RecordSecurityEvent(ctx, tx, SecurityEvent{Type: EventExported, Org: org,
+		Details: map[string]any{"log": log, "format": format.Extension(), "filters": filters}})
+	if err != nil {
 		_ = tx.Rollback()
-		return fmt.Errorf("audit: record export: %w", err)
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("audit: record export: %w", err)

@@ -257,6 +257,7 @@ var defaults = []setting{
 	{"jobs.audit_seal_interval", time.Minute},
 	{"jobs.audit_retention_interval", 24 * time.Hour},
 	{"jobs.productivity_rollup_interval", time.Hour},
+
 	{"audit.signing_key", ""},
 	{"audit.signing_key_id", ""},
 	{"audit.verify_keys", []string{}},

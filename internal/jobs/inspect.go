@@ -8,6 +8,8 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/worksynapse/worksynapse/ent"
 )
 
 // ErrBadCursor is returned for a list cursor River cannot decode.
@@ -66,6 +68,39 @@ func (r *Runner) List(ctx context.Context, p ListParams) (Page, error) {
 // at once (a running job is left alone).
 func (r *Runner) Retry(ctx context.Context, id int64) (*rivertype.JobRow, error) {
 	job, err := r.client.JobRetry(ctx, id)
+	if errors.Is(err, rivertype.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("jobs: retry %d: %w", id, err)
+	}
+	return job, nil
+}
+
+// ErrNotFailed refuses to retry a job that did not fail: a completed job
+// run again would repeat its effects (send a mail twice).
+var ErrNotFailed = errors.New("jobs: only failed or cancelled jobs can be retried")
+
+// RetryFailedTx makes a failed or cancelled job available again inside tx,
+// so the retry commits with what accompanies it (its security event).
+func (r *Runner) RetryFailedTx(ctx context.Context, tx *ent.Tx, id int64) (*rivertype.JobRow, error) {
+	stx, ok := tx.SQLTx()
+	if !ok {
+		return nil, errors.New("jobs: the ent transaction does not run on database/sql")
+	}
+	job, err := r.client.JobGetTx(ctx, stx, id)
+	if errors.Is(err, rivertype.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("jobs: get %d: %w", id, err)
+	}
+	switch job.State {
+	case rivertype.JobStateRetryable, rivertype.JobStateDiscarded, rivertype.JobStateCancelled:
+	default:
+		return nil, fmt.Errorf("%w (job %d is %s)", ErrNotFailed, id, job.State)
+	}
+	job, err = r.client.JobRetryTx(ctx, stx, id)
 	if errors.Is(err, rivertype.ErrNotFound) {
 		return nil, ErrNotFound
 	}

@@ -145,6 +145,14 @@ type EnrollMfaRes interface {
 	enrollMfaRes()
 }
 
+type ExportAuditActivityRes interface {
+	exportAuditActivityRes()
+}
+
+type ExportSecurityEventsRes interface {
+	exportSecurityEventsRes()
+}
+
 type ForgotPasswordRes interface {
 	forgotPasswordRes()
 }
@@ -201,8 +209,20 @@ type GrantRolePermissionRes interface {
 	grantRolePermissionRes()
 }
 
+type ListAuditActivityRes interface {
+	listAuditActivityRes()
+}
+
 type ListBoardsRes interface {
 	listBoardsRes()
+}
+
+type ListJobKindsRes interface {
+	listJobKindsRes()
+}
+
+type ListJobRunsRes interface {
+	listJobRunsRes()
 }
 
 type ListLabelsRes interface {
@@ -243,6 +263,10 @@ type ListProjectsRes interface {
 
 type ListRolesRes interface {
 	listRolesRes()
+}
+
+type ListSecurityEventsRes interface {
+	listSecurityEventsRes()
 }
 
 type ListSessionsRes interface {
@@ -319,6 +343,10 @@ type ResendEmailVerificationRes interface {
 
 type ResetPasswordRes interface {
 	resetPasswordRes()
+}
+
+type RetryJobRunRes interface {
+	retryJobRunRes()
 }
 
 type RevokeRolePermissionRes interface {

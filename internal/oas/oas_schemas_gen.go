@@ -485,6 +485,523 @@ func (s *AttachmentUploadMultipart) SetFile(val ht.MultipartFile) {
 	s.File = val
 }
 
+// One ActivityLog row. Secrets in old and new values are replaced by "[REDACTED]".
+// Ref: #/components/schemas/AuditActivityEntry
+type AuditActivityEntry struct {
+	ID             uuid.UUID                      `json:"id"`
+	CreatedAt      time.Time                      `json:"created_at"`
+	OrganizationID OptUUID                        `json:"organization_id"`
+	ActorType      AuditActivityEntryActorType    `json:"actor_type"`
+	ActorUserID    OptUUID                        `json:"actor_user_id"`
+	ActorAgentID   OptUUID                        `json:"actor_agent_id"`
+	ActivityType   AuditActivityEntryActivityType `json:"activity_type"`
+	// E.g. task.status_change.
+	Action       string    `json:"action"`
+	ResourceType string    `json:"resource_type"`
+	ResourceID   uuid.UUID `json:"resource_id"`
+	// Values of the changed fields before the change.
+	OldValues OptAuditActivityEntryOldValues `json:"old_values"`
+	// Values of the changed fields after the change.
+	NewValues OptAuditActivityEntryNewValues `json:"new_values"`
+	IP        OptString                      `json:"ip"`
+	UserAgent OptString                      `json:"user_agent"`
+	RequestID OptString                      `json:"request_id"`
+}
+
+// GetID returns the value of ID.
+func (s *AuditActivityEntry) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *AuditActivityEntry) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *AuditActivityEntry) GetOrganizationID() OptUUID {
+	return s.OrganizationID
+}
+
+// GetActorType returns the value of ActorType.
+func (s *AuditActivityEntry) GetActorType() AuditActivityEntryActorType {
+	return s.ActorType
+}
+
+// GetActorUserID returns the value of ActorUserID.
+func (s *AuditActivityEntry) GetActorUserID() OptUUID {
+	return s.ActorUserID
+}
+
+// GetActorAgentID returns the value of ActorAgentID.
+func (s *AuditActivityEntry) GetActorAgentID() OptUUID {
+	return s.ActorAgentID
+}
+
+// GetActivityType returns the value of ActivityType.
+func (s *AuditActivityEntry) GetActivityType() AuditActivityEntryActivityType {
+	return s.ActivityType
+}
+
+// GetAction returns the value of Action.
+func (s *AuditActivityEntry) GetAction() string {
+	return s.Action
+}
+
+// GetResourceType returns the value of ResourceType.
+func (s *AuditActivityEntry) GetResourceType() string {
+	return s.ResourceType
+}
+
+// GetResourceID returns the value of ResourceID.
+func (s *AuditActivityEntry) GetResourceID() uuid.UUID {
+	return s.ResourceID
+}
+
+// GetOldValues returns the value of OldValues.
+func (s *AuditActivityEntry) GetOldValues() OptAuditActivityEntryOldValues {
+	return s.OldValues
+}
+
+// GetNewValues returns the value of NewValues.
+func (s *AuditActivityEntry) GetNewValues() OptAuditActivityEntryNewValues {
+	return s.NewValues
+}
+
+// GetIP returns the value of IP.
+func (s *AuditActivityEntry) GetIP() OptString {
+	return s.IP
+}
+
+// GetUserAgent returns the value of UserAgent.
+func (s *AuditActivityEntry) GetUserAgent() OptString {
+	return s.UserAgent
+}
+
+// GetRequestID returns the value of RequestID.
+func (s *AuditActivityEntry) GetRequestID() OptString {
+	return s.RequestID
+}
+
+// SetID sets the value of ID.
+func (s *AuditActivityEntry) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *AuditActivityEntry) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *AuditActivityEntry) SetOrganizationID(val OptUUID) {
+	s.OrganizationID = val
+}
+
+// SetActorType sets the value of ActorType.
+func (s *AuditActivityEntry) SetActorType(val AuditActivityEntryActorType) {
+	s.ActorType = val
+}
+
+// SetActorUserID sets the value of ActorUserID.
+func (s *AuditActivityEntry) SetActorUserID(val OptUUID) {
+	s.ActorUserID = val
+}
+
+// SetActorAgentID sets the value of ActorAgentID.
+func (s *AuditActivityEntry) SetActorAgentID(val OptUUID) {
+	s.ActorAgentID = val
+}
+
+// SetActivityType sets the value of ActivityType.
+func (s *AuditActivityEntry) SetActivityType(val AuditActivityEntryActivityType) {
+	s.ActivityType = val
+}
+
+// SetAction sets the value of Action.
+func (s *AuditActivityEntry) SetAction(val string) {
+	s.Action = val
+}
+
+// SetResourceType sets the value of ResourceType.
+func (s *AuditActivityEntry) SetResourceType(val string) {
+	s.ResourceType = val
+}
+
+// SetResourceID sets the value of ResourceID.
+func (s *AuditActivityEntry) SetResourceID(val uuid.UUID) {
+	s.ResourceID = val
+}
+
+// SetOldValues sets the value of OldValues.
+func (s *AuditActivityEntry) SetOldValues(val OptAuditActivityEntryOldValues) {
+	s.OldValues = val
+}
+
+// SetNewValues sets the value of NewValues.
+func (s *AuditActivityEntry) SetNewValues(val OptAuditActivityEntryNewValues) {
+	s.NewValues = val
+}
+
+// SetIP sets the value of IP.
+func (s *AuditActivityEntry) SetIP(val OptString) {
+	s.IP = val
+}
+
+// SetUserAgent sets the value of UserAgent.
+func (s *AuditActivityEntry) SetUserAgent(val OptString) {
+	s.UserAgent = val
+}
+
+// SetRequestID sets the value of RequestID.
+func (s *AuditActivityEntry) SetRequestID(val OptString) {
+	s.RequestID = val
+}
+
+type AuditActivityEntryActivityType string
+
+const (
+	AuditActivityEntryActivityTypeCreate AuditActivityEntryActivityType = "create"
+	AuditActivityEntryActivityTypeUpdate AuditActivityEntryActivityType = "update"
+	AuditActivityEntryActivityTypeDelete AuditActivityEntryActivityType = "delete"
+	AuditActivityEntryActivityTypePurge  AuditActivityEntryActivityType = "purge"
+	AuditActivityEntryActivityTypeCustom AuditActivityEntryActivityType = "custom"
+)
+
+// AllValues returns all AuditActivityEntryActivityType values.
+func (AuditActivityEntryActivityType) AllValues() []AuditActivityEntryActivityType {
+	return []AuditActivityEntryActivityType{
+		AuditActivityEntryActivityTypeCreate,
+		AuditActivityEntryActivityTypeUpdate,
+		AuditActivityEntryActivityTypeDelete,
+		AuditActivityEntryActivityTypePurge,
+		AuditActivityEntryActivityTypeCustom,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s AuditActivityEntryActivityType) MarshalText() ([]byte, error) {
+	switch s {
+	case AuditActivityEntryActivityTypeCreate:
+		return []byte(s), nil
+	case AuditActivityEntryActivityTypeUpdate:
+		return []byte(s), nil
+	case AuditActivityEntryActivityTypeDelete:
+		return []byte(s), nil
+	case AuditActivityEntryActivityTypePurge:
+		return []byte(s), nil
+	case AuditActivityEntryActivityTypeCustom:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *AuditActivityEntryActivityType) UnmarshalText(data []byte) error {
+	switch AuditActivityEntryActivityType(data) {
+	case AuditActivityEntryActivityTypeCreate:
+		*s = AuditActivityEntryActivityTypeCreate
+		return nil
+	case AuditActivityEntryActivityTypeUpdate:
+		*s = AuditActivityEntryActivityTypeUpdate
+		return nil
+	case AuditActivityEntryActivityTypeDelete:
+		*s = AuditActivityEntryActivityTypeDelete
+		return nil
+	case AuditActivityEntryActivityTypePurge:
+		*s = AuditActivityEntryActivityTypePurge
+		return nil
+	case AuditActivityEntryActivityTypeCustom:
+		*s = AuditActivityEntryActivityTypeCustom
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+type AuditActivityEntryActorType string
+
+const (
+	AuditActivityEntryActorTypeUser    AuditActivityEntryActorType = "user"
+	AuditActivityEntryActorTypeAgent   AuditActivityEntryActorType = "agent"
+	AuditActivityEntryActorTypeService AuditActivityEntryActorType = "service"
+	AuditActivityEntryActorTypeSystem  AuditActivityEntryActorType = "system"
+)
+
+// AllValues returns all AuditActivityEntryActorType values.
+func (AuditActivityEntryActorType) AllValues() []AuditActivityEntryActorType {
+	return []AuditActivityEntryActorType{
+		AuditActivityEntryActorTypeUser,
+		AuditActivityEntryActorTypeAgent,
+		AuditActivityEntryActorTypeService,
+		AuditActivityEntryActorTypeSystem,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s AuditActivityEntryActorType) MarshalText() ([]byte, error) {
+	switch s {
+	case AuditActivityEntryActorTypeUser:
+		return []byte(s), nil
+	case AuditActivityEntryActorTypeAgent:
+		return []byte(s), nil
+	case AuditActivityEntryActorTypeService:
+		return []byte(s), nil
+	case AuditActivityEntryActorTypeSystem:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *AuditActivityEntryActorType) UnmarshalText(data []byte) error {
+	switch AuditActivityEntryActorType(data) {
+	case AuditActivityEntryActorTypeUser:
+		*s = AuditActivityEntryActorTypeUser
+		return nil
+	case AuditActivityEntryActorTypeAgent:
+		*s = AuditActivityEntryActorTypeAgent
+		return nil
+	case AuditActivityEntryActorTypeService:
+		*s = AuditActivityEntryActorTypeService
+		return nil
+	case AuditActivityEntryActorTypeSystem:
+		*s = AuditActivityEntryActorTypeSystem
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Values of the changed fields after the change.
+type AuditActivityEntryNewValues map[string]jx.Raw
+
+func (s *AuditActivityEntryNewValues) init() AuditActivityEntryNewValues {
+	m := *s
+	if m == nil {
+		m = map[string]jx.Raw{}
+		*s = m
+	}
+	return m
+}
+
+// Values of the changed fields before the change.
+type AuditActivityEntryOldValues map[string]jx.Raw
+
+func (s *AuditActivityEntryOldValues) init() AuditActivityEntryOldValues {
+	m := *s
+	if m == nil {
+		m = map[string]jx.Raw{}
+		*s = m
+	}
+	return m
+}
+
+// Ref: #/components/schemas/AuditActivityPage
+type AuditActivityPage struct {
+	Items      []AuditActivityEntry `json:"items"`
+	NextCursor OptNilString         `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *AuditActivityPage) GetItems() []AuditActivityEntry {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *AuditActivityPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *AuditActivityPage) SetItems(val []AuditActivityEntry) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *AuditActivityPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*AuditActivityPage) listAuditActivityRes() {}
+
+type AuditExportApplicationXNdjson struct {
+	Data io.Reader
+}
+
+// Read reads data from the Data reader.
+//
+// Kept to satisfy the io.Reader interface.
+func (s AuditExportApplicationXNdjson) Read(p []byte) (n int, err error) {
+	if s.Data == nil {
+		return 0, io.EOF
+	}
+	return s.Data.Read(p)
+}
+
+// AuditExportApplicationXNdjsonHeaders wraps AuditExportApplicationXNdjson with response headers.
+type AuditExportApplicationXNdjsonHeaders struct {
+	ContentDisposition OptString
+	Response           AuditExportApplicationXNdjson
+}
+
+// GetContentDisposition returns the value of ContentDisposition.
+func (s *AuditExportApplicationXNdjsonHeaders) GetContentDisposition() OptString {
+	return s.ContentDisposition
+}
+
+// GetResponse returns the value of Response.
+func (s *AuditExportApplicationXNdjsonHeaders) GetResponse() AuditExportApplicationXNdjson {
+	return s.Response
+}
+
+// SetContentDisposition sets the value of ContentDisposition.
+func (s *AuditExportApplicationXNdjsonHeaders) SetContentDisposition(val OptString) {
+	s.ContentDisposition = val
+}
+
+// SetResponse sets the value of Response.
+func (s *AuditExportApplicationXNdjsonHeaders) SetResponse(val AuditExportApplicationXNdjson) {
+	s.Response = val
+}
+
+func (*AuditExportApplicationXNdjsonHeaders) exportAuditActivityRes()  {}
+func (*AuditExportApplicationXNdjsonHeaders) exportSecurityEventsRes() {}
+
+type AuditExportFormat string
+
+const (
+	AuditExportFormatJsonl AuditExportFormat = "jsonl"
+	AuditExportFormatCsv   AuditExportFormat = "csv"
+)
+
+// AllValues returns all AuditExportFormat values.
+func (AuditExportFormat) AllValues() []AuditExportFormat {
+	return []AuditExportFormat{
+		AuditExportFormatJsonl,
+		AuditExportFormatCsv,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s AuditExportFormat) MarshalText() ([]byte, error) {
+	switch s {
+	case AuditExportFormatJsonl:
+		return []byte(s), nil
+	case AuditExportFormatCsv:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *AuditExportFormat) UnmarshalText(data []byte) error {
+	switch AuditExportFormat(data) {
+	case AuditExportFormatJsonl:
+		*s = AuditExportFormatJsonl
+		return nil
+	case AuditExportFormatCsv:
+		*s = AuditExportFormatCsv
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+type AuditExportTextCsv struct {
+	Data io.Reader
+}
+
+// Read reads data from the Data reader.
+//
+// Kept to satisfy the io.Reader interface.
+func (s AuditExportTextCsv) Read(p []byte) (n int, err error) {
+	if s.Data == nil {
+		return 0, io.EOF
+	}
+	return s.Data.Read(p)
+}
+
+// AuditExportTextCsvHeaders wraps AuditExportTextCsv with response headers.
+type AuditExportTextCsvHeaders struct {
+	ContentDisposition OptString
+	Response           AuditExportTextCsv
+}
+
+// GetContentDisposition returns the value of ContentDisposition.
+func (s *AuditExportTextCsvHeaders) GetContentDisposition() OptString {
+	return s.ContentDisposition
+}
+
+// GetResponse returns the value of Response.
+func (s *AuditExportTextCsvHeaders) GetResponse() AuditExportTextCsv {
+	return s.Response
+}
+
+// SetContentDisposition sets the value of ContentDisposition.
+func (s *AuditExportTextCsvHeaders) SetContentDisposition(val OptString) {
+	s.ContentDisposition = val
+}
+
+// SetResponse sets the value of Response.
+func (s *AuditExportTextCsvHeaders) SetResponse(val AuditExportTextCsv) {
+	s.Response = val
+}
+
+func (*AuditExportTextCsvHeaders) exportAuditActivityRes()  {}
+func (*AuditExportTextCsvHeaders) exportSecurityEventsRes() {}
+
+type AuditSeverity string
+
+const (
+	AuditSeverityInfo     AuditSeverity = "info"
+	AuditSeverityWarning  AuditSeverity = "warning"
+	AuditSeverityCritical AuditSeverity = "critical"
+)
+
+// AllValues returns all AuditSeverity values.
+func (AuditSeverity) AllValues() []AuditSeverity {
+	return []AuditSeverity{
+		AuditSeverityInfo,
+		AuditSeverityWarning,
+		AuditSeverityCritical,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s AuditSeverity) MarshalText() ([]byte, error) {
+	switch s {
+	case AuditSeverityInfo:
+		return []byte(s), nil
+	case AuditSeverityWarning:
+		return []byte(s), nil
+	case AuditSeverityCritical:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *AuditSeverity) UnmarshalText(data []byte) error {
+	switch AuditSeverity(data) {
+	case AuditSeverityInfo:
+		*s = AuditSeverityInfo
+		return nil
+	case AuditSeverityWarning:
+		*s = AuditSeverityWarning
+		return nil
+	case AuditSeverityCritical:
+		*s = AuditSeverityCritical
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
 type BearerAuth struct {
 	Token string
 	Roles []string
@@ -1928,6 +2445,54 @@ type EnrollMfaUnauthorized Problem
 
 func (*EnrollMfaUnauthorized) enrollMfaRes() {}
 
+type ExportAuditActivityBadRequest Problem
+
+func (*ExportAuditActivityBadRequest) exportAuditActivityRes() {}
+
+type ExportAuditActivityForbidden Problem
+
+func (*ExportAuditActivityForbidden) exportAuditActivityRes() {}
+
+type ExportAuditActivityNotAcceptable Problem
+
+func (*ExportAuditActivityNotAcceptable) exportAuditActivityRes() {}
+
+type ExportAuditActivityTooManyRequests Problem
+
+func (*ExportAuditActivityTooManyRequests) exportAuditActivityRes() {}
+
+type ExportAuditActivityUnauthorized Problem
+
+func (*ExportAuditActivityUnauthorized) exportAuditActivityRes() {}
+
+type ExportAuditActivityUnprocessableEntity Problem
+
+func (*ExportAuditActivityUnprocessableEntity) exportAuditActivityRes() {}
+
+type ExportSecurityEventsBadRequest Problem
+
+func (*ExportSecurityEventsBadRequest) exportSecurityEventsRes() {}
+
+type ExportSecurityEventsForbidden Problem
+
+func (*ExportSecurityEventsForbidden) exportSecurityEventsRes() {}
+
+type ExportSecurityEventsNotAcceptable Problem
+
+func (*ExportSecurityEventsNotAcceptable) exportSecurityEventsRes() {}
+
+type ExportSecurityEventsTooManyRequests Problem
+
+func (*ExportSecurityEventsTooManyRequests) exportSecurityEventsRes() {}
+
+type ExportSecurityEventsUnauthorized Problem
+
+func (*ExportSecurityEventsUnauthorized) exportSecurityEventsRes() {}
+
+type ExportSecurityEventsUnprocessableEntity Problem
+
+func (*ExportSecurityEventsUnprocessableEntity) exportSecurityEventsRes() {}
+
 type ForgotPasswordBadRequest Problem
 
 func (*ForgotPasswordBadRequest) forgotPasswordRes() {}
@@ -2334,6 +2899,356 @@ func (s *HealthStatusStatus) UnmarshalText(data []byte) error {
 	}
 }
 
+// Ref: #/components/schemas/JobKind
+type JobKind struct {
+	Kind        string `json:"kind"`
+	Description string `json:"description"`
+	// Whether the leader schedules the kind; otherwise it runs on demand or when enqueued.
+	Periodic bool `json:"periodic"`
+	// Period of a periodic kind in seconds.
+	EverySeconds OptInt    `json:"every_seconds"`
+	LastRun      OptJobRun `json:"last_run"`
+}
+
+// GetKind returns the value of Kind.
+func (s *JobKind) GetKind() string {
+	return s.Kind
+}
+
+// GetDescription returns the value of Description.
+func (s *JobKind) GetDescription() string {
+	return s.Description
+}
+
+// GetPeriodic returns the value of Periodic.
+func (s *JobKind) GetPeriodic() bool {
+	return s.Periodic
+}
+
+// GetEverySeconds returns the value of EverySeconds.
+func (s *JobKind) GetEverySeconds() OptInt {
+	return s.EverySeconds
+}
+
+// GetLastRun returns the value of LastRun.
+func (s *JobKind) GetLastRun() OptJobRun {
+	return s.LastRun
+}
+
+// SetKind sets the value of Kind.
+func (s *JobKind) SetKind(val string) {
+	s.Kind = val
+}
+
+// SetDescription sets the value of Description.
+func (s *JobKind) SetDescription(val string) {
+	s.Description = val
+}
+
+// SetPeriodic sets the value of Periodic.
+func (s *JobKind) SetPeriodic(val bool) {
+	s.Periodic = val
+}
+
+// SetEverySeconds sets the value of EverySeconds.
+func (s *JobKind) SetEverySeconds(val OptInt) {
+	s.EverySeconds = val
+}
+
+// SetLastRun sets the value of LastRun.
+func (s *JobKind) SetLastRun(val OptJobRun) {
+	s.LastRun = val
+}
+
+// Ref: #/components/schemas/JobKindList
+type JobKindList struct {
+	Items []JobKind `json:"items"`
+}
+
+// GetItems returns the value of Items.
+func (s *JobKindList) GetItems() []JobKind {
+	return s.Items
+}
+
+// SetItems sets the value of Items.
+func (s *JobKindList) SetItems(val []JobKind) {
+	s.Items = val
+}
+
+func (*JobKindList) listJobKindsRes() {}
+
+// Ref: #/components/schemas/JobRun
+type JobRun struct {
+	ID int64 `json:"id"`
+	// Job kind, e.g. `mail.send` or `audit.seal`.
+	Kind  string   `json:"kind"`
+	State JobState `json:"state"`
+	Queue string   `json:"queue"`
+	// Attempts made so far.
+	Attempt     int       `json:"attempt"`
+	MaxAttempts int       `json:"max_attempts"`
+	CreatedAt   time.Time `json:"created_at"`
+	// When the run is (or was) due.
+	ScheduledAt time.Time `json:"scheduled_at"`
+	// Start of the latest attempt.
+	AttemptedAt OptDateTime `json:"attempted_at"`
+	// When the run completed, was cancelled or was given up.
+	FinalizedAt OptDateTime `json:"finalized_at"`
+	// Error of the latest failed attempt.
+	LastError OptString `json:"last_error"`
+	// Parameters of a task run (`worksynapse jobs run KIND --arg k=v`); other jobs' arguments are not
+	// shown.
+	Params OptJobRunParams `json:"params"`
+}
+
+// GetID returns the value of ID.
+func (s *JobRun) GetID() int64 {
+	return s.ID
+}
+
+// GetKind returns the value of Kind.
+func (s *JobRun) GetKind() string {
+	return s.Kind
+}
+
+// GetState returns the value of State.
+func (s *JobRun) GetState() JobState {
+	return s.State
+}
+
+// GetQueue returns the value of Queue.
+func (s *JobRun) GetQueue() string {
+	return s.Queue
+}
+
+// GetAttempt returns the value of Attempt.
+func (s *JobRun) GetAttempt() int {
+	return s.Attempt
+}
+
+// GetMaxAttempts returns the value of MaxAttempts.
+func (s *JobRun) GetMaxAttempts() int {
+	return s.MaxAttempts
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *JobRun) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetScheduledAt returns the value of ScheduledAt.
+func (s *JobRun) GetScheduledAt() time.Time {
+	return s.ScheduledAt
+}
+
+// GetAttemptedAt returns the value of AttemptedAt.
+func (s *JobRun) GetAttemptedAt() OptDateTime {
+	return s.AttemptedAt
+}
+
+// GetFinalizedAt returns the value of FinalizedAt.
+func (s *JobRun) GetFinalizedAt() OptDateTime {
+	return s.FinalizedAt
+}
+
+// GetLastError returns the value of LastError.
+func (s *JobRun) GetLastError() OptString {
+	return s.LastError
+}
+
+// GetParams returns the value of Params.
+func (s *JobRun) GetParams() OptJobRunParams {
+	return s.Params
+}
+
+// SetID sets the value of ID.
+func (s *JobRun) SetID(val int64) {
+	s.ID = val
+}
+
+// SetKind sets the value of Kind.
+func (s *JobRun) SetKind(val string) {
+	s.Kind = val
+}
+
+// SetState sets the value of State.
+func (s *JobRun) SetState(val JobState) {
+	s.State = val
+}
+
+// SetQueue sets the value of Queue.
+func (s *JobRun) SetQueue(val string) {
+	s.Queue = val
+}
+
+// SetAttempt sets the value of Attempt.
+func (s *JobRun) SetAttempt(val int) {
+	s.Attempt = val
+}
+
+// SetMaxAttempts sets the value of MaxAttempts.
+func (s *JobRun) SetMaxAttempts(val int) {
+	s.MaxAttempts = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *JobRun) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetScheduledAt sets the value of ScheduledAt.
+func (s *JobRun) SetScheduledAt(val time.Time) {
+	s.ScheduledAt = val
+}
+
+// SetAttemptedAt sets the value of AttemptedAt.
+func (s *JobRun) SetAttemptedAt(val OptDateTime) {
+	s.AttemptedAt = val
+}
+
+// SetFinalizedAt sets the value of FinalizedAt.
+func (s *JobRun) SetFinalizedAt(val OptDateTime) {
+	s.FinalizedAt = val
+}
+
+// SetLastError sets the value of LastError.
+func (s *JobRun) SetLastError(val OptString) {
+	s.LastError = val
+}
+
+// SetParams sets the value of Params.
+func (s *JobRun) SetParams(val OptJobRunParams) {
+	s.Params = val
+}
+
+func (*JobRun) retryJobRunRes() {}
+
+// Ref: #/components/schemas/JobRunPage
+type JobRunPage struct {
+	Items      []JobRun     `json:"items"`
+	NextCursor OptNilString `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *JobRunPage) GetItems() []JobRun {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *JobRunPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *JobRunPage) SetItems(val []JobRun) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *JobRunPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*JobRunPage) listJobRunsRes() {}
+
+// Parameters of a task run (`worksynapse jobs run KIND --arg k=v`); other jobs' arguments are not
+// shown.
+type JobRunParams map[string]string
+
+func (s *JobRunParams) init() JobRunParams {
+	m := *s
+	if m == nil {
+		m = map[string]string{}
+		*s = m
+	}
+	return m
+}
+
+// River's job state.
+// Ref: #/components/schemas/JobState
+type JobState string
+
+const (
+	JobStateAvailable JobState = "available"
+	JobStateCancelled JobState = "cancelled"
+	JobStateCompleted JobState = "completed"
+	JobStateDiscarded JobState = "discarded"
+	JobStatePending   JobState = "pending"
+	JobStateRetryable JobState = "retryable"
+	JobStateRunning   JobState = "running"
+	JobStateScheduled JobState = "scheduled"
+)
+
+// AllValues returns all JobState values.
+func (JobState) AllValues() []JobState {
+	return []JobState{
+		JobStateAvailable,
+		JobStateCancelled,
+		JobStateCompleted,
+		JobStateDiscarded,
+		JobStatePending,
+		JobStateRetryable,
+		JobStateRunning,
+		JobStateScheduled,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s JobState) MarshalText() ([]byte, error) {
+	switch s {
+	case JobStateAvailable:
+		return []byte(s), nil
+	case JobStateCancelled:
+		return []byte(s), nil
+	case JobStateCompleted:
+		return []byte(s), nil
+	case JobStateDiscarded:
+		return []byte(s), nil
+	case JobStatePending:
+		return []byte(s), nil
+	case JobStateRetryable:
+		return []byte(s), nil
+	case JobStateRunning:
+		return []byte(s), nil
+	case JobStateScheduled:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *JobState) UnmarshalText(data []byte) error {
+	switch JobState(data) {
+	case JobStateAvailable:
+		*s = JobStateAvailable
+		return nil
+	case JobStateCancelled:
+		*s = JobStateCancelled
+		return nil
+	case JobStateCompleted:
+		*s = JobStateCompleted
+		return nil
+	case JobStateDiscarded:
+		*s = JobStateDiscarded
+		return nil
+	case JobStatePending:
+		*s = JobStatePending
+		return nil
+	case JobStateRetryable:
+		*s = JobStateRetryable
+		return nil
+	case JobStateRunning:
+		*s = JobStateRunning
+		return nil
+	case JobStateScheduled:
+		*s = JobStateScheduled
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
 // Label resource.
 // Ref: #/components/schemas/Label
 type Label struct {
@@ -2514,6 +3429,26 @@ func (s *LabelUpdateRequest) SetColor(val OptString) {
 	s.Color = val
 }
 
+type ListAuditActivityBadRequest Problem
+
+func (*ListAuditActivityBadRequest) listAuditActivityRes() {}
+
+type ListAuditActivityForbidden Problem
+
+func (*ListAuditActivityForbidden) listAuditActivityRes() {}
+
+type ListAuditActivityTooManyRequests Problem
+
+func (*ListAuditActivityTooManyRequests) listAuditActivityRes() {}
+
+type ListAuditActivityUnauthorized Problem
+
+func (*ListAuditActivityUnauthorized) listAuditActivityRes() {}
+
+type ListAuditActivityUnprocessableEntity Problem
+
+func (*ListAuditActivityUnprocessableEntity) listAuditActivityRes() {}
+
 type ListBoardsBadRequest Problem
 
 func (*ListBoardsBadRequest) listBoardsRes() {}
@@ -2537,6 +3472,42 @@ func (*ListBoardsUnauthorized) listBoardsRes() {}
 type ListBoardsUnprocessableEntity Problem
 
 func (*ListBoardsUnprocessableEntity) listBoardsRes() {}
+
+type ListJobKindsBadRequest Problem
+
+func (*ListJobKindsBadRequest) listJobKindsRes() {}
+
+type ListJobKindsForbidden Problem
+
+func (*ListJobKindsForbidden) listJobKindsRes() {}
+
+type ListJobKindsTooManyRequests Problem
+
+func (*ListJobKindsTooManyRequests) listJobKindsRes() {}
+
+type ListJobKindsUnauthorized Problem
+
+func (*ListJobKindsUnauthorized) listJobKindsRes() {}
+
+type ListJobRunsBadRequest Problem
+
+func (*ListJobRunsBadRequest) listJobRunsRes() {}
+
+type ListJobRunsForbidden Problem
+
+func (*ListJobRunsForbidden) listJobRunsRes() {}
+
+type ListJobRunsTooManyRequests Problem
+
+func (*ListJobRunsTooManyRequests) listJobRunsRes() {}
+
+type ListJobRunsUnauthorized Problem
+
+func (*ListJobRunsUnauthorized) listJobRunsRes() {}
+
+type ListJobRunsUnprocessableEntity Problem
+
+func (*ListJobRunsUnprocessableEntity) listJobRunsRes() {}
 
 type ListLabelsBadRequest Problem
 
@@ -2814,6 +3785,26 @@ func (*ListRolesUnauthorized) listRolesRes() {}
 type ListRolesUnprocessableEntity Problem
 
 func (*ListRolesUnprocessableEntity) listRolesRes() {}
+
+type ListSecurityEventsBadRequest Problem
+
+func (*ListSecurityEventsBadRequest) listSecurityEventsRes() {}
+
+type ListSecurityEventsForbidden Problem
+
+func (*ListSecurityEventsForbidden) listSecurityEventsRes() {}
+
+type ListSecurityEventsTooManyRequests Problem
+
+func (*ListSecurityEventsTooManyRequests) listSecurityEventsRes() {}
+
+type ListSecurityEventsUnauthorized Problem
+
+func (*ListSecurityEventsUnauthorized) listSecurityEventsRes() {}
+
+type ListSecurityEventsUnprocessableEntity Problem
+
+func (*ListSecurityEventsUnprocessableEntity) listSecurityEventsRes() {}
 
 type ListSessionsBadRequest Problem
 
@@ -4072,6 +5063,190 @@ func (o OptActivityEntryOldValues) Or(d ActivityEntryOldValues) ActivityEntryOld
 	return d
 }
 
+// NewOptAuditActivityEntryNewValues returns new OptAuditActivityEntryNewValues with value set to v.
+func NewOptAuditActivityEntryNewValues(v AuditActivityEntryNewValues) OptAuditActivityEntryNewValues {
+	return OptAuditActivityEntryNewValues{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptAuditActivityEntryNewValues is optional AuditActivityEntryNewValues.
+type OptAuditActivityEntryNewValues struct {
+	Value AuditActivityEntryNewValues
+	Set   bool
+}
+
+// IsSet returns true if OptAuditActivityEntryNewValues was set.
+func (o OptAuditActivityEntryNewValues) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptAuditActivityEntryNewValues) Reset() {
+	var v AuditActivityEntryNewValues
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptAuditActivityEntryNewValues) SetTo(v AuditActivityEntryNewValues) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptAuditActivityEntryNewValues) Get() (v AuditActivityEntryNewValues, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptAuditActivityEntryNewValues) Or(d AuditActivityEntryNewValues) AuditActivityEntryNewValues {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptAuditActivityEntryOldValues returns new OptAuditActivityEntryOldValues with value set to v.
+func NewOptAuditActivityEntryOldValues(v AuditActivityEntryOldValues) OptAuditActivityEntryOldValues {
+	return OptAuditActivityEntryOldValues{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptAuditActivityEntryOldValues is optional AuditActivityEntryOldValues.
+type OptAuditActivityEntryOldValues struct {
+	Value AuditActivityEntryOldValues
+	Set   bool
+}
+
+// IsSet returns true if OptAuditActivityEntryOldValues was set.
+func (o OptAuditActivityEntryOldValues) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptAuditActivityEntryOldValues) Reset() {
+	var v AuditActivityEntryOldValues
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptAuditActivityEntryOldValues) SetTo(v AuditActivityEntryOldValues) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptAuditActivityEntryOldValues) Get() (v AuditActivityEntryOldValues, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptAuditActivityEntryOldValues) Or(d AuditActivityEntryOldValues) AuditActivityEntryOldValues {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptAuditExportFormat returns new OptAuditExportFormat with value set to v.
+func NewOptAuditExportFormat(v AuditExportFormat) OptAuditExportFormat {
+	return OptAuditExportFormat{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptAuditExportFormat is optional AuditExportFormat.
+type OptAuditExportFormat struct {
+	Value AuditExportFormat
+	Set   bool
+}
+
+// IsSet returns true if OptAuditExportFormat was set.
+func (o OptAuditExportFormat) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptAuditExportFormat) Reset() {
+	var v AuditExportFormat
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptAuditExportFormat) SetTo(v AuditExportFormat) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptAuditExportFormat) Get() (v AuditExportFormat, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptAuditExportFormat) Or(d AuditExportFormat) AuditExportFormat {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptAuditSeverity returns new OptAuditSeverity with value set to v.
+func NewOptAuditSeverity(v AuditSeverity) OptAuditSeverity {
+	return OptAuditSeverity{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptAuditSeverity is optional AuditSeverity.
+type OptAuditSeverity struct {
+	Value AuditSeverity
+	Set   bool
+}
+
+// IsSet returns true if OptAuditSeverity was set.
+func (o OptAuditSeverity) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptAuditSeverity) Reset() {
+	var v AuditSeverity
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptAuditSeverity) SetTo(v AuditSeverity) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptAuditSeverity) Get() (v AuditSeverity, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptAuditSeverity) Or(d AuditSeverity) AuditSeverity {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptBool returns new OptBool with value set to v.
 func NewOptBool(v bool) OptBool {
 	return OptBool{
@@ -4388,6 +5563,144 @@ func (o OptInt64) Get() (v int64, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptInt64) Or(d int64) int64 {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptJobRun returns new OptJobRun with value set to v.
+func NewOptJobRun(v JobRun) OptJobRun {
+	return OptJobRun{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptJobRun is optional JobRun.
+type OptJobRun struct {
+	Value JobRun
+	Set   bool
+}
+
+// IsSet returns true if OptJobRun was set.
+func (o OptJobRun) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptJobRun) Reset() {
+	var v JobRun
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptJobRun) SetTo(v JobRun) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptJobRun) Get() (v JobRun, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptJobRun) Or(d JobRun) JobRun {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptJobRunParams returns new OptJobRunParams with value set to v.
+func NewOptJobRunParams(v JobRunParams) OptJobRunParams {
+	return OptJobRunParams{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptJobRunParams is optional JobRunParams.
+type OptJobRunParams struct {
+	Value JobRunParams
+	Set   bool
+}
+
+// IsSet returns true if OptJobRunParams was set.
+func (o OptJobRunParams) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptJobRunParams) Reset() {
+	var v JobRunParams
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptJobRunParams) SetTo(v JobRunParams) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptJobRunParams) Get() (v JobRunParams, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptJobRunParams) Or(d JobRunParams) JobRunParams {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptJobState returns new OptJobState with value set to v.
+func NewOptJobState(v JobState) OptJobState {
+	return OptJobState{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptJobState is optional JobState.
+type OptJobState struct {
+	Value JobState
+	Set   bool
+}
+
+// IsSet returns true if OptJobState was set.
+func (o OptJobState) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptJobState) Reset() {
+	var v JobState
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptJobState) SetTo(v JobState) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptJobState) Get() (v JobState, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptJobState) Or(d JobState) JobState {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -5118,6 +6431,52 @@ func (o OptProjectUpdateRequestVisibility) Get() (v ProjectUpdateRequestVisibili
 
 // Or returns value if set, or given parameter if does not.
 func (o OptProjectUpdateRequestVisibility) Or(d ProjectUpdateRequestVisibility) ProjectUpdateRequestVisibility {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptSecurityEventDetails returns new OptSecurityEventDetails with value set to v.
+func NewOptSecurityEventDetails(v SecurityEventDetails) OptSecurityEventDetails {
+	return OptSecurityEventDetails{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptSecurityEventDetails is optional SecurityEventDetails.
+type OptSecurityEventDetails struct {
+	Value SecurityEventDetails
+	Set   bool
+}
+
+// IsSet returns true if OptSecurityEventDetails was set.
+func (o OptSecurityEventDetails) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptSecurityEventDetails) Reset() {
+	var v SecurityEventDetails
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptSecurityEventDetails) SetTo(v SecurityEventDetails) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptSecurityEventDetails) Get() (v SecurityEventDetails, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptSecurityEventDetails) Or(d SecurityEventDetails) SecurityEventDetails {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -7367,6 +8726,30 @@ type ResetPasswordUnprocessableEntity Problem
 
 func (*ResetPasswordUnprocessableEntity) resetPasswordRes() {}
 
+type RetryJobRunBadRequest Problem
+
+func (*RetryJobRunBadRequest) retryJobRunRes() {}
+
+type RetryJobRunForbidden Problem
+
+func (*RetryJobRunForbidden) retryJobRunRes() {}
+
+type RetryJobRunNotFound Problem
+
+func (*RetryJobRunNotFound) retryJobRunRes() {}
+
+type RetryJobRunTooManyRequests Problem
+
+func (*RetryJobRunTooManyRequests) retryJobRunRes() {}
+
+type RetryJobRunUnauthorized Problem
+
+func (*RetryJobRunUnauthorized) retryJobRunRes() {}
+
+type RetryJobRunUnprocessableEntity Problem
+
+func (*RetryJobRunUnprocessableEntity) retryJobRunRes() {}
+
 type RevokeRolePermissionBadRequest Problem
 
 func (*RevokeRolePermissionBadRequest) revokeRolePermissionRes() {}
@@ -7610,6 +8993,220 @@ func (s *RoleUpdateRequest) SetName(val OptString) {
 // SetDescription sets the value of Description.
 func (s *RoleUpdateRequest) SetDescription(val OptString) {
 	s.Description = val
+}
+
+// One SecurityAuditLog row. Secrets in details are replaced by "[REDACTED]".
+// Ref: #/components/schemas/SecurityEvent
+type SecurityEvent struct {
+	ID             uuid.UUID `json:"id"`
+	CreatedAt      time.Time `json:"created_at"`
+	OrganizationID OptUUID   `json:"organization_id"`
+	// E.g. auth.login_failed.
+	EventType string                  `json:"event_type"`
+	Severity  SecurityEventSeverity   `json:"severity"`
+	UserID    OptUUID                 `json:"user_id"`
+	AgentID   OptUUID                 `json:"agent_id"`
+	IP        OptString               `json:"ip"`
+	UserAgent OptString               `json:"user_agent"`
+	RequestID OptString               `json:"request_id"`
+	Details   OptSecurityEventDetails `json:"details"`
+}
+
+// GetID returns the value of ID.
+func (s *SecurityEvent) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *SecurityEvent) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *SecurityEvent) GetOrganizationID() OptUUID {
+	return s.OrganizationID
+}
+
+// GetEventType returns the value of EventType.
+func (s *SecurityEvent) GetEventType() string {
+	return s.EventType
+}
+
+// GetSeverity returns the value of Severity.
+func (s *SecurityEvent) GetSeverity() SecurityEventSeverity {
+	return s.Severity
+}
+
+// GetUserID returns the value of UserID.
+func (s *SecurityEvent) GetUserID() OptUUID {
+	return s.UserID
+}
+
+// GetAgentID returns the value of AgentID.
+func (s *SecurityEvent) GetAgentID() OptUUID {
+	return s.AgentID
+}
+
+// GetIP returns the value of IP.
+func (s *SecurityEvent) GetIP() OptString {
+	return s.IP
+}
+
+// GetUserAgent returns the value of UserAgent.
+func (s *SecurityEvent) GetUserAgent() OptString {
+	return s.UserAgent
+}
+
+// GetRequestID returns the value of RequestID.
+func (s *SecurityEvent) GetRequestID() OptString {
+	return s.RequestID
+}
+
+// GetDetails returns the value of Details.
+func (s *SecurityEvent) GetDetails() OptSecurityEventDetails {
+	return s.Details
+}
+
+// SetID sets the value of ID.
+func (s *SecurityEvent) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *SecurityEvent) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *SecurityEvent) SetOrganizationID(val OptUUID) {
+	s.OrganizationID = val
+}
+
+// SetEventType sets the value of EventType.
+func (s *SecurityEvent) SetEventType(val string) {
+	s.EventType = val
+}
+
+// SetSeverity sets the value of Severity.
+func (s *SecurityEvent) SetSeverity(val SecurityEventSeverity) {
+	s.Severity = val
+}
+
+// SetUserID sets the value of UserID.
+func (s *SecurityEvent) SetUserID(val OptUUID) {
+	s.UserID = val
+}
+
+// SetAgentID sets the value of AgentID.
+func (s *SecurityEvent) SetAgentID(val OptUUID) {
+	s.AgentID = val
+}
+
+// SetIP sets the value of IP.
+func (s *SecurityEvent) SetIP(val OptString) {
+	s.IP = val
+}
+
+// SetUserAgent sets the value of UserAgent.
+func (s *SecurityEvent) SetUserAgent(val OptString) {
+	s.UserAgent = val
+}
+
+// SetRequestID sets the value of RequestID.
+func (s *SecurityEvent) SetRequestID(val OptString) {
+	s.RequestID = val
+}
+
+// SetDetails sets the value of Details.
+func (s *SecurityEvent) SetDetails(val OptSecurityEventDetails) {
+	s.Details = val
+}
+
+type SecurityEventDetails map[string]jx.Raw
+
+func (s *SecurityEventDetails) init() SecurityEventDetails {
+	m := *s
+	if m == nil {
+		m = map[string]jx.Raw{}
+		*s = m
+	}
+	return m
+}
+
+// Ref: #/components/schemas/SecurityEventPage
+type SecurityEventPage struct {
+	Items      []SecurityEvent `json:"items"`
+	NextCursor OptNilString    `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *SecurityEventPage) GetItems() []SecurityEvent {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *SecurityEventPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *SecurityEventPage) SetItems(val []SecurityEvent) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *SecurityEventPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*SecurityEventPage) listSecurityEventsRes() {}
+
+type SecurityEventSeverity string
+
+const (
+	SecurityEventSeverityInfo     SecurityEventSeverity = "info"
+	SecurityEventSeverityWarning  SecurityEventSeverity = "warning"
+	SecurityEventSeverityCritical SecurityEventSeverity = "critical"
+)
+
+// AllValues returns all SecurityEventSeverity values.
+func (SecurityEventSeverity) AllValues() []SecurityEventSeverity {
+	return []SecurityEventSeverity{
+		SecurityEventSeverityInfo,
+		SecurityEventSeverityWarning,
+		SecurityEventSeverityCritical,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s SecurityEventSeverity) MarshalText() ([]byte, error) {
+	switch s {
+	case SecurityEventSeverityInfo:
+		return []byte(s), nil
+	case SecurityEventSeverityWarning:
+		return []byte(s), nil
+	case SecurityEventSeverityCritical:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *SecurityEventSeverity) UnmarshalText(data []byte) error {
+	switch SecurityEventSeverity(data) {
+	case SecurityEventSeverityInfo:
+		*s = SecurityEventSeverityInfo
+		return nil
+	case SecurityEventSeverityWarning:
+		*s = SecurityEventSeverityWarning
+		return nil
+	case SecurityEventSeverityCritical:
+		*s = SecurityEventSeverityCritical
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
 }
 
 // Ref: #/components/schemas/SessionInfo

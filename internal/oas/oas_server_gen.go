@@ -254,6 +254,31 @@ type Handler interface {
 	//
 	// POST /auth/mfa/enroll
 	EnrollMfa(ctx context.Context) (EnrollMfaRes, error)
+	// ExportAuditActivity implements exportAuditActivity operation.
+	//
+	// Streams every ActivityLog row matching the filters (same filters and visibility as
+	// listAuditActivity), newest first, as JSON Lines (one AuditActivityEntry object per line) or CSV (a
+	// fixed header row; old_values and new_values as JSON text; cells starting with =, +, -, @, tab or
+	// carriage return are prefixed with a single quote against spreadsheet formula injection). The format
+	// is `format` when given, else negotiated from the Accept header (application/x-ndjson or text/csv;
+	// absent or / means JSON Lines); an Accept header naming neither is answered 406. Rows are read in
+	// keyset batches while the response is written, so memory stays constant whatever the size; should the
+	// export fail midway (e.g. past the server's request timeout, http.request_timeout: split very large
+	// exports by `from`/`to`), the connection is aborted rather than the file ending as if complete. Every
+	// export is recorded as an `audit.exported` security event (who, which log, format and filters), in
+	// the organization named by `organization_id` if given.
+	//
+	// GET /audit/activity/export
+	ExportAuditActivity(ctx context.Context, params ExportAuditActivityParams) (ExportAuditActivityRes, error)
+	// ExportSecurityEvents implements exportSecurityEvents operation.
+	//
+	// Streams every SecurityAuditLog row matching the filters (same filters and visibility as
+	// listSecurityEvents), newest first, as JSON Lines (one SecurityEvent object per line) or CSV (details
+	// as JSON text); format negotiation, formula-injection guard and failure behaviour as in
+	// exportAuditActivity.
+	//
+	// GET /audit/security/export
+	ExportSecurityEvents(ctx context.Context, params ExportSecurityEventsParams) (ExportSecurityEventsRes, error)
 	// ForgotPassword implements forgotPassword operation.
 	//
 	// Always answers 202 with the same body, whether or not an active account has this address, so the
@@ -302,7 +327,8 @@ type Handler interface {
 	// GetReadiness implements getReadiness operation.
 	//
 	// Answers 200 when the database is reachable and its schema is current, 503 with the failing checks
-	// otherwise.
+	// otherwise. Background job failures of the last hour are reported under `jobs` without making the
+	// server unready (a failing job is for an operator to look at, not a reason to stop serving).
 	//
 	// GET /readyz
 	GetReadiness(ctx context.Context) (GetReadinessRes, error)
@@ -344,6 +370,15 @@ type Handler interface {
 	//
 	// POST /organizations/{org_id}/roles/{role_id}/permissions
 	GrantRolePermission(ctx context.Context, req *PermissionRef, params GrantRolePermissionParams) (GrantRolePermissionRes, error)
+	// ListAuditActivity implements listAuditActivity operation.
+	//
+	// ActivityLog rows matching every given filter, newest first (keyset pagination). Visible rows: those
+	// of the organizations where the caller holds activity_log:read, plus the caller's own actions; the
+	// SUPER_ADMIN sees all. A filter naming rows the caller may not see returns an empty page, never a
+	// 403.
+	//
+	// GET /audit/activity
+	ListAuditActivity(ctx context.Context, params ListAuditActivityParams) (ListAuditActivityRes, error)
 	// ListBoards implements listBoards operation.
 	//
 	// Boards of the project, newest first (keyset pagination), each with its columns ordered by position.
@@ -351,6 +386,20 @@ type Handler interface {
 	//
 	// GET /projects/{project_id}/boards
 	ListBoards(ctx context.Context, params ListBoardsParams) (ListBoardsRes, error)
+	// ListJobKinds implements listJobKinds operation.
+	//
+	// Every kind of background job with its description, its schedule (periodic kinds run on one replica,
+	// the elected leader) and its most recent run. SUPER_ADMIN only.
+	//
+	// GET /admin/job-kinds
+	ListJobKinds(ctx context.Context) (ListJobKindsRes, error)
+	// ListJobRuns implements listJobRuns operation.
+	//
+	// Job runs newest first, optionally of one kind and in one state (keyset pagination). Finished runs
+	// are kept for a day, failed ones for a week. SUPER_ADMIN only.
+	//
+	// GET /admin/jobs
+	ListJobRuns(ctx context.Context, params ListJobRunsParams) (ListJobRunsRes, error)
 	// ListLabels implements listLabels operation.
 	//
 	// Labels of the project, newest first. Needs label:read.
@@ -414,6 +463,15 @@ type Handler interface {
 	//
 	// GET /organizations/{org_id}/roles
 	ListRoles(ctx context.Context, params ListRolesParams) (ListRolesRes, error)
+	// ListSecurityEvents implements listSecurityEvents operation.
+	//
+	// SecurityAuditLog rows matching every given filter, newest first (keyset pagination). Visible rows:
+	// those of the organizations where the caller holds security_log:read, plus the events of the caller's
+	// own account; the SUPER_ADMIN sees all (events outside any organization, such as failed sign-ins,
+	// only to the SUPER_ADMIN and the account's owner).
+	//
+	// GET /audit/security
+	ListSecurityEvents(ctx context.Context, params ListSecurityEventsParams) (ListSecurityEventsRes, error)
 	// ListSessions implements listSessions operation.
 	//
 	// The caller's sessions that have not been revoked, newest first; `current` marks the one making the
@@ -545,6 +603,14 @@ type Handler interface {
 	//
 	// POST /auth/password/reset
 	ResetPassword(ctx context.Context, req *ResetPasswordRequest) (ResetPasswordRes, error)
+	// RetryJobRun implements retryJobRun operation.
+	//
+	// Makes a failed, cancelled or finished run available to run again at once (a running job is left
+	// alone); a discarded run gets one more attempt. Recorded as a `job.retried` security event.
+	// SUPER_ADMIN only.
+	//
+	// POST /admin/jobs/{job_id}/retry
+	RetryJobRun(ctx context.Context, params RetryJobRunParams) (RetryJobRunRes, error)
 	// RevokeRolePermission implements revokeRolePermission operation.
 	//
 	// Needs role:update. System roles are immutable (409).

@@ -367,6 +367,37 @@ func (UnimplementedHandler) EnrollMfa(ctx context.Context) (r EnrollMfaRes, _ er
 	return r, ht.ErrNotImplemented
 }
 
+// ExportAuditActivity implements exportAuditActivity operation.
+//
+// Streams every ActivityLog row matching the filters (same filters and visibility as
+// listAuditActivity), newest first, as JSON Lines (one AuditActivityEntry object per line) or CSV (a
+// fixed header row; old_values and new_values as JSON text; cells starting with =, +, -, @, tab or
+// carriage return are prefixed with a single quote against spreadsheet formula injection). The format
+// is `format` when given, else negotiated from the Accept header (application/x-ndjson or text/csv;
+// absent or / means JSON Lines); an Accept header naming neither is answered 406. Rows are read in
+// keyset batches while the response is written, so memory stays constant whatever the size; should the
+// export fail midway (e.g. past the server's request timeout, http.request_timeout: split very large
+// exports by `from`/`to`), the connection is aborted rather than the file ending as if complete. Every
+// export is recorded as an `audit.exported` security event (who, which log, format and filters), in
+// the organization named by `organization_id` if given.
+//
+// GET /audit/activity/export
+func (UnimplementedHandler) ExportAuditActivity(ctx context.Context, params ExportAuditActivityParams) (r ExportAuditActivityRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ExportSecurityEvents implements exportSecurityEvents operation.
+//
+// Streams every SecurityAuditLog row matching the filters (same filters and visibility as
+// listSecurityEvents), newest first, as JSON Lines (one SecurityEvent object per line) or CSV (details
+// as JSON text); format negotiation, formula-injection guard and failure behaviour as in
+// exportAuditActivity.
+//
+// GET /audit/security/export
+func (UnimplementedHandler) ExportSecurityEvents(ctx context.Context, params ExportSecurityEventsParams) (r ExportSecurityEventsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // ForgotPassword implements forgotPassword operation.
 //
 // Always answers 202 with the same body, whether or not an active account has this address, so the
@@ -436,7 +467,8 @@ func (UnimplementedHandler) GetProject(ctx context.Context, params GetProjectPar
 // GetReadiness implements getReadiness operation.
 //
 // Answers 200 when the database is reachable and its schema is current, 503 with the failing checks
-// otherwise.
+// otherwise. Background job failures of the last hour are reported under `jobs` without making the
+// server unready (a failing job is for an operator to look at, not a reason to stop serving).
 //
 // GET /readyz
 func (UnimplementedHandler) GetReadiness(ctx context.Context) (r GetReadinessRes, _ error) {
@@ -499,6 +531,18 @@ func (UnimplementedHandler) GrantRolePermission(ctx context.Context, req *Permis
 	return r, ht.ErrNotImplemented
 }
 
+// ListAuditActivity implements listAuditActivity operation.
+//
+// ActivityLog rows matching every given filter, newest first (keyset pagination). Visible rows: those
+// of the organizations where the caller holds activity_log:read, plus the caller's own actions; the
+// SUPER_ADMIN sees all. A filter naming rows the caller may not see returns an empty page, never a
+// 403.
+//
+// GET /audit/activity
+func (UnimplementedHandler) ListAuditActivity(ctx context.Context, params ListAuditActivityParams) (r ListAuditActivityRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // ListBoards implements listBoards operation.
 //
 // Boards of the project, newest first (keyset pagination), each with its columns ordered by position.
@@ -506,6 +550,26 @@ func (UnimplementedHandler) GrantRolePermission(ctx context.Context, req *Permis
 //
 // GET /projects/{project_id}/boards
 func (UnimplementedHandler) ListBoards(ctx context.Context, params ListBoardsParams) (r ListBoardsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListJobKinds implements listJobKinds operation.
+//
+// Every kind of background job with its description, its schedule (periodic kinds run on one replica,
+// the elected leader) and its most recent run. SUPER_ADMIN only.
+//
+// GET /admin/job-kinds
+func (UnimplementedHandler) ListJobKinds(ctx context.Context) (r ListJobKindsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListJobRuns implements listJobRuns operation.
+//
+// Job runs newest first, optionally of one kind and in one state (keyset pagination). Finished runs
+// are kept for a day, failed ones for a week. SUPER_ADMIN only.
+//
+// GET /admin/jobs
+func (UnimplementedHandler) ListJobRuns(ctx context.Context, params ListJobRunsParams) (r ListJobRunsRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -599,6 +663,18 @@ func (UnimplementedHandler) ListProjects(ctx context.Context, params ListProject
 //
 // GET /organizations/{org_id}/roles
 func (UnimplementedHandler) ListRoles(ctx context.Context, params ListRolesParams) (r ListRolesRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListSecurityEvents implements listSecurityEvents operation.
+//
+// SecurityAuditLog rows matching every given filter, newest first (keyset pagination). Visible rows:
+// those of the organizations where the caller holds security_log:read, plus the events of the caller's
+// own account; the SUPER_ADMIN sees all (events outside any organization, such as failed sign-ins,
+// only to the SUPER_ADMIN and the account's owner).
+//
+// GET /audit/security
+func (UnimplementedHandler) ListSecurityEvents(ctx context.Context, params ListSecurityEventsParams) (r ListSecurityEventsRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -787,6 +863,17 @@ func (UnimplementedHandler) ResendEmailVerification(ctx context.Context) (r Rese
 //
 // POST /auth/password/reset
 func (UnimplementedHandler) ResetPassword(ctx context.Context, req *ResetPasswordRequest) (r ResetPasswordRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// RetryJobRun implements retryJobRun operation.
+//
+// Makes a failed, cancelled or finished run available to run again at once (a running job is left
+// alone); a discarded run gets one more attempt. Recorded as a `job.retried` security event.
+// SUPER_ADMIN only.
+//
+// POST /admin/jobs/{job_id}/retry
+func (UnimplementedHandler) RetryJobRun(ctx context.Context, params RetryJobRunParams) (r RetryJobRunRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
