@@ -9,11 +9,13 @@ import (
 	"log/slog"
 
 	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/internal/config"
 	"github.com/worksynapse/worksynapse/internal/identity"
 	"github.com/worksynapse/worksynapse/internal/oas"
 	"github.com/worksynapse/worksynapse/internal/projects"
 	"github.com/worksynapse/worksynapse/internal/storage"
 	"github.com/worksynapse/worksynapse/internal/tasks"
+	"github.com/worksynapse/worksynapse/internal/worktracking"
 )
 
 // Probe is one readiness check (database reachable, migrations current...).
@@ -36,6 +38,7 @@ type Handler struct {
 	// maxUpload caps one uploaded file (storage.max_upload_bytes).
 	maxUpload int64
 	tasks     *tasks.Service
+	work      *worktracking.Service
 }
 
 var _ oas.Handler = (*Handler)(nil)
@@ -51,10 +54,13 @@ type Deps struct {
 	MaxUploadBytes int64
 	// Dialect is the database's (dialect.Postgres or dialect.SQLite).
 	Dialect string
+	// WorkTracking is the worktracking config section (zero: defaults off).
+	WorkTracking config.WorkTrackingConfig
 }
 
 // NewHandler builds the API handler.
 func NewHandler(d Deps) *Handler {
 	return &Handler{client: d.Client, identity: d.Identity, log: d.Log, probes: d.Probes,
-		files: d.Files, maxUpload: d.MaxUploadBytes, tasks: tasks.New(d.Client, d.Dialect), projects: projects.New(d.Client)}
+		files: d.Files, maxUpload: d.MaxUploadBytes, tasks: tasks.New(d.Client, d.Dialect), projects: projects.New(d.Client),
+		work: worktracking.New(d.Client, d.WorkTracking)}
 }

@@ -41,6 +41,8 @@ type Config struct {
 	Auth        AuthConfig      `mapstructure:"auth"`
 	Mail        MailConfig      `mapstructure:"mail"`
 	Storage     StorageConfig   `mapstructure:"storage"`
+	// WorkTracking configures work logs and the desktop tracker's ingestion.
+	WorkTracking WorkTrackingConfig `mapstructure:"worktracking"`
 }
 
 // HTTPConfig configures the HTTP server.
@@ -139,6 +141,16 @@ type StorageConfig struct {
 	MaxUploadBytes int64 `mapstructure:"max_upload_bytes"`
 }
 
+// WorkTrackingConfig configures work logs and tracker ingestion.
+type WorkTrackingConfig struct {
+	// AllowOverlaps lets one user's work logs overlap in time (e.g. when
+	// several tasks are billed in parallel); off, an overlap is a 409.
+	AllowOverlaps bool `mapstructure:"allow_overlaps"`
+	// ClockSkewTolerance is how far in the future a tracker record may
+	// end (it is clamped to the server's clock); beyond, it is rejected.
+	ClockSkewTolerance time.Duration `mapstructure:"clock_skew_tolerance"`
+}
+
 // setting is one configuration key with its built-in default.
 type setting struct {
 	key   string
@@ -198,6 +210,9 @@ var defaults = []setting{
 
 	{"storage.dir", "./data/files"},
 	{"storage.max_upload_bytes", int64(25 << 20)},
+
+	{"worktracking.allow_overlaps", false},
+	{"worktracking.clock_skew_tolerance", 5 * time.Minute},
 }
 
 // Keys returns every configuration key in dotted form (e.g. "http.addr"),
