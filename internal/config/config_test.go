@@ -105,8 +105,9 @@ func TestDefaults(t *testing.T) {
 			BcryptCost:          12,
 			Lockout:             config.LockoutConfig{MaxAttempts: 5, Duration: 15 * time.Minute},
 		},
-		Mail:    config.MailConfig{From: "WorkSynapse <no-reply@localhost>"},
-		Storage: config.StorageConfig{Dir: "./data/files", MaxUploadBytes: 25 << 20},
+		Mail:         config.MailConfig{From: "WorkSynapse <no-reply@localhost>"},
+		Storage:      config.StorageConfig{Dir: "./data/files", MaxUploadBytes: 25 << 20},
+		WorkTracking: config.WorkTrackingConfig{ClockSkewTolerance: 5 * time.Minute},
 	}
 	if !reflect.DeepEqual(*cfg, want) {
 		t.Errorf("defaults mismatch\n got: %#v\nwant: %#v", *cfg, want)
@@ -587,6 +588,7 @@ func TestInvalidValues(t *testing.T) {
 		{"bad mail sender", map[string]string{"WORKSYNAPSE_MAIL_FROM": "not an address"}, "mail.from"},
 		{"smtp addr without port", map[string]string{"WORKSYNAPSE_MAIL_SMTP_ADDR": "smtp.example.com"}, "mail.smtp_addr"},
 		{"smtp password without username", map[string]string{"WORKSYNAPSE_MAIL_PASSWORD": "x"}, "mail.password"},
+		{"negative clock skew", map[string]string{"WORKSYNAPSE_WORKTRACKING_CLOCK_SKEW_TOLERANCE": "-1s"}, "worktracking.clock_skew_tolerance"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
