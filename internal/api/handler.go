@@ -62,5 +62,5 @@ type Deps struct {
 func NewHandler(d Deps) *Handler {
 	return &Handler{client: d.Client, identity: d.Identity, log: d.Log, probes: d.Probes,
 		files: d.Files, maxUpload: d.MaxUploadBytes, tasks: tasks.New(d.Client, d.Dialect), projects: projects.New(d.Client),
-		work: worktracking.New(d.Client, d.WorkTracking)}
+		work: worktracking.New(d.Client, d.Dialect, d.WorkTracking)}
 }

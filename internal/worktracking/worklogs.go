@@ -10,11 +10,13 @@ import (
 	"fmt"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/predicate"
+	"github.com/worksynapse/worksynapse/ent/user"
 	"github.com/worksynapse/worksynapse/ent/worklog"
 	"github.com/worksynapse/worksynapse/internal/config"
 	"github.com/worksynapse/worksynapse/internal/database"
@@ -25,15 +27,17 @@ import (
 
 // Service holds the work-tracking operations and their configuration.
 type Service struct {
-	client *ent.Client
-	cfg    config.WorkTrackingConfig
+	client  *ent.Client
+	dialect string
+	cfg     config.WorkTrackingConfig
 	// now is the clock (tests pin it).
 	now func() time.Time
 }
 
-// New returns the service.
-func New(client *ent.Client, cfg config.WorkTrackingConfig) *Service {
-	return &Service{client: client, cfg: cfg, now: func() time.Time { return time.Now().UTC() }}
+// New returns the service; dialect is the database's (dialect.Postgres
+// or dialect.SQLite).
+func New(client *ent.Client, dialect string, cfg config.WorkTrackingConfig) *Service {
+	return &Service{client: client, dialect: dialect, cfg: cfg, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // Link is what an entry is for: a task (which implies its project) or a
@@ -68,6 +72,9 @@ func (s *Service) Create(ctx context.Context, in EntryInput) (*ent.WorkLog, erro
 			return err
 		}
 		me := viewer.FromContext(ctx).UserID
+		if err := s.lockUser(ctx, tx, me); err != nil {
+			return err
+		}
 		if err := s.checkOverlap(ctx, tx, me, uuid.Nil, start, &end); err != nil {
 			return err
 		}
@@ -115,6 +122,9 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, in EntryInput) (*ent
 		if end != nil {
 			u.SetEndedAt(end.UTC()).SetDurationSeconds(seconds(start, end.UTC()))
 		}
+		if err := s.lockUser(ctx, tx, w.UserID); err != nil {
+			return err
+		}
 		if err := s.checkOverlap(ctx, tx, w.UserID, w.ID, start, end); err != nil {
 			return err
 		}
@@ -145,6 +155,9 @@ func (s *Service) Start(ctx context.Context, link Link, description *string, bil
 			return err
 		}
 		me, now := viewer.FromContext(ctx).UserID, s.now()
+		if err := s.lockUser(ctx, tx, me); err != nil {
+			return err
+		}
 		if err := s.checkRunning(ctx, tx, me); err != nil {
 			return err
 		}
@@ -282,6 +295,20 @@ func resolveLink(ctx context.Context, tx *ent.Tx, l Link, org uuid.UUID) (uuid.U
 			problem.FieldError{Field: "project_id", Message: "must be in the entry's organization"})
 	}
 	return p.OrganizationID, l.TaskID, p.ID, nil
+}
+
+// lockUser serializes one user's work-log writes on PostgreSQL (row lock
+// on the user until the transaction ends), so two concurrent entries
+// cannot both pass the overlap check; SQLite serializes writers anyway.
+func (s *Service) lockUser(ctx context.Context, tx *ent.Tx, id uuid.UUID) error {
+	if s.dialect != dialect.Postgres {
+		return nil
+	}
+	// Why a system context: the lock row is the user themself, which the
+	// privacy rules let the caller read anyway; no data leaves here.
+	sys := viewer.NewSystemContext(ctx, "worktracking: serialize a user's work logs")
+	_, err := tx.User.Query().Where(user.ID(id)).ForUpdate().OnlyID(sys)
+	return err
 }
 
 // checkOrder is the "end after start" rule (end nil: a running timer).

@@ -106,7 +106,7 @@ func (f *fixture) logged(user uuid.UUID, from, to string) {
 // summary is the comparable content of a rollup row.
 type summary struct {
 	active, idle, productive, neutral, distracting, tasks, logged int
-	categories                                                  map[string]int
+	categories                                                    map[string]int
 }
 
 func (f *fixture) summary(user uuid.UUID, period productivitysummary.Period, start string) summary {
@@ -235,7 +235,7 @@ func TestOverlapsAllowedByConfig(t *testing.T) {
 			s, e := at(from), at(to)
 			return worktracking.EntryInput{Link: worktracking.Link{ProjectID: &f.project.ID}, StartedAt: &s, EndedAt: &e}
 		}
-		strict := worktracking.New(db.Ent, config.WorkTrackingConfig{})
+		strict := worktracking.New(db.Ent, db.Dialect, config.WorkTrackingConfig{})
 		first, err := strict.Create(ctx, entry("2026-03-04T09:00:00Z", "2026-03-04T10:00:00Z"))
 		if err != nil {
 			t.Fatal(err)
@@ -247,7 +247,7 @@ func TestOverlapsAllowedByConfig(t *testing.T) {
 		if _, err := strict.Create(ctx, entry("2026-03-04T10:00:00Z", "2026-03-04T10:30:00Z")); err != nil {
 			t.Fatalf("adjacent entry (end == next start) is no overlap: %v", err)
 		}
-		lax := worktracking.New(db.Ent, config.WorkTrackingConfig{AllowOverlaps: true})
+		lax := worktracking.New(db.Ent, db.Dialect, config.WorkTrackingConfig{AllowOverlaps: true})
 		if _, err := lax.Create(ctx, entry("2026-03-04T09:30:00Z", "2026-03-04T10:30:00Z")); err != nil {
 			t.Fatalf("allow_overlaps: %v", err)
 		}
@@ -261,7 +261,7 @@ func TestIngestClockSkew(t *testing.T) {
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		f := newFixture(t, db)
 		ctx := testfix.ViewerOf(t, db.Ent, f.dev)
-		svc := worktracking.New(db.Ent, config.WorkTrackingConfig{ClockSkewTolerance: 5 * time.Minute})
+		svc := worktracking.New(db.Ent, db.Dialect, config.WorkTrackingConfig{ClockSkewTolerance: 5 * time.Minute})
 		now := time.Now().UTC()
 		span := func(id string, from, to time.Time) worktracking.Span {
 			return worktracking.Span{ClientRecordID: id, DeviceID: "laptop", StartedAt: from, EndedAt: to}
@@ -297,6 +297,40 @@ func TestIngestClockSkew(t *testing.T) {
 		var p *problem.Problem
 		if !errors.As(err, &p) {
 			t.Errorf("oversized batch error is not a problem: %v", err)
+		}
+	})
+}
+
+// TestConcurrentEntriesCannotOverlap: of several identical entries
+// created at once, one wins and the others are 409s (the per-user lock on
+// PostgreSQL; SQLite serializes writers).
+func TestConcurrentEntriesCannotOverlap(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		f := newFixture(t, db)
+		ctx := testfix.ViewerOf(t, db.Ent, f.dev)
+		svc := worktracking.New(db.Ent, db.Dialect, config.WorkTrackingConfig{})
+		s, e := at("2026-03-04T09:00:00Z"), at("2026-03-04T10:00:00Z")
+		const n = 5
+		errs := make(chan error, n)
+		for range n {
+			go func() {
+				_, err := svc.Create(ctx, worktracking.EntryInput{Link: worktracking.Link{ProjectID: &f.project.ID}, StartedAt: &s, EndedAt: &e})
+				errs <- err
+			}()
+		}
+		var ok, conflicts int
+		for range n {
+			switch err := <-errs; {
+			case err == nil:
+				ok++
+			case status(err) == http.StatusConflict:
+				conflicts++
+			default:
+				t.Errorf("unexpected error: %v", err)
+			}
+		}
+		if ok != 1 || conflicts != n-1 {
+			t.Fatalf("%d created, %d conflicts; want 1 and %d", ok, conflicts, n-1)
 		}
 	})
 }
