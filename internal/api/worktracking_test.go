@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/ent/activitylog"
 	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/testdb"
@@ -129,6 +130,12 @@ func TestWorkLogsAndTimers(t *testing.T) {
 		}
 		b.must(http.StatusNoContent, b.adminT, "DELETE", "/work-logs/"+first.ID.String(), nil, nil)
 		b.must(http.StatusNotFound, b.devT, "GET", "/work-logs/"+first.ID.String(), nil, nil)
+
+		// Every change is audited in its transaction.
+		b.wantActivity(first.ID, b.dave, activitylog.ActivityTypeCreate)
+		b.wantActivity(first.ID, b.dave, activitylog.ActivityTypeUpdate)
+		b.wantActivity(first.ID, b.alice.ID, activitylog.ActivityTypeDelete)
+		b.wantActivity(timer.ID, b.dave, activitylog.ActivityTypeUpdate)
 	})
 }
 
