@@ -54,7 +54,7 @@ type Deps struct {
 	MaxUploadBytes int64
 	// Dialect is the database's (dialect.Postgres or dialect.SQLite).
 	Dialect string
-	// WorkTracking is the worktracking config section (zero: defaults off).
+	// WorkTracking is the worktracking section of the configuration.
 	WorkTracking config.WorkTrackingConfig
 }
 

@@ -174,16 +174,18 @@ func TestTrackerIngestion(t *testing.T) {
 			wtUsage("r2", "2026-03-02T10:00:00Z", "2026-03-02T09:00:00Z"),
 			wtUsage("r3", future, future),
 			wtUsage("r1", "2026-03-02T09:00:00Z", "2026-03-02T09:30:00Z"),
+			map[string]any{"client_record_id": "r5", "device_id": "laptop-1", "app_name": "code", "window_title": "bell\u0007",
+				"started_at": "2026-03-02T11:00:00Z", "ended_at": "2026-03-02T11:30:00Z"},
 		}}
 		var res wtIngest
 		b.must(http.StatusOK, b.devT, "POST", "/tracking/app-usage", batch, &res)
-		if res.Received != 4 || res.Inserted != 1 || res.Duplicates != 1 || res.Rejected != 2 ||
-			len(res.Errors) != 2 || res.Errors[0].Index != 1 || res.Errors[1].ClientRecordID != "r3" {
+		if res.Received != 5 || res.Inserted != 1 || res.Duplicates != 1 || res.Rejected != 3 || len(res.Errors) != 3 ||
+			res.Errors[0].Index != 1 || res.Errors[1].ClientRecordID != "r3" || res.Errors[2].Index != 4 {
 			t.Fatalf("first send %+v", res)
 		}
 		var again wtIngest
 		b.must(http.StatusOK, b.devT, "POST", "/tracking/app-usage", batch, &again)
-		if again.Inserted != 0 || again.Duplicates != 2 || again.Rejected != 2 {
+		if again.Inserted != 0 || again.Duplicates != 2 || again.Rejected != 3 {
 			t.Fatalf("resend must insert nothing: %+v", again)
 		}
 		b.must(http.StatusOK, b.devT, "POST", "/tracking/idle-periods", map[string]any{"organization_id": b.org.org.ID,

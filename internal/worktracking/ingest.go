@@ -12,6 +12,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/idleperiod"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/textguard"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
@@ -55,7 +56,15 @@ func (s *Service) IngestAppUsage(ctx context.Context, org uuid.UUID, recs []AppU
 	for i, r := range recs {
 		spans[i] = r.Span
 	}
-	return s.ingest(ctx, org, spans, func(ctx context.Context, tx *ent.Tx, user uuid.UUID, keep []int, clamped []Span) error {
+	text := func(i int) string {
+		for _, v := range []string{recs[i].AppName, recs[i].WindowTitle, recs[i].URL} {
+			if reason := textguard.Reason(v); reason != "" {
+				return "text: " + reason
+			}
+		}
+		return ""
+	}
+	return s.ingest(ctx, org, spans, text, func(ctx context.Context, tx *ent.Tx, user uuid.UUID, keep []int, clamped []Span) error {
 		builders := make([]*ent.AppUsageCreate, 0, len(keep))
 		for j, i := range keep {
 			r, sp := recs[i], clamped[j]
@@ -76,7 +85,7 @@ func (s *Service) IngestAppUsage(ctx context.Context, org uuid.UUID, recs []AppU
 
 // IngestIdlePeriods stores the caller's idle periods in org.
 func (s *Service) IngestIdlePeriods(ctx context.Context, org uuid.UUID, spans []Span) (IngestResult, error) {
-	return s.ingest(ctx, org, spans, func(ctx context.Context, tx *ent.Tx, user uuid.UUID, keep []int, clamped []Span) error {
+	return s.ingest(ctx, org, spans, nil, func(ctx context.Context, tx *ent.Tx, user uuid.UUID, keep []int, clamped []Span) error {
 		builders := make([]*ent.IdlePeriodCreate, 0, len(keep))
 		for _, sp := range clamped {
 			builders = append(builders, tx.IdlePeriod.Create().SetOrganizationID(org).SetUserID(user).
@@ -94,10 +103,13 @@ func (s *Service) IngestIdlePeriods(ctx context.Context, org uuid.UUID, spans []
 }
 
 // insertFunc inserts the kept records (indexes into the batch, with their
-// clamped spans); existingFunc lists which of ids the user already sent.
+// clamped spans); existingFunc lists which of ids the user already sent;
+// checkFunc (optional) rejects record i with a reason (text no human
+// types, which the textguard hook would refuse for the whole batch).
 type (
 	insertFunc   func(ctx context.Context, tx *ent.Tx, user uuid.UUID, keep []int, clamped []Span) error
 	existingFunc func(ctx context.Context, user uuid.UUID, ids []string) ([]string, error)
+	checkFunc    func(i int) string
 )
 
 // ingest is the batch procedure shared by both record kinds: check the
@@ -109,7 +121,7 @@ type (
 // ending up to clock_skew_tolerance in the future is clamped to the
 // server's now (so is its start); one starting or ending later than that
 // is rejected, as is one ending before it starts.
-func (s *Service) ingest(ctx context.Context, org uuid.UUID, spans []Span, insert insertFunc, existing existingFunc) (IngestResult, error) {
+func (s *Service) ingest(ctx context.Context, org uuid.UUID, spans []Span, check checkFunc, insert insertFunc, existing existingFunc) (IngestResult, error) {
 	res := IngestResult{Received: len(spans), Errors: []RecordError{}}
 	if len(spans) > MaxBatch {
 		return res, problem.Validation(fmt.Sprintf("a batch holds at most %d records", MaxBatch),
@@ -135,6 +147,9 @@ func (s *Service) ingest(ctx context.Context, org uuid.UUID, spans []Span, inser
 	now := s.now()
 	for i, sp := range spans {
 		c, msg := s.clamp(sp, now)
+		if msg == "" && check != nil {
+			msg = check(i)
+		}
 		switch {
 		case msg != "":
 			res.Rejected++

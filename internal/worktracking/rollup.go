@@ -86,7 +86,7 @@ func forEachOrganization(ctx context.Context, client *ent.Client, fn func(contex
 }
 
 // rollupOrgDay recomputes one organization's daily rows of day and weekly
-// rows of its week (see the package comment above).
+// rows of its week (see the definitions at the top of this file).
 func rollupOrgDay(ctx context.Context, client *ent.Client, org *ent.Organization, day time.Time) error {
 	date := calendarDate(day)
 	monday := date.AddDate(0, 0, -((int(date.Weekday()) + 6) % 7))
