@@ -63,4 +63,4 @@ func (AppUsage) Indexes() []ent.Index {
 }
 
 // Policy of the AppUsage.
-func (AppUsage) Policy() ent.Policy { return rule.TenantPolicy("work_log") }
+func (AppUsage) Policy() ent.Policy { return rule.RawActivityPolicy() }

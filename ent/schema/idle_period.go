@@ -56,4 +56,4 @@ func (IdlePeriod) Indexes() []ent.Index {
 }
 
 // Policy of the IdlePeriod.
-func (IdlePeriod) Policy() ent.Policy { return rule.TenantPolicy("work_log") }
+func (IdlePeriod) Policy() ent.Policy { return rule.RawActivityPolicy() }

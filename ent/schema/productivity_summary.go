@@ -66,4 +66,4 @@ func (ProductivitySummary) Indexes() []ent.Index {
 }
 
 // Policy of the ProductivitySummary.
-func (ProductivitySummary) Policy() ent.Policy { return rule.TenantPolicy("work_log") }
+func (ProductivitySummary) Policy() ent.Policy { return rule.ProductivityPolicy() }

@@ -61,5 +61,5 @@ func (WorkLog) Indexes() []ent.Index {
 	}
 }
 
-// Policy of the WorkLog.
-func (WorkLog) Policy() ent.Policy { return rule.TenantPolicy("work_log") }
+// Policy of the WorkLog: own entries, everyone's with work_log:manage.
+func (WorkLog) Policy() ent.Policy { return rule.WorkLogPolicy() }

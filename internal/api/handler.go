@@ -9,12 +9,14 @@ import (
 	"log/slog"
 
 	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/internal/config"
 	"github.com/worksynapse/worksynapse/internal/identity"
 	"github.com/worksynapse/worksynapse/internal/jobs"
 	"github.com/worksynapse/worksynapse/internal/oas"
 	"github.com/worksynapse/worksynapse/internal/projects"
 	"github.com/worksynapse/worksynapse/internal/storage"
 	"github.com/worksynapse/worksynapse/internal/tasks"
+	"github.com/worksynapse/worksynapse/internal/worktracking"
 )
 
 // Probe is one readiness check (database reachable, migrations current...).
@@ -41,6 +43,7 @@ type Handler struct {
 	maxUpload int64
 	tasks     *tasks.Service
 	jobs      *jobs.Runner
+	work      *worktracking.Service
 }
 
 var _ oas.Handler = (*Handler)(nil)
@@ -58,10 +61,13 @@ type Deps struct {
 	Dialect string
 	// Jobs lists and retries background jobs (admin operations).
 	Jobs *jobs.Runner
+	// WorkTracking is the worktracking section of the configuration.
+	WorkTracking config.WorkTrackingConfig
 }
 
 // NewHandler builds the API handler.
 func NewHandler(d Deps) *Handler {
 	return &Handler{client: d.Client, identity: d.Identity, log: d.Log, probes: d.Probes,
-		files: d.Files, maxUpload: d.MaxUploadBytes, tasks: tasks.New(d.Client, d.Dialect), projects: projects.New(d.Client), jobs: d.Jobs}
+		files: d.Files, maxUpload: d.MaxUploadBytes, tasks: tasks.New(d.Client, d.Dialect), projects: projects.New(d.Client),
+		jobs: d.Jobs, work: worktracking.New(d.Client, d.Dialect, d.WorkTracking)}
 }

@@ -166,7 +166,8 @@ func (a *App) Server() (*server.Server, error) {
 		return nil, err
 	}
 	h := api.NewHandler(api.Deps{Client: a.DB.Ent, Identity: ids, Log: a.Log, Probes: a.probes(),
-		Files: files, MaxUploadBytes: a.Config.Storage.MaxUploadBytes, Dialect: a.DB.Dialect, Jobs: a.Jobs})
+		Files: files, MaxUploadBytes: a.Config.Storage.MaxUploadBytes, Dialect: a.DB.Dialect, Jobs: a.Jobs,
+		WorkTracking: a.Config.WorkTracking})
 	sec := api.Security{Identity: ids, Limiter: limiter, PerUser: perMinute(a.Config.RateLimit.PerUserPerMinute)}
 	ipLimits, stats := ratelimit.Middleware(limiter, ratelimit.Rules{
 		PerIP:          perMinute(a.Config.RateLimit.PerIPPerMinute),

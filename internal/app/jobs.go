@@ -11,6 +11,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/auth/secretbox"
 	"github.com/worksynapse/worksynapse/internal/identity"
 	"github.com/worksynapse/worksynapse/internal/jobs"
+	"github.com/worksynapse/worksynapse/internal/worktracking"
 )
 
 // JobsMode says how much of the job system a process runs.
@@ -106,6 +107,21 @@ func (a *App) jobTasks() ([]jobs.Task, error) {
 				a.Log.InfoContext(ctx, "audit retention exported and removed rows", "rows", res.Rows, "files", len(res.Files))
 			}
 			return err
+		},
+	}, {
+		Kind:        "productivity.rollup",
+		Description: "Recompute productivity summaries of yesterday and today (or of --arg day=YYYY-MM-DD) in each organization's time zone",
+		Every:       j.ProductivityRollupInterval,
+		Params:      map[string]string{"day": "the day to recompute (YYYY-MM-DD); default: yesterday and today"},
+		Run: func(ctx context.Context, p jobs.Params) error {
+			if _, ok := p["day"]; !ok {
+				return worktracking.RollupRecent(ctx, a.DB.Ent, time.Now())
+			}
+			day, err := p.Time("day", time.Time{})
+			if err != nil {
+				return err
+			}
+			return worktracking.Rollup(ctx, a.DB.Ent, day)
 		},
 	}}, nil
 }

@@ -43,6 +43,8 @@ type Config struct {
 	Storage     StorageConfig   `mapstructure:"storage"`
 	Jobs        JobsConfig      `mapstructure:"jobs"`
 	Audit       AuditConfig     `mapstructure:"audit"`
+	// WorkTracking configures work logs and the desktop tracker's ingestion.
+	WorkTracking WorkTrackingConfig `mapstructure:"worktracking"`
 }
 
 // HTTPConfig configures the HTTP server.
@@ -189,6 +191,16 @@ type AuditConfig struct {
 	RetentionDir string `mapstructure:"retention_dir"`
 }
 
+// WorkTrackingConfig configures work logs and tracker ingestion.
+type WorkTrackingConfig struct {
+	// AllowOverlaps lets one user's work logs overlap in time (e.g. when
+	// several tasks are billed in parallel); off, an overlap is a 409.
+	AllowOverlaps bool `mapstructure:"allow_overlaps"`
+	// ClockSkewTolerance is how far in the future a tracker record may
+	// end (it is clamped to the server's clock); beyond, it is rejected.
+	ClockSkewTolerance time.Duration `mapstructure:"clock_skew_tolerance"`
+}
+
 // setting is one configuration key with its built-in default.
 type setting struct {
 	key   string
@@ -264,6 +276,9 @@ var defaults = []setting{
 	{"audit.seal_dir", "./data/audit/seals"},
 	{"audit.seal_min_age", 2 * time.Minute},
 	{"audit.retention_dir", "./data/audit/retention"},
+
+	{"worktracking.allow_overlaps", false},
+	{"worktracking.clock_skew_tolerance", 5 * time.Minute},
 }
 
 // Keys returns every configuration key in dotted form (e.g. "http.addr"),

@@ -112,6 +112,10 @@ func TestDefaults(t *testing.T) {
 			SigningKey: cfg.Audit.SigningKey, SigningKeyID: cfg.Audit.SigningKeyID,
 			SealDir: "./data/audit/seals", SealMinAge: 2 * time.Minute, RetentionDir: "./data/audit/retention",
 		},
+		WorkTracking: config.WorkTrackingConfig{ClockSkewTolerance: 5 * time.Minute},
+		Jobs: config.JobsConfig{Enabled: true, Workers: 4, PollInterval: time.Second,
+			SessionCleanupInterval: time.Hour, SessionRetention: 7 * 24 * time.Hour, AuditSealInterval: time.Minute,
+			AuditRetentionInterval: 24 * time.Hour, ProductivityRollupInterval: time.Hour},
 	}
 	if !reflect.DeepEqual(*cfg, want) {
 		t.Errorf("defaults mismatch\n got: %#v\nwant: %#v", *cfg, want)
@@ -593,6 +597,7 @@ func TestInvalidValues(t *testing.T) {
 		{"bad mail sender", map[string]string{"WORKSYNAPSE_MAIL_FROM": "not an address"}, "mail.from"},
 		{"smtp addr without port", map[string]string{"WORKSYNAPSE_MAIL_SMTP_ADDR": "smtp.example.com"}, "mail.smtp_addr"},
 		{"smtp password without username", map[string]string{"WORKSYNAPSE_MAIL_PASSWORD": "x"}, "mail.password"},
+		{"negative clock skew", map[string]string{"WORKSYNAPSE_WORKTRACKING_CLOCK_SKEW_TOLERANCE": "-1s"}, "worktracking.clock_skew_tolerance"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -78,6 +78,9 @@ func (c *Config) Validate() (warnings []string, err error) {
 	c.checkMail(&ch)
 	c.checkStorage(&ch)
 	c.checkJobs(&ch)
+	if c.WorkTracking.ClockSkewTolerance < 0 {
+		ch.fail("worktracking.clock_skew_tolerance", "must not be negative, got %s", c.WorkTracking.ClockSkewTolerance)
+	}
 	return ch.warnings, errors.Join(ch.errs...)
 }
 
