@@ -10,6 +10,7 @@ import (
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/internal/identity"
+	"github.com/worksynapse/worksynapse/internal/notes"
 	"github.com/worksynapse/worksynapse/internal/oas"
 	"github.com/worksynapse/worksynapse/internal/projects"
 	"github.com/worksynapse/worksynapse/internal/storage"
@@ -36,6 +37,7 @@ type Handler struct {
 	// maxUpload caps one uploaded file (storage.max_upload_bytes).
 	maxUpload int64
 	tasks     *tasks.Service
+	notes     *notes.Service
 }
 
 var _ oas.Handler = (*Handler)(nil)
@@ -56,5 +58,6 @@ type Deps struct {
 // NewHandler builds the API handler.
 func NewHandler(d Deps) *Handler {
 	return &Handler{client: d.Client, identity: d.Identity, log: d.Log, probes: d.Probes,
-		files: d.Files, maxUpload: d.MaxUploadBytes, tasks: tasks.New(d.Client, d.Dialect), projects: projects.New(d.Client)}
+		files: d.Files, maxUpload: d.MaxUploadBytes, tasks: tasks.New(d.Client, d.Dialect), projects: projects.New(d.Client),
+		notes: notes.New(d.Client, d.Dialect)}
 }
