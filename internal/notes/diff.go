@@ -81,10 +81,11 @@ func runeToken(r rune) int {
 
 // splitLines splits text into lines, each keeping its "\n".
 func splitLines(s string) []string {
-	if s == "" {
-		return nil
+	lines := strings.SplitAfter(s, "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
 	}
-	return strings.SplitAfter(strings.TrimSuffix(s, "\n"), "\n")
+	return lines
 }
 
 // splitWords splits prose into words, whitespace runs and single

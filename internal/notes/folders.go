@@ -9,6 +9,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/note"
 	"github.com/worksynapse/worksynapse/ent/notefolder"
+	"github.com/worksynapse/worksynapse/ent/privacy"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
@@ -141,9 +142,12 @@ func (s *Service) DeleteFolder(ctx context.Context, id uuid.UUID, recursive bool
 			return err
 		}
 		if deleted < count {
-			return problem.Conflict(fmt.Sprintf("%d notes in the folder are not yours to delete; nothing was deleted", count-deleted))
+			return problem.Conflict(fmt.Sprintf("you may not delete %d of the folder's %d notes; nothing was deleted", count-deleted, count))
 		}
-		_, err = tx.NoteFolder.Delete().Where(notefolder.IDIn(tree...)).Exec(ctx)
+		n, err := tx.NoteFolder.Delete().Where(notefolder.IDIn(tree...)).Exec(ctx)
+		if err == nil && n < len(tree) {
+			return privacy.Denyf("notes: the viewer may not delete these folders")
+		}
 		return err
 	})
 }

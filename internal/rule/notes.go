@@ -150,21 +150,33 @@ func noteReachable(ctx context.Context, c *ent.Client, id uuid.UUID, p entql.P) 
 	return privacy.Skip
 }
 
-// NoteSharePolicy: shares are seen by whoever can read the note; the
-// note's owner (or a note manager) grants and revokes them.
+// NoteSharePolicy: shares are seen by whoever can read the note. Sharing
+// edits the note's audience, so granting and revoking both need
+// note:update in the organization (not note:create or note:delete: a
+// DEVELOPER owner revokes what they granted) and ownership of the note
+// (or note:manage).
 func NoteSharePolicy() ent.Policy {
 	write := privacy.NoteShareMutationRuleFunc(func(ctx context.Context, m *ent.NoteShareMutation) error {
 		v := viewer.FromContext(ctx)
 		if m.Op().Is(ent.OpCreate) {
 			id, _ := m.NoteID()
-			return noteReachable(ctx, m.Client(), id, noteOwnedOrManaged(v))
+			if org, ok := organizationOf(m); !ok || !v.Can(org, "note", viewer.ActionUpdate) {
+				return privacy.Denyf("rule: note:update not granted in the organization")
+			}
+			if err := noteReachable(ctx, m.Client(), id, noteOwnedOrManaged(v)); err != nil {
+				return err
+			}
+			return privacy.Allow
 		}
-		m.Filter().Where(entql.HasEdgeWith("note", noteOwnedOrManaged(v)))
-		return privacy.Skip
+		m.Filter().Where(entql.And(
+			entql.HasEdgeWith("note", noteOwnedOrManaged(v)),
+			fieldIn("organization_id", v.OrganizationsWhere("note", viewer.ActionUpdate)),
+		))
+		return privacy.Allow
 	})
 	return privacy.Policy{
 		Query:    privacy.QueryPolicy{DenyIfNoViewer(), AllowIfSystem(), AllowIfSuperuser(), onVisibleNote(), Require("note")},
-		Mutation: privacy.MutationPolicy{DenyIfNoViewer(), AllowIfSystem(), AllowIfSuperuser(), write, Require("note")},
+		Mutation: privacy.MutationPolicy{DenyIfNoViewer(), AllowIfSystem(), AllowIfSuperuser(), write},
 	}
 }
 
