@@ -91,11 +91,6 @@ func (s *Service) ListComments(ctx context.Context, noteID uuid.UUID, p paginati
 		func(c *ent.NoteComment) uuid.UUID { return c.ID })
 }
 
-// GetComment returns a visible comment.
-func (s *Service) GetComment(ctx context.Context, id uuid.UUID) (*ent.NoteComment, error) {
-	return s.client.NoteComment.Get(ctx, id)
-}
-
 // EditComment changes a comment's body (its author only).
 func (s *Service) EditComment(ctx context.Context, id uuid.UUID, body string) (*ent.NoteComment, error) {
 	return s.updateComment(ctx, id, func(u *ent.NoteCommentUpdateOne) { u.SetBody(body) })

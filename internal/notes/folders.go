@@ -56,11 +56,6 @@ func (s *Service) ListFolders(ctx context.Context, orgID uuid.UUID, p pagination
 	return pagination.List(ctx, q, p, func(f *ent.NoteFolder) uuid.UUID { return f.ID })
 }
 
-// GetFolder returns a folder.
-func (s *Service) GetFolder(ctx context.Context, id uuid.UUID) (*ent.NoteFolder, error) {
-	return s.client.NoteFolder.Get(ctx, id)
-}
-
 // UpdateFolder renames, reorders or moves a folder. Moving it under
 // itself or one of its descendants would cut the subtree off the tree:
 // 409.
