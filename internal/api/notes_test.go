@@ -207,6 +207,15 @@ func TestNoteVersionsConcurrencyDiffRestore(t *testing.T) {
 			t.Fatalf("restore: %d %s", resp.StatusCode, b)
 		}
 		w.must(404, w.otherT, "GET", fmt.Sprintf("/notes/%s/diff?from=1&to=3", n.ID), nil, nil)
+
+		// Archiving hides the note from the default list; no version.
+		w.patchNote(200, w.devT, n.ID, `"4"`, map[string]any{"archived": true})
+		if ids := w.listIDs(w.devT, ""); slices.Contains(ids, n.ID) {
+			t.Errorf("an archived note is listed by default")
+		}
+		if ids := w.listIDs(w.devT, "archived=true"); !slices.Equal(ids, []uuid.UUID{n.ID}) || w.versions(n.ID) != 4 {
+			t.Errorf("archived notes: %v, %d versions", ids, w.versions(n.ID))
+		}
 	})
 }
 

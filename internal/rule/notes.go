@@ -181,19 +181,27 @@ func NoteSharePolicy() ent.Policy {
 }
 
 // NoteVersionPolicy: the history is read by the note's readers and
-// appended by its editors (in the transaction of the edit); versions are
-// never changed or deleted.
+// appended by its editors (note:update and edit access to the note, in the
+// transaction of the edit); versions are never changed or deleted.
 func NoteVersionPolicy() ent.Policy {
 	appendOnly := privacy.NoteVersionMutationRuleFunc(func(ctx context.Context, m *ent.NoteVersionMutation) error {
 		if !m.Op().Is(ent.OpCreate) {
 			return privacy.Denyf("rule: note versions are append-only")
 		}
+		v := viewer.FromContext(ctx)
+		if org, ok := organizationOf(m); !ok || !v.Can(org, "note", viewer.ActionUpdate) {
+			return privacy.Denyf("rule: note:update not granted in the organization")
+		}
 		id, _ := m.NoteID()
-		return noteReachable(ctx, m.Client(), id, noteVisible(viewer.FromContext(ctx).UserID, accessEdit, time.Now()))
+		if err := noteReachable(ctx, m.Client(), id, noteVisible(v.UserID, accessEdit, time.Now())); err != nil {
+			return err
+		}
+		return privacy.Allow
 	})
 	return privacy.Policy{
-		Query:    privacy.QueryPolicy{DenyIfNoViewer(), AllowIfSystem(), AllowIfSuperuser(), onVisibleNote(), Require("note")},
-		Mutation: privacy.MutationPolicy{DenyIfNoViewer(), AllowIfSystem(), appendOnly, Require("note")},
+		Query: privacy.QueryPolicy{DenyIfNoViewer(), AllowIfSystem(), AllowIfSuperuser(), onVisibleNote(), Require("note")},
+		Mutation: privacy.MutationPolicy{DenyIfNoViewer(), AllowIfSystem(),
+			privacy.OnMutationOperation(AllowIfSuperuser(), ent.OpCreate), appendOnly},
 	}
 }
 
