@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -544,4 +545,47 @@ func (w *noteWorld) comment(id uuid.UUID) commentJSON {
 	}
 	w.t.Fatalf("comment %s not listed", id)
 	return commentJSON{}
+}
+
+// TestNoteConcurrentEditsOneWins: editors who read the same version save
+// at once; exactly one wins and the others get 412, so nobody's text is
+// silently overwritten.
+func TestNoteConcurrentEditsOneWins(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		w := newNoteWorld(t, db)
+		n := w.createNote(w.devT, map[string]any{"title": "race", "content": "start", "visibility": "organization"})
+		editors := []string{w.devT, w.carolT, w.adminT, w.devT}
+		codes := make(chan int, len(editors))
+		var wg sync.WaitGroup
+		for i, token := range editors {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				body := strings.NewReader(fmt.Sprintf(`{"content":"editor %d"}`, i))
+				req, _ := http.NewRequest("PATCH", w.s.URL+"/notes/"+n.ID.String(), body)
+				req.Header.Set("Authorization", "Bearer "+token)
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("If-Match", `"1"`)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					codes <- 0
+					return
+				}
+				resp.Body.Close()
+				codes <- resp.StatusCode
+			}()
+		}
+		wg.Wait()
+		close(codes)
+		got := map[int]int{}
+		for c := range codes {
+			got[c]++
+		}
+		if got[200] != 1 || got[412] != len(editors)-1 {
+			t.Fatalf("statuses: %v (want one 200, the rest 412)", got)
+		}
+		if v := w.versions(n.ID); v != 2 {
+			t.Errorf("versions: %d", v)
+		}
+	})
 }
