@@ -9,6 +9,7 @@ import (
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/note"
+	"github.com/worksynapse/worksynapse/ent/noteshare"
 	"github.com/worksynapse/worksynapse/ent/privacy"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
@@ -24,13 +25,6 @@ import (
 // A share grants view, comment or edit; an expired or revoked share grants
 // nothing. This is checked here, in SQL, so no handler can forget it.
 
-// Note share permissions, weakest first.
-const (
-	SharePermView    = "view"
-	SharePermComment = "comment"
-	SharePermEdit    = "edit"
-)
-
 // noteAccess is what a viewer must be able to do with a note.
 type noteAccess int
 
@@ -40,18 +34,14 @@ const (
 	accessEdit
 )
 
-// sharePerms are the share permissions granting access.
+// sharePerms are the share permissions granting access a (each grants
+// the weaker ones too).
 func (a noteAccess) sharePerms() []any {
-	switch a {
-	case accessEdit:
-		return []any{SharePermEdit}
-	case accessComment:
-		return []any{SharePermComment, SharePermEdit}
-	}
-	return []any{SharePermView, SharePermComment, SharePermEdit}
+	perms := []any{noteshare.PermissionEdit.String(), noteshare.PermissionComment.String(), noteshare.PermissionView.String()}
+	return perms[:len(perms)-int(a)]
 }
 
-// NoteVisible is the predicate (over notes) of the notes uid may access
+// noteVisible is the predicate (over notes) of the notes uid may access
 // for a: its owner, organization-wide notes, project notes of a project
 // uid belongs to, and shared or project notes with a live share to uid or
 // to one of uid's projects. Reading is the weakest access; commenting and
@@ -134,9 +124,9 @@ func onVisibleNote() privacy.FilterFunc {
 	})
 }
 
-// noteReachable allows when note id matches p for the viewer. It queries
-// as the viewer, so the note's own policy (visibility, organization
-// permission) applies as well.
+// noteReachable skips (lets the next rule decide) when note id matches p
+// for the viewer and denies otherwise. It queries as the viewer, so the
+// note's own policy (visibility, organization permission) applies too.
 func noteReachable(ctx context.Context, c *ent.Client, id uuid.UUID, p entql.P) error {
 	q := c.Note.Query().Where(note.ID(id))
 	q.Filter().Where(p)
