@@ -272,8 +272,10 @@ func TestNoteVisibilityMatrixAndSearch(t *testing.T) {
 				}
 			}
 		}
-		if got := w.listIDs(w.devT, "q="+url.QueryEscape("100%")); len(got) != 0 {
-			t.Errorf("LIKE wildcards must match literally: %v", got)
+		for _, q := range []string{"_", "%", `\`} { // unescaped, _ and % would match every note
+			if got := w.listIDs(w.devT, "q="+url.QueryEscape(q)); len(got) != 0 {
+				t.Errorf("LIKE wildcard %q must match literally: %v", q, got)
+			}
 		}
 		// Keyset pagination over the search.
 		var page pageJSON[idJSON]
@@ -477,7 +479,8 @@ func TestNoteCommentAnchorsFollowEdits(t *testing.T) {
 		// The second "fox", told apart by its context.
 		w.must(201, w.carolT, "POST", comments, map[string]any{"body": "*which* fox?", "quote": "fox", "prefix": "the ", "suffix": " sleeps"}, &c)
 		second := len([]rune("The fox runs. Über alles, the "))
-		if c.AnchorStatus != "anchored" || *c.Start != second || *c.End != second+3 || !strings.Contains(c.BodyHTML, "<em>which</em>") {
+		if c.AnchorStatus != "anchored" || *c.Start != second || *c.End != second+3 || c.Prefix != "Über alles, the " ||
+			c.Suffix != " sleeps." || !strings.Contains(c.BodyHTML, "<em>which</em>") {
 			t.Fatalf("new comment: %+v", c)
 		}
 		w.must(422, w.carolT, "POST", comments, map[string]any{"body": "?", "quote": "wolf"}, nil)

@@ -19,7 +19,7 @@ import (
 // comment, anchored to a passage when Quote is set. Prefix and Suffix
 // disambiguate a quote that occurs more than once and Start is the
 // client's offset hint (code points); the server finds the passage itself
-// and fills in missing context.
+// and stores the context around it.
 type CommentInput struct {
 	Body                  string
 	ParentID              *uuid.UUID
@@ -50,7 +50,9 @@ func (s *Service) CreateComment(ctx context.Context, noteID uuid.UUID, in Commen
 				return problem.Validation("the quote is not in the note",
 					problem.FieldError{Field: "quote", Message: "does not occur in the note's current content"})
 			}
-			a = WithContext(n.Content, a)
+			// The stored context is the text actually around the passage
+			// found, whatever context the client sent to find it.
+			a = WithContext(n.Content, Anchor{Quote: a.Quote, Start: a.Start, End: a.End})
 			c.SetQuote(a.Quote).SetPrefix(a.Prefix).SetSuffix(a.Suffix).SetStartOffset(a.Start).
 				SetEndOffset(a.End).SetAnchorStatus(notecomment.AnchorStatusAnchored)
 		}
