@@ -65,4 +65,4 @@ func (Note) Indexes() []ent.Index {
 }
 
 // Policy of the Note.
-func (Note) Policy() ent.Policy { return rule.TenantPolicy("note") }
+func (Note) Policy() ent.Policy { return rule.NotePolicy() }

@@ -66,4 +66,4 @@ func (NoteComment) Indexes() []ent.Index {
 }
 
 // Policy of the NoteComment.
-func (NoteComment) Policy() ent.Policy { return rule.TenantPolicy("note") }
+func (NoteComment) Policy() ent.Policy { return rule.NoteCommentPolicy() }

@@ -56,4 +56,4 @@ func (NoteShare) Indexes() []ent.Index {
 }
 
 // Policy of the NoteShare.
-func (NoteShare) Policy() ent.Policy { return rule.TenantPolicy("note") }
+func (NoteShare) Policy() ent.Policy { return rule.NoteSharePolicy() }

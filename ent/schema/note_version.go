@@ -53,7 +53,7 @@ func (NoteVersion) Indexes() []ent.Index {
 }
 
 // Policy of the NoteVersion.
-func (NoteVersion) Policy() ent.Policy { return rule.TenantPolicy("note") }
+func (NoteVersion) Policy() ent.Policy { return rule.NoteVersionPolicy() }
 
 // Annotations of the NoteVersion: written by the note save path only.
 func (NoteVersion) Annotations() []schema.Annotation {

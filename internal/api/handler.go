@@ -12,6 +12,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/config"
 	"github.com/worksynapse/worksynapse/internal/identity"
 	"github.com/worksynapse/worksynapse/internal/jobs"
+	"github.com/worksynapse/worksynapse/internal/notes"
 	"github.com/worksynapse/worksynapse/internal/oas"
 	"github.com/worksynapse/worksynapse/internal/projects"
 	"github.com/worksynapse/worksynapse/internal/storage"
@@ -44,6 +45,7 @@ type Handler struct {
 	tasks     *tasks.Service
 	jobs      *jobs.Runner
 	work      *worktracking.Service
+	notes     *notes.Service
 }
 
 var _ oas.Handler = (*Handler)(nil)
@@ -69,5 +71,5 @@ type Deps struct {
 func NewHandler(d Deps) *Handler {
 	return &Handler{client: d.Client, identity: d.Identity, log: d.Log, probes: d.Probes,
 		files: d.Files, maxUpload: d.MaxUploadBytes, tasks: tasks.New(d.Client, d.Dialect), projects: projects.New(d.Client),
-		jobs: d.Jobs, work: worktracking.New(d.Client, d.Dialect, d.WorkTracking)}
+		jobs: d.Jobs, work: worktracking.New(d.Client, d.Dialect, d.WorkTracking), notes: notes.New(d.Client, d.Dialect)}
 }
