@@ -9,6 +9,8 @@ import (
 	"log/slog"
 
 	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/internal/chat"
+	"github.com/worksynapse/worksynapse/internal/config"
 	"github.com/worksynapse/worksynapse/internal/identity"
 	"github.com/worksynapse/worksynapse/internal/oas"
 	"github.com/worksynapse/worksynapse/internal/projects"
@@ -36,6 +38,7 @@ type Handler struct {
 	// maxUpload caps one uploaded file (storage.max_upload_bytes).
 	maxUpload int64
 	tasks     *tasks.Service
+	chat      *chat.Service
 }
 
 var _ oas.Handler = (*Handler)(nil)
@@ -51,10 +54,16 @@ type Deps struct {
 	MaxUploadBytes int64
 	// Dialect is the database's (dialect.Postgres or dialect.SQLite).
 	Dialect string
+	// Chat configures messages and their files.
+	Chat config.ChatConfig
 }
 
 // NewHandler builds the API handler.
 func NewHandler(d Deps) *Handler {
 	return &Handler{client: d.Client, identity: d.Identity, log: d.Log, probes: d.Probes,
-		files: d.Files, maxUpload: d.MaxUploadBytes, tasks: tasks.New(d.Client, d.Dialect), projects: projects.New(d.Client)}
+		files: d.Files, maxUpload: d.MaxUploadBytes, tasks: tasks.New(d.Client, d.Dialect), projects: projects.New(d.Client),
+		chat: chat.New(d.Client, d.Dialect, chat.Options{
+			MaxMessageLength: d.Chat.MaxMessageLength, FileContentTypes: d.Chat.FileContentTypes,
+			Files: d.Files, MaxUploadBytes: d.MaxUploadBytes,
+		})}
 }

@@ -41,6 +41,7 @@ type Config struct {
 	Auth        AuthConfig      `mapstructure:"auth"`
 	Mail        MailConfig      `mapstructure:"mail"`
 	Storage     StorageConfig   `mapstructure:"storage"`
+	Chat        ChatConfig      `mapstructure:"chat"`
 }
 
 // HTTPConfig configures the HTTP server.
@@ -139,6 +140,20 @@ type StorageConfig struct {
 	MaxUploadBytes int64 `mapstructure:"max_upload_bytes"`
 }
 
+// ChatConfig configures chat messages and their files.
+type ChatConfig struct {
+	// MaxMessageLength caps a message body in characters (422 beyond).
+	MaxMessageLength int `mapstructure:"max_message_length"`
+	// FileContentTypes lists the media types (as sniffed from the bytes,
+	// without parameters) a message file may have; others are refused
+	// with 422. The size limit is storage.max_upload_bytes.
+	FileContentTypes []string `mapstructure:"file_content_types"`
+}
+
+// MaxChatMessageLength is the highest chat.max_message_length accepted
+// (the database column's bound).
+const MaxChatMessageLength = 65536
+
 // setting is one configuration key with its built-in default.
 type setting struct {
 	key   string
@@ -198,6 +213,9 @@ var defaults = []setting{
 
 	{"storage.dir", "./data/files"},
 	{"storage.max_upload_bytes", int64(25 << 20)},
+
+	{"chat.max_message_length", 16000},
+	{"chat.file_content_types", []string{"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain", "application/zip"}},
 }
 
 // Keys returns every configuration key in dotted form (e.g. "http.addr"),

@@ -107,6 +107,8 @@ func TestDefaults(t *testing.T) {
 		},
 		Mail:    config.MailConfig{From: "WorkSynapse <no-reply@localhost>"},
 		Storage: config.StorageConfig{Dir: "./data/files", MaxUploadBytes: 25 << 20},
+		Chat: config.ChatConfig{MaxMessageLength: 16000, FileContentTypes: []string{
+			"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain", "application/zip"}},
 	}
 	if !reflect.DeepEqual(*cfg, want) {
 		t.Errorf("defaults mismatch\n got: %#v\nwant: %#v", *cfg, want)

@@ -76,6 +76,7 @@ func (c *Config) Validate() (warnings []string, err error) {
 	c.checkAuth(&ch)
 	c.checkMail(&ch)
 	c.checkStorage(&ch)
+	c.checkChat(&ch)
 	return ch.warnings, errors.Join(ch.errs...)
 }
 
@@ -291,6 +292,17 @@ func (c *Config) checkStorage(ch *checker) {
 	}
 	if c.Storage.MaxUploadBytes < 1 {
 		ch.fail("storage.max_upload_bytes", "must be at least 1, got %d", c.Storage.MaxUploadBytes)
+	}
+}
+
+func (c *Config) checkChat(ch *checker) {
+	if n := c.Chat.MaxMessageLength; n < 1 || n > MaxChatMessageLength {
+		ch.fail("chat.max_message_length", "must be between 1 and %d, got %d", MaxChatMessageLength, n)
+	}
+	for _, t := range c.Chat.FileContentTypes {
+		if blank(t) || strings.ContainsAny(t, "; ") {
+			ch.fail("chat.file_content_types", "must list media types without parameters, got %q", t)
+		}
 	}
 }
 
