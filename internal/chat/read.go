@@ -159,7 +159,7 @@ func (s *Service) unreadColumns(sel *sql.Selector, uid uuid.UUID) {
 	mm := d.Table(messagemention.Table).As("mm")
 	mentioned := sql.Or(
 		sql.EQ(m.C(message.FieldMentionsChannel), true),
-		sql.Exists(d.Select("1").From(mm).Where(sql.And(
+		sql.Exists(d.Select(mm.C(messagemention.FieldID)).From(mm).Where(sql.And(
 			sql.ColumnsEQ(mm.C(messagemention.FieldMessageID), m.C(message.FieldID)),
 			sql.EQ(mm.C(messagemention.FieldUserID), uid),
 		))),
