@@ -31,7 +31,7 @@ import (
 // and carola (DEVELOPER), and evelyn, ADMIN of another organization.
 type chatEnv struct {
 	*org
-	dave, carol, eve     uuid.UUID
+	dave, carol, eve    uuid.UUID
 	daveT, carolT, eveT string
 }
 
@@ -564,7 +564,7 @@ func TestChatMessageLengthAndMembership(t *testing.T) {
 		c.must(403, c.daveT, "POST", fmt.Sprintf("/channels/%s/messages", ch.ID), map[string]string{"body": "not joined"}, nil)
 		c.must(200, c.daveT, "POST", fmt.Sprintf("/channels/%s/join", ch.ID), nil, nil)
 		c.must(200, c.daveT, "POST", fmt.Sprintf("/channels/%s/join", ch.ID), nil, nil) // idempotent
-		c.post(c.daveT, ch.ID, strings.Repeat("é", 20), nil)                                // characters, not bytes
+		c.post(c.daveT, ch.ID, strings.Repeat("é", 20), nil)                            // characters, not bytes
 		code, body := c.call(c.daveT, "POST", fmt.Sprintf("/channels/%s/messages", ch.ID), map[string]string{"body": strings.Repeat("a", 21)})
 		if code != 422 || !strings.Contains(string(body), `"field":"body"`) {
 			t.Errorf("21 characters: %d %s", code, body)
@@ -584,7 +584,7 @@ func TestChatMessageLengthAndMembership(t *testing.T) {
 		}
 		owner := fmt.Sprintf("/channels/%s/members/%s", ch.ID, c.alice.ID)
 		c.must(409, c.adminT, "DELETE", owner, nil, nil) // the last owner stays while others remain
-		c.must(204, c.daveT, "DELETE", member, nil, nil)  // leave
+		c.must(204, c.daveT, "DELETE", member, nil, nil) // leave
 		c.must(403, c.daveT, "POST", fmt.Sprintf("/channels/%s/messages", ch.ID), map[string]string{"body": "gone"}, nil)
 	})
 }
