@@ -342,9 +342,10 @@ func TestChatEditDeleteAndThreads(t *testing.T) {
 		// Delete a reply: the root counts one.
 		c.must(403, c.carolT, "DELETE", "/messages/"+r2.ID.String(), nil, nil)
 		c.must(204, c.daveT, "DELETE", "/messages/"+r2.ID.String(), nil, nil)
+		lastReply := got.LastReplyAt
 		c.must(200, c.carolT, "GET", "/messages/"+root.ID.String(), nil, &got)
-		if got.ReplyCount != 1 {
-			t.Errorf("reply_count after deleting a reply: %d", got.ReplyCount)
+		if got.ReplyCount != 1 || got.LastReplyAt == nil || got.LastReplyAt.After(*lastReply) {
+			t.Errorf("root after deleting the last reply: %+v", got)
 		}
 		// Delete the root: it stays as a placeholder, its reply remains.
 		plain := c.post(c.daveT, ch.ID, "to be removed", nil)

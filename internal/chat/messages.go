@@ -161,13 +161,18 @@ func checkRoot(ctx context.Context, tx *ent.Tx, chID, rootID uuid.UUID) error {
 	return nil
 }
 
-// bumpThread adds delta replies to a root's rollups; a reply also moves
-// its last reply time.
+// bumpThread adds delta replies to a root's rollups. A reply moves its
+// last reply time to at; a deleted reply sets it back to the newest
+// remaining reply's (NULL when none is left).
 func (s *Service) bumpThread(ctx context.Context, tx *ent.Tx, rootID uuid.UUID, delta int, at *time.Time) error {
 	u := sql.Dialect(s.dialect).Update(message.Table).Add(message.FieldReplyCount, delta).
 		Where(sql.EQ(message.FieldID, rootID))
 	if delta < 0 {
 		u.Where(sql.GT(message.FieldReplyCount, 0))
+		u.Set(message.FieldLastReplyAt, sql.ExprFunc(func(b *sql.Builder) {
+			b.WriteString("(SELECT MAX(r." + message.FieldCreatedAt + ") FROM " + message.Table + " r WHERE r." +
+				message.FieldRootID + " = ").Arg(rootID).WriteString(" AND r." + message.FieldDeletedAt + " IS NULL)")
+		}))
 	}
 	if at != nil {
 		u.Set(message.FieldLastReplyAt, *at)
