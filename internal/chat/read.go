@@ -2,6 +2,8 @@ package chat
 
 import (
 	"context"
+	"sort"
+	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
@@ -201,4 +203,21 @@ func (s *Service) myChannels(ctx context.Context, rows []unreadRow) ([]MyChannel
 	}
 	sortMyChannels(out)
 	return out, nil
+}
+
+// sortMyChannels orders the sidebar: most recent activity first, then
+// newest channel.
+func sortMyChannels(cs []MyChannel) {
+	at := func(c MyChannel) time.Time {
+		if c.Channel.LastMessageAt != nil {
+			return *c.Channel.LastMessageAt
+		}
+		return c.Channel.CreatedAt
+	}
+	sort.SliceStable(cs, func(i, j int) bool {
+		if a, b := at(cs[i]), at(cs[j]); !a.Equal(b) {
+			return a.After(b)
+		}
+		return lessID(cs[j].Channel.ID, cs[i].Channel.ID)
+	})
 }

@@ -2,7 +2,6 @@ package chat
 
 import (
 	"context"
-	"sort"
 	"strings"
 	"time"
 
@@ -81,21 +80,4 @@ func (s *Service) matches(body, text string, words []string) *sql.Predicate {
 		})
 	}
 	return sql.And(preds...)
-}
-
-// sortMyChannels orders the sidebar: most recent activity first, then
-// newest channel.
-func sortMyChannels(cs []MyChannel) {
-	at := func(c MyChannel) time.Time {
-		if c.Channel.LastMessageAt != nil {
-			return *c.Channel.LastMessageAt
-		}
-		return c.Channel.CreatedAt
-	}
-	sort.SliceStable(cs, func(i, j int) bool {
-		if a, b := at(cs[i]), at(cs[j]); !a.Equal(b) {
-			return a.After(b)
-		}
-		return lessID(cs[j].Channel.ID, cs[i].Channel.ID)
-	})
 }
