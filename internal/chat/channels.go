@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"strings"
 
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/channel"
 	"github.com/worksynapse/worksynapse/ent/channelmember"
 	"github.com/worksynapse/worksynapse/ent/organizationmember"
+	"github.com/worksynapse/worksynapse/ent/project"
 	"github.com/worksynapse/worksynapse/ent/projectmember"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
@@ -253,7 +256,26 @@ func (s *Service) OpenProjectChannel(ctx context.Context, projectID uuid.UUID) (
 	}
 }
 
+// lockProject takes the project's row lock (PostgreSQL) for the rest of
+// tx. Creating the project channel and syncing a membership change both
+// take it before reading the other's rows, so neither misses a change the
+// other commits concurrently (a member added while the channel is being
+// created). SQLite runs one write transaction at a time and needs none.
+func lockProject(sys context.Context, tx *ent.Tx, id uuid.UUID) error {
+	q := tx.Project.Query().Where(project.ID(id)).Unique(false)
+	q.Modify(func(s *sql.Selector) {
+		if s.Dialect() == dialect.Postgres {
+			s.ForUpdate()
+		}
+	})
+	_, err := q.OnlyID(sys)
+	return err
+}
+
 func createProjectChannel(sys context.Context, tx *ent.Tx, p *ent.Project) (*ent.Channel, error) {
+	if err := lockProject(sys, tx, p.ID); err != nil {
+		return nil, err
+	}
 	name := p.Name
 	if r := []rune(name); len(r) > 64 {
 		name = string(r[:64])
@@ -281,6 +303,9 @@ func createProjectChannel(sys context.Context, tx *ent.Tx, p *ent.Project) (*ent
 // nil) a member.
 func SyncProjectMember(ctx context.Context, tx *ent.Tx, projectID, userID uuid.UUID, role *projectmember.Role) error {
 	sys := projectSystem(ctx)
+	if err := lockProject(sys, tx, projectID); err != nil {
+		return fmt.Errorf("chat: lock project: %w", err)
+	}
 	ch, err := tx.Channel.Query().Where(channel.ProjectID(projectID), channel.TypeEQ(channel.TypeProject)).Only(sys)
 	if ent.IsNotFound(err) {
 		return nil
