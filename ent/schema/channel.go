@@ -9,7 +9,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
-	"github.com/worksynapse/worksynapse/internal/rule"
+	"github.com/worksynapse/worksynapse/internal/chat/chatrule"
 )
 
 // Channel is a conversation space: an open or invite-only room, a direct
@@ -60,7 +60,7 @@ func (Channel) Edges() []ent.Edge {
 // Indexes of the Channel: a channel name is unique among the live public
 // and private channels of an organization (direct channels have none,
 // project channels are named after their project); a direct conversation
-// exists once per pair of users.
+// exists once per pair of users; a project has one live channel.
 func (Channel) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("organization_id", "name").Unique().
@@ -68,9 +68,10 @@ func (Channel) Indexes() []ent.Index {
 		index.Fields("organization_id", "direct_key").Unique().
 			Annotations(entsql.IndexWhere("deleted_at IS NULL AND direct_key IS NOT NULL")),
 		index.Fields("organization_id", "type", "id"),
-		index.Fields("project_id", "id"),
+		index.Fields("project_id").Unique().
+			Annotations(entsql.IndexWhere("deleted_at IS NULL AND type = 'project'")),
 	}
 }
 
 // Policy of the Channel.
-func (Channel) Policy() ent.Policy { return rule.TenantPolicy("channel") }
+func (Channel) Policy() ent.Policy { return chatrule.ChannelPolicy() }

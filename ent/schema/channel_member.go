@@ -9,7 +9,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
-	"github.com/worksynapse/worksynapse/internal/rule"
+	"github.com/worksynapse/worksynapse/internal/chat/chatrule"
 )
 
 // ChannelMember makes a user part of a channel: it is what grants access to
@@ -53,4 +53,4 @@ func (ChannelMember) Indexes() []ent.Index {
 }
 
 // Policy of the ChannelMember.
-func (ChannelMember) Policy() ent.Policy { return rule.TenantPolicy("channel") }
+func (ChannelMember) Policy() ent.Policy { return chatrule.ChannelMemberPolicy() }

@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
-	"github.com/worksynapse/worksynapse/internal/rule"
+	"github.com/worksynapse/worksynapse/internal/chat/chatrule"
 )
 
 // Message is one post in a channel, written by a user or by an AI agent.
@@ -32,8 +32,8 @@ func (Message) Fields() []ent.Field {
 			Comment("The user who wrote it; empty for agent and system messages"),
 		field.UUID("author_agent_id", uuidType).Optional().Nillable().Immutable().
 			Comment("The agent that wrote it; empty for user and system messages"),
-		field.Text("body").MaxLen(16000).Default("").
-			Comment("Markdown as typed; may be empty when the message only carries files"),
+		field.Text("body").MaxLen(4 * 65536).Default("").
+			Comment("Markdown as typed; may be empty when the message only carries files. The limit users see is chat.max_message_length characters (at most 65536), checked by the server; this byte bound is its ceiling in UTF-8"),
 		field.UUID("root_id", uuidType).Optional().Nillable().Immutable().
 			Comment("Thread root; empty for top-level messages. Replies always point to the root, never to another reply"),
 		field.Int("reply_count").Default(0).NonNegative().
@@ -61,6 +61,7 @@ func (Message) Edges() []ent.Edge {
 		edge.To("replies", Message.Type).From("root").Unique().Field("root_id").Immutable(),
 		edge.To("reactions", MessageReaction.Type),
 		edge.To("attachments", MessageFile.Type),
+		edge.To("mentions", MessageMention.Type),
 	}
 }
 
@@ -75,4 +76,4 @@ func (Message) Indexes() []ent.Index {
 }
 
 // Policy of the Message.
-func (Message) Policy() ent.Policy { return rule.TenantPolicy("message") }
+func (Message) Policy() ent.Policy { return chatrule.MessagePolicy() }

@@ -8,7 +8,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
-	"github.com/worksynapse/worksynapse/internal/rule"
+	"github.com/worksynapse/worksynapse/internal/chat/chatrule"
 )
 
 // MessageFile is a file attached to a message. The bytes live in object
@@ -58,4 +58,4 @@ func (MessageFile) Indexes() []ent.Index {
 }
 
 // Policy of the MessageFile.
-func (MessageFile) Policy() ent.Policy { return rule.TenantPolicy("message") }
+func (MessageFile) Policy() ent.Policy { return chatrule.MessageFilePolicy() }

@@ -8,7 +8,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
-	"github.com/worksynapse/worksynapse/internal/rule"
+	"github.com/worksynapse/worksynapse/internal/chat/chatrule"
 )
 
 // MessageReaction is one user's emoji reaction to a message; a user may
@@ -47,4 +47,4 @@ func (MessageReaction) Indexes() []ent.Index {
 }
 
 // Policy of the MessageReaction.
-func (MessageReaction) Policy() ent.Policy { return rule.TenantPolicy("message") }
+func (MessageReaction) Policy() ent.Policy { return chatrule.MessageReactionPolicy() }

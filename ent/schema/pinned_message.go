@@ -9,7 +9,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
-	"github.com/worksynapse/worksynapse/internal/rule"
+	"github.com/worksynapse/worksynapse/internal/chat/chatrule"
 )
 
 // PinnedMessage keeps a message at hand in its channel's pinned list.
@@ -49,4 +49,4 @@ func (PinnedMessage) Indexes() []ent.Index {
 }
 
 // Policy of the PinnedMessage.
-func (PinnedMessage) Policy() ent.Policy { return rule.TenantPolicy("message") }
+func (PinnedMessage) Policy() ent.Policy { return chatrule.PinnedMessagePolicy() }

@@ -6,13 +6,13 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
-	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
-	"github.com/worksynapse/worksynapse/internal/rule"
+	"github.com/worksynapse/worksynapse/internal/chat/chatrule"
 )
 
 // ReadReceipt is how far a user has read a channel: one moving pointer per
 // user and channel, from which unread counts are computed (messages with a
-// greater id, since ids are time-ordered). It is overwritten on every read,
+// greater id, since ids are time-ordered; mentions likewise from
+// MessageMention). It is overwritten on every read,
 // so it is neither soft-deleted nor audited.
 type ReadReceipt struct{ ent.Schema }
 
@@ -29,8 +29,6 @@ func (ReadReceipt) Fields() []ent.Field {
 		field.UUID("last_read_message_id", uuidType).Optional().Nillable().
 			Comment("Newest message the user has seen; a plain id, not a foreign key, so it survives message deletion"),
 		field.Time("last_read_at").Optional().Nillable(),
-		field.Int("mention_count").Default(0).NonNegative().Annotations(oasfield.Min(0)).
-			Comment("Unread mentions of the user since last_read_message_id; reset on read"),
 	}
 }
 
@@ -51,4 +49,4 @@ func (ReadReceipt) Indexes() []ent.Index {
 }
 
 // Policy of the ReadReceipt.
-func (ReadReceipt) Policy() ent.Policy { return rule.TenantPolicy("message") }
+func (ReadReceipt) Policy() ent.Policy { return chatrule.ReadReceiptPolicy() }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/internal/chat"
 	"github.com/worksynapse/worksynapse/internal/config"
 	"github.com/worksynapse/worksynapse/internal/identity"
 	"github.com/worksynapse/worksynapse/internal/jobs"
@@ -46,6 +47,7 @@ type Handler struct {
 	jobs      *jobs.Runner
 	work      *worktracking.Service
 	notes     *notes.Service
+	chat      *chat.Service
 }
 
 var _ oas.Handler = (*Handler)(nil)
@@ -65,11 +67,17 @@ type Deps struct {
 	Jobs *jobs.Runner
 	// WorkTracking is the worktracking section of the configuration.
 	WorkTracking config.WorkTrackingConfig
+	// Chat configures messages and their files.
+	Chat config.ChatConfig
 }
 
 // NewHandler builds the API handler.
 func NewHandler(d Deps) *Handler {
 	return &Handler{client: d.Client, identity: d.Identity, log: d.Log, probes: d.Probes,
 		files: d.Files, maxUpload: d.MaxUploadBytes, tasks: tasks.New(d.Client, d.Dialect), projects: projects.New(d.Client),
-		jobs: d.Jobs, work: worktracking.New(d.Client, d.Dialect, d.WorkTracking), notes: notes.New(d.Client, d.Dialect)}
+		jobs: d.Jobs, work: worktracking.New(d.Client, d.Dialect, d.WorkTracking), notes: notes.New(d.Client, d.Dialect),
+		chat: chat.New(d.Client, d.Dialect, chat.Options{
+			MaxMessageLength: d.Chat.MaxMessageLength, FileContentTypes: d.Chat.FileContentTypes,
+			Files: d.Files, MaxUploadBytes: d.MaxUploadBytes,
+		})}
 }

@@ -167,7 +167,7 @@ func (a *App) Server() (*server.Server, error) {
 	}
 	h := api.NewHandler(api.Deps{Client: a.DB.Ent, Identity: ids, Log: a.Log, Probes: a.probes(),
 		Files: files, MaxUploadBytes: a.Config.Storage.MaxUploadBytes, Dialect: a.DB.Dialect, Jobs: a.Jobs,
-		WorkTracking: a.Config.WorkTracking})
+		WorkTracking: a.Config.WorkTracking, Chat: a.Config.Chat})
 	sec := api.Security{Identity: ids, Limiter: limiter, PerUser: perMinute(a.Config.RateLimit.PerUserPerMinute)}
 	ipLimits, stats := ratelimit.Middleware(limiter, ratelimit.Rules{
 		PerIP:          perMinute(a.Config.RateLimit.PerIPPerMinute),
@@ -184,8 +184,9 @@ func (a *App) Server() (*server.Server, error) {
 		BodyLimits: uploadBodyLimit(a.Config.Storage.MaxUploadBytes)})
 }
 
-// uploadRoute matches the multipart upload operations.
-var uploadRoute = regexp.MustCompile(`^/tasks/[^/]+/attachments$`)
+// uploadRoute matches the multipart upload operations (task attachments,
+// message files).
+var uploadRoute = regexp.MustCompile(`^/(tasks/[^/]+/attachments|messages/[^/]+/files)$`)
 
 // uploadBodyLimit lets upload routes take a file of maxFile bytes plus the
 // multipart framing (boundaries, part headers); the handler enforces the

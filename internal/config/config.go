@@ -45,6 +45,7 @@ type Config struct {
 	Audit       AuditConfig     `mapstructure:"audit"`
 	// WorkTracking configures work logs and the desktop tracker's ingestion.
 	WorkTracking WorkTrackingConfig `mapstructure:"worktracking"`
+	Chat         ChatConfig         `mapstructure:"chat"`
 }
 
 // HTTPConfig configures the HTTP server.
@@ -201,6 +202,20 @@ type WorkTrackingConfig struct {
 	ClockSkewTolerance time.Duration `mapstructure:"clock_skew_tolerance"`
 }
 
+// ChatConfig configures chat messages and their files.
+type ChatConfig struct {
+	// MaxMessageLength caps a message body in characters (422 beyond).
+	MaxMessageLength int `mapstructure:"max_message_length"`
+	// FileContentTypes lists the media types (as sniffed from the bytes,
+	// without parameters) a message file may have; others are refused
+	// with 422. The size limit is storage.max_upload_bytes.
+	FileContentTypes []string `mapstructure:"file_content_types"`
+}
+
+// MaxChatMessageLength is the highest chat.max_message_length accepted
+// (the database column's bound).
+const MaxChatMessageLength = 65536
+
 // setting is one configuration key with its built-in default.
 type setting struct {
 	key   string
@@ -279,6 +294,9 @@ var defaults = []setting{
 
 	{"worktracking.allow_overlaps", false},
 	{"worktracking.clock_skew_tolerance", 5 * time.Minute},
+
+	{"chat.max_message_length", 16000},
+	{"chat.file_content_types", []string{"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain", "application/zip"}},
 }
 
 // Keys returns every configuration key in dotted form (e.g. "http.addr"),

@@ -116,6 +116,8 @@ func TestDefaults(t *testing.T) {
 		Jobs: config.JobsConfig{Enabled: true, Workers: 4, PollInterval: time.Second,
 			SessionCleanupInterval: time.Hour, SessionRetention: 7 * 24 * time.Hour, AuditSealInterval: time.Minute,
 			AuditRetentionInterval: 24 * time.Hour, ProductivityRollupInterval: time.Hour},
+		Chat: config.ChatConfig{MaxMessageLength: 16000, FileContentTypes: []string{
+			"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain", "application/zip"}},
 	}
 	if !reflect.DeepEqual(*cfg, want) {
 		t.Errorf("defaults mismatch\n got: %#v\nwant: %#v", *cfg, want)

@@ -81,6 +81,7 @@ func (c *Config) Validate() (warnings []string, err error) {
 	if c.WorkTracking.ClockSkewTolerance < 0 {
 		ch.fail("worktracking.clock_skew_tolerance", "must not be negative, got %s", c.WorkTracking.ClockSkewTolerance)
 	}
+	c.checkChat(&ch)
 	return ch.warnings, errors.Join(ch.errs...)
 }
 
@@ -316,6 +317,17 @@ func (c *Config) checkJobs(ch *checker) {
 	} {
 		if d < 0 || (d > 0 && d < time.Second) {
 			ch.fail(key, "must be 0 (disabled) or at least 1s, got %s", d)
+		}
+	}
+}
+
+func (c *Config) checkChat(ch *checker) {
+	if n := c.Chat.MaxMessageLength; n < 1 || n > MaxChatMessageLength {
+		ch.fail("chat.max_message_length", "must be between 1 and %d, got %d", MaxChatMessageLength, n)
+	}
+	for _, t := range c.Chat.FileContentTypes {
+		if blank(t) || strings.ContainsAny(t, "; ") {
+			ch.fail("chat.file_content_types", "must list media types without parameters, got %q", t)
 		}
 	}
 }

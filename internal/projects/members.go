@@ -10,6 +10,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/organizationmember"
 	"github.com/worksynapse/worksynapse/ent/projectmember"
 	"github.com/worksynapse/worksynapse/internal/audit"
+	"github.com/worksynapse/worksynapse/internal/chat"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
@@ -50,6 +51,9 @@ func (s *Service) AddProjectMember(ctx context.Context, projectID, userID uuid.U
 		if err != nil {
 			return err
 		}
+		if err := chat.SyncProjectMember(ctx, tx, projectID, userID, &r); err != nil {
+			return err
+		}
 		out, err = tx.ProjectMember.Query().Where(projectmember.ID(m.ID)).WithUser().Only(ctx)
 		return err
 	})
@@ -74,6 +78,9 @@ func (s *Service) UpdateProjectMember(ctx context.Context, projectID, userID uui
 			if err := tx.ProjectMember.UpdateOneID(m.ID).SetRole(r).Exec(ctx); err != nil {
 				return denied(err)
 			}
+			if err := chat.SyncProjectMember(ctx, tx, projectID, userID, &r); err != nil {
+				return err
+			}
 		}
 		out, err = tx.ProjectMember.Query().Where(projectmember.ID(m.ID)).WithUser().Only(ctx)
 		return err
@@ -91,7 +98,10 @@ func (s *Service) RemoveProjectMember(ctx context.Context, projectID, userID uui
 		if err := keepAnOwner(ctx, tx, m); err != nil {
 			return err
 		}
-		return denied(tx.ProjectMember.DeleteOneID(m.ID).Exec(ctx))
+		if err := tx.ProjectMember.DeleteOneID(m.ID).Exec(ctx); err != nil {
+			return denied(err)
+		}
+		return chat.SyncProjectMember(ctx, tx, projectID, userID, nil)
 	})
 }
 

@@ -1,0 +1,130 @@
+// Package chat is the chat domain: channels (public, private, direct,
+// project) with their members, messages with threads, mentions,
+// reactions, pins and files, read pointers with unread counts, scrollback
+// and search. Every operation runs as the viewer, so the privacy rules of
+// internal/chat/chatrule decide what exists for whom (a private channel a
+// caller is not in is "not found") and the audit hook records each change;
+// system contexts are used only where noted, with the reason.
+package chat
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
+
+	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/ent/channel"
+	"github.com/worksynapse/worksynapse/ent/privacy"
+	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/storage"
+	"github.com/worksynapse/worksynapse/internal/viewer"
+)
+
+// Options configure the service (config section chat, plus storage).
+type Options struct {
+	// MaxMessageLength caps a body in characters (chat.max_message_length).
+	MaxMessageLength int
+	// FileContentTypes is the allowlist of sniffed media types.
+	FileContentTypes []string
+	// Files stores message files; MaxUploadBytes caps one.
+	Files          storage.Storage
+	MaxUploadBytes int64
+}
+
+// Service implements the chat operations.
+type Service struct {
+	client  *ent.Client
+	dialect string
+	opts    Options
+	now     func() time.Time
+}
+
+// New returns the service on client (dialect is the database's).
+func New(client *ent.Client, dialect string, opts Options) *Service {
+	if opts.MaxMessageLength <= 0 {
+		opts.MaxMessageLength = 16000
+	}
+	return &Service{client: client, dialect: dialect, opts: opts, now: time.Now}
+}
+
+// inTx runs fn in a transaction and returns its value.
+func inTx[T any](ctx context.Context, c *ent.Client, fn func(tx *ent.Tx) (T, error)) (T, error) {
+	var out T
+	err := database.WithTx(ctx, c, func(tx *ent.Tx) (err error) {
+		out, err = fn(tx)
+		return err
+	})
+	return out, err
+}
+
+// denied turns the "not found" of a write on a row the viewer has just
+// read into what it is: the privacy filter let the viewer see the row but
+// not change it (403).
+func denied(err error) error {
+	if ent.IsNotFound(err) {
+		return privacy.Denyf("chat: the viewer may read but not change this")
+	}
+	return err
+}
+
+// me is the calling user; agents and services have none and cannot chat
+// yet (403).
+func me(ctx context.Context) (uuid.UUID, error) {
+	v := viewer.FromContext(ctx)
+	if v == nil || v.UserID == uuid.Nil {
+		return uuid.Nil, problem.Forbidden("chat needs a user")
+	}
+	return v.UserID, nil
+}
+
+// inOrg fails with 404 unless the viewer belongs to organization org.
+func inOrg(ctx context.Context, org uuid.UUID) error {
+	v := viewer.FromContext(ctx)
+	if v == nil || !(v.IsMember(org) || v.Superuser || v.IsSystem()) {
+		return problem.NotFound("the organization does not exist")
+	}
+	return nil
+}
+
+// writable loads a visible channel in tx and refuses archived ones: an
+// archived channel is read-only.
+func writable(ctx context.Context, tx *ent.Tx, id uuid.UUID) (*ent.Channel, error) {
+	ch, err := tx.Channel.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if ch.ArchivedAt != nil {
+		return nil, problem.Conflict("the channel is archived and read-only; unarchive it first")
+	}
+	return ch, nil
+}
+
+// exec runs a builder statement in tx. It is used for the rollups the
+// server maintains (counters, last activity, has_files): derived data, so
+// it bypasses the audit hook (no user changed anything) and increments in
+// SQL so concurrent posts never lose a count.
+func exec(ctx context.Context, tx *ent.Tx, q sql.Querier) error {
+	query, args := q.Query()
+	if _, err := tx.ExecContext(ctx, query, args...); err != nil {
+		return fmt.Errorf("chat: update rollups: %w", err)
+	}
+	return nil
+}
+
+// bumpChannel adds delta messages to a channel's rollups; a post also
+// moves its last activity.
+func (s *Service) bumpChannel(ctx context.Context, tx *ent.Tx, id uuid.UUID, delta int, at *time.Time) error {
+	u := sql.Dialect(s.dialect).Update(channel.Table).Add(channel.FieldMessageCount, delta).
+		Where(sql.EQ(channel.FieldID, id))
+	if delta < 0 {
+		u.Where(sql.GT(channel.FieldMessageCount, 0))
+	}
+	if at != nil {
+		u.Set(channel.FieldLastMessageAt, *at)
+	}
+	return exec(ctx, tx, u)
+}
