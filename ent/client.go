@@ -40,6 +40,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/loginhistory"
 	"github.com/worksynapse/worksynapse/ent/message"
 	"github.com/worksynapse/worksynapse/ent/messagefile"
+	"github.com/worksynapse/worksynapse/ent/messagemention"
 	"github.com/worksynapse/worksynapse/ent/messagereaction"
 	"github.com/worksynapse/worksynapse/ent/milestone"
 	"github.com/worksynapse/worksynapse/ent/modelprice"
@@ -127,6 +128,8 @@ type Client struct {
 	Message *MessageClient
 	// MessageFile is the client for interacting with the MessageFile builders.
 	MessageFile *MessageFileClient
+	// MessageMention is the client for interacting with the MessageMention builders.
+	MessageMention *MessageMentionClient
 	// MessageReaction is the client for interacting with the MessageReaction builders.
 	MessageReaction *MessageReactionClient
 	// Milestone is the client for interacting with the Milestone builders.
@@ -222,6 +225,7 @@ func (c *Client) init() {
 	c.LoginHistory = NewLoginHistoryClient(c.config)
 	c.Message = NewMessageClient(c.config)
 	c.MessageFile = NewMessageFileClient(c.config)
+	c.MessageMention = NewMessageMentionClient(c.config)
 	c.MessageReaction = NewMessageReactionClient(c.config)
 	c.Milestone = NewMilestoneClient(c.config)
 	c.ModelPrice = NewModelPriceClient(c.config)
@@ -368,6 +372,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		LoginHistory:        NewLoginHistoryClient(cfg),
 		Message:             NewMessageClient(cfg),
 		MessageFile:         NewMessageFileClient(cfg),
+		MessageMention:      NewMessageMentionClient(cfg),
 		MessageReaction:     NewMessageReactionClient(cfg),
 		Milestone:           NewMilestoneClient(cfg),
 		ModelPrice:          NewModelPriceClient(cfg),
@@ -441,6 +446,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		LoginHistory:        NewLoginHistoryClient(cfg),
 		Message:             NewMessageClient(cfg),
 		MessageFile:         NewMessageFileClient(cfg),
+		MessageMention:      NewMessageMentionClient(cfg),
 		MessageReaction:     NewMessageReactionClient(cfg),
 		Milestone:           NewMilestoneClient(cfg),
 		ModelPrice:          NewModelPriceClient(cfg),
@@ -504,13 +510,13 @@ func (c *Client) Use(hooks ...Hook) {
 		c.AgentCostLog, c.AgentMessage, c.AgentSession, c.AgentTask, c.AgentTool,
 		c.AgentUserPermission, c.AppUsage, c.AuditSeal, c.AuthToken, c.Board,
 		c.BoardColumn, c.BudgetReservation, c.Channel, c.ChannelMember, c.IdlePeriod,
-		c.Label, c.LoginHistory, c.Message, c.MessageFile, c.MessageReaction,
-		c.Milestone, c.ModelPrice, c.Note, c.NoteComment, c.NoteFolder, c.NoteShare,
-		c.NoteTagDefinition, c.NoteVersion, c.Organization, c.OrganizationMember,
-		c.Permission, c.PinnedMessage, c.ProductivitySummary, c.Project,
-		c.ProjectMember, c.ReadReceipt, c.Role, c.RolePermission, c.SecurityAuditLog,
-		c.Session, c.Sprint, c.Task, c.TaskAttachment, c.TaskComment, c.TaskDependency,
-		c.TimeLog, c.User, c.UserRole, c.WorkLog,
+		c.Label, c.LoginHistory, c.Message, c.MessageFile, c.MessageMention,
+		c.MessageReaction, c.Milestone, c.ModelPrice, c.Note, c.NoteComment,
+		c.NoteFolder, c.NoteShare, c.NoteTagDefinition, c.NoteVersion, c.Organization,
+		c.OrganizationMember, c.Permission, c.PinnedMessage, c.ProductivitySummary,
+		c.Project, c.ProjectMember, c.ReadReceipt, c.Role, c.RolePermission,
+		c.SecurityAuditLog, c.Session, c.Sprint, c.Task, c.TaskAttachment,
+		c.TaskComment, c.TaskDependency, c.TimeLog, c.User, c.UserRole, c.WorkLog,
 	} {
 		n.Use(hooks...)
 	}
@@ -524,13 +530,13 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.AgentCostLog, c.AgentMessage, c.AgentSession, c.AgentTask, c.AgentTool,
 		c.AgentUserPermission, c.AppUsage, c.AuditSeal, c.AuthToken, c.Board,
 		c.BoardColumn, c.BudgetReservation, c.Channel, c.ChannelMember, c.IdlePeriod,
-		c.Label, c.LoginHistory, c.Message, c.MessageFile, c.MessageReaction,
-		c.Milestone, c.ModelPrice, c.Note, c.NoteComment, c.NoteFolder, c.NoteShare,
-		c.NoteTagDefinition, c.NoteVersion, c.Organization, c.OrganizationMember,
-		c.Permission, c.PinnedMessage, c.ProductivitySummary, c.Project,
-		c.ProjectMember, c.ReadReceipt, c.Role, c.RolePermission, c.SecurityAuditLog,
-		c.Session, c.Sprint, c.Task, c.TaskAttachment, c.TaskComment, c.TaskDependency,
-		c.TimeLog, c.User, c.UserRole, c.WorkLog,
+		c.Label, c.LoginHistory, c.Message, c.MessageFile, c.MessageMention,
+		c.MessageReaction, c.Milestone, c.ModelPrice, c.Note, c.NoteComment,
+		c.NoteFolder, c.NoteShare, c.NoteTagDefinition, c.NoteVersion, c.Organization,
+		c.OrganizationMember, c.Permission, c.PinnedMessage, c.ProductivitySummary,
+		c.Project, c.ProjectMember, c.ReadReceipt, c.Role, c.RolePermission,
+		c.SecurityAuditLog, c.Session, c.Sprint, c.Task, c.TaskAttachment,
+		c.TaskComment, c.TaskDependency, c.TimeLog, c.User, c.UserRole, c.WorkLog,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -587,6 +593,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Message.mutate(ctx, m)
 	case *MessageFileMutation:
 		return c.MessageFile.mutate(ctx, m)
+	case *MessageMentionMutation:
+		return c.MessageMention.mutate(ctx, m)
 	case *MessageReactionMutation:
 		return c.MessageReaction.mutate(ctx, m)
 	case *MilestoneMutation:
@@ -4805,6 +4813,22 @@ func (c *MessageClient) QueryAttachments(_m *Message) *MessageFileQuery {
 	return query
 }
 
+// QueryMentions queries the mentions edge of a Message.
+func (c *MessageClient) QueryMentions(_m *Message) *MessageMentionQuery {
+	query := (&MessageMentionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(message.Table, message.FieldID, id),
+			sqlgraph.To(messagemention.Table, messagemention.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, message.MentionsTable, message.MentionsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *MessageClient) Hooks() []Hook {
 	hooks := c.hooks.Message
@@ -5028,6 +5052,188 @@ func (c *MessageFileClient) mutate(ctx context.Context, m *MessageFileMutation) 
 		return (&MessageFileDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown MessageFile mutation op: %q", m.Op())
+	}
+}
+
+// MessageMentionClient is a client for the MessageMention schema.
+type MessageMentionClient struct {
+	config
+}
+
+// NewMessageMentionClient returns a client for the MessageMention from the given config.
+func NewMessageMentionClient(c config) *MessageMentionClient {
+	return &MessageMentionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `messagemention.Hooks(f(g(h())))`.
+func (c *MessageMentionClient) Use(hooks ...Hook) {
+	c.hooks.MessageMention = append(c.hooks.MessageMention, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `messagemention.Intercept(f(g(h())))`.
+func (c *MessageMentionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.MessageMention = append(c.inters.MessageMention, interceptors...)
+}
+
+// Create returns a builder for creating a MessageMention entity.
+func (c *MessageMentionClient) Create() *MessageMentionCreate {
+	mutation := newMessageMentionMutation(c.config, OpCreate)
+	return &MessageMentionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of MessageMention entities.
+func (c *MessageMentionClient) CreateBulk(builders ...*MessageMentionCreate) *MessageMentionCreateBulk {
+	return &MessageMentionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *MessageMentionClient) MapCreateBulk(slice any, setFunc func(*MessageMentionCreate, int)) *MessageMentionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &MessageMentionCreateBulk{err: fmt.Errorf("calling to MessageMentionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*MessageMentionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &MessageMentionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for MessageMention.
+func (c *MessageMentionClient) Update() *MessageMentionUpdate {
+	mutation := newMessageMentionMutation(c.config, OpUpdate)
+	return &MessageMentionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *MessageMentionClient) UpdateOne(_m *MessageMention) *MessageMentionUpdateOne {
+	mutation := newMessageMentionMutation(c.config, OpUpdateOne, withMessageMention(_m))
+	return &MessageMentionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *MessageMentionClient) UpdateOneID(id uuid.UUID) *MessageMentionUpdateOne {
+	mutation := newMessageMentionMutation(c.config, OpUpdateOne, withMessageMentionID(id))
+	return &MessageMentionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for MessageMention.
+func (c *MessageMentionClient) Delete() *MessageMentionDelete {
+	mutation := newMessageMentionMutation(c.config, OpDelete)
+	return &MessageMentionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *MessageMentionClient) DeleteOne(_m *MessageMention) *MessageMentionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *MessageMentionClient) DeleteOneID(id uuid.UUID) *MessageMentionDeleteOne {
+	builder := c.Delete().Where(messagemention.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &MessageMentionDeleteOne{builder}
+}
+
+// Query returns a query builder for MessageMention.
+func (c *MessageMentionClient) Query() *MessageMentionQuery {
+	return &MessageMentionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeMessageMention},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a MessageMention entity by its id.
+func (c *MessageMentionClient) Get(ctx context.Context, id uuid.UUID) (*MessageMention, error) {
+	return c.Query().Where(messagemention.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *MessageMentionClient) GetX(ctx context.Context, id uuid.UUID) *MessageMention {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a MessageMention.
+func (c *MessageMentionClient) QueryOrganization(_m *MessageMention) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(messagemention.Table, messagemention.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, messagemention.OrganizationTable, messagemention.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryMessage queries the message edge of a MessageMention.
+func (c *MessageMentionClient) QueryMessage(_m *MessageMention) *MessageQuery {
+	query := (&MessageClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(messagemention.Table, messagemention.FieldID, id),
+			sqlgraph.To(message.Table, message.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, messagemention.MessageTable, messagemention.MessageColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a MessageMention.
+func (c *MessageMentionClient) QueryUser(_m *MessageMention) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(messagemention.Table, messagemention.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, messagemention.UserTable, messagemention.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *MessageMentionClient) Hooks() []Hook {
+	hooks := c.hooks.MessageMention
+	return append(hooks[:len(hooks):len(hooks)], messagemention.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *MessageMentionClient) Interceptors() []Interceptor {
+	return c.inters.MessageMention
+}
+
+func (c *MessageMentionClient) mutate(ctx context.Context, m *MessageMentionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&MessageMentionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&MessageMentionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&MessageMentionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&MessageMentionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown MessageMention mutation op: %q", m.Op())
 	}
 }
 
@@ -10648,24 +10854,24 @@ type (
 		AgentMessage, AgentSession, AgentTask, AgentTool, AgentUserPermission,
 		AppUsage, AuditSeal, AuthToken, Board, BoardColumn, BudgetReservation, Channel,
 		ChannelMember, IdlePeriod, Label, LoginHistory, Message, MessageFile,
-		MessageReaction, Milestone, ModelPrice, Note, NoteComment, NoteFolder,
-		NoteShare, NoteTagDefinition, NoteVersion, Organization, OrganizationMember,
-		Permission, PinnedMessage, ProductivitySummary, Project, ProjectMember,
-		ReadReceipt, Role, RolePermission, SecurityAuditLog, Session, Sprint, Task,
-		TaskAttachment, TaskComment, TaskDependency, TimeLog, User, UserRole,
-		WorkLog []ent.Hook
+		MessageMention, MessageReaction, Milestone, ModelPrice, Note, NoteComment,
+		NoteFolder, NoteShare, NoteTagDefinition, NoteVersion, Organization,
+		OrganizationMember, Permission, PinnedMessage, ProductivitySummary, Project,
+		ProjectMember, ReadReceipt, Role, RolePermission, SecurityAuditLog, Session,
+		Sprint, Task, TaskAttachment, TaskComment, TaskDependency, TimeLog, User,
+		UserRole, WorkLog []ent.Hook
 	}
 	inters struct {
 		ActivityLog, Agent, AgentAction, AgentCall, AgentConfigVersion, AgentCostLog,
 		AgentMessage, AgentSession, AgentTask, AgentTool, AgentUserPermission,
 		AppUsage, AuditSeal, AuthToken, Board, BoardColumn, BudgetReservation, Channel,
 		ChannelMember, IdlePeriod, Label, LoginHistory, Message, MessageFile,
-		MessageReaction, Milestone, ModelPrice, Note, NoteComment, NoteFolder,
-		NoteShare, NoteTagDefinition, NoteVersion, Organization, OrganizationMember,
-		Permission, PinnedMessage, ProductivitySummary, Project, ProjectMember,
-		ReadReceipt, Role, RolePermission, SecurityAuditLog, Session, Sprint, Task,
-		TaskAttachment, TaskComment, TaskDependency, TimeLog, User, UserRole,
-		WorkLog []ent.Interceptor
+		MessageMention, MessageReaction, Milestone, ModelPrice, Note, NoteComment,
+		NoteFolder, NoteShare, NoteTagDefinition, NoteVersion, Organization,
+		OrganizationMember, Permission, PinnedMessage, ProductivitySummary, Project,
+		ProjectMember, ReadReceipt, Role, RolePermission, SecurityAuditLog, Session,
+		Sprint, Task, TaskAttachment, TaskComment, TaskDependency, TimeLog, User,
+		UserRole, WorkLog []ent.Interceptor
 	}
 )
 

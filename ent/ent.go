@@ -36,6 +36,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/loginhistory"
 	"github.com/worksynapse/worksynapse/ent/message"
 	"github.com/worksynapse/worksynapse/ent/messagefile"
+	"github.com/worksynapse/worksynapse/ent/messagemention"
 	"github.com/worksynapse/worksynapse/ent/messagereaction"
 	"github.com/worksynapse/worksynapse/ent/milestone"
 	"github.com/worksynapse/worksynapse/ent/modelprice"
@@ -150,6 +151,7 @@ func checkColumn(t, c string) error {
 			loginhistory.Table:        loginhistory.ValidColumn,
 			message.Table:             message.ValidColumn,
 			messagefile.Table:         messagefile.ValidColumn,
+			messagemention.Table:      messagemention.ValidColumn,
 			messagereaction.Table:     messagereaction.ValidColumn,
 			milestone.Table:           milestone.ValidColumn,
 			modelprice.Table:          modelprice.ValidColumn,

@@ -27,6 +27,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/loginhistory"
 	"github.com/worksynapse/worksynapse/ent/message"
 	"github.com/worksynapse/worksynapse/ent/messagefile"
+	"github.com/worksynapse/worksynapse/ent/messagemention"
 	"github.com/worksynapse/worksynapse/ent/messagereaction"
 	"github.com/worksynapse/worksynapse/ent/milestone"
 	"github.com/worksynapse/worksynapse/ent/modelprice"
@@ -67,7 +68,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 54)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 55)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   activitylog.Table,
@@ -655,6 +656,25 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   messagemention.Table,
+			Columns: messagemention.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: messagemention.FieldID,
+			},
+		},
+		Type: "MessageMention",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			messagemention.FieldCreatedAt:      {Type: field.TypeTime, Column: messagemention.FieldCreatedAt},
+			messagemention.FieldUpdatedAt:      {Type: field.TypeTime, Column: messagemention.FieldUpdatedAt},
+			messagemention.FieldOrganizationID: {Type: field.TypeUUID, Column: messagemention.FieldOrganizationID},
+			messagemention.FieldMessageID:      {Type: field.TypeUUID, Column: messagemention.FieldMessageID},
+			messagemention.FieldChannelID:      {Type: field.TypeUUID, Column: messagemention.FieldChannelID},
+			messagemention.FieldUserID:         {Type: field.TypeUUID, Column: messagemention.FieldUserID},
+		},
+	}
+	graph.Nodes[25] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   messagereaction.Table,
 			Columns: messagereaction.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -673,7 +693,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			messagereaction.FieldEmoji:          {Type: field.TypeString, Column: messagereaction.FieldEmoji},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   milestone.Table,
 			Columns: milestone.Columns,
@@ -695,7 +715,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			milestone.FieldStatus:         {Type: field.TypeEnum, Column: milestone.FieldStatus},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   modelprice.Table,
 			Columns: modelprice.Columns,
@@ -719,7 +739,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			modelprice.FieldEffectiveTo:              {Type: field.TypeTime, Column: modelprice.FieldEffectiveTo},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   note.Table,
 			Columns: note.Columns,
@@ -746,7 +766,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			note.FieldContentSize:    {Type: field.TypeInt, Column: note.FieldContentSize},
 		},
 	}
-	graph.Nodes[28] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notecomment.Table,
 			Columns: notecomment.Columns,
@@ -775,7 +795,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notecomment.FieldResolvedByID:   {Type: field.TypeUUID, Column: notecomment.FieldResolvedByID},
 		},
 	}
-	graph.Nodes[29] = &sqlgraph.Node{
+	graph.Nodes[30] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notefolder.Table,
 			Columns: notefolder.Columns,
@@ -795,7 +815,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notefolder.FieldPosition:       {Type: field.TypeInt, Column: notefolder.FieldPosition},
 		},
 	}
-	graph.Nodes[30] = &sqlgraph.Node{
+	graph.Nodes[31] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   noteshare.Table,
 			Columns: noteshare.Columns,
@@ -818,7 +838,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			noteshare.FieldCreatedByID:    {Type: field.TypeUUID, Column: noteshare.FieldCreatedByID},
 		},
 	}
-	graph.Nodes[31] = &sqlgraph.Node{
+	graph.Nodes[32] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notetagdefinition.Table,
 			Columns: notetagdefinition.Columns,
@@ -838,7 +858,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notetagdefinition.FieldColor:          {Type: field.TypeString, Column: notetagdefinition.FieldColor},
 		},
 	}
-	graph.Nodes[32] = &sqlgraph.Node{
+	graph.Nodes[33] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   noteversion.Table,
 			Columns: noteversion.Columns,
@@ -859,7 +879,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			noteversion.FieldSizeBytes:      {Type: field.TypeInt, Column: noteversion.FieldSizeBytes},
 		},
 	}
-	graph.Nodes[33] = &sqlgraph.Node{
+	graph.Nodes[34] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
@@ -882,7 +902,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldManagerTrackingEnabled: {Type: field.TypeBool, Column: organization.FieldManagerTrackingEnabled},
 		},
 	}
-	graph.Nodes[34] = &sqlgraph.Node{
+	graph.Nodes[35] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organizationmember.Table,
 			Columns: organizationmember.Columns,
@@ -902,7 +922,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organizationmember.FieldJoinedAt:       {Type: field.TypeTime, Column: organizationmember.FieldJoinedAt},
 		},
 	}
-	graph.Nodes[35] = &sqlgraph.Node{
+	graph.Nodes[36] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   permission.Table,
 			Columns: permission.Columns,
@@ -920,7 +940,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			permission.FieldDescription: {Type: field.TypeString, Column: permission.FieldDescription},
 		},
 	}
-	graph.Nodes[36] = &sqlgraph.Node{
+	graph.Nodes[37] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   pinnedmessage.Table,
 			Columns: pinnedmessage.Columns,
@@ -941,7 +961,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			pinnedmessage.FieldPinnedAt:       {Type: field.TypeTime, Column: pinnedmessage.FieldPinnedAt},
 		},
 	}
-	graph.Nodes[37] = &sqlgraph.Node{
+	graph.Nodes[38] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   productivitysummary.Table,
 			Columns: productivitysummary.Columns,
@@ -968,7 +988,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			productivitysummary.FieldComputedAt:         {Type: field.TypeTime, Column: productivitysummary.FieldComputedAt},
 		},
 	}
-	graph.Nodes[38] = &sqlgraph.Node{
+	graph.Nodes[39] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   project.Table,
 			Columns: project.Columns,
@@ -997,7 +1017,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			project.FieldVersion:        {Type: field.TypeInt, Column: project.FieldVersion},
 		},
 	}
-	graph.Nodes[39] = &sqlgraph.Node{
+	graph.Nodes[40] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   projectmember.Table,
 			Columns: projectmember.Columns,
@@ -1017,7 +1037,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			projectmember.FieldRole:           {Type: field.TypeEnum, Column: projectmember.FieldRole},
 		},
 	}
-	graph.Nodes[40] = &sqlgraph.Node{
+	graph.Nodes[41] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   readreceipt.Table,
 			Columns: readreceipt.Columns,
@@ -1035,10 +1055,9 @@ var schemaGraph = func() *sqlgraph.Schema {
 			readreceipt.FieldUserID:            {Type: field.TypeUUID, Column: readreceipt.FieldUserID},
 			readreceipt.FieldLastReadMessageID: {Type: field.TypeUUID, Column: readreceipt.FieldLastReadMessageID},
 			readreceipt.FieldLastReadAt:        {Type: field.TypeTime, Column: readreceipt.FieldLastReadAt},
-			readreceipt.FieldMentionCount:      {Type: field.TypeInt, Column: readreceipt.FieldMentionCount},
 		},
 	}
-	graph.Nodes[41] = &sqlgraph.Node{
+	graph.Nodes[42] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   role.Table,
 			Columns: role.Columns,
@@ -1058,7 +1077,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			role.FieldIsSystem:       {Type: field.TypeBool, Column: role.FieldIsSystem},
 		},
 	}
-	graph.Nodes[42] = &sqlgraph.Node{
+	graph.Nodes[43] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   rolepermission.Table,
 			Columns: rolepermission.Columns,
@@ -1075,7 +1094,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			rolepermission.FieldPermissionID: {Type: field.TypeUUID, Column: rolepermission.FieldPermissionID},
 		},
 	}
-	graph.Nodes[43] = &sqlgraph.Node{
+	graph.Nodes[44] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   securityauditlog.Table,
 			Columns: securityauditlog.Columns,
@@ -1098,7 +1117,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			securityauditlog.FieldDetails:        {Type: field.TypeJSON, Column: securityauditlog.FieldDetails},
 		},
 	}
-	graph.Nodes[44] = &sqlgraph.Node{
+	graph.Nodes[45] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -1125,7 +1144,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldRevokeReason:       {Type: field.TypeString, Column: session.FieldRevokeReason},
 		},
 	}
-	graph.Nodes[45] = &sqlgraph.Node{
+	graph.Nodes[46] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   sprint.Table,
 			Columns: sprint.Columns,
@@ -1149,7 +1168,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			sprint.FieldCompletedAt:    {Type: field.TypeTime, Column: sprint.FieldCompletedAt},
 		},
 	}
-	graph.Nodes[46] = &sqlgraph.Node{
+	graph.Nodes[47] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   task.Table,
 			Columns: task.Columns,
@@ -1188,7 +1207,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			task.FieldVersion:             {Type: field.TypeInt, Column: task.FieldVersion},
 		},
 	}
-	graph.Nodes[47] = &sqlgraph.Node{
+	graph.Nodes[48] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   taskattachment.Table,
 			Columns: taskattachment.Columns,
@@ -1212,7 +1231,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			taskattachment.FieldStorageKey:     {Type: field.TypeString, Column: taskattachment.FieldStorageKey},
 		},
 	}
-	graph.Nodes[48] = &sqlgraph.Node{
+	graph.Nodes[49] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   taskcomment.Table,
 			Columns: taskcomment.Columns,
@@ -1235,7 +1254,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			taskcomment.FieldEditedAt:       {Type: field.TypeTime, Column: taskcomment.FieldEditedAt},
 		},
 	}
-	graph.Nodes[49] = &sqlgraph.Node{
+	graph.Nodes[50] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   taskdependency.Table,
 			Columns: taskdependency.Columns,
@@ -1255,7 +1274,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			taskdependency.FieldType:           {Type: field.TypeEnum, Column: taskdependency.FieldType},
 		},
 	}
-	graph.Nodes[50] = &sqlgraph.Node{
+	graph.Nodes[51] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   timelog.Table,
 			Columns: timelog.Columns,
@@ -1279,7 +1298,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			timelog.FieldBillable:       {Type: field.TypeBool, Column: timelog.FieldBillable},
 		},
 	}
-	graph.Nodes[51] = &sqlgraph.Node{
+	graph.Nodes[52] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -1311,7 +1330,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldPasswordChangedAt:   {Type: field.TypeTime, Column: user.FieldPasswordChangedAt},
 		},
 	}
-	graph.Nodes[52] = &sqlgraph.Node{
+	graph.Nodes[53] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   userrole.Table,
 			Columns: userrole.Columns,
@@ -1330,7 +1349,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			userrole.FieldGrantedBy:      {Type: field.TypeUUID, Column: userrole.FieldGrantedBy},
 		},
 	}
-	graph.Nodes[53] = &sqlgraph.Node{
+	graph.Nodes[54] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   worklog.Table,
 			Columns: worklog.Columns,
@@ -2173,6 +2192,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"MessageFile",
 	)
 	graph.MustAddE(
+		"mentions",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   message.MentionsTable,
+			Columns: []string{message.MentionsColumn},
+			Bidi:    false,
+		},
+		"Message",
+		"MessageMention",
+	)
+	graph.MustAddE(
 		"organization",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -2218,6 +2249,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 			Bidi:    false,
 		},
 		"MessageFile",
+		"User",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   messagemention.OrganizationTable,
+			Columns: []string{messagemention.OrganizationColumn},
+			Bidi:    false,
+		},
+		"MessageMention",
+		"Organization",
+	)
+	graph.MustAddE(
+		"message",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   messagemention.MessageTable,
+			Columns: []string{messagemention.MessageColumn},
+			Bidi:    false,
+		},
+		"MessageMention",
+		"Message",
+	)
+	graph.MustAddE(
+		"user",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   messagemention.UserTable,
+			Columns: []string{messagemention.UserColumn},
+			Bidi:    false,
+		},
+		"MessageMention",
 		"User",
 	)
 	graph.MustAddE(
@@ -6582,6 +6649,20 @@ func (f *MessageFilter) WhereHasAttachmentsWith(preds ...predicate.MessageFile) 
 	})))
 }
 
+// WhereHasMentions applies a predicate to check if query has an edge mentions.
+func (f *MessageFilter) WhereHasMentions() {
+	f.Where(entql.HasEdge("mentions"))
+}
+
+// WhereHasMentionsWith applies a predicate to check if query has an edge mentions with a given conditions (other predicates).
+func (f *MessageFilter) WhereHasMentionsWith(preds ...predicate.MessageMention) {
+	f.Where(entql.HasEdgeWith("mentions", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *MessageFileQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -6739,6 +6820,118 @@ func (f *MessageFileFilter) WhereHasUploaderWith(preds ...predicate.User) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *MessageMentionQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the MessageMentionQuery builder.
+func (_q *MessageMentionQuery) Filter() *MessageMentionFilter {
+	return &MessageMentionFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *MessageMentionMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the MessageMentionMutation builder.
+func (m *MessageMentionMutation) Filter() *MessageMentionFilter {
+	return &MessageMentionFilter{config: m.config, predicateAdder: m}
+}
+
+// MessageMentionFilter provides a generic filtering capability at runtime for MessageMentionQuery.
+type MessageMentionFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *MessageMentionFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *MessageMentionFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(messagemention.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *MessageMentionFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(messagemention.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *MessageMentionFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(messagemention.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *MessageMentionFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(messagemention.FieldOrganizationID))
+}
+
+// WhereMessageID applies the entql [16]byte predicate on the message_id field.
+func (f *MessageMentionFilter) WhereMessageID(p entql.ValueP) {
+	f.Where(p.Field(messagemention.FieldMessageID))
+}
+
+// WhereChannelID applies the entql [16]byte predicate on the channel_id field.
+func (f *MessageMentionFilter) WhereChannelID(p entql.ValueP) {
+	f.Where(p.Field(messagemention.FieldChannelID))
+}
+
+// WhereUserID applies the entql [16]byte predicate on the user_id field.
+func (f *MessageMentionFilter) WhereUserID(p entql.ValueP) {
+	f.Where(p.Field(messagemention.FieldUserID))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *MessageMentionFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *MessageMentionFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasMessage applies a predicate to check if query has an edge message.
+func (f *MessageMentionFilter) WhereHasMessage() {
+	f.Where(entql.HasEdge("message"))
+}
+
+// WhereHasMessageWith applies a predicate to check if query has an edge message with a given conditions (other predicates).
+func (f *MessageMentionFilter) WhereHasMessageWith(preds ...predicate.Message) {
+	f.Where(entql.HasEdgeWith("message", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasUser applies a predicate to check if query has an edge user.
+func (f *MessageMentionFilter) WhereHasUser() {
+	f.Where(entql.HasEdge("user"))
+}
+
+// WhereHasUserWith applies a predicate to check if query has an edge user with a given conditions (other predicates).
+func (f *MessageMentionFilter) WhereHasUserWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("user", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *MessageReactionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -6767,7 +6960,7 @@ type MessageReactionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MessageReactionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6884,7 +7077,7 @@ type MilestoneFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MilestoneFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6997,7 +7190,7 @@ type ModelPriceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ModelPriceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7092,7 +7285,7 @@ type NoteFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7286,7 +7479,7 @@ type NoteCommentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteCommentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7490,7 +7683,7 @@ type NoteFolderFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteFolderFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7607,7 +7800,7 @@ type NoteShareFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteShareFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7767,7 +7960,7 @@ type NoteTagDefinitionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteTagDefinitionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7870,7 +8063,7 @@ type NoteVersionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteVersionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7992,7 +8185,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8096,7 +8289,7 @@ type OrganizationMemberFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationMemberFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8199,7 +8392,7 @@ type PermissionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PermissionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8292,7 +8485,7 @@ type PinnedMessageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PinnedMessageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[37].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8428,7 +8621,7 @@ type ProductivitySummaryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductivitySummaryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[37].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[38].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8566,7 +8759,7 @@ type ProjectFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProjectFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[38].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[39].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8742,7 +8935,7 @@ type ProjectMemberFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProjectMemberFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[39].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[40].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8859,7 +9052,7 @@ type ReadReceiptFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ReadReceiptFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[40].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[41].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8903,11 +9096,6 @@ func (f *ReadReceiptFilter) WhereLastReadMessageID(p entql.ValueP) {
 // WhereLastReadAt applies the entql time.Time predicate on the last_read_at field.
 func (f *ReadReceiptFilter) WhereLastReadAt(p entql.TimeP) {
 	f.Where(p.Field(readreceipt.FieldLastReadAt))
-}
-
-// WhereMentionCount applies the entql int predicate on the mention_count field.
-func (f *ReadReceiptFilter) WhereMentionCount(p entql.IntP) {
-	f.Where(p.Field(readreceipt.FieldMentionCount))
 }
 
 // WhereHasOrganization applies a predicate to check if query has an edge organization.
@@ -8981,7 +9169,7 @@ type RoleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RoleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[41].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[42].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9126,7 +9314,7 @@ type RolePermissionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RolePermissionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[42].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[43].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9214,7 +9402,7 @@ type SecurityAuditLogFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SecurityAuditLogFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[43].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[44].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9304,7 +9492,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[44].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[45].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9428,7 +9616,7 @@ type SprintFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SprintFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[45].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[46].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9551,7 +9739,7 @@ type TaskFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaskFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[46].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[47].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9875,7 +10063,7 @@ type TaskAttachmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaskAttachmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[47].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[48].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10012,7 +10200,7 @@ type TaskCommentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaskCommentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[48].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[49].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10186,7 +10374,7 @@ type TaskDependencyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaskDependencyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[49].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[50].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10303,7 +10491,7 @@ type TimeLogFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TimeLogFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[50].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[51].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10440,7 +10628,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[51].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[52].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10631,7 +10819,7 @@ type UserRoleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserRoleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[52].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[53].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10743,7 +10931,7 @@ type WorkLogFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WorkLogFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[53].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[54].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

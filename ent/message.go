@@ -37,7 +37,7 @@ type Message struct {
 	AuthorID *uuid.UUID `json:"author_id,omitempty"`
 	// The agent that wrote it; empty for user and system messages
 	AuthorAgentID *uuid.UUID `json:"author_agent_id,omitempty"`
-	// Markdown as typed; may be empty when the message only carries files
+	// Markdown as typed; may be empty when the message only carries files. The limit users see is chat.max_message_length characters (at most 65536), checked by the server; this byte bound is its ceiling in UTF-8
 	Body string `json:"body,omitempty"`
 	// Thread root; empty for top-level messages. Replies always point to the root, never to another reply
 	RootID *uuid.UUID `json:"root_id,omitempty"`
@@ -77,9 +77,11 @@ type MessageEdges struct {
 	Reactions []*MessageReaction `json:"reactions,omitempty"`
 	// Attachments holds the value of the attachments edge.
 	Attachments []*MessageFile `json:"attachments,omitempty"`
+	// Mentions holds the value of the mentions edge.
+	Mentions []*MessageMention `json:"mentions,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [8]bool
+	loadedTypes [9]bool
 }
 
 // OrganizationOrErr returns the Organization value or an error if the edge
@@ -162,6 +164,15 @@ func (e MessageEdges) AttachmentsOrErr() ([]*MessageFile, error) {
 		return e.Attachments, nil
 	}
 	return nil, &NotLoadedError{edge: "attachments"}
+}
+
+// MentionsOrErr returns the Mentions value or an error if the edge
+// was not loaded in eager-loading.
+func (e MessageEdges) MentionsOrErr() ([]*MessageMention, error) {
+	if e.loadedTypes[8] {
+		return e.Mentions, nil
+	}
+	return nil, &NotLoadedError{edge: "mentions"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -353,6 +364,11 @@ func (_m *Message) QueryReactions() *MessageReactionQuery {
 // QueryAttachments queries the "attachments" edge of the Message entity.
 func (_m *Message) QueryAttachments() *MessageFileQuery {
 	return NewMessageClient(_m.config).QueryAttachments(_m)
+}
+
+// QueryMentions queries the "mentions" edge of the Message entity.
+func (_m *Message) QueryMentions() *MessageMentionQuery {
+	return NewMessageClient(_m.config).QueryMentions(_m)
 }
 
 // Update returns a builder for updating this Message.

@@ -36,6 +36,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/loginhistory"
 	"github.com/worksynapse/worksynapse/ent/message"
 	"github.com/worksynapse/worksynapse/ent/messagefile"
+	"github.com/worksynapse/worksynapse/ent/messagemention"
 	"github.com/worksynapse/worksynapse/ent/messagereaction"
 	"github.com/worksynapse/worksynapse/ent/milestone"
 	"github.com/worksynapse/worksynapse/ent/modelprice"
@@ -102,6 +103,7 @@ const (
 	TypeLoginHistory        = "LoginHistory"
 	TypeMessage             = "Message"
 	TypeMessageFile         = "MessageFile"
+	TypeMessageMention      = "MessageMention"
 	TypeMessageReaction     = "MessageReaction"
 	TypeMilestone           = "Milestone"
 	TypeModelPrice          = "ModelPrice"
@@ -25515,6 +25517,9 @@ type MessageMutation struct {
 	attachments              map[uuid.UUID]struct{}
 	removedattachments       map[uuid.UUID]struct{}
 	clearedattachments       bool
+	mentions                 map[uuid.UUID]struct{}
+	removedmentions          map[uuid.UUID]struct{}
+	clearedmentions          bool
 	done                     bool
 	oldValue                 func(context.Context) (*Message, error)
 	predicates               []predicate.Message
@@ -26588,6 +26593,60 @@ func (m *MessageMutation) ResetAttachments() {
 	m.removedattachments = nil
 }
 
+// AddMentionIDs adds the "mentions" edge to the MessageMention entity by ids.
+func (m *MessageMutation) AddMentionIDs(ids ...uuid.UUID) {
+	if m.mentions == nil {
+		m.mentions = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		m.mentions[ids[i]] = struct{}{}
+	}
+}
+
+// ClearMentions clears the "mentions" edge to the MessageMention entity.
+func (m *MessageMutation) ClearMentions() {
+	m.clearedmentions = true
+}
+
+// MentionsCleared reports if the "mentions" edge to the MessageMention entity was cleared.
+func (m *MessageMutation) MentionsCleared() bool {
+	return m.clearedmentions
+}
+
+// RemoveMentionIDs removes the "mentions" edge to the MessageMention entity by IDs.
+func (m *MessageMutation) RemoveMentionIDs(ids ...uuid.UUID) {
+	if m.removedmentions == nil {
+		m.removedmentions = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		delete(m.mentions, ids[i])
+		m.removedmentions[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedMentions returns the removed IDs of the "mentions" edge to the MessageMention entity.
+func (m *MessageMutation) RemovedMentionsIDs() (ids []uuid.UUID) {
+	for id := range m.removedmentions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// MentionsIDs returns the "mentions" edge IDs in the mutation.
+func (m *MessageMutation) MentionsIDs() (ids []uuid.UUID) {
+	for id := range m.mentions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetMentions resets all changes to the "mentions" edge.
+func (m *MessageMutation) ResetMentions() {
+	m.mentions = nil
+	m.clearedmentions = false
+	m.removedmentions = nil
+}
+
 // Where appends a list predicates to the MessageMutation builder.
 func (m *MessageMutation) Where(ps ...predicate.Message) {
 	m.predicates = append(m.predicates, ps...)
@@ -27019,7 +27078,7 @@ func (m *MessageMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *MessageMutation) AddedEdges() []string {
-	edges := make([]string, 0, 8)
+	edges := make([]string, 0, 9)
 	if m.organization != nil {
 		edges = append(edges, message.EdgeOrganization)
 	}
@@ -27043,6 +27102,9 @@ func (m *MessageMutation) AddedEdges() []string {
 	}
 	if m.attachments != nil {
 		edges = append(edges, message.EdgeAttachments)
+	}
+	if m.mentions != nil {
+		edges = append(edges, message.EdgeMentions)
 	}
 	return edges
 }
@@ -27089,13 +27151,19 @@ func (m *MessageMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case message.EdgeMentions:
+		ids := make([]ent.Value, 0, len(m.mentions))
+		for id := range m.mentions {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *MessageMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 8)
+	edges := make([]string, 0, 9)
 	if m.removedreplies != nil {
 		edges = append(edges, message.EdgeReplies)
 	}
@@ -27104,6 +27172,9 @@ func (m *MessageMutation) RemovedEdges() []string {
 	}
 	if m.removedattachments != nil {
 		edges = append(edges, message.EdgeAttachments)
+	}
+	if m.removedmentions != nil {
+		edges = append(edges, message.EdgeMentions)
 	}
 	return edges
 }
@@ -27130,13 +27201,19 @@ func (m *MessageMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case message.EdgeMentions:
+		ids := make([]ent.Value, 0, len(m.removedmentions))
+		for id := range m.removedmentions {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *MessageMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 8)
+	edges := make([]string, 0, 9)
 	if m.clearedorganization {
 		edges = append(edges, message.EdgeOrganization)
 	}
@@ -27161,6 +27238,9 @@ func (m *MessageMutation) ClearedEdges() []string {
 	if m.clearedattachments {
 		edges = append(edges, message.EdgeAttachments)
 	}
+	if m.clearedmentions {
+		edges = append(edges, message.EdgeMentions)
+	}
 	return edges
 }
 
@@ -27184,6 +27264,8 @@ func (m *MessageMutation) EdgeCleared(name string) bool {
 		return m.clearedreactions
 	case message.EdgeAttachments:
 		return m.clearedattachments
+	case message.EdgeMentions:
+		return m.clearedmentions
 	}
 	return false
 }
@@ -27238,6 +27320,9 @@ func (m *MessageMutation) ResetEdge(name string) error {
 		return nil
 	case message.EdgeAttachments:
 		m.ResetAttachments()
+		return nil
+	case message.EdgeMentions:
+		m.ResetMentions()
 		return nil
 	}
 	return fmt.Errorf("unknown Message edge %s", name)
@@ -28417,6 +28502,754 @@ func (m *MessageFileMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown MessageFile edge %s", name)
+}
+
+// MessageMentionMutation represents an operation that mutates the MessageMention nodes in the graph.
+type MessageMentionMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *uuid.UUID
+	created_at          *time.Time
+	updated_at          *time.Time
+	channel_id          *uuid.UUID
+	clearedFields       map[string]struct{}
+	organization        *uuid.UUID
+	clearedorganization bool
+	message             *uuid.UUID
+	clearedmessage      bool
+	user                *uuid.UUID
+	cleareduser         bool
+	done                bool
+	oldValue            func(context.Context) (*MessageMention, error)
+	predicates          []predicate.MessageMention
+}
+
+var _ ent.Mutation = (*MessageMentionMutation)(nil)
+
+// messagementionOption allows management of the mutation configuration using functional options.
+type messagementionOption func(*MessageMentionMutation)
+
+// newMessageMentionMutation creates new mutation for the MessageMention entity.
+func newMessageMentionMutation(c config, op Op, opts ...messagementionOption) *MessageMentionMutation {
+	m := &MessageMentionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeMessageMention,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withMessageMentionID sets the ID field of the mutation.
+func withMessageMentionID(id uuid.UUID) messagementionOption {
+	return func(m *MessageMentionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *MessageMention
+		)
+		m.oldValue = func(ctx context.Context) (*MessageMention, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().MessageMention.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withMessageMention sets the old MessageMention of the mutation.
+func withMessageMention(node *MessageMention) messagementionOption {
+	return func(m *MessageMentionMutation) {
+		m.oldValue = func(context.Context) (*MessageMention, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m MessageMentionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m MessageMentionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of MessageMention entities.
+func (m *MessageMentionMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *MessageMentionMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *MessageMentionMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().MessageMention.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *MessageMentionMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *MessageMentionMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the MessageMention entity.
+// If the MessageMention object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMentionMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *MessageMentionMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *MessageMentionMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *MessageMentionMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the MessageMention entity.
+// If the MessageMention object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMentionMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *MessageMentionMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *MessageMentionMutation) SetOrganizationID(u uuid.UUID) {
+	m.organization = &u
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *MessageMentionMutation) OrganizationID() (r uuid.UUID, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the MessageMention entity.
+// If the MessageMention object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMentionMutation) OldOrganizationID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *MessageMentionMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetMessageID sets the "message_id" field.
+func (m *MessageMentionMutation) SetMessageID(u uuid.UUID) {
+	m.message = &u
+}
+
+// MessageID returns the value of the "message_id" field in the mutation.
+func (m *MessageMentionMutation) MessageID() (r uuid.UUID, exists bool) {
+	v := m.message
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMessageID returns the old "message_id" field's value of the MessageMention entity.
+// If the MessageMention object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMentionMutation) OldMessageID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMessageID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMessageID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMessageID: %w", err)
+	}
+	return oldValue.MessageID, nil
+}
+
+// ResetMessageID resets all changes to the "message_id" field.
+func (m *MessageMentionMutation) ResetMessageID() {
+	m.message = nil
+}
+
+// SetChannelID sets the "channel_id" field.
+func (m *MessageMentionMutation) SetChannelID(u uuid.UUID) {
+	m.channel_id = &u
+}
+
+// ChannelID returns the value of the "channel_id" field in the mutation.
+func (m *MessageMentionMutation) ChannelID() (r uuid.UUID, exists bool) {
+	v := m.channel_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChannelID returns the old "channel_id" field's value of the MessageMention entity.
+// If the MessageMention object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMentionMutation) OldChannelID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChannelID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChannelID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChannelID: %w", err)
+	}
+	return oldValue.ChannelID, nil
+}
+
+// ResetChannelID resets all changes to the "channel_id" field.
+func (m *MessageMentionMutation) ResetChannelID() {
+	m.channel_id = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *MessageMentionMutation) SetUserID(u uuid.UUID) {
+	m.user = &u
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *MessageMentionMutation) UserID() (r uuid.UUID, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the MessageMention entity.
+// If the MessageMention object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMentionMutation) OldUserID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *MessageMentionMutation) ResetUserID() {
+	m.user = nil
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *MessageMentionMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[messagemention.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *MessageMentionMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *MessageMentionMutation) OrganizationIDs() (ids []uuid.UUID) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *MessageMentionMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// ClearMessage clears the "message" edge to the Message entity.
+func (m *MessageMentionMutation) ClearMessage() {
+	m.clearedmessage = true
+	m.clearedFields[messagemention.FieldMessageID] = struct{}{}
+}
+
+// MessageCleared reports if the "message" edge to the Message entity was cleared.
+func (m *MessageMentionMutation) MessageCleared() bool {
+	return m.clearedmessage
+}
+
+// MessageIDs returns the "message" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MessageID instead. It exists only for internal usage by the builders.
+func (m *MessageMentionMutation) MessageIDs() (ids []uuid.UUID) {
+	if id := m.message; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMessage resets all changes to the "message" edge.
+func (m *MessageMentionMutation) ResetMessage() {
+	m.message = nil
+	m.clearedmessage = false
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *MessageMentionMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[messagemention.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *MessageMentionMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *MessageMentionMutation) UserIDs() (ids []uuid.UUID) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *MessageMentionMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the MessageMentionMutation builder.
+func (m *MessageMentionMutation) Where(ps ...predicate.MessageMention) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the MessageMentionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *MessageMentionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.MessageMention, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *MessageMentionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *MessageMentionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (MessageMention).
+func (m *MessageMentionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *MessageMentionMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.created_at != nil {
+		fields = append(fields, messagemention.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, messagemention.FieldUpdatedAt)
+	}
+	if m.organization != nil {
+		fields = append(fields, messagemention.FieldOrganizationID)
+	}
+	if m.message != nil {
+		fields = append(fields, messagemention.FieldMessageID)
+	}
+	if m.channel_id != nil {
+		fields = append(fields, messagemention.FieldChannelID)
+	}
+	if m.user != nil {
+		fields = append(fields, messagemention.FieldUserID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *MessageMentionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case messagemention.FieldCreatedAt:
+		return m.CreatedAt()
+	case messagemention.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case messagemention.FieldOrganizationID:
+		return m.OrganizationID()
+	case messagemention.FieldMessageID:
+		return m.MessageID()
+	case messagemention.FieldChannelID:
+		return m.ChannelID()
+	case messagemention.FieldUserID:
+		return m.UserID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *MessageMentionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case messagemention.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case messagemention.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case messagemention.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case messagemention.FieldMessageID:
+		return m.OldMessageID(ctx)
+	case messagemention.FieldChannelID:
+		return m.OldChannelID(ctx)
+	case messagemention.FieldUserID:
+		return m.OldUserID(ctx)
+	}
+	return nil, fmt.Errorf("unknown MessageMention field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MessageMentionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case messagemention.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case messagemention.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case messagemention.FieldOrganizationID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case messagemention.FieldMessageID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMessageID(v)
+		return nil
+	case messagemention.FieldChannelID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChannelID(v)
+		return nil
+	case messagemention.FieldUserID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown MessageMention field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *MessageMentionMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *MessageMentionMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *MessageMentionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown MessageMention numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *MessageMentionMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *MessageMentionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *MessageMentionMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown MessageMention nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *MessageMentionMutation) ResetField(name string) error {
+	switch name {
+	case messagemention.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case messagemention.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case messagemention.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case messagemention.FieldMessageID:
+		m.ResetMessageID()
+		return nil
+	case messagemention.FieldChannelID:
+		m.ResetChannelID()
+		return nil
+	case messagemention.FieldUserID:
+		m.ResetUserID()
+		return nil
+	}
+	return fmt.Errorf("unknown MessageMention field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *MessageMentionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.organization != nil {
+		edges = append(edges, messagemention.EdgeOrganization)
+	}
+	if m.message != nil {
+		edges = append(edges, messagemention.EdgeMessage)
+	}
+	if m.user != nil {
+		edges = append(edges, messagemention.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *MessageMentionMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case messagemention.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	case messagemention.EdgeMessage:
+		if id := m.message; id != nil {
+			return []ent.Value{*id}
+		}
+	case messagemention.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *MessageMentionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *MessageMentionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *MessageMentionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedorganization {
+		edges = append(edges, messagemention.EdgeOrganization)
+	}
+	if m.clearedmessage {
+		edges = append(edges, messagemention.EdgeMessage)
+	}
+	if m.cleareduser {
+		edges = append(edges, messagemention.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *MessageMentionMutation) EdgeCleared(name string) bool {
+	switch name {
+	case messagemention.EdgeOrganization:
+		return m.clearedorganization
+	case messagemention.EdgeMessage:
+		return m.clearedmessage
+	case messagemention.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *MessageMentionMutation) ClearEdge(name string) error {
+	switch name {
+	case messagemention.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	case messagemention.EdgeMessage:
+		m.ClearMessage()
+		return nil
+	case messagemention.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown MessageMention unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *MessageMentionMutation) ResetEdge(name string) error {
+	switch name {
+	case messagemention.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	case messagemention.EdgeMessage:
+		m.ResetMessage()
+		return nil
+	case messagemention.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown MessageMention edge %s", name)
 }
 
 // MessageReactionMutation represents an operation that mutates the MessageReaction nodes in the graph.
@@ -45506,8 +46339,6 @@ type ReadReceiptMutation struct {
 	updated_at           *time.Time
 	last_read_message_id *uuid.UUID
 	last_read_at         *time.Time
-	mention_count        *int
-	addmention_count     *int
 	clearedFields        map[string]struct{}
 	organization         *uuid.UUID
 	clearedorganization  bool
@@ -45902,62 +46733,6 @@ func (m *ReadReceiptMutation) ResetLastReadAt() {
 	delete(m.clearedFields, readreceipt.FieldLastReadAt)
 }
 
-// SetMentionCount sets the "mention_count" field.
-func (m *ReadReceiptMutation) SetMentionCount(i int) {
-	m.mention_count = &i
-	m.addmention_count = nil
-}
-
-// MentionCount returns the value of the "mention_count" field in the mutation.
-func (m *ReadReceiptMutation) MentionCount() (r int, exists bool) {
-	v := m.mention_count
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldMentionCount returns the old "mention_count" field's value of the ReadReceipt entity.
-// If the ReadReceipt object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ReadReceiptMutation) OldMentionCount(ctx context.Context) (v int, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldMentionCount is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldMentionCount requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldMentionCount: %w", err)
-	}
-	return oldValue.MentionCount, nil
-}
-
-// AddMentionCount adds i to the "mention_count" field.
-func (m *ReadReceiptMutation) AddMentionCount(i int) {
-	if m.addmention_count != nil {
-		*m.addmention_count += i
-	} else {
-		m.addmention_count = &i
-	}
-}
-
-// AddedMentionCount returns the value that was added to the "mention_count" field in this mutation.
-func (m *ReadReceiptMutation) AddedMentionCount() (r int, exists bool) {
-	v := m.addmention_count
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ResetMentionCount resets all changes to the "mention_count" field.
-func (m *ReadReceiptMutation) ResetMentionCount() {
-	m.mention_count = nil
-	m.addmention_count = nil
-}
-
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *ReadReceiptMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -46073,7 +46848,7 @@ func (m *ReadReceiptMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ReadReceiptMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 7)
 	if m.created_at != nil {
 		fields = append(fields, readreceipt.FieldCreatedAt)
 	}
@@ -46094,9 +46869,6 @@ func (m *ReadReceiptMutation) Fields() []string {
 	}
 	if m.last_read_at != nil {
 		fields = append(fields, readreceipt.FieldLastReadAt)
-	}
-	if m.mention_count != nil {
-		fields = append(fields, readreceipt.FieldMentionCount)
 	}
 	return fields
 }
@@ -46120,8 +46892,6 @@ func (m *ReadReceiptMutation) Field(name string) (ent.Value, bool) {
 		return m.LastReadMessageID()
 	case readreceipt.FieldLastReadAt:
 		return m.LastReadAt()
-	case readreceipt.FieldMentionCount:
-		return m.MentionCount()
 	}
 	return nil, false
 }
@@ -46145,8 +46915,6 @@ func (m *ReadReceiptMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldLastReadMessageID(ctx)
 	case readreceipt.FieldLastReadAt:
 		return m.OldLastReadAt(ctx)
-	case readreceipt.FieldMentionCount:
-		return m.OldMentionCount(ctx)
 	}
 	return nil, fmt.Errorf("unknown ReadReceipt field %s", name)
 }
@@ -46205,13 +46973,6 @@ func (m *ReadReceiptMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetLastReadAt(v)
 		return nil
-	case readreceipt.FieldMentionCount:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetMentionCount(v)
-		return nil
 	}
 	return fmt.Errorf("unknown ReadReceipt field %s", name)
 }
@@ -46219,21 +46980,13 @@ func (m *ReadReceiptMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *ReadReceiptMutation) AddedFields() []string {
-	var fields []string
-	if m.addmention_count != nil {
-		fields = append(fields, readreceipt.FieldMentionCount)
-	}
-	return fields
+	return nil
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *ReadReceiptMutation) AddedField(name string) (ent.Value, bool) {
-	switch name {
-	case readreceipt.FieldMentionCount:
-		return m.AddedMentionCount()
-	}
 	return nil, false
 }
 
@@ -46242,13 +46995,6 @@ func (m *ReadReceiptMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *ReadReceiptMutation) AddField(name string, value ent.Value) error {
 	switch name {
-	case readreceipt.FieldMentionCount:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddMentionCount(v)
-		return nil
 	}
 	return fmt.Errorf("unknown ReadReceipt numeric field %s", name)
 }
@@ -46311,9 +47057,6 @@ func (m *ReadReceiptMutation) ResetField(name string) error {
 		return nil
 	case readreceipt.FieldLastReadAt:
 		m.ResetLastReadAt()
-		return nil
-	case readreceipt.FieldMentionCount:
-		m.ResetMentionCount()
 		return nil
 	}
 	return fmt.Errorf("unknown ReadReceipt field %s", name)

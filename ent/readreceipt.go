@@ -35,8 +35,6 @@ type ReadReceipt struct {
 	LastReadMessageID *uuid.UUID `json:"last_read_message_id,omitempty"`
 	// LastReadAt holds the value of the "last_read_at" field.
 	LastReadAt *time.Time `json:"last_read_at,omitempty"`
-	// Unread mentions of the user since last_read_message_id; reset on read
-	MentionCount int `json:"mention_count,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ReadReceiptQuery when eager-loading is set.
 	Edges        ReadReceiptEdges `json:"edges"`
@@ -96,8 +94,6 @@ func (*ReadReceipt) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case readreceipt.FieldLastReadMessageID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
-		case readreceipt.FieldMentionCount:
-			values[i] = new(sql.NullInt64)
 		case readreceipt.FieldCreatedAt, readreceipt.FieldUpdatedAt, readreceipt.FieldLastReadAt:
 			values[i] = new(sql.NullTime)
 		case readreceipt.FieldID, readreceipt.FieldOrganizationID, readreceipt.FieldChannelID, readreceipt.FieldUserID:
@@ -166,12 +162,6 @@ func (_m *ReadReceipt) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.LastReadAt = new(time.Time)
 				*_m.LastReadAt = value.Time
-			}
-		case readreceipt.FieldMentionCount:
-			if value, ok := values[i].(*sql.NullInt64); !ok {
-				return fmt.Errorf("unexpected type %T for field mention_count", values[i])
-			} else if value.Valid {
-				_m.MentionCount = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -248,9 +238,6 @@ func (_m *ReadReceipt) String() string {
 		builder.WriteString("last_read_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
-	builder.WriteString(", ")
-	builder.WriteString("mention_count=")
-	builder.WriteString(fmt.Sprintf("%v", _m.MentionCount))
 	builder.WriteByte(')')
 	return builder.String()
 }

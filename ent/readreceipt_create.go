@@ -101,20 +101,6 @@ func (_c *ReadReceiptCreate) SetNillableLastReadAt(v *time.Time) *ReadReceiptCre
 	return _c
 }
 
-// SetMentionCount sets the "mention_count" field.
-func (_c *ReadReceiptCreate) SetMentionCount(v int) *ReadReceiptCreate {
-	_c.mutation.SetMentionCount(v)
-	return _c
-}
-
-// SetNillableMentionCount sets the "mention_count" field if the given value is not nil.
-func (_c *ReadReceiptCreate) SetNillableMentionCount(v *int) *ReadReceiptCreate {
-	if v != nil {
-		_c.SetMentionCount(*v)
-	}
-	return _c
-}
-
 // SetID sets the "id" field.
 func (_c *ReadReceiptCreate) SetID(v uuid.UUID) *ReadReceiptCreate {
 	_c.mutation.SetID(v)
@@ -195,10 +181,6 @@ func (_c *ReadReceiptCreate) defaults() error {
 		v := readreceipt.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
-	if _, ok := _c.mutation.MentionCount(); !ok {
-		v := readreceipt.DefaultMentionCount
-		_c.mutation.SetMentionCount(v)
-	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if readreceipt.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized readreceipt.DefaultID (forgotten import ent/runtime?)")
@@ -225,14 +207,6 @@ func (_c *ReadReceiptCreate) check() error {
 	}
 	if _, ok := _c.mutation.UserID(); !ok {
 		return &ValidationError{Name: "user_id", err: errors.New(`ent: missing required field "ReadReceipt.user_id"`)}
-	}
-	if _, ok := _c.mutation.MentionCount(); !ok {
-		return &ValidationError{Name: "mention_count", err: errors.New(`ent: missing required field "ReadReceipt.mention_count"`)}
-	}
-	if v, ok := _c.mutation.MentionCount(); ok {
-		if err := readreceipt.MentionCountValidator(v); err != nil {
-			return &ValidationError{Name: "mention_count", err: fmt.Errorf(`ent: validator failed for field "ReadReceipt.mention_count": %w`, err)}
-		}
 	}
 	if len(_c.mutation.OrganizationIDs()) == 0 {
 		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "ReadReceipt.organization"`)}
@@ -294,10 +268,6 @@ func (_c *ReadReceiptCreate) createSpec() (*ReadReceipt, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.LastReadAt(); ok {
 		_spec.SetField(readreceipt.FieldLastReadAt, field.TypeTime, value)
 		_node.LastReadAt = &value
-	}
-	if value, ok := _c.mutation.MentionCount(); ok {
-		_spec.SetField(readreceipt.FieldMentionCount, field.TypeInt, value)
-		_node.MentionCount = value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -450,24 +420,6 @@ func (u *ReadReceiptUpsert) ClearLastReadAt() *ReadReceiptUpsert {
 	return u
 }
 
-// SetMentionCount sets the "mention_count" field.
-func (u *ReadReceiptUpsert) SetMentionCount(v int) *ReadReceiptUpsert {
-	u.Set(readreceipt.FieldMentionCount, v)
-	return u
-}
-
-// UpdateMentionCount sets the "mention_count" field to the value that was provided on create.
-func (u *ReadReceiptUpsert) UpdateMentionCount() *ReadReceiptUpsert {
-	u.SetExcluded(readreceipt.FieldMentionCount)
-	return u
-}
-
-// AddMentionCount adds v to the "mention_count" field.
-func (u *ReadReceiptUpsert) AddMentionCount(v int) *ReadReceiptUpsert {
-	u.Add(readreceipt.FieldMentionCount, v)
-	return u
-}
-
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -581,27 +533,6 @@ func (u *ReadReceiptUpsertOne) UpdateLastReadAt() *ReadReceiptUpsertOne {
 func (u *ReadReceiptUpsertOne) ClearLastReadAt() *ReadReceiptUpsertOne {
 	return u.Update(func(s *ReadReceiptUpsert) {
 		s.ClearLastReadAt()
-	})
-}
-
-// SetMentionCount sets the "mention_count" field.
-func (u *ReadReceiptUpsertOne) SetMentionCount(v int) *ReadReceiptUpsertOne {
-	return u.Update(func(s *ReadReceiptUpsert) {
-		s.SetMentionCount(v)
-	})
-}
-
-// AddMentionCount adds v to the "mention_count" field.
-func (u *ReadReceiptUpsertOne) AddMentionCount(v int) *ReadReceiptUpsertOne {
-	return u.Update(func(s *ReadReceiptUpsert) {
-		s.AddMentionCount(v)
-	})
-}
-
-// UpdateMentionCount sets the "mention_count" field to the value that was provided on create.
-func (u *ReadReceiptUpsertOne) UpdateMentionCount() *ReadReceiptUpsertOne {
-	return u.Update(func(s *ReadReceiptUpsert) {
-		s.UpdateMentionCount()
 	})
 }
 
@@ -885,27 +816,6 @@ func (u *ReadReceiptUpsertBulk) UpdateLastReadAt() *ReadReceiptUpsertBulk {
 func (u *ReadReceiptUpsertBulk) ClearLastReadAt() *ReadReceiptUpsertBulk {
 	return u.Update(func(s *ReadReceiptUpsert) {
 		s.ClearLastReadAt()
-	})
-}
-
-// SetMentionCount sets the "mention_count" field.
-func (u *ReadReceiptUpsertBulk) SetMentionCount(v int) *ReadReceiptUpsertBulk {
-	return u.Update(func(s *ReadReceiptUpsert) {
-		s.SetMentionCount(v)
-	})
-}
-
-// AddMentionCount adds v to the "mention_count" field.
-func (u *ReadReceiptUpsertBulk) AddMentionCount(v int) *ReadReceiptUpsertBulk {
-	return u.Update(func(s *ReadReceiptUpsert) {
-		s.AddMentionCount(v)
-	})
-}
-
-// UpdateMentionCount sets the "mention_count" field to the value that was provided on create.
-func (u *ReadReceiptUpsertBulk) UpdateMentionCount() *ReadReceiptUpsertBulk {
-	return u.Update(func(s *ReadReceiptUpsert) {
-		s.UpdateMentionCount()
 	})
 }
 

@@ -76,27 +76,6 @@ func (_u *ReadReceiptUpdate) ClearLastReadAt() *ReadReceiptUpdate {
 	return _u
 }
 
-// SetMentionCount sets the "mention_count" field.
-func (_u *ReadReceiptUpdate) SetMentionCount(v int) *ReadReceiptUpdate {
-	_u.mutation.ResetMentionCount()
-	_u.mutation.SetMentionCount(v)
-	return _u
-}
-
-// SetNillableMentionCount sets the "mention_count" field if the given value is not nil.
-func (_u *ReadReceiptUpdate) SetNillableMentionCount(v *int) *ReadReceiptUpdate {
-	if v != nil {
-		_u.SetMentionCount(*v)
-	}
-	return _u
-}
-
-// AddMentionCount adds value to the "mention_count" field.
-func (_u *ReadReceiptUpdate) AddMentionCount(v int) *ReadReceiptUpdate {
-	_u.mutation.AddMentionCount(v)
-	return _u
-}
-
 // Mutation returns the ReadReceiptMutation object of the builder.
 func (_u *ReadReceiptUpdate) Mutation() *ReadReceiptMutation {
 	return _u.mutation
@@ -146,11 +125,6 @@ func (_u *ReadReceiptUpdate) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *ReadReceiptUpdate) check() error {
-	if v, ok := _u.mutation.MentionCount(); ok {
-		if err := readreceipt.MentionCountValidator(v); err != nil {
-			return &ValidationError{Name: "mention_count", err: fmt.Errorf(`ent: validator failed for field "ReadReceipt.mention_count": %w`, err)}
-		}
-	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "ReadReceipt.organization"`)
 	}
@@ -195,12 +169,6 @@ func (_u *ReadReceiptUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	}
 	if _u.mutation.LastReadAtCleared() {
 		_spec.ClearField(readreceipt.FieldLastReadAt, field.TypeTime)
-	}
-	if value, ok := _u.mutation.MentionCount(); ok {
-		_spec.SetField(readreceipt.FieldMentionCount, field.TypeInt, value)
-	}
-	if value, ok := _u.mutation.AddedMentionCount(); ok {
-		_spec.AddField(readreceipt.FieldMentionCount, field.TypeInt, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -270,27 +238,6 @@ func (_u *ReadReceiptUpdateOne) ClearLastReadAt() *ReadReceiptUpdateOne {
 	return _u
 }
 
-// SetMentionCount sets the "mention_count" field.
-func (_u *ReadReceiptUpdateOne) SetMentionCount(v int) *ReadReceiptUpdateOne {
-	_u.mutation.ResetMentionCount()
-	_u.mutation.SetMentionCount(v)
-	return _u
-}
-
-// SetNillableMentionCount sets the "mention_count" field if the given value is not nil.
-func (_u *ReadReceiptUpdateOne) SetNillableMentionCount(v *int) *ReadReceiptUpdateOne {
-	if v != nil {
-		_u.SetMentionCount(*v)
-	}
-	return _u
-}
-
-// AddMentionCount adds value to the "mention_count" field.
-func (_u *ReadReceiptUpdateOne) AddMentionCount(v int) *ReadReceiptUpdateOne {
-	_u.mutation.AddMentionCount(v)
-	return _u
-}
-
 // Mutation returns the ReadReceiptMutation object of the builder.
 func (_u *ReadReceiptUpdateOne) Mutation() *ReadReceiptMutation {
 	return _u.mutation
@@ -353,11 +300,6 @@ func (_u *ReadReceiptUpdateOne) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *ReadReceiptUpdateOne) check() error {
-	if v, ok := _u.mutation.MentionCount(); ok {
-		if err := readreceipt.MentionCountValidator(v); err != nil {
-			return &ValidationError{Name: "mention_count", err: fmt.Errorf(`ent: validator failed for field "ReadReceipt.mention_count": %w`, err)}
-		}
-	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "ReadReceipt.organization"`)
 	}
@@ -419,12 +361,6 @@ func (_u *ReadReceiptUpdateOne) sqlSave(ctx context.Context) (_node *ReadReceipt
 	}
 	if _u.mutation.LastReadAtCleared() {
 		_spec.ClearField(readreceipt.FieldLastReadAt, field.TypeTime)
-	}
-	if value, ok := _u.mutation.MentionCount(); ok {
-		_spec.SetField(readreceipt.FieldMentionCount, field.TypeInt, value)
-	}
-	if value, ok := _u.mutation.AddedMentionCount(); ok {
-		_spec.AddField(readreceipt.FieldMentionCount, field.TypeInt, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &ReadReceipt{config: _u.config}

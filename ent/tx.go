@@ -62,6 +62,8 @@ type Tx struct {
 	Message *MessageClient
 	// MessageFile is the client for interacting with the MessageFile builders.
 	MessageFile *MessageFileClient
+	// MessageMention is the client for interacting with the MessageMention builders.
+	MessageMention *MessageMentionClient
 	// MessageReaction is the client for interacting with the MessageReaction builders.
 	MessageReaction *MessageReactionClient
 	// Milestone is the client for interacting with the Milestone builders.
@@ -277,6 +279,7 @@ func (tx *Tx) init() {
 	tx.LoginHistory = NewLoginHistoryClient(tx.config)
 	tx.Message = NewMessageClient(tx.config)
 	tx.MessageFile = NewMessageFileClient(tx.config)
+	tx.MessageMention = NewMessageMentionClient(tx.config)
 	tx.MessageReaction = NewMessageReactionClient(tx.config)
 	tx.Milestone = NewMilestoneClient(tx.config)
 	tx.ModelPrice = NewModelPriceClient(tx.config)

@@ -160,8 +160,8 @@ CREATE UNIQUE INDEX "channel_organization_id_direct_key" ON "channels" ("organiz
 CREATE UNIQUE INDEX "channel_organization_id_name" ON "channels" ("organization_id", "name") WHERE ((deleted_at IS NULL) AND ((type)::text = ANY (ARRAY[('public'::character varying)::text, ('private'::character varying)::text])));
 -- Create index "channel_organization_id_type_id" to table: "channels"
 CREATE INDEX "channel_organization_id_type_id" ON "channels" ("organization_id", "type", "id");
--- Create index "channel_project_id_id" to table: "channels"
-CREATE INDEX "channel_project_id_id" ON "channels" ("project_id", "id");
+-- Create index "channel_project_id" to table: "channels"
+CREATE UNIQUE INDEX "channel_project_id" ON "channels" ("project_id") WHERE ((deleted_at IS NULL) AND ((type)::text = 'project'::text));
 -- Create "idle_periods" table
 CREATE TABLE "idle_periods" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "client_record_id" character varying NOT NULL, "device_id" character varying NOT NULL, "started_at" timestamptz NOT NULL, "ended_at" timestamptz NOT NULL, "duration_seconds" bigint NOT NULL, "organization_id" uuid NOT NULL, "user_id" uuid NOT NULL, PRIMARY KEY ("id"));
 -- Create index "idleperiod_organization_id" to table: "idle_periods"
@@ -192,6 +192,16 @@ CREATE INDEX "messagefile_message_id" ON "message_files" ("message_id");
 CREATE INDEX "messagefile_organization_id" ON "message_files" ("organization_id");
 -- Create index "messagefile_uploader_id_id" to table: "message_files"
 CREATE INDEX "messagefile_uploader_id_id" ON "message_files" ("uploader_id", "id");
+-- Create "message_mentions" table
+CREATE TABLE "message_mentions" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "channel_id" uuid NOT NULL, "message_id" uuid NOT NULL, "organization_id" uuid NOT NULL, "user_id" uuid NOT NULL, PRIMARY KEY ("id"));
+-- Create index "messagemention_message_id_user_id" to table: "message_mentions"
+CREATE UNIQUE INDEX "messagemention_message_id_user_id" ON "message_mentions" ("message_id", "user_id");
+-- Create index "messagemention_organization_id" to table: "message_mentions"
+CREATE INDEX "messagemention_organization_id" ON "message_mentions" ("organization_id");
+-- Create index "messagemention_user_id_channel_id_message_id" to table: "message_mentions"
+CREATE INDEX "messagemention_user_id_channel_id_message_id" ON "message_mentions" ("user_id", "channel_id", "message_id");
+-- Create index "messagemention_user_id_message_id" to table: "message_mentions"
+CREATE INDEX "messagemention_user_id_message_id" ON "message_mentions" ("user_id", "message_id");
 -- Create "message_reactions" table
 CREATE TABLE "message_reactions" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "deleted_at" timestamptz NULL, "emoji" character varying NOT NULL, "message_id" uuid NOT NULL, "organization_id" uuid NOT NULL, "user_id" uuid NOT NULL, PRIMARY KEY ("id"));
 -- Create index "messagereaction_message_id_user_id_emoji" to table: "message_reactions"
@@ -323,7 +333,7 @@ CREATE INDEX "project_organization_id_status_id" ON "projects" ("organization_id
 -- Create index "project_owner_id" to table: "projects"
 CREATE INDEX "project_owner_id" ON "projects" ("owner_id");
 -- Create "read_receipts" table
-CREATE TABLE "read_receipts" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "last_read_message_id" uuid NULL, "last_read_at" timestamptz NULL, "mention_count" bigint NOT NULL DEFAULT 0, "organization_id" uuid NOT NULL, "channel_id" uuid NOT NULL, "user_id" uuid NOT NULL, PRIMARY KEY ("id"));
+CREATE TABLE "read_receipts" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "last_read_message_id" uuid NULL, "last_read_at" timestamptz NULL, "organization_id" uuid NOT NULL, "channel_id" uuid NOT NULL, "user_id" uuid NOT NULL, PRIMARY KEY ("id"));
 -- Create index "readreceipt_channel_id_user_id" to table: "read_receipts"
 CREATE UNIQUE INDEX "readreceipt_channel_id_user_id" ON "read_receipts" ("channel_id", "user_id");
 -- Create index "readreceipt_organization_id" to table: "read_receipts"
@@ -486,6 +496,8 @@ ALTER TABLE "idle_periods" ADD CONSTRAINT "idle_periods_organizations_organizati
 ALTER TABLE "labels" ADD CONSTRAINT "labels_organizations_organization" FOREIGN KEY ("organization_id") REFERENCES "organizations" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, ADD CONSTRAINT "labels_projects_project" FOREIGN KEY ("project_id") REFERENCES "projects" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION;
 -- Modify "message_files" table
 ALTER TABLE "message_files" ADD CONSTRAINT "message_files_channels_channel" FOREIGN KEY ("channel_id") REFERENCES "channels" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, ADD CONSTRAINT "message_files_messages_attachments" FOREIGN KEY ("message_id") REFERENCES "messages" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, ADD CONSTRAINT "message_files_organizations_organization" FOREIGN KEY ("organization_id") REFERENCES "organizations" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, ADD CONSTRAINT "message_files_users_uploader" FOREIGN KEY ("uploader_id") REFERENCES "users" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION;
+-- Modify "message_mentions" table
+ALTER TABLE "message_mentions" ADD CONSTRAINT "message_mentions_messages_mentions" FOREIGN KEY ("message_id") REFERENCES "messages" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, ADD CONSTRAINT "message_mentions_organizations_organization" FOREIGN KEY ("organization_id") REFERENCES "organizations" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, ADD CONSTRAINT "message_mentions_users_user" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION;
 -- Modify "message_reactions" table
 ALTER TABLE "message_reactions" ADD CONSTRAINT "message_reactions_messages_reactions" FOREIGN KEY ("message_id") REFERENCES "messages" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, ADD CONSTRAINT "message_reactions_organizations_organization" FOREIGN KEY ("organization_id") REFERENCES "organizations" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, ADD CONSTRAINT "message_reactions_users_user" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION;
 -- Modify "messages" table

@@ -297,6 +297,18 @@ func (f MessageFileFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value,
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MessageFileMutation", m)
 }
 
+// The MessageMentionFunc type is an adapter to allow the use of ordinary
+// function as MessageMention mutator.
+type MessageMentionFunc func(context.Context, *ent.MessageMentionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f MessageMentionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.MessageMentionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MessageMentionMutation", m)
+}
+
 // The MessageReactionFunc type is an adapter to allow the use of ordinary
 // function as MessageReaction mutator.
 type MessageReactionFunc func(context.Context, *ent.MessageReactionMutation) (ent.Value, error)

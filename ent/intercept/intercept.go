@@ -32,6 +32,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/loginhistory"
 	"github.com/worksynapse/worksynapse/ent/message"
 	"github.com/worksynapse/worksynapse/ent/messagefile"
+	"github.com/worksynapse/worksynapse/ent/messagemention"
 	"github.com/worksynapse/worksynapse/ent/messagereaction"
 	"github.com/worksynapse/worksynapse/ent/milestone"
 	"github.com/worksynapse/worksynapse/ent/modelprice"
@@ -767,6 +768,33 @@ func (f TraverseMessageFile) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.MessageFileQuery", q)
+}
+
+// The MessageMentionFunc type is an adapter to allow the use of ordinary function as a Querier.
+type MessageMentionFunc func(context.Context, *ent.MessageMentionQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f MessageMentionFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.MessageMentionQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.MessageMentionQuery", q)
+}
+
+// The TraverseMessageMention type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseMessageMention func(context.Context, *ent.MessageMentionQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseMessageMention) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseMessageMention) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.MessageMentionQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.MessageMentionQuery", q)
 }
 
 // The MessageReactionFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -1630,6 +1658,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.MessageQuery, predicate.Message, message.OrderOption]{typ: ent.TypeMessage, tq: q}, nil
 	case *ent.MessageFileQuery:
 		return &query[*ent.MessageFileQuery, predicate.MessageFile, messagefile.OrderOption]{typ: ent.TypeMessageFile, tq: q}, nil
+	case *ent.MessageMentionQuery:
+		return &query[*ent.MessageMentionQuery, predicate.MessageMention, messagemention.OrderOption]{typ: ent.TypeMessageMention, tq: q}, nil
 	case *ent.MessageReactionQuery:
 		return &query[*ent.MessageReactionQuery, predicate.MessageReaction, messagereaction.OrderOption]{typ: ent.TypeMessageReaction, tq: q}, nil
 	case *ent.MilestoneQuery:

@@ -1068,9 +1068,12 @@ var (
 				Columns: []*schema.Column{ChannelsColumns[12], ChannelsColumns[4], ChannelsColumns[0]},
 			},
 			{
-				Name:    "channel_project_id_id",
-				Unique:  false,
-				Columns: []*schema.Column{ChannelsColumns[13], ChannelsColumns[0]},
+				Name:    "channel_project_id",
+				Unique:  true,
+				Columns: []*schema.Column{ChannelsColumns[13]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL AND type = 'project'",
+				},
 			},
 		},
 	}
@@ -1265,7 +1268,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
-		{Name: "body", Type: field.TypeString, Size: 16000, Default: ""},
+		{Name: "body", Type: field.TypeString, Size: 262144, Default: ""},
 		{Name: "reply_count", Type: field.TypeInt, Default: 0},
 		{Name: "last_reply_at", Type: field.TypeTime, Nullable: true},
 		{Name: "edited_at", Type: field.TypeTime, Nullable: true},
@@ -1405,6 +1408,64 @@ var (
 				Name:    "messagefile_uploader_id_id",
 				Unique:  false,
 				Columns: []*schema.Column{MessageFilesColumns[12], MessageFilesColumns[0]},
+			},
+		},
+	}
+	// MessageMentionsColumns holds the columns for the "message_mentions" table.
+	MessageMentionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "channel_id", Type: field.TypeUUID},
+		{Name: "message_id", Type: field.TypeUUID},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "user_id", Type: field.TypeUUID},
+	}
+	// MessageMentionsTable holds the schema information for the "message_mentions" table.
+	MessageMentionsTable = &schema.Table{
+		Name:       "message_mentions",
+		Columns:    MessageMentionsColumns,
+		PrimaryKey: []*schema.Column{MessageMentionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "message_mentions_messages_mentions",
+				Columns:    []*schema.Column{MessageMentionsColumns[4]},
+				RefColumns: []*schema.Column{MessagesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "message_mentions_organizations_organization",
+				Columns:    []*schema.Column{MessageMentionsColumns[5]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "message_mentions_users_user",
+				Columns:    []*schema.Column{MessageMentionsColumns[6]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "messagemention_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{MessageMentionsColumns[5]},
+			},
+			{
+				Name:    "messagemention_message_id_user_id",
+				Unique:  true,
+				Columns: []*schema.Column{MessageMentionsColumns[4], MessageMentionsColumns[6]},
+			},
+			{
+				Name:    "messagemention_user_id_message_id",
+				Unique:  false,
+				Columns: []*schema.Column{MessageMentionsColumns[6], MessageMentionsColumns[4]},
+			},
+			{
+				Name:    "messagemention_user_id_channel_id_message_id",
+				Unique:  false,
+				Columns: []*schema.Column{MessageMentionsColumns[6], MessageMentionsColumns[3], MessageMentionsColumns[4]},
 			},
 		},
 	}
@@ -2274,7 +2335,6 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "last_read_message_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "last_read_at", Type: field.TypeTime, Nullable: true},
-		{Name: "mention_count", Type: field.TypeInt, Default: 0},
 		{Name: "organization_id", Type: field.TypeUUID},
 		{Name: "channel_id", Type: field.TypeUUID},
 		{Name: "user_id", Type: field.TypeUUID},
@@ -2287,19 +2347,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "read_receipts_organizations_organization",
-				Columns:    []*schema.Column{ReadReceiptsColumns[6]},
+				Columns:    []*schema.Column{ReadReceiptsColumns[5]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "read_receipts_channels_channel",
-				Columns:    []*schema.Column{ReadReceiptsColumns[7]},
+				Columns:    []*schema.Column{ReadReceiptsColumns[6]},
 				RefColumns: []*schema.Column{ChannelsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "read_receipts_users_user",
-				Columns:    []*schema.Column{ReadReceiptsColumns[8]},
+				Columns:    []*schema.Column{ReadReceiptsColumns[7]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -2308,17 +2368,17 @@ var (
 			{
 				Name:    "readreceipt_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{ReadReceiptsColumns[6]},
+				Columns: []*schema.Column{ReadReceiptsColumns[5]},
 			},
 			{
 				Name:    "readreceipt_channel_id_user_id",
 				Unique:  true,
-				Columns: []*schema.Column{ReadReceiptsColumns[7], ReadReceiptsColumns[8]},
+				Columns: []*schema.Column{ReadReceiptsColumns[6], ReadReceiptsColumns[7]},
 			},
 			{
 				Name:    "readreceipt_user_id",
 				Unique:  false,
-				Columns: []*schema.Column{ReadReceiptsColumns[8]},
+				Columns: []*schema.Column{ReadReceiptsColumns[7]},
 			},
 		},
 	}
@@ -3199,6 +3259,7 @@ var (
 		LoginHistoriesTable,
 		MessagesTable,
 		MessageFilesTable,
+		MessageMentionsTable,
 		MessageReactionsTable,
 		MilestonesTable,
 		ModelPricesTable,
@@ -3300,6 +3361,9 @@ func init() {
 	MessageFilesTable.ForeignKeys[1].RefTable = OrganizationsTable
 	MessageFilesTable.ForeignKeys[2].RefTable = ChannelsTable
 	MessageFilesTable.ForeignKeys[3].RefTable = UsersTable
+	MessageMentionsTable.ForeignKeys[0].RefTable = MessagesTable
+	MessageMentionsTable.ForeignKeys[1].RefTable = OrganizationsTable
+	MessageMentionsTable.ForeignKeys[2].RefTable = UsersTable
 	MessageReactionsTable.ForeignKeys[0].RefTable = MessagesTable
 	MessageReactionsTable.ForeignKeys[1].RefTable = OrganizationsTable
 	MessageReactionsTable.ForeignKeys[2].RefTable = UsersTable

@@ -78,6 +78,9 @@ type Message func(*sql.Selector)
 // MessageFile is the predicate function for messagefile builders.
 type MessageFile func(*sql.Selector)
 
+// MessageMention is the predicate function for messagemention builders.
+type MessageMention func(*sql.Selector)
+
 // MessageReaction is the predicate function for messagereaction builders.
 type MessageReaction func(*sql.Selector)
 

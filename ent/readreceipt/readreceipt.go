@@ -30,8 +30,6 @@ const (
 	FieldLastReadMessageID = "last_read_message_id"
 	// FieldLastReadAt holds the string denoting the last_read_at field in the database.
 	FieldLastReadAt = "last_read_at"
-	// FieldMentionCount holds the string denoting the mention_count field in the database.
-	FieldMentionCount = "mention_count"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeChannel holds the string denoting the channel edge name in mutations.
@@ -73,7 +71,6 @@ var Columns = []string{
 	FieldUserID,
 	FieldLastReadMessageID,
 	FieldLastReadAt,
-	FieldMentionCount,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -100,10 +97,6 @@ var (
 	DefaultUpdatedAt func() time.Time
 	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
 	UpdateDefaultUpdatedAt func() time.Time
-	// DefaultMentionCount holds the default value on creation for the "mention_count" field.
-	DefaultMentionCount int
-	// MentionCountValidator is a validator for the "mention_count" field. It is called by the builders before save.
-	MentionCountValidator func(int) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -149,11 +142,6 @@ func ByLastReadMessageID(opts ...sql.OrderTermOption) OrderOption {
 // ByLastReadAt orders the results by the last_read_at field.
 func ByLastReadAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastReadAt, opts...).ToFunc()
-}
-
-// ByMentionCount orders the results by the mention_count field.
-func ByMentionCount(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldMentionCount, opts...).ToFunc()
 }
 
 // ByOrganizationField orders the results by organization field.

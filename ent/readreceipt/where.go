@@ -91,11 +91,6 @@ func LastReadAt(v time.Time) predicate.ReadReceipt {
 	return predicate.ReadReceipt(sql.FieldEQ(FieldLastReadAt, v))
 }
 
-// MentionCount applies equality check predicate on the "mention_count" field. It's identical to MentionCountEQ.
-func MentionCount(v int) predicate.ReadReceipt {
-	return predicate.ReadReceipt(sql.FieldEQ(FieldMentionCount, v))
-}
-
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.ReadReceipt {
 	return predicate.ReadReceipt(sql.FieldEQ(FieldCreatedAt, v))
@@ -334,46 +329,6 @@ func LastReadAtIsNil() predicate.ReadReceipt {
 // LastReadAtNotNil applies the NotNil predicate on the "last_read_at" field.
 func LastReadAtNotNil() predicate.ReadReceipt {
 	return predicate.ReadReceipt(sql.FieldNotNull(FieldLastReadAt))
-}
-
-// MentionCountEQ applies the EQ predicate on the "mention_count" field.
-func MentionCountEQ(v int) predicate.ReadReceipt {
-	return predicate.ReadReceipt(sql.FieldEQ(FieldMentionCount, v))
-}
-
-// MentionCountNEQ applies the NEQ predicate on the "mention_count" field.
-func MentionCountNEQ(v int) predicate.ReadReceipt {
-	return predicate.ReadReceipt(sql.FieldNEQ(FieldMentionCount, v))
-}
-
-// MentionCountIn applies the In predicate on the "mention_count" field.
-func MentionCountIn(vs ...int) predicate.ReadReceipt {
-	return predicate.ReadReceipt(sql.FieldIn(FieldMentionCount, vs...))
-}
-
-// MentionCountNotIn applies the NotIn predicate on the "mention_count" field.
-func MentionCountNotIn(vs ...int) predicate.ReadReceipt {
-	return predicate.ReadReceipt(sql.FieldNotIn(FieldMentionCount, vs...))
-}
-
-// MentionCountGT applies the GT predicate on the "mention_count" field.
-func MentionCountGT(v int) predicate.ReadReceipt {
-	return predicate.ReadReceipt(sql.FieldGT(FieldMentionCount, v))
-}
-
-// MentionCountGTE applies the GTE predicate on the "mention_count" field.
-func MentionCountGTE(v int) predicate.ReadReceipt {
-	return predicate.ReadReceipt(sql.FieldGTE(FieldMentionCount, v))
-}
-
-// MentionCountLT applies the LT predicate on the "mention_count" field.
-func MentionCountLT(v int) predicate.ReadReceipt {
-	return predicate.ReadReceipt(sql.FieldLT(FieldMentionCount, v))
-}
-
-// MentionCountLTE applies the LTE predicate on the "mention_count" field.
-func MentionCountLTE(v int) predicate.ReadReceipt {
-	return predicate.ReadReceipt(sql.FieldLTE(FieldMentionCount, v))
 }
 
 // HasOrganization applies the HasEdge predicate on the "organization" edge.

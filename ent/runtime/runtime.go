@@ -31,6 +31,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/loginhistory"
 	"github.com/worksynapse/worksynapse/ent/message"
 	"github.com/worksynapse/worksynapse/ent/messagefile"
+	"github.com/worksynapse/worksynapse/ent/messagemention"
 	"github.com/worksynapse/worksynapse/ent/messagereaction"
 	"github.com/worksynapse/worksynapse/ent/milestone"
 	"github.com/worksynapse/worksynapse/ent/modelprice"
@@ -1599,6 +1600,36 @@ func init() {
 	messagefileDescID := messagefileMixinFields0[0].Descriptor()
 	// messagefile.DefaultID holds the default value on creation for the id field.
 	messagefile.DefaultID = messagefileDescID.Default.(func() uuid.UUID)
+	messagementionMixin := schema.MessageMention{}.Mixin()
+	messagemention.Policy = privacy.NewPolicies(schema.MessageMention{})
+	messagemention.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := messagemention.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	messagementionMixinFields0 := messagementionMixin[0].Fields()
+	_ = messagementionMixinFields0
+	messagementionMixinFields1 := messagementionMixin[1].Fields()
+	_ = messagementionMixinFields1
+	messagementionFields := schema.MessageMention{}.Fields()
+	_ = messagementionFields
+	// messagementionDescCreatedAt is the schema descriptor for created_at field.
+	messagementionDescCreatedAt := messagementionMixinFields1[0].Descriptor()
+	// messagemention.DefaultCreatedAt holds the default value on creation for the created_at field.
+	messagemention.DefaultCreatedAt = messagementionDescCreatedAt.Default.(func() time.Time)
+	// messagementionDescUpdatedAt is the schema descriptor for updated_at field.
+	messagementionDescUpdatedAt := messagementionMixinFields1[1].Descriptor()
+	// messagemention.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	messagemention.DefaultUpdatedAt = messagementionDescUpdatedAt.Default.(func() time.Time)
+	// messagemention.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	messagemention.UpdateDefaultUpdatedAt = messagementionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// messagementionDescID is the schema descriptor for id field.
+	messagementionDescID := messagementionMixinFields0[0].Descriptor()
+	// messagemention.DefaultID holds the default value on creation for the id field.
+	messagemention.DefaultID = messagementionDescID.Default.(func() uuid.UUID)
 	messagereactionMixin := schema.MessageReaction{}.Mixin()
 	messagereaction.Policy = privacy.NewPolicies(schema.MessageReaction{})
 	messagereaction.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -2652,12 +2683,6 @@ func init() {
 	readreceipt.DefaultUpdatedAt = readreceiptDescUpdatedAt.Default.(func() time.Time)
 	// readreceipt.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	readreceipt.UpdateDefaultUpdatedAt = readreceiptDescUpdatedAt.UpdateDefault.(func() time.Time)
-	// readreceiptDescMentionCount is the schema descriptor for mention_count field.
-	readreceiptDescMentionCount := readreceiptFields[4].Descriptor()
-	// readreceipt.DefaultMentionCount holds the default value on creation for the mention_count field.
-	readreceipt.DefaultMentionCount = readreceiptDescMentionCount.Default.(int)
-	// readreceipt.MentionCountValidator is a validator for the "mention_count" field. It is called by the builders before save.
-	readreceipt.MentionCountValidator = readreceiptDescMentionCount.Validators[0].(func(int) error)
 	// readreceiptDescID is the schema descriptor for id field.
 	readreceiptDescID := readreceiptMixinFields0[0].Descriptor()
 	// readreceipt.DefaultID holds the default value on creation for the id field.

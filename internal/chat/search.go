@@ -27,7 +27,7 @@ type SearchQuery struct {
 // privacy filter: public channels and those they belong to) matching q,
 // newest first. On PostgreSQL it is full-text search with the simple
 // configuration, `to_tsvector('simple', body) @@ plainto_tsquery(...)`,
-// which the GIN index of internal/dbmigrate/manual/chat.sql serves (it is
+// which the GIN index of migrations/*_search_indexes.sql serves (it is
 // correct without it); on SQLite every word must occur, case-insensitively.
 func (s *Service) Search(ctx context.Context, org uuid.UUID, q SearchQuery, p pagination.Params) (pagination.Page[*View], error) {
 	if err := inOrg(ctx, org); err != nil {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -64,7 +65,11 @@ func entDiff(ctx context.Context, devURL string, dir migrate.Dir, name string) e
 		return fmt.Errorf("open dev database: %w", err)
 	}
 	defer dev.Close()
-	opts := append(diffOptions(dir), renormalize(ctx, dev))
+	keep, err := handWrittenIndexes(dir)
+	if err != nil {
+		return err
+	}
+	opts := append(diffOptions(dir), renormalize(ctx, dev), keepIndexes(keep))
 	return entmigrate.NamedDiff(ctx, devURL, name, opts...)
 }
 
@@ -114,6 +119,55 @@ func renormalize(ctx context.Context, dev *sql.DB) schema.MigrateOption {
 				return nil, fmt.Errorf("normalize the ent schema: %w", err)
 			}
 			return next.Diff(current, desired)
+		})
+	})
+}
+
+// createIndex finds the indexes a hand-written migration file creates.
+var createIndex = regexp.MustCompile(`(?i)CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"?([A-Za-z0-9_]+)"?`)
+
+// handWrittenIndexes returns the names of the indexes that hand-written
+// files of dir create (ent does not know them).
+func handWrittenIndexes(dir migrate.Dir) (map[string]bool, error) {
+	files, err := dir.Files()
+	if err != nil {
+		return nil, fmt.Errorf("list migration files: %w", err)
+	}
+	names := map[string]bool{}
+	for _, f := range files {
+		if !IsHandWritten(f.Bytes()) {
+			continue
+		}
+		for _, m := range createIndex.FindAllSubmatch(f.Bytes(), -1) {
+			names[string(m[1])] = true
+		}
+	}
+	return names, nil
+}
+
+// keepIndexes drops from ent's plan the removal of the hand-written
+// indexes: ent's schema does not have them, and must not delete them.
+func keepIndexes(keep map[string]bool) schema.MigrateOption {
+	return schema.WithDiffHook(func(next schema.Differ) schema.Differ {
+		return schema.DiffFunc(func(current, desired *atlas.Schema) ([]atlas.Change, error) {
+			changes, err := next.Diff(current, desired)
+			if err != nil {
+				return nil, err
+			}
+			out := changes[:0]
+			for _, c := range changes {
+				if mt, ok := c.(*atlas.ModifyTable); ok {
+					mt.Changes = slices.DeleteFunc(mt.Changes, func(tc atlas.Change) bool {
+						di, ok := tc.(*atlas.DropIndex)
+						return ok && keep[di.I.Name]
+					})
+					if len(mt.Changes) == 0 {
+						continue
+					}
+				}
+				out = append(out, c)
+			}
+			return out, nil
 		})
 	})
 }

@@ -277,7 +277,7 @@ func (s *Service) predicates(f Filter) []predicate.Note {
 // matches is the search predicate: q occurs in title || ' ' || content,
 // case-insensitively, bound as a parameter with LIKE wildcards escaped.
 // The expression is exactly the one of the trigram index in
-// internal/dbmigrate/manual/notes.sql, so PostgreSQL can use it (ILIKE
+// migrations/*_search_indexes.sql, so PostgreSQL can use it (ILIKE
 // with a GIN gin_trgm_ops index); without the index it is a scan of the
 // organization's notes and still correct. SQLite lower-cases both sides.
 func (s *Service) matches(q string) predicate.Note {

@@ -3,6 +3,14 @@
 package oas
 
 // setDefaults set default value of fields.
+func (s *AppUsageRecord) setDefaults() {
+	{
+		val := AppUsageRecordCategory("uncategorized")
+		s.Category.SetTo(val)
+	}
+}
+
+// setDefaults set default value of fields.
 func (s *Organization) setDefaults() {
 	{
 		val := OrganizationPlan("free")

@@ -315,6 +315,38 @@ func (s *ActivityPage) SetNextCursor(val OptNilString) {
 func (*ActivityPage) listProjectActivityRes() {}
 func (*ActivityPage) listTaskActivityRes()    {}
 
+type AddChannelMemberBadRequest Problem
+
+func (*AddChannelMemberBadRequest) addChannelMemberRes() {}
+
+type AddChannelMemberConflict Problem
+
+func (*AddChannelMemberConflict) addChannelMemberRes() {}
+
+type AddChannelMemberForbidden Problem
+
+func (*AddChannelMemberForbidden) addChannelMemberRes() {}
+
+type AddChannelMemberNotFound Problem
+
+func (*AddChannelMemberNotFound) addChannelMemberRes() {}
+
+type AddChannelMemberRequestEntityTooLarge Problem
+
+func (*AddChannelMemberRequestEntityTooLarge) addChannelMemberRes() {}
+
+type AddChannelMemberTooManyRequests Problem
+
+func (*AddChannelMemberTooManyRequests) addChannelMemberRes() {}
+
+type AddChannelMemberUnauthorized Problem
+
+func (*AddChannelMemberUnauthorized) addChannelMemberRes() {}
+
+type AddChannelMemberUnprocessableEntity Problem
+
+func (*AddChannelMemberUnprocessableEntity) addChannelMemberRes() {}
+
 type AddOrganizationMemberBadRequest Problem
 
 func (*AddOrganizationMemberBadRequest) addOrganizationMemberRes() {}
@@ -379,6 +411,458 @@ type AddProjectMemberUnprocessableEntity Problem
 
 func (*AddProjectMemberUnprocessableEntity) addProjectMemberRes() {}
 
+type AddReactionBadRequest Problem
+
+func (*AddReactionBadRequest) addReactionRes() {}
+
+type AddReactionConflict Problem
+
+func (*AddReactionConflict) addReactionRes() {}
+
+type AddReactionForbidden Problem
+
+func (*AddReactionForbidden) addReactionRes() {}
+
+type AddReactionNotFound Problem
+
+func (*AddReactionNotFound) addReactionRes() {}
+
+type AddReactionTooManyRequests Problem
+
+func (*AddReactionTooManyRequests) addReactionRes() {}
+
+type AddReactionUnauthorized Problem
+
+func (*AddReactionUnauthorized) addReactionRes() {}
+
+type AddReactionUnprocessableEntity Problem
+
+func (*AddReactionUnprocessableEntity) addReactionRes() {}
+
+// Up to 1,000 application-usage records for one organization.
+// Ref: #/components/schemas/AppUsageBatchRequest
+type AppUsageBatchRequest struct {
+	OrganizationID uuid.UUID        `json:"organization_id"`
+	Records        []AppUsageRecord `json:"records"`
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *AppUsageBatchRequest) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetRecords returns the value of Records.
+func (s *AppUsageBatchRequest) GetRecords() []AppUsageRecord {
+	return s.Records
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *AppUsageBatchRequest) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetRecords sets the value of Records.
+func (s *AppUsageBatchRequest) SetRecords(val []AppUsageRecord) {
+	s.Records = val
+}
+
+// A stored application-usage record.
+// Ref: #/components/schemas/AppUsageInfo
+type AppUsageInfo struct {
+	ID              uuid.UUID            `json:"id"`
+	OrganizationID  uuid.UUID            `json:"organization_id"`
+	ClientRecordID  string               `json:"client_record_id"`
+	DeviceID        string               `json:"device_id"`
+	AppName         string               `json:"app_name"`
+	WindowTitle     OptString            `json:"window_title"`
+	URL             OptString            `json:"url"`
+	Category        AppUsageInfoCategory `json:"category"`
+	StartedAt       time.Time            `json:"started_at"`
+	EndedAt         time.Time            `json:"ended_at"`
+	DurationSeconds int                  `json:"duration_seconds"`
+	CreatedAt       time.Time            `json:"created_at"`
+}
+
+// GetID returns the value of ID.
+func (s *AppUsageInfo) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *AppUsageInfo) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetClientRecordID returns the value of ClientRecordID.
+func (s *AppUsageInfo) GetClientRecordID() string {
+	return s.ClientRecordID
+}
+
+// GetDeviceID returns the value of DeviceID.
+func (s *AppUsageInfo) GetDeviceID() string {
+	return s.DeviceID
+}
+
+// GetAppName returns the value of AppName.
+func (s *AppUsageInfo) GetAppName() string {
+	return s.AppName
+}
+
+// GetWindowTitle returns the value of WindowTitle.
+func (s *AppUsageInfo) GetWindowTitle() OptString {
+	return s.WindowTitle
+}
+
+// GetURL returns the value of URL.
+func (s *AppUsageInfo) GetURL() OptString {
+	return s.URL
+}
+
+// GetCategory returns the value of Category.
+func (s *AppUsageInfo) GetCategory() AppUsageInfoCategory {
+	return s.Category
+}
+
+// GetStartedAt returns the value of StartedAt.
+func (s *AppUsageInfo) GetStartedAt() time.Time {
+	return s.StartedAt
+}
+
+// GetEndedAt returns the value of EndedAt.
+func (s *AppUsageInfo) GetEndedAt() time.Time {
+	return s.EndedAt
+}
+
+// GetDurationSeconds returns the value of DurationSeconds.
+func (s *AppUsageInfo) GetDurationSeconds() int {
+	return s.DurationSeconds
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *AppUsageInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// SetID sets the value of ID.
+func (s *AppUsageInfo) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *AppUsageInfo) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetClientRecordID sets the value of ClientRecordID.
+func (s *AppUsageInfo) SetClientRecordID(val string) {
+	s.ClientRecordID = val
+}
+
+// SetDeviceID sets the value of DeviceID.
+func (s *AppUsageInfo) SetDeviceID(val string) {
+	s.DeviceID = val
+}
+
+// SetAppName sets the value of AppName.
+func (s *AppUsageInfo) SetAppName(val string) {
+	s.AppName = val
+}
+
+// SetWindowTitle sets the value of WindowTitle.
+func (s *AppUsageInfo) SetWindowTitle(val OptString) {
+	s.WindowTitle = val
+}
+
+// SetURL sets the value of URL.
+func (s *AppUsageInfo) SetURL(val OptString) {
+	s.URL = val
+}
+
+// SetCategory sets the value of Category.
+func (s *AppUsageInfo) SetCategory(val AppUsageInfoCategory) {
+	s.Category = val
+}
+
+// SetStartedAt sets the value of StartedAt.
+func (s *AppUsageInfo) SetStartedAt(val time.Time) {
+	s.StartedAt = val
+}
+
+// SetEndedAt sets the value of EndedAt.
+func (s *AppUsageInfo) SetEndedAt(val time.Time) {
+	s.EndedAt = val
+}
+
+// SetDurationSeconds sets the value of DurationSeconds.
+func (s *AppUsageInfo) SetDurationSeconds(val int) {
+	s.DurationSeconds = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *AppUsageInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+type AppUsageInfoCategory string
+
+const (
+	AppUsageInfoCategoryProductive    AppUsageInfoCategory = "productive"
+	AppUsageInfoCategoryNeutral       AppUsageInfoCategory = "neutral"
+	AppUsageInfoCategoryDistracting   AppUsageInfoCategory = "distracting"
+	AppUsageInfoCategoryUncategorized AppUsageInfoCategory = "uncategorized"
+)
+
+// AllValues returns all AppUsageInfoCategory values.
+func (AppUsageInfoCategory) AllValues() []AppUsageInfoCategory {
+	return []AppUsageInfoCategory{
+		AppUsageInfoCategoryProductive,
+		AppUsageInfoCategoryNeutral,
+		AppUsageInfoCategoryDistracting,
+		AppUsageInfoCategoryUncategorized,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s AppUsageInfoCategory) MarshalText() ([]byte, error) {
+	switch s {
+	case AppUsageInfoCategoryProductive:
+		return []byte(s), nil
+	case AppUsageInfoCategoryNeutral:
+		return []byte(s), nil
+	case AppUsageInfoCategoryDistracting:
+		return []byte(s), nil
+	case AppUsageInfoCategoryUncategorized:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *AppUsageInfoCategory) UnmarshalText(data []byte) error {
+	switch AppUsageInfoCategory(data) {
+	case AppUsageInfoCategoryProductive:
+		*s = AppUsageInfoCategoryProductive
+		return nil
+	case AppUsageInfoCategoryNeutral:
+		*s = AppUsageInfoCategoryNeutral
+		return nil
+	case AppUsageInfoCategoryDistracting:
+		*s = AppUsageInfoCategoryDistracting
+		return nil
+	case AppUsageInfoCategoryUncategorized:
+		*s = AppUsageInfoCategoryUncategorized
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// A page of the caller's application-usage records.
+// Ref: #/components/schemas/AppUsagePage
+type AppUsagePage struct {
+	Items      []AppUsageInfo `json:"items"`
+	NextCursor OptNilString   `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *AppUsagePage) GetItems() []AppUsageInfo {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *AppUsagePage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *AppUsagePage) SetItems(val []AppUsageInfo) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *AppUsagePage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*AppUsagePage) listMyAppUsageRes() {}
+
+// One span of foreground application use as the tracker observed it.
+// Ref: #/components/schemas/AppUsageRecord
+type AppUsageRecord struct {
+	ClientRecordID string                    `json:"client_record_id"`
+	DeviceID       string                    `json:"device_id"`
+	AppName        string                    `json:"app_name"`
+	WindowTitle    OptString                 `json:"window_title"`
+	URL            OptString                 `json:"url"`
+	Category       OptAppUsageRecordCategory `json:"category"`
+	StartedAt      time.Time                 `json:"started_at"`
+	EndedAt        time.Time                 `json:"ended_at"`
+}
+
+// GetClientRecordID returns the value of ClientRecordID.
+func (s *AppUsageRecord) GetClientRecordID() string {
+	return s.ClientRecordID
+}
+
+// GetDeviceID returns the value of DeviceID.
+func (s *AppUsageRecord) GetDeviceID() string {
+	return s.DeviceID
+}
+
+// GetAppName returns the value of AppName.
+func (s *AppUsageRecord) GetAppName() string {
+	return s.AppName
+}
+
+// GetWindowTitle returns the value of WindowTitle.
+func (s *AppUsageRecord) GetWindowTitle() OptString {
+	return s.WindowTitle
+}
+
+// GetURL returns the value of URL.
+func (s *AppUsageRecord) GetURL() OptString {
+	return s.URL
+}
+
+// GetCategory returns the value of Category.
+func (s *AppUsageRecord) GetCategory() OptAppUsageRecordCategory {
+	return s.Category
+}
+
+// GetStartedAt returns the value of StartedAt.
+func (s *AppUsageRecord) GetStartedAt() time.Time {
+	return s.StartedAt
+}
+
+// GetEndedAt returns the value of EndedAt.
+func (s *AppUsageRecord) GetEndedAt() time.Time {
+	return s.EndedAt
+}
+
+// SetClientRecordID sets the value of ClientRecordID.
+func (s *AppUsageRecord) SetClientRecordID(val string) {
+	s.ClientRecordID = val
+}
+
+// SetDeviceID sets the value of DeviceID.
+func (s *AppUsageRecord) SetDeviceID(val string) {
+	s.DeviceID = val
+}
+
+// SetAppName sets the value of AppName.
+func (s *AppUsageRecord) SetAppName(val string) {
+	s.AppName = val
+}
+
+// SetWindowTitle sets the value of WindowTitle.
+func (s *AppUsageRecord) SetWindowTitle(val OptString) {
+	s.WindowTitle = val
+}
+
+// SetURL sets the value of URL.
+func (s *AppUsageRecord) SetURL(val OptString) {
+	s.URL = val
+}
+
+// SetCategory sets the value of Category.
+func (s *AppUsageRecord) SetCategory(val OptAppUsageRecordCategory) {
+	s.Category = val
+}
+
+// SetStartedAt sets the value of StartedAt.
+func (s *AppUsageRecord) SetStartedAt(val time.Time) {
+	s.StartedAt = val
+}
+
+// SetEndedAt sets the value of EndedAt.
+func (s *AppUsageRecord) SetEndedAt(val time.Time) {
+	s.EndedAt = val
+}
+
+type AppUsageRecordCategory string
+
+const (
+	AppUsageRecordCategoryProductive    AppUsageRecordCategory = "productive"
+	AppUsageRecordCategoryNeutral       AppUsageRecordCategory = "neutral"
+	AppUsageRecordCategoryDistracting   AppUsageRecordCategory = "distracting"
+	AppUsageRecordCategoryUncategorized AppUsageRecordCategory = "uncategorized"
+)
+
+// AllValues returns all AppUsageRecordCategory values.
+func (AppUsageRecordCategory) AllValues() []AppUsageRecordCategory {
+	return []AppUsageRecordCategory{
+		AppUsageRecordCategoryProductive,
+		AppUsageRecordCategoryNeutral,
+		AppUsageRecordCategoryDistracting,
+		AppUsageRecordCategoryUncategorized,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s AppUsageRecordCategory) MarshalText() ([]byte, error) {
+	switch s {
+	case AppUsageRecordCategoryProductive:
+		return []byte(s), nil
+	case AppUsageRecordCategoryNeutral:
+		return []byte(s), nil
+	case AppUsageRecordCategoryDistracting:
+		return []byte(s), nil
+	case AppUsageRecordCategoryUncategorized:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *AppUsageRecordCategory) UnmarshalText(data []byte) error {
+	switch AppUsageRecordCategory(data) {
+	case AppUsageRecordCategoryProductive:
+		*s = AppUsageRecordCategoryProductive
+		return nil
+	case AppUsageRecordCategoryNeutral:
+		*s = AppUsageRecordCategoryNeutral
+		return nil
+	case AppUsageRecordCategoryDistracting:
+		*s = AppUsageRecordCategoryDistracting
+		return nil
+	case AppUsageRecordCategoryUncategorized:
+		*s = AppUsageRecordCategoryUncategorized
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+type ArchiveChannelBadRequest Problem
+
+func (*ArchiveChannelBadRequest) archiveChannelRes() {}
+
+type ArchiveChannelConflict Problem
+
+func (*ArchiveChannelConflict) archiveChannelRes() {}
+
+type ArchiveChannelForbidden Problem
+
+func (*ArchiveChannelForbidden) archiveChannelRes() {}
+
+type ArchiveChannelNotFound Problem
+
+func (*ArchiveChannelNotFound) archiveChannelRes() {}
+
+type ArchiveChannelTooManyRequests Problem
+
+func (*ArchiveChannelTooManyRequests) archiveChannelRes() {}
+
+type ArchiveChannelUnauthorized Problem
+
+func (*ArchiveChannelUnauthorized) archiveChannelRes() {}
+
+type ArchiveChannelUnprocessableEntity Problem
+
+func (*ArchiveChannelUnprocessableEntity) archiveChannelRes() {}
+
 type ArchiveProjectBadRequest Problem
 
 func (*ArchiveProjectBadRequest) archiveProjectRes() {}
@@ -439,6 +923,35 @@ func (*AssignMemberRoleUnauthorized) assignMemberRoleRes() {}
 type AssignMemberRoleUnprocessableEntity Problem
 
 func (*AssignMemberRoleUnprocessableEntity) assignMemberRoleRes() {}
+
+type AttachNoteTagBadRequest Problem
+
+func (*AttachNoteTagBadRequest) attachNoteTagRes() {}
+
+type AttachNoteTagForbidden Problem
+
+func (*AttachNoteTagForbidden) attachNoteTagRes() {}
+
+// AttachNoteTagNoContent is response for AttachNoteTag operation.
+type AttachNoteTagNoContent struct{}
+
+func (*AttachNoteTagNoContent) attachNoteTagRes() {}
+
+type AttachNoteTagNotFound Problem
+
+func (*AttachNoteTagNotFound) attachNoteTagRes() {}
+
+type AttachNoteTagTooManyRequests Problem
+
+func (*AttachNoteTagTooManyRequests) attachNoteTagRes() {}
+
+type AttachNoteTagUnauthorized Problem
+
+func (*AttachNoteTagUnauthorized) attachNoteTagRes() {}
+
+type AttachNoteTagUnprocessableEntity Problem
+
+func (*AttachNoteTagUnprocessableEntity) attachNoteTagRes() {}
 
 type AttachTaskLabelBadRequest Problem
 
@@ -1453,6 +1966,55 @@ func (s *BoardUpdateRequest) SetName(val string) {
 	s.Name = val
 }
 
+// Active seconds per application category.
+// Ref: #/components/schemas/CategorySeconds
+type CategorySeconds struct {
+	Productive    int `json:"productive"`
+	Neutral       int `json:"neutral"`
+	Distracting   int `json:"distracting"`
+	Uncategorized int `json:"uncategorized"`
+}
+
+// GetProductive returns the value of Productive.
+func (s *CategorySeconds) GetProductive() int {
+	return s.Productive
+}
+
+// GetNeutral returns the value of Neutral.
+func (s *CategorySeconds) GetNeutral() int {
+	return s.Neutral
+}
+
+// GetDistracting returns the value of Distracting.
+func (s *CategorySeconds) GetDistracting() int {
+	return s.Distracting
+}
+
+// GetUncategorized returns the value of Uncategorized.
+func (s *CategorySeconds) GetUncategorized() int {
+	return s.Uncategorized
+}
+
+// SetProductive sets the value of Productive.
+func (s *CategorySeconds) SetProductive(val int) {
+	s.Productive = val
+}
+
+// SetNeutral sets the value of Neutral.
+func (s *CategorySeconds) SetNeutral(val int) {
+	s.Neutral = val
+}
+
+// SetDistracting sets the value of Distracting.
+func (s *CategorySeconds) SetDistracting(val int) {
+	s.Distracting = val
+}
+
+// SetUncategorized sets the value of Uncategorized.
+func (s *CategorySeconds) SetUncategorized(val int) {
+	s.Uncategorized = val
+}
+
 type ChangePasswordBadRequest Problem
 
 func (*ChangePasswordBadRequest) changePasswordRes() {}
@@ -1509,6 +2071,1596 @@ func (*ChangePasswordUnauthorized) changePasswordRes() {}
 type ChangePasswordUnprocessableEntity Problem
 
 func (*ChangePasswordUnprocessableEntity) changePasswordRes() {}
+
+// A channel.
+// Ref: #/components/schemas/ChatChannel
+type ChatChannel struct {
+	ID             uuid.UUID       `json:"id"`
+	OrganizationID uuid.UUID       `json:"organization_id"`
+	Type           ChatChannelType `json:"type"`
+	// Empty for direct channels.
+	Name          string         `json:"name"`
+	Purpose       string         `json:"purpose"`
+	Topic         string         `json:"topic"`
+	ProjectID     OptNilUUID     `json:"project_id"`
+	ArchivedAt    OptNilDateTime `json:"archived_at"`
+	CreatedByID   OptNilUUID     `json:"created_by_id"`
+	LastMessageAt OptNilDateTime `json:"last_message_at"`
+	// Live messages, thread replies included.
+	MessageCount int64     `json:"message_count"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+// GetID returns the value of ID.
+func (s *ChatChannel) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *ChatChannel) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetType returns the value of Type.
+func (s *ChatChannel) GetType() ChatChannelType {
+	return s.Type
+}
+
+// GetName returns the value of Name.
+func (s *ChatChannel) GetName() string {
+	return s.Name
+}
+
+// GetPurpose returns the value of Purpose.
+func (s *ChatChannel) GetPurpose() string {
+	return s.Purpose
+}
+
+// GetTopic returns the value of Topic.
+func (s *ChatChannel) GetTopic() string {
+	return s.Topic
+}
+
+// GetProjectID returns the value of ProjectID.
+func (s *ChatChannel) GetProjectID() OptNilUUID {
+	return s.ProjectID
+}
+
+// GetArchivedAt returns the value of ArchivedAt.
+func (s *ChatChannel) GetArchivedAt() OptNilDateTime {
+	return s.ArchivedAt
+}
+
+// GetCreatedByID returns the value of CreatedByID.
+func (s *ChatChannel) GetCreatedByID() OptNilUUID {
+	return s.CreatedByID
+}
+
+// GetLastMessageAt returns the value of LastMessageAt.
+func (s *ChatChannel) GetLastMessageAt() OptNilDateTime {
+	return s.LastMessageAt
+}
+
+// GetMessageCount returns the value of MessageCount.
+func (s *ChatChannel) GetMessageCount() int64 {
+	return s.MessageCount
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *ChatChannel) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *ChatChannel) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// SetID sets the value of ID.
+func (s *ChatChannel) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *ChatChannel) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetType sets the value of Type.
+func (s *ChatChannel) SetType(val ChatChannelType) {
+	s.Type = val
+}
+
+// SetName sets the value of Name.
+func (s *ChatChannel) SetName(val string) {
+	s.Name = val
+}
+
+// SetPurpose sets the value of Purpose.
+func (s *ChatChannel) SetPurpose(val string) {
+	s.Purpose = val
+}
+
+// SetTopic sets the value of Topic.
+func (s *ChatChannel) SetTopic(val string) {
+	s.Topic = val
+}
+
+// SetProjectID sets the value of ProjectID.
+func (s *ChatChannel) SetProjectID(val OptNilUUID) {
+	s.ProjectID = val
+}
+
+// SetArchivedAt sets the value of ArchivedAt.
+func (s *ChatChannel) SetArchivedAt(val OptNilDateTime) {
+	s.ArchivedAt = val
+}
+
+// SetCreatedByID sets the value of CreatedByID.
+func (s *ChatChannel) SetCreatedByID(val OptNilUUID) {
+	s.CreatedByID = val
+}
+
+// SetLastMessageAt sets the value of LastMessageAt.
+func (s *ChatChannel) SetLastMessageAt(val OptNilDateTime) {
+	s.LastMessageAt = val
+}
+
+// SetMessageCount sets the value of MessageCount.
+func (s *ChatChannel) SetMessageCount(val int64) {
+	s.MessageCount = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *ChatChannel) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *ChatChannel) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+func (*ChatChannel) archiveChannelRes()     {}
+func (*ChatChannel) createChannelRes()      {}
+func (*ChatChannel) getChannelRes()         {}
+func (*ChatChannel) openDirectChannelRes()  {}
+func (*ChatChannel) openProjectChannelRes() {}
+func (*ChatChannel) unarchiveChannelRes()   {}
+func (*ChatChannel) updateChannelRes()      {}
+
+// A new public or private channel.
+// Ref: #/components/schemas/ChatChannelCreateRequest
+type ChatChannelCreateRequest struct {
+	Type    ChatChannelCreateRequestType `json:"type"`
+	Name    string                       `json:"name"`
+	Purpose OptString                    `json:"purpose"`
+	Topic   OptString                    `json:"topic"`
+}
+
+// GetType returns the value of Type.
+func (s *ChatChannelCreateRequest) GetType() ChatChannelCreateRequestType {
+	return s.Type
+}
+
+// GetName returns the value of Name.
+func (s *ChatChannelCreateRequest) GetName() string {
+	return s.Name
+}
+
+// GetPurpose returns the value of Purpose.
+func (s *ChatChannelCreateRequest) GetPurpose() OptString {
+	return s.Purpose
+}
+
+// GetTopic returns the value of Topic.
+func (s *ChatChannelCreateRequest) GetTopic() OptString {
+	return s.Topic
+}
+
+// SetType sets the value of Type.
+func (s *ChatChannelCreateRequest) SetType(val ChatChannelCreateRequestType) {
+	s.Type = val
+}
+
+// SetName sets the value of Name.
+func (s *ChatChannelCreateRequest) SetName(val string) {
+	s.Name = val
+}
+
+// SetPurpose sets the value of Purpose.
+func (s *ChatChannelCreateRequest) SetPurpose(val OptString) {
+	s.Purpose = val
+}
+
+// SetTopic sets the value of Topic.
+func (s *ChatChannelCreateRequest) SetTopic(val OptString) {
+	s.Topic = val
+}
+
+type ChatChannelCreateRequestType string
+
+const (
+	ChatChannelCreateRequestTypePublic  ChatChannelCreateRequestType = "public"
+	ChatChannelCreateRequestTypePrivate ChatChannelCreateRequestType = "private"
+)
+
+// AllValues returns all ChatChannelCreateRequestType values.
+func (ChatChannelCreateRequestType) AllValues() []ChatChannelCreateRequestType {
+	return []ChatChannelCreateRequestType{
+		ChatChannelCreateRequestTypePublic,
+		ChatChannelCreateRequestTypePrivate,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ChatChannelCreateRequestType) MarshalText() ([]byte, error) {
+	switch s {
+	case ChatChannelCreateRequestTypePublic:
+		return []byte(s), nil
+	case ChatChannelCreateRequestTypePrivate:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ChatChannelCreateRequestType) UnmarshalText(data []byte) error {
+	switch ChatChannelCreateRequestType(data) {
+	case ChatChannelCreateRequestTypePublic:
+		*s = ChatChannelCreateRequestTypePublic
+		return nil
+	case ChatChannelCreateRequestTypePrivate:
+		*s = ChatChannelCreateRequestTypePrivate
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// A page of channels.
+// Ref: #/components/schemas/ChatChannelPage
+type ChatChannelPage struct {
+	Items      []ChatChannel `json:"items"`
+	NextCursor OptNilString  `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *ChatChannelPage) GetItems() []ChatChannel {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *ChatChannelPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *ChatChannelPage) SetItems(val []ChatChannel) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *ChatChannelPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*ChatChannelPage) listChannelsRes() {}
+
+type ChatChannelType string
+
+const (
+	ChatChannelTypePublic  ChatChannelType = "public"
+	ChatChannelTypePrivate ChatChannelType = "private"
+	ChatChannelTypeDirect  ChatChannelType = "direct"
+	ChatChannelTypeProject ChatChannelType = "project"
+)
+
+// AllValues returns all ChatChannelType values.
+func (ChatChannelType) AllValues() []ChatChannelType {
+	return []ChatChannelType{
+		ChatChannelTypePublic,
+		ChatChannelTypePrivate,
+		ChatChannelTypeDirect,
+		ChatChannelTypeProject,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ChatChannelType) MarshalText() ([]byte, error) {
+	switch s {
+	case ChatChannelTypePublic:
+		return []byte(s), nil
+	case ChatChannelTypePrivate:
+		return []byte(s), nil
+	case ChatChannelTypeDirect:
+		return []byte(s), nil
+	case ChatChannelTypeProject:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ChatChannelType) UnmarshalText(data []byte) error {
+	switch ChatChannelType(data) {
+	case ChatChannelTypePublic:
+		*s = ChatChannelTypePublic
+		return nil
+	case ChatChannelTypePrivate:
+		*s = ChatChannelTypePrivate
+		return nil
+	case ChatChannelTypeDirect:
+		*s = ChatChannelTypeDirect
+		return nil
+	case ChatChannelTypeProject:
+		*s = ChatChannelTypeProject
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// The channel fields to change.
+// Ref: #/components/schemas/ChatChannelUpdateRequest
+type ChatChannelUpdateRequest struct {
+	Name    OptString `json:"name"`
+	Purpose OptString `json:"purpose"`
+	Topic   OptString `json:"topic"`
+}
+
+// GetName returns the value of Name.
+func (s *ChatChannelUpdateRequest) GetName() OptString {
+	return s.Name
+}
+
+// GetPurpose returns the value of Purpose.
+func (s *ChatChannelUpdateRequest) GetPurpose() OptString {
+	return s.Purpose
+}
+
+// GetTopic returns the value of Topic.
+func (s *ChatChannelUpdateRequest) GetTopic() OptString {
+	return s.Topic
+}
+
+// SetName sets the value of Name.
+func (s *ChatChannelUpdateRequest) SetName(val OptString) {
+	s.Name = val
+}
+
+// SetPurpose sets the value of Purpose.
+func (s *ChatChannelUpdateRequest) SetPurpose(val OptString) {
+	s.Purpose = val
+}
+
+// SetTopic sets the value of Topic.
+func (s *ChatChannelUpdateRequest) SetTopic(val OptString) {
+	s.Topic = val
+}
+
+// The other user of the conversation.
+// Ref: #/components/schemas/ChatDirectRequest
+type ChatDirectRequest struct {
+	UserID uuid.UUID `json:"user_id"`
+}
+
+// GetUserID returns the value of UserID.
+func (s *ChatDirectRequest) GetUserID() uuid.UUID {
+	return s.UserID
+}
+
+// SetUserID sets the value of UserID.
+func (s *ChatDirectRequest) SetUserID(val uuid.UUID) {
+	s.UserID = val
+}
+
+// A file attached to a message.
+// Ref: #/components/schemas/ChatFile
+type ChatFile struct {
+	ID          uuid.UUID `json:"id"`
+	MessageID   uuid.UUID `json:"message_id"`
+	ChannelID   uuid.UUID `json:"channel_id"`
+	UploaderID  uuid.UUID `json:"uploader_id"`
+	FileName    string    `json:"file_name"`
+	ContentType string    `json:"content_type"`
+	SizeBytes   int64     `json:"size_bytes"`
+	SHA256      string    `json:"sha256"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// GetID returns the value of ID.
+func (s *ChatFile) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetMessageID returns the value of MessageID.
+func (s *ChatFile) GetMessageID() uuid.UUID {
+	return s.MessageID
+}
+
+// GetChannelID returns the value of ChannelID.
+func (s *ChatFile) GetChannelID() uuid.UUID {
+	return s.ChannelID
+}
+
+// GetUploaderID returns the value of UploaderID.
+func (s *ChatFile) GetUploaderID() uuid.UUID {
+	return s.UploaderID
+}
+
+// GetFileName returns the value of FileName.
+func (s *ChatFile) GetFileName() string {
+	return s.FileName
+}
+
+// GetContentType returns the value of ContentType.
+func (s *ChatFile) GetContentType() string {
+	return s.ContentType
+}
+
+// GetSizeBytes returns the value of SizeBytes.
+func (s *ChatFile) GetSizeBytes() int64 {
+	return s.SizeBytes
+}
+
+// GetSHA256 returns the value of SHA256.
+func (s *ChatFile) GetSHA256() string {
+	return s.SHA256
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *ChatFile) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// SetID sets the value of ID.
+func (s *ChatFile) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetMessageID sets the value of MessageID.
+func (s *ChatFile) SetMessageID(val uuid.UUID) {
+	s.MessageID = val
+}
+
+// SetChannelID sets the value of ChannelID.
+func (s *ChatFile) SetChannelID(val uuid.UUID) {
+	s.ChannelID = val
+}
+
+// SetUploaderID sets the value of UploaderID.
+func (s *ChatFile) SetUploaderID(val uuid.UUID) {
+	s.UploaderID = val
+}
+
+// SetFileName sets the value of FileName.
+func (s *ChatFile) SetFileName(val string) {
+	s.FileName = val
+}
+
+// SetContentType sets the value of ContentType.
+func (s *ChatFile) SetContentType(val string) {
+	s.ContentType = val
+}
+
+// SetSizeBytes sets the value of SizeBytes.
+func (s *ChatFile) SetSizeBytes(val int64) {
+	s.SizeBytes = val
+}
+
+// SetSHA256 sets the value of SHA256.
+func (s *ChatFile) SetSHA256(val string) {
+	s.SHA256 = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *ChatFile) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+func (*ChatFile) uploadMessageFileRes() {}
+
+// A channel membership.
+// Ref: #/components/schemas/ChatMember
+type ChatMember struct {
+	ChannelID   uuid.UUID             `json:"channel_id"`
+	UserID      uuid.UUID             `json:"user_id"`
+	Username    string                `json:"username"`
+	Role        ChatMemberRole        `json:"role"`
+	Muted       bool                  `json:"muted"`
+	NotifyLevel ChatMemberNotifyLevel `json:"notify_level"`
+	JoinedAt    time.Time             `json:"joined_at"`
+}
+
+// GetChannelID returns the value of ChannelID.
+func (s *ChatMember) GetChannelID() uuid.UUID {
+	return s.ChannelID
+}
+
+// GetUserID returns the value of UserID.
+func (s *ChatMember) GetUserID() uuid.UUID {
+	return s.UserID
+}
+
+// GetUsername returns the value of Username.
+func (s *ChatMember) GetUsername() string {
+	return s.Username
+}
+
+// GetRole returns the value of Role.
+func (s *ChatMember) GetRole() ChatMemberRole {
+	return s.Role
+}
+
+// GetMuted returns the value of Muted.
+func (s *ChatMember) GetMuted() bool {
+	return s.Muted
+}
+
+// GetNotifyLevel returns the value of NotifyLevel.
+func (s *ChatMember) GetNotifyLevel() ChatMemberNotifyLevel {
+	return s.NotifyLevel
+}
+
+// GetJoinedAt returns the value of JoinedAt.
+func (s *ChatMember) GetJoinedAt() time.Time {
+	return s.JoinedAt
+}
+
+// SetChannelID sets the value of ChannelID.
+func (s *ChatMember) SetChannelID(val uuid.UUID) {
+	s.ChannelID = val
+}
+
+// SetUserID sets the value of UserID.
+func (s *ChatMember) SetUserID(val uuid.UUID) {
+	s.UserID = val
+}
+
+// SetUsername sets the value of Username.
+func (s *ChatMember) SetUsername(val string) {
+	s.Username = val
+}
+
+// SetRole sets the value of Role.
+func (s *ChatMember) SetRole(val ChatMemberRole) {
+	s.Role = val
+}
+
+// SetMuted sets the value of Muted.
+func (s *ChatMember) SetMuted(val bool) {
+	s.Muted = val
+}
+
+// SetNotifyLevel sets the value of NotifyLevel.
+func (s *ChatMember) SetNotifyLevel(val ChatMemberNotifyLevel) {
+	s.NotifyLevel = val
+}
+
+// SetJoinedAt sets the value of JoinedAt.
+func (s *ChatMember) SetJoinedAt(val time.Time) {
+	s.JoinedAt = val
+}
+
+func (*ChatMember) addChannelMemberRes()    {}
+func (*ChatMember) joinChannelRes()         {}
+func (*ChatMember) updateChannelMemberRes() {}
+
+// Who to add, and their role (default member).
+// Ref: #/components/schemas/ChatMemberAddRequest
+type ChatMemberAddRequest struct {
+	UserID uuid.UUID                   `json:"user_id"`
+	Role   OptChatMemberAddRequestRole `json:"role"`
+}
+
+// GetUserID returns the value of UserID.
+func (s *ChatMemberAddRequest) GetUserID() uuid.UUID {
+	return s.UserID
+}
+
+// GetRole returns the value of Role.
+func (s *ChatMemberAddRequest) GetRole() OptChatMemberAddRequestRole {
+	return s.Role
+}
+
+// SetUserID sets the value of UserID.
+func (s *ChatMemberAddRequest) SetUserID(val uuid.UUID) {
+	s.UserID = val
+}
+
+// SetRole sets the value of Role.
+func (s *ChatMemberAddRequest) SetRole(val OptChatMemberAddRequestRole) {
+	s.Role = val
+}
+
+type ChatMemberAddRequestRole string
+
+const (
+	ChatMemberAddRequestRoleOwner  ChatMemberAddRequestRole = "owner"
+	ChatMemberAddRequestRoleAdmin  ChatMemberAddRequestRole = "admin"
+	ChatMemberAddRequestRoleMember ChatMemberAddRequestRole = "member"
+)
+
+// AllValues returns all ChatMemberAddRequestRole values.
+func (ChatMemberAddRequestRole) AllValues() []ChatMemberAddRequestRole {
+	return []ChatMemberAddRequestRole{
+		ChatMemberAddRequestRoleOwner,
+		ChatMemberAddRequestRoleAdmin,
+		ChatMemberAddRequestRoleMember,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ChatMemberAddRequestRole) MarshalText() ([]byte, error) {
+	switch s {
+	case ChatMemberAddRequestRoleOwner:
+		return []byte(s), nil
+	case ChatMemberAddRequestRoleAdmin:
+		return []byte(s), nil
+	case ChatMemberAddRequestRoleMember:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ChatMemberAddRequestRole) UnmarshalText(data []byte) error {
+	switch ChatMemberAddRequestRole(data) {
+	case ChatMemberAddRequestRoleOwner:
+		*s = ChatMemberAddRequestRoleOwner
+		return nil
+	case ChatMemberAddRequestRoleAdmin:
+		*s = ChatMemberAddRequestRoleAdmin
+		return nil
+	case ChatMemberAddRequestRoleMember:
+		*s = ChatMemberAddRequestRoleMember
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+type ChatMemberNotifyLevel string
+
+const (
+	ChatMemberNotifyLevelAll      ChatMemberNotifyLevel = "all"
+	ChatMemberNotifyLevelMentions ChatMemberNotifyLevel = "mentions"
+	ChatMemberNotifyLevelNone     ChatMemberNotifyLevel = "none"
+)
+
+// AllValues returns all ChatMemberNotifyLevel values.
+func (ChatMemberNotifyLevel) AllValues() []ChatMemberNotifyLevel {
+	return []ChatMemberNotifyLevel{
+		ChatMemberNotifyLevelAll,
+		ChatMemberNotifyLevelMentions,
+		ChatMemberNotifyLevelNone,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ChatMemberNotifyLevel) MarshalText() ([]byte, error) {
+	switch s {
+	case ChatMemberNotifyLevelAll:
+		return []byte(s), nil
+	case ChatMemberNotifyLevelMentions:
+		return []byte(s), nil
+	case ChatMemberNotifyLevelNone:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ChatMemberNotifyLevel) UnmarshalText(data []byte) error {
+	switch ChatMemberNotifyLevel(data) {
+	case ChatMemberNotifyLevelAll:
+		*s = ChatMemberNotifyLevelAll
+		return nil
+	case ChatMemberNotifyLevelMentions:
+		*s = ChatMemberNotifyLevelMentions
+		return nil
+	case ChatMemberNotifyLevelNone:
+		*s = ChatMemberNotifyLevelNone
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// A page of channel members.
+// Ref: #/components/schemas/ChatMemberPage
+type ChatMemberPage struct {
+	Items      []ChatMember `json:"items"`
+	NextCursor OptNilString `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *ChatMemberPage) GetItems() []ChatMember {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *ChatMemberPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *ChatMemberPage) SetItems(val []ChatMember) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *ChatMemberPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*ChatMemberPage) listChannelMembersRes() {}
+
+type ChatMemberRole string
+
+const (
+	ChatMemberRoleOwner  ChatMemberRole = "owner"
+	ChatMemberRoleAdmin  ChatMemberRole = "admin"
+	ChatMemberRoleMember ChatMemberRole = "member"
+)
+
+// AllValues returns all ChatMemberRole values.
+func (ChatMemberRole) AllValues() []ChatMemberRole {
+	return []ChatMemberRole{
+		ChatMemberRoleOwner,
+		ChatMemberRoleAdmin,
+		ChatMemberRoleMember,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ChatMemberRole) MarshalText() ([]byte, error) {
+	switch s {
+	case ChatMemberRoleOwner:
+		return []byte(s), nil
+	case ChatMemberRoleAdmin:
+		return []byte(s), nil
+	case ChatMemberRoleMember:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ChatMemberRole) UnmarshalText(data []byte) error {
+	switch ChatMemberRole(data) {
+	case ChatMemberRoleOwner:
+		*s = ChatMemberRoleOwner
+		return nil
+	case ChatMemberRoleAdmin:
+		*s = ChatMemberRoleAdmin
+		return nil
+	case ChatMemberRoleMember:
+		*s = ChatMemberRoleMember
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// The membership fields to change.
+// Ref: #/components/schemas/ChatMemberUpdateRequest
+type ChatMemberUpdateRequest struct {
+	Role        OptChatMemberUpdateRequestRole        `json:"role"`
+	Muted       OptBool                               `json:"muted"`
+	NotifyLevel OptChatMemberUpdateRequestNotifyLevel `json:"notify_level"`
+}
+
+// GetRole returns the value of Role.
+func (s *ChatMemberUpdateRequest) GetRole() OptChatMemberUpdateRequestRole {
+	return s.Role
+}
+
+// GetMuted returns the value of Muted.
+func (s *ChatMemberUpdateRequest) GetMuted() OptBool {
+	return s.Muted
+}
+
+// GetNotifyLevel returns the value of NotifyLevel.
+func (s *ChatMemberUpdateRequest) GetNotifyLevel() OptChatMemberUpdateRequestNotifyLevel {
+	return s.NotifyLevel
+}
+
+// SetRole sets the value of Role.
+func (s *ChatMemberUpdateRequest) SetRole(val OptChatMemberUpdateRequestRole) {
+	s.Role = val
+}
+
+// SetMuted sets the value of Muted.
+func (s *ChatMemberUpdateRequest) SetMuted(val OptBool) {
+	s.Muted = val
+}
+
+// SetNotifyLevel sets the value of NotifyLevel.
+func (s *ChatMemberUpdateRequest) SetNotifyLevel(val OptChatMemberUpdateRequestNotifyLevel) {
+	s.NotifyLevel = val
+}
+
+type ChatMemberUpdateRequestNotifyLevel string
+
+const (
+	ChatMemberUpdateRequestNotifyLevelAll      ChatMemberUpdateRequestNotifyLevel = "all"
+	ChatMemberUpdateRequestNotifyLevelMentions ChatMemberUpdateRequestNotifyLevel = "mentions"
+	ChatMemberUpdateRequestNotifyLevelNone     ChatMemberUpdateRequestNotifyLevel = "none"
+)
+
+// AllValues returns all ChatMemberUpdateRequestNotifyLevel values.
+func (ChatMemberUpdateRequestNotifyLevel) AllValues() []ChatMemberUpdateRequestNotifyLevel {
+	return []ChatMemberUpdateRequestNotifyLevel{
+		ChatMemberUpdateRequestNotifyLevelAll,
+		ChatMemberUpdateRequestNotifyLevelMentions,
+		ChatMemberUpdateRequestNotifyLevelNone,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ChatMemberUpdateRequestNotifyLevel) MarshalText() ([]byte, error) {
+	switch s {
+	case ChatMemberUpdateRequestNotifyLevelAll:
+		return []byte(s), nil
+	case ChatMemberUpdateRequestNotifyLevelMentions:
+		return []byte(s), nil
+	case ChatMemberUpdateRequestNotifyLevelNone:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ChatMemberUpdateRequestNotifyLevel) UnmarshalText(data []byte) error {
+	switch ChatMemberUpdateRequestNotifyLevel(data) {
+	case ChatMemberUpdateRequestNotifyLevelAll:
+		*s = ChatMemberUpdateRequestNotifyLevelAll
+		return nil
+	case ChatMemberUpdateRequestNotifyLevelMentions:
+		*s = ChatMemberUpdateRequestNotifyLevelMentions
+		return nil
+	case ChatMemberUpdateRequestNotifyLevelNone:
+		*s = ChatMemberUpdateRequestNotifyLevelNone
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+type ChatMemberUpdateRequestRole string
+
+const (
+	ChatMemberUpdateRequestRoleOwner  ChatMemberUpdateRequestRole = "owner"
+	ChatMemberUpdateRequestRoleAdmin  ChatMemberUpdateRequestRole = "admin"
+	ChatMemberUpdateRequestRoleMember ChatMemberUpdateRequestRole = "member"
+)
+
+// AllValues returns all ChatMemberUpdateRequestRole values.
+func (ChatMemberUpdateRequestRole) AllValues() []ChatMemberUpdateRequestRole {
+	return []ChatMemberUpdateRequestRole{
+		ChatMemberUpdateRequestRoleOwner,
+		ChatMemberUpdateRequestRoleAdmin,
+		ChatMemberUpdateRequestRoleMember,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ChatMemberUpdateRequestRole) MarshalText() ([]byte, error) {
+	switch s {
+	case ChatMemberUpdateRequestRoleOwner:
+		return []byte(s), nil
+	case ChatMemberUpdateRequestRoleAdmin:
+		return []byte(s), nil
+	case ChatMemberUpdateRequestRoleMember:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ChatMemberUpdateRequestRole) UnmarshalText(data []byte) error {
+	switch ChatMemberUpdateRequestRole(data) {
+	case ChatMemberUpdateRequestRoleOwner:
+		*s = ChatMemberUpdateRequestRoleOwner
+		return nil
+	case ChatMemberUpdateRequestRoleAdmin:
+		*s = ChatMemberUpdateRequestRoleAdmin
+		return nil
+	case ChatMemberUpdateRequestRoleMember:
+		*s = ChatMemberUpdateRequestRoleMember
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// A message. A deleted thread root keeps its place (deleted true, empty body) while it has replies.
+// Ref: #/components/schemas/ChatMessage
+type ChatMessage struct {
+	ID             uuid.UUID  `json:"id"`
+	OrganizationID uuid.UUID  `json:"organization_id"`
+	ChannelID      uuid.UUID  `json:"channel_id"`
+	AuthorID       OptNilUUID `json:"author_id"`
+	RootID         OptNilUUID `json:"root_id"`
+	// Markdown as typed.
+	Body string `json:"body"`
+	// Sanitized HTML rendering of body.
+	BodyHTML         string         `json:"body_html"`
+	Deleted          bool           `json:"deleted"`
+	ReplyCount       int            `json:"reply_count"`
+	LastReplyAt      OptNilDateTime `json:"last_reply_at"`
+	EditedAt         OptNilDateTime `json:"edited_at"`
+	MentionedUserIds []uuid.UUID    `json:"mentioned_user_ids"`
+	MentionsChannel  bool           `json:"mentions_channel"`
+	HasFiles         bool           `json:"has_files"`
+	Reactions        []ChatReaction `json:"reactions"`
+	Files            []ChatFile     `json:"files"`
+	CreatedAt        time.Time      `json:"created_at"`
+}
+
+// GetID returns the value of ID.
+func (s *ChatMessage) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *ChatMessage) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetChannelID returns the value of ChannelID.
+func (s *ChatMessage) GetChannelID() uuid.UUID {
+	return s.ChannelID
+}
+
+// GetAuthorID returns the value of AuthorID.
+func (s *ChatMessage) GetAuthorID() OptNilUUID {
+	return s.AuthorID
+}
+
+// GetRootID returns the value of RootID.
+func (s *ChatMessage) GetRootID() OptNilUUID {
+	return s.RootID
+}
+
+// GetBody returns the value of Body.
+func (s *ChatMessage) GetBody() string {
+	return s.Body
+}
+
+// GetBodyHTML returns the value of BodyHTML.
+func (s *ChatMessage) GetBodyHTML() string {
+	return s.BodyHTML
+}
+
+// GetDeleted returns the value of Deleted.
+func (s *ChatMessage) GetDeleted() bool {
+	return s.Deleted
+}
+
+// GetReplyCount returns the value of ReplyCount.
+func (s *ChatMessage) GetReplyCount() int {
+	return s.ReplyCount
+}
+
+// GetLastReplyAt returns the value of LastReplyAt.
+func (s *ChatMessage) GetLastReplyAt() OptNilDateTime {
+	return s.LastReplyAt
+}
+
+// GetEditedAt returns the value of EditedAt.
+func (s *ChatMessage) GetEditedAt() OptNilDateTime {
+	return s.EditedAt
+}
+
+// GetMentionedUserIds returns the value of MentionedUserIds.
+func (s *ChatMessage) GetMentionedUserIds() []uuid.UUID {
+	return s.MentionedUserIds
+}
+
+// GetMentionsChannel returns the value of MentionsChannel.
+func (s *ChatMessage) GetMentionsChannel() bool {
+	return s.MentionsChannel
+}
+
+// GetHasFiles returns the value of HasFiles.
+func (s *ChatMessage) GetHasFiles() bool {
+	return s.HasFiles
+}
+
+// GetReactions returns the value of Reactions.
+func (s *ChatMessage) GetReactions() []ChatReaction {
+	return s.Reactions
+}
+
+// GetFiles returns the value of Files.
+func (s *ChatMessage) GetFiles() []ChatFile {
+	return s.Files
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *ChatMessage) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// SetID sets the value of ID.
+func (s *ChatMessage) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *ChatMessage) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetChannelID sets the value of ChannelID.
+func (s *ChatMessage) SetChannelID(val uuid.UUID) {
+	s.ChannelID = val
+}
+
+// SetAuthorID sets the value of AuthorID.
+func (s *ChatMessage) SetAuthorID(val OptNilUUID) {
+	s.AuthorID = val
+}
+
+// SetRootID sets the value of RootID.
+func (s *ChatMessage) SetRootID(val OptNilUUID) {
+	s.RootID = val
+}
+
+// SetBody sets the value of Body.
+func (s *ChatMessage) SetBody(val string) {
+	s.Body = val
+}
+
+// SetBodyHTML sets the value of BodyHTML.
+func (s *ChatMessage) SetBodyHTML(val string) {
+	s.BodyHTML = val
+}
+
+// SetDeleted sets the value of Deleted.
+func (s *ChatMessage) SetDeleted(val bool) {
+	s.Deleted = val
+}
+
+// SetReplyCount sets the value of ReplyCount.
+func (s *ChatMessage) SetReplyCount(val int) {
+	s.ReplyCount = val
+}
+
+// SetLastReplyAt sets the value of LastReplyAt.
+func (s *ChatMessage) SetLastReplyAt(val OptNilDateTime) {
+	s.LastReplyAt = val
+}
+
+// SetEditedAt sets the value of EditedAt.
+func (s *ChatMessage) SetEditedAt(val OptNilDateTime) {
+	s.EditedAt = val
+}
+
+// SetMentionedUserIds sets the value of MentionedUserIds.
+func (s *ChatMessage) SetMentionedUserIds(val []uuid.UUID) {
+	s.MentionedUserIds = val
+}
+
+// SetMentionsChannel sets the value of MentionsChannel.
+func (s *ChatMessage) SetMentionsChannel(val bool) {
+	s.MentionsChannel = val
+}
+
+// SetHasFiles sets the value of HasFiles.
+func (s *ChatMessage) SetHasFiles(val bool) {
+	s.HasFiles = val
+}
+
+// SetReactions sets the value of Reactions.
+func (s *ChatMessage) SetReactions(val []ChatReaction) {
+	s.Reactions = val
+}
+
+// SetFiles sets the value of Files.
+func (s *ChatMessage) SetFiles(val []ChatFile) {
+	s.Files = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *ChatMessage) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+func (*ChatMessage) addReactionRes()    {}
+func (*ChatMessage) editMessageRes()    {}
+func (*ChatMessage) getMessageRes()     {}
+func (*ChatMessage) postMessageRes()    {}
+func (*ChatMessage) removeReactionRes() {}
+
+// A new message or thread reply.
+// Ref: #/components/schemas/ChatMessageCreateRequest
+type ChatMessageCreateRequest struct {
+	Body   string  `json:"body"`
+	RootID OptUUID `json:"root_id"`
+}
+
+// GetBody returns the value of Body.
+func (s *ChatMessageCreateRequest) GetBody() string {
+	return s.Body
+}
+
+// GetRootID returns the value of RootID.
+func (s *ChatMessageCreateRequest) GetRootID() OptUUID {
+	return s.RootID
+}
+
+// SetBody sets the value of Body.
+func (s *ChatMessageCreateRequest) SetBody(val string) {
+	s.Body = val
+}
+
+// SetRootID sets the value of RootID.
+func (s *ChatMessageCreateRequest) SetRootID(val OptUUID) {
+	s.RootID = val
+}
+
+// A page of messages.
+// Ref: #/components/schemas/ChatMessagePage
+type ChatMessagePage struct {
+	Items      []ChatMessage `json:"items"`
+	NextCursor OptNilString  `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *ChatMessagePage) GetItems() []ChatMessage {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *ChatMessagePage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *ChatMessagePage) SetItems(val []ChatMessage) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *ChatMessagePage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*ChatMessagePage) listMyMentionsRes() {}
+func (*ChatMessagePage) listThreadRes()     {}
+func (*ChatMessagePage) searchMessagesRes() {}
+
+// The new body.
+// Ref: #/components/schemas/ChatMessageUpdateRequest
+type ChatMessageUpdateRequest struct {
+	Body string `json:"body"`
+}
+
+// GetBody returns the value of Body.
+func (s *ChatMessageUpdateRequest) GetBody() string {
+	return s.Body
+}
+
+// SetBody sets the value of Body.
+func (s *ChatMessageUpdateRequest) SetBody(val string) {
+	s.Body = val
+}
+
+// One of the caller's channels with their read state.
+// Ref: #/components/schemas/ChatMyChannel
+type ChatMyChannel struct {
+	Channel           ChatChannel              `json:"channel"`
+	Role              ChatMyChannelRole        `json:"role"`
+	Muted             bool                     `json:"muted"`
+	NotifyLevel       ChatMyChannelNotifyLevel `json:"notify_level"`
+	LastReadMessageID OptNilUUID               `json:"last_read_message_id"`
+	// Live messages by others after the read pointer.
+	UnreadCount int64 `json:"unread_count"`
+	// Of those, the ones mentioning the caller (by username or @channel).
+	MentionCount int64 `json:"mention_count"`
+}
+
+// GetChannel returns the value of Channel.
+func (s *ChatMyChannel) GetChannel() ChatChannel {
+	return s.Channel
+}
+
+// GetRole returns the value of Role.
+func (s *ChatMyChannel) GetRole() ChatMyChannelRole {
+	return s.Role
+}
+
+// GetMuted returns the value of Muted.
+func (s *ChatMyChannel) GetMuted() bool {
+	return s.Muted
+}
+
+// GetNotifyLevel returns the value of NotifyLevel.
+func (s *ChatMyChannel) GetNotifyLevel() ChatMyChannelNotifyLevel {
+	return s.NotifyLevel
+}
+
+// GetLastReadMessageID returns the value of LastReadMessageID.
+func (s *ChatMyChannel) GetLastReadMessageID() OptNilUUID {
+	return s.LastReadMessageID
+}
+
+// GetUnreadCount returns the value of UnreadCount.
+func (s *ChatMyChannel) GetUnreadCount() int64 {
+	return s.UnreadCount
+}
+
+// GetMentionCount returns the value of MentionCount.
+func (s *ChatMyChannel) GetMentionCount() int64 {
+	return s.MentionCount
+}
+
+// SetChannel sets the value of Channel.
+func (s *ChatMyChannel) SetChannel(val ChatChannel) {
+	s.Channel = val
+}
+
+// SetRole sets the value of Role.
+func (s *ChatMyChannel) SetRole(val ChatMyChannelRole) {
+	s.Role = val
+}
+
+// SetMuted sets the value of Muted.
+func (s *ChatMyChannel) SetMuted(val bool) {
+	s.Muted = val
+}
+
+// SetNotifyLevel sets the value of NotifyLevel.
+func (s *ChatMyChannel) SetNotifyLevel(val ChatMyChannelNotifyLevel) {
+	s.NotifyLevel = val
+}
+
+// SetLastReadMessageID sets the value of LastReadMessageID.
+func (s *ChatMyChannel) SetLastReadMessageID(val OptNilUUID) {
+	s.LastReadMessageID = val
+}
+
+// SetUnreadCount sets the value of UnreadCount.
+func (s *ChatMyChannel) SetUnreadCount(val int64) {
+	s.UnreadCount = val
+}
+
+// SetMentionCount sets the value of MentionCount.
+func (s *ChatMyChannel) SetMentionCount(val int64) {
+	s.MentionCount = val
+}
+
+// All of the caller's channels.
+// Ref: #/components/schemas/ChatMyChannelList
+type ChatMyChannelList struct {
+	Items []ChatMyChannel `json:"items"`
+}
+
+// GetItems returns the value of Items.
+func (s *ChatMyChannelList) GetItems() []ChatMyChannel {
+	return s.Items
+}
+
+// SetItems sets the value of Items.
+func (s *ChatMyChannelList) SetItems(val []ChatMyChannel) {
+	s.Items = val
+}
+
+func (*ChatMyChannelList) listMyChannelsRes() {}
+
+type ChatMyChannelNotifyLevel string
+
+const (
+	ChatMyChannelNotifyLevelAll      ChatMyChannelNotifyLevel = "all"
+	ChatMyChannelNotifyLevelMentions ChatMyChannelNotifyLevel = "mentions"
+	ChatMyChannelNotifyLevelNone     ChatMyChannelNotifyLevel = "none"
+)
+
+// AllValues returns all ChatMyChannelNotifyLevel values.
+func (ChatMyChannelNotifyLevel) AllValues() []ChatMyChannelNotifyLevel {
+	return []ChatMyChannelNotifyLevel{
+		ChatMyChannelNotifyLevelAll,
+		ChatMyChannelNotifyLevelMentions,
+		ChatMyChannelNotifyLevelNone,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ChatMyChannelNotifyLevel) MarshalText() ([]byte, error) {
+	switch s {
+	case ChatMyChannelNotifyLevelAll:
+		return []byte(s), nil
+	case ChatMyChannelNotifyLevelMentions:
+		return []byte(s), nil
+	case ChatMyChannelNotifyLevelNone:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ChatMyChannelNotifyLevel) UnmarshalText(data []byte) error {
+	switch ChatMyChannelNotifyLevel(data) {
+	case ChatMyChannelNotifyLevelAll:
+		*s = ChatMyChannelNotifyLevelAll
+		return nil
+	case ChatMyChannelNotifyLevelMentions:
+		*s = ChatMyChannelNotifyLevelMentions
+		return nil
+	case ChatMyChannelNotifyLevelNone:
+		*s = ChatMyChannelNotifyLevelNone
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+type ChatMyChannelRole string
+
+const (
+	ChatMyChannelRoleOwner  ChatMyChannelRole = "owner"
+	ChatMyChannelRoleAdmin  ChatMyChannelRole = "admin"
+	ChatMyChannelRoleMember ChatMyChannelRole = "member"
+)
+
+// AllValues returns all ChatMyChannelRole values.
+func (ChatMyChannelRole) AllValues() []ChatMyChannelRole {
+	return []ChatMyChannelRole{
+		ChatMyChannelRoleOwner,
+		ChatMyChannelRoleAdmin,
+		ChatMyChannelRoleMember,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ChatMyChannelRole) MarshalText() ([]byte, error) {
+	switch s {
+	case ChatMyChannelRoleOwner:
+		return []byte(s), nil
+	case ChatMyChannelRoleAdmin:
+		return []byte(s), nil
+	case ChatMyChannelRoleMember:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ChatMyChannelRole) UnmarshalText(data []byte) error {
+	switch ChatMyChannelRole(data) {
+	case ChatMyChannelRoleOwner:
+		*s = ChatMyChannelRoleOwner
+		return nil
+	case ChatMyChannelRoleAdmin:
+		*s = ChatMyChannelRoleAdmin
+		return nil
+	case ChatMyChannelRoleMember:
+		*s = ChatMyChannelRoleMember
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// A pinned message.
+// Ref: #/components/schemas/ChatPin
+type ChatPin struct {
+	Message    ChatMessage `json:"message"`
+	PinnedByID uuid.UUID   `json:"pinned_by_id"`
+	PinnedAt   time.Time   `json:"pinned_at"`
+}
+
+// GetMessage returns the value of Message.
+func (s *ChatPin) GetMessage() ChatMessage {
+	return s.Message
+}
+
+// GetPinnedByID returns the value of PinnedByID.
+func (s *ChatPin) GetPinnedByID() uuid.UUID {
+	return s.PinnedByID
+}
+
+// GetPinnedAt returns the value of PinnedAt.
+func (s *ChatPin) GetPinnedAt() time.Time {
+	return s.PinnedAt
+}
+
+// SetMessage sets the value of Message.
+func (s *ChatPin) SetMessage(val ChatMessage) {
+	s.Message = val
+}
+
+// SetPinnedByID sets the value of PinnedByID.
+func (s *ChatPin) SetPinnedByID(val uuid.UUID) {
+	s.PinnedByID = val
+}
+
+// SetPinnedAt sets the value of PinnedAt.
+func (s *ChatPin) SetPinnedAt(val time.Time) {
+	s.PinnedAt = val
+}
+
+func (*ChatPin) pinMessageRes() {}
+
+// A page of pins.
+// Ref: #/components/schemas/ChatPinPage
+type ChatPinPage struct {
+	Items      []ChatPin    `json:"items"`
+	NextCursor OptNilString `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *ChatPinPage) GetItems() []ChatPin {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *ChatPinPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *ChatPinPage) SetItems(val []ChatPin) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *ChatPinPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*ChatPinPage) listChannelPinsRes() {}
+
+// The reactions with one emoji.
+// Ref: #/components/schemas/ChatReaction
+type ChatReaction struct {
+	Emoji string `json:"emoji"`
+	Count int    `json:"count"`
+	// The caller is among them.
+	Me bool `json:"me"`
+}
+
+// GetEmoji returns the value of Emoji.
+func (s *ChatReaction) GetEmoji() string {
+	return s.Emoji
+}
+
+// GetCount returns the value of Count.
+func (s *ChatReaction) GetCount() int {
+	return s.Count
+}
+
+// GetMe returns the value of Me.
+func (s *ChatReaction) GetMe() bool {
+	return s.Me
+}
+
+// SetEmoji sets the value of Emoji.
+func (s *ChatReaction) SetEmoji(val string) {
+	s.Emoji = val
+}
+
+// SetCount sets the value of Count.
+func (s *ChatReaction) SetCount(val int) {
+	s.Count = val
+}
+
+// SetMe sets the value of Me.
+func (s *ChatReaction) SetMe(val bool) {
+	s.Me = val
+}
+
+// How far the caller has read.
+// Ref: #/components/schemas/ChatReadRequest
+type ChatReadRequest struct {
+	MessageID OptUUID `json:"message_id"`
+}
+
+// GetMessageID returns the value of MessageID.
+func (s *ChatReadRequest) GetMessageID() OptUUID {
+	return s.MessageID
+}
+
+// SetMessageID sets the value of MessageID.
+func (s *ChatReadRequest) SetMessageID(val OptUUID) {
+	s.MessageID = val
+}
+
+// The caller's read pointer in a channel.
+// Ref: #/components/schemas/ChatReadState
+type ChatReadState struct {
+	ChannelID         uuid.UUID      `json:"channel_id"`
+	LastReadMessageID OptNilUUID     `json:"last_read_message_id"`
+	LastReadAt        OptNilDateTime `json:"last_read_at"`
+}
+
+// GetChannelID returns the value of ChannelID.
+func (s *ChatReadState) GetChannelID() uuid.UUID {
+	return s.ChannelID
+}
+
+// GetLastReadMessageID returns the value of LastReadMessageID.
+func (s *ChatReadState) GetLastReadMessageID() OptNilUUID {
+	return s.LastReadMessageID
+}
+
+// GetLastReadAt returns the value of LastReadAt.
+func (s *ChatReadState) GetLastReadAt() OptNilDateTime {
+	return s.LastReadAt
+}
+
+// SetChannelID sets the value of ChannelID.
+func (s *ChatReadState) SetChannelID(val uuid.UUID) {
+	s.ChannelID = val
+}
+
+// SetLastReadMessageID sets the value of LastReadMessageID.
+func (s *ChatReadState) SetLastReadMessageID(val OptNilUUID) {
+	s.LastReadMessageID = val
+}
+
+// SetLastReadAt sets the value of LastReadAt.
+func (s *ChatReadState) SetLastReadAt(val OptNilDateTime) {
+	s.LastReadAt = val
+}
+
+func (*ChatReadState) markChannelReadRes() {}
+
+// A window of a channel's messages, oldest first.
+// Ref: #/components/schemas/ChatScrollback
+type ChatScrollback struct {
+	Items []ChatMessage `json:"items"`
+	// Older messages exist (scroll on with before = the first id).
+	HasOlder bool `json:"has_older"`
+	// Newer messages exist (scroll on with after = the last id).
+	HasNewer bool `json:"has_newer"`
+}
+
+// GetItems returns the value of Items.
+func (s *ChatScrollback) GetItems() []ChatMessage {
+	return s.Items
+}
+
+// GetHasOlder returns the value of HasOlder.
+func (s *ChatScrollback) GetHasOlder() bool {
+	return s.HasOlder
+}
+
+// GetHasNewer returns the value of HasNewer.
+func (s *ChatScrollback) GetHasNewer() bool {
+	return s.HasNewer
+}
+
+// SetItems sets the value of Items.
+func (s *ChatScrollback) SetItems(val []ChatMessage) {
+	s.Items = val
+}
+
+// SetHasOlder sets the value of HasOlder.
+func (s *ChatScrollback) SetHasOlder(val bool) {
+	s.HasOlder = val
+}
+
+// SetHasNewer sets the value of HasNewer.
+func (s *ChatScrollback) SetHasNewer(val bool) {
+	s.HasNewer = val
+}
+
+func (*ChatScrollback) listChannelMessagesRes() {}
 
 type CompleteSprintBadRequest Problem
 
@@ -1626,6 +3778,38 @@ type CreateBoardUnprocessableEntity Problem
 
 func (*CreateBoardUnprocessableEntity) createBoardRes() {}
 
+type CreateChannelBadRequest Problem
+
+func (*CreateChannelBadRequest) createChannelRes() {}
+
+type CreateChannelConflict Problem
+
+func (*CreateChannelConflict) createChannelRes() {}
+
+type CreateChannelForbidden Problem
+
+func (*CreateChannelForbidden) createChannelRes() {}
+
+type CreateChannelNotFound Problem
+
+func (*CreateChannelNotFound) createChannelRes() {}
+
+type CreateChannelRequestEntityTooLarge Problem
+
+func (*CreateChannelRequestEntityTooLarge) createChannelRes() {}
+
+type CreateChannelTooManyRequests Problem
+
+func (*CreateChannelTooManyRequests) createChannelRes() {}
+
+type CreateChannelUnauthorized Problem
+
+func (*CreateChannelUnauthorized) createChannelRes() {}
+
+type CreateChannelUnprocessableEntity Problem
+
+func (*CreateChannelUnprocessableEntity) createChannelRes() {}
+
 type CreateLabelBadRequest Problem
 
 func (*CreateLabelBadRequest) createLabelRes() {}
@@ -1685,6 +3869,126 @@ func (*CreateMilestoneUnauthorized) createMilestoneRes() {}
 type CreateMilestoneUnprocessableEntity Problem
 
 func (*CreateMilestoneUnprocessableEntity) createMilestoneRes() {}
+
+type CreateNoteBadRequest Problem
+
+func (*CreateNoteBadRequest) createNoteRes() {}
+
+type CreateNoteCommentBadRequest Problem
+
+func (*CreateNoteCommentBadRequest) createNoteCommentRes() {}
+
+type CreateNoteCommentForbidden Problem
+
+func (*CreateNoteCommentForbidden) createNoteCommentRes() {}
+
+type CreateNoteCommentNotFound Problem
+
+func (*CreateNoteCommentNotFound) createNoteCommentRes() {}
+
+type CreateNoteCommentRequestEntityTooLarge Problem
+
+func (*CreateNoteCommentRequestEntityTooLarge) createNoteCommentRes() {}
+
+type CreateNoteCommentTooManyRequests Problem
+
+func (*CreateNoteCommentTooManyRequests) createNoteCommentRes() {}
+
+type CreateNoteCommentUnauthorized Problem
+
+func (*CreateNoteCommentUnauthorized) createNoteCommentRes() {}
+
+type CreateNoteCommentUnprocessableEntity Problem
+
+func (*CreateNoteCommentUnprocessableEntity) createNoteCommentRes() {}
+
+type CreateNoteFolderBadRequest Problem
+
+func (*CreateNoteFolderBadRequest) createNoteFolderRes() {}
+
+type CreateNoteFolderConflict Problem
+
+func (*CreateNoteFolderConflict) createNoteFolderRes() {}
+
+type CreateNoteFolderForbidden Problem
+
+func (*CreateNoteFolderForbidden) createNoteFolderRes() {}
+
+type CreateNoteFolderNotFound Problem
+
+func (*CreateNoteFolderNotFound) createNoteFolderRes() {}
+
+type CreateNoteFolderRequestEntityTooLarge Problem
+
+func (*CreateNoteFolderRequestEntityTooLarge) createNoteFolderRes() {}
+
+type CreateNoteFolderTooManyRequests Problem
+
+func (*CreateNoteFolderTooManyRequests) createNoteFolderRes() {}
+
+type CreateNoteFolderUnauthorized Problem
+
+func (*CreateNoteFolderUnauthorized) createNoteFolderRes() {}
+
+type CreateNoteFolderUnprocessableEntity Problem
+
+func (*CreateNoteFolderUnprocessableEntity) createNoteFolderRes() {}
+
+type CreateNoteForbidden Problem
+
+func (*CreateNoteForbidden) createNoteRes() {}
+
+type CreateNoteNotFound Problem
+
+func (*CreateNoteNotFound) createNoteRes() {}
+
+type CreateNoteRequestEntityTooLarge Problem
+
+func (*CreateNoteRequestEntityTooLarge) createNoteRes() {}
+
+type CreateNoteTagBadRequest Problem
+
+func (*CreateNoteTagBadRequest) createNoteTagRes() {}
+
+type CreateNoteTagConflict Problem
+
+func (*CreateNoteTagConflict) createNoteTagRes() {}
+
+type CreateNoteTagForbidden Problem
+
+func (*CreateNoteTagForbidden) createNoteTagRes() {}
+
+type CreateNoteTagNotFound Problem
+
+func (*CreateNoteTagNotFound) createNoteTagRes() {}
+
+type CreateNoteTagRequestEntityTooLarge Problem
+
+func (*CreateNoteTagRequestEntityTooLarge) createNoteTagRes() {}
+
+type CreateNoteTagTooManyRequests Problem
+
+func (*CreateNoteTagTooManyRequests) createNoteTagRes() {}
+
+type CreateNoteTagUnauthorized Problem
+
+func (*CreateNoteTagUnauthorized) createNoteTagRes() {}
+
+type CreateNoteTagUnprocessableEntity Problem
+
+func (*CreateNoteTagUnprocessableEntity) createNoteTagRes() {}
+
+type CreateNoteTooManyRequests Problem
+
+func (*CreateNoteTooManyRequests) createNoteRes() {}
+
+type CreateNoteUnauthorized Problem
+
+func (*CreateNoteUnauthorized) createNoteRes() {}
+
+type CreateNoteUnprocessableEntity Problem
+
+func (*CreateNoteUnprocessableEntity) createNoteRes() {}
 
 type CreateOrganizationBadRequest Problem
 
@@ -1922,6 +4226,38 @@ type CreateTimeLogUnprocessableEntity Problem
 
 func (*CreateTimeLogUnprocessableEntity) createTimeLogRes() {}
 
+type CreateWorkLogBadRequest Problem
+
+func (*CreateWorkLogBadRequest) createWorkLogRes() {}
+
+type CreateWorkLogConflict Problem
+
+func (*CreateWorkLogConflict) createWorkLogRes() {}
+
+type CreateWorkLogForbidden Problem
+
+func (*CreateWorkLogForbidden) createWorkLogRes() {}
+
+type CreateWorkLogNotFound Problem
+
+func (*CreateWorkLogNotFound) createWorkLogRes() {}
+
+type CreateWorkLogRequestEntityTooLarge Problem
+
+func (*CreateWorkLogRequestEntityTooLarge) createWorkLogRes() {}
+
+type CreateWorkLogTooManyRequests Problem
+
+func (*CreateWorkLogTooManyRequests) createWorkLogRes() {}
+
+type CreateWorkLogUnauthorized Problem
+
+func (*CreateWorkLogUnauthorized) createWorkLogRes() {}
+
+type CreateWorkLogUnprocessableEntity Problem
+
+func (*CreateWorkLogUnprocessableEntity) createWorkLogRes() {}
+
 type DeactivateUserBadRequest Problem
 
 func (*DeactivateUserBadRequest) deactivateUserRes() {}
@@ -2050,6 +4386,39 @@ type DeleteLabelUnprocessableEntity Problem
 
 func (*DeleteLabelUnprocessableEntity) deleteLabelRes() {}
 
+type DeleteMessageBadRequest Problem
+
+func (*DeleteMessageBadRequest) deleteMessageRes() {}
+
+type DeleteMessageConflict Problem
+
+func (*DeleteMessageConflict) deleteMessageRes() {}
+
+type DeleteMessageForbidden Problem
+
+func (*DeleteMessageForbidden) deleteMessageRes() {}
+
+// DeleteMessageNoContent is response for DeleteMessage operation.
+type DeleteMessageNoContent struct{}
+
+func (*DeleteMessageNoContent) deleteMessageRes() {}
+
+type DeleteMessageNotFound Problem
+
+func (*DeleteMessageNotFound) deleteMessageRes() {}
+
+type DeleteMessageTooManyRequests Problem
+
+func (*DeleteMessageTooManyRequests) deleteMessageRes() {}
+
+type DeleteMessageUnauthorized Problem
+
+func (*DeleteMessageUnauthorized) deleteMessageRes() {}
+
+type DeleteMessageUnprocessableEntity Problem
+
+func (*DeleteMessageUnprocessableEntity) deleteMessageRes() {}
+
 type DeleteMilestoneBadRequest Problem
 
 func (*DeleteMilestoneBadRequest) deleteMilestoneRes() {}
@@ -2078,6 +4447,126 @@ func (*DeleteMilestoneUnauthorized) deleteMilestoneRes() {}
 type DeleteMilestoneUnprocessableEntity Problem
 
 func (*DeleteMilestoneUnprocessableEntity) deleteMilestoneRes() {}
+
+type DeleteNoteBadRequest Problem
+
+func (*DeleteNoteBadRequest) deleteNoteRes() {}
+
+type DeleteNoteCommentBadRequest Problem
+
+func (*DeleteNoteCommentBadRequest) deleteNoteCommentRes() {}
+
+type DeleteNoteCommentForbidden Problem
+
+func (*DeleteNoteCommentForbidden) deleteNoteCommentRes() {}
+
+// DeleteNoteCommentNoContent is response for DeleteNoteComment operation.
+type DeleteNoteCommentNoContent struct{}
+
+func (*DeleteNoteCommentNoContent) deleteNoteCommentRes() {}
+
+type DeleteNoteCommentNotFound Problem
+
+func (*DeleteNoteCommentNotFound) deleteNoteCommentRes() {}
+
+type DeleteNoteCommentTooManyRequests Problem
+
+func (*DeleteNoteCommentTooManyRequests) deleteNoteCommentRes() {}
+
+type DeleteNoteCommentUnauthorized Problem
+
+func (*DeleteNoteCommentUnauthorized) deleteNoteCommentRes() {}
+
+type DeleteNoteCommentUnprocessableEntity Problem
+
+func (*DeleteNoteCommentUnprocessableEntity) deleteNoteCommentRes() {}
+
+type DeleteNoteFolderBadRequest Problem
+
+func (*DeleteNoteFolderBadRequest) deleteNoteFolderRes() {}
+
+type DeleteNoteFolderConflict Problem
+
+func (*DeleteNoteFolderConflict) deleteNoteFolderRes() {}
+
+type DeleteNoteFolderForbidden Problem
+
+func (*DeleteNoteFolderForbidden) deleteNoteFolderRes() {}
+
+// DeleteNoteFolderNoContent is response for DeleteNoteFolder operation.
+type DeleteNoteFolderNoContent struct{}
+
+func (*DeleteNoteFolderNoContent) deleteNoteFolderRes() {}
+
+type DeleteNoteFolderNotFound Problem
+
+func (*DeleteNoteFolderNotFound) deleteNoteFolderRes() {}
+
+type DeleteNoteFolderTooManyRequests Problem
+
+func (*DeleteNoteFolderTooManyRequests) deleteNoteFolderRes() {}
+
+type DeleteNoteFolderUnauthorized Problem
+
+func (*DeleteNoteFolderUnauthorized) deleteNoteFolderRes() {}
+
+type DeleteNoteFolderUnprocessableEntity Problem
+
+func (*DeleteNoteFolderUnprocessableEntity) deleteNoteFolderRes() {}
+
+type DeleteNoteForbidden Problem
+
+func (*DeleteNoteForbidden) deleteNoteRes() {}
+
+// DeleteNoteNoContent is response for DeleteNote operation.
+type DeleteNoteNoContent struct{}
+
+func (*DeleteNoteNoContent) deleteNoteRes() {}
+
+type DeleteNoteNotFound Problem
+
+func (*DeleteNoteNotFound) deleteNoteRes() {}
+
+type DeleteNoteTagBadRequest Problem
+
+func (*DeleteNoteTagBadRequest) deleteNoteTagRes() {}
+
+type DeleteNoteTagForbidden Problem
+
+func (*DeleteNoteTagForbidden) deleteNoteTagRes() {}
+
+// DeleteNoteTagNoContent is response for DeleteNoteTag operation.
+type DeleteNoteTagNoContent struct{}
+
+func (*DeleteNoteTagNoContent) deleteNoteTagRes() {}
+
+type DeleteNoteTagNotFound Problem
+
+func (*DeleteNoteTagNotFound) deleteNoteTagRes() {}
+
+type DeleteNoteTagTooManyRequests Problem
+
+func (*DeleteNoteTagTooManyRequests) deleteNoteTagRes() {}
+
+type DeleteNoteTagUnauthorized Problem
+
+func (*DeleteNoteTagUnauthorized) deleteNoteTagRes() {}
+
+type DeleteNoteTagUnprocessableEntity Problem
+
+func (*DeleteNoteTagUnprocessableEntity) deleteNoteTagRes() {}
+
+type DeleteNoteTooManyRequests Problem
+
+func (*DeleteNoteTooManyRequests) deleteNoteRes() {}
+
+type DeleteNoteUnauthorized Problem
+
+func (*DeleteNoteUnauthorized) deleteNoteRes() {}
+
+type DeleteNoteUnprocessableEntity Problem
+
+func (*DeleteNoteUnprocessableEntity) deleteNoteRes() {}
 
 type DeleteProjectBadRequest Problem
 
@@ -2286,6 +4775,64 @@ type DeleteTaskUnprocessableEntity Problem
 
 func (*DeleteTaskUnprocessableEntity) deleteTaskRes() {}
 
+type DeleteWorkLogBadRequest Problem
+
+func (*DeleteWorkLogBadRequest) deleteWorkLogRes() {}
+
+type DeleteWorkLogForbidden Problem
+
+func (*DeleteWorkLogForbidden) deleteWorkLogRes() {}
+
+// DeleteWorkLogNoContent is response for DeleteWorkLog operation.
+type DeleteWorkLogNoContent struct{}
+
+func (*DeleteWorkLogNoContent) deleteWorkLogRes() {}
+
+type DeleteWorkLogNotFound Problem
+
+func (*DeleteWorkLogNotFound) deleteWorkLogRes() {}
+
+type DeleteWorkLogTooManyRequests Problem
+
+func (*DeleteWorkLogTooManyRequests) deleteWorkLogRes() {}
+
+type DeleteWorkLogUnauthorized Problem
+
+func (*DeleteWorkLogUnauthorized) deleteWorkLogRes() {}
+
+type DeleteWorkLogUnprocessableEntity Problem
+
+func (*DeleteWorkLogUnprocessableEntity) deleteWorkLogRes() {}
+
+type DetachNoteTagBadRequest Problem
+
+func (*DetachNoteTagBadRequest) detachNoteTagRes() {}
+
+type DetachNoteTagForbidden Problem
+
+func (*DetachNoteTagForbidden) detachNoteTagRes() {}
+
+// DetachNoteTagNoContent is response for DetachNoteTag operation.
+type DetachNoteTagNoContent struct{}
+
+func (*DetachNoteTagNoContent) detachNoteTagRes() {}
+
+type DetachNoteTagNotFound Problem
+
+func (*DetachNoteTagNotFound) detachNoteTagRes() {}
+
+type DetachNoteTagTooManyRequests Problem
+
+func (*DetachNoteTagTooManyRequests) detachNoteTagRes() {}
+
+type DetachNoteTagUnauthorized Problem
+
+func (*DetachNoteTagUnauthorized) detachNoteTagRes() {}
+
+type DetachNoteTagUnprocessableEntity Problem
+
+func (*DetachNoteTagUnprocessableEntity) detachNoteTagRes() {}
+
 type DetachTaskLabelBadRequest Problem
 
 func (*DetachTaskLabelBadRequest) detachTaskLabelRes() {}
@@ -2314,6 +4861,30 @@ func (*DetachTaskLabelUnauthorized) detachTaskLabelRes() {}
 type DetachTaskLabelUnprocessableEntity Problem
 
 func (*DetachTaskLabelUnprocessableEntity) detachTaskLabelRes() {}
+
+type DiffNoteVersionsBadRequest Problem
+
+func (*DiffNoteVersionsBadRequest) diffNoteVersionsRes() {}
+
+type DiffNoteVersionsForbidden Problem
+
+func (*DiffNoteVersionsForbidden) diffNoteVersionsRes() {}
+
+type DiffNoteVersionsNotFound Problem
+
+func (*DiffNoteVersionsNotFound) diffNoteVersionsRes() {}
+
+type DiffNoteVersionsTooManyRequests Problem
+
+func (*DiffNoteVersionsTooManyRequests) diffNoteVersionsRes() {}
+
+type DiffNoteVersionsUnauthorized Problem
+
+func (*DiffNoteVersionsUnauthorized) diffNoteVersionsRes() {}
+
+type DiffNoteVersionsUnprocessableEntity Problem
+
+func (*DiffNoteVersionsUnprocessableEntity) diffNoteVersionsRes() {}
 
 type DisableMfaBadRequest Problem
 
@@ -2347,6 +4918,83 @@ func (*DisableMfaUnauthorized) disableMfaRes() {}
 type DisableMfaUnprocessableEntity Problem
 
 func (*DisableMfaUnprocessableEntity) disableMfaRes() {}
+
+type DownloadMessageFileBadRequest Problem
+
+func (*DownloadMessageFileBadRequest) downloadMessageFileRes() {}
+
+type DownloadMessageFileForbidden Problem
+
+func (*DownloadMessageFileForbidden) downloadMessageFileRes() {}
+
+type DownloadMessageFileNotFound Problem
+
+func (*DownloadMessageFileNotFound) downloadMessageFileRes() {}
+
+type DownloadMessageFileOK struct {
+	Data io.Reader
+}
+
+// Read reads data from the Data reader.
+//
+// Kept to satisfy the io.Reader interface.
+func (s DownloadMessageFileOK) Read(p []byte) (n int, err error) {
+	if s.Data == nil {
+		return 0, io.EOF
+	}
+	return s.Data.Read(p)
+}
+
+// DownloadMessageFileOKHeaders wraps DownloadMessageFileOK with response headers.
+type DownloadMessageFileOKHeaders struct {
+	ContentDisposition  OptString
+	XContentTypeOptions OptString
+	Response            DownloadMessageFileOK
+}
+
+// GetContentDisposition returns the value of ContentDisposition.
+func (s *DownloadMessageFileOKHeaders) GetContentDisposition() OptString {
+	return s.ContentDisposition
+}
+
+// GetXContentTypeOptions returns the value of XContentTypeOptions.
+func (s *DownloadMessageFileOKHeaders) GetXContentTypeOptions() OptString {
+	return s.XContentTypeOptions
+}
+
+// GetResponse returns the value of Response.
+func (s *DownloadMessageFileOKHeaders) GetResponse() DownloadMessageFileOK {
+	return s.Response
+}
+
+// SetContentDisposition sets the value of ContentDisposition.
+func (s *DownloadMessageFileOKHeaders) SetContentDisposition(val OptString) {
+	s.ContentDisposition = val
+}
+
+// SetXContentTypeOptions sets the value of XContentTypeOptions.
+func (s *DownloadMessageFileOKHeaders) SetXContentTypeOptions(val OptString) {
+	s.XContentTypeOptions = val
+}
+
+// SetResponse sets the value of Response.
+func (s *DownloadMessageFileOKHeaders) SetResponse(val DownloadMessageFileOK) {
+	s.Response = val
+}
+
+func (*DownloadMessageFileOKHeaders) downloadMessageFileRes() {}
+
+type DownloadMessageFileTooManyRequests Problem
+
+func (*DownloadMessageFileTooManyRequests) downloadMessageFileRes() {}
+
+type DownloadMessageFileUnauthorized Problem
+
+func (*DownloadMessageFileUnauthorized) downloadMessageFileRes() {}
+
+type DownloadMessageFileUnprocessableEntity Problem
+
+func (*DownloadMessageFileUnprocessableEntity) downloadMessageFileRes() {}
 
 type DownloadTaskAttachmentBadRequest Problem
 
@@ -2424,6 +5072,66 @@ func (*DownloadTaskAttachmentUnauthorized) downloadTaskAttachmentRes() {}
 type DownloadTaskAttachmentUnprocessableEntity Problem
 
 func (*DownloadTaskAttachmentUnprocessableEntity) downloadTaskAttachmentRes() {}
+
+type EditMessageBadRequest Problem
+
+func (*EditMessageBadRequest) editMessageRes() {}
+
+type EditMessageConflict Problem
+
+func (*EditMessageConflict) editMessageRes() {}
+
+type EditMessageForbidden Problem
+
+func (*EditMessageForbidden) editMessageRes() {}
+
+type EditMessageNotFound Problem
+
+func (*EditMessageNotFound) editMessageRes() {}
+
+type EditMessageRequestEntityTooLarge Problem
+
+func (*EditMessageRequestEntityTooLarge) editMessageRes() {}
+
+type EditMessageTooManyRequests Problem
+
+func (*EditMessageTooManyRequests) editMessageRes() {}
+
+type EditMessageUnauthorized Problem
+
+func (*EditMessageUnauthorized) editMessageRes() {}
+
+type EditMessageUnprocessableEntity Problem
+
+func (*EditMessageUnprocessableEntity) editMessageRes() {}
+
+type EditNoteCommentBadRequest Problem
+
+func (*EditNoteCommentBadRequest) editNoteCommentRes() {}
+
+type EditNoteCommentForbidden Problem
+
+func (*EditNoteCommentForbidden) editNoteCommentRes() {}
+
+type EditNoteCommentNotFound Problem
+
+func (*EditNoteCommentNotFound) editNoteCommentRes() {}
+
+type EditNoteCommentRequestEntityTooLarge Problem
+
+func (*EditNoteCommentRequestEntityTooLarge) editNoteCommentRes() {}
+
+type EditNoteCommentTooManyRequests Problem
+
+func (*EditNoteCommentTooManyRequests) editNoteCommentRes() {}
+
+type EditNoteCommentUnauthorized Problem
+
+func (*EditNoteCommentUnauthorized) editNoteCommentRes() {}
+
+type EditNoteCommentUnprocessableEntity Problem
+
+func (*EditNoteCommentUnprocessableEntity) editNoteCommentRes() {}
 
 type EnrollMfaBadRequest Problem
 
@@ -2524,6 +5232,30 @@ type ForgotPasswordUnprocessableEntity Problem
 
 func (*ForgotPasswordUnprocessableEntity) forgotPasswordRes() {}
 
+type GetChannelBadRequest Problem
+
+func (*GetChannelBadRequest) getChannelRes() {}
+
+type GetChannelForbidden Problem
+
+func (*GetChannelForbidden) getChannelRes() {}
+
+type GetChannelNotFound Problem
+
+func (*GetChannelNotFound) getChannelRes() {}
+
+type GetChannelTooManyRequests Problem
+
+func (*GetChannelTooManyRequests) getChannelRes() {}
+
+type GetChannelUnauthorized Problem
+
+func (*GetChannelUnauthorized) getChannelRes() {}
+
+type GetChannelUnprocessableEntity Problem
+
+func (*GetChannelUnprocessableEntity) getChannelRes() {}
+
 type GetHealthBadRequest Problem
 
 func (*GetHealthBadRequest) getHealthRes() {}
@@ -2572,6 +5304,30 @@ type GetMeUnauthorized Problem
 
 func (*GetMeUnauthorized) getMeRes() {}
 
+type GetMessageBadRequest Problem
+
+func (*GetMessageBadRequest) getMessageRes() {}
+
+type GetMessageForbidden Problem
+
+func (*GetMessageForbidden) getMessageRes() {}
+
+type GetMessageNotFound Problem
+
+func (*GetMessageNotFound) getMessageRes() {}
+
+type GetMessageTooManyRequests Problem
+
+func (*GetMessageTooManyRequests) getMessageRes() {}
+
+type GetMessageUnauthorized Problem
+
+func (*GetMessageUnauthorized) getMessageRes() {}
+
+type GetMessageUnprocessableEntity Problem
+
+func (*GetMessageUnprocessableEntity) getMessageRes() {}
+
 type GetMilestoneBadRequest Problem
 
 func (*GetMilestoneBadRequest) getMilestoneRes() {}
@@ -2596,6 +5352,74 @@ type GetMilestoneUnprocessableEntity Problem
 
 func (*GetMilestoneUnprocessableEntity) getMilestoneRes() {}
 
+type GetMyProductivityBadRequest Problem
+
+func (*GetMyProductivityBadRequest) getMyProductivityRes() {}
+
+type GetMyProductivityForbidden Problem
+
+func (*GetMyProductivityForbidden) getMyProductivityRes() {}
+
+type GetMyProductivityTooManyRequests Problem
+
+func (*GetMyProductivityTooManyRequests) getMyProductivityRes() {}
+
+type GetMyProductivityUnauthorized Problem
+
+func (*GetMyProductivityUnauthorized) getMyProductivityRes() {}
+
+type GetMyProductivityUnprocessableEntity Problem
+
+func (*GetMyProductivityUnprocessableEntity) getMyProductivityRes() {}
+
+type GetNoteBadRequest Problem
+
+func (*GetNoteBadRequest) getNoteRes() {}
+
+type GetNoteForbidden Problem
+
+func (*GetNoteForbidden) getNoteRes() {}
+
+type GetNoteNotFound Problem
+
+func (*GetNoteNotFound) getNoteRes() {}
+
+type GetNoteTooManyRequests Problem
+
+func (*GetNoteTooManyRequests) getNoteRes() {}
+
+type GetNoteUnauthorized Problem
+
+func (*GetNoteUnauthorized) getNoteRes() {}
+
+type GetNoteUnprocessableEntity Problem
+
+func (*GetNoteUnprocessableEntity) getNoteRes() {}
+
+type GetNoteVersionBadRequest Problem
+
+func (*GetNoteVersionBadRequest) getNoteVersionRes() {}
+
+type GetNoteVersionForbidden Problem
+
+func (*GetNoteVersionForbidden) getNoteVersionRes() {}
+
+type GetNoteVersionNotFound Problem
+
+func (*GetNoteVersionNotFound) getNoteVersionRes() {}
+
+type GetNoteVersionTooManyRequests Problem
+
+func (*GetNoteVersionTooManyRequests) getNoteVersionRes() {}
+
+type GetNoteVersionUnauthorized Problem
+
+func (*GetNoteVersionUnauthorized) getNoteVersionRes() {}
+
+type GetNoteVersionUnprocessableEntity Problem
+
+func (*GetNoteVersionUnprocessableEntity) getNoteVersionRes() {}
+
 type GetOrganizationBadRequest Problem
 
 func (*GetOrganizationBadRequest) getOrganizationRes() {}
@@ -2607,6 +5431,30 @@ func (*GetOrganizationForbidden) getOrganizationRes() {}
 type GetOrganizationNotFound Problem
 
 func (*GetOrganizationNotFound) getOrganizationRes() {}
+
+type GetOrganizationProductivityBadRequest Problem
+
+func (*GetOrganizationProductivityBadRequest) getOrganizationProductivityRes() {}
+
+type GetOrganizationProductivityForbidden Problem
+
+func (*GetOrganizationProductivityForbidden) getOrganizationProductivityRes() {}
+
+type GetOrganizationProductivityNotFound Problem
+
+func (*GetOrganizationProductivityNotFound) getOrganizationProductivityRes() {}
+
+type GetOrganizationProductivityTooManyRequests Problem
+
+func (*GetOrganizationProductivityTooManyRequests) getOrganizationProductivityRes() {}
+
+type GetOrganizationProductivityUnauthorized Problem
+
+func (*GetOrganizationProductivityUnauthorized) getOrganizationProductivityRes() {}
+
+type GetOrganizationProductivityUnprocessableEntity Problem
+
+func (*GetOrganizationProductivityUnprocessableEntity) getOrganizationProductivityRes() {}
 
 type GetOrganizationTooManyRequests Problem
 
@@ -2683,6 +5531,26 @@ func (*GetRoleUnauthorized) getRoleRes() {}
 type GetRoleUnprocessableEntity Problem
 
 func (*GetRoleUnprocessableEntity) getRoleRes() {}
+
+type GetRunningTimerBadRequest Problem
+
+func (*GetRunningTimerBadRequest) getRunningTimerRes() {}
+
+type GetRunningTimerForbidden Problem
+
+func (*GetRunningTimerForbidden) getRunningTimerRes() {}
+
+type GetRunningTimerNotFound Problem
+
+func (*GetRunningTimerNotFound) getRunningTimerRes() {}
+
+type GetRunningTimerTooManyRequests Problem
+
+func (*GetRunningTimerTooManyRequests) getRunningTimerRes() {}
+
+type GetRunningTimerUnauthorized Problem
+
+func (*GetRunningTimerUnauthorized) getRunningTimerRes() {}
 
 type GetSprintBadRequest Problem
 
@@ -2779,6 +5647,30 @@ func (*GetTimeLogSummaryUnauthorized) getTimeLogSummaryRes() {}
 type GetTimeLogSummaryUnprocessableEntity Problem
 
 func (*GetTimeLogSummaryUnprocessableEntity) getTimeLogSummaryRes() {}
+
+type GetWorkLogBadRequest Problem
+
+func (*GetWorkLogBadRequest) getWorkLogRes() {}
+
+type GetWorkLogForbidden Problem
+
+func (*GetWorkLogForbidden) getWorkLogRes() {}
+
+type GetWorkLogNotFound Problem
+
+func (*GetWorkLogNotFound) getWorkLogRes() {}
+
+type GetWorkLogTooManyRequests Problem
+
+func (*GetWorkLogTooManyRequests) getWorkLogRes() {}
+
+type GetWorkLogUnauthorized Problem
+
+func (*GetWorkLogUnauthorized) getWorkLogRes() {}
+
+type GetWorkLogUnprocessableEntity Problem
+
+func (*GetWorkLogUnprocessableEntity) getWorkLogRes() {}
 
 type GrantRolePermissionBadRequest Problem
 
@@ -2898,6 +5790,355 @@ func (s *HealthStatusStatus) UnmarshalText(data []byte) error {
 		return errors.Errorf("invalid value: %q", data)
 	}
 }
+
+// Up to 1,000 idle periods for one organization.
+// Ref: #/components/schemas/IdlePeriodBatchRequest
+type IdlePeriodBatchRequest struct {
+	OrganizationID uuid.UUID          `json:"organization_id"`
+	Records        []IdlePeriodRecord `json:"records"`
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *IdlePeriodBatchRequest) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetRecords returns the value of Records.
+func (s *IdlePeriodBatchRequest) GetRecords() []IdlePeriodRecord {
+	return s.Records
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *IdlePeriodBatchRequest) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetRecords sets the value of Records.
+func (s *IdlePeriodBatchRequest) SetRecords(val []IdlePeriodRecord) {
+	s.Records = val
+}
+
+// A stored idle period.
+// Ref: #/components/schemas/IdlePeriodInfo
+type IdlePeriodInfo struct {
+	ID              uuid.UUID `json:"id"`
+	OrganizationID  uuid.UUID `json:"organization_id"`
+	ClientRecordID  string    `json:"client_record_id"`
+	DeviceID        string    `json:"device_id"`
+	StartedAt       time.Time `json:"started_at"`
+	EndedAt         time.Time `json:"ended_at"`
+	DurationSeconds int       `json:"duration_seconds"`
+	CreatedAt       time.Time `json:"created_at"`
+}
+
+// GetID returns the value of ID.
+func (s *IdlePeriodInfo) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *IdlePeriodInfo) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetClientRecordID returns the value of ClientRecordID.
+func (s *IdlePeriodInfo) GetClientRecordID() string {
+	return s.ClientRecordID
+}
+
+// GetDeviceID returns the value of DeviceID.
+func (s *IdlePeriodInfo) GetDeviceID() string {
+	return s.DeviceID
+}
+
+// GetStartedAt returns the value of StartedAt.
+func (s *IdlePeriodInfo) GetStartedAt() time.Time {
+	return s.StartedAt
+}
+
+// GetEndedAt returns the value of EndedAt.
+func (s *IdlePeriodInfo) GetEndedAt() time.Time {
+	return s.EndedAt
+}
+
+// GetDurationSeconds returns the value of DurationSeconds.
+func (s *IdlePeriodInfo) GetDurationSeconds() int {
+	return s.DurationSeconds
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *IdlePeriodInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// SetID sets the value of ID.
+func (s *IdlePeriodInfo) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *IdlePeriodInfo) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetClientRecordID sets the value of ClientRecordID.
+func (s *IdlePeriodInfo) SetClientRecordID(val string) {
+	s.ClientRecordID = val
+}
+
+// SetDeviceID sets the value of DeviceID.
+func (s *IdlePeriodInfo) SetDeviceID(val string) {
+	s.DeviceID = val
+}
+
+// SetStartedAt sets the value of StartedAt.
+func (s *IdlePeriodInfo) SetStartedAt(val time.Time) {
+	s.StartedAt = val
+}
+
+// SetEndedAt sets the value of EndedAt.
+func (s *IdlePeriodInfo) SetEndedAt(val time.Time) {
+	s.EndedAt = val
+}
+
+// SetDurationSeconds sets the value of DurationSeconds.
+func (s *IdlePeriodInfo) SetDurationSeconds(val int) {
+	s.DurationSeconds = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *IdlePeriodInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// A page of the caller's idle periods.
+// Ref: #/components/schemas/IdlePeriodPage
+type IdlePeriodPage struct {
+	Items      []IdlePeriodInfo `json:"items"`
+	NextCursor OptNilString     `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *IdlePeriodPage) GetItems() []IdlePeriodInfo {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *IdlePeriodPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *IdlePeriodPage) SetItems(val []IdlePeriodInfo) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *IdlePeriodPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*IdlePeriodPage) listMyIdlePeriodsRes() {}
+
+// One span without keyboard or mouse input.
+// Ref: #/components/schemas/IdlePeriodRecord
+type IdlePeriodRecord struct {
+	ClientRecordID string    `json:"client_record_id"`
+	DeviceID       string    `json:"device_id"`
+	StartedAt      time.Time `json:"started_at"`
+	EndedAt        time.Time `json:"ended_at"`
+}
+
+// GetClientRecordID returns the value of ClientRecordID.
+func (s *IdlePeriodRecord) GetClientRecordID() string {
+	return s.ClientRecordID
+}
+
+// GetDeviceID returns the value of DeviceID.
+func (s *IdlePeriodRecord) GetDeviceID() string {
+	return s.DeviceID
+}
+
+// GetStartedAt returns the value of StartedAt.
+func (s *IdlePeriodRecord) GetStartedAt() time.Time {
+	return s.StartedAt
+}
+
+// GetEndedAt returns the value of EndedAt.
+func (s *IdlePeriodRecord) GetEndedAt() time.Time {
+	return s.EndedAt
+}
+
+// SetClientRecordID sets the value of ClientRecordID.
+func (s *IdlePeriodRecord) SetClientRecordID(val string) {
+	s.ClientRecordID = val
+}
+
+// SetDeviceID sets the value of DeviceID.
+func (s *IdlePeriodRecord) SetDeviceID(val string) {
+	s.DeviceID = val
+}
+
+// SetStartedAt sets the value of StartedAt.
+func (s *IdlePeriodRecord) SetStartedAt(val time.Time) {
+	s.StartedAt = val
+}
+
+// SetEndedAt sets the value of EndedAt.
+func (s *IdlePeriodRecord) SetEndedAt(val time.Time) {
+	s.EndedAt = val
+}
+
+type IngestAppUsageBadRequest Problem
+
+func (*IngestAppUsageBadRequest) ingestAppUsageRes() {}
+
+type IngestAppUsageForbidden Problem
+
+func (*IngestAppUsageForbidden) ingestAppUsageRes() {}
+
+type IngestAppUsageRequestEntityTooLarge Problem
+
+func (*IngestAppUsageRequestEntityTooLarge) ingestAppUsageRes() {}
+
+type IngestAppUsageTooManyRequests Problem
+
+func (*IngestAppUsageTooManyRequests) ingestAppUsageRes() {}
+
+type IngestAppUsageUnauthorized Problem
+
+func (*IngestAppUsageUnauthorized) ingestAppUsageRes() {}
+
+type IngestAppUsageUnprocessableEntity Problem
+
+func (*IngestAppUsageUnprocessableEntity) ingestAppUsageRes() {}
+
+type IngestIdlePeriodsBadRequest Problem
+
+func (*IngestIdlePeriodsBadRequest) ingestIdlePeriodsRes() {}
+
+type IngestIdlePeriodsForbidden Problem
+
+func (*IngestIdlePeriodsForbidden) ingestIdlePeriodsRes() {}
+
+type IngestIdlePeriodsRequestEntityTooLarge Problem
+
+func (*IngestIdlePeriodsRequestEntityTooLarge) ingestIdlePeriodsRes() {}
+
+type IngestIdlePeriodsTooManyRequests Problem
+
+func (*IngestIdlePeriodsTooManyRequests) ingestIdlePeriodsRes() {}
+
+type IngestIdlePeriodsUnauthorized Problem
+
+func (*IngestIdlePeriodsUnauthorized) ingestIdlePeriodsRes() {}
+
+type IngestIdlePeriodsUnprocessableEntity Problem
+
+func (*IngestIdlePeriodsUnprocessableEntity) ingestIdlePeriodsRes() {}
+
+// Why one record of a batch was rejected.
+// Ref: #/components/schemas/IngestRecordError
+type IngestRecordError struct {
+	// Position of the record in the request.
+	Index          int    `json:"index"`
+	ClientRecordID string `json:"client_record_id"`
+	Message        string `json:"message"`
+}
+
+// GetIndex returns the value of Index.
+func (s *IngestRecordError) GetIndex() int {
+	return s.Index
+}
+
+// GetClientRecordID returns the value of ClientRecordID.
+func (s *IngestRecordError) GetClientRecordID() string {
+	return s.ClientRecordID
+}
+
+// GetMessage returns the value of Message.
+func (s *IngestRecordError) GetMessage() string {
+	return s.Message
+}
+
+// SetIndex sets the value of Index.
+func (s *IngestRecordError) SetIndex(val int) {
+	s.Index = val
+}
+
+// SetClientRecordID sets the value of ClientRecordID.
+func (s *IngestRecordError) SetClientRecordID(val string) {
+	s.ClientRecordID = val
+}
+
+// SetMessage sets the value of Message.
+func (s *IngestRecordError) SetMessage(val string) {
+	s.Message = val
+}
+
+// Counts of a batch: received = inserted + duplicates + rejected. A duplicate is a client_record_id
+// the caller had already sent (a resend changes nothing).
+// Ref: #/components/schemas/IngestResult
+type IngestResult struct {
+	Received   int                 `json:"received"`
+	Inserted   int                 `json:"inserted"`
+	Duplicates int                 `json:"duplicates"`
+	Rejected   int                 `json:"rejected"`
+	Errors     []IngestRecordError `json:"errors"`
+}
+
+// GetReceived returns the value of Received.
+func (s *IngestResult) GetReceived() int {
+	return s.Received
+}
+
+// GetInserted returns the value of Inserted.
+func (s *IngestResult) GetInserted() int {
+	return s.Inserted
+}
+
+// GetDuplicates returns the value of Duplicates.
+func (s *IngestResult) GetDuplicates() int {
+	return s.Duplicates
+}
+
+// GetRejected returns the value of Rejected.
+func (s *IngestResult) GetRejected() int {
+	return s.Rejected
+}
+
+// GetErrors returns the value of Errors.
+func (s *IngestResult) GetErrors() []IngestRecordError {
+	return s.Errors
+}
+
+// SetReceived sets the value of Received.
+func (s *IngestResult) SetReceived(val int) {
+	s.Received = val
+}
+
+// SetInserted sets the value of Inserted.
+func (s *IngestResult) SetInserted(val int) {
+	s.Inserted = val
+}
+
+// SetDuplicates sets the value of Duplicates.
+func (s *IngestResult) SetDuplicates(val int) {
+	s.Duplicates = val
+}
+
+// SetRejected sets the value of Rejected.
+func (s *IngestResult) SetRejected(val int) {
+	s.Rejected = val
+}
+
+// SetErrors sets the value of Errors.
+func (s *IngestResult) SetErrors(val []IngestRecordError) {
+	s.Errors = val
+}
+
+func (*IngestResult) ingestAppUsageRes()    {}
+func (*IngestResult) ingestIdlePeriodsRes() {}
 
 // Ref: #/components/schemas/JobKind
 type JobKind struct {
@@ -3249,6 +6490,34 @@ func (s *JobState) UnmarshalText(data []byte) error {
 	}
 }
 
+type JoinChannelBadRequest Problem
+
+func (*JoinChannelBadRequest) joinChannelRes() {}
+
+type JoinChannelConflict Problem
+
+func (*JoinChannelConflict) joinChannelRes() {}
+
+type JoinChannelForbidden Problem
+
+func (*JoinChannelForbidden) joinChannelRes() {}
+
+type JoinChannelNotFound Problem
+
+func (*JoinChannelNotFound) joinChannelRes() {}
+
+type JoinChannelTooManyRequests Problem
+
+func (*JoinChannelTooManyRequests) joinChannelRes() {}
+
+type JoinChannelUnauthorized Problem
+
+func (*JoinChannelUnauthorized) joinChannelRes() {}
+
+type JoinChannelUnprocessableEntity Problem
+
+func (*JoinChannelUnprocessableEntity) joinChannelRes() {}
+
 // Label resource.
 // Ref: #/components/schemas/Label
 type Label struct {
@@ -3473,6 +6742,157 @@ type ListBoardsUnprocessableEntity Problem
 
 func (*ListBoardsUnprocessableEntity) listBoardsRes() {}
 
+type ListChannelMembersBadRequest Problem
+
+func (*ListChannelMembersBadRequest) listChannelMembersRes() {}
+
+type ListChannelMembersForbidden Problem
+
+func (*ListChannelMembersForbidden) listChannelMembersRes() {}
+
+type ListChannelMembersNotFound Problem
+
+func (*ListChannelMembersNotFound) listChannelMembersRes() {}
+
+type ListChannelMembersTooManyRequests Problem
+
+func (*ListChannelMembersTooManyRequests) listChannelMembersRes() {}
+
+type ListChannelMembersUnauthorized Problem
+
+func (*ListChannelMembersUnauthorized) listChannelMembersRes() {}
+
+type ListChannelMembersUnprocessableEntity Problem
+
+func (*ListChannelMembersUnprocessableEntity) listChannelMembersRes() {}
+
+type ListChannelMessagesBadRequest Problem
+
+func (*ListChannelMessagesBadRequest) listChannelMessagesRes() {}
+
+type ListChannelMessagesForbidden Problem
+
+func (*ListChannelMessagesForbidden) listChannelMessagesRes() {}
+
+type ListChannelMessagesNotFound Problem
+
+func (*ListChannelMessagesNotFound) listChannelMessagesRes() {}
+
+type ListChannelMessagesTooManyRequests Problem
+
+func (*ListChannelMessagesTooManyRequests) listChannelMessagesRes() {}
+
+type ListChannelMessagesUnauthorized Problem
+
+func (*ListChannelMessagesUnauthorized) listChannelMessagesRes() {}
+
+type ListChannelMessagesUnprocessableEntity Problem
+
+func (*ListChannelMessagesUnprocessableEntity) listChannelMessagesRes() {}
+
+type ListChannelPinsBadRequest Problem
+
+func (*ListChannelPinsBadRequest) listChannelPinsRes() {}
+
+type ListChannelPinsForbidden Problem
+
+func (*ListChannelPinsForbidden) listChannelPinsRes() {}
+
+type ListChannelPinsNotFound Problem
+
+func (*ListChannelPinsNotFound) listChannelPinsRes() {}
+
+type ListChannelPinsTooManyRequests Problem
+
+func (*ListChannelPinsTooManyRequests) listChannelPinsRes() {}
+
+type ListChannelPinsUnauthorized Problem
+
+func (*ListChannelPinsUnauthorized) listChannelPinsRes() {}
+
+type ListChannelPinsUnprocessableEntity Problem
+
+func (*ListChannelPinsUnprocessableEntity) listChannelPinsRes() {}
+
+type ListChannelsBadRequest Problem
+
+func (*ListChannelsBadRequest) listChannelsRes() {}
+
+type ListChannelsForbidden Problem
+
+func (*ListChannelsForbidden) listChannelsRes() {}
+
+type ListChannelsNotFound Problem
+
+func (*ListChannelsNotFound) listChannelsRes() {}
+
+type ListChannelsTooManyRequests Problem
+
+func (*ListChannelsTooManyRequests) listChannelsRes() {}
+
+type ListChannelsType string
+
+const (
+	ListChannelsTypePublic  ListChannelsType = "public"
+	ListChannelsTypePrivate ListChannelsType = "private"
+	ListChannelsTypeDirect  ListChannelsType = "direct"
+	ListChannelsTypeProject ListChannelsType = "project"
+)
+
+// AllValues returns all ListChannelsType values.
+func (ListChannelsType) AllValues() []ListChannelsType {
+	return []ListChannelsType{
+		ListChannelsTypePublic,
+		ListChannelsTypePrivate,
+		ListChannelsTypeDirect,
+		ListChannelsTypeProject,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ListChannelsType) MarshalText() ([]byte, error) {
+	switch s {
+	case ListChannelsTypePublic:
+		return []byte(s), nil
+	case ListChannelsTypePrivate:
+		return []byte(s), nil
+	case ListChannelsTypeDirect:
+		return []byte(s), nil
+	case ListChannelsTypeProject:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ListChannelsType) UnmarshalText(data []byte) error {
+	switch ListChannelsType(data) {
+	case ListChannelsTypePublic:
+		*s = ListChannelsTypePublic
+		return nil
+	case ListChannelsTypePrivate:
+		*s = ListChannelsTypePrivate
+		return nil
+	case ListChannelsTypeDirect:
+		*s = ListChannelsTypeDirect
+		return nil
+	case ListChannelsTypeProject:
+		*s = ListChannelsTypeProject
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+type ListChannelsUnauthorized Problem
+
+func (*ListChannelsUnauthorized) listChannelsRes() {}
+
+type ListChannelsUnprocessableEntity Problem
+
+func (*ListChannelsUnprocessableEntity) listChannelsRes() {}
+
 type ListJobKindsBadRequest Problem
 
 func (*ListJobKindsBadRequest) listJobKindsRes() {}
@@ -3580,6 +7000,230 @@ func (*ListMilestonesUnauthorized) listMilestonesRes() {}
 type ListMilestonesUnprocessableEntity Problem
 
 func (*ListMilestonesUnprocessableEntity) listMilestonesRes() {}
+
+type ListMyAppUsageBadRequest Problem
+
+func (*ListMyAppUsageBadRequest) listMyAppUsageRes() {}
+
+type ListMyAppUsageForbidden Problem
+
+func (*ListMyAppUsageForbidden) listMyAppUsageRes() {}
+
+type ListMyAppUsageTooManyRequests Problem
+
+func (*ListMyAppUsageTooManyRequests) listMyAppUsageRes() {}
+
+type ListMyAppUsageUnauthorized Problem
+
+func (*ListMyAppUsageUnauthorized) listMyAppUsageRes() {}
+
+type ListMyAppUsageUnprocessableEntity Problem
+
+func (*ListMyAppUsageUnprocessableEntity) listMyAppUsageRes() {}
+
+type ListMyChannelsBadRequest Problem
+
+func (*ListMyChannelsBadRequest) listMyChannelsRes() {}
+
+type ListMyChannelsForbidden Problem
+
+func (*ListMyChannelsForbidden) listMyChannelsRes() {}
+
+type ListMyChannelsTooManyRequests Problem
+
+func (*ListMyChannelsTooManyRequests) listMyChannelsRes() {}
+
+type ListMyChannelsUnauthorized Problem
+
+func (*ListMyChannelsUnauthorized) listMyChannelsRes() {}
+
+type ListMyChannelsUnprocessableEntity Problem
+
+func (*ListMyChannelsUnprocessableEntity) listMyChannelsRes() {}
+
+type ListMyIdlePeriodsBadRequest Problem
+
+func (*ListMyIdlePeriodsBadRequest) listMyIdlePeriodsRes() {}
+
+type ListMyIdlePeriodsForbidden Problem
+
+func (*ListMyIdlePeriodsForbidden) listMyIdlePeriodsRes() {}
+
+type ListMyIdlePeriodsTooManyRequests Problem
+
+func (*ListMyIdlePeriodsTooManyRequests) listMyIdlePeriodsRes() {}
+
+type ListMyIdlePeriodsUnauthorized Problem
+
+func (*ListMyIdlePeriodsUnauthorized) listMyIdlePeriodsRes() {}
+
+type ListMyIdlePeriodsUnprocessableEntity Problem
+
+func (*ListMyIdlePeriodsUnprocessableEntity) listMyIdlePeriodsRes() {}
+
+type ListMyMentionsBadRequest Problem
+
+func (*ListMyMentionsBadRequest) listMyMentionsRes() {}
+
+type ListMyMentionsForbidden Problem
+
+func (*ListMyMentionsForbidden) listMyMentionsRes() {}
+
+type ListMyMentionsTooManyRequests Problem
+
+func (*ListMyMentionsTooManyRequests) listMyMentionsRes() {}
+
+type ListMyMentionsUnauthorized Problem
+
+func (*ListMyMentionsUnauthorized) listMyMentionsRes() {}
+
+type ListMyMentionsUnprocessableEntity Problem
+
+func (*ListMyMentionsUnprocessableEntity) listMyMentionsRes() {}
+
+type ListNoteCommentsBadRequest Problem
+
+func (*ListNoteCommentsBadRequest) listNoteCommentsRes() {}
+
+type ListNoteCommentsForbidden Problem
+
+func (*ListNoteCommentsForbidden) listNoteCommentsRes() {}
+
+type ListNoteCommentsNotFound Problem
+
+func (*ListNoteCommentsNotFound) listNoteCommentsRes() {}
+
+type ListNoteCommentsTooManyRequests Problem
+
+func (*ListNoteCommentsTooManyRequests) listNoteCommentsRes() {}
+
+type ListNoteCommentsUnauthorized Problem
+
+func (*ListNoteCommentsUnauthorized) listNoteCommentsRes() {}
+
+type ListNoteCommentsUnprocessableEntity Problem
+
+func (*ListNoteCommentsUnprocessableEntity) listNoteCommentsRes() {}
+
+type ListNoteFoldersBadRequest Problem
+
+func (*ListNoteFoldersBadRequest) listNoteFoldersRes() {}
+
+type ListNoteFoldersForbidden Problem
+
+func (*ListNoteFoldersForbidden) listNoteFoldersRes() {}
+
+type ListNoteFoldersNotFound Problem
+
+func (*ListNoteFoldersNotFound) listNoteFoldersRes() {}
+
+type ListNoteFoldersTooManyRequests Problem
+
+func (*ListNoteFoldersTooManyRequests) listNoteFoldersRes() {}
+
+type ListNoteFoldersUnauthorized Problem
+
+func (*ListNoteFoldersUnauthorized) listNoteFoldersRes() {}
+
+type ListNoteFoldersUnprocessableEntity Problem
+
+func (*ListNoteFoldersUnprocessableEntity) listNoteFoldersRes() {}
+
+type ListNoteSharesBadRequest Problem
+
+func (*ListNoteSharesBadRequest) listNoteSharesRes() {}
+
+type ListNoteSharesForbidden Problem
+
+func (*ListNoteSharesForbidden) listNoteSharesRes() {}
+
+type ListNoteSharesNotFound Problem
+
+func (*ListNoteSharesNotFound) listNoteSharesRes() {}
+
+type ListNoteSharesTooManyRequests Problem
+
+func (*ListNoteSharesTooManyRequests) listNoteSharesRes() {}
+
+type ListNoteSharesUnauthorized Problem
+
+func (*ListNoteSharesUnauthorized) listNoteSharesRes() {}
+
+type ListNoteSharesUnprocessableEntity Problem
+
+func (*ListNoteSharesUnprocessableEntity) listNoteSharesRes() {}
+
+type ListNoteTagsBadRequest Problem
+
+func (*ListNoteTagsBadRequest) listNoteTagsRes() {}
+
+type ListNoteTagsForbidden Problem
+
+func (*ListNoteTagsForbidden) listNoteTagsRes() {}
+
+type ListNoteTagsNotFound Problem
+
+func (*ListNoteTagsNotFound) listNoteTagsRes() {}
+
+type ListNoteTagsTooManyRequests Problem
+
+func (*ListNoteTagsTooManyRequests) listNoteTagsRes() {}
+
+type ListNoteTagsUnauthorized Problem
+
+func (*ListNoteTagsUnauthorized) listNoteTagsRes() {}
+
+type ListNoteTagsUnprocessableEntity Problem
+
+func (*ListNoteTagsUnprocessableEntity) listNoteTagsRes() {}
+
+type ListNoteVersionsBadRequest Problem
+
+func (*ListNoteVersionsBadRequest) listNoteVersionsRes() {}
+
+type ListNoteVersionsForbidden Problem
+
+func (*ListNoteVersionsForbidden) listNoteVersionsRes() {}
+
+type ListNoteVersionsNotFound Problem
+
+func (*ListNoteVersionsNotFound) listNoteVersionsRes() {}
+
+type ListNoteVersionsTooManyRequests Problem
+
+func (*ListNoteVersionsTooManyRequests) listNoteVersionsRes() {}
+
+type ListNoteVersionsUnauthorized Problem
+
+func (*ListNoteVersionsUnauthorized) listNoteVersionsRes() {}
+
+type ListNoteVersionsUnprocessableEntity Problem
+
+func (*ListNoteVersionsUnprocessableEntity) listNoteVersionsRes() {}
+
+type ListNotesBadRequest Problem
+
+func (*ListNotesBadRequest) listNotesRes() {}
+
+type ListNotesForbidden Problem
+
+func (*ListNotesForbidden) listNotesRes() {}
+
+type ListNotesNotFound Problem
+
+func (*ListNotesNotFound) listNotesRes() {}
+
+type ListNotesTooManyRequests Problem
+
+func (*ListNotesTooManyRequests) listNotesRes() {}
+
+type ListNotesUnauthorized Problem
+
+func (*ListNotesUnauthorized) listNotesRes() {}
+
+type ListNotesUnprocessableEntity Problem
+
+func (*ListNotesUnprocessableEntity) listNotesRes() {}
 
 type ListOrganizationMembersBadRequest Problem
 
@@ -4073,6 +7717,30 @@ type ListTasksUnprocessableEntity Problem
 
 func (*ListTasksUnprocessableEntity) listTasksRes() {}
 
+type ListThreadBadRequest Problem
+
+func (*ListThreadBadRequest) listThreadRes() {}
+
+type ListThreadForbidden Problem
+
+func (*ListThreadForbidden) listThreadRes() {}
+
+type ListThreadNotFound Problem
+
+func (*ListThreadNotFound) listThreadRes() {}
+
+type ListThreadTooManyRequests Problem
+
+func (*ListThreadTooManyRequests) listThreadRes() {}
+
+type ListThreadUnauthorized Problem
+
+func (*ListThreadUnauthorized) listThreadRes() {}
+
+type ListThreadUnprocessableEntity Problem
+
+func (*ListThreadUnprocessableEntity) listThreadRes() {}
+
 type ListTimeLogsBadRequest Problem
 
 func (*ListTimeLogsBadRequest) listTimeLogsRes() {}
@@ -4096,6 +7764,26 @@ func (*ListTimeLogsUnauthorized) listTimeLogsRes() {}
 type ListTimeLogsUnprocessableEntity Problem
 
 func (*ListTimeLogsUnprocessableEntity) listTimeLogsRes() {}
+
+type ListWorkLogsBadRequest Problem
+
+func (*ListWorkLogsBadRequest) listWorkLogsRes() {}
+
+type ListWorkLogsForbidden Problem
+
+func (*ListWorkLogsForbidden) listWorkLogsRes() {}
+
+type ListWorkLogsTooManyRequests Problem
+
+func (*ListWorkLogsTooManyRequests) listWorkLogsRes() {}
+
+type ListWorkLogsUnauthorized Problem
+
+func (*ListWorkLogsUnauthorized) listWorkLogsRes() {}
+
+type ListWorkLogsUnprocessableEntity Problem
+
+func (*ListWorkLogsUnprocessableEntity) listWorkLogsRes() {}
 
 type LoginBadRequest Problem
 
@@ -4310,6 +7998,34 @@ func (s *MailAccepted) SetMessage(val string) {
 func (*MailAccepted) forgotPasswordRes()          {}
 func (*MailAccepted) resendEmailVerificationRes() {}
 
+type MarkChannelReadBadRequest Problem
+
+func (*MarkChannelReadBadRequest) markChannelReadRes() {}
+
+type MarkChannelReadForbidden Problem
+
+func (*MarkChannelReadForbidden) markChannelReadRes() {}
+
+type MarkChannelReadNotFound Problem
+
+func (*MarkChannelReadNotFound) markChannelReadRes() {}
+
+type MarkChannelReadRequestEntityTooLarge Problem
+
+func (*MarkChannelReadRequestEntityTooLarge) markChannelReadRes() {}
+
+type MarkChannelReadTooManyRequests Problem
+
+func (*MarkChannelReadTooManyRequests) markChannelReadRes() {}
+
+type MarkChannelReadUnauthorized Problem
+
+func (*MarkChannelReadUnauthorized) markChannelReadRes() {}
+
+type MarkChannelReadUnprocessableEntity Problem
+
+func (*MarkChannelReadUnprocessableEntity) markChannelReadRes() {}
+
 // Ref: #/components/schemas/Me
 type Me struct {
 	ID            uuid.UUID    `json:"id"`
@@ -4481,6 +8197,74 @@ func (s *MeStatus) UnmarshalText(data []byte) error {
 		return errors.Errorf("invalid value: %q", data)
 	}
 }
+
+// One member's totals over the requested range.
+// Ref: #/components/schemas/MemberProductivity
+type MemberProductivity struct {
+	UserID uuid.UUID `json:"user_id"`
+	// Number of rollups summed.
+	Periods int                `json:"periods"`
+	Totals  ProductivityTotals `json:"totals"`
+}
+
+// GetUserID returns the value of UserID.
+func (s *MemberProductivity) GetUserID() uuid.UUID {
+	return s.UserID
+}
+
+// GetPeriods returns the value of Periods.
+func (s *MemberProductivity) GetPeriods() int {
+	return s.Periods
+}
+
+// GetTotals returns the value of Totals.
+func (s *MemberProductivity) GetTotals() ProductivityTotals {
+	return s.Totals
+}
+
+// SetUserID sets the value of UserID.
+func (s *MemberProductivity) SetUserID(val uuid.UUID) {
+	s.UserID = val
+}
+
+// SetPeriods sets the value of Periods.
+func (s *MemberProductivity) SetPeriods(val int) {
+	s.Periods = val
+}
+
+// SetTotals sets the value of Totals.
+func (s *MemberProductivity) SetTotals(val ProductivityTotals) {
+	s.Totals = val
+}
+
+// A page of member totals.
+// Ref: #/components/schemas/MemberProductivityPage
+type MemberProductivityPage struct {
+	Items      []MemberProductivity `json:"items"`
+	NextCursor OptNilString         `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *MemberProductivityPage) GetItems() []MemberProductivity {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *MemberProductivityPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *MemberProductivityPage) SetItems(val []MemberProductivity) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *MemberProductivityPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*MemberProductivityPage) getOrganizationProductivityRes() {}
 
 // Ref: #/components/schemas/Membership
 type Membership struct {
@@ -4971,6 +8755,1684 @@ type MoveTaskUnprocessableEntity Problem
 
 func (*MoveTaskUnprocessableEntity) moveTaskRes() {}
 
+// Ref: #/components/schemas/NoteCommentCreateRequest
+type NoteCommentCreateRequest struct {
+	Body        string    `json:"body"`
+	ParentID    OptUUID   `json:"parent_id"`
+	Quote       OptString `json:"quote"`
+	Prefix      OptString `json:"prefix"`
+	Suffix      OptString `json:"suffix"`
+	StartOffset OptInt    `json:"start_offset"`
+}
+
+// GetBody returns the value of Body.
+func (s *NoteCommentCreateRequest) GetBody() string {
+	return s.Body
+}
+
+// GetParentID returns the value of ParentID.
+func (s *NoteCommentCreateRequest) GetParentID() OptUUID {
+	return s.ParentID
+}
+
+// GetQuote returns the value of Quote.
+func (s *NoteCommentCreateRequest) GetQuote() OptString {
+	return s.Quote
+}
+
+// GetPrefix returns the value of Prefix.
+func (s *NoteCommentCreateRequest) GetPrefix() OptString {
+	return s.Prefix
+}
+
+// GetSuffix returns the value of Suffix.
+func (s *NoteCommentCreateRequest) GetSuffix() OptString {
+	return s.Suffix
+}
+
+// GetStartOffset returns the value of StartOffset.
+func (s *NoteCommentCreateRequest) GetStartOffset() OptInt {
+	return s.StartOffset
+}
+
+// SetBody sets the value of Body.
+func (s *NoteCommentCreateRequest) SetBody(val string) {
+	s.Body = val
+}
+
+// SetParentID sets the value of ParentID.
+func (s *NoteCommentCreateRequest) SetParentID(val OptUUID) {
+	s.ParentID = val
+}
+
+// SetQuote sets the value of Quote.
+func (s *NoteCommentCreateRequest) SetQuote(val OptString) {
+	s.Quote = val
+}
+
+// SetPrefix sets the value of Prefix.
+func (s *NoteCommentCreateRequest) SetPrefix(val OptString) {
+	s.Prefix = val
+}
+
+// SetSuffix sets the value of Suffix.
+func (s *NoteCommentCreateRequest) SetSuffix(val OptString) {
+	s.Suffix = val
+}
+
+// SetStartOffset sets the value of StartOffset.
+func (s *NoteCommentCreateRequest) SetStartOffset(val OptInt) {
+	s.StartOffset = val
+}
+
+// Ref: #/components/schemas/NoteCommentInfo
+type NoteCommentInfo struct {
+	ID       uuid.UUID `json:"id"`
+	NoteID   uuid.UUID `json:"note_id"`
+	AuthorID uuid.UUID `json:"author_id"`
+	Body     string    `json:"body"`
+	// The body rendered to sanitized HTML.
+	BodyHTML string    `json:"body_html"`
+	ParentID OptUUID   `json:"parent_id"`
+	Quote    OptString `json:"quote"`
+	Prefix   OptString `json:"prefix"`
+	Suffix   OptString `json:"suffix"`
+	// Start of the quote in the current content, in Unicode code points.
+	StartOffset OptInt `json:"start_offset"`
+	// End (exclusive) of the quote, in code points.
+	EndOffset    OptInt                         `json:"end_offset"`
+	AnchorStatus OptNoteCommentInfoAnchorStatus `json:"anchor_status"`
+	ResolvedAt   OptDateTime                    `json:"resolved_at"`
+	ResolvedByID OptUUID                        `json:"resolved_by_id"`
+	CreatedAt    time.Time                      `json:"created_at"`
+	UpdatedAt    time.Time                      `json:"updated_at"`
+}
+
+// GetID returns the value of ID.
+func (s *NoteCommentInfo) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetNoteID returns the value of NoteID.
+func (s *NoteCommentInfo) GetNoteID() uuid.UUID {
+	return s.NoteID
+}
+
+// GetAuthorID returns the value of AuthorID.
+func (s *NoteCommentInfo) GetAuthorID() uuid.UUID {
+	return s.AuthorID
+}
+
+// GetBody returns the value of Body.
+func (s *NoteCommentInfo) GetBody() string {
+	return s.Body
+}
+
+// GetBodyHTML returns the value of BodyHTML.
+func (s *NoteCommentInfo) GetBodyHTML() string {
+	return s.BodyHTML
+}
+
+// GetParentID returns the value of ParentID.
+func (s *NoteCommentInfo) GetParentID() OptUUID {
+	return s.ParentID
+}
+
+// GetQuote returns the value of Quote.
+func (s *NoteCommentInfo) GetQuote() OptString {
+	return s.Quote
+}
+
+// GetPrefix returns the value of Prefix.
+func (s *NoteCommentInfo) GetPrefix() OptString {
+	return s.Prefix
+}
+
+// GetSuffix returns the value of Suffix.
+func (s *NoteCommentInfo) GetSuffix() OptString {
+	return s.Suffix
+}
+
+// GetStartOffset returns the value of StartOffset.
+func (s *NoteCommentInfo) GetStartOffset() OptInt {
+	return s.StartOffset
+}
+
+// GetEndOffset returns the value of EndOffset.
+func (s *NoteCommentInfo) GetEndOffset() OptInt {
+	return s.EndOffset
+}
+
+// GetAnchorStatus returns the value of AnchorStatus.
+func (s *NoteCommentInfo) GetAnchorStatus() OptNoteCommentInfoAnchorStatus {
+	return s.AnchorStatus
+}
+
+// GetResolvedAt returns the value of ResolvedAt.
+func (s *NoteCommentInfo) GetResolvedAt() OptDateTime {
+	return s.ResolvedAt
+}
+
+// GetResolvedByID returns the value of ResolvedByID.
+func (s *NoteCommentInfo) GetResolvedByID() OptUUID {
+	return s.ResolvedByID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *NoteCommentInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *NoteCommentInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// SetID sets the value of ID.
+func (s *NoteCommentInfo) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetNoteID sets the value of NoteID.
+func (s *NoteCommentInfo) SetNoteID(val uuid.UUID) {
+	s.NoteID = val
+}
+
+// SetAuthorID sets the value of AuthorID.
+func (s *NoteCommentInfo) SetAuthorID(val uuid.UUID) {
+	s.AuthorID = val
+}
+
+// SetBody sets the value of Body.
+func (s *NoteCommentInfo) SetBody(val string) {
+	s.Body = val
+}
+
+// SetBodyHTML sets the value of BodyHTML.
+func (s *NoteCommentInfo) SetBodyHTML(val string) {
+	s.BodyHTML = val
+}
+
+// SetParentID sets the value of ParentID.
+func (s *NoteCommentInfo) SetParentID(val OptUUID) {
+	s.ParentID = val
+}
+
+// SetQuote sets the value of Quote.
+func (s *NoteCommentInfo) SetQuote(val OptString) {
+	s.Quote = val
+}
+
+// SetPrefix sets the value of Prefix.
+func (s *NoteCommentInfo) SetPrefix(val OptString) {
+	s.Prefix = val
+}
+
+// SetSuffix sets the value of Suffix.
+func (s *NoteCommentInfo) SetSuffix(val OptString) {
+	s.Suffix = val
+}
+
+// SetStartOffset sets the value of StartOffset.
+func (s *NoteCommentInfo) SetStartOffset(val OptInt) {
+	s.StartOffset = val
+}
+
+// SetEndOffset sets the value of EndOffset.
+func (s *NoteCommentInfo) SetEndOffset(val OptInt) {
+	s.EndOffset = val
+}
+
+// SetAnchorStatus sets the value of AnchorStatus.
+func (s *NoteCommentInfo) SetAnchorStatus(val OptNoteCommentInfoAnchorStatus) {
+	s.AnchorStatus = val
+}
+
+// SetResolvedAt sets the value of ResolvedAt.
+func (s *NoteCommentInfo) SetResolvedAt(val OptDateTime) {
+	s.ResolvedAt = val
+}
+
+// SetResolvedByID sets the value of ResolvedByID.
+func (s *NoteCommentInfo) SetResolvedByID(val OptUUID) {
+	s.ResolvedByID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *NoteCommentInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *NoteCommentInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+func (*NoteCommentInfo) createNoteCommentRes()    {}
+func (*NoteCommentInfo) editNoteCommentRes()      {}
+func (*NoteCommentInfo) resolveNoteCommentRes()   {}
+func (*NoteCommentInfo) unresolveNoteCommentRes() {}
+
+type NoteCommentInfoAnchorStatus string
+
+const (
+	NoteCommentInfoAnchorStatusAnchored NoteCommentInfoAnchorStatus = "anchored"
+	NoteCommentInfoAnchorStatusOrphaned NoteCommentInfoAnchorStatus = "orphaned"
+)
+
+// AllValues returns all NoteCommentInfoAnchorStatus values.
+func (NoteCommentInfoAnchorStatus) AllValues() []NoteCommentInfoAnchorStatus {
+	return []NoteCommentInfoAnchorStatus{
+		NoteCommentInfoAnchorStatusAnchored,
+		NoteCommentInfoAnchorStatusOrphaned,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s NoteCommentInfoAnchorStatus) MarshalText() ([]byte, error) {
+	switch s {
+	case NoteCommentInfoAnchorStatusAnchored:
+		return []byte(s), nil
+	case NoteCommentInfoAnchorStatusOrphaned:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *NoteCommentInfoAnchorStatus) UnmarshalText(data []byte) error {
+	switch NoteCommentInfoAnchorStatus(data) {
+	case NoteCommentInfoAnchorStatusAnchored:
+		*s = NoteCommentInfoAnchorStatusAnchored
+		return nil
+	case NoteCommentInfoAnchorStatusOrphaned:
+		*s = NoteCommentInfoAnchorStatusOrphaned
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/NoteCommentPage
+type NoteCommentPage struct {
+	Items      []NoteCommentInfo `json:"items"`
+	NextCursor OptNilString      `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *NoteCommentPage) GetItems() []NoteCommentInfo {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *NoteCommentPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *NoteCommentPage) SetItems(val []NoteCommentInfo) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *NoteCommentPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*NoteCommentPage) listNoteCommentsRes() {}
+
+// Ref: #/components/schemas/NoteCommentUpdateRequest
+type NoteCommentUpdateRequest struct {
+	Body string `json:"body"`
+}
+
+// GetBody returns the value of Body.
+func (s *NoteCommentUpdateRequest) GetBody() string {
+	return s.Body
+}
+
+// SetBody sets the value of Body.
+func (s *NoteCommentUpdateRequest) SetBody(val string) {
+	s.Body = val
+}
+
+// Ref: #/components/schemas/NoteCreateRequest
+type NoteCreateRequest struct {
+	Title      string            `json:"title"`
+	Content    OptString         `json:"content"`
+	FolderID   OptUUID           `json:"folder_id"`
+	ProjectID  OptUUID           `json:"project_id"`
+	Visibility OptNoteVisibility `json:"visibility"`
+	Pinned     OptBool           `json:"pinned"`
+}
+
+// GetTitle returns the value of Title.
+func (s *NoteCreateRequest) GetTitle() string {
+	return s.Title
+}
+
+// GetContent returns the value of Content.
+func (s *NoteCreateRequest) GetContent() OptString {
+	return s.Content
+}
+
+// GetFolderID returns the value of FolderID.
+func (s *NoteCreateRequest) GetFolderID() OptUUID {
+	return s.FolderID
+}
+
+// GetProjectID returns the value of ProjectID.
+func (s *NoteCreateRequest) GetProjectID() OptUUID {
+	return s.ProjectID
+}
+
+// GetVisibility returns the value of Visibility.
+func (s *NoteCreateRequest) GetVisibility() OptNoteVisibility {
+	return s.Visibility
+}
+
+// GetPinned returns the value of Pinned.
+func (s *NoteCreateRequest) GetPinned() OptBool {
+	return s.Pinned
+}
+
+// SetTitle sets the value of Title.
+func (s *NoteCreateRequest) SetTitle(val string) {
+	s.Title = val
+}
+
+// SetContent sets the value of Content.
+func (s *NoteCreateRequest) SetContent(val OptString) {
+	s.Content = val
+}
+
+// SetFolderID sets the value of FolderID.
+func (s *NoteCreateRequest) SetFolderID(val OptUUID) {
+	s.FolderID = val
+}
+
+// SetProjectID sets the value of ProjectID.
+func (s *NoteCreateRequest) SetProjectID(val OptUUID) {
+	s.ProjectID = val
+}
+
+// SetVisibility sets the value of Visibility.
+func (s *NoteCreateRequest) SetVisibility(val OptNoteVisibility) {
+	s.Visibility = val
+}
+
+// SetPinned sets the value of Pinned.
+func (s *NoteCreateRequest) SetPinned(val OptBool) {
+	s.Pinned = val
+}
+
+// Ref: #/components/schemas/NoteDiff
+type NoteDiff struct {
+	From int `json:"from"`
+	To   int `json:"to"`
+	// Unified line diff of the content; empty when equal.
+	Unified string `json:"unified"`
+	// Word diff of the title.
+	Title []NoteDiffSegment `json:"title"`
+	// Word diff of the content.
+	Words []NoteDiffSegment `json:"words"`
+}
+
+// GetFrom returns the value of From.
+func (s *NoteDiff) GetFrom() int {
+	return s.From
+}
+
+// GetTo returns the value of To.
+func (s *NoteDiff) GetTo() int {
+	return s.To
+}
+
+// GetUnified returns the value of Unified.
+func (s *NoteDiff) GetUnified() string {
+	return s.Unified
+}
+
+// GetTitle returns the value of Title.
+func (s *NoteDiff) GetTitle() []NoteDiffSegment {
+	return s.Title
+}
+
+// GetWords returns the value of Words.
+func (s *NoteDiff) GetWords() []NoteDiffSegment {
+	return s.Words
+}
+
+// SetFrom sets the value of From.
+func (s *NoteDiff) SetFrom(val int) {
+	s.From = val
+}
+
+// SetTo sets the value of To.
+func (s *NoteDiff) SetTo(val int) {
+	s.To = val
+}
+
+// SetUnified sets the value of Unified.
+func (s *NoteDiff) SetUnified(val string) {
+	s.Unified = val
+}
+
+// SetTitle sets the value of Title.
+func (s *NoteDiff) SetTitle(val []NoteDiffSegment) {
+	s.Title = val
+}
+
+// SetWords sets the value of Words.
+func (s *NoteDiff) SetWords(val []NoteDiffSegment) {
+	s.Words = val
+}
+
+func (*NoteDiff) diffNoteVersionsRes() {}
+
+// Ref: #/components/schemas/NoteDiffSegment
+type NoteDiffSegment struct {
+	Op   NoteDiffSegmentOp `json:"op"`
+	Text string            `json:"text"`
+}
+
+// GetOp returns the value of Op.
+func (s *NoteDiffSegment) GetOp() NoteDiffSegmentOp {
+	return s.Op
+}
+
+// GetText returns the value of Text.
+func (s *NoteDiffSegment) GetText() string {
+	return s.Text
+}
+
+// SetOp sets the value of Op.
+func (s *NoteDiffSegment) SetOp(val NoteDiffSegmentOp) {
+	s.Op = val
+}
+
+// SetText sets the value of Text.
+func (s *NoteDiffSegment) SetText(val string) {
+	s.Text = val
+}
+
+type NoteDiffSegmentOp string
+
+const (
+	NoteDiffSegmentOpEqual  NoteDiffSegmentOp = "equal"
+	NoteDiffSegmentOpInsert NoteDiffSegmentOp = "insert"
+	NoteDiffSegmentOpDelete NoteDiffSegmentOp = "delete"
+)
+
+// AllValues returns all NoteDiffSegmentOp values.
+func (NoteDiffSegmentOp) AllValues() []NoteDiffSegmentOp {
+	return []NoteDiffSegmentOp{
+		NoteDiffSegmentOpEqual,
+		NoteDiffSegmentOpInsert,
+		NoteDiffSegmentOpDelete,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s NoteDiffSegmentOp) MarshalText() ([]byte, error) {
+	switch s {
+	case NoteDiffSegmentOpEqual:
+		return []byte(s), nil
+	case NoteDiffSegmentOpInsert:
+		return []byte(s), nil
+	case NoteDiffSegmentOpDelete:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *NoteDiffSegmentOp) UnmarshalText(data []byte) error {
+	switch NoteDiffSegmentOp(data) {
+	case NoteDiffSegmentOpEqual:
+		*s = NoteDiffSegmentOpEqual
+		return nil
+	case NoteDiffSegmentOpInsert:
+		*s = NoteDiffSegmentOpInsert
+		return nil
+	case NoteDiffSegmentOpDelete:
+		*s = NoteDiffSegmentOpDelete
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/NoteFolderCreateRequest
+type NoteFolderCreateRequest struct {
+	Name     string  `json:"name"`
+	ParentID OptUUID `json:"parent_id"`
+	Position OptInt  `json:"position"`
+}
+
+// GetName returns the value of Name.
+func (s *NoteFolderCreateRequest) GetName() string {
+	return s.Name
+}
+
+// GetParentID returns the value of ParentID.
+func (s *NoteFolderCreateRequest) GetParentID() OptUUID {
+	return s.ParentID
+}
+
+// GetPosition returns the value of Position.
+func (s *NoteFolderCreateRequest) GetPosition() OptInt {
+	return s.Position
+}
+
+// SetName sets the value of Name.
+func (s *NoteFolderCreateRequest) SetName(val string) {
+	s.Name = val
+}
+
+// SetParentID sets the value of ParentID.
+func (s *NoteFolderCreateRequest) SetParentID(val OptUUID) {
+	s.ParentID = val
+}
+
+// SetPosition sets the value of Position.
+func (s *NoteFolderCreateRequest) SetPosition(val OptInt) {
+	s.Position = val
+}
+
+// Ref: #/components/schemas/NoteFolderInfo
+type NoteFolderInfo struct {
+	ID             uuid.UUID `json:"id"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	Name           string    `json:"name"`
+	ParentID       OptUUID   `json:"parent_id"`
+	Position       int       `json:"position"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+// GetID returns the value of ID.
+func (s *NoteFolderInfo) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *NoteFolderInfo) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetName returns the value of Name.
+func (s *NoteFolderInfo) GetName() string {
+	return s.Name
+}
+
+// GetParentID returns the value of ParentID.
+func (s *NoteFolderInfo) GetParentID() OptUUID {
+	return s.ParentID
+}
+
+// GetPosition returns the value of Position.
+func (s *NoteFolderInfo) GetPosition() int {
+	return s.Position
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *NoteFolderInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *NoteFolderInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// SetID sets the value of ID.
+func (s *NoteFolderInfo) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *NoteFolderInfo) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetName sets the value of Name.
+func (s *NoteFolderInfo) SetName(val string) {
+	s.Name = val
+}
+
+// SetParentID sets the value of ParentID.
+func (s *NoteFolderInfo) SetParentID(val OptUUID) {
+	s.ParentID = val
+}
+
+// SetPosition sets the value of Position.
+func (s *NoteFolderInfo) SetPosition(val int) {
+	s.Position = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *NoteFolderInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *NoteFolderInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+func (*NoteFolderInfo) createNoteFolderRes() {}
+func (*NoteFolderInfo) updateNoteFolderRes() {}
+
+// Ref: #/components/schemas/NoteFolderPage
+type NoteFolderPage struct {
+	Items      []NoteFolderInfo `json:"items"`
+	NextCursor OptNilString     `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *NoteFolderPage) GetItems() []NoteFolderInfo {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *NoteFolderPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *NoteFolderPage) SetItems(val []NoteFolderInfo) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *NoteFolderPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*NoteFolderPage) listNoteFoldersRes() {}
+
+// Ref: #/components/schemas/NoteFolderUpdateRequest
+type NoteFolderUpdateRequest struct {
+	Name     OptString  `json:"name"`
+	ParentID OptNilUUID `json:"parent_id"`
+	Position OptInt     `json:"position"`
+}
+
+// GetName returns the value of Name.
+func (s *NoteFolderUpdateRequest) GetName() OptString {
+	return s.Name
+}
+
+// GetParentID returns the value of ParentID.
+func (s *NoteFolderUpdateRequest) GetParentID() OptNilUUID {
+	return s.ParentID
+}
+
+// GetPosition returns the value of Position.
+func (s *NoteFolderUpdateRequest) GetPosition() OptInt {
+	return s.Position
+}
+
+// SetName sets the value of Name.
+func (s *NoteFolderUpdateRequest) SetName(val OptString) {
+	s.Name = val
+}
+
+// SetParentID sets the value of ParentID.
+func (s *NoteFolderUpdateRequest) SetParentID(val OptNilUUID) {
+	s.ParentID = val
+}
+
+// SetPosition sets the value of Position.
+func (s *NoteFolderUpdateRequest) SetPosition(val OptInt) {
+	s.Position = val
+}
+
+// Ref: #/components/schemas/NoteInfo
+type NoteInfo struct {
+	ID             uuid.UUID `json:"id"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	Title          string    `json:"title"`
+	// Markdown as written; omitted in lists.
+	Content OptString `json:"content"`
+	// The content rendered to sanitized HTML (no script, event handlers or javascript URLs); omitted in
+	// lists.
+	ContentHTML OptString      `json:"content_html"`
+	FolderID    OptUUID        `json:"folder_id"`
+	OwnerID     uuid.UUID      `json:"owner_id"`
+	Visibility  NoteVisibility `json:"visibility"`
+	ProjectID   OptUUID        `json:"project_id"`
+	Pinned      bool           `json:"pinned"`
+	Archived    bool           `json:"archived"`
+	ArchivedAt  OptDateTime    `json:"archived_at"`
+	// Content version; send it back in If-Match.
+	Version int `json:"version"`
+	// Content size in bytes (UTF-8).
+	ContentSize int           `json:"content_size"`
+	Tags        []NoteTagInfo `json:"tags"`
+	CreatedAt   time.Time     `json:"created_at"`
+	UpdatedAt   time.Time     `json:"updated_at"`
+}
+
+// GetID returns the value of ID.
+func (s *NoteInfo) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *NoteInfo) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetTitle returns the value of Title.
+func (s *NoteInfo) GetTitle() string {
+	return s.Title
+}
+
+// GetContent returns the value of Content.
+func (s *NoteInfo) GetContent() OptString {
+	return s.Content
+}
+
+// GetContentHTML returns the value of ContentHTML.
+func (s *NoteInfo) GetContentHTML() OptString {
+	return s.ContentHTML
+}
+
+// GetFolderID returns the value of FolderID.
+func (s *NoteInfo) GetFolderID() OptUUID {
+	return s.FolderID
+}
+
+// GetOwnerID returns the value of OwnerID.
+func (s *NoteInfo) GetOwnerID() uuid.UUID {
+	return s.OwnerID
+}
+
+// GetVisibility returns the value of Visibility.
+func (s *NoteInfo) GetVisibility() NoteVisibility {
+	return s.Visibility
+}
+
+// GetProjectID returns the value of ProjectID.
+func (s *NoteInfo) GetProjectID() OptUUID {
+	return s.ProjectID
+}
+
+// GetPinned returns the value of Pinned.
+func (s *NoteInfo) GetPinned() bool {
+	return s.Pinned
+}
+
+// GetArchived returns the value of Archived.
+func (s *NoteInfo) GetArchived() bool {
+	return s.Archived
+}
+
+// GetArchivedAt returns the value of ArchivedAt.
+func (s *NoteInfo) GetArchivedAt() OptDateTime {
+	return s.ArchivedAt
+}
+
+// GetVersion returns the value of Version.
+func (s *NoteInfo) GetVersion() int {
+	return s.Version
+}
+
+// GetContentSize returns the value of ContentSize.
+func (s *NoteInfo) GetContentSize() int {
+	return s.ContentSize
+}
+
+// GetTags returns the value of Tags.
+func (s *NoteInfo) GetTags() []NoteTagInfo {
+	return s.Tags
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *NoteInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *NoteInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// SetID sets the value of ID.
+func (s *NoteInfo) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *NoteInfo) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetTitle sets the value of Title.
+func (s *NoteInfo) SetTitle(val string) {
+	s.Title = val
+}
+
+// SetContent sets the value of Content.
+func (s *NoteInfo) SetContent(val OptString) {
+	s.Content = val
+}
+
+// SetContentHTML sets the value of ContentHTML.
+func (s *NoteInfo) SetContentHTML(val OptString) {
+	s.ContentHTML = val
+}
+
+// SetFolderID sets the value of FolderID.
+func (s *NoteInfo) SetFolderID(val OptUUID) {
+	s.FolderID = val
+}
+
+// SetOwnerID sets the value of OwnerID.
+func (s *NoteInfo) SetOwnerID(val uuid.UUID) {
+	s.OwnerID = val
+}
+
+// SetVisibility sets the value of Visibility.
+func (s *NoteInfo) SetVisibility(val NoteVisibility) {
+	s.Visibility = val
+}
+
+// SetProjectID sets the value of ProjectID.
+func (s *NoteInfo) SetProjectID(val OptUUID) {
+	s.ProjectID = val
+}
+
+// SetPinned sets the value of Pinned.
+func (s *NoteInfo) SetPinned(val bool) {
+	s.Pinned = val
+}
+
+// SetArchived sets the value of Archived.
+func (s *NoteInfo) SetArchived(val bool) {
+	s.Archived = val
+}
+
+// SetArchivedAt sets the value of ArchivedAt.
+func (s *NoteInfo) SetArchivedAt(val OptDateTime) {
+	s.ArchivedAt = val
+}
+
+// SetVersion sets the value of Version.
+func (s *NoteInfo) SetVersion(val int) {
+	s.Version = val
+}
+
+// SetContentSize sets the value of ContentSize.
+func (s *NoteInfo) SetContentSize(val int) {
+	s.ContentSize = val
+}
+
+// SetTags sets the value of Tags.
+func (s *NoteInfo) SetTags(val []NoteTagInfo) {
+	s.Tags = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *NoteInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *NoteInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+// NoteInfoHeaders wraps NoteInfo with response headers.
+type NoteInfoHeaders struct {
+	ETag     OptString
+	Response NoteInfo
+}
+
+// GetETag returns the value of ETag.
+func (s *NoteInfoHeaders) GetETag() OptString {
+	return s.ETag
+}
+
+// GetResponse returns the value of Response.
+func (s *NoteInfoHeaders) GetResponse() NoteInfo {
+	return s.Response
+}
+
+// SetETag sets the value of ETag.
+func (s *NoteInfoHeaders) SetETag(val OptString) {
+	s.ETag = val
+}
+
+// SetResponse sets the value of Response.
+func (s *NoteInfoHeaders) SetResponse(val NoteInfo) {
+	s.Response = val
+}
+
+func (*NoteInfoHeaders) createNoteRes()         {}
+func (*NoteInfoHeaders) getNoteRes()            {}
+func (*NoteInfoHeaders) restoreNoteVersionRes() {}
+func (*NoteInfoHeaders) updateNoteRes()         {}
+
+// Ref: #/components/schemas/NotePage
+type NotePage struct {
+	Items      []NoteInfo   `json:"items"`
+	NextCursor OptNilString `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *NotePage) GetItems() []NoteInfo {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *NotePage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *NotePage) SetItems(val []NoteInfo) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *NotePage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*NotePage) listNotesRes() {}
+
+// Ref: #/components/schemas/NoteShareInfo
+type NoteShareInfo struct {
+	ID         uuid.UUID           `json:"id"`
+	NoteID     uuid.UUID           `json:"note_id"`
+	UserID     OptUUID             `json:"user_id"`
+	ProjectID  OptUUID             `json:"project_id"`
+	Permission NoteSharePermission `json:"permission"`
+	ExpiresAt  OptDateTime         `json:"expires_at"`
+	// An expired share grants nothing.
+	Expired     bool      `json:"expired"`
+	CreatedByID uuid.UUID `json:"created_by_id"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// GetID returns the value of ID.
+func (s *NoteShareInfo) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetNoteID returns the value of NoteID.
+func (s *NoteShareInfo) GetNoteID() uuid.UUID {
+	return s.NoteID
+}
+
+// GetUserID returns the value of UserID.
+func (s *NoteShareInfo) GetUserID() OptUUID {
+	return s.UserID
+}
+
+// GetProjectID returns the value of ProjectID.
+func (s *NoteShareInfo) GetProjectID() OptUUID {
+	return s.ProjectID
+}
+
+// GetPermission returns the value of Permission.
+func (s *NoteShareInfo) GetPermission() NoteSharePermission {
+	return s.Permission
+}
+
+// GetExpiresAt returns the value of ExpiresAt.
+func (s *NoteShareInfo) GetExpiresAt() OptDateTime {
+	return s.ExpiresAt
+}
+
+// GetExpired returns the value of Expired.
+func (s *NoteShareInfo) GetExpired() bool {
+	return s.Expired
+}
+
+// GetCreatedByID returns the value of CreatedByID.
+func (s *NoteShareInfo) GetCreatedByID() uuid.UUID {
+	return s.CreatedByID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *NoteShareInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// SetID sets the value of ID.
+func (s *NoteShareInfo) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetNoteID sets the value of NoteID.
+func (s *NoteShareInfo) SetNoteID(val uuid.UUID) {
+	s.NoteID = val
+}
+
+// SetUserID sets the value of UserID.
+func (s *NoteShareInfo) SetUserID(val OptUUID) {
+	s.UserID = val
+}
+
+// SetProjectID sets the value of ProjectID.
+func (s *NoteShareInfo) SetProjectID(val OptUUID) {
+	s.ProjectID = val
+}
+
+// SetPermission sets the value of Permission.
+func (s *NoteShareInfo) SetPermission(val NoteSharePermission) {
+	s.Permission = val
+}
+
+// SetExpiresAt sets the value of ExpiresAt.
+func (s *NoteShareInfo) SetExpiresAt(val OptDateTime) {
+	s.ExpiresAt = val
+}
+
+// SetExpired sets the value of Expired.
+func (s *NoteShareInfo) SetExpired(val bool) {
+	s.Expired = val
+}
+
+// SetCreatedByID sets the value of CreatedByID.
+func (s *NoteShareInfo) SetCreatedByID(val uuid.UUID) {
+	s.CreatedByID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *NoteShareInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+func (*NoteShareInfo) shareNoteRes() {}
+
+// Ref: #/components/schemas/NoteSharePage
+type NoteSharePage struct {
+	Items      []NoteShareInfo `json:"items"`
+	NextCursor OptNilString    `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *NoteSharePage) GetItems() []NoteShareInfo {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *NoteSharePage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *NoteSharePage) SetItems(val []NoteShareInfo) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *NoteSharePage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*NoteSharePage) listNoteSharesRes() {}
+
+// Ref: #/components/schemas/NoteSharePermission
+type NoteSharePermission string
+
+const (
+	NoteSharePermissionView    NoteSharePermission = "view"
+	NoteSharePermissionComment NoteSharePermission = "comment"
+	NoteSharePermissionEdit    NoteSharePermission = "edit"
+)
+
+// AllValues returns all NoteSharePermission values.
+func (NoteSharePermission) AllValues() []NoteSharePermission {
+	return []NoteSharePermission{
+		NoteSharePermissionView,
+		NoteSharePermissionComment,
+		NoteSharePermissionEdit,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s NoteSharePermission) MarshalText() ([]byte, error) {
+	switch s {
+	case NoteSharePermissionView:
+		return []byte(s), nil
+	case NoteSharePermissionComment:
+		return []byte(s), nil
+	case NoteSharePermissionEdit:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *NoteSharePermission) UnmarshalText(data []byte) error {
+	switch NoteSharePermission(data) {
+	case NoteSharePermissionView:
+		*s = NoteSharePermissionView
+		return nil
+	case NoteSharePermissionComment:
+		*s = NoteSharePermissionComment
+		return nil
+	case NoteSharePermissionEdit:
+		*s = NoteSharePermissionEdit
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/NoteShareRequest
+type NoteShareRequest struct {
+	UserID     OptUUID                `json:"user_id"`
+	ProjectID  OptUUID                `json:"project_id"`
+	Permission OptNoteSharePermission `json:"permission"`
+	ExpiresAt  OptDateTime            `json:"expires_at"`
+}
+
+// GetUserID returns the value of UserID.
+func (s *NoteShareRequest) GetUserID() OptUUID {
+	return s.UserID
+}
+
+// GetProjectID returns the value of ProjectID.
+func (s *NoteShareRequest) GetProjectID() OptUUID {
+	return s.ProjectID
+}
+
+// GetPermission returns the value of Permission.
+func (s *NoteShareRequest) GetPermission() OptNoteSharePermission {
+	return s.Permission
+}
+
+// GetExpiresAt returns the value of ExpiresAt.
+func (s *NoteShareRequest) GetExpiresAt() OptDateTime {
+	return s.ExpiresAt
+}
+
+// SetUserID sets the value of UserID.
+func (s *NoteShareRequest) SetUserID(val OptUUID) {
+	s.UserID = val
+}
+
+// SetProjectID sets the value of ProjectID.
+func (s *NoteShareRequest) SetProjectID(val OptUUID) {
+	s.ProjectID = val
+}
+
+// SetPermission sets the value of Permission.
+func (s *NoteShareRequest) SetPermission(val OptNoteSharePermission) {
+	s.Permission = val
+}
+
+// SetExpiresAt sets the value of ExpiresAt.
+func (s *NoteShareRequest) SetExpiresAt(val OptDateTime) {
+	s.ExpiresAt = val
+}
+
+// Ref: #/components/schemas/NoteTagCreateRequest
+type NoteTagCreateRequest struct {
+	Name  string    `json:"name"`
+	Color OptString `json:"color"`
+}
+
+// GetName returns the value of Name.
+func (s *NoteTagCreateRequest) GetName() string {
+	return s.Name
+}
+
+// GetColor returns the value of Color.
+func (s *NoteTagCreateRequest) GetColor() OptString {
+	return s.Color
+}
+
+// SetName sets the value of Name.
+func (s *NoteTagCreateRequest) SetName(val string) {
+	s.Name = val
+}
+
+// SetColor sets the value of Color.
+func (s *NoteTagCreateRequest) SetColor(val OptString) {
+	s.Color = val
+}
+
+// Ref: #/components/schemas/NoteTagInfo
+type NoteTagInfo struct {
+	ID             uuid.UUID `json:"id"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	Name           string    `json:"name"`
+	Color          string    `json:"color"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+// GetID returns the value of ID.
+func (s *NoteTagInfo) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *NoteTagInfo) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetName returns the value of Name.
+func (s *NoteTagInfo) GetName() string {
+	return s.Name
+}
+
+// GetColor returns the value of Color.
+func (s *NoteTagInfo) GetColor() string {
+	return s.Color
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *NoteTagInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// SetID sets the value of ID.
+func (s *NoteTagInfo) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *NoteTagInfo) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetName sets the value of Name.
+func (s *NoteTagInfo) SetName(val string) {
+	s.Name = val
+}
+
+// SetColor sets the value of Color.
+func (s *NoteTagInfo) SetColor(val string) {
+	s.Color = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *NoteTagInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+func (*NoteTagInfo) createNoteTagRes() {}
+func (*NoteTagInfo) updateNoteTagRes() {}
+
+// Ref: #/components/schemas/NoteTagPage
+type NoteTagPage struct {
+	Items      []NoteTagInfo `json:"items"`
+	NextCursor OptNilString  `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *NoteTagPage) GetItems() []NoteTagInfo {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *NoteTagPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *NoteTagPage) SetItems(val []NoteTagInfo) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *NoteTagPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*NoteTagPage) listNoteTagsRes() {}
+
+// Ref: #/components/schemas/NoteTagUpdateRequest
+type NoteTagUpdateRequest struct {
+	Name  OptString `json:"name"`
+	Color OptString `json:"color"`
+}
+
+// GetName returns the value of Name.
+func (s *NoteTagUpdateRequest) GetName() OptString {
+	return s.Name
+}
+
+// GetColor returns the value of Color.
+func (s *NoteTagUpdateRequest) GetColor() OptString {
+	return s.Color
+}
+
+// SetName sets the value of Name.
+func (s *NoteTagUpdateRequest) SetName(val OptString) {
+	s.Name = val
+}
+
+// SetColor sets the value of Color.
+func (s *NoteTagUpdateRequest) SetColor(val OptString) {
+	s.Color = val
+}
+
+// Ref: #/components/schemas/NoteUpdateRequest
+type NoteUpdateRequest struct {
+	Title      OptString         `json:"title"`
+	Content    OptString         `json:"content"`
+	FolderID   OptNilUUID        `json:"folder_id"`
+	ProjectID  OptNilUUID        `json:"project_id"`
+	Visibility OptNoteVisibility `json:"visibility"`
+	Pinned     OptBool           `json:"pinned"`
+	Archived   OptBool           `json:"archived"`
+}
+
+// GetTitle returns the value of Title.
+func (s *NoteUpdateRequest) GetTitle() OptString {
+	return s.Title
+}
+
+// GetContent returns the value of Content.
+func (s *NoteUpdateRequest) GetContent() OptString {
+	return s.Content
+}
+
+// GetFolderID returns the value of FolderID.
+func (s *NoteUpdateRequest) GetFolderID() OptNilUUID {
+	return s.FolderID
+}
+
+// GetProjectID returns the value of ProjectID.
+func (s *NoteUpdateRequest) GetProjectID() OptNilUUID {
+	return s.ProjectID
+}
+
+// GetVisibility returns the value of Visibility.
+func (s *NoteUpdateRequest) GetVisibility() OptNoteVisibility {
+	return s.Visibility
+}
+
+// GetPinned returns the value of Pinned.
+func (s *NoteUpdateRequest) GetPinned() OptBool {
+	return s.Pinned
+}
+
+// GetArchived returns the value of Archived.
+func (s *NoteUpdateRequest) GetArchived() OptBool {
+	return s.Archived
+}
+
+// SetTitle sets the value of Title.
+func (s *NoteUpdateRequest) SetTitle(val OptString) {
+	s.Title = val
+}
+
+// SetContent sets the value of Content.
+func (s *NoteUpdateRequest) SetContent(val OptString) {
+	s.Content = val
+}
+
+// SetFolderID sets the value of FolderID.
+func (s *NoteUpdateRequest) SetFolderID(val OptNilUUID) {
+	s.FolderID = val
+}
+
+// SetProjectID sets the value of ProjectID.
+func (s *NoteUpdateRequest) SetProjectID(val OptNilUUID) {
+	s.ProjectID = val
+}
+
+// SetVisibility sets the value of Visibility.
+func (s *NoteUpdateRequest) SetVisibility(val OptNoteVisibility) {
+	s.Visibility = val
+}
+
+// SetPinned sets the value of Pinned.
+func (s *NoteUpdateRequest) SetPinned(val OptBool) {
+	s.Pinned = val
+}
+
+// SetArchived sets the value of Archived.
+func (s *NoteUpdateRequest) SetArchived(val OptBool) {
+	s.Archived = val
+}
+
+// Ref: #/components/schemas/NoteVersionInfo
+type NoteVersionInfo struct {
+	ID      uuid.UUID `json:"id"`
+	NoteID  uuid.UUID `json:"note_id"`
+	Version int       `json:"version"`
+	Title   string    `json:"title"`
+	// Omitted in lists.
+	Content   OptString `json:"content"`
+	EditorID  uuid.UUID `json:"editor_id"`
+	SizeBytes int       `json:"size_bytes"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// GetID returns the value of ID.
+func (s *NoteVersionInfo) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetNoteID returns the value of NoteID.
+func (s *NoteVersionInfo) GetNoteID() uuid.UUID {
+	return s.NoteID
+}
+
+// GetVersion returns the value of Version.
+func (s *NoteVersionInfo) GetVersion() int {
+	return s.Version
+}
+
+// GetTitle returns the value of Title.
+func (s *NoteVersionInfo) GetTitle() string {
+	return s.Title
+}
+
+// GetContent returns the value of Content.
+func (s *NoteVersionInfo) GetContent() OptString {
+	return s.Content
+}
+
+// GetEditorID returns the value of EditorID.
+func (s *NoteVersionInfo) GetEditorID() uuid.UUID {
+	return s.EditorID
+}
+
+// GetSizeBytes returns the value of SizeBytes.
+func (s *NoteVersionInfo) GetSizeBytes() int {
+	return s.SizeBytes
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *NoteVersionInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// SetID sets the value of ID.
+func (s *NoteVersionInfo) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetNoteID sets the value of NoteID.
+func (s *NoteVersionInfo) SetNoteID(val uuid.UUID) {
+	s.NoteID = val
+}
+
+// SetVersion sets the value of Version.
+func (s *NoteVersionInfo) SetVersion(val int) {
+	s.Version = val
+}
+
+// SetTitle sets the value of Title.
+func (s *NoteVersionInfo) SetTitle(val string) {
+	s.Title = val
+}
+
+// SetContent sets the value of Content.
+func (s *NoteVersionInfo) SetContent(val OptString) {
+	s.Content = val
+}
+
+// SetEditorID sets the value of EditorID.
+func (s *NoteVersionInfo) SetEditorID(val uuid.UUID) {
+	s.EditorID = val
+}
+
+// SetSizeBytes sets the value of SizeBytes.
+func (s *NoteVersionInfo) SetSizeBytes(val int) {
+	s.SizeBytes = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *NoteVersionInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+func (*NoteVersionInfo) getNoteVersionRes() {}
+
+// Ref: #/components/schemas/NoteVersionPage
+type NoteVersionPage struct {
+	Items      []NoteVersionInfo `json:"items"`
+	NextCursor OptNilString      `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *NoteVersionPage) GetItems() []NoteVersionInfo {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *NoteVersionPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *NoteVersionPage) SetItems(val []NoteVersionInfo) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *NoteVersionPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*NoteVersionPage) listNoteVersionsRes() {}
+
+// Private: owner only; shared: owner and share grantees; project: the project's members; organization:
+// every member.
+// Ref: #/components/schemas/NoteVisibility
+type NoteVisibility string
+
+const (
+	NoteVisibilityPrivate      NoteVisibility = "private"
+	NoteVisibilityShared       NoteVisibility = "shared"
+	NoteVisibilityProject      NoteVisibility = "project"
+	NoteVisibilityOrganization NoteVisibility = "organization"
+)
+
+// AllValues returns all NoteVisibility values.
+func (NoteVisibility) AllValues() []NoteVisibility {
+	return []NoteVisibility{
+		NoteVisibilityPrivate,
+		NoteVisibilityShared,
+		NoteVisibilityProject,
+		NoteVisibilityOrganization,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s NoteVisibility) MarshalText() ([]byte, error) {
+	switch s {
+	case NoteVisibilityPrivate:
+		return []byte(s), nil
+	case NoteVisibilityShared:
+		return []byte(s), nil
+	case NoteVisibilityProject:
+		return []byte(s), nil
+	case NoteVisibilityOrganization:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *NoteVisibility) UnmarshalText(data []byte) error {
+	switch NoteVisibility(data) {
+	case NoteVisibilityPrivate:
+		*s = NoteVisibilityPrivate
+		return nil
+	case NoteVisibilityShared:
+		*s = NoteVisibilityShared
+		return nil
+	case NoteVisibilityProject:
+		*s = NoteVisibilityProject
+		return nil
+	case NoteVisibilityOrganization:
+		*s = NoteVisibilityOrganization
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+type OpenDirectChannelBadRequest Problem
+
+func (*OpenDirectChannelBadRequest) openDirectChannelRes() {}
+
+type OpenDirectChannelForbidden Problem
+
+func (*OpenDirectChannelForbidden) openDirectChannelRes() {}
+
+type OpenDirectChannelNotFound Problem
+
+func (*OpenDirectChannelNotFound) openDirectChannelRes() {}
+
+type OpenDirectChannelRequestEntityTooLarge Problem
+
+func (*OpenDirectChannelRequestEntityTooLarge) openDirectChannelRes() {}
+
+type OpenDirectChannelTooManyRequests Problem
+
+func (*OpenDirectChannelTooManyRequests) openDirectChannelRes() {}
+
+type OpenDirectChannelUnauthorized Problem
+
+func (*OpenDirectChannelUnauthorized) openDirectChannelRes() {}
+
+type OpenDirectChannelUnprocessableEntity Problem
+
+func (*OpenDirectChannelUnprocessableEntity) openDirectChannelRes() {}
+
+type OpenProjectChannelBadRequest Problem
+
+func (*OpenProjectChannelBadRequest) openProjectChannelRes() {}
+
+type OpenProjectChannelForbidden Problem
+
+func (*OpenProjectChannelForbidden) openProjectChannelRes() {}
+
+type OpenProjectChannelNotFound Problem
+
+func (*OpenProjectChannelNotFound) openProjectChannelRes() {}
+
+type OpenProjectChannelTooManyRequests Problem
+
+func (*OpenProjectChannelTooManyRequests) openProjectChannelRes() {}
+
+type OpenProjectChannelUnauthorized Problem
+
+func (*OpenProjectChannelUnauthorized) openProjectChannelRes() {}
+
+type OpenProjectChannelUnprocessableEntity Problem
+
+func (*OpenProjectChannelUnprocessableEntity) openProjectChannelRes() {}
+
 // NewOptActivityEntryNewValues returns new OptActivityEntryNewValues with value set to v.
 func NewOptActivityEntryNewValues(v ActivityEntryNewValues) OptActivityEntryNewValues {
 	return OptActivityEntryNewValues{
@@ -5057,6 +10519,52 @@ func (o OptActivityEntryOldValues) Get() (v ActivityEntryOldValues, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptActivityEntryOldValues) Or(d ActivityEntryOldValues) ActivityEntryOldValues {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptAppUsageRecordCategory returns new OptAppUsageRecordCategory with value set to v.
+func NewOptAppUsageRecordCategory(v AppUsageRecordCategory) OptAppUsageRecordCategory {
+	return OptAppUsageRecordCategory{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptAppUsageRecordCategory is optional AppUsageRecordCategory.
+type OptAppUsageRecordCategory struct {
+	Value AppUsageRecordCategory
+	Set   bool
+}
+
+// IsSet returns true if OptAppUsageRecordCategory was set.
+func (o OptAppUsageRecordCategory) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptAppUsageRecordCategory) Reset() {
+	var v AppUsageRecordCategory
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptAppUsageRecordCategory) SetTo(v AppUsageRecordCategory) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptAppUsageRecordCategory) Get() (v AppUsageRecordCategory, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptAppUsageRecordCategory) Or(d AppUsageRecordCategory) AppUsageRecordCategory {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -5287,6 +10795,144 @@ func (o OptBool) Get() (v bool, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptBool) Or(d bool) bool {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptChatMemberAddRequestRole returns new OptChatMemberAddRequestRole with value set to v.
+func NewOptChatMemberAddRequestRole(v ChatMemberAddRequestRole) OptChatMemberAddRequestRole {
+	return OptChatMemberAddRequestRole{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptChatMemberAddRequestRole is optional ChatMemberAddRequestRole.
+type OptChatMemberAddRequestRole struct {
+	Value ChatMemberAddRequestRole
+	Set   bool
+}
+
+// IsSet returns true if OptChatMemberAddRequestRole was set.
+func (o OptChatMemberAddRequestRole) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptChatMemberAddRequestRole) Reset() {
+	var v ChatMemberAddRequestRole
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptChatMemberAddRequestRole) SetTo(v ChatMemberAddRequestRole) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptChatMemberAddRequestRole) Get() (v ChatMemberAddRequestRole, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptChatMemberAddRequestRole) Or(d ChatMemberAddRequestRole) ChatMemberAddRequestRole {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptChatMemberUpdateRequestNotifyLevel returns new OptChatMemberUpdateRequestNotifyLevel with value set to v.
+func NewOptChatMemberUpdateRequestNotifyLevel(v ChatMemberUpdateRequestNotifyLevel) OptChatMemberUpdateRequestNotifyLevel {
+	return OptChatMemberUpdateRequestNotifyLevel{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptChatMemberUpdateRequestNotifyLevel is optional ChatMemberUpdateRequestNotifyLevel.
+type OptChatMemberUpdateRequestNotifyLevel struct {
+	Value ChatMemberUpdateRequestNotifyLevel
+	Set   bool
+}
+
+// IsSet returns true if OptChatMemberUpdateRequestNotifyLevel was set.
+func (o OptChatMemberUpdateRequestNotifyLevel) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptChatMemberUpdateRequestNotifyLevel) Reset() {
+	var v ChatMemberUpdateRequestNotifyLevel
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptChatMemberUpdateRequestNotifyLevel) SetTo(v ChatMemberUpdateRequestNotifyLevel) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptChatMemberUpdateRequestNotifyLevel) Get() (v ChatMemberUpdateRequestNotifyLevel, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptChatMemberUpdateRequestNotifyLevel) Or(d ChatMemberUpdateRequestNotifyLevel) ChatMemberUpdateRequestNotifyLevel {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptChatMemberUpdateRequestRole returns new OptChatMemberUpdateRequestRole with value set to v.
+func NewOptChatMemberUpdateRequestRole(v ChatMemberUpdateRequestRole) OptChatMemberUpdateRequestRole {
+	return OptChatMemberUpdateRequestRole{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptChatMemberUpdateRequestRole is optional ChatMemberUpdateRequestRole.
+type OptChatMemberUpdateRequestRole struct {
+	Value ChatMemberUpdateRequestRole
+	Set   bool
+}
+
+// IsSet returns true if OptChatMemberUpdateRequestRole was set.
+func (o OptChatMemberUpdateRequestRole) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptChatMemberUpdateRequestRole) Reset() {
+	var v ChatMemberUpdateRequestRole
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptChatMemberUpdateRequestRole) SetTo(v ChatMemberUpdateRequestRole) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptChatMemberUpdateRequestRole) Get() (v ChatMemberUpdateRequestRole, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptChatMemberUpdateRequestRole) Or(d ChatMemberUpdateRequestRole) ChatMemberUpdateRequestRole {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -5701,6 +11347,52 @@ func (o OptJobState) Get() (v JobState, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptJobState) Or(d JobState) JobState {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptListChannelsType returns new OptListChannelsType with value set to v.
+func NewOptListChannelsType(v ListChannelsType) OptListChannelsType {
+	return OptListChannelsType{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptListChannelsType is optional ListChannelsType.
+type OptListChannelsType struct {
+	Value ListChannelsType
+	Set   bool
+}
+
+// IsSet returns true if OptListChannelsType was set.
+func (o OptListChannelsType) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptListChannelsType) Reset() {
+	var v ListChannelsType
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptListChannelsType) SetTo(v ListChannelsType) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptListChannelsType) Get() (v ListChannelsType, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptListChannelsType) Or(d ListChannelsType) ListChannelsType {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -6339,6 +12031,190 @@ func (o OptNilUUID) Get() (v uuid.UUID, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptNilUUID) Or(d uuid.UUID) uuid.UUID {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNoteCommentInfoAnchorStatus returns new OptNoteCommentInfoAnchorStatus with value set to v.
+func NewOptNoteCommentInfoAnchorStatus(v NoteCommentInfoAnchorStatus) OptNoteCommentInfoAnchorStatus {
+	return OptNoteCommentInfoAnchorStatus{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNoteCommentInfoAnchorStatus is optional NoteCommentInfoAnchorStatus.
+type OptNoteCommentInfoAnchorStatus struct {
+	Value NoteCommentInfoAnchorStatus
+	Set   bool
+}
+
+// IsSet returns true if OptNoteCommentInfoAnchorStatus was set.
+func (o OptNoteCommentInfoAnchorStatus) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNoteCommentInfoAnchorStatus) Reset() {
+	var v NoteCommentInfoAnchorStatus
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptNoteCommentInfoAnchorStatus) SetTo(v NoteCommentInfoAnchorStatus) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNoteCommentInfoAnchorStatus) Get() (v NoteCommentInfoAnchorStatus, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNoteCommentInfoAnchorStatus) Or(d NoteCommentInfoAnchorStatus) NoteCommentInfoAnchorStatus {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNoteSharePermission returns new OptNoteSharePermission with value set to v.
+func NewOptNoteSharePermission(v NoteSharePermission) OptNoteSharePermission {
+	return OptNoteSharePermission{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNoteSharePermission is optional NoteSharePermission.
+type OptNoteSharePermission struct {
+	Value NoteSharePermission
+	Set   bool
+}
+
+// IsSet returns true if OptNoteSharePermission was set.
+func (o OptNoteSharePermission) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNoteSharePermission) Reset() {
+	var v NoteSharePermission
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptNoteSharePermission) SetTo(v NoteSharePermission) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNoteSharePermission) Get() (v NoteSharePermission, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNoteSharePermission) Or(d NoteSharePermission) NoteSharePermission {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNoteVisibility returns new OptNoteVisibility with value set to v.
+func NewOptNoteVisibility(v NoteVisibility) OptNoteVisibility {
+	return OptNoteVisibility{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNoteVisibility is optional NoteVisibility.
+type OptNoteVisibility struct {
+	Value NoteVisibility
+	Set   bool
+}
+
+// IsSet returns true if OptNoteVisibility was set.
+func (o OptNoteVisibility) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNoteVisibility) Reset() {
+	var v NoteVisibility
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptNoteVisibility) SetTo(v NoteVisibility) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNoteVisibility) Get() (v NoteVisibility, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNoteVisibility) Or(d NoteVisibility) NoteVisibility {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptProductivityPeriod returns new OptProductivityPeriod with value set to v.
+func NewOptProductivityPeriod(v ProductivityPeriod) OptProductivityPeriod {
+	return OptProductivityPeriod{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptProductivityPeriod is optional ProductivityPeriod.
+type OptProductivityPeriod struct {
+	Value ProductivityPeriod
+	Set   bool
+}
+
+// IsSet returns true if OptProductivityPeriod was set.
+func (o OptProductivityPeriod) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptProductivityPeriod) Reset() {
+	var v ProductivityPeriod
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptProductivityPeriod) SetTo(v ProductivityPeriod) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptProductivityPeriod) Get() (v ProductivityPeriod, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptProductivityPeriod) Or(d ProductivityPeriod) ProductivityPeriod {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -7621,6 +13497,66 @@ func (s *PermissionRef) SetAction(val PermissionAction) {
 	s.Action = val
 }
 
+type PinMessageBadRequest Problem
+
+func (*PinMessageBadRequest) pinMessageRes() {}
+
+type PinMessageConflict Problem
+
+func (*PinMessageConflict) pinMessageRes() {}
+
+type PinMessageForbidden Problem
+
+func (*PinMessageForbidden) pinMessageRes() {}
+
+type PinMessageNotFound Problem
+
+func (*PinMessageNotFound) pinMessageRes() {}
+
+type PinMessageTooManyRequests Problem
+
+func (*PinMessageTooManyRequests) pinMessageRes() {}
+
+type PinMessageUnauthorized Problem
+
+func (*PinMessageUnauthorized) pinMessageRes() {}
+
+type PinMessageUnprocessableEntity Problem
+
+func (*PinMessageUnprocessableEntity) pinMessageRes() {}
+
+type PostMessageBadRequest Problem
+
+func (*PostMessageBadRequest) postMessageRes() {}
+
+type PostMessageConflict Problem
+
+func (*PostMessageConflict) postMessageRes() {}
+
+type PostMessageForbidden Problem
+
+func (*PostMessageForbidden) postMessageRes() {}
+
+type PostMessageNotFound Problem
+
+func (*PostMessageNotFound) postMessageRes() {}
+
+type PostMessageRequestEntityTooLarge Problem
+
+func (*PostMessageRequestEntityTooLarge) postMessageRes() {}
+
+type PostMessageTooManyRequests Problem
+
+func (*PostMessageTooManyRequests) postMessageRes() {}
+
+type PostMessageUnauthorized Problem
+
+func (*PostMessageUnauthorized) postMessageRes() {}
+
+type PostMessageUnprocessableEntity Problem
+
+func (*PostMessageUnprocessableEntity) postMessageRes() {}
+
 // RFC 9457 problem details.
 // Ref: #/components/schemas/Problem
 type Problem struct {
@@ -7759,6 +13695,273 @@ func (s *ProblemErrorsItem) SetField(val string) {
 // SetMessage sets the value of Message.
 func (s *ProblemErrorsItem) SetMessage(val string) {
 	s.Message = val
+}
+
+type ProductivityPeriod string
+
+const (
+	ProductivityPeriodDaily  ProductivityPeriod = "daily"
+	ProductivityPeriodWeekly ProductivityPeriod = "weekly"
+)
+
+// AllValues returns all ProductivityPeriod values.
+func (ProductivityPeriod) AllValues() []ProductivityPeriod {
+	return []ProductivityPeriod{
+		ProductivityPeriodDaily,
+		ProductivityPeriodWeekly,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ProductivityPeriod) MarshalText() ([]byte, error) {
+	switch s {
+	case ProductivityPeriodDaily:
+		return []byte(s), nil
+	case ProductivityPeriodWeekly:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ProductivityPeriod) UnmarshalText(data []byte) error {
+	switch ProductivityPeriod(data) {
+	case ProductivityPeriodDaily:
+		*s = ProductivityPeriodDaily
+		return nil
+	case ProductivityPeriodWeekly:
+		*s = ProductivityPeriodWeekly
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// One user's rollup of one day or week in one organization.
+// Ref: #/components/schemas/ProductivitySummaryInfo
+type ProductivitySummaryInfo struct {
+	OrganizationID uuid.UUID                     `json:"organization_id"`
+	UserID         uuid.UUID                     `json:"user_id"`
+	Period         ProductivitySummaryInfoPeriod `json:"period"`
+	PeriodStart    time.Time                     `json:"period_start"`
+	Totals         ProductivityTotals            `json:"totals"`
+	ComputedAt     time.Time                     `json:"computed_at"`
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *ProductivitySummaryInfo) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetUserID returns the value of UserID.
+func (s *ProductivitySummaryInfo) GetUserID() uuid.UUID {
+	return s.UserID
+}
+
+// GetPeriod returns the value of Period.
+func (s *ProductivitySummaryInfo) GetPeriod() ProductivitySummaryInfoPeriod {
+	return s.Period
+}
+
+// GetPeriodStart returns the value of PeriodStart.
+func (s *ProductivitySummaryInfo) GetPeriodStart() time.Time {
+	return s.PeriodStart
+}
+
+// GetTotals returns the value of Totals.
+func (s *ProductivitySummaryInfo) GetTotals() ProductivityTotals {
+	return s.Totals
+}
+
+// GetComputedAt returns the value of ComputedAt.
+func (s *ProductivitySummaryInfo) GetComputedAt() time.Time {
+	return s.ComputedAt
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *ProductivitySummaryInfo) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetUserID sets the value of UserID.
+func (s *ProductivitySummaryInfo) SetUserID(val uuid.UUID) {
+	s.UserID = val
+}
+
+// SetPeriod sets the value of Period.
+func (s *ProductivitySummaryInfo) SetPeriod(val ProductivitySummaryInfoPeriod) {
+	s.Period = val
+}
+
+// SetPeriodStart sets the value of PeriodStart.
+func (s *ProductivitySummaryInfo) SetPeriodStart(val time.Time) {
+	s.PeriodStart = val
+}
+
+// SetTotals sets the value of Totals.
+func (s *ProductivitySummaryInfo) SetTotals(val ProductivityTotals) {
+	s.Totals = val
+}
+
+// SetComputedAt sets the value of ComputedAt.
+func (s *ProductivitySummaryInfo) SetComputedAt(val time.Time) {
+	s.ComputedAt = val
+}
+
+type ProductivitySummaryInfoPeriod string
+
+const (
+	ProductivitySummaryInfoPeriodDaily  ProductivitySummaryInfoPeriod = "daily"
+	ProductivitySummaryInfoPeriodWeekly ProductivitySummaryInfoPeriod = "weekly"
+)
+
+// AllValues returns all ProductivitySummaryInfoPeriod values.
+func (ProductivitySummaryInfoPeriod) AllValues() []ProductivitySummaryInfoPeriod {
+	return []ProductivitySummaryInfoPeriod{
+		ProductivitySummaryInfoPeriodDaily,
+		ProductivitySummaryInfoPeriodWeekly,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ProductivitySummaryInfoPeriod) MarshalText() ([]byte, error) {
+	switch s {
+	case ProductivitySummaryInfoPeriodDaily:
+		return []byte(s), nil
+	case ProductivitySummaryInfoPeriodWeekly:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ProductivitySummaryInfoPeriod) UnmarshalText(data []byte) error {
+	switch ProductivitySummaryInfoPeriod(data) {
+	case ProductivitySummaryInfoPeriodDaily:
+		*s = ProductivitySummaryInfoPeriodDaily
+		return nil
+	case ProductivitySummaryInfoPeriodWeekly:
+		*s = ProductivitySummaryInfoPeriodWeekly
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Rollups oldest first.
+// Ref: #/components/schemas/ProductivitySummaryList
+type ProductivitySummaryList struct {
+	Items []ProductivitySummaryInfo `json:"items"`
+}
+
+// GetItems returns the value of Items.
+func (s *ProductivitySummaryList) GetItems() []ProductivitySummaryInfo {
+	return s.Items
+}
+
+// SetItems sets the value of Items.
+func (s *ProductivitySummaryList) SetItems(val []ProductivitySummaryInfo) {
+	s.Items = val
+}
+
+func (*ProductivitySummaryList) getMyProductivityRes() {}
+
+// Seconds of a period. active_seconds is application-usage time not covered by an idle period;
+// idle_seconds is idle-period time (overlaps merged); the category seconds split active_seconds.
+// Ref: #/components/schemas/ProductivityTotals
+type ProductivityTotals struct {
+	ActiveSeconds      int             `json:"active_seconds"`
+	IdleSeconds        int             `json:"idle_seconds"`
+	ProductiveSeconds  int             `json:"productive_seconds"`
+	NeutralSeconds     int             `json:"neutral_seconds"`
+	DistractingSeconds int             `json:"distracting_seconds"`
+	CategorySeconds    CategorySeconds `json:"category_seconds"`
+	// Tasks assigned to the user that entered done in the period.
+	TasksCompleted int `json:"tasks_completed"`
+	// Durations of the user's work logs started in the period.
+	TimeLoggedSeconds int `json:"time_logged_seconds"`
+}
+
+// GetActiveSeconds returns the value of ActiveSeconds.
+func (s *ProductivityTotals) GetActiveSeconds() int {
+	return s.ActiveSeconds
+}
+
+// GetIdleSeconds returns the value of IdleSeconds.
+func (s *ProductivityTotals) GetIdleSeconds() int {
+	return s.IdleSeconds
+}
+
+// GetProductiveSeconds returns the value of ProductiveSeconds.
+func (s *ProductivityTotals) GetProductiveSeconds() int {
+	return s.ProductiveSeconds
+}
+
+// GetNeutralSeconds returns the value of NeutralSeconds.
+func (s *ProductivityTotals) GetNeutralSeconds() int {
+	return s.NeutralSeconds
+}
+
+// GetDistractingSeconds returns the value of DistractingSeconds.
+func (s *ProductivityTotals) GetDistractingSeconds() int {
+	return s.DistractingSeconds
+}
+
+// GetCategorySeconds returns the value of CategorySeconds.
+func (s *ProductivityTotals) GetCategorySeconds() CategorySeconds {
+	return s.CategorySeconds
+}
+
+// GetTasksCompleted returns the value of TasksCompleted.
+func (s *ProductivityTotals) GetTasksCompleted() int {
+	return s.TasksCompleted
+}
+
+// GetTimeLoggedSeconds returns the value of TimeLoggedSeconds.
+func (s *ProductivityTotals) GetTimeLoggedSeconds() int {
+	return s.TimeLoggedSeconds
+}
+
+// SetActiveSeconds sets the value of ActiveSeconds.
+func (s *ProductivityTotals) SetActiveSeconds(val int) {
+	s.ActiveSeconds = val
+}
+
+// SetIdleSeconds sets the value of IdleSeconds.
+func (s *ProductivityTotals) SetIdleSeconds(val int) {
+	s.IdleSeconds = val
+}
+
+// SetProductiveSeconds sets the value of ProductiveSeconds.
+func (s *ProductivityTotals) SetProductiveSeconds(val int) {
+	s.ProductiveSeconds = val
+}
+
+// SetNeutralSeconds sets the value of NeutralSeconds.
+func (s *ProductivityTotals) SetNeutralSeconds(val int) {
+	s.NeutralSeconds = val
+}
+
+// SetDistractingSeconds sets the value of DistractingSeconds.
+func (s *ProductivityTotals) SetDistractingSeconds(val int) {
+	s.DistractingSeconds = val
+}
+
+// SetCategorySeconds sets the value of CategorySeconds.
+func (s *ProductivityTotals) SetCategorySeconds(val CategorySeconds) {
+	s.CategorySeconds = val
+}
+
+// SetTasksCompleted sets the value of TasksCompleted.
+func (s *ProductivityTotals) SetTasksCompleted(val int) {
+	s.TasksCompleted = val
+}
+
+// SetTimeLoggedSeconds sets the value of TimeLoggedSeconds.
+func (s *ProductivityTotals) SetTimeLoggedSeconds(val int) {
+	s.TimeLoggedSeconds = val
 }
 
 // Project resource.
@@ -8564,6 +14767,39 @@ type RegisterUnprocessableEntity Problem
 
 func (*RegisterUnprocessableEntity) registerRes() {}
 
+type RemoveChannelMemberBadRequest Problem
+
+func (*RemoveChannelMemberBadRequest) removeChannelMemberRes() {}
+
+type RemoveChannelMemberConflict Problem
+
+func (*RemoveChannelMemberConflict) removeChannelMemberRes() {}
+
+type RemoveChannelMemberForbidden Problem
+
+func (*RemoveChannelMemberForbidden) removeChannelMemberRes() {}
+
+// RemoveChannelMemberNoContent is response for RemoveChannelMember operation.
+type RemoveChannelMemberNoContent struct{}
+
+func (*RemoveChannelMemberNoContent) removeChannelMemberRes() {}
+
+type RemoveChannelMemberNotFound Problem
+
+func (*RemoveChannelMemberNotFound) removeChannelMemberRes() {}
+
+type RemoveChannelMemberTooManyRequests Problem
+
+func (*RemoveChannelMemberTooManyRequests) removeChannelMemberRes() {}
+
+type RemoveChannelMemberUnauthorized Problem
+
+func (*RemoveChannelMemberUnauthorized) removeChannelMemberRes() {}
+
+type RemoveChannelMemberUnprocessableEntity Problem
+
+func (*RemoveChannelMemberUnprocessableEntity) removeChannelMemberRes() {}
+
 type RemoveOrganizationMemberBadRequest Problem
 
 func (*RemoveOrganizationMemberBadRequest) removeOrganizationMemberRes() {}
@@ -8629,6 +14865,34 @@ func (*RemoveProjectMemberUnauthorized) removeProjectMemberRes() {}
 type RemoveProjectMemberUnprocessableEntity Problem
 
 func (*RemoveProjectMemberUnprocessableEntity) removeProjectMemberRes() {}
+
+type RemoveReactionBadRequest Problem
+
+func (*RemoveReactionBadRequest) removeReactionRes() {}
+
+type RemoveReactionConflict Problem
+
+func (*RemoveReactionConflict) removeReactionRes() {}
+
+type RemoveReactionForbidden Problem
+
+func (*RemoveReactionForbidden) removeReactionRes() {}
+
+type RemoveReactionNotFound Problem
+
+func (*RemoveReactionNotFound) removeReactionRes() {}
+
+type RemoveReactionTooManyRequests Problem
+
+func (*RemoveReactionTooManyRequests) removeReactionRes() {}
+
+type RemoveReactionUnauthorized Problem
+
+func (*RemoveReactionUnauthorized) removeReactionRes() {}
+
+type RemoveReactionUnprocessableEntity Problem
+
+func (*RemoveReactionUnprocessableEntity) removeReactionRes() {}
 
 type ReorderBoardColumnsBadRequest Problem
 
@@ -8726,9 +14990,69 @@ type ResetPasswordUnprocessableEntity Problem
 
 func (*ResetPasswordUnprocessableEntity) resetPasswordRes() {}
 
+type ResolveNoteCommentBadRequest Problem
+
+func (*ResolveNoteCommentBadRequest) resolveNoteCommentRes() {}
+
+type ResolveNoteCommentConflict Problem
+
+func (*ResolveNoteCommentConflict) resolveNoteCommentRes() {}
+
+type ResolveNoteCommentForbidden Problem
+
+func (*ResolveNoteCommentForbidden) resolveNoteCommentRes() {}
+
+type ResolveNoteCommentNotFound Problem
+
+func (*ResolveNoteCommentNotFound) resolveNoteCommentRes() {}
+
+type ResolveNoteCommentTooManyRequests Problem
+
+func (*ResolveNoteCommentTooManyRequests) resolveNoteCommentRes() {}
+
+type ResolveNoteCommentUnauthorized Problem
+
+func (*ResolveNoteCommentUnauthorized) resolveNoteCommentRes() {}
+
+type ResolveNoteCommentUnprocessableEntity Problem
+
+func (*ResolveNoteCommentUnprocessableEntity) resolveNoteCommentRes() {}
+
+type RestoreNoteVersionBadRequest Problem
+
+func (*RestoreNoteVersionBadRequest) restoreNoteVersionRes() {}
+
+type RestoreNoteVersionForbidden Problem
+
+func (*RestoreNoteVersionForbidden) restoreNoteVersionRes() {}
+
+type RestoreNoteVersionNotFound Problem
+
+func (*RestoreNoteVersionNotFound) restoreNoteVersionRes() {}
+
+type RestoreNoteVersionPreconditionFailed Problem
+
+func (*RestoreNoteVersionPreconditionFailed) restoreNoteVersionRes() {}
+
+type RestoreNoteVersionTooManyRequests Problem
+
+func (*RestoreNoteVersionTooManyRequests) restoreNoteVersionRes() {}
+
+type RestoreNoteVersionUnauthorized Problem
+
+func (*RestoreNoteVersionUnauthorized) restoreNoteVersionRes() {}
+
+type RestoreNoteVersionUnprocessableEntity Problem
+
+func (*RestoreNoteVersionUnprocessableEntity) restoreNoteVersionRes() {}
+
 type RetryJobRunBadRequest Problem
 
 func (*RetryJobRunBadRequest) retryJobRunRes() {}
+
+type RetryJobRunConflict Problem
+
+func (*RetryJobRunConflict) retryJobRunRes() {}
 
 type RetryJobRunForbidden Problem
 
@@ -8749,6 +15073,35 @@ func (*RetryJobRunUnauthorized) retryJobRunRes() {}
 type RetryJobRunUnprocessableEntity Problem
 
 func (*RetryJobRunUnprocessableEntity) retryJobRunRes() {}
+
+type RevokeNoteShareBadRequest Problem
+
+func (*RevokeNoteShareBadRequest) revokeNoteShareRes() {}
+
+type RevokeNoteShareForbidden Problem
+
+func (*RevokeNoteShareForbidden) revokeNoteShareRes() {}
+
+// RevokeNoteShareNoContent is response for RevokeNoteShare operation.
+type RevokeNoteShareNoContent struct{}
+
+func (*RevokeNoteShareNoContent) revokeNoteShareRes() {}
+
+type RevokeNoteShareNotFound Problem
+
+func (*RevokeNoteShareNotFound) revokeNoteShareRes() {}
+
+type RevokeNoteShareTooManyRequests Problem
+
+func (*RevokeNoteShareTooManyRequests) revokeNoteShareRes() {}
+
+type RevokeNoteShareUnauthorized Problem
+
+func (*RevokeNoteShareUnauthorized) revokeNoteShareRes() {}
+
+type RevokeNoteShareUnprocessableEntity Problem
+
+func (*RevokeNoteShareUnprocessableEntity) revokeNoteShareRes() {}
 
 type RevokeRolePermissionBadRequest Problem
 
@@ -8994,6 +15347,30 @@ func (s *RoleUpdateRequest) SetName(val OptString) {
 func (s *RoleUpdateRequest) SetDescription(val OptString) {
 	s.Description = val
 }
+
+type SearchMessagesBadRequest Problem
+
+func (*SearchMessagesBadRequest) searchMessagesRes() {}
+
+type SearchMessagesForbidden Problem
+
+func (*SearchMessagesForbidden) searchMessagesRes() {}
+
+type SearchMessagesNotFound Problem
+
+func (*SearchMessagesNotFound) searchMessagesRes() {}
+
+type SearchMessagesTooManyRequests Problem
+
+func (*SearchMessagesTooManyRequests) searchMessagesRes() {}
+
+type SearchMessagesUnauthorized Problem
+
+func (*SearchMessagesUnauthorized) searchMessagesRes() {}
+
+type SearchMessagesUnprocessableEntity Problem
+
+func (*SearchMessagesUnprocessableEntity) searchMessagesRes() {}
 
 // One SecurityAuditLog row. Secrets in details are replaced by "[REDACTED]".
 // Ref: #/components/schemas/SecurityEvent
@@ -9403,6 +15780,34 @@ func (s *SessionPage) SetNextCursor(val OptNilString) {
 
 func (*SessionPage) listSessionsRes() {}
 
+type ShareNoteBadRequest Problem
+
+func (*ShareNoteBadRequest) shareNoteRes() {}
+
+type ShareNoteForbidden Problem
+
+func (*ShareNoteForbidden) shareNoteRes() {}
+
+type ShareNoteNotFound Problem
+
+func (*ShareNoteNotFound) shareNoteRes() {}
+
+type ShareNoteRequestEntityTooLarge Problem
+
+func (*ShareNoteRequestEntityTooLarge) shareNoteRes() {}
+
+type ShareNoteTooManyRequests Problem
+
+func (*ShareNoteTooManyRequests) shareNoteRes() {}
+
+type ShareNoteUnauthorized Problem
+
+func (*ShareNoteUnauthorized) shareNoteRes() {}
+
+type ShareNoteUnprocessableEntity Problem
+
+func (*ShareNoteUnprocessableEntity) shareNoteRes() {}
+
 // Sprint resource.
 // Ref: #/components/schemas/Sprint
 type Sprint struct {
@@ -9765,6 +16170,58 @@ func (*StartSprintUnauthorized) startSprintRes() {}
 type StartSprintUnprocessableEntity Problem
 
 func (*StartSprintUnprocessableEntity) startSprintRes() {}
+
+type StartTimerBadRequest Problem
+
+func (*StartTimerBadRequest) startTimerRes() {}
+
+type StartTimerConflict Problem
+
+func (*StartTimerConflict) startTimerRes() {}
+
+type StartTimerForbidden Problem
+
+func (*StartTimerForbidden) startTimerRes() {}
+
+type StartTimerNotFound Problem
+
+func (*StartTimerNotFound) startTimerRes() {}
+
+type StartTimerRequestEntityTooLarge Problem
+
+func (*StartTimerRequestEntityTooLarge) startTimerRes() {}
+
+type StartTimerTooManyRequests Problem
+
+func (*StartTimerTooManyRequests) startTimerRes() {}
+
+type StartTimerUnauthorized Problem
+
+func (*StartTimerUnauthorized) startTimerRes() {}
+
+type StartTimerUnprocessableEntity Problem
+
+func (*StartTimerUnprocessableEntity) startTimerRes() {}
+
+type StopTimerBadRequest Problem
+
+func (*StopTimerBadRequest) stopTimerRes() {}
+
+type StopTimerForbidden Problem
+
+func (*StopTimerForbidden) stopTimerRes() {}
+
+type StopTimerNotFound Problem
+
+func (*StopTimerNotFound) stopTimerRes() {}
+
+type StopTimerTooManyRequests Problem
+
+func (*StopTimerTooManyRequests) stopTimerRes() {}
+
+type StopTimerUnauthorized Problem
+
+func (*StopTimerUnauthorized) stopTimerRes() {}
 
 // TaskAttachment resource.
 // Ref: #/components/schemas/TaskAttachment
@@ -11550,6 +18007,55 @@ func (s *TimeLogUserTotal) SetMinutes(val int64) {
 	s.Minutes = val
 }
 
+// What the timer is for; give task_id or project_id.
+// Ref: #/components/schemas/TimerStartRequest
+type TimerStartRequest struct {
+	TaskID      OptUUID   `json:"task_id"`
+	ProjectID   OptUUID   `json:"project_id"`
+	Description OptString `json:"description"`
+	Billable    OptBool   `json:"billable"`
+}
+
+// GetTaskID returns the value of TaskID.
+func (s *TimerStartRequest) GetTaskID() OptUUID {
+	return s.TaskID
+}
+
+// GetProjectID returns the value of ProjectID.
+func (s *TimerStartRequest) GetProjectID() OptUUID {
+	return s.ProjectID
+}
+
+// GetDescription returns the value of Description.
+func (s *TimerStartRequest) GetDescription() OptString {
+	return s.Description
+}
+
+// GetBillable returns the value of Billable.
+func (s *TimerStartRequest) GetBillable() OptBool {
+	return s.Billable
+}
+
+// SetTaskID sets the value of TaskID.
+func (s *TimerStartRequest) SetTaskID(val OptUUID) {
+	s.TaskID = val
+}
+
+// SetProjectID sets the value of ProjectID.
+func (s *TimerStartRequest) SetProjectID(val OptUUID) {
+	s.ProjectID = val
+}
+
+// SetDescription sets the value of Description.
+func (s *TimerStartRequest) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetBillable sets the value of Billable.
+func (s *TimerStartRequest) SetBillable(val OptBool) {
+	s.Billable = val
+}
+
 // Ref: #/components/schemas/TokenPair
 type TokenPair struct {
 	AccessToken string             `json:"access_token"`
@@ -11658,6 +18164,34 @@ func (s *TokenPairTokenType) UnmarshalText(data []byte) error {
 	}
 }
 
+type UnarchiveChannelBadRequest Problem
+
+func (*UnarchiveChannelBadRequest) unarchiveChannelRes() {}
+
+type UnarchiveChannelConflict Problem
+
+func (*UnarchiveChannelConflict) unarchiveChannelRes() {}
+
+type UnarchiveChannelForbidden Problem
+
+func (*UnarchiveChannelForbidden) unarchiveChannelRes() {}
+
+type UnarchiveChannelNotFound Problem
+
+func (*UnarchiveChannelNotFound) unarchiveChannelRes() {}
+
+type UnarchiveChannelTooManyRequests Problem
+
+func (*UnarchiveChannelTooManyRequests) unarchiveChannelRes() {}
+
+type UnarchiveChannelUnauthorized Problem
+
+func (*UnarchiveChannelUnauthorized) unarchiveChannelRes() {}
+
+type UnarchiveChannelUnprocessableEntity Problem
+
+func (*UnarchiveChannelUnprocessableEntity) unarchiveChannelRes() {}
+
 type UnarchiveProjectBadRequest Problem
 
 func (*UnarchiveProjectBadRequest) unarchiveProjectRes() {}
@@ -11744,6 +18278,67 @@ type UnlockUserUnprocessableEntity Problem
 
 func (*UnlockUserUnprocessableEntity) unlockUserRes() {}
 
+type UnpinMessageBadRequest Problem
+
+func (*UnpinMessageBadRequest) unpinMessageRes() {}
+
+type UnpinMessageConflict Problem
+
+func (*UnpinMessageConflict) unpinMessageRes() {}
+
+type UnpinMessageForbidden Problem
+
+func (*UnpinMessageForbidden) unpinMessageRes() {}
+
+// UnpinMessageNoContent is response for UnpinMessage operation.
+type UnpinMessageNoContent struct{}
+
+func (*UnpinMessageNoContent) unpinMessageRes() {}
+
+type UnpinMessageNotFound Problem
+
+func (*UnpinMessageNotFound) unpinMessageRes() {}
+
+type UnpinMessageTooManyRequests Problem
+
+func (*UnpinMessageTooManyRequests) unpinMessageRes() {}
+
+type UnpinMessageUnauthorized Problem
+
+func (*UnpinMessageUnauthorized) unpinMessageRes() {}
+
+type UnpinMessageUnprocessableEntity Problem
+
+func (*UnpinMessageUnprocessableEntity) unpinMessageRes() {}
+
+type UnresolveNoteCommentBadRequest Problem
+
+func (*UnresolveNoteCommentBadRequest) unresolveNoteCommentRes() {}
+
+type UnresolveNoteCommentConflict Problem
+
+func (*UnresolveNoteCommentConflict) unresolveNoteCommentRes() {}
+
+type UnresolveNoteCommentForbidden Problem
+
+func (*UnresolveNoteCommentForbidden) unresolveNoteCommentRes() {}
+
+type UnresolveNoteCommentNotFound Problem
+
+func (*UnresolveNoteCommentNotFound) unresolveNoteCommentRes() {}
+
+type UnresolveNoteCommentTooManyRequests Problem
+
+func (*UnresolveNoteCommentTooManyRequests) unresolveNoteCommentRes() {}
+
+type UnresolveNoteCommentUnauthorized Problem
+
+func (*UnresolveNoteCommentUnauthorized) unresolveNoteCommentRes() {}
+
+type UnresolveNoteCommentUnprocessableEntity Problem
+
+func (*UnresolveNoteCommentUnprocessableEntity) unresolveNoteCommentRes() {}
+
 type UpdateBoardBadRequest Problem
 
 func (*UpdateBoardBadRequest) updateBoardRes() {}
@@ -11799,6 +18394,70 @@ func (*UpdateBoardUnauthorized) updateBoardRes() {}
 type UpdateBoardUnprocessableEntity Problem
 
 func (*UpdateBoardUnprocessableEntity) updateBoardRes() {}
+
+type UpdateChannelBadRequest Problem
+
+func (*UpdateChannelBadRequest) updateChannelRes() {}
+
+type UpdateChannelConflict Problem
+
+func (*UpdateChannelConflict) updateChannelRes() {}
+
+type UpdateChannelForbidden Problem
+
+func (*UpdateChannelForbidden) updateChannelRes() {}
+
+type UpdateChannelMemberBadRequest Problem
+
+func (*UpdateChannelMemberBadRequest) updateChannelMemberRes() {}
+
+type UpdateChannelMemberConflict Problem
+
+func (*UpdateChannelMemberConflict) updateChannelMemberRes() {}
+
+type UpdateChannelMemberForbidden Problem
+
+func (*UpdateChannelMemberForbidden) updateChannelMemberRes() {}
+
+type UpdateChannelMemberNotFound Problem
+
+func (*UpdateChannelMemberNotFound) updateChannelMemberRes() {}
+
+type UpdateChannelMemberRequestEntityTooLarge Problem
+
+func (*UpdateChannelMemberRequestEntityTooLarge) updateChannelMemberRes() {}
+
+type UpdateChannelMemberTooManyRequests Problem
+
+func (*UpdateChannelMemberTooManyRequests) updateChannelMemberRes() {}
+
+type UpdateChannelMemberUnauthorized Problem
+
+func (*UpdateChannelMemberUnauthorized) updateChannelMemberRes() {}
+
+type UpdateChannelMemberUnprocessableEntity Problem
+
+func (*UpdateChannelMemberUnprocessableEntity) updateChannelMemberRes() {}
+
+type UpdateChannelNotFound Problem
+
+func (*UpdateChannelNotFound) updateChannelRes() {}
+
+type UpdateChannelRequestEntityTooLarge Problem
+
+func (*UpdateChannelRequestEntityTooLarge) updateChannelRes() {}
+
+type UpdateChannelTooManyRequests Problem
+
+func (*UpdateChannelTooManyRequests) updateChannelRes() {}
+
+type UpdateChannelUnauthorized Problem
+
+func (*UpdateChannelUnauthorized) updateChannelRes() {}
+
+type UpdateChannelUnprocessableEntity Problem
+
+func (*UpdateChannelUnprocessableEntity) updateChannelRes() {}
 
 type UpdateLabelBadRequest Problem
 
@@ -11859,6 +18518,106 @@ func (*UpdateMilestoneUnauthorized) updateMilestoneRes() {}
 type UpdateMilestoneUnprocessableEntity Problem
 
 func (*UpdateMilestoneUnprocessableEntity) updateMilestoneRes() {}
+
+type UpdateNoteBadRequest Problem
+
+func (*UpdateNoteBadRequest) updateNoteRes() {}
+
+type UpdateNoteConflict Problem
+
+func (*UpdateNoteConflict) updateNoteRes() {}
+
+type UpdateNoteFolderBadRequest Problem
+
+func (*UpdateNoteFolderBadRequest) updateNoteFolderRes() {}
+
+type UpdateNoteFolderConflict Problem
+
+func (*UpdateNoteFolderConflict) updateNoteFolderRes() {}
+
+type UpdateNoteFolderForbidden Problem
+
+func (*UpdateNoteFolderForbidden) updateNoteFolderRes() {}
+
+type UpdateNoteFolderNotFound Problem
+
+func (*UpdateNoteFolderNotFound) updateNoteFolderRes() {}
+
+type UpdateNoteFolderRequestEntityTooLarge Problem
+
+func (*UpdateNoteFolderRequestEntityTooLarge) updateNoteFolderRes() {}
+
+type UpdateNoteFolderTooManyRequests Problem
+
+func (*UpdateNoteFolderTooManyRequests) updateNoteFolderRes() {}
+
+type UpdateNoteFolderUnauthorized Problem
+
+func (*UpdateNoteFolderUnauthorized) updateNoteFolderRes() {}
+
+type UpdateNoteFolderUnprocessableEntity Problem
+
+func (*UpdateNoteFolderUnprocessableEntity) updateNoteFolderRes() {}
+
+type UpdateNoteForbidden Problem
+
+func (*UpdateNoteForbidden) updateNoteRes() {}
+
+type UpdateNoteNotFound Problem
+
+func (*UpdateNoteNotFound) updateNoteRes() {}
+
+type UpdateNotePreconditionFailed Problem
+
+func (*UpdateNotePreconditionFailed) updateNoteRes() {}
+
+type UpdateNoteRequestEntityTooLarge Problem
+
+func (*UpdateNoteRequestEntityTooLarge) updateNoteRes() {}
+
+type UpdateNoteTagBadRequest Problem
+
+func (*UpdateNoteTagBadRequest) updateNoteTagRes() {}
+
+type UpdateNoteTagConflict Problem
+
+func (*UpdateNoteTagConflict) updateNoteTagRes() {}
+
+type UpdateNoteTagForbidden Problem
+
+func (*UpdateNoteTagForbidden) updateNoteTagRes() {}
+
+type UpdateNoteTagNotFound Problem
+
+func (*UpdateNoteTagNotFound) updateNoteTagRes() {}
+
+type UpdateNoteTagRequestEntityTooLarge Problem
+
+func (*UpdateNoteTagRequestEntityTooLarge) updateNoteTagRes() {}
+
+type UpdateNoteTagTooManyRequests Problem
+
+func (*UpdateNoteTagTooManyRequests) updateNoteTagRes() {}
+
+type UpdateNoteTagUnauthorized Problem
+
+func (*UpdateNoteTagUnauthorized) updateNoteTagRes() {}
+
+type UpdateNoteTagUnprocessableEntity Problem
+
+func (*UpdateNoteTagUnprocessableEntity) updateNoteTagRes() {}
+
+type UpdateNoteTooManyRequests Problem
+
+func (*UpdateNoteTooManyRequests) updateNoteRes() {}
+
+type UpdateNoteUnauthorized Problem
+
+func (*UpdateNoteUnauthorized) updateNoteRes() {}
+
+type UpdateNoteUnprocessableEntity Problem
+
+func (*UpdateNoteUnprocessableEntity) updateNoteRes() {}
 
 type UpdateOrganizationBadRequest Problem
 
@@ -12080,6 +18839,70 @@ type UpdateTaskUnprocessableEntity Problem
 
 func (*UpdateTaskUnprocessableEntity) updateTaskRes() {}
 
+type UpdateWorkLogBadRequest Problem
+
+func (*UpdateWorkLogBadRequest) updateWorkLogRes() {}
+
+type UpdateWorkLogConflict Problem
+
+func (*UpdateWorkLogConflict) updateWorkLogRes() {}
+
+type UpdateWorkLogForbidden Problem
+
+func (*UpdateWorkLogForbidden) updateWorkLogRes() {}
+
+type UpdateWorkLogNotFound Problem
+
+func (*UpdateWorkLogNotFound) updateWorkLogRes() {}
+
+type UpdateWorkLogRequestEntityTooLarge Problem
+
+func (*UpdateWorkLogRequestEntityTooLarge) updateWorkLogRes() {}
+
+type UpdateWorkLogTooManyRequests Problem
+
+func (*UpdateWorkLogTooManyRequests) updateWorkLogRes() {}
+
+type UpdateWorkLogUnauthorized Problem
+
+func (*UpdateWorkLogUnauthorized) updateWorkLogRes() {}
+
+type UpdateWorkLogUnprocessableEntity Problem
+
+func (*UpdateWorkLogUnprocessableEntity) updateWorkLogRes() {}
+
+type UploadMessageFileBadRequest Problem
+
+func (*UploadMessageFileBadRequest) uploadMessageFileRes() {}
+
+type UploadMessageFileConflict Problem
+
+func (*UploadMessageFileConflict) uploadMessageFileRes() {}
+
+type UploadMessageFileForbidden Problem
+
+func (*UploadMessageFileForbidden) uploadMessageFileRes() {}
+
+type UploadMessageFileNotFound Problem
+
+func (*UploadMessageFileNotFound) uploadMessageFileRes() {}
+
+type UploadMessageFileRequestEntityTooLarge Problem
+
+func (*UploadMessageFileRequestEntityTooLarge) uploadMessageFileRes() {}
+
+type UploadMessageFileTooManyRequests Problem
+
+func (*UploadMessageFileTooManyRequests) uploadMessageFileRes() {}
+
+type UploadMessageFileUnauthorized Problem
+
+func (*UploadMessageFileUnauthorized) uploadMessageFileRes() {}
+
+type UploadMessageFileUnprocessableEntity Problem
+
+func (*UploadMessageFileUnprocessableEntity) uploadMessageFileRes() {}
+
 type UploadTaskAttachmentBadRequest Problem
 
 func (*UploadTaskAttachmentBadRequest) uploadTaskAttachmentRes() {}
@@ -12143,3 +18966,394 @@ func (*VerifyEmailTooManyRequests) verifyEmailRes() {}
 type VerifyEmailUnprocessableEntity Problem
 
 func (*VerifyEmailUnprocessableEntity) verifyEmailRes() {}
+
+// A finished time entry; give task_id or project_id (or both, the task's project).
+// Ref: #/components/schemas/WorkLogCreateRequest
+type WorkLogCreateRequest struct {
+	TaskID      OptUUID   `json:"task_id"`
+	ProjectID   OptUUID   `json:"project_id"`
+	Description OptString `json:"description"`
+	StartedAt   time.Time `json:"started_at"`
+	EndedAt     time.Time `json:"ended_at"`
+	Billable    OptBool   `json:"billable"`
+}
+
+// GetTaskID returns the value of TaskID.
+func (s *WorkLogCreateRequest) GetTaskID() OptUUID {
+	return s.TaskID
+}
+
+// GetProjectID returns the value of ProjectID.
+func (s *WorkLogCreateRequest) GetProjectID() OptUUID {
+	return s.ProjectID
+}
+
+// GetDescription returns the value of Description.
+func (s *WorkLogCreateRequest) GetDescription() OptString {
+	return s.Description
+}
+
+// GetStartedAt returns the value of StartedAt.
+func (s *WorkLogCreateRequest) GetStartedAt() time.Time {
+	return s.StartedAt
+}
+
+// GetEndedAt returns the value of EndedAt.
+func (s *WorkLogCreateRequest) GetEndedAt() time.Time {
+	return s.EndedAt
+}
+
+// GetBillable returns the value of Billable.
+func (s *WorkLogCreateRequest) GetBillable() OptBool {
+	return s.Billable
+}
+
+// SetTaskID sets the value of TaskID.
+func (s *WorkLogCreateRequest) SetTaskID(val OptUUID) {
+	s.TaskID = val
+}
+
+// SetProjectID sets the value of ProjectID.
+func (s *WorkLogCreateRequest) SetProjectID(val OptUUID) {
+	s.ProjectID = val
+}
+
+// SetDescription sets the value of Description.
+func (s *WorkLogCreateRequest) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetStartedAt sets the value of StartedAt.
+func (s *WorkLogCreateRequest) SetStartedAt(val time.Time) {
+	s.StartedAt = val
+}
+
+// SetEndedAt sets the value of EndedAt.
+func (s *WorkLogCreateRequest) SetEndedAt(val time.Time) {
+	s.EndedAt = val
+}
+
+// SetBillable sets the value of Billable.
+func (s *WorkLogCreateRequest) SetBillable(val OptBool) {
+	s.Billable = val
+}
+
+// A time entry; ended_at is null while its timer runs.
+// Ref: #/components/schemas/WorkLogInfo
+type WorkLogInfo struct {
+	ID             uuid.UUID      `json:"id"`
+	OrganizationID uuid.UUID      `json:"organization_id"`
+	UserID         uuid.UUID      `json:"user_id"`
+	TaskID         OptNilUUID     `json:"task_id"`
+	ProjectID      OptNilUUID     `json:"project_id"`
+	Description    OptString      `json:"description"`
+	StartedAt      time.Time      `json:"started_at"`
+	EndedAt        OptNilDateTime `json:"ended_at"`
+	// Whole seconds from started_at to ended_at; 0 while running.
+	DurationSeconds int               `json:"duration_seconds"`
+	Source          WorkLogInfoSource `json:"source"`
+	Billable        bool              `json:"billable"`
+	Running         bool              `json:"running"`
+	CreatedAt       time.Time         `json:"created_at"`
+	UpdatedAt       time.Time         `json:"updated_at"`
+}
+
+// GetID returns the value of ID.
+func (s *WorkLogInfo) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *WorkLogInfo) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetUserID returns the value of UserID.
+func (s *WorkLogInfo) GetUserID() uuid.UUID {
+	return s.UserID
+}
+
+// GetTaskID returns the value of TaskID.
+func (s *WorkLogInfo) GetTaskID() OptNilUUID {
+	return s.TaskID
+}
+
+// GetProjectID returns the value of ProjectID.
+func (s *WorkLogInfo) GetProjectID() OptNilUUID {
+	return s.ProjectID
+}
+
+// GetDescription returns the value of Description.
+func (s *WorkLogInfo) GetDescription() OptString {
+	return s.Description
+}
+
+// GetStartedAt returns the value of StartedAt.
+func (s *WorkLogInfo) GetStartedAt() time.Time {
+	return s.StartedAt
+}
+
+// GetEndedAt returns the value of EndedAt.
+func (s *WorkLogInfo) GetEndedAt() OptNilDateTime {
+	return s.EndedAt
+}
+
+// GetDurationSeconds returns the value of DurationSeconds.
+func (s *WorkLogInfo) GetDurationSeconds() int {
+	return s.DurationSeconds
+}
+
+// GetSource returns the value of Source.
+func (s *WorkLogInfo) GetSource() WorkLogInfoSource {
+	return s.Source
+}
+
+// GetBillable returns the value of Billable.
+func (s *WorkLogInfo) GetBillable() bool {
+	return s.Billable
+}
+
+// GetRunning returns the value of Running.
+func (s *WorkLogInfo) GetRunning() bool {
+	return s.Running
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *WorkLogInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *WorkLogInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// SetID sets the value of ID.
+func (s *WorkLogInfo) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *WorkLogInfo) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetUserID sets the value of UserID.
+func (s *WorkLogInfo) SetUserID(val uuid.UUID) {
+	s.UserID = val
+}
+
+// SetTaskID sets the value of TaskID.
+func (s *WorkLogInfo) SetTaskID(val OptNilUUID) {
+	s.TaskID = val
+}
+
+// SetProjectID sets the value of ProjectID.
+func (s *WorkLogInfo) SetProjectID(val OptNilUUID) {
+	s.ProjectID = val
+}
+
+// SetDescription sets the value of Description.
+func (s *WorkLogInfo) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetStartedAt sets the value of StartedAt.
+func (s *WorkLogInfo) SetStartedAt(val time.Time) {
+	s.StartedAt = val
+}
+
+// SetEndedAt sets the value of EndedAt.
+func (s *WorkLogInfo) SetEndedAt(val OptNilDateTime) {
+	s.EndedAt = val
+}
+
+// SetDurationSeconds sets the value of DurationSeconds.
+func (s *WorkLogInfo) SetDurationSeconds(val int) {
+	s.DurationSeconds = val
+}
+
+// SetSource sets the value of Source.
+func (s *WorkLogInfo) SetSource(val WorkLogInfoSource) {
+	s.Source = val
+}
+
+// SetBillable sets the value of Billable.
+func (s *WorkLogInfo) SetBillable(val bool) {
+	s.Billable = val
+}
+
+// SetRunning sets the value of Running.
+func (s *WorkLogInfo) SetRunning(val bool) {
+	s.Running = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *WorkLogInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *WorkLogInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+func (*WorkLogInfo) createWorkLogRes()   {}
+func (*WorkLogInfo) getRunningTimerRes() {}
+func (*WorkLogInfo) getWorkLogRes()      {}
+func (*WorkLogInfo) startTimerRes()      {}
+func (*WorkLogInfo) stopTimerRes()       {}
+func (*WorkLogInfo) updateWorkLogRes()   {}
+
+type WorkLogInfoSource string
+
+const (
+	WorkLogInfoSourceManual WorkLogInfoSource = "manual"
+	WorkLogInfoSourceTimer  WorkLogInfoSource = "timer"
+)
+
+// AllValues returns all WorkLogInfoSource values.
+func (WorkLogInfoSource) AllValues() []WorkLogInfoSource {
+	return []WorkLogInfoSource{
+		WorkLogInfoSourceManual,
+		WorkLogInfoSourceTimer,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s WorkLogInfoSource) MarshalText() ([]byte, error) {
+	switch s {
+	case WorkLogInfoSourceManual:
+		return []byte(s), nil
+	case WorkLogInfoSourceTimer:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *WorkLogInfoSource) UnmarshalText(data []byte) error {
+	switch WorkLogInfoSource(data) {
+	case WorkLogInfoSourceManual:
+		*s = WorkLogInfoSourceManual
+		return nil
+	case WorkLogInfoSourceTimer:
+		*s = WorkLogInfoSourceTimer
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// A page of work logs and the total of every matching entry.
+// Ref: #/components/schemas/WorkLogPage
+type WorkLogPage struct {
+	Items      []WorkLogInfo `json:"items"`
+	NextCursor OptNilString  `json:"next_cursor"`
+	// Sum of duration_seconds over all entries matching the filters.
+	TotalSeconds int `json:"total_seconds"`
+}
+
+// GetItems returns the value of Items.
+func (s *WorkLogPage) GetItems() []WorkLogInfo {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *WorkLogPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// GetTotalSeconds returns the value of TotalSeconds.
+func (s *WorkLogPage) GetTotalSeconds() int {
+	return s.TotalSeconds
+}
+
+// SetItems sets the value of Items.
+func (s *WorkLogPage) SetItems(val []WorkLogInfo) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *WorkLogPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+// SetTotalSeconds sets the value of TotalSeconds.
+func (s *WorkLogPage) SetTotalSeconds(val int) {
+	s.TotalSeconds = val
+}
+
+func (*WorkLogPage) listWorkLogsRes() {}
+
+// The fields to change.
+// Ref: #/components/schemas/WorkLogUpdateRequest
+type WorkLogUpdateRequest struct {
+	TaskID      OptUUID     `json:"task_id"`
+	ProjectID   OptUUID     `json:"project_id"`
+	Description OptString   `json:"description"`
+	StartedAt   OptDateTime `json:"started_at"`
+	EndedAt     OptDateTime `json:"ended_at"`
+	Billable    OptBool     `json:"billable"`
+}
+
+// GetTaskID returns the value of TaskID.
+func (s *WorkLogUpdateRequest) GetTaskID() OptUUID {
+	return s.TaskID
+}
+
+// GetProjectID returns the value of ProjectID.
+func (s *WorkLogUpdateRequest) GetProjectID() OptUUID {
+	return s.ProjectID
+}
+
+// GetDescription returns the value of Description.
+func (s *WorkLogUpdateRequest) GetDescription() OptString {
+	return s.Description
+}
+
+// GetStartedAt returns the value of StartedAt.
+func (s *WorkLogUpdateRequest) GetStartedAt() OptDateTime {
+	return s.StartedAt
+}
+
+// GetEndedAt returns the value of EndedAt.
+func (s *WorkLogUpdateRequest) GetEndedAt() OptDateTime {
+	return s.EndedAt
+}
+
+// GetBillable returns the value of Billable.
+func (s *WorkLogUpdateRequest) GetBillable() OptBool {
+	return s.Billable
+}
+
+// SetTaskID sets the value of TaskID.
+func (s *WorkLogUpdateRequest) SetTaskID(val OptUUID) {
+	s.TaskID = val
+}
+
+// SetProjectID sets the value of ProjectID.
+func (s *WorkLogUpdateRequest) SetProjectID(val OptUUID) {
+	s.ProjectID = val
+}
+
+// SetDescription sets the value of Description.
+func (s *WorkLogUpdateRequest) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetStartedAt sets the value of StartedAt.
+func (s *WorkLogUpdateRequest) SetStartedAt(val OptDateTime) {
+	s.StartedAt = val
+}
+
+// SetEndedAt sets the value of EndedAt.
+func (s *WorkLogUpdateRequest) SetEndedAt(val OptDateTime) {
+	s.EndedAt = val
+}
+
+// SetBillable sets the value of Billable.
+func (s *WorkLogUpdateRequest) SetBillable(val OptBool) {
+	s.Billable = val
+}

@@ -8,6 +8,14 @@ import (
 
 // Handler handles operations described by OpenAPI v3 specification.
 type Handler interface {
+	// AddChannelMember implements addChannelMember operation.
+	//
+	// Members of a channel add other members of the organization (holders of channel:update add to public
+	// channels too); only owners and admins give a role above member. Direct and project channels are
+	// closed (409); a member twice is 409.
+	//
+	// POST /channels/{channel_id}/members
+	AddChannelMember(ctx context.Context, req *ChatMemberAddRequest, params AddChannelMemberParams) (AddChannelMemberRes, error)
 	// AddOrganizationMember implements addOrganizationMember operation.
 	//
 	// Adds the user registered with this email as an active member holding a system role. Needs
@@ -23,6 +31,19 @@ type Handler interface {
 	//
 	// POST /projects/{project_id}/members
 	AddProjectMember(ctx context.Context, req *ProjectMemberAddRequest, params AddProjectMemberParams) (AddProjectMemberRes, error)
+	// AddReaction implements addReaction operation.
+	//
+	// Idempotent: one reaction per message, user and emoji. Needs message:create.
+	//
+	// PUT /messages/{message_id}/reactions/{emoji}
+	AddReaction(ctx context.Context, params AddReactionParams) (AddReactionRes, error)
+	// ArchiveChannel implements archiveChannel operation.
+	//
+	// The channel becomes read-only: posts, edits, reactions and pins are refused with 409. Repeating it
+	// is 409. Direct channels cannot be archived (422).
+	//
+	// POST /channels/{channel_id}/archive
+	ArchiveChannel(ctx context.Context, params ArchiveChannelParams) (ArchiveChannelRes, error)
 	// ArchiveProject implements archiveProject operation.
 	//
 	// Needs project:update. Archived projects are read-only and listed with status=archived; archiving an
@@ -39,6 +60,12 @@ type Handler interface {
 	//
 	// POST /organizations/{org_id}/members/{user_id}/roles
 	AssignMemberRole(ctx context.Context, req *RoleAssignment, params AssignMemberRoleParams) (AssignMemberRoleRes, error)
+	// AttachNoteTag implements attachNoteTag operation.
+	//
+	// Idempotent; needs edit access to the note. No version is written.
+	//
+	// PUT /notes/{note_id}/tags/{tag_id}
+	AttachNoteTag(ctx context.Context, params AttachNoteTagParams) (AttachNoteTagRes, error)
 	// AttachTaskLabel implements attachTaskLabel operation.
 	//
 	// Idempotent. Needs task:update; the label must belong to the task's project.
@@ -80,6 +107,13 @@ type Handler interface {
 	//
 	// POST /boards/{board_id}/columns
 	CreateBoardColumn(ctx context.Context, req *BoardColumnCreateRequest, params CreateBoardColumnParams) (CreateBoardColumnRes, error)
+	// CreateChannel implements createChannel operation.
+	//
+	// The caller becomes its owner. Names are unique among the organization's live public and private
+	// channels (409). Needs channel:create.
+	//
+	// POST /organizations/{org_id}/channels
+	CreateChannel(ctx context.Context, req *ChatChannelCreateRequest, params CreateChannelParams) (CreateChannelRes, error)
 	// CreateLabel implements createLabel operation.
 	//
 	// Needs label:create. Names are unique among the project's labels (409).
@@ -92,6 +126,35 @@ type Handler interface {
 	//
 	// POST /projects/{project_id}/milestones
 	CreateMilestone(ctx context.Context, req *MilestoneCreateRequest, params CreateMilestoneParams) (CreateMilestoneRes, error)
+	// CreateNote implements createNote operation.
+	//
+	// Needs note:create in the organization; the caller becomes the owner and version 1 is recorded.
+	// Visibility defaults to private; `project` visibility needs `project_id`. Folder and project must
+	// belong to the organization.
+	//
+	// POST /organizations/{org_id}/notes
+	CreateNote(ctx context.Context, req *NoteCreateRequest, params CreateNoteParams) (CreateNoteRes, error)
+	// CreateNoteComment implements createNoteComment operation.
+	//
+	// Needs comment access (owner, an organization or project note the caller sees, or a comment/edit
+	// share). With `quote` the comment is anchored to that passage (W3C TextQuoteSelector:
+	// `prefix`/`suffix` tell repeated quotes apart, `start_offset` is a hint); a quote not in the content
+	// is 422. With `parent_id` it replies to a thread's first comment.
+	//
+	// POST /notes/{note_id}/comments
+	CreateNoteComment(ctx context.Context, req *NoteCommentCreateRequest, params CreateNoteCommentParams) (CreateNoteCommentRes, error)
+	// CreateNoteFolder implements createNoteFolder operation.
+	//
+	// Top-level without `parent_id`. Names are unique among live siblings (409).
+	//
+	// POST /organizations/{org_id}/note-folders
+	CreateNoteFolder(ctx context.Context, req *NoteFolderCreateRequest, params CreateNoteFolderParams) (CreateNoteFolderRes, error)
+	// CreateNoteTag implements createNoteTag operation.
+	//
+	// Names are unique in the organization ignoring case (409), and keep the case they were typed in.
+	//
+	// POST /organizations/{org_id}/note-tags
+	CreateNoteTag(ctx context.Context, req *NoteTagCreateRequest, params CreateNoteTagParams) (CreateNoteTagRes, error)
 	// CreateOrganization implements createOrganization operation.
 	//
 	// Any signed-in user may create an organization; they become its first member with the ADMIN role.
@@ -150,6 +213,16 @@ type Handler interface {
 	//
 	// POST /tasks/{task_id}/time-logs
 	CreateTimeLog(ctx context.Context, req *TimeLogCreateRequest, params CreateTimeLogParams) (CreateTimeLogRes, error)
+	// CreateWorkLog implements createWorkLog operation.
+	//
+	// Adds a finished entry for the caller (work_log:create in the organization). It is linked to a task
+	// (whose project it then gets) or a project; both must be readable by the caller, and the organization
+	// is theirs. ended_at must be after started_at (422). An entry overlapping another of the caller's
+	// entries (a running timer counts up to now) is a 409 naming it, unless worktracking.allow_overlaps is
+	// set.
+	//
+	// POST /work-logs
+	CreateWorkLog(ctx context.Context, req *WorkLogCreateRequest) (CreateWorkLogRes, error)
 	// DeactivateUser implements deactivateUser operation.
 	//
 	// SUPER_ADMIN only. Sets the account status to deactivated and revokes every session, so its tokens
@@ -176,12 +249,46 @@ type Handler interface {
 	//
 	// DELETE /labels/{label_id}
 	DeleteLabel(ctx context.Context, params DeleteLabelParams) (DeleteLabelRes, error)
+	// DeleteMessage implements deleteMessage operation.
+	//
+	// The author, the channel's owners and admins, or holders of message:delete. Soft: a thread root with
+	// replies stays as a deleted placeholder and its replies remain.
+	//
+	// DELETE /messages/{message_id}
+	DeleteMessage(ctx context.Context, params DeleteMessageParams) (DeleteMessageRes, error)
 	// DeleteMilestone implements deleteMilestone operation.
 	//
 	// Its tasks keep existing without a milestone. Needs milestone:delete.
 	//
 	// DELETE /milestones/{milestone_id}
 	DeleteMilestone(ctx context.Context, params DeleteMilestoneParams) (DeleteMilestoneRes, error)
+	// DeleteNote implements deleteNote operation.
+	//
+	// Soft-deletes the note. Needs note:delete in the organization and ownership of the note (or
+	// note:manage).
+	//
+	// DELETE /notes/{note_id}
+	DeleteNote(ctx context.Context, params DeleteNoteParams) (DeleteNoteRes, error)
+	// DeleteNoteComment implements deleteNoteComment operation.
+	//
+	// Needs note:delete; the comment's author, or note:manage.
+	//
+	// DELETE /note-comments/{comment_id}
+	DeleteNoteComment(ctx context.Context, params DeleteNoteCommentParams) (DeleteNoteCommentRes, error)
+	// DeleteNoteFolder implements deleteNoteFolder operation.
+	//
+	// Needs note:delete. A folder holding notes or subfolders is 409 unless `recursive=true`, which
+	// soft-deletes the subtree and all its notes in one transaction (409 and nothing deleted if some of
+	// those notes are not the caller's to delete: others' notes need note:manage).
+	//
+	// DELETE /note-folders/{folder_id}
+	DeleteNoteFolder(ctx context.Context, params DeleteNoteFolderParams) (DeleteNoteFolderRes, error)
+	// DeleteNoteTag implements deleteNoteTag operation.
+	//
+	// Soft-deletes the tag; notes no longer show it.
+	//
+	// DELETE /note-tags/{tag_id}
+	DeleteNoteTag(ctx context.Context, params DeleteNoteTagParams) (DeleteNoteTagRes, error)
 	// DeleteProject implements deleteProject operation.
 	//
 	// Needs project:delete. The project is soft-deleted; its key can be reused.
@@ -225,12 +332,31 @@ type Handler interface {
 	//
 	// DELETE /dependencies/{dependency_id}
 	DeleteTaskDependency(ctx context.Context, params DeleteTaskDependencyParams) (DeleteTaskDependencyRes, error)
+	// DeleteWorkLog implements deleteWorkLog operation.
+	//
+	// Soft-deletes the entry (own entries with work_log:delete, anyone's with work_log:manage).
+	//
+	// DELETE /work-logs/{work_log_id}
+	DeleteWorkLog(ctx context.Context, params DeleteWorkLogParams) (DeleteWorkLogRes, error)
+	// DetachNoteTag implements detachNoteTag operation.
+	//
+	// Idempotent; needs edit access to the note.
+	//
+	// DELETE /notes/{note_id}/tags/{tag_id}
+	DetachNoteTag(ctx context.Context, params DetachNoteTagParams) (DetachNoteTagRes, error)
 	// DetachTaskLabel implements detachTaskLabel operation.
 	//
 	// Idempotent. Needs task:update.
 	//
 	// DELETE /tasks/{task_id}/labels/{label_id}
 	DetachTaskLabel(ctx context.Context, params DetachTaskLabelParams) (DetachTaskLabelRes, error)
+	// DiffNoteVersions implements diffNoteVersions operation.
+	//
+	// A unified line diff (diff -u format, 3 lines of context) of the content from version `from` to
+	// version `to`, and word-level diffs of the title and content for reading prose changes.
+	//
+	// GET /notes/{note_id}/diff
+	DiffNoteVersions(ctx context.Context, params DiffNoteVersionsParams) (DiffNoteVersionsRes, error)
 	// DisableMfa implements disableMfa operation.
 	//
 	// Needs the password and a current TOTP code or an unused recovery code (403 of type `wrong-password`
@@ -239,6 +365,13 @@ type Handler interface {
 	//
 	// POST /auth/mfa/disable
 	DisableMfa(ctx context.Context, req *MfaDisableRequest) (DisableMfaRes, error)
+	// DownloadMessageFile implements downloadMessageFile operation.
+	//
+	// Streams the bytes as application/octet-stream with `Content-Disposition: attachment` and
+	// `X-Content-Type-Options: nosniff`. 404 unless the caller can read the channel.
+	//
+	// GET /message-files/{file_id}/download
+	DownloadMessageFile(ctx context.Context, params DownloadMessageFileParams) (DownloadMessageFileRes, error)
 	// DownloadTaskAttachment implements downloadTaskAttachment operation.
 	//
 	// Streams the bytes as application/octet-stream with `Content-Disposition: attachment` (the file name,
@@ -247,6 +380,19 @@ type Handler interface {
 	//
 	// GET /attachments/{attachment_id}/download
 	DownloadTaskAttachment(ctx context.Context, params DownloadTaskAttachmentParams) (DownloadTaskAttachmentRes, error)
+	// EditMessage implements editMessage operation.
+	//
+	// The author edits the body (edited_at is set; the previous text stays in the audit trail); mentions
+	// are parsed again.
+	//
+	// PATCH /messages/{message_id}
+	EditMessage(ctx context.Context, req *ChatMessageUpdateRequest, params EditMessageParams) (EditMessageRes, error)
+	// EditNoteComment implements editNoteComment operation.
+	//
+	// Its author only.
+	//
+	// PATCH /note-comments/{comment_id}
+	EditNoteComment(ctx context.Context, req *NoteCommentUpdateRequest, params EditNoteCommentParams) (EditNoteCommentRes, error)
 	// EnrollMfa implements enrollMfa operation.
 	//
 	// Returns a new TOTP secret (also as an otpauth URI for a QR code). MFA stays off until POST
@@ -287,6 +433,12 @@ type Handler interface {
 	//
 	// POST /auth/password/forgot
 	ForgotPassword(ctx context.Context, req *ForgotPasswordRequest) (ForgotPasswordRes, error)
+	// GetChannel implements getChannel operation.
+	//
+	// 404 for a private channel the caller is not a member of.
+	//
+	// GET /channels/{channel_id}
+	GetChannel(ctx context.Context, params GetChannelParams) (GetChannelRes, error)
 	// GetHealth implements getHealth operation.
 	//
 	// Answers 200 while the process is alive. It checks nothing else, so an orchestrator never restarts a
@@ -306,18 +458,56 @@ type Handler interface {
 	//
 	// GET /auth/me
 	GetMe(ctx context.Context) (GetMeRes, error)
+	// GetMessage implements getMessage operation.
+	//
+	// With its reactions (counts per emoji) and files.
+	//
+	// GET /messages/{message_id}
+	GetMessage(ctx context.Context, params GetMessageParams) (GetMessageRes, error)
 	// GetMilestone implements getMilestone operation.
 	//
 	// Progress is done tasks / all tasks (cancelled ones excluded from both).
 	//
 	// GET /milestones/{milestone_id}
 	GetMilestone(ctx context.Context, params GetMilestoneParams) (GetMilestoneRes, error)
+	// GetMyProductivity implements getMyProductivity operation.
+	//
+	// The caller's daily (default) or weekly rollups whose period starts between `from` and `to`
+	// (inclusive calendar dates, at most 366 days apart, so the list is not paginated), oldest first, in
+	// every organization or only `organization_id`. Rollups are recomputed by a periodic job.
+	//
+	// GET /me/productivity
+	GetMyProductivity(ctx context.Context, params GetMyProductivityParams) (GetMyProductivityRes, error)
+	// GetNote implements getNote operation.
+	//
+	// The note with its Markdown content and the content rendered to sanitized HTML. A note the caller may
+	// not read (including through an expired or revoked share) is 404. The ETag (and `version`) go back in
+	// If-Match.
+	//
+	// GET /notes/{note_id}
+	GetNote(ctx context.Context, params GetNoteParams) (GetNoteRes, error)
+	// GetNoteVersion implements getNoteVersion operation.
+	//
+	// The title and content as saved in that version.
+	//
+	// GET /notes/{note_id}/versions/{version}
+	GetNoteVersion(ctx context.Context, params GetNoteVersionParams) (GetNoteVersionRes, error)
 	// GetOrganization implements getOrganization operation.
 	//
 	// Visible to its members only; any other organization is 404.
 	//
 	// GET /organizations/{org_id}
 	GetOrganization(ctx context.Context, params GetOrganizationParams) (GetOrganizationRes, error)
+	// GetOrganizationProductivity implements getOrganizationProductivity operation.
+	//
+	// Totals per member over the rollups whose period starts between `from` and `to` (at most 366 days),
+	// ordered by user id (keyset pagination). Answered only when the organization's
+	// manager_tracking_enabled is true, and only to a manager: a holder of work_log:manage sees every
+	// member, a project owner or admin sees the members of their projects; otherwise 403. Raw activity is
+	// never exposed here.
+	//
+	// GET /organizations/{org_id}/productivity
+	GetOrganizationProductivity(ctx context.Context, params GetOrganizationProductivityParams) (GetOrganizationProductivityRes, error)
 	// GetProject implements getProject operation.
 	//
 	// Needs project:read in the project's organization; otherwise 404.
@@ -338,6 +528,12 @@ type Handler interface {
 	//
 	// GET /organizations/{org_id}/roles/{role_id}
 	GetRole(ctx context.Context, params GetRoleParams) (GetRoleRes, error)
+	// GetRunningTimer implements getRunningTimer operation.
+	//
+	// The caller's running timer (an entry without ended_at), or 404 when none runs.
+	//
+	// GET /work-logs/timer
+	GetRunningTimer(ctx context.Context) (GetRunningTimerRes, error)
 	// GetSprint implements getSprint operation.
 	//
 	// Needs sprint:read.
@@ -362,6 +558,13 @@ type Handler interface {
 	//
 	// GET /tasks/{task_id}/time-logs/summary
 	GetTimeLogSummary(ctx context.Context, params GetTimeLogSummaryParams) (GetTimeLogSummaryRes, error)
+	// GetWorkLog implements getWorkLog operation.
+	//
+	// One entry; another user's entry is a 404 unless the caller holds work_log:manage in its
+	// organization.
+	//
+	// GET /work-logs/{work_log_id}
+	GetWorkLog(ctx context.Context, params GetWorkLogParams) (GetWorkLogRes, error)
 	// GrantRolePermission implements grantRolePermission operation.
 	//
 	// Needs role:update and the granted permission itself in the organization (nobody hands out more than
@@ -370,6 +573,31 @@ type Handler interface {
 	//
 	// POST /organizations/{org_id}/roles/{role_id}/permissions
 	GrantRolePermission(ctx context.Context, req *PermissionRef, params GrantRolePermissionParams) (GrantRolePermissionRes, error)
+	// IngestAppUsage implements ingestAppUsage operation.
+	//
+	// Batch upload from the desktop tracker, for the caller in one organization they belong to
+	// (work_log:create). At most 1,000 records (more is a 422 for the whole batch). Idempotent: a record
+	// whose client_record_id the caller already sent is counted as a duplicate and changes nothing. Each
+	// record is checked on its own: ended_at before started_at, or a start more than
+	// worktracking.clock_skew_tolerance in the future, rejects that record (listed in `errors` with its
+	// index) and the others are still stored; an end in the future within the tolerance is clamped to the
+	// server's clock.
+	//
+	// POST /tracking/app-usage
+	IngestAppUsage(ctx context.Context, req *AppUsageBatchRequest) (IngestAppUsageRes, error)
+	// IngestIdlePeriods implements ingestIdlePeriods operation.
+	//
+	// Batch upload of spans without keyboard or mouse input, with the same rules as ingestAppUsage (at
+	// most 1,000 records, idempotent by client_record_id, per-record errors, clock-skew tolerance).
+	//
+	// POST /tracking/idle-periods
+	IngestIdlePeriods(ctx context.Context, req *IdlePeriodBatchRequest) (IngestIdlePeriodsRes, error)
+	// JoinChannel implements joinChannel operation.
+	//
+	// Idempotent. Private channels are joined by invitation only (404 if invisible).
+	//
+	// POST /channels/{channel_id}/join
+	JoinChannel(ctx context.Context, params JoinChannelParams) (JoinChannelRes, error)
 	// ListAuditActivity implements listAuditActivity operation.
 	//
 	// ActivityLog rows matching every given filter, newest first (keyset pagination). Visible rows: those
@@ -386,6 +614,35 @@ type Handler interface {
 	//
 	// GET /projects/{project_id}/boards
 	ListBoards(ctx context.Context, params ListBoardsParams) (ListBoardsRes, error)
+	// ListChannelMembers implements listChannelMembers operation.
+	//
+	// Newest members first.
+	//
+	// GET /channels/{channel_id}/members
+	ListChannelMembers(ctx context.Context, params ListChannelMembersParams) (ListChannelMembersRes, error)
+	// ListChannelMessages implements listChannelMessages operation.
+	//
+	// Top-level messages (thread replies are listed by listThread) in chronological order, `limit` of
+	// them: the newest without a position, those before or after a message id, or the page around one (the
+	// message itself, half before, half after; to jump to a search hit). Keyset on the time-ordered ids,
+	// so messages arriving meanwhile never shift a page. A deleted thread root still shows, as deleted,
+	// while it has replies.
+	//
+	// GET /channels/{channel_id}/messages
+	ListChannelMessages(ctx context.Context, params ListChannelMessagesParams) (ListChannelMessagesRes, error)
+	// ListChannelPins implements listChannelPins operation.
+	//
+	// Most recently pinned first.
+	//
+	// GET /channels/{channel_id}/pins
+	ListChannelPins(ctx context.Context, params ListChannelPinsParams) (ListChannelPinsRes, error)
+	// ListChannels implements listChannels operation.
+	//
+	// Public channels and the private, direct and project channels the caller belongs to, newest first.
+	// Private channels of others never appear. Needs channel:read.
+	//
+	// GET /organizations/{org_id}/channels
+	ListChannels(ctx context.Context, params ListChannelsParams) (ListChannelsRes, error)
 	// ListJobKinds implements listJobKinds operation.
 	//
 	// Every kind of background job with its description, its schedule (periodic kinds run on one replica,
@@ -418,6 +675,72 @@ type Handler interface {
 	//
 	// GET /projects/{project_id}/milestones
 	ListMilestones(ctx context.Context, params ListMilestonesParams) (ListMilestonesRes, error)
+	// ListMyAppUsage implements listMyAppUsage operation.
+	//
+	// The caller's own raw records, newest first (keyset pagination). Nobody else can read them.
+	//
+	// GET /me/app-usage
+	ListMyAppUsage(ctx context.Context, params ListMyAppUsageParams) (ListMyAppUsageRes, error)
+	// ListMyChannels implements listMyChannels operation.
+	//
+	// Every channel the caller is a member of, with the messages by others after their read pointer
+	// (unread_count) and those mentioning them (mention_count), computed in one query. Not paginated:
+	// bounded by the caller's memberships.
+	//
+	// GET /me/channels
+	ListMyChannels(ctx context.Context, params ListMyChannelsParams) (ListMyChannelsRes, error)
+	// ListMyIdlePeriods implements listMyIdlePeriods operation.
+	//
+	// The caller's own idle periods, newest first (keyset pagination). Nobody else can read them.
+	//
+	// GET /me/idle-periods
+	ListMyIdlePeriods(ctx context.Context, params ListMyIdlePeriodsParams) (ListMyIdlePeriodsRes, error)
+	// ListMyMentions implements listMyMentions operation.
+	//
+	// Messages that @-mention the caller by username, newest first, in channels they can read.
+	//
+	// GET /me/mentions
+	ListMyMentions(ctx context.Context, params ListMyMentionsParams) (ListMyMentionsRes, error)
+	// ListNoteComments implements listNoteComments operation.
+	//
+	// Oldest first; replies carry parent_id. Anchored comments carry their quote and current offsets, or
+	// anchor_status orphaned when an edit removed the quoted text (never deleted).
+	//
+	// GET /notes/{note_id}/comments
+	ListNoteComments(ctx context.Context, params ListNoteCommentsParams) (ListNoteCommentsRes, error)
+	// ListNoteFolders implements listNoteFolders operation.
+	//
+	// Every folder of the organization (parent_id links the tree), newest first.
+	//
+	// GET /organizations/{org_id}/note-folders
+	ListNoteFolders(ctx context.Context, params ListNoteFoldersParams) (ListNoteFoldersRes, error)
+	// ListNoteShares implements listNoteShares operation.
+	//
+	// Who the note is shared with (users and projects), including expired shares, which grant nothing.
+	//
+	// GET /notes/{note_id}/shares
+	ListNoteShares(ctx context.Context, params ListNoteSharesParams) (ListNoteSharesRes, error)
+	// ListNoteTags implements listNoteTags operation.
+	//
+	// The organization's note tags, newest first.
+	//
+	// GET /organizations/{org_id}/note-tags
+	ListNoteTags(ctx context.Context, params ListNoteTagsParams) (ListNoteTagsRes, error)
+	// ListNoteVersions implements listNoteVersions operation.
+	//
+	// The history of title and content changes, newest first, without content.
+	//
+	// GET /notes/{note_id}/versions
+	ListNoteVersions(ctx context.Context, params ListNoteVersionsParams) (ListNoteVersionsRes, error)
+	// ListNotes implements listNotes operation.
+	//
+	// Notes of the organization the caller may read (private: owner only; shared: owner and live share
+	// grantees; project: members of the note's project; organization: every member with note:read), newest
+	// first, without content. `q` searches titles and content case-insensitively. Archived notes are
+	// listed only with `archived=true`. Filters combine with AND.
+	//
+	// GET /organizations/{org_id}/notes
+	ListNotes(ctx context.Context, params ListNotesParams) (ListNotesRes, error)
 	// ListOrganizationMembers implements listOrganizationMembers operation.
 	//
 	// Members with their user profile and roles in the organization, newest first. Needs member:read.
@@ -518,12 +841,26 @@ type Handler interface {
 	//
 	// GET /projects/{project_id}/tasks
 	ListTasks(ctx context.Context, params ListTasksParams) (ListTasksRes, error)
+	// ListThread implements listThread operation.
+	//
+	// Replies of a top-level message, oldest first.
+	//
+	// GET /messages/{message_id}/thread
+	ListThread(ctx context.Context, params ListThreadParams) (ListThreadRes, error)
 	// ListTimeLogs implements listTimeLogs operation.
 	//
 	// Newest first. Needs time_log:read.
 	//
 	// GET /tasks/{task_id}/time-logs
 	ListTimeLogs(ctx context.Context, params ListTimeLogsParams) (ListTimeLogsRes, error)
+	// ListWorkLogs implements listWorkLogs operation.
+	//
+	// Work logs the caller may read, newest first (keyset pagination): their own entries, and every entry
+	// of the organizations where they hold work_log:manage. `total_seconds` sums duration_seconds of every
+	// entry matching the filters (not only this page; a running timer counts 0).
+	//
+	// GET /work-logs
+	ListWorkLogs(ctx context.Context, params ListWorkLogsParams) (ListWorkLogsRes, error)
 	// Login implements login operation.
 	//
 	// Email or username plus password, and a TOTP or recovery code when MFA is on. A wrong identifier, a
@@ -546,6 +883,13 @@ type Handler interface {
 	//
 	// POST /auth/logout-all
 	LogoutAll(ctx context.Context) (LogoutAllRes, error)
+	// MarkChannelRead implements markChannelRead operation.
+	//
+	// Marks the channel read up to message_id (default: its newest message). The pointer only moves
+	// forward: an older message_id (another device lagging behind) changes nothing.
+	//
+	// POST /channels/{channel_id}/read
+	MarkChannelRead(ctx context.Context, req *ChatReadRequest, params MarkChannelReadParams) (MarkChannelReadRes, error)
 	// MoveTask implements moveTask operation.
 	//
 	// Puts the task into a column of a board of its project; its status becomes the column's mapped status
@@ -554,6 +898,37 @@ type Handler interface {
 	//
 	// POST /tasks/{task_id}/move
 	MoveTask(ctx context.Context, req *TaskMoveRequest, params MoveTaskParams) (MoveTaskRes, error)
+	// OpenDirectChannel implements openDirectChannel operation.
+	//
+	// Returns the one direct channel between the caller and user_id, creating it on first use: opening it
+	// again, from either side, returns the same channel (concurrent opens too). Both must be members of
+	// the organization (404 otherwise); a conversation with oneself is 422.
+	//
+	// POST /organizations/{org_id}/direct-channels
+	OpenDirectChannel(ctx context.Context, req *ChatDirectRequest, params OpenDirectChannelParams) (OpenDirectChannelRes, error)
+	// OpenProjectChannel implements openProjectChannel operation.
+	//
+	// Returns the project's channel, creating it on first use with the project's members (owner and admin
+	// keep their role). From then on its members follow the project's membership. Needs project:read and
+	// membership of the project.
+	//
+	// POST /projects/{project_id}/channel
+	OpenProjectChannel(ctx context.Context, params OpenProjectChannelParams) (OpenProjectChannelRes, error)
+	// PinMessage implements pinMessage operation.
+	//
+	// Idempotent; records who pinned it and when. Needs message:update.
+	//
+	// PUT /messages/{message_id}/pin
+	PinMessage(ctx context.Context, params PinMessageParams) (PinMessageRes, error)
+	// PostMessage implements postMessage operation.
+	//
+	// Markdown, stored as typed (body_html is the sanitized rendering). root_id replies in the thread of a
+	// top-level message of the channel. @username mentions members of the organization; @channel, @here
+	// and @all mention the channel. Longer than chat.max_message_length characters (default 16000) is 422.
+	// Needs message:create and membership; archived channels refuse posts with 409.
+	//
+	// POST /channels/{channel_id}/messages
+	PostMessage(ctx context.Context, req *ChatMessageCreateRequest, params PostMessageParams) (PostMessageRes, error)
 	// RefreshToken implements refreshToken operation.
 	//
 	// Every refresh token works once. Presenting an already rotated token revokes every session of its
@@ -569,6 +944,14 @@ type Handler interface {
 	//
 	// POST /auth/register
 	Register(ctx context.Context, req *RegisterRequest) (RegisterRes, error)
+	// RemoveChannelMember implements removeChannelMember operation.
+	//
+	// Anyone leaves (user_id = themself); owners and admins remove others. Direct and project channels are
+	// left through their conversation partner or project (409). The last owner cannot leave while others
+	// remain (409).
+	//
+	// DELETE /channels/{channel_id}/members/{user_id}
+	RemoveChannelMember(ctx context.Context, params RemoveChannelMemberParams) (RemoveChannelMemberRes, error)
 	// RemoveOrganizationMember implements removeOrganizationMember operation.
 	//
 	// Ends the membership (soft delete) and removes the member's roles in the organization, effective on
@@ -582,6 +965,12 @@ type Handler interface {
 	//
 	// DELETE /projects/{project_id}/members/{user_id}
 	RemoveProjectMember(ctx context.Context, params RemoveProjectMemberParams) (RemoveProjectMemberRes, error)
+	// RemoveReaction implements removeReaction operation.
+	//
+	// Idempotent.
+	//
+	// DELETE /messages/{message_id}/reactions/{emoji}
+	RemoveReaction(ctx context.Context, params RemoveReactionParams) (RemoveReactionRes, error)
 	// ReorderBoardColumns implements reorderBoardColumns operation.
 	//
 	// `column_ids` must list every column of the board exactly once; their positions become 0..n-1 in that
@@ -603,14 +992,33 @@ type Handler interface {
 	//
 	// POST /auth/password/reset
 	ResetPassword(ctx context.Context, req *ResetPasswordRequest) (ResetPasswordRes, error)
+	// ResolveNoteComment implements resolveNoteComment operation.
+	//
+	// Marks the thread (its first comment) resolved; needs comment access. A reply is 409.
+	//
+	// POST /note-comments/{comment_id}/resolve
+	ResolveNoteComment(ctx context.Context, params ResolveNoteCommentParams) (ResolveNoteCommentRes, error)
+	// RestoreNoteVersion implements restoreNoteVersion operation.
+	//
+	// Makes the version's title and content current again as a new version; history is never rewritten.
+	// Requires If-Match with the current version like an edit (412 when stale).
+	//
+	// POST /notes/{note_id}/versions/{version}/restore
+	RestoreNoteVersion(ctx context.Context, params RestoreNoteVersionParams) (RestoreNoteVersionRes, error)
 	// RetryJobRun implements retryJobRun operation.
 	//
-	// Makes a failed, cancelled or finished run available to run again at once (a running job is left
-	// alone); a discarded run gets one more attempt. Recorded as a `job.retried` security event.
-	// SUPER_ADMIN only.
+	// Makes a failed (waiting for a retry or given up) or cancelled run available to run again at once; a
+	// discarded run gets one more attempt. Other runs answer 409: a completed run retried would repeat its
+	// effects. Recorded as a `job.retried` security event. SUPER_ADMIN only.
 	//
 	// POST /admin/jobs/{job_id}/retry
 	RetryJobRun(ctx context.Context, params RetryJobRunParams) (RetryJobRunRes, error)
+	// RevokeNoteShare implements revokeNoteShare operation.
+	//
+	// The grantee loses access at once. Needs note:update and ownership of the note (or note:manage).
+	//
+	// DELETE /note-shares/{share_id}
+	RevokeNoteShare(ctx context.Context, params RevokeNoteShareParams) (RevokeNoteShareRes, error)
 	// RevokeRolePermission implements revokeRolePermission operation.
 	//
 	// Needs role:update. System roles are immutable (409).
@@ -623,12 +1031,48 @@ type Handler interface {
 	//
 	// DELETE /auth/sessions/{id}
 	RevokeSession(ctx context.Context, params RevokeSessionParams) (RevokeSessionRes, error)
+	// SearchMessages implements searchMessages operation.
+	//
+	// Messages the caller can read that contain all the words of q (PostgreSQL full-text search with the
+	// simple configuration; case-insensitive substring matching on SQLite), newest first, optionally in
+	// one channel, by one author, within a time range, or only with files.
+	//
+	// GET /organizations/{org_id}/messages/search
+	SearchMessages(ctx context.Context, params SearchMessagesParams) (SearchMessagesRes, error)
+	// ShareNote implements shareNote operation.
+	//
+	// Grants one user (an active member of the organization) or the members of one project view, comment
+	// or edit access, optionally until `expires_at`. Sharing again with the same grantee replaces its
+	// permission and expiry. Shares count for notes with shared or project visibility. Needs note:update
+	// and ownership of the note (or note:manage).
+	//
+	// POST /notes/{note_id}/shares
+	ShareNote(ctx context.Context, req *NoteShareRequest, params ShareNoteParams) (ShareNoteRes, error)
 	// StartSprint implements startSprint operation.
 	//
 	// Planned -> active. A project runs one sprint at a time (409).
 	//
 	// POST /sprints/{sprint_id}/start
 	StartSprint(ctx context.Context, params StartSprintParams) (StartSprintRes, error)
+	// StartTimer implements startTimer operation.
+	//
+	// Starts a running entry now for the caller, linked to a task or project as on create. A user has at
+	// most one running timer: starting a second one is a 409 naming the running entry (stop it first).
+	//
+	// POST /work-logs/timer/start
+	StartTimer(ctx context.Context, req *TimerStartRequest) (StartTimerRes, error)
+	// StopTimer implements stopTimer operation.
+	//
+	// Stops the caller's running timer now and returns the finished entry; 404 when none runs.
+	//
+	// POST /work-logs/timer/stop
+	StopTimer(ctx context.Context) (StopTimerRes, error)
+	// UnarchiveChannel implements unarchiveChannel operation.
+	//
+	// Makes an archived channel writable again (409 if it is not archived).
+	//
+	// POST /channels/{channel_id}/unarchive
+	UnarchiveChannel(ctx context.Context, params UnarchiveChannelParams) (UnarchiveChannelRes, error)
 	// UnarchiveProject implements unarchiveProject operation.
 	//
 	// Needs project:update; restoring an active project is 409.
@@ -649,6 +1093,18 @@ type Handler interface {
 	//
 	// POST /users/{user_id}/unlock
 	UnlockUser(ctx context.Context, params UnlockUserParams) (UnlockUserRes, error)
+	// UnpinMessage implements unpinMessage operation.
+	//
+	// Idempotent. Needs message:update.
+	//
+	// DELETE /messages/{message_id}/pin
+	UnpinMessage(ctx context.Context, params UnpinMessageParams) (UnpinMessageRes, error)
+	// UnresolveNoteComment implements unresolveNoteComment operation.
+	//
+	// Clears the resolution.
+	//
+	// DELETE /note-comments/{comment_id}/resolve
+	UnresolveNoteComment(ctx context.Context, params UnresolveNoteCommentParams) (UnresolveNoteCommentRes, error)
 	// UpdateBoard implements updateBoard operation.
 	//
 	// Changes the board's name (board:update).
@@ -662,6 +1118,20 @@ type Handler interface {
 	//
 	// PATCH /columns/{column_id}
 	UpdateBoardColumn(ctx context.Context, req *BoardColumnUpdateRequest, params UpdateBoardColumnParams) (UpdateBoardColumnRes, error)
+	// UpdateChannel implements updateChannel operation.
+	//
+	// Needs channel:update or the owner/admin role in the channel. Direct channels have no name (422);
+	// archived channels are read-only (409).
+	//
+	// PATCH /channels/{channel_id}
+	UpdateChannel(ctx context.Context, req *ChatChannelUpdateRequest, params UpdateChannelParams) (UpdateChannelRes, error)
+	// UpdateChannelMember implements updateChannelMember operation.
+	//
+	// Members set their own muted and notify_level; owners and admins of the channel (or holders of
+	// channel:update) change roles. The last owner keeps the owner role (409).
+	//
+	// PATCH /channels/{channel_id}/members/{user_id}
+	UpdateChannelMember(ctx context.Context, req *ChatMemberUpdateRequest, params UpdateChannelMemberParams) (UpdateChannelMemberRes, error)
 	// UpdateLabel implements updateLabel operation.
 	//
 	// Needs label:update. Names are unique in the project (409).
@@ -674,6 +1144,29 @@ type Handler interface {
 	//
 	// PATCH /milestones/{milestone_id}
 	UpdateMilestone(ctx context.Context, req *MilestoneUpdateRequest, params UpdateMilestoneParams) (UpdateMilestoneRes, error)
+	// UpdateNote implements updateNote operation.
+	//
+	// Changes the fields present. Requires If-Match with the version (or ETag) the client read; a stale or
+	// missing one is 412 and nothing changes. A title or content change writes a new version (editor,
+	// time, size) in the same transaction and re-anchors the note's comments; pin, archive and placement
+	// changes write none. Content edits need edit access (owner, a visible organization or project note,
+	// or an edit share); changing visibility or project is for the owner (or note:manage).
+	//
+	// PATCH /notes/{note_id}
+	UpdateNote(ctx context.Context, req *NoteUpdateRequest, params UpdateNoteParams) (UpdateNoteRes, error)
+	// UpdateNoteFolder implements updateNoteFolder operation.
+	//
+	// Moving a folder under itself or one of its descendants is 409; `parent_id: null` moves it to the top
+	// level.
+	//
+	// PATCH /note-folders/{folder_id}
+	UpdateNoteFolder(ctx context.Context, req *NoteFolderUpdateRequest, params UpdateNoteFolderParams) (UpdateNoteFolderRes, error)
+	// UpdateNoteTag implements updateNoteTag operation.
+	//
+	// Renames or recolors the tag (409 when the name is taken ignoring case).
+	//
+	// PATCH /note-tags/{tag_id}
+	UpdateNoteTag(ctx context.Context, req *NoteTagUpdateRequest, params UpdateNoteTagParams) (UpdateNoteTagRes, error)
 	// UpdateOrganization implements updateOrganization operation.
 	//
 	// Needs organization:update. Only the fields sent change. Organizations have no version yet, so
@@ -721,6 +1214,22 @@ type Handler interface {
 	//
 	// PATCH /comments/{comment_id}
 	UpdateTaskComment(ctx context.Context, req *TaskCommentUpdateRequest, params UpdateTaskCommentParams) (UpdateTaskCommentRes, error)
+	// UpdateWorkLog implements updateWorkLog operation.
+	//
+	// Changes the fields given (own entries with work_log:update, anyone's with work_log:manage). The same
+	// rules as on create apply to the result: end after start (422), no overlap (409), a task or project
+	// the caller can read in the entry's organization. Setting ended_at on a running timer stops it.
+	//
+	// PATCH /work-logs/{work_log_id}
+	UpdateWorkLog(ctx context.Context, req *WorkLogUpdateRequest, params UpdateWorkLogParams) (UpdateWorkLogRes, error)
+	// UploadMessageFile implements uploadMessageFile operation.
+	//
+	// Multipart/form-data with one `file` part, at most storage.max_upload_bytes (413 beyond). The content
+	// type is sniffed from the bytes and must be in chat.file_content_types (422 otherwise); the size and
+	// SHA-256 are recorded. The message's author only.
+	//
+	// POST /messages/{message_id}/files
+	UploadMessageFile(ctx context.Context, req *AttachmentUploadMultipart, params UploadMessageFileParams) (UploadMessageFileRes, error)
 	// UploadTaskAttachment implements uploadTaskAttachment operation.
 	//
 	// Multipart/form-data with one `file` part, at most storage.max_upload_bytes (default 25 MiB; 413

@@ -13,6 +13,17 @@ type UnimplementedHandler struct{}
 
 var _ Handler = UnimplementedHandler{}
 
+// AddChannelMember implements addChannelMember operation.
+//
+// Members of a channel add other members of the organization (holders of channel:update add to public
+// channels too); only owners and admins give a role above member. Direct and project channels are
+// closed (409); a member twice is 409.
+//
+// POST /channels/{channel_id}/members
+func (UnimplementedHandler) AddChannelMember(ctx context.Context, req *ChatMemberAddRequest, params AddChannelMemberParams) (r AddChannelMemberRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // AddOrganizationMember implements addOrganizationMember operation.
 //
 // Adds the user registered with this email as an active member holding a system role. Needs
@@ -31,6 +42,25 @@ func (UnimplementedHandler) AddOrganizationMember(ctx context.Context, req *Orga
 //
 // POST /projects/{project_id}/members
 func (UnimplementedHandler) AddProjectMember(ctx context.Context, req *ProjectMemberAddRequest, params AddProjectMemberParams) (r AddProjectMemberRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// AddReaction implements addReaction operation.
+//
+// Idempotent: one reaction per message, user and emoji. Needs message:create.
+//
+// PUT /messages/{message_id}/reactions/{emoji}
+func (UnimplementedHandler) AddReaction(ctx context.Context, params AddReactionParams) (r AddReactionRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ArchiveChannel implements archiveChannel operation.
+//
+// The channel becomes read-only: posts, edits, reactions and pins are refused with 409. Repeating it
+// is 409. Direct channels cannot be archived (422).
+//
+// POST /channels/{channel_id}/archive
+func (UnimplementedHandler) ArchiveChannel(ctx context.Context, params ArchiveChannelParams) (r ArchiveChannelRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -53,6 +83,15 @@ func (UnimplementedHandler) ArchiveProject(ctx context.Context, params ArchivePr
 //
 // POST /organizations/{org_id}/members/{user_id}/roles
 func (UnimplementedHandler) AssignMemberRole(ctx context.Context, req *RoleAssignment, params AssignMemberRoleParams) (r AssignMemberRoleRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// AttachNoteTag implements attachNoteTag operation.
+//
+// Idempotent; needs edit access to the note. No version is written.
+//
+// PUT /notes/{note_id}/tags/{tag_id}
+func (UnimplementedHandler) AttachNoteTag(ctx context.Context, params AttachNoteTagParams) (r AttachNoteTagRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -115,6 +154,16 @@ func (UnimplementedHandler) CreateBoardColumn(ctx context.Context, req *BoardCol
 	return r, ht.ErrNotImplemented
 }
 
+// CreateChannel implements createChannel operation.
+//
+// The caller becomes its owner. Names are unique among the organization's live public and private
+// channels (409). Needs channel:create.
+//
+// POST /organizations/{org_id}/channels
+func (UnimplementedHandler) CreateChannel(ctx context.Context, req *ChatChannelCreateRequest, params CreateChannelParams) (r CreateChannelRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // CreateLabel implements createLabel operation.
 //
 // Needs label:create. Names are unique among the project's labels (409).
@@ -130,6 +179,47 @@ func (UnimplementedHandler) CreateLabel(ctx context.Context, req *LabelCreateReq
 //
 // POST /projects/{project_id}/milestones
 func (UnimplementedHandler) CreateMilestone(ctx context.Context, req *MilestoneCreateRequest, params CreateMilestoneParams) (r CreateMilestoneRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// CreateNote implements createNote operation.
+//
+// Needs note:create in the organization; the caller becomes the owner and version 1 is recorded.
+// Visibility defaults to private; `project` visibility needs `project_id`. Folder and project must
+// belong to the organization.
+//
+// POST /organizations/{org_id}/notes
+func (UnimplementedHandler) CreateNote(ctx context.Context, req *NoteCreateRequest, params CreateNoteParams) (r CreateNoteRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// CreateNoteComment implements createNoteComment operation.
+//
+// Needs comment access (owner, an organization or project note the caller sees, or a comment/edit
+// share). With `quote` the comment is anchored to that passage (W3C TextQuoteSelector:
+// `prefix`/`suffix` tell repeated quotes apart, `start_offset` is a hint); a quote not in the content
+// is 422. With `parent_id` it replies to a thread's first comment.
+//
+// POST /notes/{note_id}/comments
+func (UnimplementedHandler) CreateNoteComment(ctx context.Context, req *NoteCommentCreateRequest, params CreateNoteCommentParams) (r CreateNoteCommentRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// CreateNoteFolder implements createNoteFolder operation.
+//
+// Top-level without `parent_id`. Names are unique among live siblings (409).
+//
+// POST /organizations/{org_id}/note-folders
+func (UnimplementedHandler) CreateNoteFolder(ctx context.Context, req *NoteFolderCreateRequest, params CreateNoteFolderParams) (r CreateNoteFolderRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// CreateNoteTag implements createNoteTag operation.
+//
+// Names are unique in the organization ignoring case (409), and keep the case they were typed in.
+//
+// POST /organizations/{org_id}/note-tags
+func (UnimplementedHandler) CreateNoteTag(ctx context.Context, req *NoteTagCreateRequest, params CreateNoteTagParams) (r CreateNoteTagRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -215,6 +305,19 @@ func (UnimplementedHandler) CreateTimeLog(ctx context.Context, req *TimeLogCreat
 	return r, ht.ErrNotImplemented
 }
 
+// CreateWorkLog implements createWorkLog operation.
+//
+// Adds a finished entry for the caller (work_log:create in the organization). It is linked to a task
+// (whose project it then gets) or a project; both must be readable by the caller, and the organization
+// is theirs. ended_at must be after started_at (422). An entry overlapping another of the caller's
+// entries (a running timer counts up to now) is a 409 naming it, unless worktracking.allow_overlaps is
+// set.
+//
+// POST /work-logs
+func (UnimplementedHandler) CreateWorkLog(ctx context.Context, req *WorkLogCreateRequest) (r CreateWorkLogRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // DeactivateUser implements deactivateUser operation.
 //
 // SUPER_ADMIN only. Sets the account status to deactivated and revokes every session, so its tokens
@@ -253,12 +356,61 @@ func (UnimplementedHandler) DeleteLabel(ctx context.Context, params DeleteLabelP
 	return r, ht.ErrNotImplemented
 }
 
+// DeleteMessage implements deleteMessage operation.
+//
+// The author, the channel's owners and admins, or holders of message:delete. Soft: a thread root with
+// replies stays as a deleted placeholder and its replies remain.
+//
+// DELETE /messages/{message_id}
+func (UnimplementedHandler) DeleteMessage(ctx context.Context, params DeleteMessageParams) (r DeleteMessageRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // DeleteMilestone implements deleteMilestone operation.
 //
 // Its tasks keep existing without a milestone. Needs milestone:delete.
 //
 // DELETE /milestones/{milestone_id}
 func (UnimplementedHandler) DeleteMilestone(ctx context.Context, params DeleteMilestoneParams) (r DeleteMilestoneRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// DeleteNote implements deleteNote operation.
+//
+// Soft-deletes the note. Needs note:delete in the organization and ownership of the note (or
+// note:manage).
+//
+// DELETE /notes/{note_id}
+func (UnimplementedHandler) DeleteNote(ctx context.Context, params DeleteNoteParams) (r DeleteNoteRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// DeleteNoteComment implements deleteNoteComment operation.
+//
+// Needs note:delete; the comment's author, or note:manage.
+//
+// DELETE /note-comments/{comment_id}
+func (UnimplementedHandler) DeleteNoteComment(ctx context.Context, params DeleteNoteCommentParams) (r DeleteNoteCommentRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// DeleteNoteFolder implements deleteNoteFolder operation.
+//
+// Needs note:delete. A folder holding notes or subfolders is 409 unless `recursive=true`, which
+// soft-deletes the subtree and all its notes in one transaction (409 and nothing deleted if some of
+// those notes are not the caller's to delete: others' notes need note:manage).
+//
+// DELETE /note-folders/{folder_id}
+func (UnimplementedHandler) DeleteNoteFolder(ctx context.Context, params DeleteNoteFolderParams) (r DeleteNoteFolderRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// DeleteNoteTag implements deleteNoteTag operation.
+//
+// Soft-deletes the tag; notes no longer show it.
+//
+// DELETE /note-tags/{tag_id}
+func (UnimplementedHandler) DeleteNoteTag(ctx context.Context, params DeleteNoteTagParams) (r DeleteNoteTagRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -326,12 +478,40 @@ func (UnimplementedHandler) DeleteTaskDependency(ctx context.Context, params Del
 	return r, ht.ErrNotImplemented
 }
 
+// DeleteWorkLog implements deleteWorkLog operation.
+//
+// Soft-deletes the entry (own entries with work_log:delete, anyone's with work_log:manage).
+//
+// DELETE /work-logs/{work_log_id}
+func (UnimplementedHandler) DeleteWorkLog(ctx context.Context, params DeleteWorkLogParams) (r DeleteWorkLogRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// DetachNoteTag implements detachNoteTag operation.
+//
+// Idempotent; needs edit access to the note.
+//
+// DELETE /notes/{note_id}/tags/{tag_id}
+func (UnimplementedHandler) DetachNoteTag(ctx context.Context, params DetachNoteTagParams) (r DetachNoteTagRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // DetachTaskLabel implements detachTaskLabel operation.
 //
 // Idempotent. Needs task:update.
 //
 // DELETE /tasks/{task_id}/labels/{label_id}
 func (UnimplementedHandler) DetachTaskLabel(ctx context.Context, params DetachTaskLabelParams) (r DetachTaskLabelRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// DiffNoteVersions implements diffNoteVersions operation.
+//
+// A unified line diff (diff -u format, 3 lines of context) of the content from version `from` to
+// version `to`, and word-level diffs of the title and content for reading prose changes.
+//
+// GET /notes/{note_id}/diff
+func (UnimplementedHandler) DiffNoteVersions(ctx context.Context, params DiffNoteVersionsParams) (r DiffNoteVersionsRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -346,6 +526,16 @@ func (UnimplementedHandler) DisableMfa(ctx context.Context, req *MfaDisableReque
 	return r, ht.ErrNotImplemented
 }
 
+// DownloadMessageFile implements downloadMessageFile operation.
+//
+// Streams the bytes as application/octet-stream with `Content-Disposition: attachment` and
+// `X-Content-Type-Options: nosniff`. 404 unless the caller can read the channel.
+//
+// GET /message-files/{file_id}/download
+func (UnimplementedHandler) DownloadMessageFile(ctx context.Context, params DownloadMessageFileParams) (r DownloadMessageFileRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // DownloadTaskAttachment implements downloadTaskAttachment operation.
 //
 // Streams the bytes as application/octet-stream with `Content-Disposition: attachment` (the file name,
@@ -354,6 +544,25 @@ func (UnimplementedHandler) DisableMfa(ctx context.Context, req *MfaDisableReque
 //
 // GET /attachments/{attachment_id}/download
 func (UnimplementedHandler) DownloadTaskAttachment(ctx context.Context, params DownloadTaskAttachmentParams) (r DownloadTaskAttachmentRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// EditMessage implements editMessage operation.
+//
+// The author edits the body (edited_at is set; the previous text stays in the audit trail); mentions
+// are parsed again.
+//
+// PATCH /messages/{message_id}
+func (UnimplementedHandler) EditMessage(ctx context.Context, req *ChatMessageUpdateRequest, params EditMessageParams) (r EditMessageRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// EditNoteComment implements editNoteComment operation.
+//
+// Its author only.
+//
+// PATCH /note-comments/{comment_id}
+func (UnimplementedHandler) EditNoteComment(ctx context.Context, req *NoteCommentUpdateRequest, params EditNoteCommentParams) (r EditNoteCommentRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -409,6 +618,15 @@ func (UnimplementedHandler) ForgotPassword(ctx context.Context, req *ForgotPassw
 	return r, ht.ErrNotImplemented
 }
 
+// GetChannel implements getChannel operation.
+//
+// 404 for a private channel the caller is not a member of.
+//
+// GET /channels/{channel_id}
+func (UnimplementedHandler) GetChannel(ctx context.Context, params GetChannelParams) (r GetChannelRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // GetHealth implements getHealth operation.
 //
 // Answers 200 while the process is alive. It checks nothing else, so an orchestrator never restarts a
@@ -437,6 +655,15 @@ func (UnimplementedHandler) GetMe(ctx context.Context) (r GetMeRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
+// GetMessage implements getMessage operation.
+//
+// With its reactions (counts per emoji) and files.
+//
+// GET /messages/{message_id}
+func (UnimplementedHandler) GetMessage(ctx context.Context, params GetMessageParams) (r GetMessageRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // GetMilestone implements getMilestone operation.
 //
 // Progress is done tasks / all tasks (cancelled ones excluded from both).
@@ -446,12 +673,56 @@ func (UnimplementedHandler) GetMilestone(ctx context.Context, params GetMileston
 	return r, ht.ErrNotImplemented
 }
 
+// GetMyProductivity implements getMyProductivity operation.
+//
+// The caller's daily (default) or weekly rollups whose period starts between `from` and `to`
+// (inclusive calendar dates, at most 366 days apart, so the list is not paginated), oldest first, in
+// every organization or only `organization_id`. Rollups are recomputed by a periodic job.
+//
+// GET /me/productivity
+func (UnimplementedHandler) GetMyProductivity(ctx context.Context, params GetMyProductivityParams) (r GetMyProductivityRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// GetNote implements getNote operation.
+//
+// The note with its Markdown content and the content rendered to sanitized HTML. A note the caller may
+// not read (including through an expired or revoked share) is 404. The ETag (and `version`) go back in
+// If-Match.
+//
+// GET /notes/{note_id}
+func (UnimplementedHandler) GetNote(ctx context.Context, params GetNoteParams) (r GetNoteRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// GetNoteVersion implements getNoteVersion operation.
+//
+// The title and content as saved in that version.
+//
+// GET /notes/{note_id}/versions/{version}
+func (UnimplementedHandler) GetNoteVersion(ctx context.Context, params GetNoteVersionParams) (r GetNoteVersionRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // GetOrganization implements getOrganization operation.
 //
 // Visible to its members only; any other organization is 404.
 //
 // GET /organizations/{org_id}
 func (UnimplementedHandler) GetOrganization(ctx context.Context, params GetOrganizationParams) (r GetOrganizationRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// GetOrganizationProductivity implements getOrganizationProductivity operation.
+//
+// Totals per member over the rollups whose period starts between `from` and `to` (at most 366 days),
+// ordered by user id (keyset pagination). Answered only when the organization's
+// manager_tracking_enabled is true, and only to a manager: a holder of work_log:manage sees every
+// member, a project owner or admin sees the members of their projects; otherwise 403. Raw activity is
+// never exposed here.
+//
+// GET /organizations/{org_id}/productivity
+func (UnimplementedHandler) GetOrganizationProductivity(ctx context.Context, params GetOrganizationProductivityParams) (r GetOrganizationProductivityRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -481,6 +752,15 @@ func (UnimplementedHandler) GetReadiness(ctx context.Context) (r GetReadinessRes
 //
 // GET /organizations/{org_id}/roles/{role_id}
 func (UnimplementedHandler) GetRole(ctx context.Context, params GetRoleParams) (r GetRoleRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// GetRunningTimer implements getRunningTimer operation.
+//
+// The caller's running timer (an entry without ended_at), or 404 when none runs.
+//
+// GET /work-logs/timer
+func (UnimplementedHandler) GetRunningTimer(ctx context.Context) (r GetRunningTimerRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -520,6 +800,16 @@ func (UnimplementedHandler) GetTimeLogSummary(ctx context.Context, params GetTim
 	return r, ht.ErrNotImplemented
 }
 
+// GetWorkLog implements getWorkLog operation.
+//
+// One entry; another user's entry is a 404 unless the caller holds work_log:manage in its
+// organization.
+//
+// GET /work-logs/{work_log_id}
+func (UnimplementedHandler) GetWorkLog(ctx context.Context, params GetWorkLogParams) (r GetWorkLogRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // GrantRolePermission implements grantRolePermission operation.
 //
 // Needs role:update and the granted permission itself in the organization (nobody hands out more than
@@ -528,6 +818,40 @@ func (UnimplementedHandler) GetTimeLogSummary(ctx context.Context, params GetTim
 //
 // POST /organizations/{org_id}/roles/{role_id}/permissions
 func (UnimplementedHandler) GrantRolePermission(ctx context.Context, req *PermissionRef, params GrantRolePermissionParams) (r GrantRolePermissionRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// IngestAppUsage implements ingestAppUsage operation.
+//
+// Batch upload from the desktop tracker, for the caller in one organization they belong to
+// (work_log:create). At most 1,000 records (more is a 422 for the whole batch). Idempotent: a record
+// whose client_record_id the caller already sent is counted as a duplicate and changes nothing. Each
+// record is checked on its own: ended_at before started_at, or a start more than
+// worktracking.clock_skew_tolerance in the future, rejects that record (listed in `errors` with its
+// index) and the others are still stored; an end in the future within the tolerance is clamped to the
+// server's clock.
+//
+// POST /tracking/app-usage
+func (UnimplementedHandler) IngestAppUsage(ctx context.Context, req *AppUsageBatchRequest) (r IngestAppUsageRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// IngestIdlePeriods implements ingestIdlePeriods operation.
+//
+// Batch upload of spans without keyboard or mouse input, with the same rules as ingestAppUsage (at
+// most 1,000 records, idempotent by client_record_id, per-record errors, clock-skew tolerance).
+//
+// POST /tracking/idle-periods
+func (UnimplementedHandler) IngestIdlePeriods(ctx context.Context, req *IdlePeriodBatchRequest) (r IngestIdlePeriodsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// JoinChannel implements joinChannel operation.
+//
+// Idempotent. Private channels are joined by invitation only (404 if invisible).
+//
+// POST /channels/{channel_id}/join
+func (UnimplementedHandler) JoinChannel(ctx context.Context, params JoinChannelParams) (r JoinChannelRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -550,6 +874,47 @@ func (UnimplementedHandler) ListAuditActivity(ctx context.Context, params ListAu
 //
 // GET /projects/{project_id}/boards
 func (UnimplementedHandler) ListBoards(ctx context.Context, params ListBoardsParams) (r ListBoardsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListChannelMembers implements listChannelMembers operation.
+//
+// Newest members first.
+//
+// GET /channels/{channel_id}/members
+func (UnimplementedHandler) ListChannelMembers(ctx context.Context, params ListChannelMembersParams) (r ListChannelMembersRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListChannelMessages implements listChannelMessages operation.
+//
+// Top-level messages (thread replies are listed by listThread) in chronological order, `limit` of
+// them: the newest without a position, those before or after a message id, or the page around one (the
+// message itself, half before, half after; to jump to a search hit). Keyset on the time-ordered ids,
+// so messages arriving meanwhile never shift a page. A deleted thread root still shows, as deleted,
+// while it has replies.
+//
+// GET /channels/{channel_id}/messages
+func (UnimplementedHandler) ListChannelMessages(ctx context.Context, params ListChannelMessagesParams) (r ListChannelMessagesRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListChannelPins implements listChannelPins operation.
+//
+// Most recently pinned first.
+//
+// GET /channels/{channel_id}/pins
+func (UnimplementedHandler) ListChannelPins(ctx context.Context, params ListChannelPinsParams) (r ListChannelPinsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListChannels implements listChannels operation.
+//
+// Public channels and the private, direct and project channels the caller belongs to, newest first.
+// Private channels of others never appear. Needs channel:read.
+//
+// GET /organizations/{org_id}/channels
+func (UnimplementedHandler) ListChannels(ctx context.Context, params ListChannelsParams) (r ListChannelsRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -597,6 +962,102 @@ func (UnimplementedHandler) ListMemberRoles(ctx context.Context, params ListMemb
 //
 // GET /projects/{project_id}/milestones
 func (UnimplementedHandler) ListMilestones(ctx context.Context, params ListMilestonesParams) (r ListMilestonesRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListMyAppUsage implements listMyAppUsage operation.
+//
+// The caller's own raw records, newest first (keyset pagination). Nobody else can read them.
+//
+// GET /me/app-usage
+func (UnimplementedHandler) ListMyAppUsage(ctx context.Context, params ListMyAppUsageParams) (r ListMyAppUsageRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListMyChannels implements listMyChannels operation.
+//
+// Every channel the caller is a member of, with the messages by others after their read pointer
+// (unread_count) and those mentioning them (mention_count), computed in one query. Not paginated:
+// bounded by the caller's memberships.
+//
+// GET /me/channels
+func (UnimplementedHandler) ListMyChannels(ctx context.Context, params ListMyChannelsParams) (r ListMyChannelsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListMyIdlePeriods implements listMyIdlePeriods operation.
+//
+// The caller's own idle periods, newest first (keyset pagination). Nobody else can read them.
+//
+// GET /me/idle-periods
+func (UnimplementedHandler) ListMyIdlePeriods(ctx context.Context, params ListMyIdlePeriodsParams) (r ListMyIdlePeriodsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListMyMentions implements listMyMentions operation.
+//
+// Messages that @-mention the caller by username, newest first, in channels they can read.
+//
+// GET /me/mentions
+func (UnimplementedHandler) ListMyMentions(ctx context.Context, params ListMyMentionsParams) (r ListMyMentionsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListNoteComments implements listNoteComments operation.
+//
+// Oldest first; replies carry parent_id. Anchored comments carry their quote and current offsets, or
+// anchor_status orphaned when an edit removed the quoted text (never deleted).
+//
+// GET /notes/{note_id}/comments
+func (UnimplementedHandler) ListNoteComments(ctx context.Context, params ListNoteCommentsParams) (r ListNoteCommentsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListNoteFolders implements listNoteFolders operation.
+//
+// Every folder of the organization (parent_id links the tree), newest first.
+//
+// GET /organizations/{org_id}/note-folders
+func (UnimplementedHandler) ListNoteFolders(ctx context.Context, params ListNoteFoldersParams) (r ListNoteFoldersRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListNoteShares implements listNoteShares operation.
+//
+// Who the note is shared with (users and projects), including expired shares, which grant nothing.
+//
+// GET /notes/{note_id}/shares
+func (UnimplementedHandler) ListNoteShares(ctx context.Context, params ListNoteSharesParams) (r ListNoteSharesRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListNoteTags implements listNoteTags operation.
+//
+// The organization's note tags, newest first.
+//
+// GET /organizations/{org_id}/note-tags
+func (UnimplementedHandler) ListNoteTags(ctx context.Context, params ListNoteTagsParams) (r ListNoteTagsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListNoteVersions implements listNoteVersions operation.
+//
+// The history of title and content changes, newest first, without content.
+//
+// GET /notes/{note_id}/versions
+func (UnimplementedHandler) ListNoteVersions(ctx context.Context, params ListNoteVersionsParams) (r ListNoteVersionsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListNotes implements listNotes operation.
+//
+// Notes of the organization the caller may read (private: owner only; shared: owner and live share
+// grantees; project: members of the note's project; organization: every member with note:read), newest
+// first, without content. `q` searches titles and content case-insensitively. Archived notes are
+// listed only with `archived=true`. Filters combine with AND.
+//
+// GET /organizations/{org_id}/notes
+func (UnimplementedHandler) ListNotes(ctx context.Context, params ListNotesParams) (r ListNotesRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -745,12 +1206,32 @@ func (UnimplementedHandler) ListTasks(ctx context.Context, params ListTasksParam
 	return r, ht.ErrNotImplemented
 }
 
+// ListThread implements listThread operation.
+//
+// Replies of a top-level message, oldest first.
+//
+// GET /messages/{message_id}/thread
+func (UnimplementedHandler) ListThread(ctx context.Context, params ListThreadParams) (r ListThreadRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // ListTimeLogs implements listTimeLogs operation.
 //
 // Newest first. Needs time_log:read.
 //
 // GET /tasks/{task_id}/time-logs
 func (UnimplementedHandler) ListTimeLogs(ctx context.Context, params ListTimeLogsParams) (r ListTimeLogsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListWorkLogs implements listWorkLogs operation.
+//
+// Work logs the caller may read, newest first (keyset pagination): their own entries, and every entry
+// of the organizations where they hold work_log:manage. `total_seconds` sums duration_seconds of every
+// entry matching the filters (not only this page; a running timer counts 0).
+//
+// GET /work-logs
+func (UnimplementedHandler) ListWorkLogs(ctx context.Context, params ListWorkLogsParams) (r ListWorkLogsRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -785,6 +1266,16 @@ func (UnimplementedHandler) LogoutAll(ctx context.Context) (r LogoutAllRes, _ er
 	return r, ht.ErrNotImplemented
 }
 
+// MarkChannelRead implements markChannelRead operation.
+//
+// Marks the channel read up to message_id (default: its newest message). The pointer only moves
+// forward: an older message_id (another device lagging behind) changes nothing.
+//
+// POST /channels/{channel_id}/read
+func (UnimplementedHandler) MarkChannelRead(ctx context.Context, req *ChatReadRequest, params MarkChannelReadParams) (r MarkChannelReadRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // MoveTask implements moveTask operation.
 //
 // Puts the task into a column of a board of its project; its status becomes the column's mapped status
@@ -793,6 +1284,49 @@ func (UnimplementedHandler) LogoutAll(ctx context.Context) (r LogoutAllRes, _ er
 //
 // POST /tasks/{task_id}/move
 func (UnimplementedHandler) MoveTask(ctx context.Context, req *TaskMoveRequest, params MoveTaskParams) (r MoveTaskRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// OpenDirectChannel implements openDirectChannel operation.
+//
+// Returns the one direct channel between the caller and user_id, creating it on first use: opening it
+// again, from either side, returns the same channel (concurrent opens too). Both must be members of
+// the organization (404 otherwise); a conversation with oneself is 422.
+//
+// POST /organizations/{org_id}/direct-channels
+func (UnimplementedHandler) OpenDirectChannel(ctx context.Context, req *ChatDirectRequest, params OpenDirectChannelParams) (r OpenDirectChannelRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// OpenProjectChannel implements openProjectChannel operation.
+//
+// Returns the project's channel, creating it on first use with the project's members (owner and admin
+// keep their role). From then on its members follow the project's membership. Needs project:read and
+// membership of the project.
+//
+// POST /projects/{project_id}/channel
+func (UnimplementedHandler) OpenProjectChannel(ctx context.Context, params OpenProjectChannelParams) (r OpenProjectChannelRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// PinMessage implements pinMessage operation.
+//
+// Idempotent; records who pinned it and when. Needs message:update.
+//
+// PUT /messages/{message_id}/pin
+func (UnimplementedHandler) PinMessage(ctx context.Context, params PinMessageParams) (r PinMessageRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// PostMessage implements postMessage operation.
+//
+// Markdown, stored as typed (body_html is the sanitized rendering). root_id replies in the thread of a
+// top-level message of the channel. @username mentions members of the organization; @channel, @here
+// and @all mention the channel. Longer than chat.max_message_length characters (default 16000) is 422.
+// Needs message:create and membership; archived channels refuse posts with 409.
+//
+// POST /channels/{channel_id}/messages
+func (UnimplementedHandler) PostMessage(ctx context.Context, req *ChatMessageCreateRequest, params PostMessageParams) (r PostMessageRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -817,6 +1351,17 @@ func (UnimplementedHandler) Register(ctx context.Context, req *RegisterRequest) 
 	return r, ht.ErrNotImplemented
 }
 
+// RemoveChannelMember implements removeChannelMember operation.
+//
+// Anyone leaves (user_id = themself); owners and admins remove others. Direct and project channels are
+// left through their conversation partner or project (409). The last owner cannot leave while others
+// remain (409).
+//
+// DELETE /channels/{channel_id}/members/{user_id}
+func (UnimplementedHandler) RemoveChannelMember(ctx context.Context, params RemoveChannelMemberParams) (r RemoveChannelMemberRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // RemoveOrganizationMember implements removeOrganizationMember operation.
 //
 // Ends the membership (soft delete) and removes the member's roles in the organization, effective on
@@ -833,6 +1378,15 @@ func (UnimplementedHandler) RemoveOrganizationMember(ctx context.Context, params
 //
 // DELETE /projects/{project_id}/members/{user_id}
 func (UnimplementedHandler) RemoveProjectMember(ctx context.Context, params RemoveProjectMemberParams) (r RemoveProjectMemberRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// RemoveReaction implements removeReaction operation.
+//
+// Idempotent.
+//
+// DELETE /messages/{message_id}/reactions/{emoji}
+func (UnimplementedHandler) RemoveReaction(ctx context.Context, params RemoveReactionParams) (r RemoveReactionRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -866,14 +1420,42 @@ func (UnimplementedHandler) ResetPassword(ctx context.Context, req *ResetPasswor
 	return r, ht.ErrNotImplemented
 }
 
+// ResolveNoteComment implements resolveNoteComment operation.
+//
+// Marks the thread (its first comment) resolved; needs comment access. A reply is 409.
+//
+// POST /note-comments/{comment_id}/resolve
+func (UnimplementedHandler) ResolveNoteComment(ctx context.Context, params ResolveNoteCommentParams) (r ResolveNoteCommentRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// RestoreNoteVersion implements restoreNoteVersion operation.
+//
+// Makes the version's title and content current again as a new version; history is never rewritten.
+// Requires If-Match with the current version like an edit (412 when stale).
+//
+// POST /notes/{note_id}/versions/{version}/restore
+func (UnimplementedHandler) RestoreNoteVersion(ctx context.Context, params RestoreNoteVersionParams) (r RestoreNoteVersionRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // RetryJobRun implements retryJobRun operation.
 //
-// Makes a failed, cancelled or finished run available to run again at once (a running job is left
-// alone); a discarded run gets one more attempt. Recorded as a `job.retried` security event.
-// SUPER_ADMIN only.
+// Makes a failed (waiting for a retry or given up) or cancelled run available to run again at once; a
+// discarded run gets one more attempt. Other runs answer 409: a completed run retried would repeat its
+// effects. Recorded as a `job.retried` security event. SUPER_ADMIN only.
 //
 // POST /admin/jobs/{job_id}/retry
 func (UnimplementedHandler) RetryJobRun(ctx context.Context, params RetryJobRunParams) (r RetryJobRunRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// RevokeNoteShare implements revokeNoteShare operation.
+//
+// The grantee loses access at once. Needs note:update and ownership of the note (or note:manage).
+//
+// DELETE /note-shares/{share_id}
+func (UnimplementedHandler) RevokeNoteShare(ctx context.Context, params RevokeNoteShareParams) (r RevokeNoteShareRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -895,12 +1477,63 @@ func (UnimplementedHandler) RevokeSession(ctx context.Context, params RevokeSess
 	return r, ht.ErrNotImplemented
 }
 
+// SearchMessages implements searchMessages operation.
+//
+// Messages the caller can read that contain all the words of q (PostgreSQL full-text search with the
+// simple configuration; case-insensitive substring matching on SQLite), newest first, optionally in
+// one channel, by one author, within a time range, or only with files.
+//
+// GET /organizations/{org_id}/messages/search
+func (UnimplementedHandler) SearchMessages(ctx context.Context, params SearchMessagesParams) (r SearchMessagesRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ShareNote implements shareNote operation.
+//
+// Grants one user (an active member of the organization) or the members of one project view, comment
+// or edit access, optionally until `expires_at`. Sharing again with the same grantee replaces its
+// permission and expiry. Shares count for notes with shared or project visibility. Needs note:update
+// and ownership of the note (or note:manage).
+//
+// POST /notes/{note_id}/shares
+func (UnimplementedHandler) ShareNote(ctx context.Context, req *NoteShareRequest, params ShareNoteParams) (r ShareNoteRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // StartSprint implements startSprint operation.
 //
 // Planned -> active. A project runs one sprint at a time (409).
 //
 // POST /sprints/{sprint_id}/start
 func (UnimplementedHandler) StartSprint(ctx context.Context, params StartSprintParams) (r StartSprintRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// StartTimer implements startTimer operation.
+//
+// Starts a running entry now for the caller, linked to a task or project as on create. A user has at
+// most one running timer: starting a second one is a 409 naming the running entry (stop it first).
+//
+// POST /work-logs/timer/start
+func (UnimplementedHandler) StartTimer(ctx context.Context, req *TimerStartRequest) (r StartTimerRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// StopTimer implements stopTimer operation.
+//
+// Stops the caller's running timer now and returns the finished entry; 404 when none runs.
+//
+// POST /work-logs/timer/stop
+func (UnimplementedHandler) StopTimer(ctx context.Context) (r StopTimerRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// UnarchiveChannel implements unarchiveChannel operation.
+//
+// Makes an archived channel writable again (409 if it is not archived).
+//
+// POST /channels/{channel_id}/unarchive
+func (UnimplementedHandler) UnarchiveChannel(ctx context.Context, params UnarchiveChannelParams) (r UnarchiveChannelRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -933,6 +1566,24 @@ func (UnimplementedHandler) UnlockUser(ctx context.Context, params UnlockUserPar
 	return r, ht.ErrNotImplemented
 }
 
+// UnpinMessage implements unpinMessage operation.
+//
+// Idempotent. Needs message:update.
+//
+// DELETE /messages/{message_id}/pin
+func (UnimplementedHandler) UnpinMessage(ctx context.Context, params UnpinMessageParams) (r UnpinMessageRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// UnresolveNoteComment implements unresolveNoteComment operation.
+//
+// Clears the resolution.
+//
+// DELETE /note-comments/{comment_id}/resolve
+func (UnimplementedHandler) UnresolveNoteComment(ctx context.Context, params UnresolveNoteCommentParams) (r UnresolveNoteCommentRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // UpdateBoard implements updateBoard operation.
 //
 // Changes the board's name (board:update).
@@ -952,6 +1603,26 @@ func (UnimplementedHandler) UpdateBoardColumn(ctx context.Context, req *BoardCol
 	return r, ht.ErrNotImplemented
 }
 
+// UpdateChannel implements updateChannel operation.
+//
+// Needs channel:update or the owner/admin role in the channel. Direct channels have no name (422);
+// archived channels are read-only (409).
+//
+// PATCH /channels/{channel_id}
+func (UnimplementedHandler) UpdateChannel(ctx context.Context, req *ChatChannelUpdateRequest, params UpdateChannelParams) (r UpdateChannelRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// UpdateChannelMember implements updateChannelMember operation.
+//
+// Members set their own muted and notify_level; owners and admins of the channel (or holders of
+// channel:update) change roles. The last owner keeps the owner role (409).
+//
+// PATCH /channels/{channel_id}/members/{user_id}
+func (UnimplementedHandler) UpdateChannelMember(ctx context.Context, req *ChatMemberUpdateRequest, params UpdateChannelMemberParams) (r UpdateChannelMemberRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // UpdateLabel implements updateLabel operation.
 //
 // Needs label:update. Names are unique in the project (409).
@@ -967,6 +1638,38 @@ func (UnimplementedHandler) UpdateLabel(ctx context.Context, req *LabelUpdateReq
 //
 // PATCH /milestones/{milestone_id}
 func (UnimplementedHandler) UpdateMilestone(ctx context.Context, req *MilestoneUpdateRequest, params UpdateMilestoneParams) (r UpdateMilestoneRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// UpdateNote implements updateNote operation.
+//
+// Changes the fields present. Requires If-Match with the version (or ETag) the client read; a stale or
+// missing one is 412 and nothing changes. A title or content change writes a new version (editor,
+// time, size) in the same transaction and re-anchors the note's comments; pin, archive and placement
+// changes write none. Content edits need edit access (owner, a visible organization or project note,
+// or an edit share); changing visibility or project is for the owner (or note:manage).
+//
+// PATCH /notes/{note_id}
+func (UnimplementedHandler) UpdateNote(ctx context.Context, req *NoteUpdateRequest, params UpdateNoteParams) (r UpdateNoteRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// UpdateNoteFolder implements updateNoteFolder operation.
+//
+// Moving a folder under itself or one of its descendants is 409; `parent_id: null` moves it to the top
+// level.
+//
+// PATCH /note-folders/{folder_id}
+func (UnimplementedHandler) UpdateNoteFolder(ctx context.Context, req *NoteFolderUpdateRequest, params UpdateNoteFolderParams) (r UpdateNoteFolderRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// UpdateNoteTag implements updateNoteTag operation.
+//
+// Renames or recolors the tag (409 when the name is taken ignoring case).
+//
+// PATCH /note-tags/{tag_id}
+func (UnimplementedHandler) UpdateNoteTag(ctx context.Context, req *NoteTagUpdateRequest, params UpdateNoteTagParams) (r UpdateNoteTagRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -1035,6 +1738,28 @@ func (UnimplementedHandler) UpdateTask(ctx context.Context, req *TaskUpdateReque
 //
 // PATCH /comments/{comment_id}
 func (UnimplementedHandler) UpdateTaskComment(ctx context.Context, req *TaskCommentUpdateRequest, params UpdateTaskCommentParams) (r UpdateTaskCommentRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// UpdateWorkLog implements updateWorkLog operation.
+//
+// Changes the fields given (own entries with work_log:update, anyone's with work_log:manage). The same
+// rules as on create apply to the result: end after start (422), no overlap (409), a task or project
+// the caller can read in the entry's organization. Setting ended_at on a running timer stops it.
+//
+// PATCH /work-logs/{work_log_id}
+func (UnimplementedHandler) UpdateWorkLog(ctx context.Context, req *WorkLogUpdateRequest, params UpdateWorkLogParams) (r UpdateWorkLogRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// UploadMessageFile implements uploadMessageFile operation.
+//
+// Multipart/form-data with one `file` part, at most storage.max_upload_bytes (413 beyond). The content
+// type is sniffed from the bytes and must be in chat.file_content_types (422 otherwise); the size and
+// SHA-256 are recorded. The message's author only.
+//
+// POST /messages/{message_id}/files
+func (UnimplementedHandler) UploadMessageFile(ctx context.Context, req *AttachmentUploadMultipart, params UploadMessageFileParams) (r UploadMessageFileRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 

@@ -4,6 +4,66 @@
  */
 
 export interface paths {
+    "/admin/job-kinds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List background job kinds
+         * @description Every kind of background job with its description, its schedule (periodic kinds run on one replica, the elected leader) and its most recent run. SUPER_ADMIN only.
+         */
+        get: operations["listJobKinds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List recent job runs
+         * @description Job runs newest first, optionally of one kind and in one state (keyset pagination). Finished runs are kept for a day, failed ones for a week. SUPER_ADMIN only.
+         */
+        get: operations["listJobRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/jobs/{job_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry a job run
+         * @description Makes a failed (waiting for a retry or given up) or cancelled run available to run again at once; a discarded run gets one more attempt. Other runs answer 409: a completed run retried would repeat its effects. Recorded as a `job.retried` security event. SUPER_ADMIN only.
+         */
+        post: operations["retryJobRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/attachments/{attachment_id}": {
         parameters: {
             query?: never;
@@ -36,6 +96,86 @@ export interface paths {
          * @description Streams the bytes as application/octet-stream with `Content-Disposition: attachment` (the file name, sanitized, RFC 5987-encoded) and `X-Content-Type-Options: nosniff`, so browsers save rather than render it. Needs attachment:read.
          */
         get: operations["downloadTaskAttachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search the activity log
+         * @description ActivityLog rows matching every given filter, newest first (keyset pagination). Visible rows: those of the organizations where the caller holds activity_log:read, plus the caller's own actions; the SUPER_ADMIN sees all. A filter naming rows the caller may not see returns an empty page, never a 403.
+         */
+        get: operations["listAuditActivity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit/activity/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the activity log
+         * @description Streams every ActivityLog row matching the filters (same filters and visibility as listAuditActivity), newest first, as JSON Lines (one AuditActivityEntry object per line) or CSV (a fixed header row; old_values and new_values as JSON text; cells starting with =, +, -, @, tab or carriage return are prefixed with a single quote against spreadsheet formula injection). The format is `format` when given, else negotiated from the Accept header (application/x-ndjson or text/csv; absent or *\/* means JSON Lines); an Accept header naming neither is answered 406. Rows are read in keyset batches while the response is written, so memory stays constant whatever the size; should the export fail midway (e.g. past the server's request timeout, http.request_timeout: split very large exports by `from`/`to`), the connection is aborted rather than the file ending as if complete. Every export is recorded as an `audit.exported` security event (who, which log, format and filters), in the organization named by `organization_id` if given.
+         */
+        get: operations["exportAuditActivity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit/security": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search the security audit log
+         * @description SecurityAuditLog rows matching every given filter, newest first (keyset pagination). Visible rows: those of the organizations where the caller holds security_log:read, plus the events of the caller's own account; the SUPER_ADMIN sees all (events outside any organization, such as failed sign-ins, only to the SUPER_ADMIN and the account's owner).
+         */
+        get: operations["listSecurityEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit/security/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the security audit log
+         * @description Streams every SecurityAuditLog row matching the filters (same filters and visibility as listSecurityEvents), newest first, as JSON Lines (one SecurityEvent object per line) or CSV (details as JSON text); format negotiation, formula-injection guard and failure behaviour as in exportAuditActivity.
+         */
+        get: operations["exportSecurityEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -428,6 +568,202 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/channels/{channel_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a channel
+         * @description 404 for a private channel the caller is not a member of.
+         */
+        get: operations["getChannel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Rename a channel or change its purpose or topic
+         * @description Needs channel:update or the owner/admin role in the channel. Direct channels have no name (422); archived channels are read-only (409).
+         */
+        patch: operations["updateChannel"];
+        trace?: never;
+    };
+    "/channels/{channel_id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Archive a channel
+         * @description The channel becomes read-only: posts, edits, reactions and pins are refused with 409. Repeating it is 409. Direct channels cannot be archived (422).
+         */
+        post: operations["archiveChannel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/channels/{channel_id}/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join a public channel
+         * @description Idempotent. Private channels are joined by invitation only (404 if invisible).
+         */
+        post: operations["joinChannel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/channels/{channel_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a channel's members
+         * @description Newest members first.
+         */
+        get: operations["listChannelMembers"];
+        put?: never;
+        /**
+         * Add a member to a channel
+         * @description Members of a channel add other members of the organization (holders of channel:update add to public channels too); only owners and admins give a role above member. Direct and project channels are closed (409); a member twice is 409.
+         */
+        post: operations["addChannelMember"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/channels/{channel_id}/members/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Leave a channel or remove a member
+         * @description Anyone leaves (user_id = themself); owners and admins remove others. Direct and project channels are left through their conversation partner or project (409). The last owner cannot leave while others remain (409).
+         */
+        delete: operations["removeChannelMember"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a membership
+         * @description Members set their own muted and notify_level; owners and admins of the channel (or holders of channel:update) change roles. The last owner keeps the owner role (409).
+         */
+        patch: operations["updateChannelMember"];
+        trace?: never;
+    };
+    "/channels/{channel_id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Scroll a channel
+         * @description Top-level messages (thread replies are listed by listThread) in chronological order, `limit` of them: the newest without a position, those before or after a message id, or the page around one (the message itself, half before, half after; to jump to a search hit). Keyset on the time-ordered ids, so messages arriving meanwhile never shift a page. A deleted thread root still shows, as deleted, while it has replies.
+         */
+        get: operations["listChannelMessages"];
+        put?: never;
+        /**
+         * Post a message
+         * @description Markdown, stored as typed (body_html is the sanitized rendering). root_id replies in the thread of a top-level message of the channel. @username mentions members of the organization; @channel, @here and @all mention the channel. Longer than chat.max_message_length characters (default 16000) is 422. Needs message:create and membership; archived channels refuse posts with 409.
+         */
+        post: operations["postMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/channels/{channel_id}/pins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a channel's pinned messages
+         * @description Most recently pinned first.
+         */
+        get: operations["listChannelPins"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/channels/{channel_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move the caller's read pointer
+         * @description Marks the channel read up to message_id (default: its newest message). The pointer only moves forward: an older message_id (another device lagging behind) changes nothing.
+         */
+        post: operations["markChannelRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/channels/{channel_id}/unarchive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unarchive a channel
+         * @description Makes an archived channel writable again (409 if it is not archived).
+         */
+        post: operations["unarchiveChannel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/columns/{column_id}": {
         parameters: {
             query?: never;
@@ -544,6 +880,242 @@ export interface paths {
         patch: operations["updateLabel"];
         trace?: never;
     };
+    "/me/app-usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List my application-usage records
+         * @description The caller's own raw records, newest first (keyset pagination). Nobody else can read them.
+         */
+        get: operations["listMyAppUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's channels with unread counts
+         * @description Every channel the caller is a member of, with the messages by others after their read pointer (unread_count) and those mentioning them (mention_count), computed in one query. Not paginated: bounded by the caller's memberships.
+         */
+        get: operations["listMyChannels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/idle-periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List my idle periods
+         * @description The caller's own idle periods, newest first (keyset pagination). Nobody else can read them.
+         */
+        get: operations["listMyIdlePeriods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/mentions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Messages mentioning the caller
+         * @description Messages that @-mention the caller by username, newest first, in channels they can read.
+         */
+        get: operations["listMyMentions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/productivity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My productivity summaries
+         * @description The caller's daily (default) or weekly rollups whose period starts between `from` and `to` (inclusive calendar dates, at most 366 days apart, so the list is not paginated), oldest first, in every organization or only `organization_id`. Rollups are recomputed by a periodic job.
+         */
+        get: operations["getMyProductivity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/message-files/{file_id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a message file
+         * @description Streams the bytes as application/octet-stream with `Content-Disposition: attachment` and `X-Content-Type-Options: nosniff`. 404 unless the caller can read the channel.
+         */
+        get: operations["downloadMessageFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/messages/{message_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a message
+         * @description With its reactions (counts per emoji) and files.
+         */
+        get: operations["getMessage"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a message
+         * @description The author, the channel's owners and admins, or holders of message:delete. Soft: a thread root with replies stays as a deleted placeholder and its replies remain.
+         */
+        delete: operations["deleteMessage"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit a message
+         * @description The author edits the body (edited_at is set; the previous text stays in the audit trail); mentions are parsed again.
+         */
+        patch: operations["editMessage"];
+        trace?: never;
+    };
+    "/messages/{message_id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Attach a file to a message
+         * @description multipart/form-data with one `file` part, at most storage.max_upload_bytes (413 beyond). The content type is sniffed from the bytes and must be in chat.file_content_types (422 otherwise); the size and SHA-256 are recorded. The message's author only.
+         */
+        post: operations["uploadMessageFile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/messages/{message_id}/pin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Pin a message
+         * @description Idempotent; records who pinned it and when. Needs message:update.
+         */
+        put: operations["pinMessage"];
+        post?: never;
+        /**
+         * Unpin a message
+         * @description Idempotent. Needs message:update.
+         */
+        delete: operations["unpinMessage"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/messages/{message_id}/reactions/{emoji}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * React to a message
+         * @description Idempotent: one reaction per message, user and emoji. Needs message:create.
+         */
+        put: operations["addReaction"];
+        post?: never;
+        /**
+         * Remove one's reaction
+         * @description Idempotent.
+         */
+        delete: operations["removeReaction"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/messages/{message_id}/thread": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a thread's replies
+         * @description Replies of a top-level message, oldest first.
+         */
+        get: operations["listThread"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/milestones/{milestone_id}": {
         parameters: {
             query?: never;
@@ -570,6 +1142,302 @@ export interface paths {
          * @description Needs milestone:update.
          */
         patch: operations["updateMilestone"];
+        trace?: never;
+    };
+    "/note-comments/{comment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a comment
+         * @description Needs note:delete; the comment's author, or note:manage.
+         */
+        delete: operations["deleteNoteComment"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit a comment
+         * @description Its author only.
+         */
+        patch: operations["editNoteComment"];
+        trace?: never;
+    };
+    "/note-comments/{comment_id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve a thread
+         * @description Marks the thread (its first comment) resolved; needs comment access. A reply is 409.
+         */
+        post: operations["resolveNoteComment"];
+        /**
+         * Reopen a thread
+         * @description Clears the resolution.
+         */
+        delete: operations["unresolveNoteComment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/note-folders/{folder_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a note folder
+         * @description Needs note:delete. A folder holding notes or subfolders is 409 unless `recursive=true`, which soft-deletes the subtree and all its notes in one transaction (409 and nothing deleted if some of those notes are not the caller's to delete: others' notes need note:manage).
+         */
+        delete: operations["deleteNoteFolder"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename or move a note folder
+         * @description Moving a folder under itself or one of its descendants is 409; `parent_id: null` moves it to the top level.
+         */
+        patch: operations["updateNoteFolder"];
+        trace?: never;
+    };
+    "/note-shares/{share_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a share
+         * @description The grantee loses access at once. Needs note:update and ownership of the note (or note:manage).
+         */
+        delete: operations["revokeNoteShare"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/note-tags/{tag_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a note tag
+         * @description Soft-deletes the tag; notes no longer show it.
+         */
+        delete: operations["deleteNoteTag"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a note tag
+         * @description Renames or recolors the tag (409 when the name is taken ignoring case).
+         */
+        patch: operations["updateNoteTag"];
+        trace?: never;
+    };
+    "/notes/{note_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a note
+         * @description The note with its Markdown content and the content rendered to sanitized HTML. A note the caller may not read (including through an expired or revoked share) is 404. The ETag (and `version`) go back in If-Match.
+         */
+        get: operations["getNote"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a note
+         * @description Soft-deletes the note. Needs note:delete in the organization and ownership of the note (or note:manage).
+         */
+        delete: operations["deleteNote"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a note
+         * @description Changes the fields present. Requires If-Match with the version (or ETag) the client read; a stale or missing one is 412 and nothing changes. A title or content change writes a new version (editor, time, size) in the same transaction and re-anchors the note's comments; pin, archive and placement changes write none. Content edits need edit access (owner, a visible organization or project note, or an edit share); changing visibility or project is for the owner (or note:manage).
+         */
+        patch: operations["updateNote"];
+        trace?: never;
+    };
+    "/notes/{note_id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a note's comments
+         * @description Oldest first; replies carry parent_id. Anchored comments carry their quote and current offsets, or anchor_status orphaned when an edit removed the quoted text (never deleted).
+         */
+        get: operations["listNoteComments"];
+        put?: never;
+        /**
+         * Comment on a note
+         * @description Needs comment access (owner, an organization or project note the caller sees, or a comment/edit share). With `quote` the comment is anchored to that passage (W3C TextQuoteSelector: `prefix`/`suffix` tell repeated quotes apart, `start_offset` is a hint); a quote not in the content is 422. With `parent_id` it replies to a thread's first comment.
+         */
+        post: operations["createNoteComment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notes/{note_id}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare two versions
+         * @description A unified line diff (diff -u format, 3 lines of context) of the content from version `from` to version `to`, and word-level diffs of the title and content for reading prose changes.
+         */
+        get: operations["diffNoteVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notes/{note_id}/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a note's shares
+         * @description Who the note is shared with (users and projects), including expired shares, which grant nothing.
+         */
+        get: operations["listNoteShares"];
+        put?: never;
+        /**
+         * Share a note
+         * @description Grants one user (an active member of the organization) or the members of one project view, comment or edit access, optionally until `expires_at`. Sharing again with the same grantee replaces its permission and expiry. Shares count for notes with shared or project visibility. Needs note:update and ownership of the note (or note:manage).
+         */
+        post: operations["shareNote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notes/{note_id}/tags/{tag_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Tag a note
+         * @description Idempotent; needs edit access to the note. No version is written.
+         */
+        put: operations["attachNoteTag"];
+        post?: never;
+        /**
+         * Untag a note
+         * @description Idempotent; needs edit access to the note.
+         */
+        delete: operations["detachNoteTag"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notes/{note_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a note's versions
+         * @description The history of title and content changes, newest first, without content.
+         */
+        get: operations["listNoteVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notes/{note_id}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get one version of a note
+         * @description The title and content as saved in that version.
+         */
+        get: operations["getNoteVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notes/{note_id}/versions/{version}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore a version
+         * @description Makes the version's title and content current again as a new version; history is never rewritten. Requires If-Match with the current version like an edit (412 when stale).
+         */
+        post: operations["restoreNoteVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/organizations": {
@@ -618,6 +1486,50 @@ export interface paths {
          * @description Needs organization:update. Only the fields sent change. Organizations have no version yet, so concurrent edits are last-write-wins.
          */
         patch: operations["updateOrganization"];
+        trace?: never;
+    };
+    "/organizations/{org_id}/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the organization's channels
+         * @description Public channels and the private, direct and project channels the caller belongs to, newest first. Private channels of others never appear. Needs channel:read.
+         */
+        get: operations["listChannels"];
+        put?: never;
+        /**
+         * Create a public or private channel
+         * @description The caller becomes its owner. Names are unique among the organization's live public and private channels (409). Needs channel:create.
+         */
+        post: operations["createChannel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organizations/{org_id}/direct-channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open a direct conversation
+         * @description Returns the one direct channel between the caller and user_id, creating it on first use: opening it again, from either side, returns the same channel (concurrent opens too). Both must be members of the organization (404 otherwise); a conversation with oneself is 422.
+         */
+        post: operations["openDirectChannel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/organizations/{org_id}/members": {
@@ -703,6 +1615,118 @@ export interface paths {
          * @description Needs role:delete in the organization; effective on the member's next request.
          */
         delete: operations["unassignMemberRole"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organizations/{org_id}/messages/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search messages
+         * @description Messages the caller can read that contain all the words of q (PostgreSQL full-text search with the simple configuration; case-insensitive substring matching on SQLite), newest first, optionally in one channel, by one author, within a time range, or only with files.
+         */
+        get: operations["searchMessages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organizations/{org_id}/note-folders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List note folders
+         * @description Every folder of the organization (parent_id links the tree), newest first.
+         */
+        get: operations["listNoteFolders"];
+        put?: never;
+        /**
+         * Create a note folder
+         * @description Top-level without `parent_id`. Names are unique among live siblings (409).
+         */
+        post: operations["createNoteFolder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organizations/{org_id}/note-tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List note tags
+         * @description The organization's note tags, newest first.
+         */
+        get: operations["listNoteTags"];
+        put?: never;
+        /**
+         * Create a note tag
+         * @description Names are unique in the organization ignoring case (409), and keep the case they were typed in.
+         */
+        post: operations["createNoteTag"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organizations/{org_id}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List and search notes
+         * @description Notes of the organization the caller may read (private: owner only; shared: owner and live share grantees; project: members of the note's project; organization: every member with note:read), newest first, without content. `q` searches titles and content case-insensitively. Archived notes are listed only with `archived=true`. Filters combine with AND.
+         */
+        get: operations["listNotes"];
+        put?: never;
+        /**
+         * Create a note
+         * @description Needs note:create in the organization; the caller becomes the owner and version 1 is recorded. Visibility defaults to private; `project` visibility needs `project_id`. Folder and project must belong to the organization.
+         */
+        post: operations["createNote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organizations/{org_id}/productivity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Productivity of a manager's members
+         * @description Totals per member over the rollups whose period starts between `from` and `to` (at most 366 days), ordered by user id (keyset pagination). Answered only when the organization's manager_tracking_enabled is true, and only to a manager: a holder of work_log:manage sees every member, a project owner or admin sees the members of their projects; otherwise 403. Raw activity is never exposed here.
+         */
+        get: operations["getOrganizationProductivity"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -936,6 +1960,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/projects/{project_id}/channel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open a project's channel
+         * @description Returns the project's channel, creating it on first use with the project's members (owner and admin keep their role). From then on its members follow the project's membership. Needs project:read and membership of the project.
+         */
+        post: operations["openProjectChannel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/projects/{project_id}/labels": {
         parameters: {
             query?: never;
@@ -1129,7 +2173,7 @@ export interface paths {
         };
         /**
          * Readiness probe
-         * @description Answers 200 when the database is reachable and its schema is current, 503 with the failing checks otherwise.
+         * @description Answers 200 when the database is reachable and its schema is current, 503 with the failing checks otherwise. Background job failures of the last hour are reported under `jobs` without making the server unready (a failing job is for an operator to look at, not a reason to stop serving).
          */
         get: operations["getReadiness"];
         put?: never;
@@ -1416,6 +2460,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tracking/app-usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload application-usage records
+         * @description Batch upload from the desktop tracker, for the caller in one organization they belong to (work_log:create). At most 1,000 records (more is a 422 for the whole batch). Idempotent: a record whose client_record_id the caller already sent is counted as a duplicate and changes nothing. Each record is checked on its own: ended_at before started_at, or a start more than worktracking.clock_skew_tolerance in the future, rejects that record (listed in `errors` with its index) and the others are still stored; an end in the future within the tolerance is clamped to the server's clock.
+         */
+        post: operations["ingestAppUsage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tracking/idle-periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload idle periods
+         * @description Batch upload of spans without keyboard or mouse input, with the same rules as ingestAppUsage (at most 1,000 records, idempotent by client_record_id, per-record errors, clock-skew tolerance).
+         */
+        post: operations["ingestIdlePeriods"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/users/{user_id}/deactivate": {
         parameters: {
             query?: never;
@@ -1450,6 +2534,118 @@ export interface paths {
          * @description Resets the failed-login counter and the lockout (as Keycloak's "clear brute-force" for a user). Allowed to the SUPER_ADMIN and to whoever holds member:manage in an organization the user belongs to.
          */
         post: operations["unlockUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/work-logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List work logs
+         * @description Work logs the caller may read, newest first (keyset pagination): their own entries, and every entry of the organizations where they hold work_log:manage. `total_seconds` sums duration_seconds of every entry matching the filters (not only this page; a running timer counts 0).
+         */
+        get: operations["listWorkLogs"];
+        put?: never;
+        /**
+         * Log time manually
+         * @description Adds a finished entry for the caller (work_log:create in the organization). It is linked to a task (whose project it then gets) or a project; both must be readable by the caller, and the organization is theirs. ended_at must be after started_at (422). An entry overlapping another of the caller's entries (a running timer counts up to now) is a 409 naming it, unless worktracking.allow_overlaps is set.
+         */
+        post: operations["createWorkLog"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/work-logs/{work_log_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a work log
+         * @description One entry; another user's entry is a 404 unless the caller holds work_log:manage in its organization.
+         */
+        get: operations["getWorkLog"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a work log
+         * @description Soft-deletes the entry (own entries with work_log:delete, anyone's with work_log:manage).
+         */
+        delete: operations["deleteWorkLog"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a work log
+         * @description Changes the fields given (own entries with work_log:update, anyone's with work_log:manage). The same rules as on create apply to the result: end after start (422), no overlap (409), a task or project the caller can read in the entry's organization. Setting ended_at on a running timer stops it.
+         */
+        patch: operations["updateWorkLog"];
+        trace?: never;
+    };
+    "/work-logs/timer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the caller's running timer
+         * @description The caller's running timer (an entry without ended_at), or 404 when none runs.
+         */
+        get: operations["getRunningTimer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/work-logs/timer/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a timer
+         * @description Starts a running entry now for the caller, linked to a task or project as on create. A user has at most one running timer: starting a second one is a 409 naming the running entry (stop it first).
+         */
+        post: operations["startTimer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/work-logs/timer/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop the running timer
+         * @description Stops the caller's running timer now and returns the finished entry; 404 when none runs.
+         */
+        post: operations["stopTimer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1491,10 +2687,96 @@ export interface components {
             items: components["schemas"]["ActivityEntry"][];
             next_cursor?: string | null;
         };
+        /** @description Up to 1,000 application-usage records for one organization. */
+        AppUsageBatchRequest: {
+            /** Format: uuid */
+            organization_id: string;
+            records: components["schemas"]["AppUsageRecord"][];
+        };
+        /** @description A stored application-usage record. */
+        AppUsageInfo: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id: string;
+            client_record_id: string;
+            device_id: string;
+            app_name: string;
+            window_title?: string;
+            url?: string;
+            /** @enum {string} */
+            category: "productive" | "neutral" | "distracting" | "uncategorized";
+            /** Format: date-time */
+            started_at: string;
+            /** Format: date-time */
+            ended_at: string;
+            duration_seconds: number;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** @description A page of the caller's application-usage records. */
+        AppUsagePage: {
+            items: components["schemas"]["AppUsageInfo"][];
+            next_cursor?: string | null;
+        };
+        /** @description One span of foreground application use as the tracker observed it. */
+        AppUsageRecord: {
+            client_record_id: string;
+            device_id: string;
+            app_name: string;
+            window_title?: string;
+            url?: string;
+            /**
+             * @default uncategorized
+             * @enum {string}
+             */
+            category: "productive" | "neutral" | "distracting" | "uncategorized";
+            /** Format: date-time */
+            started_at: string;
+            /** Format: date-time */
+            ended_at: string;
+        };
         /** @description The uploaded file. */
         AttachmentUpload: {
             /** Format: binary */
             file: string;
+        };
+        /** @description One ActivityLog row. Secrets in old and new values are replaced by "[REDACTED]". */
+        AuditActivityEntry: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            organization_id?: string;
+            /** @enum {string} */
+            actor_type: "user" | "agent" | "service" | "system";
+            /** Format: uuid */
+            actor_user_id?: string;
+            /** Format: uuid */
+            actor_agent_id?: string;
+            /** @enum {string} */
+            activity_type: "create" | "update" | "delete" | "purge" | "custom";
+            /** @description e.g. task.status_change. */
+            action: string;
+            resource_type: string;
+            /** Format: uuid */
+            resource_id: string;
+            /** @description Values of the changed fields before the change. */
+            old_values?: {
+                [key: string]: unknown;
+            };
+            /** @description Values of the changed fields after the change. */
+            new_values?: {
+                [key: string]: unknown;
+            };
+            ip?: string;
+            user_agent?: string;
+            request_id?: string;
+        };
+        AuditActivityPage: {
+            items: components["schemas"]["AuditActivityEntry"][];
+            next_cursor?: string | null;
         };
         /** @description BoardColumn resource. */
         BoardColumn: {
@@ -1559,6 +2841,13 @@ export interface components {
         BoardUpdateRequest: {
             name: string;
         };
+        /** @description Active seconds per application category. */
+        CategorySeconds: {
+            productive: number;
+            neutral: number;
+            distracting: number;
+            uncategorized: number;
+        };
         ChangePasswordRequest: {
             /** Format: password */
             current_password: string;
@@ -1567,6 +2856,225 @@ export interface components {
              * @description At least 12 characters, at most 72 bytes, without the username or the email name, not a common password.
              */
             new_password: string;
+        };
+        /** @description A channel. */
+        ChatChannel: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id: string;
+            /** @enum {string} */
+            type: "public" | "private" | "direct" | "project";
+            /** @description Empty for direct channels. */
+            name: string;
+            purpose: string;
+            topic: string;
+            /** Format: uuid */
+            project_id?: string | null;
+            /** Format: date-time */
+            archived_at?: string | null;
+            /** Format: uuid */
+            created_by_id?: string | null;
+            /** Format: date-time */
+            last_message_at?: string | null;
+            /**
+             * Format: int64
+             * @description Live messages, thread replies included.
+             */
+            message_count: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description A new public or private channel. */
+        ChatChannelCreateRequest: {
+            /** @enum {string} */
+            type: "public" | "private";
+            name: string;
+            purpose?: string;
+            topic?: string;
+        };
+        /** @description A page of channels. */
+        ChatChannelPage: {
+            items: components["schemas"]["ChatChannel"][];
+            next_cursor?: string | null;
+        };
+        /** @description The channel fields to change. */
+        ChatChannelUpdateRequest: {
+            name?: string;
+            purpose?: string;
+            topic?: string;
+        };
+        /** @description The other user of the conversation. */
+        ChatDirectRequest: {
+            /** Format: uuid */
+            user_id: string;
+        };
+        /** @description A file attached to a message. */
+        ChatFile: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            message_id: string;
+            /** Format: uuid */
+            channel_id: string;
+            /** Format: uuid */
+            uploader_id: string;
+            file_name: string;
+            content_type: string;
+            /** Format: int64 */
+            size_bytes: number;
+            sha256: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** @description A channel membership. */
+        ChatMember: {
+            /** Format: uuid */
+            channel_id: string;
+            /** Format: uuid */
+            user_id: string;
+            username: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "member";
+            muted: boolean;
+            /** @enum {string} */
+            notify_level: "all" | "mentions" | "none";
+            /** Format: date-time */
+            joined_at: string;
+        };
+        /** @description Who to add, and their role (default member). */
+        ChatMemberAddRequest: {
+            /** Format: uuid */
+            user_id: string;
+            /** @enum {string} */
+            role?: "owner" | "admin" | "member";
+        };
+        /** @description A page of channel members. */
+        ChatMemberPage: {
+            items: components["schemas"]["ChatMember"][];
+            next_cursor?: string | null;
+        };
+        /** @description The membership fields to change. */
+        ChatMemberUpdateRequest: {
+            /** @enum {string} */
+            role?: "owner" | "admin" | "member";
+            muted?: boolean;
+            /** @enum {string} */
+            notify_level?: "all" | "mentions" | "none";
+        };
+        /** @description A message. A deleted thread root keeps its place (deleted true, empty body) while it has replies. */
+        ChatMessage: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id: string;
+            /** Format: uuid */
+            channel_id: string;
+            /** Format: uuid */
+            author_id?: string | null;
+            /** Format: uuid */
+            root_id?: string | null;
+            /** @description Markdown as typed. */
+            body: string;
+            /** @description Sanitized HTML rendering of body. */
+            body_html: string;
+            deleted: boolean;
+            reply_count: number;
+            /** Format: date-time */
+            last_reply_at?: string | null;
+            /** Format: date-time */
+            edited_at?: string | null;
+            mentioned_user_ids: string[];
+            mentions_channel: boolean;
+            has_files: boolean;
+            reactions: components["schemas"]["ChatReaction"][];
+            files: components["schemas"]["ChatFile"][];
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** @description A new message or thread reply. */
+        ChatMessageCreateRequest: {
+            body: string;
+            /** Format: uuid */
+            root_id?: string;
+        };
+        /** @description A page of messages. */
+        ChatMessagePage: {
+            items: components["schemas"]["ChatMessage"][];
+            next_cursor?: string | null;
+        };
+        /** @description The new body. */
+        ChatMessageUpdateRequest: {
+            body: string;
+        };
+        /** @description One of the caller's channels with their read state. */
+        ChatMyChannel: {
+            channel: components["schemas"]["ChatChannel"];
+            /** @enum {string} */
+            role: "owner" | "admin" | "member";
+            muted: boolean;
+            /** @enum {string} */
+            notify_level: "all" | "mentions" | "none";
+            /** Format: uuid */
+            last_read_message_id?: string | null;
+            /**
+             * Format: int64
+             * @description Live messages by others after the read pointer.
+             */
+            unread_count: number;
+            /**
+             * Format: int64
+             * @description Of those, the ones mentioning the caller (by username or @channel).
+             */
+            mention_count: number;
+        };
+        /** @description All of the caller's channels. */
+        ChatMyChannelList: {
+            items: components["schemas"]["ChatMyChannel"][];
+        };
+        /** @description A pinned message. */
+        ChatPin: {
+            message: components["schemas"]["ChatMessage"];
+            /** Format: uuid */
+            pinned_by_id: string;
+            /** Format: date-time */
+            pinned_at: string;
+        };
+        /** @description A page of pins. */
+        ChatPinPage: {
+            items: components["schemas"]["ChatPin"][];
+            next_cursor?: string | null;
+        };
+        /** @description The reactions with one emoji. */
+        ChatReaction: {
+            emoji: string;
+            count: number;
+            /** @description The caller is among them. */
+            me: boolean;
+        };
+        /** @description How far the caller has read. */
+        ChatReadRequest: {
+            /** Format: uuid */
+            message_id?: string;
+        };
+        /** @description The caller's read pointer in a channel. */
+        ChatReadState: {
+            /** Format: uuid */
+            channel_id: string;
+            /** Format: uuid */
+            last_read_message_id?: string | null;
+            /** Format: date-time */
+            last_read_at?: string | null;
+        };
+        /** @description A window of a channel's messages, oldest first. */
+        ChatScrollback: {
+            items: components["schemas"]["ChatMessage"][];
+            /** @description Older messages exist (scroll on with before = the first id). */
+            has_older: boolean;
+            /** @description Newer messages exist (scroll on with after = the last id). */
+            has_newer: boolean;
         };
         ForgotPasswordRequest: {
             /** Format: email */
@@ -1580,6 +3088,112 @@ export interface components {
                 [key: string]: string;
             };
         };
+        /** @description Up to 1,000 idle periods for one organization. */
+        IdlePeriodBatchRequest: {
+            /** Format: uuid */
+            organization_id: string;
+            records: components["schemas"]["IdlePeriodRecord"][];
+        };
+        /** @description A stored idle period. */
+        IdlePeriodInfo: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id: string;
+            client_record_id: string;
+            device_id: string;
+            /** Format: date-time */
+            started_at: string;
+            /** Format: date-time */
+            ended_at: string;
+            duration_seconds: number;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** @description A page of the caller's idle periods. */
+        IdlePeriodPage: {
+            items: components["schemas"]["IdlePeriodInfo"][];
+            next_cursor?: string | null;
+        };
+        /** @description One span without keyboard or mouse input. */
+        IdlePeriodRecord: {
+            client_record_id: string;
+            device_id: string;
+            /** Format: date-time */
+            started_at: string;
+            /** Format: date-time */
+            ended_at: string;
+        };
+        /** @description Why one record of a batch was rejected. */
+        IngestRecordError: {
+            /** @description Position of the record in the request. */
+            index: number;
+            client_record_id: string;
+            message: string;
+        };
+        /** @description Counts of a batch: received = inserted + duplicates + rejected. A duplicate is a client_record_id the caller had already sent (a resend changes nothing). */
+        IngestResult: {
+            received: number;
+            inserted: number;
+            duplicates: number;
+            rejected: number;
+            errors: components["schemas"]["IngestRecordError"][];
+        };
+        JobKind: {
+            kind: string;
+            description: string;
+            /** @description Whether the leader schedules the kind; otherwise it runs on demand or when enqueued. */
+            periodic: boolean;
+            /** @description Period of a periodic kind in seconds. */
+            every_seconds?: number;
+            last_run?: components["schemas"]["JobRun"];
+        };
+        JobKindList: {
+            items: components["schemas"]["JobKind"][];
+        };
+        JobRun: {
+            /** Format: int64 */
+            id: number;
+            /** @description Job kind, e.g. `mail.send` or `audit.seal`. */
+            kind: string;
+            state: components["schemas"]["JobState"];
+            queue: string;
+            /** @description Attempts made so far. */
+            attempt: number;
+            max_attempts: number;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When the run is (or was) due.
+             */
+            scheduled_at: string;
+            /**
+             * Format: date-time
+             * @description Start of the latest attempt.
+             */
+            attempted_at?: string;
+            /**
+             * Format: date-time
+             * @description When the run completed, was cancelled or was given up.
+             */
+            finalized_at?: string;
+            /** @description Error of the latest failed attempt. */
+            last_error?: string;
+            /** @description Parameters of a task run (`worksynapse jobs run KIND --arg k=v`); other jobs' arguments are not shown. */
+            params?: {
+                [key: string]: string;
+            };
+        };
+        JobRunPage: {
+            items: components["schemas"]["JobRun"][];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description River's job state.
+         * @enum {string}
+         */
+        JobState: "available" | "cancelled" | "completed" | "discarded" | "pending" | "retryable" | "running" | "scheduled";
         /** @description Label resource. */
         Label: {
             /** Format: uuid */
@@ -1641,6 +3255,19 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             memberships: components["schemas"]["Membership"][];
+        };
+        /** @description One member's totals over the requested range. */
+        MemberProductivity: {
+            /** Format: uuid */
+            user_id: string;
+            /** @description Number of rollups summed. */
+            periods: number;
+            totals: components["schemas"]["ProductivityTotals"];
+        };
+        /** @description A page of member totals. */
+        MemberProductivityPage: {
+            items: components["schemas"]["MemberProductivity"][];
+            next_cursor?: string | null;
         };
         Membership: {
             /** Format: uuid */
@@ -1710,6 +3337,233 @@ export interface components {
             /** @enum {string} */
             status?: "open" | "closed";
         };
+        NoteCommentCreateRequest: {
+            body: string;
+            /** Format: uuid */
+            parent_id?: string;
+            quote?: string;
+            prefix?: string;
+            suffix?: string;
+            start_offset?: number;
+        };
+        NoteCommentInfo: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            note_id: string;
+            /** Format: uuid */
+            author_id: string;
+            body: string;
+            /** @description The body rendered to sanitized HTML. */
+            body_html: string;
+            /** Format: uuid */
+            parent_id?: string;
+            quote?: string;
+            prefix?: string;
+            suffix?: string;
+            /** @description Start of the quote in the current content, in Unicode code points. */
+            start_offset?: number;
+            /** @description End (exclusive) of the quote, in code points. */
+            end_offset?: number;
+            /** @enum {string} */
+            anchor_status?: "anchored" | "orphaned";
+            /** Format: date-time */
+            resolved_at?: string;
+            /** Format: uuid */
+            resolved_by_id?: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        NoteCommentPage: {
+            items: components["schemas"]["NoteCommentInfo"][];
+            next_cursor?: string | null;
+        };
+        NoteCommentUpdateRequest: {
+            body: string;
+        };
+        NoteCreateRequest: {
+            title: string;
+            content?: string;
+            /** Format: uuid */
+            folder_id?: string;
+            /** Format: uuid */
+            project_id?: string;
+            visibility?: components["schemas"]["NoteVisibility"];
+            pinned?: boolean;
+        };
+        NoteDiff: {
+            from: number;
+            to: number;
+            /** @description Unified line diff of the content; empty when equal. */
+            unified: string;
+            /** @description Word diff of the title. */
+            title: components["schemas"]["NoteDiffSegment"][];
+            /** @description Word diff of the content. */
+            words: components["schemas"]["NoteDiffSegment"][];
+        };
+        NoteDiffSegment: {
+            /** @enum {string} */
+            op: "equal" | "insert" | "delete";
+            text: string;
+        };
+        NoteFolderCreateRequest: {
+            name: string;
+            /** Format: uuid */
+            parent_id?: string;
+            position?: number;
+        };
+        NoteFolderInfo: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id: string;
+            name: string;
+            /** Format: uuid */
+            parent_id?: string;
+            position: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        NoteFolderPage: {
+            items: components["schemas"]["NoteFolderInfo"][];
+            next_cursor?: string | null;
+        };
+        NoteFolderUpdateRequest: {
+            name?: string;
+            /** Format: uuid */
+            parent_id?: string | null;
+            position?: number;
+        };
+        NoteInfo: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id: string;
+            title: string;
+            /** @description Markdown as written; omitted in lists. */
+            content?: string;
+            /** @description The content rendered to sanitized HTML (no script, event handlers or javascript URLs); omitted in lists. */
+            content_html?: string;
+            /** Format: uuid */
+            folder_id?: string;
+            /** Format: uuid */
+            owner_id: string;
+            visibility: components["schemas"]["NoteVisibility"];
+            /** Format: uuid */
+            project_id?: string;
+            pinned: boolean;
+            archived: boolean;
+            /** Format: date-time */
+            archived_at?: string;
+            /** @description Content version; send it back in If-Match. */
+            version: number;
+            /** @description Content size in bytes (UTF-8). */
+            content_size: number;
+            tags: components["schemas"]["NoteTagInfo"][];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        NotePage: {
+            items: components["schemas"]["NoteInfo"][];
+            next_cursor?: string | null;
+        };
+        NoteShareInfo: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            note_id: string;
+            /** Format: uuid */
+            user_id?: string;
+            /** Format: uuid */
+            project_id?: string;
+            permission: components["schemas"]["NoteSharePermission"];
+            /** Format: date-time */
+            expires_at?: string;
+            /** @description An expired share grants nothing. */
+            expired: boolean;
+            /** Format: uuid */
+            created_by_id: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        NoteSharePage: {
+            items: components["schemas"]["NoteShareInfo"][];
+            next_cursor?: string | null;
+        };
+        /** @enum {string} */
+        NoteSharePermission: "view" | "comment" | "edit";
+        NoteShareRequest: {
+            /** Format: uuid */
+            user_id?: string;
+            /** Format: uuid */
+            project_id?: string;
+            permission?: components["schemas"]["NoteSharePermission"];
+            /** Format: date-time */
+            expires_at?: string;
+        };
+        NoteTagCreateRequest: {
+            name: string;
+            color?: string;
+        };
+        NoteTagInfo: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id: string;
+            name: string;
+            color: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        NoteTagPage: {
+            items: components["schemas"]["NoteTagInfo"][];
+            next_cursor?: string | null;
+        };
+        NoteTagUpdateRequest: {
+            name?: string;
+            color?: string;
+        };
+        NoteUpdateRequest: {
+            title?: string;
+            content?: string;
+            /** Format: uuid */
+            folder_id?: string | null;
+            /** Format: uuid */
+            project_id?: string | null;
+            visibility?: components["schemas"]["NoteVisibility"];
+            pinned?: boolean;
+            archived?: boolean;
+        };
+        NoteVersionInfo: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            note_id: string;
+            version: number;
+            title: string;
+            /** @description Omitted in lists. */
+            content?: string;
+            /** Format: uuid */
+            editor_id: string;
+            size_bytes: number;
+            /** Format: date-time */
+            created_at: string;
+        };
+        NoteVersionPage: {
+            items: components["schemas"]["NoteVersionInfo"][];
+            next_cursor?: string | null;
+        };
+        /**
+         * @description private: owner only; shared: owner and share grantees; project: the project's members; organization: every member.
+         * @enum {string}
+         */
+        NoteVisibility: "private" | "shared" | "project" | "organization";
         /** @description Organization resource. */
         Organization: {
             /** Format: uuid */
@@ -1839,6 +3693,37 @@ export interface components {
                 /** @description What is wrong with it. */
                 message: string;
             }[];
+        };
+        /** @description One user's rollup of one day or week in one organization. */
+        ProductivitySummaryInfo: {
+            /** Format: uuid */
+            organization_id: string;
+            /** Format: uuid */
+            user_id: string;
+            /** @enum {string} */
+            period: "daily" | "weekly";
+            /** Format: date */
+            period_start: string;
+            totals: components["schemas"]["ProductivityTotals"];
+            /** Format: date-time */
+            computed_at: string;
+        };
+        /** @description Rollups oldest first. */
+        ProductivitySummaryList: {
+            items: components["schemas"]["ProductivitySummaryInfo"][];
+        };
+        /** @description Seconds of a period. active_seconds is application-usage time not covered by an idle period; idle_seconds is idle-period time (overlaps merged); the category seconds split active_seconds. */
+        ProductivityTotals: {
+            active_seconds: number;
+            idle_seconds: number;
+            productive_seconds: number;
+            neutral_seconds: number;
+            distracting_seconds: number;
+            category_seconds: components["schemas"]["CategorySeconds"];
+            /** @description Tasks assigned to the user that entered done in the period. */
+            tasks_completed: number;
+            /** @description Durations of the user's work logs started in the period. */
+            time_logged_seconds: number;
         };
         /** @description Project resource. */
         Project: {
@@ -1976,6 +3861,33 @@ export interface components {
         RoleUpdateRequest: {
             name?: string;
             description?: string;
+        };
+        /** @description One SecurityAuditLog row. Secrets in details are replaced by "[REDACTED]". */
+        SecurityEvent: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            organization_id?: string;
+            /** @description e.g. auth.login_failed. */
+            event_type: string;
+            /** @enum {string} */
+            severity: "info" | "warning" | "critical";
+            /** Format: uuid */
+            user_id?: string;
+            /** Format: uuid */
+            agent_id?: string;
+            ip?: string;
+            user_agent?: string;
+            request_id?: string;
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+        SecurityEventPage: {
+            items: components["schemas"]["SecurityEvent"][];
+            next_cursor?: string | null;
         };
         SessionInfo: {
             /** Format: uuid */
@@ -2319,6 +4231,15 @@ export interface components {
             /** Format: int64 */
             minutes: number;
         };
+        /** @description What the timer is for; give task_id or project_id. */
+        TimerStartRequest: {
+            /** Format: uuid */
+            task_id?: string;
+            /** Format: uuid */
+            project_id?: string;
+            description?: string;
+            billable?: boolean;
+        };
         TokenPair: {
             access_token: string;
             /** @enum {string} */
@@ -2334,8 +4255,90 @@ export interface components {
         VerifyEmailRequest: {
             token: string;
         };
+        /** @description A finished time entry; give task_id or project_id (or both, the task's project). */
+        WorkLogCreateRequest: {
+            /** Format: uuid */
+            task_id?: string;
+            /** Format: uuid */
+            project_id?: string;
+            description?: string;
+            /** Format: date-time */
+            started_at: string;
+            /** Format: date-time */
+            ended_at: string;
+            billable?: boolean;
+        };
+        /** @description A time entry; ended_at is null while its timer runs. */
+        WorkLogInfo: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id: string;
+            /** Format: uuid */
+            user_id: string;
+            /** Format: uuid */
+            task_id?: string | null;
+            /** Format: uuid */
+            project_id?: string | null;
+            description?: string;
+            /** Format: date-time */
+            started_at: string;
+            /** Format: date-time */
+            ended_at?: string | null;
+            /** @description Whole seconds from started_at to ended_at; 0 while running. */
+            duration_seconds: number;
+            /** @enum {string} */
+            source: "manual" | "timer";
+            billable: boolean;
+            running: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description A page of work logs and the total of every matching entry. */
+        WorkLogPage: {
+            items: components["schemas"]["WorkLogInfo"][];
+            next_cursor?: string | null;
+            /** @description Sum of duration_seconds over all entries matching the filters. */
+            total_seconds: number;
+        };
+        /** @description The fields to change. */
+        WorkLogUpdateRequest: {
+            /** Format: uuid */
+            task_id?: string;
+            /** Format: uuid */
+            project_id?: string;
+            description?: string;
+            /** Format: date-time */
+            started_at?: string;
+            /** Format: date-time */
+            ended_at?: string;
+            billable?: boolean;
+        };
     };
     responses: {
+        /** @description The matching rows, streamed as an attachment. */
+        AuditExport: {
+            headers: {
+                /** @description attachment; filename="<log>-<UTC time>.<jsonl|csv>" */
+                "Content-Disposition"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/x-ndjson": string;
+                "text/csv": string;
+            };
+        };
+        /** @description The Accept header names no format the export offers (application/x-ndjson, text/csv). */
+        AuditNotAcceptable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The request is malformed (syntax, encoding or parameter types). */
         Problem400: {
             headers: {
@@ -2430,8 +4433,44 @@ export interface components {
     parameters: {
         /** @description ID of the attachment. */
         AttachmentIDPath: string;
+        /** @description application/x-ndjson (JSON Lines) or text/csv, with optional q-values; absent or *\/* means JSON Lines. Read only when `format` is not given. */
+        AuditAccept: string;
+        /** @description Only this action, e.g. task.status_change. */
+        AuditAction: string;
+        /** @description Only actions of this AI agent. */
+        AuditActorAgentID: string;
+        /** @description Only actions of this user. */
+        AuditActorUserID: string;
+        /** @description Only events of this AI agent. */
+        AuditAgentID: string;
+        /** @description Only this event type, e.g. auth.login_failed. */
+        AuditEventType: string;
+        /** @description Export format; overrides the Accept header. */
+        AuditExportFormat: "jsonl" | "csv";
+        /** @description Only rows created at or after this instant (RFC 3339). */
+        AuditFrom: string;
+        /** @description Only events from this client IP address (IPv4 or IPv6). */
+        AuditIP: string;
+        /** @description Only rows of this organization. */
+        AuditOrganizationID: string;
+        /** @description Only changes of this entity. */
+        AuditResourceID: string;
+        /** @description Only changes of this entity type, e.g. Task or Project. */
+        AuditResourceType: string;
+        /** @description Only events of this severity. */
+        AuditSeverity: "info" | "warning" | "critical";
+        /** @description Only rows created before this instant (RFC 3339); must be after `from`. */
+        AuditTo: string;
+        /** @description Only events of this user (the account concerned, or the administrator who acted). */
+        AuditUserID: string;
         /** @description ID of the board. */
         BoardIDPath: string;
+        /** @description ID of the channel. */
+        ChannelIDPath: string;
+        /** @description ID of the project. */
+        ChatProjectIDPath: string;
+        /** @description ID of the user. */
+        ChatUserIDPath: string;
         /** @description ID of the board column. */
         ColumnIDPath: string;
         /** @description ID of the comment. */
@@ -2444,6 +4483,8 @@ export interface components {
         DetailsProjectIDPath: string;
         /** @description ID of the task. */
         DetailsTaskIDPath: string;
+        /** @description Emoji short name, e.g. thumbsup. */
+        EmojiPath: string;
         /** @description ID (UUID) of the resource. */
         IDPath: string;
         /** @description The version the client read (`3`, `"3"` or `W/"3"`); required. */
@@ -2452,10 +4493,32 @@ export interface components {
         LabelIDPath: string;
         /** @description Page size (keyset pagination). */
         Limit: number;
+        /** @description ID of the message file. */
+        MessageFileIDPath: string;
+        /** @description ID of the message. */
+        MessageIDPath: string;
         /** @description ID of the milestone. */
         MilestoneIDPath: string;
+        /** @description The comment's id. */
+        NoteCommentIDPath: string;
+        /** @description The folder's id. */
+        NoteFolderIDPath: string;
+        /** @description The note's id. */
+        NoteIDPath: string;
+        /** @description The share's id. */
+        NoteShareIDPath: string;
+        /** @description The tag's id. */
+        NoteTagIDPath: string;
+        /** @description A version number of the note. */
+        NoteVersionPath: number;
         /** @description The organization's id. */
         OrgIDPath: string;
+        /** @description First calendar day (inclusive). */
+        ProductivityFrom: string;
+        /** @description Daily rollups (default) or weekly ones (weeks start on Monday). */
+        ProductivityPeriod: "daily" | "weekly";
+        /** @description Last calendar day (inclusive). */
+        ProductivityTo: string;
         /** @description The project's id. */
         ProjectIDPath: string;
         /** @description The role's id. */
@@ -2464,8 +4527,16 @@ export interface components {
         SprintIDPath: string;
         /** @description The task's id. */
         TaskIDPath: string;
+        /** @description Only records started at or after this instant. */
+        TrackingFromQuery: string;
+        /** @description Only data of this organization. */
+        TrackingOrgQuery: string;
+        /** @description Only records started before this instant. */
+        TrackingToQuery: string;
         /** @description The user's id. */
         UserIDPath: string;
+        /** @description ID of the work log. */
+        WorkLogIDPath: string;
     };
     requestBodies: never;
     headers: never;
@@ -2473,6 +4544,97 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listJobKinds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job kinds, ordered by kind. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobKindList"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listJobRuns: {
+        parameters: {
+            query?: {
+                /** @description Only runs of this job kind, e.g. `audit.seal`. */
+                kind?: string;
+                /** @description Only runs in this state. */
+                state?: components["schemas"]["JobState"];
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of job runs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRunPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    retryJobRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the job run. */
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job run, queued again. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRun"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
     deleteTaskAttachment: {
         parameters: {
             query?: never;
@@ -2530,6 +4692,182 @@ export interface operations {
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listAuditActivity: {
+        parameters: {
+            query?: {
+                /** @description Only actions of this user. */
+                actor_user_id?: components["parameters"]["AuditActorUserID"];
+                /** @description Only actions of this AI agent. */
+                actor_agent_id?: components["parameters"]["AuditActorAgentID"];
+                /** @description Only rows of this organization. */
+                organization_id?: components["parameters"]["AuditOrganizationID"];
+                /** @description Only changes of this entity type, e.g. Task or Project. */
+                resource_type?: components["parameters"]["AuditResourceType"];
+                /** @description Only changes of this entity. */
+                resource_id?: components["parameters"]["AuditResourceID"];
+                /** @description Only this action, e.g. task.status_change. */
+                action?: components["parameters"]["AuditAction"];
+                /** @description Only rows created at or after this instant (RFC 3339). */
+                from?: components["parameters"]["AuditFrom"];
+                /** @description Only rows created before this instant (RFC 3339); must be after `from`. */
+                to?: components["parameters"]["AuditTo"];
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of activity rows. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditActivityPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    exportAuditActivity: {
+        parameters: {
+            query?: {
+                /** @description Only actions of this user. */
+                actor_user_id?: components["parameters"]["AuditActorUserID"];
+                /** @description Only actions of this AI agent. */
+                actor_agent_id?: components["parameters"]["AuditActorAgentID"];
+                /** @description Only rows of this organization. */
+                organization_id?: components["parameters"]["AuditOrganizationID"];
+                /** @description Only changes of this entity type, e.g. Task or Project. */
+                resource_type?: components["parameters"]["AuditResourceType"];
+                /** @description Only changes of this entity. */
+                resource_id?: components["parameters"]["AuditResourceID"];
+                /** @description Only this action, e.g. task.status_change. */
+                action?: components["parameters"]["AuditAction"];
+                /** @description Only rows created at or after this instant (RFC 3339). */
+                from?: components["parameters"]["AuditFrom"];
+                /** @description Only rows created before this instant (RFC 3339); must be after `from`. */
+                to?: components["parameters"]["AuditTo"];
+                /** @description Export format; overrides the Accept header. */
+                format?: components["parameters"]["AuditExportFormat"];
+            };
+            header?: {
+                /** @description application/x-ndjson (JSON Lines) or text/csv, with optional q-values; absent or *\/* means JSON Lines. Read only when `format` is not given. */
+                Accept?: components["parameters"]["AuditAccept"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["AuditExport"];
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            406: components["responses"]["AuditNotAcceptable"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listSecurityEvents: {
+        parameters: {
+            query?: {
+                /** @description Only events of this user (the account concerned, or the administrator who acted). */
+                user_id?: components["parameters"]["AuditUserID"];
+                /** @description Only events of this AI agent. */
+                agent_id?: components["parameters"]["AuditAgentID"];
+                /** @description Only rows of this organization. */
+                organization_id?: components["parameters"]["AuditOrganizationID"];
+                /** @description Only this event type, e.g. auth.login_failed. */
+                event_type?: components["parameters"]["AuditEventType"];
+                /** @description Only events of this severity. */
+                severity?: components["parameters"]["AuditSeverity"];
+                /** @description Only events from this client IP address (IPv4 or IPv6). */
+                ip?: components["parameters"]["AuditIP"];
+                /** @description Only rows created at or after this instant (RFC 3339). */
+                from?: components["parameters"]["AuditFrom"];
+                /** @description Only rows created before this instant (RFC 3339); must be after `from`. */
+                to?: components["parameters"]["AuditTo"];
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of security events. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityEventPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    exportSecurityEvents: {
+        parameters: {
+            query?: {
+                /** @description Only events of this user (the account concerned, or the administrator who acted). */
+                user_id?: components["parameters"]["AuditUserID"];
+                /** @description Only events of this AI agent. */
+                agent_id?: components["parameters"]["AuditAgentID"];
+                /** @description Only rows of this organization. */
+                organization_id?: components["parameters"]["AuditOrganizationID"];
+                /** @description Only this event type, e.g. auth.login_failed. */
+                event_type?: components["parameters"]["AuditEventType"];
+                /** @description Only events of this severity. */
+                severity?: components["parameters"]["AuditSeverity"];
+                /** @description Only events from this client IP address (IPv4 or IPv6). */
+                ip?: components["parameters"]["AuditIP"];
+                /** @description Only rows created at or after this instant (RFC 3339). */
+                from?: components["parameters"]["AuditFrom"];
+                /** @description Only rows created before this instant (RFC 3339); must be after `from`. */
+                to?: components["parameters"]["AuditTo"];
+                /** @description Export format; overrides the Accept header. */
+                format?: components["parameters"]["AuditExportFormat"];
+            };
+            header?: {
+                /** @description application/x-ndjson (JSON Lines) or text/csv, with optional q-values; absent or *\/* means JSON Lines. Read only when `format` is not given. */
+                Accept?: components["parameters"]["AuditAccept"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["AuditExport"];
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            406: components["responses"]["AuditNotAcceptable"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             default: components["responses"]["ProblemDefault"];
@@ -3222,6 +5560,476 @@ export interface operations {
             default: components["responses"]["ProblemDefault"];
         };
     };
+    getChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the channel. */
+                channel_id: components["parameters"]["ChannelIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The channel. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatChannel"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    updateChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the channel. */
+                channel_id: components["parameters"]["ChannelIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "topic": "Release 2.4 on Thursday"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ChatChannelUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description The channel. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatChannel"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    archiveChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the channel. */
+                channel_id: components["parameters"]["ChannelIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The channel. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatChannel"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    joinChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the channel. */
+                channel_id: components["parameters"]["ChannelIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's membership. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatMember"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listChannelMembers: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description ID of the channel. */
+                channel_id: components["parameters"]["ChannelIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of members. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatMemberPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    addChannelMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the channel. */
+                channel_id: components["parameters"]["ChannelIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "user_id": "0192f3a4-5b6c-7d8e-9f01-23456789abcd"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ChatMemberAddRequest"];
+            };
+        };
+        responses: {
+            /** @description The membership. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatMember"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    removeChannelMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the channel. */
+                channel_id: components["parameters"]["ChannelIDPath"];
+                /** @description ID of the user. */
+                user_id: components["parameters"]["ChatUserIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    updateChannelMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the channel. */
+                channel_id: components["parameters"]["ChannelIDPath"];
+                /** @description ID of the user. */
+                user_id: components["parameters"]["ChatUserIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "muted": true,
+                 *       "notify_level": "mentions"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ChatMemberUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description The membership. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatMember"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listChannelMessages: {
+        parameters: {
+            query?: {
+                /** @description Messages older than this message id. */
+                before?: string;
+                /** @description Messages newer than this message id. */
+                after?: string;
+                /** @description Messages around this message id (included). */
+                around?: string;
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+            };
+            header?: never;
+            path: {
+                /** @description ID of the channel. */
+                channel_id: components["parameters"]["ChannelIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The messages, oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatScrollback"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    postMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the channel. */
+                channel_id: components["parameters"]["ChannelIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "body": "Release is **green**, @ada please tag it"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ChatMessageCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The message. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatMessage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listChannelPins: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description ID of the channel. */
+                channel_id: components["parameters"]["ChannelIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of pins. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatPinPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    markChannelRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the channel. */
+                channel_id: components["parameters"]["ChannelIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "message_id": "0192f3a4-5b6c-7d8e-9f01-23456789abcd"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ChatReadRequest"];
+            };
+        };
+        responses: {
+            /** @description The read state. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatReadState"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    unarchiveChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the channel. */
+                channel_id: components["parameters"]["ChannelIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The channel. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatChannel"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
     deleteBoardColumn: {
         parameters: {
             query?: never;
@@ -3509,6 +6317,511 @@ export interface operations {
             default: components["responses"]["ProblemDefault"];
         };
     };
+    listMyAppUsage: {
+        parameters: {
+            query?: {
+                /** @description Only data of this organization. */
+                organization_id?: components["parameters"]["TrackingOrgQuery"];
+                /** @description Only records started at or after this instant. */
+                from?: components["parameters"]["TrackingFromQuery"];
+                /** @description Only records started before this instant. */
+                to?: components["parameters"]["TrackingToQuery"];
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of records. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppUsagePage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listMyChannels: {
+        parameters: {
+            query?: {
+                /** @description Only channels of this organization. */
+                organization_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's channels. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatMyChannelList"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listMyIdlePeriods: {
+        parameters: {
+            query?: {
+                /** @description Only data of this organization. */
+                organization_id?: components["parameters"]["TrackingOrgQuery"];
+                /** @description Only records started at or after this instant. */
+                from?: components["parameters"]["TrackingFromQuery"];
+                /** @description Only records started before this instant. */
+                to?: components["parameters"]["TrackingToQuery"];
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of idle periods. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdlePeriodPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listMyMentions: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of messages. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatMessagePage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    getMyProductivity: {
+        parameters: {
+            query: {
+                /** @description First calendar day (inclusive). */
+                from: components["parameters"]["ProductivityFrom"];
+                /** @description Last calendar day (inclusive). */
+                to: components["parameters"]["ProductivityTo"];
+                /** @description Daily rollups (default) or weekly ones (weeks start on Monday). */
+                period?: components["parameters"]["ProductivityPeriod"];
+                /** @description Only data of this organization. */
+                organization_id?: components["parameters"]["TrackingOrgQuery"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The summaries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductivitySummaryList"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    downloadMessageFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the message file. */
+                file_id: components["parameters"]["MessageFileIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    /** @description attachment; filename*=UTF-8''<encoded name> */
+                    "Content-Disposition"?: string;
+                    /** @description Always nosniff. */
+                    "X-Content-Type-Options"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    getMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the message. */
+                message_id: components["parameters"]["MessageIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatMessage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    deleteMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the message. */
+                message_id: components["parameters"]["MessageIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    editMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the message. */
+                message_id: components["parameters"]["MessageIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "body": "Release is **green**, @ada tagged it"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ChatMessageUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description The message. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatMessage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    uploadMessageFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the message. */
+                message_id: components["parameters"]["MessageIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "file": "%PDF-1.7 ..."
+                 *     }
+                 */
+                "multipart/form-data": components["schemas"]["AttachmentUpload"];
+            };
+        };
+        responses: {
+            /** @description The file. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatFile"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    pinMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the message. */
+                message_id: components["parameters"]["MessageIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pin. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatPin"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    unpinMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the message. */
+                message_id: components["parameters"]["MessageIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Not pinned. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    addReaction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the message. */
+                message_id: components["parameters"]["MessageIDPath"];
+                /** @description Emoji short name, e.g. thumbsup. */
+                emoji: components["parameters"]["EmojiPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message with its reaction counts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatMessage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    removeReaction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the message. */
+                message_id: components["parameters"]["MessageIDPath"];
+                /** @description Emoji short name, e.g. thumbsup. */
+                emoji: components["parameters"]["EmojiPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message with its reaction counts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatMessage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listThread: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description ID of the message. */
+                message_id: components["parameters"]["MessageIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of replies. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatMessagePage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
     getMilestone: {
         parameters: {
             query?: never;
@@ -3602,6 +6915,768 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    deleteNoteComment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The comment's id. */
+                comment_id: components["parameters"]["NoteCommentIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The comment was deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    editNoteComment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The comment's id. */
+                comment_id: components["parameters"]["NoteCommentIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "body": "Which tag format, semver?"
+                 *     }
+                 */
+                "application/json": components["schemas"]["NoteCommentUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description The edited comment. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteCommentInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    resolveNoteComment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The comment's id. */
+                comment_id: components["parameters"]["NoteCommentIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The thread's first comment. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteCommentInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    unresolveNoteComment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The comment's id. */
+                comment_id: components["parameters"]["NoteCommentIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The thread's first comment. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteCommentInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    deleteNoteFolder: {
+        parameters: {
+            query?: {
+                /** @description Delete the subfolders and notes too. */
+                recursive?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description The folder's id. */
+                folder_id: components["parameters"]["NoteFolderIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The folder was deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    updateNoteFolder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The folder's id. */
+                folder_id: components["parameters"]["NoteFolderIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "parent_id": null
+                 *     }
+                 */
+                "application/json": components["schemas"]["NoteFolderUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description The updated folder. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteFolderInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    revokeNoteShare: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The share's id. */
+                share_id: components["parameters"]["NoteShareIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The share was revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    deleteNoteTag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tag's id. */
+                tag_id: components["parameters"]["NoteTagIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tag was deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    updateNoteTag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tag's id. */
+                tag_id: components["parameters"]["NoteTagIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "color": "#EF4444"
+                 *     }
+                 */
+                "application/json": components["schemas"]["NoteTagUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description The updated tag. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteTagInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    getNote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The note's id. */
+                note_id: components["parameters"]["NoteIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The note. */
+            200: {
+                headers: {
+                    /** @description The note's version as a strong entity tag, e.g. `"3"`; send it back in If-Match. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    deleteNote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The note's id. */
+                note_id: components["parameters"]["NoteIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The note was deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    updateNote: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The version the client read (`3`, `"3"` or `W/"3"`); required. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The note's id. */
+                note_id: components["parameters"]["NoteIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "content": "# Steps\n\n- [x] tag\n- [ ] announce"
+                 *     }
+                 */
+                "application/json": components["schemas"]["NoteUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description The updated note. */
+            200: {
+                headers: {
+                    /** @description The note's version as a strong entity tag, e.g. `"3"`; send it back in If-Match. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            412: components["responses"]["Problem412"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listNoteComments: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description The note's id. */
+                note_id: components["parameters"]["NoteIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of comments. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteCommentPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    createNoteComment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The note's id. */
+                note_id: components["parameters"]["NoteIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "body": "Which tag format?",
+                 *       "prefix": "- [ ] ",
+                 *       "quote": "tag",
+                 *       "suffix": "\n"
+                 *     }
+                 */
+                "application/json": components["schemas"]["NoteCommentCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The comment was created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteCommentInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    diffNoteVersions: {
+        parameters: {
+            query: {
+                /** @description The older version number. */
+                from: number;
+                /** @description The newer version number. */
+                to: number;
+            };
+            header?: never;
+            path: {
+                /** @description The note's id. */
+                note_id: components["parameters"]["NoteIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The differences. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteDiff"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listNoteShares: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description The note's id. */
+                note_id: components["parameters"]["NoteIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of shares. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteSharePage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    shareNote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The note's id. */
+                note_id: components["parameters"]["NoteIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "expires_at": "2026-12-31T23:59:59Z",
+                 *       "permission": "comment",
+                 *       "user_id": "0191f4a2-7b7c-7cc1-8b0e-2f3a4b5c6d7e"
+                 *     }
+                 */
+                "application/json": components["schemas"]["NoteShareRequest"];
+            };
+        };
+        responses: {
+            /** @description The share. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteShareInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    attachNoteTag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The note's id. */
+                note_id: components["parameters"]["NoteIDPath"];
+                /** @description The tag's id. */
+                tag_id: components["parameters"]["NoteTagIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The note carries the tag. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    detachNoteTag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The note's id. */
+                note_id: components["parameters"]["NoteIDPath"];
+                /** @description The tag's id. */
+                tag_id: components["parameters"]["NoteTagIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The note no longer carries the tag. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listNoteVersions: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description The note's id. */
+                note_id: components["parameters"]["NoteIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of versions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteVersionPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    getNoteVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The note's id. */
+                note_id: components["parameters"]["NoteIDPath"];
+                /** @description A version number of the note. */
+                version: components["parameters"]["NoteVersionPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteVersionInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    restoreNoteVersion: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The version the client read (`3`, `"3"` or `W/"3"`); required. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description The note's id. */
+                note_id: components["parameters"]["NoteIDPath"];
+                /** @description A version number of the note. */
+                version: components["parameters"]["NoteVersionPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The note after the restore. */
+            200: {
+                headers: {
+                    /** @description The note's version as a strong entity tag, e.g. `"3"`; send it back in If-Match. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            412: components["responses"]["Problem412"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             default: components["responses"]["ProblemDefault"];
@@ -3738,6 +7813,128 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Organization"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listChannels: {
+        parameters: {
+            query?: {
+                /** @description Only channels of this type. */
+                type?: "public" | "private" | "direct" | "project";
+                /** @description Include archived channels (default false). */
+                archived?: boolean;
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of channels. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatChannelPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    createChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "release-train",
+                 *       "purpose": "Coordinate the weekly release",
+                 *       "type": "public"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ChatChannelCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The channel. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatChannel"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    openDirectChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "user_id": "0192f3a4-5b6c-7d8e-9f01-23456789abcd"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ChatDirectRequest"];
+            };
+        };
+        responses: {
+            /** @description The direct channel. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatChannel"];
                 };
             };
             400: components["responses"]["Problem400"];
@@ -3957,6 +8154,344 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    searchMessages: {
+        parameters: {
+            query: {
+                /** @description Words to find. */
+                q: string;
+                /** @description Only in this channel. */
+                channel_id?: string;
+                /** @description Only by this user. */
+                author_id?: string;
+                /** @description Posted at or after. */
+                since?: string;
+                /** @description Posted before. */
+                until?: string;
+                /** @description Only messages with (true) or without (false) files. */
+                has_file?: boolean;
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of messages. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatMessagePage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listNoteFolders: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of folders. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteFolderPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    createNoteFolder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Runbooks"
+                 *     }
+                 */
+                "application/json": components["schemas"]["NoteFolderCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The folder was created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteFolderInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listNoteTags: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of tags. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteTagPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    createNoteTag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "color": "#3B82F6",
+                 *       "name": "Design"
+                 *     }
+                 */
+                "application/json": components["schemas"]["NoteTagCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The tag was created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteTagInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listNotes: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Only notes directly in this folder. */
+                folder_id?: string;
+                /** @description Only notes of this project. */
+                project_id?: string;
+                /** @description Only notes carrying this tag. */
+                tag_id?: string;
+                /** @description Only notes owned by this user. */
+                owner_id?: string;
+                /** @description Only pinned (or unpinned) notes. */
+                pinned?: boolean;
+                /** @description List archived notes instead of the others. */
+                archived?: boolean;
+                /** @description Words to find in titles and content (case-insensitive substring). */
+                q?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of notes (without content). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotePage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    createNote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "content": "# Steps\n\n- [ ] tag\n- [ ] announce",
+                 *       "title": "Release checklist",
+                 *       "visibility": "organization"
+                 *     }
+                 */
+                "application/json": components["schemas"]["NoteCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The note was created. */
+            201: {
+                headers: {
+                    /** @description The note's version as a strong entity tag, e.g. `"3"`; send it back in If-Match. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    getOrganizationProductivity: {
+        parameters: {
+            query: {
+                /** @description First calendar day (inclusive). */
+                from: components["parameters"]["ProductivityFrom"];
+                /** @description Last calendar day (inclusive). */
+                to: components["parameters"]["ProductivityTo"];
+                /** @description Daily rollups (default) or weekly ones (weeks start on Monday). */
+                period?: components["parameters"]["ProductivityPeriod"];
+                /** @description Only this member. */
+                user_id?: string;
+                /** @description Only members of this project. */
+                project_id?: string;
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of member totals. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberProductivityPage"];
+                };
             };
             400: components["responses"]["Problem400"];
             401: components["responses"]["Problem401"];
@@ -4583,6 +9118,36 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    openProjectChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the project. */
+                project_id: components["parameters"]["ChatProjectIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The project channel. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatChannel"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             default: components["responses"]["ProblemDefault"];
@@ -5915,6 +10480,97 @@ export interface operations {
             default: components["responses"]["ProblemDefault"];
         };
     };
+    ingestAppUsage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "organization_id": "0191f4a2-7b7c-7cc1-8b0e-2f3a4b5c6d7e",
+                 *       "records": [
+                 *         {
+                 *           "app_name": "code",
+                 *           "category": "productive",
+                 *           "client_record_id": "evt-000001",
+                 *           "device_id": "laptop-1",
+                 *           "ended_at": "2026-03-02T09:25:00Z",
+                 *           "started_at": "2026-03-02T09:00:00Z",
+                 *           "window_title": "main.go - worksynapse"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["AppUsageBatchRequest"];
+            };
+        };
+        responses: {
+            /** @description What happened to each record. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestResult"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    ingestIdlePeriods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "organization_id": "0191f4a2-7b7c-7cc1-8b0e-2f3a4b5c6d7e",
+                 *       "records": [
+                 *         {
+                 *           "client_record_id": "afk-000001",
+                 *           "device_id": "laptop-1",
+                 *           "ended_at": "2026-03-02T09:15:00Z",
+                 *           "started_at": "2026-03-02T09:10:00Z"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["IdlePeriodBatchRequest"];
+            };
+        };
+        responses: {
+            /** @description What happened to each record. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestResult"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
     deactivateUser: {
         parameters: {
             query?: never;
@@ -5968,6 +10624,282 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listWorkLogs: {
+        parameters: {
+            query?: {
+                /** @description Only entries of this organization. */
+                organization_id?: string;
+                /** @description Only entries of this user (others' entries need work_log:manage). */
+                user_id?: string;
+                /** @description Only entries of this project (including those logged against its tasks). */
+                project_id?: string;
+                /** @description Only entries of this task. */
+                task_id?: string;
+                /** @description Only entries started at or after this instant. */
+                from?: string;
+                /** @description Only entries started before this instant. */
+                to?: string;
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of work logs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkLogPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    createWorkLog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "billable": true,
+                 *       "description": "Code review",
+                 *       "ended_at": "2026-03-02T10:30:00Z",
+                 *       "started_at": "2026-03-02T09:00:00Z",
+                 *       "task_id": "0191f4a2-7b7c-7cc1-8b0e-2f3a4b5c6d7e"
+                 *     }
+                 */
+                "application/json": components["schemas"]["WorkLogCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The entry was created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkLogInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    getWorkLog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the work log. */
+                work_log_id: components["parameters"]["WorkLogIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entry. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkLogInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    deleteWorkLog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the work log. */
+                work_log_id: components["parameters"]["WorkLogIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entry was deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    updateWorkLog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the work log. */
+                work_log_id: components["parameters"]["WorkLogIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "description": "Code review and fixes",
+                 *       "ended_at": "2026-03-02T11:00:00Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["WorkLogUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description The entry. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkLogInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    getRunningTimer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The running entry. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkLogInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    startTimer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "description": "Fixing the login bug",
+                 *       "task_id": "0191f4a2-7b7c-7cc1-8b0e-2f3a4b5c6d7e"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TimerStartRequest"];
+            };
+        };
+        responses: {
+            /** @description The running entry. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkLogInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    stopTimer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The finished entry. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkLogInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
             429: components["responses"]["Problem429"];
             default: components["responses"]["ProblemDefault"];
         };
