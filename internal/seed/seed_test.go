@@ -71,7 +71,10 @@ func TestSchemaResourcesAreInTheMatrix(t *testing.T) {
 			}
 		}
 	}
-	if seen < 40 {
+	// Notes, chat and work tracking have policies of their own
+	// (internal/rule, internal/chat/chatrule) that name their resources
+	// there, not in ent/schema.
+	if seen < 25 {
 		t.Errorf("found only %d policy resources; did the policy constructors change?", seen)
 	}
 }
