@@ -77,6 +77,18 @@ func (r *Runner) Retry(ctx context.Context, id int64) (*rivertype.JobRow, error)
 	return job, nil
 }
 
+// failed reports a job whose last attempt failed: given up, cancelled, or
+// waiting for its next attempt (River marks a retry due soon available).
+func failed(j *rivertype.JobRow) bool {
+	switch j.State {
+	case rivertype.JobStateRetryable, rivertype.JobStateDiscarded, rivertype.JobStateCancelled:
+		return true
+	case rivertype.JobStateAvailable, rivertype.JobStateScheduled:
+		return len(j.Errors) > 0
+	}
+	return false
+}
+
 // ErrNotFailed refuses to retry a job that did not fail: a completed job
 // run again would repeat its effects (send a mail twice).
 var ErrNotFailed = errors.New("jobs: only failed or cancelled jobs can be retried")
@@ -95,9 +107,7 @@ func (r *Runner) RetryFailedTx(ctx context.Context, tx *ent.Tx, id int64) (*rive
 	if err != nil {
 		return nil, fmt.Errorf("jobs: get %d: %w", id, err)
 	}
-	switch job.State {
-	case rivertype.JobStateRetryable, rivertype.JobStateDiscarded, rivertype.JobStateCancelled:
-	default:
+	if !failed(job) {
 		return nil, fmt.Errorf("%w (job %d is %s)", ErrNotFailed, id, job.State)
 	}
 	job, err = r.client.JobRetryTx(ctx, stx, id)

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -43,7 +44,14 @@ func (p Params) Time(name string, def time.Time) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("parameter %s=%q: want a date (2006-01-02) or an RFC 3339 time", name, v)
+	return time.Time{}, &ParamError{Name: name, Value: v, Want: "a date (2006-01-02) or an RFC 3339 time"}
+}
+
+// ParamError is a parameter a task cannot use; River does not retry it.
+type ParamError struct{ Name, Value, Want string }
+
+func (e *ParamError) Error() string {
+	return fmt.Sprintf("parameter %s=%q: want %s", e.Name, e.Value, e.Want)
 }
 
 // check refuses parameters the task does not declare, so a typo in
@@ -79,7 +87,11 @@ func (t Task) register(workers *river.Workers) *river.PeriodicJob {
 		if err := t.check(job.Args.Params); err != nil {
 			return river.JobCancel(err) // retrying cannot fix bad parameters
 		}
-		return t.Run(ctx, job.Args.Params)
+		err := t.Run(ctx, job.Args.Params)
+		if pe := (*ParamError)(nil); errors.As(err, &pe) {
+			return river.JobCancel(err)
+		}
+		return err
 	}))
 	if t.Every <= 0 {
 		return nil
