@@ -43,8 +43,13 @@ func (a *App) JobRunner(mode JobsMode) (*jobs.Runner, error) {
 	if err != nil {
 		return nil, err
 	}
+	var observe func(string, error, time.Duration)
+	if a.Metrics != nil {
+		observe = a.Metrics.ObserveJob
+	}
 	r, err := jobs.New(jobs.Options{
-		DB: a.DB, Log: a.Log, Tasks: tasks,
+		Observe: observe,
+		DB:      a.DB, Log: a.Log, Tasks: tasks,
 		Mail:         &jobs.MailDelivery{Mailer: a.Mailer, Box: box},
 		Work:         mode != JobsEnqueueOnly,
 		Periodic:     mode == JobsWorkAll,

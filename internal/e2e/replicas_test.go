@@ -6,12 +6,15 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -130,6 +133,9 @@ func TestTwoReplicasShareSessionsAndRateLimits(t *testing.T) {
 		"WORKSYNAPSE_AUTH_BCRYPT_COST=10",
 		"WORKSYNAPSE_RATE_LIMIT_AUTH_PER_IP_PER_MINUTE=8",
 		"WORKSYNAPSE_LOG_LEVEL=warn",
+		// Audit sealing every second: a periodic job both replicas run.
+		"WORKSYNAPSE_JOBS_AUDIT_SEAL_INTERVAL=1s",
+		"WORKSYNAPSE_JOBS_POLL_INTERVAL=100ms",
 	}
 	a := startReplica(t, bin, env)
 	b := startReplica(t, bin, env)
@@ -186,7 +192,81 @@ func TestTwoReplicasShareSessionsAndRateLimits(t *testing.T) {
 	if accepted != 3 {
 		t.Errorf("the two replicas must share one budget: %d of 10 accepted after 5 spent, want 3", accepted)
 	}
+	checkPeriodicJobRunsOnce(t, dbURL, a, b)
 	if t.Failed() {
 		t.Logf("replica A logs:\n%s\nreplica B logs:\n%s", a.logs, b.logs)
 	}
+}
+
+// checkPeriodicJobRunsOnce: with two replicas running jobs, River's elected
+// leader schedules each period of audit.seal once (never two runs in one
+// second), each run is worked by one replica, and the replicas' job
+// metrics add up to the runs in the database.
+func checkPeriodicJobRunsOnce(t *testing.T, dbURL string, replicas ...*replica) {
+	t.Helper()
+	db, err := sql.Open("postgres", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var runs []time.Time
+	deadline := time.Now().Add(20 * time.Second)
+	for len(runs) < 4 && time.Now().Before(deadline) {
+		time.Sleep(500 * time.Millisecond)
+		runs = runs[:0]
+		rows, err := db.Query(`SELECT scheduled_at FROM river_job WHERE kind = 'audit.seal' AND state = 'completed' ORDER BY scheduled_at`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var at time.Time
+			if err := rows.Scan(&at); err != nil {
+				t.Fatal(err)
+			}
+			runs = append(runs, at)
+		}
+		rows.Close()
+	}
+	if len(runs) < 4 {
+		t.Fatalf("audit.seal ran %d times in 20s with a 1s period", len(runs))
+	}
+	for i := 1; i < len(runs); i++ {
+		if gap := runs[i].Sub(runs[i-1]); gap < 500*time.Millisecond {
+			t.Errorf("audit.seal runs %d and %d were scheduled %s apart: both replicas scheduled it", i-1, i, gap)
+		}
+	}
+	// Stop counting: no new period starts between the query and the scrapes.
+	var completed int
+	if err := db.QueryRow(`SELECT count(*) FROM river_job WHERE kind = 'audit.seal' AND state = 'completed'`).Scan(&completed); err != nil {
+		t.Fatal(err)
+	}
+	worked := 0
+	for _, r := range replicas {
+		worked += scrapeCounter(t, r, `worksynapse_jobs_total{kind="audit.seal",outcome="ok"}`)
+	}
+	// A period may complete between the count and the scrapes.
+	if worked < completed || worked > completed+2 {
+		t.Errorf("replicas report %d audit.seal runs worked, the database %d completed", worked, completed)
+	}
+}
+
+// scrapeCounter reads one counter sample from a replica's /metrics.
+func scrapeCounter(t *testing.T, r *replica, sample string) int {
+	t.Helper()
+	resp, err := http.Get(r.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, sample+" "); ok {
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("metric %s: %v", line, err)
+			}
+			return int(n)
+		}
+	}
+	return 0
 }

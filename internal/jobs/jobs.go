@@ -45,6 +45,9 @@ type Options struct {
 	// RetryPolicy spaces the attempts of a failing job; nil keeps River's
 	// (attempt^4 seconds). Tests shorten it.
 	RetryPolicy river.ClientRetryPolicy
+	// Observe, when set, is told the outcome of every attempt this
+	// process works (metrics).
+	Observe func(kind string, err error, took time.Duration)
 	// Periodic schedules the periodic tasks (on whichever working process
 	// River elects leader, so N replicas run each periodic job once).
 	Periodic bool
@@ -85,6 +88,9 @@ func New(o Options) (*Runner, error) {
 		ErrorHandler: errorLogger{log: log},
 		JobTimeout:   10 * time.Minute,
 		RetryPolicy:  o.RetryPolicy,
+	}
+	if o.Observe != nil {
+		cfg.Middleware = []rivertype.Middleware{&observer{fn: o.Observe}}
 	}
 	if o.Work {
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(o.Workers, 1)}}
@@ -194,6 +200,19 @@ func (r *Runner) Tasks() []Task {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Kind < out[j].Kind })
 	return out
+}
+
+// observer reports each worked attempt to Options.Observe.
+type observer struct {
+	river.MiddlewareDefaults
+	fn func(kind string, err error, took time.Duration)
+}
+
+func (o *observer) Work(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
+	start := time.Now()
+	err := doInner(ctx)
+	o.fn(job.Kind, err, time.Since(start))
+	return err
 }
 
 // errorLogger logs every failed attempt with the job's id and kind; River

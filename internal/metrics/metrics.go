@@ -25,6 +25,8 @@ type Metrics struct {
 	requests     *prometheus.CounterVec
 	duration     *prometheus.HistogramVec
 	AuthFailures *prometheus.CounterVec
+	jobs         *prometheus.CounterVec
+	jobDuration  *prometheus.HistogramVec
 }
 
 // New registers the process, Go runtime and database pool collectors.
@@ -45,8 +47,17 @@ func New(db *sql.DB) *Metrics {
 			Namespace: namespace, Name: "auth_failures_total",
 			Help: "Failed authentications by reason (bad credentials, invalid token, ...).",
 		}, []string{"reason"}),
+		jobs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "jobs_total",
+			Help: "Background job attempts worked by this process, by kind and outcome (ok, error).",
+		}, []string{"kind", "outcome"}),
+		jobDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: namespace, Name: "job_duration_seconds",
+			Help:    "Background job attempt duration by kind.",
+			Buckets: []float64{.005, .025, .1, .5, 1, 5, 30, 120, 600},
+		}, []string{"kind"}),
 	}
-	reg.MustRegister(m.requests, m.duration, m.AuthFailures,
+	reg.MustRegister(m.requests, m.duration, m.AuthFailures, m.jobs, m.jobDuration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db, namespace))
 	return m
@@ -58,6 +69,16 @@ func (m *Metrics) CounterFunc(name, help string, fn func() float64) {
 	m.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Namespace: namespace, Name: name, Help: help,
 	}, fn))
+}
+
+// ObserveJob counts one worked job attempt (jobs.Options.Observe).
+func (m *Metrics) ObserveJob(kind string, err error, took time.Duration) {
+	outcome := "ok"
+	if err != nil {
+		outcome = "error"
+	}
+	m.jobs.WithLabelValues(kind, outcome).Inc()
+	m.jobDuration.WithLabelValues(kind).Observe(took.Seconds())
 }
 
 // Handler serves the registry in the Prometheus text format.
