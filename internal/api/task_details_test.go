@@ -123,6 +123,12 @@ func TestLabels(t *testing.T) {
 			t.Errorf("task labels after PUT: %v", ids)
 		}
 		b.wantActivity(tk.ID, b.dave, activitylog.ActivityTypeUpdate)
+		other := b.newTask(b.project, 2, task.StatusTodo, nil, nil)
+		var tagged pageJSON[idJSON]
+		b.must(200, b.viewT, "GET", fmt.Sprintf("/projects/%s/tasks?label_id=%s", b.project.ID, l.ID), nil, &tagged)
+		if len(tagged.Items) != 1 || tagged.Items[0].ID != tk.ID {
+			t.Errorf("label filter: want only %s (not %s), got %+v", tk.ID, other.ID, tagged.Items)
+		}
 		b.must(403, b.viewT, "PUT", on, nil, nil)
 		b.must(204, b.devT, "DELETE", on, nil, nil)
 		b.must(204, b.devT, "DELETE", on, nil, nil)

@@ -99,7 +99,7 @@ func (h *Handler) ListTasks(ctx context.Context, params oas.ListTasksParams) (oa
 		Priority:   enumPtr[task.Priority](params.Priority.Get()),
 		Type:       enumPtr[task.Type](params.Type.Get()),
 		AssigneeID: ptr(params.AssigneeID.Get()), ReporterID: ptr(params.ReporterID.Get()),
-		SprintID: ptr(params.SprintID.Get()), MilestoneID: ptr(params.MilestoneID.Get()),
+		SprintID: ptr(params.SprintID.Get()), MilestoneID: ptr(params.MilestoneID.Get()), LabelID: ptr(params.LabelID.Get()),
 		ParentID: ptr(params.ParentID.Get()), DueBefore: ptr(params.DueBefore.Get()), DueAfter: ptr(params.DueAfter.Get()),
 		IsAIGenerated: ptr(params.IsAiGenerated.Get()), Q: params.Q.Or(""),
 	}, string(params.Sort.Or(oas.ListTasksSortCreated)), desc, pageParams(params.Limit, params.Cursor))

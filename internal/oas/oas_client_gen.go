@@ -19522,6 +19522,23 @@ func (c *Client) sendListTasks(ctx context.Context, params ListTasksParams) (res
 		}
 	}
 	{
+		// Encode "label_id" parameter.
+		cfg := uri.QueryParameterEncodingConfig{
+			Name:    "label_id",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.LabelID.Get(); ok {
+				return e.EncodeValue(conv.UUIDToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode query")
+		}
+	}
+	{
 		// Encode "parent_id" parameter.
 		cfg := uri.QueryParameterEncodingConfig{
 			Name:    "parent_id",

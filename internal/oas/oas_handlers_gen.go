@@ -24804,6 +24804,10 @@ func (s *Server) handleListTasksRequest(args [1]string, argsEscaped bool, w http
 					In:   "query",
 				}: params.MilestoneID,
 				{
+					Name: "label_id",
+					In:   "query",
+				}: params.LabelID,
+				{
 					Name: "parent_id",
 					In:   "query",
 				}: params.ParentID,

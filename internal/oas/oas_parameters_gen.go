@@ -16574,6 +16574,8 @@ type ListTasksParams struct {
 	SprintID OptUUID `json:",omitempty,omitzero"`
 	// Only tasks of this milestone.
 	MilestoneID OptUUID `json:",omitempty,omitzero"`
+	// Only tasks carrying this label.
+	LabelID OptUUID `json:",omitempty,omitzero"`
 	// Only the direct children of this task.
 	ParentID OptUUID `json:",omitempty,omitzero"`
 	// Only tasks due on or before this date.
@@ -16678,6 +16680,15 @@ func unpackListTasksParams(packed middleware.Parameters) (params ListTasksParams
 		}
 		if v, ok := packed[key]; ok {
 			params.MilestoneID = v.(OptUUID)
+		}
+	}
+	{
+		key := middleware.ParameterKey{
+			Name: "label_id",
+			In:   "query",
+		}
+		if v, ok := packed[key]; ok {
+			params.LabelID = v.(OptUUID)
 		}
 	}
 	{
@@ -17260,6 +17271,47 @@ func decodeListTasksParams(args [1]string, argsEscaped bool, r *http.Request) (p
 	}(); err != nil {
 		return params, &ogenerrors.DecodeParamError{
 			Name: "milestone_id",
+			In:   "query",
+			Err:  err,
+		}
+	}
+	// Decode query: label_id.
+	if err := func() error {
+		cfg := uri.QueryParameterDecodingConfig{
+			Name:    "label_id",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.HasParam(cfg); err == nil {
+			if err := q.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotLabelIDVal uuid.UUID
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToUUID(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotLabelIDVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.LabelID.SetTo(paramsDotLabelIDVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "label_id",
 			In:   "query",
 			Err:  err,
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/ent/label"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/internal/audit"
@@ -22,6 +23,7 @@ type Filter struct {
 	Priority                                      *task.Priority
 	Type                                          *task.Type
 	AssigneeID, ReporterID, SprintID, MilestoneID *uuid.UUID
+	LabelID                                       *uuid.UUID
 	ParentID                                      *uuid.UUID
 	DueBefore, DueAfter                           *time.Time
 	IsAIGenerated                                 *bool
@@ -42,6 +44,7 @@ func (f Filter) predicates() []predicate.Task {
 	add(f.ReporterID != nil, func(s *sql.Selector) { task.ReporterID(*f.ReporterID)(s) })
 	add(f.SprintID != nil, func(s *sql.Selector) { task.SprintID(*f.SprintID)(s) })
 	add(f.MilestoneID != nil, func(s *sql.Selector) { task.MilestoneID(*f.MilestoneID)(s) })
+	add(f.LabelID != nil, func(s *sql.Selector) { task.HasLabelsWith(label.ID(*f.LabelID))(s) })
 	add(f.ParentID != nil, func(s *sql.Selector) { task.ParentID(*f.ParentID)(s) })
 	add(f.DueBefore != nil, func(s *sql.Selector) { task.DueDateLTE(*f.DueBefore)(s) })
 	add(f.DueAfter != nil, func(s *sql.Selector) { task.DueDateGTE(*f.DueAfter)(s) })

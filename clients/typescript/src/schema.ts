@@ -9556,6 +9556,8 @@ export interface operations {
                 sprint_id?: string;
                 /** @description Only tasks of this milestone. */
                 milestone_id?: string;
+                /** @description Only tasks carrying this label. */
+                label_id?: string;
                 /** @description Only the direct children of this task. */
                 parent_id?: string;
                 /** @description Only tasks due on or before this date. */
