@@ -6,6 +6,7 @@ import (
 
 	"github.com/worksynapse/worksynapse/internal/oas"
 	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/tasks"
 )
 
 // Optimistic concurrency (see the conventions): resources edited
@@ -29,4 +30,18 @@ func ifMatchVersion(h oas.OptString) (int, error) {
 		return 0, problem.PreconditionFailed("If-Match must hold a version such as \"3\"")
 	}
 	return v, nil
+}
+
+// versionETag is a version as a strong entity tag, e.g. "3": what
+// ifMatchVersion reads back.
+func versionETag(version int) oas.OptString {
+	return oas.NewOptString(strconv.Quote(strconv.Itoa(version)))
+}
+
+// taskWithETag answers a task with its version as the ETag header.
+func taskWithETag(t tasks.Task, err error) (*oas.TaskInfoHeaders, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &oas.TaskInfoHeaders{ETag: versionETag(t.Version), Response: *ToAPITask(t)}, nil
 }

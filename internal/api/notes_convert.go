@@ -1,7 +1,6 @@
 package api
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/worksynapse/worksynapse/ent"
@@ -20,7 +19,7 @@ func withETag(n *ent.Note, err error) (*oas.NoteInfoHeaders, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &oas.NoteInfoHeaders{ETag: oas.NewOptString(strconv.Quote(strconv.Itoa(n.Version))), Response: *ToAPINoteWithContent(n)}, nil
+	return &oas.NoteInfoHeaders{ETag: versionETag(n.Version), Response: *ToAPINoteWithContent(n)}, nil
 }
 
 // ToAPINoteWithContent converts a note with its Markdown content and the

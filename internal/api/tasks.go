@@ -35,20 +35,12 @@ func (h *Handler) CreateTask(ctx context.Context, req *oas.TaskCreateRequest, pa
 
 // GetTask implements GET /tasks/{task_id}.
 func (h *Handler) GetTask(ctx context.Context, params oas.GetTaskParams) (oas.GetTaskRes, error) {
-	t, err := h.tasks.Get(ctx, params.TaskID)
-	if err != nil {
-		return nil, err
-	}
-	return ToAPITask(t), nil
+	return taskWithETag(h.tasks.Get(ctx, params.TaskID))
 }
 
 // GetTaskByKey implements GET /projects/{project_id}/tasks/by-key/{key}.
 func (h *Handler) GetTaskByKey(ctx context.Context, params oas.GetTaskByKeyParams) (oas.GetTaskByKeyRes, error) {
-	t, err := h.tasks.GetByKey(ctx, params.ProjectID, params.Key)
-	if err != nil {
-		return nil, err
-	}
-	return ToAPITask(t), nil
+	return taskWithETag(h.tasks.GetByKey(ctx, params.ProjectID, params.Key))
 }
 
 // UpdateTask implements PATCH /tasks/{task_id}.
@@ -67,10 +59,7 @@ func (h *Handler) UpdateTask(ctx context.Context, req *oas.TaskUpdateRequest, pa
 		StartDate: patch[timeT](req.StartDate), DueDate: patch[timeT](req.DueDate),
 		EstimateMinutes: patch[int](req.EstimateMinutes), StoryPoints: patch[float64](req.StoryPoints),
 	})
-	if err != nil {
-		return nil, err
-	}
-	return ToAPITask(t), nil
+	return taskWithETag(t, err)
 }
 
 // DeleteTask implements DELETE /tasks/{task_id}.

@@ -200,6 +200,11 @@ func TestTaskPatchIsOptimisticAndIgnoresNothingSilently(t *testing.T) {
 		if code, b := pr.patch(tk.ID, "1", map[string]any{"title": "Lost update"}); code != 412 {
 			t.Errorf("stale If-Match: want 412, got %d %s", code, b)
 		}
+		// The ETag of a read is what If-Match sends back.
+		resp, _ := pr.s.Do(t, "GET", "/tasks/"+tk.ID.String(), "", nil, http.Header{"Authorization": {"Bearer " + pr.adminT}})
+		if etag := resp.Header.Get("ETag"); etag != `"2"` {
+			t.Errorf("GET task ETag = %q, want \"2\"", etag)
+		}
 		if code, _ := pr.patch(tk.ID, "", map[string]any{"title": "No version"}); code != 412 {
 			t.Errorf("missing If-Match: want 412, got %d", code)
 		}

@@ -17308,11 +17308,38 @@ func (s *TaskInfo) SetUpdatedAt(val time.Time) {
 	s.UpdatedAt = val
 }
 
-func (*TaskInfo) createTaskRes()   {}
-func (*TaskInfo) getTaskByKeyRes() {}
-func (*TaskInfo) getTaskRes()      {}
-func (*TaskInfo) moveTaskRes()     {}
-func (*TaskInfo) updateTaskRes()   {}
+func (*TaskInfo) createTaskRes() {}
+func (*TaskInfo) moveTaskRes()   {}
+
+// TaskInfoHeaders wraps TaskInfo with response headers.
+type TaskInfoHeaders struct {
+	ETag     OptString
+	Response TaskInfo
+}
+
+// GetETag returns the value of ETag.
+func (s *TaskInfoHeaders) GetETag() OptString {
+	return s.ETag
+}
+
+// GetResponse returns the value of Response.
+func (s *TaskInfoHeaders) GetResponse() TaskInfo {
+	return s.Response
+}
+
+// SetETag sets the value of ETag.
+func (s *TaskInfoHeaders) SetETag(val OptString) {
+	s.ETag = val
+}
+
+// SetResponse sets the value of Response.
+func (s *TaskInfoHeaders) SetResponse(val TaskInfo) {
+	s.Response = val
+}
+
+func (*TaskInfoHeaders) getTaskByKeyRes() {}
+func (*TaskInfoHeaders) getTaskRes()      {}
+func (*TaskInfoHeaders) updateTaskRes()   {}
 
 // Ref: #/components/schemas/TaskMoveRequest
 type TaskMoveRequest struct {

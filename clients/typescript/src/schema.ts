@@ -9660,6 +9660,8 @@ export interface operations {
             /** @description The task. */
             200: {
                 headers: {
+                    /** @description The task's version as a strong entity tag, e.g. `"3"`; send it back in If-Match. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9923,6 +9925,8 @@ export interface operations {
             /** @description The task. */
             200: {
                 headers: {
+                    /** @description The task's version as a strong entity tag, e.g. `"3"`; send it back in If-Match. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9994,6 +9998,8 @@ export interface operations {
             /** @description The updated task. */
             200: {
                 headers: {
+                    /** @description The task's version as a strong entity tag, e.g. `"3"`; send it back in If-Match. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
