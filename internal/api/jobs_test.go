@@ -68,6 +68,13 @@ func TestJobAdministration(t *testing.T) {
 			t.Errorf("failed run: %+v", failed)
 		}
 
+		// The failure shows in /readyz details without making it unready.
+		var ready oas.HealthStatus
+		o.must(http.StatusOK, "", http.MethodGet, "/readyz", nil, &ready)
+		if jobs := ready.Checks.Value["jobs"]; ready.Status != oas.HealthStatusStatusOk || !strings.Contains(jobs, "productivity.rollup") {
+			t.Errorf("readyz with a failed job: %+v", ready)
+		}
+
 		path := fmt.Sprintf("/admin/jobs/%d/retry", id)
 		if code, body := o.call(o.viewT, http.MethodPost, path, nil); code != http.StatusForbidden {
 			t.Errorf("a viewer retried a job: %d %s", code, body)
