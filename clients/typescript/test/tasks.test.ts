@@ -58,6 +58,41 @@ describe("boards and tasks", () => {
     assert.equal(moved.data?.column_id, inProgress.id);
     assert.equal(moved.data?.version, task.version + 1);
 
+    // A sprint: plan it with two tasks, start it, complete it; the unfinished task returns to the backlog.
+    const sprint = await client.POST("/projects/{project_id}/sprints", {
+      params: { path: projectPath },
+      body: { name: "Sprint 1", goal: "Ship the API" },
+    });
+    assert.equal(sprint.response.status, 201, JSON.stringify(sprint.error));
+    assert.ok(sprint.data);
+    const sprintId: string = sprint.data.id;
+    const toPlan: { id: string; version: number }[] = [tasks[0]!, tasks[2]!];
+    for (const { id, version } of toPlan) {
+      const { response, error } = await client.PATCH("/tasks/{task_id}", {
+        params: { path: { task_id: id }, header: { "If-Match": `"${version}"` } },
+        body: { sprint_id: sprintId },
+      });
+      assert.equal(response.status, 200, JSON.stringify(error));
+      assert.equal(response.headers.get("ETag"), `"${version + 1}"`);
+    }
+    const started = await client.POST("/sprints/{sprint_id}/start", { params: { path: { sprint_id: sprint.data.id } } });
+    assert.equal(started.response.status, 200, JSON.stringify(started.error));
+    assert.equal(started.data?.status, "active");
+    const inSprint = await client.GET("/projects/{project_id}/tasks", {
+      params: { path: projectPath, query: { sprint_id: sprint.data.id } },
+    });
+    assert.deepEqual(inSprint.data?.items.map((t) => t.key).sort(), ["WS-1", "WS-3"]);
+    const completed = await client.POST("/sprints/{sprint_id}/complete", {
+      params: { path: { sprint_id: sprint.data.id } },
+      body: { move_to: "backlog" },
+    });
+    assert.equal(completed.response.status, 200, JSON.stringify(completed.error));
+    assert.equal(completed.data?.status, "completed");
+    const left = await client.GET("/projects/{project_id}/tasks", {
+      params: { path: projectPath, query: { sprint_id: sprint.data.id } },
+    });
+    assert.deepEqual(left.data?.items, [], "unfinished tasks went back to the backlog");
+
     const comment = await client.POST("/tasks/{task_id}/comments", {
       params: { path: { task_id: task.id } },
       body: { body: "Started on the **handlers**." },
