@@ -51,6 +51,9 @@ func (s Security) HandleApiKeyAuth(ctx context.Context, _ oas.OperationName, t o
 	if err != nil {
 		return ctx, err
 	}
+	if err := s.chargeUser(ctx, v); err != nil {
+		return ctx, err
+	}
 	return viewer.NewContext(ctx, v), nil
 }
 
@@ -60,7 +63,11 @@ func (s Security) chargeUser(ctx context.Context, v *viewer.Viewer) error {
 	if s.Limiter == nil || s.PerUser.IsZero() {
 		return nil
 	}
-	d, err := ratelimit.CheckUser(ctx, s.Limiter, v.UserID.String(), s.PerUser)
+	principal := v.UserID.String()
+	if v.AgentID != uuid.Nil {
+		principal = "agent:" + v.AgentID.String() // an agent has its own budget
+	}
+	d, err := ratelimit.CheckUser(ctx, s.Limiter, principal, s.PerUser)
 	if err != nil || d.Allowed {
 		return nil
 	}
