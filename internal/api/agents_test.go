@@ -438,6 +438,18 @@ func TestAgentKeyCreatesATaskAttributedToTheAgent(t *testing.T) {
 				t.Fatalf("audit actor: %s %v", l.ActorType, l.ActorAgentID)
 			}
 		}
+		if code, b := w.withKey(k.Secret, "GET", "/tasks/"+tk.ID.String()+"/comments", nil); code != http.StatusOK {
+			t.Fatalf("agent lists comments: %d %s", code, b)
+		}
+		var upd struct {
+			Priority string
+			Version  int
+		}
+		resp, b := w.s.Do(t, "PATCH", "/tasks/"+tk.ID.String(), "application/json", mustJSON(t, map[string]any{"priority": "high"}),
+			http.Header{"X-API-Key": {k.Secret}, "If-Match": {`W/"1"`}})
+		if resp.StatusCode != http.StatusOK || decode(b, &upd) != nil || upd.Priority != "high" {
+			t.Fatalf("agent updates its task: %d %s", resp.StatusCode, b)
+		}
 		// The agent's rights stop at its grants: it cannot delete the task.
 		if code, _ := w.withKey(k.Secret, "DELETE", "/tasks/"+tk.ID.String(), nil); code != http.StatusUnauthorized {
 			t.Fatalf("agent key on delete: %d", code)
