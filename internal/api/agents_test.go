@@ -17,6 +17,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agentkey"
 	"github.com/worksynapse/worksynapse/ent/agenttask"
 	"github.com/worksynapse/worksynapse/internal/agents"
+	"github.com/worksynapse/worksynapse/internal/audit"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/identity"
 	"github.com/worksynapse/worksynapse/internal/problem"
@@ -341,6 +342,11 @@ func TestAgentKeysAreShownOnceRotateWithOverlapAndDie(t *testing.T) {
 		row := db.Ent.AgentKey.GetX(testfix.System(), k1.Key.ID)
 		if sum := sha256.Sum256([]byte(k1.Secret)); string(row.SecretHash) != string(sum[:]) {
 			t.Fatal("stored hash is not SHA-256 of the key")
+		}
+		for _, l := range db.Ent.ActivityLog.Query().Where(activitylog.ResourceID(k1.Key.ID)).AllX(testfix.System()) {
+			if h, ok := l.NewValues["secret_hash"]; ok && h != audit.Redacted {
+				t.Fatalf("audit row keeps the key hash: %v", h)
+			}
 		}
 		code, list := w.call(w.adminT, "GET", w.agentPath("/keys"), nil)
 		if code != http.StatusOK || contains(string(list), k1.Secret) || contains(string(list), "secret") {
