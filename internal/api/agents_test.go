@@ -273,6 +273,19 @@ func TestAgentRightsDecideWhoSeesUsesAndChangesAnAgent(t *testing.T) {
 		}
 		w.must(http.StatusNotFound, w.devT, "GET", w.agentPath(""), nil, nil)
 		w.must(http.StatusNotFound, w.adminT, "DELETE", w.agentPath("/permissions/%s", grant.ID), nil, nil)
+
+		// The status filter, then deletion (admin right).
+		var paused struct{ Items []agentJSON }
+		w.must(http.StatusOK, w.adminT, "GET", w.path("/agents?status=paused"), nil, &paused)
+		if len(paused.Items) != 1 || paused.Items[0].ID != w.agent.ID {
+			t.Fatalf("paused agents: %+v", paused.Items)
+		}
+		w.must(http.StatusOK, w.adminT, "GET", w.path("/agents?status=active"), nil, &paused)
+		if len(paused.Items) != 0 {
+			t.Fatalf("active agents: %+v", paused.Items)
+		}
+		w.must(http.StatusNoContent, w.adminT, "DELETE", w.agentPath(""), nil, nil)
+		w.must(http.StatusNotFound, w.adminT, "GET", w.agentPath(""), nil, nil)
 	})
 }
 
