@@ -469,6 +469,15 @@ func TestAgentKeyCreatesATaskAttributedToTheAgent(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || decode(b, &upd) != nil || upd.Priority != "high" {
 			t.Fatalf("agent updates its task: %d %s", resp.StatusCode, b)
 		}
+		// Nothing of another organization exists for the agent.
+		theirs := foreignTask(t, db)
+		if code, _ := w.withKey(k.Secret, "GET", "/tasks/"+theirs.ID.String(), nil); code != http.StatusNotFound {
+			t.Fatalf("agent reads a foreign task: %d", code)
+		}
+		if code, _ := w.withKey(k.Secret, "POST", fmt.Sprintf("/projects/%s/tasks", theirs.ProjectID),
+			map[string]any{"title": "x"}); code != http.StatusNotFound {
+			t.Fatalf("agent creates a task in a foreign project: %d", code)
+		}
 		// The agent's rights stop at its grants: it cannot delete the task.
 		if code, _ := w.withKey(k.Secret, "DELETE", "/tasks/"+tk.ID.String(), nil); code != http.StatusUnauthorized {
 			t.Fatalf("agent key on delete: %d", code)
