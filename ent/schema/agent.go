@@ -65,6 +65,8 @@ func (Agent) Edges() []ent.Edge {
 		// The default join table name (agent_tools) is AgentTool's own table.
 		edge.To("tools", AgentTool.Type).
 			StorageKey(edge.Table("agent_tool_bindings"), edge.Columns("agent_id", "agent_tool_id")),
+		// Read by the privacy rules: a user sees an agent through a grant.
+		edge.From("user_permissions", AgentUserPermission.Type).Ref("agent"),
 	}
 }
 
@@ -77,7 +79,7 @@ func (Agent) Indexes() []ent.Index {
 }
 
 // Policy of the Agent.
-func (Agent) Policy() ent.Policy { return rule.TenantPolicy("agent") }
+func (Agent) Policy() ent.Policy { return rule.AgentPolicy() }
 
 // llmProviders are the wire protocols the gateway speaks; Agent, AgentCall,
 // AgentCostLog and ModelPrice share them so a price always matches a call.

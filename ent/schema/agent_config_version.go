@@ -53,7 +53,7 @@ func (AgentConfigVersion) Indexes() []ent.Index {
 }
 
 // Policy of the AgentConfigVersion.
-func (AgentConfigVersion) Policy() ent.Policy { return rule.TenantPolicy("agent") }
+func (AgentConfigVersion) Policy() ent.Policy { return rule.AgentChildPolicy() }
 
 // Annotations of the AgentConfigVersion: history is read, never edited.
 func (AgentConfigVersion) Annotations() []schema.Annotation {

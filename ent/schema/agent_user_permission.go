@@ -46,4 +46,4 @@ func (AgentUserPermission) Indexes() []ent.Index {
 }
 
 // Policy of the AgentUserPermission.
-func (AgentUserPermission) Policy() ent.Policy { return rule.TenantPolicy("agent") }
+func (AgentUserPermission) Policy() ent.Policy { return rule.AgentPermissionPolicy() }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/internal/agents"
 	"github.com/worksynapse/worksynapse/internal/chat"
 	"github.com/worksynapse/worksynapse/internal/config"
 	"github.com/worksynapse/worksynapse/internal/identity"
@@ -48,6 +49,7 @@ type Handler struct {
 	work      *worktracking.Service
 	notes     *notes.Service
 	chat      *chat.Service
+	agents    *agents.Service
 }
 
 var _ oas.Handler = (*Handler)(nil)
@@ -76,6 +78,7 @@ func NewHandler(d Deps) *Handler {
 	return &Handler{client: d.Client, identity: d.Identity, log: d.Log, probes: d.Probes,
 		files: d.Files, maxUpload: d.MaxUploadBytes, tasks: tasks.New(d.Client, d.Dialect), projects: projects.New(d.Client),
 		jobs: d.Jobs, work: worktracking.New(d.Client, d.Dialect, d.WorkTracking), notes: notes.New(d.Client, d.Dialect),
+		agents: agents.New(d.Client),
 		chat: chat.New(d.Client, d.Dialect, chat.Options{
 			MaxMessageLength: d.Chat.MaxMessageLength, FileContentTypes: d.Chat.FileContentTypes,
 			Files: d.Files, MaxUploadBytes: d.MaxUploadBytes,

@@ -22,6 +22,7 @@ func ToAPITask(t tasks.Task) *oas.TaskInfo {
 		Title: t.Title, Status: oas.TaskStatus(t.Status), Priority: oas.TaskPriority(t.Priority),
 		Type: oas.TaskType(t.Type), ReporterID: t.ReporterID, Position: t.Position,
 		IsAiGenerated: t.IsAiGenerated, Version: t.Version, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
+		AiGeneratingAgentID: optVal(t.AiGeneratingAgentID, oas.NewOptUUID),
 	}
 	if t.Description != "" {
 		out.Description = oas.NewOptString(t.Description)

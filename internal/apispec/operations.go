@@ -91,6 +91,13 @@ func addSecurity(spec *ogen.Spec) {
 		BearerFormat: "JWT",
 		Description:  "Access token from POST /auth/login or /auth/refresh.",
 	}
+	spec.Components.SecuritySchemes["apiKeyAuth"] = &ogen.SecurityScheme{
+		Type: "apiKey",
+		In:   "header",
+		Name: "X-API-Key",
+		Description: "Agent API key (POST /agents/{agent_id}/keys): the request acts as the agent, in its " +
+			"organization, with the rights organizations give agents. Accepted only where an operation lists it.",
+	}
 }
 
 var camelID = regexp.MustCompile(`^[a-z][A-Za-z0-9]*$`)
@@ -123,10 +130,12 @@ func decorateOperations(spec *ogen.Spec) error {
 					return fmt.Errorf("apispec: %s: tag %q is not declared: add it with a description under `tags:` in a fragment", where, t)
 				}
 			}
-			secured := op.Security == nil
-			if secured {
+			if op.Security == nil {
 				op.Security = ogen.SecurityRequirements{{"bearerAuth": {}}}
 			}
+			// `security: []` marks a public operation; a fragment may also
+			// list alternatives (bearer or an agent's X-API-Key).
+			secured := len(op.Security) > 0
 			addErrorRefs(op, secured)
 		}
 	}

@@ -104,9 +104,13 @@ func (s *Service) Create(ctx context.Context, projectID uuid.UUID, in CreateInpu
 		if err != nil {
 			return err
 		}
+		reporter, agentID, err := reporterOf(ctx, tx)
+		if err != nil {
+			return err
+		}
 		c := tx.Task.Create().SetOrganizationID(p.OrganizationID).SetProjectID(p.ID).SetNumber(n).
 			SetTitle(in.Title).SetDescription(in.Description).SetStatus(status).
-			SetNillablePriority(in.Priority).SetNillableType(in.Type).SetReporterID(viewer.FromContext(ctx).UserID).
+			SetNillablePriority(in.Priority).SetNillableType(in.Type).SetReporterID(reporter).
 			SetNillableAssigneeID(in.AssigneeID).SetNillableParentID(in.ParentID).SetNillableSprintID(in.SprintID).
 			SetNillableMilestoneID(in.MilestoneID).SetNillableColumnID(in.ColumnID).SetPosition(pos).
 			SetNillableStartDate(in.StartDate).SetNillableDueDate(in.DueDate).
@@ -114,11 +118,40 @@ func (s *Service) Create(ctx context.Context, projectID uuid.UUID, in CreateInpu
 		if closed(status) {
 			c.SetCompletedAt(time.Now())
 		}
+		if agentID != uuid.Nil {
+			c.SetIsAiGenerated(true).SetAiGeneratingAgentID(agentID)
+		}
 		t, err := c.Save(ctx)
+		if err != nil {
+			return err
+		}
 		out = Task{Task: t, Key: Key(p.Key, n)}
-		return err
+		if agentID != uuid.Nil {
+			// The provenance link; the call or action that produced the task
+			// is not known to the task API.
+			return tx.AgentTask.Create().SetOrganizationID(t.OrganizationID).SetAgentID(agentID).SetTaskID(t.ID).Exec(ctx)
+		}
+		return nil
 	})
 	return out, err
+}
+
+// reporterOf is who a new task is reported by: the user, or, for an agent
+// acting through its key, the user accountable for the agent (its
+// creator), with the agent returned for the AI provenance fields.
+func reporterOf(ctx context.Context, tx *ent.Tx) (reporter, agentID uuid.UUID, err error) {
+	v := viewer.FromContext(ctx)
+	if v.AgentID == uuid.Nil {
+		return v.UserID, uuid.Nil, nil
+	}
+	a, err := tx.Agent.Get(ctx, v.AgentID)
+	if err != nil {
+		return uuid.Nil, uuid.Nil, err
+	}
+	if a.CreatedBy == nil {
+		return uuid.Nil, uuid.Nil, problem.Conflict("the agent has no accountable user to report its tasks")
+	}
+	return *a.CreatedBy, a.ID, nil
 }
 
 // allocateNumber takes the project's next task number. The increment is

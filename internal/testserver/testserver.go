@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ogen-go/ogen/ogenerrors"
+
 	"github.com/worksynapse/worksynapse/internal/app"
 	"github.com/worksynapse/worksynapse/internal/config"
 	"github.com/worksynapse/worksynapse/internal/database"
@@ -78,6 +80,32 @@ type tokenSource string
 
 func (t tokenSource) BearerAuth(context.Context, oas.OperationName) (oas.BearerAuth, error) {
 	return oas.BearerAuth{Token: string(t)}, nil
+}
+
+// ApiKeyAuth sends no agent key: a token client is a user's.
+func (t tokenSource) ApiKeyAuth(context.Context, oas.OperationName) (oas.ApiKeyAuth, error) {
+	return oas.ApiKeyAuth{}, ogenerrors.ErrSkipClientSecurity
+}
+
+// keySource supplies an agent API key (X-API-Key) and no bearer token.
+type keySource string
+
+func (k keySource) BearerAuth(context.Context, oas.OperationName) (oas.BearerAuth, error) {
+	return oas.BearerAuth{}, ogenerrors.ErrSkipClientSecurity
+}
+
+func (k keySource) ApiKeyAuth(context.Context, oas.OperationName) (oas.ApiKeyAuth, error) {
+	return oas.ApiKeyAuth{APIKey: string(k)}, nil
+}
+
+// ClientWithAgentKey is a typed client that acts as an agent through key.
+func (s *Server) ClientWithAgentKey(t testing.TB, key string) *oas.Client {
+	t.Helper()
+	c, err := oas.NewClient(s.URL, keySource(key))
+	if err != nil {
+		t.Fatalf("testserver: client: %v", err)
+	}
+	return c
 }
 
 // ClientWithToken is a typed client that sends token as its bearer token.
