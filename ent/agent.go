@@ -79,9 +79,11 @@ type AgentEdges struct {
 	Creator *User `json:"creator,omitempty"`
 	// Tools holds the value of the tools edge.
 	Tools []*AgentTool `json:"tools,omitempty"`
+	// UserPermissions holds the value of the user_permissions edge.
+	UserPermissions []*AgentUserPermission `json:"user_permissions,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 }
 
 // OrganizationOrErr returns the Organization value or an error if the edge
@@ -113,6 +115,15 @@ func (e AgentEdges) ToolsOrErr() ([]*AgentTool, error) {
 		return e.Tools, nil
 	}
 	return nil, &NotLoadedError{edge: "tools"}
+}
+
+// UserPermissionsOrErr returns the UserPermissions value or an error if the edge
+// was not loaded in eager-loading.
+func (e AgentEdges) UserPermissionsOrErr() ([]*AgentUserPermission, error) {
+	if e.loadedTypes[3] {
+		return e.UserPermissions, nil
+	}
+	return nil, &NotLoadedError{edge: "user_permissions"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -323,6 +334,11 @@ func (_m *Agent) QueryCreator() *UserQuery {
 // QueryTools queries the "tools" edge of the Agent entity.
 func (_m *Agent) QueryTools() *AgentToolQuery {
 	return NewAgentClient(_m.config).QueryTools(_m)
+}
+
+// QueryUserPermissions queries the "user_permissions" edge of the Agent entity.
+func (_m *Agent) QueryUserPermissions() *AgentUserPermissionQuery {
+	return NewAgentClient(_m.config).QueryUserPermissions(_m)
 }
 
 // Update returns a builder for updating this Agent.

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agenttool"
+	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
 	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/user"
 )
@@ -338,6 +339,21 @@ func (_c *AgentCreate) AddTools(v ...*AgentTool) *AgentCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddToolIDs(ids...)
+}
+
+// AddUserPermissionIDs adds the "user_permissions" edge to the AgentUserPermission entity by IDs.
+func (_c *AgentCreate) AddUserPermissionIDs(ids ...uuid.UUID) *AgentCreate {
+	_c.mutation.AddUserPermissionIDs(ids...)
+	return _c
+}
+
+// AddUserPermissions adds the "user_permissions" edges to the AgentUserPermission entity.
+func (_c *AgentCreate) AddUserPermissions(v ...*AgentUserPermission) *AgentCreate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddUserPermissionIDs(ids...)
 }
 
 // Mutation returns the AgentMutation object of the builder.
@@ -695,6 +711,22 @@ func (_c *AgentCreate) createSpec() (*Agent, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(agenttool.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.UserPermissionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   agent.UserPermissionsTable,
+			Columns: []string{agent.UserPermissionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agentuserpermission.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agenttool"
+	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
 	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 	"github.com/worksynapse/worksynapse/ent/user"
@@ -25,14 +26,15 @@ import (
 // AgentQuery is the builder for querying Agent entities.
 type AgentQuery struct {
 	config
-	ctx              *QueryContext
-	order            []agent.OrderOption
-	inters           []Interceptor
-	predicates       []predicate.Agent
-	withOrganization *OrganizationQuery
-	withCreator      *UserQuery
-	withTools        *AgentToolQuery
-	modifiers        []func(*sql.Selector)
+	ctx                 *QueryContext
+	order               []agent.OrderOption
+	inters              []Interceptor
+	predicates          []predicate.Agent
+	withOrganization    *OrganizationQuery
+	withCreator         *UserQuery
+	withTools           *AgentToolQuery
+	withUserPermissions *AgentUserPermissionQuery
+	modifiers           []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -128,6 +130,28 @@ func (_q *AgentQuery) QueryTools() *AgentToolQuery {
 			sqlgraph.From(agent.Table, agent.FieldID, selector),
 			sqlgraph.To(agenttool.Table, agenttool.FieldID),
 			sqlgraph.Edge(sqlgraph.M2M, false, agent.ToolsTable, agent.ToolsPrimaryKey...),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryUserPermissions chains the current query on the "user_permissions" edge.
+func (_q *AgentQuery) QueryUserPermissions() *AgentUserPermissionQuery {
+	query := (&AgentUserPermissionClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agent.Table, agent.FieldID, selector),
+			sqlgraph.To(agentuserpermission.Table, agentuserpermission.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, agent.UserPermissionsTable, agent.UserPermissionsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -322,14 +346,15 @@ func (_q *AgentQuery) Clone() *AgentQuery {
 		return nil
 	}
 	return &AgentQuery{
-		config:           _q.config,
-		ctx:              _q.ctx.Clone(),
-		order:            append([]agent.OrderOption{}, _q.order...),
-		inters:           append([]Interceptor{}, _q.inters...),
-		predicates:       append([]predicate.Agent{}, _q.predicates...),
-		withOrganization: _q.withOrganization.Clone(),
-		withCreator:      _q.withCreator.Clone(),
-		withTools:        _q.withTools.Clone(),
+		config:              _q.config,
+		ctx:                 _q.ctx.Clone(),
+		order:               append([]agent.OrderOption{}, _q.order...),
+		inters:              append([]Interceptor{}, _q.inters...),
+		predicates:          append([]predicate.Agent{}, _q.predicates...),
+		withOrganization:    _q.withOrganization.Clone(),
+		withCreator:         _q.withCreator.Clone(),
+		withTools:           _q.withTools.Clone(),
+		withUserPermissions: _q.withUserPermissions.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -367,6 +392,17 @@ func (_q *AgentQuery) WithTools(opts ...func(*AgentToolQuery)) *AgentQuery {
 		opt(query)
 	}
 	_q.withTools = query
+	return _q
+}
+
+// WithUserPermissions tells the query-builder to eager-load the nodes that are connected to
+// the "user_permissions" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *AgentQuery) WithUserPermissions(opts ...func(*AgentUserPermissionQuery)) *AgentQuery {
+	query := (&AgentUserPermissionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withUserPermissions = query
 	return _q
 }
 
@@ -454,10 +490,11 @@ func (_q *AgentQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Agent,
 	var (
 		nodes       = []*Agent{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withOrganization != nil,
 			_q.withCreator != nil,
 			_q.withTools != nil,
+			_q.withUserPermissions != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -497,6 +534,13 @@ func (_q *AgentQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Agent,
 		if err := _q.loadTools(ctx, query, nodes,
 			func(n *Agent) { n.Edges.Tools = []*AgentTool{} },
 			func(n *Agent, e *AgentTool) { n.Edges.Tools = append(n.Edges.Tools, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withUserPermissions; query != nil {
+		if err := _q.loadUserPermissions(ctx, query, nodes,
+			func(n *Agent) { n.Edges.UserPermissions = []*AgentUserPermission{} },
+			func(n *Agent, e *AgentUserPermission) { n.Edges.UserPermissions = append(n.Edges.UserPermissions, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -622,6 +666,36 @@ func (_q *AgentQuery) loadTools(ctx context.Context, query *AgentToolQuery, node
 		for kn := range nodes {
 			assign(kn, n)
 		}
+	}
+	return nil
+}
+func (_q *AgentQuery) loadUserPermissions(ctx context.Context, query *AgentUserPermissionQuery, nodes []*Agent, init func(*Agent), assign func(*Agent, *AgentUserPermission)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[uuid.UUID]*Agent)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(agentuserpermission.FieldAgentID)
+	}
+	query.Where(predicate.AgentUserPermission(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(agent.UserPermissionsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.AgentID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "agent_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }

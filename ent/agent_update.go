@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agenttool"
+	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 )
 
@@ -391,6 +392,21 @@ func (_u *AgentUpdate) AddTools(v ...*AgentTool) *AgentUpdate {
 	return _u.AddToolIDs(ids...)
 }
 
+// AddUserPermissionIDs adds the "user_permissions" edge to the AgentUserPermission entity by IDs.
+func (_u *AgentUpdate) AddUserPermissionIDs(ids ...uuid.UUID) *AgentUpdate {
+	_u.mutation.AddUserPermissionIDs(ids...)
+	return _u
+}
+
+// AddUserPermissions adds the "user_permissions" edges to the AgentUserPermission entity.
+func (_u *AgentUpdate) AddUserPermissions(v ...*AgentUserPermission) *AgentUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddUserPermissionIDs(ids...)
+}
+
 // Mutation returns the AgentMutation object of the builder.
 func (_u *AgentUpdate) Mutation() *AgentMutation {
 	return _u.mutation
@@ -415,6 +431,27 @@ func (_u *AgentUpdate) RemoveTools(v ...*AgentTool) *AgentUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveToolIDs(ids...)
+}
+
+// ClearUserPermissions clears all "user_permissions" edges to the AgentUserPermission entity.
+func (_u *AgentUpdate) ClearUserPermissions() *AgentUpdate {
+	_u.mutation.ClearUserPermissions()
+	return _u
+}
+
+// RemoveUserPermissionIDs removes the "user_permissions" edge to AgentUserPermission entities by IDs.
+func (_u *AgentUpdate) RemoveUserPermissionIDs(ids ...uuid.UUID) *AgentUpdate {
+	_u.mutation.RemoveUserPermissionIDs(ids...)
+	return _u
+}
+
+// RemoveUserPermissions removes "user_permissions" edges to AgentUserPermission entities.
+func (_u *AgentUpdate) RemoveUserPermissions(v ...*AgentUserPermission) *AgentUpdate {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveUserPermissionIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -700,6 +737,51 @@ func (_u *AgentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(agenttool.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.UserPermissionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   agent.UserPermissionsTable,
+			Columns: []string{agent.UserPermissionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agentuserpermission.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedUserPermissionsIDs(); len(nodes) > 0 && !_u.mutation.UserPermissionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   agent.UserPermissionsTable,
+			Columns: []string{agent.UserPermissionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agentuserpermission.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.UserPermissionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   agent.UserPermissionsTable,
+			Columns: []string{agent.UserPermissionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agentuserpermission.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {
@@ -1088,6 +1170,21 @@ func (_u *AgentUpdateOne) AddTools(v ...*AgentTool) *AgentUpdateOne {
 	return _u.AddToolIDs(ids...)
 }
 
+// AddUserPermissionIDs adds the "user_permissions" edge to the AgentUserPermission entity by IDs.
+func (_u *AgentUpdateOne) AddUserPermissionIDs(ids ...uuid.UUID) *AgentUpdateOne {
+	_u.mutation.AddUserPermissionIDs(ids...)
+	return _u
+}
+
+// AddUserPermissions adds the "user_permissions" edges to the AgentUserPermission entity.
+func (_u *AgentUpdateOne) AddUserPermissions(v ...*AgentUserPermission) *AgentUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddUserPermissionIDs(ids...)
+}
+
 // Mutation returns the AgentMutation object of the builder.
 func (_u *AgentUpdateOne) Mutation() *AgentMutation {
 	return _u.mutation
@@ -1112,6 +1209,27 @@ func (_u *AgentUpdateOne) RemoveTools(v ...*AgentTool) *AgentUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveToolIDs(ids...)
+}
+
+// ClearUserPermissions clears all "user_permissions" edges to the AgentUserPermission entity.
+func (_u *AgentUpdateOne) ClearUserPermissions() *AgentUpdateOne {
+	_u.mutation.ClearUserPermissions()
+	return _u
+}
+
+// RemoveUserPermissionIDs removes the "user_permissions" edge to AgentUserPermission entities by IDs.
+func (_u *AgentUpdateOne) RemoveUserPermissionIDs(ids ...uuid.UUID) *AgentUpdateOne {
+	_u.mutation.RemoveUserPermissionIDs(ids...)
+	return _u
+}
+
+// RemoveUserPermissions removes "user_permissions" edges to AgentUserPermission entities.
+func (_u *AgentUpdateOne) RemoveUserPermissions(v ...*AgentUserPermission) *AgentUpdateOne {
+	ids := make([]uuid.UUID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveUserPermissionIDs(ids...)
 }
 
 // Where appends a list predicates to the AgentUpdate builder.
@@ -1427,6 +1545,51 @@ func (_u *AgentUpdateOne) sqlSave(ctx context.Context) (_node *Agent, err error)
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(agenttool.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.UserPermissionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   agent.UserPermissionsTable,
+			Columns: []string{agent.UserPermissionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agentuserpermission.FieldID, field.TypeUUID),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedUserPermissionsIDs(); len(nodes) > 0 && !_u.mutation.UserPermissionsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   agent.UserPermissionsTable,
+			Columns: []string{agent.UserPermissionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agentuserpermission.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.UserPermissionsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   agent.UserPermissionsTable,
+			Columns: []string{agent.UserPermissionsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(agentuserpermission.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

@@ -22,6 +22,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agentconfigversion"
 	"github.com/worksynapse/worksynapse/ent/agentcostlog"
+	"github.com/worksynapse/worksynapse/ent/agentkey"
 	"github.com/worksynapse/worksynapse/ent/agentmessage"
 	"github.com/worksynapse/worksynapse/ent/agentsession"
 	"github.com/worksynapse/worksynapse/ent/agenttask"
@@ -92,6 +93,8 @@ type Client struct {
 	AgentConfigVersion *AgentConfigVersionClient
 	// AgentCostLog is the client for interacting with the AgentCostLog builders.
 	AgentCostLog *AgentCostLogClient
+	// AgentKey is the client for interacting with the AgentKey builders.
+	AgentKey *AgentKeyClient
 	// AgentMessage is the client for interacting with the AgentMessage builders.
 	AgentMessage *AgentMessageClient
 	// AgentSession is the client for interacting with the AgentSession builders.
@@ -207,6 +210,7 @@ func (c *Client) init() {
 	c.AgentCall = NewAgentCallClient(c.config)
 	c.AgentConfigVersion = NewAgentConfigVersionClient(c.config)
 	c.AgentCostLog = NewAgentCostLogClient(c.config)
+	c.AgentKey = NewAgentKeyClient(c.config)
 	c.AgentMessage = NewAgentMessageClient(c.config)
 	c.AgentSession = NewAgentSessionClient(c.config)
 	c.AgentTask = NewAgentTaskClient(c.config)
@@ -354,6 +358,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		AgentCall:           NewAgentCallClient(cfg),
 		AgentConfigVersion:  NewAgentConfigVersionClient(cfg),
 		AgentCostLog:        NewAgentCostLogClient(cfg),
+		AgentKey:            NewAgentKeyClient(cfg),
 		AgentMessage:        NewAgentMessageClient(cfg),
 		AgentSession:        NewAgentSessionClient(cfg),
 		AgentTask:           NewAgentTaskClient(cfg),
@@ -428,6 +433,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		AgentCall:           NewAgentCallClient(cfg),
 		AgentConfigVersion:  NewAgentConfigVersionClient(cfg),
 		AgentCostLog:        NewAgentCostLogClient(cfg),
+		AgentKey:            NewAgentKeyClient(cfg),
 		AgentMessage:        NewAgentMessageClient(cfg),
 		AgentSession:        NewAgentSessionClient(cfg),
 		AgentTask:           NewAgentTaskClient(cfg),
@@ -507,16 +513,17 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.ActivityLog, c.Agent, c.AgentAction, c.AgentCall, c.AgentConfigVersion,
-		c.AgentCostLog, c.AgentMessage, c.AgentSession, c.AgentTask, c.AgentTool,
-		c.AgentUserPermission, c.AppUsage, c.AuditSeal, c.AuthToken, c.Board,
-		c.BoardColumn, c.BudgetReservation, c.Channel, c.ChannelMember, c.IdlePeriod,
-		c.Label, c.LoginHistory, c.Message, c.MessageFile, c.MessageMention,
-		c.MessageReaction, c.Milestone, c.ModelPrice, c.Note, c.NoteComment,
-		c.NoteFolder, c.NoteShare, c.NoteTagDefinition, c.NoteVersion, c.Organization,
-		c.OrganizationMember, c.Permission, c.PinnedMessage, c.ProductivitySummary,
-		c.Project, c.ProjectMember, c.ReadReceipt, c.Role, c.RolePermission,
-		c.SecurityAuditLog, c.Session, c.Sprint, c.Task, c.TaskAttachment,
-		c.TaskComment, c.TaskDependency, c.TimeLog, c.User, c.UserRole, c.WorkLog,
+		c.AgentCostLog, c.AgentKey, c.AgentMessage, c.AgentSession, c.AgentTask,
+		c.AgentTool, c.AgentUserPermission, c.AppUsage, c.AuditSeal, c.AuthToken,
+		c.Board, c.BoardColumn, c.BudgetReservation, c.Channel, c.ChannelMember,
+		c.IdlePeriod, c.Label, c.LoginHistory, c.Message, c.MessageFile,
+		c.MessageMention, c.MessageReaction, c.Milestone, c.ModelPrice, c.Note,
+		c.NoteComment, c.NoteFolder, c.NoteShare, c.NoteTagDefinition, c.NoteVersion,
+		c.Organization, c.OrganizationMember, c.Permission, c.PinnedMessage,
+		c.ProductivitySummary, c.Project, c.ProjectMember, c.ReadReceipt, c.Role,
+		c.RolePermission, c.SecurityAuditLog, c.Session, c.Sprint, c.Task,
+		c.TaskAttachment, c.TaskComment, c.TaskDependency, c.TimeLog, c.User,
+		c.UserRole, c.WorkLog,
 	} {
 		n.Use(hooks...)
 	}
@@ -527,16 +534,17 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.ActivityLog, c.Agent, c.AgentAction, c.AgentCall, c.AgentConfigVersion,
-		c.AgentCostLog, c.AgentMessage, c.AgentSession, c.AgentTask, c.AgentTool,
-		c.AgentUserPermission, c.AppUsage, c.AuditSeal, c.AuthToken, c.Board,
-		c.BoardColumn, c.BudgetReservation, c.Channel, c.ChannelMember, c.IdlePeriod,
-		c.Label, c.LoginHistory, c.Message, c.MessageFile, c.MessageMention,
-		c.MessageReaction, c.Milestone, c.ModelPrice, c.Note, c.NoteComment,
-		c.NoteFolder, c.NoteShare, c.NoteTagDefinition, c.NoteVersion, c.Organization,
-		c.OrganizationMember, c.Permission, c.PinnedMessage, c.ProductivitySummary,
-		c.Project, c.ProjectMember, c.ReadReceipt, c.Role, c.RolePermission,
-		c.SecurityAuditLog, c.Session, c.Sprint, c.Task, c.TaskAttachment,
-		c.TaskComment, c.TaskDependency, c.TimeLog, c.User, c.UserRole, c.WorkLog,
+		c.AgentCostLog, c.AgentKey, c.AgentMessage, c.AgentSession, c.AgentTask,
+		c.AgentTool, c.AgentUserPermission, c.AppUsage, c.AuditSeal, c.AuthToken,
+		c.Board, c.BoardColumn, c.BudgetReservation, c.Channel, c.ChannelMember,
+		c.IdlePeriod, c.Label, c.LoginHistory, c.Message, c.MessageFile,
+		c.MessageMention, c.MessageReaction, c.Milestone, c.ModelPrice, c.Note,
+		c.NoteComment, c.NoteFolder, c.NoteShare, c.NoteTagDefinition, c.NoteVersion,
+		c.Organization, c.OrganizationMember, c.Permission, c.PinnedMessage,
+		c.ProductivitySummary, c.Project, c.ProjectMember, c.ReadReceipt, c.Role,
+		c.RolePermission, c.SecurityAuditLog, c.Session, c.Sprint, c.Task,
+		c.TaskAttachment, c.TaskComment, c.TaskDependency, c.TimeLog, c.User,
+		c.UserRole, c.WorkLog,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -557,6 +565,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.AgentConfigVersion.mutate(ctx, m)
 	case *AgentCostLogMutation:
 		return c.AgentCostLog.mutate(ctx, m)
+	case *AgentKeyMutation:
+		return c.AgentKey.mutate(ctx, m)
 	case *AgentMessageMutation:
 		return c.AgentMessage.mutate(ctx, m)
 	case *AgentSessionMutation:
@@ -943,6 +953,22 @@ func (c *AgentClient) QueryTools(_m *Agent) *AgentToolQuery {
 			sqlgraph.From(agent.Table, agent.FieldID, id),
 			sqlgraph.To(agenttool.Table, agenttool.FieldID),
 			sqlgraph.Edge(sqlgraph.M2M, false, agent.ToolsTable, agent.ToolsPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUserPermissions queries the user_permissions edge of a Agent.
+func (c *AgentClient) QueryUserPermissions(_m *Agent) *AgentUserPermissionQuery {
+	query := (&AgentUserPermissionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agent.Table, agent.FieldID, id),
+			sqlgraph.To(agentuserpermission.Table, agentuserpermission.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, agent.UserPermissionsTable, agent.UserPermissionsColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -1798,6 +1824,188 @@ func (c *AgentCostLogClient) mutate(ctx context.Context, m *AgentCostLogMutation
 		return (&AgentCostLogDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown AgentCostLog mutation op: %q", m.Op())
+	}
+}
+
+// AgentKeyClient is a client for the AgentKey schema.
+type AgentKeyClient struct {
+	config
+}
+
+// NewAgentKeyClient returns a client for the AgentKey from the given config.
+func NewAgentKeyClient(c config) *AgentKeyClient {
+	return &AgentKeyClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `agentkey.Hooks(f(g(h())))`.
+func (c *AgentKeyClient) Use(hooks ...Hook) {
+	c.hooks.AgentKey = append(c.hooks.AgentKey, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `agentkey.Intercept(f(g(h())))`.
+func (c *AgentKeyClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AgentKey = append(c.inters.AgentKey, interceptors...)
+}
+
+// Create returns a builder for creating a AgentKey entity.
+func (c *AgentKeyClient) Create() *AgentKeyCreate {
+	mutation := newAgentKeyMutation(c.config, OpCreate)
+	return &AgentKeyCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AgentKey entities.
+func (c *AgentKeyClient) CreateBulk(builders ...*AgentKeyCreate) *AgentKeyCreateBulk {
+	return &AgentKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AgentKeyClient) MapCreateBulk(slice any, setFunc func(*AgentKeyCreate, int)) *AgentKeyCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AgentKeyCreateBulk{err: fmt.Errorf("calling to AgentKeyClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AgentKeyCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AgentKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AgentKey.
+func (c *AgentKeyClient) Update() *AgentKeyUpdate {
+	mutation := newAgentKeyMutation(c.config, OpUpdate)
+	return &AgentKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AgentKeyClient) UpdateOne(_m *AgentKey) *AgentKeyUpdateOne {
+	mutation := newAgentKeyMutation(c.config, OpUpdateOne, withAgentKey(_m))
+	return &AgentKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AgentKeyClient) UpdateOneID(id uuid.UUID) *AgentKeyUpdateOne {
+	mutation := newAgentKeyMutation(c.config, OpUpdateOne, withAgentKeyID(id))
+	return &AgentKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AgentKey.
+func (c *AgentKeyClient) Delete() *AgentKeyDelete {
+	mutation := newAgentKeyMutation(c.config, OpDelete)
+	return &AgentKeyDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AgentKeyClient) DeleteOne(_m *AgentKey) *AgentKeyDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AgentKeyClient) DeleteOneID(id uuid.UUID) *AgentKeyDeleteOne {
+	builder := c.Delete().Where(agentkey.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AgentKeyDeleteOne{builder}
+}
+
+// Query returns a query builder for AgentKey.
+func (c *AgentKeyClient) Query() *AgentKeyQuery {
+	return &AgentKeyQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAgentKey},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AgentKey entity by its id.
+func (c *AgentKeyClient) Get(ctx context.Context, id uuid.UUID) (*AgentKey, error) {
+	return c.Query().Where(agentkey.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AgentKeyClient) GetX(ctx context.Context, id uuid.UUID) *AgentKey {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a AgentKey.
+func (c *AgentKeyClient) QueryOrganization(_m *AgentKey) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentkey.Table, agentkey.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentkey.OrganizationTable, agentkey.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAgent queries the agent edge of a AgentKey.
+func (c *AgentKeyClient) QueryAgent(_m *AgentKey) *AgentQuery {
+	query := (&AgentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentkey.Table, agentkey.FieldID, id),
+			sqlgraph.To(agent.Table, agent.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentkey.AgentTable, agentkey.AgentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCreator queries the creator edge of a AgentKey.
+func (c *AgentKeyClient) QueryCreator(_m *AgentKey) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentkey.Table, agentkey.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentkey.CreatorTable, agentkey.CreatorColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *AgentKeyClient) Hooks() []Hook {
+	hooks := c.hooks.AgentKey
+	return append(hooks[:len(hooks):len(hooks)], agentkey.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AgentKeyClient) Interceptors() []Interceptor {
+	return c.inters.AgentKey
+}
+
+func (c *AgentKeyClient) mutate(ctx context.Context, m *AgentKeyMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AgentKeyCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AgentKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AgentKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AgentKeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AgentKey mutation op: %q", m.Op())
 	}
 }
 
@@ -10851,27 +11059,27 @@ func (c *WorkLogClient) mutate(ctx context.Context, m *WorkLogMutation) (Value, 
 type (
 	hooks struct {
 		ActivityLog, Agent, AgentAction, AgentCall, AgentConfigVersion, AgentCostLog,
-		AgentMessage, AgentSession, AgentTask, AgentTool, AgentUserPermission,
-		AppUsage, AuditSeal, AuthToken, Board, BoardColumn, BudgetReservation, Channel,
-		ChannelMember, IdlePeriod, Label, LoginHistory, Message, MessageFile,
-		MessageMention, MessageReaction, Milestone, ModelPrice, Note, NoteComment,
-		NoteFolder, NoteShare, NoteTagDefinition, NoteVersion, Organization,
-		OrganizationMember, Permission, PinnedMessage, ProductivitySummary, Project,
-		ProjectMember, ReadReceipt, Role, RolePermission, SecurityAuditLog, Session,
-		Sprint, Task, TaskAttachment, TaskComment, TaskDependency, TimeLog, User,
-		UserRole, WorkLog []ent.Hook
+		AgentKey, AgentMessage, AgentSession, AgentTask, AgentTool,
+		AgentUserPermission, AppUsage, AuditSeal, AuthToken, Board, BoardColumn,
+		BudgetReservation, Channel, ChannelMember, IdlePeriod, Label, LoginHistory,
+		Message, MessageFile, MessageMention, MessageReaction, Milestone, ModelPrice,
+		Note, NoteComment, NoteFolder, NoteShare, NoteTagDefinition, NoteVersion,
+		Organization, OrganizationMember, Permission, PinnedMessage,
+		ProductivitySummary, Project, ProjectMember, ReadReceipt, Role, RolePermission,
+		SecurityAuditLog, Session, Sprint, Task, TaskAttachment, TaskComment,
+		TaskDependency, TimeLog, User, UserRole, WorkLog []ent.Hook
 	}
 	inters struct {
 		ActivityLog, Agent, AgentAction, AgentCall, AgentConfigVersion, AgentCostLog,
-		AgentMessage, AgentSession, AgentTask, AgentTool, AgentUserPermission,
-		AppUsage, AuditSeal, AuthToken, Board, BoardColumn, BudgetReservation, Channel,
-		ChannelMember, IdlePeriod, Label, LoginHistory, Message, MessageFile,
-		MessageMention, MessageReaction, Milestone, ModelPrice, Note, NoteComment,
-		NoteFolder, NoteShare, NoteTagDefinition, NoteVersion, Organization,
-		OrganizationMember, Permission, PinnedMessage, ProductivitySummary, Project,
-		ProjectMember, ReadReceipt, Role, RolePermission, SecurityAuditLog, Session,
-		Sprint, Task, TaskAttachment, TaskComment, TaskDependency, TimeLog, User,
-		UserRole, WorkLog []ent.Interceptor
+		AgentKey, AgentMessage, AgentSession, AgentTask, AgentTool,
+		AgentUserPermission, AppUsage, AuditSeal, AuthToken, Board, BoardColumn,
+		BudgetReservation, Channel, ChannelMember, IdlePeriod, Label, LoginHistory,
+		Message, MessageFile, MessageMention, MessageReaction, Milestone, ModelPrice,
+		Note, NoteComment, NoteFolder, NoteShare, NoteTagDefinition, NoteVersion,
+		Organization, OrganizationMember, Permission, PinnedMessage,
+		ProductivitySummary, Project, ProjectMember, ReadReceipt, Role, RolePermission,
+		SecurityAuditLog, Session, Sprint, Task, TaskAttachment, TaskComment,
+		TaskDependency, TimeLog, User, UserRole, WorkLog []ent.Interceptor
 	}
 )
 

@@ -18,6 +18,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agentconfigversion"
 	"github.com/worksynapse/worksynapse/ent/agentcostlog"
+	"github.com/worksynapse/worksynapse/ent/agentkey"
 	"github.com/worksynapse/worksynapse/ent/agentmessage"
 	"github.com/worksynapse/worksynapse/ent/agentsession"
 	"github.com/worksynapse/worksynapse/ent/agenttask"
@@ -133,6 +134,7 @@ func checkColumn(t, c string) error {
 			agentcall.Table:           agentcall.ValidColumn,
 			agentconfigversion.Table:  agentconfigversion.ValidColumn,
 			agentcostlog.Table:        agentcostlog.ValidColumn,
+			agentkey.Table:            agentkey.ValidColumn,
 			agentmessage.Table:        agentmessage.ValidColumn,
 			agentsession.Table:        agentsession.ValidColumn,
 			agenttask.Table:           agenttask.ValidColumn,

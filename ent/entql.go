@@ -9,6 +9,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agentconfigversion"
 	"github.com/worksynapse/worksynapse/ent/agentcostlog"
+	"github.com/worksynapse/worksynapse/ent/agentkey"
 	"github.com/worksynapse/worksynapse/ent/agentmessage"
 	"github.com/worksynapse/worksynapse/ent/agentsession"
 	"github.com/worksynapse/worksynapse/ent/agenttask"
@@ -68,7 +69,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 55)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 56)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   activitylog.Table,
@@ -249,6 +250,32 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   agentkey.Table,
+			Columns: agentkey.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: agentkey.FieldID,
+			},
+		},
+		Type: "AgentKey",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			agentkey.FieldCreatedAt:      {Type: field.TypeTime, Column: agentkey.FieldCreatedAt},
+			agentkey.FieldUpdatedAt:      {Type: field.TypeTime, Column: agentkey.FieldUpdatedAt},
+			agentkey.FieldOrganizationID: {Type: field.TypeUUID, Column: agentkey.FieldOrganizationID},
+			agentkey.FieldAgentID:        {Type: field.TypeUUID, Column: agentkey.FieldAgentID},
+			agentkey.FieldName:           {Type: field.TypeString, Column: agentkey.FieldName},
+			agentkey.FieldPrefix:         {Type: field.TypeString, Column: agentkey.FieldPrefix},
+			agentkey.FieldSecretHash:     {Type: field.TypeBytes, Column: agentkey.FieldSecretHash},
+			agentkey.FieldCreatedBy:      {Type: field.TypeUUID, Column: agentkey.FieldCreatedBy},
+			agentkey.FieldExpiresAt:      {Type: field.TypeTime, Column: agentkey.FieldExpiresAt},
+			agentkey.FieldRevokedAt:      {Type: field.TypeTime, Column: agentkey.FieldRevokedAt},
+			agentkey.FieldLastUsedAt:     {Type: field.TypeTime, Column: agentkey.FieldLastUsedAt},
+			agentkey.FieldLastUsedIP:     {Type: field.TypeString, Column: agentkey.FieldLastUsedIP},
+			agentkey.FieldReplacedBy:     {Type: field.TypeUUID, Column: agentkey.FieldReplacedBy},
+		},
+	}
+	graph.Nodes[7] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   agentmessage.Table,
 			Columns: agentmessage.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -270,7 +297,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			agentmessage.FieldCallID:           {Type: field.TypeUUID, Column: agentmessage.FieldCallID},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   agentsession.Table,
 			Columns: agentsession.Columns,
@@ -296,7 +323,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			agentsession.FieldTotalCostMicros:       {Type: field.TypeInt64, Column: agentsession.FieldTotalCostMicros},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   agenttask.Table,
 			Columns: agenttask.Columns,
@@ -315,7 +342,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			agenttask.FieldActionID:       {Type: field.TypeUUID, Column: agenttask.FieldActionID},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   agenttool.Table,
 			Columns: agenttool.Columns,
@@ -338,7 +365,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			agenttool.FieldFourEyes:         {Type: field.TypeBool, Column: agenttool.FieldFourEyes},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   agentuserpermission.Table,
 			Columns: agentuserpermission.Columns,
@@ -358,7 +385,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			agentuserpermission.FieldPermission:     {Type: field.TypeEnum, Column: agentuserpermission.FieldPermission},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   appusage.Table,
 			Columns: appusage.Columns,
@@ -383,7 +410,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			appusage.FieldDurationSeconds: {Type: field.TypeInt, Column: appusage.FieldDurationSeconds},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditseal.Table,
 			Columns: auditseal.Columns,
@@ -407,7 +434,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			auditseal.FieldKeyID:        {Type: field.TypeString, Column: auditseal.FieldKeyID},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   authtoken.Table,
 			Columns: authtoken.Columns,
@@ -426,7 +453,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			authtoken.FieldUsedAt:    {Type: field.TypeTime, Column: authtoken.FieldUsedAt},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   board.Table,
 			Columns: board.Columns,
@@ -446,7 +473,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			board.FieldIsDefault:      {Type: field.TypeBool, Column: board.FieldIsDefault},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   boardcolumn.Table,
 			Columns: boardcolumn.Columns,
@@ -468,7 +495,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			boardcolumn.FieldMappedStatus:   {Type: field.TypeEnum, Column: boardcolumn.FieldMappedStatus},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   budgetreservation.Table,
 			Columns: budgetreservation.Columns,
@@ -489,7 +516,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			budgetreservation.FieldCallID:         {Type: field.TypeUUID, Column: budgetreservation.FieldCallID},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   channel.Table,
 			Columns: channel.Columns,
@@ -516,7 +543,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			channel.FieldMessageCount:   {Type: field.TypeInt64, Column: channel.FieldMessageCount},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   channelmember.Table,
 			Columns: channelmember.Columns,
@@ -539,7 +566,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			channelmember.FieldJoinedAt:       {Type: field.TypeTime, Column: channelmember.FieldJoinedAt},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idleperiod.Table,
 			Columns: idleperiod.Columns,
@@ -560,7 +587,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idleperiod.FieldDurationSeconds: {Type: field.TypeInt, Column: idleperiod.FieldDurationSeconds},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   label.Table,
 			Columns: label.Columns,
@@ -580,7 +607,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			label.FieldColor:          {Type: field.TypeString, Column: label.FieldColor},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   loginhistory.Table,
 			Columns: loginhistory.Columns,
@@ -601,7 +628,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			loginhistory.FieldUserAgent:     {Type: field.TypeString, Column: loginhistory.FieldUserAgent},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   message.Table,
 			Columns: message.Columns,
@@ -629,7 +656,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			message.FieldHasFiles:         {Type: field.TypeBool, Column: message.FieldHasFiles},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   messagefile.Table,
 			Columns: messagefile.Columns,
@@ -654,7 +681,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			messagefile.FieldStorageKey:     {Type: field.TypeString, Column: messagefile.FieldStorageKey},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   messagemention.Table,
 			Columns: messagemention.Columns,
@@ -673,7 +700,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			messagemention.FieldUserID:         {Type: field.TypeUUID, Column: messagemention.FieldUserID},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   messagereaction.Table,
 			Columns: messagereaction.Columns,
@@ -693,7 +720,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			messagereaction.FieldEmoji:          {Type: field.TypeString, Column: messagereaction.FieldEmoji},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   milestone.Table,
 			Columns: milestone.Columns,
@@ -715,7 +742,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			milestone.FieldStatus:         {Type: field.TypeEnum, Column: milestone.FieldStatus},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   modelprice.Table,
 			Columns: modelprice.Columns,
@@ -739,7 +766,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			modelprice.FieldEffectiveTo:              {Type: field.TypeTime, Column: modelprice.FieldEffectiveTo},
 		},
 	}
-	graph.Nodes[28] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   note.Table,
 			Columns: note.Columns,
@@ -766,7 +793,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			note.FieldContentSize:    {Type: field.TypeInt, Column: note.FieldContentSize},
 		},
 	}
-	graph.Nodes[29] = &sqlgraph.Node{
+	graph.Nodes[30] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notecomment.Table,
 			Columns: notecomment.Columns,
@@ -795,7 +822,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notecomment.FieldResolvedByID:   {Type: field.TypeUUID, Column: notecomment.FieldResolvedByID},
 		},
 	}
-	graph.Nodes[30] = &sqlgraph.Node{
+	graph.Nodes[31] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notefolder.Table,
 			Columns: notefolder.Columns,
@@ -815,7 +842,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notefolder.FieldPosition:       {Type: field.TypeInt, Column: notefolder.FieldPosition},
 		},
 	}
-	graph.Nodes[31] = &sqlgraph.Node{
+	graph.Nodes[32] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   noteshare.Table,
 			Columns: noteshare.Columns,
@@ -838,7 +865,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			noteshare.FieldCreatedByID:    {Type: field.TypeUUID, Column: noteshare.FieldCreatedByID},
 		},
 	}
-	graph.Nodes[32] = &sqlgraph.Node{
+	graph.Nodes[33] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notetagdefinition.Table,
 			Columns: notetagdefinition.Columns,
@@ -858,7 +885,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notetagdefinition.FieldColor:          {Type: field.TypeString, Column: notetagdefinition.FieldColor},
 		},
 	}
-	graph.Nodes[33] = &sqlgraph.Node{
+	graph.Nodes[34] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   noteversion.Table,
 			Columns: noteversion.Columns,
@@ -879,7 +906,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			noteversion.FieldSizeBytes:      {Type: field.TypeInt, Column: noteversion.FieldSizeBytes},
 		},
 	}
-	graph.Nodes[34] = &sqlgraph.Node{
+	graph.Nodes[35] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
@@ -902,7 +929,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldManagerTrackingEnabled: {Type: field.TypeBool, Column: organization.FieldManagerTrackingEnabled},
 		},
 	}
-	graph.Nodes[35] = &sqlgraph.Node{
+	graph.Nodes[36] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organizationmember.Table,
 			Columns: organizationmember.Columns,
@@ -922,7 +949,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organizationmember.FieldJoinedAt:       {Type: field.TypeTime, Column: organizationmember.FieldJoinedAt},
 		},
 	}
-	graph.Nodes[36] = &sqlgraph.Node{
+	graph.Nodes[37] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   permission.Table,
 			Columns: permission.Columns,
@@ -940,7 +967,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			permission.FieldDescription: {Type: field.TypeString, Column: permission.FieldDescription},
 		},
 	}
-	graph.Nodes[37] = &sqlgraph.Node{
+	graph.Nodes[38] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   pinnedmessage.Table,
 			Columns: pinnedmessage.Columns,
@@ -961,7 +988,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			pinnedmessage.FieldPinnedAt:       {Type: field.TypeTime, Column: pinnedmessage.FieldPinnedAt},
 		},
 	}
-	graph.Nodes[38] = &sqlgraph.Node{
+	graph.Nodes[39] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   productivitysummary.Table,
 			Columns: productivitysummary.Columns,
@@ -988,7 +1015,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			productivitysummary.FieldComputedAt:         {Type: field.TypeTime, Column: productivitysummary.FieldComputedAt},
 		},
 	}
-	graph.Nodes[39] = &sqlgraph.Node{
+	graph.Nodes[40] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   project.Table,
 			Columns: project.Columns,
@@ -1017,7 +1044,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			project.FieldVersion:        {Type: field.TypeInt, Column: project.FieldVersion},
 		},
 	}
-	graph.Nodes[40] = &sqlgraph.Node{
+	graph.Nodes[41] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   projectmember.Table,
 			Columns: projectmember.Columns,
@@ -1037,7 +1064,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			projectmember.FieldRole:           {Type: field.TypeEnum, Column: projectmember.FieldRole},
 		},
 	}
-	graph.Nodes[41] = &sqlgraph.Node{
+	graph.Nodes[42] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   readreceipt.Table,
 			Columns: readreceipt.Columns,
@@ -1057,7 +1084,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			readreceipt.FieldLastReadAt:        {Type: field.TypeTime, Column: readreceipt.FieldLastReadAt},
 		},
 	}
-	graph.Nodes[42] = &sqlgraph.Node{
+	graph.Nodes[43] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   role.Table,
 			Columns: role.Columns,
@@ -1077,7 +1104,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			role.FieldIsSystem:       {Type: field.TypeBool, Column: role.FieldIsSystem},
 		},
 	}
-	graph.Nodes[43] = &sqlgraph.Node{
+	graph.Nodes[44] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   rolepermission.Table,
 			Columns: rolepermission.Columns,
@@ -1094,7 +1121,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			rolepermission.FieldPermissionID: {Type: field.TypeUUID, Column: rolepermission.FieldPermissionID},
 		},
 	}
-	graph.Nodes[44] = &sqlgraph.Node{
+	graph.Nodes[45] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   securityauditlog.Table,
 			Columns: securityauditlog.Columns,
@@ -1117,7 +1144,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			securityauditlog.FieldDetails:        {Type: field.TypeJSON, Column: securityauditlog.FieldDetails},
 		},
 	}
-	graph.Nodes[45] = &sqlgraph.Node{
+	graph.Nodes[46] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -1144,7 +1171,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldRevokeReason:       {Type: field.TypeString, Column: session.FieldRevokeReason},
 		},
 	}
-	graph.Nodes[46] = &sqlgraph.Node{
+	graph.Nodes[47] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   sprint.Table,
 			Columns: sprint.Columns,
@@ -1168,7 +1195,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			sprint.FieldCompletedAt:    {Type: field.TypeTime, Column: sprint.FieldCompletedAt},
 		},
 	}
-	graph.Nodes[47] = &sqlgraph.Node{
+	graph.Nodes[48] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   task.Table,
 			Columns: task.Columns,
@@ -1207,7 +1234,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			task.FieldVersion:             {Type: field.TypeInt, Column: task.FieldVersion},
 		},
 	}
-	graph.Nodes[48] = &sqlgraph.Node{
+	graph.Nodes[49] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   taskattachment.Table,
 			Columns: taskattachment.Columns,
@@ -1231,7 +1258,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			taskattachment.FieldStorageKey:     {Type: field.TypeString, Column: taskattachment.FieldStorageKey},
 		},
 	}
-	graph.Nodes[49] = &sqlgraph.Node{
+	graph.Nodes[50] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   taskcomment.Table,
 			Columns: taskcomment.Columns,
@@ -1254,7 +1281,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			taskcomment.FieldEditedAt:       {Type: field.TypeTime, Column: taskcomment.FieldEditedAt},
 		},
 	}
-	graph.Nodes[50] = &sqlgraph.Node{
+	graph.Nodes[51] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   taskdependency.Table,
 			Columns: taskdependency.Columns,
@@ -1274,7 +1301,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			taskdependency.FieldType:           {Type: field.TypeEnum, Column: taskdependency.FieldType},
 		},
 	}
-	graph.Nodes[51] = &sqlgraph.Node{
+	graph.Nodes[52] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   timelog.Table,
 			Columns: timelog.Columns,
@@ -1298,7 +1325,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			timelog.FieldBillable:       {Type: field.TypeBool, Column: timelog.FieldBillable},
 		},
 	}
-	graph.Nodes[52] = &sqlgraph.Node{
+	graph.Nodes[53] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -1330,7 +1357,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldPasswordChangedAt:   {Type: field.TypeTime, Column: user.FieldPasswordChangedAt},
 		},
 	}
-	graph.Nodes[53] = &sqlgraph.Node{
+	graph.Nodes[54] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   userrole.Table,
 			Columns: userrole.Columns,
@@ -1349,7 +1376,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			userrole.FieldGrantedBy:      {Type: field.TypeUUID, Column: userrole.FieldGrantedBy},
 		},
 	}
-	graph.Nodes[54] = &sqlgraph.Node{
+	graph.Nodes[55] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   worklog.Table,
 			Columns: worklog.Columns,
@@ -1410,6 +1437,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Agent",
 		"AgentTool",
+	)
+	graph.MustAddE(
+		"user_permissions",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   agent.UserPermissionsTable,
+			Columns: []string{agent.UserPermissionsColumn},
+			Bidi:    false,
+		},
+		"Agent",
+		"AgentUserPermission",
 	)
 	graph.MustAddE(
 		"organization",
@@ -1626,6 +1665,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"AgentCostLog",
 		"Agent",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentkey.OrganizationTable,
+			Columns: []string{agentkey.OrganizationColumn},
+			Bidi:    false,
+		},
+		"AgentKey",
+		"Organization",
+	)
+	graph.MustAddE(
+		"agent",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentkey.AgentTable,
+			Columns: []string{agentkey.AgentColumn},
+			Bidi:    false,
+		},
+		"AgentKey",
+		"Agent",
+	)
+	graph.MustAddE(
+		"creator",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentkey.CreatorTable,
+			Columns: []string{agentkey.CreatorColumn},
+			Bidi:    false,
+		},
+		"AgentKey",
+		"User",
 	)
 	graph.MustAddE(
 		"organization",
@@ -3774,6 +3849,20 @@ func (f *AgentFilter) WhereHasToolsWith(preds ...predicate.AgentTool) {
 	})))
 }
 
+// WhereHasUserPermissions applies a predicate to check if query has an edge user_permissions.
+func (f *AgentFilter) WhereHasUserPermissions() {
+	f.Where(entql.HasEdge("user_permissions"))
+}
+
+// WhereHasUserPermissionsWith applies a predicate to check if query has an edge user_permissions with a given conditions (other predicates).
+func (f *AgentFilter) WhereHasUserPermissionsWith(preds ...predicate.AgentUserPermission) {
+	f.Where(entql.HasEdgeWith("user_permissions", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *AgentActionQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -4507,6 +4596,153 @@ func (f *AgentCostLogFilter) WhereHasAgentWith(preds ...predicate.Agent) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *AgentKeyQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AgentKeyQuery builder.
+func (_q *AgentKeyQuery) Filter() *AgentKeyFilter {
+	return &AgentKeyFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AgentKeyMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AgentKeyMutation builder.
+func (m *AgentKeyMutation) Filter() *AgentKeyFilter {
+	return &AgentKeyFilter{config: m.config, predicateAdder: m}
+}
+
+// AgentKeyFilter provides a generic filtering capability at runtime for AgentKeyQuery.
+type AgentKeyFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AgentKeyFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *AgentKeyFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(agentkey.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AgentKeyFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(agentkey.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *AgentKeyFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(agentkey.FieldUpdatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *AgentKeyFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(agentkey.FieldOrganizationID))
+}
+
+// WhereAgentID applies the entql [16]byte predicate on the agent_id field.
+func (f *AgentKeyFilter) WhereAgentID(p entql.ValueP) {
+	f.Where(p.Field(agentkey.FieldAgentID))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *AgentKeyFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(agentkey.FieldName))
+}
+
+// WherePrefix applies the entql string predicate on the prefix field.
+func (f *AgentKeyFilter) WherePrefix(p entql.StringP) {
+	f.Where(p.Field(agentkey.FieldPrefix))
+}
+
+// WhereSecretHash applies the entql []byte predicate on the secret_hash field.
+func (f *AgentKeyFilter) WhereSecretHash(p entql.BytesP) {
+	f.Where(p.Field(agentkey.FieldSecretHash))
+}
+
+// WhereCreatedBy applies the entql [16]byte predicate on the created_by field.
+func (f *AgentKeyFilter) WhereCreatedBy(p entql.ValueP) {
+	f.Where(p.Field(agentkey.FieldCreatedBy))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *AgentKeyFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(agentkey.FieldExpiresAt))
+}
+
+// WhereRevokedAt applies the entql time.Time predicate on the revoked_at field.
+func (f *AgentKeyFilter) WhereRevokedAt(p entql.TimeP) {
+	f.Where(p.Field(agentkey.FieldRevokedAt))
+}
+
+// WhereLastUsedAt applies the entql time.Time predicate on the last_used_at field.
+func (f *AgentKeyFilter) WhereLastUsedAt(p entql.TimeP) {
+	f.Where(p.Field(agentkey.FieldLastUsedAt))
+}
+
+// WhereLastUsedIP applies the entql string predicate on the last_used_ip field.
+func (f *AgentKeyFilter) WhereLastUsedIP(p entql.StringP) {
+	f.Where(p.Field(agentkey.FieldLastUsedIP))
+}
+
+// WhereReplacedBy applies the entql [16]byte predicate on the replaced_by field.
+func (f *AgentKeyFilter) WhereReplacedBy(p entql.ValueP) {
+	f.Where(p.Field(agentkey.FieldReplacedBy))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *AgentKeyFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *AgentKeyFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAgent applies a predicate to check if query has an edge agent.
+func (f *AgentKeyFilter) WhereHasAgent() {
+	f.Where(entql.HasEdge("agent"))
+}
+
+// WhereHasAgentWith applies a predicate to check if query has an edge agent with a given conditions (other predicates).
+func (f *AgentKeyFilter) WhereHasAgentWith(preds ...predicate.Agent) {
+	f.Where(entql.HasEdgeWith("agent", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCreator applies a predicate to check if query has an edge creator.
+func (f *AgentKeyFilter) WhereHasCreator() {
+	f.Where(entql.HasEdge("creator"))
+}
+
+// WhereHasCreatorWith applies a predicate to check if query has an edge creator with a given conditions (other predicates).
+func (f *AgentKeyFilter) WhereHasCreatorWith(preds ...predicate.User) {
+	f.Where(entql.HasEdgeWith("creator", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *AgentMessageQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -4535,7 +4771,7 @@ type AgentMessageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AgentMessageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4667,7 +4903,7 @@ type AgentSessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AgentSessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4814,7 +5050,7 @@ type AgentTaskFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AgentTaskFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4954,7 +5190,7 @@ type AgentToolFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AgentToolFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5072,7 +5308,7 @@ type AgentUserPermissionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AgentUserPermissionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5189,7 +5425,7 @@ type AppUsageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AppUsageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5317,7 +5553,7 @@ type AuditSealFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AuditSealFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5412,7 +5648,7 @@ type AuthTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AuthTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5496,7 +5732,7 @@ type BoardFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *BoardFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5613,7 +5849,7 @@ type BoardColumnFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *BoardColumnFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5726,7 +5962,7 @@ type BudgetReservationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *BudgetReservationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5848,7 +6084,7 @@ type ChannelFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ChannelFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6014,7 +6250,7 @@ type ChannelMemberFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ChannelMemberFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6146,7 +6382,7 @@ type IdlePeriodFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdlePeriodFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6254,7 +6490,7 @@ type LabelFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LabelFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6371,7 +6607,7 @@ type LoginHistoryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LoginHistoryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6451,7 +6687,7 @@ type MessageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MessageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6692,7 +6928,7 @@ type MessageFileFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MessageFileFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6848,7 +7084,7 @@ type MessageMentionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MessageMentionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6960,7 +7196,7 @@ type MessageReactionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MessageReactionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7077,7 +7313,7 @@ type MilestoneFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MilestoneFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7190,7 +7426,7 @@ type ModelPriceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ModelPriceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7285,7 +7521,7 @@ type NoteFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7479,7 +7715,7 @@ type NoteCommentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteCommentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7683,7 +7919,7 @@ type NoteFolderFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteFolderFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7800,7 +8036,7 @@ type NoteShareFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteShareFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7960,7 +8196,7 @@ type NoteTagDefinitionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteTagDefinitionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8063,7 +8299,7 @@ type NoteVersionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteVersionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8185,7 +8421,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8289,7 +8525,7 @@ type OrganizationMemberFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationMemberFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8392,7 +8628,7 @@ type PermissionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PermissionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[37].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8485,7 +8721,7 @@ type PinnedMessageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PinnedMessageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[37].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[38].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8621,7 +8857,7 @@ type ProductivitySummaryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductivitySummaryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[38].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[39].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8759,7 +8995,7 @@ type ProjectFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProjectFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[39].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[40].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8935,7 +9171,7 @@ type ProjectMemberFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProjectMemberFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[40].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[41].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9052,7 +9288,7 @@ type ReadReceiptFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ReadReceiptFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[41].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[42].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9169,7 +9405,7 @@ type RoleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RoleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[42].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[43].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9314,7 +9550,7 @@ type RolePermissionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RolePermissionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[43].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[44].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9402,7 +9638,7 @@ type SecurityAuditLogFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SecurityAuditLogFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[44].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[45].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9492,7 +9728,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[45].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[46].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9616,7 +9852,7 @@ type SprintFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SprintFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[46].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[47].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9739,7 +9975,7 @@ type TaskFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaskFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[47].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[48].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10063,7 +10299,7 @@ type TaskAttachmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaskAttachmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[48].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[49].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10200,7 +10436,7 @@ type TaskCommentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaskCommentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[49].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[50].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10374,7 +10610,7 @@ type TaskDependencyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaskDependencyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[50].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[51].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10491,7 +10727,7 @@ type TimeLogFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TimeLogFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[51].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[52].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10628,7 +10864,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[52].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[53].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10819,7 +11055,7 @@ type UserRoleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserRoleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[53].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[54].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10931,7 +11167,7 @@ type WorkLogFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WorkLogFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[54].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[55].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

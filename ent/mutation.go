@@ -18,6 +18,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agentconfigversion"
 	"github.com/worksynapse/worksynapse/ent/agentcostlog"
+	"github.com/worksynapse/worksynapse/ent/agentkey"
 	"github.com/worksynapse/worksynapse/ent/agentmessage"
 	"github.com/worksynapse/worksynapse/ent/agentsession"
 	"github.com/worksynapse/worksynapse/ent/agenttask"
@@ -85,6 +86,7 @@ const (
 	TypeAgentCall           = "AgentCall"
 	TypeAgentConfigVersion  = "AgentConfigVersion"
 	TypeAgentCostLog        = "AgentCostLog"
+	TypeAgentKey            = "AgentKey"
 	TypeAgentMessage        = "AgentMessage"
 	TypeAgentSession        = "AgentSession"
 	TypeAgentTask           = "AgentTask"
@@ -1366,6 +1368,9 @@ type AgentMutation struct {
 	tools                    map[uuid.UUID]struct{}
 	removedtools             map[uuid.UUID]struct{}
 	clearedtools             bool
+	user_permissions         map[uuid.UUID]struct{}
+	removeduser_permissions  map[uuid.UUID]struct{}
+	cleareduser_permissions  bool
 	done                     bool
 	oldValue                 func(context.Context) (*Agent, error)
 	predicates               []predicate.Agent
@@ -2658,6 +2663,60 @@ func (m *AgentMutation) ResetTools() {
 	m.removedtools = nil
 }
 
+// AddUserPermissionIDs adds the "user_permissions" edge to the AgentUserPermission entity by ids.
+func (m *AgentMutation) AddUserPermissionIDs(ids ...uuid.UUID) {
+	if m.user_permissions == nil {
+		m.user_permissions = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		m.user_permissions[ids[i]] = struct{}{}
+	}
+}
+
+// ClearUserPermissions clears the "user_permissions" edge to the AgentUserPermission entity.
+func (m *AgentMutation) ClearUserPermissions() {
+	m.cleareduser_permissions = true
+}
+
+// UserPermissionsCleared reports if the "user_permissions" edge to the AgentUserPermission entity was cleared.
+func (m *AgentMutation) UserPermissionsCleared() bool {
+	return m.cleareduser_permissions
+}
+
+// RemoveUserPermissionIDs removes the "user_permissions" edge to the AgentUserPermission entity by IDs.
+func (m *AgentMutation) RemoveUserPermissionIDs(ids ...uuid.UUID) {
+	if m.removeduser_permissions == nil {
+		m.removeduser_permissions = make(map[uuid.UUID]struct{})
+	}
+	for i := range ids {
+		delete(m.user_permissions, ids[i])
+		m.removeduser_permissions[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedUserPermissions returns the removed IDs of the "user_permissions" edge to the AgentUserPermission entity.
+func (m *AgentMutation) RemovedUserPermissionsIDs() (ids []uuid.UUID) {
+	for id := range m.removeduser_permissions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// UserPermissionsIDs returns the "user_permissions" edge IDs in the mutation.
+func (m *AgentMutation) UserPermissionsIDs() (ids []uuid.UUID) {
+	for id := range m.user_permissions {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetUserPermissions resets all changes to the "user_permissions" edge.
+func (m *AgentMutation) ResetUserPermissions() {
+	m.user_permissions = nil
+	m.cleareduser_permissions = false
+	m.removeduser_permissions = nil
+}
+
 // Where appends a list predicates to the AgentMutation builder.
 func (m *AgentMutation) Where(ps ...predicate.Agent) {
 	m.predicates = append(m.predicates, ps...)
@@ -3286,7 +3345,7 @@ func (m *AgentMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *AgentMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.organization != nil {
 		edges = append(edges, agent.EdgeOrganization)
 	}
@@ -3295,6 +3354,9 @@ func (m *AgentMutation) AddedEdges() []string {
 	}
 	if m.tools != nil {
 		edges = append(edges, agent.EdgeTools)
+	}
+	if m.user_permissions != nil {
+		edges = append(edges, agent.EdgeUserPermissions)
 	}
 	return edges
 }
@@ -3317,15 +3379,24 @@ func (m *AgentMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case agent.EdgeUserPermissions:
+		ids := make([]ent.Value, 0, len(m.user_permissions))
+		for id := range m.user_permissions {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *AgentMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.removedtools != nil {
 		edges = append(edges, agent.EdgeTools)
+	}
+	if m.removeduser_permissions != nil {
+		edges = append(edges, agent.EdgeUserPermissions)
 	}
 	return edges
 }
@@ -3340,13 +3411,19 @@ func (m *AgentMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case agent.EdgeUserPermissions:
+		ids := make([]ent.Value, 0, len(m.removeduser_permissions))
+		for id := range m.removeduser_permissions {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *AgentMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedorganization {
 		edges = append(edges, agent.EdgeOrganization)
 	}
@@ -3355,6 +3432,9 @@ func (m *AgentMutation) ClearedEdges() []string {
 	}
 	if m.clearedtools {
 		edges = append(edges, agent.EdgeTools)
+	}
+	if m.cleareduser_permissions {
+		edges = append(edges, agent.EdgeUserPermissions)
 	}
 	return edges
 }
@@ -3369,6 +3449,8 @@ func (m *AgentMutation) EdgeCleared(name string) bool {
 		return m.clearedcreator
 	case agent.EdgeTools:
 		return m.clearedtools
+	case agent.EdgeUserPermissions:
+		return m.cleareduser_permissions
 	}
 	return false
 }
@@ -3399,6 +3481,9 @@ func (m *AgentMutation) ResetEdge(name string) error {
 		return nil
 	case agent.EdgeTools:
 		m.ResetTools()
+		return nil
+	case agent.EdgeUserPermissions:
+		m.ResetUserPermissions()
 		return nil
 	}
 	return fmt.Errorf("unknown Agent edge %s", name)
@@ -9870,6 +9955,1262 @@ func (m *AgentCostLogMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown AgentCostLog edge %s", name)
+}
+
+// AgentKeyMutation represents an operation that mutates the AgentKey nodes in the graph.
+type AgentKeyMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *uuid.UUID
+	created_at          *time.Time
+	updated_at          *time.Time
+	name                *string
+	prefix              *string
+	secret_hash         *[]byte
+	expires_at          *time.Time
+	revoked_at          *time.Time
+	last_used_at        *time.Time
+	last_used_ip        *string
+	replaced_by         *uuid.UUID
+	clearedFields       map[string]struct{}
+	organization        *uuid.UUID
+	clearedorganization bool
+	agent               *uuid.UUID
+	clearedagent        bool
+	creator             *uuid.UUID
+	clearedcreator      bool
+	done                bool
+	oldValue            func(context.Context) (*AgentKey, error)
+	predicates          []predicate.AgentKey
+}
+
+var _ ent.Mutation = (*AgentKeyMutation)(nil)
+
+// agentkeyOption allows management of the mutation configuration using functional options.
+type agentkeyOption func(*AgentKeyMutation)
+
+// newAgentKeyMutation creates new mutation for the AgentKey entity.
+func newAgentKeyMutation(c config, op Op, opts ...agentkeyOption) *AgentKeyMutation {
+	m := &AgentKeyMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAgentKey,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAgentKeyID sets the ID field of the mutation.
+func withAgentKeyID(id uuid.UUID) agentkeyOption {
+	return func(m *AgentKeyMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AgentKey
+		)
+		m.oldValue = func(ctx context.Context) (*AgentKey, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AgentKey.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAgentKey sets the old AgentKey of the mutation.
+func withAgentKey(node *AgentKey) agentkeyOption {
+	return func(m *AgentKeyMutation) {
+		m.oldValue = func(context.Context) (*AgentKey, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AgentKeyMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AgentKeyMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AgentKey entities.
+func (m *AgentKeyMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AgentKeyMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AgentKeyMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AgentKey.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *AgentKeyMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *AgentKeyMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the AgentKey entity.
+// If the AgentKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgentKeyMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *AgentKeyMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *AgentKeyMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *AgentKeyMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the AgentKey entity.
+// If the AgentKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgentKeyMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *AgentKeyMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *AgentKeyMutation) SetOrganizationID(u uuid.UUID) {
+	m.organization = &u
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *AgentKeyMutation) OrganizationID() (r uuid.UUID, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the AgentKey entity.
+// If the AgentKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgentKeyMutation) OldOrganizationID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *AgentKeyMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetAgentID sets the "agent_id" field.
+func (m *AgentKeyMutation) SetAgentID(u uuid.UUID) {
+	m.agent = &u
+}
+
+// AgentID returns the value of the "agent_id" field in the mutation.
+func (m *AgentKeyMutation) AgentID() (r uuid.UUID, exists bool) {
+	v := m.agent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAgentID returns the old "agent_id" field's value of the AgentKey entity.
+// If the AgentKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgentKeyMutation) OldAgentID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAgentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAgentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAgentID: %w", err)
+	}
+	return oldValue.AgentID, nil
+}
+
+// ResetAgentID resets all changes to the "agent_id" field.
+func (m *AgentKeyMutation) ResetAgentID() {
+	m.agent = nil
+}
+
+// SetName sets the "name" field.
+func (m *AgentKeyMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *AgentKeyMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the AgentKey entity.
+// If the AgentKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgentKeyMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *AgentKeyMutation) ResetName() {
+	m.name = nil
+}
+
+// SetPrefix sets the "prefix" field.
+func (m *AgentKeyMutation) SetPrefix(s string) {
+	m.prefix = &s
+}
+
+// Prefix returns the value of the "prefix" field in the mutation.
+func (m *AgentKeyMutation) Prefix() (r string, exists bool) {
+	v := m.prefix
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPrefix returns the old "prefix" field's value of the AgentKey entity.
+// If the AgentKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgentKeyMutation) OldPrefix(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPrefix is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPrefix requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPrefix: %w", err)
+	}
+	return oldValue.Prefix, nil
+}
+
+// ResetPrefix resets all changes to the "prefix" field.
+func (m *AgentKeyMutation) ResetPrefix() {
+	m.prefix = nil
+}
+
+// SetSecretHash sets the "secret_hash" field.
+func (m *AgentKeyMutation) SetSecretHash(b []byte) {
+	m.secret_hash = &b
+}
+
+// SecretHash returns the value of the "secret_hash" field in the mutation.
+func (m *AgentKeyMutation) SecretHash() (r []byte, exists bool) {
+	v := m.secret_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSecretHash returns the old "secret_hash" field's value of the AgentKey entity.
+// If the AgentKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgentKeyMutation) OldSecretHash(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSecretHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSecretHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSecretHash: %w", err)
+	}
+	return oldValue.SecretHash, nil
+}
+
+// ResetSecretHash resets all changes to the "secret_hash" field.
+func (m *AgentKeyMutation) ResetSecretHash() {
+	m.secret_hash = nil
+}
+
+// SetCreatedBy sets the "created_by" field.
+func (m *AgentKeyMutation) SetCreatedBy(u uuid.UUID) {
+	m.creator = &u
+}
+
+// CreatedBy returns the value of the "created_by" field in the mutation.
+func (m *AgentKeyMutation) CreatedBy() (r uuid.UUID, exists bool) {
+	v := m.creator
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedBy returns the old "created_by" field's value of the AgentKey entity.
+// If the AgentKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgentKeyMutation) OldCreatedBy(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedBy: %w", err)
+	}
+	return oldValue.CreatedBy, nil
+}
+
+// ClearCreatedBy clears the value of the "created_by" field.
+func (m *AgentKeyMutation) ClearCreatedBy() {
+	m.creator = nil
+	m.clearedFields[agentkey.FieldCreatedBy] = struct{}{}
+}
+
+// CreatedByCleared returns if the "created_by" field was cleared in this mutation.
+func (m *AgentKeyMutation) CreatedByCleared() bool {
+	_, ok := m.clearedFields[agentkey.FieldCreatedBy]
+	return ok
+}
+
+// ResetCreatedBy resets all changes to the "created_by" field.
+func (m *AgentKeyMutation) ResetCreatedBy() {
+	m.creator = nil
+	delete(m.clearedFields, agentkey.FieldCreatedBy)
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *AgentKeyMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *AgentKeyMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the AgentKey entity.
+// If the AgentKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgentKeyMutation) OldExpiresAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (m *AgentKeyMutation) ClearExpiresAt() {
+	m.expires_at = nil
+	m.clearedFields[agentkey.FieldExpiresAt] = struct{}{}
+}
+
+// ExpiresAtCleared returns if the "expires_at" field was cleared in this mutation.
+func (m *AgentKeyMutation) ExpiresAtCleared() bool {
+	_, ok := m.clearedFields[agentkey.FieldExpiresAt]
+	return ok
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *AgentKeyMutation) ResetExpiresAt() {
+	m.expires_at = nil
+	delete(m.clearedFields, agentkey.FieldExpiresAt)
+}
+
+// SetRevokedAt sets the "revoked_at" field.
+func (m *AgentKeyMutation) SetRevokedAt(t time.Time) {
+	m.revoked_at = &t
+}
+
+// RevokedAt returns the value of the "revoked_at" field in the mutation.
+func (m *AgentKeyMutation) RevokedAt() (r time.Time, exists bool) {
+	v := m.revoked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevokedAt returns the old "revoked_at" field's value of the AgentKey entity.
+// If the AgentKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgentKeyMutation) OldRevokedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevokedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevokedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevokedAt: %w", err)
+	}
+	return oldValue.RevokedAt, nil
+}
+
+// ClearRevokedAt clears the value of the "revoked_at" field.
+func (m *AgentKeyMutation) ClearRevokedAt() {
+	m.revoked_at = nil
+	m.clearedFields[agentkey.FieldRevokedAt] = struct{}{}
+}
+
+// RevokedAtCleared returns if the "revoked_at" field was cleared in this mutation.
+func (m *AgentKeyMutation) RevokedAtCleared() bool {
+	_, ok := m.clearedFields[agentkey.FieldRevokedAt]
+	return ok
+}
+
+// ResetRevokedAt resets all changes to the "revoked_at" field.
+func (m *AgentKeyMutation) ResetRevokedAt() {
+	m.revoked_at = nil
+	delete(m.clearedFields, agentkey.FieldRevokedAt)
+}
+
+// SetLastUsedAt sets the "last_used_at" field.
+func (m *AgentKeyMutation) SetLastUsedAt(t time.Time) {
+	m.last_used_at = &t
+}
+
+// LastUsedAt returns the value of the "last_used_at" field in the mutation.
+func (m *AgentKeyMutation) LastUsedAt() (r time.Time, exists bool) {
+	v := m.last_used_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastUsedAt returns the old "last_used_at" field's value of the AgentKey entity.
+// If the AgentKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgentKeyMutation) OldLastUsedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastUsedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastUsedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastUsedAt: %w", err)
+	}
+	return oldValue.LastUsedAt, nil
+}
+
+// ClearLastUsedAt clears the value of the "last_used_at" field.
+func (m *AgentKeyMutation) ClearLastUsedAt() {
+	m.last_used_at = nil
+	m.clearedFields[agentkey.FieldLastUsedAt] = struct{}{}
+}
+
+// LastUsedAtCleared returns if the "last_used_at" field was cleared in this mutation.
+func (m *AgentKeyMutation) LastUsedAtCleared() bool {
+	_, ok := m.clearedFields[agentkey.FieldLastUsedAt]
+	return ok
+}
+
+// ResetLastUsedAt resets all changes to the "last_used_at" field.
+func (m *AgentKeyMutation) ResetLastUsedAt() {
+	m.last_used_at = nil
+	delete(m.clearedFields, agentkey.FieldLastUsedAt)
+}
+
+// SetLastUsedIP sets the "last_used_ip" field.
+func (m *AgentKeyMutation) SetLastUsedIP(s string) {
+	m.last_used_ip = &s
+}
+
+// LastUsedIP returns the value of the "last_used_ip" field in the mutation.
+func (m *AgentKeyMutation) LastUsedIP() (r string, exists bool) {
+	v := m.last_used_ip
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastUsedIP returns the old "last_used_ip" field's value of the AgentKey entity.
+// If the AgentKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgentKeyMutation) OldLastUsedIP(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastUsedIP is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastUsedIP requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastUsedIP: %w", err)
+	}
+	return oldValue.LastUsedIP, nil
+}
+
+// ClearLastUsedIP clears the value of the "last_used_ip" field.
+func (m *AgentKeyMutation) ClearLastUsedIP() {
+	m.last_used_ip = nil
+	m.clearedFields[agentkey.FieldLastUsedIP] = struct{}{}
+}
+
+// LastUsedIPCleared returns if the "last_used_ip" field was cleared in this mutation.
+func (m *AgentKeyMutation) LastUsedIPCleared() bool {
+	_, ok := m.clearedFields[agentkey.FieldLastUsedIP]
+	return ok
+}
+
+// ResetLastUsedIP resets all changes to the "last_used_ip" field.
+func (m *AgentKeyMutation) ResetLastUsedIP() {
+	m.last_used_ip = nil
+	delete(m.clearedFields, agentkey.FieldLastUsedIP)
+}
+
+// SetReplacedBy sets the "replaced_by" field.
+func (m *AgentKeyMutation) SetReplacedBy(u uuid.UUID) {
+	m.replaced_by = &u
+}
+
+// ReplacedBy returns the value of the "replaced_by" field in the mutation.
+func (m *AgentKeyMutation) ReplacedBy() (r uuid.UUID, exists bool) {
+	v := m.replaced_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReplacedBy returns the old "replaced_by" field's value of the AgentKey entity.
+// If the AgentKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgentKeyMutation) OldReplacedBy(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReplacedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReplacedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReplacedBy: %w", err)
+	}
+	return oldValue.ReplacedBy, nil
+}
+
+// ClearReplacedBy clears the value of the "replaced_by" field.
+func (m *AgentKeyMutation) ClearReplacedBy() {
+	m.replaced_by = nil
+	m.clearedFields[agentkey.FieldReplacedBy] = struct{}{}
+}
+
+// ReplacedByCleared returns if the "replaced_by" field was cleared in this mutation.
+func (m *AgentKeyMutation) ReplacedByCleared() bool {
+	_, ok := m.clearedFields[agentkey.FieldReplacedBy]
+	return ok
+}
+
+// ResetReplacedBy resets all changes to the "replaced_by" field.
+func (m *AgentKeyMutation) ResetReplacedBy() {
+	m.replaced_by = nil
+	delete(m.clearedFields, agentkey.FieldReplacedBy)
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *AgentKeyMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[agentkey.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *AgentKeyMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *AgentKeyMutation) OrganizationIDs() (ids []uuid.UUID) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *AgentKeyMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// ClearAgent clears the "agent" edge to the Agent entity.
+func (m *AgentKeyMutation) ClearAgent() {
+	m.clearedagent = true
+	m.clearedFields[agentkey.FieldAgentID] = struct{}{}
+}
+
+// AgentCleared reports if the "agent" edge to the Agent entity was cleared.
+func (m *AgentKeyMutation) AgentCleared() bool {
+	return m.clearedagent
+}
+
+// AgentIDs returns the "agent" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AgentID instead. It exists only for internal usage by the builders.
+func (m *AgentKeyMutation) AgentIDs() (ids []uuid.UUID) {
+	if id := m.agent; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAgent resets all changes to the "agent" edge.
+func (m *AgentKeyMutation) ResetAgent() {
+	m.agent = nil
+	m.clearedagent = false
+}
+
+// SetCreatorID sets the "creator" edge to the User entity by id.
+func (m *AgentKeyMutation) SetCreatorID(id uuid.UUID) {
+	m.creator = &id
+}
+
+// ClearCreator clears the "creator" edge to the User entity.
+func (m *AgentKeyMutation) ClearCreator() {
+	m.clearedcreator = true
+	m.clearedFields[agentkey.FieldCreatedBy] = struct{}{}
+}
+
+// CreatorCleared reports if the "creator" edge to the User entity was cleared.
+func (m *AgentKeyMutation) CreatorCleared() bool {
+	return m.CreatedByCleared() || m.clearedcreator
+}
+
+// CreatorID returns the "creator" edge ID in the mutation.
+func (m *AgentKeyMutation) CreatorID() (id uuid.UUID, exists bool) {
+	if m.creator != nil {
+		return *m.creator, true
+	}
+	return
+}
+
+// CreatorIDs returns the "creator" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CreatorID instead. It exists only for internal usage by the builders.
+func (m *AgentKeyMutation) CreatorIDs() (ids []uuid.UUID) {
+	if id := m.creator; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCreator resets all changes to the "creator" edge.
+func (m *AgentKeyMutation) ResetCreator() {
+	m.creator = nil
+	m.clearedcreator = false
+}
+
+// Where appends a list predicates to the AgentKeyMutation builder.
+func (m *AgentKeyMutation) Where(ps ...predicate.AgentKey) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AgentKeyMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AgentKeyMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AgentKey, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AgentKeyMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AgentKeyMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AgentKey).
+func (m *AgentKeyMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AgentKeyMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.created_at != nil {
+		fields = append(fields, agentkey.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, agentkey.FieldUpdatedAt)
+	}
+	if m.organization != nil {
+		fields = append(fields, agentkey.FieldOrganizationID)
+	}
+	if m.agent != nil {
+		fields = append(fields, agentkey.FieldAgentID)
+	}
+	if m.name != nil {
+		fields = append(fields, agentkey.FieldName)
+	}
+	if m.prefix != nil {
+		fields = append(fields, agentkey.FieldPrefix)
+	}
+	if m.secret_hash != nil {
+		fields = append(fields, agentkey.FieldSecretHash)
+	}
+	if m.creator != nil {
+		fields = append(fields, agentkey.FieldCreatedBy)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, agentkey.FieldExpiresAt)
+	}
+	if m.revoked_at != nil {
+		fields = append(fields, agentkey.FieldRevokedAt)
+	}
+	if m.last_used_at != nil {
+		fields = append(fields, agentkey.FieldLastUsedAt)
+	}
+	if m.last_used_ip != nil {
+		fields = append(fields, agentkey.FieldLastUsedIP)
+	}
+	if m.replaced_by != nil {
+		fields = append(fields, agentkey.FieldReplacedBy)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AgentKeyMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case agentkey.FieldCreatedAt:
+		return m.CreatedAt()
+	case agentkey.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case agentkey.FieldOrganizationID:
+		return m.OrganizationID()
+	case agentkey.FieldAgentID:
+		return m.AgentID()
+	case agentkey.FieldName:
+		return m.Name()
+	case agentkey.FieldPrefix:
+		return m.Prefix()
+	case agentkey.FieldSecretHash:
+		return m.SecretHash()
+	case agentkey.FieldCreatedBy:
+		return m.CreatedBy()
+	case agentkey.FieldExpiresAt:
+		return m.ExpiresAt()
+	case agentkey.FieldRevokedAt:
+		return m.RevokedAt()
+	case agentkey.FieldLastUsedAt:
+		return m.LastUsedAt()
+	case agentkey.FieldLastUsedIP:
+		return m.LastUsedIP()
+	case agentkey.FieldReplacedBy:
+		return m.ReplacedBy()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AgentKeyMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case agentkey.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case agentkey.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case agentkey.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case agentkey.FieldAgentID:
+		return m.OldAgentID(ctx)
+	case agentkey.FieldName:
+		return m.OldName(ctx)
+	case agentkey.FieldPrefix:
+		return m.OldPrefix(ctx)
+	case agentkey.FieldSecretHash:
+		return m.OldSecretHash(ctx)
+	case agentkey.FieldCreatedBy:
+		return m.OldCreatedBy(ctx)
+	case agentkey.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case agentkey.FieldRevokedAt:
+		return m.OldRevokedAt(ctx)
+	case agentkey.FieldLastUsedAt:
+		return m.OldLastUsedAt(ctx)
+	case agentkey.FieldLastUsedIP:
+		return m.OldLastUsedIP(ctx)
+	case agentkey.FieldReplacedBy:
+		return m.OldReplacedBy(ctx)
+	}
+	return nil, fmt.Errorf("unknown AgentKey field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AgentKeyMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case agentkey.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case agentkey.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case agentkey.FieldOrganizationID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case agentkey.FieldAgentID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAgentID(v)
+		return nil
+	case agentkey.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case agentkey.FieldPrefix:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPrefix(v)
+		return nil
+	case agentkey.FieldSecretHash:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSecretHash(v)
+		return nil
+	case agentkey.FieldCreatedBy:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedBy(v)
+		return nil
+	case agentkey.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case agentkey.FieldRevokedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevokedAt(v)
+		return nil
+	case agentkey.FieldLastUsedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastUsedAt(v)
+		return nil
+	case agentkey.FieldLastUsedIP:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastUsedIP(v)
+		return nil
+	case agentkey.FieldReplacedBy:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReplacedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AgentKey field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AgentKeyMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AgentKeyMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AgentKeyMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown AgentKey numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AgentKeyMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(agentkey.FieldCreatedBy) {
+		fields = append(fields, agentkey.FieldCreatedBy)
+	}
+	if m.FieldCleared(agentkey.FieldExpiresAt) {
+		fields = append(fields, agentkey.FieldExpiresAt)
+	}
+	if m.FieldCleared(agentkey.FieldRevokedAt) {
+		fields = append(fields, agentkey.FieldRevokedAt)
+	}
+	if m.FieldCleared(agentkey.FieldLastUsedAt) {
+		fields = append(fields, agentkey.FieldLastUsedAt)
+	}
+	if m.FieldCleared(agentkey.FieldLastUsedIP) {
+		fields = append(fields, agentkey.FieldLastUsedIP)
+	}
+	if m.FieldCleared(agentkey.FieldReplacedBy) {
+		fields = append(fields, agentkey.FieldReplacedBy)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AgentKeyMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AgentKeyMutation) ClearField(name string) error {
+	switch name {
+	case agentkey.FieldCreatedBy:
+		m.ClearCreatedBy()
+		return nil
+	case agentkey.FieldExpiresAt:
+		m.ClearExpiresAt()
+		return nil
+	case agentkey.FieldRevokedAt:
+		m.ClearRevokedAt()
+		return nil
+	case agentkey.FieldLastUsedAt:
+		m.ClearLastUsedAt()
+		return nil
+	case agentkey.FieldLastUsedIP:
+		m.ClearLastUsedIP()
+		return nil
+	case agentkey.FieldReplacedBy:
+		m.ClearReplacedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown AgentKey nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AgentKeyMutation) ResetField(name string) error {
+	switch name {
+	case agentkey.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case agentkey.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case agentkey.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case agentkey.FieldAgentID:
+		m.ResetAgentID()
+		return nil
+	case agentkey.FieldName:
+		m.ResetName()
+		return nil
+	case agentkey.FieldPrefix:
+		m.ResetPrefix()
+		return nil
+	case agentkey.FieldSecretHash:
+		m.ResetSecretHash()
+		return nil
+	case agentkey.FieldCreatedBy:
+		m.ResetCreatedBy()
+		return nil
+	case agentkey.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case agentkey.FieldRevokedAt:
+		m.ResetRevokedAt()
+		return nil
+	case agentkey.FieldLastUsedAt:
+		m.ResetLastUsedAt()
+		return nil
+	case agentkey.FieldLastUsedIP:
+		m.ResetLastUsedIP()
+		return nil
+	case agentkey.FieldReplacedBy:
+		m.ResetReplacedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown AgentKey field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AgentKeyMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.organization != nil {
+		edges = append(edges, agentkey.EdgeOrganization)
+	}
+	if m.agent != nil {
+		edges = append(edges, agentkey.EdgeAgent)
+	}
+	if m.creator != nil {
+		edges = append(edges, agentkey.EdgeCreator)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AgentKeyMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case agentkey.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	case agentkey.EdgeAgent:
+		if id := m.agent; id != nil {
+			return []ent.Value{*id}
+		}
+	case agentkey.EdgeCreator:
+		if id := m.creator; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AgentKeyMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AgentKeyMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AgentKeyMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedorganization {
+		edges = append(edges, agentkey.EdgeOrganization)
+	}
+	if m.clearedagent {
+		edges = append(edges, agentkey.EdgeAgent)
+	}
+	if m.clearedcreator {
+		edges = append(edges, agentkey.EdgeCreator)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AgentKeyMutation) EdgeCleared(name string) bool {
+	switch name {
+	case agentkey.EdgeOrganization:
+		return m.clearedorganization
+	case agentkey.EdgeAgent:
+		return m.clearedagent
+	case agentkey.EdgeCreator:
+		return m.clearedcreator
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AgentKeyMutation) ClearEdge(name string) error {
+	switch name {
+	case agentkey.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	case agentkey.EdgeAgent:
+		m.ClearAgent()
+		return nil
+	case agentkey.EdgeCreator:
+		m.ClearCreator()
+		return nil
+	}
+	return fmt.Errorf("unknown AgentKey unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AgentKeyMutation) ResetEdge(name string) error {
+	switch name {
+	case agentkey.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	case agentkey.EdgeAgent:
+		m.ResetAgent()
+		return nil
+	case agentkey.EdgeCreator:
+		m.ResetCreator()
+		return nil
+	}
+	return fmt.Errorf("unknown AgentKey edge %s", name)
 }
 
 // AgentMessageMutation represents an operation that mutates the AgentMessage nodes in the graph.

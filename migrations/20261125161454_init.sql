@@ -50,6 +50,14 @@ CREATE UNIQUE INDEX "agentcostlog_agent_id_day_provider_model" ON "agent_cost_lo
 CREATE INDEX "agentcostlog_organization_id" ON "agent_cost_logs" ("organization_id");
 -- Create index "agentcostlog_organization_id_day" to table: "agent_cost_logs"
 CREATE INDEX "agentcostlog_organization_id_day" ON "agent_cost_logs" ("organization_id", "day");
+-- Create "agent_keys" table
+CREATE TABLE "agent_keys" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "name" character varying NOT NULL, "prefix" character varying NOT NULL, "secret_hash" bytea NOT NULL, "expires_at" timestamptz NULL, "revoked_at" timestamptz NULL, "last_used_at" timestamptz NULL, "last_used_ip" character varying NULL, "replaced_by" uuid NULL, "organization_id" uuid NOT NULL, "agent_id" uuid NOT NULL, "created_by" uuid NULL, PRIMARY KEY ("id"));
+-- Create index "agentkey_agent_id_id" to table: "agent_keys"
+CREATE INDEX "agentkey_agent_id_id" ON "agent_keys" ("agent_id", "id");
+-- Create index "agentkey_organization_id" to table: "agent_keys"
+CREATE INDEX "agentkey_organization_id" ON "agent_keys" ("organization_id");
+-- Create index "agentkey_prefix" to table: "agent_keys"
+CREATE UNIQUE INDEX "agentkey_prefix" ON "agent_keys" ("prefix");
 -- Create "agent_messages" table
 CREATE TABLE "agent_messages" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "role" character varying NOT NULL, "content" character varying NULL, "tool_calls" jsonb NULL, "tool_call_id" character varying NULL, "prompt_tokens" bigint NOT NULL DEFAULT 0, "completion_tokens" bigint NOT NULL DEFAULT 0, "organization_id" uuid NOT NULL, "session_id" uuid NOT NULL, "call_id" uuid NULL, PRIMARY KEY ("id"));
 -- Create index "agentmessage_call_id" to table: "agent_messages"
@@ -462,6 +470,8 @@ ALTER TABLE "agent_calls" ADD CONSTRAINT "agent_calls_agent_sessions_session" FO
 ALTER TABLE "agent_config_versions" ADD CONSTRAINT "agent_config_versions_agents_agent" FOREIGN KEY ("agent_id") REFERENCES "agents" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, ADD CONSTRAINT "agent_config_versions_organizations_organization" FOREIGN KEY ("organization_id") REFERENCES "organizations" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, ADD CONSTRAINT "agent_config_versions_users_author" FOREIGN KEY ("author_id") REFERENCES "users" ("id") ON UPDATE NO ACTION ON DELETE SET NULL;
 -- Modify "agent_cost_logs" table
 ALTER TABLE "agent_cost_logs" ADD CONSTRAINT "agent_cost_logs_agents_agent" FOREIGN KEY ("agent_id") REFERENCES "agents" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, ADD CONSTRAINT "agent_cost_logs_organizations_organization" FOREIGN KEY ("organization_id") REFERENCES "organizations" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION;
+-- Modify "agent_keys" table
+ALTER TABLE "agent_keys" ADD CONSTRAINT "agent_keys_agents_agent" FOREIGN KEY ("agent_id") REFERENCES "agents" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, ADD CONSTRAINT "agent_keys_organizations_organization" FOREIGN KEY ("organization_id") REFERENCES "organizations" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, ADD CONSTRAINT "agent_keys_users_creator" FOREIGN KEY ("created_by") REFERENCES "users" ("id") ON UPDATE NO ACTION ON DELETE SET NULL;
 -- Modify "agent_messages" table
 ALTER TABLE "agent_messages" ADD CONSTRAINT "agent_messages_agent_calls_call" FOREIGN KEY ("call_id") REFERENCES "agent_calls" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, ADD CONSTRAINT "agent_messages_agent_sessions_session" FOREIGN KEY ("session_id") REFERENCES "agent_sessions" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, ADD CONSTRAINT "agent_messages_organizations_organization" FOREIGN KEY ("organization_id") REFERENCES "organizations" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION;
 -- Modify "agent_sessions" table

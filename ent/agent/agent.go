@@ -67,6 +67,8 @@ const (
 	EdgeCreator = "creator"
 	// EdgeTools holds the string denoting the tools edge name in mutations.
 	EdgeTools = "tools"
+	// EdgeUserPermissions holds the string denoting the user_permissions edge name in mutations.
+	EdgeUserPermissions = "user_permissions"
 	// Table holds the table name of the agent in the database.
 	Table = "agents"
 	// OrganizationTable is the table that holds the organization relation/edge.
@@ -88,6 +90,13 @@ const (
 	// ToolsInverseTable is the table name for the AgentTool entity.
 	// It exists in this package in order to avoid circular dependency with the "agenttool" package.
 	ToolsInverseTable = "agent_tools"
+	// UserPermissionsTable is the table that holds the user_permissions relation/edge.
+	UserPermissionsTable = "agent_user_permissions"
+	// UserPermissionsInverseTable is the table name for the AgentUserPermission entity.
+	// It exists in this package in order to avoid circular dependency with the "agentuserpermission" package.
+	UserPermissionsInverseTable = "agent_user_permissions"
+	// UserPermissionsColumn is the table column denoting the user_permissions relation/edge.
+	UserPermissionsColumn = "agent_id"
 )
 
 // Columns holds all SQL columns for agent fields.
@@ -417,6 +426,20 @@ func ByTools(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newToolsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByUserPermissionsCount orders the results by user_permissions count.
+func ByUserPermissionsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newUserPermissionsStep(), opts...)
+	}
+}
+
+// ByUserPermissions orders the results by user_permissions terms.
+func ByUserPermissions(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newUserPermissionsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newOrganizationStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -436,5 +459,12 @@ func newToolsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ToolsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2M, false, ToolsTable, ToolsPrimaryKey...),
+	)
+}
+func newUserPermissionsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(UserPermissionsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, true, UserPermissionsTable, UserPermissionsColumn),
 	)
 }

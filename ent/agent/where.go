@@ -1055,6 +1055,29 @@ func HasToolsWith(preds ...predicate.AgentTool) predicate.Agent {
 	})
 }
 
+// HasUserPermissions applies the HasEdge predicate on the "user_permissions" edge.
+func HasUserPermissions() predicate.Agent {
+	return predicate.Agent(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, UserPermissionsTable, UserPermissionsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasUserPermissionsWith applies the HasEdge predicate on the "user_permissions" edge with a given conditions (other predicates).
+func HasUserPermissionsWith(preds ...predicate.AgentUserPermission) predicate.Agent {
+	return predicate.Agent(func(s *sql.Selector) {
+		step := newUserPermissionsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Agent) predicate.Agent {
 	return predicate.Agent(sql.AndPredicates(predicates...))

@@ -14,6 +14,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agentconfigversion"
 	"github.com/worksynapse/worksynapse/ent/agentcostlog"
+	"github.com/worksynapse/worksynapse/ent/agentkey"
 	"github.com/worksynapse/worksynapse/ent/agentmessage"
 	"github.com/worksynapse/worksynapse/ent/agentsession"
 	"github.com/worksynapse/worksynapse/ent/agenttask"
@@ -282,6 +283,33 @@ func (f TraverseAgentCostLog) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.AgentCostLogQuery", q)
+}
+
+// The AgentKeyFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AgentKeyFunc func(context.Context, *ent.AgentKeyQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AgentKeyFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AgentKeyQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AgentKeyQuery", q)
+}
+
+// The TraverseAgentKey type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAgentKey func(context.Context, *ent.AgentKeyQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAgentKey) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAgentKey) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AgentKeyQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AgentKeyQuery", q)
 }
 
 // The AgentMessageFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -1622,6 +1650,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.AgentConfigVersionQuery, predicate.AgentConfigVersion, agentconfigversion.OrderOption]{typ: ent.TypeAgentConfigVersion, tq: q}, nil
 	case *ent.AgentCostLogQuery:
 		return &query[*ent.AgentCostLogQuery, predicate.AgentCostLog, agentcostlog.OrderOption]{typ: ent.TypeAgentCostLog, tq: q}, nil
+	case *ent.AgentKeyQuery:
+		return &query[*ent.AgentKeyQuery, predicate.AgentKey, agentkey.OrderOption]{typ: ent.TypeAgentKey, tq: q}, nil
 	case *ent.AgentMessageQuery:
 		return &query[*ent.AgentMessageQuery, predicate.AgentMessage, agentmessage.OrderOption]{typ: ent.TypeAgentMessage, tq: q}, nil
 	case *ent.AgentSessionQuery:

@@ -437,6 +437,66 @@ var (
 			},
 		},
 	}
+	// AgentKeysColumns holds the columns for the "agent_keys" table.
+	AgentKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 100},
+		{Name: "prefix", Type: field.TypeString, Size: 32},
+		{Name: "secret_hash", Type: field.TypeBytes, Size: 32},
+		{Name: "expires_at", Type: field.TypeTime, Nullable: true},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "last_used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "last_used_ip", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "replaced_by", Type: field.TypeUUID, Nullable: true},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "agent_id", Type: field.TypeUUID},
+		{Name: "created_by", Type: field.TypeUUID, Nullable: true},
+	}
+	// AgentKeysTable holds the schema information for the "agent_keys" table.
+	AgentKeysTable = &schema.Table{
+		Name:       "agent_keys",
+		Columns:    AgentKeysColumns,
+		PrimaryKey: []*schema.Column{AgentKeysColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "agent_keys_organizations_organization",
+				Columns:    []*schema.Column{AgentKeysColumns[11]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "agent_keys_agents_agent",
+				Columns:    []*schema.Column{AgentKeysColumns[12]},
+				RefColumns: []*schema.Column{AgentsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "agent_keys_users_creator",
+				Columns:    []*schema.Column{AgentKeysColumns[13]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "agentkey_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentKeysColumns[11]},
+			},
+			{
+				Name:    "agentkey_prefix",
+				Unique:  true,
+				Columns: []*schema.Column{AgentKeysColumns[4]},
+			},
+			{
+				Name:    "agentkey_agent_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentKeysColumns[12], AgentKeysColumns[0]},
+			},
+		},
+	}
 	// AgentMessagesColumns holds the columns for the "agent_messages" table.
 	AgentMessagesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -3241,6 +3301,7 @@ var (
 		AgentCallsTable,
 		AgentConfigVersionsTable,
 		AgentCostLogsTable,
+		AgentKeysTable,
 		AgentMessagesTable,
 		AgentSessionsTable,
 		AgentTasksTable,
@@ -3317,6 +3378,9 @@ func init() {
 	AgentConfigVersionsTable.ForeignKeys[2].RefTable = UsersTable
 	AgentCostLogsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	AgentCostLogsTable.ForeignKeys[1].RefTable = AgentsTable
+	AgentKeysTable.ForeignKeys[0].RefTable = OrganizationsTable
+	AgentKeysTable.ForeignKeys[1].RefTable = AgentsTable
+	AgentKeysTable.ForeignKeys[2].RefTable = UsersTable
 	AgentMessagesTable.ForeignKeys[0].RefTable = OrganizationsTable
 	AgentMessagesTable.ForeignKeys[1].RefTable = AgentSessionsTable
 	AgentMessagesTable.ForeignKeys[2].RefTable = AgentCallsTable

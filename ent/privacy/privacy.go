@@ -255,6 +255,30 @@ func (f AgentCostLogMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AgentCostLogMutation", m)
 }
 
+// The AgentKeyQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AgentKeyQueryRuleFunc func(context.Context, *ent.AgentKeyQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AgentKeyQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AgentKeyQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AgentKeyQuery", q)
+}
+
+// The AgentKeyMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AgentKeyMutationRuleFunc func(context.Context, *ent.AgentKeyMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AgentKeyMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AgentKeyMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AgentKeyMutation", m)
+}
+
 // The AgentMessageQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type AgentMessageQueryRuleFunc func(context.Context, *ent.AgentMessageQuery) error
@@ -1478,6 +1502,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.AgentCostLogQuery:
 		return q.Filter(), nil
+	case *ent.AgentKeyQuery:
+		return q.Filter(), nil
 	case *ent.AgentMessageQuery:
 		return q.Filter(), nil
 	case *ent.AgentSessionQuery:
@@ -1594,6 +1620,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.AgentConfigVersionMutation:
 		return m.Filter(), nil
 	case *ent.AgentCostLogMutation:
+		return m.Filter(), nil
+	case *ent.AgentKeyMutation:
 		return m.Filter(), nil
 	case *ent.AgentMessageMutation:
 		return m.Filter(), nil

@@ -13,6 +13,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agentconfigversion"
 	"github.com/worksynapse/worksynapse/ent/agentcostlog"
+	"github.com/worksynapse/worksynapse/ent/agentkey"
 	"github.com/worksynapse/worksynapse/ent/agentmessage"
 	"github.com/worksynapse/worksynapse/ent/agentsession"
 	"github.com/worksynapse/worksynapse/ent/agenttask"
@@ -487,6 +488,83 @@ func init() {
 	agentcostlogDescID := agentcostlogMixinFields0[0].Descriptor()
 	// agentcostlog.DefaultID holds the default value on creation for the id field.
 	agentcostlog.DefaultID = agentcostlogDescID.Default.(func() uuid.UUID)
+	agentkeyMixin := schema.AgentKey{}.Mixin()
+	agentkey.Policy = privacy.NewPolicies(schema.AgentKey{})
+	agentkey.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := agentkey.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	agentkeyMixinHooks3 := agentkeyMixin[3].Hooks()
+
+	agentkey.Hooks[1] = agentkeyMixinHooks3[0]
+	agentkeyMixinFields0 := agentkeyMixin[0].Fields()
+	_ = agentkeyMixinFields0
+	agentkeyMixinFields1 := agentkeyMixin[1].Fields()
+	_ = agentkeyMixinFields1
+	agentkeyFields := schema.AgentKey{}.Fields()
+	_ = agentkeyFields
+	// agentkeyDescCreatedAt is the schema descriptor for created_at field.
+	agentkeyDescCreatedAt := agentkeyMixinFields1[0].Descriptor()
+	// agentkey.DefaultCreatedAt holds the default value on creation for the created_at field.
+	agentkey.DefaultCreatedAt = agentkeyDescCreatedAt.Default.(func() time.Time)
+	// agentkeyDescUpdatedAt is the schema descriptor for updated_at field.
+	agentkeyDescUpdatedAt := agentkeyMixinFields1[1].Descriptor()
+	// agentkey.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	agentkey.DefaultUpdatedAt = agentkeyDescUpdatedAt.Default.(func() time.Time)
+	// agentkey.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	agentkey.UpdateDefaultUpdatedAt = agentkeyDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// agentkeyDescName is the schema descriptor for name field.
+	agentkeyDescName := agentkeyFields[1].Descriptor()
+	// agentkey.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	agentkey.NameValidator = func() func(string) error {
+		validators := agentkeyDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// agentkeyDescPrefix is the schema descriptor for prefix field.
+	agentkeyDescPrefix := agentkeyFields[2].Descriptor()
+	// agentkey.PrefixValidator is a validator for the "prefix" field. It is called by the builders before save.
+	agentkey.PrefixValidator = func() func(string) error {
+		validators := agentkeyDescPrefix.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(prefix string) error {
+			for _, fn := range fns {
+				if err := fn(prefix); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// agentkeyDescSecretHash is the schema descriptor for secret_hash field.
+	agentkeyDescSecretHash := agentkeyFields[3].Descriptor()
+	// agentkey.SecretHashValidator is a validator for the "secret_hash" field. It is called by the builders before save.
+	agentkey.SecretHashValidator = agentkeyDescSecretHash.Validators[0].(func([]byte) error)
+	// agentkeyDescLastUsedIP is the schema descriptor for last_used_ip field.
+	agentkeyDescLastUsedIP := agentkeyFields[8].Descriptor()
+	// agentkey.LastUsedIPValidator is a validator for the "last_used_ip" field. It is called by the builders before save.
+	agentkey.LastUsedIPValidator = agentkeyDescLastUsedIP.Validators[0].(func(string) error)
+	// agentkeyDescID is the schema descriptor for id field.
+	agentkeyDescID := agentkeyMixinFields0[0].Descriptor()
+	// agentkey.DefaultID holds the default value on creation for the id field.
+	agentkey.DefaultID = agentkeyDescID.Default.(func() uuid.UUID)
 	agentmessageMixin := schema.AgentMessage{}.Mixin()
 	agentmessage.Policy = privacy.NewPolicies(schema.AgentMessage{})
 	agentmessage.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -29,6 +29,10 @@ type AssignMemberRoleRes interface {
 	assignMemberRoleRes()
 }
 
+type AttachAgentToolRes interface {
+	attachAgentToolRes()
+}
+
 type AttachNoteTagRes interface {
 	attachNoteTagRes()
 }
@@ -47,6 +51,18 @@ type CompleteSprintRes interface {
 
 type ConfirmMfaRes interface {
 	confirmMfaRes()
+}
+
+type CreateAgentKeyRes interface {
+	createAgentKeyRes()
+}
+
+type CreateAgentRes interface {
+	createAgentRes()
+}
+
+type CreateAgentToolRes interface {
+	createAgentToolRes()
 }
 
 type CreateBoardColumnRes interface {
@@ -125,6 +141,14 @@ type DeactivateUserRes interface {
 	deactivateUserRes()
 }
 
+type DeleteAgentRes interface {
+	deleteAgentRes()
+}
+
+type DeleteAgentToolRes interface {
+	deleteAgentToolRes()
+}
+
 type DeleteBoardColumnRes interface {
 	deleteBoardColumnRes()
 }
@@ -193,12 +217,20 @@ type DeleteWorkLogRes interface {
 	deleteWorkLogRes()
 }
 
+type DetachAgentToolRes interface {
+	detachAgentToolRes()
+}
+
 type DetachNoteTagRes interface {
 	detachNoteTagRes()
 }
 
 type DetachTaskLabelRes interface {
 	detachTaskLabelRes()
+}
+
+type DiffAgentVersionsRes interface {
+	diffAgentVersionsRes()
 }
 
 type DiffNoteVersionsRes interface {
@@ -239,6 +271,18 @@ type ExportSecurityEventsRes interface {
 
 type ForgotPasswordRes interface {
 	forgotPasswordRes()
+}
+
+type GetAgentRes interface {
+	getAgentRes()
+}
+
+type GetAgentToolRes interface {
+	getAgentToolRes()
+}
+
+type GetAgentVersionRes interface {
+	getAgentVersionRes()
 }
 
 type GetChannelRes interface {
@@ -321,6 +365,10 @@ type GetWorkLogRes interface {
 	getWorkLogRes()
 }
 
+type GrantAgentPermissionRes interface {
+	grantAgentPermissionRes()
+}
+
 type GrantRolePermissionRes interface {
 	grantRolePermissionRes()
 }
@@ -335,6 +383,26 @@ type IngestIdlePeriodsRes interface {
 
 type JoinChannelRes interface {
 	joinChannelRes()
+}
+
+type ListAgentKeysRes interface {
+	listAgentKeysRes()
+}
+
+type ListAgentPermissionsRes interface {
+	listAgentPermissionsRes()
+}
+
+type ListAgentToolsRes interface {
+	listAgentToolsRes()
+}
+
+type ListAgentVersionsRes interface {
+	listAgentVersionsRes()
+}
+
+type ListAgentsRes interface {
+	listAgentsRes()
 }
 
 type ListAuditActivityRes interface {
@@ -569,12 +637,24 @@ type ResolveNoteCommentRes interface {
 	resolveNoteCommentRes()
 }
 
+type RestoreAgentVersionRes interface {
+	restoreAgentVersionRes()
+}
+
 type RestoreNoteVersionRes interface {
 	restoreNoteVersionRes()
 }
 
 type RetryJobRunRes interface {
 	retryJobRunRes()
+}
+
+type RevokeAgentKeyRes interface {
+	revokeAgentKeyRes()
+}
+
+type RevokeAgentPermissionRes interface {
+	revokeAgentPermissionRes()
 }
 
 type RevokeNoteShareRes interface {
@@ -587,6 +667,10 @@ type RevokeRolePermissionRes interface {
 
 type RevokeSessionRes interface {
 	revokeSessionRes()
+}
+
+type RotateAgentKeyRes interface {
+	rotateAgentKeyRes()
 }
 
 type SearchMessagesRes interface {
@@ -631,6 +715,14 @@ type UnpinMessageRes interface {
 
 type UnresolveNoteCommentRes interface {
 	unresolveNoteCommentRes()
+}
+
+type UpdateAgentRes interface {
+	updateAgentRes()
+}
+
+type UpdateAgentToolRes interface {
+	updateAgentToolRes()
 }
 
 type UpdateBoardColumnRes interface {

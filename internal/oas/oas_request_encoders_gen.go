@@ -112,6 +112,48 @@ func encodeConfirmMfaRequest(
 	return nil
 }
 
+func encodeCreateAgentRequest(
+	req *AgentCreateRequest,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
+func encodeCreateAgentKeyRequest(
+	req *AgentKeyCreateRequest,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
+func encodeCreateAgentToolRequest(
+	req *AgentToolCreateRequest,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
 func encodeCreateBoardRequest(
 	req *BoardCreateRequest,
 	r *http.Request,
@@ -420,6 +462,20 @@ func encodeForgotPasswordRequest(
 	return nil
 }
 
+func encodeGrantAgentPermissionRequest(
+	req *AgentPermissionGrant,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
 func encodeGrantRolePermissionRequest(
 	req *PermissionRef,
 	r *http.Request,
@@ -588,6 +644,26 @@ func encodeResetPasswordRequest(
 	return nil
 }
 
+func encodeRotateAgentKeyRequest(
+	req OptAgentKeyRotateRequest,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	if !req.Set {
+		// Keep request with empty body if value is not set.
+		return nil
+	}
+	e := new(jx.Encoder)
+	{
+		if req.Set {
+			req.Encode(e)
+		}
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
 func encodeShareNoteRequest(
 	req *NoteShareRequest,
 	r *http.Request,
@@ -604,6 +680,34 @@ func encodeShareNoteRequest(
 
 func encodeStartTimerRequest(
 	req *TimerStartRequest,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
+func encodeUpdateAgentRequest(
+	req *AgentUpdateRequest,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
+func encodeUpdateAgentToolRequest(
+	req *AgentToolUpdateRequest,
 	r *http.Request,
 ) error {
 	const contentType = "application/json"

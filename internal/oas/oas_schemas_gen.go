@@ -439,6 +439,1781 @@ type AddReactionUnprocessableEntity Problem
 
 func (*AddReactionUnprocessableEntity) addReactionRes() {}
 
+// Ref: #/components/schemas/AgentCapturePolicy
+type AgentCapturePolicy string
+
+const (
+	AgentCapturePolicyFull     AgentCapturePolicy = "full"
+	AgentCapturePolicyRedacted AgentCapturePolicy = "redacted"
+	AgentCapturePolicyMetadata AgentCapturePolicy = "metadata"
+)
+
+// AllValues returns all AgentCapturePolicy values.
+func (AgentCapturePolicy) AllValues() []AgentCapturePolicy {
+	return []AgentCapturePolicy{
+		AgentCapturePolicyFull,
+		AgentCapturePolicyRedacted,
+		AgentCapturePolicyMetadata,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s AgentCapturePolicy) MarshalText() ([]byte, error) {
+	switch s {
+	case AgentCapturePolicyFull:
+		return []byte(s), nil
+	case AgentCapturePolicyRedacted:
+		return []byte(s), nil
+	case AgentCapturePolicyMetadata:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *AgentCapturePolicy) UnmarshalText(data []byte) error {
+	switch AgentCapturePolicy(data) {
+	case AgentCapturePolicyFull:
+		*s = AgentCapturePolicyFull
+		return nil
+	case AgentCapturePolicyRedacted:
+		*s = AgentCapturePolicyRedacted
+		return nil
+	case AgentCapturePolicyMetadata:
+		*s = AgentCapturePolicyMetadata
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/AgentCreateRequest
+type AgentCreateRequest struct {
+	Name                string                  `json:"name"`
+	Description         OptString               `json:"description"`
+	Provider            AgentProvider           `json:"provider"`
+	Model               string                  `json:"model"`
+	SystemPrompt        OptString               `json:"system_prompt"`
+	Goals               []string                `json:"goals"`
+	Parameters          OptJSONObject           `json:"parameters"`
+	Status              OptAgentStatus          `json:"status"`
+	MonthlyBudgetMicros OptInt64                `json:"monthly_budget_micros"`
+	DailyBudgetMicros   OptInt64                `json:"daily_budget_micros"`
+	BudgetWarnPercent   OptInt                  `json:"budget_warn_percent"`
+	MaxContextTokens    OptInt                  `json:"max_context_tokens"`
+	MaxContextBytes     OptInt                  `json:"max_context_bytes"`
+	InjectionPolicy     OptAgentInjectionPolicy `json:"injection_policy"`
+	CapturePolicy       OptAgentCapturePolicy   `json:"capture_policy"`
+	RequiresApproval    OptBool                 `json:"requires_approval"`
+}
+
+// GetName returns the value of Name.
+func (s *AgentCreateRequest) GetName() string {
+	return s.Name
+}
+
+// GetDescription returns the value of Description.
+func (s *AgentCreateRequest) GetDescription() OptString {
+	return s.Description
+}
+
+// GetProvider returns the value of Provider.
+func (s *AgentCreateRequest) GetProvider() AgentProvider {
+	return s.Provider
+}
+
+// GetModel returns the value of Model.
+func (s *AgentCreateRequest) GetModel() string {
+	return s.Model
+}
+
+// GetSystemPrompt returns the value of SystemPrompt.
+func (s *AgentCreateRequest) GetSystemPrompt() OptString {
+	return s.SystemPrompt
+}
+
+// GetGoals returns the value of Goals.
+func (s *AgentCreateRequest) GetGoals() []string {
+	return s.Goals
+}
+
+// GetParameters returns the value of Parameters.
+func (s *AgentCreateRequest) GetParameters() OptJSONObject {
+	return s.Parameters
+}
+
+// GetStatus returns the value of Status.
+func (s *AgentCreateRequest) GetStatus() OptAgentStatus {
+	return s.Status
+}
+
+// GetMonthlyBudgetMicros returns the value of MonthlyBudgetMicros.
+func (s *AgentCreateRequest) GetMonthlyBudgetMicros() OptInt64 {
+	return s.MonthlyBudgetMicros
+}
+
+// GetDailyBudgetMicros returns the value of DailyBudgetMicros.
+func (s *AgentCreateRequest) GetDailyBudgetMicros() OptInt64 {
+	return s.DailyBudgetMicros
+}
+
+// GetBudgetWarnPercent returns the value of BudgetWarnPercent.
+func (s *AgentCreateRequest) GetBudgetWarnPercent() OptInt {
+	return s.BudgetWarnPercent
+}
+
+// GetMaxContextTokens returns the value of MaxContextTokens.
+func (s *AgentCreateRequest) GetMaxContextTokens() OptInt {
+	return s.MaxContextTokens
+}
+
+// GetMaxContextBytes returns the value of MaxContextBytes.
+func (s *AgentCreateRequest) GetMaxContextBytes() OptInt {
+	return s.MaxContextBytes
+}
+
+// GetInjectionPolicy returns the value of InjectionPolicy.
+func (s *AgentCreateRequest) GetInjectionPolicy() OptAgentInjectionPolicy {
+	return s.InjectionPolicy
+}
+
+// GetCapturePolicy returns the value of CapturePolicy.
+func (s *AgentCreateRequest) GetCapturePolicy() OptAgentCapturePolicy {
+	return s.CapturePolicy
+}
+
+// GetRequiresApproval returns the value of RequiresApproval.
+func (s *AgentCreateRequest) GetRequiresApproval() OptBool {
+	return s.RequiresApproval
+}
+
+// SetName sets the value of Name.
+func (s *AgentCreateRequest) SetName(val string) {
+	s.Name = val
+}
+
+// SetDescription sets the value of Description.
+func (s *AgentCreateRequest) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetProvider sets the value of Provider.
+func (s *AgentCreateRequest) SetProvider(val AgentProvider) {
+	s.Provider = val
+}
+
+// SetModel sets the value of Model.
+func (s *AgentCreateRequest) SetModel(val string) {
+	s.Model = val
+}
+
+// SetSystemPrompt sets the value of SystemPrompt.
+func (s *AgentCreateRequest) SetSystemPrompt(val OptString) {
+	s.SystemPrompt = val
+}
+
+// SetGoals sets the value of Goals.
+func (s *AgentCreateRequest) SetGoals(val []string) {
+	s.Goals = val
+}
+
+// SetParameters sets the value of Parameters.
+func (s *AgentCreateRequest) SetParameters(val OptJSONObject) {
+	s.Parameters = val
+}
+
+// SetStatus sets the value of Status.
+func (s *AgentCreateRequest) SetStatus(val OptAgentStatus) {
+	s.Status = val
+}
+
+// SetMonthlyBudgetMicros sets the value of MonthlyBudgetMicros.
+func (s *AgentCreateRequest) SetMonthlyBudgetMicros(val OptInt64) {
+	s.MonthlyBudgetMicros = val
+}
+
+// SetDailyBudgetMicros sets the value of DailyBudgetMicros.
+func (s *AgentCreateRequest) SetDailyBudgetMicros(val OptInt64) {
+	s.DailyBudgetMicros = val
+}
+
+// SetBudgetWarnPercent sets the value of BudgetWarnPercent.
+func (s *AgentCreateRequest) SetBudgetWarnPercent(val OptInt) {
+	s.BudgetWarnPercent = val
+}
+
+// SetMaxContextTokens sets the value of MaxContextTokens.
+func (s *AgentCreateRequest) SetMaxContextTokens(val OptInt) {
+	s.MaxContextTokens = val
+}
+
+// SetMaxContextBytes sets the value of MaxContextBytes.
+func (s *AgentCreateRequest) SetMaxContextBytes(val OptInt) {
+	s.MaxContextBytes = val
+}
+
+// SetInjectionPolicy sets the value of InjectionPolicy.
+func (s *AgentCreateRequest) SetInjectionPolicy(val OptAgentInjectionPolicy) {
+	s.InjectionPolicy = val
+}
+
+// SetCapturePolicy sets the value of CapturePolicy.
+func (s *AgentCreateRequest) SetCapturePolicy(val OptAgentCapturePolicy) {
+	s.CapturePolicy = val
+}
+
+// SetRequiresApproval sets the value of RequiresApproval.
+func (s *AgentCreateRequest) SetRequiresApproval(val OptBool) {
+	s.RequiresApproval = val
+}
+
+// Ref: #/components/schemas/AgentInfo
+type AgentInfo struct {
+	ID                  uuid.UUID            `json:"id"`
+	OrganizationID      uuid.UUID            `json:"organization_id"`
+	Name                string               `json:"name"`
+	Description         OptString            `json:"description"`
+	Provider            AgentProvider        `json:"provider"`
+	Model               string               `json:"model"`
+	SystemPrompt        OptString            `json:"system_prompt"`
+	Goals               []string             `json:"goals"`
+	Parameters          OptJSONObject        `json:"parameters"`
+	Status              AgentStatus          `json:"status"`
+	MonthlyBudgetMicros OptInt64             `json:"monthly_budget_micros"`
+	DailyBudgetMicros   OptInt64             `json:"daily_budget_micros"`
+	BudgetWarnPercent   int                  `json:"budget_warn_percent"`
+	MaxContextTokens    OptInt               `json:"max_context_tokens"`
+	MaxContextBytes     OptInt               `json:"max_context_bytes"`
+	InjectionPolicy     AgentInjectionPolicy `json:"injection_policy"`
+	CapturePolicy       AgentCapturePolicy   `json:"capture_policy"`
+	RequiresApproval    bool                 `json:"requires_approval"`
+	// Number of the current configuration version.
+	ConfigVersion int         `json:"config_version"`
+	ToolIds       []uuid.UUID `json:"tool_ids"`
+	CreatedBy     OptUUID     `json:"created_by"`
+	CreatedAt     time.Time   `json:"created_at"`
+	UpdatedAt     time.Time   `json:"updated_at"`
+}
+
+// GetID returns the value of ID.
+func (s *AgentInfo) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *AgentInfo) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetName returns the value of Name.
+func (s *AgentInfo) GetName() string {
+	return s.Name
+}
+
+// GetDescription returns the value of Description.
+func (s *AgentInfo) GetDescription() OptString {
+	return s.Description
+}
+
+// GetProvider returns the value of Provider.
+func (s *AgentInfo) GetProvider() AgentProvider {
+	return s.Provider
+}
+
+// GetModel returns the value of Model.
+func (s *AgentInfo) GetModel() string {
+	return s.Model
+}
+
+// GetSystemPrompt returns the value of SystemPrompt.
+func (s *AgentInfo) GetSystemPrompt() OptString {
+	return s.SystemPrompt
+}
+
+// GetGoals returns the value of Goals.
+func (s *AgentInfo) GetGoals() []string {
+	return s.Goals
+}
+
+// GetParameters returns the value of Parameters.
+func (s *AgentInfo) GetParameters() OptJSONObject {
+	return s.Parameters
+}
+
+// GetStatus returns the value of Status.
+func (s *AgentInfo) GetStatus() AgentStatus {
+	return s.Status
+}
+
+// GetMonthlyBudgetMicros returns the value of MonthlyBudgetMicros.
+func (s *AgentInfo) GetMonthlyBudgetMicros() OptInt64 {
+	return s.MonthlyBudgetMicros
+}
+
+// GetDailyBudgetMicros returns the value of DailyBudgetMicros.
+func (s *AgentInfo) GetDailyBudgetMicros() OptInt64 {
+	return s.DailyBudgetMicros
+}
+
+// GetBudgetWarnPercent returns the value of BudgetWarnPercent.
+func (s *AgentInfo) GetBudgetWarnPercent() int {
+	return s.BudgetWarnPercent
+}
+
+// GetMaxContextTokens returns the value of MaxContextTokens.
+func (s *AgentInfo) GetMaxContextTokens() OptInt {
+	return s.MaxContextTokens
+}
+
+// GetMaxContextBytes returns the value of MaxContextBytes.
+func (s *AgentInfo) GetMaxContextBytes() OptInt {
+	return s.MaxContextBytes
+}
+
+// GetInjectionPolicy returns the value of InjectionPolicy.
+func (s *AgentInfo) GetInjectionPolicy() AgentInjectionPolicy {
+	return s.InjectionPolicy
+}
+
+// GetCapturePolicy returns the value of CapturePolicy.
+func (s *AgentInfo) GetCapturePolicy() AgentCapturePolicy {
+	return s.CapturePolicy
+}
+
+// GetRequiresApproval returns the value of RequiresApproval.
+func (s *AgentInfo) GetRequiresApproval() bool {
+	return s.RequiresApproval
+}
+
+// GetConfigVersion returns the value of ConfigVersion.
+func (s *AgentInfo) GetConfigVersion() int {
+	return s.ConfigVersion
+}
+
+// GetToolIds returns the value of ToolIds.
+func (s *AgentInfo) GetToolIds() []uuid.UUID {
+	return s.ToolIds
+}
+
+// GetCreatedBy returns the value of CreatedBy.
+func (s *AgentInfo) GetCreatedBy() OptUUID {
+	return s.CreatedBy
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *AgentInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *AgentInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// SetID sets the value of ID.
+func (s *AgentInfo) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *AgentInfo) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetName sets the value of Name.
+func (s *AgentInfo) SetName(val string) {
+	s.Name = val
+}
+
+// SetDescription sets the value of Description.
+func (s *AgentInfo) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetProvider sets the value of Provider.
+func (s *AgentInfo) SetProvider(val AgentProvider) {
+	s.Provider = val
+}
+
+// SetModel sets the value of Model.
+func (s *AgentInfo) SetModel(val string) {
+	s.Model = val
+}
+
+// SetSystemPrompt sets the value of SystemPrompt.
+func (s *AgentInfo) SetSystemPrompt(val OptString) {
+	s.SystemPrompt = val
+}
+
+// SetGoals sets the value of Goals.
+func (s *AgentInfo) SetGoals(val []string) {
+	s.Goals = val
+}
+
+// SetParameters sets the value of Parameters.
+func (s *AgentInfo) SetParameters(val OptJSONObject) {
+	s.Parameters = val
+}
+
+// SetStatus sets the value of Status.
+func (s *AgentInfo) SetStatus(val AgentStatus) {
+	s.Status = val
+}
+
+// SetMonthlyBudgetMicros sets the value of MonthlyBudgetMicros.
+func (s *AgentInfo) SetMonthlyBudgetMicros(val OptInt64) {
+	s.MonthlyBudgetMicros = val
+}
+
+// SetDailyBudgetMicros sets the value of DailyBudgetMicros.
+func (s *AgentInfo) SetDailyBudgetMicros(val OptInt64) {
+	s.DailyBudgetMicros = val
+}
+
+// SetBudgetWarnPercent sets the value of BudgetWarnPercent.
+func (s *AgentInfo) SetBudgetWarnPercent(val int) {
+	s.BudgetWarnPercent = val
+}
+
+// SetMaxContextTokens sets the value of MaxContextTokens.
+func (s *AgentInfo) SetMaxContextTokens(val OptInt) {
+	s.MaxContextTokens = val
+}
+
+// SetMaxContextBytes sets the value of MaxContextBytes.
+func (s *AgentInfo) SetMaxContextBytes(val OptInt) {
+	s.MaxContextBytes = val
+}
+
+// SetInjectionPolicy sets the value of InjectionPolicy.
+func (s *AgentInfo) SetInjectionPolicy(val AgentInjectionPolicy) {
+	s.InjectionPolicy = val
+}
+
+// SetCapturePolicy sets the value of CapturePolicy.
+func (s *AgentInfo) SetCapturePolicy(val AgentCapturePolicy) {
+	s.CapturePolicy = val
+}
+
+// SetRequiresApproval sets the value of RequiresApproval.
+func (s *AgentInfo) SetRequiresApproval(val bool) {
+	s.RequiresApproval = val
+}
+
+// SetConfigVersion sets the value of ConfigVersion.
+func (s *AgentInfo) SetConfigVersion(val int) {
+	s.ConfigVersion = val
+}
+
+// SetToolIds sets the value of ToolIds.
+func (s *AgentInfo) SetToolIds(val []uuid.UUID) {
+	s.ToolIds = val
+}
+
+// SetCreatedBy sets the value of CreatedBy.
+func (s *AgentInfo) SetCreatedBy(val OptUUID) {
+	s.CreatedBy = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *AgentInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *AgentInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+func (*AgentInfo) attachAgentToolRes()     {}
+func (*AgentInfo) createAgentRes()         {}
+func (*AgentInfo) detachAgentToolRes()     {}
+func (*AgentInfo) getAgentRes()            {}
+func (*AgentInfo) restoreAgentVersionRes() {}
+func (*AgentInfo) updateAgentRes()         {}
+
+// Ref: #/components/schemas/AgentInjectionPolicy
+type AgentInjectionPolicy string
+
+const (
+	AgentInjectionPolicyOff   AgentInjectionPolicy = "off"
+	AgentInjectionPolicyFlag  AgentInjectionPolicy = "flag"
+	AgentInjectionPolicyBlock AgentInjectionPolicy = "block"
+)
+
+// AllValues returns all AgentInjectionPolicy values.
+func (AgentInjectionPolicy) AllValues() []AgentInjectionPolicy {
+	return []AgentInjectionPolicy{
+		AgentInjectionPolicyOff,
+		AgentInjectionPolicyFlag,
+		AgentInjectionPolicyBlock,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s AgentInjectionPolicy) MarshalText() ([]byte, error) {
+	switch s {
+	case AgentInjectionPolicyOff:
+		return []byte(s), nil
+	case AgentInjectionPolicyFlag:
+		return []byte(s), nil
+	case AgentInjectionPolicyBlock:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *AgentInjectionPolicy) UnmarshalText(data []byte) error {
+	switch AgentInjectionPolicy(data) {
+	case AgentInjectionPolicyOff:
+		*s = AgentInjectionPolicyOff
+		return nil
+	case AgentInjectionPolicyFlag:
+		*s = AgentInjectionPolicyFlag
+		return nil
+	case AgentInjectionPolicyBlock:
+		*s = AgentInjectionPolicyBlock
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/AgentKeyCreateRequest
+type AgentKeyCreateRequest struct {
+	Name      string      `json:"name"`
+	ExpiresAt OptDateTime `json:"expires_at"`
+}
+
+// GetName returns the value of Name.
+func (s *AgentKeyCreateRequest) GetName() string {
+	return s.Name
+}
+
+// GetExpiresAt returns the value of ExpiresAt.
+func (s *AgentKeyCreateRequest) GetExpiresAt() OptDateTime {
+	return s.ExpiresAt
+}
+
+// SetName sets the value of Name.
+func (s *AgentKeyCreateRequest) SetName(val string) {
+	s.Name = val
+}
+
+// SetExpiresAt sets the value of ExpiresAt.
+func (s *AgentKeyCreateRequest) SetExpiresAt(val OptDateTime) {
+	s.ExpiresAt = val
+}
+
+// Ref: #/components/schemas/AgentKeyCreated
+type AgentKeyCreated struct {
+	Key AgentKeyInfo `json:"key"`
+	// The full key; shown only in this response.
+	Secret string `json:"secret"`
+}
+
+// GetKey returns the value of Key.
+func (s *AgentKeyCreated) GetKey() AgentKeyInfo {
+	return s.Key
+}
+
+// GetSecret returns the value of Secret.
+func (s *AgentKeyCreated) GetSecret() string {
+	return s.Secret
+}
+
+// SetKey sets the value of Key.
+func (s *AgentKeyCreated) SetKey(val AgentKeyInfo) {
+	s.Key = val
+}
+
+// SetSecret sets the value of Secret.
+func (s *AgentKeyCreated) SetSecret(val string) {
+	s.Secret = val
+}
+
+func (*AgentKeyCreated) createAgentKeyRes() {}
+func (*AgentKeyCreated) rotateAgentKeyRes() {}
+
+// Ref: #/components/schemas/AgentKeyInfo
+type AgentKeyInfo struct {
+	ID      uuid.UUID `json:"id"`
+	AgentID uuid.UUID `json:"agent_id"`
+	Name    string    `json:"name"`
+	// First characters of the key.
+	Prefix     string      `json:"prefix"`
+	CreatedBy  OptUUID     `json:"created_by"`
+	CreatedAt  time.Time   `json:"created_at"`
+	ExpiresAt  OptDateTime `json:"expires_at"`
+	RevokedAt  OptDateTime `json:"revoked_at"`
+	LastUsedAt OptDateTime `json:"last_used_at"`
+	LastUsedIP OptString   `json:"last_used_ip"`
+}
+
+// GetID returns the value of ID.
+func (s *AgentKeyInfo) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetAgentID returns the value of AgentID.
+func (s *AgentKeyInfo) GetAgentID() uuid.UUID {
+	return s.AgentID
+}
+
+// GetName returns the value of Name.
+func (s *AgentKeyInfo) GetName() string {
+	return s.Name
+}
+
+// GetPrefix returns the value of Prefix.
+func (s *AgentKeyInfo) GetPrefix() string {
+	return s.Prefix
+}
+
+// GetCreatedBy returns the value of CreatedBy.
+func (s *AgentKeyInfo) GetCreatedBy() OptUUID {
+	return s.CreatedBy
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *AgentKeyInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetExpiresAt returns the value of ExpiresAt.
+func (s *AgentKeyInfo) GetExpiresAt() OptDateTime {
+	return s.ExpiresAt
+}
+
+// GetRevokedAt returns the value of RevokedAt.
+func (s *AgentKeyInfo) GetRevokedAt() OptDateTime {
+	return s.RevokedAt
+}
+
+// GetLastUsedAt returns the value of LastUsedAt.
+func (s *AgentKeyInfo) GetLastUsedAt() OptDateTime {
+	return s.LastUsedAt
+}
+
+// GetLastUsedIP returns the value of LastUsedIP.
+func (s *AgentKeyInfo) GetLastUsedIP() OptString {
+	return s.LastUsedIP
+}
+
+// SetID sets the value of ID.
+func (s *AgentKeyInfo) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetAgentID sets the value of AgentID.
+func (s *AgentKeyInfo) SetAgentID(val uuid.UUID) {
+	s.AgentID = val
+}
+
+// SetName sets the value of Name.
+func (s *AgentKeyInfo) SetName(val string) {
+	s.Name = val
+}
+
+// SetPrefix sets the value of Prefix.
+func (s *AgentKeyInfo) SetPrefix(val string) {
+	s.Prefix = val
+}
+
+// SetCreatedBy sets the value of CreatedBy.
+func (s *AgentKeyInfo) SetCreatedBy(val OptUUID) {
+	s.CreatedBy = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *AgentKeyInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetExpiresAt sets the value of ExpiresAt.
+func (s *AgentKeyInfo) SetExpiresAt(val OptDateTime) {
+	s.ExpiresAt = val
+}
+
+// SetRevokedAt sets the value of RevokedAt.
+func (s *AgentKeyInfo) SetRevokedAt(val OptDateTime) {
+	s.RevokedAt = val
+}
+
+// SetLastUsedAt sets the value of LastUsedAt.
+func (s *AgentKeyInfo) SetLastUsedAt(val OptDateTime) {
+	s.LastUsedAt = val
+}
+
+// SetLastUsedIP sets the value of LastUsedIP.
+func (s *AgentKeyInfo) SetLastUsedIP(val OptString) {
+	s.LastUsedIP = val
+}
+
+func (*AgentKeyInfo) revokeAgentKeyRes() {}
+
+// Ref: #/components/schemas/AgentKeyPage
+type AgentKeyPage struct {
+	Items      []AgentKeyInfo `json:"items"`
+	NextCursor OptString      `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *AgentKeyPage) GetItems() []AgentKeyInfo {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *AgentKeyPage) GetNextCursor() OptString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *AgentKeyPage) SetItems(val []AgentKeyInfo) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *AgentKeyPage) SetNextCursor(val OptString) {
+	s.NextCursor = val
+}
+
+func (*AgentKeyPage) listAgentKeysRes() {}
+
+// Ref: #/components/schemas/AgentKeyRotateRequest
+type AgentKeyRotateRequest struct {
+	// How long the old key keeps working (default 86400).
+	GraceSeconds OptInt `json:"grace_seconds"`
+}
+
+// GetGraceSeconds returns the value of GraceSeconds.
+func (s *AgentKeyRotateRequest) GetGraceSeconds() OptInt {
+	return s.GraceSeconds
+}
+
+// SetGraceSeconds sets the value of GraceSeconds.
+func (s *AgentKeyRotateRequest) SetGraceSeconds(val OptInt) {
+	s.GraceSeconds = val
+}
+
+// Ref: #/components/schemas/AgentPage
+type AgentPage struct {
+	Items      []AgentInfo `json:"items"`
+	NextCursor OptString   `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *AgentPage) GetItems() []AgentInfo {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *AgentPage) GetNextCursor() OptString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *AgentPage) SetItems(val []AgentInfo) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *AgentPage) SetNextCursor(val OptString) {
+	s.NextCursor = val
+}
+
+func (*AgentPage) listAgentsRes() {}
+
+// Ref: #/components/schemas/AgentPermissionGrant
+type AgentPermissionGrant struct {
+	UserID     uuid.UUID  `json:"user_id"`
+	Permission AgentRight `json:"permission"`
+}
+
+// GetUserID returns the value of UserID.
+func (s *AgentPermissionGrant) GetUserID() uuid.UUID {
+	return s.UserID
+}
+
+// GetPermission returns the value of Permission.
+func (s *AgentPermissionGrant) GetPermission() AgentRight {
+	return s.Permission
+}
+
+// SetUserID sets the value of UserID.
+func (s *AgentPermissionGrant) SetUserID(val uuid.UUID) {
+	s.UserID = val
+}
+
+// SetPermission sets the value of Permission.
+func (s *AgentPermissionGrant) SetPermission(val AgentRight) {
+	s.Permission = val
+}
+
+// Ref: #/components/schemas/AgentPermissionInfo
+type AgentPermissionInfo struct {
+	ID         uuid.UUID  `json:"id"`
+	AgentID    uuid.UUID  `json:"agent_id"`
+	UserID     uuid.UUID  `json:"user_id"`
+	Permission AgentRight `json:"permission"`
+	CreatedAt  time.Time  `json:"created_at"`
+}
+
+// GetID returns the value of ID.
+func (s *AgentPermissionInfo) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetAgentID returns the value of AgentID.
+func (s *AgentPermissionInfo) GetAgentID() uuid.UUID {
+	return s.AgentID
+}
+
+// GetUserID returns the value of UserID.
+func (s *AgentPermissionInfo) GetUserID() uuid.UUID {
+	return s.UserID
+}
+
+// GetPermission returns the value of Permission.
+func (s *AgentPermissionInfo) GetPermission() AgentRight {
+	return s.Permission
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *AgentPermissionInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// SetID sets the value of ID.
+func (s *AgentPermissionInfo) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetAgentID sets the value of AgentID.
+func (s *AgentPermissionInfo) SetAgentID(val uuid.UUID) {
+	s.AgentID = val
+}
+
+// SetUserID sets the value of UserID.
+func (s *AgentPermissionInfo) SetUserID(val uuid.UUID) {
+	s.UserID = val
+}
+
+// SetPermission sets the value of Permission.
+func (s *AgentPermissionInfo) SetPermission(val AgentRight) {
+	s.Permission = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *AgentPermissionInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+func (*AgentPermissionInfo) grantAgentPermissionRes() {}
+
+// Ref: #/components/schemas/AgentPermissionPage
+type AgentPermissionPage struct {
+	Items      []AgentPermissionInfo `json:"items"`
+	NextCursor OptString             `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *AgentPermissionPage) GetItems() []AgentPermissionInfo {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *AgentPermissionPage) GetNextCursor() OptString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *AgentPermissionPage) SetItems(val []AgentPermissionInfo) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *AgentPermissionPage) SetNextCursor(val OptString) {
+	s.NextCursor = val
+}
+
+func (*AgentPermissionPage) listAgentPermissionsRes() {}
+
+// Ref: #/components/schemas/AgentProvider
+type AgentProvider string
+
+const (
+	AgentProviderOpenaiCompatible AgentProvider = "openai_compatible"
+	AgentProviderAnthropic        AgentProvider = "anthropic"
+)
+
+// AllValues returns all AgentProvider values.
+func (AgentProvider) AllValues() []AgentProvider {
+	return []AgentProvider{
+		AgentProviderOpenaiCompatible,
+		AgentProviderAnthropic,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s AgentProvider) MarshalText() ([]byte, error) {
+	switch s {
+	case AgentProviderOpenaiCompatible:
+		return []byte(s), nil
+	case AgentProviderAnthropic:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *AgentProvider) UnmarshalText(data []byte) error {
+	switch AgentProvider(data) {
+	case AgentProviderOpenaiCompatible:
+		*s = AgentProviderOpenaiCompatible
+		return nil
+	case AgentProviderAnthropic:
+		*s = AgentProviderAnthropic
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Use (call it), configure (change it), approve (its tool actions), admin (all, and grant rights).
+// Ref: #/components/schemas/AgentRight
+type AgentRight string
+
+const (
+	AgentRightUse       AgentRight = "use"
+	AgentRightConfigure AgentRight = "configure"
+	AgentRightApprove   AgentRight = "approve"
+	AgentRightAdmin     AgentRight = "admin"
+)
+
+// AllValues returns all AgentRight values.
+func (AgentRight) AllValues() []AgentRight {
+	return []AgentRight{
+		AgentRightUse,
+		AgentRightConfigure,
+		AgentRightApprove,
+		AgentRightAdmin,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s AgentRight) MarshalText() ([]byte, error) {
+	switch s {
+	case AgentRightUse:
+		return []byte(s), nil
+	case AgentRightConfigure:
+		return []byte(s), nil
+	case AgentRightApprove:
+		return []byte(s), nil
+	case AgentRightAdmin:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *AgentRight) UnmarshalText(data []byte) error {
+	switch AgentRight(data) {
+	case AgentRightUse:
+		*s = AgentRightUse
+		return nil
+	case AgentRightConfigure:
+		*s = AgentRightConfigure
+		return nil
+	case AgentRightApprove:
+		*s = AgentRightApprove
+		return nil
+	case AgentRightAdmin:
+		*s = AgentRightAdmin
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/AgentRiskLevel
+type AgentRiskLevel string
+
+const (
+	AgentRiskLevelLow      AgentRiskLevel = "low"
+	AgentRiskLevelMedium   AgentRiskLevel = "medium"
+	AgentRiskLevelHigh     AgentRiskLevel = "high"
+	AgentRiskLevelCritical AgentRiskLevel = "critical"
+)
+
+// AllValues returns all AgentRiskLevel values.
+func (AgentRiskLevel) AllValues() []AgentRiskLevel {
+	return []AgentRiskLevel{
+		AgentRiskLevelLow,
+		AgentRiskLevelMedium,
+		AgentRiskLevelHigh,
+		AgentRiskLevelCritical,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s AgentRiskLevel) MarshalText() ([]byte, error) {
+	switch s {
+	case AgentRiskLevelLow:
+		return []byte(s), nil
+	case AgentRiskLevelMedium:
+		return []byte(s), nil
+	case AgentRiskLevelHigh:
+		return []byte(s), nil
+	case AgentRiskLevelCritical:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *AgentRiskLevel) UnmarshalText(data []byte) error {
+	switch AgentRiskLevel(data) {
+	case AgentRiskLevelLow:
+		*s = AgentRiskLevelLow
+		return nil
+	case AgentRiskLevelMedium:
+		*s = AgentRiskLevelMedium
+		return nil
+	case AgentRiskLevelHigh:
+		*s = AgentRiskLevelHigh
+		return nil
+	case AgentRiskLevelCritical:
+		*s = AgentRiskLevelCritical
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/AgentStatus
+type AgentStatus string
+
+const (
+	AgentStatusActive   AgentStatus = "active"
+	AgentStatusPaused   AgentStatus = "paused"
+	AgentStatusArchived AgentStatus = "archived"
+)
+
+// AllValues returns all AgentStatus values.
+func (AgentStatus) AllValues() []AgentStatus {
+	return []AgentStatus{
+		AgentStatusActive,
+		AgentStatusPaused,
+		AgentStatusArchived,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s AgentStatus) MarshalText() ([]byte, error) {
+	switch s {
+	case AgentStatusActive:
+		return []byte(s), nil
+	case AgentStatusPaused:
+		return []byte(s), nil
+	case AgentStatusArchived:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *AgentStatus) UnmarshalText(data []byte) error {
+	switch AgentStatus(data) {
+	case AgentStatusActive:
+		*s = AgentStatusActive
+		return nil
+	case AgentStatusPaused:
+		*s = AgentStatusPaused
+		return nil
+	case AgentStatusArchived:
+		*s = AgentStatusArchived
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/AgentToolCreateRequest
+type AgentToolCreateRequest struct {
+	Name             string         `json:"name"`
+	Description      OptString      `json:"description"`
+	InputSchema      OptJSONObject  `json:"input_schema"`
+	RiskLevel        AgentRiskLevel `json:"risk_level"`
+	RequiresApproval OptBool        `json:"requires_approval"`
+	FourEyes         OptBool        `json:"four_eyes"`
+}
+
+// GetName returns the value of Name.
+func (s *AgentToolCreateRequest) GetName() string {
+	return s.Name
+}
+
+// GetDescription returns the value of Description.
+func (s *AgentToolCreateRequest) GetDescription() OptString {
+	return s.Description
+}
+
+// GetInputSchema returns the value of InputSchema.
+func (s *AgentToolCreateRequest) GetInputSchema() OptJSONObject {
+	return s.InputSchema
+}
+
+// GetRiskLevel returns the value of RiskLevel.
+func (s *AgentToolCreateRequest) GetRiskLevel() AgentRiskLevel {
+	return s.RiskLevel
+}
+
+// GetRequiresApproval returns the value of RequiresApproval.
+func (s *AgentToolCreateRequest) GetRequiresApproval() OptBool {
+	return s.RequiresApproval
+}
+
+// GetFourEyes returns the value of FourEyes.
+func (s *AgentToolCreateRequest) GetFourEyes() OptBool {
+	return s.FourEyes
+}
+
+// SetName sets the value of Name.
+func (s *AgentToolCreateRequest) SetName(val string) {
+	s.Name = val
+}
+
+// SetDescription sets the value of Description.
+func (s *AgentToolCreateRequest) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetInputSchema sets the value of InputSchema.
+func (s *AgentToolCreateRequest) SetInputSchema(val OptJSONObject) {
+	s.InputSchema = val
+}
+
+// SetRiskLevel sets the value of RiskLevel.
+func (s *AgentToolCreateRequest) SetRiskLevel(val AgentRiskLevel) {
+	s.RiskLevel = val
+}
+
+// SetRequiresApproval sets the value of RequiresApproval.
+func (s *AgentToolCreateRequest) SetRequiresApproval(val OptBool) {
+	s.RequiresApproval = val
+}
+
+// SetFourEyes sets the value of FourEyes.
+func (s *AgentToolCreateRequest) SetFourEyes(val OptBool) {
+	s.FourEyes = val
+}
+
+// Ref: #/components/schemas/AgentToolInfo
+type AgentToolInfo struct {
+	ID               uuid.UUID      `json:"id"`
+	OrganizationID   uuid.UUID      `json:"organization_id"`
+	Name             string         `json:"name"`
+	Description      OptString      `json:"description"`
+	InputSchema      OptJSONObject  `json:"input_schema"`
+	RiskLevel        AgentRiskLevel `json:"risk_level"`
+	RequiresApproval bool           `json:"requires_approval"`
+	FourEyes         bool           `json:"four_eyes"`
+	CreatedAt        time.Time      `json:"created_at"`
+	UpdatedAt        time.Time      `json:"updated_at"`
+}
+
+// GetID returns the value of ID.
+func (s *AgentToolInfo) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *AgentToolInfo) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetName returns the value of Name.
+func (s *AgentToolInfo) GetName() string {
+	return s.Name
+}
+
+// GetDescription returns the value of Description.
+func (s *AgentToolInfo) GetDescription() OptString {
+	return s.Description
+}
+
+// GetInputSchema returns the value of InputSchema.
+func (s *AgentToolInfo) GetInputSchema() OptJSONObject {
+	return s.InputSchema
+}
+
+// GetRiskLevel returns the value of RiskLevel.
+func (s *AgentToolInfo) GetRiskLevel() AgentRiskLevel {
+	return s.RiskLevel
+}
+
+// GetRequiresApproval returns the value of RequiresApproval.
+func (s *AgentToolInfo) GetRequiresApproval() bool {
+	return s.RequiresApproval
+}
+
+// GetFourEyes returns the value of FourEyes.
+func (s *AgentToolInfo) GetFourEyes() bool {
+	return s.FourEyes
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *AgentToolInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *AgentToolInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// SetID sets the value of ID.
+func (s *AgentToolInfo) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *AgentToolInfo) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetName sets the value of Name.
+func (s *AgentToolInfo) SetName(val string) {
+	s.Name = val
+}
+
+// SetDescription sets the value of Description.
+func (s *AgentToolInfo) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetInputSchema sets the value of InputSchema.
+func (s *AgentToolInfo) SetInputSchema(val OptJSONObject) {
+	s.InputSchema = val
+}
+
+// SetRiskLevel sets the value of RiskLevel.
+func (s *AgentToolInfo) SetRiskLevel(val AgentRiskLevel) {
+	s.RiskLevel = val
+}
+
+// SetRequiresApproval sets the value of RequiresApproval.
+func (s *AgentToolInfo) SetRequiresApproval(val bool) {
+	s.RequiresApproval = val
+}
+
+// SetFourEyes sets the value of FourEyes.
+func (s *AgentToolInfo) SetFourEyes(val bool) {
+	s.FourEyes = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *AgentToolInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *AgentToolInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+func (*AgentToolInfo) createAgentToolRes() {}
+func (*AgentToolInfo) getAgentToolRes()    {}
+func (*AgentToolInfo) updateAgentToolRes() {}
+
+// Ref: #/components/schemas/AgentToolPage
+type AgentToolPage struct {
+	Items      []AgentToolInfo `json:"items"`
+	NextCursor OptString       `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *AgentToolPage) GetItems() []AgentToolInfo {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *AgentToolPage) GetNextCursor() OptString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *AgentToolPage) SetItems(val []AgentToolInfo) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *AgentToolPage) SetNextCursor(val OptString) {
+	s.NextCursor = val
+}
+
+func (*AgentToolPage) listAgentToolsRes() {}
+
+// Ref: #/components/schemas/AgentToolUpdateRequest
+type AgentToolUpdateRequest struct {
+	Description      OptString         `json:"description"`
+	InputSchema      OptJSONObject     `json:"input_schema"`
+	RiskLevel        OptAgentRiskLevel `json:"risk_level"`
+	RequiresApproval OptBool           `json:"requires_approval"`
+	FourEyes         OptBool           `json:"four_eyes"`
+}
+
+// GetDescription returns the value of Description.
+func (s *AgentToolUpdateRequest) GetDescription() OptString {
+	return s.Description
+}
+
+// GetInputSchema returns the value of InputSchema.
+func (s *AgentToolUpdateRequest) GetInputSchema() OptJSONObject {
+	return s.InputSchema
+}
+
+// GetRiskLevel returns the value of RiskLevel.
+func (s *AgentToolUpdateRequest) GetRiskLevel() OptAgentRiskLevel {
+	return s.RiskLevel
+}
+
+// GetRequiresApproval returns the value of RequiresApproval.
+func (s *AgentToolUpdateRequest) GetRequiresApproval() OptBool {
+	return s.RequiresApproval
+}
+
+// GetFourEyes returns the value of FourEyes.
+func (s *AgentToolUpdateRequest) GetFourEyes() OptBool {
+	return s.FourEyes
+}
+
+// SetDescription sets the value of Description.
+func (s *AgentToolUpdateRequest) SetDescription(val OptString) {
+	s.Description = val
+}
+
+// SetInputSchema sets the value of InputSchema.
+func (s *AgentToolUpdateRequest) SetInputSchema(val OptJSONObject) {
+	s.InputSchema = val
+}
+
+// SetRiskLevel sets the value of RiskLevel.
+func (s *AgentToolUpdateRequest) SetRiskLevel(val OptAgentRiskLevel) {
+	s.RiskLevel = val
+}
+
+// SetRequiresApproval sets the value of RequiresApproval.
+func (s *AgentToolUpdateRequest) SetRequiresApproval(val OptBool) {
+	s.RequiresApproval = val
+}
+
+// SetFourEyes sets the value of FourEyes.
+func (s *AgentToolUpdateRequest) SetFourEyes(val OptBool) {
+	s.FourEyes = val
+}
+
+// Ref: #/components/schemas/AgentUpdateRequest
+type AgentUpdateRequest struct {
+	Name                OptString               `json:"name"`
+	Description         OptNilString            `json:"description"`
+	Provider            OptAgentProvider        `json:"provider"`
+	Model               OptString               `json:"model"`
+	SystemPrompt        OptNilString            `json:"system_prompt"`
+	Goals               []string                `json:"goals"`
+	Parameters          OptJSONObject           `json:"parameters"`
+	Status              OptAgentStatus          `json:"status"`
+	MonthlyBudgetMicros OptNilInt64             `json:"monthly_budget_micros"`
+	DailyBudgetMicros   OptNilInt64             `json:"daily_budget_micros"`
+	BudgetWarnPercent   OptInt                  `json:"budget_warn_percent"`
+	MaxContextTokens    OptNilInt               `json:"max_context_tokens"`
+	MaxContextBytes     OptNilInt               `json:"max_context_bytes"`
+	InjectionPolicy     OptAgentInjectionPolicy `json:"injection_policy"`
+	CapturePolicy       OptAgentCapturePolicy   `json:"capture_policy"`
+	RequiresApproval    OptBool                 `json:"requires_approval"`
+}
+
+// GetName returns the value of Name.
+func (s *AgentUpdateRequest) GetName() OptString {
+	return s.Name
+}
+
+// GetDescription returns the value of Description.
+func (s *AgentUpdateRequest) GetDescription() OptNilString {
+	return s.Description
+}
+
+// GetProvider returns the value of Provider.
+func (s *AgentUpdateRequest) GetProvider() OptAgentProvider {
+	return s.Provider
+}
+
+// GetModel returns the value of Model.
+func (s *AgentUpdateRequest) GetModel() OptString {
+	return s.Model
+}
+
+// GetSystemPrompt returns the value of SystemPrompt.
+func (s *AgentUpdateRequest) GetSystemPrompt() OptNilString {
+	return s.SystemPrompt
+}
+
+// GetGoals returns the value of Goals.
+func (s *AgentUpdateRequest) GetGoals() []string {
+	return s.Goals
+}
+
+// GetParameters returns the value of Parameters.
+func (s *AgentUpdateRequest) GetParameters() OptJSONObject {
+	return s.Parameters
+}
+
+// GetStatus returns the value of Status.
+func (s *AgentUpdateRequest) GetStatus() OptAgentStatus {
+	return s.Status
+}
+
+// GetMonthlyBudgetMicros returns the value of MonthlyBudgetMicros.
+func (s *AgentUpdateRequest) GetMonthlyBudgetMicros() OptNilInt64 {
+	return s.MonthlyBudgetMicros
+}
+
+// GetDailyBudgetMicros returns the value of DailyBudgetMicros.
+func (s *AgentUpdateRequest) GetDailyBudgetMicros() OptNilInt64 {
+	return s.DailyBudgetMicros
+}
+
+// GetBudgetWarnPercent returns the value of BudgetWarnPercent.
+func (s *AgentUpdateRequest) GetBudgetWarnPercent() OptInt {
+	return s.BudgetWarnPercent
+}
+
+// GetMaxContextTokens returns the value of MaxContextTokens.
+func (s *AgentUpdateRequest) GetMaxContextTokens() OptNilInt {
+	return s.MaxContextTokens
+}
+
+// GetMaxContextBytes returns the value of MaxContextBytes.
+func (s *AgentUpdateRequest) GetMaxContextBytes() OptNilInt {
+	return s.MaxContextBytes
+}
+
+// GetInjectionPolicy returns the value of InjectionPolicy.
+func (s *AgentUpdateRequest) GetInjectionPolicy() OptAgentInjectionPolicy {
+	return s.InjectionPolicy
+}
+
+// GetCapturePolicy returns the value of CapturePolicy.
+func (s *AgentUpdateRequest) GetCapturePolicy() OptAgentCapturePolicy {
+	return s.CapturePolicy
+}
+
+// GetRequiresApproval returns the value of RequiresApproval.
+func (s *AgentUpdateRequest) GetRequiresApproval() OptBool {
+	return s.RequiresApproval
+}
+
+// SetName sets the value of Name.
+func (s *AgentUpdateRequest) SetName(val OptString) {
+	s.Name = val
+}
+
+// SetDescription sets the value of Description.
+func (s *AgentUpdateRequest) SetDescription(val OptNilString) {
+	s.Description = val
+}
+
+// SetProvider sets the value of Provider.
+func (s *AgentUpdateRequest) SetProvider(val OptAgentProvider) {
+	s.Provider = val
+}
+
+// SetModel sets the value of Model.
+func (s *AgentUpdateRequest) SetModel(val OptString) {
+	s.Model = val
+}
+
+// SetSystemPrompt sets the value of SystemPrompt.
+func (s *AgentUpdateRequest) SetSystemPrompt(val OptNilString) {
+	s.SystemPrompt = val
+}
+
+// SetGoals sets the value of Goals.
+func (s *AgentUpdateRequest) SetGoals(val []string) {
+	s.Goals = val
+}
+
+// SetParameters sets the value of Parameters.
+func (s *AgentUpdateRequest) SetParameters(val OptJSONObject) {
+	s.Parameters = val
+}
+
+// SetStatus sets the value of Status.
+func (s *AgentUpdateRequest) SetStatus(val OptAgentStatus) {
+	s.Status = val
+}
+
+// SetMonthlyBudgetMicros sets the value of MonthlyBudgetMicros.
+func (s *AgentUpdateRequest) SetMonthlyBudgetMicros(val OptNilInt64) {
+	s.MonthlyBudgetMicros = val
+}
+
+// SetDailyBudgetMicros sets the value of DailyBudgetMicros.
+func (s *AgentUpdateRequest) SetDailyBudgetMicros(val OptNilInt64) {
+	s.DailyBudgetMicros = val
+}
+
+// SetBudgetWarnPercent sets the value of BudgetWarnPercent.
+func (s *AgentUpdateRequest) SetBudgetWarnPercent(val OptInt) {
+	s.BudgetWarnPercent = val
+}
+
+// SetMaxContextTokens sets the value of MaxContextTokens.
+func (s *AgentUpdateRequest) SetMaxContextTokens(val OptNilInt) {
+	s.MaxContextTokens = val
+}
+
+// SetMaxContextBytes sets the value of MaxContextBytes.
+func (s *AgentUpdateRequest) SetMaxContextBytes(val OptNilInt) {
+	s.MaxContextBytes = val
+}
+
+// SetInjectionPolicy sets the value of InjectionPolicy.
+func (s *AgentUpdateRequest) SetInjectionPolicy(val OptAgentInjectionPolicy) {
+	s.InjectionPolicy = val
+}
+
+// SetCapturePolicy sets the value of CapturePolicy.
+func (s *AgentUpdateRequest) SetCapturePolicy(val OptAgentCapturePolicy) {
+	s.CapturePolicy = val
+}
+
+// SetRequiresApproval sets the value of RequiresApproval.
+func (s *AgentUpdateRequest) SetRequiresApproval(val OptBool) {
+	s.RequiresApproval = val
+}
+
+// Ref: #/components/schemas/AgentVersionDiff
+type AgentVersionDiff struct {
+	From    int                           `json:"from"`
+	To      int                           `json:"to"`
+	Changes []AgentVersionDiffChangesItem `json:"changes"`
+}
+
+// GetFrom returns the value of From.
+func (s *AgentVersionDiff) GetFrom() int {
+	return s.From
+}
+
+// GetTo returns the value of To.
+func (s *AgentVersionDiff) GetTo() int {
+	return s.To
+}
+
+// GetChanges returns the value of Changes.
+func (s *AgentVersionDiff) GetChanges() []AgentVersionDiffChangesItem {
+	return s.Changes
+}
+
+// SetFrom sets the value of From.
+func (s *AgentVersionDiff) SetFrom(val int) {
+	s.From = val
+}
+
+// SetTo sets the value of To.
+func (s *AgentVersionDiff) SetTo(val int) {
+	s.To = val
+}
+
+// SetChanges sets the value of Changes.
+func (s *AgentVersionDiff) SetChanges(val []AgentVersionDiffChangesItem) {
+	s.Changes = val
+}
+
+func (*AgentVersionDiff) diffAgentVersionsRes() {}
+
+type AgentVersionDiffChangesItem struct {
+	Field string `json:"field"`
+	// The value in `from` (absent when unset).
+	Old jx.Raw `json:"old"`
+	// The value in `to` (absent when unset).
+	New jx.Raw `json:"new"`
+}
+
+// GetField returns the value of Field.
+func (s *AgentVersionDiffChangesItem) GetField() string {
+	return s.Field
+}
+
+// GetOld returns the value of Old.
+func (s *AgentVersionDiffChangesItem) GetOld() jx.Raw {
+	return s.Old
+}
+
+// GetNew returns the value of New.
+func (s *AgentVersionDiffChangesItem) GetNew() jx.Raw {
+	return s.New
+}
+
+// SetField sets the value of Field.
+func (s *AgentVersionDiffChangesItem) SetField(val string) {
+	s.Field = val
+}
+
+// SetOld sets the value of Old.
+func (s *AgentVersionDiffChangesItem) SetOld(val jx.Raw) {
+	s.Old = val
+}
+
+// SetNew sets the value of New.
+func (s *AgentVersionDiffChangesItem) SetNew(val jx.Raw) {
+	s.New = val
+}
+
+// Ref: #/components/schemas/AgentVersionInfo
+type AgentVersionInfo struct {
+	ID            uuid.UUID  `json:"id"`
+	AgentID       uuid.UUID  `json:"agent_id"`
+	Version       int        `json:"version"`
+	Snapshot      JSONObject `json:"snapshot"`
+	ChangedFields []string   `json:"changed_fields"`
+	AuthorID      OptUUID    `json:"author_id"`
+	CreatedAt     time.Time  `json:"created_at"`
+}
+
+// GetID returns the value of ID.
+func (s *AgentVersionInfo) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetAgentID returns the value of AgentID.
+func (s *AgentVersionInfo) GetAgentID() uuid.UUID {
+	return s.AgentID
+}
+
+// GetVersion returns the value of Version.
+func (s *AgentVersionInfo) GetVersion() int {
+	return s.Version
+}
+
+// GetSnapshot returns the value of Snapshot.
+func (s *AgentVersionInfo) GetSnapshot() JSONObject {
+	return s.Snapshot
+}
+
+// GetChangedFields returns the value of ChangedFields.
+func (s *AgentVersionInfo) GetChangedFields() []string {
+	return s.ChangedFields
+}
+
+// GetAuthorID returns the value of AuthorID.
+func (s *AgentVersionInfo) GetAuthorID() OptUUID {
+	return s.AuthorID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *AgentVersionInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// SetID sets the value of ID.
+func (s *AgentVersionInfo) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetAgentID sets the value of AgentID.
+func (s *AgentVersionInfo) SetAgentID(val uuid.UUID) {
+	s.AgentID = val
+}
+
+// SetVersion sets the value of Version.
+func (s *AgentVersionInfo) SetVersion(val int) {
+	s.Version = val
+}
+
+// SetSnapshot sets the value of Snapshot.
+func (s *AgentVersionInfo) SetSnapshot(val JSONObject) {
+	s.Snapshot = val
+}
+
+// SetChangedFields sets the value of ChangedFields.
+func (s *AgentVersionInfo) SetChangedFields(val []string) {
+	s.ChangedFields = val
+}
+
+// SetAuthorID sets the value of AuthorID.
+func (s *AgentVersionInfo) SetAuthorID(val OptUUID) {
+	s.AuthorID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *AgentVersionInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+func (*AgentVersionInfo) getAgentVersionRes() {}
+
+// Ref: #/components/schemas/AgentVersionPage
+type AgentVersionPage struct {
+	Items      []AgentVersionInfo `json:"items"`
+	NextCursor OptString          `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *AgentVersionPage) GetItems() []AgentVersionInfo {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *AgentVersionPage) GetNextCursor() OptString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *AgentVersionPage) SetItems(val []AgentVersionInfo) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *AgentVersionPage) SetNextCursor(val OptString) {
+	s.NextCursor = val
+}
+
+func (*AgentVersionPage) listAgentVersionsRes() {}
+
+type ApiKeyAuth struct {
+	APIKey string
+	Roles  []string
+}
+
+// GetAPIKey returns the value of APIKey.
+func (s *ApiKeyAuth) GetAPIKey() string {
+	return s.APIKey
+}
+
+// GetRoles returns the value of Roles.
+func (s *ApiKeyAuth) GetRoles() []string {
+	return s.Roles
+}
+
+// SetAPIKey sets the value of APIKey.
+func (s *ApiKeyAuth) SetAPIKey(val string) {
+	s.APIKey = val
+}
+
+// SetRoles sets the value of Roles.
+func (s *ApiKeyAuth) SetRoles(val []string) {
+	s.Roles = val
+}
+
 // Up to 1,000 application-usage records for one organization.
 // Ref: #/components/schemas/AppUsageBatchRequest
 type AppUsageBatchRequest struct {
@@ -923,6 +2698,30 @@ func (*AssignMemberRoleUnauthorized) assignMemberRoleRes() {}
 type AssignMemberRoleUnprocessableEntity Problem
 
 func (*AssignMemberRoleUnprocessableEntity) assignMemberRoleRes() {}
+
+type AttachAgentToolBadRequest Problem
+
+func (*AttachAgentToolBadRequest) attachAgentToolRes() {}
+
+type AttachAgentToolForbidden Problem
+
+func (*AttachAgentToolForbidden) attachAgentToolRes() {}
+
+type AttachAgentToolNotFound Problem
+
+func (*AttachAgentToolNotFound) attachAgentToolRes() {}
+
+type AttachAgentToolTooManyRequests Problem
+
+func (*AttachAgentToolTooManyRequests) attachAgentToolRes() {}
+
+type AttachAgentToolUnauthorized Problem
+
+func (*AttachAgentToolUnauthorized) attachAgentToolRes() {}
+
+type AttachAgentToolUnprocessableEntity Problem
+
+func (*AttachAgentToolUnprocessableEntity) attachAgentToolRes() {}
 
 type AttachNoteTagBadRequest Problem
 
@@ -3722,6 +5521,98 @@ type ConfirmMfaUnprocessableEntity Problem
 
 func (*ConfirmMfaUnprocessableEntity) confirmMfaRes() {}
 
+type CreateAgentBadRequest Problem
+
+func (*CreateAgentBadRequest) createAgentRes() {}
+
+type CreateAgentConflict Problem
+
+func (*CreateAgentConflict) createAgentRes() {}
+
+type CreateAgentForbidden Problem
+
+func (*CreateAgentForbidden) createAgentRes() {}
+
+type CreateAgentKeyBadRequest Problem
+
+func (*CreateAgentKeyBadRequest) createAgentKeyRes() {}
+
+type CreateAgentKeyForbidden Problem
+
+func (*CreateAgentKeyForbidden) createAgentKeyRes() {}
+
+type CreateAgentKeyNotFound Problem
+
+func (*CreateAgentKeyNotFound) createAgentKeyRes() {}
+
+type CreateAgentKeyRequestEntityTooLarge Problem
+
+func (*CreateAgentKeyRequestEntityTooLarge) createAgentKeyRes() {}
+
+type CreateAgentKeyTooManyRequests Problem
+
+func (*CreateAgentKeyTooManyRequests) createAgentKeyRes() {}
+
+type CreateAgentKeyUnauthorized Problem
+
+func (*CreateAgentKeyUnauthorized) createAgentKeyRes() {}
+
+type CreateAgentKeyUnprocessableEntity Problem
+
+func (*CreateAgentKeyUnprocessableEntity) createAgentKeyRes() {}
+
+type CreateAgentNotFound Problem
+
+func (*CreateAgentNotFound) createAgentRes() {}
+
+type CreateAgentRequestEntityTooLarge Problem
+
+func (*CreateAgentRequestEntityTooLarge) createAgentRes() {}
+
+type CreateAgentTooManyRequests Problem
+
+func (*CreateAgentTooManyRequests) createAgentRes() {}
+
+type CreateAgentToolBadRequest Problem
+
+func (*CreateAgentToolBadRequest) createAgentToolRes() {}
+
+type CreateAgentToolConflict Problem
+
+func (*CreateAgentToolConflict) createAgentToolRes() {}
+
+type CreateAgentToolForbidden Problem
+
+func (*CreateAgentToolForbidden) createAgentToolRes() {}
+
+type CreateAgentToolNotFound Problem
+
+func (*CreateAgentToolNotFound) createAgentToolRes() {}
+
+type CreateAgentToolRequestEntityTooLarge Problem
+
+func (*CreateAgentToolRequestEntityTooLarge) createAgentToolRes() {}
+
+type CreateAgentToolTooManyRequests Problem
+
+func (*CreateAgentToolTooManyRequests) createAgentToolRes() {}
+
+type CreateAgentToolUnauthorized Problem
+
+func (*CreateAgentToolUnauthorized) createAgentToolRes() {}
+
+type CreateAgentToolUnprocessableEntity Problem
+
+func (*CreateAgentToolUnprocessableEntity) createAgentToolRes() {}
+
+type CreateAgentUnauthorized Problem
+
+func (*CreateAgentUnauthorized) createAgentRes() {}
+
+type CreateAgentUnprocessableEntity Problem
+
+func (*CreateAgentUnprocessableEntity) createAgentRes() {}
+
 type CreateBoardBadRequest Problem
 
 func (*CreateBoardBadRequest) createBoardRes() {}
@@ -4291,6 +6182,64 @@ type DeactivateUserUnprocessableEntity Problem
 
 func (*DeactivateUserUnprocessableEntity) deactivateUserRes() {}
 
+type DeleteAgentBadRequest Problem
+
+func (*DeleteAgentBadRequest) deleteAgentRes() {}
+
+type DeleteAgentForbidden Problem
+
+func (*DeleteAgentForbidden) deleteAgentRes() {}
+
+// DeleteAgentNoContent is response for DeleteAgent operation.
+type DeleteAgentNoContent struct{}
+
+func (*DeleteAgentNoContent) deleteAgentRes() {}
+
+type DeleteAgentNotFound Problem
+
+func (*DeleteAgentNotFound) deleteAgentRes() {}
+
+type DeleteAgentTooManyRequests Problem
+
+func (*DeleteAgentTooManyRequests) deleteAgentRes() {}
+
+type DeleteAgentToolBadRequest Problem
+
+func (*DeleteAgentToolBadRequest) deleteAgentToolRes() {}
+
+type DeleteAgentToolForbidden Problem
+
+func (*DeleteAgentToolForbidden) deleteAgentToolRes() {}
+
+// DeleteAgentToolNoContent is response for DeleteAgentTool operation.
+type DeleteAgentToolNoContent struct{}
+
+func (*DeleteAgentToolNoContent) deleteAgentToolRes() {}
+
+type DeleteAgentToolNotFound Problem
+
+func (*DeleteAgentToolNotFound) deleteAgentToolRes() {}
+
+type DeleteAgentToolTooManyRequests Problem
+
+func (*DeleteAgentToolTooManyRequests) deleteAgentToolRes() {}
+
+type DeleteAgentToolUnauthorized Problem
+
+func (*DeleteAgentToolUnauthorized) deleteAgentToolRes() {}
+
+type DeleteAgentToolUnprocessableEntity Problem
+
+func (*DeleteAgentToolUnprocessableEntity) deleteAgentToolRes() {}
+
+type DeleteAgentUnauthorized Problem
+
+func (*DeleteAgentUnauthorized) deleteAgentRes() {}
+
+type DeleteAgentUnprocessableEntity Problem
+
+func (*DeleteAgentUnprocessableEntity) deleteAgentRes() {}
+
 type DeleteBoardBadRequest Problem
 
 func (*DeleteBoardBadRequest) deleteBoardRes() {}
@@ -4804,6 +6753,30 @@ type DeleteWorkLogUnprocessableEntity Problem
 
 func (*DeleteWorkLogUnprocessableEntity) deleteWorkLogRes() {}
 
+type DetachAgentToolBadRequest Problem
+
+func (*DetachAgentToolBadRequest) detachAgentToolRes() {}
+
+type DetachAgentToolForbidden Problem
+
+func (*DetachAgentToolForbidden) detachAgentToolRes() {}
+
+type DetachAgentToolNotFound Problem
+
+func (*DetachAgentToolNotFound) detachAgentToolRes() {}
+
+type DetachAgentToolTooManyRequests Problem
+
+func (*DetachAgentToolTooManyRequests) detachAgentToolRes() {}
+
+type DetachAgentToolUnauthorized Problem
+
+func (*DetachAgentToolUnauthorized) detachAgentToolRes() {}
+
+type DetachAgentToolUnprocessableEntity Problem
+
+func (*DetachAgentToolUnprocessableEntity) detachAgentToolRes() {}
+
 type DetachNoteTagBadRequest Problem
 
 func (*DetachNoteTagBadRequest) detachNoteTagRes() {}
@@ -4861,6 +6834,30 @@ func (*DetachTaskLabelUnauthorized) detachTaskLabelRes() {}
 type DetachTaskLabelUnprocessableEntity Problem
 
 func (*DetachTaskLabelUnprocessableEntity) detachTaskLabelRes() {}
+
+type DiffAgentVersionsBadRequest Problem
+
+func (*DiffAgentVersionsBadRequest) diffAgentVersionsRes() {}
+
+type DiffAgentVersionsForbidden Problem
+
+func (*DiffAgentVersionsForbidden) diffAgentVersionsRes() {}
+
+type DiffAgentVersionsNotFound Problem
+
+func (*DiffAgentVersionsNotFound) diffAgentVersionsRes() {}
+
+type DiffAgentVersionsTooManyRequests Problem
+
+func (*DiffAgentVersionsTooManyRequests) diffAgentVersionsRes() {}
+
+type DiffAgentVersionsUnauthorized Problem
+
+func (*DiffAgentVersionsUnauthorized) diffAgentVersionsRes() {}
+
+type DiffAgentVersionsUnprocessableEntity Problem
+
+func (*DiffAgentVersionsUnprocessableEntity) diffAgentVersionsRes() {}
 
 type DiffNoteVersionsBadRequest Problem
 
@@ -5231,6 +7228,78 @@ func (*ForgotPasswordTooManyRequests) forgotPasswordRes() {}
 type ForgotPasswordUnprocessableEntity Problem
 
 func (*ForgotPasswordUnprocessableEntity) forgotPasswordRes() {}
+
+type GetAgentBadRequest Problem
+
+func (*GetAgentBadRequest) getAgentRes() {}
+
+type GetAgentForbidden Problem
+
+func (*GetAgentForbidden) getAgentRes() {}
+
+type GetAgentNotFound Problem
+
+func (*GetAgentNotFound) getAgentRes() {}
+
+type GetAgentTooManyRequests Problem
+
+func (*GetAgentTooManyRequests) getAgentRes() {}
+
+type GetAgentToolBadRequest Problem
+
+func (*GetAgentToolBadRequest) getAgentToolRes() {}
+
+type GetAgentToolForbidden Problem
+
+func (*GetAgentToolForbidden) getAgentToolRes() {}
+
+type GetAgentToolNotFound Problem
+
+func (*GetAgentToolNotFound) getAgentToolRes() {}
+
+type GetAgentToolTooManyRequests Problem
+
+func (*GetAgentToolTooManyRequests) getAgentToolRes() {}
+
+type GetAgentToolUnauthorized Problem
+
+func (*GetAgentToolUnauthorized) getAgentToolRes() {}
+
+type GetAgentToolUnprocessableEntity Problem
+
+func (*GetAgentToolUnprocessableEntity) getAgentToolRes() {}
+
+type GetAgentUnauthorized Problem
+
+func (*GetAgentUnauthorized) getAgentRes() {}
+
+type GetAgentUnprocessableEntity Problem
+
+func (*GetAgentUnprocessableEntity) getAgentRes() {}
+
+type GetAgentVersionBadRequest Problem
+
+func (*GetAgentVersionBadRequest) getAgentVersionRes() {}
+
+type GetAgentVersionForbidden Problem
+
+func (*GetAgentVersionForbidden) getAgentVersionRes() {}
+
+type GetAgentVersionNotFound Problem
+
+func (*GetAgentVersionNotFound) getAgentVersionRes() {}
+
+type GetAgentVersionTooManyRequests Problem
+
+func (*GetAgentVersionTooManyRequests) getAgentVersionRes() {}
+
+type GetAgentVersionUnauthorized Problem
+
+func (*GetAgentVersionUnauthorized) getAgentVersionRes() {}
+
+type GetAgentVersionUnprocessableEntity Problem
+
+func (*GetAgentVersionUnprocessableEntity) getAgentVersionRes() {}
 
 type GetChannelBadRequest Problem
 
@@ -5671,6 +7740,38 @@ func (*GetWorkLogUnauthorized) getWorkLogRes() {}
 type GetWorkLogUnprocessableEntity Problem
 
 func (*GetWorkLogUnprocessableEntity) getWorkLogRes() {}
+
+type GrantAgentPermissionBadRequest Problem
+
+func (*GrantAgentPermissionBadRequest) grantAgentPermissionRes() {}
+
+type GrantAgentPermissionConflict Problem
+
+func (*GrantAgentPermissionConflict) grantAgentPermissionRes() {}
+
+type GrantAgentPermissionForbidden Problem
+
+func (*GrantAgentPermissionForbidden) grantAgentPermissionRes() {}
+
+type GrantAgentPermissionNotFound Problem
+
+func (*GrantAgentPermissionNotFound) grantAgentPermissionRes() {}
+
+type GrantAgentPermissionRequestEntityTooLarge Problem
+
+func (*GrantAgentPermissionRequestEntityTooLarge) grantAgentPermissionRes() {}
+
+type GrantAgentPermissionTooManyRequests Problem
+
+func (*GrantAgentPermissionTooManyRequests) grantAgentPermissionRes() {}
+
+type GrantAgentPermissionUnauthorized Problem
+
+func (*GrantAgentPermissionUnauthorized) grantAgentPermissionRes() {}
+
+type GrantAgentPermissionUnprocessableEntity Problem
+
+func (*GrantAgentPermissionUnprocessableEntity) grantAgentPermissionRes() {}
 
 type GrantRolePermissionBadRequest Problem
 
@@ -6139,6 +8240,18 @@ func (s *IngestResult) SetErrors(val []IngestRecordError) {
 
 func (*IngestResult) ingestAppUsageRes()    {}
 func (*IngestResult) ingestIdlePeriodsRes() {}
+
+// Ref: #/components/schemas/JSONObject
+type JSONObject map[string]jx.Raw
+
+func (s *JSONObject) init() JSONObject {
+	m := *s
+	if m == nil {
+		m = map[string]jx.Raw{}
+		*s = m
+	}
+	return m
+}
 
 // Ref: #/components/schemas/JobKind
 type JobKind struct {
@@ -6697,6 +8810,118 @@ func (s *LabelUpdateRequest) SetName(val OptString) {
 func (s *LabelUpdateRequest) SetColor(val OptString) {
 	s.Color = val
 }
+
+type ListAgentKeysBadRequest Problem
+
+func (*ListAgentKeysBadRequest) listAgentKeysRes() {}
+
+type ListAgentKeysForbidden Problem
+
+func (*ListAgentKeysForbidden) listAgentKeysRes() {}
+
+type ListAgentKeysNotFound Problem
+
+func (*ListAgentKeysNotFound) listAgentKeysRes() {}
+
+type ListAgentKeysTooManyRequests Problem
+
+func (*ListAgentKeysTooManyRequests) listAgentKeysRes() {}
+
+type ListAgentKeysUnauthorized Problem
+
+func (*ListAgentKeysUnauthorized) listAgentKeysRes() {}
+
+type ListAgentKeysUnprocessableEntity Problem
+
+func (*ListAgentKeysUnprocessableEntity) listAgentKeysRes() {}
+
+type ListAgentPermissionsBadRequest Problem
+
+func (*ListAgentPermissionsBadRequest) listAgentPermissionsRes() {}
+
+type ListAgentPermissionsForbidden Problem
+
+func (*ListAgentPermissionsForbidden) listAgentPermissionsRes() {}
+
+type ListAgentPermissionsNotFound Problem
+
+func (*ListAgentPermissionsNotFound) listAgentPermissionsRes() {}
+
+type ListAgentPermissionsTooManyRequests Problem
+
+func (*ListAgentPermissionsTooManyRequests) listAgentPermissionsRes() {}
+
+type ListAgentPermissionsUnauthorized Problem
+
+func (*ListAgentPermissionsUnauthorized) listAgentPermissionsRes() {}
+
+type ListAgentPermissionsUnprocessableEntity Problem
+
+func (*ListAgentPermissionsUnprocessableEntity) listAgentPermissionsRes() {}
+
+type ListAgentToolsBadRequest Problem
+
+func (*ListAgentToolsBadRequest) listAgentToolsRes() {}
+
+type ListAgentToolsForbidden Problem
+
+func (*ListAgentToolsForbidden) listAgentToolsRes() {}
+
+type ListAgentToolsTooManyRequests Problem
+
+func (*ListAgentToolsTooManyRequests) listAgentToolsRes() {}
+
+type ListAgentToolsUnauthorized Problem
+
+func (*ListAgentToolsUnauthorized) listAgentToolsRes() {}
+
+type ListAgentToolsUnprocessableEntity Problem
+
+func (*ListAgentToolsUnprocessableEntity) listAgentToolsRes() {}
+
+type ListAgentVersionsBadRequest Problem
+
+func (*ListAgentVersionsBadRequest) listAgentVersionsRes() {}
+
+type ListAgentVersionsForbidden Problem
+
+func (*ListAgentVersionsForbidden) listAgentVersionsRes() {}
+
+type ListAgentVersionsNotFound Problem
+
+func (*ListAgentVersionsNotFound) listAgentVersionsRes() {}
+
+type ListAgentVersionsTooManyRequests Problem
+
+func (*ListAgentVersionsTooManyRequests) listAgentVersionsRes() {}
+
+type ListAgentVersionsUnauthorized Problem
+
+func (*ListAgentVersionsUnauthorized) listAgentVersionsRes() {}
+
+type ListAgentVersionsUnprocessableEntity Problem
+
+func (*ListAgentVersionsUnprocessableEntity) listAgentVersionsRes() {}
+
+type ListAgentsBadRequest Problem
+
+func (*ListAgentsBadRequest) listAgentsRes() {}
+
+type ListAgentsForbidden Problem
+
+func (*ListAgentsForbidden) listAgentsRes() {}
+
+type ListAgentsTooManyRequests Problem
+
+func (*ListAgentsTooManyRequests) listAgentsRes() {}
+
+type ListAgentsUnauthorized Problem
+
+func (*ListAgentsUnauthorized) listAgentsRes() {}
+
+type ListAgentsUnprocessableEntity Problem
+
+func (*ListAgentsUnprocessableEntity) listAgentsRes() {}
 
 type ListAuditActivityBadRequest Problem
 
@@ -10525,6 +12750,282 @@ func (o OptActivityEntryOldValues) Or(d ActivityEntryOldValues) ActivityEntryOld
 	return d
 }
 
+// NewOptAgentCapturePolicy returns new OptAgentCapturePolicy with value set to v.
+func NewOptAgentCapturePolicy(v AgentCapturePolicy) OptAgentCapturePolicy {
+	return OptAgentCapturePolicy{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptAgentCapturePolicy is optional AgentCapturePolicy.
+type OptAgentCapturePolicy struct {
+	Value AgentCapturePolicy
+	Set   bool
+}
+
+// IsSet returns true if OptAgentCapturePolicy was set.
+func (o OptAgentCapturePolicy) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptAgentCapturePolicy) Reset() {
+	var v AgentCapturePolicy
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptAgentCapturePolicy) SetTo(v AgentCapturePolicy) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptAgentCapturePolicy) Get() (v AgentCapturePolicy, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptAgentCapturePolicy) Or(d AgentCapturePolicy) AgentCapturePolicy {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptAgentInjectionPolicy returns new OptAgentInjectionPolicy with value set to v.
+func NewOptAgentInjectionPolicy(v AgentInjectionPolicy) OptAgentInjectionPolicy {
+	return OptAgentInjectionPolicy{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptAgentInjectionPolicy is optional AgentInjectionPolicy.
+type OptAgentInjectionPolicy struct {
+	Value AgentInjectionPolicy
+	Set   bool
+}
+
+// IsSet returns true if OptAgentInjectionPolicy was set.
+func (o OptAgentInjectionPolicy) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptAgentInjectionPolicy) Reset() {
+	var v AgentInjectionPolicy
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptAgentInjectionPolicy) SetTo(v AgentInjectionPolicy) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptAgentInjectionPolicy) Get() (v AgentInjectionPolicy, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptAgentInjectionPolicy) Or(d AgentInjectionPolicy) AgentInjectionPolicy {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptAgentKeyRotateRequest returns new OptAgentKeyRotateRequest with value set to v.
+func NewOptAgentKeyRotateRequest(v AgentKeyRotateRequest) OptAgentKeyRotateRequest {
+	return OptAgentKeyRotateRequest{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptAgentKeyRotateRequest is optional AgentKeyRotateRequest.
+type OptAgentKeyRotateRequest struct {
+	Value AgentKeyRotateRequest
+	Set   bool
+}
+
+// IsSet returns true if OptAgentKeyRotateRequest was set.
+func (o OptAgentKeyRotateRequest) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptAgentKeyRotateRequest) Reset() {
+	var v AgentKeyRotateRequest
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptAgentKeyRotateRequest) SetTo(v AgentKeyRotateRequest) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptAgentKeyRotateRequest) Get() (v AgentKeyRotateRequest, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptAgentKeyRotateRequest) Or(d AgentKeyRotateRequest) AgentKeyRotateRequest {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptAgentProvider returns new OptAgentProvider with value set to v.
+func NewOptAgentProvider(v AgentProvider) OptAgentProvider {
+	return OptAgentProvider{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptAgentProvider is optional AgentProvider.
+type OptAgentProvider struct {
+	Value AgentProvider
+	Set   bool
+}
+
+// IsSet returns true if OptAgentProvider was set.
+func (o OptAgentProvider) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptAgentProvider) Reset() {
+	var v AgentProvider
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptAgentProvider) SetTo(v AgentProvider) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptAgentProvider) Get() (v AgentProvider, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptAgentProvider) Or(d AgentProvider) AgentProvider {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptAgentRiskLevel returns new OptAgentRiskLevel with value set to v.
+func NewOptAgentRiskLevel(v AgentRiskLevel) OptAgentRiskLevel {
+	return OptAgentRiskLevel{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptAgentRiskLevel is optional AgentRiskLevel.
+type OptAgentRiskLevel struct {
+	Value AgentRiskLevel
+	Set   bool
+}
+
+// IsSet returns true if OptAgentRiskLevel was set.
+func (o OptAgentRiskLevel) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptAgentRiskLevel) Reset() {
+	var v AgentRiskLevel
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptAgentRiskLevel) SetTo(v AgentRiskLevel) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptAgentRiskLevel) Get() (v AgentRiskLevel, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptAgentRiskLevel) Or(d AgentRiskLevel) AgentRiskLevel {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptAgentStatus returns new OptAgentStatus with value set to v.
+func NewOptAgentStatus(v AgentStatus) OptAgentStatus {
+	return OptAgentStatus{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptAgentStatus is optional AgentStatus.
+type OptAgentStatus struct {
+	Value AgentStatus
+	Set   bool
+}
+
+// IsSet returns true if OptAgentStatus was set.
+func (o OptAgentStatus) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptAgentStatus) Reset() {
+	var v AgentStatus
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptAgentStatus) SetTo(v AgentStatus) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptAgentStatus) Get() (v AgentStatus, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptAgentStatus) Or(d AgentStatus) AgentStatus {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptAppUsageRecordCategory returns new OptAppUsageRecordCategory with value set to v.
 func NewOptAppUsageRecordCategory(v AppUsageRecordCategory) OptAppUsageRecordCategory {
 	return OptAppUsageRecordCategory{
@@ -11215,6 +13716,52 @@ func (o OptInt64) Or(d int64) int64 {
 	return d
 }
 
+// NewOptJSONObject returns new OptJSONObject with value set to v.
+func NewOptJSONObject(v JSONObject) OptJSONObject {
+	return OptJSONObject{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptJSONObject is optional JSONObject.
+type OptJSONObject struct {
+	Value JSONObject
+	Set   bool
+}
+
+// IsSet returns true if OptJSONObject was set.
+func (o OptJSONObject) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptJSONObject) Reset() {
+	var v JSONObject
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptJSONObject) SetTo(v JSONObject) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptJSONObject) Get() (v JSONObject, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptJSONObject) Or(d JSONObject) JSONObject {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptJobRun returns new OptJobRun with value set to v.
 func NewOptJobRun(v JobRun) OptJobRun {
 	return OptJobRun{
@@ -11895,6 +14442,74 @@ func (o OptNilInt) Get() (v int, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptNilInt) Or(d int) int {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilInt64 returns new OptNilInt64 with value set to v.
+func NewOptNilInt64(v int64) OptNilInt64 {
+	return OptNilInt64{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilInt64 is optional nullable int64.
+type OptNilInt64 struct {
+	Value int64
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilInt64 was set.
+func (o OptNilInt64) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilInt64) Reset() {
+	var v int64
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilInt64) SetTo(v int64) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilInt64) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilInt64) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v int64
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilInt64) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilInt64) Get() (v int64, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilInt64) Or(d int64) int64 {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -15018,6 +17633,34 @@ type ResolveNoteCommentUnprocessableEntity Problem
 
 func (*ResolveNoteCommentUnprocessableEntity) resolveNoteCommentRes() {}
 
+type RestoreAgentVersionBadRequest Problem
+
+func (*RestoreAgentVersionBadRequest) restoreAgentVersionRes() {}
+
+type RestoreAgentVersionConflict Problem
+
+func (*RestoreAgentVersionConflict) restoreAgentVersionRes() {}
+
+type RestoreAgentVersionForbidden Problem
+
+func (*RestoreAgentVersionForbidden) restoreAgentVersionRes() {}
+
+type RestoreAgentVersionNotFound Problem
+
+func (*RestoreAgentVersionNotFound) restoreAgentVersionRes() {}
+
+type RestoreAgentVersionTooManyRequests Problem
+
+func (*RestoreAgentVersionTooManyRequests) restoreAgentVersionRes() {}
+
+type RestoreAgentVersionUnauthorized Problem
+
+func (*RestoreAgentVersionUnauthorized) restoreAgentVersionRes() {}
+
+type RestoreAgentVersionUnprocessableEntity Problem
+
+func (*RestoreAgentVersionUnprocessableEntity) restoreAgentVersionRes() {}
+
 type RestoreNoteVersionBadRequest Problem
 
 func (*RestoreNoteVersionBadRequest) restoreNoteVersionRes() {}
@@ -15073,6 +17716,59 @@ func (*RetryJobRunUnauthorized) retryJobRunRes() {}
 type RetryJobRunUnprocessableEntity Problem
 
 func (*RetryJobRunUnprocessableEntity) retryJobRunRes() {}
+
+type RevokeAgentKeyBadRequest Problem
+
+func (*RevokeAgentKeyBadRequest) revokeAgentKeyRes() {}
+
+type RevokeAgentKeyForbidden Problem
+
+func (*RevokeAgentKeyForbidden) revokeAgentKeyRes() {}
+
+type RevokeAgentKeyNotFound Problem
+
+func (*RevokeAgentKeyNotFound) revokeAgentKeyRes() {}
+
+type RevokeAgentKeyTooManyRequests Problem
+
+func (*RevokeAgentKeyTooManyRequests) revokeAgentKeyRes() {}
+
+type RevokeAgentKeyUnauthorized Problem
+
+func (*RevokeAgentKeyUnauthorized) revokeAgentKeyRes() {}
+
+type RevokeAgentKeyUnprocessableEntity Problem
+
+func (*RevokeAgentKeyUnprocessableEntity) revokeAgentKeyRes() {}
+
+type RevokeAgentPermissionBadRequest Problem
+
+func (*RevokeAgentPermissionBadRequest) revokeAgentPermissionRes() {}
+
+type RevokeAgentPermissionForbidden Problem
+
+func (*RevokeAgentPermissionForbidden) revokeAgentPermissionRes() {}
+
+// RevokeAgentPermissionNoContent is response for RevokeAgentPermission operation.
+type RevokeAgentPermissionNoContent struct{}
+
+func (*RevokeAgentPermissionNoContent) revokeAgentPermissionRes() {}
+
+type RevokeAgentPermissionNotFound Problem
+
+func (*RevokeAgentPermissionNotFound) revokeAgentPermissionRes() {}
+
+type RevokeAgentPermissionTooManyRequests Problem
+
+func (*RevokeAgentPermissionTooManyRequests) revokeAgentPermissionRes() {}
+
+type RevokeAgentPermissionUnauthorized Problem
+
+func (*RevokeAgentPermissionUnauthorized) revokeAgentPermissionRes() {}
+
+type RevokeAgentPermissionUnprocessableEntity Problem
+
+func (*RevokeAgentPermissionUnprocessableEntity) revokeAgentPermissionRes() {}
 
 type RevokeNoteShareBadRequest Problem
 
@@ -15347,6 +18043,38 @@ func (s *RoleUpdateRequest) SetName(val OptString) {
 func (s *RoleUpdateRequest) SetDescription(val OptString) {
 	s.Description = val
 }
+
+type RotateAgentKeyBadRequest Problem
+
+func (*RotateAgentKeyBadRequest) rotateAgentKeyRes() {}
+
+type RotateAgentKeyConflict Problem
+
+func (*RotateAgentKeyConflict) rotateAgentKeyRes() {}
+
+type RotateAgentKeyForbidden Problem
+
+func (*RotateAgentKeyForbidden) rotateAgentKeyRes() {}
+
+type RotateAgentKeyNotFound Problem
+
+func (*RotateAgentKeyNotFound) rotateAgentKeyRes() {}
+
+type RotateAgentKeyRequestEntityTooLarge Problem
+
+func (*RotateAgentKeyRequestEntityTooLarge) rotateAgentKeyRes() {}
+
+type RotateAgentKeyTooManyRequests Problem
+
+func (*RotateAgentKeyTooManyRequests) rotateAgentKeyRes() {}
+
+type RotateAgentKeyUnauthorized Problem
+
+func (*RotateAgentKeyUnauthorized) rotateAgentKeyRes() {}
+
+type RotateAgentKeyUnprocessableEntity Problem
+
+func (*RotateAgentKeyUnprocessableEntity) rotateAgentKeyRes() {}
 
 type SearchMessagesBadRequest Problem
 
@@ -17032,6 +19760,8 @@ type TaskInfo struct {
 	EstimateMinutes OptInt       `json:"estimate_minutes"`
 	StoryPoints     OptFloat64   `json:"story_points"`
 	IsAiGenerated   bool         `json:"is_ai_generated"`
+	// The agent that created the task (is_ai_generated).
+	AiGeneratingAgentID OptUUID `json:"ai_generating_agent_id"`
 	// Send it back in If-Match when updating.
 	Version   int       `json:"version"`
 	CreatedAt time.Time `json:"created_at"`
@@ -17156,6 +19886,11 @@ func (s *TaskInfo) GetStoryPoints() OptFloat64 {
 // GetIsAiGenerated returns the value of IsAiGenerated.
 func (s *TaskInfo) GetIsAiGenerated() bool {
 	return s.IsAiGenerated
+}
+
+// GetAiGeneratingAgentID returns the value of AiGeneratingAgentID.
+func (s *TaskInfo) GetAiGeneratingAgentID() OptUUID {
+	return s.AiGeneratingAgentID
 }
 
 // GetVersion returns the value of Version.
@@ -17291,6 +20026,11 @@ func (s *TaskInfo) SetStoryPoints(val OptFloat64) {
 // SetIsAiGenerated sets the value of IsAiGenerated.
 func (s *TaskInfo) SetIsAiGenerated(val bool) {
 	s.IsAiGenerated = val
+}
+
+// SetAiGeneratingAgentID sets the value of AiGeneratingAgentID.
+func (s *TaskInfo) SetAiGeneratingAgentID(val OptUUID) {
+	s.AiGeneratingAgentID = val
 }
 
 // SetVersion sets the value of Version.
@@ -18365,6 +21105,70 @@ func (*UnresolveNoteCommentUnauthorized) unresolveNoteCommentRes() {}
 type UnresolveNoteCommentUnprocessableEntity Problem
 
 func (*UnresolveNoteCommentUnprocessableEntity) unresolveNoteCommentRes() {}
+
+type UpdateAgentBadRequest Problem
+
+func (*UpdateAgentBadRequest) updateAgentRes() {}
+
+type UpdateAgentConflict Problem
+
+func (*UpdateAgentConflict) updateAgentRes() {}
+
+type UpdateAgentForbidden Problem
+
+func (*UpdateAgentForbidden) updateAgentRes() {}
+
+type UpdateAgentNotFound Problem
+
+func (*UpdateAgentNotFound) updateAgentRes() {}
+
+type UpdateAgentRequestEntityTooLarge Problem
+
+func (*UpdateAgentRequestEntityTooLarge) updateAgentRes() {}
+
+type UpdateAgentTooManyRequests Problem
+
+func (*UpdateAgentTooManyRequests) updateAgentRes() {}
+
+type UpdateAgentToolBadRequest Problem
+
+func (*UpdateAgentToolBadRequest) updateAgentToolRes() {}
+
+type UpdateAgentToolConflict Problem
+
+func (*UpdateAgentToolConflict) updateAgentToolRes() {}
+
+type UpdateAgentToolForbidden Problem
+
+func (*UpdateAgentToolForbidden) updateAgentToolRes() {}
+
+type UpdateAgentToolNotFound Problem
+
+func (*UpdateAgentToolNotFound) updateAgentToolRes() {}
+
+type UpdateAgentToolRequestEntityTooLarge Problem
+
+func (*UpdateAgentToolRequestEntityTooLarge) updateAgentToolRes() {}
+
+type UpdateAgentToolTooManyRequests Problem
+
+func (*UpdateAgentToolTooManyRequests) updateAgentToolRes() {}
+
+type UpdateAgentToolUnauthorized Problem
+
+func (*UpdateAgentToolUnauthorized) updateAgentToolRes() {}
+
+type UpdateAgentToolUnprocessableEntity Problem
+
+func (*UpdateAgentToolUnprocessableEntity) updateAgentToolRes() {}
+
+type UpdateAgentUnauthorized Problem
+
+func (*UpdateAgentUnauthorized) updateAgentRes() {}
+
+type UpdateAgentUnprocessableEntity Problem
+
+func (*UpdateAgentUnprocessableEntity) updateAgentRes() {}
 
 type UpdateBoardBadRequest Problem
 

@@ -13,6 +13,10 @@ import (
 
 // SecurityHandler is handler for security parameters.
 type SecurityHandler interface {
+	// HandleApiKeyAuth handles apiKeyAuth security.
+	// Agent API key (POST /agents/{agent_id}/keys): the request acts as the agent, in its organization,
+	// with the rights organizations give agents. Accepted only where an operation lists it.
+	HandleApiKeyAuth(ctx context.Context, operationName OperationName, t ApiKeyAuth) (context.Context, error)
 	// HandleBearerAuth handles bearerAuth security.
 	// Access token from POST /auth/login or /auth/refresh.
 	HandleBearerAuth(ctx context.Context, operationName OperationName, t BearerAuth) (context.Context, error)
@@ -33,6 +37,37 @@ func findAuthorization(h http.Header, prefix string) (string, bool) {
 	return "", false
 }
 
+// operationRolesApiKeyAuth is a private map storing roles per operation.
+var operationRolesApiKeyAuth = map[string][]string{
+	CreateTaskOperation:       []string{},
+	GetTaskOperation:          []string{},
+	GetTaskByKeyOperation:     []string{},
+	ListTaskCommentsOperation: []string{},
+	ListTasksOperation:        []string{},
+	UpdateTaskOperation:       []string{},
+}
+
+// GetRolesForApiKeyAuth returns the required roles for the given operation.
+//
+// This is useful for authorization scenarios where you need to know which roles
+// are required for an operation.
+//
+// Example:
+//
+//	requiredRoles := GetRolesForApiKeyAuth(AddPetOperation)
+//
+// Returns nil if the operation has no role requirements or if the operation is unknown.
+func GetRolesForApiKeyAuth(operation string) []string {
+	roles, ok := operationRolesApiKeyAuth[operation]
+	if !ok {
+		return nil
+	}
+	// Return a copy to prevent external modification
+	result := make([]string, len(roles))
+	copy(result, roles)
+	return result
+}
+
 // operationRolesBearerAuth is a private map storing roles per operation.
 var operationRolesBearerAuth = map[string][]string{
 	AddChannelMemberOperation:            []string{},
@@ -42,11 +77,15 @@ var operationRolesBearerAuth = map[string][]string{
 	ArchiveChannelOperation:              []string{},
 	ArchiveProjectOperation:              []string{},
 	AssignMemberRoleOperation:            []string{},
+	AttachAgentToolOperation:             []string{},
 	AttachNoteTagOperation:               []string{},
 	AttachTaskLabelOperation:             []string{},
 	ChangePasswordOperation:              []string{},
 	CompleteSprintOperation:              []string{},
 	ConfirmMfaOperation:                  []string{},
+	CreateAgentOperation:                 []string{},
+	CreateAgentKeyOperation:              []string{},
+	CreateAgentToolOperation:             []string{},
 	CreateBoardOperation:                 []string{},
 	CreateBoardColumnOperation:           []string{},
 	CreateChannelOperation:               []string{},
@@ -66,6 +105,8 @@ var operationRolesBearerAuth = map[string][]string{
 	CreateTimeLogOperation:               []string{},
 	CreateWorkLogOperation:               []string{},
 	DeactivateUserOperation:              []string{},
+	DeleteAgentOperation:                 []string{},
+	DeleteAgentToolOperation:             []string{},
 	DeleteBoardOperation:                 []string{},
 	DeleteBoardColumnOperation:           []string{},
 	DeleteLabelOperation:                 []string{},
@@ -83,8 +124,10 @@ var operationRolesBearerAuth = map[string][]string{
 	DeleteTaskCommentOperation:           []string{},
 	DeleteTaskDependencyOperation:        []string{},
 	DeleteWorkLogOperation:               []string{},
+	DetachAgentToolOperation:             []string{},
 	DetachNoteTagOperation:               []string{},
 	DetachTaskLabelOperation:             []string{},
+	DiffAgentVersionsOperation:           []string{},
 	DiffNoteVersionsOperation:            []string{},
 	DisableMfaOperation:                  []string{},
 	DownloadMessageFileOperation:         []string{},
@@ -94,6 +137,9 @@ var operationRolesBearerAuth = map[string][]string{
 	EnrollMfaOperation:                   []string{},
 	ExportAuditActivityOperation:         []string{},
 	ExportSecurityEventsOperation:        []string{},
+	GetAgentOperation:                    []string{},
+	GetAgentToolOperation:                []string{},
+	GetAgentVersionOperation:             []string{},
 	GetChannelOperation:                  []string{},
 	GetLabelOperation:                    []string{},
 	GetMeOperation:                       []string{},
@@ -112,10 +158,16 @@ var operationRolesBearerAuth = map[string][]string{
 	GetTaskByKeyOperation:                []string{},
 	GetTimeLogSummaryOperation:           []string{},
 	GetWorkLogOperation:                  []string{},
+	GrantAgentPermissionOperation:        []string{},
 	GrantRolePermissionOperation:         []string{},
 	IngestAppUsageOperation:              []string{},
 	IngestIdlePeriodsOperation:           []string{},
 	JoinChannelOperation:                 []string{},
+	ListAgentKeysOperation:               []string{},
+	ListAgentPermissionsOperation:        []string{},
+	ListAgentToolsOperation:              []string{},
+	ListAgentVersionsOperation:           []string{},
+	ListAgentsOperation:                  []string{},
 	ListAuditActivityOperation:           []string{},
 	ListBoardsOperation:                  []string{},
 	ListChannelMembersOperation:          []string{},
@@ -170,11 +222,15 @@ var operationRolesBearerAuth = map[string][]string{
 	ReorderBoardColumnsOperation:         []string{},
 	ResendEmailVerificationOperation:     []string{},
 	ResolveNoteCommentOperation:          []string{},
+	RestoreAgentVersionOperation:         []string{},
 	RestoreNoteVersionOperation:          []string{},
 	RetryJobRunOperation:                 []string{},
+	RevokeAgentKeyOperation:              []string{},
+	RevokeAgentPermissionOperation:       []string{},
 	RevokeNoteShareOperation:             []string{},
 	RevokeRolePermissionOperation:        []string{},
 	RevokeSessionOperation:               []string{},
+	RotateAgentKeyOperation:              []string{},
 	SearchMessagesOperation:              []string{},
 	ShareNoteOperation:                   []string{},
 	StartSprintOperation:                 []string{},
@@ -186,6 +242,8 @@ var operationRolesBearerAuth = map[string][]string{
 	UnlockUserOperation:                  []string{},
 	UnpinMessageOperation:                []string{},
 	UnresolveNoteCommentOperation:        []string{},
+	UpdateAgentOperation:                 []string{},
+	UpdateAgentToolOperation:             []string{},
 	UpdateBoardOperation:                 []string{},
 	UpdateBoardColumnOperation:           []string{},
 	UpdateChannelOperation:               []string{},
@@ -228,6 +286,24 @@ func GetRolesForBearerAuth(operation string) []string {
 	return result
 }
 
+func (s *Server) securityApiKeyAuth(ctx context.Context, operationName OperationName, req *http.Request) (context.Context, bool, error) {
+	var t ApiKeyAuth
+	const parameterName = "X-API-Key"
+	value := req.Header.Get(parameterName)
+	if value == "" {
+		return ctx, false, nil
+	}
+	t.APIKey = value
+	t.Roles = operationRolesApiKeyAuth[operationName]
+	rctx, err := s.sec.HandleApiKeyAuth(ctx, operationName, t)
+	if errors.Is(err, ogenerrors.ErrSkipServerSecurity) {
+		return nil, false, nil
+	} else if err != nil {
+		return nil, false, err
+	}
+	return rctx, true, err
+}
+
 func (s *Server) securityBearerAuth(ctx context.Context, operationName OperationName, req *http.Request) (context.Context, bool, error) {
 	var t BearerAuth
 	token, ok := findAuthorization(req.Header, "Bearer")
@@ -247,11 +323,23 @@ func (s *Server) securityBearerAuth(ctx context.Context, operationName Operation
 
 // SecuritySource is provider of security values (tokens, passwords, etc.).
 type SecuritySource interface {
+	// ApiKeyAuth provides apiKeyAuth security value.
+	// Agent API key (POST /agents/{agent_id}/keys): the request acts as the agent, in its organization,
+	// with the rights organizations give agents. Accepted only where an operation lists it.
+	ApiKeyAuth(ctx context.Context, operationName OperationName) (ApiKeyAuth, error)
 	// BearerAuth provides bearerAuth security value.
 	// Access token from POST /auth/login or /auth/refresh.
 	BearerAuth(ctx context.Context, operationName OperationName) (BearerAuth, error)
 }
 
+func (s *Client) securityApiKeyAuth(ctx context.Context, operationName OperationName, req *http.Request) error {
+	t, err := s.sec.ApiKeyAuth(ctx, operationName)
+	if err != nil {
+		return errors.Wrap(err, "security source \"ApiKeyAuth\"")
+	}
+	req.Header.Set("X-API-Key", t.APIKey)
+	return nil
+}
 func (s *Client) securityBearerAuth(ctx context.Context, operationName OperationName, req *http.Request) error {
 	t, err := s.sec.BearerAuth(ctx, operationName)
 	if err != nil {

@@ -60,6 +60,12 @@ type Handler interface {
 	//
 	// POST /organizations/{org_id}/members/{user_id}/roles
 	AssignMemberRole(ctx context.Context, req *RoleAssignment, params AssignMemberRoleParams) (AssignMemberRoleRes, error)
+	// AttachAgentTool implements attachAgentTool operation.
+	//
+	// Needs configure; writes a configuration version. Attaching an attached tool changes nothing.
+	//
+	// PUT /agents/{agent_id}/tools/{tool_id}
+	AttachAgentTool(ctx context.Context, params AttachAgentToolParams) (AttachAgentToolRes, error)
 	// AttachNoteTag implements attachNoteTag operation.
 	//
 	// Idempotent; needs edit access to the note. No version is written.
@@ -95,6 +101,27 @@ type Handler interface {
 	//
 	// POST /auth/mfa/confirm
 	ConfirmMfa(ctx context.Context, req *MfaConfirmRequest) (ConfirmMfaRes, error)
+	// CreateAgent implements createAgent operation.
+	//
+	// Needs agent:create in the organization. The creator gets the admin right on the agent, and version 1
+	// of its configuration is written.
+	//
+	// POST /organizations/{org_id}/agents
+	CreateAgent(ctx context.Context, req *AgentCreateRequest, params CreateAgentParams) (CreateAgentRes, error)
+	// CreateAgentKey implements createAgentKey operation.
+	//
+	// Needs the admin right on the agent (or agent:manage). The secret is in this response only; the
+	// server keeps a SHA-256 hash. Send it as `X-API-Key` to act as the agent.
+	//
+	// POST /agents/{agent_id}/keys
+	CreateAgentKey(ctx context.Context, req *AgentKeyCreateRequest, params CreateAgentKeyParams) (CreateAgentKeyRes, error)
+	// CreateAgentTool implements createAgentTool operation.
+	//
+	// Needs agent_tool:create. `input_schema` must be a JSON Schema (draft 2020-12) that compiles, else
+	// 422 naming the problem. four_eyes implies requires_approval.
+	//
+	// POST /organizations/{org_id}/agent-tools
+	CreateAgentTool(ctx context.Context, req *AgentToolCreateRequest, params CreateAgentToolParams) (CreateAgentToolRes, error)
 	// CreateBoard implements createBoard operation.
 	//
 	// Adds a board without columns to the project (board:create); add columns with createBoardColumn.
@@ -230,6 +257,18 @@ type Handler interface {
 	//
 	// POST /users/{user_id}/deactivate
 	DeactivateUser(ctx context.Context, params DeactivateUserParams) (DeactivateUserRes, error)
+	// DeleteAgent implements deleteAgent operation.
+	//
+	// Soft-deletes the agent (admin right or agent:manage); its history stays.
+	//
+	// DELETE /agents/{agent_id}
+	DeleteAgent(ctx context.Context, params DeleteAgentParams) (DeleteAgentRes, error)
+	// DeleteAgentTool implements deleteAgentTool operation.
+	//
+	// Soft-deletes the tool (agent_tool:delete).
+	//
+	// DELETE /agent-tools/{tool_id}
+	DeleteAgentTool(ctx context.Context, params DeleteAgentToolParams) (DeleteAgentToolRes, error)
 	// DeleteBoard implements deleteBoard operation.
 	//
 	// Soft-deletes the board and its columns (board:delete). The project's default board cannot be
@@ -338,6 +377,12 @@ type Handler interface {
 	//
 	// DELETE /work-logs/{work_log_id}
 	DeleteWorkLog(ctx context.Context, params DeleteWorkLogParams) (DeleteWorkLogRes, error)
+	// DetachAgentTool implements detachAgentTool operation.
+	//
+	// Needs configure; writes a configuration version. Detaching a tool that is not attached is a 404.
+	//
+	// DELETE /agents/{agent_id}/tools/{tool_id}
+	DetachAgentTool(ctx context.Context, params DetachAgentToolParams) (DetachAgentToolRes, error)
 	// DetachNoteTag implements detachNoteTag operation.
 	//
 	// Idempotent; needs edit access to the note.
@@ -350,6 +395,12 @@ type Handler interface {
 	//
 	// DELETE /tasks/{task_id}/labels/{label_id}
 	DetachTaskLabel(ctx context.Context, params DetachTaskLabelParams) (DetachTaskLabelRes, error)
+	// DiffAgentVersions implements diffAgentVersions operation.
+	//
+	// Lists each configuration field whose value differs between `from` and `to`, with both values.
+	//
+	// GET /agents/{agent_id}/version-diff
+	DiffAgentVersions(ctx context.Context, params DiffAgentVersionsParams) (DiffAgentVersionsRes, error)
 	// DiffNoteVersions implements diffNoteVersions operation.
 	//
 	// A unified line diff (diff -u format, 3 lines of context) of the content from version `from` to
@@ -433,6 +484,24 @@ type Handler interface {
 	//
 	// POST /auth/password/forgot
 	ForgotPassword(ctx context.Context, req *ForgotPasswordRequest) (ForgotPasswordRes, error)
+	// GetAgent implements getAgent operation.
+	//
+	// Visible with any right on the agent (or agent:manage); otherwise 404.
+	//
+	// GET /agents/{agent_id}
+	GetAgent(ctx context.Context, params GetAgentParams) (GetAgentRes, error)
+	// GetAgentTool implements getAgentTool operation.
+	//
+	// Needs agent_tool:read in the tool's organization.
+	//
+	// GET /agent-tools/{tool_id}
+	GetAgentTool(ctx context.Context, params GetAgentToolParams) (GetAgentToolRes, error)
+	// GetAgentVersion implements getAgentVersion operation.
+	//
+	// The full snapshot of the configuration as of that version.
+	//
+	// GET /agents/{agent_id}/versions/{version}
+	GetAgentVersion(ctx context.Context, params GetAgentVersionParams) (GetAgentVersionRes, error)
 	// GetChannel implements getChannel operation.
 	//
 	// 404 for a private channel the caller is not a member of.
@@ -565,6 +634,13 @@ type Handler interface {
 	//
 	// GET /work-logs/{work_log_id}
 	GetWorkLog(ctx context.Context, params GetWorkLogParams) (GetWorkLogRes, error)
+	// GrantAgentPermission implements grantAgentPermission operation.
+	//
+	// Needs the admin right on the agent (or agent:manage). The user must be a member of the agent's
+	// organization. Granting a right the user already holds is a 409.
+	//
+	// POST /agents/{agent_id}/permissions
+	GrantAgentPermission(ctx context.Context, req *AgentPermissionGrant, params GrantAgentPermissionParams) (GrantAgentPermissionRes, error)
 	// GrantRolePermission implements grantRolePermission operation.
 	//
 	// Needs role:update and the granted permission itself in the organization (nobody hands out more than
@@ -598,6 +674,37 @@ type Handler interface {
 	//
 	// POST /channels/{channel_id}/join
 	JoinChannel(ctx context.Context, params JoinChannelParams) (JoinChannelRes, error)
+	// ListAgentKeys implements listAgentKeys operation.
+	//
+	// Needs the admin right on the agent (or agent:manage). Secrets are never returned.
+	//
+	// GET /agents/{agent_id}/keys
+	ListAgentKeys(ctx context.Context, params ListAgentKeysParams) (ListAgentKeysRes, error)
+	// ListAgentPermissions implements listAgentPermissions operation.
+	//
+	// Administrators of the agent see every grant; other users see their own.
+	//
+	// GET /agents/{agent_id}/permissions
+	ListAgentPermissions(ctx context.Context, params ListAgentPermissionsParams) (ListAgentPermissionsRes, error)
+	// ListAgentTools implements listAgentTools operation.
+	//
+	// Needs agent_tool:read. Newest first.
+	//
+	// GET /organizations/{org_id}/agent-tools
+	ListAgentTools(ctx context.Context, params ListAgentToolsParams) (ListAgentToolsRes, error)
+	// ListAgentVersions implements listAgentVersions operation.
+	//
+	// Newest version first.
+	//
+	// GET /agents/{agent_id}/versions
+	ListAgentVersions(ctx context.Context, params ListAgentVersionsParams) (ListAgentVersionsRes, error)
+	// ListAgents implements listAgents operation.
+	//
+	// Organization administrators (agent:manage) see every agent; other members see the agents on which
+	// they hold a permission. Newest first.
+	//
+	// GET /organizations/{org_id}/agents
+	ListAgents(ctx context.Context, params ListAgentsParams) (ListAgentsRes, error)
 	// ListAuditActivity implements listAuditActivity operation.
 	//
 	// ActivityLog rows matching every given filter, newest first (keyset pagination). Visible rows: those
@@ -998,6 +1105,13 @@ type Handler interface {
 	//
 	// POST /note-comments/{comment_id}/resolve
 	ResolveNoteComment(ctx context.Context, params ResolveNoteCommentParams) (ResolveNoteCommentRes, error)
+	// RestoreAgentVersion implements restoreAgentVersion operation.
+	//
+	// Sets the agent's configuration (and attached tools) back to the snapshot, which writes a new version
+	// (history is never rewritten). Restoring the current configuration is a 409.
+	//
+	// POST /agents/{agent_id}/versions/{version}/restore
+	RestoreAgentVersion(ctx context.Context, params RestoreAgentVersionParams) (RestoreAgentVersionRes, error)
 	// RestoreNoteVersion implements restoreNoteVersion operation.
 	//
 	// Makes the version's title and content current again as a new version; history is never rewritten.
@@ -1013,6 +1127,18 @@ type Handler interface {
 	//
 	// POST /admin/jobs/{job_id}/retry
 	RetryJobRun(ctx context.Context, params RetryJobRunParams) (RetryJobRunRes, error)
+	// RevokeAgentKey implements revokeAgentKey operation.
+	//
+	// The key answers 401 from now on. Revoking a revoked key changes nothing.
+	//
+	// POST /agent-keys/{key_id}/revoke
+	RevokeAgentKey(ctx context.Context, params RevokeAgentKeyParams) (RevokeAgentKeyRes, error)
+	// RevokeAgentPermission implements revokeAgentPermission operation.
+	//
+	// Needs the admin right on the agent (or agent:manage).
+	//
+	// DELETE /agents/{agent_id}/permissions/{permission_id}
+	RevokeAgentPermission(ctx context.Context, params RevokeAgentPermissionParams) (RevokeAgentPermissionRes, error)
 	// RevokeNoteShare implements revokeNoteShare operation.
 	//
 	// The grantee loses access at once. Needs note:update and ownership of the note (or note:manage).
@@ -1031,6 +1157,14 @@ type Handler interface {
 	//
 	// DELETE /auth/sessions/{id}
 	RevokeSession(ctx context.Context, params RevokeSessionParams) (RevokeSessionRes, error)
+	// RotateAgentKey implements rotateAgentKey operation.
+	//
+	// Creates a new key for the same agent (secret shown once) and lets the old one expire after
+	// `grace_seconds` (default 86400; 0 expires it at once), so running clients can switch without
+	// downtime. A revoked or expired key cannot be rotated (409).
+	//
+	// POST /agent-keys/{key_id}/rotate
+	RotateAgentKey(ctx context.Context, req OptAgentKeyRotateRequest, params RotateAgentKeyParams) (RotateAgentKeyRes, error)
 	// SearchMessages implements searchMessages operation.
 	//
 	// Messages the caller can read that contain all the words of q (PostgreSQL full-text search with the
@@ -1105,6 +1239,21 @@ type Handler interface {
 	//
 	// DELETE /note-comments/{comment_id}/resolve
 	UnresolveNoteComment(ctx context.Context, params UnresolveNoteCommentParams) (UnresolveNoteCommentRes, error)
+	// UpdateAgent implements updateAgent operation.
+	//
+	// Needs the configure right (or agent:manage). Changes the fields present (null clears an optional
+	// field). A change of model, provider, system prompt, goals, parameters, budgets, context limits or
+	// policies writes a new configuration version in the same transaction; name, description and status do
+	// not. A paused or archived agent can make no call and its keys answer 401.
+	//
+	// PATCH /agents/{agent_id}
+	UpdateAgent(ctx context.Context, req *AgentUpdateRequest, params UpdateAgentParams) (UpdateAgentRes, error)
+	// UpdateAgentTool implements updateAgentTool operation.
+	//
+	// Needs agent_tool:update; a new input_schema must compile.
+	//
+	// PATCH /agent-tools/{tool_id}
+	UpdateAgentTool(ctx context.Context, req *AgentToolUpdateRequest, params UpdateAgentToolParams) (UpdateAgentToolRes, error)
 	// UpdateBoard implements updateBoard operation.
 	//
 	// Changes the board's name (board:update).

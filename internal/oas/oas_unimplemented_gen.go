@@ -86,6 +86,15 @@ func (UnimplementedHandler) AssignMemberRole(ctx context.Context, req *RoleAssig
 	return r, ht.ErrNotImplemented
 }
 
+// AttachAgentTool implements attachAgentTool operation.
+//
+// Needs configure; writes a configuration version. Attaching an attached tool changes nothing.
+//
+// PUT /agents/{agent_id}/tools/{tool_id}
+func (UnimplementedHandler) AttachAgentTool(ctx context.Context, params AttachAgentToolParams) (r AttachAgentToolRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // AttachNoteTag implements attachNoteTag operation.
 //
 // Idempotent; needs edit access to the note. No version is written.
@@ -133,6 +142,36 @@ func (UnimplementedHandler) CompleteSprint(ctx context.Context, req *SprintCompl
 //
 // POST /auth/mfa/confirm
 func (UnimplementedHandler) ConfirmMfa(ctx context.Context, req *MfaConfirmRequest) (r ConfirmMfaRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// CreateAgent implements createAgent operation.
+//
+// Needs agent:create in the organization. The creator gets the admin right on the agent, and version 1
+// of its configuration is written.
+//
+// POST /organizations/{org_id}/agents
+func (UnimplementedHandler) CreateAgent(ctx context.Context, req *AgentCreateRequest, params CreateAgentParams) (r CreateAgentRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// CreateAgentKey implements createAgentKey operation.
+//
+// Needs the admin right on the agent (or agent:manage). The secret is in this response only; the
+// server keeps a SHA-256 hash. Send it as `X-API-Key` to act as the agent.
+//
+// POST /agents/{agent_id}/keys
+func (UnimplementedHandler) CreateAgentKey(ctx context.Context, req *AgentKeyCreateRequest, params CreateAgentKeyParams) (r CreateAgentKeyRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// CreateAgentTool implements createAgentTool operation.
+//
+// Needs agent_tool:create. `input_schema` must be a JSON Schema (draft 2020-12) that compiles, else
+// 422 naming the problem. four_eyes implies requires_approval.
+//
+// POST /organizations/{org_id}/agent-tools
+func (UnimplementedHandler) CreateAgentTool(ctx context.Context, req *AgentToolCreateRequest, params CreateAgentToolParams) (r CreateAgentToolRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -328,6 +367,24 @@ func (UnimplementedHandler) DeactivateUser(ctx context.Context, params Deactivat
 	return r, ht.ErrNotImplemented
 }
 
+// DeleteAgent implements deleteAgent operation.
+//
+// Soft-deletes the agent (admin right or agent:manage); its history stays.
+//
+// DELETE /agents/{agent_id}
+func (UnimplementedHandler) DeleteAgent(ctx context.Context, params DeleteAgentParams) (r DeleteAgentRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// DeleteAgentTool implements deleteAgentTool operation.
+//
+// Soft-deletes the tool (agent_tool:delete).
+//
+// DELETE /agent-tools/{tool_id}
+func (UnimplementedHandler) DeleteAgentTool(ctx context.Context, params DeleteAgentToolParams) (r DeleteAgentToolRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // DeleteBoard implements deleteBoard operation.
 //
 // Soft-deletes the board and its columns (board:delete). The project's default board cannot be
@@ -487,6 +544,15 @@ func (UnimplementedHandler) DeleteWorkLog(ctx context.Context, params DeleteWork
 	return r, ht.ErrNotImplemented
 }
 
+// DetachAgentTool implements detachAgentTool operation.
+//
+// Needs configure; writes a configuration version. Detaching a tool that is not attached is a 404.
+//
+// DELETE /agents/{agent_id}/tools/{tool_id}
+func (UnimplementedHandler) DetachAgentTool(ctx context.Context, params DetachAgentToolParams) (r DetachAgentToolRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // DetachNoteTag implements detachNoteTag operation.
 //
 // Idempotent; needs edit access to the note.
@@ -502,6 +568,15 @@ func (UnimplementedHandler) DetachNoteTag(ctx context.Context, params DetachNote
 //
 // DELETE /tasks/{task_id}/labels/{label_id}
 func (UnimplementedHandler) DetachTaskLabel(ctx context.Context, params DetachTaskLabelParams) (r DetachTaskLabelRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// DiffAgentVersions implements diffAgentVersions operation.
+//
+// Lists each configuration field whose value differs between `from` and `to`, with both values.
+//
+// GET /agents/{agent_id}/version-diff
+func (UnimplementedHandler) DiffAgentVersions(ctx context.Context, params DiffAgentVersionsParams) (r DiffAgentVersionsRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -615,6 +690,33 @@ func (UnimplementedHandler) ExportSecurityEvents(ctx context.Context, params Exp
 //
 // POST /auth/password/forgot
 func (UnimplementedHandler) ForgotPassword(ctx context.Context, req *ForgotPasswordRequest) (r ForgotPasswordRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// GetAgent implements getAgent operation.
+//
+// Visible with any right on the agent (or agent:manage); otherwise 404.
+//
+// GET /agents/{agent_id}
+func (UnimplementedHandler) GetAgent(ctx context.Context, params GetAgentParams) (r GetAgentRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// GetAgentTool implements getAgentTool operation.
+//
+// Needs agent_tool:read in the tool's organization.
+//
+// GET /agent-tools/{tool_id}
+func (UnimplementedHandler) GetAgentTool(ctx context.Context, params GetAgentToolParams) (r GetAgentToolRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// GetAgentVersion implements getAgentVersion operation.
+//
+// The full snapshot of the configuration as of that version.
+//
+// GET /agents/{agent_id}/versions/{version}
+func (UnimplementedHandler) GetAgentVersion(ctx context.Context, params GetAgentVersionParams) (r GetAgentVersionRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -810,6 +912,16 @@ func (UnimplementedHandler) GetWorkLog(ctx context.Context, params GetWorkLogPar
 	return r, ht.ErrNotImplemented
 }
 
+// GrantAgentPermission implements grantAgentPermission operation.
+//
+// Needs the admin right on the agent (or agent:manage). The user must be a member of the agent's
+// organization. Granting a right the user already holds is a 409.
+//
+// POST /agents/{agent_id}/permissions
+func (UnimplementedHandler) GrantAgentPermission(ctx context.Context, req *AgentPermissionGrant, params GrantAgentPermissionParams) (r GrantAgentPermissionRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // GrantRolePermission implements grantRolePermission operation.
 //
 // Needs role:update and the granted permission itself in the organization (nobody hands out more than
@@ -852,6 +964,52 @@ func (UnimplementedHandler) IngestIdlePeriods(ctx context.Context, req *IdlePeri
 //
 // POST /channels/{channel_id}/join
 func (UnimplementedHandler) JoinChannel(ctx context.Context, params JoinChannelParams) (r JoinChannelRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListAgentKeys implements listAgentKeys operation.
+//
+// Needs the admin right on the agent (or agent:manage). Secrets are never returned.
+//
+// GET /agents/{agent_id}/keys
+func (UnimplementedHandler) ListAgentKeys(ctx context.Context, params ListAgentKeysParams) (r ListAgentKeysRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListAgentPermissions implements listAgentPermissions operation.
+//
+// Administrators of the agent see every grant; other users see their own.
+//
+// GET /agents/{agent_id}/permissions
+func (UnimplementedHandler) ListAgentPermissions(ctx context.Context, params ListAgentPermissionsParams) (r ListAgentPermissionsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListAgentTools implements listAgentTools operation.
+//
+// Needs agent_tool:read. Newest first.
+//
+// GET /organizations/{org_id}/agent-tools
+func (UnimplementedHandler) ListAgentTools(ctx context.Context, params ListAgentToolsParams) (r ListAgentToolsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListAgentVersions implements listAgentVersions operation.
+//
+// Newest version first.
+//
+// GET /agents/{agent_id}/versions
+func (UnimplementedHandler) ListAgentVersions(ctx context.Context, params ListAgentVersionsParams) (r ListAgentVersionsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListAgents implements listAgents operation.
+//
+// Organization administrators (agent:manage) see every agent; other members see the agents on which
+// they hold a permission. Newest first.
+//
+// GET /organizations/{org_id}/agents
+func (UnimplementedHandler) ListAgents(ctx context.Context, params ListAgentsParams) (r ListAgentsRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -1429,6 +1587,16 @@ func (UnimplementedHandler) ResolveNoteComment(ctx context.Context, params Resol
 	return r, ht.ErrNotImplemented
 }
 
+// RestoreAgentVersion implements restoreAgentVersion operation.
+//
+// Sets the agent's configuration (and attached tools) back to the snapshot, which writes a new version
+// (history is never rewritten). Restoring the current configuration is a 409.
+//
+// POST /agents/{agent_id}/versions/{version}/restore
+func (UnimplementedHandler) RestoreAgentVersion(ctx context.Context, params RestoreAgentVersionParams) (r RestoreAgentVersionRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // RestoreNoteVersion implements restoreNoteVersion operation.
 //
 // Makes the version's title and content current again as a new version; history is never rewritten.
@@ -1447,6 +1615,24 @@ func (UnimplementedHandler) RestoreNoteVersion(ctx context.Context, params Resto
 //
 // POST /admin/jobs/{job_id}/retry
 func (UnimplementedHandler) RetryJobRun(ctx context.Context, params RetryJobRunParams) (r RetryJobRunRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// RevokeAgentKey implements revokeAgentKey operation.
+//
+// The key answers 401 from now on. Revoking a revoked key changes nothing.
+//
+// POST /agent-keys/{key_id}/revoke
+func (UnimplementedHandler) RevokeAgentKey(ctx context.Context, params RevokeAgentKeyParams) (r RevokeAgentKeyRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// RevokeAgentPermission implements revokeAgentPermission operation.
+//
+// Needs the admin right on the agent (or agent:manage).
+//
+// DELETE /agents/{agent_id}/permissions/{permission_id}
+func (UnimplementedHandler) RevokeAgentPermission(ctx context.Context, params RevokeAgentPermissionParams) (r RevokeAgentPermissionRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -1474,6 +1660,17 @@ func (UnimplementedHandler) RevokeRolePermission(ctx context.Context, params Rev
 //
 // DELETE /auth/sessions/{id}
 func (UnimplementedHandler) RevokeSession(ctx context.Context, params RevokeSessionParams) (r RevokeSessionRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// RotateAgentKey implements rotateAgentKey operation.
+//
+// Creates a new key for the same agent (secret shown once) and lets the old one expire after
+// `grace_seconds` (default 86400; 0 expires it at once), so running clients can switch without
+// downtime. A revoked or expired key cannot be rotated (409).
+//
+// POST /agent-keys/{key_id}/rotate
+func (UnimplementedHandler) RotateAgentKey(ctx context.Context, req OptAgentKeyRotateRequest, params RotateAgentKeyParams) (r RotateAgentKeyRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -1581,6 +1778,27 @@ func (UnimplementedHandler) UnpinMessage(ctx context.Context, params UnpinMessag
 //
 // DELETE /note-comments/{comment_id}/resolve
 func (UnimplementedHandler) UnresolveNoteComment(ctx context.Context, params UnresolveNoteCommentParams) (r UnresolveNoteCommentRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// UpdateAgent implements updateAgent operation.
+//
+// Needs the configure right (or agent:manage). Changes the fields present (null clears an optional
+// field). A change of model, provider, system prompt, goals, parameters, budgets, context limits or
+// policies writes a new configuration version in the same transaction; name, description and status do
+// not. A paused or archived agent can make no call and its keys answer 401.
+//
+// PATCH /agents/{agent_id}
+func (UnimplementedHandler) UpdateAgent(ctx context.Context, req *AgentUpdateRequest, params UpdateAgentParams) (r UpdateAgentRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// UpdateAgentTool implements updateAgentTool operation.
+//
+// Needs agent_tool:update; a new input_schema must compile.
+//
+// PATCH /agent-tools/{tool_id}
+func (UnimplementedHandler) UpdateAgentTool(ctx context.Context, req *AgentToolUpdateRequest, params UpdateAgentToolParams) (r UpdateAgentToolRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
