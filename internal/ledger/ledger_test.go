@@ -34,7 +34,7 @@ type env struct {
 
 var jan = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func newEnv(t *testing.T, db *database.DB) env {
+func newEnv(t testing.TB, db *database.DB) env {
 	t.Helper()
 	org := testfix.Org(t, db.Ent, "Acme")
 	var ag *ent.Agent
@@ -51,7 +51,7 @@ func newEnv(t *testing.T, db *database.DB) env {
 	return env{db: db, org: org, agent: ag, l: l}
 }
 
-func mustPrice(t *testing.T, db *database.DB, in ledger.PriceInput) *ent.ModelPrice {
+func mustPrice(t testing.TB, db *database.DB, in ledger.PriceInput) *ent.ModelPrice {
 	t.Helper()
 	p, err := ledger.CreatePrice(testfix.System(), db.Ent, in)
 	if err != nil {
