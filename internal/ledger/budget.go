@@ -17,6 +17,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/predicate"
 	"github.com/worksynapse/worksynapse/ent/securityauditlog"
 	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/requestmeta"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
@@ -354,6 +355,13 @@ type OrganizationBudgetInput struct {
 // SetOrganizationBudget changes the organization's budgets; privacy asks
 // organization:update, and the audit hook records the change.
 func (l *Ledger) SetOrganizationBudget(ctx context.Context, orgID uuid.UUID, in OrganizationBudgetInput) (*BudgetStatus, error) {
+	// Members without the right learn that they lack it; others learn nothing.
+	if v := viewer.FromContext(ctx); !v.Can(orgID, "organization", viewer.ActionUpdate) {
+		if v.IsMember(orgID) {
+			return nil, problem.Forbidden("changing budgets needs organization:update")
+		}
+		return nil, notFoundOrg()
+	}
 	err := database.WithTx(ctx, l.client, func(tx *ent.Tx) error {
 		u := tx.Organization.UpdateOneID(orgID).SetBudgetWarnPercent(in.WarnPercent)
 		if in.Monthly != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/modelprice"
 	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
 )
 
@@ -208,4 +209,21 @@ func utcPtr(t *time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
+}
+
+// PriceFilter narrows ListPrices.
+type PriceFilter struct {
+	Provider, Model *string
+}
+
+// ListPrices pages through the catalog, newest first.
+func ListPrices(ctx context.Context, client *ent.Client, f PriceFilter, p pagination.Params) (pagination.Page[*ent.ModelPrice], error) {
+	q := client.ModelPrice.Query()
+	if f.Provider != nil {
+		q.Where(modelprice.ProviderEQ(modelprice.Provider(*f.Provider)))
+	}
+	if f.Model != nil {
+		q.Where(modelprice.Model(*f.Model))
+	}
+	return pagination.List(ctx, q, p, func(m *ent.ModelPrice) uuid.UUID { return m.ID })
 }
