@@ -58,7 +58,6 @@ func Reprice(ctx context.Context, client *ent.Client, from, to time.Time) (Repri
 			SetSeverity(securityauditlog.SeverityInfo).SetDetails(map[string]any{
 			"from": from.UTC().Format(time.RFC3339), "to": to.UTC().Format(time.RFC3339),
 			"examined": res.Examined, "changed": res.Changed, "unpriced": res.Unpriced,
-			"by": viewer.FromContext(ctx).SystemReason(),
 		}).Exec(sctx)
 	})
 	return res, err
