@@ -27,7 +27,7 @@ func (h *Handler) ListModelPrices(ctx context.Context, params oas.ListModelPrice
 	if err != nil {
 		return nil, err
 	}
-	return &oas.ModelPricePage{Items: mapItems(page.Items, ToAPIModelPrice), NextCursor: optStr(page.NextCursor)}, nil
+	return &oas.ModelPricePage{Items: mapItems(page.Items, ToAPIModelPrice), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // CreateModelPrice implements POST /model-prices.

@@ -94,6 +94,9 @@ func lines(ctx context.Context, c *ent.Client, now time.Time, loc *time.Location
 			if limit == nil {
 				continue
 			}
+			// Reservations are summed before calls: a settlement committing
+			// between the two reads (hold settled, cost added) is then counted
+			// twice, never missed, so a race can only over-estimate use.
 			if !measured {
 				r, err := sumInt64(ctx, c.BudgetReservation.Query().Where(s.holds,
 					budgetreservation.StatusEQ(budgetreservation.StatusReserved),

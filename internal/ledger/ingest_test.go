@@ -185,6 +185,13 @@ func TestRollupEqualsLiveAndPrivacy(t *testing.T) {
 		if len(month.Top) != 1 || month.Top[0].Key != "gpt-x" || len(month.Series) != 2 {
 			t.Errorf("by model per month: %+v", month)
 		}
+		// Calls on Sat 7, Sun 8, Mon 9 and Tue 10 March fall into the ISO weeks of Mon 2 and Mon 9 March.
+		week, _ := ledger.Costs(ctx, db.Ent, now, ledger.CostQuery{OrganizationID: e.org.ID, Interval: "week",
+			From: now.AddDate(0, 0, -5), To: now})
+		if len(week.Series) != 2 || week.Series[0].Bucket.Day() != 2 || week.Series[1].Bucket.Day() != 9 ||
+			week.Series[0].Calls+week.Series[1].Calls != 12 {
+			t.Errorf("weekly series: %+v", week.Series)
+		}
 		// Another organization's admin sees nothing of it.
 		other := testfix.Org(t, db.Ent, "Other")
 		actx := testfix.AsRole(t, db.Ent, testfix.User(t, db.Ent, "admin"), other, seed.RoleAdmin)
