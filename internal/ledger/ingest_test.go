@@ -157,6 +157,18 @@ func TestRollupEqualsLiveAndPrivacy(t *testing.T) {
 				}
 			}
 		}
+		// Two replicas rolling up the same day at once write the same rows.
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := ledger.RollupDay(ctx, db.Ent, now.AddDate(0, 0, -1)); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
 		if n, _ := db.Ent.AgentCostLog.Query().Where(agentcostlog.ModelEQ("gpt-x")).Count(ctx); n != 3 {
 			t.Errorf("rollup rows %d, want 3", n)
 		}

@@ -211,6 +211,12 @@ func TestReserveSettleAndDeny(t *testing.T) {
 		if r, _ := db.Ent.BudgetReservation.Get(ctx, res2.ID); r.Status != budgetreservation.StatusReleased {
 			t.Errorf("expired reservation %s", r.Status)
 		}
+		// A model without a price cannot be estimated: no hold, no denial.
+		unknown := e.req(1000, 1000)
+		unknown.Model = "unknown-model"
+		if r, err := e.l.Reserve(ctx, unknown); r != nil || err != nil {
+			t.Errorf("unpriced reserve: %v %v", r, err)
+		}
 		// The organization's daily budget applies too.
 		testfix.Tx(t, ctx, db.Ent, func(tx *ent.Tx) error {
 			return tx.Organization.UpdateOneID(e.org.ID).SetDailyBudgetMicros(2000).Exec(ctx)
