@@ -34,6 +34,12 @@ func (Organization) Fields() []ent.Field {
 			Annotations(oasfield.Range(1, 3650)),
 		field.Bool("manager_tracking_enabled").Default(false).
 			Comment("Lets managers see aggregated work-tracking data of their project members (privacy first: off)"),
+		field.Int64("monthly_budget_micros").Optional().Nillable().NonNegative().Annotations(oasfield.Min(0)).
+			Comment("LLM spend limit of all the organization's agents per calendar month (time_zone), micro-USD; null = none"),
+		field.Int64("daily_budget_micros").Optional().Nillable().NonNegative().Annotations(oasfield.Min(0)).
+			Comment("LLM spend limit of all the organization's agents per calendar day (time_zone), micro-USD; null = none"),
+		field.Int("budget_warn_percent").Default(80).Range(1, 100).Annotations(oasfield.Range(1, 100)).
+			Comment("Share of an organization budget at which a warning event is written"),
 	}
 }
 

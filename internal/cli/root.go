@@ -33,6 +33,7 @@ func NewRoot() *cobra.Command {
 	root.PersistentFlags().String("database.url", "", "database URL (overrides WORKSYNAPSE_DATABASE_URL)")
 	root.AddCommand(newServeCmd(), newMigrateCmd(), newCreateAdminCmd(), newSeedCmd(), newHealthcheckCmd(), newJobsCmd())
 	root.AddCommand(newAuditCmd())
+	root.AddCommand(newPricesCmd())
 	return root
 }
 

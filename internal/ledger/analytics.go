@@ -1,0 +1,312 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/ent/agentcall"
+	"github.com/worksynapse/worksynapse/ent/agentcostlog"
+	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/viewer"
+)
+
+// MaxRangeDays bounds an analytics query.
+const MaxRangeDays = 366
+
+// CostQuery asks for cost analytics of one organization. From and To are
+// calendar dates (inclusive) in the organization's time zone.
+type CostQuery struct {
+	OrganizationID uuid.UUID
+	GroupBy        string // organization, agent, user, model, project, task, sprint
+	Interval       string // day, week, month
+	From, To       time.Time
+	Top            int
+	// Live computes past days from the calls too instead of the rollup.
+	Live bool
+}
+
+// Figures are the sums of a set of calls.
+type Figures struct {
+	Calls, PromptTokens, CompletionTokens, CachedTokens, CostMicros, UnpricedCalls int64
+}
+
+func (f *Figures) add(g Figures) {
+	f.Calls += g.Calls
+	f.PromptTokens += g.PromptTokens
+	f.CompletionTokens += g.CompletionTokens
+	f.CachedTokens += g.CachedTokens
+	f.CostMicros += g.CostMicros
+	f.UnpricedCalls += g.UnpricedCalls
+}
+
+// CostGroup is one group's totals.
+type CostGroup struct {
+	Key    string
+	Totals Figures
+}
+
+// CostPoint is one group's figures in one bucket of the series.
+type CostPoint struct {
+	Bucket time.Time // first day of the day, ISO week or month (a date at 00:00 UTC)
+	Key    string
+	Figures
+}
+
+// CostReport answers a CostQuery.
+type CostReport struct {
+	Totals Figures
+	Top    []CostGroup
+	Series []CostPoint
+}
+
+// fact is one day's figures of one group.
+type fact struct {
+	day time.Time
+	key string
+	Figures
+}
+
+var groupings = map[string]bool{"organization": true, "agent": true, "user": true, "model": true,
+	"project": true, "task": true, "sprint": true}
+
+// rolledUp are the groupings the daily rollup can answer.
+var rolledUp = map[string]bool{"organization": true, "agent": true, "model": true}
+
+// Costs answers cost analytics of an organization: totals, the top groups
+// by cost and a time series. Past days of the organization/agent/model
+// groupings come from the AgentCostLog rollup and today live from the
+// calls; the other groupings (which the rollup does not carry) are live.
+// The caller needs agent_call:read in the organization (404 otherwise, so
+// another organization's existence does not leak).
+func Costs(ctx context.Context, client *ent.Client, now time.Time, q CostQuery) (*CostReport, error) {
+	if err := q.validate(); err != nil {
+		return nil, err
+	}
+	if !viewer.FromContext(ctx).Can(q.OrganizationID, "agent_call", viewer.ActionRead) {
+		return nil, notFoundOrg()
+	}
+	// The permission was checked above for the whole organization.
+	sctx := system(ctx, "cost analytics")
+	org, err := client.Organization.Get(sctx, q.OrganizationID)
+	if err != nil {
+		return nil, err
+	}
+	loc := Location(org)
+	n := now.In(loc)
+	today := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC)
+	var facts []fact
+	liveFrom := q.From
+	if rolledUp[q.GroupBy] && !q.Live && q.From.Before(today) {
+		lastRolled := minTime(q.To, today.AddDate(0, 0, -1))
+		if facts, err = rollupFacts(sctx, client, q, lastRolled); err != nil {
+			return nil, err
+		}
+		liveFrom = lastRolled.AddDate(0, 0, 1)
+	}
+	if !liveFrom.After(q.To) {
+		live, err := liveFacts(sctx, client, q, loc, liveFrom)
+		if err != nil {
+			return nil, err
+		}
+		facts = append(facts, live...)
+	}
+	return q.report(facts), nil
+}
+
+func (q *CostQuery) validate() error {
+	if q.GroupBy == "" {
+		q.GroupBy = "agent"
+	}
+	if q.Interval == "" {
+		q.Interval = "day"
+	}
+	if q.Top <= 0 {
+		q.Top = 10
+	}
+	q.From = dateOf(q.From)
+	q.To = dateOf(q.To)
+	switch {
+	case !groupings[q.GroupBy]:
+		return problem.Validation("group_by must be one of organization, agent, user, model, project, task, sprint")
+	case q.Interval != "day" && q.Interval != "week" && q.Interval != "month":
+		return problem.Validation("interval must be day, week or month")
+	case q.To.Before(q.From):
+		return problem.Validation("to is before from")
+	case q.To.Sub(q.From) > MaxRangeDays*24*time.Hour:
+		return problem.Validation(fmt.Sprintf("the range spans more than %d days", MaxRangeDays))
+	}
+	return nil
+}
+
+func rollupFacts(ctx context.Context, client *ent.Client, q CostQuery, last time.Time) ([]fact, error) {
+	rows, err := client.AgentCostLog.Query().Where(agentcostlog.OrganizationID(q.OrganizationID),
+		agentcostlog.DayGTE(q.From), agentcostlog.DayLTE(last)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: analytics rollup: %w", err)
+	}
+	out := make([]fact, len(rows))
+	for i, r := range rows {
+		key := r.Model
+		switch q.GroupBy {
+		case "agent":
+			key = r.AgentID.String()
+		case "organization":
+			key = r.OrganizationID.String()
+		}
+		out[i] = fact{day: dateOf(r.Day), key: key, Figures: Figures{Calls: int64(r.Calls),
+			PromptTokens: int64(r.PromptTokens), CompletionTokens: int64(r.CompletionTokens),
+			CachedTokens: int64(r.CachedTokens), CostMicros: r.CostMicros, UnpricedCalls: int64(r.UnpricedCalls)}}
+	}
+	return out, nil
+}
+
+// liveFacts reads the calls of [from, q.To] (dates in loc), one fact per call.
+func liveFacts(ctx context.Context, client *ent.Client, q CostQuery, loc *time.Location, from time.Time) ([]fact, error) {
+	start, _ := dayBounds(from, loc)
+	_, end := dayBounds(q.To, loc)
+	calls, err := client.AgentCall.Query().Where(agentcall.OrganizationID(q.OrganizationID),
+		agentcall.StartedAtGTE(start), agentcall.StartedAtLT(end)).
+		Select(agentcall.FieldOrganizationID, agentcall.FieldAgentID, agentcall.FieldUserID, agentcall.FieldModel,
+			agentcall.FieldTaskID, agentcall.FieldStartedAt, agentcall.FieldPromptTokens, agentcall.FieldCompletionTokens,
+			agentcall.FieldCachedTokens, agentcall.FieldCostMicros, agentcall.FieldUnpriced).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: analytics calls: %w", err)
+	}
+	tasks, err := taskHomes(ctx, client, q.GroupBy, calls)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]fact, len(calls))
+	for i, c := range calls {
+		f := Figures{Calls: 1, PromptTokens: int64(c.PromptTokens), CompletionTokens: int64(c.CompletionTokens),
+			CachedTokens: int64(c.CachedTokens)}
+		if c.CostMicros != nil {
+			f.CostMicros = *c.CostMicros
+		}
+		if c.Unpriced {
+			f.UnpricedCalls = 1
+		}
+		out[i] = fact{day: dateOf(c.StartedAt.In(loc)), key: callKey(q.GroupBy, c, tasks), Figures: f}
+	}
+	return out, nil
+}
+
+// taskHomes maps the calls' tasks to their project or sprint id.
+func taskHomes(ctx context.Context, client *ent.Client, groupBy string, calls []*ent.AgentCall) (map[uuid.UUID]string, error) {
+	if groupBy != "project" && groupBy != "sprint" {
+		return nil, nil
+	}
+	var ids []uuid.UUID
+	for _, c := range calls {
+		if c.TaskID != nil {
+			ids = append(ids, *c.TaskID)
+		}
+	}
+	ts, err := client.Task.Query().Where(task.IDIn(ids...)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: analytics tasks: %w", err)
+	}
+	out := make(map[uuid.UUID]string, len(ts))
+	for _, t := range ts {
+		out[t.ID] = t.ProjectID.String()
+		if groupBy == "sprint" {
+			out[t.ID] = idString(t.SprintID)
+		}
+	}
+	return out, nil
+}
+
+func callKey(groupBy string, c *ent.AgentCall, tasks map[uuid.UUID]string) string {
+	switch groupBy {
+	case "organization":
+		return c.OrganizationID.String()
+	case "agent":
+		return c.AgentID.String()
+	case "user":
+		return idString(c.UserID)
+	case "model":
+		return c.Model
+	case "task":
+		return idString(c.TaskID)
+	}
+	if c.TaskID == nil {
+		return ""
+	}
+	return tasks[*c.TaskID]
+}
+
+func idString(id *uuid.UUID) string {
+	if id == nil {
+		return ""
+	}
+	return id.String()
+}
+
+// report folds the facts into totals, top groups and the series.
+func (q CostQuery) report(facts []fact) *CostReport {
+	r := &CostReport{}
+	groups := map[string]*Figures{}
+	points := map[[2]string]*CostPoint{}
+	for _, f := range facts {
+		r.Totals.add(f.Figures)
+		if groups[f.key] == nil {
+			groups[f.key] = &Figures{}
+		}
+		groups[f.key].add(f.Figures)
+		b := bucket(f.day, q.Interval)
+		k := [2]string{b.Format(time.DateOnly), f.key}
+		if points[k] == nil {
+			points[k] = &CostPoint{Bucket: b, Key: f.key}
+		}
+		points[k].add(f.Figures)
+	}
+	for k, g := range groups {
+		r.Top = append(r.Top, CostGroup{Key: k, Totals: *g})
+	}
+	sort.Slice(r.Top, func(i, j int) bool {
+		if r.Top[i].Totals.CostMicros != r.Top[j].Totals.CostMicros {
+			return r.Top[i].Totals.CostMicros > r.Top[j].Totals.CostMicros
+		}
+		return r.Top[i].Key < r.Top[j].Key
+	})
+	r.Top = r.Top[:min(len(r.Top), q.Top)]
+	for _, p := range points {
+		r.Series = append(r.Series, *p)
+	}
+	sort.Slice(r.Series, func(i, j int) bool {
+		if !r.Series[i].Bucket.Equal(r.Series[j].Bucket) {
+			return r.Series[i].Bucket.Before(r.Series[j].Bucket)
+		}
+		return r.Series[i].Key < r.Series[j].Key
+	})
+	return r
+}
+
+// bucket is the first day of day's interval (ISO weeks start on Monday).
+func bucket(day time.Time, interval string) time.Time {
+	switch interval {
+	case "week":
+		return day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
+	case "month":
+		return time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC)
+	}
+	return day
+}
+
+// dateOf is t's calendar date (in t's location) at 00:00 UTC.
+func dateOf(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}

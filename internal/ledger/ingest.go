@@ -1,0 +1,165 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
+
+	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/ent/agentcall"
+	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
+	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/viewer"
+)
+
+// MaxBatch is the most calls one report may carry.
+const MaxBatch = 500
+
+// ReportedCall is a call a runtime made to a provider itself.
+type ReportedCall struct {
+	AgentID                                      uuid.UUID
+	ClientCallID                                 string
+	Provider, Model                              string
+	PromptTokens, CompletionTokens, CachedTokens int
+	Status                                       agentcall.Status
+	StartedAt                                    time.Time
+	LatencyMs                                    *int
+	SessionID, TaskID                            *uuid.UUID
+	ErrorCode, ErrorMessage, ProviderRequestID   string
+}
+
+// ReportResult is the stored record of one reported call; Duplicate is
+// true when an earlier report with the same client call id had stored it.
+type ReportResult struct {
+	Call      *ent.AgentCall
+	Duplicate bool
+}
+
+// CheckUse returns the agent if the caller may act for it: the agent's
+// own key, or a member of its organization holding agent:manage there or an
+// AgentUserPermission use/configure/admin on it. Anything else is 404 when
+// the caller cannot see the organization and 403 otherwise.
+func CheckUse(ctx context.Context, client *ent.Client, agentID uuid.UUID) (*ent.Agent, error) {
+	v := viewer.FromContext(ctx)
+	ag, err := client.Agent.Get(system(ctx, "check agent use"), agentID)
+	if ent.IsNotFound(err) || (err == nil && !v.IsSystem() && !v.Superuser && !v.IsMember(ag.OrganizationID) && v.AgentID != agentID) {
+		return nil, problem.NotFound("agent not found")
+	}
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case v.AgentID != uuid.Nil:
+		if v.AgentID == agentID {
+			return ag, nil
+		}
+	case v.Can(ag.OrganizationID, "agent", viewer.ActionManage):
+		return ag, nil
+	case v.UserID != uuid.Nil:
+		ok, err := client.AgentUserPermission.Query().Where(agentuserpermission.AgentID(agentID),
+			agentuserpermission.UserID(v.UserID), agentuserpermission.PermissionIn(
+				agentuserpermission.PermissionUse, agentuserpermission.PermissionConfigure,
+				agentuserpermission.PermissionAdmin)).Exist(system(ctx, "check agent use"))
+		if err != nil || ok {
+			return ag, err
+		}
+	}
+	return nil, problem.Forbidden("the caller may not use this agent")
+}
+
+// Report records calls reported by a runtime (source=reported), priced as
+// gateway calls are, in one transaction. It is idempotent by client call id
+// per agent: INSERT ... ON CONFLICT DO NOTHING on the unique index, then
+// the stored rows are read back, so a retry (even a concurrent one) gets the
+// first record and never a second row. Results follow the input order.
+func (l *Ledger) Report(ctx context.Context, calls []ReportedCall) ([]ReportResult, error) {
+	if len(calls) == 0 || len(calls) > MaxBatch {
+		return nil, problem.Validation(fmt.Sprintf("a report carries 1 to %d calls", MaxBatch))
+	}
+	agents := map[uuid.UUID]*ent.Agent{}
+	keys := map[[2]string]bool{}
+	for _, c := range calls {
+		if _, ok := agents[c.AgentID]; !ok {
+			ag, err := CheckUse(ctx, l.client, c.AgentID)
+			if err != nil {
+				return nil, err
+			}
+			agents[c.AgentID] = ag
+		}
+		keys[[2]string{c.Provider, c.Model}] = true
+	}
+	var user *uuid.UUID
+	if v := viewer.FromContext(ctx); v != nil && v.UserID != uuid.Nil {
+		user = &v.UserID
+	}
+	sctx := system(ctx, "record reported calls")
+	var out []ReportResult
+	err := database.WithTx(sctx, l.client, func(tx *ent.Tx) error {
+		book, err := loadPrices(sctx, tx.Client(), keys)
+		if err != nil {
+			return err
+		}
+		ids := make([]uuid.UUID, len(calls))
+		builders := make([]*ent.AgentCallCreate, len(calls))
+		now := l.now()
+		for i, c := range calls {
+			ids[i] = uuid.Must(uuid.NewV7())
+			builders[i] = reportedCreate(tx, c, agents[c.AgentID].OrganizationID, user, now).SetID(ids[i])
+			applyPrice(builders[i].Mutation(), book.at(c.Provider, c.Model, c.StartedAt),
+				Usage{int64(c.PromptTokens), int64(c.CompletionTokens), int64(c.CachedTokens)})
+		}
+		err = tx.AgentCall.CreateBulk(builders...).OnConflict(
+			sql.ConflictColumns(agentcall.FieldAgentID, agentcall.FieldClientCallID),
+			sql.ConflictWhere(sql.NotNull(agentcall.FieldClientCallID)),
+		).DoNothing().Exec(sctx)
+		if err != nil {
+			return fmt.Errorf("ledger: insert reported calls: %w", err)
+		}
+		out, err = readBack(sctx, tx, calls, ids)
+		return err
+	})
+	return out, err
+}
+
+func reportedCreate(tx *ent.Tx, c ReportedCall, org uuid.UUID, user *uuid.UUID, now time.Time) *ent.AgentCallCreate {
+	b := tx.AgentCall.Create().SetOrganizationID(org).SetAgentID(c.AgentID).SetNillableUserID(user).
+		SetNillableSessionID(c.SessionID).SetNillableTaskID(c.TaskID).SetSource(agentcall.SourceReported).
+		SetClientCallID(c.ClientCallID).SetProvider(agentcall.Provider(c.Provider)).SetModel(c.Model).
+		SetPromptTokens(c.PromptTokens).SetCompletionTokens(c.CompletionTokens).SetCachedTokens(c.CachedTokens).
+		SetStatus(c.Status).SetStartedAt(c.StartedAt.UTC()).SetCreatedAt(now).SetNillableLatencyMs(c.LatencyMs).
+		SetErrorCode(truncate(c.ErrorCode, 100)).SetErrorMessage(truncate(c.ErrorMessage, 2000)).
+		SetProviderRequestID(truncate(c.ProviderRequestID, 200))
+	return b
+}
+
+// readBack loads the stored row of every (agent, client call id); a row
+// whose id is not the one this report generated was stored before.
+func readBack(ctx context.Context, tx *ent.Tx, calls []ReportedCall, ids []uuid.UUID) ([]ReportResult, error) {
+	byAgent := map[uuid.UUID][]string{}
+	for _, c := range calls {
+		byAgent[c.AgentID] = append(byAgent[c.AgentID], c.ClientCallID)
+	}
+	stored := map[[2]string]*ent.AgentCall{}
+	for ag, cids := range byAgent {
+		rows, err := tx.AgentCall.Query().Where(agentcall.AgentID(ag), agentcall.ClientCallIDIn(cids...)).All(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("ledger: read reported calls: %w", err)
+		}
+		for _, r := range rows {
+			stored[[2]string{ag.String(), *r.ClientCallID}] = r
+		}
+	}
+	out := make([]ReportResult, len(calls))
+	for i, c := range calls {
+		r := stored[[2]string{c.AgentID.String(), c.ClientCallID}]
+		if r == nil {
+			return nil, fmt.Errorf("ledger: reported call %q was not stored", c.ClientCallID)
+		}
+		out[i] = ReportResult{Call: r, Duplicate: r.ID != ids[i]}
+	}
+	return out, nil
+}

@@ -1,0 +1,229 @@
+package ledger_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/ent/agentcall"
+	"github.com/worksynapse/worksynapse/ent/agentcostlog"
+	"github.com/worksynapse/worksynapse/ent/securityauditlog"
+	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/ledger"
+	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/seed"
+	"github.com/worksynapse/worksynapse/internal/testdb"
+	"github.com/worksynapse/worksynapse/internal/testfix"
+)
+
+func (e env) reported(id string, at time.Time) ledger.ReportedCall {
+	return ledger.ReportedCall{AgentID: e.agent.ID, ClientCallID: id, Provider: "openai_compatible", Model: "gpt-x",
+		PromptTokens: 1000, CompletionTokens: 250, Status: agentcall.StatusSuccess, StartedAt: at}
+}
+
+func TestReportIsIdempotent(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(t, db)
+		ctx := testfix.System()
+		at := time.Date(2026, 3, 9, 8, 0, 0, 0, time.UTC)
+		first, err := e.l.Report(ctx, []ledger.ReportedCall{e.reported("a", at), e.reported("b", at), e.reported("a", at)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 1000*1 + 250*4 = 2000 micro-USD.
+		if first[0].Duplicate || first[1].Duplicate || !first[2].Duplicate || first[2].Call.ID != first[0].Call.ID ||
+			*first[0].Call.CostMicros != 2000 || first[0].Call.Source != agentcall.SourceReported {
+			t.Fatalf("first report: %+v", first)
+		}
+		// A retry of the whole batch returns the same rows and writes none.
+		again, err := e.l.Report(ctx, []ledger.ReportedCall{e.reported("b", at), e.reported("a", at)})
+		if err != nil || !again[0].Duplicate || again[0].Call.ID != first[1].Call.ID || again[1].Call.ID != first[0].Call.ID {
+			t.Fatalf("retry: %v %+v", err, again)
+		}
+		// Concurrent retries of one call (PostgreSQL runs them truly in parallel).
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := e.l.Report(ctx, []ledger.ReportedCall{e.reported("c", at)})
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, _ := db.Ent.AgentCall.Query().Count(ctx); n != 3 {
+			t.Errorf("stored calls %d, want 3", n)
+		}
+	})
+}
+
+func TestReportNeedsUsePermission(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(t, db)
+		member := testfix.User(t, db.Ent, "member")
+		mctx := testfix.AsRole(t, db.Ent, member, e.org, seed.RoleViewer)
+		stranger := testfix.User(t, db.Ent, "stranger")
+		at := time.Date(2026, 3, 9, 8, 0, 0, 0, time.UTC)
+		_, err := e.l.Report(mctx, []ledger.ReportedCall{e.reported("x", at)})
+		if p, ok := problem.As(err); !ok || p.Status != 403 {
+			t.Errorf("member without use: %v", err)
+		}
+		_, err = e.l.Report(testfix.ViewerOf(t, db.Ent, stranger), []ledger.ReportedCall{e.reported("x", at)})
+		if p, ok := problem.As(err); !ok || p.Status != 404 {
+			t.Errorf("stranger: %v", err)
+		}
+		testfix.Tx(t, testfix.System(), db.Ent, func(tx *ent.Tx) error {
+			return tx.AgentUserPermission.Create().SetOrganizationID(e.org.ID).SetAgentID(e.agent.ID).
+				SetUserID(member.ID).SetPermission("use").Exec(testfix.System())
+		})
+		res, err := e.l.Report(testfix.ViewerOf(t, db.Ent, member), []ledger.ReportedCall{e.reported("x", at)})
+		if err != nil || *res[0].Call.UserID != member.ID {
+			t.Errorf("member with use: %v", err)
+		}
+	})
+}
+
+func TestRepriceIsIdempotentAndAudited(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(t, db)
+		ctx := testfix.System()
+		at := time.Date(2026, 3, 9, 8, 0, 0, 0, time.UTC)
+		r := e.reported("a", at)
+		r.Model = "new-model"
+		if _, err := e.l.Report(ctx, []ledger.ReportedCall{e.reported("p", at), r}); err != nil {
+			t.Fatal(err)
+		}
+		// Correct gpt-x (input $2) and price new-model.
+		old, _ := db.Ent.ModelPrice.Query().Only(ctx)
+		if _, err := ledger.ReplacePrice(ctx, db.Ent, old.ID, ledger.PriceInput{Provider: "openai_compatible",
+			Model: "gpt-x", InputMicrosPerMtok: 2_000_000, OutputMicrosPerMtok: 4_000_000, EffectiveFrom: jan}); err != nil {
+			t.Fatal(err)
+		}
+		mustPrice(t, db, ledger.PriceInput{Provider: "openai_compatible", Model: "new-model",
+			InputMicrosPerMtok: 1_000_000, OutputMicrosPerMtok: 1_000_000, EffectiveFrom: jan})
+		from, to := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
+		res, err := ledger.Reprice(ctx, db.Ent, from, to)
+		if err != nil || res.Examined != 2 || res.Changed != 2 || res.Unpriced != 0 {
+			t.Fatalf("reprice: %+v %v", res, err)
+		}
+		// 1000*2 + 250*4 = 3000; new-model 1250*1 = 1250.
+		for _, c := range db.Ent.AgentCall.Query().AllX(ctx) {
+			want := map[string]int64{"gpt-x": 3000, "new-model": 1250}[c.Model]
+			if c.CostMicros == nil || *c.CostMicros != want || c.Unpriced {
+				t.Errorf("%s: cost %v", c.Model, c.CostMicros)
+			}
+		}
+		res, err = ledger.Reprice(ctx, db.Ent, from, to)
+		if err != nil || res.Changed != 0 || res.Examined != 2 {
+			t.Errorf("second reprice: %+v %v", res, err)
+		}
+		if n, _ := db.Ent.SecurityAuditLog.Query().Where(securityauditlog.EventType("prices.repriced")).Count(ctx); n != 2 {
+			t.Errorf("reprice events %d", n)
+		}
+	})
+}
+
+func TestRollupEqualsLiveAndPrivacy(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(t, db)
+		ctx := testfix.System()
+		now := e.l.Now() // 2026-03-10 12:00 UTC
+		var calls []ledger.ReportedCall
+		for i := range 12 {
+			c := e.reported(fmt.Sprintf("r%d", i), now.AddDate(0, 0, -(i%4)).Add(-time.Hour))
+			if i%5 == 0 {
+				c.Model = "unpriced-model"
+			}
+			calls = append(calls, c)
+		}
+		if _, err := e.l.Report(ctx, calls); err != nil {
+			t.Fatal(err)
+		}
+		for d := 1; d <= 3; d++ {
+			for range 2 { // re-running a day changes nothing
+				if _, err := ledger.RollupDay(ctx, db.Ent, now.AddDate(0, 0, -d)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		// Two replicas rolling up the same day at once write the same rows.
+		var wg sync.WaitGroup
+		for range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := ledger.RollupDay(ctx, db.Ent, now.AddDate(0, 0, -1)); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if n, _ := db.Ent.AgentCostLog.Query().Where(agentcostlog.ModelEQ("gpt-x")).Count(ctx); n != 3 {
+			t.Errorf("rollup rows %d, want 3", n)
+		}
+		q := ledger.CostQuery{OrganizationID: e.org.ID, GroupBy: "agent", Interval: "day",
+			From: now.AddDate(0, 0, -5), To: now}
+		rolled, err := ledger.Costs(ctx, db.Ent, now, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q.Live = true
+		live, _ := ledger.Costs(ctx, db.Ent, now, q)
+		if rolled.Totals != live.Totals || len(rolled.Series) != len(live.Series) || len(rolled.Series) != 4 {
+			t.Fatalf("rollup %+v != live %+v", rolled, live)
+		}
+		// 12 calls, 3 unpriced; 9 priced at 2000.
+		if live.Totals.Calls != 12 || live.Totals.UnpricedCalls != 3 || live.Totals.CostMicros != 18000 {
+			t.Errorf("totals %+v", live.Totals)
+		}
+		for i := range live.Series {
+			if live.Series[i] != rolled.Series[i] {
+				t.Errorf("point %d: %+v vs %+v", i, live.Series[i], rolled.Series[i])
+			}
+		}
+		month, _ := ledger.Costs(ctx, db.Ent, now, ledger.CostQuery{OrganizationID: e.org.ID, GroupBy: "model",
+			Interval: "month", From: now.AddDate(0, 0, -5), To: now, Top: 1})
+		if len(month.Top) != 1 || month.Top[0].Key != "gpt-x" || len(month.Series) != 2 {
+			t.Errorf("by model per month: %+v", month)
+		}
+		// Calls on Sat 7, Sun 8, Mon 9 and Tue 10 March fall into the ISO weeks of Mon 2 and Mon 9 March.
+		week, _ := ledger.Costs(ctx, db.Ent, now, ledger.CostQuery{OrganizationID: e.org.ID, Interval: "week",
+			From: now.AddDate(0, 0, -5), To: now})
+		if len(week.Series) != 2 || week.Series[0].Bucket.Day() != 2 || week.Series[1].Bucket.Day() != 9 ||
+			week.Series[0].Calls+week.Series[1].Calls != 12 {
+			t.Errorf("weekly series: %+v", week.Series)
+		}
+		// Another organization's admin sees nothing of it.
+		other := testfix.Org(t, db.Ent, "Other")
+		actx := testfix.AsRole(t, db.Ent, testfix.User(t, db.Ent, "admin"), other, seed.RoleAdmin)
+		if _, err := ledger.Costs(actx, db.Ent, now, q); !isStatus(err, 404) {
+			t.Errorf("other org analytics: %v", err)
+		}
+		if _, err := e.l.AgentBudget(actx, e.agent.ID); !ent.IsNotFound(err) {
+			t.Errorf("other org budget: %v", err)
+		}
+		if n, _ := db.Ent.AgentCall.Query().Count(actx); n != 0 {
+			t.Errorf("other org sees %d calls", n)
+		}
+		if n, _ := db.Ent.AgentCostLog.Query().Count(actx); n != 0 {
+			t.Errorf("other org sees %d rollup rows", n)
+		}
+		_ = context.Background
+	})
+}
+
+func isStatus(err error, status int) bool {
+	var p *problem.Problem
+	return errors.As(err, &p) && p.Status == status
+}

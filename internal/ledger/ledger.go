@@ -1,0 +1,96 @@
+// Package ledger prices, budgets and records every LLM call of an agent:
+// the model price catalog, reserve-then-settle budgets that cannot be
+// overspent under concurrency, calls reported by runtimes, re-pricing,
+// the daily cost rollup and cost analytics. Money is integer micro-USD.
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/ent/agentcall"
+	"github.com/worksynapse/worksynapse/internal/viewer"
+)
+
+// DefaultReservationTTL is how long a reservation counts against budgets
+// when its call never settles it (a crashed gateway must not lock a budget).
+const DefaultReservationTTL = 15 * time.Minute
+
+// Ledger is the service the gateway reserves and records calls with.
+type Ledger struct {
+	client *ent.Client
+	// TTL of a reservation; DefaultReservationTTL when zero.
+	ReservationTTL time.Duration
+	// Now is the clock (tests move it); time.Now when nil.
+	Now func() time.Time
+}
+
+// New returns a Ledger on client.
+func New(client *ent.Client) *Ledger {
+	return &Ledger{client: client, ReservationTTL: DefaultReservationTTL, Now: time.Now}
+}
+
+func (l *Ledger) now() time.Time {
+	if l.Now == nil {
+		return time.Now()
+	}
+	return l.Now()
+}
+
+func (l *Ledger) ttl() time.Duration {
+	if l.ReservationTTL <= 0 {
+		return DefaultReservationTTL
+	}
+	return l.ReservationTTL
+}
+
+// CallRequest is what the gateway knows of a call before forwarding it.
+type CallRequest struct {
+	OrganizationID, AgentID         uuid.UUID
+	UserID, SessionID, TaskID       *uuid.UUID
+	Provider, Model                 string
+	PromptTokensEstimate, MaxTokens int
+}
+
+// CallResult is how a call ended.
+type CallResult struct {
+	Status                                       agentcall.Status
+	RequestMessages, Response                    any
+	PromptTokens, CompletionTokens, CachedTokens int
+	Latency, TimeToFirstToken                    time.Duration
+	ProviderRequestID, ErrorCode, ErrorMessage   string
+	InjectionFindings                            any
+	StartedAt                                    time.Time
+}
+
+// ErrBudgetExceeded is wrapped by every budget denial (errors.Is).
+var ErrBudgetExceeded = errors.New("ledger: budget exceeded")
+
+// BudgetError names the budget a reservation did not fit in; it wraps
+// ErrBudgetExceeded. Budget is "agent:monthly", "agent:daily",
+// "organization:monthly" or "organization:daily".
+type BudgetError struct {
+	Budget                            string
+	Limit, Spent, Reserved, Requested int64
+}
+
+func (e *BudgetError) Error() string {
+	return fmt.Sprintf("ledger: budget %s exceeded: limit %d, spent %d, reserved %d, requested %d micro-USD",
+		e.Budget, e.Limit, e.Spent, e.Reserved, e.Requested)
+}
+
+// Unwrap makes errors.Is(err, ErrBudgetExceeded) hold.
+func (e *BudgetError) Unwrap() error { return ErrBudgetExceeded }
+
+// system is the context of the ledger's own bookkeeping: budget sums and
+// call rows cover the whole organization whatever the caller may read, and
+// the caller's right to use the agent was checked before (gateway or
+// CheckUse), so the accounting itself bypasses tenant rules.
+func system(ctx context.Context, why string) context.Context {
+	return viewer.NewSystemContext(ctx, "ledger: "+why)
+}
