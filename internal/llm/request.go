@@ -225,9 +225,9 @@ func (g *Gateway) links(ctx context.Context, r *http.Request, c *call) error {
 		return err
 	}
 	if sid != nil {
-		s, err := g.o.Client.AgentSession.Query().Where(agentsession.ID(*sid), agentsession.AgentID(c.agent.ID)).Only(ctx)
+		s, err := g.session(ctx, *sid, c.agent)
 		if err != nil {
-			return linkError(err, HeaderSession, "no such session of this agent")
+			return err
 		}
 		if s.Status != agentsession.StatusActive {
 			return problem.Conflict("the session is closed")
@@ -247,6 +247,27 @@ func (g *Gateway) links(ctx context.Context, r *http.Request, c *call) error {
 	}
 	c.ledger.TaskID = tid
 	return nil
+}
+
+// session loads a session of agent a the caller may append to: one they
+// started, or any when their role reads agent sessions (or they are the
+// agent). It is loaded as the system because a user allowed to use an
+// agent need not have a role that lists sessions.
+func (g *Gateway) session(ctx context.Context, id uuid.UUID, a *ent.Agent) (*ent.AgentSession, error) {
+	sys := viewer.NewSystemContext(ctx, "llm gateway: find the caller's session of an agent they may use")
+	s, err := g.o.Client.AgentSession.Query().Where(agentsession.ID(id), agentsession.AgentID(a.ID)).Only(sys)
+	if err != nil {
+		return nil, linkError(err, HeaderSession, "no such session of this agent")
+	}
+	v := viewer.FromContext(ctx)
+	if v == nil {
+		return nil, problem.Unauthorized("missing or invalid credentials")
+	}
+	own := s.StartedBy != nil && *s.StartedBy == v.UserID
+	if !own && !v.Can(a.OrganizationID, "agent_session", viewer.ActionRead) && v.AgentID != a.ID {
+		return nil, linkError(&ent.NotFoundError{}, HeaderSession, "no such session of this agent")
+	}
+	return s, nil
 }
 
 // linkError turns "not found" (or not visible) into a 422 on the header.
