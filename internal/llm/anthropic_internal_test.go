@@ -70,4 +70,3 @@ func TestReadSSEJoinsDataLinesAndStopsAtDone(t *testing.T) {
 		t.Errorf("events: %+v", got)
 	}
 }
-
