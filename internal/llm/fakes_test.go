@@ -63,6 +63,16 @@ func (f *fakeProvider) wait(r *http.Request) {
 	}
 }
 
+// sleep waits d unless the request ends first; false when it ended.
+func sleep(r *http.Request, d time.Duration) bool {
+	select {
+	case <-time.After(d):
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
 func sseWrite(w http.ResponseWriter, event, data string) {
 	if event != "" {
 		fmt.Fprintf(w, "event: %s\n", event)
@@ -87,6 +97,7 @@ func newFakeOpenAI(t testing.TB) *fakeProvider {
 			_, _ = io.WriteString(w, `{"error":{"message":"the model is overloaded","type":"server_error","code":"overloaded"}}`)
 		case strings.HasSuffix(model, "-slow"):
 			f.wait(r)
+		case strings.HasSuffix(model, "-delayed") && !sleep(r, 1500*time.Millisecond):
 		case stream:
 			w.Header().Set("Content-Type", "text/event-stream")
 			sseWrite(w, "", `{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"`+model+`","choices":[{"index":0,"delta":{"role":"assistant","content":"Hel"},"finish_reason":null}]}`)

@@ -238,7 +238,7 @@ func (g *Gateway) outcome(ctx, pctx context.Context, res *Result, err error, sta
 	}
 	var pe *ProviderError
 	switch {
-	case ctx.Err() != nil:
+	case errors.Is(ctx.Err(), context.Canceled):
 		out.Status, out.ErrorCode, out.ErrorMessage = StatusFailed, "client_disconnected", "the client went away before the completion ended"
 	case errors.Is(pctx.Err(), context.DeadlineExceeded):
 		out.Status, out.ErrorCode, out.ErrorMessage = StatusTimeout, "timeout", fmt.Sprintf("no complete answer within %s", g.o.Timeout)
@@ -271,9 +271,9 @@ func (g *Gateway) record(ctx context.Context, c *call, reservation uuid.UUID, ou
 	defer cancel()
 	out.StartedAt = c.started
 	out.InjectionFindings = c.findings
-	out.RequestMessages = g.o.Capture(c.agent.CapturePolicy, c.req.Messages)
+	out.RequestMessages = g.o.Capture(c.agent.CapturePolicy, generic(c.req.Messages))
 	if res != nil && res.Completion != nil {
-		out.Response = g.o.Capture(c.agent.CapturePolicy, res.Completion)
+		out.Response = g.o.Capture(c.agent.CapturePolicy, generic(res.Completion))
 	}
 	id, err := g.o.Ledger.Record(rctx, c.ledger, reservation, out)
 	if err != nil {
@@ -286,4 +286,19 @@ func (g *Gateway) record(ctx context.Context, c *call, reservation uuid.UUID, ou
 		}
 	}
 	return id, nil
+}
+
+// generic turns v into plain JSON values (maps, slices, strings), the
+// shape the capture policy and the ledger's JSON columns work on without
+// knowing this package's types.
+func generic(v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	var out any
+	if json.Unmarshal(b, &out) != nil {
+		return nil
+	}
+	return out
 }

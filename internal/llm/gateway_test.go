@@ -44,10 +44,10 @@ type gw struct {
 
 var agentSeq atomic.Int64
 
-func startGateway(t testing.TB, db *database.DB, timeout string) *gw {
+func startGateway(t testing.TB, db *database.DB, timeout string, env ...string) *gw {
 	t.Helper()
 	g := &gw{db: db, led: &fakeLedger{}, openai: newFakeOpenAI(t), anthropic: newFakeAnthropic(t)}
-	g.s = testserver.Start(t, db, testserver.Env{
+	e := testserver.Env{
 		"WORKSYNAPSE_LLM_OPENAI_COMPATIBLE_BASE_URL": g.openai.srv.URL + "/v1",
 		"WORKSYNAPSE_LLM_OPENAI_COMPATIBLE_API_KEY":  "sk-test-openai",
 		"WORKSYNAPSE_LLM_ANTHROPIC_BASE_URL":         g.anthropic.srv.URL,
@@ -55,7 +55,11 @@ func startGateway(t testing.TB, db *database.DB, timeout string) *gw {
 		"WORKSYNAPSE_LLM_TIMEOUT":                    timeout,
 		"WORKSYNAPSE_RATE_LIMIT_PER_IP_PER_MINUTE":   "0",
 		"WORKSYNAPSE_RATE_LIMIT_PER_USER_PER_MINUTE": "0",
-	}, func(a *app.App) { a.LLMLedger, a.LLMGuard = g.led, fakeGuard{} })
+	}
+	for i := 0; i+1 < len(env); i += 2 {
+		e[env[i]] = env[i+1]
+	}
+	g.s = testserver.Start(t, db, e, func(a *app.App) { a.LLMLedger, a.LLMGuard = g.led, fakeGuard{} })
 	testfix.Seed(t, db.Ent)
 	g.org = testfix.Org(t, db.Ent, "Acme")
 	g.alice, g.aliceT = g.member(t, "alice")
@@ -476,5 +480,21 @@ func testSession(t *testing.T, g *gw) {
 	wantProblem(t, resp, out, http.StatusUnprocessableEntity, problem.SlugValidation)
 	if res, recs := g.led.take(); len(res)+len(recs) != 0 {
 		t.Errorf("a refused link reached the ledger")
+	}
+}
+
+// A completion may take longer than http.request_timeout: the gateway is
+// bounded by llm.timeout instead, streamed or not.
+func TestGatewayOutlivesRequestTimeout(t *testing.T) {
+	g := startGateway(t, testdb.NewSQLite(t), "10s", "WORKSYNAPSE_HTTP_REQUEST_TIMEOUT", "1s")
+	a := g.newAgent(t, agent.ProviderOpenaiCompatible, "gpt-delayed", nil)
+	for _, body := range []string{hello, helloStream} {
+		resp, out := g.chat(t, g.aliceT, a, body)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(out), "Hel") {
+			t.Fatalf("delayed call: %d %s", resp.StatusCode, out)
+		}
+		if _, rec := one(t, g.led); rec.Outcome.Status != llm.StatusSuccess || rec.Outcome.Latency < 1500*time.Millisecond {
+			t.Errorf("record: %+v", rec.Outcome)
+		}
 	}
 }
