@@ -107,6 +107,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g.extendDeadlines(w)
+	c.started = time.Now() // latency and time to first token are the provider's
 	if c.req.Stream {
 		g.stream(w, r, c, reservation)
 		return
