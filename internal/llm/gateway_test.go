@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -17,6 +19,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agentmessage"
 	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
+	"github.com/worksynapse/worksynapse/internal/api"
 	"github.com/worksynapse/worksynapse/internal/app"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/llm"
@@ -26,6 +29,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/testdb"
 	"github.com/worksynapse/worksynapse/internal/testfix"
 	"github.com/worksynapse/worksynapse/internal/testserver"
+	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
 const password = "correct horse battery staple"
@@ -496,5 +500,54 @@ func TestGatewayOutlivesRequestTimeout(t *testing.T) {
 		if _, rec := one(t, g.led); rec.Outcome.Status != llm.StatusSuccess || rec.Outcome.Latency < 1500*time.Millisecond {
 			t.Errorf("record: %+v", rec.Outcome)
 		}
+	}
+}
+
+// An agent key's viewer carries AgentID: the call is that agent's, whatever
+// X-Agent-Id says, and no user grant is needed.
+func TestGatewayAgentKeyActsAsItsAgent(t *testing.T) {
+	db := testdb.NewSQLite(t)
+	fake := newFakeOpenAI(t)
+	led := &fakeLedger{}
+	org := testfix.Org(t, db.Ent, "Keys")
+	var a *ent.Agent
+	sys := testfix.System()
+	testfix.Tx(t, sys, db.Ent, func(tx *ent.Tx) (err error) {
+		a, err = tx.Agent.Create().SetOrganizationID(org.ID).SetName("keyed").SetProvider(agent.ProviderOpenaiCompatible).
+			SetModel("gpt-keyed").Save(sys)
+		return err
+	})
+	errs := api.ErrorHandler(slog.New(slog.DiscardHandler))
+	h := llm.New(llm.Options{
+		Client:    db.Ent,
+		Providers: map[agent.Provider]llm.Provider{agent.ProviderOpenaiCompatible: llm.NewOpenAI(llm.ProviderConfig{BaseURL: fake.srv.URL + "/v1", APIKey: "sk-test-openai"})},
+		Ledger:    led,
+		Authenticate: func(r *http.Request) (context.Context, error) {
+			v := &viewer.Viewer{AgentID: a.ID, Memberships: map[uuid.UUID]viewer.Membership{org.ID: {OrganizationID: org.ID}}}
+			return viewer.NewContext(r.Context(), v), nil
+		},
+		WriteError: func(w http.ResponseWriter, r *http.Request, err error) { errs(r.Context(), w, r, err) },
+		Timeout:    5 * time.Second,
+	})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+llm.Path, strings.NewReader(hello))
+	req.Header.Set(llm.HeaderAgent, uuid.NewString()) // ignored for an agent key
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("agent key call: %d", resp.StatusCode)
+	}
+	call, rec := one(t, led)
+	if call.AgentID != a.ID || call.UserID != nil || rec.Outcome.Status != llm.StatusSuccess {
+		t.Errorf("call %+v outcome %+v", call, rec.Outcome)
+	}
+	// The capture policy defaults to redacted: without a redactor bound,
+	// nothing of the text reaches the ledger.
+	if rec.Outcome.RequestMessages != nil || rec.Outcome.Response != nil {
+		t.Errorf("redacted capture kept text: %+v", rec.Outcome)
 	}
 }
