@@ -20,6 +20,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/dbmigrate"
 	"github.com/worksynapse/worksynapse/internal/identity"
 	"github.com/worksynapse/worksynapse/internal/jobs"
+	"github.com/worksynapse/worksynapse/internal/llm"
 	"github.com/worksynapse/worksynapse/internal/mail"
 	"github.com/worksynapse/worksynapse/internal/metrics"
 	"github.com/worksynapse/worksynapse/internal/ratelimit"
@@ -47,6 +48,12 @@ type App struct {
 	mailQueue *jobs.MailQueue
 
 	closeRedis func() error
+
+	// LLMLedger and LLMGuard are the LLM gateway's seams, set before
+	// Server (tests inject fakes); without a ledger the gateway refuses
+	// calls, since none may go unrecorded.
+	LLMLedger llm.Ledger
+	LLMGuard  llm.Guard
 }
 
 // ErrPendingMigrations stops `serve` on a PostgreSQL database that is behind.
@@ -182,7 +189,7 @@ func (a *App) Server() (*server.Server, error) {
 		func() float64 { return float64(stats.Rejections()) })
 	return server.New(server.Options{HTTP: a.Config.HTTP, Handler: h, Security: sec, Log: a.Log,
 		Metrics: a.Metrics, Limits: []middleware.Middleware{ipLimits},
-		BodyLimits: uploadBodyLimit(a.Config.Storage.MaxUploadBytes)})
+		BodyLimits: uploadBodyLimit(a.Config.Storage.MaxUploadBytes), LLM: a.llmGateway(sec)})
 }
 
 // uploadRoute matches the multipart upload operations (task attachments,

@@ -46,6 +46,8 @@ type Config struct {
 	// WorkTracking configures work logs and the desktop tracker's ingestion.
 	WorkTracking WorkTrackingConfig `mapstructure:"worktracking"`
 	Chat         ChatConfig         `mapstructure:"chat"`
+	// LLM configures the LLM gateway's providers.
+	LLM LLMConfig `mapstructure:"llm"`
 }
 
 // HTTPConfig configures the HTTP server.
@@ -212,6 +214,26 @@ type ChatConfig struct {
 	FileContentTypes []string `mapstructure:"file_content_types"`
 }
 
+// LLMConfig configures the LLM gateway (POST /llm/v1/chat/completions).
+type LLMConfig struct {
+	// Timeout bounds one provider call, streamed or not (504 beyond).
+	Timeout time.Duration `mapstructure:"timeout"`
+	// DefaultMaxTokens is sent and reserved for when neither the request
+	// nor the agent's parameters set max_tokens.
+	DefaultMaxTokens int `mapstructure:"default_max_tokens"`
+	// OpenAICompatible and Anthropic are the providers agents select by
+	// their provider field.
+	OpenAICompatible LLMProviderConfig `mapstructure:"openai_compatible"`
+	Anthropic        LLMProviderConfig `mapstructure:"anthropic"`
+}
+
+// LLMProviderConfig is how to reach one provider. APIKey is a secret: set
+// it through the environment; it is never returned or logged.
+type LLMProviderConfig struct {
+	BaseURL string `mapstructure:"base_url"`
+	APIKey  string `mapstructure:"api_key"`
+}
+
 // MaxChatMessageLength is the highest chat.max_message_length accepted
 // (the database column's bound).
 const MaxChatMessageLength = 65536
@@ -297,6 +319,13 @@ var defaults = []setting{
 
 	{"chat.max_message_length", 16000},
 	{"chat.file_content_types", []string{"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain", "application/zip"}},
+
+	{"llm.timeout", 120 * time.Second},
+	{"llm.default_max_tokens", 4096},
+	{"llm.openai_compatible.base_url", "https://api.openai.com/v1"},
+	{"llm.openai_compatible.api_key", ""},
+	{"llm.anthropic.base_url", "https://api.anthropic.com"},
+	{"llm.anthropic.api_key", ""},
 }
 
 // Keys returns every configuration key in dotted form (e.g. "http.addr"),

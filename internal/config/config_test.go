@@ -118,6 +118,9 @@ func TestDefaults(t *testing.T) {
 			AuditRetentionInterval: 24 * time.Hour, ProductivityRollupInterval: time.Hour},
 		Chat: config.ChatConfig{MaxMessageLength: 16000, FileContentTypes: []string{
 			"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain", "application/zip"}},
+		LLM: config.LLMConfig{Timeout: 120 * time.Second, DefaultMaxTokens: 4096,
+			OpenAICompatible: config.LLMProviderConfig{BaseURL: "https://api.openai.com/v1"},
+			Anthropic:        config.LLMProviderConfig{BaseURL: "https://api.anthropic.com"}},
 	}
 	if !reflect.DeepEqual(*cfg, want) {
 		t.Errorf("defaults mismatch\n got: %#v\nwant: %#v", *cfg, want)
@@ -524,15 +527,18 @@ func TestServiceAPIKey(t *testing.T) {
 
 func TestRedaction(t *testing.T) {
 	t.Parallel()
-	secrets := []string{strongKey, "dbpass-123", "qpass-456", "redispass-789", "svc-api-key-0123456789abcdef0123456789", "smtp-pass-4242"}
+	secrets := []string{strongKey, "dbpass-123", "qpass-456", "redispass-789", "svc-api-key-0123456789abcdef0123456789", "smtp-pass-4242",
+		"sk-openai-secret-1234", "sk-ant-secret-5678"}
 	cfg := mustLoad(t, "", map[string]string{
-		"WORKSYNAPSE_SECRET_KEY":           strongKey,
-		"WORKSYNAPSE_DATABASE_URL":         "postgres://app:dbpass-123@db.internal:5432/ws?sslmode=require&password=qpass-456",
-		"WORKSYNAPSE_REDIS_URL":            "redis://:redispass-789@cache:6379/0",
-		"WORKSYNAPSE_AUTH_SERVICE_API_KEY": "svc-api-key-0123456789abcdef0123456789",
-		"WORKSYNAPSE_MAIL_SMTP_ADDR":       "smtp.example.com:587",
-		"WORKSYNAPSE_MAIL_USERNAME":        "mailer",
-		"WORKSYNAPSE_MAIL_PASSWORD":        "smtp-pass-4242",
+		"WORKSYNAPSE_LLM_OPENAI_COMPATIBLE_API_KEY": "sk-openai-secret-1234",
+		"WORKSYNAPSE_LLM_ANTHROPIC_API_KEY":         "sk-ant-secret-5678",
+		"WORKSYNAPSE_SECRET_KEY":                    strongKey,
+		"WORKSYNAPSE_DATABASE_URL":                  "postgres://app:dbpass-123@db.internal:5432/ws?sslmode=require&password=qpass-456",
+		"WORKSYNAPSE_REDIS_URL":                     "redis://:redispass-789@cache:6379/0",
+		"WORKSYNAPSE_AUTH_SERVICE_API_KEY":          "svc-api-key-0123456789abcdef0123456789",
+		"WORKSYNAPSE_MAIL_SMTP_ADDR":                "smtp.example.com:587",
+		"WORKSYNAPSE_MAIL_USERNAME":                 "mailer",
+		"WORKSYNAPSE_MAIL_PASSWORD":                 "smtp-pass-4242",
 	}, nil)
 
 	var jsonOut, textOut bytes.Buffer

@@ -82,6 +82,18 @@ func (c Config) LogValue() slog.Value {
 			slog.Duration("seal_min_age", c.Audit.SealMinAge),
 			slog.String("retention_dir", c.Audit.RetentionDir),
 		),
+		slog.Group("llm",
+			slog.Duration("timeout", c.LLM.Timeout),
+			slog.Int("default_max_tokens", c.LLM.DefaultMaxTokens),
+			slog.Group("openai_compatible",
+				slog.String("base_url", redactURL(c.LLM.OpenAICompatible.BaseURL)),
+				slog.String("api_key", redact(c.LLM.OpenAICompatible.APIKey)),
+			),
+			slog.Group("anthropic",
+				slog.String("base_url", redactURL(c.LLM.Anthropic.BaseURL)),
+				slog.String("api_key", redact(c.LLM.Anthropic.APIKey)),
+			),
+		),
 	)
 }
 

@@ -82,6 +82,7 @@ func (c *Config) Validate() (warnings []string, err error) {
 		ch.fail("worktracking.clock_skew_tolerance", "must not be negative, got %s", c.WorkTracking.ClockSkewTolerance)
 	}
 	c.checkChat(&ch)
+	c.checkLLM(&ch)
 	return ch.warnings, errors.Join(ch.errs...)
 }
 
@@ -328,6 +329,23 @@ func (c *Config) checkChat(ch *checker) {
 	for _, t := range c.Chat.FileContentTypes {
 		if blank(t) || strings.ContainsAny(t, "; ") {
 			ch.fail("chat.file_content_types", "must list media types without parameters, got %q", t)
+		}
+	}
+}
+
+func (c *Config) checkLLM(ch *checker) {
+	if c.LLM.Timeout <= 0 {
+		ch.fail("llm.timeout", "must be positive, got %s", c.LLM.Timeout)
+	}
+	if c.LLM.DefaultMaxTokens < 1 {
+		ch.fail("llm.default_max_tokens", "must be positive, got %d", c.LLM.DefaultMaxTokens)
+	}
+	for key, raw := range map[string]string{
+		"llm.openai_compatible.base_url": c.LLM.OpenAICompatible.BaseURL,
+		"llm.anthropic.base_url":         c.LLM.Anthropic.BaseURL,
+	} {
+		if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			ch.fail(key, "must be an http(s) URL")
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/api"
 	"github.com/worksynapse/worksynapse/internal/config"
 	"github.com/worksynapse/worksynapse/internal/docs"
+	"github.com/worksynapse/worksynapse/internal/llm"
 	"github.com/worksynapse/worksynapse/internal/metrics"
 	"github.com/worksynapse/worksynapse/internal/oas"
 	"github.com/worksynapse/worksynapse/internal/problem"
@@ -42,6 +43,10 @@ type Options struct {
 	// BodyLimits overrides HTTP.MaxBodyBytes for some requests (uploads);
 	// nil keeps the default everywhere.
 	BodyLimits func(r *http.Request) (int64, bool)
+	// LLM is the LLM gateway (POST /llm/v1/chat/completions), mounted
+	// beside the ogen router because its streamed answer must be flushed
+	// event by event; nil leaves the route to the router.
+	LLM http.Handler
 }
 
 // New wires the middleware chain around the API router and the
@@ -62,6 +67,9 @@ func New(o Options) (*Server, error) {
 	if err := handleDocs(mux, o.HTTP.TLSProxy); err != nil {
 		return nil, err
 	}
+	if o.LLM != nil {
+		mux.Handle("POST "+llm.Path, o.LLM)
+	}
 	mux.Handle("/", router)
 
 	chain := []middleware.Middleware{
@@ -73,7 +81,7 @@ func New(o Options) (*Server, error) {
 		middleware.CORS(o.HTTP.CORSAllowedOrigins),
 	}
 	chain = append(chain, o.Limits...)
-	chain = append(chain, middleware.BodyLimit(o.HTTP.MaxBodyBytes, o.BodyLimits), middleware.Timeout(o.HTTP.RequestTimeout))
+	chain = append(chain, middleware.BodyLimit(o.HTTP.MaxBodyBytes, o.BodyLimits), exceptLLM(middleware.Timeout(o.HTTP.RequestTimeout)))
 	cfg := o.HTTP
 	return &Server{
 		cfg: cfg,
@@ -88,6 +96,22 @@ func New(o Options) (*Server, error) {
 			ErrorLog:          slog.NewLogLogger(o.Log.Handler(), slog.LevelWarn),
 		},
 	}, nil
+}
+
+// exceptLLM skips mw for the LLM gateway: completions may take minutes,
+// so the gateway bounds its provider calls by llm.timeout instead of
+// http.request_timeout.
+func exceptLLM(mw middleware.Middleware) middleware.Middleware {
+	return func(next http.Handler) http.Handler {
+		wrapped := mw(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == llm.Path {
+				next.ServeHTTP(w, r)
+				return
+			}
+			wrapped.ServeHTTP(w, r)
+		})
+	}
 }
 
 // serveSpec serves the OpenAPI contract this binary was built from.

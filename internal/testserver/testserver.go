@@ -35,8 +35,10 @@ type Server struct {
 // Env are environment overrides for the test configuration.
 type Env map[string]string
 
-// Start serves db through the full stack until the test ends.
-func Start(t testing.TB, db *database.DB, env Env) *Server {
+// Start serves db through the full stack until the test ends. configure
+// runs on the App before the server is built (e.g. to inject the LLM
+// gateway's fake ledger and guard).
+func Start(t testing.TB, db *database.DB, env Env, configure ...func(*app.App)) *Server {
 	t.Helper()
 	getenv := func(k string) string { return env[k] }
 	cfg, _, err := config.Load(config.LoadOptions{Getenv: getenv})
@@ -53,6 +55,9 @@ func Start(t testing.TB, db *database.DB, env Env) *Server {
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewJSONHandler(io.MultiWriter(logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a := app.New(cfg, log, db)
+	for _, fn := range configure {
+		fn(a)
+	}
 	srv, err := a.Server()
 	if err != nil {
 		t.Fatalf("testserver: %v", err)

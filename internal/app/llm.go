@@ -1,0 +1,46 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/worksynapse/worksynapse/ent/agent"
+	"github.com/worksynapse/worksynapse/internal/api"
+	"github.com/worksynapse/worksynapse/internal/llm"
+	"github.com/worksynapse/worksynapse/internal/oas"
+	"github.com/worksynapse/worksynapse/internal/problem"
+)
+
+// llmGateway builds the LLM gateway with the API's authentication (and
+// per-user rate limit) and error writer, so the route mounted beside the
+// ogen router behaves like the operations inside it.
+func (a *App) llmGateway(sec api.Security) http.Handler {
+	cfg := a.Config.LLM
+	writeErr := api.ErrorHandler(a.Log)
+	return llm.New(llm.Options{
+		Client: a.DB.Ent,
+		Providers: map[agent.Provider]llm.Provider{
+			agent.ProviderOpenaiCompatible: llm.NewOpenAI(llm.ProviderConfig{BaseURL: cfg.OpenAICompatible.BaseURL, APIKey: cfg.OpenAICompatible.APIKey}),
+			agent.ProviderAnthropic:        llm.NewAnthropic(llm.ProviderConfig{BaseURL: cfg.Anthropic.BaseURL, APIKey: cfg.Anthropic.APIKey}),
+		},
+		Ledger:           a.LLMLedger,
+		Guard:            a.LLMGuard,
+		Authenticate:     bearerAuth(sec),
+		WriteError:       func(w http.ResponseWriter, r *http.Request, err error) { writeErr(r.Context(), w, r, err) },
+		Timeout:          cfg.Timeout,
+		DefaultMaxTokens: cfg.DefaultMaxTokens,
+		Log:              a.Log,
+	})
+}
+
+// bearerAuth runs ogen's bearer security handler for the gateway.
+func bearerAuth(sec api.Security) func(r *http.Request) (context.Context, error) {
+	return func(r *http.Request) (context.Context, error) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || strings.TrimSpace(token) == "" {
+			return nil, problem.Unauthorized("missing or invalid credentials")
+		}
+		return sec.HandleBearerAuth(r.Context(), llm.OperationID, oas.BearerAuth{Token: token})
+	}
+}

@@ -1,0 +1,280 @@
+package llm
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/ent/agent"
+	"github.com/worksynapse/worksynapse/ent/agentsession"
+	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
+	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/viewer"
+)
+
+// Headers that link a call to its agent, session and work item.
+const (
+	HeaderAgent    = "X-Agent-Id"
+	HeaderSession  = "X-Agent-Session"
+	HeaderWorkItem = "X-Work-Item"
+)
+
+// decodeBody reads the OpenAI request body; fields the gateway does not
+// interpret stay raw and are passed on.
+func decodeBody(r *http.Request) (map[string]json.RawMessage, error) {
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, err // *http.MaxBytesError becomes a 413
+	}
+	var body map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &body); err != nil || body == nil {
+		return nil, problem.BadRequest("the request body is not a JSON object")
+	}
+	return body, nil
+}
+
+// agent loads the agent the call is for: the agent key's own agent, or
+// the one named by X-Agent-Id for a user token. It must be visible to the
+// caller, usable by them, and active.
+func (g *Gateway) agent(ctx context.Context, r *http.Request) (*ent.Agent, error) {
+	v := viewer.FromContext(ctx)
+	var (
+		a   *ent.Agent
+		err error
+	)
+	if v != nil && v.AgentID != uuid.Nil {
+		// An agent key acts as its agent; its privacy rules may not
+		// cover reading the agent row itself.
+		a, err = g.o.Client.Agent.Get(viewer.NewSystemContext(ctx, "llm gateway: an agent key loads its own agent"), v.AgentID)
+	} else {
+		id, perr := headerID(r, HeaderAgent, true)
+		if perr != nil {
+			return nil, perr
+		}
+		a, err = g.o.Client.Agent.Get(ctx, *id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := g.o.CanUse(ctx, a); err != nil {
+		return nil, err
+	}
+	if a.Status != agent.StatusActive {
+		return nil, problem.New(http.StatusConflict, "agent-inactive", fmt.Sprintf("the agent is %s and makes no calls", a.Status))
+	}
+	return a, nil
+}
+
+// canUse is the built-in permission rule until agents.CanUse is bound:
+// the agent key itself, an organization role with agent:manage, or a
+// use/configure/admin grant on the agent.
+func canUse(ctx context.Context, client *ent.Client, a *ent.Agent) error {
+	v := viewer.FromContext(ctx)
+	if v == nil {
+		return problem.Unauthorized("missing or invalid credentials")
+	}
+	if v.AgentID == a.ID || v.Can(a.OrganizationID, "agent", viewer.ActionManage) {
+		return nil
+	}
+	// The grant is looked up as the system: whether a user may use an
+	// agent must not depend on whether their role may list grants.
+	sys := viewer.NewSystemContext(ctx, "llm gateway: check the caller's agent grant")
+	ok, err := client.AgentUserPermission.Query().Where(
+		agentuserpermission.AgentID(a.ID), agentuserpermission.UserID(v.UserID),
+		agentuserpermission.PermissionIn(agentuserpermission.PermissionUse, agentuserpermission.PermissionConfigure, agentuserpermission.PermissionAdmin),
+	).Exist(sys)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return problem.Forbidden("you may not use this agent")
+	}
+	return nil
+}
+
+// headerID parses a UUID header; nil when absent and optional.
+func headerID(r *http.Request, name string, required bool) (*uuid.UUID, error) {
+	s := r.Header.Get(name)
+	if s == "" {
+		if required {
+			return nil, problem.Validation("the agent is missing", problem.FieldError{Field: name, Message: "required with a user token"})
+		}
+		return nil, nil
+	}
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return nil, problem.Validation("a header is invalid", problem.FieldError{Field: name, Message: "must be a UUID"})
+	}
+	return &id, nil
+}
+
+// reserved are body fields the gateway sets itself.
+var reserved = map[string]bool{"model": true, "messages": true, "stream": true, "stream_options": true}
+
+// buildRequest applies the agent's configuration: its model (a request
+// naming another model is refused: the agent's model is what is priced
+// and budgeted), its system prompt first, its default parameters where
+// the request sets none.
+func buildRequest(a *ent.Agent, body map[string]json.RawMessage, defaultMax int) (*Request, error) {
+	req := &Request{Model: a.Model, Body: map[string]json.RawMessage{}}
+	for k, v := range body {
+		if !reserved[k] {
+			req.Body[k] = v
+		}
+	}
+	for k, v := range a.Parameters {
+		if _, set := req.Body[k]; !set && !reserved[k] {
+			b, err := json.Marshal(v)
+			if err == nil {
+				req.Body[k] = b
+			}
+		}
+	}
+	var model string
+	if raw, ok := body["model"]; ok && (json.Unmarshal(raw, &model) != nil || (model != "" && model != a.Model)) {
+		return nil, problem.Validation("the agent's model is used", problem.FieldError{Field: "model", Message: "must be empty or " + a.Model})
+	}
+	if raw, ok := body["stream"]; ok && json.Unmarshal(raw, &req.Stream) != nil {
+		return nil, problem.Validation("the input is invalid", problem.FieldError{Field: "stream", Message: "must be a boolean"})
+	}
+	var msgs []Message
+	if err := json.Unmarshal(body["messages"], &msgs); err != nil || len(msgs) == 0 {
+		return nil, problem.Validation("the input is invalid", problem.FieldError{Field: "messages", Message: "must be a non-empty array of messages"})
+	}
+	for i, m := range msgs {
+		if !validRoles[m.Role] {
+			return nil, problem.Validation("the input is invalid", problem.FieldError{Field: fmt.Sprintf("messages[%d].role", i), Message: "must be system, developer, user, assistant or tool"})
+		}
+	}
+	if a.SystemPrompt != "" {
+		msgs = append([]Message{{Role: "system", Content: TextContent(a.SystemPrompt)}}, msgs...)
+	}
+	req.Messages = msgs
+	max, err := maxTokens(req, defaultMax)
+	if err != nil {
+		return nil, err
+	}
+	req.MaxTokens = max
+	return req, nil
+}
+
+var validRoles = map[string]bool{"system": true, "developer": true, "user": true, "assistant": true, "tool": true}
+
+// maxTokens is the completion limit sent and reserved for.
+func maxTokens(req *Request, dflt int) (int, error) {
+	for _, name := range []string{"max_completion_tokens", "max_tokens"} {
+		var n int
+		if _, set := req.Body[name]; !set {
+			continue
+		}
+		if !req.param(name, &n) || n < 1 {
+			return 0, problem.Validation("the input is invalid", problem.FieldError{Field: name, Message: "must be a positive integer"})
+		}
+		return n, nil
+	}
+	return dflt, nil
+}
+
+// bytesPerToken is deliberately low: English averages about four bytes
+// per token, but code, numbers and non-Latin scripts use fewer (a CJK
+// character is three bytes and about one token). Overestimating keeps
+// both the context limit and the budget reservation on the safe side.
+const bytesPerToken = 3
+
+// perMessageTokens covers the role and framing tokens of each message.
+const perMessageTokens = 4
+
+// promptSize is the message text in bytes and a conservative token
+// estimate.
+func promptSize(msgs []Message) (bytes, tokens int) {
+	for _, m := range msgs {
+		bytes += len(m.Text())
+		for _, tc := range m.ToolCalls {
+			bytes += len(tc.Function.Name) + len(tc.Function.Arguments)
+		}
+	}
+	return bytes, (bytes+bytesPerToken-1)/bytesPerToken + perMessageTokens*len(msgs)
+}
+
+// checkLimits enforces the agent's context limits and returns the prompt
+// token estimate.
+func checkLimits(a *ent.Agent, msgs []Message) (int, error) {
+	n, tokens := promptSize(msgs)
+	if a.MaxContextBytes != nil && n > *a.MaxContextBytes {
+		return 0, problem.PayloadTooLarge(fmt.Sprintf("the messages are %d bytes; the agent accepts at most %d", n, *a.MaxContextBytes))
+	}
+	if a.MaxContextTokens != nil && tokens > *a.MaxContextTokens {
+		return 0, problem.New(http.StatusUnprocessableEntity, "context-length-exceeded",
+			fmt.Sprintf("the messages are estimated at %d tokens; the agent accepts at most %d", tokens, *a.MaxContextTokens))
+	}
+	return tokens, nil
+}
+
+// links resolves X-Agent-Session and X-Work-Item: the session must be the
+// caller-visible, active session of this agent; the task must be in the
+// agent's organization.
+func (g *Gateway) links(ctx context.Context, r *http.Request, c *call) error {
+	sid, err := headerID(r, HeaderSession, false)
+	if err != nil {
+		return err
+	}
+	if sid != nil {
+		s, err := g.session(ctx, *sid, c.agent)
+		if err != nil {
+			return err
+		}
+		if s.Status != agentsession.StatusActive {
+			return problem.Conflict("the session is closed")
+		}
+		c.session, c.ledger.SessionID = s, sid
+	}
+	tid, err := headerID(r, HeaderWorkItem, false)
+	if err != nil || tid == nil {
+		return err
+	}
+	t, err := g.o.Client.Task.Get(ctx, *tid)
+	if err != nil {
+		return linkError(err, HeaderWorkItem, "no such task")
+	}
+	if t.OrganizationID != c.agent.OrganizationID {
+		return problem.Validation("a header is invalid", problem.FieldError{Field: HeaderWorkItem, Message: "the task is not in the agent's organization"})
+	}
+	c.ledger.TaskID = tid
+	return nil
+}
+
+// session loads a session of agent a the caller may append to: one they
+// started, or any when their role reads agent sessions (or they are the
+// agent). It is loaded as the system because a user allowed to use an
+// agent need not have a role that lists sessions.
+func (g *Gateway) session(ctx context.Context, id uuid.UUID, a *ent.Agent) (*ent.AgentSession, error) {
+	sys := viewer.NewSystemContext(ctx, "llm gateway: find the caller's session of an agent they may use")
+	s, err := g.o.Client.AgentSession.Query().Where(agentsession.ID(id), agentsession.AgentID(a.ID)).Only(sys)
+	if err != nil {
+		return nil, linkError(err, HeaderSession, "no such session of this agent")
+	}
+	v := viewer.FromContext(ctx)
+	if v == nil {
+		return nil, problem.Unauthorized("missing or invalid credentials")
+	}
+	own := s.StartedBy != nil && *s.StartedBy == v.UserID
+	if !own && !v.Can(a.OrganizationID, "agent_session", viewer.ActionRead) && v.AgentID != a.ID {
+		return nil, linkError(&ent.NotFoundError{}, HeaderSession, "no such session of this agent")
+	}
+	return s, nil
+}
+
+// linkError turns "not found" (or not visible) into a 422 on the header.
+func linkError(err error, header, msg string) error {
+	var nf *ent.NotFoundError
+	if errors.As(err, &nf) || ent.IsNotFound(err) {
+		return problem.Validation("a header is invalid", problem.FieldError{Field: header, Message: msg})
+	}
+	return err
+}
