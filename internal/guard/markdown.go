@@ -18,7 +18,7 @@ var (
 	// attack when the URL itself is only described.
 	exfilPhrase = phraseRule{id: RuleMarkdownExfil, score: 0.6,
 		keywords: []string{"url", "link", "query", "parameter", "src", "image"},
-		re: compile(`\b(?:append|add|include|insert|put|encode|embed|concatenate|attach)\s+(?:\S+\s+){0,6}?(?:to|in|into|as|at the end of)\s+(?:the\s+|a\s+|this\s+)?(?:url|link|query(?: string| parameters?)?|image (?:url|link|src)|parameter|src)\b`)}
+		re:       compile(`\b(?:append|add|include|insert|put|encode|embed|concatenate|attach)\s+(?:\S+\s+){0,6}?(?:to|in|into|as|at the end of)\s+(?:the\s+|a\s+|this\s+)?(?:url|link|query(?: string| parameters?)?|image (?:url|link|src)|parameter|src)\b`)}
 )
 
 // suspiciousParams are query parameter names that, in an injected URL,

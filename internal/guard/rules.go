@@ -188,7 +188,7 @@ var phraseRules = []phraseRule{
 	rule(RuleToolSmuggling, 0.7, "end|begin|start",
 		`(?:-{2,}|={2,}|#{2,}|\*{2,}|\[|<)\s*(?:end|begin|start)\s+(?:of\s+)?(?:the\s+)?(?:system|user|assistant|hidden|new|admin|real|original)\s*(?:prompt|instructions|message|input|context|conversation)`),
 	rule(RuleToolSmuggling, 0.35, "tool|function",
-		`\b(?:call|invoke|execute|run|use)\s+(?:the\s+)?(?:tool|function)\s+[` + "`" + `"']?[a-z_][a-z0-9_.]*[` + "`" + `"']?\s+with\s+(?:the\s+)?(?:arguments|args|parameters|input)`),
+		`\b(?:call|invoke|execute|run|use)\s+(?:the\s+)?(?:tool|function)\s+[`+"`"+`"']?[a-z_][a-z0-9_.]*[`+"`"+`"']?\s+with\s+(?:the\s+)?(?:arguments|args|parameters|input)`),
 
 	// Requests to decode and obey an encoded payload.
 	rule(RuleEncodedPayload, 0.8, "decode|decipher|rot13|base64|hex",
