@@ -8,7 +8,7 @@ import (
 
 // loadCorpus reads a testdata file of prompts separated by lines "%%",
 // which lets prompts span lines (code, e-mails, fake chat turns).
-func loadCorpus(t *testing.T, name string) []string {
+func loadCorpus(t testing.TB, name string) []string {
 	t.Helper()
 	raw, err := os.ReadFile("testdata/" + name)
 	if err != nil {

@@ -102,11 +102,15 @@ func (fs *findings) add(rule string, score float64, exc string) {
 	fs.list = append(fs.list, Finding{Rule: rule, Score: clamp(score), Excerpt: exc})
 }
 
+// builtin holds every phrase rule, indexed for one-pass matching.
+var builtin = newRuleSet(append(phraseRules, exfilPhrase))
+
 // scanText runs the phrase rules and the structural scanners; depth limits
 // recursion into decoded payloads to one level.
 func (fs *findings) scanText(n normalized, depth int) {
-	for _, r := range phraseRules {
-		if loc := r.match(n.folded); loc != nil {
+	for i, loc := range builtin.scan(n.folded) {
+		if loc != nil {
+			r := builtin.rules[i]
 			fs.add(r.id, r.score, excerpt(n.folded, loc))
 		}
 	}

@@ -16,9 +16,7 @@ var (
 	markdownLink  = compile(`\[[^\]\n]{0,200}\]\(\s*<?(https?://[^)\s>]+)`)
 	// exfilPhrase asks to put data into a URL, the instruction half of the
 	// attack when the URL itself is only described.
-	exfilPhrase = phraseRule{id: RuleMarkdownExfil, score: 0.6,
-		keywords: []string{"url", "link", "query", "parameter", "src", "image"},
-		re:       compile(`\b(?:append|add|include|insert|put|encode|embed|concatenate|attach)\s+(?:\S+\s+){0,6}?(?:to|in|into|as|at the end of)\s+(?:the\s+|a\s+|this\s+)?(?:url|link|query(?: string| parameters?)?|image (?:url|link|src)|parameter|src)\b`)}
+	exfilPhrase = rule(RuleMarkdownExfil, 0.6, `\b(?:append|add|include|insert|put|encode|embed|concatenate|attach)\s+(?:\S+\s+){0,6}?(?:to|in|into|as|at the end of)\s+(?:the\s+|a\s+|this\s+)?(?:url|link|query(?: string| parameters?)?|image (?:url|link|src)|parameter|src)\b`)
 )
 
 // suspiciousParams are query parameter names that, in an injected URL,
@@ -36,10 +34,9 @@ var suspiciousParams = map[string]bool{
 var placeholderMarkers = []string{"{", "}", "[", "]", "$", "<", ">", "%7b", "%5b", "%24", "insert", "append",
 	"here", "placeholder", "conversation", "secret", "summary", "password", "api_key", "apikey", "history", "base64"}
 
+// scanMarkdown rates the URLs of images and links; exfilPhrase runs with
+// the phrase rules.
 func scanMarkdown(fs *findings, folded string) {
-	if loc := exfilPhrase.match(folded); loc != nil {
-		fs.add(exfilPhrase.id, exfilPhrase.score, excerpt(folded, loc))
-	}
 	if !strings.Contains(folded, "http") {
 		return
 	}

@@ -13,7 +13,7 @@ import (
 // sensitive), so it reads plain.
 type normalized struct {
 	plain  string // NFKC, invisible characters removed, case kept
-	folded string // plain, lower-cased and with look-alike letters mapped to ASCII
+	folded string // "\n" + plain, lower-cased, look-alike letters mapped to ASCII
 	// hidden is the ASCII text spelled by Unicode tag characters
 	// (U+E0020–U+E007E), which render as nothing but many models read.
 	hidden string
@@ -33,7 +33,9 @@ func normalize(text string) normalized {
 	} else {
 		n.plain = norm.NFKC.String(n.strip(text))
 	}
-	n.folded = fold(n.plain)
+	// The leading line break lets rules about fake chat turns match a
+	// "System:" line at the very start like any other line.
+	n.folded = "\n" + fold(n.plain)
 	return n
 }
 

@@ -12,48 +12,76 @@ const Mask = "****"
 // characters stay visible: the last 4 of a key tell an operator which key
 // leaked without making it usable; 0 hides everything.
 type secretRule struct {
-	re *regexp.Regexp
+	// anyOf lists literals of which every match contains one; the rule's
+	// expression only runs when one occurs (lower-case entries are looked
+	// up in the lower-cased text), which keeps Redact fast on long texts.
+	anyOf []string
+	re    *regexp.Regexp
 	// group is the submatch holding the secret; 0 is the whole match. The
 	// text before the group (a prefix such as "sk-" or "password=") stays.
 	group int
 	keep  int
 }
 
+func secret(anyOf string, group, keep int, expr string) secretRule {
+	return secretRule{anyOf: strings.Split(anyOf, "|"), re: compile(expr), group: group, keep: keep}
+}
+
 // secretRules are applied in order; earlier, more specific rules mask a
 // secret before a generic one could see a part of it.
 var secretRules = []secretRule{
-	{re: compile(`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----([\s\S]*?)-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----`), group: 1},
+	secret("PRIVATE KEY", 1, 0, `-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----([\s\S]*?)-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----`),
 	// Anthropic, OpenAI (sk-, sk-proj-, sk-svcacct-...), Stripe.
-	{re: compile(`\b(?:sk-ant-(?:api|admin)\d\d-|sk-(?:proj-|svcacct-|admin-|None-)?|(?:sk|rk|pk)_(?:live|test)_)([A-Za-z0-9_-]{16,})`), group: 1, keep: 4},
-	{re: compile(`\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b`), keep: 4},
-	{re: compile(`\b(?:gh[pousr]_|github_pat_)([A-Za-z0-9_]{30,})`), group: 1, keep: 4},
-	{re: compile(`\bxox[abposr]-([A-Za-z0-9-]{10,})`), group: 1, keep: 4},
-	{re: compile(`\bAIza([0-9A-Za-z_-]{35})`), group: 1, keep: 4},
-	{re: compile(`\bglpat-([A-Za-z0-9_-]{20,})`), group: 1, keep: 4},
-	{re: compile(`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`), keep: 4},
-	{re: compile(`(?i)\b(?:bearer|token)\s+([A-Za-z0-9._~+/-]{16,}=*)`), group: 1, keep: 4},
+	secret("sk-|sk_|rk_|pk_", 1, 4, `\b(?:sk-ant-(?:api|admin)\d\d-|sk-(?:proj-|svcacct-|admin-|None-)?|(?:sk|rk|pk)_(?:live|test)_)([A-Za-z0-9_-]{16,})`),
+	secret("AKIA|ASIA|AGPA|AIDA|AROA|ANPA", 0, 4, `\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b`),
+	secret("ghp_|gho_|ghu_|ghs_|ghr_|github_pat_", 1, 4, `\b(?:gh[pousr]_|github_pat_)([A-Za-z0-9_]{30,})`),
+	secret("xox", 1, 4, `\bxox[abposr]-([A-Za-z0-9-]{10,})`),
+	secret("AIza", 1, 4, `\bAIza([0-9A-Za-z_-]{35})`),
+	secret("glpat-", 1, 4, `\bglpat-([A-Za-z0-9_-]{20,})`),
+	secret("eyJ", 0, 4, `\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`),
+	secret("bearer|token", 1, 4, `(?i)\b(?:bearer|token)\s+([A-Za-z0-9._~+/-]{16,}=*)`),
 	// user:password@host in URLs; the user name stays.
-	{re: compile(`(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@]+:([^@\s/]+)@`), group: 1},
+	secret("://", 1, 0, `(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@]+:([^@\s/]+)@`),
 	// Generic assignments: api_key=..., "password": "...", SECRET: ...
-	{re: compile(`(?i)\b[a-z0-9_.-]*(?:api[_-]?key|apikey|secret|token|passw(?:or)?d|passwd|pwd|access[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?key|credentials?)[a-z0-9_.-]*["']?\s*(?:=|:|=>)\s*["']?([^\s"',;&]{4,})`), group: 1, keep: 4},
+	secret("key|secret|token|passw|pwd|credential", 1, 4, `(?i)(?:api[_-]?key|apikey|secret|token|passw(?:or)?d|passwd|pwd|access[_-]?key|private[_-]?key|client[_-]?secret|auth[_-]?key|credentials?)[a-z0-9_.-]*["']?\s*(?:=|:|=>)\s*["']?([^\s"',;&]{4,})`),
 }
-
-// cardCandidate finds 13–19 digits, optionally grouped by spaces or dashes;
-// only those passing the Luhn check are masked, which spares most order
-// numbers, phone numbers and ids.
-var cardCandidate = compile(`\b\d(?:[ -]?\d){12,18}\b`)
 
 // Redact masks secrets in text: private key blocks, API keys (OpenAI,
 // Anthropic, AWS, GitHub, Slack, Google, Stripe, GitLab), JWTs and bearer
 // tokens, passwords in URLs, generic key/secret/password assignments and
-// payment card numbers (Luhn-valid). Keys keep their prefix and last 4
-// characters ("sk-****abcd"); card numbers keep their last 4 digits and
-// separators; passwords and private keys are hidden entirely.
+// payment card numbers (13–19 digits, optionally grouped by single spaces
+// or dashes, passing the Luhn check, which spares most order numbers,
+// phone numbers and ids). Keys keep their prefix and last 4 characters
+// ("sk-****abcd"); card numbers keep their last 4 digits and separators;
+// passwords and private keys are hidden entirely.
 func Redact(text string) string {
+	lower := ""
 	for _, r := range secretRules {
-		text = r.apply(text)
+		if r.present(text, &lower) {
+			text = r.apply(text)
+		}
 	}
-	return cardCandidate.ReplaceAllStringFunc(text, maskCard)
+	return maskCards(text)
+}
+
+// present reports whether one of the rule's literals occurs; lower-case
+// literals are matched case-insensitively, via a lower-cased copy made once.
+func (r secretRule) present(text string, lower *string) bool {
+	for _, k := range r.anyOf {
+		if k != strings.ToLower(k) {
+			if strings.Contains(text, k) {
+				return true
+			}
+			continue
+		}
+		if *lower == "" {
+			*lower = strings.ToLower(text)
+		}
+		if strings.Contains(*lower, k) {
+			return true
+		}
+	}
+	return false
 }
 
 func (r secretRule) apply(text string) string {
@@ -85,29 +113,80 @@ func mask(s string, keep int) string {
 	return Mask + s[len(s)-keep:]
 }
 
-// maskCard replaces every digit but the last four, keeping separators so
-// the text still reads as a card number.
-func maskCard(s string) string {
+// maskCards finds runs of digits separated by single spaces or dashes and
+// masks those that are card numbers. Hand-written: a regular expression
+// for this cost more than all the other rules together.
+func maskCards(text string) string {
+	var out []byte // allocated at the first card only
+	for i := 0; i < len(text); {
+		if !isDigit(text[i]) || (i > 0 && isWordByte(text[i-1])) {
+			i++
+			continue
+		}
+		end, digits := digitRun(text, i)
+		if digits >= 13 && digits <= 19 && (end == len(text) || !isWordByte(text[end])) && luhnString(text[i:end]) {
+			if out == nil {
+				out = []byte(text)
+			}
+			maskDigits(out[i:end], digits-4)
+			i = end
+			continue
+		}
+		i = nextGroup(text, i, end)
+	}
+	if out == nil {
+		return text
+	}
+	return string(out)
+}
+
+// digitRun returns the end of the run of digits starting at i, allowing
+// one space or dash between two digits, and how many digits it holds.
+func digitRun(s string, i int) (end, digits int) {
+	end = i
+	for j := i; j < len(s); j++ {
+		switch {
+		case isDigit(s[j]):
+			digits++
+			end = j + 1
+		case (s[j] == ' ' || s[j] == '-') && j > i && isDigit(s[j-1]) && j+1 < len(s) && isDigit(s[j+1]):
+		default:
+			return end, digits
+		}
+	}
+	return end, digits
+}
+
+// nextGroup returns where the next digit group of a run starts, so a card
+// number glued to other digits ("0001 4539 1488 0343 6467") is still found.
+func nextGroup(s string, i, end int) int {
+	if j := strings.IndexAny(s[i:end], " -"); j >= 0 {
+		return i + j + 1
+	}
+	return max(end, i+1)
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// maskDigits replaces the first n digits of b by '*', keeping separators.
+func maskDigits(b []byte, n int) {
+	for i := 0; i < len(b) && n > 0; i++ {
+		if isDigit(b[i]) {
+			b[i] = '*'
+			n--
+		}
+	}
+}
+
+// luhnString runs the Luhn check over the digits of s.
+func luhnString(s string) bool {
 	digits := make([]byte, 0, 19)
 	for i := 0; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' {
+		if isDigit(s[i]) {
 			digits = append(digits, s[i])
 		}
 	}
-	if len(digits) < 13 || len(digits) > 19 || !luhn(digits) {
-		return s
-	}
-	out := []byte(s)
-	seen := 0
-	for i := range out {
-		if out[i] >= '0' && out[i] <= '9' {
-			if seen < len(digits)-4 {
-				out[i] = '*'
-			}
-			seen++
-		}
-	}
-	return string(out)
+	return luhn(digits)
 }
 
 // luhn reports whether the digits pass the Luhn checksum of card numbers.
