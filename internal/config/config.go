@@ -46,6 +46,7 @@ type Config struct {
 	// WorkTracking configures work logs and the desktop tracker's ingestion.
 	WorkTracking WorkTrackingConfig `mapstructure:"worktracking"`
 	Chat         ChatConfig         `mapstructure:"chat"`
+	Guard        GuardConfig        `mapstructure:"guard"`
 }
 
 // HTTPConfig configures the HTTP server.
@@ -297,6 +298,8 @@ var defaults = []setting{
 
 	{"chat.max_message_length", 16000},
 	{"chat.file_content_types", []string{"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain", "application/zip"}},
+
+	{"guard.extra_patterns", []string{}},
 }
 
 // Keys returns every configuration key in dotted form (e.g. "http.addr"),

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/uuid"
 )
 
 // rulesOf returns the rule ids of the findings with a score of at least min.
@@ -142,6 +144,23 @@ func TestParsePattern(t *testing.T) {
 	ps, err := ParsePatterns([]string{"a=x", "b.c=y=z"})
 	if err != nil || len(ps) != 2 || ps[1].Rule != "b.c" || ps[1].Re.String() != "y=z" {
 		t.Errorf("ParsePatterns: %v %v", ps, err)
+	}
+}
+
+func TestOrgPatterns(t *testing.T) {
+	org, other := uuid.New(), uuid.New()
+	ps, err := ParseOrgPatterns([]string{`all=(?i)x:y`, org.String() + `:acme.secret=(?i)bluebird`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ps.For(org); len(got) != 2 || got[0].Re.String() != "(?i)x:y" || got[1].Rule != "acme.secret" {
+		t.Errorf("For(org) = %v", got)
+	}
+	if got := ps.For(other); len(got) != 1 {
+		t.Errorf("For(other) = %v", got)
+	}
+	if _, err := ParseOrgPatterns([]string{"acme:rule=x"}); err == nil {
+		t.Error("a scope that is not a UUID was accepted")
 	}
 }
 

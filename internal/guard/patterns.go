@@ -3,7 +3,10 @@ package guard
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
+
+	"github.com/google/uuid"
 )
 
 // PatternScore is the score of a match of an organization's own pattern:
@@ -55,4 +58,44 @@ func ParsePatterns(entries []string) ([]Pattern, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// OrgPatterns are the extra patterns of the configuration: entries
+// "rule_id=regex" apply to every organization, entries
+// "<organization uuid>:rule_id=regex" to that organization only.
+type OrgPatterns struct {
+	All   []Pattern
+	ByOrg map[uuid.UUID][]Pattern
+}
+
+// ParseOrgPatterns parses the guard.extra_patterns entries.
+func ParseOrgPatterns(entries []string) (OrgPatterns, error) {
+	out := OrgPatterns{ByOrg: map[uuid.UUID][]Pattern{}}
+	for _, e := range entries {
+		scope, rest, scoped := strings.Cut(e, ":")
+		if !scoped || strings.Contains(scope, "=") {
+			// The colon, if any, is part of the expression.
+			p, err := ParsePattern(e)
+			if err != nil {
+				return OrgPatterns{}, err
+			}
+			out.All = append(out.All, p)
+			continue
+		}
+		org, err := uuid.Parse(strings.TrimSpace(scope))
+		if err != nil {
+			return OrgPatterns{}, fmt.Errorf("pattern %q: organization must be a UUID", scope)
+		}
+		p, err := ParsePattern(rest)
+		if err != nil {
+			return OrgPatterns{}, err
+		}
+		out.ByOrg[org] = append(out.ByOrg[org], p)
+	}
+	return out, nil
+}
+
+// For returns the patterns that apply to an organization.
+func (p OrgPatterns) For(org uuid.UUID) []Pattern {
+	return slices.Concat(p.All, p.ByOrg[org])
 }
