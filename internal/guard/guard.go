@@ -72,6 +72,9 @@ func Detect(text string, extra []Pattern) []Finding {
 		fs.add(RuleTagChars, 0.9, n.hidden)
 		fs.scanText(normalize(n.hidden), 1)
 	}
+	if d := despace(n.folded); d != "" {
+		fs.scanText(normalize(d), 1)
+	}
 	if n.invisible >= 2 || n.bidi > 0 {
 		fs.add(RuleInvisibleChars, invisibleScore(n), "")
 	}

@@ -3,6 +3,7 @@ package guard
 import (
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -14,6 +15,8 @@ var (
 	markdownImage = compile(`!\[[^\]\n]{0,200}\]\(\s*<?(https?://[^)\s>]+)`)
 	htmlImage     = compile(`<img\b[^>]{0,200}?\bsrc\s*=\s*["']?(https?://[^"'\s>]+)`)
 	markdownLink  = compile(`\[[^\]\n]{0,200}\]\(\s*<?(https?://[^)\s>]+)`)
+	// bareURL: an injected instruction may just spell the URL out.
+	bareURL = compile(`(https?://[^\s)>"'\]]+)`)
 	// exfilPhrase asks to put data into a URL, the instruction half of the
 	// attack when the URL itself is only described.
 	exfilPhrase = rule(RuleMarkdownExfil, 0.6, `\b(?:append|add|include|insert|put|encode|embed|concatenate|attach)\s+(?:\S+\s+){0,6}?(?:to|in|into|as|at the end of)\s+(?:the\s+|a\s+|this\s+)?(?:url|link|query(?: string| parameters?)?|image (?:url|link|src)|parameter|src)\b`)
@@ -32,7 +35,8 @@ var suspiciousParams = map[string]bool{
 // placeholderMarkers in a query value show it is a template the model is
 // meant to fill, e.g. "?q={conversation}" or "?d=[SECRET]".
 var placeholderMarkers = []string{"{", "}", "[", "]", "$", "<", ">", "%7b", "%5b", "%24", "insert", "append",
-	"here", "placeholder", "conversation", "secret", "summary", "password", "api_key", "apikey", "history", "base64"}
+	"here", "placeholder", "conversation", "secret", "summary", "password", "api_key", "apikey", "history", "base64",
+	"previous", "messages", "all_", "user_", "_here"}
 
 // scanMarkdown rates the URLs of images and links; exfilPhrase runs with
 // the phrase rules.
@@ -57,7 +61,7 @@ func scanMarkdown(fs *findings, folded string) {
 var urlChannels = []struct {
 	re    *regexp.Regexp
 	image bool
-}{{markdownImage, true}, {htmlImage, true}, {markdownLink, false}}
+}{{markdownImage, true}, {htmlImage, true}, {markdownLink, false}, {bareURL, false}}
 
 // urlScore rates one URL: query data on an image is suspicious by itself
 // (badges use it too, so it stays below Threshold), a suspicious parameter
@@ -69,7 +73,7 @@ func urlScore(raw string, image bool) float64 {
 	}
 	suspicious := false
 	for name, values := range u.Query() {
-		if suspiciousParams[name] {
+		if suspiciousParams[name] && slices.ContainsFunc(values, isTexty) {
 			suspicious = true
 		}
 		for _, v := range values {
@@ -87,6 +91,12 @@ func urlScore(raw string, image bool) float64 {
 		return 0.3
 	}
 	return 0
+}
+
+// isTexty reports a value with letters: numbers ("data=10,20,30" of a
+// chart service) carry no stolen text.
+func isTexty(v string) bool {
+	return strings.IndexFunc(v, func(r rune) bool { return r >= 'a' && r <= 'z' }) >= 0
 }
 
 func hasPlaceholder(v string) bool {

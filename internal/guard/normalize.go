@@ -125,3 +125,55 @@ func fold(s string) string {
 }
 
 func isLatin(r rune) bool { return r < utf8.RuneSelf && unicode.IsLetter(r) }
+
+// minSpacedLetters is how many single letters in a row, each followed by
+// one space, count as a spelled-out word ("i g n o r e").
+const minSpacedLetters = 5
+
+// despace joins letters spelled out with single spaces and turns wider
+// gaps into word breaks: "i g n o r e   a l l" becomes "ignore all". It
+// returns "" unless the text has a run of at least minSpacedLetters, the
+// usual case, so ordinary text ("a b test") is never rewritten.
+func despace(s string) string {
+	found := false
+	for i := 0; i < len(s) && !found; i++ {
+		found = spacedRun(s, i) >= minSpacedLetters
+	}
+	if !found {
+		return ""
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if n := spacedRun(s, i); n >= 2 {
+			for k := 0; k < n; k++ {
+				b.WriteByte(s[i+2*k])
+			}
+			i += 2*n - 1
+			continue
+		}
+		if s[i] == ' ' && i > 0 && s[i-1] == ' ' {
+			i++ // collapse the gap between spelled-out words
+			continue
+		}
+		b.WriteByte(s[i])
+		i++
+	}
+	return b.String()
+}
+
+// spacedRun counts the letters of a "l l l" run starting at i.
+func spacedRun(s string, i int) int {
+	if i > 0 && s[i-1] != ' ' && s[i-1] != '\n' {
+		return 0
+	}
+	n := 0
+	for j := i; j < len(s) && isLetter(s[j]); j += 2 {
+		n++
+		if j+1 >= len(s) || s[j+1] != ' ' || (j+2 < len(s) && !isLetter(s[j+2])) {
+			break
+		}
+	}
+	return n
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' }
