@@ -19,13 +19,16 @@ type matcher struct {
 	re       *regexp.Regexp // unanchored, the fallback
 	anchored *regexp.Regexp // ^(?:expr)
 	prefixes []string       // nil: no usable prefixes, scan everything
-	// boundary: the expression starts with \b, which an anchored match on
-	// a suffix cannot check, so the byte before is checked by hand.
-	boundary bool
+	// boundary: the expression starts with \b, lineStart: with (?m)^.
+	// An anchored match on a suffix cannot check either, so the byte
+	// before is checked by hand.
+	boundary, lineStart bool
 }
 
 // maxMatchLen bounds a phrase match; rules describe phrases, not pages.
-const maxMatchLen = 600
+// The window also bounds the cost of a failed attempt: the backtracker
+// clears a bitmap of window × program size first.
+const maxMatchLen = 400
 
 // maxPrefixes bounds the prefix set; beyond, the plain scan is cheaper.
 const maxPrefixes = 300
@@ -38,7 +41,7 @@ func newMatcher(expr string) matcher {
 	}
 	if p, ok := prefixesOf(tree); ok && len(p.strs) <= maxPrefixes && !slices.Contains(p.strs, "") {
 		slices.Sort(p.strs)
-		m.prefixes, m.boundary = slices.Compact(p.strs), p.boundary
+		m.prefixes, m.boundary, m.lineStart = slices.Compact(p.strs), p.boundary, p.lineStart
 	}
 	return m
 }
@@ -90,7 +93,7 @@ func (rs *ruleSet) scan(s string) [][]int {
 			return
 		}
 		m := rs.rules[e.rule].m
-		if m.boundary && i > 0 && isWordByte(s[i-1]) {
+		if (m.boundary && i > 0 && isWordByte(s[i-1])) || (m.lineStart && i > 0 && s[i-1] != '\n') {
 			return
 		}
 		// A bounded input keeps regexp on its fast backtracking engine.
@@ -133,9 +136,10 @@ func isWordByte(c byte) bool {
 // every match; exact means the strings are the whole language of the
 // expression, so what follows may extend them.
 type prefixSet struct {
-	strs     []string
-	boundary bool // the expression starts with \b
-	exact    bool
+	strs      []string
+	boundary  bool // the expression starts with \b
+	lineStart bool // the expression starts with (?m)^
+	exact     bool
 }
 
 // prefixesOf returns literal strings one of which starts every match of
@@ -166,10 +170,10 @@ func prefixesOf(re *syntax.Regexp) (prefixSet, bool) {
 		out := prefixSet{exact: true}
 		for i, sub := range re.Sub {
 			p, ok := prefixesOf(sub)
-			if !ok || (i > 0 && p.boundary != out.boundary) {
+			if !ok || (i > 0 && (p.boundary != out.boundary || p.lineStart != out.lineStart)) {
 				return prefixSet{}, false
 			}
-			out.strs, out.boundary, out.exact = append(out.strs, p.strs...), p.boundary, out.exact && p.exact
+			out.strs, out.boundary, out.lineStart, out.exact = append(out.strs, p.strs...), p.boundary, p.lineStart, out.exact && p.exact
 		}
 		return out, true
 	case syntax.OpConcat:
@@ -183,25 +187,29 @@ func prefixesOf(re *syntax.Regexp) (prefixSet, bool) {
 // extends exact ones with the next element's, so "n(?:ever|ot)" yields
 // "never" and "not" rather than just "n".
 func concatPrefixes(subs []*syntax.Regexp) (prefixSet, bool) {
-	boundary := false
+	boundary, lineStart := false, false
 	for i, sub := range subs {
 		switch sub.Op {
 		case syntax.OpWordBoundary:
 			boundary = true
 			continue
+		case syntax.OpBeginLine:
+			lineStart = true
+			continue
 		case syntax.OpQuest, syntax.OpStar:
 			first, ok1 := prefixesOf(sub.Sub[0])
 			rest, ok2 := concatPrefixes(subs[i+1:])
-			if !ok1 || !ok2 || first.boundary || rest.boundary {
+			if !ok1 || !ok2 || first.boundary || rest.boundary || first.lineStart || rest.lineStart {
 				return prefixSet{}, false
 			}
-			return prefixSet{strs: append(first.strs, rest.strs...), boundary: boundary}, true
+			return prefixSet{strs: append(first.strs, rest.strs...), boundary: boundary, lineStart: lineStart}, true
 		}
 		p, ok := prefixesOf(sub)
 		if !ok {
 			return prefixSet{}, false
 		}
 		p.boundary = p.boundary || boundary
+		p.lineStart = p.lineStart || lineStart
 		if p.exact && i+1 < len(subs) {
 			p = extend(p, subs[i+1:])
 		}
@@ -214,10 +222,10 @@ func concatPrefixes(subs []*syntax.Regexp) (prefixSet, bool) {
 // prefixes, while the product stays small; otherwise p is kept as it is.
 func extend(p prefixSet, rest []*syntax.Regexp) prefixSet {
 	next, ok := concatPrefixes(rest)
-	if !ok || next.boundary || len(p.strs)*len(next.strs) > maxPrefixes || isCharSet(next.strs) {
-		return prefixSet{strs: p.strs, boundary: p.boundary}
+	if !ok || next.boundary || next.lineStart || len(p.strs)*len(next.strs) > maxPrefixes || isCharSet(next.strs) {
+		return prefixSet{strs: p.strs, boundary: p.boundary, lineStart: p.lineStart}
 	}
-	out := prefixSet{boundary: p.boundary, exact: next.exact}
+	out := prefixSet{boundary: p.boundary, lineStart: p.lineStart, exact: next.exact}
 	for _, a := range p.strs {
 		for _, b := range next.strs {
 			out.strs = append(out.strs, a+b)
@@ -226,11 +234,11 @@ func extend(p prefixSet, rest []*syntax.Regexp) prefixSet {
 	return out
 }
 
-// isCharSet reports a set of several one-byte strings, such as the
+// isCharSet reports a set of one-byte strings only, such as the
 // expansion of \s: appending it multiplies prefixes without making them
 // rarer.
 func isCharSet(strs []string) bool {
-	return len(strs) > 1 && slices.ContainsFunc(strs, func(s string) bool { return len(s) == 1 })
+	return len(strs) > 1 && !slices.ContainsFunc(strs, func(s string) bool { return len(s) != 1 })
 }
 
 // classPrefixes expands a small character class such as [sz] or [-=#].

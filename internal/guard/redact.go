@@ -2,6 +2,7 @@ package guard
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -13,14 +14,16 @@ const Mask = "****"
 // leaked without making it usable; 0 hides everything.
 type secretRule struct {
 	// anyOf lists literals of which every match contains one; the rule's
-	// expression only runs when one occurs (lower-case entries are looked
-	// up in the lower-cased text), which keeps Redact fast on long texts.
+	// expression only runs near them (lower-case entries are looked up
+	// case-insensitively), which keeps Redact fast on long texts.
 	anyOf []string
 	re    *regexp.Regexp
 	// group is the submatch holding the secret; 0 is the whole match. The
 	// text before the group (a prefix such as "sk-" or "password=") stays.
 	group int
 	keep  int
+	// whole: search the whole text (no literals, no windows).
+	whole bool
 }
 
 func secret(anyOf string, group, keep int, expr string) secretRule {
@@ -30,7 +33,7 @@ func secret(anyOf string, group, keep int, expr string) secretRule {
 // secretRules are applied in order; earlier, more specific rules mask a
 // secret before a generic one could see a part of it.
 var secretRules = []secretRule{
-	secret("PRIVATE KEY", 1, 0, `-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----([\s\S]*?)-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----`),
+	{whole: true, group: 1, re: compile(`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----([\s\S]*?)-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----`)},
 	// Anthropic, OpenAI (sk-, sk-proj-, sk-svcacct-...), Stripe.
 	secret("sk-|sk_|rk_|pk_", 1, 4, `\b(?:sk-ant-(?:api|admin)\d\d-|sk-(?:proj-|svcacct-|admin-|None-)?|(?:sk|rk|pk)_(?:live|test)_)([A-Za-z0-9_-]{16,})`),
 	secret("AKIA|ASIA|AGPA|AIDA|AROA|ANPA", 0, 4, `\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b`),
@@ -55,37 +58,39 @@ var secretRules = []secretRule{
 // ("sk-****abcd"); card numbers keep their last 4 digits and separators;
 // passwords and private keys are hidden entirely.
 func Redact(text string) string {
-	lower := ""
+	lower := asciiLower(text)
 	for _, r := range secretRules {
-		if r.present(text, &lower) {
-			text = r.apply(text)
+		if out := r.apply(text, lower); out != text {
+			text, lower = out, asciiLower(out)
 		}
 	}
 	return maskCards(text)
 }
 
-// present reports whether one of the rule's literals occurs; lower-case
-// literals are matched case-insensitively, via a lower-cased copy made once.
-func (r secretRule) present(text string, lower *string) bool {
-	for _, k := range r.anyOf {
-		if k != strings.ToLower(k) {
-			if strings.Contains(text, k) {
-				return true
-			}
-			continue
-		}
-		if *lower == "" {
-			*lower = strings.ToLower(text)
-		}
-		if strings.Contains(*lower, k) {
-			return true
+// asciiLower lower-cases ASCII letters only, so byte offsets in the result
+// are offsets in s (strings.ToLower may change the length of non-ASCII).
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
 		}
 	}
-	return false
+	return string(b)
 }
 
-func (r secretRule) apply(text string) string {
-	locs := r.re.FindAllStringSubmatchIndex(text, -1)
+// Window around a literal of a secret rule in which its expression runs:
+// secrets are tokens near their marker ("sk-", "password=", "://"). The
+// private-key rule, whose block can be long, runs over the whole text;
+// its expression starts with a literal, which regexp finds quickly.
+const (
+	secretBefore = 64
+	secretAfter  = 512
+)
+
+// apply masks every match of the rule in text; lower is asciiLower(text).
+func (r secretRule) apply(text, lower string) string {
+	locs := r.find(text, lower)
 	if locs == nil {
 		return text
 	}
@@ -93,8 +98,8 @@ func (r secretRule) apply(text string) string {
 	last := 0
 	for _, m := range locs {
 		start, end := m[2*r.group], m[2*r.group+1]
-		if start < 0 || strings.Contains(text[start:end], Mask) {
-			continue // already masked by an earlier rule
+		if start < last || strings.Contains(text[start:end], Mask) {
+			continue // overlapping, or already masked by an earlier rule
 		}
 		b.WriteString(text[last:start])
 		b.WriteString(mask(text[start:end], r.keep))
@@ -102,6 +107,84 @@ func (r secretRule) apply(text string) string {
 	}
 	b.WriteString(text[last:])
 	return b.String()
+}
+
+// find returns the submatch indexes of every match, searching only windows
+// around the rule's literals (lower-case literals are looked up in lower).
+func (r secretRule) find(text, lower string) [][]int {
+	if r.whole {
+		return r.re.FindAllStringSubmatchIndex(text, -1)
+	}
+	var spans [][2]int
+	for _, k := range r.anyOf {
+		hay := text
+		if k == strings.ToLower(k) {
+			hay = lower
+		}
+		for off := 0; ; {
+			i := strings.Index(hay[off:], k)
+			if i < 0 {
+				break
+			}
+			pos := off + i
+			spans = append(spans, [2]int{tokenStart(text, pos-secretBefore), tokenEnd(text, pos+len(k)+secretAfter)})
+			off = pos + len(k)
+		}
+	}
+	var out [][]int
+	for _, sp := range mergeSpans(spans) {
+		for _, m := range r.re.FindAllStringSubmatchIndex(text[sp[0]:sp[1]], -1) {
+			for j := range m {
+				if m[j] >= 0 {
+					m[j] += sp[0]
+				}
+			}
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// tokenStart moves i back to the start of the whitespace-delimited token
+// it falls in, so a window never cuts a secret in two.
+func tokenStart(s string, i int) int {
+	if i <= 0 {
+		return 0
+	}
+	for i > 0 && !isSpace(s[i-1]) {
+		i--
+	}
+	return i
+}
+
+// tokenEnd moves i forward to the end of the token it falls in.
+func tokenEnd(s string, i int) int {
+	if i >= len(s) {
+		return len(s)
+	}
+	for i < len(s) && !isSpace(s[i]) {
+		i++
+	}
+	return i
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
+
+// mergeSpans sorts spans and merges overlapping ones.
+func mergeSpans(spans [][2]int) [][2]int {
+	if len(spans) < 2 {
+		return spans
+	}
+	slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
+	merged := spans[:1]
+	for _, sp := range spans[1:] {
+		if last := &merged[len(merged)-1]; sp[0] <= last[1] {
+			last[1] = max(last[1], sp[1])
+			continue
+		}
+		merged = append(merged, sp)
+	}
+	return merged
 }
 
 // mask hides s except for its last keep characters, and shows nothing of
