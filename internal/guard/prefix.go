@@ -28,7 +28,7 @@ type matcher struct {
 // maxMatchLen bounds a phrase match; rules describe phrases, not pages.
 // The window also bounds the cost of a failed attempt: the backtracker
 // clears a bitmap of window × program size first.
-const maxMatchLen = 400
+const maxMatchLen = 256
 
 // maxPrefixes bounds the prefix set; beyond, the plain scan is cheaper.
 const maxPrefixes = 300
@@ -51,10 +51,12 @@ func newMatcher(expr string) matcher {
 // rules may start at a position, and only those are tried, anchored.
 type ruleSet struct {
 	rules []phraseRule
-	// byPair holds prefixes of two bytes or more under their first two,
-	// bySingle the one-byte prefixes.
-	byPair   map[uint16][]prefixEntry
-	bySingle [256][]prefixEntry
+	// Prefixes of two bytes or more are listed in pairs[pairIndex[k]] for
+	// k their first two bytes (index 0: none), an array lookup per byte
+	// rather than a map's hashing; bySingle holds one-byte prefixes.
+	pairIndex *[1 << 16]uint16
+	pairs     [][]prefixEntry
+	bySingle  [256][]prefixEntry
 	fallback []int // rules without prefixes, matched over the whole text
 }
 
@@ -64,7 +66,7 @@ type prefixEntry struct {
 }
 
 func newRuleSet(rules []phraseRule) *ruleSet {
-	rs := &ruleSet{rules: rules, byPair: map[uint16][]prefixEntry{}}
+	rs := &ruleSet{rules: rules, pairIndex: new([1 << 16]uint16), pairs: [][]prefixEntry{nil}}
 	for i, r := range rules {
 		if r.m.prefixes == nil {
 			rs.fallback = append(rs.fallback, i)
@@ -76,7 +78,11 @@ func newRuleSet(rules []phraseRule) *ruleSet {
 				rs.bySingle[p[0]] = append(rs.bySingle[p[0]], e)
 			} else {
 				k := pairKey(p, 0)
-				rs.byPair[k] = append(rs.byPair[k], e)
+				if rs.pairIndex[k] == 0 {
+					rs.pairIndex[k] = uint16(len(rs.pairs))
+					rs.pairs = append(rs.pairs, nil)
+				}
+				rs.pairs[rs.pairIndex[k]] = append(rs.pairs[rs.pairIndex[k]], e)
 			}
 		}
 	}
@@ -106,7 +112,7 @@ func (rs *ruleSet) scan(s string) [][]int {
 			try(e, i)
 		}
 		if i+1 < len(s) {
-			for _, e := range rs.byPair[pairKey(s, i)] {
+			for _, e := range rs.pairs[rs.pairIndex[pairKey(s, i)]] {
 				try(e, i)
 			}
 		}
