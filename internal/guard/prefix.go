@@ -57,7 +57,7 @@ type ruleSet struct {
 	pairIndex *[1 << 16]uint16
 	pairs     [][]prefixEntry
 	bySingle  [256][]prefixEntry
-	fallback []int // rules without prefixes, matched over the whole text
+	fallback  []int // rules without prefixes, matched over the whole text
 }
 
 type prefixEntry struct {
