@@ -15,6 +15,7 @@
 package guard
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -69,14 +70,15 @@ func Detect(text string, extra []Pattern) []Finding {
 	var fs findings
 	fs.scanText(n, 0)
 	if n.hidden != "" {
-		fs.add(RuleTagChars, 0.9, n.hidden)
+		fs.add(RuleTagChars, 0.9, excerptOf(n.hidden))
 		fs.scanText(normalize(n.hidden), 1)
 	}
 	if d := despace(n.folded); d != "" {
 		fs.scanText(normalize(d), 1)
 	}
 	if n.invisible >= 2 || n.bidi > 0 {
-		fs.add(RuleInvisibleChars, invisibleScore(n), "")
+		fs.add(RuleInvisibleChars, invisibleScore(n),
+			fmt.Sprintf("%d zero-width, %d bidi control characters", n.invisible, n.bidi))
 	}
 	for _, p := range extra {
 		if loc := p.Re.FindStringIndex(n.plain); loc != nil {
@@ -139,7 +141,37 @@ func excerpt(s string, loc []int) string {
 	for end < len(s) && !utf8.RuneStart(s[end]) {
 		end++
 	}
-	return strings.Join(strings.Fields(Redact(s[start:end])), " ")
+	words := strings.Fields(Redact(s[start:end]))
+	for i, w := range words {
+		if looksLikeToken(w) {
+			words[i] = Mask
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// looksLikeToken reports a word that may be a credential Redact could not
+// recognize: rules match the lower-cased text, where "AKIA..." and "eyJ..."
+// lost the case Redact keys on. Long runs of letters mixed with digits are
+// masked in excerpts; attack phrases are made of words, so nothing of
+// value is lost.
+func looksLikeToken(w string) bool {
+	if len(w) < 16 {
+		return false
+	}
+	letters, digits := 0, 0
+	for i := 0; i < len(w); i++ {
+		switch c := w[i]; {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			letters++
+		case c >= '0' && c <= '9':
+			digits++
+		case strings.IndexByte("_-+/=.", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return letters > 0 && digits > 0
 }
 
 // Detected reports whether text reaches Threshold.

@@ -56,11 +56,18 @@ func (n *normalized) strip(text string) string {
 	b.Grow(len(text))
 	prev := rune(0)
 	runes := []rune(text)
+	flag := false // inside a subdivision flag emoji (🏴 + tags + cancel tag)
 	for i, r := range runes {
 		switch {
 		case r >= 0xE0000 && r <= 0xE007F:
-			if r >= 0xE0020 && r <= 0xE007E {
+			// Tags after U+1F3F4 spell a region ("gbsct", Scotland's flag):
+			// that is how these flags are written, nothing is hidden.
+			flag = flag || prev == 0x1F3F4
+			if r >= 0xE0020 && r <= 0xE007E && !flag {
 				hidden.WriteRune(r - 0xE0000)
+			}
+			if r == 0xE007F {
+				flag = false
 			}
 			continue
 		case isBidiControl(r):
