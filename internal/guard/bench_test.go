@@ -3,6 +3,7 @@ package guard
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // typicalPrompt is about 4 KB of ordinary work text: a mix of the benign
@@ -49,5 +50,26 @@ func BenchmarkRedact(b *testing.B) {
 	b.SetBytes(int64(len(text)))
 	for b.Loop() {
 		Redact(text)
+	}
+}
+
+// TestLargeInputs: a megabyte prompt, also one repeating a rule prefix or
+// digit groups, is screened and redacted in bounded time (these took
+// seconds to minutes before attempts and digit runs were bounded).
+func TestLargeInputs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large inputs")
+	}
+	for name, text := range map[string]string{
+		"repeated prefix": strings.Repeat("ignore previous ", 1<<16),
+		"digit groups":    strings.Repeat("4539 1488 ", 1<<17),
+		"benign prose":    strings.Repeat(strings.Join(loadCorpus(t, "benign.txt"), "\n"), 20),
+	} {
+		start := time.Now()
+		Detect(text, nil)
+		Redact(text)
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("%s (%d KB): %v", name, len(text)>>10, d)
+		}
 	}
 }

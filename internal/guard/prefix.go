@@ -1,6 +1,7 @@
 package guard
 
 import (
+	"hash/maphash"
 	"regexp"
 	"regexp/syntax"
 	"slices"
@@ -29,6 +30,13 @@ type matcher struct {
 // The window also bounds the cost of a failed attempt: the backtracker
 // clears a bitmap of window × program size first.
 const maxMatchLen = 256
+
+// maxAttempts is how many anchored attempts a rule makes in one text
+// before it starts remembering failed windows.
+const maxAttempts = 64
+
+// seed keys the hashes of failed windows.
+var seed = maphash.MakeSeed()
 
 // maxPrefixes bounds the prefix set; beyond, the plain scan is cheaper.
 const maxPrefixes = 300
@@ -94,6 +102,8 @@ func pairKey(s string, i int) uint16 { return uint16(s[i])<<8 | uint16(s[i+1]) }
 // scan returns, per rule, its leftmost match in s or nil.
 func (rs *ruleSet) scan(s string) [][]int {
 	locs := make([][]int, len(rs.rules))
+	attempts := make([]int, len(rs.rules))
+	var failed map[uint64]struct{} // failed windows, once a rule is busy
 	try := func(e prefixEntry, i int) {
 		if locs[e.rule] != nil || !strings.HasPrefix(s[i:], e.prefix) {
 			return
@@ -102,8 +112,26 @@ func (rs *ruleSet) scan(s string) [][]int {
 		if (m.boundary && i > 0 && isWordByte(s[i-1])) || (m.lineStart && i > 0 && s[i-1] != '\n') {
 			return
 		}
+		window := s[i:runeEnd(s, i+maxMatchLen)]
+		if attempts[e.rule]++; attempts[e.rule] > maxAttempts {
+			// A text repeating a prefix ("ignore ignore ..." a megabyte
+			// long) would cost an attempt per occurrence; the result only
+			// depends on the window, so repeated windows are tried once.
+			k := maphash.String(seed, window) ^ uint64(e.rule)*0x9e3779b97f4a7c15
+			if _, dup := failed[k]; dup {
+				return
+			}
+			if failed == nil {
+				failed = map[uint64]struct{}{}
+			}
+			defer func() {
+				if locs[e.rule] == nil {
+					failed[k] = struct{}{}
+				}
+			}()
+		}
 		// A bounded input keeps regexp on its fast backtracking engine.
-		if loc := m.anchored.FindStringIndex(s[i:runeEnd(s, i+maxMatchLen)]); loc != nil {
+		if loc := m.anchored.FindStringIndex(window); loc != nil {
 			locs[e.rule] = []int{i, i + loc[1]}
 		}
 	}

@@ -224,10 +224,12 @@ func maskCards(text string) string {
 }
 
 // digitRun returns the end of the run of digits starting at i, allowing
-// one space or dash between two digits, and how many digits it holds.
+// one space or dash between two digits, and how many digits it holds. It
+// stops after 20 digits (too many for a card): scanning further from every
+// group of a long run would make Redact quadratic.
 func digitRun(s string, i int) (end, digits int) {
 	end = i
-	for j := i; j < len(s); j++ {
+	for j := i; j < len(s) && digits <= 19; j++ {
 		switch {
 		case isDigit(s[j]):
 			digits++

@@ -3,6 +3,7 @@ package guard
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRedact(t *testing.T) {
@@ -38,6 +39,22 @@ func TestRedact(t *testing.T) {
 				t.Errorf("Redact(%q)\n got %q\nwant %q", c.in, got, c.want)
 			}
 		})
+	}
+}
+
+// TestRedactLongDigitRuns: a megabyte of grouped digits takes linear time
+// (it once took minutes) and a card at the end of a long run is found.
+func TestRedactLongDigitRuns(t *testing.T) {
+	long := strings.Repeat("1234 5678 ", 100000) + "4539 1488 0343 6467"
+	done := make(chan string, 1)
+	go func() { done <- Redact(long) }()
+	select {
+	case got := <-done:
+		if !strings.HasSuffix(got, "**** **** **** 6467") {
+			t.Errorf("card at the end not masked: %q", got[len(got)-40:])
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Redact on 1 MB of digits took more than 5 s")
 	}
 }
 
