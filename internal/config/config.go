@@ -47,7 +47,8 @@ type Config struct {
 	WorkTracking WorkTrackingConfig `mapstructure:"worktracking"`
 	Chat         ChatConfig         `mapstructure:"chat"`
 	// LLM configures the LLM gateway's providers.
-	LLM LLMConfig `mapstructure:"llm"`
+	LLM   LLMConfig   `mapstructure:"llm"`
+	Guard GuardConfig `mapstructure:"guard"`
 }
 
 // HTTPConfig configures the HTTP server.
@@ -326,6 +327,8 @@ var defaults = []setting{
 	{"llm.openai_compatible.api_key", ""},
 	{"llm.anthropic.base_url", "https://api.anthropic.com"},
 	{"llm.anthropic.api_key", ""},
+
+	{"guard.extra_patterns", []string{}},
 }
 
 // Keys returns every configuration key in dotted form (e.g. "http.addr"),

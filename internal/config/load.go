@@ -152,6 +152,7 @@ func decode(v *viper.Viper) (*Config, []string, error) {
 	}
 	cfg.HTTP.CORSAllowedOrigins = cleanList(cfg.HTTP.CORSAllowedOrigins)
 	cfg.Audit.VerifyKeys = cleanList(cfg.Audit.VerifyKeys)
+	cfg.Guard.ExtraPatterns = cleanList(cfg.Guard.ExtraPatterns)
 
 	slices.Sort(md.Unused)
 	var warnings []string

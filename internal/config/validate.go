@@ -83,6 +83,7 @@ func (c *Config) Validate() (warnings []string, err error) {
 	}
 	c.checkChat(&ch)
 	c.checkLLM(&ch)
+	c.checkGuard(&ch)
 	return ch.warnings, errors.Join(ch.errs...)
 }
 
