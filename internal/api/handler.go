@@ -17,6 +17,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/oas"
 	"github.com/worksynapse/worksynapse/internal/projects"
 	"github.com/worksynapse/worksynapse/internal/storage"
+	"github.com/worksynapse/worksynapse/internal/stream"
 	"github.com/worksynapse/worksynapse/internal/tasks"
 	"github.com/worksynapse/worksynapse/internal/worktracking"
 )
@@ -69,6 +70,8 @@ type Deps struct {
 	WorkTracking config.WorkTrackingConfig
 	// Chat configures messages and their files.
 	Chat config.ChatConfig
+	// Events records chat changes for the real-time stream (nil: default).
+	Events *stream.Publisher
 }
 
 // NewHandler builds the API handler.
@@ -78,6 +81,6 @@ func NewHandler(d Deps) *Handler {
 		jobs: d.Jobs, work: worktracking.New(d.Client, d.Dialect, d.WorkTracking), notes: notes.New(d.Client, d.Dialect),
 		chat: chat.New(d.Client, d.Dialect, chat.Options{
 			MaxMessageLength: d.Chat.MaxMessageLength, FileContentTypes: d.Chat.FileContentTypes,
-			Files: d.Files, MaxUploadBytes: d.MaxUploadBytes,
+			Files: d.Files, MaxUploadBytes: d.MaxUploadBytes, Events: d.Events,
 		})}
 }

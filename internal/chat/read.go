@@ -15,6 +15,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/messagemention"
 	"github.com/worksynapse/worksynapse/ent/readreceipt"
 	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/stream"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
@@ -78,15 +79,21 @@ func (s *Service) moveForward(ctx context.Context, tx *ent.Tx, ch *ent.Channel, 
 	n, err := tx.ReadReceipt.Update().Where(readreceipt.ChannelID(ch.ID), readreceipt.UserID(uid),
 		readreceipt.Or(readreceipt.LastReadMessageIDIsNil(), readreceipt.LastReadMessageIDLT(target))).
 		SetLastReadMessageID(target).SetLastReadAt(now).Save(ctx)
-	if err != nil || n > 0 {
+	if err != nil {
 		return err
 	}
-	exists, err := tx.ReadReceipt.Query().Where(readreceipt.ChannelID(ch.ID), readreceipt.UserID(uid)).Exist(ctx)
-	if err != nil || exists {
-		return err // already at or past target
+	if n == 0 {
+		exists, err := tx.ReadReceipt.Query().Where(readreceipt.ChannelID(ch.ID), readreceipt.UserID(uid)).Exist(ctx)
+		if err != nil || exists {
+			return err // already at or past target
+		}
+		if err := tx.ReadReceipt.Create().SetOrganizationID(ch.OrganizationID).SetChannelID(ch.ID).SetUserID(uid).
+			SetLastReadMessageID(target).SetLastReadAt(now).Exec(ctx); err != nil {
+			return err
+		}
 	}
-	return tx.ReadReceipt.Create().SetOrganizationID(ch.OrganizationID).SetChannelID(ch.ID).SetUserID(uid).
-		SetLastReadMessageID(target).SetLastReadAt(now).Exec(ctx)
+	return s.emit(ctx, tx, stream.ReadMoved, ch.OrganizationID, ch.ID, &uid,
+		map[string]uuid.UUID{"last_read_message_id": target})
 }
 
 // readState returns the viewer's read pointer (empty when none), or err.

@@ -46,6 +46,20 @@ type Config struct {
 	// WorkTracking configures work logs and the desktop tracker's ingestion.
 	WorkTracking WorkTrackingConfig `mapstructure:"worktracking"`
 	Chat         ChatConfig         `mapstructure:"chat"`
+	// Stream configures the real-time event stream (GET /stream).
+	Stream StreamConfig `mapstructure:"stream"`
+}
+
+// StreamConfig configures the real-time event stream.
+type StreamConfig struct {
+	// Retention is how long events stay resumable with Last-Event-ID;
+	// older ones are pruned and a client behind them is told to resync.
+	Retention time.Duration `mapstructure:"retention"`
+	// HeartbeatInterval is the gap between keep-alive comments.
+	HeartbeatInterval time.Duration `mapstructure:"heartbeat_interval"`
+	// ClientBuffer is how many events may wait for one slow client before
+	// it is disconnected (it reconnects and resumes).
+	ClientBuffer int `mapstructure:"client_buffer"`
 }
 
 // HTTPConfig configures the HTTP server.
@@ -297,6 +311,10 @@ var defaults = []setting{
 
 	{"chat.max_message_length", 16000},
 	{"chat.file_content_types", []string{"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain", "application/zip"}},
+
+	{"stream.retention", 24 * time.Hour},
+	{"stream.heartbeat_interval", 25 * time.Second},
+	{"stream.client_buffer", 256},
 }
 
 // Keys returns every configuration key in dotted form (e.g. "http.addr"),

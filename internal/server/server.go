@@ -21,6 +21,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/requestmeta"
 	"github.com/worksynapse/worksynapse/internal/server/middleware"
+	"github.com/worksynapse/worksynapse/internal/stream"
 )
 
 // Server is the API's HTTP server.
@@ -42,6 +43,8 @@ type Options struct {
 	// BodyLimits overrides HTTP.MaxBodyBytes for some requests (uploads);
 	// nil keeps the default everywhere.
 	BodyLimits func(r *http.Request) (int64, bool)
+	// Stream is the real-time stream's hub (nil: no /stream).
+	Stream *stream.Hub
 }
 
 // New wires the middleware chain around the API router and the
@@ -62,6 +65,7 @@ func New(o Options) (*Server, error) {
 	if err := handleDocs(mux, o.HTTP.TLSProxy); err != nil {
 		return nil, err
 	}
+	mountStream(mux, o)
 	mux.Handle("/", router)
 
 	chain := []middleware.Middleware{
@@ -73,21 +77,60 @@ func New(o Options) (*Server, error) {
 		middleware.CORS(o.HTTP.CORSAllowedOrigins),
 	}
 	chain = append(chain, o.Limits...)
-	chain = append(chain, middleware.BodyLimit(o.HTTP.MaxBodyBytes, o.BodyLimits), middleware.Timeout(o.HTTP.RequestTimeout))
+	chain = append(chain, middleware.BodyLimit(o.HTTP.MaxBodyBytes, o.BodyLimits),
+		exceptStream(middleware.Timeout(o.HTTP.RequestTimeout)))
 	cfg := o.HTTP
-	return &Server{
-		cfg: cfg,
-		log: o.Log,
-		http: &http.Server{
-			Addr:              cfg.Addr,
-			Handler:           middleware.Chain(mux, chain...),
-			ReadHeaderTimeout: cfg.ReadHeaderTimeout,
-			ReadTimeout:       cfg.ReadTimeout,
-			WriteTimeout:      cfg.WriteTimeout,
-			IdleTimeout:       cfg.IdleTimeout,
-			ErrorLog:          slog.NewLogLogger(o.Log.Handler(), slog.LevelWarn),
+	hs := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           middleware.Chain(mux, chain...),
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(o.Log.Handler(), slog.LevelWarn),
+	}
+	if o.Stream != nil {
+		// Open streams never go idle: end them when shutdown begins, or
+		// Shutdown would wait for them until its timeout.
+		hs.RegisterOnShutdown(o.Stream.Shutdown)
+	}
+	return &Server{cfg: cfg, log: o.Log, http: hs}, nil
+}
+
+// --- Real-time stream (internal/stream) ---
+
+// mountStream serves GET /stream (server-sent events, which ogen cannot
+// stream per event) and POST /stream/tickets beside the ogen router: same
+// middleware chain, the API's bearer authentication and per-user rate
+// limit, and problem+json errors. Both are documented in
+// internal/apispec/fragments/stream.yaml.
+func mountStream(mux *http.ServeMux, o Options) {
+	if o.Stream == nil {
+		return
+	}
+	h := stream.NewHandler(o.Stream, stream.Auth{
+		Bearer: func(ctx context.Context, token string) (context.Context, error) {
+			return o.Security.HandleBearerAuth(ctx, oas.OpenStreamOperation, oas.BearerAuth{Token: token})
 		},
-	}, nil
+		Problem: api.ToProblem,
+	})
+	mux.HandleFunc("GET /stream", h.ServeStream)
+	mux.HandleFunc("POST /stream/tickets", h.ServeTicket)
+}
+
+// exceptStream keeps the request timeout off /stream, which lives as long
+// as the client stays (its writes have their own deadline).
+func exceptStream(m middleware.Middleware) middleware.Middleware {
+	return func(next http.Handler) http.Handler {
+		limited := m(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/stream" {
+				next.ServeHTTP(w, r)
+				return
+			}
+			limited.ServeHTTP(w, r)
+		})
+	}
 }
 
 // serveSpec serves the OpenAPI contract this binary was built from.
