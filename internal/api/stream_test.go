@@ -291,5 +291,20 @@ func TestStreamReadPointerHeartbeatResyncTickets(t *testing.T) {
 				t.Fatalf("%+v: %d %s %s", bad, resp.StatusCode, resp.Header.Get("Content-Type"), body)
 			}
 		}
+
+		// Server shutdown (http.Server.RegisterOnShutdown calls this) ends
+		// open streams at once instead of waiting for them.
+		c.s.App.Stream.Shutdown()
+		end := time.After(5 * time.Second)
+		for open := true; open; {
+			select {
+			case _, open = <-old.frames:
+			case <-end:
+				t.Fatal("stream still open after shutdown")
+			}
+		}
+		if resp, body := c.s.Do(t, "GET", "/stream", "", nil, http.Header{"Authorization": {"Bearer " + c.daveT}}); resp.StatusCode != 503 {
+			t.Fatalf("stream during shutdown: %d %s", resp.StatusCode, body)
+		}
 	})
 }
