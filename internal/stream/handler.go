@@ -109,7 +109,7 @@ func (h *Handler) ServeStream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer h.hub.remove(c)
-	s := &sender{h: h, w: w, rc: http.NewResponseController(w), ctx: ctx, conn: c, allowed: map[uuid.UUID]bool{}}
+	s := &sender{h: h, w: w, rc: http.NewResponseController(w), ctx: ctx, conn: c, allowed: map[uuid.UUID]cachedAccess{}}
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no") // proxies must not buffer events
@@ -127,8 +127,8 @@ type sender struct {
 	rc      *http.ResponseController
 	ctx     context.Context // the viewer's
 	conn    *conn
-	sent    int64              // highest id written (or skipped by a resync)
-	allowed map[uuid.UUID]bool // channel -> readable, cached until a membership event
+	sent    int64                      // highest id written (or skipped by a resync)
+	allowed map[uuid.UUID]cachedAccess // per channel, until a membership event or recheckAfter
 }
 
 // start replays what the client missed (Last-Event-ID) or tells it to
@@ -224,15 +224,26 @@ func (s *sender) may(ev Event) (bool, error) {
 	if mine {
 		return true, nil
 	}
-	ok, cached := s.allowed[*ev.ChannelID]
-	if !cached {
-		var err error
-		if ok, err = s.h.hub.client.Channel.Query().Where(channel.ID(*ev.ChannelID)).Exist(s.ctx); err != nil {
-			return false, err
-		}
-		s.allowed[*ev.ChannelID] = ok
+	a, cached := s.allowed[*ev.ChannelID]
+	if cached && s.h.now().Before(a.until) {
+		return a.ok, nil
 	}
+	ok, err := s.h.hub.client.Channel.Query().Where(channel.ID(*ev.ChannelID)).Exist(s.ctx)
+	if err != nil {
+		return false, err
+	}
+	s.allowed[*ev.ChannelID] = cachedAccess{ok: ok, until: s.h.now().Add(recheckAfter)}
 	return ok, nil
+}
+
+// recheckAfter bounds how long a cached answer is trusted: changes that
+// emit no event here (a project channel following the project's members,
+// a channel deleted) take effect within it.
+const recheckAfter = 30 * time.Second
+
+type cachedAccess struct {
+	ok    bool
+	until time.Time
 }
 
 // write sends one SSE frame and flushes it.
