@@ -162,7 +162,13 @@ func (s *Service) unreadColumns(sel *sql.Selector, uid uuid.UUID) {
 	after := sql.And(
 		sql.ColumnsEQ(m.C(message.FieldChannelID), sel.C(channelmember.FieldChannelID)),
 		sql.IsNull(m.C(message.FieldDeletedAt)),
-		sql.Or(sql.IsNull(pointer), sql.ColumnsGT(m.C(message.FieldID), pointer)),
+		// COALESCE, not "pointer IS NULL OR id > pointer": the OR keeps
+		// PostgreSQL from using the pointer as the lower bound of the
+		// (channel_id, id) index range, so every message of the channel was
+		// visited (800 ms for 200 channels of 5,000 messages).
+		sql.P(func(b *sql.Builder) {
+			b.Ident(m.C(message.FieldID)).WriteString(" > COALESCE(").Ident(pointer).WriteString(", ").Arg(uuid.Nil).WriteString(")")
+		}),
 		sql.Or(sql.IsNull(m.C(message.FieldAuthorID)), sql.NEQ(m.C(message.FieldAuthorID), uid)),
 	)
 	mm := d.Table(messagemention.Table).As("mm")
