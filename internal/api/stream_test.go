@@ -135,9 +135,21 @@ func (c *chatEnv) streamPost(token string, ch uuid.UUID, body string) messageJSO
 // on both (LISTEN/NOTIFY), and a client that reconnects with Last-Event-ID
 // gets exactly what it missed, in order, then live events again.
 func TestStreamAcrossReplicasAndResume(t *testing.T) {
+	t.Run("notify", func(t *testing.T) { replicasAndResume(t, replicaEnv) })
+	// With redis.url the announcements go through Redis pub/sub instead.
+	t.Run("redis", func(t *testing.T) {
+		env := testserver.Env{"WORKSYNAPSE_REDIS_URL": testdb.RequireRedis(t, 11)}
+		for k, v := range replicaEnv {
+			env[k] = v
+		}
+		replicasAndResume(t, env)
+	})
+}
+
+func replicasAndResume(t *testing.T, env testserver.Env) {
 	db := testdb.NewPostgres(t)
-	c := newChat(t, db, replicaEnv)
-	other := testserver.Start(t, db, replicaEnv)
+	c := newChat(t, db, env)
+	other := testserver.Start(t, db, env)
 	ch := c.newChannel(c.adminT, "public", "general")
 	c.must(200, c.daveT, "POST", fmt.Sprintf("/channels/%s/join", ch.ID), nil, nil)
 
