@@ -84,17 +84,32 @@ func BenchmarkScrollback(b *testing.B) {
 }
 
 // BenchmarkUnreadCounts is GET /me/channels' query for a member of 200
-// channels holding 1,000,000 messages in total (5,000 each), nothing read.
+// channels holding 1,000,000 messages in total (5,000 each): with nothing
+// read (every message counted), and with the read pointer 20 messages
+// behind the newest in each channel (the usual case).
 func BenchmarkUnreadCounts(b *testing.B) {
 	e := newBench(b)
-	const channels, total = 200, 1_000_000
+	const channels, total, per = 200, 1_000_000, 1_000_000 / 200
 	for i := range channels {
-		e.fill(b, e.channel(b, fmt.Sprintf("c%03d", i)), i+1, total/channels)
+		e.fill(b, e.channel(b, fmt.Sprintf("c%03d", i)), i+1, per)
 	}
-	for b.Loop() {
-		cs, err := e.svc.MyChannels(e.ctx, &e.org.ID)
-		if err != nil || len(cs) != channels || cs[0].Unread != total/channels {
-			b.Fatalf("my channels: %d %v", len(cs), err)
+	run := func(b *testing.B, unread int64) {
+		for b.Loop() {
+			cs, err := e.svc.MyChannels(e.ctx, &e.org.ID)
+			if err != nil || len(cs) != channels || cs[0].Unread != unread {
+				b.Fatalf("my channels: %d %v", len(cs), err)
+			}
 		}
 	}
+	b.Run("unread=all", func(b *testing.B) { run(b, per) })
+	// The pointer of channel i is its message number per-20 (see fill's ids).
+	_, err := e.db.SQL.Exec(`INSERT INTO read_receipts (id, created_at, updated_at, organization_id, channel_id, user_id, last_read_message_id, last_read_at)
+		SELECT gen_random_uuid(), now(), now(), c.organization_id, c.id, $1,
+		       ('01900000-' || lpad(to_hex(c.n::int), 4, '0') || '-7000-8000-' || lpad(to_hex($2::int), 12, '0'))::uuid, now()
+		FROM (SELECT id, organization_id, row_number() OVER (ORDER BY name) AS n FROM channels WHERE organization_id = $3) c`,
+		e.me.ID, per-20, e.org.ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("unread=20-per-channel", func(b *testing.B) { run(b, 20) })
 }
