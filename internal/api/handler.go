@@ -18,6 +18,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/oas"
 	"github.com/worksynapse/worksynapse/internal/projects"
 	"github.com/worksynapse/worksynapse/internal/storage"
+	"github.com/worksynapse/worksynapse/internal/stream"
 	"github.com/worksynapse/worksynapse/internal/tasks"
 	"github.com/worksynapse/worksynapse/internal/worktracking"
 )
@@ -71,6 +72,8 @@ type Deps struct {
 	WorkTracking config.WorkTrackingConfig
 	// Chat configures messages and their files.
 	Chat config.ChatConfig
+	// Events records chat changes for the real-time stream (nil: default).
+	Events *stream.Publisher
 }
 
 // NewHandler builds the API handler.
@@ -81,6 +84,6 @@ func NewHandler(d Deps) *Handler {
 		agents: agents.New(d.Client),
 		chat: chat.New(d.Client, d.Dialect, chat.Options{
 			MaxMessageLength: d.Chat.MaxMessageLength, FileContentTypes: d.Chat.FileContentTypes,
-			Files: d.Files, MaxUploadBytes: d.MaxUploadBytes,
+			Files: d.Files, MaxUploadBytes: d.MaxUploadBytes, Events: d.Events,
 		})}
 }

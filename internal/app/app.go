@@ -28,6 +28,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/server"
 	"github.com/worksynapse/worksynapse/internal/server/middleware"
 	"github.com/worksynapse/worksynapse/internal/storage"
+	"github.com/worksynapse/worksynapse/internal/stream"
 )
 
 // App holds the process-wide dependencies.
@@ -54,6 +55,8 @@ type App struct {
 	// calls, since none may go unrecorded.
 	LLMLedger llm.Ledger
 	LLMGuard  llm.Guard
+	// Stream is the real-time stream's hub (built by Server).
+	Stream *stream.Hub
 }
 
 // ErrPendingMigrations stops `serve` on a PostgreSQL database that is behind.
@@ -95,6 +98,9 @@ func newMailer(cfg *config.Config, log *slog.Logger) mail.Mailer {
 
 // Close releases the database and the Redis connection, if any.
 func (a *App) Close() error {
+	if a.Stream != nil {
+		a.Stream.Shutdown()
+	}
 	err := a.DB.Close()
 	if a.closeRedis != nil {
 		err = errors.Join(err, a.closeRedis())
@@ -172,9 +178,14 @@ func (a *App) Server() (*server.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if a.Stream, err = stream.NewHub(context.Background(), stream.Options{DB: a.DB, Log: a.Log,
+		RedisURL: a.Config.Redis.URL, Retention: a.Config.Stream.Retention,
+		HeartbeatInterval: a.Config.Stream.HeartbeatInterval, ClientBuffer: a.Config.Stream.ClientBuffer}); err != nil {
+		return nil, err
+	}
 	h := api.NewHandler(api.Deps{Client: a.DB.Ent, Identity: ids, Log: a.Log, Probes: a.probes(),
 		Files: files, MaxUploadBytes: a.Config.Storage.MaxUploadBytes, Dialect: a.DB.Dialect, Jobs: a.Jobs,
-		WorkTracking: a.Config.WorkTracking, Chat: a.Config.Chat})
+		WorkTracking: a.Config.WorkTracking, Chat: a.Config.Chat, Events: a.Stream.Publisher()})
 	sec := api.Security{Identity: ids, Limiter: limiter, PerUser: perMinute(a.Config.RateLimit.PerUserPerMinute),
 		Client: a.DB.Ent}
 	ipLimits, stats := ratelimit.Middleware(limiter, ratelimit.Rules{
@@ -189,7 +200,7 @@ func (a *App) Server() (*server.Server, error) {
 		func() float64 { return float64(stats.Rejections()) })
 	return server.New(server.Options{HTTP: a.Config.HTTP, Handler: h, Security: sec, Log: a.Log,
 		Metrics: a.Metrics, Limits: []middleware.Middleware{ipLimits},
-		BodyLimits: uploadBodyLimit(a.Config.Storage.MaxUploadBytes), LLM: a.llmGateway(sec)})
+		BodyLimits: uploadBodyLimit(a.Config.Storage.MaxUploadBytes), LLM: a.llmGateway(sec), Stream: a.Stream})
 }
 
 // uploadRoute matches the multipart upload operations (task attachments,

@@ -21,6 +21,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/storage"
+	"github.com/worksynapse/worksynapse/internal/stream"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
@@ -33,6 +34,9 @@ type Options struct {
 	// Files stores message files; MaxUploadBytes caps one.
 	Files          storage.Storage
 	MaxUploadBytes int64
+	// Events records each change for the real-time stream; nil uses the
+	// dialect's default announcement (NOTIFY, or in process on SQLite).
+	Events *stream.Publisher
 }
 
 // Service implements the chat operations.
@@ -47,6 +51,9 @@ type Service struct {
 func New(client *ent.Client, dialect string, opts Options) *Service {
 	if opts.MaxMessageLength <= 0 {
 		opts.MaxMessageLength = 16000
+	}
+	if opts.Events == nil {
+		opts.Events = stream.NewPublisher(dialect, nil)
 	}
 	return &Service{client: client, dialect: dialect, opts: opts, now: time.Now}
 }
@@ -127,4 +134,38 @@ func (s *Service) bumpChannel(ctx context.Context, tx *ent.Tx, id uuid.UUID, del
 		u.Set(channel.FieldLastMessageAt, *at)
 	}
 	return exec(ctx, tx, u)
+}
+
+// emit records a change for the real-time stream (internal/stream) in tx,
+// so the event commits or rolls back with the change. about is the user
+// the change concerns (they receive it even without reading the channel);
+// a read-pointer move goes to that user's streams only.
+func (s *Service) emit(ctx context.Context, tx *ent.Tx, typ string, org, ch uuid.UUID, about *uuid.UUID, payload any) error {
+	return s.opts.Events.Emit(ctx, tx, stream.Change{Type: typ, Organization: org, Channel: &ch, User: about,
+		OnlyUser: typ == stream.ReadMoved, Payload: payload})
+}
+
+// messageEvent is the payload of message events.
+type messageEvent struct {
+	MessageID uuid.UUID  `json:"message_id"`
+	AuthorID  *uuid.UUID `json:"author_id,omitempty"`
+	RootID    *uuid.UUID `json:"root_id,omitempty"`
+	Body      string     `json:"body,omitempty"`
+}
+
+func messagePayload(m *ent.Message) messageEvent {
+	return messageEvent{MessageID: m.ID, AuthorID: m.AuthorID, RootID: m.RootID, Body: m.Body}
+}
+
+// memberEvent is the payload of membership events.
+type memberEvent struct {
+	UserID uuid.UUID `json:"user_id"`
+	Role   string    `json:"role,omitempty"`
+}
+
+// reactionEvent is the payload of reaction and pin events.
+type reactionEvent struct {
+	MessageID uuid.UUID `json:"message_id"`
+	UserID    uuid.UUID `json:"user_id"`
+	Emoji     string    `json:"emoji,omitempty"`
 }

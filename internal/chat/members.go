@@ -11,6 +11,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/organizationmember"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/stream"
 )
 
 // MemberInput is a membership change; nil leaves a field as it is.
@@ -59,17 +60,20 @@ func (s *Service) AddMember(ctx context.Context, chID, userID uuid.UUID, role ch
 		if !ok {
 			return nil, problem.NotFound("the user is not a member of the channel's organization")
 		}
-		return createMember(ctx, tx, ch, userID, role)
+		return s.createMember(ctx, tx, ch, userID, role)
 	})
 }
 
-func createMember(ctx context.Context, tx *ent.Tx, ch *ent.Channel, userID uuid.UUID, role channelmember.Role) (*ent.ChannelMember, error) {
+func (s *Service) createMember(ctx context.Context, tx *ent.Tx, ch *ent.Channel, userID uuid.UUID, role channelmember.Role) (*ent.ChannelMember, error) {
 	m, err := tx.ChannelMember.Create().SetOrganizationID(ch.OrganizationID).SetChannelID(ch.ID).
 		SetUserID(userID).SetRole(role).Save(ctx)
 	if ent.IsConstraintError(err) {
 		return nil, problem.Conflict("the user is already a member of the channel")
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := s.emitMember(ctx, tx, stream.MemberAdded, m); err != nil {
 		return nil, err
 	}
 	return tx.ChannelMember.Query().Where(channelmember.ID(m.ID)).WithUser().Only(ctx)
@@ -93,7 +97,7 @@ func (s *Service) Join(ctx context.Context, chID uuid.UUID) (*ent.ChannelMember,
 		if err := closedMembership(ch); err != nil {
 			return nil, err
 		}
-		return createMember(ctx, tx, ch, uid, channelmember.RoleMember)
+		return s.createMember(ctx, tx, ch, uid, channelmember.RoleMember)
 	})
 }
 
@@ -147,7 +151,11 @@ func (s *Service) UpdateMember(ctx context.Context, chID, userID uuid.UUID, in M
 		if err := upd.Exec(ctx); err != nil {
 			return nil, denied(err)
 		}
-		return tx.ChannelMember.Query().Where(channelmember.ID(m.ID)).WithUser().Only(ctx)
+		out, err := tx.ChannelMember.Query().Where(channelmember.ID(m.ID)).WithUser().Only(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return out, s.emitMember(ctx, tx, stream.MemberUpdated, out)
 	})
 }
 
@@ -164,7 +172,16 @@ func (s *Service) RemoveMember(ctx context.Context, chID, userID uuid.UUID) erro
 		if err := keepAnOwner(ctx, tx, m, true); err != nil {
 			return struct{}{}, err
 		}
-		return struct{}{}, denied(tx.ChannelMember.DeleteOneID(m.ID).Exec(ctx))
+		if err := tx.ChannelMember.DeleteOneID(m.ID).Exec(ctx); err != nil {
+			return struct{}{}, denied(err)
+		}
+		return struct{}{}, s.emitMember(ctx, tx, stream.MemberRemoved, m)
 	})
 	return err
+}
+
+// emitMember records a membership change; the member's own streams
+// receive it (and re-check their access to the channel).
+func (s *Service) emitMember(ctx context.Context, tx *ent.Tx, typ string, m *ent.ChannelMember) error {
+	return s.emit(ctx, tx, typ, m.OrganizationID, m.ChannelID, &m.UserID, memberEvent{UserID: m.UserID, Role: string(m.Role)})
 }

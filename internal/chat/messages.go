@@ -19,6 +19,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/user"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/stream"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
@@ -132,9 +133,11 @@ func (s *Service) Post(ctx context.Context, chID uuid.UUID, body string, rootID 
 			return nil, err
 		}
 		if rootID != nil {
-			return m, s.bumpThread(ctx, tx, *rootID, 1, &m.CreatedAt)
+			if err := s.bumpThread(ctx, tx, *rootID, 1, &m.CreatedAt); err != nil {
+				return nil, err
+			}
 		}
-		return m, nil
+		return m, s.emit(ctx, tx, stream.MessagePosted, m.OrganizationID, chID, nil, messagePayload(m))
 	})
 	if err != nil {
 		return nil, err
@@ -203,7 +206,10 @@ func (s *Service) Edit(ctx context.Context, id uuid.UUID, body string) (*View, e
 		if err != nil {
 			return nil, denied(err)
 		}
-		return m, writeMentions(ctx, tx, m, users)
+		if err := writeMentions(ctx, tx, m, users); err != nil {
+			return nil, err
+		}
+		return m, s.emit(ctx, tx, stream.MessageEdited, m.OrganizationID, m.ChannelID, nil, messagePayload(m))
 	})
 	if err != nil {
 		return nil, err
@@ -229,9 +235,12 @@ func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
 			return struct{}{}, err
 		}
 		if m.RootID != nil {
-			return struct{}{}, s.bumpThread(ctx, tx, *m.RootID, -1, nil)
+			if err := s.bumpThread(ctx, tx, *m.RootID, -1, nil); err != nil {
+				return struct{}{}, err
+			}
 		}
-		return struct{}{}, nil
+		return struct{}{}, s.emit(ctx, tx, stream.MessageDeleted, m.OrganizationID, m.ChannelID, nil,
+			messageEvent{MessageID: m.ID, AuthorID: m.AuthorID, RootID: m.RootID})
 	})
 	return err
 }

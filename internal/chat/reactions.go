@@ -10,6 +10,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/messagereaction"
 	"github.com/worksynapse/worksynapse/ent/pinnedmessage"
 	"github.com/worksynapse/worksynapse/internal/pagination"
+	"github.com/worksynapse/worksynapse/internal/stream"
 )
 
 // writableMessage loads a visible message in tx whose channel is not
@@ -40,8 +41,12 @@ func (s *Service) React(ctx context.Context, id uuid.UUID, emoji string) (*View,
 		if err != nil || exists {
 			return struct{}{}, err
 		}
-		return struct{}{}, tx.MessageReaction.Create().SetOrganizationID(m.OrganizationID).SetMessageID(id).
-			SetUserID(uid).SetEmoji(emoji).Exec(ctx)
+		if err := tx.MessageReaction.Create().SetOrganizationID(m.OrganizationID).SetMessageID(id).
+			SetUserID(uid).SetEmoji(emoji).Exec(ctx); err != nil {
+			return struct{}{}, err
+		}
+		return struct{}{}, s.emit(ctx, tx, stream.ReactionAdded, m.OrganizationID, m.ChannelID, nil,
+			reactionEvent{MessageID: id, UserID: uid, Emoji: emoji})
 	})
 	if err != nil && !ent.IsConstraintError(err) {
 		return nil, err
@@ -56,11 +61,17 @@ func (s *Service) Unreact(ctx context.Context, id uuid.UUID, emoji string) (*Vie
 		return nil, err
 	}
 	_, err = inTx(ctx, s.client, func(tx *ent.Tx) (int, error) {
-		if _, err := writableMessage(ctx, tx, id); err != nil {
+		m, err := writableMessage(ctx, tx, id)
+		if err != nil {
 			return 0, err
 		}
-		return tx.MessageReaction.Delete().Where(messagereaction.MessageID(id),
+		n, err := tx.MessageReaction.Delete().Where(messagereaction.MessageID(id),
 			messagereaction.UserID(uid), messagereaction.Emoji(emoji)).Exec(ctx)
+		if err != nil || n == 0 {
+			return n, err
+		}
+		return n, s.emit(ctx, tx, stream.ReactionRemoved, m.OrganizationID, m.ChannelID, nil,
+			reactionEvent{MessageID: id, UserID: uid, Emoji: emoji})
 	})
 	if err != nil {
 		return nil, err
@@ -83,8 +94,12 @@ func (s *Service) Pin(ctx context.Context, id uuid.UUID) (*ent.PinnedMessage, er
 		if err != nil || exists {
 			return struct{}{}, err
 		}
-		return struct{}{}, tx.PinnedMessage.Create().SetOrganizationID(m.OrganizationID).SetChannelID(m.ChannelID).
-			SetMessageID(id).SetPinnedByID(uid).SetPinnedAt(s.now()).Exec(ctx)
+		if err := tx.PinnedMessage.Create().SetOrganizationID(m.OrganizationID).SetChannelID(m.ChannelID).
+			SetMessageID(id).SetPinnedByID(uid).SetPinnedAt(s.now()).Exec(ctx); err != nil {
+			return struct{}{}, err
+		}
+		return struct{}{}, s.emit(ctx, tx, stream.PinAdded, m.OrganizationID, m.ChannelID, nil,
+			reactionEvent{MessageID: id, UserID: uid})
 	})
 	if err != nil && !ent.IsConstraintError(err) {
 		return nil, err
@@ -95,7 +110,8 @@ func (s *Service) Pin(ctx context.Context, id uuid.UUID) (*ent.PinnedMessage, er
 // Unpin removes a message's pin (idempotent).
 func (s *Service) Unpin(ctx context.Context, id uuid.UUID) error {
 	_, err := inTx(ctx, s.client, func(tx *ent.Tx) (struct{}, error) {
-		if _, err := writableMessage(ctx, tx, id); err != nil {
+		m, err := writableMessage(ctx, tx, id)
+		if err != nil {
 			return struct{}{}, err
 		}
 		p, err := tx.PinnedMessage.Query().Where(pinnedmessage.MessageID(id)).Only(ctx)
@@ -105,7 +121,12 @@ func (s *Service) Unpin(ctx context.Context, id uuid.UUID) error {
 		if err != nil {
 			return struct{}{}, err
 		}
-		return struct{}{}, denied(tx.PinnedMessage.DeleteOneID(p.ID).Exec(ctx))
+		if err := tx.PinnedMessage.DeleteOneID(p.ID).Exec(ctx); err != nil {
+			return struct{}{}, denied(err)
+		}
+		uid, _ := me(ctx)
+		return struct{}{}, s.emit(ctx, tx, stream.PinRemoved, m.OrganizationID, m.ChannelID, nil,
+			reactionEvent{MessageID: id, UserID: uid})
 	})
 	return err
 }

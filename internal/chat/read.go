@@ -15,6 +15,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/messagemention"
 	"github.com/worksynapse/worksynapse/ent/readreceipt"
 	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/stream"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
@@ -78,15 +79,21 @@ func (s *Service) moveForward(ctx context.Context, tx *ent.Tx, ch *ent.Channel, 
 	n, err := tx.ReadReceipt.Update().Where(readreceipt.ChannelID(ch.ID), readreceipt.UserID(uid),
 		readreceipt.Or(readreceipt.LastReadMessageIDIsNil(), readreceipt.LastReadMessageIDLT(target))).
 		SetLastReadMessageID(target).SetLastReadAt(now).Save(ctx)
-	if err != nil || n > 0 {
+	if err != nil {
 		return err
 	}
-	exists, err := tx.ReadReceipt.Query().Where(readreceipt.ChannelID(ch.ID), readreceipt.UserID(uid)).Exist(ctx)
-	if err != nil || exists {
-		return err // already at or past target
+	if n == 0 {
+		exists, err := tx.ReadReceipt.Query().Where(readreceipt.ChannelID(ch.ID), readreceipt.UserID(uid)).Exist(ctx)
+		if err != nil || exists {
+			return err // already at or past target
+		}
+		if err := tx.ReadReceipt.Create().SetOrganizationID(ch.OrganizationID).SetChannelID(ch.ID).SetUserID(uid).
+			SetLastReadMessageID(target).SetLastReadAt(now).Exec(ctx); err != nil {
+			return err
+		}
 	}
-	return tx.ReadReceipt.Create().SetOrganizationID(ch.OrganizationID).SetChannelID(ch.ID).SetUserID(uid).
-		SetLastReadMessageID(target).SetLastReadAt(now).Exec(ctx)
+	return s.emit(ctx, tx, stream.ReadMoved, ch.OrganizationID, ch.ID, &uid,
+		map[string]uuid.UUID{"last_read_message_id": target})
 }
 
 // readState returns the viewer's read pointer (empty when none), or err.
@@ -155,7 +162,13 @@ func (s *Service) unreadColumns(sel *sql.Selector, uid uuid.UUID) {
 	after := sql.And(
 		sql.ColumnsEQ(m.C(message.FieldChannelID), sel.C(channelmember.FieldChannelID)),
 		sql.IsNull(m.C(message.FieldDeletedAt)),
-		sql.Or(sql.IsNull(pointer), sql.ColumnsGT(m.C(message.FieldID), pointer)),
+		// COALESCE, not "pointer IS NULL OR id > pointer": the OR keeps
+		// PostgreSQL from using the pointer as the lower bound of the
+		// (channel_id, id) index range, so every message of the channel was
+		// visited (800 ms for 200 channels of 5,000 messages).
+		sql.P(func(b *sql.Builder) {
+			b.Ident(m.C(message.FieldID)).WriteString(" > COALESCE(").Ident(pointer).WriteString(", ").Arg(uuid.Nil).WriteString(")")
+		}),
 		sql.Or(sql.IsNull(m.C(message.FieldAuthorID)), sql.NEQ(m.C(message.FieldAuthorID), uid)),
 	)
 	mm := d.Table(messagemention.Table).As("mm")

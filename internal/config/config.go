@@ -49,6 +49,20 @@ type Config struct {
 	// LLM configures the LLM gateway's providers.
 	LLM   LLMConfig   `mapstructure:"llm"`
 	Guard GuardConfig `mapstructure:"guard"`
+	// Stream configures the real-time event stream (GET /stream).
+	Stream StreamConfig `mapstructure:"stream"`
+}
+
+// StreamConfig configures the real-time event stream.
+type StreamConfig struct {
+	// Retention is how long events stay resumable with Last-Event-ID;
+	// older ones are pruned and a client behind them is told to resync.
+	Retention time.Duration `mapstructure:"retention"`
+	// HeartbeatInterval is the gap between keep-alive comments.
+	HeartbeatInterval time.Duration `mapstructure:"heartbeat_interval"`
+	// ClientBuffer is how many events may wait for one slow client before
+	// it is disconnected (it reconnects and resumes).
+	ClientBuffer int `mapstructure:"client_buffer"`
 }
 
 // HTTPConfig configures the HTTP server.
@@ -329,6 +343,10 @@ var defaults = []setting{
 	{"llm.anthropic.api_key", ""},
 
 	{"guard.extra_patterns", []string{}},
+
+	{"stream.retention", 24 * time.Hour},
+	{"stream.heartbeat_interval", 25 * time.Second},
+	{"stream.client_buffer", 256},
 }
 
 // Keys returns every configuration key in dotted form (e.g. "http.addr"),

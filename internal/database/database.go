@@ -45,6 +45,9 @@ type DB struct {
 	// Dialect is dialect.Postgres ("postgres") or dialect.SQLite ("sqlite3").
 	Dialect string
 	Ent     *ent.Client
+	// URL is the PostgreSQL connection URL (empty on SQLite): the real-time
+	// stream opens its own LISTEN connection with it.
+	URL string
 }
 
 // sqlitePragmas are applied to every SQLite connection: enforce foreign
@@ -89,7 +92,9 @@ func openPostgres(cfg Config) (*DB, error) {
 	if cfg.ConnMaxLifetime > 0 {
 		sqlDB.SetConnMaxLifetime(cfg.ConnMaxLifetime)
 	}
-	return newDB(sqlDB, dialect.Postgres), nil
+	db := newDB(sqlDB, dialect.Postgres)
+	db.URL = cfg.URL
+	return db, nil
 }
 
 func openSQLite(path string) (*DB, error) {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 
 	ogenmw "github.com/ogen-go/ogen/middleware"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/requestmeta"
 	"github.com/worksynapse/worksynapse/internal/server/middleware"
+	"github.com/worksynapse/worksynapse/internal/stream"
 )
 
 // Server is the API's HTTP server.
@@ -47,6 +49,8 @@ type Options struct {
 	// beside the ogen router because its streamed answer must be flushed
 	// event by event; nil leaves the route to the router.
 	LLM http.Handler
+	// Stream is the real-time stream's hub (nil: no /stream).
+	Stream *stream.Hub
 }
 
 // New wires the middleware chain around the API router and the
@@ -70,6 +74,7 @@ func New(o Options) (*Server, error) {
 	if o.LLM != nil {
 		mux.Handle("POST "+llm.Path, o.LLM)
 	}
+	mountStream(mux, o)
 	mux.Handle("/", router)
 
 	chain := []middleware.Middleware{
@@ -81,31 +86,56 @@ func New(o Options) (*Server, error) {
 		middleware.CORS(o.HTTP.CORSAllowedOrigins),
 	}
 	chain = append(chain, o.Limits...)
-	chain = append(chain, middleware.BodyLimit(o.HTTP.MaxBodyBytes, o.BodyLimits), exceptLLM(middleware.Timeout(o.HTTP.RequestTimeout)))
+	chain = append(chain, middleware.BodyLimit(o.HTTP.MaxBodyBytes, o.BodyLimits),
+		except(middleware.Timeout(o.HTTP.RequestTimeout), "/stream", llm.Path))
 	cfg := o.HTTP
-	return &Server{
-		cfg: cfg,
-		log: o.Log,
-		http: &http.Server{
-			Addr:              cfg.Addr,
-			Handler:           middleware.Chain(mux, chain...),
-			ReadHeaderTimeout: cfg.ReadHeaderTimeout,
-			ReadTimeout:       cfg.ReadTimeout,
-			WriteTimeout:      cfg.WriteTimeout,
-			IdleTimeout:       cfg.IdleTimeout,
-			ErrorLog:          slog.NewLogLogger(o.Log.Handler(), slog.LevelWarn),
-		},
-	}, nil
+	hs := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           middleware.Chain(mux, chain...),
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(o.Log.Handler(), slog.LevelWarn),
+	}
+	if o.Stream != nil {
+		// Open streams never go idle: end them when shutdown begins, or
+		// Shutdown would wait for them until its timeout.
+		hs.RegisterOnShutdown(o.Stream.Shutdown)
+	}
+	return &Server{cfg: cfg, log: o.Log, http: hs}, nil
 }
 
-// exceptLLM skips mw for the LLM gateway: completions may take minutes,
-// so the gateway bounds its provider calls by llm.timeout instead of
-// http.request_timeout.
-func exceptLLM(mw middleware.Middleware) middleware.Middleware {
+// --- Real-time stream (internal/stream) ---
+
+// mountStream serves GET /stream (server-sent events, which ogen cannot
+// stream per event) and POST /stream/tickets beside the ogen router: same
+// middleware chain, the API's bearer authentication and per-user rate
+// limit, and problem+json errors. Both are documented in
+// internal/apispec/fragments/stream.yaml.
+func mountStream(mux *http.ServeMux, o Options) {
+	if o.Stream == nil {
+		return
+	}
+	h := stream.NewHandler(o.Stream, stream.Auth{
+		Bearer: func(ctx context.Context, token string) (context.Context, error) {
+			return o.Security.HandleBearerAuth(ctx, oas.OpenStreamOperation, oas.BearerAuth{Token: token})
+		},
+		Problem: api.ToProblem,
+	})
+	mux.HandleFunc("GET /stream", h.ServeStream)
+	mux.HandleFunc("POST /stream/tickets", h.ServeTicket)
+}
+
+// except skips mw for the long-lived routes at paths: /stream lives as
+// long as the client stays (its writes have their own deadline), and LLM
+// completions may take minutes (bounded by llm.timeout instead of
+// http.request_timeout).
+func except(mw middleware.Middleware, paths ...string) middleware.Middleware {
 	return func(next http.Handler) http.Handler {
 		wrapped := mw(next)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Path == llm.Path {
+			if slices.Contains(paths, r.URL.Path) {
 				next.ServeHTTP(w, r)
 				return
 			}

@@ -74,6 +74,10 @@ func Start(t testing.TB, db *database.DB, env Env, configure ...func(*app.App)) 
 	})
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
+	// Runs before hs.Close (cleanups are LIFO): open event streams never
+	// finish by themselves, and the hub's LISTEN connection must not
+	// outlive the test database.
+	t.Cleanup(a.Stream.Shutdown)
 	outbox, _ := a.Mailer.(*mail.Outbox)
 	s := &Server{URL: hs.URL, App: a, Logs: logs, Outbox: outbox}
 	s.Client = s.ClientWithToken(t, "")
