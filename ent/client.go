@@ -64,6 +64,8 @@ import (
 	"github.com/worksynapse/worksynapse/ent/securityauditlog"
 	"github.com/worksynapse/worksynapse/ent/session"
 	"github.com/worksynapse/worksynapse/ent/sprint"
+	"github.com/worksynapse/worksynapse/ent/streamevent"
+	"github.com/worksynapse/worksynapse/ent/streamticket"
 	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/ent/taskattachment"
 	"github.com/worksynapse/worksynapse/ent/taskcomment"
@@ -177,6 +179,10 @@ type Client struct {
 	Session *SessionClient
 	// Sprint is the client for interacting with the Sprint builders.
 	Sprint *SprintClient
+	// StreamEvent is the client for interacting with the StreamEvent builders.
+	StreamEvent *StreamEventClient
+	// StreamTicket is the client for interacting with the StreamTicket builders.
+	StreamTicket *StreamTicketClient
 	// Task is the client for interacting with the Task builders.
 	Task *TaskClient
 	// TaskAttachment is the client for interacting with the TaskAttachment builders.
@@ -252,6 +258,8 @@ func (c *Client) init() {
 	c.SecurityAuditLog = NewSecurityAuditLogClient(c.config)
 	c.Session = NewSessionClient(c.config)
 	c.Sprint = NewSprintClient(c.config)
+	c.StreamEvent = NewStreamEventClient(c.config)
+	c.StreamTicket = NewStreamTicketClient(c.config)
 	c.Task = NewTaskClient(c.config)
 	c.TaskAttachment = NewTaskAttachmentClient(c.config)
 	c.TaskComment = NewTaskCommentClient(c.config)
@@ -400,6 +408,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		SecurityAuditLog:    NewSecurityAuditLogClient(cfg),
 		Session:             NewSessionClient(cfg),
 		Sprint:              NewSprintClient(cfg),
+		StreamEvent:         NewStreamEventClient(cfg),
+		StreamTicket:        NewStreamTicketClient(cfg),
 		Task:                NewTaskClient(cfg),
 		TaskAttachment:      NewTaskAttachmentClient(cfg),
 		TaskComment:         NewTaskCommentClient(cfg),
@@ -475,6 +485,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		SecurityAuditLog:    NewSecurityAuditLogClient(cfg),
 		Session:             NewSessionClient(cfg),
 		Sprint:              NewSprintClient(cfg),
+		StreamEvent:         NewStreamEventClient(cfg),
+		StreamTicket:        NewStreamTicketClient(cfg),
 		Task:                NewTaskClient(cfg),
 		TaskAttachment:      NewTaskAttachmentClient(cfg),
 		TaskComment:         NewTaskCommentClient(cfg),
@@ -521,9 +533,9 @@ func (c *Client) Use(hooks ...Hook) {
 		c.NoteComment, c.NoteFolder, c.NoteShare, c.NoteTagDefinition, c.NoteVersion,
 		c.Organization, c.OrganizationMember, c.Permission, c.PinnedMessage,
 		c.ProductivitySummary, c.Project, c.ProjectMember, c.ReadReceipt, c.Role,
-		c.RolePermission, c.SecurityAuditLog, c.Session, c.Sprint, c.Task,
-		c.TaskAttachment, c.TaskComment, c.TaskDependency, c.TimeLog, c.User,
-		c.UserRole, c.WorkLog,
+		c.RolePermission, c.SecurityAuditLog, c.Session, c.Sprint, c.StreamEvent,
+		c.StreamTicket, c.Task, c.TaskAttachment, c.TaskComment, c.TaskDependency,
+		c.TimeLog, c.User, c.UserRole, c.WorkLog,
 	} {
 		n.Use(hooks...)
 	}
@@ -542,9 +554,9 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.NoteComment, c.NoteFolder, c.NoteShare, c.NoteTagDefinition, c.NoteVersion,
 		c.Organization, c.OrganizationMember, c.Permission, c.PinnedMessage,
 		c.ProductivitySummary, c.Project, c.ProjectMember, c.ReadReceipt, c.Role,
-		c.RolePermission, c.SecurityAuditLog, c.Session, c.Sprint, c.Task,
-		c.TaskAttachment, c.TaskComment, c.TaskDependency, c.TimeLog, c.User,
-		c.UserRole, c.WorkLog,
+		c.RolePermission, c.SecurityAuditLog, c.Session, c.Sprint, c.StreamEvent,
+		c.StreamTicket, c.Task, c.TaskAttachment, c.TaskComment, c.TaskDependency,
+		c.TimeLog, c.User, c.UserRole, c.WorkLog,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -649,6 +661,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Session.mutate(ctx, m)
 	case *SprintMutation:
 		return c.Sprint.mutate(ctx, m)
+	case *StreamEventMutation:
+		return c.StreamEvent.mutate(ctx, m)
+	case *StreamTicketMutation:
+		return c.StreamTicket.mutate(ctx, m)
 	case *TaskMutation:
 		return c.Task.mutate(ctx, m)
 	case *TaskAttachmentMutation:
@@ -9384,6 +9400,274 @@ func (c *SprintClient) mutate(ctx context.Context, m *SprintMutation) (Value, er
 	}
 }
 
+// StreamEventClient is a client for the StreamEvent schema.
+type StreamEventClient struct {
+	config
+}
+
+// NewStreamEventClient returns a client for the StreamEvent from the given config.
+func NewStreamEventClient(c config) *StreamEventClient {
+	return &StreamEventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `streamevent.Hooks(f(g(h())))`.
+func (c *StreamEventClient) Use(hooks ...Hook) {
+	c.hooks.StreamEvent = append(c.hooks.StreamEvent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `streamevent.Intercept(f(g(h())))`.
+func (c *StreamEventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.StreamEvent = append(c.inters.StreamEvent, interceptors...)
+}
+
+// Create returns a builder for creating a StreamEvent entity.
+func (c *StreamEventClient) Create() *StreamEventCreate {
+	mutation := newStreamEventMutation(c.config, OpCreate)
+	return &StreamEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of StreamEvent entities.
+func (c *StreamEventClient) CreateBulk(builders ...*StreamEventCreate) *StreamEventCreateBulk {
+	return &StreamEventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *StreamEventClient) MapCreateBulk(slice any, setFunc func(*StreamEventCreate, int)) *StreamEventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &StreamEventCreateBulk{err: fmt.Errorf("calling to StreamEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*StreamEventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &StreamEventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for StreamEvent.
+func (c *StreamEventClient) Update() *StreamEventUpdate {
+	mutation := newStreamEventMutation(c.config, OpUpdate)
+	return &StreamEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *StreamEventClient) UpdateOne(_m *StreamEvent) *StreamEventUpdateOne {
+	mutation := newStreamEventMutation(c.config, OpUpdateOne, withStreamEvent(_m))
+	return &StreamEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *StreamEventClient) UpdateOneID(id int64) *StreamEventUpdateOne {
+	mutation := newStreamEventMutation(c.config, OpUpdateOne, withStreamEventID(id))
+	return &StreamEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for StreamEvent.
+func (c *StreamEventClient) Delete() *StreamEventDelete {
+	mutation := newStreamEventMutation(c.config, OpDelete)
+	return &StreamEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *StreamEventClient) DeleteOne(_m *StreamEvent) *StreamEventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *StreamEventClient) DeleteOneID(id int64) *StreamEventDeleteOne {
+	builder := c.Delete().Where(streamevent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &StreamEventDeleteOne{builder}
+}
+
+// Query returns a query builder for StreamEvent.
+func (c *StreamEventClient) Query() *StreamEventQuery {
+	return &StreamEventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeStreamEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a StreamEvent entity by its id.
+func (c *StreamEventClient) Get(ctx context.Context, id int64) (*StreamEvent, error) {
+	return c.Query().Where(streamevent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *StreamEventClient) GetX(ctx context.Context, id int64) *StreamEvent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *StreamEventClient) Hooks() []Hook {
+	hooks := c.hooks.StreamEvent
+	return append(hooks[:len(hooks):len(hooks)], streamevent.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *StreamEventClient) Interceptors() []Interceptor {
+	return c.inters.StreamEvent
+}
+
+func (c *StreamEventClient) mutate(ctx context.Context, m *StreamEventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&StreamEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&StreamEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&StreamEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&StreamEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown StreamEvent mutation op: %q", m.Op())
+	}
+}
+
+// StreamTicketClient is a client for the StreamTicket schema.
+type StreamTicketClient struct {
+	config
+}
+
+// NewStreamTicketClient returns a client for the StreamTicket from the given config.
+func NewStreamTicketClient(c config) *StreamTicketClient {
+	return &StreamTicketClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `streamticket.Hooks(f(g(h())))`.
+func (c *StreamTicketClient) Use(hooks ...Hook) {
+	c.hooks.StreamTicket = append(c.hooks.StreamTicket, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `streamticket.Intercept(f(g(h())))`.
+func (c *StreamTicketClient) Intercept(interceptors ...Interceptor) {
+	c.inters.StreamTicket = append(c.inters.StreamTicket, interceptors...)
+}
+
+// Create returns a builder for creating a StreamTicket entity.
+func (c *StreamTicketClient) Create() *StreamTicketCreate {
+	mutation := newStreamTicketMutation(c.config, OpCreate)
+	return &StreamTicketCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of StreamTicket entities.
+func (c *StreamTicketClient) CreateBulk(builders ...*StreamTicketCreate) *StreamTicketCreateBulk {
+	return &StreamTicketCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *StreamTicketClient) MapCreateBulk(slice any, setFunc func(*StreamTicketCreate, int)) *StreamTicketCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &StreamTicketCreateBulk{err: fmt.Errorf("calling to StreamTicketClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*StreamTicketCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &StreamTicketCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for StreamTicket.
+func (c *StreamTicketClient) Update() *StreamTicketUpdate {
+	mutation := newStreamTicketMutation(c.config, OpUpdate)
+	return &StreamTicketUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *StreamTicketClient) UpdateOne(_m *StreamTicket) *StreamTicketUpdateOne {
+	mutation := newStreamTicketMutation(c.config, OpUpdateOne, withStreamTicket(_m))
+	return &StreamTicketUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *StreamTicketClient) UpdateOneID(id uuid.UUID) *StreamTicketUpdateOne {
+	mutation := newStreamTicketMutation(c.config, OpUpdateOne, withStreamTicketID(id))
+	return &StreamTicketUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for StreamTicket.
+func (c *StreamTicketClient) Delete() *StreamTicketDelete {
+	mutation := newStreamTicketMutation(c.config, OpDelete)
+	return &StreamTicketDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *StreamTicketClient) DeleteOne(_m *StreamTicket) *StreamTicketDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *StreamTicketClient) DeleteOneID(id uuid.UUID) *StreamTicketDeleteOne {
+	builder := c.Delete().Where(streamticket.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &StreamTicketDeleteOne{builder}
+}
+
+// Query returns a query builder for StreamTicket.
+func (c *StreamTicketClient) Query() *StreamTicketQuery {
+	return &StreamTicketQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeStreamTicket},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a StreamTicket entity by its id.
+func (c *StreamTicketClient) Get(ctx context.Context, id uuid.UUID) (*StreamTicket, error) {
+	return c.Query().Where(streamticket.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *StreamTicketClient) GetX(ctx context.Context, id uuid.UUID) *StreamTicket {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *StreamTicketClient) Hooks() []Hook {
+	hooks := c.hooks.StreamTicket
+	return append(hooks[:len(hooks):len(hooks)], streamticket.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *StreamTicketClient) Interceptors() []Interceptor {
+	return c.inters.StreamTicket
+}
+
+func (c *StreamTicketClient) mutate(ctx context.Context, m *StreamTicketMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&StreamTicketCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&StreamTicketUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&StreamTicketUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&StreamTicketDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown StreamTicket mutation op: %q", m.Op())
+	}
+}
+
 // TaskClient is a client for the Task schema.
 type TaskClient struct {
 	config
@@ -11066,8 +11350,9 @@ type (
 		Note, NoteComment, NoteFolder, NoteShare, NoteTagDefinition, NoteVersion,
 		Organization, OrganizationMember, Permission, PinnedMessage,
 		ProductivitySummary, Project, ProjectMember, ReadReceipt, Role, RolePermission,
-		SecurityAuditLog, Session, Sprint, Task, TaskAttachment, TaskComment,
-		TaskDependency, TimeLog, User, UserRole, WorkLog []ent.Hook
+		SecurityAuditLog, Session, Sprint, StreamEvent, StreamTicket, Task,
+		TaskAttachment, TaskComment, TaskDependency, TimeLog, User, UserRole,
+		WorkLog []ent.Hook
 	}
 	inters struct {
 		ActivityLog, Agent, AgentAction, AgentCall, AgentConfigVersion, AgentCostLog,
@@ -11078,8 +11363,9 @@ type (
 		Note, NoteComment, NoteFolder, NoteShare, NoteTagDefinition, NoteVersion,
 		Organization, OrganizationMember, Permission, PinnedMessage,
 		ProductivitySummary, Project, ProjectMember, ReadReceipt, Role, RolePermission,
-		SecurityAuditLog, Session, Sprint, Task, TaskAttachment, TaskComment,
-		TaskDependency, TimeLog, User, UserRole, WorkLog []ent.Interceptor
+		SecurityAuditLog, Session, Sprint, StreamEvent, StreamTicket, Task,
+		TaskAttachment, TaskComment, TaskDependency, TimeLog, User, UserRole,
+		WorkLog []ent.Interceptor
 	}
 )
 

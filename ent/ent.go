@@ -60,6 +60,8 @@ import (
 	"github.com/worksynapse/worksynapse/ent/securityauditlog"
 	"github.com/worksynapse/worksynapse/ent/session"
 	"github.com/worksynapse/worksynapse/ent/sprint"
+	"github.com/worksynapse/worksynapse/ent/streamevent"
+	"github.com/worksynapse/worksynapse/ent/streamticket"
 	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/ent/taskattachment"
 	"github.com/worksynapse/worksynapse/ent/taskcomment"
@@ -176,6 +178,8 @@ func checkColumn(t, c string) error {
 			securityauditlog.Table:    securityauditlog.ValidColumn,
 			session.Table:             session.ValidColumn,
 			sprint.Table:              sprint.ValidColumn,
+			streamevent.Table:         streamevent.ValidColumn,
+			streamticket.Table:        streamticket.ValidColumn,
 			task.Table:                task.ValidColumn,
 			taskattachment.Table:      taskattachment.ValidColumn,
 			taskcomment.Table:         taskcomment.ValidColumn,

@@ -52,6 +52,8 @@ import (
 	"github.com/worksynapse/worksynapse/ent/securityauditlog"
 	"github.com/worksynapse/worksynapse/ent/session"
 	"github.com/worksynapse/worksynapse/ent/sprint"
+	"github.com/worksynapse/worksynapse/ent/streamevent"
+	"github.com/worksynapse/worksynapse/ent/streamticket"
 	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/ent/taskattachment"
 	"github.com/worksynapse/worksynapse/ent/taskcomment"
@@ -69,7 +71,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 56)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 58)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   activitylog.Table,
@@ -927,6 +929,9 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldTimeZone:               {Type: field.TypeString, Column: organization.FieldTimeZone},
 			organization.FieldAuditRetentionDays:     {Type: field.TypeInt, Column: organization.FieldAuditRetentionDays},
 			organization.FieldManagerTrackingEnabled: {Type: field.TypeBool, Column: organization.FieldManagerTrackingEnabled},
+			organization.FieldMonthlyBudgetMicros:    {Type: field.TypeInt64, Column: organization.FieldMonthlyBudgetMicros},
+			organization.FieldDailyBudgetMicros:      {Type: field.TypeInt64, Column: organization.FieldDailyBudgetMicros},
+			organization.FieldBudgetWarnPercent:      {Type: field.TypeInt, Column: organization.FieldBudgetWarnPercent},
 		},
 	}
 	graph.Nodes[36] = &sqlgraph.Node{
@@ -1197,6 +1202,45 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[48] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   streamevent.Table,
+			Columns: streamevent.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeInt64,
+				Column: streamevent.FieldID,
+			},
+		},
+		Type: "StreamEvent",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			streamevent.FieldCreatedAt:      {Type: field.TypeTime, Column: streamevent.FieldCreatedAt},
+			streamevent.FieldOrganizationID: {Type: field.TypeUUID, Column: streamevent.FieldOrganizationID},
+			streamevent.FieldChannelID:      {Type: field.TypeUUID, Column: streamevent.FieldChannelID},
+			streamevent.FieldUserID:         {Type: field.TypeUUID, Column: streamevent.FieldUserID},
+			streamevent.FieldOnlyUser:       {Type: field.TypeBool, Column: streamevent.FieldOnlyUser},
+			streamevent.FieldType:           {Type: field.TypeString, Column: streamevent.FieldType},
+			streamevent.FieldPayload:        {Type: field.TypeJSON, Column: streamevent.FieldPayload},
+		},
+	}
+	graph.Nodes[49] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   streamticket.Table,
+			Columns: streamticket.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: streamticket.FieldID,
+			},
+		},
+		Type: "StreamTicket",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			streamticket.FieldCreatedAt: {Type: field.TypeTime, Column: streamticket.FieldCreatedAt},
+			streamticket.FieldUserID:    {Type: field.TypeUUID, Column: streamticket.FieldUserID},
+			streamticket.FieldSessionID: {Type: field.TypeUUID, Column: streamticket.FieldSessionID},
+			streamticket.FieldTokenHash: {Type: field.TypeString, Column: streamticket.FieldTokenHash},
+			streamticket.FieldExpiresAt: {Type: field.TypeTime, Column: streamticket.FieldExpiresAt},
+			streamticket.FieldUsedAt:    {Type: field.TypeTime, Column: streamticket.FieldUsedAt},
+		},
+	}
+	graph.Nodes[50] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   task.Table,
 			Columns: task.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -1234,7 +1278,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			task.FieldVersion:             {Type: field.TypeInt, Column: task.FieldVersion},
 		},
 	}
-	graph.Nodes[49] = &sqlgraph.Node{
+	graph.Nodes[51] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   taskattachment.Table,
 			Columns: taskattachment.Columns,
@@ -1258,7 +1302,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			taskattachment.FieldStorageKey:     {Type: field.TypeString, Column: taskattachment.FieldStorageKey},
 		},
 	}
-	graph.Nodes[50] = &sqlgraph.Node{
+	graph.Nodes[52] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   taskcomment.Table,
 			Columns: taskcomment.Columns,
@@ -1281,7 +1325,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			taskcomment.FieldEditedAt:       {Type: field.TypeTime, Column: taskcomment.FieldEditedAt},
 		},
 	}
-	graph.Nodes[51] = &sqlgraph.Node{
+	graph.Nodes[53] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   taskdependency.Table,
 			Columns: taskdependency.Columns,
@@ -1301,7 +1345,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			taskdependency.FieldType:           {Type: field.TypeEnum, Column: taskdependency.FieldType},
 		},
 	}
-	graph.Nodes[52] = &sqlgraph.Node{
+	graph.Nodes[54] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   timelog.Table,
 			Columns: timelog.Columns,
@@ -1325,7 +1369,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			timelog.FieldBillable:       {Type: field.TypeBool, Column: timelog.FieldBillable},
 		},
 	}
-	graph.Nodes[53] = &sqlgraph.Node{
+	graph.Nodes[55] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -1357,7 +1401,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldPasswordChangedAt:   {Type: field.TypeTime, Column: user.FieldPasswordChangedAt},
 		},
 	}
-	graph.Nodes[54] = &sqlgraph.Node{
+	graph.Nodes[56] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   userrole.Table,
 			Columns: userrole.Columns,
@@ -1376,7 +1420,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			userrole.FieldGrantedBy:      {Type: field.TypeUUID, Column: userrole.FieldGrantedBy},
 		},
 	}
-	graph.Nodes[55] = &sqlgraph.Node{
+	graph.Nodes[57] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   worklog.Table,
 			Columns: worklog.Columns,
@@ -8482,6 +8526,21 @@ func (f *OrganizationFilter) WhereManagerTrackingEnabled(p entql.BoolP) {
 	f.Where(p.Field(organization.FieldManagerTrackingEnabled))
 }
 
+// WhereMonthlyBudgetMicros applies the entql int64 predicate on the monthly_budget_micros field.
+func (f *OrganizationFilter) WhereMonthlyBudgetMicros(p entql.Int64P) {
+	f.Where(p.Field(organization.FieldMonthlyBudgetMicros))
+}
+
+// WhereDailyBudgetMicros applies the entql int64 predicate on the daily_budget_micros field.
+func (f *OrganizationFilter) WhereDailyBudgetMicros(p entql.Int64P) {
+	f.Where(p.Field(organization.FieldDailyBudgetMicros))
+}
+
+// WhereBudgetWarnPercent applies the entql int predicate on the budget_warn_percent field.
+func (f *OrganizationFilter) WhereBudgetWarnPercent(p entql.IntP) {
+	f.Where(p.Field(organization.FieldBudgetWarnPercent))
+}
+
 // WhereHasMembers applies a predicate to check if query has an edge members.
 func (f *OrganizationFilter) WhereHasMembers() {
 	f.Where(entql.HasEdge("members"))
@@ -9947,6 +10006,151 @@ func (f *SprintFilter) WhereHasProjectWith(preds ...predicate.Project) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *StreamEventQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the StreamEventQuery builder.
+func (_q *StreamEventQuery) Filter() *StreamEventFilter {
+	return &StreamEventFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *StreamEventMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the StreamEventMutation builder.
+func (m *StreamEventMutation) Filter() *StreamEventFilter {
+	return &StreamEventFilter{config: m.config, predicateAdder: m}
+}
+
+// StreamEventFilter provides a generic filtering capability at runtime for StreamEventQuery.
+type StreamEventFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *StreamEventFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[48].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql int64 predicate on the id field.
+func (f *StreamEventFilter) WhereID(p entql.Int64P) {
+	f.Where(p.Field(streamevent.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *StreamEventFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(streamevent.FieldCreatedAt))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *StreamEventFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(streamevent.FieldOrganizationID))
+}
+
+// WhereChannelID applies the entql [16]byte predicate on the channel_id field.
+func (f *StreamEventFilter) WhereChannelID(p entql.ValueP) {
+	f.Where(p.Field(streamevent.FieldChannelID))
+}
+
+// WhereUserID applies the entql [16]byte predicate on the user_id field.
+func (f *StreamEventFilter) WhereUserID(p entql.ValueP) {
+	f.Where(p.Field(streamevent.FieldUserID))
+}
+
+// WhereOnlyUser applies the entql bool predicate on the only_user field.
+func (f *StreamEventFilter) WhereOnlyUser(p entql.BoolP) {
+	f.Where(p.Field(streamevent.FieldOnlyUser))
+}
+
+// WhereType applies the entql string predicate on the type field.
+func (f *StreamEventFilter) WhereType(p entql.StringP) {
+	f.Where(p.Field(streamevent.FieldType))
+}
+
+// WherePayload applies the entql json.RawMessage predicate on the payload field.
+func (f *StreamEventFilter) WherePayload(p entql.BytesP) {
+	f.Where(p.Field(streamevent.FieldPayload))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *StreamTicketQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the StreamTicketQuery builder.
+func (_q *StreamTicketQuery) Filter() *StreamTicketFilter {
+	return &StreamTicketFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *StreamTicketMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the StreamTicketMutation builder.
+func (m *StreamTicketMutation) Filter() *StreamTicketFilter {
+	return &StreamTicketFilter{config: m.config, predicateAdder: m}
+}
+
+// StreamTicketFilter provides a generic filtering capability at runtime for StreamTicketQuery.
+type StreamTicketFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *StreamTicketFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[49].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *StreamTicketFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(streamticket.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *StreamTicketFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(streamticket.FieldCreatedAt))
+}
+
+// WhereUserID applies the entql [16]byte predicate on the user_id field.
+func (f *StreamTicketFilter) WhereUserID(p entql.ValueP) {
+	f.Where(p.Field(streamticket.FieldUserID))
+}
+
+// WhereSessionID applies the entql [16]byte predicate on the session_id field.
+func (f *StreamTicketFilter) WhereSessionID(p entql.ValueP) {
+	f.Where(p.Field(streamticket.FieldSessionID))
+}
+
+// WhereTokenHash applies the entql string predicate on the token_hash field.
+func (f *StreamTicketFilter) WhereTokenHash(p entql.StringP) {
+	f.Where(p.Field(streamticket.FieldTokenHash))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *StreamTicketFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(streamticket.FieldExpiresAt))
+}
+
+// WhereUsedAt applies the entql time.Time predicate on the used_at field.
+func (f *StreamTicketFilter) WhereUsedAt(p entql.TimeP) {
+	f.Where(p.Field(streamticket.FieldUsedAt))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *TaskQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -9975,7 +10179,7 @@ type TaskFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaskFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[48].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[50].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10299,7 +10503,7 @@ type TaskAttachmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaskAttachmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[49].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[51].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10436,7 +10640,7 @@ type TaskCommentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaskCommentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[50].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[52].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10610,7 +10814,7 @@ type TaskDependencyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaskDependencyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[51].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[53].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10727,7 +10931,7 @@ type TimeLogFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TimeLogFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[52].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[54].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10864,7 +11068,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[53].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[55].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -11055,7 +11259,7 @@ type UserRoleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserRoleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[54].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[56].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -11167,7 +11371,7 @@ type WorkLogFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WorkLogFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[55].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[57].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

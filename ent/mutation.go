@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -61,6 +62,8 @@ import (
 	"github.com/worksynapse/worksynapse/ent/securityauditlog"
 	"github.com/worksynapse/worksynapse/ent/session"
 	"github.com/worksynapse/worksynapse/ent/sprint"
+	"github.com/worksynapse/worksynapse/ent/streamevent"
+	"github.com/worksynapse/worksynapse/ent/streamticket"
 	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/ent/taskattachment"
 	"github.com/worksynapse/worksynapse/ent/taskcomment"
@@ -128,6 +131,8 @@ const (
 	TypeSecurityAuditLog    = "SecurityAuditLog"
 	TypeSession             = "Session"
 	TypeSprint              = "Sprint"
+	TypeStreamEvent         = "StreamEvent"
+	TypeStreamTicket        = "StreamTicket"
 	TypeTask                = "Task"
 	TypeTaskAttachment      = "TaskAttachment"
 	TypeTaskComment         = "TaskComment"
@@ -40459,6 +40464,12 @@ type OrganizationMutation struct {
 	audit_retention_days     *int
 	addaudit_retention_days  *int
 	manager_tracking_enabled *bool
+	monthly_budget_micros    *int64
+	addmonthly_budget_micros *int64
+	daily_budget_micros      *int64
+	adddaily_budget_micros   *int64
+	budget_warn_percent      *int
+	addbudget_warn_percent   *int
 	clearedFields            map[string]struct{}
 	members                  map[uuid.UUID]struct{}
 	removedmembers           map[uuid.UUID]struct{}
@@ -40978,6 +40989,202 @@ func (m *OrganizationMutation) ResetManagerTrackingEnabled() {
 	m.manager_tracking_enabled = nil
 }
 
+// SetMonthlyBudgetMicros sets the "monthly_budget_micros" field.
+func (m *OrganizationMutation) SetMonthlyBudgetMicros(i int64) {
+	m.monthly_budget_micros = &i
+	m.addmonthly_budget_micros = nil
+}
+
+// MonthlyBudgetMicros returns the value of the "monthly_budget_micros" field in the mutation.
+func (m *OrganizationMutation) MonthlyBudgetMicros() (r int64, exists bool) {
+	v := m.monthly_budget_micros
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMonthlyBudgetMicros returns the old "monthly_budget_micros" field's value of the Organization entity.
+// If the Organization object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganizationMutation) OldMonthlyBudgetMicros(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMonthlyBudgetMicros is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMonthlyBudgetMicros requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMonthlyBudgetMicros: %w", err)
+	}
+	return oldValue.MonthlyBudgetMicros, nil
+}
+
+// AddMonthlyBudgetMicros adds i to the "monthly_budget_micros" field.
+func (m *OrganizationMutation) AddMonthlyBudgetMicros(i int64) {
+	if m.addmonthly_budget_micros != nil {
+		*m.addmonthly_budget_micros += i
+	} else {
+		m.addmonthly_budget_micros = &i
+	}
+}
+
+// AddedMonthlyBudgetMicros returns the value that was added to the "monthly_budget_micros" field in this mutation.
+func (m *OrganizationMutation) AddedMonthlyBudgetMicros() (r int64, exists bool) {
+	v := m.addmonthly_budget_micros
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearMonthlyBudgetMicros clears the value of the "monthly_budget_micros" field.
+func (m *OrganizationMutation) ClearMonthlyBudgetMicros() {
+	m.monthly_budget_micros = nil
+	m.addmonthly_budget_micros = nil
+	m.clearedFields[organization.FieldMonthlyBudgetMicros] = struct{}{}
+}
+
+// MonthlyBudgetMicrosCleared returns if the "monthly_budget_micros" field was cleared in this mutation.
+func (m *OrganizationMutation) MonthlyBudgetMicrosCleared() bool {
+	_, ok := m.clearedFields[organization.FieldMonthlyBudgetMicros]
+	return ok
+}
+
+// ResetMonthlyBudgetMicros resets all changes to the "monthly_budget_micros" field.
+func (m *OrganizationMutation) ResetMonthlyBudgetMicros() {
+	m.monthly_budget_micros = nil
+	m.addmonthly_budget_micros = nil
+	delete(m.clearedFields, organization.FieldMonthlyBudgetMicros)
+}
+
+// SetDailyBudgetMicros sets the "daily_budget_micros" field.
+func (m *OrganizationMutation) SetDailyBudgetMicros(i int64) {
+	m.daily_budget_micros = &i
+	m.adddaily_budget_micros = nil
+}
+
+// DailyBudgetMicros returns the value of the "daily_budget_micros" field in the mutation.
+func (m *OrganizationMutation) DailyBudgetMicros() (r int64, exists bool) {
+	v := m.daily_budget_micros
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDailyBudgetMicros returns the old "daily_budget_micros" field's value of the Organization entity.
+// If the Organization object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganizationMutation) OldDailyBudgetMicros(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDailyBudgetMicros is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDailyBudgetMicros requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDailyBudgetMicros: %w", err)
+	}
+	return oldValue.DailyBudgetMicros, nil
+}
+
+// AddDailyBudgetMicros adds i to the "daily_budget_micros" field.
+func (m *OrganizationMutation) AddDailyBudgetMicros(i int64) {
+	if m.adddaily_budget_micros != nil {
+		*m.adddaily_budget_micros += i
+	} else {
+		m.adddaily_budget_micros = &i
+	}
+}
+
+// AddedDailyBudgetMicros returns the value that was added to the "daily_budget_micros" field in this mutation.
+func (m *OrganizationMutation) AddedDailyBudgetMicros() (r int64, exists bool) {
+	v := m.adddaily_budget_micros
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearDailyBudgetMicros clears the value of the "daily_budget_micros" field.
+func (m *OrganizationMutation) ClearDailyBudgetMicros() {
+	m.daily_budget_micros = nil
+	m.adddaily_budget_micros = nil
+	m.clearedFields[organization.FieldDailyBudgetMicros] = struct{}{}
+}
+
+// DailyBudgetMicrosCleared returns if the "daily_budget_micros" field was cleared in this mutation.
+func (m *OrganizationMutation) DailyBudgetMicrosCleared() bool {
+	_, ok := m.clearedFields[organization.FieldDailyBudgetMicros]
+	return ok
+}
+
+// ResetDailyBudgetMicros resets all changes to the "daily_budget_micros" field.
+func (m *OrganizationMutation) ResetDailyBudgetMicros() {
+	m.daily_budget_micros = nil
+	m.adddaily_budget_micros = nil
+	delete(m.clearedFields, organization.FieldDailyBudgetMicros)
+}
+
+// SetBudgetWarnPercent sets the "budget_warn_percent" field.
+func (m *OrganizationMutation) SetBudgetWarnPercent(i int) {
+	m.budget_warn_percent = &i
+	m.addbudget_warn_percent = nil
+}
+
+// BudgetWarnPercent returns the value of the "budget_warn_percent" field in the mutation.
+func (m *OrganizationMutation) BudgetWarnPercent() (r int, exists bool) {
+	v := m.budget_warn_percent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBudgetWarnPercent returns the old "budget_warn_percent" field's value of the Organization entity.
+// If the Organization object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganizationMutation) OldBudgetWarnPercent(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBudgetWarnPercent is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBudgetWarnPercent requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBudgetWarnPercent: %w", err)
+	}
+	return oldValue.BudgetWarnPercent, nil
+}
+
+// AddBudgetWarnPercent adds i to the "budget_warn_percent" field.
+func (m *OrganizationMutation) AddBudgetWarnPercent(i int) {
+	if m.addbudget_warn_percent != nil {
+		*m.addbudget_warn_percent += i
+	} else {
+		m.addbudget_warn_percent = &i
+	}
+}
+
+// AddedBudgetWarnPercent returns the value that was added to the "budget_warn_percent" field in this mutation.
+func (m *OrganizationMutation) AddedBudgetWarnPercent() (r int, exists bool) {
+	v := m.addbudget_warn_percent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBudgetWarnPercent resets all changes to the "budget_warn_percent" field.
+func (m *OrganizationMutation) ResetBudgetWarnPercent() {
+	m.budget_warn_percent = nil
+	m.addbudget_warn_percent = nil
+}
+
 // AddMemberIDs adds the "members" edge to the OrganizationMember entity by ids.
 func (m *OrganizationMutation) AddMemberIDs(ids ...uuid.UUID) {
 	if m.members == nil {
@@ -41066,7 +41273,7 @@ func (m *OrganizationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrganizationMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 13)
 	if m.created_at != nil {
 		fields = append(fields, organization.FieldCreatedAt)
 	}
@@ -41097,6 +41304,15 @@ func (m *OrganizationMutation) Fields() []string {
 	if m.manager_tracking_enabled != nil {
 		fields = append(fields, organization.FieldManagerTrackingEnabled)
 	}
+	if m.monthly_budget_micros != nil {
+		fields = append(fields, organization.FieldMonthlyBudgetMicros)
+	}
+	if m.daily_budget_micros != nil {
+		fields = append(fields, organization.FieldDailyBudgetMicros)
+	}
+	if m.budget_warn_percent != nil {
+		fields = append(fields, organization.FieldBudgetWarnPercent)
+	}
 	return fields
 }
 
@@ -41125,6 +41341,12 @@ func (m *OrganizationMutation) Field(name string) (ent.Value, bool) {
 		return m.AuditRetentionDays()
 	case organization.FieldManagerTrackingEnabled:
 		return m.ManagerTrackingEnabled()
+	case organization.FieldMonthlyBudgetMicros:
+		return m.MonthlyBudgetMicros()
+	case organization.FieldDailyBudgetMicros:
+		return m.DailyBudgetMicros()
+	case organization.FieldBudgetWarnPercent:
+		return m.BudgetWarnPercent()
 	}
 	return nil, false
 }
@@ -41154,6 +41376,12 @@ func (m *OrganizationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldAuditRetentionDays(ctx)
 	case organization.FieldManagerTrackingEnabled:
 		return m.OldManagerTrackingEnabled(ctx)
+	case organization.FieldMonthlyBudgetMicros:
+		return m.OldMonthlyBudgetMicros(ctx)
+	case organization.FieldDailyBudgetMicros:
+		return m.OldDailyBudgetMicros(ctx)
+	case organization.FieldBudgetWarnPercent:
+		return m.OldBudgetWarnPercent(ctx)
 	}
 	return nil, fmt.Errorf("unknown Organization field %s", name)
 }
@@ -41233,6 +41461,27 @@ func (m *OrganizationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetManagerTrackingEnabled(v)
 		return nil
+	case organization.FieldMonthlyBudgetMicros:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMonthlyBudgetMicros(v)
+		return nil
+	case organization.FieldDailyBudgetMicros:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDailyBudgetMicros(v)
+		return nil
+	case organization.FieldBudgetWarnPercent:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBudgetWarnPercent(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Organization field %s", name)
 }
@@ -41244,6 +41493,15 @@ func (m *OrganizationMutation) AddedFields() []string {
 	if m.addaudit_retention_days != nil {
 		fields = append(fields, organization.FieldAuditRetentionDays)
 	}
+	if m.addmonthly_budget_micros != nil {
+		fields = append(fields, organization.FieldMonthlyBudgetMicros)
+	}
+	if m.adddaily_budget_micros != nil {
+		fields = append(fields, organization.FieldDailyBudgetMicros)
+	}
+	if m.addbudget_warn_percent != nil {
+		fields = append(fields, organization.FieldBudgetWarnPercent)
+	}
 	return fields
 }
 
@@ -41254,6 +41512,12 @@ func (m *OrganizationMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case organization.FieldAuditRetentionDays:
 		return m.AddedAuditRetentionDays()
+	case organization.FieldMonthlyBudgetMicros:
+		return m.AddedMonthlyBudgetMicros()
+	case organization.FieldDailyBudgetMicros:
+		return m.AddedDailyBudgetMicros()
+	case organization.FieldBudgetWarnPercent:
+		return m.AddedBudgetWarnPercent()
 	}
 	return nil, false
 }
@@ -41270,6 +41534,27 @@ func (m *OrganizationMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddAuditRetentionDays(v)
 		return nil
+	case organization.FieldMonthlyBudgetMicros:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMonthlyBudgetMicros(v)
+		return nil
+	case organization.FieldDailyBudgetMicros:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDailyBudgetMicros(v)
+		return nil
+	case organization.FieldBudgetWarnPercent:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBudgetWarnPercent(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Organization numeric field %s", name)
 }
@@ -41283,6 +41568,12 @@ func (m *OrganizationMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(organization.FieldDescription) {
 		fields = append(fields, organization.FieldDescription)
+	}
+	if m.FieldCleared(organization.FieldMonthlyBudgetMicros) {
+		fields = append(fields, organization.FieldMonthlyBudgetMicros)
+	}
+	if m.FieldCleared(organization.FieldDailyBudgetMicros) {
+		fields = append(fields, organization.FieldDailyBudgetMicros)
 	}
 	return fields
 }
@@ -41303,6 +41594,12 @@ func (m *OrganizationMutation) ClearField(name string) error {
 		return nil
 	case organization.FieldDescription:
 		m.ClearDescription()
+		return nil
+	case organization.FieldMonthlyBudgetMicros:
+		m.ClearMonthlyBudgetMicros()
+		return nil
+	case organization.FieldDailyBudgetMicros:
+		m.ClearDailyBudgetMicros()
 		return nil
 	}
 	return fmt.Errorf("unknown Organization nullable field %s", name)
@@ -41341,6 +41638,15 @@ func (m *OrganizationMutation) ResetField(name string) error {
 		return nil
 	case organization.FieldManagerTrackingEnabled:
 		m.ResetManagerTrackingEnabled()
+		return nil
+	case organization.FieldMonthlyBudgetMicros:
+		m.ResetMonthlyBudgetMicros()
+		return nil
+	case organization.FieldDailyBudgetMicros:
+		m.ResetDailyBudgetMicros()
+		return nil
+	case organization.FieldBudgetWarnPercent:
+		m.ResetBudgetWarnPercent()
 		return nil
 	}
 	return fmt.Errorf("unknown Organization field %s", name)
@@ -53474,6 +53780,1362 @@ func (m *SprintMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Sprint edge %s", name)
+}
+
+// StreamEventMutation represents an operation that mutates the StreamEvent nodes in the graph.
+type StreamEventMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int64
+	created_at      *time.Time
+	organization_id *uuid.UUID
+	channel_id      *uuid.UUID
+	user_id         *uuid.UUID
+	only_user       *bool
+	_type           *string
+	payload         *json.RawMessage
+	appendpayload   json.RawMessage
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*StreamEvent, error)
+	predicates      []predicate.StreamEvent
+}
+
+var _ ent.Mutation = (*StreamEventMutation)(nil)
+
+// streameventOption allows management of the mutation configuration using functional options.
+type streameventOption func(*StreamEventMutation)
+
+// newStreamEventMutation creates new mutation for the StreamEvent entity.
+func newStreamEventMutation(c config, op Op, opts ...streameventOption) *StreamEventMutation {
+	m := &StreamEventMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeStreamEvent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withStreamEventID sets the ID field of the mutation.
+func withStreamEventID(id int64) streameventOption {
+	return func(m *StreamEventMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *StreamEvent
+		)
+		m.oldValue = func(ctx context.Context) (*StreamEvent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().StreamEvent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withStreamEvent sets the old StreamEvent of the mutation.
+func withStreamEvent(node *StreamEvent) streameventOption {
+	return func(m *StreamEventMutation) {
+		m.oldValue = func(context.Context) (*StreamEvent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m StreamEventMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m StreamEventMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of StreamEvent entities.
+func (m *StreamEventMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *StreamEventMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *StreamEventMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().StreamEvent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *StreamEventMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *StreamEventMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the StreamEvent entity.
+// If the StreamEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StreamEventMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *StreamEventMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *StreamEventMutation) SetOrganizationID(u uuid.UUID) {
+	m.organization_id = &u
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *StreamEventMutation) OrganizationID() (r uuid.UUID, exists bool) {
+	v := m.organization_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the StreamEvent entity.
+// If the StreamEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StreamEventMutation) OldOrganizationID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *StreamEventMutation) ResetOrganizationID() {
+	m.organization_id = nil
+}
+
+// SetChannelID sets the "channel_id" field.
+func (m *StreamEventMutation) SetChannelID(u uuid.UUID) {
+	m.channel_id = &u
+}
+
+// ChannelID returns the value of the "channel_id" field in the mutation.
+func (m *StreamEventMutation) ChannelID() (r uuid.UUID, exists bool) {
+	v := m.channel_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChannelID returns the old "channel_id" field's value of the StreamEvent entity.
+// If the StreamEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StreamEventMutation) OldChannelID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChannelID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChannelID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChannelID: %w", err)
+	}
+	return oldValue.ChannelID, nil
+}
+
+// ClearChannelID clears the value of the "channel_id" field.
+func (m *StreamEventMutation) ClearChannelID() {
+	m.channel_id = nil
+	m.clearedFields[streamevent.FieldChannelID] = struct{}{}
+}
+
+// ChannelIDCleared returns if the "channel_id" field was cleared in this mutation.
+func (m *StreamEventMutation) ChannelIDCleared() bool {
+	_, ok := m.clearedFields[streamevent.FieldChannelID]
+	return ok
+}
+
+// ResetChannelID resets all changes to the "channel_id" field.
+func (m *StreamEventMutation) ResetChannelID() {
+	m.channel_id = nil
+	delete(m.clearedFields, streamevent.FieldChannelID)
+}
+
+// SetUserID sets the "user_id" field.
+func (m *StreamEventMutation) SetUserID(u uuid.UUID) {
+	m.user_id = &u
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *StreamEventMutation) UserID() (r uuid.UUID, exists bool) {
+	v := m.user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the StreamEvent entity.
+// If the StreamEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StreamEventMutation) OldUserID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ClearUserID clears the value of the "user_id" field.
+func (m *StreamEventMutation) ClearUserID() {
+	m.user_id = nil
+	m.clearedFields[streamevent.FieldUserID] = struct{}{}
+}
+
+// UserIDCleared returns if the "user_id" field was cleared in this mutation.
+func (m *StreamEventMutation) UserIDCleared() bool {
+	_, ok := m.clearedFields[streamevent.FieldUserID]
+	return ok
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *StreamEventMutation) ResetUserID() {
+	m.user_id = nil
+	delete(m.clearedFields, streamevent.FieldUserID)
+}
+
+// SetOnlyUser sets the "only_user" field.
+func (m *StreamEventMutation) SetOnlyUser(b bool) {
+	m.only_user = &b
+}
+
+// OnlyUser returns the value of the "only_user" field in the mutation.
+func (m *StreamEventMutation) OnlyUser() (r bool, exists bool) {
+	v := m.only_user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOnlyUser returns the old "only_user" field's value of the StreamEvent entity.
+// If the StreamEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StreamEventMutation) OldOnlyUser(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOnlyUser is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOnlyUser requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOnlyUser: %w", err)
+	}
+	return oldValue.OnlyUser, nil
+}
+
+// ResetOnlyUser resets all changes to the "only_user" field.
+func (m *StreamEventMutation) ResetOnlyUser() {
+	m.only_user = nil
+}
+
+// SetType sets the "type" field.
+func (m *StreamEventMutation) SetType(s string) {
+	m._type = &s
+}
+
+// GetType returns the value of the "type" field in the mutation.
+func (m *StreamEventMutation) GetType() (r string, exists bool) {
+	v := m._type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldType returns the old "type" field's value of the StreamEvent entity.
+// If the StreamEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StreamEventMutation) OldType(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldType: %w", err)
+	}
+	return oldValue.Type, nil
+}
+
+// ResetType resets all changes to the "type" field.
+func (m *StreamEventMutation) ResetType() {
+	m._type = nil
+}
+
+// SetPayload sets the "payload" field.
+func (m *StreamEventMutation) SetPayload(jm json.RawMessage) {
+	m.payload = &jm
+	m.appendpayload = nil
+}
+
+// Payload returns the value of the "payload" field in the mutation.
+func (m *StreamEventMutation) Payload() (r json.RawMessage, exists bool) {
+	v := m.payload
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPayload returns the old "payload" field's value of the StreamEvent entity.
+// If the StreamEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StreamEventMutation) OldPayload(ctx context.Context) (v json.RawMessage, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPayload is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPayload requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPayload: %w", err)
+	}
+	return oldValue.Payload, nil
+}
+
+// AppendPayload adds jm to the "payload" field.
+func (m *StreamEventMutation) AppendPayload(jm json.RawMessage) {
+	m.appendpayload = append(m.appendpayload, jm...)
+}
+
+// AppendedPayload returns the list of values that were appended to the "payload" field in this mutation.
+func (m *StreamEventMutation) AppendedPayload() (json.RawMessage, bool) {
+	if len(m.appendpayload) == 0 {
+		return nil, false
+	}
+	return m.appendpayload, true
+}
+
+// ResetPayload resets all changes to the "payload" field.
+func (m *StreamEventMutation) ResetPayload() {
+	m.payload = nil
+	m.appendpayload = nil
+}
+
+// Where appends a list predicates to the StreamEventMutation builder.
+func (m *StreamEventMutation) Where(ps ...predicate.StreamEvent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the StreamEventMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *StreamEventMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.StreamEvent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *StreamEventMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *StreamEventMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (StreamEvent).
+func (m *StreamEventMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *StreamEventMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.created_at != nil {
+		fields = append(fields, streamevent.FieldCreatedAt)
+	}
+	if m.organization_id != nil {
+		fields = append(fields, streamevent.FieldOrganizationID)
+	}
+	if m.channel_id != nil {
+		fields = append(fields, streamevent.FieldChannelID)
+	}
+	if m.user_id != nil {
+		fields = append(fields, streamevent.FieldUserID)
+	}
+	if m.only_user != nil {
+		fields = append(fields, streamevent.FieldOnlyUser)
+	}
+	if m._type != nil {
+		fields = append(fields, streamevent.FieldType)
+	}
+	if m.payload != nil {
+		fields = append(fields, streamevent.FieldPayload)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *StreamEventMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case streamevent.FieldCreatedAt:
+		return m.CreatedAt()
+	case streamevent.FieldOrganizationID:
+		return m.OrganizationID()
+	case streamevent.FieldChannelID:
+		return m.ChannelID()
+	case streamevent.FieldUserID:
+		return m.UserID()
+	case streamevent.FieldOnlyUser:
+		return m.OnlyUser()
+	case streamevent.FieldType:
+		return m.GetType()
+	case streamevent.FieldPayload:
+		return m.Payload()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *StreamEventMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case streamevent.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case streamevent.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case streamevent.FieldChannelID:
+		return m.OldChannelID(ctx)
+	case streamevent.FieldUserID:
+		return m.OldUserID(ctx)
+	case streamevent.FieldOnlyUser:
+		return m.OldOnlyUser(ctx)
+	case streamevent.FieldType:
+		return m.OldType(ctx)
+	case streamevent.FieldPayload:
+		return m.OldPayload(ctx)
+	}
+	return nil, fmt.Errorf("unknown StreamEvent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *StreamEventMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case streamevent.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case streamevent.FieldOrganizationID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case streamevent.FieldChannelID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChannelID(v)
+		return nil
+	case streamevent.FieldUserID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case streamevent.FieldOnlyUser:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOnlyUser(v)
+		return nil
+	case streamevent.FieldType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetType(v)
+		return nil
+	case streamevent.FieldPayload:
+		v, ok := value.(json.RawMessage)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPayload(v)
+		return nil
+	}
+	return fmt.Errorf("unknown StreamEvent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *StreamEventMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *StreamEventMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *StreamEventMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown StreamEvent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *StreamEventMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(streamevent.FieldChannelID) {
+		fields = append(fields, streamevent.FieldChannelID)
+	}
+	if m.FieldCleared(streamevent.FieldUserID) {
+		fields = append(fields, streamevent.FieldUserID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *StreamEventMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *StreamEventMutation) ClearField(name string) error {
+	switch name {
+	case streamevent.FieldChannelID:
+		m.ClearChannelID()
+		return nil
+	case streamevent.FieldUserID:
+		m.ClearUserID()
+		return nil
+	}
+	return fmt.Errorf("unknown StreamEvent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *StreamEventMutation) ResetField(name string) error {
+	switch name {
+	case streamevent.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case streamevent.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case streamevent.FieldChannelID:
+		m.ResetChannelID()
+		return nil
+	case streamevent.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case streamevent.FieldOnlyUser:
+		m.ResetOnlyUser()
+		return nil
+	case streamevent.FieldType:
+		m.ResetType()
+		return nil
+	case streamevent.FieldPayload:
+		m.ResetPayload()
+		return nil
+	}
+	return fmt.Errorf("unknown StreamEvent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *StreamEventMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *StreamEventMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *StreamEventMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *StreamEventMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *StreamEventMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *StreamEventMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *StreamEventMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown StreamEvent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *StreamEventMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown StreamEvent edge %s", name)
+}
+
+// StreamTicketMutation represents an operation that mutates the StreamTicket nodes in the graph.
+type StreamTicketMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	created_at    *time.Time
+	user_id       *uuid.UUID
+	session_id    *uuid.UUID
+	token_hash    *string
+	expires_at    *time.Time
+	used_at       *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*StreamTicket, error)
+	predicates    []predicate.StreamTicket
+}
+
+var _ ent.Mutation = (*StreamTicketMutation)(nil)
+
+// streamticketOption allows management of the mutation configuration using functional options.
+type streamticketOption func(*StreamTicketMutation)
+
+// newStreamTicketMutation creates new mutation for the StreamTicket entity.
+func newStreamTicketMutation(c config, op Op, opts ...streamticketOption) *StreamTicketMutation {
+	m := &StreamTicketMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeStreamTicket,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withStreamTicketID sets the ID field of the mutation.
+func withStreamTicketID(id uuid.UUID) streamticketOption {
+	return func(m *StreamTicketMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *StreamTicket
+		)
+		m.oldValue = func(ctx context.Context) (*StreamTicket, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().StreamTicket.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withStreamTicket sets the old StreamTicket of the mutation.
+func withStreamTicket(node *StreamTicket) streamticketOption {
+	return func(m *StreamTicketMutation) {
+		m.oldValue = func(context.Context) (*StreamTicket, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m StreamTicketMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m StreamTicketMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of StreamTicket entities.
+func (m *StreamTicketMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *StreamTicketMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *StreamTicketMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().StreamTicket.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *StreamTicketMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *StreamTicketMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the StreamTicket entity.
+// If the StreamTicket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StreamTicketMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *StreamTicketMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *StreamTicketMutation) SetUserID(u uuid.UUID) {
+	m.user_id = &u
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *StreamTicketMutation) UserID() (r uuid.UUID, exists bool) {
+	v := m.user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the StreamTicket entity.
+// If the StreamTicket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StreamTicketMutation) OldUserID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *StreamTicketMutation) ResetUserID() {
+	m.user_id = nil
+}
+
+// SetSessionID sets the "session_id" field.
+func (m *StreamTicketMutation) SetSessionID(u uuid.UUID) {
+	m.session_id = &u
+}
+
+// SessionID returns the value of the "session_id" field in the mutation.
+func (m *StreamTicketMutation) SessionID() (r uuid.UUID, exists bool) {
+	v := m.session_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSessionID returns the old "session_id" field's value of the StreamTicket entity.
+// If the StreamTicket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StreamTicketMutation) OldSessionID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSessionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSessionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSessionID: %w", err)
+	}
+	return oldValue.SessionID, nil
+}
+
+// ClearSessionID clears the value of the "session_id" field.
+func (m *StreamTicketMutation) ClearSessionID() {
+	m.session_id = nil
+	m.clearedFields[streamticket.FieldSessionID] = struct{}{}
+}
+
+// SessionIDCleared returns if the "session_id" field was cleared in this mutation.
+func (m *StreamTicketMutation) SessionIDCleared() bool {
+	_, ok := m.clearedFields[streamticket.FieldSessionID]
+	return ok
+}
+
+// ResetSessionID resets all changes to the "session_id" field.
+func (m *StreamTicketMutation) ResetSessionID() {
+	m.session_id = nil
+	delete(m.clearedFields, streamticket.FieldSessionID)
+}
+
+// SetTokenHash sets the "token_hash" field.
+func (m *StreamTicketMutation) SetTokenHash(s string) {
+	m.token_hash = &s
+}
+
+// TokenHash returns the value of the "token_hash" field in the mutation.
+func (m *StreamTicketMutation) TokenHash() (r string, exists bool) {
+	v := m.token_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTokenHash returns the old "token_hash" field's value of the StreamTicket entity.
+// If the StreamTicket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StreamTicketMutation) OldTokenHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTokenHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTokenHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTokenHash: %w", err)
+	}
+	return oldValue.TokenHash, nil
+}
+
+// ResetTokenHash resets all changes to the "token_hash" field.
+func (m *StreamTicketMutation) ResetTokenHash() {
+	m.token_hash = nil
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *StreamTicketMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *StreamTicketMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the StreamTicket entity.
+// If the StreamTicket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StreamTicketMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *StreamTicketMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// SetUsedAt sets the "used_at" field.
+func (m *StreamTicketMutation) SetUsedAt(t time.Time) {
+	m.used_at = &t
+}
+
+// UsedAt returns the value of the "used_at" field in the mutation.
+func (m *StreamTicketMutation) UsedAt() (r time.Time, exists bool) {
+	v := m.used_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUsedAt returns the old "used_at" field's value of the StreamTicket entity.
+// If the StreamTicket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StreamTicketMutation) OldUsedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUsedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUsedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUsedAt: %w", err)
+	}
+	return oldValue.UsedAt, nil
+}
+
+// ClearUsedAt clears the value of the "used_at" field.
+func (m *StreamTicketMutation) ClearUsedAt() {
+	m.used_at = nil
+	m.clearedFields[streamticket.FieldUsedAt] = struct{}{}
+}
+
+// UsedAtCleared returns if the "used_at" field was cleared in this mutation.
+func (m *StreamTicketMutation) UsedAtCleared() bool {
+	_, ok := m.clearedFields[streamticket.FieldUsedAt]
+	return ok
+}
+
+// ResetUsedAt resets all changes to the "used_at" field.
+func (m *StreamTicketMutation) ResetUsedAt() {
+	m.used_at = nil
+	delete(m.clearedFields, streamticket.FieldUsedAt)
+}
+
+// Where appends a list predicates to the StreamTicketMutation builder.
+func (m *StreamTicketMutation) Where(ps ...predicate.StreamTicket) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the StreamTicketMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *StreamTicketMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.StreamTicket, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *StreamTicketMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *StreamTicketMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (StreamTicket).
+func (m *StreamTicketMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *StreamTicketMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.created_at != nil {
+		fields = append(fields, streamticket.FieldCreatedAt)
+	}
+	if m.user_id != nil {
+		fields = append(fields, streamticket.FieldUserID)
+	}
+	if m.session_id != nil {
+		fields = append(fields, streamticket.FieldSessionID)
+	}
+	if m.token_hash != nil {
+		fields = append(fields, streamticket.FieldTokenHash)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, streamticket.FieldExpiresAt)
+	}
+	if m.used_at != nil {
+		fields = append(fields, streamticket.FieldUsedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *StreamTicketMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case streamticket.FieldCreatedAt:
+		return m.CreatedAt()
+	case streamticket.FieldUserID:
+		return m.UserID()
+	case streamticket.FieldSessionID:
+		return m.SessionID()
+	case streamticket.FieldTokenHash:
+		return m.TokenHash()
+	case streamticket.FieldExpiresAt:
+		return m.ExpiresAt()
+	case streamticket.FieldUsedAt:
+		return m.UsedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *StreamTicketMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case streamticket.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case streamticket.FieldUserID:
+		return m.OldUserID(ctx)
+	case streamticket.FieldSessionID:
+		return m.OldSessionID(ctx)
+	case streamticket.FieldTokenHash:
+		return m.OldTokenHash(ctx)
+	case streamticket.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case streamticket.FieldUsedAt:
+		return m.OldUsedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown StreamTicket field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *StreamTicketMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case streamticket.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case streamticket.FieldUserID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case streamticket.FieldSessionID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSessionID(v)
+		return nil
+	case streamticket.FieldTokenHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTokenHash(v)
+		return nil
+	case streamticket.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case streamticket.FieldUsedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUsedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown StreamTicket field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *StreamTicketMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *StreamTicketMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *StreamTicketMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown StreamTicket numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *StreamTicketMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(streamticket.FieldSessionID) {
+		fields = append(fields, streamticket.FieldSessionID)
+	}
+	if m.FieldCleared(streamticket.FieldUsedAt) {
+		fields = append(fields, streamticket.FieldUsedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *StreamTicketMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *StreamTicketMutation) ClearField(name string) error {
+	switch name {
+	case streamticket.FieldSessionID:
+		m.ClearSessionID()
+		return nil
+	case streamticket.FieldUsedAt:
+		m.ClearUsedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown StreamTicket nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *StreamTicketMutation) ResetField(name string) error {
+	switch name {
+	case streamticket.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case streamticket.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case streamticket.FieldSessionID:
+		m.ResetSessionID()
+		return nil
+	case streamticket.FieldTokenHash:
+		m.ResetTokenHash()
+		return nil
+	case streamticket.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case streamticket.FieldUsedAt:
+		m.ResetUsedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown StreamTicket field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *StreamTicketMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *StreamTicketMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *StreamTicketMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *StreamTicketMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *StreamTicketMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *StreamTicketMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *StreamTicketMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown StreamTicket unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *StreamTicketMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown StreamTicket edge %s", name)
 }
 
 // TaskMutation represents an operation that mutates the Task nodes in the graph.

@@ -38,6 +38,12 @@ type Organization struct {
 	AuditRetentionDays int `json:"audit_retention_days,omitempty"`
 	// Lets managers see aggregated work-tracking data of their project members (privacy first: off)
 	ManagerTrackingEnabled bool `json:"manager_tracking_enabled,omitempty"`
+	// LLM spend limit of all the organization's agents per calendar month (time_zone), micro-USD; null = none
+	MonthlyBudgetMicros *int64 `json:"monthly_budget_micros,omitempty"`
+	// LLM spend limit of all the organization's agents per calendar day (time_zone), micro-USD; null = none
+	DailyBudgetMicros *int64 `json:"daily_budget_micros,omitempty"`
+	// Share of an organization budget at which a warning event is written
+	BudgetWarnPercent int `json:"budget_warn_percent,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the OrganizationQuery when eager-loading is set.
 	Edges        OrganizationEdges `json:"edges"`
@@ -69,7 +75,7 @@ func (*Organization) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case organization.FieldManagerTrackingEnabled:
 			values[i] = new(sql.NullBool)
-		case organization.FieldAuditRetentionDays:
+		case organization.FieldAuditRetentionDays, organization.FieldMonthlyBudgetMicros, organization.FieldDailyBudgetMicros, organization.FieldBudgetWarnPercent:
 			values[i] = new(sql.NullInt64)
 		case organization.FieldName, organization.FieldSlug, organization.FieldDescription, organization.FieldPlan, organization.FieldTimeZone:
 			values[i] = new(sql.NullString)
@@ -159,6 +165,26 @@ func (_m *Organization) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ManagerTrackingEnabled = value.Bool
 			}
+		case organization.FieldMonthlyBudgetMicros:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field monthly_budget_micros", values[i])
+			} else if value.Valid {
+				_m.MonthlyBudgetMicros = new(int64)
+				*_m.MonthlyBudgetMicros = value.Int64
+			}
+		case organization.FieldDailyBudgetMicros:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field daily_budget_micros", values[i])
+			} else if value.Valid {
+				_m.DailyBudgetMicros = new(int64)
+				*_m.DailyBudgetMicros = value.Int64
+			}
+		case organization.FieldBudgetWarnPercent:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field budget_warn_percent", values[i])
+			} else if value.Valid {
+				_m.BudgetWarnPercent = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -231,6 +257,19 @@ func (_m *Organization) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("manager_tracking_enabled=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ManagerTrackingEnabled))
+	builder.WriteString(", ")
+	if v := _m.MonthlyBudgetMicros; v != nil {
+		builder.WriteString("monthly_budget_micros=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.DailyBudgetMicros; v != nil {
+		builder.WriteString("daily_budget_micros=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("budget_warn_percent=")
+	builder.WriteString(fmt.Sprintf("%v", _m.BudgetWarnPercent))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -149,6 +149,48 @@ func (_c *OrganizationCreate) SetNillableManagerTrackingEnabled(v *bool) *Organi
 	return _c
 }
 
+// SetMonthlyBudgetMicros sets the "monthly_budget_micros" field.
+func (_c *OrganizationCreate) SetMonthlyBudgetMicros(v int64) *OrganizationCreate {
+	_c.mutation.SetMonthlyBudgetMicros(v)
+	return _c
+}
+
+// SetNillableMonthlyBudgetMicros sets the "monthly_budget_micros" field if the given value is not nil.
+func (_c *OrganizationCreate) SetNillableMonthlyBudgetMicros(v *int64) *OrganizationCreate {
+	if v != nil {
+		_c.SetMonthlyBudgetMicros(*v)
+	}
+	return _c
+}
+
+// SetDailyBudgetMicros sets the "daily_budget_micros" field.
+func (_c *OrganizationCreate) SetDailyBudgetMicros(v int64) *OrganizationCreate {
+	_c.mutation.SetDailyBudgetMicros(v)
+	return _c
+}
+
+// SetNillableDailyBudgetMicros sets the "daily_budget_micros" field if the given value is not nil.
+func (_c *OrganizationCreate) SetNillableDailyBudgetMicros(v *int64) *OrganizationCreate {
+	if v != nil {
+		_c.SetDailyBudgetMicros(*v)
+	}
+	return _c
+}
+
+// SetBudgetWarnPercent sets the "budget_warn_percent" field.
+func (_c *OrganizationCreate) SetBudgetWarnPercent(v int) *OrganizationCreate {
+	_c.mutation.SetBudgetWarnPercent(v)
+	return _c
+}
+
+// SetNillableBudgetWarnPercent sets the "budget_warn_percent" field if the given value is not nil.
+func (_c *OrganizationCreate) SetNillableBudgetWarnPercent(v *int) *OrganizationCreate {
+	if v != nil {
+		_c.SetBudgetWarnPercent(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *OrganizationCreate) SetID(v uuid.UUID) *OrganizationCreate {
 	_c.mutation.SetID(v)
@@ -245,6 +287,10 @@ func (_c *OrganizationCreate) defaults() error {
 		v := organization.DefaultManagerTrackingEnabled
 		_c.mutation.SetManagerTrackingEnabled(v)
 	}
+	if _, ok := _c.mutation.BudgetWarnPercent(); !ok {
+		v := organization.DefaultBudgetWarnPercent
+		_c.mutation.SetBudgetWarnPercent(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if organization.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized organization.DefaultID (forgotten import ent/runtime?)")
@@ -310,6 +356,24 @@ func (_c *OrganizationCreate) check() error {
 	}
 	if _, ok := _c.mutation.ManagerTrackingEnabled(); !ok {
 		return &ValidationError{Name: "manager_tracking_enabled", err: errors.New(`ent: missing required field "Organization.manager_tracking_enabled"`)}
+	}
+	if v, ok := _c.mutation.MonthlyBudgetMicros(); ok {
+		if err := organization.MonthlyBudgetMicrosValidator(v); err != nil {
+			return &ValidationError{Name: "monthly_budget_micros", err: fmt.Errorf(`ent: validator failed for field "Organization.monthly_budget_micros": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.DailyBudgetMicros(); ok {
+		if err := organization.DailyBudgetMicrosValidator(v); err != nil {
+			return &ValidationError{Name: "daily_budget_micros", err: fmt.Errorf(`ent: validator failed for field "Organization.daily_budget_micros": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.BudgetWarnPercent(); !ok {
+		return &ValidationError{Name: "budget_warn_percent", err: errors.New(`ent: missing required field "Organization.budget_warn_percent"`)}
+	}
+	if v, ok := _c.mutation.BudgetWarnPercent(); ok {
+		if err := organization.BudgetWarnPercentValidator(v); err != nil {
+			return &ValidationError{Name: "budget_warn_percent", err: fmt.Errorf(`ent: validator failed for field "Organization.budget_warn_percent": %w`, err)}
+		}
 	}
 	return nil
 }
@@ -386,6 +450,18 @@ func (_c *OrganizationCreate) createSpec() (*Organization, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.ManagerTrackingEnabled(); ok {
 		_spec.SetField(organization.FieldManagerTrackingEnabled, field.TypeBool, value)
 		_node.ManagerTrackingEnabled = value
+	}
+	if value, ok := _c.mutation.MonthlyBudgetMicros(); ok {
+		_spec.SetField(organization.FieldMonthlyBudgetMicros, field.TypeInt64, value)
+		_node.MonthlyBudgetMicros = &value
+	}
+	if value, ok := _c.mutation.DailyBudgetMicros(); ok {
+		_spec.SetField(organization.FieldDailyBudgetMicros, field.TypeInt64, value)
+		_node.DailyBudgetMicros = &value
+	}
+	if value, ok := _c.mutation.BudgetWarnPercent(); ok {
+		_spec.SetField(organization.FieldBudgetWarnPercent, field.TypeInt, value)
+		_node.BudgetWarnPercent = value
 	}
 	if nodes := _c.mutation.MembersIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -578,6 +654,72 @@ func (u *OrganizationUpsert) SetManagerTrackingEnabled(v bool) *OrganizationUpse
 // UpdateManagerTrackingEnabled sets the "manager_tracking_enabled" field to the value that was provided on create.
 func (u *OrganizationUpsert) UpdateManagerTrackingEnabled() *OrganizationUpsert {
 	u.SetExcluded(organization.FieldManagerTrackingEnabled)
+	return u
+}
+
+// SetMonthlyBudgetMicros sets the "monthly_budget_micros" field.
+func (u *OrganizationUpsert) SetMonthlyBudgetMicros(v int64) *OrganizationUpsert {
+	u.Set(organization.FieldMonthlyBudgetMicros, v)
+	return u
+}
+
+// UpdateMonthlyBudgetMicros sets the "monthly_budget_micros" field to the value that was provided on create.
+func (u *OrganizationUpsert) UpdateMonthlyBudgetMicros() *OrganizationUpsert {
+	u.SetExcluded(organization.FieldMonthlyBudgetMicros)
+	return u
+}
+
+// AddMonthlyBudgetMicros adds v to the "monthly_budget_micros" field.
+func (u *OrganizationUpsert) AddMonthlyBudgetMicros(v int64) *OrganizationUpsert {
+	u.Add(organization.FieldMonthlyBudgetMicros, v)
+	return u
+}
+
+// ClearMonthlyBudgetMicros clears the value of the "monthly_budget_micros" field.
+func (u *OrganizationUpsert) ClearMonthlyBudgetMicros() *OrganizationUpsert {
+	u.SetNull(organization.FieldMonthlyBudgetMicros)
+	return u
+}
+
+// SetDailyBudgetMicros sets the "daily_budget_micros" field.
+func (u *OrganizationUpsert) SetDailyBudgetMicros(v int64) *OrganizationUpsert {
+	u.Set(organization.FieldDailyBudgetMicros, v)
+	return u
+}
+
+// UpdateDailyBudgetMicros sets the "daily_budget_micros" field to the value that was provided on create.
+func (u *OrganizationUpsert) UpdateDailyBudgetMicros() *OrganizationUpsert {
+	u.SetExcluded(organization.FieldDailyBudgetMicros)
+	return u
+}
+
+// AddDailyBudgetMicros adds v to the "daily_budget_micros" field.
+func (u *OrganizationUpsert) AddDailyBudgetMicros(v int64) *OrganizationUpsert {
+	u.Add(organization.FieldDailyBudgetMicros, v)
+	return u
+}
+
+// ClearDailyBudgetMicros clears the value of the "daily_budget_micros" field.
+func (u *OrganizationUpsert) ClearDailyBudgetMicros() *OrganizationUpsert {
+	u.SetNull(organization.FieldDailyBudgetMicros)
+	return u
+}
+
+// SetBudgetWarnPercent sets the "budget_warn_percent" field.
+func (u *OrganizationUpsert) SetBudgetWarnPercent(v int) *OrganizationUpsert {
+	u.Set(organization.FieldBudgetWarnPercent, v)
+	return u
+}
+
+// UpdateBudgetWarnPercent sets the "budget_warn_percent" field to the value that was provided on create.
+func (u *OrganizationUpsert) UpdateBudgetWarnPercent() *OrganizationUpsert {
+	u.SetExcluded(organization.FieldBudgetWarnPercent)
+	return u
+}
+
+// AddBudgetWarnPercent adds v to the "budget_warn_percent" field.
+func (u *OrganizationUpsert) AddBudgetWarnPercent(v int) *OrganizationUpsert {
+	u.Add(organization.FieldBudgetWarnPercent, v)
 	return u
 }
 
@@ -776,6 +918,83 @@ func (u *OrganizationUpsertOne) SetManagerTrackingEnabled(v bool) *OrganizationU
 func (u *OrganizationUpsertOne) UpdateManagerTrackingEnabled() *OrganizationUpsertOne {
 	return u.Update(func(s *OrganizationUpsert) {
 		s.UpdateManagerTrackingEnabled()
+	})
+}
+
+// SetMonthlyBudgetMicros sets the "monthly_budget_micros" field.
+func (u *OrganizationUpsertOne) SetMonthlyBudgetMicros(v int64) *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetMonthlyBudgetMicros(v)
+	})
+}
+
+// AddMonthlyBudgetMicros adds v to the "monthly_budget_micros" field.
+func (u *OrganizationUpsertOne) AddMonthlyBudgetMicros(v int64) *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.AddMonthlyBudgetMicros(v)
+	})
+}
+
+// UpdateMonthlyBudgetMicros sets the "monthly_budget_micros" field to the value that was provided on create.
+func (u *OrganizationUpsertOne) UpdateMonthlyBudgetMicros() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateMonthlyBudgetMicros()
+	})
+}
+
+// ClearMonthlyBudgetMicros clears the value of the "monthly_budget_micros" field.
+func (u *OrganizationUpsertOne) ClearMonthlyBudgetMicros() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.ClearMonthlyBudgetMicros()
+	})
+}
+
+// SetDailyBudgetMicros sets the "daily_budget_micros" field.
+func (u *OrganizationUpsertOne) SetDailyBudgetMicros(v int64) *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetDailyBudgetMicros(v)
+	})
+}
+
+// AddDailyBudgetMicros adds v to the "daily_budget_micros" field.
+func (u *OrganizationUpsertOne) AddDailyBudgetMicros(v int64) *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.AddDailyBudgetMicros(v)
+	})
+}
+
+// UpdateDailyBudgetMicros sets the "daily_budget_micros" field to the value that was provided on create.
+func (u *OrganizationUpsertOne) UpdateDailyBudgetMicros() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateDailyBudgetMicros()
+	})
+}
+
+// ClearDailyBudgetMicros clears the value of the "daily_budget_micros" field.
+func (u *OrganizationUpsertOne) ClearDailyBudgetMicros() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.ClearDailyBudgetMicros()
+	})
+}
+
+// SetBudgetWarnPercent sets the "budget_warn_percent" field.
+func (u *OrganizationUpsertOne) SetBudgetWarnPercent(v int) *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetBudgetWarnPercent(v)
+	})
+}
+
+// AddBudgetWarnPercent adds v to the "budget_warn_percent" field.
+func (u *OrganizationUpsertOne) AddBudgetWarnPercent(v int) *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.AddBudgetWarnPercent(v)
+	})
+}
+
+// UpdateBudgetWarnPercent sets the "budget_warn_percent" field to the value that was provided on create.
+func (u *OrganizationUpsertOne) UpdateBudgetWarnPercent() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateBudgetWarnPercent()
 	})
 }
 
@@ -1141,6 +1360,83 @@ func (u *OrganizationUpsertBulk) SetManagerTrackingEnabled(v bool) *Organization
 func (u *OrganizationUpsertBulk) UpdateManagerTrackingEnabled() *OrganizationUpsertBulk {
 	return u.Update(func(s *OrganizationUpsert) {
 		s.UpdateManagerTrackingEnabled()
+	})
+}
+
+// SetMonthlyBudgetMicros sets the "monthly_budget_micros" field.
+func (u *OrganizationUpsertBulk) SetMonthlyBudgetMicros(v int64) *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetMonthlyBudgetMicros(v)
+	})
+}
+
+// AddMonthlyBudgetMicros adds v to the "monthly_budget_micros" field.
+func (u *OrganizationUpsertBulk) AddMonthlyBudgetMicros(v int64) *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.AddMonthlyBudgetMicros(v)
+	})
+}
+
+// UpdateMonthlyBudgetMicros sets the "monthly_budget_micros" field to the value that was provided on create.
+func (u *OrganizationUpsertBulk) UpdateMonthlyBudgetMicros() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateMonthlyBudgetMicros()
+	})
+}
+
+// ClearMonthlyBudgetMicros clears the value of the "monthly_budget_micros" field.
+func (u *OrganizationUpsertBulk) ClearMonthlyBudgetMicros() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.ClearMonthlyBudgetMicros()
+	})
+}
+
+// SetDailyBudgetMicros sets the "daily_budget_micros" field.
+func (u *OrganizationUpsertBulk) SetDailyBudgetMicros(v int64) *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetDailyBudgetMicros(v)
+	})
+}
+
+// AddDailyBudgetMicros adds v to the "daily_budget_micros" field.
+func (u *OrganizationUpsertBulk) AddDailyBudgetMicros(v int64) *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.AddDailyBudgetMicros(v)
+	})
+}
+
+// UpdateDailyBudgetMicros sets the "daily_budget_micros" field to the value that was provided on create.
+func (u *OrganizationUpsertBulk) UpdateDailyBudgetMicros() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateDailyBudgetMicros()
+	})
+}
+
+// ClearDailyBudgetMicros clears the value of the "daily_budget_micros" field.
+func (u *OrganizationUpsertBulk) ClearDailyBudgetMicros() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.ClearDailyBudgetMicros()
+	})
+}
+
+// SetBudgetWarnPercent sets the "budget_warn_percent" field.
+func (u *OrganizationUpsertBulk) SetBudgetWarnPercent(v int) *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetBudgetWarnPercent(v)
+	})
+}
+
+// AddBudgetWarnPercent adds v to the "budget_warn_percent" field.
+func (u *OrganizationUpsertBulk) AddBudgetWarnPercent(v int) *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.AddBudgetWarnPercent(v)
+	})
+}
+
+// UpdateBudgetWarnPercent sets the "budget_warn_percent" field to the value that was provided on create.
+func (u *OrganizationUpsertBulk) UpdateBudgetWarnPercent() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateBudgetWarnPercent()
 	})
 }
 

@@ -168,6 +168,81 @@ func (_u *OrganizationUpdate) SetNillableManagerTrackingEnabled(v *bool) *Organi
 	return _u
 }
 
+// SetMonthlyBudgetMicros sets the "monthly_budget_micros" field.
+func (_u *OrganizationUpdate) SetMonthlyBudgetMicros(v int64) *OrganizationUpdate {
+	_u.mutation.ResetMonthlyBudgetMicros()
+	_u.mutation.SetMonthlyBudgetMicros(v)
+	return _u
+}
+
+// SetNillableMonthlyBudgetMicros sets the "monthly_budget_micros" field if the given value is not nil.
+func (_u *OrganizationUpdate) SetNillableMonthlyBudgetMicros(v *int64) *OrganizationUpdate {
+	if v != nil {
+		_u.SetMonthlyBudgetMicros(*v)
+	}
+	return _u
+}
+
+// AddMonthlyBudgetMicros adds value to the "monthly_budget_micros" field.
+func (_u *OrganizationUpdate) AddMonthlyBudgetMicros(v int64) *OrganizationUpdate {
+	_u.mutation.AddMonthlyBudgetMicros(v)
+	return _u
+}
+
+// ClearMonthlyBudgetMicros clears the value of the "monthly_budget_micros" field.
+func (_u *OrganizationUpdate) ClearMonthlyBudgetMicros() *OrganizationUpdate {
+	_u.mutation.ClearMonthlyBudgetMicros()
+	return _u
+}
+
+// SetDailyBudgetMicros sets the "daily_budget_micros" field.
+func (_u *OrganizationUpdate) SetDailyBudgetMicros(v int64) *OrganizationUpdate {
+	_u.mutation.ResetDailyBudgetMicros()
+	_u.mutation.SetDailyBudgetMicros(v)
+	return _u
+}
+
+// SetNillableDailyBudgetMicros sets the "daily_budget_micros" field if the given value is not nil.
+func (_u *OrganizationUpdate) SetNillableDailyBudgetMicros(v *int64) *OrganizationUpdate {
+	if v != nil {
+		_u.SetDailyBudgetMicros(*v)
+	}
+	return _u
+}
+
+// AddDailyBudgetMicros adds value to the "daily_budget_micros" field.
+func (_u *OrganizationUpdate) AddDailyBudgetMicros(v int64) *OrganizationUpdate {
+	_u.mutation.AddDailyBudgetMicros(v)
+	return _u
+}
+
+// ClearDailyBudgetMicros clears the value of the "daily_budget_micros" field.
+func (_u *OrganizationUpdate) ClearDailyBudgetMicros() *OrganizationUpdate {
+	_u.mutation.ClearDailyBudgetMicros()
+	return _u
+}
+
+// SetBudgetWarnPercent sets the "budget_warn_percent" field.
+func (_u *OrganizationUpdate) SetBudgetWarnPercent(v int) *OrganizationUpdate {
+	_u.mutation.ResetBudgetWarnPercent()
+	_u.mutation.SetBudgetWarnPercent(v)
+	return _u
+}
+
+// SetNillableBudgetWarnPercent sets the "budget_warn_percent" field if the given value is not nil.
+func (_u *OrganizationUpdate) SetNillableBudgetWarnPercent(v *int) *OrganizationUpdate {
+	if v != nil {
+		_u.SetBudgetWarnPercent(*v)
+	}
+	return _u
+}
+
+// AddBudgetWarnPercent adds value to the "budget_warn_percent" field.
+func (_u *OrganizationUpdate) AddBudgetWarnPercent(v int) *OrganizationUpdate {
+	_u.mutation.AddBudgetWarnPercent(v)
+	return _u
+}
+
 // AddMemberIDs adds the "members" edge to the OrganizationMember entity by IDs.
 func (_u *OrganizationUpdate) AddMemberIDs(ids ...uuid.UUID) *OrganizationUpdate {
 	_u.mutation.AddMemberIDs(ids...)
@@ -283,6 +358,21 @@ func (_u *OrganizationUpdate) check() error {
 			return &ValidationError{Name: "audit_retention_days", err: fmt.Errorf(`ent: validator failed for field "Organization.audit_retention_days": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.MonthlyBudgetMicros(); ok {
+		if err := organization.MonthlyBudgetMicrosValidator(v); err != nil {
+			return &ValidationError{Name: "monthly_budget_micros", err: fmt.Errorf(`ent: validator failed for field "Organization.monthly_budget_micros": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.DailyBudgetMicros(); ok {
+		if err := organization.DailyBudgetMicrosValidator(v); err != nil {
+			return &ValidationError{Name: "daily_budget_micros", err: fmt.Errorf(`ent: validator failed for field "Organization.daily_budget_micros": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.BudgetWarnPercent(); ok {
+		if err := organization.BudgetWarnPercentValidator(v); err != nil {
+			return &ValidationError{Name: "budget_warn_percent", err: fmt.Errorf(`ent: validator failed for field "Organization.budget_warn_percent": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -339,6 +429,30 @@ func (_u *OrganizationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if value, ok := _u.mutation.ManagerTrackingEnabled(); ok {
 		_spec.SetField(organization.FieldManagerTrackingEnabled, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.MonthlyBudgetMicros(); ok {
+		_spec.SetField(organization.FieldMonthlyBudgetMicros, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedMonthlyBudgetMicros(); ok {
+		_spec.AddField(organization.FieldMonthlyBudgetMicros, field.TypeInt64, value)
+	}
+	if _u.mutation.MonthlyBudgetMicrosCleared() {
+		_spec.ClearField(organization.FieldMonthlyBudgetMicros, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.DailyBudgetMicros(); ok {
+		_spec.SetField(organization.FieldDailyBudgetMicros, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedDailyBudgetMicros(); ok {
+		_spec.AddField(organization.FieldDailyBudgetMicros, field.TypeInt64, value)
+	}
+	if _u.mutation.DailyBudgetMicrosCleared() {
+		_spec.ClearField(organization.FieldDailyBudgetMicros, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.BudgetWarnPercent(); ok {
+		_spec.SetField(organization.FieldBudgetWarnPercent, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedBudgetWarnPercent(); ok {
+		_spec.AddField(organization.FieldBudgetWarnPercent, field.TypeInt, value)
 	}
 	if _u.mutation.MembersCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -544,6 +658,81 @@ func (_u *OrganizationUpdateOne) SetNillableManagerTrackingEnabled(v *bool) *Org
 	return _u
 }
 
+// SetMonthlyBudgetMicros sets the "monthly_budget_micros" field.
+func (_u *OrganizationUpdateOne) SetMonthlyBudgetMicros(v int64) *OrganizationUpdateOne {
+	_u.mutation.ResetMonthlyBudgetMicros()
+	_u.mutation.SetMonthlyBudgetMicros(v)
+	return _u
+}
+
+// SetNillableMonthlyBudgetMicros sets the "monthly_budget_micros" field if the given value is not nil.
+func (_u *OrganizationUpdateOne) SetNillableMonthlyBudgetMicros(v *int64) *OrganizationUpdateOne {
+	if v != nil {
+		_u.SetMonthlyBudgetMicros(*v)
+	}
+	return _u
+}
+
+// AddMonthlyBudgetMicros adds value to the "monthly_budget_micros" field.
+func (_u *OrganizationUpdateOne) AddMonthlyBudgetMicros(v int64) *OrganizationUpdateOne {
+	_u.mutation.AddMonthlyBudgetMicros(v)
+	return _u
+}
+
+// ClearMonthlyBudgetMicros clears the value of the "monthly_budget_micros" field.
+func (_u *OrganizationUpdateOne) ClearMonthlyBudgetMicros() *OrganizationUpdateOne {
+	_u.mutation.ClearMonthlyBudgetMicros()
+	return _u
+}
+
+// SetDailyBudgetMicros sets the "daily_budget_micros" field.
+func (_u *OrganizationUpdateOne) SetDailyBudgetMicros(v int64) *OrganizationUpdateOne {
+	_u.mutation.ResetDailyBudgetMicros()
+	_u.mutation.SetDailyBudgetMicros(v)
+	return _u
+}
+
+// SetNillableDailyBudgetMicros sets the "daily_budget_micros" field if the given value is not nil.
+func (_u *OrganizationUpdateOne) SetNillableDailyBudgetMicros(v *int64) *OrganizationUpdateOne {
+	if v != nil {
+		_u.SetDailyBudgetMicros(*v)
+	}
+	return _u
+}
+
+// AddDailyBudgetMicros adds value to the "daily_budget_micros" field.
+func (_u *OrganizationUpdateOne) AddDailyBudgetMicros(v int64) *OrganizationUpdateOne {
+	_u.mutation.AddDailyBudgetMicros(v)
+	return _u
+}
+
+// ClearDailyBudgetMicros clears the value of the "daily_budget_micros" field.
+func (_u *OrganizationUpdateOne) ClearDailyBudgetMicros() *OrganizationUpdateOne {
+	_u.mutation.ClearDailyBudgetMicros()
+	return _u
+}
+
+// SetBudgetWarnPercent sets the "budget_warn_percent" field.
+func (_u *OrganizationUpdateOne) SetBudgetWarnPercent(v int) *OrganizationUpdateOne {
+	_u.mutation.ResetBudgetWarnPercent()
+	_u.mutation.SetBudgetWarnPercent(v)
+	return _u
+}
+
+// SetNillableBudgetWarnPercent sets the "budget_warn_percent" field if the given value is not nil.
+func (_u *OrganizationUpdateOne) SetNillableBudgetWarnPercent(v *int) *OrganizationUpdateOne {
+	if v != nil {
+		_u.SetBudgetWarnPercent(*v)
+	}
+	return _u
+}
+
+// AddBudgetWarnPercent adds value to the "budget_warn_percent" field.
+func (_u *OrganizationUpdateOne) AddBudgetWarnPercent(v int) *OrganizationUpdateOne {
+	_u.mutation.AddBudgetWarnPercent(v)
+	return _u
+}
+
 // AddMemberIDs adds the "members" edge to the OrganizationMember entity by IDs.
 func (_u *OrganizationUpdateOne) AddMemberIDs(ids ...uuid.UUID) *OrganizationUpdateOne {
 	_u.mutation.AddMemberIDs(ids...)
@@ -672,6 +861,21 @@ func (_u *OrganizationUpdateOne) check() error {
 			return &ValidationError{Name: "audit_retention_days", err: fmt.Errorf(`ent: validator failed for field "Organization.audit_retention_days": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.MonthlyBudgetMicros(); ok {
+		if err := organization.MonthlyBudgetMicrosValidator(v); err != nil {
+			return &ValidationError{Name: "monthly_budget_micros", err: fmt.Errorf(`ent: validator failed for field "Organization.monthly_budget_micros": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.DailyBudgetMicros(); ok {
+		if err := organization.DailyBudgetMicrosValidator(v); err != nil {
+			return &ValidationError{Name: "daily_budget_micros", err: fmt.Errorf(`ent: validator failed for field "Organization.daily_budget_micros": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.BudgetWarnPercent(); ok {
+		if err := organization.BudgetWarnPercentValidator(v); err != nil {
+			return &ValidationError{Name: "budget_warn_percent", err: fmt.Errorf(`ent: validator failed for field "Organization.budget_warn_percent": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -745,6 +949,30 @@ func (_u *OrganizationUpdateOne) sqlSave(ctx context.Context) (_node *Organizati
 	}
 	if value, ok := _u.mutation.ManagerTrackingEnabled(); ok {
 		_spec.SetField(organization.FieldManagerTrackingEnabled, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.MonthlyBudgetMicros(); ok {
+		_spec.SetField(organization.FieldMonthlyBudgetMicros, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedMonthlyBudgetMicros(); ok {
+		_spec.AddField(organization.FieldMonthlyBudgetMicros, field.TypeInt64, value)
+	}
+	if _u.mutation.MonthlyBudgetMicrosCleared() {
+		_spec.ClearField(organization.FieldMonthlyBudgetMicros, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.DailyBudgetMicros(); ok {
+		_spec.SetField(organization.FieldDailyBudgetMicros, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedDailyBudgetMicros(); ok {
+		_spec.AddField(organization.FieldDailyBudgetMicros, field.TypeInt64, value)
+	}
+	if _u.mutation.DailyBudgetMicrosCleared() {
+		_spec.ClearField(organization.FieldDailyBudgetMicros, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.BudgetWarnPercent(); ok {
+		_spec.SetField(organization.FieldBudgetWarnPercent, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedBudgetWarnPercent(); ok {
+		_spec.AddField(organization.FieldBudgetWarnPercent, field.TypeInt, value)
 	}
 	if _u.mutation.MembersCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -110,6 +110,10 @@ type Tx struct {
 	Session *SessionClient
 	// Sprint is the client for interacting with the Sprint builders.
 	Sprint *SprintClient
+	// StreamEvent is the client for interacting with the StreamEvent builders.
+	StreamEvent *StreamEventClient
+	// StreamTicket is the client for interacting with the StreamTicket builders.
+	StreamTicket *StreamTicketClient
 	// Task is the client for interacting with the Task builders.
 	Task *TaskClient
 	// TaskAttachment is the client for interacting with the TaskAttachment builders.
@@ -305,6 +309,8 @@ func (tx *Tx) init() {
 	tx.SecurityAuditLog = NewSecurityAuditLogClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
 	tx.Sprint = NewSprintClient(tx.config)
+	tx.StreamEvent = NewStreamEventClient(tx.config)
+	tx.StreamTicket = NewStreamTicketClient(tx.config)
 	tx.Task = NewTaskClient(tx.config)
 	tx.TaskAttachment = NewTaskAttachmentClient(tx.config)
 	tx.TaskComment = NewTaskCommentClient(tx.config)

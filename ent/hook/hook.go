@@ -585,6 +585,30 @@ func (f SprintFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SprintMutation", m)
 }
 
+// The StreamEventFunc type is an adapter to allow the use of ordinary
+// function as StreamEvent mutator.
+type StreamEventFunc func(context.Context, *ent.StreamEventMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f StreamEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.StreamEventMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.StreamEventMutation", m)
+}
+
+// The StreamTicketFunc type is an adapter to allow the use of ordinary
+// function as StreamTicket mutator.
+type StreamTicketFunc func(context.Context, *ent.StreamTicketMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f StreamTicketFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.StreamTicketMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.StreamTicketMutation", m)
+}
+
 // The TaskFunc type is an adapter to allow the use of ordinary
 // function as Task mutator.
 type TaskFunc func(context.Context, *ent.TaskMutation) (ent.Value, error)

@@ -57,6 +57,8 @@ import (
 	"github.com/worksynapse/worksynapse/ent/securityauditlog"
 	"github.com/worksynapse/worksynapse/ent/session"
 	"github.com/worksynapse/worksynapse/ent/sprint"
+	"github.com/worksynapse/worksynapse/ent/streamevent"
+	"github.com/worksynapse/worksynapse/ent/streamticket"
 	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/ent/taskattachment"
 	"github.com/worksynapse/worksynapse/ent/taskcomment"
@@ -1419,6 +1421,60 @@ func (f TraverseSprint) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.SprintQuery", q)
 }
 
+// The StreamEventFunc type is an adapter to allow the use of ordinary function as a Querier.
+type StreamEventFunc func(context.Context, *ent.StreamEventQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f StreamEventFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.StreamEventQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.StreamEventQuery", q)
+}
+
+// The TraverseStreamEvent type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseStreamEvent func(context.Context, *ent.StreamEventQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseStreamEvent) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseStreamEvent) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.StreamEventQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.StreamEventQuery", q)
+}
+
+// The StreamTicketFunc type is an adapter to allow the use of ordinary function as a Querier.
+type StreamTicketFunc func(context.Context, *ent.StreamTicketQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f StreamTicketFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.StreamTicketQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.StreamTicketQuery", q)
+}
+
+// The TraverseStreamTicket type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseStreamTicket func(context.Context, *ent.StreamTicketQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseStreamTicket) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseStreamTicket) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.StreamTicketQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.StreamTicketQuery", q)
+}
+
 // The TaskFunc type is an adapter to allow the use of ordinary function as a Querier.
 type TaskFunc func(context.Context, *ent.TaskQuery) (ent.Value, error)
 
@@ -1734,6 +1790,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.SessionQuery, predicate.Session, session.OrderOption]{typ: ent.TypeSession, tq: q}, nil
 	case *ent.SprintQuery:
 		return &query[*ent.SprintQuery, predicate.Sprint, sprint.OrderOption]{typ: ent.TypeSprint, tq: q}, nil
+	case *ent.StreamEventQuery:
+		return &query[*ent.StreamEventQuery, predicate.StreamEvent, streamevent.OrderOption]{typ: ent.TypeStreamEvent, tq: q}, nil
+	case *ent.StreamTicketQuery:
+		return &query[*ent.StreamTicketQuery, predicate.StreamTicket, streamticket.OrderOption]{typ: ent.TypeStreamTicket, tq: q}, nil
 	case *ent.TaskQuery:
 		return &query[*ent.TaskQuery, predicate.Task, task.OrderOption]{typ: ent.TypeTask, tq: q}, nil
 	case *ent.TaskAttachmentQuery:

@@ -2061,6 +2061,9 @@ var (
 		{Name: "time_zone", Type: field.TypeString, Size: 64, Default: "UTC"},
 		{Name: "audit_retention_days", Type: field.TypeInt, Default: 365},
 		{Name: "manager_tracking_enabled", Type: field.TypeBool, Default: false},
+		{Name: "monthly_budget_micros", Type: field.TypeInt64, Nullable: true},
+		{Name: "daily_budget_micros", Type: field.TypeInt64, Nullable: true},
+		{Name: "budget_warn_percent", Type: field.TypeInt, Default: 80},
 	}
 	// OrganizationsTable holds the schema information for the "organizations" table.
 	OrganizationsTable = &schema.Table{
@@ -2660,6 +2663,63 @@ var (
 				Annotation: &entsql.IndexAnnotation{
 					Where: "status = 'active' AND deleted_at IS NULL",
 				},
+			},
+		},
+	}
+	// StreamEventsColumns holds the columns for the "stream_events" table.
+	StreamEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "organization_id", Type: field.TypeUUID},
+		{Name: "channel_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "user_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "only_user", Type: field.TypeBool, Default: false},
+		{Name: "type", Type: field.TypeString, Size: 64},
+		{Name: "payload", Type: field.TypeJSON},
+	}
+	// StreamEventsTable holds the schema information for the "stream_events" table.
+	StreamEventsTable = &schema.Table{
+		Name:       "stream_events",
+		Columns:    StreamEventsColumns,
+		PrimaryKey: []*schema.Column{StreamEventsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "streamevent_organization_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{StreamEventsColumns[2], StreamEventsColumns[0]},
+			},
+			{
+				Name:    "streamevent_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{StreamEventsColumns[1]},
+			},
+		},
+	}
+	// StreamTicketsColumns holds the columns for the "stream_tickets" table.
+	StreamTicketsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "user_id", Type: field.TypeUUID},
+		{Name: "session_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "token_hash", Type: field.TypeString, Size: 64},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "used_at", Type: field.TypeTime, Nullable: true},
+	}
+	// StreamTicketsTable holds the schema information for the "stream_tickets" table.
+	StreamTicketsTable = &schema.Table{
+		Name:       "stream_tickets",
+		Columns:    StreamTicketsColumns,
+		PrimaryKey: []*schema.Column{StreamTicketsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "streamticket_token_hash",
+				Unique:  true,
+				Columns: []*schema.Column{StreamTicketsColumns[4]},
+			},
+			{
+				Name:    "streamticket_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{StreamTicketsColumns[5]},
 			},
 		},
 	}
@@ -3343,6 +3403,8 @@ var (
 		SecurityAuditLogsTable,
 		SessionsTable,
 		SprintsTable,
+		StreamEventsTable,
+		StreamTicketsTable,
 		TasksTable,
 		TaskAttachmentsTable,
 		TaskCommentsTable,

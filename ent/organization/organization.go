@@ -37,6 +37,12 @@ const (
 	FieldAuditRetentionDays = "audit_retention_days"
 	// FieldManagerTrackingEnabled holds the string denoting the manager_tracking_enabled field in the database.
 	FieldManagerTrackingEnabled = "manager_tracking_enabled"
+	// FieldMonthlyBudgetMicros holds the string denoting the monthly_budget_micros field in the database.
+	FieldMonthlyBudgetMicros = "monthly_budget_micros"
+	// FieldDailyBudgetMicros holds the string denoting the daily_budget_micros field in the database.
+	FieldDailyBudgetMicros = "daily_budget_micros"
+	// FieldBudgetWarnPercent holds the string denoting the budget_warn_percent field in the database.
+	FieldBudgetWarnPercent = "budget_warn_percent"
 	// EdgeMembers holds the string denoting the members edge name in mutations.
 	EdgeMembers = "members"
 	// Table holds the table name of the organization in the database.
@@ -63,6 +69,9 @@ var Columns = []string{
 	FieldTimeZone,
 	FieldAuditRetentionDays,
 	FieldManagerTrackingEnabled,
+	FieldMonthlyBudgetMicros,
+	FieldDailyBudgetMicros,
+	FieldBudgetWarnPercent,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -106,6 +115,14 @@ var (
 	AuditRetentionDaysValidator func(int) error
 	// DefaultManagerTrackingEnabled holds the default value on creation for the "manager_tracking_enabled" field.
 	DefaultManagerTrackingEnabled bool
+	// MonthlyBudgetMicrosValidator is a validator for the "monthly_budget_micros" field. It is called by the builders before save.
+	MonthlyBudgetMicrosValidator func(int64) error
+	// DailyBudgetMicrosValidator is a validator for the "daily_budget_micros" field. It is called by the builders before save.
+	DailyBudgetMicrosValidator func(int64) error
+	// DefaultBudgetWarnPercent holds the default value on creation for the "budget_warn_percent" field.
+	DefaultBudgetWarnPercent int
+	// BudgetWarnPercentValidator is a validator for the "budget_warn_percent" field. It is called by the builders before save.
+	BudgetWarnPercentValidator func(int) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -193,6 +210,21 @@ func ByAuditRetentionDays(opts ...sql.OrderTermOption) OrderOption {
 // ByManagerTrackingEnabled orders the results by the manager_tracking_enabled field.
 func ByManagerTrackingEnabled(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldManagerTrackingEnabled, opts...).ToFunc()
+}
+
+// ByMonthlyBudgetMicros orders the results by the monthly_budget_micros field.
+func ByMonthlyBudgetMicros(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMonthlyBudgetMicros, opts...).ToFunc()
+}
+
+// ByDailyBudgetMicros orders the results by the daily_budget_micros field.
+func ByDailyBudgetMicros(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDailyBudgetMicros, opts...).ToFunc()
+}
+
+// ByBudgetWarnPercent orders the results by the budget_warn_percent field.
+func ByBudgetWarnPercent(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldBudgetWarnPercent, opts...).ToFunc()
 }
 
 // ByMembersCount orders the results by members count.

@@ -101,6 +101,21 @@ func ManagerTrackingEnabled(v bool) predicate.Organization {
 	return predicate.Organization(sql.FieldEQ(FieldManagerTrackingEnabled, v))
 }
 
+// MonthlyBudgetMicros applies equality check predicate on the "monthly_budget_micros" field. It's identical to MonthlyBudgetMicrosEQ.
+func MonthlyBudgetMicros(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldEQ(FieldMonthlyBudgetMicros, v))
+}
+
+// DailyBudgetMicros applies equality check predicate on the "daily_budget_micros" field. It's identical to DailyBudgetMicrosEQ.
+func DailyBudgetMicros(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldEQ(FieldDailyBudgetMicros, v))
+}
+
+// BudgetWarnPercent applies equality check predicate on the "budget_warn_percent" field. It's identical to BudgetWarnPercentEQ.
+func BudgetWarnPercent(v int) predicate.Organization {
+	return predicate.Organization(sql.FieldEQ(FieldBudgetWarnPercent, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Organization {
 	return predicate.Organization(sql.FieldEQ(FieldCreatedAt, v))
@@ -569,6 +584,146 @@ func ManagerTrackingEnabledEQ(v bool) predicate.Organization {
 // ManagerTrackingEnabledNEQ applies the NEQ predicate on the "manager_tracking_enabled" field.
 func ManagerTrackingEnabledNEQ(v bool) predicate.Organization {
 	return predicate.Organization(sql.FieldNEQ(FieldManagerTrackingEnabled, v))
+}
+
+// MonthlyBudgetMicrosEQ applies the EQ predicate on the "monthly_budget_micros" field.
+func MonthlyBudgetMicrosEQ(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldEQ(FieldMonthlyBudgetMicros, v))
+}
+
+// MonthlyBudgetMicrosNEQ applies the NEQ predicate on the "monthly_budget_micros" field.
+func MonthlyBudgetMicrosNEQ(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldNEQ(FieldMonthlyBudgetMicros, v))
+}
+
+// MonthlyBudgetMicrosIn applies the In predicate on the "monthly_budget_micros" field.
+func MonthlyBudgetMicrosIn(vs ...int64) predicate.Organization {
+	return predicate.Organization(sql.FieldIn(FieldMonthlyBudgetMicros, vs...))
+}
+
+// MonthlyBudgetMicrosNotIn applies the NotIn predicate on the "monthly_budget_micros" field.
+func MonthlyBudgetMicrosNotIn(vs ...int64) predicate.Organization {
+	return predicate.Organization(sql.FieldNotIn(FieldMonthlyBudgetMicros, vs...))
+}
+
+// MonthlyBudgetMicrosGT applies the GT predicate on the "monthly_budget_micros" field.
+func MonthlyBudgetMicrosGT(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldGT(FieldMonthlyBudgetMicros, v))
+}
+
+// MonthlyBudgetMicrosGTE applies the GTE predicate on the "monthly_budget_micros" field.
+func MonthlyBudgetMicrosGTE(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldGTE(FieldMonthlyBudgetMicros, v))
+}
+
+// MonthlyBudgetMicrosLT applies the LT predicate on the "monthly_budget_micros" field.
+func MonthlyBudgetMicrosLT(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldLT(FieldMonthlyBudgetMicros, v))
+}
+
+// MonthlyBudgetMicrosLTE applies the LTE predicate on the "monthly_budget_micros" field.
+func MonthlyBudgetMicrosLTE(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldLTE(FieldMonthlyBudgetMicros, v))
+}
+
+// MonthlyBudgetMicrosIsNil applies the IsNil predicate on the "monthly_budget_micros" field.
+func MonthlyBudgetMicrosIsNil() predicate.Organization {
+	return predicate.Organization(sql.FieldIsNull(FieldMonthlyBudgetMicros))
+}
+
+// MonthlyBudgetMicrosNotNil applies the NotNil predicate on the "monthly_budget_micros" field.
+func MonthlyBudgetMicrosNotNil() predicate.Organization {
+	return predicate.Organization(sql.FieldNotNull(FieldMonthlyBudgetMicros))
+}
+
+// DailyBudgetMicrosEQ applies the EQ predicate on the "daily_budget_micros" field.
+func DailyBudgetMicrosEQ(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldEQ(FieldDailyBudgetMicros, v))
+}
+
+// DailyBudgetMicrosNEQ applies the NEQ predicate on the "daily_budget_micros" field.
+func DailyBudgetMicrosNEQ(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldNEQ(FieldDailyBudgetMicros, v))
+}
+
+// DailyBudgetMicrosIn applies the In predicate on the "daily_budget_micros" field.
+func DailyBudgetMicrosIn(vs ...int64) predicate.Organization {
+	return predicate.Organization(sql.FieldIn(FieldDailyBudgetMicros, vs...))
+}
+
+// DailyBudgetMicrosNotIn applies the NotIn predicate on the "daily_budget_micros" field.
+func DailyBudgetMicrosNotIn(vs ...int64) predicate.Organization {
+	return predicate.Organization(sql.FieldNotIn(FieldDailyBudgetMicros, vs...))
+}
+
+// DailyBudgetMicrosGT applies the GT predicate on the "daily_budget_micros" field.
+func DailyBudgetMicrosGT(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldGT(FieldDailyBudgetMicros, v))
+}
+
+// DailyBudgetMicrosGTE applies the GTE predicate on the "daily_budget_micros" field.
+func DailyBudgetMicrosGTE(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldGTE(FieldDailyBudgetMicros, v))
+}
+
+// DailyBudgetMicrosLT applies the LT predicate on the "daily_budget_micros" field.
+func DailyBudgetMicrosLT(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldLT(FieldDailyBudgetMicros, v))
+}
+
+// DailyBudgetMicrosLTE applies the LTE predicate on the "daily_budget_micros" field.
+func DailyBudgetMicrosLTE(v int64) predicate.Organization {
+	return predicate.Organization(sql.FieldLTE(FieldDailyBudgetMicros, v))
+}
+
+// DailyBudgetMicrosIsNil applies the IsNil predicate on the "daily_budget_micros" field.
+func DailyBudgetMicrosIsNil() predicate.Organization {
+	return predicate.Organization(sql.FieldIsNull(FieldDailyBudgetMicros))
+}
+
+// DailyBudgetMicrosNotNil applies the NotNil predicate on the "daily_budget_micros" field.
+func DailyBudgetMicrosNotNil() predicate.Organization {
+	return predicate.Organization(sql.FieldNotNull(FieldDailyBudgetMicros))
+}
+
+// BudgetWarnPercentEQ applies the EQ predicate on the "budget_warn_percent" field.
+func BudgetWarnPercentEQ(v int) predicate.Organization {
+	return predicate.Organization(sql.FieldEQ(FieldBudgetWarnPercent, v))
+}
+
+// BudgetWarnPercentNEQ applies the NEQ predicate on the "budget_warn_percent" field.
+func BudgetWarnPercentNEQ(v int) predicate.Organization {
+	return predicate.Organization(sql.FieldNEQ(FieldBudgetWarnPercent, v))
+}
+
+// BudgetWarnPercentIn applies the In predicate on the "budget_warn_percent" field.
+func BudgetWarnPercentIn(vs ...int) predicate.Organization {
+	return predicate.Organization(sql.FieldIn(FieldBudgetWarnPercent, vs...))
+}
+
+// BudgetWarnPercentNotIn applies the NotIn predicate on the "budget_warn_percent" field.
+func BudgetWarnPercentNotIn(vs ...int) predicate.Organization {
+	return predicate.Organization(sql.FieldNotIn(FieldBudgetWarnPercent, vs...))
+}
+
+// BudgetWarnPercentGT applies the GT predicate on the "budget_warn_percent" field.
+func BudgetWarnPercentGT(v int) predicate.Organization {
+	return predicate.Organization(sql.FieldGT(FieldBudgetWarnPercent, v))
+}
+
+// BudgetWarnPercentGTE applies the GTE predicate on the "budget_warn_percent" field.
+func BudgetWarnPercentGTE(v int) predicate.Organization {
+	return predicate.Organization(sql.FieldGTE(FieldBudgetWarnPercent, v))
+}
+
+// BudgetWarnPercentLT applies the LT predicate on the "budget_warn_percent" field.
+func BudgetWarnPercentLT(v int) predicate.Organization {
+	return predicate.Organization(sql.FieldLT(FieldBudgetWarnPercent, v))
+}
+
+// BudgetWarnPercentLTE applies the LTE predicate on the "budget_warn_percent" field.
+func BudgetWarnPercentLTE(v int) predicate.Organization {
+	return predicate.Organization(sql.FieldLTE(FieldBudgetWarnPercent, v))
 }
 
 // HasMembers applies the HasEdge predicate on the "members" edge.

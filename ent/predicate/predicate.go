@@ -150,6 +150,12 @@ type Session func(*sql.Selector)
 // Sprint is the predicate function for sprint builders.
 type Sprint func(*sql.Selector)
 
+// StreamEvent is the predicate function for streamevent builders.
+type StreamEvent func(*sql.Selector)
+
+// StreamTicket is the predicate function for streamticket builders.
+type StreamTicket func(*sql.Selector)
+
 // Task is the predicate function for task builders.
 type Task func(*sql.Selector)
 

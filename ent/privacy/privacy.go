@@ -1263,6 +1263,54 @@ func (f SprintMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SprintMutation", m)
 }
 
+// The StreamEventQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type StreamEventQueryRuleFunc func(context.Context, *ent.StreamEventQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f StreamEventQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.StreamEventQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.StreamEventQuery", q)
+}
+
+// The StreamEventMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type StreamEventMutationRuleFunc func(context.Context, *ent.StreamEventMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f StreamEventMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.StreamEventMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.StreamEventMutation", m)
+}
+
+// The StreamTicketQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type StreamTicketQueryRuleFunc func(context.Context, *ent.StreamTicketQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f StreamTicketQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.StreamTicketQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.StreamTicketQuery", q)
+}
+
+// The StreamTicketMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type StreamTicketMutationRuleFunc func(context.Context, *ent.StreamTicketMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f StreamTicketMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.StreamTicketMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.StreamTicketMutation", m)
+}
+
 // The TaskQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type TaskQueryRuleFunc func(context.Context, *ent.TaskQuery) error
@@ -1586,6 +1634,10 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.SprintQuery:
 		return q.Filter(), nil
+	case *ent.StreamEventQuery:
+		return q.Filter(), nil
+	case *ent.StreamTicketQuery:
+		return q.Filter(), nil
 	case *ent.TaskQuery:
 		return q.Filter(), nil
 	case *ent.TaskAttachmentQuery:
@@ -1704,6 +1756,10 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.SessionMutation:
 		return m.Filter(), nil
 	case *ent.SprintMutation:
+		return m.Filter(), nil
+	case *ent.StreamEventMutation:
+		return m.Filter(), nil
+	case *ent.StreamTicketMutation:
 		return m.Filter(), nil
 	case *ent.TaskMutation:
 		return m.Filter(), nil

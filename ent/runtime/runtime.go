@@ -56,6 +56,8 @@ import (
 	"github.com/worksynapse/worksynapse/ent/securityauditlog"
 	"github.com/worksynapse/worksynapse/ent/session"
 	"github.com/worksynapse/worksynapse/ent/sprint"
+	"github.com/worksynapse/worksynapse/ent/streamevent"
+	"github.com/worksynapse/worksynapse/ent/streamticket"
 	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/ent/taskattachment"
 	"github.com/worksynapse/worksynapse/ent/taskcomment"
@@ -2407,6 +2409,20 @@ func init() {
 	organizationDescManagerTrackingEnabled := organizationFields[6].Descriptor()
 	// organization.DefaultManagerTrackingEnabled holds the default value on creation for the manager_tracking_enabled field.
 	organization.DefaultManagerTrackingEnabled = organizationDescManagerTrackingEnabled.Default.(bool)
+	// organizationDescMonthlyBudgetMicros is the schema descriptor for monthly_budget_micros field.
+	organizationDescMonthlyBudgetMicros := organizationFields[7].Descriptor()
+	// organization.MonthlyBudgetMicrosValidator is a validator for the "monthly_budget_micros" field. It is called by the builders before save.
+	organization.MonthlyBudgetMicrosValidator = organizationDescMonthlyBudgetMicros.Validators[0].(func(int64) error)
+	// organizationDescDailyBudgetMicros is the schema descriptor for daily_budget_micros field.
+	organizationDescDailyBudgetMicros := organizationFields[8].Descriptor()
+	// organization.DailyBudgetMicrosValidator is a validator for the "daily_budget_micros" field. It is called by the builders before save.
+	organization.DailyBudgetMicrosValidator = organizationDescDailyBudgetMicros.Validators[0].(func(int64) error)
+	// organizationDescBudgetWarnPercent is the schema descriptor for budget_warn_percent field.
+	organizationDescBudgetWarnPercent := organizationFields[9].Descriptor()
+	// organization.DefaultBudgetWarnPercent holds the default value on creation for the budget_warn_percent field.
+	organization.DefaultBudgetWarnPercent = organizationDescBudgetWarnPercent.Default.(int)
+	// organization.BudgetWarnPercentValidator is a validator for the "budget_warn_percent" field. It is called by the builders before save.
+	organization.BudgetWarnPercentValidator = organizationDescBudgetWarnPercent.Validators[0].(func(int) error)
 	// organizationDescID is the schema descriptor for id field.
 	organizationDescID := organizationMixinFields0[0].Descriptor()
 	// organization.DefaultID holds the default value on creation for the id field.
@@ -3010,6 +3026,55 @@ func init() {
 	sprintDescID := sprintMixinFields0[0].Descriptor()
 	// sprint.DefaultID holds the default value on creation for the id field.
 	sprint.DefaultID = sprintDescID.Default.(func() uuid.UUID)
+	streamevent.Policy = privacy.NewPolicies(schema.StreamEvent{})
+	streamevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := streamevent.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	streameventFields := schema.StreamEvent{}.Fields()
+	_ = streameventFields
+	// streameventDescCreatedAt is the schema descriptor for created_at field.
+	streameventDescCreatedAt := streameventFields[1].Descriptor()
+	// streamevent.DefaultCreatedAt holds the default value on creation for the created_at field.
+	streamevent.DefaultCreatedAt = streameventDescCreatedAt.Default.(func() time.Time)
+	// streameventDescOnlyUser is the schema descriptor for only_user field.
+	streameventDescOnlyUser := streameventFields[5].Descriptor()
+	// streamevent.DefaultOnlyUser holds the default value on creation for the only_user field.
+	streamevent.DefaultOnlyUser = streameventDescOnlyUser.Default.(bool)
+	// streameventDescType is the schema descriptor for type field.
+	streameventDescType := streameventFields[6].Descriptor()
+	// streamevent.TypeValidator is a validator for the "type" field. It is called by the builders before save.
+	streamevent.TypeValidator = streameventDescType.Validators[0].(func(string) error)
+	streamticketMixin := schema.StreamTicket{}.Mixin()
+	streamticket.Policy = privacy.NewPolicies(schema.StreamTicket{})
+	streamticket.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := streamticket.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	streamticketMixinFields0 := streamticketMixin[0].Fields()
+	_ = streamticketMixinFields0
+	streamticketFields := schema.StreamTicket{}.Fields()
+	_ = streamticketFields
+	// streamticketDescCreatedAt is the schema descriptor for created_at field.
+	streamticketDescCreatedAt := streamticketFields[0].Descriptor()
+	// streamticket.DefaultCreatedAt holds the default value on creation for the created_at field.
+	streamticket.DefaultCreatedAt = streamticketDescCreatedAt.Default.(func() time.Time)
+	// streamticketDescTokenHash is the schema descriptor for token_hash field.
+	streamticketDescTokenHash := streamticketFields[3].Descriptor()
+	// streamticket.TokenHashValidator is a validator for the "token_hash" field. It is called by the builders before save.
+	streamticket.TokenHashValidator = streamticketDescTokenHash.Validators[0].(func(string) error)
+	// streamticketDescID is the schema descriptor for id field.
+	streamticketDescID := streamticketMixinFields0[0].Descriptor()
+	// streamticket.DefaultID holds the default value on creation for the id field.
+	streamticket.DefaultID = streamticketDescID.Default.(func() uuid.UUID)
 	taskMixin := schema.Task{}.Mixin()
 	task.Policy = privacy.NewPolicies(schema.Task{})
 	task.Hooks[0] = func(next ent.Mutator) ent.Mutator {

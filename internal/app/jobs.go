@@ -11,6 +11,8 @@ import (
 	"github.com/worksynapse/worksynapse/internal/auth/secretbox"
 	"github.com/worksynapse/worksynapse/internal/identity"
 	"github.com/worksynapse/worksynapse/internal/jobs"
+	"github.com/worksynapse/worksynapse/internal/ledger"
+	"github.com/worksynapse/worksynapse/internal/stream"
 	"github.com/worksynapse/worksynapse/internal/worktracking"
 )
 
@@ -127,6 +129,44 @@ func (a *App) jobTasks() ([]jobs.Task, error) {
 				return err
 			}
 			return worktracking.Rollup(ctx, a.DB.Ent, day)
+		},
+	}, {
+		Kind:        "budget.release_expired",
+		Description: "Release LLM budget reservations whose call never settled (their TTL passed)",
+		Every:       j.BudgetReleaseInterval,
+		Run: func(ctx context.Context, _ jobs.Params) error {
+			_, err := ledger.ReleaseExpired(ctx, a.DB.Ent, time.Now())
+			return err
+		},
+	}, {
+		Kind:        "cost.rollup",
+		Description: "Roll LLM calls of yesterday and today (or of --arg day=YYYY-MM-DD) up into AgentCostLog",
+		Every:       j.CostRollupInterval,
+		Params:      map[string]string{"day": "the day to roll up (YYYY-MM-DD); default: yesterday and today"},
+		Run: func(ctx context.Context, p jobs.Params) error {
+			now := time.Now().UTC()
+			days := []time.Time{now.AddDate(0, 0, -1), now}
+			if _, ok := p["day"]; ok {
+				day, err := p.Time("day", time.Time{})
+				if err != nil {
+					return err
+				}
+				days = []time.Time{day}
+			}
+			for _, d := range days {
+				if _, err := ledger.RollupDay(ctx, a.DB.Ent, d); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}, {
+		Kind:        "stream.prune",
+		Description: "Remove real-time stream events older than stream.retention and expired stream tickets",
+		Every:       j.StreamPruneInterval,
+		Run: func(ctx context.Context, _ jobs.Params) error {
+			_, err := stream.PruneEvents(ctx, a.DB.Ent, time.Now().Add(-a.Config.Stream.Retention))
+			return err
 		},
 	}}, nil
 }

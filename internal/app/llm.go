@@ -5,8 +5,12 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/agent"
+	"github.com/worksynapse/worksynapse/internal/agents"
 	"github.com/worksynapse/worksynapse/internal/api"
+	"github.com/worksynapse/worksynapse/internal/guard"
+	"github.com/worksynapse/worksynapse/internal/ledger"
 	"github.com/worksynapse/worksynapse/internal/llm"
 	"github.com/worksynapse/worksynapse/internal/oas"
 	"github.com/worksynapse/worksynapse/internal/problem"
@@ -18,6 +22,14 @@ import (
 func (a *App) llmGateway(sec api.Security) http.Handler {
 	cfg := a.Config.LLM
 	writeErr := api.ErrorHandler(a.Log)
+	if a.LLMLedger == nil {
+		a.LLMLedger = &gatewayLedger{l: ledger.New(a.DB.Ent)}
+	}
+	if a.LLMGuard == nil {
+		// Validated with the configuration, so this cannot fail here.
+		patterns, _ := a.Config.Guard.Patterns()
+		a.LLMGuard = gatewayGuard{client: a.DB.Ent, patterns: patterns, log: a.Log}
+	}
 	return llm.New(llm.Options{
 		Client: a.DB.Ent,
 		Providers: map[agent.Provider]llm.Provider{
@@ -26,7 +38,9 @@ func (a *App) llmGateway(sec api.Security) http.Handler {
 		},
 		Ledger:           a.LLMLedger,
 		Guard:            a.LLMGuard,
-		Authenticate:     bearerAuth(sec),
+		Capture:          guard.CaptureMessages,
+		CanUse:           func(ctx context.Context, ag *ent.Agent) error { return agents.CanUse(ctx, a.DB.Ent, ag.ID) },
+		Authenticate:     gatewayAuth(sec),
 		WriteError:       func(w http.ResponseWriter, r *http.Request, err error) { writeErr(r.Context(), w, r, err) },
 		Timeout:          cfg.Timeout,
 		DefaultMaxTokens: cfg.DefaultMaxTokens,
@@ -34,9 +48,13 @@ func (a *App) llmGateway(sec api.Security) http.Handler {
 	})
 }
 
-// bearerAuth runs ogen's bearer security handler for the gateway.
-func bearerAuth(sec api.Security) func(r *http.Request) (context.Context, error) {
+// gatewayAuth runs the API's security handlers for the gateway: an agent
+// key (X-API-Key) acts as its agent, a bearer token as its user.
+func gatewayAuth(sec api.Security) func(r *http.Request) (context.Context, error) {
 	return func(r *http.Request) (context.Context, error) {
+		if key := r.Header.Get("X-API-Key"); key != "" {
+			return sec.HandleApiKeyAuth(r.Context(), llm.OperationID, oas.ApiKeyAuth{APIKey: key})
+		}
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || strings.TrimSpace(token) == "" {
 			return nil, problem.Unauthorized("missing or invalid credentials")

@@ -183,6 +183,15 @@ type JobsConfig struct {
 	// ProductivityRollupInterval schedules the recomputation of today's
 	// and yesterday's productivity summaries.
 	ProductivityRollupInterval time.Duration `mapstructure:"productivity_rollup_interval"`
+	// BudgetReleaseInterval schedules the release of expired LLM budget
+	// reservations; CostRollupInterval the daily AgentCostLog rollup of
+	// yesterday and today; StreamPruneInterval the removal of stream
+	// events past stream.retention; ApprovalExpiryInterval the rejection
+	// of tool actions whose approval timed out.
+	BudgetReleaseInterval  time.Duration `mapstructure:"budget_release_interval"`
+	CostRollupInterval     time.Duration `mapstructure:"cost_rollup_interval"`
+	StreamPruneInterval    time.Duration `mapstructure:"stream_prune_interval"`
+	ApprovalExpiryInterval time.Duration `mapstructure:"approval_expiry_interval"`
 }
 
 // AuditConfig configures tamper evidence (seals) and retention of the
@@ -321,6 +330,10 @@ var defaults = []setting{
 	{"jobs.audit_seal_interval", time.Minute},
 	{"jobs.audit_retention_interval", 24 * time.Hour},
 	{"jobs.productivity_rollup_interval", time.Hour},
+	{"jobs.budget_release_interval", time.Minute},
+	{"jobs.cost_rollup_interval", time.Hour},
+	{"jobs.stream_prune_interval", time.Hour},
+	{"jobs.approval_expiry_interval", time.Minute},
 
 	{"audit.signing_key", ""},
 	{"audit.signing_key_id", ""},

@@ -115,7 +115,9 @@ func TestDefaults(t *testing.T) {
 		WorkTracking: config.WorkTrackingConfig{ClockSkewTolerance: 5 * time.Minute},
 		Jobs: config.JobsConfig{Enabled: true, Workers: 4, PollInterval: time.Second,
 			SessionCleanupInterval: time.Hour, SessionRetention: 7 * 24 * time.Hour, AuditSealInterval: time.Minute,
-			AuditRetentionInterval: 24 * time.Hour, ProductivityRollupInterval: time.Hour},
+			AuditRetentionInterval: 24 * time.Hour, ProductivityRollupInterval: time.Hour,
+			BudgetReleaseInterval: time.Minute, CostRollupInterval: time.Hour, StreamPruneInterval: time.Hour,
+			ApprovalExpiryInterval: time.Minute},
 		Chat: config.ChatConfig{MaxMessageLength: 16000, FileContentTypes: []string{
 			"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain", "application/zip"}},
 		LLM: config.LLMConfig{Timeout: 120 * time.Second, DefaultMaxTokens: 4096,

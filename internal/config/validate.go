@@ -316,6 +316,10 @@ func (c *Config) checkJobs(ch *checker) {
 		"jobs.audit_seal_interval":          j.AuditSealInterval,
 		"jobs.audit_retention_interval":     j.AuditRetentionInterval,
 		"jobs.productivity_rollup_interval": j.ProductivityRollupInterval,
+		"jobs.budget_release_interval":      j.BudgetReleaseInterval,
+		"jobs.cost_rollup_interval":         j.CostRollupInterval,
+		"jobs.stream_prune_interval":        j.StreamPruneInterval,
+		"jobs.approval_expiry_interval":     j.ApprovalExpiryInterval,
 	} {
 		if d < 0 || (d > 0 && d < time.Second) {
 			ch.fail(key, "must be 0 (disabled) or at least 1s, got %s", d)

@@ -19,11 +19,13 @@ import (
 
 var regexMap = map[string]ogenregex.Regexp{
 	"^#[0-9A-Fa-f]{6}$":            ogenregex.MustCompile("^#[0-9A-Fa-f]{6}$"),
+	"^[0-9]+$":                     ogenregex.MustCompile("^[0-9]+$"),
 	"^[0-9]{6}$":                   ogenregex.MustCompile("^[0-9]{6}$"),
 	"^[0-9a-f]{64}$":               ogenregex.MustCompile("^[0-9a-f]{64}$"),
 	"^[A-Z][A-Z0-9]*-[1-9][0-9]*$": ogenregex.MustCompile("^[A-Z][A-Z0-9]*-[1-9][0-9]*$"),
 	"^[A-Z][A-Z0-9]{1,9}$":         ogenregex.MustCompile("^[A-Z][A-Z0-9]{1,9}$"),
 	"^[A-Z][A-Z0-9_]{1,63}$":       ogenregex.MustCompile("^[A-Z][A-Z0-9_]{1,63}$"),
+	"^[A-Z]{3}$":                   ogenregex.MustCompile("^[A-Z]{3}$"),
 	"^[A-Za-z0-9](?:[A-Za-z0-9._-]{1,38}[A-Za-z0-9])$": ogenregex.MustCompile("^[A-Za-z0-9](?:[A-Za-z0-9._-]{1,38}[A-Za-z0-9])$"),
 	"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$":              ogenregex.MustCompile("^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"),
 	"^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$":                 ogenregex.MustCompile("^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$"),

@@ -162,6 +162,22 @@ type Invoker interface {
 	//
 	// POST /organizations/{org_id}/channels
 	CreateChannel(ctx context.Context, request *ChatChannelCreateRequest, params CreateChannelParams) (CreateChannelRes, error)
+	// CreateChatCompletion invokes createChatCompletion operation.
+	//
+	// OpenAI-compatible chat completion made by the agent named by `X-Agent-Id` (with a user token, the
+	// user needs a use/configure/admin grant on the agent or agent:manage) or by the agent whose key
+	// authenticates the call. The agent's model, system prompt and default parameters apply; `model` may
+	// be omitted and must otherwise equal the agent's model. With `stream: true` the answer is
+	// `text/event-stream`: OpenAI `chat.completion.chunk` events, a last chunk without choices carrying
+	// `usage`, then `data: [DONE]` (sent after the call is recorded). A failure after the stream started
+	// is sent as an `{"error": ...}` event. Each call is recorded exactly once, also when the client
+	// disconnects mid-stream. Errors: 409 agent-inactive (paused/archived agent), 413 (max_context_bytes),
+	// 422 context-length-exceeded (max_context_tokens estimated at one token per three bytes) or
+	// prompt-injection (blocked by the agent's policy), 429 budget-exceeded (naming the budget; no
+	// provider request is made), 502 bad-gateway (provider error), 504 gateway-timeout (llm.timeout).
+	//
+	// POST /llm/v1/chat/completions
+	CreateChatCompletion(ctx context.Context, request *LLMChatRequest, params CreateChatCompletionParams) (CreateChatCompletionRes, error)
 	// CreateLabel invokes createLabel operation.
 	//
 	// Needs label:create. Names are unique among the project's labels (409).
@@ -174,6 +190,13 @@ type Invoker interface {
 	//
 	// POST /projects/{project_id}/milestones
 	CreateMilestone(ctx context.Context, request *MilestoneCreateRequest, params CreateMilestoneParams) (CreateMilestoneRes, error)
+	// CreateModelPrice invokes createModelPrice operation.
+	//
+	// Adds a price row (SUPER_ADMIN only). Rows of one provider and model must not overlap in time
+	// ([effective_from, effective_to), null end = open): an overlap answers 409.
+	//
+	// POST /model-prices
+	CreateModelPrice(ctx context.Context, request *ModelPriceInput) (CreateModelPriceRes, error)
 	// CreateNote invokes createNote operation.
 	//
 	// Needs note:create in the organization; the caller becomes the owner and version 1 is recorded.
@@ -231,6 +254,13 @@ type Invoker interface {
 	//
 	// POST /projects/{project_id}/sprints
 	CreateSprint(ctx context.Context, request *SprintCreateRequest, params CreateSprintParams) (CreateSprintRes, error)
+	// CreateStreamTicket invokes createStreamTicket operation.
+	//
+	// Returns a ticket that opens one stream as the caller (GET /stream?ticket=...) within 60 seconds. It
+	// is redeemable once, on any replica; only its hash is stored.
+	//
+	// POST /stream/tickets
+	CreateStreamTicket(ctx context.Context) (CreateStreamTicketRes, error)
 	// CreateTask invokes createTask operation.
 	//
 	// Needs task:create in the project's organization. The caller becomes the reporter; the task gets the
@@ -322,6 +352,12 @@ type Invoker interface {
 	//
 	// DELETE /milestones/{milestone_id}
 	DeleteMilestone(ctx context.Context, params DeleteMilestoneParams) (DeleteMilestoneRes, error)
+	// DeleteModelPrice invokes deleteModelPrice operation.
+	//
+	// Soft-deletes the row (SUPER_ADMIN only); calls priced with it keep their reference.
+	//
+	// DELETE /model-prices/{price_id}
+	DeleteModelPrice(ctx context.Context, params DeleteModelPriceParams) (DeleteModelPriceRes, error)
 	// DeleteNote invokes deleteNote operation.
 	//
 	// Soft-deletes the note. Needs note:delete in the organization and ownership of the note (or
@@ -511,6 +547,23 @@ type Invoker interface {
 	//
 	// GET /agents/{agent_id}
 	GetAgent(ctx context.Context, params GetAgentParams) (GetAgentRes, error)
+	// GetAgentBudget invokes getAgentBudget operation.
+	//
+	// Limit, spent, reserved and remaining of every budget that applies to the agent (its own monthly and
+	// daily, its organization's monthly and daily) for the current period in the organization's time zone.
+	// Needs agent:read in the agent's organization.
+	//
+	// GET /agents/{agent_id}/budget
+	GetAgentBudget(ctx context.Context, params GetAgentBudgetParams) (GetAgentBudgetRes, error)
+	// GetAgentCosts invokes getAgentCosts operation.
+	//
+	// Cost and tokens of the organization's agent calls grouped by organization, agent, user, model,
+	// project, task or sprint, per day, week (ISO, Monday) or month in the organization's time zone, with
+	// totals and the top N groups. Past days of the organization, agent and model groupings answer from
+	// the daily rollup, today live. Needs agent_call:read.
+	//
+	// GET /organizations/{org_id}/agent-costs
+	GetAgentCosts(ctx context.Context, params GetAgentCostsParams) (GetAgentCostsRes, error)
 	// GetAgentTool invokes getAgentTool operation.
 	//
 	// Needs agent_tool:read in the tool's organization.
@@ -560,6 +613,12 @@ type Invoker interface {
 	//
 	// GET /milestones/{milestone_id}
 	GetMilestone(ctx context.Context, params GetMilestoneParams) (GetMilestoneRes, error)
+	// GetModelPrice invokes getModelPrice operation.
+	//
+	// One price row.
+	//
+	// GET /model-prices/{price_id}
+	GetModelPrice(ctx context.Context, params GetModelPriceParams) (GetModelPriceRes, error)
 	// GetMyProductivity invokes getMyProductivity operation.
 	//
 	// The caller's daily (default) or weekly rollups whose period starts between `from` and `to`
@@ -588,6 +647,12 @@ type Invoker interface {
 	//
 	// GET /organizations/{org_id}
 	GetOrganization(ctx context.Context, params GetOrganizationParams) (GetOrganizationRes, error)
+	// GetOrganizationBudget invokes getOrganizationBudget operation.
+	//
+	// The organization-wide budgets and their current use (agent_call:read).
+	//
+	// GET /organizations/{org_id}/budget
+	GetOrganizationBudget(ctx context.Context, params GetOrganizationBudgetParams) (GetOrganizationBudgetRes, error)
 	// GetOrganizationProductivity invokes getOrganizationProductivity operation.
 	//
 	// Totals per member over the rollups whose period starts between `from` and `to` (at most 366 days),
@@ -803,6 +868,12 @@ type Invoker interface {
 	//
 	// GET /projects/{project_id}/milestones
 	ListMilestones(ctx context.Context, params ListMilestonesParams) (ListMilestonesRes, error)
+	// ListModelPrices invokes listModelPrices operation.
+	//
+	// The platform-wide price catalog, newest first (keyset pagination). Every signed-in user may read it.
+	//
+	// GET /model-prices
+	ListModelPrices(ctx context.Context, params ListModelPricesParams) (ListModelPricesRes, error)
 	// ListMyAppUsage invokes listMyAppUsage operation.
 	//
 	// The caller's own raw records, newest first (keyset pagination). Nobody else can read them.
@@ -1042,6 +1113,22 @@ type Invoker interface {
 	//
 	// POST /projects/{project_id}/channel
 	OpenProjectChannel(ctx context.Context, params OpenProjectChannelParams) (OpenProjectChannelRes, error)
+	// OpenStream invokes openStream operation.
+	//
+	// Delivers, as text/event-stream, the events of channels the caller can read (message.posted,
+	// message.edited, message.deleted, reaction.added, reaction.removed, pin.added, pin.removed,
+	// member.added, member.updated, member.removed), the caller's own read pointer moves (read.moved, for
+	// their other devices) and membership changes that concern them. Each event has `id` (increasing),
+	// `event` (the type) and `data` (JSON: id, type, organization_id, channel_id, user_id, created_at,
+	// payload). Authenticate with the bearer token or, where headers cannot be set (browser EventSource),
+	// with `ticket` from POST /stream/tickets. Reconnect with `Last-Event-ID` (header or query parameter
+	// `last_event_id`) to receive everything missed in order without duplicates; when the events after it
+	// are older than the retention window an event `resync` tells the client to reload state, after which
+	// the stream continues live. A comment line `: heartbeat` is sent every stream.heartbeat_interval; a
+	// client that cannot keep up is disconnected (reconnect and resume).
+	//
+	// GET /stream
+	OpenStream(ctx context.Context, params OpenStreamParams) (OpenStreamRes, error)
 	// PinMessage invokes pinMessage operation.
 	//
 	// Idempotent; records who pinned it and when. Needs message:update.
@@ -1106,6 +1193,29 @@ type Invoker interface {
 	//
 	// PUT /boards/{board_id}/columns/order
 	ReorderBoardColumns(ctx context.Context, request *BoardColumnOrderRequest, params ReorderBoardColumnsParams) (ReorderBoardColumnsRes, error)
+	// ReplaceModelPrice invokes replaceModelPrice operation.
+	//
+	// Replaces the row's figures and validity (SUPER_ADMIN only; 409 on overlap). Calls already priced
+	// keep their cost until `worksynapse prices reprice` recomputes them.
+	//
+	// PUT /model-prices/{price_id}
+	ReplaceModelPrice(ctx context.Context, request *ModelPriceInput, params ReplaceModelPriceParams) (ReplaceModelPriceRes, error)
+	// ReportAgentCall invokes reportAgentCall operation.
+	//
+	// Records a call a runtime made to a provider itself (source=reported), priced like gateway calls.
+	// Idempotent by client_call_id per agent: a retry returns the first record (200) instead of a
+	// duplicate. The agent is the calling agent key's, else agent_id of the body; the caller must be
+	// allowed to use it.
+	//
+	// POST /agent-calls
+	ReportAgentCall(ctx context.Context, request *ReportedCall) (ReportAgentCallRes, error)
+	// ReportAgentCallBatch invokes reportAgentCallBatch operation.
+	//
+	// Like reportAgentCall for up to 500 calls in one transaction; the answer reports each item in order
+	// (created, or duplicate with the first record).
+	//
+	// POST /agent-calls/batch
+	ReportAgentCallBatch(ctx context.Context, request *ReportedCallBatch) (ReportAgentCallBatchRes, error)
 	// ResendEmailVerification invokes resendEmailVerification operation.
 	//
 	// Earlier unused verification tokens stop working. Answers 409 when the address is already verified.
@@ -1194,6 +1304,12 @@ type Invoker interface {
 	//
 	// GET /organizations/{org_id}/messages/search
 	SearchMessages(ctx context.Context, params SearchMessagesParams) (SearchMessagesRes, error)
+	// SetOrganizationBudget invokes setOrganizationBudget operation.
+	//
+	// Sets the monthly and daily limits (null = none) and the warning threshold (organization:update).
+	//
+	// PUT /organizations/{org_id}/budget
+	SetOrganizationBudget(ctx context.Context, request *OrganizationBudgetInput, params SetOrganizationBudgetParams) (SetOrganizationBudgetRes, error)
 	// ShareNote invokes shareNote operation.
 	//
 	// Grants one user (an active member of the organization) or the members of one project view, comment
@@ -4078,6 +4194,177 @@ func (c *Client) sendCreateChannel(ctx context.Context, request *ChatChannelCrea
 	return result, nil
 }
 
+// CreateChatCompletion invokes createChatCompletion operation.
+//
+// OpenAI-compatible chat completion made by the agent named by `X-Agent-Id` (with a user token, the
+// user needs a use/configure/admin grant on the agent or agent:manage) or by the agent whose key
+// authenticates the call. The agent's model, system prompt and default parameters apply; `model` may
+// be omitted and must otherwise equal the agent's model. With `stream: true` the answer is
+// `text/event-stream`: OpenAI `chat.completion.chunk` events, a last chunk without choices carrying
+// `usage`, then `data: [DONE]` (sent after the call is recorded). A failure after the stream started
+// is sent as an `{"error": ...}` event. Each call is recorded exactly once, also when the client
+// disconnects mid-stream. Errors: 409 agent-inactive (paused/archived agent), 413 (max_context_bytes),
+// 422 context-length-exceeded (max_context_tokens estimated at one token per three bytes) or
+// prompt-injection (blocked by the agent's policy), 429 budget-exceeded (naming the budget; no
+// provider request is made), 502 bad-gateway (provider error), 504 gateway-timeout (llm.timeout).
+//
+// POST /llm/v1/chat/completions
+func (c *Client) CreateChatCompletion(ctx context.Context, request *LLMChatRequest, params CreateChatCompletionParams) (CreateChatCompletionRes, error) {
+	res, err := c.sendCreateChatCompletion(ctx, request, params)
+	return res, err
+}
+
+func (c *Client) sendCreateChatCompletion(ctx context.Context, request *LLMChatRequest, params CreateChatCompletionParams) (res CreateChatCompletionRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("createChatCompletion"),
+		semconv.HTTPRequestMethodKey.String("POST"),
+		semconv.URLTemplateKey.String("/llm/v1/chat/completions"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, CreateChatCompletionOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/llm/v1/chat/completions"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+	if err := encodeCreateChatCompletionRequest(request, r); err != nil {
+		return res, errors.Wrap(err, "encode request")
+	}
+
+	stage = "EncodeHeaderParams"
+	h := uri.NewHeaderEncoder(r.Header)
+	{
+		cfg := uri.HeaderParameterEncodingConfig{
+			Name:    "X-Agent-Id",
+			Explode: false,
+		}
+		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.XAgentID.Get(); ok {
+				return e.EncodeValue(conv.UUIDToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode header")
+		}
+	}
+	{
+		cfg := uri.HeaderParameterEncodingConfig{
+			Name:    "X-Agent-Session",
+			Explode: false,
+		}
+		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.XAgentSession.Get(); ok {
+				return e.EncodeValue(conv.UUIDToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode header")
+		}
+	}
+	{
+		cfg := uri.HeaderParameterEncodingConfig{
+			Name:    "X-Work-Item",
+			Explode: false,
+		}
+		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.XWorkItem.Get(); ok {
+				return e.EncodeValue(conv.UUIDToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode header")
+		}
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:BearerAuth"
+			switch err := c.securityBearerAuth(ctx, CreateChatCompletionOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"BearerAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeCreateChatCompletionResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
 // CreateLabel invokes createLabel operation.
 //
 // Needs label:create. Names are unique among the project's labels (409).
@@ -4341,6 +4628,123 @@ func (c *Client) sendCreateMilestone(ctx context.Context, request *MilestoneCrea
 
 	stage = "DecodeResponse"
 	result, err := decodeCreateMilestoneResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// CreateModelPrice invokes createModelPrice operation.
+//
+// Adds a price row (SUPER_ADMIN only). Rows of one provider and model must not overlap in time
+// ([effective_from, effective_to), null end = open): an overlap answers 409.
+//
+// POST /model-prices
+func (c *Client) CreateModelPrice(ctx context.Context, request *ModelPriceInput) (CreateModelPriceRes, error) {
+	res, err := c.sendCreateModelPrice(ctx, request)
+	return res, err
+}
+
+func (c *Client) sendCreateModelPrice(ctx context.Context, request *ModelPriceInput) (res CreateModelPriceRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("createModelPrice"),
+		semconv.HTTPRequestMethodKey.String("POST"),
+		semconv.URLTemplateKey.String("/model-prices"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, CreateModelPriceOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/model-prices"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+	if err := encodeCreateModelPriceRequest(request, r); err != nil {
+		return res, errors.Wrap(err, "encode request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:BearerAuth"
+			switch err := c.securityBearerAuth(ctx, CreateModelPriceOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"BearerAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeCreateModelPriceResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
 	}
@@ -5411,6 +5815,120 @@ func (c *Client) sendCreateSprint(ctx context.Context, request *SprintCreateRequ
 
 	stage = "DecodeResponse"
 	result, err := decodeCreateSprintResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// CreateStreamTicket invokes createStreamTicket operation.
+//
+// Returns a ticket that opens one stream as the caller (GET /stream?ticket=...) within 60 seconds. It
+// is redeemable once, on any replica; only its hash is stored.
+//
+// POST /stream/tickets
+func (c *Client) CreateStreamTicket(ctx context.Context) (CreateStreamTicketRes, error) {
+	res, err := c.sendCreateStreamTicket(ctx)
+	return res, err
+}
+
+func (c *Client) sendCreateStreamTicket(ctx context.Context) (res CreateStreamTicketRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("createStreamTicket"),
+		semconv.HTTPRequestMethodKey.String("POST"),
+		semconv.URLTemplateKey.String("/stream/tickets"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, CreateStreamTicketOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/stream/tickets"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:BearerAuth"
+			switch err := c.securityBearerAuth(ctx, CreateStreamTicketOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"BearerAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeCreateStreamTicketResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
 	}
@@ -7141,6 +7659,137 @@ func (c *Client) sendDeleteMilestone(ctx context.Context, params DeleteMilestone
 
 	stage = "DecodeResponse"
 	result, err := decodeDeleteMilestoneResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// DeleteModelPrice invokes deleteModelPrice operation.
+//
+// Soft-deletes the row (SUPER_ADMIN only); calls priced with it keep their reference.
+//
+// DELETE /model-prices/{price_id}
+func (c *Client) DeleteModelPrice(ctx context.Context, params DeleteModelPriceParams) (DeleteModelPriceRes, error) {
+	res, err := c.sendDeleteModelPrice(ctx, params)
+	return res, err
+}
+
+func (c *Client) sendDeleteModelPrice(ctx context.Context, params DeleteModelPriceParams) (res DeleteModelPriceRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("deleteModelPrice"),
+		semconv.HTTPRequestMethodKey.String("DELETE"),
+		semconv.URLTemplateKey.String("/model-prices/{price_id}"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, DeleteModelPriceOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [2]string
+	pathParts[0] = "/model-prices/"
+	{
+		// Encode "price_id" parameter.
+		e := uri.NewPathEncoder(uri.PathEncoderConfig{
+			Param:   "price_id",
+			Style:   uri.PathStyleSimple,
+			Explode: false,
+		})
+		if err := func() error {
+			return e.EncodeValue(conv.UUIDToString(params.PriceID))
+		}(); err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		encoded, err := e.Result()
+		if err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		pathParts[1] = encoded
+	}
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "DELETE", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:BearerAuth"
+			switch err := c.securityBearerAuth(ctx, DeleteModelPriceOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"BearerAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeDeleteModelPriceResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
 	}
@@ -11114,6 +11763,358 @@ func (c *Client) sendGetAgent(ctx context.Context, params GetAgentParams) (res G
 	return result, nil
 }
 
+// GetAgentBudget invokes getAgentBudget operation.
+//
+// Limit, spent, reserved and remaining of every budget that applies to the agent (its own monthly and
+// daily, its organization's monthly and daily) for the current period in the organization's time zone.
+// Needs agent:read in the agent's organization.
+//
+// GET /agents/{agent_id}/budget
+func (c *Client) GetAgentBudget(ctx context.Context, params GetAgentBudgetParams) (GetAgentBudgetRes, error) {
+	res, err := c.sendGetAgentBudget(ctx, params)
+	return res, err
+}
+
+func (c *Client) sendGetAgentBudget(ctx context.Context, params GetAgentBudgetParams) (res GetAgentBudgetRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("getAgentBudget"),
+		semconv.HTTPRequestMethodKey.String("GET"),
+		semconv.URLTemplateKey.String("/agents/{agent_id}/budget"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, GetAgentBudgetOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [3]string
+	pathParts[0] = "/agents/"
+	{
+		// Encode "agent_id" parameter.
+		e := uri.NewPathEncoder(uri.PathEncoderConfig{
+			Param:   "agent_id",
+			Style:   uri.PathStyleSimple,
+			Explode: false,
+		})
+		if err := func() error {
+			return e.EncodeValue(conv.UUIDToString(params.AgentID))
+		}(); err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		encoded, err := e.Result()
+		if err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		pathParts[1] = encoded
+	}
+	pathParts[2] = "/budget"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "GET", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:BearerAuth"
+			switch err := c.securityBearerAuth(ctx, GetAgentBudgetOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"BearerAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeGetAgentBudgetResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// GetAgentCosts invokes getAgentCosts operation.
+//
+// Cost and tokens of the organization's agent calls grouped by organization, agent, user, model,
+// project, task or sprint, per day, week (ISO, Monday) or month in the organization's time zone, with
+// totals and the top N groups. Past days of the organization, agent and model groupings answer from
+// the daily rollup, today live. Needs agent_call:read.
+//
+// GET /organizations/{org_id}/agent-costs
+func (c *Client) GetAgentCosts(ctx context.Context, params GetAgentCostsParams) (GetAgentCostsRes, error) {
+	res, err := c.sendGetAgentCosts(ctx, params)
+	return res, err
+}
+
+func (c *Client) sendGetAgentCosts(ctx context.Context, params GetAgentCostsParams) (res GetAgentCostsRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("getAgentCosts"),
+		semconv.HTTPRequestMethodKey.String("GET"),
+		semconv.URLTemplateKey.String("/organizations/{org_id}/agent-costs"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, GetAgentCostsOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [3]string
+	pathParts[0] = "/organizations/"
+	{
+		// Encode "org_id" parameter.
+		e := uri.NewPathEncoder(uri.PathEncoderConfig{
+			Param:   "org_id",
+			Style:   uri.PathStyleSimple,
+			Explode: false,
+		})
+		if err := func() error {
+			return e.EncodeValue(conv.UUIDToString(params.OrgID))
+		}(); err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		encoded, err := e.Result()
+		if err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		pathParts[1] = encoded
+	}
+	pathParts[2] = "/agent-costs"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeQueryParams"
+	q := uri.NewQueryEncoder()
+	{
+		// Encode "group_by" parameter.
+		cfg := uri.QueryParameterEncodingConfig{
+			Name:    "group_by",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.GroupBy.Get(); ok {
+				return e.EncodeValue(conv.StringToString(string(val)))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode query")
+		}
+	}
+	{
+		// Encode "interval" parameter.
+		cfg := uri.QueryParameterEncodingConfig{
+			Name:    "interval",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.Interval.Get(); ok {
+				return e.EncodeValue(conv.StringToString(string(val)))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode query")
+		}
+	}
+	{
+		// Encode "from" parameter.
+		cfg := uri.QueryParameterEncodingConfig{
+			Name:    "from",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.EncodeParam(cfg, func(e uri.Encoder) error {
+			return e.EncodeValue(conv.DateToString(params.From))
+		}); err != nil {
+			return res, errors.Wrap(err, "encode query")
+		}
+	}
+	{
+		// Encode "to" parameter.
+		cfg := uri.QueryParameterEncodingConfig{
+			Name:    "to",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.EncodeParam(cfg, func(e uri.Encoder) error {
+			return e.EncodeValue(conv.DateToString(params.To))
+		}); err != nil {
+			return res, errors.Wrap(err, "encode query")
+		}
+	}
+	{
+		// Encode "top" parameter.
+		cfg := uri.QueryParameterEncodingConfig{
+			Name:    "top",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.Top.Get(); ok {
+				return e.EncodeValue(conv.IntToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode query")
+		}
+	}
+	u.RawQuery = q.Values().Encode()
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "GET", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:BearerAuth"
+			switch err := c.securityBearerAuth(ctx, GetAgentCostsOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"BearerAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeGetAgentCostsResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
 // GetAgentTool invokes getAgentTool operation.
 //
 // Needs agent_tool:read in the tool's organization.
@@ -12113,6 +13114,137 @@ func (c *Client) sendGetMilestone(ctx context.Context, params GetMilestoneParams
 	return result, nil
 }
 
+// GetModelPrice invokes getModelPrice operation.
+//
+// One price row.
+//
+// GET /model-prices/{price_id}
+func (c *Client) GetModelPrice(ctx context.Context, params GetModelPriceParams) (GetModelPriceRes, error) {
+	res, err := c.sendGetModelPrice(ctx, params)
+	return res, err
+}
+
+func (c *Client) sendGetModelPrice(ctx context.Context, params GetModelPriceParams) (res GetModelPriceRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("getModelPrice"),
+		semconv.HTTPRequestMethodKey.String("GET"),
+		semconv.URLTemplateKey.String("/model-prices/{price_id}"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, GetModelPriceOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [2]string
+	pathParts[0] = "/model-prices/"
+	{
+		// Encode "price_id" parameter.
+		e := uri.NewPathEncoder(uri.PathEncoderConfig{
+			Param:   "price_id",
+			Style:   uri.PathStyleSimple,
+			Explode: false,
+		})
+		if err := func() error {
+			return e.EncodeValue(conv.UUIDToString(params.PriceID))
+		}(); err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		encoded, err := e.Result()
+		if err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		pathParts[1] = encoded
+	}
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "GET", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:BearerAuth"
+			switch err := c.securityBearerAuth(ctx, GetModelPriceOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"BearerAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeGetModelPriceResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
 // GetMyProductivity invokes getMyProductivity operation.
 //
 // The caller's daily (default) or weekly rollups whose period starts between `from` and `to`
@@ -12701,6 +13833,138 @@ func (c *Client) sendGetOrganization(ctx context.Context, params GetOrganization
 
 	stage = "DecodeResponse"
 	result, err := decodeGetOrganizationResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// GetOrganizationBudget invokes getOrganizationBudget operation.
+//
+// The organization-wide budgets and their current use (agent_call:read).
+//
+// GET /organizations/{org_id}/budget
+func (c *Client) GetOrganizationBudget(ctx context.Context, params GetOrganizationBudgetParams) (GetOrganizationBudgetRes, error) {
+	res, err := c.sendGetOrganizationBudget(ctx, params)
+	return res, err
+}
+
+func (c *Client) sendGetOrganizationBudget(ctx context.Context, params GetOrganizationBudgetParams) (res GetOrganizationBudgetRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("getOrganizationBudget"),
+		semconv.HTTPRequestMethodKey.String("GET"),
+		semconv.URLTemplateKey.String("/organizations/{org_id}/budget"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, GetOrganizationBudgetOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [3]string
+	pathParts[0] = "/organizations/"
+	{
+		// Encode "org_id" parameter.
+		e := uri.NewPathEncoder(uri.PathEncoderConfig{
+			Param:   "org_id",
+			Style:   uri.PathStyleSimple,
+			Explode: false,
+		})
+		if err := func() error {
+			return e.EncodeValue(conv.UUIDToString(params.OrgID))
+		}(); err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		encoded, err := e.Result()
+		if err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		pathParts[1] = encoded
+	}
+	pathParts[2] = "/budget"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "GET", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:BearerAuth"
+			switch err := c.securityBearerAuth(ctx, GetOrganizationBudgetOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"BearerAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeGetOrganizationBudgetResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
 	}
@@ -17704,6 +18968,191 @@ func (c *Client) sendListMilestones(ctx context.Context, params ListMilestonesPa
 
 	stage = "DecodeResponse"
 	result, err := decodeListMilestonesResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// ListModelPrices invokes listModelPrices operation.
+//
+// The platform-wide price catalog, newest first (keyset pagination). Every signed-in user may read it.
+//
+// GET /model-prices
+func (c *Client) ListModelPrices(ctx context.Context, params ListModelPricesParams) (ListModelPricesRes, error) {
+	res, err := c.sendListModelPrices(ctx, params)
+	return res, err
+}
+
+func (c *Client) sendListModelPrices(ctx context.Context, params ListModelPricesParams) (res ListModelPricesRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("listModelPrices"),
+		semconv.HTTPRequestMethodKey.String("GET"),
+		semconv.URLTemplateKey.String("/model-prices"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, ListModelPricesOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/model-prices"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeQueryParams"
+	q := uri.NewQueryEncoder()
+	{
+		// Encode "limit" parameter.
+		cfg := uri.QueryParameterEncodingConfig{
+			Name:    "limit",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.Limit.Get(); ok {
+				return e.EncodeValue(conv.IntToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode query")
+		}
+	}
+	{
+		// Encode "cursor" parameter.
+		cfg := uri.QueryParameterEncodingConfig{
+			Name:    "cursor",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.Cursor.Get(); ok {
+				return e.EncodeValue(conv.StringToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode query")
+		}
+	}
+	{
+		// Encode "provider" parameter.
+		cfg := uri.QueryParameterEncodingConfig{
+			Name:    "provider",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.Provider.Get(); ok {
+				return e.EncodeValue(conv.StringToString(string(val)))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode query")
+		}
+	}
+	{
+		// Encode "model" parameter.
+		cfg := uri.QueryParameterEncodingConfig{
+			Name:    "model",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.Model.Get(); ok {
+				return e.EncodeValue(conv.StringToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode query")
+		}
+	}
+	u.RawQuery = q.Values().Encode()
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "GET", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:BearerAuth"
+			switch err := c.securityBearerAuth(ctx, ListModelPricesOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"BearerAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeListModelPricesResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
 	}
@@ -23932,6 +25381,184 @@ func (c *Client) sendOpenProjectChannel(ctx context.Context, params OpenProjectC
 	return result, nil
 }
 
+// OpenStream invokes openStream operation.
+//
+// Delivers, as text/event-stream, the events of channels the caller can read (message.posted,
+// message.edited, message.deleted, reaction.added, reaction.removed, pin.added, pin.removed,
+// member.added, member.updated, member.removed), the caller's own read pointer moves (read.moved, for
+// their other devices) and membership changes that concern them. Each event has `id` (increasing),
+// `event` (the type) and `data` (JSON: id, type, organization_id, channel_id, user_id, created_at,
+// payload). Authenticate with the bearer token or, where headers cannot be set (browser EventSource),
+// with `ticket` from POST /stream/tickets. Reconnect with `Last-Event-ID` (header or query parameter
+// `last_event_id`) to receive everything missed in order without duplicates; when the events after it
+// are older than the retention window an event `resync` tells the client to reload state, after which
+// the stream continues live. A comment line `: heartbeat` is sent every stream.heartbeat_interval; a
+// client that cannot keep up is disconnected (reconnect and resume).
+//
+// GET /stream
+func (c *Client) OpenStream(ctx context.Context, params OpenStreamParams) (OpenStreamRes, error) {
+	res, err := c.sendOpenStream(ctx, params)
+	return res, err
+}
+
+func (c *Client) sendOpenStream(ctx context.Context, params OpenStreamParams) (res OpenStreamRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("openStream"),
+		semconv.HTTPRequestMethodKey.String("GET"),
+		semconv.URLTemplateKey.String("/stream"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, OpenStreamOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/stream"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeQueryParams"
+	q := uri.NewQueryEncoder()
+	{
+		// Encode "ticket" parameter.
+		cfg := uri.QueryParameterEncodingConfig{
+			Name:    "ticket",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.Ticket.Get(); ok {
+				return e.EncodeValue(conv.StringToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode query")
+		}
+	}
+	{
+		// Encode "last_event_id" parameter.
+		cfg := uri.QueryParameterEncodingConfig{
+			Name:    "last_event_id",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.QueryLastEventID.Get(); ok {
+				return e.EncodeValue(conv.StringToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode query")
+		}
+	}
+	u.RawQuery = q.Values().Encode()
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "GET", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+
+	stage = "EncodeHeaderParams"
+	h := uri.NewHeaderEncoder(r.Header)
+	{
+		cfg := uri.HeaderParameterEncodingConfig{
+			Name:    "Last-Event-ID",
+			Explode: false,
+		}
+		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.HeaderLastEventID.Get(); ok {
+				return e.EncodeValue(conv.StringToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode header")
+		}
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:BearerAuth"
+			switch err := c.securityBearerAuth(ctx, OpenStreamOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"BearerAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeOpenStreamResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
 // PinMessage invokes pinMessage operation.
 //
 // Idempotent; records who pinned it and when. Needs message:update.
@@ -25103,6 +26730,377 @@ func (c *Client) sendReorderBoardColumns(ctx context.Context, request *BoardColu
 
 	stage = "DecodeResponse"
 	result, err := decodeReorderBoardColumnsResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// ReplaceModelPrice invokes replaceModelPrice operation.
+//
+// Replaces the row's figures and validity (SUPER_ADMIN only; 409 on overlap). Calls already priced
+// keep their cost until `worksynapse prices reprice` recomputes them.
+//
+// PUT /model-prices/{price_id}
+func (c *Client) ReplaceModelPrice(ctx context.Context, request *ModelPriceInput, params ReplaceModelPriceParams) (ReplaceModelPriceRes, error) {
+	res, err := c.sendReplaceModelPrice(ctx, request, params)
+	return res, err
+}
+
+func (c *Client) sendReplaceModelPrice(ctx context.Context, request *ModelPriceInput, params ReplaceModelPriceParams) (res ReplaceModelPriceRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("replaceModelPrice"),
+		semconv.HTTPRequestMethodKey.String("PUT"),
+		semconv.URLTemplateKey.String("/model-prices/{price_id}"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, ReplaceModelPriceOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [2]string
+	pathParts[0] = "/model-prices/"
+	{
+		// Encode "price_id" parameter.
+		e := uri.NewPathEncoder(uri.PathEncoderConfig{
+			Param:   "price_id",
+			Style:   uri.PathStyleSimple,
+			Explode: false,
+		})
+		if err := func() error {
+			return e.EncodeValue(conv.UUIDToString(params.PriceID))
+		}(); err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		encoded, err := e.Result()
+		if err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		pathParts[1] = encoded
+	}
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "PUT", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+	if err := encodeReplaceModelPriceRequest(request, r); err != nil {
+		return res, errors.Wrap(err, "encode request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:BearerAuth"
+			switch err := c.securityBearerAuth(ctx, ReplaceModelPriceOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"BearerAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeReplaceModelPriceResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// ReportAgentCall invokes reportAgentCall operation.
+//
+// Records a call a runtime made to a provider itself (source=reported), priced like gateway calls.
+// Idempotent by client_call_id per agent: a retry returns the first record (200) instead of a
+// duplicate. The agent is the calling agent key's, else agent_id of the body; the caller must be
+// allowed to use it.
+//
+// POST /agent-calls
+func (c *Client) ReportAgentCall(ctx context.Context, request *ReportedCall) (ReportAgentCallRes, error) {
+	res, err := c.sendReportAgentCall(ctx, request)
+	return res, err
+}
+
+func (c *Client) sendReportAgentCall(ctx context.Context, request *ReportedCall) (res ReportAgentCallRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("reportAgentCall"),
+		semconv.HTTPRequestMethodKey.String("POST"),
+		semconv.URLTemplateKey.String("/agent-calls"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, ReportAgentCallOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/agent-calls"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+	if err := encodeReportAgentCallRequest(request, r); err != nil {
+		return res, errors.Wrap(err, "encode request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:BearerAuth"
+			switch err := c.securityBearerAuth(ctx, ReportAgentCallOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"BearerAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeReportAgentCallResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// ReportAgentCallBatch invokes reportAgentCallBatch operation.
+//
+// Like reportAgentCall for up to 500 calls in one transaction; the answer reports each item in order
+// (created, or duplicate with the first record).
+//
+// POST /agent-calls/batch
+func (c *Client) ReportAgentCallBatch(ctx context.Context, request *ReportedCallBatch) (ReportAgentCallBatchRes, error) {
+	res, err := c.sendReportAgentCallBatch(ctx, request)
+	return res, err
+}
+
+func (c *Client) sendReportAgentCallBatch(ctx context.Context, request *ReportedCallBatch) (res ReportAgentCallBatchRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("reportAgentCallBatch"),
+		semconv.HTTPRequestMethodKey.String("POST"),
+		semconv.URLTemplateKey.String("/agent-calls/batch"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, ReportAgentCallBatchOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/agent-calls/batch"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+	if err := encodeReportAgentCallBatchRequest(request, r); err != nil {
+		return res, errors.Wrap(err, "encode request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:BearerAuth"
+			switch err := c.securityBearerAuth(ctx, ReportAgentCallBatchOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"BearerAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeReportAgentCallBatchResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
 	}
@@ -27028,6 +29026,141 @@ func (c *Client) sendSearchMessages(ctx context.Context, params SearchMessagesPa
 
 	stage = "DecodeResponse"
 	result, err := decodeSearchMessagesResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// SetOrganizationBudget invokes setOrganizationBudget operation.
+//
+// Sets the monthly and daily limits (null = none) and the warning threshold (organization:update).
+//
+// PUT /organizations/{org_id}/budget
+func (c *Client) SetOrganizationBudget(ctx context.Context, request *OrganizationBudgetInput, params SetOrganizationBudgetParams) (SetOrganizationBudgetRes, error) {
+	res, err := c.sendSetOrganizationBudget(ctx, request, params)
+	return res, err
+}
+
+func (c *Client) sendSetOrganizationBudget(ctx context.Context, request *OrganizationBudgetInput, params SetOrganizationBudgetParams) (res SetOrganizationBudgetRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("setOrganizationBudget"),
+		semconv.HTTPRequestMethodKey.String("PUT"),
+		semconv.URLTemplateKey.String("/organizations/{org_id}/budget"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, SetOrganizationBudgetOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [3]string
+	pathParts[0] = "/organizations/"
+	{
+		// Encode "org_id" parameter.
+		e := uri.NewPathEncoder(uri.PathEncoderConfig{
+			Param:   "org_id",
+			Style:   uri.PathStyleSimple,
+			Explode: false,
+		})
+		if err := func() error {
+			return e.EncodeValue(conv.UUIDToString(params.OrgID))
+		}(); err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		encoded, err := e.Result()
+		if err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		pathParts[1] = encoded
+	}
+	pathParts[2] = "/budget"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "PUT", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+	if err := encodeSetOrganizationBudgetRequest(request, r); err != nil {
+		return res, errors.Wrap(err, "encode request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:BearerAuth"
+			switch err := c.securityBearerAuth(ctx, SetOrganizationBudgetOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"BearerAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeSetOrganizationBudgetResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
 	}

@@ -11,6 +11,22 @@ func (s *AppUsageRecord) setDefaults() {
 }
 
 // setDefaults set default value of fields.
+func (s *LLMChatRequest) setDefaults() {
+	{
+		val := bool(false)
+		s.Stream.SetTo(val)
+	}
+}
+
+// setDefaults set default value of fields.
+func (s *ModelPriceInput) setDefaults() {
+	{
+		val := string("USD")
+		s.Currency.SetTo(val)
+	}
+}
+
+// setDefaults set default value of fields.
 func (s *Organization) setDefaults() {
 	{
 		val := OrganizationPlan("free")

@@ -77,12 +77,20 @@ type CreateChannelRes interface {
 	createChannelRes()
 }
 
+type CreateChatCompletionRes interface {
+	createChatCompletionRes()
+}
+
 type CreateLabelRes interface {
 	createLabelRes()
 }
 
 type CreateMilestoneRes interface {
 	createMilestoneRes()
+}
+
+type CreateModelPriceRes interface {
+	createModelPriceRes()
 }
 
 type CreateNoteCommentRes interface {
@@ -115,6 +123,10 @@ type CreateRoleRes interface {
 
 type CreateSprintRes interface {
 	createSprintRes()
+}
+
+type CreateStreamTicketRes interface {
+	createStreamTicketRes()
 }
 
 type CreateTaskCommentRes interface {
@@ -167,6 +179,10 @@ type DeleteMessageRes interface {
 
 type DeleteMilestoneRes interface {
 	deleteMilestoneRes()
+}
+
+type DeleteModelPriceRes interface {
+	deleteModelPriceRes()
 }
 
 type DeleteNoteCommentRes interface {
@@ -273,6 +289,14 @@ type ForgotPasswordRes interface {
 	forgotPasswordRes()
 }
 
+type GetAgentBudgetRes interface {
+	getAgentBudgetRes()
+}
+
+type GetAgentCostsRes interface {
+	getAgentCostsRes()
+}
+
 type GetAgentRes interface {
 	getAgentRes()
 }
@@ -309,6 +333,10 @@ type GetMilestoneRes interface {
 	getMilestoneRes()
 }
 
+type GetModelPriceRes interface {
+	getModelPriceRes()
+}
+
 type GetMyProductivityRes interface {
 	getMyProductivityRes()
 }
@@ -319,6 +347,10 @@ type GetNoteRes interface {
 
 type GetNoteVersionRes interface {
 	getNoteVersionRes()
+}
+
+type GetOrganizationBudgetRes interface {
+	getOrganizationBudgetRes()
 }
 
 type GetOrganizationProductivityRes interface {
@@ -447,6 +479,10 @@ type ListMemberRolesRes interface {
 
 type ListMilestonesRes interface {
 	listMilestonesRes()
+}
+
+type ListModelPricesRes interface {
+	listModelPricesRes()
 }
 
 type ListMyAppUsageRes interface {
@@ -589,6 +625,10 @@ type OpenProjectChannelRes interface {
 	openProjectChannelRes()
 }
 
+type OpenStreamRes interface {
+	openStreamRes()
+}
+
 type PinMessageRes interface {
 	pinMessageRes()
 }
@@ -623,6 +663,18 @@ type RemoveReactionRes interface {
 
 type ReorderBoardColumnsRes interface {
 	reorderBoardColumnsRes()
+}
+
+type ReplaceModelPriceRes interface {
+	replaceModelPriceRes()
+}
+
+type ReportAgentCallBatchRes interface {
+	reportAgentCallBatchRes()
+}
+
+type ReportAgentCallRes interface {
+	reportAgentCallRes()
 }
 
 type ResendEmailVerificationRes interface {
@@ -675,6 +727,10 @@ type RotateAgentKeyRes interface {
 
 type SearchMessagesRes interface {
 	searchMessagesRes()
+}
+
+type SetOrganizationBudgetRes interface {
+	setOrganizationBudgetRes()
 }
 
 type ShareNoteRes interface {

@@ -1428,6 +1428,170 @@ func decodeCreateChannelParams(args [1]string, argsEscaped bool, r *http.Request
 	return params, nil
 }
 
+// CreateChatCompletionParams is parameters of createChatCompletion operation.
+type CreateChatCompletionParams struct {
+	// The agent making the call; required with a user token, ignored with an agent key.
+	XAgentID OptUUID `json:",omitempty,omitzero"`
+	// An active AgentSession of the agent; the call's new messages and the answer are appended to it with
+	// their token counts.
+	XAgentSession OptUUID `json:",omitempty,omitzero"`
+	// A task of the agent's organization the call is for (cost per task and sprint).
+	XWorkItem OptUUID `json:",omitempty,omitzero"`
+}
+
+func unpackCreateChatCompletionParams(packed middleware.Parameters) (params CreateChatCompletionParams) {
+	{
+		key := middleware.ParameterKey{
+			Name: "X-Agent-Id",
+			In:   "header",
+		}
+		if v, ok := packed[key]; ok {
+			params.XAgentID = v.(OptUUID)
+		}
+	}
+	{
+		key := middleware.ParameterKey{
+			Name: "X-Agent-Session",
+			In:   "header",
+		}
+		if v, ok := packed[key]; ok {
+			params.XAgentSession = v.(OptUUID)
+		}
+	}
+	{
+		key := middleware.ParameterKey{
+			Name: "X-Work-Item",
+			In:   "header",
+		}
+		if v, ok := packed[key]; ok {
+			params.XWorkItem = v.(OptUUID)
+		}
+	}
+	return params
+}
+
+func decodeCreateChatCompletionParams(args [0]string, argsEscaped bool, r *http.Request) (params CreateChatCompletionParams, _ error) {
+	h := uri.NewHeaderDecoder(r.Header)
+	// Decode header: X-Agent-Id.
+	if err := func() error {
+		cfg := uri.HeaderParameterDecodingConfig{
+			Name:    "X-Agent-Id",
+			Explode: false,
+		}
+		if err := h.HasParam(cfg); err == nil {
+			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotXAgentIDVal uuid.UUID
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToUUID(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotXAgentIDVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.XAgentID.SetTo(paramsDotXAgentIDVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "X-Agent-Id",
+			In:   "header",
+			Err:  err,
+		}
+	}
+	// Decode header: X-Agent-Session.
+	if err := func() error {
+		cfg := uri.HeaderParameterDecodingConfig{
+			Name:    "X-Agent-Session",
+			Explode: false,
+		}
+		if err := h.HasParam(cfg); err == nil {
+			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotXAgentSessionVal uuid.UUID
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToUUID(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotXAgentSessionVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.XAgentSession.SetTo(paramsDotXAgentSessionVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "X-Agent-Session",
+			In:   "header",
+			Err:  err,
+		}
+	}
+	// Decode header: X-Work-Item.
+	if err := func() error {
+		cfg := uri.HeaderParameterDecodingConfig{
+			Name:    "X-Work-Item",
+			Explode: false,
+		}
+		if err := h.HasParam(cfg); err == nil {
+			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotXWorkItemVal uuid.UUID
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToUUID(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotXWorkItemVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.XWorkItem.SetTo(paramsDotXWorkItemVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "X-Work-Item",
+			In:   "header",
+			Err:  err,
+		}
+	}
+	return params, nil
+}
+
 // CreateLabelParams is parameters of createLabel operation.
 type CreateLabelParams struct {
 	// ID of the project.
@@ -2807,6 +2971,72 @@ func decodeDeleteMilestoneParams(args [1]string, argsEscaped bool, r *http.Reque
 	}(); err != nil {
 		return params, &ogenerrors.DecodeParamError{
 			Name: "milestone_id",
+			In:   "path",
+			Err:  err,
+		}
+	}
+	return params, nil
+}
+
+// DeleteModelPriceParams is parameters of deleteModelPrice operation.
+type DeleteModelPriceParams struct {
+	// The price row's id.
+	PriceID uuid.UUID
+}
+
+func unpackDeleteModelPriceParams(packed middleware.Parameters) (params DeleteModelPriceParams) {
+	{
+		key := middleware.ParameterKey{
+			Name: "price_id",
+			In:   "path",
+		}
+		params.PriceID = packed[key].(uuid.UUID)
+	}
+	return params
+}
+
+func decodeDeleteModelPriceParams(args [1]string, argsEscaped bool, r *http.Request) (params DeleteModelPriceParams, _ error) {
+	// Decode path: price_id.
+	if err := func() error {
+		param := args[0]
+		if argsEscaped {
+			unescaped, err := url.PathUnescape(args[0])
+			if err != nil {
+				return errors.Wrap(err, "unescape path")
+			}
+			param = unescaped
+		}
+		if len(param) > 0 {
+			d := uri.NewPathDecoder(uri.PathDecoderConfig{
+				Param:   "price_id",
+				Value:   param,
+				Style:   uri.PathStyleSimple,
+				Explode: false,
+			})
+
+			if err := func() error {
+				val, err := d.DecodeValue()
+				if err != nil {
+					return err
+				}
+
+				c, err := conv.ToUUID(val)
+				if err != nil {
+					return err
+				}
+
+				params.PriceID = c
+				return nil
+			}(); err != nil {
+				return err
+			}
+		} else {
+			return validate.ErrFieldRequired
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "price_id",
 			In:   "path",
 			Err:  err,
 		}
@@ -6067,6 +6297,455 @@ func decodeGetAgentParams(args [1]string, argsEscaped bool, r *http.Request) (pa
 	return params, nil
 }
 
+// GetAgentBudgetParams is parameters of getAgentBudget operation.
+type GetAgentBudgetParams struct {
+	// The agent's id.
+	AgentID uuid.UUID
+}
+
+func unpackGetAgentBudgetParams(packed middleware.Parameters) (params GetAgentBudgetParams) {
+	{
+		key := middleware.ParameterKey{
+			Name: "agent_id",
+			In:   "path",
+		}
+		params.AgentID = packed[key].(uuid.UUID)
+	}
+	return params
+}
+
+func decodeGetAgentBudgetParams(args [1]string, argsEscaped bool, r *http.Request) (params GetAgentBudgetParams, _ error) {
+	// Decode path: agent_id.
+	if err := func() error {
+		param := args[0]
+		if argsEscaped {
+			unescaped, err := url.PathUnescape(args[0])
+			if err != nil {
+				return errors.Wrap(err, "unescape path")
+			}
+			param = unescaped
+		}
+		if len(param) > 0 {
+			d := uri.NewPathDecoder(uri.PathDecoderConfig{
+				Param:   "agent_id",
+				Value:   param,
+				Style:   uri.PathStyleSimple,
+				Explode: false,
+			})
+
+			if err := func() error {
+				val, err := d.DecodeValue()
+				if err != nil {
+					return err
+				}
+
+				c, err := conv.ToUUID(val)
+				if err != nil {
+					return err
+				}
+
+				params.AgentID = c
+				return nil
+			}(); err != nil {
+				return err
+			}
+		} else {
+			return validate.ErrFieldRequired
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "agent_id",
+			In:   "path",
+			Err:  err,
+		}
+	}
+	return params, nil
+}
+
+// GetAgentCostsParams is parameters of getAgentCosts operation.
+type GetAgentCostsParams struct {
+	// The organization's id.
+	OrgID uuid.UUID
+	// The dimension.
+	GroupBy OptGetAgentCostsGroupBy `json:",omitempty,omitzero"`
+	// The time bucket of the series.
+	Interval OptGetAgentCostsInterval `json:",omitempty,omitzero"`
+	// First day (inclusive, organization time zone).
+	From time.Time
+	// Last day (inclusive); at most 366 days after from.
+	To time.Time
+	// Number of groups in `top`, by cost.
+	Top OptInt `json:",omitempty,omitzero"`
+}
+
+func unpackGetAgentCostsParams(packed middleware.Parameters) (params GetAgentCostsParams) {
+	{
+		key := middleware.ParameterKey{
+			Name: "org_id",
+			In:   "path",
+		}
+		params.OrgID = packed[key].(uuid.UUID)
+	}
+	{
+		key := middleware.ParameterKey{
+			Name: "group_by",
+			In:   "query",
+		}
+		if v, ok := packed[key]; ok {
+			params.GroupBy = v.(OptGetAgentCostsGroupBy)
+		}
+	}
+	{
+		key := middleware.ParameterKey{
+			Name: "interval",
+			In:   "query",
+		}
+		if v, ok := packed[key]; ok {
+			params.Interval = v.(OptGetAgentCostsInterval)
+		}
+	}
+	{
+		key := middleware.ParameterKey{
+			Name: "from",
+			In:   "query",
+		}
+		params.From = packed[key].(time.Time)
+	}
+	{
+		key := middleware.ParameterKey{
+			Name: "to",
+			In:   "query",
+		}
+		params.To = packed[key].(time.Time)
+	}
+	{
+		key := middleware.ParameterKey{
+			Name: "top",
+			In:   "query",
+		}
+		if v, ok := packed[key]; ok {
+			params.Top = v.(OptInt)
+		}
+	}
+	return params
+}
+
+func decodeGetAgentCostsParams(args [1]string, argsEscaped bool, r *http.Request) (params GetAgentCostsParams, _ error) {
+	q := uri.NewQueryDecoder(r.URL.Query())
+	// Decode path: org_id.
+	if err := func() error {
+		param := args[0]
+		if argsEscaped {
+			unescaped, err := url.PathUnescape(args[0])
+			if err != nil {
+				return errors.Wrap(err, "unescape path")
+			}
+			param = unescaped
+		}
+		if len(param) > 0 {
+			d := uri.NewPathDecoder(uri.PathDecoderConfig{
+				Param:   "org_id",
+				Value:   param,
+				Style:   uri.PathStyleSimple,
+				Explode: false,
+			})
+
+			if err := func() error {
+				val, err := d.DecodeValue()
+				if err != nil {
+					return err
+				}
+
+				c, err := conv.ToUUID(val)
+				if err != nil {
+					return err
+				}
+
+				params.OrgID = c
+				return nil
+			}(); err != nil {
+				return err
+			}
+		} else {
+			return validate.ErrFieldRequired
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "org_id",
+			In:   "path",
+			Err:  err,
+		}
+	}
+	// Set default value for query: group_by.
+	{
+		val := GetAgentCostsGroupBy("agent")
+		params.GroupBy.SetTo(val)
+	}
+	// Decode query: group_by.
+	if err := func() error {
+		cfg := uri.QueryParameterDecodingConfig{
+			Name:    "group_by",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.HasParam(cfg); err == nil {
+			if err := q.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotGroupByVal GetAgentCostsGroupBy
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToString(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotGroupByVal = GetAgentCostsGroupBy(c)
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.GroupBy.SetTo(paramsDotGroupByVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := func() error {
+				if value, ok := params.GroupBy.Get(); ok {
+					if err := func() error {
+						if err := value.Validate(); err != nil {
+							return err
+						}
+						return nil
+					}(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "group_by",
+			In:   "query",
+			Err:  err,
+		}
+	}
+	// Set default value for query: interval.
+	{
+		val := GetAgentCostsInterval("day")
+		params.Interval.SetTo(val)
+	}
+	// Decode query: interval.
+	if err := func() error {
+		cfg := uri.QueryParameterDecodingConfig{
+			Name:    "interval",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.HasParam(cfg); err == nil {
+			if err := q.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotIntervalVal GetAgentCostsInterval
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToString(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotIntervalVal = GetAgentCostsInterval(c)
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.Interval.SetTo(paramsDotIntervalVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := func() error {
+				if value, ok := params.Interval.Get(); ok {
+					if err := func() error {
+						if err := value.Validate(); err != nil {
+							return err
+						}
+						return nil
+					}(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "interval",
+			In:   "query",
+			Err:  err,
+		}
+	}
+	// Decode query: from.
+	if err := func() error {
+		cfg := uri.QueryParameterDecodingConfig{
+			Name:    "from",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.HasParam(cfg); err == nil {
+			if err := q.DecodeParam(cfg, func(d uri.Decoder) error {
+				val, err := d.DecodeValue()
+				if err != nil {
+					return err
+				}
+
+				c, err := conv.ToDate(val)
+				if err != nil {
+					return err
+				}
+
+				params.From = c
+				return nil
+			}); err != nil {
+				return err
+			}
+		} else {
+			return err
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "from",
+			In:   "query",
+			Err:  err,
+		}
+	}
+	// Decode query: to.
+	if err := func() error {
+		cfg := uri.QueryParameterDecodingConfig{
+			Name:    "to",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.HasParam(cfg); err == nil {
+			if err := q.DecodeParam(cfg, func(d uri.Decoder) error {
+				val, err := d.DecodeValue()
+				if err != nil {
+					return err
+				}
+
+				c, err := conv.ToDate(val)
+				if err != nil {
+					return err
+				}
+
+				params.To = c
+				return nil
+			}); err != nil {
+				return err
+			}
+		} else {
+			return err
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "to",
+			In:   "query",
+			Err:  err,
+		}
+	}
+	// Set default value for query: top.
+	{
+		val := int(10)
+		params.Top.SetTo(val)
+	}
+	// Decode query: top.
+	if err := func() error {
+		cfg := uri.QueryParameterDecodingConfig{
+			Name:    "top",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.HasParam(cfg); err == nil {
+			if err := q.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotTopVal int
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToInt(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotTopVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.Top.SetTo(paramsDotTopVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := func() error {
+				if value, ok := params.Top.Get(); ok {
+					if err := func() error {
+						if err := (validate.Int{
+							MinSet:        true,
+							Min:           1,
+							MaxSet:        true,
+							Max:           100,
+							MinExclusive:  false,
+							MaxExclusive:  false,
+							MultipleOfSet: false,
+							MultipleOf:    0,
+							Pattern:       nil,
+						}).Validate(int64(value)); err != nil {
+							return errors.Wrap(err, "int")
+						}
+						return nil
+					}(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "top",
+			In:   "query",
+			Err:  err,
+		}
+	}
+	return params, nil
+}
+
 // GetAgentToolParams is parameters of getAgentTool operation.
 type GetAgentToolParams struct {
 	// ID of the tool.
@@ -6535,6 +7214,72 @@ func decodeGetMilestoneParams(args [1]string, argsEscaped bool, r *http.Request)
 	return params, nil
 }
 
+// GetModelPriceParams is parameters of getModelPrice operation.
+type GetModelPriceParams struct {
+	// The price row's id.
+	PriceID uuid.UUID
+}
+
+func unpackGetModelPriceParams(packed middleware.Parameters) (params GetModelPriceParams) {
+	{
+		key := middleware.ParameterKey{
+			Name: "price_id",
+			In:   "path",
+		}
+		params.PriceID = packed[key].(uuid.UUID)
+	}
+	return params
+}
+
+func decodeGetModelPriceParams(args [1]string, argsEscaped bool, r *http.Request) (params GetModelPriceParams, _ error) {
+	// Decode path: price_id.
+	if err := func() error {
+		param := args[0]
+		if argsEscaped {
+			unescaped, err := url.PathUnescape(args[0])
+			if err != nil {
+				return errors.Wrap(err, "unescape path")
+			}
+			param = unescaped
+		}
+		if len(param) > 0 {
+			d := uri.NewPathDecoder(uri.PathDecoderConfig{
+				Param:   "price_id",
+				Value:   param,
+				Style:   uri.PathStyleSimple,
+				Explode: false,
+			})
+
+			if err := func() error {
+				val, err := d.DecodeValue()
+				if err != nil {
+					return err
+				}
+
+				c, err := conv.ToUUID(val)
+				if err != nil {
+					return err
+				}
+
+				params.PriceID = c
+				return nil
+			}(); err != nil {
+				return err
+			}
+		} else {
+			return validate.ErrFieldRequired
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "price_id",
+			In:   "path",
+			Err:  err,
+		}
+	}
+	return params, nil
+}
+
 // GetMyProductivityParams is parameters of getMyProductivity operation.
 type GetMyProductivityParams struct {
 	// First calendar day (inclusive).
@@ -6984,6 +7729,72 @@ func unpackGetOrganizationParams(packed middleware.Parameters) (params GetOrgani
 }
 
 func decodeGetOrganizationParams(args [1]string, argsEscaped bool, r *http.Request) (params GetOrganizationParams, _ error) {
+	// Decode path: org_id.
+	if err := func() error {
+		param := args[0]
+		if argsEscaped {
+			unescaped, err := url.PathUnescape(args[0])
+			if err != nil {
+				return errors.Wrap(err, "unescape path")
+			}
+			param = unescaped
+		}
+		if len(param) > 0 {
+			d := uri.NewPathDecoder(uri.PathDecoderConfig{
+				Param:   "org_id",
+				Value:   param,
+				Style:   uri.PathStyleSimple,
+				Explode: false,
+			})
+
+			if err := func() error {
+				val, err := d.DecodeValue()
+				if err != nil {
+					return err
+				}
+
+				c, err := conv.ToUUID(val)
+				if err != nil {
+					return err
+				}
+
+				params.OrgID = c
+				return nil
+			}(); err != nil {
+				return err
+			}
+		} else {
+			return validate.ErrFieldRequired
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "org_id",
+			In:   "path",
+			Err:  err,
+		}
+	}
+	return params, nil
+}
+
+// GetOrganizationBudgetParams is parameters of getOrganizationBudget operation.
+type GetOrganizationBudgetParams struct {
+	// The organization's id.
+	OrgID uuid.UUID
+}
+
+func unpackGetOrganizationBudgetParams(packed middleware.Parameters) (params GetOrganizationBudgetParams) {
+	{
+		key := middleware.ParameterKey{
+			Name: "org_id",
+			In:   "path",
+		}
+		params.OrgID = packed[key].(uuid.UUID)
+	}
+	return params
+}
+
+func decodeGetOrganizationBudgetParams(args [1]string, argsEscaped bool, r *http.Request) (params GetOrganizationBudgetParams, _ error) {
 	// Decode path: org_id.
 	if err := func() error {
 		param := args[0]
@@ -12606,6 +13417,326 @@ func decodeListMilestonesParams(args [1]string, argsEscaped bool, r *http.Reques
 	}(); err != nil {
 		return params, &ogenerrors.DecodeParamError{
 			Name: "cursor",
+			In:   "query",
+			Err:  err,
+		}
+	}
+	return params, nil
+}
+
+// ListModelPricesParams is parameters of listModelPrices operation.
+type ListModelPricesParams struct {
+	// Page size (keyset pagination).
+	Limit OptInt `json:",omitempty,omitzero"`
+	// Opaque cursor from the previous page's `next_cursor`.
+	Cursor OptString `json:",omitempty,omitzero"`
+	// Only prices of this provider.
+	Provider OptLedgerProvider `json:",omitempty,omitzero"`
+	// Only prices of this exact model id.
+	Model OptString `json:",omitempty,omitzero"`
+}
+
+func unpackListModelPricesParams(packed middleware.Parameters) (params ListModelPricesParams) {
+	{
+		key := middleware.ParameterKey{
+			Name: "limit",
+			In:   "query",
+		}
+		if v, ok := packed[key]; ok {
+			params.Limit = v.(OptInt)
+		}
+	}
+	{
+		key := middleware.ParameterKey{
+			Name: "cursor",
+			In:   "query",
+		}
+		if v, ok := packed[key]; ok {
+			params.Cursor = v.(OptString)
+		}
+	}
+	{
+		key := middleware.ParameterKey{
+			Name: "provider",
+			In:   "query",
+		}
+		if v, ok := packed[key]; ok {
+			params.Provider = v.(OptLedgerProvider)
+		}
+	}
+	{
+		key := middleware.ParameterKey{
+			Name: "model",
+			In:   "query",
+		}
+		if v, ok := packed[key]; ok {
+			params.Model = v.(OptString)
+		}
+	}
+	return params
+}
+
+func decodeListModelPricesParams(args [0]string, argsEscaped bool, r *http.Request) (params ListModelPricesParams, _ error) {
+	q := uri.NewQueryDecoder(r.URL.Query())
+	// Set default value for query: limit.
+	{
+		val := int(50)
+		params.Limit.SetTo(val)
+	}
+	// Decode query: limit.
+	if err := func() error {
+		cfg := uri.QueryParameterDecodingConfig{
+			Name:    "limit",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.HasParam(cfg); err == nil {
+			if err := q.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotLimitVal int
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToInt(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotLimitVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.Limit.SetTo(paramsDotLimitVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := func() error {
+				if value, ok := params.Limit.Get(); ok {
+					if err := func() error {
+						if err := (validate.Int{
+							MinSet:        true,
+							Min:           1,
+							MaxSet:        true,
+							Max:           100,
+							MinExclusive:  false,
+							MaxExclusive:  false,
+							MultipleOfSet: false,
+							MultipleOf:    0,
+							Pattern:       nil,
+						}).Validate(int64(value)); err != nil {
+							return errors.Wrap(err, "int")
+						}
+						return nil
+					}(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "limit",
+			In:   "query",
+			Err:  err,
+		}
+	}
+	// Decode query: cursor.
+	if err := func() error {
+		cfg := uri.QueryParameterDecodingConfig{
+			Name:    "cursor",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.HasParam(cfg); err == nil {
+			if err := q.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotCursorVal string
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToString(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotCursorVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.Cursor.SetTo(paramsDotCursorVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := func() error {
+				if value, ok := params.Cursor.Get(); ok {
+					if err := func() error {
+						if err := (validate.String{
+							MinLength:     0,
+							MinLengthSet:  false,
+							MaxLength:     512,
+							MaxLengthSet:  true,
+							Email:         false,
+							Hostname:      false,
+							Regex:         nil,
+							MinNumeric:    0,
+							MinNumericSet: false,
+							MaxNumeric:    0,
+							MaxNumericSet: false,
+						}).Validate(string(value)); err != nil {
+							return errors.Wrap(err, "string")
+						}
+						return nil
+					}(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "cursor",
+			In:   "query",
+			Err:  err,
+		}
+	}
+	// Decode query: provider.
+	if err := func() error {
+		cfg := uri.QueryParameterDecodingConfig{
+			Name:    "provider",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.HasParam(cfg); err == nil {
+			if err := q.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotProviderVal LedgerProvider
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToString(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotProviderVal = LedgerProvider(c)
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.Provider.SetTo(paramsDotProviderVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := func() error {
+				if value, ok := params.Provider.Get(); ok {
+					if err := func() error {
+						if err := value.Validate(); err != nil {
+							return err
+						}
+						return nil
+					}(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "provider",
+			In:   "query",
+			Err:  err,
+		}
+	}
+	// Decode query: model.
+	if err := func() error {
+		cfg := uri.QueryParameterDecodingConfig{
+			Name:    "model",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.HasParam(cfg); err == nil {
+			if err := q.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotModelVal string
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToString(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotModelVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.Model.SetTo(paramsDotModelVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := func() error {
+				if value, ok := params.Model.Get(); ok {
+					if err := func() error {
+						if err := (validate.String{
+							MinLength:     0,
+							MinLengthSet:  false,
+							MaxLength:     200,
+							MaxLengthSet:  true,
+							Email:         false,
+							Hostname:      false,
+							Regex:         nil,
+							MinNumeric:    0,
+							MinNumericSet: false,
+							MaxNumeric:    0,
+							MaxNumericSet: false,
+						}).Validate(string(value)); err != nil {
+							return errors.Wrap(err, "string")
+						}
+						return nil
+					}(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "model",
 			In:   "query",
 			Err:  err,
 		}
@@ -21180,6 +22311,255 @@ func decodeOpenProjectChannelParams(args [1]string, argsEscaped bool, r *http.Re
 	return params, nil
 }
 
+// OpenStreamParams is parameters of openStream operation.
+type OpenStreamParams struct {
+	// A single-use ticket from POST /stream/tickets (instead of the Authorization header).
+	Ticket OptString `json:",omitempty,omitzero"`
+	// The id of the last event received; the stream resumes after it.
+	HeaderLastEventID OptString `json:",omitempty,omitzero"`
+	// Same as the Last-Event-ID header, for clients that cannot set it.
+	QueryLastEventID OptString `json:",omitempty,omitzero"`
+}
+
+func unpackOpenStreamParams(packed middleware.Parameters) (params OpenStreamParams) {
+	{
+		key := middleware.ParameterKey{
+			Name: "ticket",
+			In:   "query",
+		}
+		if v, ok := packed[key]; ok {
+			params.Ticket = v.(OptString)
+		}
+	}
+	{
+		key := middleware.ParameterKey{
+			Name: "Last-Event-ID",
+			In:   "header",
+		}
+		if v, ok := packed[key]; ok {
+			params.HeaderLastEventID = v.(OptString)
+		}
+	}
+	{
+		key := middleware.ParameterKey{
+			Name: "last_event_id",
+			In:   "query",
+		}
+		if v, ok := packed[key]; ok {
+			params.QueryLastEventID = v.(OptString)
+		}
+	}
+	return params
+}
+
+func decodeOpenStreamParams(args [0]string, argsEscaped bool, r *http.Request) (params OpenStreamParams, _ error) {
+	q := uri.NewQueryDecoder(r.URL.Query())
+	h := uri.NewHeaderDecoder(r.Header)
+	// Decode query: ticket.
+	if err := func() error {
+		cfg := uri.QueryParameterDecodingConfig{
+			Name:    "ticket",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.HasParam(cfg); err == nil {
+			if err := q.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotTicketVal string
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToString(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotTicketVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.Ticket.SetTo(paramsDotTicketVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := func() error {
+				if value, ok := params.Ticket.Get(); ok {
+					if err := func() error {
+						if err := (validate.String{
+							MinLength:     0,
+							MinLengthSet:  false,
+							MaxLength:     128,
+							MaxLengthSet:  true,
+							Email:         false,
+							Hostname:      false,
+							Regex:         nil,
+							MinNumeric:    0,
+							MinNumericSet: false,
+							MaxNumeric:    0,
+							MaxNumericSet: false,
+						}).Validate(string(value)); err != nil {
+							return errors.Wrap(err, "string")
+						}
+						return nil
+					}(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "ticket",
+			In:   "query",
+			Err:  err,
+		}
+	}
+	// Decode header: Last-Event-ID.
+	if err := func() error {
+		cfg := uri.HeaderParameterDecodingConfig{
+			Name:    "Last-Event-ID",
+			Explode: false,
+		}
+		if err := h.HasParam(cfg); err == nil {
+			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotHeaderLastEventIDVal string
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToString(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotHeaderLastEventIDVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.HeaderLastEventID.SetTo(paramsDotHeaderLastEventIDVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := func() error {
+				if value, ok := params.HeaderLastEventID.Get(); ok {
+					if err := func() error {
+						if err := (validate.String{
+							MinLength:     0,
+							MinLengthSet:  false,
+							MaxLength:     20,
+							MaxLengthSet:  true,
+							Email:         false,
+							Hostname:      false,
+							Regex:         regexMap["^[0-9]+$"],
+							MinNumeric:    0,
+							MinNumericSet: false,
+							MaxNumeric:    0,
+							MaxNumericSet: false,
+						}).Validate(string(value)); err != nil {
+							return errors.Wrap(err, "string")
+						}
+						return nil
+					}(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "Last-Event-ID",
+			In:   "header",
+			Err:  err,
+		}
+	}
+	// Decode query: last_event_id.
+	if err := func() error {
+		cfg := uri.QueryParameterDecodingConfig{
+			Name:    "last_event_id",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.HasParam(cfg); err == nil {
+			if err := q.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotQueryLastEventIDVal string
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToString(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotQueryLastEventIDVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.QueryLastEventID.SetTo(paramsDotQueryLastEventIDVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := func() error {
+				if value, ok := params.QueryLastEventID.Get(); ok {
+					if err := func() error {
+						if err := (validate.String{
+							MinLength:     0,
+							MinLengthSet:  false,
+							MaxLength:     20,
+							MaxLengthSet:  true,
+							Email:         false,
+							Hostname:      false,
+							Regex:         regexMap["^[0-9]+$"],
+							MinNumeric:    0,
+							MinNumericSet: false,
+							MaxNumeric:    0,
+							MaxNumericSet: false,
+						}).Validate(string(value)); err != nil {
+							return errors.Wrap(err, "string")
+						}
+						return nil
+					}(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "last_event_id",
+			In:   "query",
+			Err:  err,
+		}
+	}
+	return params, nil
+}
+
 // PinMessageParams is parameters of pinMessage operation.
 type PinMessageParams struct {
 	// ID of the message.
@@ -21871,6 +23251,72 @@ func decodeReorderBoardColumnsParams(args [1]string, argsEscaped bool, r *http.R
 	}(); err != nil {
 		return params, &ogenerrors.DecodeParamError{
 			Name: "board_id",
+			In:   "path",
+			Err:  err,
+		}
+	}
+	return params, nil
+}
+
+// ReplaceModelPriceParams is parameters of replaceModelPrice operation.
+type ReplaceModelPriceParams struct {
+	// The price row's id.
+	PriceID uuid.UUID
+}
+
+func unpackReplaceModelPriceParams(packed middleware.Parameters) (params ReplaceModelPriceParams) {
+	{
+		key := middleware.ParameterKey{
+			Name: "price_id",
+			In:   "path",
+		}
+		params.PriceID = packed[key].(uuid.UUID)
+	}
+	return params
+}
+
+func decodeReplaceModelPriceParams(args [1]string, argsEscaped bool, r *http.Request) (params ReplaceModelPriceParams, _ error) {
+	// Decode path: price_id.
+	if err := func() error {
+		param := args[0]
+		if argsEscaped {
+			unescaped, err := url.PathUnescape(args[0])
+			if err != nil {
+				return errors.Wrap(err, "unescape path")
+			}
+			param = unescaped
+		}
+		if len(param) > 0 {
+			d := uri.NewPathDecoder(uri.PathDecoderConfig{
+				Param:   "price_id",
+				Value:   param,
+				Style:   uri.PathStyleSimple,
+				Explode: false,
+			})
+
+			if err := func() error {
+				val, err := d.DecodeValue()
+				if err != nil {
+					return err
+				}
+
+				c, err := conv.ToUUID(val)
+				if err != nil {
+					return err
+				}
+
+				params.PriceID = c
+				return nil
+			}(); err != nil {
+				return err
+			}
+		} else {
+			return validate.ErrFieldRequired
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "price_id",
 			In:   "path",
 			Err:  err,
 		}
@@ -23569,6 +25015,72 @@ func decodeSearchMessagesParams(args [1]string, argsEscaped bool, r *http.Reques
 		return params, &ogenerrors.DecodeParamError{
 			Name: "cursor",
 			In:   "query",
+			Err:  err,
+		}
+	}
+	return params, nil
+}
+
+// SetOrganizationBudgetParams is parameters of setOrganizationBudget operation.
+type SetOrganizationBudgetParams struct {
+	// The organization's id.
+	OrgID uuid.UUID
+}
+
+func unpackSetOrganizationBudgetParams(packed middleware.Parameters) (params SetOrganizationBudgetParams) {
+	{
+		key := middleware.ParameterKey{
+			Name: "org_id",
+			In:   "path",
+		}
+		params.OrgID = packed[key].(uuid.UUID)
+	}
+	return params
+}
+
+func decodeSetOrganizationBudgetParams(args [1]string, argsEscaped bool, r *http.Request) (params SetOrganizationBudgetParams, _ error) {
+	// Decode path: org_id.
+	if err := func() error {
+		param := args[0]
+		if argsEscaped {
+			unescaped, err := url.PathUnescape(args[0])
+			if err != nil {
+				return errors.Wrap(err, "unescape path")
+			}
+			param = unescaped
+		}
+		if len(param) > 0 {
+			d := uri.NewPathDecoder(uri.PathDecoderConfig{
+				Param:   "org_id",
+				Value:   param,
+				Style:   uri.PathStyleSimple,
+				Explode: false,
+			})
+
+			if err := func() error {
+				val, err := d.DecodeValue()
+				if err != nil {
+					return err
+				}
+
+				c, err := conv.ToUUID(val)
+				if err != nil {
+					return err
+				}
+
+				params.OrgID = c
+				return nil
+			}(); err != nil {
+				return err
+			}
+		} else {
+			return validate.ErrFieldRequired
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "org_id",
+			In:   "path",
 			Err:  err,
 		}
 	}

@@ -196,6 +196,20 @@ func encodeCreateChannelRequest(
 	return nil
 }
 
+func encodeCreateChatCompletionRequest(
+	req *LLMChatRequest,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
 func encodeCreateLabelRequest(
 	req *LabelCreateRequest,
 	r *http.Request,
@@ -212,6 +226,20 @@ func encodeCreateLabelRequest(
 
 func encodeCreateMilestoneRequest(
 	req *MilestoneCreateRequest,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
+func encodeCreateModelPriceRequest(
+	req *ModelPriceInput,
 	r *http.Request,
 ) error {
 	const contentType = "application/json"
@@ -630,6 +658,48 @@ func encodeReorderBoardColumnsRequest(
 	return nil
 }
 
+func encodeReplaceModelPriceRequest(
+	req *ModelPriceInput,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
+func encodeReportAgentCallRequest(
+	req *ReportedCall,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
+func encodeReportAgentCallBatchRequest(
+	req *ReportedCallBatch,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
 func encodeResetPasswordRequest(
 	req *ResetPasswordRequest,
 	r *http.Request,
@@ -658,6 +728,20 @@ func encodeRotateAgentKeyRequest(
 		if req.Set {
 			req.Encode(e)
 		}
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
+func encodeSetOrganizationBudgetRequest(
+	req *OrganizationBudgetInput,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
 	}
 	encoded := e.Bytes()
 	ht.SetBody(r, bytes.NewReader(encoded), contentType)

@@ -439,6 +439,327 @@ type AddReactionUnprocessableEntity Problem
 
 func (*AddReactionUnprocessableEntity) addReactionRes() {}
 
+// Ref: #/components/schemas/AgentCallInfo
+type AgentCallInfo struct {
+	ID               uuid.UUID           `json:"id"`
+	OrganizationID   uuid.UUID           `json:"organization_id"`
+	AgentID          uuid.UUID           `json:"agent_id"`
+	UserID           OptUUID             `json:"user_id"`
+	TaskID           OptUUID             `json:"task_id"`
+	SessionID        OptUUID             `json:"session_id"`
+	Source           AgentCallInfoSource `json:"source"`
+	ClientCallID     OptString           `json:"client_call_id"`
+	Provider         LedgerProvider      `json:"provider"`
+	Model            string              `json:"model"`
+	PromptTokens     int                 `json:"prompt_tokens"`
+	CompletionTokens int                 `json:"completion_tokens"`
+	CachedTokens     int                 `json:"cached_tokens"`
+	// Absent when unpriced.
+	CostMicros   OptInt64            `json:"cost_micros"`
+	Unpriced     bool                `json:"unpriced"`
+	ModelPriceID OptUUID             `json:"model_price_id"`
+	Status       AgentCallInfoStatus `json:"status"`
+	ErrorCode    OptString           `json:"error_code"`
+	StartedAt    time.Time           `json:"started_at"`
+	CreatedAt    time.Time           `json:"created_at"`
+}
+
+// GetID returns the value of ID.
+func (s *AgentCallInfo) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *AgentCallInfo) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetAgentID returns the value of AgentID.
+func (s *AgentCallInfo) GetAgentID() uuid.UUID {
+	return s.AgentID
+}
+
+// GetUserID returns the value of UserID.
+func (s *AgentCallInfo) GetUserID() OptUUID {
+	return s.UserID
+}
+
+// GetTaskID returns the value of TaskID.
+func (s *AgentCallInfo) GetTaskID() OptUUID {
+	return s.TaskID
+}
+
+// GetSessionID returns the value of SessionID.
+func (s *AgentCallInfo) GetSessionID() OptUUID {
+	return s.SessionID
+}
+
+// GetSource returns the value of Source.
+func (s *AgentCallInfo) GetSource() AgentCallInfoSource {
+	return s.Source
+}
+
+// GetClientCallID returns the value of ClientCallID.
+func (s *AgentCallInfo) GetClientCallID() OptString {
+	return s.ClientCallID
+}
+
+// GetProvider returns the value of Provider.
+func (s *AgentCallInfo) GetProvider() LedgerProvider {
+	return s.Provider
+}
+
+// GetModel returns the value of Model.
+func (s *AgentCallInfo) GetModel() string {
+	return s.Model
+}
+
+// GetPromptTokens returns the value of PromptTokens.
+func (s *AgentCallInfo) GetPromptTokens() int {
+	return s.PromptTokens
+}
+
+// GetCompletionTokens returns the value of CompletionTokens.
+func (s *AgentCallInfo) GetCompletionTokens() int {
+	return s.CompletionTokens
+}
+
+// GetCachedTokens returns the value of CachedTokens.
+func (s *AgentCallInfo) GetCachedTokens() int {
+	return s.CachedTokens
+}
+
+// GetCostMicros returns the value of CostMicros.
+func (s *AgentCallInfo) GetCostMicros() OptInt64 {
+	return s.CostMicros
+}
+
+// GetUnpriced returns the value of Unpriced.
+func (s *AgentCallInfo) GetUnpriced() bool {
+	return s.Unpriced
+}
+
+// GetModelPriceID returns the value of ModelPriceID.
+func (s *AgentCallInfo) GetModelPriceID() OptUUID {
+	return s.ModelPriceID
+}
+
+// GetStatus returns the value of Status.
+func (s *AgentCallInfo) GetStatus() AgentCallInfoStatus {
+	return s.Status
+}
+
+// GetErrorCode returns the value of ErrorCode.
+func (s *AgentCallInfo) GetErrorCode() OptString {
+	return s.ErrorCode
+}
+
+// GetStartedAt returns the value of StartedAt.
+func (s *AgentCallInfo) GetStartedAt() time.Time {
+	return s.StartedAt
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *AgentCallInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// SetID sets the value of ID.
+func (s *AgentCallInfo) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *AgentCallInfo) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetAgentID sets the value of AgentID.
+func (s *AgentCallInfo) SetAgentID(val uuid.UUID) {
+	s.AgentID = val
+}
+
+// SetUserID sets the value of UserID.
+func (s *AgentCallInfo) SetUserID(val OptUUID) {
+	s.UserID = val
+}
+
+// SetTaskID sets the value of TaskID.
+func (s *AgentCallInfo) SetTaskID(val OptUUID) {
+	s.TaskID = val
+}
+
+// SetSessionID sets the value of SessionID.
+func (s *AgentCallInfo) SetSessionID(val OptUUID) {
+	s.SessionID = val
+}
+
+// SetSource sets the value of Source.
+func (s *AgentCallInfo) SetSource(val AgentCallInfoSource) {
+	s.Source = val
+}
+
+// SetClientCallID sets the value of ClientCallID.
+func (s *AgentCallInfo) SetClientCallID(val OptString) {
+	s.ClientCallID = val
+}
+
+// SetProvider sets the value of Provider.
+func (s *AgentCallInfo) SetProvider(val LedgerProvider) {
+	s.Provider = val
+}
+
+// SetModel sets the value of Model.
+func (s *AgentCallInfo) SetModel(val string) {
+	s.Model = val
+}
+
+// SetPromptTokens sets the value of PromptTokens.
+func (s *AgentCallInfo) SetPromptTokens(val int) {
+	s.PromptTokens = val
+}
+
+// SetCompletionTokens sets the value of CompletionTokens.
+func (s *AgentCallInfo) SetCompletionTokens(val int) {
+	s.CompletionTokens = val
+}
+
+// SetCachedTokens sets the value of CachedTokens.
+func (s *AgentCallInfo) SetCachedTokens(val int) {
+	s.CachedTokens = val
+}
+
+// SetCostMicros sets the value of CostMicros.
+func (s *AgentCallInfo) SetCostMicros(val OptInt64) {
+	s.CostMicros = val
+}
+
+// SetUnpriced sets the value of Unpriced.
+func (s *AgentCallInfo) SetUnpriced(val bool) {
+	s.Unpriced = val
+}
+
+// SetModelPriceID sets the value of ModelPriceID.
+func (s *AgentCallInfo) SetModelPriceID(val OptUUID) {
+	s.ModelPriceID = val
+}
+
+// SetStatus sets the value of Status.
+func (s *AgentCallInfo) SetStatus(val AgentCallInfoStatus) {
+	s.Status = val
+}
+
+// SetErrorCode sets the value of ErrorCode.
+func (s *AgentCallInfo) SetErrorCode(val OptString) {
+	s.ErrorCode = val
+}
+
+// SetStartedAt sets the value of StartedAt.
+func (s *AgentCallInfo) SetStartedAt(val time.Time) {
+	s.StartedAt = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *AgentCallInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+type AgentCallInfoSource string
+
+const (
+	AgentCallInfoSourceGateway  AgentCallInfoSource = "gateway"
+	AgentCallInfoSourceReported AgentCallInfoSource = "reported"
+)
+
+// AllValues returns all AgentCallInfoSource values.
+func (AgentCallInfoSource) AllValues() []AgentCallInfoSource {
+	return []AgentCallInfoSource{
+		AgentCallInfoSourceGateway,
+		AgentCallInfoSourceReported,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s AgentCallInfoSource) MarshalText() ([]byte, error) {
+	switch s {
+	case AgentCallInfoSourceGateway:
+		return []byte(s), nil
+	case AgentCallInfoSourceReported:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *AgentCallInfoSource) UnmarshalText(data []byte) error {
+	switch AgentCallInfoSource(data) {
+	case AgentCallInfoSourceGateway:
+		*s = AgentCallInfoSourceGateway
+		return nil
+	case AgentCallInfoSourceReported:
+		*s = AgentCallInfoSourceReported
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+type AgentCallInfoStatus string
+
+const (
+	AgentCallInfoStatusSuccess AgentCallInfoStatus = "success"
+	AgentCallInfoStatusFailed  AgentCallInfoStatus = "failed"
+	AgentCallInfoStatusDenied  AgentCallInfoStatus = "denied"
+	AgentCallInfoStatusTimeout AgentCallInfoStatus = "timeout"
+)
+
+// AllValues returns all AgentCallInfoStatus values.
+func (AgentCallInfoStatus) AllValues() []AgentCallInfoStatus {
+	return []AgentCallInfoStatus{
+		AgentCallInfoStatusSuccess,
+		AgentCallInfoStatusFailed,
+		AgentCallInfoStatusDenied,
+		AgentCallInfoStatusTimeout,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s AgentCallInfoStatus) MarshalText() ([]byte, error) {
+	switch s {
+	case AgentCallInfoStatusSuccess:
+		return []byte(s), nil
+	case AgentCallInfoStatusFailed:
+		return []byte(s), nil
+	case AgentCallInfoStatusDenied:
+		return []byte(s), nil
+	case AgentCallInfoStatusTimeout:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *AgentCallInfoStatus) UnmarshalText(data []byte) error {
+	switch AgentCallInfoStatus(data) {
+	case AgentCallInfoStatusSuccess:
+		*s = AgentCallInfoStatusSuccess
+		return nil
+	case AgentCallInfoStatusFailed:
+		*s = AgentCallInfoStatusFailed
+		return nil
+	case AgentCallInfoStatusDenied:
+		*s = AgentCallInfoStatusDenied
+		return nil
+	case AgentCallInfoStatusTimeout:
+		*s = AgentCallInfoStatusTimeout
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
 // Ref: #/components/schemas/AgentCapturePolicy
 type AgentCapturePolicy string
 
@@ -487,6 +808,89 @@ func (s *AgentCapturePolicy) UnmarshalText(data []byte) error {
 		return errors.Errorf("invalid value: %q", data)
 	}
 }
+
+// Ref: #/components/schemas/AgentCostReport
+type AgentCostReport struct {
+	GroupBy  string      `json:"group_by"`
+	Interval string      `json:"interval"`
+	From     time.Time   `json:"from"`
+	To       time.Time   `json:"to"`
+	Totals   CostFigures `json:"totals"`
+	Top      []CostGroup `json:"top"`
+	Series   []CostPoint `json:"series"`
+}
+
+// GetGroupBy returns the value of GroupBy.
+func (s *AgentCostReport) GetGroupBy() string {
+	return s.GroupBy
+}
+
+// GetInterval returns the value of Interval.
+func (s *AgentCostReport) GetInterval() string {
+	return s.Interval
+}
+
+// GetFrom returns the value of From.
+func (s *AgentCostReport) GetFrom() time.Time {
+	return s.From
+}
+
+// GetTo returns the value of To.
+func (s *AgentCostReport) GetTo() time.Time {
+	return s.To
+}
+
+// GetTotals returns the value of Totals.
+func (s *AgentCostReport) GetTotals() CostFigures {
+	return s.Totals
+}
+
+// GetTop returns the value of Top.
+func (s *AgentCostReport) GetTop() []CostGroup {
+	return s.Top
+}
+
+// GetSeries returns the value of Series.
+func (s *AgentCostReport) GetSeries() []CostPoint {
+	return s.Series
+}
+
+// SetGroupBy sets the value of GroupBy.
+func (s *AgentCostReport) SetGroupBy(val string) {
+	s.GroupBy = val
+}
+
+// SetInterval sets the value of Interval.
+func (s *AgentCostReport) SetInterval(val string) {
+	s.Interval = val
+}
+
+// SetFrom sets the value of From.
+func (s *AgentCostReport) SetFrom(val time.Time) {
+	s.From = val
+}
+
+// SetTo sets the value of To.
+func (s *AgentCostReport) SetTo(val time.Time) {
+	s.To = val
+}
+
+// SetTotals sets the value of Totals.
+func (s *AgentCostReport) SetTotals(val CostFigures) {
+	s.Totals = val
+}
+
+// SetTop sets the value of Top.
+func (s *AgentCostReport) SetTop(val []CostGroup) {
+	s.Top = val
+}
+
+// SetSeries sets the value of Series.
+func (s *AgentCostReport) SetSeries(val []CostPoint) {
+	s.Series = val
+}
+
+func (*AgentCostReport) getAgentCostsRes() {}
 
 // Ref: #/components/schemas/AgentCreateRequest
 type AgentCreateRequest struct {
@@ -3765,6 +4169,204 @@ func (s *BoardUpdateRequest) SetName(val string) {
 	s.Name = val
 }
 
+// Ref: #/components/schemas/BudgetLine
+type BudgetLine struct {
+	// E.g. "agent:monthly", "organization:daily".
+	Budget          string           `json:"budget"`
+	Period          BudgetLinePeriod `json:"period"`
+	PeriodStart     time.Time        `json:"period_start"`
+	PeriodEnd       time.Time        `json:"period_end"`
+	LimitMicros     int64            `json:"limit_micros"`
+	SpentMicros     int64            `json:"spent_micros"`
+	ReservedMicros  int64            `json:"reserved_micros"`
+	RemainingMicros int64            `json:"remaining_micros"`
+	WarnPercent     int              `json:"warn_percent"`
+}
+
+// GetBudget returns the value of Budget.
+func (s *BudgetLine) GetBudget() string {
+	return s.Budget
+}
+
+// GetPeriod returns the value of Period.
+func (s *BudgetLine) GetPeriod() BudgetLinePeriod {
+	return s.Period
+}
+
+// GetPeriodStart returns the value of PeriodStart.
+func (s *BudgetLine) GetPeriodStart() time.Time {
+	return s.PeriodStart
+}
+
+// GetPeriodEnd returns the value of PeriodEnd.
+func (s *BudgetLine) GetPeriodEnd() time.Time {
+	return s.PeriodEnd
+}
+
+// GetLimitMicros returns the value of LimitMicros.
+func (s *BudgetLine) GetLimitMicros() int64 {
+	return s.LimitMicros
+}
+
+// GetSpentMicros returns the value of SpentMicros.
+func (s *BudgetLine) GetSpentMicros() int64 {
+	return s.SpentMicros
+}
+
+// GetReservedMicros returns the value of ReservedMicros.
+func (s *BudgetLine) GetReservedMicros() int64 {
+	return s.ReservedMicros
+}
+
+// GetRemainingMicros returns the value of RemainingMicros.
+func (s *BudgetLine) GetRemainingMicros() int64 {
+	return s.RemainingMicros
+}
+
+// GetWarnPercent returns the value of WarnPercent.
+func (s *BudgetLine) GetWarnPercent() int {
+	return s.WarnPercent
+}
+
+// SetBudget sets the value of Budget.
+func (s *BudgetLine) SetBudget(val string) {
+	s.Budget = val
+}
+
+// SetPeriod sets the value of Period.
+func (s *BudgetLine) SetPeriod(val BudgetLinePeriod) {
+	s.Period = val
+}
+
+// SetPeriodStart sets the value of PeriodStart.
+func (s *BudgetLine) SetPeriodStart(val time.Time) {
+	s.PeriodStart = val
+}
+
+// SetPeriodEnd sets the value of PeriodEnd.
+func (s *BudgetLine) SetPeriodEnd(val time.Time) {
+	s.PeriodEnd = val
+}
+
+// SetLimitMicros sets the value of LimitMicros.
+func (s *BudgetLine) SetLimitMicros(val int64) {
+	s.LimitMicros = val
+}
+
+// SetSpentMicros sets the value of SpentMicros.
+func (s *BudgetLine) SetSpentMicros(val int64) {
+	s.SpentMicros = val
+}
+
+// SetReservedMicros sets the value of ReservedMicros.
+func (s *BudgetLine) SetReservedMicros(val int64) {
+	s.ReservedMicros = val
+}
+
+// SetRemainingMicros sets the value of RemainingMicros.
+func (s *BudgetLine) SetRemainingMicros(val int64) {
+	s.RemainingMicros = val
+}
+
+// SetWarnPercent sets the value of WarnPercent.
+func (s *BudgetLine) SetWarnPercent(val int) {
+	s.WarnPercent = val
+}
+
+type BudgetLinePeriod string
+
+const (
+	BudgetLinePeriodMonthly BudgetLinePeriod = "monthly"
+	BudgetLinePeriodDaily   BudgetLinePeriod = "daily"
+)
+
+// AllValues returns all BudgetLinePeriod values.
+func (BudgetLinePeriod) AllValues() []BudgetLinePeriod {
+	return []BudgetLinePeriod{
+		BudgetLinePeriodMonthly,
+		BudgetLinePeriodDaily,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s BudgetLinePeriod) MarshalText() ([]byte, error) {
+	switch s {
+	case BudgetLinePeriodMonthly:
+		return []byte(s), nil
+	case BudgetLinePeriodDaily:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *BudgetLinePeriod) UnmarshalText(data []byte) error {
+	switch BudgetLinePeriod(data) {
+	case BudgetLinePeriodMonthly:
+		*s = BudgetLinePeriodMonthly
+		return nil
+	case BudgetLinePeriodDaily:
+		*s = BudgetLinePeriodDaily
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/BudgetStatus
+type BudgetStatus struct {
+	OrganizationID uuid.UUID `json:"organization_id"`
+	AgentID        OptUUID   `json:"agent_id"`
+	TimeZone       string    `json:"time_zone"`
+	// The budgets that are set (a null limit is no budget and not listed).
+	Budgets []BudgetLine `json:"budgets"`
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *BudgetStatus) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetAgentID returns the value of AgentID.
+func (s *BudgetStatus) GetAgentID() OptUUID {
+	return s.AgentID
+}
+
+// GetTimeZone returns the value of TimeZone.
+func (s *BudgetStatus) GetTimeZone() string {
+	return s.TimeZone
+}
+
+// GetBudgets returns the value of Budgets.
+func (s *BudgetStatus) GetBudgets() []BudgetLine {
+	return s.Budgets
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *BudgetStatus) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetAgentID sets the value of AgentID.
+func (s *BudgetStatus) SetAgentID(val OptUUID) {
+	s.AgentID = val
+}
+
+// SetTimeZone sets the value of TimeZone.
+func (s *BudgetStatus) SetTimeZone(val string) {
+	s.TimeZone = val
+}
+
+// SetBudgets sets the value of Budgets.
+func (s *BudgetStatus) SetBudgets(val []BudgetLine) {
+	s.Budgets = val
+}
+
+func (*BudgetStatus) getAgentBudgetRes()        {}
+func (*BudgetStatus) getOrganizationBudgetRes() {}
+func (*BudgetStatus) setOrganizationBudgetRes() {}
+
 // Active seconds per application category.
 // Ref: #/components/schemas/CategorySeconds
 type CategorySeconds struct {
@@ -5521,6 +6123,142 @@ type ConfirmMfaUnprocessableEntity Problem
 
 func (*ConfirmMfaUnprocessableEntity) confirmMfaRes() {}
 
+// Ref: #/components/schemas/CostFigures
+type CostFigures struct {
+	Calls            int64 `json:"calls"`
+	PromptTokens     int64 `json:"prompt_tokens"`
+	CompletionTokens int64 `json:"completion_tokens"`
+	CachedTokens     int64 `json:"cached_tokens"`
+	CostMicros       int64 `json:"cost_micros"`
+	// Calls without a price; cost_micros is a lower bound while this is not zero.
+	UnpricedCalls int64 `json:"unpriced_calls"`
+}
+
+// GetCalls returns the value of Calls.
+func (s *CostFigures) GetCalls() int64 {
+	return s.Calls
+}
+
+// GetPromptTokens returns the value of PromptTokens.
+func (s *CostFigures) GetPromptTokens() int64 {
+	return s.PromptTokens
+}
+
+// GetCompletionTokens returns the value of CompletionTokens.
+func (s *CostFigures) GetCompletionTokens() int64 {
+	return s.CompletionTokens
+}
+
+// GetCachedTokens returns the value of CachedTokens.
+func (s *CostFigures) GetCachedTokens() int64 {
+	return s.CachedTokens
+}
+
+// GetCostMicros returns the value of CostMicros.
+func (s *CostFigures) GetCostMicros() int64 {
+	return s.CostMicros
+}
+
+// GetUnpricedCalls returns the value of UnpricedCalls.
+func (s *CostFigures) GetUnpricedCalls() int64 {
+	return s.UnpricedCalls
+}
+
+// SetCalls sets the value of Calls.
+func (s *CostFigures) SetCalls(val int64) {
+	s.Calls = val
+}
+
+// SetPromptTokens sets the value of PromptTokens.
+func (s *CostFigures) SetPromptTokens(val int64) {
+	s.PromptTokens = val
+}
+
+// SetCompletionTokens sets the value of CompletionTokens.
+func (s *CostFigures) SetCompletionTokens(val int64) {
+	s.CompletionTokens = val
+}
+
+// SetCachedTokens sets the value of CachedTokens.
+func (s *CostFigures) SetCachedTokens(val int64) {
+	s.CachedTokens = val
+}
+
+// SetCostMicros sets the value of CostMicros.
+func (s *CostFigures) SetCostMicros(val int64) {
+	s.CostMicros = val
+}
+
+// SetUnpricedCalls sets the value of UnpricedCalls.
+func (s *CostFigures) SetUnpricedCalls(val int64) {
+	s.UnpricedCalls = val
+}
+
+// Ref: #/components/schemas/CostGroup
+type CostGroup struct {
+	// Id of the group (agent, user, project, task, sprint, organization) or the model name; empty = none.
+	Key    string      `json:"key"`
+	Totals CostFigures `json:"totals"`
+}
+
+// GetKey returns the value of Key.
+func (s *CostGroup) GetKey() string {
+	return s.Key
+}
+
+// GetTotals returns the value of Totals.
+func (s *CostGroup) GetTotals() CostFigures {
+	return s.Totals
+}
+
+// SetKey sets the value of Key.
+func (s *CostGroup) SetKey(val string) {
+	s.Key = val
+}
+
+// SetTotals sets the value of Totals.
+func (s *CostGroup) SetTotals(val CostFigures) {
+	s.Totals = val
+}
+
+// Ref: #/components/schemas/CostPoint
+type CostPoint struct {
+	// First day of the day, week or month.
+	Bucket  time.Time   `json:"bucket"`
+	Key     string      `json:"key"`
+	Figures CostFigures `json:"figures"`
+}
+
+// GetBucket returns the value of Bucket.
+func (s *CostPoint) GetBucket() time.Time {
+	return s.Bucket
+}
+
+// GetKey returns the value of Key.
+func (s *CostPoint) GetKey() string {
+	return s.Key
+}
+
+// GetFigures returns the value of Figures.
+func (s *CostPoint) GetFigures() CostFigures {
+	return s.Figures
+}
+
+// SetBucket sets the value of Bucket.
+func (s *CostPoint) SetBucket(val time.Time) {
+	s.Bucket = val
+}
+
+// SetKey sets the value of Key.
+func (s *CostPoint) SetKey(val string) {
+	s.Key = val
+}
+
+// SetFigures sets the value of Figures.
+func (s *CostPoint) SetFigures(val CostFigures) {
+	s.Figures = val
+}
+
 type CreateAgentBadRequest Problem
 
 func (*CreateAgentBadRequest) createAgentRes() {}
@@ -5701,6 +6439,88 @@ type CreateChannelUnprocessableEntity Problem
 
 func (*CreateChannelUnprocessableEntity) createChannelRes() {}
 
+type CreateChatCompletionBadGateway Problem
+
+func (*CreateChatCompletionBadGateway) createChatCompletionRes() {}
+
+type CreateChatCompletionBadRequest Problem
+
+func (*CreateChatCompletionBadRequest) createChatCompletionRes() {}
+
+type CreateChatCompletionConflict Problem
+
+func (*CreateChatCompletionConflict) createChatCompletionRes() {}
+
+type CreateChatCompletionForbidden Problem
+
+func (*CreateChatCompletionForbidden) createChatCompletionRes() {}
+
+type CreateChatCompletionGatewayTimeout Problem
+
+func (*CreateChatCompletionGatewayTimeout) createChatCompletionRes() {}
+
+type CreateChatCompletionNotFound Problem
+
+func (*CreateChatCompletionNotFound) createChatCompletionRes() {}
+
+type CreateChatCompletionOKTextEventStream struct {
+	Data io.Reader
+}
+
+// Read reads data from the Data reader.
+//
+// Kept to satisfy the io.Reader interface.
+func (s CreateChatCompletionOKTextEventStream) Read(p []byte) (n int, err error) {
+	if s.Data == nil {
+		return 0, io.EOF
+	}
+	return s.Data.Read(p)
+}
+
+// CreateChatCompletionOKTextEventStreamHeaders wraps CreateChatCompletionOKTextEventStream with response headers.
+type CreateChatCompletionOKTextEventStreamHeaders struct {
+	XAgentCallID OptUUID
+	Response     CreateChatCompletionOKTextEventStream
+}
+
+// GetXAgentCallID returns the value of XAgentCallID.
+func (s *CreateChatCompletionOKTextEventStreamHeaders) GetXAgentCallID() OptUUID {
+	return s.XAgentCallID
+}
+
+// GetResponse returns the value of Response.
+func (s *CreateChatCompletionOKTextEventStreamHeaders) GetResponse() CreateChatCompletionOKTextEventStream {
+	return s.Response
+}
+
+// SetXAgentCallID sets the value of XAgentCallID.
+func (s *CreateChatCompletionOKTextEventStreamHeaders) SetXAgentCallID(val OptUUID) {
+	s.XAgentCallID = val
+}
+
+// SetResponse sets the value of Response.
+func (s *CreateChatCompletionOKTextEventStreamHeaders) SetResponse(val CreateChatCompletionOKTextEventStream) {
+	s.Response = val
+}
+
+func (*CreateChatCompletionOKTextEventStreamHeaders) createChatCompletionRes() {}
+
+type CreateChatCompletionRequestEntityTooLarge Problem
+
+func (*CreateChatCompletionRequestEntityTooLarge) createChatCompletionRes() {}
+
+type CreateChatCompletionTooManyRequests Problem
+
+func (*CreateChatCompletionTooManyRequests) createChatCompletionRes() {}
+
+type CreateChatCompletionUnauthorized Problem
+
+func (*CreateChatCompletionUnauthorized) createChatCompletionRes() {}
+
+type CreateChatCompletionUnprocessableEntity Problem
+
+func (*CreateChatCompletionUnprocessableEntity) createChatCompletionRes() {}
+
 type CreateLabelBadRequest Problem
 
 func (*CreateLabelBadRequest) createLabelRes() {}
@@ -5760,6 +6580,34 @@ func (*CreateMilestoneUnauthorized) createMilestoneRes() {}
 type CreateMilestoneUnprocessableEntity Problem
 
 func (*CreateMilestoneUnprocessableEntity) createMilestoneRes() {}
+
+type CreateModelPriceBadRequest Problem
+
+func (*CreateModelPriceBadRequest) createModelPriceRes() {}
+
+type CreateModelPriceConflict Problem
+
+func (*CreateModelPriceConflict) createModelPriceRes() {}
+
+type CreateModelPriceForbidden Problem
+
+func (*CreateModelPriceForbidden) createModelPriceRes() {}
+
+type CreateModelPriceRequestEntityTooLarge Problem
+
+func (*CreateModelPriceRequestEntityTooLarge) createModelPriceRes() {}
+
+type CreateModelPriceTooManyRequests Problem
+
+func (*CreateModelPriceTooManyRequests) createModelPriceRes() {}
+
+type CreateModelPriceUnauthorized Problem
+
+func (*CreateModelPriceUnauthorized) createModelPriceRes() {}
+
+type CreateModelPriceUnprocessableEntity Problem
+
+func (*CreateModelPriceUnprocessableEntity) createModelPriceRes() {}
 
 type CreateNoteBadRequest Problem
 
@@ -6000,6 +6848,22 @@ func (*CreateSprintUnauthorized) createSprintRes() {}
 type CreateSprintUnprocessableEntity Problem
 
 func (*CreateSprintUnprocessableEntity) createSprintRes() {}
+
+type CreateStreamTicketBadRequest Problem
+
+func (*CreateStreamTicketBadRequest) createStreamTicketRes() {}
+
+type CreateStreamTicketForbidden Problem
+
+func (*CreateStreamTicketForbidden) createStreamTicketRes() {}
+
+type CreateStreamTicketTooManyRequests Problem
+
+func (*CreateStreamTicketTooManyRequests) createStreamTicketRes() {}
+
+type CreateStreamTicketUnauthorized Problem
+
+func (*CreateStreamTicketUnauthorized) createStreamTicketRes() {}
 
 type CreateTaskBadRequest Problem
 
@@ -6396,6 +7260,31 @@ func (*DeleteMilestoneUnauthorized) deleteMilestoneRes() {}
 type DeleteMilestoneUnprocessableEntity Problem
 
 func (*DeleteMilestoneUnprocessableEntity) deleteMilestoneRes() {}
+
+type DeleteModelPriceBadRequest Problem
+
+func (*DeleteModelPriceBadRequest) deleteModelPriceRes() {}
+
+type DeleteModelPriceForbidden Problem
+
+func (*DeleteModelPriceForbidden) deleteModelPriceRes() {}
+
+// DeleteModelPriceNoContent is response for DeleteModelPrice operation.
+type DeleteModelPriceNoContent struct{}
+
+func (*DeleteModelPriceNoContent) deleteModelPriceRes() {}
+
+type DeleteModelPriceNotFound Problem
+
+func (*DeleteModelPriceNotFound) deleteModelPriceRes() {}
+
+type DeleteModelPriceTooManyRequests Problem
+
+func (*DeleteModelPriceTooManyRequests) deleteModelPriceRes() {}
+
+type DeleteModelPriceUnauthorized Problem
+
+func (*DeleteModelPriceUnauthorized) deleteModelPriceRes() {}
 
 type DeleteNoteBadRequest Problem
 
@@ -7233,6 +8122,178 @@ type GetAgentBadRequest Problem
 
 func (*GetAgentBadRequest) getAgentRes() {}
 
+type GetAgentBudgetBadRequest Problem
+
+func (*GetAgentBudgetBadRequest) getAgentBudgetRes() {}
+
+type GetAgentBudgetForbidden Problem
+
+func (*GetAgentBudgetForbidden) getAgentBudgetRes() {}
+
+type GetAgentBudgetNotFound Problem
+
+func (*GetAgentBudgetNotFound) getAgentBudgetRes() {}
+
+type GetAgentBudgetTooManyRequests Problem
+
+func (*GetAgentBudgetTooManyRequests) getAgentBudgetRes() {}
+
+type GetAgentBudgetUnauthorized Problem
+
+func (*GetAgentBudgetUnauthorized) getAgentBudgetRes() {}
+
+type GetAgentBudgetUnprocessableEntity Problem
+
+func (*GetAgentBudgetUnprocessableEntity) getAgentBudgetRes() {}
+
+type GetAgentCostsBadRequest Problem
+
+func (*GetAgentCostsBadRequest) getAgentCostsRes() {}
+
+type GetAgentCostsForbidden Problem
+
+func (*GetAgentCostsForbidden) getAgentCostsRes() {}
+
+type GetAgentCostsGroupBy string
+
+const (
+	GetAgentCostsGroupByOrganization GetAgentCostsGroupBy = "organization"
+	GetAgentCostsGroupByAgent        GetAgentCostsGroupBy = "agent"
+	GetAgentCostsGroupByUser         GetAgentCostsGroupBy = "user"
+	GetAgentCostsGroupByModel        GetAgentCostsGroupBy = "model"
+	GetAgentCostsGroupByProject      GetAgentCostsGroupBy = "project"
+	GetAgentCostsGroupByTask         GetAgentCostsGroupBy = "task"
+	GetAgentCostsGroupBySprint       GetAgentCostsGroupBy = "sprint"
+)
+
+// AllValues returns all GetAgentCostsGroupBy values.
+func (GetAgentCostsGroupBy) AllValues() []GetAgentCostsGroupBy {
+	return []GetAgentCostsGroupBy{
+		GetAgentCostsGroupByOrganization,
+		GetAgentCostsGroupByAgent,
+		GetAgentCostsGroupByUser,
+		GetAgentCostsGroupByModel,
+		GetAgentCostsGroupByProject,
+		GetAgentCostsGroupByTask,
+		GetAgentCostsGroupBySprint,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s GetAgentCostsGroupBy) MarshalText() ([]byte, error) {
+	switch s {
+	case GetAgentCostsGroupByOrganization:
+		return []byte(s), nil
+	case GetAgentCostsGroupByAgent:
+		return []byte(s), nil
+	case GetAgentCostsGroupByUser:
+		return []byte(s), nil
+	case GetAgentCostsGroupByModel:
+		return []byte(s), nil
+	case GetAgentCostsGroupByProject:
+		return []byte(s), nil
+	case GetAgentCostsGroupByTask:
+		return []byte(s), nil
+	case GetAgentCostsGroupBySprint:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *GetAgentCostsGroupBy) UnmarshalText(data []byte) error {
+	switch GetAgentCostsGroupBy(data) {
+	case GetAgentCostsGroupByOrganization:
+		*s = GetAgentCostsGroupByOrganization
+		return nil
+	case GetAgentCostsGroupByAgent:
+		*s = GetAgentCostsGroupByAgent
+		return nil
+	case GetAgentCostsGroupByUser:
+		*s = GetAgentCostsGroupByUser
+		return nil
+	case GetAgentCostsGroupByModel:
+		*s = GetAgentCostsGroupByModel
+		return nil
+	case GetAgentCostsGroupByProject:
+		*s = GetAgentCostsGroupByProject
+		return nil
+	case GetAgentCostsGroupByTask:
+		*s = GetAgentCostsGroupByTask
+		return nil
+	case GetAgentCostsGroupBySprint:
+		*s = GetAgentCostsGroupBySprint
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+type GetAgentCostsInterval string
+
+const (
+	GetAgentCostsIntervalDay   GetAgentCostsInterval = "day"
+	GetAgentCostsIntervalWeek  GetAgentCostsInterval = "week"
+	GetAgentCostsIntervalMonth GetAgentCostsInterval = "month"
+)
+
+// AllValues returns all GetAgentCostsInterval values.
+func (GetAgentCostsInterval) AllValues() []GetAgentCostsInterval {
+	return []GetAgentCostsInterval{
+		GetAgentCostsIntervalDay,
+		GetAgentCostsIntervalWeek,
+		GetAgentCostsIntervalMonth,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s GetAgentCostsInterval) MarshalText() ([]byte, error) {
+	switch s {
+	case GetAgentCostsIntervalDay:
+		return []byte(s), nil
+	case GetAgentCostsIntervalWeek:
+		return []byte(s), nil
+	case GetAgentCostsIntervalMonth:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *GetAgentCostsInterval) UnmarshalText(data []byte) error {
+	switch GetAgentCostsInterval(data) {
+	case GetAgentCostsIntervalDay:
+		*s = GetAgentCostsIntervalDay
+		return nil
+	case GetAgentCostsIntervalWeek:
+		*s = GetAgentCostsIntervalWeek
+		return nil
+	case GetAgentCostsIntervalMonth:
+		*s = GetAgentCostsIntervalMonth
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+type GetAgentCostsNotFound Problem
+
+func (*GetAgentCostsNotFound) getAgentCostsRes() {}
+
+type GetAgentCostsTooManyRequests Problem
+
+func (*GetAgentCostsTooManyRequests) getAgentCostsRes() {}
+
+type GetAgentCostsUnauthorized Problem
+
+func (*GetAgentCostsUnauthorized) getAgentCostsRes() {}
+
+type GetAgentCostsUnprocessableEntity Problem
+
+func (*GetAgentCostsUnprocessableEntity) getAgentCostsRes() {}
+
 type GetAgentForbidden Problem
 
 func (*GetAgentForbidden) getAgentRes() {}
@@ -7421,6 +8482,26 @@ type GetMilestoneUnprocessableEntity Problem
 
 func (*GetMilestoneUnprocessableEntity) getMilestoneRes() {}
 
+type GetModelPriceBadRequest Problem
+
+func (*GetModelPriceBadRequest) getModelPriceRes() {}
+
+type GetModelPriceForbidden Problem
+
+func (*GetModelPriceForbidden) getModelPriceRes() {}
+
+type GetModelPriceNotFound Problem
+
+func (*GetModelPriceNotFound) getModelPriceRes() {}
+
+type GetModelPriceTooManyRequests Problem
+
+func (*GetModelPriceTooManyRequests) getModelPriceRes() {}
+
+type GetModelPriceUnauthorized Problem
+
+func (*GetModelPriceUnauthorized) getModelPriceRes() {}
+
 type GetMyProductivityBadRequest Problem
 
 func (*GetMyProductivityBadRequest) getMyProductivityRes() {}
@@ -7492,6 +8573,26 @@ func (*GetNoteVersionUnprocessableEntity) getNoteVersionRes() {}
 type GetOrganizationBadRequest Problem
 
 func (*GetOrganizationBadRequest) getOrganizationRes() {}
+
+type GetOrganizationBudgetBadRequest Problem
+
+func (*GetOrganizationBudgetBadRequest) getOrganizationBudgetRes() {}
+
+type GetOrganizationBudgetForbidden Problem
+
+func (*GetOrganizationBudgetForbidden) getOrganizationBudgetRes() {}
+
+type GetOrganizationBudgetNotFound Problem
+
+func (*GetOrganizationBudgetNotFound) getOrganizationBudgetRes() {}
+
+type GetOrganizationBudgetTooManyRequests Problem
+
+func (*GetOrganizationBudgetTooManyRequests) getOrganizationBudgetRes() {}
+
+type GetOrganizationBudgetUnauthorized Problem
+
+func (*GetOrganizationBudgetUnauthorized) getOrganizationBudgetRes() {}
 
 type GetOrganizationForbidden Problem
 
@@ -8631,6 +9732,530 @@ type JoinChannelUnprocessableEntity Problem
 
 func (*JoinChannelUnprocessableEntity) joinChannelRes() {}
 
+// Ref: #/components/schemas/LLMChatCompletion
+type LLMChatCompletion struct {
+	ID      string                         `json:"id"`
+	Object  LLMChatCompletionObject        `json:"object"`
+	Created int64                          `json:"created"`
+	Model   string                         `json:"model"`
+	Choices []LLMChatCompletionChoicesItem `json:"choices"`
+	Usage   OptLLMUsage                    `json:"usage"`
+}
+
+// GetID returns the value of ID.
+func (s *LLMChatCompletion) GetID() string {
+	return s.ID
+}
+
+// GetObject returns the value of Object.
+func (s *LLMChatCompletion) GetObject() LLMChatCompletionObject {
+	return s.Object
+}
+
+// GetCreated returns the value of Created.
+func (s *LLMChatCompletion) GetCreated() int64 {
+	return s.Created
+}
+
+// GetModel returns the value of Model.
+func (s *LLMChatCompletion) GetModel() string {
+	return s.Model
+}
+
+// GetChoices returns the value of Choices.
+func (s *LLMChatCompletion) GetChoices() []LLMChatCompletionChoicesItem {
+	return s.Choices
+}
+
+// GetUsage returns the value of Usage.
+func (s *LLMChatCompletion) GetUsage() OptLLMUsage {
+	return s.Usage
+}
+
+// SetID sets the value of ID.
+func (s *LLMChatCompletion) SetID(val string) {
+	s.ID = val
+}
+
+// SetObject sets the value of Object.
+func (s *LLMChatCompletion) SetObject(val LLMChatCompletionObject) {
+	s.Object = val
+}
+
+// SetCreated sets the value of Created.
+func (s *LLMChatCompletion) SetCreated(val int64) {
+	s.Created = val
+}
+
+// SetModel sets the value of Model.
+func (s *LLMChatCompletion) SetModel(val string) {
+	s.Model = val
+}
+
+// SetChoices sets the value of Choices.
+func (s *LLMChatCompletion) SetChoices(val []LLMChatCompletionChoicesItem) {
+	s.Choices = val
+}
+
+// SetUsage sets the value of Usage.
+func (s *LLMChatCompletion) SetUsage(val OptLLMUsage) {
+	s.Usage = val
+}
+
+type LLMChatCompletionChoicesItem struct {
+	Index        int        `json:"index"`
+	Message      LLMMessage `json:"message"`
+	FinishReason string     `json:"finish_reason"`
+}
+
+// GetIndex returns the value of Index.
+func (s *LLMChatCompletionChoicesItem) GetIndex() int {
+	return s.Index
+}
+
+// GetMessage returns the value of Message.
+func (s *LLMChatCompletionChoicesItem) GetMessage() LLMMessage {
+	return s.Message
+}
+
+// GetFinishReason returns the value of FinishReason.
+func (s *LLMChatCompletionChoicesItem) GetFinishReason() string {
+	return s.FinishReason
+}
+
+// SetIndex sets the value of Index.
+func (s *LLMChatCompletionChoicesItem) SetIndex(val int) {
+	s.Index = val
+}
+
+// SetMessage sets the value of Message.
+func (s *LLMChatCompletionChoicesItem) SetMessage(val LLMMessage) {
+	s.Message = val
+}
+
+// SetFinishReason sets the value of FinishReason.
+func (s *LLMChatCompletionChoicesItem) SetFinishReason(val string) {
+	s.FinishReason = val
+}
+
+// LLMChatCompletionHeaders wraps LLMChatCompletion with response headers.
+type LLMChatCompletionHeaders struct {
+	XAgentCallID OptUUID
+	Response     LLMChatCompletion
+}
+
+// GetXAgentCallID returns the value of XAgentCallID.
+func (s *LLMChatCompletionHeaders) GetXAgentCallID() OptUUID {
+	return s.XAgentCallID
+}
+
+// GetResponse returns the value of Response.
+func (s *LLMChatCompletionHeaders) GetResponse() LLMChatCompletion {
+	return s.Response
+}
+
+// SetXAgentCallID sets the value of XAgentCallID.
+func (s *LLMChatCompletionHeaders) SetXAgentCallID(val OptUUID) {
+	s.XAgentCallID = val
+}
+
+// SetResponse sets the value of Response.
+func (s *LLMChatCompletionHeaders) SetResponse(val LLMChatCompletion) {
+	s.Response = val
+}
+
+func (*LLMChatCompletionHeaders) createChatCompletionRes() {}
+
+type LLMChatCompletionObject string
+
+const (
+	LLMChatCompletionObjectChatCompletion LLMChatCompletionObject = "chat.completion"
+)
+
+// AllValues returns all LLMChatCompletionObject values.
+func (LLMChatCompletionObject) AllValues() []LLMChatCompletionObject {
+	return []LLMChatCompletionObject{
+		LLMChatCompletionObjectChatCompletion,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s LLMChatCompletionObject) MarshalText() ([]byte, error) {
+	switch s {
+	case LLMChatCompletionObjectChatCompletion:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *LLMChatCompletionObject) UnmarshalText(data []byte) error {
+	switch LLMChatCompletionObject(data) {
+	case LLMChatCompletionObjectChatCompletion:
+		*s = LLMChatCompletionObjectChatCompletion
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// OpenAI chat-completions request. Fields not listed (tools, tool_choice, temperature, top_p, stop,
+// response_format ...) are passed to openai-compatible providers unchanged and mapped for Anthropic
+// where it has an equivalent.
+// Ref: #/components/schemas/LLMChatRequest
+type LLMChatRequest struct {
+	// Optional; must equal the agent's model.
+	Model    OptString    `json:"model"`
+	Messages []LLMMessage `json:"messages"`
+	Stream   OptBool      `json:"stream"`
+	// Completion limit, also what the budget reservation assumes (default the agent's parameters, then
+	// llm.default_max_tokens).
+	MaxTokens           OptInt     `json:"max_tokens"`
+	MaxCompletionTokens OptInt     `json:"max_completion_tokens"`
+	Temperature         OptFloat64 `json:"temperature"`
+	TopP                OptFloat64 `json:"top_p"`
+	AdditionalProps     LLMChatRequestAdditional
+}
+
+// GetModel returns the value of Model.
+func (s *LLMChatRequest) GetModel() OptString {
+	return s.Model
+}
+
+// GetMessages returns the value of Messages.
+func (s *LLMChatRequest) GetMessages() []LLMMessage {
+	return s.Messages
+}
+
+// GetStream returns the value of Stream.
+func (s *LLMChatRequest) GetStream() OptBool {
+	return s.Stream
+}
+
+// GetMaxTokens returns the value of MaxTokens.
+func (s *LLMChatRequest) GetMaxTokens() OptInt {
+	return s.MaxTokens
+}
+
+// GetMaxCompletionTokens returns the value of MaxCompletionTokens.
+func (s *LLMChatRequest) GetMaxCompletionTokens() OptInt {
+	return s.MaxCompletionTokens
+}
+
+// GetTemperature returns the value of Temperature.
+func (s *LLMChatRequest) GetTemperature() OptFloat64 {
+	return s.Temperature
+}
+
+// GetTopP returns the value of TopP.
+func (s *LLMChatRequest) GetTopP() OptFloat64 {
+	return s.TopP
+}
+
+// GetAdditionalProps returns the value of AdditionalProps.
+func (s *LLMChatRequest) GetAdditionalProps() LLMChatRequestAdditional {
+	return s.AdditionalProps
+}
+
+// SetModel sets the value of Model.
+func (s *LLMChatRequest) SetModel(val OptString) {
+	s.Model = val
+}
+
+// SetMessages sets the value of Messages.
+func (s *LLMChatRequest) SetMessages(val []LLMMessage) {
+	s.Messages = val
+}
+
+// SetStream sets the value of Stream.
+func (s *LLMChatRequest) SetStream(val OptBool) {
+	s.Stream = val
+}
+
+// SetMaxTokens sets the value of MaxTokens.
+func (s *LLMChatRequest) SetMaxTokens(val OptInt) {
+	s.MaxTokens = val
+}
+
+// SetMaxCompletionTokens sets the value of MaxCompletionTokens.
+func (s *LLMChatRequest) SetMaxCompletionTokens(val OptInt) {
+	s.MaxCompletionTokens = val
+}
+
+// SetTemperature sets the value of Temperature.
+func (s *LLMChatRequest) SetTemperature(val OptFloat64) {
+	s.Temperature = val
+}
+
+// SetTopP sets the value of TopP.
+func (s *LLMChatRequest) SetTopP(val OptFloat64) {
+	s.TopP = val
+}
+
+// SetAdditionalProps sets the value of AdditionalProps.
+func (s *LLMChatRequest) SetAdditionalProps(val LLMChatRequestAdditional) {
+	s.AdditionalProps = val
+}
+
+type LLMChatRequestAdditional map[string]jx.Raw
+
+func (s *LLMChatRequestAdditional) init() LLMChatRequestAdditional {
+	m := *s
+	if m == nil {
+		m = map[string]jx.Raw{}
+		*s = m
+	}
+	return m
+}
+
+// Ref: #/components/schemas/LLMMessage
+type LLMMessage struct {
+	Role LLMMessageRole `json:"role"`
+	// A string, or an array of content parts (`{"type":"text","text":...}`).
+	Content    jx.Raw        `json:"content"`
+	Name       OptString     `json:"name"`
+	ToolCalls  []LLMToolCall `json:"tool_calls"`
+	ToolCallID OptString     `json:"tool_call_id"`
+}
+
+// GetRole returns the value of Role.
+func (s *LLMMessage) GetRole() LLMMessageRole {
+	return s.Role
+}
+
+// GetContent returns the value of Content.
+func (s *LLMMessage) GetContent() jx.Raw {
+	return s.Content
+}
+
+// GetName returns the value of Name.
+func (s *LLMMessage) GetName() OptString {
+	return s.Name
+}
+
+// GetToolCalls returns the value of ToolCalls.
+func (s *LLMMessage) GetToolCalls() []LLMToolCall {
+	return s.ToolCalls
+}
+
+// GetToolCallID returns the value of ToolCallID.
+func (s *LLMMessage) GetToolCallID() OptString {
+	return s.ToolCallID
+}
+
+// SetRole sets the value of Role.
+func (s *LLMMessage) SetRole(val LLMMessageRole) {
+	s.Role = val
+}
+
+// SetContent sets the value of Content.
+func (s *LLMMessage) SetContent(val jx.Raw) {
+	s.Content = val
+}
+
+// SetName sets the value of Name.
+func (s *LLMMessage) SetName(val OptString) {
+	s.Name = val
+}
+
+// SetToolCalls sets the value of ToolCalls.
+func (s *LLMMessage) SetToolCalls(val []LLMToolCall) {
+	s.ToolCalls = val
+}
+
+// SetToolCallID sets the value of ToolCallID.
+func (s *LLMMessage) SetToolCallID(val OptString) {
+	s.ToolCallID = val
+}
+
+type LLMMessageRole string
+
+const (
+	LLMMessageRoleSystem    LLMMessageRole = "system"
+	LLMMessageRoleDeveloper LLMMessageRole = "developer"
+	LLMMessageRoleUser      LLMMessageRole = "user"
+	LLMMessageRoleAssistant LLMMessageRole = "assistant"
+	LLMMessageRoleTool      LLMMessageRole = "tool"
+)
+
+// AllValues returns all LLMMessageRole values.
+func (LLMMessageRole) AllValues() []LLMMessageRole {
+	return []LLMMessageRole{
+		LLMMessageRoleSystem,
+		LLMMessageRoleDeveloper,
+		LLMMessageRoleUser,
+		LLMMessageRoleAssistant,
+		LLMMessageRoleTool,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s LLMMessageRole) MarshalText() ([]byte, error) {
+	switch s {
+	case LLMMessageRoleSystem:
+		return []byte(s), nil
+	case LLMMessageRoleDeveloper:
+		return []byte(s), nil
+	case LLMMessageRoleUser:
+		return []byte(s), nil
+	case LLMMessageRoleAssistant:
+		return []byte(s), nil
+	case LLMMessageRoleTool:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *LLMMessageRole) UnmarshalText(data []byte) error {
+	switch LLMMessageRole(data) {
+	case LLMMessageRoleSystem:
+		*s = LLMMessageRoleSystem
+		return nil
+	case LLMMessageRoleDeveloper:
+		*s = LLMMessageRoleDeveloper
+		return nil
+	case LLMMessageRoleUser:
+		*s = LLMMessageRoleUser
+		return nil
+	case LLMMessageRoleAssistant:
+		*s = LLMMessageRoleAssistant
+		return nil
+	case LLMMessageRoleTool:
+		*s = LLMMessageRoleTool
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/LLMToolCall
+type LLMToolCall struct {
+	ID       OptString           `json:"id"`
+	Type     OptString           `json:"type"`
+	Function LLMToolCallFunction `json:"function"`
+}
+
+// GetID returns the value of ID.
+func (s *LLMToolCall) GetID() OptString {
+	return s.ID
+}
+
+// GetType returns the value of Type.
+func (s *LLMToolCall) GetType() OptString {
+	return s.Type
+}
+
+// GetFunction returns the value of Function.
+func (s *LLMToolCall) GetFunction() LLMToolCallFunction {
+	return s.Function
+}
+
+// SetID sets the value of ID.
+func (s *LLMToolCall) SetID(val OptString) {
+	s.ID = val
+}
+
+// SetType sets the value of Type.
+func (s *LLMToolCall) SetType(val OptString) {
+	s.Type = val
+}
+
+// SetFunction sets the value of Function.
+func (s *LLMToolCall) SetFunction(val LLMToolCallFunction) {
+	s.Function = val
+}
+
+type LLMToolCallFunction struct {
+	Name OptString `json:"name"`
+	// JSON-encoded arguments.
+	Arguments string `json:"arguments"`
+}
+
+// GetName returns the value of Name.
+func (s *LLMToolCallFunction) GetName() OptString {
+	return s.Name
+}
+
+// GetArguments returns the value of Arguments.
+func (s *LLMToolCallFunction) GetArguments() string {
+	return s.Arguments
+}
+
+// SetName sets the value of Name.
+func (s *LLMToolCallFunction) SetName(val OptString) {
+	s.Name = val
+}
+
+// SetArguments sets the value of Arguments.
+func (s *LLMToolCallFunction) SetArguments(val string) {
+	s.Arguments = val
+}
+
+// Ref: #/components/schemas/LLMUsage
+type LLMUsage struct {
+	PromptTokens        int                            `json:"prompt_tokens"`
+	CompletionTokens    int                            `json:"completion_tokens"`
+	TotalTokens         int                            `json:"total_tokens"`
+	PromptTokensDetails OptLLMUsagePromptTokensDetails `json:"prompt_tokens_details"`
+}
+
+// GetPromptTokens returns the value of PromptTokens.
+func (s *LLMUsage) GetPromptTokens() int {
+	return s.PromptTokens
+}
+
+// GetCompletionTokens returns the value of CompletionTokens.
+func (s *LLMUsage) GetCompletionTokens() int {
+	return s.CompletionTokens
+}
+
+// GetTotalTokens returns the value of TotalTokens.
+func (s *LLMUsage) GetTotalTokens() int {
+	return s.TotalTokens
+}
+
+// GetPromptTokensDetails returns the value of PromptTokensDetails.
+func (s *LLMUsage) GetPromptTokensDetails() OptLLMUsagePromptTokensDetails {
+	return s.PromptTokensDetails
+}
+
+// SetPromptTokens sets the value of PromptTokens.
+func (s *LLMUsage) SetPromptTokens(val int) {
+	s.PromptTokens = val
+}
+
+// SetCompletionTokens sets the value of CompletionTokens.
+func (s *LLMUsage) SetCompletionTokens(val int) {
+	s.CompletionTokens = val
+}
+
+// SetTotalTokens sets the value of TotalTokens.
+func (s *LLMUsage) SetTotalTokens(val int) {
+	s.TotalTokens = val
+}
+
+// SetPromptTokensDetails sets the value of PromptTokensDetails.
+func (s *LLMUsage) SetPromptTokensDetails(val OptLLMUsagePromptTokensDetails) {
+	s.PromptTokensDetails = val
+}
+
+type LLMUsagePromptTokensDetails struct {
+	CachedTokens OptInt `json:"cached_tokens"`
+}
+
+// GetCachedTokens returns the value of CachedTokens.
+func (s *LLMUsagePromptTokensDetails) GetCachedTokens() OptInt {
+	return s.CachedTokens
+}
+
+// SetCachedTokens sets the value of CachedTokens.
+func (s *LLMUsagePromptTokensDetails) SetCachedTokens(val OptInt) {
+	s.CachedTokens = val
+}
+
 // Label resource.
 // Ref: #/components/schemas/Label
 type Label struct {
@@ -8809,6 +10434,48 @@ func (s *LabelUpdateRequest) SetName(val OptString) {
 // SetColor sets the value of Color.
 func (s *LabelUpdateRequest) SetColor(val OptString) {
 	s.Color = val
+}
+
+// Ref: #/components/schemas/LedgerProvider
+type LedgerProvider string
+
+const (
+	LedgerProviderOpenaiCompatible LedgerProvider = "openai_compatible"
+	LedgerProviderAnthropic        LedgerProvider = "anthropic"
+)
+
+// AllValues returns all LedgerProvider values.
+func (LedgerProvider) AllValues() []LedgerProvider {
+	return []LedgerProvider{
+		LedgerProviderOpenaiCompatible,
+		LedgerProviderAnthropic,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s LedgerProvider) MarshalText() ([]byte, error) {
+	switch s {
+	case LedgerProviderOpenaiCompatible:
+		return []byte(s), nil
+	case LedgerProviderAnthropic:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *LedgerProvider) UnmarshalText(data []byte) error {
+	switch LedgerProvider(data) {
+	case LedgerProviderOpenaiCompatible:
+		*s = LedgerProviderOpenaiCompatible
+		return nil
+	case LedgerProviderAnthropic:
+		*s = LedgerProviderAnthropic
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
 }
 
 type ListAgentKeysBadRequest Problem
@@ -9225,6 +10892,26 @@ func (*ListMilestonesUnauthorized) listMilestonesRes() {}
 type ListMilestonesUnprocessableEntity Problem
 
 func (*ListMilestonesUnprocessableEntity) listMilestonesRes() {}
+
+type ListModelPricesBadRequest Problem
+
+func (*ListModelPricesBadRequest) listModelPricesRes() {}
+
+type ListModelPricesForbidden Problem
+
+func (*ListModelPricesForbidden) listModelPricesRes() {}
+
+type ListModelPricesTooManyRequests Problem
+
+func (*ListModelPricesTooManyRequests) listModelPricesRes() {}
+
+type ListModelPricesUnauthorized Problem
+
+func (*ListModelPricesUnauthorized) listModelPricesRes() {}
+
+type ListModelPricesUnprocessableEntity Problem
+
+func (*ListModelPricesUnprocessableEntity) listModelPricesRes() {}
 
 type ListMyAppUsageBadRequest Problem
 
@@ -10948,6 +12635,247 @@ func (s *MilestoneUpdateRequestStatus) UnmarshalText(data []byte) error {
 	}
 }
 
+// Ref: #/components/schemas/ModelPriceInfo
+type ModelPriceInfo struct {
+	ID                       uuid.UUID      `json:"id"`
+	Provider                 LedgerProvider `json:"provider"`
+	Model                    string         `json:"model"`
+	InputMicrosPerMtok       int64          `json:"input_micros_per_mtok"`
+	OutputMicrosPerMtok      int64          `json:"output_micros_per_mtok"`
+	CachedInputMicrosPerMtok OptInt64       `json:"cached_input_micros_per_mtok"`
+	Currency                 string         `json:"currency"`
+	EffectiveFrom            time.Time      `json:"effective_from"`
+	EffectiveTo              OptDateTime    `json:"effective_to"`
+	CreatedAt                time.Time      `json:"created_at"`
+}
+
+// GetID returns the value of ID.
+func (s *ModelPriceInfo) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetProvider returns the value of Provider.
+func (s *ModelPriceInfo) GetProvider() LedgerProvider {
+	return s.Provider
+}
+
+// GetModel returns the value of Model.
+func (s *ModelPriceInfo) GetModel() string {
+	return s.Model
+}
+
+// GetInputMicrosPerMtok returns the value of InputMicrosPerMtok.
+func (s *ModelPriceInfo) GetInputMicrosPerMtok() int64 {
+	return s.InputMicrosPerMtok
+}
+
+// GetOutputMicrosPerMtok returns the value of OutputMicrosPerMtok.
+func (s *ModelPriceInfo) GetOutputMicrosPerMtok() int64 {
+	return s.OutputMicrosPerMtok
+}
+
+// GetCachedInputMicrosPerMtok returns the value of CachedInputMicrosPerMtok.
+func (s *ModelPriceInfo) GetCachedInputMicrosPerMtok() OptInt64 {
+	return s.CachedInputMicrosPerMtok
+}
+
+// GetCurrency returns the value of Currency.
+func (s *ModelPriceInfo) GetCurrency() string {
+	return s.Currency
+}
+
+// GetEffectiveFrom returns the value of EffectiveFrom.
+func (s *ModelPriceInfo) GetEffectiveFrom() time.Time {
+	return s.EffectiveFrom
+}
+
+// GetEffectiveTo returns the value of EffectiveTo.
+func (s *ModelPriceInfo) GetEffectiveTo() OptDateTime {
+	return s.EffectiveTo
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *ModelPriceInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// SetID sets the value of ID.
+func (s *ModelPriceInfo) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetProvider sets the value of Provider.
+func (s *ModelPriceInfo) SetProvider(val LedgerProvider) {
+	s.Provider = val
+}
+
+// SetModel sets the value of Model.
+func (s *ModelPriceInfo) SetModel(val string) {
+	s.Model = val
+}
+
+// SetInputMicrosPerMtok sets the value of InputMicrosPerMtok.
+func (s *ModelPriceInfo) SetInputMicrosPerMtok(val int64) {
+	s.InputMicrosPerMtok = val
+}
+
+// SetOutputMicrosPerMtok sets the value of OutputMicrosPerMtok.
+func (s *ModelPriceInfo) SetOutputMicrosPerMtok(val int64) {
+	s.OutputMicrosPerMtok = val
+}
+
+// SetCachedInputMicrosPerMtok sets the value of CachedInputMicrosPerMtok.
+func (s *ModelPriceInfo) SetCachedInputMicrosPerMtok(val OptInt64) {
+	s.CachedInputMicrosPerMtok = val
+}
+
+// SetCurrency sets the value of Currency.
+func (s *ModelPriceInfo) SetCurrency(val string) {
+	s.Currency = val
+}
+
+// SetEffectiveFrom sets the value of EffectiveFrom.
+func (s *ModelPriceInfo) SetEffectiveFrom(val time.Time) {
+	s.EffectiveFrom = val
+}
+
+// SetEffectiveTo sets the value of EffectiveTo.
+func (s *ModelPriceInfo) SetEffectiveTo(val OptDateTime) {
+	s.EffectiveTo = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *ModelPriceInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+func (*ModelPriceInfo) createModelPriceRes()  {}
+func (*ModelPriceInfo) getModelPriceRes()     {}
+func (*ModelPriceInfo) replaceModelPriceRes() {}
+
+// Ref: #/components/schemas/ModelPriceInput
+type ModelPriceInput struct {
+	Provider            LedgerProvider `json:"provider"`
+	Model               string         `json:"model"`
+	InputMicrosPerMtok  int64          `json:"input_micros_per_mtok"`
+	OutputMicrosPerMtok int64          `json:"output_micros_per_mtok"`
+	// Null = the input price.
+	CachedInputMicrosPerMtok OptInt64  `json:"cached_input_micros_per_mtok"`
+	Currency                 OptString `json:"currency"`
+	EffectiveFrom            time.Time `json:"effective_from"`
+	// Exclusive end; absent = still in force.
+	EffectiveTo OptDateTime `json:"effective_to"`
+}
+
+// GetProvider returns the value of Provider.
+func (s *ModelPriceInput) GetProvider() LedgerProvider {
+	return s.Provider
+}
+
+// GetModel returns the value of Model.
+func (s *ModelPriceInput) GetModel() string {
+	return s.Model
+}
+
+// GetInputMicrosPerMtok returns the value of InputMicrosPerMtok.
+func (s *ModelPriceInput) GetInputMicrosPerMtok() int64 {
+	return s.InputMicrosPerMtok
+}
+
+// GetOutputMicrosPerMtok returns the value of OutputMicrosPerMtok.
+func (s *ModelPriceInput) GetOutputMicrosPerMtok() int64 {
+	return s.OutputMicrosPerMtok
+}
+
+// GetCachedInputMicrosPerMtok returns the value of CachedInputMicrosPerMtok.
+func (s *ModelPriceInput) GetCachedInputMicrosPerMtok() OptInt64 {
+	return s.CachedInputMicrosPerMtok
+}
+
+// GetCurrency returns the value of Currency.
+func (s *ModelPriceInput) GetCurrency() OptString {
+	return s.Currency
+}
+
+// GetEffectiveFrom returns the value of EffectiveFrom.
+func (s *ModelPriceInput) GetEffectiveFrom() time.Time {
+	return s.EffectiveFrom
+}
+
+// GetEffectiveTo returns the value of EffectiveTo.
+func (s *ModelPriceInput) GetEffectiveTo() OptDateTime {
+	return s.EffectiveTo
+}
+
+// SetProvider sets the value of Provider.
+func (s *ModelPriceInput) SetProvider(val LedgerProvider) {
+	s.Provider = val
+}
+
+// SetModel sets the value of Model.
+func (s *ModelPriceInput) SetModel(val string) {
+	s.Model = val
+}
+
+// SetInputMicrosPerMtok sets the value of InputMicrosPerMtok.
+func (s *ModelPriceInput) SetInputMicrosPerMtok(val int64) {
+	s.InputMicrosPerMtok = val
+}
+
+// SetOutputMicrosPerMtok sets the value of OutputMicrosPerMtok.
+func (s *ModelPriceInput) SetOutputMicrosPerMtok(val int64) {
+	s.OutputMicrosPerMtok = val
+}
+
+// SetCachedInputMicrosPerMtok sets the value of CachedInputMicrosPerMtok.
+func (s *ModelPriceInput) SetCachedInputMicrosPerMtok(val OptInt64) {
+	s.CachedInputMicrosPerMtok = val
+}
+
+// SetCurrency sets the value of Currency.
+func (s *ModelPriceInput) SetCurrency(val OptString) {
+	s.Currency = val
+}
+
+// SetEffectiveFrom sets the value of EffectiveFrom.
+func (s *ModelPriceInput) SetEffectiveFrom(val time.Time) {
+	s.EffectiveFrom = val
+}
+
+// SetEffectiveTo sets the value of EffectiveTo.
+func (s *ModelPriceInput) SetEffectiveTo(val OptDateTime) {
+	s.EffectiveTo = val
+}
+
+// Ref: #/components/schemas/ModelPricePage
+type ModelPricePage struct {
+	Items []ModelPriceInfo `json:"items"`
+	// Cursor of the next page; null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *ModelPricePage) GetItems() []ModelPriceInfo {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *ModelPricePage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *ModelPricePage) SetItems(val []ModelPriceInfo) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *ModelPricePage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*ModelPricePage) listModelPricesRes() {}
+
 type MoveTaskBadRequest Problem
 
 func (*MoveTaskBadRequest) moveTaskRes() {}
@@ -12658,6 +14586,42 @@ type OpenProjectChannelUnprocessableEntity Problem
 
 func (*OpenProjectChannelUnprocessableEntity) openProjectChannelRes() {}
 
+type OpenStreamBadRequest Problem
+
+func (*OpenStreamBadRequest) openStreamRes() {}
+
+type OpenStreamForbidden Problem
+
+func (*OpenStreamForbidden) openStreamRes() {}
+
+type OpenStreamOK struct {
+	Data io.Reader
+}
+
+// Read reads data from the Data reader.
+//
+// Kept to satisfy the io.Reader interface.
+func (s OpenStreamOK) Read(p []byte) (n int, err error) {
+	if s.Data == nil {
+		return 0, io.EOF
+	}
+	return s.Data.Read(p)
+}
+
+func (*OpenStreamOK) openStreamRes() {}
+
+type OpenStreamTooManyRequests Problem
+
+func (*OpenStreamTooManyRequests) openStreamRes() {}
+
+type OpenStreamUnauthorized Problem
+
+func (*OpenStreamUnauthorized) openStreamRes() {}
+
+type OpenStreamUnprocessableEntity Problem
+
+func (*OpenStreamUnprocessableEntity) openStreamRes() {}
+
 // NewOptActivityEntryNewValues returns new OptActivityEntryNewValues with value set to v.
 func NewOptActivityEntryNewValues(v ActivityEntryNewValues) OptActivityEntryNewValues {
 	return OptActivityEntryNewValues{
@@ -13578,6 +15542,98 @@ func (o OptFloat64) Or(d float64) float64 {
 	return d
 }
 
+// NewOptGetAgentCostsGroupBy returns new OptGetAgentCostsGroupBy with value set to v.
+func NewOptGetAgentCostsGroupBy(v GetAgentCostsGroupBy) OptGetAgentCostsGroupBy {
+	return OptGetAgentCostsGroupBy{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptGetAgentCostsGroupBy is optional GetAgentCostsGroupBy.
+type OptGetAgentCostsGroupBy struct {
+	Value GetAgentCostsGroupBy
+	Set   bool
+}
+
+// IsSet returns true if OptGetAgentCostsGroupBy was set.
+func (o OptGetAgentCostsGroupBy) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptGetAgentCostsGroupBy) Reset() {
+	var v GetAgentCostsGroupBy
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptGetAgentCostsGroupBy) SetTo(v GetAgentCostsGroupBy) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptGetAgentCostsGroupBy) Get() (v GetAgentCostsGroupBy, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptGetAgentCostsGroupBy) Or(d GetAgentCostsGroupBy) GetAgentCostsGroupBy {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptGetAgentCostsInterval returns new OptGetAgentCostsInterval with value set to v.
+func NewOptGetAgentCostsInterval(v GetAgentCostsInterval) OptGetAgentCostsInterval {
+	return OptGetAgentCostsInterval{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptGetAgentCostsInterval is optional GetAgentCostsInterval.
+type OptGetAgentCostsInterval struct {
+	Value GetAgentCostsInterval
+	Set   bool
+}
+
+// IsSet returns true if OptGetAgentCostsInterval was set.
+func (o OptGetAgentCostsInterval) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptGetAgentCostsInterval) Reset() {
+	var v GetAgentCostsInterval
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptGetAgentCostsInterval) SetTo(v GetAgentCostsInterval) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptGetAgentCostsInterval) Get() (v GetAgentCostsInterval, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptGetAgentCostsInterval) Or(d GetAgentCostsInterval) GetAgentCostsInterval {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptHealthStatusChecks returns new OptHealthStatusChecks with value set to v.
 func NewOptHealthStatusChecks(v HealthStatusChecks) OptHealthStatusChecks {
 	return OptHealthStatusChecks{
@@ -13894,6 +15950,144 @@ func (o OptJobState) Get() (v JobState, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptJobState) Or(d JobState) JobState {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptLLMUsage returns new OptLLMUsage with value set to v.
+func NewOptLLMUsage(v LLMUsage) OptLLMUsage {
+	return OptLLMUsage{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptLLMUsage is optional LLMUsage.
+type OptLLMUsage struct {
+	Value LLMUsage
+	Set   bool
+}
+
+// IsSet returns true if OptLLMUsage was set.
+func (o OptLLMUsage) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptLLMUsage) Reset() {
+	var v LLMUsage
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptLLMUsage) SetTo(v LLMUsage) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptLLMUsage) Get() (v LLMUsage, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptLLMUsage) Or(d LLMUsage) LLMUsage {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptLLMUsagePromptTokensDetails returns new OptLLMUsagePromptTokensDetails with value set to v.
+func NewOptLLMUsagePromptTokensDetails(v LLMUsagePromptTokensDetails) OptLLMUsagePromptTokensDetails {
+	return OptLLMUsagePromptTokensDetails{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptLLMUsagePromptTokensDetails is optional LLMUsagePromptTokensDetails.
+type OptLLMUsagePromptTokensDetails struct {
+	Value LLMUsagePromptTokensDetails
+	Set   bool
+}
+
+// IsSet returns true if OptLLMUsagePromptTokensDetails was set.
+func (o OptLLMUsagePromptTokensDetails) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptLLMUsagePromptTokensDetails) Reset() {
+	var v LLMUsagePromptTokensDetails
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptLLMUsagePromptTokensDetails) SetTo(v LLMUsagePromptTokensDetails) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptLLMUsagePromptTokensDetails) Get() (v LLMUsagePromptTokensDetails, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptLLMUsagePromptTokensDetails) Or(d LLMUsagePromptTokensDetails) LLMUsagePromptTokensDetails {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptLedgerProvider returns new OptLedgerProvider with value set to v.
+func NewOptLedgerProvider(v LedgerProvider) OptLedgerProvider {
+	return OptLedgerProvider{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptLedgerProvider is optional LedgerProvider.
+type OptLedgerProvider struct {
+	Value LedgerProvider
+	Set   bool
+}
+
+// IsSet returns true if OptLedgerProvider was set.
+func (o OptLedgerProvider) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptLedgerProvider) Reset() {
+	var v LedgerProvider
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptLedgerProvider) SetTo(v LedgerProvider) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptLedgerProvider) Get() (v LedgerProvider, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptLedgerProvider) Or(d LedgerProvider) LedgerProvider {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -15218,6 +17412,9 @@ type Organization struct {
 	TimeZone               string           `json:"time_zone"`
 	AuditRetentionDays     int              `json:"audit_retention_days"`
 	ManagerTrackingEnabled bool             `json:"manager_tracking_enabled"`
+	MonthlyBudgetMicros    OptNilInt64      `json:"monthly_budget_micros"`
+	DailyBudgetMicros      OptNilInt64      `json:"daily_budget_micros"`
+	BudgetWarnPercent      int              `json:"budget_warn_percent"`
 }
 
 // GetID returns the value of ID.
@@ -15275,6 +17472,21 @@ func (s *Organization) GetManagerTrackingEnabled() bool {
 	return s.ManagerTrackingEnabled
 }
 
+// GetMonthlyBudgetMicros returns the value of MonthlyBudgetMicros.
+func (s *Organization) GetMonthlyBudgetMicros() OptNilInt64 {
+	return s.MonthlyBudgetMicros
+}
+
+// GetDailyBudgetMicros returns the value of DailyBudgetMicros.
+func (s *Organization) GetDailyBudgetMicros() OptNilInt64 {
+	return s.DailyBudgetMicros
+}
+
+// GetBudgetWarnPercent returns the value of BudgetWarnPercent.
+func (s *Organization) GetBudgetWarnPercent() int {
+	return s.BudgetWarnPercent
+}
+
 // SetID sets the value of ID.
 func (s *Organization) SetID(val uuid.UUID) {
 	s.ID = val
@@ -15330,9 +17542,61 @@ func (s *Organization) SetManagerTrackingEnabled(val bool) {
 	s.ManagerTrackingEnabled = val
 }
 
+// SetMonthlyBudgetMicros sets the value of MonthlyBudgetMicros.
+func (s *Organization) SetMonthlyBudgetMicros(val OptNilInt64) {
+	s.MonthlyBudgetMicros = val
+}
+
+// SetDailyBudgetMicros sets the value of DailyBudgetMicros.
+func (s *Organization) SetDailyBudgetMicros(val OptNilInt64) {
+	s.DailyBudgetMicros = val
+}
+
+// SetBudgetWarnPercent sets the value of BudgetWarnPercent.
+func (s *Organization) SetBudgetWarnPercent(val int) {
+	s.BudgetWarnPercent = val
+}
+
 func (*Organization) createOrganizationRes() {}
 func (*Organization) getOrganizationRes()    {}
 func (*Organization) updateOrganizationRes() {}
+
+// Ref: #/components/schemas/OrganizationBudgetInput
+type OrganizationBudgetInput struct {
+	MonthlyBudgetMicros OptNilInt64 `json:"monthly_budget_micros"`
+	DailyBudgetMicros   OptNilInt64 `json:"daily_budget_micros"`
+	BudgetWarnPercent   int         `json:"budget_warn_percent"`
+}
+
+// GetMonthlyBudgetMicros returns the value of MonthlyBudgetMicros.
+func (s *OrganizationBudgetInput) GetMonthlyBudgetMicros() OptNilInt64 {
+	return s.MonthlyBudgetMicros
+}
+
+// GetDailyBudgetMicros returns the value of DailyBudgetMicros.
+func (s *OrganizationBudgetInput) GetDailyBudgetMicros() OptNilInt64 {
+	return s.DailyBudgetMicros
+}
+
+// GetBudgetWarnPercent returns the value of BudgetWarnPercent.
+func (s *OrganizationBudgetInput) GetBudgetWarnPercent() int {
+	return s.BudgetWarnPercent
+}
+
+// SetMonthlyBudgetMicros sets the value of MonthlyBudgetMicros.
+func (s *OrganizationBudgetInput) SetMonthlyBudgetMicros(val OptNilInt64) {
+	s.MonthlyBudgetMicros = val
+}
+
+// SetDailyBudgetMicros sets the value of DailyBudgetMicros.
+func (s *OrganizationBudgetInput) SetDailyBudgetMicros(val OptNilInt64) {
+	s.DailyBudgetMicros = val
+}
+
+// SetBudgetWarnPercent sets the value of BudgetWarnPercent.
+func (s *OrganizationBudgetInput) SetBudgetWarnPercent(val int) {
+	s.BudgetWarnPercent = val
+}
 
 // Ref: #/components/schemas/OrganizationCreateRequest
 type OrganizationCreateRequest struct {
@@ -17537,6 +19801,411 @@ type ReorderBoardColumnsUnprocessableEntity Problem
 
 func (*ReorderBoardColumnsUnprocessableEntity) reorderBoardColumnsRes() {}
 
+type ReplaceModelPriceBadRequest Problem
+
+func (*ReplaceModelPriceBadRequest) replaceModelPriceRes() {}
+
+type ReplaceModelPriceConflict Problem
+
+func (*ReplaceModelPriceConflict) replaceModelPriceRes() {}
+
+type ReplaceModelPriceForbidden Problem
+
+func (*ReplaceModelPriceForbidden) replaceModelPriceRes() {}
+
+type ReplaceModelPriceNotFound Problem
+
+func (*ReplaceModelPriceNotFound) replaceModelPriceRes() {}
+
+type ReplaceModelPriceRequestEntityTooLarge Problem
+
+func (*ReplaceModelPriceRequestEntityTooLarge) replaceModelPriceRes() {}
+
+type ReplaceModelPriceTooManyRequests Problem
+
+func (*ReplaceModelPriceTooManyRequests) replaceModelPriceRes() {}
+
+type ReplaceModelPriceUnauthorized Problem
+
+func (*ReplaceModelPriceUnauthorized) replaceModelPriceRes() {}
+
+type ReplaceModelPriceUnprocessableEntity Problem
+
+func (*ReplaceModelPriceUnprocessableEntity) replaceModelPriceRes() {}
+
+type ReportAgentCallBadRequest Problem
+
+func (*ReportAgentCallBadRequest) reportAgentCallRes() {}
+
+type ReportAgentCallBatchBadRequest Problem
+
+func (*ReportAgentCallBatchBadRequest) reportAgentCallBatchRes() {}
+
+type ReportAgentCallBatchForbidden Problem
+
+func (*ReportAgentCallBatchForbidden) reportAgentCallBatchRes() {}
+
+type ReportAgentCallBatchNotFound Problem
+
+func (*ReportAgentCallBatchNotFound) reportAgentCallBatchRes() {}
+
+type ReportAgentCallBatchRequestEntityTooLarge Problem
+
+func (*ReportAgentCallBatchRequestEntityTooLarge) reportAgentCallBatchRes() {}
+
+type ReportAgentCallBatchTooManyRequests Problem
+
+func (*ReportAgentCallBatchTooManyRequests) reportAgentCallBatchRes() {}
+
+type ReportAgentCallBatchUnauthorized Problem
+
+func (*ReportAgentCallBatchUnauthorized) reportAgentCallBatchRes() {}
+
+type ReportAgentCallBatchUnprocessableEntity Problem
+
+func (*ReportAgentCallBatchUnprocessableEntity) reportAgentCallBatchRes() {}
+
+type ReportAgentCallCreated AgentCallInfo
+
+func (*ReportAgentCallCreated) reportAgentCallRes() {}
+
+type ReportAgentCallForbidden Problem
+
+func (*ReportAgentCallForbidden) reportAgentCallRes() {}
+
+type ReportAgentCallNotFound Problem
+
+func (*ReportAgentCallNotFound) reportAgentCallRes() {}
+
+type ReportAgentCallOK AgentCallInfo
+
+func (*ReportAgentCallOK) reportAgentCallRes() {}
+
+type ReportAgentCallRequestEntityTooLarge Problem
+
+func (*ReportAgentCallRequestEntityTooLarge) reportAgentCallRes() {}
+
+type ReportAgentCallTooManyRequests Problem
+
+func (*ReportAgentCallTooManyRequests) reportAgentCallRes() {}
+
+type ReportAgentCallUnauthorized Problem
+
+func (*ReportAgentCallUnauthorized) reportAgentCallRes() {}
+
+type ReportAgentCallUnprocessableEntity Problem
+
+func (*ReportAgentCallUnprocessableEntity) reportAgentCallRes() {}
+
+// Ref: #/components/schemas/ReportedCall
+type ReportedCall struct {
+	// Required unless the caller is an agent key.
+	AgentID           OptUUID            `json:"agent_id"`
+	ClientCallID      string             `json:"client_call_id"`
+	Provider          LedgerProvider     `json:"provider"`
+	Model             string             `json:"model"`
+	PromptTokens      OptInt             `json:"prompt_tokens"`
+	CompletionTokens  OptInt             `json:"completion_tokens"`
+	CachedTokens      OptInt             `json:"cached_tokens"`
+	Status            ReportedCallStatus `json:"status"`
+	StartedAt         time.Time          `json:"started_at"`
+	LatencyMs         OptInt             `json:"latency_ms"`
+	SessionID         OptUUID            `json:"session_id"`
+	TaskID            OptUUID            `json:"task_id"`
+	ErrorCode         OptString          `json:"error_code"`
+	ErrorMessage      OptString          `json:"error_message"`
+	ProviderRequestID OptString          `json:"provider_request_id"`
+}
+
+// GetAgentID returns the value of AgentID.
+func (s *ReportedCall) GetAgentID() OptUUID {
+	return s.AgentID
+}
+
+// GetClientCallID returns the value of ClientCallID.
+func (s *ReportedCall) GetClientCallID() string {
+	return s.ClientCallID
+}
+
+// GetProvider returns the value of Provider.
+func (s *ReportedCall) GetProvider() LedgerProvider {
+	return s.Provider
+}
+
+// GetModel returns the value of Model.
+func (s *ReportedCall) GetModel() string {
+	return s.Model
+}
+
+// GetPromptTokens returns the value of PromptTokens.
+func (s *ReportedCall) GetPromptTokens() OptInt {
+	return s.PromptTokens
+}
+
+// GetCompletionTokens returns the value of CompletionTokens.
+func (s *ReportedCall) GetCompletionTokens() OptInt {
+	return s.CompletionTokens
+}
+
+// GetCachedTokens returns the value of CachedTokens.
+func (s *ReportedCall) GetCachedTokens() OptInt {
+	return s.CachedTokens
+}
+
+// GetStatus returns the value of Status.
+func (s *ReportedCall) GetStatus() ReportedCallStatus {
+	return s.Status
+}
+
+// GetStartedAt returns the value of StartedAt.
+func (s *ReportedCall) GetStartedAt() time.Time {
+	return s.StartedAt
+}
+
+// GetLatencyMs returns the value of LatencyMs.
+func (s *ReportedCall) GetLatencyMs() OptInt {
+	return s.LatencyMs
+}
+
+// GetSessionID returns the value of SessionID.
+func (s *ReportedCall) GetSessionID() OptUUID {
+	return s.SessionID
+}
+
+// GetTaskID returns the value of TaskID.
+func (s *ReportedCall) GetTaskID() OptUUID {
+	return s.TaskID
+}
+
+// GetErrorCode returns the value of ErrorCode.
+func (s *ReportedCall) GetErrorCode() OptString {
+	return s.ErrorCode
+}
+
+// GetErrorMessage returns the value of ErrorMessage.
+func (s *ReportedCall) GetErrorMessage() OptString {
+	return s.ErrorMessage
+}
+
+// GetProviderRequestID returns the value of ProviderRequestID.
+func (s *ReportedCall) GetProviderRequestID() OptString {
+	return s.ProviderRequestID
+}
+
+// SetAgentID sets the value of AgentID.
+func (s *ReportedCall) SetAgentID(val OptUUID) {
+	s.AgentID = val
+}
+
+// SetClientCallID sets the value of ClientCallID.
+func (s *ReportedCall) SetClientCallID(val string) {
+	s.ClientCallID = val
+}
+
+// SetProvider sets the value of Provider.
+func (s *ReportedCall) SetProvider(val LedgerProvider) {
+	s.Provider = val
+}
+
+// SetModel sets the value of Model.
+func (s *ReportedCall) SetModel(val string) {
+	s.Model = val
+}
+
+// SetPromptTokens sets the value of PromptTokens.
+func (s *ReportedCall) SetPromptTokens(val OptInt) {
+	s.PromptTokens = val
+}
+
+// SetCompletionTokens sets the value of CompletionTokens.
+func (s *ReportedCall) SetCompletionTokens(val OptInt) {
+	s.CompletionTokens = val
+}
+
+// SetCachedTokens sets the value of CachedTokens.
+func (s *ReportedCall) SetCachedTokens(val OptInt) {
+	s.CachedTokens = val
+}
+
+// SetStatus sets the value of Status.
+func (s *ReportedCall) SetStatus(val ReportedCallStatus) {
+	s.Status = val
+}
+
+// SetStartedAt sets the value of StartedAt.
+func (s *ReportedCall) SetStartedAt(val time.Time) {
+	s.StartedAt = val
+}
+
+// SetLatencyMs sets the value of LatencyMs.
+func (s *ReportedCall) SetLatencyMs(val OptInt) {
+	s.LatencyMs = val
+}
+
+// SetSessionID sets the value of SessionID.
+func (s *ReportedCall) SetSessionID(val OptUUID) {
+	s.SessionID = val
+}
+
+// SetTaskID sets the value of TaskID.
+func (s *ReportedCall) SetTaskID(val OptUUID) {
+	s.TaskID = val
+}
+
+// SetErrorCode sets the value of ErrorCode.
+func (s *ReportedCall) SetErrorCode(val OptString) {
+	s.ErrorCode = val
+}
+
+// SetErrorMessage sets the value of ErrorMessage.
+func (s *ReportedCall) SetErrorMessage(val OptString) {
+	s.ErrorMessage = val
+}
+
+// SetProviderRequestID sets the value of ProviderRequestID.
+func (s *ReportedCall) SetProviderRequestID(val OptString) {
+	s.ProviderRequestID = val
+}
+
+// Ref: #/components/schemas/ReportedCallBatch
+type ReportedCallBatch struct {
+	Calls []ReportedCall `json:"calls"`
+}
+
+// GetCalls returns the value of Calls.
+func (s *ReportedCallBatch) GetCalls() []ReportedCall {
+	return s.Calls
+}
+
+// SetCalls sets the value of Calls.
+func (s *ReportedCallBatch) SetCalls(val []ReportedCall) {
+	s.Calls = val
+}
+
+// Ref: #/components/schemas/ReportedCallBatchResult
+type ReportedCallBatchResult struct {
+	Created    int                  `json:"created"`
+	Duplicates int                  `json:"duplicates"`
+	Items      []ReportedCallResult `json:"items"`
+}
+
+// GetCreated returns the value of Created.
+func (s *ReportedCallBatchResult) GetCreated() int {
+	return s.Created
+}
+
+// GetDuplicates returns the value of Duplicates.
+func (s *ReportedCallBatchResult) GetDuplicates() int {
+	return s.Duplicates
+}
+
+// GetItems returns the value of Items.
+func (s *ReportedCallBatchResult) GetItems() []ReportedCallResult {
+	return s.Items
+}
+
+// SetCreated sets the value of Created.
+func (s *ReportedCallBatchResult) SetCreated(val int) {
+	s.Created = val
+}
+
+// SetDuplicates sets the value of Duplicates.
+func (s *ReportedCallBatchResult) SetDuplicates(val int) {
+	s.Duplicates = val
+}
+
+// SetItems sets the value of Items.
+func (s *ReportedCallBatchResult) SetItems(val []ReportedCallResult) {
+	s.Items = val
+}
+
+func (*ReportedCallBatchResult) reportAgentCallBatchRes() {}
+
+// Ref: #/components/schemas/ReportedCallResult
+type ReportedCallResult struct {
+	ClientCallID string        `json:"client_call_id"`
+	Duplicate    bool          `json:"duplicate"`
+	Call         AgentCallInfo `json:"call"`
+}
+
+// GetClientCallID returns the value of ClientCallID.
+func (s *ReportedCallResult) GetClientCallID() string {
+	return s.ClientCallID
+}
+
+// GetDuplicate returns the value of Duplicate.
+func (s *ReportedCallResult) GetDuplicate() bool {
+	return s.Duplicate
+}
+
+// GetCall returns the value of Call.
+func (s *ReportedCallResult) GetCall() AgentCallInfo {
+	return s.Call
+}
+
+// SetClientCallID sets the value of ClientCallID.
+func (s *ReportedCallResult) SetClientCallID(val string) {
+	s.ClientCallID = val
+}
+
+// SetDuplicate sets the value of Duplicate.
+func (s *ReportedCallResult) SetDuplicate(val bool) {
+	s.Duplicate = val
+}
+
+// SetCall sets the value of Call.
+func (s *ReportedCallResult) SetCall(val AgentCallInfo) {
+	s.Call = val
+}
+
+type ReportedCallStatus string
+
+const (
+	ReportedCallStatusSuccess ReportedCallStatus = "success"
+	ReportedCallStatusFailed  ReportedCallStatus = "failed"
+	ReportedCallStatusTimeout ReportedCallStatus = "timeout"
+)
+
+// AllValues returns all ReportedCallStatus values.
+func (ReportedCallStatus) AllValues() []ReportedCallStatus {
+	return []ReportedCallStatus{
+		ReportedCallStatusSuccess,
+		ReportedCallStatusFailed,
+		ReportedCallStatusTimeout,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ReportedCallStatus) MarshalText() ([]byte, error) {
+	switch s {
+	case ReportedCallStatusSuccess:
+		return []byte(s), nil
+	case ReportedCallStatusFailed:
+		return []byte(s), nil
+	case ReportedCallStatusTimeout:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ReportedCallStatus) UnmarshalText(data []byte) error {
+	switch ReportedCallStatus(data) {
+	case ReportedCallStatusSuccess:
+		*s = ReportedCallStatusSuccess
+		return nil
+	case ReportedCallStatusFailed:
+		*s = ReportedCallStatusFailed
+		return nil
+	case ReportedCallStatusTimeout:
+		*s = ReportedCallStatusTimeout
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
 type ResendEmailVerificationBadRequest Problem
 
 func (*ResendEmailVerificationBadRequest) resendEmailVerificationRes() {}
@@ -18508,6 +21177,34 @@ func (s *SessionPage) SetNextCursor(val OptNilString) {
 
 func (*SessionPage) listSessionsRes() {}
 
+type SetOrganizationBudgetBadRequest Problem
+
+func (*SetOrganizationBudgetBadRequest) setOrganizationBudgetRes() {}
+
+type SetOrganizationBudgetForbidden Problem
+
+func (*SetOrganizationBudgetForbidden) setOrganizationBudgetRes() {}
+
+type SetOrganizationBudgetNotFound Problem
+
+func (*SetOrganizationBudgetNotFound) setOrganizationBudgetRes() {}
+
+type SetOrganizationBudgetRequestEntityTooLarge Problem
+
+func (*SetOrganizationBudgetRequestEntityTooLarge) setOrganizationBudgetRes() {}
+
+type SetOrganizationBudgetTooManyRequests Problem
+
+func (*SetOrganizationBudgetTooManyRequests) setOrganizationBudgetRes() {}
+
+type SetOrganizationBudgetUnauthorized Problem
+
+func (*SetOrganizationBudgetUnauthorized) setOrganizationBudgetRes() {}
+
+type SetOrganizationBudgetUnprocessableEntity Problem
+
+func (*SetOrganizationBudgetUnprocessableEntity) setOrganizationBudgetRes() {}
+
 type ShareNoteBadRequest Problem
 
 func (*ShareNoteBadRequest) shareNoteRes() {}
@@ -18950,6 +21647,35 @@ func (*StopTimerTooManyRequests) stopTimerRes() {}
 type StopTimerUnauthorized Problem
 
 func (*StopTimerUnauthorized) stopTimerRes() {}
+
+// Ref: #/components/schemas/StreamTicketIssued
+type StreamTicketIssued struct {
+	// Opaque single-use value for GET /stream?ticket=.
+	Ticket    string    `json:"ticket"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// GetTicket returns the value of Ticket.
+func (s *StreamTicketIssued) GetTicket() string {
+	return s.Ticket
+}
+
+// GetExpiresAt returns the value of ExpiresAt.
+func (s *StreamTicketIssued) GetExpiresAt() time.Time {
+	return s.ExpiresAt
+}
+
+// SetTicket sets the value of Ticket.
+func (s *StreamTicketIssued) SetTicket(val string) {
+	s.Ticket = val
+}
+
+// SetExpiresAt sets the value of ExpiresAt.
+func (s *StreamTicketIssued) SetExpiresAt(val time.Time) {
+	s.ExpiresAt = val
+}
+
+func (*StreamTicketIssued) createStreamTicketRes() {}
 
 // TaskAttachment resource.
 // Ref: #/components/schemas/TaskAttachment

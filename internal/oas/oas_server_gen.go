@@ -141,6 +141,22 @@ type Handler interface {
 	//
 	// POST /organizations/{org_id}/channels
 	CreateChannel(ctx context.Context, req *ChatChannelCreateRequest, params CreateChannelParams) (CreateChannelRes, error)
+	// CreateChatCompletion implements createChatCompletion operation.
+	//
+	// OpenAI-compatible chat completion made by the agent named by `X-Agent-Id` (with a user token, the
+	// user needs a use/configure/admin grant on the agent or agent:manage) or by the agent whose key
+	// authenticates the call. The agent's model, system prompt and default parameters apply; `model` may
+	// be omitted and must otherwise equal the agent's model. With `stream: true` the answer is
+	// `text/event-stream`: OpenAI `chat.completion.chunk` events, a last chunk without choices carrying
+	// `usage`, then `data: [DONE]` (sent after the call is recorded). A failure after the stream started
+	// is sent as an `{"error": ...}` event. Each call is recorded exactly once, also when the client
+	// disconnects mid-stream. Errors: 409 agent-inactive (paused/archived agent), 413 (max_context_bytes),
+	// 422 context-length-exceeded (max_context_tokens estimated at one token per three bytes) or
+	// prompt-injection (blocked by the agent's policy), 429 budget-exceeded (naming the budget; no
+	// provider request is made), 502 bad-gateway (provider error), 504 gateway-timeout (llm.timeout).
+	//
+	// POST /llm/v1/chat/completions
+	CreateChatCompletion(ctx context.Context, req *LLMChatRequest, params CreateChatCompletionParams) (CreateChatCompletionRes, error)
 	// CreateLabel implements createLabel operation.
 	//
 	// Needs label:create. Names are unique among the project's labels (409).
@@ -153,6 +169,13 @@ type Handler interface {
 	//
 	// POST /projects/{project_id}/milestones
 	CreateMilestone(ctx context.Context, req *MilestoneCreateRequest, params CreateMilestoneParams) (CreateMilestoneRes, error)
+	// CreateModelPrice implements createModelPrice operation.
+	//
+	// Adds a price row (SUPER_ADMIN only). Rows of one provider and model must not overlap in time
+	// ([effective_from, effective_to), null end = open): an overlap answers 409.
+	//
+	// POST /model-prices
+	CreateModelPrice(ctx context.Context, req *ModelPriceInput) (CreateModelPriceRes, error)
 	// CreateNote implements createNote operation.
 	//
 	// Needs note:create in the organization; the caller becomes the owner and version 1 is recorded.
@@ -210,6 +233,13 @@ type Handler interface {
 	//
 	// POST /projects/{project_id}/sprints
 	CreateSprint(ctx context.Context, req *SprintCreateRequest, params CreateSprintParams) (CreateSprintRes, error)
+	// CreateStreamTicket implements createStreamTicket operation.
+	//
+	// Returns a ticket that opens one stream as the caller (GET /stream?ticket=...) within 60 seconds. It
+	// is redeemable once, on any replica; only its hash is stored.
+	//
+	// POST /stream/tickets
+	CreateStreamTicket(ctx context.Context) (CreateStreamTicketRes, error)
 	// CreateTask implements createTask operation.
 	//
 	// Needs task:create in the project's organization. The caller becomes the reporter; the task gets the
@@ -301,6 +331,12 @@ type Handler interface {
 	//
 	// DELETE /milestones/{milestone_id}
 	DeleteMilestone(ctx context.Context, params DeleteMilestoneParams) (DeleteMilestoneRes, error)
+	// DeleteModelPrice implements deleteModelPrice operation.
+	//
+	// Soft-deletes the row (SUPER_ADMIN only); calls priced with it keep their reference.
+	//
+	// DELETE /model-prices/{price_id}
+	DeleteModelPrice(ctx context.Context, params DeleteModelPriceParams) (DeleteModelPriceRes, error)
 	// DeleteNote implements deleteNote operation.
 	//
 	// Soft-deletes the note. Needs note:delete in the organization and ownership of the note (or
@@ -490,6 +526,23 @@ type Handler interface {
 	//
 	// GET /agents/{agent_id}
 	GetAgent(ctx context.Context, params GetAgentParams) (GetAgentRes, error)
+	// GetAgentBudget implements getAgentBudget operation.
+	//
+	// Limit, spent, reserved and remaining of every budget that applies to the agent (its own monthly and
+	// daily, its organization's monthly and daily) for the current period in the organization's time zone.
+	// Needs agent:read in the agent's organization.
+	//
+	// GET /agents/{agent_id}/budget
+	GetAgentBudget(ctx context.Context, params GetAgentBudgetParams) (GetAgentBudgetRes, error)
+	// GetAgentCosts implements getAgentCosts operation.
+	//
+	// Cost and tokens of the organization's agent calls grouped by organization, agent, user, model,
+	// project, task or sprint, per day, week (ISO, Monday) or month in the organization's time zone, with
+	// totals and the top N groups. Past days of the organization, agent and model groupings answer from
+	// the daily rollup, today live. Needs agent_call:read.
+	//
+	// GET /organizations/{org_id}/agent-costs
+	GetAgentCosts(ctx context.Context, params GetAgentCostsParams) (GetAgentCostsRes, error)
 	// GetAgentTool implements getAgentTool operation.
 	//
 	// Needs agent_tool:read in the tool's organization.
@@ -539,6 +592,12 @@ type Handler interface {
 	//
 	// GET /milestones/{milestone_id}
 	GetMilestone(ctx context.Context, params GetMilestoneParams) (GetMilestoneRes, error)
+	// GetModelPrice implements getModelPrice operation.
+	//
+	// One price row.
+	//
+	// GET /model-prices/{price_id}
+	GetModelPrice(ctx context.Context, params GetModelPriceParams) (GetModelPriceRes, error)
 	// GetMyProductivity implements getMyProductivity operation.
 	//
 	// The caller's daily (default) or weekly rollups whose period starts between `from` and `to`
@@ -567,6 +626,12 @@ type Handler interface {
 	//
 	// GET /organizations/{org_id}
 	GetOrganization(ctx context.Context, params GetOrganizationParams) (GetOrganizationRes, error)
+	// GetOrganizationBudget implements getOrganizationBudget operation.
+	//
+	// The organization-wide budgets and their current use (agent_call:read).
+	//
+	// GET /organizations/{org_id}/budget
+	GetOrganizationBudget(ctx context.Context, params GetOrganizationBudgetParams) (GetOrganizationBudgetRes, error)
 	// GetOrganizationProductivity implements getOrganizationProductivity operation.
 	//
 	// Totals per member over the rollups whose period starts between `from` and `to` (at most 366 days),
@@ -782,6 +847,12 @@ type Handler interface {
 	//
 	// GET /projects/{project_id}/milestones
 	ListMilestones(ctx context.Context, params ListMilestonesParams) (ListMilestonesRes, error)
+	// ListModelPrices implements listModelPrices operation.
+	//
+	// The platform-wide price catalog, newest first (keyset pagination). Every signed-in user may read it.
+	//
+	// GET /model-prices
+	ListModelPrices(ctx context.Context, params ListModelPricesParams) (ListModelPricesRes, error)
 	// ListMyAppUsage implements listMyAppUsage operation.
 	//
 	// The caller's own raw records, newest first (keyset pagination). Nobody else can read them.
@@ -1021,6 +1092,22 @@ type Handler interface {
 	//
 	// POST /projects/{project_id}/channel
 	OpenProjectChannel(ctx context.Context, params OpenProjectChannelParams) (OpenProjectChannelRes, error)
+	// OpenStream implements openStream operation.
+	//
+	// Delivers, as text/event-stream, the events of channels the caller can read (message.posted,
+	// message.edited, message.deleted, reaction.added, reaction.removed, pin.added, pin.removed,
+	// member.added, member.updated, member.removed), the caller's own read pointer moves (read.moved, for
+	// their other devices) and membership changes that concern them. Each event has `id` (increasing),
+	// `event` (the type) and `data` (JSON: id, type, organization_id, channel_id, user_id, created_at,
+	// payload). Authenticate with the bearer token or, where headers cannot be set (browser EventSource),
+	// with `ticket` from POST /stream/tickets. Reconnect with `Last-Event-ID` (header or query parameter
+	// `last_event_id`) to receive everything missed in order without duplicates; when the events after it
+	// are older than the retention window an event `resync` tells the client to reload state, after which
+	// the stream continues live. A comment line `: heartbeat` is sent every stream.heartbeat_interval; a
+	// client that cannot keep up is disconnected (reconnect and resume).
+	//
+	// GET /stream
+	OpenStream(ctx context.Context, params OpenStreamParams) (OpenStreamRes, error)
 	// PinMessage implements pinMessage operation.
 	//
 	// Idempotent; records who pinned it and when. Needs message:update.
@@ -1085,6 +1172,29 @@ type Handler interface {
 	//
 	// PUT /boards/{board_id}/columns/order
 	ReorderBoardColumns(ctx context.Context, req *BoardColumnOrderRequest, params ReorderBoardColumnsParams) (ReorderBoardColumnsRes, error)
+	// ReplaceModelPrice implements replaceModelPrice operation.
+	//
+	// Replaces the row's figures and validity (SUPER_ADMIN only; 409 on overlap). Calls already priced
+	// keep their cost until `worksynapse prices reprice` recomputes them.
+	//
+	// PUT /model-prices/{price_id}
+	ReplaceModelPrice(ctx context.Context, req *ModelPriceInput, params ReplaceModelPriceParams) (ReplaceModelPriceRes, error)
+	// ReportAgentCall implements reportAgentCall operation.
+	//
+	// Records a call a runtime made to a provider itself (source=reported), priced like gateway calls.
+	// Idempotent by client_call_id per agent: a retry returns the first record (200) instead of a
+	// duplicate. The agent is the calling agent key's, else agent_id of the body; the caller must be
+	// allowed to use it.
+	//
+	// POST /agent-calls
+	ReportAgentCall(ctx context.Context, req *ReportedCall) (ReportAgentCallRes, error)
+	// ReportAgentCallBatch implements reportAgentCallBatch operation.
+	//
+	// Like reportAgentCall for up to 500 calls in one transaction; the answer reports each item in order
+	// (created, or duplicate with the first record).
+	//
+	// POST /agent-calls/batch
+	ReportAgentCallBatch(ctx context.Context, req *ReportedCallBatch) (ReportAgentCallBatchRes, error)
 	// ResendEmailVerification implements resendEmailVerification operation.
 	//
 	// Earlier unused verification tokens stop working. Answers 409 when the address is already verified.
@@ -1173,6 +1283,12 @@ type Handler interface {
 	//
 	// GET /organizations/{org_id}/messages/search
 	SearchMessages(ctx context.Context, params SearchMessagesParams) (SearchMessagesRes, error)
+	// SetOrganizationBudget implements setOrganizationBudget operation.
+	//
+	// Sets the monthly and daily limits (null = none) and the warning threshold (organization:update).
+	//
+	// PUT /organizations/{org_id}/budget
+	SetOrganizationBudget(ctx context.Context, req *OrganizationBudgetInput, params SetOrganizationBudgetParams) (SetOrganizationBudgetRes, error)
 	// ShareNote implements shareNote operation.
 	//
 	// Grants one user (an active member of the organization) or the members of one project view, comment

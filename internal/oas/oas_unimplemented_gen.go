@@ -203,6 +203,25 @@ func (UnimplementedHandler) CreateChannel(ctx context.Context, req *ChatChannelC
 	return r, ht.ErrNotImplemented
 }
 
+// CreateChatCompletion implements createChatCompletion operation.
+//
+// OpenAI-compatible chat completion made by the agent named by `X-Agent-Id` (with a user token, the
+// user needs a use/configure/admin grant on the agent or agent:manage) or by the agent whose key
+// authenticates the call. The agent's model, system prompt and default parameters apply; `model` may
+// be omitted and must otherwise equal the agent's model. With `stream: true` the answer is
+// `text/event-stream`: OpenAI `chat.completion.chunk` events, a last chunk without choices carrying
+// `usage`, then `data: [DONE]` (sent after the call is recorded). A failure after the stream started
+// is sent as an `{"error": ...}` event. Each call is recorded exactly once, also when the client
+// disconnects mid-stream. Errors: 409 agent-inactive (paused/archived agent), 413 (max_context_bytes),
+// 422 context-length-exceeded (max_context_tokens estimated at one token per three bytes) or
+// prompt-injection (blocked by the agent's policy), 429 budget-exceeded (naming the budget; no
+// provider request is made), 502 bad-gateway (provider error), 504 gateway-timeout (llm.timeout).
+//
+// POST /llm/v1/chat/completions
+func (UnimplementedHandler) CreateChatCompletion(ctx context.Context, req *LLMChatRequest, params CreateChatCompletionParams) (r CreateChatCompletionRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // CreateLabel implements createLabel operation.
 //
 // Needs label:create. Names are unique among the project's labels (409).
@@ -218,6 +237,16 @@ func (UnimplementedHandler) CreateLabel(ctx context.Context, req *LabelCreateReq
 //
 // POST /projects/{project_id}/milestones
 func (UnimplementedHandler) CreateMilestone(ctx context.Context, req *MilestoneCreateRequest, params CreateMilestoneParams) (r CreateMilestoneRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// CreateModelPrice implements createModelPrice operation.
+//
+// Adds a price row (SUPER_ADMIN only). Rows of one provider and model must not overlap in time
+// ([effective_from, effective_to), null end = open): an overlap answers 409.
+//
+// POST /model-prices
+func (UnimplementedHandler) CreateModelPrice(ctx context.Context, req *ModelPriceInput) (r CreateModelPriceRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -299,6 +328,16 @@ func (UnimplementedHandler) CreateRole(ctx context.Context, req *RoleCreateReque
 //
 // POST /projects/{project_id}/sprints
 func (UnimplementedHandler) CreateSprint(ctx context.Context, req *SprintCreateRequest, params CreateSprintParams) (r CreateSprintRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// CreateStreamTicket implements createStreamTicket operation.
+//
+// Returns a ticket that opens one stream as the caller (GET /stream?ticket=...) within 60 seconds. It
+// is redeemable once, on any replica; only its hash is stored.
+//
+// POST /stream/tickets
+func (UnimplementedHandler) CreateStreamTicket(ctx context.Context) (r CreateStreamTicketRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -429,6 +468,15 @@ func (UnimplementedHandler) DeleteMessage(ctx context.Context, params DeleteMess
 //
 // DELETE /milestones/{milestone_id}
 func (UnimplementedHandler) DeleteMilestone(ctx context.Context, params DeleteMilestoneParams) (r DeleteMilestoneRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// DeleteModelPrice implements deleteModelPrice operation.
+//
+// Soft-deletes the row (SUPER_ADMIN only); calls priced with it keep their reference.
+//
+// DELETE /model-prices/{price_id}
+func (UnimplementedHandler) DeleteModelPrice(ctx context.Context, params DeleteModelPriceParams) (r DeleteModelPriceRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -702,6 +750,29 @@ func (UnimplementedHandler) GetAgent(ctx context.Context, params GetAgentParams)
 	return r, ht.ErrNotImplemented
 }
 
+// GetAgentBudget implements getAgentBudget operation.
+//
+// Limit, spent, reserved and remaining of every budget that applies to the agent (its own monthly and
+// daily, its organization's monthly and daily) for the current period in the organization's time zone.
+// Needs agent:read in the agent's organization.
+//
+// GET /agents/{agent_id}/budget
+func (UnimplementedHandler) GetAgentBudget(ctx context.Context, params GetAgentBudgetParams) (r GetAgentBudgetRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// GetAgentCosts implements getAgentCosts operation.
+//
+// Cost and tokens of the organization's agent calls grouped by organization, agent, user, model,
+// project, task or sprint, per day, week (ISO, Monday) or month in the organization's time zone, with
+// totals and the top N groups. Past days of the organization, agent and model groupings answer from
+// the daily rollup, today live. Needs agent_call:read.
+//
+// GET /organizations/{org_id}/agent-costs
+func (UnimplementedHandler) GetAgentCosts(ctx context.Context, params GetAgentCostsParams) (r GetAgentCostsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // GetAgentTool implements getAgentTool operation.
 //
 // Needs agent_tool:read in the tool's organization.
@@ -775,6 +846,15 @@ func (UnimplementedHandler) GetMilestone(ctx context.Context, params GetMileston
 	return r, ht.ErrNotImplemented
 }
 
+// GetModelPrice implements getModelPrice operation.
+//
+// One price row.
+//
+// GET /model-prices/{price_id}
+func (UnimplementedHandler) GetModelPrice(ctx context.Context, params GetModelPriceParams) (r GetModelPriceRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // GetMyProductivity implements getMyProductivity operation.
 //
 // The caller's daily (default) or weekly rollups whose period starts between `from` and `to`
@@ -812,6 +892,15 @@ func (UnimplementedHandler) GetNoteVersion(ctx context.Context, params GetNoteVe
 //
 // GET /organizations/{org_id}
 func (UnimplementedHandler) GetOrganization(ctx context.Context, params GetOrganizationParams) (r GetOrganizationRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// GetOrganizationBudget implements getOrganizationBudget operation.
+//
+// The organization-wide budgets and their current use (agent_call:read).
+//
+// GET /organizations/{org_id}/budget
+func (UnimplementedHandler) GetOrganizationBudget(ctx context.Context, params GetOrganizationBudgetParams) (r GetOrganizationBudgetRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -1120,6 +1209,15 @@ func (UnimplementedHandler) ListMemberRoles(ctx context.Context, params ListMemb
 //
 // GET /projects/{project_id}/milestones
 func (UnimplementedHandler) ListMilestones(ctx context.Context, params ListMilestonesParams) (r ListMilestonesRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListModelPrices implements listModelPrices operation.
+//
+// The platform-wide price catalog, newest first (keyset pagination). Every signed-in user may read it.
+//
+// GET /model-prices
+func (UnimplementedHandler) ListModelPrices(ctx context.Context, params ListModelPricesParams) (r ListModelPricesRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -1467,6 +1565,25 @@ func (UnimplementedHandler) OpenProjectChannel(ctx context.Context, params OpenP
 	return r, ht.ErrNotImplemented
 }
 
+// OpenStream implements openStream operation.
+//
+// Delivers, as text/event-stream, the events of channels the caller can read (message.posted,
+// message.edited, message.deleted, reaction.added, reaction.removed, pin.added, pin.removed,
+// member.added, member.updated, member.removed), the caller's own read pointer moves (read.moved, for
+// their other devices) and membership changes that concern them. Each event has `id` (increasing),
+// `event` (the type) and `data` (JSON: id, type, organization_id, channel_id, user_id, created_at,
+// payload). Authenticate with the bearer token or, where headers cannot be set (browser EventSource),
+// with `ticket` from POST /stream/tickets. Reconnect with `Last-Event-ID` (header or query parameter
+// `last_event_id`) to receive everything missed in order without duplicates; when the events after it
+// are older than the retention window an event `resync` tells the client to reload state, after which
+// the stream continues live. A comment line `: heartbeat` is sent every stream.heartbeat_interval; a
+// client that cannot keep up is disconnected (reconnect and resume).
+//
+// GET /stream
+func (UnimplementedHandler) OpenStream(ctx context.Context, params OpenStreamParams) (r OpenStreamRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // PinMessage implements pinMessage operation.
 //
 // Idempotent; records who pinned it and when. Needs message:update.
@@ -1555,6 +1672,38 @@ func (UnimplementedHandler) RemoveReaction(ctx context.Context, params RemoveRea
 //
 // PUT /boards/{board_id}/columns/order
 func (UnimplementedHandler) ReorderBoardColumns(ctx context.Context, req *BoardColumnOrderRequest, params ReorderBoardColumnsParams) (r ReorderBoardColumnsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ReplaceModelPrice implements replaceModelPrice operation.
+//
+// Replaces the row's figures and validity (SUPER_ADMIN only; 409 on overlap). Calls already priced
+// keep their cost until `worksynapse prices reprice` recomputes them.
+//
+// PUT /model-prices/{price_id}
+func (UnimplementedHandler) ReplaceModelPrice(ctx context.Context, req *ModelPriceInput, params ReplaceModelPriceParams) (r ReplaceModelPriceRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ReportAgentCall implements reportAgentCall operation.
+//
+// Records a call a runtime made to a provider itself (source=reported), priced like gateway calls.
+// Idempotent by client_call_id per agent: a retry returns the first record (200) instead of a
+// duplicate. The agent is the calling agent key's, else agent_id of the body; the caller must be
+// allowed to use it.
+//
+// POST /agent-calls
+func (UnimplementedHandler) ReportAgentCall(ctx context.Context, req *ReportedCall) (r ReportAgentCallRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ReportAgentCallBatch implements reportAgentCallBatch operation.
+//
+// Like reportAgentCall for up to 500 calls in one transaction; the answer reports each item in order
+// (created, or duplicate with the first record).
+//
+// POST /agent-calls/batch
+func (UnimplementedHandler) ReportAgentCallBatch(ctx context.Context, req *ReportedCallBatch) (r ReportAgentCallBatchRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -1682,6 +1831,15 @@ func (UnimplementedHandler) RotateAgentKey(ctx context.Context, req OptAgentKeyR
 //
 // GET /organizations/{org_id}/messages/search
 func (UnimplementedHandler) SearchMessages(ctx context.Context, params SearchMessagesParams) (r SearchMessagesRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// SetOrganizationBudget implements setOrganizationBudget operation.
+//
+// Sets the monthly and daily limits (null = none) and the warning threshold (organization:update).
+//
+// PUT /organizations/{org_id}/budget
+func (UnimplementedHandler) SetOrganizationBudget(ctx context.Context, req *OrganizationBudgetInput, params SetOrganizationBudgetParams) (r SetOrganizationBudgetRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
