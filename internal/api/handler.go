@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/internal/approvals"
 	"github.com/worksynapse/worksynapse/internal/chat"
 	"github.com/worksynapse/worksynapse/internal/config"
 	"github.com/worksynapse/worksynapse/internal/identity"
@@ -48,6 +49,7 @@ type Handler struct {
 	work      *worktracking.Service
 	notes     *notes.Service
 	chat      *chat.Service
+	approvals *approvals.Service
 }
 
 var _ oas.Handler = (*Handler)(nil)
@@ -69,6 +71,8 @@ type Deps struct {
 	WorkTracking config.WorkTrackingConfig
 	// Chat configures messages and their files.
 	Chat config.ChatConfig
+	// Approvals configures agent tool actions.
+	Approvals config.ApprovalsConfig
 }
 
 // NewHandler builds the API handler.
@@ -79,5 +83,5 @@ func NewHandler(d Deps) *Handler {
 		chat: chat.New(d.Client, d.Dialect, chat.Options{
 			MaxMessageLength: d.Chat.MaxMessageLength, FileContentTypes: d.Chat.FileContentTypes,
 			Files: d.Files, MaxUploadBytes: d.MaxUploadBytes,
-		})}
+		}), approvals: approvals.New(d.Client, d.Approvals)}
 }

@@ -167,7 +167,7 @@ func (a *App) Server() (*server.Server, error) {
 	}
 	h := api.NewHandler(api.Deps{Client: a.DB.Ent, Identity: ids, Log: a.Log, Probes: a.probes(),
 		Files: files, MaxUploadBytes: a.Config.Storage.MaxUploadBytes, Dialect: a.DB.Dialect, Jobs: a.Jobs,
-		WorkTracking: a.Config.WorkTracking, Chat: a.Config.Chat})
+		WorkTracking: a.Config.WorkTracking, Chat: a.Config.Chat, Approvals: a.Config.Approvals})
 	sec := api.Security{Identity: ids, Limiter: limiter, PerUser: perMinute(a.Config.RateLimit.PerUserPerMinute)}
 	ipLimits, stats := ratelimit.Middleware(limiter, ratelimit.Rules{
 		PerIP:          perMinute(a.Config.RateLimit.PerIPPerMinute),

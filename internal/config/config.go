@@ -46,6 +46,8 @@ type Config struct {
 	// WorkTracking configures work logs and the desktop tracker's ingestion.
 	WorkTracking WorkTrackingConfig `mapstructure:"worktracking"`
 	Chat         ChatConfig         `mapstructure:"chat"`
+	// Approvals configures agent tool actions and their approval.
+	Approvals ApprovalsConfig `mapstructure:"approvals"`
 }
 
 // HTTPConfig configures the HTTP server.
@@ -297,6 +299,10 @@ var defaults = []setting{
 
 	{"chat.max_message_length", 16000},
 	{"chat.file_content_types", []string{"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain", "application/zip"}},
+
+	{"approvals.default_ttl", 15 * time.Minute},
+	{"approvals.max_wait", 25 * time.Second},
+	{"approvals.max_output_bytes", 65536},
 }
 
 // Keys returns every configuration key in dotted form (e.g. "http.addr"),

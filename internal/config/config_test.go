@@ -118,6 +118,7 @@ func TestDefaults(t *testing.T) {
 			AuditRetentionInterval: 24 * time.Hour, ProductivityRollupInterval: time.Hour},
 		Chat: config.ChatConfig{MaxMessageLength: 16000, FileContentTypes: []string{
 			"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain", "application/zip"}},
+		Approvals: config.ApprovalsConfig{DefaultTTL: 15 * time.Minute, MaxWait: 25 * time.Second, MaxOutputBytes: 65536},
 	}
 	if !reflect.DeepEqual(*cfg, want) {
 		t.Errorf("defaults mismatch\n got: %#v\nwant: %#v", *cfg, want)

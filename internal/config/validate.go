@@ -82,6 +82,7 @@ func (c *Config) Validate() (warnings []string, err error) {
 		ch.fail("worktracking.clock_skew_tolerance", "must not be negative, got %s", c.WorkTracking.ClockSkewTolerance)
 	}
 	c.checkChat(&ch)
+	c.checkApprovals(&ch)
 	return ch.warnings, errors.Join(ch.errs...)
 }
 
