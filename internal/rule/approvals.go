@@ -69,10 +69,13 @@ func actionsVisible(v *viewer.Viewer) predicate.AgentAction {
 
 // ActionDeciders is the predicate of the actions v may approve or reject:
 // agent_action:approve in their organization or approve/admin on the
-// agent. Agents never decide.
+// agent (the SUPER_ADMIN: all). Agents never decide.
 func ActionDeciders(v *viewer.Viewer) predicate.AgentAction {
-	if v == nil || v.AgentID != uuid.Nil || v.UserID == uuid.Nil {
+	switch {
+	case v == nil || v.AgentID != uuid.Nil || v.UserID == uuid.Nil:
 		return noActions
+	case v.Superuser:
+		return anyAction
 	}
 	return agentaction.Or(orgIn(v.OrganizationsWhere("agent_action", "approve")), agentPermitted(v, AgentApprovePermissions))
 }
@@ -86,6 +89,8 @@ func ActionRunners(v *viewer.Viewer) predicate.AgentAction {
 		return noActions
 	case v.AgentID != uuid.Nil:
 		return agentaction.AgentID(v.AgentID)
+	case v.Superuser || v.IsSystem():
+		return anyAction
 	}
 	return agentaction.Or(orgIn(v.OrganizationsWhere("agent_action", viewer.ActionCreate)), agentPermitted(v, AgentRunPermissions))
 }
@@ -147,6 +152,10 @@ func actionUpdate() privacy.MutationRule {
 
 // noActions matches no row (ids are never NULL).
 var noActions predicate.AgentAction = func(s *sql.Selector) { s.Where(sql.IsNull(s.C(agentaction.FieldID))) }
+
+// anyAction matches every row (for the SUPER_ADMIN, who passes the
+// policy anyway).
+var anyAction predicate.AgentAction = func(*sql.Selector) {}
 
 // orgIn is organization_id IN orgs (no orgs: no rows).
 func orgIn(orgs []uuid.UUID) predicate.AgentAction {
