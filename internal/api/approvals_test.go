@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -384,7 +385,18 @@ func TestApprovalFourEyes(t *testing.T) {
 		if s := d.stored(a.ID); s.Status != agentaction.StatusPendingApproval {
 			t.Fatalf("status after refused approvals: %s", s.Status)
 		}
-		// Another approver can.
+		// Neither queue offers it; another approver's does, and they can approve.
+		var queue pageJSON[actionJSON]
+		for _, tok := range []string{d.carolT, d.daveT} {
+			d.must(http.StatusOK, tok, "GET", "/approvals", nil, &queue)
+			if len(queue.Items) != 0 {
+				t.Fatalf("queue of an involved user offers %+v", queue.Items)
+			}
+		}
+		d.must(http.StatusOK, d.adminT, "GET", "/approvals", nil, &queue)
+		if len(queue.Items) != 1 || queue.Items[0].ID != a.ID {
+			t.Fatalf("alice's queue %+v, want %s", queue.Items, a.ID)
+		}
 		code, body = d.decide(d.adminT, a.ID, "approve", "checked the wire details")
 		d.wantCode(code, body, http.StatusOK, "second pair of eyes")
 
@@ -448,5 +460,29 @@ func TestApprovalLongPoll(t *testing.T) {
 			t.Fatalf("decided action: %s after %s", got.Status, took)
 		}
 		d.must(http.StatusUnprocessableEntity, d.daveT, "GET", fmt.Sprintf("/actions/%s?wait=forever", a.ID), nil, nil)
+	})
+}
+
+func TestApprovalQueuePages(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		d := newApprovalDesk(t, db, nil)
+		var want []uuid.UUID
+		for range 3 {
+			want = append([]uuid.UUID{d.propose(d.daveT, http.StatusCreated, d.invoice(d.gated)).ID}, want...)
+		}
+		d.propose(d.daveT, http.StatusCreated, d.invoice(d.auto)) // approved at once: not queued
+		var first, second pageJSON[actionJSON]
+		d.must(http.StatusOK, d.carolT, "GET", "/approvals?limit=2", nil, &first)
+		if len(first.Items) != 2 || first.NextCursor == nil {
+			t.Fatalf("first page %+v", first)
+		}
+		d.must(http.StatusOK, d.carolT, "GET", "/approvals?limit=2&cursor="+*first.NextCursor, nil, &second)
+		if len(second.Items) != 1 || second.NextCursor != nil {
+			t.Fatalf("second page %+v", second)
+		}
+		got := []uuid.UUID{first.Items[0].ID, first.Items[1].ID, second.Items[0].ID}
+		if !slices.Equal(got, want) {
+			t.Fatalf("queue order %v, want newest first %v", got, want)
+		}
 	})
 }

@@ -351,14 +351,20 @@ func (s *Service) Report(ctx context.Context, id uuid.UUID, r Result) (*ent.Agen
 }
 
 // Queue lists the pending, unexpired actions the caller may decide,
-// across their organizations, newest first (expired ones are expired
+// across their organizations (four-eyes ones they are involved in left
+// out), newest first (expired ones are expired
 // first, so they leave the queue).
 func (s *Service) Queue(ctx context.Context, p pagination.Params) (pagination.Page[*ent.AgentAction], error) {
-	mine := rule.ActionDeciders(viewer.FromContext(ctx))
+	v := viewer.FromContext(ctx)
+	mine := rule.ActionDeciders(v)
 	if _, err := s.expire(ctx, mine); err != nil {
 		return pagination.Page[*ent.AgentAction]{}, err
 	}
-	q := s.client.AgentAction.Query().Where(mine, agentaction.StatusEQ(agentaction.StatusPendingApproval))
+	// Four-eyes actions the caller requested or whose session they started
+	// are not theirs to decide (Decide would refuse them).
+	own := agentaction.Or(agentaction.RequestedBy(v.UserID), agentaction.HasSessionWith(agentsession.StartedBy(v.UserID)))
+	blocked := agentaction.And(agentaction.HasToolWith(agenttool.FourEyes(true)), own)
+	q := s.client.AgentAction.Query().Where(mine, agentaction.StatusEQ(agentaction.StatusPendingApproval), agentaction.Not(blocked))
 	return pagination.List(ctx, q, p, func(a *ent.AgentAction) uuid.UUID { return a.ID })
 }
 
