@@ -400,6 +400,11 @@ func TestApprovalFourEyes(t *testing.T) {
 		code, body = d.decide(d.adminT, a.ID, "approve", "checked the wire details")
 		d.wantCode(code, body, http.StatusOK, "second pair of eyes")
 
+		// An involved approver may still reject (stopping is always safe).
+		r := d.propose(d.daveT, http.StatusCreated, d.invoice(d.fourEyes, "session_id", d.carolSession))
+		code, body = d.decide(d.carolT, r.ID, "reject", "not this week")
+		d.wantCode(code, body, http.StatusOK, "session starter rejects")
+
 		// Without four_eyes the session starter may approve (carol, MANAGER).
 		g := d.propose(d.daveT, http.StatusCreated, d.invoice(d.gated, "session_id", d.carolSession))
 		code, body = d.decide(d.carolT, g.ID, "approve", "")

@@ -219,8 +219,8 @@ type Decision struct {
 // Decide approves or rejects a pending action. The caller needs
 // agent_action:approve in its organization or approve/admin on the agent
 // (403); with four_eyes on the tool, neither the requester nor the user
-// who started the agent's session may decide (403, recorded as a security
-// event). A decided, expired or final action is a 409.
+// who started the agent's session may approve (403, recorded as a security
+// event), though they may reject. A decided, expired or final action is a 409.
 func (s *Service) Decide(ctx context.Context, id uuid.UUID, d Decision) (*ent.AgentAction, error) {
 	act, err := s.current(ctx, id)
 	if err != nil {
@@ -240,8 +240,11 @@ func (s *Service) Decide(ctx context.Context, id uuid.UUID, d Decision) (*ent.Ag
 	if !may {
 		return nil, problem.Forbidden("you may not decide the actions of this agent")
 	}
-	if err := s.checkFourEyes(ctx, act, v); err != nil {
-		return nil, err
+	if d.Approve {
+		// Four-eyes guards approval only: stopping an action is always safe.
+		if err := s.checkFourEyes(ctx, act, v); err != nil {
+			return nil, err
+		}
 	}
 	status := agentaction.StatusRejected
 	if d.Approve {
