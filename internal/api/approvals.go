@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-faster/jx"
 
+	"github.com/worksynapse/worksynapse/ent/agentaction"
 	"github.com/worksynapse/worksynapse/internal/approvals"
 	"github.com/worksynapse/worksynapse/internal/oas"
 	"github.com/worksynapse/worksynapse/internal/problem"
@@ -31,6 +32,15 @@ func (h *Handler) ProposeAgentAction(ctx context.Context, req *oas.AgentActionPr
 		return nil, err
 	}
 	return ToAPIAgentAction(a), nil
+}
+
+// ListAgentActions implements GET /agents/{agent_id}/actions.
+func (h *Handler) ListAgentActions(ctx context.Context, params oas.ListAgentActionsParams) (oas.ListAgentActionsRes, error) {
+	page, err := h.approvals.List(ctx, params.AgentID, optEnum[agentaction.Status](params.Status), pageParams(params.Limit, params.Cursor))
+	if err != nil {
+		return nil, err
+	}
+	return &oas.AgentActionPage{Items: mapItems(page.Items, ToAPIAgentAction), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // GetAgentAction implements GET /actions/{action_id}.

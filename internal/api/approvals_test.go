@@ -332,6 +332,22 @@ func TestApprovalTimeoutIsDenial(t *testing.T) {
 		if len(queue.Items) != 1 || queue.Items[0].ID != fresh.ID {
 			t.Fatalf("queue %+v, want only %s", queue.Items, fresh.ID)
 		}
+		// The agent's history: listing expires the due ones too.
+		listed := d.propose(d.daveT, http.StatusCreated, d.invoice(d.gated))
+		backdate(listed.ID)
+		var history pageJSON[actionJSON]
+		d.must(http.StatusOK, d.daveT, "GET", fmt.Sprintf("/agents/%s/actions?status=expired", d.agent.ID), nil, &history)
+		if len(history.Items) != 4 || history.Items[0].ID != listed.ID {
+			t.Fatalf("expired history %+v, want 4 starting with %s", history.Items, listed.ID)
+		}
+		d.must(http.StatusOK, d.daveT, "GET", fmt.Sprintf("/agents/%s/actions", d.agent.ID), nil, &history)
+		if len(history.Items) != 5 {
+			t.Fatalf("history has %d actions, want 5", len(history.Items))
+		}
+		d.must(http.StatusOK, d.eveT, "GET", fmt.Sprintf("/agents/%s/actions", d.agent.ID), nil, &history)
+		if len(history.Items) != 0 {
+			t.Fatalf("another organization lists %+v", history.Items)
+		}
 		expiries := 0
 		for _, row := range db.Ent.ActivityLog.Query().Where(activitylog.ResourceID(due.ID),
 			activitylog.ActivityTypeEQ(activitylog.ActivityTypeUpdate)).AllX(testfix.System()) {

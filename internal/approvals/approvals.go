@@ -371,6 +371,27 @@ func (s *Service) Queue(ctx context.Context, p pagination.Params) (pagination.Pa
 	return pagination.List(ctx, q, p, func(a *ent.AgentAction) uuid.UUID { return a.ID })
 }
 
+// List lists the agent's actions the caller may see, newest first,
+// optionally of one status, after expiring its due ones.
+func (s *Service) List(ctx context.Context, agentID uuid.UUID, status *agentaction.Status, p pagination.Params) (pagination.Page[*ent.AgentAction], error) {
+	// The due ones the caller sees (read as the caller, so privacy applies).
+	due, err := s.client.AgentAction.Query().Where(agentaction.AgentID(agentID),
+		agentaction.StatusEQ(agentaction.StatusPendingApproval), agentaction.ExpiresAtLTE(s.Now())).IDs(ctx)
+	if err != nil {
+		return pagination.Page[*ent.AgentAction]{}, err
+	}
+	if len(due) > 0 {
+		if _, err := s.expire(ctx, agentaction.IDIn(due...)); err != nil {
+			return pagination.Page[*ent.AgentAction]{}, err
+		}
+	}
+	q := s.client.AgentAction.Query().Where(agentaction.AgentID(agentID))
+	if status != nil {
+		q.Where(agentaction.StatusEQ(*status))
+	}
+	return pagination.List(ctx, q, p, func(a *ent.AgentAction) uuid.UUID { return a.ID })
+}
+
 // ExpirePending expires every action still pending at now whose
 // expires_at has passed (timeout = deny) and returns how many; the
 // approvals.expire job runs it. Reads apply the same rule to the actions
