@@ -9,7 +9,6 @@ import (
 	"log/slog"
 
 	"github.com/worksynapse/worksynapse/ent"
-	"github.com/worksynapse/worksynapse/internal/approvals"
 	"github.com/worksynapse/worksynapse/internal/chat"
 	"github.com/worksynapse/worksynapse/internal/config"
 	"github.com/worksynapse/worksynapse/internal/identity"
@@ -35,6 +34,8 @@ type Probe struct {
 // files (system.go, auth.go, projects.go, ...).
 type Handler struct {
 	oas.UnimplementedHandler
+	// approvalsCfg configures agent tool actions (see approvalsService).
+	approvalsCfg config.ApprovalsConfig
 
 	client   *ent.Client
 	identity *identity.Service
@@ -49,7 +50,6 @@ type Handler struct {
 	work      *worktracking.Service
 	notes     *notes.Service
 	chat      *chat.Service
-	approvals *approvals.Service
 }
 
 var _ oas.Handler = (*Handler)(nil)
@@ -78,10 +78,10 @@ type Deps struct {
 // NewHandler builds the API handler.
 func NewHandler(d Deps) *Handler {
 	return &Handler{client: d.Client, identity: d.Identity, log: d.Log, probes: d.Probes,
-		files: d.Files, maxUpload: d.MaxUploadBytes, tasks: tasks.New(d.Client, d.Dialect), projects: projects.New(d.Client),
+		files: d.Files, maxUpload: d.MaxUploadBytes, approvalsCfg: d.Approvals, tasks: tasks.New(d.Client, d.Dialect), projects: projects.New(d.Client),
 		jobs: d.Jobs, work: worktracking.New(d.Client, d.Dialect, d.WorkTracking), notes: notes.New(d.Client, d.Dialect),
 		chat: chat.New(d.Client, d.Dialect, chat.Options{
 			MaxMessageLength: d.Chat.MaxMessageLength, FileContentTypes: d.Chat.FileContentTypes,
 			Files: d.Files, MaxUploadBytes: d.MaxUploadBytes,
-		}), approvals: approvals.New(d.Client, d.Approvals)}
+		})}
 }

@@ -165,9 +165,9 @@ func (a *App) Server() (*server.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := api.NewHandler(api.Deps{Client: a.DB.Ent, Identity: ids, Log: a.Log, Probes: a.probes(),
+	h := api.NewHandler(api.Deps{Client: a.DB.Ent, Identity: ids, Log: a.Log, Probes: a.probes(), Approvals: a.Config.Approvals,
 		Files: files, MaxUploadBytes: a.Config.Storage.MaxUploadBytes, Dialect: a.DB.Dialect, Jobs: a.Jobs,
-		WorkTracking: a.Config.WorkTracking, Chat: a.Config.Chat, Approvals: a.Config.Approvals})
+		WorkTracking: a.Config.WorkTracking, Chat: a.Config.Chat})
 	sec := api.Security{Identity: ids, Limiter: limiter, PerUser: perMinute(a.Config.RateLimit.PerUserPerMinute)}
 	ipLimits, stats := ratelimit.Middleware(limiter, ratelimit.Rules{
 		PerIP:          perMinute(a.Config.RateLimit.PerIPPerMinute),
