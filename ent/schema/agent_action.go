@@ -74,4 +74,4 @@ func (AgentAction) Indexes() []ent.Index {
 }
 
 // Policy of the AgentAction.
-func (AgentAction) Policy() ent.Policy { return rule.TenantPolicy("agent_action") }
+func (AgentAction) Policy() ent.Policy { return rule.AgentActionPolicy() }

@@ -36,6 +36,8 @@ type Probe struct {
 // files (system.go, auth.go, projects.go, ...).
 type Handler struct {
 	oas.UnimplementedHandler
+	// approvalsCfg configures agent tool actions (see approvalsService).
+	approvalsCfg config.ApprovalsConfig
 
 	client   *ent.Client
 	identity *identity.Service
@@ -74,12 +76,14 @@ type Deps struct {
 	Chat config.ChatConfig
 	// Events records chat changes for the real-time stream (nil: default).
 	Events *stream.Publisher
+	// Approvals configures agent tool actions.
+	Approvals config.ApprovalsConfig
 }
 
 // NewHandler builds the API handler.
 func NewHandler(d Deps) *Handler {
 	return &Handler{client: d.Client, identity: d.Identity, log: d.Log, probes: d.Probes,
-		files: d.Files, maxUpload: d.MaxUploadBytes, tasks: tasks.New(d.Client, d.Dialect), projects: projects.New(d.Client),
+		files: d.Files, maxUpload: d.MaxUploadBytes, approvalsCfg: d.Approvals, tasks: tasks.New(d.Client, d.Dialect), projects: projects.New(d.Client),
 		jobs: d.Jobs, work: worktracking.New(d.Client, d.Dialect, d.WorkTracking), notes: notes.New(d.Client, d.Dialect),
 		agents: agents.New(d.Client),
 		chat: chat.New(d.Client, d.Dialect, chat.Options{

@@ -183,7 +183,7 @@ func (a *App) Server() (*server.Server, error) {
 		HeartbeatInterval: a.Config.Stream.HeartbeatInterval, ClientBuffer: a.Config.Stream.ClientBuffer}); err != nil {
 		return nil, err
 	}
-	h := api.NewHandler(api.Deps{Client: a.DB.Ent, Identity: ids, Log: a.Log, Probes: a.probes(),
+	h := api.NewHandler(api.Deps{Client: a.DB.Ent, Identity: ids, Log: a.Log, Probes: a.probes(), Approvals: a.Config.Approvals,
 		Files: files, MaxUploadBytes: a.Config.Storage.MaxUploadBytes, Dialect: a.DB.Dialect, Jobs: a.Jobs,
 		WorkTracking: a.Config.WorkTracking, Chat: a.Config.Chat, Events: a.Stream.Publisher()})
 	sec := api.Security{Identity: ids, Limiter: limiter, PerUser: perMinute(a.Config.RateLimit.PerUserPerMinute),

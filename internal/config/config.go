@@ -51,6 +51,8 @@ type Config struct {
 	Guard GuardConfig `mapstructure:"guard"`
 	// Stream configures the real-time event stream (GET /stream).
 	Stream StreamConfig `mapstructure:"stream"`
+	// Approvals configures agent tool actions and their approval.
+	Approvals ApprovalsConfig `mapstructure:"approvals"`
 }
 
 // StreamConfig configures the real-time event stream.
@@ -360,6 +362,10 @@ var defaults = []setting{
 	{"stream.retention", 24 * time.Hour},
 	{"stream.heartbeat_interval", 25 * time.Second},
 	{"stream.client_buffer", 256},
+
+	{"approvals.default_ttl", 15 * time.Minute},
+	{"approvals.max_wait", 25 * time.Second},
+	{"approvals.max_output_bytes", 65536},
 }
 
 // Keys returns every configuration key in dotted form (e.g. "http.addr"),

@@ -123,7 +123,8 @@ func TestDefaults(t *testing.T) {
 		LLM: config.LLMConfig{Timeout: 120 * time.Second, DefaultMaxTokens: 4096,
 			OpenAICompatible: config.LLMProviderConfig{BaseURL: "https://api.openai.com/v1"},
 			Anthropic:        config.LLMProviderConfig{BaseURL: "https://api.anthropic.com"}},
-		Stream: config.StreamConfig{Retention: 24 * time.Hour, HeartbeatInterval: 25 * time.Second, ClientBuffer: 256},
+		Stream:    config.StreamConfig{Retention: 24 * time.Hour, HeartbeatInterval: 25 * time.Second, ClientBuffer: 256},
+		Approvals: config.ApprovalsConfig{DefaultTTL: 15 * time.Minute, MaxWait: 25 * time.Second, MaxOutputBytes: 65536},
 	}
 	if !reflect.DeepEqual(*cfg, want) {
 		t.Errorf("defaults mismatch\n got: %#v\nwant: %#v", *cfg, want)

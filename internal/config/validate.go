@@ -84,6 +84,7 @@ func (c *Config) Validate() (warnings []string, err error) {
 	c.checkChat(&ch)
 	c.checkLLM(&ch)
 	c.checkGuard(&ch)
+	c.checkApprovals(&ch)
 	return ch.warnings, errors.Join(ch.errs...)
 }
 
