@@ -50,8 +50,12 @@ check: check-generated lint spec-lint ts-check docs-assets-check spec-diff unit 
 
 test: check ## Alias of check
 
-bench: ## Go benchmarks (PostgreSQL when available); compare runs with benchstat
+# Load generator flags, e.g. LOADGEN_FLAGS='-duration 5s -tasks 10000' (see README "Performance").
+LOADGEN_FLAGS ?=
+
+bench: ## Go benchmarks, then the HTTP load generator on PostgreSQL (~4 min); compare runs with benchstat
 	$(GO) test -run '^$$' -bench . -benchtime 2s -count 1 $(PKGS)
+	@if [ -z "$$WORKSYNAPSE_TEST_DATABASE_URL" ]; then 		echo "NOTE: WORKSYNAPSE_TEST_DATABASE_URL is not set: the load generator (PostgreSQL only) is skipped."; 	else $(GO) run ./cmd/loadgen $(LOADGEN_FLAGS); fi
 
 migration: ## Write a new migration from the ent schema: make migration name=add_x
 	@test -n "$(name)" || { echo "usage: make migration name=short_description"; exit 1; }

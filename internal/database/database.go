@@ -122,10 +122,21 @@ func openSQLite(path string) (*DB, error) {
 }
 
 func newDB(sqlDB *sql.DB, d string) *DB {
-	client := ent.NewClient(ent.Driver(entsql.OpenDB(d, sqlDB)))
+	return &DB{SQL: sqlDB, Dialect: d, Ent: newClient(entsql.OpenDB(d, sqlDB))}
+}
+
+func newClient(drv dialect.Driver) *ent.Client {
+	client := ent.NewClient(ent.Driver(drv))
 	// Client-wide hooks apply to every entity, in transactions too.
 	client.Use(textguard.Hook())
-	return &DB{SQL: sqlDB, Dialect: d, Ent: client}
+	return client
+}
+
+// WithDriver returns a DB over the same pool whose ent client sends its
+// statements through wrap(driver), e.g. to count them in tests. Closing
+// either DB closes the shared pool.
+func (db *DB) WithDriver(wrap func(dialect.Driver) dialect.Driver) *DB {
+	return &DB{SQL: db.SQL, Dialect: db.Dialect, Ent: newClient(wrap(entsql.OpenDB(db.Dialect, db.SQL)))}
 }
 
 // Ping checks that the database answers.

@@ -1,0 +1,92 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/requestmeta"
+	"github.com/worksynapse/worksynapse/internal/testdb"
+)
+
+// probeRequestID marks the requests whose SQL statements are counted
+// (background jobs and setup requests share the ent client).
+const probeRequestID = "query-count-probe"
+
+// TestTaskListQueriesDoNotGrowWithThePage: a task list request issues the
+// same number of SQL statements for a page of 10 and of 50 tasks, whatever
+// the filter or sort, with every reference of the tasks set (assignee,
+// reporter, sprint, milestone, parent, label): no per-row query (N+1).
+func TestTaskListQueriesDoNotGrowWithThePage(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, raw *database.DB) {
+		db, counter := testdb.CountQueries(raw, func(ctx context.Context) bool {
+			return requestmeta.FromContext(ctx).RequestID == probeRequestID
+		})
+		w := newProjectWorld(t, db)
+		ids := seedReferencedTasks(w, 55)
+		alice := w.users["alice"]
+		cases := map[string]string{
+			"none": "", "status": "status=todo", "priority": "priority=high", "type": "type=bug",
+			"assignee": "assignee_id=" + alice.String(), "reporter": "reporter_id=" + alice.String(),
+			"sprint": "sprint_id=" + ids["sprint"].String(), "milestone": "milestone_id=" + ids["milestone"].String(),
+			"label": "label_id=" + ids["label"].String(), "parent": "parent_id=" + ids["parent"].String(),
+			"due before": "due_before=2030-01-01", "due after": "due_after=2020-01-01",
+			"ai": "is_ai_generated=false", "q": "q=needle",
+			"sort priority": "sort=priority", "sort due": "sort=due_date&order=asc",
+			"sort updated": "sort=updated_at", "sort position": "sort=position",
+			"all filters": "status=todo&priority=high&type=bug&label_id=" + ids["label"].String() + "&q=needle&sort=due_date",
+		}
+		for name, query := range cases {
+			counts := map[int]int{}
+			for _, limit := range []int{10, 10, 50} { // the first call warms per-process caches
+				path := fmt.Sprintf("%s/tasks?limit=%d&%s", w.path, limit, query)
+				counter.Reset()
+				code, body := w.do("alice", "GET", path, nil, http.Header{"X-Request-ID": {probeRequestID}})
+				var page struct{ Items []json.RawMessage }
+				if code != http.StatusOK || json.Unmarshal(body, &page) != nil || len(page.Items) != limit {
+					t.Fatalf("%s: GET %s: %d, %d items: %.300s", name, path, code, len(page.Items), body)
+				}
+				counts[limit] = len(counter.Statements())
+			}
+			if counts[10] != counts[50] || counts[10] == 0 {
+				t.Errorf("%s: %d statements for 10 tasks, %d for 50 (want equal); for 50:\n%s",
+					name, counts[10], counts[50], strings.Join(counter.Statements(), "\n"))
+			}
+		}
+	})
+}
+
+// seedReferencedTasks creates n tasks through the API that all match every
+// filter of the test: todo, high, bug, due in 2026, titled "needle", in
+// one sprint and milestone, under one parent, assigned to and reported by
+// alice, each with the label. It returns the ids of the references.
+func seedReferencedTasks(w *projectWorld, n int) map[string]uuid.UUID {
+	w.t.Helper()
+	var obj struct {
+		ID uuid.UUID `json:"id"`
+	}
+	ids := map[string]uuid.UUID{}
+	create := func(name, path string, body any) {
+		w.must(201, "alice", "POST", w.path+path, body, &obj)
+		ids[name] = obj.ID
+	}
+	create("label", "/labels", map[string]string{"name": "backend", "color": "#3B82F6"})
+	create("sprint", "/sprints", map[string]string{"name": "Sprint 1",
+		"start_date": "2026-01-05T00:00:00Z", "end_date": "2026-01-19T00:00:00Z"})
+	create("milestone", "/milestones", map[string]string{"name": "v1", "due_date": "2026-03-01T00:00:00Z"})
+	create("parent", "/tasks", map[string]string{"title": "epic", "type": "epic"})
+	for i := range n {
+		create("task", "/tasks", map[string]any{"title": fmt.Sprintf("needle %d", i), "status": "todo",
+			"priority": "high", "type": "bug", "assignee_id": w.users["alice"], "sprint_id": ids["sprint"],
+			"milestone_id": ids["milestone"], "parent_id": ids["parent"],
+			"due_date": fmt.Sprintf("2026-02-%02d", 1+i%28)})
+		w.must(http.StatusNoContent, "alice", "PUT", fmt.Sprintf("/tasks/%s/labels/%s", ids["task"], ids["label"]), nil, nil)
+	}
+	return ids
+}
