@@ -2860,6 +2860,14 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{TasksColumns[25], TasksColumns[10]},
 			},
+			{
+				Name:    "task_project_id_position",
+				Unique:  false,
+				Columns: []*schema.Column{TasksColumns[19], TasksColumns[10]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "column_id IS NULL",
+				},
+			},
 		},
 	}
 	// TaskAttachmentsColumns holds the columns for the "task_attachments" table.

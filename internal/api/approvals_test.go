@@ -507,3 +507,45 @@ func TestApprovalQueuePages(t *testing.T) {
 		}
 	})
 }
+
+// TestApprovalWithAgentKey: the agent itself (X-API-Key) proposes, long-polls
+// and reports; it cannot decide, and its queue is empty.
+func TestApprovalWithAgentKey(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		d := newApprovalDesk(t, db, nil)
+		var k struct {
+			Secret string `json:"secret"`
+		}
+		d.must(http.StatusCreated, d.adminT, "POST", fmt.Sprintf("/agents/%s/keys", d.agent.ID), map[string]any{"name": "runner"}, &k)
+		withKey := func(method, path string, body any) (int, []byte) {
+			raw, _ := json.Marshal(body)
+			if body == nil {
+				raw = nil
+			}
+			resp, b := d.s.Do(t, method, path, "application/json", raw, http.Header{"X-API-Key": {k.Secret}})
+			return resp.StatusCode, b
+		}
+		code, b := withKey("POST", fmt.Sprintf("/agents/%s/actions", d.agent.ID), d.invoice(d.gated, "session_id", d.carolSession))
+		var a actionJSON
+		if code != http.StatusCreated || json.Unmarshal(b, &a) != nil || a.Status != "pending_approval" ||
+			a.RequestedBy == nil || *a.RequestedBy != d.carol {
+			t.Fatalf("agent proposes: %d %s", code, b)
+		}
+		if code, b := withKey("POST", fmt.Sprintf("/actions/%s/decision", a.ID), map[string]any{"decision": "approve"}); code != http.StatusUnauthorized && code != http.StatusForbidden {
+			t.Fatalf("agent decides: %d %s", code, b)
+		}
+		code, body := d.decide(d.adminT, a.ID, "approve", "")
+		d.wantCode(code, body, http.StatusOK, "approve")
+		code, b = withKey("GET", fmt.Sprintf("/actions/%s?wait=5s", a.ID), nil)
+		if code != http.StatusOK || !strings.Contains(string(b), `"approved"`) {
+			t.Fatalf("agent polls: %d %s", code, b)
+		}
+		code, b = withKey("POST", fmt.Sprintf("/actions/%s/result", a.ID), map[string]any{"status": "executed", "output": map[string]any{"ok": true}})
+		if code != http.StatusOK || !strings.Contains(string(b), `"executed"`) {
+			t.Fatalf("agent reports: %d %s", code, b)
+		}
+		if n := db.Ent.ActivityLog.Query().Where(activitylog.ResourceID(a.ID), activitylog.ActorAgentID(d.agent.ID)).CountX(testfix.System()); n != 2 {
+			t.Fatalf("%d audit rows by the agent, want 2 (create, report)", n)
+		}
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/worksynapse/worksynapse/internal/api"
+	"github.com/worksynapse/worksynapse/internal/approvals"
 	"github.com/worksynapse/worksynapse/internal/audit"
 	"github.com/worksynapse/worksynapse/internal/auth/secretbox"
 	"github.com/worksynapse/worksynapse/internal/identity"
@@ -159,6 +160,14 @@ func (a *App) jobTasks() ([]jobs.Task, error) {
 				}
 			}
 			return nil
+		},
+	}, {
+		Kind:        "approvals.expire",
+		Description: "Reject agent tool actions whose approval timed out (timeout = deny; also applied on read)",
+		Every:       j.ApprovalExpiryInterval,
+		Run: func(ctx context.Context, _ jobs.Params) error {
+			_, err := approvals.ExpirePending(ctx, a.DB.Ent, time.Now())
+			return err
 		},
 	}, {
 		Kind:        "stream.prune",

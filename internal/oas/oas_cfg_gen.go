@@ -20,6 +20,7 @@ import (
 var regexMap = map[string]ogenregex.Regexp{
 	"^#[0-9A-Fa-f]{6}$":            ogenregex.MustCompile("^#[0-9A-Fa-f]{6}$"),
 	"^[0-9]+$":                     ogenregex.MustCompile("^[0-9]+$"),
+	"^[0-9]{1,6}(ms|s)$":           ogenregex.MustCompile("^[0-9]{1,6}(ms|s)$"),
 	"^[0-9]{6}$":                   ogenregex.MustCompile("^[0-9]{6}$"),
 	"^[0-9a-f]{64}$":               ogenregex.MustCompile("^[0-9a-f]{64}$"),
 	"^[A-Z][A-Z0-9]*-[1-9][0-9]*$": ogenregex.MustCompile("^[A-Z][A-Z0-9]*-[1-9][0-9]*$"),

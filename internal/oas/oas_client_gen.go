@@ -308,6 +308,16 @@ type Invoker interface {
 	//
 	// POST /users/{user_id}/deactivate
 	DeactivateUser(ctx context.Context, params DeactivateUserParams) (DeactivateUserRes, error)
+	// DecideAgentAction invokes decideAgentAction operation.
+	//
+	// Decides a pending action (agent_action:approve in its organization, or approve/admin on the agent;
+	// 403 otherwise, and always for agents). A rejection needs a reason. With four_eyes on the tool, the
+	// user who requested the action or started the agent's session cannot approve it: 403, recorded as the
+	// security event agent_action.four_eyes_violation (they may still reject it). An action already
+	// decided, expired or final is a 409.
+	//
+	// POST /actions/{action_id}/decision
+	DecideAgentAction(ctx context.Context, request *AgentActionDecision, params DecideAgentActionParams) (DecideAgentActionRes, error)
 	// DeleteAgent invokes deleteAgent operation.
 	//
 	// Soft-deletes the agent (admin right or agent:manage); its history stays.
@@ -547,6 +557,15 @@ type Invoker interface {
 	//
 	// GET /agents/{agent_id}
 	GetAgent(ctx context.Context, params GetAgentParams) (GetAgentRes, error)
+	// GetAgentAction invokes getAgentAction operation.
+	//
+	// One action the caller may see (404 otherwise). A pending action past its expires_at is shown, and
+	// stored, as expired. With `wait` (e.g. `30s`) a pending action is answered as soon as it is decided
+	// or expires, or when the wait ends (then still pending); waits above approvals.max_wait (25 s by
+	// default, below the request timeout) are shortened to it.
+	//
+	// GET /actions/{action_id}
+	GetAgentAction(ctx context.Context, params GetAgentActionParams) (GetAgentActionRes, error)
 	// GetAgentBudget invokes getAgentBudget operation.
 	//
 	// Limit, spent, reserved and remaining of every budget that applies to the agent (its own monthly and
@@ -760,6 +779,14 @@ type Invoker interface {
 	//
 	// POST /channels/{channel_id}/join
 	JoinChannel(ctx context.Context, params JoinChannelParams) (JoinChannelRes, error)
+	// ListAgentActions invokes listAgentActions operation.
+	//
+	// The agent's actions the caller may see (agent_action:read in its organization, any permission on the
+	// agent, the actions they requested, or the agent's own key), newest first (keyset pagination),
+	// optionally of one status. Pending actions whose time is up are shown, and stored, as expired.
+	//
+	// GET /agents/{agent_id}/actions
+	ListAgentActions(ctx context.Context, params ListAgentActionsParams) (ListAgentActionsRes, error)
 	// ListAgentKeys invokes listAgentKeys operation.
 	//
 	// Needs the admin right on the agent (or agent:manage). Secrets are never returned.
@@ -791,6 +818,14 @@ type Invoker interface {
 	//
 	// GET /organizations/{org_id}/agents
 	ListAgents(ctx context.Context, params ListAgentsParams) (ListAgentsRes, error)
+	// ListApprovals invokes listApprovals operation.
+	//
+	// Pending, unexpired actions the caller may approve (four-eyes ones they are involved in left out),
+	// across their organizations, newest first (keyset pagination). Actions whose time is up are expired
+	// first and leave the queue.
+	//
+	// GET /approvals
+	ListApprovals(ctx context.Context, params ListApprovalsParams) (ListApprovalsRes, error)
 	// ListAuditActivity invokes listAuditActivity operation.
 	//
 	// ActivityLog rows matching every given filter, newest first (keyset pagination). Visible rows: those
@@ -1144,6 +1179,17 @@ type Invoker interface {
 	//
 	// POST /channels/{channel_id}/messages
 	PostMessage(ctx context.Context, request *ChatMessageCreateRequest, params PostMessageParams) (PostMessageRes, error)
+	// ProposeAgentAction invokes proposeAgentAction operation.
+	//
+	// Records a tool action of the agent. Name the tool by `tool` (its function name) or `tool_id`; it
+	// must be attached to the agent (422 otherwise). The input must match the tool's input_schema (422
+	// naming the failing path, e.g. `input.items[0].qty`). session_id and call_id, when given, must belong
+	// to the agent. A paused or archived agent cannot act (409). An agent of an organization the caller is
+	// not in is a 404; a member without the right to run the agent gets 403. The answer's status is
+	// pending_approval (wait for the decision with GET /actions/{action_id}?wait=) or approved.
+	//
+	// POST /agents/{agent_id}/actions
+	ProposeAgentAction(ctx context.Context, request *AgentActionProposal, params ProposeAgentActionParams) (ProposeAgentActionRes, error)
 	// RefreshToken invokes refreshToken operation.
 	//
 	// Every refresh token works once. Presenting an already rotated token revokes every session of its
@@ -1200,6 +1246,14 @@ type Invoker interface {
 	//
 	// PUT /model-prices/{price_id}
 	ReplaceModelPrice(ctx context.Context, request *ModelPriceInput, params ReplaceModelPriceParams) (ReplaceModelPriceRes, error)
+	// ReportAgentActionResult invokes reportAgentActionResult operation.
+	//
+	// The runtime reports that an approved action was executed or failed, with its output (at most
+	// approvals.max_output_bytes of JSON, 413 beyond). Only the agent or a user who may run it reports
+	// (403). A pending action (not approved yet) or a final one is a 409.
+	//
+	// POST /actions/{action_id}/result
+	ReportAgentActionResult(ctx context.Context, request *AgentActionResult, params ReportAgentActionResultParams) (ReportAgentActionResultRes, error)
 	// ReportAgentCall invokes reportAgentCall operation.
 	//
 	// Records a call a runtime made to a provider itself (source=reported), priced like gateway calls.
@@ -6747,6 +6801,145 @@ func (c *Client) sendDeactivateUser(ctx context.Context, params DeactivateUserPa
 	return result, nil
 }
 
+// DecideAgentAction invokes decideAgentAction operation.
+//
+// Decides a pending action (agent_action:approve in its organization, or approve/admin on the agent;
+// 403 otherwise, and always for agents). A rejection needs a reason. With four_eyes on the tool, the
+// user who requested the action or started the agent's session cannot approve it: 403, recorded as the
+// security event agent_action.four_eyes_violation (they may still reject it). An action already
+// decided, expired or final is a 409.
+//
+// POST /actions/{action_id}/decision
+func (c *Client) DecideAgentAction(ctx context.Context, request *AgentActionDecision, params DecideAgentActionParams) (DecideAgentActionRes, error) {
+	res, err := c.sendDecideAgentAction(ctx, request, params)
+	return res, err
+}
+
+func (c *Client) sendDecideAgentAction(ctx context.Context, request *AgentActionDecision, params DecideAgentActionParams) (res DecideAgentActionRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("decideAgentAction"),
+		semconv.HTTPRequestMethodKey.String("POST"),
+		semconv.URLTemplateKey.String("/actions/{action_id}/decision"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, DecideAgentActionOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [3]string
+	pathParts[0] = "/actions/"
+	{
+		// Encode "action_id" parameter.
+		e := uri.NewPathEncoder(uri.PathEncoderConfig{
+			Param:   "action_id",
+			Style:   uri.PathStyleSimple,
+			Explode: false,
+		})
+		if err := func() error {
+			return e.EncodeValue(conv.UUIDToString(params.ActionID))
+		}(); err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		encoded, err := e.Result()
+		if err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		pathParts[1] = encoded
+	}
+	pathParts[2] = "/decision"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+	if err := encodeDecideAgentActionRequest(request, r); err != nil {
+		return res, errors.Wrap(err, "encode request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:BearerAuth"
+			switch err := c.securityBearerAuth(ctx, DecideAgentActionOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"BearerAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeDecideAgentActionResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
 // DeleteAgent invokes deleteAgent operation.
 //
 // Soft-deletes the agent (admin right or agent:manage); its history stays.
@@ -11763,6 +11956,173 @@ func (c *Client) sendGetAgent(ctx context.Context, params GetAgentParams) (res G
 	return result, nil
 }
 
+// GetAgentAction invokes getAgentAction operation.
+//
+// One action the caller may see (404 otherwise). A pending action past its expires_at is shown, and
+// stored, as expired. With `wait` (e.g. `30s`) a pending action is answered as soon as it is decided
+// or expires, or when the wait ends (then still pending); waits above approvals.max_wait (25 s by
+// default, below the request timeout) are shortened to it.
+//
+// GET /actions/{action_id}
+func (c *Client) GetAgentAction(ctx context.Context, params GetAgentActionParams) (GetAgentActionRes, error) {
+	res, err := c.sendGetAgentAction(ctx, params)
+	return res, err
+}
+
+func (c *Client) sendGetAgentAction(ctx context.Context, params GetAgentActionParams) (res GetAgentActionRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("getAgentAction"),
+		semconv.HTTPRequestMethodKey.String("GET"),
+		semconv.URLTemplateKey.String("/actions/{action_id}"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, GetAgentActionOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [2]string
+	pathParts[0] = "/actions/"
+	{
+		// Encode "action_id" parameter.
+		e := uri.NewPathEncoder(uri.PathEncoderConfig{
+			Param:   "action_id",
+			Style:   uri.PathStyleSimple,
+			Explode: false,
+		})
+		if err := func() error {
+			return e.EncodeValue(conv.UUIDToString(params.ActionID))
+		}(); err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		encoded, err := e.Result()
+		if err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		pathParts[1] = encoded
+	}
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeQueryParams"
+	q := uri.NewQueryEncoder()
+	{
+		// Encode "wait" parameter.
+		cfg := uri.QueryParameterEncodingConfig{
+			Name:    "wait",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.Wait.Get(); ok {
+				return e.EncodeValue(conv.StringToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode query")
+		}
+	}
+	u.RawQuery = q.Values().Encode()
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "GET", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:BearerAuth"
+			switch err := c.securityBearerAuth(ctx, GetAgentActionOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"BearerAuth\"")
+			}
+		}
+		{
+			stage = "Security:ApiKeyAuth"
+			switch err := c.securityApiKeyAuth(ctx, GetAgentActionOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 1
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"ApiKeyAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+				{0b00000010},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeGetAgentActionResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
 // GetAgentBudget invokes getAgentBudget operation.
 //
 // Limit, spent, reserved and remaining of every budget that applies to the agent (its own monthly and
@@ -16064,6 +16424,207 @@ func (c *Client) sendJoinChannel(ctx context.Context, params JoinChannelParams) 
 	return result, nil
 }
 
+// ListAgentActions invokes listAgentActions operation.
+//
+// The agent's actions the caller may see (agent_action:read in its organization, any permission on the
+// agent, the actions they requested, or the agent's own key), newest first (keyset pagination),
+// optionally of one status. Pending actions whose time is up are shown, and stored, as expired.
+//
+// GET /agents/{agent_id}/actions
+func (c *Client) ListAgentActions(ctx context.Context, params ListAgentActionsParams) (ListAgentActionsRes, error) {
+	res, err := c.sendListAgentActions(ctx, params)
+	return res, err
+}
+
+func (c *Client) sendListAgentActions(ctx context.Context, params ListAgentActionsParams) (res ListAgentActionsRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("listAgentActions"),
+		semconv.HTTPRequestMethodKey.String("GET"),
+		semconv.URLTemplateKey.String("/agents/{agent_id}/actions"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, ListAgentActionsOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [3]string
+	pathParts[0] = "/agents/"
+	{
+		// Encode "agent_id" parameter.
+		e := uri.NewPathEncoder(uri.PathEncoderConfig{
+			Param:   "agent_id",
+			Style:   uri.PathStyleSimple,
+			Explode: false,
+		})
+		if err := func() error {
+			return e.EncodeValue(conv.UUIDToString(params.AgentID))
+		}(); err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		encoded, err := e.Result()
+		if err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		pathParts[1] = encoded
+	}
+	pathParts[2] = "/actions"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeQueryParams"
+	q := uri.NewQueryEncoder()
+	{
+		// Encode "status" parameter.
+		cfg := uri.QueryParameterEncodingConfig{
+			Name:    "status",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.Status.Get(); ok {
+				return e.EncodeValue(conv.StringToString(string(val)))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode query")
+		}
+	}
+	{
+		// Encode "limit" parameter.
+		cfg := uri.QueryParameterEncodingConfig{
+			Name:    "limit",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.Limit.Get(); ok {
+				return e.EncodeValue(conv.IntToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode query")
+		}
+	}
+	{
+		// Encode "cursor" parameter.
+		cfg := uri.QueryParameterEncodingConfig{
+			Name:    "cursor",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.Cursor.Get(); ok {
+				return e.EncodeValue(conv.StringToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode query")
+		}
+	}
+	u.RawQuery = q.Values().Encode()
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "GET", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:BearerAuth"
+			switch err := c.securityBearerAuth(ctx, ListAgentActionsOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"BearerAuth\"")
+			}
+		}
+		{
+			stage = "Security:ApiKeyAuth"
+			switch err := c.securityApiKeyAuth(ctx, ListAgentActionsOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 1
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"ApiKeyAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+				{0b00000010},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeListAgentActionsResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
 // ListAgentKeys invokes listAgentKeys operation.
 //
 // Needs the admin right on the agent (or agent:manage). Secrets are never returned.
@@ -16925,6 +17486,159 @@ func (c *Client) sendListAgents(ctx context.Context, params ListAgentsParams) (r
 
 	stage = "DecodeResponse"
 	result, err := decodeListAgentsResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// ListApprovals invokes listApprovals operation.
+//
+// Pending, unexpired actions the caller may approve (four-eyes ones they are involved in left out),
+// across their organizations, newest first (keyset pagination). Actions whose time is up are expired
+// first and leave the queue.
+//
+// GET /approvals
+func (c *Client) ListApprovals(ctx context.Context, params ListApprovalsParams) (ListApprovalsRes, error) {
+	res, err := c.sendListApprovals(ctx, params)
+	return res, err
+}
+
+func (c *Client) sendListApprovals(ctx context.Context, params ListApprovalsParams) (res ListApprovalsRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("listApprovals"),
+		semconv.HTTPRequestMethodKey.String("GET"),
+		semconv.URLTemplateKey.String("/approvals"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, ListApprovalsOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [1]string
+	pathParts[0] = "/approvals"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeQueryParams"
+	q := uri.NewQueryEncoder()
+	{
+		// Encode "limit" parameter.
+		cfg := uri.QueryParameterEncodingConfig{
+			Name:    "limit",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.Limit.Get(); ok {
+				return e.EncodeValue(conv.IntToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode query")
+		}
+	}
+	{
+		// Encode "cursor" parameter.
+		cfg := uri.QueryParameterEncodingConfig{
+			Name:    "cursor",
+			Style:   uri.QueryStyleForm,
+			Explode: true,
+		}
+
+		if err := q.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.Cursor.Get(); ok {
+				return e.EncodeValue(conv.StringToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode query")
+		}
+	}
+	u.RawQuery = q.Values().Encode()
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "GET", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:BearerAuth"
+			switch err := c.securityBearerAuth(ctx, ListApprovalsOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"BearerAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeListApprovalsResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
 	}
@@ -25829,6 +26543,158 @@ func (c *Client) sendPostMessage(ctx context.Context, request *ChatMessageCreate
 	return result, nil
 }
 
+// ProposeAgentAction invokes proposeAgentAction operation.
+//
+// Records a tool action of the agent. Name the tool by `tool` (its function name) or `tool_id`; it
+// must be attached to the agent (422 otherwise). The input must match the tool's input_schema (422
+// naming the failing path, e.g. `input.items[0].qty`). session_id and call_id, when given, must belong
+// to the agent. A paused or archived agent cannot act (409). An agent of an organization the caller is
+// not in is a 404; a member without the right to run the agent gets 403. The answer's status is
+// pending_approval (wait for the decision with GET /actions/{action_id}?wait=) or approved.
+//
+// POST /agents/{agent_id}/actions
+func (c *Client) ProposeAgentAction(ctx context.Context, request *AgentActionProposal, params ProposeAgentActionParams) (ProposeAgentActionRes, error) {
+	res, err := c.sendProposeAgentAction(ctx, request, params)
+	return res, err
+}
+
+func (c *Client) sendProposeAgentAction(ctx context.Context, request *AgentActionProposal, params ProposeAgentActionParams) (res ProposeAgentActionRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("proposeAgentAction"),
+		semconv.HTTPRequestMethodKey.String("POST"),
+		semconv.URLTemplateKey.String("/agents/{agent_id}/actions"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, ProposeAgentActionOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [3]string
+	pathParts[0] = "/agents/"
+	{
+		// Encode "agent_id" parameter.
+		e := uri.NewPathEncoder(uri.PathEncoderConfig{
+			Param:   "agent_id",
+			Style:   uri.PathStyleSimple,
+			Explode: false,
+		})
+		if err := func() error {
+			return e.EncodeValue(conv.UUIDToString(params.AgentID))
+		}(); err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		encoded, err := e.Result()
+		if err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		pathParts[1] = encoded
+	}
+	pathParts[2] = "/actions"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+	if err := encodeProposeAgentActionRequest(request, r); err != nil {
+		return res, errors.Wrap(err, "encode request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:BearerAuth"
+			switch err := c.securityBearerAuth(ctx, ProposeAgentActionOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"BearerAuth\"")
+			}
+		}
+		{
+			stage = "Security:ApiKeyAuth"
+			switch err := c.securityApiKeyAuth(ctx, ProposeAgentActionOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 1
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"ApiKeyAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+				{0b00000010},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeProposeAgentActionResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
 // RefreshToken invokes refreshToken operation.
 //
 // Every refresh token works once. Presenting an already rotated token revokes every session of its
@@ -26865,6 +27731,155 @@ func (c *Client) sendReplaceModelPrice(ctx context.Context, request *ModelPriceI
 
 	stage = "DecodeResponse"
 	result, err := decodeReplaceModelPriceResponse(resp)
+	if err != nil {
+		return res, errors.Wrap(err, "decode response")
+	}
+
+	return result, nil
+}
+
+// ReportAgentActionResult invokes reportAgentActionResult operation.
+//
+// The runtime reports that an approved action was executed or failed, with its output (at most
+// approvals.max_output_bytes of JSON, 413 beyond). Only the agent or a user who may run it reports
+// (403). A pending action (not approved yet) or a final one is a 409.
+//
+// POST /actions/{action_id}/result
+func (c *Client) ReportAgentActionResult(ctx context.Context, request *AgentActionResult, params ReportAgentActionResultParams) (ReportAgentActionResultRes, error) {
+	res, err := c.sendReportAgentActionResult(ctx, request, params)
+	return res, err
+}
+
+func (c *Client) sendReportAgentActionResult(ctx context.Context, request *AgentActionResult, params ReportAgentActionResultParams) (res ReportAgentActionResultRes, err error) {
+	otelAttrs := []attribute.KeyValue{
+		otelogen.OperationID("reportAgentActionResult"),
+		semconv.HTTPRequestMethodKey.String("POST"),
+		semconv.URLTemplateKey.String("/actions/{action_id}/result"),
+	}
+	otelAttrs = append(otelAttrs, c.cfg.Attributes...)
+
+	// Run stopwatch.
+	startTime := time.Now()
+	defer func() {
+		// Use floating point division here for higher precision (instead of Millisecond method).
+		elapsedDuration := time.Since(startTime)
+		c.duration.Record(ctx, float64(elapsedDuration)/float64(time.Millisecond), metric.WithAttributes(otelAttrs...))
+	}()
+
+	// Increment request counter.
+	c.requests.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+
+	// Start a span for this request.
+	ctx, span := c.cfg.Tracer.Start(ctx, ReportAgentActionResultOperation,
+		trace.WithAttributes(otelAttrs...),
+		clientSpanKind,
+	)
+	// Track stage for error reporting.
+	var stage string
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, stage)
+			c.errors.Add(ctx, 1, metric.WithAttributes(otelAttrs...))
+		}
+		span.End()
+	}()
+
+	stage = "BuildURL"
+	u := uri.Clone(c.requestURL(ctx))
+	var pathParts [3]string
+	pathParts[0] = "/actions/"
+	{
+		// Encode "action_id" parameter.
+		e := uri.NewPathEncoder(uri.PathEncoderConfig{
+			Param:   "action_id",
+			Style:   uri.PathStyleSimple,
+			Explode: false,
+		})
+		if err := func() error {
+			return e.EncodeValue(conv.UUIDToString(params.ActionID))
+		}(); err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		encoded, err := e.Result()
+		if err != nil {
+			return res, errors.Wrap(err, "encode path")
+		}
+		pathParts[1] = encoded
+	}
+	pathParts[2] = "/result"
+	uri.AddPathParts(u, pathParts[:]...)
+
+	stage = "EncodeRequest"
+	r, err := ht.NewRequest(ctx, "POST", u)
+	if err != nil {
+		return res, errors.Wrap(err, "create request")
+	}
+	if err := encodeReportAgentActionResultRequest(request, r); err != nil {
+		return res, errors.Wrap(err, "encode request")
+	}
+
+	{
+		type bitset = [1]uint8
+		var satisfied bitset
+		{
+			stage = "Security:BearerAuth"
+			switch err := c.securityBearerAuth(ctx, ReportAgentActionResultOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 0
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"BearerAuth\"")
+			}
+		}
+		{
+			stage = "Security:ApiKeyAuth"
+			switch err := c.securityApiKeyAuth(ctx, ReportAgentActionResultOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 1
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"ApiKeyAuth\"")
+			}
+		}
+
+		if ok := func() bool {
+		nextRequirement:
+			for _, requirement := range []bitset{
+				{0b00000001},
+				{0b00000010},
+			} {
+				for i, mask := range requirement {
+					if satisfied[i]&mask != mask {
+						continue nextRequirement
+					}
+				}
+				return true
+			}
+			return false
+		}(); !ok {
+			return res, ogenerrors.ErrSecurityRequirementIsNotSatisfied
+		}
+	}
+
+	stage = "SendRequest"
+	resp, err := c.cfg.Client.Do(r)
+	if err != nil {
+		return res, errors.Wrap(err, "do request")
+	}
+	body := resp.Body
+	defer func() {
+		// Drain the body to EOF before closing, so the underlying
+		// connection can be reused by the Transport regardless of the
+		// response status code. See https://github.com/ogen-go/ogen/issues/1670.
+		_, _ = io.Copy(io.Discard, body)
+		_ = body.Close()
+	}()
+
+	stage = "DecodeResponse"
+	result, err := decodeReportAgentActionResultResponse(resp)
 	if err != nil {
 		return res, errors.Wrap(err, "decode response")
 	}

@@ -153,6 +153,10 @@ type DeactivateUserRes interface {
 	deactivateUserRes()
 }
 
+type DecideAgentActionRes interface {
+	decideAgentActionRes()
+}
+
 type DeleteAgentRes interface {
 	deleteAgentRes()
 }
@@ -289,6 +293,10 @@ type ForgotPasswordRes interface {
 	forgotPasswordRes()
 }
 
+type GetAgentActionRes interface {
+	getAgentActionRes()
+}
+
 type GetAgentBudgetRes interface {
 	getAgentBudgetRes()
 }
@@ -417,6 +425,10 @@ type JoinChannelRes interface {
 	joinChannelRes()
 }
 
+type ListAgentActionsRes interface {
+	listAgentActionsRes()
+}
+
 type ListAgentKeysRes interface {
 	listAgentKeysRes()
 }
@@ -435,6 +447,10 @@ type ListAgentVersionsRes interface {
 
 type ListAgentsRes interface {
 	listAgentsRes()
+}
+
+type ListApprovalsRes interface {
+	listApprovalsRes()
 }
 
 type ListAuditActivityRes interface {
@@ -637,6 +653,10 @@ type PostMessageRes interface {
 	postMessageRes()
 }
 
+type ProposeAgentActionRes interface {
+	proposeAgentActionRes()
+}
+
 type RefreshTokenRes interface {
 	refreshTokenRes()
 }
@@ -667,6 +687,10 @@ type ReorderBoardColumnsRes interface {
 
 type ReplaceModelPriceRes interface {
 	replaceModelPriceRes()
+}
+
+type ReportAgentActionResultRes interface {
+	reportAgentActionResultRes()
 }
 
 type ReportAgentCallBatchRes interface {

@@ -434,6 +434,20 @@ func encodeCreateWorkLogRequest(
 	return nil
 }
 
+func encodeDecideAgentActionRequest(
+	req *AgentActionDecision,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
 func encodeDisableMfaRequest(
 	req *MfaDisableRequest,
 	r *http.Request,
@@ -616,6 +630,20 @@ func encodePostMessageRequest(
 	return nil
 }
 
+func encodeProposeAgentActionRequest(
+	req *AgentActionProposal,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
 func encodeRefreshTokenRequest(
 	req *RefreshRequest,
 	r *http.Request,
@@ -660,6 +688,20 @@ func encodeReorderBoardColumnsRequest(
 
 func encodeReplaceModelPriceRequest(
 	req *ModelPriceInput,
+	r *http.Request,
+) error {
+	const contentType = "application/json"
+	e := new(jx.Encoder)
+	{
+		req.Encode(e)
+	}
+	encoded := e.Bytes()
+	ht.SetBody(r, bytes.NewReader(encoded), contentType)
+	return nil
+}
+
+func encodeReportAgentActionResultRequest(
+	req *AgentActionResult,
 	r *http.Request,
 ) error {
 	const contentType = "application/json"

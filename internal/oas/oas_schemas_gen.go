@@ -439,6 +439,597 @@ type AddReactionUnprocessableEntity Problem
 
 func (*AddReactionUnprocessableEntity) addReactionRes() {}
 
+// An approver's decision; a rejection needs a reason.
+// Ref: #/components/schemas/AgentActionDecision
+type AgentActionDecision struct {
+	Decision AgentActionDecisionDecision `json:"decision"`
+	Reason   OptString                   `json:"reason"`
+}
+
+// GetDecision returns the value of Decision.
+func (s *AgentActionDecision) GetDecision() AgentActionDecisionDecision {
+	return s.Decision
+}
+
+// GetReason returns the value of Reason.
+func (s *AgentActionDecision) GetReason() OptString {
+	return s.Reason
+}
+
+// SetDecision sets the value of Decision.
+func (s *AgentActionDecision) SetDecision(val AgentActionDecisionDecision) {
+	s.Decision = val
+}
+
+// SetReason sets the value of Reason.
+func (s *AgentActionDecision) SetReason(val OptString) {
+	s.Reason = val
+}
+
+type AgentActionDecisionDecision string
+
+const (
+	AgentActionDecisionDecisionApprove AgentActionDecisionDecision = "approve"
+	AgentActionDecisionDecisionReject  AgentActionDecisionDecision = "reject"
+)
+
+// AllValues returns all AgentActionDecisionDecision values.
+func (AgentActionDecisionDecision) AllValues() []AgentActionDecisionDecision {
+	return []AgentActionDecisionDecision{
+		AgentActionDecisionDecisionApprove,
+		AgentActionDecisionDecisionReject,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s AgentActionDecisionDecision) MarshalText() ([]byte, error) {
+	switch s {
+	case AgentActionDecisionDecisionApprove:
+		return []byte(s), nil
+	case AgentActionDecisionDecisionReject:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *AgentActionDecisionDecision) UnmarshalText(data []byte) error {
+	switch AgentActionDecisionDecision(data) {
+	case AgentActionDecisionDecisionApprove:
+		*s = AgentActionDecisionDecisionApprove
+		return nil
+	case AgentActionDecisionDecisionReject:
+		*s = AgentActionDecisionDecisionReject
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// A tool action, its decision and its result.
+// Ref: #/components/schemas/AgentActionInfo
+type AgentActionInfo struct {
+	ID             uuid.UUID                   `json:"id"`
+	OrganizationID uuid.UUID                   `json:"organization_id"`
+	AgentID        uuid.UUID                   `json:"agent_id"`
+	ToolID         uuid.UUID                   `json:"tool_id"`
+	SessionID      OptNilUUID                  `json:"session_id"`
+	CallID         OptNilUUID                  `json:"call_id"`
+	ToolCallID     OptString                   `json:"tool_call_id"`
+	Input          AgentActionInfoInput        `json:"input"`
+	Output         OptNilAgentActionInfoOutput `json:"output"`
+	// Executed, failed, rejected and expired are final.
+	Status AgentActionInfoStatus `json:"status"`
+	// A pending action not decided by then is expired.
+	ExpiresAt   OptNilDateTime `json:"expires_at"`
+	RequestedBy OptNilUUID     `json:"requested_by"`
+	// The approver; null when approved automatically or expired.
+	DecidedBy      OptNilUUID     `json:"decided_by"`
+	DecidedAt      OptNilDateTime `json:"decided_at"`
+	DecisionReason OptString      `json:"decision_reason"`
+	ExecutedAt     OptNilDateTime `json:"executed_at"`
+	ErrorMessage   OptString      `json:"error_message"`
+	CreatedAt      time.Time      `json:"created_at"`
+	UpdatedAt      time.Time      `json:"updated_at"`
+}
+
+// GetID returns the value of ID.
+func (s *AgentActionInfo) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *AgentActionInfo) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetAgentID returns the value of AgentID.
+func (s *AgentActionInfo) GetAgentID() uuid.UUID {
+	return s.AgentID
+}
+
+// GetToolID returns the value of ToolID.
+func (s *AgentActionInfo) GetToolID() uuid.UUID {
+	return s.ToolID
+}
+
+// GetSessionID returns the value of SessionID.
+func (s *AgentActionInfo) GetSessionID() OptNilUUID {
+	return s.SessionID
+}
+
+// GetCallID returns the value of CallID.
+func (s *AgentActionInfo) GetCallID() OptNilUUID {
+	return s.CallID
+}
+
+// GetToolCallID returns the value of ToolCallID.
+func (s *AgentActionInfo) GetToolCallID() OptString {
+	return s.ToolCallID
+}
+
+// GetInput returns the value of Input.
+func (s *AgentActionInfo) GetInput() AgentActionInfoInput {
+	return s.Input
+}
+
+// GetOutput returns the value of Output.
+func (s *AgentActionInfo) GetOutput() OptNilAgentActionInfoOutput {
+	return s.Output
+}
+
+// GetStatus returns the value of Status.
+func (s *AgentActionInfo) GetStatus() AgentActionInfoStatus {
+	return s.Status
+}
+
+// GetExpiresAt returns the value of ExpiresAt.
+func (s *AgentActionInfo) GetExpiresAt() OptNilDateTime {
+	return s.ExpiresAt
+}
+
+// GetRequestedBy returns the value of RequestedBy.
+func (s *AgentActionInfo) GetRequestedBy() OptNilUUID {
+	return s.RequestedBy
+}
+
+// GetDecidedBy returns the value of DecidedBy.
+func (s *AgentActionInfo) GetDecidedBy() OptNilUUID {
+	return s.DecidedBy
+}
+
+// GetDecidedAt returns the value of DecidedAt.
+func (s *AgentActionInfo) GetDecidedAt() OptNilDateTime {
+	return s.DecidedAt
+}
+
+// GetDecisionReason returns the value of DecisionReason.
+func (s *AgentActionInfo) GetDecisionReason() OptString {
+	return s.DecisionReason
+}
+
+// GetExecutedAt returns the value of ExecutedAt.
+func (s *AgentActionInfo) GetExecutedAt() OptNilDateTime {
+	return s.ExecutedAt
+}
+
+// GetErrorMessage returns the value of ErrorMessage.
+func (s *AgentActionInfo) GetErrorMessage() OptString {
+	return s.ErrorMessage
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *AgentActionInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *AgentActionInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// SetID sets the value of ID.
+func (s *AgentActionInfo) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *AgentActionInfo) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetAgentID sets the value of AgentID.
+func (s *AgentActionInfo) SetAgentID(val uuid.UUID) {
+	s.AgentID = val
+}
+
+// SetToolID sets the value of ToolID.
+func (s *AgentActionInfo) SetToolID(val uuid.UUID) {
+	s.ToolID = val
+}
+
+// SetSessionID sets the value of SessionID.
+func (s *AgentActionInfo) SetSessionID(val OptNilUUID) {
+	s.SessionID = val
+}
+
+// SetCallID sets the value of CallID.
+func (s *AgentActionInfo) SetCallID(val OptNilUUID) {
+	s.CallID = val
+}
+
+// SetToolCallID sets the value of ToolCallID.
+func (s *AgentActionInfo) SetToolCallID(val OptString) {
+	s.ToolCallID = val
+}
+
+// SetInput sets the value of Input.
+func (s *AgentActionInfo) SetInput(val AgentActionInfoInput) {
+	s.Input = val
+}
+
+// SetOutput sets the value of Output.
+func (s *AgentActionInfo) SetOutput(val OptNilAgentActionInfoOutput) {
+	s.Output = val
+}
+
+// SetStatus sets the value of Status.
+func (s *AgentActionInfo) SetStatus(val AgentActionInfoStatus) {
+	s.Status = val
+}
+
+// SetExpiresAt sets the value of ExpiresAt.
+func (s *AgentActionInfo) SetExpiresAt(val OptNilDateTime) {
+	s.ExpiresAt = val
+}
+
+// SetRequestedBy sets the value of RequestedBy.
+func (s *AgentActionInfo) SetRequestedBy(val OptNilUUID) {
+	s.RequestedBy = val
+}
+
+// SetDecidedBy sets the value of DecidedBy.
+func (s *AgentActionInfo) SetDecidedBy(val OptNilUUID) {
+	s.DecidedBy = val
+}
+
+// SetDecidedAt sets the value of DecidedAt.
+func (s *AgentActionInfo) SetDecidedAt(val OptNilDateTime) {
+	s.DecidedAt = val
+}
+
+// SetDecisionReason sets the value of DecisionReason.
+func (s *AgentActionInfo) SetDecisionReason(val OptString) {
+	s.DecisionReason = val
+}
+
+// SetExecutedAt sets the value of ExecutedAt.
+func (s *AgentActionInfo) SetExecutedAt(val OptNilDateTime) {
+	s.ExecutedAt = val
+}
+
+// SetErrorMessage sets the value of ErrorMessage.
+func (s *AgentActionInfo) SetErrorMessage(val OptString) {
+	s.ErrorMessage = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *AgentActionInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *AgentActionInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+func (*AgentActionInfo) decideAgentActionRes()       {}
+func (*AgentActionInfo) getAgentActionRes()          {}
+func (*AgentActionInfo) proposeAgentActionRes()      {}
+func (*AgentActionInfo) reportAgentActionResultRes() {}
+
+type AgentActionInfoInput map[string]jx.Raw
+
+func (s *AgentActionInfoInput) init() AgentActionInfoInput {
+	m := *s
+	if m == nil {
+		m = map[string]jx.Raw{}
+		*s = m
+	}
+	return m
+}
+
+type AgentActionInfoOutput map[string]jx.Raw
+
+func (s *AgentActionInfoOutput) init() AgentActionInfoOutput {
+	m := *s
+	if m == nil {
+		m = map[string]jx.Raw{}
+		*s = m
+	}
+	return m
+}
+
+// Executed, failed, rejected and expired are final.
+type AgentActionInfoStatus string
+
+const (
+	AgentActionInfoStatusPendingApproval AgentActionInfoStatus = "pending_approval"
+	AgentActionInfoStatusApproved        AgentActionInfoStatus = "approved"
+	AgentActionInfoStatusRejected        AgentActionInfoStatus = "rejected"
+	AgentActionInfoStatusExecuted        AgentActionInfoStatus = "executed"
+	AgentActionInfoStatusFailed          AgentActionInfoStatus = "failed"
+	AgentActionInfoStatusExpired         AgentActionInfoStatus = "expired"
+)
+
+// AllValues returns all AgentActionInfoStatus values.
+func (AgentActionInfoStatus) AllValues() []AgentActionInfoStatus {
+	return []AgentActionInfoStatus{
+		AgentActionInfoStatusPendingApproval,
+		AgentActionInfoStatusApproved,
+		AgentActionInfoStatusRejected,
+		AgentActionInfoStatusExecuted,
+		AgentActionInfoStatusFailed,
+		AgentActionInfoStatusExpired,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s AgentActionInfoStatus) MarshalText() ([]byte, error) {
+	switch s {
+	case AgentActionInfoStatusPendingApproval:
+		return []byte(s), nil
+	case AgentActionInfoStatusApproved:
+		return []byte(s), nil
+	case AgentActionInfoStatusRejected:
+		return []byte(s), nil
+	case AgentActionInfoStatusExecuted:
+		return []byte(s), nil
+	case AgentActionInfoStatusFailed:
+		return []byte(s), nil
+	case AgentActionInfoStatusExpired:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *AgentActionInfoStatus) UnmarshalText(data []byte) error {
+	switch AgentActionInfoStatus(data) {
+	case AgentActionInfoStatusPendingApproval:
+		*s = AgentActionInfoStatusPendingApproval
+		return nil
+	case AgentActionInfoStatusApproved:
+		*s = AgentActionInfoStatusApproved
+		return nil
+	case AgentActionInfoStatusRejected:
+		*s = AgentActionInfoStatusRejected
+		return nil
+	case AgentActionInfoStatusExecuted:
+		*s = AgentActionInfoStatusExecuted
+		return nil
+	case AgentActionInfoStatusFailed:
+		*s = AgentActionInfoStatusFailed
+		return nil
+	case AgentActionInfoStatusExpired:
+		*s = AgentActionInfoStatusExpired
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// A page of tool actions.
+// Ref: #/components/schemas/AgentActionPage
+type AgentActionPage struct {
+	Items      []AgentActionInfo `json:"items"`
+	NextCursor OptNilString      `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *AgentActionPage) GetItems() []AgentActionInfo {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *AgentActionPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *AgentActionPage) SetItems(val []AgentActionInfo) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *AgentActionPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*AgentActionPage) listAgentActionsRes() {}
+func (*AgentActionPage) listApprovalsRes()    {}
+
+// A tool the agent wants to run, named by tool (function name) or tool_id, with its input.
+// Ref: #/components/schemas/AgentActionProposal
+type AgentActionProposal struct {
+	// Function name of a tool attached to the agent.
+	Tool   OptString `json:"tool"`
+	ToolID OptUUID   `json:"tool_id"`
+	// Arguments, validated against the tool's input_schema.
+	Input     OptAgentActionProposalInput `json:"input"`
+	SessionID OptUUID                     `json:"session_id"`
+	// The model call whose response asked for the action.
+	CallID OptUUID `json:"call_id"`
+	// Provider's id of the tool call, echoed in the tool result message.
+	ToolCallID OptString `json:"tool_call_id"`
+}
+
+// GetTool returns the value of Tool.
+func (s *AgentActionProposal) GetTool() OptString {
+	return s.Tool
+}
+
+// GetToolID returns the value of ToolID.
+func (s *AgentActionProposal) GetToolID() OptUUID {
+	return s.ToolID
+}
+
+// GetInput returns the value of Input.
+func (s *AgentActionProposal) GetInput() OptAgentActionProposalInput {
+	return s.Input
+}
+
+// GetSessionID returns the value of SessionID.
+func (s *AgentActionProposal) GetSessionID() OptUUID {
+	return s.SessionID
+}
+
+// GetCallID returns the value of CallID.
+func (s *AgentActionProposal) GetCallID() OptUUID {
+	return s.CallID
+}
+
+// GetToolCallID returns the value of ToolCallID.
+func (s *AgentActionProposal) GetToolCallID() OptString {
+	return s.ToolCallID
+}
+
+// SetTool sets the value of Tool.
+func (s *AgentActionProposal) SetTool(val OptString) {
+	s.Tool = val
+}
+
+// SetToolID sets the value of ToolID.
+func (s *AgentActionProposal) SetToolID(val OptUUID) {
+	s.ToolID = val
+}
+
+// SetInput sets the value of Input.
+func (s *AgentActionProposal) SetInput(val OptAgentActionProposalInput) {
+	s.Input = val
+}
+
+// SetSessionID sets the value of SessionID.
+func (s *AgentActionProposal) SetSessionID(val OptUUID) {
+	s.SessionID = val
+}
+
+// SetCallID sets the value of CallID.
+func (s *AgentActionProposal) SetCallID(val OptUUID) {
+	s.CallID = val
+}
+
+// SetToolCallID sets the value of ToolCallID.
+func (s *AgentActionProposal) SetToolCallID(val OptString) {
+	s.ToolCallID = val
+}
+
+// Arguments, validated against the tool's input_schema.
+type AgentActionProposalInput map[string]jx.Raw
+
+func (s *AgentActionProposalInput) init() AgentActionProposalInput {
+	m := *s
+	if m == nil {
+		m = map[string]jx.Raw{}
+		*s = m
+	}
+	return m
+}
+
+// What happened when the runtime ran an approved action.
+// Ref: #/components/schemas/AgentActionResult
+type AgentActionResult struct {
+	Status AgentActionResultStatus `json:"status"`
+	// The tool's output (size-capped by approvals.max_output_bytes).
+	Output       OptAgentActionResultOutput `json:"output"`
+	ErrorMessage OptString                  `json:"error_message"`
+}
+
+// GetStatus returns the value of Status.
+func (s *AgentActionResult) GetStatus() AgentActionResultStatus {
+	return s.Status
+}
+
+// GetOutput returns the value of Output.
+func (s *AgentActionResult) GetOutput() OptAgentActionResultOutput {
+	return s.Output
+}
+
+// GetErrorMessage returns the value of ErrorMessage.
+func (s *AgentActionResult) GetErrorMessage() OptString {
+	return s.ErrorMessage
+}
+
+// SetStatus sets the value of Status.
+func (s *AgentActionResult) SetStatus(val AgentActionResultStatus) {
+	s.Status = val
+}
+
+// SetOutput sets the value of Output.
+func (s *AgentActionResult) SetOutput(val OptAgentActionResultOutput) {
+	s.Output = val
+}
+
+// SetErrorMessage sets the value of ErrorMessage.
+func (s *AgentActionResult) SetErrorMessage(val OptString) {
+	s.ErrorMessage = val
+}
+
+// The tool's output (size-capped by approvals.max_output_bytes).
+type AgentActionResultOutput map[string]jx.Raw
+
+func (s *AgentActionResultOutput) init() AgentActionResultOutput {
+	m := *s
+	if m == nil {
+		m = map[string]jx.Raw{}
+		*s = m
+	}
+	return m
+}
+
+type AgentActionResultStatus string
+
+const (
+	AgentActionResultStatusExecuted AgentActionResultStatus = "executed"
+	AgentActionResultStatusFailed   AgentActionResultStatus = "failed"
+)
+
+// AllValues returns all AgentActionResultStatus values.
+func (AgentActionResultStatus) AllValues() []AgentActionResultStatus {
+	return []AgentActionResultStatus{
+		AgentActionResultStatusExecuted,
+		AgentActionResultStatusFailed,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s AgentActionResultStatus) MarshalText() ([]byte, error) {
+	switch s {
+	case AgentActionResultStatusExecuted:
+		return []byte(s), nil
+	case AgentActionResultStatusFailed:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *AgentActionResultStatus) UnmarshalText(data []byte) error {
+	switch AgentActionResultStatus(data) {
+	case AgentActionResultStatusExecuted:
+		*s = AgentActionResultStatusExecuted
+		return nil
+	case AgentActionResultStatusFailed:
+		*s = AgentActionResultStatusFailed
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
 // Ref: #/components/schemas/AgentCallInfo
 type AgentCallInfo struct {
 	ID               uuid.UUID           `json:"id"`
@@ -7046,6 +7637,38 @@ type DeactivateUserUnprocessableEntity Problem
 
 func (*DeactivateUserUnprocessableEntity) deactivateUserRes() {}
 
+type DecideAgentActionBadRequest Problem
+
+func (*DecideAgentActionBadRequest) decideAgentActionRes() {}
+
+type DecideAgentActionConflict Problem
+
+func (*DecideAgentActionConflict) decideAgentActionRes() {}
+
+type DecideAgentActionForbidden Problem
+
+func (*DecideAgentActionForbidden) decideAgentActionRes() {}
+
+type DecideAgentActionNotFound Problem
+
+func (*DecideAgentActionNotFound) decideAgentActionRes() {}
+
+type DecideAgentActionRequestEntityTooLarge Problem
+
+func (*DecideAgentActionRequestEntityTooLarge) decideAgentActionRes() {}
+
+type DecideAgentActionTooManyRequests Problem
+
+func (*DecideAgentActionTooManyRequests) decideAgentActionRes() {}
+
+type DecideAgentActionUnauthorized Problem
+
+func (*DecideAgentActionUnauthorized) decideAgentActionRes() {}
+
+type DecideAgentActionUnprocessableEntity Problem
+
+func (*DecideAgentActionUnprocessableEntity) decideAgentActionRes() {}
+
 type DeleteAgentBadRequest Problem
 
 func (*DeleteAgentBadRequest) deleteAgentRes() {}
@@ -8117,6 +8740,30 @@ func (*ForgotPasswordTooManyRequests) forgotPasswordRes() {}
 type ForgotPasswordUnprocessableEntity Problem
 
 func (*ForgotPasswordUnprocessableEntity) forgotPasswordRes() {}
+
+type GetAgentActionBadRequest Problem
+
+func (*GetAgentActionBadRequest) getAgentActionRes() {}
+
+type GetAgentActionForbidden Problem
+
+func (*GetAgentActionForbidden) getAgentActionRes() {}
+
+type GetAgentActionNotFound Problem
+
+func (*GetAgentActionNotFound) getAgentActionRes() {}
+
+type GetAgentActionTooManyRequests Problem
+
+func (*GetAgentActionTooManyRequests) getAgentActionRes() {}
+
+type GetAgentActionUnauthorized Problem
+
+func (*GetAgentActionUnauthorized) getAgentActionRes() {}
+
+type GetAgentActionUnprocessableEntity Problem
+
+func (*GetAgentActionUnprocessableEntity) getAgentActionRes() {}
 
 type GetAgentBadRequest Problem
 
@@ -10478,6 +11125,95 @@ func (s *LedgerProvider) UnmarshalText(data []byte) error {
 	}
 }
 
+type ListAgentActionsBadRequest Problem
+
+func (*ListAgentActionsBadRequest) listAgentActionsRes() {}
+
+type ListAgentActionsForbidden Problem
+
+func (*ListAgentActionsForbidden) listAgentActionsRes() {}
+
+type ListAgentActionsStatus string
+
+const (
+	ListAgentActionsStatusPendingApproval ListAgentActionsStatus = "pending_approval"
+	ListAgentActionsStatusApproved        ListAgentActionsStatus = "approved"
+	ListAgentActionsStatusRejected        ListAgentActionsStatus = "rejected"
+	ListAgentActionsStatusExecuted        ListAgentActionsStatus = "executed"
+	ListAgentActionsStatusFailed          ListAgentActionsStatus = "failed"
+	ListAgentActionsStatusExpired         ListAgentActionsStatus = "expired"
+)
+
+// AllValues returns all ListAgentActionsStatus values.
+func (ListAgentActionsStatus) AllValues() []ListAgentActionsStatus {
+	return []ListAgentActionsStatus{
+		ListAgentActionsStatusPendingApproval,
+		ListAgentActionsStatusApproved,
+		ListAgentActionsStatusRejected,
+		ListAgentActionsStatusExecuted,
+		ListAgentActionsStatusFailed,
+		ListAgentActionsStatusExpired,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ListAgentActionsStatus) MarshalText() ([]byte, error) {
+	switch s {
+	case ListAgentActionsStatusPendingApproval:
+		return []byte(s), nil
+	case ListAgentActionsStatusApproved:
+		return []byte(s), nil
+	case ListAgentActionsStatusRejected:
+		return []byte(s), nil
+	case ListAgentActionsStatusExecuted:
+		return []byte(s), nil
+	case ListAgentActionsStatusFailed:
+		return []byte(s), nil
+	case ListAgentActionsStatusExpired:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ListAgentActionsStatus) UnmarshalText(data []byte) error {
+	switch ListAgentActionsStatus(data) {
+	case ListAgentActionsStatusPendingApproval:
+		*s = ListAgentActionsStatusPendingApproval
+		return nil
+	case ListAgentActionsStatusApproved:
+		*s = ListAgentActionsStatusApproved
+		return nil
+	case ListAgentActionsStatusRejected:
+		*s = ListAgentActionsStatusRejected
+		return nil
+	case ListAgentActionsStatusExecuted:
+		*s = ListAgentActionsStatusExecuted
+		return nil
+	case ListAgentActionsStatusFailed:
+		*s = ListAgentActionsStatusFailed
+		return nil
+	case ListAgentActionsStatusExpired:
+		*s = ListAgentActionsStatusExpired
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+type ListAgentActionsTooManyRequests Problem
+
+func (*ListAgentActionsTooManyRequests) listAgentActionsRes() {}
+
+type ListAgentActionsUnauthorized Problem
+
+func (*ListAgentActionsUnauthorized) listAgentActionsRes() {}
+
+type ListAgentActionsUnprocessableEntity Problem
+
+func (*ListAgentActionsUnprocessableEntity) listAgentActionsRes() {}
+
 type ListAgentKeysBadRequest Problem
 
 func (*ListAgentKeysBadRequest) listAgentKeysRes() {}
@@ -10589,6 +11325,26 @@ func (*ListAgentsUnauthorized) listAgentsRes() {}
 type ListAgentsUnprocessableEntity Problem
 
 func (*ListAgentsUnprocessableEntity) listAgentsRes() {}
+
+type ListApprovalsBadRequest Problem
+
+func (*ListApprovalsBadRequest) listApprovalsRes() {}
+
+type ListApprovalsForbidden Problem
+
+func (*ListApprovalsForbidden) listApprovalsRes() {}
+
+type ListApprovalsTooManyRequests Problem
+
+func (*ListApprovalsTooManyRequests) listApprovalsRes() {}
+
+type ListApprovalsUnauthorized Problem
+
+func (*ListApprovalsUnauthorized) listApprovalsRes() {}
+
+type ListApprovalsUnprocessableEntity Problem
+
+func (*ListApprovalsUnprocessableEntity) listApprovalsRes() {}
 
 type ListAuditActivityBadRequest Problem
 
@@ -14714,6 +15470,98 @@ func (o OptActivityEntryOldValues) Or(d ActivityEntryOldValues) ActivityEntryOld
 	return d
 }
 
+// NewOptAgentActionProposalInput returns new OptAgentActionProposalInput with value set to v.
+func NewOptAgentActionProposalInput(v AgentActionProposalInput) OptAgentActionProposalInput {
+	return OptAgentActionProposalInput{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptAgentActionProposalInput is optional AgentActionProposalInput.
+type OptAgentActionProposalInput struct {
+	Value AgentActionProposalInput
+	Set   bool
+}
+
+// IsSet returns true if OptAgentActionProposalInput was set.
+func (o OptAgentActionProposalInput) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptAgentActionProposalInput) Reset() {
+	var v AgentActionProposalInput
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptAgentActionProposalInput) SetTo(v AgentActionProposalInput) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptAgentActionProposalInput) Get() (v AgentActionProposalInput, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptAgentActionProposalInput) Or(d AgentActionProposalInput) AgentActionProposalInput {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptAgentActionResultOutput returns new OptAgentActionResultOutput with value set to v.
+func NewOptAgentActionResultOutput(v AgentActionResultOutput) OptAgentActionResultOutput {
+	return OptAgentActionResultOutput{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptAgentActionResultOutput is optional AgentActionResultOutput.
+type OptAgentActionResultOutput struct {
+	Value AgentActionResultOutput
+	Set   bool
+}
+
+// IsSet returns true if OptAgentActionResultOutput was set.
+func (o OptAgentActionResultOutput) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptAgentActionResultOutput) Reset() {
+	var v AgentActionResultOutput
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptAgentActionResultOutput) SetTo(v AgentActionResultOutput) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptAgentActionResultOutput) Get() (v AgentActionResultOutput, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptAgentActionResultOutput) Or(d AgentActionResultOutput) AgentActionResultOutput {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptAgentCapturePolicy returns new OptAgentCapturePolicy with value set to v.
 func NewOptAgentCapturePolicy(v AgentCapturePolicy) OptAgentCapturePolicy {
 	return OptAgentCapturePolicy{
@@ -16094,6 +16942,52 @@ func (o OptLedgerProvider) Or(d LedgerProvider) LedgerProvider {
 	return d
 }
 
+// NewOptListAgentActionsStatus returns new OptListAgentActionsStatus with value set to v.
+func NewOptListAgentActionsStatus(v ListAgentActionsStatus) OptListAgentActionsStatus {
+	return OptListAgentActionsStatus{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptListAgentActionsStatus is optional ListAgentActionsStatus.
+type OptListAgentActionsStatus struct {
+	Value ListAgentActionsStatus
+	Set   bool
+}
+
+// IsSet returns true if OptListAgentActionsStatus was set.
+func (o OptListAgentActionsStatus) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptListAgentActionsStatus) Reset() {
+	var v ListAgentActionsStatus
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptListAgentActionsStatus) SetTo(v ListAgentActionsStatus) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptListAgentActionsStatus) Get() (v ListAgentActionsStatus, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptListAgentActionsStatus) Or(d ListAgentActionsStatus) ListAgentActionsStatus {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptListChannelsType returns new OptListChannelsType with value set to v.
 func NewOptListChannelsType(v ListChannelsType) OptListChannelsType {
 	return OptListChannelsType{
@@ -16364,6 +17258,74 @@ func (o OptMilestoneUpdateRequestStatus) Get() (v MilestoneUpdateRequestStatus, 
 
 // Or returns value if set, or given parameter if does not.
 func (o OptMilestoneUpdateRequestStatus) Or(d MilestoneUpdateRequestStatus) MilestoneUpdateRequestStatus {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilAgentActionInfoOutput returns new OptNilAgentActionInfoOutput with value set to v.
+func NewOptNilAgentActionInfoOutput(v AgentActionInfoOutput) OptNilAgentActionInfoOutput {
+	return OptNilAgentActionInfoOutput{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilAgentActionInfoOutput is optional nullable AgentActionInfoOutput.
+type OptNilAgentActionInfoOutput struct {
+	Value AgentActionInfoOutput
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilAgentActionInfoOutput was set.
+func (o OptNilAgentActionInfoOutput) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilAgentActionInfoOutput) Reset() {
+	var v AgentActionInfoOutput
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilAgentActionInfoOutput) SetTo(v AgentActionInfoOutput) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilAgentActionInfoOutput) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilAgentActionInfoOutput) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v AgentActionInfoOutput
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilAgentActionInfoOutput) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilAgentActionInfoOutput) Get() (v AgentActionInfoOutput, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilAgentActionInfoOutput) Or(d AgentActionInfoOutput) AgentActionInfoOutput {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -19539,6 +20501,38 @@ func (s *ProjectVisibility) UnmarshalText(data []byte) error {
 	}
 }
 
+type ProposeAgentActionBadRequest Problem
+
+func (*ProposeAgentActionBadRequest) proposeAgentActionRes() {}
+
+type ProposeAgentActionConflict Problem
+
+func (*ProposeAgentActionConflict) proposeAgentActionRes() {}
+
+type ProposeAgentActionForbidden Problem
+
+func (*ProposeAgentActionForbidden) proposeAgentActionRes() {}
+
+type ProposeAgentActionNotFound Problem
+
+func (*ProposeAgentActionNotFound) proposeAgentActionRes() {}
+
+type ProposeAgentActionRequestEntityTooLarge Problem
+
+func (*ProposeAgentActionRequestEntityTooLarge) proposeAgentActionRes() {}
+
+type ProposeAgentActionTooManyRequests Problem
+
+func (*ProposeAgentActionTooManyRequests) proposeAgentActionRes() {}
+
+type ProposeAgentActionUnauthorized Problem
+
+func (*ProposeAgentActionUnauthorized) proposeAgentActionRes() {}
+
+type ProposeAgentActionUnprocessableEntity Problem
+
+func (*ProposeAgentActionUnprocessableEntity) proposeAgentActionRes() {}
+
 // Ref: #/components/schemas/RefreshRequest
 type RefreshRequest struct {
 	RefreshToken string `json:"refresh_token"`
@@ -19832,6 +20826,38 @@ func (*ReplaceModelPriceUnauthorized) replaceModelPriceRes() {}
 type ReplaceModelPriceUnprocessableEntity Problem
 
 func (*ReplaceModelPriceUnprocessableEntity) replaceModelPriceRes() {}
+
+type ReportAgentActionResultBadRequest Problem
+
+func (*ReportAgentActionResultBadRequest) reportAgentActionResultRes() {}
+
+type ReportAgentActionResultConflict Problem
+
+func (*ReportAgentActionResultConflict) reportAgentActionResultRes() {}
+
+type ReportAgentActionResultForbidden Problem
+
+func (*ReportAgentActionResultForbidden) reportAgentActionResultRes() {}
+
+type ReportAgentActionResultNotFound Problem
+
+func (*ReportAgentActionResultNotFound) reportAgentActionResultRes() {}
+
+type ReportAgentActionResultRequestEntityTooLarge Problem
+
+func (*ReportAgentActionResultRequestEntityTooLarge) reportAgentActionResultRes() {}
+
+type ReportAgentActionResultTooManyRequests Problem
+
+func (*ReportAgentActionResultTooManyRequests) reportAgentActionResultRes() {}
+
+type ReportAgentActionResultUnauthorized Problem
+
+func (*ReportAgentActionResultUnauthorized) reportAgentActionResultRes() {}
+
+type ReportAgentActionResultUnprocessableEntity Problem
+
+func (*ReportAgentActionResultUnprocessableEntity) reportAgentActionResultRes() {}
 
 type ReportAgentCallBadRequest Problem
 

@@ -287,6 +287,16 @@ type Handler interface {
 	//
 	// POST /users/{user_id}/deactivate
 	DeactivateUser(ctx context.Context, params DeactivateUserParams) (DeactivateUserRes, error)
+	// DecideAgentAction implements decideAgentAction operation.
+	//
+	// Decides a pending action (agent_action:approve in its organization, or approve/admin on the agent;
+	// 403 otherwise, and always for agents). A rejection needs a reason. With four_eyes on the tool, the
+	// user who requested the action or started the agent's session cannot approve it: 403, recorded as the
+	// security event agent_action.four_eyes_violation (they may still reject it). An action already
+	// decided, expired or final is a 409.
+	//
+	// POST /actions/{action_id}/decision
+	DecideAgentAction(ctx context.Context, req *AgentActionDecision, params DecideAgentActionParams) (DecideAgentActionRes, error)
 	// DeleteAgent implements deleteAgent operation.
 	//
 	// Soft-deletes the agent (admin right or agent:manage); its history stays.
@@ -526,6 +536,15 @@ type Handler interface {
 	//
 	// GET /agents/{agent_id}
 	GetAgent(ctx context.Context, params GetAgentParams) (GetAgentRes, error)
+	// GetAgentAction implements getAgentAction operation.
+	//
+	// One action the caller may see (404 otherwise). A pending action past its expires_at is shown, and
+	// stored, as expired. With `wait` (e.g. `30s`) a pending action is answered as soon as it is decided
+	// or expires, or when the wait ends (then still pending); waits above approvals.max_wait (25 s by
+	// default, below the request timeout) are shortened to it.
+	//
+	// GET /actions/{action_id}
+	GetAgentAction(ctx context.Context, params GetAgentActionParams) (GetAgentActionRes, error)
 	// GetAgentBudget implements getAgentBudget operation.
 	//
 	// Limit, spent, reserved and remaining of every budget that applies to the agent (its own monthly and
@@ -739,6 +758,14 @@ type Handler interface {
 	//
 	// POST /channels/{channel_id}/join
 	JoinChannel(ctx context.Context, params JoinChannelParams) (JoinChannelRes, error)
+	// ListAgentActions implements listAgentActions operation.
+	//
+	// The agent's actions the caller may see (agent_action:read in its organization, any permission on the
+	// agent, the actions they requested, or the agent's own key), newest first (keyset pagination),
+	// optionally of one status. Pending actions whose time is up are shown, and stored, as expired.
+	//
+	// GET /agents/{agent_id}/actions
+	ListAgentActions(ctx context.Context, params ListAgentActionsParams) (ListAgentActionsRes, error)
 	// ListAgentKeys implements listAgentKeys operation.
 	//
 	// Needs the admin right on the agent (or agent:manage). Secrets are never returned.
@@ -770,6 +797,14 @@ type Handler interface {
 	//
 	// GET /organizations/{org_id}/agents
 	ListAgents(ctx context.Context, params ListAgentsParams) (ListAgentsRes, error)
+	// ListApprovals implements listApprovals operation.
+	//
+	// Pending, unexpired actions the caller may approve (four-eyes ones they are involved in left out),
+	// across their organizations, newest first (keyset pagination). Actions whose time is up are expired
+	// first and leave the queue.
+	//
+	// GET /approvals
+	ListApprovals(ctx context.Context, params ListApprovalsParams) (ListApprovalsRes, error)
 	// ListAuditActivity implements listAuditActivity operation.
 	//
 	// ActivityLog rows matching every given filter, newest first (keyset pagination). Visible rows: those
@@ -1123,6 +1158,17 @@ type Handler interface {
 	//
 	// POST /channels/{channel_id}/messages
 	PostMessage(ctx context.Context, req *ChatMessageCreateRequest, params PostMessageParams) (PostMessageRes, error)
+	// ProposeAgentAction implements proposeAgentAction operation.
+	//
+	// Records a tool action of the agent. Name the tool by `tool` (its function name) or `tool_id`; it
+	// must be attached to the agent (422 otherwise). The input must match the tool's input_schema (422
+	// naming the failing path, e.g. `input.items[0].qty`). session_id and call_id, when given, must belong
+	// to the agent. A paused or archived agent cannot act (409). An agent of an organization the caller is
+	// not in is a 404; a member without the right to run the agent gets 403. The answer's status is
+	// pending_approval (wait for the decision with GET /actions/{action_id}?wait=) or approved.
+	//
+	// POST /agents/{agent_id}/actions
+	ProposeAgentAction(ctx context.Context, req *AgentActionProposal, params ProposeAgentActionParams) (ProposeAgentActionRes, error)
 	// RefreshToken implements refreshToken operation.
 	//
 	// Every refresh token works once. Presenting an already rotated token revokes every session of its
@@ -1179,6 +1225,14 @@ type Handler interface {
 	//
 	// PUT /model-prices/{price_id}
 	ReplaceModelPrice(ctx context.Context, req *ModelPriceInput, params ReplaceModelPriceParams) (ReplaceModelPriceRes, error)
+	// ReportAgentActionResult implements reportAgentActionResult operation.
+	//
+	// The runtime reports that an approved action was executed or failed, with its output (at most
+	// approvals.max_output_bytes of JSON, 413 beyond). Only the agent or a user who may run it reports
+	// (403). A pending action (not approved yet) or a final one is a 409.
+	//
+	// POST /actions/{action_id}/result
+	ReportAgentActionResult(ctx context.Context, req *AgentActionResult, params ReportAgentActionResultParams) (ReportAgentActionResultRes, error)
 	// ReportAgentCall implements reportAgentCall operation.
 	//
 	// Records a call a runtime made to a provider itself (source=reported), priced like gateway calls.

@@ -406,6 +406,19 @@ func (UnimplementedHandler) DeactivateUser(ctx context.Context, params Deactivat
 	return r, ht.ErrNotImplemented
 }
 
+// DecideAgentAction implements decideAgentAction operation.
+//
+// Decides a pending action (agent_action:approve in its organization, or approve/admin on the agent;
+// 403 otherwise, and always for agents). A rejection needs a reason. With four_eyes on the tool, the
+// user who requested the action or started the agent's session cannot approve it: 403, recorded as the
+// security event agent_action.four_eyes_violation (they may still reject it). An action already
+// decided, expired or final is a 409.
+//
+// POST /actions/{action_id}/decision
+func (UnimplementedHandler) DecideAgentAction(ctx context.Context, req *AgentActionDecision, params DecideAgentActionParams) (r DecideAgentActionRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // DeleteAgent implements deleteAgent operation.
 //
 // Soft-deletes the agent (admin right or agent:manage); its history stays.
@@ -750,6 +763,18 @@ func (UnimplementedHandler) GetAgent(ctx context.Context, params GetAgentParams)
 	return r, ht.ErrNotImplemented
 }
 
+// GetAgentAction implements getAgentAction operation.
+//
+// One action the caller may see (404 otherwise). A pending action past its expires_at is shown, and
+// stored, as expired. With `wait` (e.g. `30s`) a pending action is answered as soon as it is decided
+// or expires, or when the wait ends (then still pending); waits above approvals.max_wait (25 s by
+// default, below the request timeout) are shortened to it.
+//
+// GET /actions/{action_id}
+func (UnimplementedHandler) GetAgentAction(ctx context.Context, params GetAgentActionParams) (r GetAgentActionRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // GetAgentBudget implements getAgentBudget operation.
 //
 // Limit, spent, reserved and remaining of every budget that applies to the agent (its own monthly and
@@ -1056,6 +1081,17 @@ func (UnimplementedHandler) JoinChannel(ctx context.Context, params JoinChannelP
 	return r, ht.ErrNotImplemented
 }
 
+// ListAgentActions implements listAgentActions operation.
+//
+// The agent's actions the caller may see (agent_action:read in its organization, any permission on the
+// agent, the actions they requested, or the agent's own key), newest first (keyset pagination),
+// optionally of one status. Pending actions whose time is up are shown, and stored, as expired.
+//
+// GET /agents/{agent_id}/actions
+func (UnimplementedHandler) ListAgentActions(ctx context.Context, params ListAgentActionsParams) (r ListAgentActionsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // ListAgentKeys implements listAgentKeys operation.
 //
 // Needs the admin right on the agent (or agent:manage). Secrets are never returned.
@@ -1099,6 +1135,17 @@ func (UnimplementedHandler) ListAgentVersions(ctx context.Context, params ListAg
 //
 // GET /organizations/{org_id}/agents
 func (UnimplementedHandler) ListAgents(ctx context.Context, params ListAgentsParams) (r ListAgentsRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ListApprovals implements listApprovals operation.
+//
+// Pending, unexpired actions the caller may approve (four-eyes ones they are involved in left out),
+// across their organizations, newest first (keyset pagination). Actions whose time is up are expired
+// first and leave the queue.
+//
+// GET /approvals
+func (UnimplementedHandler) ListApprovals(ctx context.Context, params ListApprovalsParams) (r ListApprovalsRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 
@@ -1605,6 +1652,20 @@ func (UnimplementedHandler) PostMessage(ctx context.Context, req *ChatMessageCre
 	return r, ht.ErrNotImplemented
 }
 
+// ProposeAgentAction implements proposeAgentAction operation.
+//
+// Records a tool action of the agent. Name the tool by `tool` (its function name) or `tool_id`; it
+// must be attached to the agent (422 otherwise). The input must match the tool's input_schema (422
+// naming the failing path, e.g. `input.items[0].qty`). session_id and call_id, when given, must belong
+// to the agent. A paused or archived agent cannot act (409). An agent of an organization the caller is
+// not in is a 404; a member without the right to run the agent gets 403. The answer's status is
+// pending_approval (wait for the decision with GET /actions/{action_id}?wait=) or approved.
+//
+// POST /agents/{agent_id}/actions
+func (UnimplementedHandler) ProposeAgentAction(ctx context.Context, req *AgentActionProposal, params ProposeAgentActionParams) (r ProposeAgentActionRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
 // RefreshToken implements refreshToken operation.
 //
 // Every refresh token works once. Presenting an already rotated token revokes every session of its
@@ -1682,6 +1743,17 @@ func (UnimplementedHandler) ReorderBoardColumns(ctx context.Context, req *BoardC
 //
 // PUT /model-prices/{price_id}
 func (UnimplementedHandler) ReplaceModelPrice(ctx context.Context, req *ModelPriceInput, params ReplaceModelPriceParams) (r ReplaceModelPriceRes, _ error) {
+	return r, ht.ErrNotImplemented
+}
+
+// ReportAgentActionResult implements reportAgentActionResult operation.
+//
+// The runtime reports that an approved action was executed or failed, with its output (at most
+// approvals.max_output_bytes of JSON, 413 beyond). Only the agent or a user who may run it reports
+// (403). A pending action (not approved yet) or a final one is a 409.
+//
+// POST /actions/{action_id}/result
+func (UnimplementedHandler) ReportAgentActionResult(ctx context.Context, req *AgentActionResult, params ReportAgentActionResultParams) (r ReportAgentActionResultRes, _ error) {
 	return r, ht.ErrNotImplemented
 }
 

@@ -4,6 +4,66 @@
  */
 
 export interface paths {
+    "/actions/{action_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a tool action (long-poll the decision)
+         * @description One action the caller may see (404 otherwise). A pending action past its expires_at is shown, and stored, as expired. With `wait` (e.g. `30s`) a pending action is answered as soon as it is decided or expires, or when the wait ends (then still pending); waits above approvals.max_wait (25 s by default, below the request timeout) are shortened to it.
+         */
+        get: operations["getAgentAction"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/actions/{action_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve or reject a tool action
+         * @description Decides a pending action (agent_action:approve in its organization, or approve/admin on the agent; 403 otherwise, and always for agents). A rejection needs a reason. With four_eyes on the tool, the user who requested the action or started the agent's session cannot approve it: 403, recorded as the security event agent_action.four_eyes_violation (they may still reject it). An action already decided, expired or final is a 409.
+         */
+        post: operations["decideAgentAction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/actions/{action_id}/result": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report the result of a tool action
+         * @description The runtime reports that an approved action was executed or failed, with its output (at most approvals.max_output_bytes of JSON, 413 beyond). Only the agent or a user who may run it reports (403). A pending action (not approved yet) or a final one is a 409.
+         */
+        post: operations["reportAgentActionResult"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/job-kinds": {
         parameters: {
             query?: never;
@@ -58,6 +118,378 @@ export interface paths {
          * @description Makes a failed (waiting for a retry or given up) or cancelled run available to run again at once; a discarded run gets one more attempt. Other runs answer 409: a completed run retried would repeat its effects. Recorded as a `job.retried` security event. SUPER_ADMIN only.
          */
         post: operations["retryJobRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agent-calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report an LLM call made outside the gateway
+         * @description Records a call a runtime made to a provider itself (source=reported), priced like gateway calls. Idempotent by client_call_id per agent: a retry returns the first record (200) instead of a duplicate. The agent is the calling agent key's, else agent_id of the body; the caller must be allowed to use it.
+         */
+        post: operations["reportAgentCall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agent-calls/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report up to 500 LLM calls
+         * @description Like reportAgentCall for up to 500 calls in one transaction; the answer reports each item in order (created, or duplicate with the first record).
+         */
+        post: operations["reportAgentCallBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agent-keys/{key_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke an API key
+         * @description The key answers 401 from now on. Revoking a revoked key changes nothing.
+         */
+        post: operations["revokeAgentKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agent-keys/{key_id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate an API key
+         * @description Creates a new key for the same agent (secret shown once) and lets the old one expire after `grace_seconds` (default 86400; 0 expires it at once), so running clients can switch without downtime. A revoked or expired key cannot be rotated (409).
+         */
+        post: operations["rotateAgentKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agent-tools/{tool_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a tool
+         * @description Needs agent_tool:read in the tool's organization.
+         */
+        get: operations["getAgentTool"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a tool
+         * @description Soft-deletes the tool (agent_tool:delete).
+         */
+        delete: operations["deleteAgentTool"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a tool
+         * @description Needs agent_tool:update; a new input_schema must compile.
+         */
+        patch: operations["updateAgentTool"];
+        trace?: never;
+    };
+    "/agents/{agent_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an agent
+         * @description Visible with any right on the agent (or agent:manage); otherwise 404.
+         */
+        get: operations["getAgent"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an agent
+         * @description Soft-deletes the agent (admin right or agent:manage); its history stays.
+         */
+        delete: operations["deleteAgent"];
+        options?: never;
+        head?: never;
+        /**
+         * Update an agent
+         * @description Needs the configure right (or agent:manage). Changes the fields present (null clears an optional field). A change of model, provider, system prompt, goals, parameters, budgets, context limits or policies writes a new configuration version in the same transaction; name, description and status do not. A paused or archived agent can make no call and its keys answer 401.
+         */
+        patch: operations["updateAgent"];
+        trace?: never;
+    };
+    "/agents/{agent_id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an agent's tool actions
+         * @description The agent's actions the caller may see (agent_action:read in its organization, any permission on the agent, the actions they requested, or the agent's own key), newest first (keyset pagination), optionally of one status. Pending actions whose time is up are shown, and stored, as expired.
+         */
+        get: operations["listAgentActions"];
+        put?: never;
+        /**
+         * Propose a tool action
+         * @description Records a tool action of the agent. Name the tool by `tool` (its function name) or `tool_id`; it must be attached to the agent (422 otherwise). The input must match the tool's input_schema (422 naming the failing path, e.g. `input.items[0].qty`). session_id and call_id, when given, must belong to the agent. A paused or archived agent cannot act (409). An agent of an organization the caller is not in is a 404; a member without the right to run the agent gets 403. The answer's status is pending_approval (wait for the decision with GET /actions/{action_id}?wait=) or approved.
+         */
+        post: operations["proposeAgentAction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agents/{agent_id}/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An agent's budgets
+         * @description Limit, spent, reserved and remaining of every budget that applies to the agent (its own monthly and daily, its organization's monthly and daily) for the current period in the organization's time zone. Needs agent:read in the agent's organization.
+         */
+        get: operations["getAgentBudget"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agents/{agent_id}/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an agent's API keys
+         * @description Needs the admin right on the agent (or agent:manage). Secrets are never returned.
+         */
+        get: operations["listAgentKeys"];
+        put?: never;
+        /**
+         * Create an API key for an agent
+         * @description Needs the admin right on the agent (or agent:manage). The secret is in this response only; the server keeps a SHA-256 hash. Send it as `X-API-Key` to act as the agent.
+         */
+        post: operations["createAgentKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agents/{agent_id}/permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the user rights on an agent
+         * @description Administrators of the agent see every grant; other users see their own.
+         */
+        get: operations["listAgentPermissions"];
+        put?: never;
+        /**
+         * Grant a user a right on an agent
+         * @description Needs the admin right on the agent (or agent:manage). The user must be a member of the agent's organization. Granting a right the user already holds is a 409.
+         */
+        post: operations["grantAgentPermission"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agents/{agent_id}/permissions/{permission_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a user's right on an agent
+         * @description Needs the admin right on the agent (or agent:manage).
+         */
+        delete: operations["revokeAgentPermission"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agents/{agent_id}/tools/{tool_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Attach a tool to an agent
+         * @description Needs configure; writes a configuration version. Attaching an attached tool changes nothing.
+         */
+        put: operations["attachAgentTool"];
+        post?: never;
+        /**
+         * Detach a tool from an agent
+         * @description Needs configure; writes a configuration version. Detaching a tool that is not attached is a 404.
+         */
+        delete: operations["detachAgentTool"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agents/{agent_id}/version-diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare two configuration versions
+         * @description Lists each configuration field whose value differs between `from` and `to`, with both values.
+         */
+        get: operations["diffAgentVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agents/{agent_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an agent's configuration versions
+         * @description Newest version first.
+         */
+        get: operations["listAgentVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agents/{agent_id}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get one configuration version
+         * @description The full snapshot of the configuration as of that version.
+         */
+        get: operations["getAgentVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/agents/{agent_id}/versions/{version}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore a configuration version
+         * @description Sets the agent's configuration (and attached tools) back to the snapshot, which writes a new version (history is never rewritten). Restoring the current configuration is a 409.
+         */
+        post: operations["restoreAgentVersion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's approval queue
+         * @description Pending, unexpired actions the caller may approve (four-eyes ones they are involved in left out), across their organizations, newest first (keyset pagination). Actions whose time is up are expired first and leave the queue.
+         */
+        get: operations["listApprovals"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -880,6 +1312,26 @@ export interface paths {
         patch: operations["updateLabel"];
         trace?: never;
     };
+    "/llm/v1/chat/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a chat completion through an agent
+         * @description OpenAI-compatible chat completion made by the agent named by `X-Agent-Id` (with a user token, the user needs a use/configure/admin grant on the agent or agent:manage) or by the agent whose key authenticates the call. The agent's model, system prompt and default parameters apply; `model` may be omitted and must otherwise equal the agent's model. With `stream: true` the answer is `text/event-stream`: OpenAI `chat.completion.chunk` events, a last chunk without choices carrying `usage`, then `data: [DONE]` (sent after the call is recorded). A failure after the stream started is sent as an `{"error": ...}` event. Each call is recorded exactly once, also when the client disconnects mid-stream. Errors: 409 agent-inactive (paused/archived agent), 413 (max_context_bytes), 422 context-length-exceeded (max_context_tokens estimated at one token per three bytes) or prompt-injection (blocked by the agent's policy), 429 budget-exceeded (naming the budget; no provider request is made), 502 bad-gateway (provider error), 504 gateway-timeout (llm.timeout).
+         */
+        post: operations["createChatCompletion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me/app-usage": {
         parameters: {
             query?: never;
@@ -1142,6 +1594,61 @@ export interface paths {
          * @description Needs milestone:update.
          */
         patch: operations["updateMilestone"];
+        trace?: never;
+    };
+    "/model-prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List model prices
+         * @description The platform-wide price catalog, newest first (keyset pagination). Every signed-in user may read it.
+         */
+        get: operations["listModelPrices"];
+        put?: never;
+        /**
+         * Add a model price
+         * @description Adds a price row (SUPER_ADMIN only). Rows of one provider and model must not overlap in time ([effective_from, effective_to), null end = open): an overlap answers 409.
+         */
+        post: operations["createModelPrice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/model-prices/{price_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The price row's id. */
+                price_id: components["parameters"]["PriceIDPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a model price
+         * @description One price row.
+         */
+        get: operations["getModelPrice"];
+        /**
+         * Correct a model price
+         * @description Replaces the row's figures and validity (SUPER_ADMIN only; 409 on overlap). Calls already priced keep their cost until `worksynapse prices reprice` recomputes them.
+         */
+        put: operations["replaceModelPrice"];
+        post?: never;
+        /**
+         * Delete a model price
+         * @description Soft-deletes the row (SUPER_ADMIN only); calls priced with it keep their reference.
+         */
+        delete: operations["deleteModelPrice"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/note-comments/{comment_id}": {
@@ -1486,6 +1993,101 @@ export interface paths {
          * @description Needs organization:update. Only the fields sent change. Organizations have no version yet, so concurrent edits are last-write-wins.
          */
         patch: operations["updateOrganization"];
+        trace?: never;
+    };
+    "/organizations/{org_id}/agent-costs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * LLM cost and token analytics
+         * @description Cost and tokens of the organization's agent calls grouped by organization, agent, user, model, project, task or sprint, per day, week (ISO, Monday) or month in the organization's time zone, with totals and the top N groups. Past days of the organization, agent and model groupings answer from the daily rollup, today live. Needs agent_call:read.
+         */
+        get: operations["getAgentCosts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organizations/{org_id}/agent-tools": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the organization's tools
+         * @description Needs agent_tool:read. Newest first.
+         */
+        get: operations["listAgentTools"];
+        put?: never;
+        /**
+         * Register a tool
+         * @description Needs agent_tool:create. `input_schema` must be a JSON Schema (draft 2020-12) that compiles, else 422 naming the problem. four_eyes implies requires_approval.
+         */
+        post: operations["createAgentTool"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organizations/{org_id}/agents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the agents the caller can see
+         * @description Organization administrators (agent:manage) see every agent; other members see the agents on which they hold a permission. Newest first.
+         */
+        get: operations["listAgents"];
+        put?: never;
+        /**
+         * Create an agent
+         * @description Needs agent:create in the organization. The creator gets the admin right on the agent, and version 1 of its configuration is written.
+         */
+        post: operations["createAgent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organizations/{org_id}/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * An organization's LLM budgets
+         * @description The organization-wide budgets and their current use (agent_call:read).
+         */
+        get: operations["getOrganizationBudget"];
+        /**
+         * Set an organization's LLM budgets
+         * @description Sets the monthly and daily limits (null = none) and the warning threshold (organization:update).
+         */
+        put: operations["setOrganizationBudget"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/organizations/{org_id}/channels": {
@@ -2252,6 +2854,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open the real-time event stream (server-sent events)
+         * @description Delivers, as text/event-stream, the events of channels the caller can read (message.posted, message.edited, message.deleted, reaction.added, reaction.removed, pin.added, pin.removed, member.added, member.updated, member.removed), the caller's own read pointer moves (read.moved, for their other devices) and membership changes that concern them. Each event has `id` (increasing), `event` (the type) and `data` (JSON: id, type, organization_id, channel_id, user_id, created_at, payload). Authenticate with the bearer token or, where headers cannot be set (browser EventSource), with `ticket` from POST /stream/tickets. Reconnect with `Last-Event-ID` (header or query parameter `last_event_id`) to receive everything missed in order without duplicates; when the events after it are older than the retention window an event `resync` tells the client to reload state, after which the stream continues live. A comment line `: heartbeat` is sent every stream.heartbeat_interval; a client that cannot keep up is disconnected (reconnect and resume).
+         */
+        get: operations["openStream"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stream/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue a single-use stream ticket
+         * @description Returns a ticket that opens one stream as the caller (GET /stream?ticket=...) within 60 seconds. It is redeemable once, on any replica; only its hash is stored.
+         */
+        post: operations["createStreamTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tasks/{task_id}": {
         parameters: {
             query?: never;
@@ -2687,6 +3329,357 @@ export interface components {
             items: components["schemas"]["ActivityEntry"][];
             next_cursor?: string | null;
         };
+        /** @description An approver's decision; a rejection needs a reason. */
+        AgentActionDecision: {
+            /** @enum {string} */
+            decision: "approve" | "reject";
+            reason?: string;
+        };
+        /** @description A tool action, its decision and its result. */
+        AgentActionInfo: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id: string;
+            /** Format: uuid */
+            agent_id: string;
+            /** Format: uuid */
+            tool_id: string;
+            /** Format: uuid */
+            session_id?: string | null;
+            /** Format: uuid */
+            call_id?: string | null;
+            tool_call_id?: string;
+            input: {
+                [key: string]: unknown;
+            };
+            output?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description executed, failed, rejected and expired are final.
+             * @enum {string}
+             */
+            status: "pending_approval" | "approved" | "rejected" | "executed" | "failed" | "expired";
+            /**
+             * Format: date-time
+             * @description A pending action not decided by then is expired.
+             */
+            expires_at?: string | null;
+            /** Format: uuid */
+            requested_by?: string | null;
+            /**
+             * Format: uuid
+             * @description The approver; null when approved automatically or expired.
+             */
+            decided_by?: string | null;
+            /** Format: date-time */
+            decided_at?: string | null;
+            decision_reason?: string;
+            /** Format: date-time */
+            executed_at?: string | null;
+            error_message?: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description A page of tool actions. */
+        AgentActionPage: {
+            items: components["schemas"]["AgentActionInfo"][];
+            next_cursor?: string | null;
+        };
+        /** @description A tool the agent wants to run, named by tool (function name) or tool_id, with its input. */
+        AgentActionProposal: {
+            /** @description Function name of a tool attached to the agent. */
+            tool?: string;
+            /** Format: uuid */
+            tool_id?: string;
+            /** @description Arguments, validated against the tool's input_schema. */
+            input?: {
+                [key: string]: unknown;
+            };
+            /** Format: uuid */
+            session_id?: string;
+            /**
+             * Format: uuid
+             * @description The model call whose response asked for the action.
+             */
+            call_id?: string;
+            /** @description Provider's id of the tool call, echoed in the tool result message. */
+            tool_call_id?: string;
+        };
+        /** @description What happened when the runtime ran an approved action. */
+        AgentActionResult: {
+            /** @enum {string} */
+            status: "executed" | "failed";
+            /** @description The tool's output (size-capped by approvals.max_output_bytes). */
+            output?: {
+                [key: string]: unknown;
+            };
+            error_message?: string;
+        };
+        AgentCallInfo: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id: string;
+            /** Format: uuid */
+            agent_id: string;
+            /** Format: uuid */
+            user_id?: string;
+            /** Format: uuid */
+            task_id?: string;
+            /** Format: uuid */
+            session_id?: string;
+            /** @enum {string} */
+            source: "gateway" | "reported";
+            client_call_id?: string;
+            provider: components["schemas"]["LedgerProvider"];
+            model: string;
+            prompt_tokens: number;
+            completion_tokens: number;
+            cached_tokens: number;
+            /**
+             * Format: int64
+             * @description Absent when unpriced.
+             */
+            cost_micros?: number;
+            unpriced: boolean;
+            /** Format: uuid */
+            model_price_id?: string;
+            /** @enum {string} */
+            status: "success" | "failed" | "denied" | "timeout";
+            error_code?: string;
+            /** Format: date-time */
+            started_at: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** @enum {string} */
+        AgentCapturePolicy: "full" | "redacted" | "metadata";
+        AgentCostReport: {
+            group_by: string;
+            interval: string;
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            totals: components["schemas"]["CostFigures"];
+            top: components["schemas"]["CostGroup"][];
+            series: components["schemas"]["CostPoint"][];
+        };
+        AgentCreateRequest: {
+            name: string;
+            description?: string;
+            provider: components["schemas"]["AgentProvider"];
+            model: string;
+            system_prompt?: string;
+            goals?: string[];
+            parameters?: components["schemas"]["JSONObject"];
+            status?: components["schemas"]["AgentStatus"];
+            /** Format: int64 */
+            monthly_budget_micros?: number;
+            /** Format: int64 */
+            daily_budget_micros?: number;
+            budget_warn_percent?: number;
+            max_context_tokens?: number;
+            max_context_bytes?: number;
+            injection_policy?: components["schemas"]["AgentInjectionPolicy"];
+            capture_policy?: components["schemas"]["AgentCapturePolicy"];
+            requires_approval?: boolean;
+        };
+        AgentInfo: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id: string;
+            name: string;
+            description?: string;
+            provider: components["schemas"]["AgentProvider"];
+            model: string;
+            system_prompt?: string;
+            goals?: string[];
+            parameters?: components["schemas"]["JSONObject"];
+            status: components["schemas"]["AgentStatus"];
+            /** Format: int64 */
+            monthly_budget_micros?: number;
+            /** Format: int64 */
+            daily_budget_micros?: number;
+            budget_warn_percent: number;
+            max_context_tokens?: number;
+            max_context_bytes?: number;
+            injection_policy: components["schemas"]["AgentInjectionPolicy"];
+            capture_policy: components["schemas"]["AgentCapturePolicy"];
+            requires_approval: boolean;
+            /** @description Number of the current configuration version. */
+            config_version: number;
+            tool_ids: string[];
+            /** Format: uuid */
+            created_by?: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @enum {string} */
+        AgentInjectionPolicy: "off" | "flag" | "block";
+        AgentKeyCreateRequest: {
+            name: string;
+            /** Format: date-time */
+            expires_at?: string;
+        };
+        AgentKeyCreated: {
+            key: components["schemas"]["AgentKeyInfo"];
+            /** @description The full key; shown only in this response. */
+            secret: string;
+        };
+        AgentKeyInfo: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            agent_id: string;
+            name: string;
+            /** @description First characters of the key. */
+            prefix: string;
+            /** Format: uuid */
+            created_by?: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            expires_at?: string;
+            /** Format: date-time */
+            revoked_at?: string;
+            /** Format: date-time */
+            last_used_at?: string;
+            last_used_ip?: string;
+        };
+        AgentKeyPage: {
+            items: components["schemas"]["AgentKeyInfo"][];
+            next_cursor?: string;
+        };
+        AgentKeyRotateRequest: {
+            /** @description How long the old key keeps working (default 86400). */
+            grace_seconds?: number;
+        };
+        AgentPage: {
+            items: components["schemas"]["AgentInfo"][];
+            next_cursor?: string;
+        };
+        AgentPermissionGrant: {
+            /** Format: uuid */
+            user_id: string;
+            permission: components["schemas"]["AgentRight"];
+        };
+        AgentPermissionInfo: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            agent_id: string;
+            /** Format: uuid */
+            user_id: string;
+            permission: components["schemas"]["AgentRight"];
+            /** Format: date-time */
+            created_at: string;
+        };
+        AgentPermissionPage: {
+            items: components["schemas"]["AgentPermissionInfo"][];
+            next_cursor?: string;
+        };
+        /** @enum {string} */
+        AgentProvider: "openai_compatible" | "anthropic";
+        /**
+         * @description use (call it), configure (change it), approve (its tool actions), admin (all, and grant rights).
+         * @enum {string}
+         */
+        AgentRight: "use" | "configure" | "approve" | "admin";
+        /** @enum {string} */
+        AgentRiskLevel: "low" | "medium" | "high" | "critical";
+        /** @enum {string} */
+        AgentStatus: "active" | "paused" | "archived";
+        AgentToolCreateRequest: {
+            name: string;
+            description?: string;
+            input_schema?: components["schemas"]["JSONObject"];
+            risk_level: components["schemas"]["AgentRiskLevel"];
+            requires_approval?: boolean;
+            four_eyes?: boolean;
+        };
+        AgentToolInfo: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id: string;
+            name: string;
+            description?: string;
+            input_schema?: components["schemas"]["JSONObject"];
+            risk_level: components["schemas"]["AgentRiskLevel"];
+            requires_approval: boolean;
+            four_eyes: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        AgentToolPage: {
+            items: components["schemas"]["AgentToolInfo"][];
+            next_cursor?: string;
+        };
+        AgentToolUpdateRequest: {
+            description?: string;
+            input_schema?: components["schemas"]["JSONObject"];
+            risk_level?: components["schemas"]["AgentRiskLevel"];
+            requires_approval?: boolean;
+            four_eyes?: boolean;
+        };
+        AgentUpdateRequest: {
+            name?: string;
+            description?: string | null;
+            provider?: components["schemas"]["AgentProvider"];
+            model?: string;
+            system_prompt?: string | null;
+            goals?: string[];
+            parameters?: components["schemas"]["JSONObject"];
+            status?: components["schemas"]["AgentStatus"];
+            /** Format: int64 */
+            monthly_budget_micros?: number | null;
+            /** Format: int64 */
+            daily_budget_micros?: number | null;
+            budget_warn_percent?: number;
+            max_context_tokens?: number | null;
+            max_context_bytes?: number | null;
+            injection_policy?: components["schemas"]["AgentInjectionPolicy"];
+            capture_policy?: components["schemas"]["AgentCapturePolicy"];
+            requires_approval?: boolean;
+        };
+        AgentVersionDiff: {
+            from: number;
+            to: number;
+            changes: {
+                field: string;
+                /** @description The value in `from` (absent when unset). */
+                old?: unknown;
+                /** @description The value in `to` (absent when unset). */
+                new?: unknown;
+            }[];
+        };
+        AgentVersionInfo: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            agent_id: string;
+            version: number;
+            snapshot: components["schemas"]["JSONObject"];
+            changed_fields: string[];
+            /** Format: uuid */
+            author_id?: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        AgentVersionPage: {
+            items: components["schemas"]["AgentVersionInfo"][];
+            next_cursor?: string;
+        };
         /** @description Up to 1,000 application-usage records for one organization. */
         AppUsageBatchRequest: {
             /** Format: uuid */
@@ -2840,6 +3833,34 @@ export interface components {
         /** @description The board's new name. */
         BoardUpdateRequest: {
             name: string;
+        };
+        BudgetLine: {
+            /** @description e.g. "agent:monthly", "organization:daily" */
+            budget: string;
+            /** @enum {string} */
+            period: "monthly" | "daily";
+            /** Format: date-time */
+            period_start: string;
+            /** Format: date-time */
+            period_end: string;
+            /** Format: int64 */
+            limit_micros: number;
+            /** Format: int64 */
+            spent_micros: number;
+            /** Format: int64 */
+            reserved_micros: number;
+            /** Format: int64 */
+            remaining_micros: number;
+            warn_percent: number;
+        };
+        BudgetStatus: {
+            /** Format: uuid */
+            organization_id: string;
+            /** Format: uuid */
+            agent_id?: string;
+            time_zone: string;
+            /** @description The budgets that are set (a null limit is no budget and not listed). */
+            budgets: components["schemas"]["BudgetLine"][];
         };
         /** @description Active seconds per application category. */
         CategorySeconds: {
@@ -3076,6 +4097,37 @@ export interface components {
             /** @description Newer messages exist (scroll on with after = the last id). */
             has_newer: boolean;
         };
+        CostFigures: {
+            /** Format: int64 */
+            calls: number;
+            /** Format: int64 */
+            prompt_tokens: number;
+            /** Format: int64 */
+            completion_tokens: number;
+            /** Format: int64 */
+            cached_tokens: number;
+            /** Format: int64 */
+            cost_micros: number;
+            /**
+             * Format: int64
+             * @description Calls without a price; cost_micros is a lower bound while this is not zero.
+             */
+            unpriced_calls: number;
+        };
+        CostGroup: {
+            /** @description Id of the group (agent, user, project, task, sprint, organization) or the model name; empty = none. */
+            key: string;
+            totals: components["schemas"]["CostFigures"];
+        };
+        CostPoint: {
+            /**
+             * Format: date
+             * @description First day of the day, week or month.
+             */
+            bucket: string;
+            key: string;
+            figures: components["schemas"]["CostFigures"];
+        };
         ForgotPasswordRequest: {
             /** Format: email */
             email: string;
@@ -3139,6 +4191,9 @@ export interface components {
             rejected: number;
             errors: components["schemas"]["IngestRecordError"][];
         };
+        JSONObject: {
+            [key: string]: unknown;
+        };
         JobKind: {
             kind: string;
             description: string;
@@ -3194,6 +4249,61 @@ export interface components {
          * @enum {string}
          */
         JobState: "available" | "cancelled" | "completed" | "discarded" | "pending" | "retryable" | "running" | "scheduled";
+        LLMChatCompletion: {
+            id: string;
+            /** @enum {string} */
+            object: "chat.completion";
+            /** Format: int64 */
+            created: number;
+            model: string;
+            choices: {
+                index: number;
+                message: components["schemas"]["LLMMessage"];
+                finish_reason: string;
+            }[];
+            usage?: components["schemas"]["LLMUsage"];
+        };
+        /** @description OpenAI chat-completions request. Fields not listed (tools, tool_choice, temperature, top_p, stop, response_format ...) are passed to openai-compatible providers unchanged and mapped for Anthropic where it has an equivalent. */
+        LLMChatRequest: {
+            /** @description Optional; must equal the agent's model. */
+            model?: string;
+            messages: components["schemas"]["LLMMessage"][];
+            /** @default false */
+            stream: boolean;
+            /** @description Completion limit, also what the budget reservation assumes (default the agent's parameters, then llm.default_max_tokens). */
+            max_tokens?: number;
+            max_completion_tokens?: number;
+            temperature?: number;
+            top_p?: number;
+        } & {
+            [key: string]: unknown;
+        };
+        LLMMessage: {
+            /** @enum {string} */
+            role: "system" | "developer" | "user" | "assistant" | "tool";
+            /** @description A string, or an array of content parts (`{"type":"text","text":...}`). */
+            content?: unknown;
+            name?: string;
+            tool_calls?: components["schemas"]["LLMToolCall"][];
+            tool_call_id?: string;
+        };
+        LLMToolCall: {
+            id?: string;
+            type?: string;
+            function: {
+                name?: string;
+                /** @description JSON-encoded arguments. */
+                arguments: string;
+            };
+        };
+        LLMUsage: {
+            prompt_tokens: number;
+            completion_tokens: number;
+            total_tokens: number;
+            prompt_tokens_details?: {
+                cached_tokens?: number;
+            };
+        };
         /** @description Label resource. */
         Label: {
             /** Format: uuid */
@@ -3226,6 +4336,8 @@ export interface components {
             name?: string;
             color?: string;
         };
+        /** @enum {string} */
+        LedgerProvider: "openai_compatible" | "anthropic";
         LoginRequest: {
             /** @description Email address or username. */
             identifier: string;
@@ -3336,6 +4448,52 @@ export interface components {
             due_date?: string;
             /** @enum {string} */
             status?: "open" | "closed";
+        };
+        ModelPriceInfo: {
+            /** Format: uuid */
+            id: string;
+            provider: components["schemas"]["LedgerProvider"];
+            model: string;
+            /** Format: int64 */
+            input_micros_per_mtok: number;
+            /** Format: int64 */
+            output_micros_per_mtok: number;
+            /** Format: int64 */
+            cached_input_micros_per_mtok?: number;
+            currency: string;
+            /** Format: date-time */
+            effective_from: string;
+            /** Format: date-time */
+            effective_to?: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        ModelPriceInput: {
+            provider: components["schemas"]["LedgerProvider"];
+            model: string;
+            /** Format: int64 */
+            input_micros_per_mtok: number;
+            /** Format: int64 */
+            output_micros_per_mtok: number;
+            /**
+             * Format: int64
+             * @description Null = the input price.
+             */
+            cached_input_micros_per_mtok?: number;
+            /** @default USD */
+            currency: string;
+            /** Format: date-time */
+            effective_from: string;
+            /**
+             * Format: date-time
+             * @description Exclusive end; absent = still in force.
+             */
+            effective_to?: string;
+        };
+        ModelPricePage: {
+            items: components["schemas"]["ModelPriceInfo"][];
+            /** @description Cursor of the next page; null on the last page. */
+            next_cursor?: string | null;
         };
         NoteCommentCreateRequest: {
             body: string;
@@ -3585,6 +4743,18 @@ export interface components {
             time_zone: string;
             audit_retention_days: number;
             manager_tracking_enabled: boolean;
+            /** Format: int64 */
+            monthly_budget_micros?: number | null;
+            /** Format: int64 */
+            daily_budget_micros?: number | null;
+            budget_warn_percent: number;
+        };
+        OrganizationBudgetInput: {
+            /** Format: int64 */
+            monthly_budget_micros?: number | null;
+            /** Format: int64 */
+            daily_budget_micros?: number | null;
+            budget_warn_percent: number;
         };
         OrganizationCreateRequest: {
             name: string;
@@ -3822,6 +4992,44 @@ export interface components {
             password: string;
             display_name?: string;
         };
+        ReportedCall: {
+            /**
+             * Format: uuid
+             * @description Required unless the caller is an agent key.
+             */
+            agent_id?: string;
+            client_call_id: string;
+            provider: components["schemas"]["LedgerProvider"];
+            model: string;
+            prompt_tokens?: number;
+            completion_tokens?: number;
+            cached_tokens?: number;
+            /** @enum {string} */
+            status: "success" | "failed" | "timeout";
+            /** Format: date-time */
+            started_at: string;
+            latency_ms?: number;
+            /** Format: uuid */
+            session_id?: string;
+            /** Format: uuid */
+            task_id?: string;
+            error_code?: string;
+            error_message?: string;
+            provider_request_id?: string;
+        };
+        ReportedCallBatch: {
+            calls: components["schemas"]["ReportedCall"][];
+        };
+        ReportedCallBatchResult: {
+            created: number;
+            duplicates: number;
+            items: components["schemas"]["ReportedCallResult"][];
+        };
+        ReportedCallResult: {
+            client_call_id: string;
+            duplicate: boolean;
+            call: components["schemas"]["AgentCallInfo"];
+        };
         ResetPasswordRequest: {
             token: string;
             /**
@@ -3965,6 +5173,12 @@ export interface components {
             start_date?: string;
             /** Format: date-time */
             end_date?: string;
+        };
+        StreamTicketIssued: {
+            /** @description Opaque single-use value for GET /stream?ticket=. */
+            ticket: string;
+            /** Format: date-time */
+            expires_at: string;
         };
         /** @description TaskAttachment resource. */
         TaskAttachment: {
@@ -4130,6 +5344,11 @@ export interface components {
             estimate_minutes?: number;
             story_points?: number;
             is_ai_generated: boolean;
+            /**
+             * Format: uuid
+             * @description The agent that created the task (is_ai_generated).
+             */
+            ai_generating_agent_id?: string;
             /** @description Send it back in If-Match when updating. */
             version: number;
             /** Format: date-time */
@@ -4431,6 +5650,18 @@ export interface components {
         };
     };
     parameters: {
+        /** @description ID of the agent. */
+        ActionAgentIDPath: string;
+        /** @description ID of the tool action. */
+        ActionIDPath: string;
+        /** @description ID of the agent. */
+        AgentIDPath: string;
+        /** @description ID of the API key. */
+        AgentKeyIDPath: string;
+        /** @description ID of the tool. */
+        AgentToolIDPath: string;
+        /** @description Configuration version number. */
+        AgentVersionPath: number;
         /** @description ID of the attachment. */
         AttachmentIDPath: string;
         /** @description application/x-ndjson (JSON Lines) or text/csv, with optional q-values; absent or *\/* means JSON Lines. Read only when `format` is not given. */
@@ -4491,6 +5722,8 @@ export interface components {
         IfMatch: string;
         /** @description ID of the label. */
         LabelIDPath: string;
+        /** @description The agent's id. */
+        LedgerAgentIDPath: string;
         /** @description Page size (keyset pagination). */
         Limit: number;
         /** @description ID of the message file. */
@@ -4513,6 +5746,8 @@ export interface components {
         NoteVersionPath: number;
         /** @description The organization's id. */
         OrgIDPath: string;
+        /** @description The price row's id. */
+        PriceIDPath: string;
         /** @description First calendar day (inclusive). */
         ProductivityFrom: string;
         /** @description Daily rollups (default) or weekly ones (weeks start on Monday). */
@@ -4544,6 +5779,125 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getAgentAction: {
+        parameters: {
+            query?: {
+                /** @description Long-poll duration while the action is pending, in seconds or milliseconds (`30s`, `500ms`). */
+                wait?: string;
+            };
+            header?: never;
+            path: {
+                /** @description ID of the tool action. */
+                action_id: components["parameters"]["ActionIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The action. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentActionInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    decideAgentAction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the tool action. */
+                action_id: components["parameters"]["ActionIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "decision": "reject",
+                 *       "reason": "Amount exceeds the customer's credit limit."
+                 *     }
+                 */
+                "application/json": components["schemas"]["AgentActionDecision"];
+            };
+        };
+        responses: {
+            /** @description The decided action. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentActionInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    reportAgentActionResult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the tool action. */
+                action_id: components["parameters"]["ActionIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "output": {
+                 *         "invoice_id": "INV-2026-0042"
+                 *       },
+                 *       "status": "executed"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AgentActionResult"];
+            };
+        };
+        responses: {
+            /** @description The action with its result. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentActionInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
     listJobKinds: {
         parameters: {
             query?: never;
@@ -4630,6 +5984,904 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    reportAgentCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "agent_id": "0b6f2a0e-7c1d-4c59-9d61-2f1f5b2c9a10",
+                 *       "client_call_id": "run-42-step-7",
+                 *       "completion_tokens": 300,
+                 *       "model": "gpt-4o-mini",
+                 *       "prompt_tokens": 1200,
+                 *       "provider": "openai_compatible",
+                 *       "started_at": "2026-11-25T10:00:00Z",
+                 *       "status": "success"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReportedCall"];
+            };
+        };
+        responses: {
+            /** @description A retry; the first record of this client_call_id. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentCallInfo"];
+                };
+            };
+            /** @description The call was recorded. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentCallInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    reportAgentCallBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "calls": [
+                 *         {
+                 *           "agent_id": "0b6f2a0e-7c1d-4c59-9d61-2f1f5b2c9a10",
+                 *           "client_call_id": "run-42-step-7",
+                 *           "completion_tokens": 300,
+                 *           "model": "gpt-4o-mini",
+                 *           "prompt_tokens": 1200,
+                 *           "provider": "openai_compatible",
+                 *           "started_at": "2026-11-25T10:00:00Z",
+                 *           "status": "success"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReportedCallBatch"];
+            };
+        };
+        responses: {
+            /** @description One result per reported call, in order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportedCallBatchResult"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    revokeAgentKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the API key. */
+                key_id: components["parameters"]["AgentKeyIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The revoked key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentKeyInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    rotateAgentKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the API key. */
+                key_id: components["parameters"]["AgentKeyIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "grace_seconds": 3600
+                 *     }
+                 */
+                "application/json": components["schemas"]["AgentKeyRotateRequest"];
+            };
+        };
+        responses: {
+            /** @description The new key, with its secret (shown once). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentKeyCreated"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    getAgentTool: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the tool. */
+                tool_id: components["parameters"]["AgentToolIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tool. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentToolInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    deleteAgentTool: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the tool. */
+                tool_id: components["parameters"]["AgentToolIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tool was deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    updateAgentTool: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the tool. */
+                tool_id: components["parameters"]["AgentToolIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "four_eyes": true,
+                 *       "risk_level": "high"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AgentToolUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description The tool. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentToolInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    getAgent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the agent. */
+                agent_id: components["parameters"]["AgentIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agent. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    deleteAgent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the agent. */
+                agent_id: components["parameters"]["AgentIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agent was deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    updateAgent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the agent. */
+                agent_id: components["parameters"]["AgentIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "model": "gpt-4o",
+                 *       "status": "paused"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AgentUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description The updated agent. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listAgentActions: {
+        parameters: {
+            query?: {
+                /** @description Only actions in this status. */
+                status?: "pending_approval" | "approved" | "rejected" | "executed" | "failed" | "expired";
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description ID of the agent. */
+                agent_id: components["parameters"]["ActionAgentIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of actions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentActionPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    proposeAgentAction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the agent. */
+                agent_id: components["parameters"]["ActionAgentIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "input": {
+                 *         "amount_cents": 125000,
+                 *         "customer_id": "C-1042"
+                 *       },
+                 *       "session_id": "0191f4a2-7b7c-7cc1-8b0e-2f3a4b5c6d7e",
+                 *       "tool": "send_invoice",
+                 *       "tool_call_id": "call_abc123"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AgentActionProposal"];
+            };
+        };
+        responses: {
+            /** @description The action was recorded. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentActionInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    getAgentBudget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The agent's id. */
+                agent_id: components["parameters"]["LedgerAgentIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The budgets. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BudgetStatus"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listAgentKeys: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description ID of the agent. */
+                agent_id: components["parameters"]["AgentIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of keys. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentKeyPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    createAgentKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the agent. */
+                agent_id: components["parameters"]["AgentIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "expires_at": "2027-01-01T00:00:00Z",
+                 *       "name": "ci runner"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AgentKeyCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The key, with its secret (shown once). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentKeyCreated"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listAgentPermissions: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description ID of the agent. */
+                agent_id: components["parameters"]["AgentIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of grants. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentPermissionPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    grantAgentPermission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the agent. */
+                agent_id: components["parameters"]["AgentIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "permission": "use",
+                 *       "user_id": "0190a7a4-7d2b-7c3e-8a11-2b7c1f0e9d41"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AgentPermissionGrant"];
+            };
+        };
+        responses: {
+            /** @description The grant. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentPermissionInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    revokeAgentPermission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the agent. */
+                agent_id: components["parameters"]["AgentIDPath"];
+                /** @description ID of the grant. */
+                permission_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The right was revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    attachAgentTool: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the agent. */
+                agent_id: components["parameters"]["AgentIDPath"];
+                /** @description ID of the tool. */
+                tool_id: components["parameters"]["AgentToolIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agent with its tools. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    detachAgentTool: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the agent. */
+                agent_id: components["parameters"]["AgentIDPath"];
+                /** @description ID of the tool. */
+                tool_id: components["parameters"]["AgentToolIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agent with its tools. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    diffAgentVersions: {
+        parameters: {
+            query: {
+                /** @description The older version number. */
+                from: number;
+                /** @description The newer version number. */
+                to: number;
+            };
+            header?: never;
+            path: {
+                /** @description ID of the agent. */
+                agent_id: components["parameters"]["AgentIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The field-level differences. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentVersionDiff"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listAgentVersions: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description ID of the agent. */
+                agent_id: components["parameters"]["AgentIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of versions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentVersionPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    getAgentVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the agent. */
+                agent_id: components["parameters"]["AgentIDPath"];
+                /** @description Configuration version number. */
+                version: components["parameters"]["AgentVersionPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentVersionInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    restoreAgentVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ID of the agent. */
+                agent_id: components["parameters"]["AgentIDPath"];
+                /** @description Configuration version number. */
+                version: components["parameters"]["AgentVersionPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agent with the restored configuration. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listApprovals: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of pending actions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentActionPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
             default: components["responses"]["ProblemDefault"];
@@ -6317,6 +8569,79 @@ export interface operations {
             default: components["responses"]["ProblemDefault"];
         };
     };
+    createChatCompletion: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The agent making the call; required with a user token, ignored with an agent key. */
+                "X-Agent-Id"?: string;
+                /** @description An active AgentSession of the agent; the call's new messages and the answer are appended to it with their token counts. */
+                "X-Agent-Session"?: string;
+                /** @description A task of the agent's organization the call is for (cost per task and sprint). */
+                "X-Work-Item"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "max_tokens": 512,
+                 *       "messages": [
+                 *         {
+                 *           "content": "Summarize the open tasks of the release board.",
+                 *           "role": "user"
+                 *         }
+                 *       ],
+                 *       "stream": false
+                 *     }
+                 */
+                "application/json": components["schemas"]["LLMChatRequest"];
+            };
+        };
+        responses: {
+            /** @description The completion (application/json), or its server-sent events when `stream` is true. */
+            200: {
+                headers: {
+                    /** @description The recorded AgentCall (a trailer on streams). */
+                    "X-Agent-Call-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LLMChatCompletion"];
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            /** @description The provider answered an error (recorded as a failed call). */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider did not answer within llm.timeout (recorded as a timed-out call). */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
     listMyAppUsage: {
         parameters: {
             query?: {
@@ -6916,6 +9241,187 @@ export interface operations {
             404: components["responses"]["Problem404"];
             413: components["responses"]["Problem413"];
             422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listModelPrices: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Only prices of this provider. */
+                provider?: components["schemas"]["LedgerProvider"];
+                /** @description Only prices of this exact model id. */
+                model?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of prices. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelPricePage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    createModelPrice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "cached_input_micros_per_mtok": 75000,
+                 *       "currency": "USD",
+                 *       "effective_from": "2026-01-01T00:00:00Z",
+                 *       "input_micros_per_mtok": 150000,
+                 *       "model": "gpt-4o-mini",
+                 *       "output_micros_per_mtok": 600000,
+                 *       "provider": "openai_compatible"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ModelPriceInput"];
+            };
+        };
+        responses: {
+            /** @description The price was added. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelPriceInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    getModelPrice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The price row's id. */
+                price_id: components["parameters"]["PriceIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The price. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelPriceInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    replaceModelPrice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The price row's id. */
+                price_id: components["parameters"]["PriceIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "currency": "USD",
+                 *       "effective_from": "2026-01-01T00:00:00Z",
+                 *       "effective_to": "2026-02-01T00:00:00Z",
+                 *       "input_micros_per_mtok": 150000,
+                 *       "model": "gpt-4o-mini",
+                 *       "output_micros_per_mtok": 600000,
+                 *       "provider": "openai_compatible"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ModelPriceInput"];
+            };
+        };
+        responses: {
+            /** @description The corrected price. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelPriceInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    deleteModelPrice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The price row's id. */
+                price_id: components["parameters"]["PriceIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
             429: components["responses"]["Problem429"];
             default: components["responses"]["ProblemDefault"];
         };
@@ -7813,6 +10319,295 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Organization"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    getAgentCosts: {
+        parameters: {
+            query: {
+                /** @description The dimension. */
+                group_by?: "organization" | "agent" | "user" | "model" | "project" | "task" | "sprint";
+                /** @description The time bucket of the series. */
+                interval?: "day" | "week" | "month";
+                /** @description First day (inclusive, organization time zone). */
+                from: string;
+                /** @description Last day (inclusive); at most 366 days after from. */
+                to: string;
+                /** @description Number of groups in `top`, by cost. */
+                top?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The analytics. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentCostReport"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listAgentTools: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of tools. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentToolPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    createAgentTool: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "description": "Opens a support ticket.",
+                 *       "input_schema": {
+                 *         "properties": {
+                 *           "title": {
+                 *             "maxLength": 200,
+                 *             "type": "string"
+                 *           }
+                 *         },
+                 *         "required": [
+                 *           "title"
+                 *         ],
+                 *         "type": "object"
+                 *       },
+                 *       "name": "create_ticket",
+                 *       "requires_approval": true,
+                 *       "risk_level": "medium"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AgentToolCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The tool. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentToolInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    listAgents: {
+        parameters: {
+            query?: {
+                /** @description Page size (keyset pagination). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Only agents with this status. */
+                status?: components["schemas"]["AgentStatus"];
+            };
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of agents. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentPage"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    createAgent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "goals": [
+                 *         "Label new bugs"
+                 *       ],
+                 *       "model": "gpt-4o-mini",
+                 *       "monthly_budget_micros": 50000000,
+                 *       "name": "Triage bot",
+                 *       "parameters": {
+                 *         "temperature": 0.2
+                 *       },
+                 *       "provider": "openai_compatible",
+                 *       "system_prompt": "You triage incoming bug reports."
+                 *     }
+                 */
+                "application/json": components["schemas"]["AgentCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The agent was created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AgentInfo"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            409: components["responses"]["Problem409"];
+            413: components["responses"]["Problem413"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    getOrganizationBudget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The budgets. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BudgetStatus"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            404: components["responses"]["Problem404"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    setOrganizationBudget: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organization's id. */
+                org_id: components["parameters"]["OrgIDPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "budget_warn_percent": 80,
+                 *       "daily_budget_micros": 50000000,
+                 *       "monthly_budget_micros": 500000000
+                 *     }
+                 */
+                "application/json": components["schemas"]["OrganizationBudgetInput"];
+            };
+        };
+        responses: {
+            /** @description The budgets. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BudgetStatus"];
                 };
             };
             400: components["responses"]["Problem400"];
@@ -9906,6 +12701,65 @@ export interface operations {
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
             422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    openStream: {
+        parameters: {
+            query?: {
+                /** @description A single-use ticket from POST /stream/tickets (instead of the Authorization header). */
+                ticket?: string;
+                /** @description Same as the Last-Event-ID header, for clients that cannot set it. */
+                last_event_id?: string;
+            };
+            header?: {
+                /** @description The id of the last event received; the stream resumes after it. */
+                "Last-Event-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream, for example `id: 42\nevent: message.posted\ndata: {...}\n\n`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
+            422: components["responses"]["Problem422"];
+            429: components["responses"]["Problem429"];
+            default: components["responses"]["ProblemDefault"];
+        };
+    };
+    createStreamTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ticket. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamTicketIssued"];
+                };
+            };
+            400: components["responses"]["Problem400"];
+            401: components["responses"]["Problem401"];
+            403: components["responses"]["Problem403"];
             429: components["responses"]["Problem429"];
             default: components["responses"]["ProblemDefault"];
         };
