@@ -32,9 +32,11 @@ func TestCleanupExpired(t *testing.T) {
 		}
 		ids := map[string]uuid.UUID{}
 		tokens := map[string]func(*ent.AuthTokenCreate){
-			"unused":   func(c *ent.AuthTokenCreate) { c.SetExpiresAt(now.Add(time.Hour)) },
-			"used_old": func(c *ent.AuthTokenCreate) { c.SetExpiresAt(now.Add(time.Hour)).SetUsedAt(now.Add(-keep - time.Minute)) },
-			"exp_old":  func(c *ent.AuthTokenCreate) { c.SetExpiresAt(now.Add(-keep - time.Minute)) },
+			"unused": func(c *ent.AuthTokenCreate) { c.SetExpiresAt(now.Add(time.Hour)) },
+			"used_old": func(c *ent.AuthTokenCreate) {
+				c.SetExpiresAt(now.Add(time.Hour)).SetUsedAt(now.Add(-keep - time.Minute))
+			},
+			"exp_old": func(c *ent.AuthTokenCreate) { c.SetExpiresAt(now.Add(-keep - time.Minute)) },
 		}
 		testfix.Tx(t, ctx, db.Ent, func(tx *ent.Tx) error {
 			for name, exp := range sessions {
