@@ -212,7 +212,7 @@ func lineID(t *testing.T, line []byte, format string) string {
 // the client reads an error instead of a clean end of file.
 func TestAuditExportFailureAbortsTheTransfer(t *testing.T) {
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
-		w := &workspace{t: t, s: testserver.Start(t, db, testserver.Env{"WORKSYNAPSE_HTTP_REQUEST_TIMEOUT": "1s"}),
+		w := &workspace{t: t, s: testserver.Start(t, db, testserver.Env{"WORKSYNAPSE_HTTP_REQUEST_TIMEOUT": "1s", "WORKSYNAPSE_APPROVALS_MAX_WAIT": "500ms"}),
 			db: db, users: map[string]uuid.UUID{}, tokens: map[string]string{}}
 		testfix.Seed(t, db.Ent)
 		w.users["alice"] = register(t, w.s, "alice").ID

@@ -408,8 +408,9 @@ func testRefusals(t *testing.T, g *gw) {
 	many := fmt.Sprintf(`{"messages":[{"role":"user","content":%q}]}`, strings.Repeat("y", 100))
 	resp, body = g.chat(t, g.aliceT, a, many)
 	wantProblem(t, resp, body, http.StatusUnprocessableEntity, "context-length-exceeded")
+	// Without a grant the agent is invisible to bob (agents' privacy rule).
 	resp, body = g.chat(t, g.bobT, a, hello)
-	wantProblem(t, resp, body, http.StatusForbidden, problem.SlugForbidden)
+	wantProblem(t, resp, body, http.StatusNotFound, problem.SlugNotFound)
 	resp, body = g.s.Do(t, http.MethodPost, llm.Path, "application/json", []byte(hello), http.Header{llm.HeaderAgent: {a.ID.String()}})
 	wantProblem(t, resp, body, http.StatusUnauthorized, problem.SlugUnauthorized)
 	paused := g.newAgent(t, agent.ProviderOpenaiCompatible, "gpt-paused", func(c *ent.AgentCreate) { c.SetStatus(agent.StatusPaused) })
@@ -490,7 +491,7 @@ func testSession(t *testing.T, g *gw) {
 // A completion may take longer than http.request_timeout: the gateway is
 // bounded by llm.timeout instead, streamed or not.
 func TestGatewayOutlivesRequestTimeout(t *testing.T) {
-	g := startGateway(t, testdb.NewSQLite(t), "10s", "WORKSYNAPSE_HTTP_REQUEST_TIMEOUT", "1s")
+	g := startGateway(t, testdb.NewSQLite(t), "10s", "WORKSYNAPSE_HTTP_REQUEST_TIMEOUT", "1s", "WORKSYNAPSE_APPROVALS_MAX_WAIT", "500ms")
 	a := g.newAgent(t, agent.ProviderOpenaiCompatible, "gpt-delayed", nil)
 	for _, body := range []string{hello, helloStream} {
 		resp, out := g.chat(t, g.aliceT, a, body)
