@@ -50,7 +50,15 @@ var agentSeq atomic.Int64
 
 func startGateway(t testing.TB, db *database.DB, timeout string, env ...string) *gw {
 	t.Helper()
-	g := &gw{db: db, led: &fakeLedger{}, openai: newFakeOpenAI(t), anthropic: newFakeAnthropic(t)}
+	led := &fakeLedger{}
+	return startGatewayWith(t, db, func(a *app.App) { a.LLMLedger, a.LLMGuard = led, fakeGuard{} }, led, timeout, env...)
+}
+
+// startGatewayWith is startGateway with the app adjusted by adjust (nil:
+// the real ledger and guard of the composition root).
+func startGatewayWith(t testing.TB, db *database.DB, adjust func(*app.App), led *fakeLedger, timeout string, env ...string) *gw {
+	t.Helper()
+	g := &gw{db: db, led: led, openai: newFakeOpenAI(t), anthropic: newFakeAnthropic(t)}
 	e := testserver.Env{
 		"WORKSYNAPSE_LLM_OPENAI_COMPATIBLE_BASE_URL": g.openai.srv.URL + "/v1",
 		"WORKSYNAPSE_LLM_OPENAI_COMPATIBLE_API_KEY":  "sk-test-openai",
@@ -63,7 +71,11 @@ func startGateway(t testing.TB, db *database.DB, timeout string, env ...string) 
 	for i := 0; i+1 < len(env); i += 2 {
 		e[env[i]] = env[i+1]
 	}
-	g.s = testserver.Start(t, db, e, func(a *app.App) { a.LLMLedger, a.LLMGuard = g.led, fakeGuard{} })
+	var adjusts []func(*app.App)
+	if adjust != nil {
+		adjusts = append(adjusts, adjust)
+	}
+	g.s = testserver.Start(t, db, e, adjusts...)
 	testfix.Seed(t, db.Ent)
 	g.org = testfix.Org(t, db.Ent, "Acme")
 	g.alice, g.aliceT = g.member(t, "alice")
