@@ -160,6 +160,7 @@ func (a *App) PrepareSchema(ctx context.Context) error {
 // Server builds the HTTP server around the API handler.
 func (a *App) Server() (*server.Server, error) {
 	a.Metrics = metrics.New(a.DB.SQL)
+	a.Metrics.JobStates(func(ctx context.Context) (map[string]int, error) { return jobs.CountByState(ctx, a.DB.SQL) })
 	if _, err := a.JobRunner(a.serveJobsMode()); err != nil {
 		return nil, err
 	}

@@ -248,6 +248,9 @@ func checkPeriodicJobRunsOnce(t *testing.T, dbURL string, replicas ...*replica) 
 	if worked < completed || worked > completed+2 {
 		t.Errorf("replicas report %d audit.seal runs worked, the database %d completed", worked, completed)
 	}
+	if n := scrapeCounter(t, replicas[0], `worksynapse_jobs{state="completed"}`); n < completed {
+		t.Errorf("worksynapse_jobs{state=\"completed\"} = %d, the database has at least %d", n, completed)
+	}
 }
 
 // scrapeCounter reads one counter sample from a replica's /metrics.

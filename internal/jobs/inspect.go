@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -162,4 +163,25 @@ func (r *Runner) RecentFailures(ctx context.Context, window time.Duration) (Fail
 		f.Count++
 	}
 	return f, nil
+}
+
+// CountByState counts the jobs River keeps, per state, for metrics.
+func CountByState(ctx context.Context, db *sql.DB) (map[string]int, error) {
+	rows, err := db.QueryContext(ctx, "SELECT state, count(*) FROM river_job GROUP BY state")
+	if err != nil {
+		return nil, fmt.Errorf("jobs: count by state: %w", err)
+	}
+	defer rows.Close()
+	counts := map[string]int{}
+	for rows.Next() {
+		var (
+			state string
+			n     int
+		)
+		if err := rows.Scan(&state, &n); err != nil {
+			return nil, fmt.Errorf("jobs: count by state: %w", err)
+		}
+		counts[state] = n
+	}
+	return counts, rows.Err()
 }

@@ -5,6 +5,7 @@
 package metrics
 
 import (
+	"context"
 	"database/sql"
 	"net/http"
 	"strconv"
@@ -79,6 +80,35 @@ func (m *Metrics) ObserveJob(kind string, err error, took time.Duration) {
 	}
 	m.jobs.WithLabelValues(kind, outcome).Inc()
 	m.jobDuration.WithLabelValues(kind).Observe(took.Seconds())
+}
+
+// JobStates registers worksynapse_jobs{state}, the number of background
+// jobs per River state, read from count at scrape time (it spans every
+// replica: the jobs table is shared).
+func (m *Metrics) JobStates(count func(ctx context.Context) (map[string]int, error)) {
+	m.Registry.MustRegister(&jobStates{count: count, desc: prometheus.NewDesc(namespace+"_jobs",
+		"Background jobs by River state (available, running, retryable, scheduled, completed, discarded, cancelled).",
+		[]string{"state"}, nil)})
+}
+
+type jobStates struct {
+	count func(ctx context.Context) (map[string]int, error)
+	desc  *prometheus.Desc
+}
+
+func (j *jobStates) Describe(ch chan<- *prometheus.Desc) { ch <- j.desc }
+
+func (j *jobStates) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	counts, err := j.count(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(j.desc, err)
+		return
+	}
+	for state, n := range counts {
+		ch <- prometheus.MustNewConstMetric(j.desc, prometheus.GaugeValue, float64(n), state)
+	}
 }
 
 // Handler serves the registry in the Prometheus text format.
