@@ -919,19 +919,20 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Organization",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			organization.FieldCreatedAt:              {Type: field.TypeTime, Column: organization.FieldCreatedAt},
-			organization.FieldUpdatedAt:              {Type: field.TypeTime, Column: organization.FieldUpdatedAt},
-			organization.FieldDeletedAt:              {Type: field.TypeTime, Column: organization.FieldDeletedAt},
-			organization.FieldName:                   {Type: field.TypeString, Column: organization.FieldName},
-			organization.FieldSlug:                   {Type: field.TypeString, Column: organization.FieldSlug},
-			organization.FieldDescription:            {Type: field.TypeString, Column: organization.FieldDescription},
-			organization.FieldPlan:                   {Type: field.TypeEnum, Column: organization.FieldPlan},
-			organization.FieldTimeZone:               {Type: field.TypeString, Column: organization.FieldTimeZone},
-			organization.FieldAuditRetentionDays:     {Type: field.TypeInt, Column: organization.FieldAuditRetentionDays},
-			organization.FieldManagerTrackingEnabled: {Type: field.TypeBool, Column: organization.FieldManagerTrackingEnabled},
-			organization.FieldMonthlyBudgetMicros:    {Type: field.TypeInt64, Column: organization.FieldMonthlyBudgetMicros},
-			organization.FieldDailyBudgetMicros:      {Type: field.TypeInt64, Column: organization.FieldDailyBudgetMicros},
-			organization.FieldBudgetWarnPercent:      {Type: field.TypeInt, Column: organization.FieldBudgetWarnPercent},
+			organization.FieldCreatedAt:               {Type: field.TypeTime, Column: organization.FieldCreatedAt},
+			organization.FieldUpdatedAt:               {Type: field.TypeTime, Column: organization.FieldUpdatedAt},
+			organization.FieldDeletedAt:               {Type: field.TypeTime, Column: organization.FieldDeletedAt},
+			organization.FieldName:                    {Type: field.TypeString, Column: organization.FieldName},
+			organization.FieldSlug:                    {Type: field.TypeString, Column: organization.FieldSlug},
+			organization.FieldDescription:             {Type: field.TypeString, Column: organization.FieldDescription},
+			organization.FieldPlan:                    {Type: field.TypeEnum, Column: organization.FieldPlan},
+			organization.FieldTimeZone:                {Type: field.TypeString, Column: organization.FieldTimeZone},
+			organization.FieldAuditRetentionDays:      {Type: field.TypeInt, Column: organization.FieldAuditRetentionDays},
+			organization.FieldLlmCaptureRetentionDays: {Type: field.TypeInt, Column: organization.FieldLlmCaptureRetentionDays},
+			organization.FieldManagerTrackingEnabled:  {Type: field.TypeBool, Column: organization.FieldManagerTrackingEnabled},
+			organization.FieldMonthlyBudgetMicros:     {Type: field.TypeInt64, Column: organization.FieldMonthlyBudgetMicros},
+			organization.FieldDailyBudgetMicros:       {Type: field.TypeInt64, Column: organization.FieldDailyBudgetMicros},
+			organization.FieldBudgetWarnPercent:       {Type: field.TypeInt, Column: organization.FieldBudgetWarnPercent},
 		},
 	}
 	graph.Nodes[36] = &sqlgraph.Node{
@@ -8519,6 +8520,11 @@ func (f *OrganizationFilter) WhereTimeZone(p entql.StringP) {
 // WhereAuditRetentionDays applies the entql int predicate on the audit_retention_days field.
 func (f *OrganizationFilter) WhereAuditRetentionDays(p entql.IntP) {
 	f.Where(p.Field(organization.FieldAuditRetentionDays))
+}
+
+// WhereLlmCaptureRetentionDays applies the entql int predicate on the llm_capture_retention_days field.
+func (f *OrganizationFilter) WhereLlmCaptureRetentionDays(p entql.IntP) {
+	f.Where(p.Field(organization.FieldLlmCaptureRetentionDays))
 }
 
 // WhereManagerTrackingEnabled applies the entql bool predicate on the manager_tracking_enabled field.

@@ -40450,33 +40450,35 @@ func (m *NoteVersionMutation) ResetEdge(name string) error {
 // OrganizationMutation represents an operation that mutates the Organization nodes in the graph.
 type OrganizationMutation struct {
 	config
-	op                       Op
-	typ                      string
-	id                       *uuid.UUID
-	created_at               *time.Time
-	updated_at               *time.Time
-	deleted_at               *time.Time
-	name                     *string
-	slug                     *string
-	description              *string
-	plan                     *organization.Plan
-	time_zone                *string
-	audit_retention_days     *int
-	addaudit_retention_days  *int
-	manager_tracking_enabled *bool
-	monthly_budget_micros    *int64
-	addmonthly_budget_micros *int64
-	daily_budget_micros      *int64
-	adddaily_budget_micros   *int64
-	budget_warn_percent      *int
-	addbudget_warn_percent   *int
-	clearedFields            map[string]struct{}
-	members                  map[uuid.UUID]struct{}
-	removedmembers           map[uuid.UUID]struct{}
-	clearedmembers           bool
-	done                     bool
-	oldValue                 func(context.Context) (*Organization, error)
-	predicates               []predicate.Organization
+	op                            Op
+	typ                           string
+	id                            *uuid.UUID
+	created_at                    *time.Time
+	updated_at                    *time.Time
+	deleted_at                    *time.Time
+	name                          *string
+	slug                          *string
+	description                   *string
+	plan                          *organization.Plan
+	time_zone                     *string
+	audit_retention_days          *int
+	addaudit_retention_days       *int
+	llm_capture_retention_days    *int
+	addllm_capture_retention_days *int
+	manager_tracking_enabled      *bool
+	monthly_budget_micros         *int64
+	addmonthly_budget_micros      *int64
+	daily_budget_micros           *int64
+	adddaily_budget_micros        *int64
+	budget_warn_percent           *int
+	addbudget_warn_percent        *int
+	clearedFields                 map[string]struct{}
+	members                       map[uuid.UUID]struct{}
+	removedmembers                map[uuid.UUID]struct{}
+	clearedmembers                bool
+	done                          bool
+	oldValue                      func(context.Context) (*Organization, error)
+	predicates                    []predicate.Organization
 }
 
 var _ ent.Mutation = (*OrganizationMutation)(nil)
@@ -40953,6 +40955,62 @@ func (m *OrganizationMutation) ResetAuditRetentionDays() {
 	m.addaudit_retention_days = nil
 }
 
+// SetLlmCaptureRetentionDays sets the "llm_capture_retention_days" field.
+func (m *OrganizationMutation) SetLlmCaptureRetentionDays(i int) {
+	m.llm_capture_retention_days = &i
+	m.addllm_capture_retention_days = nil
+}
+
+// LlmCaptureRetentionDays returns the value of the "llm_capture_retention_days" field in the mutation.
+func (m *OrganizationMutation) LlmCaptureRetentionDays() (r int, exists bool) {
+	v := m.llm_capture_retention_days
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLlmCaptureRetentionDays returns the old "llm_capture_retention_days" field's value of the Organization entity.
+// If the Organization object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *OrganizationMutation) OldLlmCaptureRetentionDays(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLlmCaptureRetentionDays is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLlmCaptureRetentionDays requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLlmCaptureRetentionDays: %w", err)
+	}
+	return oldValue.LlmCaptureRetentionDays, nil
+}
+
+// AddLlmCaptureRetentionDays adds i to the "llm_capture_retention_days" field.
+func (m *OrganizationMutation) AddLlmCaptureRetentionDays(i int) {
+	if m.addllm_capture_retention_days != nil {
+		*m.addllm_capture_retention_days += i
+	} else {
+		m.addllm_capture_retention_days = &i
+	}
+}
+
+// AddedLlmCaptureRetentionDays returns the value that was added to the "llm_capture_retention_days" field in this mutation.
+func (m *OrganizationMutation) AddedLlmCaptureRetentionDays() (r int, exists bool) {
+	v := m.addllm_capture_retention_days
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLlmCaptureRetentionDays resets all changes to the "llm_capture_retention_days" field.
+func (m *OrganizationMutation) ResetLlmCaptureRetentionDays() {
+	m.llm_capture_retention_days = nil
+	m.addllm_capture_retention_days = nil
+}
+
 // SetManagerTrackingEnabled sets the "manager_tracking_enabled" field.
 func (m *OrganizationMutation) SetManagerTrackingEnabled(b bool) {
 	m.manager_tracking_enabled = &b
@@ -41273,7 +41331,7 @@ func (m *OrganizationMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *OrganizationMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 14)
 	if m.created_at != nil {
 		fields = append(fields, organization.FieldCreatedAt)
 	}
@@ -41300,6 +41358,9 @@ func (m *OrganizationMutation) Fields() []string {
 	}
 	if m.audit_retention_days != nil {
 		fields = append(fields, organization.FieldAuditRetentionDays)
+	}
+	if m.llm_capture_retention_days != nil {
+		fields = append(fields, organization.FieldLlmCaptureRetentionDays)
 	}
 	if m.manager_tracking_enabled != nil {
 		fields = append(fields, organization.FieldManagerTrackingEnabled)
@@ -41339,6 +41400,8 @@ func (m *OrganizationMutation) Field(name string) (ent.Value, bool) {
 		return m.TimeZone()
 	case organization.FieldAuditRetentionDays:
 		return m.AuditRetentionDays()
+	case organization.FieldLlmCaptureRetentionDays:
+		return m.LlmCaptureRetentionDays()
 	case organization.FieldManagerTrackingEnabled:
 		return m.ManagerTrackingEnabled()
 	case organization.FieldMonthlyBudgetMicros:
@@ -41374,6 +41437,8 @@ func (m *OrganizationMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldTimeZone(ctx)
 	case organization.FieldAuditRetentionDays:
 		return m.OldAuditRetentionDays(ctx)
+	case organization.FieldLlmCaptureRetentionDays:
+		return m.OldLlmCaptureRetentionDays(ctx)
 	case organization.FieldManagerTrackingEnabled:
 		return m.OldManagerTrackingEnabled(ctx)
 	case organization.FieldMonthlyBudgetMicros:
@@ -41454,6 +41519,13 @@ func (m *OrganizationMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAuditRetentionDays(v)
 		return nil
+	case organization.FieldLlmCaptureRetentionDays:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLlmCaptureRetentionDays(v)
+		return nil
 	case organization.FieldManagerTrackingEnabled:
 		v, ok := value.(bool)
 		if !ok {
@@ -41493,6 +41565,9 @@ func (m *OrganizationMutation) AddedFields() []string {
 	if m.addaudit_retention_days != nil {
 		fields = append(fields, organization.FieldAuditRetentionDays)
 	}
+	if m.addllm_capture_retention_days != nil {
+		fields = append(fields, organization.FieldLlmCaptureRetentionDays)
+	}
 	if m.addmonthly_budget_micros != nil {
 		fields = append(fields, organization.FieldMonthlyBudgetMicros)
 	}
@@ -41512,6 +41587,8 @@ func (m *OrganizationMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case organization.FieldAuditRetentionDays:
 		return m.AddedAuditRetentionDays()
+	case organization.FieldLlmCaptureRetentionDays:
+		return m.AddedLlmCaptureRetentionDays()
 	case organization.FieldMonthlyBudgetMicros:
 		return m.AddedMonthlyBudgetMicros()
 	case organization.FieldDailyBudgetMicros:
@@ -41533,6 +41610,13 @@ func (m *OrganizationMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddAuditRetentionDays(v)
+		return nil
+	case organization.FieldLlmCaptureRetentionDays:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLlmCaptureRetentionDays(v)
 		return nil
 	case organization.FieldMonthlyBudgetMicros:
 		v, ok := value.(int64)
@@ -41635,6 +41719,9 @@ func (m *OrganizationMutation) ResetField(name string) error {
 		return nil
 	case organization.FieldAuditRetentionDays:
 		m.ResetAuditRetentionDays()
+		return nil
+	case organization.FieldLlmCaptureRetentionDays:
+		m.ResetLlmCaptureRetentionDays()
 		return nil
 	case organization.FieldManagerTrackingEnabled:
 		m.ResetManagerTrackingEnabled()

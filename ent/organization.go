@@ -36,6 +36,8 @@ type Organization struct {
 	TimeZone string `json:"time_zone,omitempty"`
 	// AuditRetentionDays holds the value of the "audit_retention_days" field.
 	AuditRetentionDays int `json:"audit_retention_days,omitempty"`
+	// Days the captured prompts and responses of LLM calls are kept; then a job removes the text, keeping each call's metadata and cost
+	LlmCaptureRetentionDays int `json:"llm_capture_retention_days,omitempty"`
 	// Lets managers see aggregated work-tracking data of their project members (privacy first: off)
 	ManagerTrackingEnabled bool `json:"manager_tracking_enabled,omitempty"`
 	// LLM spend limit of all the organization's agents per calendar month (time_zone), micro-USD; null = none
@@ -75,7 +77,7 @@ func (*Organization) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case organization.FieldManagerTrackingEnabled:
 			values[i] = new(sql.NullBool)
-		case organization.FieldAuditRetentionDays, organization.FieldMonthlyBudgetMicros, organization.FieldDailyBudgetMicros, organization.FieldBudgetWarnPercent:
+		case organization.FieldAuditRetentionDays, organization.FieldLlmCaptureRetentionDays, organization.FieldMonthlyBudgetMicros, organization.FieldDailyBudgetMicros, organization.FieldBudgetWarnPercent:
 			values[i] = new(sql.NullInt64)
 		case organization.FieldName, organization.FieldSlug, organization.FieldDescription, organization.FieldPlan, organization.FieldTimeZone:
 			values[i] = new(sql.NullString)
@@ -158,6 +160,12 @@ func (_m *Organization) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field audit_retention_days", values[i])
 			} else if value.Valid {
 				_m.AuditRetentionDays = int(value.Int64)
+			}
+		case organization.FieldLlmCaptureRetentionDays:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field llm_capture_retention_days", values[i])
+			} else if value.Valid {
+				_m.LlmCaptureRetentionDays = int(value.Int64)
 			}
 		case organization.FieldManagerTrackingEnabled:
 			if value, ok := values[i].(*sql.NullBool); !ok {
@@ -254,6 +262,9 @@ func (_m *Organization) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("audit_retention_days=")
 	builder.WriteString(fmt.Sprintf("%v", _m.AuditRetentionDays))
+	builder.WriteString(", ")
+	builder.WriteString("llm_capture_retention_days=")
+	builder.WriteString(fmt.Sprintf("%v", _m.LlmCaptureRetentionDays))
 	builder.WriteString(", ")
 	builder.WriteString("manager_tracking_enabled=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ManagerTrackingEnabled))

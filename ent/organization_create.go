@@ -135,6 +135,20 @@ func (_c *OrganizationCreate) SetNillableAuditRetentionDays(v *int) *Organizatio
 	return _c
 }
 
+// SetLlmCaptureRetentionDays sets the "llm_capture_retention_days" field.
+func (_c *OrganizationCreate) SetLlmCaptureRetentionDays(v int) *OrganizationCreate {
+	_c.mutation.SetLlmCaptureRetentionDays(v)
+	return _c
+}
+
+// SetNillableLlmCaptureRetentionDays sets the "llm_capture_retention_days" field if the given value is not nil.
+func (_c *OrganizationCreate) SetNillableLlmCaptureRetentionDays(v *int) *OrganizationCreate {
+	if v != nil {
+		_c.SetLlmCaptureRetentionDays(*v)
+	}
+	return _c
+}
+
 // SetManagerTrackingEnabled sets the "manager_tracking_enabled" field.
 func (_c *OrganizationCreate) SetManagerTrackingEnabled(v bool) *OrganizationCreate {
 	_c.mutation.SetManagerTrackingEnabled(v)
@@ -283,6 +297,10 @@ func (_c *OrganizationCreate) defaults() error {
 		v := organization.DefaultAuditRetentionDays
 		_c.mutation.SetAuditRetentionDays(v)
 	}
+	if _, ok := _c.mutation.LlmCaptureRetentionDays(); !ok {
+		v := organization.DefaultLlmCaptureRetentionDays
+		_c.mutation.SetLlmCaptureRetentionDays(v)
+	}
 	if _, ok := _c.mutation.ManagerTrackingEnabled(); !ok {
 		v := organization.DefaultManagerTrackingEnabled
 		_c.mutation.SetManagerTrackingEnabled(v)
@@ -352,6 +370,14 @@ func (_c *OrganizationCreate) check() error {
 	if v, ok := _c.mutation.AuditRetentionDays(); ok {
 		if err := organization.AuditRetentionDaysValidator(v); err != nil {
 			return &ValidationError{Name: "audit_retention_days", err: fmt.Errorf(`ent: validator failed for field "Organization.audit_retention_days": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.LlmCaptureRetentionDays(); !ok {
+		return &ValidationError{Name: "llm_capture_retention_days", err: errors.New(`ent: missing required field "Organization.llm_capture_retention_days"`)}
+	}
+	if v, ok := _c.mutation.LlmCaptureRetentionDays(); ok {
+		if err := organization.LlmCaptureRetentionDaysValidator(v); err != nil {
+			return &ValidationError{Name: "llm_capture_retention_days", err: fmt.Errorf(`ent: validator failed for field "Organization.llm_capture_retention_days": %w`, err)}
 		}
 	}
 	if _, ok := _c.mutation.ManagerTrackingEnabled(); !ok {
@@ -446,6 +472,10 @@ func (_c *OrganizationCreate) createSpec() (*Organization, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.AuditRetentionDays(); ok {
 		_spec.SetField(organization.FieldAuditRetentionDays, field.TypeInt, value)
 		_node.AuditRetentionDays = value
+	}
+	if value, ok := _c.mutation.LlmCaptureRetentionDays(); ok {
+		_spec.SetField(organization.FieldLlmCaptureRetentionDays, field.TypeInt, value)
+		_node.LlmCaptureRetentionDays = value
 	}
 	if value, ok := _c.mutation.ManagerTrackingEnabled(); ok {
 		_spec.SetField(organization.FieldManagerTrackingEnabled, field.TypeBool, value)
@@ -642,6 +672,24 @@ func (u *OrganizationUpsert) UpdateAuditRetentionDays() *OrganizationUpsert {
 // AddAuditRetentionDays adds v to the "audit_retention_days" field.
 func (u *OrganizationUpsert) AddAuditRetentionDays(v int) *OrganizationUpsert {
 	u.Add(organization.FieldAuditRetentionDays, v)
+	return u
+}
+
+// SetLlmCaptureRetentionDays sets the "llm_capture_retention_days" field.
+func (u *OrganizationUpsert) SetLlmCaptureRetentionDays(v int) *OrganizationUpsert {
+	u.Set(organization.FieldLlmCaptureRetentionDays, v)
+	return u
+}
+
+// UpdateLlmCaptureRetentionDays sets the "llm_capture_retention_days" field to the value that was provided on create.
+func (u *OrganizationUpsert) UpdateLlmCaptureRetentionDays() *OrganizationUpsert {
+	u.SetExcluded(organization.FieldLlmCaptureRetentionDays)
+	return u
+}
+
+// AddLlmCaptureRetentionDays adds v to the "llm_capture_retention_days" field.
+func (u *OrganizationUpsert) AddLlmCaptureRetentionDays(v int) *OrganizationUpsert {
+	u.Add(organization.FieldLlmCaptureRetentionDays, v)
 	return u
 }
 
@@ -904,6 +952,27 @@ func (u *OrganizationUpsertOne) AddAuditRetentionDays(v int) *OrganizationUpsert
 func (u *OrganizationUpsertOne) UpdateAuditRetentionDays() *OrganizationUpsertOne {
 	return u.Update(func(s *OrganizationUpsert) {
 		s.UpdateAuditRetentionDays()
+	})
+}
+
+// SetLlmCaptureRetentionDays sets the "llm_capture_retention_days" field.
+func (u *OrganizationUpsertOne) SetLlmCaptureRetentionDays(v int) *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetLlmCaptureRetentionDays(v)
+	})
+}
+
+// AddLlmCaptureRetentionDays adds v to the "llm_capture_retention_days" field.
+func (u *OrganizationUpsertOne) AddLlmCaptureRetentionDays(v int) *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.AddLlmCaptureRetentionDays(v)
+	})
+}
+
+// UpdateLlmCaptureRetentionDays sets the "llm_capture_retention_days" field to the value that was provided on create.
+func (u *OrganizationUpsertOne) UpdateLlmCaptureRetentionDays() *OrganizationUpsertOne {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateLlmCaptureRetentionDays()
 	})
 }
 
@@ -1346,6 +1415,27 @@ func (u *OrganizationUpsertBulk) AddAuditRetentionDays(v int) *OrganizationUpser
 func (u *OrganizationUpsertBulk) UpdateAuditRetentionDays() *OrganizationUpsertBulk {
 	return u.Update(func(s *OrganizationUpsert) {
 		s.UpdateAuditRetentionDays()
+	})
+}
+
+// SetLlmCaptureRetentionDays sets the "llm_capture_retention_days" field.
+func (u *OrganizationUpsertBulk) SetLlmCaptureRetentionDays(v int) *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.SetLlmCaptureRetentionDays(v)
+	})
+}
+
+// AddLlmCaptureRetentionDays adds v to the "llm_capture_retention_days" field.
+func (u *OrganizationUpsertBulk) AddLlmCaptureRetentionDays(v int) *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.AddLlmCaptureRetentionDays(v)
+	})
+}
+
+// UpdateLlmCaptureRetentionDays sets the "llm_capture_retention_days" field to the value that was provided on create.
+func (u *OrganizationUpsertBulk) UpdateLlmCaptureRetentionDays() *OrganizationUpsertBulk {
+	return u.Update(func(s *OrganizationUpsert) {
+		s.UpdateLlmCaptureRetentionDays()
 	})
 }
 

@@ -154,6 +154,27 @@ func (_u *OrganizationUpdate) AddAuditRetentionDays(v int) *OrganizationUpdate {
 	return _u
 }
 
+// SetLlmCaptureRetentionDays sets the "llm_capture_retention_days" field.
+func (_u *OrganizationUpdate) SetLlmCaptureRetentionDays(v int) *OrganizationUpdate {
+	_u.mutation.ResetLlmCaptureRetentionDays()
+	_u.mutation.SetLlmCaptureRetentionDays(v)
+	return _u
+}
+
+// SetNillableLlmCaptureRetentionDays sets the "llm_capture_retention_days" field if the given value is not nil.
+func (_u *OrganizationUpdate) SetNillableLlmCaptureRetentionDays(v *int) *OrganizationUpdate {
+	if v != nil {
+		_u.SetLlmCaptureRetentionDays(*v)
+	}
+	return _u
+}
+
+// AddLlmCaptureRetentionDays adds value to the "llm_capture_retention_days" field.
+func (_u *OrganizationUpdate) AddLlmCaptureRetentionDays(v int) *OrganizationUpdate {
+	_u.mutation.AddLlmCaptureRetentionDays(v)
+	return _u
+}
+
 // SetManagerTrackingEnabled sets the "manager_tracking_enabled" field.
 func (_u *OrganizationUpdate) SetManagerTrackingEnabled(v bool) *OrganizationUpdate {
 	_u.mutation.SetManagerTrackingEnabled(v)
@@ -358,6 +379,11 @@ func (_u *OrganizationUpdate) check() error {
 			return &ValidationError{Name: "audit_retention_days", err: fmt.Errorf(`ent: validator failed for field "Organization.audit_retention_days": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.LlmCaptureRetentionDays(); ok {
+		if err := organization.LlmCaptureRetentionDaysValidator(v); err != nil {
+			return &ValidationError{Name: "llm_capture_retention_days", err: fmt.Errorf(`ent: validator failed for field "Organization.llm_capture_retention_days": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.MonthlyBudgetMicros(); ok {
 		if err := organization.MonthlyBudgetMicrosValidator(v); err != nil {
 			return &ValidationError{Name: "monthly_budget_micros", err: fmt.Errorf(`ent: validator failed for field "Organization.monthly_budget_micros": %w`, err)}
@@ -426,6 +452,12 @@ func (_u *OrganizationUpdate) sqlSave(ctx context.Context) (_node int, err error
 	}
 	if value, ok := _u.mutation.AddedAuditRetentionDays(); ok {
 		_spec.AddField(organization.FieldAuditRetentionDays, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.LlmCaptureRetentionDays(); ok {
+		_spec.SetField(organization.FieldLlmCaptureRetentionDays, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedLlmCaptureRetentionDays(); ok {
+		_spec.AddField(organization.FieldLlmCaptureRetentionDays, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.ManagerTrackingEnabled(); ok {
 		_spec.SetField(organization.FieldManagerTrackingEnabled, field.TypeBool, value)
@@ -641,6 +673,27 @@ func (_u *OrganizationUpdateOne) SetNillableAuditRetentionDays(v *int) *Organiza
 // AddAuditRetentionDays adds value to the "audit_retention_days" field.
 func (_u *OrganizationUpdateOne) AddAuditRetentionDays(v int) *OrganizationUpdateOne {
 	_u.mutation.AddAuditRetentionDays(v)
+	return _u
+}
+
+// SetLlmCaptureRetentionDays sets the "llm_capture_retention_days" field.
+func (_u *OrganizationUpdateOne) SetLlmCaptureRetentionDays(v int) *OrganizationUpdateOne {
+	_u.mutation.ResetLlmCaptureRetentionDays()
+	_u.mutation.SetLlmCaptureRetentionDays(v)
+	return _u
+}
+
+// SetNillableLlmCaptureRetentionDays sets the "llm_capture_retention_days" field if the given value is not nil.
+func (_u *OrganizationUpdateOne) SetNillableLlmCaptureRetentionDays(v *int) *OrganizationUpdateOne {
+	if v != nil {
+		_u.SetLlmCaptureRetentionDays(*v)
+	}
+	return _u
+}
+
+// AddLlmCaptureRetentionDays adds value to the "llm_capture_retention_days" field.
+func (_u *OrganizationUpdateOne) AddLlmCaptureRetentionDays(v int) *OrganizationUpdateOne {
+	_u.mutation.AddLlmCaptureRetentionDays(v)
 	return _u
 }
 
@@ -861,6 +914,11 @@ func (_u *OrganizationUpdateOne) check() error {
 			return &ValidationError{Name: "audit_retention_days", err: fmt.Errorf(`ent: validator failed for field "Organization.audit_retention_days": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.LlmCaptureRetentionDays(); ok {
+		if err := organization.LlmCaptureRetentionDaysValidator(v); err != nil {
+			return &ValidationError{Name: "llm_capture_retention_days", err: fmt.Errorf(`ent: validator failed for field "Organization.llm_capture_retention_days": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.MonthlyBudgetMicros(); ok {
 		if err := organization.MonthlyBudgetMicrosValidator(v); err != nil {
 			return &ValidationError{Name: "monthly_budget_micros", err: fmt.Errorf(`ent: validator failed for field "Organization.monthly_budget_micros": %w`, err)}
@@ -946,6 +1004,12 @@ func (_u *OrganizationUpdateOne) sqlSave(ctx context.Context) (_node *Organizati
 	}
 	if value, ok := _u.mutation.AddedAuditRetentionDays(); ok {
 		_spec.AddField(organization.FieldAuditRetentionDays, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.LlmCaptureRetentionDays(); ok {
+		_spec.SetField(organization.FieldLlmCaptureRetentionDays, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedLlmCaptureRetentionDays(); ok {
+		_spec.AddField(organization.FieldLlmCaptureRetentionDays, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.ManagerTrackingEnabled(); ok {
 		_spec.SetField(organization.FieldManagerTrackingEnabled, field.TypeBool, value)

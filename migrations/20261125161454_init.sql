@@ -301,7 +301,7 @@ CREATE UNIQUE INDEX "organizationmember_organization_id_user_id" ON "organizatio
 -- Create index "organizationmember_user_id" to table: "organization_members"
 CREATE INDEX "organizationmember_user_id" ON "organization_members" ("user_id");
 -- Create "organizations" table
-CREATE TABLE "organizations" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "deleted_at" timestamptz NULL, "name" character varying NOT NULL, "slug" character varying NOT NULL, "description" character varying NULL, "plan" character varying NOT NULL DEFAULT 'free', "time_zone" character varying NOT NULL DEFAULT 'UTC', "audit_retention_days" bigint NOT NULL DEFAULT 365, "manager_tracking_enabled" boolean NOT NULL DEFAULT false, "monthly_budget_micros" bigint NULL, "daily_budget_micros" bigint NULL, "budget_warn_percent" bigint NOT NULL DEFAULT 80, PRIMARY KEY ("id"));
+CREATE TABLE "organizations" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "deleted_at" timestamptz NULL, "name" character varying NOT NULL, "slug" character varying NOT NULL, "description" character varying NULL, "plan" character varying NOT NULL DEFAULT 'free', "time_zone" character varying NOT NULL DEFAULT 'UTC', "audit_retention_days" bigint NOT NULL DEFAULT 365, "llm_capture_retention_days" bigint NOT NULL DEFAULT 90, "manager_tracking_enabled" boolean NOT NULL DEFAULT false, "monthly_budget_micros" bigint NULL, "daily_budget_micros" bigint NULL, "budget_warn_percent" bigint NOT NULL DEFAULT 80, PRIMARY KEY ("id"));
 -- Create index "organization_slug" to table: "organizations"
 CREATE UNIQUE INDEX "organization_slug" ON "organizations" ("slug") WHERE (deleted_at IS NULL);
 -- Create "permissions" table

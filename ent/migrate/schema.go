@@ -2060,6 +2060,7 @@ var (
 		{Name: "plan", Type: field.TypeEnum, Enums: []string{"free", "team", "enterprise"}, Default: "free"},
 		{Name: "time_zone", Type: field.TypeString, Size: 64, Default: "UTC"},
 		{Name: "audit_retention_days", Type: field.TypeInt, Default: 365},
+		{Name: "llm_capture_retention_days", Type: field.TypeInt, Default: 90},
 		{Name: "manager_tracking_enabled", Type: field.TypeBool, Default: false},
 		{Name: "monthly_budget_micros", Type: field.TypeInt64, Nullable: true},
 		{Name: "daily_budget_micros", Type: field.TypeInt64, Nullable: true},

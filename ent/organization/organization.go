@@ -35,6 +35,8 @@ const (
 	FieldTimeZone = "time_zone"
 	// FieldAuditRetentionDays holds the string denoting the audit_retention_days field in the database.
 	FieldAuditRetentionDays = "audit_retention_days"
+	// FieldLlmCaptureRetentionDays holds the string denoting the llm_capture_retention_days field in the database.
+	FieldLlmCaptureRetentionDays = "llm_capture_retention_days"
 	// FieldManagerTrackingEnabled holds the string denoting the manager_tracking_enabled field in the database.
 	FieldManagerTrackingEnabled = "manager_tracking_enabled"
 	// FieldMonthlyBudgetMicros holds the string denoting the monthly_budget_micros field in the database.
@@ -68,6 +70,7 @@ var Columns = []string{
 	FieldPlan,
 	FieldTimeZone,
 	FieldAuditRetentionDays,
+	FieldLlmCaptureRetentionDays,
 	FieldManagerTrackingEnabled,
 	FieldMonthlyBudgetMicros,
 	FieldDailyBudgetMicros,
@@ -113,6 +116,10 @@ var (
 	DefaultAuditRetentionDays int
 	// AuditRetentionDaysValidator is a validator for the "audit_retention_days" field. It is called by the builders before save.
 	AuditRetentionDaysValidator func(int) error
+	// DefaultLlmCaptureRetentionDays holds the default value on creation for the "llm_capture_retention_days" field.
+	DefaultLlmCaptureRetentionDays int
+	// LlmCaptureRetentionDaysValidator is a validator for the "llm_capture_retention_days" field. It is called by the builders before save.
+	LlmCaptureRetentionDaysValidator func(int) error
 	// DefaultManagerTrackingEnabled holds the default value on creation for the "manager_tracking_enabled" field.
 	DefaultManagerTrackingEnabled bool
 	// MonthlyBudgetMicrosValidator is a validator for the "monthly_budget_micros" field. It is called by the builders before save.
@@ -205,6 +212,11 @@ func ByTimeZone(opts ...sql.OrderTermOption) OrderOption {
 // ByAuditRetentionDays orders the results by the audit_retention_days field.
 func ByAuditRetentionDays(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAuditRetentionDays, opts...).ToFunc()
+}
+
+// ByLlmCaptureRetentionDays orders the results by the llm_capture_retention_days field.
+func ByLlmCaptureRetentionDays(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLlmCaptureRetentionDays, opts...).ToFunc()
 }
 
 // ByManagerTrackingEnabled orders the results by the manager_tracking_enabled field.

@@ -96,6 +96,11 @@ func AuditRetentionDays(v int) predicate.Organization {
 	return predicate.Organization(sql.FieldEQ(FieldAuditRetentionDays, v))
 }
 
+// LlmCaptureRetentionDays applies equality check predicate on the "llm_capture_retention_days" field. It's identical to LlmCaptureRetentionDaysEQ.
+func LlmCaptureRetentionDays(v int) predicate.Organization {
+	return predicate.Organization(sql.FieldEQ(FieldLlmCaptureRetentionDays, v))
+}
+
 // ManagerTrackingEnabled applies equality check predicate on the "manager_tracking_enabled" field. It's identical to ManagerTrackingEnabledEQ.
 func ManagerTrackingEnabled(v bool) predicate.Organization {
 	return predicate.Organization(sql.FieldEQ(FieldManagerTrackingEnabled, v))
@@ -574,6 +579,46 @@ func AuditRetentionDaysLT(v int) predicate.Organization {
 // AuditRetentionDaysLTE applies the LTE predicate on the "audit_retention_days" field.
 func AuditRetentionDaysLTE(v int) predicate.Organization {
 	return predicate.Organization(sql.FieldLTE(FieldAuditRetentionDays, v))
+}
+
+// LlmCaptureRetentionDaysEQ applies the EQ predicate on the "llm_capture_retention_days" field.
+func LlmCaptureRetentionDaysEQ(v int) predicate.Organization {
+	return predicate.Organization(sql.FieldEQ(FieldLlmCaptureRetentionDays, v))
+}
+
+// LlmCaptureRetentionDaysNEQ applies the NEQ predicate on the "llm_capture_retention_days" field.
+func LlmCaptureRetentionDaysNEQ(v int) predicate.Organization {
+	return predicate.Organization(sql.FieldNEQ(FieldLlmCaptureRetentionDays, v))
+}
+
+// LlmCaptureRetentionDaysIn applies the In predicate on the "llm_capture_retention_days" field.
+func LlmCaptureRetentionDaysIn(vs ...int) predicate.Organization {
+	return predicate.Organization(sql.FieldIn(FieldLlmCaptureRetentionDays, vs...))
+}
+
+// LlmCaptureRetentionDaysNotIn applies the NotIn predicate on the "llm_capture_retention_days" field.
+func LlmCaptureRetentionDaysNotIn(vs ...int) predicate.Organization {
+	return predicate.Organization(sql.FieldNotIn(FieldLlmCaptureRetentionDays, vs...))
+}
+
+// LlmCaptureRetentionDaysGT applies the GT predicate on the "llm_capture_retention_days" field.
+func LlmCaptureRetentionDaysGT(v int) predicate.Organization {
+	return predicate.Organization(sql.FieldGT(FieldLlmCaptureRetentionDays, v))
+}
+
+// LlmCaptureRetentionDaysGTE applies the GTE predicate on the "llm_capture_retention_days" field.
+func LlmCaptureRetentionDaysGTE(v int) predicate.Organization {
+	return predicate.Organization(sql.FieldGTE(FieldLlmCaptureRetentionDays, v))
+}
+
+// LlmCaptureRetentionDaysLT applies the LT predicate on the "llm_capture_retention_days" field.
+func LlmCaptureRetentionDaysLT(v int) predicate.Organization {
+	return predicate.Organization(sql.FieldLT(FieldLlmCaptureRetentionDays, v))
+}
+
+// LlmCaptureRetentionDaysLTE applies the LTE predicate on the "llm_capture_retention_days" field.
+func LlmCaptureRetentionDaysLTE(v int) predicate.Organization {
+	return predicate.Organization(sql.FieldLTE(FieldLlmCaptureRetentionDays, v))
 }
 
 // ManagerTrackingEnabledEQ applies the EQ predicate on the "manager_tracking_enabled" field.

@@ -2405,20 +2405,26 @@ func init() {
 	organization.DefaultAuditRetentionDays = organizationDescAuditRetentionDays.Default.(int)
 	// organization.AuditRetentionDaysValidator is a validator for the "audit_retention_days" field. It is called by the builders before save.
 	organization.AuditRetentionDaysValidator = organizationDescAuditRetentionDays.Validators[0].(func(int) error)
+	// organizationDescLlmCaptureRetentionDays is the schema descriptor for llm_capture_retention_days field.
+	organizationDescLlmCaptureRetentionDays := organizationFields[6].Descriptor()
+	// organization.DefaultLlmCaptureRetentionDays holds the default value on creation for the llm_capture_retention_days field.
+	organization.DefaultLlmCaptureRetentionDays = organizationDescLlmCaptureRetentionDays.Default.(int)
+	// organization.LlmCaptureRetentionDaysValidator is a validator for the "llm_capture_retention_days" field. It is called by the builders before save.
+	organization.LlmCaptureRetentionDaysValidator = organizationDescLlmCaptureRetentionDays.Validators[0].(func(int) error)
 	// organizationDescManagerTrackingEnabled is the schema descriptor for manager_tracking_enabled field.
-	organizationDescManagerTrackingEnabled := organizationFields[6].Descriptor()
+	organizationDescManagerTrackingEnabled := organizationFields[7].Descriptor()
 	// organization.DefaultManagerTrackingEnabled holds the default value on creation for the manager_tracking_enabled field.
 	organization.DefaultManagerTrackingEnabled = organizationDescManagerTrackingEnabled.Default.(bool)
 	// organizationDescMonthlyBudgetMicros is the schema descriptor for monthly_budget_micros field.
-	organizationDescMonthlyBudgetMicros := organizationFields[7].Descriptor()
+	organizationDescMonthlyBudgetMicros := organizationFields[8].Descriptor()
 	// organization.MonthlyBudgetMicrosValidator is a validator for the "monthly_budget_micros" field. It is called by the builders before save.
 	organization.MonthlyBudgetMicrosValidator = organizationDescMonthlyBudgetMicros.Validators[0].(func(int64) error)
 	// organizationDescDailyBudgetMicros is the schema descriptor for daily_budget_micros field.
-	organizationDescDailyBudgetMicros := organizationFields[8].Descriptor()
+	organizationDescDailyBudgetMicros := organizationFields[9].Descriptor()
 	// organization.DailyBudgetMicrosValidator is a validator for the "daily_budget_micros" field. It is called by the builders before save.
 	organization.DailyBudgetMicrosValidator = organizationDescDailyBudgetMicros.Validators[0].(func(int64) error)
 	// organizationDescBudgetWarnPercent is the schema descriptor for budget_warn_percent field.
-	organizationDescBudgetWarnPercent := organizationFields[9].Descriptor()
+	organizationDescBudgetWarnPercent := organizationFields[10].Descriptor()
 	// organization.DefaultBudgetWarnPercent holds the default value on creation for the budget_warn_percent field.
 	organization.DefaultBudgetWarnPercent = organizationDescBudgetWarnPercent.Default.(int)
 	// organization.BudgetWarnPercentValidator is a validator for the "budget_warn_percent" field. It is called by the builders before save.

@@ -32,6 +32,8 @@ func (Organization) Fields() []ent.Field {
 			Comment("IANA zone for calendar budgets and daily rollups"),
 		field.Int("audit_retention_days").Default(365).Range(1, 3650).
 			Annotations(oasfield.Range(1, 3650)),
+		field.Int("llm_capture_retention_days").Default(90).Range(1, 3650).Annotations(oasfield.Range(1, 3650)).
+			Comment("Days the captured prompts and responses of LLM calls are kept; then a job removes the text, keeping each call's metadata and cost"),
 		field.Bool("manager_tracking_enabled").Default(false).
 			Comment("Lets managers see aggregated work-tracking data of their project members (privacy first: off)"),
 		field.Int64("monthly_budget_micros").Optional().Nillable().NonNegative().Annotations(oasfield.Min(0)).

@@ -170,6 +170,17 @@ func (a *App) jobTasks() ([]jobs.Task, error) {
 			return err
 		},
 	}, {
+		Kind:        "llm.capture_purge",
+		Description: "Remove captured LLM prompts and responses older than each organization's llm_capture_retention_days (calls and costs stay)",
+		Every:       j.CapturePurgeInterval,
+		Run: func(ctx context.Context, _ jobs.Params) error {
+			p, err := ledger.PurgeCaptures(ctx, a.DB.Ent, a.DB.Dialect, time.Now())
+			if err == nil && p.Calls+p.Messages > 0 {
+				a.Log.InfoContext(ctx, "purged LLM captures past retention", "calls", p.Calls, "messages", p.Messages)
+			}
+			return err
+		},
+	}, {
 		Kind:        "stream.prune",
 		Description: "Remove real-time stream events older than stream.retention and expired stream tickets",
 		Every:       j.StreamPruneInterval,

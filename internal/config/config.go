@@ -194,6 +194,9 @@ type JobsConfig struct {
 	CostRollupInterval     time.Duration `mapstructure:"cost_rollup_interval"`
 	StreamPruneInterval    time.Duration `mapstructure:"stream_prune_interval"`
 	ApprovalExpiryInterval time.Duration `mapstructure:"approval_expiry_interval"`
+	// CapturePurgeInterval schedules the removal of captured LLM prompts
+	// and responses past each organization's llm_capture_retention_days.
+	CapturePurgeInterval time.Duration `mapstructure:"capture_purge_interval"`
 }
 
 // AuditConfig configures tamper evidence (seals) and retention of the
@@ -336,6 +339,7 @@ var defaults = []setting{
 	{"jobs.cost_rollup_interval", time.Hour},
 	{"jobs.stream_prune_interval", time.Hour},
 	{"jobs.approval_expiry_interval", time.Minute},
+	{"jobs.capture_purge_interval", 24 * time.Hour},
 
 	{"audit.signing_key", ""},
 	{"audit.signing_key_id", ""},

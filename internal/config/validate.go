@@ -321,6 +321,7 @@ func (c *Config) checkJobs(ch *checker) {
 		"jobs.cost_rollup_interval":         j.CostRollupInterval,
 		"jobs.stream_prune_interval":        j.StreamPruneInterval,
 		"jobs.approval_expiry_interval":     j.ApprovalExpiryInterval,
+		"jobs.capture_purge_interval":       j.CapturePurgeInterval,
 	} {
 		if d < 0 || (d > 0 && d < time.Second) {
 			ch.fail(key, "must be 0 (disabled) or at least 1s, got %s", d)

@@ -64183,6 +64183,10 @@ func (s *Organization) encodeFields(e *jx.Encoder) {
 		e.Int(s.AuditRetentionDays)
 	}
 	{
+		e.FieldStart("llm_capture_retention_days")
+		e.Int(s.LlmCaptureRetentionDays)
+	}
+	{
 		e.FieldStart("manager_tracking_enabled")
 		e.Bool(s.ManagerTrackingEnabled)
 	}
@@ -64204,7 +64208,7 @@ func (s *Organization) encodeFields(e *jx.Encoder) {
 	}
 }
 
-var jsonFieldsNameOfOrganization = [14]string{
+var jsonFieldsNameOfOrganization = [15]string{
 	0:  "id",
 	1:  "created_at",
 	2:  "updated_at",
@@ -64215,10 +64219,11 @@ var jsonFieldsNameOfOrganization = [14]string{
 	7:  "plan",
 	8:  "time_zone",
 	9:  "audit_retention_days",
-	10: "manager_tracking_enabled",
-	11: "monthly_budget_micros",
-	12: "daily_budget_micros",
-	13: "budget_warn_percent",
+	10: "llm_capture_retention_days",
+	11: "manager_tracking_enabled",
+	12: "monthly_budget_micros",
+	13: "daily_budget_micros",
+	14: "budget_warn_percent",
 }
 
 // Decode decodes Organization from json.
@@ -64345,8 +64350,20 @@ func (s *Organization) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"audit_retention_days\"")
 			}
-		case "manager_tracking_enabled":
+		case "llm_capture_retention_days":
 			requiredBitSet[1] |= 1 << 2
+			if err := func() error {
+				v, err := d.Int()
+				s.LlmCaptureRetentionDays = int(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"llm_capture_retention_days\"")
+			}
+		case "manager_tracking_enabled":
+			requiredBitSet[1] |= 1 << 3
 			if err := func() error {
 				v, err := d.Bool()
 				s.ManagerTrackingEnabled = bool(v)
@@ -64378,7 +64395,7 @@ func (s *Organization) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"daily_budget_micros\"")
 			}
 		case "budget_warn_percent":
-			requiredBitSet[1] |= 1 << 5
+			requiredBitSet[1] |= 1 << 6
 			if err := func() error {
 				v, err := d.Int()
 				s.BudgetWarnPercent = int(v)
@@ -64400,7 +64417,7 @@ func (s *Organization) Decode(d *jx.Decoder) error {
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
 		0b10110111,
-		0b00100111,
+		0b01001111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -65433,6 +65450,12 @@ func (s *OrganizationUpdateRequest) encodeFields(e *jx.Encoder) {
 		}
 	}
 	{
+		if s.LlmCaptureRetentionDays.Set {
+			e.FieldStart("llm_capture_retention_days")
+			s.LlmCaptureRetentionDays.Encode(e)
+		}
+	}
+	{
 		if s.ManagerTrackingEnabled.Set {
 			e.FieldStart("manager_tracking_enabled")
 			s.ManagerTrackingEnabled.Encode(e)
@@ -65440,12 +65463,13 @@ func (s *OrganizationUpdateRequest) encodeFields(e *jx.Encoder) {
 	}
 }
 
-var jsonFieldsNameOfOrganizationUpdateRequest = [5]string{
+var jsonFieldsNameOfOrganizationUpdateRequest = [6]string{
 	0: "name",
 	1: "description",
 	2: "time_zone",
 	3: "audit_retention_days",
-	4: "manager_tracking_enabled",
+	4: "llm_capture_retention_days",
+	5: "manager_tracking_enabled",
 }
 
 // Decode decodes OrganizationUpdateRequest from json.
@@ -65495,6 +65519,16 @@ func (s *OrganizationUpdateRequest) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"audit_retention_days\"")
+			}
+		case "llm_capture_retention_days":
+			if err := func() error {
+				s.LlmCaptureRetentionDays.Reset()
+				if err := s.LlmCaptureRetentionDays.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"llm_capture_retention_days\"")
 			}
 		case "manager_tracking_enabled":
 			if err := func() error {

@@ -18363,20 +18363,21 @@ func (o OptUUID) Or(d uuid.UUID) uuid.UUID {
 // Organization resource.
 // Ref: #/components/schemas/Organization
 type Organization struct {
-	ID                     uuid.UUID        `json:"id"`
-	CreatedAt              time.Time        `json:"created_at"`
-	UpdatedAt              time.Time        `json:"updated_at"`
-	DeletedAt              OptNilDateTime   `json:"deleted_at"`
-	Name                   string           `json:"name"`
-	Slug                   string           `json:"slug"`
-	Description            OptString        `json:"description"`
-	Plan                   OrganizationPlan `json:"plan"`
-	TimeZone               string           `json:"time_zone"`
-	AuditRetentionDays     int              `json:"audit_retention_days"`
-	ManagerTrackingEnabled bool             `json:"manager_tracking_enabled"`
-	MonthlyBudgetMicros    OptNilInt64      `json:"monthly_budget_micros"`
-	DailyBudgetMicros      OptNilInt64      `json:"daily_budget_micros"`
-	BudgetWarnPercent      int              `json:"budget_warn_percent"`
+	ID                      uuid.UUID        `json:"id"`
+	CreatedAt               time.Time        `json:"created_at"`
+	UpdatedAt               time.Time        `json:"updated_at"`
+	DeletedAt               OptNilDateTime   `json:"deleted_at"`
+	Name                    string           `json:"name"`
+	Slug                    string           `json:"slug"`
+	Description             OptString        `json:"description"`
+	Plan                    OrganizationPlan `json:"plan"`
+	TimeZone                string           `json:"time_zone"`
+	AuditRetentionDays      int              `json:"audit_retention_days"`
+	LlmCaptureRetentionDays int              `json:"llm_capture_retention_days"`
+	ManagerTrackingEnabled  bool             `json:"manager_tracking_enabled"`
+	MonthlyBudgetMicros     OptNilInt64      `json:"monthly_budget_micros"`
+	DailyBudgetMicros       OptNilInt64      `json:"daily_budget_micros"`
+	BudgetWarnPercent       int              `json:"budget_warn_percent"`
 }
 
 // GetID returns the value of ID.
@@ -18427,6 +18428,11 @@ func (s *Organization) GetTimeZone() string {
 // GetAuditRetentionDays returns the value of AuditRetentionDays.
 func (s *Organization) GetAuditRetentionDays() int {
 	return s.AuditRetentionDays
+}
+
+// GetLlmCaptureRetentionDays returns the value of LlmCaptureRetentionDays.
+func (s *Organization) GetLlmCaptureRetentionDays() int {
+	return s.LlmCaptureRetentionDays
 }
 
 // GetManagerTrackingEnabled returns the value of ManagerTrackingEnabled.
@@ -18497,6 +18503,11 @@ func (s *Organization) SetTimeZone(val string) {
 // SetAuditRetentionDays sets the value of AuditRetentionDays.
 func (s *Organization) SetAuditRetentionDays(val int) {
 	s.AuditRetentionDays = val
+}
+
+// SetLlmCaptureRetentionDays sets the value of LlmCaptureRetentionDays.
+func (s *Organization) SetLlmCaptureRetentionDays(val int) {
+	s.LlmCaptureRetentionDays = val
 }
 
 // SetManagerTrackingEnabled sets the value of ManagerTrackingEnabled.
@@ -18925,9 +18936,11 @@ type OrganizationUpdateRequest struct {
 	Name        OptString `json:"name"`
 	Description OptString `json:"description"`
 	// IANA time zone, e.g. Europe/Berlin.
-	TimeZone               OptString `json:"time_zone"`
-	AuditRetentionDays     OptInt    `json:"audit_retention_days"`
-	ManagerTrackingEnabled OptBool   `json:"manager_tracking_enabled"`
+	TimeZone           OptString `json:"time_zone"`
+	AuditRetentionDays OptInt    `json:"audit_retention_days"`
+	// Days captured LLM prompts and responses are kept (metadata and cost stay).
+	LlmCaptureRetentionDays OptInt  `json:"llm_capture_retention_days"`
+	ManagerTrackingEnabled  OptBool `json:"manager_tracking_enabled"`
 }
 
 // GetName returns the value of Name.
@@ -18948,6 +18961,11 @@ func (s *OrganizationUpdateRequest) GetTimeZone() OptString {
 // GetAuditRetentionDays returns the value of AuditRetentionDays.
 func (s *OrganizationUpdateRequest) GetAuditRetentionDays() OptInt {
 	return s.AuditRetentionDays
+}
+
+// GetLlmCaptureRetentionDays returns the value of LlmCaptureRetentionDays.
+func (s *OrganizationUpdateRequest) GetLlmCaptureRetentionDays() OptInt {
+	return s.LlmCaptureRetentionDays
 }
 
 // GetManagerTrackingEnabled returns the value of ManagerTrackingEnabled.
@@ -18973,6 +18991,11 @@ func (s *OrganizationUpdateRequest) SetTimeZone(val OptString) {
 // SetAuditRetentionDays sets the value of AuditRetentionDays.
 func (s *OrganizationUpdateRequest) SetAuditRetentionDays(val OptInt) {
 	s.AuditRetentionDays = val
+}
+
+// SetLlmCaptureRetentionDays sets the value of LlmCaptureRetentionDays.
+func (s *OrganizationUpdateRequest) SetLlmCaptureRetentionDays(val OptInt) {
+	s.LlmCaptureRetentionDays = val
 }
 
 // SetManagerTrackingEnabled sets the value of ManagerTrackingEnabled.

@@ -18416,6 +18416,27 @@ func (s *Organization) Validate() error {
 		})
 	}
 	if err := func() error {
+		if err := (validate.Int{
+			MinSet:        true,
+			Min:           1,
+			MaxSet:        true,
+			Max:           3650,
+			MinExclusive:  false,
+			MaxExclusive:  false,
+			MultipleOfSet: false,
+			MultipleOf:    0,
+			Pattern:       nil,
+		}).Validate(int64(s.LlmCaptureRetentionDays)); err != nil {
+			return errors.Wrap(err, "int")
+		}
+		return nil
+	}(); err != nil {
+		failures = append(failures, validate.FieldError{
+			Name:  "llm_capture_retention_days",
+			Error: err,
+		})
+	}
+	if err := func() error {
 		if value, ok := s.MonthlyBudgetMicros.Get(); ok {
 			if err := func() error {
 				if err := (validate.Int{
@@ -19192,6 +19213,34 @@ func (s *OrganizationUpdateRequest) Validate() error {
 	}(); err != nil {
 		failures = append(failures, validate.FieldError{
 			Name:  "audit_retention_days",
+			Error: err,
+		})
+	}
+	if err := func() error {
+		if value, ok := s.LlmCaptureRetentionDays.Get(); ok {
+			if err := func() error {
+				if err := (validate.Int{
+					MinSet:        true,
+					Min:           1,
+					MaxSet:        true,
+					Max:           3650,
+					MinExclusive:  false,
+					MaxExclusive:  false,
+					MultipleOfSet: false,
+					MultipleOf:    0,
+					Pattern:       nil,
+				}).Validate(int64(value)); err != nil {
+					return errors.Wrap(err, "int")
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		failures = append(failures, validate.FieldError{
+			Name:  "llm_capture_retention_days",
 			Error: err,
 		})
 	}

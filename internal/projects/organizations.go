@@ -32,6 +32,7 @@ import (
 type OrganizationInput struct {
 	Name, Slug, Description, TimeZone *string
 	AuditRetentionDays                *int
+	LLMCaptureRetentionDays           *int
 	ManagerTrackingEnabled            *bool
 }
 
@@ -102,7 +103,7 @@ func (s *Service) UpdateOrganization(ctx context.Context, id uuid.UUID, in Organ
 		var err error
 		org, err = tx.Organization.UpdateOneID(id).SetNillableName(in.Name).SetNillableDescription(in.Description).
 			SetNillableTimeZone(in.TimeZone).SetNillableAuditRetentionDays(in.AuditRetentionDays).
-			SetNillableManagerTrackingEnabled(in.ManagerTrackingEnabled).Save(ctx)
+			SetNillableLlmCaptureRetentionDays(in.LLMCaptureRetentionDays).SetNillableManagerTrackingEnabled(in.ManagerTrackingEnabled).Save(ctx)
 		return denied(err)
 	})
 	return org, err

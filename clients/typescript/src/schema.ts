@@ -4742,6 +4742,7 @@ export interface components {
             plan: "free" | "team" | "enterprise";
             time_zone: string;
             audit_retention_days: number;
+            llm_capture_retention_days: number;
             manager_tracking_enabled: boolean;
             /** Format: int64 */
             monthly_budget_micros?: number | null;
@@ -4803,6 +4804,8 @@ export interface components {
             /** @description IANA time zone, e.g. Europe/Berlin. */
             time_zone?: string;
             audit_retention_days?: number;
+            /** @description Days captured LLM prompts and responses are kept (metadata and cost stay). */
+            llm_capture_retention_days?: number;
             manager_tracking_enabled?: boolean;
         };
         OrganizationUser: {
