@@ -39,7 +39,8 @@ const (
 
 // AgentGrants are the rights of a request made with an agent key, in the
 // agent's organization only: work on tasks and comments (and read what a
-// task refers to), propose tool actions and report its own calls. It is
+// task refers to), propose tool actions, report its own calls and post in
+// public chat channels. It is
 // deliberately narrower than any human role: an agent never manages
 // members, roles, agents or keys.
 var AgentGrants = []viewer.Permission{
@@ -52,6 +53,10 @@ var AgentGrants = []viewer.Permission{
 	{Resource: "label", Action: viewer.ActionRead},
 	{Resource: "agent_action", Action: viewer.ActionCreate}, {Resource: "agent_action", Action: viewer.ActionRead},
 	{Resource: "agent_call", Action: viewer.ActionCreate},
+	// Chat: post to and read public channels (the chat rules keep
+	// private and direct channels out of an agent's reach).
+	{Resource: "channel", Action: viewer.ActionRead},
+	{Resource: "message", Action: viewer.ActionCreate}, {Resource: "message", Action: viewer.ActionRead},
 }
 
 // newKey returns a fresh key, its prefix and its hash.

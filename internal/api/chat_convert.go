@@ -47,7 +47,7 @@ func ToAPIMessage(v *chat.View) *oas.ChatMessage {
 	m := v.Message
 	out := &oas.ChatMessage{
 		ID: m.ID, OrganizationID: m.OrganizationID, ChannelID: m.ChannelID,
-		AuthorID: optNilUUID(m.AuthorID), RootID: optNilUUID(m.RootID), Body: m.Body, Deleted: v.Deleted,
+		AuthorID: optNilUUID(m.AuthorID), AuthorAgentID: optNilUUID(m.AuthorAgentID), RootID: optNilUUID(m.RootID), Body: m.Body, Deleted: v.Deleted,
 		ReplyCount: m.ReplyCount, LastReplyAt: optNilTime(m.LastReplyAt), EditedAt: optNilTime(m.EditedAt),
 		MentionedUserIds: m.MentionedUserIds, MentionsChannel: m.MentionsChannel, HasFiles: m.HasFiles,
 		Reactions: []oas.ChatReaction{}, Files: convertAll(v.Files, deref(ToAPIMessageFile)), CreatedAt: m.CreatedAt,

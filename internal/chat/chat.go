@@ -149,12 +149,14 @@ func (s *Service) emit(ctx context.Context, tx *ent.Tx, typ string, org, ch uuid
 type messageEvent struct {
 	MessageID uuid.UUID  `json:"message_id"`
 	AuthorID  *uuid.UUID `json:"author_id,omitempty"`
-	RootID    *uuid.UUID `json:"root_id,omitempty"`
-	Body      string     `json:"body,omitempty"`
+	// AuthorAgentID is set instead of AuthorID for an agent's message.
+	AuthorAgentID *uuid.UUID `json:"author_agent_id,omitempty"`
+	RootID        *uuid.UUID `json:"root_id,omitempty"`
+	Body          string     `json:"body,omitempty"`
 }
 
 func messagePayload(m *ent.Message) messageEvent {
-	return messageEvent{MessageID: m.ID, AuthorID: m.AuthorID, RootID: m.RootID, Body: m.Body}
+	return messageEvent{MessageID: m.ID, AuthorID: m.AuthorID, AuthorAgentID: m.AuthorAgentID, RootID: m.RootID, Body: m.Body}
 }
 
 // memberEvent is the payload of membership events.

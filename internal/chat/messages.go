@@ -97,9 +97,10 @@ func writeMentions(ctx context.Context, tx *ent.Tx, m *ent.Message, users []uuid
 }
 
 // Post writes a message (a thread reply when rootID is set) to a channel
-// the viewer belongs to.
+// the viewer belongs to, or, for an agent key, as the agent (the privacy
+// rules decide which channels an agent may write to).
 func (s *Service) Post(ctx context.Context, chID uuid.UUID, body string, rootID *uuid.UUID) (*View, error) {
-	uid, err := me(ctx)
+	setAuthor, err := author(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +122,7 @@ func (s *Service) Post(ctx context.Context, chID uuid.UUID, body string, rootID 
 		if err != nil {
 			return nil, err
 		}
-		m, err := tx.Message.Create().SetOrganizationID(ch.OrganizationID).SetChannelID(chID).SetAuthorID(uid).
+		m, err := setAuthor(tx.Message.Create()).SetOrganizationID(ch.OrganizationID).SetChannelID(chID).
 			SetBody(body).SetNillableRootID(rootID).SetMentionedUserIds(users).SetMentionsChannel(all).Save(ctx)
 		if err != nil {
 			return nil, err
@@ -143,6 +144,19 @@ func (s *Service) Post(ctx context.Context, chID uuid.UUID, body string, rootID 
 		return nil, err
 	}
 	return s.view(ctx, m)
+}
+
+// author returns how a post records its author: the viewer's user, or
+// its agent when the request uses an agent key (author_id stays empty).
+func author(ctx context.Context) (func(*ent.MessageCreate) *ent.MessageCreate, error) {
+	if v := viewer.FromContext(ctx); v != nil && v.AgentID != uuid.Nil {
+		return func(c *ent.MessageCreate) *ent.MessageCreate { return c.SetAuthorAgentID(v.AgentID) }, nil
+	}
+	uid, err := me(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return func(c *ent.MessageCreate) *ent.MessageCreate { return c.SetAuthorID(uid) }, nil
 }
 
 // checkRoot requires a live top-level message of the channel: threads

@@ -55,16 +55,27 @@ func liveMember(user uuid.UUID, roles ...channelmember.Role) entql.P {
 }
 
 // channelVisible is the filter of channels the viewer may read: live, in
-// an organization granting channel:read, and public or joined.
+// an organization granting channel:read, and public or joined. An agent
+// (key) is never a member, so it reads public channels only: private,
+// direct and project channels stay invisible (404) to it.
 func channelVisible(v *viewer.Viewer) entql.P {
+	access := entql.Or(
+		entql.FieldEQ("type", channel.TypePublic.String()),
+		entql.HasEdgeWith("members", liveMember(v.UserID)),
+	)
+	if isAgent(v) {
+		access = entql.FieldEQ("type", channel.TypePublic.String())
+	}
 	return entql.And(
 		fieldIn("organization_id", v.OrganizationsWhere(resChannel, viewer.ActionRead)),
 		entql.FieldNil("deleted_at"),
-		entql.Or(
-			entql.FieldEQ("type", channel.TypePublic.String()),
-			entql.HasEdgeWith("members", liveMember(v.UserID)),
-		),
+		access,
 	)
+}
+
+// isAgent reports a viewer acting as an AI agent through its key.
+func isAgent(v *viewer.Viewer) bool {
+	return v.AgentID != uuid.Nil
 }
 
 // messageVisible is the filter of messages the viewer may read.

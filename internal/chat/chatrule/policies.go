@@ -170,7 +170,9 @@ func hasMembers(ctx context.Context, c *ent.Client, ch uuid.UUID) bool {
 
 // MessagePolicy: messages of visible channels are readable with
 // message:read. Posting needs message:create and a live membership of the
-// channel, as the author. Editing is the author's (message:update);
+// channel, as the author; an agent, which is no member, posts as
+// author_agent_id in live, unarchived public channels of its
+// organization (see agentPost). Editing is the author's (message:update);
 // deleting the author's, a channel owner's/admin's or a holder of
 // message:delete.
 func MessagePolicy() ent.Policy {
@@ -187,6 +189,9 @@ func MessagePolicy() ent.Policy {
 	})
 	return policy(messageVisible,
 		createWith(func(ctx context.Context, v *viewer.Viewer, org uuid.UUID, m ent.Mutation) error {
+			if isAgent(v) {
+				return agentPost(ctx, m, v, org)
+			}
 			if err := own(m, v, "author_id"); err != nil {
 				return err
 			}
@@ -198,6 +203,29 @@ func MessagePolicy() ent.Policy {
 		onUpdate(edit),
 		onDelete(del),
 	)
+}
+
+// agentPost decides an agent's post: written as the agent itself (no
+// user author), with message:create, to a live public channel of the
+// message's organization that is not archived. Membership cannot be the
+// test here (agents are never members), so the channel's type is.
+func agentPost(ctx context.Context, m ent.Mutation, v *viewer.Viewer, org uuid.UUID) error {
+	if uuidField(m, "author_agent_id") != v.AgentID || uuidField(m, "author_id") != uuid.Nil {
+		return privacy.Denyf("chatrule: an agent posts as itself")
+	}
+	if err := can(v, org, resMessage, viewer.ActionCreate); err != nil {
+		return err
+	}
+	c, err := clientOf(m)
+	if err != nil {
+		return err
+	}
+	ok, err := c.Channel.Query().Where(channel.ID(uuidField(m, "channel_id")), channel.OrganizationID(org),
+		channel.TypeEQ(channel.TypePublic), channel.ArchivedAtIsNil(), channel.DeletedAtIsNil()).Exist(system(ctx))
+	if err != nil || !ok {
+		return privacy.Denyf("chatrule: agents post to live public channels of their organization only")
+	}
+	return nil
 }
 
 // requireMember denies unless the viewer is a live member of the channel
