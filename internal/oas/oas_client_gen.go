@@ -854,7 +854,7 @@ type Invoker interface {
 	// them: the newest without a position, those before or after a message id, or the page around one (the
 	// message itself, half before, half after; to jump to a search hit). Keyset on the time-ordered ids,
 	// so messages arriving meanwhile never shift a page. A deleted thread root still shows, as deleted,
-	// while it has replies.
+	// while it has replies. An agent key reads public channels of its organization only (404 for others).
 	//
 	// GET /channels/{channel_id}/messages
 	ListChannelMessages(ctx context.Context, params ListChannelMessagesParams) (ListChannelMessagesRes, error)
@@ -1175,7 +1175,9 @@ type Invoker interface {
 	// Markdown, stored as typed (body_html is the sanitized rendering). root_id replies in the thread of a
 	// top-level message of the channel. @username mentions members of the organization; @channel, @here
 	// and @all mention the channel. Longer than chat.max_message_length characters (default 16000) is 422.
-	// Needs message:create and membership; archived channels refuse posts with 409.
+	// Needs message:create and membership; archived channels refuse posts with 409. With an agent key the
+	// message is the agent's (author_agent_id set, author_id null), audited as the agent, and only public
+	// channels of the agent's organization accept it (others are 404).
 	//
 	// POST /channels/{channel_id}/messages
 	PostMessage(ctx context.Context, request *ChatMessageCreateRequest, params PostMessageParams) (PostMessageRes, error)
@@ -18283,7 +18285,7 @@ func (c *Client) sendListChannelMembers(ctx context.Context, params ListChannelM
 // them: the newest without a position, those before or after a message id, or the page around one (the
 // message itself, half before, half after; to jump to a search hit). Keyset on the time-ordered ids,
 // so messages arriving meanwhile never shift a page. A deleted thread root still shows, as deleted,
-// while it has replies.
+// while it has replies. An agent key reads public channels of its organization only (404 for others).
 //
 // GET /channels/{channel_id}/messages
 func (c *Client) ListChannelMessages(ctx context.Context, params ListChannelMessagesParams) (ListChannelMessagesRes, error) {
@@ -18443,11 +18445,23 @@ func (c *Client) sendListChannelMessages(ctx context.Context, params ListChannel
 				return res, errors.Wrap(err, "security \"BearerAuth\"")
 			}
 		}
+		{
+			stage = "Security:ApiKeyAuth"
+			switch err := c.securityApiKeyAuth(ctx, ListChannelMessagesOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 1
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"ApiKeyAuth\"")
+			}
+		}
 
 		if ok := func() bool {
 		nextRequirement:
 			for _, requirement := range []bitset{
 				{0b00000001},
+				{0b00000010},
 			} {
 				for i, mask := range requirement {
 					if satisfied[i]&mask != mask {
@@ -26410,7 +26424,9 @@ func (c *Client) sendPinMessage(ctx context.Context, params PinMessageParams) (r
 // Markdown, stored as typed (body_html is the sanitized rendering). root_id replies in the thread of a
 // top-level message of the channel. @username mentions members of the organization; @channel, @here
 // and @all mention the channel. Longer than chat.max_message_length characters (default 16000) is 422.
-// Needs message:create and membership; archived channels refuse posts with 409.
+// Needs message:create and membership; archived channels refuse posts with 409. With an agent key the
+// message is the agent's (author_agent_id set, author_id null), audited as the agent, and only public
+// channels of the agent's organization accept it (others are 404).
 //
 // POST /channels/{channel_id}/messages
 func (c *Client) PostMessage(ctx context.Context, request *ChatMessageCreateRequest, params PostMessageParams) (PostMessageRes, error) {
@@ -26501,11 +26517,23 @@ func (c *Client) sendPostMessage(ctx context.Context, request *ChatMessageCreate
 				return res, errors.Wrap(err, "security \"BearerAuth\"")
 			}
 		}
+		{
+			stage = "Security:ApiKeyAuth"
+			switch err := c.securityApiKeyAuth(ctx, PostMessageOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 1
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"ApiKeyAuth\"")
+			}
+		}
 
 		if ok := func() bool {
 		nextRequirement:
 			for _, requirement := range []bitset{
 				{0b00000001},
+				{0b00000010},
 			} {
 				for i, mask := range requirement {
 					if satisfied[i]&mask != mask {

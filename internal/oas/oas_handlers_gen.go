@@ -24003,7 +24003,7 @@ func (s *Server) handleListChannelMembersRequest(args [1]string, argsEscaped boo
 // them: the newest without a position, those before or after a message id, or the page around one (the
 // message itself, half before, half after; to jump to a search hit). Keyset on the time-ordered ids,
 // so messages arriving meanwhile never shift a page. A deleted thread root still shows, as deleted,
-// while it has replies.
+// while it has replies. An agent key reads public channels of its organization only (404 for others).
 //
 // GET /channels/{channel_id}/messages
 func (s *Server) handleListChannelMessagesRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -24098,11 +24098,30 @@ func (s *Server) handleListChannelMessagesRequest(args [1]string, argsEscaped bo
 				ctx = sctx
 			}
 		}
+		{
+			sctx, ok, err := s.securityApiKeyAuth(ctx, ListChannelMessagesOperation, r)
+			if err != nil {
+				err = &ogenerrors.SecurityError{
+					OperationContext: opErrContext,
+					Security:         "ApiKeyAuth",
+					Err:              err,
+				}
+				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
+					defer recordError("Security:ApiKeyAuth", err)
+				}
+				return
+			}
+			if ok {
+				satisfied[0] |= 1 << 1
+				ctx = sctx
+			}
+		}
 
 		if ok := func() bool {
 		nextRequirement:
 			for _, requirement := range []bitset{
 				{0b00000001},
+				{0b00000010},
 			} {
 				for i, mask := range requirement {
 					if satisfied[i]&mask != mask {
@@ -33700,7 +33719,9 @@ func (s *Server) handlePinMessageRequest(args [1]string, argsEscaped bool, w htt
 // Markdown, stored as typed (body_html is the sanitized rendering). root_id replies in the thread of a
 // top-level message of the channel. @username mentions members of the organization; @channel, @here
 // and @all mention the channel. Longer than chat.max_message_length characters (default 16000) is 422.
-// Needs message:create and membership; archived channels refuse posts with 409.
+// Needs message:create and membership; archived channels refuse posts with 409. With an agent key the
+// message is the agent's (author_agent_id set, author_id null), audited as the agent, and only public
+// channels of the agent's organization accept it (others are 404).
 //
 // POST /channels/{channel_id}/messages
 func (s *Server) handlePostMessageRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -33795,11 +33816,30 @@ func (s *Server) handlePostMessageRequest(args [1]string, argsEscaped bool, w ht
 				ctx = sctx
 			}
 		}
+		{
+			sctx, ok, err := s.securityApiKeyAuth(ctx, PostMessageOperation, r)
+			if err != nil {
+				err = &ogenerrors.SecurityError{
+					OperationContext: opErrContext,
+					Security:         "ApiKeyAuth",
+					Err:              err,
+				}
+				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
+					defer recordError("Security:ApiKeyAuth", err)
+				}
+				return
+			}
+			if ok {
+				satisfied[0] |= 1 << 1
+				ctx = sctx
+			}
+		}
 
 		if ok := func() bool {
 		nextRequirement:
 			for _, requirement := range []bitset{
 				{0b00000001},
+				{0b00000010},
 			} {
 				for i, mask := range requirement {
 					if satisfied[i]&mask != mask {

@@ -14553,6 +14553,12 @@ func (s *ChatMessage) encodeFields(e *jx.Encoder) {
 		}
 	}
 	{
+		if s.AuthorAgentID.Set {
+			e.FieldStart("author_agent_id")
+			s.AuthorAgentID.Encode(e)
+		}
+	}
+	{
 		if s.RootID.Set {
 			e.FieldStart("root_id")
 			s.RootID.Encode(e)
@@ -14624,24 +14630,25 @@ func (s *ChatMessage) encodeFields(e *jx.Encoder) {
 	}
 }
 
-var jsonFieldsNameOfChatMessage = [17]string{
+var jsonFieldsNameOfChatMessage = [18]string{
 	0:  "id",
 	1:  "organization_id",
 	2:  "channel_id",
 	3:  "author_id",
-	4:  "root_id",
-	5:  "body",
-	6:  "body_html",
-	7:  "deleted",
-	8:  "reply_count",
-	9:  "last_reply_at",
-	10: "edited_at",
-	11: "mentioned_user_ids",
-	12: "mentions_channel",
-	13: "has_files",
-	14: "reactions",
-	15: "files",
-	16: "created_at",
+	4:  "author_agent_id",
+	5:  "root_id",
+	6:  "body",
+	7:  "body_html",
+	8:  "deleted",
+	9:  "reply_count",
+	10: "last_reply_at",
+	11: "edited_at",
+	12: "mentioned_user_ids",
+	13: "mentions_channel",
+	14: "has_files",
+	15: "reactions",
+	16: "files",
+	17: "created_at",
 }
 
 // Decode decodes ChatMessage from json.
@@ -14699,6 +14706,16 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"author_id\"")
 			}
+		case "author_agent_id":
+			if err := func() error {
+				s.AuthorAgentID.Reset()
+				if err := s.AuthorAgentID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"author_agent_id\"")
+			}
 		case "root_id":
 			if err := func() error {
 				s.RootID.Reset()
@@ -14710,7 +14727,7 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"root_id\"")
 			}
 		case "body":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				v, err := d.Str()
 				s.Body = string(v)
@@ -14722,7 +14739,7 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"body\"")
 			}
 		case "body_html":
-			requiredBitSet[0] |= 1 << 6
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
 				v, err := d.Str()
 				s.BodyHTML = string(v)
@@ -14734,7 +14751,7 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"body_html\"")
 			}
 		case "deleted":
-			requiredBitSet[0] |= 1 << 7
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
 				v, err := d.Bool()
 				s.Deleted = bool(v)
@@ -14746,7 +14763,7 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"deleted\"")
 			}
 		case "reply_count":
-			requiredBitSet[1] |= 1 << 0
+			requiredBitSet[1] |= 1 << 1
 			if err := func() error {
 				v, err := d.Int()
 				s.ReplyCount = int(v)
@@ -14778,7 +14795,7 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"edited_at\"")
 			}
 		case "mentioned_user_ids":
-			requiredBitSet[1] |= 1 << 3
+			requiredBitSet[1] |= 1 << 4
 			if err := func() error {
 				s.MentionedUserIds = make([]uuid.UUID, 0)
 				if err := d.Arr(func(d *jx.Decoder) error {
@@ -14798,7 +14815,7 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"mentioned_user_ids\"")
 			}
 		case "mentions_channel":
-			requiredBitSet[1] |= 1 << 4
+			requiredBitSet[1] |= 1 << 5
 			if err := func() error {
 				v, err := d.Bool()
 				s.MentionsChannel = bool(v)
@@ -14810,7 +14827,7 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"mentions_channel\"")
 			}
 		case "has_files":
-			requiredBitSet[1] |= 1 << 5
+			requiredBitSet[1] |= 1 << 6
 			if err := func() error {
 				v, err := d.Bool()
 				s.HasFiles = bool(v)
@@ -14822,7 +14839,7 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"has_files\"")
 			}
 		case "reactions":
-			requiredBitSet[1] |= 1 << 6
+			requiredBitSet[1] |= 1 << 7
 			if err := func() error {
 				s.Reactions = make([]ChatReaction, 0)
 				if err := d.Arr(func(d *jx.Decoder) error {
@@ -14840,7 +14857,7 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"reactions\"")
 			}
 		case "files":
-			requiredBitSet[1] |= 1 << 7
+			requiredBitSet[2] |= 1 << 0
 			if err := func() error {
 				s.Files = make([]ChatFile, 0)
 				if err := d.Arr(func(d *jx.Decoder) error {
@@ -14858,7 +14875,7 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"files\"")
 			}
 		case "created_at":
-			requiredBitSet[2] |= 1 << 0
+			requiredBitSet[2] |= 1 << 1
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.CreatedAt = v
@@ -14879,9 +14896,9 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [3]uint8{
-		0b11100111,
-		0b11111001,
-		0b00000001,
+		0b11000111,
+		0b11110011,
+		0b00000011,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.

@@ -183,8 +183,8 @@ var (
 		"PATCH":  "Authorization,Content-Type",
 	}
 	rn164AllowedHeaders = map[string]string{
-		"GET":  "Authorization",
-		"POST": "Authorization,Content-Type",
+		"GET":  "Authorization,X-Api-Key",
+		"POST": "Authorization,Content-Type,X-Api-Key",
 	}
 	rn165AllowedHeaders = map[string]string{
 		"GET": "Authorization",

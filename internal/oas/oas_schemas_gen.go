@@ -5979,11 +5979,14 @@ func (s *ChatMemberUpdateRequestRole) UnmarshalText(data []byte) error {
 // A message. A deleted thread root keeps its place (deleted true, empty body) while it has replies.
 // Ref: #/components/schemas/ChatMessage
 type ChatMessage struct {
-	ID             uuid.UUID  `json:"id"`
-	OrganizationID uuid.UUID  `json:"organization_id"`
-	ChannelID      uuid.UUID  `json:"channel_id"`
-	AuthorID       OptNilUUID `json:"author_id"`
-	RootID         OptNilUUID `json:"root_id"`
+	ID             uuid.UUID `json:"id"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	ChannelID      uuid.UUID `json:"channel_id"`
+	// The user who wrote it; null for agent and system messages.
+	AuthorID OptNilUUID `json:"author_id"`
+	// The agent that wrote it (with its agent key); null for user and system messages.
+	AuthorAgentID OptNilUUID `json:"author_agent_id"`
+	RootID        OptNilUUID `json:"root_id"`
 	// Markdown as typed.
 	Body string `json:"body"`
 	// Sanitized HTML rendering of body.
@@ -6018,6 +6021,11 @@ func (s *ChatMessage) GetChannelID() uuid.UUID {
 // GetAuthorID returns the value of AuthorID.
 func (s *ChatMessage) GetAuthorID() OptNilUUID {
 	return s.AuthorID
+}
+
+// GetAuthorAgentID returns the value of AuthorAgentID.
+func (s *ChatMessage) GetAuthorAgentID() OptNilUUID {
+	return s.AuthorAgentID
 }
 
 // GetRootID returns the value of RootID.
@@ -6103,6 +6111,11 @@ func (s *ChatMessage) SetChannelID(val uuid.UUID) {
 // SetAuthorID sets the value of AuthorID.
 func (s *ChatMessage) SetAuthorID(val OptNilUUID) {
 	s.AuthorID = val
+}
+
+// SetAuthorAgentID sets the value of AuthorAgentID.
+func (s *ChatMessage) SetAuthorAgentID(val OptNilUUID) {
+	s.AuthorAgentID = val
 }
 
 // SetRootID sets the value of RootID.

@@ -833,7 +833,7 @@ type Handler interface {
 	// them: the newest without a position, those before or after a message id, or the page around one (the
 	// message itself, half before, half after; to jump to a search hit). Keyset on the time-ordered ids,
 	// so messages arriving meanwhile never shift a page. A deleted thread root still shows, as deleted,
-	// while it has replies.
+	// while it has replies. An agent key reads public channels of its organization only (404 for others).
 	//
 	// GET /channels/{channel_id}/messages
 	ListChannelMessages(ctx context.Context, params ListChannelMessagesParams) (ListChannelMessagesRes, error)
@@ -1154,7 +1154,9 @@ type Handler interface {
 	// Markdown, stored as typed (body_html is the sanitized rendering). root_id replies in the thread of a
 	// top-level message of the channel. @username mentions members of the organization; @channel, @here
 	// and @all mention the channel. Longer than chat.max_message_length characters (default 16000) is 422.
-	// Needs message:create and membership; archived channels refuse posts with 409.
+	// Needs message:create and membership; archived channels refuse posts with 409. With an agent key the
+	// message is the agent's (author_agent_id set, author_id null), audited as the agent, and only public
+	// channels of the agent's organization accept it (others are 404).
 	//
 	// POST /channels/{channel_id}/messages
 	PostMessage(ctx context.Context, req *ChatMessageCreateRequest, params PostMessageParams) (PostMessageRes, error)

@@ -1186,7 +1186,7 @@ func (UnimplementedHandler) ListChannelMembers(ctx context.Context, params ListC
 // them: the newest without a position, those before or after a message id, or the page around one (the
 // message itself, half before, half after; to jump to a search hit). Keyset on the time-ordered ids,
 // so messages arriving meanwhile never shift a page. A deleted thread root still shows, as deleted,
-// while it has replies.
+// while it has replies. An agent key reads public channels of its organization only (404 for others).
 //
 // GET /channels/{channel_id}/messages
 func (UnimplementedHandler) ListChannelMessages(ctx context.Context, params ListChannelMessagesParams) (r ListChannelMessagesRes, _ error) {
@@ -1645,7 +1645,9 @@ func (UnimplementedHandler) PinMessage(ctx context.Context, params PinMessagePar
 // Markdown, stored as typed (body_html is the sanitized rendering). root_id replies in the thread of a
 // top-level message of the channel. @username mentions members of the organization; @channel, @here
 // and @all mention the channel. Longer than chat.max_message_length characters (default 16000) is 422.
-// Needs message:create and membership; archived channels refuse posts with 409.
+// Needs message:create and membership; archived channels refuse posts with 409. With an agent key the
+// message is the agent's (author_agent_id set, author_id null), audited as the agent, and only public
+// channels of the agent's organization accept it (others are 404).
 //
 // POST /channels/{channel_id}/messages
 func (UnimplementedHandler) PostMessage(ctx context.Context, req *ChatMessageCreateRequest, params PostMessageParams) (r PostMessageRes, _ error) {

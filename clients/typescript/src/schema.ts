@@ -1121,13 +1121,13 @@ export interface paths {
         };
         /**
          * Scroll a channel
-         * @description Top-level messages (thread replies are listed by listThread) in chronological order, `limit` of them: the newest without a position, those before or after a message id, or the page around one (the message itself, half before, half after; to jump to a search hit). Keyset on the time-ordered ids, so messages arriving meanwhile never shift a page. A deleted thread root still shows, as deleted, while it has replies.
+         * @description Top-level messages (thread replies are listed by listThread) in chronological order, `limit` of them: the newest without a position, those before or after a message id, or the page around one (the message itself, half before, half after; to jump to a search hit). Keyset on the time-ordered ids, so messages arriving meanwhile never shift a page. A deleted thread root still shows, as deleted, while it has replies. An agent key reads public channels of its organization only (404 for others).
          */
         get: operations["listChannelMessages"];
         put?: never;
         /**
          * Post a message
-         * @description Markdown, stored as typed (body_html is the sanitized rendering). root_id replies in the thread of a top-level message of the channel. @username mentions members of the organization; @channel, @here and @all mention the channel. Longer than chat.max_message_length characters (default 16000) is 422. Needs message:create and membership; archived channels refuse posts with 409.
+         * @description Markdown, stored as typed (body_html is the sanitized rendering). root_id replies in the thread of a top-level message of the channel. @username mentions members of the organization; @channel, @here and @all mention the channel. Longer than chat.max_message_length characters (default 16000) is 422. Needs message:create and membership; archived channels refuse posts with 409. With an agent key the message is the agent's (author_agent_id set, author_id null), audited as the agent, and only public channels of the agent's organization accept it (others are 404).
          */
         post: operations["postMessage"];
         delete?: never;
@@ -3993,8 +3993,16 @@ export interface components {
             organization_id: string;
             /** Format: uuid */
             channel_id: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The user who wrote it; null for agent and system messages.
+             */
             author_id?: string | null;
+            /**
+             * Format: uuid
+             * @description The agent that wrote it (with its agent key); null for user and system messages.
+             */
+            author_agent_id?: string | null;
             /** Format: uuid */
             root_id?: string | null;
             /** @description Markdown as typed. */
