@@ -40,7 +40,7 @@ func (h *Handler) GetOrganization(ctx context.Context, params oas.GetOrganizatio
 func (h *Handler) UpdateOrganization(ctx context.Context, req *oas.OrganizationUpdateRequest, params oas.UpdateOrganizationParams) (oas.UpdateOrganizationRes, error) {
 	o, err := h.projects.UpdateOrganization(ctx, params.OrgID, projects.OrganizationInput{
 		Name: optString(req.Name), Description: optString(req.Description), TimeZone: optString(req.TimeZone),
-		AuditRetentionDays: optPtr(req.AuditRetentionDays),
+		AuditRetentionDays:      optPtr(req.AuditRetentionDays),
 		LLMCaptureRetentionDays: optPtr(req.LlmCaptureRetentionDays), ManagerTrackingEnabled: optPtr(req.ManagerTrackingEnabled),
 	})
 	if err != nil {

@@ -16,7 +16,7 @@ func ToAPIOrganization(o *ent.Organization) *oas.Organization {
 		ID: o.ID, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Name: o.Name, Slug: o.Slug,
 		Plan: oas.OrganizationPlan(o.Plan), TimeZone: o.TimeZone, AuditRetentionDays: o.AuditRetentionDays,
 		LlmCaptureRetentionDays: o.LlmCaptureRetentionDays,
-		ManagerTrackingEnabled: o.ManagerTrackingEnabled,
+		ManagerTrackingEnabled:  o.ManagerTrackingEnabled,
 	}
 	if o.Description != "" {
 		out.Description = oas.NewOptString(o.Description)
