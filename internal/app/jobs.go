@@ -122,12 +122,12 @@ func (a *App) jobTasks() ([]jobs.Task, error) {
 		Every:       j.ProductivityRollupInterval,
 		Params:      map[string]string{"day": "the day to recompute (YYYY-MM-DD); default: yesterday and today"},
 		Run: func(ctx context.Context, p jobs.Params) error {
-			if _, ok := p["day"]; !ok {
-				return worktracking.RollupRecent(ctx, a.DB.Ent, time.Now())
-			}
-			day, err := p.Time("day", time.Time{})
-			if err != nil {
+			day, given, err := dayParam(p)
+			switch {
+			case err != nil:
 				return err
+			case !given:
+				return worktracking.RollupRecent(ctx, a.DB.Ent, time.Now())
 			}
 			return worktracking.Rollup(ctx, a.DB.Ent, day)
 		},
@@ -147,11 +147,11 @@ func (a *App) jobTasks() ([]jobs.Task, error) {
 		Run: func(ctx context.Context, p jobs.Params) error {
 			now := time.Now().UTC()
 			days := []time.Time{now.AddDate(0, 0, -1), now}
-			if _, ok := p["day"]; ok {
-				day, err := p.Time("day", time.Time{})
-				if err != nil {
-					return err
-				}
+			day, given, err := dayParam(p)
+			if err != nil {
+				return err
+			}
+			if given {
 				days = []time.Time{day}
 			}
 			for _, d := range days {
@@ -209,4 +209,13 @@ func (a *App) jobsProbe() api.Probe {
 		}
 		return fmt.Errorf("%d failed job attempt(s) in the last hour; latest: %s (job %d)", f.Count, f.LatestKind, f.LatestID)
 	}}
+}
+
+// dayParam reads the optional `day` parameter of the rollup tasks.
+func dayParam(p jobs.Params) (day time.Time, given bool, err error) {
+	if _, ok := p["day"]; !ok {
+		return time.Time{}, false, nil
+	}
+	day, err = p.Time("day", time.Time{})
+	return day, true, err
 }

@@ -15,7 +15,6 @@ import (
 
 	gen "github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/auditseal"
-	"github.com/worksynapse/worksynapse/ent/securityauditlog"
 	"github.com/worksynapse/worksynapse/internal/config"
 	"github.com/worksynapse/worksynapse/internal/rule"
 	"github.com/worksynapse/worksynapse/internal/viewer"
@@ -182,16 +181,13 @@ func (r *Retention) exportAndDelete(ctx context.Context, t logTable, org uuid.UU
 		if n == 0 {
 			return errNothingDeleted
 		}
-		return tx.SecurityAuditLog.Create().
-			SetEventType(RetentionEvent).
-			SetSeverity(securityauditlog.SeverityInfo).
-			SetOrganizationID(org).
-			SetDetails(map[string]any{
+		return RecordSecurityEvent(ctx, tx, SecurityEvent{Type: RetentionEvent, Org: org,
+			Details: map[string]any{
 				"log_table": string(t.name), "rows": n, "file": filepath.Join(string(t.name), name),
 				"file_sha256":  hex.EncodeToString(sum[:]),
 				"first_row_id": rows[0].ID, "last_row_id": rows[len(rows)-1].ID,
 				"first_seal_seq": seals[0].Seq, "last_seal_seq": seals[len(seals)-1].Seq,
-			}).Exec(ctx)
+			}})
 	})
 	if errors.Is(err, errNothingDeleted) {
 		return "", 0, nil

@@ -9,7 +9,7 @@ import (
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/agentcall"
-	"github.com/worksynapse/worksynapse/ent/securityauditlog"
+	"github.com/worksynapse/worksynapse/internal/audit"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
@@ -54,11 +54,10 @@ func Reprice(ctx context.Context, client *ent.Client, from, to time.Time) (Repri
 		}
 	}
 	err := database.WithTx(sctx, client, func(tx *ent.Tx) error {
-		return tx.SecurityAuditLog.Create().SetEventType("prices.repriced").
-			SetSeverity(securityauditlog.SeverityInfo).SetDetails(map[string]any{
+		return audit.RecordSecurityEvent(sctx, tx, audit.SecurityEvent{Type: "prices.repriced", Details: map[string]any{
 			"from": from.UTC().Format(time.RFC3339), "to": to.UTC().Format(time.RFC3339),
 			"examined": res.Examined, "changed": res.Changed, "unpriced": res.Unpriced,
-		}).Exec(sctx)
+		}})
 	})
 	return res, err
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/privacy"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/pagination"
+	"github.com/worksynapse/worksynapse/internal/patch"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
@@ -71,7 +72,7 @@ func (s *Service) UpdateFolder(ctx context.Context, id uuid.UUID, in FolderInput
 			if err := checkParent(ctx, tx, f.OrganizationID, f.ID, in.Parent.Value); err != nil {
 				return err
 			}
-			applyOpt(in.Parent, u.SetParentID, u.ClearParentID)
+			patch.Apply(in.Parent, u.SetParentID, u.ClearParentID)
 		}
 		out, err = u.Save(ctx)
 		return err

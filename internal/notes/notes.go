@@ -24,6 +24,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/project"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/pagination"
+	"github.com/worksynapse/worksynapse/internal/patch"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
@@ -40,12 +41,8 @@ func New(client *ent.Client, dialectName string) *Service {
 	return &Service{client: client, dialect: dialectName}
 }
 
-// Opt is an optional field of an update: Set says it was sent, a nil
-// Value with Set clears it.
-type Opt[T any] struct {
-	Set   bool
-	Value *T
-}
+// Opt is an optional field of an update (see package patch).
+type Opt[T any] = patch.Opt[T]
 
 // CreateInput are the fields a client sets on a new note.
 type CreateInput struct {
@@ -176,10 +173,10 @@ func (s *Service) applyPlacement(ctx context.Context, tx *ent.Tx, n *ent.Note, i
 		return err
 	}
 	if newFolder {
-		applyOpt(Opt[uuid.UUID]{Set: true, Value: folder}, u.SetFolderID, u.ClearFolderID)
+		patch.Apply(Opt[uuid.UUID]{Set: true, Value: folder}, u.SetFolderID, u.ClearFolderID)
 	}
 	if newProject {
-		applyOpt(Opt[uuid.UUID]{Set: true, Value: proj}, u.SetProjectID, u.ClearProjectID)
+		patch.Apply(Opt[uuid.UUID]{Set: true, Value: proj}, u.SetProjectID, u.ClearProjectID)
 	}
 	if vis != n.Visibility {
 		u.SetVisibility(vis)
@@ -365,16 +362,6 @@ func whyMissed(ctx context.Context, tx *ent.Tx, id uuid.UUID, version *int) erro
 
 func stale() error {
 	return problem.PreconditionFailed("the note was changed since it was read: fetch it again and retry with its new version")
-}
-
-func applyOpt[T any, U any](o Opt[T], set func(T) U, clear func() U) {
-	switch {
-	case !o.Set:
-	case o.Value == nil:
-		clear()
-	default:
-		set(*o.Value)
-	}
 }
 
 func deref[T any](p *T, def T) T {

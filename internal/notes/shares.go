@@ -13,6 +13,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/project"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/pagination"
+	"github.com/worksynapse/worksynapse/internal/patch"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
@@ -60,7 +61,7 @@ func (s *Service) Share(ctx context.Context, noteID uuid.UUID, in ShareInput) (*
 				SetNillableExpiresAt(in.ExpiresAt).SetCreatedByID(viewer.FromContext(ctx).UserID).Save(ctx)
 		case err == nil:
 			u := tx.NoteShare.UpdateOne(existing).SetPermission(in.Permission)
-			applyOpt(Opt[time.Time]{Set: true, Value: in.ExpiresAt}, u.SetExpiresAt, u.ClearExpiresAt)
+			patch.Apply(Opt[time.Time]{Set: true, Value: in.ExpiresAt}, u.SetExpiresAt, u.ClearExpiresAt)
 			out, err = u.Save(ctx)
 		}
 		if ent.IsNotFound(err) {

@@ -13,16 +13,13 @@ import (
 	"github.com/worksynapse/worksynapse/ent/project"
 	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/patch"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
-// Opt is an optional field of an update: Set says it was sent, a nil
-// Value with Set clears it.
-type Opt[T any] struct {
-	Set   bool
-	Value *T
-}
+// Opt is an optional field of an update (see package patch).
+type Opt[T any] = patch.Opt[T]
 
 // UpdateInput are the fields a client may change; project, number,
 // reporter and organization are not among them (mass assignment).
@@ -102,15 +99,15 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, version int, in Upda
 			}
 			setStatus(u, *in.Status)
 		}
-		applyOpt(in.Description, u.SetDescription, u.ClearDescription)
-		applyOpt(in.AssigneeID, u.SetAssigneeID, u.ClearAssigneeID)
-		applyOpt(in.ParentID, u.SetParentID, u.ClearParentID)
-		applyOpt(in.SprintID, u.SetSprintID, u.ClearSprintID)
-		applyOpt(in.MilestoneID, u.SetMilestoneID, u.ClearMilestoneID)
-		applyOpt(in.StartDate, u.SetStartDate, u.ClearStartDate)
-		applyOpt(in.DueDate, u.SetDueDate, u.ClearDueDate)
-		applyOpt(in.EstimateMinutes, u.SetEstimateMinutes, u.ClearEstimateMinutes)
-		applyOpt(in.StoryPoints, u.SetStoryPoints, u.ClearStoryPoints)
+		patch.Apply(in.Description, u.SetDescription, u.ClearDescription)
+		patch.Apply(in.AssigneeID, u.SetAssigneeID, u.ClearAssigneeID)
+		patch.Apply(in.ParentID, u.SetParentID, u.ClearParentID)
+		patch.Apply(in.SprintID, u.SetSprintID, u.ClearSprintID)
+		patch.Apply(in.MilestoneID, u.SetMilestoneID, u.ClearMilestoneID)
+		patch.Apply(in.StartDate, u.SetStartDate, u.ClearStartDate)
+		patch.Apply(in.DueDate, u.SetDueDate, u.ClearDueDate)
+		patch.Apply(in.EstimateMinutes, u.SetEstimateMinutes, u.ClearEstimateMinutes)
+		patch.Apply(in.StoryPoints, u.SetStoryPoints, u.ClearStoryPoints)
 		saved, err := u.Save(ctx)
 		if ent.IsNotFound(err) {
 			return whyMissed(ctx, tx, id, &version)
@@ -141,17 +138,6 @@ func whyMissed(ctx context.Context, tx *ent.Tx, id uuid.UUID, version *int) erro
 
 func stale() error {
 	return problem.PreconditionFailed("the task was changed since it was read: fetch it again and retry with its new version")
-}
-
-// applyOpt sets or clears a field sent in an update.
-func applyOpt[T any, U any](o Opt[T], set func(T) U, clear func() U) {
-	switch {
-	case !o.Set:
-	case o.Value == nil:
-		clear()
-	default:
-		set(*o.Value)
-	}
 }
 
 // setStatus changes the status and keeps completed_at in step with it.
