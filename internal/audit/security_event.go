@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -20,6 +21,13 @@ type SecurityEvent struct {
 	Severity securityauditlog.Severity
 	Org      uuid.UUID // optional
 	Details  map[string]any
+	// User and Agent name the subject when it is not the viewer (a failed
+	// login has no viewer; a budget denial concerns the agent); zero
+	// values take the viewer's.
+	User, Agent uuid.UUID
+	// At is the event time when the caller's clock matters (tests); zero
+	// is now.
+	At time.Time
 }
 
 // RecordSecurityEvent writes e in tx with the caller's identity and the
@@ -38,11 +46,20 @@ func RecordSecurityEvent(ctx context.Context, tx *gen.Tx, e SecurityEvent) error
 	if e.Org != uuid.Nil {
 		b.SetOrganizationID(e.Org)
 	}
-	if v != nil && v.UserID != uuid.Nil {
-		b.SetUserID(v.UserID)
+	if e.User == uuid.Nil && v != nil {
+		e.User = v.UserID
 	}
-	if v != nil && v.AgentID != uuid.Nil {
-		b.SetAgentID(v.AgentID)
+	if e.Agent == uuid.Nil && v != nil {
+		e.Agent = v.AgentID
+	}
+	if e.User != uuid.Nil {
+		b.SetUserID(e.User)
+	}
+	if e.Agent != uuid.Nil {
+		b.SetAgentID(e.Agent)
+	}
+	if !e.At.IsZero() {
+		b.SetCreatedAt(e.At)
 	}
 	if err := b.Exec(sys); err != nil {
 		return fmt.Errorf("audit: record %s: %w", e.Type, err)

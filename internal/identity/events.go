@@ -2,14 +2,13 @@ package identity
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/securityauditlog"
+	"github.com/worksynapse/worksynapse/internal/audit"
 	"github.com/worksynapse/worksynapse/internal/database"
-	"github.com/worksynapse/worksynapse/internal/requestmeta"
 )
 
 // Security event types written to SecurityAuditLog.
@@ -63,25 +62,8 @@ func (s *Service) recordAlone(ctx context.Context, e event) error {
 	return database.WithTx(ctx, s.client, func(tx *ent.Tx) error { return record(ctx, tx, e) })
 }
 
-// record writes e with the request's metadata. ctx must be a system
-// context: SecurityAuditLog accepts inserts from system code only.
+// record writes e with the request's metadata (audit.RecordSecurityEvent).
 func record(ctx context.Context, tx *ent.Tx, e event) error {
-	meta := requestmeta.FromContext(ctx)
-	b := tx.SecurityAuditLog.Create().
-		SetEventType(e.kind).
-		SetSeverity(e.severity).
-		SetIP(meta.ClientIP).
-		SetUserAgent(meta.UserAgent).
-		SetRequestID(meta.RequestID).
-		SetDetails(e.details)
-	if e.user != uuid.Nil {
-		b.SetUserID(e.user)
-	}
-	if e.org != uuid.Nil {
-		b.SetOrganizationID(e.org)
-	}
-	if err := b.Exec(ctx); err != nil {
-		return fmt.Errorf("identity: record %s: %w", e.kind, err)
-	}
-	return nil
+	return audit.RecordSecurityEvent(ctx, tx, audit.SecurityEvent{Type: e.kind, Severity: e.severity,
+		Org: e.org, User: e.user, Details: e.details})
 }

@@ -16,9 +16,9 @@ import (
 	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 	"github.com/worksynapse/worksynapse/ent/securityauditlog"
+	"github.com/worksynapse/worksynapse/internal/audit"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/problem"
-	"github.com/worksynapse/worksynapse/internal/requestmeta"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
@@ -274,24 +274,15 @@ func (l *Ledger) warnCrossed(ctx context.Context, tx *ent.Tx, req CallRequest, l
 	return nil
 }
 
-// securityEvent writes a SecurityAuditLog row about the agent with the
-// caller's identity and request metadata. The log accepts inserts from
-// system code only.
+// securityEvent writes a SecurityAuditLog row about the agent: the user is
+// the viewer or, for a call on someone's behalf, the request's.
 func (l *Ledger) securityEvent(ctx context.Context, tx *ent.Tx, req CallRequest, typ string,
 	sev securityauditlog.Severity, now time.Time, details map[string]any) error {
-	meta := requestmeta.FromContext(ctx)
-	b := tx.SecurityAuditLog.Create().SetEventType(typ).SetSeverity(sev).SetCreatedAt(now).
-		SetOrganizationID(req.OrganizationID).SetAgentID(req.AgentID).SetDetails(details).
-		SetIP(meta.ClientIP).SetUserAgent(meta.UserAgent).SetRequestID(meta.RequestID)
-	if v := viewer.FromContext(ctx); v != nil && v.UserID != uuid.Nil {
-		b.SetUserID(v.UserID)
-	} else if req.UserID != nil {
-		b.SetUserID(*req.UserID)
+	e := audit.SecurityEvent{Type: typ, Severity: sev, Org: req.OrganizationID, Agent: req.AgentID, At: now, Details: details}
+	if v := viewer.FromContext(ctx); (v == nil || v.UserID == uuid.Nil) && req.UserID != nil {
+		e.User = *req.UserID
 	}
-	if err := b.Exec(system(ctx, "security event "+typ)); err != nil {
-		return fmt.Errorf("ledger: security event %s: %w", typ, err)
-	}
-	return nil
+	return audit.RecordSecurityEvent(ctx, tx, e)
 }
 
 // ReleaseExpired releases reservations still open after their expiry (their
