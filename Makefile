@@ -17,7 +17,8 @@ ifeq ($(origin WORKSYNAPSE_TEST_DATABASE_URL), undefined)
 endif
 
 .PHONY: bench all generate check-generated build run test check lint vet unit migration help \
-	spec-lint ts-client ts-check e2e-ts docs-assets docs-assets-check docs-check spec-diff
+	spec-lint ts-client ts-check e2e-ts docs-assets docs-assets-check docs-check spec-diff k8s-lint \
+	release-spec
 
 all: build
 
@@ -46,7 +47,7 @@ unit: ## Run the Go tests (PostgreSQL too when available)
 	@if [ -z "$$WORKSYNAPSE_TEST_DATABASE_URL" ]; then echo "NOTE: WORKSYNAPSE_TEST_DATABASE_URL is not set: PostgreSQL tests will be skipped."; fi
 	$(GO) test -count=1 -timeout 20m $(PKGS)
 
-check: check-generated lint spec-lint ts-check docs-assets-check spec-diff unit e2e-ts docs-check ## Everything CI runs
+check: check-generated lint spec-lint ts-check docs-assets-check spec-diff k8s-lint unit e2e-ts docs-check ## Everything CI runs
 
 test: check ## Alias of check
 
@@ -117,3 +118,13 @@ docs-check: build $(CHROMIUM) ## Browser test: /docs renders the spec offline in
 # --- Contract compatibility with the last release ---
 spec-diff: ## Fail on breaking changes to openapi.yaml since the last v* tag (unless info.version has a major bump)
 	@tools/spec-diff.sh
+
+# --- Kubernetes manifests ---
+# kubeconform fetches its JSON schemas from the internet, so deploy/k8s is checked offline by
+# tools/k8scheck (its own module: k8s.io/api stays out of go.mod and is compiled once into the
+# build cache). Its tests prove each rule fires on a broken copy of deploy/k8s; -count=1
+# because go test does not see changes to files outside its module (deploy/k8s).
+k8s-lint: ## Lint deploy/k8s offline: strict decode into k8s.io/api types, then our conventions
+	@$(GO) -C tools/k8scheck test -count=1 -timeout 2m .
+	@$(GO) -C tools/k8scheck build -o $(abspath bin/k8scheck) .
+	@bin/k8scheck deploy/k8s
