@@ -116,8 +116,13 @@ docs-check: build $(CHROMIUM) ## Browser test: /docs renders the spec offline in
 		-run '^TestDocsPageRendersInChromium$$' -artifacts -outputdir=$(abspath bin/test-artifacts) ./internal/e2e
 
 # --- Contract compatibility with the last release ---
-spec-diff: ## Fail on breaking changes to openapi.yaml since the last v* tag (unless info.version has a major bump)
+# The last release's contract is committed under api/releases (see its README), so the check
+# runs on a clone without tags.
+spec-diff: ## Fail on breaking changes to openapi.yaml since the last release (unless info.version has a major bump)
 	@tools/spec-diff.sh
+
+release-spec: ## Record openapi.yaml as a release's contract: make release-spec VERSION=v0.1.0
+	@tools/spec-diff.sh record "$(VERSION)"
 
 # --- Kubernetes manifests ---
 # kubeconform fetches its JSON schemas from the internet, so deploy/k8s is checked offline by
