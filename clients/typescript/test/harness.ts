@@ -1,7 +1,7 @@
 // End-to-end harness: runs the real server binary on a fresh SQLite file and gives tests
 // clients as a frontend would have them. A new domain's flows go in a new `<domain>.test.ts`
 // that starts its own server with `startServer()` and signs users up with `signUp()`.
-import { execFileSync, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -23,6 +23,11 @@ export interface TestServer {
    * through the job queue, so this waits (up to 5 s) until at least `atLeast` messages arrived.
    */
   mailTo(address: string, atLeast?: number): Promise<{ To: string; Subject: string; Text: string }[]>;
+  /**
+   * Runs a command of the same binary on the server's database and configuration, as an operator
+   * would (e.g. `["create-admin", ...]`), and resolves with its output.
+   */
+  cli(args: string[]): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -34,24 +39,26 @@ export interface TestServer {
  */
 export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dir = await mkdtemp(join(tmpdir(), "worksynapse-e2e-"));
-  const child = spawn(serverBinary(), ["serve"], {
-    cwd: dir, // no config.yaml there: defaults plus the environment below
-    env: {
-      ...inheritedEnv(),
-      WORKSYNAPSE_HTTP_ADDR: "127.0.0.1:0", // the kernel picks a free port; read back from the log
-      WORKSYNAPSE_HTTP_SHUTDOWN_TIMEOUT: "2s",
-      WORKSYNAPSE_DATABASE_SQLITE_PATH: join(dir, "worksynapse.db"),
-      WORKSYNAPSE_SECRET_KEY: randomBytes(32).toString("hex"),
-      WORKSYNAPSE_AUTH_BCRYPT_COST: "10",
-      // A frontend test signs in far more often than a person; the limits
-      // themselves are tested in Go (internal/server, internal/e2e).
-      WORKSYNAPSE_RATE_LIMIT_AUTH_PER_IP_PER_MINUTE: "10000",
-      // Development-only mail outbox file: how a test reads the mail the server "sent".
-      WORKSYNAPSE_MAIL_OUTBOX_FILE: join(dir, "outbox.jsonl"),
-      // Queued mail is delivered by the job workers: poll often.
-      WORKSYNAPSE_JOBS_POLL_INTERVAL: "50ms",
-      ...env,
-    },
+  const bin = serverBinary();
+  const serverEnv: NodeJS.ProcessEnv = {
+    ...inheritedEnv(),
+    WORKSYNAPSE_HTTP_ADDR: "127.0.0.1:0", // the kernel picks a free port; read back from the log
+    WORKSYNAPSE_HTTP_SHUTDOWN_TIMEOUT: "2s",
+    WORKSYNAPSE_DATABASE_SQLITE_PATH: join(dir, "worksynapse.db"),
+    WORKSYNAPSE_SECRET_KEY: randomBytes(32).toString("hex"),
+    WORKSYNAPSE_AUTH_BCRYPT_COST: "10",
+    // A frontend test signs in far more often than a person; the limits
+    // themselves are tested in Go (internal/server, internal/e2e).
+    WORKSYNAPSE_RATE_LIMIT_AUTH_PER_IP_PER_MINUTE: "10000",
+    // Development-only mail outbox file: how a test reads the mail the server "sent".
+    WORKSYNAPSE_MAIL_OUTBOX_FILE: join(dir, "outbox.jsonl"),
+    // Queued mail is delivered by the job workers: poll often.
+    WORKSYNAPSE_JOBS_POLL_INTERVAL: "50ms",
+    ...env,
+  };
+  const child = spawn(bin, ["serve"], {
+    cwd: dir, // no config.yaml there: defaults plus the environment above
+    env: serverEnv,
     stdio: ["ignore", "inherit", "pipe"],
   });
   const lines: string[] = [];
@@ -80,6 +87,13 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
         if (mails.length >= atLeast || Date.now() > deadline) return mails;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
+    },
+    cli(args: string[]) {
+      return new Promise((resolve, reject) => {
+        execFile(bin, args, { cwd: dir, env: serverEnv }, (err, stdout, stderr) =>
+          err ? reject(new Error(`worksynapse ${args[0]}: ${err.message}\n${stderr}`)) : resolve(stdout),
+        );
+      });
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
