@@ -152,7 +152,7 @@ func TestRollupEqualsLiveAndPrivacy(t *testing.T) {
 		}
 		for d := 1; d <= 3; d++ {
 			for range 2 { // re-running a day changes nothing
-				if _, err := ledger.RollupDay(ctx, db.Ent, now.AddDate(0, 0, -d)); err != nil {
+				if _, err := ledger.RollupDay(ctx, db.Ent, db.Dialect, now.AddDate(0, 0, -d)); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -163,7 +163,7 @@ func TestRollupEqualsLiveAndPrivacy(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := ledger.RollupDay(ctx, db.Ent, now.AddDate(0, 0, -1)); err != nil {
+				if _, err := ledger.RollupDay(ctx, db.Ent, db.Dialect, now.AddDate(0, 0, -1)); err != nil {
 					t.Error(err)
 				}
 			}()
