@@ -13,10 +13,11 @@ import (
 	"github.com/worksynapse/worksynapse/internal/rule"
 )
 
-// AgentCostLog is the daily rollup of AgentCall per agent, provider and
-// model. Budget checks and cost dashboards read it instead of scanning
-// calls; it is recomputed from the calls (upsert on the unique key), so it
-// can always be rebuilt.
+// AgentCostLog is the daily rollup of AgentCall per agent, provider,
+// model, user and task (with the task's project and sprint), so cost
+// analytics of every grouping read past days from it instead of scanning
+// calls. A day is recomputed from the calls as a whole (its rows are
+// replaced), so it can always be rebuilt.
 type AgentCostLog struct{ ent.Schema }
 
 // Mixin of the AgentCostLog.
@@ -31,6 +32,15 @@ func (AgentCostLog) Fields() []ent.Field {
 		field.UUID("agent_id", uuidType).Immutable(),
 		field.Enum("provider").Values(llmProviders...).Immutable(),
 		field.String("model").MaxLen(200).Match(modelRE).Immutable().Annotations(oasfield.Pattern(modelPattern)),
+		// The dimensions below are null when the calls had none (no user: an
+		// agent key; no task: no X-Work-Item). Plain columns, not edges: the
+		// rollup is derived data and must not hold up deleting what it counts.
+		field.UUID("user_id", uuidType).Optional().Nillable().Immutable(),
+		field.UUID("task_id", uuidType).Optional().Nillable().Immutable(),
+		field.UUID("project_id", uuidType).Optional().Nillable().Immutable().
+			Comment("The task's project when the day was rolled up"),
+		field.UUID("sprint_id", uuidType).Optional().Nillable().Immutable().
+			Comment("The task's sprint when the day was rolled up"),
 		field.Int("calls").Default(0).NonNegative().Annotations(oasfield.Min(0)),
 		field.Int("prompt_tokens").Default(0).NonNegative().Annotations(oasfield.Min(0)),
 		field.Int("completion_tokens").Default(0).NonNegative().Annotations(oasfield.Min(0)),
@@ -52,8 +62,11 @@ func (AgentCostLog) Edges() []ent.Edge {
 // Indexes of the AgentCostLog.
 func (AgentCostLog) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("agent_id", "day", "provider", "model").Unique(),
+		// No unique key: nullable dimensions are distinct in a unique index
+		// (on PostgreSQL and SQLite alike), so uniqueness of a day's rows is
+		// kept by RollupDay replacing the day in one serialized transaction.
 		index.Fields("organization_id", "day"),
+		index.Fields("agent_id", "day"),
 	}
 }
 

@@ -484,3 +484,61 @@ func TestAgentKeyCreatesATaskAttributedToTheAgent(t *testing.T) {
 		}
 	})
 }
+
+// TestAgentTaskLinksTheCallThatProducedIt: the agent names its call with
+// X-Agent-Call on the normal create; a call of another agent is a 422
+// naming the header and leaves no task behind, as does a user naming one.
+func TestAgentTaskLinksTheCallThatProducedIt(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		w := newAgentWorld(t, db)
+		var k keyJSON
+		w.must(http.StatusCreated, w.adminT, "POST", w.agentPath("/keys"), map[string]any{"name": "runner"}, &k)
+		var other agentJSON
+		w.must(http.StatusCreated, w.adminT, "POST", w.path("/agents"), map[string]any{
+			"name": "Other", "provider": "openai_compatible", "model": "gpt-4o-mini"}, &other)
+		newCall := func(agentID uuid.UUID) uuid.UUID {
+			return db.Ent.AgentCall.Create().SetOrganizationID(w.org.org.ID).SetAgentID(agentID).
+				SetSource("gateway").SetProvider("openai_compatible").SetModel("gpt-4o-mini").
+				SetStatus("success").SetStartedAt(time.Now()).SaveX(testfix.System()).ID
+		}
+		own, foreign := newCall(w.agent.ID), newCall(other.ID)
+		tasksPath := fmt.Sprintf("/projects/%s/tasks", w.project.ID)
+		create := func(h http.Header, callID uuid.UUID) (*http.Response, []byte) {
+			h.Set("X-Agent-Call", callID.String())
+			return w.s.Do(t, "POST", tasksPath, "application/json", mustJSON(t, map[string]any{"title": "From a call"}), h)
+		}
+
+		resp, body := create(http.Header{"X-API-Key": {k.Secret}}, own)
+		var tk struct{ ID uuid.UUID }
+		if resp.StatusCode != http.StatusCreated || decode(body, &tk) != nil {
+			t.Fatalf("agent creates a task from its call: %d %s", resp.StatusCode, body)
+		}
+		link := db.Ent.AgentTask.Query().Where(agenttask.TaskID(tk.ID)).OnlyX(testfix.System())
+		if link.AgentID != w.agent.ID || link.CallID == nil || *link.CallID != own || link.ActionID != nil {
+			t.Fatalf("AgentTask %+v", link)
+		}
+
+		before := db.Ent.Task.Query().CountX(testfix.System())
+		for name, h := range map[string]http.Header{
+			"another agent's call": {"X-API-Key": {k.Secret}},
+			"a user naming a call": {"Authorization": {"Bearer " + w.adminT}},
+		} {
+			callID := foreign
+			if name == "a user naming a call" {
+				callID = own
+			}
+			resp, body := create(h, callID)
+			var p problem.Problem
+			if resp.StatusCode != http.StatusUnprocessableEntity || decode(body, &p) != nil ||
+				len(p.Errors) != 1 || p.Errors[0].Field != "X-Agent-Call" {
+				t.Fatalf("%s: %d %s", name, resp.StatusCode, body)
+			}
+		}
+		if n := db.Ent.Task.Query().CountX(testfix.System()); n != before {
+			t.Fatalf("refused creates left %d tasks", n-before)
+		}
+		if n := db.Ent.AgentTask.Query().CountX(testfix.System()); n != 1 {
+			t.Fatalf("%d AgentTask rows, want 1", n)
+		}
+	})
+}

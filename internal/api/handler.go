@@ -38,6 +38,8 @@ type Handler struct {
 	oas.UnimplementedHandler
 	// approvalsCfg configures agent tool actions (see approvalsService).
 	approvalsCfg config.ApprovalsConfig
+	// ledgerCfg configures the cost ledger (see newLedger).
+	ledgerCfg config.LedgerConfig
 
 	client   *ent.Client
 	identity *identity.Service
@@ -78,12 +80,14 @@ type Deps struct {
 	Events *stream.Publisher
 	// Approvals configures agent tool actions.
 	Approvals config.ApprovalsConfig
+	// Ledger configures the cost ledger (reported calls).
+	Ledger config.LedgerConfig
 }
 
 // NewHandler builds the API handler.
 func NewHandler(d Deps) *Handler {
 	return &Handler{client: d.Client, identity: d.Identity, log: d.Log, probes: d.Probes,
-		files: d.Files, maxUpload: d.MaxUploadBytes, approvalsCfg: d.Approvals, tasks: tasks.New(d.Client, d.Dialect), projects: projects.New(d.Client),
+		files: d.Files, maxUpload: d.MaxUploadBytes, approvalsCfg: d.Approvals, ledgerCfg: d.Ledger, tasks: tasks.New(d.Client, d.Dialect), projects: projects.New(d.Client),
 		jobs: d.Jobs, work: worktracking.New(d.Client, d.Dialect, d.WorkTracking), notes: notes.New(d.Client, d.Dialect),
 		agents: agents.New(d.Client),
 		chat: chat.New(d.Client, d.Dialect, chat.Options{

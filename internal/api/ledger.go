@@ -64,7 +64,7 @@ func (h *Handler) DeleteModelPrice(ctx context.Context, params oas.DeleteModelPr
 
 // GetAgentBudget implements GET /agents/{agent_id}/budget.
 func (h *Handler) GetAgentBudget(ctx context.Context, params oas.GetAgentBudgetParams) (oas.GetAgentBudgetRes, error) {
-	s, err := ledger.New(h.client).AgentBudget(ctx, params.AgentID)
+	s, err := h.newLedger().AgentBudget(ctx, params.AgentID)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,7 @@ func (h *Handler) GetAgentBudget(ctx context.Context, params oas.GetAgentBudgetP
 
 // GetOrganizationBudget implements GET /organizations/{org_id}/budget.
 func (h *Handler) GetOrganizationBudget(ctx context.Context, params oas.GetOrganizationBudgetParams) (oas.GetOrganizationBudgetRes, error) {
-	s, err := ledger.New(h.client).OrganizationBudget(ctx, params.OrgID)
+	s, err := h.newLedger().OrganizationBudget(ctx, params.OrgID)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +82,7 @@ func (h *Handler) GetOrganizationBudget(ctx context.Context, params oas.GetOrgan
 
 // SetOrganizationBudget implements PUT /organizations/{org_id}/budget.
 func (h *Handler) SetOrganizationBudget(ctx context.Context, req *oas.OrganizationBudgetInput, params oas.SetOrganizationBudgetParams) (oas.SetOrganizationBudgetRes, error) {
-	s, err := ledger.New(h.client).SetOrganizationBudget(ctx, params.OrgID, ledger.OrganizationBudgetInput{
+	s, err := h.newLedger().SetOrganizationBudget(ctx, params.OrgID, ledger.OrganizationBudgetInput{
 		Monthly: optNilInt64(req.MonthlyBudgetMicros), Daily: optNilInt64(req.DailyBudgetMicros),
 		WarnPercent: req.BudgetWarnPercent,
 	})
@@ -99,7 +99,7 @@ func (h *Handler) ReportAgentCall(ctx context.Context, req *oas.ReportedCall) (o
 	if err != nil {
 		return nil, err
 	}
-	res, err := ledger.New(h.client).Report(ctx, calls)
+	res, err := h.newLedger().Report(ctx, calls)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +116,7 @@ func (h *Handler) ReportAgentCallBatch(ctx context.Context, req *oas.ReportedCal
 	if err != nil {
 		return nil, err
 	}
-	res, err := ledger.New(h.client).Report(ctx, calls)
+	res, err := h.newLedger().Report(ctx, calls)
 	if err != nil {
 		return nil, err
 	}
@@ -171,4 +171,12 @@ func (h *Handler) GetAgentCosts(ctx context.Context, params oas.GetAgentCostsPar
 		return nil, err
 	}
 	return ToAPICostReport(q, r), nil
+}
+
+// newLedger is the cost ledger with the configured policy for unpriced
+// models under a budget.
+func (h *Handler) newLedger() *ledger.Ledger {
+	l := ledger.New(h.client)
+	l.AllowUnpricedWithBudget = h.ledgerCfg.AllowUnpricedWithBudget()
+	return l
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agentcall"
+	"github.com/worksynapse/worksynapse/ent/securityauditlog"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/testdb"
 	"github.com/worksynapse/worksynapse/internal/testfix"
@@ -144,6 +145,53 @@ func TestLedgerAPI(t *testing.T) {
 			"provider": "openai_compatible", "model": "gpt-x", "status": "success", "started_at": now}, nil)
 		if code, _ := w.do("alice", "GET", costs+"&group_by=nope", nil, http.Header{}); code != 400 && code != 422 {
 			t.Errorf("bad group_by: %d", code)
+		}
+	})
+}
+
+// TestReportedUnpricedCallUnderABudget: a reported call already happened,
+// so an unpriced one is stored (cost null, unpriced) whatever the budget;
+// under a budget it is flagged with a budget.model_unpriced security
+// event, once (a retry writes nothing), and without a budget not at all.
+func TestReportedUnpricedCallUnderABudget(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		w := newWorkspace(t, db, "alice")
+		sys := testfix.System()
+		org := w.createOrg("alice", "unpriced-acme")
+		var budgeted, free *ent.Agent
+		testfix.Tx(t, sys, db.Ent, func(tx *ent.Tx) error {
+			budgeted = tx.Agent.Create().SetOrganizationID(org.ID).SetName("budgeted").SetMonthlyBudgetMicros(1_000_000).
+				SetProvider(agent.ProviderOpenaiCompatible).SetModel("gpt-x").SaveX(sys)
+			free = tx.Agent.Create().SetOrganizationID(org.ID).SetName("free").
+				SetProvider(agent.ProviderOpenaiCompatible).SetModel("gpt-x").SaveX(sys)
+			return nil
+		})
+		report := func(ag *ent.Agent, status int) callJSON {
+			var c callJSON
+			w.must(status, "alice", "POST", "/agent-calls", map[string]any{"agent_id": ag.ID, "client_call_id": "u-1",
+				"provider": "openai_compatible", "model": "no-price-model", "prompt_tokens": 100, "status": "success",
+				"started_at": time.Now().UTC().Format(time.RFC3339)}, &c)
+			if !c.Unpriced || c.CostMicros != nil {
+				t.Fatalf("stored call %+v", c)
+			}
+			return c
+		}
+		events := func(ag *ent.Agent) []*ent.SecurityAuditLog {
+			return db.Ent.SecurityAuditLog.Query().Where(securityauditlog.EventType("budget.model_unpriced"),
+				securityauditlog.AgentID(ag.ID)).AllX(sys)
+		}
+		first := report(budgeted, http.StatusCreated)
+		if again := report(budgeted, http.StatusOK); again.ID != first.ID {
+			t.Fatalf("retry stored another call")
+		}
+		ev := events(budgeted)
+		if len(ev) != 1 || ev[0].Details["reported_calls"] != float64(1) || ev[0].Details["denied"] != false ||
+			fmt.Sprint(ev[0].Details["budgets"]) != "[agent:monthly]" {
+			t.Fatalf("events %+v", ev)
+		}
+		report(free, http.StatusCreated)
+		if ev := events(free); len(ev) != 0 {
+			t.Fatalf("an agent without budget was flagged: %+v", ev)
 		}
 	})
 }

@@ -26,6 +26,7 @@ func (h *Handler) CreateTask(ctx context.Context, req *oas.TaskCreateRequest, pa
 		Type:     enumPtr[task.Type](req.Type.Get()),
 		ColumnID: ptr(req.ColumnID.Get()), StartDate: ptr(req.StartDate.Get()), DueDate: ptr(req.DueDate.Get()),
 		EstimateMinutes: ptr(req.EstimateMinutes.Get()), StoryPoints: ptr(req.StoryPoints.Get()),
+		CallID: ptr(params.XAgentCall.Get()), ActionID: ptr(params.XAgentAction.Get()),
 	})
 	if err != nil {
 		return nil, err

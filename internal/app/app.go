@@ -186,7 +186,7 @@ func (a *App) Server() (*server.Server, error) {
 	}
 	h := api.NewHandler(api.Deps{Client: a.DB.Ent, Identity: ids, Log: a.Log, Probes: a.probes(), Approvals: a.Config.Approvals,
 		Files: files, MaxUploadBytes: a.Config.Storage.MaxUploadBytes, Dialect: a.DB.Dialect, Jobs: a.Jobs,
-		WorkTracking: a.Config.WorkTracking, Chat: a.Config.Chat, Events: a.Stream.Publisher()})
+		WorkTracking: a.Config.WorkTracking, Chat: a.Config.Chat, Events: a.Stream.Publisher(), Ledger: a.Config.Ledger})
 	sec := api.Security{Identity: ids, Limiter: limiter, PerUser: perMinute(a.Config.RateLimit.PerUserPerMinute),
 		Client: a.DB.Ent}
 	ipLimits, stats := ratelimit.Middleware(limiter, ratelimit.Rules{

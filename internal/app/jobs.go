@@ -155,7 +155,7 @@ func (a *App) jobTasks() ([]jobs.Task, error) {
 				days = []time.Time{day}
 			}
 			for _, d := range days {
-				if _, err := ledger.RollupDay(ctx, a.DB.Ent, d); err != nil {
+				if _, err := ledger.RollupDay(ctx, a.DB.Ent, a.DB.Dialect, d); err != nil {
 					return err
 				}
 			}

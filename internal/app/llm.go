@@ -23,7 +23,9 @@ func (a *App) llmGateway(sec api.Security) http.Handler {
 	cfg := a.Config.LLM
 	writeErr := api.ErrorHandler(a.Log)
 	if a.LLMLedger == nil {
-		a.LLMLedger = &gatewayLedger{l: ledger.New(a.DB.Ent)}
+		l := ledger.New(a.DB.Ent)
+		l.AllowUnpricedWithBudget = a.Config.Ledger.AllowUnpricedWithBudget()
+		a.LLMLedger = &gatewayLedger{l: l}
 	}
 	if a.LLMGuard == nil {
 		// Validated with the configuration, so this cannot fail here.

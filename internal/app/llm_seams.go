@@ -31,12 +31,18 @@ type gatewayLedger struct {
 
 func (g *gatewayLedger) Reserve(ctx context.Context, c llm.Call) (uuid.UUID, error) {
 	res, err := g.l.Reserve(ctx, ledgerRequest(c))
-	var be *ledger.BudgetError
+	var (
+		be *ledger.BudgetError
+		ue *ledger.UnpricedError
+	)
 	if errors.As(err, &be) {
 		return uuid.Nil, errors.Join(err, &llm.BudgetError{Budget: be.Budget, Limit: be.Limit, Spent: be.Spent,
 			Reserved: be.Reserved, Requested: be.Requested})
 	}
-	if err != nil || res == nil { // nil: an unpriced model holds nothing
+	if errors.As(err, &ue) {
+		return uuid.Nil, errors.Join(err, &llm.UnpricedError{Provider: ue.Provider, Model: ue.Model, Budgets: ue.Budgets})
+	}
+	if err != nil || res == nil { // nil: an unpriced model without budget holds nothing
 		return uuid.Nil, err
 	}
 	g.held.Store(res.ID, res)

@@ -188,7 +188,7 @@ func TestLinkTask(t *testing.T) {
 		err = database.WithTx(testfix.System(), c, func(tx *ent.Tx) error {
 			return approvals.LinkTask(testfix.System(), tx, f.other.ID, task.ID, nil, &act.ID)
 		})
-		if f := fieldsOf(t, err); !slices.Equal(f, []string{"action_id"}) {
+		if f := fieldsOf(t, err); !slices.Equal(f, []string{approvals.HeaderAction}) {
 			t.Fatalf("foreign action: %v", f)
 		}
 		stranger := newAgentFixture(t, c)

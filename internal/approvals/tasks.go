@@ -12,13 +12,21 @@ import (
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
+// The headers with which an agent names, on the normal task operations,
+// what produced a task it creates; a refusal names them.
+const (
+	HeaderCall   = "X-Agent-Call"
+	HeaderAction = "X-Agent-Action"
+)
+
 // LinkTask records, in tx, that agent agentID created or worked on task
 // taskID, through the model call and/or the tool action that did it
 // (either may be nil). The task, the agent, the call and the action must
 // all be of the same organization and the call and action of the agent;
-// otherwise it is a 422. The tasks code calls it right after an agent
-// creates a task (with is_ai_generated and ai_generating_agent set on
-// the create, those fields being immutable).
+// otherwise it is a 422 naming HeaderCall or HeaderAction. The tasks code
+// calls it in the transaction that creates an agent's task (with
+// is_ai_generated and ai_generating_agent set on the create, those fields
+// being immutable), so a refusal creates nothing.
 func LinkTask(ctx context.Context, tx *ent.Tx, agentID, taskID uuid.UUID, callID, actionID *uuid.UUID) error {
 	// Why a system context: provenance is written by the server once the
 	// task operation itself was authorized; AgentTask is read-only to
@@ -36,13 +44,13 @@ func LinkTask(ctx context.Context, tx *ent.Tx, agentID, taskID uuid.UUID, callID
 	if callID != nil {
 		ok, err := tx.AgentCall.Query().Where(agentcall.ID(*callID), agentcall.AgentID(agentID)).Exist(sys)
 		if err != nil || !ok {
-			return problem.Validation("unknown call", problem.FieldError{Field: "call_id", Message: "not a call of this agent"})
+			return problem.Validation("unknown call", problem.FieldError{Field: HeaderCall, Message: "not a call of this agent"})
 		}
 	}
 	if actionID != nil {
 		ok, err := tx.AgentAction.Query().Where(agentaction.ID(*actionID), agentaction.AgentID(agentID)).Exist(sys)
 		if err != nil || !ok {
-			return problem.Validation("unknown action", problem.FieldError{Field: "action_id", Message: "not an action of this agent"})
+			return problem.Validation("unknown action", problem.FieldError{Field: HeaderAction, Message: "not an action of this agent"})
 		}
 	}
 	return tx.AgentTask.Create().SetOrganizationID(tk.OrganizationID).SetAgentID(agentID).SetTaskID(taskID).

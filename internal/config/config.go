@@ -53,6 +53,8 @@ type Config struct {
 	Stream StreamConfig `mapstructure:"stream"`
 	// Approvals configures agent tool actions and their approval.
 	Approvals ApprovalsConfig `mapstructure:"approvals"`
+	// Ledger configures the LLM cost ledger.
+	Ledger LedgerConfig `mapstructure:"ledger"`
 }
 
 // StreamConfig configures the real-time event stream.
@@ -370,6 +372,8 @@ var defaults = []setting{
 	{"approvals.default_ttl", 15 * time.Minute},
 	{"approvals.max_wait", 25 * time.Second},
 	{"approvals.max_output_bytes", 65536},
+
+	{"ledger.unpriced_with_budget", "deny"},
 }
 
 // Keys returns every configuration key in dotted form (e.g. "http.addr"),

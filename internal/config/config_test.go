@@ -125,6 +125,7 @@ func TestDefaults(t *testing.T) {
 			Anthropic:        config.LLMProviderConfig{BaseURL: "https://api.anthropic.com"}},
 		Stream:    config.StreamConfig{Retention: 24 * time.Hour, HeartbeatInterval: 25 * time.Second, ClientBuffer: 256},
 		Approvals: config.ApprovalsConfig{DefaultTTL: 15 * time.Minute, MaxWait: 25 * time.Second, MaxOutputBytes: 65536},
+		Ledger:    config.LedgerConfig{UnpricedWithBudget: "deny"},
 	}
 	if !reflect.DeepEqual(*cfg, want) {
 		t.Errorf("defaults mismatch\n got: %#v\nwant: %#v", *cfg, want)

@@ -85,6 +85,7 @@ func (c *Config) Validate() (warnings []string, err error) {
 	c.checkLLM(&ch)
 	c.checkGuard(&ch)
 	c.checkApprovals(&ch)
+	c.checkLedger(&ch)
 	return ch.warnings, errors.Join(ch.errs...)
 }
 

@@ -11,7 +11,6 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agentcostlog"
-	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
@@ -75,15 +74,11 @@ type fact struct {
 var groupings = map[string]bool{"organization": true, "agent": true, "user": true, "model": true,
 	"project": true, "task": true, "sprint": true}
 
-// rolledUp are the groupings the daily rollup can answer.
-var rolledUp = map[string]bool{"organization": true, "agent": true, "model": true}
-
 // Costs answers cost analytics of an organization: totals, the top groups
-// by cost and a time series. Past days of the organization/agent/model
-// groupings come from the AgentCostLog rollup and today live from the
-// calls; the other groupings (which the rollup does not carry) are live.
-// The caller needs agent_call:read in the organization (404 otherwise, so
-// another organization's existence does not leak).
+// by cost and a time series. Past days come from the AgentCostLog rollup
+// (which carries every grouping's dimension) and today live from the
+// calls. The caller needs agent_call:read in the organization (404
+// otherwise, so another organization's existence does not leak).
 func Costs(ctx context.Context, client *ent.Client, now time.Time, q CostQuery) (*CostReport, error) {
 	if err := q.validate(); err != nil {
 		return nil, err
@@ -102,7 +97,7 @@ func Costs(ctx context.Context, client *ent.Client, now time.Time, q CostQuery) 
 	today := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC)
 	var facts []fact
 	liveFrom := q.From
-	if rolledUp[q.GroupBy] && !q.Live && q.From.Before(today) {
+	if !q.Live && q.From.Before(today) {
 		lastRolled := minTime(q.To, today.AddDate(0, 0, -1))
 		if facts, err = rollupFacts(sctx, client, q, lastRolled); err != nil {
 			return nil, err
@@ -154,10 +149,18 @@ func rollupFacts(ctx context.Context, client *ent.Client, q CostQuery, last time
 	for i, r := range rows {
 		key := r.Model
 		switch q.GroupBy {
-		case "agent":
-			key = r.AgentID.String()
 		case "organization":
 			key = r.OrganizationID.String()
+		case "agent":
+			key = r.AgentID.String()
+		case "user":
+			key = idString(r.UserID)
+		case "project":
+			key = idString(r.ProjectID)
+		case "task":
+			key = idString(r.TaskID)
+		case "sprint":
+			key = idString(r.SprintID)
 		}
 		out[i] = fact{day: dateOf(r.Day), key: key, Figures: Figures{Calls: int64(r.Calls),
 			PromptTokens: int64(r.PromptTokens), CompletionTokens: int64(r.CompletionTokens),
@@ -178,9 +181,17 @@ func liveFacts(ctx context.Context, client *ent.Client, q CostQuery, loc *time.L
 	if err != nil {
 		return nil, fmt.Errorf("ledger: analytics calls: %w", err)
 	}
-	tasks, err := taskHomes(ctx, client, q.GroupBy, calls)
-	if err != nil {
-		return nil, err
+	var homes map[uuid.UUID]taskHome
+	if q.GroupBy == "project" || q.GroupBy == "sprint" {
+		var ids []uuid.UUID
+		for _, c := range calls {
+			if c.TaskID != nil {
+				ids = append(ids, *c.TaskID)
+			}
+		}
+		if homes, err = taskHomes(ctx, client, ids); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]fact, len(calls))
 	for i, c := range calls {
@@ -192,37 +203,12 @@ func liveFacts(ctx context.Context, client *ent.Client, q CostQuery, loc *time.L
 		if c.Unpriced {
 			f.UnpricedCalls = 1
 		}
-		out[i] = fact{day: dateOf(c.StartedAt.In(loc)), key: callKey(q.GroupBy, c, tasks), Figures: f}
+		out[i] = fact{day: dateOf(c.StartedAt.In(loc)), key: callKey(q.GroupBy, c, homes), Figures: f}
 	}
 	return out, nil
 }
 
-// taskHomes maps the calls' tasks to their project or sprint id.
-func taskHomes(ctx context.Context, client *ent.Client, groupBy string, calls []*ent.AgentCall) (map[uuid.UUID]string, error) {
-	if groupBy != "project" && groupBy != "sprint" {
-		return nil, nil
-	}
-	var ids []uuid.UUID
-	for _, c := range calls {
-		if c.TaskID != nil {
-			ids = append(ids, *c.TaskID)
-		}
-	}
-	ts, err := client.Task.Query().Where(task.IDIn(ids...)).All(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("ledger: analytics tasks: %w", err)
-	}
-	out := make(map[uuid.UUID]string, len(ts))
-	for _, t := range ts {
-		out[t.ID] = t.ProjectID.String()
-		if groupBy == "sprint" {
-			out[t.ID] = idString(t.SprintID)
-		}
-	}
-	return out, nil
-}
-
-func callKey(groupBy string, c *ent.AgentCall, tasks map[uuid.UUID]string) string {
+func callKey(groupBy string, c *ent.AgentCall, homes map[uuid.UUID]taskHome) string {
 	switch groupBy {
 	case "organization":
 		return c.OrganizationID.String()
@@ -238,7 +224,11 @@ func callKey(groupBy string, c *ent.AgentCall, tasks map[uuid.UUID]string) strin
 	if c.TaskID == nil {
 		return ""
 	}
-	return tasks[*c.TaskID]
+	h := homes[*c.TaskID]
+	if groupBy == "sprint" {
+		return idString(h.sprint)
+	}
+	return idString(h.project)
 }
 
 func idString(id *uuid.UUID) string {

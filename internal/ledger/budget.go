@@ -33,6 +33,20 @@ type BudgetLine struct {
 	WarnPercent int
 }
 
+// appliedBudgets names the budgets the scopes set ("agent:monthly", ...),
+// whatever their use.
+func appliedBudgets(scopes ...budgetScope) []string {
+	var out []string
+	for _, s := range scopes {
+		for i, limit := range s.limits {
+			if limit != nil {
+				out = append(out, s.name+":"+periodNames[i])
+			}
+		}
+	}
+	return out
+}
+
 // Remaining is what may still be reserved (never negative).
 func (b BudgetLine) Remaining() int64 { return max(b.Limit-b.Spent-b.Reserved, 0) }
 
@@ -175,14 +189,18 @@ func lockBudgets(ctx context.Context, tx *ent.Tx, orgID, agentID uuid.UUID) (*en
 // under the organization's and agent's row locks, so concurrent calls
 // cannot together overspend. A denial is recorded as a denied AgentCall
 // and a SecurityAuditLog event and returned as a *BudgetError wrapping
-// ErrBudgetExceeded. A model without a price cannot be estimated: no
-// reservation is made (nil, nil) and the call is recorded unpriced.
+// ErrBudgetExceeded. A model without a price cannot be estimated: when a
+// budget applies, the call is denied the same way (recorded, security
+// event "budget.model_unpriced") with an *UnpricedError wrapping
+// ErrModelUnpriced, unless AllowUnpricedWithBudget; without a budget, or
+// when allowed, no reservation is made (nil, nil) and the call is
+// recorded unpriced.
 func (l *Ledger) Reserve(ctx context.Context, req CallRequest) (*ent.BudgetReservation, error) {
 	sctx := system(ctx, "reserve budget")
 	now := l.now()
 	var (
 		res    *ent.BudgetReservation
-		denied *BudgetError
+		denied error
 	)
 	err := database.WithTx(sctx, l.client, func(tx *ent.Tx) error {
 		res, denied = nil, nil
@@ -191,8 +209,17 @@ func (l *Ledger) Reserve(ctx context.Context, req CallRequest) (*ent.BudgetReser
 			return err
 		}
 		price, err := PriceAt(sctx, tx.Client(), req.Provider, req.Model, now)
-		if err != nil || price == nil {
+		if err != nil {
 			return err
+		}
+		if price == nil {
+			budgets := appliedBudgets(agentScope(ag), orgScope(org))
+			if len(budgets) == 0 || l.AllowUnpricedWithBudget {
+				return nil
+			}
+			ue := &UnpricedError{Provider: req.Provider, Model: req.Model, Budgets: budgets}
+			denied = ue
+			return l.recordUnpricedDenial(ctx, tx, req, ue, now)
 		}
 		amount := worstCase(price, req.PromptTokensEstimate, req.MaxTokens)
 		if amount <= 0 {
@@ -204,8 +231,9 @@ func (l *Ledger) Reserve(ctx context.Context, req CallRequest) (*ent.BudgetReser
 		}
 		for _, b := range ls {
 			if b.Spent+b.Reserved+amount > b.Limit {
-				denied = &BudgetError{Budget: b.Budget, Limit: b.Limit, Spent: b.Spent, Reserved: b.Reserved, Requested: amount}
-				return l.recordDenial(ctx, tx, req, price, denied, now)
+				be := &BudgetError{Budget: b.Budget, Limit: b.Limit, Spent: b.Spent, Reserved: b.Reserved, Requested: amount}
+				denied = be
+				return l.recordDenial(ctx, tx, req, price, be, now)
 			}
 		}
 		res, err = tx.BudgetReservation.Create().SetOrganizationID(org.ID).SetAgentID(ag.ID).
@@ -239,6 +267,25 @@ func (l *Ledger) recordDenial(ctx context.Context, tx *ent.Tx, req CallRequest, 
 	return l.securityEvent(ctx, tx, req, "budget.exceeded", securityauditlog.SeverityWarning, now, map[string]any{
 		"budget": e.Budget, "limit_micros": e.Limit, "spent_micros": e.Spent,
 		"reserved_micros": e.Reserved, "requested_micros": e.Requested, "model": req.Model,
+	})
+}
+
+// recordUnpricedDenial writes the refused call of an unpriced model (no
+// provider call; unpriced like every call without a price) and the
+// security event, in the reservation's transaction.
+func (l *Ledger) recordUnpricedDenial(ctx context.Context, tx *ent.Tx, req CallRequest, e *UnpricedError, now time.Time) error {
+	sctx := system(ctx, "record denied call")
+	c := tx.AgentCall.Create().SetOrganizationID(req.OrganizationID).SetAgentID(req.AgentID).
+		SetNillableUserID(req.UserID).SetNillableSessionID(req.SessionID).SetNillableTaskID(req.TaskID).
+		SetSource(agentcall.SourceGateway).SetProvider(agentcall.Provider(req.Provider)).SetModel(req.Model).
+		SetStatus(agentcall.StatusDenied).SetErrorCode("model_unpriced").SetErrorMessage(e.Error()).
+		SetStartedAt(now).SetCreatedAt(now)
+	applyPrice(c.Mutation(), nil, Usage{})
+	if err := c.Exec(sctx); err != nil {
+		return fmt.Errorf("ledger: record denied call: %w", err)
+	}
+	return l.securityEvent(ctx, tx, req, "budget.model_unpriced", securityauditlog.SeverityWarning, now, map[string]any{
+		"budgets": e.Budgets, "provider": req.Provider, "model": req.Model, "denied": true,
 	})
 }
 

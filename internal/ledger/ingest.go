@@ -11,6 +11,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
+	"github.com/worksynapse/worksynapse/ent/securityauditlog"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/viewer"
@@ -119,10 +120,67 @@ func (l *Ledger) Report(ctx context.Context, calls []ReportedCall) ([]ReportResu
 		if err != nil {
 			return fmt.Errorf("ledger: insert reported calls: %w", err)
 		}
-		out, err = readBack(sctx, tx, calls, ids)
-		return err
+		if out, err = readBack(sctx, tx, calls, ids); err != nil {
+			return err
+		}
+		return l.flagUnpriced(ctx, tx, agents, user, out)
 	})
 	return out, err
+}
+
+// flagUnpriced writes a "budget.model_unpriced" security event for the
+// calls this report stored of models without a price, by agents under a
+// budget: one per agent, provider and model, with their number. A
+// reported call already happened, so unlike at the gateway it cannot be
+// denied; refusing the report would only lose the record of what was
+// spent. The event says that the budget could not count it. Nothing is
+// written with AllowUnpricedWithBudget, nor for retries of stored calls.
+func (l *Ledger) flagUnpriced(ctx context.Context, tx *ent.Tx, agents map[uuid.UUID]*ent.Agent,
+	user *uuid.UUID, res []ReportResult) error {
+	if l.AllowUnpricedWithBudget {
+		return nil
+	}
+	type key struct {
+		agent           uuid.UUID
+		provider, model string
+	}
+	counts := map[key]int{}
+	var order []key
+	for _, r := range res {
+		if r.Duplicate || !r.Call.Unpriced {
+			continue
+		}
+		k := key{r.Call.AgentID, string(r.Call.Provider), r.Call.Model}
+		if counts[k] == 0 {
+			order = append(order, k)
+		}
+		counts[k]++
+	}
+	orgs := map[uuid.UUID]*ent.Organization{}
+	now := l.now()
+	for _, k := range order {
+		ag := agents[k.agent]
+		org := orgs[ag.OrganizationID]
+		if org == nil {
+			var err error
+			if org, err = tx.Organization.Get(system(ctx, "budgets of reported calls"), ag.OrganizationID); err != nil {
+				return err
+			}
+			orgs[org.ID] = org
+		}
+		budgets := appliedBudgets(agentScope(ag), orgScope(org))
+		if len(budgets) == 0 {
+			continue
+		}
+		req := CallRequest{OrganizationID: org.ID, AgentID: ag.ID, UserID: user, Provider: k.provider, Model: k.model}
+		err := l.securityEvent(ctx, tx, req, "budget.model_unpriced", securityauditlog.SeverityWarning, now, map[string]any{
+			"budgets": budgets, "provider": k.provider, "model": k.model, "denied": false, "reported_calls": counts[k],
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func reportedCreate(tx *ent.Tx, c ReportedCall, org uuid.UUID, user *uuid.UUID, now time.Time) *ent.AgentCallCreate {

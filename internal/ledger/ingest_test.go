@@ -152,7 +152,7 @@ func TestRollupEqualsLiveAndPrivacy(t *testing.T) {
 		}
 		for d := 1; d <= 3; d++ {
 			for range 2 { // re-running a day changes nothing
-				if _, err := ledger.RollupDay(ctx, db.Ent, now.AddDate(0, 0, -d)); err != nil {
+				if _, err := ledger.RollupDay(ctx, db.Ent, db.Dialect, now.AddDate(0, 0, -d)); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -163,7 +163,7 @@ func TestRollupEqualsLiveAndPrivacy(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := ledger.RollupDay(ctx, db.Ent, now.AddDate(0, 0, -1)); err != nil {
+				if _, err := ledger.RollupDay(ctx, db.Ent, db.Dialect, now.AddDate(0, 0, -1)); err != nil {
 					t.Error(err)
 				}
 			}()
@@ -226,4 +226,99 @@ func TestRollupEqualsLiveAndPrivacy(t *testing.T) {
 func isStatus(err error, status int) bool {
 	var p *problem.Problem
 	return errors.As(err, &p) && p.Status == status
+}
+
+// TestPastDaysAnswerFromTheRollupForEveryGrouping: the rollup carries user,
+// task, project and sprint, so those groupings equal the live figures and,
+// once the past calls are gone, still answer past days from AgentCostLog
+// while today stays live.
+func TestPastDaysAnswerFromTheRollupForEveryGrouping(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(t, db)
+		ctx := testfix.System()
+		now := e.l.Now() // 2026-03-10 12:00 UTC
+		member := testfix.User(t, db.Ent, "member")
+		mctx := testfix.AsRole(t, db.Ent, member, e.org, seed.RoleViewer)
+		var tk *ent.Task
+		testfix.Tx(t, ctx, db.Ent, func(tx *ent.Tx) error {
+			tx.AgentUserPermission.Create().SetOrganizationID(e.org.ID).SetAgentID(e.agent.ID).
+				SetUserID(member.ID).SetPermission("use").ExecX(ctx)
+			p := tx.Project.Create().SetOrganizationID(e.org.ID).SetKey("AI").SetName("AI").SetOwnerID(member.ID).SaveX(ctx)
+			sp := tx.Sprint.Create().SetOrganizationID(e.org.ID).SetProjectID(p.ID).SetName("S1").SaveX(ctx)
+			tk = tx.Task.Create().SetOrganizationID(e.org.ID).SetProjectID(p.ID).SetNumber(1).SetTitle("Work").
+				SetReporterID(member.ID).SetSprintID(sp.ID).SaveX(ctx)
+			return nil
+		})
+		// past-model costs what gpt-x does; its calls are deleted below.
+		mustPrice(t, db, ledger.PriceInput{Provider: "openai_compatible", Model: "past-model",
+			InputMicrosPerMtok: 1_000_000, OutputMicrosPerMtok: 4_000_000, EffectiveFrom: jan})
+		// Two days ago and yesterday: 2 calls for the task by the member, 1
+		// by the agent's key without a task; today: one more for the task.
+		var calls []ledger.ReportedCall
+		for d := 2; d >= 1; d-- {
+			for i := range 2 {
+				c := e.reported(fmt.Sprintf("d%d-%d", d, i), now.AddDate(0, 0, -d))
+				c.Model, c.TaskID = "past-model", &tk.ID
+				calls = append(calls, c)
+			}
+		}
+		today := e.reported("today", now.Add(-time.Hour))
+		today.TaskID = &tk.ID
+		if _, err := e.l.Report(mctx, append(calls, today)); err != nil {
+			t.Fatal(err)
+		}
+		keyless := e.reported("keyless", now.AddDate(0, 0, -1))
+		keyless.Model = "past-model"
+		if _, err := e.l.Report(ctx, []ledger.ReportedCall{keyless}); err != nil {
+			t.Fatal(err)
+		}
+		for d := 1; d <= 2; d++ {
+			for range 2 { // re-running a day writes the same rows
+				if _, err := ledger.RollupDay(ctx, db.Ent, db.Dialect, now.AddDate(0, 0, -d)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		// Day -2: (member, task); day -1: (member, task) and (no user, no task).
+		if n := db.Ent.AgentCostLog.Query().CountX(ctx); n != 3 {
+			t.Fatalf("rollup rows %d, want 3", n)
+		}
+		costs := func(groupBy string, live bool) *ledger.CostReport {
+			t.Helper()
+			r, err := ledger.Costs(ctx, db.Ent, now, ledger.CostQuery{OrganizationID: e.org.ID, GroupBy: groupBy,
+				From: now.AddDate(0, 0, -2), To: now, Live: live})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		want := map[string]string{"user": member.ID.String(), "task": tk.ID.String(),
+			"project": tk.ProjectID.String(), "sprint": tk.SprintID.String()}
+		for g, key := range want {
+			rolled, live := costs(g, false), costs(g, true)
+			if rolled.Totals != live.Totals || len(rolled.Top) != 2 || fmt.Sprint(rolled.Top) != fmt.Sprint(live.Top) ||
+				fmt.Sprint(rolled.Series) != fmt.Sprint(live.Series) {
+				t.Fatalf("%s: rollup %+v != live %+v", g, rolled, live)
+			}
+			// 5 calls of 2000 micro-USD for the key, the keyless one under "".
+			if rolled.Top[0].Key != key || rolled.Top[0].Totals.Calls != 5 || rolled.Top[0].Totals.CostMicros != 10000 ||
+				rolled.Top[1].Key != "" || rolled.Top[1].Totals.Calls != 1 {
+				t.Errorf("%s: top %+v", g, rolled.Top)
+			}
+		}
+		// The past calls vanish from the raw table: past days still answer
+		// from the rollup, today live, while a live-only query loses them.
+		if _, err := db.SQL.ExecContext(ctx, "DELETE FROM agent_calls WHERE model = 'past-model'"); err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range []string{"user", "project"} {
+			rolled, live := costs(g, false), costs(g, true)
+			if rolled.Totals.Calls != 6 || rolled.Top[0].Key != want[g] || rolled.Top[0].Totals.Calls != 5 || len(rolled.Series) != 4 {
+				t.Errorf("%s after the raw calls went: %+v", g, rolled)
+			}
+			if live.Totals.Calls != 1 {
+				t.Errorf("%s live: %+v", g, live.Totals)
+			}
+		}
+	})
 }

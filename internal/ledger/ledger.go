@@ -28,6 +28,11 @@ type Ledger struct {
 	ReservationTTL time.Duration
 	// Now is the clock (tests move it); time.Now when nil.
 	Now func() time.Time
+	// AllowUnpricedWithBudget lets a call of a model without a price
+	// proceed although a budget applies to it (config
+	// ledger.unpriced_with_budget: allow). By default such a call is
+	// denied: its cost cannot be reserved, so a budget could not bound it.
+	AllowUnpricedWithBudget bool
 }
 
 // New returns a Ledger on client.
@@ -86,6 +91,26 @@ func (e *BudgetError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrBudgetExceeded) hold.
 func (e *BudgetError) Unwrap() error { return ErrBudgetExceeded }
+
+// ErrModelUnpriced is wrapped by every denial of an unpriced model under a
+// budget (errors.Is).
+var ErrModelUnpriced = errors.New("ledger: model unpriced")
+
+// UnpricedError refuses a call of a model without a price in force while
+// budgets apply to it (they name "agent:monthly" ... as BudgetError
+// does); it wraps ErrModelUnpriced.
+type UnpricedError struct {
+	Provider, Model string
+	Budgets         []string
+}
+
+func (e *UnpricedError) Error() string {
+	return fmt.Sprintf("ledger: %s model %q has no price, so the budgets %v cannot bound its cost",
+		e.Provider, e.Model, e.Budgets)
+}
+
+// Unwrap makes errors.Is(err, ErrModelUnpriced) hold.
+func (e *UnpricedError) Unwrap() error { return ErrModelUnpriced }
 
 // system is the context of the ledger's own bookkeeping: budget sums and
 // call rows cover the whole organization whatever the caller may read, and

@@ -211,12 +211,36 @@ func TestReserveSettleAndDeny(t *testing.T) {
 		if r, _ := db.Ent.BudgetReservation.Get(ctx, res2.ID); r.Status != budgetreservation.StatusReleased {
 			t.Errorf("expired reservation %s", r.Status)
 		}
-		// A model without a price cannot be estimated: no hold, no denial.
+		// A model without a price cannot be estimated: under a budget it is
+		// denied like an exceeded budget (a denied, unpriced call and an event).
 		unknown := e.req(1000, 1000)
 		unknown.Model = "unknown-model"
-		if r, err := e.l.Reserve(ctx, unknown); r != nil || err != nil {
-			t.Errorf("unpriced reserve: %v %v", r, err)
+		var ue *ledger.UnpricedError
+		if r, err := e.l.Reserve(ctx, unknown); r != nil || !errors.Is(err, ledger.ErrModelUnpriced) ||
+			!errors.As(err, &ue) || len(ue.Budgets) != 1 || ue.Budgets[0] != "agent:monthly" {
+			t.Errorf("unpriced reserve under a budget: %v %v", r, err)
 		}
+		dc := db.Ent.AgentCall.Query().Where(agentcall.ModelEQ("unknown-model")).OnlyX(ctx)
+		if dc.Status != agentcall.StatusDenied || dc.ErrorCode != "model_unpriced" || !dc.Unpriced || dc.CostMicros != nil {
+			t.Errorf("denied unpriced call %+v", dc)
+		}
+		if n := db.Ent.SecurityAuditLog.Query().Where(securityauditlog.EventType("budget.model_unpriced"),
+			securityauditlog.AgentID(e.agent.ID)).CountX(ctx); n != 1 {
+			t.Errorf("model_unpriced events %d", n)
+		}
+		// Allowed by configuration, or without a budget: no hold, no denial.
+		e.l.AllowUnpricedWithBudget = true
+		if r, err := e.l.Reserve(ctx, unknown); r != nil || err != nil {
+			t.Errorf("allowed unpriced reserve: %v %v", r, err)
+		}
+		e.l.AllowUnpricedWithBudget = false
+		testfix.Tx(t, ctx, db.Ent, func(tx *ent.Tx) error {
+			return tx.Agent.UpdateOneID(e.agent.ID).ClearMonthlyBudgetMicros().Exec(ctx)
+		})
+		if r, err := e.l.Reserve(ctx, unknown); r != nil || err != nil {
+			t.Errorf("unpriced reserve without budget: %v %v", r, err)
+		}
+		setAgentBudget(t, e, ptr(int64(12_000)), nil)
 		// The organization's daily budget applies too.
 		testfix.Tx(t, ctx, db.Ent, func(tx *ent.Tx) error {
 			return tx.Organization.UpdateOneID(e.org.ID).SetDailyBudgetMicros(2000).Exec(ctx)

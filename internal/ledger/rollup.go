@@ -3,29 +3,36 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agentcostlog"
+	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/softdelete"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
-// dayRow is one (agent, provider, model) aggregate of a day's calls.
+// dayRow is one (agent, provider, model, user, task) aggregate of a day's
+// calls; the task's project and sprint are added from the task.
 type dayRow struct {
-	AgentID          uuid.UUID `json:"agent_id"`
-	Provider         string    `json:"provider"`
-	Model            string    `json:"model"`
-	Calls            int64     `json:"calls"`
-	PromptTokens     int64     `json:"prompt_tokens"`
-	CompletionTokens int64     `json:"completion_tokens"`
-	CachedTokens     int64     `json:"cached_tokens"`
-	CostMicros       int64     `json:"cost_micros"`
-	UnpricedCalls    int64     `json:"unpriced_calls"`
+	AgentID          uuid.UUID  `json:"agent_id"`
+	Provider         string     `json:"provider"`
+	Model            string     `json:"model"`
+	UserID           *uuid.UUID `json:"user_id"`
+	TaskID           *uuid.UUID `json:"task_id"`
+	Calls            int64      `json:"calls"`
+	PromptTokens     int64      `json:"prompt_tokens"`
+	CompletionTokens int64      `json:"completion_tokens"`
+	CachedTokens     int64      `json:"cached_tokens"`
+	CostMicros       int64      `json:"cost_micros"`
+	UnpricedCalls    int64      `json:"unpriced_calls"`
 }
 
 // sumAs is an aggregate SUM(expr) that is 0, not NULL, over no rows.
@@ -36,11 +43,17 @@ func sumAs(expr, as string) ent.AggregateFunc {
 }
 
 // RollupDay writes the AgentCostLog rows of calendar day (its date is
-// used; each organization's day runs in its own time zone) from the calls:
-// an upsert on (agent, day, provider, model), so it can be re-run for any
-// past day (after late reports or a re-pricing) and two replicas running it
-// at once write the same figures. It returns the number of rows written.
-func RollupDay(ctx context.Context, client *ent.Client, day time.Time) (int, error) {
+// used; each organization's day runs in its own time zone) from the calls,
+// one row per agent, provider, model, user and task, with the task's
+// project and sprint as they are now. Each organization's day is replaced
+// as a whole in one transaction (a group whose calls are gone, or a task
+// moved to another sprint, leaves no stale row), so it can be re-run for
+// any past day (after late reports or a re-pricing). dialectName is the
+// database's: on PostgreSQL a transaction-scoped advisory lock per
+// organization and day serializes replicas rolling up the same day (the
+// nullable dimensions rule out a unique key to upsert on); SQLite runs one
+// writer at a time. It returns the number of rows written.
+func RollupDay(ctx context.Context, client *ent.Client, dialectName string, day time.Time) (int, error) {
 	// The rollup job covers every organization.
 	sctx := viewer.NewSystemContext(ctx, "ledger: daily cost rollup")
 	orgs, err := client.Organization.Query().All(sctx)
@@ -50,22 +63,39 @@ func RollupDay(ctx context.Context, client *ent.Client, day time.Time) (int, err
 	date := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
 	n := 0
 	for _, org := range orgs {
-		rows, err := aggregateDay(sctx, client, org, date)
-		if err != nil {
-			return n, err
-		}
-		if len(rows) == 0 {
-			continue
-		}
+		written := 0
 		err = database.WithTx(sctx, client, func(tx *ent.Tx) error {
-			return upsertDay(sctx, tx, org.ID, date, rows)
+			if dialectName == dialect.Postgres {
+				if _, err := tx.ExecContext(sctx, "SELECT pg_advisory_xact_lock($1)", rollupLockKey(org.ID, date)); err != nil {
+					return fmt.Errorf("ledger: rollup lock: %w", err)
+				}
+			}
+			// Aggregated after the lock: a replica that waited reads every
+			// call the one before it saw, so the last writer is never staler.
+			rows, err := aggregateDay(sctx, tx.Client(), org, date)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.AgentCostLog.Delete().Where(agentcostlog.OrganizationID(org.ID),
+				agentcostlog.DayEQ(date)).Exec(sctx); err != nil {
+				return fmt.Errorf("ledger: clear rollup %s: %w", date.Format(time.DateOnly), err)
+			}
+			written = len(rows)
+			return insertDay(sctx, tx, org.ID, date, rows)
 		})
 		if err != nil {
 			return n, err
 		}
-		n += len(rows)
+		n += written
 	}
 	return n, nil
+}
+
+// rollupLockKey is the advisory lock of one organization's day.
+func rollupLockKey(org uuid.UUID, date time.Time) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("agent_cost_log\x00" + org.String() + "\x00" + date.Format(time.DateOnly)))
+	return int64(h.Sum64())
 }
 
 func aggregateDay(ctx context.Context, client *ent.Client, org *ent.Organization, date time.Time) ([]dayRow, error) {
@@ -73,7 +103,8 @@ func aggregateDay(ctx context.Context, client *ent.Client, org *ent.Organization
 	var rows []dayRow
 	err := client.AgentCall.Query().Where(agentcall.OrganizationID(org.ID),
 		agentcall.StartedAtGTE(start), agentcall.StartedAtLT(end)).
-		GroupBy(agentcall.FieldAgentID, agentcall.FieldProvider, agentcall.FieldModel).
+		GroupBy(agentcall.FieldAgentID, agentcall.FieldProvider, agentcall.FieldModel,
+			agentcall.FieldUserID, agentcall.FieldTaskID).
 		Aggregate(ent.As(ent.Count(), "calls"), sumAs("prompt_tokens", "prompt_tokens"),
 			sumAs("completion_tokens", "completion_tokens"), sumAs("cached_tokens", "cached_tokens"),
 			sumAs("cost_micros", "cost_micros"), sumAs("CASE WHEN unpriced THEN 1 ELSE 0 END", "unpriced_calls")).
@@ -84,20 +115,62 @@ func aggregateDay(ctx context.Context, client *ent.Client, org *ent.Organization
 	return rows, nil
 }
 
-func upsertDay(ctx context.Context, tx *ent.Tx, org uuid.UUID, date time.Time, rows []dayRow) error {
+func insertDay(ctx context.Context, tx *ent.Tx, org uuid.UUID, date time.Time, rows []dayRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	var taskIDs []uuid.UUID
+	for _, r := range rows {
+		if r.TaskID != nil {
+			taskIDs = append(taskIDs, *r.TaskID)
+		}
+	}
+	homes, err := taskHomes(ctx, tx.Client(), taskIDs)
+	if err != nil {
+		return err
+	}
 	builders := make([]*ent.AgentCostLogCreate, len(rows))
 	for i, r := range rows {
-		builders[i] = tx.AgentCostLog.Create().SetOrganizationID(org).SetDay(date).SetAgentID(r.AgentID).
-			SetProvider(agentcostlog.Provider(r.Provider)).SetModel(r.Model).SetCalls(int(r.Calls)).
+		b := tx.AgentCostLog.Create().SetOrganizationID(org).SetDay(date).SetAgentID(r.AgentID).
+			SetProvider(agentcostlog.Provider(r.Provider)).SetModel(r.Model).
+			SetNillableUserID(r.UserID).SetNillableTaskID(r.TaskID).SetCalls(int(r.Calls)).
 			SetPromptTokens(int(r.PromptTokens)).SetCompletionTokens(int(r.CompletionTokens)).
 			SetCachedTokens(int(r.CachedTokens)).SetCostMicros(r.CostMicros).SetUnpricedCalls(int(r.UnpricedCalls))
+		if r.TaskID != nil {
+			h := homes[*r.TaskID]
+			b.SetNillableProjectID(h.project).SetNillableSprintID(h.sprint)
+		}
+		builders[i] = b
 	}
-	err := tx.AgentCostLog.CreateBulk(builders...).OnConflictColumns(agentcostlog.FieldAgentID,
-		agentcostlog.FieldDay, agentcostlog.FieldProvider, agentcostlog.FieldModel).UpdateNewValues().Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("ledger: upsert rollup %s: %w", date.Format(time.DateOnly), err)
+	// Bulk inserts are chunked below PostgreSQL's 65,535 bind parameters.
+	const chunk = 2000
+	for i := 0; i < len(builders); i += chunk {
+		if err := tx.AgentCostLog.CreateBulk(builders[i:min(i+chunk, len(builders))]...).Exec(ctx); err != nil {
+			return fmt.Errorf("ledger: write rollup %s: %w", date.Format(time.DateOnly), err)
+		}
 	}
 	return nil
+}
+
+// taskHome is where a task lives: its project and sprint.
+type taskHome struct{ project, sprint *uuid.UUID }
+
+// taskHomes maps tasks to their project and sprint, deleted tasks
+// included: their calls were spent on that project all the same.
+func taskHomes(ctx context.Context, client *ent.Client, ids []uuid.UUID) (map[uuid.UUID]taskHome, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	ts, err := client.Task.Query().Where(task.IDIn(ids...)).
+		Select(task.FieldID, task.FieldProjectID, task.FieldSprintID).All(softdelete.Skip(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("ledger: tasks of calls: %w", err)
+	}
+	out := make(map[uuid.UUID]taskHome, len(ts))
+	for _, t := range ts {
+		out[t.ID] = taskHome{project: &t.ProjectID, sprint: t.SprintID}
+	}
+	return out, nil
 }
 
 // dayBounds is the instant range of calendar date (its Y-M-D) in loc.

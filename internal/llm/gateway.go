@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -171,8 +172,16 @@ func (g *Gateway) admit(ctx context.Context, c *call) error {
 }
 
 // reserveProblem maps a Reserve failure: a budget refusal is a 429 naming
-// the budget; anything else is the ledger's own error.
+// the budget, an unpriced model under a budget a 422 model-unpriced (a
+// distinct type: retrying later would not help, unlike a 429); anything
+// else is the ledger's own error.
 func reserveProblem(err error) error {
+	var ue *UnpricedError
+	if errors.As(err, &ue) {
+		return problem.New(http.StatusUnprocessableEntity, "model-unpriced",
+			fmt.Sprintf("the %s model %q has no price, so the %s budget(s) cannot bound this call; add its price (POST /model-prices)",
+				ue.Provider, ue.Model, strings.Join(ue.Budgets, ", ")))
+	}
 	be, ok := asBudgetError(err)
 	if !ok {
 		return err

@@ -70,3 +70,64 @@ func TestGatewayWithTheRealLedgerAndGuard(t *testing.T) {
 		}
 	})
 }
+
+// TestGatewayDeniesUnpricedModelsUnderABudget: no price means no worst
+// case to reserve, so a budgeted agent's call of an unpriced model is
+// refused before the provider (422 model-unpriced, a denied call, a
+// security event); without a budget it goes through, recorded unpriced.
+func TestGatewayDeniesUnpricedModelsUnderABudget(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		g := startGatewayWith(t, db, nil, nil, "10s")
+		sys := testfix.System()
+		budgeted := g.newAgent(t, agent.ProviderOpenaiCompatible, "gpt-unpriced", func(c *ent.AgentCreate) {
+			c.SetDailyBudgetMicros(1_000_000)
+		})
+		before := g.openai.requests.Load()
+		resp, body := g.chat(t, g.aliceT, budgeted, hello)
+		wantProblem(t, resp, body, http.StatusUnprocessableEntity, "model-unpriced")
+		if g.openai.requests.Load() != before {
+			t.Error("a call of an unpriced model under a budget reached the provider")
+		}
+		calls := db.Ent.AgentCall.Query().Where(agentcall.AgentID(budgeted.ID)).AllX(sys)
+		if len(calls) != 1 || calls[0].Status != agentcall.StatusDenied || calls[0].ErrorCode != "model_unpriced" ||
+			!calls[0].Unpriced || calls[0].CostMicros != nil || calls[0].UserID == nil || *calls[0].UserID != g.alice {
+			t.Fatalf("recorded calls: %+v", calls)
+		}
+		if n := db.Ent.SecurityAuditLog.Query().Where(securityauditlog.EventType("budget.model_unpriced"),
+			securityauditlog.AgentID(budgeted.ID)).CountX(sys); n != 1 {
+			t.Errorf("model_unpriced events: %d", n)
+		}
+		if n := db.Ent.BudgetReservation.Query().CountX(sys); n != 0 {
+			t.Errorf("%d reservations for an unpriced model", n)
+		}
+
+		free := g.newAgent(t, agent.ProviderOpenaiCompatible, "gpt-unpriced", nil)
+		resp, body = g.chat(t, g.aliceT, free, hello)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("unbudgeted unpriced call: %d %s", resp.StatusCode, body)
+		}
+		calls = db.Ent.AgentCall.Query().Where(agentcall.AgentID(free.ID)).AllX(sys)
+		if len(calls) != 1 || calls[0].Status != agentcall.StatusSuccess || !calls[0].Unpriced || calls[0].CostMicros != nil {
+			t.Fatalf("unbudgeted call: %+v", calls)
+		}
+	})
+}
+
+// TestGatewayMayAllowUnpricedModelsUnderABudget: with
+// ledger.unpriced_with_budget=allow the call goes through, unpriced.
+func TestGatewayMayAllowUnpricedModelsUnderABudget(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		g := startGatewayWith(t, db, nil, nil, "10s", "WORKSYNAPSE_LEDGER_UNPRICED_WITH_BUDGET", "allow")
+		budgeted := g.newAgent(t, agent.ProviderOpenaiCompatible, "gpt-unpriced", func(c *ent.AgentCreate) {
+			c.SetMonthlyBudgetMicros(1_000_000)
+		})
+		resp, body := g.chat(t, g.aliceT, budgeted, hello)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("allowed unpriced call: %d %s", resp.StatusCode, body)
+		}
+		c := db.Ent.AgentCall.Query().Where(agentcall.AgentID(budgeted.ID)).OnlyX(testfix.System())
+		if c.Status != agentcall.StatusSuccess || !c.Unpriced || c.CostMicros != nil {
+			t.Fatalf("recorded call: %+v", c)
+		}
+	})
+}

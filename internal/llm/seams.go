@@ -17,7 +17,8 @@ import (
 type Ledger interface {
 	// Reserve holds the worst-case cost of c. When a budget does not
 	// allow it, it records the denied call itself and returns an error
-	// wrapping a *BudgetError.
+	// wrapping a *BudgetError (or an *UnpricedError: no price, so no
+	// budget could bound it).
 	Reserve(ctx context.Context, c Call) (reservation uuid.UUID, err error)
 	// Record writes the call and settles (or, on failure, releases) the
 	// reservation; reservation is uuid.Nil for calls refused before
@@ -70,6 +71,19 @@ type BudgetError struct {
 func (e *BudgetError) Error() string {
 	return fmt.Sprintf("budget %s exceeded: limit %d, spent %d, reserved %d, requested %d",
 		e.Budget, e.Limit, e.Spent, e.Reserved, e.Requested)
+}
+
+// UnpricedError says that the agent's model has no price while budgets
+// apply to it, so the call cannot be bounded. Reserve returns it wrapped
+// (after recording the denied call); the gateway answers 422
+// model-unpriced: waiting does not help, a price must be added.
+type UnpricedError struct {
+	Provider, Model string
+	Budgets         []string
+}
+
+func (e *UnpricedError) Error() string {
+	return fmt.Sprintf("%s model %q has no price under budgets %v", e.Provider, e.Model, e.Budgets)
 }
 
 // asBudgetError finds a *BudgetError in err's chain.

@@ -22,6 +22,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/project"
 	"github.com/worksynapse/worksynapse/ent/sprint"
 	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/internal/approvals"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/viewer"
@@ -64,6 +65,9 @@ type CreateInput struct {
 	StartDate, DueDate *time.Time
 	EstimateMinutes    *int
 	StoryPoints        *float64
+	// CallID and ActionID name the agent's model call and tool action that
+	// produced the task (AgentTask provenance); only an agent sends them.
+	CallID, ActionID *uuid.UUID
 }
 
 // Create adds a task to a project, numbered from the project's counter in
@@ -108,6 +112,11 @@ func (s *Service) Create(ctx context.Context, projectID uuid.UUID, in CreateInpu
 		if err != nil {
 			return err
 		}
+		if agentID == uuid.Nil {
+			if err := userProvenance(in); err != nil {
+				return err
+			}
+		}
 		c := tx.Task.Create().SetOrganizationID(p.OrganizationID).SetProjectID(p.ID).SetNumber(n).
 			SetTitle(in.Title).SetDescription(in.Description).SetStatus(status).
 			SetNillablePriority(in.Priority).SetNillableType(in.Type).SetReporterID(reporter).
@@ -127,9 +136,9 @@ func (s *Service) Create(ctx context.Context, projectID uuid.UUID, in CreateInpu
 		}
 		out = Task{Task: t, Key: Key(p.Key, n)}
 		if agentID != uuid.Nil {
-			// The provenance link; the call or action that produced the task
-			// is not known to the task API.
-			return tx.AgentTask.Create().SetOrganizationID(t.OrganizationID).SetAgentID(agentID).SetTaskID(t.ID).Exec(ctx)
+			// The provenance link, checked and written in this transaction: a
+			// call or action that is not the agent's undoes the whole create.
+			return approvals.LinkTask(ctx, tx, agentID, t.ID, in.CallID, in.ActionID)
 		}
 		return nil
 	})
@@ -152,6 +161,22 @@ func reporterOf(ctx context.Context, tx *ent.Tx) (reporter, agentID uuid.UUID, e
 		return uuid.Nil, uuid.Nil, problem.Conflict("the agent has no accountable user to report its tasks")
 	}
 	return *a.CreatedBy, a.ID, nil
+}
+
+// userProvenance refuses a call or action named by a user: AI provenance
+// is the agent's own statement, made with its key, never a user's claim.
+func userProvenance(in CreateInput) error {
+	var errs []problem.FieldError
+	if in.CallID != nil {
+		errs = append(errs, problem.FieldError{Field: approvals.HeaderCall, Message: "only an agent (X-API-Key) names the call that produced its task"})
+	}
+	if in.ActionID != nil {
+		errs = append(errs, problem.FieldError{Field: approvals.HeaderAction, Message: "only an agent (X-API-Key) names the action that produced its task"})
+	}
+	if errs != nil {
+		return problem.Validation("AI provenance is for tasks an agent creates", errs...)
+	}
+	return nil
 }
 
 // allocateNumber takes the project's next task number. The increment is
