@@ -159,11 +159,14 @@ func sumInt64[Q interface {
 
 // lockOnPostgres takes the row lock that serializes reservations of one
 // organization and agent: the sums below are read after the previous
-// holder committed. SQLite needs none: it runs one write transaction at a
-// time (and has no FOR UPDATE).
+// holder committed. NO KEY UPDATE, not UPDATE: it serializes reservations
+// just as well but does not block the foreign-key checks of every insert
+// that references the organization or agent (tasks, messages, calls).
+// SQLite needs none: it runs one write transaction at a time (and has no
+// FOR UPDATE).
 func lockOnPostgres(s *sql.Selector) {
 	if s.Dialect() == dialect.Postgres {
-		s.ForUpdate()
+		s.For(sql.LockNoKeyUpdate)
 	}
 }
 
