@@ -51,6 +51,10 @@ type Options struct {
 	LLM http.Handler
 	// Stream is the real-time stream's hub (nil: no /stream).
 	Stream *stream.Hub
+	// MarkServiceKey marks API requests carrying the service key
+	// (api.Security.MarkServiceKey), so operations that do not accept it
+	// answer 403 rather than 401; nil marks nothing.
+	MarkServiceKey middleware.Middleware
 }
 
 // New wires the middleware chain around the API router and the
@@ -75,7 +79,11 @@ func New(o Options) (*Server, error) {
 		mux.Handle("POST "+llm.Path, o.LLM)
 	}
 	mountStream(mux, o)
-	mux.Handle("/", router)
+	var routes http.Handler = router
+	if o.MarkServiceKey != nil {
+		routes = o.MarkServiceKey(router)
+	}
+	mux.Handle("/", routes)
 
 	chain := []middleware.Middleware{
 		middleware.RequestID(middleware.WithTrustProxy(o.HTTP.TLSProxy)),
