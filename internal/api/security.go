@@ -99,6 +99,24 @@ func (s Security) MarkServiceKey(next http.Handler) http.Handler {
 	})
 }
 
+// RefuseServiceKey answers 403 to requests MarkServiceKey marked, for the
+// routes served beside the ogen router, none of which accepts the service
+// (the real-time stream); the LLM gateway refuses it in HandleApiKeyAuth.
+func RefuseServiceKey(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if marked(r.Context()) {
+			problem.Write(w, r, errServiceNotAllowed)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func marked(ctx context.Context) bool {
+	m, _ := ctx.Value(serviceKeyMark{}).(bool)
+	return m
+}
+
 // securityProblem maps ogen's "no security requirement satisfied": 403 for
 // the service key (MarkServiceKey), 401 for everyone else.
 func securityProblem(ctx context.Context, err error) (*problem.Problem, bool) {
@@ -106,7 +124,7 @@ func securityProblem(ctx context.Context, err error) (*problem.Problem, bool) {
 	if !errors.As(err, &security) || !errors.Is(err, ogenerrors.ErrSecurityRequirementIsNotSatisfied) {
 		return nil, false
 	}
-	if marked, _ := ctx.Value(serviceKeyMark{}).(bool); marked {
+	if marked(ctx) {
 		return errServiceNotAllowed, true
 	}
 	return nil, false

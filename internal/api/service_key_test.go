@@ -139,11 +139,11 @@ func TestServiceKeyReportsCalls(t *testing.T) {
 		}
 
 		// Elsewhere the service key is 403: bearer-only operations, an
-		// operation open to agent keys, and the LLM gateway.
+		// operation open to agent keys, the LLM gateway and the stream.
 		for _, op := range [][2]string{
 			{"GET", "/projects/" + uuid.NewString()}, {"GET", "/auth/me"}, {"GET", "/organizations/" + org.ID.String()},
 			{"POST", fmt.Sprintf("/organizations/%s/projects", org.ID)}, {"GET", "/tasks/" + uuid.NewString()},
-			{"POST", "/llm/v1/chat/completions"},
+			{"POST", "/llm/v1/chat/completions"}, {"GET", "/stream"}, {"POST", "/stream/tickets"},
 		} {
 			code, ct, body := serviceDo(w, testServiceKey, op[0], op[1], map[string]any{"key": "X", "name": "x"})
 			if code != 403 || !strings.HasPrefix(ct, "application/problem+json") {

@@ -51,7 +51,7 @@ type Options struct {
 	LLM http.Handler
 	// Stream is the real-time stream's hub (nil: no /stream).
 	Stream *stream.Hub
-	// MarkServiceKey marks API requests carrying the service key
+	// MarkServiceKey marks requests carrying the service key
 	// (api.Security.MarkServiceKey), so operations that do not accept it
 	// answer 403 rather than 401; nil marks nothing.
 	MarkServiceKey middleware.Middleware
@@ -79,11 +79,7 @@ func New(o Options) (*Server, error) {
 		mux.Handle("POST "+llm.Path, o.LLM)
 	}
 	mountStream(mux, o)
-	var routes http.Handler = router
-	if o.MarkServiceKey != nil {
-		routes = o.MarkServiceKey(router)
-	}
-	mux.Handle("/", routes)
+	mux.Handle("/", router)
 
 	chain := []middleware.Middleware{
 		middleware.RequestID(middleware.WithTrustProxy(o.HTTP.TLSProxy)),
@@ -94,6 +90,9 @@ func New(o Options) (*Server, error) {
 		middleware.CORS(o.HTTP.CORSAllowedOrigins),
 	}
 	chain = append(chain, o.Limits...)
+	if o.MarkServiceKey != nil {
+		chain = append(chain, o.MarkServiceKey)
+	}
 	chain = append(chain, middleware.BodyLimit(o.HTTP.MaxBodyBytes, o.BodyLimits),
 		except(middleware.Timeout(o.HTTP.RequestTimeout), "/stream", llm.Path))
 	cfg := o.HTTP
@@ -131,8 +130,8 @@ func mountStream(mux *http.ServeMux, o Options) {
 		},
 		Problem: api.ToProblem,
 	})
-	mux.HandleFunc("GET /stream", h.ServeStream)
-	mux.HandleFunc("POST /stream/tickets", h.ServeTicket)
+	mux.Handle("GET /stream", api.RefuseServiceKey(http.HandlerFunc(h.ServeStream)))
+	mux.Handle("POST /stream/tickets", api.RefuseServiceKey(http.HandlerFunc(h.ServeTicket)))
 }
 
 // except skips mw for the long-lived routes at paths: /stream lives as
