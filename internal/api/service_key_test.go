@@ -97,8 +97,9 @@ func TestServiceKeyReportsCalls(t *testing.T) {
 			}
 		}
 
-		// Audited: one agent_call.report row per stored call (the retry adds
-		// none), actor_type service, visible to the organization's admin.
+		// Audited: one agent_call.report row per report that stored calls
+		// (the retry adds none) on the agent, actor_type service, visible
+		// to the organization's admin.
 		var page struct {
 			Items []struct {
 				ActorType      string     `json:"actor_type"`
@@ -107,22 +108,23 @@ func TestServiceKeyReportsCalls(t *testing.T) {
 				OrganizationID uuid.UUID  `json:"organization_id"`
 				ResourceType   string     `json:"resource_type"`
 				ResourceID     uuid.UUID  `json:"resource_id"`
-				NewValues      map[string]any
+				NewValues      struct {
+					Calls   int         `json:"calls"`
+					CallIDs []uuid.UUID `json:"call_ids"`
+				} `json:"new_values"`
 			} `json:"items"`
 		}
-		w.must(200, "alice", "GET", "/audit/activity?action=agent_call.report&limit=50", nil, &page)
-		if len(page.Items) != 3 {
+		reports := "/audit/activity?action=agent_call.report&resource_id=" + ag.ID.String()
+		w.must(200, "alice", "GET", reports, nil, &page)
+		if len(page.Items) != 2 || page.Items[1].NewValues.Calls != 1 || page.Items[0].NewValues.Calls != 2 ||
+			len(page.Items[1].NewValues.CallIDs) != 1 || page.Items[1].NewValues.CallIDs[0] != first.ID {
 			t.Fatalf("audit rows: %+v", page.Items)
 		}
 		for _, a := range page.Items {
 			if a.ActorType != "service" || a.ActorUserID != nil || a.ActivityType != "custom" ||
-				a.OrganizationID != org.ID || a.ResourceType != "AgentCall" {
+				a.OrganizationID != org.ID || a.ResourceType != "Agent" {
 				t.Errorf("audit row: %+v", a)
 			}
-		}
-		w.must(200, "alice", "GET", "/audit/activity?action=agent_call.report&resource_id="+first.ID.String(), nil, &page)
-		if len(page.Items) != 1 {
-			t.Errorf("audit rows of the first call: %+v", page.Items)
 		}
 
 		// The body must name the agent; an unknown one is 404.
@@ -177,9 +179,9 @@ func TestServiceKeyReportsCalls(t *testing.T) {
 		})
 		var mine callJSON
 		w.must(201, "alice", "POST", "/agent-calls", call("u-1"), &mine)
-		w.must(200, "alice", "GET", "/audit/activity?action=agent_call.report&resource_id="+mine.ID.String(), nil, &page)
-		if len(page.Items) != 1 || page.Items[0].ActorType != "user" || page.Items[0].ActorUserID == nil ||
-			*page.Items[0].ActorUserID != w.users["alice"] {
+		w.must(200, "alice", "GET", reports, nil, &page)
+		if len(page.Items) != 3 || page.Items[0].ActorType != "user" || page.Items[0].ActorUserID == nil ||
+			*page.Items[0].ActorUserID != w.users["alice"] || page.Items[0].NewValues.CallIDs[0] != mine.ID {
 			t.Errorf("user report audit: %+v", page.Items)
 		}
 	})

@@ -147,24 +147,48 @@ func (l *Ledger) Report(ctx context.Context, calls []ReportedCall) ([]ReportResu
 	return out, err
 }
 
-// auditReported writes an agent_call.report ActivityLog row for each call
-// this report stored (a retry adds none). Ledger rows are not audited by
-// the hook, but a reported call is the reporter's claim of tokens spent,
-// so who made it (user, agent or service) is recorded: ctx is the
-// reporter's, not the bookkeeping's system context.
+// auditReported writes one agent_call.report ActivityLog row per agent
+// for the calls this report stored (a pure retry writes none). Ledger rows
+// are not audited by the hook, but reported calls are the reporter's claim
+// of tokens spent, so who made it (user or service) is recorded: ctx is the
+// reporter's, not the bookkeeping's system context. One row per agent and
+// report, not per call, keeps a 500-call batch at one more insert.
 func auditReported(ctx context.Context, tx *ent.Tx, res []ReportResult) error {
-	var acts []audit.Activity
+	type sum struct {
+		org                      uuid.UUID
+		ids                      []uuid.UUID
+		prompt, completion, cost int64
+		unpriced                 int
+	}
+	var order []uuid.UUID
+	byAgent := map[uuid.UUID]*sum{}
 	for _, r := range res {
 		if r.Duplicate {
 			continue
 		}
 		c := r.Call
-		acts = append(acts, audit.Activity{Action: "agent_call.report", ResourceType: "AgentCall", ResourceID: c.ID,
-			Org: c.OrganizationID, NewValues: map[string]any{
-				"agent_id": c.AgentID, "client_call_id": c.ClientCallID, "provider": c.Provider, "model": c.Model,
-				"prompt_tokens": c.PromptTokens, "completion_tokens": c.CompletionTokens,
-				"cached_tokens": c.CachedTokens, "status": c.Status, "started_at": c.StartedAt,
-				"cost_micros": c.CostMicros,
+		s := byAgent[c.AgentID]
+		if s == nil {
+			s = &sum{org: c.OrganizationID}
+			byAgent[c.AgentID] = s
+			order = append(order, c.AgentID)
+		}
+		s.ids = append(s.ids, c.ID)
+		s.prompt += int64(c.PromptTokens)
+		s.completion += int64(c.CompletionTokens)
+		if c.CostMicros == nil {
+			s.unpriced++
+		} else {
+			s.cost += *c.CostMicros
+		}
+	}
+	acts := make([]audit.Activity, 0, len(order))
+	for _, agentID := range order {
+		s := byAgent[agentID]
+		acts = append(acts, audit.Activity{Action: "agent_call.report", ResourceType: "Agent", ResourceID: agentID,
+			Org: s.org, NewValues: map[string]any{
+				"calls": len(s.ids), "call_ids": s.ids, "prompt_tokens": s.prompt, "completion_tokens": s.completion,
+				"cost_micros": s.cost, "unpriced_calls": s.unpriced,
 			}})
 	}
 	return audit.RecordActivity(ctx, tx, acts...)
