@@ -20,7 +20,10 @@ import (
 // NewError is ogen's "convenient errors" hook: every error a handler
 // returns becomes the shared problem+json default response here.
 func (h *Handler) NewError(ctx context.Context, err error) *oas.ProblemDefaultStatusCode {
-	p := ToProblem(err)
+	p, ok := securityProblem(ctx, err)
+	if !ok {
+		p = ToProblem(err)
+	}
 	logProblem(ctx, h.log, p, err)
 	return toOAS(ctx, p)
 }
@@ -29,7 +32,10 @@ func (h *Handler) NewError(ctx context.Context, err error) *oas.ProblemDefaultSt
 // JSON, invalid parameters, failed security) with the same problem shape.
 func ErrorHandler(log *slog.Logger) ogenerrors.ErrorHandler {
 	return func(ctx context.Context, w http.ResponseWriter, r *http.Request, err error) {
-		p := ToProblem(err)
+		p, ok := securityProblem(ctx, err)
+		if !ok {
+			p = ToProblem(err)
+		}
 		logProblem(ctx, log, p, err)
 		problem.Write(w, r, p)
 	}

@@ -33,7 +33,13 @@ type workspace struct {
 
 func newWorkspace(t *testing.T, db *database.DB, usernames ...string) *workspace {
 	t.Helper()
-	w := &workspace{t: t, s: testserver.Start(t, db, nil), db: db, users: map[string]uuid.UUID{}, tokens: map[string]string{}}
+	return newWorkspaceEnv(t, db, nil, usernames...)
+}
+
+// newWorkspaceEnv is newWorkspace on a server configured by env.
+func newWorkspaceEnv(t *testing.T, db *database.DB, env testserver.Env, usernames ...string) *workspace {
+	t.Helper()
+	w := &workspace{t: t, s: testserver.Start(t, db, env), db: db, users: map[string]uuid.UUID{}, tokens: map[string]string{}}
 	testfix.Seed(t, db.Ent)
 	for _, name := range usernames {
 		w.users[name] = register(t, w.s, name).ID

@@ -2,8 +2,11 @@ package api
 
 import (
 	"context"
+	"errors"
+	"net/http"
 
 	"github.com/google/uuid"
+	"github.com/ogen-go/ogen/ogenerrors"
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/internal/agents"
@@ -43,7 +46,11 @@ func (s Security) HandleBearerAuth(ctx context.Context, _ oas.OperationName, t o
 
 // HandleApiKeyAuth resolves an agent key to a viewer acting as the agent
 // (see agents.Authenticate); only operations that list apiKeyAuth reach it.
+// The service key shares the header: on these operations it is 403.
 func (s Security) HandleApiKeyAuth(ctx context.Context, _ oas.OperationName, t oas.ApiKeyAuth) (context.Context, error) {
+	if s.Identity.IsServiceKey(t.APIKey) {
+		return ctx, errServiceNotAllowed
+	}
 	if s.Client == nil {
 		return ctx, problem.Unauthorized("agent keys are not accepted here")
 	}
@@ -57,6 +64,72 @@ func (s Security) HandleApiKeyAuth(ctx context.Context, _ oas.OperationName, t o
 	return viewer.NewContext(ctx, v), nil
 }
 
+// HandleServiceKey admits the service principal (X-API-Key equal to
+// auth.service_api_key). ogen calls it only for the operations whose spec
+// lists serviceKey, which is what confines the service to them; any other
+// key there is a counted 401.
+func (s Security) HandleServiceKey(ctx context.Context, _ oas.OperationName, t oas.ServiceKey) (context.Context, error) {
+	v, err := s.Identity.AuthenticateService(t.APIKey)
+	if err != nil {
+		return ctx, err
+	}
+	if err := s.chargeUser(ctx, v); err != nil {
+		return ctx, err
+	}
+	return viewer.NewContext(ctx, v), nil
+}
+
+// errServiceNotAllowed answers the service key on an operation that does
+// not list serviceKey: the principal is known, it just may not do this.
+var errServiceNotAllowed = problem.Forbidden("the service key is not accepted by this operation")
+
+type serviceKeyMark struct{}
+
+// MarkServiceKey notes, before routing, that a request carries the service
+// key. ogen calls no security handler for a scheme an operation does not
+// list, so on an operation open to bearer tokens only the request would
+// fail as unauthenticated (401); the mark lets the error mapping answer 403
+// instead (see securityProblem).
+func (s Security) MarkServiceKey(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if key := r.Header.Get("X-API-Key"); key != "" && s.Identity.IsServiceKey(key) {
+			r = r.WithContext(context.WithValue(r.Context(), serviceKeyMark{}, true))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// RefuseServiceKey answers 403 to requests MarkServiceKey marked, for the
+// routes served beside the ogen router, none of which accepts the service
+// (the real-time stream); the LLM gateway refuses it in HandleApiKeyAuth.
+func RefuseServiceKey(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if marked(r.Context()) {
+			problem.Write(w, r, errServiceNotAllowed)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func marked(ctx context.Context) bool {
+	m, _ := ctx.Value(serviceKeyMark{}).(bool)
+	return m
+}
+
+// securityProblem maps ogen's "no security requirement satisfied": 403 for
+// the service key (MarkServiceKey), 401 for everyone else.
+func securityProblem(ctx context.Context, err error) (*problem.Problem, bool) {
+	var security *ogenerrors.SecurityError
+	if !errors.As(err, &security) || !errors.Is(err, ogenerrors.ErrSecurityRequirementIsNotSatisfied) {
+		return nil, false
+	}
+	if marked(ctx) {
+		return errServiceNotAllowed, true
+	}
+	return nil, false
+}
+
 // chargeUser counts the request against the user's budget. Like the IP
 // limits it fails open: an unavailable limiter must not take the API down.
 func (s Security) chargeUser(ctx context.Context, v *viewer.Viewer) error {
@@ -64,8 +137,11 @@ func (s Security) chargeUser(ctx context.Context, v *viewer.Viewer) error {
 		return nil
 	}
 	principal := v.UserID.String()
-	if v.AgentID != uuid.Nil {
+	switch {
+	case v.AgentID != uuid.Nil:
 		principal = "agent:" + v.AgentID.String() // an agent has its own budget
+	case v.IsService():
+		principal = "service"
 	}
 	d, err := ratelimit.CheckUser(ctx, s.Limiter, principal, s.PerUser)
 	if err != nil || d.Allowed {

@@ -79,6 +79,14 @@ func TestDecorateOperations(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `tag "tasks" is not declared`) {
 		t.Errorf("undeclared tag: err = %v", err)
 	}
+
+	both := op("t", true)
+	both.Security = ogen.SecurityRequirements{{"bearerAuth": {}}, {"apiKeyAuth": {}}, {"serviceKey": {}}}
+	spec = specWith(ogen.Paths{"/tasks": &ogen.PathItem{Post: both}}, map[string]*ogen.Schema{})
+	err = decorateOperations(spec)
+	if err == nil || !strings.Contains(err.Error(), "share the X-API-Key header") {
+		t.Errorf("agent and service keys on one operation: err = %v", err)
+	}
 }
 
 func TestMergeTagsNeedsDescriptionsAndUniqueNames(t *testing.T) {

@@ -98,7 +98,20 @@ func addSecurity(spec *ogen.Spec) {
 		Description: "Agent API key (POST /agents/{agent_id}/keys): the request acts as the agent, in its " +
 			"organization, with the rights organizations give agents. Accepted only where an operation lists it.",
 	}
+	spec.Components.SecuritySchemes[serviceKeyScheme] = &ogen.SecurityScheme{
+		Type: "apiKey",
+		In:   "header",
+		Name: "X-API-Key",
+		Description: "Service-to-service key (auth.service_api_key; none configured disables it): the request acts " +
+			"as the service principal, e.g. an agent runtime. Accepted only by the operations that list this " +
+			"scheme; on any other operation the service key answers 403.",
+	}
 }
+
+// serviceKeyScheme marks the operations open to the service principal.
+// It shares the X-API-Key header with apiKeyAuth (agent keys), so an
+// operation lists one or the other: one header cannot carry both keys.
+const serviceKeyScheme = "serviceKey"
 
 var camelID = regexp.MustCompile(`^[a-z][A-Za-z0-9]*$`)
 
@@ -134,12 +147,26 @@ func decorateOperations(spec *ogen.Spec) error {
 				op.Security = ogen.SecurityRequirements{{"bearerAuth": {}}}
 			}
 			// `security: []` marks a public operation; a fragment may also
-			// list alternatives (bearer or an agent's X-API-Key).
+			// list alternatives (bearer, an agent's X-API-Key or the
+			// service key).
+			if lists(op.Security, "apiKeyAuth") && lists(op.Security, serviceKeyScheme) {
+				return fmt.Errorf("apispec: %s: apiKeyAuth and %s share the X-API-Key header; list one of them", where, serviceKeyScheme)
+			}
 			secured := len(op.Security) > 0
 			addErrorRefs(op, secured)
 		}
 	}
 	return nil
+}
+
+// lists reports whether one of the requirements names scheme.
+func lists(reqs ogen.SecurityRequirements, scheme string) bool {
+	for _, r := range reqs {
+		if _, ok := r[scheme]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 func addErrorRefs(op *ogen.Operation, secured bool) {

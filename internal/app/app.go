@@ -201,7 +201,8 @@ func (a *App) Server() (*server.Server, error) {
 		func() float64 { return float64(stats.Rejections()) })
 	return server.New(server.Options{HTTP: a.Config.HTTP, Handler: h, Security: sec, Log: a.Log,
 		Metrics: a.Metrics, Limits: []middleware.Middleware{ipLimits},
-		BodyLimits: uploadBodyLimit(a.Config.Storage.MaxUploadBytes), LLM: a.llmGateway(sec), Stream: a.Stream})
+		BodyLimits: uploadBodyLimit(a.Config.Storage.MaxUploadBytes), LLM: a.llmGateway(sec), Stream: a.Stream,
+		MarkServiceKey: sec.MarkServiceKey})
 }
 
 // uploadRoute matches the multipart upload operations (task attachments,

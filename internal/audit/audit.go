@@ -120,32 +120,38 @@ func write(ctx context.Context, m mutation, entries []entry) error {
 		if m.Type() == "Organization" {
 			org = e.id
 		}
-		b := m.Client().ActivityLog.Create().
+		builders[i] = newRow(m.Client(), v, meta, org).
 			SetActivityType(kind).
 			SetAction(action).
 			SetResourceType(m.Type()).
 			SetResourceID(e.id).
 			SetOldValues(e.oldValues).
-			SetNewValues(e.newValues).
-			SetActorType(actorType(v)).
-			SetIP(meta.ClientIP).
-			SetUserAgent(meta.UserAgent).
-			SetRequestID(meta.RequestID)
-		if org != uuid.Nil {
-			b.SetOrganizationID(org)
-		}
-		if v != nil && v.UserID != uuid.Nil {
-			b.SetActorUserID(v.UserID)
-		}
-		if v != nil && v.AgentID != uuid.Nil {
-			b.SetActorAgentID(v.AgentID)
-		}
-		builders[i] = b
+			SetNewValues(e.newValues)
 	}
 	if err := m.Client().ActivityLog.CreateBulk(builders...).Exec(sys); err != nil {
 		return fmt.Errorf("audit: write %s: %w", action, err)
 	}
 	return nil
+}
+
+// newRow starts an ActivityLog row of organization org (none when nil)
+// with the actor v and the request's metadata.
+func newRow(c *gen.Client, v *viewer.Viewer, meta requestmeta.Meta, org uuid.UUID) *gen.ActivityLogCreate {
+	b := c.ActivityLog.Create().
+		SetActorType(actorType(v)).
+		SetIP(meta.ClientIP).
+		SetUserAgent(meta.UserAgent).
+		SetRequestID(meta.RequestID)
+	if org != uuid.Nil {
+		b.SetOrganizationID(org)
+	}
+	if v != nil && v.UserID != uuid.Nil {
+		b.SetActorUserID(v.UserID)
+	}
+	if v != nil && v.AgentID != uuid.Nil {
+		b.SetActorAgentID(v.AgentID)
+	}
+	return b
 }
 
 // classify names the change: create, update, delete (soft) or purge (hard),

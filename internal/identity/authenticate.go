@@ -2,7 +2,6 @@ package identity
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"time"
@@ -29,7 +28,8 @@ const lastSeenGranularity = time.Minute
 // Authenticate turns an access token into the request's viewer. The
 // session is checked on every request (a revoked session stops its tokens
 // at once, on every replica), and memberships and roles are loaded once
-// per request, not per row.
+// per request, not per row. All of it is one SQL statement (see
+// loadViewerRows); TestAuthenticateIsOneQuery keeps it that way.
 func (s *Service) Authenticate(ctx context.Context, token string) (*viewer.Viewer, error) {
 	claims, err := s.signer.Verify(token)
 	if err != nil {
@@ -44,108 +44,138 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*viewer.Viewe
 	// Why a system context: this builds the viewer, so none exists yet.
 	sys := viewer.NewSystemContext(ctx, "authenticate")
 	now := s.now()
-	sess, err := s.client.Session.Query().
-		Where(session.ID(sid), session.UserID(uid), session.RevokedAtIsNil(), session.ExpiresAtGT(now)).
-		WithUser().Only(sys)
-	if ent.IsNotFound(err) || (err == nil && !active(sess.Edges.User)) {
-		s.onFailure("revoked_session")
-		return nil, ErrInvalidToken
-	}
+	// The user must be active and not deleted (the soft-delete interceptor
+	// of the User query), the session theirs, live and unexpired.
+	rows, err := loadViewerRows(sys, s.client.User.Query().Where(user.ID(uid), user.StatusEQ(user.StatusActive)),
+		func(q *entsql.Selector) {
+			t := entsql.Table(session.Table)
+			q.Join(t).OnP(entsql.And(
+				entsql.ColumnsEQ(t.C(session.FieldUserID), q.C(user.FieldID)),
+				entsql.EQ(t.C(session.FieldID), sid),
+				entsql.IsNull(t.C(session.FieldRevokedAt)),
+				entsql.GT(t.C(session.FieldExpiresAt), now),
+			))
+			q.AppendSelectAs(t.C(session.FieldLastSeenAt), "last_seen_at")
+		})
 	if err != nil {
 		return nil, fmt.Errorf("identity: load session: %w", err)
 	}
-	v, err := LoadViewer(sys, s.client, sess.Edges.User)
-	if err != nil {
-		return nil, err
+	if len(rows) == 0 {
+		s.onFailure("revoked_session")
+		return nil, ErrInvalidToken
 	}
+	v := newViewer(uid, rows)
 	v.SessionID = sid
-	s.touch(sys, sess, now)
+	s.touch(sys, sid, rows[0].LastSeenAt, now)
 	return v, nil
 }
 
+// active reports whether u may hold sessions (Authenticate checks the same
+// in SQL).
 func active(u *ent.User) bool {
 	return u != nil && u.Status == user.StatusActive
 }
 
 // LoadViewer builds the viewer of user u: its active memberships and, per
-// organization, its roles and the union of their permissions. It costs two
-// queries whatever the number of organizations, roles and permissions
-// (memberships; then user_roles joined to roles, role_permissions and
-// permissions), so privacy rules never query per row. ctx must be a system
-// context. Authenticate calls it on every request, which is why a role or
-// permission change takes effect on the caller's next request.
+// organization, its roles and the union of their permissions, in one query
+// whatever the number of organizations, roles and permissions, so privacy
+// rules never query per row. ctx must be a system context. A deleted user
+// gets no memberships.
 func LoadViewer(ctx context.Context, client *ent.Client, u *ent.User) (*viewer.Viewer, error) {
-	v := &viewer.Viewer{UserID: u.ID, Superuser: u.IsSuperuser, Memberships: map[uuid.UUID]viewer.Membership{}}
-	members, err := client.OrganizationMember.Query().
-		Where(organizationmember.UserID(u.ID), organizationmember.StatusEQ(organizationmember.StatusActive)).All(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("identity: load memberships: %w", err)
-	}
-	for _, m := range members {
-		v.Memberships[m.OrganizationID] = viewer.Membership{OrganizationID: m.OrganizationID}
-	}
-	grants, err := loadGrants(ctx, client, u.ID)
-	if err != nil {
-		return nil, err
-	}
-	for _, g := range grants {
-		m, ok := v.Memberships[g.OrganizationID]
-		if !ok {
-			continue // a role in an organization the user has left
-		}
-		if !slices.Contains(m.Roles, viewer.Role(g.RoleName)) {
-			m.Roles = append(m.Roles, viewer.Role(g.RoleName))
-		}
-		if g.Resource.Valid {
-			m.Permissions.Add(g.Resource.String, g.Action.String)
-		}
-		v.Memberships[g.OrganizationID] = m
-	}
-	return v, nil
-}
-
-// grantRow is one (organization, role, permission) of a user; the
-// permission is NULL for a role without any.
-type grantRow struct {
-	OrganizationID uuid.UUID      `sql:"organization_id"`
-	RoleName       string         `sql:"role_name"`
-	Resource       sql.NullString `sql:"resource"`
-	Action         sql.NullString `sql:"action"`
-}
-
-// loadGrants is the one join behind the viewer's permissions. Deleted
-// (soft-deleted) roles grant nothing.
-func loadGrants(ctx context.Context, client *ent.Client, uid uuid.UUID) ([]grantRow, error) {
-	var rows []grantRow
-	err := client.UserRole.Query().Where(userrole.UserID(uid)).Modify(func(s *entsql.Selector) {
-		r, rp, p := entsql.Table(role.Table), entsql.Table(rolepermission.Table), entsql.Table(permission.Table)
-		s.Join(r).On(s.C(userrole.FieldRoleID), r.C(role.FieldID)).
-			LeftJoin(rp).On(r.C(role.FieldID), rp.C(rolepermission.FieldRoleID)).
-			LeftJoin(p).On(rp.C(rolepermission.FieldPermissionID), p.C(permission.FieldID)).
-			Where(entsql.IsNull(r.C(role.FieldDeletedAt))).
-			Select(
-				s.C(userrole.FieldOrganizationID),
-				entsql.As(r.C(role.FieldName), "role_name"),
-				entsql.As(p.C(permission.FieldResource), "resource"),
-				entsql.As(p.C(permission.FieldAction), "action"),
-			)
-	}).Scan(ctx, &rows)
+	rows, err := loadViewerRows(ctx, client.User.Query().Where(user.ID(u.ID)), nil)
 	if err != nil {
 		return nil, fmt.Errorf("identity: load roles and permissions: %w", err)
 	}
-	return rows, nil
+	v := newViewer(u.ID, rows)
+	v.Superuser = u.IsSuperuser
+	return v, nil
+}
+
+// viewerRow is one (organization, role, permission) of a user, with the
+// user's flag and, for Authenticate, the session's last activity.
+// Organization, role and permission are NULL (zero) where the user has no
+// active membership, the membership no role, or the role no permission.
+type viewerRow struct {
+	IsSuperuser    bool       `sql:"is_superuser"`
+	LastSeenAt     *time.Time `sql:"last_seen_at"`
+	OrganizationID uuid.UUID  `sql:"organization_id"`
+	RoleName       string     `sql:"role_name"`
+	Resource       string     `sql:"resource"`
+	Action         string     `sql:"action"`
+}
+
+// loadViewerRows is the one query behind a viewer: the users of q (their
+// soft-delete filter applies), joined by join (e.g. to their session; nil
+// for none), then left-joined to their active memberships and, per
+// membership, to the roles held in that organization and their
+// permissions. Every user of q yields at least one row. Deleted roles and
+// memberships grant nothing; the joined tables are not filtered by their
+// interceptors, so deleted_at is checked here.
+func loadViewerRows(ctx context.Context, q *ent.UserQuery, join func(*entsql.Selector)) ([]viewerRow, error) {
+	var rows []viewerRow
+	err := q.Modify(func(s *entsql.Selector) {
+		s.Select(entsql.As(s.C(user.FieldIsSuperuser), "is_superuser"))
+		if join != nil {
+			join(s)
+		}
+		m, ur, r := entsql.Table(organizationmember.Table), entsql.Table(userrole.Table), entsql.Table(role.Table)
+		rp, p := entsql.Table(rolepermission.Table), entsql.Table(permission.Table)
+		s.LeftJoin(m).OnP(entsql.And(
+			entsql.ColumnsEQ(m.C(organizationmember.FieldUserID), s.C(user.FieldID)),
+			entsql.EQ(m.C(organizationmember.FieldStatus), organizationmember.StatusActive),
+			entsql.IsNull(m.C(organizationmember.FieldDeletedAt)),
+		)).
+			LeftJoin(ur).OnP(entsql.And(
+			entsql.ColumnsEQ(ur.C(userrole.FieldUserID), s.C(user.FieldID)),
+			entsql.ColumnsEQ(ur.C(userrole.FieldOrganizationID), m.C(organizationmember.FieldOrganizationID)),
+		)).
+			LeftJoin(r).OnP(entsql.And(
+			entsql.ColumnsEQ(r.C(role.FieldID), ur.C(userrole.FieldRoleID)),
+			entsql.IsNull(r.C(role.FieldDeletedAt)),
+		)).
+			LeftJoin(rp).On(rp.C(rolepermission.FieldRoleID), r.C(role.FieldID)).
+			LeftJoin(p).On(p.C(permission.FieldID), rp.C(rolepermission.FieldPermissionID))
+		s.AppendSelectAs(m.C(organizationmember.FieldOrganizationID), "organization_id").
+			AppendSelectAs(r.C(role.FieldName), "role_name").
+			AppendSelectAs(p.C(permission.FieldResource), "resource").
+			AppendSelectAs(p.C(permission.FieldAction), "action")
+	}).Scan(ctx, &rows)
+	return rows, err
+}
+
+// newViewer folds the rows of user uid into its viewer.
+func newViewer(uid uuid.UUID, rows []viewerRow) *viewer.Viewer {
+	v := &viewer.Viewer{UserID: uid, Memberships: map[uuid.UUID]viewer.Membership{}}
+	for _, g := range rows {
+		v.Superuser = g.IsSuperuser
+		if g.OrganizationID == uuid.Nil {
+			continue // no active membership
+		}
+		m, ok := v.Memberships[g.OrganizationID]
+		if !ok {
+			m = viewer.Membership{OrganizationID: g.OrganizationID}
+		}
+		if g.RoleName != "" && !slices.Contains(m.Roles, viewer.Role(g.RoleName)) {
+			m.Roles = append(m.Roles, viewer.Role(g.RoleName))
+		}
+		if g.Resource != "" {
+			m.Permissions.Add(g.Resource, g.Action)
+		}
+		v.Memberships[g.OrganizationID] = m
+	}
+	return v
 }
 
 // touch records session activity at most once a minute; a failure only
 // costs freshness of "last seen", so it is logged, not returned.
-func (s *Service) touch(ctx context.Context, sess *ent.Session, now time.Time) {
-	if sess.LastSeenAt != nil && now.Sub(*sess.LastSeenAt) < lastSeenGranularity {
+func (s *Service) touch(ctx context.Context, sid uuid.UUID, lastSeen *time.Time, now time.Time) {
+	if lastSeen != nil && now.Sub(*lastSeen) < lastSeenGranularity {
 		return
 	}
 	err := database.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		return tx.Session.UpdateOneID(sess.ID).SetLastSeenAt(now).Exec(ctx)
+		return tx.Session.UpdateOneID(sid).SetLastSeenAt(now).Exec(ctx)
 	})
 	if err != nil {
-		s.log.WarnContext(ctx, "update session last_seen_at", "session_id", sess.ID, "error", err)
+		s.log.WarnContext(ctx, "update session last_seen_at", "session_id", sid, "error", err)
 	}
 }

@@ -15,7 +15,7 @@ func TestMain(m *testing.M) { testdb.Main(m) }
 
 // newService builds the identity service with one registered user and
 // returns a fresh access token for them.
-func newService(b *testing.B, db *database.DB) (*identity.Service, string) {
+func newService(b testing.TB, db *database.DB) (*identity.Service, string) {
 	b.Helper()
 	cfg, _, err := config.Load(config.LoadOptions{Getenv: func(string) string { return "" }})
 	if err != nil {

@@ -47,6 +47,7 @@ type Service struct {
 	now    func() time.Time
 	// onFailure counts authentication failures by reason (metrics).
 	onFailure func(reason string)
+	service   serviceKey // auth.service_api_key
 }
 
 // Options configure a Service.
@@ -87,7 +88,8 @@ func New(o Options) (*Service, error) {
 	if err != nil {
 		return nil, errors.Join(errors.New("identity: mfa secret box"), err)
 	}
-	return &Service{client: o.Client, signer: signer, box: box, cfg: o.Auth, mail: o.Mail, log: o.Log, now: o.Clock, onFailure: o.OnAuthFailure}, nil
+	return &Service{client: o.Client, signer: signer, box: box, cfg: o.Auth, mail: o.Mail, log: o.Log, now: o.Clock,
+		onFailure: o.OnAuthFailure, service: newServiceKey(o.Auth.ServiceAPIKey)}, nil
 }
 
 // Signer exposes the token signer (tests forge and inspect tokens with it).

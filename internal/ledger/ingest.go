@@ -12,6 +12,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
 	"github.com/worksynapse/worksynapse/ent/securityauditlog"
+	"github.com/worksynapse/worksynapse/internal/audit"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/viewer"
@@ -41,19 +42,23 @@ type ReportResult struct {
 }
 
 // CheckUse returns the agent if the caller may act for it: the agent's
-// own key, or a member of its organization holding agent:manage there or an
+// own key, the service principal (an agent runtime, trusted to name any
+// agent), or a member of its organization holding agent:manage there or an
 // AgentUserPermission use/configure/admin on it. Anything else is 404 when
 // the caller cannot see the organization and 403 otherwise.
 func CheckUse(ctx context.Context, client *ent.Client, agentID uuid.UUID) (*ent.Agent, error) {
 	v := viewer.FromContext(ctx)
 	ag, err := client.Agent.Get(system(ctx, "check agent use"), agentID)
-	if ent.IsNotFound(err) || (err == nil && !v.IsSystem() && !v.Superuser && !v.IsMember(ag.OrganizationID) && v.AgentID != agentID) {
+	if ent.IsNotFound(err) || (err == nil && !v.IsSystem() && !v.Superuser && !v.IsService() &&
+		!v.IsMember(ag.OrganizationID) && v.AgentID != agentID) {
 		return nil, problem.NotFound("agent not found")
 	}
 	if err != nil {
 		return nil, err
 	}
 	switch {
+	case v.IsService():
+		return ag, nil
 	case v.AgentID != uuid.Nil:
 		if v.AgentID == agentID {
 			return ag, nil
@@ -94,10 +99,25 @@ func (l *Ledger) Report(ctx context.Context, calls []ReportedCall) ([]ReportResu
 		keys[[2]string{c.Provider, c.Model}] = true
 	}
 	var user *uuid.UUID
-	if v := viewer.FromContext(ctx); v != nil && v.UserID != uuid.Nil {
+	v := viewer.FromContext(ctx)
+	if v != nil && v.UserID != uuid.Nil {
 		user = &v.UserID
 	}
 	sctx := system(ctx, "record reported calls")
+	// wctx writes and reads back the calls. The service principal is no
+	// member of any organization: it writes as itself holding agent_call
+	// create and read in the named agents' organizations only, so the
+	// privacy rules check every row's organization.
+	wctx := sctx
+	if v.IsService() {
+		orgs := make([]uuid.UUID, 0, len(agents))
+		for _, ag := range agents {
+			orgs = append(orgs, ag.OrganizationID)
+		}
+		wctx = viewer.NewContext(ctx, v.InOrganizations(orgs,
+			viewer.Permission{Resource: "agent_call", Action: viewer.ActionCreate},
+			viewer.Permission{Resource: "agent_call", Action: viewer.ActionRead}))
+	}
 	var out []ReportResult
 	err := database.WithTx(sctx, l.client, func(tx *ent.Tx) error {
 		book, err := loadPrices(sctx, tx.Client(), keys)
@@ -116,11 +136,14 @@ func (l *Ledger) Report(ctx context.Context, calls []ReportedCall) ([]ReportResu
 		err = tx.AgentCall.CreateBulk(builders...).OnConflict(
 			sql.ConflictColumns(agentcall.FieldAgentID, agentcall.FieldClientCallID),
 			sql.ConflictWhere(sql.NotNull(agentcall.FieldClientCallID)),
-		).DoNothing().Exec(sctx)
+		).DoNothing().Exec(wctx)
 		if err != nil {
 			return fmt.Errorf("ledger: insert reported calls: %w", err)
 		}
-		if out, err = readBack(sctx, tx, calls, ids); err != nil {
+		if out, err = readBack(wctx, tx, calls, ids); err != nil {
+			return err
+		}
+		if err := auditReported(ctx, tx, out); err != nil {
 			return err
 		}
 		return l.flagUnpriced(ctx, tx, agents, user, out)
@@ -181,6 +204,53 @@ func (l *Ledger) flagUnpriced(ctx context.Context, tx *ent.Tx, agents map[uuid.U
 		}
 	}
 	return nil
+}
+
+// auditReported writes one agent_call.report ActivityLog row per agent
+// for the calls this report stored (a pure retry writes none). Ledger rows
+// are not audited by the hook, but reported calls are the reporter's claim
+// of tokens spent, so who made it (user or service) is recorded: ctx is the
+// reporter's, not the bookkeeping's system context. One row per agent and
+// report, not per call, keeps a 500-call batch at one more insert.
+func auditReported(ctx context.Context, tx *ent.Tx, res []ReportResult) error {
+	type sum struct {
+		org                      uuid.UUID
+		ids                      []uuid.UUID
+		prompt, completion, cost int64
+		unpriced                 int
+	}
+	var order []uuid.UUID
+	byAgent := map[uuid.UUID]*sum{}
+	for _, r := range res {
+		if r.Duplicate {
+			continue
+		}
+		c := r.Call
+		s := byAgent[c.AgentID]
+		if s == nil {
+			s = &sum{org: c.OrganizationID}
+			byAgent[c.AgentID] = s
+			order = append(order, c.AgentID)
+		}
+		s.ids = append(s.ids, c.ID)
+		s.prompt += int64(c.PromptTokens)
+		s.completion += int64(c.CompletionTokens)
+		if c.CostMicros == nil {
+			s.unpriced++
+		} else {
+			s.cost += *c.CostMicros
+		}
+	}
+	acts := make([]audit.Activity, 0, len(order))
+	for _, agentID := range order {
+		s := byAgent[agentID]
+		acts = append(acts, audit.Activity{Action: "agent_call.report", ResourceType: "Agent", ResourceID: agentID,
+			Org: s.org, NewValues: map[string]any{
+				"calls": len(s.ids), "call_ids": s.ids, "prompt_tokens": s.prompt, "completion_tokens": s.completion,
+				"cost_micros": s.cost, "unpriced_calls": s.unpriced,
+			}})
+	}
+	return audit.RecordActivity(ctx, tx, acts...)
 }
 
 func reportedCreate(tx *ent.Tx, c ReportedCall, org uuid.UUID, user *uuid.UUID, now time.Time) *ent.AgentCallCreate {

@@ -51,6 +51,10 @@ type Options struct {
 	LLM http.Handler
 	// Stream is the real-time stream's hub (nil: no /stream).
 	Stream *stream.Hub
+	// MarkServiceKey marks requests carrying the service key
+	// (api.Security.MarkServiceKey), so operations that do not accept it
+	// answer 403 rather than 401; nil marks nothing.
+	MarkServiceKey middleware.Middleware
 }
 
 // New wires the middleware chain around the API router and the
@@ -86,6 +90,9 @@ func New(o Options) (*Server, error) {
 		middleware.CORS(o.HTTP.CORSAllowedOrigins),
 	}
 	chain = append(chain, o.Limits...)
+	if o.MarkServiceKey != nil {
+		chain = append(chain, o.MarkServiceKey)
+	}
 	chain = append(chain, middleware.BodyLimit(o.HTTP.MaxBodyBytes, o.BodyLimits),
 		except(middleware.Timeout(o.HTTP.RequestTimeout), "/stream", llm.Path))
 	cfg := o.HTTP
@@ -123,8 +130,8 @@ func mountStream(mux *http.ServeMux, o Options) {
 		},
 		Problem: api.ToProblem,
 	})
-	mux.HandleFunc("GET /stream", h.ServeStream)
-	mux.HandleFunc("POST /stream/tickets", h.ServeTicket)
+	mux.Handle("GET /stream", api.RefuseServiceKey(http.HandlerFunc(h.ServeStream)))
+	mux.Handle("POST /stream/tickets", api.RefuseServiceKey(http.HandlerFunc(h.ServeTicket)))
 }
 
 // except skips mw for the long-lived routes at paths: /stream lives as

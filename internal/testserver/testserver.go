@@ -96,6 +96,11 @@ func (t tokenSource) ApiKeyAuth(context.Context, oas.OperationName) (oas.ApiKeyA
 	return oas.ApiKeyAuth{}, ogenerrors.ErrSkipClientSecurity
 }
 
+// ServiceKey sends no service key: a token client is a user's.
+func (t tokenSource) ServiceKey(context.Context, oas.OperationName) (oas.ServiceKey, error) {
+	return oas.ServiceKey{}, ogenerrors.ErrSkipClientSecurity
+}
+
 // keySource supplies an agent API key (X-API-Key) and no bearer token.
 type keySource string
 
@@ -105,6 +110,11 @@ func (k keySource) BearerAuth(context.Context, oas.OperationName) (oas.BearerAut
 
 func (k keySource) ApiKeyAuth(context.Context, oas.OperationName) (oas.ApiKeyAuth, error) {
 	return oas.ApiKeyAuth{APIKey: string(k)}, nil
+}
+
+// ServiceKey sends no service key: the agent key takes the header.
+func (k keySource) ServiceKey(context.Context, oas.OperationName) (oas.ServiceKey, error) {
+	return oas.ServiceKey{}, ogenerrors.ErrSkipClientSecurity
 }
 
 // ClientWithAgentKey is a typed client that acts as an agent through key.

@@ -104,6 +104,35 @@ func NewSystemContext(ctx context.Context, reason string) context.Context {
 	return NewContext(ctx, &Viewer{system: true, reason: reason})
 }
 
+// NewService returns the service-to-service principal: a request whose
+// X-API-Key is the configured auth.service_api_key, on an operation that
+// accepts it. It is no user, no agent and member of no organization, so
+// every tenant rule denies it; code that lets it write narrows it with
+// InOrganizations to the organizations of that write.
+func NewService() *Viewer { return &Viewer{Service: true} }
+
+// InOrganizations returns a copy of the service principal holding perms in
+// orgs and nothing else, so the privacy rules confine its writes to those
+// organizations and the audit trail records actor_type service. It panics
+// on any other viewer: users and agents have their own memberships.
+func (v *Viewer) InOrganizations(orgs []uuid.UUID, perms ...Permission) *Viewer {
+	if v == nil || !v.Service || v.system || v.UserID != uuid.Nil || v.AgentID != uuid.Nil {
+		panic("viewer: InOrganizations is for the service principal")
+	}
+	out := &Viewer{Service: true, Memberships: make(map[uuid.UUID]Membership, len(orgs))}
+	for _, org := range orgs {
+		m := Membership{OrganizationID: org}
+		for _, p := range perms {
+			m.Permissions.Add(p.Resource, p.Action)
+		}
+		out.Memberships[org] = m
+	}
+	return out
+}
+
+// IsService reports whether v is the service-to-service principal.
+func (v *Viewer) IsService() bool { return v != nil && v.Service }
+
 // IsSystem reports whether v is the trusted internal principal.
 func (v *Viewer) IsSystem() bool { return v != nil && v.system }
 
