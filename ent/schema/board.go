@@ -17,7 +17,7 @@ type Board struct{ ent.Schema }
 
 // Mixin of the Board.
 func (Board) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{}, TimeMixin{}, TenantMixin{}, SoftDeleteMixin{}, AuditMixin{}}
+	return []ent.Mixin{IDMixin{}, TimeMixin{}, TenantMixin{}, SoftDeleteMixin{}, AuditMixin{}, VersionMixin{}}
 }
 
 // Fields of the Board.
@@ -48,4 +48,4 @@ func (Board) Indexes() []ent.Index {
 }
 
 // Policy of the Board.
-func (Board) Policy() ent.Policy { return rule.TenantPolicy("board") }
+func (Board) Policy() ent.Policy { return rule.ProjectPolicy("board", rule.Via("project")) }

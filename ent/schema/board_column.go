@@ -49,4 +49,6 @@ func (BoardColumn) Indexes() []ent.Index {
 }
 
 // Policy of the BoardColumn.
-func (BoardColumn) Policy() ent.Policy { return rule.TenantPolicy("board") }
+func (BoardColumn) Policy() ent.Policy {
+	return rule.ProjectPolicy("board", rule.Via("board", "project"))
+}

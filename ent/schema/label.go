@@ -17,7 +17,7 @@ type Label struct{ ent.Schema }
 
 // Mixin of the Label.
 func (Label) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{}, TimeMixin{}, TenantMixin{}, SoftDeleteMixin{}, AuditMixin{}}
+	return []ent.Mixin{IDMixin{}, TimeMixin{}, TenantMixin{}, SoftDeleteMixin{}, AuditMixin{}, VersionMixin{}}
 }
 
 // Fields of the Label.
@@ -46,4 +46,4 @@ func (Label) Indexes() []ent.Index {
 }
 
 // Policy of the Label.
-func (Label) Policy() ent.Policy { return rule.TenantPolicy("label") }
+func (Label) Policy() ent.Policy { return rule.ProjectPolicy("label", rule.Via("project")) }

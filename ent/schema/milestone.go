@@ -16,7 +16,7 @@ type Milestone struct{ ent.Schema }
 
 // Mixin of the Milestone.
 func (Milestone) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{}, TimeMixin{}, TenantMixin{}, SoftDeleteMixin{}, AuditMixin{}}
+	return []ent.Mixin{IDMixin{}, TimeMixin{}, TenantMixin{}, SoftDeleteMixin{}, AuditMixin{}, VersionMixin{}}
 }
 
 // Fields of the Milestone.
@@ -46,4 +46,4 @@ func (Milestone) Indexes() []ent.Index {
 }
 
 // Policy of the Milestone.
-func (Milestone) Policy() ent.Policy { return rule.TenantPolicy("milestone") }
+func (Milestone) Policy() ent.Policy { return rule.ProjectPolicy("milestone", rule.Via("project")) }

@@ -3,12 +3,15 @@ package schema
 import (
 	"time"
 
+	"entgo.io/contrib/entoas"
 	"entgo.io/ent"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 	"entgo.io/ent/schema/mixin"
 	"github.com/google/uuid"
+
+	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
 )
 
 // newID returns a UUIDv7: time-ordered (index friendly) and not guessable.
@@ -62,4 +65,20 @@ func (TenantMixin) Edges() []ent.Edge {
 // Indexes of the TenantMixin.
 func (TenantMixin) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("organization_id")}
+}
+
+// VersionMixin gives an entity that clients edit concurrently an integer
+// version for optimistic concurrency (internal/occ): every change a client
+// makes increments it, and PATCH requires the version the client read in
+// If-Match, so of two clients that read the same version only the first
+// write wins and the other gets 412 with nothing changed.
+type VersionMixin struct{ mixin.Schema }
+
+// Fields of the VersionMixin.
+func (VersionMixin) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("version").Default(1).Min(1).Annotations(oasfield.Min(1), entoas.ReadOnly(true)).
+			Comment("Optimistic concurrency: incremented by every change; PATCH requires it in If-Match " +
+				"(the ETag, e.g. \"3\"), and a stale one is 412"),
+	}
 }

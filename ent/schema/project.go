@@ -19,7 +19,7 @@ type Project struct{ ent.Schema }
 
 // Mixin of the Project.
 func (Project) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{}, TimeMixin{}, TenantMixin{}, SoftDeleteMixin{}, AuditMixin{}}
+	return []ent.Mixin{IDMixin{}, TimeMixin{}, TenantMixin{}, SoftDeleteMixin{}, AuditMixin{}, VersionMixin{}}
 }
 
 // Fields of the Project.
@@ -42,8 +42,6 @@ func (Project) Fields() []ent.Field {
 				"takes this value and increments it in the same transaction, so numbers are gap-free and never reused"),
 		field.UUID("default_board_id", uuidType).Optional().Nillable().
 			Comment("Board opened by default; must belong to this project"),
-		field.Int("version").Default(1).Min(1).Annotations(entoas.ReadOnly(true)).
-			Comment("Optimistic concurrency: incremented by every change; PATCH requires it in If-Match"),
 	}
 }
 
@@ -67,4 +65,4 @@ func (Project) Indexes() []ent.Index {
 }
 
 // Policy of the Project.
-func (Project) Policy() ent.Policy { return rule.TenantPolicy("project") }
+func (Project) Policy() ent.Policy { return rule.ProjectPolicy("project", rule.Via()) }

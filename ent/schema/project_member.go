@@ -48,4 +48,4 @@ func (ProjectMember) Indexes() []ent.Index {
 }
 
 // Policy of the ProjectMember.
-func (ProjectMember) Policy() ent.Policy { return rule.TenantPolicy("project") }
+func (ProjectMember) Policy() ent.Policy { return rule.ProjectPolicy("project", rule.Via("project")) }

@@ -18,7 +18,7 @@ type Sprint struct{ ent.Schema }
 
 // Mixin of the Sprint.
 func (Sprint) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{}, TimeMixin{}, TenantMixin{}, SoftDeleteMixin{}, AuditMixin{}}
+	return []ent.Mixin{IDMixin{}, TimeMixin{}, TenantMixin{}, SoftDeleteMixin{}, AuditMixin{}, VersionMixin{}}
 }
 
 // Fields of the Sprint.
@@ -53,4 +53,4 @@ func (Sprint) Indexes() []ent.Index {
 }
 
 // Policy of the Sprint.
-func (Sprint) Policy() ent.Policy { return rule.TenantPolicy("sprint") }
+func (Sprint) Policy() ent.Policy { return rule.ProjectPolicy("sprint", rule.Via("project")) }

@@ -22,7 +22,7 @@ type Task struct{ ent.Schema }
 
 // Mixin of the Task.
 func (Task) Mixin() []ent.Mixin {
-	return []ent.Mixin{IDMixin{}, TimeMixin{}, TenantMixin{}, SoftDeleteMixin{}, AuditMixin{}}
+	return []ent.Mixin{IDMixin{}, TimeMixin{}, TenantMixin{}, SoftDeleteMixin{}, AuditMixin{}, VersionMixin{}}
 }
 
 // Fields of the Task.
@@ -58,8 +58,6 @@ func (Task) Fields() []ent.Field {
 		field.Bool("is_ai_generated").Default(false).Immutable(),
 		field.UUID("ai_generating_agent_id", uuidType).Optional().Nillable().Immutable().
 			Comment("Agent that created the task, when is_ai_generated"),
-		field.Int("version").Default(1).Min(1).Annotations(oasfield.Min(1), entoas.ReadOnly(true)).
-			Comment("Optimistic concurrency: exposed as the ETag, checked against If-Match and incremented by every update"),
 	}
 }
 
@@ -100,4 +98,4 @@ func (Task) Indexes() []ent.Index {
 }
 
 // Policy of the Task.
-func (Task) Policy() ent.Policy { return rule.TenantPolicy("task") }
+func (Task) Policy() ent.Policy { return rule.ProjectPolicy("task", rule.Via("project")) }

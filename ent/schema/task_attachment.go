@@ -54,4 +54,6 @@ func (TaskAttachment) Indexes() []ent.Index {
 }
 
 // Policy of the TaskAttachment.
-func (TaskAttachment) Policy() ent.Policy { return rule.TenantPolicy("attachment") }
+func (TaskAttachment) Policy() ent.Policy {
+	return rule.ProjectPolicy("attachment", rule.Via("task", "project"))
+}

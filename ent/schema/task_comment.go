@@ -56,4 +56,4 @@ func (TaskComment) Indexes() []ent.Index {
 }
 
 // Policy of the TaskComment.
-func (TaskComment) Policy() ent.Policy { return rule.TenantPolicy("comment") }
+func (TaskComment) Policy() ent.Policy { return rule.TaskCommentPolicy() }

@@ -49,7 +49,9 @@ func (TaskDependency) Indexes() []ent.Index {
 }
 
 // Policy of the TaskDependency.
-func (TaskDependency) Policy() ent.Policy { return rule.TenantPolicy("task") }
+func (TaskDependency) Policy() ent.Policy {
+	return rule.ProjectPolicy("task", rule.Via("task", "project"), rule.Via("depends_on", "project"))
+}
 
 // Annotations of the TaskDependency: a task cannot depend on itself.
 func (TaskDependency) Annotations() []schema.Annotation {

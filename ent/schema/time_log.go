@@ -51,4 +51,6 @@ func (TimeLog) Indexes() []ent.Index {
 }
 
 // Policy of the TimeLog.
-func (TimeLog) Policy() ent.Policy { return rule.TenantPolicy("time_log") }
+func (TimeLog) Policy() ent.Policy {
+	return rule.ProjectPolicy("time_log", rule.Via("task", "project"))
+}

@@ -28,7 +28,11 @@ func (h *Handler) CreateBoard(ctx context.Context, req *oas.BoardCreateRequest, 
 
 // UpdateBoard implements PATCH /boards/{board_id}.
 func (h *Handler) UpdateBoard(ctx context.Context, req *oas.BoardUpdateRequest, params oas.UpdateBoardParams) (oas.UpdateBoardRes, error) {
-	b, err := h.projects.RenameBoard(ctx, params.BoardID, req.Name)
+	version, err := ifMatchVersion(params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	b, err := h.projects.RenameBoard(ctx, params.BoardID, version, req.Name)
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,7 @@ import (
 // ToAPIBoard converts a board with its columns.
 func ToAPIBoard(b projects.BoardWithColumns) *oas.BoardInfo {
 	return &oas.BoardInfo{
-		ID: b.ID, ProjectID: b.ProjectID, Name: b.Name, IsDefault: b.IsDefault,
+		ID: b.ID, ProjectID: b.ProjectID, Name: b.Name, IsDefault: b.IsDefault, Version: b.Version,
 		CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt, Columns: mapItems(b.Columns, ToAPIBoardColumn),
 	}
 }

@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -79,7 +81,10 @@ func TestBoardsListDefaultBoardWithOrderedColumns(t *testing.T) {
 			t.Errorf("boards after create (newest first): %+v", bs)
 		}
 		var renamed boardJSON
-		w.must(200, "alice", "PATCH", "/boards/"+second.ID.String(), map[string]string{"name": "Release 2"}, &renamed)
+		if code, body := w.do("alice", "PATCH", "/boards/"+second.ID.String(), map[string]string{"name": "Release 2"},
+			http.Header{"If-Match": {`"1"`}}); code != 200 || json.Unmarshal(body, &renamed) != nil {
+			t.Fatalf("rename: %d %s", code, body)
+		}
 		if renamed.Name != "Release 2" {
 			t.Errorf("renamed: %+v", renamed)
 		}
@@ -226,11 +231,12 @@ func TestBoardsTenantIsolationAndViewerWrites(t *testing.T) {
 			{"PUT", "/boards/" + b.ID.String() + "/columns/order", order},
 		}
 		before := db.Ent.ActivityLog.Query().Where(activitylog.ResourceTypeIn("board", "board_column")).CountX(testfix.System())
+		current := http.Header{"If-Match": {`"1"`}} // the board's version: the PATCH is refused for who sends it
 		for _, wr := range writes {
-			if code, body := w.do("bobby", wr.method, wr.path, wr.body, nil); code != 403 {
+			if code, body := w.do("bobby", wr.method, wr.path, wr.body, current); code != 403 {
 				t.Errorf("viewer %s %s: %d %s", wr.method, wr.path, code, body)
 			}
-			if code, body := w.do("mallory", wr.method, wr.path, wr.body, nil); code != 404 {
+			if code, body := w.do("mallory", wr.method, wr.path, wr.body, current); code != 404 {
 				t.Errorf("other organization %s %s: %d %s", wr.method, wr.path, code, body)
 			}
 		}

@@ -657,7 +657,7 @@ func TestChatProjectChannelFollowsProjectMembers(t *testing.T) {
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		c := newChat(t, db, nil)
 		var p idJSON
-		c.must(201, c.adminT, "POST", c.path("/projects"), map[string]string{"key": "WS", "name": "WorkSynapse"}, &p)
+		c.must(201, c.adminT, "POST", c.path("/projects"), map[string]string{"key": "WS", "name": "WorkSynapse", "visibility": "organization"}, &p)
 		var ch, again channelJSON
 		c.must(200, c.adminT, "POST", fmt.Sprintf("/projects/%s/channel", p.ID), nil, &ch)
 		c.must(200, c.adminT, "POST", fmt.Sprintf("/projects/%s/channel", p.ID), nil, &again)

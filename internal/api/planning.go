@@ -41,7 +41,11 @@ func (h *Handler) GetSprint(ctx context.Context, params oas.GetSprintParams) (oa
 
 // UpdateSprint implements PATCH /sprints/{sprint_id}.
 func (h *Handler) UpdateSprint(ctx context.Context, req *oas.SprintUpdateRequest, params oas.UpdateSprintParams) (oas.UpdateSprintRes, error) {
-	s, err := tasks.UpdateSprint(ctx, h.client, params.SprintID, tasks.SprintInput{
+	version, err := ifMatchVersion(params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	s, err := tasks.UpdateSprint(ctx, h.client, params.SprintID, version, tasks.SprintInput{
 		Name: optString(req.Name), Goal: optString(req.Goal), StartDate: optTime(req.StartDate), EndDate: optTime(req.EndDate),
 	})
 	if err != nil {
@@ -113,7 +117,11 @@ func (h *Handler) UpdateMilestone(ctx context.Context, req *oas.MilestoneUpdateR
 		s := milestone.Status(st)
 		in.Status = &s
 	}
-	if _, err := tasks.UpdateMilestone(ctx, h.client, params.MilestoneID, in); err != nil {
+	version, err := ifMatchVersion(params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tasks.UpdateMilestone(ctx, h.client, params.MilestoneID, version, in); err != nil {
 		return nil, err
 	}
 	m, prog, err := tasks.GetMilestone(ctx, h.client, params.MilestoneID)

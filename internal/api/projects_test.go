@@ -35,7 +35,9 @@ type projectPage struct {
 }
 
 // projectWorld: alice (ADMIN) and bobby (VIEWER) in acme, mallory ADMIN
-// of another organization, and alice's project WS.
+// of another organization, and alice's organization-wide project WS
+// (bobby reads it as a member of acme; private projects are
+// projects_visibility_test.go's).
 type projectWorld struct {
 	*workspace
 	org  orgJSON
@@ -50,7 +52,7 @@ func newProjectWorld(t *testing.T, db *database.DB) *projectWorld {
 	w.createOrg("mallory", "evil")
 	w.addMember("alice", w.org.ID, "bobby", "VIEWER")
 	w.must(201, "alice", "POST", fmt.Sprintf("/organizations/%s/projects", w.org.ID),
-		map[string]string{"key": "WS", "name": "WorkSynapse"}, &w.proj)
+		map[string]string{"key": "WS", "name": "WorkSynapse", "visibility": "organization"}, &w.proj)
 	w.path = "/projects/" + w.proj.ID.String()
 	return w
 }
@@ -76,7 +78,7 @@ func TestCreateProjectWithDefaultBoard(t *testing.T) {
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newProjectWorld(t, db)
 		p := w.proj
-		if p.Key != "WS" || p.Status != "active" || p.Visibility != "private" || p.Version != 1 ||
+		if p.Key != "WS" || p.Status != "active" || p.Visibility != "organization" || p.Version != 1 ||
 			p.OwnerID != w.users["alice"] || p.OrganizationID != w.org.ID || p.DefaultBoardID == nil {
 			t.Fatalf("created: %+v", p)
 		}
@@ -130,7 +132,7 @@ func TestUpdateProjectIfMatch(t *testing.T) {
 			t.Fatalf("a refused PATCH changed something: %+v", p)
 		}
 		var p projectJSON
-		code, body := w.patch("alice", `W/"1"`, map[string]string{"name": "WorkSynapse API", "visibility": "organization"})
+		code, body := w.patch("alice", `W/"1"`, map[string]string{"name": "WorkSynapse API", "description": "The API"})
 		if code != 200 {
 			t.Fatalf("PATCH: %d %s", code, body)
 		}
@@ -142,7 +144,7 @@ func TestUpdateProjectIfMatch(t *testing.T) {
 		wantActions(t, rows, "project.create", "project.update", "project.update")
 		upd := rows[len(rows)-1]
 		if upd.OldValues["name"] != "WorkSynapse" || upd.NewValues["name"] != "WorkSynapse API" ||
-			upd.OldValues["visibility"] != "private" || upd.NewValues["visibility"] != "organization" {
+			upd.NewValues["description"] != "The API" {
 			t.Errorf("update row: old %v new %v", upd.OldValues, upd.NewValues)
 		}
 		// The version the client read is now stale.

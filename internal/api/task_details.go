@@ -42,7 +42,11 @@ func (h *Handler) GetLabel(ctx context.Context, params oas.GetLabelParams) (oas.
 
 // UpdateLabel implements PATCH /labels/{label_id}.
 func (h *Handler) UpdateLabel(ctx context.Context, req *oas.LabelUpdateRequest, params oas.UpdateLabelParams) (oas.UpdateLabelRes, error) {
-	l, err := tasks.UpdateLabel(ctx, h.client, params.LabelID, tasks.LabelInput{Name: optString(req.Name), Color: optString(req.Color)})
+	version, err := ifMatchVersion(params.IfMatch)
+	if err != nil {
+		return nil, err
+	}
+	l, err := tasks.UpdateLabel(ctx, h.client, params.LabelID, version, tasks.LabelInput{Name: optString(req.Name), Color: optString(req.Color)})
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/internal/oas"
+	"github.com/worksynapse/worksynapse/internal/richtext"
 	"github.com/worksynapse/worksynapse/internal/tasks"
 )
 
@@ -24,6 +25,7 @@ func ToAPILabel(l *ent.Label) *oas.Label {
 	return &oas.Label{
 		ID: l.ID, CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt, OrganizationID: l.OrganizationID,
 		DeletedAt: optNilTime(l.DeletedAt), ProjectID: l.ProjectID, Name: l.Name, Color: l.Color,
+		Version: l.Version,
 	}
 }
 
@@ -36,14 +38,19 @@ func ToAPITaskDependency(d *ent.TaskDependency) *oas.TaskDependency {
 	}
 }
 
-// ToAPITaskComment converts a comment.
-func ToAPITaskComment(c *ent.TaskComment) *oas.TaskComment {
-	return &oas.TaskComment{
+// ToAPITaskComment converts a comment with its body rendered to sanitized
+// HTML (as task descriptions, notes and chat messages are).
+func ToAPITaskComment(c *ent.TaskComment) *oas.TaskCommentInfo {
+	out := &oas.TaskCommentInfo{
 		ID: c.ID, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, OrganizationID: c.OrganizationID,
 		DeletedAt: optNilTime(c.DeletedAt), TaskID: c.TaskID, AuthorID: optNilUUID(c.AuthorID),
 		AuthorAgentID: optNilUUID(c.AuthorAgentID), Body: c.Body, ParentID: optNilUUID(c.ParentID),
 		EditedAt: optNilTime(c.EditedAt),
 	}
+	if html, err := richtext.HTML(c.Body); err == nil {
+		out.BodyHTML = html
+	}
+	return out
 }
 
 // ToAPITimeLog converts a time log.
@@ -73,7 +80,7 @@ func ToAPISprint(s *ent.Sprint) *oas.Sprint {
 		ID: s.ID, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, OrganizationID: s.OrganizationID,
 		DeletedAt: optNilTime(s.DeletedAt), ProjectID: s.ProjectID, Name: s.Name,
 		Status: oas.SprintStatus(s.Status), StartDate: optNilTime(s.StartDate), EndDate: optNilTime(s.EndDate),
-		CompletedAt: optNilTime(s.CompletedAt),
+		CompletedAt: optNilTime(s.CompletedAt), Version: s.Version,
 	}
 	if s.Goal != "" {
 		out.Goal = oas.NewOptString(s.Goal)
@@ -86,7 +93,7 @@ func ToAPIMilestone(m *ent.Milestone, p tasks.Progress) *oas.MilestoneInfo {
 	out := &oas.MilestoneInfo{
 		ID: m.ID, ProjectID: m.ProjectID, Name: m.Name, DueDate: optNilTime(m.DueDate),
 		Status: oas.MilestoneInfoStatus(m.Status), TotalTasks: p.Total, DoneTasks: p.Done, Progress: p.Ratio(),
-		CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt,
+		Version: m.Version, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt,
 	}
 	if m.Description != "" {
 		out.Description = oas.NewOptString(m.Description)

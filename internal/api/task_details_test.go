@@ -48,13 +48,14 @@ func newBoardEnv(t *testing.T, db *database.DB, env testserver.Env) *taskBoard {
 	return b
 }
 
-// newProject creates a project through ent (the projects API is built
-// elsewhere).
+// newProject creates an organization-wide project through ent (the
+// projects API is built elsewhere; private projects are
+// projects_visibility_test.go's).
 func (b *taskBoard) newProject(key string, orgID uuid.UUID) *ent.Project {
 	var p *ent.Project
 	testfix.Tx(b.t, testfix.System(), b.db.Ent, func(tx *ent.Tx) (err error) {
 		p, err = tx.Project.Create().SetOrganizationID(orgID).SetKey(key).SetName(key + " project").
-			SetOwnerID(b.alice.ID).Save(testfix.System())
+			SetOwnerID(b.alice.ID).SetVisibility("organization").Save(testfix.System())
 		return err
 	})
 	return p
@@ -106,7 +107,7 @@ func TestLabels(t *testing.T) {
 		b.must(201, b.adminT, "POST", labels, map[string]string{"name": "frontend", "color": "#3B82F6"}, &l)
 		b.must(409, b.adminT, "POST", labels, map[string]string{"name": "frontend"}, nil)
 		b.must(403, b.viewT, "POST", labels, map[string]string{"name": "backend"}, nil)
-		b.must(200, b.adminT, "PATCH", "/labels/"+l.ID.String(), map[string]string{"color": "#EF4444"}, &l)
+		b.mustPatchAt(b.adminT, "/labels/"+l.ID.String(), `"1"`, map[string]string{"color": "#EF4444"}, &l)
 		if l.Name != "frontend" || l.Color != "#EF4444" {
 			t.Errorf("updated label: %+v", l)
 		}
@@ -356,7 +357,7 @@ func TestSprintLifecycleMovesUnfinishedTasks(t *testing.T) {
 		if len(page.Items) != 2 {
 			t.Errorf("sprints: %+v", page.Items)
 		}
-		b.must(200, b.adminT, "PATCH", "/sprints/"+s2.ID.String(), map[string]any{"goal": "Done"}, nil)
+		b.mustPatchAt(b.adminT, "/sprints/"+s2.ID.String(), `"3"`, map[string]any{"goal": "Done"}, nil) // started, completed
 		b.must(204, b.adminT, "DELETE", "/sprints/"+s2.ID.String(), nil, nil)
 		b.wantActivity(s2.ID, b.alice.ID, activitylog.ActivityTypeDelete)
 	})
@@ -389,7 +390,7 @@ func TestMilestoneProgress(t *testing.T) {
 		if len(page.Items) != 1 || page.Items[0].Progress != 0.5 {
 			t.Errorf("milestones: %+v", page.Items)
 		}
-		b.must(200, b.adminT, "PATCH", "/milestones/"+m.ID.String(), map[string]any{"status": "closed"}, &m)
+		b.mustPatchAt(b.adminT, "/milestones/"+m.ID.String(), `"1"`, map[string]any{"status": "closed"}, &m)
 		if m.Status != "closed" || m.TotalTasks != 2 {
 			t.Errorf("closed: %+v", m)
 		}

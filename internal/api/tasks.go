@@ -70,7 +70,9 @@ func (h *Handler) DeleteTask(ctx context.Context, params oas.DeleteTaskParams) (
 
 // MoveTask implements POST /tasks/{task_id}/move.
 func (h *Handler) MoveTask(ctx context.Context, req *oas.TaskMoveRequest, params oas.MoveTaskParams) (oas.MoveTaskRes, error) {
-	t, err := h.tasks.Move(ctx, params.TaskID, req.ColumnID, ptr(req.Position.Get()))
+	t, err := h.tasks.Move(ctx, params.TaskID, req.ColumnID, tasks.Placement{
+		Position: ptr(req.Position.Get()), AfterID: ptr(req.AfterID.Get()), BeforeID: ptr(req.BeforeID.Get()),
+	})
 	if err != nil {
 		return nil, err
 	}

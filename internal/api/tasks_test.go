@@ -47,8 +47,9 @@ type taskPage struct {
 	NextCursor *string    `json:"next_cursor"`
 }
 
-// project is an organization (ADMIN alice, VIEWER bob) with project WS,
-// created directly through ent as the projects API is built elsewhere.
+// project is an organization (ADMIN alice, VIEWER bob) with the
+// organization-wide project WS, created directly through ent as the
+// projects API is built elsewhere.
 type project struct {
 	*org
 	p *ent.Project
@@ -60,7 +61,7 @@ func newProject(t *testing.T, db *database.DB) *project {
 	pr := &project{org: o}
 	sys := testfix.System()
 	testfix.Tx(t, sys, db.Ent, func(tx *ent.Tx) (err error) {
-		pr.p, err = tx.Project.Create().SetOrganizationID(o.org.ID).SetKey("WS").SetName("WorkSynapse").
+		pr.p, err = tx.Project.Create().SetOrganizationID(o.org.ID).SetKey("WS").SetName("WorkSynapse").SetVisibility("organization").
 			SetOwnerID(o.alice.ID).Save(sys)
 		return err
 	})
@@ -415,7 +416,7 @@ func foreignTask(t *testing.T, db *database.DB) *ent.Task {
 	owner := testfix.User(t, db.Ent, "owner")
 	var tk *ent.Task
 	testfix.Tx(t, sys, db.Ent, func(tx *ent.Tx) error {
-		p, err := tx.Project.Create().SetOrganizationID(o.ID).SetKey("FX").SetName("Foreign").SetOwnerID(owner.ID).Save(sys)
+		p, err := tx.Project.Create().SetOrganizationID(o.ID).SetKey("FX").SetName("Foreign").SetOwnerID(owner.ID).SetVisibility("organization").Save(sys)
 		if err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/predicate"
 	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/occ"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/viewer"
@@ -95,16 +96,25 @@ func (s *Service) CreateBoard(ctx context.Context, projectID uuid.UUID, name str
 	return out, err
 }
 
-// RenameBoard changes a board's name.
-func (s *Service) RenameBoard(ctx context.Context, id uuid.UUID, name string) (BoardWithColumns, error) {
+// RenameBoard changes a board's name if it is still at version (package
+// occ: 412 when stale).
+func (s *Service) RenameBoard(ctx context.Context, id uuid.UUID, version int, name string) (BoardWithColumns, error) {
 	var out BoardWithColumns
 	err := database.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		if _, err := tx.Board.Get(ctx, id); err != nil {
+		read, err := tx.Board.Get(ctx, id)
+		if err != nil {
 			return err
 		}
-		b, err := tx.Board.UpdateOneID(id).SetName(name).Save(ctx)
+		b, err := occ.Save(ctx, tx.Board.UpdateOneID(id).SetName(name), "board", read.Version, version,
+			func(ctx context.Context) (int, error) {
+				b, err := tx.Board.Get(ctx, id)
+				if err != nil {
+					return 0, err
+				}
+				return b.Version, nil
+			})
 		if err != nil {
-			return denied(err)
+			return err
 		}
 		out, err = withColumns(ctx, tx.Client(), b)
 		return err

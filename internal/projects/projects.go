@@ -22,6 +22,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/project"
 	"github.com/worksynapse/worksynapse/ent/projectmember"
 	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/occ"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/viewer"
@@ -230,30 +231,16 @@ func (s *Service) SetArchived(ctx context.Context, id uuid.UUID, archived bool) 
 	return out, err
 }
 
-// saveAt runs upd as the conditional update "WHERE id = ? AND version = ?"
-// that also increments the version. When it matches no row, the project
-// was either changed since it was read (412) or the viewer may read but
-// not change it (403).
+// saveAt runs upd if the project read is still at version, incrementing
+// it (see package occ: 412 when stale, 403 when read-only).
 func saveAt(ctx context.Context, tx *ent.Tx, read *ent.Project, version int, upd *ent.ProjectUpdateOne) (*ent.Project, error) {
-	if read.Version != version {
-		return nil, staleVersion(read.Version)
-	}
-	p, err := upd.Where(project.Version(version)).AddVersion(1).Save(ctx)
-	if !ent.IsNotFound(err) {
-		return p, err
-	}
-	now, rerr := tx.Project.Get(ctx, read.ID)
-	if rerr != nil {
-		return nil, rerr
-	}
-	if now.Version != version {
-		return nil, staleVersion(now.Version)
-	}
-	return nil, denied(err)
-}
-
-func staleVersion(current int) error {
-	return problem.PreconditionFailed(fmt.Sprintf("the project was changed meanwhile (now at version %d); reload it and retry", current))
+	return occ.Save(ctx, upd, "project", read.Version, version, func(ctx context.Context) (int, error) {
+		p, err := tx.Project.Get(ctx, read.ID)
+		if err != nil {
+			return 0, err
+		}
+		return p.Version, nil
+	})
 }
 
 // DeleteProject soft-deletes a project; its key becomes free again.

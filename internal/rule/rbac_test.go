@@ -54,13 +54,15 @@ func newWorld(t *testing.T, c *ent.Client) *world {
 
 var uniq atomic.Int64
 
+// project is an organization-wide project of org: the role matrix is
+// tested on it (private projects are projects_test.go's).
 func project(t *testing.T, c *ent.Client, org *ent.Organization, owner *ent.User) *ent.Project {
 	t.Helper()
 	var p *ent.Project
 	sys := testfix.System()
 	testfix.Tx(t, sys, c, func(tx *ent.Tx) (err error) {
 		p, err = tx.Project.Create().SetOrganizationID(org.ID).SetKey(fmt.Sprintf("P%d", uniq.Add(1))).
-			SetName("Project").SetOwnerID(owner.ID).Save(sys)
+			SetName("Project").SetOwnerID(owner.ID).SetVisibility("organization").Save(sys)
 		return err
 	})
 	return p

@@ -8,6 +8,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/label"
 	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/internal/occ"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/viewer"
@@ -44,10 +45,23 @@ func GetLabel(ctx context.Context, c *ent.Client, id uuid.UUID) (*ent.Label, err
 	return c.Label.Get(ctx, id)
 }
 
-// UpdateLabel renames or recolors a label.
-func UpdateLabel(ctx context.Context, c *ent.Client, id uuid.UUID, in LabelInput) (*ent.Label, error) {
+// UpdateLabel renames or recolors a label if it is still at version
+// (package occ: 412 when stale).
+func UpdateLabel(ctx context.Context, c *ent.Client, id uuid.UUID, version int, in LabelInput) (*ent.Label, error) {
 	return inTx(ctx, c, func(tx *ent.Tx) (*ent.Label, error) {
-		l, err := tx.Label.UpdateOneID(id).SetNillableName(in.Name).SetNillableColor(in.Color).Save(ctx)
+		reload := func(ctx context.Context) (int, error) {
+			l, err := tx.Label.Get(ctx, id)
+			if err != nil {
+				return 0, err
+			}
+			return l.Version, nil
+		}
+		read, err := reload(ctx)
+		if err != nil {
+			return nil, err
+		}
+		upd := tx.Label.UpdateOneID(id).SetNillableName(in.Name).SetNillableColor(in.Color)
+		l, err := occ.Save(ctx, upd, "label", read, version, reload)
 		return l, labelConflict(err)
 	})
 }

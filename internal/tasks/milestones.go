@@ -9,6 +9,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/milestone"
 	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/internal/occ"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 )
 
@@ -72,11 +73,24 @@ func CreateMilestone(ctx context.Context, c *ent.Client, projectID uuid.UUID, in
 	})
 }
 
-// UpdateMilestone changes a milestone.
-func UpdateMilestone(ctx context.Context, c *ent.Client, id uuid.UUID, in MilestoneInput) (*ent.Milestone, error) {
+// UpdateMilestone changes a milestone if it is still at version (package
+// occ: 412 when stale).
+func UpdateMilestone(ctx context.Context, c *ent.Client, id uuid.UUID, version int, in MilestoneInput) (*ent.Milestone, error) {
 	return inTx(ctx, c, func(tx *ent.Tx) (*ent.Milestone, error) {
-		return tx.Milestone.UpdateOneID(id).SetNillableName(in.Name).SetNillableDescription(in.Description).
-			SetNillableDueDate(in.DueDate).SetNillableStatus(in.Status).Save(ctx)
+		reload := func(ctx context.Context) (int, error) {
+			m, err := tx.Milestone.Get(ctx, id)
+			if err != nil {
+				return 0, err
+			}
+			return m.Version, nil
+		}
+		read, err := reload(ctx)
+		if err != nil {
+			return nil, err
+		}
+		upd := tx.Milestone.UpdateOneID(id).SetNillableName(in.Name).SetNillableDescription(in.Description).
+			SetNillableDueDate(in.DueDate).SetNillableStatus(in.Status)
+		return occ.Save(ctx, upd, "milestone", read, version, reload)
 	})
 }
 

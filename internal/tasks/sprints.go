@@ -9,6 +9,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/sprint"
 	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/internal/occ"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
 )
@@ -49,8 +50,9 @@ func CreateSprint(ctx context.Context, c *ent.Client, projectID uuid.UUID, in Sp
 	})
 }
 
-// UpdateSprint changes a sprint's name, goal or dates.
-func UpdateSprint(ctx context.Context, c *ent.Client, id uuid.UUID, in SprintInput) (*ent.Sprint, error) {
+// UpdateSprint changes a sprint's name, goal or dates if it is still at
+// version (package occ: 412 when stale).
+func UpdateSprint(ctx context.Context, c *ent.Client, id uuid.UUID, version int, in SprintInput) (*ent.Sprint, error) {
 	s, err := c.Sprint.Get(ctx, id)
 	if err != nil {
 		return nil, err
@@ -66,8 +68,15 @@ func UpdateSprint(ctx context.Context, c *ent.Client, id uuid.UUID, in SprintInp
 		return nil, err
 	}
 	return inTx(ctx, c, func(tx *ent.Tx) (*ent.Sprint, error) {
-		return tx.Sprint.UpdateOneID(id).SetNillableName(in.Name).SetNillableGoal(in.Goal).
-			SetNillableStartDate(in.StartDate).SetNillableEndDate(in.EndDate).Save(ctx)
+		upd := tx.Sprint.UpdateOneID(id).SetNillableName(in.Name).SetNillableGoal(in.Goal).
+			SetNillableStartDate(in.StartDate).SetNillableEndDate(in.EndDate)
+		return occ.Save(ctx, upd, "sprint", s.Version, version, func(ctx context.Context) (int, error) {
+			s, err := tx.Sprint.Get(ctx, id)
+			if err != nil {
+				return 0, err
+			}
+			return s.Version, nil
+		})
 	})
 }
 
@@ -104,7 +113,7 @@ func StartSprint(ctx context.Context, c *ent.Client, id uuid.UUID) (*ent.Sprint,
 			return nil, problem.Conflict("the project already has an active sprint; complete it first")
 		}
 		out, err := tx.Sprint.UpdateOneID(id).Where(sprint.StatusEQ(sprint.StatusPlanned)).
-			SetStatus(sprint.StatusActive).Save(ctx)
+			SetStatus(sprint.StatusActive).AddVersion(1).Save(ctx)
 		if ent.IsConstraintError(err) {
 			return nil, problem.Conflict("the project already has an active sprint; complete it first")
 		}
@@ -137,7 +146,7 @@ func CompleteSprint(ctx context.Context, c *ent.Client, id uuid.UUID, moveTo str
 			return nil, err
 		}
 		return tx.Sprint.UpdateOneID(id).Where(sprint.StatusEQ(sprint.StatusActive)).
-			SetStatus(sprint.StatusCompleted).SetCompletedAt(time.Now().UTC()).Save(ctx)
+			SetStatus(sprint.StatusCompleted).SetCompletedAt(time.Now().UTC()).AddVersion(1).Save(ctx)
 	})
 }
 

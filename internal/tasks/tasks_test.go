@@ -102,7 +102,7 @@ func TestConcurrentMovesRespectTheWIPLimit(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := svc.Move(w.ctx, tk.ID, col.ID, nil)
+				_, err := svc.Move(w.ctx, tk.ID, col.ID, tasks.Placement{})
 				if p, ok := problem.As(err); ok && p.Status == 409 {
 					refused.Add(1)
 				} else if err != nil {

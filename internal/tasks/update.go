@@ -9,10 +9,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
-	"github.com/worksynapse/worksynapse/ent/privacy"
 	"github.com/worksynapse/worksynapse/ent/project"
 	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/occ"
 	"github.com/worksynapse/worksynapse/internal/patch"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/viewer"
@@ -73,10 +73,9 @@ func (s *Service) withKey(ctx context.Context, c *ent.Client, t *ent.Task) (Task
 	return Task{Task: t, Key: Key(k, t.Number)}, nil
 }
 
-// Update changes a task if version is still its version: the UPDATE is
-// conditional on it (WHERE id = ? AND version = ?) and increments it, so
+// Update changes a task if version is still its version (package occ:
 // of two clients that read the same version only the first wins; the
-// other gets 412 and nothing changes.
+// other gets 412 and nothing changes).
 func (s *Service) Update(ctx context.Context, id uuid.UUID, version int, in UpdateInput) (Task, error) {
 	var out Task
 	err := database.WithTx(ctx, s.client, func(tx *ent.Tx) error {
@@ -85,13 +84,13 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, version int, in Upda
 			return err
 		}
 		if t.Version != version {
-			return stale()
+			return occ.Stale("task", t.Version)
 		}
 		refs := Refs{AssigneeID: in.AssigneeID.Value, ParentID: in.ParentID.Value, SprintID: in.SprintID.Value, MilestoneID: in.MilestoneID.Value}
 		if err := checkRefs(ctx, tx, t.OrganizationID, t.ProjectID, t.ID, refs); err != nil {
 			return err
 		}
-		u := tx.Task.UpdateOneID(id).Where(task.Version(version)).AddVersion(1).
+		u := tx.Task.UpdateOneID(id).
 			SetNillableTitle(in.Title).SetNillablePriority(in.Priority).SetNillableType(in.Type)
 		if in.Status != nil && *in.Status != t.Status {
 			if t.ColumnID != nil {
@@ -108,10 +107,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, version int, in Upda
 		patch.Apply(in.DueDate, u.SetDueDate, u.ClearDueDate)
 		patch.Apply(in.EstimateMinutes, u.SetEstimateMinutes, u.ClearEstimateMinutes)
 		patch.Apply(in.StoryPoints, u.SetStoryPoints, u.ClearStoryPoints)
-		saved, err := u.Save(ctx)
-		if ent.IsNotFound(err) {
-			return whyMissed(ctx, tx, id, &version)
-		}
+		saved, err := occ.Save(ctx, u, "task", t.Version, version, reloadTask(tx, id))
 		if err != nil {
 			return err
 		}
@@ -121,23 +117,21 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, version int, in Upda
 	return out, err
 }
 
-// whyMissed explains an update or delete that matched no row although the
-// task was visible when read: gone since (404), changed by a concurrent
-// writer since it was read (412, when version is given), or left out by
-// the privacy filter because the viewer may read but not change it (403).
-func whyMissed(ctx context.Context, tx *ent.Tx, id uuid.UUID, version *int) error {
-	t, err := tx.Task.Get(ctx, id)
-	switch {
-	case err != nil:
-		return err
-	case version != nil && t.Version != *version:
-		return stale()
+// reloadTask reads the task's version again as the viewer (occ.Reload).
+func reloadTask(tx *ent.Tx, id uuid.UUID) occ.Reload {
+	return func(ctx context.Context) (int, error) {
+		t, err := tx.Task.Get(ctx, id)
+		if err != nil {
+			return 0, err
+		}
+		return t.Version, nil
 	}
-	return privacy.Denyf("tasks: task %s is read-only for the viewer", id)
 }
 
-func stale() error {
-	return problem.PreconditionFailed("the task was changed since it was read: fetch it again and retry with its new version")
+// whyMissed explains a write that matched no row although the task was
+// visible when read (see occ.Explain).
+func whyMissed(ctx context.Context, tx *ent.Tx, id uuid.UUID, version *int) error {
+	return occ.Explain(ctx, "task", version, reloadTask(tx, id))
 }
 
 // setStatus changes the status and keeps completed_at in step with it.
@@ -163,9 +157,9 @@ func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
 
 // Move puts a task into a column of its project's boards: its status
 // becomes the column's (the audit hook records task.status_change), the
-// WIP limit is checked under the column's lock, and without a position
-// the task goes last.
-func (s *Service) Move(ctx context.Context, id, columnID uuid.UUID, position *int64) (Task, error) {
+// WIP limit is checked under the column's lock, and the placement decides
+// its position (see place; the zero Placement puts it last).
+func (s *Service) Move(ctx context.Context, id, columnID uuid.UUID, pl Placement) (Task, error) {
 	var out Task
 	err := database.WithTx(ctx, s.client, func(tx *ent.Tx) error {
 		t, err := tx.Task.Get(ctx, id)
@@ -181,14 +175,11 @@ func (s *Service) Move(ctx context.Context, id, columnID uuid.UUID, position *in
 				return err
 			}
 		}
-		if position == nil {
-			p, err := nextPosition(ctx, tx, t.ProjectID, &col.ID)
-			if err != nil {
-				return err
-			}
-			position = &p
+		position, err := s.place(ctx, tx, t, col, pl)
+		if err != nil {
+			return err
 		}
-		u := tx.Task.UpdateOneID(id).SetColumnID(col.ID).SetPosition(*position).AddVersion(1)
+		u := tx.Task.UpdateOneID(id).SetColumnID(col.ID).SetPosition(position).AddVersion(1)
 		if st := task.Status(col.MappedStatus); st != t.Status {
 			setStatus(u, st)
 		}
