@@ -89,6 +89,16 @@ func (e *benchEnv) fill(b *testing.B, ch *ent.Channel, index, n int, mixed bool)
 	}
 }
 
+// vacuum does what autovacuum does after a bulk load: it marks the pages
+// all-visible, so index-only scans need not visit the heap. Without it the
+// unread query's corrections fetch every counted row from the table.
+func (e *benchEnv) vacuum(b *testing.B) {
+	b.Helper()
+	if _, err := e.db.SQL.Exec("VACUUM ANALYZE messages, message_mentions"); err != nil {
+		b.Fatal(err)
+	}
+}
+
 // BenchmarkScrollback is the newest page of 50 in a channel of 10,000 and
 // of 1,000,000 messages: keyset on (channel_id, id), so the two should be
 // within a small factor of each other.
@@ -115,17 +125,21 @@ func BenchmarkScrollback(b *testing.B) {
 // (see fill) 2% of the messages are the user's own and 1% deleted, which
 // the counts must leave out. Besides ns/op it reports the median
 // (ms/median), which the performance target is stated in.
+// The mixed data is measured before and after a VACUUM.
 func BenchmarkUnreadCounts(b *testing.B) {
-	for _, mixed := range []bool{false, true} {
-		b.Run(fmt.Sprintf("mixed=%v", mixed), func(b *testing.B) { benchUnread(b, mixed) })
-	}
+	b.Run("mixed=false", func(b *testing.B) { benchUnread(b, false, false) })
+	b.Run("mixed=true", func(b *testing.B) { benchUnread(b, true, false) })
+	b.Run("mixed=true,vacuumed", func(b *testing.B) { benchUnread(b, true, true) })
 }
 
-func benchUnread(b *testing.B, mixed bool) {
+func benchUnread(b *testing.B, mixed, vacuum bool) {
 	e := newBench(b)
 	const channels, total, per = 200, 1_000_000, 1_000_000 / 200
 	for i := range channels {
 		e.fill(b, e.channel(b, fmt.Sprintf("c%03d", i)), i+1, per, mixed)
+	}
+	if vacuum {
+		e.vacuum(b)
 	}
 	run := func(b *testing.B, unread, mentions int64) {
 		var took []time.Duration

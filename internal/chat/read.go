@@ -166,6 +166,9 @@ func (s *Service) unreadColumns(sel *sql.Selector, uid uuid.UUID) {
 		sql.ColumnsEQ(rr.C(readreceipt.FieldChannelID), sel.C(channelmember.FieldChannelID)),
 		sql.ColumnsEQ(rr.C(readreceipt.FieldUserID), sel.C(channelmember.FieldUserID)),
 	))
+	// COALESCE, not "no pointer OR seq > pointer": the OR would keep
+	// PostgreSQL from using the pointer as the lower bound of the index
+	// ranges below.
 	pointer := func(b *sql.Builder) {
 		b.WriteString("COALESCE(").Ident(rr.C(readreceipt.FieldLastReadSeq)).WriteString(", 0)")
 	}
