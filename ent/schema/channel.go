@@ -45,6 +45,8 @@ func (Channel) Fields() []ent.Field {
 		field.Int64("message_count").Default(0).NonNegative().
 			Annotations(oasfield.Min(0), entoas.ReadOnly(true)).
 			Comment("Maintained by the server; includes thread replies"),
+		field.Int64("last_seq").Default(0).NonNegative().Annotations(entoas.Skip(true)).
+			Comment("Sequence number of the channel's newest message (deleted ones included): every post takes the next one in the UPDATE that bumps message_count, so unread counts are last_seq minus the reader's pointer seq, minus corrections"),
 	}
 }
 

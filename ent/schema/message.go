@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entoas"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -48,6 +49,8 @@ func (Message) Fields() []ent.Field {
 			Annotations(entoas.ReadOnly(true)).Comment("The body mentions @channel, @here or @all"),
 		field.Bool("has_files").Default(false).
 			Annotations(entoas.ReadOnly(true)).Comment("Set when files are attached, so scrollback loads files only where needed"),
+		field.Int64("seq").Default(0).NonNegative().Immutable().Annotations(entoas.Skip(true)).
+			Comment("Position in the channel (1, 2, ...; replies included), taken from channels.last_seq when posted; unread counts compare it with the read pointer's seq"),
 	}
 }
 
@@ -66,12 +69,23 @@ func (Message) Edges() []ent.Edge {
 }
 
 // Indexes of the Message: scrollback of a channel and of a thread, and a
-// user's messages, each newest first by time-ordered id.
+// user's messages, each newest first by time-ordered id. The three partial
+// indexes serve the corrections of the unread counts (see chat.MyChannels):
+// the reader's own live messages, deleted messages and @channel mentions
+// after a read pointer, each a narrow range of a small subset.
 func (Message) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("channel_id", "id"),
 		index.Fields("root_id", "id"),
 		index.Fields("author_id", "id"),
+		index.Fields("author_id", "channel_id", "seq").
+			Annotations(entsql.IndexWhere("deleted_at IS NULL AND author_id IS NOT NULL")),
+		index.Fields("channel_id", "seq").StorageKey("message_channel_id_seq_deleted").
+			Annotations(entsql.IndexWhere("deleted_at IS NOT NULL")),
+		// author_id and id make the count index-only (by others, and not
+		// also a mention by name).
+		index.Fields("channel_id", "seq", "author_id", "id").StorageKey("message_channel_id_seq_mentions_channel").
+			Annotations(entsql.IndexWhere("mentions_channel AND deleted_at IS NULL")),
 	}
 }
 

@@ -11,7 +11,8 @@ import (
 
 // ReadReceipt is how far a user has read a channel: one moving pointer per
 // user and channel, from which unread counts are computed (messages with a
-// greater id, since ids are time-ordered; mentions likewise from
+// greater seq: the channel's last_seq minus the pointer's, corrected for
+// the reader's own and deleted messages; mentions likewise from
 // MessageMention). It is overwritten on every read,
 // so it is neither soft-deleted nor audited.
 type ReadReceipt struct{ ent.Schema }
@@ -28,6 +29,8 @@ func (ReadReceipt) Fields() []ent.Field {
 		field.UUID("user_id", uuidType).Immutable(),
 		field.UUID("last_read_message_id", uuidType).Optional().Nillable().
 			Comment("Newest message the user has seen; a plain id, not a foreign key, so it survives message deletion"),
+		field.Int64("last_read_seq").Default(0).NonNegative().
+			Comment("The seq of last_read_message_id (0: nothing read); unread counts start after it"),
 		field.Time("last_read_at").Optional().Nillable(),
 	}
 }

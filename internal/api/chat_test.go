@@ -482,6 +482,81 @@ func TestChatUnreadCountsAcrossDevices(t *testing.T) {
 	})
 }
 
+// The unread and mention counts leave out the reader's own messages and
+// deleted ones (also when nothing has been read), count thread replies,
+// count a message mentioning the reader twice (@channel and by name) once,
+// and follow edits; a pointer may rest on a deleted message.
+func TestChatUnreadCountsExcludeOwnAndDeleted(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		c := newChat(t, db, nil)
+		ch := c.newChannel(c.adminT, "public", "edge")
+		for _, tok := range []string{c.daveT, c.carolT} {
+			c.must(200, tok, "POST", fmt.Sprintf("/channels/%s/join", ch.ID), nil, nil)
+		}
+		counts := func(token string) (int64, int64) {
+			got := c.myChannel(token, ch.ID)
+			return got.UnreadCount, got.MentionCount
+		}
+		del := func(token string, m messageJSON) {
+			c.must(204, token, "DELETE", "/messages/"+m.ID.String(), nil, nil)
+		}
+		if u, m := counts(c.daveT); u != 0 || m != 0 {
+			t.Fatalf("empty channel: %d unread, %d mentions", u, m)
+		}
+		c1 := c.post(c.carolT, ch.ID, "one", nil)
+		c2 := c.post(c.carolT, ch.ID, "@daveed have a look", nil)
+		c.post(c.daveT, ch.ID, "my own", nil)
+		self := c.post(c.daveT, ch.ID, "note to self, @daveed", nil)
+		c.post(c.carolT, ch.ID, "@channel standup", nil)
+		c.post(c.carolT, ch.ID, "@channel and @daveed in particular", nil)
+		c.post(c.carolT, ch.ID, "a reply", &c1.ID)
+		del(c.carolT, c.post(c.carolT, ch.ID, "oops", nil))
+		gone := c.post(c.carolT, ch.ID, "@daveed never mind", nil)
+		del(c.carolT, gone)
+		del(c.daveT, c.post(c.daveT, ch.ID, "mine, deleted", nil))
+		// Nothing read: carol's five live messages (reply included); the
+		// mentions are c2 and the two @channel posts, the last one once.
+		if u, m := counts(c.daveT); u != 5 || m != 3 {
+			t.Fatalf("dave with nothing read: %d unread, %d mentions", u, m)
+		}
+		if u, m := counts(c.carolT); u != 2 || m != 0 {
+			t.Fatalf("carol with nothing read: %d unread, %d mentions", u, m)
+		}
+		read := fmt.Sprintf("/channels/%s/read", ch.ID)
+		c.must(200, c.daveT, "POST", read, map[string]any{"message_id": c2.ID}, nil)
+		if u, m := counts(c.daveT); u != 3 || m != 2 {
+			t.Fatalf("dave read to c2: %d unread, %d mentions", u, m)
+		}
+		// A deleted message is a valid pointer; only dave's own deleted
+		// post follows it.
+		c.must(200, c.daveT, "POST", read, map[string]any{"message_id": gone.ID}, nil)
+		if u, m := counts(c.daveT); u != 0 || m != 0 {
+			t.Fatalf("dave read to a deleted message: %d unread, %d mentions", u, m)
+		}
+		// Edits add and remove mentions after the pointer.
+		late := c.post(c.carolT, ch.ID, "plain", nil)
+		c.must(200, c.carolT, "PATCH", "/messages/"+late.ID.String(), map[string]any{"body": "plain, @daveed"}, nil)
+		if u, m := counts(c.daveT); u != 1 || m != 1 {
+			t.Fatalf("after an edit adding a mention: %d unread, %d mentions", u, m)
+		}
+		c.must(200, c.carolT, "PATCH", "/messages/"+late.ID.String(), map[string]any{"body": "plain again"}, nil)
+		if u, m := counts(c.daveT); u != 1 || m != 0 {
+			t.Fatalf("after an edit removing it: %d unread, %d mentions", u, m)
+		}
+		// The list of mentions still shows a mention of oneself, and no
+		// deleted message.
+		var page pageJSON[messageJSON]
+		c.must(200, c.daveT, "GET", "/me/mentions", nil, &page)
+		ids := make([]uuid.UUID, len(page.Items))
+		for i, it := range page.Items {
+			ids[i] = it.ID
+		}
+		if len(ids) != 3 || !slicesContain(ids, self.ID) || !slicesContain(ids, c2.ID) || slicesContain(ids, gone.ID) {
+			t.Errorf("mentions list: %v", ids)
+		}
+	})
+}
+
 func TestChatMentionsList(t *testing.T) {
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		c := newChat(t, db, nil)

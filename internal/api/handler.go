@@ -86,12 +86,12 @@ type Deps struct {
 
 // NewHandler builds the API handler.
 func NewHandler(d Deps) *Handler {
+	chatSvc := chat.New(d.Client, d.Dialect, chat.Options{
+		MaxMessageLength: d.Chat.MaxMessageLength, FileContentTypes: d.Chat.FileContentTypes,
+		Files: d.Files, MaxUploadBytes: d.MaxUploadBytes, Events: d.Events,
+	})
 	return &Handler{client: d.Client, identity: d.Identity, log: d.Log, probes: d.Probes,
-		files: d.Files, maxUpload: d.MaxUploadBytes, approvalsCfg: d.Approvals, ledgerCfg: d.Ledger, tasks: tasks.New(d.Client, d.Dialect), projects: projects.New(d.Client),
+		files: d.Files, maxUpload: d.MaxUploadBytes, approvalsCfg: d.Approvals, ledgerCfg: d.Ledger, tasks: tasks.New(d.Client, d.Dialect),
 		jobs: d.Jobs, work: worktracking.New(d.Client, d.Dialect, d.WorkTracking), notes: notes.New(d.Client, d.Dialect),
-		agents: agents.New(d.Client),
-		chat: chat.New(d.Client, d.Dialect, chat.Options{
-			MaxMessageLength: d.Chat.MaxMessageLength, FileContentTypes: d.Chat.FileContentTypes,
-			Files: d.Files, MaxUploadBytes: d.MaxUploadBytes, Events: d.Events,
-		})}
+		agents: agents.New(d.Client), chat: chatSvc, projects: projects.New(d.Client, chatSvc)}
 }

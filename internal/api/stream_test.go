@@ -238,6 +238,67 @@ func TestStreamStopsPrivateChannelAfterRemoval(t *testing.T) {
 	})
 }
 
+// A project channel follows the project's members on open streams at
+// once (the test waits 5 s, the stream's periodic re-check is 30 s): added
+// to the project, a user gets the membership event and then the channel's
+// messages; a role change is an event too; removed from the project, or
+// from the organization (which ends their project memberships), they get
+// the removal and nothing more of the channel.
+func TestStreamFollowsProjectMembership(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		c := newChat(t, db, nil)
+		pub := c.newChannel(c.adminT, "public", "town")
+		var p idJSON
+		c.must(201, c.adminT, "POST", c.path("/projects"), map[string]string{"key": "WS", "name": "WorkSynapse"}, &p)
+		var ch channelJSON
+		c.must(200, c.adminT, "POST", fmt.Sprintf("/projects/%s/channel", p.ID), nil, &ch)
+		s := openStream(t, c.s.URL, c.daveT, "", 0)
+		marker := func(body string) {
+			t.Helper()
+			c.streamPost(c.adminT, pub.ID, body)
+			if ev := s.nextOf(stream.MessagePosted); ev.Payload["body"] != body {
+				t.Fatalf("expected %q, got %+v", body, ev)
+			}
+		}
+		member := func(typ string) sseEvent {
+			t.Helper()
+			ev := s.nextOf(typ)
+			if ev.Data.ChannelID == nil || *ev.Data.ChannelID != ch.ID || ev.Payload["user_id"] != c.dave.String() {
+				t.Fatalf("%s event: %+v", typ, ev)
+			}
+			return ev
+		}
+		members := fmt.Sprintf("/projects/%s/members", p.ID)
+
+		// Not a member yet: the stream decides (and caches) "not readable".
+		c.streamPost(c.adminT, ch.ID, "before")
+		marker("marker 1")
+
+		c.must(201, c.adminT, "POST", members, map[string]any{"user_id": c.dave, "role": "member"}, nil)
+		member(stream.MemberAdded)
+		c.streamPost(c.adminT, ch.ID, "welcome")
+		if ev := s.nextOf(stream.MessagePosted); ev.Payload["body"] != "welcome" {
+			t.Fatalf("added member got %+v", ev)
+		}
+		c.must(200, c.adminT, "PATCH", members+"/"+c.dave.String(), map[string]any{"role": "admin"}, nil)
+		if ev := member(stream.MemberUpdated); ev.Payload["role"] != "admin" {
+			t.Errorf("role change event: %+v", ev)
+		}
+
+		c.must(204, c.adminT, "DELETE", members+"/"+c.dave.String(), nil, nil)
+		member(stream.MemberRemoved)
+		c.streamPost(c.adminT, ch.ID, "after removal")
+		marker("marker 2")
+
+		c.must(201, c.adminT, "POST", members, map[string]any{"user_id": c.dave, "role": "member"}, nil)
+		member(stream.MemberAdded)
+		c.must(204, c.adminT, "DELETE", c.path("/members/%s", c.dave), nil, nil)
+		member(stream.MemberRemoved)
+		c.streamPost(c.adminT, ch.ID, "after leaving the organization")
+		marker("marker 3")
+	})
+}
+
 // Read pointers go to the same user's streams only; heartbeats keep an
 // idle stream alive; an id before pruned events gets resync; tickets are
 // single-use; bad credentials are problem+json.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"entgo.io/ent/dialect"
@@ -18,6 +19,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/projectmember"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/stream"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
@@ -300,8 +302,11 @@ func createProjectChannel(sys context.Context, tx *ent.Tx, p *ent.Project) (*ent
 // SyncProjectMember keeps a project's channel (if it has one) in step with
 // the project's membership of user: called by the project membership code
 // in its transaction after adding (role set), changing or removing (role
-// nil) a member.
-func SyncProjectMember(ctx context.Context, tx *ent.Tx, projectID, userID uuid.UUID, role *projectmember.Role) error {
+// nil) a member. Each change writes the same member.* stream event as a
+// direct membership change, in the same transaction, so the user's open
+// streams re-check their access to the channel at once: a removed member
+// stops receiving it, an added one starts.
+func (s *Service) SyncProjectMember(ctx context.Context, tx *ent.Tx, projectID, userID uuid.UUID, role *projectmember.Role) error {
 	sys := projectSystem(ctx)
 	if err := lockProject(sys, tx, projectID); err != nil {
 		return fmt.Errorf("chat: lock project: %w", err)
@@ -316,16 +321,43 @@ func SyncProjectMember(ctx context.Context, tx *ent.Tx, projectID, userID uuid.U
 	m, err := tx.ChannelMember.Query().Where(channelmember.ChannelID(ch.ID), channelmember.UserID(userID)).Only(sys)
 	switch {
 	case ent.IsNotFound(err) && role != nil:
-		return tx.ChannelMember.Create().SetOrganizationID(ch.OrganizationID).SetChannelID(ch.ID).
-			SetUserID(userID).SetRole(channelRole(*role)).Exec(sys)
+		m, err := tx.ChannelMember.Create().SetOrganizationID(ch.OrganizationID).SetChannelID(ch.ID).
+			SetUserID(userID).SetRole(channelRole(*role)).Save(sys)
+		if err != nil {
+			return err
+		}
+		return s.emitMember(sys, tx, stream.MemberAdded, m)
 	case ent.IsNotFound(err):
 		return nil
 	case err != nil:
 		return fmt.Errorf("chat: load project channel member: %w", err)
 	case role == nil:
-		return tx.ChannelMember.DeleteOneID(m.ID).Exec(sys)
+		if err := tx.ChannelMember.DeleteOneID(m.ID).Exec(sys); err != nil {
+			return err
+		}
+		return s.emitMember(sys, tx, stream.MemberRemoved, m)
 	case m.Role != channelRole(*role):
-		return tx.ChannelMember.UpdateOneID(m.ID).SetRole(channelRole(*role)).Exec(sys)
+		m, err := tx.ChannelMember.UpdateOneID(m.ID).SetRole(channelRole(*role)).Save(sys)
+		if err != nil {
+			return err
+		}
+		return s.emitMember(sys, tx, stream.MemberUpdated, m)
+	}
+	return nil
+}
+
+// LeaveProjectChannels takes user out of the channels of the projects
+// (ids) whose membership they have just lost in tx (leaving the
+// organization ends every project membership in it), with the same events
+// as SyncProjectMember. Projects are locked in id order, so two such
+// removals cannot deadlock.
+func (s *Service) LeaveProjectChannels(ctx context.Context, tx *ent.Tx, projectIDs []uuid.UUID, userID uuid.UUID) error {
+	ids := slices.Clone(projectIDs)
+	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	for _, id := range ids {
+		if err := s.SyncProjectMember(ctx, tx, id, userID, nil); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -122,18 +122,37 @@ func exec(ctx context.Context, tx *ent.Tx, q sql.Querier) error {
 	return nil
 }
 
-// bumpChannel adds delta messages to a channel's rollups; a post also
-// moves its last activity.
-func (s *Service) bumpChannel(ctx context.Context, tx *ent.Tx, id uuid.UUID, delta int, at *time.Time) error {
-	u := sql.Dialect(s.dialect).Update(channel.Table).Add(channel.FieldMessageCount, delta).
-		Where(sql.EQ(channel.FieldID, id))
-	if delta < 0 {
-		u.Where(sql.GT(channel.FieldMessageCount, 0))
+// nextSeq counts a new message in a channel's rollups (message count,
+// last activity at) and returns the message's seq: the channel's next
+// last_seq, taken in the same UPDATE, so two posts never share one.
+func (s *Service) nextSeq(ctx context.Context, tx *ent.Tx, id uuid.UUID, at time.Time) (int64, error) {
+	query, args := sql.Dialect(s.dialect).Update(channel.Table).
+		Add(channel.FieldMessageCount, 1).Add(channel.FieldLastSeq, 1).Set(channel.FieldLastMessageAt, at).
+		Where(sql.EQ(channel.FieldID, id)).Returning(channel.FieldLastSeq).Query()
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return 0, fmt.Errorf("chat: update rollups: %w", err)
 	}
-	if at != nil {
-		u.Set(channel.FieldLastMessageAt, *at)
+	defer rows.Close()
+	var seq int64
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return 0, fmt.Errorf("chat: update rollups: %w", err)
+		}
+		return 0, fmt.Errorf("chat: update rollups: channel %s not found", id)
 	}
-	return exec(ctx, tx, u)
+	if err := rows.Scan(&seq); err != nil {
+		return 0, fmt.Errorf("chat: read message seq: %w", err)
+	}
+	return seq, rows.Close()
+}
+
+// uncount takes a deleted message out of its channel's message count.
+// last_seq stays: seqs are positions, and the unread counts subtract
+// deleted messages after a pointer themselves.
+func (s *Service) uncount(ctx context.Context, tx *ent.Tx, id uuid.UUID) error {
+	return exec(ctx, tx, sql.Dialect(s.dialect).Update(channel.Table).Add(channel.FieldMessageCount, -1).
+		Where(sql.And(sql.EQ(channel.FieldID, id), sql.GT(channel.FieldMessageCount, 0))))
 }
 
 // emit records a change for the real-time stream (internal/stream) in tx,

@@ -80,18 +80,23 @@ func (s *Service) checkBody(body string) error {
 	return nil
 }
 
-// writeMentions replaces the mention rows of message m.
+// writeMentions replaces the mention rows of message m (none: users is
+// empty, as for a deleted message).
 func writeMentions(ctx context.Context, tx *ent.Tx, m *ent.Message, users []uuid.UUID) error {
 	// Why a system context: mention rows are an index derived from a body
-	// whose write the privacy rules have just allowed.
+	// whose write (or deletion) the privacy rules have just allowed.
 	sys := viewer.NewSystemContext(ctx, "chat: index the mentions of a message")
 	if _, err := tx.MessageMention.Delete().Where(messagemention.MessageID(m.ID)).Exec(sys); err != nil {
 		return fmt.Errorf("chat: clear mentions: %w", err)
 	}
+	if len(users) == 0 {
+		return nil
+	}
 	bulk := make([]*ent.MessageMentionCreate, len(users))
 	for i, u := range users {
 		bulk[i] = tx.MessageMention.Create().SetOrganizationID(m.OrganizationID).SetMessageID(m.ID).
-			SetChannelID(m.ChannelID).SetUserID(u)
+			SetChannelID(m.ChannelID).SetUserID(u).SetMessageSeq(m.Seq).
+			SetOwnMessage(m.AuthorID != nil && *m.AuthorID == u)
 	}
 	return tx.MessageMention.CreateBulk(bulk...).Exec(sys)
 }
@@ -122,15 +127,21 @@ func (s *Service) Post(ctx context.Context, chID uuid.UUID, body string, rootID 
 		if err != nil {
 			return nil, err
 		}
+		// The channel's row lock, taken by the bump, is held from here to
+		// the commit: concurrent posts to one channel get their seq and
+		// their (time-ordered) id in the same order.
+		now := s.now()
+		seq, err := s.nextSeq(ctx, tx, chID, now)
+		if err != nil {
+			return nil, err
+		}
 		m, err := setAuthor(tx.Message.Create()).SetOrganizationID(ch.OrganizationID).SetChannelID(chID).
+			SetSeq(seq).SetCreatedAt(now).SetUpdatedAt(now).
 			SetBody(body).SetNillableRootID(rootID).SetMentionedUserIds(users).SetMentionsChannel(all).Save(ctx)
 		if err != nil {
 			return nil, err
 		}
 		if err := writeMentions(ctx, tx, m, users); err != nil {
-			return nil, err
-		}
-		if err := s.bumpChannel(ctx, tx, chID, 1, &m.CreatedAt); err != nil {
 			return nil, err
 		}
 		if rootID != nil {
@@ -245,7 +256,12 @@ func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
 		if err := tx.Message.DeleteOneID(id).Exec(ctx); err != nil {
 			return struct{}{}, denied(err)
 		}
-		if err := s.bumpChannel(ctx, tx, m.ChannelID, -1, nil); err != nil {
+		// A deleted message mentions nobody any more: its rows go, so the
+		// unread mention counts need not look at the message.
+		if err := writeMentions(ctx, tx, m, nil); err != nil {
+			return struct{}{}, err
+		}
+		if err := s.uncount(ctx, tx, m.ChannelID); err != nil {
 			return struct{}{}, err
 		}
 		if m.RootID != nil {

@@ -40,7 +40,7 @@ func (s *Service) MarkRead(ctx context.Context, chID uuid.UUID, msgID *uuid.UUID
 		return nil, problem.Conflict("join the channel to keep a read pointer in it")
 	}
 	target, err := s.readTarget(ctx, chID, msgID)
-	if err != nil || target == uuid.Nil {
+	if err != nil || target == nil {
 		return s.readState(ctx, chID, uid, err)
 	}
 	for attempt := 0; ; attempt++ {
@@ -53,32 +53,32 @@ func (s *Service) MarkRead(ctx context.Context, chID uuid.UUID, msgID *uuid.UUID
 	}
 }
 
-// readTarget is the message a read request points at; uuid.Nil when the
-// channel has no message yet.
-func (s *Service) readTarget(ctx context.Context, chID uuid.UUID, msgID *uuid.UUID) (uuid.UUID, error) {
+// readTarget is the message (id and seq only) a read request points at;
+// nil when the channel has no message yet.
+func (s *Service) readTarget(ctx context.Context, chID uuid.UUID, msgID *uuid.UUID) (*ent.Message, error) {
+	q := s.client.Message.Query().Select(message.FieldID, message.FieldSeq)
 	if msgID == nil {
-		id, err := s.client.Message.Query().Where(message.ChannelID(chID)).Order(ent.Desc(message.FieldID)).FirstID(ctx)
+		m, err := q.Where(message.ChannelID(chID)).Order(ent.Desc(message.FieldID)).First(ctx)
 		if ent.IsNotFound(err) {
-			return uuid.Nil, nil
+			return nil, nil
 		}
-		return id, err
+		return m, err
 	}
 	// A deleted message is still a valid position in the channel.
-	ok, err := s.client.Message.Query().Where(message.ID(*msgID), message.ChannelID(chID)).Exist(withDeleted(ctx))
-	if err != nil {
-		return uuid.Nil, err
+	m, err := q.Where(message.ID(*msgID), message.ChannelID(chID)).Only(withDeleted(ctx))
+	if ent.IsNotFound(err) {
+		return nil, problem.Validation("no such message", problem.FieldError{Field: "message_id", Message: "not a message of this channel"})
 	}
-	if !ok {
-		return uuid.Nil, problem.Validation("no such message", problem.FieldError{Field: "message_id", Message: "not a message of this channel"})
-	}
-	return *msgID, nil
+	return m, err
 }
 
-func (s *Service) moveForward(ctx context.Context, tx *ent.Tx, ch *ent.Channel, uid, target uuid.UUID) error {
+// moveForward moves the pointer to target unless it is already there or
+// further; "further" compares seqs, the order the unread counts use.
+func (s *Service) moveForward(ctx context.Context, tx *ent.Tx, ch *ent.Channel, uid uuid.UUID, target *ent.Message) error {
 	now := s.now()
 	n, err := tx.ReadReceipt.Update().Where(readreceipt.ChannelID(ch.ID), readreceipt.UserID(uid),
-		readreceipt.Or(readreceipt.LastReadMessageIDIsNil(), readreceipt.LastReadMessageIDLT(target))).
-		SetLastReadMessageID(target).SetLastReadAt(now).Save(ctx)
+		readreceipt.LastReadSeqLT(target.Seq)).
+		SetLastReadMessageID(target.ID).SetLastReadSeq(target.Seq).SetLastReadAt(now).Save(ctx)
 	if err != nil {
 		return err
 	}
@@ -88,12 +88,12 @@ func (s *Service) moveForward(ctx context.Context, tx *ent.Tx, ch *ent.Channel, 
 			return err // already at or past target
 		}
 		if err := tx.ReadReceipt.Create().SetOrganizationID(ch.OrganizationID).SetChannelID(ch.ID).SetUserID(uid).
-			SetLastReadMessageID(target).SetLastReadAt(now).Exec(ctx); err != nil {
+			SetLastReadMessageID(target.ID).SetLastReadSeq(target.Seq).SetLastReadAt(now).Exec(ctx); err != nil {
 			return err
 		}
 	}
 	return s.emit(ctx, tx, stream.ReadMoved, ch.OrganizationID, ch.ID, &uid,
-		map[string]uuid.UUID{"last_read_message_id": target})
+		map[string]uuid.UUID{"last_read_message_id": target.ID})
 }
 
 // readState returns the viewer's read pointer (empty when none), or err.
@@ -127,10 +127,17 @@ type unreadRow struct {
 
 // MyChannels lists the viewer's channels (optionally of one organization)
 // with unread and mention counts. The counts of all channels come from one
-// query: each membership row joined with its read pointer and two
-// correlated counts over the channel's messages after the pointer (index
-// messages(channel_id, id)) and the viewer's mentions after it (index
-// message_mentions(user_id, channel_id, message_id)).
+// query whose cost does not grow with the channel's history (as in
+// Mattermost, which compares a channel's total message count with the
+// member's count at the read pointer): every message takes the next seq of
+// its channel, the pointer remembers the seq it points at, so the messages
+// after it are channel.last_seq - pointer seq. Two corrections keep the
+// count exact, each a range scan of a partial index after the pointer: the
+// viewer's own live messages (never unread) and deleted messages. Mentions
+// count the viewer's MessageMention rows after the pointer (partial index
+// on user_id, channel_id, message_seq without one's own messages; a
+// deleted message's rows are removed) and the @channel messages after it
+// (partial index), neither of which visits ordinary messages.
 func (s *Service) MyChannels(ctx context.Context, org *uuid.UUID) ([]MyChannel, error) {
 	uid, err := me(ctx)
 	if err != nil {
@@ -152,37 +159,68 @@ func (s *Service) MyChannels(ctx context.Context, org *uuid.UUID) ([]MyChannel, 
 // unreadColumns turns a membership query into the unread query.
 func (s *Service) unreadColumns(sel *sql.Selector, uid uuid.UUID) {
 	d := sql.Dialect(s.dialect)
+	c := d.Table(channel.Table).As("c")
+	sel.Join(c).On(sel.C(channelmember.FieldChannelID), c.C(channel.FieldID))
 	rr := d.Table(readreceipt.Table).As("rr")
 	sel.LeftJoin(rr).OnP(sql.And(
 		sql.ColumnsEQ(rr.C(readreceipt.FieldChannelID), sel.C(channelmember.FieldChannelID)),
 		sql.ColumnsEQ(rr.C(readreceipt.FieldUserID), sel.C(channelmember.FieldUserID)),
 	))
-	pointer := rr.C(readreceipt.FieldLastReadMessageID)
+	// COALESCE, not "no pointer OR seq > pointer": the OR would keep
+	// PostgreSQL from using the pointer as the lower bound of the index
+	// ranges below.
+	pointer := func(b *sql.Builder) {
+		b.WriteString("COALESCE(").Ident(rr.C(readreceipt.FieldLastReadSeq)).WriteString(", 0)")
+	}
+	// after selects the channel's messages (or mentions) past the pointer.
+	after := func(chCol, seqCol string, and ...*sql.Predicate) *sql.Predicate {
+		return sql.And(append([]*sql.Predicate{
+			sql.ColumnsEQ(chCol, sel.C(channelmember.FieldChannelID)),
+			sql.P(func(b *sql.Builder) { b.Ident(seqCol).WriteString(" > "); pointer(b) }),
+		}, and...)...)
+	}
+	count := func(t sql.TableView, where *sql.Predicate) *sql.Selector {
+		return d.Select(sql.Count("*")).From(t).Where(where)
+	}
 	m := d.Table(message.Table).As("m")
-	after := sql.And(
-		sql.ColumnsEQ(m.C(message.FieldChannelID), sel.C(channelmember.FieldChannelID)),
-		sql.IsNull(m.C(message.FieldDeletedAt)),
-		// COALESCE, not "pointer IS NULL OR id > pointer": the OR keeps
-		// PostgreSQL from using the pointer as the lower bound of the
-		// (channel_id, id) index range, so every message of the channel was
-		// visited (800 ms for 200 channels of 5,000 messages).
-		sql.P(func(b *sql.Builder) {
-			b.Ident(m.C(message.FieldID)).WriteString(" > COALESCE(").Ident(pointer).WriteString(", ").Arg(uuid.Nil).WriteString(")")
-		}),
-		sql.Or(sql.IsNull(m.C(message.FieldAuthorID)), sql.NEQ(m.C(message.FieldAuthorID), uid)),
-	)
+	// Fresh predicates for each subquery: a predicate renders into itself.
+	live := func() *sql.Predicate { return sql.IsNull(m.C(message.FieldDeletedAt)) }
+	byOthers := func() *sql.Predicate {
+		return sql.Or(sql.IsNull(m.C(message.FieldAuthorID)), sql.NEQ(m.C(message.FieldAuthorID), uid))
+	}
+	mine := count(m, after(m.C(message.FieldChannelID), m.C(message.FieldSeq), sql.EQ(m.C(message.FieldAuthorID), uid), live()))
+	gone := count(m, after(m.C(message.FieldChannelID), m.C(message.FieldSeq), sql.NotNull(m.C(message.FieldDeletedAt))))
+	unread := sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(c.C(channel.FieldLastSeq)).WriteString(" - ")
+		pointer(b)
+		b.WriteString(" - ").Wrap(func(b *sql.Builder) { b.Join(mine) })
+		b.WriteString(" - ").Wrap(func(b *sql.Builder) { b.Join(gone) })
+	})
+
+	// Mention rows of deleted messages are removed and those of one's own
+	// messages flagged, so named mentions are counted from the partial
+	// index alone. The flag is written bare so PostgreSQL matches it.
 	mm := d.Table(messagemention.Table).As("mm")
-	mentioned := sql.Or(
-		sql.EQ(m.C(message.FieldMentionsChannel), true),
-		sql.Exists(d.Select(mm.C(messagemention.FieldID)).From(mm).Where(sql.And(
-			sql.ColumnsEQ(mm.C(messagemention.FieldMessageID), m.C(message.FieldID)),
-			sql.EQ(mm.C(messagemention.FieldUserID), uid),
-		))),
-	)
+	named := count(mm, after(mm.C(messagemention.FieldChannelID), mm.C(messagemention.FieldMessageSeq),
+		sql.EQ(mm.C(messagemention.FieldUserID), uid),
+		sql.P(func(b *sql.Builder) { b.WriteString("NOT ").Ident(mm.C(messagemention.FieldOwnMessage)) })))
+	// @channel messages that do not also name the viewer (counted above);
+	// the flag is bare for the partial index too.
+	mm2 := d.Table(messagemention.Table).As("mm2")
+	everyone := count(m, after(m.C(message.FieldChannelID), m.C(message.FieldSeq),
+		sql.P(func(b *sql.Builder) { b.Ident(m.C(message.FieldMentionsChannel)) }), live(), byOthers(),
+		sql.NotExists(d.Select(mm2.C(messagemention.FieldID)).From(mm2).Where(sql.And(
+			sql.ColumnsEQ(mm2.C(messagemention.FieldMessageID), m.C(message.FieldID)),
+			sql.EQ(mm2.C(messagemention.FieldUserID), uid),
+		)))))
+	mentions := sql.ExprFunc(func(b *sql.Builder) {
+		b.Wrap(func(b *sql.Builder) { b.Join(named) }).WriteString(" + ").Wrap(func(b *sql.Builder) { b.Join(everyone) })
+	})
+
 	sel.Select(sel.C(channelmember.FieldID), sel.C(channelmember.FieldChannelID))
-	sel.AppendSelectAs(pointer, "last_read")
-	sel.AppendSelectExprAs(d.Select(sql.Count("*")).From(m).Where(after), "unread")
-	sel.AppendSelectExprAs(d.Select(sql.Count("*")).From(m).Where(sql.And(after, mentioned)), "mentions")
+	sel.AppendSelectAs(rr.C(readreceipt.FieldLastReadMessageID), "last_read")
+	sel.AppendSelectExprAs(unread, "unread")
+	sel.AppendSelectExprAs(mentions, "mentions")
 }
 
 // myChannels loads the memberships and channels of the unread rows.

@@ -10,7 +10,6 @@ import (
 	"github.com/worksynapse/worksynapse/ent/organizationmember"
 	"github.com/worksynapse/worksynapse/ent/projectmember"
 	"github.com/worksynapse/worksynapse/internal/audit"
-	"github.com/worksynapse/worksynapse/internal/chat"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
@@ -51,7 +50,7 @@ func (s *Service) AddProjectMember(ctx context.Context, projectID, userID uuid.U
 		if err != nil {
 			return err
 		}
-		if err := chat.SyncProjectMember(ctx, tx, projectID, userID, &r); err != nil {
+		if err := s.chat.SyncProjectMember(ctx, tx, projectID, userID, &r); err != nil {
 			return err
 		}
 		out, err = tx.ProjectMember.Query().Where(projectmember.ID(m.ID)).WithUser().Only(ctx)
@@ -78,7 +77,7 @@ func (s *Service) UpdateProjectMember(ctx context.Context, projectID, userID uui
 			if err := tx.ProjectMember.UpdateOneID(m.ID).SetRole(r).Exec(ctx); err != nil {
 				return denied(err)
 			}
-			if err := chat.SyncProjectMember(ctx, tx, projectID, userID, &r); err != nil {
+			if err := s.chat.SyncProjectMember(ctx, tx, projectID, userID, &r); err != nil {
 				return err
 			}
 		}
@@ -101,7 +100,7 @@ func (s *Service) RemoveProjectMember(ctx context.Context, projectID, userID uui
 		if err := tx.ProjectMember.DeleteOneID(m.ID).Exec(ctx); err != nil {
 			return denied(err)
 		}
-		return chat.SyncProjectMember(ctx, tx, projectID, userID, nil)
+		return s.chat.SyncProjectMember(ctx, tx, projectID, userID, nil)
 	})
 }
 

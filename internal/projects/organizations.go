@@ -200,9 +200,19 @@ func (s *Service) RemoveMember(ctx context.Context, org, userID uuid.UUID) error
 		// Why a system context: leaving the organization ends the project
 		// memberships in it; the removal itself passed member:delete above.
 		sys := viewer.NewSystemContext(ctx, "remove member from projects")
-		_, err = tx.ProjectMember.Delete().
-			Where(projectmember.OrganizationID(org), projectmember.UserID(userID)).Exec(sys)
-		return err
+		mine := projectmember.And(projectmember.OrganizationID(org), projectmember.UserID(userID))
+		memberships, err := tx.ProjectMember.Query().Where(mine).All(sys)
+		if err != nil {
+			return fmt.Errorf("projects: list the member's projects: %w", err)
+		}
+		if _, err = tx.ProjectMember.Delete().Where(mine).Exec(sys); err != nil {
+			return err
+		}
+		projects := make([]uuid.UUID, len(memberships))
+		for i, m := range memberships {
+			projects[i] = m.ProjectID
+		}
+		return s.chat.LeaveProjectChannels(ctx, tx, projects, userID)
 	})
 }
 

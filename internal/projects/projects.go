@@ -21,6 +21,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/privacy"
 	"github.com/worksynapse/worksynapse/ent/project"
 	"github.com/worksynapse/worksynapse/ent/projectmember"
+	"github.com/worksynapse/worksynapse/internal/chat"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/occ"
 	"github.com/worksynapse/worksynapse/internal/pagination"
@@ -31,12 +32,16 @@ import (
 // Service implements the workspace operations.
 type Service struct {
 	client *ent.Client
-	now    func() time.Time
+	// chat keeps project channels' members (and the stream events their
+	// changes write) in step with project membership.
+	chat *chat.Service
+	now  func() time.Time
 }
 
-// New returns the service on client.
-func New(client *ent.Client) *Service {
-	return &Service{client: client, now: time.Now}
+// New returns the service on client; project membership changes go to
+// chatSvc's project channels in the same transaction.
+func New(client *ent.Client, chatSvc *chat.Service) *Service {
+	return &Service{client: client, chat: chatSvc, now: time.Now}
 }
 
 var errOrgNotFound = problem.NotFound("the organization does not exist")

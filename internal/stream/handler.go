@@ -237,8 +237,9 @@ func (s *sender) may(ev Event) (bool, error) {
 }
 
 // recheckAfter bounds how long a cached answer is trusted: changes that
-// emit no event here (a project channel following the project's members,
-// a channel deleted) take effect within it.
+// emit no event here (a channel deleted, an organization role changed)
+// take effect within it. Membership changes, project channels following
+// their project's members included, emit member.* events and act at once.
 const recheckAfter = 30 * time.Second
 
 type cachedAccess struct {
