@@ -34,6 +34,14 @@ type AgentCostLog struct {
 	Provider agentcostlog.Provider `json:"provider,omitempty"`
 	// Model holds the value of the "model" field.
 	Model string `json:"model,omitempty"`
+	// UserID holds the value of the "user_id" field.
+	UserID *uuid.UUID `json:"user_id,omitempty"`
+	// TaskID holds the value of the "task_id" field.
+	TaskID *uuid.UUID `json:"task_id,omitempty"`
+	// The task's project when the day was rolled up
+	ProjectID *uuid.UUID `json:"project_id,omitempty"`
+	// The task's sprint when the day was rolled up
+	SprintID *uuid.UUID `json:"sprint_id,omitempty"`
 	// Calls holds the value of the "calls" field.
 	Calls int `json:"calls,omitempty"`
 	// PromptTokens holds the value of the "prompt_tokens" field.
@@ -90,6 +98,8 @@ func (*AgentCostLog) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case agentcostlog.FieldUserID, agentcostlog.FieldTaskID, agentcostlog.FieldProjectID, agentcostlog.FieldSprintID:
+			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case agentcostlog.FieldCalls, agentcostlog.FieldPromptTokens, agentcostlog.FieldCompletionTokens, agentcostlog.FieldCachedTokens, agentcostlog.FieldCostMicros, agentcostlog.FieldUnpricedCalls:
 			values[i] = new(sql.NullInt64)
 		case agentcostlog.FieldProvider, agentcostlog.FieldModel:
@@ -160,6 +170,34 @@ func (_m *AgentCostLog) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field model", values[i])
 			} else if value.Valid {
 				_m.Model = value.String
+			}
+		case agentcostlog.FieldUserID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field user_id", values[i])
+			} else if value.Valid {
+				_m.UserID = new(uuid.UUID)
+				*_m.UserID = *value.S.(*uuid.UUID)
+			}
+		case agentcostlog.FieldTaskID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field task_id", values[i])
+			} else if value.Valid {
+				_m.TaskID = new(uuid.UUID)
+				*_m.TaskID = *value.S.(*uuid.UUID)
+			}
+		case agentcostlog.FieldProjectID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field project_id", values[i])
+			} else if value.Valid {
+				_m.ProjectID = new(uuid.UUID)
+				*_m.ProjectID = *value.S.(*uuid.UUID)
+			}
+		case agentcostlog.FieldSprintID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field sprint_id", values[i])
+			} else if value.Valid {
+				_m.SprintID = new(uuid.UUID)
+				*_m.SprintID = *value.S.(*uuid.UUID)
 			}
 		case agentcostlog.FieldCalls:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -263,6 +301,26 @@ func (_m *AgentCostLog) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("model=")
 	builder.WriteString(_m.Model)
+	builder.WriteString(", ")
+	if v := _m.UserID; v != nil {
+		builder.WriteString("user_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.TaskID; v != nil {
+		builder.WriteString("task_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.ProjectID; v != nil {
+		builder.WriteString("project_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.SprintID; v != nil {
+		builder.WriteString("sprint_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("calls=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Calls))

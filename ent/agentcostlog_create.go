@@ -84,6 +84,62 @@ func (_c *AgentCostLogCreate) SetModel(v string) *AgentCostLogCreate {
 	return _c
 }
 
+// SetUserID sets the "user_id" field.
+func (_c *AgentCostLogCreate) SetUserID(v uuid.UUID) *AgentCostLogCreate {
+	_c.mutation.SetUserID(v)
+	return _c
+}
+
+// SetNillableUserID sets the "user_id" field if the given value is not nil.
+func (_c *AgentCostLogCreate) SetNillableUserID(v *uuid.UUID) *AgentCostLogCreate {
+	if v != nil {
+		_c.SetUserID(*v)
+	}
+	return _c
+}
+
+// SetTaskID sets the "task_id" field.
+func (_c *AgentCostLogCreate) SetTaskID(v uuid.UUID) *AgentCostLogCreate {
+	_c.mutation.SetTaskID(v)
+	return _c
+}
+
+// SetNillableTaskID sets the "task_id" field if the given value is not nil.
+func (_c *AgentCostLogCreate) SetNillableTaskID(v *uuid.UUID) *AgentCostLogCreate {
+	if v != nil {
+		_c.SetTaskID(*v)
+	}
+	return _c
+}
+
+// SetProjectID sets the "project_id" field.
+func (_c *AgentCostLogCreate) SetProjectID(v uuid.UUID) *AgentCostLogCreate {
+	_c.mutation.SetProjectID(v)
+	return _c
+}
+
+// SetNillableProjectID sets the "project_id" field if the given value is not nil.
+func (_c *AgentCostLogCreate) SetNillableProjectID(v *uuid.UUID) *AgentCostLogCreate {
+	if v != nil {
+		_c.SetProjectID(*v)
+	}
+	return _c
+}
+
+// SetSprintID sets the "sprint_id" field.
+func (_c *AgentCostLogCreate) SetSprintID(v uuid.UUID) *AgentCostLogCreate {
+	_c.mutation.SetSprintID(v)
+	return _c
+}
+
+// SetNillableSprintID sets the "sprint_id" field if the given value is not nil.
+func (_c *AgentCostLogCreate) SetNillableSprintID(v *uuid.UUID) *AgentCostLogCreate {
+	if v != nil {
+		_c.SetSprintID(*v)
+	}
+	return _c
+}
+
 // SetCalls sets the "calls" field.
 func (_c *AgentCostLogCreate) SetCalls(v int) *AgentCostLogCreate {
 	_c.mutation.SetCalls(v)
@@ -420,6 +476,22 @@ func (_c *AgentCostLogCreate) createSpec() (*AgentCostLog, *sqlgraph.CreateSpec)
 		_spec.SetField(agentcostlog.FieldModel, field.TypeString, value)
 		_node.Model = value
 	}
+	if value, ok := _c.mutation.UserID(); ok {
+		_spec.SetField(agentcostlog.FieldUserID, field.TypeUUID, value)
+		_node.UserID = &value
+	}
+	if value, ok := _c.mutation.TaskID(); ok {
+		_spec.SetField(agentcostlog.FieldTaskID, field.TypeUUID, value)
+		_node.TaskID = &value
+	}
+	if value, ok := _c.mutation.ProjectID(); ok {
+		_spec.SetField(agentcostlog.FieldProjectID, field.TypeUUID, value)
+		_node.ProjectID = &value
+	}
+	if value, ok := _c.mutation.SprintID(); ok {
+		_spec.SetField(agentcostlog.FieldSprintID, field.TypeUUID, value)
+		_node.SprintID = &value
+	}
 	if value, ok := _c.mutation.Calls(); ok {
 		_spec.SetField(agentcostlog.FieldCalls, field.TypeInt, value)
 		_node.Calls = value
@@ -684,6 +756,18 @@ func (u *AgentCostLogUpsertOne) UpdateNewValues() *AgentCostLogUpsertOne {
 		}
 		if _, exists := u.create.mutation.Model(); exists {
 			s.SetIgnore(agentcostlog.FieldModel)
+		}
+		if _, exists := u.create.mutation.UserID(); exists {
+			s.SetIgnore(agentcostlog.FieldUserID)
+		}
+		if _, exists := u.create.mutation.TaskID(); exists {
+			s.SetIgnore(agentcostlog.FieldTaskID)
+		}
+		if _, exists := u.create.mutation.ProjectID(); exists {
+			s.SetIgnore(agentcostlog.FieldProjectID)
+		}
+		if _, exists := u.create.mutation.SprintID(); exists {
+			s.SetIgnore(agentcostlog.FieldSprintID)
 		}
 	}))
 	return u
@@ -1056,6 +1140,18 @@ func (u *AgentCostLogUpsertBulk) UpdateNewValues() *AgentCostLogUpsertBulk {
 			}
 			if _, exists := b.mutation.Model(); exists {
 				s.SetIgnore(agentcostlog.FieldModel)
+			}
+			if _, exists := b.mutation.UserID(); exists {
+				s.SetIgnore(agentcostlog.FieldUserID)
+			}
+			if _, exists := b.mutation.TaskID(); exists {
+				s.SetIgnore(agentcostlog.FieldTaskID)
+			}
+			if _, exists := b.mutation.ProjectID(); exists {
+				s.SetIgnore(agentcostlog.FieldProjectID)
+			}
+			if _, exists := b.mutation.SprintID(); exists {
+				s.SetIgnore(agentcostlog.FieldSprintID)
 			}
 		}
 	}))

@@ -270,6 +270,18 @@ func (_u *AgentCostLogUpdate) sqlSave(ctx context.Context) (_node int, err error
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(agentcostlog.FieldUpdatedAt, field.TypeTime, value)
 	}
+	if _u.mutation.UserIDCleared() {
+		_spec.ClearField(agentcostlog.FieldUserID, field.TypeUUID)
+	}
+	if _u.mutation.TaskIDCleared() {
+		_spec.ClearField(agentcostlog.FieldTaskID, field.TypeUUID)
+	}
+	if _u.mutation.ProjectIDCleared() {
+		_spec.ClearField(agentcostlog.FieldProjectID, field.TypeUUID)
+	}
+	if _u.mutation.SprintIDCleared() {
+		_spec.ClearField(agentcostlog.FieldSprintID, field.TypeUUID)
+	}
 	if value, ok := _u.mutation.Calls(); ok {
 		_spec.SetField(agentcostlog.FieldCalls, field.TypeInt, value)
 	}
@@ -598,6 +610,18 @@ func (_u *AgentCostLogUpdateOne) sqlSave(ctx context.Context) (_node *AgentCostL
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(agentcostlog.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if _u.mutation.UserIDCleared() {
+		_spec.ClearField(agentcostlog.FieldUserID, field.TypeUUID)
+	}
+	if _u.mutation.TaskIDCleared() {
+		_spec.ClearField(agentcostlog.FieldTaskID, field.TypeUUID)
+	}
+	if _u.mutation.ProjectIDCleared() {
+		_spec.ClearField(agentcostlog.FieldProjectID, field.TypeUUID)
+	}
+	if _u.mutation.SprintIDCleared() {
+		_spec.ClearField(agentcostlog.FieldSprintID, field.TypeUUID)
 	}
 	if value, ok := _u.mutation.Calls(); ok {
 		_spec.SetField(agentcostlog.FieldCalls, field.TypeInt, value)

@@ -28,6 +28,8 @@ type Board struct {
 	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
 	// DeletedAt holds the value of the "deleted_at" field.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// Optimistic concurrency: incremented by every change; PATCH requires it in If-Match (the ETag, e.g. "3"), and a stale one is 412
+	Version int `json:"version,omitempty"`
 	// ProjectID holds the value of the "project_id" field.
 	ProjectID uuid.UUID `json:"project_id,omitempty"`
 	// Name holds the value of the "name" field.
@@ -91,6 +93,8 @@ func (*Board) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case board.FieldIsDefault:
 			values[i] = new(sql.NullBool)
+		case board.FieldVersion:
+			values[i] = new(sql.NullInt64)
 		case board.FieldName:
 			values[i] = new(sql.NullString)
 		case board.FieldCreatedAt, board.FieldUpdatedAt, board.FieldDeletedAt:
@@ -142,6 +146,12 @@ func (_m *Board) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.DeletedAt = new(time.Time)
 				*_m.DeletedAt = value.Time
+			}
+		case board.FieldVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field version", values[i])
+			} else if value.Valid {
+				_m.Version = int(value.Int64)
 			}
 		case board.FieldProjectID:
 			if value, ok := values[i].(*uuid.UUID); !ok {
@@ -225,6 +235,9 @@ func (_m *Board) String() string {
 		builder.WriteString("deleted_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Version))
 	builder.WriteString(", ")
 	builder.WriteString("project_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ProjectID))

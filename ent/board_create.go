@@ -75,6 +75,20 @@ func (_c *BoardCreate) SetNillableDeletedAt(v *time.Time) *BoardCreate {
 	return _c
 }
 
+// SetVersion sets the "version" field.
+func (_c *BoardCreate) SetVersion(v int) *BoardCreate {
+	_c.mutation.SetVersion(v)
+	return _c
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_c *BoardCreate) SetNillableVersion(v *int) *BoardCreate {
+	if v != nil {
+		_c.SetVersion(*v)
+	}
+	return _c
+}
+
 // SetProjectID sets the "project_id" field.
 func (_c *BoardCreate) SetProjectID(v uuid.UUID) *BoardCreate {
 	_c.mutation.SetProjectID(v)
@@ -191,6 +205,10 @@ func (_c *BoardCreate) defaults() error {
 		v := board.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Version(); !ok {
+		v := board.DefaultVersion
+		_c.mutation.SetVersion(v)
+	}
 	if _, ok := _c.mutation.IsDefault(); !ok {
 		v := board.DefaultIsDefault
 		_c.mutation.SetIsDefault(v)
@@ -215,6 +233,14 @@ func (_c *BoardCreate) check() error {
 	}
 	if _, ok := _c.mutation.OrganizationID(); !ok {
 		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "Board.organization_id"`)}
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "Board.version"`)}
+	}
+	if v, ok := _c.mutation.Version(); ok {
+		if err := board.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Board.version": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.ProjectID(); !ok {
 		return &ValidationError{Name: "project_id", err: errors.New(`ent: missing required field "Board.project_id"`)}
@@ -283,6 +309,10 @@ func (_c *BoardCreate) createSpec() (*Board, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.DeletedAt(); ok {
 		_spec.SetField(board.FieldDeletedAt, field.TypeTime, value)
 		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.Version(); ok {
+		_spec.SetField(board.FieldVersion, field.TypeInt, value)
+		_node.Version = value
 	}
 	if value, ok := _c.mutation.Name(); ok {
 		_spec.SetField(board.FieldName, field.TypeString, value)
@@ -424,6 +454,24 @@ func (u *BoardUpsert) ClearDeletedAt() *BoardUpsert {
 	return u
 }
 
+// SetVersion sets the "version" field.
+func (u *BoardUpsert) SetVersion(v int) *BoardUpsert {
+	u.Set(board.FieldVersion, v)
+	return u
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *BoardUpsert) UpdateVersion() *BoardUpsert {
+	u.SetExcluded(board.FieldVersion)
+	return u
+}
+
+// AddVersion adds v to the "version" field.
+func (u *BoardUpsert) AddVersion(v int) *BoardUpsert {
+	u.Add(board.FieldVersion, v)
+	return u
+}
+
 // SetName sets the "name" field.
 func (u *BoardUpsert) SetName(v string) *BoardUpsert {
 	u.Set(board.FieldName, v)
@@ -537,6 +585,27 @@ func (u *BoardUpsertOne) UpdateDeletedAt() *BoardUpsertOne {
 func (u *BoardUpsertOne) ClearDeletedAt() *BoardUpsertOne {
 	return u.Update(func(s *BoardUpsert) {
 		s.ClearDeletedAt()
+	})
+}
+
+// SetVersion sets the "version" field.
+func (u *BoardUpsertOne) SetVersion(v int) *BoardUpsertOne {
+	return u.Update(func(s *BoardUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *BoardUpsertOne) AddVersion(v int) *BoardUpsertOne {
+	return u.Update(func(s *BoardUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *BoardUpsertOne) UpdateVersion() *BoardUpsertOne {
+	return u.Update(func(s *BoardUpsert) {
+		s.UpdateVersion()
 	})
 }
 
@@ -824,6 +893,27 @@ func (u *BoardUpsertBulk) UpdateDeletedAt() *BoardUpsertBulk {
 func (u *BoardUpsertBulk) ClearDeletedAt() *BoardUpsertBulk {
 	return u.Update(func(s *BoardUpsert) {
 		s.ClearDeletedAt()
+	})
+}
+
+// SetVersion sets the "version" field.
+func (u *BoardUpsertBulk) SetVersion(v int) *BoardUpsertBulk {
+	return u.Update(func(s *BoardUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *BoardUpsertBulk) AddVersion(v int) *BoardUpsertBulk {
+	return u.Update(func(s *BoardUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *BoardUpsertBulk) UpdateVersion() *BoardUpsertBulk {
+	return u.Update(func(s *BoardUpsert) {
+		s.UpdateVersion()
 	})
 }
 

@@ -57,6 +57,27 @@ func (_u *BoardUpdate) ClearDeletedAt() *BoardUpdate {
 	return _u
 }
 
+// SetVersion sets the "version" field.
+func (_u *BoardUpdate) SetVersion(v int) *BoardUpdate {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *BoardUpdate) SetNillableVersion(v *int) *BoardUpdate {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *BoardUpdate) AddVersion(v int) *BoardUpdate {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
 // SetName sets the "name" field.
 func (_u *BoardUpdate) SetName(v string) *BoardUpdate {
 	_u.mutation.SetName(v)
@@ -170,6 +191,11 @@ func (_u *BoardUpdate) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *BoardUpdate) check() error {
+	if v, ok := _u.mutation.Version(); ok {
+		if err := board.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Board.version": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Name(); ok {
 		if err := board.NameValidator(v); err != nil {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Board.name": %w`, err)}
@@ -210,6 +236,12 @@ func (_u *BoardUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.DeletedAtCleared() {
 		_spec.ClearField(board.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(board.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(board.FieldVersion, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(board.FieldName, field.TypeString, value)
@@ -307,6 +339,27 @@ func (_u *BoardUpdateOne) SetNillableDeletedAt(v *time.Time) *BoardUpdateOne {
 // ClearDeletedAt clears the value of the "deleted_at" field.
 func (_u *BoardUpdateOne) ClearDeletedAt() *BoardUpdateOne {
 	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetVersion sets the "version" field.
+func (_u *BoardUpdateOne) SetVersion(v int) *BoardUpdateOne {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *BoardUpdateOne) SetNillableVersion(v *int) *BoardUpdateOne {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *BoardUpdateOne) AddVersion(v int) *BoardUpdateOne {
+	_u.mutation.AddVersion(v)
 	return _u
 }
 
@@ -436,6 +489,11 @@ func (_u *BoardUpdateOne) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *BoardUpdateOne) check() error {
+	if v, ok := _u.mutation.Version(); ok {
+		if err := board.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Board.version": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Name(); ok {
 		if err := board.NameValidator(v); err != nil {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Board.name": %w`, err)}
@@ -493,6 +551,12 @@ func (_u *BoardUpdateOne) sqlSave(ctx context.Context) (_node *Board, err error)
 	}
 	if _u.mutation.DeletedAtCleared() {
 		_spec.ClearField(board.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(board.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(board.FieldVersion, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(board.FieldName, field.TypeString, value)

@@ -49,6 +49,8 @@ type Channel struct {
 	LastMessageAt *time.Time `json:"last_message_at,omitempty"`
 	// Maintained by the server; includes thread replies
 	MessageCount int64 `json:"message_count,omitempty"`
+	// Sequence number of the channel's newest message (deleted ones included): every post takes the next one in the UPDATE that bumps message_count, so unread counts are last_seq minus the reader's pointer seq, minus corrections
+	LastSeq int64 `json:"last_seq,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ChannelQuery when eager-loading is set.
 	Edges        ChannelEdges `json:"edges"`
@@ -119,7 +121,7 @@ func (*Channel) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case channel.FieldProjectID, channel.FieldCreatedByID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
-		case channel.FieldMessageCount:
+		case channel.FieldMessageCount, channel.FieldLastSeq:
 			values[i] = new(sql.NullInt64)
 		case channel.FieldType, channel.FieldName, channel.FieldDirectKey, channel.FieldPurpose, channel.FieldTopic:
 			values[i] = new(sql.NullString)
@@ -237,6 +239,12 @@ func (_m *Channel) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.MessageCount = value.Int64
 			}
+		case channel.FieldLastSeq:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field last_seq", values[i])
+			} else if value.Valid {
+				_m.LastSeq = value.Int64
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -344,6 +352,9 @@ func (_m *Channel) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("message_count=")
 	builder.WriteString(fmt.Sprintf("%v", _m.MessageCount))
+	builder.WriteString(", ")
+	builder.WriteString("last_seq=")
+	builder.WriteString(fmt.Sprintf("%v", _m.LastSeq))
 	builder.WriteByte(')')
 	return builder.String()
 }

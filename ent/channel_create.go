@@ -208,6 +208,20 @@ func (_c *ChannelCreate) SetNillableMessageCount(v *int64) *ChannelCreate {
 	return _c
 }
 
+// SetLastSeq sets the "last_seq" field.
+func (_c *ChannelCreate) SetLastSeq(v int64) *ChannelCreate {
+	_c.mutation.SetLastSeq(v)
+	return _c
+}
+
+// SetNillableLastSeq sets the "last_seq" field if the given value is not nil.
+func (_c *ChannelCreate) SetNillableLastSeq(v *int64) *ChannelCreate {
+	if v != nil {
+		_c.SetLastSeq(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *ChannelCreate) SetID(v uuid.UUID) *ChannelCreate {
 	_c.mutation.SetID(v)
@@ -307,6 +321,10 @@ func (_c *ChannelCreate) defaults() error {
 		v := channel.DefaultMessageCount
 		_c.mutation.SetMessageCount(v)
 	}
+	if _, ok := _c.mutation.LastSeq(); !ok {
+		v := channel.DefaultLastSeq
+		_c.mutation.SetLastSeq(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if channel.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized channel.DefaultID (forgotten import ent/runtime?)")
@@ -362,6 +380,14 @@ func (_c *ChannelCreate) check() error {
 	if v, ok := _c.mutation.MessageCount(); ok {
 		if err := channel.MessageCountValidator(v); err != nil {
 			return &ValidationError{Name: "message_count", err: fmt.Errorf(`ent: validator failed for field "Channel.message_count": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.LastSeq(); !ok {
+		return &ValidationError{Name: "last_seq", err: errors.New(`ent: missing required field "Channel.last_seq"`)}
+	}
+	if v, ok := _c.mutation.LastSeq(); ok {
+		if err := channel.LastSeqValidator(v); err != nil {
+			return &ValidationError{Name: "last_seq", err: fmt.Errorf(`ent: validator failed for field "Channel.last_seq": %w`, err)}
 		}
 	}
 	if len(_c.mutation.OrganizationIDs()) == 0 {
@@ -446,6 +472,10 @@ func (_c *ChannelCreate) createSpec() (*Channel, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.MessageCount(); ok {
 		_spec.SetField(channel.FieldMessageCount, field.TypeInt64, value)
 		_node.MessageCount = value
+	}
+	if value, ok := _c.mutation.LastSeq(); ok {
+		_spec.SetField(channel.FieldLastSeq, field.TypeInt64, value)
+		_node.LastSeq = value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -716,6 +746,24 @@ func (u *ChannelUpsert) AddMessageCount(v int64) *ChannelUpsert {
 	return u
 }
 
+// SetLastSeq sets the "last_seq" field.
+func (u *ChannelUpsert) SetLastSeq(v int64) *ChannelUpsert {
+	u.Set(channel.FieldLastSeq, v)
+	return u
+}
+
+// UpdateLastSeq sets the "last_seq" field to the value that was provided on create.
+func (u *ChannelUpsert) UpdateLastSeq() *ChannelUpsert {
+	u.SetExcluded(channel.FieldLastSeq)
+	return u
+}
+
+// AddLastSeq adds v to the "last_seq" field.
+func (u *ChannelUpsert) AddLastSeq(v int64) *ChannelUpsert {
+	u.Add(channel.FieldLastSeq, v)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -951,6 +999,27 @@ func (u *ChannelUpsertOne) AddMessageCount(v int64) *ChannelUpsertOne {
 func (u *ChannelUpsertOne) UpdateMessageCount() *ChannelUpsertOne {
 	return u.Update(func(s *ChannelUpsert) {
 		s.UpdateMessageCount()
+	})
+}
+
+// SetLastSeq sets the "last_seq" field.
+func (u *ChannelUpsertOne) SetLastSeq(v int64) *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.SetLastSeq(v)
+	})
+}
+
+// AddLastSeq adds v to the "last_seq" field.
+func (u *ChannelUpsertOne) AddLastSeq(v int64) *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.AddLastSeq(v)
+	})
+}
+
+// UpdateLastSeq sets the "last_seq" field to the value that was provided on create.
+func (u *ChannelUpsertOne) UpdateLastSeq() *ChannelUpsertOne {
+	return u.Update(func(s *ChannelUpsert) {
+		s.UpdateLastSeq()
 	})
 }
 
@@ -1356,6 +1425,27 @@ func (u *ChannelUpsertBulk) AddMessageCount(v int64) *ChannelUpsertBulk {
 func (u *ChannelUpsertBulk) UpdateMessageCount() *ChannelUpsertBulk {
 	return u.Update(func(s *ChannelUpsert) {
 		s.UpdateMessageCount()
+	})
+}
+
+// SetLastSeq sets the "last_seq" field.
+func (u *ChannelUpsertBulk) SetLastSeq(v int64) *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.SetLastSeq(v)
+	})
+}
+
+// AddLastSeq adds v to the "last_seq" field.
+func (u *ChannelUpsertBulk) AddLastSeq(v int64) *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.AddLastSeq(v)
+	})
+}
+
+// UpdateLastSeq sets the "last_seq" field to the value that was provided on create.
+func (u *ChannelUpsertBulk) UpdateLastSeq() *ChannelUpsertBulk {
+	return u.Update(func(s *ChannelUpsert) {
+		s.UpdateLastSeq()
 	})
 }
 

@@ -192,6 +192,27 @@ func (_u *ChannelUpdate) AddMessageCount(v int64) *ChannelUpdate {
 	return _u
 }
 
+// SetLastSeq sets the "last_seq" field.
+func (_u *ChannelUpdate) SetLastSeq(v int64) *ChannelUpdate {
+	_u.mutation.ResetLastSeq()
+	_u.mutation.SetLastSeq(v)
+	return _u
+}
+
+// SetNillableLastSeq sets the "last_seq" field if the given value is not nil.
+func (_u *ChannelUpdate) SetNillableLastSeq(v *int64) *ChannelUpdate {
+	if v != nil {
+		_u.SetLastSeq(*v)
+	}
+	return _u
+}
+
+// AddLastSeq adds value to the "last_seq" field.
+func (_u *ChannelUpdate) AddLastSeq(v int64) *ChannelUpdate {
+	_u.mutation.AddLastSeq(v)
+	return _u
+}
+
 // AddMemberIDs adds the "members" edge to the ChannelMember entity by IDs.
 func (_u *ChannelUpdate) AddMemberIDs(ids ...uuid.UUID) *ChannelUpdate {
 	_u.mutation.AddMemberIDs(ids...)
@@ -302,6 +323,11 @@ func (_u *ChannelUpdate) check() error {
 			return &ValidationError{Name: "message_count", err: fmt.Errorf(`ent: validator failed for field "Channel.message_count": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.LastSeq(); ok {
+		if err := channel.LastSeqValidator(v); err != nil {
+			return &ValidationError{Name: "last_seq", err: fmt.Errorf(`ent: validator failed for field "Channel.last_seq": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Channel.organization"`)
 	}
@@ -376,6 +402,12 @@ func (_u *ChannelUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedMessageCount(); ok {
 		_spec.AddField(channel.FieldMessageCount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.LastSeq(); ok {
+		_spec.SetField(channel.FieldLastSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedLastSeq(); ok {
+		_spec.AddField(channel.FieldLastSeq, field.TypeInt64, value)
 	}
 	if _u.mutation.MembersCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -605,6 +637,27 @@ func (_u *ChannelUpdateOne) AddMessageCount(v int64) *ChannelUpdateOne {
 	return _u
 }
 
+// SetLastSeq sets the "last_seq" field.
+func (_u *ChannelUpdateOne) SetLastSeq(v int64) *ChannelUpdateOne {
+	_u.mutation.ResetLastSeq()
+	_u.mutation.SetLastSeq(v)
+	return _u
+}
+
+// SetNillableLastSeq sets the "last_seq" field if the given value is not nil.
+func (_u *ChannelUpdateOne) SetNillableLastSeq(v *int64) *ChannelUpdateOne {
+	if v != nil {
+		_u.SetLastSeq(*v)
+	}
+	return _u
+}
+
+// AddLastSeq adds value to the "last_seq" field.
+func (_u *ChannelUpdateOne) AddLastSeq(v int64) *ChannelUpdateOne {
+	_u.mutation.AddLastSeq(v)
+	return _u
+}
+
 // AddMemberIDs adds the "members" edge to the ChannelMember entity by IDs.
 func (_u *ChannelUpdateOne) AddMemberIDs(ids ...uuid.UUID) *ChannelUpdateOne {
 	_u.mutation.AddMemberIDs(ids...)
@@ -728,6 +781,11 @@ func (_u *ChannelUpdateOne) check() error {
 			return &ValidationError{Name: "message_count", err: fmt.Errorf(`ent: validator failed for field "Channel.message_count": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.LastSeq(); ok {
+		if err := channel.LastSeqValidator(v); err != nil {
+			return &ValidationError{Name: "last_seq", err: fmt.Errorf(`ent: validator failed for field "Channel.last_seq": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Channel.organization"`)
 	}
@@ -819,6 +877,12 @@ func (_u *ChannelUpdateOne) sqlSave(ctx context.Context) (_node *Channel, err er
 	}
 	if value, ok := _u.mutation.AddedMessageCount(); ok {
 		_spec.AddField(channel.FieldMessageCount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.LastSeq(); ok {
+		_spec.SetField(channel.FieldLastSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedLastSeq(); ok {
+		_spec.AddField(channel.FieldLastSeq, field.TypeInt64, value)
 	}
 	if _u.mutation.MembersCleared() {
 		edge := &sqlgraph.EdgeSpec{

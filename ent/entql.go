@@ -242,6 +242,10 @@ var schemaGraph = func() *sqlgraph.Schema {
 			agentcostlog.FieldAgentID:          {Type: field.TypeUUID, Column: agentcostlog.FieldAgentID},
 			agentcostlog.FieldProvider:         {Type: field.TypeEnum, Column: agentcostlog.FieldProvider},
 			agentcostlog.FieldModel:            {Type: field.TypeString, Column: agentcostlog.FieldModel},
+			agentcostlog.FieldUserID:           {Type: field.TypeUUID, Column: agentcostlog.FieldUserID},
+			agentcostlog.FieldTaskID:           {Type: field.TypeUUID, Column: agentcostlog.FieldTaskID},
+			agentcostlog.FieldProjectID:        {Type: field.TypeUUID, Column: agentcostlog.FieldProjectID},
+			agentcostlog.FieldSprintID:         {Type: field.TypeUUID, Column: agentcostlog.FieldSprintID},
 			agentcostlog.FieldCalls:            {Type: field.TypeInt, Column: agentcostlog.FieldCalls},
 			agentcostlog.FieldPromptTokens:     {Type: field.TypeInt, Column: agentcostlog.FieldPromptTokens},
 			agentcostlog.FieldCompletionTokens: {Type: field.TypeInt, Column: agentcostlog.FieldCompletionTokens},
@@ -470,6 +474,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			board.FieldUpdatedAt:      {Type: field.TypeTime, Column: board.FieldUpdatedAt},
 			board.FieldOrganizationID: {Type: field.TypeUUID, Column: board.FieldOrganizationID},
 			board.FieldDeletedAt:      {Type: field.TypeTime, Column: board.FieldDeletedAt},
+			board.FieldVersion:        {Type: field.TypeInt, Column: board.FieldVersion},
 			board.FieldProjectID:      {Type: field.TypeUUID, Column: board.FieldProjectID},
 			board.FieldName:           {Type: field.TypeString, Column: board.FieldName},
 			board.FieldIsDefault:      {Type: field.TypeBool, Column: board.FieldIsDefault},
@@ -543,6 +548,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			channel.FieldCreatedByID:    {Type: field.TypeUUID, Column: channel.FieldCreatedByID},
 			channel.FieldLastMessageAt:  {Type: field.TypeTime, Column: channel.FieldLastMessageAt},
 			channel.FieldMessageCount:   {Type: field.TypeInt64, Column: channel.FieldMessageCount},
+			channel.FieldLastSeq:        {Type: field.TypeInt64, Column: channel.FieldLastSeq},
 		},
 	}
 	graph.Nodes[19] = &sqlgraph.Node{
@@ -604,6 +610,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			label.FieldUpdatedAt:      {Type: field.TypeTime, Column: label.FieldUpdatedAt},
 			label.FieldOrganizationID: {Type: field.TypeUUID, Column: label.FieldOrganizationID},
 			label.FieldDeletedAt:      {Type: field.TypeTime, Column: label.FieldDeletedAt},
+			label.FieldVersion:        {Type: field.TypeInt, Column: label.FieldVersion},
 			label.FieldProjectID:      {Type: field.TypeUUID, Column: label.FieldProjectID},
 			label.FieldName:           {Type: field.TypeString, Column: label.FieldName},
 			label.FieldColor:          {Type: field.TypeString, Column: label.FieldColor},
@@ -656,6 +663,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			message.FieldMentionedUserIds: {Type: field.TypeJSON, Column: message.FieldMentionedUserIds},
 			message.FieldMentionsChannel:  {Type: field.TypeBool, Column: message.FieldMentionsChannel},
 			message.FieldHasFiles:         {Type: field.TypeBool, Column: message.FieldHasFiles},
+			message.FieldSeq:              {Type: field.TypeInt64, Column: message.FieldSeq},
 		},
 	}
 	graph.Nodes[24] = &sqlgraph.Node{
@@ -700,6 +708,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			messagemention.FieldMessageID:      {Type: field.TypeUUID, Column: messagemention.FieldMessageID},
 			messagemention.FieldChannelID:      {Type: field.TypeUUID, Column: messagemention.FieldChannelID},
 			messagemention.FieldUserID:         {Type: field.TypeUUID, Column: messagemention.FieldUserID},
+			messagemention.FieldMessageSeq:     {Type: field.TypeInt64, Column: messagemention.FieldMessageSeq},
+			messagemention.FieldOwnMessage:     {Type: field.TypeBool, Column: messagemention.FieldOwnMessage},
 		},
 	}
 	graph.Nodes[26] = &sqlgraph.Node{
@@ -737,6 +747,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			milestone.FieldUpdatedAt:      {Type: field.TypeTime, Column: milestone.FieldUpdatedAt},
 			milestone.FieldOrganizationID: {Type: field.TypeUUID, Column: milestone.FieldOrganizationID},
 			milestone.FieldDeletedAt:      {Type: field.TypeTime, Column: milestone.FieldDeletedAt},
+			milestone.FieldVersion:        {Type: field.TypeInt, Column: milestone.FieldVersion},
 			milestone.FieldProjectID:      {Type: field.TypeUUID, Column: milestone.FieldProjectID},
 			milestone.FieldName:           {Type: field.TypeString, Column: milestone.FieldName},
 			milestone.FieldDescription:    {Type: field.TypeString, Column: milestone.FieldDescription},
@@ -1036,6 +1047,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			project.FieldUpdatedAt:      {Type: field.TypeTime, Column: project.FieldUpdatedAt},
 			project.FieldOrganizationID: {Type: field.TypeUUID, Column: project.FieldOrganizationID},
 			project.FieldDeletedAt:      {Type: field.TypeTime, Column: project.FieldDeletedAt},
+			project.FieldVersion:        {Type: field.TypeInt, Column: project.FieldVersion},
 			project.FieldKey:            {Type: field.TypeString, Column: project.FieldKey},
 			project.FieldName:           {Type: field.TypeString, Column: project.FieldName},
 			project.FieldDescription:    {Type: field.TypeString, Column: project.FieldDescription},
@@ -1047,7 +1059,6 @@ var schemaGraph = func() *sqlgraph.Schema {
 			project.FieldOwnerID:        {Type: field.TypeUUID, Column: project.FieldOwnerID},
 			project.FieldNextTaskNumber: {Type: field.TypeInt, Column: project.FieldNextTaskNumber},
 			project.FieldDefaultBoardID: {Type: field.TypeUUID, Column: project.FieldDefaultBoardID},
-			project.FieldVersion:        {Type: field.TypeInt, Column: project.FieldVersion},
 		},
 	}
 	graph.Nodes[41] = &sqlgraph.Node{
@@ -1087,6 +1098,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			readreceipt.FieldChannelID:         {Type: field.TypeUUID, Column: readreceipt.FieldChannelID},
 			readreceipt.FieldUserID:            {Type: field.TypeUUID, Column: readreceipt.FieldUserID},
 			readreceipt.FieldLastReadMessageID: {Type: field.TypeUUID, Column: readreceipt.FieldLastReadMessageID},
+			readreceipt.FieldLastReadSeq:       {Type: field.TypeInt64, Column: readreceipt.FieldLastReadSeq},
 			readreceipt.FieldLastReadAt:        {Type: field.TypeTime, Column: readreceipt.FieldLastReadAt},
 		},
 	}
@@ -1192,6 +1204,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			sprint.FieldUpdatedAt:      {Type: field.TypeTime, Column: sprint.FieldUpdatedAt},
 			sprint.FieldOrganizationID: {Type: field.TypeUUID, Column: sprint.FieldOrganizationID},
 			sprint.FieldDeletedAt:      {Type: field.TypeTime, Column: sprint.FieldDeletedAt},
+			sprint.FieldVersion:        {Type: field.TypeInt, Column: sprint.FieldVersion},
 			sprint.FieldProjectID:      {Type: field.TypeUUID, Column: sprint.FieldProjectID},
 			sprint.FieldName:           {Type: field.TypeString, Column: sprint.FieldName},
 			sprint.FieldGoal:           {Type: field.TypeString, Column: sprint.FieldGoal},
@@ -1255,6 +1268,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			task.FieldUpdatedAt:           {Type: field.TypeTime, Column: task.FieldUpdatedAt},
 			task.FieldOrganizationID:      {Type: field.TypeUUID, Column: task.FieldOrganizationID},
 			task.FieldDeletedAt:           {Type: field.TypeTime, Column: task.FieldDeletedAt},
+			task.FieldVersion:             {Type: field.TypeInt, Column: task.FieldVersion},
 			task.FieldProjectID:           {Type: field.TypeUUID, Column: task.FieldProjectID},
 			task.FieldNumber:              {Type: field.TypeInt, Column: task.FieldNumber},
 			task.FieldTitle:               {Type: field.TypeString, Column: task.FieldTitle},
@@ -1276,7 +1290,6 @@ var schemaGraph = func() *sqlgraph.Schema {
 			task.FieldStoryPoints:         {Type: field.TypeFloat64, Column: task.FieldStoryPoints},
 			task.FieldIsAiGenerated:       {Type: field.TypeBool, Column: task.FieldIsAiGenerated},
 			task.FieldAiGeneratingAgentID: {Type: field.TypeUUID, Column: task.FieldAiGeneratingAgentID},
-			task.FieldVersion:             {Type: field.TypeInt, Column: task.FieldVersion},
 		},
 	}
 	graph.Nodes[51] = &sqlgraph.Node{
@@ -3044,16 +3057,16 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Permission",
 	)
 	graph.MustAddE(
-		"users",
+		"user_roles",
 		&sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2M,
-			Inverse: true,
-			Table:   role.UsersTable,
-			Columns: role.UsersPrimaryKey,
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   role.UserRolesTable,
+			Columns: []string{role.UserRolesColumn},
 			Bidi:    false,
 		},
 		"Role",
-		"User",
+		"UserRole",
 	)
 	graph.MustAddE(
 		"role_permissions",
@@ -3066,18 +3079,6 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Role",
 		"RolePermission",
-	)
-	graph.MustAddE(
-		"user_roles",
-		&sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: true,
-			Table:   role.UserRolesTable,
-			Columns: []string{role.UserRolesColumn},
-			Bidi:    false,
-		},
-		"Role",
-		"UserRole",
 	)
 	graph.MustAddE(
 		"role",
@@ -3464,16 +3465,16 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"OrganizationMember",
 	)
 	graph.MustAddE(
-		"roles",
+		"user_roles",
 		&sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2M,
+			Rel:     sqlgraph.O2M,
 			Inverse: false,
-			Table:   user.RolesTable,
-			Columns: user.RolesPrimaryKey,
+			Table:   user.UserRolesTable,
+			Columns: []string{user.UserRolesColumn},
 			Bidi:    false,
 		},
 		"User",
-		"Role",
+		"UserRole",
 	)
 	graph.MustAddE(
 		"sessions",
@@ -3488,22 +3489,10 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Session",
 	)
 	graph.MustAddE(
-		"user_roles",
-		&sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: true,
-			Table:   user.UserRolesTable,
-			Columns: []string{user.UserRolesColumn},
-			Bidi:    false,
-		},
-		"User",
-		"UserRole",
-	)
-	graph.MustAddE(
 		"user",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   userrole.UserTable,
 			Columns: []string{userrole.UserColumn},
 			Bidi:    false,
@@ -3515,7 +3504,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"role",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
-			Inverse: false,
+			Inverse: true,
 			Table:   userrole.RoleTable,
 			Columns: []string{userrole.RoleColumn},
 			Bidi:    false,
@@ -4580,6 +4569,26 @@ func (f *AgentCostLogFilter) WhereProvider(p entql.StringP) {
 // WhereModel applies the entql string predicate on the model field.
 func (f *AgentCostLogFilter) WhereModel(p entql.StringP) {
 	f.Where(p.Field(agentcostlog.FieldModel))
+}
+
+// WhereUserID applies the entql [16]byte predicate on the user_id field.
+func (f *AgentCostLogFilter) WhereUserID(p entql.ValueP) {
+	f.Where(p.Field(agentcostlog.FieldUserID))
+}
+
+// WhereTaskID applies the entql [16]byte predicate on the task_id field.
+func (f *AgentCostLogFilter) WhereTaskID(p entql.ValueP) {
+	f.Where(p.Field(agentcostlog.FieldTaskID))
+}
+
+// WhereProjectID applies the entql [16]byte predicate on the project_id field.
+func (f *AgentCostLogFilter) WhereProjectID(p entql.ValueP) {
+	f.Where(p.Field(agentcostlog.FieldProjectID))
+}
+
+// WhereSprintID applies the entql [16]byte predicate on the sprint_id field.
+func (f *AgentCostLogFilter) WhereSprintID(p entql.ValueP) {
+	f.Where(p.Field(agentcostlog.FieldSprintID))
 }
 
 // WhereCalls applies the entql int predicate on the calls field.
@@ -5808,6 +5817,11 @@ func (f *BoardFilter) WhereDeletedAt(p entql.TimeP) {
 	f.Where(p.Field(board.FieldDeletedAt))
 }
 
+// WhereVersion applies the entql int predicate on the version field.
+func (f *BoardFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(board.FieldVersion))
+}
+
 // WhereProjectID applies the entql [16]byte predicate on the project_id field.
 func (f *BoardFilter) WhereProjectID(p entql.ValueP) {
 	f.Where(p.Field(board.FieldProjectID))
@@ -6210,6 +6224,11 @@ func (f *ChannelFilter) WhereMessageCount(p entql.Int64P) {
 	f.Where(p.Field(channel.FieldMessageCount))
 }
 
+// WhereLastSeq applies the entql int64 predicate on the last_seq field.
+func (f *ChannelFilter) WhereLastSeq(p entql.Int64P) {
+	f.Where(p.Field(channel.FieldLastSeq))
+}
+
 // WhereHasOrganization applies a predicate to check if query has an edge organization.
 func (f *ChannelFilter) WhereHasOrganization() {
 	f.Where(entql.HasEdge("organization"))
@@ -6566,6 +6585,11 @@ func (f *LabelFilter) WhereDeletedAt(p entql.TimeP) {
 	f.Where(p.Field(label.FieldDeletedAt))
 }
 
+// WhereVersion applies the entql int predicate on the version field.
+func (f *LabelFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(label.FieldVersion))
+}
+
 // WhereProjectID applies the entql [16]byte predicate on the project_id field.
 func (f *LabelFilter) WhereProjectID(p entql.ValueP) {
 	f.Where(p.Field(label.FieldProjectID))
@@ -6816,6 +6840,11 @@ func (f *MessageFilter) WhereMentionsChannel(p entql.BoolP) {
 // WhereHasFiles applies the entql bool predicate on the has_files field.
 func (f *MessageFilter) WhereHasFiles(p entql.BoolP) {
 	f.Where(p.Field(message.FieldHasFiles))
+}
+
+// WhereSeq applies the entql int64 predicate on the seq field.
+func (f *MessageFilter) WhereSeq(p entql.Int64P) {
+	f.Where(p.Field(message.FieldSeq))
 }
 
 // WhereHasOrganization applies a predicate to check if query has an edge organization.
@@ -7170,6 +7199,16 @@ func (f *MessageMentionFilter) WhereUserID(p entql.ValueP) {
 	f.Where(p.Field(messagemention.FieldUserID))
 }
 
+// WhereMessageSeq applies the entql int64 predicate on the message_seq field.
+func (f *MessageMentionFilter) WhereMessageSeq(p entql.Int64P) {
+	f.Where(p.Field(messagemention.FieldMessageSeq))
+}
+
+// WhereOwnMessage applies the entql bool predicate on the own_message field.
+func (f *MessageMentionFilter) WhereOwnMessage(p entql.BoolP) {
+	f.Where(p.Field(messagemention.FieldOwnMessage))
+}
+
 // WhereHasOrganization applies a predicate to check if query has an edge organization.
 func (f *MessageMentionFilter) WhereHasOrganization() {
 	f.Where(entql.HasEdge("organization"))
@@ -7387,6 +7426,11 @@ func (f *MilestoneFilter) WhereOrganizationID(p entql.ValueP) {
 // WhereDeletedAt applies the entql time.Time predicate on the deleted_at field.
 func (f *MilestoneFilter) WhereDeletedAt(p entql.TimeP) {
 	f.Where(p.Field(milestone.FieldDeletedAt))
+}
+
+// WhereVersion applies the entql int predicate on the version field.
+func (f *MilestoneFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(milestone.FieldVersion))
 }
 
 // WhereProjectID applies the entql [16]byte predicate on the project_id field.
@@ -9091,6 +9135,11 @@ func (f *ProjectFilter) WhereDeletedAt(p entql.TimeP) {
 	f.Where(p.Field(project.FieldDeletedAt))
 }
 
+// WhereVersion applies the entql int predicate on the version field.
+func (f *ProjectFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(project.FieldVersion))
+}
+
 // WhereKey applies the entql string predicate on the key field.
 func (f *ProjectFilter) WhereKey(p entql.StringP) {
 	f.Where(p.Field(project.FieldKey))
@@ -9144,11 +9193,6 @@ func (f *ProjectFilter) WhereNextTaskNumber(p entql.IntP) {
 // WhereDefaultBoardID applies the entql [16]byte predicate on the default_board_id field.
 func (f *ProjectFilter) WhereDefaultBoardID(p entql.ValueP) {
 	f.Where(p.Field(project.FieldDefaultBoardID))
-}
-
-// WhereVersion applies the entql int predicate on the version field.
-func (f *ProjectFilter) WhereVersion(p entql.IntP) {
-	f.Where(p.Field(project.FieldVersion))
 }
 
 // WhereHasOrganization applies a predicate to check if query has an edge organization.
@@ -9394,6 +9438,11 @@ func (f *ReadReceiptFilter) WhereLastReadMessageID(p entql.ValueP) {
 	f.Where(p.Field(readreceipt.FieldLastReadMessageID))
 }
 
+// WhereLastReadSeq applies the entql int64 predicate on the last_read_seq field.
+func (f *ReadReceiptFilter) WhereLastReadSeq(p entql.Int64P) {
+	f.Where(p.Field(readreceipt.FieldLastReadSeq))
+}
+
 // WhereLastReadAt applies the entql time.Time predicate on the last_read_at field.
 func (f *ReadReceiptFilter) WhereLastReadAt(p entql.TimeP) {
 	f.Where(p.Field(readreceipt.FieldLastReadAt))
@@ -9544,14 +9593,14 @@ func (f *RoleFilter) WhereHasPermissionsWith(preds ...predicate.Permission) {
 	})))
 }
 
-// WhereHasUsers applies a predicate to check if query has an edge users.
-func (f *RoleFilter) WhereHasUsers() {
-	f.Where(entql.HasEdge("users"))
+// WhereHasUserRoles applies a predicate to check if query has an edge user_roles.
+func (f *RoleFilter) WhereHasUserRoles() {
+	f.Where(entql.HasEdge("user_roles"))
 }
 
-// WhereHasUsersWith applies a predicate to check if query has an edge users with a given conditions (other predicates).
-func (f *RoleFilter) WhereHasUsersWith(preds ...predicate.User) {
-	f.Where(entql.HasEdgeWith("users", sqlgraph.WrapFunc(func(s *sql.Selector) {
+// WhereHasUserRolesWith applies a predicate to check if query has an edge user_roles with a given conditions (other predicates).
+func (f *RoleFilter) WhereHasUserRolesWith(preds ...predicate.UserRole) {
+	f.Where(entql.HasEdgeWith("user_roles", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -9566,20 +9615,6 @@ func (f *RoleFilter) WhereHasRolePermissions() {
 // WhereHasRolePermissionsWith applies a predicate to check if query has an edge role_permissions with a given conditions (other predicates).
 func (f *RoleFilter) WhereHasRolePermissionsWith(preds ...predicate.RolePermission) {
 	f.Where(entql.HasEdgeWith("role_permissions", sqlgraph.WrapFunc(func(s *sql.Selector) {
-		for _, p := range preds {
-			p(s)
-		}
-	})))
-}
-
-// WhereHasUserRoles applies a predicate to check if query has an edge user_roles.
-func (f *RoleFilter) WhereHasUserRoles() {
-	f.Where(entql.HasEdge("user_roles"))
-}
-
-// WhereHasUserRolesWith applies a predicate to check if query has an edge user_roles with a given conditions (other predicates).
-func (f *RoleFilter) WhereHasUserRolesWith(preds ...predicate.UserRole) {
-	f.Where(entql.HasEdgeWith("user_roles", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -9948,6 +9983,11 @@ func (f *SprintFilter) WhereDeletedAt(p entql.TimeP) {
 	f.Where(p.Field(sprint.FieldDeletedAt))
 }
 
+// WhereVersion applies the entql int predicate on the version field.
+func (f *SprintFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(sprint.FieldVersion))
+}
+
 // WhereProjectID applies the entql [16]byte predicate on the project_id field.
 func (f *SprintFilter) WhereProjectID(p entql.ValueP) {
 	f.Where(p.Field(sprint.FieldProjectID))
@@ -10216,6 +10256,11 @@ func (f *TaskFilter) WhereDeletedAt(p entql.TimeP) {
 	f.Where(p.Field(task.FieldDeletedAt))
 }
 
+// WhereVersion applies the entql int predicate on the version field.
+func (f *TaskFilter) WhereVersion(p entql.IntP) {
+	f.Where(p.Field(task.FieldVersion))
+}
+
 // WhereProjectID applies the entql [16]byte predicate on the project_id field.
 func (f *TaskFilter) WhereProjectID(p entql.ValueP) {
 	f.Where(p.Field(task.FieldProjectID))
@@ -10319,11 +10364,6 @@ func (f *TaskFilter) WhereIsAiGenerated(p entql.BoolP) {
 // WhereAiGeneratingAgentID applies the entql [16]byte predicate on the ai_generating_agent_id field.
 func (f *TaskFilter) WhereAiGeneratingAgentID(p entql.ValueP) {
 	f.Where(p.Field(task.FieldAiGeneratingAgentID))
-}
-
-// WhereVersion applies the entql int predicate on the version field.
-func (f *TaskFilter) WhereVersion(p entql.IntP) {
-	f.Where(p.Field(task.FieldVersion))
 }
 
 // WhereHasOrganization applies a predicate to check if query has an edge organization.
@@ -11194,14 +11234,14 @@ func (f *UserFilter) WhereHasMembershipsWith(preds ...predicate.OrganizationMemb
 	})))
 }
 
-// WhereHasRoles applies a predicate to check if query has an edge roles.
-func (f *UserFilter) WhereHasRoles() {
-	f.Where(entql.HasEdge("roles"))
+// WhereHasUserRoles applies a predicate to check if query has an edge user_roles.
+func (f *UserFilter) WhereHasUserRoles() {
+	f.Where(entql.HasEdge("user_roles"))
 }
 
-// WhereHasRolesWith applies a predicate to check if query has an edge roles with a given conditions (other predicates).
-func (f *UserFilter) WhereHasRolesWith(preds ...predicate.Role) {
-	f.Where(entql.HasEdgeWith("roles", sqlgraph.WrapFunc(func(s *sql.Selector) {
+// WhereHasUserRolesWith applies a predicate to check if query has an edge user_roles with a given conditions (other predicates).
+func (f *UserFilter) WhereHasUserRolesWith(preds ...predicate.UserRole) {
+	f.Where(entql.HasEdgeWith("user_roles", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -11216,20 +11256,6 @@ func (f *UserFilter) WhereHasSessions() {
 // WhereHasSessionsWith applies a predicate to check if query has an edge sessions with a given conditions (other predicates).
 func (f *UserFilter) WhereHasSessionsWith(preds ...predicate.Session) {
 	f.Where(entql.HasEdgeWith("sessions", sqlgraph.WrapFunc(func(s *sql.Selector) {
-		for _, p := range preds {
-			p(s)
-		}
-	})))
-}
-
-// WhereHasUserRoles applies a predicate to check if query has an edge user_roles.
-func (f *UserFilter) WhereHasUserRoles() {
-	f.Where(entql.HasEdge("user_roles"))
-}
-
-// WhereHasUserRolesWith applies a predicate to check if query has an edge user_roles with a given conditions (other predicates).
-func (f *UserFilter) WhereHasUserRolesWith(preds ...predicate.UserRole) {
-	f.Where(entql.HasEdgeWith("user_roles", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}

@@ -75,6 +75,20 @@ func (_c *LabelCreate) SetNillableDeletedAt(v *time.Time) *LabelCreate {
 	return _c
 }
 
+// SetVersion sets the "version" field.
+func (_c *LabelCreate) SetVersion(v int) *LabelCreate {
+	_c.mutation.SetVersion(v)
+	return _c
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_c *LabelCreate) SetNillableVersion(v *int) *LabelCreate {
+	if v != nil {
+		_c.SetVersion(*v)
+	}
+	return _c
+}
+
 // SetProjectID sets the "project_id" field.
 func (_c *LabelCreate) SetProjectID(v uuid.UUID) *LabelCreate {
 	_c.mutation.SetProjectID(v)
@@ -191,6 +205,10 @@ func (_c *LabelCreate) defaults() error {
 		v := label.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Version(); !ok {
+		v := label.DefaultVersion
+		_c.mutation.SetVersion(v)
+	}
 	if _, ok := _c.mutation.Color(); !ok {
 		v := label.DefaultColor
 		_c.mutation.SetColor(v)
@@ -215,6 +233,14 @@ func (_c *LabelCreate) check() error {
 	}
 	if _, ok := _c.mutation.OrganizationID(); !ok {
 		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "Label.organization_id"`)}
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "Label.version"`)}
+	}
+	if v, ok := _c.mutation.Version(); ok {
+		if err := label.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Label.version": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.ProjectID(); !ok {
 		return &ValidationError{Name: "project_id", err: errors.New(`ent: missing required field "Label.project_id"`)}
@@ -288,6 +314,10 @@ func (_c *LabelCreate) createSpec() (*Label, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.DeletedAt(); ok {
 		_spec.SetField(label.FieldDeletedAt, field.TypeTime, value)
 		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.Version(); ok {
+		_spec.SetField(label.FieldVersion, field.TypeInt, value)
+		_node.Version = value
 	}
 	if value, ok := _c.mutation.Name(); ok {
 		_spec.SetField(label.FieldName, field.TypeString, value)
@@ -429,6 +459,24 @@ func (u *LabelUpsert) ClearDeletedAt() *LabelUpsert {
 	return u
 }
 
+// SetVersion sets the "version" field.
+func (u *LabelUpsert) SetVersion(v int) *LabelUpsert {
+	u.Set(label.FieldVersion, v)
+	return u
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *LabelUpsert) UpdateVersion() *LabelUpsert {
+	u.SetExcluded(label.FieldVersion)
+	return u
+}
+
+// AddVersion adds v to the "version" field.
+func (u *LabelUpsert) AddVersion(v int) *LabelUpsert {
+	u.Add(label.FieldVersion, v)
+	return u
+}
+
 // SetName sets the "name" field.
 func (u *LabelUpsert) SetName(v string) *LabelUpsert {
 	u.Set(label.FieldName, v)
@@ -542,6 +590,27 @@ func (u *LabelUpsertOne) UpdateDeletedAt() *LabelUpsertOne {
 func (u *LabelUpsertOne) ClearDeletedAt() *LabelUpsertOne {
 	return u.Update(func(s *LabelUpsert) {
 		s.ClearDeletedAt()
+	})
+}
+
+// SetVersion sets the "version" field.
+func (u *LabelUpsertOne) SetVersion(v int) *LabelUpsertOne {
+	return u.Update(func(s *LabelUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *LabelUpsertOne) AddVersion(v int) *LabelUpsertOne {
+	return u.Update(func(s *LabelUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *LabelUpsertOne) UpdateVersion() *LabelUpsertOne {
+	return u.Update(func(s *LabelUpsert) {
+		s.UpdateVersion()
 	})
 }
 
@@ -829,6 +898,27 @@ func (u *LabelUpsertBulk) UpdateDeletedAt() *LabelUpsertBulk {
 func (u *LabelUpsertBulk) ClearDeletedAt() *LabelUpsertBulk {
 	return u.Update(func(s *LabelUpsert) {
 		s.ClearDeletedAt()
+	})
+}
+
+// SetVersion sets the "version" field.
+func (u *LabelUpsertBulk) SetVersion(v int) *LabelUpsertBulk {
+	return u.Update(func(s *LabelUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *LabelUpsertBulk) AddVersion(v int) *LabelUpsertBulk {
+	return u.Update(func(s *LabelUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *LabelUpsertBulk) UpdateVersion() *LabelUpsertBulk {
+	return u.Update(func(s *LabelUpsert) {
+		s.UpdateVersion()
 	})
 }
 

@@ -57,6 +57,27 @@ func (_u *LabelUpdate) ClearDeletedAt() *LabelUpdate {
 	return _u
 }
 
+// SetVersion sets the "version" field.
+func (_u *LabelUpdate) SetVersion(v int) *LabelUpdate {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *LabelUpdate) SetNillableVersion(v *int) *LabelUpdate {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *LabelUpdate) AddVersion(v int) *LabelUpdate {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
 // SetName sets the "name" field.
 func (_u *LabelUpdate) SetName(v string) *LabelUpdate {
 	_u.mutation.SetName(v)
@@ -170,6 +191,11 @@ func (_u *LabelUpdate) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *LabelUpdate) check() error {
+	if v, ok := _u.mutation.Version(); ok {
+		if err := label.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Label.version": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Name(); ok {
 		if err := label.NameValidator(v); err != nil {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Label.name": %w`, err)}
@@ -215,6 +241,12 @@ func (_u *LabelUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.DeletedAtCleared() {
 		_spec.ClearField(label.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(label.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(label.FieldVersion, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(label.FieldName, field.TypeString, value)
@@ -312,6 +344,27 @@ func (_u *LabelUpdateOne) SetNillableDeletedAt(v *time.Time) *LabelUpdateOne {
 // ClearDeletedAt clears the value of the "deleted_at" field.
 func (_u *LabelUpdateOne) ClearDeletedAt() *LabelUpdateOne {
 	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetVersion sets the "version" field.
+func (_u *LabelUpdateOne) SetVersion(v int) *LabelUpdateOne {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *LabelUpdateOne) SetNillableVersion(v *int) *LabelUpdateOne {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *LabelUpdateOne) AddVersion(v int) *LabelUpdateOne {
+	_u.mutation.AddVersion(v)
 	return _u
 }
 
@@ -441,6 +494,11 @@ func (_u *LabelUpdateOne) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *LabelUpdateOne) check() error {
+	if v, ok := _u.mutation.Version(); ok {
+		if err := label.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Label.version": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Name(); ok {
 		if err := label.NameValidator(v); err != nil {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Label.name": %w`, err)}
@@ -503,6 +561,12 @@ func (_u *LabelUpdateOne) sqlSave(ctx context.Context) (_node *Label, err error)
 	}
 	if _u.mutation.DeletedAtCleared() {
 		_spec.ClearField(label.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(label.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(label.FieldVersion, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(label.FieldName, field.TypeString, value)

@@ -53,6 +53,8 @@ type Message struct {
 	MentionsChannel bool `json:"mentions_channel,omitempty"`
 	// Set when files are attached, so scrollback loads files only where needed
 	HasFiles bool `json:"has_files,omitempty"`
+	// Position in the channel (1, 2, ...; replies included), taken from channels.last_seq when posted; unread counts compare it with the read pointer's seq
+	Seq int64 `json:"seq,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the MessageQuery when eager-loading is set.
 	Edges        MessageEdges `json:"edges"`
@@ -186,7 +188,7 @@ func (*Message) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case message.FieldMentionsChannel, message.FieldHasFiles:
 			values[i] = new(sql.NullBool)
-		case message.FieldReplyCount:
+		case message.FieldReplyCount, message.FieldSeq:
 			values[i] = new(sql.NullInt64)
 		case message.FieldBody:
 			values[i] = new(sql.NullString)
@@ -312,6 +314,12 @@ func (_m *Message) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field has_files", values[i])
 			} else if value.Valid {
 				_m.HasFiles = value.Bool
+			}
+		case message.FieldSeq:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field seq", values[i])
+			} else if value.Valid {
+				_m.Seq = value.Int64
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -450,6 +458,9 @@ func (_m *Message) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("has_files=")
 	builder.WriteString(fmt.Sprintf("%v", _m.HasFiles))
+	builder.WriteString(", ")
+	builder.WriteString("seq=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Seq))
 	builder.WriteByte(')')
 	return builder.String()
 }

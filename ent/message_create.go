@@ -217,6 +217,20 @@ func (_c *MessageCreate) SetNillableHasFiles(v *bool) *MessageCreate {
 	return _c
 }
 
+// SetSeq sets the "seq" field.
+func (_c *MessageCreate) SetSeq(v int64) *MessageCreate {
+	_c.mutation.SetSeq(v)
+	return _c
+}
+
+// SetNillableSeq sets the "seq" field if the given value is not nil.
+func (_c *MessageCreate) SetNillableSeq(v *int64) *MessageCreate {
+	if v != nil {
+		_c.SetSeq(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *MessageCreate) SetID(v uuid.UUID) *MessageCreate {
 	_c.mutation.SetID(v)
@@ -383,6 +397,10 @@ func (_c *MessageCreate) defaults() error {
 		v := message.DefaultHasFiles
 		_c.mutation.SetHasFiles(v)
 	}
+	if _, ok := _c.mutation.Seq(); !ok {
+		v := message.DefaultSeq
+		_c.mutation.SetSeq(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if message.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized message.DefaultID (forgotten import ent/runtime?)")
@@ -428,6 +446,14 @@ func (_c *MessageCreate) check() error {
 	}
 	if _, ok := _c.mutation.HasFiles(); !ok {
 		return &ValidationError{Name: "has_files", err: errors.New(`ent: missing required field "Message.has_files"`)}
+	}
+	if _, ok := _c.mutation.Seq(); !ok {
+		return &ValidationError{Name: "seq", err: errors.New(`ent: missing required field "Message.seq"`)}
+	}
+	if v, ok := _c.mutation.Seq(); ok {
+		if err := message.SeqValidator(v); err != nil {
+			return &ValidationError{Name: "seq", err: fmt.Errorf(`ent: validator failed for field "Message.seq": %w`, err)}
+		}
 	}
 	if len(_c.mutation.OrganizationIDs()) == 0 {
 		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "Message.organization"`)}
@@ -510,6 +536,10 @@ func (_c *MessageCreate) createSpec() (*Message, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.HasFiles(); ok {
 		_spec.SetField(message.FieldHasFiles, field.TypeBool, value)
 		_node.HasFiles = value
+	}
+	if value, ok := _c.mutation.Seq(); ok {
+		_spec.SetField(message.FieldSeq, field.TypeInt64, value)
+		_node.Seq = value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -884,6 +914,9 @@ func (u *MessageUpsertOne) UpdateNewValues() *MessageUpsertOne {
 		}
 		if _, exists := u.create.mutation.RootID(); exists {
 			s.SetIgnore(message.FieldRootID)
+		}
+		if _, exists := u.create.mutation.Seq(); exists {
+			s.SetIgnore(message.FieldSeq)
 		}
 	}))
 	return u
@@ -1277,6 +1310,9 @@ func (u *MessageUpsertBulk) UpdateNewValues() *MessageUpsertBulk {
 			}
 			if _, exists := b.mutation.RootID(); exists {
 				s.SetIgnore(message.FieldRootID)
+			}
+			if _, exists := b.mutation.Seq(); exists {
+				s.SetIgnore(message.FieldSeq)
 			}
 		}
 	}))

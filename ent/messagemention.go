@@ -33,6 +33,10 @@ type MessageMention struct {
 	ChannelID uuid.UUID `json:"channel_id,omitempty"`
 	// UserID holds the value of the "user_id" field.
 	UserID uuid.UUID `json:"user_id,omitempty"`
+	// Denormalized message seq, so unread mention counts range over the mentions after a read pointer only
+	MessageSeq int64 `json:"message_seq,omitempty"`
+	// The mentioned user wrote the message: listed, but never an unread mention
+	OwnMessage bool `json:"own_message,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the MessageMentionQuery when eager-loading is set.
 	Edges        MessageMentionEdges `json:"edges"`
@@ -90,6 +94,10 @@ func (*MessageMention) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case messagemention.FieldOwnMessage:
+			values[i] = new(sql.NullBool)
+		case messagemention.FieldMessageSeq:
+			values[i] = new(sql.NullInt64)
 		case messagemention.FieldCreatedAt, messagemention.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
 		case messagemention.FieldID, messagemention.FieldOrganizationID, messagemention.FieldMessageID, messagemention.FieldChannelID, messagemention.FieldUserID:
@@ -150,6 +158,18 @@ func (_m *MessageMention) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field user_id", values[i])
 			} else if value != nil {
 				_m.UserID = *value
+			}
+		case messagemention.FieldMessageSeq:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field message_seq", values[i])
+			} else if value.Valid {
+				_m.MessageSeq = value.Int64
+			}
+		case messagemention.FieldOwnMessage:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field own_message", values[i])
+			} else if value.Valid {
+				_m.OwnMessage = value.Bool
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -219,6 +239,12 @@ func (_m *MessageMention) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("user_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.UserID))
+	builder.WriteString(", ")
+	builder.WriteString("message_seq=")
+	builder.WriteString(fmt.Sprintf("%v", _m.MessageSeq))
+	builder.WriteString(", ")
+	builder.WriteString("own_message=")
+	builder.WriteString(fmt.Sprintf("%v", _m.OwnMessage))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -79,6 +79,34 @@ func (_c *MessageMentionCreate) SetUserID(v uuid.UUID) *MessageMentionCreate {
 	return _c
 }
 
+// SetMessageSeq sets the "message_seq" field.
+func (_c *MessageMentionCreate) SetMessageSeq(v int64) *MessageMentionCreate {
+	_c.mutation.SetMessageSeq(v)
+	return _c
+}
+
+// SetNillableMessageSeq sets the "message_seq" field if the given value is not nil.
+func (_c *MessageMentionCreate) SetNillableMessageSeq(v *int64) *MessageMentionCreate {
+	if v != nil {
+		_c.SetMessageSeq(*v)
+	}
+	return _c
+}
+
+// SetOwnMessage sets the "own_message" field.
+func (_c *MessageMentionCreate) SetOwnMessage(v bool) *MessageMentionCreate {
+	_c.mutation.SetOwnMessage(v)
+	return _c
+}
+
+// SetNillableOwnMessage sets the "own_message" field if the given value is not nil.
+func (_c *MessageMentionCreate) SetNillableOwnMessage(v *bool) *MessageMentionCreate {
+	if v != nil {
+		_c.SetOwnMessage(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *MessageMentionCreate) SetID(v uuid.UUID) *MessageMentionCreate {
 	_c.mutation.SetID(v)
@@ -159,6 +187,14 @@ func (_c *MessageMentionCreate) defaults() error {
 		v := messagemention.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.MessageSeq(); !ok {
+		v := messagemention.DefaultMessageSeq
+		_c.mutation.SetMessageSeq(v)
+	}
+	if _, ok := _c.mutation.OwnMessage(); !ok {
+		v := messagemention.DefaultOwnMessage
+		_c.mutation.SetOwnMessage(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if messagemention.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized messagemention.DefaultID (forgotten import ent/runtime?)")
@@ -188,6 +224,12 @@ func (_c *MessageMentionCreate) check() error {
 	}
 	if _, ok := _c.mutation.UserID(); !ok {
 		return &ValidationError{Name: "user_id", err: errors.New(`ent: missing required field "MessageMention.user_id"`)}
+	}
+	if _, ok := _c.mutation.MessageSeq(); !ok {
+		return &ValidationError{Name: "message_seq", err: errors.New(`ent: missing required field "MessageMention.message_seq"`)}
+	}
+	if _, ok := _c.mutation.OwnMessage(); !ok {
+		return &ValidationError{Name: "own_message", err: errors.New(`ent: missing required field "MessageMention.own_message"`)}
 	}
 	if len(_c.mutation.OrganizationIDs()) == 0 {
 		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "MessageMention.organization"`)}
@@ -245,6 +287,14 @@ func (_c *MessageMentionCreate) createSpec() (*MessageMention, *sqlgraph.CreateS
 	if value, ok := _c.mutation.ChannelID(); ok {
 		_spec.SetField(messagemention.FieldChannelID, field.TypeUUID, value)
 		_node.ChannelID = value
+	}
+	if value, ok := _c.mutation.MessageSeq(); ok {
+		_spec.SetField(messagemention.FieldMessageSeq, field.TypeInt64, value)
+		_node.MessageSeq = value
+	}
+	if value, ok := _c.mutation.OwnMessage(); ok {
+		_spec.SetField(messagemention.FieldOwnMessage, field.TypeBool, value)
+		_node.OwnMessage = value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -392,6 +442,12 @@ func (u *MessageMentionUpsertOne) UpdateNewValues() *MessageMentionUpsertOne {
 		}
 		if _, exists := u.create.mutation.UserID(); exists {
 			s.SetIgnore(messagemention.FieldUserID)
+		}
+		if _, exists := u.create.mutation.MessageSeq(); exists {
+			s.SetIgnore(messagemention.FieldMessageSeq)
+		}
+		if _, exists := u.create.mutation.OwnMessage(); exists {
+			s.SetIgnore(messagemention.FieldOwnMessage)
 		}
 	}))
 	return u
@@ -635,6 +691,12 @@ func (u *MessageMentionUpsertBulk) UpdateNewValues() *MessageMentionUpsertBulk {
 			}
 			if _, exists := b.mutation.UserID(); exists {
 				s.SetIgnore(messagemention.FieldUserID)
+			}
+			if _, exists := b.mutation.MessageSeq(); exists {
+				s.SetIgnore(messagemention.FieldMessageSeq)
+			}
+			if _, exists := b.mutation.OwnMessage(); exists {
+				s.SetIgnore(messagemention.FieldOwnMessage)
 			}
 		}
 	}))

@@ -74,6 +74,20 @@ func (_c *MilestoneCreate) SetNillableDeletedAt(v *time.Time) *MilestoneCreate {
 	return _c
 }
 
+// SetVersion sets the "version" field.
+func (_c *MilestoneCreate) SetVersion(v int) *MilestoneCreate {
+	_c.mutation.SetVersion(v)
+	return _c
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_c *MilestoneCreate) SetNillableVersion(v *int) *MilestoneCreate {
+	if v != nil {
+		_c.SetVersion(*v)
+	}
+	return _c
+}
+
 // SetProjectID sets the "project_id" field.
 func (_c *MilestoneCreate) SetProjectID(v uuid.UUID) *MilestoneCreate {
 	_c.mutation.SetProjectID(v)
@@ -203,6 +217,10 @@ func (_c *MilestoneCreate) defaults() error {
 		v := milestone.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Version(); !ok {
+		v := milestone.DefaultVersion
+		_c.mutation.SetVersion(v)
+	}
 	if _, ok := _c.mutation.Status(); !ok {
 		v := milestone.DefaultStatus
 		_c.mutation.SetStatus(v)
@@ -227,6 +245,14 @@ func (_c *MilestoneCreate) check() error {
 	}
 	if _, ok := _c.mutation.OrganizationID(); !ok {
 		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "Milestone.organization_id"`)}
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "Milestone.version"`)}
+	}
+	if v, ok := _c.mutation.Version(); ok {
+		if err := milestone.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Milestone.version": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.ProjectID(); !ok {
 		return &ValidationError{Name: "project_id", err: errors.New(`ent: missing required field "Milestone.project_id"`)}
@@ -305,6 +331,10 @@ func (_c *MilestoneCreate) createSpec() (*Milestone, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.DeletedAt(); ok {
 		_spec.SetField(milestone.FieldDeletedAt, field.TypeTime, value)
 		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.Version(); ok {
+		_spec.SetField(milestone.FieldVersion, field.TypeInt, value)
+		_node.Version = value
 	}
 	if value, ok := _c.mutation.Name(); ok {
 		_spec.SetField(milestone.FieldName, field.TypeString, value)
@@ -435,6 +465,24 @@ func (u *MilestoneUpsert) UpdateDeletedAt() *MilestoneUpsert {
 // ClearDeletedAt clears the value of the "deleted_at" field.
 func (u *MilestoneUpsert) ClearDeletedAt() *MilestoneUpsert {
 	u.SetNull(milestone.FieldDeletedAt)
+	return u
+}
+
+// SetVersion sets the "version" field.
+func (u *MilestoneUpsert) SetVersion(v int) *MilestoneUpsert {
+	u.Set(milestone.FieldVersion, v)
+	return u
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *MilestoneUpsert) UpdateVersion() *MilestoneUpsert {
+	u.SetExcluded(milestone.FieldVersion)
+	return u
+}
+
+// AddVersion adds v to the "version" field.
+func (u *MilestoneUpsert) AddVersion(v int) *MilestoneUpsert {
+	u.Add(milestone.FieldVersion, v)
 	return u
 }
 
@@ -587,6 +635,27 @@ func (u *MilestoneUpsertOne) UpdateDeletedAt() *MilestoneUpsertOne {
 func (u *MilestoneUpsertOne) ClearDeletedAt() *MilestoneUpsertOne {
 	return u.Update(func(s *MilestoneUpsert) {
 		s.ClearDeletedAt()
+	})
+}
+
+// SetVersion sets the "version" field.
+func (u *MilestoneUpsertOne) SetVersion(v int) *MilestoneUpsertOne {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *MilestoneUpsertOne) AddVersion(v int) *MilestoneUpsertOne {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *MilestoneUpsertOne) UpdateVersion() *MilestoneUpsertOne {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.UpdateVersion()
 	})
 }
 
@@ -916,6 +985,27 @@ func (u *MilestoneUpsertBulk) UpdateDeletedAt() *MilestoneUpsertBulk {
 func (u *MilestoneUpsertBulk) ClearDeletedAt() *MilestoneUpsertBulk {
 	return u.Update(func(s *MilestoneUpsert) {
 		s.ClearDeletedAt()
+	})
+}
+
+// SetVersion sets the "version" field.
+func (u *MilestoneUpsertBulk) SetVersion(v int) *MilestoneUpsertBulk {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *MilestoneUpsertBulk) AddVersion(v int) *MilestoneUpsertBulk {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *MilestoneUpsertBulk) UpdateVersion() *MilestoneUpsertBulk {
+	return u.Update(func(s *MilestoneUpsert) {
+		s.UpdateVersion()
 	})
 }
 

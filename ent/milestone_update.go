@@ -55,6 +55,27 @@ func (_u *MilestoneUpdate) ClearDeletedAt() *MilestoneUpdate {
 	return _u
 }
 
+// SetVersion sets the "version" field.
+func (_u *MilestoneUpdate) SetVersion(v int) *MilestoneUpdate {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *MilestoneUpdate) SetNillableVersion(v *int) *MilestoneUpdate {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *MilestoneUpdate) AddVersion(v int) *MilestoneUpdate {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
 // SetName sets the "name" field.
 func (_u *MilestoneUpdate) SetName(v string) *MilestoneUpdate {
 	_u.mutation.SetName(v)
@@ -172,6 +193,11 @@ func (_u *MilestoneUpdate) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *MilestoneUpdate) check() error {
+	if v, ok := _u.mutation.Version(); ok {
+		if err := milestone.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Milestone.version": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Name(); ok {
 		if err := milestone.NameValidator(v); err != nil {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Milestone.name": %w`, err)}
@@ -222,6 +248,12 @@ func (_u *MilestoneUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.DeletedAtCleared() {
 		_spec.ClearField(milestone.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(milestone.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(milestone.FieldVersion, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(milestone.FieldName, field.TypeString, value)
@@ -286,6 +318,27 @@ func (_u *MilestoneUpdateOne) SetNillableDeletedAt(v *time.Time) *MilestoneUpdat
 // ClearDeletedAt clears the value of the "deleted_at" field.
 func (_u *MilestoneUpdateOne) ClearDeletedAt() *MilestoneUpdateOne {
 	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetVersion sets the "version" field.
+func (_u *MilestoneUpdateOne) SetVersion(v int) *MilestoneUpdateOne {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *MilestoneUpdateOne) SetNillableVersion(v *int) *MilestoneUpdateOne {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *MilestoneUpdateOne) AddVersion(v int) *MilestoneUpdateOne {
+	_u.mutation.AddVersion(v)
 	return _u
 }
 
@@ -419,6 +472,11 @@ func (_u *MilestoneUpdateOne) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *MilestoneUpdateOne) check() error {
+	if v, ok := _u.mutation.Version(); ok {
+		if err := milestone.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Milestone.version": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Name(); ok {
 		if err := milestone.NameValidator(v); err != nil {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Milestone.name": %w`, err)}
@@ -486,6 +544,12 @@ func (_u *MilestoneUpdateOne) sqlSave(ctx context.Context) (_node *Milestone, er
 	}
 	if _u.mutation.DeletedAtCleared() {
 		_spec.ClearField(milestone.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(milestone.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(milestone.FieldVersion, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(milestone.FieldName, field.TypeString, value)

@@ -8692,6 +8692,10 @@ type AgentCostLogMutation struct {
 	day                  *time.Time
 	provider             *agentcostlog.Provider
 	model                *string
+	user_id              *uuid.UUID
+	task_id              *uuid.UUID
+	project_id           *uuid.UUID
+	sprint_id            *uuid.UUID
 	calls                *int
 	addcalls             *int
 	prompt_tokens        *int
@@ -9068,6 +9072,202 @@ func (m *AgentCostLogMutation) OldModel(ctx context.Context) (v string, err erro
 // ResetModel resets all changes to the "model" field.
 func (m *AgentCostLogMutation) ResetModel() {
 	m.model = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *AgentCostLogMutation) SetUserID(u uuid.UUID) {
+	m.user_id = &u
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *AgentCostLogMutation) UserID() (r uuid.UUID, exists bool) {
+	v := m.user_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the AgentCostLog entity.
+// If the AgentCostLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgentCostLogMutation) OldUserID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ClearUserID clears the value of the "user_id" field.
+func (m *AgentCostLogMutation) ClearUserID() {
+	m.user_id = nil
+	m.clearedFields[agentcostlog.FieldUserID] = struct{}{}
+}
+
+// UserIDCleared returns if the "user_id" field was cleared in this mutation.
+func (m *AgentCostLogMutation) UserIDCleared() bool {
+	_, ok := m.clearedFields[agentcostlog.FieldUserID]
+	return ok
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *AgentCostLogMutation) ResetUserID() {
+	m.user_id = nil
+	delete(m.clearedFields, agentcostlog.FieldUserID)
+}
+
+// SetTaskID sets the "task_id" field.
+func (m *AgentCostLogMutation) SetTaskID(u uuid.UUID) {
+	m.task_id = &u
+}
+
+// TaskID returns the value of the "task_id" field in the mutation.
+func (m *AgentCostLogMutation) TaskID() (r uuid.UUID, exists bool) {
+	v := m.task_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTaskID returns the old "task_id" field's value of the AgentCostLog entity.
+// If the AgentCostLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgentCostLogMutation) OldTaskID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTaskID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTaskID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTaskID: %w", err)
+	}
+	return oldValue.TaskID, nil
+}
+
+// ClearTaskID clears the value of the "task_id" field.
+func (m *AgentCostLogMutation) ClearTaskID() {
+	m.task_id = nil
+	m.clearedFields[agentcostlog.FieldTaskID] = struct{}{}
+}
+
+// TaskIDCleared returns if the "task_id" field was cleared in this mutation.
+func (m *AgentCostLogMutation) TaskIDCleared() bool {
+	_, ok := m.clearedFields[agentcostlog.FieldTaskID]
+	return ok
+}
+
+// ResetTaskID resets all changes to the "task_id" field.
+func (m *AgentCostLogMutation) ResetTaskID() {
+	m.task_id = nil
+	delete(m.clearedFields, agentcostlog.FieldTaskID)
+}
+
+// SetProjectID sets the "project_id" field.
+func (m *AgentCostLogMutation) SetProjectID(u uuid.UUID) {
+	m.project_id = &u
+}
+
+// ProjectID returns the value of the "project_id" field in the mutation.
+func (m *AgentCostLogMutation) ProjectID() (r uuid.UUID, exists bool) {
+	v := m.project_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProjectID returns the old "project_id" field's value of the AgentCostLog entity.
+// If the AgentCostLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgentCostLogMutation) OldProjectID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProjectID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProjectID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProjectID: %w", err)
+	}
+	return oldValue.ProjectID, nil
+}
+
+// ClearProjectID clears the value of the "project_id" field.
+func (m *AgentCostLogMutation) ClearProjectID() {
+	m.project_id = nil
+	m.clearedFields[agentcostlog.FieldProjectID] = struct{}{}
+}
+
+// ProjectIDCleared returns if the "project_id" field was cleared in this mutation.
+func (m *AgentCostLogMutation) ProjectIDCleared() bool {
+	_, ok := m.clearedFields[agentcostlog.FieldProjectID]
+	return ok
+}
+
+// ResetProjectID resets all changes to the "project_id" field.
+func (m *AgentCostLogMutation) ResetProjectID() {
+	m.project_id = nil
+	delete(m.clearedFields, agentcostlog.FieldProjectID)
+}
+
+// SetSprintID sets the "sprint_id" field.
+func (m *AgentCostLogMutation) SetSprintID(u uuid.UUID) {
+	m.sprint_id = &u
+}
+
+// SprintID returns the value of the "sprint_id" field in the mutation.
+func (m *AgentCostLogMutation) SprintID() (r uuid.UUID, exists bool) {
+	v := m.sprint_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSprintID returns the old "sprint_id" field's value of the AgentCostLog entity.
+// If the AgentCostLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgentCostLogMutation) OldSprintID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSprintID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSprintID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSprintID: %w", err)
+	}
+	return oldValue.SprintID, nil
+}
+
+// ClearSprintID clears the value of the "sprint_id" field.
+func (m *AgentCostLogMutation) ClearSprintID() {
+	m.sprint_id = nil
+	m.clearedFields[agentcostlog.FieldSprintID] = struct{}{}
+}
+
+// SprintIDCleared returns if the "sprint_id" field was cleared in this mutation.
+func (m *AgentCostLogMutation) SprintIDCleared() bool {
+	_, ok := m.clearedFields[agentcostlog.FieldSprintID]
+	return ok
+}
+
+// ResetSprintID resets all changes to the "sprint_id" field.
+func (m *AgentCostLogMutation) ResetSprintID() {
+	m.sprint_id = nil
+	delete(m.clearedFields, agentcostlog.FieldSprintID)
 }
 
 // SetCalls sets the "calls" field.
@@ -9494,7 +9694,7 @@ func (m *AgentCostLogMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AgentCostLogMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 17)
 	if m.created_at != nil {
 		fields = append(fields, agentcostlog.FieldCreatedAt)
 	}
@@ -9515,6 +9715,18 @@ func (m *AgentCostLogMutation) Fields() []string {
 	}
 	if m.model != nil {
 		fields = append(fields, agentcostlog.FieldModel)
+	}
+	if m.user_id != nil {
+		fields = append(fields, agentcostlog.FieldUserID)
+	}
+	if m.task_id != nil {
+		fields = append(fields, agentcostlog.FieldTaskID)
+	}
+	if m.project_id != nil {
+		fields = append(fields, agentcostlog.FieldProjectID)
+	}
+	if m.sprint_id != nil {
+		fields = append(fields, agentcostlog.FieldSprintID)
 	}
 	if m.calls != nil {
 		fields = append(fields, agentcostlog.FieldCalls)
@@ -9556,6 +9768,14 @@ func (m *AgentCostLogMutation) Field(name string) (ent.Value, bool) {
 		return m.Provider()
 	case agentcostlog.FieldModel:
 		return m.Model()
+	case agentcostlog.FieldUserID:
+		return m.UserID()
+	case agentcostlog.FieldTaskID:
+		return m.TaskID()
+	case agentcostlog.FieldProjectID:
+		return m.ProjectID()
+	case agentcostlog.FieldSprintID:
+		return m.SprintID()
 	case agentcostlog.FieldCalls:
 		return m.Calls()
 	case agentcostlog.FieldPromptTokens:
@@ -9591,6 +9811,14 @@ func (m *AgentCostLogMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldProvider(ctx)
 	case agentcostlog.FieldModel:
 		return m.OldModel(ctx)
+	case agentcostlog.FieldUserID:
+		return m.OldUserID(ctx)
+	case agentcostlog.FieldTaskID:
+		return m.OldTaskID(ctx)
+	case agentcostlog.FieldProjectID:
+		return m.OldProjectID(ctx)
+	case agentcostlog.FieldSprintID:
+		return m.OldSprintID(ctx)
 	case agentcostlog.FieldCalls:
 		return m.OldCalls(ctx)
 	case agentcostlog.FieldPromptTokens:
@@ -9660,6 +9888,34 @@ func (m *AgentCostLogMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetModel(v)
+		return nil
+	case agentcostlog.FieldUserID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case agentcostlog.FieldTaskID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTaskID(v)
+		return nil
+	case agentcostlog.FieldProjectID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProjectID(v)
+		return nil
+	case agentcostlog.FieldSprintID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSprintID(v)
 		return nil
 	case agentcostlog.FieldCalls:
 		v, ok := value.(int)
@@ -9807,7 +10063,20 @@ func (m *AgentCostLogMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *AgentCostLogMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(agentcostlog.FieldUserID) {
+		fields = append(fields, agentcostlog.FieldUserID)
+	}
+	if m.FieldCleared(agentcostlog.FieldTaskID) {
+		fields = append(fields, agentcostlog.FieldTaskID)
+	}
+	if m.FieldCleared(agentcostlog.FieldProjectID) {
+		fields = append(fields, agentcostlog.FieldProjectID)
+	}
+	if m.FieldCleared(agentcostlog.FieldSprintID) {
+		fields = append(fields, agentcostlog.FieldSprintID)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -9820,6 +10089,20 @@ func (m *AgentCostLogMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *AgentCostLogMutation) ClearField(name string) error {
+	switch name {
+	case agentcostlog.FieldUserID:
+		m.ClearUserID()
+		return nil
+	case agentcostlog.FieldTaskID:
+		m.ClearTaskID()
+		return nil
+	case agentcostlog.FieldProjectID:
+		m.ClearProjectID()
+		return nil
+	case agentcostlog.FieldSprintID:
+		m.ClearSprintID()
+		return nil
+	}
 	return fmt.Errorf("unknown AgentCostLog nullable field %s", name)
 }
 
@@ -9847,6 +10130,18 @@ func (m *AgentCostLogMutation) ResetField(name string) error {
 		return nil
 	case agentcostlog.FieldModel:
 		m.ResetModel()
+		return nil
+	case agentcostlog.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case agentcostlog.FieldTaskID:
+		m.ResetTaskID()
+		return nil
+	case agentcostlog.FieldProjectID:
+		m.ResetProjectID()
+		return nil
+	case agentcostlog.FieldSprintID:
+		m.ResetSprintID()
 		return nil
 	case agentcostlog.FieldCalls:
 		m.ResetCalls()
@@ -19123,6 +19418,8 @@ type BoardMutation struct {
 	created_at          *time.Time
 	updated_at          *time.Time
 	deleted_at          *time.Time
+	version             *int
+	addversion          *int
 	name                *string
 	is_default          *bool
 	clearedFields       map[string]struct{}
@@ -19399,6 +19696,62 @@ func (m *BoardMutation) ResetDeletedAt() {
 	delete(m.clearedFields, board.FieldDeletedAt)
 }
 
+// SetVersion sets the "version" field.
+func (m *BoardMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *BoardMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the Board entity.
+// If the Board object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BoardMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *BoardMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *BoardMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *BoardMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
 // SetProjectID sets the "project_id" field.
 func (m *BoardMutation) SetProjectID(u uuid.UUID) {
 	m.project = &u
@@ -19649,7 +20002,7 @@ func (m *BoardMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *BoardMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.created_at != nil {
 		fields = append(fields, board.FieldCreatedAt)
 	}
@@ -19661,6 +20014,9 @@ func (m *BoardMutation) Fields() []string {
 	}
 	if m.deleted_at != nil {
 		fields = append(fields, board.FieldDeletedAt)
+	}
+	if m.version != nil {
+		fields = append(fields, board.FieldVersion)
 	}
 	if m.project != nil {
 		fields = append(fields, board.FieldProjectID)
@@ -19687,6 +20043,8 @@ func (m *BoardMutation) Field(name string) (ent.Value, bool) {
 		return m.OrganizationID()
 	case board.FieldDeletedAt:
 		return m.DeletedAt()
+	case board.FieldVersion:
+		return m.Version()
 	case board.FieldProjectID:
 		return m.ProjectID()
 	case board.FieldName:
@@ -19710,6 +20068,8 @@ func (m *BoardMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldOrganizationID(ctx)
 	case board.FieldDeletedAt:
 		return m.OldDeletedAt(ctx)
+	case board.FieldVersion:
+		return m.OldVersion(ctx)
 	case board.FieldProjectID:
 		return m.OldProjectID(ctx)
 	case board.FieldName:
@@ -19753,6 +20113,13 @@ func (m *BoardMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDeletedAt(v)
 		return nil
+	case board.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
 	case board.FieldProjectID:
 		v, ok := value.(uuid.UUID)
 		if !ok {
@@ -19781,13 +20148,21 @@ func (m *BoardMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *BoardMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, board.FieldVersion)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *BoardMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case board.FieldVersion:
+		return m.AddedVersion()
+	}
 	return nil, false
 }
 
@@ -19796,6 +20171,13 @@ func (m *BoardMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *BoardMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case board.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Board numeric field %s", name)
 }
@@ -19843,6 +20225,9 @@ func (m *BoardMutation) ResetField(name string) error {
 		return nil
 	case board.FieldDeletedAt:
 		m.ResetDeletedAt()
+		return nil
+	case board.FieldVersion:
+		m.ResetVersion()
 		return nil
 	case board.FieldProjectID:
 		m.ResetProjectID()
@@ -21884,6 +22269,8 @@ type ChannelMutation struct {
 	last_message_at     *time.Time
 	message_count       *int64
 	addmessage_count    *int64
+	last_seq            *int64
+	addlast_seq         *int64
 	clearedFields       map[string]struct{}
 	organization        *uuid.UUID
 	clearedorganization bool
@@ -22644,6 +23031,62 @@ func (m *ChannelMutation) ResetMessageCount() {
 	m.addmessage_count = nil
 }
 
+// SetLastSeq sets the "last_seq" field.
+func (m *ChannelMutation) SetLastSeq(i int64) {
+	m.last_seq = &i
+	m.addlast_seq = nil
+}
+
+// LastSeq returns the value of the "last_seq" field in the mutation.
+func (m *ChannelMutation) LastSeq() (r int64, exists bool) {
+	v := m.last_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastSeq returns the old "last_seq" field's value of the Channel entity.
+// If the Channel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChannelMutation) OldLastSeq(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastSeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastSeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastSeq: %w", err)
+	}
+	return oldValue.LastSeq, nil
+}
+
+// AddLastSeq adds i to the "last_seq" field.
+func (m *ChannelMutation) AddLastSeq(i int64) {
+	if m.addlast_seq != nil {
+		*m.addlast_seq += i
+	} else {
+		m.addlast_seq = &i
+	}
+}
+
+// AddedLastSeq returns the value that was added to the "last_seq" field in this mutation.
+func (m *ChannelMutation) AddedLastSeq() (r int64, exists bool) {
+	v := m.addlast_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLastSeq resets all changes to the "last_seq" field.
+func (m *ChannelMutation) ResetLastSeq() {
+	m.last_seq = nil
+	m.addlast_seq = nil
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *ChannelMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -22813,7 +23256,7 @@ func (m *ChannelMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ChannelMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 15)
 	if m.created_at != nil {
 		fields = append(fields, channel.FieldCreatedAt)
 	}
@@ -22856,6 +23299,9 @@ func (m *ChannelMutation) Fields() []string {
 	if m.message_count != nil {
 		fields = append(fields, channel.FieldMessageCount)
 	}
+	if m.last_seq != nil {
+		fields = append(fields, channel.FieldLastSeq)
+	}
 	return fields
 }
 
@@ -22892,6 +23338,8 @@ func (m *ChannelMutation) Field(name string) (ent.Value, bool) {
 		return m.LastMessageAt()
 	case channel.FieldMessageCount:
 		return m.MessageCount()
+	case channel.FieldLastSeq:
+		return m.LastSeq()
 	}
 	return nil, false
 }
@@ -22929,6 +23377,8 @@ func (m *ChannelMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldLastMessageAt(ctx)
 	case channel.FieldMessageCount:
 		return m.OldMessageCount(ctx)
+	case channel.FieldLastSeq:
+		return m.OldLastSeq(ctx)
 	}
 	return nil, fmt.Errorf("unknown Channel field %s", name)
 }
@@ -23036,6 +23486,13 @@ func (m *ChannelMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetMessageCount(v)
 		return nil
+	case channel.FieldLastSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastSeq(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Channel field %s", name)
 }
@@ -23047,6 +23504,9 @@ func (m *ChannelMutation) AddedFields() []string {
 	if m.addmessage_count != nil {
 		fields = append(fields, channel.FieldMessageCount)
 	}
+	if m.addlast_seq != nil {
+		fields = append(fields, channel.FieldLastSeq)
+	}
 	return fields
 }
 
@@ -23057,6 +23517,8 @@ func (m *ChannelMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case channel.FieldMessageCount:
 		return m.AddedMessageCount()
+	case channel.FieldLastSeq:
+		return m.AddedLastSeq()
 	}
 	return nil, false
 }
@@ -23072,6 +23534,13 @@ func (m *ChannelMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddMessageCount(v)
+		return nil
+	case channel.FieldLastSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLastSeq(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Channel numeric field %s", name)
@@ -23198,6 +23667,9 @@ func (m *ChannelMutation) ResetField(name string) error {
 		return nil
 	case channel.FieldMessageCount:
 		m.ResetMessageCount()
+		return nil
+	case channel.FieldLastSeq:
+		m.ResetLastSeq()
 		return nil
 	}
 	return fmt.Errorf("unknown Channel field %s", name)
@@ -25182,6 +25654,8 @@ type LabelMutation struct {
 	created_at          *time.Time
 	updated_at          *time.Time
 	deleted_at          *time.Time
+	version             *int
+	addversion          *int
 	name                *string
 	color               *string
 	clearedFields       map[string]struct{}
@@ -25458,6 +25932,62 @@ func (m *LabelMutation) ResetDeletedAt() {
 	delete(m.clearedFields, label.FieldDeletedAt)
 }
 
+// SetVersion sets the "version" field.
+func (m *LabelMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *LabelMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the Label entity.
+// If the Label object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LabelMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *LabelMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *LabelMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *LabelMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
 // SetProjectID sets the "project_id" field.
 func (m *LabelMutation) SetProjectID(u uuid.UUID) {
 	m.project = &u
@@ -25708,7 +26238,7 @@ func (m *LabelMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *LabelMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.created_at != nil {
 		fields = append(fields, label.FieldCreatedAt)
 	}
@@ -25720,6 +26250,9 @@ func (m *LabelMutation) Fields() []string {
 	}
 	if m.deleted_at != nil {
 		fields = append(fields, label.FieldDeletedAt)
+	}
+	if m.version != nil {
+		fields = append(fields, label.FieldVersion)
 	}
 	if m.project != nil {
 		fields = append(fields, label.FieldProjectID)
@@ -25746,6 +26279,8 @@ func (m *LabelMutation) Field(name string) (ent.Value, bool) {
 		return m.OrganizationID()
 	case label.FieldDeletedAt:
 		return m.DeletedAt()
+	case label.FieldVersion:
+		return m.Version()
 	case label.FieldProjectID:
 		return m.ProjectID()
 	case label.FieldName:
@@ -25769,6 +26304,8 @@ func (m *LabelMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldOrganizationID(ctx)
 	case label.FieldDeletedAt:
 		return m.OldDeletedAt(ctx)
+	case label.FieldVersion:
+		return m.OldVersion(ctx)
 	case label.FieldProjectID:
 		return m.OldProjectID(ctx)
 	case label.FieldName:
@@ -25812,6 +26349,13 @@ func (m *LabelMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDeletedAt(v)
 		return nil
+	case label.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
 	case label.FieldProjectID:
 		v, ok := value.(uuid.UUID)
 		if !ok {
@@ -25840,13 +26384,21 @@ func (m *LabelMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *LabelMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, label.FieldVersion)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *LabelMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case label.FieldVersion:
+		return m.AddedVersion()
+	}
 	return nil, false
 }
 
@@ -25855,6 +26407,13 @@ func (m *LabelMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *LabelMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case label.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Label numeric field %s", name)
 }
@@ -25902,6 +26461,9 @@ func (m *LabelMutation) ResetField(name string) error {
 		return nil
 	case label.FieldDeletedAt:
 		m.ResetDeletedAt()
+		return nil
+	case label.FieldVersion:
+		m.ResetVersion()
 		return nil
 	case label.FieldProjectID:
 		m.ResetProjectID()
@@ -26843,6 +27405,8 @@ type MessageMutation struct {
 	appendmentioned_user_ids []uuid.UUID
 	mentions_channel         *bool
 	has_files                *bool
+	seq                      *int64
+	addseq                   *int64
 	clearedFields            map[string]struct{}
 	organization             *uuid.UUID
 	clearedorganization      bool
@@ -27642,6 +28206,62 @@ func (m *MessageMutation) ResetHasFiles() {
 	m.has_files = nil
 }
 
+// SetSeq sets the "seq" field.
+func (m *MessageMutation) SetSeq(i int64) {
+	m.seq = &i
+	m.addseq = nil
+}
+
+// Seq returns the value of the "seq" field in the mutation.
+func (m *MessageMutation) Seq() (r int64, exists bool) {
+	v := m.seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeq returns the old "seq" field's value of the Message entity.
+// If the Message object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMutation) OldSeq(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeq: %w", err)
+	}
+	return oldValue.Seq, nil
+}
+
+// AddSeq adds i to the "seq" field.
+func (m *MessageMutation) AddSeq(i int64) {
+	if m.addseq != nil {
+		*m.addseq += i
+	} else {
+		m.addseq = &i
+	}
+}
+
+// AddedSeq returns the value that was added to the "seq" field in this mutation.
+func (m *MessageMutation) AddedSeq() (r int64, exists bool) {
+	v := m.addseq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSeq resets all changes to the "seq" field.
+func (m *MessageMutation) ResetSeq() {
+	m.seq = nil
+	m.addseq = nil
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *MessageMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -28027,7 +28647,7 @@ func (m *MessageMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MessageMutation) Fields() []string {
-	fields := make([]string, 0, 15)
+	fields := make([]string, 0, 16)
 	if m.created_at != nil {
 		fields = append(fields, message.FieldCreatedAt)
 	}
@@ -28073,6 +28693,9 @@ func (m *MessageMutation) Fields() []string {
 	if m.has_files != nil {
 		fields = append(fields, message.FieldHasFiles)
 	}
+	if m.seq != nil {
+		fields = append(fields, message.FieldSeq)
+	}
 	return fields
 }
 
@@ -28111,6 +28734,8 @@ func (m *MessageMutation) Field(name string) (ent.Value, bool) {
 		return m.MentionsChannel()
 	case message.FieldHasFiles:
 		return m.HasFiles()
+	case message.FieldSeq:
+		return m.Seq()
 	}
 	return nil, false
 }
@@ -28150,6 +28775,8 @@ func (m *MessageMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldMentionsChannel(ctx)
 	case message.FieldHasFiles:
 		return m.OldHasFiles(ctx)
+	case message.FieldSeq:
+		return m.OldSeq(ctx)
 	}
 	return nil, fmt.Errorf("unknown Message field %s", name)
 }
@@ -28264,6 +28891,13 @@ func (m *MessageMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetHasFiles(v)
 		return nil
+	case message.FieldSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeq(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Message field %s", name)
 }
@@ -28275,6 +28909,9 @@ func (m *MessageMutation) AddedFields() []string {
 	if m.addreply_count != nil {
 		fields = append(fields, message.FieldReplyCount)
 	}
+	if m.addseq != nil {
+		fields = append(fields, message.FieldSeq)
+	}
 	return fields
 }
 
@@ -28285,6 +28922,8 @@ func (m *MessageMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case message.FieldReplyCount:
 		return m.AddedReplyCount()
+	case message.FieldSeq:
+		return m.AddedSeq()
 	}
 	return nil, false
 }
@@ -28300,6 +28939,13 @@ func (m *MessageMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddReplyCount(v)
+		return nil
+	case message.FieldSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSeq(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Message numeric field %s", name)
@@ -28417,6 +29063,9 @@ func (m *MessageMutation) ResetField(name string) error {
 		return nil
 	case message.FieldHasFiles:
 		m.ResetHasFiles()
+		return nil
+	case message.FieldSeq:
+		m.ResetSeq()
 		return nil
 	}
 	return fmt.Errorf("unknown Message field %s", name)
@@ -29859,6 +30508,9 @@ type MessageMentionMutation struct {
 	created_at          *time.Time
 	updated_at          *time.Time
 	channel_id          *uuid.UUID
+	message_seq         *int64
+	addmessage_seq      *int64
+	own_message         *bool
 	clearedFields       map[string]struct{}
 	organization        *uuid.UUID
 	clearedorganization bool
@@ -30191,6 +30843,98 @@ func (m *MessageMentionMutation) ResetUserID() {
 	m.user = nil
 }
 
+// SetMessageSeq sets the "message_seq" field.
+func (m *MessageMentionMutation) SetMessageSeq(i int64) {
+	m.message_seq = &i
+	m.addmessage_seq = nil
+}
+
+// MessageSeq returns the value of the "message_seq" field in the mutation.
+func (m *MessageMentionMutation) MessageSeq() (r int64, exists bool) {
+	v := m.message_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMessageSeq returns the old "message_seq" field's value of the MessageMention entity.
+// If the MessageMention object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMentionMutation) OldMessageSeq(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMessageSeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMessageSeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMessageSeq: %w", err)
+	}
+	return oldValue.MessageSeq, nil
+}
+
+// AddMessageSeq adds i to the "message_seq" field.
+func (m *MessageMentionMutation) AddMessageSeq(i int64) {
+	if m.addmessage_seq != nil {
+		*m.addmessage_seq += i
+	} else {
+		m.addmessage_seq = &i
+	}
+}
+
+// AddedMessageSeq returns the value that was added to the "message_seq" field in this mutation.
+func (m *MessageMentionMutation) AddedMessageSeq() (r int64, exists bool) {
+	v := m.addmessage_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMessageSeq resets all changes to the "message_seq" field.
+func (m *MessageMentionMutation) ResetMessageSeq() {
+	m.message_seq = nil
+	m.addmessage_seq = nil
+}
+
+// SetOwnMessage sets the "own_message" field.
+func (m *MessageMentionMutation) SetOwnMessage(b bool) {
+	m.own_message = &b
+}
+
+// OwnMessage returns the value of the "own_message" field in the mutation.
+func (m *MessageMentionMutation) OwnMessage() (r bool, exists bool) {
+	v := m.own_message
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOwnMessage returns the old "own_message" field's value of the MessageMention entity.
+// If the MessageMention object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MessageMentionMutation) OldOwnMessage(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOwnMessage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOwnMessage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOwnMessage: %w", err)
+	}
+	return oldValue.OwnMessage, nil
+}
+
+// ResetOwnMessage resets all changes to the "own_message" field.
+func (m *MessageMentionMutation) ResetOwnMessage() {
+	m.own_message = nil
+}
+
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *MessageMentionMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -30306,7 +31050,7 @@ func (m *MessageMentionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MessageMentionMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 8)
 	if m.created_at != nil {
 		fields = append(fields, messagemention.FieldCreatedAt)
 	}
@@ -30324,6 +31068,12 @@ func (m *MessageMentionMutation) Fields() []string {
 	}
 	if m.user != nil {
 		fields = append(fields, messagemention.FieldUserID)
+	}
+	if m.message_seq != nil {
+		fields = append(fields, messagemention.FieldMessageSeq)
+	}
+	if m.own_message != nil {
+		fields = append(fields, messagemention.FieldOwnMessage)
 	}
 	return fields
 }
@@ -30345,6 +31095,10 @@ func (m *MessageMentionMutation) Field(name string) (ent.Value, bool) {
 		return m.ChannelID()
 	case messagemention.FieldUserID:
 		return m.UserID()
+	case messagemention.FieldMessageSeq:
+		return m.MessageSeq()
+	case messagemention.FieldOwnMessage:
+		return m.OwnMessage()
 	}
 	return nil, false
 }
@@ -30366,6 +31120,10 @@ func (m *MessageMentionMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldChannelID(ctx)
 	case messagemention.FieldUserID:
 		return m.OldUserID(ctx)
+	case messagemention.FieldMessageSeq:
+		return m.OldMessageSeq(ctx)
+	case messagemention.FieldOwnMessage:
+		return m.OldOwnMessage(ctx)
 	}
 	return nil, fmt.Errorf("unknown MessageMention field %s", name)
 }
@@ -30417,6 +31175,20 @@ func (m *MessageMentionMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetUserID(v)
 		return nil
+	case messagemention.FieldMessageSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMessageSeq(v)
+		return nil
+	case messagemention.FieldOwnMessage:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOwnMessage(v)
+		return nil
 	}
 	return fmt.Errorf("unknown MessageMention field %s", name)
 }
@@ -30424,13 +31196,21 @@ func (m *MessageMentionMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *MessageMentionMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addmessage_seq != nil {
+		fields = append(fields, messagemention.FieldMessageSeq)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *MessageMentionMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case messagemention.FieldMessageSeq:
+		return m.AddedMessageSeq()
+	}
 	return nil, false
 }
 
@@ -30439,6 +31219,13 @@ func (m *MessageMentionMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *MessageMentionMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case messagemention.FieldMessageSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMessageSeq(v)
+		return nil
 	}
 	return fmt.Errorf("unknown MessageMention numeric field %s", name)
 }
@@ -30483,6 +31270,12 @@ func (m *MessageMentionMutation) ResetField(name string) error {
 		return nil
 	case messagemention.FieldUserID:
 		m.ResetUserID()
+		return nil
+	case messagemention.FieldMessageSeq:
+		m.ResetMessageSeq()
+		return nil
+	case messagemention.FieldOwnMessage:
+		m.ResetOwnMessage()
 		return nil
 	}
 	return fmt.Errorf("unknown MessageMention field %s", name)
@@ -31431,6 +32224,8 @@ type MilestoneMutation struct {
 	created_at          *time.Time
 	updated_at          *time.Time
 	deleted_at          *time.Time
+	version             *int
+	addversion          *int
 	name                *string
 	description         *string
 	due_date            *time.Time
@@ -31704,6 +32499,62 @@ func (m *MilestoneMutation) DeletedAtCleared() bool {
 func (m *MilestoneMutation) ResetDeletedAt() {
 	m.deleted_at = nil
 	delete(m.clearedFields, milestone.FieldDeletedAt)
+}
+
+// SetVersion sets the "version" field.
+func (m *MilestoneMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *MilestoneMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the Milestone entity.
+// If the Milestone object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MilestoneMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *MilestoneMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *MilestoneMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *MilestoneMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
 }
 
 // SetProjectID sets the "project_id" field.
@@ -32000,7 +32851,7 @@ func (m *MilestoneMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MilestoneMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, milestone.FieldCreatedAt)
 	}
@@ -32012,6 +32863,9 @@ func (m *MilestoneMutation) Fields() []string {
 	}
 	if m.deleted_at != nil {
 		fields = append(fields, milestone.FieldDeletedAt)
+	}
+	if m.version != nil {
+		fields = append(fields, milestone.FieldVersion)
 	}
 	if m.project != nil {
 		fields = append(fields, milestone.FieldProjectID)
@@ -32044,6 +32898,8 @@ func (m *MilestoneMutation) Field(name string) (ent.Value, bool) {
 		return m.OrganizationID()
 	case milestone.FieldDeletedAt:
 		return m.DeletedAt()
+	case milestone.FieldVersion:
+		return m.Version()
 	case milestone.FieldProjectID:
 		return m.ProjectID()
 	case milestone.FieldName:
@@ -32071,6 +32927,8 @@ func (m *MilestoneMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldOrganizationID(ctx)
 	case milestone.FieldDeletedAt:
 		return m.OldDeletedAt(ctx)
+	case milestone.FieldVersion:
+		return m.OldVersion(ctx)
 	case milestone.FieldProjectID:
 		return m.OldProjectID(ctx)
 	case milestone.FieldName:
@@ -32118,6 +32976,13 @@ func (m *MilestoneMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDeletedAt(v)
 		return nil
+	case milestone.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
 	case milestone.FieldProjectID:
 		v, ok := value.(uuid.UUID)
 		if !ok {
@@ -32160,13 +33025,21 @@ func (m *MilestoneMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *MilestoneMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, milestone.FieldVersion)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *MilestoneMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case milestone.FieldVersion:
+		return m.AddedVersion()
+	}
 	return nil, false
 }
 
@@ -32175,6 +33048,13 @@ func (m *MilestoneMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *MilestoneMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case milestone.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Milestone numeric field %s", name)
 }
@@ -32234,6 +33114,9 @@ func (m *MilestoneMutation) ResetField(name string) error {
 		return nil
 	case milestone.FieldDeletedAt:
 		m.ResetDeletedAt()
+		return nil
+	case milestone.FieldVersion:
+		m.ResetVersion()
 		return nil
 	case milestone.FieldProjectID:
 		m.ResetProjectID()
@@ -45689,6 +46572,8 @@ type ProjectMutation struct {
 	created_at           *time.Time
 	updated_at           *time.Time
 	deleted_at           *time.Time
+	version              *int
+	addversion           *int
 	key                  *string
 	name                 *string
 	description          *string
@@ -45699,8 +46584,6 @@ type ProjectMutation struct {
 	end_date             *time.Time
 	next_task_number     *int
 	addnext_task_number  *int
-	version              *int
-	addversion           *int
 	clearedFields        map[string]struct{}
 	organization         *uuid.UUID
 	clearedorganization  bool
@@ -45975,6 +46858,62 @@ func (m *ProjectMutation) DeletedAtCleared() bool {
 func (m *ProjectMutation) ResetDeletedAt() {
 	m.deleted_at = nil
 	delete(m.clearedFields, project.FieldDeletedAt)
+}
+
+// SetVersion sets the "version" field.
+func (m *ProjectMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *ProjectMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the Project entity.
+// If the Project object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *ProjectMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *ProjectMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *ProjectMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
 }
 
 // SetKey sets the "key" field.
@@ -46458,62 +47397,6 @@ func (m *ProjectMutation) ResetDefaultBoardID() {
 	delete(m.clearedFields, project.FieldDefaultBoardID)
 }
 
-// SetVersion sets the "version" field.
-func (m *ProjectMutation) SetVersion(i int) {
-	m.version = &i
-	m.addversion = nil
-}
-
-// Version returns the value of the "version" field in the mutation.
-func (m *ProjectMutation) Version() (r int, exists bool) {
-	v := m.version
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldVersion returns the old "version" field's value of the Project entity.
-// If the Project object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *ProjectMutation) OldVersion(ctx context.Context) (v int, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldVersion requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
-	}
-	return oldValue.Version, nil
-}
-
-// AddVersion adds i to the "version" field.
-func (m *ProjectMutation) AddVersion(i int) {
-	if m.addversion != nil {
-		*m.addversion += i
-	} else {
-		m.addversion = &i
-	}
-}
-
-// AddedVersion returns the value that was added to the "version" field in this mutation.
-func (m *ProjectMutation) AddedVersion() (r int, exists bool) {
-	v := m.addversion
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ResetVersion resets all changes to the "version" field.
-func (m *ProjectMutation) ResetVersion() {
-	m.version = nil
-	m.addversion = nil
-}
-
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *ProjectMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -46696,6 +47579,9 @@ func (m *ProjectMutation) Fields() []string {
 	if m.deleted_at != nil {
 		fields = append(fields, project.FieldDeletedAt)
 	}
+	if m.version != nil {
+		fields = append(fields, project.FieldVersion)
+	}
 	if m.key != nil {
 		fields = append(fields, project.FieldKey)
 	}
@@ -46729,9 +47615,6 @@ func (m *ProjectMutation) Fields() []string {
 	if m.default_board != nil {
 		fields = append(fields, project.FieldDefaultBoardID)
 	}
-	if m.version != nil {
-		fields = append(fields, project.FieldVersion)
-	}
 	return fields
 }
 
@@ -46748,6 +47631,8 @@ func (m *ProjectMutation) Field(name string) (ent.Value, bool) {
 		return m.OrganizationID()
 	case project.FieldDeletedAt:
 		return m.DeletedAt()
+	case project.FieldVersion:
+		return m.Version()
 	case project.FieldKey:
 		return m.Key()
 	case project.FieldName:
@@ -46770,8 +47655,6 @@ func (m *ProjectMutation) Field(name string) (ent.Value, bool) {
 		return m.NextTaskNumber()
 	case project.FieldDefaultBoardID:
 		return m.DefaultBoardID()
-	case project.FieldVersion:
-		return m.Version()
 	}
 	return nil, false
 }
@@ -46789,6 +47672,8 @@ func (m *ProjectMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldOrganizationID(ctx)
 	case project.FieldDeletedAt:
 		return m.OldDeletedAt(ctx)
+	case project.FieldVersion:
+		return m.OldVersion(ctx)
 	case project.FieldKey:
 		return m.OldKey(ctx)
 	case project.FieldName:
@@ -46811,8 +47696,6 @@ func (m *ProjectMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldNextTaskNumber(ctx)
 	case project.FieldDefaultBoardID:
 		return m.OldDefaultBoardID(ctx)
-	case project.FieldVersion:
-		return m.OldVersion(ctx)
 	}
 	return nil, fmt.Errorf("unknown Project field %s", name)
 }
@@ -46849,6 +47732,13 @@ func (m *ProjectMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetDeletedAt(v)
+		return nil
+	case project.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
 		return nil
 	case project.FieldKey:
 		v, ok := value.(string)
@@ -46927,13 +47817,6 @@ func (m *ProjectMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDefaultBoardID(v)
 		return nil
-	case project.FieldVersion:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetVersion(v)
-		return nil
 	}
 	return fmt.Errorf("unknown Project field %s", name)
 }
@@ -46942,11 +47825,11 @@ func (m *ProjectMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *ProjectMutation) AddedFields() []string {
 	var fields []string
-	if m.addnext_task_number != nil {
-		fields = append(fields, project.FieldNextTaskNumber)
-	}
 	if m.addversion != nil {
 		fields = append(fields, project.FieldVersion)
+	}
+	if m.addnext_task_number != nil {
+		fields = append(fields, project.FieldNextTaskNumber)
 	}
 	return fields
 }
@@ -46956,10 +47839,10 @@ func (m *ProjectMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *ProjectMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
-	case project.FieldNextTaskNumber:
-		return m.AddedNextTaskNumber()
 	case project.FieldVersion:
 		return m.AddedVersion()
+	case project.FieldNextTaskNumber:
+		return m.AddedNextTaskNumber()
 	}
 	return nil, false
 }
@@ -46969,19 +47852,19 @@ func (m *ProjectMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *ProjectMutation) AddField(name string, value ent.Value) error {
 	switch name {
-	case project.FieldNextTaskNumber:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddNextTaskNumber(v)
-		return nil
 	case project.FieldVersion:
 		v, ok := value.(int)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddVersion(v)
+		return nil
+	case project.FieldNextTaskNumber:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddNextTaskNumber(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Project numeric field %s", name)
@@ -47061,6 +47944,9 @@ func (m *ProjectMutation) ResetField(name string) error {
 	case project.FieldDeletedAt:
 		m.ResetDeletedAt()
 		return nil
+	case project.FieldVersion:
+		m.ResetVersion()
+		return nil
 	case project.FieldKey:
 		m.ResetKey()
 		return nil
@@ -47093,9 +47979,6 @@ func (m *ProjectMutation) ResetField(name string) error {
 		return nil
 	case project.FieldDefaultBoardID:
 		m.ResetDefaultBoardID()
-		return nil
-	case project.FieldVersion:
-		m.ResetVersion()
 		return nil
 	}
 	return fmt.Errorf("unknown Project field %s", name)
@@ -48072,6 +48955,8 @@ type ReadReceiptMutation struct {
 	created_at           *time.Time
 	updated_at           *time.Time
 	last_read_message_id *uuid.UUID
+	last_read_seq        *int64
+	addlast_read_seq     *int64
 	last_read_at         *time.Time
 	clearedFields        map[string]struct{}
 	organization         *uuid.UUID
@@ -48418,6 +49303,62 @@ func (m *ReadReceiptMutation) ResetLastReadMessageID() {
 	delete(m.clearedFields, readreceipt.FieldLastReadMessageID)
 }
 
+// SetLastReadSeq sets the "last_read_seq" field.
+func (m *ReadReceiptMutation) SetLastReadSeq(i int64) {
+	m.last_read_seq = &i
+	m.addlast_read_seq = nil
+}
+
+// LastReadSeq returns the value of the "last_read_seq" field in the mutation.
+func (m *ReadReceiptMutation) LastReadSeq() (r int64, exists bool) {
+	v := m.last_read_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastReadSeq returns the old "last_read_seq" field's value of the ReadReceipt entity.
+// If the ReadReceipt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReadReceiptMutation) OldLastReadSeq(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastReadSeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastReadSeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastReadSeq: %w", err)
+	}
+	return oldValue.LastReadSeq, nil
+}
+
+// AddLastReadSeq adds i to the "last_read_seq" field.
+func (m *ReadReceiptMutation) AddLastReadSeq(i int64) {
+	if m.addlast_read_seq != nil {
+		*m.addlast_read_seq += i
+	} else {
+		m.addlast_read_seq = &i
+	}
+}
+
+// AddedLastReadSeq returns the value that was added to the "last_read_seq" field in this mutation.
+func (m *ReadReceiptMutation) AddedLastReadSeq() (r int64, exists bool) {
+	v := m.addlast_read_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLastReadSeq resets all changes to the "last_read_seq" field.
+func (m *ReadReceiptMutation) ResetLastReadSeq() {
+	m.last_read_seq = nil
+	m.addlast_read_seq = nil
+}
+
 // SetLastReadAt sets the "last_read_at" field.
 func (m *ReadReceiptMutation) SetLastReadAt(t time.Time) {
 	m.last_read_at = &t
@@ -48582,7 +49523,7 @@ func (m *ReadReceiptMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ReadReceiptMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.created_at != nil {
 		fields = append(fields, readreceipt.FieldCreatedAt)
 	}
@@ -48600,6 +49541,9 @@ func (m *ReadReceiptMutation) Fields() []string {
 	}
 	if m.last_read_message_id != nil {
 		fields = append(fields, readreceipt.FieldLastReadMessageID)
+	}
+	if m.last_read_seq != nil {
+		fields = append(fields, readreceipt.FieldLastReadSeq)
 	}
 	if m.last_read_at != nil {
 		fields = append(fields, readreceipt.FieldLastReadAt)
@@ -48624,6 +49568,8 @@ func (m *ReadReceiptMutation) Field(name string) (ent.Value, bool) {
 		return m.UserID()
 	case readreceipt.FieldLastReadMessageID:
 		return m.LastReadMessageID()
+	case readreceipt.FieldLastReadSeq:
+		return m.LastReadSeq()
 	case readreceipt.FieldLastReadAt:
 		return m.LastReadAt()
 	}
@@ -48647,6 +49593,8 @@ func (m *ReadReceiptMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldUserID(ctx)
 	case readreceipt.FieldLastReadMessageID:
 		return m.OldLastReadMessageID(ctx)
+	case readreceipt.FieldLastReadSeq:
+		return m.OldLastReadSeq(ctx)
 	case readreceipt.FieldLastReadAt:
 		return m.OldLastReadAt(ctx)
 	}
@@ -48700,6 +49648,13 @@ func (m *ReadReceiptMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetLastReadMessageID(v)
 		return nil
+	case readreceipt.FieldLastReadSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastReadSeq(v)
+		return nil
 	case readreceipt.FieldLastReadAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -48714,13 +49669,21 @@ func (m *ReadReceiptMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *ReadReceiptMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addlast_read_seq != nil {
+		fields = append(fields, readreceipt.FieldLastReadSeq)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *ReadReceiptMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case readreceipt.FieldLastReadSeq:
+		return m.AddedLastReadSeq()
+	}
 	return nil, false
 }
 
@@ -48729,6 +49692,13 @@ func (m *ReadReceiptMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *ReadReceiptMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case readreceipt.FieldLastReadSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLastReadSeq(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ReadReceipt numeric field %s", name)
 }
@@ -48788,6 +49758,9 @@ func (m *ReadReceiptMutation) ResetField(name string) error {
 		return nil
 	case readreceipt.FieldLastReadMessageID:
 		m.ResetLastReadMessageID()
+		return nil
+	case readreceipt.FieldLastReadSeq:
+		m.ResetLastReadSeq()
 		return nil
 	case readreceipt.FieldLastReadAt:
 		m.ResetLastReadAt()
@@ -48924,15 +49897,12 @@ type RoleMutation struct {
 	permissions             map[uuid.UUID]struct{}
 	removedpermissions      map[uuid.UUID]struct{}
 	clearedpermissions      bool
-	users                   map[uuid.UUID]struct{}
-	removedusers            map[uuid.UUID]struct{}
-	clearedusers            bool
-	role_permissions        map[uuid.UUID]struct{}
-	removedrole_permissions map[uuid.UUID]struct{}
-	clearedrole_permissions bool
 	user_roles              map[uuid.UUID]struct{}
 	removeduser_roles       map[uuid.UUID]struct{}
 	cleareduser_roles       bool
+	role_permissions        map[uuid.UUID]struct{}
+	removedrole_permissions map[uuid.UUID]struct{}
+	clearedrole_permissions bool
 	done                    bool
 	oldValue                func(context.Context) (*Role, error)
 	predicates              []predicate.Role
@@ -49414,58 +50384,58 @@ func (m *RoleMutation) ResetPermissions() {
 	m.removedpermissions = nil
 }
 
-// AddUserIDs adds the "users" edge to the User entity by ids.
-func (m *RoleMutation) AddUserIDs(ids ...uuid.UUID) {
-	if m.users == nil {
-		m.users = make(map[uuid.UUID]struct{})
+// AddUserRoleIDs adds the "user_roles" edge to the UserRole entity by ids.
+func (m *RoleMutation) AddUserRoleIDs(ids ...uuid.UUID) {
+	if m.user_roles == nil {
+		m.user_roles = make(map[uuid.UUID]struct{})
 	}
 	for i := range ids {
-		m.users[ids[i]] = struct{}{}
+		m.user_roles[ids[i]] = struct{}{}
 	}
 }
 
-// ClearUsers clears the "users" edge to the User entity.
-func (m *RoleMutation) ClearUsers() {
-	m.clearedusers = true
+// ClearUserRoles clears the "user_roles" edge to the UserRole entity.
+func (m *RoleMutation) ClearUserRoles() {
+	m.cleareduser_roles = true
 }
 
-// UsersCleared reports if the "users" edge to the User entity was cleared.
-func (m *RoleMutation) UsersCleared() bool {
-	return m.clearedusers
+// UserRolesCleared reports if the "user_roles" edge to the UserRole entity was cleared.
+func (m *RoleMutation) UserRolesCleared() bool {
+	return m.cleareduser_roles
 }
 
-// RemoveUserIDs removes the "users" edge to the User entity by IDs.
-func (m *RoleMutation) RemoveUserIDs(ids ...uuid.UUID) {
-	if m.removedusers == nil {
-		m.removedusers = make(map[uuid.UUID]struct{})
+// RemoveUserRoleIDs removes the "user_roles" edge to the UserRole entity by IDs.
+func (m *RoleMutation) RemoveUserRoleIDs(ids ...uuid.UUID) {
+	if m.removeduser_roles == nil {
+		m.removeduser_roles = make(map[uuid.UUID]struct{})
 	}
 	for i := range ids {
-		delete(m.users, ids[i])
-		m.removedusers[ids[i]] = struct{}{}
+		delete(m.user_roles, ids[i])
+		m.removeduser_roles[ids[i]] = struct{}{}
 	}
 }
 
-// RemovedUsers returns the removed IDs of the "users" edge to the User entity.
-func (m *RoleMutation) RemovedUsersIDs() (ids []uuid.UUID) {
-	for id := range m.removedusers {
+// RemovedUserRoles returns the removed IDs of the "user_roles" edge to the UserRole entity.
+func (m *RoleMutation) RemovedUserRolesIDs() (ids []uuid.UUID) {
+	for id := range m.removeduser_roles {
 		ids = append(ids, id)
 	}
 	return
 }
 
-// UsersIDs returns the "users" edge IDs in the mutation.
-func (m *RoleMutation) UsersIDs() (ids []uuid.UUID) {
-	for id := range m.users {
+// UserRolesIDs returns the "user_roles" edge IDs in the mutation.
+func (m *RoleMutation) UserRolesIDs() (ids []uuid.UUID) {
+	for id := range m.user_roles {
 		ids = append(ids, id)
 	}
 	return
 }
 
-// ResetUsers resets all changes to the "users" edge.
-func (m *RoleMutation) ResetUsers() {
-	m.users = nil
-	m.clearedusers = false
-	m.removedusers = nil
+// ResetUserRoles resets all changes to the "user_roles" edge.
+func (m *RoleMutation) ResetUserRoles() {
+	m.user_roles = nil
+	m.cleareduser_roles = false
+	m.removeduser_roles = nil
 }
 
 // AddRolePermissionIDs adds the "role_permissions" edge to the RolePermission entity by ids.
@@ -49520,60 +50490,6 @@ func (m *RoleMutation) ResetRolePermissions() {
 	m.role_permissions = nil
 	m.clearedrole_permissions = false
 	m.removedrole_permissions = nil
-}
-
-// AddUserRoleIDs adds the "user_roles" edge to the UserRole entity by ids.
-func (m *RoleMutation) AddUserRoleIDs(ids ...uuid.UUID) {
-	if m.user_roles == nil {
-		m.user_roles = make(map[uuid.UUID]struct{})
-	}
-	for i := range ids {
-		m.user_roles[ids[i]] = struct{}{}
-	}
-}
-
-// ClearUserRoles clears the "user_roles" edge to the UserRole entity.
-func (m *RoleMutation) ClearUserRoles() {
-	m.cleareduser_roles = true
-}
-
-// UserRolesCleared reports if the "user_roles" edge to the UserRole entity was cleared.
-func (m *RoleMutation) UserRolesCleared() bool {
-	return m.cleareduser_roles
-}
-
-// RemoveUserRoleIDs removes the "user_roles" edge to the UserRole entity by IDs.
-func (m *RoleMutation) RemoveUserRoleIDs(ids ...uuid.UUID) {
-	if m.removeduser_roles == nil {
-		m.removeduser_roles = make(map[uuid.UUID]struct{})
-	}
-	for i := range ids {
-		delete(m.user_roles, ids[i])
-		m.removeduser_roles[ids[i]] = struct{}{}
-	}
-}
-
-// RemovedUserRoles returns the removed IDs of the "user_roles" edge to the UserRole entity.
-func (m *RoleMutation) RemovedUserRolesIDs() (ids []uuid.UUID) {
-	for id := range m.removeduser_roles {
-		ids = append(ids, id)
-	}
-	return
-}
-
-// UserRolesIDs returns the "user_roles" edge IDs in the mutation.
-func (m *RoleMutation) UserRolesIDs() (ids []uuid.UUID) {
-	for id := range m.user_roles {
-		ids = append(ids, id)
-	}
-	return
-}
-
-// ResetUserRoles resets all changes to the "user_roles" edge.
-func (m *RoleMutation) ResetUserRoles() {
-	m.user_roles = nil
-	m.cleareduser_roles = false
-	m.removeduser_roles = nil
 }
 
 // Where appends a list predicates to the RoleMutation builder.
@@ -49832,21 +50748,18 @@ func (m *RoleMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *RoleMutation) AddedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 4)
 	if m.organization != nil {
 		edges = append(edges, role.EdgeOrganization)
 	}
 	if m.permissions != nil {
 		edges = append(edges, role.EdgePermissions)
 	}
-	if m.users != nil {
-		edges = append(edges, role.EdgeUsers)
+	if m.user_roles != nil {
+		edges = append(edges, role.EdgeUserRoles)
 	}
 	if m.role_permissions != nil {
 		edges = append(edges, role.EdgeRolePermissions)
-	}
-	if m.user_roles != nil {
-		edges = append(edges, role.EdgeUserRoles)
 	}
 	return edges
 }
@@ -49865,9 +50778,9 @@ func (m *RoleMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
-	case role.EdgeUsers:
-		ids := make([]ent.Value, 0, len(m.users))
-		for id := range m.users {
+	case role.EdgeUserRoles:
+		ids := make([]ent.Value, 0, len(m.user_roles))
+		for id := range m.user_roles {
 			ids = append(ids, id)
 		}
 		return ids
@@ -49877,30 +50790,21 @@ func (m *RoleMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
-	case role.EdgeUserRoles:
-		ids := make([]ent.Value, 0, len(m.user_roles))
-		for id := range m.user_roles {
-			ids = append(ids, id)
-		}
-		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *RoleMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 4)
 	if m.removedpermissions != nil {
 		edges = append(edges, role.EdgePermissions)
 	}
-	if m.removedusers != nil {
-		edges = append(edges, role.EdgeUsers)
+	if m.removeduser_roles != nil {
+		edges = append(edges, role.EdgeUserRoles)
 	}
 	if m.removedrole_permissions != nil {
 		edges = append(edges, role.EdgeRolePermissions)
-	}
-	if m.removeduser_roles != nil {
-		edges = append(edges, role.EdgeUserRoles)
 	}
 	return edges
 }
@@ -49915,9 +50819,9 @@ func (m *RoleMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
-	case role.EdgeUsers:
-		ids := make([]ent.Value, 0, len(m.removedusers))
-		for id := range m.removedusers {
+	case role.EdgeUserRoles:
+		ids := make([]ent.Value, 0, len(m.removeduser_roles))
+		for id := range m.removeduser_roles {
 			ids = append(ids, id)
 		}
 		return ids
@@ -49927,33 +50831,24 @@ func (m *RoleMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
-	case role.EdgeUserRoles:
-		ids := make([]ent.Value, 0, len(m.removeduser_roles))
-		for id := range m.removeduser_roles {
-			ids = append(ids, id)
-		}
-		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *RoleMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 4)
 	if m.clearedorganization {
 		edges = append(edges, role.EdgeOrganization)
 	}
 	if m.clearedpermissions {
 		edges = append(edges, role.EdgePermissions)
 	}
-	if m.clearedusers {
-		edges = append(edges, role.EdgeUsers)
+	if m.cleareduser_roles {
+		edges = append(edges, role.EdgeUserRoles)
 	}
 	if m.clearedrole_permissions {
 		edges = append(edges, role.EdgeRolePermissions)
-	}
-	if m.cleareduser_roles {
-		edges = append(edges, role.EdgeUserRoles)
 	}
 	return edges
 }
@@ -49966,12 +50861,10 @@ func (m *RoleMutation) EdgeCleared(name string) bool {
 		return m.clearedorganization
 	case role.EdgePermissions:
 		return m.clearedpermissions
-	case role.EdgeUsers:
-		return m.clearedusers
-	case role.EdgeRolePermissions:
-		return m.clearedrole_permissions
 	case role.EdgeUserRoles:
 		return m.cleareduser_roles
+	case role.EdgeRolePermissions:
+		return m.clearedrole_permissions
 	}
 	return false
 }
@@ -49997,14 +50890,11 @@ func (m *RoleMutation) ResetEdge(name string) error {
 	case role.EdgePermissions:
 		m.ResetPermissions()
 		return nil
-	case role.EdgeUsers:
-		m.ResetUsers()
+	case role.EdgeUserRoles:
+		m.ResetUserRoles()
 		return nil
 	case role.EdgeRolePermissions:
 		m.ResetRolePermissions()
-		return nil
-	case role.EdgeUserRoles:
-		m.ResetUserRoles()
 		return nil
 	}
 	return fmt.Errorf("unknown Role edge %s", name)
@@ -52808,6 +53698,8 @@ type SprintMutation struct {
 	created_at          *time.Time
 	updated_at          *time.Time
 	deleted_at          *time.Time
+	version             *int
+	addversion          *int
 	name                *string
 	goal                *string
 	status              *sprint.Status
@@ -53083,6 +53975,62 @@ func (m *SprintMutation) DeletedAtCleared() bool {
 func (m *SprintMutation) ResetDeletedAt() {
 	m.deleted_at = nil
 	delete(m.clearedFields, sprint.FieldDeletedAt)
+}
+
+// SetVersion sets the "version" field.
+func (m *SprintMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *SprintMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the Sprint entity.
+// If the Sprint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SprintMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *SprintMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *SprintMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *SprintMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
 }
 
 // SetProjectID sets the "project_id" field.
@@ -53477,7 +54425,7 @@ func (m *SprintMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *SprintMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, sprint.FieldCreatedAt)
 	}
@@ -53489,6 +54437,9 @@ func (m *SprintMutation) Fields() []string {
 	}
 	if m.deleted_at != nil {
 		fields = append(fields, sprint.FieldDeletedAt)
+	}
+	if m.version != nil {
+		fields = append(fields, sprint.FieldVersion)
 	}
 	if m.project != nil {
 		fields = append(fields, sprint.FieldProjectID)
@@ -53527,6 +54478,8 @@ func (m *SprintMutation) Field(name string) (ent.Value, bool) {
 		return m.OrganizationID()
 	case sprint.FieldDeletedAt:
 		return m.DeletedAt()
+	case sprint.FieldVersion:
+		return m.Version()
 	case sprint.FieldProjectID:
 		return m.ProjectID()
 	case sprint.FieldName:
@@ -53558,6 +54511,8 @@ func (m *SprintMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldOrganizationID(ctx)
 	case sprint.FieldDeletedAt:
 		return m.OldDeletedAt(ctx)
+	case sprint.FieldVersion:
+		return m.OldVersion(ctx)
 	case sprint.FieldProjectID:
 		return m.OldProjectID(ctx)
 	case sprint.FieldName:
@@ -53608,6 +54563,13 @@ func (m *SprintMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetDeletedAt(v)
+		return nil
+	case sprint.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
 		return nil
 	case sprint.FieldProjectID:
 		v, ok := value.(uuid.UUID)
@@ -53665,13 +54627,21 @@ func (m *SprintMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *SprintMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, sprint.FieldVersion)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *SprintMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case sprint.FieldVersion:
+		return m.AddedVersion()
+	}
 	return nil, false
 }
 
@@ -53680,6 +54650,13 @@ func (m *SprintMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *SprintMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case sprint.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Sprint numeric field %s", name)
 }
@@ -53751,6 +54728,9 @@ func (m *SprintMutation) ResetField(name string) error {
 		return nil
 	case sprint.FieldDeletedAt:
 		m.ResetDeletedAt()
+		return nil
+	case sprint.FieldVersion:
+		m.ResetVersion()
 		return nil
 	case sprint.FieldProjectID:
 		m.ResetProjectID()
@@ -55234,6 +56214,8 @@ type TaskMutation struct {
 	created_at                 *time.Time
 	updated_at                 *time.Time
 	deleted_at                 *time.Time
+	version                    *int
+	addversion                 *int
 	number                     *int
 	addnumber                  *int
 	title                      *string
@@ -55251,8 +56233,6 @@ type TaskMutation struct {
 	story_points               *float64
 	addstory_points            *float64
 	is_ai_generated            *bool
-	version                    *int
-	addversion                 *int
 	clearedFields              map[string]struct{}
 	organization               *uuid.UUID
 	clearedorganization        bool
@@ -55542,6 +56522,62 @@ func (m *TaskMutation) DeletedAtCleared() bool {
 func (m *TaskMutation) ResetDeletedAt() {
 	m.deleted_at = nil
 	delete(m.clearedFields, task.FieldDeletedAt)
+}
+
+// SetVersion sets the "version" field.
+func (m *TaskMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *TaskMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the Task entity.
+// If the Task object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TaskMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *TaskMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *TaskMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *TaskMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
 }
 
 // SetProjectID sets the "project_id" field.
@@ -56538,62 +57574,6 @@ func (m *TaskMutation) ResetAiGeneratingAgentID() {
 	delete(m.clearedFields, task.FieldAiGeneratingAgentID)
 }
 
-// SetVersion sets the "version" field.
-func (m *TaskMutation) SetVersion(i int) {
-	m.version = &i
-	m.addversion = nil
-}
-
-// Version returns the value of the "version" field in the mutation.
-func (m *TaskMutation) Version() (r int, exists bool) {
-	v := m.version
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldVersion returns the old "version" field's value of the Task entity.
-// If the Task object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *TaskMutation) OldVersion(ctx context.Context) (v int, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldVersion requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
-	}
-	return oldValue.Version, nil
-}
-
-// AddVersion adds i to the "version" field.
-func (m *TaskMutation) AddVersion(i int) {
-	if m.addversion != nil {
-		*m.addversion += i
-	} else {
-		m.addversion = &i
-	}
-}
-
-// AddedVersion returns the value that was added to the "version" field in this mutation.
-func (m *TaskMutation) AddedVersion() (r int, exists bool) {
-	v := m.addversion
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ResetVersion resets all changes to the "version" field.
-func (m *TaskMutation) ResetVersion() {
-	m.version = nil
-	m.addversion = nil
-}
-
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *TaskMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -56992,6 +57972,9 @@ func (m *TaskMutation) Fields() []string {
 	if m.deleted_at != nil {
 		fields = append(fields, task.FieldDeletedAt)
 	}
+	if m.version != nil {
+		fields = append(fields, task.FieldVersion)
+	}
 	if m.project != nil {
 		fields = append(fields, task.FieldProjectID)
 	}
@@ -57055,9 +58038,6 @@ func (m *TaskMutation) Fields() []string {
 	if m.ai_generating_agent != nil {
 		fields = append(fields, task.FieldAiGeneratingAgentID)
 	}
-	if m.version != nil {
-		fields = append(fields, task.FieldVersion)
-	}
 	return fields
 }
 
@@ -57074,6 +58054,8 @@ func (m *TaskMutation) Field(name string) (ent.Value, bool) {
 		return m.OrganizationID()
 	case task.FieldDeletedAt:
 		return m.DeletedAt()
+	case task.FieldVersion:
+		return m.Version()
 	case task.FieldProjectID:
 		return m.ProjectID()
 	case task.FieldNumber:
@@ -57116,8 +58098,6 @@ func (m *TaskMutation) Field(name string) (ent.Value, bool) {
 		return m.IsAiGenerated()
 	case task.FieldAiGeneratingAgentID:
 		return m.AiGeneratingAgentID()
-	case task.FieldVersion:
-		return m.Version()
 	}
 	return nil, false
 }
@@ -57135,6 +58115,8 @@ func (m *TaskMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldOrganizationID(ctx)
 	case task.FieldDeletedAt:
 		return m.OldDeletedAt(ctx)
+	case task.FieldVersion:
+		return m.OldVersion(ctx)
 	case task.FieldProjectID:
 		return m.OldProjectID(ctx)
 	case task.FieldNumber:
@@ -57177,8 +58159,6 @@ func (m *TaskMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldIsAiGenerated(ctx)
 	case task.FieldAiGeneratingAgentID:
 		return m.OldAiGeneratingAgentID(ctx)
-	case task.FieldVersion:
-		return m.OldVersion(ctx)
 	}
 	return nil, fmt.Errorf("unknown Task field %s", name)
 }
@@ -57215,6 +58195,13 @@ func (m *TaskMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetDeletedAt(v)
+		return nil
+	case task.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
 		return nil
 	case task.FieldProjectID:
 		v, ok := value.(uuid.UUID)
@@ -57363,13 +58350,6 @@ func (m *TaskMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAiGeneratingAgentID(v)
 		return nil
-	case task.FieldVersion:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetVersion(v)
-		return nil
 	}
 	return fmt.Errorf("unknown Task field %s", name)
 }
@@ -57378,6 +58358,9 @@ func (m *TaskMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *TaskMutation) AddedFields() []string {
 	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, task.FieldVersion)
+	}
 	if m.addnumber != nil {
 		fields = append(fields, task.FieldNumber)
 	}
@@ -57390,9 +58373,6 @@ func (m *TaskMutation) AddedFields() []string {
 	if m.addstory_points != nil {
 		fields = append(fields, task.FieldStoryPoints)
 	}
-	if m.addversion != nil {
-		fields = append(fields, task.FieldVersion)
-	}
 	return fields
 }
 
@@ -57401,6 +58381,8 @@ func (m *TaskMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *TaskMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case task.FieldVersion:
+		return m.AddedVersion()
 	case task.FieldNumber:
 		return m.AddedNumber()
 	case task.FieldPosition:
@@ -57409,8 +58391,6 @@ func (m *TaskMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedEstimateMinutes()
 	case task.FieldStoryPoints:
 		return m.AddedStoryPoints()
-	case task.FieldVersion:
-		return m.AddedVersion()
 	}
 	return nil, false
 }
@@ -57420,6 +58400,13 @@ func (m *TaskMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *TaskMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case task.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
 	case task.FieldNumber:
 		v, ok := value.(int)
 		if !ok {
@@ -57447,13 +58434,6 @@ func (m *TaskMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddStoryPoints(v)
-		return nil
-	case task.FieldVersion:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.AddVersion(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Task numeric field %s", name)
@@ -57575,6 +58555,9 @@ func (m *TaskMutation) ResetField(name string) error {
 	case task.FieldDeletedAt:
 		m.ResetDeletedAt()
 		return nil
+	case task.FieldVersion:
+		m.ResetVersion()
+		return nil
 	case task.FieldProjectID:
 		m.ResetProjectID()
 		return nil
@@ -57637,9 +58620,6 @@ func (m *TaskMutation) ResetField(name string) error {
 		return nil
 	case task.FieldAiGeneratingAgentID:
 		m.ResetAiGeneratingAgentID()
-		return nil
-	case task.FieldVersion:
-		m.ResetVersion()
 		return nil
 	}
 	return fmt.Errorf("unknown Task field %s", name)
@@ -62202,15 +63182,12 @@ type UserMutation struct {
 	memberships              map[uuid.UUID]struct{}
 	removedmemberships       map[uuid.UUID]struct{}
 	clearedmemberships       bool
-	roles                    map[uuid.UUID]struct{}
-	removedroles             map[uuid.UUID]struct{}
-	clearedroles             bool
-	sessions                 map[uuid.UUID]struct{}
-	removedsessions          map[uuid.UUID]struct{}
-	clearedsessions          bool
 	user_roles               map[uuid.UUID]struct{}
 	removeduser_roles        map[uuid.UUID]struct{}
 	cleareduser_roles        bool
+	sessions                 map[uuid.UUID]struct{}
+	removedsessions          map[uuid.UUID]struct{}
+	clearedsessions          bool
 	done                     bool
 	oldValue                 func(context.Context) (*User, error)
 	predicates               []predicate.User
@@ -63245,58 +64222,58 @@ func (m *UserMutation) ResetMemberships() {
 	m.removedmemberships = nil
 }
 
-// AddRoleIDs adds the "roles" edge to the Role entity by ids.
-func (m *UserMutation) AddRoleIDs(ids ...uuid.UUID) {
-	if m.roles == nil {
-		m.roles = make(map[uuid.UUID]struct{})
+// AddUserRoleIDs adds the "user_roles" edge to the UserRole entity by ids.
+func (m *UserMutation) AddUserRoleIDs(ids ...uuid.UUID) {
+	if m.user_roles == nil {
+		m.user_roles = make(map[uuid.UUID]struct{})
 	}
 	for i := range ids {
-		m.roles[ids[i]] = struct{}{}
+		m.user_roles[ids[i]] = struct{}{}
 	}
 }
 
-// ClearRoles clears the "roles" edge to the Role entity.
-func (m *UserMutation) ClearRoles() {
-	m.clearedroles = true
+// ClearUserRoles clears the "user_roles" edge to the UserRole entity.
+func (m *UserMutation) ClearUserRoles() {
+	m.cleareduser_roles = true
 }
 
-// RolesCleared reports if the "roles" edge to the Role entity was cleared.
-func (m *UserMutation) RolesCleared() bool {
-	return m.clearedroles
+// UserRolesCleared reports if the "user_roles" edge to the UserRole entity was cleared.
+func (m *UserMutation) UserRolesCleared() bool {
+	return m.cleareduser_roles
 }
 
-// RemoveRoleIDs removes the "roles" edge to the Role entity by IDs.
-func (m *UserMutation) RemoveRoleIDs(ids ...uuid.UUID) {
-	if m.removedroles == nil {
-		m.removedroles = make(map[uuid.UUID]struct{})
+// RemoveUserRoleIDs removes the "user_roles" edge to the UserRole entity by IDs.
+func (m *UserMutation) RemoveUserRoleIDs(ids ...uuid.UUID) {
+	if m.removeduser_roles == nil {
+		m.removeduser_roles = make(map[uuid.UUID]struct{})
 	}
 	for i := range ids {
-		delete(m.roles, ids[i])
-		m.removedroles[ids[i]] = struct{}{}
+		delete(m.user_roles, ids[i])
+		m.removeduser_roles[ids[i]] = struct{}{}
 	}
 }
 
-// RemovedRoles returns the removed IDs of the "roles" edge to the Role entity.
-func (m *UserMutation) RemovedRolesIDs() (ids []uuid.UUID) {
-	for id := range m.removedroles {
+// RemovedUserRoles returns the removed IDs of the "user_roles" edge to the UserRole entity.
+func (m *UserMutation) RemovedUserRolesIDs() (ids []uuid.UUID) {
+	for id := range m.removeduser_roles {
 		ids = append(ids, id)
 	}
 	return
 }
 
-// RolesIDs returns the "roles" edge IDs in the mutation.
-func (m *UserMutation) RolesIDs() (ids []uuid.UUID) {
-	for id := range m.roles {
+// UserRolesIDs returns the "user_roles" edge IDs in the mutation.
+func (m *UserMutation) UserRolesIDs() (ids []uuid.UUID) {
+	for id := range m.user_roles {
 		ids = append(ids, id)
 	}
 	return
 }
 
-// ResetRoles resets all changes to the "roles" edge.
-func (m *UserMutation) ResetRoles() {
-	m.roles = nil
-	m.clearedroles = false
-	m.removedroles = nil
+// ResetUserRoles resets all changes to the "user_roles" edge.
+func (m *UserMutation) ResetUserRoles() {
+	m.user_roles = nil
+	m.cleareduser_roles = false
+	m.removeduser_roles = nil
 }
 
 // AddSessionIDs adds the "sessions" edge to the Session entity by ids.
@@ -63351,60 +64328,6 @@ func (m *UserMutation) ResetSessions() {
 	m.sessions = nil
 	m.clearedsessions = false
 	m.removedsessions = nil
-}
-
-// AddUserRoleIDs adds the "user_roles" edge to the UserRole entity by ids.
-func (m *UserMutation) AddUserRoleIDs(ids ...uuid.UUID) {
-	if m.user_roles == nil {
-		m.user_roles = make(map[uuid.UUID]struct{})
-	}
-	for i := range ids {
-		m.user_roles[ids[i]] = struct{}{}
-	}
-}
-
-// ClearUserRoles clears the "user_roles" edge to the UserRole entity.
-func (m *UserMutation) ClearUserRoles() {
-	m.cleareduser_roles = true
-}
-
-// UserRolesCleared reports if the "user_roles" edge to the UserRole entity was cleared.
-func (m *UserMutation) UserRolesCleared() bool {
-	return m.cleareduser_roles
-}
-
-// RemoveUserRoleIDs removes the "user_roles" edge to the UserRole entity by IDs.
-func (m *UserMutation) RemoveUserRoleIDs(ids ...uuid.UUID) {
-	if m.removeduser_roles == nil {
-		m.removeduser_roles = make(map[uuid.UUID]struct{})
-	}
-	for i := range ids {
-		delete(m.user_roles, ids[i])
-		m.removeduser_roles[ids[i]] = struct{}{}
-	}
-}
-
-// RemovedUserRoles returns the removed IDs of the "user_roles" edge to the UserRole entity.
-func (m *UserMutation) RemovedUserRolesIDs() (ids []uuid.UUID) {
-	for id := range m.removeduser_roles {
-		ids = append(ids, id)
-	}
-	return
-}
-
-// UserRolesIDs returns the "user_roles" edge IDs in the mutation.
-func (m *UserMutation) UserRolesIDs() (ids []uuid.UUID) {
-	for id := range m.user_roles {
-		ids = append(ids, id)
-	}
-	return
-}
-
-// ResetUserRoles resets all changes to the "user_roles" edge.
-func (m *UserMutation) ResetUserRoles() {
-	m.user_roles = nil
-	m.cleareduser_roles = false
-	m.removeduser_roles = nil
 }
 
 // Where appends a list predicates to the UserMutation builder.
@@ -63936,18 +64859,15 @@ func (m *UserMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *UserMutation) AddedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 3)
 	if m.memberships != nil {
 		edges = append(edges, user.EdgeMemberships)
 	}
-	if m.roles != nil {
-		edges = append(edges, user.EdgeRoles)
+	if m.user_roles != nil {
+		edges = append(edges, user.EdgeUserRoles)
 	}
 	if m.sessions != nil {
 		edges = append(edges, user.EdgeSessions)
-	}
-	if m.user_roles != nil {
-		edges = append(edges, user.EdgeUserRoles)
 	}
 	return edges
 }
@@ -63962,9 +64882,9 @@ func (m *UserMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
-	case user.EdgeRoles:
-		ids := make([]ent.Value, 0, len(m.roles))
-		for id := range m.roles {
+	case user.EdgeUserRoles:
+		ids := make([]ent.Value, 0, len(m.user_roles))
+		for id := range m.user_roles {
 			ids = append(ids, id)
 		}
 		return ids
@@ -63974,30 +64894,21 @@ func (m *UserMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
-	case user.EdgeUserRoles:
-		ids := make([]ent.Value, 0, len(m.user_roles))
-		for id := range m.user_roles {
-			ids = append(ids, id)
-		}
-		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *UserMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 3)
 	if m.removedmemberships != nil {
 		edges = append(edges, user.EdgeMemberships)
 	}
-	if m.removedroles != nil {
-		edges = append(edges, user.EdgeRoles)
+	if m.removeduser_roles != nil {
+		edges = append(edges, user.EdgeUserRoles)
 	}
 	if m.removedsessions != nil {
 		edges = append(edges, user.EdgeSessions)
-	}
-	if m.removeduser_roles != nil {
-		edges = append(edges, user.EdgeUserRoles)
 	}
 	return edges
 }
@@ -64012,9 +64923,9 @@ func (m *UserMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
-	case user.EdgeRoles:
-		ids := make([]ent.Value, 0, len(m.removedroles))
-		for id := range m.removedroles {
+	case user.EdgeUserRoles:
+		ids := make([]ent.Value, 0, len(m.removeduser_roles))
+		for id := range m.removeduser_roles {
 			ids = append(ids, id)
 		}
 		return ids
@@ -64024,30 +64935,21 @@ func (m *UserMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
-	case user.EdgeUserRoles:
-		ids := make([]ent.Value, 0, len(m.removeduser_roles))
-		for id := range m.removeduser_roles {
-			ids = append(ids, id)
-		}
-		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *UserMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 3)
 	if m.clearedmemberships {
 		edges = append(edges, user.EdgeMemberships)
 	}
-	if m.clearedroles {
-		edges = append(edges, user.EdgeRoles)
+	if m.cleareduser_roles {
+		edges = append(edges, user.EdgeUserRoles)
 	}
 	if m.clearedsessions {
 		edges = append(edges, user.EdgeSessions)
-	}
-	if m.cleareduser_roles {
-		edges = append(edges, user.EdgeUserRoles)
 	}
 	return edges
 }
@@ -64058,12 +64960,10 @@ func (m *UserMutation) EdgeCleared(name string) bool {
 	switch name {
 	case user.EdgeMemberships:
 		return m.clearedmemberships
-	case user.EdgeRoles:
-		return m.clearedroles
-	case user.EdgeSessions:
-		return m.clearedsessions
 	case user.EdgeUserRoles:
 		return m.cleareduser_roles
+	case user.EdgeSessions:
+		return m.clearedsessions
 	}
 	return false
 }
@@ -64083,14 +64983,11 @@ func (m *UserMutation) ResetEdge(name string) error {
 	case user.EdgeMemberships:
 		m.ResetMemberships()
 		return nil
-	case user.EdgeRoles:
-		m.ResetRoles()
+	case user.EdgeUserRoles:
+		m.ResetUserRoles()
 		return nil
 	case user.EdgeSessions:
 		m.ResetSessions()
-		return nil
-	case user.EdgeUserRoles:
-		m.ResetUserRoles()
 		return nil
 	}
 	return fmt.Errorf("unknown User edge %s", name)

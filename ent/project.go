@@ -29,6 +29,8 @@ type Project struct {
 	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
 	// DeletedAt holds the value of the "deleted_at" field.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// Optimistic concurrency: incremented by every change; PATCH requires it in If-Match (the ETag, e.g. "3"), and a stale one is 412
+	Version int `json:"version,omitempty"`
 	// Short upper-case prefix of task keys, e.g. "WS" in "WS-42"
 	Key string `json:"key,omitempty"`
 	// Name holds the value of the "name" field.
@@ -51,8 +53,6 @@ type Project struct {
 	NextTaskNumber int `json:"next_task_number,omitempty"`
 	// Board opened by default; must belong to this project
 	DefaultBoardID *uuid.UUID `json:"default_board_id,omitempty"`
-	// Optimistic concurrency: incremented by every change; PATCH requires it in If-Match
-	Version int `json:"version,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ProjectQuery when eager-loading is set.
 	Edges        ProjectEdges `json:"edges"`
@@ -123,7 +123,7 @@ func (*Project) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case project.FieldDefaultBoardID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
-		case project.FieldNextTaskNumber, project.FieldVersion:
+		case project.FieldVersion, project.FieldNextTaskNumber:
 			values[i] = new(sql.NullInt64)
 		case project.FieldKey, project.FieldName, project.FieldDescription, project.FieldVisibility, project.FieldStatus:
 			values[i] = new(sql.NullString)
@@ -176,6 +176,12 @@ func (_m *Project) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.DeletedAt = new(time.Time)
 				*_m.DeletedAt = value.Time
+			}
+		case project.FieldVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field version", values[i])
+			} else if value.Valid {
+				_m.Version = int(value.Int64)
 			}
 		case project.FieldKey:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -247,12 +253,6 @@ func (_m *Project) assignValues(columns []string, values []any) error {
 				_m.DefaultBoardID = new(uuid.UUID)
 				*_m.DefaultBoardID = *value.S.(*uuid.UUID)
 			}
-		case project.FieldVersion:
-			if value, ok := values[i].(*sql.NullInt64); !ok {
-				return fmt.Errorf("unexpected type %T for field version", values[i])
-			} else if value.Valid {
-				_m.Version = int(value.Int64)
-			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -323,6 +323,9 @@ func (_m *Project) String() string {
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteString(", ")
+	builder.WriteString("version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Version))
+	builder.WriteString(", ")
 	builder.WriteString("key=")
 	builder.WriteString(_m.Key)
 	builder.WriteString(", ")
@@ -363,9 +366,6 @@ func (_m *Project) String() string {
 		builder.WriteString("default_board_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
-	builder.WriteString(", ")
-	builder.WriteString("version=")
-	builder.WriteString(fmt.Sprintf("%v", _m.Version))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -76,6 +76,20 @@ func (_c *ProjectCreate) SetNillableDeletedAt(v *time.Time) *ProjectCreate {
 	return _c
 }
 
+// SetVersion sets the "version" field.
+func (_c *ProjectCreate) SetVersion(v int) *ProjectCreate {
+	_c.mutation.SetVersion(v)
+	return _c
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_c *ProjectCreate) SetNillableVersion(v *int) *ProjectCreate {
+	if v != nil {
+		_c.SetVersion(*v)
+	}
+	return _c
+}
+
 // SetKey sets the "key" field.
 func (_c *ProjectCreate) SetKey(v string) *ProjectCreate {
 	_c.mutation.SetKey(v)
@@ -206,20 +220,6 @@ func (_c *ProjectCreate) SetNillableDefaultBoardID(v *uuid.UUID) *ProjectCreate 
 	return _c
 }
 
-// SetVersion sets the "version" field.
-func (_c *ProjectCreate) SetVersion(v int) *ProjectCreate {
-	_c.mutation.SetVersion(v)
-	return _c
-}
-
-// SetNillableVersion sets the "version" field if the given value is not nil.
-func (_c *ProjectCreate) SetNillableVersion(v *int) *ProjectCreate {
-	if v != nil {
-		_c.SetVersion(*v)
-	}
-	return _c
-}
-
 // SetID sets the "id" field.
 func (_c *ProjectCreate) SetID(v uuid.UUID) *ProjectCreate {
 	_c.mutation.SetID(v)
@@ -315,6 +315,10 @@ func (_c *ProjectCreate) defaults() error {
 		v := project.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Version(); !ok {
+		v := project.DefaultVersion
+		_c.mutation.SetVersion(v)
+	}
 	if _, ok := _c.mutation.Visibility(); !ok {
 		v := project.DefaultVisibility
 		_c.mutation.SetVisibility(v)
@@ -326,10 +330,6 @@ func (_c *ProjectCreate) defaults() error {
 	if _, ok := _c.mutation.NextTaskNumber(); !ok {
 		v := project.DefaultNextTaskNumber
 		_c.mutation.SetNextTaskNumber(v)
-	}
-	if _, ok := _c.mutation.Version(); !ok {
-		v := project.DefaultVersion
-		_c.mutation.SetVersion(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if project.DefaultID == nil {
@@ -351,6 +351,14 @@ func (_c *ProjectCreate) check() error {
 	}
 	if _, ok := _c.mutation.OrganizationID(); !ok {
 		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "Project.organization_id"`)}
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "Project.version"`)}
+	}
+	if v, ok := _c.mutation.Version(); ok {
+		if err := project.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Project.version": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.Key(); !ok {
 		return &ValidationError{Name: "key", err: errors.New(`ent: missing required field "Project.key"`)}
@@ -398,14 +406,6 @@ func (_c *ProjectCreate) check() error {
 	if v, ok := _c.mutation.NextTaskNumber(); ok {
 		if err := project.NextTaskNumberValidator(v); err != nil {
 			return &ValidationError{Name: "next_task_number", err: fmt.Errorf(`ent: validator failed for field "Project.next_task_number": %w`, err)}
-		}
-	}
-	if _, ok := _c.mutation.Version(); !ok {
-		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "Project.version"`)}
-	}
-	if v, ok := _c.mutation.Version(); ok {
-		if err := project.VersionValidator(v); err != nil {
-			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Project.version": %w`, err)}
 		}
 	}
 	if len(_c.mutation.OrganizationIDs()) == 0 {
@@ -462,6 +462,10 @@ func (_c *ProjectCreate) createSpec() (*Project, *sqlgraph.CreateSpec) {
 		_spec.SetField(project.FieldDeletedAt, field.TypeTime, value)
 		_node.DeletedAt = &value
 	}
+	if value, ok := _c.mutation.Version(); ok {
+		_spec.SetField(project.FieldVersion, field.TypeInt, value)
+		_node.Version = value
+	}
 	if value, ok := _c.mutation.Key(); ok {
 		_spec.SetField(project.FieldKey, field.TypeString, value)
 		_node.Key = value
@@ -497,10 +501,6 @@ func (_c *ProjectCreate) createSpec() (*Project, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.NextTaskNumber(); ok {
 		_spec.SetField(project.FieldNextTaskNumber, field.TypeInt, value)
 		_node.NextTaskNumber = value
-	}
-	if value, ok := _c.mutation.Version(); ok {
-		_spec.SetField(project.FieldVersion, field.TypeInt, value)
-		_node.Version = value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -648,6 +648,24 @@ func (u *ProjectUpsert) UpdateDeletedAt() *ProjectUpsert {
 // ClearDeletedAt clears the value of the "deleted_at" field.
 func (u *ProjectUpsert) ClearDeletedAt() *ProjectUpsert {
 	u.SetNull(project.FieldDeletedAt)
+	return u
+}
+
+// SetVersion sets the "version" field.
+func (u *ProjectUpsert) SetVersion(v int) *ProjectUpsert {
+	u.Set(project.FieldVersion, v)
+	return u
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *ProjectUpsert) UpdateVersion() *ProjectUpsert {
+	u.SetExcluded(project.FieldVersion)
+	return u
+}
+
+// AddVersion adds v to the "version" field.
+func (u *ProjectUpsert) AddVersion(v int) *ProjectUpsert {
+	u.Add(project.FieldVersion, v)
 	return u
 }
 
@@ -819,24 +837,6 @@ func (u *ProjectUpsert) ClearDefaultBoardID() *ProjectUpsert {
 	return u
 }
 
-// SetVersion sets the "version" field.
-func (u *ProjectUpsert) SetVersion(v int) *ProjectUpsert {
-	u.Set(project.FieldVersion, v)
-	return u
-}
-
-// UpdateVersion sets the "version" field to the value that was provided on create.
-func (u *ProjectUpsert) UpdateVersion() *ProjectUpsert {
-	u.SetExcluded(project.FieldVersion)
-	return u
-}
-
-// AddVersion adds v to the "version" field.
-func (u *ProjectUpsert) AddVersion(v int) *ProjectUpsert {
-	u.Add(project.FieldVersion, v)
-	return u
-}
-
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -923,6 +923,27 @@ func (u *ProjectUpsertOne) UpdateDeletedAt() *ProjectUpsertOne {
 func (u *ProjectUpsertOne) ClearDeletedAt() *ProjectUpsertOne {
 	return u.Update(func(s *ProjectUpsert) {
 		s.ClearDeletedAt()
+	})
+}
+
+// SetVersion sets the "version" field.
+func (u *ProjectUpsertOne) SetVersion(v int) *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *ProjectUpsertOne) AddVersion(v int) *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *ProjectUpsertOne) UpdateVersion() *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateVersion()
 	})
 }
 
@@ -1119,27 +1140,6 @@ func (u *ProjectUpsertOne) UpdateDefaultBoardID() *ProjectUpsertOne {
 func (u *ProjectUpsertOne) ClearDefaultBoardID() *ProjectUpsertOne {
 	return u.Update(func(s *ProjectUpsert) {
 		s.ClearDefaultBoardID()
-	})
-}
-
-// SetVersion sets the "version" field.
-func (u *ProjectUpsertOne) SetVersion(v int) *ProjectUpsertOne {
-	return u.Update(func(s *ProjectUpsert) {
-		s.SetVersion(v)
-	})
-}
-
-// AddVersion adds v to the "version" field.
-func (u *ProjectUpsertOne) AddVersion(v int) *ProjectUpsertOne {
-	return u.Update(func(s *ProjectUpsert) {
-		s.AddVersion(v)
-	})
-}
-
-// UpdateVersion sets the "version" field to the value that was provided on create.
-func (u *ProjectUpsertOne) UpdateVersion() *ProjectUpsertOne {
-	return u.Update(func(s *ProjectUpsert) {
-		s.UpdateVersion()
 	})
 }
 
@@ -1399,6 +1399,27 @@ func (u *ProjectUpsertBulk) ClearDeletedAt() *ProjectUpsertBulk {
 	})
 }
 
+// SetVersion sets the "version" field.
+func (u *ProjectUpsertBulk) SetVersion(v int) *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *ProjectUpsertBulk) AddVersion(v int) *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *ProjectUpsertBulk) UpdateVersion() *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateVersion()
+	})
+}
+
 // SetKey sets the "key" field.
 func (u *ProjectUpsertBulk) SetKey(v string) *ProjectUpsertBulk {
 	return u.Update(func(s *ProjectUpsert) {
@@ -1592,27 +1613,6 @@ func (u *ProjectUpsertBulk) UpdateDefaultBoardID() *ProjectUpsertBulk {
 func (u *ProjectUpsertBulk) ClearDefaultBoardID() *ProjectUpsertBulk {
 	return u.Update(func(s *ProjectUpsert) {
 		s.ClearDefaultBoardID()
-	})
-}
-
-// SetVersion sets the "version" field.
-func (u *ProjectUpsertBulk) SetVersion(v int) *ProjectUpsertBulk {
-	return u.Update(func(s *ProjectUpsert) {
-		s.SetVersion(v)
-	})
-}
-
-// AddVersion adds v to the "version" field.
-func (u *ProjectUpsertBulk) AddVersion(v int) *ProjectUpsertBulk {
-	return u.Update(func(s *ProjectUpsert) {
-		s.AddVersion(v)
-	})
-}
-
-// UpdateVersion sets the "version" field to the value that was provided on create.
-func (u *ProjectUpsertBulk) UpdateVersion() *ProjectUpsertBulk {
-	return u.Update(func(s *ProjectUpsert) {
-		s.UpdateVersion()
 	})
 }
 

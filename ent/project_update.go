@@ -59,6 +59,27 @@ func (_u *ProjectUpdate) ClearDeletedAt() *ProjectUpdate {
 	return _u
 }
 
+// SetVersion sets the "version" field.
+func (_u *ProjectUpdate) SetVersion(v int) *ProjectUpdate {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *ProjectUpdate) SetNillableVersion(v *int) *ProjectUpdate {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *ProjectUpdate) AddVersion(v int) *ProjectUpdate {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
 // SetKey sets the "key" field.
 func (_u *ProjectUpdate) SetKey(v string) *ProjectUpdate {
 	_u.mutation.SetKey(v)
@@ -250,27 +271,6 @@ func (_u *ProjectUpdate) ClearDefaultBoardID() *ProjectUpdate {
 	return _u
 }
 
-// SetVersion sets the "version" field.
-func (_u *ProjectUpdate) SetVersion(v int) *ProjectUpdate {
-	_u.mutation.ResetVersion()
-	_u.mutation.SetVersion(v)
-	return _u
-}
-
-// SetNillableVersion sets the "version" field if the given value is not nil.
-func (_u *ProjectUpdate) SetNillableVersion(v *int) *ProjectUpdate {
-	if v != nil {
-		_u.SetVersion(*v)
-	}
-	return _u
-}
-
-// AddVersion adds value to the "version" field.
-func (_u *ProjectUpdate) AddVersion(v int) *ProjectUpdate {
-	_u.mutation.AddVersion(v)
-	return _u
-}
-
 // SetOwner sets the "owner" edge to the User entity.
 func (_u *ProjectUpdate) SetOwner(v *User) *ProjectUpdate {
 	return _u.SetOwnerID(v.ID)
@@ -378,6 +378,11 @@ func (_u *ProjectUpdate) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *ProjectUpdate) check() error {
+	if v, ok := _u.mutation.Version(); ok {
+		if err := project.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Project.version": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Key(); ok {
 		if err := project.KeyValidator(v); err != nil {
 			return &ValidationError{Name: "key", err: fmt.Errorf(`ent: validator failed for field "Project.key": %w`, err)}
@@ -406,11 +411,6 @@ func (_u *ProjectUpdate) check() error {
 	if v, ok := _u.mutation.NextTaskNumber(); ok {
 		if err := project.NextTaskNumberValidator(v); err != nil {
 			return &ValidationError{Name: "next_task_number", err: fmt.Errorf(`ent: validator failed for field "Project.next_task_number": %w`, err)}
-		}
-	}
-	if v, ok := _u.mutation.Version(); ok {
-		if err := project.VersionValidator(v); err != nil {
-			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Project.version": %w`, err)}
 		}
 	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
@@ -448,6 +448,12 @@ func (_u *ProjectUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.DeletedAtCleared() {
 		_spec.ClearField(project.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(project.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(project.FieldVersion, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.Key(); ok {
 		_spec.SetField(project.FieldKey, field.TypeString, value)
@@ -490,12 +496,6 @@ func (_u *ProjectUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedNextTaskNumber(); ok {
 		_spec.AddField(project.FieldNextTaskNumber, field.TypeInt, value)
-	}
-	if value, ok := _u.mutation.Version(); ok {
-		_spec.SetField(project.FieldVersion, field.TypeInt, value)
-	}
-	if value, ok := _u.mutation.AddedVersion(); ok {
-		_spec.AddField(project.FieldVersion, field.TypeInt, value)
 	}
 	if _u.mutation.OwnerCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -645,6 +645,27 @@ func (_u *ProjectUpdateOne) SetNillableDeletedAt(v *time.Time) *ProjectUpdateOne
 // ClearDeletedAt clears the value of the "deleted_at" field.
 func (_u *ProjectUpdateOne) ClearDeletedAt() *ProjectUpdateOne {
 	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetVersion sets the "version" field.
+func (_u *ProjectUpdateOne) SetVersion(v int) *ProjectUpdateOne {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *ProjectUpdateOne) SetNillableVersion(v *int) *ProjectUpdateOne {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *ProjectUpdateOne) AddVersion(v int) *ProjectUpdateOne {
+	_u.mutation.AddVersion(v)
 	return _u
 }
 
@@ -839,27 +860,6 @@ func (_u *ProjectUpdateOne) ClearDefaultBoardID() *ProjectUpdateOne {
 	return _u
 }
 
-// SetVersion sets the "version" field.
-func (_u *ProjectUpdateOne) SetVersion(v int) *ProjectUpdateOne {
-	_u.mutation.ResetVersion()
-	_u.mutation.SetVersion(v)
-	return _u
-}
-
-// SetNillableVersion sets the "version" field if the given value is not nil.
-func (_u *ProjectUpdateOne) SetNillableVersion(v *int) *ProjectUpdateOne {
-	if v != nil {
-		_u.SetVersion(*v)
-	}
-	return _u
-}
-
-// AddVersion adds value to the "version" field.
-func (_u *ProjectUpdateOne) AddVersion(v int) *ProjectUpdateOne {
-	_u.mutation.AddVersion(v)
-	return _u
-}
-
 // SetOwner sets the "owner" edge to the User entity.
 func (_u *ProjectUpdateOne) SetOwner(v *User) *ProjectUpdateOne {
 	return _u.SetOwnerID(v.ID)
@@ -980,6 +980,11 @@ func (_u *ProjectUpdateOne) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *ProjectUpdateOne) check() error {
+	if v, ok := _u.mutation.Version(); ok {
+		if err := project.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Project.version": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Key(); ok {
 		if err := project.KeyValidator(v); err != nil {
 			return &ValidationError{Name: "key", err: fmt.Errorf(`ent: validator failed for field "Project.key": %w`, err)}
@@ -1008,11 +1013,6 @@ func (_u *ProjectUpdateOne) check() error {
 	if v, ok := _u.mutation.NextTaskNumber(); ok {
 		if err := project.NextTaskNumberValidator(v); err != nil {
 			return &ValidationError{Name: "next_task_number", err: fmt.Errorf(`ent: validator failed for field "Project.next_task_number": %w`, err)}
-		}
-	}
-	if v, ok := _u.mutation.Version(); ok {
-		if err := project.VersionValidator(v); err != nil {
-			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Project.version": %w`, err)}
 		}
 	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
@@ -1068,6 +1068,12 @@ func (_u *ProjectUpdateOne) sqlSave(ctx context.Context) (_node *Project, err er
 	if _u.mutation.DeletedAtCleared() {
 		_spec.ClearField(project.FieldDeletedAt, field.TypeTime)
 	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(project.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(project.FieldVersion, field.TypeInt, value)
+	}
 	if value, ok := _u.mutation.Key(); ok {
 		_spec.SetField(project.FieldKey, field.TypeString, value)
 	}
@@ -1109,12 +1115,6 @@ func (_u *ProjectUpdateOne) sqlSave(ctx context.Context) (_node *Project, err er
 	}
 	if value, ok := _u.mutation.AddedNextTaskNumber(); ok {
 		_spec.AddField(project.FieldNextTaskNumber, field.TypeInt, value)
-	}
-	if value, ok := _u.mutation.Version(); ok {
-		_spec.SetField(project.FieldVersion, field.TypeInt, value)
-	}
-	if value, ok := _u.mutation.AddedVersion(); ok {
-		_spec.AddField(project.FieldVersion, field.TypeInt, value)
 	}
 	if _u.mutation.OwnerCleared() {
 		edge := &sqlgraph.EdgeSpec{

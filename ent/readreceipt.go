@@ -33,6 +33,8 @@ type ReadReceipt struct {
 	UserID uuid.UUID `json:"user_id,omitempty"`
 	// Newest message the user has seen; a plain id, not a foreign key, so it survives message deletion
 	LastReadMessageID *uuid.UUID `json:"last_read_message_id,omitempty"`
+	// The seq of last_read_message_id (0: nothing read); unread counts start after it
+	LastReadSeq int64 `json:"last_read_seq,omitempty"`
 	// LastReadAt holds the value of the "last_read_at" field.
 	LastReadAt *time.Time `json:"last_read_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -94,6 +96,8 @@ func (*ReadReceipt) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case readreceipt.FieldLastReadMessageID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
+		case readreceipt.FieldLastReadSeq:
+			values[i] = new(sql.NullInt64)
 		case readreceipt.FieldCreatedAt, readreceipt.FieldUpdatedAt, readreceipt.FieldLastReadAt:
 			values[i] = new(sql.NullTime)
 		case readreceipt.FieldID, readreceipt.FieldOrganizationID, readreceipt.FieldChannelID, readreceipt.FieldUserID:
@@ -155,6 +159,12 @@ func (_m *ReadReceipt) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.LastReadMessageID = new(uuid.UUID)
 				*_m.LastReadMessageID = *value.S.(*uuid.UUID)
+			}
+		case readreceipt.FieldLastReadSeq:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field last_read_seq", values[i])
+			} else if value.Valid {
+				_m.LastReadSeq = value.Int64
 			}
 		case readreceipt.FieldLastReadAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -233,6 +243,9 @@ func (_m *ReadReceipt) String() string {
 		builder.WriteString("last_read_message_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("last_read_seq=")
+	builder.WriteString(fmt.Sprintf("%v", _m.LastReadSeq))
 	builder.WriteString(", ")
 	if v := _m.LastReadAt; v != nil {
 		builder.WriteString("last_read_at=")

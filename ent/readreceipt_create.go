@@ -87,6 +87,20 @@ func (_c *ReadReceiptCreate) SetNillableLastReadMessageID(v *uuid.UUID) *ReadRec
 	return _c
 }
 
+// SetLastReadSeq sets the "last_read_seq" field.
+func (_c *ReadReceiptCreate) SetLastReadSeq(v int64) *ReadReceiptCreate {
+	_c.mutation.SetLastReadSeq(v)
+	return _c
+}
+
+// SetNillableLastReadSeq sets the "last_read_seq" field if the given value is not nil.
+func (_c *ReadReceiptCreate) SetNillableLastReadSeq(v *int64) *ReadReceiptCreate {
+	if v != nil {
+		_c.SetLastReadSeq(*v)
+	}
+	return _c
+}
+
 // SetLastReadAt sets the "last_read_at" field.
 func (_c *ReadReceiptCreate) SetLastReadAt(v time.Time) *ReadReceiptCreate {
 	_c.mutation.SetLastReadAt(v)
@@ -181,6 +195,10 @@ func (_c *ReadReceiptCreate) defaults() error {
 		v := readreceipt.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.LastReadSeq(); !ok {
+		v := readreceipt.DefaultLastReadSeq
+		_c.mutation.SetLastReadSeq(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if readreceipt.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized readreceipt.DefaultID (forgotten import ent/runtime?)")
@@ -207,6 +225,14 @@ func (_c *ReadReceiptCreate) check() error {
 	}
 	if _, ok := _c.mutation.UserID(); !ok {
 		return &ValidationError{Name: "user_id", err: errors.New(`ent: missing required field "ReadReceipt.user_id"`)}
+	}
+	if _, ok := _c.mutation.LastReadSeq(); !ok {
+		return &ValidationError{Name: "last_read_seq", err: errors.New(`ent: missing required field "ReadReceipt.last_read_seq"`)}
+	}
+	if v, ok := _c.mutation.LastReadSeq(); ok {
+		if err := readreceipt.LastReadSeqValidator(v); err != nil {
+			return &ValidationError{Name: "last_read_seq", err: fmt.Errorf(`ent: validator failed for field "ReadReceipt.last_read_seq": %w`, err)}
+		}
 	}
 	if len(_c.mutation.OrganizationIDs()) == 0 {
 		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "ReadReceipt.organization"`)}
@@ -264,6 +290,10 @@ func (_c *ReadReceiptCreate) createSpec() (*ReadReceipt, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.LastReadMessageID(); ok {
 		_spec.SetField(readreceipt.FieldLastReadMessageID, field.TypeUUID, value)
 		_node.LastReadMessageID = &value
+	}
+	if value, ok := _c.mutation.LastReadSeq(); ok {
+		_spec.SetField(readreceipt.FieldLastReadSeq, field.TypeInt64, value)
+		_node.LastReadSeq = value
 	}
 	if value, ok := _c.mutation.LastReadAt(); ok {
 		_spec.SetField(readreceipt.FieldLastReadAt, field.TypeTime, value)
@@ -402,6 +432,24 @@ func (u *ReadReceiptUpsert) ClearLastReadMessageID() *ReadReceiptUpsert {
 	return u
 }
 
+// SetLastReadSeq sets the "last_read_seq" field.
+func (u *ReadReceiptUpsert) SetLastReadSeq(v int64) *ReadReceiptUpsert {
+	u.Set(readreceipt.FieldLastReadSeq, v)
+	return u
+}
+
+// UpdateLastReadSeq sets the "last_read_seq" field to the value that was provided on create.
+func (u *ReadReceiptUpsert) UpdateLastReadSeq() *ReadReceiptUpsert {
+	u.SetExcluded(readreceipt.FieldLastReadSeq)
+	return u
+}
+
+// AddLastReadSeq adds v to the "last_read_seq" field.
+func (u *ReadReceiptUpsert) AddLastReadSeq(v int64) *ReadReceiptUpsert {
+	u.Add(readreceipt.FieldLastReadSeq, v)
+	return u
+}
+
 // SetLastReadAt sets the "last_read_at" field.
 func (u *ReadReceiptUpsert) SetLastReadAt(v time.Time) *ReadReceiptUpsert {
 	u.Set(readreceipt.FieldLastReadAt, v)
@@ -512,6 +560,27 @@ func (u *ReadReceiptUpsertOne) UpdateLastReadMessageID() *ReadReceiptUpsertOne {
 func (u *ReadReceiptUpsertOne) ClearLastReadMessageID() *ReadReceiptUpsertOne {
 	return u.Update(func(s *ReadReceiptUpsert) {
 		s.ClearLastReadMessageID()
+	})
+}
+
+// SetLastReadSeq sets the "last_read_seq" field.
+func (u *ReadReceiptUpsertOne) SetLastReadSeq(v int64) *ReadReceiptUpsertOne {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.SetLastReadSeq(v)
+	})
+}
+
+// AddLastReadSeq adds v to the "last_read_seq" field.
+func (u *ReadReceiptUpsertOne) AddLastReadSeq(v int64) *ReadReceiptUpsertOne {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.AddLastReadSeq(v)
+	})
+}
+
+// UpdateLastReadSeq sets the "last_read_seq" field to the value that was provided on create.
+func (u *ReadReceiptUpsertOne) UpdateLastReadSeq() *ReadReceiptUpsertOne {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.UpdateLastReadSeq()
 	})
 }
 
@@ -795,6 +864,27 @@ func (u *ReadReceiptUpsertBulk) UpdateLastReadMessageID() *ReadReceiptUpsertBulk
 func (u *ReadReceiptUpsertBulk) ClearLastReadMessageID() *ReadReceiptUpsertBulk {
 	return u.Update(func(s *ReadReceiptUpsert) {
 		s.ClearLastReadMessageID()
+	})
+}
+
+// SetLastReadSeq sets the "last_read_seq" field.
+func (u *ReadReceiptUpsertBulk) SetLastReadSeq(v int64) *ReadReceiptUpsertBulk {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.SetLastReadSeq(v)
+	})
+}
+
+// AddLastReadSeq adds v to the "last_read_seq" field.
+func (u *ReadReceiptUpsertBulk) AddLastReadSeq(v int64) *ReadReceiptUpsertBulk {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.AddLastReadSeq(v)
+	})
+}
+
+// UpdateLastReadSeq sets the "last_read_seq" field to the value that was provided on create.
+func (u *ReadReceiptUpsertBulk) UpdateLastReadSeq() *ReadReceiptUpsertBulk {
+	return u.Update(func(s *ReadReceiptUpsert) {
+		s.UpdateLastReadSeq()
 	})
 }
 

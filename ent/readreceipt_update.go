@@ -56,6 +56,27 @@ func (_u *ReadReceiptUpdate) ClearLastReadMessageID() *ReadReceiptUpdate {
 	return _u
 }
 
+// SetLastReadSeq sets the "last_read_seq" field.
+func (_u *ReadReceiptUpdate) SetLastReadSeq(v int64) *ReadReceiptUpdate {
+	_u.mutation.ResetLastReadSeq()
+	_u.mutation.SetLastReadSeq(v)
+	return _u
+}
+
+// SetNillableLastReadSeq sets the "last_read_seq" field if the given value is not nil.
+func (_u *ReadReceiptUpdate) SetNillableLastReadSeq(v *int64) *ReadReceiptUpdate {
+	if v != nil {
+		_u.SetLastReadSeq(*v)
+	}
+	return _u
+}
+
+// AddLastReadSeq adds value to the "last_read_seq" field.
+func (_u *ReadReceiptUpdate) AddLastReadSeq(v int64) *ReadReceiptUpdate {
+	_u.mutation.AddLastReadSeq(v)
+	return _u
+}
+
 // SetLastReadAt sets the "last_read_at" field.
 func (_u *ReadReceiptUpdate) SetLastReadAt(v time.Time) *ReadReceiptUpdate {
 	_u.mutation.SetLastReadAt(v)
@@ -125,6 +146,11 @@ func (_u *ReadReceiptUpdate) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *ReadReceiptUpdate) check() error {
+	if v, ok := _u.mutation.LastReadSeq(); ok {
+		if err := readreceipt.LastReadSeqValidator(v); err != nil {
+			return &ValidationError{Name: "last_read_seq", err: fmt.Errorf(`ent: validator failed for field "ReadReceipt.last_read_seq": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "ReadReceipt.organization"`)
 	}
@@ -163,6 +189,12 @@ func (_u *ReadReceiptUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	}
 	if _u.mutation.LastReadMessageIDCleared() {
 		_spec.ClearField(readreceipt.FieldLastReadMessageID, field.TypeUUID)
+	}
+	if value, ok := _u.mutation.LastReadSeq(); ok {
+		_spec.SetField(readreceipt.FieldLastReadSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedLastReadSeq(); ok {
+		_spec.AddField(readreceipt.FieldLastReadSeq, field.TypeInt64, value)
 	}
 	if value, ok := _u.mutation.LastReadAt(); ok {
 		_spec.SetField(readreceipt.FieldLastReadAt, field.TypeTime, value)
@@ -215,6 +247,27 @@ func (_u *ReadReceiptUpdateOne) SetNillableLastReadMessageID(v *uuid.UUID) *Read
 // ClearLastReadMessageID clears the value of the "last_read_message_id" field.
 func (_u *ReadReceiptUpdateOne) ClearLastReadMessageID() *ReadReceiptUpdateOne {
 	_u.mutation.ClearLastReadMessageID()
+	return _u
+}
+
+// SetLastReadSeq sets the "last_read_seq" field.
+func (_u *ReadReceiptUpdateOne) SetLastReadSeq(v int64) *ReadReceiptUpdateOne {
+	_u.mutation.ResetLastReadSeq()
+	_u.mutation.SetLastReadSeq(v)
+	return _u
+}
+
+// SetNillableLastReadSeq sets the "last_read_seq" field if the given value is not nil.
+func (_u *ReadReceiptUpdateOne) SetNillableLastReadSeq(v *int64) *ReadReceiptUpdateOne {
+	if v != nil {
+		_u.SetLastReadSeq(*v)
+	}
+	return _u
+}
+
+// AddLastReadSeq adds value to the "last_read_seq" field.
+func (_u *ReadReceiptUpdateOne) AddLastReadSeq(v int64) *ReadReceiptUpdateOne {
+	_u.mutation.AddLastReadSeq(v)
 	return _u
 }
 
@@ -300,6 +353,11 @@ func (_u *ReadReceiptUpdateOne) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *ReadReceiptUpdateOne) check() error {
+	if v, ok := _u.mutation.LastReadSeq(); ok {
+		if err := readreceipt.LastReadSeqValidator(v); err != nil {
+			return &ValidationError{Name: "last_read_seq", err: fmt.Errorf(`ent: validator failed for field "ReadReceipt.last_read_seq": %w`, err)}
+		}
+	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "ReadReceipt.organization"`)
 	}
@@ -355,6 +413,12 @@ func (_u *ReadReceiptUpdateOne) sqlSave(ctx context.Context) (_node *ReadReceipt
 	}
 	if _u.mutation.LastReadMessageIDCleared() {
 		_spec.ClearField(readreceipt.FieldLastReadMessageID, field.TypeUUID)
+	}
+	if value, ok := _u.mutation.LastReadSeq(); ok {
+		_spec.SetField(readreceipt.FieldLastReadSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedLastReadSeq(); ok {
+		_spec.AddField(readreceipt.FieldLastReadSeq, field.TypeInt64, value)
 	}
 	if value, ok := _u.mutation.LastReadAt(); ok {
 		_spec.SetField(readreceipt.FieldLastReadAt, field.TypeTime, value)

@@ -45,15 +45,13 @@ type RoleEdges struct {
 	Organization *Organization `json:"organization,omitempty"`
 	// Permissions holds the value of the permissions edge.
 	Permissions []*Permission `json:"permissions,omitempty"`
-	// Users holds the value of the users edge.
-	Users []*User `json:"users,omitempty"`
-	// RolePermissions holds the value of the role_permissions edge.
-	RolePermissions []*RolePermission `json:"role_permissions,omitempty"`
 	// UserRoles holds the value of the user_roles edge.
 	UserRoles []*UserRole `json:"user_roles,omitempty"`
+	// RolePermissions holds the value of the role_permissions edge.
+	RolePermissions []*RolePermission `json:"role_permissions,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [5]bool
+	loadedTypes [4]bool
 }
 
 // OrganizationOrErr returns the Organization value or an error if the edge
@@ -76,13 +74,13 @@ func (e RoleEdges) PermissionsOrErr() ([]*Permission, error) {
 	return nil, &NotLoadedError{edge: "permissions"}
 }
 
-// UsersOrErr returns the Users value or an error if the edge
+// UserRolesOrErr returns the UserRoles value or an error if the edge
 // was not loaded in eager-loading.
-func (e RoleEdges) UsersOrErr() ([]*User, error) {
+func (e RoleEdges) UserRolesOrErr() ([]*UserRole, error) {
 	if e.loadedTypes[2] {
-		return e.Users, nil
+		return e.UserRoles, nil
 	}
-	return nil, &NotLoadedError{edge: "users"}
+	return nil, &NotLoadedError{edge: "user_roles"}
 }
 
 // RolePermissionsOrErr returns the RolePermissions value or an error if the edge
@@ -92,15 +90,6 @@ func (e RoleEdges) RolePermissionsOrErr() ([]*RolePermission, error) {
 		return e.RolePermissions, nil
 	}
 	return nil, &NotLoadedError{edge: "role_permissions"}
-}
-
-// UserRolesOrErr returns the UserRoles value or an error if the edge
-// was not loaded in eager-loading.
-func (e RoleEdges) UserRolesOrErr() ([]*UserRole, error) {
-	if e.loadedTypes[4] {
-		return e.UserRoles, nil
-	}
-	return nil, &NotLoadedError{edge: "user_roles"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -206,19 +195,14 @@ func (_m *Role) QueryPermissions() *PermissionQuery {
 	return NewRoleClient(_m.config).QueryPermissions(_m)
 }
 
-// QueryUsers queries the "users" edge of the Role entity.
-func (_m *Role) QueryUsers() *UserQuery {
-	return NewRoleClient(_m.config).QueryUsers(_m)
+// QueryUserRoles queries the "user_roles" edge of the Role entity.
+func (_m *Role) QueryUserRoles() *UserRoleQuery {
+	return NewRoleClient(_m.config).QueryUserRoles(_m)
 }
 
 // QueryRolePermissions queries the "role_permissions" edge of the Role entity.
 func (_m *Role) QueryRolePermissions() *RolePermissionQuery {
 	return NewRoleClient(_m.config).QueryRolePermissions(_m)
-}
-
-// QueryUserRoles queries the "user_roles" edge of the Role entity.
-func (_m *Role) QueryUserRoles() *UserRoleQuery {
-	return NewRoleClient(_m.config).QueryUserRoles(_m)
 }
 
 // Update returns a builder for updating this Role.

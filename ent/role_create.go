@@ -17,7 +17,6 @@ import (
 	"github.com/worksynapse/worksynapse/ent/permission"
 	"github.com/worksynapse/worksynapse/ent/role"
 	"github.com/worksynapse/worksynapse/ent/rolepermission"
-	"github.com/worksynapse/worksynapse/ent/user"
 	"github.com/worksynapse/worksynapse/ent/userrole"
 )
 
@@ -153,19 +152,19 @@ func (_c *RoleCreate) AddPermissions(v ...*Permission) *RoleCreate {
 	return _c.AddPermissionIDs(ids...)
 }
 
-// AddUserIDs adds the "users" edge to the User entity by IDs.
-func (_c *RoleCreate) AddUserIDs(ids ...uuid.UUID) *RoleCreate {
-	_c.mutation.AddUserIDs(ids...)
+// AddUserRoleIDs adds the "user_roles" edge to the UserRole entity by IDs.
+func (_c *RoleCreate) AddUserRoleIDs(ids ...uuid.UUID) *RoleCreate {
+	_c.mutation.AddUserRoleIDs(ids...)
 	return _c
 }
 
-// AddUsers adds the "users" edges to the User entity.
-func (_c *RoleCreate) AddUsers(v ...*User) *RoleCreate {
+// AddUserRoles adds the "user_roles" edges to the UserRole entity.
+func (_c *RoleCreate) AddUserRoles(v ...*UserRole) *RoleCreate {
 	ids := make([]uuid.UUID, len(v))
 	for i := range v {
 		ids[i] = v[i].ID
 	}
-	return _c.AddUserIDs(ids...)
+	return _c.AddUserRoleIDs(ids...)
 }
 
 // AddRolePermissionIDs adds the "role_permissions" edge to the RolePermission entity by IDs.
@@ -181,21 +180,6 @@ func (_c *RoleCreate) AddRolePermissions(v ...*RolePermission) *RoleCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddRolePermissionIDs(ids...)
-}
-
-// AddUserRoleIDs adds the "user_roles" edge to the UserRole entity by IDs.
-func (_c *RoleCreate) AddUserRoleIDs(ids ...uuid.UUID) *RoleCreate {
-	_c.mutation.AddUserRoleIDs(ids...)
-	return _c
-}
-
-// AddUserRoles adds the "user_roles" edges to the UserRole entity.
-func (_c *RoleCreate) AddUserRoles(v ...*UserRole) *RoleCreate {
-	ids := make([]uuid.UUID, len(v))
-	for i := range v {
-		ids[i] = v[i].ID
-	}
-	return _c.AddUserRoleIDs(ids...)
 }
 
 // Mutation returns the RoleMutation object of the builder.
@@ -387,26 +371,19 @@ func (_c *RoleCreate) createSpec() (*Role, *sqlgraph.CreateSpec) {
 		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
-	if nodes := _c.mutation.UsersIDs(); len(nodes) > 0 {
+	if nodes := _c.mutation.UserRolesIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.M2M,
-			Inverse: true,
-			Table:   role.UsersTable,
-			Columns: role.UsersPrimaryKey,
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   role.UserRolesTable,
+			Columns: []string{role.UserRolesColumn},
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(user.FieldID, field.TypeUUID),
+				IDSpec: sqlgraph.NewFieldSpec(userrole.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		createE := &UserRoleCreate{config: _c.config, mutation: newUserRoleMutation(_c.config, OpCreate)}
-		_ = createE.defaults()
-		_, specE := createE.createSpec()
-		edge.Target.Fields = specE.Fields
-		if specE.ID.Value != nil {
-			edge.Target.Fields = append(edge.Target.Fields, specE.ID)
 		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
@@ -419,22 +396,6 @@ func (_c *RoleCreate) createSpec() (*Role, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(rolepermission.FieldID, field.TypeUUID),
-			},
-		}
-		for _, k := range nodes {
-			edge.Target.Nodes = append(edge.Target.Nodes, k)
-		}
-		_spec.Edges = append(_spec.Edges, edge)
-	}
-	if nodes := _c.mutation.UserRolesIDs(); len(nodes) > 0 {
-		edge := &sqlgraph.EdgeSpec{
-			Rel:     sqlgraph.O2M,
-			Inverse: true,
-			Table:   role.UserRolesTable,
-			Columns: []string{role.UserRolesColumn},
-			Bidi:    false,
-			Target: &sqlgraph.EdgeTarget{
-				IDSpec: sqlgraph.NewFieldSpec(userrole.FieldID, field.TypeUUID),
 			},
 		}
 		for _, k := range nodes {

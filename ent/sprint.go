@@ -28,6 +28,8 @@ type Sprint struct {
 	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
 	// DeletedAt holds the value of the "deleted_at" field.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// Optimistic concurrency: incremented by every change; PATCH requires it in If-Match (the ETag, e.g. "3"), and a stale one is 412
+	Version int `json:"version,omitempty"`
 	// ProjectID holds the value of the "project_id" field.
 	ProjectID uuid.UUID `json:"project_id,omitempty"`
 	// Name holds the value of the "name" field.
@@ -86,6 +88,8 @@ func (*Sprint) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case sprint.FieldVersion:
+			values[i] = new(sql.NullInt64)
 		case sprint.FieldName, sprint.FieldGoal, sprint.FieldStatus:
 			values[i] = new(sql.NullString)
 		case sprint.FieldCreatedAt, sprint.FieldUpdatedAt, sprint.FieldDeletedAt, sprint.FieldStartDate, sprint.FieldEndDate, sprint.FieldCompletedAt:
@@ -137,6 +141,12 @@ func (_m *Sprint) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.DeletedAt = new(time.Time)
 				*_m.DeletedAt = value.Time
+			}
+		case sprint.FieldVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field version", values[i])
+			} else if value.Valid {
+				_m.Version = int(value.Int64)
 			}
 		case sprint.FieldProjectID:
 			if value, ok := values[i].(*uuid.UUID); !ok {
@@ -242,6 +252,9 @@ func (_m *Sprint) String() string {
 		builder.WriteString("deleted_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Version))
 	builder.WriteString(", ")
 	builder.WriteString("project_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ProjectID))

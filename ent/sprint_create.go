@@ -74,6 +74,20 @@ func (_c *SprintCreate) SetNillableDeletedAt(v *time.Time) *SprintCreate {
 	return _c
 }
 
+// SetVersion sets the "version" field.
+func (_c *SprintCreate) SetVersion(v int) *SprintCreate {
+	_c.mutation.SetVersion(v)
+	return _c
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_c *SprintCreate) SetNillableVersion(v *int) *SprintCreate {
+	if v != nil {
+		_c.SetVersion(*v)
+	}
+	return _c
+}
+
 // SetProjectID sets the "project_id" field.
 func (_c *SprintCreate) SetProjectID(v uuid.UUID) *SprintCreate {
 	_c.mutation.SetProjectID(v)
@@ -231,6 +245,10 @@ func (_c *SprintCreate) defaults() error {
 		v := sprint.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Version(); !ok {
+		v := sprint.DefaultVersion
+		_c.mutation.SetVersion(v)
+	}
 	if _, ok := _c.mutation.Status(); !ok {
 		v := sprint.DefaultStatus
 		_c.mutation.SetStatus(v)
@@ -255,6 +273,14 @@ func (_c *SprintCreate) check() error {
 	}
 	if _, ok := _c.mutation.OrganizationID(); !ok {
 		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "Sprint.organization_id"`)}
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "Sprint.version"`)}
+	}
+	if v, ok := _c.mutation.Version(); ok {
+		if err := sprint.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Sprint.version": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.ProjectID(); !ok {
 		return &ValidationError{Name: "project_id", err: errors.New(`ent: missing required field "Sprint.project_id"`)}
@@ -333,6 +359,10 @@ func (_c *SprintCreate) createSpec() (*Sprint, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.DeletedAt(); ok {
 		_spec.SetField(sprint.FieldDeletedAt, field.TypeTime, value)
 		_node.DeletedAt = &value
+	}
+	if value, ok := _c.mutation.Version(); ok {
+		_spec.SetField(sprint.FieldVersion, field.TypeInt, value)
+		_node.Version = value
 	}
 	if value, ok := _c.mutation.Name(); ok {
 		_spec.SetField(sprint.FieldName, field.TypeString, value)
@@ -471,6 +501,24 @@ func (u *SprintUpsert) UpdateDeletedAt() *SprintUpsert {
 // ClearDeletedAt clears the value of the "deleted_at" field.
 func (u *SprintUpsert) ClearDeletedAt() *SprintUpsert {
 	u.SetNull(sprint.FieldDeletedAt)
+	return u
+}
+
+// SetVersion sets the "version" field.
+func (u *SprintUpsert) SetVersion(v int) *SprintUpsert {
+	u.Set(sprint.FieldVersion, v)
+	return u
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *SprintUpsert) UpdateVersion() *SprintUpsert {
+	u.SetExcluded(sprint.FieldVersion)
+	return u
+}
+
+// AddVersion adds v to the "version" field.
+func (u *SprintUpsert) AddVersion(v int) *SprintUpsert {
+	u.Add(sprint.FieldVersion, v)
 	return u
 }
 
@@ -659,6 +707,27 @@ func (u *SprintUpsertOne) UpdateDeletedAt() *SprintUpsertOne {
 func (u *SprintUpsertOne) ClearDeletedAt() *SprintUpsertOne {
 	return u.Update(func(s *SprintUpsert) {
 		s.ClearDeletedAt()
+	})
+}
+
+// SetVersion sets the "version" field.
+func (u *SprintUpsertOne) SetVersion(v int) *SprintUpsertOne {
+	return u.Update(func(s *SprintUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *SprintUpsertOne) AddVersion(v int) *SprintUpsertOne {
+	return u.Update(func(s *SprintUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *SprintUpsertOne) UpdateVersion() *SprintUpsertOne {
+	return u.Update(func(s *SprintUpsert) {
+		s.UpdateVersion()
 	})
 }
 
@@ -1030,6 +1099,27 @@ func (u *SprintUpsertBulk) UpdateDeletedAt() *SprintUpsertBulk {
 func (u *SprintUpsertBulk) ClearDeletedAt() *SprintUpsertBulk {
 	return u.Update(func(s *SprintUpsert) {
 		s.ClearDeletedAt()
+	})
+}
+
+// SetVersion sets the "version" field.
+func (u *SprintUpsertBulk) SetVersion(v int) *SprintUpsertBulk {
+	return u.Update(func(s *SprintUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *SprintUpsertBulk) AddVersion(v int) *SprintUpsertBulk {
+	return u.Update(func(s *SprintUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *SprintUpsertBulk) UpdateVersion() *SprintUpsertBulk {
+	return u.Update(func(s *SprintUpsert) {
+		s.UpdateVersion()
 	})
 }
 

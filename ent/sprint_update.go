@@ -55,6 +55,27 @@ func (_u *SprintUpdate) ClearDeletedAt() *SprintUpdate {
 	return _u
 }
 
+// SetVersion sets the "version" field.
+func (_u *SprintUpdate) SetVersion(v int) *SprintUpdate {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *SprintUpdate) SetNillableVersion(v *int) *SprintUpdate {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *SprintUpdate) AddVersion(v int) *SprintUpdate {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
 // SetName sets the "name" field.
 func (_u *SprintUpdate) SetName(v string) *SprintUpdate {
 	_u.mutation.SetName(v)
@@ -212,6 +233,11 @@ func (_u *SprintUpdate) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *SprintUpdate) check() error {
+	if v, ok := _u.mutation.Version(); ok {
+		if err := sprint.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Sprint.version": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Name(); ok {
 		if err := sprint.NameValidator(v); err != nil {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Sprint.name": %w`, err)}
@@ -262,6 +288,12 @@ func (_u *SprintUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.DeletedAtCleared() {
 		_spec.ClearField(sprint.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(sprint.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(sprint.FieldVersion, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(sprint.FieldName, field.TypeString, value)
@@ -338,6 +370,27 @@ func (_u *SprintUpdateOne) SetNillableDeletedAt(v *time.Time) *SprintUpdateOne {
 // ClearDeletedAt clears the value of the "deleted_at" field.
 func (_u *SprintUpdateOne) ClearDeletedAt() *SprintUpdateOne {
 	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetVersion sets the "version" field.
+func (_u *SprintUpdateOne) SetVersion(v int) *SprintUpdateOne {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *SprintUpdateOne) SetNillableVersion(v *int) *SprintUpdateOne {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *SprintUpdateOne) AddVersion(v int) *SprintUpdateOne {
+	_u.mutation.AddVersion(v)
 	return _u
 }
 
@@ -511,6 +564,11 @@ func (_u *SprintUpdateOne) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *SprintUpdateOne) check() error {
+	if v, ok := _u.mutation.Version(); ok {
+		if err := sprint.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Sprint.version": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Name(); ok {
 		if err := sprint.NameValidator(v); err != nil {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Sprint.name": %w`, err)}
@@ -578,6 +636,12 @@ func (_u *SprintUpdateOne) sqlSave(ctx context.Context) (_node *Sprint, err erro
 	}
 	if _u.mutation.DeletedAtCleared() {
 		_spec.ClearField(sprint.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(sprint.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(sprint.FieldVersion, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(sprint.FieldName, field.TypeString, value)

@@ -33,6 +33,8 @@ type Task struct {
 	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
 	// DeletedAt holds the value of the "deleted_at" field.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	// Optimistic concurrency: incremented by every change; PATCH requires it in If-Match (the ETag, e.g. "3"), and a stale one is 412
+	Version int `json:"version,omitempty"`
 	// ProjectID holds the value of the "project_id" field.
 	ProjectID uuid.UUID `json:"project_id,omitempty"`
 	// Per-project sequence number allocated from Project.next_task_number; the key is <project key>-<number>
@@ -75,8 +77,6 @@ type Task struct {
 	IsAiGenerated bool `json:"is_ai_generated,omitempty"`
 	// Agent that created the task, when is_ai_generated
 	AiGeneratingAgentID *uuid.UUID `json:"ai_generating_agent_id,omitempty"`
-	// Optimistic concurrency: exposed as the ETag, checked against If-Match and incremented by every update
-	Version int `json:"version,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the TaskQuery when eager-loading is set.
 	Edges        TaskEdges `json:"edges"`
@@ -240,7 +240,7 @@ func (*Task) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case task.FieldStoryPoints:
 			values[i] = new(sql.NullFloat64)
-		case task.FieldNumber, task.FieldPosition, task.FieldEstimateMinutes, task.FieldVersion:
+		case task.FieldVersion, task.FieldNumber, task.FieldPosition, task.FieldEstimateMinutes:
 			values[i] = new(sql.NullInt64)
 		case task.FieldTitle, task.FieldDescription, task.FieldStatus, task.FieldPriority, task.FieldType:
 			values[i] = new(sql.NullString)
@@ -293,6 +293,12 @@ func (_m *Task) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.DeletedAt = new(time.Time)
 				*_m.DeletedAt = value.Time
+			}
+		case task.FieldVersion:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field version", values[i])
+			} else if value.Valid {
+				_m.Version = int(value.Int64)
 			}
 		case task.FieldProjectID:
 			if value, ok := values[i].(*uuid.UUID); !ok {
@@ -431,12 +437,6 @@ func (_m *Task) assignValues(columns []string, values []any) error {
 				_m.AiGeneratingAgentID = new(uuid.UUID)
 				*_m.AiGeneratingAgentID = *value.S.(*uuid.UUID)
 			}
-		case task.FieldVersion:
-			if value, ok := values[i].(*sql.NullInt64); !ok {
-				return fmt.Errorf("unexpected type %T for field version", values[i])
-			} else if value.Valid {
-				_m.Version = int(value.Int64)
-			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -542,6 +542,9 @@ func (_m *Task) String() string {
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteString(", ")
+	builder.WriteString("version=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Version))
+	builder.WriteString(", ")
 	builder.WriteString("project_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.ProjectID))
 	builder.WriteString(", ")
@@ -626,9 +629,6 @@ func (_m *Task) String() string {
 		builder.WriteString("ai_generating_agent_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
-	builder.WriteString(", ")
-	builder.WriteString("version=")
-	builder.WriteString(fmt.Sprintf("%v", _m.Version))
 	builder.WriteByte(')')
 	return builder.String()
 }

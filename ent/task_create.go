@@ -80,6 +80,20 @@ func (_c *TaskCreate) SetNillableDeletedAt(v *time.Time) *TaskCreate {
 	return _c
 }
 
+// SetVersion sets the "version" field.
+func (_c *TaskCreate) SetVersion(v int) *TaskCreate {
+	_c.mutation.SetVersion(v)
+	return _c
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_c *TaskCreate) SetNillableVersion(v *int) *TaskCreate {
+	if v != nil {
+		_c.SetVersion(*v)
+	}
+	return _c
+}
+
 // SetProjectID sets the "project_id" field.
 func (_c *TaskCreate) SetProjectID(v uuid.UUID) *TaskCreate {
 	_c.mutation.SetProjectID(v)
@@ -342,20 +356,6 @@ func (_c *TaskCreate) SetNillableAiGeneratingAgentID(v *uuid.UUID) *TaskCreate {
 	return _c
 }
 
-// SetVersion sets the "version" field.
-func (_c *TaskCreate) SetVersion(v int) *TaskCreate {
-	_c.mutation.SetVersion(v)
-	return _c
-}
-
-// SetNillableVersion sets the "version" field if the given value is not nil.
-func (_c *TaskCreate) SetNillableVersion(v *int) *TaskCreate {
-	if v != nil {
-		_c.SetVersion(*v)
-	}
-	return _c
-}
-
 // SetID sets the "id" field.
 func (_c *TaskCreate) SetID(v uuid.UUID) *TaskCreate {
 	_c.mutation.SetID(v)
@@ -496,6 +496,10 @@ func (_c *TaskCreate) defaults() error {
 		v := task.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Version(); !ok {
+		v := task.DefaultVersion
+		_c.mutation.SetVersion(v)
+	}
 	if _, ok := _c.mutation.Status(); !ok {
 		v := task.DefaultStatus
 		_c.mutation.SetStatus(v)
@@ -515,10 +519,6 @@ func (_c *TaskCreate) defaults() error {
 	if _, ok := _c.mutation.IsAiGenerated(); !ok {
 		v := task.DefaultIsAiGenerated
 		_c.mutation.SetIsAiGenerated(v)
-	}
-	if _, ok := _c.mutation.Version(); !ok {
-		v := task.DefaultVersion
-		_c.mutation.SetVersion(v)
 	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if task.DefaultID == nil {
@@ -540,6 +540,14 @@ func (_c *TaskCreate) check() error {
 	}
 	if _, ok := _c.mutation.OrganizationID(); !ok {
 		return &ValidationError{Name: "organization_id", err: errors.New(`ent: missing required field "Task.organization_id"`)}
+	}
+	if _, ok := _c.mutation.Version(); !ok {
+		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "Task.version"`)}
+	}
+	if v, ok := _c.mutation.Version(); ok {
+		if err := task.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Task.version": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.ProjectID(); !ok {
 		return &ValidationError{Name: "project_id", err: errors.New(`ent: missing required field "Task.project_id"`)}
@@ -608,14 +616,6 @@ func (_c *TaskCreate) check() error {
 	if _, ok := _c.mutation.IsAiGenerated(); !ok {
 		return &ValidationError{Name: "is_ai_generated", err: errors.New(`ent: missing required field "Task.is_ai_generated"`)}
 	}
-	if _, ok := _c.mutation.Version(); !ok {
-		return &ValidationError{Name: "version", err: errors.New(`ent: missing required field "Task.version"`)}
-	}
-	if v, ok := _c.mutation.Version(); ok {
-		if err := task.VersionValidator(v); err != nil {
-			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Task.version": %w`, err)}
-		}
-	}
 	if len(_c.mutation.OrganizationIDs()) == 0 {
 		return &ValidationError{Name: "organization", err: errors.New(`ent: missing required edge "Task.organization"`)}
 	}
@@ -673,6 +673,10 @@ func (_c *TaskCreate) createSpec() (*Task, *sqlgraph.CreateSpec) {
 		_spec.SetField(task.FieldDeletedAt, field.TypeTime, value)
 		_node.DeletedAt = &value
 	}
+	if value, ok := _c.mutation.Version(); ok {
+		_spec.SetField(task.FieldVersion, field.TypeInt, value)
+		_node.Version = value
+	}
 	if value, ok := _c.mutation.Number(); ok {
 		_spec.SetField(task.FieldNumber, field.TypeInt, value)
 		_node.Number = value
@@ -724,10 +728,6 @@ func (_c *TaskCreate) createSpec() (*Task, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.IsAiGenerated(); ok {
 		_spec.SetField(task.FieldIsAiGenerated, field.TypeBool, value)
 		_node.IsAiGenerated = value
-	}
-	if value, ok := _c.mutation.Version(); ok {
-		_spec.SetField(task.FieldVersion, field.TypeInt, value)
-		_node.Version = value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -993,6 +993,24 @@ func (u *TaskUpsert) UpdateDeletedAt() *TaskUpsert {
 // ClearDeletedAt clears the value of the "deleted_at" field.
 func (u *TaskUpsert) ClearDeletedAt() *TaskUpsert {
 	u.SetNull(task.FieldDeletedAt)
+	return u
+}
+
+// SetVersion sets the "version" field.
+func (u *TaskUpsert) SetVersion(v int) *TaskUpsert {
+	u.Set(task.FieldVersion, v)
+	return u
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *TaskUpsert) UpdateVersion() *TaskUpsert {
+	u.SetExcluded(task.FieldVersion)
+	return u
+}
+
+// AddVersion adds v to the "version" field.
+func (u *TaskUpsert) AddVersion(v int) *TaskUpsert {
+	u.Add(task.FieldVersion, v)
 	return u
 }
 
@@ -1284,24 +1302,6 @@ func (u *TaskUpsert) ClearStoryPoints() *TaskUpsert {
 	return u
 }
 
-// SetVersion sets the "version" field.
-func (u *TaskUpsert) SetVersion(v int) *TaskUpsert {
-	u.Set(task.FieldVersion, v)
-	return u
-}
-
-// UpdateVersion sets the "version" field to the value that was provided on create.
-func (u *TaskUpsert) UpdateVersion() *TaskUpsert {
-	u.SetExcluded(task.FieldVersion)
-	return u
-}
-
-// AddVersion adds v to the "version" field.
-func (u *TaskUpsert) AddVersion(v int) *TaskUpsert {
-	u.Add(task.FieldVersion, v)
-	return u
-}
-
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -1400,6 +1400,27 @@ func (u *TaskUpsertOne) UpdateDeletedAt() *TaskUpsertOne {
 func (u *TaskUpsertOne) ClearDeletedAt() *TaskUpsertOne {
 	return u.Update(func(s *TaskUpsert) {
 		s.ClearDeletedAt()
+	})
+}
+
+// SetVersion sets the "version" field.
+func (u *TaskUpsertOne) SetVersion(v int) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *TaskUpsertOne) AddVersion(v int) *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *TaskUpsertOne) UpdateVersion() *TaskUpsertOne {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateVersion()
 	})
 }
 
@@ -1739,27 +1760,6 @@ func (u *TaskUpsertOne) ClearStoryPoints() *TaskUpsertOne {
 	})
 }
 
-// SetVersion sets the "version" field.
-func (u *TaskUpsertOne) SetVersion(v int) *TaskUpsertOne {
-	return u.Update(func(s *TaskUpsert) {
-		s.SetVersion(v)
-	})
-}
-
-// AddVersion adds v to the "version" field.
-func (u *TaskUpsertOne) AddVersion(v int) *TaskUpsertOne {
-	return u.Update(func(s *TaskUpsert) {
-		s.AddVersion(v)
-	})
-}
-
-// UpdateVersion sets the "version" field to the value that was provided on create.
-func (u *TaskUpsertOne) UpdateVersion() *TaskUpsertOne {
-	return u.Update(func(s *TaskUpsert) {
-		s.UpdateVersion()
-	})
-}
-
 // Exec executes the query.
 func (u *TaskUpsertOne) Exec(ctx context.Context) error {
 	if len(u.create.conflict) == 0 {
@@ -2025,6 +2025,27 @@ func (u *TaskUpsertBulk) UpdateDeletedAt() *TaskUpsertBulk {
 func (u *TaskUpsertBulk) ClearDeletedAt() *TaskUpsertBulk {
 	return u.Update(func(s *TaskUpsert) {
 		s.ClearDeletedAt()
+	})
+}
+
+// SetVersion sets the "version" field.
+func (u *TaskUpsertBulk) SetVersion(v int) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.SetVersion(v)
+	})
+}
+
+// AddVersion adds v to the "version" field.
+func (u *TaskUpsertBulk) AddVersion(v int) *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.AddVersion(v)
+	})
+}
+
+// UpdateVersion sets the "version" field to the value that was provided on create.
+func (u *TaskUpsertBulk) UpdateVersion() *TaskUpsertBulk {
+	return u.Update(func(s *TaskUpsert) {
+		s.UpdateVersion()
 	})
 }
 
@@ -2361,27 +2382,6 @@ func (u *TaskUpsertBulk) UpdateStoryPoints() *TaskUpsertBulk {
 func (u *TaskUpsertBulk) ClearStoryPoints() *TaskUpsertBulk {
 	return u.Update(func(s *TaskUpsert) {
 		s.ClearStoryPoints()
-	})
-}
-
-// SetVersion sets the "version" field.
-func (u *TaskUpsertBulk) SetVersion(v int) *TaskUpsertBulk {
-	return u.Update(func(s *TaskUpsert) {
-		s.SetVersion(v)
-	})
-}
-
-// AddVersion adds v to the "version" field.
-func (u *TaskUpsertBulk) AddVersion(v int) *TaskUpsertBulk {
-	return u.Update(func(s *TaskUpsert) {
-		s.AddVersion(v)
-	})
-}
-
-// UpdateVersion sets the "version" field to the value that was provided on create.
-func (u *TaskUpsertBulk) UpdateVersion() *TaskUpsertBulk {
-	return u.Update(func(s *TaskUpsert) {
-		s.UpdateVersion()
 	})
 }
 

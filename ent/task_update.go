@@ -61,6 +61,27 @@ func (_u *TaskUpdate) ClearDeletedAt() *TaskUpdate {
 	return _u
 }
 
+// SetVersion sets the "version" field.
+func (_u *TaskUpdate) SetVersion(v int) *TaskUpdate {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *TaskUpdate) SetNillableVersion(v *int) *TaskUpdate {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *TaskUpdate) AddVersion(v int) *TaskUpdate {
+	_u.mutation.AddVersion(v)
+	return _u
+}
+
 // SetTitle sets the "title" field.
 func (_u *TaskUpdate) SetTitle(v string) *TaskUpdate {
 	_u.mutation.SetTitle(v)
@@ -386,27 +407,6 @@ func (_u *TaskUpdate) ClearStoryPoints() *TaskUpdate {
 	return _u
 }
 
-// SetVersion sets the "version" field.
-func (_u *TaskUpdate) SetVersion(v int) *TaskUpdate {
-	_u.mutation.ResetVersion()
-	_u.mutation.SetVersion(v)
-	return _u
-}
-
-// SetNillableVersion sets the "version" field if the given value is not nil.
-func (_u *TaskUpdate) SetNillableVersion(v *int) *TaskUpdate {
-	if v != nil {
-		_u.SetVersion(*v)
-	}
-	return _u
-}
-
-// AddVersion adds value to the "version" field.
-func (_u *TaskUpdate) AddVersion(v int) *TaskUpdate {
-	_u.mutation.AddVersion(v)
-	return _u
-}
-
 // SetAssignee sets the "assignee" edge to the User entity.
 func (_u *TaskUpdate) SetAssignee(v *User) *TaskUpdate {
 	return _u.SetAssigneeID(v.ID)
@@ -594,6 +594,11 @@ func (_u *TaskUpdate) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *TaskUpdate) check() error {
+	if v, ok := _u.mutation.Version(); ok {
+		if err := task.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Task.version": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Title(); ok {
 		if err := task.TitleValidator(v); err != nil {
 			return &ValidationError{Name: "title", err: fmt.Errorf(`ent: validator failed for field "Task.title": %w`, err)}
@@ -627,11 +632,6 @@ func (_u *TaskUpdate) check() error {
 	if v, ok := _u.mutation.StoryPoints(); ok {
 		if err := task.StoryPointsValidator(v); err != nil {
 			return &ValidationError{Name: "story_points", err: fmt.Errorf(`ent: validator failed for field "Task.story_points": %w`, err)}
-		}
-	}
-	if v, ok := _u.mutation.Version(); ok {
-		if err := task.VersionValidator(v); err != nil {
-			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Task.version": %w`, err)}
 		}
 	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
@@ -672,6 +672,12 @@ func (_u *TaskUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.DeletedAtCleared() {
 		_spec.ClearField(task.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(task.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(task.FieldVersion, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.Title(); ok {
 		_spec.SetField(task.FieldTitle, field.TypeString, value)
@@ -732,12 +738,6 @@ func (_u *TaskUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.StoryPointsCleared() {
 		_spec.ClearField(task.FieldStoryPoints, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.Version(); ok {
-		_spec.SetField(task.FieldVersion, field.TypeInt, value)
-	}
-	if value, ok := _u.mutation.AddedVersion(); ok {
-		_spec.AddField(task.FieldVersion, field.TypeInt, value)
 	}
 	if _u.mutation.AssigneeCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -1048,6 +1048,27 @@ func (_u *TaskUpdateOne) SetNillableDeletedAt(v *time.Time) *TaskUpdateOne {
 // ClearDeletedAt clears the value of the "deleted_at" field.
 func (_u *TaskUpdateOne) ClearDeletedAt() *TaskUpdateOne {
 	_u.mutation.ClearDeletedAt()
+	return _u
+}
+
+// SetVersion sets the "version" field.
+func (_u *TaskUpdateOne) SetVersion(v int) *TaskUpdateOne {
+	_u.mutation.ResetVersion()
+	_u.mutation.SetVersion(v)
+	return _u
+}
+
+// SetNillableVersion sets the "version" field if the given value is not nil.
+func (_u *TaskUpdateOne) SetNillableVersion(v *int) *TaskUpdateOne {
+	if v != nil {
+		_u.SetVersion(*v)
+	}
+	return _u
+}
+
+// AddVersion adds value to the "version" field.
+func (_u *TaskUpdateOne) AddVersion(v int) *TaskUpdateOne {
+	_u.mutation.AddVersion(v)
 	return _u
 }
 
@@ -1376,27 +1397,6 @@ func (_u *TaskUpdateOne) ClearStoryPoints() *TaskUpdateOne {
 	return _u
 }
 
-// SetVersion sets the "version" field.
-func (_u *TaskUpdateOne) SetVersion(v int) *TaskUpdateOne {
-	_u.mutation.ResetVersion()
-	_u.mutation.SetVersion(v)
-	return _u
-}
-
-// SetNillableVersion sets the "version" field if the given value is not nil.
-func (_u *TaskUpdateOne) SetNillableVersion(v *int) *TaskUpdateOne {
-	if v != nil {
-		_u.SetVersion(*v)
-	}
-	return _u
-}
-
-// AddVersion adds value to the "version" field.
-func (_u *TaskUpdateOne) AddVersion(v int) *TaskUpdateOne {
-	_u.mutation.AddVersion(v)
-	return _u
-}
-
 // SetAssignee sets the "assignee" edge to the User entity.
 func (_u *TaskUpdateOne) SetAssignee(v *User) *TaskUpdateOne {
 	return _u.SetAssigneeID(v.ID)
@@ -1597,6 +1597,11 @@ func (_u *TaskUpdateOne) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *TaskUpdateOne) check() error {
+	if v, ok := _u.mutation.Version(); ok {
+		if err := task.VersionValidator(v); err != nil {
+			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Task.version": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Title(); ok {
 		if err := task.TitleValidator(v); err != nil {
 			return &ValidationError{Name: "title", err: fmt.Errorf(`ent: validator failed for field "Task.title": %w`, err)}
@@ -1630,11 +1635,6 @@ func (_u *TaskUpdateOne) check() error {
 	if v, ok := _u.mutation.StoryPoints(); ok {
 		if err := task.StoryPointsValidator(v); err != nil {
 			return &ValidationError{Name: "story_points", err: fmt.Errorf(`ent: validator failed for field "Task.story_points": %w`, err)}
-		}
-	}
-	if v, ok := _u.mutation.Version(); ok {
-		if err := task.VersionValidator(v); err != nil {
-			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Task.version": %w`, err)}
 		}
 	}
 	if _u.mutation.OrganizationCleared() && len(_u.mutation.OrganizationIDs()) > 0 {
@@ -1692,6 +1692,12 @@ func (_u *TaskUpdateOne) sqlSave(ctx context.Context) (_node *Task, err error) {
 	}
 	if _u.mutation.DeletedAtCleared() {
 		_spec.ClearField(task.FieldDeletedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Version(); ok {
+		_spec.SetField(task.FieldVersion, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedVersion(); ok {
+		_spec.AddField(task.FieldVersion, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.Title(); ok {
 		_spec.SetField(task.FieldTitle, field.TypeString, value)
@@ -1752,12 +1758,6 @@ func (_u *TaskUpdateOne) sqlSave(ctx context.Context) (_node *Task, err error) {
 	}
 	if _u.mutation.StoryPointsCleared() {
 		_spec.ClearField(task.FieldStoryPoints, field.TypeFloat64)
-	}
-	if value, ok := _u.mutation.Version(); ok {
-		_spec.SetField(task.FieldVersion, field.TypeInt, value)
-	}
-	if value, ok := _u.mutation.AddedVersion(); ok {
-		_spec.AddField(task.FieldVersion, field.TypeInt, value)
 	}
 	if _u.mutation.AssigneeCleared() {
 		edge := &sqlgraph.EdgeSpec{

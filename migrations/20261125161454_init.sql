@@ -43,9 +43,9 @@ CREATE UNIQUE INDEX "agentconfigversion_agent_id_version" ON "agent_config_versi
 -- Create index "agentconfigversion_organization_id" to table: "agent_config_versions"
 CREATE INDEX "agentconfigversion_organization_id" ON "agent_config_versions" ("organization_id");
 -- Create "agent_cost_logs" table
-CREATE TABLE "agent_cost_logs" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "day" date NOT NULL, "provider" character varying NOT NULL, "model" character varying NOT NULL, "calls" bigint NOT NULL DEFAULT 0, "prompt_tokens" bigint NOT NULL DEFAULT 0, "completion_tokens" bigint NOT NULL DEFAULT 0, "cached_tokens" bigint NOT NULL DEFAULT 0, "cost_micros" bigint NOT NULL DEFAULT 0, "unpriced_calls" bigint NOT NULL DEFAULT 0, "organization_id" uuid NOT NULL, "agent_id" uuid NOT NULL, PRIMARY KEY ("id"));
--- Create index "agentcostlog_agent_id_day_provider_model" to table: "agent_cost_logs"
-CREATE UNIQUE INDEX "agentcostlog_agent_id_day_provider_model" ON "agent_cost_logs" ("agent_id", "day", "provider", "model");
+CREATE TABLE "agent_cost_logs" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "day" date NOT NULL, "provider" character varying NOT NULL, "model" character varying NOT NULL, "user_id" uuid NULL, "task_id" uuid NULL, "project_id" uuid NULL, "sprint_id" uuid NULL, "calls" bigint NOT NULL DEFAULT 0, "prompt_tokens" bigint NOT NULL DEFAULT 0, "completion_tokens" bigint NOT NULL DEFAULT 0, "cached_tokens" bigint NOT NULL DEFAULT 0, "cost_micros" bigint NOT NULL DEFAULT 0, "unpriced_calls" bigint NOT NULL DEFAULT 0, "organization_id" uuid NOT NULL, "agent_id" uuid NOT NULL, PRIMARY KEY ("id"));
+-- Create index "agentcostlog_agent_id_day" to table: "agent_cost_logs"
+CREATE INDEX "agentcostlog_agent_id_day" ON "agent_cost_logs" ("agent_id", "day");
 -- Create index "agentcostlog_organization_id" to table: "agent_cost_logs"
 CREATE INDEX "agentcostlog_organization_id" ON "agent_cost_logs" ("organization_id");
 -- Create index "agentcostlog_organization_id_day" to table: "agent_cost_logs"
@@ -133,7 +133,7 @@ CREATE INDEX "boardcolumn_board_id_position" ON "board_columns" ("board_id", "po
 -- Create index "boardcolumn_organization_id" to table: "board_columns"
 CREATE INDEX "boardcolumn_organization_id" ON "board_columns" ("organization_id");
 -- Create "boards" table
-CREATE TABLE "boards" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "deleted_at" timestamptz NULL, "name" character varying NOT NULL, "is_default" boolean NOT NULL DEFAULT false, "organization_id" uuid NOT NULL, "project_id" uuid NOT NULL, PRIMARY KEY ("id"));
+CREATE TABLE "boards" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "deleted_at" timestamptz NULL, "version" bigint NOT NULL DEFAULT 1, "name" character varying NOT NULL, "is_default" boolean NOT NULL DEFAULT false, "organization_id" uuid NOT NULL, "project_id" uuid NOT NULL, PRIMARY KEY ("id"));
 -- Create index "board_one_default_per_project" to table: "boards"
 CREATE UNIQUE INDEX "board_one_default_per_project" ON "boards" ("project_id") WHERE (is_default AND (deleted_at IS NULL));
 -- Create index "board_organization_id" to table: "boards"
@@ -159,7 +159,7 @@ CREATE INDEX "channelmember_organization_id" ON "channel_members" ("organization
 -- Create index "channelmember_user_id_id" to table: "channel_members"
 CREATE INDEX "channelmember_user_id_id" ON "channel_members" ("user_id", "id");
 -- Create "channels" table
-CREATE TABLE "channels" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "deleted_at" timestamptz NULL, "type" character varying NOT NULL, "name" character varying NULL, "direct_key" character varying NULL, "purpose" character varying NULL, "topic" character varying NULL, "archived_at" timestamptz NULL, "last_message_at" timestamptz NULL, "message_count" bigint NOT NULL DEFAULT 0, "organization_id" uuid NOT NULL, "project_id" uuid NULL, "created_by_id" uuid NULL, PRIMARY KEY ("id"));
+CREATE TABLE "channels" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "deleted_at" timestamptz NULL, "type" character varying NOT NULL, "name" character varying NULL, "direct_key" character varying NULL, "purpose" character varying NULL, "topic" character varying NULL, "archived_at" timestamptz NULL, "last_message_at" timestamptz NULL, "message_count" bigint NOT NULL DEFAULT 0, "last_seq" bigint NOT NULL DEFAULT 0, "organization_id" uuid NOT NULL, "project_id" uuid NULL, "created_by_id" uuid NULL, PRIMARY KEY ("id"));
 -- Create index "channel_organization_id" to table: "channels"
 CREATE INDEX "channel_organization_id" ON "channels" ("organization_id");
 -- Create index "channel_organization_id_direct_key" to table: "channels"
@@ -179,7 +179,7 @@ CREATE UNIQUE INDEX "idleperiod_user_id_client_record_id" ON "idle_periods" ("us
 -- Create index "idleperiod_user_id_started_at_id" to table: "idle_periods"
 CREATE INDEX "idleperiod_user_id_started_at_id" ON "idle_periods" ("user_id", "started_at", "id");
 -- Create "labels" table
-CREATE TABLE "labels" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "deleted_at" timestamptz NULL, "name" character varying NOT NULL, "color" character varying NOT NULL DEFAULT '#6B7280', "organization_id" uuid NOT NULL, "project_id" uuid NOT NULL, PRIMARY KEY ("id"));
+CREATE TABLE "labels" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "deleted_at" timestamptz NULL, "version" bigint NOT NULL DEFAULT 1, "name" character varying NOT NULL, "color" character varying NOT NULL DEFAULT '#6B7280', "organization_id" uuid NOT NULL, "project_id" uuid NOT NULL, PRIMARY KEY ("id"));
 -- Create index "label_organization_id" to table: "labels"
 CREATE INDEX "label_organization_id" ON "labels" ("organization_id");
 -- Create index "label_project_id_name" to table: "labels"
@@ -201,13 +201,13 @@ CREATE INDEX "messagefile_organization_id" ON "message_files" ("organization_id"
 -- Create index "messagefile_uploader_id_id" to table: "message_files"
 CREATE INDEX "messagefile_uploader_id_id" ON "message_files" ("uploader_id", "id");
 -- Create "message_mentions" table
-CREATE TABLE "message_mentions" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "channel_id" uuid NOT NULL, "message_id" uuid NOT NULL, "organization_id" uuid NOT NULL, "user_id" uuid NOT NULL, PRIMARY KEY ("id"));
+CREATE TABLE "message_mentions" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "channel_id" uuid NOT NULL, "message_seq" bigint NOT NULL DEFAULT 0, "own_message" boolean NOT NULL DEFAULT false, "message_id" uuid NOT NULL, "organization_id" uuid NOT NULL, "user_id" uuid NOT NULL, PRIMARY KEY ("id"));
 -- Create index "messagemention_message_id_user_id" to table: "message_mentions"
 CREATE UNIQUE INDEX "messagemention_message_id_user_id" ON "message_mentions" ("message_id", "user_id");
 -- Create index "messagemention_organization_id" to table: "message_mentions"
 CREATE INDEX "messagemention_organization_id" ON "message_mentions" ("organization_id");
--- Create index "messagemention_user_id_channel_id_message_id" to table: "message_mentions"
-CREATE INDEX "messagemention_user_id_channel_id_message_id" ON "message_mentions" ("user_id", "channel_id", "message_id");
+-- Create index "messagemention_user_id_channel_id_message_seq" to table: "message_mentions"
+CREATE INDEX "messagemention_user_id_channel_id_message_seq" ON "message_mentions" ("user_id", "channel_id", "message_seq") WHERE (NOT own_message);
 -- Create index "messagemention_user_id_message_id" to table: "message_mentions"
 CREATE INDEX "messagemention_user_id_message_id" ON "message_mentions" ("user_id", "message_id");
 -- Create "message_reactions" table
@@ -217,17 +217,23 @@ CREATE UNIQUE INDEX "messagereaction_message_id_user_id_emoji" ON "message_react
 -- Create index "messagereaction_organization_id" to table: "message_reactions"
 CREATE INDEX "messagereaction_organization_id" ON "message_reactions" ("organization_id");
 -- Create "messages" table
-CREATE TABLE "messages" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "deleted_at" timestamptz NULL, "body" character varying NOT NULL DEFAULT '', "reply_count" bigint NOT NULL DEFAULT 0, "last_reply_at" timestamptz NULL, "edited_at" timestamptz NULL, "mentioned_user_ids" jsonb NULL, "mentions_channel" boolean NOT NULL DEFAULT false, "has_files" boolean NOT NULL DEFAULT false, "organization_id" uuid NOT NULL, "channel_id" uuid NOT NULL, "author_id" uuid NULL, "author_agent_id" uuid NULL, "root_id" uuid NULL, PRIMARY KEY ("id"), CONSTRAINT "messages_messages_replies" FOREIGN KEY ("root_id") REFERENCES "messages" ("id") ON UPDATE NO ACTION ON DELETE SET NULL);
+CREATE TABLE "messages" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "deleted_at" timestamptz NULL, "body" character varying NOT NULL DEFAULT '', "reply_count" bigint NOT NULL DEFAULT 0, "last_reply_at" timestamptz NULL, "edited_at" timestamptz NULL, "mentioned_user_ids" jsonb NULL, "mentions_channel" boolean NOT NULL DEFAULT false, "has_files" boolean NOT NULL DEFAULT false, "seq" bigint NOT NULL DEFAULT 0, "organization_id" uuid NOT NULL, "channel_id" uuid NOT NULL, "author_id" uuid NULL, "author_agent_id" uuid NULL, "root_id" uuid NULL, PRIMARY KEY ("id"), CONSTRAINT "messages_messages_replies" FOREIGN KEY ("root_id") REFERENCES "messages" ("id") ON UPDATE NO ACTION ON DELETE SET NULL);
+-- Create index "message_author_id_channel_id_seq" to table: "messages"
+CREATE INDEX "message_author_id_channel_id_seq" ON "messages" ("author_id", "channel_id", "seq") WHERE ((deleted_at IS NULL) AND (author_id IS NOT NULL));
 -- Create index "message_author_id_id" to table: "messages"
 CREATE INDEX "message_author_id_id" ON "messages" ("author_id", "id");
 -- Create index "message_channel_id_id" to table: "messages"
 CREATE INDEX "message_channel_id_id" ON "messages" ("channel_id", "id");
+-- Create index "message_channel_id_seq_deleted" to table: "messages"
+CREATE INDEX "message_channel_id_seq_deleted" ON "messages" ("channel_id", "seq") WHERE (deleted_at IS NOT NULL);
+-- Create index "message_channel_id_seq_mentions_channel" to table: "messages"
+CREATE INDEX "message_channel_id_seq_mentions_channel" ON "messages" ("channel_id", "seq", "author_id", "id") WHERE (mentions_channel AND (deleted_at IS NULL));
 -- Create index "message_organization_id" to table: "messages"
 CREATE INDEX "message_organization_id" ON "messages" ("organization_id");
 -- Create index "message_root_id_id" to table: "messages"
 CREATE INDEX "message_root_id_id" ON "messages" ("root_id", "id");
 -- Create "milestones" table
-CREATE TABLE "milestones" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "deleted_at" timestamptz NULL, "name" character varying NOT NULL, "description" character varying NULL, "due_date" timestamptz NULL, "status" character varying NOT NULL DEFAULT 'open', "organization_id" uuid NOT NULL, "project_id" uuid NOT NULL, PRIMARY KEY ("id"));
+CREATE TABLE "milestones" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "deleted_at" timestamptz NULL, "version" bigint NOT NULL DEFAULT 1, "name" character varying NOT NULL, "description" character varying NULL, "due_date" timestamptz NULL, "status" character varying NOT NULL DEFAULT 'open', "organization_id" uuid NOT NULL, "project_id" uuid NOT NULL, PRIMARY KEY ("id"));
 -- Create index "milestone_organization_id" to table: "milestones"
 CREATE INDEX "milestone_organization_id" ON "milestones" ("organization_id");
 -- Create index "milestone_project_id_due_date" to table: "milestones"
@@ -331,7 +337,7 @@ CREATE UNIQUE INDEX "projectmember_project_id_user_id" ON "project_members" ("pr
 -- Create index "projectmember_user_id" to table: "project_members"
 CREATE INDEX "projectmember_user_id" ON "project_members" ("user_id");
 -- Create "projects" table
-CREATE TABLE "projects" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "deleted_at" timestamptz NULL, "key" character varying NOT NULL, "name" character varying NOT NULL, "description" character varying NULL, "visibility" character varying NOT NULL DEFAULT 'private', "status" character varying NOT NULL DEFAULT 'active', "archived_at" timestamptz NULL, "start_date" timestamptz NULL, "end_date" timestamptz NULL, "next_task_number" bigint NOT NULL DEFAULT 1, "version" bigint NOT NULL DEFAULT 1, "organization_id" uuid NOT NULL, "owner_id" uuid NOT NULL, "default_board_id" uuid NULL, PRIMARY KEY ("id"));
+CREATE TABLE "projects" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "deleted_at" timestamptz NULL, "version" bigint NOT NULL DEFAULT 1, "key" character varying NOT NULL, "name" character varying NOT NULL, "description" character varying NULL, "visibility" character varying NOT NULL DEFAULT 'private', "status" character varying NOT NULL DEFAULT 'active', "archived_at" timestamptz NULL, "start_date" timestamptz NULL, "end_date" timestamptz NULL, "next_task_number" bigint NOT NULL DEFAULT 1, "organization_id" uuid NOT NULL, "owner_id" uuid NOT NULL, "default_board_id" uuid NULL, PRIMARY KEY ("id"));
 -- Create index "project_organization_id" to table: "projects"
 CREATE INDEX "project_organization_id" ON "projects" ("organization_id");
 -- Create index "project_organization_id_key" to table: "projects"
@@ -341,7 +347,7 @@ CREATE INDEX "project_organization_id_status_id" ON "projects" ("organization_id
 -- Create index "project_owner_id" to table: "projects"
 CREATE INDEX "project_owner_id" ON "projects" ("owner_id");
 -- Create "read_receipts" table
-CREATE TABLE "read_receipts" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "last_read_message_id" uuid NULL, "last_read_at" timestamptz NULL, "organization_id" uuid NOT NULL, "channel_id" uuid NOT NULL, "user_id" uuid NOT NULL, PRIMARY KEY ("id"));
+CREATE TABLE "read_receipts" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "last_read_message_id" uuid NULL, "last_read_seq" bigint NOT NULL DEFAULT 0, "last_read_at" timestamptz NULL, "organization_id" uuid NOT NULL, "channel_id" uuid NOT NULL, "user_id" uuid NOT NULL, PRIMARY KEY ("id"));
 -- Create index "readreceipt_channel_id_user_id" to table: "read_receipts"
 CREATE UNIQUE INDEX "readreceipt_channel_id_user_id" ON "read_receipts" ("channel_id", "user_id");
 -- Create index "readreceipt_organization_id" to table: "read_receipts"
@@ -377,7 +383,7 @@ CREATE INDEX "session_token_family" ON "sessions" ("token_family");
 -- Create index "session_user_id_revoked_at" to table: "sessions"
 CREATE INDEX "session_user_id_revoked_at" ON "sessions" ("user_id", "revoked_at");
 -- Create "sprints" table
-CREATE TABLE "sprints" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "deleted_at" timestamptz NULL, "name" character varying NOT NULL, "goal" character varying NULL, "status" character varying NOT NULL DEFAULT 'planned', "start_date" timestamptz NULL, "end_date" timestamptz NULL, "completed_at" timestamptz NULL, "organization_id" uuid NOT NULL, "project_id" uuid NOT NULL, PRIMARY KEY ("id"));
+CREATE TABLE "sprints" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "deleted_at" timestamptz NULL, "version" bigint NOT NULL DEFAULT 1, "name" character varying NOT NULL, "goal" character varying NULL, "status" character varying NOT NULL DEFAULT 'planned', "start_date" timestamptz NULL, "end_date" timestamptz NULL, "completed_at" timestamptz NULL, "organization_id" uuid NOT NULL, "project_id" uuid NOT NULL, PRIMARY KEY ("id"));
 -- Create index "sprint_one_active_per_project" to table: "sprints"
 CREATE UNIQUE INDEX "sprint_one_active_per_project" ON "sprints" ("project_id") WHERE (((status)::text = 'active'::text) AND (deleted_at IS NULL));
 -- Create index "sprint_organization_id" to table: "sprints"
@@ -421,7 +427,7 @@ CREATE UNIQUE INDEX "taskdependency_task_id_depends_on_id_type" ON "task_depende
 -- Create "task_labels" table
 CREATE TABLE "task_labels" ("task_id" uuid NOT NULL, "label_id" uuid NOT NULL, PRIMARY KEY ("task_id", "label_id"));
 -- Create "tasks" table
-CREATE TABLE "tasks" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "deleted_at" timestamptz NULL, "number" bigint NOT NULL, "title" character varying NOT NULL, "description" character varying NULL, "status" character varying NOT NULL DEFAULT 'backlog', "priority" character varying NOT NULL DEFAULT 'none', "type" character varying NOT NULL DEFAULT 'task', "position" bigint NOT NULL DEFAULT 0, "start_date" timestamptz NULL, "due_date" timestamptz NULL, "completed_at" timestamptz NULL, "estimate_minutes" bigint NULL, "story_points" double precision NULL, "is_ai_generated" boolean NOT NULL DEFAULT false, "version" bigint NOT NULL DEFAULT 1, "organization_id" uuid NOT NULL, "project_id" uuid NOT NULL, "assignee_id" uuid NULL, "reporter_id" uuid NOT NULL, "parent_id" uuid NULL, "sprint_id" uuid NULL, "milestone_id" uuid NULL, "column_id" uuid NULL, "ai_generating_agent_id" uuid NULL, PRIMARY KEY ("id"), CONSTRAINT "tasks_tasks_children" FOREIGN KEY ("parent_id") REFERENCES "tasks" ("id") ON UPDATE NO ACTION ON DELETE SET NULL);
+CREATE TABLE "tasks" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "deleted_at" timestamptz NULL, "version" bigint NOT NULL DEFAULT 1, "number" bigint NOT NULL, "title" character varying NOT NULL, "description" character varying NULL, "status" character varying NOT NULL DEFAULT 'backlog', "priority" character varying NOT NULL DEFAULT 'none', "type" character varying NOT NULL DEFAULT 'task', "position" bigint NOT NULL DEFAULT 0, "start_date" timestamptz NULL, "due_date" timestamptz NULL, "completed_at" timestamptz NULL, "estimate_minutes" bigint NULL, "story_points" double precision NULL, "is_ai_generated" boolean NOT NULL DEFAULT false, "organization_id" uuid NOT NULL, "project_id" uuid NOT NULL, "assignee_id" uuid NULL, "reporter_id" uuid NOT NULL, "parent_id" uuid NULL, "sprint_id" uuid NULL, "milestone_id" uuid NULL, "column_id" uuid NULL, "ai_generating_agent_id" uuid NULL, PRIMARY KEY ("id"), CONSTRAINT "tasks_tasks_children" FOREIGN KEY ("parent_id") REFERENCES "tasks" ("id") ON UPDATE NO ACTION ON DELETE SET NULL);
 -- Create index "task_assignee_id_id" to table: "tasks"
 CREATE INDEX "task_assignee_id_id" ON "tasks" ("assignee_id", "id");
 -- Create index "task_column_id_position" to table: "tasks"
@@ -451,11 +457,9 @@ CREATE INDEX "timelog_task_id_id" ON "time_logs" ("task_id", "id");
 -- Create index "timelog_user_id_started_at" to table: "time_logs"
 CREATE INDEX "timelog_user_id_started_at" ON "time_logs" ("user_id", "started_at");
 -- Create "user_roles" table
-CREATE TABLE "user_roles" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "granted_by" uuid NULL, "user_id" uuid NOT NULL, "role_id" uuid NOT NULL, "organization_id" uuid NOT NULL, PRIMARY KEY ("id"));
+CREATE TABLE "user_roles" ("id" uuid NOT NULL, "created_at" timestamptz NOT NULL, "updated_at" timestamptz NOT NULL, "granted_by" uuid NULL, "role_id" uuid NOT NULL, "user_id" uuid NOT NULL, "organization_id" uuid NOT NULL, PRIMARY KEY ("id"));
 -- Create index "userrole_organization_id" to table: "user_roles"
 CREATE INDEX "userrole_organization_id" ON "user_roles" ("organization_id");
--- Create index "userrole_user_id_role_id" to table: "user_roles"
-CREATE UNIQUE INDEX "userrole_user_id_role_id" ON "user_roles" ("user_id", "role_id");
 -- Create index "userrole_user_id_role_id_organization_id" to table: "user_roles"
 CREATE UNIQUE INDEX "userrole_user_id_role_id_organization_id" ON "user_roles" ("user_id", "role_id", "organization_id");
 -- Create "users" table
@@ -575,6 +579,6 @@ ALTER TABLE "tasks" ADD CONSTRAINT "tasks_agents_ai_generating_agent" FOREIGN KE
 -- Modify "time_logs" table
 ALTER TABLE "time_logs" ADD CONSTRAINT "time_logs_organizations_organization" FOREIGN KEY ("organization_id") REFERENCES "organizations" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, ADD CONSTRAINT "time_logs_tasks_task" FOREIGN KEY ("task_id") REFERENCES "tasks" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, ADD CONSTRAINT "time_logs_users_user" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION;
 -- Modify "user_roles" table
-ALTER TABLE "user_roles" ADD CONSTRAINT "user_roles_organizations_organization" FOREIGN KEY ("organization_id") REFERENCES "organizations" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, ADD CONSTRAINT "user_roles_roles_role" FOREIGN KEY ("role_id") REFERENCES "roles" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, ADD CONSTRAINT "user_roles_users_user" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION;
+ALTER TABLE "user_roles" ADD CONSTRAINT "user_roles_organizations_organization" FOREIGN KEY ("organization_id") REFERENCES "organizations" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, ADD CONSTRAINT "user_roles_roles_user_roles" FOREIGN KEY ("role_id") REFERENCES "roles" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, ADD CONSTRAINT "user_roles_users_user_roles" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION;
 -- Modify "work_logs" table
 ALTER TABLE "work_logs" ADD CONSTRAINT "work_logs_organizations_organization" FOREIGN KEY ("organization_id") REFERENCES "organizations" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION, ADD CONSTRAINT "work_logs_projects_project" FOREIGN KEY ("project_id") REFERENCES "projects" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, ADD CONSTRAINT "work_logs_tasks_task" FOREIGN KEY ("task_id") REFERENCES "tasks" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, ADD CONSTRAINT "work_logs_users_user" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON UPDATE NO ACTION ON DELETE NO ACTION;

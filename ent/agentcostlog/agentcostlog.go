@@ -31,6 +31,14 @@ const (
 	FieldProvider = "provider"
 	// FieldModel holds the string denoting the model field in the database.
 	FieldModel = "model"
+	// FieldUserID holds the string denoting the user_id field in the database.
+	FieldUserID = "user_id"
+	// FieldTaskID holds the string denoting the task_id field in the database.
+	FieldTaskID = "task_id"
+	// FieldProjectID holds the string denoting the project_id field in the database.
+	FieldProjectID = "project_id"
+	// FieldSprintID holds the string denoting the sprint_id field in the database.
+	FieldSprintID = "sprint_id"
 	// FieldCalls holds the string denoting the calls field in the database.
 	FieldCalls = "calls"
 	// FieldPromptTokens holds the string denoting the prompt_tokens field in the database.
@@ -75,6 +83,10 @@ var Columns = []string{
 	FieldAgentID,
 	FieldProvider,
 	FieldModel,
+	FieldUserID,
+	FieldTaskID,
+	FieldProjectID,
+	FieldSprintID,
 	FieldCalls,
 	FieldPromptTokens,
 	FieldCompletionTokens,
@@ -201,6 +213,26 @@ func ByProvider(opts ...sql.OrderTermOption) OrderOption {
 // ByModel orders the results by the model field.
 func ByModel(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldModel, opts...).ToFunc()
+}
+
+// ByUserID orders the results by the user_id field.
+func ByUserID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUserID, opts...).ToFunc()
+}
+
+// ByTaskID orders the results by the task_id field.
+func ByTaskID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTaskID, opts...).ToFunc()
+}
+
+// ByProjectID orders the results by the project_id field.
+func ByProjectID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldProjectID, opts...).ToFunc()
+}
+
+// BySprintID orders the results by the sprint_id field.
+func BySprintID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSprintID, opts...).ToFunc()
 }
 
 // ByCalls orders the results by the calls field.

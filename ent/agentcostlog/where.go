@@ -86,6 +86,26 @@ func Model(v string) predicate.AgentCostLog {
 	return predicate.AgentCostLog(sql.FieldEQ(FieldModel, v))
 }
 
+// UserID applies equality check predicate on the "user_id" field. It's identical to UserIDEQ.
+func UserID(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldUserID, v))
+}
+
+// TaskID applies equality check predicate on the "task_id" field. It's identical to TaskIDEQ.
+func TaskID(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldTaskID, v))
+}
+
+// ProjectID applies equality check predicate on the "project_id" field. It's identical to ProjectIDEQ.
+func ProjectID(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldProjectID, v))
+}
+
+// SprintID applies equality check predicate on the "sprint_id" field. It's identical to SprintIDEQ.
+func SprintID(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldSprintID, v))
+}
+
 // Calls applies equality check predicate on the "calls" field. It's identical to CallsEQ.
 func Calls(v int) predicate.AgentCostLog {
 	return predicate.AgentCostLog(sql.FieldEQ(FieldCalls, v))
@@ -359,6 +379,206 @@ func ModelEqualFold(v string) predicate.AgentCostLog {
 // ModelContainsFold applies the ContainsFold predicate on the "model" field.
 func ModelContainsFold(v string) predicate.AgentCostLog {
 	return predicate.AgentCostLog(sql.FieldContainsFold(FieldModel, v))
+}
+
+// UserIDEQ applies the EQ predicate on the "user_id" field.
+func UserIDEQ(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldUserID, v))
+}
+
+// UserIDNEQ applies the NEQ predicate on the "user_id" field.
+func UserIDNEQ(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNEQ(FieldUserID, v))
+}
+
+// UserIDIn applies the In predicate on the "user_id" field.
+func UserIDIn(vs ...uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldIn(FieldUserID, vs...))
+}
+
+// UserIDNotIn applies the NotIn predicate on the "user_id" field.
+func UserIDNotIn(vs ...uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNotIn(FieldUserID, vs...))
+}
+
+// UserIDGT applies the GT predicate on the "user_id" field.
+func UserIDGT(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGT(FieldUserID, v))
+}
+
+// UserIDGTE applies the GTE predicate on the "user_id" field.
+func UserIDGTE(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGTE(FieldUserID, v))
+}
+
+// UserIDLT applies the LT predicate on the "user_id" field.
+func UserIDLT(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLT(FieldUserID, v))
+}
+
+// UserIDLTE applies the LTE predicate on the "user_id" field.
+func UserIDLTE(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLTE(FieldUserID, v))
+}
+
+// UserIDIsNil applies the IsNil predicate on the "user_id" field.
+func UserIDIsNil() predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldIsNull(FieldUserID))
+}
+
+// UserIDNotNil applies the NotNil predicate on the "user_id" field.
+func UserIDNotNil() predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNotNull(FieldUserID))
+}
+
+// TaskIDEQ applies the EQ predicate on the "task_id" field.
+func TaskIDEQ(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldTaskID, v))
+}
+
+// TaskIDNEQ applies the NEQ predicate on the "task_id" field.
+func TaskIDNEQ(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNEQ(FieldTaskID, v))
+}
+
+// TaskIDIn applies the In predicate on the "task_id" field.
+func TaskIDIn(vs ...uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldIn(FieldTaskID, vs...))
+}
+
+// TaskIDNotIn applies the NotIn predicate on the "task_id" field.
+func TaskIDNotIn(vs ...uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNotIn(FieldTaskID, vs...))
+}
+
+// TaskIDGT applies the GT predicate on the "task_id" field.
+func TaskIDGT(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGT(FieldTaskID, v))
+}
+
+// TaskIDGTE applies the GTE predicate on the "task_id" field.
+func TaskIDGTE(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGTE(FieldTaskID, v))
+}
+
+// TaskIDLT applies the LT predicate on the "task_id" field.
+func TaskIDLT(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLT(FieldTaskID, v))
+}
+
+// TaskIDLTE applies the LTE predicate on the "task_id" field.
+func TaskIDLTE(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLTE(FieldTaskID, v))
+}
+
+// TaskIDIsNil applies the IsNil predicate on the "task_id" field.
+func TaskIDIsNil() predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldIsNull(FieldTaskID))
+}
+
+// TaskIDNotNil applies the NotNil predicate on the "task_id" field.
+func TaskIDNotNil() predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNotNull(FieldTaskID))
+}
+
+// ProjectIDEQ applies the EQ predicate on the "project_id" field.
+func ProjectIDEQ(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldProjectID, v))
+}
+
+// ProjectIDNEQ applies the NEQ predicate on the "project_id" field.
+func ProjectIDNEQ(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNEQ(FieldProjectID, v))
+}
+
+// ProjectIDIn applies the In predicate on the "project_id" field.
+func ProjectIDIn(vs ...uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldIn(FieldProjectID, vs...))
+}
+
+// ProjectIDNotIn applies the NotIn predicate on the "project_id" field.
+func ProjectIDNotIn(vs ...uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNotIn(FieldProjectID, vs...))
+}
+
+// ProjectIDGT applies the GT predicate on the "project_id" field.
+func ProjectIDGT(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGT(FieldProjectID, v))
+}
+
+// ProjectIDGTE applies the GTE predicate on the "project_id" field.
+func ProjectIDGTE(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGTE(FieldProjectID, v))
+}
+
+// ProjectIDLT applies the LT predicate on the "project_id" field.
+func ProjectIDLT(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLT(FieldProjectID, v))
+}
+
+// ProjectIDLTE applies the LTE predicate on the "project_id" field.
+func ProjectIDLTE(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLTE(FieldProjectID, v))
+}
+
+// ProjectIDIsNil applies the IsNil predicate on the "project_id" field.
+func ProjectIDIsNil() predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldIsNull(FieldProjectID))
+}
+
+// ProjectIDNotNil applies the NotNil predicate on the "project_id" field.
+func ProjectIDNotNil() predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNotNull(FieldProjectID))
+}
+
+// SprintIDEQ applies the EQ predicate on the "sprint_id" field.
+func SprintIDEQ(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldEQ(FieldSprintID, v))
+}
+
+// SprintIDNEQ applies the NEQ predicate on the "sprint_id" field.
+func SprintIDNEQ(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNEQ(FieldSprintID, v))
+}
+
+// SprintIDIn applies the In predicate on the "sprint_id" field.
+func SprintIDIn(vs ...uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldIn(FieldSprintID, vs...))
+}
+
+// SprintIDNotIn applies the NotIn predicate on the "sprint_id" field.
+func SprintIDNotIn(vs ...uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNotIn(FieldSprintID, vs...))
+}
+
+// SprintIDGT applies the GT predicate on the "sprint_id" field.
+func SprintIDGT(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGT(FieldSprintID, v))
+}
+
+// SprintIDGTE applies the GTE predicate on the "sprint_id" field.
+func SprintIDGTE(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldGTE(FieldSprintID, v))
+}
+
+// SprintIDLT applies the LT predicate on the "sprint_id" field.
+func SprintIDLT(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLT(FieldSprintID, v))
+}
+
+// SprintIDLTE applies the LTE predicate on the "sprint_id" field.
+func SprintIDLTE(v uuid.UUID) predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldLTE(FieldSprintID, v))
+}
+
+// SprintIDIsNil applies the IsNil predicate on the "sprint_id" field.
+func SprintIDIsNil() predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldIsNull(FieldSprintID))
+}
+
+// SprintIDNotNil applies the NotNil predicate on the "sprint_id" field.
+func SprintIDNotNil() predicate.AgentCostLog {
+	return predicate.AgentCostLog(sql.FieldNotNull(FieldSprintID))
 }
 
 // CallsEQ applies the EQ predicate on the "calls" field.

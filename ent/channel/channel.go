@@ -45,6 +45,8 @@ const (
 	FieldLastMessageAt = "last_message_at"
 	// FieldMessageCount holds the string denoting the message_count field in the database.
 	FieldMessageCount = "message_count"
+	// FieldLastSeq holds the string denoting the last_seq field in the database.
+	FieldLastSeq = "last_seq"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeProject holds the string denoting the project edge name in mutations.
@@ -102,6 +104,7 @@ var Columns = []string{
 	FieldCreatedByID,
 	FieldLastMessageAt,
 	FieldMessageCount,
+	FieldLastSeq,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -141,6 +144,10 @@ var (
 	DefaultMessageCount int64
 	// MessageCountValidator is a validator for the "message_count" field. It is called by the builders before save.
 	MessageCountValidator func(int64) error
+	// DefaultLastSeq holds the default value on creation for the "last_seq" field.
+	DefaultLastSeq int64
+	// LastSeqValidator is a validator for the "last_seq" field. It is called by the builders before save.
+	LastSeqValidator func(int64) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -246,6 +253,11 @@ func ByLastMessageAt(opts ...sql.OrderTermOption) OrderOption {
 // ByMessageCount orders the results by the message_count field.
 func ByMessageCount(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldMessageCount, opts...).ToFunc()
+}
+
+// ByLastSeq orders the results by the last_seq field.
+func ByLastSeq(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastSeq, opts...).ToFunc()
 }
 
 // ByOrganizationField orders the results by organization field.

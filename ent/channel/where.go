@@ -121,6 +121,11 @@ func MessageCount(v int64) predicate.Channel {
 	return predicate.Channel(sql.FieldEQ(FieldMessageCount, v))
 }
 
+// LastSeq applies equality check predicate on the "last_seq" field. It's identical to LastSeqEQ.
+func LastSeq(v int64) predicate.Channel {
+	return predicate.Channel(sql.FieldEQ(FieldLastSeq, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Channel {
 	return predicate.Channel(sql.FieldEQ(FieldCreatedAt, v))
@@ -789,6 +794,46 @@ func MessageCountLT(v int64) predicate.Channel {
 // MessageCountLTE applies the LTE predicate on the "message_count" field.
 func MessageCountLTE(v int64) predicate.Channel {
 	return predicate.Channel(sql.FieldLTE(FieldMessageCount, v))
+}
+
+// LastSeqEQ applies the EQ predicate on the "last_seq" field.
+func LastSeqEQ(v int64) predicate.Channel {
+	return predicate.Channel(sql.FieldEQ(FieldLastSeq, v))
+}
+
+// LastSeqNEQ applies the NEQ predicate on the "last_seq" field.
+func LastSeqNEQ(v int64) predicate.Channel {
+	return predicate.Channel(sql.FieldNEQ(FieldLastSeq, v))
+}
+
+// LastSeqIn applies the In predicate on the "last_seq" field.
+func LastSeqIn(vs ...int64) predicate.Channel {
+	return predicate.Channel(sql.FieldIn(FieldLastSeq, vs...))
+}
+
+// LastSeqNotIn applies the NotIn predicate on the "last_seq" field.
+func LastSeqNotIn(vs ...int64) predicate.Channel {
+	return predicate.Channel(sql.FieldNotIn(FieldLastSeq, vs...))
+}
+
+// LastSeqGT applies the GT predicate on the "last_seq" field.
+func LastSeqGT(v int64) predicate.Channel {
+	return predicate.Channel(sql.FieldGT(FieldLastSeq, v))
+}
+
+// LastSeqGTE applies the GTE predicate on the "last_seq" field.
+func LastSeqGTE(v int64) predicate.Channel {
+	return predicate.Channel(sql.FieldGTE(FieldLastSeq, v))
+}
+
+// LastSeqLT applies the LT predicate on the "last_seq" field.
+func LastSeqLT(v int64) predicate.Channel {
+	return predicate.Channel(sql.FieldLT(FieldLastSeq, v))
+}
+
+// LastSeqLTE applies the LTE predicate on the "last_seq" field.
+func LastSeqLTE(v int64) predicate.Channel {
+	return predicate.Channel(sql.FieldLTE(FieldLastSeq, v))
 }
 
 // HasOrganization applies the HasEdge predicate on the "organization" edge.

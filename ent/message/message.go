@@ -46,6 +46,8 @@ const (
 	FieldMentionsChannel = "mentions_channel"
 	// FieldHasFiles holds the string denoting the has_files field in the database.
 	FieldHasFiles = "has_files"
+	// FieldSeq holds the string denoting the seq field in the database.
+	FieldSeq = "seq"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeChannel holds the string denoting the channel edge name in mutations.
@@ -143,6 +145,7 @@ var Columns = []string{
 	FieldMentionedUserIds,
 	FieldMentionsChannel,
 	FieldHasFiles,
+	FieldSeq,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -182,6 +185,10 @@ var (
 	DefaultMentionsChannel bool
 	// DefaultHasFiles holds the default value on creation for the "has_files" field.
 	DefaultHasFiles bool
+	// DefaultSeq holds the default value on creation for the "seq" field.
+	DefaultSeq int64
+	// SeqValidator is a validator for the "seq" field. It is called by the builders before save.
+	SeqValidator func(int64) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -262,6 +269,11 @@ func ByMentionsChannel(opts ...sql.OrderTermOption) OrderOption {
 // ByHasFiles orders the results by the has_files field.
 func ByHasFiles(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldHasFiles, opts...).ToFunc()
+}
+
+// BySeq orders the results by the seq field.
+func BySeq(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSeq, opts...).ToFunc()
 }
 
 // ByOrganizationField orders the results by organization field.

@@ -126,6 +126,11 @@ func HasFiles(v bool) predicate.Message {
 	return predicate.Message(sql.FieldEQ(FieldHasFiles, v))
 }
 
+// Seq applies equality check predicate on the "seq" field. It's identical to SeqEQ.
+func Seq(v int64) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldSeq, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Message {
 	return predicate.Message(sql.FieldEQ(FieldCreatedAt, v))
@@ -619,6 +624,46 @@ func HasFilesEQ(v bool) predicate.Message {
 // HasFilesNEQ applies the NEQ predicate on the "has_files" field.
 func HasFilesNEQ(v bool) predicate.Message {
 	return predicate.Message(sql.FieldNEQ(FieldHasFiles, v))
+}
+
+// SeqEQ applies the EQ predicate on the "seq" field.
+func SeqEQ(v int64) predicate.Message {
+	return predicate.Message(sql.FieldEQ(FieldSeq, v))
+}
+
+// SeqNEQ applies the NEQ predicate on the "seq" field.
+func SeqNEQ(v int64) predicate.Message {
+	return predicate.Message(sql.FieldNEQ(FieldSeq, v))
+}
+
+// SeqIn applies the In predicate on the "seq" field.
+func SeqIn(vs ...int64) predicate.Message {
+	return predicate.Message(sql.FieldIn(FieldSeq, vs...))
+}
+
+// SeqNotIn applies the NotIn predicate on the "seq" field.
+func SeqNotIn(vs ...int64) predicate.Message {
+	return predicate.Message(sql.FieldNotIn(FieldSeq, vs...))
+}
+
+// SeqGT applies the GT predicate on the "seq" field.
+func SeqGT(v int64) predicate.Message {
+	return predicate.Message(sql.FieldGT(FieldSeq, v))
+}
+
+// SeqGTE applies the GTE predicate on the "seq" field.
+func SeqGTE(v int64) predicate.Message {
+	return predicate.Message(sql.FieldGTE(FieldSeq, v))
+}
+
+// SeqLT applies the LT predicate on the "seq" field.
+func SeqLT(v int64) predicate.Message {
+	return predicate.Message(sql.FieldLT(FieldSeq, v))
+}
+
+// SeqLTE applies the LTE predicate on the "seq" field.
+func SeqLTE(v int64) predicate.Message {
+	return predicate.Message(sql.FieldLTE(FieldSeq, v))
 }
 
 // HasOrganization applies the HasEdge predicate on the "organization" edge.

@@ -28,6 +28,10 @@ const (
 	FieldChannelID = "channel_id"
 	// FieldUserID holds the string denoting the user_id field in the database.
 	FieldUserID = "user_id"
+	// FieldMessageSeq holds the string denoting the message_seq field in the database.
+	FieldMessageSeq = "message_seq"
+	// FieldOwnMessage holds the string denoting the own_message field in the database.
+	FieldOwnMessage = "own_message"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeMessage holds the string denoting the message edge name in mutations.
@@ -68,6 +72,8 @@ var Columns = []string{
 	FieldMessageID,
 	FieldChannelID,
 	FieldUserID,
+	FieldMessageSeq,
+	FieldOwnMessage,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -94,6 +100,10 @@ var (
 	DefaultUpdatedAt func() time.Time
 	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
 	UpdateDefaultUpdatedAt func() time.Time
+	// DefaultMessageSeq holds the default value on creation for the "message_seq" field.
+	DefaultMessageSeq int64
+	// DefaultOwnMessage holds the default value on creation for the "own_message" field.
+	DefaultOwnMessage bool
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -134,6 +144,16 @@ func ByChannelID(opts ...sql.OrderTermOption) OrderOption {
 // ByUserID orders the results by the user_id field.
 func ByUserID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldUserID, opts...).ToFunc()
+}
+
+// ByMessageSeq orders the results by the message_seq field.
+func ByMessageSeq(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMessageSeq, opts...).ToFunc()
+}
+
+// ByOwnMessage orders the results by the own_message field.
+func ByOwnMessage(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOwnMessage, opts...).ToFunc()
 }
 
 // ByOrganizationField orders the results by organization field.

@@ -86,6 +86,16 @@ func UserID(v uuid.UUID) predicate.MessageMention {
 	return predicate.MessageMention(sql.FieldEQ(FieldUserID, v))
 }
 
+// MessageSeq applies equality check predicate on the "message_seq" field. It's identical to MessageSeqEQ.
+func MessageSeq(v int64) predicate.MessageMention {
+	return predicate.MessageMention(sql.FieldEQ(FieldMessageSeq, v))
+}
+
+// OwnMessage applies equality check predicate on the "own_message" field. It's identical to OwnMessageEQ.
+func OwnMessage(v bool) predicate.MessageMention {
+	return predicate.MessageMention(sql.FieldEQ(FieldOwnMessage, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.MessageMention {
 	return predicate.MessageMention(sql.FieldEQ(FieldCreatedAt, v))
@@ -264,6 +274,56 @@ func UserIDIn(vs ...uuid.UUID) predicate.MessageMention {
 // UserIDNotIn applies the NotIn predicate on the "user_id" field.
 func UserIDNotIn(vs ...uuid.UUID) predicate.MessageMention {
 	return predicate.MessageMention(sql.FieldNotIn(FieldUserID, vs...))
+}
+
+// MessageSeqEQ applies the EQ predicate on the "message_seq" field.
+func MessageSeqEQ(v int64) predicate.MessageMention {
+	return predicate.MessageMention(sql.FieldEQ(FieldMessageSeq, v))
+}
+
+// MessageSeqNEQ applies the NEQ predicate on the "message_seq" field.
+func MessageSeqNEQ(v int64) predicate.MessageMention {
+	return predicate.MessageMention(sql.FieldNEQ(FieldMessageSeq, v))
+}
+
+// MessageSeqIn applies the In predicate on the "message_seq" field.
+func MessageSeqIn(vs ...int64) predicate.MessageMention {
+	return predicate.MessageMention(sql.FieldIn(FieldMessageSeq, vs...))
+}
+
+// MessageSeqNotIn applies the NotIn predicate on the "message_seq" field.
+func MessageSeqNotIn(vs ...int64) predicate.MessageMention {
+	return predicate.MessageMention(sql.FieldNotIn(FieldMessageSeq, vs...))
+}
+
+// MessageSeqGT applies the GT predicate on the "message_seq" field.
+func MessageSeqGT(v int64) predicate.MessageMention {
+	return predicate.MessageMention(sql.FieldGT(FieldMessageSeq, v))
+}
+
+// MessageSeqGTE applies the GTE predicate on the "message_seq" field.
+func MessageSeqGTE(v int64) predicate.MessageMention {
+	return predicate.MessageMention(sql.FieldGTE(FieldMessageSeq, v))
+}
+
+// MessageSeqLT applies the LT predicate on the "message_seq" field.
+func MessageSeqLT(v int64) predicate.MessageMention {
+	return predicate.MessageMention(sql.FieldLT(FieldMessageSeq, v))
+}
+
+// MessageSeqLTE applies the LTE predicate on the "message_seq" field.
+func MessageSeqLTE(v int64) predicate.MessageMention {
+	return predicate.MessageMention(sql.FieldLTE(FieldMessageSeq, v))
+}
+
+// OwnMessageEQ applies the EQ predicate on the "own_message" field.
+func OwnMessageEQ(v bool) predicate.MessageMention {
+	return predicate.MessageMention(sql.FieldEQ(FieldOwnMessage, v))
+}
+
+// OwnMessageNEQ applies the NEQ predicate on the "own_message" field.
+func OwnMessageNEQ(v bool) predicate.MessageMention {
+	return predicate.MessageMention(sql.FieldNEQ(FieldOwnMessage, v))
 }
 
 // HasOrganization applies the HasEdge predicate on the "organization" edge.

@@ -391,6 +391,10 @@ var (
 		{Name: "day", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "date", "postgres": "date"}},
 		{Name: "provider", Type: field.TypeEnum, Enums: []string{"openai_compatible", "anthropic"}},
 		{Name: "model", Type: field.TypeString, Size: 200},
+		{Name: "user_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "task_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "project_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "sprint_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "calls", Type: field.TypeInt, Default: 0},
 		{Name: "prompt_tokens", Type: field.TypeInt, Default: 0},
 		{Name: "completion_tokens", Type: field.TypeInt, Default: 0},
@@ -408,13 +412,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "agent_cost_logs_organizations_organization",
-				Columns:    []*schema.Column{AgentCostLogsColumns[12]},
+				Columns:    []*schema.Column{AgentCostLogsColumns[16]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "agent_cost_logs_agents_agent",
-				Columns:    []*schema.Column{AgentCostLogsColumns[13]},
+				Columns:    []*schema.Column{AgentCostLogsColumns[17]},
 				RefColumns: []*schema.Column{AgentsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -423,17 +427,17 @@ var (
 			{
 				Name:    "agentcostlog_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{AgentCostLogsColumns[12]},
-			},
-			{
-				Name:    "agentcostlog_agent_id_day_provider_model",
-				Unique:  true,
-				Columns: []*schema.Column{AgentCostLogsColumns[13], AgentCostLogsColumns[3], AgentCostLogsColumns[4], AgentCostLogsColumns[5]},
+				Columns: []*schema.Column{AgentCostLogsColumns[16]},
 			},
 			{
 				Name:    "agentcostlog_organization_id_day",
 				Unique:  false,
-				Columns: []*schema.Column{AgentCostLogsColumns[12], AgentCostLogsColumns[3]},
+				Columns: []*schema.Column{AgentCostLogsColumns[16], AgentCostLogsColumns[3]},
+			},
+			{
+				Name:    "agentcostlog_agent_id_day",
+				Unique:  false,
+				Columns: []*schema.Column{AgentCostLogsColumns[17], AgentCostLogsColumns[3]},
 			},
 		},
 	}
@@ -907,6 +911,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "name", Type: field.TypeString, Size: 100},
 		{Name: "is_default", Type: field.TypeBool, Default: false},
 		{Name: "organization_id", Type: field.TypeUUID},
@@ -920,13 +925,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "boards_organizations_organization",
-				Columns:    []*schema.Column{BoardsColumns[6]},
+				Columns:    []*schema.Column{BoardsColumns[7]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "boards_projects_project",
-				Columns:    []*schema.Column{BoardsColumns[7]},
+				Columns:    []*schema.Column{BoardsColumns[8]},
 				RefColumns: []*schema.Column{ProjectsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -935,17 +940,17 @@ var (
 			{
 				Name:    "board_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{BoardsColumns[6]},
+				Columns: []*schema.Column{BoardsColumns[7]},
 			},
 			{
 				Name:    "board_project_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{BoardsColumns[7], BoardsColumns[0]},
+				Columns: []*schema.Column{BoardsColumns[8], BoardsColumns[0]},
 			},
 			{
 				Name:    "board_one_default_per_project",
 				Unique:  true,
-				Columns: []*schema.Column{BoardsColumns[7]},
+				Columns: []*schema.Column{BoardsColumns[8]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "is_default AND deleted_at IS NULL",
 				},
@@ -1071,6 +1076,7 @@ var (
 		{Name: "archived_at", Type: field.TypeTime, Nullable: true},
 		{Name: "last_message_at", Type: field.TypeTime, Nullable: true},
 		{Name: "message_count", Type: field.TypeInt64, Default: 0},
+		{Name: "last_seq", Type: field.TypeInt64, Default: 0},
 		{Name: "organization_id", Type: field.TypeUUID},
 		{Name: "project_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "created_by_id", Type: field.TypeUUID, Nullable: true},
@@ -1083,19 +1089,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "channels_organizations_organization",
-				Columns:    []*schema.Column{ChannelsColumns[12]},
+				Columns:    []*schema.Column{ChannelsColumns[13]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "channels_projects_project",
-				Columns:    []*schema.Column{ChannelsColumns[13]},
+				Columns:    []*schema.Column{ChannelsColumns[14]},
 				RefColumns: []*schema.Column{ProjectsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "channels_users_created_by",
-				Columns:    []*schema.Column{ChannelsColumns[14]},
+				Columns:    []*schema.Column{ChannelsColumns[15]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -1104,12 +1110,12 @@ var (
 			{
 				Name:    "channel_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{ChannelsColumns[12]},
+				Columns: []*schema.Column{ChannelsColumns[13]},
 			},
 			{
 				Name:    "channel_organization_id_name",
 				Unique:  true,
-				Columns: []*schema.Column{ChannelsColumns[12], ChannelsColumns[5]},
+				Columns: []*schema.Column{ChannelsColumns[13], ChannelsColumns[5]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL AND type IN ('public', 'private')",
 				},
@@ -1117,7 +1123,7 @@ var (
 			{
 				Name:    "channel_organization_id_direct_key",
 				Unique:  true,
-				Columns: []*schema.Column{ChannelsColumns[12], ChannelsColumns[6]},
+				Columns: []*schema.Column{ChannelsColumns[13], ChannelsColumns[6]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL AND direct_key IS NOT NULL",
 				},
@@ -1125,12 +1131,12 @@ var (
 			{
 				Name:    "channel_organization_id_type_id",
 				Unique:  false,
-				Columns: []*schema.Column{ChannelsColumns[12], ChannelsColumns[4], ChannelsColumns[0]},
+				Columns: []*schema.Column{ChannelsColumns[13], ChannelsColumns[4], ChannelsColumns[0]},
 			},
 			{
 				Name:    "channel_project_id",
 				Unique:  true,
-				Columns: []*schema.Column{ChannelsColumns[13]},
+				Columns: []*schema.Column{ChannelsColumns[14]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL AND type = 'project'",
 				},
@@ -1252,6 +1258,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "name", Type: field.TypeString, Size: 50},
 		{Name: "color", Type: field.TypeString, Size: 7, Default: "#6B7280"},
 		{Name: "organization_id", Type: field.TypeUUID},
@@ -1265,13 +1272,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "labels_organizations_organization",
-				Columns:    []*schema.Column{LabelsColumns[6]},
+				Columns:    []*schema.Column{LabelsColumns[7]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "labels_projects_project",
-				Columns:    []*schema.Column{LabelsColumns[7]},
+				Columns:    []*schema.Column{LabelsColumns[8]},
 				RefColumns: []*schema.Column{ProjectsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -1280,12 +1287,12 @@ var (
 			{
 				Name:    "label_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{LabelsColumns[6]},
+				Columns: []*schema.Column{LabelsColumns[7]},
 			},
 			{
 				Name:    "label_project_id_name",
 				Unique:  true,
-				Columns: []*schema.Column{LabelsColumns[7], LabelsColumns[4]},
+				Columns: []*schema.Column{LabelsColumns[8], LabelsColumns[5]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -1335,6 +1342,7 @@ var (
 		{Name: "mentioned_user_ids", Type: field.TypeJSON, Nullable: true},
 		{Name: "mentions_channel", Type: field.TypeBool, Default: false},
 		{Name: "has_files", Type: field.TypeBool, Default: false},
+		{Name: "seq", Type: field.TypeInt64, Default: 0},
 		{Name: "organization_id", Type: field.TypeUUID},
 		{Name: "channel_id", Type: field.TypeUUID},
 		{Name: "author_id", Type: field.TypeUUID, Nullable: true},
@@ -1349,31 +1357,31 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "messages_organizations_organization",
-				Columns:    []*schema.Column{MessagesColumns[11]},
+				Columns:    []*schema.Column{MessagesColumns[12]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "messages_channels_channel",
-				Columns:    []*schema.Column{MessagesColumns[12]},
+				Columns:    []*schema.Column{MessagesColumns[13]},
 				RefColumns: []*schema.Column{ChannelsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "messages_users_author",
-				Columns:    []*schema.Column{MessagesColumns[13]},
+				Columns:    []*schema.Column{MessagesColumns[14]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "messages_agents_author_agent",
-				Columns:    []*schema.Column{MessagesColumns[14]},
+				Columns:    []*schema.Column{MessagesColumns[15]},
 				RefColumns: []*schema.Column{AgentsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "messages_messages_replies",
-				Columns:    []*schema.Column{MessagesColumns[15]},
+				Columns:    []*schema.Column{MessagesColumns[16]},
 				RefColumns: []*schema.Column{MessagesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -1382,22 +1390,46 @@ var (
 			{
 				Name:    "message_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{MessagesColumns[11]},
+				Columns: []*schema.Column{MessagesColumns[12]},
 			},
 			{
 				Name:    "message_channel_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{MessagesColumns[12], MessagesColumns[0]},
+				Columns: []*schema.Column{MessagesColumns[13], MessagesColumns[0]},
 			},
 			{
 				Name:    "message_root_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{MessagesColumns[15], MessagesColumns[0]},
+				Columns: []*schema.Column{MessagesColumns[16], MessagesColumns[0]},
 			},
 			{
 				Name:    "message_author_id_id",
 				Unique:  false,
-				Columns: []*schema.Column{MessagesColumns[13], MessagesColumns[0]},
+				Columns: []*schema.Column{MessagesColumns[14], MessagesColumns[0]},
+			},
+			{
+				Name:    "message_author_id_channel_id_seq",
+				Unique:  false,
+				Columns: []*schema.Column{MessagesColumns[14], MessagesColumns[13], MessagesColumns[11]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL AND author_id IS NOT NULL",
+				},
+			},
+			{
+				Name:    "message_channel_id_seq_deleted",
+				Unique:  false,
+				Columns: []*schema.Column{MessagesColumns[13], MessagesColumns[11]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NOT NULL",
+				},
+			},
+			{
+				Name:    "message_channel_id_seq_mentions_channel",
+				Unique:  false,
+				Columns: []*schema.Column{MessagesColumns[13], MessagesColumns[11], MessagesColumns[14], MessagesColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "mentions_channel AND deleted_at IS NULL",
+				},
 			},
 		},
 	}
@@ -1477,6 +1509,8 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "channel_id", Type: field.TypeUUID},
+		{Name: "message_seq", Type: field.TypeInt64, Default: 0},
+		{Name: "own_message", Type: field.TypeBool, Default: false},
 		{Name: "message_id", Type: field.TypeUUID},
 		{Name: "organization_id", Type: field.TypeUUID},
 		{Name: "user_id", Type: field.TypeUUID},
@@ -1489,19 +1523,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "message_mentions_messages_mentions",
-				Columns:    []*schema.Column{MessageMentionsColumns[4]},
+				Columns:    []*schema.Column{MessageMentionsColumns[6]},
 				RefColumns: []*schema.Column{MessagesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "message_mentions_organizations_organization",
-				Columns:    []*schema.Column{MessageMentionsColumns[5]},
+				Columns:    []*schema.Column{MessageMentionsColumns[7]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "message_mentions_users_user",
-				Columns:    []*schema.Column{MessageMentionsColumns[6]},
+				Columns:    []*schema.Column{MessageMentionsColumns[8]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -1510,22 +1544,25 @@ var (
 			{
 				Name:    "messagemention_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{MessageMentionsColumns[5]},
+				Columns: []*schema.Column{MessageMentionsColumns[7]},
 			},
 			{
 				Name:    "messagemention_message_id_user_id",
 				Unique:  true,
-				Columns: []*schema.Column{MessageMentionsColumns[4], MessageMentionsColumns[6]},
+				Columns: []*schema.Column{MessageMentionsColumns[6], MessageMentionsColumns[8]},
 			},
 			{
 				Name:    "messagemention_user_id_message_id",
 				Unique:  false,
-				Columns: []*schema.Column{MessageMentionsColumns[6], MessageMentionsColumns[4]},
+				Columns: []*schema.Column{MessageMentionsColumns[8], MessageMentionsColumns[6]},
 			},
 			{
-				Name:    "messagemention_user_id_channel_id_message_id",
+				Name:    "messagemention_user_id_channel_id_message_seq",
 				Unique:  false,
-				Columns: []*schema.Column{MessageMentionsColumns[6], MessageMentionsColumns[3], MessageMentionsColumns[4]},
+				Columns: []*schema.Column{MessageMentionsColumns[8], MessageMentionsColumns[3], MessageMentionsColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "NOT own_message",
+				},
 			},
 		},
 	}
@@ -1587,6 +1624,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "name", Type: field.TypeString, Size: 200},
 		{Name: "description", Type: field.TypeString, Nullable: true, Size: 20000},
 		{Name: "due_date", Type: field.TypeTime, Nullable: true},
@@ -1602,13 +1640,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "milestones_organizations_organization",
-				Columns:    []*schema.Column{MilestonesColumns[8]},
+				Columns:    []*schema.Column{MilestonesColumns[9]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "milestones_projects_project",
-				Columns:    []*schema.Column{MilestonesColumns[9]},
+				Columns:    []*schema.Column{MilestonesColumns[10]},
 				RefColumns: []*schema.Column{ProjectsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -1617,17 +1655,17 @@ var (
 			{
 				Name:    "milestone_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{MilestonesColumns[8]},
+				Columns: []*schema.Column{MilestonesColumns[9]},
 			},
 			{
 				Name:    "milestone_project_id_status_id",
 				Unique:  false,
-				Columns: []*schema.Column{MilestonesColumns[9], MilestonesColumns[7], MilestonesColumns[0]},
+				Columns: []*schema.Column{MilestonesColumns[10], MilestonesColumns[8], MilestonesColumns[0]},
 			},
 			{
 				Name:    "milestone_project_id_due_date",
 				Unique:  false,
-				Columns: []*schema.Column{MilestonesColumns[9], MilestonesColumns[6]},
+				Columns: []*schema.Column{MilestonesColumns[10], MilestonesColumns[7]},
 			},
 		},
 	}
@@ -2270,6 +2308,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "key", Type: field.TypeString, Size: 10},
 		{Name: "name", Type: field.TypeString, Size: 200},
 		{Name: "description", Type: field.TypeString, Nullable: true, Size: 20000},
@@ -2279,7 +2318,6 @@ var (
 		{Name: "start_date", Type: field.TypeTime, Nullable: true},
 		{Name: "end_date", Type: field.TypeTime, Nullable: true},
 		{Name: "next_task_number", Type: field.TypeInt, Default: 1},
-		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "organization_id", Type: field.TypeUUID},
 		{Name: "owner_id", Type: field.TypeUUID},
 		{Name: "default_board_id", Type: field.TypeUUID, Nullable: true},
@@ -2318,7 +2356,7 @@ var (
 			{
 				Name:    "project_organization_id_key",
 				Unique:  true,
-				Columns: []*schema.Column{ProjectsColumns[14], ProjectsColumns[4]},
+				Columns: []*schema.Column{ProjectsColumns[14], ProjectsColumns[5]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -2326,7 +2364,7 @@ var (
 			{
 				Name:    "project_organization_id_status_id",
 				Unique:  false,
-				Columns: []*schema.Column{ProjectsColumns[14], ProjectsColumns[8], ProjectsColumns[0]},
+				Columns: []*schema.Column{ProjectsColumns[14], ProjectsColumns[9], ProjectsColumns[0]},
 			},
 			{
 				Name:    "project_owner_id",
@@ -2398,6 +2436,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "last_read_message_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "last_read_seq", Type: field.TypeInt64, Default: 0},
 		{Name: "last_read_at", Type: field.TypeTime, Nullable: true},
 		{Name: "organization_id", Type: field.TypeUUID},
 		{Name: "channel_id", Type: field.TypeUUID},
@@ -2411,19 +2450,19 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "read_receipts_organizations_organization",
-				Columns:    []*schema.Column{ReadReceiptsColumns[5]},
+				Columns:    []*schema.Column{ReadReceiptsColumns[6]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "read_receipts_channels_channel",
-				Columns:    []*schema.Column{ReadReceiptsColumns[6]},
+				Columns:    []*schema.Column{ReadReceiptsColumns[7]},
 				RefColumns: []*schema.Column{ChannelsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "read_receipts_users_user",
-				Columns:    []*schema.Column{ReadReceiptsColumns[7]},
+				Columns:    []*schema.Column{ReadReceiptsColumns[8]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -2432,17 +2471,17 @@ var (
 			{
 				Name:    "readreceipt_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{ReadReceiptsColumns[5]},
+				Columns: []*schema.Column{ReadReceiptsColumns[6]},
 			},
 			{
 				Name:    "readreceipt_channel_id_user_id",
 				Unique:  true,
-				Columns: []*schema.Column{ReadReceiptsColumns[6], ReadReceiptsColumns[7]},
+				Columns: []*schema.Column{ReadReceiptsColumns[7], ReadReceiptsColumns[8]},
 			},
 			{
 				Name:    "readreceipt_user_id",
 				Unique:  false,
-				Columns: []*schema.Column{ReadReceiptsColumns[7]},
+				Columns: []*schema.Column{ReadReceiptsColumns[8]},
 			},
 		},
 	}
@@ -2618,6 +2657,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "name", Type: field.TypeString, Size: 200},
 		{Name: "goal", Type: field.TypeString, Nullable: true, Size: 2000},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"planned", "active", "completed"}, Default: "planned"},
@@ -2635,13 +2675,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "sprints_organizations_organization",
-				Columns:    []*schema.Column{SprintsColumns[10]},
+				Columns:    []*schema.Column{SprintsColumns[11]},
 				RefColumns: []*schema.Column{OrganizationsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "sprints_projects_project",
-				Columns:    []*schema.Column{SprintsColumns[11]},
+				Columns:    []*schema.Column{SprintsColumns[12]},
 				RefColumns: []*schema.Column{ProjectsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -2650,17 +2690,17 @@ var (
 			{
 				Name:    "sprint_organization_id",
 				Unique:  false,
-				Columns: []*schema.Column{SprintsColumns[10]},
+				Columns: []*schema.Column{SprintsColumns[11]},
 			},
 			{
 				Name:    "sprint_project_id_status_id",
 				Unique:  false,
-				Columns: []*schema.Column{SprintsColumns[11], SprintsColumns[6], SprintsColumns[0]},
+				Columns: []*schema.Column{SprintsColumns[12], SprintsColumns[7], SprintsColumns[0]},
 			},
 			{
 				Name:    "sprint_one_active_per_project",
 				Unique:  true,
-				Columns: []*schema.Column{SprintsColumns[11]},
+				Columns: []*schema.Column{SprintsColumns[12]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "status = 'active' AND deleted_at IS NULL",
 				},
@@ -2730,6 +2770,7 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "number", Type: field.TypeInt},
 		{Name: "title", Type: field.TypeString, Size: 500},
 		{Name: "description", Type: field.TypeString, Nullable: true, Size: 100000},
@@ -2743,7 +2784,6 @@ var (
 		{Name: "estimate_minutes", Type: field.TypeInt, Nullable: true},
 		{Name: "story_points", Type: field.TypeFloat64, Nullable: true},
 		{Name: "is_ai_generated", Type: field.TypeBool, Default: false},
-		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "organization_id", Type: field.TypeUUID},
 		{Name: "project_id", Type: field.TypeUUID},
 		{Name: "assignee_id", Type: field.TypeUUID, Nullable: true},
@@ -2824,12 +2864,12 @@ var (
 			{
 				Name:    "task_project_id_number",
 				Unique:  true,
-				Columns: []*schema.Column{TasksColumns[19], TasksColumns[4]},
+				Columns: []*schema.Column{TasksColumns[19], TasksColumns[5]},
 			},
 			{
 				Name:    "task_project_id_status_id",
 				Unique:  false,
-				Columns: []*schema.Column{TasksColumns[19], TasksColumns[7], TasksColumns[0]},
+				Columns: []*schema.Column{TasksColumns[19], TasksColumns[8], TasksColumns[0]},
 			},
 			{
 				Name:    "task_assignee_id_id",
@@ -2854,17 +2894,17 @@ var (
 			{
 				Name:    "task_project_id_due_date",
 				Unique:  false,
-				Columns: []*schema.Column{TasksColumns[19], TasksColumns[12]},
+				Columns: []*schema.Column{TasksColumns[19], TasksColumns[13]},
 			},
 			{
 				Name:    "task_column_id_position",
 				Unique:  false,
-				Columns: []*schema.Column{TasksColumns[25], TasksColumns[10]},
+				Columns: []*schema.Column{TasksColumns[25], TasksColumns[11]},
 			},
 			{
 				Name:    "task_project_id_position",
 				Unique:  false,
-				Columns: []*schema.Column{TasksColumns[19], TasksColumns[10]},
+				Columns: []*schema.Column{TasksColumns[19], TasksColumns[11]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "column_id IS NULL",
 				},
@@ -3161,8 +3201,8 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "granted_by", Type: field.TypeUUID, Nullable: true},
-		{Name: "user_id", Type: field.TypeUUID},
 		{Name: "role_id", Type: field.TypeUUID},
+		{Name: "user_id", Type: field.TypeUUID},
 		{Name: "organization_id", Type: field.TypeUUID},
 	}
 	// UserRolesTable holds the schema information for the "user_roles" table.
@@ -3172,15 +3212,15 @@ var (
 		PrimaryKey: []*schema.Column{UserRolesColumns[0]},
 		ForeignKeys: []*schema.ForeignKey{
 			{
-				Symbol:     "user_roles_users_user",
+				Symbol:     "user_roles_roles_user_roles",
 				Columns:    []*schema.Column{UserRolesColumns[4]},
-				RefColumns: []*schema.Column{UsersColumns[0]},
+				RefColumns: []*schema.Column{RolesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
-				Symbol:     "user_roles_roles_role",
+				Symbol:     "user_roles_users_user_roles",
 				Columns:    []*schema.Column{UserRolesColumns[5]},
-				RefColumns: []*schema.Column{RolesColumns[0]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
@@ -3194,17 +3234,12 @@ var (
 			{
 				Name:    "userrole_user_id_role_id_organization_id",
 				Unique:  true,
-				Columns: []*schema.Column{UserRolesColumns[4], UserRolesColumns[5], UserRolesColumns[6]},
+				Columns: []*schema.Column{UserRolesColumns[5], UserRolesColumns[4], UserRolesColumns[6]},
 			},
 			{
 				Name:    "userrole_organization_id",
 				Unique:  false,
 				Columns: []*schema.Column{UserRolesColumns[6]},
-			},
-			{
-				Name:    "userrole_user_id_role_id",
-				Unique:  true,
-				Columns: []*schema.Column{UserRolesColumns[4], UserRolesColumns[5]},
 			},
 		},
 	}
@@ -3574,8 +3609,8 @@ func init() {
 	TimeLogsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	TimeLogsTable.ForeignKeys[1].RefTable = TasksTable
 	TimeLogsTable.ForeignKeys[2].RefTable = UsersTable
-	UserRolesTable.ForeignKeys[0].RefTable = UsersTable
-	UserRolesTable.ForeignKeys[1].RefTable = RolesTable
+	UserRolesTable.ForeignKeys[0].RefTable = RolesTable
+	UserRolesTable.ForeignKeys[1].RefTable = UsersTable
 	UserRolesTable.ForeignKeys[2].RefTable = OrganizationsTable
 	WorkLogsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	WorkLogsTable.ForeignKeys[1].RefTable = UsersTable

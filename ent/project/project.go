@@ -25,6 +25,8 @@ const (
 	FieldOrganizationID = "organization_id"
 	// FieldDeletedAt holds the string denoting the deleted_at field in the database.
 	FieldDeletedAt = "deleted_at"
+	// FieldVersion holds the string denoting the version field in the database.
+	FieldVersion = "version"
 	// FieldKey holds the string denoting the key field in the database.
 	FieldKey = "key"
 	// FieldName holds the string denoting the name field in the database.
@@ -47,8 +49,6 @@ const (
 	FieldNextTaskNumber = "next_task_number"
 	// FieldDefaultBoardID holds the string denoting the default_board_id field in the database.
 	FieldDefaultBoardID = "default_board_id"
-	// FieldVersion holds the string denoting the version field in the database.
-	FieldVersion = "version"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeOwner holds the string denoting the owner edge name in mutations.
@@ -96,6 +96,7 @@ var Columns = []string{
 	FieldUpdatedAt,
 	FieldOrganizationID,
 	FieldDeletedAt,
+	FieldVersion,
 	FieldKey,
 	FieldName,
 	FieldDescription,
@@ -107,7 +108,6 @@ var Columns = []string{
 	FieldOwnerID,
 	FieldNextTaskNumber,
 	FieldDefaultBoardID,
-	FieldVersion,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -135,6 +135,10 @@ var (
 	DefaultUpdatedAt func() time.Time
 	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
 	UpdateDefaultUpdatedAt func() time.Time
+	// DefaultVersion holds the default value on creation for the "version" field.
+	DefaultVersion int
+	// VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	VersionValidator func(int) error
 	// KeyValidator is a validator for the "key" field. It is called by the builders before save.
 	KeyValidator func(string) error
 	// NameValidator is a validator for the "name" field. It is called by the builders before save.
@@ -145,10 +149,6 @@ var (
 	DefaultNextTaskNumber int
 	// NextTaskNumberValidator is a validator for the "next_task_number" field. It is called by the builders before save.
 	NextTaskNumberValidator func(int) error
-	// DefaultVersion holds the default value on creation for the "version" field.
-	DefaultVersion int
-	// VersionValidator is a validator for the "version" field. It is called by the builders before save.
-	VersionValidator func(int) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -233,6 +233,11 @@ func ByDeletedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDeletedAt, opts...).ToFunc()
 }
 
+// ByVersion orders the results by the version field.
+func ByVersion(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldVersion, opts...).ToFunc()
+}
+
 // ByKey orders the results by the key field.
 func ByKey(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldKey, opts...).ToFunc()
@@ -286,11 +291,6 @@ func ByNextTaskNumber(opts ...sql.OrderTermOption) OrderOption {
 // ByDefaultBoardID orders the results by the default_board_id field.
 func ByDefaultBoardID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDefaultBoardID, opts...).ToFunc()
-}
-
-// ByVersion orders the results by the version field.
-func ByVersion(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldVersion, opts...).ToFunc()
 }
 
 // ByOrganizationField orders the results by organization field.

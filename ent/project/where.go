@@ -76,6 +76,11 @@ func DeletedAt(v time.Time) predicate.Project {
 	return predicate.Project(sql.FieldEQ(FieldDeletedAt, v))
 }
 
+// Version applies equality check predicate on the "version" field. It's identical to VersionEQ.
+func Version(v int) predicate.Project {
+	return predicate.Project(sql.FieldEQ(FieldVersion, v))
+}
+
 // Key applies equality check predicate on the "key" field. It's identical to KeyEQ.
 func Key(v string) predicate.Project {
 	return predicate.Project(sql.FieldEQ(FieldKey, v))
@@ -119,11 +124,6 @@ func NextTaskNumber(v int) predicate.Project {
 // DefaultBoardID applies equality check predicate on the "default_board_id" field. It's identical to DefaultBoardIDEQ.
 func DefaultBoardID(v uuid.UUID) predicate.Project {
 	return predicate.Project(sql.FieldEQ(FieldDefaultBoardID, v))
-}
-
-// Version applies equality check predicate on the "version" field. It's identical to VersionEQ.
-func Version(v int) predicate.Project {
-	return predicate.Project(sql.FieldEQ(FieldVersion, v))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
@@ -274,6 +274,46 @@ func DeletedAtIsNil() predicate.Project {
 // DeletedAtNotNil applies the NotNil predicate on the "deleted_at" field.
 func DeletedAtNotNil() predicate.Project {
 	return predicate.Project(sql.FieldNotNull(FieldDeletedAt))
+}
+
+// VersionEQ applies the EQ predicate on the "version" field.
+func VersionEQ(v int) predicate.Project {
+	return predicate.Project(sql.FieldEQ(FieldVersion, v))
+}
+
+// VersionNEQ applies the NEQ predicate on the "version" field.
+func VersionNEQ(v int) predicate.Project {
+	return predicate.Project(sql.FieldNEQ(FieldVersion, v))
+}
+
+// VersionIn applies the In predicate on the "version" field.
+func VersionIn(vs ...int) predicate.Project {
+	return predicate.Project(sql.FieldIn(FieldVersion, vs...))
+}
+
+// VersionNotIn applies the NotIn predicate on the "version" field.
+func VersionNotIn(vs ...int) predicate.Project {
+	return predicate.Project(sql.FieldNotIn(FieldVersion, vs...))
+}
+
+// VersionGT applies the GT predicate on the "version" field.
+func VersionGT(v int) predicate.Project {
+	return predicate.Project(sql.FieldGT(FieldVersion, v))
+}
+
+// VersionGTE applies the GTE predicate on the "version" field.
+func VersionGTE(v int) predicate.Project {
+	return predicate.Project(sql.FieldGTE(FieldVersion, v))
+}
+
+// VersionLT applies the LT predicate on the "version" field.
+func VersionLT(v int) predicate.Project {
+	return predicate.Project(sql.FieldLT(FieldVersion, v))
+}
+
+// VersionLTE applies the LTE predicate on the "version" field.
+func VersionLTE(v int) predicate.Project {
+	return predicate.Project(sql.FieldLTE(FieldVersion, v))
 }
 
 // KeyEQ applies the EQ predicate on the "key" field.
@@ -759,46 +799,6 @@ func DefaultBoardIDIsNil() predicate.Project {
 // DefaultBoardIDNotNil applies the NotNil predicate on the "default_board_id" field.
 func DefaultBoardIDNotNil() predicate.Project {
 	return predicate.Project(sql.FieldNotNull(FieldDefaultBoardID))
-}
-
-// VersionEQ applies the EQ predicate on the "version" field.
-func VersionEQ(v int) predicate.Project {
-	return predicate.Project(sql.FieldEQ(FieldVersion, v))
-}
-
-// VersionNEQ applies the NEQ predicate on the "version" field.
-func VersionNEQ(v int) predicate.Project {
-	return predicate.Project(sql.FieldNEQ(FieldVersion, v))
-}
-
-// VersionIn applies the In predicate on the "version" field.
-func VersionIn(vs ...int) predicate.Project {
-	return predicate.Project(sql.FieldIn(FieldVersion, vs...))
-}
-
-// VersionNotIn applies the NotIn predicate on the "version" field.
-func VersionNotIn(vs ...int) predicate.Project {
-	return predicate.Project(sql.FieldNotIn(FieldVersion, vs...))
-}
-
-// VersionGT applies the GT predicate on the "version" field.
-func VersionGT(v int) predicate.Project {
-	return predicate.Project(sql.FieldGT(FieldVersion, v))
-}
-
-// VersionGTE applies the GTE predicate on the "version" field.
-func VersionGTE(v int) predicate.Project {
-	return predicate.Project(sql.FieldGTE(FieldVersion, v))
-}
-
-// VersionLT applies the LT predicate on the "version" field.
-func VersionLT(v int) predicate.Project {
-	return predicate.Project(sql.FieldLT(FieldVersion, v))
-}
-
-// VersionLTE applies the LTE predicate on the "version" field.
-func VersionLTE(v int) predicate.Project {
-	return predicate.Project(sql.FieldLTE(FieldVersion, v))
 }
 
 // HasOrganization applies the HasEdge predicate on the "organization" edge.

@@ -28,6 +28,8 @@ const (
 	FieldUserID = "user_id"
 	// FieldLastReadMessageID holds the string denoting the last_read_message_id field in the database.
 	FieldLastReadMessageID = "last_read_message_id"
+	// FieldLastReadSeq holds the string denoting the last_read_seq field in the database.
+	FieldLastReadSeq = "last_read_seq"
 	// FieldLastReadAt holds the string denoting the last_read_at field in the database.
 	FieldLastReadAt = "last_read_at"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
@@ -70,6 +72,7 @@ var Columns = []string{
 	FieldChannelID,
 	FieldUserID,
 	FieldLastReadMessageID,
+	FieldLastReadSeq,
 	FieldLastReadAt,
 }
 
@@ -97,6 +100,10 @@ var (
 	DefaultUpdatedAt func() time.Time
 	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
 	UpdateDefaultUpdatedAt func() time.Time
+	// DefaultLastReadSeq holds the default value on creation for the "last_read_seq" field.
+	DefaultLastReadSeq int64
+	// LastReadSeqValidator is a validator for the "last_read_seq" field. It is called by the builders before save.
+	LastReadSeqValidator func(int64) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -137,6 +144,11 @@ func ByUserID(opts ...sql.OrderTermOption) OrderOption {
 // ByLastReadMessageID orders the results by the last_read_message_id field.
 func ByLastReadMessageID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLastReadMessageID, opts...).ToFunc()
+}
+
+// ByLastReadSeq orders the results by the last_read_seq field.
+func ByLastReadSeq(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastReadSeq, opts...).ToFunc()
 }
 
 // ByLastReadAt orders the results by the last_read_at field.

@@ -86,6 +86,11 @@ func LastReadMessageID(v uuid.UUID) predicate.ReadReceipt {
 	return predicate.ReadReceipt(sql.FieldEQ(FieldLastReadMessageID, v))
 }
 
+// LastReadSeq applies equality check predicate on the "last_read_seq" field. It's identical to LastReadSeqEQ.
+func LastReadSeq(v int64) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldEQ(FieldLastReadSeq, v))
+}
+
 // LastReadAt applies equality check predicate on the "last_read_at" field. It's identical to LastReadAtEQ.
 func LastReadAt(v time.Time) predicate.ReadReceipt {
 	return predicate.ReadReceipt(sql.FieldEQ(FieldLastReadAt, v))
@@ -279,6 +284,46 @@ func LastReadMessageIDIsNil() predicate.ReadReceipt {
 // LastReadMessageIDNotNil applies the NotNil predicate on the "last_read_message_id" field.
 func LastReadMessageIDNotNil() predicate.ReadReceipt {
 	return predicate.ReadReceipt(sql.FieldNotNull(FieldLastReadMessageID))
+}
+
+// LastReadSeqEQ applies the EQ predicate on the "last_read_seq" field.
+func LastReadSeqEQ(v int64) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldEQ(FieldLastReadSeq, v))
+}
+
+// LastReadSeqNEQ applies the NEQ predicate on the "last_read_seq" field.
+func LastReadSeqNEQ(v int64) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldNEQ(FieldLastReadSeq, v))
+}
+
+// LastReadSeqIn applies the In predicate on the "last_read_seq" field.
+func LastReadSeqIn(vs ...int64) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldIn(FieldLastReadSeq, vs...))
+}
+
+// LastReadSeqNotIn applies the NotIn predicate on the "last_read_seq" field.
+func LastReadSeqNotIn(vs ...int64) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldNotIn(FieldLastReadSeq, vs...))
+}
+
+// LastReadSeqGT applies the GT predicate on the "last_read_seq" field.
+func LastReadSeqGT(v int64) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldGT(FieldLastReadSeq, v))
+}
+
+// LastReadSeqGTE applies the GTE predicate on the "last_read_seq" field.
+func LastReadSeqGTE(v int64) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldGTE(FieldLastReadSeq, v))
+}
+
+// LastReadSeqLT applies the LT predicate on the "last_read_seq" field.
+func LastReadSeqLT(v int64) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldLT(FieldLastReadSeq, v))
+}
+
+// LastReadSeqLTE applies the LTE predicate on the "last_read_seq" field.
+func LastReadSeqLTE(v int64) predicate.ReadReceipt {
+	return predicate.ReadReceipt(sql.FieldLTE(FieldLastReadSeq, v))
 }
 
 // LastReadAtEQ applies the EQ predicate on the "last_read_at" field.

@@ -451,37 +451,37 @@ func init() {
 		}
 	}()
 	// agentcostlogDescCalls is the schema descriptor for calls field.
-	agentcostlogDescCalls := agentcostlogFields[4].Descriptor()
+	agentcostlogDescCalls := agentcostlogFields[8].Descriptor()
 	// agentcostlog.DefaultCalls holds the default value on creation for the calls field.
 	agentcostlog.DefaultCalls = agentcostlogDescCalls.Default.(int)
 	// agentcostlog.CallsValidator is a validator for the "calls" field. It is called by the builders before save.
 	agentcostlog.CallsValidator = agentcostlogDescCalls.Validators[0].(func(int) error)
 	// agentcostlogDescPromptTokens is the schema descriptor for prompt_tokens field.
-	agentcostlogDescPromptTokens := agentcostlogFields[5].Descriptor()
+	agentcostlogDescPromptTokens := agentcostlogFields[9].Descriptor()
 	// agentcostlog.DefaultPromptTokens holds the default value on creation for the prompt_tokens field.
 	agentcostlog.DefaultPromptTokens = agentcostlogDescPromptTokens.Default.(int)
 	// agentcostlog.PromptTokensValidator is a validator for the "prompt_tokens" field. It is called by the builders before save.
 	agentcostlog.PromptTokensValidator = agentcostlogDescPromptTokens.Validators[0].(func(int) error)
 	// agentcostlogDescCompletionTokens is the schema descriptor for completion_tokens field.
-	agentcostlogDescCompletionTokens := agentcostlogFields[6].Descriptor()
+	agentcostlogDescCompletionTokens := agentcostlogFields[10].Descriptor()
 	// agentcostlog.DefaultCompletionTokens holds the default value on creation for the completion_tokens field.
 	agentcostlog.DefaultCompletionTokens = agentcostlogDescCompletionTokens.Default.(int)
 	// agentcostlog.CompletionTokensValidator is a validator for the "completion_tokens" field. It is called by the builders before save.
 	agentcostlog.CompletionTokensValidator = agentcostlogDescCompletionTokens.Validators[0].(func(int) error)
 	// agentcostlogDescCachedTokens is the schema descriptor for cached_tokens field.
-	agentcostlogDescCachedTokens := agentcostlogFields[7].Descriptor()
+	agentcostlogDescCachedTokens := agentcostlogFields[11].Descriptor()
 	// agentcostlog.DefaultCachedTokens holds the default value on creation for the cached_tokens field.
 	agentcostlog.DefaultCachedTokens = agentcostlogDescCachedTokens.Default.(int)
 	// agentcostlog.CachedTokensValidator is a validator for the "cached_tokens" field. It is called by the builders before save.
 	agentcostlog.CachedTokensValidator = agentcostlogDescCachedTokens.Validators[0].(func(int) error)
 	// agentcostlogDescCostMicros is the schema descriptor for cost_micros field.
-	agentcostlogDescCostMicros := agentcostlogFields[8].Descriptor()
+	agentcostlogDescCostMicros := agentcostlogFields[12].Descriptor()
 	// agentcostlog.DefaultCostMicros holds the default value on creation for the cost_micros field.
 	agentcostlog.DefaultCostMicros = agentcostlogDescCostMicros.Default.(int64)
 	// agentcostlog.CostMicrosValidator is a validator for the "cost_micros" field. It is called by the builders before save.
 	agentcostlog.CostMicrosValidator = agentcostlogDescCostMicros.Validators[0].(func(int64) error)
 	// agentcostlogDescUnpricedCalls is the schema descriptor for unpriced_calls field.
-	agentcostlogDescUnpricedCalls := agentcostlogFields[9].Descriptor()
+	agentcostlogDescUnpricedCalls := agentcostlogFields[13].Descriptor()
 	// agentcostlog.DefaultUnpricedCalls holds the default value on creation for the unpriced_calls field.
 	agentcostlog.DefaultUnpricedCalls = agentcostlogDescUnpricedCalls.Default.(int)
 	// agentcostlog.UnpricedCallsValidator is a validator for the "unpriced_calls" field. It is called by the builders before save.
@@ -1070,6 +1070,8 @@ func init() {
 	_ = boardMixinFields0
 	boardMixinFields1 := boardMixin[1].Fields()
 	_ = boardMixinFields1
+	boardMixinFields5 := boardMixin[5].Fields()
+	_ = boardMixinFields5
 	boardFields := schema.Board{}.Fields()
 	_ = boardFields
 	// boardDescCreatedAt is the schema descriptor for created_at field.
@@ -1082,6 +1084,12 @@ func init() {
 	board.DefaultUpdatedAt = boardDescUpdatedAt.Default.(func() time.Time)
 	// board.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	board.UpdateDefaultUpdatedAt = boardDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// boardDescVersion is the schema descriptor for version field.
+	boardDescVersion := boardMixinFields5[0].Descriptor()
+	// board.DefaultVersion holds the default value on creation for the version field.
+	board.DefaultVersion = boardDescVersion.Default.(int)
+	// board.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	board.VersionValidator = boardDescVersion.Validators[0].(func(int) error)
 	// boardDescName is the schema descriptor for name field.
 	boardDescName := boardFields[1].Descriptor()
 	// board.NameValidator is a validator for the "name" field. It is called by the builders before save.
@@ -1292,6 +1300,12 @@ func init() {
 	channel.DefaultMessageCount = channelDescMessageCount.Default.(int64)
 	// channel.MessageCountValidator is a validator for the "message_count" field. It is called by the builders before save.
 	channel.MessageCountValidator = channelDescMessageCount.Validators[0].(func(int64) error)
+	// channelDescLastSeq is the schema descriptor for last_seq field.
+	channelDescLastSeq := channelFields[10].Descriptor()
+	// channel.DefaultLastSeq holds the default value on creation for the last_seq field.
+	channel.DefaultLastSeq = channelDescLastSeq.Default.(int64)
+	// channel.LastSeqValidator is a validator for the "last_seq" field. It is called by the builders before save.
+	channel.LastSeqValidator = channelDescLastSeq.Validators[0].(func(int64) error)
 	// channelDescID is the schema descriptor for id field.
 	channelDescID := channelMixinFields0[0].Descriptor()
 	// channel.DefaultID holds the default value on creation for the id field.
@@ -1426,6 +1440,8 @@ func init() {
 	_ = labelMixinFields0
 	labelMixinFields1 := labelMixin[1].Fields()
 	_ = labelMixinFields1
+	labelMixinFields5 := labelMixin[5].Fields()
+	_ = labelMixinFields5
 	labelFields := schema.Label{}.Fields()
 	_ = labelFields
 	// labelDescCreatedAt is the schema descriptor for created_at field.
@@ -1438,6 +1454,12 @@ func init() {
 	label.DefaultUpdatedAt = labelDescUpdatedAt.Default.(func() time.Time)
 	// label.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	label.UpdateDefaultUpdatedAt = labelDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// labelDescVersion is the schema descriptor for version field.
+	labelDescVersion := labelMixinFields5[0].Descriptor()
+	// label.DefaultVersion holds the default value on creation for the version field.
+	label.DefaultVersion = labelDescVersion.Default.(int)
+	// label.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	label.VersionValidator = labelDescVersion.Validators[0].(func(int) error)
 	// labelDescName is the schema descriptor for name field.
 	labelDescName := labelFields[1].Descriptor()
 	// label.NameValidator is a validator for the "name" field. It is called by the builders before save.
@@ -1576,6 +1598,12 @@ func init() {
 	messageDescHasFiles := messageFields[10].Descriptor()
 	// message.DefaultHasFiles holds the default value on creation for the has_files field.
 	message.DefaultHasFiles = messageDescHasFiles.Default.(bool)
+	// messageDescSeq is the schema descriptor for seq field.
+	messageDescSeq := messageFields[11].Descriptor()
+	// message.DefaultSeq holds the default value on creation for the seq field.
+	message.DefaultSeq = messageDescSeq.Default.(int64)
+	// message.SeqValidator is a validator for the "seq" field. It is called by the builders before save.
+	message.SeqValidator = messageDescSeq.Validators[0].(func(int64) error)
 	// messageDescID is the schema descriptor for id field.
 	messageDescID := messageMixinFields0[0].Descriptor()
 	// message.DefaultID holds the default value on creation for the id field.
@@ -1706,6 +1734,14 @@ func init() {
 	messagemention.DefaultUpdatedAt = messagementionDescUpdatedAt.Default.(func() time.Time)
 	// messagemention.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	messagemention.UpdateDefaultUpdatedAt = messagementionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// messagementionDescMessageSeq is the schema descriptor for message_seq field.
+	messagementionDescMessageSeq := messagementionFields[3].Descriptor()
+	// messagemention.DefaultMessageSeq holds the default value on creation for the message_seq field.
+	messagemention.DefaultMessageSeq = messagementionDescMessageSeq.Default.(int64)
+	// messagementionDescOwnMessage is the schema descriptor for own_message field.
+	messagementionDescOwnMessage := messagementionFields[4].Descriptor()
+	// messagemention.DefaultOwnMessage holds the default value on creation for the own_message field.
+	messagemention.DefaultOwnMessage = messagementionDescOwnMessage.Default.(bool)
 	// messagementionDescID is the schema descriptor for id field.
 	messagementionDescID := messagementionMixinFields0[0].Descriptor()
 	// messagemention.DefaultID holds the default value on creation for the id field.
@@ -1788,6 +1824,8 @@ func init() {
 	_ = milestoneMixinFields0
 	milestoneMixinFields1 := milestoneMixin[1].Fields()
 	_ = milestoneMixinFields1
+	milestoneMixinFields5 := milestoneMixin[5].Fields()
+	_ = milestoneMixinFields5
 	milestoneFields := schema.Milestone{}.Fields()
 	_ = milestoneFields
 	// milestoneDescCreatedAt is the schema descriptor for created_at field.
@@ -1800,6 +1838,12 @@ func init() {
 	milestone.DefaultUpdatedAt = milestoneDescUpdatedAt.Default.(func() time.Time)
 	// milestone.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	milestone.UpdateDefaultUpdatedAt = milestoneDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// milestoneDescVersion is the schema descriptor for version field.
+	milestoneDescVersion := milestoneMixinFields5[0].Descriptor()
+	// milestone.DefaultVersion holds the default value on creation for the version field.
+	milestone.DefaultVersion = milestoneDescVersion.Default.(int)
+	// milestone.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	milestone.VersionValidator = milestoneDescVersion.Validators[0].(func(int) error)
 	// milestoneDescName is the schema descriptor for name field.
 	milestoneDescName := milestoneFields[1].Descriptor()
 	// milestone.NameValidator is a validator for the "name" field. It is called by the builders before save.
@@ -2651,6 +2695,8 @@ func init() {
 	_ = projectMixinFields0
 	projectMixinFields1 := projectMixin[1].Fields()
 	_ = projectMixinFields1
+	projectMixinFields5 := projectMixin[5].Fields()
+	_ = projectMixinFields5
 	projectFields := schema.Project{}.Fields()
 	_ = projectFields
 	// projectDescCreatedAt is the schema descriptor for created_at field.
@@ -2663,6 +2709,12 @@ func init() {
 	project.DefaultUpdatedAt = projectDescUpdatedAt.Default.(func() time.Time)
 	// project.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	project.UpdateDefaultUpdatedAt = projectDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// projectDescVersion is the schema descriptor for version field.
+	projectDescVersion := projectMixinFields5[0].Descriptor()
+	// project.DefaultVersion holds the default value on creation for the version field.
+	project.DefaultVersion = projectDescVersion.Default.(int)
+	// project.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	project.VersionValidator = projectDescVersion.Validators[0].(func(int) error)
 	// projectDescKey is the schema descriptor for key field.
 	projectDescKey := projectFields[0].Descriptor()
 	// project.KeyValidator is a validator for the "key" field. It is called by the builders before save.
@@ -2709,12 +2761,6 @@ func init() {
 	project.DefaultNextTaskNumber = projectDescNextTaskNumber.Default.(int)
 	// project.NextTaskNumberValidator is a validator for the "next_task_number" field. It is called by the builders before save.
 	project.NextTaskNumberValidator = projectDescNextTaskNumber.Validators[0].(func(int) error)
-	// projectDescVersion is the schema descriptor for version field.
-	projectDescVersion := projectFields[11].Descriptor()
-	// project.DefaultVersion holds the default value on creation for the version field.
-	project.DefaultVersion = projectDescVersion.Default.(int)
-	// project.VersionValidator is a validator for the "version" field. It is called by the builders before save.
-	project.VersionValidator = projectDescVersion.Validators[0].(func(int) error)
 	// projectDescID is the schema descriptor for id field.
 	projectDescID := projectMixinFields0[0].Descriptor()
 	// project.DefaultID holds the default value on creation for the id field.
@@ -2783,6 +2829,12 @@ func init() {
 	readreceipt.DefaultUpdatedAt = readreceiptDescUpdatedAt.Default.(func() time.Time)
 	// readreceipt.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	readreceipt.UpdateDefaultUpdatedAt = readreceiptDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// readreceiptDescLastReadSeq is the schema descriptor for last_read_seq field.
+	readreceiptDescLastReadSeq := readreceiptFields[3].Descriptor()
+	// readreceipt.DefaultLastReadSeq holds the default value on creation for the last_read_seq field.
+	readreceipt.DefaultLastReadSeq = readreceiptDescLastReadSeq.Default.(int64)
+	// readreceipt.LastReadSeqValidator is a validator for the "last_read_seq" field. It is called by the builders before save.
+	readreceipt.LastReadSeqValidator = readreceiptDescLastReadSeq.Validators[0].(func(int64) error)
 	// readreceiptDescID is the schema descriptor for id field.
 	readreceiptDescID := readreceiptMixinFields0[0].Descriptor()
 	// readreceipt.DefaultID holds the default value on creation for the id field.
@@ -2994,6 +3046,8 @@ func init() {
 	_ = sprintMixinFields0
 	sprintMixinFields1 := sprintMixin[1].Fields()
 	_ = sprintMixinFields1
+	sprintMixinFields5 := sprintMixin[5].Fields()
+	_ = sprintMixinFields5
 	sprintFields := schema.Sprint{}.Fields()
 	_ = sprintFields
 	// sprintDescCreatedAt is the schema descriptor for created_at field.
@@ -3006,6 +3060,12 @@ func init() {
 	sprint.DefaultUpdatedAt = sprintDescUpdatedAt.Default.(func() time.Time)
 	// sprint.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	sprint.UpdateDefaultUpdatedAt = sprintDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// sprintDescVersion is the schema descriptor for version field.
+	sprintDescVersion := sprintMixinFields5[0].Descriptor()
+	// sprint.DefaultVersion holds the default value on creation for the version field.
+	sprint.DefaultVersion = sprintDescVersion.Default.(int)
+	// sprint.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	sprint.VersionValidator = sprintDescVersion.Validators[0].(func(int) error)
 	// sprintDescName is the schema descriptor for name field.
 	sprintDescName := sprintFields[1].Descriptor()
 	// sprint.NameValidator is a validator for the "name" field. It is called by the builders before save.
@@ -3103,6 +3163,8 @@ func init() {
 	_ = taskMixinFields0
 	taskMixinFields1 := taskMixin[1].Fields()
 	_ = taskMixinFields1
+	taskMixinFields5 := taskMixin[5].Fields()
+	_ = taskMixinFields5
 	taskFields := schema.Task{}.Fields()
 	_ = taskFields
 	// taskDescCreatedAt is the schema descriptor for created_at field.
@@ -3115,6 +3177,12 @@ func init() {
 	task.DefaultUpdatedAt = taskDescUpdatedAt.Default.(func() time.Time)
 	// task.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	task.UpdateDefaultUpdatedAt = taskDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// taskDescVersion is the schema descriptor for version field.
+	taskDescVersion := taskMixinFields5[0].Descriptor()
+	// task.DefaultVersion holds the default value on creation for the version field.
+	task.DefaultVersion = taskDescVersion.Default.(int)
+	// task.VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	task.VersionValidator = taskDescVersion.Validators[0].(func(int) error)
 	// taskDescNumber is the schema descriptor for number field.
 	taskDescNumber := taskFields[1].Descriptor()
 	// task.NumberValidator is a validator for the "number" field. It is called by the builders before save.
@@ -3157,12 +3225,6 @@ func init() {
 	taskDescIsAiGenerated := taskFields[19].Descriptor()
 	// task.DefaultIsAiGenerated holds the default value on creation for the is_ai_generated field.
 	task.DefaultIsAiGenerated = taskDescIsAiGenerated.Default.(bool)
-	// taskDescVersion is the schema descriptor for version field.
-	taskDescVersion := taskFields[21].Descriptor()
-	// task.DefaultVersion holds the default value on creation for the version field.
-	task.DefaultVersion = taskDescVersion.Default.(int)
-	// task.VersionValidator is a validator for the "version" field. It is called by the builders before save.
-	task.VersionValidator = taskDescVersion.Validators[0].(func(int) error)
 	// taskDescID is the schema descriptor for id field.
 	taskDescID := taskMixinFields0[0].Descriptor()
 	// task.DefaultID holds the default value on creation for the id field.

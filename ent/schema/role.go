@@ -37,7 +37,7 @@ func (Role) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("organization", Organization.Type).Field("organization_id").Unique().Immutable(),
 		edge.To("permissions", Permission.Type).Through("role_permissions", RolePermission.Type),
-		edge.From("users", User.Type).Ref("roles").Through("user_roles", UserRole.Type),
+		edge.To("user_roles", UserRole.Type),
 	}
 }
 

@@ -48,7 +48,10 @@ func (User) Fields() []ent.Field {
 func (User) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("memberships", OrganizationMember.Type),
-		edge.To("roles", Role.Type).Through("user_roles", UserRole.Type),
+		// Not a Through edge: ent gives an edge schema a unique index on
+		// (user_id, role_id), which would stop a user from holding the same
+		// system role (ADMIN, ...) in a second organization.
+		edge.To("user_roles", UserRole.Type),
 		edge.To("sessions", Session.Type),
 	}
 }

@@ -9,8 +9,8 @@ import (
 	"github.com/worksynapse/worksynapse/internal/rule"
 )
 
-// UserRole grants a role to a user within one organization (edge schema of
-// User.roles). A grant is revoked and re-created, never edited, so the
+// UserRole grants a role to a user within one organization; one user may
+// hold the same role in several organizations. A grant is revoked and re-created, never edited, so the
 // escalation check made on create holds for its whole life.
 type UserRole struct{ ent.Schema }
 
@@ -30,8 +30,8 @@ func (UserRole) Fields() []ent.Field {
 // Edges of the UserRole.
 func (UserRole) Edges() []ent.Edge {
 	return []ent.Edge{
-		edge.To("user", User.Type).Field("user_id").Unique().Required().Immutable(),
-		edge.To("role", Role.Type).Field("role_id").Unique().Required().Immutable(),
+		edge.From("user", User.Type).Ref("user_roles").Field("user_id").Unique().Required().Immutable(),
+		edge.From("role", Role.Type).Ref("user_roles").Field("role_id").Unique().Required().Immutable(),
 		edge.To("organization", Organization.Type).Field("organization_id").Unique().Required().Immutable(),
 	}
 }

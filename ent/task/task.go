@@ -25,6 +25,8 @@ const (
 	FieldOrganizationID = "organization_id"
 	// FieldDeletedAt holds the string denoting the deleted_at field in the database.
 	FieldDeletedAt = "deleted_at"
+	// FieldVersion holds the string denoting the version field in the database.
+	FieldVersion = "version"
 	// FieldProjectID holds the string denoting the project_id field in the database.
 	FieldProjectID = "project_id"
 	// FieldNumber holds the string denoting the number field in the database.
@@ -67,8 +69,6 @@ const (
 	FieldIsAiGenerated = "is_ai_generated"
 	// FieldAiGeneratingAgentID holds the string denoting the ai_generating_agent_id field in the database.
 	FieldAiGeneratingAgentID = "ai_generating_agent_id"
-	// FieldVersion holds the string denoting the version field in the database.
-	FieldVersion = "version"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeProject holds the string denoting the project edge name in mutations.
@@ -171,6 +171,7 @@ var Columns = []string{
 	FieldUpdatedAt,
 	FieldOrganizationID,
 	FieldDeletedAt,
+	FieldVersion,
 	FieldProjectID,
 	FieldNumber,
 	FieldTitle,
@@ -192,7 +193,6 @@ var Columns = []string{
 	FieldStoryPoints,
 	FieldIsAiGenerated,
 	FieldAiGeneratingAgentID,
-	FieldVersion,
 }
 
 var (
@@ -226,6 +226,10 @@ var (
 	DefaultUpdatedAt func() time.Time
 	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
 	UpdateDefaultUpdatedAt func() time.Time
+	// DefaultVersion holds the default value on creation for the "version" field.
+	DefaultVersion int
+	// VersionValidator is a validator for the "version" field. It is called by the builders before save.
+	VersionValidator func(int) error
 	// NumberValidator is a validator for the "number" field. It is called by the builders before save.
 	NumberValidator func(int) error
 	// TitleValidator is a validator for the "title" field. It is called by the builders before save.
@@ -240,10 +244,6 @@ var (
 	StoryPointsValidator func(float64) error
 	// DefaultIsAiGenerated holds the default value on creation for the "is_ai_generated" field.
 	DefaultIsAiGenerated bool
-	// DefaultVersion holds the default value on creation for the "version" field.
-	DefaultVersion int
-	// VersionValidator is a validator for the "version" field. It is called by the builders before save.
-	VersionValidator func(int) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -364,6 +364,11 @@ func ByDeletedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDeletedAt, opts...).ToFunc()
 }
 
+// ByVersion orders the results by the version field.
+func ByVersion(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldVersion, opts...).ToFunc()
+}
+
 // ByProjectID orders the results by the project_id field.
 func ByProjectID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldProjectID, opts...).ToFunc()
@@ -467,11 +472,6 @@ func ByIsAiGenerated(opts ...sql.OrderTermOption) OrderOption {
 // ByAiGeneratingAgentID orders the results by the ai_generating_agent_id field.
 func ByAiGeneratingAgentID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAiGeneratingAgentID, opts...).ToFunc()
-}
-
-// ByVersion orders the results by the version field.
-func ByVersion(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldVersion, opts...).ToFunc()
 }
 
 // ByOrganizationField orders the results by organization field.

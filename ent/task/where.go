@@ -76,6 +76,11 @@ func DeletedAt(v time.Time) predicate.Task {
 	return predicate.Task(sql.FieldEQ(FieldDeletedAt, v))
 }
 
+// Version applies equality check predicate on the "version" field. It's identical to VersionEQ.
+func Version(v int) predicate.Task {
+	return predicate.Task(sql.FieldEQ(FieldVersion, v))
+}
+
 // ProjectID applies equality check predicate on the "project_id" field. It's identical to ProjectIDEQ.
 func ProjectID(v uuid.UUID) predicate.Task {
 	return predicate.Task(sql.FieldEQ(FieldProjectID, v))
@@ -164,11 +169,6 @@ func IsAiGenerated(v bool) predicate.Task {
 // AiGeneratingAgentID applies equality check predicate on the "ai_generating_agent_id" field. It's identical to AiGeneratingAgentIDEQ.
 func AiGeneratingAgentID(v uuid.UUID) predicate.Task {
 	return predicate.Task(sql.FieldEQ(FieldAiGeneratingAgentID, v))
-}
-
-// Version applies equality check predicate on the "version" field. It's identical to VersionEQ.
-func Version(v int) predicate.Task {
-	return predicate.Task(sql.FieldEQ(FieldVersion, v))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
@@ -319,6 +319,46 @@ func DeletedAtIsNil() predicate.Task {
 // DeletedAtNotNil applies the NotNil predicate on the "deleted_at" field.
 func DeletedAtNotNil() predicate.Task {
 	return predicate.Task(sql.FieldNotNull(FieldDeletedAt))
+}
+
+// VersionEQ applies the EQ predicate on the "version" field.
+func VersionEQ(v int) predicate.Task {
+	return predicate.Task(sql.FieldEQ(FieldVersion, v))
+}
+
+// VersionNEQ applies the NEQ predicate on the "version" field.
+func VersionNEQ(v int) predicate.Task {
+	return predicate.Task(sql.FieldNEQ(FieldVersion, v))
+}
+
+// VersionIn applies the In predicate on the "version" field.
+func VersionIn(vs ...int) predicate.Task {
+	return predicate.Task(sql.FieldIn(FieldVersion, vs...))
+}
+
+// VersionNotIn applies the NotIn predicate on the "version" field.
+func VersionNotIn(vs ...int) predicate.Task {
+	return predicate.Task(sql.FieldNotIn(FieldVersion, vs...))
+}
+
+// VersionGT applies the GT predicate on the "version" field.
+func VersionGT(v int) predicate.Task {
+	return predicate.Task(sql.FieldGT(FieldVersion, v))
+}
+
+// VersionGTE applies the GTE predicate on the "version" field.
+func VersionGTE(v int) predicate.Task {
+	return predicate.Task(sql.FieldGTE(FieldVersion, v))
+}
+
+// VersionLT applies the LT predicate on the "version" field.
+func VersionLT(v int) predicate.Task {
+	return predicate.Task(sql.FieldLT(FieldVersion, v))
+}
+
+// VersionLTE applies the LTE predicate on the "version" field.
+func VersionLTE(v int) predicate.Task {
+	return predicate.Task(sql.FieldLTE(FieldVersion, v))
 }
 
 // ProjectIDEQ applies the EQ predicate on the "project_id" field.
@@ -1079,46 +1119,6 @@ func AiGeneratingAgentIDIsNil() predicate.Task {
 // AiGeneratingAgentIDNotNil applies the NotNil predicate on the "ai_generating_agent_id" field.
 func AiGeneratingAgentIDNotNil() predicate.Task {
 	return predicate.Task(sql.FieldNotNull(FieldAiGeneratingAgentID))
-}
-
-// VersionEQ applies the EQ predicate on the "version" field.
-func VersionEQ(v int) predicate.Task {
-	return predicate.Task(sql.FieldEQ(FieldVersion, v))
-}
-
-// VersionNEQ applies the NEQ predicate on the "version" field.
-func VersionNEQ(v int) predicate.Task {
-	return predicate.Task(sql.FieldNEQ(FieldVersion, v))
-}
-
-// VersionIn applies the In predicate on the "version" field.
-func VersionIn(vs ...int) predicate.Task {
-	return predicate.Task(sql.FieldIn(FieldVersion, vs...))
-}
-
-// VersionNotIn applies the NotIn predicate on the "version" field.
-func VersionNotIn(vs ...int) predicate.Task {
-	return predicate.Task(sql.FieldNotIn(FieldVersion, vs...))
-}
-
-// VersionGT applies the GT predicate on the "version" field.
-func VersionGT(v int) predicate.Task {
-	return predicate.Task(sql.FieldGT(FieldVersion, v))
-}
-
-// VersionGTE applies the GTE predicate on the "version" field.
-func VersionGTE(v int) predicate.Task {
-	return predicate.Task(sql.FieldGTE(FieldVersion, v))
-}
-
-// VersionLT applies the LT predicate on the "version" field.
-func VersionLT(v int) predicate.Task {
-	return predicate.Task(sql.FieldLT(FieldVersion, v))
-}
-
-// VersionLTE applies the LTE predicate on the "version" field.
-func VersionLTE(v int) predicate.Task {
-	return predicate.Task(sql.FieldLTE(FieldVersion, v))
 }
 
 // HasOrganization applies the HasEdge predicate on the "organization" edge.

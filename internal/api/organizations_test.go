@@ -165,6 +165,20 @@ func TestCreateOrganizationMakesTheCreatorAdmin(t *testing.T) {
 		if len(page.Items) != 1 || page.Items[0].ID != o.ID || page.NextCursor != nil {
 			t.Errorf("list: %+v", page)
 		}
+
+		// The same person administers a second organization: one role held
+		// in two organizations (an ent edge schema would have made
+		// (user_id, role_id) unique and refused this grant).
+		second := w.createOrg("alice", "globex")
+		admins := db.Ent.UserRole.Query().Where(userrole.UserID(w.users["alice"])).WithRole().AllX(sys)
+		if len(admins) != 2 || admins[0].RoleID != admins[1].RoleID || admins[0].Edges.Role.Name != "ADMIN" {
+			t.Errorf("grants in two organizations: %+v", admins)
+		}
+		w.must(200, "alice", "GET", "/organizations", nil, &page)
+		if len(page.Items) != 2 {
+			t.Errorf("list after a second organization: %+v", page)
+		}
+		w.must(200, "alice", "GET", "/organizations/"+second.ID.String(), nil, nil)
 	})
 }
 

@@ -172,9 +172,10 @@ type Invoker interface {
 	// `usage`, then `data: [DONE]` (sent after the call is recorded). A failure after the stream started
 	// is sent as an `{"error": ...}` event. Each call is recorded exactly once, also when the client
 	// disconnects mid-stream. Errors: 409 agent-inactive (paused/archived agent), 413 (max_context_bytes),
-	// 422 context-length-exceeded (max_context_tokens estimated at one token per three bytes) or
-	// prompt-injection (blocked by the agent's policy), 429 budget-exceeded (naming the budget; no
-	// provider request is made), 502 bad-gateway (provider error), 504 gateway-timeout (llm.timeout).
+	// 422 context-length-exceeded (max_context_tokens estimated at one token per three bytes),
+	// prompt-injection (blocked by the agent's policy) or model-unpriced (the model has no price while a
+	// budget applies; ledger.unpriced_with_budget), 429 budget-exceeded (naming the budget; no provider
+	// request is made), 502 bad-gateway (provider error), 504 gateway-timeout (llm.timeout).
 	//
 	// POST /llm/v1/chat/completions
 	CreateChatCompletion(ctx context.Context, request *LLMChatRequest, params CreateChatCompletionParams) (CreateChatCompletionRes, error)
@@ -266,7 +267,10 @@ type Invoker interface {
 	// Needs task:create in the project's organization. The caller becomes the reporter; the task gets the
 	// project's next number (gap-free) and the key `<project key>-<number>`. With `column_id` the status
 	// follows the column's mapped status, otherwise it defaults to backlog. The assignee must be a member
-	// of the organization; parent, sprint, milestone and column must belong to the same project.
+	// of the organization; parent, sprint, milestone and column must belong to the same project. A task an
+	// agent creates with its key gets `is_ai_generated`, `ai_generating_agent_id` and an AgentTask row;
+	// the agent names what produced it with `X-Agent-Call` and/or `X-Agent-Action` (each must be the
+	// agent's own, else 422 naming the header; a user token may not send them: 422).
 	//
 	// POST /projects/{project_id}/tasks
 	CreateTask(ctx context.Context, request *TaskCreateRequest, params CreateTaskParams) (CreateTaskRes, error)
@@ -1127,8 +1131,11 @@ type Invoker interface {
 	// MoveTask invokes moveTask operation.
 	//
 	// Puts the task into a column of a board of its project; its status becomes the column's mapped status
-	// (audited as task.status_change). A column at its WIP limit refuses the task with 409. Without
-	// `position` the task goes to the end of the column.
+	// (audited as task.status_change). A column at its WIP limit refuses the task with 409. Place it with
+	// `after_id` (right after that task of the column) or `before_id` (right before it): the server takes
+	// the midpoint of the two neighbours' positions and, when no integer is left between them, renumbers
+	// the column in the same transaction, so repeated moves into one slot never collide. `position` sets
+	// the sort key directly (ties are ordered by id). With none of the three the task goes to the end.
 	//
 	// POST /tasks/{task_id}/move
 	MoveTask(ctx context.Context, request *TaskMoveRequest, params MoveTaskParams) (MoveTaskRes, error)
@@ -1260,15 +1267,16 @@ type Invoker interface {
 	//
 	// Records a call a runtime made to a provider itself (source=reported), priced like gateway calls.
 	// Idempotent by client_call_id per agent: a retry returns the first record (200) instead of a
-	// duplicate. The agent is the calling agent key's, else agent_id of the body; the caller must be
-	// allowed to use it.
+	// duplicate. The agent is agent_id of the body; a user must be allowed to use it. Open to the service
+	// principal (serviceKey), which may report for any agent it names; the call is recorded in that
+	// agent's organization and audited with actor_type service.
 	//
 	// POST /agent-calls
 	ReportAgentCall(ctx context.Context, request *ReportedCall) (ReportAgentCallRes, error)
 	// ReportAgentCallBatch invokes reportAgentCallBatch operation.
 	//
 	// Like reportAgentCall for up to 500 calls in one transaction; the answer reports each item in order
-	// (created, or duplicate with the first record).
+	// (created, or duplicate with the first record). Open to the service principal (serviceKey).
 	//
 	// POST /agent-calls/batch
 	ReportAgentCallBatch(ctx context.Context, request *ReportedCallBatch) (ReportAgentCallBatchRes, error)
@@ -1449,7 +1457,8 @@ type Invoker interface {
 	UpdateAgentTool(ctx context.Context, request *AgentToolUpdateRequest, params UpdateAgentToolParams) (UpdateAgentToolRes, error)
 	// UpdateBoard invokes updateBoard operation.
 	//
-	// Changes the board's name (board:update).
+	// Changes the board's name (board:update). Requires If-Match with the version the client read; a stale
+	// or missing version is 412 and nothing changes.
 	//
 	// PATCH /boards/{board_id}
 	UpdateBoard(ctx context.Context, request *BoardUpdateRequest, params UpdateBoardParams) (UpdateBoardRes, error)
@@ -1476,13 +1485,15 @@ type Invoker interface {
 	UpdateChannelMember(ctx context.Context, request *ChatMemberUpdateRequest, params UpdateChannelMemberParams) (UpdateChannelMemberRes, error)
 	// UpdateLabel invokes updateLabel operation.
 	//
-	// Needs label:update. Names are unique in the project (409).
+	// Needs label:update. Names are unique in the project (409). Requires If-Match with the version the
+	// client read; a stale or missing version is 412 and nothing changes.
 	//
 	// PATCH /labels/{label_id}
 	UpdateLabel(ctx context.Context, request *LabelUpdateRequest, params UpdateLabelParams) (UpdateLabelRes, error)
 	// UpdateMilestone invokes updateMilestone operation.
 	//
-	// Needs milestone:update.
+	// Needs milestone:update. Requires If-Match with the version the client read; a stale or missing
+	// version is 412 and nothing changes.
 	//
 	// PATCH /milestones/{milestone_id}
 	UpdateMilestone(ctx context.Context, request *MilestoneUpdateRequest, params UpdateMilestoneParams) (UpdateMilestoneRes, error)
@@ -1537,7 +1548,9 @@ type Invoker interface {
 	UpdateRole(ctx context.Context, request *RoleUpdateRequest, params UpdateRoleParams) (UpdateRoleRes, error)
 	// UpdateSprint invokes updateSprint operation.
 	//
-	// Name, goal and dates. Needs sprint:update.
+	// Name, goal and dates. Needs sprint:update. Requires If-Match with the version the client read
+	// (starting and completing the sprint change it too); a stale or missing version is 412 and nothing
+	// changes.
 	//
 	// PATCH /sprints/{sprint_id}
 	UpdateSprint(ctx context.Context, request *SprintUpdateRequest, params UpdateSprintParams) (UpdateSprintRes, error)
@@ -4260,9 +4273,10 @@ func (c *Client) sendCreateChannel(ctx context.Context, request *ChatChannelCrea
 // `usage`, then `data: [DONE]` (sent after the call is recorded). A failure after the stream started
 // is sent as an `{"error": ...}` event. Each call is recorded exactly once, also when the client
 // disconnects mid-stream. Errors: 409 agent-inactive (paused/archived agent), 413 (max_context_bytes),
-// 422 context-length-exceeded (max_context_tokens estimated at one token per three bytes) or
-// prompt-injection (blocked by the agent's policy), 429 budget-exceeded (naming the budget; no
-// provider request is made), 502 bad-gateway (provider error), 504 gateway-timeout (llm.timeout).
+// 422 context-length-exceeded (max_context_tokens estimated at one token per three bytes),
+// prompt-injection (blocked by the agent's policy) or model-unpriced (the model has no price while a
+// budget applies; ledger.unpriced_with_budget), 429 budget-exceeded (naming the budget; no provider
+// request is made), 502 bad-gateway (provider error), 504 gateway-timeout (llm.timeout).
 //
 // POST /llm/v1/chat/completions
 func (c *Client) CreateChatCompletion(ctx context.Context, request *LLMChatRequest, params CreateChatCompletionParams) (CreateChatCompletionRes, error) {
@@ -4379,11 +4393,23 @@ func (c *Client) sendCreateChatCompletion(ctx context.Context, request *LLMChatR
 				return res, errors.Wrap(err, "security \"BearerAuth\"")
 			}
 		}
+		{
+			stage = "Security:ApiKeyAuth"
+			switch err := c.securityApiKeyAuth(ctx, CreateChatCompletionOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 1
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"ApiKeyAuth\"")
+			}
+		}
 
 		if ok := func() bool {
 		nextRequirement:
 			for _, requirement := range []bitset{
 				{0b00000001},
+				{0b00000010},
 			} {
 				for i, mask := range requirement {
 					if satisfied[i]&mask != mask {
@@ -5997,7 +6023,10 @@ func (c *Client) sendCreateStreamTicket(ctx context.Context) (res CreateStreamTi
 // Needs task:create in the project's organization. The caller becomes the reporter; the task gets the
 // project's next number (gap-free) and the key `<project key>-<number>`. With `column_id` the status
 // follows the column's mapped status, otherwise it defaults to backlog. The assignee must be a member
-// of the organization; parent, sprint, milestone and column must belong to the same project.
+// of the organization; parent, sprint, milestone and column must belong to the same project. A task an
+// agent creates with its key gets `is_ai_generated`, `ai_generating_agent_id` and an AgentTask row;
+// the agent names what produced it with `X-Agent-Call` and/or `X-Agent-Action` (each must be the
+// agent's own, else 422 naming the header; a user token may not send them: 422).
 //
 // POST /projects/{project_id}/tasks
 func (c *Client) CreateTask(ctx context.Context, request *TaskCreateRequest, params CreateTaskParams) (CreateTaskRes, error) {
@@ -6072,6 +6101,37 @@ func (c *Client) sendCreateTask(ctx context.Context, request *TaskCreateRequest,
 	}
 	if err := encodeCreateTaskRequest(request, r); err != nil {
 		return res, errors.Wrap(err, "encode request")
+	}
+
+	stage = "EncodeHeaderParams"
+	h := uri.NewHeaderEncoder(r.Header)
+	{
+		cfg := uri.HeaderParameterEncodingConfig{
+			Name:    "X-Agent-Call",
+			Explode: false,
+		}
+		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.XAgentCall.Get(); ok {
+				return e.EncodeValue(conv.UUIDToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode header")
+		}
+	}
+	{
+		cfg := uri.HeaderParameterEncodingConfig{
+			Name:    "X-Agent-Action",
+			Explode: false,
+		}
+		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.XAgentAction.Get(); ok {
+				return e.EncodeValue(conv.UUIDToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode header")
+		}
 	}
 
 	{
@@ -25704,8 +25764,11 @@ func (c *Client) sendMarkChannelRead(ctx context.Context, request *ChatReadReque
 // MoveTask invokes moveTask operation.
 //
 // Puts the task into a column of a board of its project; its status becomes the column's mapped status
-// (audited as task.status_change). A column at its WIP limit refuses the task with 409. Without
-// `position` the task goes to the end of the column.
+// (audited as task.status_change). A column at its WIP limit refuses the task with 409. Place it with
+// `after_id` (right after that task of the column) or `before_id` (right before it): the server takes
+// the midpoint of the two neighbours' positions and, when no integer is left between them, renumbers
+// the column in the same transaction, so repeated moves into one slot never collide. `position` sets
+// the sort key directly (ties are ordered by id). With none of the three the task goes to the end.
 //
 // POST /tasks/{task_id}/move
 func (c *Client) MoveTask(ctx context.Context, request *TaskMoveRequest, params MoveTaskParams) (MoveTaskRes, error) {
@@ -27919,8 +27982,9 @@ func (c *Client) sendReportAgentActionResult(ctx context.Context, request *Agent
 //
 // Records a call a runtime made to a provider itself (source=reported), priced like gateway calls.
 // Idempotent by client_call_id per agent: a retry returns the first record (200) instead of a
-// duplicate. The agent is the calling agent key's, else agent_id of the body; the caller must be
-// allowed to use it.
+// duplicate. The agent is agent_id of the body; a user must be allowed to use it. Open to the service
+// principal (serviceKey), which may report for any agent it names; the call is recorded in that
+// agent's organization and audited with actor_type service.
 //
 // POST /agent-calls
 func (c *Client) ReportAgentCall(ctx context.Context, request *ReportedCall) (ReportAgentCallRes, error) {
@@ -27992,11 +28056,23 @@ func (c *Client) sendReportAgentCall(ctx context.Context, request *ReportedCall)
 				return res, errors.Wrap(err, "security \"BearerAuth\"")
 			}
 		}
+		{
+			stage = "Security:ServiceKey"
+			switch err := c.securityServiceKey(ctx, ReportAgentCallOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 1
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"ServiceKey\"")
+			}
+		}
 
 		if ok := func() bool {
 		nextRequirement:
 			for _, requirement := range []bitset{
 				{0b00000001},
+				{0b00000010},
 			} {
 				for i, mask := range requirement {
 					if satisfied[i]&mask != mask {
@@ -28037,7 +28113,7 @@ func (c *Client) sendReportAgentCall(ctx context.Context, request *ReportedCall)
 // ReportAgentCallBatch invokes reportAgentCallBatch operation.
 //
 // Like reportAgentCall for up to 500 calls in one transaction; the answer reports each item in order
-// (created, or duplicate with the first record).
+// (created, or duplicate with the first record). Open to the service principal (serviceKey).
 //
 // POST /agent-calls/batch
 func (c *Client) ReportAgentCallBatch(ctx context.Context, request *ReportedCallBatch) (ReportAgentCallBatchRes, error) {
@@ -28109,11 +28185,23 @@ func (c *Client) sendReportAgentCallBatch(ctx context.Context, request *Reported
 				return res, errors.Wrap(err, "security \"BearerAuth\"")
 			}
 		}
+		{
+			stage = "Security:ServiceKey"
+			switch err := c.securityServiceKey(ctx, ReportAgentCallBatchOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 1
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"ServiceKey\"")
+			}
+		}
 
 		if ok := func() bool {
 		nextRequirement:
 			for _, requirement := range []bitset{
 				{0b00000001},
+				{0b00000010},
 			} {
 				for i, mask := range requirement {
 					if satisfied[i]&mask != mask {
@@ -31815,7 +31903,8 @@ func (c *Client) sendUpdateAgentTool(ctx context.Context, request *AgentToolUpda
 
 // UpdateBoard invokes updateBoard operation.
 //
-// Changes the board's name (board:update).
+// Changes the board's name (board:update). Requires If-Match with the version the client read; a stale
+// or missing version is 412 and nothing changes.
 //
 // PATCH /boards/{board_id}
 func (c *Client) UpdateBoard(ctx context.Context, request *BoardUpdateRequest, params UpdateBoardParams) (UpdateBoardRes, error) {
@@ -31889,6 +31978,23 @@ func (c *Client) sendUpdateBoard(ctx context.Context, request *BoardUpdateReques
 	}
 	if err := encodeUpdateBoardRequest(request, r); err != nil {
 		return res, errors.Wrap(err, "encode request")
+	}
+
+	stage = "EncodeHeaderParams"
+	h := uri.NewHeaderEncoder(r.Header)
+	{
+		cfg := uri.HeaderParameterEncodingConfig{
+			Name:    "If-Match",
+			Explode: false,
+		}
+		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.IfMatch.Get(); ok {
+				return e.EncodeValue(conv.StringToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode header")
+		}
 	}
 
 	{
@@ -32373,7 +32479,8 @@ func (c *Client) sendUpdateChannelMember(ctx context.Context, request *ChatMembe
 
 // UpdateLabel invokes updateLabel operation.
 //
-// Needs label:update. Names are unique in the project (409).
+// Needs label:update. Names are unique in the project (409). Requires If-Match with the version the
+// client read; a stale or missing version is 412 and nothing changes.
 //
 // PATCH /labels/{label_id}
 func (c *Client) UpdateLabel(ctx context.Context, request *LabelUpdateRequest, params UpdateLabelParams) (UpdateLabelRes, error) {
@@ -32449,6 +32556,23 @@ func (c *Client) sendUpdateLabel(ctx context.Context, request *LabelUpdateReques
 		return res, errors.Wrap(err, "encode request")
 	}
 
+	stage = "EncodeHeaderParams"
+	h := uri.NewHeaderEncoder(r.Header)
+	{
+		cfg := uri.HeaderParameterEncodingConfig{
+			Name:    "If-Match",
+			Explode: false,
+		}
+		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.IfMatch.Get(); ok {
+				return e.EncodeValue(conv.StringToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode header")
+		}
+	}
+
 	{
 		type bitset = [1]uint8
 		var satisfied bitset
@@ -32507,7 +32631,8 @@ func (c *Client) sendUpdateLabel(ctx context.Context, request *LabelUpdateReques
 
 // UpdateMilestone invokes updateMilestone operation.
 //
-// Needs milestone:update.
+// Needs milestone:update. Requires If-Match with the version the client read; a stale or missing
+// version is 412 and nothing changes.
 //
 // PATCH /milestones/{milestone_id}
 func (c *Client) UpdateMilestone(ctx context.Context, request *MilestoneUpdateRequest, params UpdateMilestoneParams) (UpdateMilestoneRes, error) {
@@ -32581,6 +32706,23 @@ func (c *Client) sendUpdateMilestone(ctx context.Context, request *MilestoneUpda
 	}
 	if err := encodeUpdateMilestoneRequest(request, r); err != nil {
 		return res, errors.Wrap(err, "encode request")
+	}
+
+	stage = "EncodeHeaderParams"
+	h := uri.NewHeaderEncoder(r.Header)
+	{
+		cfg := uri.HeaderParameterEncodingConfig{
+			Name:    "If-Match",
+			Explode: false,
+		}
+		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.IfMatch.Get(); ok {
+				return e.EncodeValue(conv.StringToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode header")
+		}
 	}
 
 	{
@@ -33658,7 +33800,9 @@ func (c *Client) sendUpdateRole(ctx context.Context, request *RoleUpdateRequest,
 
 // UpdateSprint invokes updateSprint operation.
 //
-// Name, goal and dates. Needs sprint:update.
+// Name, goal and dates. Needs sprint:update. Requires If-Match with the version the client read
+// (starting and completing the sprint change it too); a stale or missing version is 412 and nothing
+// changes.
 //
 // PATCH /sprints/{sprint_id}
 func (c *Client) UpdateSprint(ctx context.Context, request *SprintUpdateRequest, params UpdateSprintParams) (UpdateSprintRes, error) {
@@ -33732,6 +33876,23 @@ func (c *Client) sendUpdateSprint(ctx context.Context, request *SprintUpdateRequ
 	}
 	if err := encodeUpdateSprintRequest(request, r); err != nil {
 		return res, errors.Wrap(err, "encode request")
+	}
+
+	stage = "EncodeHeaderParams"
+	h := uri.NewHeaderEncoder(r.Header)
+	{
+		cfg := uri.HeaderParameterEncodingConfig{
+			Name:    "If-Match",
+			Explode: false,
+		}
+		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
+			if val, ok := params.IfMatch.Get(); ok {
+				return e.EncodeValue(conv.StringToString(val))
+			}
+			return nil
+		}); err != nil {
+			return res, errors.Wrap(err, "encode header")
+		}
 	}
 
 	{

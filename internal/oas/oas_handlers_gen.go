@@ -4047,9 +4047,10 @@ func (s *Server) handleCreateChannelRequest(args [1]string, argsEscaped bool, w 
 // `usage`, then `data: [DONE]` (sent after the call is recorded). A failure after the stream started
 // is sent as an `{"error": ...}` event. Each call is recorded exactly once, also when the client
 // disconnects mid-stream. Errors: 409 agent-inactive (paused/archived agent), 413 (max_context_bytes),
-// 422 context-length-exceeded (max_context_tokens estimated at one token per three bytes) or
-// prompt-injection (blocked by the agent's policy), 429 budget-exceeded (naming the budget; no
-// provider request is made), 502 bad-gateway (provider error), 504 gateway-timeout (llm.timeout).
+// 422 context-length-exceeded (max_context_tokens estimated at one token per three bytes),
+// prompt-injection (blocked by the agent's policy) or model-unpriced (the model has no price while a
+// budget applies; ledger.unpriced_with_budget), 429 budget-exceeded (naming the budget; no provider
+// request is made), 502 bad-gateway (provider error), 504 gateway-timeout (llm.timeout).
 //
 // POST /llm/v1/chat/completions
 func (s *Server) handleCreateChatCompletionRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -4144,11 +4145,30 @@ func (s *Server) handleCreateChatCompletionRequest(args [0]string, argsEscaped b
 				ctx = sctx
 			}
 		}
+		{
+			sctx, ok, err := s.securityApiKeyAuth(ctx, CreateChatCompletionOperation, r)
+			if err != nil {
+				err = &ogenerrors.SecurityError{
+					OperationContext: opErrContext,
+					Security:         "ApiKeyAuth",
+					Err:              err,
+				}
+				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
+					defer recordError("Security:ApiKeyAuth", err)
+				}
+				return
+			}
+			if ok {
+				satisfied[0] |= 1 << 1
+				ctx = sctx
+			}
+		}
 
 		if ok := func() bool {
 		nextRequirement:
 			for _, requirement := range []bitset{
 				{0b00000001},
+				{0b00000010},
 			} {
 				for i, mask := range requirement {
 					if satisfied[i]&mask != mask {
@@ -6806,7 +6826,10 @@ func (s *Server) handleCreateStreamTicketRequest(args [0]string, argsEscaped boo
 // Needs task:create in the project's organization. The caller becomes the reporter; the task gets the
 // project's next number (gap-free) and the key `<project key>-<number>`. With `column_id` the status
 // follows the column's mapped status, otherwise it defaults to backlog. The assignee must be a member
-// of the organization; parent, sprint, milestone and column must belong to the same project.
+// of the organization; parent, sprint, milestone and column must belong to the same project. A task an
+// agent creates with its key gets `is_ai_generated`, `ai_generating_agent_id` and an AgentTask row;
+// the agent names what produced it with `X-Agent-Call` and/or `X-Agent-Action` (each must be the
+// agent's own, else 422 naming the header; a user token may not send them: 422).
 //
 // POST /projects/{project_id}/tasks
 func (s *Server) handleCreateTaskRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -6987,6 +7010,14 @@ func (s *Server) handleCreateTaskRequest(args [1]string, argsEscaped bool, w htt
 					Name: "project_id",
 					In:   "path",
 				}: params.ProjectID,
+				{
+					Name: "X-Agent-Call",
+					In:   "header",
+				}: params.XAgentCall,
+				{
+					Name: "X-Agent-Action",
+					In:   "header",
+				}: params.XAgentAction,
 			},
 			Raw: r,
 		}
@@ -32663,8 +32694,11 @@ func (s *Server) handleMarkChannelReadRequest(args [1]string, argsEscaped bool, 
 // handleMoveTaskRequest handles moveTask operation.
 //
 // Puts the task into a column of a board of its project; its status becomes the column's mapped status
-// (audited as task.status_change). A column at its WIP limit refuses the task with 409. Without
-// `position` the task goes to the end of the column.
+// (audited as task.status_change). A column at its WIP limit refuses the task with 409. Place it with
+// `after_id` (right after that task of the column) or `before_id` (right before it): the server takes
+// the midpoint of the two neighbours' positions and, when no integer is left between them, renumbers
+// the column in the same transaction, so repeated moves into one slot never collide. `position` sets
+// the sort key directly (ties are ordered by id). With none of the three the task goes to the end.
 //
 // POST /tasks/{task_id}/move
 func (s *Server) handleMoveTaskRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -35994,8 +36028,9 @@ func (s *Server) handleReportAgentActionResultRequest(args [1]string, argsEscape
 //
 // Records a call a runtime made to a provider itself (source=reported), priced like gateway calls.
 // Idempotent by client_call_id per agent: a retry returns the first record (200) instead of a
-// duplicate. The agent is the calling agent key's, else agent_id of the body; the caller must be
-// allowed to use it.
+// duplicate. The agent is agent_id of the body; a user must be allowed to use it. Open to the service
+// principal (serviceKey), which may report for any agent it names; the call is recorded in that
+// agent's organization and audited with actor_type service.
 //
 // POST /agent-calls
 func (s *Server) handleReportAgentCallRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -36090,11 +36125,30 @@ func (s *Server) handleReportAgentCallRequest(args [0]string, argsEscaped bool, 
 				ctx = sctx
 			}
 		}
+		{
+			sctx, ok, err := s.securityServiceKey(ctx, ReportAgentCallOperation, r)
+			if err != nil {
+				err = &ogenerrors.SecurityError{
+					OperationContext: opErrContext,
+					Security:         "ServiceKey",
+					Err:              err,
+				}
+				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
+					defer recordError("Security:ServiceKey", err)
+				}
+				return
+			}
+			if ok {
+				satisfied[0] |= 1 << 1
+				ctx = sctx
+			}
+		}
 
 		if ok := func() bool {
 		nextRequirement:
 			for _, requirement := range []bitset{
 				{0b00000001},
+				{0b00000010},
 			} {
 				for i, mask := range requirement {
 					if satisfied[i]&mask != mask {
@@ -36196,7 +36250,7 @@ func (s *Server) handleReportAgentCallRequest(args [0]string, argsEscaped bool, 
 // handleReportAgentCallBatchRequest handles reportAgentCallBatch operation.
 //
 // Like reportAgentCall for up to 500 calls in one transaction; the answer reports each item in order
-// (created, or duplicate with the first record).
+// (created, or duplicate with the first record). Open to the service principal (serviceKey).
 //
 // POST /agent-calls/batch
 func (s *Server) handleReportAgentCallBatchRequest(args [0]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -36291,11 +36345,30 @@ func (s *Server) handleReportAgentCallBatchRequest(args [0]string, argsEscaped b
 				ctx = sctx
 			}
 		}
+		{
+			sctx, ok, err := s.securityServiceKey(ctx, ReportAgentCallBatchOperation, r)
+			if err != nil {
+				err = &ogenerrors.SecurityError{
+					OperationContext: opErrContext,
+					Security:         "ServiceKey",
+					Err:              err,
+				}
+				if encodeErr := encodeErrorResponse(s.h.NewError(ctx, err), w, span); encodeErr != nil {
+					defer recordError("Security:ServiceKey", err)
+				}
+				return
+			}
+			if ok {
+				satisfied[0] |= 1 << 1
+				ctx = sctx
+			}
+		}
 
 		if ok := func() bool {
 		nextRequirement:
 			for _, requirement := range []bitset{
 				{0b00000001},
+				{0b00000010},
 			} {
 				for i, mask := range requirement {
 					if satisfied[i]&mask != mask {
@@ -41682,7 +41755,8 @@ func (s *Server) handleUpdateAgentToolRequest(args [1]string, argsEscaped bool, 
 
 // handleUpdateBoardRequest handles updateBoard operation.
 //
-// Changes the board's name (board:update).
+// Changes the board's name (board:update). Requires If-Match with the version the client read; a stale
+// or missing version is 412 and nothing changes.
 //
 // PATCH /boards/{board_id}
 func (s *Server) handleUpdateBoardRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -41844,6 +41918,10 @@ func (s *Server) handleUpdateBoardRequest(args [1]string, argsEscaped bool, w ht
 					Name: "board_id",
 					In:   "path",
 				}: params.BoardID,
+				{
+					Name: "If-Match",
+					In:   "header",
+				}: params.IfMatch,
 			},
 			Raw: r,
 		}
@@ -42549,7 +42627,8 @@ func (s *Server) handleUpdateChannelMemberRequest(args [2]string, argsEscaped bo
 
 // handleUpdateLabelRequest handles updateLabel operation.
 //
-// Needs label:update. Names are unique in the project (409).
+// Needs label:update. Names are unique in the project (409). Requires If-Match with the version the
+// client read; a stale or missing version is 412 and nothing changes.
 //
 // PATCH /labels/{label_id}
 func (s *Server) handleUpdateLabelRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -42711,6 +42790,10 @@ func (s *Server) handleUpdateLabelRequest(args [1]string, argsEscaped bool, w ht
 					Name: "label_id",
 					In:   "path",
 				}: params.LabelID,
+				{
+					Name: "If-Match",
+					In:   "header",
+				}: params.IfMatch,
 			},
 			Raw: r,
 		}
@@ -42764,7 +42847,8 @@ func (s *Server) handleUpdateLabelRequest(args [1]string, argsEscaped bool, w ht
 
 // handleUpdateMilestoneRequest handles updateMilestone operation.
 //
-// Needs milestone:update.
+// Needs milestone:update. Requires If-Match with the version the client read; a stale or missing
+// version is 412 and nothing changes.
 //
 // PATCH /milestones/{milestone_id}
 func (s *Server) handleUpdateMilestoneRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -42926,6 +43010,10 @@ func (s *Server) handleUpdateMilestoneRequest(args [1]string, argsEscaped bool, 
 					Name: "milestone_id",
 					In:   "path",
 				}: params.MilestoneID,
+				{
+					Name: "If-Match",
+					In:   "header",
+				}: params.IfMatch,
 			},
 			Raw: r,
 		}
@@ -44507,7 +44595,9 @@ func (s *Server) handleUpdateRoleRequest(args [2]string, argsEscaped bool, w htt
 
 // handleUpdateSprintRequest handles updateSprint operation.
 //
-// Name, goal and dates. Needs sprint:update.
+// Name, goal and dates. Needs sprint:update. Requires If-Match with the version the client read
+// (starting and completing the sprint change it too); a stale or missing version is 412 and nothing
+// changes.
 //
 // PATCH /sprints/{sprint_id}
 func (s *Server) handleUpdateSprintRequest(args [1]string, argsEscaped bool, w http.ResponseWriter, r *http.Request) {
@@ -44669,6 +44759,10 @@ func (s *Server) handleUpdateSprintRequest(args [1]string, argsEscaped bool, w h
 					Name: "sprint_id",
 					In:   "path",
 				}: params.SprintID,
+				{
+					Name: "If-Match",
+					In:   "header",
+				}: params.IfMatch,
 			},
 			Raw: r,
 		}

@@ -2190,6 +2190,10 @@ func decodeCreateSprintParams(args [1]string, argsEscaped bool, r *http.Request)
 type CreateTaskParams struct {
 	// The project's id.
 	ProjectID uuid.UUID
+	// The agent's AgentCall (LLM call) that produced the task; agent keys only.
+	XAgentCall OptUUID `json:",omitempty,omitzero"`
+	// The agent's AgentAction (tool action) that produced the task; agent keys only.
+	XAgentAction OptUUID `json:",omitempty,omitzero"`
 }
 
 func unpackCreateTaskParams(packed middleware.Parameters) (params CreateTaskParams) {
@@ -2200,10 +2204,29 @@ func unpackCreateTaskParams(packed middleware.Parameters) (params CreateTaskPara
 		}
 		params.ProjectID = packed[key].(uuid.UUID)
 	}
+	{
+		key := middleware.ParameterKey{
+			Name: "X-Agent-Call",
+			In:   "header",
+		}
+		if v, ok := packed[key]; ok {
+			params.XAgentCall = v.(OptUUID)
+		}
+	}
+	{
+		key := middleware.ParameterKey{
+			Name: "X-Agent-Action",
+			In:   "header",
+		}
+		if v, ok := packed[key]; ok {
+			params.XAgentAction = v.(OptUUID)
+		}
+	}
 	return params
 }
 
 func decodeCreateTaskParams(args [1]string, argsEscaped bool, r *http.Request) (params CreateTaskParams, _ error) {
+	h := uri.NewHeaderDecoder(r.Header)
 	// Decode path: project_id.
 	if err := func() error {
 		param := args[0]
@@ -2246,6 +2269,84 @@ func decodeCreateTaskParams(args [1]string, argsEscaped bool, r *http.Request) (
 		return params, &ogenerrors.DecodeParamError{
 			Name: "project_id",
 			In:   "path",
+			Err:  err,
+		}
+	}
+	// Decode header: X-Agent-Call.
+	if err := func() error {
+		cfg := uri.HeaderParameterDecodingConfig{
+			Name:    "X-Agent-Call",
+			Explode: false,
+		}
+		if err := h.HasParam(cfg); err == nil {
+			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotXAgentCallVal uuid.UUID
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToUUID(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotXAgentCallVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.XAgentCall.SetTo(paramsDotXAgentCallVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "X-Agent-Call",
+			In:   "header",
+			Err:  err,
+		}
+	}
+	// Decode header: X-Agent-Action.
+	if err := func() error {
+		cfg := uri.HeaderParameterDecodingConfig{
+			Name:    "X-Agent-Action",
+			Explode: false,
+		}
+		if err := h.HasParam(cfg); err == nil {
+			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotXAgentActionVal uuid.UUID
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToUUID(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotXAgentActionVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.XAgentAction.SetTo(paramsDotXAgentActionVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "X-Agent-Action",
+			In:   "header",
 			Err:  err,
 		}
 	}
@@ -26672,6 +26773,8 @@ func decodeUpdateAgentToolParams(args [1]string, argsEscaped bool, r *http.Reque
 type UpdateBoardParams struct {
 	// ID of the board.
 	BoardID uuid.UUID
+	// The version the client read (`3`, `"3"` or `W/"3"`); required.
+	IfMatch OptString `json:",omitempty,omitzero"`
 }
 
 func unpackUpdateBoardParams(packed middleware.Parameters) (params UpdateBoardParams) {
@@ -26682,10 +26785,20 @@ func unpackUpdateBoardParams(packed middleware.Parameters) (params UpdateBoardPa
 		}
 		params.BoardID = packed[key].(uuid.UUID)
 	}
+	{
+		key := middleware.ParameterKey{
+			Name: "If-Match",
+			In:   "header",
+		}
+		if v, ok := packed[key]; ok {
+			params.IfMatch = v.(OptString)
+		}
+	}
 	return params
 }
 
 func decodeUpdateBoardParams(args [1]string, argsEscaped bool, r *http.Request) (params UpdateBoardParams, _ error) {
+	h := uri.NewHeaderDecoder(r.Header)
 	// Decode path: board_id.
 	if err := func() error {
 		param := args[0]
@@ -26728,6 +26841,72 @@ func decodeUpdateBoardParams(args [1]string, argsEscaped bool, r *http.Request) 
 		return params, &ogenerrors.DecodeParamError{
 			Name: "board_id",
 			In:   "path",
+			Err:  err,
+		}
+	}
+	// Decode header: If-Match.
+	if err := func() error {
+		cfg := uri.HeaderParameterDecodingConfig{
+			Name:    "If-Match",
+			Explode: false,
+		}
+		if err := h.HasParam(cfg); err == nil {
+			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotIfMatchVal string
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToString(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotIfMatchVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.IfMatch.SetTo(paramsDotIfMatchVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := func() error {
+				if value, ok := params.IfMatch.Get(); ok {
+					if err := func() error {
+						if err := (validate.String{
+							MinLength:     0,
+							MinLengthSet:  false,
+							MaxLength:     32,
+							MaxLengthSet:  true,
+							Email:         false,
+							Hostname:      false,
+							Regex:         nil,
+							MinNumeric:    0,
+							MinNumericSet: false,
+							MaxNumeric:    0,
+							MaxNumericSet: false,
+						}).Validate(string(value)); err != nil {
+							return errors.Wrap(err, "string")
+						}
+						return nil
+					}(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "If-Match",
+			In:   "header",
 			Err:  err,
 		}
 	}
@@ -26990,6 +27169,8 @@ func decodeUpdateChannelMemberParams(args [2]string, argsEscaped bool, r *http.R
 type UpdateLabelParams struct {
 	// ID of the label.
 	LabelID uuid.UUID
+	// The version the client read (`3`, `"3"` or `W/"3"`); required.
+	IfMatch OptString `json:",omitempty,omitzero"`
 }
 
 func unpackUpdateLabelParams(packed middleware.Parameters) (params UpdateLabelParams) {
@@ -27000,10 +27181,20 @@ func unpackUpdateLabelParams(packed middleware.Parameters) (params UpdateLabelPa
 		}
 		params.LabelID = packed[key].(uuid.UUID)
 	}
+	{
+		key := middleware.ParameterKey{
+			Name: "If-Match",
+			In:   "header",
+		}
+		if v, ok := packed[key]; ok {
+			params.IfMatch = v.(OptString)
+		}
+	}
 	return params
 }
 
 func decodeUpdateLabelParams(args [1]string, argsEscaped bool, r *http.Request) (params UpdateLabelParams, _ error) {
+	h := uri.NewHeaderDecoder(r.Header)
 	// Decode path: label_id.
 	if err := func() error {
 		param := args[0]
@@ -27049,6 +27240,72 @@ func decodeUpdateLabelParams(args [1]string, argsEscaped bool, r *http.Request) 
 			Err:  err,
 		}
 	}
+	// Decode header: If-Match.
+	if err := func() error {
+		cfg := uri.HeaderParameterDecodingConfig{
+			Name:    "If-Match",
+			Explode: false,
+		}
+		if err := h.HasParam(cfg); err == nil {
+			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotIfMatchVal string
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToString(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotIfMatchVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.IfMatch.SetTo(paramsDotIfMatchVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := func() error {
+				if value, ok := params.IfMatch.Get(); ok {
+					if err := func() error {
+						if err := (validate.String{
+							MinLength:     0,
+							MinLengthSet:  false,
+							MaxLength:     32,
+							MaxLengthSet:  true,
+							Email:         false,
+							Hostname:      false,
+							Regex:         nil,
+							MinNumeric:    0,
+							MinNumericSet: false,
+							MaxNumeric:    0,
+							MaxNumericSet: false,
+						}).Validate(string(value)); err != nil {
+							return errors.Wrap(err, "string")
+						}
+						return nil
+					}(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "If-Match",
+			In:   "header",
+			Err:  err,
+		}
+	}
 	return params, nil
 }
 
@@ -27056,6 +27313,8 @@ func decodeUpdateLabelParams(args [1]string, argsEscaped bool, r *http.Request) 
 type UpdateMilestoneParams struct {
 	// ID of the milestone.
 	MilestoneID uuid.UUID
+	// The version the client read (`3`, `"3"` or `W/"3"`); required.
+	IfMatch OptString `json:",omitempty,omitzero"`
 }
 
 func unpackUpdateMilestoneParams(packed middleware.Parameters) (params UpdateMilestoneParams) {
@@ -27066,10 +27325,20 @@ func unpackUpdateMilestoneParams(packed middleware.Parameters) (params UpdateMil
 		}
 		params.MilestoneID = packed[key].(uuid.UUID)
 	}
+	{
+		key := middleware.ParameterKey{
+			Name: "If-Match",
+			In:   "header",
+		}
+		if v, ok := packed[key]; ok {
+			params.IfMatch = v.(OptString)
+		}
+	}
 	return params
 }
 
 func decodeUpdateMilestoneParams(args [1]string, argsEscaped bool, r *http.Request) (params UpdateMilestoneParams, _ error) {
+	h := uri.NewHeaderDecoder(r.Header)
 	// Decode path: milestone_id.
 	if err := func() error {
 		param := args[0]
@@ -27112,6 +27381,72 @@ func decodeUpdateMilestoneParams(args [1]string, argsEscaped bool, r *http.Reque
 		return params, &ogenerrors.DecodeParamError{
 			Name: "milestone_id",
 			In:   "path",
+			Err:  err,
+		}
+	}
+	// Decode header: If-Match.
+	if err := func() error {
+		cfg := uri.HeaderParameterDecodingConfig{
+			Name:    "If-Match",
+			Explode: false,
+		}
+		if err := h.HasParam(cfg); err == nil {
+			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotIfMatchVal string
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToString(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotIfMatchVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.IfMatch.SetTo(paramsDotIfMatchVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := func() error {
+				if value, ok := params.IfMatch.Get(); ok {
+					if err := func() error {
+						if err := (validate.String{
+							MinLength:     0,
+							MinLengthSet:  false,
+							MaxLength:     32,
+							MaxLengthSet:  true,
+							Email:         false,
+							Hostname:      false,
+							Regex:         nil,
+							MinNumeric:    0,
+							MinNumericSet: false,
+							MaxNumeric:    0,
+							MaxNumericSet: false,
+						}).Validate(string(value)); err != nil {
+							return errors.Wrap(err, "string")
+						}
+						return nil
+					}(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "If-Match",
+			In:   "header",
 			Err:  err,
 		}
 	}
@@ -27848,6 +28183,8 @@ func decodeUpdateRoleParams(args [2]string, argsEscaped bool, r *http.Request) (
 type UpdateSprintParams struct {
 	// ID of the sprint.
 	SprintID uuid.UUID
+	// The version the client read (`3`, `"3"` or `W/"3"`); required.
+	IfMatch OptString `json:",omitempty,omitzero"`
 }
 
 func unpackUpdateSprintParams(packed middleware.Parameters) (params UpdateSprintParams) {
@@ -27858,10 +28195,20 @@ func unpackUpdateSprintParams(packed middleware.Parameters) (params UpdateSprint
 		}
 		params.SprintID = packed[key].(uuid.UUID)
 	}
+	{
+		key := middleware.ParameterKey{
+			Name: "If-Match",
+			In:   "header",
+		}
+		if v, ok := packed[key]; ok {
+			params.IfMatch = v.(OptString)
+		}
+	}
 	return params
 }
 
 func decodeUpdateSprintParams(args [1]string, argsEscaped bool, r *http.Request) (params UpdateSprintParams, _ error) {
+	h := uri.NewHeaderDecoder(r.Header)
 	// Decode path: sprint_id.
 	if err := func() error {
 		param := args[0]
@@ -27904,6 +28251,72 @@ func decodeUpdateSprintParams(args [1]string, argsEscaped bool, r *http.Request)
 		return params, &ogenerrors.DecodeParamError{
 			Name: "sprint_id",
 			In:   "path",
+			Err:  err,
+		}
+	}
+	// Decode header: If-Match.
+	if err := func() error {
+		cfg := uri.HeaderParameterDecodingConfig{
+			Name:    "If-Match",
+			Explode: false,
+		}
+		if err := h.HasParam(cfg); err == nil {
+			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
+				var paramsDotIfMatchVal string
+				if err := func() error {
+					val, err := d.DecodeValue()
+					if err != nil {
+						return err
+					}
+
+					c, err := conv.ToString(val)
+					if err != nil {
+						return err
+					}
+
+					paramsDotIfMatchVal = c
+					return nil
+				}(); err != nil {
+					return err
+				}
+				params.IfMatch.SetTo(paramsDotIfMatchVal)
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := func() error {
+				if value, ok := params.IfMatch.Get(); ok {
+					if err := func() error {
+						if err := (validate.String{
+							MinLength:     0,
+							MinLengthSet:  false,
+							MaxLength:     32,
+							MaxLengthSet:  true,
+							Email:         false,
+							Hostname:      false,
+							Regex:         nil,
+							MinNumeric:    0,
+							MinNumericSet: false,
+							MaxNumeric:    0,
+							MaxNumericSet: false,
+						}).Validate(string(value)); err != nil {
+							return errors.Wrap(err, "string")
+						}
+						return nil
+					}(); err != nil {
+						return err
+					}
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		return params, &ogenerrors.DecodeParamError{
+			Name: "If-Match",
+			In:   "header",
 			Err:  err,
 		}
 	}

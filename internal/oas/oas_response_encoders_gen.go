@@ -3560,7 +3560,7 @@ func encodeCreateTaskResponse(response CreateTaskRes, w http.ResponseWriter, spa
 
 func encodeCreateTaskCommentResponse(response CreateTaskCommentRes, w http.ResponseWriter, span trace.Span) error {
 	switch response := response.(type) {
-	case *TaskComment:
+	case *TaskCommentInfo:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.WriteHeader(201)
 
@@ -19139,6 +19139,18 @@ func encodeUpdateBoardResponse(response UpdateBoardRes, w http.ResponseWriter, s
 
 		return nil
 
+	case *UpdateBoardPreconditionFailed:
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(412)
+
+		e := new(jx.Encoder)
+		response.Encode(e)
+		if _, err := e.WriteTo(w); err != nil {
+			return errors.Wrap(err, "write")
+		}
+
+		return nil
+
 	case *UpdateBoardRequestEntityTooLarge:
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(413)
@@ -19587,6 +19599,18 @@ func encodeUpdateLabelResponse(response UpdateLabelRes, w http.ResponseWriter, s
 
 		return nil
 
+	case *UpdateLabelPreconditionFailed:
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(412)
+
+		e := new(jx.Encoder)
+		response.Encode(e)
+		if _, err := e.WriteTo(w); err != nil {
+			return errors.Wrap(err, "write")
+		}
+
+		return nil
+
 	case *UpdateLabelRequestEntityTooLarge:
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(413)
@@ -19681,6 +19705,18 @@ func encodeUpdateMilestoneResponse(response UpdateMilestoneRes, w http.ResponseW
 	case *UpdateMilestoneNotFound:
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(404)
+
+		e := new(jx.Encoder)
+		response.Encode(e)
+		if _, err := e.WriteTo(w); err != nil {
+			return errors.Wrap(err, "write")
+		}
+
+		return nil
+
+	case *UpdateMilestonePreconditionFailed:
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(412)
 
 		e := new(jx.Encoder)
 		response.Encode(e)
@@ -20630,6 +20666,18 @@ func encodeUpdateSprintResponse(response UpdateSprintRes, w http.ResponseWriter,
 
 		return nil
 
+	case *UpdateSprintPreconditionFailed:
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(412)
+
+		e := new(jx.Encoder)
+		response.Encode(e)
+		if _, err := e.WriteTo(w); err != nil {
+			return errors.Wrap(err, "write")
+		}
+
+		return nil
+
 	case *UpdateSprintRequestEntityTooLarge:
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(413)
@@ -20820,7 +20868,7 @@ func encodeUpdateTaskResponse(response UpdateTaskRes, w http.ResponseWriter, spa
 
 func encodeUpdateTaskCommentResponse(response UpdateTaskCommentRes, w http.ResponseWriter, span trace.Span) error {
 	switch response := response.(type) {
-	case *TaskComment:
+	case *TaskCommentInfo:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.WriteHeader(200)
 

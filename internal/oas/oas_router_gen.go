@@ -30,10 +30,10 @@ var (
 		"POST": "Authorization",
 	}
 	rn207AllowedHeaders = map[string]string{
-		"POST": "Authorization,Content-Type",
+		"POST": "Authorization,Content-Type,X-Api-Key",
 	}
 	rn208AllowedHeaders = map[string]string{
-		"POST": "Authorization,Content-Type",
+		"POST": "Authorization,Content-Type,X-Api-Key",
 	}
 	rn219AllowedHeaders = map[string]string{
 		"POST": "Authorization",
@@ -156,7 +156,7 @@ var (
 	}
 	rn49AllowedHeaders = map[string]string{
 		"DELETE": "Authorization",
-		"PATCH":  "Authorization,Content-Type",
+		"PATCH":  "Authorization,Content-Type,If-Match",
 	}
 	rn50AllowedHeaders = map[string]string{
 		"POST": "Authorization,Content-Type",
@@ -209,10 +209,10 @@ var (
 	rn91AllowedHeaders = map[string]string{
 		"DELETE": "Authorization",
 		"GET":    "Authorization",
-		"PATCH":  "Authorization,Content-Type",
+		"PATCH":  "Authorization,Content-Type,If-Match",
 	}
 	rn52AllowedHeaders = map[string]string{
-		"POST": "Authorization,Content-Type,X-Agent-Id,X-Agent-Session,X-Work-Item",
+		"POST": "Authorization,Content-Type,X-Agent-Id,X-Agent-Session,X-Api-Key,X-Work-Item",
 	}
 	rn170AllowedHeaders = map[string]string{
 		"GET": "Authorization",
@@ -254,7 +254,7 @@ var (
 	rn93AllowedHeaders = map[string]string{
 		"DELETE": "Authorization",
 		"GET":    "Authorization",
-		"PATCH":  "Authorization,Content-Type",
+		"PATCH":  "Authorization,Content-Type,If-Match",
 	}
 	rn57AllowedHeaders = map[string]string{
 		"GET":  "Authorization",
@@ -437,7 +437,7 @@ var (
 	}
 	rn71AllowedHeaders = map[string]string{
 		"GET":  "Authorization,X-Api-Key",
-		"POST": "Authorization,Content-Type,X-Api-Key",
+		"POST": "Authorization,Content-Type,X-Agent-Action,X-Agent-Call,X-Api-Key",
 	}
 	rn150AllowedHeaders = map[string]string{
 		"GET": "Authorization,X-Api-Key",
@@ -448,7 +448,7 @@ var (
 	rn37AllowedHeaders = map[string]string{
 		"DELETE": "Authorization",
 		"GET":    "Authorization",
-		"PATCH":  "Authorization,Content-Type",
+		"PATCH":  "Authorization,Content-Type,If-Match",
 	}
 	rn38AllowedHeaders = map[string]string{
 		"POST": "Authorization,Content-Type",

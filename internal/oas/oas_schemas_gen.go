@@ -4632,10 +4632,12 @@ func (s *BoardCreateRequest) SetName(val string) {
 // A board with its columns ordered by position.
 // Ref: #/components/schemas/BoardInfo
 type BoardInfo struct {
-	ID        uuid.UUID     `json:"id"`
-	ProjectID uuid.UUID     `json:"project_id"`
-	Name      string        `json:"name"`
-	IsDefault bool          `json:"is_default"`
+	ID        uuid.UUID `json:"id"`
+	ProjectID uuid.UUID `json:"project_id"`
+	Name      string    `json:"name"`
+	IsDefault bool      `json:"is_default"`
+	// Optimistic concurrency; send it in If-Match when renaming the board.
+	Version   int           `json:"version"`
 	CreatedAt time.Time     `json:"created_at"`
 	UpdatedAt time.Time     `json:"updated_at"`
 	Columns   []BoardColumn `json:"columns"`
@@ -4659,6 +4661,11 @@ func (s *BoardInfo) GetName() string {
 // GetIsDefault returns the value of IsDefault.
 func (s *BoardInfo) GetIsDefault() bool {
 	return s.IsDefault
+}
+
+// GetVersion returns the value of Version.
+func (s *BoardInfo) GetVersion() int {
+	return s.Version
 }
 
 // GetCreatedAt returns the value of CreatedAt.
@@ -4694,6 +4701,11 @@ func (s *BoardInfo) SetName(val string) {
 // SetIsDefault sets the value of IsDefault.
 func (s *BoardInfo) SetIsDefault(val bool) {
 	s.IsDefault = val
+}
+
+// SetVersion sets the value of Version.
+func (s *BoardInfo) SetVersion(val int) {
+	s.Version = val
 }
 
 // SetCreatedAt sets the value of CreatedAt.
@@ -10924,6 +10936,7 @@ type Label struct {
 	UpdatedAt      time.Time      `json:"updated_at"`
 	OrganizationID uuid.UUID      `json:"organization_id"`
 	DeletedAt      OptNilDateTime `json:"deleted_at"`
+	Version        int            `json:"version"`
 	ProjectID      uuid.UUID      `json:"project_id"`
 	Name           string         `json:"name"`
 	Color          string         `json:"color"`
@@ -10952,6 +10965,11 @@ func (s *Label) GetOrganizationID() uuid.UUID {
 // GetDeletedAt returns the value of DeletedAt.
 func (s *Label) GetDeletedAt() OptNilDateTime {
 	return s.DeletedAt
+}
+
+// GetVersion returns the value of Version.
+func (s *Label) GetVersion() int {
+	return s.Version
 }
 
 // GetProjectID returns the value of ProjectID.
@@ -10992,6 +11010,11 @@ func (s *Label) SetOrganizationID(val uuid.UUID) {
 // SetDeletedAt sets the value of DeletedAt.
 func (s *Label) SetDeletedAt(val OptNilDateTime) {
 	s.DeletedAt = val
+}
+
+// SetVersion sets the value of Version.
+func (s *Label) SetVersion(val int) {
+	s.Version = val
 }
 
 // SetProjectID sets the value of ProjectID.
@@ -13125,7 +13148,9 @@ type MilestoneInfo struct {
 	TotalTasks int `json:"total_tasks"`
 	DoneTasks  int `json:"done_tasks"`
 	// Done_tasks / total_tasks, 0 without tasks.
-	Progress  float64   `json:"progress"`
+	Progress float64 `json:"progress"`
+	// Optimistic concurrency; send it in If-Match when changing the milestone.
+	Version   int       `json:"version"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
@@ -13173,6 +13198,11 @@ func (s *MilestoneInfo) GetDoneTasks() int {
 // GetProgress returns the value of Progress.
 func (s *MilestoneInfo) GetProgress() float64 {
 	return s.Progress
+}
+
+// GetVersion returns the value of Version.
+func (s *MilestoneInfo) GetVersion() int {
+	return s.Version
 }
 
 // GetCreatedAt returns the value of CreatedAt.
@@ -13228,6 +13258,11 @@ func (s *MilestoneInfo) SetDoneTasks(val int) {
 // SetProgress sets the value of Progress.
 func (s *MilestoneInfo) SetProgress(val float64) {
 	s.Progress = val
+}
+
+// SetVersion sets the value of Version.
+func (s *MilestoneInfo) SetVersion(val int) {
+	s.Version = val
 }
 
 // SetCreatedAt sets the value of CreatedAt.
@@ -19849,6 +19884,7 @@ type Project struct {
 	UpdatedAt      time.Time         `json:"updated_at"`
 	OrganizationID uuid.UUID         `json:"organization_id"`
 	DeletedAt      OptNilDateTime    `json:"deleted_at"`
+	Version        int               `json:"version"`
 	Key            string            `json:"key"`
 	Name           string            `json:"name"`
 	Description    OptString         `json:"description"`
@@ -19859,7 +19895,6 @@ type Project struct {
 	EndDate        OptNilDateTime    `json:"end_date"`
 	OwnerID        uuid.UUID         `json:"owner_id"`
 	DefaultBoardID OptNilUUID        `json:"default_board_id"`
-	Version        int               `json:"version"`
 }
 
 // GetID returns the value of ID.
@@ -19885,6 +19920,11 @@ func (s *Project) GetOrganizationID() uuid.UUID {
 // GetDeletedAt returns the value of DeletedAt.
 func (s *Project) GetDeletedAt() OptNilDateTime {
 	return s.DeletedAt
+}
+
+// GetVersion returns the value of Version.
+func (s *Project) GetVersion() int {
+	return s.Version
 }
 
 // GetKey returns the value of Key.
@@ -19937,11 +19977,6 @@ func (s *Project) GetDefaultBoardID() OptNilUUID {
 	return s.DefaultBoardID
 }
 
-// GetVersion returns the value of Version.
-func (s *Project) GetVersion() int {
-	return s.Version
-}
-
 // SetID sets the value of ID.
 func (s *Project) SetID(val uuid.UUID) {
 	s.ID = val
@@ -19965,6 +20000,11 @@ func (s *Project) SetOrganizationID(val uuid.UUID) {
 // SetDeletedAt sets the value of DeletedAt.
 func (s *Project) SetDeletedAt(val OptNilDateTime) {
 	s.DeletedAt = val
+}
+
+// SetVersion sets the value of Version.
+func (s *Project) SetVersion(val int) {
+	s.Version = val
 }
 
 // SetKey sets the value of Key.
@@ -20015,11 +20055,6 @@ func (s *Project) SetOwnerID(val uuid.UUID) {
 // SetDefaultBoardID sets the value of DefaultBoardID.
 func (s *Project) SetDefaultBoardID(val OptNilUUID) {
 	s.DefaultBoardID = val
-}
-
-// SetVersion sets the value of Version.
-func (s *Project) SetVersion(val int) {
-	s.Version = val
 }
 
 func (*Project) archiveProjectRes()   {}
@@ -20961,7 +20996,7 @@ func (*ReportAgentCallUnprocessableEntity) reportAgentCallRes() {}
 
 // Ref: #/components/schemas/ReportedCall
 type ReportedCall struct {
-	// Required unless the caller is an agent key.
+	// The agent that made the call; required (422 without it).
 	AgentID           OptUUID            `json:"agent_id"`
 	ClientCallID      string             `json:"client_call_id"`
 	Provider          LedgerProvider     `json:"provider"`
@@ -22045,6 +22080,31 @@ func (s *SecurityEventSeverity) UnmarshalText(data []byte) error {
 	}
 }
 
+type ServiceKey struct {
+	APIKey string
+	Roles  []string
+}
+
+// GetAPIKey returns the value of APIKey.
+func (s *ServiceKey) GetAPIKey() string {
+	return s.APIKey
+}
+
+// GetRoles returns the value of Roles.
+func (s *ServiceKey) GetRoles() []string {
+	return s.Roles
+}
+
+// SetAPIKey sets the value of APIKey.
+func (s *ServiceKey) SetAPIKey(val string) {
+	s.APIKey = val
+}
+
+// SetRoles sets the value of Roles.
+func (s *ServiceKey) SetRoles(val []string) {
+	s.Roles = val
+}
+
 // Ref: #/components/schemas/SessionInfo
 type SessionInfo struct {
 	ID         uuid.UUID             `json:"id"`
@@ -22303,6 +22363,7 @@ type Sprint struct {
 	UpdatedAt      time.Time      `json:"updated_at"`
 	OrganizationID uuid.UUID      `json:"organization_id"`
 	DeletedAt      OptNilDateTime `json:"deleted_at"`
+	Version        int            `json:"version"`
 	ProjectID      uuid.UUID      `json:"project_id"`
 	Name           string         `json:"name"`
 	Goal           OptString      `json:"goal"`
@@ -22335,6 +22396,11 @@ func (s *Sprint) GetOrganizationID() uuid.UUID {
 // GetDeletedAt returns the value of DeletedAt.
 func (s *Sprint) GetDeletedAt() OptNilDateTime {
 	return s.DeletedAt
+}
+
+// GetVersion returns the value of Version.
+func (s *Sprint) GetVersion() int {
+	return s.Version
 }
 
 // GetProjectID returns the value of ProjectID.
@@ -22395,6 +22461,11 @@ func (s *Sprint) SetOrganizationID(val uuid.UUID) {
 // SetDeletedAt sets the value of DeletedAt.
 func (s *Sprint) SetDeletedAt(val OptNilDateTime) {
 	s.DeletedAt = val
+}
+
+// SetVersion sets the value of Version.
+func (s *Sprint) SetVersion(val int) {
+	s.Version = val
 }
 
 // SetProjectID sets the value of ProjectID.
@@ -22896,135 +22967,6 @@ func (s *TaskAttachmentPage) SetNextCursor(val OptNilString) {
 
 func (*TaskAttachmentPage) listTaskAttachmentsRes() {}
 
-// TaskComment resource.
-// Ref: #/components/schemas/TaskComment
-type TaskComment struct {
-	ID             uuid.UUID      `json:"id"`
-	CreatedAt      time.Time      `json:"created_at"`
-	UpdatedAt      time.Time      `json:"updated_at"`
-	OrganizationID uuid.UUID      `json:"organization_id"`
-	DeletedAt      OptNilDateTime `json:"deleted_at"`
-	TaskID         uuid.UUID      `json:"task_id"`
-	AuthorID       OptNilUUID     `json:"author_id"`
-	AuthorAgentID  OptNilUUID     `json:"author_agent_id"`
-	Body           string         `json:"body"`
-	ParentID       OptNilUUID     `json:"parent_id"`
-	EditedAt       OptNilDateTime `json:"edited_at"`
-}
-
-// GetID returns the value of ID.
-func (s *TaskComment) GetID() uuid.UUID {
-	return s.ID
-}
-
-// GetCreatedAt returns the value of CreatedAt.
-func (s *TaskComment) GetCreatedAt() time.Time {
-	return s.CreatedAt
-}
-
-// GetUpdatedAt returns the value of UpdatedAt.
-func (s *TaskComment) GetUpdatedAt() time.Time {
-	return s.UpdatedAt
-}
-
-// GetOrganizationID returns the value of OrganizationID.
-func (s *TaskComment) GetOrganizationID() uuid.UUID {
-	return s.OrganizationID
-}
-
-// GetDeletedAt returns the value of DeletedAt.
-func (s *TaskComment) GetDeletedAt() OptNilDateTime {
-	return s.DeletedAt
-}
-
-// GetTaskID returns the value of TaskID.
-func (s *TaskComment) GetTaskID() uuid.UUID {
-	return s.TaskID
-}
-
-// GetAuthorID returns the value of AuthorID.
-func (s *TaskComment) GetAuthorID() OptNilUUID {
-	return s.AuthorID
-}
-
-// GetAuthorAgentID returns the value of AuthorAgentID.
-func (s *TaskComment) GetAuthorAgentID() OptNilUUID {
-	return s.AuthorAgentID
-}
-
-// GetBody returns the value of Body.
-func (s *TaskComment) GetBody() string {
-	return s.Body
-}
-
-// GetParentID returns the value of ParentID.
-func (s *TaskComment) GetParentID() OptNilUUID {
-	return s.ParentID
-}
-
-// GetEditedAt returns the value of EditedAt.
-func (s *TaskComment) GetEditedAt() OptNilDateTime {
-	return s.EditedAt
-}
-
-// SetID sets the value of ID.
-func (s *TaskComment) SetID(val uuid.UUID) {
-	s.ID = val
-}
-
-// SetCreatedAt sets the value of CreatedAt.
-func (s *TaskComment) SetCreatedAt(val time.Time) {
-	s.CreatedAt = val
-}
-
-// SetUpdatedAt sets the value of UpdatedAt.
-func (s *TaskComment) SetUpdatedAt(val time.Time) {
-	s.UpdatedAt = val
-}
-
-// SetOrganizationID sets the value of OrganizationID.
-func (s *TaskComment) SetOrganizationID(val uuid.UUID) {
-	s.OrganizationID = val
-}
-
-// SetDeletedAt sets the value of DeletedAt.
-func (s *TaskComment) SetDeletedAt(val OptNilDateTime) {
-	s.DeletedAt = val
-}
-
-// SetTaskID sets the value of TaskID.
-func (s *TaskComment) SetTaskID(val uuid.UUID) {
-	s.TaskID = val
-}
-
-// SetAuthorID sets the value of AuthorID.
-func (s *TaskComment) SetAuthorID(val OptNilUUID) {
-	s.AuthorID = val
-}
-
-// SetAuthorAgentID sets the value of AuthorAgentID.
-func (s *TaskComment) SetAuthorAgentID(val OptNilUUID) {
-	s.AuthorAgentID = val
-}
-
-// SetBody sets the value of Body.
-func (s *TaskComment) SetBody(val string) {
-	s.Body = val
-}
-
-// SetParentID sets the value of ParentID.
-func (s *TaskComment) SetParentID(val OptNilUUID) {
-	s.ParentID = val
-}
-
-// SetEditedAt sets the value of EditedAt.
-func (s *TaskComment) SetEditedAt(val OptNilDateTime) {
-	s.EditedAt = val
-}
-
-func (*TaskComment) createTaskCommentRes() {}
-func (*TaskComment) updateTaskCommentRes() {}
-
 // A new comment or reply.
 // Ref: #/components/schemas/TaskCommentCreateRequest
 type TaskCommentCreateRequest struct {
@@ -23052,15 +22994,162 @@ func (s *TaskCommentCreateRequest) SetParentID(val OptUUID) {
 	s.ParentID = val
 }
 
-// A page of TaskComment resources.
+// A comment on a task, with its Markdown body rendered to sanitized HTML.
+// Ref: #/components/schemas/TaskCommentInfo
+type TaskCommentInfo struct {
+	ID             uuid.UUID `json:"id"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	TaskID         uuid.UUID `json:"task_id"`
+	// User who wrote it, or for whom the agent acted.
+	AuthorID OptNilUUID `json:"author_id"`
+	// Agent that wrote it; empty for human comments.
+	AuthorAgentID OptNilUUID `json:"author_agent_id"`
+	// Comment this one replies to; same task.
+	ParentID OptNilUUID `json:"parent_id"`
+	// Markdown, stored exactly as written.
+	Body string `json:"body"`
+	// The body rendered to HTML and sanitized (no script, event handlers or javascript URLs); safe to
+	// insert into a page.
+	BodyHTML string `json:"body_html"`
+	// Set by the server when the body changes.
+	EditedAt  OptNilDateTime `json:"edited_at"`
+	DeletedAt OptNilDateTime `json:"deleted_at"`
+	CreatedAt time.Time      `json:"created_at"`
+	UpdatedAt time.Time      `json:"updated_at"`
+}
+
+// GetID returns the value of ID.
+func (s *TaskCommentInfo) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *TaskCommentInfo) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetTaskID returns the value of TaskID.
+func (s *TaskCommentInfo) GetTaskID() uuid.UUID {
+	return s.TaskID
+}
+
+// GetAuthorID returns the value of AuthorID.
+func (s *TaskCommentInfo) GetAuthorID() OptNilUUID {
+	return s.AuthorID
+}
+
+// GetAuthorAgentID returns the value of AuthorAgentID.
+func (s *TaskCommentInfo) GetAuthorAgentID() OptNilUUID {
+	return s.AuthorAgentID
+}
+
+// GetParentID returns the value of ParentID.
+func (s *TaskCommentInfo) GetParentID() OptNilUUID {
+	return s.ParentID
+}
+
+// GetBody returns the value of Body.
+func (s *TaskCommentInfo) GetBody() string {
+	return s.Body
+}
+
+// GetBodyHTML returns the value of BodyHTML.
+func (s *TaskCommentInfo) GetBodyHTML() string {
+	return s.BodyHTML
+}
+
+// GetEditedAt returns the value of EditedAt.
+func (s *TaskCommentInfo) GetEditedAt() OptNilDateTime {
+	return s.EditedAt
+}
+
+// GetDeletedAt returns the value of DeletedAt.
+func (s *TaskCommentInfo) GetDeletedAt() OptNilDateTime {
+	return s.DeletedAt
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *TaskCommentInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *TaskCommentInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// SetID sets the value of ID.
+func (s *TaskCommentInfo) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *TaskCommentInfo) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetTaskID sets the value of TaskID.
+func (s *TaskCommentInfo) SetTaskID(val uuid.UUID) {
+	s.TaskID = val
+}
+
+// SetAuthorID sets the value of AuthorID.
+func (s *TaskCommentInfo) SetAuthorID(val OptNilUUID) {
+	s.AuthorID = val
+}
+
+// SetAuthorAgentID sets the value of AuthorAgentID.
+func (s *TaskCommentInfo) SetAuthorAgentID(val OptNilUUID) {
+	s.AuthorAgentID = val
+}
+
+// SetParentID sets the value of ParentID.
+func (s *TaskCommentInfo) SetParentID(val OptNilUUID) {
+	s.ParentID = val
+}
+
+// SetBody sets the value of Body.
+func (s *TaskCommentInfo) SetBody(val string) {
+	s.Body = val
+}
+
+// SetBodyHTML sets the value of BodyHTML.
+func (s *TaskCommentInfo) SetBodyHTML(val string) {
+	s.BodyHTML = val
+}
+
+// SetEditedAt sets the value of EditedAt.
+func (s *TaskCommentInfo) SetEditedAt(val OptNilDateTime) {
+	s.EditedAt = val
+}
+
+// SetDeletedAt sets the value of DeletedAt.
+func (s *TaskCommentInfo) SetDeletedAt(val OptNilDateTime) {
+	s.DeletedAt = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *TaskCommentInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *TaskCommentInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+func (*TaskCommentInfo) createTaskCommentRes() {}
+func (*TaskCommentInfo) updateTaskCommentRes() {}
+
+// A page of TaskCommentInfo resources.
 // Ref: #/components/schemas/TaskCommentPage
 type TaskCommentPage struct {
-	Items      []TaskComment `json:"items"`
-	NextCursor OptNilString  `json:"next_cursor"`
+	Items      []TaskCommentInfo `json:"items"`
+	NextCursor OptNilString      `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
-func (s *TaskCommentPage) GetItems() []TaskComment {
+func (s *TaskCommentPage) GetItems() []TaskCommentInfo {
 	return s.Items
 }
 
@@ -23070,7 +23159,7 @@ func (s *TaskCommentPage) GetNextCursor() OptNilString {
 }
 
 // SetItems sets the value of Items.
-func (s *TaskCommentPage) SetItems(val []TaskComment) {
+func (s *TaskCommentPage) SetItems(val []TaskCommentInfo) {
 	s.Items = val
 }
 
@@ -23872,8 +23961,13 @@ func (*TaskInfoHeaders) updateTaskRes()   {}
 // Ref: #/components/schemas/TaskMoveRequest
 type TaskMoveRequest struct {
 	ColumnID uuid.UUID `json:"column_id"`
-	// Sort key within the column (ascending); default after the last task.
+	// Sort key within the column (ascending); default after the last task. At most one of position,
+	// after_id and before_id.
 	Position OptInt64 `json:"position"`
+	// Put the task right after this task of the target column.
+	AfterID OptUUID `json:"after_id"`
+	// Put the task right before this task of the target column.
+	BeforeID OptUUID `json:"before_id"`
 }
 
 // GetColumnID returns the value of ColumnID.
@@ -23886,6 +23980,16 @@ func (s *TaskMoveRequest) GetPosition() OptInt64 {
 	return s.Position
 }
 
+// GetAfterID returns the value of AfterID.
+func (s *TaskMoveRequest) GetAfterID() OptUUID {
+	return s.AfterID
+}
+
+// GetBeforeID returns the value of BeforeID.
+func (s *TaskMoveRequest) GetBeforeID() OptUUID {
+	return s.BeforeID
+}
+
 // SetColumnID sets the value of ColumnID.
 func (s *TaskMoveRequest) SetColumnID(val uuid.UUID) {
 	s.ColumnID = val
@@ -23894,6 +23998,16 @@ func (s *TaskMoveRequest) SetColumnID(val uuid.UUID) {
 // SetPosition sets the value of Position.
 func (s *TaskMoveRequest) SetPosition(val OptInt64) {
 	s.Position = val
+}
+
+// SetAfterID sets the value of AfterID.
+func (s *TaskMoveRequest) SetAfterID(val OptUUID) {
+	s.AfterID = val
+}
+
+// SetBeforeID sets the value of BeforeID.
+func (s *TaskMoveRequest) SetBeforeID(val OptUUID) {
+	s.BeforeID = val
 }
 
 // Ref: #/components/schemas/TaskPage
@@ -24998,6 +25112,10 @@ type UpdateBoardNotFound Problem
 
 func (*UpdateBoardNotFound) updateBoardRes() {}
 
+type UpdateBoardPreconditionFailed Problem
+
+func (*UpdateBoardPreconditionFailed) updateBoardRes() {}
+
 type UpdateBoardRequestEntityTooLarge Problem
 
 func (*UpdateBoardRequestEntityTooLarge) updateBoardRes() {}
@@ -25094,6 +25212,10 @@ type UpdateLabelNotFound Problem
 
 func (*UpdateLabelNotFound) updateLabelRes() {}
 
+type UpdateLabelPreconditionFailed Problem
+
+func (*UpdateLabelPreconditionFailed) updateLabelRes() {}
+
 type UpdateLabelRequestEntityTooLarge Problem
 
 func (*UpdateLabelRequestEntityTooLarge) updateLabelRes() {}
@@ -25121,6 +25243,10 @@ func (*UpdateMilestoneForbidden) updateMilestoneRes() {}
 type UpdateMilestoneNotFound Problem
 
 func (*UpdateMilestoneNotFound) updateMilestoneRes() {}
+
+type UpdateMilestonePreconditionFailed Problem
+
+func (*UpdateMilestonePreconditionFailed) updateMilestoneRes() {}
 
 type UpdateMilestoneRequestEntityTooLarge Problem
 
@@ -25377,6 +25503,10 @@ func (*UpdateSprintForbidden) updateSprintRes() {}
 type UpdateSprintNotFound Problem
 
 func (*UpdateSprintNotFound) updateSprintRes() {}
+
+type UpdateSprintPreconditionFailed Problem
+
+func (*UpdateSprintPreconditionFailed) updateSprintRes() {}
 
 type UpdateSprintRequestEntityTooLarge Problem
 

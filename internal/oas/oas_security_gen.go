@@ -20,6 +20,11 @@ type SecurityHandler interface {
 	// HandleBearerAuth handles bearerAuth security.
 	// Access token from POST /auth/login or /auth/refresh.
 	HandleBearerAuth(ctx context.Context, operationName OperationName, t BearerAuth) (context.Context, error)
+	// HandleServiceKey handles serviceKey security.
+	// Service-to-service key (auth.service_api_key; none configured disables it): the request acts as the
+	// service principal, e.g. an agent runtime. Accepted only by the operations that list this scheme; on
+	// any other operation the service key answers 403.
+	HandleServiceKey(ctx context.Context, operationName OperationName, t ServiceKey) (context.Context, error)
 }
 
 func findAuthorization(h http.Header, prefix string) (string, bool) {
@@ -39,6 +44,7 @@ func findAuthorization(h http.Header, prefix string) (string, bool) {
 
 // operationRolesApiKeyAuth is a private map storing roles per operation.
 var operationRolesApiKeyAuth = map[string][]string{
+	CreateChatCompletionOperation:    []string{},
 	CreateTaskOperation:              []string{},
 	GetAgentActionOperation:          []string{},
 	GetTaskOperation:                 []string{},
@@ -312,6 +318,33 @@ func GetRolesForBearerAuth(operation string) []string {
 	return result
 }
 
+// operationRolesServiceKey is a private map storing roles per operation.
+var operationRolesServiceKey = map[string][]string{
+	ReportAgentCallOperation:      []string{},
+	ReportAgentCallBatchOperation: []string{},
+}
+
+// GetRolesForServiceKey returns the required roles for the given operation.
+//
+// This is useful for authorization scenarios where you need to know which roles
+// are required for an operation.
+//
+// Example:
+//
+//	requiredRoles := GetRolesForServiceKey(AddPetOperation)
+//
+// Returns nil if the operation has no role requirements or if the operation is unknown.
+func GetRolesForServiceKey(operation string) []string {
+	roles, ok := operationRolesServiceKey[operation]
+	if !ok {
+		return nil
+	}
+	// Return a copy to prevent external modification
+	result := make([]string, len(roles))
+	copy(result, roles)
+	return result
+}
+
 func (s *Server) securityApiKeyAuth(ctx context.Context, operationName OperationName, req *http.Request) (context.Context, bool, error) {
 	var t ApiKeyAuth
 	const parameterName = "X-API-Key"
@@ -347,6 +380,24 @@ func (s *Server) securityBearerAuth(ctx context.Context, operationName Operation
 	return rctx, true, err
 }
 
+func (s *Server) securityServiceKey(ctx context.Context, operationName OperationName, req *http.Request) (context.Context, bool, error) {
+	var t ServiceKey
+	const parameterName = "X-API-Key"
+	value := req.Header.Get(parameterName)
+	if value == "" {
+		return ctx, false, nil
+	}
+	t.APIKey = value
+	t.Roles = operationRolesServiceKey[operationName]
+	rctx, err := s.sec.HandleServiceKey(ctx, operationName, t)
+	if errors.Is(err, ogenerrors.ErrSkipServerSecurity) {
+		return nil, false, nil
+	} else if err != nil {
+		return nil, false, err
+	}
+	return rctx, true, err
+}
+
 // SecuritySource is provider of security values (tokens, passwords, etc.).
 type SecuritySource interface {
 	// ApiKeyAuth provides apiKeyAuth security value.
@@ -356,6 +407,11 @@ type SecuritySource interface {
 	// BearerAuth provides bearerAuth security value.
 	// Access token from POST /auth/login or /auth/refresh.
 	BearerAuth(ctx context.Context, operationName OperationName) (BearerAuth, error)
+	// ServiceKey provides serviceKey security value.
+	// Service-to-service key (auth.service_api_key; none configured disables it): the request acts as the
+	// service principal, e.g. an agent runtime. Accepted only by the operations that list this scheme; on
+	// any other operation the service key answers 403.
+	ServiceKey(ctx context.Context, operationName OperationName) (ServiceKey, error)
 }
 
 func (s *Client) securityApiKeyAuth(ctx context.Context, operationName OperationName, req *http.Request) error {
@@ -372,5 +428,13 @@ func (s *Client) securityBearerAuth(ctx context.Context, operationName Operation
 		return errors.Wrap(err, "security source \"BearerAuth\"")
 	}
 	req.Header.Set("Authorization", "Bearer "+t.Token)
+	return nil
+}
+func (s *Client) securityServiceKey(ctx context.Context, operationName OperationName, req *http.Request) error {
+	t, err := s.sec.ServiceKey(ctx, operationName)
+	if err != nil {
+		return errors.Wrap(err, "security source \"ServiceKey\"")
+	}
+	req.Header.Set("X-API-Key", t.APIKey)
 	return nil
 }

@@ -213,9 +213,10 @@ func (UnimplementedHandler) CreateChannel(ctx context.Context, req *ChatChannelC
 // `usage`, then `data: [DONE]` (sent after the call is recorded). A failure after the stream started
 // is sent as an `{"error": ...}` event. Each call is recorded exactly once, also when the client
 // disconnects mid-stream. Errors: 409 agent-inactive (paused/archived agent), 413 (max_context_bytes),
-// 422 context-length-exceeded (max_context_tokens estimated at one token per three bytes) or
-// prompt-injection (blocked by the agent's policy), 429 budget-exceeded (naming the budget; no
-// provider request is made), 502 bad-gateway (provider error), 504 gateway-timeout (llm.timeout).
+// 422 context-length-exceeded (max_context_tokens estimated at one token per three bytes),
+// prompt-injection (blocked by the agent's policy) or model-unpriced (the model has no price while a
+// budget applies; ledger.unpriced_with_budget), 429 budget-exceeded (naming the budget; no provider
+// request is made), 502 bad-gateway (provider error), 504 gateway-timeout (llm.timeout).
 //
 // POST /llm/v1/chat/completions
 func (UnimplementedHandler) CreateChatCompletion(ctx context.Context, req *LLMChatRequest, params CreateChatCompletionParams) (r CreateChatCompletionRes, _ error) {
@@ -346,7 +347,10 @@ func (UnimplementedHandler) CreateStreamTicket(ctx context.Context) (r CreateStr
 // Needs task:create in the project's organization. The caller becomes the reporter; the task gets the
 // project's next number (gap-free) and the key `<project key>-<number>`. With `column_id` the status
 // follows the column's mapped status, otherwise it defaults to backlog. The assignee must be a member
-// of the organization; parent, sprint, milestone and column must belong to the same project.
+// of the organization; parent, sprint, milestone and column must belong to the same project. A task an
+// agent creates with its key gets `is_ai_generated`, `ai_generating_agent_id` and an AgentTask row;
+// the agent names what produced it with `X-Agent-Call` and/or `X-Agent-Action` (each must be the
+// agent's own, else 422 naming the header; a user token may not send them: 422).
 //
 // POST /projects/{project_id}/tasks
 func (UnimplementedHandler) CreateTask(ctx context.Context, req *TaskCreateRequest, params CreateTaskParams) (r CreateTaskRes, _ error) {
@@ -1582,8 +1586,11 @@ func (UnimplementedHandler) MarkChannelRead(ctx context.Context, req *ChatReadRe
 // MoveTask implements moveTask operation.
 //
 // Puts the task into a column of a board of its project; its status becomes the column's mapped status
-// (audited as task.status_change). A column at its WIP limit refuses the task with 409. Without
-// `position` the task goes to the end of the column.
+// (audited as task.status_change). A column at its WIP limit refuses the task with 409. Place it with
+// `after_id` (right after that task of the column) or `before_id` (right before it): the server takes
+// the midpoint of the two neighbours' positions and, when no integer is left between them, renumbers
+// the column in the same transaction, so repeated moves into one slot never collide. `position` sets
+// the sort key directly (ties are ordered by id). With none of the three the task goes to the end.
 //
 // POST /tasks/{task_id}/move
 func (UnimplementedHandler) MoveTask(ctx context.Context, req *TaskMoveRequest, params MoveTaskParams) (r MoveTaskRes, _ error) {
@@ -1763,8 +1770,9 @@ func (UnimplementedHandler) ReportAgentActionResult(ctx context.Context, req *Ag
 //
 // Records a call a runtime made to a provider itself (source=reported), priced like gateway calls.
 // Idempotent by client_call_id per agent: a retry returns the first record (200) instead of a
-// duplicate. The agent is the calling agent key's, else agent_id of the body; the caller must be
-// allowed to use it.
+// duplicate. The agent is agent_id of the body; a user must be allowed to use it. Open to the service
+// principal (serviceKey), which may report for any agent it names; the call is recorded in that
+// agent's organization and audited with actor_type service.
 //
 // POST /agent-calls
 func (UnimplementedHandler) ReportAgentCall(ctx context.Context, req *ReportedCall) (r ReportAgentCallRes, _ error) {
@@ -1774,7 +1782,7 @@ func (UnimplementedHandler) ReportAgentCall(ctx context.Context, req *ReportedCa
 // ReportAgentCallBatch implements reportAgentCallBatch operation.
 //
 // Like reportAgentCall for up to 500 calls in one transaction; the answer reports each item in order
-// (created, or duplicate with the first record).
+// (created, or duplicate with the first record). Open to the service principal (serviceKey).
 //
 // POST /agent-calls/batch
 func (UnimplementedHandler) ReportAgentCallBatch(ctx context.Context, req *ReportedCallBatch) (r ReportAgentCallBatchRes, _ error) {
@@ -2036,7 +2044,8 @@ func (UnimplementedHandler) UpdateAgentTool(ctx context.Context, req *AgentToolU
 
 // UpdateBoard implements updateBoard operation.
 //
-// Changes the board's name (board:update).
+// Changes the board's name (board:update). Requires If-Match with the version the client read; a stale
+// or missing version is 412 and nothing changes.
 //
 // PATCH /boards/{board_id}
 func (UnimplementedHandler) UpdateBoard(ctx context.Context, req *BoardUpdateRequest, params UpdateBoardParams) (r UpdateBoardRes, _ error) {
@@ -2075,7 +2084,8 @@ func (UnimplementedHandler) UpdateChannelMember(ctx context.Context, req *ChatMe
 
 // UpdateLabel implements updateLabel operation.
 //
-// Needs label:update. Names are unique in the project (409).
+// Needs label:update. Names are unique in the project (409). Requires If-Match with the version the
+// client read; a stale or missing version is 412 and nothing changes.
 //
 // PATCH /labels/{label_id}
 func (UnimplementedHandler) UpdateLabel(ctx context.Context, req *LabelUpdateRequest, params UpdateLabelParams) (r UpdateLabelRes, _ error) {
@@ -2084,7 +2094,8 @@ func (UnimplementedHandler) UpdateLabel(ctx context.Context, req *LabelUpdateReq
 
 // UpdateMilestone implements updateMilestone operation.
 //
-// Needs milestone:update.
+// Needs milestone:update. Requires If-Match with the version the client read; a stale or missing
+// version is 412 and nothing changes.
 //
 // PATCH /milestones/{milestone_id}
 func (UnimplementedHandler) UpdateMilestone(ctx context.Context, req *MilestoneUpdateRequest, params UpdateMilestoneParams) (r UpdateMilestoneRes, _ error) {
@@ -2163,7 +2174,9 @@ func (UnimplementedHandler) UpdateRole(ctx context.Context, req *RoleUpdateReque
 
 // UpdateSprint implements updateSprint operation.
 //
-// Name, goal and dates. Needs sprint:update.
+// Name, goal and dates. Needs sprint:update. Requires If-Match with the version the client read
+// (starting and completing the sprint change it too); a stale or missing version is 412 and nothing
+// changes.
 //
 // PATCH /sprints/{sprint_id}
 func (UnimplementedHandler) UpdateSprint(ctx context.Context, req *SprintUpdateRequest, params UpdateSprintParams) (r UpdateSprintRes, _ error) {

@@ -135,7 +135,7 @@ export interface paths {
         put?: never;
         /**
          * Report an LLM call made outside the gateway
-         * @description Records a call a runtime made to a provider itself (source=reported), priced like gateway calls. Idempotent by client_call_id per agent: a retry returns the first record (200) instead of a duplicate. The agent is the calling agent key's, else agent_id of the body; the caller must be allowed to use it.
+         * @description Records a call a runtime made to a provider itself (source=reported), priced like gateway calls. Idempotent by client_call_id per agent: a retry returns the first record (200) instead of a duplicate. The agent is agent_id of the body; a user must be allowed to use it. Open to the service principal (serviceKey), which may report for any agent it names; the call is recorded in that agent's organization and audited with actor_type service.
          */
         post: operations["reportAgentCall"];
         delete?: never;
@@ -155,7 +155,7 @@ export interface paths {
         put?: never;
         /**
          * Report up to 500 LLM calls
-         * @description Like reportAgentCall for up to 500 calls in one transaction; the answer reports each item in order (created, or duplicate with the first record).
+         * @description Like reportAgentCall for up to 500 calls in one transaction; the answer reports each item in order (created, or duplicate with the first record). Open to the service principal (serviceKey).
          */
         post: operations["reportAgentCallBatch"];
         delete?: never;
@@ -955,7 +955,7 @@ export interface paths {
         head?: never;
         /**
          * Rename a board
-         * @description Changes the board's name (board:update).
+         * @description Changes the board's name (board:update). Requires If-Match with the version the client read; a stale or missing version is 412 and nothing changes.
          */
         patch: operations["updateBoard"];
         trace?: never;
@@ -1307,7 +1307,7 @@ export interface paths {
         head?: never;
         /**
          * Rename or recolor a label
-         * @description Needs label:update. Names are unique in the project (409).
+         * @description Needs label:update. Names are unique in the project (409). Requires If-Match with the version the client read; a stale or missing version is 412 and nothing changes.
          */
         patch: operations["updateLabel"];
         trace?: never;
@@ -1323,7 +1323,7 @@ export interface paths {
         put?: never;
         /**
          * Create a chat completion through an agent
-         * @description OpenAI-compatible chat completion made by the agent named by `X-Agent-Id` (with a user token, the user needs a use/configure/admin grant on the agent or agent:manage) or by the agent whose key authenticates the call. The agent's model, system prompt and default parameters apply; `model` may be omitted and must otherwise equal the agent's model. With `stream: true` the answer is `text/event-stream`: OpenAI `chat.completion.chunk` events, a last chunk without choices carrying `usage`, then `data: [DONE]` (sent after the call is recorded). A failure after the stream started is sent as an `{"error": ...}` event. Each call is recorded exactly once, also when the client disconnects mid-stream. Errors: 409 agent-inactive (paused/archived agent), 413 (max_context_bytes), 422 context-length-exceeded (max_context_tokens estimated at one token per three bytes) or prompt-injection (blocked by the agent's policy), 429 budget-exceeded (naming the budget; no provider request is made), 502 bad-gateway (provider error), 504 gateway-timeout (llm.timeout).
+         * @description OpenAI-compatible chat completion made by the agent named by `X-Agent-Id` (with a user token, the user needs a use/configure/admin grant on the agent or agent:manage) or by the agent whose key authenticates the call. The agent's model, system prompt and default parameters apply; `model` may be omitted and must otherwise equal the agent's model. With `stream: true` the answer is `text/event-stream`: OpenAI `chat.completion.chunk` events, a last chunk without choices carrying `usage`, then `data: [DONE]` (sent after the call is recorded). A failure after the stream started is sent as an `{"error": ...}` event. Each call is recorded exactly once, also when the client disconnects mid-stream. Errors: 409 agent-inactive (paused/archived agent), 413 (max_context_bytes), 422 context-length-exceeded (max_context_tokens estimated at one token per three bytes), prompt-injection (blocked by the agent's policy) or model-unpriced (the model has no price while a budget applies; ledger.unpriced_with_budget), 429 budget-exceeded (naming the budget; no provider request is made), 502 bad-gateway (provider error), 504 gateway-timeout (llm.timeout).
          */
         post: operations["createChatCompletion"];
         delete?: never;
@@ -1591,7 +1591,7 @@ export interface paths {
         head?: never;
         /**
          * Change a milestone
-         * @description Needs milestone:update.
+         * @description Needs milestone:update. Requires If-Match with the version the client read; a stale or missing version is 412 and nothing changes.
          */
         patch: operations["updateMilestone"];
         trace?: never;
@@ -2717,7 +2717,7 @@ export interface paths {
         put?: never;
         /**
          * Create a task
-         * @description Needs task:create in the project's organization. The caller becomes the reporter; the task gets the project's next number (gap-free) and the key `<project key>-<number>`. With `column_id` the status follows the column's mapped status, otherwise it defaults to backlog. The assignee must be a member of the organization; parent, sprint, milestone and column must belong to the same project.
+         * @description Needs task:create in the project's organization. The caller becomes the reporter; the task gets the project's next number (gap-free) and the key `<project key>-<number>`. With `column_id` the status follows the column's mapped status, otherwise it defaults to backlog. The assignee must be a member of the organization; parent, sprint, milestone and column must belong to the same project. A task an agent creates with its key gets `is_ai_generated`, `ai_generating_agent_id` and an AgentTask row; the agent names what produced it with `X-Agent-Call` and/or `X-Agent-Action` (each must be the agent's own, else 422 naming the header; a user token may not send them: 422).
          */
         post: operations["createTask"];
         delete?: never;
@@ -2809,7 +2809,7 @@ export interface paths {
         head?: never;
         /**
          * Change a sprint
-         * @description Name, goal and dates. Needs sprint:update.
+         * @description Name, goal and dates. Needs sprint:update. Requires If-Match with the version the client read (starting and completing the sprint change it too); a stale or missing version is 412 and nothing changes.
          */
         patch: operations["updateSprint"];
         trace?: never;
@@ -3049,7 +3049,7 @@ export interface paths {
         put?: never;
         /**
          * Move a task to a board column
-         * @description Puts the task into a column of a board of its project; its status becomes the column's mapped status (audited as task.status_change). A column at its WIP limit refuses the task with 409. Without `position` the task goes to the end of the column.
+         * @description Puts the task into a column of a board of its project; its status becomes the column's mapped status (audited as task.status_change). A column at its WIP limit refuses the task with 409. Place it with `after_id` (right after that task of the column) or `before_id` (right before it): the server takes the midpoint of the two neighbours' positions and, when no integer is left between them, renumbers the column in the same transaction, so repeated moves into one slot never collide. `position` sets the sort key directly (ties are ordered by id). With none of the three the task goes to the end.
          */
         post: operations["moveTask"];
         delete?: never;
@@ -3819,6 +3819,8 @@ export interface components {
             project_id: string;
             name: string;
             is_default: boolean;
+            /** @description Optimistic concurrency; send it in If-Match when renaming the board. */
+            version: number;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -4324,6 +4326,7 @@ export interface components {
             organization_id: string;
             /** Format: date-time */
             deleted_at?: string | null;
+            version: number;
             /** Format: uuid */
             project_id: string;
             name: string;
@@ -4438,6 +4441,8 @@ export interface components {
             done_tasks: number;
             /** @description done_tasks / total_tasks, 0 without tasks. */
             progress: number;
+            /** @description Optimistic concurrency; send it in If-Match when changing the milestone. */
+            version: number;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -4918,6 +4923,7 @@ export interface components {
             organization_id: string;
             /** Format: date-time */
             deleted_at?: string | null;
+            version: number;
             key: string;
             name: string;
             description?: string;
@@ -4941,7 +4947,6 @@ export interface components {
             owner_id: string;
             /** Format: uuid */
             default_board_id?: string | null;
-            version: number;
         };
         ProjectCreateRequest: {
             /** @description Upper-case prefix of the project's task keys. */
@@ -5006,7 +5011,7 @@ export interface components {
         ReportedCall: {
             /**
              * Format: uuid
-             * @description Required unless the caller is an agent key.
+             * @description The agent that made the call; required (422 without it).
              */
             agent_id?: string;
             client_call_id: string;
@@ -5141,6 +5146,7 @@ export interface components {
             organization_id: string;
             /** Format: date-time */
             deleted_at?: string | null;
+            version: number;
             /** Format: uuid */
             project_id: string;
             name: string;
@@ -5218,39 +5224,54 @@ export interface components {
             items: components["schemas"]["TaskAttachment"][];
             next_cursor?: string | null;
         };
-        /** @description TaskComment resource. */
-        TaskComment: {
-            /** Format: uuid */
-            id: string;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            /** Format: uuid */
-            organization_id: string;
-            /** Format: date-time */
-            deleted_at?: string | null;
-            /** Format: uuid */
-            task_id: string;
-            /** Format: uuid */
-            author_id?: string | null;
-            /** Format: uuid */
-            author_agent_id?: string | null;
-            body: string;
-            /** Format: uuid */
-            parent_id?: string | null;
-            /** Format: date-time */
-            edited_at?: string | null;
-        };
         /** @description A new comment or reply. */
         TaskCommentCreateRequest: {
             body: string;
             /** Format: uuid */
             parent_id?: string;
         };
-        /** @description A page of TaskComment resources. */
+        /** @description A comment on a task, with its Markdown body rendered to sanitized HTML. */
+        TaskCommentInfo: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            organization_id: string;
+            /** Format: uuid */
+            task_id: string;
+            /**
+             * Format: uuid
+             * @description User who wrote it, or for whom the agent acted.
+             */
+            author_id?: string | null;
+            /**
+             * Format: uuid
+             * @description Agent that wrote it; empty for human comments.
+             */
+            author_agent_id?: string | null;
+            /**
+             * Format: uuid
+             * @description Comment this one replies to; same task.
+             */
+            parent_id?: string | null;
+            /** @description Markdown, stored exactly as written. */
+            body: string;
+            /** @description The body rendered to HTML and sanitized (no script, event handlers or javascript URLs); safe to insert into a page. */
+            body_html: string;
+            /**
+             * Format: date-time
+             * @description Set by the server when the body changes.
+             */
+            edited_at?: string | null;
+            /** Format: date-time */
+            deleted_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description A page of TaskCommentInfo resources. */
         TaskCommentPage: {
-            items: components["schemas"]["TaskComment"][];
+            items: components["schemas"]["TaskCommentInfo"][];
             next_cursor?: string | null;
         };
         /** @description The new comment body. */
@@ -5372,9 +5393,19 @@ export interface components {
             column_id: string;
             /**
              * Format: int64
-             * @description Sort key within the column (ascending); default after the last task.
+             * @description Sort key within the column (ascending); default after the last task. At most one of position, after_id and before_id.
              */
             position?: number;
+            /**
+             * Format: uuid
+             * @description Put the task right after this task of the target column.
+             */
+            after_id?: string;
+            /**
+             * Format: uuid
+             * @description Put the task right before this task of the target column.
+             */
+            before_id?: string;
         };
         TaskPage: {
             items: components["schemas"]["TaskInfo"][];
@@ -7701,7 +7732,10 @@ export interface operations {
     updateBoard: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The version the client read (`3`, `"3"` or `W/"3"`); required. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /** @description ID of the board. */
                 board_id: components["parameters"]["BoardIDPath"];
@@ -7732,6 +7766,7 @@ export interface operations {
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
+            412: components["responses"]["Problem412"];
             413: components["responses"]["Problem413"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
@@ -8417,7 +8452,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TaskComment"];
+                    "application/json": components["schemas"]["TaskCommentInfo"];
                 };
             };
             400: components["responses"]["Problem400"];
@@ -8542,7 +8577,10 @@ export interface operations {
     updateLabel: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The version the client read (`3`, `"3"` or `W/"3"`); required. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /** @description ID of the label. */
                 label_id: components["parameters"]["LabelIDPath"];
@@ -8574,6 +8612,7 @@ export interface operations {
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
             409: components["responses"]["Problem409"];
+            412: components["responses"]["Problem412"];
             413: components["responses"]["Problem413"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
@@ -9219,7 +9258,10 @@ export interface operations {
     updateMilestone: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The version the client read (`3`, `"3"` or `W/"3"`); required. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /** @description ID of the milestone. */
                 milestone_id: components["parameters"]["MilestoneIDPath"];
@@ -9250,6 +9292,7 @@ export interface operations {
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
+            412: components["responses"]["Problem412"];
             413: components["responses"]["Problem413"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
@@ -12409,7 +12452,12 @@ export interface operations {
     createTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The agent's AgentCall (LLM call) that produced the task; agent keys only. */
+                "X-Agent-Call"?: string;
+                /** @description The agent's AgentAction (tool action) that produced the task; agent keys only. */
+                "X-Agent-Action"?: string;
+            };
             path: {
                 /** @description The project's id. */
                 project_id: components["parameters"]["ProjectIDPath"];
@@ -12607,7 +12655,10 @@ export interface operations {
     updateSprint: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The version the client read (`3`, `"3"` or `W/"3"`); required. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /** @description ID of the sprint. */
                 sprint_id: components["parameters"]["SprintIDPath"];
@@ -12638,6 +12689,7 @@ export interface operations {
             401: components["responses"]["Problem401"];
             403: components["responses"]["Problem403"];
             404: components["responses"]["Problem404"];
+            412: components["responses"]["Problem412"];
             413: components["responses"]["Problem413"];
             422: components["responses"]["Problem422"];
             429: components["responses"]["Problem429"];
@@ -13055,7 +13107,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TaskComment"];
+                    "application/json": components["schemas"]["TaskCommentInfo"];
                 };
             };
             400: components["responses"]["Problem400"];
