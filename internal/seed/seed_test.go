@@ -57,7 +57,7 @@ func TestSchemaResourcesAreInTheMatrix(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("schema files: %v", err)
 	}
-	uses := regexp.MustCompile(`rule\.(?:TenantPolicy|AuditLogPolicy)\("([a-z_]+)"`)
+	uses := regexp.MustCompile(`rule\.(?:TenantPolicy|AuditLogPolicy|ProjectPolicy)\("([a-z_]+)"`)
 	seen := 0
 	for _, f := range files {
 		src, err := os.ReadFile(f)
@@ -73,8 +73,8 @@ func TestSchemaResourcesAreInTheMatrix(t *testing.T) {
 	}
 	// Notes, chat and work tracking have policies of their own
 	// (internal/rule, internal/chat/chatrule) that name their resources
-	// there, not in ent/schema.
-	if seen < 25 {
+	// there, not in ent/schema (TaskComment's too).
+	if seen < 20 {
 		t.Errorf("found only %d policy resources; did the policy constructors change?", seen)
 	}
 }
