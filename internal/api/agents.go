@@ -59,7 +59,7 @@ func (h *Handler) ListAgents(ctx context.Context, params oas.ListAgentsParams) (
 	if err != nil {
 		return nil, err
 	}
-	return &oas.AgentPage{Items: mapItems(page.Items, toAPIAgent), NextCursor: optCursor(page.NextCursor)}, nil
+	return &oas.AgentPage{Items: mapItems(page.Items, toAPIAgent), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // UpdateAgent implements PATCH /agents/{agent_id}.
@@ -111,7 +111,7 @@ func (h *Handler) ListAgentVersions(ctx context.Context, params oas.ListAgentVer
 	if err != nil {
 		return nil, err
 	}
-	return &oas.AgentVersionPage{Items: mapItems(page.Items, toAPIAgentVersion), NextCursor: optCursor(page.NextCursor)}, nil
+	return &oas.AgentVersionPage{Items: mapItems(page.Items, toAPIAgentVersion), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // GetAgentVersion implements GET /agents/{agent_id}/versions/{version}.
@@ -169,7 +169,7 @@ func (h *Handler) ListAgentPermissions(ctx context.Context, params oas.ListAgent
 	if err != nil {
 		return nil, err
 	}
-	return &oas.AgentPermissionPage{Items: mapItems(page.Items, toAPIAgentPermission), NextCursor: optCursor(page.NextCursor)}, nil
+	return &oas.AgentPermissionPage{Items: mapItems(page.Items, toAPIAgentPermission), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // GrantAgentPermission implements POST /agents/{agent_id}/permissions.
@@ -217,7 +217,7 @@ func (h *Handler) ListAgentTools(ctx context.Context, params oas.ListAgentToolsP
 	if err != nil {
 		return nil, err
 	}
-	return &oas.AgentToolPage{Items: mapItems(page.Items, toAPIAgentTool), NextCursor: optCursor(page.NextCursor)}, nil
+	return &oas.AgentToolPage{Items: mapItems(page.Items, toAPIAgentTool), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // UpdateAgentTool implements PATCH /agent-tools/{tool_id}.
@@ -247,7 +247,7 @@ func (h *Handler) ListAgentKeys(ctx context.Context, params oas.ListAgentKeysPar
 	if err != nil {
 		return nil, err
 	}
-	return &oas.AgentKeyPage{Items: mapItems(page.Items, toAPIAgentKey), NextCursor: optCursor(page.NextCursor)}, nil
+	return &oas.AgentKeyPage{Items: mapItems(page.Items, toAPIAgentKey), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // CreateAgentKey implements POST /agents/{agent_id}/keys.

@@ -5,14 +5,6 @@ import (
 	"github.com/worksynapse/worksynapse/internal/oas"
 )
 
-// optCursor is the next_cursor of a page (absent on the last page).
-func optCursor(c string) oas.OptString {
-	if c == "" {
-		return oas.OptString{}
-	}
-	return oas.NewOptString(c)
-}
-
 func optVal[T any, O any](v *T, mk func(T) O) O {
 	if v == nil {
 		var zero O

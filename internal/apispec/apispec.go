@@ -21,7 +21,7 @@ import (
 )
 
 // Version is the API contract version; bump it on breaking changes.
-const Version = "0.1.0"
+const Version = "0.2.0"
 
 //go:embed fragments/*.yaml
 var fragments embed.FS
@@ -51,6 +51,9 @@ func Mutate(g *gen.Graph, spec *ogen.Spec) error {
 	addErrorModel(spec)
 	addSecurity(spec)
 	if err := mergeFragments(spec); err != nil {
+		return err
+	}
+	if err := addPageEnvelopes(spec); err != nil {
 		return err
 	}
 	if err := decorateOperations(spec); err != nil {
