@@ -286,10 +286,12 @@ func (s *ActivityEntryOldValues) init() ActivityEntryOldValues {
 	return m
 }
 
+// One page of ActivityEntry, in keyset order.
 // Ref: #/components/schemas/ActivityPage
 type ActivityPage struct {
-	Items      []ActivityEntry `json:"items"`
-	NextCursor OptNilString    `json:"next_cursor"`
+	Items []ActivityEntry `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -821,11 +823,12 @@ func (s *AgentActionInfoStatus) UnmarshalText(data []byte) error {
 	}
 }
 
-// A page of tool actions.
+// One page of AgentActionInfo, in keyset order.
 // Ref: #/components/schemas/AgentActionPage
 type AgentActionPage struct {
-	Items      []AgentActionInfo `json:"items"`
-	NextCursor OptNilString      `json:"next_cursor"`
+	Items []AgentActionInfo `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -2150,10 +2153,12 @@ func (s *AgentKeyInfo) SetLastUsedIP(val OptString) {
 
 func (*AgentKeyInfo) revokeAgentKeyRes() {}
 
+// One page of AgentKeyInfo, in keyset order.
 // Ref: #/components/schemas/AgentKeyPage
 type AgentKeyPage struct {
-	Items      []AgentKeyInfo `json:"items"`
-	NextCursor OptString      `json:"next_cursor"`
+	Items []AgentKeyInfo `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -2162,7 +2167,7 @@ func (s *AgentKeyPage) GetItems() []AgentKeyInfo {
 }
 
 // GetNextCursor returns the value of NextCursor.
-func (s *AgentKeyPage) GetNextCursor() OptString {
+func (s *AgentKeyPage) GetNextCursor() OptNilString {
 	return s.NextCursor
 }
 
@@ -2172,7 +2177,7 @@ func (s *AgentKeyPage) SetItems(val []AgentKeyInfo) {
 }
 
 // SetNextCursor sets the value of NextCursor.
-func (s *AgentKeyPage) SetNextCursor(val OptString) {
+func (s *AgentKeyPage) SetNextCursor(val OptNilString) {
 	s.NextCursor = val
 }
 
@@ -2194,10 +2199,12 @@ func (s *AgentKeyRotateRequest) SetGraceSeconds(val OptInt) {
 	s.GraceSeconds = val
 }
 
+// One page of AgentInfo, in keyset order.
 // Ref: #/components/schemas/AgentPage
 type AgentPage struct {
-	Items      []AgentInfo `json:"items"`
-	NextCursor OptString   `json:"next_cursor"`
+	Items []AgentInfo `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -2206,7 +2213,7 @@ func (s *AgentPage) GetItems() []AgentInfo {
 }
 
 // GetNextCursor returns the value of NextCursor.
-func (s *AgentPage) GetNextCursor() OptString {
+func (s *AgentPage) GetNextCursor() OptNilString {
 	return s.NextCursor
 }
 
@@ -2216,7 +2223,7 @@ func (s *AgentPage) SetItems(val []AgentInfo) {
 }
 
 // SetNextCursor sets the value of NextCursor.
-func (s *AgentPage) SetNextCursor(val OptString) {
+func (s *AgentPage) SetNextCursor(val OptNilString) {
 	s.NextCursor = val
 }
 
@@ -2309,10 +2316,12 @@ func (s *AgentPermissionInfo) SetCreatedAt(val time.Time) {
 
 func (*AgentPermissionInfo) grantAgentPermissionRes() {}
 
+// One page of AgentPermissionInfo, in keyset order.
 // Ref: #/components/schemas/AgentPermissionPage
 type AgentPermissionPage struct {
-	Items      []AgentPermissionInfo `json:"items"`
-	NextCursor OptString             `json:"next_cursor"`
+	Items []AgentPermissionInfo `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -2321,7 +2330,7 @@ func (s *AgentPermissionPage) GetItems() []AgentPermissionInfo {
 }
 
 // GetNextCursor returns the value of NextCursor.
-func (s *AgentPermissionPage) GetNextCursor() OptString {
+func (s *AgentPermissionPage) GetNextCursor() OptNilString {
 	return s.NextCursor
 }
 
@@ -2331,7 +2340,7 @@ func (s *AgentPermissionPage) SetItems(val []AgentPermissionInfo) {
 }
 
 // SetNextCursor sets the value of NextCursor.
-func (s *AgentPermissionPage) SetNextCursor(val OptString) {
+func (s *AgentPermissionPage) SetNextCursor(val OptNilString) {
 	s.NextCursor = val
 }
 
@@ -2729,10 +2738,12 @@ func (*AgentToolInfo) createAgentToolRes() {}
 func (*AgentToolInfo) getAgentToolRes()    {}
 func (*AgentToolInfo) updateAgentToolRes() {}
 
+// One page of AgentToolInfo, in keyset order.
 // Ref: #/components/schemas/AgentToolPage
 type AgentToolPage struct {
-	Items      []AgentToolInfo `json:"items"`
-	NextCursor OptString       `json:"next_cursor"`
+	Items []AgentToolInfo `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -2741,7 +2752,7 @@ func (s *AgentToolPage) GetItems() []AgentToolInfo {
 }
 
 // GetNextCursor returns the value of NextCursor.
-func (s *AgentToolPage) GetNextCursor() OptString {
+func (s *AgentToolPage) GetNextCursor() OptNilString {
 	return s.NextCursor
 }
 
@@ -2751,7 +2762,7 @@ func (s *AgentToolPage) SetItems(val []AgentToolInfo) {
 }
 
 // SetNextCursor sets the value of NextCursor.
-func (s *AgentToolPage) SetNextCursor(val OptString) {
+func (s *AgentToolPage) SetNextCursor(val OptNilString) {
 	s.NextCursor = val
 }
 
@@ -3156,10 +3167,12 @@ func (s *AgentVersionInfo) SetCreatedAt(val time.Time) {
 
 func (*AgentVersionInfo) getAgentVersionRes() {}
 
+// One page of AgentVersionInfo, in keyset order.
 // Ref: #/components/schemas/AgentVersionPage
 type AgentVersionPage struct {
-	Items      []AgentVersionInfo `json:"items"`
-	NextCursor OptString          `json:"next_cursor"`
+	Items []AgentVersionInfo `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -3168,7 +3181,7 @@ func (s *AgentVersionPage) GetItems() []AgentVersionInfo {
 }
 
 // GetNextCursor returns the value of NextCursor.
-func (s *AgentVersionPage) GetNextCursor() OptString {
+func (s *AgentVersionPage) GetNextCursor() OptNilString {
 	return s.NextCursor
 }
 
@@ -3178,7 +3191,7 @@ func (s *AgentVersionPage) SetItems(val []AgentVersionInfo) {
 }
 
 // SetNextCursor sets the value of NextCursor.
-func (s *AgentVersionPage) SetNextCursor(val OptString) {
+func (s *AgentVersionPage) SetNextCursor(val OptNilString) {
 	s.NextCursor = val
 }
 
@@ -3428,11 +3441,12 @@ func (s *AppUsageInfoCategory) UnmarshalText(data []byte) error {
 	}
 }
 
-// A page of the caller's application-usage records.
+// One page of AppUsageInfo, in keyset order.
 // Ref: #/components/schemas/AppUsagePage
 type AppUsagePage struct {
-	Items      []AppUsageInfo `json:"items"`
-	NextCursor OptNilString   `json:"next_cursor"`
+	Items []AppUsageInfo `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -4106,10 +4120,12 @@ func (s *AuditActivityEntryOldValues) init() AuditActivityEntryOldValues {
 	return m
 }
 
+// One page of AuditActivityEntry, in keyset order.
 // Ref: #/components/schemas/AuditActivityPage
 type AuditActivityPage struct {
-	Items      []AuditActivityEntry `json:"items"`
-	NextCursor OptNilString         `json:"next_cursor"`
+	Items []AuditActivityEntry `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -4727,10 +4743,11 @@ func (*BoardInfo) createBoardRes()         {}
 func (*BoardInfo) reorderBoardColumnsRes() {}
 func (*BoardInfo) updateBoardRes()         {}
 
-// A page of boards with their columns.
+// One page of BoardInfo, in keyset order.
 // Ref: #/components/schemas/BoardPage
 type BoardPage struct {
-	Items      []BoardInfo  `json:"items"`
+	Items []BoardInfo `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
 	NextCursor OptNilString `json:"next_cursor"`
 }
 
@@ -5324,11 +5341,12 @@ func (s *ChatChannelCreateRequestType) UnmarshalText(data []byte) error {
 	}
 }
 
-// A page of channels.
+// One page of ChatChannel, in keyset order.
 // Ref: #/components/schemas/ChatChannelPage
 type ChatChannelPage struct {
-	Items      []ChatChannel `json:"items"`
-	NextCursor OptNilString  `json:"next_cursor"`
+	Items []ChatChannel `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -5777,10 +5795,11 @@ func (s *ChatMemberNotifyLevel) UnmarshalText(data []byte) error {
 	}
 }
 
-// A page of channel members.
+// One page of ChatMember, in keyset order.
 // Ref: #/components/schemas/ChatMemberPage
 type ChatMemberPage struct {
-	Items      []ChatMember `json:"items"`
+	Items []ChatMember `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
 	NextCursor OptNilString `json:"next_cursor"`
 }
 
@@ -6228,11 +6247,12 @@ func (s *ChatMessageCreateRequest) SetRootID(val OptUUID) {
 	s.RootID = val
 }
 
-// A page of messages.
+// One page of ChatMessage, in keyset order.
 // Ref: #/components/schemas/ChatMessagePage
 type ChatMessagePage struct {
-	Items      []ChatMessage `json:"items"`
-	NextCursor OptNilString  `json:"next_cursor"`
+	Items []ChatMessage `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -6513,10 +6533,11 @@ func (s *ChatPin) SetPinnedAt(val time.Time) {
 
 func (*ChatPin) pinMessageRes() {}
 
-// A page of pins.
+// One page of ChatPin, in keyset order.
 // Ref: #/components/schemas/ChatPinPage
 type ChatPinPage struct {
-	Items      []ChatPin    `json:"items"`
+	Items []ChatPin `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
 	NextCursor OptNilString `json:"next_cursor"`
 }
 
@@ -9785,11 +9806,12 @@ func (s *IdlePeriodInfo) SetCreatedAt(val time.Time) {
 	s.CreatedAt = val
 }
 
-// A page of the caller's idle periods.
+// One page of IdlePeriodInfo, in keyset order.
 // Ref: #/components/schemas/IdlePeriodPage
 type IdlePeriodPage struct {
-	Items      []IdlePeriodInfo `json:"items"`
-	NextCursor OptNilString     `json:"next_cursor"`
+	Items []IdlePeriodInfo `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -10250,9 +10272,11 @@ func (s *JobRun) SetParams(val OptJobRunParams) {
 
 func (*JobRun) retryJobRunRes() {}
 
+// One page of JobRun, in keyset order.
 // Ref: #/components/schemas/JobRunPage
 type JobRunPage struct {
-	Items      []JobRun     `json:"items"`
+	Items []JobRun `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
 	NextCursor OptNilString `json:"next_cursor"`
 }
 
@@ -11063,10 +11087,11 @@ func (s *LabelCreateRequest) SetColor(val OptString) {
 	s.Color = val
 }
 
-// A page of Label resources.
+// One page of Label, in keyset order.
 // Ref: #/components/schemas/LabelPage
 type LabelPage struct {
-	Items      []Label      `json:"items"`
+	Items []Label `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
 	NextCursor OptNilString `json:"next_cursor"`
 }
 
@@ -12941,11 +12966,12 @@ func (s *MemberProductivity) SetTotals(val ProductivityTotals) {
 	s.Totals = val
 }
 
-// A page of member totals.
+// One page of MemberProductivity, in keyset order.
 // Ref: #/components/schemas/MemberProductivityPage
 type MemberProductivityPage struct {
-	Items      []MemberProductivity `json:"items"`
-	NextCursor OptNilString         `json:"next_cursor"`
+	Items []MemberProductivity `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -13320,11 +13346,12 @@ func (s *MilestoneInfoStatus) UnmarshalText(data []byte) error {
 	}
 }
 
-// A page of MilestoneInfo resources.
+// One page of MilestoneInfo, in keyset order.
 // Ref: #/components/schemas/MilestonePage
 type MilestonePage struct {
-	Items      []MilestoneInfo `json:"items"`
-	NextCursor OptNilString    `json:"next_cursor"`
+	Items []MilestoneInfo `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -13651,10 +13678,11 @@ func (s *ModelPriceInput) SetEffectiveTo(val OptDateTime) {
 	s.EffectiveTo = val
 }
 
+// One page of ModelPriceInfo, in keyset order.
 // Ref: #/components/schemas/ModelPricePage
 type ModelPricePage struct {
 	Items []ModelPriceInfo `json:"items"`
-	// Cursor of the next page; null on the last page.
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
 	NextCursor OptNilString `json:"next_cursor"`
 }
 
@@ -14011,10 +14039,12 @@ func (s *NoteCommentInfoAnchorStatus) UnmarshalText(data []byte) error {
 	}
 }
 
+// One page of NoteCommentInfo, in keyset order.
 // Ref: #/components/schemas/NoteCommentPage
 type NoteCommentPage struct {
-	Items      []NoteCommentInfo `json:"items"`
-	NextCursor OptNilString      `json:"next_cursor"`
+	Items []NoteCommentInfo `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -14383,10 +14413,12 @@ func (s *NoteFolderInfo) SetUpdatedAt(val time.Time) {
 func (*NoteFolderInfo) createNoteFolderRes() {}
 func (*NoteFolderInfo) updateNoteFolderRes() {}
 
+// One page of NoteFolderInfo, in keyset order.
 // Ref: #/components/schemas/NoteFolderPage
 type NoteFolderPage struct {
-	Items      []NoteFolderInfo `json:"items"`
-	NextCursor OptNilString     `json:"next_cursor"`
+	Items []NoteFolderInfo `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -14675,9 +14707,11 @@ func (*NoteInfoHeaders) getNoteRes()            {}
 func (*NoteInfoHeaders) restoreNoteVersionRes() {}
 func (*NoteInfoHeaders) updateNoteRes()         {}
 
+// One page of NoteInfo, in keyset order.
 // Ref: #/components/schemas/NotePage
 type NotePage struct {
-	Items      []NoteInfo   `json:"items"`
+	Items []NoteInfo `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
 	NextCursor OptNilString `json:"next_cursor"`
 }
 
@@ -14809,10 +14843,12 @@ func (s *NoteShareInfo) SetCreatedAt(val time.Time) {
 
 func (*NoteShareInfo) shareNoteRes() {}
 
+// One page of NoteShareInfo, in keyset order.
 // Ref: #/components/schemas/NoteSharePage
 type NoteSharePage struct {
-	Items      []NoteShareInfo `json:"items"`
-	NextCursor OptNilString    `json:"next_cursor"`
+	Items []NoteShareInfo `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -15022,10 +15058,12 @@ func (s *NoteTagInfo) SetCreatedAt(val time.Time) {
 func (*NoteTagInfo) createNoteTagRes() {}
 func (*NoteTagInfo) updateNoteTagRes() {}
 
+// One page of NoteTagInfo, in keyset order.
 // Ref: #/components/schemas/NoteTagPage
 type NoteTagPage struct {
-	Items      []NoteTagInfo `json:"items"`
-	NextCursor OptNilString  `json:"next_cursor"`
+	Items []NoteTagInfo `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -15252,10 +15290,12 @@ func (s *NoteVersionInfo) SetCreatedAt(val time.Time) {
 
 func (*NoteVersionInfo) getNoteVersionRes() {}
 
+// One page of NoteVersionInfo, in keyset order.
 // Ref: #/components/schemas/NoteVersionPage
 type NoteVersionPage struct {
-	Items      []NoteVersionInfo `json:"items"`
-	NextCursor OptNilString      `json:"next_cursor"`
+	Items []NoteVersionInfo `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -18818,10 +18858,12 @@ func (s *OrganizationMemberInfoStatus) UnmarshalText(data []byte) error {
 	}
 }
 
+// One page of OrganizationMemberInfo, in keyset order.
 // Ref: #/components/schemas/OrganizationMemberPage
 type OrganizationMemberPage struct {
-	Items      []OrganizationMemberInfo `json:"items"`
-	NextCursor OptNilString             `json:"next_cursor"`
+	Items []OrganizationMemberInfo `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -18846,10 +18888,12 @@ func (s *OrganizationMemberPage) SetNextCursor(val OptNilString) {
 
 func (*OrganizationMemberPage) listOrganizationMembersRes() {}
 
+// One page of Organization, in keyset order.
 // Ref: #/components/schemas/OrganizationPage
 type OrganizationPage struct {
-	Items      []Organization `json:"items"`
-	NextCursor OptNilString   `json:"next_cursor"`
+	Items []Organization `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -19228,10 +19272,12 @@ func (s *OrganizationUserMembershipStatus) UnmarshalText(data []byte) error {
 	}
 }
 
+// One page of OrganizationUser, in keyset order.
 // Ref: #/components/schemas/OrganizationUserPage
 type OrganizationUserPage struct {
-	Items      []OrganizationUser `json:"items"`
-	NextCursor OptNilString       `json:"next_cursor"`
+	Items []OrganizationUser `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -20263,10 +20309,12 @@ func (s *ProjectMemberInfo) SetCreatedAt(val time.Time) {
 func (*ProjectMemberInfo) addProjectMemberRes()    {}
 func (*ProjectMemberInfo) updateProjectMemberRes() {}
 
+// One page of ProjectMemberInfo, in keyset order.
 // Ref: #/components/schemas/ProjectMemberPage
 type ProjectMemberPage struct {
-	Items      []ProjectMemberInfo `json:"items"`
-	NextCursor OptNilString        `json:"next_cursor"`
+	Items []ProjectMemberInfo `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -20306,9 +20354,11 @@ func (s *ProjectMemberUpdateRequest) SetRole(val ProjectRole) {
 	s.Role = val
 }
 
+// One page of Project, in keyset order.
 // Ref: #/components/schemas/ProjectPage
 type ProjectPage struct {
-	Items      []Project    `json:"items"`
+	Items []Project `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
 	NextCursor OptNilString `json:"next_cursor"`
 }
 
@@ -21755,9 +21805,11 @@ func (*RoleInfo) createRoleRes() {}
 func (*RoleInfo) getRoleRes()    {}
 func (*RoleInfo) updateRoleRes() {}
 
+// One page of RoleInfo, in keyset order.
 // Ref: #/components/schemas/RolePage
 type RolePage struct {
-	Items      []RoleInfo   `json:"items"`
+	Items []RoleInfo `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
 	NextCursor OptNilString `json:"next_cursor"`
 }
 
@@ -22004,10 +22056,12 @@ func (s *SecurityEventDetails) init() SecurityEventDetails {
 	return m
 }
 
+// One page of SecurityEvent, in keyset order.
 // Ref: #/components/schemas/SecurityEventPage
 type SecurityEventPage struct {
-	Items      []SecurityEvent `json:"items"`
-	NextCursor OptNilString    `json:"next_cursor"`
+	Items []SecurityEvent `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -22271,10 +22325,12 @@ func (s *SessionInfoDeviceType) UnmarshalText(data []byte) error {
 	}
 }
 
+// One page of SessionInfo, in keyset order.
 // Ref: #/components/schemas/SessionPage
 type SessionPage struct {
-	Items      []SessionInfo `json:"items"`
-	NextCursor OptNilString  `json:"next_cursor"`
+	Items []SessionInfo `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -22575,10 +22631,11 @@ func (s *SprintCreateRequest) SetEndDate(val OptDateTime) {
 	s.EndDate = val
 }
 
-// A page of Sprint resources.
+// One page of Sprint, in keyset order.
 // Ref: #/components/schemas/SprintPage
 type SprintPage struct {
-	Items      []Sprint     `json:"items"`
+	Items []Sprint `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
 	NextCursor OptNilString `json:"next_cursor"`
 }
 
@@ -22938,11 +22995,12 @@ func (s *TaskAttachment) SetSHA256(val string) {
 
 func (*TaskAttachment) uploadTaskAttachmentRes() {}
 
-// A page of TaskAttachment resources.
+// One page of TaskAttachment, in keyset order.
 // Ref: #/components/schemas/TaskAttachmentPage
 type TaskAttachmentPage struct {
-	Items      []TaskAttachment `json:"items"`
-	NextCursor OptNilString     `json:"next_cursor"`
+	Items []TaskAttachment `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -23141,11 +23199,12 @@ func (s *TaskCommentInfo) SetUpdatedAt(val time.Time) {
 func (*TaskCommentInfo) createTaskCommentRes() {}
 func (*TaskCommentInfo) updateTaskCommentRes() {}
 
-// A page of TaskCommentInfo resources.
+// One page of TaskCommentInfo, in keyset order.
 // Ref: #/components/schemas/TaskCommentPage
 type TaskCommentPage struct {
-	Items      []TaskCommentInfo `json:"items"`
-	NextCursor OptNilString      `json:"next_cursor"`
+	Items []TaskCommentInfo `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -23523,11 +23582,12 @@ func (s *TaskDependencyCreateRequestType) UnmarshalText(data []byte) error {
 	}
 }
 
-// A page of TaskDependency resources.
+// One page of TaskDependency, in keyset order.
 // Ref: #/components/schemas/TaskDependencyPage
 type TaskDependencyPage struct {
-	Items      []TaskDependency `json:"items"`
-	NextCursor OptNilString     `json:"next_cursor"`
+	Items []TaskDependency `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
@@ -24010,9 +24070,11 @@ func (s *TaskMoveRequest) SetBeforeID(val OptUUID) {
 	s.BeforeID = val
 }
 
+// One page of TaskInfo, in keyset order.
 // Ref: #/components/schemas/TaskPage
 type TaskPage struct {
-	Items      []TaskInfo   `json:"items"`
+	Items []TaskInfo `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
 	NextCursor OptNilString `json:"next_cursor"`
 }
 
@@ -24580,10 +24642,11 @@ func (s *TimeLogCreateRequest) SetBillable(val OptBool) {
 	s.Billable = val
 }
 
-// A page of TimeLog resources.
+// One page of TimeLog, in keyset order.
 // Ref: #/components/schemas/TimeLogPage
 type TimeLogPage struct {
-	Items      []TimeLog    `json:"items"`
+	Items []TimeLog `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
 	NextCursor OptNilString `json:"next_cursor"`
 }
 
@@ -25998,8 +26061,9 @@ func (s *WorkLogInfoSource) UnmarshalText(data []byte) error {
 // A page of work logs and the total of every matching entry.
 // Ref: #/components/schemas/WorkLogPage
 type WorkLogPage struct {
-	Items      []WorkLogInfo `json:"items"`
-	NextCursor OptNilString  `json:"next_cursor"`
+	Items []WorkLogInfo `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
 	// Sum of duration_seconds over all entries matching the filters.
 	TotalSeconds int `json:"total_seconds"`
 }

@@ -3325,8 +3325,10 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        /** @description One page of ActivityEntry, in keyset order. */
         ActivityPage: {
             items: components["schemas"]["ActivityEntry"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         /** @description An approver's decision; a rejection needs a reason. */
@@ -3384,9 +3386,10 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        /** @description A page of tool actions. */
+        /** @description One page of AgentActionInfo, in keyset order. */
         AgentActionPage: {
             items: components["schemas"]["AgentActionInfo"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         /** @description A tool the agent wants to run, named by tool (function name) or tool_id, with its input. */
@@ -3554,17 +3557,21 @@ export interface components {
             last_used_at?: string;
             last_used_ip?: string;
         };
+        /** @description One page of AgentKeyInfo, in keyset order. */
         AgentKeyPage: {
             items: components["schemas"]["AgentKeyInfo"][];
-            next_cursor?: string;
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
+            next_cursor?: string | null;
         };
         AgentKeyRotateRequest: {
             /** @description How long the old key keeps working (default 86400). */
             grace_seconds?: number;
         };
+        /** @description One page of AgentInfo, in keyset order. */
         AgentPage: {
             items: components["schemas"]["AgentInfo"][];
-            next_cursor?: string;
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
+            next_cursor?: string | null;
         };
         AgentPermissionGrant: {
             /** Format: uuid */
@@ -3582,9 +3589,11 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        /** @description One page of AgentPermissionInfo, in keyset order. */
         AgentPermissionPage: {
             items: components["schemas"]["AgentPermissionInfo"][];
-            next_cursor?: string;
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
+            next_cursor?: string | null;
         };
         /** @enum {string} */
         AgentProvider: "openai_compatible" | "anthropic";
@@ -3621,9 +3630,11 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description One page of AgentToolInfo, in keyset order. */
         AgentToolPage: {
             items: components["schemas"]["AgentToolInfo"][];
-            next_cursor?: string;
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
+            next_cursor?: string | null;
         };
         AgentToolUpdateRequest: {
             description?: string;
@@ -3676,9 +3687,11 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        /** @description One page of AgentVersionInfo, in keyset order. */
         AgentVersionPage: {
             items: components["schemas"]["AgentVersionInfo"][];
-            next_cursor?: string;
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
+            next_cursor?: string | null;
         };
         /** @description Up to 1,000 application-usage records for one organization. */
         AppUsageBatchRequest: {
@@ -3707,9 +3720,10 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
-        /** @description A page of the caller's application-usage records. */
+        /** @description One page of AppUsageInfo, in keyset order. */
         AppUsagePage: {
             items: components["schemas"]["AppUsageInfo"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         /** @description One span of foreground application use as the tracker observed it. */
@@ -3767,8 +3781,10 @@ export interface components {
             user_agent?: string;
             request_id?: string;
         };
+        /** @description One page of AuditActivityEntry, in keyset order. */
         AuditActivityPage: {
             items: components["schemas"]["AuditActivityEntry"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         /** @description BoardColumn resource. */
@@ -3827,9 +3843,10 @@ export interface components {
             updated_at: string;
             columns: components["schemas"]["BoardColumn"][];
         };
-        /** @description A page of boards with their columns. */
+        /** @description One page of BoardInfo, in keyset order. */
         BoardPage: {
             items: components["schemas"]["BoardInfo"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         /** @description The board's new name. */
@@ -3918,9 +3935,10 @@ export interface components {
             purpose?: string;
             topic?: string;
         };
-        /** @description A page of channels. */
+        /** @description One page of ChatChannel, in keyset order. */
         ChatChannelPage: {
             items: components["schemas"]["ChatChannel"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         /** @description The channel fields to change. */
@@ -3974,9 +3992,10 @@ export interface components {
             /** @enum {string} */
             role?: "owner" | "admin" | "member";
         };
-        /** @description A page of channel members. */
+        /** @description One page of ChatMember, in keyset order. */
         ChatMemberPage: {
             items: components["schemas"]["ChatMember"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         /** @description The membership fields to change. */
@@ -4031,9 +4050,10 @@ export interface components {
             /** Format: uuid */
             root_id?: string;
         };
-        /** @description A page of messages. */
+        /** @description One page of ChatMessage, in keyset order. */
         ChatMessagePage: {
             items: components["schemas"]["ChatMessage"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         /** @description The new body. */
@@ -4073,9 +4093,10 @@ export interface components {
             /** Format: date-time */
             pinned_at: string;
         };
-        /** @description A page of pins. */
+        /** @description One page of ChatPin, in keyset order. */
         ChatPinPage: {
             items: components["schemas"]["ChatPin"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         /** @description The reactions with one emoji. */
@@ -4172,9 +4193,10 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
-        /** @description A page of the caller's idle periods. */
+        /** @description One page of IdlePeriodInfo, in keyset order. */
         IdlePeriodPage: {
             items: components["schemas"]["IdlePeriodInfo"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         /** @description One span without keyboard or mouse input. */
@@ -4250,8 +4272,10 @@ export interface components {
                 [key: string]: string;
             };
         };
+        /** @description One page of JobRun, in keyset order. */
         JobRunPage: {
             items: components["schemas"]["JobRun"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         /**
@@ -4337,9 +4361,10 @@ export interface components {
             name: string;
             color?: string;
         };
-        /** @description A page of Label resources. */
+        /** @description One page of Label, in keyset order. */
         LabelPage: {
             items: components["schemas"]["Label"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         /** @description The label fields to change. */
@@ -4387,9 +4412,10 @@ export interface components {
             periods: number;
             totals: components["schemas"]["ProductivityTotals"];
         };
-        /** @description A page of member totals. */
+        /** @description One page of MemberProductivity, in keyset order. */
         MemberProductivityPage: {
             items: components["schemas"]["MemberProductivity"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         Membership: {
@@ -4448,9 +4474,10 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        /** @description A page of MilestoneInfo resources. */
+        /** @description One page of MilestoneInfo, in keyset order. */
         MilestonePage: {
             items: components["schemas"]["MilestoneInfo"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         /** @description The milestone fields to change. */
@@ -4503,9 +4530,10 @@ export interface components {
              */
             effective_to?: string;
         };
+        /** @description One page of ModelPriceInfo, in keyset order. */
         ModelPricePage: {
             items: components["schemas"]["ModelPriceInfo"][];
-            /** @description Cursor of the next page; null on the last page. */
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         NoteCommentCreateRequest: {
@@ -4547,8 +4575,10 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description One page of NoteCommentInfo, in keyset order. */
         NoteCommentPage: {
             items: components["schemas"]["NoteCommentInfo"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         NoteCommentUpdateRequest: {
@@ -4599,8 +4629,10 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description One page of NoteFolderInfo, in keyset order. */
         NoteFolderPage: {
             items: components["schemas"]["NoteFolderInfo"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         NoteFolderUpdateRequest: {
@@ -4640,8 +4672,10 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description One page of NoteInfo, in keyset order. */
         NotePage: {
             items: components["schemas"]["NoteInfo"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         NoteShareInfo: {
@@ -4663,8 +4697,10 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        /** @description One page of NoteShareInfo, in keyset order. */
         NoteSharePage: {
             items: components["schemas"]["NoteShareInfo"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         /** @enum {string} */
@@ -4692,8 +4728,10 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        /** @description One page of NoteTagInfo, in keyset order. */
         NoteTagPage: {
             items: components["schemas"]["NoteTagInfo"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         NoteTagUpdateRequest: {
@@ -4726,8 +4764,10 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        /** @description One page of NoteVersionInfo, in keyset order. */
         NoteVersionPage: {
             items: components["schemas"]["NoteVersionInfo"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         /**
@@ -4798,12 +4838,16 @@ export interface components {
             /** @description Names of the roles the member holds in the organization. */
             roles: string[];
         };
+        /** @description One page of OrganizationMemberInfo, in keyset order. */
         OrganizationMemberPage: {
             items: components["schemas"]["OrganizationMemberInfo"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
+        /** @description One page of Organization, in keyset order. */
         OrganizationPage: {
             items: components["schemas"]["Organization"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         /**
@@ -4848,8 +4892,10 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        /** @description One page of OrganizationUser, in keyset order. */
         OrganizationUserPage: {
             items: components["schemas"]["OrganizationUser"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         /** @enum {string} */
@@ -4974,15 +5020,19 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        /** @description One page of ProjectMemberInfo, in keyset order. */
         ProjectMemberPage: {
             items: components["schemas"]["ProjectMemberInfo"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         ProjectMemberUpdateRequest: {
             role: components["schemas"]["ProjectRole"];
         };
+        /** @description One page of Project, in keyset order. */
         ProjectPage: {
             items: components["schemas"]["Project"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         /** @enum {string} */
@@ -5078,8 +5128,10 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        /** @description One page of RoleInfo, in keyset order. */
         RolePage: {
             items: components["schemas"]["RoleInfo"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         RoleUpdateRequest: {
@@ -5109,8 +5161,10 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** @description One page of SecurityEvent, in keyset order. */
         SecurityEventPage: {
             items: components["schemas"]["SecurityEvent"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         SessionInfo: {
@@ -5130,8 +5184,10 @@ export interface components {
             /** @description True for the session of the token making this request. */
             current: boolean;
         };
+        /** @description One page of SessionInfo, in keyset order. */
         SessionPage: {
             items: components["schemas"]["SessionInfo"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         /** @description Sprint resource. */
@@ -5177,9 +5233,10 @@ export interface components {
             /** Format: date-time */
             end_date?: string;
         };
-        /** @description A page of Sprint resources. */
+        /** @description One page of Sprint, in keyset order. */
         SprintPage: {
             items: components["schemas"]["Sprint"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         /** @description The sprint fields to change. */
@@ -5219,9 +5276,10 @@ export interface components {
             size_bytes: number;
             sha256: string;
         };
-        /** @description A page of TaskAttachment resources. */
+        /** @description One page of TaskAttachment, in keyset order. */
         TaskAttachmentPage: {
             items: components["schemas"]["TaskAttachment"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         /** @description A new comment or reply. */
@@ -5269,9 +5327,10 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        /** @description A page of TaskCommentInfo resources. */
+        /** @description One page of TaskCommentInfo, in keyset order. */
         TaskCommentPage: {
             items: components["schemas"]["TaskCommentInfo"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         /** @description The new comment body. */
@@ -5330,9 +5389,10 @@ export interface components {
              */
             type: "blocks" | "blocked_by" | "relates_to" | "duplicates";
         };
-        /** @description A page of TaskDependency resources. */
+        /** @description One page of TaskDependency, in keyset order. */
         TaskDependencyPage: {
             items: components["schemas"]["TaskDependency"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         TaskInfo: {
@@ -5407,8 +5467,10 @@ export interface components {
              */
             before_id?: string;
         };
+        /** @description One page of TaskInfo, in keyset order. */
         TaskPage: {
             items: components["schemas"]["TaskInfo"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         /** @enum {string} */
@@ -5472,9 +5534,10 @@ export interface components {
             note?: string;
             billable?: boolean;
         };
-        /** @description A page of TimeLog resources. */
+        /** @description One page of TimeLog, in keyset order. */
         TimeLogPage: {
             items: components["schemas"]["TimeLog"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         /** @description Logged time of a task. */
@@ -5560,6 +5623,7 @@ export interface components {
         /** @description A page of work logs and the total of every matching entry. */
         WorkLogPage: {
             items: components["schemas"]["WorkLogInfo"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
             /** @description Sum of duration_seconds over all entries matching the filters. */
             total_seconds: number;
