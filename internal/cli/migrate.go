@@ -21,6 +21,8 @@ func newMigrateCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "migrate",
 		Short: "Inspect and apply the versioned PostgreSQL migrations in migrations/",
+		// A DBA needs only the database URL, even in production.
+		Annotations: map[string]string{databaseOnly: "true"},
 	}
 	cmd.AddCommand(
 		&cobra.Command{Use: "status", Short: "Show applied and pending migrations", Args: cobra.NoArgs, RunE: withPostgres(migrateStatus)},

@@ -34,7 +34,49 @@ func NewRoot() *cobra.Command {
 	root.AddCommand(newServeCmd(), newMigrateCmd(), newCreateAdminCmd(), newSeedCmd(), newHealthcheckCmd(), newJobsCmd())
 	root.AddCommand(newAuditCmd())
 	root.AddCommand(newPricesCmd())
+	strictArgs(root)
 	return root
+}
+
+// strictArgs makes every mistyped command line fail. Cobra only rejects an
+// unknown subcommand at the root: `worksynapse migrate aply` would print
+// help and exit 0, so a CI step with a typo "passes". Command groups
+// therefore refuse any argument (naming it) and a missing subcommand, and
+// leaf commands that declare no argument rule take none.
+func strictArgs(cmd *cobra.Command) {
+	for _, sub := range cmd.Commands() {
+		strictArgs(sub)
+	}
+	switch {
+	case cmd.HasSubCommands() && !cmd.Runnable() && cmd.HasParent():
+		cmd.Args = cobra.ArbitraryArgs
+		cmd.RunE = func(cmd *cobra.Command, args []string) error {
+			cmd.SetOut(cmd.ErrOrStderr())
+			_ = cmd.Usage()
+			if len(args) > 0 {
+				return fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())
+			}
+			return fmt.Errorf("%q needs a subcommand", cmd.CommandPath())
+		}
+	case cmd.Runnable() && cmd.Args == nil:
+		cmd.Args = cobra.NoArgs
+	}
+}
+
+// databaseOnly is the annotation of command groups that touch only the
+// database schema: their configuration is validated without the server's
+// secrets (see config.Config.ValidateDatabase).
+const databaseOnly = "worksynapse/database-only"
+
+// isDatabaseOnly reports whether cmd or one of its parents is marked
+// databaseOnly.
+func isDatabaseOnly(cmd *cobra.Command) bool {
+	for c := cmd; c != nil; c = c.Parent() {
+		if c.Annotations[databaseOnly] == "true" {
+			return true
+		}
+	}
+	return false
 }
 
 // Execute runs the CLI and returns the process exit code.
@@ -52,7 +94,7 @@ func loadConfig(cmd *cobra.Command) (*config.Config, *slog.Logger, error) {
 	flags.AddFlagSet(cmd.Flags())
 	flags.AddFlagSet(cmd.InheritedFlags())
 	path, _ := flags.GetString("config")
-	cfg, warnings, err := config.Load(config.LoadOptions{ConfigFile: path, Flags: flags})
+	cfg, warnings, err := config.Load(config.LoadOptions{ConfigFile: path, Flags: flags, DatabaseOnly: isDatabaseOnly(cmd)})
 	if err != nil {
 		return nil, nil, err
 	}

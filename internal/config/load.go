@@ -28,6 +28,10 @@ type LoadOptions struct {
 	// Getenv looks up environment variables; nil means os.Getenv. An empty
 	// result is treated as "not set".
 	Getenv func(string) string
+	// DatabaseOnly validates only the database, environment and log
+	// settings (see Config.ValidateDatabase): for commands that touch
+	// nothing but the database schema.
+	DatabaseOnly bool
 }
 
 // Load resolves the configuration from defaults, config file, environment
@@ -52,7 +56,11 @@ func Load(opts LoadOptions) (*Config, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	more, err := cfg.Validate()
+	validate := cfg.Validate
+	if opts.DatabaseOnly {
+		validate = cfg.ValidateDatabase
+	}
+	more, err := validate()
 	warnings = append(warnings, more...)
 	if err != nil {
 		return nil, warnings, err

@@ -89,6 +89,18 @@ func (c *Config) Validate() (warnings []string, err error) {
 	return ch.warnings, errors.Join(ch.errs...)
 }
 
+// ValidateDatabase checks only what a database-only command (migrate
+// status/plan/apply/lint) uses: the environment, database and logging.
+// A DBA inspecting a production database needs its URL, not the server's
+// signing secrets, which therefore stay out of such commands entirely.
+func (c *Config) ValidateDatabase() (warnings []string, err error) {
+	var ch checker
+	c.checkEnvironment(&ch)
+	c.checkDatabase(&ch)
+	c.checkLog(&ch)
+	return ch.warnings, errors.Join(ch.errs...)
+}
+
 func (c *Config) checkEnvironment(ch *checker) {
 	if c.Environment != Development && c.Environment != Production {
 		ch.fail("environment", "must be %q or %q, got %q", Development, Production, c.Environment)
