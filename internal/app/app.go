@@ -242,7 +242,7 @@ func (a *App) probes() []api.Probe {
 			if len(st.Pending) > 0 {
 				return fmt.Errorf("%d pending", len(st.Pending))
 			}
-			return nil
+			return st.ServingErr()
 		}})
 	}
 	return append(probes, a.jobsProbe())

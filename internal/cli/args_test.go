@@ -81,7 +81,7 @@ func TestMigrateNeedsOnlyTheDatabaseURL(t *testing.T) {
 	for _, k := range []string{"WORKSYNAPSE_SECRET_KEY", "WORKSYNAPSE_AUDIT_SIGNING_KEY", "WORKSYNAPSE_AUTH_SERVICE_API_KEY"} {
 		t.Setenv(k, "")
 	}
-	for _, args := range [][]string{{"migrate", "status"}, {"migrate", "plan"}, {"migrate", "apply"}} {
+	for _, args := range [][]string{{"migrate", "plan"}, {"migrate", "apply"}, {"migrate", "status"}} {
 		if out, err := runPG(t, url, args...); err != nil {
 			t.Errorf("%s in production without secrets: %v\n%.300s", strings.Join(args, " "), err, out)
 		}

@@ -107,8 +107,8 @@ func TestMigrateStatusPlanApplyOnPostgres(t *testing.T) {
 	t.Cleanup(drop)
 
 	out, err := runPG(t, url, "migrate", "status")
-	if err != nil || !strings.Contains(out, "applied: 0") || strings.Contains(out, "pending: 0") {
-		t.Fatalf("status on an empty database: %v\n%s", err, out)
+	if !errors.Is(err, dbmigrate.ErrNotCurrent) || !strings.Contains(out, "applied: 0") || strings.Contains(out, "pending: 0") {
+		t.Fatalf("status on an empty database must list the pending files and fail: %v\n%s", err, out)
 	}
 	if out, err = runPG(t, url, "seed"); !errors.Is(err, app.ErrPendingMigrations) || !strings.Contains(err.Error(), "worksynapse migrate apply") {
 		t.Fatalf("commands must refuse a database with pending migrations: %v\n%s", err, out)
@@ -117,8 +117,11 @@ func TestMigrateStatusPlanApplyOnPostgres(t *testing.T) {
 	if err != nil || !strings.Contains(out, `CREATE TABLE "organizations"`) {
 		t.Fatalf("plan should print the pending SQL: %v\n%.300s", err, out)
 	}
-	if out, err = runPG(t, url, "migrate", "status"); err != nil || !strings.Contains(out, "applied: 0") {
-		t.Fatalf("plan must not apply anything: %v\n%s", err, out)
+	if out, err = runPG(t, url, "migrate", "apply", "--dry-run"); err != nil || !strings.Contains(out, `CREATE TABLE "organizations"`) {
+		t.Fatalf("apply --dry-run should print the pending SQL: %v\n%.300s", err, out)
+	}
+	if out, _ = runPG(t, url, "migrate", "status"); !strings.Contains(out, "applied: 0") {
+		t.Fatalf("plan and --dry-run must not apply anything:\n%s", out)
 	}
 	files, err := dbmigrate.Dir()
 	if err != nil {

@@ -25,11 +25,49 @@ func newMigrateCmd() *cobra.Command {
 		Annotations: map[string]string{databaseOnly: "true"},
 	}
 	cmd.AddCommand(
-		&cobra.Command{Use: "status", Short: "Show applied and pending migrations", Args: cobra.NoArgs, RunE: withPostgres(migrateStatus)},
+		&cobra.Command{Use: "status", Short: "Show applied and pending migrations; exit non-zero unless the database is current",
+			Args: cobra.NoArgs, RunE: withPostgres(migrateStatus)},
 		&cobra.Command{Use: "plan", Short: "Print the SQL of pending migrations without applying it", Args: cobra.NoArgs, RunE: withPostgres(migratePlan)},
-		&cobra.Command{Use: "apply", Short: "Apply pending migrations", Args: cobra.NoArgs, RunE: withPostgres(migrateApply)},
+		newMigrateApplyCmd(),
+		&cobra.Command{Use: "resolve VERSION", Short: "Clear a recorded migration failure after fixing its cause, so apply runs it again",
+			Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
+				return withPostgres(func(cmd *cobra.Command, a *app.App) error {
+					if err := dbmigrate.Resolve(cmd.Context(), a.DB.SQL, args[0]); err != nil {
+						return err
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "resolved %s: the next apply runs it again\n", args[0])
+					return nil
+				})(cmd, args)
+			}},
 		newMigrateDiffCmd(),
 	)
+	return cmd
+}
+
+func newMigrateApplyCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "apply [--dry-run] [--baseline VERSION] [--lock-timeout 5m]",
+		Short: "Apply pending migrations",
+		Args:  cobra.NoArgs,
+		RunE: withPostgres(func(cmd *cobra.Command, a *app.App) error {
+			if dry, _ := cmd.Flags().GetBool("dry-run"); dry {
+				return migratePlan(cmd, a)
+			}
+			baseline, _ := cmd.Flags().GetString("baseline")
+			timeout, _ := cmd.Flags().GetDuration("lock-timeout")
+			n, err := dbmigrate.ApplyWith(cmd.Context(), a.DB.SQL, dbmigrate.ApplyOptions{
+				Log: a.Log, Baseline: baseline, LockTimeout: timeout,
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "applied %d migration(s)\n", n)
+			return nil
+		}),
+	}
+	cmd.Flags().Bool("dry-run", false, "print the SQL that would run (like `migrate plan`) and change nothing")
+	cmd.Flags().String("baseline", "", "adopt a database created without these migrations: record the files up to VERSION as applied without running them")
+	cmd.Flags().Duration("lock-timeout", dbmigrate.DefaultLockTimeout, "give up when another migration holds the lock this long")
 	return cmd
 }
 
@@ -57,7 +95,13 @@ func migrateStatus(cmd *cobra.Command, a *app.App) error {
 	for _, f := range st.Pending {
 		fmt.Fprintf(out, "  pending %s\n", f.Name())
 	}
-	return nil
+	for _, v := range st.Ahead {
+		fmt.Fprintf(out, "  unknown to this binary %s (the database is ahead)\n", v)
+	}
+	for _, r := range st.Failed {
+		fmt.Fprintf(out, "  failed %s: %s\n", r.Version, r.Error)
+	}
+	return st.Err()
 }
 
 func migratePlan(cmd *cobra.Command, a *app.App) error {
@@ -78,15 +122,6 @@ func printPlan(out io.Writer, files []migrate.File) error {
 			return err
 		}
 	}
-	return nil
-}
-
-func migrateApply(cmd *cobra.Command, a *app.App) error {
-	n, err := dbmigrate.Apply(cmd.Context(), a.DB.SQL, a.Log)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(cmd.OutOrStdout(), "applied %d migration(s)\n", n)
 	return nil
 }
 

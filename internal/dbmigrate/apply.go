@@ -35,6 +35,11 @@ type State struct {
 	Applied []string
 	// Pending lists the files still to apply, in execution order.
 	Pending []migrate.File
+	// Ahead lists revisions in the database that the directory does not
+	// have: a newer release migrated it.
+	Ahead []string
+	// Failed lists revisions that recorded an error.
+	Failed []*migrate.Revision
 }
 
 // Status reports which embedded migrations the database has applied and
@@ -59,11 +64,36 @@ func Plan(ctx context.Context, db *sql.DB) ([]migrate.File, error) {
 // many files it applied. A session advisory lock serializes concurrent
 // callers; the later one finds nothing pending. log may be nil.
 func Apply(ctx context.Context, db *sql.DB, log *slog.Logger) (int, error) {
+	return ApplyWith(ctx, db, ApplyOptions{Log: log})
+}
+
+// ApplyOptions tune Apply for the `migrate apply` command.
+type ApplyOptions struct {
+	// Log receives progress; nil discards it.
+	Log *slog.Logger
+	// Baseline adopts a database created without these migrations: the
+	// files up to and including this version are recorded as applied
+	// without running them (Atlas's --baseline). Only on a database with
+	// no revisions.
+	Baseline string
+	// LockTimeout bounds the wait for another applier's lock
+	// (DefaultLockTimeout when zero).
+	LockTimeout time.Duration
+}
+
+// DefaultLockTimeout is how long Apply waits for the migration lock.
+const DefaultLockTimeout = 5 * time.Minute
+
+// lockLogEvery is how often a waiting Apply says who holds the lock.
+const lockLogEvery = 5 * time.Second
+
+// ApplyWith is Apply with options.
+func ApplyWith(ctx context.Context, db *sql.DB, opts ApplyOptions) (int, error) {
 	dir, err := Dir()
 	if err != nil {
 		return 0, err
 	}
-	return apply(ctx, db, dir, log)
+	return apply(ctx, db, dir, opts)
 }
 
 func status(ctx context.Context, db *sql.DB, dir migrate.Dir) (State, error) {
@@ -82,18 +112,27 @@ func status(ctx context.Context, db *sql.DB, dir migrate.Dir) (State, error) {
 	}
 	st := State{}
 	for _, r := range revs {
-		if r.Applied == r.Total {
+		if r.Applied == r.Total && r.Error == "" {
 			st.Applied = append(st.Applied, r.Version)
 		}
 	}
 	if n := len(st.Applied); n > 0 {
 		st.Current = st.Applied[n-1]
 	}
-	st.Pending, err = pendingFiles(ctx, conn, dir, rrw)
+	files, err := dir.Files()
+	if err != nil {
+		return st, fmt.Errorf("dbmigrate: read migration directory: %w", err)
+	}
+	st.classify(revs, files)
+	if len(st.Ahead) > 0 {
+		return st, nil // nothing can be pending on a database ahead of us
+	}
+	st.Pending, err = pendingFiles(ctx, conn, dir, rrw, "")
 	return st, err
 }
 
-func apply(ctx context.Context, db *sql.DB, dir migrate.Dir, log *slog.Logger) (applied int, err error) {
+func apply(ctx context.Context, db *sql.DB, dir migrate.Dir, opts ApplyOptions) (applied int, err error) {
+	log := opts.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -102,7 +141,7 @@ func apply(ctx context.Context, db *sql.DB, dir migrate.Dir, log *slog.Logger) (
 		return 0, fmt.Errorf("dbmigrate: acquire connection: %w", err)
 	}
 	defer conn.Close()
-	unlock, err := lock(ctx, conn)
+	unlock, err := lock(ctx, conn, opts.LockTimeout, log)
 	if err != nil {
 		return 0, err
 	}
@@ -111,7 +150,10 @@ func apply(ctx context.Context, db *sql.DB, dir migrate.Dir, log *slog.Logger) (
 	if err != nil {
 		return 0, err
 	}
-	files, err := pendingFiles(ctx, conn, dir, rrw)
+	if err := refuseUnsafeState(ctx, dir, rrw); err != nil {
+		return 0, err
+	}
+	files, err := pendingFiles(ctx, conn, dir, rrw, opts.Baseline)
 	if err != nil {
 		return 0, err
 	}
@@ -124,9 +166,37 @@ func apply(ctx context.Context, db *sql.DB, dir migrate.Dir, log *slog.Logger) (
 	return applied, nil
 }
 
+// refuseUnsafeState stops apply on a database that is ahead of the binary
+// or holds a failed migration a person has not resolved yet.
+func refuseUnsafeState(ctx context.Context, dir migrate.Dir, rrw *Revisions) error {
+	revs, err := rrw.ReadRevisions(ctx)
+	if err != nil {
+		return err
+	}
+	files, err := dir.Files()
+	if err != nil {
+		return fmt.Errorf("dbmigrate: read migration directory: %w", err)
+	}
+	var st State
+	st.classify(revs, files)
+	if msg := st.aheadProblem(); msg != "" {
+		return fmt.Errorf("dbmigrate: %w: %s", ErrNotCurrent, msg)
+	}
+	if len(st.Failed) > 0 {
+		return fmt.Errorf("dbmigrate: %w: %s", ErrFailedMigration, failedProblem(st.Failed[0]))
+	}
+	return nil
+}
+
 // pendingFiles asks Atlas's executor which files are not applied yet.
-func pendingFiles(ctx context.Context, conn ExecQuerier, dir migrate.Dir, rrw *Revisions) ([]migrate.File, error) {
-	ex, err := newExecutor(conn, dir, rrw, migrate.NopLogger{})
+// baseline, when set, is recorded as applied on a database without
+// revisions (see ApplyOptions.Baseline).
+func pendingFiles(ctx context.Context, conn ExecQuerier, dir migrate.Dir, rrw *Revisions, baseline string) ([]migrate.File, error) {
+	var opts []migrate.ExecutorOption
+	if baseline != "" {
+		opts = append(opts, migrate.WithBaselineVersion(baseline))
+	}
+	ex, err := newExecutor(conn, dir, rrw, migrate.NopLogger{}, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -136,8 +206,10 @@ func pendingFiles(ctx context.Context, conn ExecQuerier, dir migrate.Dir, rrw *R
 	case errors.Is(err, migrate.ErrNoPendingFiles):
 		return nil, nil
 	case errors.As(err, &notClean):
-		return nil, fmt.Errorf("dbmigrate: the database has tables but no applied revisions in %s.%s "+
-			"(was it created without these migrations?): %w", rrw.schema, RevisionTable, err)
+		return nil, fmt.Errorf("dbmigrate: the database has tables (%s) but no applied revisions in %s.%s: "+
+			"it was created without these migrations. If its schema matches a version of the directory, adopt it "+
+			"with `worksynapse migrate apply --baseline VERSION` (files up to VERSION are recorded, not run)",
+			notClean.Reason, rrw.schema, RevisionTable)
 	case err != nil:
 		return nil, fmt.Errorf("dbmigrate: compute pending migrations: %w", err)
 	}
@@ -161,9 +233,9 @@ func applyFile(ctx context.Context, conn *sql.Conn, dir migrate.Dir, f migrate.F
 	}
 	if err := execute(ctx, tx, dir, f, log); err != nil {
 		if rerr := tx.Rollback(); rerr != nil {
-			err = errors.Join(err, fmt.Errorf("dbmigrate: %s: rollback: %w", f.Name(), rerr))
+			return errors.Join(err, fmt.Errorf("dbmigrate: %s: rollback: %w", f.Name(), rerr))
 		}
-		return err
+		return recordFailure(ctx, conn, dir, f, start, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("dbmigrate: %s: commit: %w", f.Name(), err)
@@ -189,13 +261,13 @@ func execute(ctx context.Context, conn ExecQuerier, dir migrate.Dir, f migrate.F
 	return nil
 }
 
-func newExecutor(conn ExecQuerier, dir migrate.Dir, rrw *Revisions, log migrate.Logger) (*migrate.Executor, error) {
+func newExecutor(conn ExecQuerier, dir migrate.Dir, rrw *Revisions, log migrate.Logger, opts ...migrate.ExecutorOption) (*migrate.Executor, error) {
 	drv, err := postgres.Open(conn)
 	if err != nil {
 		return nil, fmt.Errorf("dbmigrate: open atlas postgres driver: %w", err)
 	}
-	ex, err := migrate.NewExecutor(drv, dir, rrw,
-		migrate.WithLogger(log), migrate.WithOperatorVersion(OperatorVersion))
+	opts = append(opts, migrate.WithLogger(log), migrate.WithOperatorVersion(OperatorVersion))
+	ex, err := migrate.NewExecutor(drv, dir, rrw, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("dbmigrate: create executor: %w", err)
 	}
@@ -213,10 +285,36 @@ func inTransaction(f migrate.File) bool {
 	return len(ds) == 0 || ds[0] != "none"
 }
 
-// lock takes the session advisory lock on conn, waiting for other appliers.
-func lock(ctx context.Context, conn *sql.Conn) (unlock func() error, err error) {
-	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", lockID); err != nil {
-		return nil, fmt.Errorf("dbmigrate: take migration lock: %w", err)
+// lock takes the session advisory lock on conn, waiting for other appliers
+// up to timeout and saying every few seconds who holds it.
+func lock(ctx context.Context, conn *sql.Conn, timeout time.Duration, log *slog.Logger) (unlock func() error, err error) {
+	if timeout <= 0 {
+		timeout = DefaultLockTimeout
+	}
+	start := time.Now()
+	lastLog := start
+	for {
+		var taken bool
+		if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", lockID).Scan(&taken); err != nil {
+			return nil, fmt.Errorf("dbmigrate: take migration lock: %w", err)
+		}
+		if taken {
+			break
+		}
+		waited := time.Since(start)
+		if waited >= timeout {
+			return nil, fmt.Errorf("dbmigrate: another migration holds the lock (%s); gave up after %s: "+
+				"wait for it to finish or stop it, then apply again", lockHolder(ctx, conn), waited.Round(time.Second))
+		}
+		if time.Since(lastLog) >= lockLogEvery {
+			log.Warn("waiting for the migration lock", "holder", lockHolder(ctx, conn), "waited", waited.Round(time.Second), "timeout", timeout)
+			lastLog = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("dbmigrate: wait for migration lock: %w", ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 	return func() error {
 		var released bool

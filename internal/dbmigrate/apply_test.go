@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -235,7 +236,7 @@ func TestFailingFileIsRolledBack(t *testing.T) {
 		"1_a.sql": "CREATE TABLE a (id int);\n",
 		"2_b.sql": "CREATE TABLE b (id int);\nINSERT INTO b VALUES (1);\nSELECT no_such_function();\n",
 	})
-	n, err := dbmigrate.ApplyDir(ctx, db, dir, nil)
+	n, err := dbmigrate.ApplyDir(ctx, db, dir, dbmigrate.ApplyOptions{})
 	if err == nil || !strings.Contains(err.Error(), "2_b.sql") {
 		t.Fatalf("Apply = %d, %v; want an error naming 2_b.sql", n, err)
 	}
@@ -245,12 +246,104 @@ func TestFailingFileIsRolledBack(t *testing.T) {
 	if got := tableNames(ctx, t, db); !slices.Equal(got, []string{"a", dbmigrate.RevisionTable}) {
 		t.Errorf("tables = %v; the failed file must leave nothing behind", got)
 	}
+	if strings.Contains(err.Error(), "current transaction is aborted") {
+		t.Errorf("the error carries a second, confusing error: %v", err)
+	}
 	st, err := dbmigrate.StatusDir(ctx, db, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st.Current != "1" || len(st.Pending) != 1 || st.Pending[0].Name() != "2_b.sql" {
 		t.Errorf("Status = current %q pending %v; want current 1, pending 2_b.sql", st.Current, versions(st.Pending))
+	}
+	// The failure is recorded as the Atlas CLI records it, and shown.
+	if len(st.Failed) != 1 || !strings.Contains(st.Failed[0].Error, "no_such_function") ||
+		!strings.Contains(st.Failed[0].ErrorStmt, "SELECT no_such_function()") || st.Failed[0].Applied != 0 {
+		t.Fatalf("Failed = %+v; want 2 with its error and statement", st.Failed)
+	}
+	if err := st.Err(); !errors.Is(err, dbmigrate.ErrNotCurrent) || !strings.Contains(err.Error(), "migrate resolve 2") {
+		t.Errorf("Status.Err = %v; want the failure and how to resolve it", err)
+	}
+	// The next apply refuses until a person resolves it.
+	if _, err := dbmigrate.ApplyDir(ctx, db, dir, dbmigrate.ApplyOptions{}); !errors.Is(err, dbmigrate.ErrFailedMigration) {
+		t.Fatalf("apply after a failure = %v; want ErrFailedMigration", err)
+	}
+	if _, err := db.ExecContext(ctx, "CREATE FUNCTION no_such_function() RETURNS int LANGUAGE sql AS 'SELECT 1'"); err != nil {
+		t.Fatal(err)
+	}
+	if err := dbmigrate.Resolve(ctx, db, "2"); err != nil {
+		t.Fatalf("Resolve: %v", err)
+	}
+	if n, err := dbmigrate.ApplyDir(ctx, db, dir, dbmigrate.ApplyOptions{}); err != nil || n != 1 {
+		t.Fatalf("apply after resolving = %d, %v; want 1, nil", n, err)
+	}
+	if st, err := dbmigrate.StatusDir(ctx, db, dir); err != nil || st.Err() != nil || st.Current != "2" {
+		t.Errorf("status after the fix = %+v, %v", st, err)
+	}
+}
+
+func TestDatabaseAheadOfTheBinary(t *testing.T) {
+	ctx := t.Context()
+	db, _ := emptyDB(t)
+	newer := memDir(t, map[string]string{"1_a.sql": "CREATE TABLE a (id int);\n", "2_b.sql": "CREATE TABLE b (id int);\n"})
+	if _, err := dbmigrate.ApplyDir(ctx, db, newer, dbmigrate.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	older := memDir(t, map[string]string{"1_a.sql": "CREATE TABLE a (id int);\n"})
+	st, err := dbmigrate.StatusDir(ctx, db, older)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(st.Ahead, []string{"2"}) || st.ServingErr() == nil || !strings.Contains(st.Err().Error(), "does not know") {
+		t.Errorf("status of a database ahead = ahead %v, err %v", st.Ahead, st.Err())
+	}
+	if _, err := dbmigrate.ApplyDir(ctx, db, older, dbmigrate.ApplyOptions{}); !errors.Is(err, dbmigrate.ErrNotCurrent) {
+		t.Errorf("an older binary applying = %v; want ErrNotCurrent", err)
+	}
+}
+
+func TestLockWaitGivesUpAndNamesTheHolder(t *testing.T) {
+	ctx := t.Context()
+	db, _ := emptyDB(t)
+	holder, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	if _, err := holder.ExecContext(ctx, "SET application_name = 'dba-console'"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := holder.ExecContext(ctx, "SELECT pg_advisory_lock($1)", dbmigrate.LockID); err != nil {
+		t.Fatal(err)
+	}
+	dir := memDir(t, map[string]string{"1_a.sql": "CREATE TABLE a (id int);\n"})
+	_, err = dbmigrate.ApplyDir(ctx, db, dir, dbmigrate.ApplyOptions{LockTimeout: 700 * time.Millisecond})
+	if err == nil || !strings.Contains(err.Error(), "gave up") || !strings.Contains(err.Error(), `"dba-console"`) {
+		t.Fatalf("apply while the lock is held = %v; want a timeout naming the holder", err)
+	}
+	if _, err := holder.ExecContext(ctx, "SELECT pg_advisory_unlock($1)", dbmigrate.LockID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := dbmigrate.ApplyDir(ctx, db, dir, dbmigrate.ApplyOptions{LockTimeout: time.Second}); err != nil || n != 1 {
+		t.Fatalf("apply after the lock was released = %d, %v", n, err)
+	}
+}
+
+func TestBaselineAdoptsAnExistingDatabase(t *testing.T) {
+	ctx := t.Context()
+	db, _ := emptyDB(t)
+	if _, err := db.ExecContext(ctx, "CREATE TABLE a (id int)"); err != nil {
+		t.Fatal(err)
+	}
+	dir := memDir(t, map[string]string{"1_a.sql": "CREATE TABLE a (id int);\n", "2_b.sql": "CREATE TABLE b (id int);\n"})
+	if _, err := dbmigrate.ApplyDir(ctx, db, dir, dbmigrate.ApplyOptions{}); err == nil || !strings.Contains(err.Error(), "--baseline VERSION") {
+		t.Fatalf("apply on an unmanaged database = %v; want the error to name --baseline", err)
+	}
+	if n, err := dbmigrate.ApplyDir(ctx, db, dir, dbmigrate.ApplyOptions{Baseline: "1"}); err != nil || n != 1 {
+		t.Fatalf("apply --baseline 1 = %d, %v; want only 2 run", n, err)
+	}
+	if st, err := dbmigrate.StatusDir(ctx, db, dir); err != nil || st.Err() != nil {
+		t.Errorf("status after the baseline = %+v, %v", st, err)
 	}
 }
 
@@ -262,7 +355,7 @@ func TestTxModeNoneFileRunsOutsideTransaction(t *testing.T) {
 		"2_idx.sql": "-- atlas:txmode none\n\n" +
 			"CREATE INDEX CONCURRENTLY a_id ON a (id);\n",
 	})
-	if n, err := dbmigrate.ApplyDir(ctx, db, dir, nil); err != nil || n != 2 {
+	if n, err := dbmigrate.ApplyDir(ctx, db, dir, dbmigrate.ApplyOptions{}); err != nil || n != 2 {
 		t.Fatalf("Apply = %d, %v; want 2, nil (CREATE INDEX CONCURRENTLY cannot run in a transaction)", n, err)
 	}
 }
@@ -304,7 +397,7 @@ func TestRevisionTableMatchesAtlasCLI(t *testing.T) {
 	ctx := t.Context()
 	db, _ := emptyDB(t)
 	dir := memDir(t, map[string]string{"1_a.sql": "CREATE TABLE a (id int);\n"})
-	if _, err := dbmigrate.ApplyDir(ctx, db, dir, nil); err != nil {
+	if _, err := dbmigrate.ApplyDir(ctx, db, dir, dbmigrate.ApplyOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	var planned []string

@@ -5,3 +5,6 @@ var (
 	ApplyDir  = apply
 	StatusDir = status
 )
+
+// LockID is the advisory lock key apply takes.
+var LockID = lockID
