@@ -55,6 +55,8 @@ type AgentCall struct {
 	CompletionTokens int `json:"completion_tokens,omitempty"`
 	// Part of prompt_tokens served from the provider's prompt cache
 	CachedTokens int `json:"cached_tokens,omitempty"`
+	// True when the provider sent no usage and the tokens were estimated from the bytes (the provider bills them anyway)
+	UsageEstimated bool `json:"usage_estimated,omitempty"`
 	// Cost in micro-USD from model_price; null = unpriced (no price known for the model at started_at)
 	CostMicros *int64 `json:"cost_micros,omitempty"`
 	// True exactly when cost_micros is null; lets reports and the re-pricing job filter cheaply
@@ -177,7 +179,7 @@ func (*AgentCall) scanValues(columns []string) ([]any, error) {
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case agentcall.FieldRequestMessages, agentcall.FieldResponse, agentcall.FieldInjectionFindings:
 			values[i] = new([]byte)
-		case agentcall.FieldUnpriced:
+		case agentcall.FieldUsageEstimated, agentcall.FieldUnpriced:
 			values[i] = new(sql.NullBool)
 		case agentcall.FieldPromptTokens, agentcall.FieldCompletionTokens, agentcall.FieldCachedTokens, agentcall.FieldCostMicros, agentcall.FieldLatencyMs, agentcall.FieldTtftMs:
 			values[i] = new(sql.NullInt64)
@@ -305,6 +307,12 @@ func (_m *AgentCall) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field cached_tokens", values[i])
 			} else if value.Valid {
 				_m.CachedTokens = int(value.Int64)
+			}
+		case agentcall.FieldUsageEstimated:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field usage_estimated", values[i])
+			} else if value.Valid {
+				_m.UsageEstimated = value.Bool
 			}
 		case agentcall.FieldCostMicros:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -496,6 +504,9 @@ func (_m *AgentCall) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("cached_tokens=")
 	builder.WriteString(fmt.Sprintf("%v", _m.CachedTokens))
+	builder.WriteString(", ")
+	builder.WriteString("usage_estimated=")
+	builder.WriteString(fmt.Sprintf("%v", _m.UsageEstimated))
 	builder.WriteString(", ")
 	if v := _m.CostMicros; v != nil {
 		builder.WriteString("cost_micros=")

@@ -184,6 +184,20 @@ func (_c *AgentCallCreate) SetNillableCachedTokens(v *int) *AgentCallCreate {
 	return _c
 }
 
+// SetUsageEstimated sets the "usage_estimated" field.
+func (_c *AgentCallCreate) SetUsageEstimated(v bool) *AgentCallCreate {
+	_c.mutation.SetUsageEstimated(v)
+	return _c
+}
+
+// SetNillableUsageEstimated sets the "usage_estimated" field if the given value is not nil.
+func (_c *AgentCallCreate) SetNillableUsageEstimated(v *bool) *AgentCallCreate {
+	if v != nil {
+		_c.SetUsageEstimated(*v)
+	}
+	return _c
+}
+
 // SetCostMicros sets the "cost_micros" field.
 func (_c *AgentCallCreate) SetCostMicros(v int64) *AgentCallCreate {
 	_c.mutation.SetCostMicros(v)
@@ -414,6 +428,10 @@ func (_c *AgentCallCreate) defaults() error {
 		v := agentcall.DefaultCachedTokens
 		_c.mutation.SetCachedTokens(v)
 	}
+	if _, ok := _c.mutation.UsageEstimated(); !ok {
+		v := agentcall.DefaultUsageEstimated
+		_c.mutation.SetUsageEstimated(v)
+	}
 	if _, ok := _c.mutation.Unpriced(); !ok {
 		v := agentcall.DefaultUnpriced
 		_c.mutation.SetUnpriced(v)
@@ -491,6 +509,9 @@ func (_c *AgentCallCreate) check() error {
 		if err := agentcall.CachedTokensValidator(v); err != nil {
 			return &ValidationError{Name: "cached_tokens", err: fmt.Errorf(`ent: validator failed for field "AgentCall.cached_tokens": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.UsageEstimated(); !ok {
+		return &ValidationError{Name: "usage_estimated", err: errors.New(`ent: missing required field "AgentCall.usage_estimated"`)}
 	}
 	if v, ok := _c.mutation.CostMicros(); ok {
 		if err := agentcall.CostMicrosValidator(v); err != nil {
@@ -617,6 +638,10 @@ func (_c *AgentCallCreate) createSpec() (*AgentCall, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.CachedTokens(); ok {
 		_spec.SetField(agentcall.FieldCachedTokens, field.TypeInt, value)
 		_node.CachedTokens = value
+	}
+	if value, ok := _c.mutation.UsageEstimated(); ok {
+		_spec.SetField(agentcall.FieldUsageEstimated, field.TypeBool, value)
+		_node.UsageEstimated = value
 	}
 	if value, ok := _c.mutation.CostMicros(); ok {
 		_spec.SetField(agentcall.FieldCostMicros, field.TypeInt64, value)
@@ -927,6 +952,9 @@ func (u *AgentCallUpsertOne) UpdateNewValues() *AgentCallUpsertOne {
 		}
 		if _, exists := u.create.mutation.CachedTokens(); exists {
 			s.SetIgnore(agentcall.FieldCachedTokens)
+		}
+		if _, exists := u.create.mutation.UsageEstimated(); exists {
+			s.SetIgnore(agentcall.FieldUsageEstimated)
 		}
 		if _, exists := u.create.mutation.LatencyMs(); exists {
 			s.SetIgnore(agentcall.FieldLatencyMs)
@@ -1273,6 +1301,9 @@ func (u *AgentCallUpsertBulk) UpdateNewValues() *AgentCallUpsertBulk {
 			}
 			if _, exists := b.mutation.CachedTokens(); exists {
 				s.SetIgnore(agentcall.FieldCachedTokens)
+			}
+			if _, exists := b.mutation.UsageEstimated(); exists {
+				s.SetIgnore(agentcall.FieldUsageEstimated)
 			}
 			if _, exists := b.mutation.LatencyMs(); exists {
 				s.SetIgnore(agentcall.FieldLatencyMs)

@@ -191,6 +191,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			agentcall.FieldPromptTokens:      {Type: field.TypeInt, Column: agentcall.FieldPromptTokens},
 			agentcall.FieldCompletionTokens:  {Type: field.TypeInt, Column: agentcall.FieldCompletionTokens},
 			agentcall.FieldCachedTokens:      {Type: field.TypeInt, Column: agentcall.FieldCachedTokens},
+			agentcall.FieldUsageEstimated:    {Type: field.TypeBool, Column: agentcall.FieldUsageEstimated},
 			agentcall.FieldCostMicros:        {Type: field.TypeInt64, Column: agentcall.FieldCostMicros},
 			agentcall.FieldUnpriced:          {Type: field.TypeBool, Column: agentcall.FieldUnpriced},
 			agentcall.FieldModelPriceID:      {Type: field.TypeUUID, Column: agentcall.FieldModelPriceID},
@@ -4238,6 +4239,11 @@ func (f *AgentCallFilter) WhereCompletionTokens(p entql.IntP) {
 // WhereCachedTokens applies the entql int predicate on the cached_tokens field.
 func (f *AgentCallFilter) WhereCachedTokens(p entql.IntP) {
 	f.Where(p.Field(agentcall.FieldCachedTokens))
+}
+
+// WhereUsageEstimated applies the entql bool predicate on the usage_estimated field.
+func (f *AgentCallFilter) WhereUsageEstimated(p entql.BoolP) {
+	f.Where(p.Field(agentcall.FieldUsageEstimated))
 }
 
 // WhereCostMicros applies the entql int64 predicate on the cost_micros field.

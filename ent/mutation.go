@@ -5332,6 +5332,7 @@ type AgentCallMutation struct {
 	addcompletion_tokens     *int
 	cached_tokens            *int
 	addcached_tokens         *int
+	usage_estimated          *bool
 	cost_micros              *int64
 	addcost_micros           *int64
 	unpriced                 *bool
@@ -6162,6 +6163,42 @@ func (m *AgentCallMutation) ResetCachedTokens() {
 	m.addcached_tokens = nil
 }
 
+// SetUsageEstimated sets the "usage_estimated" field.
+func (m *AgentCallMutation) SetUsageEstimated(b bool) {
+	m.usage_estimated = &b
+}
+
+// UsageEstimated returns the value of the "usage_estimated" field in the mutation.
+func (m *AgentCallMutation) UsageEstimated() (r bool, exists bool) {
+	v := m.usage_estimated
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUsageEstimated returns the old "usage_estimated" field's value of the AgentCall entity.
+// If the AgentCall object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgentCallMutation) OldUsageEstimated(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUsageEstimated is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUsageEstimated requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUsageEstimated: %w", err)
+	}
+	return oldValue.UsageEstimated, nil
+}
+
+// ResetUsageEstimated resets all changes to the "usage_estimated" field.
+func (m *AgentCallMutation) ResetUsageEstimated() {
+	m.usage_estimated = nil
+}
+
 // SetCostMicros sets the "cost_micros" field.
 func (m *AgentCallMutation) SetCostMicros(i int64) {
 	m.cost_micros = &i
@@ -6937,7 +6974,7 @@ func (m *AgentCallMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AgentCallMutation) Fields() []string {
-	fields := make([]string, 0, 26)
+	fields := make([]string, 0, 27)
 	if m.organization != nil {
 		fields = append(fields, agentcall.FieldOrganizationID)
 	}
@@ -6982,6 +7019,9 @@ func (m *AgentCallMutation) Fields() []string {
 	}
 	if m.cached_tokens != nil {
 		fields = append(fields, agentcall.FieldCachedTokens)
+	}
+	if m.usage_estimated != nil {
+		fields = append(fields, agentcall.FieldUsageEstimated)
 	}
 	if m.cost_micros != nil {
 		fields = append(fields, agentcall.FieldCostMicros)
@@ -7054,6 +7094,8 @@ func (m *AgentCallMutation) Field(name string) (ent.Value, bool) {
 		return m.CompletionTokens()
 	case agentcall.FieldCachedTokens:
 		return m.CachedTokens()
+	case agentcall.FieldUsageEstimated:
+		return m.UsageEstimated()
 	case agentcall.FieldCostMicros:
 		return m.CostMicros()
 	case agentcall.FieldUnpriced:
@@ -7115,6 +7157,8 @@ func (m *AgentCallMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldCompletionTokens(ctx)
 	case agentcall.FieldCachedTokens:
 		return m.OldCachedTokens(ctx)
+	case agentcall.FieldUsageEstimated:
+		return m.OldUsageEstimated(ctx)
 	case agentcall.FieldCostMicros:
 		return m.OldCostMicros(ctx)
 	case agentcall.FieldUnpriced:
@@ -7250,6 +7294,13 @@ func (m *AgentCallMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCachedTokens(v)
+		return nil
+	case agentcall.FieldUsageEstimated:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUsageEstimated(v)
 		return nil
 	case agentcall.FieldCostMicros:
 		v, ok := value.(int64)
@@ -7583,6 +7634,9 @@ func (m *AgentCallMutation) ResetField(name string) error {
 		return nil
 	case agentcall.FieldCachedTokens:
 		m.ResetCachedTokens()
+		return nil
+	case agentcall.FieldUsageEstimated:
+		m.ResetUsageEstimated()
 		return nil
 	case agentcall.FieldCostMicros:
 		m.ResetCostMicros()

@@ -47,6 +47,8 @@ const (
 	FieldCompletionTokens = "completion_tokens"
 	// FieldCachedTokens holds the string denoting the cached_tokens field in the database.
 	FieldCachedTokens = "cached_tokens"
+	// FieldUsageEstimated holds the string denoting the usage_estimated field in the database.
+	FieldUsageEstimated = "usage_estimated"
 	// FieldCostMicros holds the string denoting the cost_micros field in the database.
 	FieldCostMicros = "cost_micros"
 	// FieldUnpriced holds the string denoting the unpriced field in the database.
@@ -145,6 +147,7 @@ var Columns = []string{
 	FieldPromptTokens,
 	FieldCompletionTokens,
 	FieldCachedTokens,
+	FieldUsageEstimated,
 	FieldCostMicros,
 	FieldUnpriced,
 	FieldModelPriceID,
@@ -194,6 +197,8 @@ var (
 	DefaultCachedTokens int
 	// CachedTokensValidator is a validator for the "cached_tokens" field. It is called by the builders before save.
 	CachedTokensValidator func(int) error
+	// DefaultUsageEstimated holds the default value on creation for the "usage_estimated" field.
+	DefaultUsageEstimated bool
 	// CostMicrosValidator is a validator for the "cost_micros" field. It is called by the builders before save.
 	CostMicrosValidator func(int64) error
 	// DefaultUnpriced holds the default value on creation for the "unpriced" field.
@@ -354,6 +359,11 @@ func ByCompletionTokens(opts ...sql.OrderTermOption) OrderOption {
 // ByCachedTokens orders the results by the cached_tokens field.
 func ByCachedTokens(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCachedTokens, opts...).ToFunc()
+}
+
+// ByUsageEstimated orders the results by the usage_estimated field.
+func ByUsageEstimated(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldUsageEstimated, opts...).ToFunc()
 }
 
 // ByCostMicros orders the results by the cost_micros field.

@@ -111,6 +111,11 @@ func CachedTokens(v int) predicate.AgentCall {
 	return predicate.AgentCall(sql.FieldEQ(FieldCachedTokens, v))
 }
 
+// UsageEstimated applies equality check predicate on the "usage_estimated" field. It's identical to UsageEstimatedEQ.
+func UsageEstimated(v bool) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldUsageEstimated, v))
+}
+
 // CostMicros applies equality check predicate on the "cost_micros" field. It's identical to CostMicrosEQ.
 func CostMicros(v int64) predicate.AgentCall {
 	return predicate.AgentCall(sql.FieldEQ(FieldCostMicros, v))
@@ -644,6 +649,16 @@ func CachedTokensLT(v int) predicate.AgentCall {
 // CachedTokensLTE applies the LTE predicate on the "cached_tokens" field.
 func CachedTokensLTE(v int) predicate.AgentCall {
 	return predicate.AgentCall(sql.FieldLTE(FieldCachedTokens, v))
+}
+
+// UsageEstimatedEQ applies the EQ predicate on the "usage_estimated" field.
+func UsageEstimatedEQ(v bool) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldEQ(FieldUsageEstimated, v))
+}
+
+// UsageEstimatedNEQ applies the NEQ predicate on the "usage_estimated" field.
+func UsageEstimatedNEQ(v bool) predicate.AgentCall {
+	return predicate.AgentCall(sql.FieldNEQ(FieldUsageEstimated, v))
 }
 
 // CostMicrosEQ applies the EQ predicate on the "cost_micros" field.

@@ -348,32 +348,36 @@ func init() {
 	agentcall.DefaultCachedTokens = agentcallDescCachedTokens.Default.(int)
 	// agentcall.CachedTokensValidator is a validator for the "cached_tokens" field. It is called by the builders before save.
 	agentcall.CachedTokensValidator = agentcallDescCachedTokens.Validators[0].(func(int) error)
+	// agentcallDescUsageEstimated is the schema descriptor for usage_estimated field.
+	agentcallDescUsageEstimated := agentcallFields[14].Descriptor()
+	// agentcall.DefaultUsageEstimated holds the default value on creation for the usage_estimated field.
+	agentcall.DefaultUsageEstimated = agentcallDescUsageEstimated.Default.(bool)
 	// agentcallDescCostMicros is the schema descriptor for cost_micros field.
-	agentcallDescCostMicros := agentcallFields[14].Descriptor()
+	agentcallDescCostMicros := agentcallFields[15].Descriptor()
 	// agentcall.CostMicrosValidator is a validator for the "cost_micros" field. It is called by the builders before save.
 	agentcall.CostMicrosValidator = agentcallDescCostMicros.Validators[0].(func(int64) error)
 	// agentcallDescUnpriced is the schema descriptor for unpriced field.
-	agentcallDescUnpriced := agentcallFields[15].Descriptor()
+	agentcallDescUnpriced := agentcallFields[16].Descriptor()
 	// agentcall.DefaultUnpriced holds the default value on creation for the unpriced field.
 	agentcall.DefaultUnpriced = agentcallDescUnpriced.Default.(bool)
 	// agentcallDescLatencyMs is the schema descriptor for latency_ms field.
-	agentcallDescLatencyMs := agentcallFields[17].Descriptor()
+	agentcallDescLatencyMs := agentcallFields[18].Descriptor()
 	// agentcall.LatencyMsValidator is a validator for the "latency_ms" field. It is called by the builders before save.
 	agentcall.LatencyMsValidator = agentcallDescLatencyMs.Validators[0].(func(int) error)
 	// agentcallDescTtftMs is the schema descriptor for ttft_ms field.
-	agentcallDescTtftMs := agentcallFields[18].Descriptor()
+	agentcallDescTtftMs := agentcallFields[19].Descriptor()
 	// agentcall.TtftMsValidator is a validator for the "ttft_ms" field. It is called by the builders before save.
 	agentcall.TtftMsValidator = agentcallDescTtftMs.Validators[0].(func(int) error)
 	// agentcallDescErrorCode is the schema descriptor for error_code field.
-	agentcallDescErrorCode := agentcallFields[20].Descriptor()
+	agentcallDescErrorCode := agentcallFields[21].Descriptor()
 	// agentcall.ErrorCodeValidator is a validator for the "error_code" field. It is called by the builders before save.
 	agentcall.ErrorCodeValidator = agentcallDescErrorCode.Validators[0].(func(string) error)
 	// agentcallDescErrorMessage is the schema descriptor for error_message field.
-	agentcallDescErrorMessage := agentcallFields[21].Descriptor()
+	agentcallDescErrorMessage := agentcallFields[22].Descriptor()
 	// agentcall.ErrorMessageValidator is a validator for the "error_message" field. It is called by the builders before save.
 	agentcall.ErrorMessageValidator = agentcallDescErrorMessage.Validators[0].(func(string) error)
 	// agentcallDescProviderRequestID is the schema descriptor for provider_request_id field.
-	agentcallDescProviderRequestID := agentcallFields[22].Descriptor()
+	agentcallDescProviderRequestID := agentcallFields[23].Descriptor()
 	// agentcall.ProviderRequestIDValidator is a validator for the "provider_request_id" field. It is called by the builders before save.
 	agentcall.ProviderRequestIDValidator = agentcallDescProviderRequestID.Validators[0].(func(string) error)
 	// agentcallDescID is the schema descriptor for id field.

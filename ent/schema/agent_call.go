@@ -53,6 +53,8 @@ func (AgentCall) Fields() []ent.Field {
 		field.Int("completion_tokens").Default(0).NonNegative().Immutable().Annotations(oasfield.Min(0)),
 		field.Int("cached_tokens").Default(0).NonNegative().Immutable().Annotations(oasfield.Min(0)).
 			Comment("Part of prompt_tokens served from the provider's prompt cache"),
+		field.Bool("usage_estimated").Default(false).Immutable().
+			Comment("True when the provider sent no usage and the tokens were estimated from the bytes (the provider bills them anyway)"),
 		field.Int64("cost_micros").Optional().Nillable().NonNegative().Annotations(oasfield.Min(0)).
 			Comment("Cost in micro-USD from model_price; null = unpriced (no price known for the model at started_at)"),
 		field.Bool("unpriced").Default(false).

@@ -28,6 +28,10 @@ import (
 // this strong needs no slow hash (unlike a password).
 const keyScheme = "wsa_"
 
+// KeyPrefix starts every agent key and no access token (a JWT starts with
+// "eyJ"), so a bearer credential can be told apart by its first bytes.
+const KeyPrefix = keyScheme
+
 const (
 	// DefaultRotationGrace is how long a rotated key keeps working.
 	DefaultRotationGrace = 24 * time.Hour

@@ -314,6 +314,13 @@ func TestTextIsStoredAsTypedButControlCharactersAreRefused(t *testing.T) {
 		}
 		resp, body := s.Do(t, http.MethodPost, "/auth/register", "application/json",
 			[]byte(`{"email":"ctl@example.com","username":"ctluser","password":"`+goodPassword+`","display_name":"bad\u0000name"}`), nil)
+		// U+0000 is refused by the storable-text middleware (a JSON Pointer
+		// into the body), other control characters by the textguard hook.
+		if p := problemOf(t, body); resp.StatusCode != http.StatusUnprocessableEntity || len(p.Errors) != 1 || p.Errors[0].Field != "/display_name" {
+			t.Fatalf("U+0000: want 422 on /display_name, got %d %s", resp.StatusCode, body)
+		}
+		resp, body = s.Do(t, http.MethodPost, "/auth/register", "application/json",
+			[]byte(`{"email":"ctl@example.com","username":"ctluser","password":"`+goodPassword+`","display_name":"bad\u0007name"}`), nil)
 		if p := problemOf(t, body); resp.StatusCode != http.StatusUnprocessableEntity || len(p.Errors) != 1 || p.Errors[0].Field != "display_name" {
 			t.Fatalf("control character: want 422 on display_name, got %d %s", resp.StatusCode, body)
 		}

@@ -46,7 +46,8 @@ func ToAPIAgentCall(c *ent.AgentCall) oas.AgentCallInfo {
 		UserID: optID(c.UserID), TaskID: optID(c.TaskID), SessionID: optID(c.SessionID),
 		Source: oas.AgentCallInfoSource(c.Source), Provider: oas.LedgerProvider(c.Provider), Model: c.Model,
 		PromptTokens: c.PromptTokens, CompletionTokens: c.CompletionTokens, CachedTokens: c.CachedTokens,
-		Unpriced: c.Unpriced, ModelPriceID: optID(c.ModelPriceID), Status: oas.AgentCallInfoStatus(c.Status),
+		UsageEstimated: oas.NewOptBool(c.UsageEstimated),
+		Unpriced:       c.Unpriced, ModelPriceID: optID(c.ModelPriceID), Status: oas.AgentCallInfoStatus(c.Status),
 		ErrorCode: optStr(c.ErrorCode), StartedAt: c.StartedAt, CreatedAt: c.CreatedAt}
 	if c.ClientCallID != nil {
 		out.ClientCallID = oas.NewOptString(*c.ClientCallID)

@@ -64,6 +64,13 @@ func (s Security) HandleApiKeyAuth(ctx context.Context, _ oas.OperationName, t o
 	return viewer.NewContext(ctx, v), nil
 }
 
+// HandleAgentKeyBearerAuth takes an agent key sent as a bearer token (how
+// OpenAI SDKs send an API key); only the LLM gateway lists the scheme. It
+// is the agent key, whatever header carried it.
+func (s Security) HandleAgentKeyBearerAuth(ctx context.Context, op oas.OperationName, t oas.AgentKeyBearerAuth) (context.Context, error) {
+	return s.HandleApiKeyAuth(ctx, op, oas.ApiKeyAuth{APIKey: t.Token})
+}
+
 // HandleServiceKey admits the service principal (X-API-Key equal to
 // auth.service_api_key). ogen calls it only for the operations whose spec
 // lists serviceKey, which is what confines the service to them; any other

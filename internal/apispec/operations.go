@@ -98,6 +98,13 @@ func addSecurity(spec *ogen.Spec) {
 		Description: "Agent API key (POST /agents/{agent_id}/keys): the request acts as the agent, in its " +
 			"organization, with the rights organizations give agents. Accepted only where an operation lists it.",
 	}
+	spec.Components.SecuritySchemes["agentKeyBearerAuth"] = &ogen.SecurityScheme{
+		Type:         "http",
+		Scheme:       "bearer",
+		BearerFormat: "wsa_ agent key",
+		Description: "Agent API key sent as `Authorization: Bearer wsa_...`, the way OpenAI SDKs send an API key: " +
+			"the request acts as the agent, as with apiKeyAuth. Accepted only where an operation lists it (the LLM gateway).",
+	}
 	spec.Components.SecuritySchemes[serviceKeyScheme] = &ogen.SecurityScheme{
 		Type: "apiKey",
 		In:   "header",

@@ -51,7 +51,8 @@ func (a *App) llmGateway(sec api.Security) http.Handler {
 }
 
 // gatewayAuth runs the API's security handlers for the gateway: an agent
-// key (X-API-Key) acts as its agent, a bearer token as its user.
+// key (X-API-Key, or `Authorization: Bearer wsa_...` as OpenAI SDKs send
+// API keys) acts as its agent, any other bearer token as its user.
 func gatewayAuth(sec api.Security) func(r *http.Request) (context.Context, error) {
 	return func(r *http.Request) (context.Context, error) {
 		if key := r.Header.Get("X-API-Key"); key != "" {
@@ -60,6 +61,9 @@ func gatewayAuth(sec api.Security) func(r *http.Request) (context.Context, error
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || strings.TrimSpace(token) == "" {
 			return nil, problem.Unauthorized("missing or invalid credentials")
+		}
+		if strings.HasPrefix(token, agents.KeyPrefix) {
+			return sec.HandleAgentKeyBearerAuth(r.Context(), llm.OperationID, oas.AgentKeyBearerAuth{Token: token})
 		}
 		return sec.HandleBearerAuth(r.Context(), llm.OperationID, oas.BearerAuth{Token: token})
 	}

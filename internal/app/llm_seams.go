@@ -57,7 +57,7 @@ func (g *gatewayLedger) Record(ctx context.Context, c llm.Call, reservation uuid
 	call, err := g.l.Record(ctx, ledgerRequest(c), res, ledger.CallResult{
 		Status: callStatus(o.Status), RequestMessages: o.RequestMessages, Response: o.Response,
 		PromptTokens: o.PromptTokens, CompletionTokens: o.CompletionTokens, CachedTokens: o.CachedTokens,
-		Latency: o.Latency, TimeToFirstToken: o.TimeToFirstToken, ProviderRequestID: o.ProviderRequestID,
+		UsageEstimated: o.UsageEstimated, Latency: o.Latency, TimeToFirstToken: o.TimeToFirstToken, ProviderRequestID: o.ProviderRequestID,
 		ErrorCode: o.ErrorCode, ErrorMessage: o.ErrorMessage, InjectionFindings: o.InjectionFindings, StartedAt: o.StartedAt,
 	})
 	if err != nil {
@@ -78,7 +78,7 @@ func callStatus(s llm.Status) agentcall.Status {
 func ledgerRequest(c llm.Call) ledger.CallRequest {
 	return ledger.CallRequest{OrganizationID: c.OrganizationID, AgentID: c.AgentID, UserID: c.UserID,
 		SessionID: c.SessionID, TaskID: c.TaskID, Provider: c.Provider, Model: c.Model,
-		PromptTokensEstimate: c.PromptTokensEstimate, MaxTokens: c.MaxTokens}
+		PromptTokensEstimate: c.PromptTokensEstimate, PromptTokensMax: c.PromptTokensMax, MaxTokens: c.MaxTokens}
 }
 
 // gatewayGuard applies the agent's injection policy with the detector and
@@ -99,6 +99,9 @@ func (g gatewayGuard) Check(ctx context.Context, a *ent.Agent, messages []llm.Me
 	if len(d.Findings) == 0 {
 		return nil, false
 	}
+	// Excerpts quote the prompt: they are stored (with the call and in the
+	// event) only as far as the agent's capture policy stores prompts.
+	d.Findings = guard.CaptureFindings(a.CapturePolicy, d.Findings)
 	severity := securityauditlog.SeverityWarning
 	if d.Block {
 		severity = securityauditlog.SeverityCritical

@@ -112,8 +112,12 @@ func rateDecoded(fs *findings, kind, run, text string) {
 	score := 0.15
 	if s := Score(inner.list); s >= 0.3 {
 		score = max(0.85, s)
+		// The decoded attack is the evidence worth quoting.
+		fs.add(RuleEncodedPayload, score, kind+" "+excerptOf(run)+" -> "+excerptOf(text))
+		return
 	}
-	fs.add(RuleEncodedPayload, score, kind+" "+excerptOf(run)+" -> "+excerptOf(text))
+	// Merely hidden text (such as the claims of a JWT) is not quoted.
+	fs.add(RuleEncodedPayload, score, kind+" "+excerptOf(run))
 }
 
 // excerptOf shortens a whole string to an excerpt.

@@ -128,26 +128,71 @@ func (fs *findings) scanText(n normalized, depth int) {
 // excerptRadius is how many bytes around a match an excerpt shows.
 const excerptRadius = 30
 
-// excerpt cuts the match with some context, at rune boundaries, redacted
-// and capped so findings stay small.
+// maskContext is how far beyond the excerpt secrets are looked for: a
+// secret that crosses the excerpt's edge must be recognized whole (its
+// pattern needs all of it) before any of it is cut away.
+const maskContext = 256
+
+// excerpt quotes the match with some context: it masks first (secrets of
+// the surrounding text, recognized whole) and only then cuts, so a cut
+// can drop part of a mask but never leave part of a secret unmasked.
 func excerpt(s string, loc []int) string {
-	start, end := max(loc[0]-excerptRadius, 0), min(loc[1]+excerptRadius, len(s))
-	if end-start > 160 {
-		end = start + 160
-	}
+	start, end := widen(s, loc[0], loc[1])
+	words := maskedWords(s[start:end])
+	at := min(len(strings.Fields(s[start:loc[0]])), max(len(words)-1, 0))
+	return cutWords(words, at, loc[1]-loc[0])
+}
+
+// widen extends [from, to) by maskContext bytes on each side (at rune
+// boundaries): enough for any secret the cut could reach.
+func widen(s string, from, to int) (int, int) {
+	start, end := max(from-maskContext, 0), min(to+maskContext, len(s))
 	for start > 0 && !utf8.RuneStart(s[start]) {
 		start--
 	}
 	for end < len(s) && !utf8.RuneStart(s[end]) {
 		end++
 	}
-	words := strings.Fields(Redact(s[start:end]))
+	return start, end
+}
+
+// maskedWords redacts text and masks words that look like credentials.
+func maskedWords(text string) []string {
+	words := strings.Fields(Redact(text))
 	for i, w := range words {
 		if looksLikeToken(w) {
 			words[i] = Mask
 		}
 	}
-	return strings.Join(words, " ")
+	return words
+}
+
+// cutWords keeps the words from about excerptRadius bytes before word at
+// to about excerptRadius bytes after the match (matchLen bytes), at most
+// 160 bytes; a long word is cut at a rune boundary (it is masked already).
+func cutWords(words []string, at, matchLen int) string {
+	if len(words) == 0 {
+		return ""
+	}
+	first, before := at, 0
+	for first > 0 && before+len(words[first-1]) <= excerptRadius {
+		first--
+		before += len(words[first]) + 1
+	}
+	last, after := at, 0
+	for last+1 < len(words) && after < matchLen+excerptRadius {
+		last++
+		after += len(words[last]) + 1
+	}
+	out := strings.Join(words[first:last+1], " ")
+	if len(out) > 160 {
+		cut := 160
+		for cut > 0 && !utf8.RuneStart(out[cut]) {
+			cut--
+		}
+		out = out[:cut]
+	}
+	return out
 }
 
 // looksLikeToken reports a word that may be a credential Redact could not

@@ -11,31 +11,22 @@ type Decision struct {
 	Block bool `json:"block"`
 }
 
-// Scanned reports whether messages of role are screened. System and
-// developer messages are the operator's own configuration (and the agent's
-// system prompt legitimately says "you are ..."), and assistant turns are
-// the model's output; everything else, notably user and tool content, is
-// where injected text arrives. Unknown roles are screened, to be safe.
-func Scanned(role string) bool {
-	switch role {
-	case "system", "developer", "assistant":
-		return false
-	}
-	return true
-}
-
 // Evaluate screens the messages under an agent's injection policy: off
 // scans nothing; flag returns the findings and never blocks; block also
-// sets Block when a message reaches Threshold. Only roles for which
-// Scanned is true are screened. Findings of all messages are returned;
-// scores combine per message, since one message must carry the attack.
+// sets Block when a message reaches Threshold. Every message is screened,
+// whatever its role: a caller can put an injection into a "system" or
+// "assistant" message as easily as into a user one. The caller passes
+// only the messages its client supplied (the agent's own system prompt is
+// the operator's configuration, not input). Findings of all messages are
+// returned; scores combine per message, since one message must carry the
+// attack.
 func Evaluate(policy agent.InjectionPolicy, msgs []Message, extra []Pattern) Decision {
 	var d Decision
 	if policy == agent.InjectionPolicyOff {
 		return d
 	}
 	for _, m := range msgs {
-		if !Scanned(m.Role) || m.Content == "" {
+		if m.Content == "" {
 			continue
 		}
 		fs := Detect(m.Content, extra)
@@ -44,4 +35,19 @@ func Evaluate(policy agent.InjectionPolicy, msgs []Message, extra []Pattern) Dec
 	}
 	d.Block = policy == agent.InjectionPolicyBlock && d.Score >= Threshold
 	return d
+}
+
+// CaptureFindings reduces findings to what the agent's capture policy lets
+// be stored: their excerpts quote the prompt, so metadata (and an unknown
+// policy) keeps rule and score only; full and redacted keep the excerpts,
+// which are masked already.
+func CaptureFindings(policy agent.CapturePolicy, fs []Finding) []Finding {
+	if policy == agent.CapturePolicyFull || policy == agent.CapturePolicyRedacted {
+		return fs
+	}
+	out := make([]Finding, len(fs))
+	for i, f := range fs {
+		out[i] = Finding{Rule: f.Rule, Score: f.Score}
+	}
+	return out
 }

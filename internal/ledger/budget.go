@@ -224,7 +224,7 @@ func (l *Ledger) Reserve(ctx context.Context, req CallRequest) (*ent.BudgetReser
 			denied = ue
 			return l.recordUnpricedDenial(ctx, tx, req, ue, now)
 		}
-		amount := worstCase(price, req.PromptTokensEstimate, req.MaxTokens)
+		amount := worstCase(price, max(req.PromptTokensEstimate, req.PromptTokensMax), req.MaxTokens)
 		if amount <= 0 {
 			return nil
 		}

@@ -77,6 +77,27 @@ func CheckUse(ctx context.Context, client *ent.Client, agentID uuid.UUID) (*ent.
 	return nil, problem.Forbidden("the caller may not use this agent")
 }
 
+// checkTokens refuses counts that contradict each other: cached tokens
+// are the part of the prompt served from the provider's cache, so never
+// more than the prompt (analytics would show cached > prompt).
+func checkTokens(calls []ReportedCall) error {
+	var bad []problem.FieldError
+	for i, c := range calls {
+		if c.CachedTokens <= c.PromptTokens {
+			continue
+		}
+		field := "cached_tokens"
+		if len(calls) > 1 {
+			field = fmt.Sprintf("calls[%d].cached_tokens", i)
+		}
+		bad = append(bad, problem.FieldError{Field: field, Message: "must not exceed prompt_tokens"})
+	}
+	if len(bad) > 0 {
+		return problem.Validation("cached tokens are part of the prompt tokens", bad...)
+	}
+	return nil
+}
+
 // Report records calls reported by a runtime (source=reported), priced as
 // gateway calls are, in one transaction. It is idempotent by client call id
 // per agent: INSERT ... ON CONFLICT DO NOTHING on the unique index, then
@@ -85,6 +106,9 @@ func CheckUse(ctx context.Context, client *ent.Client, agentID uuid.UUID) (*ent.
 func (l *Ledger) Report(ctx context.Context, calls []ReportedCall) ([]ReportResult, error) {
 	if len(calls) == 0 || len(calls) > MaxBatch {
 		return nil, problem.Validation(fmt.Sprintf("a report carries 1 to %d calls", MaxBatch))
+	}
+	if err := checkTokens(calls); err != nil {
+		return nil, err
 	}
 	agents := map[uuid.UUID]*ent.Agent{}
 	keys := map[[2]string]bool{}

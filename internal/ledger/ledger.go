@@ -60,6 +60,10 @@ type CallRequest struct {
 	UserID, SessionID, TaskID       *uuid.UUID
 	Provider, Model                 string
 	PromptTokensEstimate, MaxTokens int
+	// PromptTokensMax bounds the prompt tokens the request can cost (one
+	// token per byte of everything forwarded); reservations take the
+	// larger of it and PromptTokensEstimate.
+	PromptTokensMax int
 }
 
 // CallResult is how a call ended.
@@ -67,10 +71,12 @@ type CallResult struct {
 	Status                                       agentcall.Status
 	RequestMessages, Response                    any
 	PromptTokens, CompletionTokens, CachedTokens int
-	Latency, TimeToFirstToken                    time.Duration
-	ProviderRequestID, ErrorCode, ErrorMessage   string
-	InjectionFindings                            any
-	StartedAt                                    time.Time
+	// UsageEstimated: the provider sent no usage, the tokens are estimated.
+	UsageEstimated                             bool
+	Latency, TimeToFirstToken                  time.Duration
+	ProviderRequestID, ErrorCode, ErrorMessage string
+	InjectionFindings                          any
+	StartedAt                                  time.Time
 }
 
 // ErrBudgetExceeded is wrapped by every budget denial (errors.Is).

@@ -98,6 +98,17 @@ func newFakeOpenAI(t testing.TB) *fakeProvider {
 		case strings.HasSuffix(model, "-slow"):
 			f.wait(r)
 		case strings.HasSuffix(model, "-delayed") && !sleep(r, 1500*time.Millisecond):
+		case strings.HasSuffix(model, "-nousage") && !stream:
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"`+model+`","choices":[{"index":0,"message":{"role":"assistant","content":"Hello there, no usage here"},"finish_reason":"stop"}]}`)
+		case strings.HasSuffix(model, "-greedy") && !stream:
+			// Bills far more prompt tokens than the request's bytes allow.
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"`+model+`","choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":50000,"completion_tokens":2,"total_tokens":50002,"prompt_tokens_details":{"cached_tokens":90000}}}`)
+		case strings.HasSuffix(model, "-nul") && !stream:
+			// An answer PostgreSQL cannot store as given (U+0000, a control character).
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"`+model+`","choices":[{"index":0,"message":{"role":"assistant","content":"Hel\u0000lo\u001b"},"finish_reason":"stop"}],"usage":{"prompt_tokens":11,"completion_tokens":7,"total_tokens":18}}`)
 		case stream:
 			w.Header().Set("Content-Type", "text/event-stream")
 			sseWrite(w, "", `{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"`+model+`","choices":[{"index":0,"delta":{"role":"assistant","content":"Hel"},"finish_reason":null}]}`)

@@ -144,7 +144,7 @@ func (g *Gateway) prepare(ctx context.Context, r *http.Request) (*call, error) {
 	}
 	c := &call{agent: a, req: req, started: time.Now()}
 	c.ledger = Call{OrganizationID: a.OrganizationID, AgentID: a.ID, Provider: string(a.Provider), Model: a.Model,
-		PromptTokensEstimate: estimate, MaxTokens: req.MaxTokens}
+		PromptTokensEstimate: estimate, PromptTokensMax: promptBound(req), MaxTokens: req.MaxTokens}
 	if v := viewer.FromContext(ctx); v != nil && v.UserID != uuid.Nil {
 		uid := v.UserID
 		c.ledger.UserID = &uid
@@ -157,7 +157,9 @@ func (g *Gateway) prepare(ctx context.Context, r *http.Request) (*call, error) {
 
 // admit runs the injection guard (step 3); a blocked call is recorded.
 func (g *Gateway) admit(ctx context.Context, c *call) error {
-	findings, block := g.o.Guard.Check(ctx, c.agent, c.req.Messages)
+	// Every message the caller supplied, whatever its role; not the
+	// agent's own system prompt.
+	findings, block := g.o.Guard.Check(ctx, c.agent, c.req.Messages[c.req.Supplied:])
 	c.findings = findings
 	if !block {
 		return nil
@@ -218,6 +220,10 @@ func (g *Gateway) complete(w http.ResponseWriter, r *http.Request, c *call, rese
 	latency := time.Since(c.started)
 	out := g.outcome(ctx, pctx, res, err, false)
 	out.Latency, out.TimeToFirstToken = latency, latency
+	if err == nil && res.Usage() == nil {
+		// The provider answered and bills it: never record it as free.
+		estimateTokens(&out, c, res)
+	}
 	callID, rerr := g.record(ctx, c, reservation, out, res)
 	switch {
 	case rerr != nil:

@@ -154,6 +154,7 @@ func buildRequest(a *ent.Agent, body map[string]json.RawMessage, defaultMax int)
 	}
 	if a.SystemPrompt != "" {
 		msgs = append([]Message{{Role: "system", Content: TextContent(a.SystemPrompt)}}, msgs...)
+		req.Supplied = 1
 	}
 	req.Messages = msgs
 	max, err := maxTokens(req, defaultMax)
@@ -200,6 +201,23 @@ func promptSize(msgs []Message) (bytes, tokens int) {
 		}
 	}
 	return bytes, (bytes+bytesPerToken-1)/bytesPerToken + perMessageTokens*len(msgs)
+}
+
+// promptBound is the most prompt tokens the request can be billed for:
+// one per byte of everything forwarded (messages as sent, tools, response
+// format and other parameters) plus the framing of each message. It is
+// the reservation's prompt, where promptSize is the estimate of a typical
+// tokenizer.
+func promptBound(req *Request) int {
+	n := perMessageTokens * len(req.Messages)
+	for _, m := range req.Messages {
+		b, _ := json.Marshal(m)
+		n += len(b)
+	}
+	for _, raw := range req.Body {
+		n += len(raw)
+	}
+	return n
 }
 
 // checkLimits enforces the agent's context limits and returns the prompt

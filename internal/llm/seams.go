@@ -32,7 +32,12 @@ type Call struct {
 	UserID, SessionID, TaskID *uuid.UUID
 	Provider, Model           string
 	PromptTokensEstimate      int
-	MaxTokens                 int
+	// PromptTokensMax is the worst case of the prompt: one token per byte
+	// of everything forwarded (no tokenizer makes more tokens of text than
+	// it has bytes). Budgets reserve for it, so a provider counting more
+	// prompt tokens than estimated cannot take spending past a limit.
+	PromptTokensMax int
+	MaxTokens       int
 }
 
 // Status is how a call ended. The values follow AgentCall.status where it
@@ -55,10 +60,13 @@ type Outcome struct {
 	Status                                       Status
 	RequestMessages, Response                    any
 	PromptTokens, CompletionTokens, CachedTokens int
-	Latency, TimeToFirstToken                    time.Duration
-	ProviderRequestID, ErrorCode, ErrorMessage   string
-	InjectionFindings                            any
-	StartedAt                                    time.Time
+	// UsageEstimated: the provider sent no usage; the tokens are estimated
+	// from the bytes (the provider bills them anyway).
+	UsageEstimated                             bool
+	Latency, TimeToFirstToken                  time.Duration
+	ProviderRequestID, ErrorCode, ErrorMessage string
+	InjectionFindings                          any
+	StartedAt                                  time.Time
 }
 
 // BudgetError says which budget refused a reservation (amounts in

@@ -98,10 +98,11 @@ func (g *Gateway) stream(w http.ResponseWriter, r *http.Request, c *call, reserv
 	}
 }
 
-// estimateTokens fills in tokens for a stream that ended without the
-// provider's usage: the provider bills what it generated, so the ledger
+// estimateTokens fills in tokens for a call (streamed or not) that ended
+// without the provider's usage: the provider bills what it generated, so the ledger
 // must not see zero.
 func estimateTokens(o *Outcome, c *call, res *Result) {
+	o.UsageEstimated = true
 	o.PromptTokens = c.ledger.PromptTokensEstimate
 	if res != nil && res.Completion != nil && len(res.Completion.Choices) > 0 {
 		_, o.CompletionTokens = promptSize([]Message{res.Completion.Choices[0].Message})

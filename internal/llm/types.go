@@ -138,8 +138,11 @@ type Delta struct {
 // Body keeps fields the gateway does not interpret so an
 // openai-compatible provider receives them unchanged.
 type Request struct {
-	Model     string
-	Messages  []Message
+	Model    string
+	Messages []Message
+	// Supplied is the index of the first message the caller sent (after
+	// the agent's system prompt): the injection guard screens from there.
+	Supplied  int
 	MaxTokens int
 	Stream    bool
 	Body      map[string]json.RawMessage

@@ -4404,12 +4404,24 @@ func (c *Client) sendCreateChatCompletion(ctx context.Context, request *LLMChatR
 				return res, errors.Wrap(err, "security \"ApiKeyAuth\"")
 			}
 		}
+		{
+			stage = "Security:AgentKeyBearerAuth"
+			switch err := c.securityAgentKeyBearerAuth(ctx, CreateChatCompletionOperation, r); {
+			case err == nil: // if NO error
+				satisfied[0] |= 1 << 2
+			case errors.Is(err, ogenerrors.ErrSkipClientSecurity):
+				// Skip this security.
+			default:
+				return res, errors.Wrap(err, "security \"AgentKeyBearerAuth\"")
+			}
+		}
 
 		if ok := func() bool {
 		nextRequirement:
 			for _, requirement := range []bitset{
 				{0b00000001},
 				{0b00000010},
+				{0b00000100},
 			} {
 				for i, mask := range requirement {
 					if satisfied[i]&mask != mask {

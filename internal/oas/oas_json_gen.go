@@ -3124,6 +3124,12 @@ func (s *AgentCallInfo) encodeFields(e *jx.Encoder) {
 		e.Int(s.CachedTokens)
 	}
 	{
+		if s.UsageEstimated.Set {
+			e.FieldStart("usage_estimated")
+			s.UsageEstimated.Encode(e)
+		}
+	}
+	{
 		if s.CostMicros.Set {
 			e.FieldStart("cost_micros")
 			s.CostMicros.Encode(e)
@@ -3159,7 +3165,7 @@ func (s *AgentCallInfo) encodeFields(e *jx.Encoder) {
 	}
 }
 
-var jsonFieldsNameOfAgentCallInfo = [20]string{
+var jsonFieldsNameOfAgentCallInfo = [21]string{
 	0:  "id",
 	1:  "organization_id",
 	2:  "agent_id",
@@ -3173,13 +3179,14 @@ var jsonFieldsNameOfAgentCallInfo = [20]string{
 	10: "prompt_tokens",
 	11: "completion_tokens",
 	12: "cached_tokens",
-	13: "cost_micros",
-	14: "unpriced",
-	15: "model_price_id",
-	16: "status",
-	17: "error_code",
-	18: "started_at",
-	19: "created_at",
+	13: "usage_estimated",
+	14: "cost_micros",
+	15: "unpriced",
+	16: "model_price_id",
+	17: "status",
+	18: "error_code",
+	19: "started_at",
+	20: "created_at",
 }
 
 // Decode decodes AgentCallInfo from json.
@@ -3335,6 +3342,16 @@ func (s *AgentCallInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"cached_tokens\"")
 			}
+		case "usage_estimated":
+			if err := func() error {
+				s.UsageEstimated.Reset()
+				if err := s.UsageEstimated.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"usage_estimated\"")
+			}
 		case "cost_micros":
 			if err := func() error {
 				s.CostMicros.Reset()
@@ -3346,7 +3363,7 @@ func (s *AgentCallInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"cost_micros\"")
 			}
 		case "unpriced":
-			requiredBitSet[1] |= 1 << 6
+			requiredBitSet[1] |= 1 << 7
 			if err := func() error {
 				v, err := d.Bool()
 				s.Unpriced = bool(v)
@@ -3368,7 +3385,7 @@ func (s *AgentCallInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"model_price_id\"")
 			}
 		case "status":
-			requiredBitSet[2] |= 1 << 0
+			requiredBitSet[2] |= 1 << 1
 			if err := func() error {
 				if err := s.Status.Decode(d); err != nil {
 					return err
@@ -3388,7 +3405,7 @@ func (s *AgentCallInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"error_code\"")
 			}
 		case "started_at":
-			requiredBitSet[2] |= 1 << 2
+			requiredBitSet[2] |= 1 << 3
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.StartedAt = v
@@ -3400,7 +3417,7 @@ func (s *AgentCallInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"started_at\"")
 			}
 		case "created_at":
-			requiredBitSet[2] |= 1 << 3
+			requiredBitSet[2] |= 1 << 4
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.CreatedAt = v
@@ -3422,8 +3439,8 @@ func (s *AgentCallInfo) Decode(d *jx.Decoder) error {
 	var failures []validate.FieldError
 	for i, mask := range [3]uint8{
 		0b01000111,
-		0b01011111,
-		0b00001101,
+		0b10011111,
+		0b00011010,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.

@@ -1048,6 +1048,9 @@ type AgentCallInfo struct {
 	PromptTokens     int                 `json:"prompt_tokens"`
 	CompletionTokens int                 `json:"completion_tokens"`
 	CachedTokens     int                 `json:"cached_tokens"`
+	// True when the provider sent no usage and the tokens were estimated from the bytes (the call is
+	// charged for them).
+	UsageEstimated OptBool `json:"usage_estimated"`
 	// Absent when unpriced.
 	CostMicros   OptInt64            `json:"cost_micros"`
 	Unpriced     bool                `json:"unpriced"`
@@ -1121,6 +1124,11 @@ func (s *AgentCallInfo) GetCompletionTokens() int {
 // GetCachedTokens returns the value of CachedTokens.
 func (s *AgentCallInfo) GetCachedTokens() int {
 	return s.CachedTokens
+}
+
+// GetUsageEstimated returns the value of UsageEstimated.
+func (s *AgentCallInfo) GetUsageEstimated() OptBool {
+	return s.UsageEstimated
 }
 
 // GetCostMicros returns the value of CostMicros.
@@ -1221,6 +1229,11 @@ func (s *AgentCallInfo) SetCompletionTokens(val int) {
 // SetCachedTokens sets the value of CachedTokens.
 func (s *AgentCallInfo) SetCachedTokens(val int) {
 	s.CachedTokens = val
+}
+
+// SetUsageEstimated sets the value of UsageEstimated.
+func (s *AgentCallInfo) SetUsageEstimated(val OptBool) {
+	s.UsageEstimated = val
 }
 
 // SetCostMicros sets the value of CostMicros.
@@ -1978,6 +1991,31 @@ func (s *AgentInjectionPolicy) UnmarshalText(data []byte) error {
 	default:
 		return errors.Errorf("invalid value: %q", data)
 	}
+}
+
+type AgentKeyBearerAuth struct {
+	Token string
+	Roles []string
+}
+
+// GetToken returns the value of Token.
+func (s *AgentKeyBearerAuth) GetToken() string {
+	return s.Token
+}
+
+// GetRoles returns the value of Roles.
+func (s *AgentKeyBearerAuth) GetRoles() []string {
+	return s.Roles
+}
+
+// SetToken sets the value of Token.
+func (s *AgentKeyBearerAuth) SetToken(val string) {
+	s.Token = val
+}
+
+// SetRoles sets the value of Roles.
+func (s *AgentKeyBearerAuth) SetRoles(val []string) {
+	s.Roles = val
 }
 
 // Ref: #/components/schemas/AgentKeyCreateRequest

@@ -13,6 +13,11 @@ import (
 
 // SecurityHandler is handler for security parameters.
 type SecurityHandler interface {
+	// HandleAgentKeyBearerAuth handles agentKeyBearerAuth security.
+	// Agent API key sent as `Authorization: Bearer wsa_...`, the way OpenAI SDKs send an API key: the
+	// request acts as the agent, as with apiKeyAuth. Accepted only where an operation lists it (the LLM
+	// gateway).
+	HandleAgentKeyBearerAuth(ctx context.Context, operationName OperationName, t AgentKeyBearerAuth) (context.Context, error)
 	// HandleApiKeyAuth handles apiKeyAuth security.
 	// Agent API key (POST /agents/{agent_id}/keys): the request acts as the agent, in its organization,
 	// with the rights organizations give agents. Accepted only where an operation lists it.
@@ -40,6 +45,32 @@ func findAuthorization(h http.Header, prefix string) (string, bool) {
 		return value, true
 	}
 	return "", false
+}
+
+// operationRolesAgentKeyBearerAuth is a private map storing roles per operation.
+var operationRolesAgentKeyBearerAuth = map[string][]string{
+	CreateChatCompletionOperation: []string{},
+}
+
+// GetRolesForAgentKeyBearerAuth returns the required roles for the given operation.
+//
+// This is useful for authorization scenarios where you need to know which roles
+// are required for an operation.
+//
+// Example:
+//
+//	requiredRoles := GetRolesForAgentKeyBearerAuth(AddPetOperation)
+//
+// Returns nil if the operation has no role requirements or if the operation is unknown.
+func GetRolesForAgentKeyBearerAuth(operation string) []string {
+	roles, ok := operationRolesAgentKeyBearerAuth[operation]
+	if !ok {
+		return nil
+	}
+	// Return a copy to prevent external modification
+	result := make([]string, len(roles))
+	copy(result, roles)
+	return result
 }
 
 // operationRolesApiKeyAuth is a private map storing roles per operation.
@@ -345,6 +376,23 @@ func GetRolesForServiceKey(operation string) []string {
 	return result
 }
 
+func (s *Server) securityAgentKeyBearerAuth(ctx context.Context, operationName OperationName, req *http.Request) (context.Context, bool, error) {
+	var t AgentKeyBearerAuth
+	token, ok := findAuthorization(req.Header, "Bearer")
+	if !ok {
+		return ctx, false, nil
+	}
+	t.Token = token
+	t.Roles = operationRolesAgentKeyBearerAuth[operationName]
+	rctx, err := s.sec.HandleAgentKeyBearerAuth(ctx, operationName, t)
+	if errors.Is(err, ogenerrors.ErrSkipServerSecurity) {
+		return nil, false, nil
+	} else if err != nil {
+		return nil, false, err
+	}
+	return rctx, true, err
+}
+
 func (s *Server) securityApiKeyAuth(ctx context.Context, operationName OperationName, req *http.Request) (context.Context, bool, error) {
 	var t ApiKeyAuth
 	const parameterName = "X-API-Key"
@@ -400,6 +448,11 @@ func (s *Server) securityServiceKey(ctx context.Context, operationName Operation
 
 // SecuritySource is provider of security values (tokens, passwords, etc.).
 type SecuritySource interface {
+	// AgentKeyBearerAuth provides agentKeyBearerAuth security value.
+	// Agent API key sent as `Authorization: Bearer wsa_...`, the way OpenAI SDKs send an API key: the
+	// request acts as the agent, as with apiKeyAuth. Accepted only where an operation lists it (the LLM
+	// gateway).
+	AgentKeyBearerAuth(ctx context.Context, operationName OperationName) (AgentKeyBearerAuth, error)
 	// ApiKeyAuth provides apiKeyAuth security value.
 	// Agent API key (POST /agents/{agent_id}/keys): the request acts as the agent, in its organization,
 	// with the rights organizations give agents. Accepted only where an operation lists it.
@@ -414,6 +467,14 @@ type SecuritySource interface {
 	ServiceKey(ctx context.Context, operationName OperationName) (ServiceKey, error)
 }
 
+func (s *Client) securityAgentKeyBearerAuth(ctx context.Context, operationName OperationName, req *http.Request) error {
+	t, err := s.sec.AgentKeyBearerAuth(ctx, operationName)
+	if err != nil {
+		return errors.Wrap(err, "security source \"AgentKeyBearerAuth\"")
+	}
+	req.Header.Set("Authorization", "Bearer "+t.Token)
+	return nil
+}
 func (s *Client) securityApiKeyAuth(ctx context.Context, operationName OperationName, req *http.Request) error {
 	t, err := s.sec.ApiKeyAuth(ctx, operationName)
 	if err != nil {

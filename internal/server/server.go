@@ -94,6 +94,10 @@ func New(o Options) (*Server, error) {
 		chain = append(chain, o.MarkServiceKey)
 	}
 	chain = append(chain, middleware.BodyLimit(o.HTTP.MaxBodyBytes, o.BodyLimits),
+		// Before every handler (ogen's and the gateway's): text PostgreSQL
+		// cannot store is refused before any lookup, write or provider call.
+		// User-Agent is stored with sessions, logins and audit rows.
+		middleware.StorableText("User-Agent"),
 		except(middleware.Timeout(o.HTTP.RequestTimeout), "/stream", llm.Path))
 	cfg := o.HTTP
 	hs := &http.Server{

@@ -101,6 +101,11 @@ func (t tokenSource) ServiceKey(context.Context, oas.OperationName) (oas.Service
 	return oas.ServiceKey{}, ogenerrors.ErrSkipClientSecurity
 }
 
+// AgentKeyBearerAuth sends no agent key: a token client is a user's.
+func (t tokenSource) AgentKeyBearerAuth(context.Context, oas.OperationName) (oas.AgentKeyBearerAuth, error) {
+	return oas.AgentKeyBearerAuth{}, ogenerrors.ErrSkipClientSecurity
+}
+
 // keySource supplies an agent API key (X-API-Key) and no bearer token.
 type keySource string
 
@@ -115,6 +120,11 @@ func (k keySource) ApiKeyAuth(context.Context, oas.OperationName) (oas.ApiKeyAut
 // ServiceKey sends no service key: the agent key takes the header.
 func (k keySource) ServiceKey(context.Context, oas.OperationName) (oas.ServiceKey, error) {
 	return oas.ServiceKey{}, ogenerrors.ErrSkipClientSecurity
+}
+
+// AgentKeyBearerAuth is skipped: the key travels in X-API-Key.
+func (k keySource) AgentKeyBearerAuth(context.Context, oas.OperationName) (oas.AgentKeyBearerAuth, error) {
+	return oas.AgentKeyBearerAuth{}, ogenerrors.ErrSkipClientSecurity
 }
 
 // ClientWithAgentKey is a typed client that acts as an agent through key.

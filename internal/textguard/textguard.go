@@ -9,6 +9,7 @@ package textguard
 import (
 	"context"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"entgo.io/ent"
@@ -63,9 +64,26 @@ func Reason(s string) string {
 		return "invalid UTF-8"
 	}
 	for _, r := range s {
-		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
+		if refused(r) {
 			return fmt.Sprintf("control character U+%04X", r)
 		}
 	}
 	return ""
+}
+
+func refused(r rune) bool { return (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f }
+
+// Clean returns s with what Reason refuses replaced by U+FFFD, for text
+// that must be stored whatever it holds because it was not typed by our
+// client (a provider's answer, error message or request id).
+func Clean(s string) string {
+	if Reason(s) == "" {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if refused(r) {
+			return utf8.RuneError
+		}
+		return r
+	}, strings.ToValidUTF8(s, string(utf8.RuneError)))
 }

@@ -23,3 +23,16 @@ func TestReason(t *testing.T) {
 		}
 	}
 }
+
+func TestClean(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain\ttext\n":               "plain\ttext\n",
+		"nul\x00byte":                 "nul\uFFFDbyte",
+		"bad " + string([]byte{0xff}): "bad \uFFFD",
+		"esc\x1b[31m and \u00e9":      "esc\uFFFD[31m and \u00e9",
+	} {
+		if got := Clean(in); got != want || Reason(got) != "" {
+			t.Errorf("Clean(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

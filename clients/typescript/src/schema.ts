@@ -3443,6 +3443,8 @@ export interface components {
             prompt_tokens: number;
             completion_tokens: number;
             cached_tokens: number;
+            /** @description True when the provider sent no usage and the tokens were estimated from the bytes (the call is charged for them). */
+            usage_estimated?: boolean;
             /**
              * Format: int64
              * @description Absent when unpriced.
