@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/budgetreservation"
@@ -49,7 +51,10 @@ func (l *Ledger) Record(ctx context.Context, req CallRequest, res *ent.BudgetRes
 		if call, err = c.Save(sctx); err != nil {
 			return fmt.Errorf("ledger: record call: %w", err)
 		}
-		return settle(sctx, tx, res, call)
+		if err := settle(sctx, tx, res, call); err != nil {
+			return err
+		}
+		return markRolledDaysDirty(sctx, tx, l.dialect, map[uuid.UUID][]time.Time{call.OrganizationID: {call.StartedAt}})
 	})
 	return call, err
 }
