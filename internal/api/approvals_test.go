@@ -19,6 +19,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
 	"github.com/worksynapse/worksynapse/internal/approvals"
 	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/seed"
 	"github.com/worksynapse/worksynapse/internal/testdb"
 	"github.com/worksynapse/worksynapse/internal/testfix"
@@ -531,7 +532,7 @@ func TestApprovalWithAgentKey(t *testing.T) {
 			a.RequestedBy == nil || *a.RequestedBy != d.carol {
 			t.Fatalf("agent proposes: %d %s", code, b)
 		}
-		if code, b := withKey("POST", fmt.Sprintf("/actions/%s/decision", a.ID), map[string]any{"decision": "approve"}); code != http.StatusUnauthorized && code != http.StatusForbidden {
+		if code, b := withKey("POST", fmt.Sprintf("/actions/%s/decision", a.ID), map[string]any{"decision": "approve"}); code != http.StatusForbidden {
 			t.Fatalf("agent decides: %d %s", code, b)
 		}
 		code, body := d.decide(d.adminT, a.ID, "approve", "")
@@ -618,5 +619,49 @@ func TestApprovalFourEyesProposedByAgentKey(t *testing.T) {
 		}
 		code, body = d.decide(d.adminT, s.ID, "approve", "")
 		d.wantCode(code, body, http.StatusOK, "second pair of eyes")
+	})
+}
+
+// TestAgentKeyOnOperationsThatRefuseIt: a valid agent key is an
+// authenticated principal, so an operation that does not accept agent keys
+// answers 403 problem+json (deciding an approval, the approval queue, a
+// service-key operation), while a key that is not valid stays 401.
+func TestAgentKeyOnOperationsThatRefuseIt(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		d := newApprovalDesk(t, db, nil)
+		var k struct {
+			Secret string `json:"secret"`
+		}
+		d.must(http.StatusCreated, d.adminT, "POST", fmt.Sprintf("/agents/%s/keys", d.agent.ID), map[string]any{"name": "runner"}, &k)
+		a := d.propose(d.daveT, http.StatusCreated, d.invoice(d.gated))
+		send := func(key, method, path string, body any) (*http.Response, []byte) {
+			var raw []byte
+			if body != nil {
+				raw, _ = json.Marshal(body)
+			}
+			return d.s.Do(t, method, path, "application/json", raw, http.Header{"X-API-Key": {key}})
+		}
+		for _, c := range []struct {
+			method, path string
+			body         any
+		}{
+			{"POST", fmt.Sprintf("/actions/%s/decision", a.ID), map[string]any{"decision": "approve"}},
+			{"GET", "/approvals", nil},
+			{"POST", "/agent-calls", map[string]any{"agent_id": d.agent.ID, "client_call_id": "k-1", "provider": "openai_compatible",
+				"model": "gpt-4o-mini", "status": "success", "started_at": time.Now().UTC().Format(time.RFC3339)}},
+		} {
+			resp, b := send(k.Secret, c.method, c.path, c.body)
+			wantProblem(t, c.method+" "+c.path+" with an agent key", resp.StatusCode, b, http.StatusForbidden, problem.SlugForbidden)
+			if ct := resp.Header.Get("Content-Type"); ct != problem.ContentType {
+				t.Fatalf("%s %s: Content-Type %q", c.method, c.path, ct)
+			}
+			resp, b = send(k.Secret+"x", c.method, c.path, c.body)
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("%s %s with a wrong key: %d %s", c.method, c.path, resp.StatusCode, b)
+			}
+		}
+		if s := d.stored(a.ID); s.Status != agentaction.StatusPendingApproval {
+			t.Fatalf("the refused decision changed the action: %s", s.Status)
+		}
 	})
 }
