@@ -28825,10 +28825,7 @@ func (c *Client) sendRestoreNoteVersion(ctx context.Context, params RestoreNoteV
 			Explode: false,
 		}
 		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
-			if val, ok := params.IfMatch.Get(); ok {
-				return e.EncodeValue(conv.StringToString(val))
-			}
-			return nil
+			return e.EncodeValue(conv.StringToString(params.IfMatch))
 		}); err != nil {
 			return res, errors.Wrap(err, "encode header")
 		}
@@ -31988,10 +31985,7 @@ func (c *Client) sendUpdateBoard(ctx context.Context, request *BoardUpdateReques
 			Explode: false,
 		}
 		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
-			if val, ok := params.IfMatch.Get(); ok {
-				return e.EncodeValue(conv.StringToString(val))
-			}
-			return nil
+			return e.EncodeValue(conv.StringToString(params.IfMatch))
 		}); err != nil {
 			return res, errors.Wrap(err, "encode header")
 		}
@@ -32564,10 +32558,7 @@ func (c *Client) sendUpdateLabel(ctx context.Context, request *LabelUpdateReques
 			Explode: false,
 		}
 		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
-			if val, ok := params.IfMatch.Get(); ok {
-				return e.EncodeValue(conv.StringToString(val))
-			}
-			return nil
+			return e.EncodeValue(conv.StringToString(params.IfMatch))
 		}); err != nil {
 			return res, errors.Wrap(err, "encode header")
 		}
@@ -32716,10 +32707,7 @@ func (c *Client) sendUpdateMilestone(ctx context.Context, request *MilestoneUpda
 			Explode: false,
 		}
 		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
-			if val, ok := params.IfMatch.Get(); ok {
-				return e.EncodeValue(conv.StringToString(val))
-			}
-			return nil
+			return e.EncodeValue(conv.StringToString(params.IfMatch))
 		}); err != nil {
 			return res, errors.Wrap(err, "encode header")
 		}
@@ -32871,10 +32859,7 @@ func (c *Client) sendUpdateNote(ctx context.Context, request *NoteUpdateRequest,
 			Explode: false,
 		}
 		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
-			if val, ok := params.IfMatch.Get(); ok {
-				return e.EncodeValue(conv.StringToString(val))
-			}
-			return nil
+			return e.EncodeValue(conv.StringToString(params.IfMatch))
 		}); err != nil {
 			return res, errors.Wrap(err, "encode header")
 		}
@@ -33427,10 +33412,7 @@ func (c *Client) sendUpdateProject(ctx context.Context, request *ProjectUpdateRe
 			Explode: false,
 		}
 		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
-			if val, ok := params.IfMatch.Get(); ok {
-				return e.EncodeValue(conv.StringToString(val))
-			}
-			return nil
+			return e.EncodeValue(conv.StringToString(params.IfMatch))
 		}); err != nil {
 			return res, errors.Wrap(err, "encode header")
 		}
@@ -33886,10 +33868,7 @@ func (c *Client) sendUpdateSprint(ctx context.Context, request *SprintUpdateRequ
 			Explode: false,
 		}
 		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
-			if val, ok := params.IfMatch.Get(); ok {
-				return e.EncodeValue(conv.StringToString(val))
-			}
-			return nil
+			return e.EncodeValue(conv.StringToString(params.IfMatch))
 		}); err != nil {
 			return res, errors.Wrap(err, "encode header")
 		}
@@ -34040,10 +34019,7 @@ func (c *Client) sendUpdateTask(ctx context.Context, request *TaskUpdateRequest,
 			Explode: false,
 		}
 		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
-			if val, ok := params.IfMatch.Get(); ok {
-				return e.EncodeValue(conv.StringToString(val))
-			}
-			return nil
+			return e.EncodeValue(conv.StringToString(params.IfMatch))
 		}); err != nil {
 			return res, errors.Wrap(err, "encode header")
 		}

@@ -225,7 +225,7 @@ func (s *Server) handleAddChannelMemberRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.AddChannelMember(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -442,7 +442,7 @@ func (s *Server) handleAddOrganizationMemberRequest(args [1]string, argsEscaped 
 		response, err = s.h.AddOrganizationMember(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -658,7 +658,7 @@ func (s *Server) handleAddProjectMemberRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.AddProjectMember(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -862,7 +862,7 @@ func (s *Server) handleAddReactionRequest(args [2]string, argsEscaped bool, w ht
 		response, err = s.h.AddReaction(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -1063,7 +1063,7 @@ func (s *Server) handleArchiveChannelRequest(args [1]string, argsEscaped bool, w
 		response, err = s.h.ArchiveChannel(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -1264,7 +1264,7 @@ func (s *Server) handleArchiveProjectRequest(args [1]string, argsEscaped bool, w
 		response, err = s.h.ArchiveProject(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -1486,7 +1486,7 @@ func (s *Server) handleAssignMemberRoleRequest(args [2]string, argsEscaped bool,
 		response, err = s.h.AssignMemberRole(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -1690,7 +1690,7 @@ func (s *Server) handleAttachAgentToolRequest(args [2]string, argsEscaped bool, 
 		response, err = s.h.AttachAgentTool(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -1894,7 +1894,7 @@ func (s *Server) handleAttachNoteTagRequest(args [2]string, argsEscaped bool, w 
 		response, err = s.h.AttachNoteTag(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -2098,7 +2098,7 @@ func (s *Server) handleAttachTaskLabelRequest(args [2]string, argsEscaped bool, 
 		response, err = s.h.AttachTaskLabel(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -2300,7 +2300,7 @@ func (s *Server) handleChangePasswordRequest(args [0]string, argsEscaped bool, w
 		response, err = s.h.ChangePassword(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -2516,7 +2516,7 @@ func (s *Server) handleCompleteSprintRequest(args [1]string, argsEscaped bool, w
 		response, err = s.h.CompleteSprint(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -2718,7 +2718,7 @@ func (s *Server) handleConfirmMfaRequest(args [0]string, argsEscaped bool, w htt
 		response, err = s.h.ConfirmMfa(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -2934,7 +2934,7 @@ func (s *Server) handleCreateAgentRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.CreateAgent(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -3150,7 +3150,7 @@ func (s *Server) handleCreateAgentKeyRequest(args [1]string, argsEscaped bool, w
 		response, err = s.h.CreateAgentKey(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -3366,7 +3366,7 @@ func (s *Server) handleCreateAgentToolRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.CreateAgentTool(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -3581,7 +3581,7 @@ func (s *Server) handleCreateBoardRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.CreateBoard(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -3796,7 +3796,7 @@ func (s *Server) handleCreateBoardColumnRequest(args [1]string, argsEscaped bool
 		response, err = s.h.CreateBoardColumn(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -4012,7 +4012,7 @@ func (s *Server) handleCreateChannelRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.CreateChannel(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -4265,7 +4265,7 @@ func (s *Server) handleCreateChatCompletionRequest(args [0]string, argsEscaped b
 		response, err = s.h.CreateChatCompletion(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -4480,7 +4480,7 @@ func (s *Server) handleCreateLabelRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.CreateLabel(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -4695,7 +4695,7 @@ func (s *Server) handleCreateMilestoneRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.CreateMilestone(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -4896,7 +4896,7 @@ func (s *Server) handleCreateModelPriceRequest(args [0]string, argsEscaped bool,
 		response, err = s.h.CreateModelPrice(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -5113,7 +5113,7 @@ func (s *Server) handleCreateNoteRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.CreateNote(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -5331,7 +5331,7 @@ func (s *Server) handleCreateNoteCommentRequest(args [1]string, argsEscaped bool
 		response, err = s.h.CreateNoteComment(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -5546,7 +5546,7 @@ func (s *Server) handleCreateNoteFolderRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.CreateNoteFolder(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -5761,7 +5761,7 @@ func (s *Server) handleCreateNoteTagRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.CreateNoteTag(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -5962,7 +5962,7 @@ func (s *Server) handleCreateOrganizationRequest(args [0]string, argsEscaped boo
 		response, err = s.h.CreateOrganization(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -6179,7 +6179,7 @@ func (s *Server) handleCreateProjectRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.CreateProject(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -6395,7 +6395,7 @@ func (s *Server) handleCreateRoleRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.CreateRole(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -6610,7 +6610,7 @@ func (s *Server) handleCreateSprintRequest(args [1]string, argsEscaped bool, w h
 		response, err = s.h.CreateSprint(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -6796,7 +6796,7 @@ func (s *Server) handleCreateStreamTicketRequest(args [0]string, argsEscaped boo
 		response, err = s.h.CreateStreamTicket(ctx)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -7044,7 +7044,7 @@ func (s *Server) handleCreateTaskRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.CreateTask(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -7259,7 +7259,7 @@ func (s *Server) handleCreateTaskCommentRequest(args [1]string, argsEscaped bool
 		response, err = s.h.CreateTaskComment(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -7476,7 +7476,7 @@ func (s *Server) handleCreateTaskDependencyRequest(args [1]string, argsEscaped b
 		response, err = s.h.CreateTaskDependency(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -7692,7 +7692,7 @@ func (s *Server) handleCreateTimeLogRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.CreateTimeLog(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -7896,7 +7896,7 @@ func (s *Server) handleCreateWorkLogRequest(args [0]string, argsEscaped bool, w 
 		response, err = s.h.CreateWorkLog(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -8097,7 +8097,7 @@ func (s *Server) handleDeactivateUserRequest(args [1]string, argsEscaped bool, w
 		response, err = s.h.DeactivateUser(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -8316,7 +8316,7 @@ func (s *Server) handleDecideAgentActionRequest(args [1]string, argsEscaped bool
 		response, err = s.h.DecideAgentAction(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -8516,7 +8516,7 @@ func (s *Server) handleDeleteAgentRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.DeleteAgent(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -8716,7 +8716,7 @@ func (s *Server) handleDeleteAgentToolRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.DeleteAgentTool(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -8917,7 +8917,7 @@ func (s *Server) handleDeleteBoardRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.DeleteBoard(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -9117,7 +9117,7 @@ func (s *Server) handleDeleteBoardColumnRequest(args [1]string, argsEscaped bool
 		response, err = s.h.DeleteBoardColumn(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -9317,7 +9317,7 @@ func (s *Server) handleDeleteLabelRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.DeleteLabel(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -9518,7 +9518,7 @@ func (s *Server) handleDeleteMessageRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.DeleteMessage(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -9718,7 +9718,7 @@ func (s *Server) handleDeleteMilestoneRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.DeleteMilestone(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -9918,7 +9918,7 @@ func (s *Server) handleDeleteModelPriceRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.DeleteModelPrice(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -10119,7 +10119,7 @@ func (s *Server) handleDeleteNoteRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.DeleteNote(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -10319,7 +10319,7 @@ func (s *Server) handleDeleteNoteCommentRequest(args [1]string, argsEscaped bool
 		response, err = s.h.DeleteNoteComment(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -10525,7 +10525,7 @@ func (s *Server) handleDeleteNoteFolderRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.DeleteNoteFolder(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -10725,7 +10725,7 @@ func (s *Server) handleDeleteNoteTagRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.DeleteNoteTag(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -10925,7 +10925,7 @@ func (s *Server) handleDeleteProjectRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.DeleteProject(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -11130,7 +11130,7 @@ func (s *Server) handleDeleteRoleRequest(args [2]string, argsEscaped bool, w htt
 		response, err = s.h.DeleteRole(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -11330,7 +11330,7 @@ func (s *Server) handleDeleteSprintRequest(args [1]string, argsEscaped bool, w h
 		response, err = s.h.DeleteSprint(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -11530,7 +11530,7 @@ func (s *Server) handleDeleteTaskRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.DeleteTask(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -11730,7 +11730,7 @@ func (s *Server) handleDeleteTaskAttachmentRequest(args [1]string, argsEscaped b
 		response, err = s.h.DeleteTaskAttachment(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -11930,7 +11930,7 @@ func (s *Server) handleDeleteTaskCommentRequest(args [1]string, argsEscaped bool
 		response, err = s.h.DeleteTaskComment(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -12130,7 +12130,7 @@ func (s *Server) handleDeleteTaskDependencyRequest(args [1]string, argsEscaped b
 		response, err = s.h.DeleteTaskDependency(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -12330,7 +12330,7 @@ func (s *Server) handleDeleteWorkLogRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.DeleteWorkLog(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -12534,7 +12534,7 @@ func (s *Server) handleDetachAgentToolRequest(args [2]string, argsEscaped bool, 
 		response, err = s.h.DetachAgentTool(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -12738,7 +12738,7 @@ func (s *Server) handleDetachNoteTagRequest(args [2]string, argsEscaped bool, w 
 		response, err = s.h.DetachNoteTag(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -12942,7 +12942,7 @@ func (s *Server) handleDetachTaskLabelRequest(args [2]string, argsEscaped bool, 
 		response, err = s.h.DetachTaskLabel(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -13150,7 +13150,7 @@ func (s *Server) handleDiffAgentVersionsRequest(args [1]string, argsEscaped bool
 		response, err = s.h.DiffAgentVersions(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -13359,7 +13359,7 @@ func (s *Server) handleDiffNoteVersionsRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.DiffNoteVersions(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -13561,7 +13561,7 @@ func (s *Server) handleDisableMfaRequest(args [0]string, argsEscaped bool, w htt
 		response, err = s.h.DisableMfa(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -13762,7 +13762,7 @@ func (s *Server) handleDownloadMessageFileRequest(args [1]string, argsEscaped bo
 		response, err = s.h.DownloadMessageFile(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -13964,7 +13964,7 @@ func (s *Server) handleDownloadTaskAttachmentRequest(args [1]string, argsEscaped
 		response, err = s.h.DownloadTaskAttachment(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -14180,7 +14180,7 @@ func (s *Server) handleEditMessageRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.EditMessage(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -14395,7 +14395,7 @@ func (s *Server) handleEditNoteCommentRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.EditNoteComment(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -14581,7 +14581,7 @@ func (s *Server) handleEnrollMfaRequest(args [0]string, argsEscaped bool, w http
 		response, err = s.h.EnrollMfa(ctx)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -14827,7 +14827,7 @@ func (s *Server) handleExportAuditActivityRequest(args [0]string, argsEscaped bo
 		response, err = s.h.ExportAuditActivity(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -15066,7 +15066,7 @@ func (s *Server) handleExportSecurityEventsRequest(args [0]string, argsEscaped b
 		response, err = s.h.ExportSecurityEvents(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -15222,7 +15222,7 @@ func (s *Server) handleForgotPasswordRequest(args [0]string, argsEscaped bool, w
 		response, err = s.h.ForgotPassword(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -15422,7 +15422,7 @@ func (s *Server) handleGetAgentRequest(args [1]string, argsEscaped bool, w http.
 		response, err = s.h.GetAgent(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -15648,7 +15648,7 @@ func (s *Server) handleGetAgentActionRequest(args [1]string, argsEscaped bool, w
 		response, err = s.h.GetAgentAction(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -15850,7 +15850,7 @@ func (s *Server) handleGetAgentBudgetRequest(args [1]string, argsEscaped bool, w
 		response, err = s.h.GetAgentBudget(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -16073,7 +16073,7 @@ func (s *Server) handleGetAgentCostsRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.GetAgentCosts(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -16273,7 +16273,7 @@ func (s *Server) handleGetAgentToolRequest(args [1]string, argsEscaped bool, w h
 		response, err = s.h.GetAgentTool(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -16477,7 +16477,7 @@ func (s *Server) handleGetAgentVersionRequest(args [2]string, argsEscaped bool, 
 		response, err = s.h.GetAgentVersion(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -16677,7 +16677,7 @@ func (s *Server) handleGetChannelRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.GetChannel(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -16813,7 +16813,7 @@ func (s *Server) handleGetHealthRequest(args [0]string, argsEscaped bool, w http
 		response, err = s.h.GetHealth(ctx)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -17013,7 +17013,7 @@ func (s *Server) handleGetLabelRequest(args [1]string, argsEscaped bool, w http.
 		response, err = s.h.GetLabel(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -17198,7 +17198,7 @@ func (s *Server) handleGetMeRequest(args [0]string, argsEscaped bool, w http.Res
 		response, err = s.h.GetMe(ctx)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -17398,7 +17398,7 @@ func (s *Server) handleGetMessageRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.GetMessage(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -17598,7 +17598,7 @@ func (s *Server) handleGetMilestoneRequest(args [1]string, argsEscaped bool, w h
 		response, err = s.h.GetMilestone(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -17798,7 +17798,7 @@ func (s *Server) handleGetModelPriceRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.GetModelPrice(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -18012,7 +18012,7 @@ func (s *Server) handleGetMyProductivityRequest(args [0]string, argsEscaped bool
 		response, err = s.h.GetMyProductivity(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -18214,7 +18214,7 @@ func (s *Server) handleGetNoteRequest(args [1]string, argsEscaped bool, w http.R
 		response, err = s.h.GetNote(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -18418,7 +18418,7 @@ func (s *Server) handleGetNoteVersionRequest(args [2]string, argsEscaped bool, w
 		response, err = s.h.GetNoteVersion(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -18618,7 +18618,7 @@ func (s *Server) handleGetOrganizationRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.GetOrganization(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -18818,7 +18818,7 @@ func (s *Server) handleGetOrganizationBudgetRequest(args [1]string, argsEscaped 
 		response, err = s.h.GetOrganizationBudget(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -19050,7 +19050,7 @@ func (s *Server) handleGetOrganizationProductivityRequest(args [1]string, argsEs
 		response, err = s.h.GetOrganizationProductivity(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -19250,7 +19250,7 @@ func (s *Server) handleGetProjectRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.GetProject(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -19387,7 +19387,7 @@ func (s *Server) handleGetReadinessRequest(args [0]string, argsEscaped bool, w h
 		response, err = s.h.GetReadiness(ctx)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -19591,7 +19591,7 @@ func (s *Server) handleGetRoleRequest(args [2]string, argsEscaped bool, w http.R
 		response, err = s.h.GetRole(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -19776,7 +19776,7 @@ func (s *Server) handleGetRunningTimerRequest(args [0]string, argsEscaped bool, 
 		response, err = s.h.GetRunningTimer(ctx)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -19976,7 +19976,7 @@ func (s *Server) handleGetSprintRequest(args [1]string, argsEscaped bool, w http
 		response, err = s.h.GetSprint(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -20195,7 +20195,7 @@ func (s *Server) handleGetTaskRequest(args [1]string, argsEscaped bool, w http.R
 		response, err = s.h.GetTask(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -20418,7 +20418,7 @@ func (s *Server) handleGetTaskByKeyRequest(args [2]string, argsEscaped bool, w h
 		response, err = s.h.GetTaskByKey(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -20618,7 +20618,7 @@ func (s *Server) handleGetTimeLogSummaryRequest(args [1]string, argsEscaped bool
 		response, err = s.h.GetTimeLogSummary(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -20819,7 +20819,7 @@ func (s *Server) handleGetWorkLogRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.GetWorkLog(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -21035,7 +21035,7 @@ func (s *Server) handleGrantAgentPermissionRequest(args [1]string, argsEscaped b
 		response, err = s.h.GrantAgentPermission(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -21256,7 +21256,7 @@ func (s *Server) handleGrantRolePermissionRequest(args [2]string, argsEscaped bo
 		response, err = s.h.GrantRolePermission(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -21462,7 +21462,7 @@ func (s *Server) handleIngestAppUsageRequest(args [0]string, argsEscaped bool, w
 		response, err = s.h.IngestAppUsage(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -21663,7 +21663,7 @@ func (s *Server) handleIngestIdlePeriodsRequest(args [0]string, argsEscaped bool
 		response, err = s.h.IngestIdlePeriods(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -21863,7 +21863,7 @@ func (s *Server) handleJoinChannelRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.JoinChannel(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -22096,7 +22096,7 @@ func (s *Server) handleListAgentActionsRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.ListAgentActions(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -22304,7 +22304,7 @@ func (s *Server) handleListAgentKeysRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.ListAgentKeys(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -22512,7 +22512,7 @@ func (s *Server) handleListAgentPermissionsRequest(args [1]string, argsEscaped b
 		response, err = s.h.ListAgentPermissions(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -22720,7 +22720,7 @@ func (s *Server) handleListAgentToolsRequest(args [1]string, argsEscaped bool, w
 		response, err = s.h.ListAgentTools(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -22928,7 +22928,7 @@ func (s *Server) handleListAgentVersionsRequest(args [1]string, argsEscaped bool
 		response, err = s.h.ListAgentVersions(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -23141,7 +23141,7 @@ func (s *Server) handleListAgentsRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.ListAgents(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -23347,7 +23347,7 @@ func (s *Server) handleListApprovalsRequest(args [0]string, argsEscaped bool, w 
 		response, err = s.h.ListApprovals(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -23586,7 +23586,7 @@ func (s *Server) handleListAuditActivityRequest(args [0]string, argsEscaped bool
 		response, err = s.h.ListAuditActivity(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -23795,7 +23795,7 @@ func (s *Server) handleListBoardsRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.ListBoards(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -24003,7 +24003,7 @@ func (s *Server) handleListChannelMembersRequest(args [1]string, argsEscaped boo
 		response, err = s.h.ListChannelMembers(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -24242,7 +24242,7 @@ func (s *Server) handleListChannelMessagesRequest(args [1]string, argsEscaped bo
 		response, err = s.h.ListChannelMessages(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -24450,7 +24450,7 @@ func (s *Server) handleListChannelPinsRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.ListChannelPins(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -24667,7 +24667,7 @@ func (s *Server) handleListChannelsRequest(args [1]string, argsEscaped bool, w h
 		response, err = s.h.ListChannels(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -24853,7 +24853,7 @@ func (s *Server) handleListJobKindsRequest(args [0]string, argsEscaped bool, w h
 		response, err = s.h.ListJobKinds(ctx)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -25066,7 +25066,7 @@ func (s *Server) handleListJobRunsRequest(args [0]string, argsEscaped bool, w ht
 		response, err = s.h.ListJobRuns(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -25274,7 +25274,7 @@ func (s *Server) handleListLabelsRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.ListLabels(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -25486,7 +25486,7 @@ func (s *Server) handleListMemberRolesRequest(args [2]string, argsEscaped bool, 
 		response, err = s.h.ListMemberRoles(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -25694,7 +25694,7 @@ func (s *Server) handleListMilestonesRequest(args [1]string, argsEscaped bool, w
 		response, err = s.h.ListMilestones(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -25906,7 +25906,7 @@ func (s *Server) handleListModelPricesRequest(args [0]string, argsEscaped bool, 
 		response, err = s.h.ListModelPrices(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -26122,7 +26122,7 @@ func (s *Server) handleListMyAppUsageRequest(args [0]string, argsEscaped bool, w
 		response, err = s.h.ListMyAppUsage(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -26324,7 +26324,7 @@ func (s *Server) handleListMyChannelsRequest(args [0]string, argsEscaped bool, w
 		response, err = s.h.ListMyChannels(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -26540,7 +26540,7 @@ func (s *Server) handleListMyIdlePeriodsRequest(args [0]string, argsEscaped bool
 		response, err = s.h.ListMyIdlePeriods(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -26744,7 +26744,7 @@ func (s *Server) handleListMyMentionsRequest(args [0]string, argsEscaped bool, w
 		response, err = s.h.ListMyMentions(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -26953,7 +26953,7 @@ func (s *Server) handleListNoteCommentsRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.ListNoteComments(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -27161,7 +27161,7 @@ func (s *Server) handleListNoteFoldersRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.ListNoteFolders(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -27369,7 +27369,7 @@ func (s *Server) handleListNoteSharesRequest(args [1]string, argsEscaped bool, w
 		response, err = s.h.ListNoteShares(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -27577,7 +27577,7 @@ func (s *Server) handleListNoteTagsRequest(args [1]string, argsEscaped bool, w h
 		response, err = s.h.ListNoteTags(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -27785,7 +27785,7 @@ func (s *Server) handleListNoteVersionsRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.ListNoteVersions(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -28024,7 +28024,7 @@ func (s *Server) handleListNotesRequest(args [1]string, argsEscaped bool, w http
 		response, err = s.h.ListNotes(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -28232,7 +28232,7 @@ func (s *Server) handleListOrganizationMembersRequest(args [1]string, argsEscape
 		response, err = s.h.ListOrganizationMembers(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -28441,7 +28441,7 @@ func (s *Server) handleListOrganizationUsersRequest(args [1]string, argsEscaped 
 		response, err = s.h.ListOrganizationUsers(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -28645,7 +28645,7 @@ func (s *Server) handleListOrganizationsRequest(args [0]string, argsEscaped bool
 		response, err = s.h.ListOrganizations(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -28854,7 +28854,7 @@ func (s *Server) handleListProjectActivityRequest(args [1]string, argsEscaped bo
 		response, err = s.h.ListProjectActivity(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -29062,7 +29062,7 @@ func (s *Server) handleListProjectMembersRequest(args [1]string, argsEscaped boo
 		response, err = s.h.ListProjectMembers(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -29274,7 +29274,7 @@ func (s *Server) handleListProjectsRequest(args [1]string, argsEscaped bool, w h
 		response, err = s.h.ListProjects(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -29483,7 +29483,7 @@ func (s *Server) handleListRolesRequest(args [1]string, argsEscaped bool, w http
 		response, err = s.h.ListRoles(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -29722,7 +29722,7 @@ func (s *Server) handleListSecurityEventsRequest(args [0]string, argsEscaped boo
 		response, err = s.h.ListSecurityEvents(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -29927,7 +29927,7 @@ func (s *Server) handleListSessionsRequest(args [0]string, argsEscaped bool, w h
 		response, err = s.h.ListSessions(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -30135,7 +30135,7 @@ func (s *Server) handleListSprintsRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.ListSprints(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -30343,7 +30343,7 @@ func (s *Server) handleListTaskActivityRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.ListTaskActivity(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -30551,7 +30551,7 @@ func (s *Server) handleListTaskAttachmentsRequest(args [1]string, argsEscaped bo
 		response, err = s.h.ListTaskAttachments(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -30778,7 +30778,7 @@ func (s *Server) handleListTaskCommentsRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.ListTaskComments(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -30986,7 +30986,7 @@ func (s *Server) handleListTaskDependenciesRequest(args [1]string, argsEscaped b
 		response, err = s.h.ListTaskDependencies(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -31276,7 +31276,7 @@ func (s *Server) handleListTasksRequest(args [1]string, argsEscaped bool, w http
 		response, err = s.h.ListTasks(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -31484,7 +31484,7 @@ func (s *Server) handleListThreadRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.ListThread(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -31692,7 +31692,7 @@ func (s *Server) handleListTimeLogsRequest(args [1]string, argsEscaped bool, w h
 		response, err = s.h.ListTimeLogs(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -31922,7 +31922,7 @@ func (s *Server) handleListWorkLogsRequest(args [0]string, argsEscaped bool, w h
 		response, err = s.h.ListWorkLogs(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -32078,7 +32078,7 @@ func (s *Server) handleLoginRequest(args [0]string, argsEscaped bool, w http.Res
 		response, err = s.h.Login(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -32264,7 +32264,7 @@ func (s *Server) handleLogoutRequest(args [0]string, argsEscaped bool, w http.Re
 		response, err = s.h.Logout(ctx)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -32450,7 +32450,7 @@ func (s *Server) handleLogoutAllRequest(args [0]string, argsEscaped bool, w http
 		response, err = s.h.LogoutAll(ctx)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -32666,7 +32666,7 @@ func (s *Server) handleMarkChannelReadRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.MarkChannelRead(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -32886,7 +32886,7 @@ func (s *Server) handleMoveTaskRequest(args [1]string, argsEscaped bool, w http.
 		response, err = s.h.MoveTask(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -33103,7 +33103,7 @@ func (s *Server) handleOpenDirectChannelRequest(args [1]string, argsEscaped bool
 		response, err = s.h.OpenDirectChannel(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -33305,7 +33305,7 @@ func (s *Server) handleOpenProjectChannelRequest(args [1]string, argsEscaped boo
 		response, err = s.h.OpenProjectChannel(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -33523,7 +33523,7 @@ func (s *Server) handleOpenStreamRequest(args [0]string, argsEscaped bool, w htt
 		response, err = s.h.OpenStream(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -33723,7 +33723,7 @@ func (s *Server) handlePinMessageRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.PinMessage(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -33962,7 +33962,7 @@ func (s *Server) handlePostMessageRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.PostMessage(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -34201,7 +34201,7 @@ func (s *Server) handleProposeAgentActionRequest(args [1]string, argsEscaped boo
 		response, err = s.h.ProposeAgentAction(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -34356,7 +34356,7 @@ func (s *Server) handleRefreshTokenRequest(args [0]string, argsEscaped bool, w h
 		response, err = s.h.RefreshToken(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -34512,7 +34512,7 @@ func (s *Server) handleRegisterRequest(args [0]string, argsEscaped bool, w http.
 		response, err = s.h.Register(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -34718,7 +34718,7 @@ func (s *Server) handleRemoveChannelMemberRequest(args [2]string, argsEscaped bo
 		response, err = s.h.RemoveChannelMember(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -34923,7 +34923,7 @@ func (s *Server) handleRemoveOrganizationMemberRequest(args [2]string, argsEscap
 		response, err = s.h.RemoveOrganizationMember(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -35127,7 +35127,7 @@ func (s *Server) handleRemoveProjectMemberRequest(args [2]string, argsEscaped bo
 		response, err = s.h.RemoveProjectMember(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -35331,7 +35331,7 @@ func (s *Server) handleRemoveReactionRequest(args [2]string, argsEscaped bool, w
 		response, err = s.h.RemoveReaction(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -35547,7 +35547,7 @@ func (s *Server) handleReorderBoardColumnsRequest(args [1]string, argsEscaped bo
 		response, err = s.h.ReorderBoardColumns(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -35763,7 +35763,7 @@ func (s *Server) handleReplaceModelPriceRequest(args [1]string, argsEscaped bool
 		response, err = s.h.ReplaceModelPrice(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -35999,7 +35999,7 @@ func (s *Server) handleReportAgentActionResultRequest(args [1]string, argsEscape
 		response, err = s.h.ReportAgentActionResult(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -36222,7 +36222,7 @@ func (s *Server) handleReportAgentCallRequest(args [0]string, argsEscaped bool, 
 		response, err = s.h.ReportAgentCall(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -36442,7 +36442,7 @@ func (s *Server) handleReportAgentCallBatchRequest(args [0]string, argsEscaped b
 		response, err = s.h.ReportAgentCallBatch(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -36627,7 +36627,7 @@ func (s *Server) handleResendEmailVerificationRequest(args [0]string, argsEscape
 		response, err = s.h.ResendEmailVerification(ctx)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -36783,7 +36783,7 @@ func (s *Server) handleResetPasswordRequest(args [0]string, argsEscaped bool, w 
 		response, err = s.h.ResetPassword(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -36983,7 +36983,7 @@ func (s *Server) handleResolveNoteCommentRequest(args [1]string, argsEscaped boo
 		response, err = s.h.ResolveNoteComment(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -37188,7 +37188,7 @@ func (s *Server) handleRestoreAgentVersionRequest(args [2]string, argsEscaped bo
 		response, err = s.h.RestoreAgentVersion(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -37397,7 +37397,7 @@ func (s *Server) handleRestoreNoteVersionRequest(args [2]string, argsEscaped boo
 		response, err = s.h.RestoreNoteVersion(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -37599,7 +37599,7 @@ func (s *Server) handleRetryJobRunRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.RetryJobRun(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -37799,7 +37799,7 @@ func (s *Server) handleRevokeAgentKeyRequest(args [1]string, argsEscaped bool, w
 		response, err = s.h.RevokeAgentKey(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -38003,7 +38003,7 @@ func (s *Server) handleRevokeAgentPermissionRequest(args [2]string, argsEscaped 
 		response, err = s.h.RevokeAgentPermission(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -38203,7 +38203,7 @@ func (s *Server) handleRevokeNoteShareRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.RevokeNoteShare(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -38415,7 +38415,7 @@ func (s *Server) handleRevokeRolePermissionRequest(args [4]string, argsEscaped b
 		response, err = s.h.RevokeRolePermission(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -38615,7 +38615,7 @@ func (s *Server) handleRevokeSessionRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.RevokeSession(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -38832,7 +38832,7 @@ func (s *Server) handleRotateAgentKeyRequest(args [1]string, argsEscaped bool, w
 		response, err = s.h.RotateAgentKey(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -39066,7 +39066,7 @@ func (s *Server) handleSearchMessagesRequest(args [1]string, argsEscaped bool, w
 		response, err = s.h.SearchMessages(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -39281,7 +39281,7 @@ func (s *Server) handleSetOrganizationBudgetRequest(args [1]string, argsEscaped 
 		response, err = s.h.SetOrganizationBudget(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -39499,7 +39499,7 @@ func (s *Server) handleShareNoteRequest(args [1]string, argsEscaped bool, w http
 		response, err = s.h.ShareNote(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -39699,7 +39699,7 @@ func (s *Server) handleStartSprintRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.StartSprint(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -39900,7 +39900,7 @@ func (s *Server) handleStartTimerRequest(args [0]string, argsEscaped bool, w htt
 		response, err = s.h.StartTimer(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -40085,7 +40085,7 @@ func (s *Server) handleStopTimerRequest(args [0]string, argsEscaped bool, w http
 		response, err = s.h.StopTimer(ctx)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -40285,7 +40285,7 @@ func (s *Server) handleUnarchiveChannelRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.UnarchiveChannel(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -40485,7 +40485,7 @@ func (s *Server) handleUnarchiveProjectRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.UnarchiveProject(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -40693,7 +40693,7 @@ func (s *Server) handleUnassignMemberRoleRequest(args [3]string, argsEscaped boo
 		response, err = s.h.UnassignMemberRole(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -40895,7 +40895,7 @@ func (s *Server) handleUnlockUserRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.UnlockUser(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -41095,7 +41095,7 @@ func (s *Server) handleUnpinMessageRequest(args [1]string, argsEscaped bool, w h
 		response, err = s.h.UnpinMessage(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -41295,7 +41295,7 @@ func (s *Server) handleUnresolveNoteCommentRequest(args [1]string, argsEscaped b
 		response, err = s.h.UnresolveNoteComment(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -41513,7 +41513,7 @@ func (s *Server) handleUpdateAgentRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.UpdateAgent(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -41728,7 +41728,7 @@ func (s *Server) handleUpdateAgentToolRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.UpdateAgentTool(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -41948,7 +41948,7 @@ func (s *Server) handleUpdateBoardRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.UpdateBoard(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -42164,7 +42164,7 @@ func (s *Server) handleUpdateBoardColumnRequest(args [1]string, argsEscaped bool
 		response, err = s.h.UpdateBoardColumn(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -42380,7 +42380,7 @@ func (s *Server) handleUpdateChannelRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.UpdateChannel(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -42600,7 +42600,7 @@ func (s *Server) handleUpdateChannelMemberRequest(args [2]string, argsEscaped bo
 		response, err = s.h.UpdateChannelMember(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -42820,7 +42820,7 @@ func (s *Server) handleUpdateLabelRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.UpdateLabel(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -43040,7 +43040,7 @@ func (s *Server) handleUpdateMilestoneRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.UpdateMilestone(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -43263,7 +43263,7 @@ func (s *Server) handleUpdateNoteRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.UpdateNote(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -43479,7 +43479,7 @@ func (s *Server) handleUpdateNoteFolderRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.UpdateNoteFolder(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -43694,7 +43694,7 @@ func (s *Server) handleUpdateNoteTagRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.UpdateNoteTag(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -43910,7 +43910,7 @@ func (s *Server) handleUpdateOrganizationRequest(args [1]string, argsEscaped boo
 		response, err = s.h.UpdateOrganization(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -44130,7 +44130,7 @@ func (s *Server) handleUpdateProjectRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.UpdateProject(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -44349,7 +44349,7 @@ func (s *Server) handleUpdateProjectMemberRequest(args [2]string, argsEscaped bo
 		response, err = s.h.UpdateProjectMember(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -44568,7 +44568,7 @@ func (s *Server) handleUpdateRoleRequest(args [2]string, argsEscaped bool, w htt
 		response, err = s.h.UpdateRole(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -44789,7 +44789,7 @@ func (s *Server) handleUpdateSprintRequest(args [1]string, argsEscaped bool, w h
 		response, err = s.h.UpdateSprint(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -45030,7 +45030,7 @@ func (s *Server) handleUpdateTaskRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.UpdateTask(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -45245,7 +45245,7 @@ func (s *Server) handleUpdateTaskCommentRequest(args [1]string, argsEscaped bool
 		response, err = s.h.UpdateTaskComment(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -45462,7 +45462,7 @@ func (s *Server) handleUpdateWorkLogRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.UpdateWorkLog(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -45679,7 +45679,7 @@ func (s *Server) handleUploadMessageFileRequest(args [1]string, argsEscaped bool
 		response, err = s.h.UploadMessageFile(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -45896,7 +45896,7 @@ func (s *Server) handleUploadTaskAttachmentRequest(args [1]string, argsEscaped b
 		response, err = s.h.UploadTaskAttachment(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -46052,7 +46052,7 @@ func (s *Server) handleVerifyEmailRequest(args [0]string, argsEscaped bool, w ht
 		response, err = s.h.VerifyEmail(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}

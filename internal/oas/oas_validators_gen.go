@@ -231,14 +231,6 @@ func (s *AddChannelMemberRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *AddChannelMemberTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *AddChannelMemberUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -288,14 +280,6 @@ func (s *AddOrganizationMemberNotFound) Validate() error {
 }
 
 func (s *AddOrganizationMemberRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *AddOrganizationMemberTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -359,14 +343,6 @@ func (s *AddProjectMemberRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *AddProjectMemberTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *AddProjectMemberUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -408,14 +384,6 @@ func (s *AddReactionForbidden) Validate() error {
 }
 
 func (s *AddReactionNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *AddReactionTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -2877,14 +2845,6 @@ func (s *ArchiveChannelNotFound) Validate() error {
 	return nil
 }
 
-func (s *ArchiveChannelTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ArchiveChannelUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -2926,14 +2886,6 @@ func (s *ArchiveProjectForbidden) Validate() error {
 }
 
 func (s *ArchiveProjectNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ArchiveProjectTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -2989,14 +2941,6 @@ func (s *AssignMemberRoleRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *AssignMemberRoleTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *AssignMemberRoleUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -3030,14 +2974,6 @@ func (s *AttachAgentToolForbidden) Validate() error {
 }
 
 func (s *AttachAgentToolNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *AttachAgentToolTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -3085,14 +3021,6 @@ func (s *AttachNoteTagNotFound) Validate() error {
 	return nil
 }
 
-func (s *AttachNoteTagTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *AttachNoteTagUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -3126,14 +3054,6 @@ func (s *AttachTaskLabelForbidden) Validate() error {
 }
 
 func (s *AttachTaskLabelNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *AttachTaskLabelTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -4313,14 +4233,6 @@ func (s *ChangePasswordRequest) Validate() error {
 }
 
 func (s *ChangePasswordRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ChangePasswordTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -5675,14 +5587,6 @@ func (s *CompleteSprintRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *CompleteSprintTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *CompleteSprintUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -5724,14 +5628,6 @@ func (s *ConfirmMfaForbidden) Validate() error {
 }
 
 func (s *ConfirmMfaRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ConfirmMfaTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -5811,14 +5707,6 @@ func (s *CreateAgentKeyRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *CreateAgentKeyTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *CreateAgentKeyUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -5844,14 +5732,6 @@ func (s *CreateAgentNotFound) Validate() error {
 }
 
 func (s *CreateAgentRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *CreateAgentTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -5892,14 +5772,6 @@ func (s *CreateAgentToolNotFound) Validate() error {
 }
 
 func (s *CreateAgentToolRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *CreateAgentToolTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -5979,14 +5851,6 @@ func (s *CreateBoardColumnRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *CreateBoardColumnTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *CreateBoardColumnUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -6020,14 +5884,6 @@ func (s *CreateBoardNotFound) Validate() error {
 }
 
 func (s *CreateBoardRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *CreateBoardTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -6084,14 +5940,6 @@ func (s *CreateChannelNotFound) Validate() error {
 }
 
 func (s *CreateChannelRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *CreateChannelTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -6171,14 +6019,6 @@ func (s *CreateChatCompletionRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *CreateChatCompletionTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *CreateChatCompletionUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -6235,14 +6075,6 @@ func (s *CreateLabelRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *CreateLabelTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *CreateLabelUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -6291,14 +6123,6 @@ func (s *CreateMilestoneRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *CreateMilestoneTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *CreateMilestoneUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -6340,14 +6164,6 @@ func (s *CreateModelPriceForbidden) Validate() error {
 }
 
 func (s *CreateModelPriceRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *CreateModelPriceTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -6411,14 +6227,6 @@ func (s *CreateNoteCommentRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *CreateNoteCommentTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *CreateNoteCommentUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -6468,14 +6276,6 @@ func (s *CreateNoteFolderNotFound) Validate() error {
 }
 
 func (s *CreateNoteFolderRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *CreateNoteFolderTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -6563,14 +6363,6 @@ func (s *CreateNoteTagRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *CreateNoteTagTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *CreateNoteTagUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -6580,14 +6372,6 @@ func (s *CreateNoteTagUnauthorized) Validate() error {
 }
 
 func (s *CreateNoteTagUnprocessableEntity) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *CreateNoteTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -6636,14 +6420,6 @@ func (s *CreateOrganizationForbidden) Validate() error {
 }
 
 func (s *CreateOrganizationRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *CreateOrganizationTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -6707,14 +6483,6 @@ func (s *CreateProjectRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *CreateProjectTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *CreateProjectUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -6771,14 +6539,6 @@ func (s *CreateRoleRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *CreateRoleTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *CreateRoleUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -6827,14 +6587,6 @@ func (s *CreateSprintRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *CreateSprintTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *CreateSprintUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -6860,14 +6612,6 @@ func (s *CreateStreamTicketBadRequest) Validate() error {
 }
 
 func (s *CreateStreamTicketForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *CreateStreamTicketTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -6916,14 +6660,6 @@ func (s *CreateTaskCommentNotFound) Validate() error {
 }
 
 func (s *CreateTaskCommentRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *CreateTaskCommentTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -6987,14 +6723,6 @@ func (s *CreateTaskDependencyRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *CreateTaskDependencyTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *CreateTaskDependencyUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -7028,14 +6756,6 @@ func (s *CreateTaskNotFound) Validate() error {
 }
 
 func (s *CreateTaskRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *CreateTaskTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -7084,14 +6804,6 @@ func (s *CreateTimeLogNotFound) Validate() error {
 }
 
 func (s *CreateTimeLogRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *CreateTimeLogTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -7155,14 +6867,6 @@ func (s *CreateWorkLogRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *CreateWorkLogTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *CreateWorkLogUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -7204,14 +6908,6 @@ func (s *DeactivateUserForbidden) Validate() error {
 }
 
 func (s *DeactivateUserNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DeactivateUserTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -7275,14 +6971,6 @@ func (s *DecideAgentActionRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *DecideAgentActionTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DecideAgentActionUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -7323,14 +7011,6 @@ func (s *DeleteAgentNotFound) Validate() error {
 	return nil
 }
 
-func (s *DeleteAgentTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DeleteAgentToolBadRequest) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -7348,14 +7028,6 @@ func (s *DeleteAgentToolForbidden) Validate() error {
 }
 
 func (s *DeleteAgentToolNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DeleteAgentToolTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -7435,14 +7107,6 @@ func (s *DeleteBoardColumnNotFound) Validate() error {
 	return nil
 }
 
-func (s *DeleteBoardColumnTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DeleteBoardColumnUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -7483,14 +7147,6 @@ func (s *DeleteBoardNotFound) Validate() error {
 	return nil
 }
 
-func (s *DeleteBoardTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DeleteBoardUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -7524,14 +7180,6 @@ func (s *DeleteLabelForbidden) Validate() error {
 }
 
 func (s *DeleteLabelNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DeleteLabelTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -7587,14 +7235,6 @@ func (s *DeleteMessageNotFound) Validate() error {
 	return nil
 }
 
-func (s *DeleteMessageTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DeleteMessageUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -7628,14 +7268,6 @@ func (s *DeleteMilestoneForbidden) Validate() error {
 }
 
 func (s *DeleteMilestoneNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DeleteMilestoneTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -7683,14 +7315,6 @@ func (s *DeleteModelPriceNotFound) Validate() error {
 	return nil
 }
 
-func (s *DeleteModelPriceTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DeleteModelPriceUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -7724,14 +7348,6 @@ func (s *DeleteNoteCommentForbidden) Validate() error {
 }
 
 func (s *DeleteNoteCommentNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DeleteNoteCommentTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -7780,14 +7396,6 @@ func (s *DeleteNoteFolderForbidden) Validate() error {
 }
 
 func (s *DeleteNoteFolderNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DeleteNoteFolderTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -7851,14 +7459,6 @@ func (s *DeleteNoteTagNotFound) Validate() error {
 	return nil
 }
 
-func (s *DeleteNoteTagTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DeleteNoteTagUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -7868,14 +7468,6 @@ func (s *DeleteNoteTagUnauthorized) Validate() error {
 }
 
 func (s *DeleteNoteTagUnprocessableEntity) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DeleteNoteTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -7916,14 +7508,6 @@ func (s *DeleteProjectForbidden) Validate() error {
 }
 
 func (s *DeleteProjectNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DeleteProjectTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -7979,14 +7563,6 @@ func (s *DeleteRoleNotFound) Validate() error {
 	return nil
 }
 
-func (s *DeleteRoleTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DeleteRoleUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -8027,14 +7603,6 @@ func (s *DeleteSprintNotFound) Validate() error {
 	return nil
 }
 
-func (s *DeleteSprintTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DeleteSprintUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -8068,14 +7636,6 @@ func (s *DeleteTaskAttachmentForbidden) Validate() error {
 }
 
 func (s *DeleteTaskAttachmentNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DeleteTaskAttachmentTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -8131,14 +7691,6 @@ func (s *DeleteTaskCommentNotFound) Validate() error {
 	return nil
 }
 
-func (s *DeleteTaskCommentTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DeleteTaskCommentUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -8179,14 +7731,6 @@ func (s *DeleteTaskDependencyNotFound) Validate() error {
 	return nil
 }
 
-func (s *DeleteTaskDependencyTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DeleteTaskDependencyUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -8212,14 +7756,6 @@ func (s *DeleteTaskForbidden) Validate() error {
 }
 
 func (s *DeleteTaskNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DeleteTaskTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -8267,14 +7803,6 @@ func (s *DeleteWorkLogNotFound) Validate() error {
 	return nil
 }
 
-func (s *DeleteWorkLogTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DeleteWorkLogUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -8308,14 +7836,6 @@ func (s *DetachAgentToolForbidden) Validate() error {
 }
 
 func (s *DetachAgentToolNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DetachAgentToolTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -8363,14 +7883,6 @@ func (s *DetachNoteTagNotFound) Validate() error {
 	return nil
 }
 
-func (s *DetachNoteTagTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DetachNoteTagUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -8404,14 +7916,6 @@ func (s *DetachTaskLabelForbidden) Validate() error {
 }
 
 func (s *DetachTaskLabelNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DetachTaskLabelTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -8459,14 +7963,6 @@ func (s *DiffAgentVersionsNotFound) Validate() error {
 	return nil
 }
 
-func (s *DiffAgentVersionsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DiffAgentVersionsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -8500,14 +7996,6 @@ func (s *DiffNoteVersionsForbidden) Validate() error {
 }
 
 func (s *DiffNoteVersionsNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DiffNoteVersionsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -8556,14 +8044,6 @@ func (s *DisableMfaForbidden) Validate() error {
 }
 
 func (s *DisableMfaRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DisableMfaTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -8683,14 +8163,6 @@ func (s *DownloadMessageFileOKHeaders) Validate() error {
 	return nil
 }
 
-func (s *DownloadMessageFileTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DownloadMessageFileUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -8803,14 +8275,6 @@ func (s *DownloadTaskAttachmentOKHeaders) Validate() error {
 	return nil
 }
 
-func (s *DownloadTaskAttachmentTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DownloadTaskAttachmentUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -8867,14 +8331,6 @@ func (s *EditMessageRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *EditMessageTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *EditMessageUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -8923,14 +8379,6 @@ func (s *EditNoteCommentRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *EditNoteCommentTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *EditNoteCommentUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -8971,14 +8419,6 @@ func (s *EnrollMfaForbidden) Validate() error {
 	return nil
 }
 
-func (s *EnrollMfaTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *EnrollMfaUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -9004,14 +8444,6 @@ func (s *ExportAuditActivityForbidden) Validate() error {
 }
 
 func (s *ExportAuditActivityNotAcceptable) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ExportAuditActivityTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -9052,14 +8484,6 @@ func (s *ExportSecurityEventsForbidden) Validate() error {
 }
 
 func (s *ExportSecurityEventsNotAcceptable) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ExportSecurityEventsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -9134,14 +8558,6 @@ func (s *ForgotPasswordRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *ForgotPasswordTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ForgotPasswordUnprocessableEntity) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -9167,14 +8583,6 @@ func (s *GetAgentActionForbidden) Validate() error {
 }
 
 func (s *GetAgentActionNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetAgentActionTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -9223,14 +8631,6 @@ func (s *GetAgentBudgetForbidden) Validate() error {
 }
 
 func (s *GetAgentBudgetNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetAgentBudgetTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -9312,14 +8712,6 @@ func (s *GetAgentCostsNotFound) Validate() error {
 	return nil
 }
 
-func (s *GetAgentCostsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetAgentCostsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -9352,14 +8744,6 @@ func (s *GetAgentNotFound) Validate() error {
 	return nil
 }
 
-func (s *GetAgentTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetAgentToolBadRequest) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -9377,14 +8761,6 @@ func (s *GetAgentToolForbidden) Validate() error {
 }
 
 func (s *GetAgentToolNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetAgentToolTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -9448,14 +8824,6 @@ func (s *GetAgentVersionNotFound) Validate() error {
 	return nil
 }
 
-func (s *GetAgentVersionTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetAgentVersionUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -9496,14 +8864,6 @@ func (s *GetChannelNotFound) Validate() error {
 	return nil
 }
 
-func (s *GetChannelTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetChannelUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -9513,22 +8873,6 @@ func (s *GetChannelUnauthorized) Validate() error {
 }
 
 func (s *GetChannelUnprocessableEntity) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetHealthBadRequest) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetHealthTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -9553,14 +8897,6 @@ func (s *GetLabelForbidden) Validate() error {
 }
 
 func (s *GetLabelNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetLabelTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -9600,14 +8936,6 @@ func (s *GetMeForbidden) Validate() error {
 	return nil
 }
 
-func (s *GetMeTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetMeUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -9633,14 +8961,6 @@ func (s *GetMessageForbidden) Validate() error {
 }
 
 func (s *GetMessageNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetMessageTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -9688,14 +9008,6 @@ func (s *GetMilestoneNotFound) Validate() error {
 	return nil
 }
 
-func (s *GetMilestoneTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetMilestoneUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -9736,14 +9048,6 @@ func (s *GetModelPriceNotFound) Validate() error {
 	return nil
 }
 
-func (s *GetModelPriceTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetModelPriceUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -9761,14 +9065,6 @@ func (s *GetMyProductivityBadRequest) Validate() error {
 }
 
 func (s *GetMyProductivityForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetMyProductivityTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -9816,14 +9112,6 @@ func (s *GetNoteNotFound) Validate() error {
 	return nil
 }
 
-func (s *GetNoteTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetNoteUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -9857,14 +9145,6 @@ func (s *GetNoteVersionForbidden) Validate() error {
 }
 
 func (s *GetNoteVersionNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetNoteVersionTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -9920,14 +9200,6 @@ func (s *GetOrganizationBudgetNotFound) Validate() error {
 	return nil
 }
 
-func (s *GetOrganizationBudgetTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetOrganizationBudgetUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -9976,14 +9248,6 @@ func (s *GetOrganizationProductivityNotFound) Validate() error {
 	return nil
 }
 
-func (s *GetOrganizationProductivityTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetOrganizationProductivityUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -9993,14 +9257,6 @@ func (s *GetOrganizationProductivityUnauthorized) Validate() error {
 }
 
 func (s *GetOrganizationProductivityUnprocessableEntity) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetOrganizationTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -10048,14 +9304,6 @@ func (s *GetProjectNotFound) Validate() error {
 	return nil
 }
 
-func (s *GetProjectTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetProjectUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -10065,14 +9313,6 @@ func (s *GetProjectUnauthorized) Validate() error {
 }
 
 func (s *GetProjectUnprocessableEntity) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetReadinessBadRequest) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -10096,14 +9336,6 @@ func (s *GetReadinessServiceUnavailable) Validate() error {
 	return nil
 }
 
-func (s *GetReadinessTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetRoleBadRequest) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -10121,14 +9353,6 @@ func (s *GetRoleForbidden) Validate() error {
 }
 
 func (s *GetRoleNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetRoleTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -10176,14 +9400,6 @@ func (s *GetRunningTimerNotFound) Validate() error {
 	return nil
 }
 
-func (s *GetRunningTimerTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetRunningTimerUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -10209,14 +9425,6 @@ func (s *GetSprintForbidden) Validate() error {
 }
 
 func (s *GetSprintNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetSprintTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -10272,14 +9480,6 @@ func (s *GetTaskByKeyNotFound) Validate() error {
 	return nil
 }
 
-func (s *GetTaskByKeyTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetTaskByKeyUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -10305,14 +9505,6 @@ func (s *GetTaskForbidden) Validate() error {
 }
 
 func (s *GetTaskNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetTaskTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -10360,14 +9552,6 @@ func (s *GetTimeLogSummaryNotFound) Validate() error {
 	return nil
 }
 
-func (s *GetTimeLogSummaryTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetTimeLogSummaryUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -10401,14 +9585,6 @@ func (s *GetWorkLogForbidden) Validate() error {
 }
 
 func (s *GetWorkLogNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetWorkLogTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -10472,14 +9648,6 @@ func (s *GrantAgentPermissionRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *GrantAgentPermissionTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GrantAgentPermissionUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -10529,14 +9697,6 @@ func (s *GrantRolePermissionNotFound) Validate() error {
 }
 
 func (s *GrantRolePermissionRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GrantRolePermissionTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -10925,14 +10085,6 @@ func (s *IngestAppUsageRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *IngestAppUsageTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *IngestAppUsageUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -10966,14 +10118,6 @@ func (s *IngestIdlePeriodsForbidden) Validate() error {
 }
 
 func (s *IngestIdlePeriodsRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *IngestIdlePeriodsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -11585,14 +10729,6 @@ func (s *JoinChannelForbidden) Validate() error {
 }
 
 func (s *JoinChannelNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *JoinChannelTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -12474,14 +11610,6 @@ func (s ListAgentActionsStatus) Validate() error {
 	}
 }
 
-func (s *ListAgentActionsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListAgentActionsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -12515,14 +11643,6 @@ func (s *ListAgentKeysForbidden) Validate() error {
 }
 
 func (s *ListAgentKeysNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListAgentKeysTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -12570,14 +11690,6 @@ func (s *ListAgentPermissionsNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListAgentPermissionsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListAgentPermissionsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -12603,14 +11715,6 @@ func (s *ListAgentToolsBadRequest) Validate() error {
 }
 
 func (s *ListAgentToolsForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListAgentToolsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -12658,14 +11762,6 @@ func (s *ListAgentVersionsNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListAgentVersionsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListAgentVersionsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -12691,14 +11787,6 @@ func (s *ListAgentsBadRequest) Validate() error {
 }
 
 func (s *ListAgentsForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListAgentsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -12738,14 +11826,6 @@ func (s *ListApprovalsForbidden) Validate() error {
 	return nil
 }
 
-func (s *ListApprovalsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListApprovalsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -12771,14 +11851,6 @@ func (s *ListAuditActivityBadRequest) Validate() error {
 }
 
 func (s *ListAuditActivityForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListAuditActivityTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -12826,14 +11898,6 @@ func (s *ListBoardsNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListBoardsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListBoardsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -12867,14 +11931,6 @@ func (s *ListChannelMembersForbidden) Validate() error {
 }
 
 func (s *ListChannelMembersNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListChannelMembersTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -12922,14 +11978,6 @@ func (s *ListChannelMessagesNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListChannelMessagesTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListChannelMessagesUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -12970,14 +12018,6 @@ func (s *ListChannelPinsNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListChannelPinsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListChannelPinsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -13011,14 +12051,6 @@ func (s *ListChannelsForbidden) Validate() error {
 }
 
 func (s *ListChannelsNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListChannelsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -13073,14 +12105,6 @@ func (s *ListJobKindsForbidden) Validate() error {
 	return nil
 }
 
-func (s *ListJobKindsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListJobKindsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -13098,14 +12122,6 @@ func (s *ListJobRunsBadRequest) Validate() error {
 }
 
 func (s *ListJobRunsForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListJobRunsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -13153,14 +12169,6 @@ func (s *ListLabelsNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListLabelsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListLabelsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -13194,14 +12202,6 @@ func (s *ListMemberRolesForbidden) Validate() error {
 }
 
 func (s *ListMemberRolesNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListMemberRolesTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -13249,14 +12249,6 @@ func (s *ListMilestonesNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListMilestonesTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListMilestonesUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -13282,14 +12274,6 @@ func (s *ListModelPricesBadRequest) Validate() error {
 }
 
 func (s *ListModelPricesForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListModelPricesTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -13329,14 +12313,6 @@ func (s *ListMyAppUsageForbidden) Validate() error {
 	return nil
 }
 
-func (s *ListMyAppUsageTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListMyAppUsageUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -13362,14 +12338,6 @@ func (s *ListMyChannelsBadRequest) Validate() error {
 }
 
 func (s *ListMyChannelsForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListMyChannelsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -13409,14 +12377,6 @@ func (s *ListMyIdlePeriodsForbidden) Validate() error {
 	return nil
 }
 
-func (s *ListMyIdlePeriodsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListMyIdlePeriodsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -13442,14 +12402,6 @@ func (s *ListMyMentionsBadRequest) Validate() error {
 }
 
 func (s *ListMyMentionsForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListMyMentionsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -13497,14 +12449,6 @@ func (s *ListNoteCommentsNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListNoteCommentsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListNoteCommentsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -13538,14 +12482,6 @@ func (s *ListNoteFoldersForbidden) Validate() error {
 }
 
 func (s *ListNoteFoldersNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListNoteFoldersTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -13593,14 +12529,6 @@ func (s *ListNoteSharesNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListNoteSharesTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListNoteSharesUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -13634,14 +12562,6 @@ func (s *ListNoteTagsForbidden) Validate() error {
 }
 
 func (s *ListNoteTagsNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListNoteTagsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -13689,14 +12609,6 @@ func (s *ListNoteVersionsNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListNoteVersionsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListNoteVersionsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -13730,14 +12642,6 @@ func (s *ListNotesForbidden) Validate() error {
 }
 
 func (s *ListNotesNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListNotesTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -13785,14 +12689,6 @@ func (s *ListOrganizationMembersNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListOrganizationMembersTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListOrganizationMembersUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -13833,14 +12729,6 @@ func (s *ListOrganizationUsersNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListOrganizationUsersTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListOrganizationUsersUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -13866,14 +12754,6 @@ func (s *ListOrganizationsBadRequest) Validate() error {
 }
 
 func (s *ListOrganizationsForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListOrganizationsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -13921,14 +12801,6 @@ func (s *ListProjectActivityNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListProjectActivityTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListProjectActivityUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -13962,14 +12834,6 @@ func (s *ListProjectMembersForbidden) Validate() error {
 }
 
 func (s *ListProjectMembersNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListProjectMembersTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -14028,14 +12892,6 @@ func (s ListProjectsStatus) Validate() error {
 	}
 }
 
-func (s *ListProjectsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListProjectsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -14076,14 +12932,6 @@ func (s *ListRolesNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListRolesTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListRolesUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -14116,14 +12964,6 @@ func (s *ListSecurityEventsForbidden) Validate() error {
 	return nil
 }
 
-func (s *ListSecurityEventsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListSecurityEventsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -14149,14 +12989,6 @@ func (s *ListSessionsBadRequest) Validate() error {
 }
 
 func (s *ListSessionsForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListSessionsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -14204,14 +13036,6 @@ func (s *ListSprintsNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListSprintsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListSprintsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -14245,14 +13069,6 @@ func (s *ListTaskActivityForbidden) Validate() error {
 }
 
 func (s *ListTaskActivityNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListTaskActivityTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -14300,14 +13116,6 @@ func (s *ListTaskAttachmentsNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListTaskAttachmentsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListTaskAttachmentsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -14348,14 +13156,6 @@ func (s *ListTaskCommentsNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListTaskCommentsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListTaskCommentsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -14389,14 +13189,6 @@ func (s *ListTaskDependenciesForbidden) Validate() error {
 }
 
 func (s *ListTaskDependenciesNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListTaskDependenciesTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -14472,14 +13264,6 @@ func (s ListTasksSort) Validate() error {
 	}
 }
 
-func (s *ListTasksTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListTasksUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -14513,14 +13297,6 @@ func (s *ListThreadForbidden) Validate() error {
 }
 
 func (s *ListThreadNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListThreadTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -14568,14 +13344,6 @@ func (s *ListTimeLogsNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListTimeLogsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListTimeLogsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -14601,14 +13369,6 @@ func (s *ListWorkLogsBadRequest) Validate() error {
 }
 
 func (s *ListWorkLogsForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListWorkLogsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -14831,14 +13591,6 @@ func (s *LoginRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *LoginTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *LoginUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -14871,14 +13623,6 @@ func (s *LogoutAllForbidden) Validate() error {
 	return nil
 }
 
-func (s *LogoutAllTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *LogoutAllUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -14896,14 +13640,6 @@ func (s *LogoutBadRequest) Validate() error {
 }
 
 func (s *LogoutForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *LogoutTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -14979,14 +13715,6 @@ func (s *MarkChannelReadNotFound) Validate() error {
 }
 
 func (s *MarkChannelReadRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *MarkChannelReadTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -16159,14 +14887,6 @@ func (s *MoveTaskNotFound) Validate() error {
 }
 
 func (s *MoveTaskRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *MoveTaskTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -18229,14 +16949,6 @@ func (s *OpenDirectChannelRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *OpenDirectChannelTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *OpenDirectChannelUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -18277,14 +16989,6 @@ func (s *OpenProjectChannelNotFound) Validate() error {
 	return nil
 }
 
-func (s *OpenProjectChannelTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *OpenProjectChannelUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -18310,14 +17014,6 @@ func (s *OpenStreamBadRequest) Validate() error {
 }
 
 func (s *OpenStreamForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *OpenStreamTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -19658,14 +18354,6 @@ func (s *PinMessageNotFound) Validate() error {
 	return nil
 }
 
-func (s *PinMessageTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *PinMessageUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -19715,14 +18403,6 @@ func (s *PostMessageNotFound) Validate() error {
 }
 
 func (s *PostMessageRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *PostMessageTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -19919,12 +18599,91 @@ func (s *Problem) Validate() error {
 	return nil
 }
 
-func (s *ProblemDefaultStatusCode) Validate() error {
+func (s *Problem429Headers) Validate() error {
 	if s == nil {
 		return validate.ErrNilPointer
 	}
 
 	var failures []validate.FieldError
+	if err := func() error {
+		if value, ok := s.RetryAfter.Get(); ok {
+			if err := func() error {
+				if err := (validate.Int{
+					MinSet:        true,
+					Min:           1,
+					MaxSet:        false,
+					Max:           0,
+					MinExclusive:  false,
+					MaxExclusive:  false,
+					MultipleOfSet: false,
+					MultipleOf:    0,
+					Pattern:       nil,
+				}).Validate(int64(value)); err != nil {
+					return errors.Wrap(err, "int")
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		failures = append(failures, validate.FieldError{
+			Name:  "RetryAfter",
+			Error: err,
+		})
+	}
+	if err := func() error {
+		if err := s.Response.Validate(); err != nil {
+			return err
+		}
+		return nil
+	}(); err != nil {
+		failures = append(failures, validate.FieldError{
+			Name:  "Response",
+			Error: err,
+		})
+	}
+	if len(failures) > 0 {
+		return &validate.Error{Fields: failures}
+	}
+	return nil
+}
+
+func (s *ProblemDefaultStatusCodeWithHeaders) Validate() error {
+	if s == nil {
+		return validate.ErrNilPointer
+	}
+
+	var failures []validate.FieldError
+	if err := func() error {
+		if value, ok := s.RetryAfter.Get(); ok {
+			if err := func() error {
+				if err := (validate.Int{
+					MinSet:        true,
+					Min:           1,
+					MaxSet:        false,
+					Max:           0,
+					MinExclusive:  false,
+					MaxExclusive:  false,
+					MultipleOfSet: false,
+					MultipleOf:    0,
+					Pattern:       nil,
+				}).Validate(int64(value)); err != nil {
+					return errors.Wrap(err, "int")
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		failures = append(failures, validate.FieldError{
+			Name:  "RetryAfter",
+			Error: err,
+		})
+	}
 	if err := func() error {
 		if err := s.Response.Validate(); err != nil {
 			return err
@@ -20954,14 +19713,6 @@ func (s *ProposeAgentActionRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *ProposeAgentActionTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ProposeAgentActionUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -21022,14 +19773,6 @@ func (s *RefreshTokenBadRequest) Validate() error {
 }
 
 func (s *RefreshTokenRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *RefreshTokenTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -21196,14 +19939,6 @@ func (s *RegisterRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *RegisterTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *RegisterUnprocessableEntity) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -21237,14 +19972,6 @@ func (s *RemoveChannelMemberForbidden) Validate() error {
 }
 
 func (s *RemoveChannelMemberNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *RemoveChannelMemberTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -21300,14 +20027,6 @@ func (s *RemoveOrganizationMemberNotFound) Validate() error {
 	return nil
 }
 
-func (s *RemoveOrganizationMemberTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *RemoveOrganizationMemberUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -21349,14 +20068,6 @@ func (s *RemoveProjectMemberForbidden) Validate() error {
 }
 
 func (s *RemoveProjectMemberNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *RemoveProjectMemberTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -21412,14 +20123,6 @@ func (s *RemoveReactionNotFound) Validate() error {
 	return nil
 }
 
-func (s *RemoveReactionTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *RemoveReactionUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -21461,14 +20164,6 @@ func (s *ReorderBoardColumnsNotFound) Validate() error {
 }
 
 func (s *ReorderBoardColumnsRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ReorderBoardColumnsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -21532,14 +20227,6 @@ func (s *ReplaceModelPriceRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *ReplaceModelPriceTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ReplaceModelPriceUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -21589,14 +20276,6 @@ func (s *ReportAgentActionResultNotFound) Validate() error {
 }
 
 func (s *ReportAgentActionResultRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ReportAgentActionResultTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -21660,14 +20339,6 @@ func (s *ReportAgentCallBatchRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *ReportAgentCallBatchTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ReportAgentCallBatchUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -21717,14 +20388,6 @@ func (s *ReportAgentCallOK) Validate() error {
 }
 
 func (s *ReportAgentCallRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ReportAgentCallTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -22178,14 +20841,6 @@ func (s *ResendEmailVerificationForbidden) Validate() error {
 	return nil
 }
 
-func (s *ResendEmailVerificationTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ResendEmailVerificationUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -22268,14 +20923,6 @@ func (s *ResetPasswordRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *ResetPasswordTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ResetPasswordUnprocessableEntity) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -22309,14 +20956,6 @@ func (s *ResolveNoteCommentForbidden) Validate() error {
 }
 
 func (s *ResolveNoteCommentNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ResolveNoteCommentTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -22372,14 +21011,6 @@ func (s *RestoreAgentVersionNotFound) Validate() error {
 	return nil
 }
 
-func (s *RestoreAgentVersionTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *RestoreAgentVersionUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -22421,14 +21052,6 @@ func (s *RestoreNoteVersionNotFound) Validate() error {
 }
 
 func (s *RestoreNoteVersionPreconditionFailed) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *RestoreNoteVersionTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -22484,14 +21107,6 @@ func (s *RetryJobRunNotFound) Validate() error {
 	return nil
 }
 
-func (s *RetryJobRunTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *RetryJobRunUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -22525,14 +21140,6 @@ func (s *RevokeAgentKeyForbidden) Validate() error {
 }
 
 func (s *RevokeAgentKeyNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *RevokeAgentKeyTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -22580,14 +21187,6 @@ func (s *RevokeAgentPermissionNotFound) Validate() error {
 	return nil
 }
 
-func (s *RevokeAgentPermissionTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *RevokeAgentPermissionUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -22621,14 +21220,6 @@ func (s *RevokeNoteShareForbidden) Validate() error {
 }
 
 func (s *RevokeNoteShareNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *RevokeNoteShareTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -22684,14 +21275,6 @@ func (s *RevokeRolePermissionNotFound) Validate() error {
 	return nil
 }
 
-func (s *RevokeRolePermissionTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *RevokeRolePermissionUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -22725,14 +21308,6 @@ func (s *RevokeSessionForbidden) Validate() error {
 }
 
 func (s *RevokeSessionNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *RevokeSessionTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -23096,14 +21671,6 @@ func (s *RotateAgentKeyRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *RotateAgentKeyTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *RotateAgentKeyUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -23137,14 +21704,6 @@ func (s *SearchMessagesForbidden) Validate() error {
 }
 
 func (s *SearchMessagesNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *SearchMessagesTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -23619,14 +22178,6 @@ func (s *SetOrganizationBudgetRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *SetOrganizationBudgetTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *SetOrganizationBudgetUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -23668,14 +22219,6 @@ func (s *ShareNoteNotFound) Validate() error {
 }
 
 func (s *ShareNoteRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ShareNoteTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -24083,14 +22626,6 @@ func (s *StartSprintNotFound) Validate() error {
 	return nil
 }
 
-func (s *StartSprintTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *StartSprintUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -24147,14 +22682,6 @@ func (s *StartTimerRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *StartTimerTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *StartTimerUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -24188,14 +22715,6 @@ func (s *StopTimerForbidden) Validate() error {
 }
 
 func (s *StopTimerNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *StopTimerTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -25922,14 +24441,6 @@ func (s *UnarchiveChannelNotFound) Validate() error {
 	return nil
 }
 
-func (s *UnarchiveChannelTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UnarchiveChannelUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -25978,14 +24489,6 @@ func (s *UnarchiveProjectNotFound) Validate() error {
 	return nil
 }
 
-func (s *UnarchiveProjectTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UnarchiveProjectUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -26026,14 +24529,6 @@ func (s *UnassignMemberRoleNotFound) Validate() error {
 	return nil
 }
 
-func (s *UnassignMemberRoleTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UnassignMemberRoleUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -26067,14 +24562,6 @@ func (s *UnlockUserForbidden) Validate() error {
 }
 
 func (s *UnlockUserNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *UnlockUserTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -26130,14 +24617,6 @@ func (s *UnpinMessageNotFound) Validate() error {
 	return nil
 }
 
-func (s *UnpinMessageTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UnpinMessageUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -26179,14 +24658,6 @@ func (s *UnresolveNoteCommentForbidden) Validate() error {
 }
 
 func (s *UnresolveNoteCommentNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *UnresolveNoteCommentTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -26250,14 +24721,6 @@ func (s *UpdateAgentRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *UpdateAgentTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UpdateAgentToolBadRequest) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -26291,14 +24754,6 @@ func (s *UpdateAgentToolNotFound) Validate() error {
 }
 
 func (s *UpdateAgentToolRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *UpdateAgentToolTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -26378,14 +24833,6 @@ func (s *UpdateBoardColumnRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *UpdateBoardColumnTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UpdateBoardColumnUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -26427,14 +24874,6 @@ func (s *UpdateBoardPreconditionFailed) Validate() error {
 }
 
 func (s *UpdateBoardRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *UpdateBoardTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -26522,14 +24961,6 @@ func (s *UpdateChannelMemberRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *UpdateChannelMemberTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UpdateChannelMemberUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -26555,14 +24986,6 @@ func (s *UpdateChannelNotFound) Validate() error {
 }
 
 func (s *UpdateChannelRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *UpdateChannelTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -26634,14 +25057,6 @@ func (s *UpdateLabelRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *UpdateLabelTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UpdateLabelUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -26691,14 +25106,6 @@ func (s *UpdateMilestonePreconditionFailed) Validate() error {
 }
 
 func (s *UpdateMilestoneRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *UpdateMilestoneTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -26771,14 +25178,6 @@ func (s *UpdateNoteFolderNotFound) Validate() error {
 }
 
 func (s *UpdateNoteFolderRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *UpdateNoteFolderTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -26874,14 +25273,6 @@ func (s *UpdateNoteTagRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *UpdateNoteTagTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UpdateNoteTagUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -26891,14 +25282,6 @@ func (s *UpdateNoteTagUnauthorized) Validate() error {
 }
 
 func (s *UpdateNoteTagUnprocessableEntity) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *UpdateNoteTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -26947,14 +25330,6 @@ func (s *UpdateOrganizationNotFound) Validate() error {
 }
 
 func (s *UpdateOrganizationRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *UpdateOrganizationTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -27042,14 +25417,6 @@ func (s *UpdateProjectMemberRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *UpdateProjectMemberTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UpdateProjectMemberUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -27083,14 +25450,6 @@ func (s *UpdateProjectPreconditionFailed) Validate() error {
 }
 
 func (s *UpdateProjectRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *UpdateProjectTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -27154,14 +25513,6 @@ func (s *UpdateRoleRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *UpdateRoleTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UpdateRoleUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -27211,14 +25562,6 @@ func (s *UpdateSprintPreconditionFailed) Validate() error {
 }
 
 func (s *UpdateSprintRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *UpdateSprintTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -27282,14 +25625,6 @@ func (s *UpdateTaskCommentRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *UpdateTaskCommentTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UpdateTaskCommentUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -27339,14 +25674,6 @@ func (s *UpdateTaskPreconditionFailed) Validate() error {
 }
 
 func (s *UpdateTaskRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *UpdateTaskTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -27410,14 +25737,6 @@ func (s *UpdateWorkLogRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *UpdateWorkLogTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UpdateWorkLogUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -27474,14 +25793,6 @@ func (s *UploadMessageFileRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *UploadMessageFileTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UploadMessageFileUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -27523,14 +25834,6 @@ func (s *UploadTaskAttachmentNotFound) Validate() error {
 }
 
 func (s *UploadTaskAttachmentRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *UploadTaskAttachmentTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -27598,14 +25901,6 @@ func (s *VerifyEmailRequest) Validate() error {
 }
 
 func (s *VerifyEmailRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *VerifyEmailTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
