@@ -22,6 +22,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agentconfigversion"
 	"github.com/worksynapse/worksynapse/ent/agentcostlog"
+	"github.com/worksynapse/worksynapse/ent/agentcostrollup"
 	"github.com/worksynapse/worksynapse/ent/agentkey"
 	"github.com/worksynapse/worksynapse/ent/agentmessage"
 	"github.com/worksynapse/worksynapse/ent/agentsession"
@@ -95,6 +96,8 @@ type Client struct {
 	AgentConfigVersion *AgentConfigVersionClient
 	// AgentCostLog is the client for interacting with the AgentCostLog builders.
 	AgentCostLog *AgentCostLogClient
+	// AgentCostRollup is the client for interacting with the AgentCostRollup builders.
+	AgentCostRollup *AgentCostRollupClient
 	// AgentKey is the client for interacting with the AgentKey builders.
 	AgentKey *AgentKeyClient
 	// AgentMessage is the client for interacting with the AgentMessage builders.
@@ -216,6 +219,7 @@ func (c *Client) init() {
 	c.AgentCall = NewAgentCallClient(c.config)
 	c.AgentConfigVersion = NewAgentConfigVersionClient(c.config)
 	c.AgentCostLog = NewAgentCostLogClient(c.config)
+	c.AgentCostRollup = NewAgentCostRollupClient(c.config)
 	c.AgentKey = NewAgentKeyClient(c.config)
 	c.AgentMessage = NewAgentMessageClient(c.config)
 	c.AgentSession = NewAgentSessionClient(c.config)
@@ -366,6 +370,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		AgentCall:           NewAgentCallClient(cfg),
 		AgentConfigVersion:  NewAgentConfigVersionClient(cfg),
 		AgentCostLog:        NewAgentCostLogClient(cfg),
+		AgentCostRollup:     NewAgentCostRollupClient(cfg),
 		AgentKey:            NewAgentKeyClient(cfg),
 		AgentMessage:        NewAgentMessageClient(cfg),
 		AgentSession:        NewAgentSessionClient(cfg),
@@ -443,6 +448,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		AgentCall:           NewAgentCallClient(cfg),
 		AgentConfigVersion:  NewAgentConfigVersionClient(cfg),
 		AgentCostLog:        NewAgentCostLogClient(cfg),
+		AgentCostRollup:     NewAgentCostRollupClient(cfg),
 		AgentKey:            NewAgentKeyClient(cfg),
 		AgentMessage:        NewAgentMessageClient(cfg),
 		AgentSession:        NewAgentSessionClient(cfg),
@@ -525,17 +531,17 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.ActivityLog, c.Agent, c.AgentAction, c.AgentCall, c.AgentConfigVersion,
-		c.AgentCostLog, c.AgentKey, c.AgentMessage, c.AgentSession, c.AgentTask,
-		c.AgentTool, c.AgentUserPermission, c.AppUsage, c.AuditSeal, c.AuthToken,
-		c.Board, c.BoardColumn, c.BudgetReservation, c.Channel, c.ChannelMember,
-		c.IdlePeriod, c.Label, c.LoginHistory, c.Message, c.MessageFile,
-		c.MessageMention, c.MessageReaction, c.Milestone, c.ModelPrice, c.Note,
-		c.NoteComment, c.NoteFolder, c.NoteShare, c.NoteTagDefinition, c.NoteVersion,
-		c.Organization, c.OrganizationMember, c.Permission, c.PinnedMessage,
-		c.ProductivitySummary, c.Project, c.ProjectMember, c.ReadReceipt, c.Role,
-		c.RolePermission, c.SecurityAuditLog, c.Session, c.Sprint, c.StreamEvent,
-		c.StreamTicket, c.Task, c.TaskAttachment, c.TaskComment, c.TaskDependency,
-		c.TimeLog, c.User, c.UserRole, c.WorkLog,
+		c.AgentCostLog, c.AgentCostRollup, c.AgentKey, c.AgentMessage, c.AgentSession,
+		c.AgentTask, c.AgentTool, c.AgentUserPermission, c.AppUsage, c.AuditSeal,
+		c.AuthToken, c.Board, c.BoardColumn, c.BudgetReservation, c.Channel,
+		c.ChannelMember, c.IdlePeriod, c.Label, c.LoginHistory, c.Message,
+		c.MessageFile, c.MessageMention, c.MessageReaction, c.Milestone, c.ModelPrice,
+		c.Note, c.NoteComment, c.NoteFolder, c.NoteShare, c.NoteTagDefinition,
+		c.NoteVersion, c.Organization, c.OrganizationMember, c.Permission,
+		c.PinnedMessage, c.ProductivitySummary, c.Project, c.ProjectMember,
+		c.ReadReceipt, c.Role, c.RolePermission, c.SecurityAuditLog, c.Session,
+		c.Sprint, c.StreamEvent, c.StreamTicket, c.Task, c.TaskAttachment,
+		c.TaskComment, c.TaskDependency, c.TimeLog, c.User, c.UserRole, c.WorkLog,
 	} {
 		n.Use(hooks...)
 	}
@@ -546,17 +552,17 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.ActivityLog, c.Agent, c.AgentAction, c.AgentCall, c.AgentConfigVersion,
-		c.AgentCostLog, c.AgentKey, c.AgentMessage, c.AgentSession, c.AgentTask,
-		c.AgentTool, c.AgentUserPermission, c.AppUsage, c.AuditSeal, c.AuthToken,
-		c.Board, c.BoardColumn, c.BudgetReservation, c.Channel, c.ChannelMember,
-		c.IdlePeriod, c.Label, c.LoginHistory, c.Message, c.MessageFile,
-		c.MessageMention, c.MessageReaction, c.Milestone, c.ModelPrice, c.Note,
-		c.NoteComment, c.NoteFolder, c.NoteShare, c.NoteTagDefinition, c.NoteVersion,
-		c.Organization, c.OrganizationMember, c.Permission, c.PinnedMessage,
-		c.ProductivitySummary, c.Project, c.ProjectMember, c.ReadReceipt, c.Role,
-		c.RolePermission, c.SecurityAuditLog, c.Session, c.Sprint, c.StreamEvent,
-		c.StreamTicket, c.Task, c.TaskAttachment, c.TaskComment, c.TaskDependency,
-		c.TimeLog, c.User, c.UserRole, c.WorkLog,
+		c.AgentCostLog, c.AgentCostRollup, c.AgentKey, c.AgentMessage, c.AgentSession,
+		c.AgentTask, c.AgentTool, c.AgentUserPermission, c.AppUsage, c.AuditSeal,
+		c.AuthToken, c.Board, c.BoardColumn, c.BudgetReservation, c.Channel,
+		c.ChannelMember, c.IdlePeriod, c.Label, c.LoginHistory, c.Message,
+		c.MessageFile, c.MessageMention, c.MessageReaction, c.Milestone, c.ModelPrice,
+		c.Note, c.NoteComment, c.NoteFolder, c.NoteShare, c.NoteTagDefinition,
+		c.NoteVersion, c.Organization, c.OrganizationMember, c.Permission,
+		c.PinnedMessage, c.ProductivitySummary, c.Project, c.ProjectMember,
+		c.ReadReceipt, c.Role, c.RolePermission, c.SecurityAuditLog, c.Session,
+		c.Sprint, c.StreamEvent, c.StreamTicket, c.Task, c.TaskAttachment,
+		c.TaskComment, c.TaskDependency, c.TimeLog, c.User, c.UserRole, c.WorkLog,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -577,6 +583,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.AgentConfigVersion.mutate(ctx, m)
 	case *AgentCostLogMutation:
 		return c.AgentCostLog.mutate(ctx, m)
+	case *AgentCostRollupMutation:
+		return c.AgentCostRollup.mutate(ctx, m)
 	case *AgentKeyMutation:
 		return c.AgentKey.mutate(ctx, m)
 	case *AgentMessageMutation:
@@ -1840,6 +1848,156 @@ func (c *AgentCostLogClient) mutate(ctx context.Context, m *AgentCostLogMutation
 		return (&AgentCostLogDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown AgentCostLog mutation op: %q", m.Op())
+	}
+}
+
+// AgentCostRollupClient is a client for the AgentCostRollup schema.
+type AgentCostRollupClient struct {
+	config
+}
+
+// NewAgentCostRollupClient returns a client for the AgentCostRollup from the given config.
+func NewAgentCostRollupClient(c config) *AgentCostRollupClient {
+	return &AgentCostRollupClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `agentcostrollup.Hooks(f(g(h())))`.
+func (c *AgentCostRollupClient) Use(hooks ...Hook) {
+	c.hooks.AgentCostRollup = append(c.hooks.AgentCostRollup, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `agentcostrollup.Intercept(f(g(h())))`.
+func (c *AgentCostRollupClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AgentCostRollup = append(c.inters.AgentCostRollup, interceptors...)
+}
+
+// Create returns a builder for creating a AgentCostRollup entity.
+func (c *AgentCostRollupClient) Create() *AgentCostRollupCreate {
+	mutation := newAgentCostRollupMutation(c.config, OpCreate)
+	return &AgentCostRollupCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AgentCostRollup entities.
+func (c *AgentCostRollupClient) CreateBulk(builders ...*AgentCostRollupCreate) *AgentCostRollupCreateBulk {
+	return &AgentCostRollupCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AgentCostRollupClient) MapCreateBulk(slice any, setFunc func(*AgentCostRollupCreate, int)) *AgentCostRollupCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AgentCostRollupCreateBulk{err: fmt.Errorf("calling to AgentCostRollupClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AgentCostRollupCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AgentCostRollupCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AgentCostRollup.
+func (c *AgentCostRollupClient) Update() *AgentCostRollupUpdate {
+	mutation := newAgentCostRollupMutation(c.config, OpUpdate)
+	return &AgentCostRollupUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AgentCostRollupClient) UpdateOne(_m *AgentCostRollup) *AgentCostRollupUpdateOne {
+	mutation := newAgentCostRollupMutation(c.config, OpUpdateOne, withAgentCostRollup(_m))
+	return &AgentCostRollupUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AgentCostRollupClient) UpdateOneID(id uuid.UUID) *AgentCostRollupUpdateOne {
+	mutation := newAgentCostRollupMutation(c.config, OpUpdateOne, withAgentCostRollupID(id))
+	return &AgentCostRollupUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AgentCostRollup.
+func (c *AgentCostRollupClient) Delete() *AgentCostRollupDelete {
+	mutation := newAgentCostRollupMutation(c.config, OpDelete)
+	return &AgentCostRollupDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AgentCostRollupClient) DeleteOne(_m *AgentCostRollup) *AgentCostRollupDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AgentCostRollupClient) DeleteOneID(id uuid.UUID) *AgentCostRollupDeleteOne {
+	builder := c.Delete().Where(agentcostrollup.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AgentCostRollupDeleteOne{builder}
+}
+
+// Query returns a query builder for AgentCostRollup.
+func (c *AgentCostRollupClient) Query() *AgentCostRollupQuery {
+	return &AgentCostRollupQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAgentCostRollup},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AgentCostRollup entity by its id.
+func (c *AgentCostRollupClient) Get(ctx context.Context, id uuid.UUID) (*AgentCostRollup, error) {
+	return c.Query().Where(agentcostrollup.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AgentCostRollupClient) GetX(ctx context.Context, id uuid.UUID) *AgentCostRollup {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOrganization queries the organization edge of a AgentCostRollup.
+func (c *AgentCostRollupClient) QueryOrganization(_m *AgentCostRollup) *OrganizationQuery {
+	query := (&OrganizationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(agentcostrollup.Table, agentcostrollup.FieldID, id),
+			sqlgraph.To(organization.Table, organization.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, agentcostrollup.OrganizationTable, agentcostrollup.OrganizationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *AgentCostRollupClient) Hooks() []Hook {
+	hooks := c.hooks.AgentCostRollup
+	return append(hooks[:len(hooks):len(hooks)], agentcostrollup.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AgentCostRollupClient) Interceptors() []Interceptor {
+	return c.inters.AgentCostRollup
+}
+
+func (c *AgentCostRollupClient) mutate(ctx context.Context, m *AgentCostRollupMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AgentCostRollupCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AgentCostRollupUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AgentCostRollupUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AgentCostRollupDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AgentCostRollup mutation op: %q", m.Op())
 	}
 }
 
@@ -11311,7 +11469,7 @@ func (c *WorkLogClient) mutate(ctx context.Context, m *WorkLogMutation) (Value, 
 type (
 	hooks struct {
 		ActivityLog, Agent, AgentAction, AgentCall, AgentConfigVersion, AgentCostLog,
-		AgentKey, AgentMessage, AgentSession, AgentTask, AgentTool,
+		AgentCostRollup, AgentKey, AgentMessage, AgentSession, AgentTask, AgentTool,
 		AgentUserPermission, AppUsage, AuditSeal, AuthToken, Board, BoardColumn,
 		BudgetReservation, Channel, ChannelMember, IdlePeriod, Label, LoginHistory,
 		Message, MessageFile, MessageMention, MessageReaction, Milestone, ModelPrice,
@@ -11324,7 +11482,7 @@ type (
 	}
 	inters struct {
 		ActivityLog, Agent, AgentAction, AgentCall, AgentConfigVersion, AgentCostLog,
-		AgentKey, AgentMessage, AgentSession, AgentTask, AgentTool,
+		AgentCostRollup, AgentKey, AgentMessage, AgentSession, AgentTask, AgentTool,
 		AgentUserPermission, AppUsage, AuditSeal, AuthToken, Board, BoardColumn,
 		BudgetReservation, Channel, ChannelMember, IdlePeriod, Label, LoginHistory,
 		Message, MessageFile, MessageMention, MessageReaction, Milestone, ModelPrice,

@@ -18,6 +18,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agentconfigversion"
 	"github.com/worksynapse/worksynapse/ent/agentcostlog"
+	"github.com/worksynapse/worksynapse/ent/agentcostrollup"
 	"github.com/worksynapse/worksynapse/ent/agentkey"
 	"github.com/worksynapse/worksynapse/ent/agentmessage"
 	"github.com/worksynapse/worksynapse/ent/agentsession"
@@ -136,6 +137,7 @@ func checkColumn(t, c string) error {
 			agentcall.Table:           agentcall.ValidColumn,
 			agentconfigversion.Table:  agentconfigversion.ValidColumn,
 			agentcostlog.Table:        agentcostlog.ValidColumn,
+			agentcostrollup.Table:     agentcostrollup.ValidColumn,
 			agentkey.Table:            agentkey.ValidColumn,
 			agentmessage.Table:        agentmessage.ValidColumn,
 			agentsession.Table:        agentsession.ValidColumn,

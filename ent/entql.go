@@ -9,6 +9,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agentconfigversion"
 	"github.com/worksynapse/worksynapse/ent/agentcostlog"
+	"github.com/worksynapse/worksynapse/ent/agentcostrollup"
 	"github.com/worksynapse/worksynapse/ent/agentkey"
 	"github.com/worksynapse/worksynapse/ent/agentmessage"
 	"github.com/worksynapse/worksynapse/ent/agentsession"
@@ -71,7 +72,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 58)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 59)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   activitylog.Table,
@@ -257,6 +258,23 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   agentcostrollup.Table,
+			Columns: agentcostrollup.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeUUID,
+				Column: agentcostrollup.FieldID,
+			},
+		},
+		Type: "AgentCostRollup",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			agentcostrollup.FieldOrganizationID: {Type: field.TypeUUID, Column: agentcostrollup.FieldOrganizationID},
+			agentcostrollup.FieldDay:            {Type: field.TypeTime, Column: agentcostrollup.FieldDay},
+			agentcostrollup.FieldRolledUpAt:     {Type: field.TypeTime, Column: agentcostrollup.FieldRolledUpAt},
+			agentcostrollup.FieldDirty:          {Type: field.TypeBool, Column: agentcostrollup.FieldDirty},
+		},
+	}
+	graph.Nodes[7] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   agentkey.Table,
 			Columns: agentkey.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -281,7 +299,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			agentkey.FieldReplacedBy:     {Type: field.TypeUUID, Column: agentkey.FieldReplacedBy},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   agentmessage.Table,
 			Columns: agentmessage.Columns,
@@ -304,7 +322,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			agentmessage.FieldCallID:           {Type: field.TypeUUID, Column: agentmessage.FieldCallID},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   agentsession.Table,
 			Columns: agentsession.Columns,
@@ -330,7 +348,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			agentsession.FieldTotalCostMicros:       {Type: field.TypeInt64, Column: agentsession.FieldTotalCostMicros},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   agenttask.Table,
 			Columns: agenttask.Columns,
@@ -349,7 +367,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			agenttask.FieldActionID:       {Type: field.TypeUUID, Column: agenttask.FieldActionID},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   agenttool.Table,
 			Columns: agenttool.Columns,
@@ -372,7 +390,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			agenttool.FieldFourEyes:         {Type: field.TypeBool, Column: agenttool.FieldFourEyes},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   agentuserpermission.Table,
 			Columns: agentuserpermission.Columns,
@@ -392,7 +410,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			agentuserpermission.FieldPermission:     {Type: field.TypeEnum, Column: agentuserpermission.FieldPermission},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   appusage.Table,
 			Columns: appusage.Columns,
@@ -417,7 +435,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			appusage.FieldDurationSeconds: {Type: field.TypeInt, Column: appusage.FieldDurationSeconds},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   auditseal.Table,
 			Columns: auditseal.Columns,
@@ -441,7 +459,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			auditseal.FieldKeyID:        {Type: field.TypeString, Column: auditseal.FieldKeyID},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   authtoken.Table,
 			Columns: authtoken.Columns,
@@ -460,7 +478,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			authtoken.FieldUsedAt:    {Type: field.TypeTime, Column: authtoken.FieldUsedAt},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   board.Table,
 			Columns: board.Columns,
@@ -481,7 +499,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			board.FieldIsDefault:      {Type: field.TypeBool, Column: board.FieldIsDefault},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   boardcolumn.Table,
 			Columns: boardcolumn.Columns,
@@ -503,7 +521,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			boardcolumn.FieldMappedStatus:   {Type: field.TypeEnum, Column: boardcolumn.FieldMappedStatus},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   budgetreservation.Table,
 			Columns: budgetreservation.Columns,
@@ -524,7 +542,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			budgetreservation.FieldCallID:         {Type: field.TypeUUID, Column: budgetreservation.FieldCallID},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   channel.Table,
 			Columns: channel.Columns,
@@ -552,7 +570,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			channel.FieldLastSeq:        {Type: field.TypeInt64, Column: channel.FieldLastSeq},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   channelmember.Table,
 			Columns: channelmember.Columns,
@@ -575,7 +593,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			channelmember.FieldJoinedAt:       {Type: field.TypeTime, Column: channelmember.FieldJoinedAt},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   idleperiod.Table,
 			Columns: idleperiod.Columns,
@@ -596,7 +614,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			idleperiod.FieldDurationSeconds: {Type: field.TypeInt, Column: idleperiod.FieldDurationSeconds},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   label.Table,
 			Columns: label.Columns,
@@ -617,7 +635,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			label.FieldColor:          {Type: field.TypeString, Column: label.FieldColor},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   loginhistory.Table,
 			Columns: loginhistory.Columns,
@@ -638,7 +656,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			loginhistory.FieldUserAgent:     {Type: field.TypeString, Column: loginhistory.FieldUserAgent},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   message.Table,
 			Columns: message.Columns,
@@ -667,7 +685,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			message.FieldSeq:              {Type: field.TypeInt64, Column: message.FieldSeq},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   messagefile.Table,
 			Columns: messagefile.Columns,
@@ -692,7 +710,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			messagefile.FieldStorageKey:     {Type: field.TypeString, Column: messagefile.FieldStorageKey},
 		},
 	}
-	graph.Nodes[25] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   messagemention.Table,
 			Columns: messagemention.Columns,
@@ -713,7 +731,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			messagemention.FieldOwnMessage:     {Type: field.TypeBool, Column: messagemention.FieldOwnMessage},
 		},
 	}
-	graph.Nodes[26] = &sqlgraph.Node{
+	graph.Nodes[27] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   messagereaction.Table,
 			Columns: messagereaction.Columns,
@@ -733,7 +751,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			messagereaction.FieldEmoji:          {Type: field.TypeString, Column: messagereaction.FieldEmoji},
 		},
 	}
-	graph.Nodes[27] = &sqlgraph.Node{
+	graph.Nodes[28] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   milestone.Table,
 			Columns: milestone.Columns,
@@ -756,7 +774,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			milestone.FieldStatus:         {Type: field.TypeEnum, Column: milestone.FieldStatus},
 		},
 	}
-	graph.Nodes[28] = &sqlgraph.Node{
+	graph.Nodes[29] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   modelprice.Table,
 			Columns: modelprice.Columns,
@@ -780,7 +798,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			modelprice.FieldEffectiveTo:              {Type: field.TypeTime, Column: modelprice.FieldEffectiveTo},
 		},
 	}
-	graph.Nodes[29] = &sqlgraph.Node{
+	graph.Nodes[30] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   note.Table,
 			Columns: note.Columns,
@@ -807,7 +825,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			note.FieldContentSize:    {Type: field.TypeInt, Column: note.FieldContentSize},
 		},
 	}
-	graph.Nodes[30] = &sqlgraph.Node{
+	graph.Nodes[31] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notecomment.Table,
 			Columns: notecomment.Columns,
@@ -836,7 +854,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notecomment.FieldResolvedByID:   {Type: field.TypeUUID, Column: notecomment.FieldResolvedByID},
 		},
 	}
-	graph.Nodes[31] = &sqlgraph.Node{
+	graph.Nodes[32] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notefolder.Table,
 			Columns: notefolder.Columns,
@@ -856,7 +874,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notefolder.FieldPosition:       {Type: field.TypeInt, Column: notefolder.FieldPosition},
 		},
 	}
-	graph.Nodes[32] = &sqlgraph.Node{
+	graph.Nodes[33] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   noteshare.Table,
 			Columns: noteshare.Columns,
@@ -879,7 +897,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			noteshare.FieldCreatedByID:    {Type: field.TypeUUID, Column: noteshare.FieldCreatedByID},
 		},
 	}
-	graph.Nodes[33] = &sqlgraph.Node{
+	graph.Nodes[34] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notetagdefinition.Table,
 			Columns: notetagdefinition.Columns,
@@ -899,7 +917,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notetagdefinition.FieldColor:          {Type: field.TypeString, Column: notetagdefinition.FieldColor},
 		},
 	}
-	graph.Nodes[34] = &sqlgraph.Node{
+	graph.Nodes[35] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   noteversion.Table,
 			Columns: noteversion.Columns,
@@ -920,7 +938,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			noteversion.FieldSizeBytes:      {Type: field.TypeInt, Column: noteversion.FieldSizeBytes},
 		},
 	}
-	graph.Nodes[35] = &sqlgraph.Node{
+	graph.Nodes[36] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organization.Table,
 			Columns: organization.Columns,
@@ -947,7 +965,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organization.FieldBudgetWarnPercent:       {Type: field.TypeInt, Column: organization.FieldBudgetWarnPercent},
 		},
 	}
-	graph.Nodes[36] = &sqlgraph.Node{
+	graph.Nodes[37] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   organizationmember.Table,
 			Columns: organizationmember.Columns,
@@ -967,7 +985,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			organizationmember.FieldJoinedAt:       {Type: field.TypeTime, Column: organizationmember.FieldJoinedAt},
 		},
 	}
-	graph.Nodes[37] = &sqlgraph.Node{
+	graph.Nodes[38] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   permission.Table,
 			Columns: permission.Columns,
@@ -985,7 +1003,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			permission.FieldDescription: {Type: field.TypeString, Column: permission.FieldDescription},
 		},
 	}
-	graph.Nodes[38] = &sqlgraph.Node{
+	graph.Nodes[39] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   pinnedmessage.Table,
 			Columns: pinnedmessage.Columns,
@@ -1006,7 +1024,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			pinnedmessage.FieldPinnedAt:       {Type: field.TypeTime, Column: pinnedmessage.FieldPinnedAt},
 		},
 	}
-	graph.Nodes[39] = &sqlgraph.Node{
+	graph.Nodes[40] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   productivitysummary.Table,
 			Columns: productivitysummary.Columns,
@@ -1033,7 +1051,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			productivitysummary.FieldComputedAt:         {Type: field.TypeTime, Column: productivitysummary.FieldComputedAt},
 		},
 	}
-	graph.Nodes[40] = &sqlgraph.Node{
+	graph.Nodes[41] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   project.Table,
 			Columns: project.Columns,
@@ -1062,7 +1080,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			project.FieldDefaultBoardID: {Type: field.TypeUUID, Column: project.FieldDefaultBoardID},
 		},
 	}
-	graph.Nodes[41] = &sqlgraph.Node{
+	graph.Nodes[42] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   projectmember.Table,
 			Columns: projectmember.Columns,
@@ -1082,7 +1100,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			projectmember.FieldRole:           {Type: field.TypeEnum, Column: projectmember.FieldRole},
 		},
 	}
-	graph.Nodes[42] = &sqlgraph.Node{
+	graph.Nodes[43] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   readreceipt.Table,
 			Columns: readreceipt.Columns,
@@ -1103,7 +1121,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			readreceipt.FieldLastReadAt:        {Type: field.TypeTime, Column: readreceipt.FieldLastReadAt},
 		},
 	}
-	graph.Nodes[43] = &sqlgraph.Node{
+	graph.Nodes[44] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   role.Table,
 			Columns: role.Columns,
@@ -1123,7 +1141,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			role.FieldIsSystem:       {Type: field.TypeBool, Column: role.FieldIsSystem},
 		},
 	}
-	graph.Nodes[44] = &sqlgraph.Node{
+	graph.Nodes[45] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   rolepermission.Table,
 			Columns: rolepermission.Columns,
@@ -1140,7 +1158,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			rolepermission.FieldPermissionID: {Type: field.TypeUUID, Column: rolepermission.FieldPermissionID},
 		},
 	}
-	graph.Nodes[45] = &sqlgraph.Node{
+	graph.Nodes[46] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   securityauditlog.Table,
 			Columns: securityauditlog.Columns,
@@ -1163,7 +1181,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			securityauditlog.FieldDetails:        {Type: field.TypeJSON, Column: securityauditlog.FieldDetails},
 		},
 	}
-	graph.Nodes[46] = &sqlgraph.Node{
+	graph.Nodes[47] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   session.Table,
 			Columns: session.Columns,
@@ -1190,7 +1208,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			session.FieldRevokeReason:       {Type: field.TypeString, Column: session.FieldRevokeReason},
 		},
 	}
-	graph.Nodes[47] = &sqlgraph.Node{
+	graph.Nodes[48] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   sprint.Table,
 			Columns: sprint.Columns,
@@ -1215,7 +1233,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			sprint.FieldCompletedAt:    {Type: field.TypeTime, Column: sprint.FieldCompletedAt},
 		},
 	}
-	graph.Nodes[48] = &sqlgraph.Node{
+	graph.Nodes[49] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   streamevent.Table,
 			Columns: streamevent.Columns,
@@ -1235,7 +1253,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			streamevent.FieldPayload:        {Type: field.TypeJSON, Column: streamevent.FieldPayload},
 		},
 	}
-	graph.Nodes[49] = &sqlgraph.Node{
+	graph.Nodes[50] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   streamticket.Table,
 			Columns: streamticket.Columns,
@@ -1254,7 +1272,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			streamticket.FieldUsedAt:    {Type: field.TypeTime, Column: streamticket.FieldUsedAt},
 		},
 	}
-	graph.Nodes[50] = &sqlgraph.Node{
+	graph.Nodes[51] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   task.Table,
 			Columns: task.Columns,
@@ -1293,7 +1311,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			task.FieldAiGeneratingAgentID: {Type: field.TypeUUID, Column: task.FieldAiGeneratingAgentID},
 		},
 	}
-	graph.Nodes[51] = &sqlgraph.Node{
+	graph.Nodes[52] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   taskattachment.Table,
 			Columns: taskattachment.Columns,
@@ -1317,7 +1335,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			taskattachment.FieldStorageKey:     {Type: field.TypeString, Column: taskattachment.FieldStorageKey},
 		},
 	}
-	graph.Nodes[52] = &sqlgraph.Node{
+	graph.Nodes[53] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   taskcomment.Table,
 			Columns: taskcomment.Columns,
@@ -1340,7 +1358,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			taskcomment.FieldEditedAt:       {Type: field.TypeTime, Column: taskcomment.FieldEditedAt},
 		},
 	}
-	graph.Nodes[53] = &sqlgraph.Node{
+	graph.Nodes[54] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   taskdependency.Table,
 			Columns: taskdependency.Columns,
@@ -1360,7 +1378,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			taskdependency.FieldType:           {Type: field.TypeEnum, Column: taskdependency.FieldType},
 		},
 	}
-	graph.Nodes[54] = &sqlgraph.Node{
+	graph.Nodes[55] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   timelog.Table,
 			Columns: timelog.Columns,
@@ -1384,7 +1402,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			timelog.FieldBillable:       {Type: field.TypeBool, Column: timelog.FieldBillable},
 		},
 	}
-	graph.Nodes[55] = &sqlgraph.Node{
+	graph.Nodes[56] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   user.Table,
 			Columns: user.Columns,
@@ -1416,7 +1434,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			user.FieldPasswordChangedAt:   {Type: field.TypeTime, Column: user.FieldPasswordChangedAt},
 		},
 	}
-	graph.Nodes[56] = &sqlgraph.Node{
+	graph.Nodes[57] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   userrole.Table,
 			Columns: userrole.Columns,
@@ -1435,7 +1453,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			userrole.FieldGrantedBy:      {Type: field.TypeUUID, Column: userrole.FieldGrantedBy},
 		},
 	}
-	graph.Nodes[57] = &sqlgraph.Node{
+	graph.Nodes[58] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   worklog.Table,
 			Columns: worklog.Columns,
@@ -1724,6 +1742,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"AgentCostLog",
 		"Agent",
+	)
+	graph.MustAddE(
+		"organization",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   agentcostrollup.OrganizationTable,
+			Columns: []string{agentcostrollup.OrganizationColumn},
+			Bidi:    false,
+		},
+		"AgentCostRollup",
+		"Organization",
 	)
 	graph.MustAddE(
 		"organization",
@@ -4656,6 +4686,80 @@ func (f *AgentCostLogFilter) WhereHasAgentWith(preds ...predicate.Agent) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *AgentCostRollupQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AgentCostRollupQuery builder.
+func (_q *AgentCostRollupQuery) Filter() *AgentCostRollupFilter {
+	return &AgentCostRollupFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AgentCostRollupMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AgentCostRollupMutation builder.
+func (m *AgentCostRollupMutation) Filter() *AgentCostRollupFilter {
+	return &AgentCostRollupFilter{config: m.config, predicateAdder: m}
+}
+
+// AgentCostRollupFilter provides a generic filtering capability at runtime for AgentCostRollupQuery.
+type AgentCostRollupFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AgentCostRollupFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql [16]byte predicate on the id field.
+func (f *AgentCostRollupFilter) WhereID(p entql.ValueP) {
+	f.Where(p.Field(agentcostrollup.FieldID))
+}
+
+// WhereOrganizationID applies the entql [16]byte predicate on the organization_id field.
+func (f *AgentCostRollupFilter) WhereOrganizationID(p entql.ValueP) {
+	f.Where(p.Field(agentcostrollup.FieldOrganizationID))
+}
+
+// WhereDay applies the entql time.Time predicate on the day field.
+func (f *AgentCostRollupFilter) WhereDay(p entql.TimeP) {
+	f.Where(p.Field(agentcostrollup.FieldDay))
+}
+
+// WhereRolledUpAt applies the entql time.Time predicate on the rolled_up_at field.
+func (f *AgentCostRollupFilter) WhereRolledUpAt(p entql.TimeP) {
+	f.Where(p.Field(agentcostrollup.FieldRolledUpAt))
+}
+
+// WhereDirty applies the entql bool predicate on the dirty field.
+func (f *AgentCostRollupFilter) WhereDirty(p entql.BoolP) {
+	f.Where(p.Field(agentcostrollup.FieldDirty))
+}
+
+// WhereHasOrganization applies a predicate to check if query has an edge organization.
+func (f *AgentCostRollupFilter) WhereHasOrganization() {
+	f.Where(entql.HasEdge("organization"))
+}
+
+// WhereHasOrganizationWith applies a predicate to check if query has an edge organization with a given conditions (other predicates).
+func (f *AgentCostRollupFilter) WhereHasOrganizationWith(preds ...predicate.Organization) {
+	f.Where(entql.HasEdgeWith("organization", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *AgentKeyQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -4684,7 +4788,7 @@ type AgentKeyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AgentKeyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4831,7 +4935,7 @@ type AgentMessageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AgentMessageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4963,7 +5067,7 @@ type AgentSessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AgentSessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5110,7 +5214,7 @@ type AgentTaskFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AgentTaskFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5250,7 +5354,7 @@ type AgentToolFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AgentToolFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5368,7 +5472,7 @@ type AgentUserPermissionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AgentUserPermissionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5485,7 +5589,7 @@ type AppUsageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AppUsageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5613,7 +5717,7 @@ type AuditSealFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AuditSealFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5708,7 +5812,7 @@ type AuthTokenFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *AuthTokenFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5792,7 +5896,7 @@ type BoardFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *BoardFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -5914,7 +6018,7 @@ type BoardColumnFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *BoardColumnFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6027,7 +6131,7 @@ type BudgetReservationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *BudgetReservationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6149,7 +6253,7 @@ type ChannelFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ChannelFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6320,7 +6424,7 @@ type ChannelMemberFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ChannelMemberFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6452,7 +6556,7 @@ type IdlePeriodFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *IdlePeriodFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6560,7 +6664,7 @@ type LabelFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LabelFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6682,7 +6786,7 @@ type LoginHistoryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *LoginHistoryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -6762,7 +6866,7 @@ type MessageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MessageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7008,7 +7112,7 @@ type MessageFileFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MessageFileFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7164,7 +7268,7 @@ type MessageMentionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MessageMentionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7286,7 +7390,7 @@ type MessageReactionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MessageReactionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7403,7 +7507,7 @@ type MilestoneFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MilestoneFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[27].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7521,7 +7625,7 @@ type ModelPriceFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ModelPriceFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[28].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7616,7 +7720,7 @@ type NoteFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[29].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -7810,7 +7914,7 @@ type NoteCommentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteCommentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[30].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8014,7 +8118,7 @@ type NoteFolderFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteFolderFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[31].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8131,7 +8235,7 @@ type NoteShareFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteShareFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[32].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8291,7 +8395,7 @@ type NoteTagDefinitionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteTagDefinitionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[33].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8394,7 +8498,7 @@ type NoteVersionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NoteVersionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[34].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8516,7 +8620,7 @@ type OrganizationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[35].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8640,7 +8744,7 @@ type OrganizationMemberFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *OrganizationMemberFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[36].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[37].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8743,7 +8847,7 @@ type PermissionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PermissionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[37].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[38].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8836,7 +8940,7 @@ type PinnedMessageFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PinnedMessageFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[38].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[39].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -8972,7 +9076,7 @@ type ProductivitySummaryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProductivitySummaryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[39].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[40].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9110,7 +9214,7 @@ type ProjectFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProjectFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[40].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[41].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9286,7 +9390,7 @@ type ProjectMemberFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProjectMemberFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[41].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[42].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9403,7 +9507,7 @@ type ReadReceiptFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ReadReceiptFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[42].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[43].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9525,7 +9629,7 @@ type RoleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RoleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[43].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[44].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9656,7 +9760,7 @@ type RolePermissionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *RolePermissionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[44].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[45].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9744,7 +9848,7 @@ type SecurityAuditLogFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SecurityAuditLogFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[45].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[46].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9834,7 +9938,7 @@ type SessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[46].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[47].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -9958,7 +10062,7 @@ type SprintFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SprintFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[47].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[48].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10086,7 +10190,7 @@ type StreamEventFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StreamEventFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[48].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[49].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10161,7 +10265,7 @@ type StreamTicketFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StreamTicketFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[49].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[50].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10231,7 +10335,7 @@ type TaskFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaskFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[50].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[51].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10555,7 +10659,7 @@ type TaskAttachmentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaskAttachmentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[51].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[52].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10692,7 +10796,7 @@ type TaskCommentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaskCommentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[52].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[53].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10866,7 +10970,7 @@ type TaskDependencyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TaskDependencyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[53].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[54].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -10983,7 +11087,7 @@ type TimeLogFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TimeLogFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[54].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[55].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -11120,7 +11224,7 @@ type UserFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[55].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[56].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -11297,7 +11401,7 @@ type UserRoleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *UserRoleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[56].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[57].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -11409,7 +11513,7 @@ type WorkLogFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WorkLogFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[57].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[58].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

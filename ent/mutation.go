@@ -19,6 +19,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agentconfigversion"
 	"github.com/worksynapse/worksynapse/ent/agentcostlog"
+	"github.com/worksynapse/worksynapse/ent/agentcostrollup"
 	"github.com/worksynapse/worksynapse/ent/agentkey"
 	"github.com/worksynapse/worksynapse/ent/agentmessage"
 	"github.com/worksynapse/worksynapse/ent/agentsession"
@@ -89,6 +90,7 @@ const (
 	TypeAgentCall           = "AgentCall"
 	TypeAgentConfigVersion  = "AgentConfigVersion"
 	TypeAgentCostLog        = "AgentCostLog"
+	TypeAgentCostRollup     = "AgentCostRollup"
 	TypeAgentKey            = "AgentKey"
 	TypeAgentMessage        = "AgentMessage"
 	TypeAgentSession        = "AgentSession"
@@ -10309,6 +10311,554 @@ func (m *AgentCostLogMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown AgentCostLog edge %s", name)
+}
+
+// AgentCostRollupMutation represents an operation that mutates the AgentCostRollup nodes in the graph.
+type AgentCostRollupMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *uuid.UUID
+	day                 *time.Time
+	rolled_up_at        *time.Time
+	dirty               *bool
+	clearedFields       map[string]struct{}
+	organization        *uuid.UUID
+	clearedorganization bool
+	done                bool
+	oldValue            func(context.Context) (*AgentCostRollup, error)
+	predicates          []predicate.AgentCostRollup
+}
+
+var _ ent.Mutation = (*AgentCostRollupMutation)(nil)
+
+// agentcostrollupOption allows management of the mutation configuration using functional options.
+type agentcostrollupOption func(*AgentCostRollupMutation)
+
+// newAgentCostRollupMutation creates new mutation for the AgentCostRollup entity.
+func newAgentCostRollupMutation(c config, op Op, opts ...agentcostrollupOption) *AgentCostRollupMutation {
+	m := &AgentCostRollupMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAgentCostRollup,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAgentCostRollupID sets the ID field of the mutation.
+func withAgentCostRollupID(id uuid.UUID) agentcostrollupOption {
+	return func(m *AgentCostRollupMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AgentCostRollup
+		)
+		m.oldValue = func(ctx context.Context) (*AgentCostRollup, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AgentCostRollup.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAgentCostRollup sets the old AgentCostRollup of the mutation.
+func withAgentCostRollup(node *AgentCostRollup) agentcostrollupOption {
+	return func(m *AgentCostRollupMutation) {
+		m.oldValue = func(context.Context) (*AgentCostRollup, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AgentCostRollupMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AgentCostRollupMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AgentCostRollup entities.
+func (m *AgentCostRollupMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AgentCostRollupMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AgentCostRollupMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AgentCostRollup.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetOrganizationID sets the "organization_id" field.
+func (m *AgentCostRollupMutation) SetOrganizationID(u uuid.UUID) {
+	m.organization = &u
+}
+
+// OrganizationID returns the value of the "organization_id" field in the mutation.
+func (m *AgentCostRollupMutation) OrganizationID() (r uuid.UUID, exists bool) {
+	v := m.organization
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOrganizationID returns the old "organization_id" field's value of the AgentCostRollup entity.
+// If the AgentCostRollup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgentCostRollupMutation) OldOrganizationID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOrganizationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOrganizationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOrganizationID: %w", err)
+	}
+	return oldValue.OrganizationID, nil
+}
+
+// ResetOrganizationID resets all changes to the "organization_id" field.
+func (m *AgentCostRollupMutation) ResetOrganizationID() {
+	m.organization = nil
+}
+
+// SetDay sets the "day" field.
+func (m *AgentCostRollupMutation) SetDay(t time.Time) {
+	m.day = &t
+}
+
+// Day returns the value of the "day" field in the mutation.
+func (m *AgentCostRollupMutation) Day() (r time.Time, exists bool) {
+	v := m.day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDay returns the old "day" field's value of the AgentCostRollup entity.
+// If the AgentCostRollup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgentCostRollupMutation) OldDay(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDay is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDay requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDay: %w", err)
+	}
+	return oldValue.Day, nil
+}
+
+// ResetDay resets all changes to the "day" field.
+func (m *AgentCostRollupMutation) ResetDay() {
+	m.day = nil
+}
+
+// SetRolledUpAt sets the "rolled_up_at" field.
+func (m *AgentCostRollupMutation) SetRolledUpAt(t time.Time) {
+	m.rolled_up_at = &t
+}
+
+// RolledUpAt returns the value of the "rolled_up_at" field in the mutation.
+func (m *AgentCostRollupMutation) RolledUpAt() (r time.Time, exists bool) {
+	v := m.rolled_up_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRolledUpAt returns the old "rolled_up_at" field's value of the AgentCostRollup entity.
+// If the AgentCostRollup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgentCostRollupMutation) OldRolledUpAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRolledUpAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRolledUpAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRolledUpAt: %w", err)
+	}
+	return oldValue.RolledUpAt, nil
+}
+
+// ResetRolledUpAt resets all changes to the "rolled_up_at" field.
+func (m *AgentCostRollupMutation) ResetRolledUpAt() {
+	m.rolled_up_at = nil
+}
+
+// SetDirty sets the "dirty" field.
+func (m *AgentCostRollupMutation) SetDirty(b bool) {
+	m.dirty = &b
+}
+
+// Dirty returns the value of the "dirty" field in the mutation.
+func (m *AgentCostRollupMutation) Dirty() (r bool, exists bool) {
+	v := m.dirty
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDirty returns the old "dirty" field's value of the AgentCostRollup entity.
+// If the AgentCostRollup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AgentCostRollupMutation) OldDirty(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDirty is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDirty requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDirty: %w", err)
+	}
+	return oldValue.Dirty, nil
+}
+
+// ResetDirty resets all changes to the "dirty" field.
+func (m *AgentCostRollupMutation) ResetDirty() {
+	m.dirty = nil
+}
+
+// ClearOrganization clears the "organization" edge to the Organization entity.
+func (m *AgentCostRollupMutation) ClearOrganization() {
+	m.clearedorganization = true
+	m.clearedFields[agentcostrollup.FieldOrganizationID] = struct{}{}
+}
+
+// OrganizationCleared reports if the "organization" edge to the Organization entity was cleared.
+func (m *AgentCostRollupMutation) OrganizationCleared() bool {
+	return m.clearedorganization
+}
+
+// OrganizationIDs returns the "organization" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OrganizationID instead. It exists only for internal usage by the builders.
+func (m *AgentCostRollupMutation) OrganizationIDs() (ids []uuid.UUID) {
+	if id := m.organization; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOrganization resets all changes to the "organization" edge.
+func (m *AgentCostRollupMutation) ResetOrganization() {
+	m.organization = nil
+	m.clearedorganization = false
+}
+
+// Where appends a list predicates to the AgentCostRollupMutation builder.
+func (m *AgentCostRollupMutation) Where(ps ...predicate.AgentCostRollup) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AgentCostRollupMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AgentCostRollupMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AgentCostRollup, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AgentCostRollupMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AgentCostRollupMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AgentCostRollup).
+func (m *AgentCostRollupMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AgentCostRollupMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.organization != nil {
+		fields = append(fields, agentcostrollup.FieldOrganizationID)
+	}
+	if m.day != nil {
+		fields = append(fields, agentcostrollup.FieldDay)
+	}
+	if m.rolled_up_at != nil {
+		fields = append(fields, agentcostrollup.FieldRolledUpAt)
+	}
+	if m.dirty != nil {
+		fields = append(fields, agentcostrollup.FieldDirty)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AgentCostRollupMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case agentcostrollup.FieldOrganizationID:
+		return m.OrganizationID()
+	case agentcostrollup.FieldDay:
+		return m.Day()
+	case agentcostrollup.FieldRolledUpAt:
+		return m.RolledUpAt()
+	case agentcostrollup.FieldDirty:
+		return m.Dirty()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AgentCostRollupMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case agentcostrollup.FieldOrganizationID:
+		return m.OldOrganizationID(ctx)
+	case agentcostrollup.FieldDay:
+		return m.OldDay(ctx)
+	case agentcostrollup.FieldRolledUpAt:
+		return m.OldRolledUpAt(ctx)
+	case agentcostrollup.FieldDirty:
+		return m.OldDirty(ctx)
+	}
+	return nil, fmt.Errorf("unknown AgentCostRollup field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AgentCostRollupMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case agentcostrollup.FieldOrganizationID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOrganizationID(v)
+		return nil
+	case agentcostrollup.FieldDay:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDay(v)
+		return nil
+	case agentcostrollup.FieldRolledUpAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRolledUpAt(v)
+		return nil
+	case agentcostrollup.FieldDirty:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDirty(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AgentCostRollup field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AgentCostRollupMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AgentCostRollupMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AgentCostRollupMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown AgentCostRollup numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AgentCostRollupMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AgentCostRollupMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AgentCostRollupMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown AgentCostRollup nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AgentCostRollupMutation) ResetField(name string) error {
+	switch name {
+	case agentcostrollup.FieldOrganizationID:
+		m.ResetOrganizationID()
+		return nil
+	case agentcostrollup.FieldDay:
+		m.ResetDay()
+		return nil
+	case agentcostrollup.FieldRolledUpAt:
+		m.ResetRolledUpAt()
+		return nil
+	case agentcostrollup.FieldDirty:
+		m.ResetDirty()
+		return nil
+	}
+	return fmt.Errorf("unknown AgentCostRollup field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AgentCostRollupMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.organization != nil {
+		edges = append(edges, agentcostrollup.EdgeOrganization)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AgentCostRollupMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case agentcostrollup.EdgeOrganization:
+		if id := m.organization; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AgentCostRollupMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AgentCostRollupMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AgentCostRollupMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedorganization {
+		edges = append(edges, agentcostrollup.EdgeOrganization)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AgentCostRollupMutation) EdgeCleared(name string) bool {
+	switch name {
+	case agentcostrollup.EdgeOrganization:
+		return m.clearedorganization
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AgentCostRollupMutation) ClearEdge(name string) error {
+	switch name {
+	case agentcostrollup.EdgeOrganization:
+		m.ClearOrganization()
+		return nil
+	}
+	return fmt.Errorf("unknown AgentCostRollup unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AgentCostRollupMutation) ResetEdge(name string) error {
+	switch name {
+	case agentcostrollup.EdgeOrganization:
+		m.ResetOrganization()
+		return nil
+	}
+	return fmt.Errorf("unknown AgentCostRollup edge %s", name)
 }
 
 // AgentKeyMutation represents an operation that mutates the AgentKey nodes in the graph.

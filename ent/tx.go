@@ -26,6 +26,8 @@ type Tx struct {
 	AgentConfigVersion *AgentConfigVersionClient
 	// AgentCostLog is the client for interacting with the AgentCostLog builders.
 	AgentCostLog *AgentCostLogClient
+	// AgentCostRollup is the client for interacting with the AgentCostRollup builders.
+	AgentCostRollup *AgentCostRollupClient
 	// AgentKey is the client for interacting with the AgentKey builders.
 	AgentKey *AgentKeyClient
 	// AgentMessage is the client for interacting with the AgentMessage builders.
@@ -267,6 +269,7 @@ func (tx *Tx) init() {
 	tx.AgentCall = NewAgentCallClient(tx.config)
 	tx.AgentConfigVersion = NewAgentConfigVersionClient(tx.config)
 	tx.AgentCostLog = NewAgentCostLogClient(tx.config)
+	tx.AgentCostRollup = NewAgentCostRollupClient(tx.config)
 	tx.AgentKey = NewAgentKeyClient(tx.config)
 	tx.AgentMessage = NewAgentMessageClient(tx.config)
 	tx.AgentSession = NewAgentSessionClient(tx.config)

@@ -81,6 +81,18 @@ func (f AgentCostLogFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AgentCostLogMutation", m)
 }
 
+// The AgentCostRollupFunc type is an adapter to allow the use of ordinary
+// function as AgentCostRollup mutator.
+type AgentCostRollupFunc func(context.Context, *ent.AgentCostRollupMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AgentCostRollupFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AgentCostRollupMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AgentCostRollupMutation", m)
+}
+
 // The AgentKeyFunc type is an adapter to allow the use of ordinary
 // function as AgentKey mutator.
 type AgentKeyFunc func(context.Context, *ent.AgentKeyMutation) (ent.Value, error)

@@ -14,6 +14,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agentconfigversion"
 	"github.com/worksynapse/worksynapse/ent/agentcostlog"
+	"github.com/worksynapse/worksynapse/ent/agentcostrollup"
 	"github.com/worksynapse/worksynapse/ent/agentkey"
 	"github.com/worksynapse/worksynapse/ent/agentmessage"
 	"github.com/worksynapse/worksynapse/ent/agentsession"
@@ -285,6 +286,33 @@ func (f TraverseAgentCostLog) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.AgentCostLogQuery", q)
+}
+
+// The AgentCostRollupFunc type is an adapter to allow the use of ordinary function as a Querier.
+type AgentCostRollupFunc func(context.Context, *ent.AgentCostRollupQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f AgentCostRollupFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.AgentCostRollupQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.AgentCostRollupQuery", q)
+}
+
+// The TraverseAgentCostRollup type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseAgentCostRollup func(context.Context, *ent.AgentCostRollupQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseAgentCostRollup) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseAgentCostRollup) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AgentCostRollupQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.AgentCostRollupQuery", q)
 }
 
 // The AgentKeyFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -1706,6 +1734,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.AgentConfigVersionQuery, predicate.AgentConfigVersion, agentconfigversion.OrderOption]{typ: ent.TypeAgentConfigVersion, tq: q}, nil
 	case *ent.AgentCostLogQuery:
 		return &query[*ent.AgentCostLogQuery, predicate.AgentCostLog, agentcostlog.OrderOption]{typ: ent.TypeAgentCostLog, tq: q}, nil
+	case *ent.AgentCostRollupQuery:
+		return &query[*ent.AgentCostRollupQuery, predicate.AgentCostRollup, agentcostrollup.OrderOption]{typ: ent.TypeAgentCostRollup, tq: q}, nil
 	case *ent.AgentKeyQuery:
 		return &query[*ent.AgentKeyQuery, predicate.AgentKey, agentkey.OrderOption]{typ: ent.TypeAgentKey, tq: q}, nil
 	case *ent.AgentMessageQuery:

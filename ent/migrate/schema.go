@@ -442,6 +442,45 @@ var (
 			},
 		},
 	}
+	// AgentCostRollupsColumns holds the columns for the "agent_cost_rollups" table.
+	AgentCostRollupsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "day", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "date", "postgres": "date"}},
+		{Name: "rolled_up_at", Type: field.TypeTime},
+		{Name: "dirty", Type: field.TypeBool, Default: false},
+		{Name: "organization_id", Type: field.TypeUUID},
+	}
+	// AgentCostRollupsTable holds the schema information for the "agent_cost_rollups" table.
+	AgentCostRollupsTable = &schema.Table{
+		Name:       "agent_cost_rollups",
+		Columns:    AgentCostRollupsColumns,
+		PrimaryKey: []*schema.Column{AgentCostRollupsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "agent_cost_rollups_organizations_organization",
+				Columns:    []*schema.Column{AgentCostRollupsColumns[4]},
+				RefColumns: []*schema.Column{OrganizationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "agentcostrollup_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{AgentCostRollupsColumns[4]},
+			},
+			{
+				Name:    "agentcostrollup_organization_id_day",
+				Unique:  true,
+				Columns: []*schema.Column{AgentCostRollupsColumns[4], AgentCostRollupsColumns[1]},
+			},
+			{
+				Name:    "agentcostrollup_dirty",
+				Unique:  false,
+				Columns: []*schema.Column{AgentCostRollupsColumns[3]},
+			},
+		},
+	}
 	// AgentKeysColumns holds the columns for the "agent_keys" table.
 	AgentKeysColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -3406,6 +3445,7 @@ var (
 		AgentCallsTable,
 		AgentConfigVersionsTable,
 		AgentCostLogsTable,
+		AgentCostRollupsTable,
 		AgentKeysTable,
 		AgentMessagesTable,
 		AgentSessionsTable,
@@ -3485,6 +3525,7 @@ func init() {
 	AgentConfigVersionsTable.ForeignKeys[2].RefTable = UsersTable
 	AgentCostLogsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	AgentCostLogsTable.ForeignKeys[1].RefTable = AgentsTable
+	AgentCostRollupsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	AgentKeysTable.ForeignKeys[0].RefTable = OrganizationsTable
 	AgentKeysTable.ForeignKeys[1].RefTable = AgentsTable
 	AgentKeysTable.ForeignKeys[2].RefTable = UsersTable

@@ -24,6 +24,9 @@ type AgentConfigVersion func(*sql.Selector)
 // AgentCostLog is the predicate function for agentcostlog builders.
 type AgentCostLog func(*sql.Selector)
 
+// AgentCostRollup is the predicate function for agentcostrollup builders.
+type AgentCostRollup func(*sql.Selector)
+
 // AgentKey is the predicate function for agentkey builders.
 type AgentKey func(*sql.Selector)
 

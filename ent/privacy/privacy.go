@@ -255,6 +255,30 @@ func (f AgentCostLogMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AgentCostLogMutation", m)
 }
 
+// The AgentCostRollupQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AgentCostRollupQueryRuleFunc func(context.Context, *ent.AgentCostRollupQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AgentCostRollupQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AgentCostRollupQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AgentCostRollupQuery", q)
+}
+
+// The AgentCostRollupMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AgentCostRollupMutationRuleFunc func(context.Context, *ent.AgentCostRollupMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AgentCostRollupMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AgentCostRollupMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AgentCostRollupMutation", m)
+}
+
 // The AgentKeyQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type AgentKeyQueryRuleFunc func(context.Context, *ent.AgentKeyQuery) error
@@ -1550,6 +1574,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.AgentCostLogQuery:
 		return q.Filter(), nil
+	case *ent.AgentCostRollupQuery:
+		return q.Filter(), nil
 	case *ent.AgentKeyQuery:
 		return q.Filter(), nil
 	case *ent.AgentMessageQuery:
@@ -1672,6 +1698,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.AgentConfigVersionMutation:
 		return m.Filter(), nil
 	case *ent.AgentCostLogMutation:
+		return m.Filter(), nil
+	case *ent.AgentCostRollupMutation:
 		return m.Filter(), nil
 	case *ent.AgentKeyMutation:
 		return m.Filter(), nil

@@ -13,6 +13,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agentconfigversion"
 	"github.com/worksynapse/worksynapse/ent/agentcostlog"
+	"github.com/worksynapse/worksynapse/ent/agentcostrollup"
 	"github.com/worksynapse/worksynapse/ent/agentkey"
 	"github.com/worksynapse/worksynapse/ent/agentmessage"
 	"github.com/worksynapse/worksynapse/ent/agentsession"
@@ -494,6 +495,28 @@ func init() {
 	agentcostlogDescID := agentcostlogMixinFields0[0].Descriptor()
 	// agentcostlog.DefaultID holds the default value on creation for the id field.
 	agentcostlog.DefaultID = agentcostlogDescID.Default.(func() uuid.UUID)
+	agentcostrollupMixin := schema.AgentCostRollup{}.Mixin()
+	agentcostrollup.Policy = privacy.NewPolicies(schema.AgentCostRollup{})
+	agentcostrollup.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := agentcostrollup.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	agentcostrollupMixinFields0 := agentcostrollupMixin[0].Fields()
+	_ = agentcostrollupMixinFields0
+	agentcostrollupFields := schema.AgentCostRollup{}.Fields()
+	_ = agentcostrollupFields
+	// agentcostrollupDescDirty is the schema descriptor for dirty field.
+	agentcostrollupDescDirty := agentcostrollupFields[2].Descriptor()
+	// agentcostrollup.DefaultDirty holds the default value on creation for the dirty field.
+	agentcostrollup.DefaultDirty = agentcostrollupDescDirty.Default.(bool)
+	// agentcostrollupDescID is the schema descriptor for id field.
+	agentcostrollupDescID := agentcostrollupMixinFields0[0].Descriptor()
+	// agentcostrollup.DefaultID holds the default value on creation for the id field.
+	agentcostrollup.DefaultID = agentcostrollupDescID.Default.(func() uuid.UUID)
 	agentkeyMixin := schema.AgentKey{}.Mixin()
 	agentkey.Policy = privacy.NewPolicies(schema.AgentKey{})
 	agentkey.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -371,8 +371,9 @@ func TestAgentKeysAreShownOnceRotateWithOverlapAndDie(t *testing.T) {
 		if row := db.Ent.AgentKey.GetX(testfix.System(), k1.Key.ID); row.LastUsedAt == nil || row.LastUsedIP == "" {
 			t.Fatalf("last use not recorded: %+v", row)
 		}
-		// The key acts as the agent: no agent management, no wrong key.
-		if code, _ := w.withKey(k1.Secret, "GET", w.agentPath(""), nil); code != http.StatusUnauthorized {
+		// The key acts as the agent: no agent management (403: the agent is
+		// known, the operation is not open to it), no wrong key (401).
+		if code, _ := w.withKey(k1.Secret, "GET", w.agentPath(""), nil); code != http.StatusForbidden {
 			t.Fatalf("key on a bearer-only operation: %d", code)
 		}
 		if code, _ := w.withKey(k1.Secret+"x", "GET", taskPath, nil); code != http.StatusUnauthorized {
@@ -479,7 +480,7 @@ func TestAgentKeyCreatesATaskAttributedToTheAgent(t *testing.T) {
 			t.Fatalf("agent creates a task in a foreign project: %d", code)
 		}
 		// The agent's rights stop at its grants: it cannot delete the task.
-		if code, _ := w.withKey(k.Secret, "DELETE", "/tasks/"+tk.ID.String(), nil); code != http.StatusUnauthorized {
+		if code, _ := w.withKey(k.Secret, "DELETE", "/tasks/"+tk.ID.String(), nil); code != http.StatusForbidden {
 			t.Fatalf("agent key on delete: %d", code)
 		}
 	})

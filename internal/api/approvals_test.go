@@ -19,6 +19,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
 	"github.com/worksynapse/worksynapse/internal/approvals"
 	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/seed"
 	"github.com/worksynapse/worksynapse/internal/testdb"
 	"github.com/worksynapse/worksynapse/internal/testfix"
@@ -531,7 +532,7 @@ func TestApprovalWithAgentKey(t *testing.T) {
 			a.RequestedBy == nil || *a.RequestedBy != d.carol {
 			t.Fatalf("agent proposes: %d %s", code, b)
 		}
-		if code, b := withKey("POST", fmt.Sprintf("/actions/%s/decision", a.ID), map[string]any{"decision": "approve"}); code != http.StatusUnauthorized && code != http.StatusForbidden {
+		if code, b := withKey("POST", fmt.Sprintf("/actions/%s/decision", a.ID), map[string]any{"decision": "approve"}); code != http.StatusForbidden {
 			t.Fatalf("agent decides: %d %s", code, b)
 		}
 		code, body := d.decide(d.adminT, a.ID, "approve", "")
@@ -546,6 +547,121 @@ func TestApprovalWithAgentKey(t *testing.T) {
 		}
 		if n := db.Ent.ActivityLog.Query().Where(activitylog.ResourceID(a.ID), activitylog.ActorAgentID(d.agent.ID)).CountX(testfix.System()); n != 2 {
 			t.Fatalf("%d audit rows by the agent, want 2 (create, report)", n)
+		}
+	})
+}
+
+// agentKey creates a key of the desk's agent (alice, ADMIN) and returns a
+// caller sending it as X-API-Key.
+func (d *approvalDesk) agentKey() func(method, path string, body any) (int, []byte) {
+	d.t.Helper()
+	var k struct {
+		Secret string `json:"secret"`
+	}
+	d.must(http.StatusCreated, d.adminT, "POST", fmt.Sprintf("/agents/%s/keys", d.agent.ID), map[string]any{"name": "runner"}, &k)
+	return func(method, path string, body any) (int, []byte) {
+		var raw []byte
+		if body != nil {
+			raw, _ = json.Marshal(body)
+		}
+		resp, b := d.s.Do(d.t, method, path, "application/json", raw, http.Header{"X-API-Key": {k.Secret}})
+		return resp.StatusCode, b
+	}
+}
+
+// queued reports whether token's GET /approvals lists id.
+func (d *approvalDesk) queued(token string, id uuid.UUID) bool {
+	d.t.Helper()
+	var queue pageJSON[actionJSON]
+	d.must(http.StatusOK, token, "GET", "/approvals", nil, &queue)
+	return slices.ContainsFunc(queue.Items, func(a actionJSON) bool { return a.ID == id })
+}
+
+// TestApprovalFourEyesProposedByAgentKey: a four-eyes action the agent
+// proposes with its own key has no requester (requested_by null); it still
+// reaches every eligible approver's queue and one of them approves it. The
+// session starter stays excluded when the agent acts in their session.
+func TestApprovalFourEyesProposedByAgentKey(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		d := newApprovalDesk(t, db, nil)
+		withKey := d.agentKey()
+		propose := func(body map[string]any) actionJSON {
+			t.Helper()
+			code, b := withKey("POST", fmt.Sprintf("/agents/%s/actions", d.agent.ID), body)
+			var a actionJSON
+			if code != http.StatusCreated || json.Unmarshal(b, &a) != nil || a.Status != "pending_approval" {
+				t.Fatalf("agent proposes: %d %s", code, b)
+			}
+			return a
+		}
+		a := propose(d.invoice(d.fourEyes))
+		if a.RequestedBy != nil {
+			t.Fatalf("requested_by %v, want null for the agent's own proposal", a.RequestedBy)
+		}
+		for who, tok := range map[string]string{"alice (ADMIN)": d.adminT, "carol (MANAGER)": d.carolT} {
+			if !d.queued(tok, a.ID) {
+				t.Fatalf("%s's queue lacks the agent's four-eyes action", who)
+			}
+		}
+		if d.queued(d.daveT, a.ID) || d.queued(d.eveT, a.ID) {
+			t.Fatal("a user who may not decide (or of another organization) sees the action queued")
+		}
+		code, body := d.decide(d.carolT, a.ID, "approve", "checked")
+		d.wantCode(code, body, http.StatusOK, "approver approves the agent's proposal")
+		if d.queued(d.adminT, a.ID) {
+			t.Fatal("a decided action stays queued")
+		}
+
+		// In carol's session, carol is the person to exclude; alice is not.
+		s := propose(d.invoice(d.fourEyes, "session_id", d.carolSession))
+		if d.queued(d.carolT, s.ID) || !d.queued(d.adminT, s.ID) {
+			t.Fatalf("session starter's queue offers it or alice's lacks it")
+		}
+		code, body = d.decide(d.adminT, s.ID, "approve", "")
+		d.wantCode(code, body, http.StatusOK, "second pair of eyes")
+	})
+}
+
+// TestAgentKeyOnOperationsThatRefuseIt: a valid agent key is an
+// authenticated principal, so an operation that does not accept agent keys
+// answers 403 problem+json (deciding an approval, the approval queue, a
+// service-key operation), while a key that is not valid stays 401.
+func TestAgentKeyOnOperationsThatRefuseIt(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		d := newApprovalDesk(t, db, nil)
+		var k struct {
+			Secret string `json:"secret"`
+		}
+		d.must(http.StatusCreated, d.adminT, "POST", fmt.Sprintf("/agents/%s/keys", d.agent.ID), map[string]any{"name": "runner"}, &k)
+		a := d.propose(d.daveT, http.StatusCreated, d.invoice(d.gated))
+		send := func(key, method, path string, body any) (*http.Response, []byte) {
+			var raw []byte
+			if body != nil {
+				raw, _ = json.Marshal(body)
+			}
+			return d.s.Do(t, method, path, "application/json", raw, http.Header{"X-API-Key": {key}})
+		}
+		for _, c := range []struct {
+			method, path string
+			body         any
+		}{
+			{"POST", fmt.Sprintf("/actions/%s/decision", a.ID), map[string]any{"decision": "approve"}},
+			{"GET", "/approvals", nil},
+			{"POST", "/agent-calls", map[string]any{"agent_id": d.agent.ID, "client_call_id": "k-1", "provider": "openai_compatible",
+				"model": "gpt-4o-mini", "status": "success", "started_at": time.Now().UTC().Format(time.RFC3339)}},
+		} {
+			resp, b := send(k.Secret, c.method, c.path, c.body)
+			wantProblem(t, c.method+" "+c.path+" with an agent key", resp.StatusCode, b, http.StatusForbidden, problem.SlugForbidden)
+			if ct := resp.Header.Get("Content-Type"); ct != problem.ContentType {
+				t.Fatalf("%s %s: Content-Type %q", c.method, c.path, ct)
+			}
+			resp, b = send(k.Secret+"x", c.method, c.path, c.body)
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("%s %s with a wrong key: %d %s", c.method, c.path, resp.StatusCode, b)
+			}
+		}
+		if s := d.stored(a.ID); s.Status != agentaction.StatusPendingApproval {
+			t.Fatalf("the refused decision changed the action: %s", s.Status)
 		}
 	})
 }

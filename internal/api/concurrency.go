@@ -18,9 +18,8 @@ import (
 
 // ifMatchVersion parses an If-Match header holding a version: 3, "3" or
 // W/"3" (weak and strong tags compare the same for a version counter).
-func ifMatchVersion(h oas.OptString) (int, error) {
-	raw, ok := h.Get()
-	if !ok || strings.TrimSpace(raw) == "" {
+func ifMatchVersion(raw string) (int, error) {
+	if strings.TrimSpace(raw) == "" {
 		return 0, problem.PreconditionFailed("If-Match required: send the version you read")
 	}
 	tag := strings.TrimPrefix(strings.TrimSpace(raw), "W/")

@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/ogen-go/ogen/ogenerrors"
+	"github.com/ogen-go/ogen/openapi"
 	"github.com/ogen-go/ogen/validate"
 
 	"github.com/worksynapse/worksynapse/ent"
@@ -19,7 +20,7 @@ import (
 
 // NewError is ogen's "convenient errors" hook: every error a handler
 // returns becomes the shared problem+json default response here.
-func (h *Handler) NewError(ctx context.Context, err error) *oas.ProblemDefaultStatusCode {
+func (h *Handler) NewError(ctx context.Context, err error) *oas.ProblemDefaultStatusCodeWithHeaders {
 	p, ok := securityProblem(ctx, err)
 	if !ok {
 		p = ToProblem(err)
@@ -60,6 +61,10 @@ func ToProblem(err error) *problem.Problem {
 		return problem.PayloadTooLarge(fmt.Sprintf("request body exceeds %d bytes", maxBytes.Limit))
 	case errors.As(err, &security):
 		return problem.Unauthorized("missing or invalid credentials")
+	case badIfMatch(err):
+		// A precondition, not a malformed request: absent or unusable is
+		// 412, as stale is (see ifMatchVersion).
+		return problem.PreconditionFailed("If-Match required: send the version you read, e.g. \"3\"")
 	case errors.As(err, &invalid):
 		return problem.Validation("the input is invalid", fieldErrors(invalid)...)
 	case errors.As(err, &params):
@@ -79,6 +84,13 @@ func ToProblem(err error) *problem.Problem {
 		return problem.New(http.StatusServiceUnavailable, problem.SlugServiceUnavailable, "the request took too long")
 	}
 	return problem.Internal()
+}
+
+// badIfMatch reports whether ogen refused the request's If-Match header
+// (absent although required, or over its length).
+func badIfMatch(err error) bool {
+	var pe *ogenerrors.DecodeParamError
+	return errors.As(err, &pe) && pe.Name == "If-Match" && pe.In == openapi.LocationHeader
 }
 
 func paramProblem(err *ogenerrors.DecodeParamsError) *problem.Problem {
@@ -138,7 +150,7 @@ func logProblem(ctx context.Context, log *slog.Logger, p *problem.Problem, err e
 }
 
 // toOAS converts a problem to ogen's typed default response.
-func toOAS(ctx context.Context, p *problem.Problem) *oas.ProblemDefaultStatusCode {
+func toOAS(ctx context.Context, p *problem.Problem) *oas.ProblemDefaultStatusCodeWithHeaders {
 	out := oas.Problem{Type: p.Type, Title: p.Title, Status: int32(p.Status)}
 	if p.Detail != "" {
 		out.Detail = oas.NewOptString(p.Detail)
@@ -156,5 +168,9 @@ func toOAS(ctx context.Context, p *problem.Problem) *oas.ProblemDefaultStatusCod
 	for _, e := range p.Errors {
 		out.Errors = append(out.Errors, oas.ProblemErrorsItem{Field: e.Field, Message: e.Message})
 	}
-	return &oas.ProblemDefaultStatusCode{StatusCode: p.Status, Response: out}
+	res := &oas.ProblemDefaultStatusCodeWithHeaders{StatusCode: p.Status, Response: out}
+	if p.RetryAfter > 0 {
+		res.RetryAfter = oas.NewOptInt(p.RetryAfter)
+	}
+	return res
 }

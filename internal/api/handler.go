@@ -41,7 +41,9 @@ type Handler struct {
 	// ledgerCfg configures the cost ledger (see newLedger).
 	ledgerCfg config.LedgerConfig
 
-	client   *ent.Client
+	client *ent.Client
+	// dialect is the database's (Deps.Dialect).
+	dialect  string
 	identity *identity.Service
 	projects *projects.Service
 	log      *slog.Logger
@@ -90,7 +92,7 @@ func NewHandler(d Deps) *Handler {
 		MaxMessageLength: d.Chat.MaxMessageLength, FileContentTypes: d.Chat.FileContentTypes,
 		Files: d.Files, MaxUploadBytes: d.MaxUploadBytes, Events: d.Events,
 	})
-	return &Handler{client: d.Client, identity: d.Identity, log: d.Log, probes: d.Probes,
+	return &Handler{client: d.Client, dialect: d.Dialect, identity: d.Identity, log: d.Log, probes: d.Probes,
 		files: d.Files, maxUpload: d.MaxUploadBytes, approvalsCfg: d.Approvals, ledgerCfg: d.Ledger, tasks: tasks.New(d.Client, d.Dialect),
 		jobs: d.Jobs, work: worktracking.New(d.Client, d.Dialect, d.WorkTracking), notes: notes.New(d.Client, d.Dialect),
 		agents: agents.New(d.Client), chat: chatSvc, projects: projects.New(d.Client, chatSvc)}

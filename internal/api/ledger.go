@@ -176,7 +176,7 @@ func (h *Handler) GetAgentCosts(ctx context.Context, params oas.GetAgentCostsPar
 // newLedger is the cost ledger with the configured policy for unpriced
 // models under a budget.
 func (h *Handler) newLedger() *ledger.Ledger {
-	l := ledger.New(h.client)
+	l := ledger.New(h.client, h.dialect)
 	l.AllowUnpricedWithBudget = h.ledgerCfg.AllowUnpricedWithBudget()
 	return l
 }

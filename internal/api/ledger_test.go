@@ -11,6 +11,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agentcall"
+	"github.com/worksynapse/worksynapse/ent/agentcostrollup"
 	"github.com/worksynapse/worksynapse/ent/securityauditlog"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/testdb"
@@ -192,6 +193,73 @@ func TestReportedUnpricedCallUnderABudget(t *testing.T) {
 		report(free, http.StatusCreated)
 		if ev := events(free); len(ev) != 0 {
 			t.Fatalf("an agent without budget was flagged: %+v", ev)
+		}
+	})
+}
+
+// TestLateReportedCallReachesAnalytics: a call reported for a past day
+// whose rollup already ran marks that day dirty, and the scheduled
+// cost.rollup run (no day argument: yesterday, today and dirty days)
+// re-runs it, so the day's analytics include the call without an operator.
+func TestLateReportedCallReachesAnalytics(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		w := newWorkspace(t, db, "root", "alice")
+		sys := testfix.System()
+		testfix.Tx(t, sys, db.Ent, func(tx *ent.Tx) error {
+			return tx.User.UpdateOneID(w.users["root"]).SetIsSuperuser(true).Exec(sys)
+		})
+		org := w.createOrg("alice", "late-acme")
+		var ag *ent.Agent
+		testfix.Tx(t, sys, db.Ent, func(tx *ent.Tx) (err error) {
+			ag, err = tx.Agent.Create().SetOrganizationID(org.ID).SetName("bot").
+				SetProvider(agent.ProviderOpenaiCompatible).SetModel("gpt-x").Save(sys)
+			return err
+		})
+		w.must(201, "root", "POST", "/model-prices", map[string]any{"provider": "openai_compatible", "model": "gpt-x",
+			"input_micros_per_mtok": 1_000_000, "output_micros_per_mtok": 4_000_000, "effective_from": "2026-01-01T00:00:00Z"}, nil)
+		day := time.Now().UTC().AddDate(0, 0, -3)
+		report := func(id string) {
+			t.Helper()
+			w.must(201, "alice", "POST", "/agent-calls", map[string]any{"agent_id": ag.ID, "client_call_id": id,
+				"provider": "openai_compatible", "model": "gpt-x", "prompt_tokens": 1000, "completion_tokens": 250,
+				"status": "success", "started_at": time.Date(day.Year(), day.Month(), day.Day(), 12, 0, 0, 0, time.UTC).Format(time.RFC3339)}, nil)
+		}
+		runJob := func(p map[string]string) {
+			t.Helper()
+			id, err := w.s.App.Jobs.RunTask(t.Context(), "cost.rollup", p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			job, err := w.s.App.Jobs.Wait(t.Context(), id)
+			if err != nil || job.State != "completed" {
+				t.Fatalf("cost.rollup: %v %+v", err, job)
+			}
+		}
+		costs := func() (calls, micros int64) {
+			t.Helper()
+			var r struct {
+				Totals struct {
+					Calls      int64 `json:"calls"`
+					CostMicros int64 `json:"cost_micros"`
+				} `json:"totals"`
+			}
+			d := day.Format(time.DateOnly)
+			w.must(200, "alice", "GET", fmt.Sprintf("/organizations/%s/agent-costs?group_by=agent&from=%s&to=%s", org.ID, d, d), nil, &r)
+			return r.Totals.Calls, r.Totals.CostMicros
+		}
+
+		report("early")
+		runJob(map[string]string{"day": day.Format(time.DateOnly)})
+		if calls, micros := costs(); calls != 1 || micros != 2000 {
+			t.Fatalf("after the day's rollup: %d calls, %d micros", calls, micros)
+		}
+		report("late") // the day was rolled up already
+		runJob(nil)    // what the schedule enqueues
+		if calls, micros := costs(); calls != 2 || micros != 4000 {
+			t.Fatalf("the scheduled rollup left out the late call: %d calls, %d micros", calls, micros)
+		}
+		if n := db.Ent.AgentCostRollup.Query().Where(agentcostrollup.Dirty(true)).CountX(sys); n != 0 {
+			t.Fatalf("%d days still dirty after the scheduled run", n)
 		}
 	})
 }

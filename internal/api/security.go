@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 
 	"github.com/google/uuid"
 	"github.com/ogen-go/ogen/ogenerrors"
@@ -74,10 +75,14 @@ func (s Security) HandleAgentKeyBearerAuth(ctx context.Context, op oas.Operation
 // HandleServiceKey admits the service principal (X-API-Key equal to
 // auth.service_api_key). ogen calls it only for the operations whose spec
 // lists serviceKey, which is what confines the service to them; any other
-// key there is a counted 401.
+// key there is a counted 401, except a valid agent key: 403, as on every
+// operation that does not accept agent keys.
 func (s Security) HandleServiceKey(ctx context.Context, _ oas.OperationName, t oas.ServiceKey) (context.Context, error) {
 	v, err := s.Identity.AuthenticateService(t.APIKey)
 	if err != nil {
+		if agentKeyMarked(ctx) {
+			return ctx, errAgentNotAllowed
+		}
 		return ctx, err
 	}
 	if err := s.chargeUser(ctx, v); err != nil {
@@ -90,17 +95,36 @@ func (s Security) HandleServiceKey(ctx context.Context, _ oas.OperationName, t o
 // not list serviceKey: the principal is known, it just may not do this.
 var errServiceNotAllowed = problem.Forbidden("the service key is not accepted by this operation")
 
+// errAgentNotAllowed answers a valid agent key on an operation that does
+// not list apiKeyAuth: the agent is authenticated, it just may not do this.
+var errAgentNotAllowed = problem.Forbidden("agent keys are not accepted by this operation")
+
 type serviceKeyMark struct{}
 
+// agentKeyMark holds isAgent: whether the request's X-API-Key is a valid
+// agent key, decided on first use (only a request that fails security
+// asks, so the others pay no key lookup).
+type agentKeyMark struct{}
+
 // MarkServiceKey notes, before routing, that a request carries the service
-// key. ogen calls no security handler for a scheme an operation does not
-// list, so on an operation open to bearer tokens only the request would
-// fail as unauthenticated (401); the mark lets the error mapping answer 403
+// key or another X-API-Key (an agent's, maybe). ogen calls no security
+// handler for a scheme an operation does not list, so on an operation open
+// to bearer tokens only the request would fail as unauthenticated (401);
+// the mark lets the error mapping answer 403 to a principal it knows
 // instead (see securityProblem).
 func (s Security) MarkServiceKey(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if key := r.Header.Get("X-API-Key"); key != "" && s.Identity.IsServiceKey(key) {
+		switch key := r.Header.Get("X-API-Key"); {
+		case key == "":
+		case s.Identity.IsServiceKey(key):
 			r = r.WithContext(context.WithValue(r.Context(), serviceKeyMark{}, true))
+		case s.Client != nil:
+			ctx := r.Context()
+			isAgent := sync.OnceValue(func() bool {
+				_, err := agents.Authenticate(ctx, s.Client, key, requestmeta.FromContext(ctx).ClientIP)
+				return err == nil
+			})
+			r = r.WithContext(context.WithValue(ctx, agentKeyMark{}, isAgent))
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -125,7 +149,9 @@ func marked(ctx context.Context) bool {
 }
 
 // securityProblem maps ogen's "no security requirement satisfied": 403 for
-// the service key (MarkServiceKey), 401 for everyone else.
+// the service key and for a valid agent key (MarkServiceKey), 401 for
+// everyone else. An operation that lists apiKeyAuth never gets here with
+// an X-API-Key: its handler ran and answered itself.
 func securityProblem(ctx context.Context, err error) (*problem.Problem, bool) {
 	var security *ogenerrors.SecurityError
 	if !errors.As(err, &security) || !errors.Is(err, ogenerrors.ErrSecurityRequirementIsNotSatisfied) {
@@ -134,7 +160,17 @@ func securityProblem(ctx context.Context, err error) (*problem.Problem, bool) {
 	if marked(ctx) {
 		return errServiceNotAllowed, true
 	}
+	if agentKeyMarked(ctx) {
+		return errAgentNotAllowed, true
+	}
 	return nil, false
+}
+
+// agentKeyMarked reports whether the request carries a valid agent key
+// (see MarkServiceKey).
+func agentKeyMarked(ctx context.Context) bool {
+	isAgent, ok := ctx.Value(agentKeyMark{}).(func() bool)
+	return ok && isAgent()
 }
 
 // chargeUser counts the request against the user's budget. Like the IP

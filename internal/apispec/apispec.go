@@ -34,7 +34,8 @@ func Base() *ogen.Spec {
 			Title:   "WorkSynapse API",
 			Version: Version,
 			Description: "Multi-tenant API for projects, tasks, chat, notes and governed AI agents. " +
-				"Errors are RFC 9457 problem details (application/problem+json). " +
+				"Errors are RFC 9457 problem details (application/problem+json); the `type` URIs are listed " +
+				"on the Problem schema. 429 and 503 answers carry Retry-After (seconds) when retrying later helps. " +
 				"Lists use keyset pagination: pass `cursor` from the previous page's `next_cursor`.",
 			License: &ogen.License{Name: "Proprietary"},
 			Contact: &ogen.Contact{Name: "WorkSynapse API maintainers"},
@@ -127,16 +128,32 @@ func mergeFragment(spec *ogen.Spec, file string, paths ogen.Paths, c *ogen.Compo
 		}
 		spec.Components.Schemas[n] = s
 	}
+	// A parameter or response two fragments define differently would
+	// silently be the last one's (an If-Match once lost its `required`
+	// that way); identical repeats are harmless.
 	for n, p := range c.Parameters {
 		if spec.Components.Parameters == nil {
 			spec.Components.Parameters = map[string]*ogen.Parameter{}
 		}
+		if prev, dup := spec.Components.Parameters[n]; dup && !sameJSON(prev, p) {
+			return fmt.Errorf("apispec: %s: parameter %s defined twice, differently", file, n)
+		}
 		spec.Components.Parameters[n] = p
 	}
 	for n, r := range c.Responses {
+		if prev, dup := spec.Components.Responses[n]; dup && !sameJSON(prev, r) {
+			return fmt.Errorf("apispec: %s: response %s defined twice, differently", file, n)
+		}
 		spec.Components.Responses[n] = r
 	}
 	return nil
+}
+
+// sameJSON reports whether a and b serialize alike.
+func sameJSON(a, b any) bool {
+	x, errX := json.Marshal(a)
+	y, errY := json.Marshal(b)
+	return errX == nil && errY == nil && bytes.Equal(x, y)
 }
 
 // Discard is the entoas writer: entoas always serializes JSON, but the

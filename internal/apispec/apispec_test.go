@@ -110,3 +110,62 @@ func keys[V any](m map[string]V) string {
 	sort.Strings(out)
 	return strings.Join(out, " ")
 }
+
+func TestRetryAfterAndProblemTypesAreDocumented(t *testing.T) {
+	spec := specWith(ogen.Paths{}, map[string]*ogen.Schema{})
+	for _, name := range []string{"Problem429", "ProblemDefault"} {
+		if h := spec.Components.Responses[name].Headers["Retry-After"]; h == nil || h.Schema.Type != "integer" {
+			t.Errorf("%s documents no Retry-After header", name)
+		}
+	}
+	var typeDesc string
+	for _, p := range spec.Components.Schemas["Problem"].Properties {
+		if p.Name == "type" {
+			typeDesc = p.Schema.Description
+		}
+	}
+	for _, slug := range []string{"validation-error", "precondition-failed", "rate-limited", "invalid-tool-input"} {
+		if !strings.Contains(typeDesc, "`"+slug+"`") {
+			t.Errorf("Problem.type does not list %s: %s", slug, typeDesc)
+		}
+	}
+}
+
+func TestMergeFragmentRefusesTwoDifferentDefinitionsOfAParameter(t *testing.T) {
+	spec := specWith(ogen.Paths{}, map[string]*ogen.Schema{})
+	p := func(required bool) *ogen.Components {
+		return &ogen.Components{Parameters: map[string]*ogen.Parameter{"IfMatch": {Name: "If-Match", In: "header", Required: required}}}
+	}
+	if err := mergeFragment(spec, "a.yaml", nil, p(true)); err != nil {
+		t.Fatal(err)
+	}
+	if err := mergeFragment(spec, "b.yaml", nil, p(true)); err != nil {
+		t.Errorf("an identical repeat: %v", err)
+	}
+	if err := mergeFragment(spec, "c.yaml", nil, p(false)); err == nil || !strings.Contains(err.Error(), "parameter IfMatch defined twice") {
+		t.Errorf("a different IfMatch: err = %v", err)
+	}
+}
+
+// TestIfMatchIsRequired: the operations taking If-Match (optimistic
+// concurrency) answer 412 without it, so the contract marks it required
+// and generated clients cannot compile a call that always fails.
+func TestIfMatchIsRequired(t *testing.T) {
+	spec := specWith(ogen.Paths{}, map[string]*ogen.Schema{})
+	if err := mergeFragments(spec); err != nil {
+		t.Fatal(err)
+	}
+	p := spec.Components.Parameters["IfMatch"]
+	if p == nil || p.Name != "If-Match" || !p.Required {
+		t.Fatalf("IfMatch parameter: %+v", p)
+	}
+	for path, item := range spec.Paths {
+		for method, op := range operations(item) {
+			for _, prm := range op.Parameters {
+				if prm.Name == "If-Match" && !prm.Required {
+					t.Errorf("%s %s: inline If-Match is optional", method, path)
+				}
+			}
+		}
+	}
+}

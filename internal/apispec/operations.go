@@ -6,8 +6,11 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/ogen-go/ogen"
+
+	"github.com/worksynapse/worksynapse/internal/problem"
 )
 
 // problemMedia is the RFC 9457 media type of every error response.
@@ -23,7 +26,16 @@ var errorResponses = map[int]string{
 	http.StatusPreconditionFailed:    "If-Match did not match the current version (lost update prevented).",
 	http.StatusRequestEntityTooLarge: "The request body exceeds the allowed size.",
 	http.StatusUnprocessableEntity:   "The input is well-formed but invalid; `errors` lists each offending field.",
-	http.StatusTooManyRequests:       "Rate limit exceeded; retry after the Retry-After header.",
+	http.StatusTooManyRequests:       "Rate limit or budget exceeded; retry after the Retry-After header.",
+}
+
+// retryAfter is the Retry-After header of the responses that tell the
+// client to retry later (429, and 503 within the default response).
+func retryAfter() map[string]*ogen.Header {
+	return map[string]*ogen.Header{"Retry-After": {
+		Description: "Seconds to wait before retrying (an integer, at least 1).",
+		Schema:      &ogen.Schema{Type: "integer", Minimum: num(1)},
+	}}
 }
 
 // responseName is the components.responses key for a status code.
@@ -40,7 +52,13 @@ func addErrorModel(spec *ogen.Spec) {
 	for code, desc := range errorResponses {
 		spec.Components.Responses[responseName(code)] = problemResponse(desc)
 	}
-	spec.Components.Responses["ProblemDefault"] = problemResponse("Unexpected error (5xx); the body never contains internal details.")
+	spec.Components.Responses[responseName(http.StatusTooManyRequests)].Headers = retryAfter()
+	// The default response is every error a handler returns (ogen's
+	// convenient errors), so Retry-After is declared, and sent, there too.
+	def := problemResponse("Any other error, e.g. 5xx; the body never contains internal details. A 503 " +
+		"(request timeout, transient database conflict) may be retried, after Retry-After when sent.")
+	def.Headers = retryAfter()
+	spec.Components.Responses["ProblemDefault"] = def
 }
 
 func problemResponse(desc string) *ogen.Response {
@@ -69,7 +87,7 @@ func problemSchema() *ogen.Schema {
 		Description: "RFC 9457 problem details.",
 		Required:    []string{"type", "title", "status"},
 		Properties: ogen.Properties{
-			{Name: "type", Schema: str(512, "URI identifying the problem type.")},
+			{Name: "type", Schema: str(512, problemTypes())},
 			{Name: "title", Schema: str(256, "Short summary of the problem type.")},
 			{Name: "status", Schema: &ogen.Schema{Type: "integer", Format: "int32"}},
 			{Name: "detail", Schema: str(4096, "Explanation of this occurrence.")},
@@ -78,6 +96,18 @@ func problemSchema() *ogen.Schema {
 			{Name: "errors", Schema: &ogen.Schema{Type: "array", Items: &ogen.Items{Item: fieldError}}},
 		},
 	}
+}
+
+// problemTypes describes the `type` member: every problem type the API
+// answers with (problem.Types), so clients can switch on it.
+func problemTypes() string {
+	var b strings.Builder
+	b.WriteString("URI identifying the problem type: `" + problem.TypeBase + "<slug>`, with these slugs " +
+		"(new ones may be added; treat an unknown type by its status):\n")
+	for _, t := range problem.Types {
+		b.WriteString("\n- `" + t.Slug + "`: " + t.Description)
+	}
+	return b.String()
 }
 
 // addSecurity declares the bearer scheme (JWT access tokens).
@@ -96,7 +126,8 @@ func addSecurity(spec *ogen.Spec) {
 		In:   "header",
 		Name: "X-API-Key",
 		Description: "Agent API key (POST /agents/{agent_id}/keys): the request acts as the agent, in its " +
-			"organization, with the rights organizations give agents. Accepted only where an operation lists it.",
+			"organization, with the rights organizations give agents. Accepted only where an operation lists it; " +
+			"on any other operation a valid agent key answers 403 (an invalid one 401).",
 	}
 	spec.Components.SecuritySchemes["agentKeyBearerAuth"] = &ogen.SecurityScheme{
 		Type:         "http",

@@ -141,7 +141,7 @@ func (a *App) jobTasks() ([]jobs.Task, error) {
 		},
 	}, {
 		Kind:        "cost.rollup",
-		Description: "Roll LLM calls of yesterday and today (or of --arg day=YYYY-MM-DD) up into AgentCostLog",
+		Description: "Roll LLM calls of yesterday and today, and of past days that received calls after their rollup (or only --arg day=YYYY-MM-DD), up into AgentCostLog",
 		Every:       j.CostRollupInterval,
 		Params:      map[string]string{"day": "the day to roll up (YYYY-MM-DD); default: yesterday and today"},
 		Run: func(ctx context.Context, p jobs.Params) error {
@@ -159,7 +159,12 @@ func (a *App) jobTasks() ([]jobs.Task, error) {
 					return err
 				}
 			}
-			return nil
+			if given {
+				return nil
+			}
+			// Older days that received calls after their rollup (late reports).
+			_, err = ledger.RollupDirty(ctx, a.DB.Ent, a.DB.Dialect)
+			return err
 		},
 	}, {
 		Kind:        "approvals.expire",

@@ -23,7 +23,7 @@ func (a *App) llmGateway(sec api.Security) http.Handler {
 	cfg := a.Config.LLM
 	writeErr := api.ErrorHandler(a.Log)
 	if a.LLMLedger == nil {
-		l := ledger.New(a.DB.Ent)
+		l := ledger.New(a.DB.Ent, a.DB.Dialect)
 		l.AllowUnpricedWithBudget = a.Config.Ledger.AllowUnpricedWithBudget()
 		a.LLMLedger = &gatewayLedger{l: l}
 	}

@@ -365,9 +365,8 @@ func (s *Service) Queue(ctx context.Context, p pagination.Params) (pagination.Pa
 	}
 	// Four-eyes actions the caller requested or whose session they started
 	// are not theirs to decide (Decide would refuse them).
-	own := agentaction.Or(agentaction.RequestedBy(v.UserID), agentaction.HasSessionWith(agentsession.StartedBy(v.UserID)))
-	blocked := agentaction.And(agentaction.HasToolWith(agenttool.FourEyes(true)), own)
-	q := s.client.AgentAction.Query().Where(mine, agentaction.StatusEQ(agentaction.StatusPendingApproval), agentaction.Not(blocked))
+	q := s.client.AgentAction.Query().Where(mine, agentaction.StatusEQ(agentaction.StatusPendingApproval),
+		agentaction.Not(rule.FourEyesInvolved(v)))
 	return pagination.List(ctx, q, p, func(a *ent.AgentAction) uuid.UUID { return a.ID })
 }
 

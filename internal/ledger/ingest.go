@@ -170,9 +170,23 @@ func (l *Ledger) Report(ctx context.Context, calls []ReportedCall) ([]ReportResu
 		if err := auditReported(ctx, tx, out); err != nil {
 			return err
 		}
-		return l.flagUnpriced(ctx, tx, agents, user, out)
+		if err := l.flagUnpriced(ctx, tx, agents, user, out); err != nil {
+			return err
+		}
+		return markRolledDaysDirty(sctx, tx, l.dialect, reportedDays(calls, agents))
 	})
 	return out, err
+}
+
+// reportedDays groups the reported calls' start times by organization
+// (for markRolledDaysDirty).
+func reportedDays(calls []ReportedCall, agents map[uuid.UUID]*ent.Agent) map[uuid.UUID][]time.Time {
+	out := map[uuid.UUID][]time.Time{}
+	for _, c := range calls {
+		org := agents[c.AgentID].OrganizationID
+		out[org] = append(out[org], c.StartedAt)
+	}
+	return out
 }
 
 // flagUnpriced writes a "budget.model_unpriced" security event for the

@@ -24,6 +24,9 @@ const DefaultReservationTTL = 15 * time.Minute
 // Ledger is the service the gateway reserves and records calls with.
 type Ledger struct {
 	client *ent.Client
+	// dialect is the database's: calls stored for a rolled-up day take
+	// that day's rollup lock (see markRolledDaysDirty) on PostgreSQL.
+	dialect string
 	// TTL of a reservation; DefaultReservationTTL when zero.
 	ReservationTTL time.Duration
 	// Now is the clock (tests move it); time.Now when nil.
@@ -35,9 +38,9 @@ type Ledger struct {
 	AllowUnpricedWithBudget bool
 }
 
-// New returns a Ledger on client.
-func New(client *ent.Client) *Ledger {
-	return &Ledger{client: client, ReservationTTL: DefaultReservationTTL, Now: time.Now}
+// New returns a Ledger on client, whose database is of dialectName.
+func New(client *ent.Client, dialectName string) *Ledger {
+	return &Ledger{client: client, dialect: dialectName, ReservationTTL: DefaultReservationTTL, Now: time.Now}
 }
 
 func (l *Ledger) now() time.Time {

@@ -46,7 +46,7 @@ func newEnv(t testing.TB, db *database.DB) env {
 	// $1 per 1M input, $4 per 1M output, $0.5 cached.
 	mustPrice(t, db, ledger.PriceInput{Provider: "openai_compatible", Model: "gpt-x", InputMicrosPerMtok: 1_000_000,
 		OutputMicrosPerMtok: 4_000_000, CachedInputMicrosPerMtok: ptr(int64(500_000)), EffectiveFrom: jan})
-	l := ledger.New(db.Ent)
+	l := ledger.New(db.Ent, db.Dialect)
 	l.Now = func() time.Time { return time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC) }
 	return env{db: db, org: org, agent: ag, l: l}
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/budgetreservation"
@@ -132,7 +134,10 @@ func (l *Ledger) record(ctx context.Context, req CallRequest, res *ent.BudgetRes
 		if err := settle(sctx, tx, res, call); err != nil {
 			return err
 		}
-		return l.overshot(ctx, tx, req, res, call)
+		if err := l.overshot(ctx, tx, req, res, call); err != nil {
+			return err
+		}
+		return markRolledDaysDirty(sctx, tx, l.dialect, map[uuid.UUID][]time.Time{call.OrganizationID: {call.StartedAt}})
 	})
 	return call, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -13,6 +14,8 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agentcostlog"
+	"github.com/worksynapse/worksynapse/ent/agentcostrollup"
+	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/softdelete"
@@ -63,32 +66,136 @@ func RollupDay(ctx context.Context, client *ent.Client, dialectName string, day 
 	date := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
 	n := 0
 	for _, org := range orgs {
-		written := 0
-		err = database.WithTx(sctx, client, func(tx *ent.Tx) error {
-			if dialectName == dialect.Postgres {
-				if _, err := tx.ExecContext(sctx, "SELECT pg_advisory_xact_lock($1)", rollupLockKey(org.ID, date)); err != nil {
-					return fmt.Errorf("ledger: rollup lock: %w", err)
-				}
-			}
-			// Aggregated after the lock: a replica that waited reads every
-			// call the one before it saw, so the last writer is never staler.
-			rows, err := aggregateDay(sctx, tx.Client(), org, date)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.AgentCostLog.Delete().Where(agentcostlog.OrganizationID(org.ID),
-				agentcostlog.DayEQ(date)).Exec(sctx); err != nil {
-				return fmt.Errorf("ledger: clear rollup %s: %w", date.Format(time.DateOnly), err)
-			}
-			written = len(rows)
-			return insertDay(sctx, tx, org.ID, date, rows)
-		})
+		written, err := rollupOrgDay(sctx, client, dialectName, org, date)
 		if err != nil {
 			return n, err
 		}
 		n += written
 	}
 	return n, nil
+}
+
+// RollupDirty re-runs the rollup of every organization's day that received
+// calls after it was rolled up (marked dirty by the ingest, see
+// markRolledDaysDirty), so late reports reach analytics without an
+// operator, and returns how many days it re-ran. The cost.rollup job runs
+// it after the recent days.
+func RollupDirty(ctx context.Context, client *ent.Client, dialectName string) (int, error) {
+	sctx := viewer.NewSystemContext(ctx, "ledger: re-run dirty cost rollups")
+	dirty, err := client.AgentCostRollup.Query().Where(agentcostrollup.Dirty(true)).
+		WithOrganization().Order(agentcostrollup.ByDay()).All(sctx)
+	if err != nil {
+		return 0, fmt.Errorf("ledger: dirty rollups: %w", err)
+	}
+	n := 0
+	for _, d := range dirty {
+		org := d.Edges.Organization
+		if org == nil {
+			continue // a deleted organization has no analytics to fix
+		}
+		date := time.Date(d.Day.Year(), d.Day.Month(), d.Day.Day(), 0, 0, 0, 0, time.UTC)
+		if _, err := rollupOrgDay(sctx, client, dialectName, org, date); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// rollupOrgDay replaces org's AgentCostLog rows of date in one
+// transaction and records the day as rolled up and clean. sctx is a system
+// context.
+func rollupOrgDay(sctx context.Context, client *ent.Client, dialectName string, org *ent.Organization, date time.Time) (int, error) {
+	written := 0
+	err := database.WithTx(sctx, client, func(tx *ent.Tx) error {
+		if dialectName == dialect.Postgres {
+			if _, err := tx.ExecContext(sctx, "SELECT pg_advisory_xact_lock($1)", rollupLockKey(org.ID, date)); err != nil {
+				return fmt.Errorf("ledger: rollup lock: %w", err)
+			}
+		}
+		// Aggregated after the lock: a replica that waited reads every
+		// call the one before it saw, so the last writer is never staler;
+		// and an ingest holding the lock shared has committed its calls.
+		rows, err := aggregateDay(sctx, tx.Client(), org, date)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.AgentCostLog.Delete().Where(agentcostlog.OrganizationID(org.ID),
+			agentcostlog.DayEQ(date)).Exec(sctx); err != nil {
+			return fmt.Errorf("ledger: clear rollup %s: %w", date.Format(time.DateOnly), err)
+		}
+		written = len(rows)
+		if err := insertDay(sctx, tx, org.ID, date, rows); err != nil {
+			return err
+		}
+		return markRolledUp(sctx, tx, org.ID, date)
+	})
+	return written, err
+}
+
+// markRolledUp records, in the rollup's transaction, that org's date is
+// rolled up with every call committed before the rollup's lock: clean.
+func markRolledUp(sctx context.Context, tx *ent.Tx, org uuid.UUID, date time.Time) error {
+	err := tx.AgentCostRollup.Create().SetOrganizationID(org).SetDay(date).SetRolledUpAt(time.Now()).SetDirty(false).
+		OnConflictColumns(agentcostrollup.FieldOrganizationID, agentcostrollup.FieldDay).
+		Update(func(u *ent.AgentCostRollupUpsert) { u.UpdateRolledUpAt().UpdateDirty() }).
+		Exec(sctx)
+	if err != nil {
+		return fmt.Errorf("ledger: mark rollup %s: %w", date.Format(time.DateOnly), err)
+	}
+	return nil
+}
+
+// markRolledDaysDirty runs in the transaction that stores calls (starts:
+// their started_at by organization) and marks dirty those of their days
+// (in the organization's time zone) whose rollup has already run, so the
+// next cost.rollup run re-runs them (RollupDirty); a day not rolled up yet
+// needs nothing. On PostgreSQL each day's rollup lock is taken shared
+// first: a rollup of the day either committed before, and its row is
+// marked here, or waits for this transaction and then aggregates these
+// calls. Either way no call is left out of analytics.
+func markRolledDaysDirty(sctx context.Context, tx *ent.Tx, dialectName string, starts map[uuid.UUID][]time.Time) error {
+	ids := make([]uuid.UUID, 0, len(starts))
+	for id := range starts {
+		ids = append(ids, id)
+	}
+	orgs, err := tx.Organization.Query().Where(organization.IDIn(ids...)).All(sctx)
+	if err != nil {
+		return fmt.Errorf("ledger: organizations of calls: %w", err)
+	}
+	for _, org := range orgs {
+		days := callDays(starts[org.ID], Location(org))
+		if dialectName == dialect.Postgres {
+			for _, d := range days {
+				if _, err := tx.ExecContext(sctx, "SELECT pg_advisory_xact_lock_shared($1)", rollupLockKey(org.ID, d)); err != nil {
+					return fmt.Errorf("ledger: rollup lock (shared): %w", err)
+				}
+			}
+		}
+		err := tx.AgentCostRollup.Update().Where(agentcostrollup.OrganizationID(org.ID),
+			agentcostrollup.DayIn(days...), agentcostrollup.Dirty(false)).SetDirty(true).Exec(sctx)
+		if err != nil {
+			return fmt.Errorf("ledger: mark rolled-up days dirty: %w", err)
+		}
+	}
+	return nil
+}
+
+// callDays are the distinct calendar dates (as AgentCostLog.day) of the
+// instants in loc, in order.
+func callDays(starts []time.Time, loc *time.Location) []time.Time {
+	seen := map[time.Time]bool{}
+	var days []time.Time
+	for _, t := range starts {
+		l := t.In(loc)
+		d := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
+		if !seen[d] {
+			seen[d] = true
+			days = append(days, d)
+		}
+	}
+	slices.SortFunc(days, time.Time.Compare)
+	return days
 }
 
 // rollupLockKey is the advisory lock of one organization's day.

@@ -28837,10 +28837,7 @@ func (c *Client) sendRestoreNoteVersion(ctx context.Context, params RestoreNoteV
 			Explode: false,
 		}
 		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
-			if val, ok := params.IfMatch.Get(); ok {
-				return e.EncodeValue(conv.StringToString(val))
-			}
-			return nil
+			return e.EncodeValue(conv.StringToString(params.IfMatch))
 		}); err != nil {
 			return res, errors.Wrap(err, "encode header")
 		}
@@ -32000,10 +31997,7 @@ func (c *Client) sendUpdateBoard(ctx context.Context, request *BoardUpdateReques
 			Explode: false,
 		}
 		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
-			if val, ok := params.IfMatch.Get(); ok {
-				return e.EncodeValue(conv.StringToString(val))
-			}
-			return nil
+			return e.EncodeValue(conv.StringToString(params.IfMatch))
 		}); err != nil {
 			return res, errors.Wrap(err, "encode header")
 		}
@@ -32576,10 +32570,7 @@ func (c *Client) sendUpdateLabel(ctx context.Context, request *LabelUpdateReques
 			Explode: false,
 		}
 		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
-			if val, ok := params.IfMatch.Get(); ok {
-				return e.EncodeValue(conv.StringToString(val))
-			}
-			return nil
+			return e.EncodeValue(conv.StringToString(params.IfMatch))
 		}); err != nil {
 			return res, errors.Wrap(err, "encode header")
 		}
@@ -32728,10 +32719,7 @@ func (c *Client) sendUpdateMilestone(ctx context.Context, request *MilestoneUpda
 			Explode: false,
 		}
 		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
-			if val, ok := params.IfMatch.Get(); ok {
-				return e.EncodeValue(conv.StringToString(val))
-			}
-			return nil
+			return e.EncodeValue(conv.StringToString(params.IfMatch))
 		}); err != nil {
 			return res, errors.Wrap(err, "encode header")
 		}
@@ -32883,10 +32871,7 @@ func (c *Client) sendUpdateNote(ctx context.Context, request *NoteUpdateRequest,
 			Explode: false,
 		}
 		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
-			if val, ok := params.IfMatch.Get(); ok {
-				return e.EncodeValue(conv.StringToString(val))
-			}
-			return nil
+			return e.EncodeValue(conv.StringToString(params.IfMatch))
 		}); err != nil {
 			return res, errors.Wrap(err, "encode header")
 		}
@@ -33439,10 +33424,7 @@ func (c *Client) sendUpdateProject(ctx context.Context, request *ProjectUpdateRe
 			Explode: false,
 		}
 		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
-			if val, ok := params.IfMatch.Get(); ok {
-				return e.EncodeValue(conv.StringToString(val))
-			}
-			return nil
+			return e.EncodeValue(conv.StringToString(params.IfMatch))
 		}); err != nil {
 			return res, errors.Wrap(err, "encode header")
 		}
@@ -33898,10 +33880,7 @@ func (c *Client) sendUpdateSprint(ctx context.Context, request *SprintUpdateRequ
 			Explode: false,
 		}
 		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
-			if val, ok := params.IfMatch.Get(); ok {
-				return e.EncodeValue(conv.StringToString(val))
-			}
-			return nil
+			return e.EncodeValue(conv.StringToString(params.IfMatch))
 		}); err != nil {
 			return res, errors.Wrap(err, "encode header")
 		}
@@ -34052,10 +34031,7 @@ func (c *Client) sendUpdateTask(ctx context.Context, request *TaskUpdateRequest,
 			Explode: false,
 		}
 		if err := h.EncodeParam(cfg, func(e uri.Encoder) error {
-			if val, ok := params.IfMatch.Get(); ok {
-				return e.EncodeValue(conv.StringToString(val))
-			}
-			return nil
+			return e.EncodeValue(conv.StringToString(params.IfMatch))
 		}); err != nil {
 			return res, errors.Wrap(err, "encode header")
 		}

@@ -225,7 +225,7 @@ func (s *Server) handleAddChannelMemberRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.AddChannelMember(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -442,7 +442,7 @@ func (s *Server) handleAddOrganizationMemberRequest(args [1]string, argsEscaped 
 		response, err = s.h.AddOrganizationMember(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -658,7 +658,7 @@ func (s *Server) handleAddProjectMemberRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.AddProjectMember(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -862,7 +862,7 @@ func (s *Server) handleAddReactionRequest(args [2]string, argsEscaped bool, w ht
 		response, err = s.h.AddReaction(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -1063,7 +1063,7 @@ func (s *Server) handleArchiveChannelRequest(args [1]string, argsEscaped bool, w
 		response, err = s.h.ArchiveChannel(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -1264,7 +1264,7 @@ func (s *Server) handleArchiveProjectRequest(args [1]string, argsEscaped bool, w
 		response, err = s.h.ArchiveProject(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -1486,7 +1486,7 @@ func (s *Server) handleAssignMemberRoleRequest(args [2]string, argsEscaped bool,
 		response, err = s.h.AssignMemberRole(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -1690,7 +1690,7 @@ func (s *Server) handleAttachAgentToolRequest(args [2]string, argsEscaped bool, 
 		response, err = s.h.AttachAgentTool(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -1894,7 +1894,7 @@ func (s *Server) handleAttachNoteTagRequest(args [2]string, argsEscaped bool, w 
 		response, err = s.h.AttachNoteTag(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -2098,7 +2098,7 @@ func (s *Server) handleAttachTaskLabelRequest(args [2]string, argsEscaped bool, 
 		response, err = s.h.AttachTaskLabel(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -2300,7 +2300,7 @@ func (s *Server) handleChangePasswordRequest(args [0]string, argsEscaped bool, w
 		response, err = s.h.ChangePassword(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -2516,7 +2516,7 @@ func (s *Server) handleCompleteSprintRequest(args [1]string, argsEscaped bool, w
 		response, err = s.h.CompleteSprint(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -2718,7 +2718,7 @@ func (s *Server) handleConfirmMfaRequest(args [0]string, argsEscaped bool, w htt
 		response, err = s.h.ConfirmMfa(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -2934,7 +2934,7 @@ func (s *Server) handleCreateAgentRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.CreateAgent(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -3150,7 +3150,7 @@ func (s *Server) handleCreateAgentKeyRequest(args [1]string, argsEscaped bool, w
 		response, err = s.h.CreateAgentKey(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -3366,7 +3366,7 @@ func (s *Server) handleCreateAgentToolRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.CreateAgentTool(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -3581,7 +3581,7 @@ func (s *Server) handleCreateBoardRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.CreateBoard(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -3796,7 +3796,7 @@ func (s *Server) handleCreateBoardColumnRequest(args [1]string, argsEscaped bool
 		response, err = s.h.CreateBoardColumn(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -4012,7 +4012,7 @@ func (s *Server) handleCreateChannelRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.CreateChannel(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -4284,7 +4284,7 @@ func (s *Server) handleCreateChatCompletionRequest(args [0]string, argsEscaped b
 		response, err = s.h.CreateChatCompletion(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -4499,7 +4499,7 @@ func (s *Server) handleCreateLabelRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.CreateLabel(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -4714,7 +4714,7 @@ func (s *Server) handleCreateMilestoneRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.CreateMilestone(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -4915,7 +4915,7 @@ func (s *Server) handleCreateModelPriceRequest(args [0]string, argsEscaped bool,
 		response, err = s.h.CreateModelPrice(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -5132,7 +5132,7 @@ func (s *Server) handleCreateNoteRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.CreateNote(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -5350,7 +5350,7 @@ func (s *Server) handleCreateNoteCommentRequest(args [1]string, argsEscaped bool
 		response, err = s.h.CreateNoteComment(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -5565,7 +5565,7 @@ func (s *Server) handleCreateNoteFolderRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.CreateNoteFolder(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -5780,7 +5780,7 @@ func (s *Server) handleCreateNoteTagRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.CreateNoteTag(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -5981,7 +5981,7 @@ func (s *Server) handleCreateOrganizationRequest(args [0]string, argsEscaped boo
 		response, err = s.h.CreateOrganization(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -6198,7 +6198,7 @@ func (s *Server) handleCreateProjectRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.CreateProject(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -6414,7 +6414,7 @@ func (s *Server) handleCreateRoleRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.CreateRole(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -6629,7 +6629,7 @@ func (s *Server) handleCreateSprintRequest(args [1]string, argsEscaped bool, w h
 		response, err = s.h.CreateSprint(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -6815,7 +6815,7 @@ func (s *Server) handleCreateStreamTicketRequest(args [0]string, argsEscaped boo
 		response, err = s.h.CreateStreamTicket(ctx)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -7063,7 +7063,7 @@ func (s *Server) handleCreateTaskRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.CreateTask(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -7278,7 +7278,7 @@ func (s *Server) handleCreateTaskCommentRequest(args [1]string, argsEscaped bool
 		response, err = s.h.CreateTaskComment(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -7495,7 +7495,7 @@ func (s *Server) handleCreateTaskDependencyRequest(args [1]string, argsEscaped b
 		response, err = s.h.CreateTaskDependency(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -7711,7 +7711,7 @@ func (s *Server) handleCreateTimeLogRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.CreateTimeLog(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -7915,7 +7915,7 @@ func (s *Server) handleCreateWorkLogRequest(args [0]string, argsEscaped bool, w 
 		response, err = s.h.CreateWorkLog(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -8116,7 +8116,7 @@ func (s *Server) handleDeactivateUserRequest(args [1]string, argsEscaped bool, w
 		response, err = s.h.DeactivateUser(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -8335,7 +8335,7 @@ func (s *Server) handleDecideAgentActionRequest(args [1]string, argsEscaped bool
 		response, err = s.h.DecideAgentAction(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -8535,7 +8535,7 @@ func (s *Server) handleDeleteAgentRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.DeleteAgent(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -8735,7 +8735,7 @@ func (s *Server) handleDeleteAgentToolRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.DeleteAgentTool(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -8936,7 +8936,7 @@ func (s *Server) handleDeleteBoardRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.DeleteBoard(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -9136,7 +9136,7 @@ func (s *Server) handleDeleteBoardColumnRequest(args [1]string, argsEscaped bool
 		response, err = s.h.DeleteBoardColumn(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -9336,7 +9336,7 @@ func (s *Server) handleDeleteLabelRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.DeleteLabel(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -9537,7 +9537,7 @@ func (s *Server) handleDeleteMessageRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.DeleteMessage(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -9737,7 +9737,7 @@ func (s *Server) handleDeleteMilestoneRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.DeleteMilestone(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -9937,7 +9937,7 @@ func (s *Server) handleDeleteModelPriceRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.DeleteModelPrice(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -10138,7 +10138,7 @@ func (s *Server) handleDeleteNoteRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.DeleteNote(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -10338,7 +10338,7 @@ func (s *Server) handleDeleteNoteCommentRequest(args [1]string, argsEscaped bool
 		response, err = s.h.DeleteNoteComment(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -10544,7 +10544,7 @@ func (s *Server) handleDeleteNoteFolderRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.DeleteNoteFolder(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -10744,7 +10744,7 @@ func (s *Server) handleDeleteNoteTagRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.DeleteNoteTag(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -10944,7 +10944,7 @@ func (s *Server) handleDeleteProjectRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.DeleteProject(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -11149,7 +11149,7 @@ func (s *Server) handleDeleteRoleRequest(args [2]string, argsEscaped bool, w htt
 		response, err = s.h.DeleteRole(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -11349,7 +11349,7 @@ func (s *Server) handleDeleteSprintRequest(args [1]string, argsEscaped bool, w h
 		response, err = s.h.DeleteSprint(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -11549,7 +11549,7 @@ func (s *Server) handleDeleteTaskRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.DeleteTask(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -11749,7 +11749,7 @@ func (s *Server) handleDeleteTaskAttachmentRequest(args [1]string, argsEscaped b
 		response, err = s.h.DeleteTaskAttachment(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -11949,7 +11949,7 @@ func (s *Server) handleDeleteTaskCommentRequest(args [1]string, argsEscaped bool
 		response, err = s.h.DeleteTaskComment(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -12149,7 +12149,7 @@ func (s *Server) handleDeleteTaskDependencyRequest(args [1]string, argsEscaped b
 		response, err = s.h.DeleteTaskDependency(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -12349,7 +12349,7 @@ func (s *Server) handleDeleteWorkLogRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.DeleteWorkLog(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -12553,7 +12553,7 @@ func (s *Server) handleDetachAgentToolRequest(args [2]string, argsEscaped bool, 
 		response, err = s.h.DetachAgentTool(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -12757,7 +12757,7 @@ func (s *Server) handleDetachNoteTagRequest(args [2]string, argsEscaped bool, w 
 		response, err = s.h.DetachNoteTag(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -12961,7 +12961,7 @@ func (s *Server) handleDetachTaskLabelRequest(args [2]string, argsEscaped bool, 
 		response, err = s.h.DetachTaskLabel(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -13169,7 +13169,7 @@ func (s *Server) handleDiffAgentVersionsRequest(args [1]string, argsEscaped bool
 		response, err = s.h.DiffAgentVersions(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -13378,7 +13378,7 @@ func (s *Server) handleDiffNoteVersionsRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.DiffNoteVersions(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -13580,7 +13580,7 @@ func (s *Server) handleDisableMfaRequest(args [0]string, argsEscaped bool, w htt
 		response, err = s.h.DisableMfa(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -13781,7 +13781,7 @@ func (s *Server) handleDownloadMessageFileRequest(args [1]string, argsEscaped bo
 		response, err = s.h.DownloadMessageFile(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -13983,7 +13983,7 @@ func (s *Server) handleDownloadTaskAttachmentRequest(args [1]string, argsEscaped
 		response, err = s.h.DownloadTaskAttachment(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -14199,7 +14199,7 @@ func (s *Server) handleEditMessageRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.EditMessage(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -14414,7 +14414,7 @@ func (s *Server) handleEditNoteCommentRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.EditNoteComment(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -14600,7 +14600,7 @@ func (s *Server) handleEnrollMfaRequest(args [0]string, argsEscaped bool, w http
 		response, err = s.h.EnrollMfa(ctx)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -14846,7 +14846,7 @@ func (s *Server) handleExportAuditActivityRequest(args [0]string, argsEscaped bo
 		response, err = s.h.ExportAuditActivity(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -15085,7 +15085,7 @@ func (s *Server) handleExportSecurityEventsRequest(args [0]string, argsEscaped b
 		response, err = s.h.ExportSecurityEvents(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -15241,7 +15241,7 @@ func (s *Server) handleForgotPasswordRequest(args [0]string, argsEscaped bool, w
 		response, err = s.h.ForgotPassword(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -15441,7 +15441,7 @@ func (s *Server) handleGetAgentRequest(args [1]string, argsEscaped bool, w http.
 		response, err = s.h.GetAgent(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -15667,7 +15667,7 @@ func (s *Server) handleGetAgentActionRequest(args [1]string, argsEscaped bool, w
 		response, err = s.h.GetAgentAction(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -15869,7 +15869,7 @@ func (s *Server) handleGetAgentBudgetRequest(args [1]string, argsEscaped bool, w
 		response, err = s.h.GetAgentBudget(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -16092,7 +16092,7 @@ func (s *Server) handleGetAgentCostsRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.GetAgentCosts(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -16292,7 +16292,7 @@ func (s *Server) handleGetAgentToolRequest(args [1]string, argsEscaped bool, w h
 		response, err = s.h.GetAgentTool(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -16496,7 +16496,7 @@ func (s *Server) handleGetAgentVersionRequest(args [2]string, argsEscaped bool, 
 		response, err = s.h.GetAgentVersion(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -16696,7 +16696,7 @@ func (s *Server) handleGetChannelRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.GetChannel(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -16832,7 +16832,7 @@ func (s *Server) handleGetHealthRequest(args [0]string, argsEscaped bool, w http
 		response, err = s.h.GetHealth(ctx)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -17032,7 +17032,7 @@ func (s *Server) handleGetLabelRequest(args [1]string, argsEscaped bool, w http.
 		response, err = s.h.GetLabel(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -17217,7 +17217,7 @@ func (s *Server) handleGetMeRequest(args [0]string, argsEscaped bool, w http.Res
 		response, err = s.h.GetMe(ctx)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -17417,7 +17417,7 @@ func (s *Server) handleGetMessageRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.GetMessage(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -17617,7 +17617,7 @@ func (s *Server) handleGetMilestoneRequest(args [1]string, argsEscaped bool, w h
 		response, err = s.h.GetMilestone(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -17817,7 +17817,7 @@ func (s *Server) handleGetModelPriceRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.GetModelPrice(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -18031,7 +18031,7 @@ func (s *Server) handleGetMyProductivityRequest(args [0]string, argsEscaped bool
 		response, err = s.h.GetMyProductivity(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -18233,7 +18233,7 @@ func (s *Server) handleGetNoteRequest(args [1]string, argsEscaped bool, w http.R
 		response, err = s.h.GetNote(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -18437,7 +18437,7 @@ func (s *Server) handleGetNoteVersionRequest(args [2]string, argsEscaped bool, w
 		response, err = s.h.GetNoteVersion(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -18637,7 +18637,7 @@ func (s *Server) handleGetOrganizationRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.GetOrganization(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -18837,7 +18837,7 @@ func (s *Server) handleGetOrganizationBudgetRequest(args [1]string, argsEscaped 
 		response, err = s.h.GetOrganizationBudget(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -19069,7 +19069,7 @@ func (s *Server) handleGetOrganizationProductivityRequest(args [1]string, argsEs
 		response, err = s.h.GetOrganizationProductivity(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -19269,7 +19269,7 @@ func (s *Server) handleGetProjectRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.GetProject(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -19406,7 +19406,7 @@ func (s *Server) handleGetReadinessRequest(args [0]string, argsEscaped bool, w h
 		response, err = s.h.GetReadiness(ctx)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -19610,7 +19610,7 @@ func (s *Server) handleGetRoleRequest(args [2]string, argsEscaped bool, w http.R
 		response, err = s.h.GetRole(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -19795,7 +19795,7 @@ func (s *Server) handleGetRunningTimerRequest(args [0]string, argsEscaped bool, 
 		response, err = s.h.GetRunningTimer(ctx)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -19995,7 +19995,7 @@ func (s *Server) handleGetSprintRequest(args [1]string, argsEscaped bool, w http
 		response, err = s.h.GetSprint(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -20214,7 +20214,7 @@ func (s *Server) handleGetTaskRequest(args [1]string, argsEscaped bool, w http.R
 		response, err = s.h.GetTask(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -20437,7 +20437,7 @@ func (s *Server) handleGetTaskByKeyRequest(args [2]string, argsEscaped bool, w h
 		response, err = s.h.GetTaskByKey(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -20637,7 +20637,7 @@ func (s *Server) handleGetTimeLogSummaryRequest(args [1]string, argsEscaped bool
 		response, err = s.h.GetTimeLogSummary(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -20838,7 +20838,7 @@ func (s *Server) handleGetWorkLogRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.GetWorkLog(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -21054,7 +21054,7 @@ func (s *Server) handleGrantAgentPermissionRequest(args [1]string, argsEscaped b
 		response, err = s.h.GrantAgentPermission(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -21275,7 +21275,7 @@ func (s *Server) handleGrantRolePermissionRequest(args [2]string, argsEscaped bo
 		response, err = s.h.GrantRolePermission(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -21481,7 +21481,7 @@ func (s *Server) handleIngestAppUsageRequest(args [0]string, argsEscaped bool, w
 		response, err = s.h.IngestAppUsage(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -21682,7 +21682,7 @@ func (s *Server) handleIngestIdlePeriodsRequest(args [0]string, argsEscaped bool
 		response, err = s.h.IngestIdlePeriods(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -21882,7 +21882,7 @@ func (s *Server) handleJoinChannelRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.JoinChannel(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -22115,7 +22115,7 @@ func (s *Server) handleListAgentActionsRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.ListAgentActions(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -22323,7 +22323,7 @@ func (s *Server) handleListAgentKeysRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.ListAgentKeys(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -22531,7 +22531,7 @@ func (s *Server) handleListAgentPermissionsRequest(args [1]string, argsEscaped b
 		response, err = s.h.ListAgentPermissions(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -22739,7 +22739,7 @@ func (s *Server) handleListAgentToolsRequest(args [1]string, argsEscaped bool, w
 		response, err = s.h.ListAgentTools(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -22947,7 +22947,7 @@ func (s *Server) handleListAgentVersionsRequest(args [1]string, argsEscaped bool
 		response, err = s.h.ListAgentVersions(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -23160,7 +23160,7 @@ func (s *Server) handleListAgentsRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.ListAgents(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -23366,7 +23366,7 @@ func (s *Server) handleListApprovalsRequest(args [0]string, argsEscaped bool, w 
 		response, err = s.h.ListApprovals(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -23605,7 +23605,7 @@ func (s *Server) handleListAuditActivityRequest(args [0]string, argsEscaped bool
 		response, err = s.h.ListAuditActivity(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -23814,7 +23814,7 @@ func (s *Server) handleListBoardsRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.ListBoards(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -24022,7 +24022,7 @@ func (s *Server) handleListChannelMembersRequest(args [1]string, argsEscaped boo
 		response, err = s.h.ListChannelMembers(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -24261,7 +24261,7 @@ func (s *Server) handleListChannelMessagesRequest(args [1]string, argsEscaped bo
 		response, err = s.h.ListChannelMessages(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -24469,7 +24469,7 @@ func (s *Server) handleListChannelPinsRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.ListChannelPins(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -24686,7 +24686,7 @@ func (s *Server) handleListChannelsRequest(args [1]string, argsEscaped bool, w h
 		response, err = s.h.ListChannels(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -24872,7 +24872,7 @@ func (s *Server) handleListJobKindsRequest(args [0]string, argsEscaped bool, w h
 		response, err = s.h.ListJobKinds(ctx)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -25085,7 +25085,7 @@ func (s *Server) handleListJobRunsRequest(args [0]string, argsEscaped bool, w ht
 		response, err = s.h.ListJobRuns(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -25293,7 +25293,7 @@ func (s *Server) handleListLabelsRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.ListLabels(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -25505,7 +25505,7 @@ func (s *Server) handleListMemberRolesRequest(args [2]string, argsEscaped bool, 
 		response, err = s.h.ListMemberRoles(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -25713,7 +25713,7 @@ func (s *Server) handleListMilestonesRequest(args [1]string, argsEscaped bool, w
 		response, err = s.h.ListMilestones(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -25925,7 +25925,7 @@ func (s *Server) handleListModelPricesRequest(args [0]string, argsEscaped bool, 
 		response, err = s.h.ListModelPrices(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -26141,7 +26141,7 @@ func (s *Server) handleListMyAppUsageRequest(args [0]string, argsEscaped bool, w
 		response, err = s.h.ListMyAppUsage(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -26343,7 +26343,7 @@ func (s *Server) handleListMyChannelsRequest(args [0]string, argsEscaped bool, w
 		response, err = s.h.ListMyChannels(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -26559,7 +26559,7 @@ func (s *Server) handleListMyIdlePeriodsRequest(args [0]string, argsEscaped bool
 		response, err = s.h.ListMyIdlePeriods(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -26763,7 +26763,7 @@ func (s *Server) handleListMyMentionsRequest(args [0]string, argsEscaped bool, w
 		response, err = s.h.ListMyMentions(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -26972,7 +26972,7 @@ func (s *Server) handleListNoteCommentsRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.ListNoteComments(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -27180,7 +27180,7 @@ func (s *Server) handleListNoteFoldersRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.ListNoteFolders(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -27388,7 +27388,7 @@ func (s *Server) handleListNoteSharesRequest(args [1]string, argsEscaped bool, w
 		response, err = s.h.ListNoteShares(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -27596,7 +27596,7 @@ func (s *Server) handleListNoteTagsRequest(args [1]string, argsEscaped bool, w h
 		response, err = s.h.ListNoteTags(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -27804,7 +27804,7 @@ func (s *Server) handleListNoteVersionsRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.ListNoteVersions(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -28043,7 +28043,7 @@ func (s *Server) handleListNotesRequest(args [1]string, argsEscaped bool, w http
 		response, err = s.h.ListNotes(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -28251,7 +28251,7 @@ func (s *Server) handleListOrganizationMembersRequest(args [1]string, argsEscape
 		response, err = s.h.ListOrganizationMembers(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -28460,7 +28460,7 @@ func (s *Server) handleListOrganizationUsersRequest(args [1]string, argsEscaped 
 		response, err = s.h.ListOrganizationUsers(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -28664,7 +28664,7 @@ func (s *Server) handleListOrganizationsRequest(args [0]string, argsEscaped bool
 		response, err = s.h.ListOrganizations(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -28873,7 +28873,7 @@ func (s *Server) handleListProjectActivityRequest(args [1]string, argsEscaped bo
 		response, err = s.h.ListProjectActivity(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -29081,7 +29081,7 @@ func (s *Server) handleListProjectMembersRequest(args [1]string, argsEscaped boo
 		response, err = s.h.ListProjectMembers(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -29293,7 +29293,7 @@ func (s *Server) handleListProjectsRequest(args [1]string, argsEscaped bool, w h
 		response, err = s.h.ListProjects(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -29502,7 +29502,7 @@ func (s *Server) handleListRolesRequest(args [1]string, argsEscaped bool, w http
 		response, err = s.h.ListRoles(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -29741,7 +29741,7 @@ func (s *Server) handleListSecurityEventsRequest(args [0]string, argsEscaped boo
 		response, err = s.h.ListSecurityEvents(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -29946,7 +29946,7 @@ func (s *Server) handleListSessionsRequest(args [0]string, argsEscaped bool, w h
 		response, err = s.h.ListSessions(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -30154,7 +30154,7 @@ func (s *Server) handleListSprintsRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.ListSprints(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -30362,7 +30362,7 @@ func (s *Server) handleListTaskActivityRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.ListTaskActivity(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -30570,7 +30570,7 @@ func (s *Server) handleListTaskAttachmentsRequest(args [1]string, argsEscaped bo
 		response, err = s.h.ListTaskAttachments(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -30797,7 +30797,7 @@ func (s *Server) handleListTaskCommentsRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.ListTaskComments(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -31005,7 +31005,7 @@ func (s *Server) handleListTaskDependenciesRequest(args [1]string, argsEscaped b
 		response, err = s.h.ListTaskDependencies(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -31295,7 +31295,7 @@ func (s *Server) handleListTasksRequest(args [1]string, argsEscaped bool, w http
 		response, err = s.h.ListTasks(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -31503,7 +31503,7 @@ func (s *Server) handleListThreadRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.ListThread(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -31711,7 +31711,7 @@ func (s *Server) handleListTimeLogsRequest(args [1]string, argsEscaped bool, w h
 		response, err = s.h.ListTimeLogs(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -31941,7 +31941,7 @@ func (s *Server) handleListWorkLogsRequest(args [0]string, argsEscaped bool, w h
 		response, err = s.h.ListWorkLogs(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -32097,7 +32097,7 @@ func (s *Server) handleLoginRequest(args [0]string, argsEscaped bool, w http.Res
 		response, err = s.h.Login(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -32283,7 +32283,7 @@ func (s *Server) handleLogoutRequest(args [0]string, argsEscaped bool, w http.Re
 		response, err = s.h.Logout(ctx)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -32469,7 +32469,7 @@ func (s *Server) handleLogoutAllRequest(args [0]string, argsEscaped bool, w http
 		response, err = s.h.LogoutAll(ctx)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -32685,7 +32685,7 @@ func (s *Server) handleMarkChannelReadRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.MarkChannelRead(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -32905,7 +32905,7 @@ func (s *Server) handleMoveTaskRequest(args [1]string, argsEscaped bool, w http.
 		response, err = s.h.MoveTask(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -33122,7 +33122,7 @@ func (s *Server) handleOpenDirectChannelRequest(args [1]string, argsEscaped bool
 		response, err = s.h.OpenDirectChannel(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -33324,7 +33324,7 @@ func (s *Server) handleOpenProjectChannelRequest(args [1]string, argsEscaped boo
 		response, err = s.h.OpenProjectChannel(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -33542,7 +33542,7 @@ func (s *Server) handleOpenStreamRequest(args [0]string, argsEscaped bool, w htt
 		response, err = s.h.OpenStream(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -33742,7 +33742,7 @@ func (s *Server) handlePinMessageRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.PinMessage(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -33981,7 +33981,7 @@ func (s *Server) handlePostMessageRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.PostMessage(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -34220,7 +34220,7 @@ func (s *Server) handleProposeAgentActionRequest(args [1]string, argsEscaped boo
 		response, err = s.h.ProposeAgentAction(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -34375,7 +34375,7 @@ func (s *Server) handleRefreshTokenRequest(args [0]string, argsEscaped bool, w h
 		response, err = s.h.RefreshToken(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -34531,7 +34531,7 @@ func (s *Server) handleRegisterRequest(args [0]string, argsEscaped bool, w http.
 		response, err = s.h.Register(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -34737,7 +34737,7 @@ func (s *Server) handleRemoveChannelMemberRequest(args [2]string, argsEscaped bo
 		response, err = s.h.RemoveChannelMember(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -34942,7 +34942,7 @@ func (s *Server) handleRemoveOrganizationMemberRequest(args [2]string, argsEscap
 		response, err = s.h.RemoveOrganizationMember(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -35146,7 +35146,7 @@ func (s *Server) handleRemoveProjectMemberRequest(args [2]string, argsEscaped bo
 		response, err = s.h.RemoveProjectMember(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -35350,7 +35350,7 @@ func (s *Server) handleRemoveReactionRequest(args [2]string, argsEscaped bool, w
 		response, err = s.h.RemoveReaction(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -35566,7 +35566,7 @@ func (s *Server) handleReorderBoardColumnsRequest(args [1]string, argsEscaped bo
 		response, err = s.h.ReorderBoardColumns(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -35782,7 +35782,7 @@ func (s *Server) handleReplaceModelPriceRequest(args [1]string, argsEscaped bool
 		response, err = s.h.ReplaceModelPrice(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -36018,7 +36018,7 @@ func (s *Server) handleReportAgentActionResultRequest(args [1]string, argsEscape
 		response, err = s.h.ReportAgentActionResult(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -36241,7 +36241,7 @@ func (s *Server) handleReportAgentCallRequest(args [0]string, argsEscaped bool, 
 		response, err = s.h.ReportAgentCall(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -36461,7 +36461,7 @@ func (s *Server) handleReportAgentCallBatchRequest(args [0]string, argsEscaped b
 		response, err = s.h.ReportAgentCallBatch(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -36646,7 +36646,7 @@ func (s *Server) handleResendEmailVerificationRequest(args [0]string, argsEscape
 		response, err = s.h.ResendEmailVerification(ctx)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -36802,7 +36802,7 @@ func (s *Server) handleResetPasswordRequest(args [0]string, argsEscaped bool, w 
 		response, err = s.h.ResetPassword(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -37002,7 +37002,7 @@ func (s *Server) handleResolveNoteCommentRequest(args [1]string, argsEscaped boo
 		response, err = s.h.ResolveNoteComment(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -37207,7 +37207,7 @@ func (s *Server) handleRestoreAgentVersionRequest(args [2]string, argsEscaped bo
 		response, err = s.h.RestoreAgentVersion(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -37416,7 +37416,7 @@ func (s *Server) handleRestoreNoteVersionRequest(args [2]string, argsEscaped boo
 		response, err = s.h.RestoreNoteVersion(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -37618,7 +37618,7 @@ func (s *Server) handleRetryJobRunRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.RetryJobRun(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -37818,7 +37818,7 @@ func (s *Server) handleRevokeAgentKeyRequest(args [1]string, argsEscaped bool, w
 		response, err = s.h.RevokeAgentKey(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -38022,7 +38022,7 @@ func (s *Server) handleRevokeAgentPermissionRequest(args [2]string, argsEscaped 
 		response, err = s.h.RevokeAgentPermission(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -38222,7 +38222,7 @@ func (s *Server) handleRevokeNoteShareRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.RevokeNoteShare(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -38434,7 +38434,7 @@ func (s *Server) handleRevokeRolePermissionRequest(args [4]string, argsEscaped b
 		response, err = s.h.RevokeRolePermission(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -38634,7 +38634,7 @@ func (s *Server) handleRevokeSessionRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.RevokeSession(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -38851,7 +38851,7 @@ func (s *Server) handleRotateAgentKeyRequest(args [1]string, argsEscaped bool, w
 		response, err = s.h.RotateAgentKey(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -39085,7 +39085,7 @@ func (s *Server) handleSearchMessagesRequest(args [1]string, argsEscaped bool, w
 		response, err = s.h.SearchMessages(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -39300,7 +39300,7 @@ func (s *Server) handleSetOrganizationBudgetRequest(args [1]string, argsEscaped 
 		response, err = s.h.SetOrganizationBudget(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -39518,7 +39518,7 @@ func (s *Server) handleShareNoteRequest(args [1]string, argsEscaped bool, w http
 		response, err = s.h.ShareNote(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -39718,7 +39718,7 @@ func (s *Server) handleStartSprintRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.StartSprint(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -39919,7 +39919,7 @@ func (s *Server) handleStartTimerRequest(args [0]string, argsEscaped bool, w htt
 		response, err = s.h.StartTimer(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -40104,7 +40104,7 @@ func (s *Server) handleStopTimerRequest(args [0]string, argsEscaped bool, w http
 		response, err = s.h.StopTimer(ctx)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -40304,7 +40304,7 @@ func (s *Server) handleUnarchiveChannelRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.UnarchiveChannel(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -40504,7 +40504,7 @@ func (s *Server) handleUnarchiveProjectRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.UnarchiveProject(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -40712,7 +40712,7 @@ func (s *Server) handleUnassignMemberRoleRequest(args [3]string, argsEscaped boo
 		response, err = s.h.UnassignMemberRole(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -40914,7 +40914,7 @@ func (s *Server) handleUnlockUserRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.UnlockUser(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -41114,7 +41114,7 @@ func (s *Server) handleUnpinMessageRequest(args [1]string, argsEscaped bool, w h
 		response, err = s.h.UnpinMessage(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -41314,7 +41314,7 @@ func (s *Server) handleUnresolveNoteCommentRequest(args [1]string, argsEscaped b
 		response, err = s.h.UnresolveNoteComment(ctx, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -41532,7 +41532,7 @@ func (s *Server) handleUpdateAgentRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.UpdateAgent(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -41747,7 +41747,7 @@ func (s *Server) handleUpdateAgentToolRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.UpdateAgentTool(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -41967,7 +41967,7 @@ func (s *Server) handleUpdateBoardRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.UpdateBoard(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -42183,7 +42183,7 @@ func (s *Server) handleUpdateBoardColumnRequest(args [1]string, argsEscaped bool
 		response, err = s.h.UpdateBoardColumn(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -42399,7 +42399,7 @@ func (s *Server) handleUpdateChannelRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.UpdateChannel(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -42619,7 +42619,7 @@ func (s *Server) handleUpdateChannelMemberRequest(args [2]string, argsEscaped bo
 		response, err = s.h.UpdateChannelMember(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -42839,7 +42839,7 @@ func (s *Server) handleUpdateLabelRequest(args [1]string, argsEscaped bool, w ht
 		response, err = s.h.UpdateLabel(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -43059,7 +43059,7 @@ func (s *Server) handleUpdateMilestoneRequest(args [1]string, argsEscaped bool, 
 		response, err = s.h.UpdateMilestone(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -43282,7 +43282,7 @@ func (s *Server) handleUpdateNoteRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.UpdateNote(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -43498,7 +43498,7 @@ func (s *Server) handleUpdateNoteFolderRequest(args [1]string, argsEscaped bool,
 		response, err = s.h.UpdateNoteFolder(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -43713,7 +43713,7 @@ func (s *Server) handleUpdateNoteTagRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.UpdateNoteTag(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -43929,7 +43929,7 @@ func (s *Server) handleUpdateOrganizationRequest(args [1]string, argsEscaped boo
 		response, err = s.h.UpdateOrganization(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -44149,7 +44149,7 @@ func (s *Server) handleUpdateProjectRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.UpdateProject(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -44368,7 +44368,7 @@ func (s *Server) handleUpdateProjectMemberRequest(args [2]string, argsEscaped bo
 		response, err = s.h.UpdateProjectMember(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -44587,7 +44587,7 @@ func (s *Server) handleUpdateRoleRequest(args [2]string, argsEscaped bool, w htt
 		response, err = s.h.UpdateRole(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -44808,7 +44808,7 @@ func (s *Server) handleUpdateSprintRequest(args [1]string, argsEscaped bool, w h
 		response, err = s.h.UpdateSprint(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -45049,7 +45049,7 @@ func (s *Server) handleUpdateTaskRequest(args [1]string, argsEscaped bool, w htt
 		response, err = s.h.UpdateTask(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -45264,7 +45264,7 @@ func (s *Server) handleUpdateTaskCommentRequest(args [1]string, argsEscaped bool
 		response, err = s.h.UpdateTaskComment(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -45481,7 +45481,7 @@ func (s *Server) handleUpdateWorkLogRequest(args [1]string, argsEscaped bool, w 
 		response, err = s.h.UpdateWorkLog(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -45698,7 +45698,7 @@ func (s *Server) handleUploadMessageFileRequest(args [1]string, argsEscaped bool
 		response, err = s.h.UploadMessageFile(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -45915,7 +45915,7 @@ func (s *Server) handleUploadTaskAttachmentRequest(args [1]string, argsEscaped b
 		response, err = s.h.UploadTaskAttachment(ctx, request, params)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}
@@ -46071,7 +46071,7 @@ func (s *Server) handleVerifyEmailRequest(args [0]string, argsEscaped bool, w ht
 		response, err = s.h.VerifyEmail(ctx, request)
 	}
 	if err != nil {
-		if errRes, ok := errors.Into[*ProblemDefaultStatusCode](err); ok {
+		if errRes, ok := errors.Into[*ProblemDefaultStatusCodeWithHeaders](err); ok {
 			if err := encodeErrorResponse(errRes, w, span); err != nil {
 				defer recordError("Internal", err)
 			}

@@ -24448,8 +24448,9 @@ type RestoreNoteVersionParams struct {
 	NoteID uuid.UUID
 	// A version number of the note.
 	Version int
-	// The version the client read (`3`, `"3"` or `W/"3"`); required.
-	IfMatch OptString `json:",omitempty,omitzero"`
+	// The version the client read (`3`, `"3"` or `W/"3"`), e.g. the ETag of the last read. Required by
+	// every operation that takes it (optimistic concurrency); absent or stale is 412 and changes nothing.
+	IfMatch string
 }
 
 func unpackRestoreNoteVersionParams(packed middleware.Parameters) (params RestoreNoteVersionParams) {
@@ -24472,9 +24473,7 @@ func unpackRestoreNoteVersionParams(packed middleware.Parameters) (params Restor
 			Name: "If-Match",
 			In:   "header",
 		}
-		if v, ok := packed[key]; ok {
-			params.IfMatch = v.(OptString)
-		}
+		params.IfMatch = packed[key].(string)
 	}
 	return params
 }
@@ -24597,55 +24596,43 @@ func decodeRestoreNoteVersionParams(args [2]string, argsEscaped bool, r *http.Re
 		}
 		if err := h.HasParam(cfg); err == nil {
 			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
-				var paramsDotIfMatchVal string
-				if err := func() error {
-					val, err := d.DecodeValue()
-					if err != nil {
-						return err
-					}
-
-					c, err := conv.ToString(val)
-					if err != nil {
-						return err
-					}
-
-					paramsDotIfMatchVal = c
-					return nil
-				}(); err != nil {
+				val, err := d.DecodeValue()
+				if err != nil {
 					return err
 				}
-				params.IfMatch.SetTo(paramsDotIfMatchVal)
+
+				c, err := conv.ToString(val)
+				if err != nil {
+					return err
+				}
+
+				params.IfMatch = c
 				return nil
 			}); err != nil {
 				return err
 			}
 			if err := func() error {
-				if value, ok := params.IfMatch.Get(); ok {
-					if err := func() error {
-						if err := (validate.String{
-							MinLength:     0,
-							MinLengthSet:  false,
-							MaxLength:     32,
-							MaxLengthSet:  true,
-							Email:         false,
-							Hostname:      false,
-							Regex:         nil,
-							MinNumeric:    0,
-							MinNumericSet: false,
-							MaxNumeric:    0,
-							MaxNumericSet: false,
-						}).Validate(string(value)); err != nil {
-							return errors.Wrap(err, "string")
-						}
-						return nil
-					}(); err != nil {
-						return err
-					}
+				if err := (validate.String{
+					MinLength:     0,
+					MinLengthSet:  false,
+					MaxLength:     32,
+					MaxLengthSet:  true,
+					Email:         false,
+					Hostname:      false,
+					Regex:         nil,
+					MinNumeric:    0,
+					MinNumericSet: false,
+					MaxNumeric:    0,
+					MaxNumericSet: false,
+				}).Validate(string(params.IfMatch)); err != nil {
+					return errors.Wrap(err, "string")
 				}
 				return nil
 			}(); err != nil {
 				return err
 			}
+		} else {
+			return err
 		}
 		return nil
 	}(); err != nil {
@@ -26773,8 +26760,9 @@ func decodeUpdateAgentToolParams(args [1]string, argsEscaped bool, r *http.Reque
 type UpdateBoardParams struct {
 	// ID of the board.
 	BoardID uuid.UUID
-	// The version the client read (`3`, `"3"` or `W/"3"`); required.
-	IfMatch OptString `json:",omitempty,omitzero"`
+	// The version the client read (`3`, `"3"` or `W/"3"`), e.g. the ETag of the last read. Required by
+	// every operation that takes it (optimistic concurrency); absent or stale is 412 and changes nothing.
+	IfMatch string
 }
 
 func unpackUpdateBoardParams(packed middleware.Parameters) (params UpdateBoardParams) {
@@ -26790,9 +26778,7 @@ func unpackUpdateBoardParams(packed middleware.Parameters) (params UpdateBoardPa
 			Name: "If-Match",
 			In:   "header",
 		}
-		if v, ok := packed[key]; ok {
-			params.IfMatch = v.(OptString)
-		}
+		params.IfMatch = packed[key].(string)
 	}
 	return params
 }
@@ -26852,55 +26838,43 @@ func decodeUpdateBoardParams(args [1]string, argsEscaped bool, r *http.Request) 
 		}
 		if err := h.HasParam(cfg); err == nil {
 			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
-				var paramsDotIfMatchVal string
-				if err := func() error {
-					val, err := d.DecodeValue()
-					if err != nil {
-						return err
-					}
-
-					c, err := conv.ToString(val)
-					if err != nil {
-						return err
-					}
-
-					paramsDotIfMatchVal = c
-					return nil
-				}(); err != nil {
+				val, err := d.DecodeValue()
+				if err != nil {
 					return err
 				}
-				params.IfMatch.SetTo(paramsDotIfMatchVal)
+
+				c, err := conv.ToString(val)
+				if err != nil {
+					return err
+				}
+
+				params.IfMatch = c
 				return nil
 			}); err != nil {
 				return err
 			}
 			if err := func() error {
-				if value, ok := params.IfMatch.Get(); ok {
-					if err := func() error {
-						if err := (validate.String{
-							MinLength:     0,
-							MinLengthSet:  false,
-							MaxLength:     32,
-							MaxLengthSet:  true,
-							Email:         false,
-							Hostname:      false,
-							Regex:         nil,
-							MinNumeric:    0,
-							MinNumericSet: false,
-							MaxNumeric:    0,
-							MaxNumericSet: false,
-						}).Validate(string(value)); err != nil {
-							return errors.Wrap(err, "string")
-						}
-						return nil
-					}(); err != nil {
-						return err
-					}
+				if err := (validate.String{
+					MinLength:     0,
+					MinLengthSet:  false,
+					MaxLength:     32,
+					MaxLengthSet:  true,
+					Email:         false,
+					Hostname:      false,
+					Regex:         nil,
+					MinNumeric:    0,
+					MinNumericSet: false,
+					MaxNumeric:    0,
+					MaxNumericSet: false,
+				}).Validate(string(params.IfMatch)); err != nil {
+					return errors.Wrap(err, "string")
 				}
 				return nil
 			}(); err != nil {
 				return err
 			}
+		} else {
+			return err
 		}
 		return nil
 	}(); err != nil {
@@ -27169,8 +27143,9 @@ func decodeUpdateChannelMemberParams(args [2]string, argsEscaped bool, r *http.R
 type UpdateLabelParams struct {
 	// ID of the label.
 	LabelID uuid.UUID
-	// The version the client read (`3`, `"3"` or `W/"3"`); required.
-	IfMatch OptString `json:",omitempty,omitzero"`
+	// The version the client read (`3`, `"3"` or `W/"3"`), e.g. the ETag of the last read. Required by
+	// every operation that takes it (optimistic concurrency); absent or stale is 412 and changes nothing.
+	IfMatch string
 }
 
 func unpackUpdateLabelParams(packed middleware.Parameters) (params UpdateLabelParams) {
@@ -27186,9 +27161,7 @@ func unpackUpdateLabelParams(packed middleware.Parameters) (params UpdateLabelPa
 			Name: "If-Match",
 			In:   "header",
 		}
-		if v, ok := packed[key]; ok {
-			params.IfMatch = v.(OptString)
-		}
+		params.IfMatch = packed[key].(string)
 	}
 	return params
 }
@@ -27248,55 +27221,43 @@ func decodeUpdateLabelParams(args [1]string, argsEscaped bool, r *http.Request) 
 		}
 		if err := h.HasParam(cfg); err == nil {
 			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
-				var paramsDotIfMatchVal string
-				if err := func() error {
-					val, err := d.DecodeValue()
-					if err != nil {
-						return err
-					}
-
-					c, err := conv.ToString(val)
-					if err != nil {
-						return err
-					}
-
-					paramsDotIfMatchVal = c
-					return nil
-				}(); err != nil {
+				val, err := d.DecodeValue()
+				if err != nil {
 					return err
 				}
-				params.IfMatch.SetTo(paramsDotIfMatchVal)
+
+				c, err := conv.ToString(val)
+				if err != nil {
+					return err
+				}
+
+				params.IfMatch = c
 				return nil
 			}); err != nil {
 				return err
 			}
 			if err := func() error {
-				if value, ok := params.IfMatch.Get(); ok {
-					if err := func() error {
-						if err := (validate.String{
-							MinLength:     0,
-							MinLengthSet:  false,
-							MaxLength:     32,
-							MaxLengthSet:  true,
-							Email:         false,
-							Hostname:      false,
-							Regex:         nil,
-							MinNumeric:    0,
-							MinNumericSet: false,
-							MaxNumeric:    0,
-							MaxNumericSet: false,
-						}).Validate(string(value)); err != nil {
-							return errors.Wrap(err, "string")
-						}
-						return nil
-					}(); err != nil {
-						return err
-					}
+				if err := (validate.String{
+					MinLength:     0,
+					MinLengthSet:  false,
+					MaxLength:     32,
+					MaxLengthSet:  true,
+					Email:         false,
+					Hostname:      false,
+					Regex:         nil,
+					MinNumeric:    0,
+					MinNumericSet: false,
+					MaxNumeric:    0,
+					MaxNumericSet: false,
+				}).Validate(string(params.IfMatch)); err != nil {
+					return errors.Wrap(err, "string")
 				}
 				return nil
 			}(); err != nil {
 				return err
 			}
+		} else {
+			return err
 		}
 		return nil
 	}(); err != nil {
@@ -27313,8 +27274,9 @@ func decodeUpdateLabelParams(args [1]string, argsEscaped bool, r *http.Request) 
 type UpdateMilestoneParams struct {
 	// ID of the milestone.
 	MilestoneID uuid.UUID
-	// The version the client read (`3`, `"3"` or `W/"3"`); required.
-	IfMatch OptString `json:",omitempty,omitzero"`
+	// The version the client read (`3`, `"3"` or `W/"3"`), e.g. the ETag of the last read. Required by
+	// every operation that takes it (optimistic concurrency); absent or stale is 412 and changes nothing.
+	IfMatch string
 }
 
 func unpackUpdateMilestoneParams(packed middleware.Parameters) (params UpdateMilestoneParams) {
@@ -27330,9 +27292,7 @@ func unpackUpdateMilestoneParams(packed middleware.Parameters) (params UpdateMil
 			Name: "If-Match",
 			In:   "header",
 		}
-		if v, ok := packed[key]; ok {
-			params.IfMatch = v.(OptString)
-		}
+		params.IfMatch = packed[key].(string)
 	}
 	return params
 }
@@ -27392,55 +27352,43 @@ func decodeUpdateMilestoneParams(args [1]string, argsEscaped bool, r *http.Reque
 		}
 		if err := h.HasParam(cfg); err == nil {
 			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
-				var paramsDotIfMatchVal string
-				if err := func() error {
-					val, err := d.DecodeValue()
-					if err != nil {
-						return err
-					}
-
-					c, err := conv.ToString(val)
-					if err != nil {
-						return err
-					}
-
-					paramsDotIfMatchVal = c
-					return nil
-				}(); err != nil {
+				val, err := d.DecodeValue()
+				if err != nil {
 					return err
 				}
-				params.IfMatch.SetTo(paramsDotIfMatchVal)
+
+				c, err := conv.ToString(val)
+				if err != nil {
+					return err
+				}
+
+				params.IfMatch = c
 				return nil
 			}); err != nil {
 				return err
 			}
 			if err := func() error {
-				if value, ok := params.IfMatch.Get(); ok {
-					if err := func() error {
-						if err := (validate.String{
-							MinLength:     0,
-							MinLengthSet:  false,
-							MaxLength:     32,
-							MaxLengthSet:  true,
-							Email:         false,
-							Hostname:      false,
-							Regex:         nil,
-							MinNumeric:    0,
-							MinNumericSet: false,
-							MaxNumeric:    0,
-							MaxNumericSet: false,
-						}).Validate(string(value)); err != nil {
-							return errors.Wrap(err, "string")
-						}
-						return nil
-					}(); err != nil {
-						return err
-					}
+				if err := (validate.String{
+					MinLength:     0,
+					MinLengthSet:  false,
+					MaxLength:     32,
+					MaxLengthSet:  true,
+					Email:         false,
+					Hostname:      false,
+					Regex:         nil,
+					MinNumeric:    0,
+					MinNumericSet: false,
+					MaxNumeric:    0,
+					MaxNumericSet: false,
+				}).Validate(string(params.IfMatch)); err != nil {
+					return errors.Wrap(err, "string")
 				}
 				return nil
 			}(); err != nil {
 				return err
 			}
+		} else {
+			return err
 		}
 		return nil
 	}(); err != nil {
@@ -27457,8 +27405,9 @@ func decodeUpdateMilestoneParams(args [1]string, argsEscaped bool, r *http.Reque
 type UpdateNoteParams struct {
 	// The note's id.
 	NoteID uuid.UUID
-	// The version the client read (`3`, `"3"` or `W/"3"`); required.
-	IfMatch OptString `json:",omitempty,omitzero"`
+	// The version the client read (`3`, `"3"` or `W/"3"`), e.g. the ETag of the last read. Required by
+	// every operation that takes it (optimistic concurrency); absent or stale is 412 and changes nothing.
+	IfMatch string
 }
 
 func unpackUpdateNoteParams(packed middleware.Parameters) (params UpdateNoteParams) {
@@ -27474,9 +27423,7 @@ func unpackUpdateNoteParams(packed middleware.Parameters) (params UpdateNotePara
 			Name: "If-Match",
 			In:   "header",
 		}
-		if v, ok := packed[key]; ok {
-			params.IfMatch = v.(OptString)
-		}
+		params.IfMatch = packed[key].(string)
 	}
 	return params
 }
@@ -27536,55 +27483,43 @@ func decodeUpdateNoteParams(args [1]string, argsEscaped bool, r *http.Request) (
 		}
 		if err := h.HasParam(cfg); err == nil {
 			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
-				var paramsDotIfMatchVal string
-				if err := func() error {
-					val, err := d.DecodeValue()
-					if err != nil {
-						return err
-					}
-
-					c, err := conv.ToString(val)
-					if err != nil {
-						return err
-					}
-
-					paramsDotIfMatchVal = c
-					return nil
-				}(); err != nil {
+				val, err := d.DecodeValue()
+				if err != nil {
 					return err
 				}
-				params.IfMatch.SetTo(paramsDotIfMatchVal)
+
+				c, err := conv.ToString(val)
+				if err != nil {
+					return err
+				}
+
+				params.IfMatch = c
 				return nil
 			}); err != nil {
 				return err
 			}
 			if err := func() error {
-				if value, ok := params.IfMatch.Get(); ok {
-					if err := func() error {
-						if err := (validate.String{
-							MinLength:     0,
-							MinLengthSet:  false,
-							MaxLength:     32,
-							MaxLengthSet:  true,
-							Email:         false,
-							Hostname:      false,
-							Regex:         nil,
-							MinNumeric:    0,
-							MinNumericSet: false,
-							MaxNumeric:    0,
-							MaxNumericSet: false,
-						}).Validate(string(value)); err != nil {
-							return errors.Wrap(err, "string")
-						}
-						return nil
-					}(); err != nil {
-						return err
-					}
+				if err := (validate.String{
+					MinLength:     0,
+					MinLengthSet:  false,
+					MaxLength:     32,
+					MaxLengthSet:  true,
+					Email:         false,
+					Hostname:      false,
+					Regex:         nil,
+					MinNumeric:    0,
+					MinNumericSet: false,
+					MaxNumeric:    0,
+					MaxNumericSet: false,
+				}).Validate(string(params.IfMatch)); err != nil {
+					return errors.Wrap(err, "string")
 				}
 				return nil
 			}(); err != nil {
 				return err
 			}
+		} else {
+			return err
 		}
 		return nil
 	}(); err != nil {
@@ -27799,8 +27734,9 @@ func decodeUpdateOrganizationParams(args [1]string, argsEscaped bool, r *http.Re
 type UpdateProjectParams struct {
 	// The project's id.
 	ProjectID uuid.UUID
-	// The version the client read (`3`, `"3"` or `W/"3"`); required.
-	IfMatch OptString `json:",omitempty,omitzero"`
+	// The version the client read (`3`, `"3"` or `W/"3"`), e.g. the ETag of the last read. Required by
+	// every operation that takes it (optimistic concurrency); absent or stale is 412 and changes nothing.
+	IfMatch string
 }
 
 func unpackUpdateProjectParams(packed middleware.Parameters) (params UpdateProjectParams) {
@@ -27816,9 +27752,7 @@ func unpackUpdateProjectParams(packed middleware.Parameters) (params UpdateProje
 			Name: "If-Match",
 			In:   "header",
 		}
-		if v, ok := packed[key]; ok {
-			params.IfMatch = v.(OptString)
-		}
+		params.IfMatch = packed[key].(string)
 	}
 	return params
 }
@@ -27878,55 +27812,43 @@ func decodeUpdateProjectParams(args [1]string, argsEscaped bool, r *http.Request
 		}
 		if err := h.HasParam(cfg); err == nil {
 			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
-				var paramsDotIfMatchVal string
-				if err := func() error {
-					val, err := d.DecodeValue()
-					if err != nil {
-						return err
-					}
-
-					c, err := conv.ToString(val)
-					if err != nil {
-						return err
-					}
-
-					paramsDotIfMatchVal = c
-					return nil
-				}(); err != nil {
+				val, err := d.DecodeValue()
+				if err != nil {
 					return err
 				}
-				params.IfMatch.SetTo(paramsDotIfMatchVal)
+
+				c, err := conv.ToString(val)
+				if err != nil {
+					return err
+				}
+
+				params.IfMatch = c
 				return nil
 			}); err != nil {
 				return err
 			}
 			if err := func() error {
-				if value, ok := params.IfMatch.Get(); ok {
-					if err := func() error {
-						if err := (validate.String{
-							MinLength:     0,
-							MinLengthSet:  false,
-							MaxLength:     32,
-							MaxLengthSet:  true,
-							Email:         false,
-							Hostname:      false,
-							Regex:         nil,
-							MinNumeric:    0,
-							MinNumericSet: false,
-							MaxNumeric:    0,
-							MaxNumericSet: false,
-						}).Validate(string(value)); err != nil {
-							return errors.Wrap(err, "string")
-						}
-						return nil
-					}(); err != nil {
-						return err
-					}
+				if err := (validate.String{
+					MinLength:     0,
+					MinLengthSet:  false,
+					MaxLength:     32,
+					MaxLengthSet:  true,
+					Email:         false,
+					Hostname:      false,
+					Regex:         nil,
+					MinNumeric:    0,
+					MinNumericSet: false,
+					MaxNumeric:    0,
+					MaxNumericSet: false,
+				}).Validate(string(params.IfMatch)); err != nil {
+					return errors.Wrap(err, "string")
 				}
 				return nil
 			}(); err != nil {
 				return err
 			}
+		} else {
+			return err
 		}
 		return nil
 	}(); err != nil {
@@ -28183,8 +28105,9 @@ func decodeUpdateRoleParams(args [2]string, argsEscaped bool, r *http.Request) (
 type UpdateSprintParams struct {
 	// ID of the sprint.
 	SprintID uuid.UUID
-	// The version the client read (`3`, `"3"` or `W/"3"`); required.
-	IfMatch OptString `json:",omitempty,omitzero"`
+	// The version the client read (`3`, `"3"` or `W/"3"`), e.g. the ETag of the last read. Required by
+	// every operation that takes it (optimistic concurrency); absent or stale is 412 and changes nothing.
+	IfMatch string
 }
 
 func unpackUpdateSprintParams(packed middleware.Parameters) (params UpdateSprintParams) {
@@ -28200,9 +28123,7 @@ func unpackUpdateSprintParams(packed middleware.Parameters) (params UpdateSprint
 			Name: "If-Match",
 			In:   "header",
 		}
-		if v, ok := packed[key]; ok {
-			params.IfMatch = v.(OptString)
-		}
+		params.IfMatch = packed[key].(string)
 	}
 	return params
 }
@@ -28262,55 +28183,43 @@ func decodeUpdateSprintParams(args [1]string, argsEscaped bool, r *http.Request)
 		}
 		if err := h.HasParam(cfg); err == nil {
 			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
-				var paramsDotIfMatchVal string
-				if err := func() error {
-					val, err := d.DecodeValue()
-					if err != nil {
-						return err
-					}
-
-					c, err := conv.ToString(val)
-					if err != nil {
-						return err
-					}
-
-					paramsDotIfMatchVal = c
-					return nil
-				}(); err != nil {
+				val, err := d.DecodeValue()
+				if err != nil {
 					return err
 				}
-				params.IfMatch.SetTo(paramsDotIfMatchVal)
+
+				c, err := conv.ToString(val)
+				if err != nil {
+					return err
+				}
+
+				params.IfMatch = c
 				return nil
 			}); err != nil {
 				return err
 			}
 			if err := func() error {
-				if value, ok := params.IfMatch.Get(); ok {
-					if err := func() error {
-						if err := (validate.String{
-							MinLength:     0,
-							MinLengthSet:  false,
-							MaxLength:     32,
-							MaxLengthSet:  true,
-							Email:         false,
-							Hostname:      false,
-							Regex:         nil,
-							MinNumeric:    0,
-							MinNumericSet: false,
-							MaxNumeric:    0,
-							MaxNumericSet: false,
-						}).Validate(string(value)); err != nil {
-							return errors.Wrap(err, "string")
-						}
-						return nil
-					}(); err != nil {
-						return err
-					}
+				if err := (validate.String{
+					MinLength:     0,
+					MinLengthSet:  false,
+					MaxLength:     32,
+					MaxLengthSet:  true,
+					Email:         false,
+					Hostname:      false,
+					Regex:         nil,
+					MinNumeric:    0,
+					MinNumericSet: false,
+					MaxNumeric:    0,
+					MaxNumericSet: false,
+				}).Validate(string(params.IfMatch)); err != nil {
+					return errors.Wrap(err, "string")
 				}
 				return nil
 			}(); err != nil {
 				return err
 			}
+		} else {
+			return err
 		}
 		return nil
 	}(); err != nil {
@@ -28327,8 +28236,9 @@ func decodeUpdateSprintParams(args [1]string, argsEscaped bool, r *http.Request)
 type UpdateTaskParams struct {
 	// The task's id.
 	TaskID uuid.UUID
-	// The version the client read (`3`, `"3"` or `W/"3"`); required.
-	IfMatch OptString `json:",omitempty,omitzero"`
+	// The version the client read (`3`, `"3"` or `W/"3"`), e.g. the ETag of the last read. Required by
+	// every operation that takes it (optimistic concurrency); absent or stale is 412 and changes nothing.
+	IfMatch string
 }
 
 func unpackUpdateTaskParams(packed middleware.Parameters) (params UpdateTaskParams) {
@@ -28344,9 +28254,7 @@ func unpackUpdateTaskParams(packed middleware.Parameters) (params UpdateTaskPara
 			Name: "If-Match",
 			In:   "header",
 		}
-		if v, ok := packed[key]; ok {
-			params.IfMatch = v.(OptString)
-		}
+		params.IfMatch = packed[key].(string)
 	}
 	return params
 }
@@ -28406,55 +28314,43 @@ func decodeUpdateTaskParams(args [1]string, argsEscaped bool, r *http.Request) (
 		}
 		if err := h.HasParam(cfg); err == nil {
 			if err := h.DecodeParam(cfg, func(d uri.Decoder) error {
-				var paramsDotIfMatchVal string
-				if err := func() error {
-					val, err := d.DecodeValue()
-					if err != nil {
-						return err
-					}
-
-					c, err := conv.ToString(val)
-					if err != nil {
-						return err
-					}
-
-					paramsDotIfMatchVal = c
-					return nil
-				}(); err != nil {
+				val, err := d.DecodeValue()
+				if err != nil {
 					return err
 				}
-				params.IfMatch.SetTo(paramsDotIfMatchVal)
+
+				c, err := conv.ToString(val)
+				if err != nil {
+					return err
+				}
+
+				params.IfMatch = c
 				return nil
 			}); err != nil {
 				return err
 			}
 			if err := func() error {
-				if value, ok := params.IfMatch.Get(); ok {
-					if err := func() error {
-						if err := (validate.String{
-							MinLength:     0,
-							MinLengthSet:  false,
-							MaxLength:     32,
-							MaxLengthSet:  true,
-							Email:         false,
-							Hostname:      false,
-							Regex:         nil,
-							MinNumeric:    0,
-							MinNumericSet: false,
-							MaxNumeric:    0,
-							MaxNumericSet: false,
-						}).Validate(string(value)); err != nil {
-							return errors.Wrap(err, "string")
-						}
-						return nil
-					}(); err != nil {
-						return err
-					}
+				if err := (validate.String{
+					MinLength:     0,
+					MinLengthSet:  false,
+					MaxLength:     32,
+					MaxLengthSet:  true,
+					Email:         false,
+					Hostname:      false,
+					Regex:         nil,
+					MinNumeric:    0,
+					MinNumericSet: false,
+					MaxNumeric:    0,
+					MaxNumericSet: false,
+				}).Validate(string(params.IfMatch)); err != nil {
+					return errors.Wrap(err, "string")
 				}
 				return nil
 			}(); err != nil {
 				return err
 			}
+		} else {
+			return err
 		}
 		return nil
 	}(); err != nil {

@@ -13,7 +13,7 @@ import (
 	ht "github.com/ogen-go/ogen/http"
 )
 
-func (s *ProblemDefaultStatusCode) Error() string {
+func (s *ProblemDefaultStatusCodeWithHeaders) Error() string {
 	return fmt.Sprintf("code %d: %+v", s.StatusCode, s.Response)
 }
 
@@ -337,10 +337,6 @@ type AddChannelMemberRequestEntityTooLarge Problem
 
 func (*AddChannelMemberRequestEntityTooLarge) addChannelMemberRes() {}
 
-type AddChannelMemberTooManyRequests Problem
-
-func (*AddChannelMemberTooManyRequests) addChannelMemberRes() {}
-
 type AddChannelMemberUnauthorized Problem
 
 func (*AddChannelMemberUnauthorized) addChannelMemberRes() {}
@@ -368,10 +364,6 @@ func (*AddOrganizationMemberNotFound) addOrganizationMemberRes() {}
 type AddOrganizationMemberRequestEntityTooLarge Problem
 
 func (*AddOrganizationMemberRequestEntityTooLarge) addOrganizationMemberRes() {}
-
-type AddOrganizationMemberTooManyRequests Problem
-
-func (*AddOrganizationMemberTooManyRequests) addOrganizationMemberRes() {}
 
 type AddOrganizationMemberUnauthorized Problem
 
@@ -401,10 +393,6 @@ type AddProjectMemberRequestEntityTooLarge Problem
 
 func (*AddProjectMemberRequestEntityTooLarge) addProjectMemberRes() {}
 
-type AddProjectMemberTooManyRequests Problem
-
-func (*AddProjectMemberTooManyRequests) addProjectMemberRes() {}
-
 type AddProjectMemberUnauthorized Problem
 
 func (*AddProjectMemberUnauthorized) addProjectMemberRes() {}
@@ -428,10 +416,6 @@ func (*AddReactionForbidden) addReactionRes() {}
 type AddReactionNotFound Problem
 
 func (*AddReactionNotFound) addReactionRes() {}
-
-type AddReactionTooManyRequests Problem
-
-func (*AddReactionTooManyRequests) addReactionRes() {}
 
 type AddReactionUnauthorized Problem
 
@@ -3673,10 +3657,6 @@ type ArchiveChannelNotFound Problem
 
 func (*ArchiveChannelNotFound) archiveChannelRes() {}
 
-type ArchiveChannelTooManyRequests Problem
-
-func (*ArchiveChannelTooManyRequests) archiveChannelRes() {}
-
 type ArchiveChannelUnauthorized Problem
 
 func (*ArchiveChannelUnauthorized) archiveChannelRes() {}
@@ -3700,10 +3680,6 @@ func (*ArchiveProjectForbidden) archiveProjectRes() {}
 type ArchiveProjectNotFound Problem
 
 func (*ArchiveProjectNotFound) archiveProjectRes() {}
-
-type ArchiveProjectTooManyRequests Problem
-
-func (*ArchiveProjectTooManyRequests) archiveProjectRes() {}
 
 type ArchiveProjectUnauthorized Problem
 
@@ -3734,10 +3710,6 @@ type AssignMemberRoleRequestEntityTooLarge Problem
 
 func (*AssignMemberRoleRequestEntityTooLarge) assignMemberRoleRes() {}
 
-type AssignMemberRoleTooManyRequests Problem
-
-func (*AssignMemberRoleTooManyRequests) assignMemberRoleRes() {}
-
 type AssignMemberRoleUnauthorized Problem
 
 func (*AssignMemberRoleUnauthorized) assignMemberRoleRes() {}
@@ -3757,10 +3729,6 @@ func (*AttachAgentToolForbidden) attachAgentToolRes() {}
 type AttachAgentToolNotFound Problem
 
 func (*AttachAgentToolNotFound) attachAgentToolRes() {}
-
-type AttachAgentToolTooManyRequests Problem
-
-func (*AttachAgentToolTooManyRequests) attachAgentToolRes() {}
 
 type AttachAgentToolUnauthorized Problem
 
@@ -3787,10 +3755,6 @@ type AttachNoteTagNotFound Problem
 
 func (*AttachNoteTagNotFound) attachNoteTagRes() {}
 
-type AttachNoteTagTooManyRequests Problem
-
-func (*AttachNoteTagTooManyRequests) attachNoteTagRes() {}
-
 type AttachNoteTagUnauthorized Problem
 
 func (*AttachNoteTagUnauthorized) attachNoteTagRes() {}
@@ -3815,10 +3779,6 @@ func (*AttachTaskLabelNoContent) attachTaskLabelRes() {}
 type AttachTaskLabelNotFound Problem
 
 func (*AttachTaskLabelNotFound) attachTaskLabelRes() {}
-
-type AttachTaskLabelTooManyRequests Problem
-
-func (*AttachTaskLabelTooManyRequests) attachTaskLabelRes() {}
 
 type AttachTaskLabelUnauthorized Problem
 
@@ -5118,10 +5078,6 @@ func (s *ChangePasswordRequest) SetNewPassword(val string) {
 type ChangePasswordRequestEntityTooLarge Problem
 
 func (*ChangePasswordRequestEntityTooLarge) changePasswordRes() {}
-
-type ChangePasswordTooManyRequests Problem
-
-func (*ChangePasswordTooManyRequests) changePasswordRes() {}
 
 type ChangePasswordUnauthorized Problem
 
@@ -6758,10 +6714,6 @@ type CompleteSprintRequestEntityTooLarge Problem
 
 func (*CompleteSprintRequestEntityTooLarge) completeSprintRes() {}
 
-type CompleteSprintTooManyRequests Problem
-
-func (*CompleteSprintTooManyRequests) completeSprintRes() {}
-
 type CompleteSprintUnauthorized Problem
 
 func (*CompleteSprintUnauthorized) completeSprintRes() {}
@@ -6785,10 +6737,6 @@ func (*ConfirmMfaForbidden) confirmMfaRes() {}
 type ConfirmMfaRequestEntityTooLarge Problem
 
 func (*ConfirmMfaRequestEntityTooLarge) confirmMfaRes() {}
-
-type ConfirmMfaTooManyRequests Problem
-
-func (*ConfirmMfaTooManyRequests) confirmMfaRes() {}
 
 type ConfirmMfaUnauthorized Problem
 
@@ -6962,10 +6910,6 @@ type CreateAgentKeyRequestEntityTooLarge Problem
 
 func (*CreateAgentKeyRequestEntityTooLarge) createAgentKeyRes() {}
 
-type CreateAgentKeyTooManyRequests Problem
-
-func (*CreateAgentKeyTooManyRequests) createAgentKeyRes() {}
-
 type CreateAgentKeyUnauthorized Problem
 
 func (*CreateAgentKeyUnauthorized) createAgentKeyRes() {}
@@ -6981,10 +6925,6 @@ func (*CreateAgentNotFound) createAgentRes() {}
 type CreateAgentRequestEntityTooLarge Problem
 
 func (*CreateAgentRequestEntityTooLarge) createAgentRes() {}
-
-type CreateAgentTooManyRequests Problem
-
-func (*CreateAgentTooManyRequests) createAgentRes() {}
 
 type CreateAgentToolBadRequest Problem
 
@@ -7005,10 +6945,6 @@ func (*CreateAgentToolNotFound) createAgentToolRes() {}
 type CreateAgentToolRequestEntityTooLarge Problem
 
 func (*CreateAgentToolRequestEntityTooLarge) createAgentToolRes() {}
-
-type CreateAgentToolTooManyRequests Problem
-
-func (*CreateAgentToolTooManyRequests) createAgentToolRes() {}
 
 type CreateAgentToolUnauthorized Problem
 
@@ -7046,10 +6982,6 @@ type CreateBoardColumnRequestEntityTooLarge Problem
 
 func (*CreateBoardColumnRequestEntityTooLarge) createBoardColumnRes() {}
 
-type CreateBoardColumnTooManyRequests Problem
-
-func (*CreateBoardColumnTooManyRequests) createBoardColumnRes() {}
-
 type CreateBoardColumnUnauthorized Problem
 
 func (*CreateBoardColumnUnauthorized) createBoardColumnRes() {}
@@ -7069,10 +7001,6 @@ func (*CreateBoardNotFound) createBoardRes() {}
 type CreateBoardRequestEntityTooLarge Problem
 
 func (*CreateBoardRequestEntityTooLarge) createBoardRes() {}
-
-type CreateBoardTooManyRequests Problem
-
-func (*CreateBoardTooManyRequests) createBoardRes() {}
 
 type CreateBoardUnauthorized Problem
 
@@ -7101,10 +7029,6 @@ func (*CreateChannelNotFound) createChannelRes() {}
 type CreateChannelRequestEntityTooLarge Problem
 
 func (*CreateChannelRequestEntityTooLarge) createChannelRes() {}
-
-type CreateChannelTooManyRequests Problem
-
-func (*CreateChannelTooManyRequests) createChannelRes() {}
 
 type CreateChannelUnauthorized Problem
 
@@ -7184,10 +7108,6 @@ type CreateChatCompletionRequestEntityTooLarge Problem
 
 func (*CreateChatCompletionRequestEntityTooLarge) createChatCompletionRes() {}
 
-type CreateChatCompletionTooManyRequests Problem
-
-func (*CreateChatCompletionTooManyRequests) createChatCompletionRes() {}
-
 type CreateChatCompletionUnauthorized Problem
 
 func (*CreateChatCompletionUnauthorized) createChatCompletionRes() {}
@@ -7216,10 +7136,6 @@ type CreateLabelRequestEntityTooLarge Problem
 
 func (*CreateLabelRequestEntityTooLarge) createLabelRes() {}
 
-type CreateLabelTooManyRequests Problem
-
-func (*CreateLabelTooManyRequests) createLabelRes() {}
-
 type CreateLabelUnauthorized Problem
 
 func (*CreateLabelUnauthorized) createLabelRes() {}
@@ -7244,10 +7160,6 @@ type CreateMilestoneRequestEntityTooLarge Problem
 
 func (*CreateMilestoneRequestEntityTooLarge) createMilestoneRes() {}
 
-type CreateMilestoneTooManyRequests Problem
-
-func (*CreateMilestoneTooManyRequests) createMilestoneRes() {}
-
 type CreateMilestoneUnauthorized Problem
 
 func (*CreateMilestoneUnauthorized) createMilestoneRes() {}
@@ -7271,10 +7183,6 @@ func (*CreateModelPriceForbidden) createModelPriceRes() {}
 type CreateModelPriceRequestEntityTooLarge Problem
 
 func (*CreateModelPriceRequestEntityTooLarge) createModelPriceRes() {}
-
-type CreateModelPriceTooManyRequests Problem
-
-func (*CreateModelPriceTooManyRequests) createModelPriceRes() {}
 
 type CreateModelPriceUnauthorized Problem
 
@@ -7304,10 +7212,6 @@ type CreateNoteCommentRequestEntityTooLarge Problem
 
 func (*CreateNoteCommentRequestEntityTooLarge) createNoteCommentRes() {}
 
-type CreateNoteCommentTooManyRequests Problem
-
-func (*CreateNoteCommentTooManyRequests) createNoteCommentRes() {}
-
 type CreateNoteCommentUnauthorized Problem
 
 func (*CreateNoteCommentUnauthorized) createNoteCommentRes() {}
@@ -7335,10 +7239,6 @@ func (*CreateNoteFolderNotFound) createNoteFolderRes() {}
 type CreateNoteFolderRequestEntityTooLarge Problem
 
 func (*CreateNoteFolderRequestEntityTooLarge) createNoteFolderRes() {}
-
-type CreateNoteFolderTooManyRequests Problem
-
-func (*CreateNoteFolderTooManyRequests) createNoteFolderRes() {}
 
 type CreateNoteFolderUnauthorized Problem
 
@@ -7380,10 +7280,6 @@ type CreateNoteTagRequestEntityTooLarge Problem
 
 func (*CreateNoteTagRequestEntityTooLarge) createNoteTagRes() {}
 
-type CreateNoteTagTooManyRequests Problem
-
-func (*CreateNoteTagTooManyRequests) createNoteTagRes() {}
-
 type CreateNoteTagUnauthorized Problem
 
 func (*CreateNoteTagUnauthorized) createNoteTagRes() {}
@@ -7391,10 +7287,6 @@ func (*CreateNoteTagUnauthorized) createNoteTagRes() {}
 type CreateNoteTagUnprocessableEntity Problem
 
 func (*CreateNoteTagUnprocessableEntity) createNoteTagRes() {}
-
-type CreateNoteTooManyRequests Problem
-
-func (*CreateNoteTooManyRequests) createNoteRes() {}
 
 type CreateNoteUnauthorized Problem
 
@@ -7419,10 +7311,6 @@ func (*CreateOrganizationForbidden) createOrganizationRes() {}
 type CreateOrganizationRequestEntityTooLarge Problem
 
 func (*CreateOrganizationRequestEntityTooLarge) createOrganizationRes() {}
-
-type CreateOrganizationTooManyRequests Problem
-
-func (*CreateOrganizationTooManyRequests) createOrganizationRes() {}
 
 type CreateOrganizationUnauthorized Problem
 
@@ -7452,10 +7340,6 @@ type CreateProjectRequestEntityTooLarge Problem
 
 func (*CreateProjectRequestEntityTooLarge) createProjectRes() {}
 
-type CreateProjectTooManyRequests Problem
-
-func (*CreateProjectTooManyRequests) createProjectRes() {}
-
 type CreateProjectUnauthorized Problem
 
 func (*CreateProjectUnauthorized) createProjectRes() {}
@@ -7484,10 +7368,6 @@ type CreateRoleRequestEntityTooLarge Problem
 
 func (*CreateRoleRequestEntityTooLarge) createRoleRes() {}
 
-type CreateRoleTooManyRequests Problem
-
-func (*CreateRoleTooManyRequests) createRoleRes() {}
-
 type CreateRoleUnauthorized Problem
 
 func (*CreateRoleUnauthorized) createRoleRes() {}
@@ -7512,10 +7392,6 @@ type CreateSprintRequestEntityTooLarge Problem
 
 func (*CreateSprintRequestEntityTooLarge) createSprintRes() {}
 
-type CreateSprintTooManyRequests Problem
-
-func (*CreateSprintTooManyRequests) createSprintRes() {}
-
 type CreateSprintUnauthorized Problem
 
 func (*CreateSprintUnauthorized) createSprintRes() {}
@@ -7531,10 +7407,6 @@ func (*CreateStreamTicketBadRequest) createStreamTicketRes() {}
 type CreateStreamTicketForbidden Problem
 
 func (*CreateStreamTicketForbidden) createStreamTicketRes() {}
-
-type CreateStreamTicketTooManyRequests Problem
-
-func (*CreateStreamTicketTooManyRequests) createStreamTicketRes() {}
 
 type CreateStreamTicketUnauthorized Problem
 
@@ -7559,10 +7431,6 @@ func (*CreateTaskCommentNotFound) createTaskCommentRes() {}
 type CreateTaskCommentRequestEntityTooLarge Problem
 
 func (*CreateTaskCommentRequestEntityTooLarge) createTaskCommentRes() {}
-
-type CreateTaskCommentTooManyRequests Problem
-
-func (*CreateTaskCommentTooManyRequests) createTaskCommentRes() {}
 
 type CreateTaskCommentUnauthorized Problem
 
@@ -7592,10 +7460,6 @@ type CreateTaskDependencyRequestEntityTooLarge Problem
 
 func (*CreateTaskDependencyRequestEntityTooLarge) createTaskDependencyRes() {}
 
-type CreateTaskDependencyTooManyRequests Problem
-
-func (*CreateTaskDependencyTooManyRequests) createTaskDependencyRes() {}
-
 type CreateTaskDependencyUnauthorized Problem
 
 func (*CreateTaskDependencyUnauthorized) createTaskDependencyRes() {}
@@ -7615,10 +7479,6 @@ func (*CreateTaskNotFound) createTaskRes() {}
 type CreateTaskRequestEntityTooLarge Problem
 
 func (*CreateTaskRequestEntityTooLarge) createTaskRes() {}
-
-type CreateTaskTooManyRequests Problem
-
-func (*CreateTaskTooManyRequests) createTaskRes() {}
 
 type CreateTaskUnauthorized Problem
 
@@ -7643,10 +7503,6 @@ func (*CreateTimeLogNotFound) createTimeLogRes() {}
 type CreateTimeLogRequestEntityTooLarge Problem
 
 func (*CreateTimeLogRequestEntityTooLarge) createTimeLogRes() {}
-
-type CreateTimeLogTooManyRequests Problem
-
-func (*CreateTimeLogTooManyRequests) createTimeLogRes() {}
 
 type CreateTimeLogUnauthorized Problem
 
@@ -7675,10 +7531,6 @@ func (*CreateWorkLogNotFound) createWorkLogRes() {}
 type CreateWorkLogRequestEntityTooLarge Problem
 
 func (*CreateWorkLogRequestEntityTooLarge) createWorkLogRes() {}
-
-type CreateWorkLogTooManyRequests Problem
-
-func (*CreateWorkLogTooManyRequests) createWorkLogRes() {}
 
 type CreateWorkLogUnauthorized Problem
 
@@ -7709,10 +7561,6 @@ type DeactivateUserNotFound Problem
 
 func (*DeactivateUserNotFound) deactivateUserRes() {}
 
-type DeactivateUserTooManyRequests Problem
-
-func (*DeactivateUserTooManyRequests) deactivateUserRes() {}
-
 type DeactivateUserUnauthorized Problem
 
 func (*DeactivateUserUnauthorized) deactivateUserRes() {}
@@ -7741,10 +7589,6 @@ type DecideAgentActionRequestEntityTooLarge Problem
 
 func (*DecideAgentActionRequestEntityTooLarge) decideAgentActionRes() {}
 
-type DecideAgentActionTooManyRequests Problem
-
-func (*DecideAgentActionTooManyRequests) decideAgentActionRes() {}
-
 type DecideAgentActionUnauthorized Problem
 
 func (*DecideAgentActionUnauthorized) decideAgentActionRes() {}
@@ -7770,10 +7614,6 @@ type DeleteAgentNotFound Problem
 
 func (*DeleteAgentNotFound) deleteAgentRes() {}
 
-type DeleteAgentTooManyRequests Problem
-
-func (*DeleteAgentTooManyRequests) deleteAgentRes() {}
-
 type DeleteAgentToolBadRequest Problem
 
 func (*DeleteAgentToolBadRequest) deleteAgentToolRes() {}
@@ -7790,10 +7630,6 @@ func (*DeleteAgentToolNoContent) deleteAgentToolRes() {}
 type DeleteAgentToolNotFound Problem
 
 func (*DeleteAgentToolNotFound) deleteAgentToolRes() {}
-
-type DeleteAgentToolTooManyRequests Problem
-
-func (*DeleteAgentToolTooManyRequests) deleteAgentToolRes() {}
 
 type DeleteAgentToolUnauthorized Problem
 
@@ -7836,10 +7672,6 @@ type DeleteBoardColumnNotFound Problem
 
 func (*DeleteBoardColumnNotFound) deleteBoardColumnRes() {}
 
-type DeleteBoardColumnTooManyRequests Problem
-
-func (*DeleteBoardColumnTooManyRequests) deleteBoardColumnRes() {}
-
 type DeleteBoardColumnUnauthorized Problem
 
 func (*DeleteBoardColumnUnauthorized) deleteBoardColumnRes() {}
@@ -7865,10 +7697,6 @@ type DeleteBoardNotFound Problem
 
 func (*DeleteBoardNotFound) deleteBoardRes() {}
 
-type DeleteBoardTooManyRequests Problem
-
-func (*DeleteBoardTooManyRequests) deleteBoardRes() {}
-
 type DeleteBoardUnauthorized Problem
 
 func (*DeleteBoardUnauthorized) deleteBoardRes() {}
@@ -7893,10 +7721,6 @@ func (*DeleteLabelNoContent) deleteLabelRes() {}
 type DeleteLabelNotFound Problem
 
 func (*DeleteLabelNotFound) deleteLabelRes() {}
-
-type DeleteLabelTooManyRequests Problem
-
-func (*DeleteLabelTooManyRequests) deleteLabelRes() {}
 
 type DeleteLabelUnauthorized Problem
 
@@ -7927,10 +7751,6 @@ type DeleteMessageNotFound Problem
 
 func (*DeleteMessageNotFound) deleteMessageRes() {}
 
-type DeleteMessageTooManyRequests Problem
-
-func (*DeleteMessageTooManyRequests) deleteMessageRes() {}
-
 type DeleteMessageUnauthorized Problem
 
 func (*DeleteMessageUnauthorized) deleteMessageRes() {}
@@ -7955,10 +7775,6 @@ func (*DeleteMilestoneNoContent) deleteMilestoneRes() {}
 type DeleteMilestoneNotFound Problem
 
 func (*DeleteMilestoneNotFound) deleteMilestoneRes() {}
-
-type DeleteMilestoneTooManyRequests Problem
-
-func (*DeleteMilestoneTooManyRequests) deleteMilestoneRes() {}
 
 type DeleteMilestoneUnauthorized Problem
 
@@ -7985,10 +7801,6 @@ type DeleteModelPriceNotFound Problem
 
 func (*DeleteModelPriceNotFound) deleteModelPriceRes() {}
 
-type DeleteModelPriceTooManyRequests Problem
-
-func (*DeleteModelPriceTooManyRequests) deleteModelPriceRes() {}
-
 type DeleteModelPriceUnauthorized Problem
 
 func (*DeleteModelPriceUnauthorized) deleteModelPriceRes() {}
@@ -8013,10 +7825,6 @@ func (*DeleteNoteCommentNoContent) deleteNoteCommentRes() {}
 type DeleteNoteCommentNotFound Problem
 
 func (*DeleteNoteCommentNotFound) deleteNoteCommentRes() {}
-
-type DeleteNoteCommentTooManyRequests Problem
-
-func (*DeleteNoteCommentTooManyRequests) deleteNoteCommentRes() {}
 
 type DeleteNoteCommentUnauthorized Problem
 
@@ -8046,10 +7854,6 @@ func (*DeleteNoteFolderNoContent) deleteNoteFolderRes() {}
 type DeleteNoteFolderNotFound Problem
 
 func (*DeleteNoteFolderNotFound) deleteNoteFolderRes() {}
-
-type DeleteNoteFolderTooManyRequests Problem
-
-func (*DeleteNoteFolderTooManyRequests) deleteNoteFolderRes() {}
 
 type DeleteNoteFolderUnauthorized Problem
 
@@ -8089,10 +7893,6 @@ type DeleteNoteTagNotFound Problem
 
 func (*DeleteNoteTagNotFound) deleteNoteTagRes() {}
 
-type DeleteNoteTagTooManyRequests Problem
-
-func (*DeleteNoteTagTooManyRequests) deleteNoteTagRes() {}
-
 type DeleteNoteTagUnauthorized Problem
 
 func (*DeleteNoteTagUnauthorized) deleteNoteTagRes() {}
@@ -8100,10 +7900,6 @@ func (*DeleteNoteTagUnauthorized) deleteNoteTagRes() {}
 type DeleteNoteTagUnprocessableEntity Problem
 
 func (*DeleteNoteTagUnprocessableEntity) deleteNoteTagRes() {}
-
-type DeleteNoteTooManyRequests Problem
-
-func (*DeleteNoteTooManyRequests) deleteNoteRes() {}
 
 type DeleteNoteUnauthorized Problem
 
@@ -8129,10 +7925,6 @@ func (*DeleteProjectNoContent) deleteProjectRes() {}
 type DeleteProjectNotFound Problem
 
 func (*DeleteProjectNotFound) deleteProjectRes() {}
-
-type DeleteProjectTooManyRequests Problem
-
-func (*DeleteProjectTooManyRequests) deleteProjectRes() {}
 
 type DeleteProjectUnauthorized Problem
 
@@ -8163,10 +7955,6 @@ type DeleteRoleNotFound Problem
 
 func (*DeleteRoleNotFound) deleteRoleRes() {}
 
-type DeleteRoleTooManyRequests Problem
-
-func (*DeleteRoleTooManyRequests) deleteRoleRes() {}
-
 type DeleteRoleUnauthorized Problem
 
 func (*DeleteRoleUnauthorized) deleteRoleRes() {}
@@ -8192,10 +7980,6 @@ type DeleteSprintNotFound Problem
 
 func (*DeleteSprintNotFound) deleteSprintRes() {}
 
-type DeleteSprintTooManyRequests Problem
-
-func (*DeleteSprintTooManyRequests) deleteSprintRes() {}
-
 type DeleteSprintUnauthorized Problem
 
 func (*DeleteSprintUnauthorized) deleteSprintRes() {}
@@ -8220,10 +8004,6 @@ func (*DeleteTaskAttachmentNoContent) deleteTaskAttachmentRes() {}
 type DeleteTaskAttachmentNotFound Problem
 
 func (*DeleteTaskAttachmentNotFound) deleteTaskAttachmentRes() {}
-
-type DeleteTaskAttachmentTooManyRequests Problem
-
-func (*DeleteTaskAttachmentTooManyRequests) deleteTaskAttachmentRes() {}
 
 type DeleteTaskAttachmentUnauthorized Problem
 
@@ -8254,10 +8034,6 @@ type DeleteTaskCommentNotFound Problem
 
 func (*DeleteTaskCommentNotFound) deleteTaskCommentRes() {}
 
-type DeleteTaskCommentTooManyRequests Problem
-
-func (*DeleteTaskCommentTooManyRequests) deleteTaskCommentRes() {}
-
 type DeleteTaskCommentUnauthorized Problem
 
 func (*DeleteTaskCommentUnauthorized) deleteTaskCommentRes() {}
@@ -8283,10 +8059,6 @@ type DeleteTaskDependencyNotFound Problem
 
 func (*DeleteTaskDependencyNotFound) deleteTaskDependencyRes() {}
 
-type DeleteTaskDependencyTooManyRequests Problem
-
-func (*DeleteTaskDependencyTooManyRequests) deleteTaskDependencyRes() {}
-
 type DeleteTaskDependencyUnauthorized Problem
 
 func (*DeleteTaskDependencyUnauthorized) deleteTaskDependencyRes() {}
@@ -8307,10 +8079,6 @@ func (*DeleteTaskNoContent) deleteTaskRes() {}
 type DeleteTaskNotFound Problem
 
 func (*DeleteTaskNotFound) deleteTaskRes() {}
-
-type DeleteTaskTooManyRequests Problem
-
-func (*DeleteTaskTooManyRequests) deleteTaskRes() {}
 
 type DeleteTaskUnauthorized Problem
 
@@ -8337,10 +8105,6 @@ type DeleteWorkLogNotFound Problem
 
 func (*DeleteWorkLogNotFound) deleteWorkLogRes() {}
 
-type DeleteWorkLogTooManyRequests Problem
-
-func (*DeleteWorkLogTooManyRequests) deleteWorkLogRes() {}
-
 type DeleteWorkLogUnauthorized Problem
 
 func (*DeleteWorkLogUnauthorized) deleteWorkLogRes() {}
@@ -8360,10 +8124,6 @@ func (*DetachAgentToolForbidden) detachAgentToolRes() {}
 type DetachAgentToolNotFound Problem
 
 func (*DetachAgentToolNotFound) detachAgentToolRes() {}
-
-type DetachAgentToolTooManyRequests Problem
-
-func (*DetachAgentToolTooManyRequests) detachAgentToolRes() {}
 
 type DetachAgentToolUnauthorized Problem
 
@@ -8390,10 +8150,6 @@ type DetachNoteTagNotFound Problem
 
 func (*DetachNoteTagNotFound) detachNoteTagRes() {}
 
-type DetachNoteTagTooManyRequests Problem
-
-func (*DetachNoteTagTooManyRequests) detachNoteTagRes() {}
-
 type DetachNoteTagUnauthorized Problem
 
 func (*DetachNoteTagUnauthorized) detachNoteTagRes() {}
@@ -8419,10 +8175,6 @@ type DetachTaskLabelNotFound Problem
 
 func (*DetachTaskLabelNotFound) detachTaskLabelRes() {}
 
-type DetachTaskLabelTooManyRequests Problem
-
-func (*DetachTaskLabelTooManyRequests) detachTaskLabelRes() {}
-
 type DetachTaskLabelUnauthorized Problem
 
 func (*DetachTaskLabelUnauthorized) detachTaskLabelRes() {}
@@ -8443,10 +8195,6 @@ type DiffAgentVersionsNotFound Problem
 
 func (*DiffAgentVersionsNotFound) diffAgentVersionsRes() {}
 
-type DiffAgentVersionsTooManyRequests Problem
-
-func (*DiffAgentVersionsTooManyRequests) diffAgentVersionsRes() {}
-
 type DiffAgentVersionsUnauthorized Problem
 
 func (*DiffAgentVersionsUnauthorized) diffAgentVersionsRes() {}
@@ -8466,10 +8214,6 @@ func (*DiffNoteVersionsForbidden) diffNoteVersionsRes() {}
 type DiffNoteVersionsNotFound Problem
 
 func (*DiffNoteVersionsNotFound) diffNoteVersionsRes() {}
-
-type DiffNoteVersionsTooManyRequests Problem
-
-func (*DiffNoteVersionsTooManyRequests) diffNoteVersionsRes() {}
 
 type DiffNoteVersionsUnauthorized Problem
 
@@ -8499,10 +8243,6 @@ func (*DisableMfaNoContent) disableMfaRes() {}
 type DisableMfaRequestEntityTooLarge Problem
 
 func (*DisableMfaRequestEntityTooLarge) disableMfaRes() {}
-
-type DisableMfaTooManyRequests Problem
-
-func (*DisableMfaTooManyRequests) disableMfaRes() {}
 
 type DisableMfaUnauthorized Problem
 
@@ -8577,10 +8317,6 @@ func (s *DownloadMessageFileOKHeaders) SetResponse(val DownloadMessageFileOK) {
 
 func (*DownloadMessageFileOKHeaders) downloadMessageFileRes() {}
 
-type DownloadMessageFileTooManyRequests Problem
-
-func (*DownloadMessageFileTooManyRequests) downloadMessageFileRes() {}
-
 type DownloadMessageFileUnauthorized Problem
 
 func (*DownloadMessageFileUnauthorized) downloadMessageFileRes() {}
@@ -8654,10 +8390,6 @@ func (s *DownloadTaskAttachmentOKHeaders) SetResponse(val DownloadTaskAttachment
 
 func (*DownloadTaskAttachmentOKHeaders) downloadTaskAttachmentRes() {}
 
-type DownloadTaskAttachmentTooManyRequests Problem
-
-func (*DownloadTaskAttachmentTooManyRequests) downloadTaskAttachmentRes() {}
-
 type DownloadTaskAttachmentUnauthorized Problem
 
 func (*DownloadTaskAttachmentUnauthorized) downloadTaskAttachmentRes() {}
@@ -8686,10 +8418,6 @@ type EditMessageRequestEntityTooLarge Problem
 
 func (*EditMessageRequestEntityTooLarge) editMessageRes() {}
 
-type EditMessageTooManyRequests Problem
-
-func (*EditMessageTooManyRequests) editMessageRes() {}
-
 type EditMessageUnauthorized Problem
 
 func (*EditMessageUnauthorized) editMessageRes() {}
@@ -8714,10 +8442,6 @@ type EditNoteCommentRequestEntityTooLarge Problem
 
 func (*EditNoteCommentRequestEntityTooLarge) editNoteCommentRes() {}
 
-type EditNoteCommentTooManyRequests Problem
-
-func (*EditNoteCommentTooManyRequests) editNoteCommentRes() {}
-
 type EditNoteCommentUnauthorized Problem
 
 func (*EditNoteCommentUnauthorized) editNoteCommentRes() {}
@@ -8738,10 +8462,6 @@ type EnrollMfaForbidden Problem
 
 func (*EnrollMfaForbidden) enrollMfaRes() {}
 
-type EnrollMfaTooManyRequests Problem
-
-func (*EnrollMfaTooManyRequests) enrollMfaRes() {}
-
 type EnrollMfaUnauthorized Problem
 
 func (*EnrollMfaUnauthorized) enrollMfaRes() {}
@@ -8757,10 +8477,6 @@ func (*ExportAuditActivityForbidden) exportAuditActivityRes() {}
 type ExportAuditActivityNotAcceptable Problem
 
 func (*ExportAuditActivityNotAcceptable) exportAuditActivityRes() {}
-
-type ExportAuditActivityTooManyRequests Problem
-
-func (*ExportAuditActivityTooManyRequests) exportAuditActivityRes() {}
 
 type ExportAuditActivityUnauthorized Problem
 
@@ -8781,10 +8497,6 @@ func (*ExportSecurityEventsForbidden) exportSecurityEventsRes() {}
 type ExportSecurityEventsNotAcceptable Problem
 
 func (*ExportSecurityEventsNotAcceptable) exportSecurityEventsRes() {}
-
-type ExportSecurityEventsTooManyRequests Problem
-
-func (*ExportSecurityEventsTooManyRequests) exportSecurityEventsRes() {}
 
 type ExportSecurityEventsUnauthorized Problem
 
@@ -8817,10 +8529,6 @@ type ForgotPasswordRequestEntityTooLarge Problem
 
 func (*ForgotPasswordRequestEntityTooLarge) forgotPasswordRes() {}
 
-type ForgotPasswordTooManyRequests Problem
-
-func (*ForgotPasswordTooManyRequests) forgotPasswordRes() {}
-
 type ForgotPasswordUnprocessableEntity Problem
 
 func (*ForgotPasswordUnprocessableEntity) forgotPasswordRes() {}
@@ -8836,10 +8544,6 @@ func (*GetAgentActionForbidden) getAgentActionRes() {}
 type GetAgentActionNotFound Problem
 
 func (*GetAgentActionNotFound) getAgentActionRes() {}
-
-type GetAgentActionTooManyRequests Problem
-
-func (*GetAgentActionTooManyRequests) getAgentActionRes() {}
 
 type GetAgentActionUnauthorized Problem
 
@@ -8864,10 +8568,6 @@ func (*GetAgentBudgetForbidden) getAgentBudgetRes() {}
 type GetAgentBudgetNotFound Problem
 
 func (*GetAgentBudgetNotFound) getAgentBudgetRes() {}
-
-type GetAgentBudgetTooManyRequests Problem
-
-func (*GetAgentBudgetTooManyRequests) getAgentBudgetRes() {}
 
 type GetAgentBudgetUnauthorized Problem
 
@@ -9013,10 +8713,6 @@ type GetAgentCostsNotFound Problem
 
 func (*GetAgentCostsNotFound) getAgentCostsRes() {}
 
-type GetAgentCostsTooManyRequests Problem
-
-func (*GetAgentCostsTooManyRequests) getAgentCostsRes() {}
-
 type GetAgentCostsUnauthorized Problem
 
 func (*GetAgentCostsUnauthorized) getAgentCostsRes() {}
@@ -9033,10 +8729,6 @@ type GetAgentNotFound Problem
 
 func (*GetAgentNotFound) getAgentRes() {}
 
-type GetAgentTooManyRequests Problem
-
-func (*GetAgentTooManyRequests) getAgentRes() {}
-
 type GetAgentToolBadRequest Problem
 
 func (*GetAgentToolBadRequest) getAgentToolRes() {}
@@ -9048,10 +8740,6 @@ func (*GetAgentToolForbidden) getAgentToolRes() {}
 type GetAgentToolNotFound Problem
 
 func (*GetAgentToolNotFound) getAgentToolRes() {}
-
-type GetAgentToolTooManyRequests Problem
-
-func (*GetAgentToolTooManyRequests) getAgentToolRes() {}
 
 type GetAgentToolUnauthorized Problem
 
@@ -9081,10 +8769,6 @@ type GetAgentVersionNotFound Problem
 
 func (*GetAgentVersionNotFound) getAgentVersionRes() {}
 
-type GetAgentVersionTooManyRequests Problem
-
-func (*GetAgentVersionTooManyRequests) getAgentVersionRes() {}
-
 type GetAgentVersionUnauthorized Problem
 
 func (*GetAgentVersionUnauthorized) getAgentVersionRes() {}
@@ -9105,10 +8789,6 @@ type GetChannelNotFound Problem
 
 func (*GetChannelNotFound) getChannelRes() {}
 
-type GetChannelTooManyRequests Problem
-
-func (*GetChannelTooManyRequests) getChannelRes() {}
-
 type GetChannelUnauthorized Problem
 
 func (*GetChannelUnauthorized) getChannelRes() {}
@@ -9116,14 +8796,6 @@ func (*GetChannelUnauthorized) getChannelRes() {}
 type GetChannelUnprocessableEntity Problem
 
 func (*GetChannelUnprocessableEntity) getChannelRes() {}
-
-type GetHealthBadRequest Problem
-
-func (*GetHealthBadRequest) getHealthRes() {}
-
-type GetHealthTooManyRequests Problem
-
-func (*GetHealthTooManyRequests) getHealthRes() {}
 
 type GetLabelBadRequest Problem
 
@@ -9136,10 +8808,6 @@ func (*GetLabelForbidden) getLabelRes() {}
 type GetLabelNotFound Problem
 
 func (*GetLabelNotFound) getLabelRes() {}
-
-type GetLabelTooManyRequests Problem
-
-func (*GetLabelTooManyRequests) getLabelRes() {}
 
 type GetLabelUnauthorized Problem
 
@@ -9157,10 +8825,6 @@ type GetMeForbidden Problem
 
 func (*GetMeForbidden) getMeRes() {}
 
-type GetMeTooManyRequests Problem
-
-func (*GetMeTooManyRequests) getMeRes() {}
-
 type GetMeUnauthorized Problem
 
 func (*GetMeUnauthorized) getMeRes() {}
@@ -9176,10 +8840,6 @@ func (*GetMessageForbidden) getMessageRes() {}
 type GetMessageNotFound Problem
 
 func (*GetMessageNotFound) getMessageRes() {}
-
-type GetMessageTooManyRequests Problem
-
-func (*GetMessageTooManyRequests) getMessageRes() {}
 
 type GetMessageUnauthorized Problem
 
@@ -9201,10 +8861,6 @@ type GetMilestoneNotFound Problem
 
 func (*GetMilestoneNotFound) getMilestoneRes() {}
 
-type GetMilestoneTooManyRequests Problem
-
-func (*GetMilestoneTooManyRequests) getMilestoneRes() {}
-
 type GetMilestoneUnauthorized Problem
 
 func (*GetMilestoneUnauthorized) getMilestoneRes() {}
@@ -9225,10 +8881,6 @@ type GetModelPriceNotFound Problem
 
 func (*GetModelPriceNotFound) getModelPriceRes() {}
 
-type GetModelPriceTooManyRequests Problem
-
-func (*GetModelPriceTooManyRequests) getModelPriceRes() {}
-
 type GetModelPriceUnauthorized Problem
 
 func (*GetModelPriceUnauthorized) getModelPriceRes() {}
@@ -9240,10 +8892,6 @@ func (*GetMyProductivityBadRequest) getMyProductivityRes() {}
 type GetMyProductivityForbidden Problem
 
 func (*GetMyProductivityForbidden) getMyProductivityRes() {}
-
-type GetMyProductivityTooManyRequests Problem
-
-func (*GetMyProductivityTooManyRequests) getMyProductivityRes() {}
 
 type GetMyProductivityUnauthorized Problem
 
@@ -9265,10 +8913,6 @@ type GetNoteNotFound Problem
 
 func (*GetNoteNotFound) getNoteRes() {}
 
-type GetNoteTooManyRequests Problem
-
-func (*GetNoteTooManyRequests) getNoteRes() {}
-
 type GetNoteUnauthorized Problem
 
 func (*GetNoteUnauthorized) getNoteRes() {}
@@ -9288,10 +8932,6 @@ func (*GetNoteVersionForbidden) getNoteVersionRes() {}
 type GetNoteVersionNotFound Problem
 
 func (*GetNoteVersionNotFound) getNoteVersionRes() {}
-
-type GetNoteVersionTooManyRequests Problem
-
-func (*GetNoteVersionTooManyRequests) getNoteVersionRes() {}
 
 type GetNoteVersionUnauthorized Problem
 
@@ -9317,10 +8957,6 @@ type GetOrganizationBudgetNotFound Problem
 
 func (*GetOrganizationBudgetNotFound) getOrganizationBudgetRes() {}
 
-type GetOrganizationBudgetTooManyRequests Problem
-
-func (*GetOrganizationBudgetTooManyRequests) getOrganizationBudgetRes() {}
-
 type GetOrganizationBudgetUnauthorized Problem
 
 func (*GetOrganizationBudgetUnauthorized) getOrganizationBudgetRes() {}
@@ -9345,10 +8981,6 @@ type GetOrganizationProductivityNotFound Problem
 
 func (*GetOrganizationProductivityNotFound) getOrganizationProductivityRes() {}
 
-type GetOrganizationProductivityTooManyRequests Problem
-
-func (*GetOrganizationProductivityTooManyRequests) getOrganizationProductivityRes() {}
-
 type GetOrganizationProductivityUnauthorized Problem
 
 func (*GetOrganizationProductivityUnauthorized) getOrganizationProductivityRes() {}
@@ -9356,10 +8988,6 @@ func (*GetOrganizationProductivityUnauthorized) getOrganizationProductivityRes()
 type GetOrganizationProductivityUnprocessableEntity Problem
 
 func (*GetOrganizationProductivityUnprocessableEntity) getOrganizationProductivityRes() {}
-
-type GetOrganizationTooManyRequests Problem
-
-func (*GetOrganizationTooManyRequests) getOrganizationRes() {}
 
 type GetOrganizationUnauthorized Problem
 
@@ -9381,10 +9009,6 @@ type GetProjectNotFound Problem
 
 func (*GetProjectNotFound) getProjectRes() {}
 
-type GetProjectTooManyRequests Problem
-
-func (*GetProjectTooManyRequests) getProjectRes() {}
-
 type GetProjectUnauthorized Problem
 
 func (*GetProjectUnauthorized) getProjectRes() {}
@@ -9393,10 +9017,6 @@ type GetProjectUnprocessableEntity Problem
 
 func (*GetProjectUnprocessableEntity) getProjectRes() {}
 
-type GetReadinessBadRequest Problem
-
-func (*GetReadinessBadRequest) getReadinessRes() {}
-
 type GetReadinessOK HealthStatus
 
 func (*GetReadinessOK) getReadinessRes() {}
@@ -9404,10 +9024,6 @@ func (*GetReadinessOK) getReadinessRes() {}
 type GetReadinessServiceUnavailable HealthStatus
 
 func (*GetReadinessServiceUnavailable) getReadinessRes() {}
-
-type GetReadinessTooManyRequests Problem
-
-func (*GetReadinessTooManyRequests) getReadinessRes() {}
 
 type GetRoleBadRequest Problem
 
@@ -9420,10 +9036,6 @@ func (*GetRoleForbidden) getRoleRes() {}
 type GetRoleNotFound Problem
 
 func (*GetRoleNotFound) getRoleRes() {}
-
-type GetRoleTooManyRequests Problem
-
-func (*GetRoleTooManyRequests) getRoleRes() {}
 
 type GetRoleUnauthorized Problem
 
@@ -9445,10 +9057,6 @@ type GetRunningTimerNotFound Problem
 
 func (*GetRunningTimerNotFound) getRunningTimerRes() {}
 
-type GetRunningTimerTooManyRequests Problem
-
-func (*GetRunningTimerTooManyRequests) getRunningTimerRes() {}
-
 type GetRunningTimerUnauthorized Problem
 
 func (*GetRunningTimerUnauthorized) getRunningTimerRes() {}
@@ -9464,10 +9072,6 @@ func (*GetSprintForbidden) getSprintRes() {}
 type GetSprintNotFound Problem
 
 func (*GetSprintNotFound) getSprintRes() {}
-
-type GetSprintTooManyRequests Problem
-
-func (*GetSprintTooManyRequests) getSprintRes() {}
 
 type GetSprintUnauthorized Problem
 
@@ -9493,10 +9097,6 @@ type GetTaskByKeyNotFound Problem
 
 func (*GetTaskByKeyNotFound) getTaskByKeyRes() {}
 
-type GetTaskByKeyTooManyRequests Problem
-
-func (*GetTaskByKeyTooManyRequests) getTaskByKeyRes() {}
-
 type GetTaskByKeyUnauthorized Problem
 
 func (*GetTaskByKeyUnauthorized) getTaskByKeyRes() {}
@@ -9512,10 +9112,6 @@ func (*GetTaskForbidden) getTaskRes() {}
 type GetTaskNotFound Problem
 
 func (*GetTaskNotFound) getTaskRes() {}
-
-type GetTaskTooManyRequests Problem
-
-func (*GetTaskTooManyRequests) getTaskRes() {}
 
 type GetTaskUnauthorized Problem
 
@@ -9537,10 +9133,6 @@ type GetTimeLogSummaryNotFound Problem
 
 func (*GetTimeLogSummaryNotFound) getTimeLogSummaryRes() {}
 
-type GetTimeLogSummaryTooManyRequests Problem
-
-func (*GetTimeLogSummaryTooManyRequests) getTimeLogSummaryRes() {}
-
 type GetTimeLogSummaryUnauthorized Problem
 
 func (*GetTimeLogSummaryUnauthorized) getTimeLogSummaryRes() {}
@@ -9560,10 +9152,6 @@ func (*GetWorkLogForbidden) getWorkLogRes() {}
 type GetWorkLogNotFound Problem
 
 func (*GetWorkLogNotFound) getWorkLogRes() {}
-
-type GetWorkLogTooManyRequests Problem
-
-func (*GetWorkLogTooManyRequests) getWorkLogRes() {}
 
 type GetWorkLogUnauthorized Problem
 
@@ -9592,10 +9180,6 @@ func (*GrantAgentPermissionNotFound) grantAgentPermissionRes() {}
 type GrantAgentPermissionRequestEntityTooLarge Problem
 
 func (*GrantAgentPermissionRequestEntityTooLarge) grantAgentPermissionRes() {}
-
-type GrantAgentPermissionTooManyRequests Problem
-
-func (*GrantAgentPermissionTooManyRequests) grantAgentPermissionRes() {}
 
 type GrantAgentPermissionUnauthorized Problem
 
@@ -9629,10 +9213,6 @@ func (*GrantRolePermissionNotFound) grantRolePermissionRes() {}
 type GrantRolePermissionRequestEntityTooLarge Problem
 
 func (*GrantRolePermissionRequestEntityTooLarge) grantRolePermissionRes() {}
-
-type GrantRolePermissionTooManyRequests Problem
-
-func (*GrantRolePermissionTooManyRequests) grantRolePermissionRes() {}
 
 type GrantRolePermissionUnauthorized Problem
 
@@ -9935,10 +9515,6 @@ type IngestAppUsageRequestEntityTooLarge Problem
 
 func (*IngestAppUsageRequestEntityTooLarge) ingestAppUsageRes() {}
 
-type IngestAppUsageTooManyRequests Problem
-
-func (*IngestAppUsageTooManyRequests) ingestAppUsageRes() {}
-
 type IngestAppUsageUnauthorized Problem
 
 func (*IngestAppUsageUnauthorized) ingestAppUsageRes() {}
@@ -9958,10 +9534,6 @@ func (*IngestIdlePeriodsForbidden) ingestIdlePeriodsRes() {}
 type IngestIdlePeriodsRequestEntityTooLarge Problem
 
 func (*IngestIdlePeriodsRequestEntityTooLarge) ingestIdlePeriodsRes() {}
-
-type IngestIdlePeriodsTooManyRequests Problem
-
-func (*IngestIdlePeriodsTooManyRequests) ingestIdlePeriodsRes() {}
 
 type IngestIdlePeriodsUnauthorized Problem
 
@@ -10453,10 +10025,6 @@ func (*JoinChannelForbidden) joinChannelRes() {}
 type JoinChannelNotFound Problem
 
 func (*JoinChannelNotFound) joinChannelRes() {}
-
-type JoinChannelTooManyRequests Problem
-
-func (*JoinChannelTooManyRequests) joinChannelRes() {}
 
 type JoinChannelUnauthorized Problem
 
@@ -11301,10 +10869,6 @@ func (s *ListAgentActionsStatus) UnmarshalText(data []byte) error {
 	}
 }
 
-type ListAgentActionsTooManyRequests Problem
-
-func (*ListAgentActionsTooManyRequests) listAgentActionsRes() {}
-
 type ListAgentActionsUnauthorized Problem
 
 func (*ListAgentActionsUnauthorized) listAgentActionsRes() {}
@@ -11324,10 +10888,6 @@ func (*ListAgentKeysForbidden) listAgentKeysRes() {}
 type ListAgentKeysNotFound Problem
 
 func (*ListAgentKeysNotFound) listAgentKeysRes() {}
-
-type ListAgentKeysTooManyRequests Problem
-
-func (*ListAgentKeysTooManyRequests) listAgentKeysRes() {}
 
 type ListAgentKeysUnauthorized Problem
 
@@ -11349,10 +10909,6 @@ type ListAgentPermissionsNotFound Problem
 
 func (*ListAgentPermissionsNotFound) listAgentPermissionsRes() {}
 
-type ListAgentPermissionsTooManyRequests Problem
-
-func (*ListAgentPermissionsTooManyRequests) listAgentPermissionsRes() {}
-
 type ListAgentPermissionsUnauthorized Problem
 
 func (*ListAgentPermissionsUnauthorized) listAgentPermissionsRes() {}
@@ -11368,10 +10924,6 @@ func (*ListAgentToolsBadRequest) listAgentToolsRes() {}
 type ListAgentToolsForbidden Problem
 
 func (*ListAgentToolsForbidden) listAgentToolsRes() {}
-
-type ListAgentToolsTooManyRequests Problem
-
-func (*ListAgentToolsTooManyRequests) listAgentToolsRes() {}
 
 type ListAgentToolsUnauthorized Problem
 
@@ -11393,10 +10945,6 @@ type ListAgentVersionsNotFound Problem
 
 func (*ListAgentVersionsNotFound) listAgentVersionsRes() {}
 
-type ListAgentVersionsTooManyRequests Problem
-
-func (*ListAgentVersionsTooManyRequests) listAgentVersionsRes() {}
-
 type ListAgentVersionsUnauthorized Problem
 
 func (*ListAgentVersionsUnauthorized) listAgentVersionsRes() {}
@@ -11412,10 +10960,6 @@ func (*ListAgentsBadRequest) listAgentsRes() {}
 type ListAgentsForbidden Problem
 
 func (*ListAgentsForbidden) listAgentsRes() {}
-
-type ListAgentsTooManyRequests Problem
-
-func (*ListAgentsTooManyRequests) listAgentsRes() {}
 
 type ListAgentsUnauthorized Problem
 
@@ -11433,10 +10977,6 @@ type ListApprovalsForbidden Problem
 
 func (*ListApprovalsForbidden) listApprovalsRes() {}
 
-type ListApprovalsTooManyRequests Problem
-
-func (*ListApprovalsTooManyRequests) listApprovalsRes() {}
-
 type ListApprovalsUnauthorized Problem
 
 func (*ListApprovalsUnauthorized) listApprovalsRes() {}
@@ -11452,10 +10992,6 @@ func (*ListAuditActivityBadRequest) listAuditActivityRes() {}
 type ListAuditActivityForbidden Problem
 
 func (*ListAuditActivityForbidden) listAuditActivityRes() {}
-
-type ListAuditActivityTooManyRequests Problem
-
-func (*ListAuditActivityTooManyRequests) listAuditActivityRes() {}
 
 type ListAuditActivityUnauthorized Problem
 
@@ -11477,10 +11013,6 @@ type ListBoardsNotFound Problem
 
 func (*ListBoardsNotFound) listBoardsRes() {}
 
-type ListBoardsTooManyRequests Problem
-
-func (*ListBoardsTooManyRequests) listBoardsRes() {}
-
 type ListBoardsUnauthorized Problem
 
 func (*ListBoardsUnauthorized) listBoardsRes() {}
@@ -11500,10 +11032,6 @@ func (*ListChannelMembersForbidden) listChannelMembersRes() {}
 type ListChannelMembersNotFound Problem
 
 func (*ListChannelMembersNotFound) listChannelMembersRes() {}
-
-type ListChannelMembersTooManyRequests Problem
-
-func (*ListChannelMembersTooManyRequests) listChannelMembersRes() {}
 
 type ListChannelMembersUnauthorized Problem
 
@@ -11525,10 +11053,6 @@ type ListChannelMessagesNotFound Problem
 
 func (*ListChannelMessagesNotFound) listChannelMessagesRes() {}
 
-type ListChannelMessagesTooManyRequests Problem
-
-func (*ListChannelMessagesTooManyRequests) listChannelMessagesRes() {}
-
 type ListChannelMessagesUnauthorized Problem
 
 func (*ListChannelMessagesUnauthorized) listChannelMessagesRes() {}
@@ -11549,10 +11073,6 @@ type ListChannelPinsNotFound Problem
 
 func (*ListChannelPinsNotFound) listChannelPinsRes() {}
 
-type ListChannelPinsTooManyRequests Problem
-
-func (*ListChannelPinsTooManyRequests) listChannelPinsRes() {}
-
 type ListChannelPinsUnauthorized Problem
 
 func (*ListChannelPinsUnauthorized) listChannelPinsRes() {}
@@ -11572,10 +11092,6 @@ func (*ListChannelsForbidden) listChannelsRes() {}
 type ListChannelsNotFound Problem
 
 func (*ListChannelsNotFound) listChannelsRes() {}
-
-type ListChannelsTooManyRequests Problem
-
-func (*ListChannelsTooManyRequests) listChannelsRes() {}
 
 type ListChannelsType string
 
@@ -11648,10 +11164,6 @@ type ListJobKindsForbidden Problem
 
 func (*ListJobKindsForbidden) listJobKindsRes() {}
 
-type ListJobKindsTooManyRequests Problem
-
-func (*ListJobKindsTooManyRequests) listJobKindsRes() {}
-
 type ListJobKindsUnauthorized Problem
 
 func (*ListJobKindsUnauthorized) listJobKindsRes() {}
@@ -11663,10 +11175,6 @@ func (*ListJobRunsBadRequest) listJobRunsRes() {}
 type ListJobRunsForbidden Problem
 
 func (*ListJobRunsForbidden) listJobRunsRes() {}
-
-type ListJobRunsTooManyRequests Problem
-
-func (*ListJobRunsTooManyRequests) listJobRunsRes() {}
 
 type ListJobRunsUnauthorized Problem
 
@@ -11688,10 +11196,6 @@ type ListLabelsNotFound Problem
 
 func (*ListLabelsNotFound) listLabelsRes() {}
 
-type ListLabelsTooManyRequests Problem
-
-func (*ListLabelsTooManyRequests) listLabelsRes() {}
-
 type ListLabelsUnauthorized Problem
 
 func (*ListLabelsUnauthorized) listLabelsRes() {}
@@ -11711,10 +11215,6 @@ func (*ListMemberRolesForbidden) listMemberRolesRes() {}
 type ListMemberRolesNotFound Problem
 
 func (*ListMemberRolesNotFound) listMemberRolesRes() {}
-
-type ListMemberRolesTooManyRequests Problem
-
-func (*ListMemberRolesTooManyRequests) listMemberRolesRes() {}
 
 type ListMemberRolesUnauthorized Problem
 
@@ -11736,10 +11236,6 @@ type ListMilestonesNotFound Problem
 
 func (*ListMilestonesNotFound) listMilestonesRes() {}
 
-type ListMilestonesTooManyRequests Problem
-
-func (*ListMilestonesTooManyRequests) listMilestonesRes() {}
-
 type ListMilestonesUnauthorized Problem
 
 func (*ListMilestonesUnauthorized) listMilestonesRes() {}
@@ -11755,10 +11251,6 @@ func (*ListModelPricesBadRequest) listModelPricesRes() {}
 type ListModelPricesForbidden Problem
 
 func (*ListModelPricesForbidden) listModelPricesRes() {}
-
-type ListModelPricesTooManyRequests Problem
-
-func (*ListModelPricesTooManyRequests) listModelPricesRes() {}
 
 type ListModelPricesUnauthorized Problem
 
@@ -11776,10 +11268,6 @@ type ListMyAppUsageForbidden Problem
 
 func (*ListMyAppUsageForbidden) listMyAppUsageRes() {}
 
-type ListMyAppUsageTooManyRequests Problem
-
-func (*ListMyAppUsageTooManyRequests) listMyAppUsageRes() {}
-
 type ListMyAppUsageUnauthorized Problem
 
 func (*ListMyAppUsageUnauthorized) listMyAppUsageRes() {}
@@ -11795,10 +11283,6 @@ func (*ListMyChannelsBadRequest) listMyChannelsRes() {}
 type ListMyChannelsForbidden Problem
 
 func (*ListMyChannelsForbidden) listMyChannelsRes() {}
-
-type ListMyChannelsTooManyRequests Problem
-
-func (*ListMyChannelsTooManyRequests) listMyChannelsRes() {}
 
 type ListMyChannelsUnauthorized Problem
 
@@ -11816,10 +11300,6 @@ type ListMyIdlePeriodsForbidden Problem
 
 func (*ListMyIdlePeriodsForbidden) listMyIdlePeriodsRes() {}
 
-type ListMyIdlePeriodsTooManyRequests Problem
-
-func (*ListMyIdlePeriodsTooManyRequests) listMyIdlePeriodsRes() {}
-
 type ListMyIdlePeriodsUnauthorized Problem
 
 func (*ListMyIdlePeriodsUnauthorized) listMyIdlePeriodsRes() {}
@@ -11835,10 +11315,6 @@ func (*ListMyMentionsBadRequest) listMyMentionsRes() {}
 type ListMyMentionsForbidden Problem
 
 func (*ListMyMentionsForbidden) listMyMentionsRes() {}
-
-type ListMyMentionsTooManyRequests Problem
-
-func (*ListMyMentionsTooManyRequests) listMyMentionsRes() {}
 
 type ListMyMentionsUnauthorized Problem
 
@@ -11860,10 +11336,6 @@ type ListNoteCommentsNotFound Problem
 
 func (*ListNoteCommentsNotFound) listNoteCommentsRes() {}
 
-type ListNoteCommentsTooManyRequests Problem
-
-func (*ListNoteCommentsTooManyRequests) listNoteCommentsRes() {}
-
 type ListNoteCommentsUnauthorized Problem
 
 func (*ListNoteCommentsUnauthorized) listNoteCommentsRes() {}
@@ -11883,10 +11355,6 @@ func (*ListNoteFoldersForbidden) listNoteFoldersRes() {}
 type ListNoteFoldersNotFound Problem
 
 func (*ListNoteFoldersNotFound) listNoteFoldersRes() {}
-
-type ListNoteFoldersTooManyRequests Problem
-
-func (*ListNoteFoldersTooManyRequests) listNoteFoldersRes() {}
 
 type ListNoteFoldersUnauthorized Problem
 
@@ -11908,10 +11376,6 @@ type ListNoteSharesNotFound Problem
 
 func (*ListNoteSharesNotFound) listNoteSharesRes() {}
 
-type ListNoteSharesTooManyRequests Problem
-
-func (*ListNoteSharesTooManyRequests) listNoteSharesRes() {}
-
 type ListNoteSharesUnauthorized Problem
 
 func (*ListNoteSharesUnauthorized) listNoteSharesRes() {}
@@ -11931,10 +11395,6 @@ func (*ListNoteTagsForbidden) listNoteTagsRes() {}
 type ListNoteTagsNotFound Problem
 
 func (*ListNoteTagsNotFound) listNoteTagsRes() {}
-
-type ListNoteTagsTooManyRequests Problem
-
-func (*ListNoteTagsTooManyRequests) listNoteTagsRes() {}
 
 type ListNoteTagsUnauthorized Problem
 
@@ -11956,10 +11416,6 @@ type ListNoteVersionsNotFound Problem
 
 func (*ListNoteVersionsNotFound) listNoteVersionsRes() {}
 
-type ListNoteVersionsTooManyRequests Problem
-
-func (*ListNoteVersionsTooManyRequests) listNoteVersionsRes() {}
-
 type ListNoteVersionsUnauthorized Problem
 
 func (*ListNoteVersionsUnauthorized) listNoteVersionsRes() {}
@@ -11979,10 +11435,6 @@ func (*ListNotesForbidden) listNotesRes() {}
 type ListNotesNotFound Problem
 
 func (*ListNotesNotFound) listNotesRes() {}
-
-type ListNotesTooManyRequests Problem
-
-func (*ListNotesTooManyRequests) listNotesRes() {}
 
 type ListNotesUnauthorized Problem
 
@@ -12004,10 +11456,6 @@ type ListOrganizationMembersNotFound Problem
 
 func (*ListOrganizationMembersNotFound) listOrganizationMembersRes() {}
 
-type ListOrganizationMembersTooManyRequests Problem
-
-func (*ListOrganizationMembersTooManyRequests) listOrganizationMembersRes() {}
-
 type ListOrganizationMembersUnauthorized Problem
 
 func (*ListOrganizationMembersUnauthorized) listOrganizationMembersRes() {}
@@ -12028,10 +11476,6 @@ type ListOrganizationUsersNotFound Problem
 
 func (*ListOrganizationUsersNotFound) listOrganizationUsersRes() {}
 
-type ListOrganizationUsersTooManyRequests Problem
-
-func (*ListOrganizationUsersTooManyRequests) listOrganizationUsersRes() {}
-
 type ListOrganizationUsersUnauthorized Problem
 
 func (*ListOrganizationUsersUnauthorized) listOrganizationUsersRes() {}
@@ -12047,10 +11491,6 @@ func (*ListOrganizationsBadRequest) listOrganizationsRes() {}
 type ListOrganizationsForbidden Problem
 
 func (*ListOrganizationsForbidden) listOrganizationsRes() {}
-
-type ListOrganizationsTooManyRequests Problem
-
-func (*ListOrganizationsTooManyRequests) listOrganizationsRes() {}
 
 type ListOrganizationsUnauthorized Problem
 
@@ -12072,10 +11512,6 @@ type ListProjectActivityNotFound Problem
 
 func (*ListProjectActivityNotFound) listProjectActivityRes() {}
 
-type ListProjectActivityTooManyRequests Problem
-
-func (*ListProjectActivityTooManyRequests) listProjectActivityRes() {}
-
 type ListProjectActivityUnauthorized Problem
 
 func (*ListProjectActivityUnauthorized) listProjectActivityRes() {}
@@ -12095,10 +11531,6 @@ func (*ListProjectMembersForbidden) listProjectMembersRes() {}
 type ListProjectMembersNotFound Problem
 
 func (*ListProjectMembersNotFound) listProjectMembersRes() {}
-
-type ListProjectMembersTooManyRequests Problem
-
-func (*ListProjectMembersTooManyRequests) listProjectMembersRes() {}
 
 type ListProjectMembersUnauthorized Problem
 
@@ -12161,10 +11593,6 @@ func (s *ListProjectsStatus) UnmarshalText(data []byte) error {
 	}
 }
 
-type ListProjectsTooManyRequests Problem
-
-func (*ListProjectsTooManyRequests) listProjectsRes() {}
-
 type ListProjectsUnauthorized Problem
 
 func (*ListProjectsUnauthorized) listProjectsRes() {}
@@ -12185,10 +11613,6 @@ type ListRolesNotFound Problem
 
 func (*ListRolesNotFound) listRolesRes() {}
 
-type ListRolesTooManyRequests Problem
-
-func (*ListRolesTooManyRequests) listRolesRes() {}
-
 type ListRolesUnauthorized Problem
 
 func (*ListRolesUnauthorized) listRolesRes() {}
@@ -12205,10 +11629,6 @@ type ListSecurityEventsForbidden Problem
 
 func (*ListSecurityEventsForbidden) listSecurityEventsRes() {}
 
-type ListSecurityEventsTooManyRequests Problem
-
-func (*ListSecurityEventsTooManyRequests) listSecurityEventsRes() {}
-
 type ListSecurityEventsUnauthorized Problem
 
 func (*ListSecurityEventsUnauthorized) listSecurityEventsRes() {}
@@ -12224,10 +11644,6 @@ func (*ListSessionsBadRequest) listSessionsRes() {}
 type ListSessionsForbidden Problem
 
 func (*ListSessionsForbidden) listSessionsRes() {}
-
-type ListSessionsTooManyRequests Problem
-
-func (*ListSessionsTooManyRequests) listSessionsRes() {}
 
 type ListSessionsUnauthorized Problem
 
@@ -12249,10 +11665,6 @@ type ListSprintsNotFound Problem
 
 func (*ListSprintsNotFound) listSprintsRes() {}
 
-type ListSprintsTooManyRequests Problem
-
-func (*ListSprintsTooManyRequests) listSprintsRes() {}
-
 type ListSprintsUnauthorized Problem
 
 func (*ListSprintsUnauthorized) listSprintsRes() {}
@@ -12272,10 +11684,6 @@ func (*ListTaskActivityForbidden) listTaskActivityRes() {}
 type ListTaskActivityNotFound Problem
 
 func (*ListTaskActivityNotFound) listTaskActivityRes() {}
-
-type ListTaskActivityTooManyRequests Problem
-
-func (*ListTaskActivityTooManyRequests) listTaskActivityRes() {}
 
 type ListTaskActivityUnauthorized Problem
 
@@ -12297,10 +11705,6 @@ type ListTaskAttachmentsNotFound Problem
 
 func (*ListTaskAttachmentsNotFound) listTaskAttachmentsRes() {}
 
-type ListTaskAttachmentsTooManyRequests Problem
-
-func (*ListTaskAttachmentsTooManyRequests) listTaskAttachmentsRes() {}
-
 type ListTaskAttachmentsUnauthorized Problem
 
 func (*ListTaskAttachmentsUnauthorized) listTaskAttachmentsRes() {}
@@ -12321,10 +11725,6 @@ type ListTaskCommentsNotFound Problem
 
 func (*ListTaskCommentsNotFound) listTaskCommentsRes() {}
 
-type ListTaskCommentsTooManyRequests Problem
-
-func (*ListTaskCommentsTooManyRequests) listTaskCommentsRes() {}
-
 type ListTaskCommentsUnauthorized Problem
 
 func (*ListTaskCommentsUnauthorized) listTaskCommentsRes() {}
@@ -12344,10 +11744,6 @@ func (*ListTaskDependenciesForbidden) listTaskDependenciesRes() {}
 type ListTaskDependenciesNotFound Problem
 
 func (*ListTaskDependenciesNotFound) listTaskDependenciesRes() {}
-
-type ListTaskDependenciesTooManyRequests Problem
-
-func (*ListTaskDependenciesTooManyRequests) listTaskDependenciesRes() {}
 
 type ListTaskDependenciesUnauthorized Problem
 
@@ -12472,10 +11868,6 @@ func (s *ListTasksSort) UnmarshalText(data []byte) error {
 	}
 }
 
-type ListTasksTooManyRequests Problem
-
-func (*ListTasksTooManyRequests) listTasksRes() {}
-
 type ListTasksUnauthorized Problem
 
 func (*ListTasksUnauthorized) listTasksRes() {}
@@ -12495,10 +11887,6 @@ func (*ListThreadForbidden) listThreadRes() {}
 type ListThreadNotFound Problem
 
 func (*ListThreadNotFound) listThreadRes() {}
-
-type ListThreadTooManyRequests Problem
-
-func (*ListThreadTooManyRequests) listThreadRes() {}
 
 type ListThreadUnauthorized Problem
 
@@ -12520,10 +11908,6 @@ type ListTimeLogsNotFound Problem
 
 func (*ListTimeLogsNotFound) listTimeLogsRes() {}
 
-type ListTimeLogsTooManyRequests Problem
-
-func (*ListTimeLogsTooManyRequests) listTimeLogsRes() {}
-
 type ListTimeLogsUnauthorized Problem
 
 func (*ListTimeLogsUnauthorized) listTimeLogsRes() {}
@@ -12539,10 +11923,6 @@ func (*ListWorkLogsBadRequest) listWorkLogsRes() {}
 type ListWorkLogsForbidden Problem
 
 func (*ListWorkLogsForbidden) listWorkLogsRes() {}
-
-type ListWorkLogsTooManyRequests Problem
-
-func (*ListWorkLogsTooManyRequests) listWorkLogsRes() {}
 
 type ListWorkLogsUnauthorized Problem
 
@@ -12693,10 +12073,6 @@ type LoginRequestEntityTooLarge Problem
 
 func (*LoginRequestEntityTooLarge) loginRes() {}
 
-type LoginTooManyRequests Problem
-
-func (*LoginTooManyRequests) loginRes() {}
-
 type LoginUnauthorized Problem
 
 func (*LoginUnauthorized) loginRes() {}
@@ -12718,10 +12094,6 @@ type LogoutAllNoContent struct{}
 
 func (*LogoutAllNoContent) logoutAllRes() {}
 
-type LogoutAllTooManyRequests Problem
-
-func (*LogoutAllTooManyRequests) logoutAllRes() {}
-
 type LogoutAllUnauthorized Problem
 
 func (*LogoutAllUnauthorized) logoutAllRes() {}
@@ -12738,10 +12110,6 @@ func (*LogoutForbidden) logoutRes() {}
 type LogoutNoContent struct{}
 
 func (*LogoutNoContent) logoutRes() {}
-
-type LogoutTooManyRequests Problem
-
-func (*LogoutTooManyRequests) logoutRes() {}
 
 type LogoutUnauthorized Problem
 
@@ -12780,10 +12148,6 @@ func (*MarkChannelReadNotFound) markChannelReadRes() {}
 type MarkChannelReadRequestEntityTooLarge Problem
 
 func (*MarkChannelReadRequestEntityTooLarge) markChannelReadRes() {}
-
-type MarkChannelReadTooManyRequests Problem
-
-func (*MarkChannelReadTooManyRequests) markChannelReadRes() {}
 
 type MarkChannelReadUnauthorized Problem
 
@@ -13765,10 +13129,6 @@ func (*MoveTaskNotFound) moveTaskRes() {}
 type MoveTaskRequestEntityTooLarge Problem
 
 func (*MoveTaskRequestEntityTooLarge) moveTaskRes() {}
-
-type MoveTaskTooManyRequests Problem
-
-func (*MoveTaskTooManyRequests) moveTaskRes() {}
 
 type MoveTaskUnauthorized Problem
 
@@ -15432,10 +14792,6 @@ type OpenDirectChannelRequestEntityTooLarge Problem
 
 func (*OpenDirectChannelRequestEntityTooLarge) openDirectChannelRes() {}
 
-type OpenDirectChannelTooManyRequests Problem
-
-func (*OpenDirectChannelTooManyRequests) openDirectChannelRes() {}
-
 type OpenDirectChannelUnauthorized Problem
 
 func (*OpenDirectChannelUnauthorized) openDirectChannelRes() {}
@@ -15455,10 +14811,6 @@ func (*OpenProjectChannelForbidden) openProjectChannelRes() {}
 type OpenProjectChannelNotFound Problem
 
 func (*OpenProjectChannelNotFound) openProjectChannelRes() {}
-
-type OpenProjectChannelTooManyRequests Problem
-
-func (*OpenProjectChannelTooManyRequests) openProjectChannelRes() {}
 
 type OpenProjectChannelUnauthorized Problem
 
@@ -15491,10 +14843,6 @@ func (s OpenStreamOK) Read(p []byte) (n int, err error) {
 }
 
 func (*OpenStreamOK) openStreamRes() {}
-
-type OpenStreamTooManyRequests Problem
-
-func (*OpenStreamTooManyRequests) openStreamRes() {}
 
 type OpenStreamUnauthorized Problem
 
@@ -19509,10 +18857,6 @@ type PinMessageNotFound Problem
 
 func (*PinMessageNotFound) pinMessageRes() {}
 
-type PinMessageTooManyRequests Problem
-
-func (*PinMessageTooManyRequests) pinMessageRes() {}
-
 type PinMessageUnauthorized Problem
 
 func (*PinMessageUnauthorized) pinMessageRes() {}
@@ -19541,10 +18885,6 @@ type PostMessageRequestEntityTooLarge Problem
 
 func (*PostMessageRequestEntityTooLarge) postMessageRes() {}
 
-type PostMessageTooManyRequests Problem
-
-func (*PostMessageTooManyRequests) postMessageRes() {}
-
 type PostMessageUnauthorized Problem
 
 func (*PostMessageUnauthorized) postMessageRes() {}
@@ -19556,7 +18896,44 @@ func (*PostMessageUnprocessableEntity) postMessageRes() {}
 // RFC 9457 problem details.
 // Ref: #/components/schemas/Problem
 type Problem struct {
-	// URI identifying the problem type.
+	// URI identifying the problem type: `https://worksynapse.dev/problems/<slug>`, with these slugs (new
+	// ones may be added; treat an unknown type by its status):
+	//
+	//  - `bad-request`: 400: malformed request (syntax, encoding, parameter types, missing body).
+	//  - `unauthorized`: 401: credentials missing or invalid.
+	//  - `invalid-credentials`: 401: login refused (unknown identifier, wrong password or locked account
+	//    alike).
+	//  - `mfa-required`: 401: login needs a TOTP or recovery code.
+	//  - `invalid-token`: 401: access token invalid, expired or revoked; 400: one-time token invalid,
+	//    expired or used.
+	//  - `invalid-service-key`: 401: the X-API-Key is not a valid service key.
+	//  - `forbidden`: 403: authenticated but not allowed (also an agent key or the service key on an
+	//    operation that does not accept it).
+	//  - `registration-disabled`: 403: self-registration is off.
+	//  - `wrong-password`: 403: the current password is incorrect.
+	//  - `wrong-mfa-code`: 403: the TOTP or recovery code is incorrect.
+	//  - `not-found`: 404: the resource does not exist or is not visible to the caller.
+	//  - `method-not-allowed`: 405: the path exists, the method does not.
+	//  - `not-acceptable`: 406: no representation matches Accept.
+	//  - `conflict`: 409: conflicts with the current state (uniqueness, state machine, archived resource).
+	//  - `agent-inactive`: 409: the agent is paused or archived.
+	//  - `precondition-failed`: 412: If-Match missing or stale (lost update prevented).
+	//  - `payload-too-large`: 413: the body or file exceeds its limit.
+	//  - `unsupported-media-type`: 415: unsupported Content-Type.
+	//  - `validation-error`: 422: input well-formed but invalid; `errors` names each field.
+	//  - `invalid-tool-input`: 422: an agent tool's input does not match its input_schema;
+	//    `errors[].field` are JSON Pointers.
+	//  - `prompt-injection`: 422: the LLM gateway's injection guard blocked the prompt.
+	//  - `model-unpriced`: 422: the model has no price in force while a budget applies.
+	//  - `context-length-exceeded`: 422: the prompt exceeds the agent's context limit.
+	//  - `rate-limited`: 429: rate limit exceeded; retry after Retry-After seconds.
+	//  - `budget-exceeded`: 429: an LLM budget would be exceeded; Retry-After when the period ends.
+	//  - `internal-error`: 500: unexpected error; quote request_id.
+	//  - `bad-gateway`: 502: the model provider failed.
+	//  - `service-unavailable`: 503: temporarily unavailable (request timeout, transient database
+	//    conflict); retry, after Retry-After when sent.
+	//  - `shutting-down`: 503: the server is shutting down; reconnect (real-time stream).
+	//  - `gateway-timeout`: 504: the model provider did not answer in time.
 	Type string `json:"type"`
 	// Short summary of the problem type.
 	Title  string `json:"title"`
@@ -19640,29 +19017,291 @@ func (s *Problem) SetErrors(val []ProblemErrorsItem) {
 	s.Errors = val
 }
 
-// ProblemDefaultStatusCode wraps Problem with StatusCode.
-type ProblemDefaultStatusCode struct {
+func (*Problem) getHealthRes()    {}
+func (*Problem) getReadinessRes() {}
+
+// Problem429Headers wraps Problem with response headers.
+type Problem429Headers struct {
+	RetryAfter OptInt
+	Response   Problem
+}
+
+// GetRetryAfter returns the value of RetryAfter.
+func (s *Problem429Headers) GetRetryAfter() OptInt {
+	return s.RetryAfter
+}
+
+// GetResponse returns the value of Response.
+func (s *Problem429Headers) GetResponse() Problem {
+	return s.Response
+}
+
+// SetRetryAfter sets the value of RetryAfter.
+func (s *Problem429Headers) SetRetryAfter(val OptInt) {
+	s.RetryAfter = val
+}
+
+// SetResponse sets the value of Response.
+func (s *Problem429Headers) SetResponse(val Problem) {
+	s.Response = val
+}
+
+func (*Problem429Headers) addChannelMemberRes()            {}
+func (*Problem429Headers) addOrganizationMemberRes()       {}
+func (*Problem429Headers) addProjectMemberRes()            {}
+func (*Problem429Headers) addReactionRes()                 {}
+func (*Problem429Headers) archiveChannelRes()              {}
+func (*Problem429Headers) archiveProjectRes()              {}
+func (*Problem429Headers) assignMemberRoleRes()            {}
+func (*Problem429Headers) attachAgentToolRes()             {}
+func (*Problem429Headers) attachNoteTagRes()               {}
+func (*Problem429Headers) attachTaskLabelRes()             {}
+func (*Problem429Headers) changePasswordRes()              {}
+func (*Problem429Headers) completeSprintRes()              {}
+func (*Problem429Headers) confirmMfaRes()                  {}
+func (*Problem429Headers) createAgentKeyRes()              {}
+func (*Problem429Headers) createAgentRes()                 {}
+func (*Problem429Headers) createAgentToolRes()             {}
+func (*Problem429Headers) createBoardColumnRes()           {}
+func (*Problem429Headers) createBoardRes()                 {}
+func (*Problem429Headers) createChannelRes()               {}
+func (*Problem429Headers) createChatCompletionRes()        {}
+func (*Problem429Headers) createLabelRes()                 {}
+func (*Problem429Headers) createMilestoneRes()             {}
+func (*Problem429Headers) createModelPriceRes()            {}
+func (*Problem429Headers) createNoteCommentRes()           {}
+func (*Problem429Headers) createNoteFolderRes()            {}
+func (*Problem429Headers) createNoteRes()                  {}
+func (*Problem429Headers) createNoteTagRes()               {}
+func (*Problem429Headers) createOrganizationRes()          {}
+func (*Problem429Headers) createProjectRes()               {}
+func (*Problem429Headers) createRoleRes()                  {}
+func (*Problem429Headers) createSprintRes()                {}
+func (*Problem429Headers) createStreamTicketRes()          {}
+func (*Problem429Headers) createTaskCommentRes()           {}
+func (*Problem429Headers) createTaskDependencyRes()        {}
+func (*Problem429Headers) createTaskRes()                  {}
+func (*Problem429Headers) createTimeLogRes()               {}
+func (*Problem429Headers) createWorkLogRes()               {}
+func (*Problem429Headers) deactivateUserRes()              {}
+func (*Problem429Headers) decideAgentActionRes()           {}
+func (*Problem429Headers) deleteAgentRes()                 {}
+func (*Problem429Headers) deleteAgentToolRes()             {}
+func (*Problem429Headers) deleteBoardColumnRes()           {}
+func (*Problem429Headers) deleteBoardRes()                 {}
+func (*Problem429Headers) deleteLabelRes()                 {}
+func (*Problem429Headers) deleteMessageRes()               {}
+func (*Problem429Headers) deleteMilestoneRes()             {}
+func (*Problem429Headers) deleteModelPriceRes()            {}
+func (*Problem429Headers) deleteNoteCommentRes()           {}
+func (*Problem429Headers) deleteNoteFolderRes()            {}
+func (*Problem429Headers) deleteNoteRes()                  {}
+func (*Problem429Headers) deleteNoteTagRes()               {}
+func (*Problem429Headers) deleteProjectRes()               {}
+func (*Problem429Headers) deleteRoleRes()                  {}
+func (*Problem429Headers) deleteSprintRes()                {}
+func (*Problem429Headers) deleteTaskAttachmentRes()        {}
+func (*Problem429Headers) deleteTaskCommentRes()           {}
+func (*Problem429Headers) deleteTaskDependencyRes()        {}
+func (*Problem429Headers) deleteTaskRes()                  {}
+func (*Problem429Headers) deleteWorkLogRes()               {}
+func (*Problem429Headers) detachAgentToolRes()             {}
+func (*Problem429Headers) detachNoteTagRes()               {}
+func (*Problem429Headers) detachTaskLabelRes()             {}
+func (*Problem429Headers) diffAgentVersionsRes()           {}
+func (*Problem429Headers) diffNoteVersionsRes()            {}
+func (*Problem429Headers) disableMfaRes()                  {}
+func (*Problem429Headers) downloadMessageFileRes()         {}
+func (*Problem429Headers) downloadTaskAttachmentRes()      {}
+func (*Problem429Headers) editMessageRes()                 {}
+func (*Problem429Headers) editNoteCommentRes()             {}
+func (*Problem429Headers) enrollMfaRes()                   {}
+func (*Problem429Headers) exportAuditActivityRes()         {}
+func (*Problem429Headers) exportSecurityEventsRes()        {}
+func (*Problem429Headers) forgotPasswordRes()              {}
+func (*Problem429Headers) getAgentActionRes()              {}
+func (*Problem429Headers) getAgentBudgetRes()              {}
+func (*Problem429Headers) getAgentCostsRes()               {}
+func (*Problem429Headers) getAgentRes()                    {}
+func (*Problem429Headers) getAgentToolRes()                {}
+func (*Problem429Headers) getAgentVersionRes()             {}
+func (*Problem429Headers) getChannelRes()                  {}
+func (*Problem429Headers) getHealthRes()                   {}
+func (*Problem429Headers) getLabelRes()                    {}
+func (*Problem429Headers) getMeRes()                       {}
+func (*Problem429Headers) getMessageRes()                  {}
+func (*Problem429Headers) getMilestoneRes()                {}
+func (*Problem429Headers) getModelPriceRes()               {}
+func (*Problem429Headers) getMyProductivityRes()           {}
+func (*Problem429Headers) getNoteRes()                     {}
+func (*Problem429Headers) getNoteVersionRes()              {}
+func (*Problem429Headers) getOrganizationBudgetRes()       {}
+func (*Problem429Headers) getOrganizationProductivityRes() {}
+func (*Problem429Headers) getOrganizationRes()             {}
+func (*Problem429Headers) getProjectRes()                  {}
+func (*Problem429Headers) getReadinessRes()                {}
+func (*Problem429Headers) getRoleRes()                     {}
+func (*Problem429Headers) getRunningTimerRes()             {}
+func (*Problem429Headers) getSprintRes()                   {}
+func (*Problem429Headers) getTaskByKeyRes()                {}
+func (*Problem429Headers) getTaskRes()                     {}
+func (*Problem429Headers) getTimeLogSummaryRes()           {}
+func (*Problem429Headers) getWorkLogRes()                  {}
+func (*Problem429Headers) grantAgentPermissionRes()        {}
+func (*Problem429Headers) grantRolePermissionRes()         {}
+func (*Problem429Headers) ingestAppUsageRes()              {}
+func (*Problem429Headers) ingestIdlePeriodsRes()           {}
+func (*Problem429Headers) joinChannelRes()                 {}
+func (*Problem429Headers) listAgentActionsRes()            {}
+func (*Problem429Headers) listAgentKeysRes()               {}
+func (*Problem429Headers) listAgentPermissionsRes()        {}
+func (*Problem429Headers) listAgentToolsRes()              {}
+func (*Problem429Headers) listAgentVersionsRes()           {}
+func (*Problem429Headers) listAgentsRes()                  {}
+func (*Problem429Headers) listApprovalsRes()               {}
+func (*Problem429Headers) listAuditActivityRes()           {}
+func (*Problem429Headers) listBoardsRes()                  {}
+func (*Problem429Headers) listChannelMembersRes()          {}
+func (*Problem429Headers) listChannelMessagesRes()         {}
+func (*Problem429Headers) listChannelPinsRes()             {}
+func (*Problem429Headers) listChannelsRes()                {}
+func (*Problem429Headers) listJobKindsRes()                {}
+func (*Problem429Headers) listJobRunsRes()                 {}
+func (*Problem429Headers) listLabelsRes()                  {}
+func (*Problem429Headers) listMemberRolesRes()             {}
+func (*Problem429Headers) listMilestonesRes()              {}
+func (*Problem429Headers) listModelPricesRes()             {}
+func (*Problem429Headers) listMyAppUsageRes()              {}
+func (*Problem429Headers) listMyChannelsRes()              {}
+func (*Problem429Headers) listMyIdlePeriodsRes()           {}
+func (*Problem429Headers) listMyMentionsRes()              {}
+func (*Problem429Headers) listNoteCommentsRes()            {}
+func (*Problem429Headers) listNoteFoldersRes()             {}
+func (*Problem429Headers) listNoteSharesRes()              {}
+func (*Problem429Headers) listNoteTagsRes()                {}
+func (*Problem429Headers) listNoteVersionsRes()            {}
+func (*Problem429Headers) listNotesRes()                   {}
+func (*Problem429Headers) listOrganizationMembersRes()     {}
+func (*Problem429Headers) listOrganizationUsersRes()       {}
+func (*Problem429Headers) listOrganizationsRes()           {}
+func (*Problem429Headers) listProjectActivityRes()         {}
+func (*Problem429Headers) listProjectMembersRes()          {}
+func (*Problem429Headers) listProjectsRes()                {}
+func (*Problem429Headers) listRolesRes()                   {}
+func (*Problem429Headers) listSecurityEventsRes()          {}
+func (*Problem429Headers) listSessionsRes()                {}
+func (*Problem429Headers) listSprintsRes()                 {}
+func (*Problem429Headers) listTaskActivityRes()            {}
+func (*Problem429Headers) listTaskAttachmentsRes()         {}
+func (*Problem429Headers) listTaskCommentsRes()            {}
+func (*Problem429Headers) listTaskDependenciesRes()        {}
+func (*Problem429Headers) listTasksRes()                   {}
+func (*Problem429Headers) listThreadRes()                  {}
+func (*Problem429Headers) listTimeLogsRes()                {}
+func (*Problem429Headers) listWorkLogsRes()                {}
+func (*Problem429Headers) loginRes()                       {}
+func (*Problem429Headers) logoutAllRes()                   {}
+func (*Problem429Headers) logoutRes()                      {}
+func (*Problem429Headers) markChannelReadRes()             {}
+func (*Problem429Headers) moveTaskRes()                    {}
+func (*Problem429Headers) openDirectChannelRes()           {}
+func (*Problem429Headers) openProjectChannelRes()          {}
+func (*Problem429Headers) openStreamRes()                  {}
+func (*Problem429Headers) pinMessageRes()                  {}
+func (*Problem429Headers) postMessageRes()                 {}
+func (*Problem429Headers) proposeAgentActionRes()          {}
+func (*Problem429Headers) refreshTokenRes()                {}
+func (*Problem429Headers) registerRes()                    {}
+func (*Problem429Headers) removeChannelMemberRes()         {}
+func (*Problem429Headers) removeOrganizationMemberRes()    {}
+func (*Problem429Headers) removeProjectMemberRes()         {}
+func (*Problem429Headers) removeReactionRes()              {}
+func (*Problem429Headers) reorderBoardColumnsRes()         {}
+func (*Problem429Headers) replaceModelPriceRes()           {}
+func (*Problem429Headers) reportAgentActionResultRes()     {}
+func (*Problem429Headers) reportAgentCallBatchRes()        {}
+func (*Problem429Headers) reportAgentCallRes()             {}
+func (*Problem429Headers) resendEmailVerificationRes()     {}
+func (*Problem429Headers) resetPasswordRes()               {}
+func (*Problem429Headers) resolveNoteCommentRes()          {}
+func (*Problem429Headers) restoreAgentVersionRes()         {}
+func (*Problem429Headers) restoreNoteVersionRes()          {}
+func (*Problem429Headers) retryJobRunRes()                 {}
+func (*Problem429Headers) revokeAgentKeyRes()              {}
+func (*Problem429Headers) revokeAgentPermissionRes()       {}
+func (*Problem429Headers) revokeNoteShareRes()             {}
+func (*Problem429Headers) revokeRolePermissionRes()        {}
+func (*Problem429Headers) revokeSessionRes()               {}
+func (*Problem429Headers) rotateAgentKeyRes()              {}
+func (*Problem429Headers) searchMessagesRes()              {}
+func (*Problem429Headers) setOrganizationBudgetRes()       {}
+func (*Problem429Headers) shareNoteRes()                   {}
+func (*Problem429Headers) startSprintRes()                 {}
+func (*Problem429Headers) startTimerRes()                  {}
+func (*Problem429Headers) stopTimerRes()                   {}
+func (*Problem429Headers) unarchiveChannelRes()            {}
+func (*Problem429Headers) unarchiveProjectRes()            {}
+func (*Problem429Headers) unassignMemberRoleRes()          {}
+func (*Problem429Headers) unlockUserRes()                  {}
+func (*Problem429Headers) unpinMessageRes()                {}
+func (*Problem429Headers) unresolveNoteCommentRes()        {}
+func (*Problem429Headers) updateAgentRes()                 {}
+func (*Problem429Headers) updateAgentToolRes()             {}
+func (*Problem429Headers) updateBoardColumnRes()           {}
+func (*Problem429Headers) updateBoardRes()                 {}
+func (*Problem429Headers) updateChannelMemberRes()         {}
+func (*Problem429Headers) updateChannelRes()               {}
+func (*Problem429Headers) updateLabelRes()                 {}
+func (*Problem429Headers) updateMilestoneRes()             {}
+func (*Problem429Headers) updateNoteFolderRes()            {}
+func (*Problem429Headers) updateNoteRes()                  {}
+func (*Problem429Headers) updateNoteTagRes()               {}
+func (*Problem429Headers) updateOrganizationRes()          {}
+func (*Problem429Headers) updateProjectMemberRes()         {}
+func (*Problem429Headers) updateProjectRes()               {}
+func (*Problem429Headers) updateRoleRes()                  {}
+func (*Problem429Headers) updateSprintRes()                {}
+func (*Problem429Headers) updateTaskCommentRes()           {}
+func (*Problem429Headers) updateTaskRes()                  {}
+func (*Problem429Headers) updateWorkLogRes()               {}
+func (*Problem429Headers) uploadMessageFileRes()           {}
+func (*Problem429Headers) uploadTaskAttachmentRes()        {}
+func (*Problem429Headers) verifyEmailRes()                 {}
+
+// ProblemDefaultStatusCodeWithHeaders wraps Problem with status code and response headers.
+type ProblemDefaultStatusCodeWithHeaders struct {
 	StatusCode int
+	RetryAfter OptInt
 	Response   Problem
 }
 
 // GetStatusCode returns the value of StatusCode.
-func (s *ProblemDefaultStatusCode) GetStatusCode() int {
+func (s *ProblemDefaultStatusCodeWithHeaders) GetStatusCode() int {
 	return s.StatusCode
 }
 
+// GetRetryAfter returns the value of RetryAfter.
+func (s *ProblemDefaultStatusCodeWithHeaders) GetRetryAfter() OptInt {
+	return s.RetryAfter
+}
+
 // GetResponse returns the value of Response.
-func (s *ProblemDefaultStatusCode) GetResponse() Problem {
+func (s *ProblemDefaultStatusCodeWithHeaders) GetResponse() Problem {
 	return s.Response
 }
 
 // SetStatusCode sets the value of StatusCode.
-func (s *ProblemDefaultStatusCode) SetStatusCode(val int) {
+func (s *ProblemDefaultStatusCodeWithHeaders) SetStatusCode(val int) {
 	s.StatusCode = val
 }
 
+// SetRetryAfter sets the value of RetryAfter.
+func (s *ProblemDefaultStatusCodeWithHeaders) SetRetryAfter(val OptInt) {
+	s.RetryAfter = val
+}
+
 // SetResponse sets the value of Response.
-func (s *ProblemDefaultStatusCode) SetResponse(val Problem) {
+func (s *ProblemDefaultStatusCodeWithHeaders) SetResponse(val Problem) {
 	s.Response = val
 }
 
@@ -20680,10 +20319,6 @@ type ProposeAgentActionRequestEntityTooLarge Problem
 
 func (*ProposeAgentActionRequestEntityTooLarge) proposeAgentActionRes() {}
 
-type ProposeAgentActionTooManyRequests Problem
-
-func (*ProposeAgentActionTooManyRequests) proposeAgentActionRes() {}
-
 type ProposeAgentActionUnauthorized Problem
 
 func (*ProposeAgentActionUnauthorized) proposeAgentActionRes() {}
@@ -20714,10 +20349,6 @@ func (*RefreshTokenBadRequest) refreshTokenRes() {}
 type RefreshTokenRequestEntityTooLarge Problem
 
 func (*RefreshTokenRequestEntityTooLarge) refreshTokenRes() {}
-
-type RefreshTokenTooManyRequests Problem
-
-func (*RefreshTokenTooManyRequests) refreshTokenRes() {}
 
 type RefreshTokenUnauthorized Problem
 
@@ -20791,10 +20422,6 @@ type RegisterRequestEntityTooLarge Problem
 
 func (*RegisterRequestEntityTooLarge) registerRes() {}
 
-type RegisterTooManyRequests Problem
-
-func (*RegisterTooManyRequests) registerRes() {}
-
 type RegisterUnprocessableEntity Problem
 
 func (*RegisterUnprocessableEntity) registerRes() {}
@@ -20819,10 +20446,6 @@ func (*RemoveChannelMemberNoContent) removeChannelMemberRes() {}
 type RemoveChannelMemberNotFound Problem
 
 func (*RemoveChannelMemberNotFound) removeChannelMemberRes() {}
-
-type RemoveChannelMemberTooManyRequests Problem
-
-func (*RemoveChannelMemberTooManyRequests) removeChannelMemberRes() {}
 
 type RemoveChannelMemberUnauthorized Problem
 
@@ -20853,10 +20476,6 @@ type RemoveOrganizationMemberNotFound Problem
 
 func (*RemoveOrganizationMemberNotFound) removeOrganizationMemberRes() {}
 
-type RemoveOrganizationMemberTooManyRequests Problem
-
-func (*RemoveOrganizationMemberTooManyRequests) removeOrganizationMemberRes() {}
-
 type RemoveOrganizationMemberUnauthorized Problem
 
 func (*RemoveOrganizationMemberUnauthorized) removeOrganizationMemberRes() {}
@@ -20886,10 +20505,6 @@ type RemoveProjectMemberNotFound Problem
 
 func (*RemoveProjectMemberNotFound) removeProjectMemberRes() {}
 
-type RemoveProjectMemberTooManyRequests Problem
-
-func (*RemoveProjectMemberTooManyRequests) removeProjectMemberRes() {}
-
 type RemoveProjectMemberUnauthorized Problem
 
 func (*RemoveProjectMemberUnauthorized) removeProjectMemberRes() {}
@@ -20914,10 +20529,6 @@ type RemoveReactionNotFound Problem
 
 func (*RemoveReactionNotFound) removeReactionRes() {}
 
-type RemoveReactionTooManyRequests Problem
-
-func (*RemoveReactionTooManyRequests) removeReactionRes() {}
-
 type RemoveReactionUnauthorized Problem
 
 func (*RemoveReactionUnauthorized) removeReactionRes() {}
@@ -20941,10 +20552,6 @@ func (*ReorderBoardColumnsNotFound) reorderBoardColumnsRes() {}
 type ReorderBoardColumnsRequestEntityTooLarge Problem
 
 func (*ReorderBoardColumnsRequestEntityTooLarge) reorderBoardColumnsRes() {}
-
-type ReorderBoardColumnsTooManyRequests Problem
-
-func (*ReorderBoardColumnsTooManyRequests) reorderBoardColumnsRes() {}
 
 type ReorderBoardColumnsUnauthorized Problem
 
@@ -20974,10 +20581,6 @@ type ReplaceModelPriceRequestEntityTooLarge Problem
 
 func (*ReplaceModelPriceRequestEntityTooLarge) replaceModelPriceRes() {}
 
-type ReplaceModelPriceTooManyRequests Problem
-
-func (*ReplaceModelPriceTooManyRequests) replaceModelPriceRes() {}
-
 type ReplaceModelPriceUnauthorized Problem
 
 func (*ReplaceModelPriceUnauthorized) replaceModelPriceRes() {}
@@ -21005,10 +20608,6 @@ func (*ReportAgentActionResultNotFound) reportAgentActionResultRes() {}
 type ReportAgentActionResultRequestEntityTooLarge Problem
 
 func (*ReportAgentActionResultRequestEntityTooLarge) reportAgentActionResultRes() {}
-
-type ReportAgentActionResultTooManyRequests Problem
-
-func (*ReportAgentActionResultTooManyRequests) reportAgentActionResultRes() {}
 
 type ReportAgentActionResultUnauthorized Problem
 
@@ -21038,10 +20637,6 @@ type ReportAgentCallBatchRequestEntityTooLarge Problem
 
 func (*ReportAgentCallBatchRequestEntityTooLarge) reportAgentCallBatchRes() {}
 
-type ReportAgentCallBatchTooManyRequests Problem
-
-func (*ReportAgentCallBatchTooManyRequests) reportAgentCallBatchRes() {}
-
 type ReportAgentCallBatchUnauthorized Problem
 
 func (*ReportAgentCallBatchUnauthorized) reportAgentCallBatchRes() {}
@@ -21069,10 +20664,6 @@ func (*ReportAgentCallOK) reportAgentCallRes() {}
 type ReportAgentCallRequestEntityTooLarge Problem
 
 func (*ReportAgentCallRequestEntityTooLarge) reportAgentCallRes() {}
-
-type ReportAgentCallTooManyRequests Problem
-
-func (*ReportAgentCallTooManyRequests) reportAgentCallRes() {}
 
 type ReportAgentCallUnauthorized Problem
 
@@ -21403,10 +20994,6 @@ type ResendEmailVerificationForbidden Problem
 
 func (*ResendEmailVerificationForbidden) resendEmailVerificationRes() {}
 
-type ResendEmailVerificationTooManyRequests Problem
-
-func (*ResendEmailVerificationTooManyRequests) resendEmailVerificationRes() {}
-
 type ResendEmailVerificationUnauthorized Problem
 
 func (*ResendEmailVerificationUnauthorized) resendEmailVerificationRes() {}
@@ -21451,10 +21038,6 @@ type ResetPasswordRequestEntityTooLarge Problem
 
 func (*ResetPasswordRequestEntityTooLarge) resetPasswordRes() {}
 
-type ResetPasswordTooManyRequests Problem
-
-func (*ResetPasswordTooManyRequests) resetPasswordRes() {}
-
 type ResetPasswordUnprocessableEntity Problem
 
 func (*ResetPasswordUnprocessableEntity) resetPasswordRes() {}
@@ -21474,10 +21057,6 @@ func (*ResolveNoteCommentForbidden) resolveNoteCommentRes() {}
 type ResolveNoteCommentNotFound Problem
 
 func (*ResolveNoteCommentNotFound) resolveNoteCommentRes() {}
-
-type ResolveNoteCommentTooManyRequests Problem
-
-func (*ResolveNoteCommentTooManyRequests) resolveNoteCommentRes() {}
 
 type ResolveNoteCommentUnauthorized Problem
 
@@ -21503,10 +21082,6 @@ type RestoreAgentVersionNotFound Problem
 
 func (*RestoreAgentVersionNotFound) restoreAgentVersionRes() {}
 
-type RestoreAgentVersionTooManyRequests Problem
-
-func (*RestoreAgentVersionTooManyRequests) restoreAgentVersionRes() {}
-
 type RestoreAgentVersionUnauthorized Problem
 
 func (*RestoreAgentVersionUnauthorized) restoreAgentVersionRes() {}
@@ -21530,10 +21105,6 @@ func (*RestoreNoteVersionNotFound) restoreNoteVersionRes() {}
 type RestoreNoteVersionPreconditionFailed Problem
 
 func (*RestoreNoteVersionPreconditionFailed) restoreNoteVersionRes() {}
-
-type RestoreNoteVersionTooManyRequests Problem
-
-func (*RestoreNoteVersionTooManyRequests) restoreNoteVersionRes() {}
 
 type RestoreNoteVersionUnauthorized Problem
 
@@ -21559,10 +21130,6 @@ type RetryJobRunNotFound Problem
 
 func (*RetryJobRunNotFound) retryJobRunRes() {}
 
-type RetryJobRunTooManyRequests Problem
-
-func (*RetryJobRunTooManyRequests) retryJobRunRes() {}
-
 type RetryJobRunUnauthorized Problem
 
 func (*RetryJobRunUnauthorized) retryJobRunRes() {}
@@ -21582,10 +21149,6 @@ func (*RevokeAgentKeyForbidden) revokeAgentKeyRes() {}
 type RevokeAgentKeyNotFound Problem
 
 func (*RevokeAgentKeyNotFound) revokeAgentKeyRes() {}
-
-type RevokeAgentKeyTooManyRequests Problem
-
-func (*RevokeAgentKeyTooManyRequests) revokeAgentKeyRes() {}
 
 type RevokeAgentKeyUnauthorized Problem
 
@@ -21612,10 +21175,6 @@ type RevokeAgentPermissionNotFound Problem
 
 func (*RevokeAgentPermissionNotFound) revokeAgentPermissionRes() {}
 
-type RevokeAgentPermissionTooManyRequests Problem
-
-func (*RevokeAgentPermissionTooManyRequests) revokeAgentPermissionRes() {}
-
 type RevokeAgentPermissionUnauthorized Problem
 
 func (*RevokeAgentPermissionUnauthorized) revokeAgentPermissionRes() {}
@@ -21640,10 +21199,6 @@ func (*RevokeNoteShareNoContent) revokeNoteShareRes() {}
 type RevokeNoteShareNotFound Problem
 
 func (*RevokeNoteShareNotFound) revokeNoteShareRes() {}
-
-type RevokeNoteShareTooManyRequests Problem
-
-func (*RevokeNoteShareTooManyRequests) revokeNoteShareRes() {}
 
 type RevokeNoteShareUnauthorized Problem
 
@@ -21674,10 +21229,6 @@ type RevokeRolePermissionNotFound Problem
 
 func (*RevokeRolePermissionNotFound) revokeRolePermissionRes() {}
 
-type RevokeRolePermissionTooManyRequests Problem
-
-func (*RevokeRolePermissionTooManyRequests) revokeRolePermissionRes() {}
-
 type RevokeRolePermissionUnauthorized Problem
 
 func (*RevokeRolePermissionUnauthorized) revokeRolePermissionRes() {}
@@ -21702,10 +21253,6 @@ func (*RevokeSessionNoContent) revokeSessionRes() {}
 type RevokeSessionNotFound Problem
 
 func (*RevokeSessionNotFound) revokeSessionRes() {}
-
-type RevokeSessionTooManyRequests Problem
-
-func (*RevokeSessionTooManyRequests) revokeSessionRes() {}
 
 type RevokeSessionUnauthorized Problem
 
@@ -21920,10 +21467,6 @@ type RotateAgentKeyRequestEntityTooLarge Problem
 
 func (*RotateAgentKeyRequestEntityTooLarge) rotateAgentKeyRes() {}
 
-type RotateAgentKeyTooManyRequests Problem
-
-func (*RotateAgentKeyTooManyRequests) rotateAgentKeyRes() {}
-
 type RotateAgentKeyUnauthorized Problem
 
 func (*RotateAgentKeyUnauthorized) rotateAgentKeyRes() {}
@@ -21943,10 +21486,6 @@ func (*SearchMessagesForbidden) searchMessagesRes() {}
 type SearchMessagesNotFound Problem
 
 func (*SearchMessagesNotFound) searchMessagesRes() {}
-
-type SearchMessagesTooManyRequests Problem
-
-func (*SearchMessagesTooManyRequests) searchMessagesRes() {}
 
 type SearchMessagesUnauthorized Problem
 
@@ -22409,10 +21948,6 @@ type SetOrganizationBudgetRequestEntityTooLarge Problem
 
 func (*SetOrganizationBudgetRequestEntityTooLarge) setOrganizationBudgetRes() {}
 
-type SetOrganizationBudgetTooManyRequests Problem
-
-func (*SetOrganizationBudgetTooManyRequests) setOrganizationBudgetRes() {}
-
 type SetOrganizationBudgetUnauthorized Problem
 
 func (*SetOrganizationBudgetUnauthorized) setOrganizationBudgetRes() {}
@@ -22436,10 +21971,6 @@ func (*ShareNoteNotFound) shareNoteRes() {}
 type ShareNoteRequestEntityTooLarge Problem
 
 func (*ShareNoteRequestEntityTooLarge) shareNoteRes() {}
-
-type ShareNoteTooManyRequests Problem
-
-func (*ShareNoteTooManyRequests) shareNoteRes() {}
 
 type ShareNoteUnauthorized Problem
 
@@ -22812,10 +22343,6 @@ type StartSprintNotFound Problem
 
 func (*StartSprintNotFound) startSprintRes() {}
 
-type StartSprintTooManyRequests Problem
-
-func (*StartSprintTooManyRequests) startSprintRes() {}
-
 type StartSprintUnauthorized Problem
 
 func (*StartSprintUnauthorized) startSprintRes() {}
@@ -22844,10 +22371,6 @@ type StartTimerRequestEntityTooLarge Problem
 
 func (*StartTimerRequestEntityTooLarge) startTimerRes() {}
 
-type StartTimerTooManyRequests Problem
-
-func (*StartTimerTooManyRequests) startTimerRes() {}
-
 type StartTimerUnauthorized Problem
 
 func (*StartTimerUnauthorized) startTimerRes() {}
@@ -22867,10 +22390,6 @@ func (*StopTimerForbidden) stopTimerRes() {}
 type StopTimerNotFound Problem
 
 func (*StopTimerNotFound) stopTimerRes() {}
-
-type StopTimerTooManyRequests Problem
-
-func (*StopTimerTooManyRequests) stopTimerRes() {}
 
 type StopTimerUnauthorized Problem
 
@@ -24950,10 +24469,6 @@ type UnarchiveChannelNotFound Problem
 
 func (*UnarchiveChannelNotFound) unarchiveChannelRes() {}
 
-type UnarchiveChannelTooManyRequests Problem
-
-func (*UnarchiveChannelTooManyRequests) unarchiveChannelRes() {}
-
 type UnarchiveChannelUnauthorized Problem
 
 func (*UnarchiveChannelUnauthorized) unarchiveChannelRes() {}
@@ -24977,10 +24492,6 @@ func (*UnarchiveProjectForbidden) unarchiveProjectRes() {}
 type UnarchiveProjectNotFound Problem
 
 func (*UnarchiveProjectNotFound) unarchiveProjectRes() {}
-
-type UnarchiveProjectTooManyRequests Problem
-
-func (*UnarchiveProjectTooManyRequests) unarchiveProjectRes() {}
 
 type UnarchiveProjectUnauthorized Problem
 
@@ -25007,10 +24518,6 @@ type UnassignMemberRoleNotFound Problem
 
 func (*UnassignMemberRoleNotFound) unassignMemberRoleRes() {}
 
-type UnassignMemberRoleTooManyRequests Problem
-
-func (*UnassignMemberRoleTooManyRequests) unassignMemberRoleRes() {}
-
 type UnassignMemberRoleUnauthorized Problem
 
 func (*UnassignMemberRoleUnauthorized) unassignMemberRoleRes() {}
@@ -25035,10 +24542,6 @@ func (*UnlockUserNoContent) unlockUserRes() {}
 type UnlockUserNotFound Problem
 
 func (*UnlockUserNotFound) unlockUserRes() {}
-
-type UnlockUserTooManyRequests Problem
-
-func (*UnlockUserTooManyRequests) unlockUserRes() {}
 
 type UnlockUserUnauthorized Problem
 
@@ -25069,10 +24572,6 @@ type UnpinMessageNotFound Problem
 
 func (*UnpinMessageNotFound) unpinMessageRes() {}
 
-type UnpinMessageTooManyRequests Problem
-
-func (*UnpinMessageTooManyRequests) unpinMessageRes() {}
-
 type UnpinMessageUnauthorized Problem
 
 func (*UnpinMessageUnauthorized) unpinMessageRes() {}
@@ -25096,10 +24595,6 @@ func (*UnresolveNoteCommentForbidden) unresolveNoteCommentRes() {}
 type UnresolveNoteCommentNotFound Problem
 
 func (*UnresolveNoteCommentNotFound) unresolveNoteCommentRes() {}
-
-type UnresolveNoteCommentTooManyRequests Problem
-
-func (*UnresolveNoteCommentTooManyRequests) unresolveNoteCommentRes() {}
 
 type UnresolveNoteCommentUnauthorized Problem
 
@@ -25129,10 +24624,6 @@ type UpdateAgentRequestEntityTooLarge Problem
 
 func (*UpdateAgentRequestEntityTooLarge) updateAgentRes() {}
 
-type UpdateAgentTooManyRequests Problem
-
-func (*UpdateAgentTooManyRequests) updateAgentRes() {}
-
 type UpdateAgentToolBadRequest Problem
 
 func (*UpdateAgentToolBadRequest) updateAgentToolRes() {}
@@ -25152,10 +24643,6 @@ func (*UpdateAgentToolNotFound) updateAgentToolRes() {}
 type UpdateAgentToolRequestEntityTooLarge Problem
 
 func (*UpdateAgentToolRequestEntityTooLarge) updateAgentToolRes() {}
-
-type UpdateAgentToolTooManyRequests Problem
-
-func (*UpdateAgentToolTooManyRequests) updateAgentToolRes() {}
 
 type UpdateAgentToolUnauthorized Problem
 
@@ -25193,10 +24680,6 @@ type UpdateBoardColumnRequestEntityTooLarge Problem
 
 func (*UpdateBoardColumnRequestEntityTooLarge) updateBoardColumnRes() {}
 
-type UpdateBoardColumnTooManyRequests Problem
-
-func (*UpdateBoardColumnTooManyRequests) updateBoardColumnRes() {}
-
 type UpdateBoardColumnUnauthorized Problem
 
 func (*UpdateBoardColumnUnauthorized) updateBoardColumnRes() {}
@@ -25220,10 +24703,6 @@ func (*UpdateBoardPreconditionFailed) updateBoardRes() {}
 type UpdateBoardRequestEntityTooLarge Problem
 
 func (*UpdateBoardRequestEntityTooLarge) updateBoardRes() {}
-
-type UpdateBoardTooManyRequests Problem
-
-func (*UpdateBoardTooManyRequests) updateBoardRes() {}
 
 type UpdateBoardUnauthorized Problem
 
@@ -25265,10 +24744,6 @@ type UpdateChannelMemberRequestEntityTooLarge Problem
 
 func (*UpdateChannelMemberRequestEntityTooLarge) updateChannelMemberRes() {}
 
-type UpdateChannelMemberTooManyRequests Problem
-
-func (*UpdateChannelMemberTooManyRequests) updateChannelMemberRes() {}
-
 type UpdateChannelMemberUnauthorized Problem
 
 func (*UpdateChannelMemberUnauthorized) updateChannelMemberRes() {}
@@ -25284,10 +24759,6 @@ func (*UpdateChannelNotFound) updateChannelRes() {}
 type UpdateChannelRequestEntityTooLarge Problem
 
 func (*UpdateChannelRequestEntityTooLarge) updateChannelRes() {}
-
-type UpdateChannelTooManyRequests Problem
-
-func (*UpdateChannelTooManyRequests) updateChannelRes() {}
 
 type UpdateChannelUnauthorized Problem
 
@@ -25321,10 +24792,6 @@ type UpdateLabelRequestEntityTooLarge Problem
 
 func (*UpdateLabelRequestEntityTooLarge) updateLabelRes() {}
 
-type UpdateLabelTooManyRequests Problem
-
-func (*UpdateLabelTooManyRequests) updateLabelRes() {}
-
 type UpdateLabelUnauthorized Problem
 
 func (*UpdateLabelUnauthorized) updateLabelRes() {}
@@ -25352,10 +24819,6 @@ func (*UpdateMilestonePreconditionFailed) updateMilestoneRes() {}
 type UpdateMilestoneRequestEntityTooLarge Problem
 
 func (*UpdateMilestoneRequestEntityTooLarge) updateMilestoneRes() {}
-
-type UpdateMilestoneTooManyRequests Problem
-
-func (*UpdateMilestoneTooManyRequests) updateMilestoneRes() {}
 
 type UpdateMilestoneUnauthorized Problem
 
@@ -25392,10 +24855,6 @@ func (*UpdateNoteFolderNotFound) updateNoteFolderRes() {}
 type UpdateNoteFolderRequestEntityTooLarge Problem
 
 func (*UpdateNoteFolderRequestEntityTooLarge) updateNoteFolderRes() {}
-
-type UpdateNoteFolderTooManyRequests Problem
-
-func (*UpdateNoteFolderTooManyRequests) updateNoteFolderRes() {}
 
 type UpdateNoteFolderUnauthorized Problem
 
@@ -25441,10 +24900,6 @@ type UpdateNoteTagRequestEntityTooLarge Problem
 
 func (*UpdateNoteTagRequestEntityTooLarge) updateNoteTagRes() {}
 
-type UpdateNoteTagTooManyRequests Problem
-
-func (*UpdateNoteTagTooManyRequests) updateNoteTagRes() {}
-
 type UpdateNoteTagUnauthorized Problem
 
 func (*UpdateNoteTagUnauthorized) updateNoteTagRes() {}
@@ -25452,10 +24907,6 @@ func (*UpdateNoteTagUnauthorized) updateNoteTagRes() {}
 type UpdateNoteTagUnprocessableEntity Problem
 
 func (*UpdateNoteTagUnprocessableEntity) updateNoteTagRes() {}
-
-type UpdateNoteTooManyRequests Problem
-
-func (*UpdateNoteTooManyRequests) updateNoteRes() {}
 
 type UpdateNoteUnauthorized Problem
 
@@ -25480,10 +24931,6 @@ func (*UpdateOrganizationNotFound) updateOrganizationRes() {}
 type UpdateOrganizationRequestEntityTooLarge Problem
 
 func (*UpdateOrganizationRequestEntityTooLarge) updateOrganizationRes() {}
-
-type UpdateOrganizationTooManyRequests Problem
-
-func (*UpdateOrganizationTooManyRequests) updateOrganizationRes() {}
 
 type UpdateOrganizationUnauthorized Problem
 
@@ -25525,10 +24972,6 @@ type UpdateProjectMemberRequestEntityTooLarge Problem
 
 func (*UpdateProjectMemberRequestEntityTooLarge) updateProjectMemberRes() {}
 
-type UpdateProjectMemberTooManyRequests Problem
-
-func (*UpdateProjectMemberTooManyRequests) updateProjectMemberRes() {}
-
 type UpdateProjectMemberUnauthorized Problem
 
 func (*UpdateProjectMemberUnauthorized) updateProjectMemberRes() {}
@@ -25548,10 +24991,6 @@ func (*UpdateProjectPreconditionFailed) updateProjectRes() {}
 type UpdateProjectRequestEntityTooLarge Problem
 
 func (*UpdateProjectRequestEntityTooLarge) updateProjectRes() {}
-
-type UpdateProjectTooManyRequests Problem
-
-func (*UpdateProjectTooManyRequests) updateProjectRes() {}
 
 type UpdateProjectUnauthorized Problem
 
@@ -25581,10 +25020,6 @@ type UpdateRoleRequestEntityTooLarge Problem
 
 func (*UpdateRoleRequestEntityTooLarge) updateRoleRes() {}
 
-type UpdateRoleTooManyRequests Problem
-
-func (*UpdateRoleTooManyRequests) updateRoleRes() {}
-
 type UpdateRoleUnauthorized Problem
 
 func (*UpdateRoleUnauthorized) updateRoleRes() {}
@@ -25612,10 +25047,6 @@ func (*UpdateSprintPreconditionFailed) updateSprintRes() {}
 type UpdateSprintRequestEntityTooLarge Problem
 
 func (*UpdateSprintRequestEntityTooLarge) updateSprintRes() {}
-
-type UpdateSprintTooManyRequests Problem
-
-func (*UpdateSprintTooManyRequests) updateSprintRes() {}
 
 type UpdateSprintUnauthorized Problem
 
@@ -25645,10 +25076,6 @@ type UpdateTaskCommentRequestEntityTooLarge Problem
 
 func (*UpdateTaskCommentRequestEntityTooLarge) updateTaskCommentRes() {}
 
-type UpdateTaskCommentTooManyRequests Problem
-
-func (*UpdateTaskCommentTooManyRequests) updateTaskCommentRes() {}
-
 type UpdateTaskCommentUnauthorized Problem
 
 func (*UpdateTaskCommentUnauthorized) updateTaskCommentRes() {}
@@ -25676,10 +25103,6 @@ func (*UpdateTaskPreconditionFailed) updateTaskRes() {}
 type UpdateTaskRequestEntityTooLarge Problem
 
 func (*UpdateTaskRequestEntityTooLarge) updateTaskRes() {}
-
-type UpdateTaskTooManyRequests Problem
-
-func (*UpdateTaskTooManyRequests) updateTaskRes() {}
 
 type UpdateTaskUnauthorized Problem
 
@@ -25709,10 +25132,6 @@ type UpdateWorkLogRequestEntityTooLarge Problem
 
 func (*UpdateWorkLogRequestEntityTooLarge) updateWorkLogRes() {}
 
-type UpdateWorkLogTooManyRequests Problem
-
-func (*UpdateWorkLogTooManyRequests) updateWorkLogRes() {}
-
 type UpdateWorkLogUnauthorized Problem
 
 func (*UpdateWorkLogUnauthorized) updateWorkLogRes() {}
@@ -25741,10 +25160,6 @@ type UploadMessageFileRequestEntityTooLarge Problem
 
 func (*UploadMessageFileRequestEntityTooLarge) uploadMessageFileRes() {}
 
-type UploadMessageFileTooManyRequests Problem
-
-func (*UploadMessageFileTooManyRequests) uploadMessageFileRes() {}
-
 type UploadMessageFileUnauthorized Problem
 
 func (*UploadMessageFileUnauthorized) uploadMessageFileRes() {}
@@ -25768,10 +25183,6 @@ func (*UploadTaskAttachmentNotFound) uploadTaskAttachmentRes() {}
 type UploadTaskAttachmentRequestEntityTooLarge Problem
 
 func (*UploadTaskAttachmentRequestEntityTooLarge) uploadTaskAttachmentRes() {}
-
-type UploadTaskAttachmentTooManyRequests Problem
-
-func (*UploadTaskAttachmentTooManyRequests) uploadTaskAttachmentRes() {}
 
 type UploadTaskAttachmentUnauthorized Problem
 
@@ -25808,10 +25219,6 @@ func (s *VerifyEmailRequest) SetToken(val string) {
 type VerifyEmailRequestEntityTooLarge Problem
 
 func (*VerifyEmailRequestEntityTooLarge) verifyEmailRes() {}
-
-type VerifyEmailTooManyRequests Problem
-
-func (*VerifyEmailTooManyRequests) verifyEmailRes() {}
 
 type VerifyEmailUnprocessableEntity Problem
 

@@ -20,7 +20,8 @@ type SecurityHandler interface {
 	HandleAgentKeyBearerAuth(ctx context.Context, operationName OperationName, t AgentKeyBearerAuth) (context.Context, error)
 	// HandleApiKeyAuth handles apiKeyAuth security.
 	// Agent API key (POST /agents/{agent_id}/keys): the request acts as the agent, in its organization,
-	// with the rights organizations give agents. Accepted only where an operation lists it.
+	// with the rights organizations give agents. Accepted only where an operation lists it; on any other
+	// operation a valid agent key answers 403 (an invalid one 401).
 	HandleApiKeyAuth(ctx context.Context, operationName OperationName, t ApiKeyAuth) (context.Context, error)
 	// HandleBearerAuth handles bearerAuth security.
 	// Access token from POST /auth/login or /auth/refresh.
@@ -455,7 +456,8 @@ type SecuritySource interface {
 	AgentKeyBearerAuth(ctx context.Context, operationName OperationName) (AgentKeyBearerAuth, error)
 	// ApiKeyAuth provides apiKeyAuth security value.
 	// Agent API key (POST /agents/{agent_id}/keys): the request acts as the agent, in its organization,
-	// with the rights organizations give agents. Accepted only where an operation lists it.
+	// with the rights organizations give agents. Accepted only where an operation lists it; on any other
+	// operation a valid agent key answers 403 (an invalid one 401).
 	ApiKeyAuth(ctx context.Context, operationName OperationName) (ApiKeyAuth, error)
 	// BearerAuth provides bearerAuth security value.
 	// Access token from POST /auth/login or /auth/refresh.

@@ -1580,10 +1580,10 @@ type Handler interface {
 	//
 	// POST /auth/email/verify
 	VerifyEmail(ctx context.Context, req *VerifyEmailRequest) (VerifyEmailRes, error)
-	// NewError creates *ProblemDefaultStatusCode from error returned by handler.
+	// NewError creates *ProblemDefaultStatusCodeWithHeaders from error returned by handler.
 	//
 	// Used for common default response.
-	NewError(ctx context.Context, err error) *ProblemDefaultStatusCode
+	NewError(ctx context.Context, err error) *ProblemDefaultStatusCodeWithHeaders
 }
 
 // Server implements http server based on OpenAPI v3 specification and

@@ -2248,10 +2248,10 @@ func (UnimplementedHandler) VerifyEmail(ctx context.Context, req *VerifyEmailReq
 	return r, ht.ErrNotImplemented
 }
 
-// NewError creates *ProblemDefaultStatusCode from error returned by handler.
+// NewError creates *ProblemDefaultStatusCodeWithHeaders from error returned by handler.
 //
 // Used for common default response.
-func (UnimplementedHandler) NewError(ctx context.Context, err error) (r *ProblemDefaultStatusCode) {
-	r = new(ProblemDefaultStatusCode)
+func (UnimplementedHandler) NewError(ctx context.Context, err error) (r *ProblemDefaultStatusCodeWithHeaders) {
+	r = new(ProblemDefaultStatusCodeWithHeaders)
 	return r
 }

@@ -231,14 +231,6 @@ func (s *AddChannelMemberRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *AddChannelMemberTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *AddChannelMemberUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -288,14 +280,6 @@ func (s *AddOrganizationMemberNotFound) Validate() error {
 }
 
 func (s *AddOrganizationMemberRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *AddOrganizationMemberTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -359,14 +343,6 @@ func (s *AddProjectMemberRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *AddProjectMemberTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *AddProjectMemberUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -408,14 +384,6 @@ func (s *AddReactionForbidden) Validate() error {
 }
 
 func (s *AddReactionNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *AddReactionTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -3027,14 +2995,6 @@ func (s *ArchiveChannelNotFound) Validate() error {
 	return nil
 }
 
-func (s *ArchiveChannelTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ArchiveChannelUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -3076,14 +3036,6 @@ func (s *ArchiveProjectForbidden) Validate() error {
 }
 
 func (s *ArchiveProjectNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ArchiveProjectTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -3139,14 +3091,6 @@ func (s *AssignMemberRoleRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *AssignMemberRoleTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *AssignMemberRoleUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -3180,14 +3124,6 @@ func (s *AttachAgentToolForbidden) Validate() error {
 }
 
 func (s *AttachAgentToolNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *AttachAgentToolTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -3235,14 +3171,6 @@ func (s *AttachNoteTagNotFound) Validate() error {
 	return nil
 }
 
-func (s *AttachNoteTagTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *AttachNoteTagUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -3276,14 +3204,6 @@ func (s *AttachTaskLabelForbidden) Validate() error {
 }
 
 func (s *AttachTaskLabelNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *AttachTaskLabelTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -4463,14 +4383,6 @@ func (s *ChangePasswordRequest) Validate() error {
 }
 
 func (s *ChangePasswordRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ChangePasswordTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -5825,14 +5737,6 @@ func (s *CompleteSprintRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *CompleteSprintTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *CompleteSprintUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -5874,14 +5778,6 @@ func (s *ConfirmMfaForbidden) Validate() error {
 }
 
 func (s *ConfirmMfaRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ConfirmMfaTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -5961,14 +5857,6 @@ func (s *CreateAgentKeyRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *CreateAgentKeyTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *CreateAgentKeyUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -5994,14 +5882,6 @@ func (s *CreateAgentNotFound) Validate() error {
 }
 
 func (s *CreateAgentRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *CreateAgentTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -6042,14 +5922,6 @@ func (s *CreateAgentToolNotFound) Validate() error {
 }
 
 func (s *CreateAgentToolRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *CreateAgentToolTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -6129,14 +6001,6 @@ func (s *CreateBoardColumnRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *CreateBoardColumnTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *CreateBoardColumnUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -6170,14 +6034,6 @@ func (s *CreateBoardNotFound) Validate() error {
 }
 
 func (s *CreateBoardRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *CreateBoardTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -6234,14 +6090,6 @@ func (s *CreateChannelNotFound) Validate() error {
 }
 
 func (s *CreateChannelRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *CreateChannelTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -6321,14 +6169,6 @@ func (s *CreateChatCompletionRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *CreateChatCompletionTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *CreateChatCompletionUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -6385,14 +6225,6 @@ func (s *CreateLabelRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *CreateLabelTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *CreateLabelUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -6441,14 +6273,6 @@ func (s *CreateMilestoneRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *CreateMilestoneTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *CreateMilestoneUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -6490,14 +6314,6 @@ func (s *CreateModelPriceForbidden) Validate() error {
 }
 
 func (s *CreateModelPriceRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *CreateModelPriceTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -6561,14 +6377,6 @@ func (s *CreateNoteCommentRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *CreateNoteCommentTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *CreateNoteCommentUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -6618,14 +6426,6 @@ func (s *CreateNoteFolderNotFound) Validate() error {
 }
 
 func (s *CreateNoteFolderRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *CreateNoteFolderTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -6713,14 +6513,6 @@ func (s *CreateNoteTagRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *CreateNoteTagTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *CreateNoteTagUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -6730,14 +6522,6 @@ func (s *CreateNoteTagUnauthorized) Validate() error {
 }
 
 func (s *CreateNoteTagUnprocessableEntity) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *CreateNoteTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -6786,14 +6570,6 @@ func (s *CreateOrganizationForbidden) Validate() error {
 }
 
 func (s *CreateOrganizationRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *CreateOrganizationTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -6857,14 +6633,6 @@ func (s *CreateProjectRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *CreateProjectTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *CreateProjectUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -6921,14 +6689,6 @@ func (s *CreateRoleRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *CreateRoleTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *CreateRoleUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -6977,14 +6737,6 @@ func (s *CreateSprintRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *CreateSprintTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *CreateSprintUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -7010,14 +6762,6 @@ func (s *CreateStreamTicketBadRequest) Validate() error {
 }
 
 func (s *CreateStreamTicketForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *CreateStreamTicketTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -7066,14 +6810,6 @@ func (s *CreateTaskCommentNotFound) Validate() error {
 }
 
 func (s *CreateTaskCommentRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *CreateTaskCommentTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -7137,14 +6873,6 @@ func (s *CreateTaskDependencyRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *CreateTaskDependencyTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *CreateTaskDependencyUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -7178,14 +6906,6 @@ func (s *CreateTaskNotFound) Validate() error {
 }
 
 func (s *CreateTaskRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *CreateTaskTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -7234,14 +6954,6 @@ func (s *CreateTimeLogNotFound) Validate() error {
 }
 
 func (s *CreateTimeLogRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *CreateTimeLogTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -7305,14 +7017,6 @@ func (s *CreateWorkLogRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *CreateWorkLogTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *CreateWorkLogUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -7354,14 +7058,6 @@ func (s *DeactivateUserForbidden) Validate() error {
 }
 
 func (s *DeactivateUserNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DeactivateUserTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -7425,14 +7121,6 @@ func (s *DecideAgentActionRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *DecideAgentActionTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DecideAgentActionUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -7473,14 +7161,6 @@ func (s *DeleteAgentNotFound) Validate() error {
 	return nil
 }
 
-func (s *DeleteAgentTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DeleteAgentToolBadRequest) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -7498,14 +7178,6 @@ func (s *DeleteAgentToolForbidden) Validate() error {
 }
 
 func (s *DeleteAgentToolNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DeleteAgentToolTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -7585,14 +7257,6 @@ func (s *DeleteBoardColumnNotFound) Validate() error {
 	return nil
 }
 
-func (s *DeleteBoardColumnTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DeleteBoardColumnUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -7633,14 +7297,6 @@ func (s *DeleteBoardNotFound) Validate() error {
 	return nil
 }
 
-func (s *DeleteBoardTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DeleteBoardUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -7674,14 +7330,6 @@ func (s *DeleteLabelForbidden) Validate() error {
 }
 
 func (s *DeleteLabelNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DeleteLabelTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -7737,14 +7385,6 @@ func (s *DeleteMessageNotFound) Validate() error {
 	return nil
 }
 
-func (s *DeleteMessageTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DeleteMessageUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -7778,14 +7418,6 @@ func (s *DeleteMilestoneForbidden) Validate() error {
 }
 
 func (s *DeleteMilestoneNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DeleteMilestoneTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -7833,14 +7465,6 @@ func (s *DeleteModelPriceNotFound) Validate() error {
 	return nil
 }
 
-func (s *DeleteModelPriceTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DeleteModelPriceUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -7874,14 +7498,6 @@ func (s *DeleteNoteCommentForbidden) Validate() error {
 }
 
 func (s *DeleteNoteCommentNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DeleteNoteCommentTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -7930,14 +7546,6 @@ func (s *DeleteNoteFolderForbidden) Validate() error {
 }
 
 func (s *DeleteNoteFolderNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DeleteNoteFolderTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -8001,14 +7609,6 @@ func (s *DeleteNoteTagNotFound) Validate() error {
 	return nil
 }
 
-func (s *DeleteNoteTagTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DeleteNoteTagUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -8018,14 +7618,6 @@ func (s *DeleteNoteTagUnauthorized) Validate() error {
 }
 
 func (s *DeleteNoteTagUnprocessableEntity) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DeleteNoteTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -8066,14 +7658,6 @@ func (s *DeleteProjectForbidden) Validate() error {
 }
 
 func (s *DeleteProjectNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DeleteProjectTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -8129,14 +7713,6 @@ func (s *DeleteRoleNotFound) Validate() error {
 	return nil
 }
 
-func (s *DeleteRoleTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DeleteRoleUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -8177,14 +7753,6 @@ func (s *DeleteSprintNotFound) Validate() error {
 	return nil
 }
 
-func (s *DeleteSprintTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DeleteSprintUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -8218,14 +7786,6 @@ func (s *DeleteTaskAttachmentForbidden) Validate() error {
 }
 
 func (s *DeleteTaskAttachmentNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DeleteTaskAttachmentTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -8281,14 +7841,6 @@ func (s *DeleteTaskCommentNotFound) Validate() error {
 	return nil
 }
 
-func (s *DeleteTaskCommentTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DeleteTaskCommentUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -8329,14 +7881,6 @@ func (s *DeleteTaskDependencyNotFound) Validate() error {
 	return nil
 }
 
-func (s *DeleteTaskDependencyTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DeleteTaskDependencyUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -8362,14 +7906,6 @@ func (s *DeleteTaskForbidden) Validate() error {
 }
 
 func (s *DeleteTaskNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DeleteTaskTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -8417,14 +7953,6 @@ func (s *DeleteWorkLogNotFound) Validate() error {
 	return nil
 }
 
-func (s *DeleteWorkLogTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DeleteWorkLogUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -8458,14 +7986,6 @@ func (s *DetachAgentToolForbidden) Validate() error {
 }
 
 func (s *DetachAgentToolNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DetachAgentToolTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -8513,14 +8033,6 @@ func (s *DetachNoteTagNotFound) Validate() error {
 	return nil
 }
 
-func (s *DetachNoteTagTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DetachNoteTagUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -8554,14 +8066,6 @@ func (s *DetachTaskLabelForbidden) Validate() error {
 }
 
 func (s *DetachTaskLabelNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DetachTaskLabelTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -8609,14 +8113,6 @@ func (s *DiffAgentVersionsNotFound) Validate() error {
 	return nil
 }
 
-func (s *DiffAgentVersionsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DiffAgentVersionsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -8650,14 +8146,6 @@ func (s *DiffNoteVersionsForbidden) Validate() error {
 }
 
 func (s *DiffNoteVersionsNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DiffNoteVersionsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -8706,14 +8194,6 @@ func (s *DisableMfaForbidden) Validate() error {
 }
 
 func (s *DisableMfaRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *DisableMfaTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -8833,14 +8313,6 @@ func (s *DownloadMessageFileOKHeaders) Validate() error {
 	return nil
 }
 
-func (s *DownloadMessageFileTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DownloadMessageFileUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -8953,14 +8425,6 @@ func (s *DownloadTaskAttachmentOKHeaders) Validate() error {
 	return nil
 }
 
-func (s *DownloadTaskAttachmentTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *DownloadTaskAttachmentUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -9017,14 +8481,6 @@ func (s *EditMessageRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *EditMessageTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *EditMessageUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -9073,14 +8529,6 @@ func (s *EditNoteCommentRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *EditNoteCommentTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *EditNoteCommentUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -9121,14 +8569,6 @@ func (s *EnrollMfaForbidden) Validate() error {
 	return nil
 }
 
-func (s *EnrollMfaTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *EnrollMfaUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -9154,14 +8594,6 @@ func (s *ExportAuditActivityForbidden) Validate() error {
 }
 
 func (s *ExportAuditActivityNotAcceptable) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ExportAuditActivityTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -9202,14 +8634,6 @@ func (s *ExportSecurityEventsForbidden) Validate() error {
 }
 
 func (s *ExportSecurityEventsNotAcceptable) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ExportSecurityEventsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -9284,14 +8708,6 @@ func (s *ForgotPasswordRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *ForgotPasswordTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ForgotPasswordUnprocessableEntity) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -9317,14 +8733,6 @@ func (s *GetAgentActionForbidden) Validate() error {
 }
 
 func (s *GetAgentActionNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetAgentActionTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -9373,14 +8781,6 @@ func (s *GetAgentBudgetForbidden) Validate() error {
 }
 
 func (s *GetAgentBudgetNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetAgentBudgetTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -9462,14 +8862,6 @@ func (s *GetAgentCostsNotFound) Validate() error {
 	return nil
 }
 
-func (s *GetAgentCostsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetAgentCostsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -9502,14 +8894,6 @@ func (s *GetAgentNotFound) Validate() error {
 	return nil
 }
 
-func (s *GetAgentTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetAgentToolBadRequest) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -9527,14 +8911,6 @@ func (s *GetAgentToolForbidden) Validate() error {
 }
 
 func (s *GetAgentToolNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetAgentToolTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -9598,14 +8974,6 @@ func (s *GetAgentVersionNotFound) Validate() error {
 	return nil
 }
 
-func (s *GetAgentVersionTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetAgentVersionUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -9646,14 +9014,6 @@ func (s *GetChannelNotFound) Validate() error {
 	return nil
 }
 
-func (s *GetChannelTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetChannelUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -9663,22 +9023,6 @@ func (s *GetChannelUnauthorized) Validate() error {
 }
 
 func (s *GetChannelUnprocessableEntity) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetHealthBadRequest) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetHealthTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -9703,14 +9047,6 @@ func (s *GetLabelForbidden) Validate() error {
 }
 
 func (s *GetLabelNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetLabelTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -9750,14 +9086,6 @@ func (s *GetMeForbidden) Validate() error {
 	return nil
 }
 
-func (s *GetMeTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetMeUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -9783,14 +9111,6 @@ func (s *GetMessageForbidden) Validate() error {
 }
 
 func (s *GetMessageNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetMessageTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -9838,14 +9158,6 @@ func (s *GetMilestoneNotFound) Validate() error {
 	return nil
 }
 
-func (s *GetMilestoneTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetMilestoneUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -9886,14 +9198,6 @@ func (s *GetModelPriceNotFound) Validate() error {
 	return nil
 }
 
-func (s *GetModelPriceTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetModelPriceUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -9911,14 +9215,6 @@ func (s *GetMyProductivityBadRequest) Validate() error {
 }
 
 func (s *GetMyProductivityForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetMyProductivityTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -9966,14 +9262,6 @@ func (s *GetNoteNotFound) Validate() error {
 	return nil
 }
 
-func (s *GetNoteTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetNoteUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -10007,14 +9295,6 @@ func (s *GetNoteVersionForbidden) Validate() error {
 }
 
 func (s *GetNoteVersionNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetNoteVersionTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -10070,14 +9350,6 @@ func (s *GetOrganizationBudgetNotFound) Validate() error {
 	return nil
 }
 
-func (s *GetOrganizationBudgetTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetOrganizationBudgetUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -10126,14 +9398,6 @@ func (s *GetOrganizationProductivityNotFound) Validate() error {
 	return nil
 }
 
-func (s *GetOrganizationProductivityTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetOrganizationProductivityUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -10143,14 +9407,6 @@ func (s *GetOrganizationProductivityUnauthorized) Validate() error {
 }
 
 func (s *GetOrganizationProductivityUnprocessableEntity) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetOrganizationTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -10198,14 +9454,6 @@ func (s *GetProjectNotFound) Validate() error {
 	return nil
 }
 
-func (s *GetProjectTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetProjectUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -10215,14 +9463,6 @@ func (s *GetProjectUnauthorized) Validate() error {
 }
 
 func (s *GetProjectUnprocessableEntity) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetReadinessBadRequest) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -10246,14 +9486,6 @@ func (s *GetReadinessServiceUnavailable) Validate() error {
 	return nil
 }
 
-func (s *GetReadinessTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetRoleBadRequest) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -10271,14 +9503,6 @@ func (s *GetRoleForbidden) Validate() error {
 }
 
 func (s *GetRoleNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetRoleTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -10326,14 +9550,6 @@ func (s *GetRunningTimerNotFound) Validate() error {
 	return nil
 }
 
-func (s *GetRunningTimerTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetRunningTimerUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -10359,14 +9575,6 @@ func (s *GetSprintForbidden) Validate() error {
 }
 
 func (s *GetSprintNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetSprintTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -10422,14 +9630,6 @@ func (s *GetTaskByKeyNotFound) Validate() error {
 	return nil
 }
 
-func (s *GetTaskByKeyTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetTaskByKeyUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -10455,14 +9655,6 @@ func (s *GetTaskForbidden) Validate() error {
 }
 
 func (s *GetTaskNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetTaskTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -10510,14 +9702,6 @@ func (s *GetTimeLogSummaryNotFound) Validate() error {
 	return nil
 }
 
-func (s *GetTimeLogSummaryTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GetTimeLogSummaryUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -10551,14 +9735,6 @@ func (s *GetWorkLogForbidden) Validate() error {
 }
 
 func (s *GetWorkLogNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GetWorkLogTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -10622,14 +9798,6 @@ func (s *GrantAgentPermissionRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *GrantAgentPermissionTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *GrantAgentPermissionUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -10679,14 +9847,6 @@ func (s *GrantRolePermissionNotFound) Validate() error {
 }
 
 func (s *GrantRolePermissionRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *GrantRolePermissionTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -11075,14 +10235,6 @@ func (s *IngestAppUsageRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *IngestAppUsageTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *IngestAppUsageUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -11116,14 +10268,6 @@ func (s *IngestIdlePeriodsForbidden) Validate() error {
 }
 
 func (s *IngestIdlePeriodsRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *IngestIdlePeriodsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -11735,14 +10879,6 @@ func (s *JoinChannelForbidden) Validate() error {
 }
 
 func (s *JoinChannelNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *JoinChannelTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -12624,14 +11760,6 @@ func (s ListAgentActionsStatus) Validate() error {
 	}
 }
 
-func (s *ListAgentActionsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListAgentActionsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -12665,14 +11793,6 @@ func (s *ListAgentKeysForbidden) Validate() error {
 }
 
 func (s *ListAgentKeysNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListAgentKeysTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -12720,14 +11840,6 @@ func (s *ListAgentPermissionsNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListAgentPermissionsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListAgentPermissionsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -12753,14 +11865,6 @@ func (s *ListAgentToolsBadRequest) Validate() error {
 }
 
 func (s *ListAgentToolsForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListAgentToolsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -12808,14 +11912,6 @@ func (s *ListAgentVersionsNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListAgentVersionsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListAgentVersionsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -12841,14 +11937,6 @@ func (s *ListAgentsBadRequest) Validate() error {
 }
 
 func (s *ListAgentsForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListAgentsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -12888,14 +11976,6 @@ func (s *ListApprovalsForbidden) Validate() error {
 	return nil
 }
 
-func (s *ListApprovalsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListApprovalsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -12921,14 +12001,6 @@ func (s *ListAuditActivityBadRequest) Validate() error {
 }
 
 func (s *ListAuditActivityForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListAuditActivityTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -12976,14 +12048,6 @@ func (s *ListBoardsNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListBoardsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListBoardsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -13017,14 +12081,6 @@ func (s *ListChannelMembersForbidden) Validate() error {
 }
 
 func (s *ListChannelMembersNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListChannelMembersTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -13072,14 +12128,6 @@ func (s *ListChannelMessagesNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListChannelMessagesTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListChannelMessagesUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -13120,14 +12168,6 @@ func (s *ListChannelPinsNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListChannelPinsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListChannelPinsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -13161,14 +12201,6 @@ func (s *ListChannelsForbidden) Validate() error {
 }
 
 func (s *ListChannelsNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListChannelsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -13223,14 +12255,6 @@ func (s *ListJobKindsForbidden) Validate() error {
 	return nil
 }
 
-func (s *ListJobKindsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListJobKindsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -13248,14 +12272,6 @@ func (s *ListJobRunsBadRequest) Validate() error {
 }
 
 func (s *ListJobRunsForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListJobRunsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -13303,14 +12319,6 @@ func (s *ListLabelsNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListLabelsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListLabelsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -13344,14 +12352,6 @@ func (s *ListMemberRolesForbidden) Validate() error {
 }
 
 func (s *ListMemberRolesNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListMemberRolesTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -13399,14 +12399,6 @@ func (s *ListMilestonesNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListMilestonesTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListMilestonesUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -13432,14 +12424,6 @@ func (s *ListModelPricesBadRequest) Validate() error {
 }
 
 func (s *ListModelPricesForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListModelPricesTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -13479,14 +12463,6 @@ func (s *ListMyAppUsageForbidden) Validate() error {
 	return nil
 }
 
-func (s *ListMyAppUsageTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListMyAppUsageUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -13512,14 +12488,6 @@ func (s *ListMyChannelsBadRequest) Validate() error {
 }
 
 func (s *ListMyChannelsForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListMyChannelsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -13559,14 +12527,6 @@ func (s *ListMyIdlePeriodsForbidden) Validate() error {
 	return nil
 }
 
-func (s *ListMyIdlePeriodsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListMyIdlePeriodsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -13592,14 +12552,6 @@ func (s *ListMyMentionsBadRequest) Validate() error {
 }
 
 func (s *ListMyMentionsForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListMyMentionsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -13647,14 +12599,6 @@ func (s *ListNoteCommentsNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListNoteCommentsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListNoteCommentsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -13688,14 +12632,6 @@ func (s *ListNoteFoldersForbidden) Validate() error {
 }
 
 func (s *ListNoteFoldersNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListNoteFoldersTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -13743,14 +12679,6 @@ func (s *ListNoteSharesNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListNoteSharesTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListNoteSharesUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -13784,14 +12712,6 @@ func (s *ListNoteTagsForbidden) Validate() error {
 }
 
 func (s *ListNoteTagsNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListNoteTagsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -13839,14 +12759,6 @@ func (s *ListNoteVersionsNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListNoteVersionsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListNoteVersionsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -13880,14 +12792,6 @@ func (s *ListNotesForbidden) Validate() error {
 }
 
 func (s *ListNotesNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListNotesTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -13935,14 +12839,6 @@ func (s *ListOrganizationMembersNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListOrganizationMembersTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListOrganizationMembersUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -13983,14 +12879,6 @@ func (s *ListOrganizationUsersNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListOrganizationUsersTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListOrganizationUsersUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -14016,14 +12904,6 @@ func (s *ListOrganizationsBadRequest) Validate() error {
 }
 
 func (s *ListOrganizationsForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListOrganizationsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -14071,14 +12951,6 @@ func (s *ListProjectActivityNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListProjectActivityTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListProjectActivityUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -14112,14 +12984,6 @@ func (s *ListProjectMembersForbidden) Validate() error {
 }
 
 func (s *ListProjectMembersNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListProjectMembersTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -14178,14 +13042,6 @@ func (s ListProjectsStatus) Validate() error {
 	}
 }
 
-func (s *ListProjectsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListProjectsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -14226,14 +13082,6 @@ func (s *ListRolesNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListRolesTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListRolesUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -14266,14 +13114,6 @@ func (s *ListSecurityEventsForbidden) Validate() error {
 	return nil
 }
 
-func (s *ListSecurityEventsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListSecurityEventsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -14299,14 +13139,6 @@ func (s *ListSessionsBadRequest) Validate() error {
 }
 
 func (s *ListSessionsForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListSessionsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -14354,14 +13186,6 @@ func (s *ListSprintsNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListSprintsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListSprintsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -14395,14 +13219,6 @@ func (s *ListTaskActivityForbidden) Validate() error {
 }
 
 func (s *ListTaskActivityNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListTaskActivityTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -14450,14 +13266,6 @@ func (s *ListTaskAttachmentsNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListTaskAttachmentsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListTaskAttachmentsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -14498,14 +13306,6 @@ func (s *ListTaskCommentsNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListTaskCommentsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListTaskCommentsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -14539,14 +13339,6 @@ func (s *ListTaskDependenciesForbidden) Validate() error {
 }
 
 func (s *ListTaskDependenciesNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListTaskDependenciesTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -14622,14 +13414,6 @@ func (s ListTasksSort) Validate() error {
 	}
 }
 
-func (s *ListTasksTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListTasksUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -14663,14 +13447,6 @@ func (s *ListThreadForbidden) Validate() error {
 }
 
 func (s *ListThreadNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListThreadTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -14718,14 +13494,6 @@ func (s *ListTimeLogsNotFound) Validate() error {
 	return nil
 }
 
-func (s *ListTimeLogsTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ListTimeLogsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -14751,14 +13519,6 @@ func (s *ListWorkLogsBadRequest) Validate() error {
 }
 
 func (s *ListWorkLogsForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ListWorkLogsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -14981,14 +13741,6 @@ func (s *LoginRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *LoginTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *LoginUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -15021,14 +13773,6 @@ func (s *LogoutAllForbidden) Validate() error {
 	return nil
 }
 
-func (s *LogoutAllTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *LogoutAllUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -15046,14 +13790,6 @@ func (s *LogoutBadRequest) Validate() error {
 }
 
 func (s *LogoutForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *LogoutTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -15129,14 +13865,6 @@ func (s *MarkChannelReadNotFound) Validate() error {
 }
 
 func (s *MarkChannelReadRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *MarkChannelReadTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -16339,14 +15067,6 @@ func (s *MoveTaskNotFound) Validate() error {
 }
 
 func (s *MoveTaskRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *MoveTaskTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -18409,14 +17129,6 @@ func (s *OpenDirectChannelRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *OpenDirectChannelTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *OpenDirectChannelUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -18457,14 +17169,6 @@ func (s *OpenProjectChannelNotFound) Validate() error {
 	return nil
 }
 
-func (s *OpenProjectChannelTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *OpenProjectChannelUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -18490,14 +17194,6 @@ func (s *OpenStreamBadRequest) Validate() error {
 }
 
 func (s *OpenStreamForbidden) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *OpenStreamTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -19838,14 +18534,6 @@ func (s *PinMessageNotFound) Validate() error {
 	return nil
 }
 
-func (s *PinMessageTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *PinMessageUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -19895,14 +18583,6 @@ func (s *PostMessageNotFound) Validate() error {
 }
 
 func (s *PostMessageRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *PostMessageTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -20099,12 +18779,91 @@ func (s *Problem) Validate() error {
 	return nil
 }
 
-func (s *ProblemDefaultStatusCode) Validate() error {
+func (s *Problem429Headers) Validate() error {
 	if s == nil {
 		return validate.ErrNilPointer
 	}
 
 	var failures []validate.FieldError
+	if err := func() error {
+		if value, ok := s.RetryAfter.Get(); ok {
+			if err := func() error {
+				if err := (validate.Int{
+					MinSet:        true,
+					Min:           1,
+					MaxSet:        false,
+					Max:           0,
+					MinExclusive:  false,
+					MaxExclusive:  false,
+					MultipleOfSet: false,
+					MultipleOf:    0,
+					Pattern:       nil,
+				}).Validate(int64(value)); err != nil {
+					return errors.Wrap(err, "int")
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		failures = append(failures, validate.FieldError{
+			Name:  "RetryAfter",
+			Error: err,
+		})
+	}
+	if err := func() error {
+		if err := s.Response.Validate(); err != nil {
+			return err
+		}
+		return nil
+	}(); err != nil {
+		failures = append(failures, validate.FieldError{
+			Name:  "Response",
+			Error: err,
+		})
+	}
+	if len(failures) > 0 {
+		return &validate.Error{Fields: failures}
+	}
+	return nil
+}
+
+func (s *ProblemDefaultStatusCodeWithHeaders) Validate() error {
+	if s == nil {
+		return validate.ErrNilPointer
+	}
+
+	var failures []validate.FieldError
+	if err := func() error {
+		if value, ok := s.RetryAfter.Get(); ok {
+			if err := func() error {
+				if err := (validate.Int{
+					MinSet:        true,
+					Min:           1,
+					MaxSet:        false,
+					Max:           0,
+					MinExclusive:  false,
+					MaxExclusive:  false,
+					MultipleOfSet: false,
+					MultipleOf:    0,
+					Pattern:       nil,
+				}).Validate(int64(value)); err != nil {
+					return errors.Wrap(err, "int")
+				}
+				return nil
+			}(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}(); err != nil {
+		failures = append(failures, validate.FieldError{
+			Name:  "RetryAfter",
+			Error: err,
+		})
+	}
 	if err := func() error {
 		if err := s.Response.Validate(); err != nil {
 			return err
@@ -21134,14 +19893,6 @@ func (s *ProposeAgentActionRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *ProposeAgentActionTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ProposeAgentActionUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -21202,14 +19953,6 @@ func (s *RefreshTokenBadRequest) Validate() error {
 }
 
 func (s *RefreshTokenRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *RefreshTokenTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -21376,14 +20119,6 @@ func (s *RegisterRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *RegisterTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *RegisterUnprocessableEntity) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -21417,14 +20152,6 @@ func (s *RemoveChannelMemberForbidden) Validate() error {
 }
 
 func (s *RemoveChannelMemberNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *RemoveChannelMemberTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -21480,14 +20207,6 @@ func (s *RemoveOrganizationMemberNotFound) Validate() error {
 	return nil
 }
 
-func (s *RemoveOrganizationMemberTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *RemoveOrganizationMemberUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -21529,14 +20248,6 @@ func (s *RemoveProjectMemberForbidden) Validate() error {
 }
 
 func (s *RemoveProjectMemberNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *RemoveProjectMemberTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -21592,14 +20303,6 @@ func (s *RemoveReactionNotFound) Validate() error {
 	return nil
 }
 
-func (s *RemoveReactionTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *RemoveReactionUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -21641,14 +20344,6 @@ func (s *ReorderBoardColumnsNotFound) Validate() error {
 }
 
 func (s *ReorderBoardColumnsRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ReorderBoardColumnsTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -21712,14 +20407,6 @@ func (s *ReplaceModelPriceRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *ReplaceModelPriceTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ReplaceModelPriceUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -21769,14 +20456,6 @@ func (s *ReportAgentActionResultNotFound) Validate() error {
 }
 
 func (s *ReportAgentActionResultRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ReportAgentActionResultTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -21840,14 +20519,6 @@ func (s *ReportAgentCallBatchRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *ReportAgentCallBatchTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ReportAgentCallBatchUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -21897,14 +20568,6 @@ func (s *ReportAgentCallOK) Validate() error {
 }
 
 func (s *ReportAgentCallRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ReportAgentCallTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -22358,14 +21021,6 @@ func (s *ResendEmailVerificationForbidden) Validate() error {
 	return nil
 }
 
-func (s *ResendEmailVerificationTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ResendEmailVerificationUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -22448,14 +21103,6 @@ func (s *ResetPasswordRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *ResetPasswordTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *ResetPasswordUnprocessableEntity) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -22489,14 +21136,6 @@ func (s *ResolveNoteCommentForbidden) Validate() error {
 }
 
 func (s *ResolveNoteCommentNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ResolveNoteCommentTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -22552,14 +21191,6 @@ func (s *RestoreAgentVersionNotFound) Validate() error {
 	return nil
 }
 
-func (s *RestoreAgentVersionTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *RestoreAgentVersionUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -22601,14 +21232,6 @@ func (s *RestoreNoteVersionNotFound) Validate() error {
 }
 
 func (s *RestoreNoteVersionPreconditionFailed) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *RestoreNoteVersionTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -22664,14 +21287,6 @@ func (s *RetryJobRunNotFound) Validate() error {
 	return nil
 }
 
-func (s *RetryJobRunTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *RetryJobRunUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -22705,14 +21320,6 @@ func (s *RevokeAgentKeyForbidden) Validate() error {
 }
 
 func (s *RevokeAgentKeyNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *RevokeAgentKeyTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -22760,14 +21367,6 @@ func (s *RevokeAgentPermissionNotFound) Validate() error {
 	return nil
 }
 
-func (s *RevokeAgentPermissionTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *RevokeAgentPermissionUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -22801,14 +21400,6 @@ func (s *RevokeNoteShareForbidden) Validate() error {
 }
 
 func (s *RevokeNoteShareNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *RevokeNoteShareTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -22864,14 +21455,6 @@ func (s *RevokeRolePermissionNotFound) Validate() error {
 	return nil
 }
 
-func (s *RevokeRolePermissionTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *RevokeRolePermissionUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -22905,14 +21488,6 @@ func (s *RevokeSessionForbidden) Validate() error {
 }
 
 func (s *RevokeSessionNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *RevokeSessionTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -23276,14 +21851,6 @@ func (s *RotateAgentKeyRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *RotateAgentKeyTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *RotateAgentKeyUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -23317,14 +21884,6 @@ func (s *SearchMessagesForbidden) Validate() error {
 }
 
 func (s *SearchMessagesNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *SearchMessagesTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -23799,14 +22358,6 @@ func (s *SetOrganizationBudgetRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *SetOrganizationBudgetTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *SetOrganizationBudgetUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -23848,14 +22399,6 @@ func (s *ShareNoteNotFound) Validate() error {
 }
 
 func (s *ShareNoteRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *ShareNoteTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -24263,14 +22806,6 @@ func (s *StartSprintNotFound) Validate() error {
 	return nil
 }
 
-func (s *StartSprintTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *StartSprintUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -24327,14 +22862,6 @@ func (s *StartTimerRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *StartTimerTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *StartTimerUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -24368,14 +22895,6 @@ func (s *StopTimerForbidden) Validate() error {
 }
 
 func (s *StopTimerNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *StopTimerTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -26102,14 +24621,6 @@ func (s *UnarchiveChannelNotFound) Validate() error {
 	return nil
 }
 
-func (s *UnarchiveChannelTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UnarchiveChannelUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -26158,14 +24669,6 @@ func (s *UnarchiveProjectNotFound) Validate() error {
 	return nil
 }
 
-func (s *UnarchiveProjectTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UnarchiveProjectUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -26206,14 +24709,6 @@ func (s *UnassignMemberRoleNotFound) Validate() error {
 	return nil
 }
 
-func (s *UnassignMemberRoleTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UnassignMemberRoleUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -26247,14 +24742,6 @@ func (s *UnlockUserForbidden) Validate() error {
 }
 
 func (s *UnlockUserNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *UnlockUserTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -26310,14 +24797,6 @@ func (s *UnpinMessageNotFound) Validate() error {
 	return nil
 }
 
-func (s *UnpinMessageTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UnpinMessageUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -26359,14 +24838,6 @@ func (s *UnresolveNoteCommentForbidden) Validate() error {
 }
 
 func (s *UnresolveNoteCommentNotFound) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *UnresolveNoteCommentTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -26430,14 +24901,6 @@ func (s *UpdateAgentRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *UpdateAgentTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UpdateAgentToolBadRequest) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -26471,14 +24934,6 @@ func (s *UpdateAgentToolNotFound) Validate() error {
 }
 
 func (s *UpdateAgentToolRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *UpdateAgentToolTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -26558,14 +25013,6 @@ func (s *UpdateBoardColumnRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *UpdateBoardColumnTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UpdateBoardColumnUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -26607,14 +25054,6 @@ func (s *UpdateBoardPreconditionFailed) Validate() error {
 }
 
 func (s *UpdateBoardRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *UpdateBoardTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -26702,14 +25141,6 @@ func (s *UpdateChannelMemberRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *UpdateChannelMemberTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UpdateChannelMemberUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -26735,14 +25166,6 @@ func (s *UpdateChannelNotFound) Validate() error {
 }
 
 func (s *UpdateChannelRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *UpdateChannelTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -26814,14 +25237,6 @@ func (s *UpdateLabelRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *UpdateLabelTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UpdateLabelUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -26871,14 +25286,6 @@ func (s *UpdateMilestonePreconditionFailed) Validate() error {
 }
 
 func (s *UpdateMilestoneRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *UpdateMilestoneTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -26951,14 +25358,6 @@ func (s *UpdateNoteFolderNotFound) Validate() error {
 }
 
 func (s *UpdateNoteFolderRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *UpdateNoteFolderTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -27054,14 +25453,6 @@ func (s *UpdateNoteTagRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *UpdateNoteTagTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UpdateNoteTagUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -27071,14 +25462,6 @@ func (s *UpdateNoteTagUnauthorized) Validate() error {
 }
 
 func (s *UpdateNoteTagUnprocessableEntity) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *UpdateNoteTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -27127,14 +25510,6 @@ func (s *UpdateOrganizationNotFound) Validate() error {
 }
 
 func (s *UpdateOrganizationRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *UpdateOrganizationTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -27222,14 +25597,6 @@ func (s *UpdateProjectMemberRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *UpdateProjectMemberTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UpdateProjectMemberUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -27263,14 +25630,6 @@ func (s *UpdateProjectPreconditionFailed) Validate() error {
 }
 
 func (s *UpdateProjectRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *UpdateProjectTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -27334,14 +25693,6 @@ func (s *UpdateRoleRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *UpdateRoleTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UpdateRoleUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -27391,14 +25742,6 @@ func (s *UpdateSprintPreconditionFailed) Validate() error {
 }
 
 func (s *UpdateSprintRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *UpdateSprintTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -27462,14 +25805,6 @@ func (s *UpdateTaskCommentRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *UpdateTaskCommentTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UpdateTaskCommentUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -27519,14 +25854,6 @@ func (s *UpdateTaskPreconditionFailed) Validate() error {
 }
 
 func (s *UpdateTaskRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *UpdateTaskTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -27590,14 +25917,6 @@ func (s *UpdateWorkLogRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *UpdateWorkLogTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UpdateWorkLogUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -27654,14 +25973,6 @@ func (s *UploadMessageFileRequestEntityTooLarge) Validate() error {
 	return nil
 }
 
-func (s *UploadMessageFileTooManyRequests) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
 func (s *UploadMessageFileUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -27703,14 +26014,6 @@ func (s *UploadTaskAttachmentNotFound) Validate() error {
 }
 
 func (s *UploadTaskAttachmentRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *UploadTaskAttachmentTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err
@@ -27778,14 +26081,6 @@ func (s *VerifyEmailRequest) Validate() error {
 }
 
 func (s *VerifyEmailRequestEntityTooLarge) Validate() error {
-	alias := (*Problem)(s)
-	if err := alias.Validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-func (s *VerifyEmailTooManyRequests) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err

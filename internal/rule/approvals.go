@@ -9,6 +9,8 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agentaction"
+	"github.com/worksynapse/worksynapse/ent/agentsession"
+	"github.com/worksynapse/worksynapse/ent/agenttool"
 	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 	"github.com/worksynapse/worksynapse/ent/privacy"
@@ -78,6 +80,20 @@ func ActionDeciders(v *viewer.Viewer) predicate.AgentAction {
 		return anyAction
 	}
 	return agentaction.Or(orgIn(v.OrganizationsWhere("agent_action", "approve")), agentPermitted(v, AgentApprovePermissions))
+}
+
+// FourEyesInvolved is the predicate of the four-eyes actions v may not
+// approve: those v requested or whose agent session v started (the queue
+// leaves them out, Decide refuses them). It is false, never SQL NULL, for
+// an action without a requester (proposed with the agent's own key), so
+// Not(FourEyesInvolved(v)) keeps such actions in every approver's queue.
+func FourEyesInvolved(v *viewer.Viewer) predicate.AgentAction {
+	if v == nil || v.UserID == uuid.Nil {
+		return noActions
+	}
+	requested := agentaction.And(agentaction.RequestedByNotNil(), agentaction.RequestedBy(v.UserID))
+	started := agentaction.HasSessionWith(agentsession.StartedByNotNil(), agentsession.StartedBy(v.UserID))
+	return agentaction.And(agentaction.HasToolWith(agenttool.FourEyes(true)), agentaction.Or(requested, started))
 }
 
 // ActionRunners is the predicate of the actions v may propose or report:

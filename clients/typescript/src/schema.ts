@@ -4909,7 +4909,40 @@ export interface components {
         };
         /** @description RFC 9457 problem details. */
         Problem: {
-            /** @description URI identifying the problem type. */
+            /**
+             * @description URI identifying the problem type: `https://worksynapse.dev/problems/<slug>`, with these slugs (new ones may be added; treat an unknown type by its status):
+             *
+             *     - `bad-request`: 400: malformed request (syntax, encoding, parameter types, missing body).
+             *     - `unauthorized`: 401: credentials missing or invalid.
+             *     - `invalid-credentials`: 401: login refused (unknown identifier, wrong password or locked account alike).
+             *     - `mfa-required`: 401: login needs a TOTP or recovery code.
+             *     - `invalid-token`: 401: access token invalid, expired or revoked; 400: one-time token invalid, expired or used.
+             *     - `invalid-service-key`: 401: the X-API-Key is not a valid service key.
+             *     - `forbidden`: 403: authenticated but not allowed (also an agent key or the service key on an operation that does not accept it).
+             *     - `registration-disabled`: 403: self-registration is off.
+             *     - `wrong-password`: 403: the current password is incorrect.
+             *     - `wrong-mfa-code`: 403: the TOTP or recovery code is incorrect.
+             *     - `not-found`: 404: the resource does not exist or is not visible to the caller.
+             *     - `method-not-allowed`: 405: the path exists, the method does not.
+             *     - `not-acceptable`: 406: no representation matches Accept.
+             *     - `conflict`: 409: conflicts with the current state (uniqueness, state machine, archived resource).
+             *     - `agent-inactive`: 409: the agent is paused or archived.
+             *     - `precondition-failed`: 412: If-Match missing or stale (lost update prevented).
+             *     - `payload-too-large`: 413: the body or file exceeds its limit.
+             *     - `unsupported-media-type`: 415: unsupported Content-Type.
+             *     - `validation-error`: 422: input well-formed but invalid; `errors` names each field.
+             *     - `invalid-tool-input`: 422: an agent tool's input does not match its input_schema; `errors[].field` are JSON Pointers.
+             *     - `prompt-injection`: 422: the LLM gateway's injection guard blocked the prompt.
+             *     - `model-unpriced`: 422: the model has no price in force while a budget applies.
+             *     - `context-length-exceeded`: 422: the prompt exceeds the agent's context limit.
+             *     - `rate-limited`: 429: rate limit exceeded; retry after Retry-After seconds.
+             *     - `budget-exceeded`: 429: an LLM budget would be exceeded; Retry-After when the period ends.
+             *     - `internal-error`: 500: unexpected error; quote request_id.
+             *     - `bad-gateway`: 502: the model provider failed.
+             *     - `service-unavailable`: 503: temporarily unavailable (request timeout, transient database conflict); retry, after Retry-After when sent.
+             *     - `shutting-down`: 503: the server is shutting down; reconnect (real-time stream).
+             *     - `gateway-timeout`: 504: the model provider did not answer in time.
+             */
             type: string;
             /** @description Short summary of the problem type. */
             title: string;
@@ -5738,18 +5771,22 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Rate limit exceeded; retry after the Retry-After header. */
+        /** @description Rate limit or budget exceeded; retry after the Retry-After header. */
         Problem429: {
             headers: {
+                /** @description Seconds to wait before retrying (an integer, at least 1). */
+                "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Unexpected error (5xx); the body never contains internal details. */
+        /** @description Any other error, e.g. 5xx; the body never contains internal details. A 503 (request timeout, transient database conflict) may be retried, after Retry-After when sent. */
         ProblemDefault: {
             headers: {
+                /** @description Seconds to wait before retrying (an integer, at least 1). */
+                "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {
@@ -5826,7 +5863,7 @@ export interface components {
         EmojiPath: string;
         /** @description ID (UUID) of the resource. */
         IDPath: string;
-        /** @description The version the client read (`3`, `"3"` or `W/"3"`); required. */
+        /** @description The version the client read (`3`, `"3"` or `W/"3"`), e.g. the ETag of the last read. Required by every operation that takes it (optimistic concurrency); absent or stale is 412 and changes nothing. */
         IfMatch: string;
         /** @description ID of the label. */
         LabelIDPath: string;
@@ -7798,9 +7835,9 @@ export interface operations {
     updateBoard: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The version the client read (`3`, `"3"` or `W/"3"`); required. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The version the client read (`3`, `"3"` or `W/"3"`), e.g. the ETag of the last read. Required by every operation that takes it (optimistic concurrency); absent or stale is 412 and changes nothing. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 /** @description ID of the board. */
@@ -8643,9 +8680,9 @@ export interface operations {
     updateLabel: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The version the client read (`3`, `"3"` or `W/"3"`); required. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The version the client read (`3`, `"3"` or `W/"3"`), e.g. the ETag of the last read. Required by every operation that takes it (optimistic concurrency); absent or stale is 412 and changes nothing. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 /** @description ID of the label. */
@@ -9324,9 +9361,9 @@ export interface operations {
     updateMilestone: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The version the client read (`3`, `"3"` or `W/"3"`); required. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The version the client read (`3`, `"3"` or `W/"3"`), e.g. the ETag of the last read. Required by every operation that takes it (optimistic concurrency); absent or stale is 412 and changes nothing. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 /** @description ID of the milestone. */
@@ -9909,9 +9946,9 @@ export interface operations {
     updateNote: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The version the client read (`3`, `"3"` or `W/"3"`); required. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The version the client read (`3`, `"3"` or `W/"3"`), e.g. the ETag of the last read. Required by every operation that takes it (optimistic concurrency); absent or stale is 412 and changes nothing. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 /** @description The note's id. */
@@ -10273,9 +10310,9 @@ export interface operations {
     restoreNoteVersion: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The version the client read (`3`, `"3"` or `W/"3"`); required. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The version the client read (`3`, `"3"` or `W/"3"`), e.g. the ETag of the last read. Required by every operation that takes it (optimistic concurrency); absent or stale is 412 and changes nothing. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 /** @description The note's id. */
@@ -11854,9 +11891,9 @@ export interface operations {
     updateProject: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The version the client read (`3`, `"3"` or `W/"3"`); required. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The version the client read (`3`, `"3"` or `W/"3"`), e.g. the ETag of the last read. Required by every operation that takes it (optimistic concurrency); absent or stale is 412 and changes nothing. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 /** @description The project's id. */
@@ -12721,9 +12758,9 @@ export interface operations {
     updateSprint: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The version the client read (`3`, `"3"` or `W/"3"`); required. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The version the client read (`3`, `"3"` or `W/"3"`), e.g. the ETag of the last read. Required by every operation that takes it (optimistic concurrency); absent or stale is 412 and changes nothing. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 /** @description ID of the sprint. */
@@ -12956,9 +12993,9 @@ export interface operations {
     updateTask: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The version the client read (`3`, `"3"` or `W/"3"`); required. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+            header: {
+                /** @description The version the client read (`3`, `"3"` or `W/"3"`), e.g. the ETag of the last read. Required by every operation that takes it (optimistic concurrency); absent or stale is 412 and changes nothing. */
+                "If-Match": components["parameters"]["IfMatch"];
             };
             path: {
                 /** @description The task's id. */
