@@ -11,9 +11,12 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agentcall"
+	"github.com/worksynapse/worksynapse/ent/userrole"
 	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/seed"
 	"github.com/worksynapse/worksynapse/internal/testdb"
 	"github.com/worksynapse/worksynapse/internal/testfix"
+	"github.com/worksynapse/worksynapse/internal/testserver"
 )
 
 // problemJSON is the part of a problem+json body a client acts on.
@@ -109,5 +112,57 @@ func TestReportedCallReferencesStayInTheOrganization(t *testing.T) {
 		if c := db.Ent.AgentCall.GetX(sys, stored.ID); c.TaskID == nil || *c.TaskID != ownTask || *c.SessionID != ownSession {
 			t.Errorf("own references: %+v", c)
 		}
+	})
+}
+
+// TestNobodyAdministersAHigherRole (issue 15, item 14): a MANAGER
+// (member:manage) unlocks a VIEWER but not an ADMIN; a custom role
+// holding member:manage and role:* cannot take an ADMIN's role away or
+// remove them from the organization, though it can do so to a VIEWER; an
+// ADMIN administers a fellow ADMIN. Refusals are 403 and change nothing.
+func TestNobodyAdministersAHigherRole(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		o := newOrg(t, db, testserver.Env{"WORKSYNAPSE_AUTH_LOCKOUT_MAX_ATTEMPTS": "3", "WORKSYNAPSE_AUTH_LOCKOUT_DURATION": "1h"})
+		adam, mia, dora := register(t, o.s, "adamx"), register(t, o.s, "miaxx"), register(t, o.s, "doraxx")
+		o.join(adam.ID, seed.RoleAdmin)
+		o.join(mia.ID, seed.RoleManager)
+		var deputy roleJSON
+		o.must(201, o.adminT, "POST", o.path("/roles"), map[string]string{"name": "DEPUTY", "description": "Staffing"}, &deputy)
+		for _, action := range []string{"manage", "create", "read", "delete"} {
+			resource := "role"
+			if action == "manage" {
+				resource = "member"
+			}
+			o.must(204, o.adminT, "POST", o.path("/roles/%s/permissions", deputy.ID), map[string]string{"resource": resource, "action": action}, nil)
+		}
+		o.must(201, o.adminT, "POST", o.path("/members"), map[string]string{"email": "doraxx@example.com", "role": "VIEWER"}, nil)
+		o.must(204, o.adminT, "POST", o.path("/members/%s/roles", dora.ID), map[string]any{"role_id": deputy.ID}, nil)
+		miaT, doraT := login(t, o.s, "miaxx", goodPassword).AccessToken, login(t, o.s, "doraxx", goodPassword).AccessToken
+
+		lock := func(name string) {
+			for range 3 {
+				b, _ := json.Marshal(map[string]string{"identifier": name, "password": "wrong password!!"})
+				o.s.Do(t, "POST", "/auth/login", "application/json", b, nil)
+			}
+		}
+		locked := func(id uuid.UUID) bool { return db.Ent.User.GetX(testfix.System(), id).LockedUntil != nil }
+		lock("adamx")
+		lock("bobby")
+		o.must(403, miaT, "POST", fmt.Sprintf("/users/%s/unlock", adam.ID), nil, nil)
+		if !locked(adam.ID) {
+			t.Fatal("a MANAGER unlocked an ADMIN")
+		}
+		o.must(204, miaT, "POST", fmt.Sprintf("/users/%s/unlock", o.bob.ID), nil, nil)
+		o.must(204, o.adminT, "POST", fmt.Sprintf("/users/%s/unlock", adam.ID), nil, nil)
+
+		admin := o.systemRole(seed.RoleAdmin)
+		o.must(403, doraT, "DELETE", o.path("/members/%s/roles/%s", adam.ID, admin), nil, nil)
+		o.must(403, doraT, "POST", o.path("/members/%s/roles", adam.ID), map[string]any{"role_id": deputy.ID}, nil)
+		o.must(403, doraT, "DELETE", o.path("/members/%s", adam.ID), nil, nil)
+		if n := db.Ent.UserRole.Query().Where(userrole.UserID(adam.ID), userrole.RoleID(admin)).CountX(testfix.System()); n != 1 {
+			t.Fatalf("the ADMIN lost their role: %d grants", n)
+		}
+		o.must(204, doraT, "DELETE", o.path("/members/%s/roles/%s", o.bob.ID, o.systemRole(seed.RoleViewer)), nil, nil)
+		o.must(204, doraT, "DELETE", o.path("/members/%s", o.bob.ID), nil, nil)
 	})
 }
