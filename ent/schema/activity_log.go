@@ -72,7 +72,7 @@ func (ActivityLog) Indexes() []ent.Index {
 
 // Policy of the ActivityLog.
 func (ActivityLog) Policy() ent.Policy {
-	return rule.AuditLogPolicy("activity_log", "actor_user_id", "actor_agent_id")
+	return rule.ActivityLogPolicy()
 }
 
 // Annotations of the ActivityLog: read through the audit feeds only.

@@ -3,6 +3,7 @@ package api_test
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/userrole"
+	"github.com/worksynapse/worksynapse/internal/audit"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/seed"
 	"github.com/worksynapse/worksynapse/internal/testdb"
@@ -164,5 +166,111 @@ func TestNobodyAdministersAHigherRole(t *testing.T) {
 		}
 		o.must(204, doraT, "DELETE", o.path("/members/%s/roles/%s", o.bob.ID, o.systemRole(seed.RoleViewer)), nil, nil)
 		o.must(204, doraT, "DELETE", o.path("/members/%s", o.bob.ID), nil, nil)
+	})
+}
+
+// TestPrivateProjectsStayPrivateInActivityNotesAndCosts (issue 15, item
+// 5): a MANAGER (activity_log:read, note:read, agent_call:read) who is no
+// member of a private project does not find its rows in GET
+// /audit/activity or its export, nor an organization-wide note linked to
+// it, nor its or its tasks' ids in the cost report grouped by project or
+// task (their figures fold into the group without one); the ADMIN does,
+// and so does the MANAGER once a project member. An organization-wide
+// project stays visible to all.
+func TestPrivateProjectsStayPrivateInActivityNotesAndCosts(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		w := newWorkspace(t, db, "alice", "mia")
+		sys := testfix.System()
+		org := w.createOrg("alice", "pp-acme")
+		w.addMember("alice", org.ID, "mia", "MANAGER")
+		projects := fmt.Sprintf("/organizations/%s/projects", org.ID)
+		var private, open projectJSON
+		w.must(201, "alice", "POST", projects, map[string]string{"key": "PV", "name": "Private"}, &private)
+		w.must(201, "alice", "POST", projects, map[string]string{"key": "OP", "name": "Open", "visibility": "organization"}, &open)
+		var secret, public taskJSON
+		w.must(201, "alice", "POST", "/projects/"+private.ID.String()+"/tasks", map[string]any{"title": "secret-title"}, &secret)
+		w.must(201, "alice", "POST", "/projects/"+open.ID.String()+"/tasks", map[string]any{"title": "open-title"}, &public)
+		w.must(201, "alice", "POST", "/tasks/"+secret.ID.String()+"/comments", map[string]any{"body": "secret-comment"}, nil)
+		var orgNote idJSON
+		w.must(201, "alice", "POST", fmt.Sprintf("/organizations/%s/notes", org.ID), map[string]any{"title": "secret-note",
+			"content": "x", "visibility": "organization", "project_id": private.ID}, &orgNote)
+
+		var ag *ent.Agent
+		testfix.Tx(t, sys, db.Ent, func(tx *ent.Tx) (err error) {
+			ag, err = tx.Agent.Create().SetOrganizationID(org.ID).SetName("bot").
+				SetProvider(agent.ProviderOpenaiCompatible).SetModel("gpt-x").Save(sys)
+			return err
+		})
+		now := time.Now().UTC()
+		for i, tk := range []uuid.UUID{secret.ID, public.ID} {
+			w.must(201, "alice", "POST", "/agent-calls", map[string]any{"agent_id": ag.ID, "client_call_id": fmt.Sprint("pp-", i),
+				"provider": "openai_compatible", "model": "gpt-x", "prompt_tokens": 100 * (i + 1), "status": "success",
+				"started_at": now.Format(time.RFC3339), "task_id": tk}, nil)
+		}
+
+		aw := &auditWorld{workspace: w}
+		hidden := []string{private.ID.String(), secret.ID.String(), orgNote.ID.String(), "secret-"}
+		leaks := func(user string) (activity, export []string) {
+			rows := listAll[audit.ActivityRecord](aw, user, "/audit/activity", nil)
+			raw, _ := json.Marshal(rows)
+			_, body := aw.export(user, "/audit/activity/export?format=jsonl", nil)
+			for _, h := range hidden {
+				if strings.Contains(string(raw), h) {
+					activity = append(activity, h)
+				}
+				if strings.Contains(string(body), h) {
+					export = append(export, h)
+				}
+			}
+			if !strings.Contains(string(raw), public.ID.String()) {
+				t.Errorf("%s does not see the open project's task in the activity", user)
+			}
+			return activity, export
+		}
+		costKeys := func(user, groupBy string) (keys map[string]int64) {
+			var r struct {
+				Top []struct {
+					Key    string `json:"key"`
+					Totals struct {
+						PromptTokens int64 `json:"prompt_tokens"`
+					} `json:"totals"`
+				} `json:"top"`
+			}
+			day := now.Format(time.DateOnly)
+			w.must(200, user, "GET", fmt.Sprintf("/organizations/%s/agent-costs?group_by=%s&from=%s&to=%s", org.ID, groupBy, day, day), nil, &r)
+			keys = map[string]int64{}
+			for _, g := range r.Top {
+				keys[g.Key] = g.Totals.PromptTokens
+			}
+			return keys
+		}
+		noteVisible := func(user string) bool {
+			code, _ := w.do(user, "GET", "/notes/"+orgNote.ID.String(), nil, nil)
+			return code == 200
+		}
+
+		if a, e := leaks("mia"); len(a)+len(e) > 0 {
+			t.Errorf("a non-member MANAGER reads the private project in the activity %v and its export %v", a, e)
+		}
+		if noteVisible("mia") {
+			t.Error("a non-member MANAGER reads an organization note of a private project")
+		}
+		if keys := costKeys("mia", "project"); keys[private.ID.String()] != 0 || keys[""] != 100 || keys[open.ID.String()] != 200 {
+			t.Errorf("a non-member MANAGER's costs by project: %v", keys)
+		}
+		if keys := costKeys("mia", "task"); keys[secret.ID.String()] != 0 || keys[""] != 100 {
+			t.Errorf("a non-member MANAGER's costs by task: %v", keys)
+		}
+		// The ADMIN reads it all; the MANAGER too once a member.
+		if a, e := leaks("alice"); len(a) != len(hidden) || len(e) != len(hidden) {
+			t.Errorf("the ADMIN misses private rows: activity %v, export %v", a, e)
+		}
+		if keys := costKeys("alice", "project"); keys[private.ID.String()] != 100 {
+			t.Errorf("the ADMIN's costs by project: %v", keys)
+		}
+		w.must(201, "alice", "POST", "/projects/"+private.ID.String()+"/members", map[string]string{"user_id": w.users["mia"].String(), "role": "member"}, nil)
+		if a, _ := leaks("mia"); len(a) != len(hidden) || !noteVisible("mia") || costKeys("mia", "task")[secret.ID.String()] != 100 {
+			t.Errorf("a project member MANAGER misses private rows: %v, note %v", a, noteVisible("mia"))
+		}
 	})
 }
