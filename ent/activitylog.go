@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/activitylog"
+	"github.com/worksynapse/worksynapse/ent/project"
 )
 
 // ActivityLog is the model entity for the ActivityLog schema.
@@ -46,8 +47,33 @@ type ActivityLog struct {
 	// UserAgent holds the value of the "user_agent" field.
 	UserAgent string `json:"user_agent,omitempty"`
 	// RequestID holds the value of the "request_id" field.
-	RequestID    string `json:"request_id,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
+	// Project of the resource when it is project-scoped (set by the audit hook); bounds who reads the row
+	ProjectID *uuid.UUID `json:"project_id,omitempty"`
+	// Edges holds the relations/edges for other nodes in the graph.
+	// The values are being populated by the ActivityLogQuery when eager-loading is set.
+	Edges        ActivityLogEdges `json:"edges"`
 	selectValues sql.SelectValues
+}
+
+// ActivityLogEdges holds the relations/edges for other nodes in the graph.
+type ActivityLogEdges struct {
+	// Project holds the value of the project edge.
+	Project *Project `json:"project,omitempty"`
+	// loadedTypes holds the information for reporting if a
+	// type was loaded (or requested) in eager-loading or not.
+	loadedTypes [1]bool
+}
+
+// ProjectOrErr returns the Project value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e ActivityLogEdges) ProjectOrErr() (*Project, error) {
+	if e.Project != nil {
+		return e.Project, nil
+	} else if e.loadedTypes[0] {
+		return nil, &NotFoundError{label: project.Label}
+	}
+	return nil, &NotLoadedError{edge: "project"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -55,7 +81,7 @@ func (*ActivityLog) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case activitylog.FieldOrganizationID, activitylog.FieldActorUserID, activitylog.FieldActorAgentID:
+		case activitylog.FieldOrganizationID, activitylog.FieldActorUserID, activitylog.FieldActorAgentID, activitylog.FieldProjectID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case activitylog.FieldOldValues, activitylog.FieldNewValues:
 			values[i] = new([]byte)
@@ -177,6 +203,13 @@ func (_m *ActivityLog) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.RequestID = value.String
 			}
+		case activitylog.FieldProjectID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field project_id", values[i])
+			} else if value.Valid {
+				_m.ProjectID = new(uuid.UUID)
+				*_m.ProjectID = *value.S.(*uuid.UUID)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -188,6 +221,11 @@ func (_m *ActivityLog) assignValues(columns []string, values []any) error {
 // This includes values selected through modifiers, order, etc.
 func (_m *ActivityLog) Value(name string) (ent.Value, error) {
 	return _m.selectValues.Get(name)
+}
+
+// QueryProject queries the "project" edge of the ActivityLog entity.
+func (_m *ActivityLog) QueryProject() *ProjectQuery {
+	return NewActivityLogClient(_m.config).QueryProject(_m)
 }
 
 // Update returns a builder for updating this ActivityLog.
@@ -260,6 +298,11 @@ func (_m *ActivityLog) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("request_id=")
 	builder.WriteString(_m.RequestID)
+	builder.WriteString(", ")
+	if v := _m.ProjectID; v != nil {
+		builder.WriteString("project_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

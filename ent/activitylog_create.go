@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/activitylog"
+	"github.com/worksynapse/worksynapse/ent/project"
 )
 
 // ActivityLogCreate is the builder for creating a ActivityLog entity.
@@ -164,6 +165,20 @@ func (_c *ActivityLogCreate) SetNillableRequestID(v *string) *ActivityLogCreate 
 	return _c
 }
 
+// SetProjectID sets the "project_id" field.
+func (_c *ActivityLogCreate) SetProjectID(v uuid.UUID) *ActivityLogCreate {
+	_c.mutation.SetProjectID(v)
+	return _c
+}
+
+// SetNillableProjectID sets the "project_id" field if the given value is not nil.
+func (_c *ActivityLogCreate) SetNillableProjectID(v *uuid.UUID) *ActivityLogCreate {
+	if v != nil {
+		_c.SetProjectID(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *ActivityLogCreate) SetID(v uuid.UUID) *ActivityLogCreate {
 	_c.mutation.SetID(v)
@@ -176,6 +191,11 @@ func (_c *ActivityLogCreate) SetNillableID(v *uuid.UUID) *ActivityLogCreate {
 		_c.SetID(*v)
 	}
 	return _c
+}
+
+// SetProject sets the "project" edge to the Project entity.
+func (_c *ActivityLogCreate) SetProject(v *Project) *ActivityLogCreate {
+	return _c.SetProjectID(v.ID)
 }
 
 // Mutation returns the ActivityLogMutation object of the builder.
@@ -379,6 +399,23 @@ func (_c *ActivityLogCreate) createSpec() (*ActivityLog, *sqlgraph.CreateSpec) {
 		_spec.SetField(activitylog.FieldRequestID, field.TypeString, value)
 		_node.RequestID = value
 	}
+	if nodes := _c.mutation.ProjectIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   activitylog.ProjectTable,
+			Columns: []string{activitylog.ProjectColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(project.FieldID, field.TypeUUID),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.ProjectID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	return _node, _spec
 }
 
@@ -489,6 +526,9 @@ func (u *ActivityLogUpsertOne) UpdateNewValues() *ActivityLogUpsertOne {
 		}
 		if _, exists := u.create.mutation.RequestID(); exists {
 			s.SetIgnore(activitylog.FieldRequestID)
+		}
+		if _, exists := u.create.mutation.ProjectID(); exists {
+			s.SetIgnore(activitylog.FieldProjectID)
 		}
 	}))
 	return u
@@ -745,6 +785,9 @@ func (u *ActivityLogUpsertBulk) UpdateNewValues() *ActivityLogUpsertBulk {
 			}
 			if _, exists := b.mutation.RequestID(); exists {
 				s.SetIgnore(activitylog.FieldRequestID)
+			}
+			if _, exists := b.mutation.ProjectID(); exists {
+				s.SetIgnore(activitylog.FieldProjectID)
 			}
 		}
 	}))

@@ -16,16 +16,18 @@ import (
 	"github.com/google/uuid"
 	"github.com/worksynapse/worksynapse/ent/activitylog"
 	"github.com/worksynapse/worksynapse/ent/predicate"
+	"github.com/worksynapse/worksynapse/ent/project"
 )
 
 // ActivityLogQuery is the builder for querying ActivityLog entities.
 type ActivityLogQuery struct {
 	config
-	ctx        *QueryContext
-	order      []activitylog.OrderOption
-	inters     []Interceptor
-	predicates []predicate.ActivityLog
-	modifiers  []func(*sql.Selector)
+	ctx         *QueryContext
+	order       []activitylog.OrderOption
+	inters      []Interceptor
+	predicates  []predicate.ActivityLog
+	withProject *ProjectQuery
+	modifiers   []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -60,6 +62,28 @@ func (_q *ActivityLogQuery) Unique(unique bool) *ActivityLogQuery {
 func (_q *ActivityLogQuery) Order(o ...activitylog.OrderOption) *ActivityLogQuery {
 	_q.order = append(_q.order, o...)
 	return _q
+}
+
+// QueryProject chains the current query on the "project" edge.
+func (_q *ActivityLogQuery) QueryProject() *ProjectQuery {
+	query := (&ProjectClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(activitylog.Table, activitylog.FieldID, selector),
+			sqlgraph.To(project.Table, project.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, activitylog.ProjectTable, activitylog.ProjectColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
 }
 
 // First returns the first ActivityLog entity from the query.
@@ -249,16 +273,28 @@ func (_q *ActivityLogQuery) Clone() *ActivityLogQuery {
 		return nil
 	}
 	return &ActivityLogQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]activitylog.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.ActivityLog{}, _q.predicates...),
+		config:      _q.config,
+		ctx:         _q.ctx.Clone(),
+		order:       append([]activitylog.OrderOption{}, _q.order...),
+		inters:      append([]Interceptor{}, _q.inters...),
+		predicates:  append([]predicate.ActivityLog{}, _q.predicates...),
+		withProject: _q.withProject.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
 		modifiers: append([]func(*sql.Selector){}, _q.modifiers...),
 	}
+}
+
+// WithProject tells the query-builder to eager-load the nodes that are connected to
+// the "project" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ActivityLogQuery) WithProject(opts ...func(*ProjectQuery)) *ActivityLogQuery {
+	query := (&ProjectClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withProject = query
+	return _q
 }
 
 // GroupBy is used to group vertices by one or more fields/columns.
@@ -343,8 +379,11 @@ func (_q *ActivityLogQuery) prepareQuery(ctx context.Context) error {
 
 func (_q *ActivityLogQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*ActivityLog, error) {
 	var (
-		nodes = []*ActivityLog{}
-		_spec = _q.querySpec()
+		nodes       = []*ActivityLog{}
+		_spec       = _q.querySpec()
+		loadedTypes = [1]bool{
+			_q.withProject != nil,
+		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
 		return (*ActivityLog).scanValues(nil, columns)
@@ -352,6 +391,7 @@ func (_q *ActivityLogQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 	_spec.Assign = func(columns []string, values []any) error {
 		node := &ActivityLog{config: _q.config}
 		nodes = append(nodes, node)
+		node.Edges.loadedTypes = loadedTypes
 		return node.assignValues(columns, values)
 	}
 	if len(_q.modifiers) > 0 {
@@ -366,7 +406,46 @@ func (_q *ActivityLogQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*
 	if len(nodes) == 0 {
 		return nodes, nil
 	}
+	if query := _q.withProject; query != nil {
+		if err := _q.loadProject(ctx, query, nodes, nil,
+			func(n *ActivityLog, e *Project) { n.Edges.Project = e }); err != nil {
+			return nil, err
+		}
+	}
 	return nodes, nil
+}
+
+func (_q *ActivityLogQuery) loadProject(ctx context.Context, query *ProjectQuery, nodes []*ActivityLog, init func(*ActivityLog), assign func(*ActivityLog, *Project)) error {
+	ids := make([]uuid.UUID, 0, len(nodes))
+	nodeids := make(map[uuid.UUID][]*ActivityLog)
+	for i := range nodes {
+		if nodes[i].ProjectID == nil {
+			continue
+		}
+		fk := *nodes[i].ProjectID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(project.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "project_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
 }
 
 func (_q *ActivityLogQuery) sqlCount(ctx context.Context) (int, error) {
@@ -396,6 +475,9 @@ func (_q *ActivityLogQuery) querySpec() *sqlgraph.QuerySpec {
 			if fields[i] != activitylog.FieldID {
 				_spec.Node.Columns = append(_spec.Node.Columns, fields[i])
 			}
+		}
+		if _q.withProject != nil {
+			_spec.Node.AddColumnOnce(activitylog.FieldProjectID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

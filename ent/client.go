@@ -802,6 +802,22 @@ func (c *ActivityLogClient) GetX(ctx context.Context, id uuid.UUID) *ActivityLog
 	return obj
 }
 
+// QueryProject queries the project edge of a ActivityLog.
+func (c *ActivityLogClient) QueryProject(_m *ActivityLog) *ProjectQuery {
+	query := (&ProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(activitylog.Table, activitylog.FieldID, id),
+			sqlgraph.To(project.Table, project.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, activitylog.ProjectTable, activitylog.ProjectColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *ActivityLogClient) Hooks() []Hook {
 	hooks := c.hooks.ActivityLog

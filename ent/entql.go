@@ -98,6 +98,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			activitylog.FieldIP:             {Type: field.TypeString, Column: activitylog.FieldIP},
 			activitylog.FieldUserAgent:      {Type: field.TypeString, Column: activitylog.FieldUserAgent},
 			activitylog.FieldRequestID:      {Type: field.TypeString, Column: activitylog.FieldRequestID},
+			activitylog.FieldProjectID:      {Type: field.TypeUUID, Column: activitylog.FieldProjectID},
 		},
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
@@ -1479,6 +1480,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 			worklog.FieldBillable:        {Type: field.TypeBool, Column: worklog.FieldBillable},
 		},
 	}
+	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   activitylog.ProjectTable,
+			Columns: []string{activitylog.ProjectColumn},
+			Bidi:    false,
+		},
+		"ActivityLog",
+		"Project",
+	)
 	graph.MustAddE(
 		"organization",
 		&sqlgraph.EdgeSpec{
@@ -3720,6 +3733,25 @@ func (f *ActivityLogFilter) WhereUserAgent(p entql.StringP) {
 // WhereRequestID applies the entql string predicate on the request_id field.
 func (f *ActivityLogFilter) WhereRequestID(p entql.StringP) {
 	f.Where(p.Field(activitylog.FieldRequestID))
+}
+
+// WhereProjectID applies the entql [16]byte predicate on the project_id field.
+func (f *ActivityLogFilter) WhereProjectID(p entql.ValueP) {
+	f.Where(p.Field(activitylog.FieldProjectID))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *ActivityLogFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *ActivityLogFilter) WhereHasProjectWith(preds ...predicate.Project) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
 }
 
 // addPredicate implements the predicateAdder interface.

@@ -166,6 +166,8 @@ type ActivityLogMutation struct {
 	user_agent      *string
 	request_id      *string
 	clearedFields   map[string]struct{}
+	project         *uuid.UUID
+	clearedproject  bool
 	done            bool
 	oldValue        func(context.Context) (*ActivityLog, error)
 	predicates      []predicate.ActivityLog
@@ -883,6 +885,82 @@ func (m *ActivityLogMutation) ResetRequestID() {
 	delete(m.clearedFields, activitylog.FieldRequestID)
 }
 
+// SetProjectID sets the "project_id" field.
+func (m *ActivityLogMutation) SetProjectID(u uuid.UUID) {
+	m.project = &u
+}
+
+// ProjectID returns the value of the "project_id" field in the mutation.
+func (m *ActivityLogMutation) ProjectID() (r uuid.UUID, exists bool) {
+	v := m.project
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProjectID returns the old "project_id" field's value of the ActivityLog entity.
+// If the ActivityLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ActivityLogMutation) OldProjectID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProjectID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProjectID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProjectID: %w", err)
+	}
+	return oldValue.ProjectID, nil
+}
+
+// ClearProjectID clears the value of the "project_id" field.
+func (m *ActivityLogMutation) ClearProjectID() {
+	m.project = nil
+	m.clearedFields[activitylog.FieldProjectID] = struct{}{}
+}
+
+// ProjectIDCleared returns if the "project_id" field was cleared in this mutation.
+func (m *ActivityLogMutation) ProjectIDCleared() bool {
+	_, ok := m.clearedFields[activitylog.FieldProjectID]
+	return ok
+}
+
+// ResetProjectID resets all changes to the "project_id" field.
+func (m *ActivityLogMutation) ResetProjectID() {
+	m.project = nil
+	delete(m.clearedFields, activitylog.FieldProjectID)
+}
+
+// ClearProject clears the "project" edge to the Project entity.
+func (m *ActivityLogMutation) ClearProject() {
+	m.clearedproject = true
+	m.clearedFields[activitylog.FieldProjectID] = struct{}{}
+}
+
+// ProjectCleared reports if the "project" edge to the Project entity was cleared.
+func (m *ActivityLogMutation) ProjectCleared() bool {
+	return m.ProjectIDCleared() || m.clearedproject
+}
+
+// ProjectIDs returns the "project" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ProjectID instead. It exists only for internal usage by the builders.
+func (m *ActivityLogMutation) ProjectIDs() (ids []uuid.UUID) {
+	if id := m.project; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetProject resets all changes to the "project" edge.
+func (m *ActivityLogMutation) ResetProject() {
+	m.project = nil
+	m.clearedproject = false
+}
+
 // Where appends a list predicates to the ActivityLogMutation builder.
 func (m *ActivityLogMutation) Where(ps ...predicate.ActivityLog) {
 	m.predicates = append(m.predicates, ps...)
@@ -917,7 +995,7 @@ func (m *ActivityLogMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ActivityLogMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 15)
 	if m.created_at != nil {
 		fields = append(fields, activitylog.FieldCreatedAt)
 	}
@@ -960,6 +1038,9 @@ func (m *ActivityLogMutation) Fields() []string {
 	if m.request_id != nil {
 		fields = append(fields, activitylog.FieldRequestID)
 	}
+	if m.project != nil {
+		fields = append(fields, activitylog.FieldProjectID)
+	}
 	return fields
 }
 
@@ -996,6 +1077,8 @@ func (m *ActivityLogMutation) Field(name string) (ent.Value, bool) {
 		return m.UserAgent()
 	case activitylog.FieldRequestID:
 		return m.RequestID()
+	case activitylog.FieldProjectID:
+		return m.ProjectID()
 	}
 	return nil, false
 }
@@ -1033,6 +1116,8 @@ func (m *ActivityLogMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldUserAgent(ctx)
 	case activitylog.FieldRequestID:
 		return m.OldRequestID(ctx)
+	case activitylog.FieldProjectID:
+		return m.OldProjectID(ctx)
 	}
 	return nil, fmt.Errorf("unknown ActivityLog field %s", name)
 }
@@ -1140,6 +1225,13 @@ func (m *ActivityLogMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetRequestID(v)
 		return nil
+	case activitylog.FieldProjectID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProjectID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ActivityLog field %s", name)
 }
@@ -1194,6 +1286,9 @@ func (m *ActivityLogMutation) ClearedFields() []string {
 	if m.FieldCleared(activitylog.FieldRequestID) {
 		fields = append(fields, activitylog.FieldRequestID)
 	}
+	if m.FieldCleared(activitylog.FieldProjectID) {
+		fields = append(fields, activitylog.FieldProjectID)
+	}
 	return fields
 }
 
@@ -1231,6 +1326,9 @@ func (m *ActivityLogMutation) ClearField(name string) error {
 		return nil
 	case activitylog.FieldRequestID:
 		m.ClearRequestID()
+		return nil
+	case activitylog.FieldProjectID:
+		m.ClearProjectID()
 		return nil
 	}
 	return fmt.Errorf("unknown ActivityLog nullable field %s", name)
@@ -1282,25 +1380,37 @@ func (m *ActivityLogMutation) ResetField(name string) error {
 	case activitylog.FieldRequestID:
 		m.ResetRequestID()
 		return nil
+	case activitylog.FieldProjectID:
+		m.ResetProjectID()
+		return nil
 	}
 	return fmt.Errorf("unknown ActivityLog field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ActivityLogMutation) AddedEdges() []string {
-	edges := make([]string, 0, 0)
+	edges := make([]string, 0, 1)
+	if m.project != nil {
+		edges = append(edges, activitylog.EdgeProject)
+	}
 	return edges
 }
 
 // AddedIDs returns all IDs (to other nodes) that were added for the given edge
 // name in this mutation.
 func (m *ActivityLogMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case activitylog.EdgeProject:
+		if id := m.project; id != nil {
+			return []ent.Value{*id}
+		}
+	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ActivityLogMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 0)
+	edges := make([]string, 0, 1)
 	return edges
 }
 
@@ -1312,25 +1422,42 @@ func (m *ActivityLogMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ActivityLogMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 0)
+	edges := make([]string, 0, 1)
+	if m.clearedproject {
+		edges = append(edges, activitylog.EdgeProject)
+	}
 	return edges
 }
 
 // EdgeCleared returns a boolean which indicates if the edge with the given name
 // was cleared in this mutation.
 func (m *ActivityLogMutation) EdgeCleared(name string) bool {
+	switch name {
+	case activitylog.EdgeProject:
+		return m.clearedproject
+	}
 	return false
 }
 
 // ClearEdge clears the value of the edge with the given name. It returns an error
 // if that edge is not defined in the schema.
 func (m *ActivityLogMutation) ClearEdge(name string) error {
+	switch name {
+	case activitylog.EdgeProject:
+		m.ClearProject()
+		return nil
+	}
 	return fmt.Errorf("unknown ActivityLog unique edge %s", name)
 }
 
 // ResetEdge resets all changes to the edge with the given name in this mutation.
 // It returns an error if the edge is not defined in the schema.
 func (m *ActivityLogMutation) ResetEdge(name string) error {
+	switch name {
+	case activitylog.EdgeProject:
+		m.ResetProject()
+		return nil
+	}
 	return fmt.Errorf("unknown ActivityLog edge %s", name)
 }
 

@@ -26,12 +26,21 @@ var (
 		{Name: "ip", Type: field.TypeString, Nullable: true, Size: 45},
 		{Name: "user_agent", Type: field.TypeString, Nullable: true, Size: 512},
 		{Name: "request_id", Type: field.TypeString, Nullable: true, Size: 128},
+		{Name: "project_id", Type: field.TypeUUID, Nullable: true},
 	}
 	// ActivityLogsTable holds the schema information for the "activity_logs" table.
 	ActivityLogsTable = &schema.Table{
 		Name:       "activity_logs",
 		Columns:    ActivityLogsColumns,
 		PrimaryKey: []*schema.Column{ActivityLogsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "activity_logs_projects_project",
+				Columns:    []*schema.Column{ActivityLogsColumns[15]},
+				RefColumns: []*schema.Column{ProjectsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "activitylog_resource_type_resource_id_id",
@@ -52,6 +61,11 @@ var (
 				Name:    "activitylog_created_at",
 				Unique:  false,
 				Columns: []*schema.Column{ActivityLogsColumns[1]},
+			},
+			{
+				Name:    "activitylog_project_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{ActivityLogsColumns[15], ActivityLogsColumns[0]},
 			},
 		},
 	}
@@ -3505,6 +3519,7 @@ var (
 )
 
 func init() {
+	ActivityLogsTable.ForeignKeys[0].RefTable = ProjectsTable
 	AgentsTable.ForeignKeys[0].RefTable = OrganizationsTable
 	AgentsTable.ForeignKeys[1].RefTable = UsersTable
 	AgentActionsTable.ForeignKeys[0].RefTable = OrganizationsTable

@@ -5,7 +5,9 @@ import (
 
 	"entgo.io/contrib/entoas"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 	"github.com/ogen-go/ogen"
@@ -15,7 +17,11 @@ import (
 
 // ActivityLog is the append-only audit trail of every business change.
 // It holds plain ids rather than foreign keys: audit rows must outlive the
-// rows they describe.
+// rows they describe. The one exception is project_id, the project of a
+// row about a project-scoped resource, which the privacy rule joins to
+// show the row only to whoever may read the project; projects are only
+// ever soft-deleted, and its foreign key takes no action on delete, so a
+// sealed row is never rewritten by the database.
 type ActivityLog struct{ ent.Schema }
 
 // Mixin of the ActivityLog.
@@ -38,6 +44,17 @@ func (ActivityLog) Fields() []ent.Field {
 		field.String("ip").MaxLen(45).Optional().Immutable(),
 		field.String("user_agent").MaxLen(512).Optional().Immutable(),
 		field.String("request_id").MaxLen(128).Optional().Immutable(),
+		field.UUID("project_id", uuidType).Optional().Nillable().Immutable().
+			Comment("Project of the resource when it is project-scoped (set by the audit hook); bounds who reads the row"),
+	}
+}
+
+// Edges of the ActivityLog: the project bounds who may read a row (see
+// rule.ProjectBound).
+func (ActivityLog) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("project", Project.Type).Field("project_id").Unique().Immutable().
+			Annotations(entsql.OnDelete(entsql.NoAction)),
 	}
 }
 
@@ -49,12 +66,13 @@ func (ActivityLog) Indexes() []ent.Index {
 		index.Fields("organization_id", "id"),
 		index.Fields("actor_user_id", "id"),
 		index.Fields("created_at"),
+		index.Fields("project_id", "id"),
 	}
 }
 
 // Policy of the ActivityLog.
 func (ActivityLog) Policy() ent.Policy {
-	return rule.AuditLogPolicy("activity_log", "actor_user_id", "actor_agent_id")
+	return rule.ActivityLogPolicy()
 }
 
 // Annotations of the ActivityLog: read through the audit feeds only.

@@ -54,6 +54,10 @@ func record(ctx context.Context, m mutation, next ent.Mutator) (ent.Value, error
 		if entries, err = before(ctx, m); err != nil {
 			return nil, err
 		}
+		// Before the change: a purge removes the row, an update may move it.
+		if err := setProjects(ctx, m, entries); err != nil {
+			return nil, err
+		}
 	}
 	v, err := next.Mutate(ctx, m)
 	if err != nil {
@@ -63,6 +67,9 @@ func record(ctx context.Context, m mutation, next ent.Mutator) (ent.Value, error
 		id, _ := m.ID()
 		org, _ := fieldUUID(m, "organization_id")
 		entries = []entry{{id: id, org: org, newValues: changedFields(m)}}
+		if err := setProjects(ctx, m, entries); err != nil {
+			return nil, err
+		}
 	}
 	return v, write(ctx, m, entries)
 }
@@ -71,7 +78,27 @@ func record(ctx context.Context, m mutation, next ent.Mutator) (ent.Value, error
 type entry struct {
 	id                   uuid.UUID
 	org                  uuid.UUID
+	project              uuid.UUID // none when uuid.Nil
 	oldValues, newValues map[string]any
+}
+
+// setProjects fills in the project of each entry about a project-scoped
+// row (see scopes), which bounds who may read the audit row.
+func setProjects(ctx context.Context, m mutation, entries []entry) error {
+	ids := make([]uuid.UUID, len(entries))
+	for i, e := range entries {
+		ids[i] = e.id
+	}
+	// Why a system context: the project is looked up whatever the viewer
+	// may read; the change itself is decided by its own privacy rules.
+	projects, err := projectIDs(viewer.NewSystemContext(ctx, "audit hook: project of a row"), m, ids)
+	if err != nil {
+		return err
+	}
+	for i := range entries {
+		entries[i].project = projects[entries[i].id]
+	}
+	return nil
 }
 
 // before captures ids and old values, which are gone once the change runs.
@@ -127,6 +154,9 @@ func write(ctx context.Context, m mutation, entries []entry) error {
 			SetResourceID(e.id).
 			SetOldValues(e.oldValues).
 			SetNewValues(e.newValues)
+		if e.project != uuid.Nil {
+			builders[i].SetProjectID(e.project)
+		}
 	}
 	if err := m.Client().ActivityLog.CreateBulk(builders...).Exec(sys); err != nil {
 		return fmt.Errorf("audit: write %s: %w", action, err)

@@ -228,6 +228,9 @@ func (s *Service) AssignRole(ctx context.Context, org, user, id uuid.UUID) error
 		if _, err := memberIn(ctx, c, org, user); err != nil {
 			return event{}, err
 		}
+		if err := CheckRank(ctx, c, user, org); err != nil {
+			return event{}, err
+		}
 		r, err := roleIn(ctx, c, org, id)
 		if err != nil {
 			return event{}, err
@@ -259,6 +262,9 @@ func (s *Service) UnassignRole(ctx context.Context, org, user, id uuid.UUID) err
 			return event{}, problem.NotFound("the member does not hold this role")
 		}
 		if err != nil {
+			return event{}, err
+		}
+		if err := CheckRank(ctx, tx.Client(), user, org); err != nil {
 			return event{}, err
 		}
 		if err := tx.UserRole.DeleteOneID(g.ID).Exec(ctx); err != nil {

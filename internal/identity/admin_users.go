@@ -88,6 +88,9 @@ func (s *Service) UnlockUser(ctx context.Context, id uuid.UUID) error {
 		if err != nil {
 			return event{}, err
 		}
+		if err := CheckRank(ctx, tx.Client(), id); err != nil {
+			return event{}, err
+		}
 		if err := tx.User.UpdateOneID(id).SetFailedLoginAttempts(0).ClearLockedUntil().Exec(ctx); err != nil {
 			return event{}, deniedIfFiltered(err)
 		}
@@ -109,6 +112,9 @@ func (s *Service) DeactivateUser(ctx context.Context, id uuid.UUID) error {
 	}
 	return s.adminChange(ctx, func(tx *ent.Tx) (event, error) {
 		if _, err := tx.User.Get(ctx, id); err != nil {
+			return event{}, err
+		}
+		if err := CheckRank(ctx, tx.Client(), id); err != nil {
 			return event{}, err
 		}
 		if err := tx.User.UpdateOneID(id).SetStatus(user.StatusDeactivated).Exec(ctx); err != nil {

@@ -11,7 +11,11 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agentcostlog"
+	"github.com/worksynapse/worksynapse/ent/project"
+	"github.com/worksynapse/worksynapse/ent/sprint"
+	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/softdelete"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
@@ -111,7 +115,58 @@ func Costs(ctx context.Context, client *ent.Client, now time.Time, q CostQuery) 
 		}
 		facts = append(facts, live...)
 	}
+	if err := hideUnreadable(ctx, client, q.GroupBy, facts); err != nil {
+		return nil, err
+	}
 	return q.report(facts), nil
+}
+
+// hideUnreadable folds the figures of the projects, tasks or sprints the
+// viewer may not read (a private project they are not in) into the group
+// without one (key ""), so the ids and totals of another team's private
+// work do not show while every total still adds up. Readability is the
+// entities' own privacy rules (rule.ProjectPolicy), asked once for all
+// the keys; deleted ones still count for whoever could read them.
+func hideUnreadable(ctx context.Context, client *ent.Client, groupBy string, facts []fact) error {
+	seen := map[uuid.UUID]bool{}
+	var ids []uuid.UUID
+	for _, f := range facts {
+		if id, err := uuid.Parse(f.key); err == nil && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rctx := softdelete.Skip(ctx)
+	var (
+		readable []uuid.UUID
+		err      error
+	)
+	switch groupBy {
+	case "project":
+		readable, err = client.Project.Query().Where(project.IDIn(ids...)).IDs(rctx)
+	case "task":
+		readable, err = client.Task.Query().Where(task.IDIn(ids...)).IDs(rctx)
+	case "sprint":
+		readable, err = client.Sprint.Query().Where(sprint.IDIn(ids...)).IDs(rctx)
+	default:
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("ledger: readable %ss: %w", groupBy, err)
+	}
+	ok := make(map[string]bool, len(readable))
+	for _, id := range readable {
+		ok[id.String()] = true
+	}
+	for i := range facts {
+		if facts[i].key != "" && !ok[facts[i].key] {
+			facts[i].key = ""
+		}
+	}
+	return nil
 }
 
 func (q *CostQuery) validate() error {

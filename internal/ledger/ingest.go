@@ -10,11 +10,14 @@ import (
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/agentcall"
+	"github.com/worksynapse/worksynapse/ent/agentsession"
 	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
 	"github.com/worksynapse/worksynapse/ent/securityauditlog"
+	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/internal/audit"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/softdelete"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
@@ -122,6 +125,9 @@ func (l *Ledger) Report(ctx context.Context, calls []ReportedCall) ([]ReportResu
 		}
 		keys[[2]string{c.Provider, c.Model}] = true
 	}
+	if err := checkReferences(system(ctx, "check reported call references"), l.client, calls, agents); err != nil {
+		return nil, err
+	}
 	var user *uuid.UUID
 	v := viewer.FromContext(ctx)
 	if v != nil && v.UserID != uuid.Nil {
@@ -187,6 +193,75 @@ func reportedDays(calls []ReportedCall, agents map[uuid.UUID]*ent.Agent) map[uui
 		out[org] = append(out[org], c.StartedAt)
 	}
 	return out
+}
+
+// checkReferences refuses (422, naming the field) a call whose session or
+// task is not a row of its agent's organization (the session also of its
+// agent, as at the gateway). A row of another organization and an id that
+// does not exist get the same answer, so a report cannot probe another
+// tenant's ids, and no foreign key error (409) is left to tell them apart.
+// Deleted tasks and ended sessions still count: a call is often reported
+// after the fact. One query per kind of reference, whatever the batch size.
+func checkReferences(ctx context.Context, client *ent.Client, calls []ReportedCall, agents map[uuid.UUID]*ent.Agent) error {
+	var taskIDs, sessionIDs []uuid.UUID
+	for _, c := range calls {
+		if c.TaskID != nil {
+			taskIDs = append(taskIDs, *c.TaskID)
+		}
+		if c.SessionID != nil {
+			sessionIDs = append(sessionIDs, *c.SessionID)
+		}
+	}
+	tasks, sessions := map[uuid.UUID]*ent.Task{}, map[uuid.UUID]*ent.AgentSession{}
+	if len(taskIDs) > 0 {
+		rows, err := client.Task.Query().Where(task.IDIn(taskIDs...)).
+			Select(task.FieldID, task.FieldOrganizationID).All(softdelete.Skip(ctx))
+		if err != nil {
+			return fmt.Errorf("ledger: tasks of reported calls: %w", err)
+		}
+		for _, t := range rows {
+			tasks[t.ID] = t
+		}
+	}
+	if len(sessionIDs) > 0 {
+		rows, err := client.AgentSession.Query().Where(agentsession.IDIn(sessionIDs...)).
+			Select(agentsession.FieldID, agentsession.FieldOrganizationID, agentsession.FieldAgentID).
+			All(softdelete.Skip(ctx))
+		if err != nil {
+			return fmt.Errorf("ledger: sessions of reported calls: %w", err)
+		}
+		for _, s := range rows {
+			sessions[s.ID] = s
+		}
+	}
+	var errs []problem.FieldError
+	field := func(i int, name string) string {
+		if len(calls) == 1 {
+			return name
+		}
+		return fmt.Sprintf("calls[%d].%s", i, name)
+	}
+	for i, c := range calls {
+		org := agents[c.AgentID].OrganizationID
+		if c.TaskID != nil && (tasks[*c.TaskID] == nil || tasks[*c.TaskID].OrganizationID != org) {
+			errs = append(errs, problem.FieldError{Field: field(i, "task_id"), Message: "no such task in the agent's organization"})
+		}
+		if s := sessionOf(sessions, c.SessionID); c.SessionID != nil &&
+			(s == nil || s.OrganizationID != org || s.AgentID != c.AgentID) {
+			errs = append(errs, problem.FieldError{Field: field(i, "session_id"), Message: "no such session of the agent"})
+		}
+	}
+	if len(errs) > 0 {
+		return problem.Validation("a reported call names a task or session it cannot have", errs...)
+	}
+	return nil
+}
+
+func sessionOf(sessions map[uuid.UUID]*ent.AgentSession, id *uuid.UUID) *ent.AgentSession {
+	if id == nil {
+		return nil
+	}
+	return sessions[*id]
 }
 
 // flagUnpriced writes a "budget.model_unpriced" security event for the

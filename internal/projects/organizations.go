@@ -191,6 +191,9 @@ func (s *Service) RemoveMember(ctx context.Context, org, userID uuid.UUID) error
 		if err != nil {
 			return err
 		}
+		if err := identity.CheckRank(ctx, tx.Client(), userID, org); err != nil {
+			return err
+		}
 		if err := tx.OrganizationMember.DeleteOneID(m.ID).Exec(ctx); err != nil {
 			return denied(err)
 		}

@@ -110,9 +110,23 @@ func NotePolicy() ent.Policy {
 		return privacy.Skip
 	})
 	return privacy.Policy{
-		Query:    privacy.QueryPolicy{DenyIfNoViewer(), AllowIfSystem(), AllowIfSuperuser(), visible, Require("note")},
+		Query: privacy.QueryPolicy{
+			DenyIfNoViewer(), AllowIfSystem(), AllowIfSuperuser(), visible, orgNotesOfVisibleProjects(), Require("note"),
+		},
 		Mutation: privacy.MutationPolicy{DenyIfNoViewer(), AllowIfSystem(), AllowIfSuperuser(), write, Require("note")},
 	}
+}
+
+// orgNotesOfVisibleProjects bounds organization-wide notes linked to a
+// project by the project's visibility: such a note of a private project
+// is read by whoever may read the project only. Other audiences are
+// already narrower (owner, grantees, project members) and keep their
+// explicit shares.
+func orgNotesOfVisibleProjects() privacy.QueryRule {
+	return ProjectBound(Via("project"), entql.Or(
+		entql.FieldNil("project_id"),
+		entql.FieldNEQ("visibility", note.VisibilityOrganization.String()),
+	))
 }
 
 // onVisibleNote filters rows of a note's children (shares, versions,

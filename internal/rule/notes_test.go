@@ -12,6 +12,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/note"
 	"github.com/worksynapse/worksynapse/ent/noteshare"
 	"github.com/worksynapse/worksynapse/ent/privacy"
+	entproject "github.com/worksynapse/worksynapse/ent/project"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/testdb"
 	"github.com/worksynapse/worksynapse/internal/testfix"
@@ -36,7 +37,10 @@ func TestNoteVisibilityAndSharePermissions(t *testing.T) {
 		var proj *ent.Project
 		notes := map[note.Visibility]uuid.UUID{}
 		testfix.Tx(t, sys, c, func(tx *ent.Tx) (err error) {
-			if proj, err = tx.Project.Create().SetOrganizationID(org.ID).SetKey("NP").SetName("Notes").SetOwnerID(owner.ID).Save(sys); err != nil {
+			if proj, err = tx.Project.Create().SetOrganizationID(org.ID).SetKey("NP").SetName("Notes").SetOwnerID(owner.ID).
+				// Organization-wide: an organization note of a private project is
+				// bounded by the project (TestPrivateProjectsStayPrivateInActivityNotesAndCosts).
+				SetVisibility(entproject.VisibilityOrganization).Save(sys); err != nil {
 				return err
 			}
 			if err = tx.ProjectMember.Create().SetOrganizationID(org.ID).SetProjectID(proj.ID).SetUserID(carol.ID).Exec(sys); err != nil {

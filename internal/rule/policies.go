@@ -159,8 +159,10 @@ func GlobalCatalogPolicy() ent.Policy {
 // organizations where they hold resource:read (activity_log,
 // security_log; the ADMIN role, and MANAGER for activity) and the rows of
 // their own actions (see ownAuditRows); the SUPER_ADMIN sees all. The
-// filter is in SQL, so any further filter only narrows this set.
-func AuditLogPolicy(resource, userField, agentField string) ent.Policy {
+// filter is in SQL, so any further filter only narrows this set. bounds
+// narrow it further (ActivityLog: rows about a project only for whoever
+// may read the project, see ProjectBound), own rows included.
+func AuditLogPolicy(resource, userField, agentField string, bounds ...privacy.QueryRule) ent.Policy {
 	visible := privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
 		v := viewer.FromContext(ctx)
 		f.Where(entql.Or(
@@ -169,16 +171,25 @@ func AuditLogPolicy(resource, userField, agentField string) ent.Policy {
 		))
 		return privacy.Skip
 	})
+	query := privacy.QueryPolicy{DenyIfNoViewer(), AllowIfSystem(), AllowIfSuperuser(), visible}
+	query = append(query, bounds...)
 	return privacy.Policy{
-		Query: privacy.QueryPolicy{
-			DenyIfNoViewer(), AllowIfSystem(), AllowIfSuperuser(), visible, privacy.AlwaysAllowRule(),
-		},
+		Query: append(query, privacy.AlwaysAllowRule()),
 		Mutation: privacy.MutationPolicy{
 			privacy.OnMutationOperation(AllowIfSystem(), ent.OpCreate),
 			AllowRetentionPurge(),
 			DenyAlways(),
 		},
 	}
+}
+
+// ActivityLogPolicy is AuditLogPolicy for the ActivityLog (activity_log:read),
+// bounded by project visibility: a row about a project-scoped resource
+// (project_id set by the audit hook) is read only by whoever may read that
+// project, as GET /projects/{id} answers.
+func ActivityLogPolicy() ent.Policy {
+	return AuditLogPolicy("activity_log", "actor_user_id", "actor_agent_id",
+		ProjectBound(Via("project"), entql.FieldNil("project_id")))
 }
 
 // ownAuditRows are the audit rows of the viewer's own actions. An AI agent

@@ -56,8 +56,22 @@ func ProjectPolicy(resource string, paths ...Path) ent.Policy {
 
 // projectVisibleRule filters rows to those whose project (reached through
 // path) the viewer may see, and checks the parent of a create; it never
-// decides, so the rules after it (Require) always run.
-type projectVisibleRule struct{ path Path }
+// decides, so the rules after it (Require) always run. Rows matching
+// exempt (when set) pass whatever their project.
+type projectVisibleRule struct {
+	path   Path
+	exempt entql.P
+}
+
+// ProjectBound is the project visibility of ProjectPolicy as an upper
+// bound on reads of rows that may be about a project without being a
+// project's rows (audit rows, organization-wide notes linked to a
+// project): a row whose project (through path) the viewer may not see is
+// filtered out, unless it matches exempt (e.g. it has no project). It
+// never decides; the entity's own rules still do.
+func ProjectBound(path Path, exempt entql.P) privacy.QueryRule {
+	return projectVisibleRule{path: path, exempt: exempt}
+}
 
 // EvalQuery filters reads.
 func (r projectVisibleRule) EvalQuery(ctx context.Context, q ent.Query) error {
@@ -99,6 +113,9 @@ func (r projectVisibleRule) predicate(v *viewer.Viewer) (entql.P, bool) {
 	visible := projectOpen(v)
 	for i := len(r.path) - 1; i >= 0; i-- {
 		visible = entql.HasEdgeWith(r.path[i], visible)
+	}
+	if r.exempt != nil {
+		visible = entql.Or(r.exempt, visible)
 	}
 	if len(managed) == 0 {
 		return visible, true
