@@ -12,11 +12,13 @@ import (
 	"fmt"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/channel"
+	"github.com/worksynapse/worksynapse/ent/message"
 	"github.com/worksynapse/worksynapse/ent/privacy"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/problem"
@@ -97,10 +99,27 @@ func inOrg(ctx context.Context, org uuid.UUID) error {
 	return nil
 }
 
-// writable loads a visible channel in tx and refuses archived ones: an
-// archived channel is read-only.
+// Lock order of chat writes. Every write that changes a channel's
+// messages locks, before changing anything, the rows it will change in one
+// order: the channel, then the thread root, then the message itself (then
+// the stream's advisory lock, taken by emit as the last statement). Posting
+// a reply used to lock channel then root while deleting a root locked root
+// (its own UPDATE) then channel, and PostgreSQL broke the cycle by failing
+// one of them (40P01). writable takes the first lock, lockMessage the
+// others. NO KEY UPDATE is the lock the later UPDATEs take anyway and does
+// not block the foreign-key checks of inserts referencing the row
+// (messages, reactions, members). SQLite runs one write transaction at a
+// time and needs none.
+func forWrite(s *sql.Selector) {
+	if s.Dialect() == dialect.Postgres {
+		s.For(sql.LockNoKeyUpdate)
+	}
+}
+
+// writable locks a visible channel in tx (first in the lock order) and
+// refuses archived ones: an archived channel is read-only.
 func writable(ctx context.Context, tx *ent.Tx, id uuid.UUID) (*ent.Channel, error) {
-	ch, err := tx.Channel.Get(ctx, id)
+	ch, err := tx.Channel.Query().Where(channel.ID(id)).Modify(forWrite).Only(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +127,12 @@ func writable(ctx context.Context, tx *ent.Tx, id uuid.UUID) (*ent.Channel, erro
 		return nil, problem.Conflict("the channel is archived and read-only; unarchive it first")
 	}
 	return ch, nil
+}
+
+// lockMessage locks a visible message in tx and returns it as it is now:
+// after the channel, a thread root before its replies.
+func lockMessage(ctx context.Context, tx *ent.Tx, id uuid.UUID) (*ent.Message, error) {
+	return tx.Message.Query().Where(message.ID(id)).Modify(forWrite).Only(ctx)
 }
 
 // exec runs a builder statement in tx. It is used for the rollups the

@@ -81,7 +81,7 @@ func New(o Options) (*Server, error) {
 		mux.Handle("POST "+llm.Path, o.LLM)
 	}
 	mountStream(mux, o)
-	mux.Handle("/", router)
+	mux.Handle("/", api.ResponseHeaders(router))
 
 	chain := []middleware.Middleware{
 		middleware.RequestID(middleware.WithTrustProxy(o.HTTP.TLSProxy)),

@@ -1,0 +1,97 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"entgo.io/ent/dialect"
+	"github.com/lib/pq"
+
+	"github.com/worksynapse/worksynapse/internal/api"
+	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/testdb"
+)
+
+// TestChatLockOrder: replies posted while their roots are deleted, all at
+// once. Both writes lock the channel, then the root, then the message, so
+// they queue instead of deadlocking (PostgreSQL 40P01, answered 500
+// before); whichever comes second sees the first's result.
+func TestChatLockOrder(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		// The pool of a served replica (database.max_open_conns defaults to
+		// 20): requests queue for a connection instead of exhausting the
+		// server's.
+		if db.Dialect == dialect.Postgres {
+			db.SQL.SetMaxOpenConns(20)
+		}
+		c := newChat(t, db, nil)
+		ch := c.newChannel(c.adminT, "public", "busy")
+		c.addMember(c.adminT, ch.ID, c.dave)
+		const pairs = 50
+		roots := make([]messageJSON, pairs)
+		for i := range roots {
+			roots[i] = c.post(c.daveT, ch.ID, fmt.Sprintf("root %d", i), nil)
+		}
+		type result struct {
+			op   string
+			code int
+			body []byte
+		}
+		results := make(chan result, 2*pairs)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for _, r := range roots {
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				<-start
+				code, body := c.call(c.adminT, http.MethodPost, fmt.Sprintf("/channels/%s/messages", ch.ID),
+					map[string]any{"body": "reply", "root_id": r.ID})
+				results <- result{"reply", code, body}
+			}()
+			go func() {
+				defer wg.Done()
+				<-start
+				code, body := c.call(c.daveT, http.MethodDelete, fmt.Sprintf("/messages/%s", r.ID), nil)
+				results <- result{"delete", code, body}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		close(results)
+		replies := 0
+		for r := range results {
+			switch {
+			case r.op == "reply" && r.code == http.StatusCreated:
+				replies++
+			case r.op == "reply" && r.code == http.StatusUnprocessableEntity: // the root was deleted first
+			case r.op == "delete" && r.code == http.StatusNoContent:
+			default:
+				t.Errorf("%s: %d %s", r.op, r.code, r.body)
+
+			}
+		}
+		// Every root is deleted; those that got their reply stay as
+		// placeholders counting it.
+		var got channelJSON
+		c.must(200, c.adminT, http.MethodGet, fmt.Sprintf("/channels/%s", ch.ID), nil, &got)
+		if got.MessageCount != int64(replies) {
+			t.Errorf("message_count %d, want %d (the live replies)", got.MessageCount, replies)
+		}
+	})
+}
+
+// TestContentionIsRetryable: a transaction PostgreSQL aborted for a
+// concurrent one (deadlock, serialization failure) is a 503 with
+// Retry-After, never a 500.
+func TestContentionIsRetryable(t *testing.T) {
+	for _, code := range []pq.ErrorCode{"40P01", "40001"} {
+		p := api.ToProblem(fmt.Errorf("chat: post: %w", &pq.Error{Code: code, Message: "deadlock detected"}))
+		if p.Status != http.StatusServiceUnavailable || p.RetryAfter < 1 || strings.Contains(p.Detail, "deadlock") {
+			t.Errorf("%s: %+v", code, p)
+		}
+	}
+}
