@@ -95,3 +95,55 @@ func TestContentionIsRetryable(t *testing.T) {
 		}
 	}
 }
+
+// TestProjectChannelFollowsProjectState: an archived project's channel is
+// read-only (409 on every write, reads still work) until the project is
+// unarchived; a deleted project's channel is archived with it and cannot
+// be reopened.
+func TestProjectChannelFollowsProjectState(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		c := newChat(t, db, nil)
+		var p idJSON
+		c.must(201, c.adminT, "POST", c.path("/projects"), map[string]string{"key": "AR", "name": "Archive me"}, &p)
+		proj := fmt.Sprintf("/projects/%s", p.ID)
+		var ch channelJSON
+		c.must(200, c.adminT, "POST", proj+"/channel", nil, &ch)
+		m := c.post(c.adminT, ch.ID, "before", nil)
+		messages := fmt.Sprintf("/channels/%s/messages", ch.ID)
+		readOnly := func(when string) {
+			t.Helper()
+			for _, w := range []struct {
+				method, path string
+				body         any
+			}{
+				{"POST", messages, map[string]any{"body": "hello"}},
+				{"POST", messages, map[string]any{"body": "reply", "root_id": m.ID}},
+				{"PATCH", fmt.Sprintf("/channels/%s", ch.ID), map[string]any{"topic": "new topic"}},
+				{"PATCH", fmt.Sprintf("/messages/%s", m.ID), map[string]any{"body": "edited"}},
+				{"PUT", fmt.Sprintf("/messages/%s/reactions/tada", m.ID), nil},
+				{"DELETE", fmt.Sprintf("/messages/%s", m.ID), nil},
+			} {
+				if code, body := c.call(c.adminT, w.method, w.path, w.body); code != http.StatusConflict {
+					t.Errorf("%s: %s %s: %d %s", when, w.method, w.path, code, body)
+				}
+			}
+			c.must(200, c.adminT, "GET", messages, nil, nil)
+		}
+
+		c.must(200, c.adminT, "POST", proj+"/archive", nil, nil)
+		readOnly("archived project")
+		c.must(200, c.adminT, "POST", proj+"/unarchive", nil, nil)
+		c.post(c.adminT, ch.ID, "open again", nil)
+
+		c.must(204, c.adminT, "DELETE", proj, nil, nil)
+		var got channelJSON
+		c.must(200, c.adminT, "GET", fmt.Sprintf("/channels/%s", ch.ID), nil, &got)
+		if got.ArchivedAt == nil {
+			t.Errorf("the deleted project's channel is not archived: %+v", got)
+		}
+		readOnly("deleted project")
+		if code, body := c.call(c.adminT, "POST", fmt.Sprintf("/channels/%s/unarchive", ch.ID), nil); code != http.StatusConflict {
+			t.Errorf("unarchive the deleted project's channel: %d %s", code, body)
+		}
+	})
+}

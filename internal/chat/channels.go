@@ -132,6 +132,11 @@ func (s *Service) SetArchived(ctx context.Context, id uuid.UUID, archived bool) 
 		if (ch.ArchivedAt != nil) == archived {
 			return nil, problem.Conflict(fmt.Sprintf("the channel is already %s", map[bool]string{true: "archived", false: "active"}[archived]))
 		}
+		if !archived {
+			if err := projectOpen(ctx, tx, ch); err != nil {
+				return nil, err
+			}
+		}
 		upd := tx.Channel.UpdateOneID(id)
 		if archived {
 			upd.SetArchivedAt(s.now())

@@ -20,8 +20,10 @@ import (
 	"github.com/worksynapse/worksynapse/ent/channel"
 	"github.com/worksynapse/worksynapse/ent/message"
 	"github.com/worksynapse/worksynapse/ent/privacy"
+	"github.com/worksynapse/worksynapse/ent/project"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/softdelete"
 	"github.com/worksynapse/worksynapse/internal/storage"
 	"github.com/worksynapse/worksynapse/internal/stream"
 	"github.com/worksynapse/worksynapse/internal/viewer"
@@ -126,7 +128,45 @@ func writable(ctx context.Context, tx *ent.Tx, id uuid.UUID) (*ent.Channel, erro
 	if ch.ArchivedAt != nil {
 		return nil, problem.Conflict("the channel is archived and read-only; unarchive it first")
 	}
-	return ch, nil
+	return ch, projectOpen(ctx, tx, ch)
+}
+
+// projectOpen refuses a project channel whose project is archived or
+// deleted: the channel is part of the project and read-only with it, as
+// the rest of an archived project is. It is checked by writable, the gate
+// of every write to a channel and its messages, and by unarchiving, so no
+// route reopens it while the project is closed.
+func projectOpen(ctx context.Context, tx *ent.Tx, ch *ent.Channel) error {
+	if ch.ProjectID == nil {
+		return nil
+	}
+	// Why a system context: the project's state decides, whether or not
+	// the writer may read the project (a deleted one nobody may).
+	sys := softdelete.Skip(viewer.NewSystemContext(ctx, "chat: state of a channel's project"))
+	p, err := tx.Project.Get(sys, *ch.ProjectID)
+	switch {
+	case ent.IsNotFound(err) || err == nil && p.DeletedAt != nil:
+		return problem.Conflict("the channel's project was deleted; its channel is read-only")
+	case err != nil:
+		return fmt.Errorf("chat: load the channel's project: %w", err)
+	case p.Status == project.StatusArchived:
+		return problem.Conflict("the project is archived; its channel is read-only until the project is unarchived")
+	}
+	return nil
+}
+
+// ArchiveProjectChannel archives the channel of a project being deleted
+// in tx (if it has one), so lists show it as what it now is.
+func (s *Service) ArchiveProjectChannel(ctx context.Context, tx *ent.Tx, projectID uuid.UUID) error {
+	// Why a system context: the project's deletion passed its own rules;
+	// the channel follows it whatever the deleter's channel role.
+	sys := viewer.NewSystemContext(ctx, "chat: a deleted project's channel is archived with it")
+	_, err := tx.Channel.Update().Where(channel.ProjectID(projectID), channel.TypeEQ(channel.TypeProject),
+		channel.ArchivedAtIsNil()).SetArchivedAt(s.now()).Save(sys)
+	if err != nil {
+		return fmt.Errorf("chat: archive the project's channel: %w", err)
+	}
+	return nil
 }
 
 // lockMessage locks a visible message in tx and returns it as it is now:
