@@ -6,13 +6,19 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"entgo.io/ent/dialect"
+	"github.com/google/uuid"
 	"github.com/lib/pq"
 
+	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/internal/api"
 	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/seed"
+	"github.com/worksynapse/worksynapse/internal/stream"
 	"github.com/worksynapse/worksynapse/internal/testdb"
+	"github.com/worksynapse/worksynapse/internal/testfix"
 )
 
 // TestChatLockOrder: replies posted while their roots are deleted, all at
@@ -146,4 +152,90 @@ func TestProjectChannelFollowsProjectState(t *testing.T) {
 			t.Errorf("unarchive the deleted project's channel: %d %s", code, body)
 		}
 	})
+}
+
+// TestStreamEndsWithOrganizationMembership: removing a member from an
+// organization ends their channel memberships there (private channels no
+// longer list them) and their open stream stops delivering the
+// organization at once, public channels included; deactivating a user
+// ends their open streams.
+func TestStreamEndsWithOrganizationMembership(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		c := newChat(t, db, nil)
+		pub := c.newChannel(c.adminT, "public", "town")
+		priv := c.newChannel(c.adminT, "private", "secret")
+		c.must(200, c.daveT, "POST", fmt.Sprintf("/channels/%s/join", pub.ID), nil, nil)
+		c.addMember(c.adminT, priv.ID, c.dave)
+
+		mark := c.markerChannel()
+		dave := openStream(t, c.s.URL, c.daveT, "", 0)
+		carol := openStream(t, c.s.URL, c.carolT, "", 0)
+		c.streamPost(c.adminT, pub.ID, "hello")
+		if ev := dave.nextOf(stream.MessagePosted); ev.Payload["body"] != "hello" {
+			t.Fatalf("before the removal: %+v", ev)
+		}
+
+		c.must(204, c.adminT, "DELETE", c.path("/members/%s", c.dave), nil, nil)
+		c.streamPost(c.adminT, pub.ID, "public after removal")
+		c.streamPost(c.adminT, priv.ID, "private after removal")
+		c.streamPost(c.carolT, mark.ID, "marker")
+		left := map[uuid.UUID]bool{}
+		for {
+			ev := dave.next()
+			if ev.Type == stream.MessagePosted && ev.Payload["body"] == "marker" {
+				break
+			}
+			switch {
+			case ev.Type == stream.MemberRemoved && ev.Data.ChannelID != nil && ev.Payload["user_id"] == c.dave.String():
+				left[*ev.Data.ChannelID] = true
+			case ev.Type == stream.AccessChanged:
+				t.Errorf("access.changed is internal, sent: %+v", ev)
+			case ev.Data.OrganizationID == c.org.org.ID:
+				t.Errorf("after leaving the organization dave received %s %+v", ev.Type, ev.Payload)
+			}
+		}
+		if !left[pub.ID] || !left[priv.ID] {
+			t.Errorf("member.removed for the public and private channel: %v", left)
+		}
+		var members pageJSON[struct {
+			UserID uuid.UUID `json:"user_id"`
+		}]
+		c.must(200, c.adminT, "GET", fmt.Sprintf("/channels/%s/members", priv.ID), nil, &members)
+		for _, m := range members.Items {
+			if m.UserID == c.dave {
+				t.Errorf("the private channel still lists dave: %+v", members.Items)
+			}
+		}
+
+		// Deactivation ends carol's stream.
+		testfix.Tx(t, testfix.System(), db.Ent, func(tx *ent.Tx) error {
+			return tx.User.UpdateOneID(c.alice.ID).SetIsSuperuser(true).Exec(testfix.System())
+		})
+		c.must(204, c.adminT, "POST", fmt.Sprintf("/users/%s/deactivate", c.carol), nil, nil)
+		timeout := time.After(10 * time.Second)
+		for open := true; open; {
+			select {
+			case _, open = <-carol.frames:
+			case <-timeout:
+				t.Fatal("the deactivated user's stream is still open")
+			}
+		}
+	})
+}
+
+// markerChannel is a public channel of a second organization, Initech,
+// where carol (ADMIN) and dave (DEVELOPER) are members too: a post there
+// is a positive marker on dave's stream that outlives his membership of
+// Acme.
+func (c *chatEnv) markerChannel() channelJSON {
+	c.t.Helper()
+	ini := testfix.Org(c.t, c.db.Ent, "Initech")
+	for user, role := range map[uuid.UUID]string{c.carol: seed.RoleAdmin, c.dave: seed.RoleDeveloper} {
+		u := c.db.Ent.User.GetX(testfix.System(), user)
+		testfix.Member(c.t, c.db.Ent, ini, u)
+		testfix.Grant(c.t, c.db.Ent, ini, u, role)
+	}
+	var mark channelJSON
+	c.must(201, c.carolT, "POST", fmt.Sprintf("/organizations/%s/channels", ini.ID), map[string]string{"type": "public", "name": "marks"}, &mark)
+	return mark
 }
