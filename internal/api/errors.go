@@ -13,6 +13,7 @@ import (
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/privacy"
+	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/oas"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/requestmeta"
@@ -80,6 +81,11 @@ func ToProblem(err error) *problem.Problem {
 		return problem.Conflict("the change conflicts with existing data (e.g. a duplicate name)")
 	case errors.Is(err, privacy.Deny):
 		return problem.Forbidden("you are not allowed to do this")
+	case database.IsContention(err):
+		p := problem.New(http.StatusServiceUnavailable, problem.SlugServiceUnavailable,
+			"a concurrent change got in the way and nothing was changed; retry")
+		p.RetryAfter = 1
+		return p
 	case errors.Is(err, context.DeadlineExceeded):
 		return problem.New(http.StatusServiceUnavailable, problem.SlugServiceUnavailable, "the request took too long")
 	}

@@ -39,15 +39,29 @@ func TestJobAdministration(t *testing.T) {
 		}
 
 		// Registering alice and bobby queued one verification mail each.
+		// River records completions in batches, not in id order: wait until
+		// both show as completed before paging through the completed ones.
 		var runs oas.JobRunPage
 		waitFor(t, func() bool {
-			o.must(http.StatusOK, rootT, http.MethodGet, "/admin/jobs?kind=mail.send&state=completed&limit=1", nil, &runs)
-			return len(runs.Items) == 1 && runs.NextCursor.Set && !runs.NextCursor.Null
+			o.must(http.StatusOK, rootT, http.MethodGet, "/admin/jobs?kind=mail.send&state=completed&limit=2", nil, &runs)
+			return len(runs.Items) == 2
 		})
-		var next oas.JobRunPage
-		o.must(http.StatusOK, rootT, http.MethodGet, "/admin/jobs?kind=mail.send&limit=1&cursor="+runs.NextCursor.Value, nil, &next)
-		if len(next.Items) != 1 || next.Items[0].ID >= runs.Items[0].ID || next.Items[0].Params.Set {
+		const mails = "/admin/jobs?kind=mail.send&state=completed&limit=1"
+		var first, next oas.JobRunPage
+		o.must(http.StatusOK, rootT, http.MethodGet, mails, nil, &first)
+		if len(first.Items) != 1 || !first.NextCursor.Set || first.NextCursor.Null {
+			t.Fatalf("first page: %+v", first)
+		}
+		o.must(http.StatusOK, rootT, http.MethodGet, mails+"&cursor="+first.NextCursor.Value, nil, &next)
+		if len(next.Items) != 1 || next.Items[0].ID >= first.Items[0].ID || next.Items[0].Params.Set {
 			t.Errorf("second page: %+v (mail arguments must not be shown)", next.Items)
+		}
+		// A cursor is a position in the list it was issued for: with other
+		// filters it is refused, not answered with a page of another list.
+		for _, other := range []string{"/admin/jobs?kind=mail.send&limit=1", "/admin/jobs?kind=audit.seal&state=completed&limit=1"} {
+			if code, body := o.call(rootT, http.MethodGet, other+"&cursor="+first.NextCursor.Value, nil); code != http.StatusUnprocessableEntity {
+				t.Errorf("cursor with other filters (%s): %d %s", other, code, body)
+			}
 		}
 
 		// A failed run: a task run with a day that is no date.

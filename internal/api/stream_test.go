@@ -252,6 +252,7 @@ func TestStreamFollowsProjectMembership(t *testing.T) {
 		c.must(201, c.adminT, "POST", c.path("/projects"), map[string]string{"key": "WS", "name": "WorkSynapse"}, &p)
 		var ch channelJSON
 		c.must(200, c.adminT, "POST", fmt.Sprintf("/projects/%s/channel", p.ID), nil, &ch)
+		elsewhere := c.markerChannel()
 		s := openStream(t, c.s.URL, c.daveT, "", 0)
 		marker := func(body string) {
 			t.Helper()
@@ -295,7 +296,12 @@ func TestStreamFollowsProjectMembership(t *testing.T) {
 		c.must(204, c.adminT, "DELETE", c.path("/members/%s", c.dave), nil, nil)
 		member(stream.MemberRemoved)
 		c.streamPost(c.adminT, ch.ID, "after leaving the organization")
-		marker("marker 3")
+		// Out of the organization, its public channel is no marker any more:
+		// one from the organization dave stays in is.
+		c.streamPost(c.carolT, elsewhere.ID, "marker 3")
+		if ev := s.nextOf(stream.MessagePosted); ev.Payload["body"] != "marker 3" {
+			t.Fatalf("expected marker 3, got %+v", ev)
+		}
 	})
 }
 

@@ -164,9 +164,16 @@ func (a *App) Server() (*server.Server, error) {
 	if _, err := a.JobRunner(a.serveJobsMode()); err != nil {
 		return nil, err
 	}
+	var err error
+	if a.Stream, err = stream.NewHub(context.Background(), stream.Options{DB: a.DB, Log: a.Log,
+		RedisURL: a.Config.Redis.URL, Retention: a.Config.Stream.Retention,
+		HeartbeatInterval: a.Config.Stream.HeartbeatInterval, ClientBuffer: a.Config.Stream.ClientBuffer}); err != nil {
+		return nil, err
+	}
 	ids, err := identity.New(identity.Options{
 		Client: a.DB.Ent, SecretKey: a.Config.SecretKey, Auth: a.Config.Auth, Log: a.Log, Mail: a.mailQueue,
 		OnAuthFailure: func(reason string) { a.Metrics.AuthFailures.WithLabelValues(reason).Inc() },
+		Events:        a.Stream.Publisher(),
 	})
 	if err != nil {
 		return nil, err
@@ -177,11 +184,6 @@ func (a *App) Server() (*server.Server, error) {
 	}
 	files, err := storage.NewLocal(a.Config.Storage.Dir)
 	if err != nil {
-		return nil, err
-	}
-	if a.Stream, err = stream.NewHub(context.Background(), stream.Options{DB: a.DB, Log: a.Log,
-		RedisURL: a.Config.Redis.URL, Retention: a.Config.Stream.Retention,
-		HeartbeatInterval: a.Config.Stream.HeartbeatInterval, ClientBuffer: a.Config.Stream.ClientBuffer}); err != nil {
 		return nil, err
 	}
 	h := api.NewHandler(api.Deps{Client: a.DB.Ent, Identity: ids, Log: a.Log, Probes: a.probes(), Approvals: a.Config.Approvals,

@@ -132,6 +132,11 @@ func (s *Service) SetArchived(ctx context.Context, id uuid.UUID, archived bool) 
 		if (ch.ArchivedAt != nil) == archived {
 			return nil, problem.Conflict(fmt.Sprintf("the channel is already %s", map[bool]string{true: "archived", false: "active"}[archived]))
 		}
+		if !archived {
+			if err := projectOpen(ctx, tx, ch); err != nil {
+				return nil, err
+			}
+		}
 		upd := tx.Channel.UpdateOneID(id)
 		if archived {
 			upd.SetArchivedAt(s.now())
@@ -344,6 +349,38 @@ func (s *Service) SyncProjectMember(ctx context.Context, tx *ent.Tx, projectID, 
 		return s.emitMember(sys, tx, stream.MemberUpdated, m)
 	}
 	return nil
+}
+
+// LeaveOrganization ends every channel membership of user in org, in the
+// transaction that ends their membership of the organization: project
+// channels as LeaveProjectChannels does (projectIDs are the projects they
+// have just left), then every other channel (public, private, direct),
+// each with its member.removed event. Last, it tells the user's open
+// streams to re-authorize (stream.AccessChanged): they stop delivering the
+// organization at once, public channels included.
+func (s *Service) LeaveOrganization(ctx context.Context, tx *ent.Tx, org, userID uuid.UUID, projectIDs []uuid.UUID) error {
+	if err := s.LeaveProjectChannels(ctx, tx, projectIDs, userID); err != nil {
+		return err
+	}
+	// Why a system context: leaving the organization ends every channel
+	// membership in it, whatever the remover's channel roles; the removal
+	// itself passed member:delete.
+	sys := viewer.NewSystemContext(ctx, "chat: a member leaving the organization leaves its channels")
+	mine := tx.ChannelMember.Query().Where(channelmember.OrganizationID(org), channelmember.UserID(userID))
+	ms, err := mine.Order(ent.Asc(channelmember.FieldChannelID)).All(sys)
+	if err != nil {
+		return fmt.Errorf("chat: list the member's channels: %w", err)
+	}
+	for _, m := range ms {
+		if err := tx.ChannelMember.DeleteOneID(m.ID).Exec(sys); err != nil {
+			return fmt.Errorf("chat: leave channel %s: %w", m.ChannelID, err)
+		}
+		if err := s.emitMember(sys, tx, stream.MemberRemoved, m); err != nil {
+			return err
+		}
+	}
+	return s.opts.Events.Emit(sys, tx, stream.Change{Type: stream.AccessChanged, Organization: org,
+		User: &userID, OnlyUser: true, Payload: map[string]string{"reason": "organization.left"}})
 }
 
 // LeaveProjectChannels takes user out of the channels of the projects

@@ -12,14 +12,18 @@ import (
 	"fmt"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/channel"
+	"github.com/worksynapse/worksynapse/ent/message"
 	"github.com/worksynapse/worksynapse/ent/privacy"
+	"github.com/worksynapse/worksynapse/ent/project"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/softdelete"
 	"github.com/worksynapse/worksynapse/internal/storage"
 	"github.com/worksynapse/worksynapse/internal/stream"
 	"github.com/worksynapse/worksynapse/internal/viewer"
@@ -97,17 +101,78 @@ func inOrg(ctx context.Context, org uuid.UUID) error {
 	return nil
 }
 
-// writable loads a visible channel in tx and refuses archived ones: an
-// archived channel is read-only.
+// Lock order of chat writes. Every write that changes a channel's
+// messages locks, before changing anything, the rows it will change in one
+// order: the channel, then the thread root, then the message itself (then
+// the stream's advisory lock, taken by emit as the last statement). Posting
+// a reply used to lock channel then root while deleting a root locked root
+// (its own UPDATE) then channel, and PostgreSQL broke the cycle by failing
+// one of them (40P01). writable takes the first lock, lockMessage the
+// others. NO KEY UPDATE is the lock the later UPDATEs take anyway and does
+// not block the foreign-key checks of inserts referencing the row
+// (messages, reactions, members). SQLite runs one write transaction at a
+// time and needs none.
+func forWrite(s *sql.Selector) {
+	if s.Dialect() == dialect.Postgres {
+		s.For(sql.LockNoKeyUpdate)
+	}
+}
+
+// writable locks a visible channel in tx (first in the lock order) and
+// refuses archived ones: an archived channel is read-only.
 func writable(ctx context.Context, tx *ent.Tx, id uuid.UUID) (*ent.Channel, error) {
-	ch, err := tx.Channel.Get(ctx, id)
+	ch, err := tx.Channel.Query().Where(channel.ID(id)).Modify(forWrite).Only(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if ch.ArchivedAt != nil {
 		return nil, problem.Conflict("the channel is archived and read-only; unarchive it first")
 	}
-	return ch, nil
+	return ch, projectOpen(ctx, tx, ch)
+}
+
+// projectOpen refuses a project channel whose project is archived or
+// deleted: the channel is part of the project and read-only with it, as
+// the rest of an archived project is. It is checked by writable, the gate
+// of every write to a channel and its messages, and by unarchiving, so no
+// route reopens it while the project is closed.
+func projectOpen(ctx context.Context, tx *ent.Tx, ch *ent.Channel) error {
+	if ch.ProjectID == nil {
+		return nil
+	}
+	// Why a system context: the project's state decides, whether or not
+	// the writer may read the project (a deleted one nobody may).
+	sys := softdelete.Skip(viewer.NewSystemContext(ctx, "chat: state of a channel's project"))
+	p, err := tx.Project.Get(sys, *ch.ProjectID)
+	switch {
+	case ent.IsNotFound(err) || err == nil && p.DeletedAt != nil:
+		return problem.Conflict("the channel's project was deleted; its channel is read-only")
+	case err != nil:
+		return fmt.Errorf("chat: load the channel's project: %w", err)
+	case p.Status == project.StatusArchived:
+		return problem.Conflict("the project is archived; its channel is read-only until the project is unarchived")
+	}
+	return nil
+}
+
+// ArchiveProjectChannel archives the channel of a project being deleted
+// in tx (if it has one), so lists show it as what it now is.
+func (s *Service) ArchiveProjectChannel(ctx context.Context, tx *ent.Tx, projectID uuid.UUID) error {
+	// Why a system context: the project's deletion passed its own rules;
+	// the channel follows it whatever the deleter's channel role.
+	sys := viewer.NewSystemContext(ctx, "chat: a deleted project's channel is archived with it")
+	_, err := tx.Channel.Update().Where(channel.ProjectID(projectID), channel.TypeEQ(channel.TypeProject),
+		channel.ArchivedAtIsNil()).SetArchivedAt(s.now()).Save(sys)
+	if err != nil {
+		return fmt.Errorf("chat: archive the project's channel: %w", err)
+	}
+	return nil
+}
+
+// lockMessage locks a visible message in tx and returns it as it is now:
+// after the channel, a thread root before its replies.
+func lockMessage(ctx context.Context, tx *ent.Tx, id uuid.UUID) (*ent.Message, error) {
+	return tx.Message.Query().Where(message.ID(id)).Modify(forWrite).Only(ctx)
 }
 
 // exec runs a builder statement in tx. It is used for the rollups the

@@ -171,9 +171,11 @@ func author(ctx context.Context) (func(*ent.MessageCreate) *ent.MessageCreate, e
 }
 
 // checkRoot requires a live top-level message of the channel: threads
-// are flat, replies always point to the root.
+// are flat, replies always point to the root. It locks the root (after
+// the channel, see forWrite), so a concurrent deletion of the root either
+// commits first (then this is a 422) or waits for the reply.
 func checkRoot(ctx context.Context, tx *ent.Tx, chID, rootID uuid.UUID) error {
-	root, err := tx.Message.Get(ctx, rootID)
+	root, err := lockMessage(ctx, tx, rootID)
 	if ent.IsNotFound(err) {
 		return problem.Validation("no such thread", problem.FieldError{Field: "root_id", Message: "not a message of this channel"})
 	}
@@ -246,11 +248,8 @@ func (s *Service) Edit(ctx context.Context, id uuid.UUID, body string) (*View, e
 // as a deleted placeholder (see Scrollback); its replies remain.
 func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
 	_, err := inTx(ctx, s.client, func(tx *ent.Tx) (struct{}, error) {
-		m, err := tx.Message.Get(ctx, id)
+		m, err := s.lockForDelete(ctx, tx, id)
 		if err != nil {
-			return struct{}{}, err
-		}
-		if _, err := writable(ctx, tx, m.ChannelID); err != nil {
 			return struct{}{}, err
 		}
 		if err := tx.Message.DeleteOneID(id).Exec(ctx); err != nil {
@@ -273,6 +272,27 @@ func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
 			messageEvent{MessageID: m.ID, AuthorID: m.AuthorID, RootID: m.RootID})
 	})
 	return err
+}
+
+// lockForDelete locks what deleting message id changes in the lock order
+// (see forWrite): its channel, its thread's root if it is a reply, then the
+// message, returned as it is once locked (a concurrent deletion is a 404).
+func (s *Service) lockForDelete(ctx context.Context, tx *ent.Tx, id uuid.UUID) (*ent.Message, error) {
+	m, err := tx.Message.Get(ctx, id) // only to learn where it is: nothing is locked yet
+	if err != nil {
+		return nil, err
+	}
+	if _, err := writable(ctx, tx, m.ChannelID); err != nil {
+		return nil, err
+	}
+	if m.RootID != nil {
+		// The root may itself be deleted (a placeholder): still its row.
+		_, err := tx.Message.Query().Where(message.ID(*m.RootID)).Modify(forWrite).Only(withDeleted(ctx))
+		if err != nil && !ent.IsNotFound(err) {
+			return nil, fmt.Errorf("chat: lock thread root: %w", err)
+		}
+	}
+	return lockMessage(ctx, tx, id)
 }
 
 // Message returns a visible message with its reactions and files.

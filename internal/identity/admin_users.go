@@ -105,7 +105,8 @@ func (s *Service) UnlockUser(ctx context.Context, id uuid.UUID) error {
 // DeactivateUser disables an account platform-wide and revokes all its
 // sessions, so its access tokens stop at once (Authenticate checks the
 // session and the account status on every request) and its refresh tokens
-// are refused. Only the SUPER_ADMIN may (status is a protected field).
+// are refused, and its open streams end. Only the SUPER_ADMIN may (status
+// is a protected field).
 func (s *Service) DeactivateUser(ctx context.Context, id uuid.UUID) error {
 	if id == viewer.FromContext(ctx).UserID {
 		return problem.Conflict("you cannot deactivate your own account")
@@ -127,6 +128,13 @@ func (s *Service) DeactivateUser(ctx context.Context, id uuid.UUID) error {
 			SetRevokedAt(s.now()).SetRevokeReason(EventUserDeactivated).Save(sys)
 		if err != nil {
 			return event{}, fmt.Errorf("identity: revoke sessions: %w", err)
+		}
+		// Open streams do not pass authentication again: told in this
+		// transaction, they re-authorize and end.
+		if s.events != nil {
+			if err := s.events.AccessChanged(ctx, tx, id, EventUserDeactivated); err != nil {
+				return event{}, err
+			}
 		}
 		return event{kind: EventUserDeactivated, severity: securityauditlog.SeverityWarning,
 			details: map[string]any{"target_user_id": id.String(), "revoked_sessions": n}}, nil

@@ -4,9 +4,12 @@
 package identity
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/internal/auth/secretbox"
@@ -48,6 +51,7 @@ type Service struct {
 	// onFailure counts authentication failures by reason (metrics).
 	onFailure func(reason string)
 	service   serviceKey // auth.service_api_key
+	events    AccessEvents
 }
 
 // Options configure a Service.
@@ -64,6 +68,15 @@ type Options struct {
 	// transaction that issues the token (internal/jobs.MailQueue); nil
 	// sends to an in-memory mail.Outbox after commit (tests, benchmarks).
 	Mail MailQueue
+	// Events tells the user's open real-time streams, in the transaction
+	// of the change, that their access changed (stream.Publisher); nil
+	// announces nothing (no streams: CLI, tests).
+	Events AccessEvents
+}
+
+// AccessEvents announces access changes to open streams.
+type AccessEvents interface {
+	AccessChanged(ctx context.Context, tx *ent.Tx, user uuid.UUID, reason string) error
 }
 
 // New builds the identity service.
@@ -89,7 +102,7 @@ func New(o Options) (*Service, error) {
 		return nil, errors.Join(errors.New("identity: mfa secret box"), err)
 	}
 	return &Service{client: o.Client, signer: signer, box: box, cfg: o.Auth, mail: o.Mail, log: o.Log, now: o.Clock,
-		onFailure: o.OnAuthFailure, service: newServiceKey(o.Auth.ServiceAPIKey)}, nil
+		onFailure: o.OnAuthFailure, service: newServiceKey(o.Auth.ServiceAPIKey), events: o.Events}, nil
 }
 
 // Signer exposes the token signer (tests forge and inspect tokens with it).

@@ -11,9 +11,11 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/internal/pagination"
 )
 
-// ErrBadCursor is returned for a list cursor River cannot decode.
+// ErrBadCursor is returned for a list cursor whose River position cannot
+// be decoded (the envelope itself is checked by internal/pagination).
 var ErrBadCursor = errors.New("jobs: invalid cursor")
 
 // ErrNotFound is returned for a job id that does not exist (any more:
@@ -44,8 +46,12 @@ func (r *Runner) List(ctx context.Context, p ListParams) (Page, error) {
 		params = params.States(p.State)
 	}
 	if p.Cursor != "" {
+		key, err := pagination.DecodeKey(ctx, p.Cursor)
+		if err != nil {
+			return Page{}, err
+		}
 		var c river.JobListCursor
-		if err := c.UnmarshalText([]byte(p.Cursor)); err != nil {
+		if err := c.UnmarshalText([]byte(key)); err != nil {
 			return Page{}, ErrBadCursor
 		}
 		params = params.After(&c)
@@ -60,7 +66,7 @@ func (r *Runner) List(ctx context.Context, p ListParams) (Page, error) {
 		if err != nil {
 			return Page{}, fmt.Errorf("jobs: encode cursor: %w", err)
 		}
-		page.NextCursor = string(next)
+		page.NextCursor = pagination.EncodeKey(ctx, string(next))
 	}
 	return page, nil
 }

@@ -7,15 +7,10 @@ package pagination
 
 import (
 	"context"
-	"encoding/base64"
-	"fmt"
-	"strings"
 
-	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent/intercept"
-	"github.com/worksynapse/worksynapse/internal/problem"
 )
 
 // Limits shared by every list operation.
@@ -23,8 +18,6 @@ const (
 	DefaultLimit = 50
 	MaxLimit     = 100
 )
-
-const cursorPrefix = "v1:"
 
 // Params are a list request's paging inputs.
 type Params struct {
@@ -43,24 +36,11 @@ type Query[T any] interface {
 	All(ctx context.Context) ([]T, error)
 }
 
-// List runs q for one page. q may carry any filters; List adds the keyset
-// predicate, the order and the limit (one more row than asked, to know
-// whether another page exists).
+// List runs q for one page, newest first. q may carry any filters; List
+// adds the keyset predicate, the order and the limit (one more row than
+// asked, to know whether another page exists).
 func List[T any](ctx context.Context, q Query[T], p Params, id func(T) uuid.UUID) (Page[T], error) {
-	limit := clampLimit(p.Limit)
-	iq, err := intercept.NewQuery(q)
-	if err != nil {
-		return Page[T]{}, fmt.Errorf("pagination: %w", err)
-	}
-	if p.Cursor != "" {
-		after, err := Decode(p.Cursor)
-		if err != nil {
-			return Page[T]{}, err
-		}
-		iq.WhereP(func(s *sql.Selector) { s.Where(sql.LT(s.C("id"), after)) })
-	}
-	iq.Order(func(s *sql.Selector) { s.OrderBy(sql.Desc(s.C("id"))) })
-	return fetch(ctx, q, iq, limit, func(last T) string { return Encode(id(last)) })
+	return ListSorted(ctx, q, p, Sort[T]{Desc: true}, id)
 }
 
 // fetch runs the prepared query for limit rows plus one, which only tells
@@ -78,24 +58,6 @@ func fetch[T any](ctx context.Context, q Query[T], iq intercept.Query, limit int
 		page.NextCursor = cursor(page.Items[limit-1])
 	}
 	return page, nil
-}
-
-// Encode makes an opaque cursor from the last id of a page.
-func Encode(id uuid.UUID) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + id.String()))
-}
-
-// Decode parses a cursor; a malformed one is a 422 naming the parameter.
-func Decode(cursor string) (uuid.UUID, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err == nil {
-		if s, ok := strings.CutPrefix(string(raw), cursorPrefix); ok {
-			if id, err := uuid.Parse(s); err == nil {
-				return id, nil
-			}
-		}
-	}
-	return uuid.Nil, problem.Validation("invalid cursor", problem.FieldError{Field: "cursor", Message: "not a cursor returned by this API"})
 }
 
 // clampLimit applies the default and the maximum page size.

@@ -2,8 +2,6 @@ package pagination
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -13,7 +11,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent/intercept"
-	"github.com/worksynapse/worksynapse/internal/problem"
 )
 
 // Sort is one order a list can be requested in: keyset pagination over
@@ -34,18 +31,8 @@ type Sort[T any] struct {
 	Desc     bool
 }
 
-// sortCursor is the decoded cursor of ListSorted.
-type sortCursor struct {
-	Sort  string    `json:"s"`
-	Value string    `json:"v,omitempty"` // "i:<int>", "t:<RFC 3339>" or empty for NULL
-	ID    uuid.UUID `json:"id"`
-}
-
-const sortedPrefix = "v2:"
-
-// ListSorted runs q for one page in the order s (see List, which it
-// generalizes: List is ListSorted by id descending with the older cursor
-// format). One query per page whatever the limit.
+// ListSorted runs q for one page in the order s (List is ListSorted by id
+// descending). One query per page whatever the limit.
 func ListSorted[T any](ctx context.Context, q Query[T], p Params, s Sort[T], id func(T) uuid.UUID) (Page[T], error) {
 	limit := clampLimit(p.Limit)
 	iq, err := intercept.NewQuery(q)
@@ -53,7 +40,11 @@ func ListSorted[T any](ctx context.Context, q Query[T], p Params, s Sort[T], id 
 		return Page[T]{}, fmt.Errorf("pagination: %w", err)
 	}
 	if p.Cursor != "" {
-		c, err := decodeSorted(p.Cursor, s.Name)
+		c, err := decode(ctx, p.Cursor, s.Name)
+		if err != nil {
+			return Page[T]{}, err
+		}
+		afterID, err := parseID(c.Key)
 		if err != nil {
 			return Page[T]{}, err
 		}
@@ -61,15 +52,15 @@ func ListSorted[T any](ctx context.Context, q Query[T], p Params, s Sort[T], id 
 		if err != nil {
 			return Page[T]{}, err
 		}
-		iq.WhereP(func(sel *sql.Selector) { sel.Where(s.after(sel, after, c.ID)) })
+		iq.WhereP(func(sel *sql.Selector) { sel.Where(s.after(sel, after, afterID)) })
 	}
 	iq.Order(func(sel *sql.Selector) { s.order(sel) })
 	return fetch(ctx, q, iq, limit, func(last T) string {
-		c := sortCursor{Sort: s.Name, ID: id(last)}
+		c := envelope{Sort: s.Name, Key: id(last).String()}
 		if s.Expr != nil {
 			c.Value = formatValue(s.Value(last))
 		}
-		return encodeSorted(c)
+		return encode(ctx, c)
 	})
 }
 
@@ -153,27 +144,5 @@ func parseValue(s string) (any, error) {
 			return t, nil
 		}
 	}
-	return nil, invalidCursor()
-}
-
-func encodeSorted(c sortCursor) string {
-	b, _ := json.Marshal(c) // plain struct: cannot fail
-	return base64.RawURLEncoding.EncodeToString(append([]byte(sortedPrefix), b...))
-}
-
-func decodeSorted(cursor, sort string) (sortCursor, error) {
-	var c sortCursor
-	raw, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil {
-		return c, invalidCursor()
-	}
-	body, ok := strings.CutPrefix(string(raw), sortedPrefix)
-	if !ok || json.Unmarshal([]byte(body), &c) != nil || c.Sort != sort || c.ID == uuid.Nil {
-		return c, invalidCursor()
-	}
-	return c, nil
-}
-
-func invalidCursor() error {
-	return problem.Validation("invalid cursor", problem.FieldError{Field: "cursor", Message: "not a cursor returned by this API for this sort"})
+	return nil, invalidCursor("not a cursor returned by this API")
 }

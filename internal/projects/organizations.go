@@ -176,7 +176,8 @@ func (s *Service) addMember(ctx context.Context, tx *ent.Tx, org, userID uuid.UU
 }
 
 // RemoveMember ends a membership (soft delete), removes the member's role
-// grants in org and their project memberships. The last ADMIN stays.
+// grants in org, their project and channel memberships, and makes their
+// open streams re-authorize. The last ADMIN stays.
 func (s *Service) RemoveMember(ctx context.Context, org, userID uuid.UUID) error {
 	return database.WithTx(ctx, s.client, func(tx *ent.Tx) error {
 		// Locked: concurrent removals of the last two ADMINs must not both pass.
@@ -215,7 +216,7 @@ func (s *Service) RemoveMember(ctx context.Context, org, userID uuid.UUID) error
 		for i, m := range memberships {
 			projects[i] = m.ProjectID
 		}
-		return s.chat.LeaveProjectChannels(ctx, tx, projects, userID)
+		return s.chat.LeaveOrganization(ctx, tx, org, userID, projects)
 	})
 }
 

@@ -254,7 +254,10 @@ func (s *Service) DeleteProject(ctx context.Context, id uuid.UUID) error {
 		if _, err := tx.Project.Get(ctx, id); err != nil {
 			return err
 		}
-		return denied(tx.Project.DeleteOneID(id).Exec(ctx))
+		if err := tx.Project.DeleteOneID(id).Exec(ctx); err != nil {
+			return denied(err)
+		}
+		return s.chat.ArchiveProjectChannel(ctx, tx, id)
 	})
 }
 

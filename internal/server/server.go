@@ -20,6 +20,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/llm"
 	"github.com/worksynapse/worksynapse/internal/metrics"
 	"github.com/worksynapse/worksynapse/internal/oas"
+	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/requestmeta"
 	"github.com/worksynapse/worksynapse/internal/server/middleware"
@@ -64,7 +65,8 @@ func New(o Options) (*Server, error) {
 		oas.WithErrorHandler(api.ErrorHandler(o.Log)),
 		oas.WithNotFound(notFound),
 		oas.WithMethodNotAllowed(methodNotAllowed),
-		oas.WithMiddleware(recordOperation),
+		// pagination.Bind binds list cursors to the filters they were issued for.
+		oas.WithMiddleware(recordOperation, pagination.Bind),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("server: build router: %w", err)

@@ -9,7 +9,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -17,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/ent/organizationmember"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
@@ -33,6 +36,11 @@ const (
 	MemberAdded     = "member.added"
 	MemberUpdated   = "member.updated"
 	MemberRemoved   = "member.removed"
+	// AccessChanged concerns one user (OnlyUser): their organizations,
+	// account or sessions changed. It is not sent to clients: each of the
+	// user's open streams re-authorizes on it (see sender.reauthorize) and
+	// ends if the user may no longer stream.
+	AccessChanged = "access.changed"
 	// Resync tells a client that events after its Last-Event-ID were
 	// pruned: reload state, then keep reading.
 	Resync = "resync"
@@ -114,6 +122,32 @@ func (p *Publisher) Emit(ctx context.Context, tx *ent.Tx, c Change) error {
 		return fmt.Errorf("stream: record event: %w", err)
 	}
 	return p.announce(ctx, tx, ev.ID)
+}
+
+// AccessChanged tells user's open streams, in tx, to re-authorize: one
+// event per organization the user belongs to, since streams receive the
+// events of their organizations. Identity calls it when an account is
+// deactivated (its streams then end).
+func (p *Publisher) AccessChanged(ctx context.Context, tx *ent.Tx, user uuid.UUID, reason string) error {
+	// Why a system context: the change passed the privacy rules; this only
+	// finds where to announce it.
+	sys := viewer.NewSystemContext(ctx, "stream: announce an access change")
+	ms, err := tx.OrganizationMember.Query().Where(organizationmember.UserID(user)).All(sys)
+	if err != nil {
+		return fmt.Errorf("stream: the user's organizations: %w", err)
+	}
+	orgs := make([]uuid.UUID, len(ms))
+	for i, m := range ms {
+		orgs[i] = m.OrganizationID
+	}
+	slices.SortFunc(orgs, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
+	for _, org := range slices.Compact(orgs) {
+		if err := p.Emit(ctx, tx, Change{Type: AccessChanged, Organization: org, User: &user,
+			OnlyUser: true, Payload: map[string]string{"reason": reason}}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // announce: NOTIFY is transactional (delivered on commit, dropped on

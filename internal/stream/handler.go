@@ -109,7 +109,8 @@ func (h *Handler) ServeStream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer h.hub.remove(c)
-	s := &sender{h: h, w: w, rc: http.NewResponseController(w), ctx: ctx, conn: c, allowed: map[uuid.UUID]cachedAccess{}}
+	s := &sender{h: h, w: w, rc: http.NewResponseController(w), base: r.Context(), ctx: ctx, conn: c,
+		allowed: map[uuid.UUID]cachedAccess{}}
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no") // proxies must not buffer events
@@ -125,6 +126,7 @@ type sender struct {
 	h       *Handler
 	w       http.ResponseWriter
 	rc      *http.ResponseController
+	base    context.Context // the request's, without a viewer
 	ctx     context.Context // the viewer's
 	conn    *conn
 	sent    int64                      // highest id written (or skipped by a resync)
@@ -192,8 +194,16 @@ func (s *sender) loop(done context.Context) {
 	}
 }
 
-// deliver writes ev if the user may see it.
+// deliver writes ev if the user may see it. An AccessChanged event of the
+// user is not written: the stream re-authorizes on it.
 func (s *sender) deliver(ev Event) error {
+	if ev.Type == AccessChanged {
+		s.sent = ev.ID
+		if ev.UserID != nil && *ev.UserID == s.conn.userID {
+			return s.reauthorize()
+		}
+		return nil
+	}
 	ok, err := s.may(ev)
 	if err != nil {
 		return err
@@ -211,6 +221,9 @@ func (s *sender) deliver(ev Event) error {
 // the cached answer, so a user removed from a private channel stops
 // receiving it with the very next event.
 func (s *sender) may(ev Event) (bool, error) {
+	if !s.conn.orgs[ev.OrganizationID] {
+		return false, nil // queued before the user left the organization
+	}
 	mine := ev.UserID != nil && *ev.UserID == s.conn.userID
 	if ev.onlyUser {
 		return mine, nil
@@ -234,6 +247,26 @@ func (s *sender) may(ev Event) (bool, error) {
 	}
 	s.allowed[*ev.ChannelID] = cachedAccess{ok: ok, until: s.h.now().Add(recheckAfter)}
 	return ok, nil
+}
+
+// reauthorize loads the stream's viewer again (AccessChanged): the
+// organizations it receives become the user's current ones and every
+// cached channel answer is dropped. A user who may no longer stream
+// (deactivated, session revoked) gets an error, which ends the stream; a
+// reconnect then meets authentication.
+func (s *sender) reauthorize() error {
+	var sid *uuid.UUID
+	if v := viewer.FromContext(s.ctx); v != nil && v.SessionID != uuid.Nil {
+		sid = &v.SessionID
+	}
+	ctx, err := s.h.load(s.base, s.conn.userID, sid)
+	if err != nil {
+		return fmt.Errorf("stream: re-authorize: %w", err)
+	}
+	s.ctx = ctx
+	s.h.hub.setOrgs(s.conn, viewer.FromContext(ctx).OrganizationIDs())
+	clear(s.allowed)
+	return nil
 }
 
 // recheckAfter bounds how long a cached answer is trusted: changes that

@@ -268,6 +268,18 @@ func newConn(v *viewer.Viewer, buffer int) *conn {
 	return c
 }
 
+// setOrgs replaces the organizations c receives events of. Only c's own
+// sender calls it (and reads c.orgs without the lock); dispatch reads
+// c.orgs under h.mu.
+func (h *Hub) setOrgs(c *conn, orgs []uuid.UUID) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c.orgs = make(map[uuid.UUID]bool, len(orgs))
+	for _, id := range orgs {
+		c.orgs[id] = true
+	}
+}
+
 func (c *conn) end(reason string) {
 	c.once.Do(func() { c.reason = reason; close(c.gone) })
 }

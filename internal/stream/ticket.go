@@ -7,10 +7,14 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
 	guuid "github.com/google/uuid"
+
+	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/session"
 	"github.com/worksynapse/worksynapse/ent/streamticket"
 	"github.com/worksynapse/worksynapse/ent/user"
@@ -78,24 +82,46 @@ func (h *Handler) redeem(ctx context.Context, t string) (context.Context, error)
 	if err != nil {
 		return nil, err
 	}
-	u, err := h.hub.client.User.Query().Where(user.ID(tk.UserID), user.StatusEQ(user.StatusActive)).Only(sysCtx)
-	if err != nil {
+	out, err := h.load(ctx, tk.UserID, tk.SessionID)
+	if errors.Is(err, errNoAccess) {
 		return nil, bad
 	}
-	if tk.SessionID != nil {
-		// A ticket dies with the session it was issued in (logout, revoke).
-		ok, err := h.hub.client.Session.Query().Where(session.ID(*tk.SessionID), session.RevokedAtIsNil(),
-			session.ExpiresAtGT(now)).Exist(sysCtx)
-		if err != nil || !ok {
-			return nil, bad
+	return out, err
+}
+
+// errNoAccess: the user is not active or the session is over.
+var errNoAccess = errors.New("stream: the user may no longer stream")
+
+// load builds the viewer of user on ctx as authentication does: the user
+// must be active and, when the stream belongs to a session, the session
+// live (a ticket dies with its session; a stream is re-authorized this way
+// when its user's access changes).
+func (h *Handler) load(ctx context.Context, uid guuid.UUID, sid *guuid.UUID) (context.Context, error) {
+	// Why a system context: this builds the viewer, so none exists yet.
+	sysCtx := viewer.NewSystemContext(ctx, "stream: load the viewer")
+	u, err := h.hub.client.User.Query().Where(user.ID(uid), user.StatusEQ(user.StatusActive)).Only(sysCtx)
+	if ent.IsNotFound(err) {
+		return nil, errNoAccess
+	}
+	if err != nil {
+		return nil, fmt.Errorf("stream: load user: %w", err)
+	}
+	if sid != nil {
+		ok, err := h.hub.client.Session.Query().Where(session.ID(*sid), session.RevokedAtIsNil(),
+			session.ExpiresAtGT(h.now())).Exist(sysCtx)
+		if err != nil {
+			return nil, fmt.Errorf("stream: check session: %w", err)
+		}
+		if !ok {
+			return nil, errNoAccess
 		}
 	}
 	v, err := identity.LoadViewer(sysCtx, h.hub.client, u)
 	if err != nil {
 		return nil, err
 	}
-	if tk.SessionID != nil {
-		v.SessionID = *tk.SessionID
+	if sid != nil {
+		v.SessionID = *sid
 	}
 	return viewer.NewContext(ctx, v), nil
 }

@@ -105,7 +105,7 @@ func (s *Service) OrgProductivity(ctx context.Context, orgID uuid.UUID, r Range,
 		q.Where(productivitysummary.UserIDIn(members...))
 	}
 	if p.Cursor != "" {
-		after, err := pagination.Decode(p.Cursor)
+		after, err := pagination.Decode(ctx, p.Cursor)
 		if err != nil {
 			return none, err
 		}
@@ -123,7 +123,7 @@ func (s *Service) OrgProductivity(ctx context.Context, orgID uuid.UUID, r Range,
 	page := pagination.Page[MemberTotals]{Items: rows}
 	if len(rows) > limit {
 		page.Items = rows[:limit]
-		page.NextCursor = pagination.Encode(page.Items[limit-1].UserID)
+		page.NextCursor = pagination.Encode(ctx, page.Items[limit-1].UserID)
 	}
 	return page, nil
 }
