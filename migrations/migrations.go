@@ -6,7 +6,8 @@ package migrations
 
 import "embed"
 
-// FS holds the migration files and their integrity sum, atlas.sum.
+// FS holds the migration files, their integrity sum atlas.sum, and the
+// reviewed lint exceptions of committed files (lint_exceptions.txt).
 //
-//go:embed *.sql atlas.sum
+//go:embed *.sql atlas.sum lint_exceptions.txt
 var FS embed.FS
