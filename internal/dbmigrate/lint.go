@@ -355,3 +355,26 @@ func (r *LintResult) MarshalJSON() ([]byte, error) {
 	}
 	return json.Marshal(p)
 }
+
+// LintPending lints the pending files of the embedded directory on a replay
+// of the files before them, for `migrate plan`.
+func LintPending(ctx context.Context, devURL string, pending []migrate.File) (*LintResult, error) {
+	if len(pending) == 0 {
+		return &LintResult{}, nil
+	}
+	dir, err := Dir()
+	if err != nil {
+		return nil, err
+	}
+	files, err := dir.Files()
+	if err != nil {
+		return nil, fmt.Errorf("dbmigrate: read migration directory: %w", err)
+	}
+	exc, err := EmbeddedLintExceptions()
+	if err != nil {
+		return nil, err
+	}
+	first := pending[0].Version()
+	base := slices.DeleteFunc(files, func(f migrate.File) bool { return f.Version() >= first })
+	return LintFiles(ctx, devURL, base, pending, exc)
+}
