@@ -7,7 +7,9 @@ package migrations
 import "embed"
 
 // FS holds the migration files, their integrity sum atlas.sum, and the
-// reviewed lint exceptions of committed files (lint_exceptions.txt).
+// reviewed lint exceptions of committed files (lint_exceptions.txt) and
+// the snapshot of the schema the directory produces (schema_snapshot.txt),
+// which drift checks compare a live database with.
 //
-//go:embed *.sql atlas.sum lint_exceptions.txt
+//go:embed *.sql atlas.sum lint_exceptions.txt schema_snapshot.txt
 var FS embed.FS

@@ -106,6 +106,20 @@ func migrateStatus(cmd *cobra.Command, a *app.App) error {
 	for _, r := range st.Failed {
 		fmt.Fprintf(out, "  failed %s: %s\n", r.Version, r.Error)
 	}
+	newDev := func() (string, func(), error) { return devDatabase(cmd) }
+	switch err := dbmigrate.CheckDrift(cmd.Context(), a.DB.SQL, &st, newDev); {
+	case errors.Is(err, dbmigrate.ErrDriftNotChecked):
+		fmt.Fprintf(out, "drift: not checked (%s)\n", strings.TrimPrefix(err.Error(), dbmigrate.ErrDriftNotChecked.Error()+": "))
+	case err != nil:
+		return err
+	case len(st.Drift) == 0:
+		fmt.Fprintln(out, "drift: none (the live schema is what the applied files produce)")
+	default:
+		fmt.Fprintf(out, "drift: %d difference(s) from what the applied files produce\n", len(st.Drift))
+		for _, d := range st.Drift {
+			fmt.Fprintf(out, "  %s\n", d)
+		}
+	}
 	return st.Err()
 }
 
@@ -190,6 +204,11 @@ func newMigrateDiffCmd() *cobra.Command {
 			if name == "" {
 				fmt.Fprintln(cmd.OutOrStdout(), "no schema changes")
 				return nil
+			}
+			// Drift checks compare live databases with the schema the
+			// directory produces: keep its snapshot in step.
+			if err := dbmigrate.WriteSnapshot(cmd.Context(), cfg.Database.URL, dir); err != nil {
+				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s/%s\n", dir, name)
 			return nil

@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"os"
@@ -58,5 +59,34 @@ func TestMigrateLintRefusesADestructiveFile(t *testing.T) {
 	}
 	if out, err = runPG(t, server, "migrate", "lint", "--format", "yaml"); err == nil {
 		t.Fatalf("an unknown format must fail:\n%s", out)
+	}
+}
+
+// TestMigrateStatusReportsDrift: `migrate status` exits non-zero on a
+// column dropped by hand, naming the table and column.
+func TestMigrateStatusReportsDrift(t *testing.T) {
+	url, drop, err := dbmigrate.TempDevDatabase(t.Context(), testdb.RequirePostgres(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(drop)
+	if out, err := runPG(t, url, "migrate", "apply"); err != nil {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	if out, err := runPG(t, url, "migrate", "status"); err != nil || !strings.Contains(out, "drift: none") {
+		t.Fatalf("status of a fresh database: %v\n%s", err, out)
+	}
+	db, err := sql.Open("postgres", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(t.Context(), "ALTER TABLE tasks DROP COLUMN estimate_minutes"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runPG(t, url, "migrate", "status")
+	if !errors.Is(err, dbmigrate.ErrNotCurrent) || !strings.Contains(out, "column tasks.estimate_minutes is missing") ||
+		!strings.Contains(err.Error(), "schema drift") {
+		t.Fatalf("status after a hand-made DROP COLUMN: %v\n%s", err, out)
 	}
 }
