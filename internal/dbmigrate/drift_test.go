@@ -41,7 +41,10 @@ func TestSchemaSnapshot(t *testing.T) {
 // status fails.
 func TestCheckDriftNamesAColumnDroppedByHand(t *testing.T) {
 	ctx := t.Context()
-	noDev := func() (string, func(), error) { t.Fatal("a dev database was asked for at the head"); return "", nil, nil }
+	noDev := func() (string, func(), error) {
+		t.Fatal("a dev database was asked for at the head")
+		return "", nil, nil
+	}
 	withDev := func() (string, func(), error) { return devDatabase(t), func() {}, nil }
 
 	t.Run("at head", func(t *testing.T) {
