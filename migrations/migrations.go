@@ -6,7 +6,10 @@ package migrations
 
 import "embed"
 
-// FS holds the migration files and their integrity sum, atlas.sum.
+// FS holds the migration files, their integrity sum atlas.sum, and the
+// reviewed lint exceptions of committed files (lint_exceptions.txt) and
+// the snapshot of the schema the directory produces (schema_snapshot.txt),
+// which drift checks compare a live database with.
 //
-//go:embed *.sql atlas.sum
+//go:embed *.sql atlas.sum lint_exceptions.txt schema_snapshot.txt
 var FS embed.FS

@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/worksynapse/worksynapse/internal/app"
 	"github.com/worksynapse/worksynapse/internal/testdb"
 	"github.com/worksynapse/worksynapse/internal/testserver"
 )
@@ -37,5 +39,32 @@ VALUES ('99991231235959', 'from_the_future', 2, 1, 1, now(), 0, 'x', 'worksynaps
 	code, body := readyz()
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "99991231235959") || !strings.Contains(body, "does not know") {
 		t.Fatalf("readyz on a database ahead of the binary: %d %s", code, body)
+	}
+}
+
+// TestReadyzReportsDrift: a column dropped by hand (the live schema no
+// longer what the applied migrations produce) makes the server unready,
+// and /readyz names the column.
+func TestReadyzReportsDrift(t *testing.T) {
+	db := testdb.NewPostgres(t)
+	s := testserver.Start(t, db, nil, func(a *app.App) { a.DriftCheckEvery = time.Nanosecond })
+	readyz := func() (int, string) {
+		res, err := http.Get(s.URL + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(body)
+	}
+	if code, body := readyz(); code != http.StatusOK {
+		t.Fatalf("readyz on a current database: %d %s", code, body)
+	}
+	if _, err := db.SQL.ExecContext(t.Context(), `ALTER TABLE tasks DROP COLUMN estimate_minutes`); err != nil {
+		t.Fatal(err)
+	}
+	code, body := readyz()
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "schema drift") || !strings.Contains(body, "column tasks.estimate_minutes is missing") {
+		t.Fatalf("readyz after a column was dropped by hand: %d %s", code, body)
 	}
 }

@@ -57,7 +57,14 @@ type App struct {
 	LLMGuard  llm.Guard
 	// Stream is the real-time stream's hub (built by Server).
 	Stream *stream.Hub
+	// DriftCheckEvery is how often /readyz re-inspects the live schema for
+	// drift (DefaultDriftCheckEvery when zero; tests shorten it).
+	DriftCheckEvery time.Duration
 }
+
+// DefaultDriftCheckEvery bounds the cost of drift detection on readiness
+// probes: one inspection of the schema per minute.
+const DefaultDriftCheckEvery = time.Minute
 
 // ErrPendingMigrations stops `serve` on a PostgreSQL database that is behind.
 var ErrPendingMigrations = errors.New("the database has pending migrations: run `worksynapse migrate apply` (or set database.auto_migrate: true)")
@@ -235,6 +242,11 @@ func (a *App) probes() []api.Probe {
 		return nil
 	}}}
 	if a.DB.Dialect == dialect.Postgres {
+		every := a.DriftCheckEvery
+		if every <= 0 {
+			every = DefaultDriftCheckEvery
+		}
+		drift := &dbmigrate.DriftWatch{DB: a.DB.SQL, Every: every}
 		probes = append(probes, api.Probe{Name: "migrations", Check: func(ctx context.Context) error {
 			st, err := dbmigrate.Status(ctx, a.DB.SQL)
 			if err != nil {
@@ -244,7 +256,17 @@ func (a *App) probes() []api.Probe {
 			if len(st.Pending) > 0 {
 				return fmt.Errorf("%d pending", len(st.Pending))
 			}
-			return st.ServingErr()
+			if err := st.ServingErr(); err != nil {
+				return err
+			}
+			if err := drift.Err(ctx, st); err != nil {
+				if !errors.Is(err, dbmigrate.ErrDrift) {
+					a.Log.Warn("drift check failed", "error", err)
+					return errors.New("drift unknown")
+				}
+				return err
+			}
+			return nil
 		}})
 	}
 	return append(probes, a.jobsProbe())

@@ -117,6 +117,11 @@ func TestMigrateStatusPlanApplyOnPostgres(t *testing.T) {
 	if err != nil || !strings.Contains(out, `CREATE TABLE "organizations"`) {
 		t.Fatalf("plan should print the pending SQL: %v\n%.300s", err, out)
 	}
+	// The lint findings stand above the statement they concern.
+	if !strings.Contains(out, "-- lint DS102 error: Dropping table \"river_client_queue\" [accepted: reviewed exception: ") ||
+		!strings.Contains(out, "never used by River; they hold nothing worth keeping]\nDROP TABLE river_client_queue;") {
+		t.Fatalf("plan should annotate River's reviewed DROP TABLE:\n%s", out)
+	}
 	if out, err = runPG(t, url, "migrate", "apply", "--dry-run"); err != nil || !strings.Contains(out, `CREATE TABLE "organizations"`) {
 		t.Fatalf("apply --dry-run should print the pending SQL: %v\n%.300s", err, out)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"ariga.io/atlas/sql/migrate"
 	"entgo.io/ent/dialect"
@@ -27,8 +28,10 @@ func newMigrateCmd() *cobra.Command {
 	cmd.AddCommand(
 		&cobra.Command{Use: "status", Short: "Show applied and pending migrations; exit non-zero unless the database is current",
 			Args: cobra.NoArgs, RunE: withPostgres(migrateStatus)},
-		&cobra.Command{Use: "plan", Short: "Print the SQL of pending migrations without applying it", Args: cobra.NoArgs, RunE: withPostgres(migratePlan)},
+		&cobra.Command{Use: "plan", Short: "Print the SQL of pending migrations with the lint findings above the statements they concern; apply nothing",
+			Args: cobra.NoArgs, RunE: withPostgres(migratePlan)},
 		newMigrateApplyCmd(),
+		newMigrateLintCmd(),
 		&cobra.Command{Use: "resolve VERSION", Short: "Clear a recorded migration failure after fixing its cause, so apply runs it again",
 			Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 				return withPostgres(func(cmd *cobra.Command, a *app.App) error {
@@ -41,6 +44,8 @@ func newMigrateCmd() *cobra.Command {
 			}},
 		newMigrateDiffCmd(),
 	)
+	cmd.PersistentFlags().String("dev-url", "", "PostgreSQL server on which lint, plan and status create their temporary dev database "+
+		"(default: the server of database.url; needs CREATE DATABASE)")
 	return cmd
 }
 
@@ -101,28 +106,76 @@ func migrateStatus(cmd *cobra.Command, a *app.App) error {
 	for _, r := range st.Failed {
 		fmt.Fprintf(out, "  failed %s: %s\n", r.Version, r.Error)
 	}
+	newDev := func() (string, func(), error) { return devDatabase(cmd) }
+	switch err := dbmigrate.CheckDrift(cmd.Context(), a.DB.SQL, &st, newDev); {
+	case errors.Is(err, dbmigrate.ErrDriftNotChecked):
+		fmt.Fprintf(out, "drift: not checked (%s)\n", strings.TrimPrefix(err.Error(), dbmigrate.ErrDriftNotChecked.Error()+": "))
+	case err != nil:
+		return err
+	case len(st.Drift) == 0:
+		fmt.Fprintln(out, "drift: none (the live schema is what the applied files produce)")
+	default:
+		fmt.Fprintf(out, "drift: %d difference(s) from what the applied files produce\n", len(st.Drift))
+		for _, d := range st.Drift {
+			fmt.Fprintf(out, "  %s\n", d)
+		}
+	}
 	return st.Err()
 }
 
+// migratePlan prints the pending SQL with the lint findings next to the
+// statements they concern, and fails when a finding is an unreviewed error.
+// Without a dev database it still prints the plan, saying lint was skipped.
 func migratePlan(cmd *cobra.Command, a *app.App) error {
 	files, err := dbmigrate.Plan(cmd.Context(), a.DB.SQL)
 	if err != nil {
 		return err
 	}
-	return printPlan(cmd.OutOrStdout(), files)
-}
-
-func printPlan(out io.Writer, files []migrate.File) error {
+	out := cmd.OutOrStdout()
 	if len(files) == 0 {
 		_, err := fmt.Fprintln(out, "-- no pending migrations")
 		return err
 	}
+	res, lintErr := lintPlan(cmd, files)
+	if lintErr != nil {
+		fmt.Fprintf(out, "-- lint skipped: %s\n", strings.ReplaceAll(lintErr.Error(), "\n", " "))
+		res = &dbmigrate.LintResult{}
+	}
+	if err := printPlan(out, files, res); err != nil {
+		return err
+	}
+	return res.Err()
+}
+
+func lintPlan(cmd *cobra.Command, files []migrate.File) (*dbmigrate.LintResult, error) {
+	devURL, drop, err := devDatabase(cmd)
+	if err != nil {
+		return nil, err
+	}
+	defer drop()
+	return dbmigrate.LintPending(cmd.Context(), devURL, files)
+}
+
+func printPlan(out io.Writer, files []migrate.File, res *dbmigrate.LintResult) error {
 	for _, f := range files {
-		if _, err := fmt.Fprintf(out, "-- %s\n%s\n", f.Name(), f.Bytes()); err != nil {
+		if _, err := fmt.Fprintf(out, "-- %s\n%s\n", f.Name(), annotate(f.Bytes(), res.ByFile(f.Name()))); err != nil {
 			return err
 		}
 	}
+	if len(res.Files) > 0 {
+		printLint(commentWriter{out}, res)
+	}
 	return nil
+}
+
+// commentWriter prefixes every line with "-- " (the lint summary at the
+// end of a plan keeps the plan valid SQL).
+type commentWriter struct{ w io.Writer }
+
+func (c commentWriter) Write(p []byte) (int, error) {
+	s := strings.TrimSuffix(string(p), "\n")
+	_, err := io.WriteString(c.w, "-- "+strings.ReplaceAll(s, "\n", "\n-- ")+"\n")
+	return len(p), err
 }
 
 func newMigrateDiffCmd() *cobra.Command {
@@ -151,6 +204,11 @@ func newMigrateDiffCmd() *cobra.Command {
 			if name == "" {
 				fmt.Fprintln(cmd.OutOrStdout(), "no schema changes")
 				return nil
+			}
+			// Drift checks compare live databases with the schema the
+			// directory produces: keep its snapshot in step.
+			if err := dbmigrate.WriteSnapshot(cmd.Context(), cfg.Database.URL, dir); err != nil {
+				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s/%s\n", dir, name)
 			return nil

@@ -40,6 +40,11 @@ type State struct {
 	Ahead []string
 	// Failed lists revisions that recorded an error.
 	Failed []*migrate.Revision
+	// Head is the version of the directory's newest file.
+	Head string
+	// Drift lists how the live schema differs from what the applied files
+	// produce; filled by CheckDrift, not by Status (it inspects the schema).
+	Drift []string
 }
 
 // Status reports which embedded migrations the database has applied and
@@ -124,6 +129,9 @@ func status(ctx context.Context, db *sql.DB, dir migrate.Dir) (State, error) {
 		return st, fmt.Errorf("dbmigrate: read migration directory: %w", err)
 	}
 	st.classify(revs, files)
+	if n := len(files); n > 0 {
+		st.Head = files[n-1].Version()
+	}
 	if len(st.Ahead) > 0 {
 		return st, nil // nothing can be pending on a database ahead of us
 	}

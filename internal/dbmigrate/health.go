@@ -33,6 +33,9 @@ func (st State) Err() error {
 	for _, r := range st.Failed {
 		problems = append(problems, failedProblem(r))
 	}
+	if err := DriftError(st.Drift); err != nil {
+		problems = append(problems, err.Error())
+	}
 	if len(problems) == 0 {
 		return nil
 	}
