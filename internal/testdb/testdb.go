@@ -78,14 +78,52 @@ func NewPostgres(t testing.TB) *database.DB {
 }
 
 // NewSQLite returns a fresh SQLite database under t.TempDir() with the ent
-// schema created.
+// schema created: a copy of the process's template file (see sqliteImage).
 func NewSQLite(t testing.TB) *database.DB {
 	t.Helper()
-	db := open(t, database.Config{SQLitePath: filepath.Join(t.TempDir(), "test.db")})
-	if err := database.EnsureSQLiteSchema(context.Background(), db); err != nil {
+	img, err := sqliteImage()
+	if err != nil {
 		t.Fatalf("testdb: %v", err)
 	}
-	return db
+	path := filepath.Join(t.TempDir(), "test.db")
+	if err := os.WriteFile(path, img, 0o600); err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
+	return open(t, database.Config{SQLitePath: path})
+}
+
+// sqliteImage is the bytes of a SQLite database with the full schema,
+// built once per process. Why: creating 68 tables and their indexes costs
+// far more than writing the finished file, and every SQLite test needs it.
+var sqliteImage = sync.OnceValues(buildSQLiteImage)
+
+// buildSQLiteImage creates the schema through database.EnsureSQLiteSchema
+// (as every test did before) and reads back the file as one consistent
+// image: VACUUM INTO writes a complete database without a -wal file.
+func buildSQLiteImage() ([]byte, error) {
+	dir, err := os.MkdirTemp("", "wstest-sqlite-")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite template: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	ctx := context.Background()
+	db, err := database.Open(ctx, database.Config{SQLitePath: filepath.Join(dir, "build.db")})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite template: %w", err)
+	}
+	defer db.Close()
+	if err := database.EnsureSQLiteSchema(ctx, db); err != nil {
+		return nil, fmt.Errorf("sqlite template: %w", err)
+	}
+	out := filepath.Join(dir, "template.db")
+	if _, err := db.SQL.ExecContext(ctx, "VACUUM INTO ?", out); err != nil {
+		return nil, fmt.Errorf("sqlite template: vacuum into: %w", err)
+	}
+	img, err := os.ReadFile(out)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite template: %w", err)
+	}
+	return img, nil
 }
 
 // ForEachDialect runs fn as subtest "sqlite" and, when configured,
