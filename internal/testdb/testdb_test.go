@@ -81,6 +81,9 @@ func TestNewPostgresIsMigratedFreshAndDropped(t *testing.T) {
 	if len(names) != 2 || names[0] == names[1] {
 		t.Fatalf("databases %v; want two distinct", names)
 	}
+	if err := testdb.WaitForDrops(); err != nil {
+		t.Fatal(err)
+	}
 	for _, n := range names {
 		var exists bool
 		if err := admin.QueryRowContext(t.Context(), `SELECT EXISTS (SELECT FROM pg_database WHERE datname = $1)`, n).Scan(&exists); err != nil {
