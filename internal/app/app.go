@@ -57,6 +57,11 @@ type App struct {
 	LLMGuard  llm.Guard
 	// Stream is the real-time stream's hub (built by Server).
 	Stream *stream.Hub
+	// BcryptCost, if set before Server, replaces auth.bcrypt_cost for the
+	// password hashes of this process. Test harnesses set bcrypt.MinCost;
+	// it is deliberately not a configuration key, so production cannot
+	// fall below the validated minimum of 10.
+	BcryptCost int
 }
 
 // ErrPendingMigrations stops `serve` on a PostgreSQL database that is behind.
@@ -167,6 +172,7 @@ func (a *App) Server() (*server.Server, error) {
 	ids, err := identity.New(identity.Options{
 		Client: a.DB.Ent, SecretKey: a.Config.SecretKey, Auth: a.Config.Auth, Log: a.Log, Mail: a.mailQueue,
 		OnAuthFailure: func(reason string) { a.Metrics.AuthFailures.WithLabelValues(reason).Inc() },
+		BcryptCost:    a.BcryptCost,
 	})
 	if err != nil {
 		return nil, err

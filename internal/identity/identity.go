@@ -64,6 +64,11 @@ type Options struct {
 	// transaction that issues the token (internal/jobs.MailQueue); nil
 	// sends to an in-memory mail.Outbox after commit (tests, benchmarks).
 	Mail MailQueue
+	// BcryptCost, if set, replaces Auth.BcryptCost. Only test harnesses
+	// set it (to bcrypt.MinCost): configuration validation keeps
+	// auth.bcrypt_cost at 10 or more, and no configuration key reaches
+	// this field.
+	BcryptCost int
 }
 
 // New builds the identity service.
@@ -79,6 +84,9 @@ func New(o Options) (*Service, error) {
 	}
 	if o.Mail == nil {
 		o.Mail = afterCommit{mailer: mail.NewOutbox(o.Log), log: o.Log}
+	}
+	if o.BcryptCost != 0 {
+		o.Auth.BcryptCost = o.BcryptCost
 	}
 	signer, err := tokens.NewSigner([]byte(o.SecretKey), o.Auth.Issuer, o.Auth.Audience, o.Auth.AccessTokenTTL, o.Clock)
 	if err != nil {
