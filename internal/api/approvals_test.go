@@ -139,6 +139,7 @@ func (d *approvalDesk) wantCode(got int, body string, want int, what string) {
 }
 
 func TestApprovalFlowApproveRejectAndImmutable(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		d := newApprovalDesk(t, db, testserver.Env{"WORKSYNAPSE_APPROVALS_MAX_OUTPUT_BYTES": "200"})
 
@@ -234,6 +235,7 @@ func TestApprovalFlowApproveRejectAndImmutable(t *testing.T) {
 }
 
 func TestApprovalInputValidationAndPrivacy(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		d := newApprovalDesk(t, db, nil)
 		for _, c := range []struct {
@@ -283,6 +285,7 @@ func TestApprovalInputValidationAndPrivacy(t *testing.T) {
 }
 
 func TestApprovalTimeoutIsDenial(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		d := newApprovalDesk(t, db, nil)
 		backdate := func(id uuid.UUID) {
@@ -362,6 +365,7 @@ func TestApprovalTimeoutIsDenial(t *testing.T) {
 }
 
 func TestApprovalShortTTLExpiresDuringLongPoll(t *testing.T) {
+	// Not parallel: asserts wall-clock latencies.
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		d := newApprovalDesk(t, db, testserver.Env{"WORKSYNAPSE_APPROVALS_DEFAULT_TTL": "1s"})
 		a := d.propose(d.daveT, http.StatusCreated, d.invoice(d.gated))
@@ -375,6 +379,7 @@ func TestApprovalShortTTLExpiresDuringLongPoll(t *testing.T) {
 }
 
 func TestApprovalFourEyes(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		d := newApprovalDesk(t, db, nil)
 		// Carol started the session; dave's runtime proposes in it.
@@ -434,6 +439,7 @@ func TestApprovalFourEyes(t *testing.T) {
 }
 
 func TestApprovalLongPoll(t *testing.T) {
+	// Not parallel: asserts wall-clock latencies.
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		d := newApprovalDesk(t, db, nil)
 		a := d.propose(d.daveT, http.StatusCreated, d.invoice(d.gated))
@@ -485,6 +491,7 @@ func TestApprovalLongPoll(t *testing.T) {
 }
 
 func TestApprovalQueuePages(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		d := newApprovalDesk(t, db, nil)
 		var want []uuid.UUID
@@ -511,6 +518,7 @@ func TestApprovalQueuePages(t *testing.T) {
 // TestApprovalWithAgentKey: the agent itself (X-API-Key) proposes, long-polls
 // and reports; it cannot decide, and its queue is empty.
 func TestApprovalWithAgentKey(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		d := newApprovalDesk(t, db, nil)
 		var k struct {
