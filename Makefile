@@ -16,7 +16,7 @@ ifeq ($(origin WORKSYNAPSE_TEST_DATABASE_URL), undefined)
   endif
 endif
 
-.PHONY: bench all generate check-generated build run test check lint vet unit migration help \
+.PHONY: bench all generate check-generated build run test check lint vet unit flakes migration help \
 	spec-lint ts-client ts-check e2e-ts docs-assets docs-assets-check docs-check spec-diff k8s-lint \
 	release-spec
 
@@ -46,6 +46,20 @@ lint vet: ## Static checks
 unit: ## Run the Go tests (PostgreSQL too when available)
 	@if [ -z "$$WORKSYNAPSE_TEST_DATABASE_URL" ]; then echo "NOTE: WORKSYNAPSE_TEST_DATABASE_URL is not set: PostgreSQL tests will be skipped."; fi
 	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+# Flaky-test hunt: every Go test COUNT times; with -race in the packages that
+# run goroutines (a `go` statement, River, or the test server's background
+# work), where the race detector can find something. Compare runs on a
+# loaded machine too, e.g. beside a build.
+COUNT     ?= 3
+RACE_GREP := '^[[:space:]]*go [[:alnum:]_(]|"github.com/riverqueue/river"|internal/(testserver|jobs)"'
+RACE_DIRS  = $(shell grep -rlE $(RACE_GREP) --include='*.go' cmd internal | xargs -r -n1 dirname | sort -u)
+RACE_PKGS  = $(shell $(GO) list $(addprefix ./,$(RACE_DIRS)))
+PLAIN_PKGS = $(filter-out $(RACE_PKGS),$(shell $(GO) list $(PKGS)))
+
+flakes: ## Hunt flaky tests: Go tests COUNT times (default 3), -race where goroutines run
+	$(GO) test -count=$(COUNT) -race -timeout 60m $(RACE_PKGS)
+	$(GO) test -count=$(COUNT) -timeout 30m $(PLAIN_PKGS)
 
 check: check-generated lint spec-lint ts-check docs-assets-check spec-diff k8s-lint unit e2e-ts docs-check ## Everything CI runs
 

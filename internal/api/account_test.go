@@ -143,6 +143,7 @@ func assertNoSecretsLogged(t *testing.T, s *testserver.Server, secrets ...string
 }
 
 func TestEmailVerification(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		s := testserver.Start(t, db, nil)
 		ctx := context.Background()
@@ -215,6 +216,7 @@ func TestEmailVerification(t *testing.T) {
 }
 
 func TestChangePassword(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		s := testserver.Start(t, db, nil)
 		created := register(t, s, "grace")
@@ -276,6 +278,7 @@ func TestChangePassword(t *testing.T) {
 }
 
 func TestForgotAndResetPassword(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		s := testserver.Start(t, db, testserver.Env{"WORKSYNAPSE_AUTH_LOCKOUT_MAX_ATTEMPTS": "2"})
 		created := register(t, s, "hopper")
@@ -408,6 +411,7 @@ func wrongCode(t *testing.T, secret string) string {
 }
 
 func TestMFAEnrollLoginAndDisable(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		s := testserver.Start(t, db, nil)
 		created := register(t, s, "turing")
@@ -481,6 +485,7 @@ func TestMFAEnrollLoginAndDisable(t *testing.T) {
 }
 
 func TestMFADisableWithTOTP(t *testing.T) {
+	t.Parallel()
 	s := testserver.Start(t, testdb.NewSQLite(t), nil)
 	created := register(t, s, "lovelace")
 	pair := login(t, s, "lovelace", goodPassword)
@@ -497,6 +502,7 @@ func TestMFADisableWithTOTP(t *testing.T) {
 // TestRecoveryCodeIsSingleUseUnderConcurrency races logins with the same
 // recovery code: exactly one may get in.
 func TestRecoveryCodeIsSingleUseUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		s := testserver.Start(t, db, nil)
 		created := register(t, s, "knuth")

@@ -128,6 +128,7 @@ type rolePage struct {
 }
 
 func TestAdminManagesCustomRoles(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		o := newOrg(t, db, nil)
 		a := o.alice.ID
@@ -175,6 +176,7 @@ func TestAdminManagesCustomRoles(t *testing.T) {
 }
 
 func TestSystemRolesAreImmutable(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		o := newOrg(t, db, nil)
 		admin := o.systemRole(seed.RoleAdmin)
@@ -192,6 +194,7 @@ func TestSystemRolesAreImmutable(t *testing.T) {
 }
 
 func TestRoleChangesTakeEffectOnTheNextRequest(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		o := newOrg(t, db, nil)
 		o.must(403, o.viewT, "POST", o.path("/roles"), map[string]string{"name": "BOBS_ROLE"}, nil)
@@ -231,6 +234,7 @@ func TestRoleChangesTakeEffectOnTheNextRequest(t *testing.T) {
 }
 
 func TestNonAdminsAreForbidden(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		o := newOrg(t, db, nil)
 		var custom roleJSON
@@ -311,6 +315,7 @@ func (o *org) bobIn(token string) orgUser {
 }
 
 func TestUnlockAndOrganizationUsers(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		o := newOrg(t, db, testserver.Env{"WORKSYNAPSE_AUTH_LOCKOUT_MAX_ATTEMPTS": "3", "WORKSYNAPSE_AUTH_LOCKOUT_DURATION": "1h"})
 		for range 3 {
@@ -339,6 +344,7 @@ func TestUnlockAndOrganizationUsers(t *testing.T) {
 }
 
 func TestDeactivateRevokesSessions(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		o := newOrg(t, db, nil)
 		root := register(t, o.s, "rooty")
@@ -378,6 +384,7 @@ func TestDeactivateRevokesSessions(t *testing.T) {
 }
 
 func TestAdminBodiesCannotMassAssign(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		o := newOrg(t, db, nil)
 		other := testfix.Org(t, db.Ent, "Other")

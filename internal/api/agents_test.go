@@ -114,6 +114,7 @@ func problemStatus(err error) int {
 }
 
 func TestAgentConfigurationIsVersionedOnConfigChangesOnly(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newAgentWorld(t, db)
 		if w.agent.ConfigVersion != 1 {
@@ -196,6 +197,7 @@ func TestAgentConfigurationIsVersionedOnConfigChangesOnly(t *testing.T) {
 }
 
 func TestAgentRightsDecideWhoSeesUsesAndChangesAnAgent(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newAgentWorld(t, db)
 		svc := agents.New(db.Ent)
@@ -290,6 +292,7 @@ func TestAgentRightsDecideWhoSeesUsesAndChangesAnAgent(t *testing.T) {
 }
 
 func TestAgentToolSchemasCompileAndInputsAreValidated(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newAgentWorld(t, db)
 		code, body := w.call(w.adminT, "POST", w.path("/agent-tools"), map[string]any{
@@ -343,6 +346,7 @@ func TestAgentToolSchemasCompileAndInputsAreValidated(t *testing.T) {
 }
 
 func TestAgentKeysAreShownOnceRotateWithOverlapAndDie(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newAgentWorld(t, db)
 		tk := w.newTask(w.project, 1, "todo", nil, nil)
@@ -425,6 +429,7 @@ func TestAgentKeysAreShownOnceRotateWithOverlapAndDie(t *testing.T) {
 }
 
 func TestAgentKeyCreatesATaskAttributedToTheAgent(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newAgentWorld(t, db)
 		var k keyJSON
@@ -490,6 +495,7 @@ func TestAgentKeyCreatesATaskAttributedToTheAgent(t *testing.T) {
 // X-Agent-Call on the normal create; a call of another agent is a 422
 // naming the header and leaves no task behind, as does a user naming one.
 func TestAgentTaskLinksTheCallThatProducedIt(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newAgentWorld(t, db)
 		var k keyJSON

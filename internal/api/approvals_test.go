@@ -140,6 +140,7 @@ func (d *approvalDesk) wantCode(got int, body string, want int, what string) {
 }
 
 func TestApprovalFlowApproveRejectAndImmutable(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		d := newApprovalDesk(t, db, testserver.Env{"WORKSYNAPSE_APPROVALS_MAX_OUTPUT_BYTES": "200"})
 
@@ -235,6 +236,7 @@ func TestApprovalFlowApproveRejectAndImmutable(t *testing.T) {
 }
 
 func TestApprovalInputValidationAndPrivacy(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		d := newApprovalDesk(t, db, nil)
 		for _, c := range []struct {
@@ -284,6 +286,7 @@ func TestApprovalInputValidationAndPrivacy(t *testing.T) {
 }
 
 func TestApprovalTimeoutIsDenial(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		d := newApprovalDesk(t, db, nil)
 		backdate := func(id uuid.UUID) {
@@ -363,6 +366,7 @@ func TestApprovalTimeoutIsDenial(t *testing.T) {
 }
 
 func TestApprovalShortTTLExpiresDuringLongPoll(t *testing.T) {
+	// Not parallel: asserts wall-clock latencies.
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		d := newApprovalDesk(t, db, testserver.Env{"WORKSYNAPSE_APPROVALS_DEFAULT_TTL": "1s"})
 		a := d.propose(d.daveT, http.StatusCreated, d.invoice(d.gated))
@@ -376,6 +380,7 @@ func TestApprovalShortTTLExpiresDuringLongPoll(t *testing.T) {
 }
 
 func TestApprovalFourEyes(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		d := newApprovalDesk(t, db, nil)
 		// Carol started the session; dave's runtime proposes in it.
@@ -435,6 +440,7 @@ func TestApprovalFourEyes(t *testing.T) {
 }
 
 func TestApprovalLongPoll(t *testing.T) {
+	// Not parallel: asserts wall-clock latencies.
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		d := newApprovalDesk(t, db, nil)
 		a := d.propose(d.daveT, http.StatusCreated, d.invoice(d.gated))
@@ -486,6 +492,7 @@ func TestApprovalLongPoll(t *testing.T) {
 }
 
 func TestApprovalQueuePages(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		d := newApprovalDesk(t, db, nil)
 		var want []uuid.UUID
@@ -512,6 +519,7 @@ func TestApprovalQueuePages(t *testing.T) {
 // TestApprovalWithAgentKey: the agent itself (X-API-Key) proposes, long-polls
 // and reports; it cannot decide, and its queue is empty.
 func TestApprovalWithAgentKey(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		d := newApprovalDesk(t, db, nil)
 		var k struct {

@@ -40,6 +40,7 @@ func (b *taskBoard) upload(token, path, name, claimedType string, data []byte) (
 }
 
 func TestAttachmentsRoundTrip(t *testing.T) {
+	t.Parallel()
 	const limit = 4096
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		b := newBoardEnv(t, db, testserver.Env{"WORKSYNAPSE_STORAGE_MAX_UPLOAD_BYTES": fmt.Sprint(limit)})

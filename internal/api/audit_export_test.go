@@ -32,6 +32,7 @@ import (
 // growth to stay far below the export's size: the export holds one batch,
 // never the log.
 func TestAuditExportConstantMemory(t *testing.T) {
+	// Not parallel: measures the process-wide heap.
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newWorkspace(t, db, "alice")
 		org := w.createOrg("alice", "bulk")
@@ -211,6 +212,7 @@ func lineID(t *testing.T, line []byte, format string) string {
 // slow) must not end like a complete file: the connection is aborted, so
 // the client reads an error instead of a clean end of file.
 func TestAuditExportFailureAbortsTheTransfer(t *testing.T) {
+	// Not parallel: depends on a wall-clock request deadline.
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := &workspace{t: t, s: testserver.Start(t, db, testserver.Env{"WORKSYNAPSE_HTTP_REQUEST_TIMEOUT": "1s", "WORKSYNAPSE_APPROVALS_MAX_WAIT": "500ms"}),
 			db: db, users: map[string]uuid.UUID{}, tokens: map[string]string{}}

@@ -188,6 +188,7 @@ func wantNames(t *testing.T, what string, got []string, want ...string) {
 }
 
 func TestAuditActivityFilters(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newAuditWorld(t, db)
 		q := func(kv ...string) url.Values {
@@ -221,6 +222,7 @@ func TestAuditActivityFilters(t *testing.T) {
 }
 
 func TestAuditSecurityFilters(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newAuditWorld(t, db)
 		q := func(k, v string) url.Values { return url.Values{k: {v}} }
@@ -241,6 +243,7 @@ func TestAuditSecurityFilters(t *testing.T) {
 }
 
 func TestAuditVisibility(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newAuditWorld(t, db)
 		alice, carol := w.users["alice"], w.users["carol"]
@@ -285,6 +288,7 @@ func TestAuditVisibility(t *testing.T) {
 }
 
 func TestAuditPaginationIsStable(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newAuditWorld(t, db)
 		target := uuid.New()
@@ -376,6 +380,7 @@ func normActivity(r *audit.ActivityRecord) { r.CreatedAt = r.CreatedAt.Truncate(
 func normSecurity(r *audit.SecurityRecord) { r.CreatedAt = r.CreatedAt.Truncate(time.Second).UTC() }
 
 func TestAuditExportJSONLAndCSV(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newAuditWorld(t, db)
 		want := listAll[audit.ActivityRecord](w, "alice", "/audit/activity", nil)
@@ -518,6 +523,7 @@ func unquote(s string) string {
 }
 
 func TestAuditExportNegotiation(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newAuditWorld(t, db)
 		for _, c := range []struct {
@@ -564,6 +570,7 @@ func TestAuditExportNegotiation(t *testing.T) {
 }
 
 func TestAuditRowsCarryNoSecrets(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newAuditWorld(t, db)
 		// The audit hook redacts at write time: a password change through

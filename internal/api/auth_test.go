@@ -22,6 +22,10 @@ import (
 	"github.com/worksynapse/worksynapse/internal/testserver"
 )
 
+// Every test gets its own databases (testdb), server and users, so tests
+// run in parallel (t.Parallel). The few that stay serial measure the
+// process's heap, assert wall-clock latencies, or share Redis: they say so
+// in a comment. A new test should call t.Parallel unless it does the same.
 func TestMain(m *testing.M) { testdb.Main(m) }
 
 const goodPassword = "correct horse battery staple"
@@ -74,6 +78,7 @@ func securityEvents(t *testing.T, db *database.DB, kind string) []*ent.SecurityA
 }
 
 func TestRegisterLoginRefreshLogoutRoundTrip(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		s := testserver.Start(t, db, nil)
 		ctx := context.Background()
@@ -114,6 +119,7 @@ func TestRegisterLoginRefreshLogoutRoundTrip(t *testing.T) {
 }
 
 func TestRefreshTokenReuseRevokesTheFamily(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		s := testserver.Start(t, db, nil)
 		ctx := context.Background()
@@ -146,6 +152,7 @@ func TestRefreshTokenReuseRevokesTheFamily(t *testing.T) {
 }
 
 func TestForgedAndInvalidTokensAreRejected(t *testing.T) {
+	t.Parallel()
 	db := testdb.NewSQLite(t)
 	s := testserver.Start(t, db, nil)
 	register(t, s, "mallory")
@@ -182,6 +189,7 @@ func problemOf(t *testing.T, body []byte) problem.Problem {
 }
 
 func TestLockoutAndIndistinguishableFailures(t *testing.T) {
+	// Not parallel: sleeps past a wall-clock lockout window.
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		s := testserver.Start(t, db, testserver.Env{
 			"WORKSYNAPSE_AUTH_LOCKOUT_MAX_ATTEMPTS": "3", "WORKSYNAPSE_AUTH_LOCKOUT_DURATION": "2s",
@@ -218,6 +226,7 @@ func TestLockoutAndIndistinguishableFailures(t *testing.T) {
 }
 
 func TestMalformedAndInvalidInput(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		s := testserver.Start(t, db, nil)
 		resp, body := s.Do(t, http.MethodPost, "/auth/login", "application/json", []byte(`{"identifier": "a", "password": `), nil)
@@ -247,6 +256,7 @@ func TestMalformedAndInvalidInput(t *testing.T) {
 }
 
 func TestSessionsListAndRevoke(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		s := testserver.Start(t, db, nil)
 		ctx := context.Background()
@@ -295,6 +305,7 @@ func TestSessionsListAndRevoke(t *testing.T) {
 }
 
 func TestRegistrationCanBeDisabled(t *testing.T) {
+	t.Parallel()
 	s := testserver.Start(t, testdb.NewSQLite(t), testserver.Env{"WORKSYNAPSE_AUTH_REGISTRATION_ENABLED": "false"})
 	res, err := s.Client.Register(context.Background(), &oas.RegisterRequest{Email: "x@example.com", Username: "xavier", Password: goodPassword})
 	if _, ok := res.(*oas.RegisterForbidden); err != nil || !ok {
@@ -303,6 +314,7 @@ func TestRegistrationCanBeDisabled(t *testing.T) {
 }
 
 func TestTextIsStoredAsTypedButControlCharactersAreRefused(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		s := testserver.Start(t, db, nil)
 		sqlish := "Robert'); DROP TABLE users;-- <script>alert(1)</script>"

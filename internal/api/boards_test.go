@@ -61,6 +61,7 @@ func columnNames(t *testing.T, cols []columnJSON) string {
 }
 
 func TestBoardsListDefaultBoardWithOrderedColumns(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newProjectWorld(t, db)
 		for _, user := range []string{"alice", "bobby"} {
@@ -106,6 +107,7 @@ func TestBoardsListDefaultBoardWithOrderedColumns(t *testing.T) {
 }
 
 func TestBoardColumnsAddRenameReorderDelete(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newProjectWorld(t, db)
 		b := w.boards("alice")[0]
@@ -167,6 +169,7 @@ func TestBoardColumnsAddRenameReorderDelete(t *testing.T) {
 }
 
 func TestBoardColumnWIPLimitAndNonEmptyDelete(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newProjectWorld(t, db)
 		cols := w.boards("alice")[0].Columns
@@ -213,6 +216,7 @@ func TestBoardColumnWIPLimitAndNonEmptyDelete(t *testing.T) {
 }
 
 func TestBoardsTenantIsolationAndViewerWrites(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newProjectWorld(t, db)
 		b := w.boards("alice")[0]

@@ -26,6 +26,7 @@ import (
 // public channel users read; private and direct channels do not exist for
 // it and archived channels refuse its posts like anyone's.
 func TestChatAgentKeyPostsInPublicChannels(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		c := newChat(t, db, nil)
 		var ag agentJSON

@@ -146,6 +146,7 @@ func (c *chatEnv) myChannel(token string, ch uuid.UUID) myChannelJSON {
 }
 
 func TestChatDirectChannelIsOnePerPair(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		c := newChat(t, db, nil)
 		direct := c.path("/direct-channels")
@@ -202,6 +203,7 @@ func TestChatDirectChannelIsOnePerPair(t *testing.T) {
 }
 
 func TestChatPrivateChannelIsInvisibleToNonMembers(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		c := newChat(t, db, nil)
 		priv := c.newChannel(c.adminT, "private", "board-room")
@@ -273,6 +275,7 @@ func TestChatPrivateChannelIsInvisibleToNonMembers(t *testing.T) {
 }
 
 func TestChatArchivedChannelIsReadOnly(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		c := newChat(t, db, nil)
 		ch := c.newChannel(c.adminT, "public", "releases")
@@ -303,6 +306,7 @@ func TestChatArchivedChannelIsReadOnly(t *testing.T) {
 }
 
 func TestChatEditDeleteAndThreads(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		c := newChat(t, db, nil)
 		ch := c.newChannel(c.adminT, "public", "dev")
@@ -371,6 +375,7 @@ func TestChatEditDeleteAndThreads(t *testing.T) {
 }
 
 func TestChatReactionsAndPins(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		c := newChat(t, db, nil)
 		ch := c.newChannel(c.adminT, "public", "fun")
@@ -428,6 +433,7 @@ func TestChatReactionsAndPins(t *testing.T) {
 }
 
 func TestChatUnreadCountsAcrossDevices(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		c := newChat(t, db, nil)
 		phone := login(t, c.s, "daveed", goodPassword).AccessToken // dave's second device
@@ -487,6 +493,7 @@ func TestChatUnreadCountsAcrossDevices(t *testing.T) {
 // count a message mentioning the reader twice (@channel and by name) once,
 // and follow edits; a pointer may rest on a deleted message.
 func TestChatUnreadCountsExcludeOwnAndDeleted(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		c := newChat(t, db, nil)
 		ch := c.newChannel(c.adminT, "public", "edge")
@@ -558,6 +565,7 @@ func TestChatUnreadCountsExcludeOwnAndDeleted(t *testing.T) {
 }
 
 func TestChatMentionsList(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		c := newChat(t, db, nil)
 		pub := c.newChannel(c.adminT, "public", "all-hands")
@@ -590,6 +598,7 @@ func TestChatMentionsList(t *testing.T) {
 }
 
 func TestChatScrollback(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		c := newChat(t, db, nil)
 		ch := c.newChannel(c.adminT, "public", "log")
@@ -635,6 +644,7 @@ func TestChatScrollback(t *testing.T) {
 }
 
 func TestChatMessageLengthAndMembership(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		c := newChat(t, db, testserver.Env{"WORKSYNAPSE_CHAT_MAX_MESSAGE_LENGTH": "20"})
 		ch := c.newChannel(c.adminT, "public", "short")
@@ -667,6 +677,7 @@ func TestChatMessageLengthAndMembership(t *testing.T) {
 }
 
 func TestChatFiles(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		c := newChat(t, db, testserver.Env{"WORKSYNAPSE_STORAGE_MAX_UPLOAD_BYTES": "4096"})
 		ch := c.newChannel(c.adminT, "private", "design")
@@ -729,6 +740,7 @@ func TestChatFiles(t *testing.T) {
 }
 
 func TestChatProjectChannelFollowsProjectMembers(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		c := newChat(t, db, nil)
 		var p idJSON
@@ -764,6 +776,7 @@ func slicesContain(ids []uuid.UUID, id uuid.UUID) bool {
 // expression is the one the search predicate writes (a qualified column),
 // so PostgreSQL uses it.
 func TestChatSearchIndexDDL(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		if db.Dialect != dialect.Postgres {
 			t.Skip("PostgreSQL full-text index")

@@ -48,6 +48,7 @@ func (o *org) mustPatchAt(token, path, ifMatch string, body, out any) {
 // stale or a malformed one is 412 and changes nothing (no row, no
 // ActivityLog entry); the current version wins and increments it.
 func TestStaleWritesToBoardsSprintsMilestonesAndLabels(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		b := newBoard(t, db)
 		type versioned struct {

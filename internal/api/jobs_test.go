@@ -19,6 +19,7 @@ import (
 // administrator: kinds with schedules, the queued verification mails, and
 // the retry of a failed run (audited), while others get 403.
 func TestJobAdministration(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		o := newOrg(t, db, nil)
 		testfix.Tx(t, testfix.System(), db.Ent, func(tx *ent.Tx) error {

@@ -37,6 +37,7 @@ type budgetJSON struct {
 }
 
 func TestLedgerAPI(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newWorkspace(t, db, "root", "alice", "bob", "eve")
 		sys := testfix.System()
@@ -155,6 +156,7 @@ func TestLedgerAPI(t *testing.T) {
 // under a budget it is flagged with a budget.model_unpriced security
 // event, once (a retry writes nothing), and without a budget not at all.
 func TestReportedUnpricedCallUnderABudget(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newWorkspace(t, db, "alice")
 		sys := testfix.System()

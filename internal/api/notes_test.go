@@ -121,6 +121,7 @@ func (w *noteWorld) listIDs(token, query string) []uuid.UUID {
 }
 
 func TestNoteVersionsConcurrencyDiffRestore(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newNoteWorld(t, db)
 		n := w.createNote(w.devT, map[string]any{"title": "Plan", "content": "alpha\nbeta\ngamma\n<script>x</script>"})
@@ -221,6 +222,7 @@ func TestNoteVersionsConcurrencyDiffRestore(t *testing.T) {
 }
 
 func TestNoteVisibilityMatrixAndSearch(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newNoteWorld(t, db)
 		mk := func(vis string, extra map[string]any) uuid.UUID {
@@ -295,6 +297,7 @@ func TestNoteVisibilityMatrixAndSearch(t *testing.T) {
 }
 
 func TestNoteShareExpiryAndRevoke(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newNoteWorld(t, db)
 		n := w.createNote(w.devT, map[string]any{"title": "Secret", "content": "launch codes", "visibility": "shared"})
@@ -354,6 +357,7 @@ func TestNoteShareExpiryAndRevoke(t *testing.T) {
 }
 
 func TestNoteFolders(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newNoteWorld(t, db)
 		folders := fmt.Sprintf("/organizations/%s/note-folders", w.org.org.ID)
@@ -414,6 +418,7 @@ func TestNoteFolders(t *testing.T) {
 }
 
 func TestNoteTags(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newNoteWorld(t, db)
 		tags := fmt.Sprintf("/organizations/%s/note-tags", w.org.org.ID)
@@ -470,6 +475,7 @@ type commentJSON struct {
 }
 
 func TestNoteCommentAnchorsFollowEdits(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newNoteWorld(t, db)
 		text := "The fox runs. Über alles, the fox sleeps."
@@ -554,6 +560,7 @@ func (w *noteWorld) comment(id uuid.UUID) commentJSON {
 // at once; exactly one wins and the others get 412, so nobody's text is
 // silently overwritten.
 func TestNoteConcurrentEditsOneWins(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newNoteWorld(t, db)
 		n := w.createNote(w.devT, map[string]any{"title": "race", "content": "start", "visibility": "organization"})

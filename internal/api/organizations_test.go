@@ -132,6 +132,7 @@ func wantActions(t *testing.T, rows []*ent.ActivityLog, want ...string) {
 }
 
 func TestCreateOrganizationMakesTheCreatorAdmin(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newWorkspace(t, db, "alice")
 		o := w.createOrg("alice", "acme")
@@ -183,6 +184,7 @@ func TestCreateOrganizationMakesTheCreatorAdmin(t *testing.T) {
 }
 
 func TestUpdateOrganizationNeedsPermissionAndIsAudited(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newWorkspace(t, db, "alice", "bobby", "mallory")
 		o := w.createOrg("alice", "acme")
@@ -234,6 +236,7 @@ type memberJSON struct {
 }
 
 func TestOrganizationMembers(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newWorkspace(t, db, "alice", "bobby")
 		o := w.createOrg("alice", "acme")
@@ -295,6 +298,7 @@ func TestOrganizationMembers(t *testing.T) {
 // lock makes the second removal see the first, so one ADMIN always stays
 // (without it both checks could pass on PostgreSQL: write skew).
 func TestConcurrentRemovalsKeepAnAdmin(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newWorkspace(t, db, "alice", "bobby")
 		o := w.createOrg("alice", "acme")

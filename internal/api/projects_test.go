@@ -75,6 +75,7 @@ func (w *projectWorld) get() projectJSON {
 }
 
 func TestCreateProjectWithDefaultBoard(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newProjectWorld(t, db)
 		p := w.proj
@@ -119,6 +120,7 @@ func TestCreateProjectWithDefaultBoard(t *testing.T) {
 }
 
 func TestUpdateProjectIfMatch(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newProjectWorld(t, db)
 		before := len(w.activity(w.proj.ID))
@@ -175,6 +177,7 @@ func TestUpdateProjectIfMatch(t *testing.T) {
 }
 
 func TestProjectsOfOtherOrganizationsAreNotFound(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newProjectWorld(t, db)
 		list := fmt.Sprintf("/organizations/%s/projects", w.org.ID)
@@ -196,6 +199,7 @@ func TestProjectsOfOtherOrganizationsAreNotFound(t *testing.T) {
 }
 
 func TestArchiveUnarchiveAndDeleteProject(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newProjectWorld(t, db)
 		var p projectJSON
@@ -241,6 +245,7 @@ func TestArchiveUnarchiveAndDeleteProject(t *testing.T) {
 }
 
 func TestProjectMembers(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newProjectWorld(t, db)
 		members := w.path + "/members"

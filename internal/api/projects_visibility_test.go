@@ -20,6 +20,7 @@ import (
 // ADMINs see it without being members. An organization-wide project stays
 // visible to every member.
 func TestPrivateProjectsAreVisibleToMembersAndAdminsOnly(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := &projectWorld{workspace: newWorkspace(t, db, "alice", "adam", "carol", "mia")}
 		w.org = w.createOrg("alice", "acme")

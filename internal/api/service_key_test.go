@@ -54,6 +54,7 @@ func authFailures(w *workspace, reason string) string {
 // (403) on every operation that does not list serviceKey, and a wrong key
 // is a counted 401.
 func TestServiceKeyReportsCalls(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newWorkspaceEnv(t, db, testserver.Env{"WORKSYNAPSE_AUTH_SERVICE_API_KEY": testServiceKey}, "alice", "eve")
 		org := w.createOrg("alice", "svc-acme")
@@ -190,6 +191,7 @@ func TestServiceKeyReportsCalls(t *testing.T) {
 // TestServiceKeyUnset: with no auth.service_api_key, any X-API-Key on a
 // service operation is a counted 401.
 func TestServiceKeyUnset(t *testing.T) {
+	t.Parallel()
 	db := testdb.NewPostgres(t)
 	w := newWorkspace(t, db, "alice")
 	org := w.createOrg("alice", "svc-unset")

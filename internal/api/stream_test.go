@@ -135,6 +135,7 @@ func (c *chatEnv) streamPost(token string, ch uuid.UUID, body string) messageJSO
 // on both (LISTEN/NOTIFY), and a client that reconnects with Last-Event-ID
 // gets exactly what it missed, in order, then live events again.
 func TestStreamAcrossReplicasAndResume(t *testing.T) {
+	// Not parallel: shares a Redis database.
 	t.Run("notify", func(t *testing.T) { replicasAndResume(t, replicaEnv) })
 	// With redis.url the announcements go through Redis pub/sub instead.
 	t.Run("redis", func(t *testing.T) {
@@ -210,6 +211,7 @@ func postOn(t *testing.T, s *testserver.Server, token string, ch uuid.UUID, body
 // A member removed from a private channel receives the removal and then
 // nothing more of that channel, while other channels keep flowing.
 func TestStreamStopsPrivateChannelAfterRemoval(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		c := newChat(t, db, nil)
 		priv := c.newChannel(c.adminT, "private", "secret")
@@ -245,6 +247,7 @@ func TestStreamStopsPrivateChannelAfterRemoval(t *testing.T) {
 // from the organization (which ends their project memberships), they get
 // the removal and nothing more of the channel.
 func TestStreamFollowsProjectMembership(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		c := newChat(t, db, nil)
 		pub := c.newChannel(c.adminT, "public", "town")
@@ -309,6 +312,7 @@ func TestStreamFollowsProjectMembership(t *testing.T) {
 // idle stream alive; an id before pruned events gets resync; tickets are
 // single-use; bad credentials are problem+json.
 func TestStreamReadPointerHeartbeatResyncTickets(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		c := newChat(t, db, testserver.Env{"WORKSYNAPSE_STREAM_HEARTBEAT_INTERVAL": "50ms"})
 		ch := c.newChannel(c.adminT, "public", "general")

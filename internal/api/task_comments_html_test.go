@@ -14,6 +14,7 @@ import (
 // and rendered to body_html without script, event handlers or javascript
 // URLs, on create, edit and in lists.
 func TestCommentBodyHTMLIsSanitized(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		b := newBoard(t, db)
 		tk := b.newTask(b.project, 1, task.StatusTodo, nil, nil)

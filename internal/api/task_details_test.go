@@ -96,6 +96,7 @@ type pageJSON[T any] struct {
 }
 
 func TestLabels(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		b := newBoard(t, db)
 		tk := b.newTask(b.project, 1, task.StatusTodo, nil, nil)
@@ -150,6 +151,7 @@ func TestLabels(t *testing.T) {
 }
 
 func TestDependencyCycleIsRefusedWithItsPath(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		b := newBoard(t, db)
 		other := b.newProject("OPS", b.org.org.ID)
@@ -201,6 +203,7 @@ func TestDependencyCycleIsRefusedWithItsPath(t *testing.T) {
 }
 
 func TestThreadedComments(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		b := newBoard(t, db)
 		tk, other := b.newTask(b.project, 1, task.StatusTodo, nil, nil), b.newTask(b.project, 2, task.StatusTodo, nil, nil)
@@ -257,6 +260,7 @@ func TestThreadedComments(t *testing.T) {
 }
 
 func TestTimeLogs(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		b := newBoard(t, db)
 		tk := b.newTask(b.project, 1, task.StatusTodo, nil, nil)
@@ -303,6 +307,7 @@ func TestTimeLogs(t *testing.T) {
 }
 
 func TestSprintLifecycleMovesUnfinishedTasks(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		b := newBoard(t, db)
 		sprints := fmt.Sprintf("/projects/%s/sprints", b.project.ID)
@@ -364,6 +369,7 @@ func TestSprintLifecycleMovesUnfinishedTasks(t *testing.T) {
 }
 
 func TestMilestoneProgress(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		b := newBoard(t, db)
 		milestones := fmt.Sprintf("/projects/%s/milestones", b.project.ID)

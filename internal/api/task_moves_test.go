@@ -18,6 +18,7 @@ import (
 // increasing, distinct positions, and the position-sorted list shows the
 // order the moves made: the column is renumbered when the gap is gone.
 func TestRepeatedMovesIntoOneSlotKeepAStrictOrder(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newProjectWorld(t, db)
 		cols := w.boards("alice")[0].Columns

@@ -26,6 +26,7 @@ const probeRequestID = "query-count-probe"
 // alice is ADMIN; bobby (VIEWER) reads through the project-visibility
 // predicate of the privacy rules, which must stay in the same query.
 func TestTaskListQueriesDoNotGrowWithThePage(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, raw *database.DB) {
 		db, counter := testdb.CountQueries(raw, func(ctx context.Context) bool {
 			return requestmeta.FromContext(ctx).RequestID == probeRequestID

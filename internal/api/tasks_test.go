@@ -110,6 +110,7 @@ func (pr *project) patch(id uuid.UUID, ifMatch string, body any) (int, []byte) {
 }
 
 func TestTaskNumbersAreGapFreeUnderConcurrentCreates(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		pr := newProject(t, db)
 		const n = 16
@@ -158,6 +159,7 @@ func TestTaskNumbersAreGapFreeUnderConcurrentCreates(t *testing.T) {
 }
 
 func TestTaskCreateDefaultsAndReferences(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		pr := newProject(t, db)
 		tk := pr.create(map[string]any{"title": "Plain", "assignee_id": pr.bob.ID})
@@ -190,6 +192,7 @@ func TestTaskCreateDefaultsAndReferences(t *testing.T) {
 }
 
 func TestTaskPatchIsOptimisticAndIgnoresNothingSilently(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		pr := newProject(t, db)
 		tk := pr.create(map[string]any{"title": "Original", "assignee_id": pr.bob.ID})
@@ -236,6 +239,7 @@ func TestTaskPatchIsOptimisticAndIgnoresNothingSilently(t *testing.T) {
 }
 
 func TestTaskMoveSetsStatusAuditsAndEnforcesWIP(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		pr := newProject(t, db)
 		todo := pr.column("Todo", "todo", 1)
@@ -274,6 +278,7 @@ func TestTaskMoveSetsStatusAuditsAndEnforcesWIP(t *testing.T) {
 }
 
 func TestTaskListFiltersSortsAndPagesExactlyOnce(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		pr := newProject(t, db)
 		prios := []string{"low", "urgent", "none", "high", "medium", "high", "low"}
@@ -356,6 +361,7 @@ func TestTaskListFiltersSortsAndPagesExactlyOnce(t *testing.T) {
 func rank(p string) int { return slices.Index([]string{"none", "low", "medium", "high", "urgent"}, p) }
 
 func TestTasksAreInvisibleToOtherOrganizations(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		pr := newProject(t, db)
 		tk := pr.create(map[string]any{"title": "Secret"})
@@ -428,6 +434,7 @@ func foreignTask(t *testing.T, db *database.DB) *ent.Task {
 }
 
 func TestTaskDescriptionIsStoredAsTypedAndRenderedSafely(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		pr := newProject(t, db)
 		payload := "**Fix** it <script>alert(document.cookie)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)> ; DROP TABLE tasks;--"

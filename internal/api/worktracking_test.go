@@ -52,6 +52,7 @@ func (b *taskBoard) wantProblem(status int, token, method, path string, body any
 }
 
 func TestWorkLogsAndTimers(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		b := newBoard(t, db)
 		tk := b.newTask(b.project, 1, task.StatusTodo, nil, nil)
@@ -166,6 +167,7 @@ func wtUsage(id, from, to string) map[string]any {
 }
 
 func TestTrackerIngestion(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		b := newBoard(t, db)
 		future := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
@@ -241,6 +243,7 @@ func (m wtMembers) users() map[uuid.UUID]int {
 }
 
 func TestProductivityViews(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		b := newBoard(t, db)
 		b.must(http.StatusCreated, b.devT, "POST", "/work-logs", wtEntry(b.project.ID, "2026-03-02T09:00:00Z", "2026-03-02T10:00:00Z"), nil)

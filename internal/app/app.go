@@ -60,6 +60,11 @@ type App struct {
 	// DriftCheckEvery is how often /readyz re-inspects the live schema for
 	// drift (DefaultDriftCheckEvery when zero; tests shorten it).
 	DriftCheckEvery time.Duration
+	// BcryptCost, if set before Server, replaces auth.bcrypt_cost for the
+	// password hashes of this process. Test harnesses set bcrypt.MinCost;
+	// it is deliberately not a configuration key, so production cannot
+	// fall below the validated minimum of 10.
+	BcryptCost int
 }
 
 // DefaultDriftCheckEvery bounds the cost of drift detection on readiness
@@ -181,6 +186,7 @@ func (a *App) Server() (*server.Server, error) {
 		Client: a.DB.Ent, SecretKey: a.Config.SecretKey, Auth: a.Config.Auth, Log: a.Log, Mail: a.mailQueue,
 		OnAuthFailure: func(reason string) { a.Metrics.AuthFailures.WithLabelValues(reason).Inc() },
 		Events:        a.Stream.Publisher(),
+		BcryptCost:    a.BcryptCost,
 	})
 	if err != nil {
 		return nil, err

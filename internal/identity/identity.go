@@ -72,6 +72,11 @@ type Options struct {
 	// of the change, that their access changed (stream.Publisher); nil
 	// announces nothing (no streams: CLI, tests).
 	Events AccessEvents
+	// BcryptCost, if set, replaces Auth.BcryptCost. Only test harnesses
+	// set it (to bcrypt.MinCost): configuration validation keeps
+	// auth.bcrypt_cost at 10 or more, and no configuration key reaches
+	// this field.
+	BcryptCost int
 }
 
 // AccessEvents announces access changes to open streams.
@@ -92,6 +97,9 @@ func New(o Options) (*Service, error) {
 	}
 	if o.Mail == nil {
 		o.Mail = afterCommit{mailer: mail.NewOutbox(o.Log), log: o.Log}
+	}
+	if o.BcryptCost != 0 {
+		o.Auth.BcryptCost = o.BcryptCost
 	}
 	signer, err := tokens.NewSigner([]byte(o.SecretKey), o.Auth.Issuer, o.Auth.Audience, o.Auth.AccessTokenTTL, o.Clock)
 	if err != nil {

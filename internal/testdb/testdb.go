@@ -15,11 +15,13 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -56,7 +58,7 @@ var template struct {
 }
 
 // NewPostgres returns a fresh database with all migrations applied,
-// dropped when the test ends.
+// dropped when the test ends (in the background under Main, see dropper).
 func NewPostgres(t testing.TB) *database.DB {
 	t.Helper()
 	adminURL := RequirePostgres(t)
@@ -69,23 +71,105 @@ func NewPostgres(t testing.TB) *database.DB {
 	if err := createDatabase(ctx, adminURL, name, tpl); err != nil {
 		t.Fatalf("testdb: %v", err)
 	}
-	t.Cleanup(func() {
-		if err := dropDatabase(context.Background(), adminURL, name); err != nil {
-			t.Errorf("testdb: %v", err)
-		}
-	})
+	t.Cleanup(func() { drops.drop(t, adminURL, name) })
 	return open(t, database.Config{URL: mustDatabaseURL(t, adminURL, name)})
 }
 
+// dropper removes the tests' PostgreSQL databases. DROP DATABASE waits for
+// a checkpoint (seconds on a busy server), so under Main a test hands its
+// database to a background drop and ends at once; concurrent drops share
+// checkpoints, and Main waits for all of them before the process exits.
+// Without Main (a package that does not use it) drops stay synchronous.
+type dropper struct {
+	underMain atomic.Bool
+	pending   sync.WaitGroup
+	slots     chan struct{} // bounds the admin connections of background drops
+	mu        sync.Mutex
+	errs      []error
+}
+
+var drops = dropper{slots: make(chan struct{}, 4)}
+
+// drop drops database name now, or in the background under Main.
+func (d *dropper) drop(t testing.TB, adminURL, name string) {
+	if !d.underMain.Load() {
+		if err := dropDatabase(context.Background(), adminURL, name); err != nil {
+			t.Errorf("testdb: %v", err)
+		}
+		return
+	}
+	d.pending.Add(1)
+	go func() {
+		defer d.pending.Done()
+		d.slots <- struct{}{}
+		defer func() { <-d.slots }()
+		if err := dropDatabase(context.Background(), adminURL, name); err != nil {
+			d.mu.Lock()
+			d.errs = append(d.errs, err)
+			d.mu.Unlock()
+		}
+	}()
+}
+
+// WaitForDrops blocks until the databases of finished tests are dropped
+// (tests of testdb itself check that nothing is left behind).
+func WaitForDrops() error { return drops.wait() }
+
+// wait waits for the background drops and returns their errors.
+func (d *dropper) wait() error {
+	d.pending.Wait()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return errors.Join(d.errs...)
+}
+
 // NewSQLite returns a fresh SQLite database under t.TempDir() with the ent
-// schema created.
+// schema created: a copy of the process's template file (see sqliteImage).
 func NewSQLite(t testing.TB) *database.DB {
 	t.Helper()
-	db := open(t, database.Config{SQLitePath: filepath.Join(t.TempDir(), "test.db")})
-	if err := database.EnsureSQLiteSchema(context.Background(), db); err != nil {
+	img, err := sqliteImage()
+	if err != nil {
 		t.Fatalf("testdb: %v", err)
 	}
-	return db
+	path := filepath.Join(t.TempDir(), "test.db")
+	if err := os.WriteFile(path, img, 0o600); err != nil {
+		t.Fatalf("testdb: %v", err)
+	}
+	return open(t, database.Config{SQLitePath: path})
+}
+
+// sqliteImage is the bytes of a SQLite database with the full schema,
+// built once per process. Why: creating 68 tables and their indexes costs
+// far more than writing the finished file, and every SQLite test needs it.
+var sqliteImage = sync.OnceValues(buildSQLiteImage)
+
+// buildSQLiteImage creates the schema through database.EnsureSQLiteSchema
+// (as every test did before) and reads back the file as one consistent
+// image: VACUUM INTO writes a complete database without a -wal file.
+func buildSQLiteImage() ([]byte, error) {
+	dir, err := os.MkdirTemp("", "wstest-sqlite-")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite template: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	ctx := context.Background()
+	db, err := database.Open(ctx, database.Config{SQLitePath: filepath.Join(dir, "build.db")})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite template: %w", err)
+	}
+	defer db.Close()
+	if err := database.EnsureSQLiteSchema(ctx, db); err != nil {
+		return nil, fmt.Errorf("sqlite template: %w", err)
+	}
+	out := filepath.Join(dir, "template.db")
+	if _, err := db.SQL.ExecContext(ctx, "VACUUM INTO ?", out); err != nil {
+		return nil, fmt.Errorf("sqlite template: vacuum into: %w", err)
+	}
+	img, err := os.ReadFile(out)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite template: %w", err)
+	}
+	return img, nil
 }
 
 // ForEachDialect runs fn as subtest "sqlite" and, when configured,
@@ -96,11 +180,17 @@ func ForEachDialect(t *testing.T, fn func(t *testing.T, db *database.DB)) {
 	t.Run("postgres", func(t *testing.T) { fn(t, NewPostgres(t)) })
 }
 
-// Main runs the tests of a package and then drops its template database.
+// Main runs the tests of a package, waits for the background drops of
+// their databases, and then drops the template database. A failed drop
+// fails the run: databases must not pile up on the server.
 func Main(m *testing.M) {
+	drops.underMain.Store(true)
 	code := m.Run()
-	if err := dropTemplate(); err != nil {
+	if err := errors.Join(drops.wait(), dropTemplate()); err != nil {
 		fmt.Fprintln(os.Stderr, "testdb:", err)
+		if code == 0 {
+			code = 1
+		}
 	}
 	os.Exit(code)
 }

@@ -31,6 +31,20 @@ func TestNewSQLiteHasSchema(t *testing.T) {
 	}
 }
 
+// TestNewSQLiteIsFresh checks that the copies of the template are
+// independent: a table made in one is not in the next.
+func TestNewSQLiteIsFresh(t *testing.T) {
+	for range 2 {
+		db := testdb.NewSQLite(t)
+		if _, err := db.SQL.ExecContext(t.Context(), `CREATE TABLE fresh_probe (id int)`); err != nil {
+			t.Fatalf("database is not fresh: %v", err)
+		}
+		if err := database.EnsureSQLiteSchema(t.Context(), db); err != nil {
+			t.Errorf("the copy is not the schema EnsureSQLiteSchema makes: %v", err)
+		}
+	}
+}
+
 func TestNewPostgresIsMigratedFreshAndDropped(t *testing.T) {
 	admin := openAdmin(t)
 	var (
@@ -66,6 +80,9 @@ func TestNewPostgresIsMigratedFreshAndDropped(t *testing.T) {
 	}
 	if len(names) != 2 || names[0] == names[1] {
 		t.Fatalf("databases %v; want two distinct", names)
+	}
+	if err := testdb.WaitForDrops(); err != nil {
+		t.Fatal(err)
 	}
 	for _, n := range names {
 		var exists bool

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ogen-go/ogen/ogenerrors"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/worksynapse/worksynapse/internal/app"
 	"github.com/worksynapse/worksynapse/internal/config"
@@ -45,7 +46,6 @@ func Start(t testing.TB, db *database.DB, env Env, configure ...func(*app.App)) 
 	if err != nil {
 		t.Fatalf("testserver: config: %v", err)
 	}
-	cfg.Auth.BcryptCost = 10 // keep tests fast; production default is 12
 	if env["WORKSYNAPSE_JOBS_POLL_INTERVAL"] == "" {
 		cfg.Jobs.PollInterval = 20 * time.Millisecond // queued mail arrives at once
 	}
@@ -55,6 +55,9 @@ func Start(t testing.TB, db *database.DB, env Env, configure ...func(*app.App)) 
 	logs := &bytes.Buffer{}
 	log := slog.New(slog.NewJSONHandler(io.MultiWriter(logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a := app.New(cfg, log, db)
+	// Hashing at bcrypt's minimum cost keeps registering and logging in
+	// cheap; a test-only App field, never reachable from configuration.
+	a.BcryptCost = bcrypt.MinCost
 	for _, fn := range configure {
 		fn(a)
 	}
