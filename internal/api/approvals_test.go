@@ -590,6 +590,7 @@ func (d *approvalDesk) queued(token string, id uuid.UUID) bool {
 // reaches every eligible approver's queue and one of them approves it. The
 // session starter stays excluded when the agent acts in their session.
 func TestApprovalFourEyesProposedByAgentKey(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		d := newApprovalDesk(t, db, nil)
 		withKey := d.agentKey()
@@ -635,6 +636,7 @@ func TestApprovalFourEyesProposedByAgentKey(t *testing.T) {
 // answers 403 problem+json (deciding an approval, the approval queue, a
 // service-key operation), while a key that is not valid stays 401.
 func TestAgentKeyOnOperationsThatRefuseIt(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		d := newApprovalDesk(t, db, nil)
 		var k struct {

@@ -26,6 +26,7 @@ import (
 // they queue instead of deadlocking (PostgreSQL 40P01, answered 500
 // before); whichever comes second sees the first's result.
 func TestChatLockOrder(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		// The pool of a served replica (database.max_open_conns defaults to
 		// 20): requests queue for a connection instead of exhausting the
@@ -94,6 +95,7 @@ func TestChatLockOrder(t *testing.T) {
 // concurrent one (deadlock, serialization failure) is a 503 with
 // Retry-After, never a 500.
 func TestContentionIsRetryable(t *testing.T) {
+	t.Parallel()
 	for _, code := range []pq.ErrorCode{"40P01", "40001"} {
 		p := api.ToProblem(fmt.Errorf("chat: post: %w", &pq.Error{Code: code, Message: "deadlock detected"}))
 		if p.Status != http.StatusServiceUnavailable || p.RetryAfter < 1 || strings.Contains(p.Detail, "deadlock") {
@@ -107,6 +109,7 @@ func TestContentionIsRetryable(t *testing.T) {
 // unarchived; a deleted project's channel is archived with it and cannot
 // be reopened.
 func TestProjectChannelFollowsProjectState(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		c := newChat(t, db, nil)
 		var p idJSON
@@ -160,6 +163,7 @@ func TestProjectChannelFollowsProjectState(t *testing.T) {
 // organization at once, public channels included; deactivating a user
 // ends their open streams.
 func TestStreamEndsWithOrganizationMembership(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		c := newChat(t, db, nil)
 		pub := c.newChannel(c.adminT, "public", "town")

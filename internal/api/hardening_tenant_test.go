@@ -37,6 +37,7 @@ type problemJSON struct {
 // (no existence oracle), in a batch too, and nothing is stored; the
 // agent's own task and session are accepted.
 func TestReportedCallReferencesStayInTheOrganization(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newWorkspace(t, db, "alice", "eve")
 		sys := testfix.System()
@@ -123,6 +124,7 @@ func TestReportedCallReferencesStayInTheOrganization(t *testing.T) {
 // remove them from the organization, though it can do so to a VIEWER; an
 // ADMIN administers a fellow ADMIN. Refusals are 403 and change nothing.
 func TestNobodyAdministersAHigherRole(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		o := newOrg(t, db, testserver.Env{"WORKSYNAPSE_AUTH_LOCKOUT_MAX_ATTEMPTS": "3", "WORKSYNAPSE_AUTH_LOCKOUT_DURATION": "1h"})
 		adam, mia, dora := register(t, o.s, "adamx"), register(t, o.s, "miaxx"), register(t, o.s, "doraxx")
@@ -178,6 +180,7 @@ func TestNobodyAdministersAHigherRole(t *testing.T) {
 // and so does the MANAGER once a project member. An organization-wide
 // project stays visible to all.
 func TestPrivateProjectsStayPrivateInActivityNotesAndCosts(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newWorkspace(t, db, "alice", "mia")
 		sys := testfix.System()

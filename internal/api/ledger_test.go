@@ -204,6 +204,7 @@ func TestReportedUnpricedCallUnderABudget(t *testing.T) {
 // cost.rollup run (no day argument: yesterday, today and dirty days)
 // re-runs it, so the day's analytics include the call without an operator.
 func TestLateReportedCallReachesAnalytics(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		w := newWorkspace(t, db, "root", "alice")
 		sys := testfix.System()

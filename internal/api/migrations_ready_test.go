@@ -16,6 +16,7 @@ import (
 // not know (a newer release migrated the database) makes the server unready,
 // and /readyz says why.
 func TestReadyzReportsADatabaseAheadOfTheBinary(t *testing.T) {
+	t.Parallel()
 	db := testdb.NewPostgres(t)
 	s := testserver.Start(t, db, nil)
 	readyz := func() (int, string) {
@@ -46,6 +47,7 @@ VALUES ('99991231235959', 'from_the_future', 2, 1, 1, now(), 0, 'x', 'worksynaps
 // longer what the applied migrations produce) makes the server unready,
 // and /readyz names the column.
 func TestReadyzReportsDrift(t *testing.T) {
+	t.Parallel()
 	db := testdb.NewPostgres(t)
 	s := testserver.Start(t, db, nil, func(a *app.App) { a.DriftCheckEvery = time.Nanosecond })
 	readyz := func() (int, string) {

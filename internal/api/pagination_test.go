@@ -15,6 +15,7 @@ import (
 // cursor replayed with other filters, another parent or another list is a
 // 422 rather than a page of something else.
 func TestCursorsAreBoundToTheirList(t *testing.T) {
+	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		c := newChat(t, db, nil)
 		a := c.newChannel(c.adminT, "public", "alpha")
