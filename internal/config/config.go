@@ -98,7 +98,8 @@ type HTTPConfig struct {
 	// empty disables CORS entirely.
 	CORSAllowedOrigins []string `mapstructure:"cors_allowed_origins"`
 	// TLSProxy reports that a TLS-terminating proxy sits in front of the
-	// server, so responses may safely carry HSTS headers.
+	// server: the client IP is taken from X-Forwarded-For (rate limits,
+	// logs) and responses carry HSTS headers.
 	TLSProxy bool `mapstructure:"tls_proxy"`
 }
 

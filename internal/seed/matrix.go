@@ -46,8 +46,8 @@ var (
 	planning   = []string{"project", "board", "sprint", "milestone", "channel"}
 )
 
-// Matrix is the documented permission matrix of the system roles (
-// docs/security.md renders it). SUPER_ADMIN and ADMIN get every permission; ADMIN's
+// Matrix is the documented permission matrix of the system roles
+// (docs/security.md renders it). SUPER_ADMIN and ADMIN get every permission; ADMIN's
 // reach is its organization, SUPER_ADMIN's the platform (User.is_superuser).
 var Matrix = map[string][]grant{
 	RoleSuperAdmin: {{Resources, Actions}},
