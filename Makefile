@@ -1,5 +1,5 @@
 # WorkSynapse developer tasks. `make run` and `make test` are all a new
-# developer needs; see README.md.
+# developer needs; `make help` lists every target (docs/contributing.md).
 
 GO        ?= go
 BIN       ?= bin/worksynapse
@@ -20,10 +20,13 @@ endif
 	spec-lint ts-client ts-check e2e-ts docs-assets docs-assets-check docs-check spec-diff k8s-lint \
 	release-spec
 
-all: build
+all: build ## Default target: build the binary
 
-help: ## List targets
-	@grep -E '^[a-z0-9-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+# Every target a person runs carries a `## one line` comment; a test
+# (internal/docgen) fails for a .PHONY target without one.
+help: ## List every target with one line each
+	@echo 'Usage: make <target>   (details: docs/contributing.md)'
+	@awk 'BEGIN {FS = ":[^#]*## "} /^[a-z0-9][a-z0-9 -]*:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 generate: ## Regenerate ent, openapi.yaml and the ogen server from ent/schema
 	$(GO) generate ./...
@@ -39,7 +42,7 @@ build: ## Build the binary into bin/
 run: ## Run the server on embedded SQLite (./data), http://127.0.0.1:8080
 	$(GO) run ./cmd/worksynapse serve
 
-lint vet: ## Static checks
+lint vet: ## Static checks: go vet and gofmt
 	$(GO) vet $(PKGS)
 	@test -z "$$(gofmt -l cmd internal ent/schema ent/entc.go migrations)" || { echo "gofmt needed:"; gofmt -l cmd internal ent/schema ent/entc.go migrations; exit 1; }
 
@@ -65,7 +68,7 @@ check: check-generated lint spec-lint ts-check docs-assets-check spec-diff k8s-l
 
 test: check ## Alias of check
 
-# Load generator flags, e.g. LOADGEN_FLAGS='-duration 5s -tasks 10000' (see README "Performance").
+# Load generator flags, e.g. LOADGEN_FLAGS='-duration 5s -tasks 10000' (see docs/performance.md).
 LOADGEN_FLAGS ?=
 
 bench: ## Go benchmarks, then the HTTP load generator on PostgreSQL (~4 min); compare runs with benchstat

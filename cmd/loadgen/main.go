@@ -1,5 +1,5 @@
 // Command loadgen is the load generator of `make bench` (see
-// internal/loadgen and README, "Performance").
+// internal/loadgen and docs/performance.md).
 package main
 
 import (

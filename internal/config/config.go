@@ -31,18 +31,23 @@ const envPrefix = "WORKSYNAPSE"
 // Config is the complete runtime configuration. The mapstructure tags are the
 // key names used in config.yaml; see Keys for the flattened list.
 type Config struct {
-	Environment string          `mapstructure:"environment"`
-	SecretKey   string          `mapstructure:"secret_key"`
-	HTTP        HTTPConfig      `mapstructure:"http"`
-	Database    DatabaseConfig  `mapstructure:"database"`
-	Log         LogConfig       `mapstructure:"log"`
-	Redis       RedisConfig     `mapstructure:"redis"`
-	RateLimit   RateLimitConfig `mapstructure:"rate_limit"`
-	Auth        AuthConfig      `mapstructure:"auth"`
-	Mail        MailConfig      `mapstructure:"mail"`
-	Storage     StorageConfig   `mapstructure:"storage"`
-	Jobs        JobsConfig      `mapstructure:"jobs"`
-	Audit       AuditConfig     `mapstructure:"audit"`
+	// Environment is "development" or "production"; production refuses a
+	// missing, default or short secret_key and requires audit.signing_key.
+	Environment string `mapstructure:"environment"`
+	// SecretKey signs tokens and seals secrets, at least 32 random bytes
+	// (e.g. `openssl rand -hex 32`). A secret: set it in the environment.
+	// Development without one uses an ephemeral key and warns.
+	SecretKey string          `mapstructure:"secret_key"`
+	HTTP      HTTPConfig      `mapstructure:"http"`
+	Database  DatabaseConfig  `mapstructure:"database"`
+	Log       LogConfig       `mapstructure:"log"`
+	Redis     RedisConfig     `mapstructure:"redis"`
+	RateLimit RateLimitConfig `mapstructure:"rate_limit"`
+	Auth      AuthConfig      `mapstructure:"auth"`
+	Mail      MailConfig      `mapstructure:"mail"`
+	Storage   StorageConfig   `mapstructure:"storage"`
+	Jobs      JobsConfig      `mapstructure:"jobs"`
+	Audit     AuditConfig     `mapstructure:"audit"`
 	// WorkTracking configures work logs and the desktop tracker's ingestion.
 	WorkTracking WorkTrackingConfig `mapstructure:"worktracking"`
 	Chat         ChatConfig         `mapstructure:"chat"`
@@ -71,72 +76,108 @@ type StreamConfig struct {
 
 // HTTPConfig configures the HTTP server.
 type HTTPConfig struct {
-	Addr              string        `mapstructure:"addr"`
+	// Addr is the listen address (host:port); the default accepts only
+	// local connections.
+	Addr string `mapstructure:"addr"`
+	// ReadHeaderTimeout bounds reading request headers (slowloris).
 	ReadHeaderTimeout time.Duration `mapstructure:"read_header_timeout"`
-	ReadTimeout       time.Duration `mapstructure:"read_timeout"`
-	WriteTimeout      time.Duration `mapstructure:"write_timeout"`
-	IdleTimeout       time.Duration `mapstructure:"idle_timeout"`
+	// ReadTimeout bounds reading the whole request, body included.
+	ReadTimeout time.Duration `mapstructure:"read_timeout"`
+	// WriteTimeout bounds writing the response (not applied to /stream).
+	WriteTimeout time.Duration `mapstructure:"write_timeout"`
+	// IdleTimeout is how long an idle keep-alive connection stays open.
+	IdleTimeout time.Duration `mapstructure:"idle_timeout"`
 	// RequestTimeout is the deadline put on each request's context.
-	RequestTimeout  time.Duration `mapstructure:"request_timeout"`
+	RequestTimeout time.Duration `mapstructure:"request_timeout"`
+	// ShutdownTimeout is the grace period of requests in flight on SIGTERM.
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
-	MaxBodyBytes    int64         `mapstructure:"max_body_bytes"`
+	// MaxBodyBytes is the largest request body (413 beyond); uploads have
+	// storage.max_upload_bytes instead.
+	MaxBodyBytes int64 `mapstructure:"max_body_bytes"`
 	// CORSAllowedOrigins lists origins allowed to make cross-origin calls;
 	// empty disables CORS entirely.
 	CORSAllowedOrigins []string `mapstructure:"cors_allowed_origins"`
 	// TLSProxy reports that a TLS-terminating proxy sits in front of the
-	// server, so responses may safely carry HSTS headers.
+	// server: the client IP is taken from X-Forwarded-For (rate limits,
+	// logs) and responses carry HSTS headers.
 	TLSProxy bool `mapstructure:"tls_proxy"`
 }
 
 // DatabaseConfig configures the SQL database.
 type DatabaseConfig struct {
 	// URL selects an external database; empty means the embedded SQLite
-	// database at SQLitePath.
-	URL             string        `mapstructure:"url"`
-	SQLitePath      string        `mapstructure:"sqlite_path"`
-	AutoMigrate     bool          `mapstructure:"auto_migrate"`
-	MaxOpenConns    int           `mapstructure:"max_open_conns"`
-	MaxIdleConns    int           `mapstructure:"max_idle_conns"`
+	// database at SQLitePath. A postgres:// URL may hold a password: it is
+	// redacted in every rendering of the configuration.
+	URL string `mapstructure:"url"`
+	// SQLitePath is the embedded database's file, used when URL is empty.
+	SQLitePath string `mapstructure:"sqlite_path"`
+	// AutoMigrate applies pending PostgreSQL migrations at startup; off,
+	// serve refuses to start until `worksynapse migrate apply` has run.
+	AutoMigrate bool `mapstructure:"auto_migrate"`
+	// MaxOpenConns is the connection pool's size per process.
+	MaxOpenConns int `mapstructure:"max_open_conns"`
+	// MaxIdleConns is how many idle connections the pool keeps.
+	MaxIdleConns int `mapstructure:"max_idle_conns"`
+	// ConnMaxLifetime recycles pooled connections after this long.
 	ConnMaxLifetime time.Duration `mapstructure:"conn_max_lifetime"`
 }
 
 // LogConfig configures structured logging.
 type LogConfig struct {
-	Level  string `mapstructure:"level"`  // debug, info, warn or error
-	Format string `mapstructure:"format"` // json or text
+	// Level is the lowest level logged: debug, info, warn or error.
+	Level string `mapstructure:"level"`
+	// Format is json (log/slog's JSON handler) or text.
+	Format string `mapstructure:"format"`
 }
 
 // RedisConfig configures the optional Redis connection.
 type RedisConfig struct {
-	URL string `mapstructure:"url"` // empty disables Redis
+	// URL (redis://host:6379/0) shares rate limits and the stream's fan-out
+	// across replicas; empty disables Redis.
+	URL string `mapstructure:"url"`
 }
 
 // RateLimitConfig sets request budgets per minute; 0 disables a limit.
 // With redis.url set the budgets are shared by all replicas.
 type RateLimitConfig struct {
-	PerIPPerMinute     int `mapstructure:"per_ip_per_minute"`
+	// PerIPPerMinute is the budget of one client IP (429 with Retry-After
+	// beyond).
+	PerIPPerMinute int `mapstructure:"per_ip_per_minute"`
+	// AuthPerIPPerMinute is the stricter budget of one client IP on /auth/*
+	// (login, register, refresh).
 	AuthPerIPPerMinute int `mapstructure:"auth_per_ip_per_minute"`
-	PerUserPerMinute   int `mapstructure:"per_user_per_minute"`
+	// PerUserPerMinute is the budget of one signed-in user across IPs.
+	PerUserPerMinute int `mapstructure:"per_user_per_minute"`
 }
 
 // AuthConfig configures authentication and token issuance.
 type AuthConfig struct {
-	RegistrationEnabled bool          `mapstructure:"registration_enabled"`
-	AccessTokenTTL      time.Duration `mapstructure:"access_token_ttl"`
-	RefreshTokenTTL     time.Duration `mapstructure:"refresh_token_ttl"`
-	Issuer              string        `mapstructure:"issuer"`
-	Audience            string        `mapstructure:"audience"`
-	BcryptCost          int           `mapstructure:"bcrypt_cost"`
-	Lockout             LockoutConfig `mapstructure:"lockout"`
-	// ServiceAPIKey authenticates machine-to-machine calls; empty disables
-	// service authentication.
+	// RegistrationEnabled lets anyone sign up with POST /auth/register.
+	RegistrationEnabled bool `mapstructure:"registration_enabled"`
+	// AccessTokenTTL is the lifetime of access tokens (HS256 JWTs).
+	AccessTokenTTL time.Duration `mapstructure:"access_token_ttl"`
+	// RefreshTokenTTL is the lifetime of refresh tokens (rotated on use).
+	RefreshTokenTTL time.Duration `mapstructure:"refresh_token_ttl"`
+	// Issuer is the tokens' "iss" claim, checked on every request.
+	Issuer string `mapstructure:"issuer"`
+	// Audience is the tokens' "aud" claim, checked on every request.
+	Audience string `mapstructure:"audience"`
+	// BcryptCost is the work factor of password hashes, 10 to 14.
+	BcryptCost int `mapstructure:"bcrypt_cost"`
+	// Lockout locks an account for a while after repeated failed logins.
+	Lockout LockoutConfig `mapstructure:"lockout"`
+	// ServiceAPIKey authenticates machine-to-machine calls (X-API-Key on
+	// operations listing the serviceKey scheme); empty disables service
+	// authentication. A secret, at least 32 bytes in production.
 	ServiceAPIKey string `mapstructure:"service_api_key"`
 }
 
 // LockoutConfig configures temporary account lockout after failed logins.
 type LockoutConfig struct {
-	MaxAttempts int           `mapstructure:"max_attempts"`
-	Duration    time.Duration `mapstructure:"duration"`
+	// MaxAttempts is how many failed logins lock the account.
+	MaxAttempts int `mapstructure:"max_attempts"`
+	// Duration is how long a locked account stays locked.
+	Duration time.Duration `mapstructure:"duration"`
 }
 
 // MailConfig configures outgoing email (verification, password reset).
@@ -146,9 +187,10 @@ type MailConfig struct {
 	SMTPAddr string `mapstructure:"smtp_addr"`
 	// From is the sender, e.g. "WorkSynapse <no-reply@example.com>".
 	From string `mapstructure:"from"`
-	// Username and Password authenticate to the relay (AUTH PLAIN, only
-	// over TLS); empty Username disables authentication.
+	// Username authenticates to the relay (AUTH PLAIN, only over TLS);
+	// empty disables authentication.
 	Username string `mapstructure:"username"`
+	// Password goes with Username. A secret: set it in the environment.
 	Password string `mapstructure:"password"`
 	// OutboxFile, development only, appends every message kept in memory
 	// as a JSON line to this file so a browser or end-to-end test can read
@@ -158,7 +200,8 @@ type MailConfig struct {
 
 // StorageConfig configures where uploaded files (task attachments) live.
 type StorageConfig struct {
-	// Dir is the local directory holding the files under random keys.
+	// Dir is the local directory holding uploaded files (task attachments,
+	// chat files) under random keys.
 	Dir string `mapstructure:"dir"`
 	// MaxUploadBytes caps one uploaded file; the upload routes get a body
 	// limit this large (plus multipart overhead) instead of http.max_body_bytes.
@@ -176,25 +219,30 @@ type JobsConfig struct {
 	// PollInterval is how often idle workers look for new jobs.
 	PollInterval time.Duration `mapstructure:"poll_interval"`
 	// SessionCleanupInterval schedules the removal of expired sessions
-	// and one-time tokens; SessionRetention is how long an expired or
-	// revoked session stays listed before it is removed.
+	// and one-time tokens (job session.cleanup).
 	SessionCleanupInterval time.Duration `mapstructure:"session_cleanup_interval"`
-	SessionRetention       time.Duration `mapstructure:"session_retention"`
-	// AuditSealInterval schedules audit sealing; AuditRetentionInterval the
-	// export and removal of audit rows past their organization's retention.
-	AuditSealInterval      time.Duration `mapstructure:"audit_seal_interval"`
+	// SessionRetention is how long an expired or revoked session stays
+	// listed before it is removed.
+	SessionRetention time.Duration `mapstructure:"session_retention"`
+	// AuditSealInterval schedules audit sealing (job audit.seal).
+	AuditSealInterval time.Duration `mapstructure:"audit_seal_interval"`
+	// AuditRetentionInterval schedules the export and removal of audit rows
+	// past their organization's retention (job audit.retention).
 	AuditRetentionInterval time.Duration `mapstructure:"audit_retention_interval"`
 	// ProductivityRollupInterval schedules the recomputation of today's
 	// and yesterday's productivity summaries.
 	ProductivityRollupInterval time.Duration `mapstructure:"productivity_rollup_interval"`
-	// BudgetReleaseInterval schedules the release of expired LLM budget
-	// reservations; CostRollupInterval the daily AgentCostLog rollup of
-	// yesterday and today; StreamPruneInterval the removal of stream
-	// events past stream.retention; ApprovalExpiryInterval the rejection
-	// of tool actions whose approval timed out.
-	BudgetReleaseInterval  time.Duration `mapstructure:"budget_release_interval"`
-	CostRollupInterval     time.Duration `mapstructure:"cost_rollup_interval"`
-	StreamPruneInterval    time.Duration `mapstructure:"stream_prune_interval"`
+	// BudgetReleaseInterval schedules the release of LLM budget
+	// reservations whose call never settled (job budget.release_expired).
+	BudgetReleaseInterval time.Duration `mapstructure:"budget_release_interval"`
+	// CostRollupInterval schedules the AgentCostLog rollup of yesterday,
+	// today and days that received late reports (job cost.rollup).
+	CostRollupInterval time.Duration `mapstructure:"cost_rollup_interval"`
+	// StreamPruneInterval schedules the removal of stream events past
+	// stream.retention (job stream.prune).
+	StreamPruneInterval time.Duration `mapstructure:"stream_prune_interval"`
+	// ApprovalExpiryInterval schedules the rejection of tool actions whose
+	// approval timed out (job approvals.expire; also applied on read).
 	ApprovalExpiryInterval time.Duration `mapstructure:"approval_expiry_interval"`
 	// CapturePurgeInterval schedules the removal of captured LLM prompts
 	// and responses past each organization's llm_capture_retention_days.
@@ -237,7 +285,8 @@ type WorkTrackingConfig struct {
 
 // ChatConfig configures chat messages and their files.
 type ChatConfig struct {
-	// MaxMessageLength caps a message body in characters (422 beyond).
+	// MaxMessageLength caps a message body in characters (422 beyond); at
+	// most MaxChatMessageLength (65536).
 	MaxMessageLength int `mapstructure:"max_message_length"`
 	// FileContentTypes lists the media types (as sniffed from the bytes,
 	// without parameters) a message file may have; others are refused
@@ -252,17 +301,21 @@ type LLMConfig struct {
 	// DefaultMaxTokens is sent and reserved for when neither the request
 	// nor the agent's parameters set max_tokens.
 	DefaultMaxTokens int `mapstructure:"default_max_tokens"`
-	// OpenAICompatible and Anthropic are the providers agents select by
-	// their provider field.
+	// OpenAICompatible serves agents with provider openai_compatible
+	// (OpenAI, Azure, vLLM, Ollama ...).
 	OpenAICompatible LLMProviderConfig `mapstructure:"openai_compatible"`
-	Anthropic        LLMProviderConfig `mapstructure:"anthropic"`
+	// Anthropic serves agents with provider anthropic (Messages API).
+	Anthropic LLMProviderConfig `mapstructure:"anthropic"`
 }
 
 // LLMProviderConfig is how to reach one provider. APIKey is a secret: set
 // it through the environment; it is never returned or logged.
 type LLMProviderConfig struct {
+	// BaseURL is the provider's API root, version prefix included.
 	BaseURL string `mapstructure:"base_url"`
-	APIKey  string `mapstructure:"api_key"`
+	// APIKey is a secret: set it in the environment; it is never returned,
+	// logged or shown in configuration dumps.
+	APIKey string `mapstructure:"api_key"`
 }
 
 // MaxChatMessageLength is the highest chat.max_message_length accepted

@@ -3,7 +3,7 @@
 // database, seeds an organization, a project and N tasks, drives each
 // scenario at a fixed concurrency for a fixed time and reports requests/s
 // and p50/p99 latency, plus the ratios the performance targets are stated
-// in (README, "Performance").
+// in (docs/performance.md).
 package loadgen
 
 import (

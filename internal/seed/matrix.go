@@ -46,8 +46,8 @@ var (
 	planning   = []string{"project", "board", "sprint", "milestone", "channel"}
 )
 
-// Matrix is the documented permission matrix of the system roles (the
-// README renders it). SUPER_ADMIN and ADMIN get every permission; ADMIN's
+// Matrix is the documented permission matrix of the system roles
+// (docs/security.md renders it). SUPER_ADMIN and ADMIN get every permission; ADMIN's
 // reach is its organization, SUPER_ADMIN's the platform (User.is_superuser).
 var Matrix = map[string][]grant{
 	RoleSuperAdmin: {{Resources, Actions}},
@@ -97,13 +97,13 @@ func contains[T comparable](xs []T, x T) bool {
 	return false
 }
 
-// matrixRoles are the README table's columns.
+// matrixRoles are the docs/security.md table's columns.
 var matrixRoles = []string{RoleSuperAdmin, RoleAdmin, RoleManager, RoleDeveloper, RoleViewer}
 
-// MarkdownTable renders Matrix for the README: one row per resource, one
+// MarkdownTable renders Matrix for docs/security.md: one row per resource, one
 // column per system role, one letter per granted action in Actions order
 // (C create, R read, U update, D delete, M manage, A approve; "-" not
-// granted). A test keeps the README's copy identical.
+// granted). A test keeps that copy identical.
 func MarkdownTable() string {
 	var b strings.Builder
 	b.WriteString("| resource | " + strings.Join(matrixRoles, " | ") + " |\n|---|")

@@ -6,48 +6,24 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/docgen"
 	"github.com/worksynapse/worksynapse/internal/seed"
 	"github.com/worksynapse/worksynapse/internal/testdb"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
 
-const (
-	readme      = "../../README.md"
-	startMarker = "<!-- permission-matrix:start (generated from internal/seed/matrix.go; WORKSYNAPSE_UPDATE_README=1 go test ./internal/seed rewrites it) -->\n"
-	endMarker   = "<!-- permission-matrix:end -->"
-)
+const securityDoc = "../../docs/security.md"
 
-// TestREADMEMatrixIsCurrent keeps the README's permission table identical
-// to seed.Matrix, so the documentation cannot drift from what is seeded.
-func TestREADMEMatrixIsCurrent(t *testing.T) {
-	raw, err := os.ReadFile(readme)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := string(raw)
-	start, end := strings.Index(doc, startMarker), strings.Index(doc, endMarker)
-	if start < 0 || end < start {
-		t.Fatalf("README.md lacks the permission matrix markers %q ... %q", startMarker, endMarker)
-	}
-	want := seed.MarkdownTable()
-	got := doc[start+len(startMarker) : end]
-	if got == want {
-		return
-	}
-	if os.Getenv("WORKSYNAPSE_UPDATE_README") == "1" {
-		doc = doc[:start+len(startMarker)] + want + doc[end:]
-		if err := os.WriteFile(readme, []byte(doc), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	t.Errorf("README.md's permission matrix differs from internal/seed/matrix.go; "+
-		"run WORKSYNAPSE_UPDATE_README=1 go test ./internal/seed\nwant:\n%s\ngot:\n%s", want, got)
+// TestPermissionMatrixDocIsCurrent keeps the permission table of
+// docs/security.md identical to seed.Matrix, so the documentation cannot
+// drift from what is seeded; WORKSYNAPSE_UPDATE_DOCS=1 go test
+// ./internal/seed rewrites it.
+func TestPermissionMatrixDocIsCurrent(t *testing.T) {
+	docgen.Check(t, securityDoc, "permission-matrix", seed.MarkdownTable())
 }
 
 // TestSchemaResourcesAreInTheMatrix: every resource an ent schema's policy

@@ -16,7 +16,7 @@ import (
 )
 
 // Our conventions for the manifests, on top of the strict decode. They mirror what the server
-// expects (README "Operations"): /readyz and /healthz, secrets only from a Secret, a hardened
+// expects (docs/deployment.md): /readyz and /healthz, secrets only from a Secret, a hardened
 // non-root pod, and a migration Job that runs before the Deployment rolls out.
 
 // secretEnv are configuration keys whose values are credentials: never a literal in a manifest.
