@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"sync"
 
@@ -29,6 +30,9 @@ type Security struct {
 	PerUser  ratelimit.Limit
 	// Client resolves agent API keys (X-API-Key); nil refuses them.
 	Client *ent.Client
+	// Log records authentications that could not be decided (see
+	// undecided); nil logs to slog.Default().
+	Log *slog.Logger
 }
 
 var _ oas.SecurityHandler = Security{}
@@ -37,7 +41,7 @@ var _ oas.SecurityHandler = Security{}
 func (s Security) HandleBearerAuth(ctx context.Context, _ oas.OperationName, t oas.BearerAuth) (context.Context, error) {
 	v, err := s.Identity.Authenticate(ctx, t.Token)
 	if err != nil {
-		return ctx, err
+		return ctx, s.undecided(ctx, "bearer", err)
 	}
 	if err := s.chargeUser(ctx, v); err != nil {
 		return ctx, err
@@ -57,7 +61,7 @@ func (s Security) HandleApiKeyAuth(ctx context.Context, _ oas.OperationName, t o
 	}
 	v, err := agents.Authenticate(ctx, s.Client, t.APIKey, requestmeta.FromContext(ctx).ClientIP)
 	if err != nil {
-		return ctx, err
+		return ctx, s.undecided(ctx, "agent key", err)
 	}
 	if err := s.chargeUser(ctx, v); err != nil {
 		return ctx, err
@@ -89,6 +93,35 @@ func (s Security) HandleServiceKey(ctx context.Context, _ oas.OperationName, t o
 		return ctx, err
 	}
 	return viewer.NewContext(ctx, v), nil
+}
+
+// errAuthUnavailable answers a request whose credential could not be
+// checked. Retry-After: the failures it stands for (too many clients, a
+// dropped connection, a failover) pass within seconds.
+var errAuthUnavailable = func() *problem.Problem {
+	p := problem.New(http.StatusServiceUnavailable, problem.SlugServiceUnavailable,
+		"the credentials could not be checked right now; retry")
+	p.RetryAfter = 2
+	return p
+}()
+
+// undecided passes a verdict on the credential (a problem: 401 for a bad,
+// expired or revoked one) through as it is. Any other error means the
+// server could not decide (the database refused or dropped the
+// connection): that is 503, never 401, which would tell a client holding
+// a good credential to throw it away. The cause is logged, never the
+// credential.
+func (s Security) undecided(ctx context.Context, scheme string, err error) error {
+	if _, ok := problem.As(err); ok {
+		return err
+	}
+	log := s.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	log.ErrorContext(ctx, "authentication could not be decided", "scheme", scheme,
+		"request_id", requestmeta.FromContext(ctx).RequestID, "error", err)
+	return errAuthUnavailable
 }
 
 // errServiceNotAllowed answers the service key on an operation that does

@@ -203,7 +203,7 @@ func (a *App) Server() (*server.Server, error) {
 		Files: files, MaxUploadBytes: a.Config.Storage.MaxUploadBytes, Dialect: a.DB.Dialect, Jobs: a.Jobs,
 		WorkTracking: a.Config.WorkTracking, Chat: a.Config.Chat, Events: a.Stream.Publisher(), Ledger: a.Config.Ledger})
 	sec := api.Security{Identity: ids, Limiter: limiter, PerUser: perMinute(a.Config.RateLimit.PerUserPerMinute),
-		Client: a.DB.Ent}
+		Client: a.DB.Ent, Log: a.Log}
 	ipLimits, stats := ratelimit.Middleware(limiter, ratelimit.Rules{
 		PerIP:          perMinute(a.Config.RateLimit.PerIPPerMinute),
 		AuthPerIP:      perMinute(a.Config.RateLimit.AuthPerIPPerMinute),

@@ -49,7 +49,7 @@ cost rollup for the affected days afterwards. TIME is RFC 3339 or YYYY-MM-DD (UT
 				return err
 			}
 			defer a.Close()
-			res, err := ledger.Reprice(cmd.Context(), a.DB.Ent, start, end)
+			res, err := ledger.Reprice(cmd.Context(), a.DB.Ent, a.DB.Dialect, start, end)
 			if err != nil {
 				return err
 			}

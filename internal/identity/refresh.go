@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/ent/predicate"
 	"github.com/worksynapse/worksynapse/ent/securityauditlog"
 	"github.com/worksynapse/worksynapse/ent/session"
 	"github.com/worksynapse/worksynapse/internal/database"
@@ -98,9 +99,7 @@ func (s *Service) rotate(ctx context.Context, tx *ent.Tx, sess *ent.Session) (*T
 
 // revokeFamily revokes every live session descending from the same login.
 func (s *Service) revokeFamily(ctx context.Context, tx *ent.Tx, sess *ent.Session) error {
-	n, err := tx.Session.Update().
-		Where(session.TokenFamily(sess.TokenFamily), session.RevokedAtIsNil()).
-		SetRevokedAt(s.now()).SetRevokeReason("refresh token reuse").Save(ctx)
+	n, err := s.revoke(ctx, tx, sess.UserID, "refresh token reuse", session.TokenFamily(sess.TokenFamily))
 	if err != nil {
 		return fmt.Errorf("identity: revoke family: %w", err)
 	}
@@ -120,11 +119,9 @@ func (s *Service) RevokeSession(ctx context.Context, v *viewer.Viewer, id uuid.U
 	// ownership is checked by the user_id predicate.
 	sys := viewer.NewSystemContext(ctx, "revoke session")
 	return database.WithTx(sys, s.client, func(tx *ent.Tx) error {
-		n, err := tx.Session.Update().
-			Where(session.ID(id), session.UserID(v.UserID), session.RevokedAtIsNil()).
-			SetRevokedAt(s.now()).SetRevokeReason(kind).Save(sys)
+		n, err := s.revoke(sys, tx, v.UserID, kind, session.ID(id))
 		if err != nil {
-			return fmt.Errorf("identity: revoke session: %w", err)
+			return err
 		}
 		if n == 0 {
 			return &ent.NotFoundError{}
@@ -151,13 +148,28 @@ func (s *Service) LogoutAll(ctx context.Context, v *viewer.Viewer) error {
 // revokeSessions revokes every live session of user uid except keep (pass
 // uuid.Nil to keep none) and returns how many it revoked.
 func (s *Service) revokeSessions(ctx context.Context, tx *ent.Tx, uid, keep uuid.UUID, reason string) (int, error) {
-	q := tx.Session.Update().Where(session.UserID(uid), session.RevokedAtIsNil())
+	var where []predicate.Session
 	if keep != uuid.Nil {
-		q.Where(session.IDNEQ(keep))
+		where = append(where, session.IDNEQ(keep))
 	}
-	n, err := q.SetRevokedAt(s.now()).SetRevokeReason(reason).Save(ctx)
+	return s.revoke(ctx, tx, uid, reason, where...)
+}
+
+// revoke revokes the live sessions of user uid that match where and, in
+// the same transaction, tells the user's open streams to re-authorize
+// (Options.Events): a stream of a revoked session then ends at once
+// instead of outliving its logout. Every revocation of a user's own
+// sessions goes through here.
+func (s *Service) revoke(ctx context.Context, tx *ent.Tx, uid uuid.UUID, reason string, where ...predicate.Session) (int, error) {
+	n, err := tx.Session.Update().Where(session.UserID(uid), session.RevokedAtIsNil()).Where(where...).
+		SetRevokedAt(s.now()).SetRevokeReason(reason).Save(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("identity: revoke sessions: %w", err)
+	}
+	if n > 0 && s.events != nil {
+		if err := s.events.AccessChanged(ctx, tx, uid, reason); err != nil {
+			return 0, err
+		}
 	}
 	return n, nil
 }

@@ -125,7 +125,7 @@ func (l *Ledger) Report(ctx context.Context, calls []ReportedCall) ([]ReportResu
 		}
 		keys[[2]string{c.Provider, c.Model}] = true
 	}
-	if err := checkReferences(system(ctx, "check reported call references"), l.client, calls, agents); err != nil {
+	if err := CheckReferences(ctx, l.client, reportedReferences(calls, agents)); err != nil {
 		return nil, err
 	}
 	var user *uuid.UUID
@@ -195,29 +195,74 @@ func reportedDays(calls []ReportedCall, agents map[uuid.UUID]*ent.Agent) map[uui
 	return out
 }
 
-// checkReferences refuses (422, naming the field) a call whose session or
+// Reference is one call's links to check: the agent that made it and the
+// task and session it names, with the fields (body fields, headers) that
+// name them, for the refusal.
+type Reference struct {
+	Agent                   *ent.Agent
+	TaskID, SessionID       *uuid.UUID
+	TaskField, SessionField string
+}
+
+// Refusals of a reference: one answer whether the row belongs to another
+// organization or does not exist, so a refusal is no existence oracle.
+const (
+	NoSuchTask      = "no such task in the agent's organization"
+	NoSuchSession   = "no such session of the agent"
+	refusedRefsText = "the call names a task or session it cannot have"
+)
+
+// RefusedReference is the refusal of one reference (field names it),
+// for a check that must answer exactly as CheckReferences does.
+func RefusedReference(field, msg string) error {
+	return problem.Validation(refusedRefsText, problem.FieldError{Field: field, Message: msg})
+}
+
+// CheckReferences refuses (422, naming the field) a call whose session or
 // task is not a row of its agent's organization (the session also of its
-// agent, as at the gateway). A row of another organization and an id that
-// does not exist get the same answer, so a report cannot probe another
-// tenant's ids, and no foreign key error (409) is left to tell them apart.
-// Deleted tasks and ended sessions still count: a call is often reported
-// after the fact. One query per kind of reference, whatever the batch size.
-func checkReferences(ctx context.Context, client *ent.Client, calls []ReportedCall, agents map[uuid.UUID]*ent.Agent) error {
-	var taskIDs, sessionIDs []uuid.UUID
-	for _, c := range calls {
-		if c.TaskID != nil {
-			taskIDs = append(taskIDs, *c.TaskID)
+// agent). Reported calls and the gateway share it, so both answer alike.
+// It reads as the system (soft-deleted rows too): it decides what a call
+// may link to, whatever the caller may list.
+func CheckReferences(ctx context.Context, client *ent.Client, refs []Reference) error {
+	ctx = softdelete.Skip(system(ctx, "check call references"))
+	tasks, sessions, err := loadReferences(ctx, client, refs)
+	if err != nil {
+		return err
+	}
+	var errs []problem.FieldError
+	for _, r := range refs {
+		org := r.Agent.OrganizationID
+		if t := rowOf(tasks, r.TaskID); r.TaskID != nil && (t == nil || t.OrganizationID != org) {
+			errs = append(errs, problem.FieldError{Field: r.TaskField, Message: NoSuchTask})
 		}
-		if c.SessionID != nil {
-			sessionIDs = append(sessionIDs, *c.SessionID)
+		if s := rowOf(sessions, r.SessionID); r.SessionID != nil &&
+			(s == nil || s.OrganizationID != org || s.AgentID != r.Agent.ID) {
+			errs = append(errs, problem.FieldError{Field: r.SessionField, Message: NoSuchSession})
+		}
+	}
+	if len(errs) > 0 {
+		return problem.Validation(refusedRefsText, errs...)
+	}
+	return nil
+}
+
+// loadReferences reads the tasks and sessions refs name, by id.
+func loadReferences(ctx context.Context, client *ent.Client, refs []Reference) (map[uuid.UUID]*ent.Task, map[uuid.UUID]*ent.AgentSession, error) {
+	var taskIDs, sessionIDs []uuid.UUID
+	for _, r := range refs {
+		if r.TaskID != nil {
+			taskIDs = append(taskIDs, *r.TaskID)
+		}
+		if r.SessionID != nil {
+			sessionIDs = append(sessionIDs, *r.SessionID)
 		}
 	}
 	tasks, sessions := map[uuid.UUID]*ent.Task{}, map[uuid.UUID]*ent.AgentSession{}
 	if len(taskIDs) > 0 {
 		rows, err := client.Task.Query().Where(task.IDIn(taskIDs...)).
-			Select(task.FieldID, task.FieldOrganizationID).All(softdelete.Skip(ctx))
+			Select(task.FieldID, task.FieldOrganizationID).All(ctx)
 		if err != nil {
-			return fmt.Errorf("ledger: tasks of reported calls: %w", err)
+			return nil, nil, fmt.Errorf("ledger: tasks of calls: %w", err)
 		}
 		for _, t := range rows {
 			tasks[t.ID] = t
@@ -225,43 +270,39 @@ func checkReferences(ctx context.Context, client *ent.Client, calls []ReportedCa
 	}
 	if len(sessionIDs) > 0 {
 		rows, err := client.AgentSession.Query().Where(agentsession.IDIn(sessionIDs...)).
-			Select(agentsession.FieldID, agentsession.FieldOrganizationID, agentsession.FieldAgentID).
-			All(softdelete.Skip(ctx))
+			Select(agentsession.FieldID, agentsession.FieldOrganizationID, agentsession.FieldAgentID).All(ctx)
 		if err != nil {
-			return fmt.Errorf("ledger: sessions of reported calls: %w", err)
+			return nil, nil, fmt.Errorf("ledger: sessions of calls: %w", err)
 		}
 		for _, s := range rows {
 			sessions[s.ID] = s
 		}
 	}
-	var errs []problem.FieldError
+	return tasks, sessions, nil
+}
+
+// reportedReferences names each reported call's links by its body field
+// (calls[i].field in a batch).
+func reportedReferences(calls []ReportedCall, agents map[uuid.UUID]*ent.Agent) []Reference {
 	field := func(i int, name string) string {
 		if len(calls) == 1 {
 			return name
 		}
 		return fmt.Sprintf("calls[%d].%s", i, name)
 	}
+	refs := make([]Reference, len(calls))
 	for i, c := range calls {
-		org := agents[c.AgentID].OrganizationID
-		if c.TaskID != nil && (tasks[*c.TaskID] == nil || tasks[*c.TaskID].OrganizationID != org) {
-			errs = append(errs, problem.FieldError{Field: field(i, "task_id"), Message: "no such task in the agent's organization"})
-		}
-		if s := sessionOf(sessions, c.SessionID); c.SessionID != nil &&
-			(s == nil || s.OrganizationID != org || s.AgentID != c.AgentID) {
-			errs = append(errs, problem.FieldError{Field: field(i, "session_id"), Message: "no such session of the agent"})
-		}
+		refs[i] = Reference{Agent: agents[c.AgentID], TaskID: c.TaskID, SessionID: c.SessionID,
+			TaskField: field(i, "task_id"), SessionField: field(i, "session_id")}
 	}
-	if len(errs) > 0 {
-		return problem.Validation("a reported call names a task or session it cannot have", errs...)
-	}
-	return nil
+	return refs
 }
 
-func sessionOf(sessions map[uuid.UUID]*ent.AgentSession, id *uuid.UUID) *ent.AgentSession {
+func rowOf[T any](rows map[uuid.UUID]*T, id *uuid.UUID) *T {
 	if id == nil {
 		return nil
 	}
-	return sessions[*id]
+	return rows[*id]
 }
 
 // flagUnpriced writes a "budget.model_unpriced" security event for the

@@ -113,7 +113,7 @@ func TestRepriceIsIdempotentAndAudited(t *testing.T) {
 		mustPrice(t, db, ledger.PriceInput{Provider: "openai_compatible", Model: "new-model",
 			InputMicrosPerMtok: 1_000_000, OutputMicrosPerMtok: 1_000_000, EffectiveFrom: jan})
 		from, to := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
-		res, err := ledger.Reprice(ctx, db.Ent, from, to)
+		res, err := ledger.Reprice(ctx, db.Ent, db.Dialect, from, to)
 		if err != nil || res.Examined != 2 || res.Changed != 2 || res.Unpriced != 0 {
 			t.Fatalf("reprice: %+v %v", res, err)
 		}
@@ -124,12 +124,62 @@ func TestRepriceIsIdempotentAndAudited(t *testing.T) {
 				t.Errorf("%s: cost %v", c.Model, c.CostMicros)
 			}
 		}
-		res, err = ledger.Reprice(ctx, db.Ent, from, to)
+		res, err = ledger.Reprice(ctx, db.Ent, db.Dialect, from, to)
 		if err != nil || res.Changed != 0 || res.Examined != 2 {
 			t.Errorf("second reprice: %+v %v", res, err)
 		}
 		if n, _ := db.Ent.SecurityAuditLog.Query().Where(securityauditlog.EventType("prices.repriced")).Count(ctx); n != 2 {
 			t.Errorf("reprice events %d", n)
+		}
+	})
+}
+
+// TestRepriceMarksRolledUpDaysDirty (issue 15 follow-up): re-pricing
+// calls of a day whose rollup already ran marks that day dirty, so the
+// next cost.rollup run (RollupDirty) re-aggregates it with the new costs;
+// days without changed calls stay clean.
+func TestRepriceMarksRolledUpDaysDirty(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(t, db)
+		ctx := testfix.System()
+		at := time.Date(2026, 3, 9, 8, 0, 0, 0, time.UTC)
+		if _, err := e.l.Report(ctx, []ledger.ReportedCall{e.reported("p", at)}); err != nil {
+			t.Fatal(err)
+		}
+		day := time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)
+		for _, d := range []time.Time{day, day.AddDate(0, 0, 1)} {
+			if _, err := ledger.RollupDay(ctx, db.Ent, db.Dialect, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rolledCost := func() int64 {
+			var total int64
+			for _, r := range db.Ent.AgentCostLog.Query().Where(agentcostlog.DayEQ(day)).AllX(ctx) {
+				total += r.CostMicros
+			}
+			return total
+		}
+		before := rolledCost()
+		old, _ := db.Ent.ModelPrice.Query().Only(ctx)
+		if _, err := ledger.ReplacePrice(ctx, db.Ent, old.ID, ledger.PriceInput{Provider: "openai_compatible",
+			Model: "gpt-x", InputMicrosPerMtok: 2_000_000, OutputMicrosPerMtok: 4_000_000, EffectiveFrom: jan}); err != nil {
+			t.Fatal(err)
+		}
+		from, to := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
+		if res, err := ledger.Reprice(ctx, db.Ent, db.Dialect, from, to); err != nil || res.Changed != 1 {
+			t.Fatalf("reprice: %+v %v", res, err)
+		}
+		for _, r := range db.Ent.AgentCostRollup.Query().AllX(ctx) {
+			if want := r.Day.Equal(day); r.Dirty != want {
+				t.Errorf("rollup of %s: dirty %v, want %v", r.Day.Format(time.DateOnly), r.Dirty, want)
+			}
+		}
+		if n, err := ledger.RollupDirty(ctx, db.Ent, db.Dialect); err != nil || n != 1 {
+			t.Fatalf("dirty rollups re-run: %d %v", n, err)
+		}
+		// 1000*2 + 250*4 = 3000 micro-dollars after the correction.
+		if after := rolledCost(); after != 3000 || after == before {
+			t.Errorf("rolled-up cost %d before, %d after the re-run", before, after)
 		}
 	})
 }

@@ -24,9 +24,11 @@ const repricePage = 1000
 // Reprice recomputes the cost of every call started in [from, to) with the
 // price rows as they are now (after a correction), page by page, each page
 // in one transaction. Only calls whose cost, price row or unpriced flag
-// changes are written, so a second run changes nothing (idempotent). The run
-// is audited with its counts in the SecurityAuditLog.
-func Reprice(ctx context.Context, client *ent.Client, from, to time.Time) (RepriceResult, error) {
+// changes are written, so a second run changes nothing (idempotent). The
+// days of changed calls whose rollup already ran are marked dirty in the
+// page's transaction, so the next cost.rollup run re-aggregates them with
+// the new costs. The run is audited with its counts in the SecurityAuditLog.
+func Reprice(ctx context.Context, client *ent.Client, dialectName string, from, to time.Time) (RepriceResult, error) {
 	// Re-pricing is platform maintenance over every organization.
 	sctx := viewer.NewSystemContext(ctx, "ledger: reprice calls")
 	var (
@@ -48,7 +50,7 @@ func Reprice(ctx context.Context, client *ent.Client, from, to time.Time) (Repri
 			return res, err
 		}
 		if err := database.WithTx(sctx, client, func(tx *ent.Tx) error {
-			return repricePageTx(sctx, tx, book, calls, &res)
+			return repricePageTx(sctx, tx, dialectName, book, calls, &res)
 		}); err != nil {
 			return res, err
 		}
@@ -62,7 +64,8 @@ func Reprice(ctx context.Context, client *ent.Client, from, to time.Time) (Repri
 	return res, err
 }
 
-func repricePageTx(ctx context.Context, tx *ent.Tx, book priceBook, calls []*ent.AgentCall, res *RepriceResult) error {
+func repricePageTx(ctx context.Context, tx *ent.Tx, dialectName string, book priceBook, calls []*ent.AgentCall, res *RepriceResult) error {
+	changed := map[uuid.UUID][]time.Time{}
 	for _, c := range calls {
 		res.Examined++
 		p := book.at(string(c.Provider), c.Model, c.StartedAt)
@@ -81,8 +84,12 @@ func repricePageTx(ctx context.Context, tx *ent.Tx, book priceBook, calls []*ent
 			return fmt.Errorf("ledger: reprice call %s: %w", c.ID, err)
 		}
 		res.Changed++
+		changed[c.OrganizationID] = append(changed[c.OrganizationID], c.StartedAt)
 	}
-	return nil
+	if len(changed) == 0 {
+		return nil
+	}
+	return markRolledDaysDirty(ctx, tx, dialectName, changed)
 }
 
 // repriceNeeded reports whether c's stored pricing differs from price p.

@@ -493,8 +493,36 @@ func testSession(t *testing.T, g *gw) {
 		foreign = tx.Task.Create().SetOrganizationID(other.ID).SetProjectID(p.ID).SetTitle("Other").SetNumber(1).SetReporterID(g.alice).SaveX(sys)
 		return nil
 	})
-	resp, out = g.chat(t, g.aliceT, a, hello, llm.HeaderWorkItem, foreign.ID.String())
-	wantProblem(t, resp, out, http.StatusUnprocessableEntity, problem.SlugValidation)
+	var foreignSession *ent.AgentSession
+	testfix.Tx(t, sys, g.db.Ent, func(tx *ent.Tx) error {
+		fa := tx.Agent.Create().SetOrganizationID(other.ID).SetName("elsewhere").SetProvider(agent.ProviderOpenaiCompatible).
+			SetModel("gpt-session").SaveX(sys)
+		foreignSession = tx.AgentSession.Create().SetOrganizationID(other.ID).SetAgentID(fa.ID).SaveX(sys)
+		return nil
+	})
+	// Another tenant's task or session and an id that does not exist get
+	// the same answer (no existence oracle), as reported calls do, even
+	// to a caller who may read the other organization's rows.
+	alice := g.db.Ent.User.GetX(sys, g.alice)
+	testfix.Member(t, g.db.Ent, other, alice)
+	testfix.Grant(t, g.db.Ent, other, alice, seed.RoleViewer)
+	for _, ref := range []struct {
+		header         string
+		theirs, random uuid.UUID
+	}{{llm.HeaderWorkItem, foreign.ID, uuid.New()}, {llm.HeaderSession, foreignSession.ID, uuid.New()}} {
+		var answers [2]string
+		for i, id := range []uuid.UUID{ref.theirs, ref.random} {
+			resp, out = g.chat(t, g.aliceT, a, hello, ref.header, id.String())
+			wantProblem(t, resp, out, http.StatusUnprocessableEntity, problem.SlugValidation)
+			var p problem.Problem
+			_ = json.Unmarshal(out, &p)
+			p.RequestID = ""
+			answers[i] = fmt.Sprintf("%+v", p)
+		}
+		if answers[0] != answers[1] {
+			t.Errorf("%s: another tenant's %s, unknown %s: an existence oracle", ref.header, answers[0], answers[1])
+		}
+	}
 	if res, recs := g.led.take(); len(res)+len(recs) != 0 {
 		t.Errorf("a refused link reached the ledger")
 	}

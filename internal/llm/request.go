@@ -14,6 +14,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agentsession"
 	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
+	"github.com/worksynapse/worksynapse/internal/ledger"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
@@ -234,12 +235,22 @@ func checkLimits(a *ent.Agent, msgs []Message) (int, error) {
 	return tokens, nil
 }
 
-// links resolves X-Agent-Session and X-Work-Item: the session must be the
-// caller-visible, active session of this agent; the task must be in the
-// agent's organization.
+// links resolves X-Agent-Session and X-Work-Item: both must be rows of the
+// agent's organization, checked as reported calls are (ledger.CheckReferences,
+// one answer for another tenant's row and an unknown id); the session must
+// also be the caller-visible, active session of this agent and the task
+// one the caller may read.
 func (g *Gateway) links(ctx context.Context, r *http.Request, c *call) error {
 	sid, err := headerID(r, HeaderSession, false)
 	if err != nil {
+		return err
+	}
+	tid, err := headerID(r, HeaderWorkItem, false)
+	if err != nil || (sid == nil && tid == nil) {
+		return err
+	}
+	ref := ledger.Reference{Agent: c.agent, TaskID: tid, SessionID: sid, TaskField: HeaderWorkItem, SessionField: HeaderSession}
+	if err := ledger.CheckReferences(ctx, g.o.Client, []ledger.Reference{ref}); err != nil {
 		return err
 	}
 	if sid != nil {
@@ -252,18 +263,12 @@ func (g *Gateway) links(ctx context.Context, r *http.Request, c *call) error {
 		}
 		c.session, c.ledger.SessionID = s, sid
 	}
-	tid, err := headerID(r, HeaderWorkItem, false)
-	if err != nil || tid == nil {
-		return err
+	if tid != nil {
+		if _, err := g.o.Client.Task.Get(ctx, *tid); err != nil {
+			return linkError(err, HeaderWorkItem, ledger.NoSuchTask)
+		}
+		c.ledger.TaskID = tid
 	}
-	t, err := g.o.Client.Task.Get(ctx, *tid)
-	if err != nil {
-		return linkError(err, HeaderWorkItem, "no such task")
-	}
-	if t.OrganizationID != c.agent.OrganizationID {
-		return problem.Validation("a header is invalid", problem.FieldError{Field: HeaderWorkItem, Message: "the task is not in the agent's organization"})
-	}
-	c.ledger.TaskID = tid
 	return nil
 }
 
@@ -275,7 +280,7 @@ func (g *Gateway) session(ctx context.Context, id uuid.UUID, a *ent.Agent) (*ent
 	sys := viewer.NewSystemContext(ctx, "llm gateway: find the caller's session of an agent they may use")
 	s, err := g.o.Client.AgentSession.Query().Where(agentsession.ID(id), agentsession.AgentID(a.ID)).Only(sys)
 	if err != nil {
-		return nil, linkError(err, HeaderSession, "no such session of this agent")
+		return nil, linkError(err, HeaderSession, ledger.NoSuchSession)
 	}
 	v := viewer.FromContext(ctx)
 	if v == nil {
@@ -283,7 +288,7 @@ func (g *Gateway) session(ctx context.Context, id uuid.UUID, a *ent.Agent) (*ent
 	}
 	own := s.StartedBy != nil && *s.StartedBy == v.UserID
 	if !own && !v.Can(a.OrganizationID, "agent_session", viewer.ActionRead) && v.AgentID != a.ID {
-		return nil, linkError(&ent.NotFoundError{}, HeaderSession, "no such session of this agent")
+		return nil, linkError(&ent.NotFoundError{}, HeaderSession, ledger.NoSuchSession)
 	}
 	return s, nil
 }
@@ -292,7 +297,7 @@ func (g *Gateway) session(ctx context.Context, id uuid.UUID, a *ent.Agent) (*ent
 func linkError(err error, header, msg string) error {
 	var nf *ent.NotFoundError
 	if errors.As(err, &nf) || ent.IsNotFound(err) {
-		return problem.Validation("a header is invalid", problem.FieldError{Field: header, Message: msg})
+		return ledger.RefusedReference(header, msg)
 	}
-	return err
+	return fmt.Errorf("llm: link %s: %w", header, err)
 }

@@ -103,10 +103,10 @@ func NotePolicy() ent.Policy {
 			return privacy.Skip
 		}
 		if actionOf(m) == viewer.ActionDelete || anyFieldIn(m, audienceFields...) {
-			m.Filter().Where(noteOwnedOrManaged(v))
+			m.Filter().Where(withinNoteBound(v, noteOwnedOrManaged(v)))
 			return privacy.Skip
 		}
-		m.Filter().Where(noteVisible(v.UserID, accessEdit, time.Now()))
+		m.Filter().Where(noteAccessible(v, accessEdit, time.Now()))
 		return privacy.Skip
 	})
 	return privacy.Policy{
@@ -122,18 +122,43 @@ func NotePolicy() ent.Policy {
 // is read by whoever may read the project only. Other audiences are
 // already narrower (owner, grantees, project members) and keep their
 // explicit shares.
-func orgNotesOfVisibleProjects() privacy.QueryRule {
-	return ProjectBound(Via("project"), entql.Or(
-		entql.FieldNil("project_id"),
-		entql.FieldNEQ("visibility", note.VisibilityOrganization.String()),
-	))
+func orgNotesOfVisibleProjects() privacy.QueryRule { return noteBound }
+
+var noteBound = projectVisibleRule{path: Via("project"), exempt: entql.Or(
+	entql.FieldNil("project_id"),
+	entql.FieldNEQ("visibility", note.VisibilityOrganization.String()),
+)}
+
+// withinNoteBound narrows p (over notes) to the bound of
+// orgNotesOfVisibleProjects. The rules that reach a note without querying
+// it (its writes, its comments, versions and shares) use it, so a note of
+// a private project is as unreachable through them as it is unreadable.
+func withinNoteBound(v *viewer.Viewer, p entql.P) entql.P {
+	if b, ok := noteBound.predicate(v); ok {
+		return entql.And(p, b)
+	}
+	return p
+}
+
+// onNoteWithinBound narrows p (over a note's children) to children of
+// notes within the note bound.
+func onNoteWithinBound(v *viewer.Viewer, p entql.P) entql.P {
+	if b, ok := noteBound.predicate(v); ok {
+		return entql.And(p, entql.HasEdgeWith("note", b))
+	}
+	return p
+}
+
+// noteAccessible is noteVisible within the note bound.
+func noteAccessible(v *viewer.Viewer, a noteAccess, now time.Time) entql.P {
+	return withinNoteBound(v, noteVisible(v.UserID, a, now))
 }
 
 // onVisibleNote filters rows of a note's children (shares, versions,
 // comments: all have a "note" edge) to those of notes the viewer may read.
 func onVisibleNote() privacy.FilterFunc {
 	return privacy.FilterFunc(func(ctx context.Context, f privacy.Filter) error {
-		f.Where(entql.HasEdgeWith("note", noteVisible(viewer.FromContext(ctx).UserID, accessRead, time.Now())))
+		f.Where(entql.HasEdgeWith("note", noteAccessible(viewer.FromContext(ctx), accessRead, time.Now())))
 		return privacy.Skip
 	})
 }
@@ -173,7 +198,7 @@ func NoteSharePolicy() ent.Policy {
 			return privacy.Allow
 		}
 		m.Filter().Where(entql.And(
-			entql.HasEdgeWith("note", noteOwnedOrManaged(v)),
+			entql.HasEdgeWith("note", withinNoteBound(v, noteOwnedOrManaged(v))),
 			fieldIn("organization_id", v.OrganizationsWhere("note", viewer.ActionUpdate)),
 		))
 		return privacy.Allow
@@ -228,12 +253,12 @@ func NoteCommentPolicy() ent.Policy {
 			}
 			return noteReachable(ctx, m.Client(), id, noteVisible(v.UserID, accessComment, time.Now()))
 		case actionOf(m) == viewer.ActionDelete:
-			m.Filter().Where(entql.Or(entql.FieldEQ("author_id", v.UserID),
-				fieldIn("organization_id", v.OrganizationsWhere("note", viewer.ActionManage))))
+			m.Filter().Where(onNoteWithinBound(v, entql.Or(entql.FieldEQ("author_id", v.UserID),
+				fieldIn("organization_id", v.OrganizationsWhere("note", viewer.ActionManage)))))
 		case anyFieldIn(m, commentBodyFields...):
-			m.Filter().Where(entql.FieldEQ("author_id", v.UserID))
+			m.Filter().Where(onNoteWithinBound(v, entql.FieldEQ("author_id", v.UserID)))
 		default:
-			m.Filter().Where(entql.HasEdgeWith("note", noteVisible(v.UserID, accessComment, time.Now())))
+			m.Filter().Where(entql.HasEdgeWith("note", noteAccessible(v, accessComment, time.Now())))
 		}
 		return privacy.Skip
 	})
