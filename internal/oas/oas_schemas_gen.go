@@ -18816,7 +18816,7 @@ func (s *PermissionAction) UnmarshalText(data []byte) error {
 
 // Ref: #/components/schemas/PermissionRef
 type PermissionRef struct {
-	// A resource of the permission matrix (see README), e.g. task.
+	// A resource of the permission matrix (see docs/security.md), e.g. task.
 	Resource string           `json:"resource"`
 	Action   PermissionAction `json:"action"`
 }

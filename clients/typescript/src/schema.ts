@@ -4903,7 +4903,7 @@ export interface components {
         /** @enum {string} */
         PermissionAction: "create" | "read" | "update" | "delete" | "manage" | "approve";
         PermissionRef: {
-            /** @description A resource of the permission matrix (see README), e.g. task. */
+            /** @description A resource of the permission matrix (see docs/security.md), e.g. task. */
             resource: string;
             action: components["schemas"]["PermissionAction"];
         };
