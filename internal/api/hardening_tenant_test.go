@@ -15,21 +15,12 @@ import (
 	"github.com/worksynapse/worksynapse/ent/userrole"
 	"github.com/worksynapse/worksynapse/internal/audit"
 	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/seed"
 	"github.com/worksynapse/worksynapse/internal/testdb"
 	"github.com/worksynapse/worksynapse/internal/testfix"
 	"github.com/worksynapse/worksynapse/internal/testserver"
 )
-
-// problemJSON is the part of a problem+json body a client acts on.
-type problemJSON struct {
-	Status int    `json:"status"`
-	Detail string `json:"detail"`
-	Errors []struct {
-		Field   string `json:"field"`
-		Message string `json:"message"`
-	} `json:"errors"`
-}
 
 // TestReportedCallReferencesStayInTheOrganization (issue 15, item 4): a
 // reported call naming another organization's task or session, or an id
@@ -83,15 +74,13 @@ func TestReportedCallReferencesStayInTheOrganization(t *testing.T) {
 			}
 			return c
 		}
-		refused := func(what string, body any, path, field string) problemJSON {
+		refused := func(what string, body any, path, field string) problem.Problem {
 			t.Helper()
 			code, raw := w.do("alice", "POST", path, body, nil)
-			var p problemJSON
-			_ = json.Unmarshal(raw, &p)
+			p := problemOf(t, raw)
 			if code != 422 || len(p.Errors) != 1 || p.Errors[0].Field != field {
 				t.Errorf("%s: %d %s", what, code, raw)
 			}
-			p.Status = code
 			return p
 		}
 		for _, ref := range []struct {
