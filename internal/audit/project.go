@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"entgo.io/ent"
@@ -90,7 +91,14 @@ func projectIDs(ctx context.Context, m mutation, ids []uuid.UUID) (map[uuid.UUID
 			return out, nil
 		}
 	}
-	return out, queryProjects(ctx, m.Client(), s, ids, out)
+	// In chunks: a bulk change may touch more rows than PostgreSQL takes
+	// bind parameters in one statement (65,535).
+	for chunk := range slices.Chunk(ids, 10_000) {
+		if err := queryProjects(ctx, m.Client(), s, chunk, out); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
 }
 
 // ownProject is the project column of the one row m creates or updates,

@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -140,26 +141,32 @@ func hideUnreadable(ctx context.Context, client *ent.Client, groupBy string, fac
 		return nil
 	}
 	rctx := softdelete.Skip(ctx)
-	var (
-		readable []uuid.UUID
-		err      error
-	)
+	var readableIDs func(chunk []uuid.UUID) ([]uuid.UUID, error)
 	switch groupBy {
 	case "project":
-		readable, err = client.Project.Query().Where(project.IDIn(ids...)).IDs(rctx)
+		readableIDs = func(c []uuid.UUID) ([]uuid.UUID, error) {
+			return client.Project.Query().Where(project.IDIn(c...)).IDs(rctx)
+		}
 	case "task":
-		readable, err = client.Task.Query().Where(task.IDIn(ids...)).IDs(rctx)
+		readableIDs = func(c []uuid.UUID) ([]uuid.UUID, error) { return client.Task.Query().Where(task.IDIn(c...)).IDs(rctx) }
 	case "sprint":
-		readable, err = client.Sprint.Query().Where(sprint.IDIn(ids...)).IDs(rctx)
+		readableIDs = func(c []uuid.UUID) ([]uuid.UUID, error) {
+			return client.Sprint.Query().Where(sprint.IDIn(c...)).IDs(rctx)
+		}
 	default:
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("ledger: readable %ss: %w", groupBy, err)
-	}
-	ok := make(map[string]bool, len(readable))
-	for _, id := range readable {
-		ok[id.String()] = true
+	ok := make(map[string]bool, len(ids))
+	// In chunks: a year of costs by task can name more tasks than
+	// PostgreSQL takes bind parameters in one statement (65,535).
+	for chunk := range slices.Chunk(ids, readableChunk) {
+		readable, err := readableIDs(chunk)
+		if err != nil {
+			return fmt.Errorf("ledger: readable %ss: %w", groupBy, err)
+		}
+		for _, id := range readable {
+			ok[id.String()] = true
+		}
 	}
 	for i := range facts {
 		if facts[i].key != "" && !ok[facts[i].key] {
@@ -168,6 +175,9 @@ func hideUnreadable(ctx context.Context, client *ent.Client, groupBy string, fac
 	}
 	return nil
 }
+
+// readableChunk bounds the ids asked in one visibility query.
+const readableChunk = 10_000
 
 func (q *CostQuery) validate() error {
 	if q.GroupBy == "" {
