@@ -41,7 +41,7 @@ type Task struct {
 	Number int `json:"number,omitempty"`
 	// Title holds the value of the "title" field.
 	Title string `json:"title,omitempty"`
-	// Rich text
+	// Markdown, stored exactly as written; description_html is its sanitized HTML rendering
 	Description string `json:"description,omitempty"`
 	// Status holds the value of the "status" field.
 	Status task.Status `json:"status,omitempty"`
@@ -49,15 +49,15 @@ type Task struct {
 	Priority task.Priority `json:"priority,omitempty"`
 	// Type holds the value of the "type" field.
 	Type task.Type `json:"type,omitempty"`
-	// AssigneeID holds the value of the "assignee_id" field.
+	// Must be a member of the organization
 	AssigneeID *uuid.UUID `json:"assignee_id,omitempty"`
 	// ReporterID holds the value of the "reporter_id" field.
 	ReporterID uuid.UUID `json:"reporter_id,omitempty"`
 	// Parent task (epic of a story, task of a subtask); same project
 	ParentID *uuid.UUID `json:"parent_id,omitempty"`
-	// SprintID holds the value of the "sprint_id" field.
+	// Sprint of the same project
 	SprintID *uuid.UUID `json:"sprint_id,omitempty"`
-	// MilestoneID holds the value of the "milestone_id" field.
+	// Milestone of the same project
 	MilestoneID *uuid.UUID `json:"milestone_id,omitempty"`
 	// Board column the task sits in; empty when the task is on no board lane
 	ColumnID *uuid.UUID `json:"column_id,omitempty"`
@@ -75,7 +75,7 @@ type Task struct {
 	StoryPoints *float64 `json:"story_points,omitempty"`
 	// IsAiGenerated holds the value of the "is_ai_generated" field.
 	IsAiGenerated bool `json:"is_ai_generated,omitempty"`
-	// Agent that created the task, when is_ai_generated
+	// The agent that created the task (is_ai_generated)
 	AiGeneratingAgentID *uuid.UUID `json:"ai_generating_agent_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the TaskQuery when eager-loading is set.

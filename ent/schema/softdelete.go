@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
+
 	"context"
 	"fmt"
 	"time"
@@ -27,7 +29,7 @@ type SoftDeleteMixin struct{ mixin.Schema }
 // Fields of the SoftDeleteMixin.
 func (SoftDeleteMixin) Fields() []ent.Field {
 	return []ent.Field{
-		field.Time("deleted_at").Optional().Nillable(),
+		field.Time("deleted_at").Optional().Nillable().Annotations(oasfield.Hidden()),
 	}
 }
 

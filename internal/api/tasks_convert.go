@@ -1,6 +1,7 @@
 package api
 
 import (
+	"github.com/worksynapse/worksynapse/internal/apiconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -15,31 +16,16 @@ type (
 	timeT = time.Time
 )
 
-// ToAPITask converts a task with its key.
+// ToAPITask converts a task, adding its key and rendered description.
 func ToAPITask(t tasks.Task) *oas.TaskInfo {
-	out := &oas.TaskInfo{
-		ID: t.ID, OrganizationID: t.OrganizationID, ProjectID: t.ProjectID, Number: t.Number, Key: t.Key,
-		Title: t.Title, Status: oas.TaskStatus(t.Status), Priority: oas.TaskPriority(t.Priority),
-		Type: oas.TaskType(t.Type), ReporterID: t.ReporterID, Position: t.Position,
-		IsAiGenerated: t.IsAiGenerated, Version: t.Version, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
-		AiGeneratingAgentID: optVal(t.AiGeneratingAgentID, oas.NewOptUUID),
-	}
+	out := apiconv.TaskInfo(t.Task)
+	out.Key = t.Key
+	out.DescriptionHTML.SetToNull()
 	if t.Description != "" {
-		out.Description = oas.NewOptString(t.Description)
 		if html, err := richtext.HTML(t.Description); err == nil {
-			out.DescriptionHTML = oas.NewOptString(html)
+			out.DescriptionHTML = oas.NewNilString(html)
 		}
 	}
-	setOpt(&out.AssigneeID, t.AssigneeID, oas.NewOptUUID)
-	setOpt(&out.ParentID, t.ParentID, oas.NewOptUUID)
-	setOpt(&out.SprintID, t.SprintID, oas.NewOptUUID)
-	setOpt(&out.MilestoneID, t.MilestoneID, oas.NewOptUUID)
-	setOpt(&out.ColumnID, t.ColumnID, oas.NewOptUUID)
-	setOpt(&out.StartDate, t.StartDate, oas.NewOptDate)
-	setOpt(&out.DueDate, t.DueDate, oas.NewOptDate)
-	setOpt(&out.CompletedAt, t.CompletedAt, oas.NewOptDateTime)
-	setOpt(&out.EstimateMinutes, t.EstimateMinutes, oas.NewOptInt)
-	setOpt(&out.StoryPoints, t.StoryPoints, oas.NewOptFloat64)
 	return out
 }
 

@@ -17,6 +17,9 @@ import (
 // schema declares, so ogen rejects bad input before a handler runs.
 func shapeEntitySchemas(g *gen.Graph, spec *ogen.Spec) error {
 	for _, n := range g.Nodes {
+		if _, exposed := n.Annotations[oasfield.ResourceAnnotation]; exposed {
+			continue // built by addResources
+		}
 		s, ok := spec.Components.Schemas[n.Name]
 		if !ok {
 			continue

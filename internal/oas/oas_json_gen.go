@@ -51703,6 +51703,282 @@ func (s *MoveTaskUnprocessableEntity) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
+// Encode encodes time.Time as json.
+func (o NilDate) Encode(e *jx.Encoder, format func(*jx.Encoder, time.Time)) {
+	if o.Null {
+		e.Null()
+		return
+	}
+	format(e, o.Value)
+}
+
+// Decode decodes time.Time from json.
+func (o *NilDate) Decode(d *jx.Decoder, format func(*jx.Decoder) (time.Time, error)) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode NilDate to nil")
+	}
+	if d.Next() == jx.Null {
+		if err := d.Null(); err != nil {
+			return err
+		}
+
+		var v time.Time
+		o.Value = v
+		o.Null = true
+		return nil
+	}
+	o.Null = false
+	v, err := format(d)
+	if err != nil {
+		return err
+	}
+	o.Value = v
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s NilDate) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e, json.EncodeDate)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *NilDate) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d, json.DecodeDate)
+}
+
+// Encode encodes time.Time as json.
+func (o NilDateTime) Encode(e *jx.Encoder, format func(*jx.Encoder, time.Time)) {
+	if o.Null {
+		e.Null()
+		return
+	}
+	format(e, o.Value)
+}
+
+// Decode decodes time.Time from json.
+func (o *NilDateTime) Decode(d *jx.Decoder, format func(*jx.Decoder) (time.Time, error)) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode NilDateTime to nil")
+	}
+	if d.Next() == jx.Null {
+		if err := d.Null(); err != nil {
+			return err
+		}
+
+		var v time.Time
+		o.Value = v
+		o.Null = true
+		return nil
+	}
+	o.Null = false
+	v, err := format(d)
+	if err != nil {
+		return err
+	}
+	o.Value = v
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s NilDateTime) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e, json.EncodeDateTime)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *NilDateTime) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d, json.DecodeDateTime)
+}
+
+// Encode encodes float64 as json.
+func (o NilFloat64) Encode(e *jx.Encoder) {
+	if o.Null {
+		e.Null()
+		return
+	}
+	e.Float64(float64(o.Value))
+}
+
+// Decode decodes float64 from json.
+func (o *NilFloat64) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode NilFloat64 to nil")
+	}
+	if d.Next() == jx.Null {
+		if err := d.Null(); err != nil {
+			return err
+		}
+
+		var v float64
+		o.Value = v
+		o.Null = true
+		return nil
+	}
+	o.Null = false
+	v, err := d.Float64()
+	if err != nil {
+		return err
+	}
+	o.Value = float64(v)
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s NilFloat64) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *NilFloat64) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes int as json.
+func (o NilInt) Encode(e *jx.Encoder) {
+	if o.Null {
+		e.Null()
+		return
+	}
+	e.Int(int(o.Value))
+}
+
+// Decode decodes int from json.
+func (o *NilInt) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode NilInt to nil")
+	}
+	if d.Next() == jx.Null {
+		if err := d.Null(); err != nil {
+			return err
+		}
+
+		var v int
+		o.Value = v
+		o.Null = true
+		return nil
+	}
+	o.Null = false
+	v, err := d.Int()
+	if err != nil {
+		return err
+	}
+	o.Value = int(v)
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s NilInt) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *NilInt) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes string as json.
+func (o NilString) Encode(e *jx.Encoder) {
+	if o.Null {
+		e.Null()
+		return
+	}
+	e.Str(string(o.Value))
+}
+
+// Decode decodes string from json.
+func (o *NilString) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode NilString to nil")
+	}
+	if d.Next() == jx.Null {
+		if err := d.Null(); err != nil {
+			return err
+		}
+
+		var v string
+		o.Value = v
+		o.Null = true
+		return nil
+	}
+	o.Null = false
+	v, err := d.Str()
+	if err != nil {
+		return err
+	}
+	o.Value = string(v)
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s NilString) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *NilString) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes uuid.UUID as json.
+func (o NilUUID) Encode(e *jx.Encoder) {
+	if o.Null {
+		e.Null()
+		return
+	}
+	json.EncodeUUID(e, o.Value)
+}
+
+// Decode decodes uuid.UUID from json.
+func (o *NilUUID) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode NilUUID to nil")
+	}
+	if d.Next() == jx.Null {
+		if err := d.Null(); err != nil {
+			return err
+		}
+
+		var v uuid.UUID
+		o.Value = v
+		o.Null = true
+		return nil
+	}
+	o.Null = false
+	v, err := json.DecodeUUID(d)
+	if err != nil {
+		return err
+	}
+	o.Value = v
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s NilUUID) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *NilUUID) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
 // Encode implements json.Marshaler.
 func (s *NoteCommentCreateRequest) Encode(e *jx.Encoder) {
 	e.ObjStart()
@@ -74884,8 +75160,20 @@ func (s *TaskInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ID)
 	}
 	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
+	}
+	{
 		e.FieldStart("organization_id")
 		json.EncodeUUID(e, s.OrganizationID)
+	}
+	{
+		e.FieldStart("version")
+		e.Int(s.Version)
 	}
 	{
 		e.FieldStart("project_id")
@@ -74896,24 +75184,12 @@ func (s *TaskInfo) encodeFields(e *jx.Encoder) {
 		e.Int(s.Number)
 	}
 	{
-		e.FieldStart("key")
-		e.Str(s.Key)
-	}
-	{
 		e.FieldStart("title")
 		e.Str(s.Title)
 	}
 	{
-		if s.Description.Set {
-			e.FieldStart("description")
-			s.Description.Encode(e)
-		}
-	}
-	{
-		if s.DescriptionHTML.Set {
-			e.FieldStart("description_html")
-			s.DescriptionHTML.Encode(e)
-		}
+		e.FieldStart("description")
+		e.Str(s.Description)
 	}
 	{
 		e.FieldStart("status")
@@ -74928,126 +75204,100 @@ func (s *TaskInfo) encodeFields(e *jx.Encoder) {
 		s.Type.Encode(e)
 	}
 	{
-		if s.AssigneeID.Set {
-			e.FieldStart("assignee_id")
-			s.AssigneeID.Encode(e)
-		}
+		e.FieldStart("assignee_id")
+		s.AssigneeID.Encode(e)
 	}
 	{
 		e.FieldStart("reporter_id")
 		json.EncodeUUID(e, s.ReporterID)
 	}
 	{
-		if s.ParentID.Set {
-			e.FieldStart("parent_id")
-			s.ParentID.Encode(e)
-		}
+		e.FieldStart("parent_id")
+		s.ParentID.Encode(e)
 	}
 	{
-		if s.SprintID.Set {
-			e.FieldStart("sprint_id")
-			s.SprintID.Encode(e)
-		}
+		e.FieldStart("sprint_id")
+		s.SprintID.Encode(e)
 	}
 	{
-		if s.MilestoneID.Set {
-			e.FieldStart("milestone_id")
-			s.MilestoneID.Encode(e)
-		}
+		e.FieldStart("milestone_id")
+		s.MilestoneID.Encode(e)
 	}
 	{
-		if s.ColumnID.Set {
-			e.FieldStart("column_id")
-			s.ColumnID.Encode(e)
-		}
+		e.FieldStart("column_id")
+		s.ColumnID.Encode(e)
 	}
 	{
 		e.FieldStart("position")
 		e.Int64(s.Position)
 	}
 	{
-		if s.StartDate.Set {
-			e.FieldStart("start_date")
-			s.StartDate.Encode(e, json.EncodeDate)
-		}
+		e.FieldStart("start_date")
+		s.StartDate.Encode(e, json.EncodeDate)
 	}
 	{
-		if s.DueDate.Set {
-			e.FieldStart("due_date")
-			s.DueDate.Encode(e, json.EncodeDate)
-		}
+		e.FieldStart("due_date")
+		s.DueDate.Encode(e, json.EncodeDate)
 	}
 	{
-		if s.CompletedAt.Set {
-			e.FieldStart("completed_at")
-			s.CompletedAt.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("completed_at")
+		s.CompletedAt.Encode(e, json.EncodeDateTime)
 	}
 	{
-		if s.EstimateMinutes.Set {
-			e.FieldStart("estimate_minutes")
-			s.EstimateMinutes.Encode(e)
-		}
+		e.FieldStart("estimate_minutes")
+		s.EstimateMinutes.Encode(e)
 	}
 	{
-		if s.StoryPoints.Set {
-			e.FieldStart("story_points")
-			s.StoryPoints.Encode(e)
-		}
+		e.FieldStart("story_points")
+		s.StoryPoints.Encode(e)
 	}
 	{
 		e.FieldStart("is_ai_generated")
 		e.Bool(s.IsAiGenerated)
 	}
 	{
-		if s.AiGeneratingAgentID.Set {
-			e.FieldStart("ai_generating_agent_id")
-			s.AiGeneratingAgentID.Encode(e)
-		}
+		e.FieldStart("ai_generating_agent_id")
+		s.AiGeneratingAgentID.Encode(e)
 	}
 	{
-		e.FieldStart("version")
-		e.Int(s.Version)
+		e.FieldStart("key")
+		e.Str(s.Key)
 	}
 	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
-	{
-		e.FieldStart("updated_at")
-		json.EncodeDateTime(e, s.UpdatedAt)
+		e.FieldStart("description_html")
+		s.DescriptionHTML.Encode(e)
 	}
 }
 
 var jsonFieldsNameOfTaskInfo = [28]string{
 	0:  "id",
-	1:  "organization_id",
-	2:  "project_id",
-	3:  "number",
-	4:  "key",
-	5:  "title",
-	6:  "description",
-	7:  "description_html",
-	8:  "status",
-	9:  "priority",
-	10: "type",
-	11: "assignee_id",
-	12: "reporter_id",
-	13: "parent_id",
-	14: "sprint_id",
-	15: "milestone_id",
-	16: "column_id",
-	17: "position",
-	18: "start_date",
-	19: "due_date",
-	20: "completed_at",
-	21: "estimate_minutes",
-	22: "story_points",
-	23: "is_ai_generated",
-	24: "ai_generating_agent_id",
-	25: "version",
-	26: "created_at",
-	27: "updated_at",
+	1:  "created_at",
+	2:  "updated_at",
+	3:  "organization_id",
+	4:  "version",
+	5:  "project_id",
+	6:  "number",
+	7:  "title",
+	8:  "description",
+	9:  "status",
+	10: "priority",
+	11: "type",
+	12: "assignee_id",
+	13: "reporter_id",
+	14: "parent_id",
+	15: "sprint_id",
+	16: "milestone_id",
+	17: "column_id",
+	18: "position",
+	19: "start_date",
+	20: "due_date",
+	21: "completed_at",
+	22: "estimate_minutes",
+	23: "story_points",
+	24: "is_ai_generated",
+	25: "ai_generating_agent_id",
+	26: "key",
+	27: "description_html",
 }
 
 // Decode decodes TaskInfo from json.
@@ -75071,276 +75321,8 @@ func (s *TaskInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "organization_id":
-			requiredBitSet[0] |= 1 << 1
-			if err := func() error {
-				v, err := json.DecodeUUID(d)
-				s.OrganizationID = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"organization_id\"")
-			}
-		case "project_id":
-			requiredBitSet[0] |= 1 << 2
-			if err := func() error {
-				v, err := json.DecodeUUID(d)
-				s.ProjectID = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"project_id\"")
-			}
-		case "number":
-			requiredBitSet[0] |= 1 << 3
-			if err := func() error {
-				v, err := d.Int()
-				s.Number = int(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"number\"")
-			}
-		case "key":
-			requiredBitSet[0] |= 1 << 4
-			if err := func() error {
-				v, err := d.Str()
-				s.Key = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"key\"")
-			}
-		case "title":
-			requiredBitSet[0] |= 1 << 5
-			if err := func() error {
-				v, err := d.Str()
-				s.Title = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"title\"")
-			}
-		case "description":
-			if err := func() error {
-				s.Description.Reset()
-				if err := s.Description.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"description\"")
-			}
-		case "description_html":
-			if err := func() error {
-				s.DescriptionHTML.Reset()
-				if err := s.DescriptionHTML.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"description_html\"")
-			}
-		case "status":
-			requiredBitSet[1] |= 1 << 0
-			if err := func() error {
-				if err := s.Status.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"status\"")
-			}
-		case "priority":
-			requiredBitSet[1] |= 1 << 1
-			if err := func() error {
-				if err := s.Priority.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"priority\"")
-			}
-		case "type":
-			requiredBitSet[1] |= 1 << 2
-			if err := func() error {
-				if err := s.Type.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"type\"")
-			}
-		case "assignee_id":
-			if err := func() error {
-				s.AssigneeID.Reset()
-				if err := s.AssigneeID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"assignee_id\"")
-			}
-		case "reporter_id":
-			requiredBitSet[1] |= 1 << 4
-			if err := func() error {
-				v, err := json.DecodeUUID(d)
-				s.ReporterID = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"reporter_id\"")
-			}
-		case "parent_id":
-			if err := func() error {
-				s.ParentID.Reset()
-				if err := s.ParentID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"parent_id\"")
-			}
-		case "sprint_id":
-			if err := func() error {
-				s.SprintID.Reset()
-				if err := s.SprintID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"sprint_id\"")
-			}
-		case "milestone_id":
-			if err := func() error {
-				s.MilestoneID.Reset()
-				if err := s.MilestoneID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"milestone_id\"")
-			}
-		case "column_id":
-			if err := func() error {
-				s.ColumnID.Reset()
-				if err := s.ColumnID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"column_id\"")
-			}
-		case "position":
-			requiredBitSet[2] |= 1 << 1
-			if err := func() error {
-				v, err := d.Int64()
-				s.Position = int64(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"position\"")
-			}
-		case "start_date":
-			if err := func() error {
-				s.StartDate.Reset()
-				if err := s.StartDate.Decode(d, json.DecodeDate); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"start_date\"")
-			}
-		case "due_date":
-			if err := func() error {
-				s.DueDate.Reset()
-				if err := s.DueDate.Decode(d, json.DecodeDate); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"due_date\"")
-			}
-		case "completed_at":
-			if err := func() error {
-				s.CompletedAt.Reset()
-				if err := s.CompletedAt.Decode(d, json.DecodeDateTime); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"completed_at\"")
-			}
-		case "estimate_minutes":
-			if err := func() error {
-				s.EstimateMinutes.Reset()
-				if err := s.EstimateMinutes.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"estimate_minutes\"")
-			}
-		case "story_points":
-			if err := func() error {
-				s.StoryPoints.Reset()
-				if err := s.StoryPoints.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"story_points\"")
-			}
-		case "is_ai_generated":
-			requiredBitSet[2] |= 1 << 7
-			if err := func() error {
-				v, err := d.Bool()
-				s.IsAiGenerated = bool(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"is_ai_generated\"")
-			}
-		case "ai_generating_agent_id":
-			if err := func() error {
-				s.AiGeneratingAgentID.Reset()
-				if err := s.AiGeneratingAgentID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"ai_generating_agent_id\"")
-			}
-		case "version":
-			requiredBitSet[3] |= 1 << 1
-			if err := func() error {
-				v, err := d.Int()
-				s.Version = int(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"version\"")
-			}
 		case "created_at":
-			requiredBitSet[3] |= 1 << 2
+			requiredBitSet[0] |= 1 << 1
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.CreatedAt = v
@@ -75352,7 +75334,7 @@ func (s *TaskInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"created_at\"")
 			}
 		case "updated_at":
-			requiredBitSet[3] |= 1 << 3
+			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.UpdatedAt = v
@@ -75362,6 +75344,276 @@ func (s *TaskInfo) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"updated_at\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.OrganizationID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"organization_id\"")
+			}
+		case "version":
+			requiredBitSet[0] |= 1 << 4
+			if err := func() error {
+				v, err := d.Int()
+				s.Version = int(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"version\"")
+			}
+		case "project_id":
+			requiredBitSet[0] |= 1 << 5
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.ProjectID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"project_id\"")
+			}
+		case "number":
+			requiredBitSet[0] |= 1 << 6
+			if err := func() error {
+				v, err := d.Int()
+				s.Number = int(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"number\"")
+			}
+		case "title":
+			requiredBitSet[0] |= 1 << 7
+			if err := func() error {
+				v, err := d.Str()
+				s.Title = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"title\"")
+			}
+		case "description":
+			requiredBitSet[1] |= 1 << 0
+			if err := func() error {
+				v, err := d.Str()
+				s.Description = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"description\"")
+			}
+		case "status":
+			requiredBitSet[1] |= 1 << 1
+			if err := func() error {
+				if err := s.Status.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"status\"")
+			}
+		case "priority":
+			requiredBitSet[1] |= 1 << 2
+			if err := func() error {
+				if err := s.Priority.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"priority\"")
+			}
+		case "type":
+			requiredBitSet[1] |= 1 << 3
+			if err := func() error {
+				if err := s.Type.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"type\"")
+			}
+		case "assignee_id":
+			requiredBitSet[1] |= 1 << 4
+			if err := func() error {
+				if err := s.AssigneeID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"assignee_id\"")
+			}
+		case "reporter_id":
+			requiredBitSet[1] |= 1 << 5
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.ReporterID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"reporter_id\"")
+			}
+		case "parent_id":
+			requiredBitSet[1] |= 1 << 6
+			if err := func() error {
+				if err := s.ParentID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"parent_id\"")
+			}
+		case "sprint_id":
+			requiredBitSet[1] |= 1 << 7
+			if err := func() error {
+				if err := s.SprintID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"sprint_id\"")
+			}
+		case "milestone_id":
+			requiredBitSet[2] |= 1 << 0
+			if err := func() error {
+				if err := s.MilestoneID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"milestone_id\"")
+			}
+		case "column_id":
+			requiredBitSet[2] |= 1 << 1
+			if err := func() error {
+				if err := s.ColumnID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"column_id\"")
+			}
+		case "position":
+			requiredBitSet[2] |= 1 << 2
+			if err := func() error {
+				v, err := d.Int64()
+				s.Position = int64(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"position\"")
+			}
+		case "start_date":
+			requiredBitSet[2] |= 1 << 3
+			if err := func() error {
+				if err := s.StartDate.Decode(d, json.DecodeDate); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"start_date\"")
+			}
+		case "due_date":
+			requiredBitSet[2] |= 1 << 4
+			if err := func() error {
+				if err := s.DueDate.Decode(d, json.DecodeDate); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"due_date\"")
+			}
+		case "completed_at":
+			requiredBitSet[2] |= 1 << 5
+			if err := func() error {
+				if err := s.CompletedAt.Decode(d, json.DecodeDateTime); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"completed_at\"")
+			}
+		case "estimate_minutes":
+			requiredBitSet[2] |= 1 << 6
+			if err := func() error {
+				if err := s.EstimateMinutes.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"estimate_minutes\"")
+			}
+		case "story_points":
+			requiredBitSet[2] |= 1 << 7
+			if err := func() error {
+				if err := s.StoryPoints.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"story_points\"")
+			}
+		case "is_ai_generated":
+			requiredBitSet[3] |= 1 << 0
+			if err := func() error {
+				v, err := d.Bool()
+				s.IsAiGenerated = bool(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"is_ai_generated\"")
+			}
+		case "ai_generating_agent_id":
+			requiredBitSet[3] |= 1 << 1
+			if err := func() error {
+				if err := s.AiGeneratingAgentID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"ai_generating_agent_id\"")
+			}
+		case "key":
+			requiredBitSet[3] |= 1 << 2
+			if err := func() error {
+				v, err := d.Str()
+				s.Key = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"key\"")
+			}
+		case "description_html":
+			requiredBitSet[3] |= 1 << 3
+			if err := func() error {
+				if err := s.DescriptionHTML.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"description_html\"")
 			}
 		default:
 			return d.Skip()
@@ -75373,10 +75625,10 @@ func (s *TaskInfo) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [4]uint8{
-		0b00111111,
-		0b00010111,
-		0b10000010,
-		0b00001110,
+		0b11111111,
+		0b11111111,
+		0b11111111,
+		0b00001111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.

@@ -13138,6 +13138,276 @@ type MoveTaskUnprocessableEntity Problem
 
 func (*MoveTaskUnprocessableEntity) moveTaskRes() {}
 
+// NewNilDate returns new NilDate with value set to v.
+func NewNilDate(v time.Time) NilDate {
+	return NilDate{
+		Value: v,
+	}
+}
+
+// NilDate is nullable time.Time.
+type NilDate struct {
+	Value time.Time
+	Null  bool
+}
+
+// SetTo sets value to v.
+func (o *NilDate) SetTo(v time.Time) {
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o NilDate) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *NilDate) SetToNull() {
+	o.Null = true
+	var v time.Time
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o NilDate) Get() (v time.Time, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o NilDate) Or(d time.Time) time.Time {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewNilDateTime returns new NilDateTime with value set to v.
+func NewNilDateTime(v time.Time) NilDateTime {
+	return NilDateTime{
+		Value: v,
+	}
+}
+
+// NilDateTime is nullable time.Time.
+type NilDateTime struct {
+	Value time.Time
+	Null  bool
+}
+
+// SetTo sets value to v.
+func (o *NilDateTime) SetTo(v time.Time) {
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o NilDateTime) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *NilDateTime) SetToNull() {
+	o.Null = true
+	var v time.Time
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o NilDateTime) Get() (v time.Time, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o NilDateTime) Or(d time.Time) time.Time {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewNilFloat64 returns new NilFloat64 with value set to v.
+func NewNilFloat64(v float64) NilFloat64 {
+	return NilFloat64{
+		Value: v,
+	}
+}
+
+// NilFloat64 is nullable float64.
+type NilFloat64 struct {
+	Value float64
+	Null  bool
+}
+
+// SetTo sets value to v.
+func (o *NilFloat64) SetTo(v float64) {
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o NilFloat64) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *NilFloat64) SetToNull() {
+	o.Null = true
+	var v float64
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o NilFloat64) Get() (v float64, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o NilFloat64) Or(d float64) float64 {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewNilInt returns new NilInt with value set to v.
+func NewNilInt(v int) NilInt {
+	return NilInt{
+		Value: v,
+	}
+}
+
+// NilInt is nullable int.
+type NilInt struct {
+	Value int
+	Null  bool
+}
+
+// SetTo sets value to v.
+func (o *NilInt) SetTo(v int) {
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o NilInt) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *NilInt) SetToNull() {
+	o.Null = true
+	var v int
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o NilInt) Get() (v int, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o NilInt) Or(d int) int {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewNilString returns new NilString with value set to v.
+func NewNilString(v string) NilString {
+	return NilString{
+		Value: v,
+	}
+}
+
+// NilString is nullable string.
+type NilString struct {
+	Value string
+	Null  bool
+}
+
+// SetTo sets value to v.
+func (o *NilString) SetTo(v string) {
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o NilString) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *NilString) SetToNull() {
+	o.Null = true
+	var v string
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o NilString) Get() (v string, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o NilString) Or(d string) string {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewNilUUID returns new NilUUID with value set to v.
+func NewNilUUID(v uuid.UUID) NilUUID {
+	return NilUUID{
+		Value: v,
+	}
+}
+
+// NilUUID is nullable uuid.UUID.
+type NilUUID struct {
+	Value uuid.UUID
+	Null  bool
+}
+
+// SetTo sets value to v.
+func (o *NilUUID) SetTo(v uuid.UUID) {
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o NilUUID) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *NilUUID) SetToNull() {
+	o.Null = true
+	var v uuid.UUID
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o NilUUID) Get() (v uuid.UUID, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o NilUUID) Or(d uuid.UUID) uuid.UUID {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // Ref: #/components/schemas/NoteCommentCreateRequest
 type NoteCommentCreateRequest struct {
 	Body        string    `json:"body"`
@@ -22802,22 +23072,32 @@ func (s *TaskCommentUpdateRequest) SetBody(val string) {
 	s.Body = val
 }
 
+// Creates a Task; fields left out get their default.
 // Ref: #/components/schemas/TaskCreateRequest
 type TaskCreateRequest struct {
-	Title           string          `json:"title"`
-	Description     OptString       `json:"description"`
-	Status          OptTaskStatus   `json:"status"`
-	Priority        OptTaskPriority `json:"priority"`
-	Type            OptTaskType     `json:"type"`
-	AssigneeID      OptUUID         `json:"assignee_id"`
-	ParentID        OptUUID         `json:"parent_id"`
-	SprintID        OptUUID         `json:"sprint_id"`
-	MilestoneID     OptUUID         `json:"milestone_id"`
-	ColumnID        OptUUID         `json:"column_id"`
-	StartDate       OptDate         `json:"start_date"`
-	DueDate         OptDate         `json:"due_date"`
-	EstimateMinutes OptInt          `json:"estimate_minutes"`
-	StoryPoints     OptFloat64      `json:"story_points"`
+	Title string `json:"title"`
+	// Markdown, stored exactly as written; description_html is its sanitized HTML rendering.
+	Description OptString       `json:"description"`
+	Status      OptTaskStatus   `json:"status"`
+	Priority    OptTaskPriority `json:"priority"`
+	Type        OptTaskType     `json:"type"`
+	// Must be a member of the organization.
+	AssigneeID OptUUID `json:"assignee_id"`
+	// Parent task (epic of a story, task of a subtask); same project.
+	ParentID OptUUID `json:"parent_id"`
+	// Sprint of the same project.
+	SprintID OptUUID `json:"sprint_id"`
+	// Milestone of the same project.
+	MilestoneID OptUUID `json:"milestone_id"`
+	// Board column the task sits in; empty when the task is on no board lane.
+	ColumnID OptUUID `json:"column_id"`
+	// Calendar date, stored as 00:00 UTC.
+	StartDate OptDate `json:"start_date"`
+	// Calendar date, stored as 00:00 UTC.
+	DueDate         OptDate `json:"due_date"`
+	EstimateMinutes OptInt  `json:"estimate_minutes"`
+	// Fractional values (0.5) allowed, as in planning poker.
+	StoryPoints OptFloat64 `json:"story_points"`
 }
 
 // GetTitle returns the value of Title.
@@ -23224,42 +23504,57 @@ func (s *TaskDependencyType) UnmarshalText(data []byte) error {
 	}
 }
 
+// A task of a project, with its key and version (send the version back in If-Match to change it).
 // Ref: #/components/schemas/TaskInfo
 type TaskInfo struct {
 	ID             uuid.UUID `json:"id"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 	OrganizationID uuid.UUID `json:"organization_id"`
-	ProjectID      uuid.UUID `json:"project_id"`
-	Number         int       `json:"number"`
-	// Project key and number, e.g. WS-42.
-	Key   string `json:"key"`
-	Title string `json:"title"`
-	// Markdown, stored exactly as written.
-	Description OptString `json:"description"`
-	// The description rendered to HTML and sanitized (no script, event handlers or javascript URLs); safe
-	// to insert into a page.
-	DescriptionHTML OptString    `json:"description_html"`
-	Status          TaskStatus   `json:"status"`
-	Priority        TaskPriority `json:"priority"`
-	Type            TaskType     `json:"type"`
-	AssigneeID      OptUUID      `json:"assignee_id"`
-	ReporterID      uuid.UUID    `json:"reporter_id"`
-	ParentID        OptUUID      `json:"parent_id"`
-	SprintID        OptUUID      `json:"sprint_id"`
-	MilestoneID     OptUUID      `json:"milestone_id"`
-	ColumnID        OptUUID      `json:"column_id"`
-	Position        int64        `json:"position"`
-	StartDate       OptDate      `json:"start_date"`
-	DueDate         OptDate      `json:"due_date"`
-	CompletedAt     OptDateTime  `json:"completed_at"`
-	EstimateMinutes OptInt       `json:"estimate_minutes"`
-	StoryPoints     OptFloat64   `json:"story_points"`
-	IsAiGenerated   bool         `json:"is_ai_generated"`
-	// The agent that created the task (is_ai_generated).
-	AiGeneratingAgentID OptUUID `json:"ai_generating_agent_id"`
-	// Send it back in If-Match when updating.
+	// Optimistic concurrency: incremented by every change; PATCH requires it in If-Match (the ETag, e.g.
+	// "3"), and a stale one is 412.
 	Version   int       `json:"version"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ProjectID uuid.UUID `json:"project_id"`
+	// Per-project sequence number allocated from Project.next_task_number; the key is -.
+	Number int    `json:"number"`
+	Title  string `json:"title"`
+	// Markdown, stored exactly as written; description_html is its sanitized HTML rendering.
+	Description string       `json:"description"`
+	Status      TaskStatus   `json:"status"`
+	Priority    TaskPriority `json:"priority"`
+	Type        TaskType     `json:"type"`
+	// Must be a member of the organization.
+	AssigneeID NilUUID   `json:"assignee_id"`
+	ReporterID uuid.UUID `json:"reporter_id"`
+	// Parent task (epic of a story, task of a subtask); same project.
+	ParentID NilUUID `json:"parent_id"`
+	// Sprint of the same project.
+	SprintID NilUUID `json:"sprint_id"`
+	// Milestone of the same project.
+	MilestoneID NilUUID `json:"milestone_id"`
+	// Board column the task sits in; empty when the task is on no board lane.
+	ColumnID NilUUID `json:"column_id"`
+	// Sort key within the column, ascending. Sparse: new tasks go 1024 after the last one, a move takes
+	// the midpoint of its new neighbours, and when no integer is left between them the handler renumbers
+	// the column (steps of 1024) in the same transaction.
+	Position int64 `json:"position"`
+	// Calendar date, stored as 00:00 UTC.
+	StartDate NilDate `json:"start_date"`
+	// Calendar date, stored as 00:00 UTC.
+	DueDate NilDate `json:"due_date"`
+	// Set by the server when the task enters done or cancelled, cleared when it leaves them.
+	CompletedAt     NilDateTime `json:"completed_at"`
+	EstimateMinutes NilInt      `json:"estimate_minutes"`
+	// Fractional values (0.5) allowed, as in planning poker.
+	StoryPoints   NilFloat64 `json:"story_points"`
+	IsAiGenerated bool       `json:"is_ai_generated"`
+	// The agent that created the task (is_ai_generated).
+	AiGeneratingAgentID NilUUID `json:"ai_generating_agent_id"`
+	// The task key, -, e.g. WS-42.
+	Key string `json:"key"`
+	// The description rendered to HTML and sanitized (no script, event handlers or javascript URLs), safe
+	// to insert into a page; null without a description.
+	DescriptionHTML NilString `json:"description_html"`
 }
 
 // GetID returns the value of ID.
@@ -23267,9 +23562,24 @@ func (s *TaskInfo) GetID() uuid.UUID {
 	return s.ID
 }
 
+// GetCreatedAt returns the value of CreatedAt.
+func (s *TaskInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *TaskInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
 // GetOrganizationID returns the value of OrganizationID.
 func (s *TaskInfo) GetOrganizationID() uuid.UUID {
 	return s.OrganizationID
+}
+
+// GetVersion returns the value of Version.
+func (s *TaskInfo) GetVersion() int {
+	return s.Version
 }
 
 // GetProjectID returns the value of ProjectID.
@@ -23282,24 +23592,14 @@ func (s *TaskInfo) GetNumber() int {
 	return s.Number
 }
 
-// GetKey returns the value of Key.
-func (s *TaskInfo) GetKey() string {
-	return s.Key
-}
-
 // GetTitle returns the value of Title.
 func (s *TaskInfo) GetTitle() string {
 	return s.Title
 }
 
 // GetDescription returns the value of Description.
-func (s *TaskInfo) GetDescription() OptString {
+func (s *TaskInfo) GetDescription() string {
 	return s.Description
-}
-
-// GetDescriptionHTML returns the value of DescriptionHTML.
-func (s *TaskInfo) GetDescriptionHTML() OptString {
-	return s.DescriptionHTML
 }
 
 // GetStatus returns the value of Status.
@@ -23318,7 +23618,7 @@ func (s *TaskInfo) GetType() TaskType {
 }
 
 // GetAssigneeID returns the value of AssigneeID.
-func (s *TaskInfo) GetAssigneeID() OptUUID {
+func (s *TaskInfo) GetAssigneeID() NilUUID {
 	return s.AssigneeID
 }
 
@@ -23328,22 +23628,22 @@ func (s *TaskInfo) GetReporterID() uuid.UUID {
 }
 
 // GetParentID returns the value of ParentID.
-func (s *TaskInfo) GetParentID() OptUUID {
+func (s *TaskInfo) GetParentID() NilUUID {
 	return s.ParentID
 }
 
 // GetSprintID returns the value of SprintID.
-func (s *TaskInfo) GetSprintID() OptUUID {
+func (s *TaskInfo) GetSprintID() NilUUID {
 	return s.SprintID
 }
 
 // GetMilestoneID returns the value of MilestoneID.
-func (s *TaskInfo) GetMilestoneID() OptUUID {
+func (s *TaskInfo) GetMilestoneID() NilUUID {
 	return s.MilestoneID
 }
 
 // GetColumnID returns the value of ColumnID.
-func (s *TaskInfo) GetColumnID() OptUUID {
+func (s *TaskInfo) GetColumnID() NilUUID {
 	return s.ColumnID
 }
 
@@ -23353,27 +23653,27 @@ func (s *TaskInfo) GetPosition() int64 {
 }
 
 // GetStartDate returns the value of StartDate.
-func (s *TaskInfo) GetStartDate() OptDate {
+func (s *TaskInfo) GetStartDate() NilDate {
 	return s.StartDate
 }
 
 // GetDueDate returns the value of DueDate.
-func (s *TaskInfo) GetDueDate() OptDate {
+func (s *TaskInfo) GetDueDate() NilDate {
 	return s.DueDate
 }
 
 // GetCompletedAt returns the value of CompletedAt.
-func (s *TaskInfo) GetCompletedAt() OptDateTime {
+func (s *TaskInfo) GetCompletedAt() NilDateTime {
 	return s.CompletedAt
 }
 
 // GetEstimateMinutes returns the value of EstimateMinutes.
-func (s *TaskInfo) GetEstimateMinutes() OptInt {
+func (s *TaskInfo) GetEstimateMinutes() NilInt {
 	return s.EstimateMinutes
 }
 
 // GetStoryPoints returns the value of StoryPoints.
-func (s *TaskInfo) GetStoryPoints() OptFloat64 {
+func (s *TaskInfo) GetStoryPoints() NilFloat64 {
 	return s.StoryPoints
 }
 
@@ -23383,23 +23683,18 @@ func (s *TaskInfo) GetIsAiGenerated() bool {
 }
 
 // GetAiGeneratingAgentID returns the value of AiGeneratingAgentID.
-func (s *TaskInfo) GetAiGeneratingAgentID() OptUUID {
+func (s *TaskInfo) GetAiGeneratingAgentID() NilUUID {
 	return s.AiGeneratingAgentID
 }
 
-// GetVersion returns the value of Version.
-func (s *TaskInfo) GetVersion() int {
-	return s.Version
+// GetKey returns the value of Key.
+func (s *TaskInfo) GetKey() string {
+	return s.Key
 }
 
-// GetCreatedAt returns the value of CreatedAt.
-func (s *TaskInfo) GetCreatedAt() time.Time {
-	return s.CreatedAt
-}
-
-// GetUpdatedAt returns the value of UpdatedAt.
-func (s *TaskInfo) GetUpdatedAt() time.Time {
-	return s.UpdatedAt
+// GetDescriptionHTML returns the value of DescriptionHTML.
+func (s *TaskInfo) GetDescriptionHTML() NilString {
+	return s.DescriptionHTML
 }
 
 // SetID sets the value of ID.
@@ -23407,9 +23702,24 @@ func (s *TaskInfo) SetID(val uuid.UUID) {
 	s.ID = val
 }
 
+// SetCreatedAt sets the value of CreatedAt.
+func (s *TaskInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *TaskInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
 // SetOrganizationID sets the value of OrganizationID.
 func (s *TaskInfo) SetOrganizationID(val uuid.UUID) {
 	s.OrganizationID = val
+}
+
+// SetVersion sets the value of Version.
+func (s *TaskInfo) SetVersion(val int) {
+	s.Version = val
 }
 
 // SetProjectID sets the value of ProjectID.
@@ -23422,24 +23732,14 @@ func (s *TaskInfo) SetNumber(val int) {
 	s.Number = val
 }
 
-// SetKey sets the value of Key.
-func (s *TaskInfo) SetKey(val string) {
-	s.Key = val
-}
-
 // SetTitle sets the value of Title.
 func (s *TaskInfo) SetTitle(val string) {
 	s.Title = val
 }
 
 // SetDescription sets the value of Description.
-func (s *TaskInfo) SetDescription(val OptString) {
+func (s *TaskInfo) SetDescription(val string) {
 	s.Description = val
-}
-
-// SetDescriptionHTML sets the value of DescriptionHTML.
-func (s *TaskInfo) SetDescriptionHTML(val OptString) {
-	s.DescriptionHTML = val
 }
 
 // SetStatus sets the value of Status.
@@ -23458,7 +23758,7 @@ func (s *TaskInfo) SetType(val TaskType) {
 }
 
 // SetAssigneeID sets the value of AssigneeID.
-func (s *TaskInfo) SetAssigneeID(val OptUUID) {
+func (s *TaskInfo) SetAssigneeID(val NilUUID) {
 	s.AssigneeID = val
 }
 
@@ -23468,22 +23768,22 @@ func (s *TaskInfo) SetReporterID(val uuid.UUID) {
 }
 
 // SetParentID sets the value of ParentID.
-func (s *TaskInfo) SetParentID(val OptUUID) {
+func (s *TaskInfo) SetParentID(val NilUUID) {
 	s.ParentID = val
 }
 
 // SetSprintID sets the value of SprintID.
-func (s *TaskInfo) SetSprintID(val OptUUID) {
+func (s *TaskInfo) SetSprintID(val NilUUID) {
 	s.SprintID = val
 }
 
 // SetMilestoneID sets the value of MilestoneID.
-func (s *TaskInfo) SetMilestoneID(val OptUUID) {
+func (s *TaskInfo) SetMilestoneID(val NilUUID) {
 	s.MilestoneID = val
 }
 
 // SetColumnID sets the value of ColumnID.
-func (s *TaskInfo) SetColumnID(val OptUUID) {
+func (s *TaskInfo) SetColumnID(val NilUUID) {
 	s.ColumnID = val
 }
 
@@ -23493,27 +23793,27 @@ func (s *TaskInfo) SetPosition(val int64) {
 }
 
 // SetStartDate sets the value of StartDate.
-func (s *TaskInfo) SetStartDate(val OptDate) {
+func (s *TaskInfo) SetStartDate(val NilDate) {
 	s.StartDate = val
 }
 
 // SetDueDate sets the value of DueDate.
-func (s *TaskInfo) SetDueDate(val OptDate) {
+func (s *TaskInfo) SetDueDate(val NilDate) {
 	s.DueDate = val
 }
 
 // SetCompletedAt sets the value of CompletedAt.
-func (s *TaskInfo) SetCompletedAt(val OptDateTime) {
+func (s *TaskInfo) SetCompletedAt(val NilDateTime) {
 	s.CompletedAt = val
 }
 
 // SetEstimateMinutes sets the value of EstimateMinutes.
-func (s *TaskInfo) SetEstimateMinutes(val OptInt) {
+func (s *TaskInfo) SetEstimateMinutes(val NilInt) {
 	s.EstimateMinutes = val
 }
 
 // SetStoryPoints sets the value of StoryPoints.
-func (s *TaskInfo) SetStoryPoints(val OptFloat64) {
+func (s *TaskInfo) SetStoryPoints(val NilFloat64) {
 	s.StoryPoints = val
 }
 
@@ -23523,23 +23823,18 @@ func (s *TaskInfo) SetIsAiGenerated(val bool) {
 }
 
 // SetAiGeneratingAgentID sets the value of AiGeneratingAgentID.
-func (s *TaskInfo) SetAiGeneratingAgentID(val OptUUID) {
+func (s *TaskInfo) SetAiGeneratingAgentID(val NilUUID) {
 	s.AiGeneratingAgentID = val
 }
 
-// SetVersion sets the value of Version.
-func (s *TaskInfo) SetVersion(val int) {
-	s.Version = val
+// SetKey sets the value of Key.
+func (s *TaskInfo) SetKey(val string) {
+	s.Key = val
 }
 
-// SetCreatedAt sets the value of CreatedAt.
-func (s *TaskInfo) SetCreatedAt(val time.Time) {
-	s.CreatedAt = val
-}
-
-// SetUpdatedAt sets the value of UpdatedAt.
-func (s *TaskInfo) SetUpdatedAt(val time.Time) {
-	s.UpdatedAt = val
+// SetDescriptionHTML sets the value of DescriptionHTML.
+func (s *TaskInfo) SetDescriptionHTML(val NilString) {
+	s.DescriptionHTML = val
 }
 
 func (*TaskInfo) createTaskRes() {}
@@ -23853,21 +24148,30 @@ func (s *TaskType) UnmarshalText(data []byte) error {
 	}
 }
 
+// Changes a Task; fields left out keep their value.
 // Ref: #/components/schemas/TaskUpdateRequest
 type TaskUpdateRequest struct {
-	Title           OptString       `json:"title"`
-	Description     OptNilString    `json:"description"`
-	Status          OptTaskStatus   `json:"status"`
-	Priority        OptTaskPriority `json:"priority"`
-	Type            OptTaskType     `json:"type"`
-	AssigneeID      OptNilUUID      `json:"assignee_id"`
-	ParentID        OptNilUUID      `json:"parent_id"`
-	SprintID        OptNilUUID      `json:"sprint_id"`
-	MilestoneID     OptNilUUID      `json:"milestone_id"`
-	StartDate       OptNilDate      `json:"start_date"`
-	DueDate         OptNilDate      `json:"due_date"`
-	EstimateMinutes OptNilInt       `json:"estimate_minutes"`
-	StoryPoints     OptNilFloat64   `json:"story_points"`
+	Title OptString `json:"title"`
+	// Markdown, stored exactly as written; description_html is its sanitized HTML rendering.
+	Description OptNilString    `json:"description"`
+	Status      OptTaskStatus   `json:"status"`
+	Priority    OptTaskPriority `json:"priority"`
+	Type        OptTaskType     `json:"type"`
+	// Must be a member of the organization.
+	AssigneeID OptNilUUID `json:"assignee_id"`
+	// Parent task (epic of a story, task of a subtask); same project.
+	ParentID OptNilUUID `json:"parent_id"`
+	// Sprint of the same project.
+	SprintID OptNilUUID `json:"sprint_id"`
+	// Milestone of the same project.
+	MilestoneID OptNilUUID `json:"milestone_id"`
+	// Calendar date, stored as 00:00 UTC.
+	StartDate OptNilDate `json:"start_date"`
+	// Calendar date, stored as 00:00 UTC.
+	DueDate         OptNilDate `json:"due_date"`
+	EstimateMinutes OptNilInt  `json:"estimate_minutes"`
+	// Fractional values (0.5) allowed, as in planning poker.
+	StoryPoints OptNilFloat64 `json:"story_points"`
 }
 
 // GetTitle returns the value of Title.

@@ -5372,27 +5372,54 @@ export interface components {
         TaskCommentUpdateRequest: {
             body: string;
         };
+        /** @description Creates a Task; fields left out get their default. */
         TaskCreateRequest: {
             title: string;
+            /** @description Markdown, stored exactly as written; description_html is its sanitized HTML rendering */
             description?: string;
             status?: components["schemas"]["TaskStatus"];
             priority?: components["schemas"]["TaskPriority"];
             type?: components["schemas"]["TaskType"];
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Must be a member of the organization
+             */
             assignee_id?: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Parent task (epic of a story, task of a subtask); same project
+             */
             parent_id?: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Sprint of the same project
+             */
             sprint_id?: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Milestone of the same project
+             */
             milestone_id?: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Board column the task sits in; empty when the task is on no board lane
+             */
             column_id?: string;
-            /** Format: date */
+            /**
+             * Format: date
+             * @description Calendar date, stored as 00:00 UTC
+             */
             start_date?: string;
-            /** Format: date */
+            /**
+             * Format: date
+             * @description Calendar date, stored as 00:00 UTC
+             */
             due_date?: string;
             estimate_minutes?: number;
+            /**
+             * Format: double
+             * @description Fractional values (0.5) allowed, as in planning poker
+             */
             story_points?: number;
         };
         /** @description TaskDependency resource. */
@@ -5430,58 +5457,91 @@ export interface components {
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
+        /** @description A task of a project, with its key and version (send the version back in If-Match to change it). */
         TaskInfo: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
             /** Format: uuid */
-            organization_id: string;
+            readonly organization_id: string;
+            /** @description Optimistic concurrency: incremented by every change; PATCH requires it in If-Match (the ETag, e.g. "3"), and a stale one is 412 */
+            readonly version: number;
             /** Format: uuid */
-            project_id: string;
-            number: number;
-            /** @description Project key and number, e.g. WS-42. */
-            key: string;
+            readonly project_id: string;
+            /** @description Per-project sequence number allocated from Project.next_task_number; the key is <project key>-<number> */
+            readonly number: number;
             title: string;
-            /** @description Markdown, stored exactly as written. */
-            description?: string;
-            /** @description The description rendered to HTML and sanitized (no script, event handlers or javascript URLs); safe to insert into a page. */
-            description_html?: string;
+            /** @description Markdown, stored exactly as written; description_html is its sanitized HTML rendering */
+            description: string;
             status: components["schemas"]["TaskStatus"];
             priority: components["schemas"]["TaskPriority"];
             type: components["schemas"]["TaskType"];
-            /** Format: uuid */
-            assignee_id?: string;
-            /** Format: uuid */
-            reporter_id: string;
-            /** Format: uuid */
-            parent_id?: string;
-            /** Format: uuid */
-            sprint_id?: string;
-            /** Format: uuid */
-            milestone_id?: string;
-            /** Format: uuid */
-            column_id?: string;
-            /** Format: int64 */
-            position: number;
-            /** Format: date */
-            start_date?: string;
-            /** Format: date */
-            due_date?: string;
-            /** Format: date-time */
-            completed_at?: string;
-            estimate_minutes?: number;
-            story_points?: number;
-            is_ai_generated: boolean;
             /**
              * Format: uuid
-             * @description The agent that created the task (is_ai_generated).
+             * @description Must be a member of the organization
              */
-            ai_generating_agent_id?: string;
-            /** @description Send it back in If-Match when updating. */
-            version: number;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
+            assignee_id: string | null;
+            /** Format: uuid */
+            readonly reporter_id: string;
+            /**
+             * Format: uuid
+             * @description Parent task (epic of a story, task of a subtask); same project
+             */
+            parent_id: string | null;
+            /**
+             * Format: uuid
+             * @description Sprint of the same project
+             */
+            sprint_id: string | null;
+            /**
+             * Format: uuid
+             * @description Milestone of the same project
+             */
+            milestone_id: string | null;
+            /**
+             * Format: uuid
+             * @description Board column the task sits in; empty when the task is on no board lane
+             */
+            column_id: string | null;
+            /**
+             * Format: int64
+             * @description Sort key within the column, ascending. Sparse: new tasks go 1024 after the last one, a move takes the midpoint of its new neighbours, and when no integer is left between them the handler renumbers the column (steps of 1024) in the same transaction
+             */
+            readonly position: number;
+            /**
+             * Format: date
+             * @description Calendar date, stored as 00:00 UTC
+             */
+            start_date: string | null;
+            /**
+             * Format: date
+             * @description Calendar date, stored as 00:00 UTC
+             */
+            due_date: string | null;
+            /**
+             * Format: date-time
+             * @description Set by the server when the task enters done or cancelled, cleared when it leaves them
+             */
+            readonly completed_at: string | null;
+            estimate_minutes: number | null;
+            /**
+             * Format: double
+             * @description Fractional values (0.5) allowed, as in planning poker
+             */
+            story_points: number | null;
+            readonly is_ai_generated: boolean;
+            /**
+             * Format: uuid
+             * @description The agent that created the task (is_ai_generated)
+             */
+            readonly ai_generating_agent_id: string | null;
+            /** @description The task key, <project key>-<number>, e.g. WS-42 */
+            readonly key: string;
+            /** @description The description rendered to HTML and sanitized (no script, event handlers or javascript URLs), safe to insert into a page; null without a description */
+            readonly description_html: string | null;
         };
         TaskMoveRequest: {
             /** Format: uuid */
@@ -5514,25 +5574,49 @@ export interface components {
         TaskStatus: "backlog" | "todo" | "in_progress" | "in_review" | "done" | "cancelled";
         /** @enum {string} */
         TaskType: "task" | "bug" | "story" | "epic" | "subtask";
+        /** @description Changes a Task; fields left out keep their value. */
         TaskUpdateRequest: {
             title?: string;
+            /** @description Markdown, stored exactly as written; description_html is its sanitized HTML rendering */
             description?: string | null;
             status?: components["schemas"]["TaskStatus"];
             priority?: components["schemas"]["TaskPriority"];
             type?: components["schemas"]["TaskType"];
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Must be a member of the organization
+             */
             assignee_id?: string | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Parent task (epic of a story, task of a subtask); same project
+             */
             parent_id?: string | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Sprint of the same project
+             */
             sprint_id?: string | null;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Milestone of the same project
+             */
             milestone_id?: string | null;
-            /** Format: date */
+            /**
+             * Format: date
+             * @description Calendar date, stored as 00:00 UTC
+             */
             start_date?: string | null;
-            /** Format: date */
+            /**
+             * Format: date
+             * @description Calendar date, stored as 00:00 UTC
+             */
             due_date?: string | null;
             estimate_minutes?: number | null;
+            /**
+             * Format: double
+             * @description Fractional values (0.5) allowed, as in planning poker
+             */
             story_points?: number | null;
         };
         /** @description TimeLog resource. */

@@ -6,6 +6,8 @@
 // schema package, and so the server binary, depends on it.
 package oasfield
 
+import "entgo.io/ent/schema"
+
 // Constraints annotates an ent field with OpenAPI validation keywords.
 type Constraints struct {
 	MinLength *int64   `json:"min_length,omitempty"`
@@ -31,8 +33,46 @@ func Pattern(re string) Constraints { n := int64(1); return Constraints{MinLengt
 // Format sets an OpenAPI string format such as "email" or "uri".
 func Format(f string) Constraints { return Constraints{Format: f} }
 
+// Date documents a time field that holds a calendar date (format: date).
+func Date() Constraints { return Constraints{Format: "date"} }
+
 // Range bounds a number (pairs with ent's Range/Min/Max).
 func Range(lo, hi float64) Constraints { return Constraints{Minimum: &lo, Maximum: &hi} }
 
 // Min bounds a number from below (pairs with ent's Min/NonNegative).
 func Min(lo float64) Constraints { return Constraints{Minimum: &lo} }
+
+// Merge implements ent's schema.Merger, so one field can carry several
+// constraints (e.g. NotEmpty and Format); a later value wins per keyword.
+func (c Constraints) Merge(other schema.Annotation) schema.Annotation {
+	var o Constraints
+	switch v := other.(type) {
+	case Constraints:
+		o = v
+	case *Constraints:
+		if v != nil {
+			o = *v
+		}
+	default:
+		return c
+	}
+	if o.MinLength != nil {
+		c.MinLength = o.MinLength
+	}
+	if o.Pattern != "" {
+		c.Pattern = o.Pattern
+	}
+	if o.Format != "" {
+		c.Format = o.Format
+	}
+	if o.Minimum != nil {
+		c.Minimum = o.Minimum
+	}
+	if o.Maximum != nil {
+		c.Maximum = o.Maximum
+	}
+	if o.Example != nil {
+		c.Example = o.Example
+	}
+	return c
+}
