@@ -17,7 +17,7 @@ ifeq ($(origin WORKSYNAPSE_TEST_DATABASE_URL), undefined)
 endif
 
 .PHONY: bench all generate check-generated build run test check lint vet unit flakes migration help \
-	spec-lint ts-client ts-check e2e-ts docs-assets docs-assets-check docs-check spec-diff k8s-lint \
+	spec-lint ts-client ts-check ts-pack ts-pack-check e2e-ts docs-assets docs-assets-check docs-check spec-diff k8s-lint \
 	release-spec
 
 all: build ## Default target: build the binary
@@ -64,7 +64,7 @@ flakes: ## Hunt flaky tests: Go tests COUNT times (default 3), -race where gorou
 	$(GO) test -count=$(COUNT) -race -timeout 60m $(RACE_PKGS)
 	$(GO) test -count=$(COUNT) -timeout 30m $(PLAIN_PKGS)
 
-check: check-generated lint spec-lint ts-check docs-assets-check spec-diff k8s-lint unit e2e-ts docs-check ## Everything CI runs
+check: check-generated lint spec-lint ts-check ts-pack-check docs-assets-check spec-diff k8s-lint unit e2e-ts docs-check ## Everything CI runs
 
 test: check ## Alias of check
 
@@ -93,6 +93,12 @@ spec-lint: tools/spec/node_modules/.package-lock.json ## Lint openapi.yaml (Redo
 
 ts-client: $(TS_CLIENT)/node_modules/.package-lock.json ## Regenerate the TypeScript client's types from openapi.yaml
 	cd $(TS_CLIENT) && npm run --silent generate
+
+ts-pack: $(TS_CLIENT)/node_modules/.package-lock.json ## Build and pack @worksynapse/client as an installable tarball in clients/typescript
+	cd $(TS_CLIENT) && rm -rf dist && npm run --silent build && npm pack --silent
+
+ts-pack-check: $(TS_CLIENT)/node_modules/.package-lock.json ## Pack the client, install the tarball in a scratch app, type-check and load it there
+	@tools/ts-pack-check.sh
 
 ts-check: ts-client ## Fail if the TypeScript client is stale; type-check it
 	@if [ -n "$$(git status --porcelain -- '$(TS_CLIENT)/src/schema*.ts')" ]; then \
