@@ -53,6 +53,7 @@ func Mutate(g *gen.Graph, spec *ogen.Spec) error {
 		return err
 	}
 	addErrorModel(spec)
+	addCommonComponents(spec)
 	addSecurity(spec)
 	if err := mergeFragments(spec); err != nil {
 		return err
@@ -135,6 +136,9 @@ func mergeFragment(spec *ogen.Spec, file string, paths ogen.Paths, c *ogen.Compo
 	// silently be the last one's (an If-Match once lost its `required`
 	// that way); identical repeats are harmless.
 	for n, p := range c.Parameters {
+		if err := commonComponent("parameters", n); err != nil {
+			return fmt.Errorf("apispec: %s: %w", file, err)
+		}
 		if spec.Components.Parameters == nil {
 			spec.Components.Parameters = map[string]*ogen.Parameter{}
 		}

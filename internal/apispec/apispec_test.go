@@ -134,7 +134,7 @@ func TestRetryAfterAndProblemTypesAreDocumented(t *testing.T) {
 func TestMergeFragmentRefusesTwoDifferentDefinitionsOfAParameter(t *testing.T) {
 	spec := specWith(ogen.Paths{}, map[string]*ogen.Schema{})
 	p := func(required bool) *ogen.Components {
-		return &ogen.Components{Parameters: map[string]*ogen.Parameter{"IfMatch": {Name: "If-Match", In: "header", Required: required}}}
+		return &ogen.Components{Parameters: map[string]*ogen.Parameter{"Since": {Name: "since", In: "query", Required: required}}}
 	}
 	if err := mergeFragment(spec, "a.yaml", nil, p(true)); err != nil {
 		t.Fatal(err)
@@ -142,8 +142,12 @@ func TestMergeFragmentRefusesTwoDifferentDefinitionsOfAParameter(t *testing.T) {
 	if err := mergeFragment(spec, "b.yaml", nil, p(true)); err != nil {
 		t.Errorf("an identical repeat: %v", err)
 	}
-	if err := mergeFragment(spec, "c.yaml", nil, p(false)); err == nil || !strings.Contains(err.Error(), "parameter IfMatch defined twice") {
-		t.Errorf("a different IfMatch: err = %v", err)
+	if err := mergeFragment(spec, "c.yaml", nil, p(false)); err == nil || !strings.Contains(err.Error(), "parameter Since defined twice") {
+		t.Errorf("a different Since: err = %v", err)
+	}
+	common := &ogen.Components{Parameters: map[string]*ogen.Parameter{"Limit": {Name: "limit", In: "query"}}}
+	if err := mergeFragment(spec, "d.yaml", nil, common); err == nil || !strings.Contains(err.Error(), "common.go") {
+		t.Errorf("a fragment redefining Limit: err = %v", err)
 	}
 }
 
@@ -152,6 +156,7 @@ func TestMergeFragmentRefusesTwoDifferentDefinitionsOfAParameter(t *testing.T) {
 // and generated clients cannot compile a call that always fails.
 func TestIfMatchIsRequired(t *testing.T) {
 	spec := specWith(ogen.Paths{}, map[string]*ogen.Schema{})
+	addCommonComponents(spec)
 	if err := mergeFragments(spec); err != nil {
 		t.Fatal(err)
 	}

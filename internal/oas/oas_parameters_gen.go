@@ -8172,7 +8172,7 @@ type GetOrganizationProductivityParams struct {
 	ProjectID OptUUID `json:",omitempty,omitzero"`
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -9500,7 +9500,7 @@ type ListAgentActionsParams struct {
 	Status OptListAgentActionsStatus `json:",omitempty,omitzero"`
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -9793,7 +9793,7 @@ type ListAgentKeysParams struct {
 	AgentID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -10021,7 +10021,7 @@ type ListAgentPermissionsParams struct {
 	AgentID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -10249,7 +10249,7 @@ type ListAgentToolsParams struct {
 	OrgID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -10477,7 +10477,7 @@ type ListAgentVersionsParams struct {
 	AgentID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -10705,7 +10705,7 @@ type ListAgentsParams struct {
 	OrgID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 	// Only agents with this status.
 	Status OptAgentStatus `json:",omitempty,omitzero"`
@@ -10998,7 +10998,7 @@ func decodeListAgentsParams(args [1]string, argsEscaped bool, r *http.Request) (
 type ListApprovalsParams struct {
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -11188,7 +11188,7 @@ type ListAuditActivityParams struct {
 	To OptDateTime `json:",omitempty,omitzero"`
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -11818,7 +11818,7 @@ type ListBoardsParams struct {
 	ProjectID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -12046,7 +12046,7 @@ type ListChannelMembersParams struct {
 	ChannelID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -12579,7 +12579,7 @@ type ListChannelPinsParams struct {
 	ChannelID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -12811,7 +12811,7 @@ type ListChannelsParams struct {
 	Archived OptBool `json:",omitempty,omitzero"`
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -13156,7 +13156,7 @@ type ListJobRunsParams struct {
 	State OptJobState `json:",omitempty,omitzero"`
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -13474,7 +13474,7 @@ type ListLabelsParams struct {
 	ProjectID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -13704,7 +13704,7 @@ type ListMemberRolesParams struct {
 	UserID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -13984,7 +13984,7 @@ type ListMilestonesParams struct {
 	ProjectID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -14210,7 +14210,7 @@ func decodeListMilestonesParams(args [1]string, argsEscaped bool, r *http.Reques
 type ListModelPricesParams struct {
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 	// Only prices of this provider.
 	Provider OptLedgerProvider `json:",omitempty,omitzero"`
@@ -14536,7 +14536,7 @@ type ListMyAppUsageParams struct {
 	To OptDateTime `json:",omitempty,omitzero"`
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -14931,7 +14931,7 @@ type ListMyIdlePeriodsParams struct {
 	To OptDateTime `json:",omitempty,omitzero"`
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -15255,7 +15255,7 @@ func decodeListMyIdlePeriodsParams(args [0]string, argsEscaped bool, r *http.Req
 type ListMyMentionsParams struct {
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -15431,7 +15431,7 @@ type ListNoteCommentsParams struct {
 	NoteID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -15659,7 +15659,7 @@ type ListNoteFoldersParams struct {
 	OrgID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -15887,7 +15887,7 @@ type ListNoteSharesParams struct {
 	NoteID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -16115,7 +16115,7 @@ type ListNoteTagsParams struct {
 	OrgID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -16343,7 +16343,7 @@ type ListNoteVersionsParams struct {
 	NoteID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -16571,7 +16571,7 @@ type ListNotesParams struct {
 	OrgID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 	// Only notes directly in this folder.
 	FolderID OptUUID `json:",omitempty,omitzero"`
@@ -17195,7 +17195,7 @@ type ListOrganizationMembersParams struct {
 	OrgID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -17423,7 +17423,7 @@ type ListOrganizationUsersParams struct {
 	OrgID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -17649,7 +17649,7 @@ func decodeListOrganizationUsersParams(args [1]string, argsEscaped bool, r *http
 type ListOrganizationsParams struct {
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -17825,7 +17825,7 @@ type ListProjectActivityParams struct {
 	ProjectID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -18053,7 +18053,7 @@ type ListProjectMembersParams struct {
 	ProjectID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -18283,7 +18283,7 @@ type ListProjectsParams struct {
 	Status OptListProjectsStatus `json:",omitempty,omitzero"`
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -18576,7 +18576,7 @@ type ListRolesParams struct {
 	OrgID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -18818,7 +18818,7 @@ type ListSecurityEventsParams struct {
 	To OptDateTime `json:",omitempty,omitzero"`
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -19461,7 +19461,7 @@ func decodeListSecurityEventsParams(args [0]string, argsEscaped bool, r *http.Re
 type ListSessionsParams struct {
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -19637,7 +19637,7 @@ type ListSprintsParams struct {
 	ProjectID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -19865,7 +19865,7 @@ type ListTaskActivityParams struct {
 	TaskID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -20093,7 +20093,7 @@ type ListTaskAttachmentsParams struct {
 	TaskID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -20321,7 +20321,7 @@ type ListTaskCommentsParams struct {
 	TaskID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -20549,7 +20549,7 @@ type ListTaskDependenciesParams struct {
 	TaskID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -20777,7 +20777,7 @@ type ListTasksParams struct {
 	ProjectID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 	// Only tasks with this status.
 	Status OptTaskStatus `json:",omitempty,omitzero"`
@@ -21893,7 +21893,7 @@ type ListThreadParams struct {
 	MessageID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -22121,7 +22121,7 @@ type ListTimeLogsParams struct {
 	TaskID uuid.UUID
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -22359,7 +22359,7 @@ type ListWorkLogsParams struct {
 	To OptDateTime `json:",omitempty,omitzero"`
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
@@ -25387,7 +25387,7 @@ type SearchMessagesParams struct {
 	HasFile OptBool `json:",omitempty,omitzero"`
 	// Page size (keyset pagination).
 	Limit OptInt `json:",omitempty,omitzero"`
-	// Opaque cursor from the previous page's `next_cursor`.
+	// Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for.
 	Cursor OptString `json:",omitempty,omitzero"`
 }
 
