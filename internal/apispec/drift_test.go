@@ -7,6 +7,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"entgo.io/ent/entc"
@@ -47,9 +48,15 @@ func loadContract(t *testing.T) map[string]*contractSchema {
 	return doc.Components.Schemas
 }
 
+// entGraph is the real ent graph, loaded once per test process (loading
+// compiles and runs a small program: seconds, not milliseconds).
+var entGraph = sync.OnceValues(func() (*gen.Graph, error) {
+	return entc.LoadGraph("../../ent/schema", &gen.Config{})
+})
+
 func loadEntGraph(t *testing.T) *gen.Graph {
 	t.Helper()
-	g, err := entc.LoadGraph("../../ent/schema", &gen.Config{})
+	g, err := entGraph()
 	if err != nil {
 		t.Fatalf("load ent graph: %v", err)
 	}
