@@ -8,7 +8,6 @@ package agents
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/google/uuid"
 
@@ -161,41 +160,7 @@ func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
 	})
 }
 
-// CanUse is the gate of every agent call (gateway, ingestion): the agent
-// must be visible to the caller (404 otherwise, so nothing leaks across
-// organizations), active (409 agent-inactive when paused or archived), and
-// the caller permitted: the agent itself (its key), or a user with the
-// use, configure or admin right, or an organization administrator
-// (agent:manage); anyone else gets 403.
-func CanUse(ctx context.Context, client *ent.Client, agentID uuid.UUID) error {
-	a, err := client.Agent.Get(ctx, agentID)
-	if err != nil {
-		if ent.IsNotFound(err) {
-			return problem.NotFound("agent not found")
-		}
-		return err
-	}
-	if a.Status != agent.StatusActive {
-		return problem.New(http.StatusConflict, SlugAgentInactive, "the agent is "+string(a.Status)+" and makes no calls")
-	}
-	v := viewer.FromContext(ctx)
-	if v.AgentID != uuid.Nil {
-		if v.AgentID == agentID {
-			return nil
-		}
-		return problem.Forbidden("an agent key acts only as its own agent")
-	}
-	ok, err := holds(ctx, client, agentID, rule.AgentUse, rule.AgentConfigure)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return problem.Forbidden("using the agent needs the use right")
-	}
-	return nil
-}
-
-// CanUse is CanUse with the service's client.
-func (s *Service) CanUse(ctx context.Context, agentID uuid.UUID) error {
-	return CanUse(ctx, s.client, agentID)
+// Authorize is Authorize with the service's client.
+func (s *Service) Authorize(ctx context.Context, agentID uuid.UUID, use Use) (*ent.Agent, error) {
+	return Authorize(ctx, s.client, agentID, use)
 }

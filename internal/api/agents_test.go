@@ -208,8 +208,8 @@ func TestAgentRightsDecideWhoSeesUsesAndChangesAnAgent(t *testing.T) {
 		if len(page.Items) != 0 {
 			t.Fatalf("dave lists %d agents", len(page.Items))
 		}
-		if err := svc.CanUse(w.viewerOf(w.dave), w.agent.ID); problemStatus(err) != http.StatusNotFound {
-			t.Fatalf("CanUse without right: %v", err)
+		if _, err := svc.Authorize(w.viewerOf(w.dave), w.agent.ID, agents.Act); problemStatus(err) != http.StatusForbidden {
+			t.Fatalf("Authorize without right: %v", err)
 		}
 		var grant struct{ ID uuid.UUID }
 		w.must(http.StatusCreated, w.adminT, "POST", w.agentPath("/permissions"),
@@ -217,8 +217,8 @@ func TestAgentRightsDecideWhoSeesUsesAndChangesAnAgent(t *testing.T) {
 		w.must(http.StatusConflict, w.adminT, "POST", w.agentPath("/permissions"),
 			map[string]any{"user_id": w.dave, "permission": "use"}, nil)
 		w.must(http.StatusOK, w.devT, "GET", w.agentPath(""), nil, nil)
-		if err := svc.CanUse(w.viewerOf(w.dave), w.agent.ID); err != nil {
-			t.Fatalf("CanUse with use: %v", err)
+		if _, err := svc.Authorize(w.viewerOf(w.dave), w.agent.ID, agents.Act); err != nil {
+			t.Fatalf("Authorize with use: %v", err)
 		}
 		// use is not configure, and only admins grant.
 		w.must(http.StatusForbidden, w.devT, "PATCH", w.agentPath(""), map[string]any{"model": "x1"}, nil)
@@ -253,8 +253,8 @@ func TestAgentRightsDecideWhoSeesUsesAndChangesAnAgent(t *testing.T) {
 		}
 		// A paused agent can make no call.
 		w.must(http.StatusOK, w.adminT, "PATCH", w.agentPath(""), map[string]any{"status": "paused"}, nil)
-		if err := svc.CanUse(w.viewerOf(w.dave), w.agent.ID); problemStatus(err) != http.StatusConflict {
-			t.Fatalf("CanUse of a paused agent: %v", err)
+		if _, err := svc.Authorize(w.viewerOf(w.dave), w.agent.ID, agents.Act); problemStatus(err) != http.StatusConflict {
+			t.Fatalf("Authorize of a paused agent: %v", err)
 		}
 		// Revoking removes sight again.
 		var grants struct {

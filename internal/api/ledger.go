@@ -143,10 +143,10 @@ func reportedCalls(ctx context.Context, in []oas.ReportedCall) ([]ledger.Reporte
 	out := make([]ledger.ReportedCall, len(in))
 	for i, c := range in {
 		agentID, ok := c.AgentID.Get()
+		// Whether the caller may report for the agent is agents.Authorize's
+		// decision (in the ledger); an agent key's calls default to its own.
 		switch {
-		case self != uuid.Nil && ok && agentID != self:
-			return nil, problem.Forbidden("an agent key reports its own calls only")
-		case self != uuid.Nil:
+		case self != uuid.Nil && !ok:
 			agentID = self
 		case !ok:
 			return nil, problem.Validation("agent_id is required",

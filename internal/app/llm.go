@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/internal/agents"
 	"github.com/worksynapse/worksynapse/internal/api"
@@ -41,7 +40,6 @@ func (a *App) llmGateway(sec api.Security) http.Handler {
 		Ledger:           a.LLMLedger,
 		Guard:            a.LLMGuard,
 		Capture:          guard.CaptureMessages,
-		CanUse:           func(ctx context.Context, ag *ent.Agent) error { return agents.CanUse(ctx, a.DB.Ent, ag.ID) },
 		Authenticate:     gatewayAuth(sec),
 		WriteError:       func(w http.ResponseWriter, r *http.Request, err error) { writeErr(r.Context(), w, r, err) },
 		Timeout:          cfg.Timeout,

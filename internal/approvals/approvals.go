@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/worksynapse/worksynapse/internal/agents"
 	"net/http"
 	"slices"
 	"time"
@@ -18,7 +19,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
-	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agentaction"
 	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agentsession"
@@ -76,17 +76,14 @@ type Proposal struct {
 // four_eyes) or the agent requires approval, else it is approved at once.
 func (s *Service) Propose(ctx context.Context, p Proposal) (*ent.AgentAction, error) {
 	v := viewer.FromContext(ctx)
-	// Why a system context: the agent is read to know its organization;
-	// the caller's right to run it is decided below and by the privacy
-	// rule of the create, and an agent elsewhere answers 404 below.
-	sys := viewer.NewSystemContext(ctx, "approvals: load agent of a proposal")
-	a, err := s.client.Agent.Query().Where(agent.ID(p.AgentID), agent.DeletedAtIsNil()).Only(sys)
-	if err != nil || !(v.AgentID == a.ID || v.IsMember(a.OrganizationID) || v.Superuser) {
-		return nil, problem.NotFound("the agent does not exist")
+	a, err := agents.Authorize(ctx, s.client, p.AgentID, agents.Act)
+	if err != nil {
+		return nil, err
 	}
-	if a.Status != agent.StatusActive {
-		return nil, problem.Conflict(fmt.Sprintf("the agent is %s and cannot act", a.Status))
-	}
+	// Why a system context: the caller may use the agent (above); its tools
+	// and the proposal's links are read to check them, whatever the
+	// caller's role may list.
+	sys := viewer.NewSystemContext(ctx, "approvals: check the tool and links of a proposal")
 	tool, err := s.attachedTool(sys, a, p)
 	if err != nil {
 		return nil, err

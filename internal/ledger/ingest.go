@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"github.com/worksynapse/worksynapse/internal/agents"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -11,7 +12,6 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agentsession"
-	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
 	"github.com/worksynapse/worksynapse/ent/securityauditlog"
 	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/internal/audit"
@@ -42,42 +42,6 @@ type ReportedCall struct {
 type ReportResult struct {
 	Call      *ent.AgentCall
 	Duplicate bool
-}
-
-// CheckUse returns the agent if the caller may act for it: the agent's
-// own key, the service principal (an agent runtime, trusted to name any
-// agent), or a member of its organization holding agent:manage there or an
-// AgentUserPermission use/configure/admin on it. Anything else is 404 when
-// the caller cannot see the organization and 403 otherwise.
-func CheckUse(ctx context.Context, client *ent.Client, agentID uuid.UUID) (*ent.Agent, error) {
-	v := viewer.FromContext(ctx)
-	ag, err := client.Agent.Get(system(ctx, "check agent use"), agentID)
-	if ent.IsNotFound(err) || (err == nil && !v.IsSystem() && !v.Superuser && !v.IsService() &&
-		!v.IsMember(ag.OrganizationID) && v.AgentID != agentID) {
-		return nil, problem.NotFound("agent not found")
-	}
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case v.IsService():
-		return ag, nil
-	case v.AgentID != uuid.Nil:
-		if v.AgentID == agentID {
-			return ag, nil
-		}
-	case v.Can(ag.OrganizationID, "agent", viewer.ActionManage):
-		return ag, nil
-	case v.UserID != uuid.Nil:
-		ok, err := client.AgentUserPermission.Query().Where(agentuserpermission.AgentID(agentID),
-			agentuserpermission.UserID(v.UserID), agentuserpermission.PermissionIn(
-				agentuserpermission.PermissionUse, agentuserpermission.PermissionConfigure,
-				agentuserpermission.PermissionAdmin)).Exist(system(ctx, "check agent use"))
-		if err != nil || ok {
-			return ag, err
-		}
-	}
-	return nil, problem.Forbidden("the caller may not use this agent")
 }
 
 // checkTokens refuses counts that contradict each other: cached tokens
@@ -113,19 +77,19 @@ func (l *Ledger) Report(ctx context.Context, calls []ReportedCall) ([]ReportResu
 	if err := checkTokens(calls); err != nil {
 		return nil, err
 	}
-	agents := map[uuid.UUID]*ent.Agent{}
+	named := map[uuid.UUID]*ent.Agent{}
 	keys := map[[2]string]bool{}
 	for _, c := range calls {
-		if _, ok := agents[c.AgentID]; !ok {
-			ag, err := CheckUse(ctx, l.client, c.AgentID)
+		if _, ok := named[c.AgentID]; !ok {
+			ag, err := agents.Authorize(ctx, l.client, c.AgentID, agents.Report)
 			if err != nil {
 				return nil, err
 			}
-			agents[c.AgentID] = ag
+			named[c.AgentID] = ag
 		}
 		keys[[2]string{c.Provider, c.Model}] = true
 	}
-	if err := CheckReferences(ctx, l.client, reportedReferences(calls, agents)); err != nil {
+	if err := CheckReferences(ctx, l.client, reportedReferences(calls, named)); err != nil {
 		return nil, err
 	}
 	var user *uuid.UUID
@@ -136,12 +100,12 @@ func (l *Ledger) Report(ctx context.Context, calls []ReportedCall) ([]ReportResu
 	sctx := system(ctx, "record reported calls")
 	// wctx writes and reads back the calls. The service principal is no
 	// member of any organization: it writes as itself holding agent_call
-	// create and read in the named agents' organizations only, so the
+	// create and read in the named named' organizations only, so the
 	// privacy rules check every row's organization.
 	wctx := sctx
 	if v.IsService() {
-		orgs := make([]uuid.UUID, 0, len(agents))
-		for _, ag := range agents {
+		orgs := make([]uuid.UUID, 0, len(named))
+		for _, ag := range named {
 			orgs = append(orgs, ag.OrganizationID)
 		}
 		wctx = viewer.NewContext(ctx, v.InOrganizations(orgs,
@@ -159,7 +123,7 @@ func (l *Ledger) Report(ctx context.Context, calls []ReportedCall) ([]ReportResu
 		now := l.now()
 		for i, c := range calls {
 			ids[i] = uuid.Must(uuid.NewV7())
-			builders[i] = reportedCreate(tx, c, agents[c.AgentID].OrganizationID, user, now).SetID(ids[i])
+			builders[i] = reportedCreate(tx, c, named[c.AgentID].OrganizationID, user, now).SetID(ids[i])
 			applyPrice(builders[i].Mutation(), book.at(c.Provider, c.Model, c.StartedAt),
 				Usage{int64(c.PromptTokens), int64(c.CompletionTokens), int64(c.CachedTokens)})
 		}
@@ -176,10 +140,10 @@ func (l *Ledger) Report(ctx context.Context, calls []ReportedCall) ([]ReportResu
 		if err := auditReported(ctx, tx, out); err != nil {
 			return err
 		}
-		if err := l.flagUnpriced(ctx, tx, agents, user, out); err != nil {
+		if err := l.flagUnpriced(ctx, tx, named, user, out); err != nil {
 			return err
 		}
-		return markRolledDaysDirty(sctx, tx, l.dialect, reportedDays(calls, agents))
+		return markRolledDaysDirty(sctx, tx, l.dialect, reportedDays(calls, named))
 	})
 	return out, err
 }

@@ -35,9 +35,6 @@ type Options struct {
 	Ledger  Ledger
 	Guard   Guard       // nil: NopGuard
 	Capture CaptureFunc // nil: keep full captures only
-	// CanUse decides whether the caller may use the agent (agent active
-	// is checked separately); nil: the built-in rule (canUse).
-	CanUse func(ctx context.Context, a *ent.Agent) error
 	// Authenticate puts the caller's viewer into the request context.
 	Authenticate func(r *http.Request) (context.Context, error)
 	// WriteError answers err as problem+json (the API's error writer).
@@ -60,10 +57,6 @@ func New(o Options) *Gateway {
 	}
 	if o.Capture == nil {
 		o.Capture = defaultCapture
-	}
-	if o.CanUse == nil {
-		client := o.Client
-		o.CanUse = func(ctx context.Context, a *ent.Agent) error { return canUse(ctx, client, a) }
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()

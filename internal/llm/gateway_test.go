@@ -420,9 +420,10 @@ func testRefusals(t *testing.T, g *gw) {
 	many := fmt.Sprintf(`{"messages":[{"role":"user","content":%q}]}`, strings.Repeat("y", 100))
 	resp, body = g.chat(t, g.aliceT, a, many)
 	wantProblem(t, resp, body, http.StatusUnprocessableEntity, "context-length-exceeded")
-	// Without a grant the agent is invisible to bob (agents' privacy rule).
+	// bob is a member without a grant: 403 (agents.Authorize; another
+	// organization's caller would get 404).
 	resp, body = g.chat(t, g.bobT, a, hello)
-	wantProblem(t, resp, body, http.StatusNotFound, problem.SlugNotFound)
+	wantProblem(t, resp, body, http.StatusForbidden, problem.SlugForbidden)
 	resp, body = g.s.Do(t, http.MethodPost, llm.Path, "application/json", []byte(hello), http.Header{llm.HeaderAgent: {a.ID.String()}})
 	wantProblem(t, resp, body, http.StatusUnauthorized, problem.SlugUnauthorized)
 	paused := g.newAgent(t, agent.ProviderOpenaiCompatible, "gpt-paused", func(c *ent.AgentCreate) { c.SetStatus(agent.StatusPaused) })

@@ -5,15 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/worksynapse/worksynapse/internal/agents"
 	"io"
 	"net/http"
 
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
-	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agentsession"
-	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
 	"github.com/worksynapse/worksynapse/internal/ledger"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/viewer"
@@ -41,62 +40,18 @@ func decodeBody(r *http.Request) (map[string]json.RawMessage, error) {
 }
 
 // agent loads the agent the call is for: the agent key's own agent, or
-// the one named by X-Agent-Id for a user token. It must be visible to the
-// caller, usable by them, and active.
+// the one named by X-Agent-Id for a user token, if the caller may make it
+// act (agents.Authorize: visible, permitted, active).
 func (g *Gateway) agent(ctx context.Context, r *http.Request) (*ent.Agent, error) {
 	v := viewer.FromContext(ctx)
-	var (
-		a   *ent.Agent
-		err error
-	)
 	if v != nil && v.AgentID != uuid.Nil {
-		// An agent key acts as its agent; its privacy rules may not
-		// cover reading the agent row itself.
-		a, err = g.o.Client.Agent.Get(viewer.NewSystemContext(ctx, "llm gateway: an agent key loads its own agent"), v.AgentID)
-	} else {
-		id, perr := headerID(r, HeaderAgent, true)
-		if perr != nil {
-			return nil, perr
-		}
-		a, err = g.o.Client.Agent.Get(ctx, *id)
+		return agents.Authorize(ctx, g.o.Client, v.AgentID, agents.Act)
 	}
+	id, err := headerID(r, HeaderAgent, true)
 	if err != nil {
 		return nil, err
 	}
-	if err := g.o.CanUse(ctx, a); err != nil {
-		return nil, err
-	}
-	if a.Status != agent.StatusActive {
-		return nil, problem.New(http.StatusConflict, "agent-inactive", fmt.Sprintf("the agent is %s and makes no calls", a.Status))
-	}
-	return a, nil
-}
-
-// canUse is the built-in permission rule until agents.CanUse is bound:
-// the agent key itself, an organization role with agent:manage, or a
-// use/configure/admin grant on the agent.
-func canUse(ctx context.Context, client *ent.Client, a *ent.Agent) error {
-	v := viewer.FromContext(ctx)
-	if v == nil {
-		return problem.Unauthorized("missing or invalid credentials")
-	}
-	if v.AgentID == a.ID || v.Can(a.OrganizationID, "agent", viewer.ActionManage) {
-		return nil
-	}
-	// The grant is looked up as the system: whether a user may use an
-	// agent must not depend on whether their role may list grants.
-	sys := viewer.NewSystemContext(ctx, "llm gateway: check the caller's agent grant")
-	ok, err := client.AgentUserPermission.Query().Where(
-		agentuserpermission.AgentID(a.ID), agentuserpermission.UserID(v.UserID),
-		agentuserpermission.PermissionIn(agentuserpermission.PermissionUse, agentuserpermission.PermissionConfigure, agentuserpermission.PermissionAdmin),
-	).Exist(sys)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return problem.Forbidden("you may not use this agent")
-	}
-	return nil
+	return agents.Authorize(ctx, g.o.Client, *id, agents.Act)
 }
 
 // headerID parses a UUID header; nil when absent and optional.
