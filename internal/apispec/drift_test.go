@@ -268,7 +268,6 @@ func sameType(p *contractSchema, f *gen.Field) bool {
 	return typ == "" || p.Type == typ
 }
 
-
 func show(p *int64) string {
 	if p == nil {
 		return "absent"
