@@ -32,19 +32,19 @@ type Note struct {
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	// Title holds the value of the "title" field.
 	Title string `json:"title,omitempty"`
-	// Markdown
+	// Markdown, stored exactly as written; content_html is its sanitized HTML rendering
 	Content string `json:"content,omitempty"`
-	// FolderID holds the value of the "folder_id" field.
+	// Folder of the same organization; empty for notes outside folders
 	FolderID *uuid.UUID `json:"folder_id,omitempty"`
 	// OwnerID holds the value of the "owner_id" field.
 	OwnerID uuid.UUID `json:"owner_id,omitempty"`
-	// private: owner only; shared: owner and NoteShare grantees; project: members of project_id; organization: every member
+	// private: owner only; shared: owner and share grantees; project: the members of project_id; organization: every member
 	Visibility note.Visibility `json:"visibility,omitempty"`
-	// ProjectID holds the value of the "project_id" field.
+	// Project the note belongs to; required for visibility project
 	ProjectID *uuid.UUID `json:"project_id,omitempty"`
 	// Pinned holds the value of the "pinned" field.
 	Pinned bool `json:"pinned,omitempty"`
-	// ArchivedAt holds the value of the "archived_at" field.
+	// When the note was archived; archived notes are listed only on request
 	ArchivedAt *time.Time `json:"archived_at,omitempty"`
 	// Current version number, incremented by the server on every content save; updates must name the version they edited (optimistic concurrency)
 	Version int `json:"version,omitempty"`

@@ -33,7 +33,7 @@ type NoteComment struct {
 	NoteID uuid.UUID `json:"note_id,omitempty"`
 	// AuthorID holds the value of the "author_id" field.
 	AuthorID uuid.UUID `json:"author_id,omitempty"`
-	// Markdown
+	// Markdown; body_html is its sanitized HTML rendering
 	Body string `json:"body,omitempty"`
 	// Exact anchored text; empty for comments on the whole note and for replies
 	Quote string `json:"quote,omitempty"`
@@ -41,7 +41,7 @@ type NoteComment struct {
 	Prefix string `json:"prefix,omitempty"`
 	// Text right after the quote
 	Suffix string `json:"suffix,omitempty"`
-	// Start of the quote in the note content, in Unicode code points, when last anchored
+	// Start of the quote in the note content, in Unicode code points, when last anchored (on create: a hint where to look for the quote)
 	StartOffset *int `json:"start_offset,omitempty"`
 	// End (exclusive) of the quote, in Unicode code points
 	EndOffset *int `json:"end_offset,omitempty"`

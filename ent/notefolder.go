@@ -27,7 +27,7 @@ type NoteFolder struct {
 	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
 	// DeletedAt holds the value of the "deleted_at" field.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
-	// Name holds the value of the "name" field.
+	// Unique among the folder's live siblings
 	Name string `json:"name,omitempty"`
 	// Empty for top-level folders
 	ParentID *uuid.UUID `json:"parent_id,omitempty"`

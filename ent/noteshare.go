@@ -36,9 +36,9 @@ type NoteShare struct {
 	UserID *uuid.UUID `json:"user_id,omitempty"`
 	// The project whose members it is shared with
 	ProjectID *uuid.UUID `json:"project_id,omitempty"`
-	// Permission holds the value of the "permission" field.
+	// view reads the note; comment also comments; edit also changes its content
 	Permission noteshare.Permission `json:"permission,omitempty"`
-	// ExpiresAt holds the value of the "expires_at" field.
+	// After this instant the share grants nothing; must lie in the future
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 	// CreatedByID holds the value of the "created_by_id" field.
 	CreatedByID uuid.UUID `json:"created_by_id,omitempty"`

@@ -27,11 +27,11 @@ type NoteTagDefinition struct {
 	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
 	// DeletedAt holds the value of the "deleted_at" field.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
-	// Name holds the value of the "name" field.
+	// Unique in the organization, ignoring case
 	Name string `json:"name,omitempty"`
 	// Lower-cased name, set by the schema hook; carries the uniqueness
 	NameKey string `json:"name_key,omitempty"`
-	// Color holds the value of the "color" field.
+	// Hex color, #RRGGBB
 	Color string `json:"color,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the NoteTagDefinitionQuery when eager-loading is set.

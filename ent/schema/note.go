@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entoas"
 	"entgo.io/ent"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -26,20 +27,43 @@ func (Note) Mixin() []ent.Mixin {
 // Fields of the Note.
 func (Note) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("title").MaxLen(255).NotEmpty().Annotations(oasfield.NotEmpty()),
-		field.Text("content").MaxLen(500000).Default("").Comment("Markdown"),
-		field.UUID("folder_id", uuidType).Optional().Nillable(),
+		field.String("title").MaxLen(255).NotEmpty().Annotations(oasfield.NotEmpty(), oasfield.Writable()),
+		field.Text("content").MaxLen(500000).Default("").Annotations(oasfield.Writable()).
+			Comment("Markdown, stored exactly as written; content_html is its sanitized HTML rendering"),
+		field.UUID("folder_id", uuidType).Optional().Nillable().Annotations(oasfield.Writable()).
+			Comment("Folder of the same organization; empty for notes outside folders"),
 		field.UUID("owner_id", uuidType),
 		field.Enum("visibility").Values("private", "shared", "project", "organization").Default("private").
-			Comment("private: owner only; shared: owner and NoteShare grantees; project: members of project_id; organization: every member"),
-		field.UUID("project_id", uuidType).Optional().Nillable(),
-		field.Bool("pinned").Default(false),
-		field.Time("archived_at").Optional().Nillable(),
+			Annotations(oasfield.Writable()).
+			Comment("private: owner only; shared: owner and share grantees; project: the members of project_id; organization: every member"),
+		field.UUID("project_id", uuidType).Optional().Nillable().Annotations(oasfield.Writable()).
+			Comment("Project the note belongs to; required for visibility project"),
+		field.Bool("pinned").Default(false).Annotations(oasfield.Writable()),
+		field.Time("archived_at").Optional().Nillable().
+			Comment("When the note was archived; archived notes are listed only on request"),
 		field.Int("version").Default(1).Min(1).Annotations(oasfield.Min(1), entoas.ReadOnly(true)).
 			Comment("Current version number, incremented by the server on every content save; updates must name the version they edited (optimistic concurrency)"),
 		field.Int("content_size").Default(0).NonNegative().Annotations(oasfield.Min(0), entoas.ReadOnly(true)).
 			Comment("Size of content in bytes (UTF-8), maintained by the server"),
 	}
+}
+
+// Annotations of the Note: its API shapes (see oasfield.Resource). The
+// update body stays hand-written (fragments/notes.yaml): it takes
+// archived, a boolean the server turns into archived_at.
+func (Note) Annotations() []schema.Annotation {
+	tags := oasfield.Prop{Name: "tags", Type: "array", Items: "NoteTagInfo", Description: "The note's tags"}
+	archived := oasfield.Prop{Name: "archived", Type: "boolean", Description: "Whether archived_at is set"}
+	return []schema.Annotation{oasfield.Resource{
+		Read: "NoteInfo", Create: "NoteCreateRequest",
+		Description: "A note with its content; version is its content version (send it back in If-Match to change it).",
+		Computed: []oasfield.Prop{
+			{Name: "content_html", Type: "string", MaxLength: 2000000,
+				Description: "The content rendered to sanitized HTML (no script, event handlers or javascript URLs), safe to insert into a page"},
+			archived, tags,
+		},
+		Views: []oasfield.View{{Name: "NoteSummary", Omit: []string{"content"}, Computed: []oasfield.Prop{archived, tags}}},
+	}}
 }
 
 // Edges of the Note.

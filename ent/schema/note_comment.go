@@ -2,6 +2,7 @@ package schema
 
 import (
 	"entgo.io/ent"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -28,22 +29,40 @@ func (NoteComment) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("note_id", uuidType).Immutable(),
 		field.UUID("author_id", uuidType).Immutable(),
-		field.Text("body").MaxLen(10000).NotEmpty().Annotations(oasfield.NotEmpty()).Comment("Markdown"),
-		field.String("quote").MaxLen(2000).Optional().
+		field.Text("body").MaxLen(10000).NotEmpty().Annotations(oasfield.NotEmpty(), oasfield.Writable()).
+			Comment("Markdown; body_html is its sanitized HTML rendering"),
+		field.String("quote").MaxLen(2000).Optional().Annotations(oasfield.CreateOnly()).
 			Comment("Exact anchored text; empty for comments on the whole note and for replies"),
-		field.String("prefix").MaxLen(64).Optional().Comment("Text right before the quote, to disambiguate it"),
-		field.String("suffix").MaxLen(64).Optional().Comment("Text right after the quote"),
-		field.Int("start_offset").Optional().Nillable().NonNegative().Annotations(oasfield.Min(0)).
-			Comment("Start of the quote in the note content, in Unicode code points, when last anchored"),
+		field.String("prefix").MaxLen(64).Optional().Annotations(oasfield.CreateOnly()).
+			Comment("Text right before the quote, to disambiguate it"),
+		field.String("suffix").MaxLen(64).Optional().Annotations(oasfield.CreateOnly()).
+			Comment("Text right after the quote"),
+		field.Int("start_offset").Optional().Nillable().NonNegative().Annotations(oasfield.Min(0), oasfield.CreateOnly()).
+			Comment("Start of the quote in the note content, in Unicode code points, when last anchored " +
+				"(on create: a hint where to look for the quote)"),
 		field.Int("end_offset").Optional().Nillable().NonNegative().Annotations(oasfield.Min(0)).
 			Comment("End (exclusive) of the quote, in Unicode code points"),
 		field.Enum("anchor_status").Values("anchored", "orphaned").Optional().Nillable().
 			Comment("Set for anchored comments; orphaned once an edit removed the quoted text"),
-		field.UUID("parent_id", uuidType).Optional().Nillable().Immutable().
+		field.UUID("parent_id", uuidType).Optional().Nillable().Immutable().Annotations(oasfield.CreateOnly()).
 			Comment("Thread's first comment; empty for the first comment itself"),
 		field.Time("resolved_at").Optional().Nillable().Comment("Thread roots only"),
 		field.UUID("resolved_by_id", uuidType).Optional().Nillable(),
 	}
+}
+
+// Annotations of the NoteComment: its API shapes (see oasfield.Resource).
+// The update body stays hand-written (fragments/notes.yaml): an edit must
+// send the new body, which a generated update body would make optional.
+func (NoteComment) Annotations() []schema.Annotation {
+	return []schema.Annotation{oasfield.Resource{
+		Read: "NoteCommentInfo", Create: "NoteCommentCreateRequest",
+		Description: "A comment on a note, anchored to a passage of its text or on the whole note, or a reply in a thread.",
+		Computed: []oasfield.Prop{
+			{Name: "body_html", Type: "string", MaxLength: 40000,
+				Description: "The body rendered to sanitized HTML (no script, event handlers or javascript URLs)"},
+		},
+	}}
 }
 
 // Edges of the NoteComment.

@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -23,11 +24,21 @@ func (NoteFolder) Mixin() []ent.Mixin {
 // Fields of the NoteFolder.
 func (NoteFolder) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").MaxLen(200).NotEmpty().Annotations(oasfield.NotEmpty()),
-		field.UUID("parent_id", uuidType).Optional().Nillable().Comment("Empty for top-level folders"),
-		field.Int("position").Default(0).NonNegative().Annotations(oasfield.Min(0)).
+		field.String("name").MaxLen(200).NotEmpty().Annotations(oasfield.NotEmpty(), oasfield.Writable()).
+			Comment("Unique among the folder's live siblings"),
+		field.UUID("parent_id", uuidType).Optional().Nillable().Annotations(oasfield.Writable()).
+			Comment("Empty for top-level folders"),
+		field.Int("position").Default(0).NonNegative().Annotations(oasfield.Min(0), oasfield.Writable()).
 			Comment("Order among siblings, ascending"),
 	}
+}
+
+// Annotations of the NoteFolder: its API shapes (see oasfield.Resource).
+func (NoteFolder) Annotations() []schema.Annotation {
+	return []schema.Annotation{oasfield.Resource{
+		Read: "NoteFolderInfo", Create: "NoteFolderCreateRequest", Update: "NoteFolderUpdateRequest",
+		Description: "A folder of notes; parent_id links the tree.",
+	}}
 }
 
 // Edges of the NoteFolder.

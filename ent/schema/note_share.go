@@ -3,10 +3,12 @@ package schema
 import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
 	"github.com/worksynapse/worksynapse/internal/rule"
 )
 
@@ -23,14 +25,29 @@ func (NoteShare) Mixin() []ent.Mixin {
 func (NoteShare) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("note_id", uuidType).Immutable(),
-		field.UUID("user_id", uuidType).Optional().Nillable().Immutable().
+		field.UUID("user_id", uuidType).Optional().Nillable().Immutable().Annotations(oasfield.CreateOnly()).
 			Comment("The user it is shared with; exactly one of user_id and project_id is set"),
-		field.UUID("project_id", uuidType).Optional().Nillable().Immutable().
+		field.UUID("project_id", uuidType).Optional().Nillable().Immutable().Annotations(oasfield.CreateOnly()).
 			Comment("The project whose members it is shared with"),
-		field.Enum("permission").Values("view", "comment", "edit").Default("view"),
-		field.Time("expires_at").Optional().Nillable(),
+		field.Enum("permission").Values("view", "comment", "edit").Default("view").Annotations(oasfield.CreateOnly()).
+			Comment("view reads the note; comment also comments; edit also changes its content"),
+		field.Time("expires_at").Optional().Nillable().Annotations(oasfield.CreateOnly()).
+			Comment("After this instant the share grants nothing; must lie in the future"),
 		field.UUID("created_by_id", uuidType).Immutable(),
 	}
+}
+
+// Annotations of the NoteShare: its API shapes (see oasfield.Resource).
+// Sharing again with the same grantee replaces the live share, so there is
+// no update body.
+func (NoteShare) Annotations() []schema.Annotation {
+	return []schema.Annotation{oasfield.Resource{
+		Read: "NoteShareInfo", Create: "NoteShareRequest",
+		Description: "A grant of access to a note beyond its visibility.",
+		Computed: []oasfield.Prop{
+			{Name: "expired", Type: "boolean", Description: "An expired share grants nothing"},
+		},
+	}}
 }
 
 // Edges of the NoteShare.

@@ -8,6 +8,7 @@ import (
 	"entgo.io/contrib/entoas"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -29,11 +30,22 @@ func (NoteTagDefinition) Mixin() []ent.Mixin {
 // Fields of the NoteTagDefinition.
 func (NoteTagDefinition) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").MaxLen(64).NotEmpty().Annotations(oasfield.NotEmpty()),
+		field.String("name").MaxLen(64).NotEmpty().Annotations(oasfield.NotEmpty(), oasfield.Writable()).
+			Comment("Unique in the organization, ignoring case"),
 		field.String("name_key").MaxLen(64).NotEmpty().Annotations(entoas.Skip(true)).
 			Comment("Lower-cased name, set by the schema hook; carries the uniqueness"),
-		field.String("color").MaxLen(7).Default("#6B7280").Match(colorRE).Annotations(oasfield.Pattern(colorPattern)),
+		field.String("color").MaxLen(7).Default("#6B7280").Match(colorRE).
+			Annotations(oasfield.Pattern(colorPattern), oasfield.Writable()).Comment("Hex color, #RRGGBB"),
 	}
+}
+
+// Annotations of the NoteTagDefinition: its API shapes, named after the
+// API's word for it, a tag (see oasfield.Resource).
+func (NoteTagDefinition) Annotations() []schema.Annotation {
+	return []schema.Annotation{oasfield.Resource{
+		Read: "NoteTagInfo", Create: "NoteTagCreateRequest", Update: "NoteTagUpdateRequest",
+		Description: "A tag of the organization's notes.",
+	}}
 }
 
 // Edges of the NoteTagDefinition.

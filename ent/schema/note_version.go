@@ -55,7 +55,13 @@ func (NoteVersion) Indexes() []ent.Index {
 // Policy of the NoteVersion.
 func (NoteVersion) Policy() ent.Policy { return rule.NoteVersionPolicy() }
 
-// Annotations of the NoteVersion: written by the note save path only.
+// Annotations of the NoteVersion: written by the note save path only, so
+// it has a read shape and no bodies (see oasfield.Resource); the history
+// list leaves the content out.
 func (NoteVersion) Annotations() []schema.Annotation {
-	return []schema.Annotation{entoas.ReadOnly(true)}
+	return []schema.Annotation{entoas.ReadOnly(true), oasfield.Resource{
+		Read:        "NoteVersionInfo",
+		Description: "A saved version of a note: a snapshot of its title and content.",
+		Views:       []oasfield.View{{Name: "NoteVersionSummary", Omit: []string{"content"}}},
+	}}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/worksynapse/worksynapse/ent/note"
 	"github.com/worksynapse/worksynapse/ent/noteshare"
+	"github.com/worksynapse/worksynapse/internal/apiconv"
 	"github.com/worksynapse/worksynapse/internal/notes"
 	"github.com/worksynapse/worksynapse/internal/oas"
 )
@@ -55,7 +56,7 @@ func (h *Handler) ListNotes(ctx context.Context, params oas.ListNotesParams) (oa
 	if err != nil {
 		return nil, err
 	}
-	return &oas.NotePage{Items: mapItems(page.Items, ToAPINote), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.NoteSummaryPage{Items: mapItems(page.Items, toAPINoteSummary), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // ListNoteVersions implements GET /notes/{note_id}/versions.
@@ -64,7 +65,7 @@ func (h *Handler) ListNoteVersions(ctx context.Context, params oas.ListNoteVersi
 	if err != nil {
 		return nil, err
 	}
-	return &oas.NoteVersionPage{Items: mapItems(page.Items, toAPINoteVersionSummary), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.NoteVersionSummaryPage{Items: mapItems(page.Items, apiconv.NoteVersionSummary), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // GetNoteVersion implements GET /notes/{note_id}/versions/{version}.
@@ -73,7 +74,7 @@ func (h *Handler) GetNoteVersion(ctx context.Context, params oas.GetNoteVersionP
 	if err != nil {
 		return nil, err
 	}
-	return ToAPINoteVersion(v), nil
+	return apiconv.NoteVersionInfo(v), nil
 }
 
 // RestoreNoteVersion implements POST /notes/{note_id}/versions/{version}/restore.

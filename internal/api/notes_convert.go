@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/internal/apiconv"
 	"github.com/worksynapse/worksynapse/internal/notes"
 	"github.com/worksynapse/worksynapse/internal/oas"
 	"github.com/worksynapse/worksynapse/internal/richtext"
@@ -19,51 +20,28 @@ func withETag(n *ent.Note, err error) (*oas.NoteInfoHeaders, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &oas.NoteInfoHeaders{ETag: versionETag(n.Version), Response: *ToAPINoteWithContent(n)}, nil
+	return &oas.NoteInfoHeaders{ETag: versionETag(n.Version), Response: *ToAPINote(n)}, nil
 }
 
-// ToAPINoteWithContent converts a note with its Markdown content and the
-// content rendered to sanitized HTML.
-func ToAPINoteWithContent(n *ent.Note) *oas.NoteInfo {
-	out := ToAPINote(n)
-	out.Content = oas.NewOptString(n.Content)
-	if html, err := richtext.HTML(n.Content); err == nil {
-		out.ContentHTML = oas.NewOptString(html)
-	}
-	return out
-}
-
-// ToAPINote converts a note without its content (lists select every
-// column but the content).
+// ToAPINote converts a note with its Markdown content, adding the content
+// rendered to sanitized HTML, archived and the tags (loaded with it).
 func ToAPINote(n *ent.Note) *oas.NoteInfo {
-	out := &oas.NoteInfo{
-		ID: n.ID, OrganizationID: n.OrganizationID, Title: n.Title, OwnerID: n.OwnerID,
-		Visibility: oas.NoteVisibility(n.Visibility), Pinned: n.Pinned, Archived: n.ArchivedAt != nil,
-		Version: n.Version, ContentSize: n.ContentSize, Tags: mapItems(n.Edges.Tags, ToAPINoteTag),
-		CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt,
+	out := apiconv.NoteInfo(n)
+	if html, err := richtext.HTML(n.Content); err == nil {
+		out.ContentHTML = html
 	}
-	setOpt(&out.FolderID, n.FolderID, oas.NewOptUUID)
-	setOpt(&out.ProjectID, n.ProjectID, oas.NewOptUUID)
-	setOpt(&out.ArchivedAt, n.ArchivedAt, oas.NewOptDateTime)
+	out.Archived = n.ArchivedAt != nil
+	out.Tags = mapItems(n.Edges.Tags, apiconv.NoteTagInfo)
 	return out
 }
 
-// ToAPINoteTag converts a tag definition.
-func ToAPINoteTag(t *ent.NoteTagDefinition) *oas.NoteTagInfo {
-	return &oas.NoteTagInfo{ID: t.ID, OrganizationID: t.OrganizationID, Name: t.Name, Color: t.Color, CreatedAt: t.CreatedAt}
-}
-
-// ToAPINoteVersion converts a version with its content.
-func ToAPINoteVersion(v *ent.NoteVersion) *oas.NoteVersionInfo {
-	out := toAPINoteVersionSummary(v)
-	out.Content = oas.NewOptString(v.Content)
+// toAPINoteSummary converts a note of a list (lists select every column
+// but the content).
+func toAPINoteSummary(n *ent.Note) *oas.NoteSummary {
+	out := apiconv.NoteSummary(n)
+	out.Archived = n.ArchivedAt != nil
+	out.Tags = mapItems(n.Edges.Tags, apiconv.NoteTagInfo)
 	return out
-}
-
-// toAPINoteVersionSummary converts a version for the history list.
-func toAPINoteVersionSummary(v *ent.NoteVersion) *oas.NoteVersionInfo {
-	return &oas.NoteVersionInfo{ID: v.ID, NoteID: v.NoteID, Version: v.Version, Title: v.Title,
-		EditorID: v.EditorID, SizeBytes: v.SizeBytes, CreatedAt: v.CreatedAt}
 }
 
 // ToAPINoteDiff converts a diff of two versions.
@@ -78,38 +56,17 @@ func ToAPINoteDiff(d notes.Diff) *oas.NoteDiff {
 // ToAPINoteShare converts a share; expired tells the owner it grants
 // nothing any more.
 func ToAPINoteShare(s *ent.NoteShare) *oas.NoteShareInfo {
-	out := &oas.NoteShareInfo{ID: s.ID, NoteID: s.NoteID, Permission: oas.NoteSharePermission(s.Permission),
-		Expired: s.ExpiresAt != nil && !s.ExpiresAt.After(time.Now()), CreatedByID: s.CreatedByID, CreatedAt: s.CreatedAt}
-	setOpt(&out.UserID, s.UserID, oas.NewOptUUID)
-	setOpt(&out.ProjectID, s.ProjectID, oas.NewOptUUID)
-	setOpt(&out.ExpiresAt, s.ExpiresAt, oas.NewOptDateTime)
-	return out
-}
-
-// ToAPINoteFolder converts a folder.
-func ToAPINoteFolder(f *ent.NoteFolder) *oas.NoteFolderInfo {
-	out := &oas.NoteFolderInfo{ID: f.ID, OrganizationID: f.OrganizationID, Name: f.Name, Position: f.Position,
-		CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt}
-	setOpt(&out.ParentID, f.ParentID, oas.NewOptUUID)
+	out := apiconv.NoteShareInfo(s)
+	out.Expired = s.ExpiresAt != nil && !s.ExpiresAt.After(time.Now())
 	return out
 }
 
 // ToAPINoteComment converts a comment with its body rendered to sanitized
-// HTML and its anchor.
+// HTML.
 func ToAPINoteComment(c *ent.NoteComment) *oas.NoteCommentInfo {
-	out := &oas.NoteCommentInfo{ID: c.ID, NoteID: c.NoteID, AuthorID: c.AuthorID, Body: c.Body,
-		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+	out := apiconv.NoteCommentInfo(c)
 	if html, err := richtext.HTML(c.Body); err == nil {
 		out.BodyHTML = html
 	}
-	setOpt(&out.ParentID, c.ParentID, oas.NewOptUUID)
-	if c.AnchorStatus != nil {
-		out.Quote, out.Prefix, out.Suffix = oas.NewOptString(c.Quote), oas.NewOptString(c.Prefix), oas.NewOptString(c.Suffix)
-		out.AnchorStatus = oas.NewOptNoteCommentInfoAnchorStatus(oas.NoteCommentInfoAnchorStatus(*c.AnchorStatus))
-	}
-	setOpt(&out.StartOffset, c.StartOffset, oas.NewOptInt)
-	setOpt(&out.EndOffset, c.EndOffset, oas.NewOptInt)
-	setOpt(&out.ResolvedAt, c.ResolvedAt, oas.NewOptDateTime)
-	setOpt(&out.ResolvedByID, c.ResolvedByID, oas.NewOptUUID)
 	return out
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 
+	"github.com/worksynapse/worksynapse/internal/apiconv"
 	"github.com/worksynapse/worksynapse/internal/notes"
 	"github.com/worksynapse/worksynapse/internal/oas"
 )
@@ -18,7 +19,7 @@ func (h *Handler) CreateNoteFolder(ctx context.Context, req *oas.NoteFolderCreat
 	if err != nil {
 		return nil, err
 	}
-	return ToAPINoteFolder(f), nil
+	return apiconv.NoteFolderInfo(f), nil
 }
 
 // ListNoteFolders implements GET /organizations/{org_id}/note-folders.
@@ -27,7 +28,7 @@ func (h *Handler) ListNoteFolders(ctx context.Context, params oas.ListNoteFolder
 	if err != nil {
 		return nil, err
 	}
-	return &oas.NoteFolderPage{Items: mapItems(page.Items, ToAPINoteFolder), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.NoteFolderPage{Items: mapItems(page.Items, apiconv.NoteFolderInfo), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // UpdateNoteFolder implements PATCH /note-folders/{folder_id}.
@@ -38,7 +39,7 @@ func (h *Handler) UpdateNoteFolder(ctx context.Context, req *oas.NoteFolderUpdat
 	if err != nil {
 		return nil, err
 	}
-	return ToAPINoteFolder(f), nil
+	return apiconv.NoteFolderInfo(f), nil
 }
 
 // DeleteNoteFolder implements DELETE /note-folders/{folder_id}.
@@ -52,7 +53,7 @@ func (h *Handler) CreateNoteTag(ctx context.Context, req *oas.NoteTagCreateReque
 	if err != nil {
 		return nil, err
 	}
-	return ToAPINoteTag(t), nil
+	return apiconv.NoteTagInfo(t), nil
 }
 
 // ListNoteTags implements GET /organizations/{org_id}/note-tags.
@@ -61,7 +62,7 @@ func (h *Handler) ListNoteTags(ctx context.Context, params oas.ListNoteTagsParam
 	if err != nil {
 		return nil, err
 	}
-	return &oas.NoteTagPage{Items: mapItems(page.Items, ToAPINoteTag), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.NoteTagPage{Items: mapItems(page.Items, apiconv.NoteTagInfo), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // UpdateNoteTag implements PATCH /note-tags/{tag_id}.
@@ -70,7 +71,7 @@ func (h *Handler) UpdateNoteTag(ctx context.Context, req *oas.NoteTagUpdateReque
 	if err != nil {
 		return nil, err
 	}
-	return ToAPINoteTag(t), nil
+	return apiconv.NoteTagInfo(t), nil
 }
 
 // DeleteNoteTag implements DELETE /note-tags/{tag_id}.

@@ -7,6 +7,201 @@ import (
 	"github.com/worksynapse/worksynapse/internal/oas"
 )
 
+// NoteInfo converts an ent Note to its NoteInfo shape. Computed properties are left zero.
+func NoteInfo(e *ent.Note) *oas.NoteInfo {
+	out := &oas.NoteInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.Title = e.Title
+	out.Content = e.Content
+	if e.FolderID != nil {
+		out.FolderID = oas.NewNilUUID(*e.FolderID)
+	} else {
+		out.FolderID.SetToNull()
+	}
+	out.OwnerID = e.OwnerID
+	out.Visibility = oas.NoteVisibility(e.Visibility)
+	if e.ProjectID != nil {
+		out.ProjectID = oas.NewNilUUID(*e.ProjectID)
+	} else {
+		out.ProjectID.SetToNull()
+	}
+	out.Pinned = e.Pinned
+	if e.ArchivedAt != nil {
+		out.ArchivedAt = oas.NewNilDateTime(*e.ArchivedAt)
+	} else {
+		out.ArchivedAt.SetToNull()
+	}
+	out.Version = e.Version
+	out.ContentSize = e.ContentSize
+	return out
+}
+
+// NoteSummary converts an ent Note to its NoteSummary shape. Computed properties are left zero.
+func NoteSummary(e *ent.Note) *oas.NoteSummary {
+	out := &oas.NoteSummary{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.Title = e.Title
+	if e.FolderID != nil {
+		out.FolderID = oas.NewNilUUID(*e.FolderID)
+	} else {
+		out.FolderID.SetToNull()
+	}
+	out.OwnerID = e.OwnerID
+	out.Visibility = oas.NoteVisibility(e.Visibility)
+	if e.ProjectID != nil {
+		out.ProjectID = oas.NewNilUUID(*e.ProjectID)
+	} else {
+		out.ProjectID.SetToNull()
+	}
+	out.Pinned = e.Pinned
+	if e.ArchivedAt != nil {
+		out.ArchivedAt = oas.NewNilDateTime(*e.ArchivedAt)
+	} else {
+		out.ArchivedAt.SetToNull()
+	}
+	out.Version = e.Version
+	out.ContentSize = e.ContentSize
+	return out
+}
+
+// NoteCommentInfo converts an ent NoteComment to its NoteCommentInfo shape. Computed properties are left zero.
+func NoteCommentInfo(e *ent.NoteComment) *oas.NoteCommentInfo {
+	out := &oas.NoteCommentInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.NoteID = e.NoteID
+	out.AuthorID = e.AuthorID
+	out.Body = e.Body
+	out.Quote = e.Quote
+	out.Prefix = e.Prefix
+	out.Suffix = e.Suffix
+	if e.StartOffset != nil {
+		out.StartOffset = oas.NewNilInt(*e.StartOffset)
+	} else {
+		out.StartOffset.SetToNull()
+	}
+	if e.EndOffset != nil {
+		out.EndOffset = oas.NewNilInt(*e.EndOffset)
+	} else {
+		out.EndOffset.SetToNull()
+	}
+	if e.AnchorStatus != nil {
+		out.AnchorStatus = oas.NewNilNoteCommentInfoAnchorStatus(oas.NoteCommentInfoAnchorStatus(*e.AnchorStatus))
+	} else {
+		out.AnchorStatus.SetToNull()
+	}
+	if e.ParentID != nil {
+		out.ParentID = oas.NewNilUUID(*e.ParentID)
+	} else {
+		out.ParentID.SetToNull()
+	}
+	if e.ResolvedAt != nil {
+		out.ResolvedAt = oas.NewNilDateTime(*e.ResolvedAt)
+	} else {
+		out.ResolvedAt.SetToNull()
+	}
+	if e.ResolvedByID != nil {
+		out.ResolvedByID = oas.NewNilUUID(*e.ResolvedByID)
+	} else {
+		out.ResolvedByID.SetToNull()
+	}
+	return out
+}
+
+// NoteFolderInfo converts an ent NoteFolder to its NoteFolderInfo shape. Computed properties are left zero.
+func NoteFolderInfo(e *ent.NoteFolder) *oas.NoteFolderInfo {
+	out := &oas.NoteFolderInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.Name = e.Name
+	if e.ParentID != nil {
+		out.ParentID = oas.NewNilUUID(*e.ParentID)
+	} else {
+		out.ParentID.SetToNull()
+	}
+	out.Position = e.Position
+	return out
+}
+
+// NoteShareInfo converts an ent NoteShare to its NoteShareInfo shape. Computed properties are left zero.
+func NoteShareInfo(e *ent.NoteShare) *oas.NoteShareInfo {
+	out := &oas.NoteShareInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.NoteID = e.NoteID
+	if e.UserID != nil {
+		out.UserID = oas.NewNilUUID(*e.UserID)
+	} else {
+		out.UserID.SetToNull()
+	}
+	if e.ProjectID != nil {
+		out.ProjectID = oas.NewNilUUID(*e.ProjectID)
+	} else {
+		out.ProjectID.SetToNull()
+	}
+	out.Permission = oas.NoteSharePermission(e.Permission)
+	if e.ExpiresAt != nil {
+		out.ExpiresAt = oas.NewNilDateTime(*e.ExpiresAt)
+	} else {
+		out.ExpiresAt.SetToNull()
+	}
+	out.CreatedByID = e.CreatedByID
+	return out
+}
+
+// NoteTagInfo converts an ent NoteTagDefinition to its NoteTagInfo shape. Computed properties are left zero.
+func NoteTagInfo(e *ent.NoteTagDefinition) *oas.NoteTagInfo {
+	out := &oas.NoteTagInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.Name = e.Name
+	out.Color = e.Color
+	return out
+}
+
+// NoteVersionInfo converts an ent NoteVersion to its NoteVersionInfo shape. Computed properties are left zero.
+func NoteVersionInfo(e *ent.NoteVersion) *oas.NoteVersionInfo {
+	out := &oas.NoteVersionInfo{}
+	out.ID = e.ID
+	out.OrganizationID = e.OrganizationID
+	out.CreatedAt = e.CreatedAt
+	out.NoteID = e.NoteID
+	out.Version = e.Version
+	out.Title = e.Title
+	out.Content = e.Content
+	out.EditorID = e.EditorID
+	out.SizeBytes = e.SizeBytes
+	return out
+}
+
+// NoteVersionSummary converts an ent NoteVersion to its NoteVersionSummary shape. Computed properties are left zero.
+func NoteVersionSummary(e *ent.NoteVersion) *oas.NoteVersionSummary {
+	out := &oas.NoteVersionSummary{}
+	out.ID = e.ID
+	out.OrganizationID = e.OrganizationID
+	out.CreatedAt = e.CreatedAt
+	out.NoteID = e.NoteID
+	out.Version = e.Version
+	out.Title = e.Title
+	out.EditorID = e.EditorID
+	out.SizeBytes = e.SizeBytes
+	return out
+}
+
 // TaskInfo converts an ent Task to its TaskInfo shape. Computed properties are left zero.
 func TaskInfo(e *ent.Task) *oas.TaskInfo {
 	out := &oas.TaskInfo{}

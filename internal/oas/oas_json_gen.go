@@ -51887,6 +51887,50 @@ func (s *NilInt) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
+// Encode encodes NoteCommentInfoAnchorStatus as json.
+func (o NilNoteCommentInfoAnchorStatus) Encode(e *jx.Encoder) {
+	if o.Null {
+		e.Null()
+		return
+	}
+	e.Str(string(o.Value))
+}
+
+// Decode decodes NoteCommentInfoAnchorStatus from json.
+func (o *NilNoteCommentInfoAnchorStatus) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode NilNoteCommentInfoAnchorStatus to nil")
+	}
+	if d.Next() == jx.Null {
+		if err := d.Null(); err != nil {
+			return err
+		}
+
+		var v NoteCommentInfoAnchorStatus
+		o.Value = v
+		o.Null = true
+		return nil
+	}
+	o.Null = false
+	if err := o.Value.Decode(d); err != nil {
+		return err
+	}
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s NilNoteCommentInfoAnchorStatus) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *NilNoteCommentInfoAnchorStatus) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
 // Encode encodes string as json.
 func (o NilString) Encode(e *jx.Encoder) {
 	if o.Null {
@@ -51993,12 +52037,6 @@ func (s *NoteCommentCreateRequest) encodeFields(e *jx.Encoder) {
 		e.Str(s.Body)
 	}
 	{
-		if s.ParentID.Set {
-			e.FieldStart("parent_id")
-			s.ParentID.Encode(e)
-		}
-	}
-	{
 		if s.Quote.Set {
 			e.FieldStart("quote")
 			s.Quote.Encode(e)
@@ -52022,15 +52060,21 @@ func (s *NoteCommentCreateRequest) encodeFields(e *jx.Encoder) {
 			s.StartOffset.Encode(e)
 		}
 	}
+	{
+		if s.ParentID.Set {
+			e.FieldStart("parent_id")
+			s.ParentID.Encode(e)
+		}
+	}
 }
 
 var jsonFieldsNameOfNoteCommentCreateRequest = [6]string{
 	0: "body",
-	1: "parent_id",
-	2: "quote",
-	3: "prefix",
-	4: "suffix",
-	5: "start_offset",
+	1: "quote",
+	2: "prefix",
+	3: "suffix",
+	4: "start_offset",
+	5: "parent_id",
 }
 
 // Decode decodes NoteCommentCreateRequest from json.
@@ -52053,16 +52097,6 @@ func (s *NoteCommentCreateRequest) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"body\"")
-			}
-		case "parent_id":
-			if err := func() error {
-				s.ParentID.Reset()
-				if err := s.ParentID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"parent_id\"")
 			}
 		case "quote":
 			if err := func() error {
@@ -52103,6 +52137,16 @@ func (s *NoteCommentCreateRequest) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"start_offset\"")
+			}
+		case "parent_id":
+			if err := func() error {
+				s.ParentID.Reset()
+				if err := s.ParentID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"parent_id\"")
 			}
 		default:
 			return errors.Errorf("unexpected field %q", k)
@@ -52174,6 +52218,18 @@ func (s *NoteCommentInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ID)
 	}
 	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
+	}
+	{
+		e.FieldStart("organization_id")
+		json.EncodeUUID(e, s.OrganizationID)
+	}
+	{
 		e.FieldStart("note_id")
 		json.EncodeUUID(e, s.NoteID)
 	}
@@ -52186,90 +52242,65 @@ func (s *NoteCommentInfo) encodeFields(e *jx.Encoder) {
 		e.Str(s.Body)
 	}
 	{
+		e.FieldStart("quote")
+		e.Str(s.Quote)
+	}
+	{
+		e.FieldStart("prefix")
+		e.Str(s.Prefix)
+	}
+	{
+		e.FieldStart("suffix")
+		e.Str(s.Suffix)
+	}
+	{
+		e.FieldStart("start_offset")
+		s.StartOffset.Encode(e)
+	}
+	{
+		e.FieldStart("end_offset")
+		s.EndOffset.Encode(e)
+	}
+	{
+		e.FieldStart("anchor_status")
+		s.AnchorStatus.Encode(e)
+	}
+	{
+		e.FieldStart("parent_id")
+		s.ParentID.Encode(e)
+	}
+	{
+		e.FieldStart("resolved_at")
+		s.ResolvedAt.Encode(e, json.EncodeDateTime)
+	}
+	{
+		e.FieldStart("resolved_by_id")
+		s.ResolvedByID.Encode(e)
+	}
+	{
 		e.FieldStart("body_html")
 		e.Str(s.BodyHTML)
 	}
-	{
-		if s.ParentID.Set {
-			e.FieldStart("parent_id")
-			s.ParentID.Encode(e)
-		}
-	}
-	{
-		if s.Quote.Set {
-			e.FieldStart("quote")
-			s.Quote.Encode(e)
-		}
-	}
-	{
-		if s.Prefix.Set {
-			e.FieldStart("prefix")
-			s.Prefix.Encode(e)
-		}
-	}
-	{
-		if s.Suffix.Set {
-			e.FieldStart("suffix")
-			s.Suffix.Encode(e)
-		}
-	}
-	{
-		if s.StartOffset.Set {
-			e.FieldStart("start_offset")
-			s.StartOffset.Encode(e)
-		}
-	}
-	{
-		if s.EndOffset.Set {
-			e.FieldStart("end_offset")
-			s.EndOffset.Encode(e)
-		}
-	}
-	{
-		if s.AnchorStatus.Set {
-			e.FieldStart("anchor_status")
-			s.AnchorStatus.Encode(e)
-		}
-	}
-	{
-		if s.ResolvedAt.Set {
-			e.FieldStart("resolved_at")
-			s.ResolvedAt.Encode(e, json.EncodeDateTime)
-		}
-	}
-	{
-		if s.ResolvedByID.Set {
-			e.FieldStart("resolved_by_id")
-			s.ResolvedByID.Encode(e)
-		}
-	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
-	{
-		e.FieldStart("updated_at")
-		json.EncodeDateTime(e, s.UpdatedAt)
-	}
 }
 
-var jsonFieldsNameOfNoteCommentInfo = [16]string{
+var jsonFieldsNameOfNoteCommentInfo = [17]string{
 	0:  "id",
-	1:  "note_id",
-	2:  "author_id",
-	3:  "body",
-	4:  "body_html",
-	5:  "parent_id",
-	6:  "quote",
-	7:  "prefix",
-	8:  "suffix",
-	9:  "start_offset",
-	10: "end_offset",
-	11: "anchor_status",
-	12: "resolved_at",
-	13: "resolved_by_id",
-	14: "created_at",
-	15: "updated_at",
+	1:  "created_at",
+	2:  "updated_at",
+	3:  "organization_id",
+	4:  "note_id",
+	5:  "author_id",
+	6:  "body",
+	7:  "quote",
+	8:  "prefix",
+	9:  "suffix",
+	10: "start_offset",
+	11: "end_offset",
+	12: "anchor_status",
+	13: "parent_id",
+	14: "resolved_at",
+	15: "resolved_by_id",
+	16: "body_html",
 }
 
 // Decode decodes NoteCommentInfo from json.
@@ -52277,7 +52308,7 @@ func (s *NoteCommentInfo) Decode(d *jx.Decoder) error {
 	if s == nil {
 		return errors.New("invalid: unable to decode NoteCommentInfo to nil")
 	}
-	var requiredBitSet [2]uint8
+	var requiredBitSet [3]uint8
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
@@ -52293,146 +52324,8 @@ func (s *NoteCommentInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "note_id":
-			requiredBitSet[0] |= 1 << 1
-			if err := func() error {
-				v, err := json.DecodeUUID(d)
-				s.NoteID = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"note_id\"")
-			}
-		case "author_id":
-			requiredBitSet[0] |= 1 << 2
-			if err := func() error {
-				v, err := json.DecodeUUID(d)
-				s.AuthorID = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"author_id\"")
-			}
-		case "body":
-			requiredBitSet[0] |= 1 << 3
-			if err := func() error {
-				v, err := d.Str()
-				s.Body = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"body\"")
-			}
-		case "body_html":
-			requiredBitSet[0] |= 1 << 4
-			if err := func() error {
-				v, err := d.Str()
-				s.BodyHTML = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"body_html\"")
-			}
-		case "parent_id":
-			if err := func() error {
-				s.ParentID.Reset()
-				if err := s.ParentID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"parent_id\"")
-			}
-		case "quote":
-			if err := func() error {
-				s.Quote.Reset()
-				if err := s.Quote.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"quote\"")
-			}
-		case "prefix":
-			if err := func() error {
-				s.Prefix.Reset()
-				if err := s.Prefix.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"prefix\"")
-			}
-		case "suffix":
-			if err := func() error {
-				s.Suffix.Reset()
-				if err := s.Suffix.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"suffix\"")
-			}
-		case "start_offset":
-			if err := func() error {
-				s.StartOffset.Reset()
-				if err := s.StartOffset.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"start_offset\"")
-			}
-		case "end_offset":
-			if err := func() error {
-				s.EndOffset.Reset()
-				if err := s.EndOffset.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"end_offset\"")
-			}
-		case "anchor_status":
-			if err := func() error {
-				s.AnchorStatus.Reset()
-				if err := s.AnchorStatus.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"anchor_status\"")
-			}
-		case "resolved_at":
-			if err := func() error {
-				s.ResolvedAt.Reset()
-				if err := s.ResolvedAt.Decode(d, json.DecodeDateTime); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"resolved_at\"")
-			}
-		case "resolved_by_id":
-			if err := func() error {
-				s.ResolvedByID.Reset()
-				if err := s.ResolvedByID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"resolved_by_id\"")
-			}
 		case "created_at":
-			requiredBitSet[1] |= 1 << 6
+			requiredBitSet[0] |= 1 << 1
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.CreatedAt = v
@@ -52444,7 +52337,7 @@ func (s *NoteCommentInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"created_at\"")
 			}
 		case "updated_at":
-			requiredBitSet[1] |= 1 << 7
+			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.UpdatedAt = v
@@ -52455,6 +52348,162 @@ func (s *NoteCommentInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"updated_at\"")
 			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.OrganizationID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"organization_id\"")
+			}
+		case "note_id":
+			requiredBitSet[0] |= 1 << 4
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.NoteID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"note_id\"")
+			}
+		case "author_id":
+			requiredBitSet[0] |= 1 << 5
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.AuthorID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"author_id\"")
+			}
+		case "body":
+			requiredBitSet[0] |= 1 << 6
+			if err := func() error {
+				v, err := d.Str()
+				s.Body = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"body\"")
+			}
+		case "quote":
+			requiredBitSet[0] |= 1 << 7
+			if err := func() error {
+				v, err := d.Str()
+				s.Quote = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"quote\"")
+			}
+		case "prefix":
+			requiredBitSet[1] |= 1 << 0
+			if err := func() error {
+				v, err := d.Str()
+				s.Prefix = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"prefix\"")
+			}
+		case "suffix":
+			requiredBitSet[1] |= 1 << 1
+			if err := func() error {
+				v, err := d.Str()
+				s.Suffix = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"suffix\"")
+			}
+		case "start_offset":
+			requiredBitSet[1] |= 1 << 2
+			if err := func() error {
+				if err := s.StartOffset.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"start_offset\"")
+			}
+		case "end_offset":
+			requiredBitSet[1] |= 1 << 3
+			if err := func() error {
+				if err := s.EndOffset.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"end_offset\"")
+			}
+		case "anchor_status":
+			requiredBitSet[1] |= 1 << 4
+			if err := func() error {
+				if err := s.AnchorStatus.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"anchor_status\"")
+			}
+		case "parent_id":
+			requiredBitSet[1] |= 1 << 5
+			if err := func() error {
+				if err := s.ParentID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"parent_id\"")
+			}
+		case "resolved_at":
+			requiredBitSet[1] |= 1 << 6
+			if err := func() error {
+				if err := s.ResolvedAt.Decode(d, json.DecodeDateTime); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"resolved_at\"")
+			}
+		case "resolved_by_id":
+			requiredBitSet[1] |= 1 << 7
+			if err := func() error {
+				if err := s.ResolvedByID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"resolved_by_id\"")
+			}
+		case "body_html":
+			requiredBitSet[2] |= 1 << 0
+			if err := func() error {
+				v, err := d.Str()
+				s.BodyHTML = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"body_html\"")
+			}
 		default:
 			return d.Skip()
 		}
@@ -52464,9 +52513,10 @@ func (s *NoteCommentInfo) Decode(d *jx.Decoder) error {
 	}
 	// Validate required fields.
 	var failures []validate.FieldError
-	for i, mask := range [2]uint8{
-		0b00011111,
-		0b11000000,
+	for i, mask := range [3]uint8{
+		0b11111111,
+		0b11111111,
+		0b00000001,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -52797,15 +52847,15 @@ func (s *NoteCreateRequest) encodeFields(e *jx.Encoder) {
 		}
 	}
 	{
-		if s.ProjectID.Set {
-			e.FieldStart("project_id")
-			s.ProjectID.Encode(e)
-		}
-	}
-	{
 		if s.Visibility.Set {
 			e.FieldStart("visibility")
 			s.Visibility.Encode(e)
+		}
+	}
+	{
+		if s.ProjectID.Set {
+			e.FieldStart("project_id")
+			s.ProjectID.Encode(e)
 		}
 	}
 	{
@@ -52820,8 +52870,8 @@ var jsonFieldsNameOfNoteCreateRequest = [6]string{
 	0: "title",
 	1: "content",
 	2: "folder_id",
-	3: "project_id",
-	4: "visibility",
+	3: "visibility",
+	4: "project_id",
 	5: "pinned",
 }
 
@@ -52866,16 +52916,6 @@ func (s *NoteCreateRequest) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"folder_id\"")
 			}
-		case "project_id":
-			if err := func() error {
-				s.ProjectID.Reset()
-				if err := s.ProjectID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"project_id\"")
-			}
 		case "visibility":
 			if err := func() error {
 				s.Visibility.Reset()
@@ -52885,6 +52925,16 @@ func (s *NoteCreateRequest) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"visibility\"")
+			}
+		case "project_id":
+			if err := func() error {
+				s.ProjectID.Reset()
+				if err := s.ProjectID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"project_id\"")
 			}
 		case "pinned":
 			if err := func() error {
@@ -53433,6 +53483,14 @@ func (s *NoteFolderInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ID)
 	}
 	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
+	}
+	{
 		e.FieldStart("organization_id")
 		json.EncodeUUID(e, s.OrganizationID)
 	}
@@ -53441,33 +53499,23 @@ func (s *NoteFolderInfo) encodeFields(e *jx.Encoder) {
 		e.Str(s.Name)
 	}
 	{
-		if s.ParentID.Set {
-			e.FieldStart("parent_id")
-			s.ParentID.Encode(e)
-		}
+		e.FieldStart("parent_id")
+		s.ParentID.Encode(e)
 	}
 	{
 		e.FieldStart("position")
 		e.Int(s.Position)
 	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
-	{
-		e.FieldStart("updated_at")
-		json.EncodeDateTime(e, s.UpdatedAt)
-	}
 }
 
 var jsonFieldsNameOfNoteFolderInfo = [7]string{
 	0: "id",
-	1: "organization_id",
-	2: "name",
-	3: "parent_id",
-	4: "position",
-	5: "created_at",
-	6: "updated_at",
+	1: "created_at",
+	2: "updated_at",
+	3: "organization_id",
+	4: "name",
+	5: "parent_id",
+	6: "position",
 }
 
 // Decode decodes NoteFolderInfo from json.
@@ -53491,54 +53539,8 @@ func (s *NoteFolderInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "organization_id":
-			requiredBitSet[0] |= 1 << 1
-			if err := func() error {
-				v, err := json.DecodeUUID(d)
-				s.OrganizationID = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"organization_id\"")
-			}
-		case "name":
-			requiredBitSet[0] |= 1 << 2
-			if err := func() error {
-				v, err := d.Str()
-				s.Name = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"name\"")
-			}
-		case "parent_id":
-			if err := func() error {
-				s.ParentID.Reset()
-				if err := s.ParentID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"parent_id\"")
-			}
-		case "position":
-			requiredBitSet[0] |= 1 << 4
-			if err := func() error {
-				v, err := d.Int()
-				s.Position = int(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"position\"")
-			}
 		case "created_at":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[0] |= 1 << 1
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.CreatedAt = v
@@ -53550,7 +53552,7 @@ func (s *NoteFolderInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"created_at\"")
 			}
 		case "updated_at":
-			requiredBitSet[0] |= 1 << 6
+			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.UpdatedAt = v
@@ -53560,6 +53562,52 @@ func (s *NoteFolderInfo) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"updated_at\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.OrganizationID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"organization_id\"")
+			}
+		case "name":
+			requiredBitSet[0] |= 1 << 4
+			if err := func() error {
+				v, err := d.Str()
+				s.Name = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"name\"")
+			}
+		case "parent_id":
+			requiredBitSet[0] |= 1 << 5
+			if err := func() error {
+				if err := s.ParentID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"parent_id\"")
+			}
+		case "position":
+			requiredBitSet[0] |= 1 << 6
+			if err := func() error {
+				v, err := d.Int()
+				s.Position = int(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"position\"")
 			}
 		default:
 			return d.Skip()
@@ -53571,7 +53619,7 @@ func (s *NoteFolderInfo) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [1]uint8{
-		0b01110111,
+		0b01111111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -53851,6 +53899,14 @@ func (s *NoteInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ID)
 	}
 	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
+	}
+	{
 		e.FieldStart("organization_id")
 		json.EncodeUUID(e, s.OrganizationID)
 	}
@@ -53859,22 +53915,12 @@ func (s *NoteInfo) encodeFields(e *jx.Encoder) {
 		e.Str(s.Title)
 	}
 	{
-		if s.Content.Set {
-			e.FieldStart("content")
-			s.Content.Encode(e)
-		}
+		e.FieldStart("content")
+		e.Str(s.Content)
 	}
 	{
-		if s.ContentHTML.Set {
-			e.FieldStart("content_html")
-			s.ContentHTML.Encode(e)
-		}
-	}
-	{
-		if s.FolderID.Set {
-			e.FieldStart("folder_id")
-			s.FolderID.Encode(e)
-		}
+		e.FieldStart("folder_id")
+		s.FolderID.Encode(e)
 	}
 	{
 		e.FieldStart("owner_id")
@@ -53885,24 +53931,16 @@ func (s *NoteInfo) encodeFields(e *jx.Encoder) {
 		s.Visibility.Encode(e)
 	}
 	{
-		if s.ProjectID.Set {
-			e.FieldStart("project_id")
-			s.ProjectID.Encode(e)
-		}
+		e.FieldStart("project_id")
+		s.ProjectID.Encode(e)
 	}
 	{
 		e.FieldStart("pinned")
 		e.Bool(s.Pinned)
 	}
 	{
-		e.FieldStart("archived")
-		e.Bool(s.Archived)
-	}
-	{
-		if s.ArchivedAt.Set {
-			e.FieldStart("archived_at")
-			s.ArchivedAt.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("archived_at")
+		s.ArchivedAt.Encode(e, json.EncodeDateTime)
 	}
 	{
 		e.FieldStart("version")
@@ -53913,6 +53951,14 @@ func (s *NoteInfo) encodeFields(e *jx.Encoder) {
 		e.Int(s.ContentSize)
 	}
 	{
+		e.FieldStart("content_html")
+		e.Str(s.ContentHTML)
+	}
+	{
+		e.FieldStart("archived")
+		e.Bool(s.Archived)
+	}
+	{
 		e.FieldStart("tags")
 		e.ArrStart()
 		for _, elem := range s.Tags {
@@ -53920,34 +53966,26 @@ func (s *NoteInfo) encodeFields(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
-	{
-		e.FieldStart("updated_at")
-		json.EncodeDateTime(e, s.UpdatedAt)
-	}
 }
 
 var jsonFieldsNameOfNoteInfo = [17]string{
 	0:  "id",
-	1:  "organization_id",
-	2:  "title",
-	3:  "content",
-	4:  "content_html",
-	5:  "folder_id",
-	6:  "owner_id",
-	7:  "visibility",
-	8:  "project_id",
-	9:  "pinned",
-	10: "archived",
+	1:  "created_at",
+	2:  "updated_at",
+	3:  "organization_id",
+	4:  "title",
+	5:  "content",
+	6:  "folder_id",
+	7:  "owner_id",
+	8:  "visibility",
+	9:  "project_id",
+	10: "pinned",
 	11: "archived_at",
 	12: "version",
 	13: "content_size",
-	14: "tags",
-	15: "created_at",
-	16: "updated_at",
+	14: "content_html",
+	15: "archived",
+	16: "tags",
 }
 
 // Decode decodes NoteInfo from json.
@@ -53971,8 +54009,32 @@ func (s *NoteInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "organization_id":
+		case "created_at":
 			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
+			}
+		case "updated_at":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.UpdatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"updated_at\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 3
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.OrganizationID = v
@@ -53984,7 +54046,7 @@ func (s *NoteInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"organization_id\"")
 			}
 		case "title":
-			requiredBitSet[0] |= 1 << 2
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := d.Str()
 				s.Title = string(v)
@@ -53996,28 +54058,20 @@ func (s *NoteInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"title\"")
 			}
 		case "content":
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
-				s.Content.Reset()
-				if err := s.Content.Decode(d); err != nil {
+				v, err := d.Str()
+				s.Content = string(v)
+				if err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"content\"")
 			}
-		case "content_html":
-			if err := func() error {
-				s.ContentHTML.Reset()
-				if err := s.ContentHTML.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"content_html\"")
-			}
 		case "folder_id":
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
-				s.FolderID.Reset()
 				if err := s.FolderID.Decode(d); err != nil {
 					return err
 				}
@@ -54026,7 +54080,7 @@ func (s *NoteInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"folder_id\"")
 			}
 		case "owner_id":
-			requiredBitSet[0] |= 1 << 6
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.OwnerID = v
@@ -54038,7 +54092,7 @@ func (s *NoteInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"owner_id\"")
 			}
 		case "visibility":
-			requiredBitSet[0] |= 1 << 7
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
 				if err := s.Visibility.Decode(d); err != nil {
 					return err
@@ -54048,8 +54102,8 @@ func (s *NoteInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"visibility\"")
 			}
 		case "project_id":
+			requiredBitSet[1] |= 1 << 1
 			if err := func() error {
-				s.ProjectID.Reset()
 				if err := s.ProjectID.Decode(d); err != nil {
 					return err
 				}
@@ -54058,7 +54112,7 @@ func (s *NoteInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"project_id\"")
 			}
 		case "pinned":
-			requiredBitSet[1] |= 1 << 1
+			requiredBitSet[1] |= 1 << 2
 			if err := func() error {
 				v, err := d.Bool()
 				s.Pinned = bool(v)
@@ -54069,21 +54123,9 @@ func (s *NoteInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"pinned\"")
 			}
-		case "archived":
-			requiredBitSet[1] |= 1 << 2
-			if err := func() error {
-				v, err := d.Bool()
-				s.Archived = bool(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"archived\"")
-			}
 		case "archived_at":
+			requiredBitSet[1] |= 1 << 3
 			if err := func() error {
-				s.ArchivedAt.Reset()
 				if err := s.ArchivedAt.Decode(d, json.DecodeDateTime); err != nil {
 					return err
 				}
@@ -54115,8 +54157,32 @@ func (s *NoteInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"content_size\"")
 			}
-		case "tags":
+		case "content_html":
 			requiredBitSet[1] |= 1 << 6
+			if err := func() error {
+				v, err := d.Str()
+				s.ContentHTML = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"content_html\"")
+			}
+		case "archived":
+			requiredBitSet[1] |= 1 << 7
+			if err := func() error {
+				v, err := d.Bool()
+				s.Archived = bool(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"archived\"")
+			}
+		case "tags":
+			requiredBitSet[2] |= 1 << 0
 			if err := func() error {
 				s.Tags = make([]NoteTagInfo, 0)
 				if err := d.Arr(func(d *jx.Decoder) error {
@@ -54133,30 +54199,6 @@ func (s *NoteInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"tags\"")
 			}
-		case "created_at":
-			requiredBitSet[1] |= 1 << 7
-			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.CreatedAt = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"created_at\"")
-			}
-		case "updated_at":
-			requiredBitSet[2] |= 1 << 0
-			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.UpdatedAt = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"updated_at\"")
-			}
 		default:
 			return d.Skip()
 		}
@@ -54167,8 +54209,8 @@ func (s *NoteInfo) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [3]uint8{
-		0b11000111,
-		0b11110110,
+		0b11111111,
+		0b11111111,
 		0b00000001,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
@@ -54216,129 +54258,6 @@ func (s *NoteInfo) UnmarshalJSON(data []byte) error {
 }
 
 // Encode implements json.Marshaler.
-func (s *NotePage) Encode(e *jx.Encoder) {
-	e.ObjStart()
-	s.encodeFields(e)
-	e.ObjEnd()
-}
-
-// encodeFields encodes fields.
-func (s *NotePage) encodeFields(e *jx.Encoder) {
-	{
-		e.FieldStart("items")
-		e.ArrStart()
-		for _, elem := range s.Items {
-			elem.Encode(e)
-		}
-		e.ArrEnd()
-	}
-	{
-		if s.NextCursor.Set {
-			e.FieldStart("next_cursor")
-			s.NextCursor.Encode(e)
-		}
-	}
-}
-
-var jsonFieldsNameOfNotePage = [2]string{
-	0: "items",
-	1: "next_cursor",
-}
-
-// Decode decodes NotePage from json.
-func (s *NotePage) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode NotePage to nil")
-	}
-	var requiredBitSet [1]uint8
-
-	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
-		switch string(k) {
-		case "items":
-			requiredBitSet[0] |= 1 << 0
-			if err := func() error {
-				s.Items = make([]NoteInfo, 0)
-				if err := d.Arr(func(d *jx.Decoder) error {
-					var elem NoteInfo
-					if err := elem.Decode(d); err != nil {
-						return err
-					}
-					s.Items = append(s.Items, elem)
-					return nil
-				}); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"items\"")
-			}
-		case "next_cursor":
-			if err := func() error {
-				s.NextCursor.Reset()
-				if err := s.NextCursor.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"next_cursor\"")
-			}
-		default:
-			return d.Skip()
-		}
-		return nil
-	}); err != nil {
-		return errors.Wrap(err, "decode NotePage")
-	}
-	// Validate required fields.
-	var failures []validate.FieldError
-	for i, mask := range [1]uint8{
-		0b00000001,
-	} {
-		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
-			// Mask only required fields and check equality to mask using XOR.
-			//
-			// If XOR result is not zero, result is not equal to expected, so some fields are missed.
-			// Bits of fields which would be set are actually bits of missed fields.
-			missed := bits.OnesCount8(result)
-			for bitN := 0; bitN < missed; bitN++ {
-				bitIdx := bits.TrailingZeros8(result)
-				fieldIdx := i*8 + bitIdx
-				var name string
-				if fieldIdx < len(jsonFieldsNameOfNotePage) {
-					name = jsonFieldsNameOfNotePage[fieldIdx]
-				} else {
-					name = strconv.Itoa(fieldIdx)
-				}
-				failures = append(failures, validate.FieldError{
-					Name:  name,
-					Error: validate.ErrFieldRequired,
-				})
-				// Reset bit.
-				result &^= 1 << bitIdx
-			}
-		}
-	}
-	if len(failures) > 0 {
-		return &validate.Error{Fields: failures}
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s *NotePage) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *NotePage) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode implements json.Marshaler.
 func (s *NoteShareInfo) Encode(e *jx.Encoder) {
 	e.ObjStart()
 	s.encodeFields(e)
@@ -54352,55 +54271,59 @@ func (s *NoteShareInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ID)
 	}
 	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
+	}
+	{
+		e.FieldStart("organization_id")
+		json.EncodeUUID(e, s.OrganizationID)
+	}
+	{
 		e.FieldStart("note_id")
 		json.EncodeUUID(e, s.NoteID)
 	}
 	{
-		if s.UserID.Set {
-			e.FieldStart("user_id")
-			s.UserID.Encode(e)
-		}
+		e.FieldStart("user_id")
+		s.UserID.Encode(e)
 	}
 	{
-		if s.ProjectID.Set {
-			e.FieldStart("project_id")
-			s.ProjectID.Encode(e)
-		}
+		e.FieldStart("project_id")
+		s.ProjectID.Encode(e)
 	}
 	{
 		e.FieldStart("permission")
 		s.Permission.Encode(e)
 	}
 	{
-		if s.ExpiresAt.Set {
-			e.FieldStart("expires_at")
-			s.ExpiresAt.Encode(e, json.EncodeDateTime)
-		}
-	}
-	{
-		e.FieldStart("expired")
-		e.Bool(s.Expired)
+		e.FieldStart("expires_at")
+		s.ExpiresAt.Encode(e, json.EncodeDateTime)
 	}
 	{
 		e.FieldStart("created_by_id")
 		json.EncodeUUID(e, s.CreatedByID)
 	}
 	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
+		e.FieldStart("expired")
+		e.Bool(s.Expired)
 	}
 }
 
-var jsonFieldsNameOfNoteShareInfo = [9]string{
-	0: "id",
-	1: "note_id",
-	2: "user_id",
-	3: "project_id",
-	4: "permission",
-	5: "expires_at",
-	6: "expired",
-	7: "created_by_id",
-	8: "created_at",
+var jsonFieldsNameOfNoteShareInfo = [11]string{
+	0:  "id",
+	1:  "created_at",
+	2:  "updated_at",
+	3:  "organization_id",
+	4:  "note_id",
+	5:  "user_id",
+	6:  "project_id",
+	7:  "permission",
+	8:  "expires_at",
+	9:  "created_by_id",
+	10: "expired",
 }
 
 // Decode decodes NoteShareInfo from json.
@@ -54424,8 +54347,44 @@ func (s *NoteShareInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "note_id":
+		case "created_at":
 			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
+			}
+		case "updated_at":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.UpdatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"updated_at\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.OrganizationID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"organization_id\"")
+			}
+		case "note_id":
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.NoteID = v
@@ -54437,8 +54396,8 @@ func (s *NoteShareInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"note_id\"")
 			}
 		case "user_id":
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
-				s.UserID.Reset()
 				if err := s.UserID.Decode(d); err != nil {
 					return err
 				}
@@ -54447,8 +54406,8 @@ func (s *NoteShareInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"user_id\"")
 			}
 		case "project_id":
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
-				s.ProjectID.Reset()
 				if err := s.ProjectID.Decode(d); err != nil {
 					return err
 				}
@@ -54457,7 +54416,7 @@ func (s *NoteShareInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"project_id\"")
 			}
 		case "permission":
-			requiredBitSet[0] |= 1 << 4
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
 				if err := s.Permission.Decode(d); err != nil {
 					return err
@@ -54467,8 +54426,8 @@ func (s *NoteShareInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"permission\"")
 			}
 		case "expires_at":
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
-				s.ExpiresAt.Reset()
 				if err := s.ExpiresAt.Decode(d, json.DecodeDateTime); err != nil {
 					return err
 				}
@@ -54476,20 +54435,8 @@ func (s *NoteShareInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"expires_at\"")
 			}
-		case "expired":
-			requiredBitSet[0] |= 1 << 6
-			if err := func() error {
-				v, err := d.Bool()
-				s.Expired = bool(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"expired\"")
-			}
 		case "created_by_id":
-			requiredBitSet[0] |= 1 << 7
+			requiredBitSet[1] |= 1 << 1
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.CreatedByID = v
@@ -54500,17 +54447,17 @@ func (s *NoteShareInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"created_by_id\"")
 			}
-		case "created_at":
-			requiredBitSet[1] |= 1 << 0
+		case "expired":
+			requiredBitSet[1] |= 1 << 2
 			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.CreatedAt = v
+				v, err := d.Bool()
+				s.Expired = bool(v)
 				if err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
-				return errors.Wrap(err, "decode field \"created_at\"")
+				return errors.Wrap(err, "decode field \"expired\"")
 			}
 		default:
 			return d.Skip()
@@ -54522,8 +54469,8 @@ func (s *NoteShareInfo) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
-		0b11010011,
-		0b00000001,
+		0b11111111,
+		0b00000111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -54849,6 +54796,466 @@ func (s *NoteShareRequest) UnmarshalJSON(data []byte) error {
 }
 
 // Encode implements json.Marshaler.
+func (s *NoteSummary) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields encodes fields.
+func (s *NoteSummary) encodeFields(e *jx.Encoder) {
+	{
+		e.FieldStart("id")
+		json.EncodeUUID(e, s.ID)
+	}
+	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
+	}
+	{
+		e.FieldStart("organization_id")
+		json.EncodeUUID(e, s.OrganizationID)
+	}
+	{
+		e.FieldStart("title")
+		e.Str(s.Title)
+	}
+	{
+		e.FieldStart("folder_id")
+		s.FolderID.Encode(e)
+	}
+	{
+		e.FieldStart("owner_id")
+		json.EncodeUUID(e, s.OwnerID)
+	}
+	{
+		e.FieldStart("visibility")
+		s.Visibility.Encode(e)
+	}
+	{
+		e.FieldStart("project_id")
+		s.ProjectID.Encode(e)
+	}
+	{
+		e.FieldStart("pinned")
+		e.Bool(s.Pinned)
+	}
+	{
+		e.FieldStart("archived_at")
+		s.ArchivedAt.Encode(e, json.EncodeDateTime)
+	}
+	{
+		e.FieldStart("version")
+		e.Int(s.Version)
+	}
+	{
+		e.FieldStart("content_size")
+		e.Int(s.ContentSize)
+	}
+	{
+		e.FieldStart("archived")
+		e.Bool(s.Archived)
+	}
+	{
+		e.FieldStart("tags")
+		e.ArrStart()
+		for _, elem := range s.Tags {
+			elem.Encode(e)
+		}
+		e.ArrEnd()
+	}
+}
+
+var jsonFieldsNameOfNoteSummary = [15]string{
+	0:  "id",
+	1:  "created_at",
+	2:  "updated_at",
+	3:  "organization_id",
+	4:  "title",
+	5:  "folder_id",
+	6:  "owner_id",
+	7:  "visibility",
+	8:  "project_id",
+	9:  "pinned",
+	10: "archived_at",
+	11: "version",
+	12: "content_size",
+	13: "archived",
+	14: "tags",
+}
+
+// Decode decodes NoteSummary from json.
+func (s *NoteSummary) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode NoteSummary to nil")
+	}
+	var requiredBitSet [2]uint8
+
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		switch string(k) {
+		case "id":
+			requiredBitSet[0] |= 1 << 0
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.ID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"id\"")
+			}
+		case "created_at":
+			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
+			}
+		case "updated_at":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.UpdatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"updated_at\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.OrganizationID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"organization_id\"")
+			}
+		case "title":
+			requiredBitSet[0] |= 1 << 4
+			if err := func() error {
+				v, err := d.Str()
+				s.Title = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"title\"")
+			}
+		case "folder_id":
+			requiredBitSet[0] |= 1 << 5
+			if err := func() error {
+				if err := s.FolderID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"folder_id\"")
+			}
+		case "owner_id":
+			requiredBitSet[0] |= 1 << 6
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.OwnerID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"owner_id\"")
+			}
+		case "visibility":
+			requiredBitSet[0] |= 1 << 7
+			if err := func() error {
+				if err := s.Visibility.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"visibility\"")
+			}
+		case "project_id":
+			requiredBitSet[1] |= 1 << 0
+			if err := func() error {
+				if err := s.ProjectID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"project_id\"")
+			}
+		case "pinned":
+			requiredBitSet[1] |= 1 << 1
+			if err := func() error {
+				v, err := d.Bool()
+				s.Pinned = bool(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"pinned\"")
+			}
+		case "archived_at":
+			requiredBitSet[1] |= 1 << 2
+			if err := func() error {
+				if err := s.ArchivedAt.Decode(d, json.DecodeDateTime); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"archived_at\"")
+			}
+		case "version":
+			requiredBitSet[1] |= 1 << 3
+			if err := func() error {
+				v, err := d.Int()
+				s.Version = int(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"version\"")
+			}
+		case "content_size":
+			requiredBitSet[1] |= 1 << 4
+			if err := func() error {
+				v, err := d.Int()
+				s.ContentSize = int(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"content_size\"")
+			}
+		case "archived":
+			requiredBitSet[1] |= 1 << 5
+			if err := func() error {
+				v, err := d.Bool()
+				s.Archived = bool(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"archived\"")
+			}
+		case "tags":
+			requiredBitSet[1] |= 1 << 6
+			if err := func() error {
+				s.Tags = make([]NoteTagInfo, 0)
+				if err := d.Arr(func(d *jx.Decoder) error {
+					var elem NoteTagInfo
+					if err := elem.Decode(d); err != nil {
+						return err
+					}
+					s.Tags = append(s.Tags, elem)
+					return nil
+				}); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"tags\"")
+			}
+		default:
+			return d.Skip()
+		}
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode NoteSummary")
+	}
+	// Validate required fields.
+	var failures []validate.FieldError
+	for i, mask := range [2]uint8{
+		0b11111111,
+		0b01111111,
+	} {
+		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
+			// Mask only required fields and check equality to mask using XOR.
+			//
+			// If XOR result is not zero, result is not equal to expected, so some fields are missed.
+			// Bits of fields which would be set are actually bits of missed fields.
+			missed := bits.OnesCount8(result)
+			for bitN := 0; bitN < missed; bitN++ {
+				bitIdx := bits.TrailingZeros8(result)
+				fieldIdx := i*8 + bitIdx
+				var name string
+				if fieldIdx < len(jsonFieldsNameOfNoteSummary) {
+					name = jsonFieldsNameOfNoteSummary[fieldIdx]
+				} else {
+					name = strconv.Itoa(fieldIdx)
+				}
+				failures = append(failures, validate.FieldError{
+					Name:  name,
+					Error: validate.ErrFieldRequired,
+				})
+				// Reset bit.
+				result &^= 1 << bitIdx
+			}
+		}
+	}
+	if len(failures) > 0 {
+		return &validate.Error{Fields: failures}
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *NoteSummary) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *NoteSummary) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
+func (s *NoteSummaryPage) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields encodes fields.
+func (s *NoteSummaryPage) encodeFields(e *jx.Encoder) {
+	{
+		e.FieldStart("items")
+		e.ArrStart()
+		for _, elem := range s.Items {
+			elem.Encode(e)
+		}
+		e.ArrEnd()
+	}
+	{
+		if s.NextCursor.Set {
+			e.FieldStart("next_cursor")
+			s.NextCursor.Encode(e)
+		}
+	}
+}
+
+var jsonFieldsNameOfNoteSummaryPage = [2]string{
+	0: "items",
+	1: "next_cursor",
+}
+
+// Decode decodes NoteSummaryPage from json.
+func (s *NoteSummaryPage) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode NoteSummaryPage to nil")
+	}
+	var requiredBitSet [1]uint8
+
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		switch string(k) {
+		case "items":
+			requiredBitSet[0] |= 1 << 0
+			if err := func() error {
+				s.Items = make([]NoteSummary, 0)
+				if err := d.Arr(func(d *jx.Decoder) error {
+					var elem NoteSummary
+					if err := elem.Decode(d); err != nil {
+						return err
+					}
+					s.Items = append(s.Items, elem)
+					return nil
+				}); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"items\"")
+			}
+		case "next_cursor":
+			if err := func() error {
+				s.NextCursor.Reset()
+				if err := s.NextCursor.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"next_cursor\"")
+			}
+		default:
+			return d.Skip()
+		}
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode NoteSummaryPage")
+	}
+	// Validate required fields.
+	var failures []validate.FieldError
+	for i, mask := range [1]uint8{
+		0b00000001,
+	} {
+		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
+			// Mask only required fields and check equality to mask using XOR.
+			//
+			// If XOR result is not zero, result is not equal to expected, so some fields are missed.
+			// Bits of fields which would be set are actually bits of missed fields.
+			missed := bits.OnesCount8(result)
+			for bitN := 0; bitN < missed; bitN++ {
+				bitIdx := bits.TrailingZeros8(result)
+				fieldIdx := i*8 + bitIdx
+				var name string
+				if fieldIdx < len(jsonFieldsNameOfNoteSummaryPage) {
+					name = jsonFieldsNameOfNoteSummaryPage[fieldIdx]
+				} else {
+					name = strconv.Itoa(fieldIdx)
+				}
+				failures = append(failures, validate.FieldError{
+					Name:  name,
+					Error: validate.ErrFieldRequired,
+				})
+				// Reset bit.
+				result &^= 1 << bitIdx
+			}
+		}
+	}
+	if len(failures) > 0 {
+		return &validate.Error{Fields: failures}
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *NoteSummaryPage) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *NoteSummaryPage) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
 func (s *NoteTagCreateRequest) Encode(e *jx.Encoder) {
 	e.ObjStart()
 	s.encodeFields(e)
@@ -54975,6 +55382,14 @@ func (s *NoteTagInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ID)
 	}
 	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
+	}
+	{
 		e.FieldStart("organization_id")
 		json.EncodeUUID(e, s.OrganizationID)
 	}
@@ -54986,18 +55401,15 @@ func (s *NoteTagInfo) encodeFields(e *jx.Encoder) {
 		e.FieldStart("color")
 		e.Str(s.Color)
 	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
 }
 
-var jsonFieldsNameOfNoteTagInfo = [5]string{
+var jsonFieldsNameOfNoteTagInfo = [6]string{
 	0: "id",
-	1: "organization_id",
-	2: "name",
-	3: "color",
-	4: "created_at",
+	1: "created_at",
+	2: "updated_at",
+	3: "organization_id",
+	4: "name",
+	5: "color",
 }
 
 // Decode decodes NoteTagInfo from json.
@@ -55021,8 +55433,32 @@ func (s *NoteTagInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "organization_id":
+		case "created_at":
 			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
+			}
+		case "updated_at":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.UpdatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"updated_at\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 3
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.OrganizationID = v
@@ -55034,7 +55470,7 @@ func (s *NoteTagInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"organization_id\"")
 			}
 		case "name":
-			requiredBitSet[0] |= 1 << 2
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := d.Str()
 				s.Name = string(v)
@@ -55046,7 +55482,7 @@ func (s *NoteTagInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"name\"")
 			}
 		case "color":
-			requiredBitSet[0] |= 1 << 3
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				v, err := d.Str()
 				s.Color = string(v)
@@ -55056,18 +55492,6 @@ func (s *NoteTagInfo) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"color\"")
-			}
-		case "created_at":
-			requiredBitSet[0] |= 1 << 4
-			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.CreatedAt = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"created_at\"")
 			}
 		default:
 			return d.Skip()
@@ -55079,7 +55503,7 @@ func (s *NoteTagInfo) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [1]uint8{
-		0b00011111,
+		0b00111111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -55507,6 +55931,14 @@ func (s *NoteVersionInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ID)
 	}
 	{
+		e.FieldStart("organization_id")
+		json.EncodeUUID(e, s.OrganizationID)
+	}
+	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
 		e.FieldStart("note_id")
 		json.EncodeUUID(e, s.NoteID)
 	}
@@ -55519,10 +55951,8 @@ func (s *NoteVersionInfo) encodeFields(e *jx.Encoder) {
 		e.Str(s.Title)
 	}
 	{
-		if s.Content.Set {
-			e.FieldStart("content")
-			s.Content.Encode(e)
-		}
+		e.FieldStart("content")
+		e.Str(s.Content)
 	}
 	{
 		e.FieldStart("editor_id")
@@ -55532,21 +55962,18 @@ func (s *NoteVersionInfo) encodeFields(e *jx.Encoder) {
 		e.FieldStart("size_bytes")
 		e.Int(s.SizeBytes)
 	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
 }
 
-var jsonFieldsNameOfNoteVersionInfo = [8]string{
+var jsonFieldsNameOfNoteVersionInfo = [9]string{
 	0: "id",
-	1: "note_id",
-	2: "version",
-	3: "title",
-	4: "content",
-	5: "editor_id",
-	6: "size_bytes",
-	7: "created_at",
+	1: "organization_id",
+	2: "created_at",
+	3: "note_id",
+	4: "version",
+	5: "title",
+	6: "content",
+	7: "editor_id",
+	8: "size_bytes",
 }
 
 // Decode decodes NoteVersionInfo from json.
@@ -55554,7 +55981,7 @@ func (s *NoteVersionInfo) Decode(d *jx.Decoder) error {
 	if s == nil {
 		return errors.New("invalid: unable to decode NoteVersionInfo to nil")
 	}
-	var requiredBitSet [1]uint8
+	var requiredBitSet [2]uint8
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
@@ -55570,8 +55997,32 @@ func (s *NoteVersionInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "note_id":
+		case "organization_id":
 			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.OrganizationID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"organization_id\"")
+			}
+		case "created_at":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
+			}
+		case "note_id":
+			requiredBitSet[0] |= 1 << 3
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.NoteID = v
@@ -55583,7 +56034,7 @@ func (s *NoteVersionInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"note_id\"")
 			}
 		case "version":
-			requiredBitSet[0] |= 1 << 2
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := d.Int()
 				s.Version = int(v)
@@ -55595,7 +56046,7 @@ func (s *NoteVersionInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"version\"")
 			}
 		case "title":
-			requiredBitSet[0] |= 1 << 3
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				v, err := d.Str()
 				s.Title = string(v)
@@ -55607,9 +56058,11 @@ func (s *NoteVersionInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"title\"")
 			}
 		case "content":
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
-				s.Content.Reset()
-				if err := s.Content.Decode(d); err != nil {
+				v, err := d.Str()
+				s.Content = string(v)
+				if err != nil {
 					return err
 				}
 				return nil
@@ -55617,7 +56070,7 @@ func (s *NoteVersionInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"content\"")
 			}
 		case "editor_id":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.EditorID = v
@@ -55629,7 +56082,7 @@ func (s *NoteVersionInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"editor_id\"")
 			}
 		case "size_bytes":
-			requiredBitSet[0] |= 1 << 6
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
 				v, err := d.Int()
 				s.SizeBytes = int(v)
@@ -55640,18 +56093,6 @@ func (s *NoteVersionInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"size_bytes\"")
 			}
-		case "created_at":
-			requiredBitSet[0] |= 1 << 7
-			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.CreatedAt = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"created_at\"")
-			}
 		default:
 			return d.Skip()
 		}
@@ -55661,8 +56102,9 @@ func (s *NoteVersionInfo) Decode(d *jx.Decoder) error {
 	}
 	// Validate required fields.
 	var failures []validate.FieldError
-	for i, mask := range [1]uint8{
-		0b11101111,
+	for i, mask := range [2]uint8{
+		0b11111111,
+		0b00000001,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -55709,14 +56151,229 @@ func (s *NoteVersionInfo) UnmarshalJSON(data []byte) error {
 }
 
 // Encode implements json.Marshaler.
-func (s *NoteVersionPage) Encode(e *jx.Encoder) {
+func (s *NoteVersionSummary) Encode(e *jx.Encoder) {
 	e.ObjStart()
 	s.encodeFields(e)
 	e.ObjEnd()
 }
 
 // encodeFields encodes fields.
-func (s *NoteVersionPage) encodeFields(e *jx.Encoder) {
+func (s *NoteVersionSummary) encodeFields(e *jx.Encoder) {
+	{
+		e.FieldStart("id")
+		json.EncodeUUID(e, s.ID)
+	}
+	{
+		e.FieldStart("organization_id")
+		json.EncodeUUID(e, s.OrganizationID)
+	}
+	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("note_id")
+		json.EncodeUUID(e, s.NoteID)
+	}
+	{
+		e.FieldStart("version")
+		e.Int(s.Version)
+	}
+	{
+		e.FieldStart("title")
+		e.Str(s.Title)
+	}
+	{
+		e.FieldStart("editor_id")
+		json.EncodeUUID(e, s.EditorID)
+	}
+	{
+		e.FieldStart("size_bytes")
+		e.Int(s.SizeBytes)
+	}
+}
+
+var jsonFieldsNameOfNoteVersionSummary = [8]string{
+	0: "id",
+	1: "organization_id",
+	2: "created_at",
+	3: "note_id",
+	4: "version",
+	5: "title",
+	6: "editor_id",
+	7: "size_bytes",
+}
+
+// Decode decodes NoteVersionSummary from json.
+func (s *NoteVersionSummary) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode NoteVersionSummary to nil")
+	}
+	var requiredBitSet [1]uint8
+
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		switch string(k) {
+		case "id":
+			requiredBitSet[0] |= 1 << 0
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.ID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"id\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.OrganizationID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"organization_id\"")
+			}
+		case "created_at":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
+			}
+		case "note_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.NoteID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"note_id\"")
+			}
+		case "version":
+			requiredBitSet[0] |= 1 << 4
+			if err := func() error {
+				v, err := d.Int()
+				s.Version = int(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"version\"")
+			}
+		case "title":
+			requiredBitSet[0] |= 1 << 5
+			if err := func() error {
+				v, err := d.Str()
+				s.Title = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"title\"")
+			}
+		case "editor_id":
+			requiredBitSet[0] |= 1 << 6
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.EditorID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"editor_id\"")
+			}
+		case "size_bytes":
+			requiredBitSet[0] |= 1 << 7
+			if err := func() error {
+				v, err := d.Int()
+				s.SizeBytes = int(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"size_bytes\"")
+			}
+		default:
+			return d.Skip()
+		}
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode NoteVersionSummary")
+	}
+	// Validate required fields.
+	var failures []validate.FieldError
+	for i, mask := range [1]uint8{
+		0b11111111,
+	} {
+		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
+			// Mask only required fields and check equality to mask using XOR.
+			//
+			// If XOR result is not zero, result is not equal to expected, so some fields are missed.
+			// Bits of fields which would be set are actually bits of missed fields.
+			missed := bits.OnesCount8(result)
+			for bitN := 0; bitN < missed; bitN++ {
+				bitIdx := bits.TrailingZeros8(result)
+				fieldIdx := i*8 + bitIdx
+				var name string
+				if fieldIdx < len(jsonFieldsNameOfNoteVersionSummary) {
+					name = jsonFieldsNameOfNoteVersionSummary[fieldIdx]
+				} else {
+					name = strconv.Itoa(fieldIdx)
+				}
+				failures = append(failures, validate.FieldError{
+					Name:  name,
+					Error: validate.ErrFieldRequired,
+				})
+				// Reset bit.
+				result &^= 1 << bitIdx
+			}
+		}
+	}
+	if len(failures) > 0 {
+		return &validate.Error{Fields: failures}
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s *NoteVersionSummary) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *NoteVersionSummary) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
+func (s *NoteVersionSummaryPage) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields encodes fields.
+func (s *NoteVersionSummaryPage) encodeFields(e *jx.Encoder) {
 	{
 		e.FieldStart("items")
 		e.ArrStart()
@@ -55733,15 +56390,15 @@ func (s *NoteVersionPage) encodeFields(e *jx.Encoder) {
 	}
 }
 
-var jsonFieldsNameOfNoteVersionPage = [2]string{
+var jsonFieldsNameOfNoteVersionSummaryPage = [2]string{
 	0: "items",
 	1: "next_cursor",
 }
 
-// Decode decodes NoteVersionPage from json.
-func (s *NoteVersionPage) Decode(d *jx.Decoder) error {
+// Decode decodes NoteVersionSummaryPage from json.
+func (s *NoteVersionSummaryPage) Decode(d *jx.Decoder) error {
 	if s == nil {
-		return errors.New("invalid: unable to decode NoteVersionPage to nil")
+		return errors.New("invalid: unable to decode NoteVersionSummaryPage to nil")
 	}
 	var requiredBitSet [1]uint8
 
@@ -55750,9 +56407,9 @@ func (s *NoteVersionPage) Decode(d *jx.Decoder) error {
 		case "items":
 			requiredBitSet[0] |= 1 << 0
 			if err := func() error {
-				s.Items = make([]NoteVersionInfo, 0)
+				s.Items = make([]NoteVersionSummary, 0)
 				if err := d.Arr(func(d *jx.Decoder) error {
-					var elem NoteVersionInfo
+					var elem NoteVersionSummary
 					if err := elem.Decode(d); err != nil {
 						return err
 					}
@@ -55780,7 +56437,7 @@ func (s *NoteVersionPage) Decode(d *jx.Decoder) error {
 		}
 		return nil
 	}); err != nil {
-		return errors.Wrap(err, "decode NoteVersionPage")
+		return errors.Wrap(err, "decode NoteVersionSummaryPage")
 	}
 	// Validate required fields.
 	var failures []validate.FieldError
@@ -55797,8 +56454,8 @@ func (s *NoteVersionPage) Decode(d *jx.Decoder) error {
 				bitIdx := bits.TrailingZeros8(result)
 				fieldIdx := i*8 + bitIdx
 				var name string
-				if fieldIdx < len(jsonFieldsNameOfNoteVersionPage) {
-					name = jsonFieldsNameOfNoteVersionPage[fieldIdx]
+				if fieldIdx < len(jsonFieldsNameOfNoteVersionSummaryPage) {
+					name = jsonFieldsNameOfNoteVersionSummaryPage[fieldIdx]
 				} else {
 					name = strconv.Itoa(fieldIdx)
 				}
@@ -55819,14 +56476,14 @@ func (s *NoteVersionPage) Decode(d *jx.Decoder) error {
 }
 
 // MarshalJSON implements stdjson.Marshaler.
-func (s *NoteVersionPage) MarshalJSON() ([]byte, error) {
+func (s *NoteVersionSummaryPage) MarshalJSON() ([]byte, error) {
 	e := jx.Encoder{}
 	s.Encode(&e)
 	return e.Bytes(), nil
 }
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *NoteVersionPage) UnmarshalJSON(data []byte) error {
+func (s *NoteVersionSummaryPage) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -57925,39 +58582,6 @@ func (s OptNilUUID) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *OptNilUUID) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes NoteCommentInfoAnchorStatus as json.
-func (o OptNoteCommentInfoAnchorStatus) Encode(e *jx.Encoder) {
-	if !o.Set {
-		return
-	}
-	e.Str(string(o.Value))
-}
-
-// Decode decodes NoteCommentInfoAnchorStatus from json.
-func (o *OptNoteCommentInfoAnchorStatus) Decode(d *jx.Decoder) error {
-	if o == nil {
-		return errors.New("invalid: unable to decode OptNoteCommentInfoAnchorStatus to nil")
-	}
-	o.Set = true
-	if err := o.Value.Decode(d); err != nil {
-		return err
-	}
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s OptNoteCommentInfoAnchorStatus) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *OptNoteCommentInfoAnchorStatus) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }

@@ -66705,7 +66705,7 @@ func decodeListNoteVersionsResponse(resp *http.Response) (res ListNoteVersionsRe
 			}
 			d := jx.DecodeBytes(buf)
 
-			var response NoteVersionPage
+			var response NoteVersionSummaryPage
 			if err := func() error {
 				if err := response.Decode(d); err != nil {
 					return err
@@ -67198,7 +67198,7 @@ func decodeListNotesResponse(resp *http.Response) (res ListNotesRes, _ error) {
 			}
 			d := jx.DecodeBytes(buf)
 
-			var response NotePage
+			var response NoteSummaryPage
 			if err := func() error {
 				if err := response.Decode(d); err != nil {
 					return err

@@ -15308,7 +15308,7 @@ func encodeListNoteTagsResponse(response ListNoteTagsRes, w http.ResponseWriter,
 
 func encodeListNoteVersionsResponse(response ListNoteVersionsRes, w http.ResponseWriter, span trace.Span) error {
 	switch response := response.(type) {
-	case *NoteVersionPage:
+	case *NoteVersionSummaryPage:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.WriteHeader(200)
 
@@ -15419,7 +15419,7 @@ func encodeListNoteVersionsResponse(response ListNoteVersionsRes, w http.Respons
 
 func encodeListNotesResponse(response ListNotesRes, w http.ResponseWriter, span trace.Span) error {
 	switch response := response.(type) {
-	case *NotePage:
+	case *NoteSummaryPage:
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.WriteHeader(200)
 

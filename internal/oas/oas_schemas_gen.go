@@ -13318,6 +13318,51 @@ func (o NilInt) Or(d int) int {
 	return d
 }
 
+// NewNilNoteCommentInfoAnchorStatus returns new NilNoteCommentInfoAnchorStatus with value set to v.
+func NewNilNoteCommentInfoAnchorStatus(v NoteCommentInfoAnchorStatus) NilNoteCommentInfoAnchorStatus {
+	return NilNoteCommentInfoAnchorStatus{
+		Value: v,
+	}
+}
+
+// NilNoteCommentInfoAnchorStatus is nullable NoteCommentInfoAnchorStatus.
+type NilNoteCommentInfoAnchorStatus struct {
+	Value NoteCommentInfoAnchorStatus
+	Null  bool
+}
+
+// SetTo sets value to v.
+func (o *NilNoteCommentInfoAnchorStatus) SetTo(v NoteCommentInfoAnchorStatus) {
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o NilNoteCommentInfoAnchorStatus) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *NilNoteCommentInfoAnchorStatus) SetToNull() {
+	o.Null = true
+	var v NoteCommentInfoAnchorStatus
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o NilNoteCommentInfoAnchorStatus) Get() (v NoteCommentInfoAnchorStatus, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o NilNoteCommentInfoAnchorStatus) Or(d NoteCommentInfoAnchorStatus) NoteCommentInfoAnchorStatus {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewNilString returns new NilString with value set to v.
 func NewNilString(v string) NilString {
 	return NilString{
@@ -13408,24 +13453,27 @@ func (o NilUUID) Or(d uuid.UUID) uuid.UUID {
 	return d
 }
 
+// Creates a NoteComment; fields left out get their default.
 // Ref: #/components/schemas/NoteCommentCreateRequest
 type NoteCommentCreateRequest struct {
-	Body        string    `json:"body"`
-	ParentID    OptUUID   `json:"parent_id"`
-	Quote       OptString `json:"quote"`
-	Prefix      OptString `json:"prefix"`
-	Suffix      OptString `json:"suffix"`
-	StartOffset OptInt    `json:"start_offset"`
+	// Markdown; body_html is its sanitized HTML rendering.
+	Body string `json:"body"`
+	// Exact anchored text; empty for comments on the whole note and for replies.
+	Quote OptString `json:"quote"`
+	// Text right before the quote, to disambiguate it.
+	Prefix OptString `json:"prefix"`
+	// Text right after the quote.
+	Suffix OptString `json:"suffix"`
+	// Start of the quote in the note content, in Unicode code points, when last anchored (on create: a
+	// hint where to look for the quote).
+	StartOffset OptInt `json:"start_offset"`
+	// Thread's first comment; empty for the first comment itself.
+	ParentID OptUUID `json:"parent_id"`
 }
 
 // GetBody returns the value of Body.
 func (s *NoteCommentCreateRequest) GetBody() string {
 	return s.Body
-}
-
-// GetParentID returns the value of ParentID.
-func (s *NoteCommentCreateRequest) GetParentID() OptUUID {
-	return s.ParentID
 }
 
 // GetQuote returns the value of Quote.
@@ -13448,14 +13496,14 @@ func (s *NoteCommentCreateRequest) GetStartOffset() OptInt {
 	return s.StartOffset
 }
 
+// GetParentID returns the value of ParentID.
+func (s *NoteCommentCreateRequest) GetParentID() OptUUID {
+	return s.ParentID
+}
+
 // SetBody sets the value of Body.
 func (s *NoteCommentCreateRequest) SetBody(val string) {
 	s.Body = val
-}
-
-// SetParentID sets the value of ParentID.
-func (s *NoteCommentCreateRequest) SetParentID(val OptUUID) {
-	s.ParentID = val
 }
 
 // SetQuote sets the value of Quote.
@@ -13478,32 +13526,62 @@ func (s *NoteCommentCreateRequest) SetStartOffset(val OptInt) {
 	s.StartOffset = val
 }
 
+// SetParentID sets the value of ParentID.
+func (s *NoteCommentCreateRequest) SetParentID(val OptUUID) {
+	s.ParentID = val
+}
+
+// A comment on a note, anchored to a passage of its text or on the whole note, or a reply in a thread.
 // Ref: #/components/schemas/NoteCommentInfo
 type NoteCommentInfo struct {
-	ID       uuid.UUID `json:"id"`
-	NoteID   uuid.UUID `json:"note_id"`
-	AuthorID uuid.UUID `json:"author_id"`
-	Body     string    `json:"body"`
-	// The body rendered to sanitized HTML.
-	BodyHTML string    `json:"body_html"`
-	ParentID OptUUID   `json:"parent_id"`
-	Quote    OptString `json:"quote"`
-	Prefix   OptString `json:"prefix"`
-	Suffix   OptString `json:"suffix"`
-	// Start of the quote in the current content, in Unicode code points.
-	StartOffset OptInt `json:"start_offset"`
-	// End (exclusive) of the quote, in code points.
-	EndOffset    OptInt                         `json:"end_offset"`
-	AnchorStatus OptNoteCommentInfoAnchorStatus `json:"anchor_status"`
-	ResolvedAt   OptDateTime                    `json:"resolved_at"`
-	ResolvedByID OptUUID                        `json:"resolved_by_id"`
-	CreatedAt    time.Time                      `json:"created_at"`
-	UpdatedAt    time.Time                      `json:"updated_at"`
+	ID             uuid.UUID `json:"id"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	NoteID         uuid.UUID `json:"note_id"`
+	AuthorID       uuid.UUID `json:"author_id"`
+	// Markdown; body_html is its sanitized HTML rendering.
+	Body string `json:"body"`
+	// Exact anchored text; empty for comments on the whole note and for replies.
+	Quote string `json:"quote"`
+	// Text right before the quote, to disambiguate it.
+	Prefix string `json:"prefix"`
+	// Text right after the quote.
+	Suffix string `json:"suffix"`
+	// Start of the quote in the note content, in Unicode code points, when last anchored (on create: a
+	// hint where to look for the quote).
+	StartOffset NilInt `json:"start_offset"`
+	// End (exclusive) of the quote, in Unicode code points.
+	EndOffset NilInt `json:"end_offset"`
+	// Set for anchored comments; orphaned once an edit removed the quoted text.
+	AnchorStatus NilNoteCommentInfoAnchorStatus `json:"anchor_status"`
+	// Thread's first comment; empty for the first comment itself.
+	ParentID NilUUID `json:"parent_id"`
+	// Thread roots only.
+	ResolvedAt   NilDateTime `json:"resolved_at"`
+	ResolvedByID NilUUID     `json:"resolved_by_id"`
+	// The body rendered to sanitized HTML (no script, event handlers or javascript URLs).
+	BodyHTML string `json:"body_html"`
 }
 
 // GetID returns the value of ID.
 func (s *NoteCommentInfo) GetID() uuid.UUID {
 	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *NoteCommentInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *NoteCommentInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *NoteCommentInfo) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
 }
 
 // GetNoteID returns the value of NoteID.
@@ -13521,69 +13599,74 @@ func (s *NoteCommentInfo) GetBody() string {
 	return s.Body
 }
 
+// GetQuote returns the value of Quote.
+func (s *NoteCommentInfo) GetQuote() string {
+	return s.Quote
+}
+
+// GetPrefix returns the value of Prefix.
+func (s *NoteCommentInfo) GetPrefix() string {
+	return s.Prefix
+}
+
+// GetSuffix returns the value of Suffix.
+func (s *NoteCommentInfo) GetSuffix() string {
+	return s.Suffix
+}
+
+// GetStartOffset returns the value of StartOffset.
+func (s *NoteCommentInfo) GetStartOffset() NilInt {
+	return s.StartOffset
+}
+
+// GetEndOffset returns the value of EndOffset.
+func (s *NoteCommentInfo) GetEndOffset() NilInt {
+	return s.EndOffset
+}
+
+// GetAnchorStatus returns the value of AnchorStatus.
+func (s *NoteCommentInfo) GetAnchorStatus() NilNoteCommentInfoAnchorStatus {
+	return s.AnchorStatus
+}
+
+// GetParentID returns the value of ParentID.
+func (s *NoteCommentInfo) GetParentID() NilUUID {
+	return s.ParentID
+}
+
+// GetResolvedAt returns the value of ResolvedAt.
+func (s *NoteCommentInfo) GetResolvedAt() NilDateTime {
+	return s.ResolvedAt
+}
+
+// GetResolvedByID returns the value of ResolvedByID.
+func (s *NoteCommentInfo) GetResolvedByID() NilUUID {
+	return s.ResolvedByID
+}
+
 // GetBodyHTML returns the value of BodyHTML.
 func (s *NoteCommentInfo) GetBodyHTML() string {
 	return s.BodyHTML
 }
 
-// GetParentID returns the value of ParentID.
-func (s *NoteCommentInfo) GetParentID() OptUUID {
-	return s.ParentID
-}
-
-// GetQuote returns the value of Quote.
-func (s *NoteCommentInfo) GetQuote() OptString {
-	return s.Quote
-}
-
-// GetPrefix returns the value of Prefix.
-func (s *NoteCommentInfo) GetPrefix() OptString {
-	return s.Prefix
-}
-
-// GetSuffix returns the value of Suffix.
-func (s *NoteCommentInfo) GetSuffix() OptString {
-	return s.Suffix
-}
-
-// GetStartOffset returns the value of StartOffset.
-func (s *NoteCommentInfo) GetStartOffset() OptInt {
-	return s.StartOffset
-}
-
-// GetEndOffset returns the value of EndOffset.
-func (s *NoteCommentInfo) GetEndOffset() OptInt {
-	return s.EndOffset
-}
-
-// GetAnchorStatus returns the value of AnchorStatus.
-func (s *NoteCommentInfo) GetAnchorStatus() OptNoteCommentInfoAnchorStatus {
-	return s.AnchorStatus
-}
-
-// GetResolvedAt returns the value of ResolvedAt.
-func (s *NoteCommentInfo) GetResolvedAt() OptDateTime {
-	return s.ResolvedAt
-}
-
-// GetResolvedByID returns the value of ResolvedByID.
-func (s *NoteCommentInfo) GetResolvedByID() OptUUID {
-	return s.ResolvedByID
-}
-
-// GetCreatedAt returns the value of CreatedAt.
-func (s *NoteCommentInfo) GetCreatedAt() time.Time {
-	return s.CreatedAt
-}
-
-// GetUpdatedAt returns the value of UpdatedAt.
-func (s *NoteCommentInfo) GetUpdatedAt() time.Time {
-	return s.UpdatedAt
-}
-
 // SetID sets the value of ID.
 func (s *NoteCommentInfo) SetID(val uuid.UUID) {
 	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *NoteCommentInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *NoteCommentInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *NoteCommentInfo) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
 }
 
 // SetNoteID sets the value of NoteID.
@@ -13601,64 +13684,54 @@ func (s *NoteCommentInfo) SetBody(val string) {
 	s.Body = val
 }
 
-// SetBodyHTML sets the value of BodyHTML.
-func (s *NoteCommentInfo) SetBodyHTML(val string) {
-	s.BodyHTML = val
-}
-
-// SetParentID sets the value of ParentID.
-func (s *NoteCommentInfo) SetParentID(val OptUUID) {
-	s.ParentID = val
-}
-
 // SetQuote sets the value of Quote.
-func (s *NoteCommentInfo) SetQuote(val OptString) {
+func (s *NoteCommentInfo) SetQuote(val string) {
 	s.Quote = val
 }
 
 // SetPrefix sets the value of Prefix.
-func (s *NoteCommentInfo) SetPrefix(val OptString) {
+func (s *NoteCommentInfo) SetPrefix(val string) {
 	s.Prefix = val
 }
 
 // SetSuffix sets the value of Suffix.
-func (s *NoteCommentInfo) SetSuffix(val OptString) {
+func (s *NoteCommentInfo) SetSuffix(val string) {
 	s.Suffix = val
 }
 
 // SetStartOffset sets the value of StartOffset.
-func (s *NoteCommentInfo) SetStartOffset(val OptInt) {
+func (s *NoteCommentInfo) SetStartOffset(val NilInt) {
 	s.StartOffset = val
 }
 
 // SetEndOffset sets the value of EndOffset.
-func (s *NoteCommentInfo) SetEndOffset(val OptInt) {
+func (s *NoteCommentInfo) SetEndOffset(val NilInt) {
 	s.EndOffset = val
 }
 
 // SetAnchorStatus sets the value of AnchorStatus.
-func (s *NoteCommentInfo) SetAnchorStatus(val OptNoteCommentInfoAnchorStatus) {
+func (s *NoteCommentInfo) SetAnchorStatus(val NilNoteCommentInfoAnchorStatus) {
 	s.AnchorStatus = val
 }
 
+// SetParentID sets the value of ParentID.
+func (s *NoteCommentInfo) SetParentID(val NilUUID) {
+	s.ParentID = val
+}
+
 // SetResolvedAt sets the value of ResolvedAt.
-func (s *NoteCommentInfo) SetResolvedAt(val OptDateTime) {
+func (s *NoteCommentInfo) SetResolvedAt(val NilDateTime) {
 	s.ResolvedAt = val
 }
 
 // SetResolvedByID sets the value of ResolvedByID.
-func (s *NoteCommentInfo) SetResolvedByID(val OptUUID) {
+func (s *NoteCommentInfo) SetResolvedByID(val NilUUID) {
 	s.ResolvedByID = val
 }
 
-// SetCreatedAt sets the value of CreatedAt.
-func (s *NoteCommentInfo) SetCreatedAt(val time.Time) {
-	s.CreatedAt = val
-}
-
-// SetUpdatedAt sets the value of UpdatedAt.
-func (s *NoteCommentInfo) SetUpdatedAt(val time.Time) {
-	s.UpdatedAt = val
+// SetBodyHTML sets the value of BodyHTML.
+func (s *NoteCommentInfo) SetBodyHTML(val string) {
+	s.BodyHTML = val
 }
 
 func (*NoteCommentInfo) createNoteCommentRes()    {}
@@ -13666,6 +13739,7 @@ func (*NoteCommentInfo) editNoteCommentRes()      {}
 func (*NoteCommentInfo) resolveNoteCommentRes()   {}
 func (*NoteCommentInfo) unresolveNoteCommentRes() {}
 
+// Set for anchored comments; orphaned once an edit removed the quoted text.
 type NoteCommentInfoAnchorStatus string
 
 const (
@@ -13737,6 +13811,8 @@ func (s *NoteCommentPage) SetNextCursor(val OptNilString) {
 
 func (*NoteCommentPage) listNoteCommentsRes() {}
 
+// The new body of a comment (its author only). Hand-written rather than generated from the NoteComment
+// entity because the body is required here, where generated update bodies make every field optional.
 // Ref: #/components/schemas/NoteCommentUpdateRequest
 type NoteCommentUpdateRequest struct {
 	Body string `json:"body"`
@@ -13752,14 +13828,19 @@ func (s *NoteCommentUpdateRequest) SetBody(val string) {
 	s.Body = val
 }
 
+// Creates a Note; fields left out get their default.
 // Ref: #/components/schemas/NoteCreateRequest
 type NoteCreateRequest struct {
-	Title      string            `json:"title"`
-	Content    OptString         `json:"content"`
+	Title string `json:"title"`
+	// Markdown, stored exactly as written; content_html is its sanitized HTML rendering. Defaults to ``.
+	Content OptString `json:"content"`
+	// Folder of the same organization; empty for notes outside folders.
 	FolderID   OptUUID           `json:"folder_id"`
-	ProjectID  OptUUID           `json:"project_id"`
 	Visibility OptNoteVisibility `json:"visibility"`
-	Pinned     OptBool           `json:"pinned"`
+	// Project the note belongs to; required for visibility project.
+	ProjectID OptUUID `json:"project_id"`
+	// Defaults to `false`.
+	Pinned OptBool `json:"pinned"`
 }
 
 // GetTitle returns the value of Title.
@@ -13777,14 +13858,14 @@ func (s *NoteCreateRequest) GetFolderID() OptUUID {
 	return s.FolderID
 }
 
-// GetProjectID returns the value of ProjectID.
-func (s *NoteCreateRequest) GetProjectID() OptUUID {
-	return s.ProjectID
-}
-
 // GetVisibility returns the value of Visibility.
 func (s *NoteCreateRequest) GetVisibility() OptNoteVisibility {
 	return s.Visibility
+}
+
+// GetProjectID returns the value of ProjectID.
+func (s *NoteCreateRequest) GetProjectID() OptUUID {
+	return s.ProjectID
 }
 
 // GetPinned returns the value of Pinned.
@@ -13807,14 +13888,14 @@ func (s *NoteCreateRequest) SetFolderID(val OptUUID) {
 	s.FolderID = val
 }
 
-// SetProjectID sets the value of ProjectID.
-func (s *NoteCreateRequest) SetProjectID(val OptUUID) {
-	s.ProjectID = val
-}
-
 // SetVisibility sets the value of Visibility.
 func (s *NoteCreateRequest) SetVisibility(val OptNoteVisibility) {
 	s.Visibility = val
+}
+
+// SetProjectID sets the value of ProjectID.
+func (s *NoteCreateRequest) SetProjectID(val OptUUID) {
+	s.ProjectID = val
 }
 
 // SetPinned sets the value of Pinned.
@@ -13960,11 +14041,15 @@ func (s *NoteDiffSegmentOp) UnmarshalText(data []byte) error {
 	}
 }
 
+// Creates a NoteFolder; fields left out get their default.
 // Ref: #/components/schemas/NoteFolderCreateRequest
 type NoteFolderCreateRequest struct {
-	Name     string  `json:"name"`
+	// Unique among the folder's live siblings.
+	Name string `json:"name"`
+	// Empty for top-level folders.
 	ParentID OptUUID `json:"parent_id"`
-	Position OptInt  `json:"position"`
+	// Order among siblings, ascending. Defaults to `0`.
+	Position OptInt `json:"position"`
 }
 
 // GetName returns the value of Name.
@@ -13997,20 +14082,34 @@ func (s *NoteFolderCreateRequest) SetPosition(val OptInt) {
 	s.Position = val
 }
 
+// A folder of notes; parent_id links the tree.
 // Ref: #/components/schemas/NoteFolderInfo
 type NoteFolderInfo struct {
 	ID             uuid.UUID `json:"id"`
-	OrganizationID uuid.UUID `json:"organization_id"`
-	Name           string    `json:"name"`
-	ParentID       OptUUID   `json:"parent_id"`
-	Position       int       `json:"position"`
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	// Unique among the folder's live siblings.
+	Name string `json:"name"`
+	// Empty for top-level folders.
+	ParentID NilUUID `json:"parent_id"`
+	// Order among siblings, ascending.
+	Position int `json:"position"`
 }
 
 // GetID returns the value of ID.
 func (s *NoteFolderInfo) GetID() uuid.UUID {
 	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *NoteFolderInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *NoteFolderInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
 }
 
 // GetOrganizationID returns the value of OrganizationID.
@@ -14024,7 +14123,7 @@ func (s *NoteFolderInfo) GetName() string {
 }
 
 // GetParentID returns the value of ParentID.
-func (s *NoteFolderInfo) GetParentID() OptUUID {
+func (s *NoteFolderInfo) GetParentID() NilUUID {
 	return s.ParentID
 }
 
@@ -14033,19 +14132,19 @@ func (s *NoteFolderInfo) GetPosition() int {
 	return s.Position
 }
 
-// GetCreatedAt returns the value of CreatedAt.
-func (s *NoteFolderInfo) GetCreatedAt() time.Time {
-	return s.CreatedAt
-}
-
-// GetUpdatedAt returns the value of UpdatedAt.
-func (s *NoteFolderInfo) GetUpdatedAt() time.Time {
-	return s.UpdatedAt
-}
-
 // SetID sets the value of ID.
 func (s *NoteFolderInfo) SetID(val uuid.UUID) {
 	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *NoteFolderInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *NoteFolderInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
 }
 
 // SetOrganizationID sets the value of OrganizationID.
@@ -14059,23 +14158,13 @@ func (s *NoteFolderInfo) SetName(val string) {
 }
 
 // SetParentID sets the value of ParentID.
-func (s *NoteFolderInfo) SetParentID(val OptUUID) {
+func (s *NoteFolderInfo) SetParentID(val NilUUID) {
 	s.ParentID = val
 }
 
 // SetPosition sets the value of Position.
 func (s *NoteFolderInfo) SetPosition(val int) {
 	s.Position = val
-}
-
-// SetCreatedAt sets the value of CreatedAt.
-func (s *NoteFolderInfo) SetCreatedAt(val time.Time) {
-	s.CreatedAt = val
-}
-
-// SetUpdatedAt sets the value of UpdatedAt.
-func (s *NoteFolderInfo) SetUpdatedAt(val time.Time) {
-	s.UpdatedAt = val
 }
 
 func (*NoteFolderInfo) createNoteFolderRes() {}
@@ -14111,11 +14200,15 @@ func (s *NoteFolderPage) SetNextCursor(val OptNilString) {
 
 func (*NoteFolderPage) listNoteFoldersRes() {}
 
+// Changes a NoteFolder; fields left out keep their value.
 // Ref: #/components/schemas/NoteFolderUpdateRequest
 type NoteFolderUpdateRequest struct {
-	Name     OptString  `json:"name"`
+	// Unique among the folder's live siblings.
+	Name OptString `json:"name"`
+	// Empty for top-level folders.
 	ParentID OptNilUUID `json:"parent_id"`
-	Position OptInt     `json:"position"`
+	// Order among siblings, ascending.
+	Position OptInt `json:"position"`
 }
 
 // GetName returns the value of Name.
@@ -14148,35 +14241,52 @@ func (s *NoteFolderUpdateRequest) SetPosition(val OptInt) {
 	s.Position = val
 }
 
+// A note with its content; version is its content version (send it back in If-Match to change it).
 // Ref: #/components/schemas/NoteInfo
 type NoteInfo struct {
 	ID             uuid.UUID `json:"id"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 	OrganizationID uuid.UUID `json:"organization_id"`
 	Title          string    `json:"title"`
-	// Markdown as written; omitted in lists.
-	Content OptString `json:"content"`
-	// The content rendered to sanitized HTML (no script, event handlers or javascript URLs); omitted in
-	// lists.
-	ContentHTML OptString      `json:"content_html"`
-	FolderID    OptUUID        `json:"folder_id"`
-	OwnerID     uuid.UUID      `json:"owner_id"`
-	Visibility  NoteVisibility `json:"visibility"`
-	ProjectID   OptUUID        `json:"project_id"`
-	Pinned      bool           `json:"pinned"`
-	Archived    bool           `json:"archived"`
-	ArchivedAt  OptDateTime    `json:"archived_at"`
-	// Content version; send it back in If-Match.
+	// Markdown, stored exactly as written; content_html is its sanitized HTML rendering.
+	Content string `json:"content"`
+	// Folder of the same organization; empty for notes outside folders.
+	FolderID   NilUUID        `json:"folder_id"`
+	OwnerID    uuid.UUID      `json:"owner_id"`
+	Visibility NoteVisibility `json:"visibility"`
+	// Project the note belongs to; required for visibility project.
+	ProjectID NilUUID `json:"project_id"`
+	Pinned    bool    `json:"pinned"`
+	// When the note was archived; archived notes are listed only on request.
+	ArchivedAt NilDateTime `json:"archived_at"`
+	// Current version number, incremented by the server on every content save; updates must name the
+	// version they edited (optimistic concurrency).
 	Version int `json:"version"`
-	// Content size in bytes (UTF-8).
-	ContentSize int           `json:"content_size"`
-	Tags        []NoteTagInfo `json:"tags"`
-	CreatedAt   time.Time     `json:"created_at"`
-	UpdatedAt   time.Time     `json:"updated_at"`
+	// Size of content in bytes (UTF-8), maintained by the server.
+	ContentSize int `json:"content_size"`
+	// The content rendered to sanitized HTML (no script, event handlers or javascript URLs), safe to
+	// insert into a page.
+	ContentHTML string `json:"content_html"`
+	// Whether archived_at is set.
+	Archived bool `json:"archived"`
+	// The note's tags.
+	Tags []NoteTagInfo `json:"tags"`
 }
 
 // GetID returns the value of ID.
 func (s *NoteInfo) GetID() uuid.UUID {
 	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *NoteInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *NoteInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
 }
 
 // GetOrganizationID returns the value of OrganizationID.
@@ -14190,17 +14300,12 @@ func (s *NoteInfo) GetTitle() string {
 }
 
 // GetContent returns the value of Content.
-func (s *NoteInfo) GetContent() OptString {
+func (s *NoteInfo) GetContent() string {
 	return s.Content
 }
 
-// GetContentHTML returns the value of ContentHTML.
-func (s *NoteInfo) GetContentHTML() OptString {
-	return s.ContentHTML
-}
-
 // GetFolderID returns the value of FolderID.
-func (s *NoteInfo) GetFolderID() OptUUID {
+func (s *NoteInfo) GetFolderID() NilUUID {
 	return s.FolderID
 }
 
@@ -14215,7 +14320,7 @@ func (s *NoteInfo) GetVisibility() NoteVisibility {
 }
 
 // GetProjectID returns the value of ProjectID.
-func (s *NoteInfo) GetProjectID() OptUUID {
+func (s *NoteInfo) GetProjectID() NilUUID {
 	return s.ProjectID
 }
 
@@ -14224,13 +14329,8 @@ func (s *NoteInfo) GetPinned() bool {
 	return s.Pinned
 }
 
-// GetArchived returns the value of Archived.
-func (s *NoteInfo) GetArchived() bool {
-	return s.Archived
-}
-
 // GetArchivedAt returns the value of ArchivedAt.
-func (s *NoteInfo) GetArchivedAt() OptDateTime {
+func (s *NoteInfo) GetArchivedAt() NilDateTime {
 	return s.ArchivedAt
 }
 
@@ -14244,24 +14344,34 @@ func (s *NoteInfo) GetContentSize() int {
 	return s.ContentSize
 }
 
+// GetContentHTML returns the value of ContentHTML.
+func (s *NoteInfo) GetContentHTML() string {
+	return s.ContentHTML
+}
+
+// GetArchived returns the value of Archived.
+func (s *NoteInfo) GetArchived() bool {
+	return s.Archived
+}
+
 // GetTags returns the value of Tags.
 func (s *NoteInfo) GetTags() []NoteTagInfo {
 	return s.Tags
 }
 
-// GetCreatedAt returns the value of CreatedAt.
-func (s *NoteInfo) GetCreatedAt() time.Time {
-	return s.CreatedAt
-}
-
-// GetUpdatedAt returns the value of UpdatedAt.
-func (s *NoteInfo) GetUpdatedAt() time.Time {
-	return s.UpdatedAt
-}
-
 // SetID sets the value of ID.
 func (s *NoteInfo) SetID(val uuid.UUID) {
 	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *NoteInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *NoteInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
 }
 
 // SetOrganizationID sets the value of OrganizationID.
@@ -14275,17 +14385,12 @@ func (s *NoteInfo) SetTitle(val string) {
 }
 
 // SetContent sets the value of Content.
-func (s *NoteInfo) SetContent(val OptString) {
+func (s *NoteInfo) SetContent(val string) {
 	s.Content = val
 }
 
-// SetContentHTML sets the value of ContentHTML.
-func (s *NoteInfo) SetContentHTML(val OptString) {
-	s.ContentHTML = val
-}
-
 // SetFolderID sets the value of FolderID.
-func (s *NoteInfo) SetFolderID(val OptUUID) {
+func (s *NoteInfo) SetFolderID(val NilUUID) {
 	s.FolderID = val
 }
 
@@ -14300,7 +14405,7 @@ func (s *NoteInfo) SetVisibility(val NoteVisibility) {
 }
 
 // SetProjectID sets the value of ProjectID.
-func (s *NoteInfo) SetProjectID(val OptUUID) {
+func (s *NoteInfo) SetProjectID(val NilUUID) {
 	s.ProjectID = val
 }
 
@@ -14309,13 +14414,8 @@ func (s *NoteInfo) SetPinned(val bool) {
 	s.Pinned = val
 }
 
-// SetArchived sets the value of Archived.
-func (s *NoteInfo) SetArchived(val bool) {
-	s.Archived = val
-}
-
 // SetArchivedAt sets the value of ArchivedAt.
-func (s *NoteInfo) SetArchivedAt(val OptDateTime) {
+func (s *NoteInfo) SetArchivedAt(val NilDateTime) {
 	s.ArchivedAt = val
 }
 
@@ -14329,19 +14429,19 @@ func (s *NoteInfo) SetContentSize(val int) {
 	s.ContentSize = val
 }
 
+// SetContentHTML sets the value of ContentHTML.
+func (s *NoteInfo) SetContentHTML(val string) {
+	s.ContentHTML = val
+}
+
+// SetArchived sets the value of Archived.
+func (s *NoteInfo) SetArchived(val bool) {
+	s.Archived = val
+}
+
 // SetTags sets the value of Tags.
 func (s *NoteInfo) SetTags(val []NoteTagInfo) {
 	s.Tags = val
-}
-
-// SetCreatedAt sets the value of CreatedAt.
-func (s *NoteInfo) SetCreatedAt(val time.Time) {
-	s.CreatedAt = val
-}
-
-// SetUpdatedAt sets the value of UpdatedAt.
-func (s *NoteInfo) SetUpdatedAt(val time.Time) {
-	s.UpdatedAt = val
 }
 
 // NoteInfoHeaders wraps NoteInfo with response headers.
@@ -14375,53 +14475,44 @@ func (*NoteInfoHeaders) getNoteRes()            {}
 func (*NoteInfoHeaders) restoreNoteVersionRes() {}
 func (*NoteInfoHeaders) updateNoteRes()         {}
 
-// One page of NoteInfo, in keyset order.
-// Ref: #/components/schemas/NotePage
-type NotePage struct {
-	Items []NoteInfo `json:"items"`
-	// Cursor of the next page (pass it as `cursor`); null on the last page.
-	NextCursor OptNilString `json:"next_cursor"`
-}
-
-// GetItems returns the value of Items.
-func (s *NotePage) GetItems() []NoteInfo {
-	return s.Items
-}
-
-// GetNextCursor returns the value of NextCursor.
-func (s *NotePage) GetNextCursor() OptNilString {
-	return s.NextCursor
-}
-
-// SetItems sets the value of Items.
-func (s *NotePage) SetItems(val []NoteInfo) {
-	s.Items = val
-}
-
-// SetNextCursor sets the value of NextCursor.
-func (s *NotePage) SetNextCursor(val OptNilString) {
-	s.NextCursor = val
-}
-
-func (*NotePage) listNotesRes() {}
-
+// A grant of access to a note beyond its visibility.
 // Ref: #/components/schemas/NoteShareInfo
 type NoteShareInfo struct {
-	ID         uuid.UUID           `json:"id"`
-	NoteID     uuid.UUID           `json:"note_id"`
-	UserID     OptUUID             `json:"user_id"`
-	ProjectID  OptUUID             `json:"project_id"`
+	ID             uuid.UUID `json:"id"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	NoteID         uuid.UUID `json:"note_id"`
+	// The user it is shared with; exactly one of user_id and project_id is set.
+	UserID NilUUID `json:"user_id"`
+	// The project whose members it is shared with.
+	ProjectID  NilUUID             `json:"project_id"`
 	Permission NoteSharePermission `json:"permission"`
-	ExpiresAt  OptDateTime         `json:"expires_at"`
+	// After this instant the share grants nothing; must lie in the future.
+	ExpiresAt   NilDateTime `json:"expires_at"`
+	CreatedByID uuid.UUID   `json:"created_by_id"`
 	// An expired share grants nothing.
-	Expired     bool      `json:"expired"`
-	CreatedByID uuid.UUID `json:"created_by_id"`
-	CreatedAt   time.Time `json:"created_at"`
+	Expired bool `json:"expired"`
 }
 
 // GetID returns the value of ID.
 func (s *NoteShareInfo) GetID() uuid.UUID {
 	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *NoteShareInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *NoteShareInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *NoteShareInfo) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
 }
 
 // GetNoteID returns the value of NoteID.
@@ -14430,12 +14521,12 @@ func (s *NoteShareInfo) GetNoteID() uuid.UUID {
 }
 
 // GetUserID returns the value of UserID.
-func (s *NoteShareInfo) GetUserID() OptUUID {
+func (s *NoteShareInfo) GetUserID() NilUUID {
 	return s.UserID
 }
 
 // GetProjectID returns the value of ProjectID.
-func (s *NoteShareInfo) GetProjectID() OptUUID {
+func (s *NoteShareInfo) GetProjectID() NilUUID {
 	return s.ProjectID
 }
 
@@ -14445,13 +14536,8 @@ func (s *NoteShareInfo) GetPermission() NoteSharePermission {
 }
 
 // GetExpiresAt returns the value of ExpiresAt.
-func (s *NoteShareInfo) GetExpiresAt() OptDateTime {
+func (s *NoteShareInfo) GetExpiresAt() NilDateTime {
 	return s.ExpiresAt
-}
-
-// GetExpired returns the value of Expired.
-func (s *NoteShareInfo) GetExpired() bool {
-	return s.Expired
 }
 
 // GetCreatedByID returns the value of CreatedByID.
@@ -14459,14 +14545,29 @@ func (s *NoteShareInfo) GetCreatedByID() uuid.UUID {
 	return s.CreatedByID
 }
 
-// GetCreatedAt returns the value of CreatedAt.
-func (s *NoteShareInfo) GetCreatedAt() time.Time {
-	return s.CreatedAt
+// GetExpired returns the value of Expired.
+func (s *NoteShareInfo) GetExpired() bool {
+	return s.Expired
 }
 
 // SetID sets the value of ID.
 func (s *NoteShareInfo) SetID(val uuid.UUID) {
 	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *NoteShareInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *NoteShareInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *NoteShareInfo) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
 }
 
 // SetNoteID sets the value of NoteID.
@@ -14475,12 +14576,12 @@ func (s *NoteShareInfo) SetNoteID(val uuid.UUID) {
 }
 
 // SetUserID sets the value of UserID.
-func (s *NoteShareInfo) SetUserID(val OptUUID) {
+func (s *NoteShareInfo) SetUserID(val NilUUID) {
 	s.UserID = val
 }
 
 // SetProjectID sets the value of ProjectID.
-func (s *NoteShareInfo) SetProjectID(val OptUUID) {
+func (s *NoteShareInfo) SetProjectID(val NilUUID) {
 	s.ProjectID = val
 }
 
@@ -14490,13 +14591,8 @@ func (s *NoteShareInfo) SetPermission(val NoteSharePermission) {
 }
 
 // SetExpiresAt sets the value of ExpiresAt.
-func (s *NoteShareInfo) SetExpiresAt(val OptDateTime) {
+func (s *NoteShareInfo) SetExpiresAt(val NilDateTime) {
 	s.ExpiresAt = val
-}
-
-// SetExpired sets the value of Expired.
-func (s *NoteShareInfo) SetExpired(val bool) {
-	s.Expired = val
 }
 
 // SetCreatedByID sets the value of CreatedByID.
@@ -14504,9 +14600,9 @@ func (s *NoteShareInfo) SetCreatedByID(val uuid.UUID) {
 	s.CreatedByID = val
 }
 
-// SetCreatedAt sets the value of CreatedAt.
-func (s *NoteShareInfo) SetCreatedAt(val time.Time) {
-	s.CreatedAt = val
+// SetExpired sets the value of Expired.
+func (s *NoteShareInfo) SetExpired(val bool) {
+	s.Expired = val
 }
 
 func (*NoteShareInfo) shareNoteRes() {}
@@ -14541,6 +14637,7 @@ func (s *NoteSharePage) SetNextCursor(val OptNilString) {
 
 func (*NoteSharePage) listNoteSharesRes() {}
 
+// View reads the note; comment also comments; edit also changes its content.
 // Ref: #/components/schemas/NoteSharePermission
 type NoteSharePermission string
 
@@ -14590,12 +14687,16 @@ func (s *NoteSharePermission) UnmarshalText(data []byte) error {
 	}
 }
 
+// Creates a NoteShare; fields left out get their default.
 // Ref: #/components/schemas/NoteShareRequest
 type NoteShareRequest struct {
-	UserID     OptUUID                `json:"user_id"`
+	// The user it is shared with; exactly one of user_id and project_id is set.
+	UserID OptUUID `json:"user_id"`
+	// The project whose members it is shared with.
 	ProjectID  OptUUID                `json:"project_id"`
 	Permission OptNoteSharePermission `json:"permission"`
-	ExpiresAt  OptDateTime            `json:"expires_at"`
+	// After this instant the share grants nothing; must lie in the future.
+	ExpiresAt OptDateTime `json:"expires_at"`
 }
 
 // GetUserID returns the value of UserID.
@@ -14638,9 +14739,220 @@ func (s *NoteShareRequest) SetExpiresAt(val OptDateTime) {
 	s.ExpiresAt = val
 }
 
+// Note resource.
+// Ref: #/components/schemas/NoteSummary
+type NoteSummary struct {
+	ID             uuid.UUID `json:"id"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	Title          string    `json:"title"`
+	// Folder of the same organization; empty for notes outside folders.
+	FolderID   NilUUID        `json:"folder_id"`
+	OwnerID    uuid.UUID      `json:"owner_id"`
+	Visibility NoteVisibility `json:"visibility"`
+	// Project the note belongs to; required for visibility project.
+	ProjectID NilUUID `json:"project_id"`
+	Pinned    bool    `json:"pinned"`
+	// When the note was archived; archived notes are listed only on request.
+	ArchivedAt NilDateTime `json:"archived_at"`
+	// Current version number, incremented by the server on every content save; updates must name the
+	// version they edited (optimistic concurrency).
+	Version int `json:"version"`
+	// Size of content in bytes (UTF-8), maintained by the server.
+	ContentSize int `json:"content_size"`
+	// Whether archived_at is set.
+	Archived bool `json:"archived"`
+	// The note's tags.
+	Tags []NoteTagInfo `json:"tags"`
+}
+
+// GetID returns the value of ID.
+func (s *NoteSummary) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *NoteSummary) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *NoteSummary) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *NoteSummary) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetTitle returns the value of Title.
+func (s *NoteSummary) GetTitle() string {
+	return s.Title
+}
+
+// GetFolderID returns the value of FolderID.
+func (s *NoteSummary) GetFolderID() NilUUID {
+	return s.FolderID
+}
+
+// GetOwnerID returns the value of OwnerID.
+func (s *NoteSummary) GetOwnerID() uuid.UUID {
+	return s.OwnerID
+}
+
+// GetVisibility returns the value of Visibility.
+func (s *NoteSummary) GetVisibility() NoteVisibility {
+	return s.Visibility
+}
+
+// GetProjectID returns the value of ProjectID.
+func (s *NoteSummary) GetProjectID() NilUUID {
+	return s.ProjectID
+}
+
+// GetPinned returns the value of Pinned.
+func (s *NoteSummary) GetPinned() bool {
+	return s.Pinned
+}
+
+// GetArchivedAt returns the value of ArchivedAt.
+func (s *NoteSummary) GetArchivedAt() NilDateTime {
+	return s.ArchivedAt
+}
+
+// GetVersion returns the value of Version.
+func (s *NoteSummary) GetVersion() int {
+	return s.Version
+}
+
+// GetContentSize returns the value of ContentSize.
+func (s *NoteSummary) GetContentSize() int {
+	return s.ContentSize
+}
+
+// GetArchived returns the value of Archived.
+func (s *NoteSummary) GetArchived() bool {
+	return s.Archived
+}
+
+// GetTags returns the value of Tags.
+func (s *NoteSummary) GetTags() []NoteTagInfo {
+	return s.Tags
+}
+
+// SetID sets the value of ID.
+func (s *NoteSummary) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *NoteSummary) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *NoteSummary) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *NoteSummary) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetTitle sets the value of Title.
+func (s *NoteSummary) SetTitle(val string) {
+	s.Title = val
+}
+
+// SetFolderID sets the value of FolderID.
+func (s *NoteSummary) SetFolderID(val NilUUID) {
+	s.FolderID = val
+}
+
+// SetOwnerID sets the value of OwnerID.
+func (s *NoteSummary) SetOwnerID(val uuid.UUID) {
+	s.OwnerID = val
+}
+
+// SetVisibility sets the value of Visibility.
+func (s *NoteSummary) SetVisibility(val NoteVisibility) {
+	s.Visibility = val
+}
+
+// SetProjectID sets the value of ProjectID.
+func (s *NoteSummary) SetProjectID(val NilUUID) {
+	s.ProjectID = val
+}
+
+// SetPinned sets the value of Pinned.
+func (s *NoteSummary) SetPinned(val bool) {
+	s.Pinned = val
+}
+
+// SetArchivedAt sets the value of ArchivedAt.
+func (s *NoteSummary) SetArchivedAt(val NilDateTime) {
+	s.ArchivedAt = val
+}
+
+// SetVersion sets the value of Version.
+func (s *NoteSummary) SetVersion(val int) {
+	s.Version = val
+}
+
+// SetContentSize sets the value of ContentSize.
+func (s *NoteSummary) SetContentSize(val int) {
+	s.ContentSize = val
+}
+
+// SetArchived sets the value of Archived.
+func (s *NoteSummary) SetArchived(val bool) {
+	s.Archived = val
+}
+
+// SetTags sets the value of Tags.
+func (s *NoteSummary) SetTags(val []NoteTagInfo) {
+	s.Tags = val
+}
+
+// One page of NoteSummary, in keyset order.
+// Ref: #/components/schemas/NoteSummaryPage
+type NoteSummaryPage struct {
+	Items []NoteSummary `json:"items"`
+	// Cursor of the next page (pass it as `cursor`); null on the last page.
+	NextCursor OptNilString `json:"next_cursor"`
+}
+
+// GetItems returns the value of Items.
+func (s *NoteSummaryPage) GetItems() []NoteSummary {
+	return s.Items
+}
+
+// GetNextCursor returns the value of NextCursor.
+func (s *NoteSummaryPage) GetNextCursor() OptNilString {
+	return s.NextCursor
+}
+
+// SetItems sets the value of Items.
+func (s *NoteSummaryPage) SetItems(val []NoteSummary) {
+	s.Items = val
+}
+
+// SetNextCursor sets the value of NextCursor.
+func (s *NoteSummaryPage) SetNextCursor(val OptNilString) {
+	s.NextCursor = val
+}
+
+func (*NoteSummaryPage) listNotesRes() {}
+
+// Creates a NoteTagDefinition; fields left out get their default.
 // Ref: #/components/schemas/NoteTagCreateRequest
 type NoteTagCreateRequest struct {
-	Name  string    `json:"name"`
+	// Unique in the organization, ignoring case.
+	Name string `json:"name"`
+	// Hex color, #RRGGBB. Defaults to `#6B7280`.
 	Color OptString `json:"color"`
 }
 
@@ -14664,18 +14976,32 @@ func (s *NoteTagCreateRequest) SetColor(val OptString) {
 	s.Color = val
 }
 
+// A tag of the organization's notes.
 // Ref: #/components/schemas/NoteTagInfo
 type NoteTagInfo struct {
 	ID             uuid.UUID `json:"id"`
-	OrganizationID uuid.UUID `json:"organization_id"`
-	Name           string    `json:"name"`
-	Color          string    `json:"color"`
 	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	// Unique in the organization, ignoring case.
+	Name string `json:"name"`
+	// Hex color, #RRGGBB.
+	Color string `json:"color"`
 }
 
 // GetID returns the value of ID.
 func (s *NoteTagInfo) GetID() uuid.UUID {
 	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *NoteTagInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *NoteTagInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
 }
 
 // GetOrganizationID returns the value of OrganizationID.
@@ -14693,14 +15019,19 @@ func (s *NoteTagInfo) GetColor() string {
 	return s.Color
 }
 
-// GetCreatedAt returns the value of CreatedAt.
-func (s *NoteTagInfo) GetCreatedAt() time.Time {
-	return s.CreatedAt
-}
-
 // SetID sets the value of ID.
 func (s *NoteTagInfo) SetID(val uuid.UUID) {
 	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *NoteTagInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *NoteTagInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
 }
 
 // SetOrganizationID sets the value of OrganizationID.
@@ -14716,11 +15047,6 @@ func (s *NoteTagInfo) SetName(val string) {
 // SetColor sets the value of Color.
 func (s *NoteTagInfo) SetColor(val string) {
 	s.Color = val
-}
-
-// SetCreatedAt sets the value of CreatedAt.
-func (s *NoteTagInfo) SetCreatedAt(val time.Time) {
-	s.CreatedAt = val
 }
 
 func (*NoteTagInfo) createNoteTagRes() {}
@@ -14756,9 +15082,12 @@ func (s *NoteTagPage) SetNextCursor(val OptNilString) {
 
 func (*NoteTagPage) listNoteTagsRes() {}
 
+// Changes a NoteTagDefinition; fields left out keep their value.
 // Ref: #/components/schemas/NoteTagUpdateRequest
 type NoteTagUpdateRequest struct {
-	Name  OptString `json:"name"`
+	// Unique in the organization, ignoring case.
+	Name OptString `json:"name"`
+	// Hex color, #RRGGBB.
 	Color OptString `json:"color"`
 }
 
@@ -14782,6 +15111,8 @@ func (s *NoteTagUpdateRequest) SetColor(val OptString) {
 	s.Color = val
 }
 
+// Changes a note; fields left out keep their value. Hand-written rather than generated from the Note
+// entity because `archived` is not a field of it (the server sets or clears archived_at).
 // Ref: #/components/schemas/NoteUpdateRequest
 type NoteUpdateRequest struct {
 	Title      OptString         `json:"title"`
@@ -14790,7 +15121,8 @@ type NoteUpdateRequest struct {
 	ProjectID  OptNilUUID        `json:"project_id"`
 	Visibility OptNoteVisibility `json:"visibility"`
 	Pinned     OptBool           `json:"pinned"`
-	Archived   OptBool           `json:"archived"`
+	// True archives the note (sets archived_at), false takes it out of the archive.
+	Archived OptBool `json:"archived"`
 }
 
 // GetTitle returns the value of Title.
@@ -14863,22 +15195,36 @@ func (s *NoteUpdateRequest) SetArchived(val OptBool) {
 	s.Archived = val
 }
 
+// A saved version of a note: a snapshot of its title and content.
 // Ref: #/components/schemas/NoteVersionInfo
 type NoteVersionInfo struct {
-	ID      uuid.UUID `json:"id"`
-	NoteID  uuid.UUID `json:"note_id"`
-	Version int       `json:"version"`
-	Title   string    `json:"title"`
-	// Omitted in lists.
-	Content   OptString `json:"content"`
-	EditorID  uuid.UUID `json:"editor_id"`
-	SizeBytes int       `json:"size_bytes"`
-	CreatedAt time.Time `json:"created_at"`
+	ID             uuid.UUID `json:"id"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	CreatedAt      time.Time `json:"created_at"`
+	NoteID         uuid.UUID `json:"note_id"`
+	// The note's version number this snapshot was saved as.
+	Version int    `json:"version"`
+	Title   string `json:"title"`
+	// Markdown.
+	Content  string    `json:"content"`
+	EditorID uuid.UUID `json:"editor_id"`
+	// Size of content in bytes (UTF-8).
+	SizeBytes int `json:"size_bytes"`
 }
 
 // GetID returns the value of ID.
 func (s *NoteVersionInfo) GetID() uuid.UUID {
 	return s.ID
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *NoteVersionInfo) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *NoteVersionInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
 }
 
 // GetNoteID returns the value of NoteID.
@@ -14897,7 +15243,7 @@ func (s *NoteVersionInfo) GetTitle() string {
 }
 
 // GetContent returns the value of Content.
-func (s *NoteVersionInfo) GetContent() OptString {
+func (s *NoteVersionInfo) GetContent() string {
 	return s.Content
 }
 
@@ -14911,14 +15257,19 @@ func (s *NoteVersionInfo) GetSizeBytes() int {
 	return s.SizeBytes
 }
 
-// GetCreatedAt returns the value of CreatedAt.
-func (s *NoteVersionInfo) GetCreatedAt() time.Time {
-	return s.CreatedAt
-}
-
 // SetID sets the value of ID.
 func (s *NoteVersionInfo) SetID(val uuid.UUID) {
 	s.ID = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *NoteVersionInfo) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *NoteVersionInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
 }
 
 // SetNoteID sets the value of NoteID.
@@ -14937,7 +15288,7 @@ func (s *NoteVersionInfo) SetTitle(val string) {
 }
 
 // SetContent sets the value of Content.
-func (s *NoteVersionInfo) SetContent(val OptString) {
+func (s *NoteVersionInfo) SetContent(val string) {
 	s.Content = val
 }
 
@@ -14951,45 +15302,135 @@ func (s *NoteVersionInfo) SetSizeBytes(val int) {
 	s.SizeBytes = val
 }
 
+func (*NoteVersionInfo) getNoteVersionRes() {}
+
+// NoteVersion resource.
+// Ref: #/components/schemas/NoteVersionSummary
+type NoteVersionSummary struct {
+	ID             uuid.UUID `json:"id"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	CreatedAt      time.Time `json:"created_at"`
+	NoteID         uuid.UUID `json:"note_id"`
+	// The note's version number this snapshot was saved as.
+	Version  int       `json:"version"`
+	Title    string    `json:"title"`
+	EditorID uuid.UUID `json:"editor_id"`
+	// Size of content in bytes (UTF-8).
+	SizeBytes int `json:"size_bytes"`
+}
+
+// GetID returns the value of ID.
+func (s *NoteVersionSummary) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *NoteVersionSummary) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *NoteVersionSummary) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetNoteID returns the value of NoteID.
+func (s *NoteVersionSummary) GetNoteID() uuid.UUID {
+	return s.NoteID
+}
+
+// GetVersion returns the value of Version.
+func (s *NoteVersionSummary) GetVersion() int {
+	return s.Version
+}
+
+// GetTitle returns the value of Title.
+func (s *NoteVersionSummary) GetTitle() string {
+	return s.Title
+}
+
+// GetEditorID returns the value of EditorID.
+func (s *NoteVersionSummary) GetEditorID() uuid.UUID {
+	return s.EditorID
+}
+
+// GetSizeBytes returns the value of SizeBytes.
+func (s *NoteVersionSummary) GetSizeBytes() int {
+	return s.SizeBytes
+}
+
+// SetID sets the value of ID.
+func (s *NoteVersionSummary) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *NoteVersionSummary) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
 // SetCreatedAt sets the value of CreatedAt.
-func (s *NoteVersionInfo) SetCreatedAt(val time.Time) {
+func (s *NoteVersionSummary) SetCreatedAt(val time.Time) {
 	s.CreatedAt = val
 }
 
-func (*NoteVersionInfo) getNoteVersionRes() {}
+// SetNoteID sets the value of NoteID.
+func (s *NoteVersionSummary) SetNoteID(val uuid.UUID) {
+	s.NoteID = val
+}
 
-// One page of NoteVersionInfo, in keyset order.
-// Ref: #/components/schemas/NoteVersionPage
-type NoteVersionPage struct {
-	Items []NoteVersionInfo `json:"items"`
+// SetVersion sets the value of Version.
+func (s *NoteVersionSummary) SetVersion(val int) {
+	s.Version = val
+}
+
+// SetTitle sets the value of Title.
+func (s *NoteVersionSummary) SetTitle(val string) {
+	s.Title = val
+}
+
+// SetEditorID sets the value of EditorID.
+func (s *NoteVersionSummary) SetEditorID(val uuid.UUID) {
+	s.EditorID = val
+}
+
+// SetSizeBytes sets the value of SizeBytes.
+func (s *NoteVersionSummary) SetSizeBytes(val int) {
+	s.SizeBytes = val
+}
+
+// One page of NoteVersionSummary, in keyset order.
+// Ref: #/components/schemas/NoteVersionSummaryPage
+type NoteVersionSummaryPage struct {
+	Items []NoteVersionSummary `json:"items"`
 	// Cursor of the next page (pass it as `cursor`); null on the last page.
 	NextCursor OptNilString `json:"next_cursor"`
 }
 
 // GetItems returns the value of Items.
-func (s *NoteVersionPage) GetItems() []NoteVersionInfo {
+func (s *NoteVersionSummaryPage) GetItems() []NoteVersionSummary {
 	return s.Items
 }
 
 // GetNextCursor returns the value of NextCursor.
-func (s *NoteVersionPage) GetNextCursor() OptNilString {
+func (s *NoteVersionSummaryPage) GetNextCursor() OptNilString {
 	return s.NextCursor
 }
 
 // SetItems sets the value of Items.
-func (s *NoteVersionPage) SetItems(val []NoteVersionInfo) {
+func (s *NoteVersionSummaryPage) SetItems(val []NoteVersionSummary) {
 	s.Items = val
 }
 
 // SetNextCursor sets the value of NextCursor.
-func (s *NoteVersionPage) SetNextCursor(val OptNilString) {
+func (s *NoteVersionSummaryPage) SetNextCursor(val OptNilString) {
 	s.NextCursor = val
 }
 
-func (*NoteVersionPage) listNoteVersionsRes() {}
+func (*NoteVersionSummaryPage) listNoteVersionsRes() {}
 
-// Private: owner only; shared: owner and share grantees; project: the project's members; organization:
-// every member.
+// Private: owner only; shared: owner and share grantees; project: the members of project_id;
+// organization: every member.
 // Ref: #/components/schemas/NoteVisibility
 type NoteVisibility string
 
@@ -17546,52 +17987,6 @@ func (o OptNilUUID) Get() (v uuid.UUID, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptNilUUID) Or(d uuid.UUID) uuid.UUID {
-	if v, ok := o.Get(); ok {
-		return v
-	}
-	return d
-}
-
-// NewOptNoteCommentInfoAnchorStatus returns new OptNoteCommentInfoAnchorStatus with value set to v.
-func NewOptNoteCommentInfoAnchorStatus(v NoteCommentInfoAnchorStatus) OptNoteCommentInfoAnchorStatus {
-	return OptNoteCommentInfoAnchorStatus{
-		Value: v,
-		Set:   true,
-	}
-}
-
-// OptNoteCommentInfoAnchorStatus is optional NoteCommentInfoAnchorStatus.
-type OptNoteCommentInfoAnchorStatus struct {
-	Value NoteCommentInfoAnchorStatus
-	Set   bool
-}
-
-// IsSet returns true if OptNoteCommentInfoAnchorStatus was set.
-func (o OptNoteCommentInfoAnchorStatus) IsSet() bool { return o.Set }
-
-// Reset unsets value.
-func (o *OptNoteCommentInfoAnchorStatus) Reset() {
-	var v NoteCommentInfoAnchorStatus
-	o.Value = v
-	o.Set = false
-}
-
-// SetTo sets value to v.
-func (o *OptNoteCommentInfoAnchorStatus) SetTo(v NoteCommentInfoAnchorStatus) {
-	o.Set = true
-	o.Value = v
-}
-
-// Get returns value and boolean that denotes whether value was set.
-func (o OptNoteCommentInfoAnchorStatus) Get() (v NoteCommentInfoAnchorStatus, ok bool) {
-	if !o.Set {
-		return v, false
-	}
-	return o.Value, true
-}
-
-// Or returns value if set, or given parameter if does not.
-func (o OptNoteCommentInfoAnchorStatus) Or(d NoteCommentInfoAnchorStatus) NoteCommentInfoAnchorStatus {
 	if v, ok := o.Get(); ok {
 		return v
 	}

@@ -4538,44 +4538,69 @@ export interface components {
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
+        /** @description Creates a NoteComment; fields left out get their default. */
         NoteCommentCreateRequest: {
+            /** @description Markdown; body_html is its sanitized HTML rendering */
             body: string;
-            /** Format: uuid */
-            parent_id?: string;
+            /** @description Exact anchored text; empty for comments on the whole note and for replies */
             quote?: string;
+            /** @description Text right before the quote, to disambiguate it */
             prefix?: string;
+            /** @description Text right after the quote */
             suffix?: string;
+            /** @description Start of the quote in the note content, in Unicode code points, when last anchored (on create: a hint where to look for the quote) */
             start_offset?: number;
+            /**
+             * Format: uuid
+             * @description Thread's first comment; empty for the first comment itself
+             */
+            parent_id?: string;
         };
+        /** @description A comment on a note, anchored to a passage of its text or on the whole note, or a reply in a thread. */
         NoteCommentInfo: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
             /** Format: uuid */
-            note_id: string;
+            readonly organization_id: string;
             /** Format: uuid */
-            author_id: string;
+            readonly note_id: string;
+            /** Format: uuid */
+            readonly author_id: string;
+            /** @description Markdown; body_html is its sanitized HTML rendering */
             body: string;
-            /** @description The body rendered to sanitized HTML. */
-            body_html: string;
+            /** @description Exact anchored text; empty for comments on the whole note and for replies */
+            quote: string;
+            /** @description Text right before the quote, to disambiguate it */
+            prefix: string;
+            /** @description Text right after the quote */
+            suffix: string;
+            /** @description Start of the quote in the note content, in Unicode code points, when last anchored (on create: a hint where to look for the quote) */
+            start_offset: number | null;
+            /** @description End (exclusive) of the quote, in Unicode code points */
+            readonly end_offset: number | null;
+            /**
+             * @description Set for anchored comments; orphaned once an edit removed the quoted text
+             * @enum {string|null}
+             */
+            readonly anchor_status: "anchored" | "orphaned" | null;
+            /**
+             * Format: uuid
+             * @description Thread's first comment; empty for the first comment itself
+             */
+            parent_id: string | null;
+            /**
+             * Format: date-time
+             * @description Thread roots only
+             */
+            readonly resolved_at: string | null;
             /** Format: uuid */
-            parent_id?: string;
-            quote?: string;
-            prefix?: string;
-            suffix?: string;
-            /** @description Start of the quote in the current content, in Unicode code points. */
-            start_offset?: number;
-            /** @description End (exclusive) of the quote, in code points. */
-            end_offset?: number;
-            /** @enum {string} */
-            anchor_status?: "anchored" | "orphaned";
-            /** Format: date-time */
-            resolved_at?: string;
-            /** Format: uuid */
-            resolved_by_id?: string;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
+            readonly resolved_by_id: string | null;
+            /** @description The body rendered to sanitized HTML (no script, event handlers or javascript URLs) */
+            readonly body_html: string;
         };
         /** @description One page of NoteCommentInfo, in keyset order. */
         NoteCommentPage: {
@@ -4583,17 +4608,27 @@ export interface components {
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
+        /** @description The new body of a comment (its author only). Hand-written rather than generated from the NoteComment entity because the body is required here, where generated update bodies make every field optional. */
         NoteCommentUpdateRequest: {
             body: string;
         };
+        /** @description Creates a Note; fields left out get their default. */
         NoteCreateRequest: {
             title: string;
+            /** @description Markdown, stored exactly as written; content_html is its sanitized HTML rendering. Defaults to ``. */
             content?: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Folder of the same organization; empty for notes outside folders
+             */
             folder_id?: string;
-            /** Format: uuid */
-            project_id?: string;
             visibility?: components["schemas"]["NoteVisibility"];
+            /**
+             * Format: uuid
+             * @description Project the note belongs to; required for visibility project
+             */
+            project_id?: string;
+            /** @description Defaults to `false`. */
             pinned?: boolean;
         };
         NoteDiff: {
@@ -4611,25 +4646,37 @@ export interface components {
             op: "equal" | "insert" | "delete";
             text: string;
         };
+        /** @description Creates a NoteFolder; fields left out get their default. */
         NoteFolderCreateRequest: {
+            /** @description Unique among the folder's live siblings */
             name: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Empty for top-level folders
+             */
             parent_id?: string;
+            /** @description Order among siblings, ascending. Defaults to `0`. */
             position?: number;
         };
+        /** @description A folder of notes; parent_id links the tree. */
         NoteFolderInfo: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
             /** Format: uuid */
-            organization_id: string;
+            readonly organization_id: string;
+            /** @description Unique among the folder's live siblings */
             name: string;
-            /** Format: uuid */
-            parent_id?: string;
+            /**
+             * Format: uuid
+             * @description Empty for top-level folders
+             */
+            parent_id: string | null;
+            /** @description Order among siblings, ascending */
             position: number;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
         };
         /** @description One page of NoteFolderInfo, in keyset order. */
         NoteFolderPage: {
@@ -4637,67 +4684,93 @@ export interface components {
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
+        /** @description Changes a NoteFolder; fields left out keep their value. */
         NoteFolderUpdateRequest: {
+            /** @description Unique among the folder's live siblings */
             name?: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Empty for top-level folders
+             */
             parent_id?: string | null;
+            /** @description Order among siblings, ascending */
             position?: number;
         };
+        /** @description A note with its content; version is its content version (send it back in If-Match to change it). */
         NoteInfo: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
             /** Format: uuid */
-            organization_id: string;
+            readonly organization_id: string;
             title: string;
-            /** @description Markdown as written; omitted in lists. */
-            content?: string;
-            /** @description The content rendered to sanitized HTML (no script, event handlers or javascript URLs); omitted in lists. */
-            content_html?: string;
+            /** @description Markdown, stored exactly as written; content_html is its sanitized HTML rendering */
+            content: string;
+            /**
+             * Format: uuid
+             * @description Folder of the same organization; empty for notes outside folders
+             */
+            folder_id: string | null;
             /** Format: uuid */
-            folder_id?: string;
-            /** Format: uuid */
-            owner_id: string;
+            readonly owner_id: string;
             visibility: components["schemas"]["NoteVisibility"];
-            /** Format: uuid */
-            project_id?: string;
+            /**
+             * Format: uuid
+             * @description Project the note belongs to; required for visibility project
+             */
+            project_id: string | null;
             pinned: boolean;
-            archived: boolean;
-            /** Format: date-time */
-            archived_at?: string;
-            /** @description Content version; send it back in If-Match. */
-            version: number;
-            /** @description Content size in bytes (UTF-8). */
-            content_size: number;
-            tags: components["schemas"]["NoteTagInfo"][];
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
+            /**
+             * Format: date-time
+             * @description When the note was archived; archived notes are listed only on request
+             */
+            readonly archived_at: string | null;
+            /** @description Current version number, incremented by the server on every content save; updates must name the version they edited (optimistic concurrency) */
+            readonly version: number;
+            /** @description Size of content in bytes (UTF-8), maintained by the server */
+            readonly content_size: number;
+            /** @description The content rendered to sanitized HTML (no script, event handlers or javascript URLs), safe to insert into a page */
+            readonly content_html: string;
+            /** @description Whether archived_at is set */
+            readonly archived: boolean;
+            /** @description The note's tags */
+            readonly tags: components["schemas"]["NoteTagInfo"][];
         };
-        /** @description One page of NoteInfo, in keyset order. */
-        NotePage: {
-            items: components["schemas"]["NoteInfo"][];
-            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
-            next_cursor?: string | null;
-        };
+        /** @description A grant of access to a note beyond its visibility. */
         NoteShareInfo: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
             /** Format: uuid */
-            note_id: string;
+            readonly organization_id: string;
             /** Format: uuid */
-            user_id?: string;
-            /** Format: uuid */
-            project_id?: string;
+            readonly note_id: string;
+            /**
+             * Format: uuid
+             * @description The user it is shared with; exactly one of user_id and project_id is set
+             */
+            user_id: string | null;
+            /**
+             * Format: uuid
+             * @description The project whose members it is shared with
+             */
+            project_id: string | null;
             permission: components["schemas"]["NoteSharePermission"];
-            /** Format: date-time */
-            expires_at?: string;
-            /** @description An expired share grants nothing. */
-            expired: boolean;
+            /**
+             * Format: date-time
+             * @description After this instant the share grants nothing; must lie in the future
+             */
+            expires_at: string | null;
             /** Format: uuid */
-            created_by_id: string;
-            /** Format: date-time */
-            created_at: string;
+            readonly created_by_id: string;
+            /** @description An expired share grants nothing */
+            readonly expired: boolean;
         };
         /** @description One page of NoteShareInfo, in keyset order. */
         NoteSharePage: {
@@ -4705,30 +4778,96 @@ export interface components {
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
-        /** @enum {string} */
+        /**
+         * @description view reads the note; comment also comments; edit also changes its content
+         * @enum {string}
+         */
         NoteSharePermission: "view" | "comment" | "edit";
+        /** @description Creates a NoteShare; fields left out get their default. */
         NoteShareRequest: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The user it is shared with; exactly one of user_id and project_id is set
+             */
             user_id?: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The project whose members it is shared with
+             */
             project_id?: string;
             permission?: components["schemas"]["NoteSharePermission"];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description After this instant the share grants nothing; must lie in the future
+             */
             expires_at?: string;
         };
+        /** @description Note resource. */
+        NoteSummary: {
+            /** Format: uuid */
+            readonly id: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+            /** Format: uuid */
+            readonly organization_id: string;
+            title: string;
+            /**
+             * Format: uuid
+             * @description Folder of the same organization; empty for notes outside folders
+             */
+            folder_id: string | null;
+            /** Format: uuid */
+            readonly owner_id: string;
+            visibility: components["schemas"]["NoteVisibility"];
+            /**
+             * Format: uuid
+             * @description Project the note belongs to; required for visibility project
+             */
+            project_id: string | null;
+            pinned: boolean;
+            /**
+             * Format: date-time
+             * @description When the note was archived; archived notes are listed only on request
+             */
+            readonly archived_at: string | null;
+            /** @description Current version number, incremented by the server on every content save; updates must name the version they edited (optimistic concurrency) */
+            readonly version: number;
+            /** @description Size of content in bytes (UTF-8), maintained by the server */
+            readonly content_size: number;
+            /** @description Whether archived_at is set */
+            readonly archived: boolean;
+            /** @description The note's tags */
+            readonly tags: components["schemas"]["NoteTagInfo"][];
+        };
+        /** @description One page of NoteSummary, in keyset order. */
+        NoteSummaryPage: {
+            items: components["schemas"]["NoteSummary"][];
+            /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description Creates a NoteTagDefinition; fields left out get their default. */
         NoteTagCreateRequest: {
+            /** @description Unique in the organization, ignoring case */
             name: string;
+            /** @description Hex color, #RRGGBB. Defaults to `#6B7280`. */
             color?: string;
         };
+        /** @description A tag of the organization's notes. */
         NoteTagInfo: {
             /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            organization_id: string;
-            name: string;
-            color: string;
+            readonly id: string;
             /** Format: date-time */
-            created_at: string;
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+            /** Format: uuid */
+            readonly organization_id: string;
+            /** @description Unique in the organization, ignoring case */
+            name: string;
+            /** @description Hex color, #RRGGBB */
+            color: string;
         };
         /** @description One page of NoteTagInfo, in keyset order. */
         NoteTagPage: {
@@ -4736,10 +4875,14 @@ export interface components {
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
+        /** @description Changes a NoteTagDefinition; fields left out keep their value. */
         NoteTagUpdateRequest: {
+            /** @description Unique in the organization, ignoring case */
             name?: string;
+            /** @description Hex color, #RRGGBB */
             color?: string;
         };
+        /** @description Changes a note; fields left out keep their value. Hand-written rather than generated from the Note entity because `archived` is not a field of it (the server sets or clears archived_at). */
         NoteUpdateRequest: {
             title?: string;
             content?: string;
@@ -4749,31 +4892,55 @@ export interface components {
             project_id?: string | null;
             visibility?: components["schemas"]["NoteVisibility"];
             pinned?: boolean;
+            /** @description true archives the note (sets archived_at), false takes it out of the archive. */
             archived?: boolean;
         };
+        /** @description A saved version of a note: a snapshot of its title and content. */
         NoteVersionInfo: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
             /** Format: uuid */
-            note_id: string;
-            version: number;
-            title: string;
-            /** @description Omitted in lists. */
-            content?: string;
-            /** Format: uuid */
-            editor_id: string;
-            size_bytes: number;
+            readonly organization_id: string;
             /** Format: date-time */
-            created_at: string;
+            readonly created_at: string;
+            /** Format: uuid */
+            readonly note_id: string;
+            /** @description The note's version number this snapshot was saved as */
+            readonly version: number;
+            readonly title: string;
+            /** @description Markdown */
+            readonly content: string;
+            /** Format: uuid */
+            readonly editor_id: string;
+            /** @description Size of content in bytes (UTF-8) */
+            readonly size_bytes: number;
         };
-        /** @description One page of NoteVersionInfo, in keyset order. */
-        NoteVersionPage: {
-            items: components["schemas"]["NoteVersionInfo"][];
+        /** @description NoteVersion resource. */
+        NoteVersionSummary: {
+            /** Format: uuid */
+            readonly id: string;
+            /** Format: uuid */
+            readonly organization_id: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: uuid */
+            readonly note_id: string;
+            /** @description The note's version number this snapshot was saved as */
+            readonly version: number;
+            readonly title: string;
+            /** Format: uuid */
+            readonly editor_id: string;
+            /** @description Size of content in bytes (UTF-8) */
+            readonly size_bytes: number;
+        };
+        /** @description One page of NoteVersionSummary, in keyset order. */
+        NoteVersionSummaryPage: {
+            items: components["schemas"]["NoteVersionSummary"][];
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
         /**
-         * @description private: owner only; shared: owner and share grantees; project: the project's members; organization: every member.
+         * @description private: owner only; shared: owner and share grantees; project: the members of project_id; organization: every member
          * @enum {string}
          */
         NoteVisibility: "private" | "shared" | "project" | "organization";
@@ -10347,7 +10514,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NoteVersionPage"];
+                    "application/json": components["schemas"]["NoteVersionSummaryPage"];
                 };
             };
             400: components["responses"]["Problem400"];
@@ -11437,7 +11604,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotePage"];
+                    "application/json": components["schemas"]["NoteSummaryPage"];
                 };
             };
             400: components["responses"]["Problem400"];

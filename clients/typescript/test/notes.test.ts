@@ -84,7 +84,7 @@ describe("notes", () => {
     });
     assert.equal(found.response.status, 200, JSON.stringify(found.error));
     assert.deepEqual(found.data?.items.map((n) => n.id), [created.data.id]);
-    assert.equal(found.data?.items[0]?.content, undefined); // lists carry no content
+    assert.equal(found.data?.items[0] && "content" in found.data.items[0], false); // lists carry no content
 
     const cycle = await client.PATCH("/note-folders/{folder_id}", {
       params: { path: { folder_id: folder.data?.id ?? "" } },
