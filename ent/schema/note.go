@@ -62,7 +62,8 @@ func (Note) Annotations() []schema.Annotation {
 				Description: "The content rendered to sanitized HTML (no script, event handlers or javascript URLs), safe to insert into a page"},
 			archived, tags,
 		},
-		Views: []oasfield.View{{Name: "NoteSummary", Omit: []string{"content"}, Computed: []oasfield.Prop{archived, tags}}},
+		Views: []oasfield.View{{Name: "NoteSummary", Omit: []string{"content"}, Computed: []oasfield.Prop{archived, tags},
+			Description: "A note as lists show it: everything but its content."}},
 	}}
 }
 

@@ -62,6 +62,7 @@ func (NoteVersion) Annotations() []schema.Annotation {
 	return []schema.Annotation{entoas.ReadOnly(true), oasfield.Resource{
 		Read:        "NoteVersionInfo",
 		Description: "A saved version of a note: a snapshot of its title and content.",
-		Views:       []oasfield.View{{Name: "NoteVersionSummary", Omit: []string{"content"}}},
+		Views: []oasfield.View{{Name: "NoteVersionSummary", Omit: []string{"content"},
+			Description: "A version as lists show it: everything but its content."}},
 	}}
 }

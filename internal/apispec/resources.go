@@ -127,6 +127,9 @@ func addResource(spec *ogen.Spec, r Resource) error {
 		if err != nil {
 			return err
 		}
+		if v.Description != "" {
+			view.Description = v.Description
+		}
 		if err := define(spec, v.Name, view); err != nil {
 			return err
 		}
@@ -397,6 +400,9 @@ func computedSchema(c oasfield.Prop) (*ogen.Schema, error) {
 func defaultText(f *gen.Field) string {
 	switch v := f.DefaultValue().(type) {
 	case string:
+		if v == "" {
+			return "empty"
+		}
 		return "`" + v + "`"
 	case bool, int, int64, float64:
 		return fmt.Sprintf("`%v`", v)

@@ -13832,7 +13832,8 @@ func (s *NoteCommentUpdateRequest) SetBody(val string) {
 // Ref: #/components/schemas/NoteCreateRequest
 type NoteCreateRequest struct {
 	Title string `json:"title"`
-	// Markdown, stored exactly as written; content_html is its sanitized HTML rendering. Defaults to ``.
+	// Markdown, stored exactly as written; content_html is its sanitized HTML rendering. Defaults to
+	// empty.
 	Content OptString `json:"content"`
 	// Folder of the same organization; empty for notes outside folders.
 	FolderID   OptUUID           `json:"folder_id"`
@@ -14739,7 +14740,7 @@ func (s *NoteShareRequest) SetExpiresAt(val OptDateTime) {
 	s.ExpiresAt = val
 }
 
-// Note resource.
+// A note as lists show it: everything but its content.
 // Ref: #/components/schemas/NoteSummary
 type NoteSummary struct {
 	ID             uuid.UUID `json:"id"`
@@ -15304,7 +15305,7 @@ func (s *NoteVersionInfo) SetSizeBytes(val int) {
 
 func (*NoteVersionInfo) getNoteVersionRes() {}
 
-// NoteVersion resource.
+// A version as lists show it: everything but its content.
 // Ref: #/components/schemas/NoteVersionSummary
 type NoteVersionSummary struct {
 	ID             uuid.UUID `json:"id"`

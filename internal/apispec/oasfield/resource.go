@@ -38,9 +38,10 @@ type Resource struct {
 
 // View is a read schema that omits some of the entity's visible fields.
 type View struct {
-	Name     string   `json:"name"`
-	Omit     []string `json:"omit,omitempty"`
-	Computed []Prop   `json:"computed,omitempty"`
+	Name        string   `json:"name"`
+	Description string   `json:"description,omitempty"`
+	Omit        []string `json:"omit,omitempty"`
+	Computed    []Prop   `json:"computed,omitempty"`
 }
 
 // Name implements ent's schema.Annotation.
