@@ -7,6 +7,103 @@ import (
 	"github.com/worksynapse/worksynapse/internal/oas"
 )
 
+// BoardInfo converts an ent Board to its BoardInfo shape. Computed properties are left zero.
+func BoardInfo(e *ent.Board) *oas.BoardInfo {
+	out := &oas.BoardInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.Version = e.Version
+	out.ProjectID = e.ProjectID
+	out.Name = e.Name
+	out.IsDefault = e.IsDefault
+	return out
+}
+
+// BoardColumn converts an ent BoardColumn to its BoardColumn shape. Computed properties are left zero.
+func BoardColumn(e *ent.BoardColumn) *oas.BoardColumn {
+	out := &oas.BoardColumn{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.BoardID = e.BoardID
+	out.Name = e.Name
+	out.Position = e.Position
+	if e.WipLimit != nil {
+		out.WipLimit = oas.NewNilInt(*e.WipLimit)
+	} else {
+		out.WipLimit.SetToNull()
+	}
+	out.MappedStatus = oas.TaskStatus(e.MappedStatus)
+	return out
+}
+
+// Label converts an ent Label to its Label shape. Computed properties are left zero.
+func Label(e *ent.Label) *oas.Label {
+	out := &oas.Label{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.Version = e.Version
+	out.ProjectID = e.ProjectID
+	out.Name = e.Name
+	out.Color = e.Color
+	return out
+}
+
+// MilestoneInfo converts an ent Milestone to its MilestoneInfo shape. Computed properties are left zero.
+func MilestoneInfo(e *ent.Milestone) *oas.MilestoneInfo {
+	out := &oas.MilestoneInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.Version = e.Version
+	out.ProjectID = e.ProjectID
+	out.Name = e.Name
+	out.Description = e.Description
+	if e.DueDate != nil {
+		out.DueDate = oas.NewNilDateTime(*e.DueDate)
+	} else {
+		out.DueDate.SetToNull()
+	}
+	out.Status = oas.MilestoneStatus(e.Status)
+	return out
+}
+
+// Sprint converts an ent Sprint to its Sprint shape. Computed properties are left zero.
+func Sprint(e *ent.Sprint) *oas.Sprint {
+	out := &oas.Sprint{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.Version = e.Version
+	out.ProjectID = e.ProjectID
+	out.Name = e.Name
+	out.Goal = e.Goal
+	out.Status = oas.SprintStatus(e.Status)
+	if e.StartDate != nil {
+		out.StartDate = oas.NewNilDateTime(*e.StartDate)
+	} else {
+		out.StartDate.SetToNull()
+	}
+	if e.EndDate != nil {
+		out.EndDate = oas.NewNilDateTime(*e.EndDate)
+	} else {
+		out.EndDate.SetToNull()
+	}
+	if e.CompletedAt != nil {
+		out.CompletedAt = oas.NewNilDateTime(*e.CompletedAt)
+	} else {
+		out.CompletedAt.SetToNull()
+	}
+	return out
+}
+
 // TaskInfo converts an ent Task to its TaskInfo shape. Computed properties are left zero.
 func TaskInfo(e *ent.Task) *oas.TaskInfo {
 	out := &oas.TaskInfo{}
@@ -80,5 +177,66 @@ func TaskInfo(e *ent.Task) *oas.TaskInfo {
 	} else {
 		out.AiGeneratingAgentID.SetToNull()
 	}
+	return out
+}
+
+// TaskAttachment converts an ent TaskAttachment to its TaskAttachment shape. Computed properties are left zero.
+func TaskAttachment(e *ent.TaskAttachment) *oas.TaskAttachment {
+	out := &oas.TaskAttachment{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.TaskID = e.TaskID
+	out.UploaderID = e.UploaderID
+	out.FileName = e.FileName
+	out.ContentType = e.ContentType
+	out.SizeBytes = e.SizeBytes
+	out.SHA256 = e.Sha256
+	return out
+}
+
+// TaskCommentInfo converts an ent TaskComment to its TaskCommentInfo shape. Computed properties are left zero.
+func TaskCommentInfo(e *ent.TaskComment) *oas.TaskCommentInfo {
+	out := &oas.TaskCommentInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.TaskID = e.TaskID
+	if e.AuthorID != nil {
+		out.AuthorID = oas.NewNilUUID(*e.AuthorID)
+	} else {
+		out.AuthorID.SetToNull()
+	}
+	if e.AuthorAgentID != nil {
+		out.AuthorAgentID = oas.NewNilUUID(*e.AuthorAgentID)
+	} else {
+		out.AuthorAgentID.SetToNull()
+	}
+	out.Body = e.Body
+	if e.ParentID != nil {
+		out.ParentID = oas.NewNilUUID(*e.ParentID)
+	} else {
+		out.ParentID.SetToNull()
+	}
+	if e.EditedAt != nil {
+		out.EditedAt = oas.NewNilDateTime(*e.EditedAt)
+	} else {
+		out.EditedAt.SetToNull()
+	}
+	return out
+}
+
+// TaskDependency converts an ent TaskDependency to its TaskDependency shape. Computed properties are left zero.
+func TaskDependency(e *ent.TaskDependency) *oas.TaskDependency {
+	out := &oas.TaskDependency{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.TaskID = e.TaskID
+	out.DependsOnID = e.DependsOnID
+	out.Type = oas.TaskDependencyType(e.Type)
 	return out
 }
