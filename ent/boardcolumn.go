@@ -34,9 +34,9 @@ type BoardColumn struct {
 	Name string `json:"name,omitempty"`
 	// Left-to-right order (ascending); not unique, so a reorder can rewrite positions in any order
 	Position int `json:"position,omitempty"`
-	// Work-in-progress limit; empty means unlimited
+	// Work-in-progress limit; null means unlimited
 	WipLimit *int `json:"wip_limit,omitempty"`
-	// Task status this column stands for
+	// MappedStatus holds the value of the "mapped_status" field.
 	MappedStatus boardcolumn.MappedStatus `json:"mapped_status,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the BoardColumnQuery when eager-loading is set.

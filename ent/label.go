@@ -32,9 +32,9 @@ type Label struct {
 	Version int `json:"version,omitempty"`
 	// ProjectID holds the value of the "project_id" field.
 	ProjectID uuid.UUID `json:"project_id,omitempty"`
-	// Name holds the value of the "name" field.
+	// Unique among the project's labels
 	Name string `json:"name,omitempty"`
-	// Color holds the value of the "color" field.
+	// Hex RGB color, e.g. #6B7280
 	Color string `json:"color,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the LabelQuery when eager-loading is set.

@@ -36,11 +36,11 @@ type Sprint struct {
 	Name string `json:"name,omitempty"`
 	// Goal holds the value of the "goal" field.
 	Goal string `json:"goal,omitempty"`
-	// Status holds the value of the "status" field.
+	// planned until started, active while running (one per project), then completed
 	Status sprint.Status `json:"status,omitempty"`
 	// Calendar date, stored as 00:00 UTC
 	StartDate *time.Time `json:"start_date,omitempty"`
-	// Calendar date, stored as 00:00 UTC
+	// Calendar date, stored as 00:00 UTC; not before start_date
 	EndDate *time.Time `json:"end_date,omitempty"`
 	// Set by the server when status becomes completed
 	CompletedAt *time.Time `json:"completed_at,omitempty"`

@@ -36,7 +36,7 @@ type TaskComment struct {
 	AuthorID *uuid.UUID `json:"author_id,omitempty"`
 	// Agent that wrote it; empty for human comments
 	AuthorAgentID *uuid.UUID `json:"author_agent_id,omitempty"`
-	// Rich text
+	// Markdown, stored exactly as written; body_html is its sanitized HTML rendering
 	Body string `json:"body,omitempty"`
 	// Comment this one replies to; same task
 	ParentID *uuid.UUID `json:"parent_id,omitempty"`

@@ -30,7 +30,7 @@ type TaskDependency struct {
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	// TaskID holds the value of the "task_id" field.
 	TaskID uuid.UUID `json:"task_id,omitempty"`
-	// DependsOnID holds the value of the "depends_on_id" field.
+	// The other task of the link; same organization
 	DependsOnID uuid.UUID `json:"depends_on_id,omitempty"`
 	// Relation of task to depends_on, e.g. blocks: task blocks depends_on
 	Type taskdependency.Type `json:"type,omitempty"`

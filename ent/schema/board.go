@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -24,10 +25,21 @@ func (Board) Mixin() []ent.Mixin {
 func (Board) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("project_id", uuidType).Immutable(),
-		field.String("name").MaxLen(100).NotEmpty().Annotations(oasfield.NotEmpty()),
+		field.String("name").MaxLen(100).NotEmpty().Annotations(oasfield.NotEmpty(), oasfield.Writable()),
 		field.Bool("is_default").Default(false).
 			Comment("At most one live default board per project; kept in step with Project.default_board_id"),
 	}
+}
+
+// Annotations of the Board: its API shapes (see oasfield.Resource).
+func (Board) Annotations() []schema.Annotation {
+	return []schema.Annotation{oasfield.Resource{
+		Read: "BoardInfo", Create: "BoardCreateRequest", Update: "BoardUpdateRequest",
+		Description: "A board with its columns ordered by position (send the version back in If-Match to rename it).",
+		Computed: []oasfield.Prop{
+			{Name: "columns", Type: "array", Items: "BoardColumn", Description: "The board's columns, left to right"},
+		},
+	}}
 }
 
 // Edges of the Board.

@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -24,10 +25,19 @@ func (Label) Mixin() []ent.Mixin {
 func (Label) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("project_id", uuidType).Immutable(),
-		field.String("name").MaxLen(50).NotEmpty().Annotations(oasfield.NotEmpty()),
-		field.String("color").MaxLen(7).Match(colorRE).Annotations(oasfield.Pattern(colorPattern)).
-			Default("#6B7280"),
+		field.String("name").MaxLen(50).NotEmpty().Annotations(oasfield.NotEmpty(), oasfield.Writable()).
+			Comment("Unique among the project's labels"),
+		field.String("color").MaxLen(7).Match(colorRE).Annotations(oasfield.Pattern(colorPattern), oasfield.Writable()).
+			Default("#6B7280").Comment("Hex RGB color, e.g. #6B7280"),
 	}
+}
+
+// Annotations of the Label: its API shapes (see oasfield.Resource).
+func (Label) Annotations() []schema.Annotation {
+	return []schema.Annotation{oasfield.Resource{
+		Read: "Label", Create: "LabelCreateRequest", Update: "LabelUpdateRequest",
+		Description: "A colored tag of a project's tasks (send the version back in If-Match to change it).",
+	}}
 }
 
 // Edges of the Label.

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"entgo.io/ent"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -23,11 +24,25 @@ func (Milestone) Mixin() []ent.Mixin {
 func (Milestone) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("project_id", uuidType).Immutable(),
-		field.String("name").MaxLen(200).NotEmpty().Annotations(oasfield.NotEmpty()),
-		field.Text("description").MaxLen(20000).Optional(),
-		field.Time("due_date").Optional().Nillable().Comment("Calendar date, stored as 00:00 UTC"),
-		field.Enum("status").Values("open", "closed").Default("open"),
+		field.String("name").MaxLen(200).NotEmpty().Annotations(oasfield.NotEmpty(), oasfield.Writable()),
+		field.Text("description").MaxLen(20000).Optional().Annotations(oasfield.Writable()),
+		field.Time("due_date").Optional().Nillable().Annotations(oasfield.Writable()).
+			Comment("Calendar date, stored as 00:00 UTC"),
+		field.Enum("status").Values("open", "closed").Default("open").Annotations(oasfield.UpdateOnly()),
 	}
+}
+
+// Annotations of the Milestone: its API shapes (see oasfield.Resource).
+func (Milestone) Annotations() []schema.Annotation {
+	return []schema.Annotation{oasfield.Resource{
+		Read: "MilestoneInfo", Create: "MilestoneCreateRequest", Update: "MilestoneUpdateRequest",
+		Description: "A milestone with its progress (send the version back in If-Match to change it).",
+		Computed: []oasfield.Prop{
+			{Name: "total_tasks", Type: "integer", Description: "Tasks of the milestone, cancelled ones excluded"},
+			{Name: "done_tasks", Type: "integer", Description: "Tasks of the milestone that are done"},
+			{Name: "progress", Type: "number", Description: "done_tasks / total_tasks, between 0 and 1; 0 without tasks"},
+		},
+	}}
 }
 
 // Edges of the Milestone.

@@ -4,6 +4,7 @@ import (
 	"entgo.io/contrib/entoas"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -25,14 +26,26 @@ func (Sprint) Mixin() []ent.Mixin {
 func (Sprint) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("project_id", uuidType).Immutable(),
-		field.String("name").MaxLen(200).NotEmpty().Annotations(oasfield.NotEmpty()),
-		field.String("goal").MaxLen(2000).Optional(),
-		field.Enum("status").Values("planned", "active", "completed").Default("planned"),
-		field.Time("start_date").Optional().Nillable().Comment("Calendar date, stored as 00:00 UTC"),
-		field.Time("end_date").Optional().Nillable().Comment("Calendar date, stored as 00:00 UTC"),
+		field.String("name").MaxLen(200).NotEmpty().Annotations(oasfield.NotEmpty(), oasfield.Writable()),
+		field.String("goal").MaxLen(2000).Optional().Annotations(oasfield.Writable()),
+		field.Enum("status").Values("planned", "active", "completed").Default("planned").
+			Comment("planned until started, active while running (one per project), then completed"),
+		field.Time("start_date").Optional().Nillable().Annotations(oasfield.Writable()).
+			Comment("Calendar date, stored as 00:00 UTC"),
+		field.Time("end_date").Optional().Nillable().Annotations(oasfield.Writable()).
+			Comment("Calendar date, stored as 00:00 UTC; not before start_date"),
 		field.Time("completed_at").Optional().Nillable().Annotations(entoas.ReadOnly(true)).
 			Comment("Set by the server when status becomes completed"),
 	}
+}
+
+// Annotations of the Sprint: its API shapes (see oasfield.Resource). A new
+// sprint is planned; start and complete change its status.
+func (Sprint) Annotations() []schema.Annotation {
+	return []schema.Annotation{oasfield.Resource{
+		Read: "Sprint", Create: "SprintCreateRequest", Update: "SprintUpdateRequest",
+		Description: "A time-boxed iteration of a project (send the version back in If-Match to change it).",
+	}}
 }
 
 // Edges of the Sprint.

@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entoas"
 	"entgo.io/ent"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -33,9 +34,18 @@ func (TaskAttachment) Fields() []ent.Field {
 		field.Int64("size_bytes").NonNegative().Immutable().Annotations(oasfield.Min(0)),
 		field.String("sha256").MaxLen(64).Match(sha256HexRE).Immutable().
 			Annotations(oasfield.Pattern(sha256HexPattern)).Comment("Lower-case hex SHA-256 of the content"),
-		field.String("storage_key").MaxLen(1024).NotEmpty().Immutable().Annotations(entoas.Skip(true)).
+		field.String("storage_key").MaxLen(1024).NotEmpty().Immutable().Annotations(entoas.Skip(true), oasfield.Hidden()).
 			Comment("Object-storage key; internal, not part of the API"),
 	}
+}
+
+// Annotations of the TaskAttachment: its API shape (see oasfield.Resource).
+// There is no JSON create body: files are uploaded as multipart.
+func (TaskAttachment) Annotations() []schema.Annotation {
+	return []schema.Annotation{oasfield.Resource{
+		Read:        "TaskAttachment",
+		Description: "The metadata of a file attached to a task; download the content through the attachment's download operation.",
+	}}
 }
 
 // Edges of the TaskAttachment.

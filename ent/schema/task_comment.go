@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entoas"
 	"entgo.io/ent"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -29,12 +30,26 @@ func (TaskComment) Fields() []ent.Field {
 			Comment("User who wrote it, or for whom the agent acted"),
 		field.UUID("author_agent_id", uuidType).Optional().Nillable().Immutable().
 			Comment("Agent that wrote it; empty for human comments"),
-		field.Text("body").MaxLen(50000).NotEmpty().Annotations(oasfield.NotEmpty()).Comment("Rich text"),
-		field.UUID("parent_id", uuidType).Optional().Nillable().Immutable().
+		field.Text("body").MaxLen(50000).NotEmpty().Annotations(oasfield.NotEmpty(), oasfield.Writable()).
+			Comment("Markdown, stored exactly as written; body_html is its sanitized HTML rendering"),
+		field.UUID("parent_id", uuidType).Optional().Nillable().Immutable().Annotations(oasfield.CreateOnly()).
 			Comment("Comment this one replies to; same task"),
 		field.Time("edited_at").Optional().Nillable().Annotations(entoas.ReadOnly(true)).
 			Comment("Set by the server when the body changes"),
 	}
+}
+
+// Annotations of the TaskComment: its API shapes (see oasfield.Resource).
+func (TaskComment) Annotations() []schema.Annotation {
+	return []schema.Annotation{oasfield.Resource{
+		Read: "TaskCommentInfo", Create: "TaskCommentCreateRequest", Update: "TaskCommentUpdateRequest",
+		Description: "A comment on a task, with its Markdown body rendered to sanitized HTML.",
+		Computed: []oasfield.Prop{
+			{Name: "body_html", Type: "string", MaxLength: 200000,
+				Description: "The body rendered to HTML and sanitized (no script, event handlers or " +
+					"javascript URLs), safe to insert into a page"},
+		},
+	}}
 }
 
 // Edges of the TaskComment.

@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
 	"github.com/worksynapse/worksynapse/internal/rule"
 )
 
@@ -25,8 +26,10 @@ func (TaskDependency) Mixin() []ent.Mixin {
 func (TaskDependency) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("task_id", uuidType).Immutable(),
-		field.UUID("depends_on_id", uuidType).Immutable(),
+		field.UUID("depends_on_id", uuidType).Immutable().Annotations(oasfield.CreateOnly()).
+			Comment("The other task of the link; same organization"),
 		field.Enum("type").Values("blocks", "blocked_by", "relates_to", "duplicates").Immutable().
+			Annotations(oasfield.CreateOnly()).
 			Comment("Relation of task to depends_on, e.g. blocks: task blocks depends_on"),
 	}
 }
@@ -53,9 +56,14 @@ func (TaskDependency) Policy() ent.Policy {
 	return rule.ProjectPolicy("task", rule.Via("task", "project"), rule.Via("depends_on", "project"))
 }
 
-// Annotations of the TaskDependency: a task cannot depend on itself.
+// Annotations of the TaskDependency: a task cannot depend on itself; its
+// API shapes (see oasfield.Resource).
 func (TaskDependency) Annotations() []schema.Annotation {
 	return []schema.Annotation{
 		entsql.Checks(map[string]string{"task_dependency_not_self": "task_id <> depends_on_id"}),
+		oasfield.Resource{
+			Read: "TaskDependency", Create: "TaskDependencyCreateRequest",
+			Description: "A directed link from task_id to depends_on_id; replaced, never edited.",
+		},
 	}
 }

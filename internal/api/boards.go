@@ -4,7 +4,9 @@ import (
 	"context"
 
 	"github.com/worksynapse/worksynapse/ent/boardcolumn"
+	"github.com/worksynapse/worksynapse/internal/apiconv"
 	"github.com/worksynapse/worksynapse/internal/oas"
+	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/projects"
 )
 
@@ -32,7 +34,13 @@ func (h *Handler) UpdateBoard(ctx context.Context, req *oas.BoardUpdateRequest, 
 	if err != nil {
 		return nil, err
 	}
-	b, err := h.projects.RenameBoard(ctx, params.BoardID, version, req.Name)
+	name, ok := req.Name.Get()
+	if !ok {
+		// Renaming is the one change a board takes: a body without a
+		// name changes nothing and is refused, as it always was.
+		return nil, problem.BadRequest("name is required")
+	}
+	b, err := h.projects.RenameBoard(ctx, params.BoardID, version, name)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +59,7 @@ func (h *Handler) CreateBoardColumn(ctx context.Context, req *oas.BoardColumnCre
 	if err != nil {
 		return nil, err
 	}
-	return ToAPIBoardColumn(c), nil
+	return apiconv.BoardColumn(c), nil
 }
 
 // UpdateBoardColumn implements PATCH /columns/{column_id}.
@@ -65,7 +73,7 @@ func (h *Handler) UpdateBoardColumn(ctx context.Context, req *oas.BoardColumnUpd
 	if err != nil {
 		return nil, err
 	}
-	return ToAPIBoardColumn(c), nil
+	return apiconv.BoardColumn(c), nil
 }
 
 // DeleteBoardColumn implements DELETE /columns/{column_id}.

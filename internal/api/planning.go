@@ -2,8 +2,10 @@ package api
 
 import (
 	"context"
+	"time"
 
 	"github.com/worksynapse/worksynapse/ent/milestone"
+	"github.com/worksynapse/worksynapse/internal/apiconv"
 	"github.com/worksynapse/worksynapse/internal/oas"
 	"github.com/worksynapse/worksynapse/internal/tasks"
 )
@@ -16,7 +18,7 @@ func (h *Handler) ListSprints(ctx context.Context, params oas.ListSprintsParams)
 	if err != nil {
 		return nil, err
 	}
-	return &oas.SprintPage{Items: convertAll(page.Items, deref(ToAPISprint)), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.SprintPage{Items: mapItems(page.Items, apiconv.Sprint), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // CreateSprint implements POST /projects/{project_id}/sprints.
@@ -27,7 +29,7 @@ func (h *Handler) CreateSprint(ctx context.Context, req *oas.SprintCreateRequest
 	if err != nil {
 		return nil, err
 	}
-	return ToAPISprint(s), nil
+	return apiconv.Sprint(s), nil
 }
 
 // GetSprint implements GET /sprints/{sprint_id}.
@@ -36,7 +38,7 @@ func (h *Handler) GetSprint(ctx context.Context, params oas.GetSprintParams) (oa
 	if err != nil {
 		return nil, err
 	}
-	return ToAPISprint(s), nil
+	return apiconv.Sprint(s), nil
 }
 
 // UpdateSprint implements PATCH /sprints/{sprint_id}.
@@ -45,13 +47,16 @@ func (h *Handler) UpdateSprint(ctx context.Context, req *oas.SprintUpdateRequest
 	if err != nil {
 		return nil, err
 	}
+	start, end := patch[time.Time](req.StartDate), patch[time.Time](req.EndDate)
 	s, err := tasks.UpdateSprint(ctx, h.client, params.SprintID, version, tasks.SprintInput{
-		Name: optString(req.Name), Goal: optString(req.Goal), StartDate: optTime(req.StartDate), EndDate: optTime(req.EndDate),
+		Name: optString(req.Name), Goal: clearedString(req.Goal),
+		StartDate: start.Value, ClearStartDate: start.Set && start.Value == nil,
+		EndDate: end.Value, ClearEndDate: end.Set && end.Value == nil,
 	})
 	if err != nil {
 		return nil, err
 	}
-	return ToAPISprint(s), nil
+	return apiconv.Sprint(s), nil
 }
 
 // DeleteSprint implements DELETE /sprints/{sprint_id}.
@@ -65,7 +70,7 @@ func (h *Handler) StartSprint(ctx context.Context, params oas.StartSprintParams)
 	if err != nil {
 		return nil, err
 	}
-	return ToAPISprint(s), nil
+	return apiconv.Sprint(s), nil
 }
 
 // CompleteSprint implements POST /sprints/{sprint_id}/complete.
@@ -74,7 +79,7 @@ func (h *Handler) CompleteSprint(ctx context.Context, req *oas.SprintCompleteReq
 	if err != nil {
 		return nil, err
 	}
-	return ToAPISprint(s), nil
+	return apiconv.Sprint(s), nil
 }
 
 // ListMilestones implements GET /projects/{project_id}/milestones.
@@ -112,7 +117,11 @@ func (h *Handler) GetMilestone(ctx context.Context, params oas.GetMilestoneParam
 
 // UpdateMilestone implements PATCH /milestones/{milestone_id}.
 func (h *Handler) UpdateMilestone(ctx context.Context, req *oas.MilestoneUpdateRequest, params oas.UpdateMilestoneParams) (oas.UpdateMilestoneRes, error) {
-	in := tasks.MilestoneInput{Name: optString(req.Name), Description: optString(req.Description), DueDate: optTime(req.DueDate)}
+	due := patch[time.Time](req.DueDate)
+	in := tasks.MilestoneInput{
+		Name: optString(req.Name), Description: clearedString(req.Description),
+		DueDate: due.Value, ClearDueDate: due.Set && due.Value == nil,
+	}
 	if st, ok := req.Status.Get(); ok {
 		s := milestone.Status(st)
 		in.Status = &s
@@ -134,4 +143,17 @@ func (h *Handler) UpdateMilestone(ctx context.Context, req *oas.MilestoneUpdateR
 // DeleteMilestone implements DELETE /milestones/{milestone_id}.
 func (h *Handler) DeleteMilestone(ctx context.Context, params oas.DeleteMilestoneParams) (oas.DeleteMilestoneRes, error) {
 	return &oas.DeleteMilestoneNoContent{}, tasks.DeleteMilestone(ctx, h.client, params.MilestoneID)
+}
+
+// clearedString maps an OptNil text field of a PATCH body onto a field
+// that cannot be null: absent leaves it, null clears it to "".
+func clearedString(o oas.OptNilString) *string {
+	if !o.IsSet() {
+		return nil
+	}
+	v, ok := o.Get()
+	if !ok {
+		v = ""
+	}
+	return &v
 }

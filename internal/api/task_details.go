@@ -6,7 +6,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent/taskdependency"
+	"github.com/worksynapse/worksynapse/internal/apiconv"
 	"github.com/worksynapse/worksynapse/internal/oas"
+	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/tasks"
 )
 
@@ -19,7 +21,7 @@ func (h *Handler) ListLabels(ctx context.Context, params oas.ListLabelsParams) (
 	if err != nil {
 		return nil, err
 	}
-	return &oas.LabelPage{Items: convertAll(page.Items, derefLabel), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.LabelPage{Items: mapItems(page.Items, apiconv.Label), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // CreateLabel implements POST /projects/{project_id}/labels.
@@ -28,7 +30,7 @@ func (h *Handler) CreateLabel(ctx context.Context, req *oas.LabelCreateRequest, 
 	if err != nil {
 		return nil, err
 	}
-	return ToAPILabel(l), nil
+	return apiconv.Label(l), nil
 }
 
 // GetLabel implements GET /labels/{label_id}.
@@ -37,7 +39,7 @@ func (h *Handler) GetLabel(ctx context.Context, params oas.GetLabelParams) (oas.
 	if err != nil {
 		return nil, err
 	}
-	return ToAPILabel(l), nil
+	return apiconv.Label(l), nil
 }
 
 // UpdateLabel implements PATCH /labels/{label_id}.
@@ -50,7 +52,7 @@ func (h *Handler) UpdateLabel(ctx context.Context, req *oas.LabelUpdateRequest, 
 	if err != nil {
 		return nil, err
 	}
-	return ToAPILabel(l), nil
+	return apiconv.Label(l), nil
 }
 
 // DeleteLabel implements DELETE /labels/{label_id}.
@@ -74,7 +76,7 @@ func (h *Handler) ListTaskDependencies(ctx context.Context, params oas.ListTaskD
 	if err != nil {
 		return nil, err
 	}
-	return &oas.TaskDependencyPage{Items: convertAll(page.Items, deref(ToAPITaskDependency)), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.TaskDependencyPage{Items: mapItems(page.Items, apiconv.TaskDependency), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // CreateTaskDependency implements POST /tasks/{task_id}/dependencies.
@@ -83,7 +85,7 @@ func (h *Handler) CreateTaskDependency(ctx context.Context, req *oas.TaskDepende
 	if err != nil {
 		return nil, err
 	}
-	return ToAPITaskDependency(d), nil
+	return apiconv.TaskDependency(d), nil
 }
 
 // DeleteTaskDependency implements DELETE /dependencies/{dependency_id}.
@@ -115,7 +117,13 @@ func (h *Handler) CreateTaskComment(ctx context.Context, req *oas.TaskCommentCre
 
 // UpdateTaskComment implements PATCH /comments/{comment_id}.
 func (h *Handler) UpdateTaskComment(ctx context.Context, req *oas.TaskCommentUpdateRequest, params oas.UpdateTaskCommentParams) (oas.UpdateTaskCommentRes, error) {
-	c, err := tasks.UpdateComment(ctx, h.client, params.CommentID, req.Body)
+	body, ok := req.Body.Get()
+	if !ok {
+		// The body is the one thing an edit changes: refused without it,
+		// as it always was.
+		return nil, problem.BadRequest("body is required")
+	}
+	c, err := tasks.UpdateComment(ctx, h.client, params.CommentID, body)
 	if err != nil {
 		return nil, err
 	}
@@ -166,15 +174,13 @@ func deref[T, O any](f func(T) *O) func(T) O {
 	return func(t T) O { return *f(t) }
 }
 
-var derefLabel = deref(ToAPILabel)
-
 // ListTaskAttachments implements GET /tasks/{task_id}/attachments.
 func (h *Handler) ListTaskAttachments(ctx context.Context, params oas.ListTaskAttachmentsParams) (oas.ListTaskAttachmentsRes, error) {
 	page, err := tasks.ListAttachments(ctx, h.client, params.TaskID, pageParams(params.Limit, params.Cursor))
 	if err != nil {
 		return nil, err
 	}
-	return &oas.TaskAttachmentPage{Items: convertAll(page.Items, deref(ToAPITaskAttachment)), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.TaskAttachmentPage{Items: mapItems(page.Items, apiconv.TaskAttachment), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // UploadTaskAttachment implements POST /tasks/{task_id}/attachments.
@@ -185,7 +191,7 @@ func (h *Handler) UploadTaskAttachment(ctx context.Context, req *oas.AttachmentU
 	if err != nil {
 		return nil, err
 	}
-	return ToAPITaskAttachment(a), nil
+	return apiconv.TaskAttachment(a), nil
 }
 
 // DownloadTaskAttachment implements GET /attachments/{attachment_id}/download.

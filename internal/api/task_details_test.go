@@ -409,3 +409,62 @@ func TestMilestoneProgress(t *testing.T) {
 		}
 	})
 }
+
+// TestPlanningShapesAndNullClears covers the generated sprint, milestone,
+// label and comment shapes: every field is present (goal and description
+// as "" when empty, no deleted_at), null in a PATCH clears an optional
+// field, and an unknown field or a PATCH without the one field it changes
+// is a 400.
+func TestPlanningShapesAndNullClears(t *testing.T) {
+	t.Parallel()
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		b := newBoard(t, db)
+		var s map[string]any
+		b.must(201, b.adminT, "POST", fmt.Sprintf("/projects/%s/sprints", b.project.ID),
+			map[string]any{"name": "S", "start_date": "2026-01-05T00:00:00Z", "end_date": "2026-01-19T00:00:00Z"}, &s)
+		if s["goal"] != "" || s["completed_at"] != nil || s["organization_id"] == nil {
+			t.Errorf("sprint: %v", s)
+		}
+		if _, ok := s["deleted_at"]; ok {
+			t.Errorf("sprint shows deleted_at: %v", s)
+		}
+		sprint := "/sprints/" + s["id"].(string)
+		b.mustPatchAt(b.adminT, sprint, `"1"`, map[string]any{"goal": "Ship", "end_date": nil}, &s)
+		if s["goal"] != "Ship" || s["end_date"] != nil || s["start_date"] == nil {
+			t.Errorf("end date cleared: %v", s)
+		}
+		b.mustPatchAt(b.adminT, sprint, `"2"`, map[string]any{"goal": nil, "start_date": nil}, &s)
+		if s["goal"] != "" || s["start_date"] != nil {
+			t.Errorf("goal and start date cleared: %v", s)
+		}
+		if code, body := b.patchAt(b.adminT, sprint, `"3"`, map[string]any{"status": "active"}); code != 400 {
+			t.Errorf("status is not writable: %d %s", code, body)
+		}
+
+		var m map[string]any
+		b.must(201, b.adminT, "POST", fmt.Sprintf("/projects/%s/milestones", b.project.ID),
+			map[string]any{"name": "v1", "description": "First", "due_date": "2026-03-01T00:00:00Z"}, &m)
+		milestone := "/milestones/" + m["id"].(string)
+		b.mustPatchAt(b.adminT, milestone, `"1"`, map[string]any{"description": nil, "due_date": nil}, &m)
+		if m["description"] != "" || m["due_date"] != nil || m["organization_id"] == nil || m["total_tasks"] != 0.0 {
+			t.Errorf("milestone cleared: %v", m)
+		}
+		b.must(400, b.adminT, "POST", fmt.Sprintf("/projects/%s/milestones", b.project.ID),
+			map[string]any{"name": "v2", "status": "closed"}, nil) // status changes on update only
+
+		b.must(400, b.adminT, "POST", fmt.Sprintf("/projects/%s/labels", b.project.ID),
+			map[string]any{"name": "ui", "version": 3}, nil)
+
+		tk := b.newTask(b.project, 1, task.StatusTodo, nil, nil)
+		var c map[string]any
+		b.must(201, b.devT, "POST", fmt.Sprintf("/tasks/%s/comments", tk.ID), map[string]any{"body": "Hi"}, &c)
+		if c["author_agent_id"] != nil || c["parent_id"] != nil || c["edited_at"] != nil || c["body_html"] == "" {
+			t.Errorf("comment: %v", c)
+		}
+		b.must(400, b.devT, "PATCH", "/comments/"+c["id"].(string), map[string]any{}, nil)
+		b.must(400, b.devT, "PATCH", "/comments/"+c["id"].(string), map[string]any{"parent_id": c["id"]}, nil)
+		if code, body := b.patchAt(b.adminT, "/boards/"+uuid.NewString(), `"1"`, map[string]any{}); code != 400 {
+			t.Errorf("board PATCH without a name: %d %s", code, body)
+		}
+	})
+}

@@ -45,11 +45,3 @@ func (s *Project) setDefaults() {
 		s.Status = val
 	}
 }
-
-// setDefaults set default value of fields.
-func (s *Sprint) setDefaults() {
-	{
-		val := SprintStatus("planned")
-		s.Status = val
-	}
-}

@@ -10306,12 +10306,6 @@ func (s *BoardColumn) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.OrganizationID)
 	}
 	{
-		if s.DeletedAt.Set {
-			e.FieldStart("deleted_at")
-			s.DeletedAt.Encode(e, json.EncodeDateTime)
-		}
-	}
-	{
 		e.FieldStart("board_id")
 		json.EncodeUUID(e, s.BoardID)
 	}
@@ -10324,10 +10318,8 @@ func (s *BoardColumn) encodeFields(e *jx.Encoder) {
 		e.Int(s.Position)
 	}
 	{
-		if s.WipLimit.Set {
-			e.FieldStart("wip_limit")
-			s.WipLimit.Encode(e)
-		}
+		e.FieldStart("wip_limit")
+		s.WipLimit.Encode(e)
 	}
 	{
 		e.FieldStart("mapped_status")
@@ -10335,17 +10327,16 @@ func (s *BoardColumn) encodeFields(e *jx.Encoder) {
 	}
 }
 
-var jsonFieldsNameOfBoardColumn = [10]string{
+var jsonFieldsNameOfBoardColumn = [9]string{
 	0: "id",
 	1: "created_at",
 	2: "updated_at",
 	3: "organization_id",
-	4: "deleted_at",
-	5: "board_id",
-	6: "name",
-	7: "position",
-	8: "wip_limit",
-	9: "mapped_status",
+	4: "board_id",
+	5: "name",
+	6: "position",
+	7: "wip_limit",
+	8: "mapped_status",
 }
 
 // Decode decodes BoardColumn from json.
@@ -10405,18 +10396,8 @@ func (s *BoardColumn) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"organization_id\"")
 			}
-		case "deleted_at":
-			if err := func() error {
-				s.DeletedAt.Reset()
-				if err := s.DeletedAt.Decode(d, json.DecodeDateTime); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"deleted_at\"")
-			}
 		case "board_id":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.BoardID = v
@@ -10428,7 +10409,7 @@ func (s *BoardColumn) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"board_id\"")
 			}
 		case "name":
-			requiredBitSet[0] |= 1 << 6
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				v, err := d.Str()
 				s.Name = string(v)
@@ -10440,7 +10421,7 @@ func (s *BoardColumn) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"name\"")
 			}
 		case "position":
-			requiredBitSet[0] |= 1 << 7
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				v, err := d.Int()
 				s.Position = int(v)
@@ -10452,8 +10433,8 @@ func (s *BoardColumn) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"position\"")
 			}
 		case "wip_limit":
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
-				s.WipLimit.Reset()
 				if err := s.WipLimit.Decode(d); err != nil {
 					return err
 				}
@@ -10462,7 +10443,7 @@ func (s *BoardColumn) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"wip_limit\"")
 			}
 		case "mapped_status":
-			requiredBitSet[1] |= 1 << 1
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
 				if err := s.MappedStatus.Decode(d); err != nil {
 					return err
@@ -10481,8 +10462,8 @@ func (s *BoardColumn) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
-		0b11101111,
-		0b00000010,
+		0b11111111,
+		0b00000001,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -10542,21 +10523,21 @@ func (s *BoardColumnCreateRequest) encodeFields(e *jx.Encoder) {
 		e.Str(s.Name)
 	}
 	{
-		e.FieldStart("mapped_status")
-		s.MappedStatus.Encode(e)
-	}
-	{
 		if s.WipLimit.Set {
 			e.FieldStart("wip_limit")
 			s.WipLimit.Encode(e)
 		}
 	}
+	{
+		e.FieldStart("mapped_status")
+		s.MappedStatus.Encode(e)
+	}
 }
 
 var jsonFieldsNameOfBoardColumnCreateRequest = [3]string{
 	0: "name",
-	1: "mapped_status",
-	2: "wip_limit",
+	1: "wip_limit",
+	2: "mapped_status",
 }
 
 // Decode decodes BoardColumnCreateRequest from json.
@@ -10580,16 +10561,6 @@ func (s *BoardColumnCreateRequest) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"name\"")
 			}
-		case "mapped_status":
-			requiredBitSet[0] |= 1 << 1
-			if err := func() error {
-				if err := s.MappedStatus.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"mapped_status\"")
-			}
 		case "wip_limit":
 			if err := func() error {
 				s.WipLimit.Reset()
@@ -10599,6 +10570,16 @@ func (s *BoardColumnCreateRequest) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"wip_limit\"")
+			}
+		case "mapped_status":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				if err := s.MappedStatus.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"mapped_status\"")
 			}
 		default:
 			return errors.Errorf("unexpected field %q", k)
@@ -10610,7 +10591,7 @@ func (s *BoardColumnCreateRequest) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [1]uint8{
-		0b00000011,
+		0b00000101,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -10652,54 +10633,6 @@ func (s *BoardColumnCreateRequest) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *BoardColumnCreateRequest) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes BoardColumnMappedStatus as json.
-func (s BoardColumnMappedStatus) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes BoardColumnMappedStatus from json.
-func (s *BoardColumnMappedStatus) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode BoardColumnMappedStatus to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch BoardColumnMappedStatus(v) {
-	case BoardColumnMappedStatusBacklog:
-		*s = BoardColumnMappedStatusBacklog
-	case BoardColumnMappedStatusTodo:
-		*s = BoardColumnMappedStatusTodo
-	case BoardColumnMappedStatusInProgress:
-		*s = BoardColumnMappedStatusInProgress
-	case BoardColumnMappedStatusInReview:
-		*s = BoardColumnMappedStatusInReview
-	case BoardColumnMappedStatusDone:
-		*s = BoardColumnMappedStatusDone
-	case BoardColumnMappedStatusCancelled:
-		*s = BoardColumnMappedStatusCancelled
-	default:
-		*s = BoardColumnMappedStatus(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s BoardColumnMappedStatus) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *BoardColumnMappedStatus) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -10828,23 +10761,23 @@ func (s *BoardColumnUpdateRequest) encodeFields(e *jx.Encoder) {
 		}
 	}
 	{
-		if s.MappedStatus.Set {
-			e.FieldStart("mapped_status")
-			s.MappedStatus.Encode(e)
-		}
-	}
-	{
 		if s.WipLimit.Set {
 			e.FieldStart("wip_limit")
 			s.WipLimit.Encode(e)
+		}
+	}
+	{
+		if s.MappedStatus.Set {
+			e.FieldStart("mapped_status")
+			s.MappedStatus.Encode(e)
 		}
 	}
 }
 
 var jsonFieldsNameOfBoardColumnUpdateRequest = [3]string{
 	0: "name",
-	1: "mapped_status",
-	2: "wip_limit",
+	1: "wip_limit",
+	2: "mapped_status",
 }
 
 // Decode decodes BoardColumnUpdateRequest from json.
@@ -10865,16 +10798,6 @@ func (s *BoardColumnUpdateRequest) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"name\"")
 			}
-		case "mapped_status":
-			if err := func() error {
-				s.MappedStatus.Reset()
-				if err := s.MappedStatus.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"mapped_status\"")
-			}
 		case "wip_limit":
 			if err := func() error {
 				s.WipLimit.Reset()
@@ -10884,6 +10807,16 @@ func (s *BoardColumnUpdateRequest) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"wip_limit\"")
+			}
+		case "mapped_status":
+			if err := func() error {
+				s.MappedStatus.Reset()
+				if err := s.MappedStatus.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"mapped_status\"")
 			}
 		default:
 			return errors.Errorf("unexpected field %q", k)
@@ -11019,6 +10952,22 @@ func (s *BoardInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ID)
 	}
 	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
+	}
+	{
+		e.FieldStart("organization_id")
+		json.EncodeUUID(e, s.OrganizationID)
+	}
+	{
+		e.FieldStart("version")
+		e.Int(s.Version)
+	}
+	{
 		e.FieldStart("project_id")
 		json.EncodeUUID(e, s.ProjectID)
 	}
@@ -11031,18 +10980,6 @@ func (s *BoardInfo) encodeFields(e *jx.Encoder) {
 		e.Bool(s.IsDefault)
 	}
 	{
-		e.FieldStart("version")
-		e.Int(s.Version)
-	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
-	{
-		e.FieldStart("updated_at")
-		json.EncodeDateTime(e, s.UpdatedAt)
-	}
-	{
 		e.FieldStart("columns")
 		e.ArrStart()
 		for _, elem := range s.Columns {
@@ -11052,15 +10989,16 @@ func (s *BoardInfo) encodeFields(e *jx.Encoder) {
 	}
 }
 
-var jsonFieldsNameOfBoardInfo = [8]string{
+var jsonFieldsNameOfBoardInfo = [9]string{
 	0: "id",
-	1: "project_id",
-	2: "name",
-	3: "is_default",
+	1: "created_at",
+	2: "updated_at",
+	3: "organization_id",
 	4: "version",
-	5: "created_at",
-	6: "updated_at",
-	7: "columns",
+	5: "project_id",
+	6: "name",
+	7: "is_default",
+	8: "columns",
 }
 
 // Decode decodes BoardInfo from json.
@@ -11068,7 +11006,7 @@ func (s *BoardInfo) Decode(d *jx.Decoder) error {
 	if s == nil {
 		return errors.New("invalid: unable to decode BoardInfo to nil")
 	}
-	var requiredBitSet [1]uint8
+	var requiredBitSet [2]uint8
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
@@ -11084,41 +11022,41 @@ func (s *BoardInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "project_id":
+		case "created_at":
 			requiredBitSet[0] |= 1 << 1
 			if err := func() error {
-				v, err := json.DecodeUUID(d)
-				s.ProjectID = v
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
 				if err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
-				return errors.Wrap(err, "decode field \"project_id\"")
+				return errors.Wrap(err, "decode field \"created_at\"")
 			}
-		case "name":
+		case "updated_at":
 			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
-				v, err := d.Str()
-				s.Name = string(v)
+				v, err := json.DecodeDateTime(d)
+				s.UpdatedAt = v
 				if err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
-				return errors.Wrap(err, "decode field \"name\"")
+				return errors.Wrap(err, "decode field \"updated_at\"")
 			}
-		case "is_default":
+		case "organization_id":
 			requiredBitSet[0] |= 1 << 3
 			if err := func() error {
-				v, err := d.Bool()
-				s.IsDefault = bool(v)
+				v, err := json.DecodeUUID(d)
+				s.OrganizationID = v
 				if err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
-				return errors.Wrap(err, "decode field \"is_default\"")
+				return errors.Wrap(err, "decode field \"organization_id\"")
 			}
 		case "version":
 			requiredBitSet[0] |= 1 << 4
@@ -11132,32 +11070,44 @@ func (s *BoardInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"version\"")
 			}
-		case "created_at":
+		case "project_id":
 			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.CreatedAt = v
+				v, err := json.DecodeUUID(d)
+				s.ProjectID = v
 				if err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
-				return errors.Wrap(err, "decode field \"created_at\"")
+				return errors.Wrap(err, "decode field \"project_id\"")
 			}
-		case "updated_at":
+		case "name":
 			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.UpdatedAt = v
+				v, err := d.Str()
+				s.Name = string(v)
 				if err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
-				return errors.Wrap(err, "decode field \"updated_at\"")
+				return errors.Wrap(err, "decode field \"name\"")
+			}
+		case "is_default":
+			requiredBitSet[0] |= 1 << 7
+			if err := func() error {
+				v, err := d.Bool()
+				s.IsDefault = bool(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"is_default\"")
 			}
 		case "columns":
-			requiredBitSet[0] |= 1 << 7
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
 				s.Columns = make([]BoardColumn, 0)
 				if err := d.Arr(func(d *jx.Decoder) error {
@@ -11183,8 +11133,9 @@ func (s *BoardInfo) Decode(d *jx.Decoder) error {
 	}
 	// Validate required fields.
 	var failures []validate.FieldError
-	for i, mask := range [1]uint8{
+	for i, mask := range [2]uint8{
 		0b11111111,
+		0b00000001,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -11363,8 +11314,10 @@ func (s *BoardUpdateRequest) Encode(e *jx.Encoder) {
 // encodeFields encodes fields.
 func (s *BoardUpdateRequest) encodeFields(e *jx.Encoder) {
 	{
-		e.FieldStart("name")
-		e.Str(s.Name)
+		if s.Name.Set {
+			e.FieldStart("name")
+			s.Name.Encode(e)
+		}
 	}
 }
 
@@ -11377,16 +11330,13 @@ func (s *BoardUpdateRequest) Decode(d *jx.Decoder) error {
 	if s == nil {
 		return errors.New("invalid: unable to decode BoardUpdateRequest to nil")
 	}
-	var requiredBitSet [1]uint8
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
 		case "name":
-			requiredBitSet[0] |= 1 << 0
 			if err := func() error {
-				v, err := d.Str()
-				s.Name = string(v)
-				if err != nil {
+				s.Name.Reset()
+				if err := s.Name.Decode(d); err != nil {
 					return err
 				}
 				return nil
@@ -11399,38 +11349,6 @@ func (s *BoardUpdateRequest) Decode(d *jx.Decoder) error {
 		return nil
 	}); err != nil {
 		return errors.Wrap(err, "decode BoardUpdateRequest")
-	}
-	// Validate required fields.
-	var failures []validate.FieldError
-	for i, mask := range [1]uint8{
-		0b00000001,
-	} {
-		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
-			// Mask only required fields and check equality to mask using XOR.
-			//
-			// If XOR result is not zero, result is not equal to expected, so some fields are missed.
-			// Bits of fields which would be set are actually bits of missed fields.
-			missed := bits.OnesCount8(result)
-			for bitN := 0; bitN < missed; bitN++ {
-				bitIdx := bits.TrailingZeros8(result)
-				fieldIdx := i*8 + bitIdx
-				var name string
-				if fieldIdx < len(jsonFieldsNameOfBoardUpdateRequest) {
-					name = jsonFieldsNameOfBoardUpdateRequest[fieldIdx]
-				} else {
-					name = strconv.Itoa(fieldIdx)
-				}
-				failures = append(failures, validate.FieldError{
-					Name:  name,
-					Error: validate.ErrFieldRequired,
-				})
-				// Reset bit.
-				result &^= 1 << bitIdx
-			}
-		}
-	}
-	if len(failures) > 0 {
-		return &validate.Error{Fields: failures}
 	}
 
 	return nil
@@ -39220,12 +39138,6 @@ func (s *Label) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.OrganizationID)
 	}
 	{
-		if s.DeletedAt.Set {
-			e.FieldStart("deleted_at")
-			s.DeletedAt.Encode(e, json.EncodeDateTime)
-		}
-	}
-	{
 		e.FieldStart("version")
 		e.Int(s.Version)
 	}
@@ -39243,16 +39155,15 @@ func (s *Label) encodeFields(e *jx.Encoder) {
 	}
 }
 
-var jsonFieldsNameOfLabel = [9]string{
+var jsonFieldsNameOfLabel = [8]string{
 	0: "id",
 	1: "created_at",
 	2: "updated_at",
 	3: "organization_id",
-	4: "deleted_at",
-	5: "version",
-	6: "project_id",
-	7: "name",
-	8: "color",
+	4: "version",
+	5: "project_id",
+	6: "name",
+	7: "color",
 }
 
 // Decode decodes Label from json.
@@ -39260,7 +39171,7 @@ func (s *Label) Decode(d *jx.Decoder) error {
 	if s == nil {
 		return errors.New("invalid: unable to decode Label to nil")
 	}
-	var requiredBitSet [2]uint8
+	var requiredBitSet [1]uint8
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
@@ -39312,18 +39223,8 @@ func (s *Label) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"organization_id\"")
 			}
-		case "deleted_at":
-			if err := func() error {
-				s.DeletedAt.Reset()
-				if err := s.DeletedAt.Decode(d, json.DecodeDateTime); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"deleted_at\"")
-			}
 		case "version":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := d.Int()
 				s.Version = int(v)
@@ -39335,7 +39236,7 @@ func (s *Label) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"version\"")
 			}
 		case "project_id":
-			requiredBitSet[0] |= 1 << 6
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.ProjectID = v
@@ -39347,7 +39248,7 @@ func (s *Label) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"project_id\"")
 			}
 		case "name":
-			requiredBitSet[0] |= 1 << 7
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				v, err := d.Str()
 				s.Name = string(v)
@@ -39359,7 +39260,7 @@ func (s *Label) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"name\"")
 			}
 		case "color":
-			requiredBitSet[1] |= 1 << 0
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
 				v, err := d.Str()
 				s.Color = string(v)
@@ -39379,9 +39280,8 @@ func (s *Label) Decode(d *jx.Decoder) error {
 	}
 	// Validate required fields.
 	var failures []validate.FieldError
-	for i, mask := range [2]uint8{
-		0b11101111,
-		0b00000001,
+	for i, mask := range [1]uint8{
+		0b11111111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -39485,7 +39385,7 @@ func (s *LabelCreateRequest) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"color\"")
 			}
 		default:
-			return d.Skip()
+			return errors.Errorf("unexpected field %q", k)
 		}
 		return nil
 	}); err != nil {
@@ -39720,7 +39620,7 @@ func (s *LabelUpdateRequest) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"color\"")
 			}
 		default:
-			return d.Skip()
+			return errors.Errorf("unexpected field %q", k)
 		}
 		return nil
 	}); err != nil {
@@ -50198,7 +50098,7 @@ func (s *MilestoneCreateRequest) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"due_date\"")
 			}
 		default:
-			return d.Skip()
+			return errors.Errorf("unexpected field %q", k)
 		}
 		return nil
 	}); err != nil {
@@ -50267,6 +50167,22 @@ func (s *MilestoneInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ID)
 	}
 	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
+	}
+	{
+		e.FieldStart("organization_id")
+		json.EncodeUUID(e, s.OrganizationID)
+	}
+	{
+		e.FieldStart("version")
+		e.Int(s.Version)
+	}
+	{
 		e.FieldStart("project_id")
 		json.EncodeUUID(e, s.ProjectID)
 	}
@@ -50275,16 +50191,12 @@ func (s *MilestoneInfo) encodeFields(e *jx.Encoder) {
 		e.Str(s.Name)
 	}
 	{
-		if s.Description.Set {
-			e.FieldStart("description")
-			s.Description.Encode(e)
-		}
+		e.FieldStart("description")
+		e.Str(s.Description)
 	}
 	{
-		if s.DueDate.Set {
-			e.FieldStart("due_date")
-			s.DueDate.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("due_date")
+		s.DueDate.Encode(e, json.EncodeDateTime)
 	}
 	{
 		e.FieldStart("status")
@@ -50302,33 +50214,22 @@ func (s *MilestoneInfo) encodeFields(e *jx.Encoder) {
 		e.FieldStart("progress")
 		e.Float64(s.Progress)
 	}
-	{
-		e.FieldStart("version")
-		e.Int(s.Version)
-	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
-	{
-		e.FieldStart("updated_at")
-		json.EncodeDateTime(e, s.UpdatedAt)
-	}
 }
 
-var jsonFieldsNameOfMilestoneInfo = [12]string{
+var jsonFieldsNameOfMilestoneInfo = [13]string{
 	0:  "id",
-	1:  "project_id",
-	2:  "name",
-	3:  "description",
-	4:  "due_date",
-	5:  "status",
-	6:  "total_tasks",
-	7:  "done_tasks",
-	8:  "progress",
-	9:  "version",
-	10: "created_at",
-	11: "updated_at",
+	1:  "created_at",
+	2:  "updated_at",
+	3:  "organization_id",
+	4:  "version",
+	5:  "project_id",
+	6:  "name",
+	7:  "description",
+	8:  "due_date",
+	9:  "status",
+	10: "total_tasks",
+	11: "done_tasks",
+	12: "progress",
 }
 
 // Decode decodes MilestoneInfo from json.
@@ -50352,110 +50253,8 @@ func (s *MilestoneInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "project_id":
-			requiredBitSet[0] |= 1 << 1
-			if err := func() error {
-				v, err := json.DecodeUUID(d)
-				s.ProjectID = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"project_id\"")
-			}
-		case "name":
-			requiredBitSet[0] |= 1 << 2
-			if err := func() error {
-				v, err := d.Str()
-				s.Name = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"name\"")
-			}
-		case "description":
-			if err := func() error {
-				s.Description.Reset()
-				if err := s.Description.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"description\"")
-			}
-		case "due_date":
-			if err := func() error {
-				s.DueDate.Reset()
-				if err := s.DueDate.Decode(d, json.DecodeDateTime); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"due_date\"")
-			}
-		case "status":
-			requiredBitSet[0] |= 1 << 5
-			if err := func() error {
-				if err := s.Status.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"status\"")
-			}
-		case "total_tasks":
-			requiredBitSet[0] |= 1 << 6
-			if err := func() error {
-				v, err := d.Int()
-				s.TotalTasks = int(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"total_tasks\"")
-			}
-		case "done_tasks":
-			requiredBitSet[0] |= 1 << 7
-			if err := func() error {
-				v, err := d.Int()
-				s.DoneTasks = int(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"done_tasks\"")
-			}
-		case "progress":
-			requiredBitSet[1] |= 1 << 0
-			if err := func() error {
-				v, err := d.Float64()
-				s.Progress = float64(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"progress\"")
-			}
-		case "version":
-			requiredBitSet[1] |= 1 << 1
-			if err := func() error {
-				v, err := d.Int()
-				s.Version = int(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"version\"")
-			}
 		case "created_at":
-			requiredBitSet[1] |= 1 << 2
+			requiredBitSet[0] |= 1 << 1
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.CreatedAt = v
@@ -50467,7 +50266,7 @@ func (s *MilestoneInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"created_at\"")
 			}
 		case "updated_at":
-			requiredBitSet[1] |= 1 << 3
+			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.UpdatedAt = v
@@ -50477,6 +50276,122 @@ func (s *MilestoneInfo) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"updated_at\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.OrganizationID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"organization_id\"")
+			}
+		case "version":
+			requiredBitSet[0] |= 1 << 4
+			if err := func() error {
+				v, err := d.Int()
+				s.Version = int(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"version\"")
+			}
+		case "project_id":
+			requiredBitSet[0] |= 1 << 5
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.ProjectID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"project_id\"")
+			}
+		case "name":
+			requiredBitSet[0] |= 1 << 6
+			if err := func() error {
+				v, err := d.Str()
+				s.Name = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"name\"")
+			}
+		case "description":
+			requiredBitSet[0] |= 1 << 7
+			if err := func() error {
+				v, err := d.Str()
+				s.Description = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"description\"")
+			}
+		case "due_date":
+			requiredBitSet[1] |= 1 << 0
+			if err := func() error {
+				if err := s.DueDate.Decode(d, json.DecodeDateTime); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"due_date\"")
+			}
+		case "status":
+			requiredBitSet[1] |= 1 << 1
+			if err := func() error {
+				if err := s.Status.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"status\"")
+			}
+		case "total_tasks":
+			requiredBitSet[1] |= 1 << 2
+			if err := func() error {
+				v, err := d.Int()
+				s.TotalTasks = int(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"total_tasks\"")
+			}
+		case "done_tasks":
+			requiredBitSet[1] |= 1 << 3
+			if err := func() error {
+				v, err := d.Int()
+				s.DoneTasks = int(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"done_tasks\"")
+			}
+		case "progress":
+			requiredBitSet[1] |= 1 << 4
+			if err := func() error {
+				v, err := d.Float64()
+				s.Progress = float64(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"progress\"")
 			}
 		default:
 			return d.Skip()
@@ -50488,8 +50403,8 @@ func (s *MilestoneInfo) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
-		0b11100111,
-		0b00001111,
+		0b11111111,
+		0b00011111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -50531,46 +50446,6 @@ func (s *MilestoneInfo) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *MilestoneInfo) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes MilestoneInfoStatus as json.
-func (s MilestoneInfoStatus) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes MilestoneInfoStatus from json.
-func (s *MilestoneInfoStatus) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode MilestoneInfoStatus to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch MilestoneInfoStatus(v) {
-	case MilestoneInfoStatusOpen:
-		*s = MilestoneInfoStatusOpen
-	case MilestoneInfoStatusClosed:
-		*s = MilestoneInfoStatusClosed
-	default:
-		*s = MilestoneInfoStatus(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s MilestoneInfoStatus) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *MilestoneInfoStatus) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -50698,6 +50573,46 @@ func (s *MilestonePage) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
+// Encode encodes MilestoneStatus as json.
+func (s MilestoneStatus) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes MilestoneStatus from json.
+func (s *MilestoneStatus) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode MilestoneStatus to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch MilestoneStatus(v) {
+	case MilestoneStatusOpen:
+		*s = MilestoneStatusOpen
+	case MilestoneStatusClosed:
+		*s = MilestoneStatusClosed
+	default:
+		*s = MilestoneStatus(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s MilestoneStatus) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *MilestoneStatus) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
 // Encode implements json.Marshaler.
 func (s *MilestoneUpdateRequest) Encode(e *jx.Encoder) {
 	e.ObjStart()
@@ -50789,7 +50704,7 @@ func (s *MilestoneUpdateRequest) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"status\"")
 			}
 		default:
-			return d.Skip()
+			return errors.Errorf("unexpected field %q", k)
 		}
 		return nil
 	}); err != nil {
@@ -50808,46 +50723,6 @@ func (s *MilestoneUpdateRequest) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *MilestoneUpdateRequest) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes MilestoneUpdateRequestStatus as json.
-func (s MilestoneUpdateRequestStatus) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes MilestoneUpdateRequestStatus from json.
-func (s *MilestoneUpdateRequestStatus) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode MilestoneUpdateRequestStatus to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch MilestoneUpdateRequestStatus(v) {
-	case MilestoneUpdateRequestStatusOpen:
-		*s = MilestoneUpdateRequestStatusOpen
-	case MilestoneUpdateRequestStatusClosed:
-		*s = MilestoneUpdateRequestStatusClosed
-	default:
-		*s = MilestoneUpdateRequestStatus(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s MilestoneUpdateRequestStatus) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *MilestoneUpdateRequestStatus) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -58146,18 +58021,18 @@ func (s *OptLoginRequestDeviceType) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
-// Encode encodes MilestoneUpdateRequestStatus as json.
-func (o OptMilestoneUpdateRequestStatus) Encode(e *jx.Encoder) {
+// Encode encodes MilestoneStatus as json.
+func (o OptMilestoneStatus) Encode(e *jx.Encoder) {
 	if !o.Set {
 		return
 	}
 	e.Str(string(o.Value))
 }
 
-// Decode decodes MilestoneUpdateRequestStatus from json.
-func (o *OptMilestoneUpdateRequestStatus) Decode(d *jx.Decoder) error {
+// Decode decodes MilestoneStatus from json.
+func (o *OptMilestoneStatus) Decode(d *jx.Decoder) error {
 	if o == nil {
-		return errors.New("invalid: unable to decode OptMilestoneUpdateRequestStatus to nil")
+		return errors.New("invalid: unable to decode OptMilestoneStatus to nil")
 	}
 	o.Set = true
 	if err := o.Value.Decode(d); err != nil {
@@ -58167,14 +58042,14 @@ func (o *OptMilestoneUpdateRequestStatus) Decode(d *jx.Decoder) error {
 }
 
 // MarshalJSON implements stdjson.Marshaler.
-func (s OptMilestoneUpdateRequestStatus) MarshalJSON() ([]byte, error) {
+func (s OptMilestoneStatus) MarshalJSON() ([]byte, error) {
 	e := jx.Encoder{}
 	s.Encode(&e)
 	return e.Bytes(), nil
 }
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *OptMilestoneUpdateRequestStatus) UnmarshalJSON(data []byte) error {
+func (s *OptMilestoneStatus) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -72356,12 +72231,6 @@ func (s *Sprint) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.OrganizationID)
 	}
 	{
-		if s.DeletedAt.Set {
-			e.FieldStart("deleted_at")
-			s.DeletedAt.Encode(e, json.EncodeDateTime)
-		}
-	}
-	{
 		e.FieldStart("version")
 		e.Int(s.Version)
 	}
@@ -72374,49 +72243,40 @@ func (s *Sprint) encodeFields(e *jx.Encoder) {
 		e.Str(s.Name)
 	}
 	{
-		if s.Goal.Set {
-			e.FieldStart("goal")
-			s.Goal.Encode(e)
-		}
+		e.FieldStart("goal")
+		e.Str(s.Goal)
 	}
 	{
 		e.FieldStart("status")
 		s.Status.Encode(e)
 	}
 	{
-		if s.StartDate.Set {
-			e.FieldStart("start_date")
-			s.StartDate.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("start_date")
+		s.StartDate.Encode(e, json.EncodeDateTime)
 	}
 	{
-		if s.EndDate.Set {
-			e.FieldStart("end_date")
-			s.EndDate.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("end_date")
+		s.EndDate.Encode(e, json.EncodeDateTime)
 	}
 	{
-		if s.CompletedAt.Set {
-			e.FieldStart("completed_at")
-			s.CompletedAt.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("completed_at")
+		s.CompletedAt.Encode(e, json.EncodeDateTime)
 	}
 }
 
-var jsonFieldsNameOfSprint = [13]string{
+var jsonFieldsNameOfSprint = [12]string{
 	0:  "id",
 	1:  "created_at",
 	2:  "updated_at",
 	3:  "organization_id",
-	4:  "deleted_at",
-	5:  "version",
-	6:  "project_id",
-	7:  "name",
-	8:  "goal",
-	9:  "status",
-	10: "start_date",
-	11: "end_date",
-	12: "completed_at",
+	4:  "version",
+	5:  "project_id",
+	6:  "name",
+	7:  "goal",
+	8:  "status",
+	9:  "start_date",
+	10: "end_date",
+	11: "completed_at",
 }
 
 // Decode decodes Sprint from json.
@@ -72425,7 +72285,6 @@ func (s *Sprint) Decode(d *jx.Decoder) error {
 		return errors.New("invalid: unable to decode Sprint to nil")
 	}
 	var requiredBitSet [2]uint8
-	s.setDefaults()
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
@@ -72477,18 +72336,8 @@ func (s *Sprint) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"organization_id\"")
 			}
-		case "deleted_at":
-			if err := func() error {
-				s.DeletedAt.Reset()
-				if err := s.DeletedAt.Decode(d, json.DecodeDateTime); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"deleted_at\"")
-			}
 		case "version":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := d.Int()
 				s.Version = int(v)
@@ -72500,7 +72349,7 @@ func (s *Sprint) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"version\"")
 			}
 		case "project_id":
-			requiredBitSet[0] |= 1 << 6
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.ProjectID = v
@@ -72512,7 +72361,7 @@ func (s *Sprint) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"project_id\"")
 			}
 		case "name":
-			requiredBitSet[0] |= 1 << 7
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				v, err := d.Str()
 				s.Name = string(v)
@@ -72524,9 +72373,11 @@ func (s *Sprint) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"name\"")
 			}
 		case "goal":
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
-				s.Goal.Reset()
-				if err := s.Goal.Decode(d); err != nil {
+				v, err := d.Str()
+				s.Goal = string(v)
+				if err != nil {
 					return err
 				}
 				return nil
@@ -72534,7 +72385,7 @@ func (s *Sprint) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"goal\"")
 			}
 		case "status":
-			requiredBitSet[1] |= 1 << 1
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
 				if err := s.Status.Decode(d); err != nil {
 					return err
@@ -72544,8 +72395,8 @@ func (s *Sprint) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"status\"")
 			}
 		case "start_date":
+			requiredBitSet[1] |= 1 << 1
 			if err := func() error {
-				s.StartDate.Reset()
 				if err := s.StartDate.Decode(d, json.DecodeDateTime); err != nil {
 					return err
 				}
@@ -72554,8 +72405,8 @@ func (s *Sprint) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"start_date\"")
 			}
 		case "end_date":
+			requiredBitSet[1] |= 1 << 2
 			if err := func() error {
-				s.EndDate.Reset()
 				if err := s.EndDate.Decode(d, json.DecodeDateTime); err != nil {
 					return err
 				}
@@ -72564,8 +72415,8 @@ func (s *Sprint) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"end_date\"")
 			}
 		case "completed_at":
+			requiredBitSet[1] |= 1 << 3
 			if err := func() error {
-				s.CompletedAt.Reset()
 				if err := s.CompletedAt.Decode(d, json.DecodeDateTime); err != nil {
 					return err
 				}
@@ -72583,8 +72434,8 @@ func (s *Sprint) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
-		0b11101111,
-		0b00000010,
+		0b11111111,
+		0b00001111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -72818,7 +72669,7 @@ func (s *SprintCreateRequest) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"end_date\"")
 			}
 		default:
-			return d.Skip()
+			return errors.Errorf("unexpected field %q", k)
 		}
 		return nil
 	}); err != nil {
@@ -73129,7 +72980,7 @@ func (s *SprintUpdateRequest) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"end_date\"")
 			}
 		default:
-			return d.Skip()
+			return errors.Errorf("unexpected field %q", k)
 		}
 		return nil
 	}); err != nil {
@@ -73937,12 +73788,6 @@ func (s *TaskAttachment) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.OrganizationID)
 	}
 	{
-		if s.DeletedAt.Set {
-			e.FieldStart("deleted_at")
-			s.DeletedAt.Encode(e, json.EncodeDateTime)
-		}
-	}
-	{
 		e.FieldStart("task_id")
 		json.EncodeUUID(e, s.TaskID)
 	}
@@ -73968,18 +73813,17 @@ func (s *TaskAttachment) encodeFields(e *jx.Encoder) {
 	}
 }
 
-var jsonFieldsNameOfTaskAttachment = [11]string{
-	0:  "id",
-	1:  "created_at",
-	2:  "updated_at",
-	3:  "organization_id",
-	4:  "deleted_at",
-	5:  "task_id",
-	6:  "uploader_id",
-	7:  "file_name",
-	8:  "content_type",
-	9:  "size_bytes",
-	10: "sha256",
+var jsonFieldsNameOfTaskAttachment = [10]string{
+	0: "id",
+	1: "created_at",
+	2: "updated_at",
+	3: "organization_id",
+	4: "task_id",
+	5: "uploader_id",
+	6: "file_name",
+	7: "content_type",
+	8: "size_bytes",
+	9: "sha256",
 }
 
 // Decode decodes TaskAttachment from json.
@@ -74039,18 +73883,8 @@ func (s *TaskAttachment) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"organization_id\"")
 			}
-		case "deleted_at":
-			if err := func() error {
-				s.DeletedAt.Reset()
-				if err := s.DeletedAt.Decode(d, json.DecodeDateTime); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"deleted_at\"")
-			}
 		case "task_id":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.TaskID = v
@@ -74062,7 +73896,7 @@ func (s *TaskAttachment) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"task_id\"")
 			}
 		case "uploader_id":
-			requiredBitSet[0] |= 1 << 6
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.UploaderID = v
@@ -74074,7 +73908,7 @@ func (s *TaskAttachment) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"uploader_id\"")
 			}
 		case "file_name":
-			requiredBitSet[0] |= 1 << 7
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				v, err := d.Str()
 				s.FileName = string(v)
@@ -74086,7 +73920,7 @@ func (s *TaskAttachment) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"file_name\"")
 			}
 		case "content_type":
-			requiredBitSet[1] |= 1 << 0
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
 				v, err := d.Str()
 				s.ContentType = string(v)
@@ -74098,7 +73932,7 @@ func (s *TaskAttachment) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"content_type\"")
 			}
 		case "size_bytes":
-			requiredBitSet[1] |= 1 << 1
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
 				v, err := d.Int64()
 				s.SizeBytes = int64(v)
@@ -74110,7 +73944,7 @@ func (s *TaskAttachment) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"size_bytes\"")
 			}
 		case "sha256":
-			requiredBitSet[1] |= 1 << 2
+			requiredBitSet[1] |= 1 << 1
 			if err := func() error {
 				v, err := d.Str()
 				s.SHA256 = string(v)
@@ -74131,8 +73965,8 @@ func (s *TaskAttachment) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
-		0b11101111,
-		0b00000111,
+		0b11111111,
+		0b00000011,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -74359,7 +74193,7 @@ func (s *TaskCommentCreateRequest) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"parent_id\"")
 			}
 		default:
-			return d.Skip()
+			return errors.Errorf("unexpected field %q", k)
 		}
 		return nil
 	}); err != nil {
@@ -74428,6 +74262,14 @@ func (s *TaskCommentInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ID)
 	}
 	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
+	}
+	{
 		e.FieldStart("organization_id")
 		json.EncodeUUID(e, s.OrganizationID)
 	}
@@ -74436,66 +74278,43 @@ func (s *TaskCommentInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.TaskID)
 	}
 	{
-		if s.AuthorID.Set {
-			e.FieldStart("author_id")
-			s.AuthorID.Encode(e)
-		}
+		e.FieldStart("author_id")
+		s.AuthorID.Encode(e)
 	}
 	{
-		if s.AuthorAgentID.Set {
-			e.FieldStart("author_agent_id")
-			s.AuthorAgentID.Encode(e)
-		}
-	}
-	{
-		if s.ParentID.Set {
-			e.FieldStart("parent_id")
-			s.ParentID.Encode(e)
-		}
+		e.FieldStart("author_agent_id")
+		s.AuthorAgentID.Encode(e)
 	}
 	{
 		e.FieldStart("body")
 		e.Str(s.Body)
 	}
 	{
+		e.FieldStart("parent_id")
+		s.ParentID.Encode(e)
+	}
+	{
+		e.FieldStart("edited_at")
+		s.EditedAt.Encode(e, json.EncodeDateTime)
+	}
+	{
 		e.FieldStart("body_html")
 		e.Str(s.BodyHTML)
 	}
-	{
-		if s.EditedAt.Set {
-			e.FieldStart("edited_at")
-			s.EditedAt.Encode(e, json.EncodeDateTime)
-		}
-	}
-	{
-		if s.DeletedAt.Set {
-			e.FieldStart("deleted_at")
-			s.DeletedAt.Encode(e, json.EncodeDateTime)
-		}
-	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
-	{
-		e.FieldStart("updated_at")
-		json.EncodeDateTime(e, s.UpdatedAt)
-	}
 }
 
-var jsonFieldsNameOfTaskCommentInfo = [12]string{
+var jsonFieldsNameOfTaskCommentInfo = [11]string{
 	0:  "id",
-	1:  "organization_id",
-	2:  "task_id",
-	3:  "author_id",
-	4:  "author_agent_id",
-	5:  "parent_id",
-	6:  "body",
-	7:  "body_html",
-	8:  "edited_at",
-	9:  "deleted_at",
-	10: "created_at",
-	11: "updated_at",
+	1:  "created_at",
+	2:  "updated_at",
+	3:  "organization_id",
+	4:  "task_id",
+	5:  "author_id",
+	6:  "author_agent_id",
+	7:  "body",
+	8:  "parent_id",
+	9:  "edited_at",
+	10: "body_html",
 }
 
 // Decode decodes TaskCommentInfo from json.
@@ -74519,106 +74338,8 @@ func (s *TaskCommentInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "organization_id":
-			requiredBitSet[0] |= 1 << 1
-			if err := func() error {
-				v, err := json.DecodeUUID(d)
-				s.OrganizationID = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"organization_id\"")
-			}
-		case "task_id":
-			requiredBitSet[0] |= 1 << 2
-			if err := func() error {
-				v, err := json.DecodeUUID(d)
-				s.TaskID = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"task_id\"")
-			}
-		case "author_id":
-			if err := func() error {
-				s.AuthorID.Reset()
-				if err := s.AuthorID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"author_id\"")
-			}
-		case "author_agent_id":
-			if err := func() error {
-				s.AuthorAgentID.Reset()
-				if err := s.AuthorAgentID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"author_agent_id\"")
-			}
-		case "parent_id":
-			if err := func() error {
-				s.ParentID.Reset()
-				if err := s.ParentID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"parent_id\"")
-			}
-		case "body":
-			requiredBitSet[0] |= 1 << 6
-			if err := func() error {
-				v, err := d.Str()
-				s.Body = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"body\"")
-			}
-		case "body_html":
-			requiredBitSet[0] |= 1 << 7
-			if err := func() error {
-				v, err := d.Str()
-				s.BodyHTML = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"body_html\"")
-			}
-		case "edited_at":
-			if err := func() error {
-				s.EditedAt.Reset()
-				if err := s.EditedAt.Decode(d, json.DecodeDateTime); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"edited_at\"")
-			}
-		case "deleted_at":
-			if err := func() error {
-				s.DeletedAt.Reset()
-				if err := s.DeletedAt.Decode(d, json.DecodeDateTime); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"deleted_at\"")
-			}
 		case "created_at":
-			requiredBitSet[1] |= 1 << 2
+			requiredBitSet[0] |= 1 << 1
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.CreatedAt = v
@@ -74630,7 +74351,7 @@ func (s *TaskCommentInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"created_at\"")
 			}
 		case "updated_at":
-			requiredBitSet[1] |= 1 << 3
+			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.UpdatedAt = v
@@ -74640,6 +74361,94 @@ func (s *TaskCommentInfo) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"updated_at\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.OrganizationID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"organization_id\"")
+			}
+		case "task_id":
+			requiredBitSet[0] |= 1 << 4
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.TaskID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"task_id\"")
+			}
+		case "author_id":
+			requiredBitSet[0] |= 1 << 5
+			if err := func() error {
+				if err := s.AuthorID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"author_id\"")
+			}
+		case "author_agent_id":
+			requiredBitSet[0] |= 1 << 6
+			if err := func() error {
+				if err := s.AuthorAgentID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"author_agent_id\"")
+			}
+		case "body":
+			requiredBitSet[0] |= 1 << 7
+			if err := func() error {
+				v, err := d.Str()
+				s.Body = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"body\"")
+			}
+		case "parent_id":
+			requiredBitSet[1] |= 1 << 0
+			if err := func() error {
+				if err := s.ParentID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"parent_id\"")
+			}
+		case "edited_at":
+			requiredBitSet[1] |= 1 << 1
+			if err := func() error {
+				if err := s.EditedAt.Decode(d, json.DecodeDateTime); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"edited_at\"")
+			}
+		case "body_html":
+			requiredBitSet[1] |= 1 << 2
+			if err := func() error {
+				v, err := d.Str()
+				s.BodyHTML = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"body_html\"")
 			}
 		default:
 			return d.Skip()
@@ -74651,8 +74460,8 @@ func (s *TaskCommentInfo) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
-		0b11000111,
-		0b00001100,
+		0b11111111,
+		0b00000111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -74831,8 +74640,10 @@ func (s *TaskCommentUpdateRequest) Encode(e *jx.Encoder) {
 // encodeFields encodes fields.
 func (s *TaskCommentUpdateRequest) encodeFields(e *jx.Encoder) {
 	{
-		e.FieldStart("body")
-		e.Str(s.Body)
+		if s.Body.Set {
+			e.FieldStart("body")
+			s.Body.Encode(e)
+		}
 	}
 }
 
@@ -74845,16 +74656,13 @@ func (s *TaskCommentUpdateRequest) Decode(d *jx.Decoder) error {
 	if s == nil {
 		return errors.New("invalid: unable to decode TaskCommentUpdateRequest to nil")
 	}
-	var requiredBitSet [1]uint8
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
 		case "body":
-			requiredBitSet[0] |= 1 << 0
 			if err := func() error {
-				v, err := d.Str()
-				s.Body = string(v)
-				if err != nil {
+				s.Body.Reset()
+				if err := s.Body.Decode(d); err != nil {
 					return err
 				}
 				return nil
@@ -74862,43 +74670,11 @@ func (s *TaskCommentUpdateRequest) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"body\"")
 			}
 		default:
-			return d.Skip()
+			return errors.Errorf("unexpected field %q", k)
 		}
 		return nil
 	}); err != nil {
 		return errors.Wrap(err, "decode TaskCommentUpdateRequest")
-	}
-	// Validate required fields.
-	var failures []validate.FieldError
-	for i, mask := range [1]uint8{
-		0b00000001,
-	} {
-		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
-			// Mask only required fields and check equality to mask using XOR.
-			//
-			// If XOR result is not zero, result is not equal to expected, so some fields are missed.
-			// Bits of fields which would be set are actually bits of missed fields.
-			missed := bits.OnesCount8(result)
-			for bitN := 0; bitN < missed; bitN++ {
-				bitIdx := bits.TrailingZeros8(result)
-				fieldIdx := i*8 + bitIdx
-				var name string
-				if fieldIdx < len(jsonFieldsNameOfTaskCommentUpdateRequest) {
-					name = jsonFieldsNameOfTaskCommentUpdateRequest[fieldIdx]
-				} else {
-					name = strconv.Itoa(fieldIdx)
-				}
-				failures = append(failures, validate.FieldError{
-					Name:  name,
-					Error: validate.ErrFieldRequired,
-				})
-				// Reset bit.
-				result &^= 1 << bitIdx
-			}
-		}
-	}
-	if len(failures) > 0 {
-		return &validate.Error{Fields: failures}
 	}
 
 	return nil
@@ -75261,12 +75037,6 @@ func (s *TaskDependency) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.OrganizationID)
 	}
 	{
-		if s.DeletedAt.Set {
-			e.FieldStart("deleted_at")
-			s.DeletedAt.Encode(e, json.EncodeDateTime)
-		}
-	}
-	{
 		e.FieldStart("task_id")
 		json.EncodeUUID(e, s.TaskID)
 	}
@@ -75280,15 +75050,14 @@ func (s *TaskDependency) encodeFields(e *jx.Encoder) {
 	}
 }
 
-var jsonFieldsNameOfTaskDependency = [8]string{
+var jsonFieldsNameOfTaskDependency = [7]string{
 	0: "id",
 	1: "created_at",
 	2: "updated_at",
 	3: "organization_id",
-	4: "deleted_at",
-	5: "task_id",
-	6: "depends_on_id",
-	7: "type",
+	4: "task_id",
+	5: "depends_on_id",
+	6: "type",
 }
 
 // Decode decodes TaskDependency from json.
@@ -75348,18 +75117,8 @@ func (s *TaskDependency) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"organization_id\"")
 			}
-		case "deleted_at":
-			if err := func() error {
-				s.DeletedAt.Reset()
-				if err := s.DeletedAt.Decode(d, json.DecodeDateTime); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"deleted_at\"")
-			}
 		case "task_id":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.TaskID = v
@@ -75371,7 +75130,7 @@ func (s *TaskDependency) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"task_id\"")
 			}
 		case "depends_on_id":
-			requiredBitSet[0] |= 1 << 6
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.DependsOnID = v
@@ -75383,7 +75142,7 @@ func (s *TaskDependency) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"depends_on_id\"")
 			}
 		case "type":
-			requiredBitSet[0] |= 1 << 7
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				if err := s.Type.Decode(d); err != nil {
 					return err
@@ -75402,7 +75161,7 @@ func (s *TaskDependency) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [1]uint8{
-		0b11101111,
+		0b01111111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -75504,7 +75263,7 @@ func (s *TaskDependencyCreateRequest) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"type\"")
 			}
 		default:
-			return d.Skip()
+			return errors.Errorf("unexpected field %q", k)
 		}
 		return nil
 	}); err != nil {
@@ -75555,50 +75314,6 @@ func (s *TaskDependencyCreateRequest) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *TaskDependencyCreateRequest) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes TaskDependencyCreateRequestType as json.
-func (s TaskDependencyCreateRequestType) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes TaskDependencyCreateRequestType from json.
-func (s *TaskDependencyCreateRequestType) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode TaskDependencyCreateRequestType to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch TaskDependencyCreateRequestType(v) {
-	case TaskDependencyCreateRequestTypeBlocks:
-		*s = TaskDependencyCreateRequestTypeBlocks
-	case TaskDependencyCreateRequestTypeBlockedBy:
-		*s = TaskDependencyCreateRequestTypeBlockedBy
-	case TaskDependencyCreateRequestTypeRelatesTo:
-		*s = TaskDependencyCreateRequestTypeRelatesTo
-	case TaskDependencyCreateRequestTypeDuplicates:
-		*s = TaskDependencyCreateRequestTypeDuplicates
-	default:
-		*s = TaskDependencyCreateRequestType(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s TaskDependencyCreateRequestType) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *TaskDependencyCreateRequestType) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }

@@ -4348,19 +4348,20 @@ func (s *BearerAuth) SetRoles(val []string) {
 	s.Roles = val
 }
 
-// BoardColumn resource.
+// A column (lane) of a board; tasks dropped into it take its mapped_status.
 // Ref: #/components/schemas/BoardColumn
 type BoardColumn struct {
-	ID             uuid.UUID               `json:"id"`
-	CreatedAt      time.Time               `json:"created_at"`
-	UpdatedAt      time.Time               `json:"updated_at"`
-	OrganizationID uuid.UUID               `json:"organization_id"`
-	DeletedAt      OptNilDateTime          `json:"deleted_at"`
-	BoardID        uuid.UUID               `json:"board_id"`
-	Name           string                  `json:"name"`
-	Position       int                     `json:"position"`
-	WipLimit       OptNilInt               `json:"wip_limit"`
-	MappedStatus   BoardColumnMappedStatus `json:"mapped_status"`
+	ID             uuid.UUID `json:"id"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	BoardID        uuid.UUID `json:"board_id"`
+	Name           string    `json:"name"`
+	// Left-to-right order (ascending); not unique, so a reorder can rewrite positions in any order.
+	Position int `json:"position"`
+	// Work-in-progress limit; null means unlimited.
+	WipLimit     NilInt     `json:"wip_limit"`
+	MappedStatus TaskStatus `json:"mapped_status"`
 }
 
 // GetID returns the value of ID.
@@ -4383,11 +4384,6 @@ func (s *BoardColumn) GetOrganizationID() uuid.UUID {
 	return s.OrganizationID
 }
 
-// GetDeletedAt returns the value of DeletedAt.
-func (s *BoardColumn) GetDeletedAt() OptNilDateTime {
-	return s.DeletedAt
-}
-
 // GetBoardID returns the value of BoardID.
 func (s *BoardColumn) GetBoardID() uuid.UUID {
 	return s.BoardID
@@ -4404,12 +4400,12 @@ func (s *BoardColumn) GetPosition() int {
 }
 
 // GetWipLimit returns the value of WipLimit.
-func (s *BoardColumn) GetWipLimit() OptNilInt {
+func (s *BoardColumn) GetWipLimit() NilInt {
 	return s.WipLimit
 }
 
 // GetMappedStatus returns the value of MappedStatus.
-func (s *BoardColumn) GetMappedStatus() BoardColumnMappedStatus {
+func (s *BoardColumn) GetMappedStatus() TaskStatus {
 	return s.MappedStatus
 }
 
@@ -4433,11 +4429,6 @@ func (s *BoardColumn) SetOrganizationID(val uuid.UUID) {
 	s.OrganizationID = val
 }
 
-// SetDeletedAt sets the value of DeletedAt.
-func (s *BoardColumn) SetDeletedAt(val OptNilDateTime) {
-	s.DeletedAt = val
-}
-
 // SetBoardID sets the value of BoardID.
 func (s *BoardColumn) SetBoardID(val uuid.UUID) {
 	s.BoardID = val
@@ -4454,24 +4445,25 @@ func (s *BoardColumn) SetPosition(val int) {
 }
 
 // SetWipLimit sets the value of WipLimit.
-func (s *BoardColumn) SetWipLimit(val OptNilInt) {
+func (s *BoardColumn) SetWipLimit(val NilInt) {
 	s.WipLimit = val
 }
 
 // SetMappedStatus sets the value of MappedStatus.
-func (s *BoardColumn) SetMappedStatus(val BoardColumnMappedStatus) {
+func (s *BoardColumn) SetMappedStatus(val TaskStatus) {
 	s.MappedStatus = val
 }
 
 func (*BoardColumn) createBoardColumnRes() {}
 func (*BoardColumn) updateBoardColumnRes() {}
 
-// A new column, appended at the end of the board.
+// Creates a BoardColumn; fields left out get their default.
 // Ref: #/components/schemas/BoardColumnCreateRequest
 type BoardColumnCreateRequest struct {
-	Name         string     `json:"name"`
-	MappedStatus TaskStatus `json:"mapped_status"`
+	Name string `json:"name"`
+	// Work-in-progress limit; null means unlimited.
 	WipLimit     OptInt     `json:"wip_limit"`
+	MappedStatus TaskStatus `json:"mapped_status"`
 }
 
 // GetName returns the value of Name.
@@ -4479,14 +4471,14 @@ func (s *BoardColumnCreateRequest) GetName() string {
 	return s.Name
 }
 
-// GetMappedStatus returns the value of MappedStatus.
-func (s *BoardColumnCreateRequest) GetMappedStatus() TaskStatus {
-	return s.MappedStatus
-}
-
 // GetWipLimit returns the value of WipLimit.
 func (s *BoardColumnCreateRequest) GetWipLimit() OptInt {
 	return s.WipLimit
+}
+
+// GetMappedStatus returns the value of MappedStatus.
+func (s *BoardColumnCreateRequest) GetMappedStatus() TaskStatus {
+	return s.MappedStatus
 }
 
 // SetName sets the value of Name.
@@ -4494,83 +4486,14 @@ func (s *BoardColumnCreateRequest) SetName(val string) {
 	s.Name = val
 }
 
-// SetMappedStatus sets the value of MappedStatus.
-func (s *BoardColumnCreateRequest) SetMappedStatus(val TaskStatus) {
-	s.MappedStatus = val
-}
-
 // SetWipLimit sets the value of WipLimit.
 func (s *BoardColumnCreateRequest) SetWipLimit(val OptInt) {
 	s.WipLimit = val
 }
 
-type BoardColumnMappedStatus string
-
-const (
-	BoardColumnMappedStatusBacklog    BoardColumnMappedStatus = "backlog"
-	BoardColumnMappedStatusTodo       BoardColumnMappedStatus = "todo"
-	BoardColumnMappedStatusInProgress BoardColumnMappedStatus = "in_progress"
-	BoardColumnMappedStatusInReview   BoardColumnMappedStatus = "in_review"
-	BoardColumnMappedStatusDone       BoardColumnMappedStatus = "done"
-	BoardColumnMappedStatusCancelled  BoardColumnMappedStatus = "cancelled"
-)
-
-// AllValues returns all BoardColumnMappedStatus values.
-func (BoardColumnMappedStatus) AllValues() []BoardColumnMappedStatus {
-	return []BoardColumnMappedStatus{
-		BoardColumnMappedStatusBacklog,
-		BoardColumnMappedStatusTodo,
-		BoardColumnMappedStatusInProgress,
-		BoardColumnMappedStatusInReview,
-		BoardColumnMappedStatusDone,
-		BoardColumnMappedStatusCancelled,
-	}
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s BoardColumnMappedStatus) MarshalText() ([]byte, error) {
-	switch s {
-	case BoardColumnMappedStatusBacklog:
-		return []byte(s), nil
-	case BoardColumnMappedStatusTodo:
-		return []byte(s), nil
-	case BoardColumnMappedStatusInProgress:
-		return []byte(s), nil
-	case BoardColumnMappedStatusInReview:
-		return []byte(s), nil
-	case BoardColumnMappedStatusDone:
-		return []byte(s), nil
-	case BoardColumnMappedStatusCancelled:
-		return []byte(s), nil
-	default:
-		return nil, errors.Errorf("invalid value: %q", s)
-	}
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *BoardColumnMappedStatus) UnmarshalText(data []byte) error {
-	switch BoardColumnMappedStatus(data) {
-	case BoardColumnMappedStatusBacklog:
-		*s = BoardColumnMappedStatusBacklog
-		return nil
-	case BoardColumnMappedStatusTodo:
-		*s = BoardColumnMappedStatusTodo
-		return nil
-	case BoardColumnMappedStatusInProgress:
-		*s = BoardColumnMappedStatusInProgress
-		return nil
-	case BoardColumnMappedStatusInReview:
-		*s = BoardColumnMappedStatusInReview
-		return nil
-	case BoardColumnMappedStatusDone:
-		*s = BoardColumnMappedStatusDone
-		return nil
-	case BoardColumnMappedStatusCancelled:
-		*s = BoardColumnMappedStatusCancelled
-		return nil
-	default:
-		return errors.Errorf("invalid value: %q", data)
-	}
+// SetMappedStatus sets the value of MappedStatus.
+func (s *BoardColumnCreateRequest) SetMappedStatus(val TaskStatus) {
+	s.MappedStatus = val
 }
 
 // Every column of the board, in the new left-to-right order.
@@ -4589,12 +4512,13 @@ func (s *BoardColumnOrderRequest) SetColumnIds(val []uuid.UUID) {
 	s.ColumnIds = val
 }
 
-// The column fields to change; wip_limit null removes the limit.
+// Changes a BoardColumn; fields left out keep their value.
 // Ref: #/components/schemas/BoardColumnUpdateRequest
 type BoardColumnUpdateRequest struct {
-	Name         OptString     `json:"name"`
-	MappedStatus OptTaskStatus `json:"mapped_status"`
+	Name OptString `json:"name"`
+	// Work-in-progress limit; null means unlimited.
 	WipLimit     OptNilInt     `json:"wip_limit"`
+	MappedStatus OptTaskStatus `json:"mapped_status"`
 }
 
 // GetName returns the value of Name.
@@ -4602,14 +4526,14 @@ func (s *BoardColumnUpdateRequest) GetName() OptString {
 	return s.Name
 }
 
-// GetMappedStatus returns the value of MappedStatus.
-func (s *BoardColumnUpdateRequest) GetMappedStatus() OptTaskStatus {
-	return s.MappedStatus
-}
-
 // GetWipLimit returns the value of WipLimit.
 func (s *BoardColumnUpdateRequest) GetWipLimit() OptNilInt {
 	return s.WipLimit
+}
+
+// GetMappedStatus returns the value of MappedStatus.
+func (s *BoardColumnUpdateRequest) GetMappedStatus() OptTaskStatus {
+	return s.MappedStatus
 }
 
 // SetName sets the value of Name.
@@ -4617,17 +4541,17 @@ func (s *BoardColumnUpdateRequest) SetName(val OptString) {
 	s.Name = val
 }
 
-// SetMappedStatus sets the value of MappedStatus.
-func (s *BoardColumnUpdateRequest) SetMappedStatus(val OptTaskStatus) {
-	s.MappedStatus = val
-}
-
 // SetWipLimit sets the value of WipLimit.
 func (s *BoardColumnUpdateRequest) SetWipLimit(val OptNilInt) {
 	s.WipLimit = val
 }
 
-// A new board.
+// SetMappedStatus sets the value of MappedStatus.
+func (s *BoardColumnUpdateRequest) SetMappedStatus(val OptTaskStatus) {
+	s.MappedStatus = val
+}
+
+// Creates a Board; fields left out get their default.
 // Ref: #/components/schemas/BoardCreateRequest
 type BoardCreateRequest struct {
 	Name string `json:"name"`
@@ -4643,23 +4567,47 @@ func (s *BoardCreateRequest) SetName(val string) {
 	s.Name = val
 }
 
-// A board with its columns ordered by position.
+// A board with its columns ordered by position (send the version back in If-Match to rename it).
 // Ref: #/components/schemas/BoardInfo
 type BoardInfo struct {
-	ID        uuid.UUID `json:"id"`
+	ID             uuid.UUID `json:"id"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	// Optimistic concurrency: incremented by every change; PATCH requires it in If-Match (the ETag, e.g.
+	// "3"), and a stale one is 412.
+	Version   int       `json:"version"`
 	ProjectID uuid.UUID `json:"project_id"`
 	Name      string    `json:"name"`
-	IsDefault bool      `json:"is_default"`
-	// Optimistic concurrency; send it in If-Match when renaming the board.
-	Version   int           `json:"version"`
-	CreatedAt time.Time     `json:"created_at"`
-	UpdatedAt time.Time     `json:"updated_at"`
-	Columns   []BoardColumn `json:"columns"`
+	// At most one live default board per project; kept in step with Project.default_board_id.
+	IsDefault bool `json:"is_default"`
+	// The board's columns, left to right.
+	Columns []BoardColumn `json:"columns"`
 }
 
 // GetID returns the value of ID.
 func (s *BoardInfo) GetID() uuid.UUID {
 	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *BoardInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *BoardInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *BoardInfo) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetVersion returns the value of Version.
+func (s *BoardInfo) GetVersion() int {
+	return s.Version
 }
 
 // GetProjectID returns the value of ProjectID.
@@ -4677,21 +4625,6 @@ func (s *BoardInfo) GetIsDefault() bool {
 	return s.IsDefault
 }
 
-// GetVersion returns the value of Version.
-func (s *BoardInfo) GetVersion() int {
-	return s.Version
-}
-
-// GetCreatedAt returns the value of CreatedAt.
-func (s *BoardInfo) GetCreatedAt() time.Time {
-	return s.CreatedAt
-}
-
-// GetUpdatedAt returns the value of UpdatedAt.
-func (s *BoardInfo) GetUpdatedAt() time.Time {
-	return s.UpdatedAt
-}
-
 // GetColumns returns the value of Columns.
 func (s *BoardInfo) GetColumns() []BoardColumn {
 	return s.Columns
@@ -4700,6 +4633,26 @@ func (s *BoardInfo) GetColumns() []BoardColumn {
 // SetID sets the value of ID.
 func (s *BoardInfo) SetID(val uuid.UUID) {
 	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *BoardInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *BoardInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *BoardInfo) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetVersion sets the value of Version.
+func (s *BoardInfo) SetVersion(val int) {
+	s.Version = val
 }
 
 // SetProjectID sets the value of ProjectID.
@@ -4715,21 +4668,6 @@ func (s *BoardInfo) SetName(val string) {
 // SetIsDefault sets the value of IsDefault.
 func (s *BoardInfo) SetIsDefault(val bool) {
 	s.IsDefault = val
-}
-
-// SetVersion sets the value of Version.
-func (s *BoardInfo) SetVersion(val int) {
-	s.Version = val
-}
-
-// SetCreatedAt sets the value of CreatedAt.
-func (s *BoardInfo) SetCreatedAt(val time.Time) {
-	s.CreatedAt = val
-}
-
-// SetUpdatedAt sets the value of UpdatedAt.
-func (s *BoardInfo) SetUpdatedAt(val time.Time) {
-	s.UpdatedAt = val
 }
 
 // SetColumns sets the value of Columns.
@@ -4771,19 +4709,19 @@ func (s *BoardPage) SetNextCursor(val OptNilString) {
 
 func (*BoardPage) listBoardsRes() {}
 
-// The board's new name.
+// Changes a Board; fields left out keep their value.
 // Ref: #/components/schemas/BoardUpdateRequest
 type BoardUpdateRequest struct {
-	Name string `json:"name"`
+	Name OptString `json:"name"`
 }
 
 // GetName returns the value of Name.
-func (s *BoardUpdateRequest) GetName() string {
+func (s *BoardUpdateRequest) GetName() OptString {
 	return s.Name
 }
 
 // SetName sets the value of Name.
-func (s *BoardUpdateRequest) SetName(val string) {
+func (s *BoardUpdateRequest) SetName(val OptString) {
 	s.Name = val
 }
 
@@ -10558,18 +10496,21 @@ func (s *LLMUsagePromptTokensDetails) SetCachedTokens(val OptInt) {
 	s.CachedTokens = val
 }
 
-// Label resource.
+// A colored tag of a project's tasks (send the version back in If-Match to change it).
 // Ref: #/components/schemas/Label
 type Label struct {
-	ID             uuid.UUID      `json:"id"`
-	CreatedAt      time.Time      `json:"created_at"`
-	UpdatedAt      time.Time      `json:"updated_at"`
-	OrganizationID uuid.UUID      `json:"organization_id"`
-	DeletedAt      OptNilDateTime `json:"deleted_at"`
-	Version        int            `json:"version"`
-	ProjectID      uuid.UUID      `json:"project_id"`
-	Name           string         `json:"name"`
-	Color          string         `json:"color"`
+	ID             uuid.UUID `json:"id"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	// Optimistic concurrency: incremented by every change; PATCH requires it in If-Match (the ETag, e.g.
+	// "3"), and a stale one is 412.
+	Version   int       `json:"version"`
+	ProjectID uuid.UUID `json:"project_id"`
+	// Unique among the project's labels.
+	Name string `json:"name"`
+	// Hex RGB color, e.g. #6B7280.
+	Color string `json:"color"`
 }
 
 // GetID returns the value of ID.
@@ -10590,11 +10531,6 @@ func (s *Label) GetUpdatedAt() time.Time {
 // GetOrganizationID returns the value of OrganizationID.
 func (s *Label) GetOrganizationID() uuid.UUID {
 	return s.OrganizationID
-}
-
-// GetDeletedAt returns the value of DeletedAt.
-func (s *Label) GetDeletedAt() OptNilDateTime {
-	return s.DeletedAt
 }
 
 // GetVersion returns the value of Version.
@@ -10637,11 +10573,6 @@ func (s *Label) SetOrganizationID(val uuid.UUID) {
 	s.OrganizationID = val
 }
 
-// SetDeletedAt sets the value of DeletedAt.
-func (s *Label) SetDeletedAt(val OptNilDateTime) {
-	s.DeletedAt = val
-}
-
 // SetVersion sets the value of Version.
 func (s *Label) SetVersion(val int) {
 	s.Version = val
@@ -10666,10 +10597,12 @@ func (*Label) createLabelRes() {}
 func (*Label) getLabelRes()    {}
 func (*Label) updateLabelRes() {}
 
-// A new label.
+// Creates a Label; fields left out get their default.
 // Ref: #/components/schemas/LabelCreateRequest
 type LabelCreateRequest struct {
-	Name  string    `json:"name"`
+	// Unique among the project's labels.
+	Name string `json:"name"`
+	// Hex RGB color, e.g. #6B7280. Defaults to `#6B7280`.
 	Color OptString `json:"color"`
 }
 
@@ -10723,10 +10656,12 @@ func (s *LabelPage) SetNextCursor(val OptNilString) {
 
 func (*LabelPage) listLabelsRes() {}
 
-// The label fields to change.
+// Changes a Label; fields left out keep their value.
 // Ref: #/components/schemas/LabelUpdateRequest
 type LabelUpdateRequest struct {
-	Name  OptString `json:"name"`
+	// Unique among the project's labels.
+	Name OptString `json:"name"`
+	// Hex RGB color, e.g. #6B7280.
 	Color OptString `json:"color"`
 }
 
@@ -12525,12 +12460,13 @@ func (s *MfaRecoveryCodes) SetRecoveryCodes(val []string) {
 
 func (*MfaRecoveryCodes) confirmMfaRes() {}
 
-// A new milestone.
+// Creates a Milestone; fields left out get their default.
 // Ref: #/components/schemas/MilestoneCreateRequest
 type MilestoneCreateRequest struct {
-	Name        string      `json:"name"`
-	Description OptString   `json:"description"`
-	DueDate     OptDateTime `json:"due_date"`
+	Name        string    `json:"name"`
+	Description OptString `json:"description"`
+	// Calendar date, stored as 00:00 UTC.
+	DueDate OptDateTime `json:"due_date"`
 }
 
 // GetName returns the value of Name.
@@ -12563,29 +12499,53 @@ func (s *MilestoneCreateRequest) SetDueDate(val OptDateTime) {
 	s.DueDate = val
 }
 
-// A milestone with its progress.
+// A milestone with its progress (send the version back in If-Match to change it).
 // Ref: #/components/schemas/MilestoneInfo
 type MilestoneInfo struct {
-	ID          uuid.UUID           `json:"id"`
-	ProjectID   uuid.UUID           `json:"project_id"`
-	Name        string              `json:"name"`
-	Description OptString           `json:"description"`
-	DueDate     OptNilDateTime      `json:"due_date"`
-	Status      MilestoneInfoStatus `json:"status"`
+	ID             uuid.UUID `json:"id"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	// Optimistic concurrency: incremented by every change; PATCH requires it in If-Match (the ETag, e.g.
+	// "3"), and a stale one is 412.
+	Version     int       `json:"version"`
+	ProjectID   uuid.UUID `json:"project_id"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	// Calendar date, stored as 00:00 UTC.
+	DueDate NilDateTime     `json:"due_date"`
+	Status  MilestoneStatus `json:"status"`
 	// Tasks of the milestone, cancelled ones excluded.
 	TotalTasks int `json:"total_tasks"`
-	DoneTasks  int `json:"done_tasks"`
-	// Done_tasks / total_tasks, 0 without tasks.
+	// Tasks of the milestone that are done.
+	DoneTasks int `json:"done_tasks"`
+	// Done_tasks / total_tasks, between 0 and 1; 0 without tasks.
 	Progress float64 `json:"progress"`
-	// Optimistic concurrency; send it in If-Match when changing the milestone.
-	Version   int       `json:"version"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // GetID returns the value of ID.
 func (s *MilestoneInfo) GetID() uuid.UUID {
 	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *MilestoneInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *MilestoneInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *MilestoneInfo) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetVersion returns the value of Version.
+func (s *MilestoneInfo) GetVersion() int {
+	return s.Version
 }
 
 // GetProjectID returns the value of ProjectID.
@@ -12599,17 +12559,17 @@ func (s *MilestoneInfo) GetName() string {
 }
 
 // GetDescription returns the value of Description.
-func (s *MilestoneInfo) GetDescription() OptString {
+func (s *MilestoneInfo) GetDescription() string {
 	return s.Description
 }
 
 // GetDueDate returns the value of DueDate.
-func (s *MilestoneInfo) GetDueDate() OptNilDateTime {
+func (s *MilestoneInfo) GetDueDate() NilDateTime {
 	return s.DueDate
 }
 
 // GetStatus returns the value of Status.
-func (s *MilestoneInfo) GetStatus() MilestoneInfoStatus {
+func (s *MilestoneInfo) GetStatus() MilestoneStatus {
 	return s.Status
 }
 
@@ -12628,24 +12588,29 @@ func (s *MilestoneInfo) GetProgress() float64 {
 	return s.Progress
 }
 
-// GetVersion returns the value of Version.
-func (s *MilestoneInfo) GetVersion() int {
-	return s.Version
-}
-
-// GetCreatedAt returns the value of CreatedAt.
-func (s *MilestoneInfo) GetCreatedAt() time.Time {
-	return s.CreatedAt
-}
-
-// GetUpdatedAt returns the value of UpdatedAt.
-func (s *MilestoneInfo) GetUpdatedAt() time.Time {
-	return s.UpdatedAt
-}
-
 // SetID sets the value of ID.
 func (s *MilestoneInfo) SetID(val uuid.UUID) {
 	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *MilestoneInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *MilestoneInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *MilestoneInfo) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetVersion sets the value of Version.
+func (s *MilestoneInfo) SetVersion(val int) {
+	s.Version = val
 }
 
 // SetProjectID sets the value of ProjectID.
@@ -12659,17 +12624,17 @@ func (s *MilestoneInfo) SetName(val string) {
 }
 
 // SetDescription sets the value of Description.
-func (s *MilestoneInfo) SetDescription(val OptString) {
+func (s *MilestoneInfo) SetDescription(val string) {
 	s.Description = val
 }
 
 // SetDueDate sets the value of DueDate.
-func (s *MilestoneInfo) SetDueDate(val OptNilDateTime) {
+func (s *MilestoneInfo) SetDueDate(val NilDateTime) {
 	s.DueDate = val
 }
 
 // SetStatus sets the value of Status.
-func (s *MilestoneInfo) SetStatus(val MilestoneInfoStatus) {
+func (s *MilestoneInfo) SetStatus(val MilestoneStatus) {
 	s.Status = val
 }
 
@@ -12688,65 +12653,9 @@ func (s *MilestoneInfo) SetProgress(val float64) {
 	s.Progress = val
 }
 
-// SetVersion sets the value of Version.
-func (s *MilestoneInfo) SetVersion(val int) {
-	s.Version = val
-}
-
-// SetCreatedAt sets the value of CreatedAt.
-func (s *MilestoneInfo) SetCreatedAt(val time.Time) {
-	s.CreatedAt = val
-}
-
-// SetUpdatedAt sets the value of UpdatedAt.
-func (s *MilestoneInfo) SetUpdatedAt(val time.Time) {
-	s.UpdatedAt = val
-}
-
 func (*MilestoneInfo) createMilestoneRes() {}
 func (*MilestoneInfo) getMilestoneRes()    {}
 func (*MilestoneInfo) updateMilestoneRes() {}
-
-type MilestoneInfoStatus string
-
-const (
-	MilestoneInfoStatusOpen   MilestoneInfoStatus = "open"
-	MilestoneInfoStatusClosed MilestoneInfoStatus = "closed"
-)
-
-// AllValues returns all MilestoneInfoStatus values.
-func (MilestoneInfoStatus) AllValues() []MilestoneInfoStatus {
-	return []MilestoneInfoStatus{
-		MilestoneInfoStatusOpen,
-		MilestoneInfoStatusClosed,
-	}
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s MilestoneInfoStatus) MarshalText() ([]byte, error) {
-	switch s {
-	case MilestoneInfoStatusOpen:
-		return []byte(s), nil
-	case MilestoneInfoStatusClosed:
-		return []byte(s), nil
-	default:
-		return nil, errors.Errorf("invalid value: %q", s)
-	}
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *MilestoneInfoStatus) UnmarshalText(data []byte) error {
-	switch MilestoneInfoStatus(data) {
-	case MilestoneInfoStatusOpen:
-		*s = MilestoneInfoStatusOpen
-		return nil
-	case MilestoneInfoStatusClosed:
-		*s = MilestoneInfoStatusClosed
-		return nil
-	default:
-		return errors.Errorf("invalid value: %q", data)
-	}
-}
 
 // One page of MilestoneInfo, in keyset order.
 // Ref: #/components/schemas/MilestonePage
@@ -12778,13 +12687,56 @@ func (s *MilestonePage) SetNextCursor(val OptNilString) {
 
 func (*MilestonePage) listMilestonesRes() {}
 
-// The milestone fields to change.
+// Ref: #/components/schemas/MilestoneStatus
+type MilestoneStatus string
+
+const (
+	MilestoneStatusOpen   MilestoneStatus = "open"
+	MilestoneStatusClosed MilestoneStatus = "closed"
+)
+
+// AllValues returns all MilestoneStatus values.
+func (MilestoneStatus) AllValues() []MilestoneStatus {
+	return []MilestoneStatus{
+		MilestoneStatusOpen,
+		MilestoneStatusClosed,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s MilestoneStatus) MarshalText() ([]byte, error) {
+	switch s {
+	case MilestoneStatusOpen:
+		return []byte(s), nil
+	case MilestoneStatusClosed:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *MilestoneStatus) UnmarshalText(data []byte) error {
+	switch MilestoneStatus(data) {
+	case MilestoneStatusOpen:
+		*s = MilestoneStatusOpen
+		return nil
+	case MilestoneStatusClosed:
+		*s = MilestoneStatusClosed
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Changes a Milestone; fields left out keep their value.
 // Ref: #/components/schemas/MilestoneUpdateRequest
 type MilestoneUpdateRequest struct {
-	Name        OptString                       `json:"name"`
-	Description OptString                       `json:"description"`
-	DueDate     OptDateTime                     `json:"due_date"`
-	Status      OptMilestoneUpdateRequestStatus `json:"status"`
+	Name        OptString    `json:"name"`
+	Description OptNilString `json:"description"`
+	// Calendar date, stored as 00:00 UTC.
+	DueDate OptNilDateTime     `json:"due_date"`
+	Status  OptMilestoneStatus `json:"status"`
 }
 
 // GetName returns the value of Name.
@@ -12793,17 +12745,17 @@ func (s *MilestoneUpdateRequest) GetName() OptString {
 }
 
 // GetDescription returns the value of Description.
-func (s *MilestoneUpdateRequest) GetDescription() OptString {
+func (s *MilestoneUpdateRequest) GetDescription() OptNilString {
 	return s.Description
 }
 
 // GetDueDate returns the value of DueDate.
-func (s *MilestoneUpdateRequest) GetDueDate() OptDateTime {
+func (s *MilestoneUpdateRequest) GetDueDate() OptNilDateTime {
 	return s.DueDate
 }
 
 // GetStatus returns the value of Status.
-func (s *MilestoneUpdateRequest) GetStatus() OptMilestoneUpdateRequestStatus {
+func (s *MilestoneUpdateRequest) GetStatus() OptMilestoneStatus {
 	return s.Status
 }
 
@@ -12813,59 +12765,18 @@ func (s *MilestoneUpdateRequest) SetName(val OptString) {
 }
 
 // SetDescription sets the value of Description.
-func (s *MilestoneUpdateRequest) SetDescription(val OptString) {
+func (s *MilestoneUpdateRequest) SetDescription(val OptNilString) {
 	s.Description = val
 }
 
 // SetDueDate sets the value of DueDate.
-func (s *MilestoneUpdateRequest) SetDueDate(val OptDateTime) {
+func (s *MilestoneUpdateRequest) SetDueDate(val OptNilDateTime) {
 	s.DueDate = val
 }
 
 // SetStatus sets the value of Status.
-func (s *MilestoneUpdateRequest) SetStatus(val OptMilestoneUpdateRequestStatus) {
+func (s *MilestoneUpdateRequest) SetStatus(val OptMilestoneStatus) {
 	s.Status = val
-}
-
-type MilestoneUpdateRequestStatus string
-
-const (
-	MilestoneUpdateRequestStatusOpen   MilestoneUpdateRequestStatus = "open"
-	MilestoneUpdateRequestStatusClosed MilestoneUpdateRequestStatus = "closed"
-)
-
-// AllValues returns all MilestoneUpdateRequestStatus values.
-func (MilestoneUpdateRequestStatus) AllValues() []MilestoneUpdateRequestStatus {
-	return []MilestoneUpdateRequestStatus{
-		MilestoneUpdateRequestStatusOpen,
-		MilestoneUpdateRequestStatusClosed,
-	}
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s MilestoneUpdateRequestStatus) MarshalText() ([]byte, error) {
-	switch s {
-	case MilestoneUpdateRequestStatusOpen:
-		return []byte(s), nil
-	case MilestoneUpdateRequestStatusClosed:
-		return []byte(s), nil
-	default:
-		return nil, errors.Errorf("invalid value: %q", s)
-	}
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *MilestoneUpdateRequestStatus) UnmarshalText(data []byte) error {
-	switch MilestoneUpdateRequestStatus(data) {
-	case MilestoneUpdateRequestStatusOpen:
-		*s = MilestoneUpdateRequestStatusOpen
-		return nil
-	case MilestoneUpdateRequestStatusClosed:
-		*s = MilestoneUpdateRequestStatusClosed
-		return nil
-	default:
-		return errors.Errorf("invalid value: %q", data)
-	}
 }
 
 // Ref: #/components/schemas/ModelPriceInfo
@@ -17404,38 +17315,38 @@ func (o OptLoginRequestDeviceType) Or(d LoginRequestDeviceType) LoginRequestDevi
 	return d
 }
 
-// NewOptMilestoneUpdateRequestStatus returns new OptMilestoneUpdateRequestStatus with value set to v.
-func NewOptMilestoneUpdateRequestStatus(v MilestoneUpdateRequestStatus) OptMilestoneUpdateRequestStatus {
-	return OptMilestoneUpdateRequestStatus{
+// NewOptMilestoneStatus returns new OptMilestoneStatus with value set to v.
+func NewOptMilestoneStatus(v MilestoneStatus) OptMilestoneStatus {
+	return OptMilestoneStatus{
 		Value: v,
 		Set:   true,
 	}
 }
 
-// OptMilestoneUpdateRequestStatus is optional MilestoneUpdateRequestStatus.
-type OptMilestoneUpdateRequestStatus struct {
-	Value MilestoneUpdateRequestStatus
+// OptMilestoneStatus is optional MilestoneStatus.
+type OptMilestoneStatus struct {
+	Value MilestoneStatus
 	Set   bool
 }
 
-// IsSet returns true if OptMilestoneUpdateRequestStatus was set.
-func (o OptMilestoneUpdateRequestStatus) IsSet() bool { return o.Set }
+// IsSet returns true if OptMilestoneStatus was set.
+func (o OptMilestoneStatus) IsSet() bool { return o.Set }
 
 // Reset unsets value.
-func (o *OptMilestoneUpdateRequestStatus) Reset() {
-	var v MilestoneUpdateRequestStatus
+func (o *OptMilestoneStatus) Reset() {
+	var v MilestoneStatus
 	o.Value = v
 	o.Set = false
 }
 
 // SetTo sets value to v.
-func (o *OptMilestoneUpdateRequestStatus) SetTo(v MilestoneUpdateRequestStatus) {
+func (o *OptMilestoneStatus) SetTo(v MilestoneStatus) {
 	o.Set = true
 	o.Value = v
 }
 
 // Get returns value and boolean that denotes whether value was set.
-func (o OptMilestoneUpdateRequestStatus) Get() (v MilestoneUpdateRequestStatus, ok bool) {
+func (o OptMilestoneStatus) Get() (v MilestoneStatus, ok bool) {
 	if !o.Set {
 		return v, false
 	}
@@ -17443,7 +17354,7 @@ func (o OptMilestoneUpdateRequestStatus) Get() (v MilestoneUpdateRequestStatus, 
 }
 
 // Or returns value if set, or given parameter if does not.
-func (o OptMilestoneUpdateRequestStatus) Or(d MilestoneUpdateRequestStatus) MilestoneUpdateRequestStatus {
+func (o OptMilestoneStatus) Or(d MilestoneStatus) MilestoneStatus {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -22646,22 +22557,26 @@ type ShareNoteUnprocessableEntity Problem
 
 func (*ShareNoteUnprocessableEntity) shareNoteRes() {}
 
-// Sprint resource.
+// A time-boxed iteration of a project (send the version back in If-Match to change it).
 // Ref: #/components/schemas/Sprint
 type Sprint struct {
-	ID             uuid.UUID      `json:"id"`
-	CreatedAt      time.Time      `json:"created_at"`
-	UpdatedAt      time.Time      `json:"updated_at"`
-	OrganizationID uuid.UUID      `json:"organization_id"`
-	DeletedAt      OptNilDateTime `json:"deleted_at"`
-	Version        int            `json:"version"`
-	ProjectID      uuid.UUID      `json:"project_id"`
-	Name           string         `json:"name"`
-	Goal           OptString      `json:"goal"`
-	Status         SprintStatus   `json:"status"`
-	StartDate      OptNilDateTime `json:"start_date"`
-	EndDate        OptNilDateTime `json:"end_date"`
-	CompletedAt    OptNilDateTime `json:"completed_at"`
+	ID             uuid.UUID `json:"id"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	// Optimistic concurrency: incremented by every change; PATCH requires it in If-Match (the ETag, e.g.
+	// "3"), and a stale one is 412.
+	Version   int          `json:"version"`
+	ProjectID uuid.UUID    `json:"project_id"`
+	Name      string       `json:"name"`
+	Goal      string       `json:"goal"`
+	Status    SprintStatus `json:"status"`
+	// Calendar date, stored as 00:00 UTC.
+	StartDate NilDateTime `json:"start_date"`
+	// Calendar date, stored as 00:00 UTC; not before start_date.
+	EndDate NilDateTime `json:"end_date"`
+	// Set by the server when status becomes completed.
+	CompletedAt NilDateTime `json:"completed_at"`
 }
 
 // GetID returns the value of ID.
@@ -22684,11 +22599,6 @@ func (s *Sprint) GetOrganizationID() uuid.UUID {
 	return s.OrganizationID
 }
 
-// GetDeletedAt returns the value of DeletedAt.
-func (s *Sprint) GetDeletedAt() OptNilDateTime {
-	return s.DeletedAt
-}
-
 // GetVersion returns the value of Version.
 func (s *Sprint) GetVersion() int {
 	return s.Version
@@ -22705,7 +22615,7 @@ func (s *Sprint) GetName() string {
 }
 
 // GetGoal returns the value of Goal.
-func (s *Sprint) GetGoal() OptString {
+func (s *Sprint) GetGoal() string {
 	return s.Goal
 }
 
@@ -22715,17 +22625,17 @@ func (s *Sprint) GetStatus() SprintStatus {
 }
 
 // GetStartDate returns the value of StartDate.
-func (s *Sprint) GetStartDate() OptNilDateTime {
+func (s *Sprint) GetStartDate() NilDateTime {
 	return s.StartDate
 }
 
 // GetEndDate returns the value of EndDate.
-func (s *Sprint) GetEndDate() OptNilDateTime {
+func (s *Sprint) GetEndDate() NilDateTime {
 	return s.EndDate
 }
 
 // GetCompletedAt returns the value of CompletedAt.
-func (s *Sprint) GetCompletedAt() OptNilDateTime {
+func (s *Sprint) GetCompletedAt() NilDateTime {
 	return s.CompletedAt
 }
 
@@ -22749,11 +22659,6 @@ func (s *Sprint) SetOrganizationID(val uuid.UUID) {
 	s.OrganizationID = val
 }
 
-// SetDeletedAt sets the value of DeletedAt.
-func (s *Sprint) SetDeletedAt(val OptNilDateTime) {
-	s.DeletedAt = val
-}
-
 // SetVersion sets the value of Version.
 func (s *Sprint) SetVersion(val int) {
 	s.Version = val
@@ -22770,7 +22675,7 @@ func (s *Sprint) SetName(val string) {
 }
 
 // SetGoal sets the value of Goal.
-func (s *Sprint) SetGoal(val OptString) {
+func (s *Sprint) SetGoal(val string) {
 	s.Goal = val
 }
 
@@ -22780,17 +22685,17 @@ func (s *Sprint) SetStatus(val SprintStatus) {
 }
 
 // SetStartDate sets the value of StartDate.
-func (s *Sprint) SetStartDate(val OptNilDateTime) {
+func (s *Sprint) SetStartDate(val NilDateTime) {
 	s.StartDate = val
 }
 
 // SetEndDate sets the value of EndDate.
-func (s *Sprint) SetEndDate(val OptNilDateTime) {
+func (s *Sprint) SetEndDate(val NilDateTime) {
 	s.EndDate = val
 }
 
 // SetCompletedAt sets the value of CompletedAt.
-func (s *Sprint) SetCompletedAt(val OptNilDateTime) {
+func (s *Sprint) SetCompletedAt(val NilDateTime) {
 	s.CompletedAt = val
 }
 
@@ -22817,13 +22722,15 @@ func (s *SprintCompleteRequest) SetMoveTo(val string) {
 	s.MoveTo = val
 }
 
-// A new (planned) sprint.
+// Creates a Sprint; fields left out get their default.
 // Ref: #/components/schemas/SprintCreateRequest
 type SprintCreateRequest struct {
-	Name      string      `json:"name"`
-	Goal      OptString   `json:"goal"`
+	Name string    `json:"name"`
+	Goal OptString `json:"goal"`
+	// Calendar date, stored as 00:00 UTC.
 	StartDate OptDateTime `json:"start_date"`
-	EndDate   OptDateTime `json:"end_date"`
+	// Calendar date, stored as 00:00 UTC; not before start_date.
+	EndDate OptDateTime `json:"end_date"`
 }
 
 // GetName returns the value of Name.
@@ -22896,6 +22803,8 @@ func (s *SprintPage) SetNextCursor(val OptNilString) {
 
 func (*SprintPage) listSprintsRes() {}
 
+// Planned until started, active while running (one per project), then completed.
+// Ref: #/components/schemas/SprintStatus
 type SprintStatus string
 
 const (
@@ -22944,13 +22853,15 @@ func (s *SprintStatus) UnmarshalText(data []byte) error {
 	}
 }
 
-// The sprint fields to change.
+// Changes a Sprint; fields left out keep their value.
 // Ref: #/components/schemas/SprintUpdateRequest
 type SprintUpdateRequest struct {
-	Name      OptString   `json:"name"`
-	Goal      OptString   `json:"goal"`
-	StartDate OptDateTime `json:"start_date"`
-	EndDate   OptDateTime `json:"end_date"`
+	Name OptString    `json:"name"`
+	Goal OptNilString `json:"goal"`
+	// Calendar date, stored as 00:00 UTC.
+	StartDate OptNilDateTime `json:"start_date"`
+	// Calendar date, stored as 00:00 UTC; not before start_date.
+	EndDate OptNilDateTime `json:"end_date"`
 }
 
 // GetName returns the value of Name.
@@ -22959,17 +22870,17 @@ func (s *SprintUpdateRequest) GetName() OptString {
 }
 
 // GetGoal returns the value of Goal.
-func (s *SprintUpdateRequest) GetGoal() OptString {
+func (s *SprintUpdateRequest) GetGoal() OptNilString {
 	return s.Goal
 }
 
 // GetStartDate returns the value of StartDate.
-func (s *SprintUpdateRequest) GetStartDate() OptDateTime {
+func (s *SprintUpdateRequest) GetStartDate() OptNilDateTime {
 	return s.StartDate
 }
 
 // GetEndDate returns the value of EndDate.
-func (s *SprintUpdateRequest) GetEndDate() OptDateTime {
+func (s *SprintUpdateRequest) GetEndDate() OptNilDateTime {
 	return s.EndDate
 }
 
@@ -22979,17 +22890,17 @@ func (s *SprintUpdateRequest) SetName(val OptString) {
 }
 
 // SetGoal sets the value of Goal.
-func (s *SprintUpdateRequest) SetGoal(val OptString) {
+func (s *SprintUpdateRequest) SetGoal(val OptNilString) {
 	s.Goal = val
 }
 
 // SetStartDate sets the value of StartDate.
-func (s *SprintUpdateRequest) SetStartDate(val OptDateTime) {
+func (s *SprintUpdateRequest) SetStartDate(val OptNilDateTime) {
 	s.StartDate = val
 }
 
 // SetEndDate sets the value of EndDate.
-func (s *SprintUpdateRequest) SetEndDate(val OptDateTime) {
+func (s *SprintUpdateRequest) SetEndDate(val OptNilDateTime) {
 	s.EndDate = val
 }
 
@@ -23090,20 +23001,22 @@ func (s *StreamTicketIssued) SetExpiresAt(val time.Time) {
 
 func (*StreamTicketIssued) createStreamTicketRes() {}
 
-// TaskAttachment resource.
+// The metadata of a file attached to a task; download the content through the attachment's download
+// operation.
 // Ref: #/components/schemas/TaskAttachment
 type TaskAttachment struct {
-	ID             uuid.UUID      `json:"id"`
-	CreatedAt      time.Time      `json:"created_at"`
-	UpdatedAt      time.Time      `json:"updated_at"`
-	OrganizationID uuid.UUID      `json:"organization_id"`
-	DeletedAt      OptNilDateTime `json:"deleted_at"`
-	TaskID         uuid.UUID      `json:"task_id"`
-	UploaderID     uuid.UUID      `json:"uploader_id"`
-	FileName       string         `json:"file_name"`
-	ContentType    string         `json:"content_type"`
-	SizeBytes      int64          `json:"size_bytes"`
-	SHA256         string         `json:"sha256"`
+	ID             uuid.UUID `json:"id"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	TaskID         uuid.UUID `json:"task_id"`
+	UploaderID     uuid.UUID `json:"uploader_id"`
+	// Display name as uploaded; never used as a storage path.
+	FileName    string `json:"file_name"`
+	ContentType string `json:"content_type"`
+	SizeBytes   int64  `json:"size_bytes"`
+	// Lower-case hex SHA-256 of the content.
+	SHA256 string `json:"sha256"`
 }
 
 // GetID returns the value of ID.
@@ -23124,11 +23037,6 @@ func (s *TaskAttachment) GetUpdatedAt() time.Time {
 // GetOrganizationID returns the value of OrganizationID.
 func (s *TaskAttachment) GetOrganizationID() uuid.UUID {
 	return s.OrganizationID
-}
-
-// GetDeletedAt returns the value of DeletedAt.
-func (s *TaskAttachment) GetDeletedAt() OptNilDateTime {
-	return s.DeletedAt
 }
 
 // GetTaskID returns the value of TaskID.
@@ -23179,11 +23087,6 @@ func (s *TaskAttachment) SetUpdatedAt(val time.Time) {
 // SetOrganizationID sets the value of OrganizationID.
 func (s *TaskAttachment) SetOrganizationID(val uuid.UUID) {
 	s.OrganizationID = val
-}
-
-// SetDeletedAt sets the value of DeletedAt.
-func (s *TaskAttachment) SetDeletedAt(val OptNilDateTime) {
-	s.DeletedAt = val
 }
 
 // SetTaskID sets the value of TaskID.
@@ -23248,10 +23151,12 @@ func (s *TaskAttachmentPage) SetNextCursor(val OptNilString) {
 
 func (*TaskAttachmentPage) listTaskAttachmentsRes() {}
 
-// A new comment or reply.
+// Creates a TaskComment; fields left out get their default.
 // Ref: #/components/schemas/TaskCommentCreateRequest
 type TaskCommentCreateRequest struct {
-	Body     string  `json:"body"`
+	// Markdown, stored exactly as written; body_html is its sanitized HTML rendering.
+	Body string `json:"body"`
+	// Comment this one replies to; same task.
 	ParentID OptUUID `json:"parent_id"`
 }
 
@@ -23279,29 +23184,38 @@ func (s *TaskCommentCreateRequest) SetParentID(val OptUUID) {
 // Ref: #/components/schemas/TaskCommentInfo
 type TaskCommentInfo struct {
 	ID             uuid.UUID `json:"id"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 	OrganizationID uuid.UUID `json:"organization_id"`
 	TaskID         uuid.UUID `json:"task_id"`
 	// User who wrote it, or for whom the agent acted.
-	AuthorID OptNilUUID `json:"author_id"`
+	AuthorID NilUUID `json:"author_id"`
 	// Agent that wrote it; empty for human comments.
-	AuthorAgentID OptNilUUID `json:"author_agent_id"`
-	// Comment this one replies to; same task.
-	ParentID OptNilUUID `json:"parent_id"`
-	// Markdown, stored exactly as written.
+	AuthorAgentID NilUUID `json:"author_agent_id"`
+	// Markdown, stored exactly as written; body_html is its sanitized HTML rendering.
 	Body string `json:"body"`
-	// The body rendered to HTML and sanitized (no script, event handlers or javascript URLs); safe to
+	// Comment this one replies to; same task.
+	ParentID NilUUID `json:"parent_id"`
+	// Set by the server when the body changes.
+	EditedAt NilDateTime `json:"edited_at"`
+	// The body rendered to HTML and sanitized (no script, event handlers or javascript URLs), safe to
 	// insert into a page.
 	BodyHTML string `json:"body_html"`
-	// Set by the server when the body changes.
-	EditedAt  OptNilDateTime `json:"edited_at"`
-	DeletedAt OptNilDateTime `json:"deleted_at"`
-	CreatedAt time.Time      `json:"created_at"`
-	UpdatedAt time.Time      `json:"updated_at"`
 }
 
 // GetID returns the value of ID.
 func (s *TaskCommentInfo) GetID() uuid.UUID {
 	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *TaskCommentInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *TaskCommentInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
 }
 
 // GetOrganizationID returns the value of OrganizationID.
@@ -23315,18 +23229,13 @@ func (s *TaskCommentInfo) GetTaskID() uuid.UUID {
 }
 
 // GetAuthorID returns the value of AuthorID.
-func (s *TaskCommentInfo) GetAuthorID() OptNilUUID {
+func (s *TaskCommentInfo) GetAuthorID() NilUUID {
 	return s.AuthorID
 }
 
 // GetAuthorAgentID returns the value of AuthorAgentID.
-func (s *TaskCommentInfo) GetAuthorAgentID() OptNilUUID {
+func (s *TaskCommentInfo) GetAuthorAgentID() NilUUID {
 	return s.AuthorAgentID
-}
-
-// GetParentID returns the value of ParentID.
-func (s *TaskCommentInfo) GetParentID() OptNilUUID {
-	return s.ParentID
 }
 
 // GetBody returns the value of Body.
@@ -23334,34 +23243,34 @@ func (s *TaskCommentInfo) GetBody() string {
 	return s.Body
 }
 
+// GetParentID returns the value of ParentID.
+func (s *TaskCommentInfo) GetParentID() NilUUID {
+	return s.ParentID
+}
+
+// GetEditedAt returns the value of EditedAt.
+func (s *TaskCommentInfo) GetEditedAt() NilDateTime {
+	return s.EditedAt
+}
+
 // GetBodyHTML returns the value of BodyHTML.
 func (s *TaskCommentInfo) GetBodyHTML() string {
 	return s.BodyHTML
 }
 
-// GetEditedAt returns the value of EditedAt.
-func (s *TaskCommentInfo) GetEditedAt() OptNilDateTime {
-	return s.EditedAt
-}
-
-// GetDeletedAt returns the value of DeletedAt.
-func (s *TaskCommentInfo) GetDeletedAt() OptNilDateTime {
-	return s.DeletedAt
-}
-
-// GetCreatedAt returns the value of CreatedAt.
-func (s *TaskCommentInfo) GetCreatedAt() time.Time {
-	return s.CreatedAt
-}
-
-// GetUpdatedAt returns the value of UpdatedAt.
-func (s *TaskCommentInfo) GetUpdatedAt() time.Time {
-	return s.UpdatedAt
-}
-
 // SetID sets the value of ID.
 func (s *TaskCommentInfo) SetID(val uuid.UUID) {
 	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *TaskCommentInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *TaskCommentInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
 }
 
 // SetOrganizationID sets the value of OrganizationID.
@@ -23375,18 +23284,13 @@ func (s *TaskCommentInfo) SetTaskID(val uuid.UUID) {
 }
 
 // SetAuthorID sets the value of AuthorID.
-func (s *TaskCommentInfo) SetAuthorID(val OptNilUUID) {
+func (s *TaskCommentInfo) SetAuthorID(val NilUUID) {
 	s.AuthorID = val
 }
 
 // SetAuthorAgentID sets the value of AuthorAgentID.
-func (s *TaskCommentInfo) SetAuthorAgentID(val OptNilUUID) {
+func (s *TaskCommentInfo) SetAuthorAgentID(val NilUUID) {
 	s.AuthorAgentID = val
-}
-
-// SetParentID sets the value of ParentID.
-func (s *TaskCommentInfo) SetParentID(val OptNilUUID) {
-	s.ParentID = val
 }
 
 // SetBody sets the value of Body.
@@ -23394,29 +23298,19 @@ func (s *TaskCommentInfo) SetBody(val string) {
 	s.Body = val
 }
 
-// SetBodyHTML sets the value of BodyHTML.
-func (s *TaskCommentInfo) SetBodyHTML(val string) {
-	s.BodyHTML = val
+// SetParentID sets the value of ParentID.
+func (s *TaskCommentInfo) SetParentID(val NilUUID) {
+	s.ParentID = val
 }
 
 // SetEditedAt sets the value of EditedAt.
-func (s *TaskCommentInfo) SetEditedAt(val OptNilDateTime) {
+func (s *TaskCommentInfo) SetEditedAt(val NilDateTime) {
 	s.EditedAt = val
 }
 
-// SetDeletedAt sets the value of DeletedAt.
-func (s *TaskCommentInfo) SetDeletedAt(val OptNilDateTime) {
-	s.DeletedAt = val
-}
-
-// SetCreatedAt sets the value of CreatedAt.
-func (s *TaskCommentInfo) SetCreatedAt(val time.Time) {
-	s.CreatedAt = val
-}
-
-// SetUpdatedAt sets the value of UpdatedAt.
-func (s *TaskCommentInfo) SetUpdatedAt(val time.Time) {
-	s.UpdatedAt = val
+// SetBodyHTML sets the value of BodyHTML.
+func (s *TaskCommentInfo) SetBodyHTML(val string) {
+	s.BodyHTML = val
 }
 
 func (*TaskCommentInfo) createTaskCommentRes() {}
@@ -23452,19 +23346,20 @@ func (s *TaskCommentPage) SetNextCursor(val OptNilString) {
 
 func (*TaskCommentPage) listTaskCommentsRes() {}
 
-// The new comment body.
+// Changes a TaskComment; fields left out keep their value.
 // Ref: #/components/schemas/TaskCommentUpdateRequest
 type TaskCommentUpdateRequest struct {
-	Body string `json:"body"`
+	// Markdown, stored exactly as written; body_html is its sanitized HTML rendering.
+	Body OptString `json:"body"`
 }
 
 // GetBody returns the value of Body.
-func (s *TaskCommentUpdateRequest) GetBody() string {
+func (s *TaskCommentUpdateRequest) GetBody() OptString {
 	return s.Body
 }
 
 // SetBody sets the value of Body.
-func (s *TaskCommentUpdateRequest) SetBody(val string) {
+func (s *TaskCommentUpdateRequest) SetBody(val OptString) {
 	s.Body = val
 }
 
@@ -23636,17 +23531,17 @@ func (s *TaskCreateRequest) SetStoryPoints(val OptFloat64) {
 	s.StoryPoints = val
 }
 
-// TaskDependency resource.
+// A directed link from task_id to depends_on_id; replaced, never edited.
 // Ref: #/components/schemas/TaskDependency
 type TaskDependency struct {
-	ID             uuid.UUID          `json:"id"`
-	CreatedAt      time.Time          `json:"created_at"`
-	UpdatedAt      time.Time          `json:"updated_at"`
-	OrganizationID uuid.UUID          `json:"organization_id"`
-	DeletedAt      OptNilDateTime     `json:"deleted_at"`
-	TaskID         uuid.UUID          `json:"task_id"`
-	DependsOnID    uuid.UUID          `json:"depends_on_id"`
-	Type           TaskDependencyType `json:"type"`
+	ID             uuid.UUID `json:"id"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	TaskID         uuid.UUID `json:"task_id"`
+	// The other task of the link; same organization.
+	DependsOnID uuid.UUID          `json:"depends_on_id"`
+	Type        TaskDependencyType `json:"type"`
 }
 
 // GetID returns the value of ID.
@@ -23667,11 +23562,6 @@ func (s *TaskDependency) GetUpdatedAt() time.Time {
 // GetOrganizationID returns the value of OrganizationID.
 func (s *TaskDependency) GetOrganizationID() uuid.UUID {
 	return s.OrganizationID
-}
-
-// GetDeletedAt returns the value of DeletedAt.
-func (s *TaskDependency) GetDeletedAt() OptNilDateTime {
-	return s.DeletedAt
 }
 
 // GetTaskID returns the value of TaskID.
@@ -23709,11 +23599,6 @@ func (s *TaskDependency) SetOrganizationID(val uuid.UUID) {
 	s.OrganizationID = val
 }
 
-// SetDeletedAt sets the value of DeletedAt.
-func (s *TaskDependency) SetDeletedAt(val OptNilDateTime) {
-	s.DeletedAt = val
-}
-
 // SetTaskID sets the value of TaskID.
 func (s *TaskDependency) SetTaskID(val uuid.UUID) {
 	s.TaskID = val
@@ -23731,12 +23616,12 @@ func (s *TaskDependency) SetType(val TaskDependencyType) {
 
 func (*TaskDependency) createTaskDependencyRes() {}
 
-// A link from the task to depends_on_id.
+// Creates a TaskDependency; fields left out get their default.
 // Ref: #/components/schemas/TaskDependencyCreateRequest
 type TaskDependencyCreateRequest struct {
-	DependsOnID uuid.UUID `json:"depends_on_id"`
-	// Relation of the task to depends_on_id (blocks - the task blocks it).
-	Type TaskDependencyCreateRequestType `json:"type"`
+	// The other task of the link; same organization.
+	DependsOnID uuid.UUID          `json:"depends_on_id"`
+	Type        TaskDependencyType `json:"type"`
 }
 
 // GetDependsOnID returns the value of DependsOnID.
@@ -23745,7 +23630,7 @@ func (s *TaskDependencyCreateRequest) GetDependsOnID() uuid.UUID {
 }
 
 // GetType returns the value of Type.
-func (s *TaskDependencyCreateRequest) GetType() TaskDependencyCreateRequestType {
+func (s *TaskDependencyCreateRequest) GetType() TaskDependencyType {
 	return s.Type
 }
 
@@ -23755,64 +23640,8 @@ func (s *TaskDependencyCreateRequest) SetDependsOnID(val uuid.UUID) {
 }
 
 // SetType sets the value of Type.
-func (s *TaskDependencyCreateRequest) SetType(val TaskDependencyCreateRequestType) {
+func (s *TaskDependencyCreateRequest) SetType(val TaskDependencyType) {
 	s.Type = val
-}
-
-// Relation of the task to depends_on_id (blocks - the task blocks it).
-type TaskDependencyCreateRequestType string
-
-const (
-	TaskDependencyCreateRequestTypeBlocks     TaskDependencyCreateRequestType = "blocks"
-	TaskDependencyCreateRequestTypeBlockedBy  TaskDependencyCreateRequestType = "blocked_by"
-	TaskDependencyCreateRequestTypeRelatesTo  TaskDependencyCreateRequestType = "relates_to"
-	TaskDependencyCreateRequestTypeDuplicates TaskDependencyCreateRequestType = "duplicates"
-)
-
-// AllValues returns all TaskDependencyCreateRequestType values.
-func (TaskDependencyCreateRequestType) AllValues() []TaskDependencyCreateRequestType {
-	return []TaskDependencyCreateRequestType{
-		TaskDependencyCreateRequestTypeBlocks,
-		TaskDependencyCreateRequestTypeBlockedBy,
-		TaskDependencyCreateRequestTypeRelatesTo,
-		TaskDependencyCreateRequestTypeDuplicates,
-	}
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s TaskDependencyCreateRequestType) MarshalText() ([]byte, error) {
-	switch s {
-	case TaskDependencyCreateRequestTypeBlocks:
-		return []byte(s), nil
-	case TaskDependencyCreateRequestTypeBlockedBy:
-		return []byte(s), nil
-	case TaskDependencyCreateRequestTypeRelatesTo:
-		return []byte(s), nil
-	case TaskDependencyCreateRequestTypeDuplicates:
-		return []byte(s), nil
-	default:
-		return nil, errors.Errorf("invalid value: %q", s)
-	}
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *TaskDependencyCreateRequestType) UnmarshalText(data []byte) error {
-	switch TaskDependencyCreateRequestType(data) {
-	case TaskDependencyCreateRequestTypeBlocks:
-		*s = TaskDependencyCreateRequestTypeBlocks
-		return nil
-	case TaskDependencyCreateRequestTypeBlockedBy:
-		*s = TaskDependencyCreateRequestTypeBlockedBy
-		return nil
-	case TaskDependencyCreateRequestTypeRelatesTo:
-		*s = TaskDependencyCreateRequestTypeRelatesTo
-		return nil
-	case TaskDependencyCreateRequestTypeDuplicates:
-		*s = TaskDependencyCreateRequestTypeDuplicates
-		return nil
-	default:
-		return errors.Errorf("invalid value: %q", data)
-	}
 }
 
 // One page of TaskDependency, in keyset order.
@@ -23845,6 +23674,8 @@ func (s *TaskDependencyPage) SetNextCursor(val OptNilString) {
 
 func (*TaskDependencyPage) listTaskDependenciesRes() {}
 
+// Relation of task to depends_on, e.g. blocks: task blocks depends_on.
+// Ref: #/components/schemas/TaskDependencyType
 type TaskDependencyType string
 
 const (

@@ -13,10 +13,12 @@ import (
 	"github.com/worksynapse/worksynapse/internal/pagination"
 )
 
-// MilestoneInput are the milestone fields a request sets (nil: unchanged).
+// MilestoneInput are the milestone fields a request sets (nil: unchanged;
+// an update clears the due date with ClearDueDate).
 type MilestoneInput struct {
 	Name, Description *string
 	DueDate           *time.Time
+	ClearDueDate      bool
 	Status            *milestone.Status
 }
 
@@ -90,6 +92,9 @@ func UpdateMilestone(ctx context.Context, c *ent.Client, id uuid.UUID, version i
 		}
 		upd := tx.Milestone.UpdateOneID(id).SetNillableName(in.Name).SetNillableDescription(in.Description).
 			SetNillableDueDate(in.DueDate).SetNillableStatus(in.Status)
+		if in.ClearDueDate && in.DueDate == nil {
+			upd.ClearDueDate()
+		}
 		return occ.Save(ctx, upd, "milestone", read, version, reload)
 	})
 }

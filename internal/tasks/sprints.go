@@ -14,10 +14,12 @@ import (
 	"github.com/worksynapse/worksynapse/internal/problem"
 )
 
-// SprintInput are the sprint fields a request sets (nil: unchanged).
+// SprintInput are the sprint fields a request sets (nil: unchanged; an
+// update clears a date with its Clear flag).
 type SprintInput struct {
-	Name, Goal         *string
-	StartDate, EndDate *time.Time
+	Name, Goal                   *string
+	StartDate, EndDate           *time.Time
+	ClearStartDate, ClearEndDate bool
 }
 
 // MoveToBacklog is CompleteSprint's destination for "no sprint".
@@ -58,11 +60,17 @@ func UpdateSprint(ctx context.Context, c *ent.Client, id uuid.UUID, version int,
 		return nil, err
 	}
 	start, end := s.StartDate, s.EndDate
-	if in.StartDate != nil {
+	switch {
+	case in.StartDate != nil:
 		start = in.StartDate
+	case in.ClearStartDate:
+		start = nil
 	}
-	if in.EndDate != nil {
+	switch {
+	case in.EndDate != nil:
 		end = in.EndDate
+	case in.ClearEndDate:
+		end = nil
 	}
 	if err := checkDates(start, end); err != nil {
 		return nil, err
@@ -70,6 +78,12 @@ func UpdateSprint(ctx context.Context, c *ent.Client, id uuid.UUID, version int,
 	return inTx(ctx, c, func(tx *ent.Tx) (*ent.Sprint, error) {
 		upd := tx.Sprint.UpdateOneID(id).SetNillableName(in.Name).SetNillableGoal(in.Goal).
 			SetNillableStartDate(in.StartDate).SetNillableEndDate(in.EndDate)
+		if in.ClearStartDate && in.StartDate == nil {
+			upd.ClearStartDate()
+		}
+		if in.ClearEndDate && in.EndDate == nil {
+			upd.ClearEndDate()
+		}
 		return occ.Save(ctx, upd, "sprint", s.Version, version, func(ctx context.Context) (int, error) {
 			s, err := tx.Sprint.Get(ctx, id)
 			if err != nil {

@@ -3789,61 +3789,66 @@ export interface components {
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
-        /** @description BoardColumn resource. */
+        /** @description A column (lane) of a board; tasks dropped into it take its mapped_status. */
         BoardColumn: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
             /** Format: date-time */
-            created_at: string;
+            readonly created_at: string;
             /** Format: date-time */
-            updated_at: string;
+            readonly updated_at: string;
             /** Format: uuid */
-            organization_id: string;
-            /** Format: date-time */
-            deleted_at?: string | null;
+            readonly organization_id: string;
             /** Format: uuid */
-            board_id: string;
+            readonly board_id: string;
             name: string;
-            position: number;
-            wip_limit?: number | null;
-            /** @enum {string} */
-            mapped_status: "backlog" | "todo" | "in_progress" | "in_review" | "done" | "cancelled";
+            /** @description Left-to-right order (ascending); not unique, so a reorder can rewrite positions in any order */
+            readonly position: number;
+            /** @description Work-in-progress limit; null means unlimited */
+            wip_limit: number | null;
+            mapped_status: components["schemas"]["TaskStatus"];
         };
-        /** @description A new column, appended at the end of the board. */
+        /** @description Creates a BoardColumn; fields left out get their default. */
         BoardColumnCreateRequest: {
             name: string;
-            mapped_status: components["schemas"]["TaskStatus"];
+            /** @description Work-in-progress limit; null means unlimited */
             wip_limit?: number;
+            mapped_status: components["schemas"]["TaskStatus"];
         };
         /** @description Every column of the board, in the new left-to-right order. */
         BoardColumnOrderRequest: {
             column_ids: string[];
         };
-        /** @description The column fields to change; wip_limit null removes the limit. */
+        /** @description Changes a BoardColumn; fields left out keep their value. */
         BoardColumnUpdateRequest: {
             name?: string;
-            mapped_status?: components["schemas"]["TaskStatus"];
+            /** @description Work-in-progress limit; null means unlimited */
             wip_limit?: number | null;
+            mapped_status?: components["schemas"]["TaskStatus"];
         };
-        /** @description A new board. */
+        /** @description Creates a Board; fields left out get their default. */
         BoardCreateRequest: {
             name: string;
         };
-        /** @description A board with its columns ordered by position. */
+        /** @description A board with its columns ordered by position (send the version back in If-Match to rename it). */
         BoardInfo: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
             /** Format: uuid */
-            project_id: string;
+            readonly organization_id: string;
+            /** @description Optimistic concurrency: incremented by every change; PATCH requires it in If-Match (the ETag, e.g. "3"), and a stale one is 412 */
+            readonly version: number;
+            /** Format: uuid */
+            readonly project_id: string;
             name: string;
-            is_default: boolean;
-            /** @description Optimistic concurrency; send it in If-Match when renaming the board. */
-            version: number;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
-            columns: components["schemas"]["BoardColumn"][];
+            /** @description At most one live default board per project; kept in step with Project.default_board_id */
+            readonly is_default: boolean;
+            /** @description The board's columns, left to right */
+            readonly columns: components["schemas"]["BoardColumn"][];
         };
         /** @description One page of BoardInfo, in keyset order. */
         BoardPage: {
@@ -3851,9 +3856,9 @@ export interface components {
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
-        /** @description The board's new name. */
+        /** @description Changes a Board; fields left out keep their value. */
         BoardUpdateRequest: {
-            name: string;
+            name?: string;
         };
         BudgetLine: {
             /** @description e.g. "agent:monthly", "organization:daily" */
@@ -4340,27 +4345,30 @@ export interface components {
                 cached_tokens?: number;
             };
         };
-        /** @description Label resource. */
+        /** @description A colored tag of a project's tasks (send the version back in If-Match to change it). */
         Label: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
             /** Format: date-time */
-            created_at: string;
+            readonly created_at: string;
             /** Format: date-time */
-            updated_at: string;
+            readonly updated_at: string;
             /** Format: uuid */
-            organization_id: string;
-            /** Format: date-time */
-            deleted_at?: string | null;
-            version: number;
+            readonly organization_id: string;
+            /** @description Optimistic concurrency: incremented by every change; PATCH requires it in If-Match (the ETag, e.g. "3"), and a stale one is 412 */
+            readonly version: number;
             /** Format: uuid */
-            project_id: string;
+            readonly project_id: string;
+            /** @description Unique among the project's labels */
             name: string;
+            /** @description Hex RGB color, e.g. #6B7280 */
             color: string;
         };
-        /** @description A new label. */
+        /** @description Creates a Label; fields left out get their default. */
         LabelCreateRequest: {
+            /** @description Unique among the project's labels */
             name: string;
+            /** @description Hex RGB color, e.g. #6B7280. Defaults to `#6B7280`. */
             color?: string;
         };
         /** @description One page of Label, in keyset order. */
@@ -4369,9 +4377,11 @@ export interface components {
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
-        /** @description The label fields to change. */
+        /** @description Changes a Label; fields left out keep their value. */
         LabelUpdateRequest: {
+            /** @description Unique among the project's labels */
             name?: string;
+            /** @description Hex RGB color, e.g. #6B7280 */
             color?: string;
         };
         /** @enum {string} */
@@ -4445,36 +4455,44 @@ export interface components {
             /** @description Single-use codes for POST /auth/login (`recovery_code`) when the authenticator is lost. */
             recovery_codes: string[];
         };
-        /** @description A new milestone. */
+        /** @description Creates a Milestone; fields left out get their default. */
         MilestoneCreateRequest: {
             name: string;
             description?: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description Calendar date, stored as 00:00 UTC
+             */
             due_date?: string;
         };
-        /** @description A milestone with its progress. */
+        /** @description A milestone with its progress (send the version back in If-Match to change it). */
         MilestoneInfo: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
             /** Format: uuid */
-            project_id: string;
+            readonly organization_id: string;
+            /** @description Optimistic concurrency: incremented by every change; PATCH requires it in If-Match (the ETag, e.g. "3"), and a stale one is 412 */
+            readonly version: number;
+            /** Format: uuid */
+            readonly project_id: string;
             name: string;
-            description?: string;
-            /** Format: date-time */
-            due_date?: string | null;
-            /** @enum {string} */
-            status: "open" | "closed";
-            /** @description Tasks of the milestone, cancelled ones excluded. */
-            total_tasks: number;
-            done_tasks: number;
-            /** @description done_tasks / total_tasks, 0 without tasks. */
-            progress: number;
-            /** @description Optimistic concurrency; send it in If-Match when changing the milestone. */
-            version: number;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
+            description: string;
+            /**
+             * Format: date-time
+             * @description Calendar date, stored as 00:00 UTC
+             */
+            due_date: string | null;
+            status: components["schemas"]["MilestoneStatus"];
+            /** @description Tasks of the milestone, cancelled ones excluded */
+            readonly total_tasks: number;
+            /** @description Tasks of the milestone that are done */
+            readonly done_tasks: number;
+            /** @description done_tasks / total_tasks, between 0 and 1; 0 without tasks */
+            readonly progress: number;
         };
         /** @description One page of MilestoneInfo, in keyset order. */
         MilestonePage: {
@@ -4482,14 +4500,18 @@ export interface components {
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
-        /** @description The milestone fields to change. */
+        /** @enum {string} */
+        MilestoneStatus: "open" | "closed";
+        /** @description Changes a Milestone; fields left out keep their value. */
         MilestoneUpdateRequest: {
             name?: string;
-            description?: string;
-            /** Format: date-time */
-            due_date?: string;
-            /** @enum {string} */
-            status?: "open" | "closed";
+            description?: string | null;
+            /**
+             * Format: date-time
+             * @description Calendar date, stored as 00:00 UTC
+             */
+            due_date?: string | null;
+            status?: components["schemas"]["MilestoneStatus"];
         };
         ModelPriceInfo: {
             /** Format: uuid */
@@ -5392,47 +5414,57 @@ export interface components {
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
-        /** @description Sprint resource. */
+        /** @description A time-boxed iteration of a project (send the version back in If-Match to change it). */
         Sprint: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
             /** Format: date-time */
-            created_at: string;
+            readonly created_at: string;
             /** Format: date-time */
-            updated_at: string;
+            readonly updated_at: string;
             /** Format: uuid */
-            organization_id: string;
-            /** Format: date-time */
-            deleted_at?: string | null;
-            version: number;
+            readonly organization_id: string;
+            /** @description Optimistic concurrency: incremented by every change; PATCH requires it in If-Match (the ETag, e.g. "3"), and a stale one is 412 */
+            readonly version: number;
             /** Format: uuid */
-            project_id: string;
+            readonly project_id: string;
             name: string;
-            goal?: string;
+            goal: string;
+            status: components["schemas"]["SprintStatus"];
             /**
-             * @default planned
-             * @enum {string}
+             * Format: date-time
+             * @description Calendar date, stored as 00:00 UTC
              */
-            status: "planned" | "active" | "completed";
-            /** Format: date-time */
-            start_date?: string | null;
-            /** Format: date-time */
-            end_date?: string | null;
-            /** Format: date-time */
-            completed_at?: string | null;
+            start_date: string | null;
+            /**
+             * Format: date-time
+             * @description Calendar date, stored as 00:00 UTC; not before start_date
+             */
+            end_date: string | null;
+            /**
+             * Format: date-time
+             * @description Set by the server when status becomes completed
+             */
+            readonly completed_at: string | null;
         };
         /** @description Where the unfinished tasks go. */
         SprintCompleteRequest: {
             /** @description `backlog` (no sprint) or the id of a planned sprint of the same project. */
             move_to: string;
         };
-        /** @description A new (planned) sprint. */
+        /** @description Creates a Sprint; fields left out get their default. */
         SprintCreateRequest: {
             name: string;
             goal?: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description Calendar date, stored as 00:00 UTC
+             */
             start_date?: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description Calendar date, stored as 00:00 UTC; not before start_date
+             */
             end_date?: string;
         };
         /** @description One page of Sprint, in keyset order. */
@@ -5441,14 +5473,25 @@ export interface components {
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
-        /** @description The sprint fields to change. */
+        /**
+         * @description planned until started, active while running (one per project), then completed
+         * @enum {string}
+         */
+        SprintStatus: "planned" | "active" | "completed";
+        /** @description Changes a Sprint; fields left out keep their value. */
         SprintUpdateRequest: {
             name?: string;
-            goal?: string;
-            /** Format: date-time */
-            start_date?: string;
-            /** Format: date-time */
-            end_date?: string;
+            goal?: string | null;
+            /**
+             * Format: date-time
+             * @description Calendar date, stored as 00:00 UTC
+             */
+            start_date?: string | null;
+            /**
+             * Format: date-time
+             * @description Calendar date, stored as 00:00 UTC; not before start_date
+             */
+            end_date?: string | null;
         };
         StreamTicketIssued: {
             /** @description Opaque single-use value for GET /stream?ticket=. */
@@ -5456,27 +5499,27 @@ export interface components {
             /** Format: date-time */
             expires_at: string;
         };
-        /** @description TaskAttachment resource. */
+        /** @description The metadata of a file attached to a task; download the content through the attachment's download operation. */
         TaskAttachment: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
             /** Format: date-time */
-            created_at: string;
+            readonly created_at: string;
             /** Format: date-time */
-            updated_at: string;
+            readonly updated_at: string;
             /** Format: uuid */
-            organization_id: string;
-            /** Format: date-time */
-            deleted_at?: string | null;
+            readonly organization_id: string;
             /** Format: uuid */
-            task_id: string;
+            readonly task_id: string;
             /** Format: uuid */
-            uploader_id: string;
-            file_name: string;
-            content_type: string;
+            readonly uploader_id: string;
+            /** @description Display name as uploaded; never used as a storage path */
+            readonly file_name: string;
+            readonly content_type: string;
             /** Format: int64 */
-            size_bytes: number;
-            sha256: string;
+            readonly size_bytes: number;
+            /** @description Lower-case hex SHA-256 of the content */
+            readonly sha256: string;
         };
         /** @description One page of TaskAttachment, in keyset order. */
         TaskAttachmentPage: {
@@ -5484,50 +5527,52 @@ export interface components {
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
-        /** @description A new comment or reply. */
+        /** @description Creates a TaskComment; fields left out get their default. */
         TaskCommentCreateRequest: {
+            /** @description Markdown, stored exactly as written; body_html is its sanitized HTML rendering */
             body: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Comment this one replies to; same task
+             */
             parent_id?: string;
         };
         /** @description A comment on a task, with its Markdown body rendered to sanitized HTML. */
         TaskCommentInfo: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
             /** Format: uuid */
-            organization_id: string;
+            readonly organization_id: string;
             /** Format: uuid */
-            task_id: string;
+            readonly task_id: string;
             /**
              * Format: uuid
-             * @description User who wrote it, or for whom the agent acted.
+             * @description User who wrote it, or for whom the agent acted
              */
-            author_id?: string | null;
+            readonly author_id: string | null;
             /**
              * Format: uuid
-             * @description Agent that wrote it; empty for human comments.
+             * @description Agent that wrote it; empty for human comments
              */
-            author_agent_id?: string | null;
-            /**
-             * Format: uuid
-             * @description Comment this one replies to; same task.
-             */
-            parent_id?: string | null;
-            /** @description Markdown, stored exactly as written. */
+            readonly author_agent_id: string | null;
+            /** @description Markdown, stored exactly as written; body_html is its sanitized HTML rendering */
             body: string;
-            /** @description The body rendered to HTML and sanitized (no script, event handlers or javascript URLs); safe to insert into a page. */
-            body_html: string;
+            /**
+             * Format: uuid
+             * @description Comment this one replies to; same task
+             */
+            parent_id: string | null;
             /**
              * Format: date-time
-             * @description Set by the server when the body changes.
+             * @description Set by the server when the body changes
              */
-            edited_at?: string | null;
-            /** Format: date-time */
-            deleted_at?: string | null;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
+            readonly edited_at: string | null;
+            /** @description The body rendered to HTML and sanitized (no script, event handlers or javascript URLs), safe to insert into a page */
+            readonly body_html: string;
         };
         /** @description One page of TaskCommentInfo, in keyset order. */
         TaskCommentPage: {
@@ -5535,9 +5580,10 @@ export interface components {
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
-        /** @description The new comment body. */
+        /** @description Changes a TaskComment; fields left out keep their value. */
         TaskCommentUpdateRequest: {
-            body: string;
+            /** @description Markdown, stored exactly as written; body_html is its sanitized HTML rendering */
+            body?: string;
         };
         /** @description Creates a Task; fields left out get their default. */
         TaskCreateRequest: {
@@ -5589,34 +5635,33 @@ export interface components {
              */
             story_points?: number;
         };
-        /** @description TaskDependency resource. */
+        /** @description A directed link from task_id to depends_on_id; replaced, never edited. */
         TaskDependency: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
             /** Format: date-time */
-            created_at: string;
+            readonly created_at: string;
             /** Format: date-time */
-            updated_at: string;
+            readonly updated_at: string;
             /** Format: uuid */
-            organization_id: string;
-            /** Format: date-time */
-            deleted_at?: string | null;
+            readonly organization_id: string;
             /** Format: uuid */
-            task_id: string;
-            /** Format: uuid */
-            depends_on_id: string;
-            /** @enum {string} */
-            type: "blocks" | "blocked_by" | "relates_to" | "duplicates";
-        };
-        /** @description A link from the task to depends_on_id. */
-        TaskDependencyCreateRequest: {
-            /** Format: uuid */
-            depends_on_id: string;
+            readonly task_id: string;
             /**
-             * @description Relation of the task to depends_on_id (blocks - the task blocks it).
-             * @enum {string}
+             * Format: uuid
+             * @description The other task of the link; same organization
              */
-            type: "blocks" | "blocked_by" | "relates_to" | "duplicates";
+            depends_on_id: string;
+            type: components["schemas"]["TaskDependencyType"];
+        };
+        /** @description Creates a TaskDependency; fields left out get their default. */
+        TaskDependencyCreateRequest: {
+            /**
+             * Format: uuid
+             * @description The other task of the link; same organization
+             */
+            depends_on_id: string;
+            type: components["schemas"]["TaskDependencyType"];
         };
         /** @description One page of TaskDependency, in keyset order. */
         TaskDependencyPage: {
@@ -5624,6 +5669,11 @@ export interface components {
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
+        /**
+         * @description Relation of task to depends_on, e.g. blocks: task blocks depends_on
+         * @enum {string}
+         */
+        TaskDependencyType: "blocks" | "blocked_by" | "relates_to" | "duplicates";
         /** @description A task of a project, with its key and version (send the version back in If-Match to change it). */
         TaskInfo: {
             /** Format: uuid */
