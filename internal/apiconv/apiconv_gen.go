@@ -7,6 +7,279 @@ import (
 	"github.com/worksynapse/worksynapse/internal/oas"
 )
 
+// AgentInfo converts an ent Agent to its AgentInfo shape. Computed properties are left zero.
+func AgentInfo(e *ent.Agent) *oas.AgentInfo {
+	out := &oas.AgentInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.Name = e.Name
+	out.Description = e.Description
+	out.Provider = oas.AgentProvider(e.Provider)
+	out.Model = e.Model
+	out.SystemPrompt = e.SystemPrompt
+	out.Goals = e.Goals
+	out.Parameters = rawObject[oas.AgentInfoParameters](e.Parameters)
+	out.Status = oas.AgentStatus(e.Status)
+	if e.MonthlyBudgetMicros != nil {
+		out.MonthlyBudgetMicros = oas.NewNilInt64(*e.MonthlyBudgetMicros)
+	} else {
+		out.MonthlyBudgetMicros.SetToNull()
+	}
+	if e.DailyBudgetMicros != nil {
+		out.DailyBudgetMicros = oas.NewNilInt64(*e.DailyBudgetMicros)
+	} else {
+		out.DailyBudgetMicros.SetToNull()
+	}
+	out.BudgetWarnPercent = e.BudgetWarnPercent
+	if e.MaxContextTokens != nil {
+		out.MaxContextTokens = oas.NewNilInt(*e.MaxContextTokens)
+	} else {
+		out.MaxContextTokens.SetToNull()
+	}
+	if e.MaxContextBytes != nil {
+		out.MaxContextBytes = oas.NewNilInt(*e.MaxContextBytes)
+	} else {
+		out.MaxContextBytes.SetToNull()
+	}
+	out.InjectionPolicy = oas.AgentInjectionPolicy(e.InjectionPolicy)
+	out.CapturePolicy = oas.AgentCapturePolicy(e.CapturePolicy)
+	out.RequiresApproval = e.RequiresApproval
+	out.ConfigVersion = e.ConfigVersion
+	if e.CreatedBy != nil {
+		out.CreatedBy = oas.NewNilUUID(*e.CreatedBy)
+	} else {
+		out.CreatedBy.SetToNull()
+	}
+	return out
+}
+
+// AgentActionInfo converts an ent AgentAction to its AgentActionInfo shape. Computed properties are left zero.
+func AgentActionInfo(e *ent.AgentAction) *oas.AgentActionInfo {
+	out := &oas.AgentActionInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.AgentID = e.AgentID
+	if e.SessionID != nil {
+		out.SessionID = oas.NewNilUUID(*e.SessionID)
+	} else {
+		out.SessionID.SetToNull()
+	}
+	if e.CallID != nil {
+		out.CallID = oas.NewNilUUID(*e.CallID)
+	} else {
+		out.CallID.SetToNull()
+	}
+	out.ToolID = e.ToolID
+	out.ToolCallID = e.ToolCallID
+	out.Input = rawObject[oas.AgentActionInfoInput](e.Input)
+	out.Status = oas.AgentActionStatus(e.Status)
+	if e.ExpiresAt != nil {
+		out.ExpiresAt = oas.NewNilDateTime(*e.ExpiresAt)
+	} else {
+		out.ExpiresAt.SetToNull()
+	}
+	if e.RequestedBy != nil {
+		out.RequestedBy = oas.NewNilUUID(*e.RequestedBy)
+	} else {
+		out.RequestedBy.SetToNull()
+	}
+	if e.DecidedBy != nil {
+		out.DecidedBy = oas.NewNilUUID(*e.DecidedBy)
+	} else {
+		out.DecidedBy.SetToNull()
+	}
+	if e.DecidedAt != nil {
+		out.DecidedAt = oas.NewNilDateTime(*e.DecidedAt)
+	} else {
+		out.DecidedAt.SetToNull()
+	}
+	out.DecisionReason = e.DecisionReason
+	if e.ExecutedAt != nil {
+		out.ExecutedAt = oas.NewNilDateTime(*e.ExecutedAt)
+	} else {
+		out.ExecutedAt.SetToNull()
+	}
+	out.ErrorMessage = e.ErrorMessage
+	return out
+}
+
+// AgentCallInfo converts an ent AgentCall to its AgentCallInfo shape. Computed properties are left zero.
+func AgentCallInfo(e *ent.AgentCall) *oas.AgentCallInfo {
+	out := &oas.AgentCallInfo{}
+	out.ID = e.ID
+	out.OrganizationID = e.OrganizationID
+	out.CreatedAt = e.CreatedAt
+	out.AgentID = e.AgentID
+	if e.SessionID != nil {
+		out.SessionID = oas.NewNilUUID(*e.SessionID)
+	} else {
+		out.SessionID.SetToNull()
+	}
+	if e.TaskID != nil {
+		out.TaskID = oas.NewNilUUID(*e.TaskID)
+	} else {
+		out.TaskID.SetToNull()
+	}
+	if e.UserID != nil {
+		out.UserID = oas.NewNilUUID(*e.UserID)
+	} else {
+		out.UserID.SetToNull()
+	}
+	out.Source = oas.AgentCallSource(e.Source)
+	if e.ClientCallID != nil {
+		out.ClientCallID = oas.NewNilString(*e.ClientCallID)
+	} else {
+		out.ClientCallID.SetToNull()
+	}
+	out.Provider = oas.LedgerProvider(e.Provider)
+	out.Model = e.Model
+	out.PromptTokens = e.PromptTokens
+	out.CompletionTokens = e.CompletionTokens
+	out.CachedTokens = e.CachedTokens
+	out.UsageEstimated = e.UsageEstimated
+	if e.CostMicros != nil {
+		out.CostMicros = oas.NewNilInt64(*e.CostMicros)
+	} else {
+		out.CostMicros.SetToNull()
+	}
+	out.Unpriced = e.Unpriced
+	if e.ModelPriceID != nil {
+		out.ModelPriceID = oas.NewNilUUID(*e.ModelPriceID)
+	} else {
+		out.ModelPriceID.SetToNull()
+	}
+	if e.LatencyMs != nil {
+		out.LatencyMs = oas.NewNilInt(*e.LatencyMs)
+	} else {
+		out.LatencyMs.SetToNull()
+	}
+	if e.TtftMs != nil {
+		out.TtftMs = oas.NewNilInt(*e.TtftMs)
+	} else {
+		out.TtftMs.SetToNull()
+	}
+	out.Status = oas.AgentCallStatus(e.Status)
+	out.ErrorCode = e.ErrorCode
+	out.ProviderRequestID = e.ProviderRequestID
+	out.StartedAt = e.StartedAt
+	return out
+}
+
+// AgentVersionInfo converts an ent AgentConfigVersion to its AgentVersionInfo shape. Computed properties are left zero.
+func AgentVersionInfo(e *ent.AgentConfigVersion) *oas.AgentVersionInfo {
+	out := &oas.AgentVersionInfo{}
+	out.ID = e.ID
+	out.OrganizationID = e.OrganizationID
+	out.CreatedAt = e.CreatedAt
+	out.AgentID = e.AgentID
+	out.Version = e.Version
+	out.Snapshot = rawObject[oas.AgentVersionInfoSnapshot](e.Snapshot)
+	out.ChangedFields = e.ChangedFields
+	if e.AuthorID != nil {
+		out.AuthorID = oas.NewNilUUID(*e.AuthorID)
+	} else {
+		out.AuthorID.SetToNull()
+	}
+	return out
+}
+
+// AgentKeyInfo converts an ent AgentKey to its AgentKeyInfo shape. Computed properties are left zero.
+func AgentKeyInfo(e *ent.AgentKey) *oas.AgentKeyInfo {
+	out := &oas.AgentKeyInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.AgentID = e.AgentID
+	out.Name = e.Name
+	out.Prefix = e.Prefix
+	if e.CreatedBy != nil {
+		out.CreatedBy = oas.NewNilUUID(*e.CreatedBy)
+	} else {
+		out.CreatedBy.SetToNull()
+	}
+	if e.ExpiresAt != nil {
+		out.ExpiresAt = oas.NewNilDateTime(*e.ExpiresAt)
+	} else {
+		out.ExpiresAt.SetToNull()
+	}
+	if e.RevokedAt != nil {
+		out.RevokedAt = oas.NewNilDateTime(*e.RevokedAt)
+	} else {
+		out.RevokedAt.SetToNull()
+	}
+	if e.LastUsedAt != nil {
+		out.LastUsedAt = oas.NewNilDateTime(*e.LastUsedAt)
+	} else {
+		out.LastUsedAt.SetToNull()
+	}
+	out.LastUsedIP = e.LastUsedIP
+	if e.ReplacedBy != nil {
+		out.ReplacedBy = oas.NewNilUUID(*e.ReplacedBy)
+	} else {
+		out.ReplacedBy.SetToNull()
+	}
+	return out
+}
+
+// AgentToolInfo converts an ent AgentTool to its AgentToolInfo shape. Computed properties are left zero.
+func AgentToolInfo(e *ent.AgentTool) *oas.AgentToolInfo {
+	out := &oas.AgentToolInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.Name = e.Name
+	out.Description = e.Description
+	out.InputSchema = rawObject[oas.AgentToolInfoInputSchema](e.InputSchema)
+	out.RiskLevel = oas.AgentRiskLevel(e.RiskLevel)
+	out.RequiresApproval = e.RequiresApproval
+	out.FourEyes = e.FourEyes
+	return out
+}
+
+// AgentPermissionInfo converts an ent AgentUserPermission to its AgentPermissionInfo shape. Computed properties are left zero.
+func AgentPermissionInfo(e *ent.AgentUserPermission) *oas.AgentPermissionInfo {
+	out := &oas.AgentPermissionInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.AgentID = e.AgentID
+	out.UserID = e.UserID
+	out.Permission = oas.AgentRight(e.Permission)
+	return out
+}
+
+// ModelPriceInfo converts an ent ModelPrice to its ModelPriceInfo shape. Computed properties are left zero.
+func ModelPriceInfo(e *ent.ModelPrice) *oas.ModelPriceInfo {
+	out := &oas.ModelPriceInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.Provider = oas.LedgerProvider(e.Provider)
+	out.Model = e.Model
+	out.InputMicrosPerMtok = e.InputMicrosPerMtok
+	out.OutputMicrosPerMtok = e.OutputMicrosPerMtok
+	if e.CachedInputMicrosPerMtok != nil {
+		out.CachedInputMicrosPerMtok = oas.NewNilInt64(*e.CachedInputMicrosPerMtok)
+	} else {
+		out.CachedInputMicrosPerMtok.SetToNull()
+	}
+	out.Currency = e.Currency
+	out.EffectiveFrom = e.EffectiveFrom
+	if e.EffectiveTo != nil {
+		out.EffectiveTo = oas.NewNilDateTime(*e.EffectiveTo)
+	} else {
+		out.EffectiveTo.SetToNull()
+	}
+	return out
+}
+
 // TaskInfo converts an ent Task to its TaskInfo shape. Computed properties are left zero.
 func TaskInfo(e *ent.Task) *oas.TaskInfo {
 	out := &oas.TaskInfo{}
