@@ -39,11 +39,11 @@ type Agent struct {
 	Model string `json:"model,omitempty"`
 	// SystemPrompt holds the value of the "system_prompt" field.
 	SystemPrompt string `json:"system_prompt,omitempty"`
-	// Goals holds the value of the "goals" field.
+	// What the agent is for, one goal per entry
 	Goals []string `json:"goals,omitempty"`
 	// Default request parameters (temperature, max_tokens, top_p ...) in OpenAI naming
 	Parameters map[string]interface{} `json:"parameters,omitempty"`
-	// Status holds the value of the "status" field.
+	// A paused or archived agent can make no call and its keys answer 401
 	Status agent.Status `json:"status,omitempty"`
 	// Spend limit per calendar month (organization time zone) in micro-USD; null = unlimited
 	MonthlyBudgetMicros *int64 `json:"monthly_budget_micros,omitempty"`
@@ -63,7 +63,7 @@ type Agent struct {
 	RequiresApproval bool `json:"requires_approval,omitempty"`
 	// Version number of the current configuration (AgentConfigVersion.version)
 	ConfigVersion int `json:"config_version,omitempty"`
-	// CreatedBy holds the value of the "created_by" field.
+	// The user who created the agent
 	CreatedBy *uuid.UUID `json:"created_by,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the AgentQuery when eager-loading is set.

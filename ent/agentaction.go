@@ -45,13 +45,13 @@ type AgentAction struct {
 	Input map[string]interface{} `json:"input,omitempty"`
 	// Output holds the value of the "output" field.
 	Output map[string]interface{} `json:"output,omitempty"`
-	// Status holds the value of the "status" field.
+	// executed, failed, rejected and expired are final
 	Status agentaction.Status `json:"status,omitempty"`
-	// A pending action not decided by then becomes expired
+	// A pending action not decided by then is expired
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 	// User whose conversation or instruction led to the action
 	RequestedBy *uuid.UUID `json:"requested_by,omitempty"`
-	// DecidedBy holds the value of the "decided_by" field.
+	// The approver; null when approved automatically or expired
 	DecidedBy *uuid.UUID `json:"decided_by,omitempty"`
 	// DecidedAt holds the value of the "decided_at" field.
 	DecidedAt *time.Time `json:"decided_at,omitempty"`

@@ -28,13 +28,13 @@ type AgentConfigVersion struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// AgentID holds the value of the "agent_id" field.
 	AgentID uuid.UUID `json:"agent_id,omitempty"`
-	// Version holds the value of the "version" field.
+	// Configuration version number, 1 for the agent as created
 	Version int `json:"version,omitempty"`
 	// The agent's configuration fields (and attached tool ids) as of this version
 	Snapshot map[string]interface{} `json:"snapshot,omitempty"`
 	// Fields that differ from the previous version
 	ChangedFields []string `json:"changed_fields,omitempty"`
-	// AuthorID holds the value of the "author_id" field.
+	// The user whose change wrote the version
 	AuthorID *uuid.UUID `json:"author_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the AgentConfigVersionQuery when eager-loading is set.

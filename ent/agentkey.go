@@ -29,7 +29,7 @@ type AgentKey struct {
 	OrganizationID uuid.UUID `json:"organization_id,omitempty"`
 	// AgentID holds the value of the "agent_id" field.
 	AgentID uuid.UUID `json:"agent_id,omitempty"`
-	// Name holds the value of the "name" field.
+	// Label for owners, e.g. the runtime that uses the key
 	Name string `json:"name,omitempty"`
 	// First characters of the key, shown in lists to identify it
 	Prefix string `json:"prefix,omitempty"`
@@ -39,11 +39,11 @@ type AgentKey struct {
 	CreatedBy *uuid.UUID `json:"created_by,omitempty"`
 	// After this instant the key answers 401 (set by rotation for the grace period)
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
-	// RevokedAt holds the value of the "revoked_at" field.
+	// When the key was revoked; it answers 401 from then on
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 	// LastUsedAt holds the value of the "last_used_at" field.
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
-	// LastUsedIP holds the value of the "last_used_ip" field.
+	// Client address of the last request made with the key; empty before first use
 	LastUsedIP string `json:"last_used_ip,omitempty"`
 	// The key that rotation created in place of this one
 	ReplacedBy *uuid.UUID `json:"replaced_by,omitempty"`

@@ -31,9 +31,9 @@ type AgentUserPermission struct {
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	// AgentID holds the value of the "agent_id" field.
 	AgentID uuid.UUID `json:"agent_id,omitempty"`
-	// UserID holds the value of the "user_id" field.
+	// Must be a member of the agent's organization
 	UserID uuid.UUID `json:"user_id,omitempty"`
-	// Permission holds the value of the "permission" field.
+	// use (call it), configure (change it), approve (its tool actions), admin (all, and grant rights)
 	Permission agentuserpermission.Permission `json:"permission,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the AgentUserPermissionQuery when eager-loading is set.

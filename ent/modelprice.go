@@ -36,7 +36,7 @@ type ModelPrice struct {
 	CachedInputMicrosPerMtok *int64 `json:"cached_input_micros_per_mtok,omitempty"`
 	// ISO 4217; budgets and costs are micro-USD, so other currencies need conversion before use
 	Currency string `json:"currency,omitempty"`
-	// EffectiveFrom holds the value of the "effective_from" field.
+	// First instant the price applies to (calls are priced by their started_at)
 	EffectiveFrom time.Time `json:"effective_from,omitempty"`
 	// Exclusive end; null = still in force
 	EffectiveTo  *time.Time `json:"effective_to,omitempty"`

@@ -2,10 +2,12 @@ package schema
 
 import (
 	"entgo.io/ent"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
 	"github.com/worksynapse/worksynapse/internal/rule"
 )
 
@@ -32,21 +34,37 @@ func (AgentAction) Fields() []ent.Field {
 			Comment("Provider's id of the tool call, echoed in the tool result message"),
 		field.JSON("input", map[string]any{}).Immutable().Annotations(jsonObject()).
 			Comment("Arguments, validated against the tool's input_schema"),
-		field.JSON("output", map[string]any{}).Optional().Annotations(jsonObject()),
+		// Hidden: the read shape carries it as a computed property, null
+		// until the runtime reports a result.
+		field.JSON("output", map[string]any{}).Optional().Annotations(jsonObject(), oasfield.Hidden()),
 		field.Enum("status").
 			Values("pending_approval", "approved", "rejected", "executed", "failed", "expired").
-			Default("pending_approval"),
+			Default("pending_approval").
+			Comment("executed, failed, rejected and expired are final"),
 		field.Time("expires_at").Optional().Nillable().
-			Comment("A pending action not decided by then becomes expired"),
+			Comment("A pending action not decided by then is expired"),
 		field.UUID("requested_by", uuidType).Optional().Nillable().Immutable().
 			Comment("User whose conversation or instruction led to the action"),
-		field.UUID("decided_by", uuidType).Optional().Nillable(),
+		field.UUID("decided_by", uuidType).Optional().Nillable().
+			Comment("The approver; null when approved automatically or expired"),
 		field.Time("decided_at").Optional().Nillable(),
 		field.String("decision_reason").MaxLen(2000).Optional(),
 		field.Time("executed_at").Optional().Nillable(),
 		field.String("error_message").MaxLen(2000).Optional().
 			Comment("Why execution failed"),
 	}
+}
+
+// Annotations of the AgentAction: its API shape (see oasfield.Resource).
+func (AgentAction) Annotations() []schema.Annotation {
+	return []schema.Annotation{oasfield.Resource{
+		Read:        "AgentActionInfo",
+		Description: "A tool action, its decision and its result.",
+		Computed: []oasfield.Prop{
+			{Name: "output", Type: "object", Nullable: true,
+				Description: "The tool's output as reported by the runtime; null before a result"},
+		},
+	}}
 }
 
 // Edges of the AgentAction.

@@ -41,12 +41,13 @@ func (AgentCall) Fields() []ent.Field {
 		field.String("client_call_id").MaxLen(128).Optional().Nillable().NotEmpty().Immutable().
 			Annotations(oasfield.NotEmpty()).
 			Comment("Idempotency key of a reported call, unique per agent"),
-		field.Enum("provider").Values(llmProviders...).Immutable(),
+		field.Enum("provider").Values(llmProviders...).Immutable().Annotations(oasfield.EnumName("LedgerProvider")),
 		field.String("model").MaxLen(200).Match(modelRE).Immutable().Annotations(oasfield.Pattern(modelPattern)).
 			Comment("Model id as sent to the provider"),
-		field.JSON("request_messages", []map[string]any{}).Optional().Immutable().Annotations(jsonObjectArray()).
+		field.JSON("request_messages", []map[string]any{}).Optional().Immutable().
+			Annotations(jsonObjectArray(), oasfield.Hidden()).
 			Comment("Prompt messages in OpenAI chat format, as allowed by capture_policy"),
-		field.JSON("response", map[string]any{}).Optional().Immutable().Annotations(jsonObject()).
+		field.JSON("response", map[string]any{}).Optional().Immutable().Annotations(jsonObject(), oasfield.Hidden()).
 			Comment("Provider response body, as allowed by capture_policy"),
 		field.Int("prompt_tokens").Default(0).NonNegative().Immutable().Annotations(oasfield.Min(0)).
 			Comment("Input tokens, cached ones included (Anthropic cache reads and writes are added in)"),
@@ -68,10 +69,13 @@ func (AgentCall) Fields() []ent.Field {
 			Comment("denied: refused before reaching the provider (budget, permission, injection policy)"),
 		field.String("error_code").MaxLen(100).Optional().Immutable().
 			Comment(`e.g. "budget_exceeded", "injection_blocked", "rate_limited", "provider_error"`),
-		field.String("error_message").MaxLen(2000).Optional().Immutable(),
+		// Hidden: a provider's error text can quote the captured prompt.
+		field.String("error_message").MaxLen(2000).Optional().Immutable().Annotations(oasfield.Hidden()),
 		field.String("provider_request_id").MaxLen(200).Optional().Immutable().
 			Comment("Provider's id of the request or response, for support cases"),
-		field.JSON("injection_findings", []map[string]any{}).Optional().Immutable().Annotations(jsonObjectArray()).
+		// Hidden: the findings quote excerpts of the captured prompt.
+		field.JSON("injection_findings", []map[string]any{}).Optional().Immutable().
+			Annotations(jsonObjectArray(), oasfield.Hidden()).
 			Comment("Prompt-injection detector hits (rule, message index, excerpt)"),
 		field.Time("started_at").Immutable(),
 	}
@@ -107,7 +111,11 @@ func (AgentCall) Policy() ent.Policy { return rule.TenantPolicy("agent_call") }
 // Annotations of the AgentCall: written by the gateway and the report
 // endpoint only.
 func (AgentCall) Annotations() []schema.Annotation {
-	return []schema.Annotation{entoas.ReadOnly(true)}
+	return []schema.Annotation{entoas.ReadOnly(true), oasfield.Resource{
+		Read: "AgentCallInfo",
+		Description: "The ledger fields of one LLM call. Captured prompts, responses, error texts and " +
+			"injection findings are never part of it.",
+	}}
 }
 
 // jsonObjectArray is the OpenAPI schema of a JSON array of free-form objects

@@ -28,12 +28,14 @@ func (AgentConfigVersion) Fields() []ent.Field {
 	return []ent.Field{
 		field.Time("created_at").Default(time.Now).Immutable(),
 		field.UUID("agent_id", uuidType).Immutable(),
-		field.Int("version").Positive().Immutable().Annotations(oasfield.Min(1)),
+		field.Int("version").Positive().Immutable().Annotations(oasfield.Min(1)).
+			Comment("Configuration version number, 1 for the agent as created"),
 		field.JSON("snapshot", map[string]any{}).Immutable().Annotations(jsonObject()).
 			Comment("The agent's configuration fields (and attached tool ids) as of this version"),
 		field.Strings("changed_fields").Optional().Immutable().
 			Comment("Fields that differ from the previous version"),
-		field.UUID("author_id", uuidType).Optional().Nillable().Immutable(),
+		field.UUID("author_id", uuidType).Optional().Nillable().Immutable().
+			Comment("The user whose change wrote the version"),
 	}
 }
 
@@ -57,5 +59,8 @@ func (AgentConfigVersion) Policy() ent.Policy { return rule.AgentChildPolicy() }
 
 // Annotations of the AgentConfigVersion: history is read, never edited.
 func (AgentConfigVersion) Annotations() []schema.Annotation {
-	return []schema.Annotation{entoas.ReadOnly(true)}
+	return []schema.Annotation{entoas.ReadOnly(true), oasfield.Resource{
+		Read:        "AgentVersionInfo",
+		Description: "One configuration version of an agent.",
+	}}
 }

@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
 	"github.com/worksynapse/worksynapse/internal/rule"
 )
 
@@ -25,17 +26,20 @@ func (AgentKey) Mixin() []ent.Mixin {
 func (AgentKey) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("agent_id", uuidType).Immutable(),
-		field.String("name").MaxLen(100).NotEmpty(),
+		field.String("name").MaxLen(100).NotEmpty().Annotations(oasfield.NotEmpty(), oasfield.CreateOnly()).
+			Comment("Label for owners, e.g. the runtime that uses the key"),
 		field.String("prefix").MaxLen(32).NotEmpty().Immutable().
 			Comment("First characters of the key, shown in lists to identify it"),
 		field.Bytes("secret_hash").MaxLen(32).Sensitive().Immutable().
 			Comment("SHA-256 of the full key; the key itself is shown once and never stored"),
 		field.UUID("created_by", uuidType).Optional().Nillable().Immutable(),
-		field.Time("expires_at").Optional().Nillable().
+		field.Time("expires_at").Optional().Nillable().Annotations(oasfield.CreateOnly()).
 			Comment("After this instant the key answers 401 (set by rotation for the grace period)"),
-		field.Time("revoked_at").Optional().Nillable(),
+		field.Time("revoked_at").Optional().Nillable().
+			Comment("When the key was revoked; it answers 401 from then on"),
 		field.Time("last_used_at").Optional().Nillable(),
-		field.String("last_used_ip").MaxLen(64).Optional(),
+		field.String("last_used_ip").MaxLen(64).Optional().
+			Comment("Client address of the last request made with the key; empty before first use"),
 		field.UUID("replaced_by", uuidType).Optional().Nillable().
 			Comment("The key that rotation created in place of this one"),
 	}
@@ -61,8 +65,12 @@ func (AgentKey) Indexes() []ent.Index {
 // Policy of the AgentKey: organization agent managers and agent admins.
 func (AgentKey) Policy() ent.Policy { return rule.AgentKeyPolicy() }
 
-// Annotations of the AgentKey: the API has its own key schemas (the hash
-// must never be serialized).
+// Annotations of the AgentKey: its API shapes (see oasfield.Resource). The
+// secret hash is Sensitive, so no shape ever carries it; the one-time
+// secret is only in the hand-written AgentKeyCreated.
 func (AgentKey) Annotations() []schema.Annotation {
-	return []schema.Annotation{entoas.Skip(true)}
+	return []schema.Annotation{entoas.Skip(true), oasfield.Resource{
+		Read: "AgentKeyInfo", Create: "AgentKeyCreateRequest",
+		Description: "An agent API key (X-API-Key). The secret is never returned after creation; prefix identifies the key.",
+	}}
 }

@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -25,18 +26,27 @@ func (AgentTool) Mixin() []ent.Mixin {
 // Fields of the AgentTool.
 func (AgentTool) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").MaxLen(64).Match(toolNameRE).Annotations(oasfield.Pattern(toolNamePattern)).
+		field.String("name").MaxLen(64).Match(toolNameRE).Annotations(oasfield.Pattern(toolNamePattern), oasfield.CreateOnly()).
 			Comment("Function name sent to the model (provider rules: letters, digits, _ and -)"),
-		field.Text("description").MaxLen(10000).Optional().
+		field.Text("description").MaxLen(10000).Optional().Annotations(oasfield.Writable()).
 			Comment("Tells the model when and how to use the tool"),
-		field.JSON("input_schema", map[string]any{}).Optional().Annotations(jsonObject()).
+		field.JSON("input_schema", map[string]any{}).Optional().Annotations(jsonObject(), oasfield.Writable()).
 			Comment("JSON Schema (type object) of the arguments; empty = no arguments"),
-		field.Enum("risk_level").Values("low", "medium", "high", "critical"),
-		field.Bool("requires_approval").Default(false).
+		field.Enum("risk_level").Values("low", "medium", "high", "critical").
+			Annotations(oasfield.Writable(), oasfield.EnumName("AgentRiskLevel")),
+		field.Bool("requires_approval").Default(false).Annotations(oasfield.Writable()).
 			Comment("Each action waits for a user with approve permission on the agent"),
-		field.Bool("four_eyes").Default(false).
+		field.Bool("four_eyes").Default(false).Annotations(oasfield.Writable()).
 			Comment("Implies approval; the approver must be a different user than the requester"),
 	}
+}
+
+// Annotations of the AgentTool: its API shapes (see oasfield.Resource).
+func (AgentTool) Annotations() []schema.Annotation {
+	return []schema.Annotation{oasfield.Resource{
+		Read: "AgentToolInfo", Create: "AgentToolCreateRequest", Update: "AgentToolUpdateRequest",
+		Description: "A tool (function) agents of the organization may be given.",
+	}}
 }
 
 // Edges of the AgentTool.

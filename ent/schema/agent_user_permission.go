@@ -3,10 +3,12 @@ package schema
 import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
 	"github.com/worksynapse/worksynapse/internal/rule"
 )
 
@@ -24,9 +26,20 @@ func (AgentUserPermission) Mixin() []ent.Mixin {
 func (AgentUserPermission) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("agent_id", uuidType).Immutable(),
-		field.UUID("user_id", uuidType).Immutable(),
-		field.Enum("permission").Values("use", "configure", "approve", "admin").Immutable(),
+		field.UUID("user_id", uuidType).Immutable().Annotations(oasfield.CreateOnly()).
+			Comment("Must be a member of the agent's organization"),
+		field.Enum("permission").Values("use", "configure", "approve", "admin").Immutable().
+			Annotations(oasfield.CreateOnly(), oasfield.EnumName("AgentRight")).
+			Comment("use (call it), configure (change it), approve (its tool actions), admin (all, and grant rights)"),
 	}
+}
+
+// Annotations of the AgentUserPermission: its API shapes (see oasfield.Resource).
+func (AgentUserPermission) Annotations() []schema.Annotation {
+	return []schema.Annotation{oasfield.Resource{
+		Read: "AgentPermissionInfo", Create: "AgentPermissionGrant",
+		Description: "One user's right on one agent.",
+	}}
 }
 
 // Edges of the AgentUserPermission.

@@ -12,6 +12,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/agenttool"
 	"github.com/worksynapse/worksynapse/ent/agentuserpermission"
 	"github.com/worksynapse/worksynapse/internal/agents"
+	"github.com/worksynapse/worksynapse/internal/apiconv"
 	"github.com/worksynapse/worksynapse/internal/oas"
 )
 
@@ -77,11 +78,11 @@ func (h *Handler) UpdateAgent(ctx context.Context, req *oas.AgentUpdateRequest, 
 		patchField(req.DailyBudgetMicros, u.SetDailyBudgetMicros, u.ClearDailyBudgetMicros)
 		patchField(req.MaxContextTokens, u.SetMaxContextTokens, u.ClearMaxContextTokens)
 		patchField(req.MaxContextBytes, u.SetMaxContextBytes, u.ClearMaxContextBytes)
-		if req.Goals != nil {
-			u.SetGoals(req.Goals)
-		}
+		patchField(req.Goals, u.SetGoals, u.ClearGoals)
 		if p, ok := req.Parameters.Get(); ok {
 			u.SetParameters(fromRaw(p))
+		} else if req.Parameters.IsSet() {
+			u.ClearParameters()
 		}
 	})
 	if err != nil {
@@ -111,7 +112,7 @@ func (h *Handler) ListAgentVersions(ctx context.Context, params oas.ListAgentVer
 	if err != nil {
 		return nil, err
 	}
-	return &oas.AgentVersionPage{Items: mapItems(page.Items, toAPIAgentVersion), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.AgentVersionPage{Items: mapItems(page.Items, apiconv.AgentVersionInfo), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // GetAgentVersion implements GET /agents/{agent_id}/versions/{version}.
@@ -120,7 +121,7 @@ func (h *Handler) GetAgentVersion(ctx context.Context, params oas.GetAgentVersio
 	if err != nil {
 		return nil, err
 	}
-	return toAPIAgentVersion(v), nil
+	return apiconv.AgentVersionInfo(v), nil
 }
 
 // DiffAgentVersions implements GET /agents/{agent_id}/version-diff.
@@ -169,7 +170,7 @@ func (h *Handler) ListAgentPermissions(ctx context.Context, params oas.ListAgent
 	if err != nil {
 		return nil, err
 	}
-	return &oas.AgentPermissionPage{Items: mapItems(page.Items, toAPIAgentPermission), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.AgentPermissionPage{Items: mapItems(page.Items, apiconv.AgentPermissionInfo), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // GrantAgentPermission implements POST /agents/{agent_id}/permissions.
@@ -178,7 +179,7 @@ func (h *Handler) GrantAgentPermission(ctx context.Context, req *oas.AgentPermis
 	if err != nil {
 		return nil, err
 	}
-	return toAPIAgentPermission(g), nil
+	return apiconv.AgentPermissionInfo(g), nil
 }
 
 // RevokeAgentPermission implements DELETE /agents/{agent_id}/permissions/{permission_id}.
@@ -199,7 +200,7 @@ func (h *Handler) CreateAgentTool(ctx context.Context, req *oas.AgentToolCreateR
 	if err != nil {
 		return nil, err
 	}
-	return toAPIAgentTool(t), nil
+	return apiconv.AgentToolInfo(t), nil
 }
 
 // GetAgentTool implements GET /agent-tools/{tool_id}.
@@ -208,7 +209,7 @@ func (h *Handler) GetAgentTool(ctx context.Context, params oas.GetAgentToolParam
 	if err != nil {
 		return nil, err
 	}
-	return toAPIAgentTool(t), nil
+	return apiconv.AgentToolInfo(t), nil
 }
 
 // ListAgentTools implements GET /organizations/{org_id}/agent-tools.
@@ -217,23 +218,25 @@ func (h *Handler) ListAgentTools(ctx context.Context, params oas.ListAgentToolsP
 	if err != nil {
 		return nil, err
 	}
-	return &oas.AgentToolPage{Items: mapItems(page.Items, toAPIAgentTool), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.AgentToolPage{Items: mapItems(page.Items, apiconv.AgentToolInfo), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // UpdateAgentTool implements PATCH /agent-tools/{tool_id}.
 func (h *Handler) UpdateAgentTool(ctx context.Context, req *oas.AgentToolUpdateRequest, params oas.UpdateAgentToolParams) (oas.UpdateAgentToolRes, error) {
 	t, err := h.agents.UpdateTool(ctx, params.ToolID, func(u *ent.AgentToolUpdateOne) {
-		u.SetNillableDescription(optPtr[string](req.Description)).
-			SetNillableRiskLevel(optEnum[agenttool.RiskLevel](req.RiskLevel)).
+		u.SetNillableRiskLevel(optEnum[agenttool.RiskLevel](req.RiskLevel)).
 			SetNillableRequiresApproval(optPtr[bool](req.RequiresApproval)).SetNillableFourEyes(optPtr[bool](req.FourEyes))
+		patchField(req.Description, u.SetDescription, u.ClearDescription)
 		if s, ok := req.InputSchema.Get(); ok {
 			u.SetInputSchema(fromRaw(s))
+		} else if req.InputSchema.IsSet() {
+			u.ClearInputSchema()
 		}
 	})
 	if err != nil {
 		return nil, err
 	}
-	return toAPIAgentTool(t), nil
+	return apiconv.AgentToolInfo(t), nil
 }
 
 // DeleteAgentTool implements DELETE /agent-tools/{tool_id}.
@@ -247,7 +250,7 @@ func (h *Handler) ListAgentKeys(ctx context.Context, params oas.ListAgentKeysPar
 	if err != nil {
 		return nil, err
 	}
-	return &oas.AgentKeyPage{Items: mapItems(page.Items, toAPIAgentKey), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.AgentKeyPage{Items: mapItems(page.Items, apiconv.AgentKeyInfo), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // CreateAgentKey implements POST /agents/{agent_id}/keys.
@@ -256,7 +259,7 @@ func (h *Handler) CreateAgentKey(ctx context.Context, req *oas.AgentKeyCreateReq
 	if err != nil {
 		return nil, err
 	}
-	return &oas.AgentKeyCreated{Key: *toAPIAgentKey(k), Secret: secret}, nil
+	return &oas.AgentKeyCreated{Key: *apiconv.AgentKeyInfo(k), Secret: secret}, nil
 }
 
 // RotateAgentKey implements POST /agent-keys/{key_id}/rotate.
@@ -271,7 +274,7 @@ func (h *Handler) RotateAgentKey(ctx context.Context, req oas.OptAgentKeyRotateR
 	if err != nil {
 		return nil, err
 	}
-	return &oas.AgentKeyCreated{Key: *toAPIAgentKey(k), Secret: secret}, nil
+	return &oas.AgentKeyCreated{Key: *apiconv.AgentKeyInfo(k), Secret: secret}, nil
 }
 
 // RevokeAgentKey implements POST /agent-keys/{key_id}/revoke.
@@ -280,7 +283,7 @@ func (h *Handler) RevokeAgentKey(ctx context.Context, params oas.RevokeAgentKeyP
 	if err != nil {
 		return nil, err
 	}
-	return toAPIAgentKey(k), nil
+	return apiconv.AgentKeyInfo(k), nil
 }
 
 // fromRaw decodes a free-form request object; ogen has already checked

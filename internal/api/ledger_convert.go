@@ -2,23 +2,13 @@ package api
 
 import (
 	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/internal/apiconv"
 	"github.com/worksynapse/worksynapse/internal/ledger"
 	"github.com/worksynapse/worksynapse/internal/oas"
 )
 
 // ToAPIModelPrice converts a price row.
-func ToAPIModelPrice(p *ent.ModelPrice) *oas.ModelPriceInfo {
-	out := &oas.ModelPriceInfo{ID: p.ID, Provider: oas.LedgerProvider(p.Provider), Model: p.Model,
-		InputMicrosPerMtok: p.InputMicrosPerMtok, OutputMicrosPerMtok: p.OutputMicrosPerMtok,
-		Currency: p.Currency, EffectiveFrom: p.EffectiveFrom, CreatedAt: p.CreatedAt}
-	if p.CachedInputMicrosPerMtok != nil {
-		out.CachedInputMicrosPerMtok = oas.NewOptInt64(*p.CachedInputMicrosPerMtok)
-	}
-	if p.EffectiveTo != nil {
-		out.EffectiveTo = oas.NewOptDateTime(*p.EffectiveTo)
-	}
-	return out
-}
+func ToAPIModelPrice(p *ent.ModelPrice) *oas.ModelPriceInfo { return apiconv.ModelPriceInfo(p) }
 
 func priceInput(req *oas.ModelPriceInput) ledger.PriceInput {
 	return ledger.PriceInput{Provider: string(req.Provider), Model: req.Model,
@@ -40,23 +30,9 @@ func ToAPIBudgetStatus(s *ledger.BudgetStatus) *oas.BudgetStatus {
 }
 
 // ToAPIAgentCall converts a call's ledger fields (never its captured
-// messages: those are read through the agent's call history).
-func ToAPIAgentCall(c *ent.AgentCall) oas.AgentCallInfo {
-	out := oas.AgentCallInfo{ID: c.ID, OrganizationID: c.OrganizationID, AgentID: c.AgentID,
-		UserID: optID(c.UserID), TaskID: optID(c.TaskID), SessionID: optID(c.SessionID),
-		Source: oas.AgentCallInfoSource(c.Source), Provider: oas.LedgerProvider(c.Provider), Model: c.Model,
-		PromptTokens: c.PromptTokens, CompletionTokens: c.CompletionTokens, CachedTokens: c.CachedTokens,
-		UsageEstimated: oas.NewOptBool(c.UsageEstimated),
-		Unpriced:       c.Unpriced, ModelPriceID: optID(c.ModelPriceID), Status: oas.AgentCallInfoStatus(c.Status),
-		ErrorCode: optStr(c.ErrorCode), StartedAt: c.StartedAt, CreatedAt: c.CreatedAt}
-	if c.ClientCallID != nil {
-		out.ClientCallID = oas.NewOptString(*c.ClientCallID)
-	}
-	if c.CostMicros != nil {
-		out.CostMicros = oas.NewOptInt64(*c.CostMicros)
-	}
-	return out
-}
+// messages, response, error text or injection findings: the schema hides
+// them).
+func ToAPIAgentCall(c *ent.AgentCall) oas.AgentCallInfo { return *apiconv.AgentCallInfo(c) }
 
 // ToAPICostReport converts an analytics answer.
 func ToAPICostReport(q ledger.CostQuery, r *ledger.CostReport) *oas.AgentCostReport {

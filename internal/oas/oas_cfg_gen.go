@@ -30,7 +30,7 @@ var regexMap = map[string]ogenregex.Regexp{
 	"^[A-Za-z0-9](?:[A-Za-z0-9._-]{1,38}[A-Za-z0-9])$": ogenregex.MustCompile("^[A-Za-z0-9](?:[A-Za-z0-9._-]{1,38}[A-Za-z0-9])$"),
 	"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$":              ogenregex.MustCompile("^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"),
 	"^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$":                 ogenregex.MustCompile("^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$"),
-	"^[A-Za-z0-9_-]+$":                                 ogenregex.MustCompile("^[A-Za-z0-9_-]+$"),
+	"^[A-Za-z0-9_-]{1,64}$":                            ogenregex.MustCompile("^[A-Za-z0-9_-]{1,64}$"),
 	"^[^\\s].*$":                                       ogenregex.MustCompile("^[^\\s].*$"),
 	"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$":           ogenregex.MustCompile("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"),
 	"^[a-z0-9_+-]+$":                                   ogenregex.MustCompile("^[a-z0-9_+-]+$"),

@@ -19,14 +19,6 @@ func (s *LLMChatRequest) setDefaults() {
 }
 
 // setDefaults set default value of fields.
-func (s *ModelPriceInput) setDefaults() {
-	{
-		val := string("USD")
-		s.Currency.SetTo(val)
-	}
-}
-
-// setDefaults set default value of fields.
 func (s *Organization) setDefaults() {
 	{
 		val := OrganizationPlan("free")

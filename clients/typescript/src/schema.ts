@@ -3340,51 +3340,57 @@ export interface components {
         /** @description A tool action, its decision and its result. */
         AgentActionInfo: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
             /** Format: uuid */
-            organization_id: string;
+            readonly organization_id: string;
             /** Format: uuid */
-            agent_id: string;
+            readonly agent_id: string;
             /** Format: uuid */
-            tool_id: string;
-            /** Format: uuid */
-            session_id?: string | null;
-            /** Format: uuid */
-            call_id?: string | null;
-            tool_call_id?: string;
-            input: {
-                [key: string]: unknown;
-            };
-            output?: {
-                [key: string]: unknown;
-            } | null;
-            /**
-             * @description executed, failed, rejected and expired are final.
-             * @enum {string}
-             */
-            status: "pending_approval" | "approved" | "rejected" | "executed" | "failed" | "expired";
-            /**
-             * Format: date-time
-             * @description A pending action not decided by then is expired.
-             */
-            expires_at?: string | null;
-            /** Format: uuid */
-            requested_by?: string | null;
+            readonly session_id: string | null;
             /**
              * Format: uuid
-             * @description The approver; null when approved automatically or expired.
+             * @description The model call whose response requested the action
              */
-            decided_by?: string | null;
+            readonly call_id: string | null;
+            /** Format: uuid */
+            readonly tool_id: string;
+            /** @description Provider's id of the tool call, echoed in the tool result message */
+            readonly tool_call_id: string;
+            /** @description Arguments, validated against the tool's input_schema */
+            readonly input: {
+                [key: string]: unknown;
+            };
+            status: components["schemas"]["AgentActionStatus"];
+            /**
+             * Format: date-time
+             * @description A pending action not decided by then is expired
+             */
+            readonly expires_at: string | null;
+            /**
+             * Format: uuid
+             * @description User whose conversation or instruction led to the action
+             */
+            readonly requested_by: string | null;
+            /**
+             * Format: uuid
+             * @description The approver; null when approved automatically or expired
+             */
+            readonly decided_by: string | null;
             /** Format: date-time */
-            decided_at?: string | null;
-            decision_reason?: string;
+            readonly decided_at: string | null;
+            readonly decision_reason: string;
             /** Format: date-time */
-            executed_at?: string | null;
-            error_message?: string;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
+            readonly executed_at: string | null;
+            /** @description Why execution failed */
+            readonly error_message: string;
+            /** @description The tool's output as reported by the runtime; null before a result */
+            readonly output: {
+                [key: string]: unknown;
+            } | null;
         };
         /** @description One page of AgentActionInfo, in keyset order. */
         AgentActionPage: {
@@ -3422,46 +3428,83 @@ export interface components {
             };
             error_message?: string;
         };
+        /**
+         * @description executed, failed, rejected and expired are final
+         * @enum {string}
+         */
+        AgentActionStatus: "pending_approval" | "approved" | "rejected" | "executed" | "failed" | "expired";
+        /** @description The ledger fields of one LLM call. Captured prompts, responses, error texts and injection findings are never part of it. */
         AgentCallInfo: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
             /** Format: uuid */
-            organization_id: string;
+            readonly organization_id: string;
+            /** Format: date-time */
+            readonly created_at: string;
             /** Format: uuid */
-            agent_id: string;
+            readonly agent_id: string;
             /** Format: uuid */
-            user_id?: string;
-            /** Format: uuid */
-            task_id?: string;
-            /** Format: uuid */
-            session_id?: string;
-            /** @enum {string} */
-            source: "gateway" | "reported";
-            client_call_id?: string;
+            readonly session_id: string | null;
+            /**
+             * Format: uuid
+             * @description Work item the call was made for, for cost per task
+             */
+            readonly task_id: string | null;
+            /**
+             * Format: uuid
+             * @description User on whose behalf the call was made
+             */
+            readonly user_id: string | null;
+            source: components["schemas"]["AgentCallSource"];
+            /** @description Idempotency key of a reported call, unique per agent */
+            readonly client_call_id: string | null;
             provider: components["schemas"]["LedgerProvider"];
-            model: string;
-            prompt_tokens: number;
-            completion_tokens: number;
-            cached_tokens: number;
-            /** @description True when the provider sent no usage and the tokens were estimated from the bytes (the call is charged for them). */
-            usage_estimated?: boolean;
+            /** @description Model id as sent to the provider */
+            readonly model: string;
+            /** @description Input tokens, cached ones included (Anthropic cache reads and writes are added in) */
+            readonly prompt_tokens: number;
+            readonly completion_tokens: number;
+            /** @description Part of prompt_tokens served from the provider's prompt cache */
+            readonly cached_tokens: number;
+            /** @description True when the provider sent no usage and the tokens were estimated from the bytes (the provider bills them anyway) */
+            readonly usage_estimated: boolean;
             /**
              * Format: int64
-             * @description Absent when unpriced.
+             * @description Cost in micro-USD from model_price; null = unpriced (no price known for the model at started_at)
              */
-            cost_micros?: number;
-            unpriced: boolean;
-            /** Format: uuid */
-            model_price_id?: string;
-            /** @enum {string} */
-            status: "success" | "failed" | "denied" | "timeout";
-            error_code?: string;
+            readonly cost_micros: number | null;
+            /** @description True exactly when cost_micros is null; lets reports and the re-pricing job filter cheaply */
+            readonly unpriced: boolean;
+            /**
+             * Format: uuid
+             * @description The price row cost_micros was computed from
+             */
+            readonly model_price_id: string | null;
+            readonly latency_ms: number | null;
+            /** @description Time to first token of a streamed response */
+            readonly ttft_ms: number | null;
+            status: components["schemas"]["AgentCallStatus"];
+            /** @description e.g. "budget_exceeded", "injection_blocked", "rate_limited", "provider_error" */
+            readonly error_code: string;
+            /** @description Provider's id of the request or response, for support cases */
+            readonly provider_request_id: string;
             /** Format: date-time */
-            started_at: string;
-            /** Format: date-time */
-            created_at: string;
+            readonly started_at: string;
         };
-        /** @enum {string} */
+        /**
+         * @description gateway: proxied by WorkSynapse; reported: made elsewhere and reported by the client
+         * @enum {string}
+         */
+        AgentCallSource: "gateway" | "reported";
+        /**
+         * @description denied: refused before reaching the provider (budget, permission, injection policy)
+         * @enum {string}
+         */
+        AgentCallStatus: "success" | "failed" | "denied" | "timeout";
+        /**
+         * @description What AgentCall/AgentMessage keep: full text, text with secrets/PII masked, or only counts and costs
+         * @enum {string}
+         */
         AgentCapturePolicy: "full" | "redacted" | "metadata";
         AgentCostReport: {
             group_by: string;
@@ -3474,64 +3517,108 @@ export interface components {
             top: components["schemas"]["CostGroup"][];
             series: components["schemas"]["CostPoint"][];
         };
+        /** @description Creates a Agent; fields left out get their default. */
         AgentCreateRequest: {
             name: string;
             description?: string;
             provider: components["schemas"]["AgentProvider"];
+            /** @description Provider model id, e.g. "gpt-4o-mini"; matched against ModelPrice.model */
             model: string;
             system_prompt?: string;
+            /** @description What the agent is for, one goal per entry */
             goals?: string[];
-            parameters?: components["schemas"]["JSONObject"];
+            /** @description Default request parameters (temperature, max_tokens, top_p ...) in OpenAI naming */
+            parameters?: {
+                [key: string]: unknown;
+            };
             status?: components["schemas"]["AgentStatus"];
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Spend limit per calendar month (organization time zone) in micro-USD; null = unlimited
+             */
             monthly_budget_micros?: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Spend limit per calendar day (organization time zone) in micro-USD; null = unlimited
+             */
             daily_budget_micros?: number;
+            /** @description Share of a budget at which owners are warned. Defaults to `80`. */
             budget_warn_percent?: number;
+            /** @description Largest prompt (in tokens) the gateway forwards; null = the model's own limit */
             max_context_tokens?: number;
+            /** @description Largest prompt (in bytes of message text) the gateway forwards; null = no limit */
             max_context_bytes?: number;
             injection_policy?: components["schemas"]["AgentInjectionPolicy"];
             capture_policy?: components["schemas"]["AgentCapturePolicy"];
+            /** @description Every tool action of this agent waits for approval, whatever the tool's own setting. Defaults to `false`. */
             requires_approval?: boolean;
         };
+        /** @description A governed AI agent: model, prompt, budgets, limits, policies and attached tools. */
         AgentInfo: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
             /** Format: uuid */
-            organization_id: string;
+            readonly organization_id: string;
             name: string;
-            description?: string;
+            description: string;
             provider: components["schemas"]["AgentProvider"];
+            /** @description Provider model id, e.g. "gpt-4o-mini"; matched against ModelPrice.model */
             model: string;
-            system_prompt?: string;
-            goals?: string[];
-            parameters?: components["schemas"]["JSONObject"];
+            system_prompt: string;
+            /** @description What the agent is for, one goal per entry */
+            goals: string[];
+            /** @description Default request parameters (temperature, max_tokens, top_p ...) in OpenAI naming */
+            parameters: {
+                [key: string]: unknown;
+            };
             status: components["schemas"]["AgentStatus"];
-            /** Format: int64 */
-            monthly_budget_micros?: number;
-            /** Format: int64 */
-            daily_budget_micros?: number;
+            /**
+             * Format: int64
+             * @description Spend limit per calendar month (organization time zone) in micro-USD; null = unlimited
+             */
+            monthly_budget_micros: number | null;
+            /**
+             * Format: int64
+             * @description Spend limit per calendar day (organization time zone) in micro-USD; null = unlimited
+             */
+            daily_budget_micros: number | null;
+            /** @description Share of a budget at which owners are warned */
             budget_warn_percent: number;
-            max_context_tokens?: number;
-            max_context_bytes?: number;
+            /** @description Largest prompt (in tokens) the gateway forwards; null = the model's own limit */
+            max_context_tokens: number | null;
+            /** @description Largest prompt (in bytes of message text) the gateway forwards; null = no limit */
+            max_context_bytes: number | null;
             injection_policy: components["schemas"]["AgentInjectionPolicy"];
             capture_policy: components["schemas"]["AgentCapturePolicy"];
+            /** @description Every tool action of this agent waits for approval, whatever the tool's own setting */
             requires_approval: boolean;
-            /** @description Number of the current configuration version. */
-            config_version: number;
-            tool_ids: string[];
-            /** Format: uuid */
-            created_by?: string;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
+            /** @description Version number of the current configuration (AgentConfigVersion.version) */
+            readonly config_version: number;
+            /**
+             * Format: uuid
+             * @description The user who created the agent
+             */
+            readonly created_by: string | null;
+            /** @description The tools attached to the agent */
+            readonly tool_ids: string[];
         };
-        /** @enum {string} */
+        /**
+         * @description What the gateway does with suspected prompt injection: ignore, record, or deny the call
+         * @enum {string}
+         */
         AgentInjectionPolicy: "off" | "flag" | "block";
+        /** @description Creates a AgentKey; fields left out get their default. */
         AgentKeyCreateRequest: {
+            /** @description Label for owners, e.g. the runtime that uses the key */
             name: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description After this instant the key answers 401 (set by rotation for the grace period)
+             */
             expires_at?: string;
         };
         AgentKeyCreated: {
@@ -3539,25 +3626,43 @@ export interface components {
             /** @description The full key; shown only in this response. */
             secret: string;
         };
+        /** @description An agent API key (X-API-Key). The secret is never returned after creation; prefix identifies the key. */
         AgentKeyInfo: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
             /** Format: uuid */
-            agent_id: string;
+            readonly organization_id: string;
+            /** Format: uuid */
+            readonly agent_id: string;
+            /** @description Label for owners, e.g. the runtime that uses the key */
             name: string;
-            /** @description First characters of the key. */
-            prefix: string;
+            /** @description First characters of the key, shown in lists to identify it */
+            readonly prefix: string;
             /** Format: uuid */
-            created_by?: string;
+            readonly created_by: string | null;
+            /**
+             * Format: date-time
+             * @description After this instant the key answers 401 (set by rotation for the grace period)
+             */
+            expires_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the key was revoked; it answers 401 from then on
+             */
+            readonly revoked_at: string | null;
             /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            expires_at?: string;
-            /** Format: date-time */
-            revoked_at?: string;
-            /** Format: date-time */
-            last_used_at?: string;
-            last_used_ip?: string;
+            readonly last_used_at: string | null;
+            /** @description Client address of the last request made with the key; empty before first use */
+            readonly last_used_ip: string;
+            /**
+             * Format: uuid
+             * @description The key that rotation created in place of this one
+             */
+            readonly replaced_by: string | null;
         };
         /** @description One page of AgentKeyInfo, in keyset order. */
         AgentKeyPage: {
@@ -3575,21 +3680,33 @@ export interface components {
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
+        /** @description Creates a AgentUserPermission; fields left out get their default. */
         AgentPermissionGrant: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Must be a member of the agent's organization
+             */
             user_id: string;
             permission: components["schemas"]["AgentRight"];
         };
+        /** @description One user's right on one agent. */
         AgentPermissionInfo: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
             /** Format: uuid */
-            agent_id: string;
+            readonly organization_id: string;
             /** Format: uuid */
+            readonly agent_id: string;
+            /**
+             * Format: uuid
+             * @description Must be a member of the agent's organization
+             */
             user_id: string;
             permission: components["schemas"]["AgentRight"];
-            /** Format: date-time */
-            created_at: string;
         };
         /** @description One page of AgentPermissionInfo, in keyset order. */
         AgentPermissionPage: {
@@ -3597,40 +3714,62 @@ export interface components {
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
-        /** @enum {string} */
+        /**
+         * @description Wire protocol the gateway speaks to the model provider
+         * @enum {string}
+         */
         AgentProvider: "openai_compatible" | "anthropic";
         /**
-         * @description use (call it), configure (change it), approve (its tool actions), admin (all, and grant rights).
+         * @description use (call it), configure (change it), approve (its tool actions), admin (all, and grant rights)
          * @enum {string}
          */
         AgentRight: "use" | "configure" | "approve" | "admin";
         /** @enum {string} */
         AgentRiskLevel: "low" | "medium" | "high" | "critical";
-        /** @enum {string} */
+        /**
+         * @description A paused or archived agent can make no call and its keys answer 401
+         * @enum {string}
+         */
         AgentStatus: "active" | "paused" | "archived";
+        /** @description Creates a AgentTool; fields left out get their default. */
         AgentToolCreateRequest: {
+            /** @description Function name sent to the model (provider rules: letters, digits, _ and -) */
             name: string;
+            /** @description Tells the model when and how to use the tool */
             description?: string;
-            input_schema?: components["schemas"]["JSONObject"];
+            /** @description JSON Schema (type object) of the arguments; empty = no arguments */
+            input_schema?: {
+                [key: string]: unknown;
+            };
             risk_level: components["schemas"]["AgentRiskLevel"];
+            /** @description Each action waits for a user with approve permission on the agent. Defaults to `false`. */
             requires_approval?: boolean;
+            /** @description Implies approval; the approver must be a different user than the requester. Defaults to `false`. */
             four_eyes?: boolean;
         };
+        /** @description A tool (function) agents of the organization may be given. */
         AgentToolInfo: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
             /** Format: uuid */
-            organization_id: string;
+            readonly organization_id: string;
+            /** @description Function name sent to the model (provider rules: letters, digits, _ and -) */
             name: string;
-            description?: string;
-            input_schema?: components["schemas"]["JSONObject"];
+            /** @description Tells the model when and how to use the tool */
+            description: string;
+            /** @description JSON Schema (type object) of the arguments; empty = no arguments */
+            input_schema: {
+                [key: string]: unknown;
+            };
             risk_level: components["schemas"]["AgentRiskLevel"];
+            /** @description Each action waits for a user with approve permission on the agent */
             requires_approval: boolean;
+            /** @description Implies approval; the approver must be a different user than the requester */
             four_eyes: boolean;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
         };
         /** @description One page of AgentToolInfo, in keyset order. */
         AgentToolPage: {
@@ -3638,31 +3777,54 @@ export interface components {
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
+        /** @description Changes a AgentTool; fields left out keep their value. */
         AgentToolUpdateRequest: {
-            description?: string;
-            input_schema?: components["schemas"]["JSONObject"];
+            /** @description Tells the model when and how to use the tool */
+            description?: string | null;
+            /** @description JSON Schema (type object) of the arguments; empty = no arguments */
+            input_schema?: {
+                [key: string]: unknown;
+            } | null;
             risk_level?: components["schemas"]["AgentRiskLevel"];
+            /** @description Each action waits for a user with approve permission on the agent */
             requires_approval?: boolean;
+            /** @description Implies approval; the approver must be a different user than the requester */
             four_eyes?: boolean;
         };
+        /** @description Changes a Agent; fields left out keep their value. */
         AgentUpdateRequest: {
             name?: string;
             description?: string | null;
             provider?: components["schemas"]["AgentProvider"];
+            /** @description Provider model id, e.g. "gpt-4o-mini"; matched against ModelPrice.model */
             model?: string;
             system_prompt?: string | null;
-            goals?: string[];
-            parameters?: components["schemas"]["JSONObject"];
+            /** @description What the agent is for, one goal per entry */
+            goals?: string[] | null;
+            /** @description Default request parameters (temperature, max_tokens, top_p ...) in OpenAI naming */
+            parameters?: {
+                [key: string]: unknown;
+            } | null;
             status?: components["schemas"]["AgentStatus"];
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Spend limit per calendar month (organization time zone) in micro-USD; null = unlimited
+             */
             monthly_budget_micros?: number | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Spend limit per calendar day (organization time zone) in micro-USD; null = unlimited
+             */
             daily_budget_micros?: number | null;
+            /** @description Share of a budget at which owners are warned */
             budget_warn_percent?: number;
+            /** @description Largest prompt (in tokens) the gateway forwards; null = the model's own limit */
             max_context_tokens?: number | null;
+            /** @description Largest prompt (in bytes of message text) the gateway forwards; null = no limit */
             max_context_bytes?: number | null;
             injection_policy?: components["schemas"]["AgentInjectionPolicy"];
             capture_policy?: components["schemas"]["AgentCapturePolicy"];
+            /** @description Every tool action of this agent waits for approval, whatever the tool's own setting */
             requires_approval?: boolean;
         };
         AgentVersionDiff: {
@@ -3676,18 +3838,29 @@ export interface components {
                 new?: unknown;
             }[];
         };
+        /** @description One configuration version of an agent. */
         AgentVersionInfo: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
             /** Format: uuid */
-            agent_id: string;
-            version: number;
-            snapshot: components["schemas"]["JSONObject"];
-            changed_fields: string[];
-            /** Format: uuid */
-            author_id?: string;
+            readonly organization_id: string;
             /** Format: date-time */
-            created_at: string;
+            readonly created_at: string;
+            /** Format: uuid */
+            readonly agent_id: string;
+            /** @description Configuration version number, 1 for the agent as created */
+            readonly version: number;
+            /** @description The agent's configuration fields (and attached tool ids) as of this version */
+            readonly snapshot: {
+                [key: string]: unknown;
+            };
+            /** @description Fields that differ from the previous version */
+            readonly changed_fields: string[];
+            /**
+             * Format: uuid
+             * @description The user whose change wrote the version
+             */
+            readonly author_id: string | null;
         };
         /** @description One page of AgentVersionInfo, in keyset order. */
         AgentVersionPage: {
@@ -4230,9 +4403,6 @@ export interface components {
             rejected: number;
             errors: components["schemas"]["IngestRecordError"][];
         };
-        JSONObject: {
-            [key: string]: unknown;
-        };
         JobKind: {
             kind: string;
             description: string;
@@ -4513,44 +4683,75 @@ export interface components {
             due_date?: string | null;
             status?: components["schemas"]["MilestoneStatus"];
         };
+        /** @description A model's price, in force from effective_from until effective_to. */
         ModelPriceInfo: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
             provider: components["schemas"]["LedgerProvider"];
+            /** @description Exact model id as agents and calls name it */
             model: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Price of 1M uncached input tokens in micro-units of currency ($0.15/1M = 150000)
+             */
             input_micros_per_mtok: number;
-            /** Format: int64 */
-            output_micros_per_mtok: number;
-            /** Format: int64 */
-            cached_input_micros_per_mtok?: number;
-            currency: string;
-            /** Format: date-time */
-            effective_from: string;
-            /** Format: date-time */
-            effective_to?: string;
-            /** Format: date-time */
-            created_at: string;
-        };
-        ModelPriceInput: {
-            provider: components["schemas"]["LedgerProvider"];
-            model: string;
-            /** Format: int64 */
-            input_micros_per_mtok: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Price of 1M output tokens in micro-units of currency
+             */
             output_micros_per_mtok: number;
             /**
              * Format: int64
-             * @description Null = the input price.
+             * @description Price of 1M cached input tokens in micro-units of currency; null = input price
              */
-            cached_input_micros_per_mtok?: number;
-            /** @default USD */
+            cached_input_micros_per_mtok: number | null;
+            /** @description ISO 4217; budgets and costs are micro-USD, so other currencies need conversion before use */
             currency: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description First instant the price applies to (calls are priced by their started_at)
+             */
             effective_from: string;
             /**
              * Format: date-time
-             * @description Exclusive end; absent = still in force.
+             * @description Exclusive end; null = still in force
+             */
+            effective_to: string | null;
+        };
+        /** @description Creates a ModelPrice; fields left out get their default. */
+        ModelPriceInput: {
+            provider: components["schemas"]["LedgerProvider"];
+            /** @description Exact model id as agents and calls name it */
+            model: string;
+            /**
+             * Format: int64
+             * @description Price of 1M uncached input tokens in micro-units of currency ($0.15/1M = 150000)
+             */
+            input_micros_per_mtok: number;
+            /**
+             * Format: int64
+             * @description Price of 1M output tokens in micro-units of currency
+             */
+            output_micros_per_mtok: number;
+            /**
+             * Format: int64
+             * @description Price of 1M cached input tokens in micro-units of currency; null = input price
+             */
+            cached_input_micros_per_mtok?: number;
+            /** @description ISO 4217; budgets and costs are micro-USD, so other currencies need conversion before use. Defaults to `USD`. */
+            currency?: string;
+            /**
+             * Format: date-time
+             * @description First instant the price applies to (calls are priced by their started_at)
+             */
+            effective_from: string;
+            /**
+             * Format: date-time
+             * @description Exclusive end; null = still in force
              */
             effective_to?: string;
         };
