@@ -7,6 +7,202 @@ import (
 	"github.com/worksynapse/worksynapse/internal/oas"
 )
 
+// AuditActivityEntry converts an ent ActivityLog to its AuditActivityEntry shape. Computed properties are left zero.
+func AuditActivityEntry(e *ent.ActivityLog) *oas.AuditActivityEntry {
+	out := &oas.AuditActivityEntry{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	if e.OrganizationID != nil {
+		out.OrganizationID = oas.NewNilUUID(*e.OrganizationID)
+	} else {
+		out.OrganizationID.SetToNull()
+	}
+	out.ActorType = oas.ActivityLogActorType(e.ActorType)
+	if e.ActorUserID != nil {
+		out.ActorUserID = oas.NewNilUUID(*e.ActorUserID)
+	} else {
+		out.ActorUserID.SetToNull()
+	}
+	if e.ActorAgentID != nil {
+		out.ActorAgentID = oas.NewNilUUID(*e.ActorAgentID)
+	} else {
+		out.ActorAgentID.SetToNull()
+	}
+	out.ActivityType = oas.ActivityLogActivityType(e.ActivityType)
+	out.Action = e.Action
+	out.ResourceType = e.ResourceType
+	out.ResourceID = e.ResourceID
+	out.OldValues = rawObject[oas.AuditActivityEntryOldValues](e.OldValues)
+	out.NewValues = rawObject[oas.AuditActivityEntryNewValues](e.NewValues)
+	out.IP = e.IP
+	out.UserAgent = e.UserAgent
+	out.RequestID = e.RequestID
+	if e.ProjectID != nil {
+		out.ProjectID = oas.NewNilUUID(*e.ProjectID)
+	} else {
+		out.ProjectID.SetToNull()
+	}
+	return out
+}
+
+// ActivityEntry converts an ent ActivityLog to its ActivityEntry shape. Computed properties are left zero.
+func ActivityEntry(e *ent.ActivityLog) *oas.ActivityEntry {
+	out := &oas.ActivityEntry{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.ActorType = oas.ActivityLogActorType(e.ActorType)
+	if e.ActorUserID != nil {
+		out.ActorUserID = oas.NewNilUUID(*e.ActorUserID)
+	} else {
+		out.ActorUserID.SetToNull()
+	}
+	if e.ActorAgentID != nil {
+		out.ActorAgentID = oas.NewNilUUID(*e.ActorAgentID)
+	} else {
+		out.ActorAgentID.SetToNull()
+	}
+	out.ActivityType = oas.ActivityLogActivityType(e.ActivityType)
+	out.Action = e.Action
+	out.ResourceType = e.ResourceType
+	out.ResourceID = e.ResourceID
+	out.OldValues = rawObject[oas.ActivityEntryOldValues](e.OldValues)
+	out.NewValues = rawObject[oas.ActivityEntryNewValues](e.NewValues)
+	return out
+}
+
+// Organization converts an ent Organization to its Organization shape. Computed properties are left zero.
+func Organization(e *ent.Organization) *oas.Organization {
+	out := &oas.Organization{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.Name = e.Name
+	out.Slug = e.Slug
+	out.Description = e.Description
+	out.Plan = oas.OrganizationPlan(e.Plan)
+	out.TimeZone = e.TimeZone
+	out.AuditRetentionDays = e.AuditRetentionDays
+	out.LlmCaptureRetentionDays = e.LlmCaptureRetentionDays
+	out.ManagerTrackingEnabled = e.ManagerTrackingEnabled
+	return out
+}
+
+// Project converts an ent Project to its Project shape. Computed properties are left zero.
+func Project(e *ent.Project) *oas.Project {
+	out := &oas.Project{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.Version = e.Version
+	out.Key = e.Key
+	out.Name = e.Name
+	out.Description = e.Description
+	out.Visibility = oas.ProjectVisibility(e.Visibility)
+	out.Status = oas.ProjectStatus(e.Status)
+	if e.ArchivedAt != nil {
+		out.ArchivedAt = oas.NewNilDateTime(*e.ArchivedAt)
+	} else {
+		out.ArchivedAt.SetToNull()
+	}
+	if e.StartDate != nil {
+		out.StartDate = oas.NewNilDateTime(*e.StartDate)
+	} else {
+		out.StartDate.SetToNull()
+	}
+	if e.EndDate != nil {
+		out.EndDate = oas.NewNilDateTime(*e.EndDate)
+	} else {
+		out.EndDate.SetToNull()
+	}
+	out.OwnerID = e.OwnerID
+	if e.DefaultBoardID != nil {
+		out.DefaultBoardID = oas.NewNilUUID(*e.DefaultBoardID)
+	} else {
+		out.DefaultBoardID.SetToNull()
+	}
+	return out
+}
+
+// ProjectMemberInfo converts an ent ProjectMember to its ProjectMemberInfo shape. Computed properties are left zero.
+func ProjectMemberInfo(e *ent.ProjectMember) *oas.ProjectMemberInfo {
+	out := &oas.ProjectMemberInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.ProjectID = e.ProjectID
+	out.UserID = e.UserID
+	out.Role = oas.ProjectRole(e.Role)
+	return out
+}
+
+// RoleInfo converts an ent Role to its RoleInfo shape. Computed properties are left zero.
+func RoleInfo(e *ent.Role) *oas.RoleInfo {
+	out := &oas.RoleInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	if e.OrganizationID != nil {
+		out.OrganizationID = oas.NewNilUUID(*e.OrganizationID)
+	} else {
+		out.OrganizationID.SetToNull()
+	}
+	out.Name = e.Name
+	out.Description = e.Description
+	out.IsSystem = e.IsSystem
+	return out
+}
+
+// SecurityEvent converts an ent SecurityAuditLog to its SecurityEvent shape. Computed properties are left zero.
+func SecurityEvent(e *ent.SecurityAuditLog) *oas.SecurityEvent {
+	out := &oas.SecurityEvent{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	if e.OrganizationID != nil {
+		out.OrganizationID = oas.NewNilUUID(*e.OrganizationID)
+	} else {
+		out.OrganizationID.SetToNull()
+	}
+	out.EventType = e.EventType
+	out.Severity = oas.SecurityAuditLogSeverity(e.Severity)
+	if e.UserID != nil {
+		out.UserID = oas.NewNilUUID(*e.UserID)
+	} else {
+		out.UserID.SetToNull()
+	}
+	if e.AgentID != nil {
+		out.AgentID = oas.NewNilUUID(*e.AgentID)
+	} else {
+		out.AgentID.SetToNull()
+	}
+	out.IP = e.IP
+	out.UserAgent = e.UserAgent
+	out.RequestID = e.RequestID
+	out.Details = rawObject[oas.SecurityEventDetails](e.Details)
+	return out
+}
+
+// SessionInfo converts an ent Session to its SessionInfo shape. Computed properties are left zero.
+func SessionInfo(e *ent.Session) *oas.SessionInfo {
+	out := &oas.SessionInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.UserID = e.UserID
+	out.DeviceName = e.DeviceName
+	out.DeviceType = oas.SessionDeviceType(e.DeviceType)
+	out.IP = e.IP
+	out.UserAgent = e.UserAgent
+	if e.LastSeenAt != nil {
+		out.LastSeenAt = oas.NewNilDateTime(*e.LastSeenAt)
+	} else {
+		out.LastSeenAt.SetToNull()
+	}
+	out.ExpiresAt = e.ExpiresAt
+	return out
+}
+
 // TaskInfo converts an ent Task to its TaskInfo shape. Computed properties are left zero.
 func TaskInfo(e *ent.Task) *oas.TaskInfo {
 	out := &oas.TaskInfo{}

@@ -27,26 +27,6 @@ func (s *ModelPriceInput) setDefaults() {
 }
 
 // setDefaults set default value of fields.
-func (s *Organization) setDefaults() {
-	{
-		val := OrganizationPlan("free")
-		s.Plan = val
-	}
-}
-
-// setDefaults set default value of fields.
-func (s *Project) setDefaults() {
-	{
-		val := ProjectVisibility("private")
-		s.Visibility = val
-	}
-	{
-		val := ProjectStatus("active")
-		s.Status = val
-	}
-}
-
-// setDefaults set default value of fields.
 func (s *Sprint) setDefaults() {
 	{
 		val := SprintStatus("planned")
