@@ -22,7 +22,7 @@ type ActivityLog struct {
 	ID uuid.UUID `json:"id,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// OrganizationID holds the value of the "organization_id" field.
+	// Null for changes outside any organization (e.g. a user's own account)
 	OrganizationID *uuid.UUID `json:"organization_id,omitempty"`
 	// ActorType holds the value of the "actor_type" field.
 	ActorType activitylog.ActorType `json:"actor_type,omitempty"`
@@ -34,19 +34,19 @@ type ActivityLog struct {
 	ActivityType activitylog.ActivityType `json:"activity_type,omitempty"`
 	// e.g. "task.status_change"
 	Action string `json:"action,omitempty"`
-	// ResourceType holds the value of the "resource_type" field.
+	// The entity changed, e.g. "Task" or "Project"
 	ResourceType string `json:"resource_type,omitempty"`
 	// ResourceID holds the value of the "resource_id" field.
 	ResourceID uuid.UUID `json:"resource_id,omitempty"`
-	// OldValues holds the value of the "old_values" field.
+	// Values of the changed fields before the change (secrets replaced by "[REDACTED]"); empty on create
 	OldValues map[string]interface{} `json:"old_values,omitempty"`
-	// NewValues holds the value of the "new_values" field.
+	// Values of the changed fields after the change (secrets replaced by "[REDACTED]"); empty on delete
 	NewValues map[string]interface{} `json:"new_values,omitempty"`
-	// IP holds the value of the "ip" field.
+	// Client IP address of the request; empty without one
 	IP string `json:"ip,omitempty"`
 	// UserAgent holds the value of the "user_agent" field.
 	UserAgent string `json:"user_agent,omitempty"`
-	// RequestID holds the value of the "request_id" field.
+	// X-Request-ID of the request that made the change
 	RequestID string `json:"request_id,omitempty"`
 	// Project of the resource when it is project-scoped (set by the audit hook); bounds who reads the row
 	ProjectID *uuid.UUID `json:"project_id,omitempty"`

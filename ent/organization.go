@@ -26,15 +26,15 @@ type Organization struct {
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	// Name holds the value of the "name" field.
 	Name string `json:"name,omitempty"`
-	// URL-safe unique handle
+	// URL-safe unique handle (lower-case letters, digits, hyphens)
 	Slug string `json:"slug,omitempty"`
 	// Description holds the value of the "description" field.
 	Description string `json:"description,omitempty"`
 	// Plan holds the value of the "plan" field.
 	Plan organization.Plan `json:"plan,omitempty"`
-	// IANA zone for calendar budgets and daily rollups
+	// IANA time zone, e.g. Europe/Berlin, of calendar budgets and daily rollups
 	TimeZone string `json:"time_zone,omitempty"`
-	// AuditRetentionDays holds the value of the "audit_retention_days" field.
+	// Days audit rows are kept
 	AuditRetentionDays int `json:"audit_retention_days,omitempty"`
 	// Days the captured prompts and responses of LLM calls are kept; then a job removes the text, keeping each call's metadata and cost
 	LlmCaptureRetentionDays int `json:"llm_capture_retention_days,omitempty"`

@@ -31,7 +31,7 @@ type Project struct {
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	// Optimistic concurrency: incremented by every change; PATCH requires it in If-Match (the ETag, e.g. "3"), and a stale one is 412
 	Version int `json:"version,omitempty"`
-	// Short upper-case prefix of task keys, e.g. "WS" in "WS-42"
+	// Short upper-case prefix of task keys, e.g. "WS" in "WS-42"; fixed once the project exists
 	Key string `json:"key,omitempty"`
 	// Name holds the value of the "name" field.
 	Name string `json:"name,omitempty"`
@@ -39,15 +39,15 @@ type Project struct {
 	Description string `json:"description,omitempty"`
 	// private: project members only; organization: every member of the organization can read it
 	Visibility project.Visibility `json:"visibility,omitempty"`
-	// Status holds the value of the "status" field.
+	// Changed by the archive and unarchive operations; an archived project is read-only
 	Status project.Status `json:"status,omitempty"`
 	// Set by the server when status becomes archived
 	ArchivedAt *time.Time `json:"archived_at,omitempty"`
-	// Calendar date, stored as 00:00 UTC
+	// Calendar date, stored as 00:00 UTC (the time of day sent is dropped)
 	StartDate *time.Time `json:"start_date,omitempty"`
-	// Calendar date, stored as 00:00 UTC
+	// Calendar date, stored as 00:00 UTC (the time of day sent is dropped); not before start_date
 	EndDate *time.Time `json:"end_date,omitempty"`
-	// OwnerID holds the value of the "owner_id" field.
+	// The user who created the project
 	OwnerID uuid.UUID `json:"owner_id,omitempty"`
 	// Next task number to hand out. Task creation locks the project row (FOR UPDATE), takes this value and increments it in the same transaction, so numbers are gap-free and never reused
 	NextTaskNumber int `json:"next_task_number,omitempty"`

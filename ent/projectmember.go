@@ -33,7 +33,7 @@ type ProjectMember struct {
 	ProjectID uuid.UUID `json:"project_id,omitempty"`
 	// UserID holds the value of the "user_id" field.
 	UserID uuid.UUID `json:"user_id,omitempty"`
-	// Role holds the value of the "role" field.
+	// Role in the project, on top of the organization role; a project keeps at least one owner
 	Role projectmember.Role `json:"role,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ProjectMemberQuery when eager-loading is set.

@@ -25,13 +25,13 @@ type Role struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 	// DeletedAt holds the value of the "deleted_at" field.
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
-	// Empty for system roles
+	// The organization of a custom role; null for system roles
 	OrganizationID *uuid.UUID `json:"organization_id,omitempty"`
-	// Name holds the value of the "name" field.
+	// Upper-case name, unique in the organization and among the system roles
 	Name string `json:"name,omitempty"`
 	// Description holds the value of the "description" field.
 	Description string `json:"description,omitempty"`
-	// IsSystem holds the value of the "is_system" field.
+	// System roles are seeded and immutable
 	IsSystem bool `json:"is_system,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the RoleQuery when eager-loading is set.

@@ -21,23 +21,23 @@ type SecurityAuditLog struct {
 	ID uuid.UUID `json:"id,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
-	// OrganizationID holds the value of the "organization_id" field.
+	// Null for events outside any organization (e.g. a failed login)
 	OrganizationID *uuid.UUID `json:"organization_id,omitempty"`
 	// e.g. "auth.login_failed", "auth.refresh_reuse"
 	EventType string `json:"event_type,omitempty"`
 	// Severity holds the value of the "severity" field.
 	Severity securityauditlog.Severity `json:"severity,omitempty"`
-	// UserID holds the value of the "user_id" field.
+	// The account concerned, or the administrator who acted
 	UserID *uuid.UUID `json:"user_id,omitempty"`
 	// AgentID holds the value of the "agent_id" field.
 	AgentID *uuid.UUID `json:"agent_id,omitempty"`
-	// IP holds the value of the "ip" field.
+	// Client IP address of the request; empty without one
 	IP string `json:"ip,omitempty"`
 	// UserAgent holds the value of the "user_agent" field.
 	UserAgent string `json:"user_agent,omitempty"`
-	// RequestID holds the value of the "request_id" field.
+	// X-Request-ID of the request
 	RequestID string `json:"request_id,omitempty"`
-	// Details holds the value of the "details" field.
+	// Event details (secrets replaced by "[REDACTED]")
 	Details      map[string]interface{} `json:"details,omitempty"`
 	selectValues sql.SelectValues
 }

@@ -30,13 +30,13 @@ type Session struct {
 	RefreshTokenHash string `json:"-"`
 	// Hashes of this session's rotated-out refresh tokens, to detect reuse
 	RotatedTokenHashes []string `json:"-"`
-	// TokenFamily holds the value of the "token_family" field.
+	// Shared by a session's successive refresh tokens; reuse of a rotated one revokes the family
 	TokenFamily uuid.UUID `json:"token_family,omitempty"`
-	// DeviceName holds the value of the "device_name" field.
+	// Sent by the client at login; empty when not given
 	DeviceName string `json:"device_name,omitempty"`
 	// DeviceType holds the value of the "device_type" field.
 	DeviceType session.DeviceType `json:"device_type,omitempty"`
-	// IP holds the value of the "ip" field.
+	// Client IP address at login
 	IP string `json:"ip,omitempty"`
 	// UserAgent holds the value of the "user_agent" field.
 	UserAgent string `json:"user_agent,omitempty"`

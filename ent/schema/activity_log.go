@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/schema/index"
 	"github.com/ogen-go/ogen"
 
+	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
 	"github.com/worksynapse/worksynapse/internal/rule"
 )
 
@@ -31,19 +32,22 @@ func (ActivityLog) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}} }
 func (ActivityLog) Fields() []ent.Field {
 	return []ent.Field{
 		field.Time("created_at").Default(time.Now).Immutable(),
-		field.UUID("organization_id", uuidType).Optional().Nillable().Immutable(),
+		field.UUID("organization_id", uuidType).Optional().Nillable().Immutable().
+			Comment("Null for changes outside any organization (e.g. a user's own account)"),
 		field.Enum("actor_type").Values("user", "agent", "service", "system").Immutable(),
 		field.UUID("actor_user_id", uuidType).Optional().Nillable().Immutable(),
 		field.UUID("actor_agent_id", uuidType).Optional().Nillable().Immutable(),
 		field.Enum("activity_type").Values("create", "update", "delete", "purge", "custom").Immutable(),
 		field.String("action").MaxLen(100).Immutable().Comment(`e.g. "task.status_change"`),
-		field.String("resource_type").MaxLen(64).Immutable(),
+		field.String("resource_type").MaxLen(64).Immutable().Comment(`The entity changed, e.g. "Task" or "Project"`),
 		field.UUID("resource_id", uuidType).Immutable(),
-		field.JSON("old_values", map[string]any{}).Optional().Immutable().Annotations(jsonObject()),
-		field.JSON("new_values", map[string]any{}).Optional().Immutable().Annotations(jsonObject()),
-		field.String("ip").MaxLen(45).Optional().Immutable(),
+		field.JSON("old_values", map[string]any{}).Optional().Immutable().Annotations(jsonObject()).
+			Comment(`Values of the changed fields before the change (secrets replaced by "[REDACTED]"); empty on create`),
+		field.JSON("new_values", map[string]any{}).Optional().Immutable().Annotations(jsonObject()).
+			Comment(`Values of the changed fields after the change (secrets replaced by "[REDACTED]"); empty on delete`),
+		field.String("ip").MaxLen(45).Optional().Immutable().Comment("Client IP address of the request; empty without one"),
 		field.String("user_agent").MaxLen(512).Optional().Immutable(),
-		field.String("request_id").MaxLen(128).Optional().Immutable(),
+		field.String("request_id").MaxLen(128).Optional().Immutable().Comment("X-Request-ID of the request that made the change"),
 		field.UUID("project_id", uuidType).Optional().Nillable().Immutable().
 			Comment("Project of the resource when it is project-scoped (set by the audit hook); bounds who reads the row"),
 	}
@@ -76,8 +80,18 @@ func (ActivityLog) Policy() ent.Policy {
 }
 
 // Annotations of the ActivityLog: read through the audit feeds only.
+// Auditors see whole rows (AuditActivityEntry); the project and task
+// activity feeds (ActivityEntry) leave out where and how the request came
+// from, which is for security reviewers, not project members.
 func (ActivityLog) Annotations() []schema.Annotation {
-	return []schema.Annotation{entoas.ReadOnly(true)}
+	return []schema.Annotation{entoas.ReadOnly(true), oasfield.Resource{
+		Read:        "AuditActivityEntry",
+		Description: `One ActivityLog row. Secrets in old and new values are replaced by "[REDACTED]".`,
+		Views: []oasfield.View{{
+			Name: "ActivityEntry",
+			Omit: []string{"organization_id", "ip", "user_agent", "request_id", "project_id"},
+		}},
+	}}
 }
 
 // jsonObject is the OpenAPI schema of a free-form JSON object field (entoas

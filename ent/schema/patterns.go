@@ -26,6 +26,8 @@ const (
 	// "ft:gpt-4o-mini:acme::id", "claude-3-5-sonnet@20241022") but no spaces or control characters.
 	modelPattern    = `^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$`
 	currencyPattern = `^[A-Z]{3}$`
+	// roleNamePattern: upper-case role names, as the system roles (ADMIN, SUPER_ADMIN).
+	roleNamePattern = `^[A-Z][A-Z0-9_]{1,63}$`
 )
 
 var (
@@ -41,4 +43,5 @@ var (
 	toolNameRE   = regexp.MustCompile(toolNamePattern)
 	modelRE      = regexp.MustCompile(modelPattern)
 	currencyRE   = regexp.MustCompile(currencyPattern)
+	roleNameRE   = regexp.MustCompile(roleNamePattern)
 )

@@ -4,6 +4,7 @@ import (
 	"entgo.io/contrib/entoas"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -25,24 +26,35 @@ func (Project) Mixin() []ent.Mixin {
 // Fields of the Project.
 func (Project) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("key").MaxLen(10).Match(projectKeyRE).Annotations(oasfield.Pattern(projectKeyPattern)).
-			Comment(`Short upper-case prefix of task keys, e.g. "WS" in "WS-42"`),
-		field.String("name").MaxLen(200).NotEmpty().Annotations(oasfield.NotEmpty()),
-		field.Text("description").MaxLen(20000).Optional(),
-		field.Enum("visibility").Values("private", "organization").Default("private").
+		field.String("key").MaxLen(10).Match(projectKeyRE).Annotations(oasfield.Pattern(projectKeyPattern), oasfield.CreateOnly()).
+			Comment(`Short upper-case prefix of task keys, e.g. "WS" in "WS-42"; fixed once the project exists`),
+		field.String("name").MaxLen(200).NotEmpty().Annotations(oasfield.NotEmpty(), oasfield.Writable()),
+		field.Text("description").MaxLen(20000).Optional().Annotations(oasfield.Writable()),
+		field.Enum("visibility").Values("private", "organization").Default("private").Annotations(oasfield.Writable()).
 			Comment("private: project members only; organization: every member of the organization can read it"),
-		field.Enum("status").Values("active", "archived").Default("active"),
+		field.Enum("status").Values("active", "archived").Default("active").
+			Comment("Changed by the archive and unarchive operations; an archived project is read-only"),
 		field.Time("archived_at").Optional().Nillable().Annotations(entoas.ReadOnly(true)).
 			Comment("Set by the server when status becomes archived"),
-		field.Time("start_date").Optional().Nillable().Comment("Calendar date, stored as 00:00 UTC"),
-		field.Time("end_date").Optional().Nillable().Comment("Calendar date, stored as 00:00 UTC"),
-		field.UUID("owner_id", uuidType),
+		field.Time("start_date").Optional().Nillable().Annotations(oasfield.Writable()).
+			Comment("Calendar date, stored as 00:00 UTC (the time of day sent is dropped)"),
+		field.Time("end_date").Optional().Nillable().Annotations(oasfield.Writable()).
+			Comment("Calendar date, stored as 00:00 UTC (the time of day sent is dropped); not before start_date"),
+		field.UUID("owner_id", uuidType).Comment("The user who created the project"),
 		field.Int("next_task_number").Default(1).Min(1).Annotations(entoas.Skip(true)).
 			Comment("Next task number to hand out. Task creation locks the project row (FOR UPDATE), " +
 				"takes this value and increments it in the same transaction, so numbers are gap-free and never reused"),
 		field.UUID("default_board_id", uuidType).Optional().Nillable().
 			Comment("Board opened by default; must belong to this project"),
 	}
+}
+
+// Annotations of the Project: its API shapes (see oasfield.Resource).
+func (Project) Annotations() []schema.Annotation {
+	return []schema.Annotation{oasfield.Resource{
+		Read: "Project", Create: "ProjectCreateRequest", Update: "ProjectUpdateRequest",
+		Description: "A project of an organization, with its version (send it back in If-Match to change the project).",
+	}}
 }
 
 // Edges of the Project.

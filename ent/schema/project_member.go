@@ -3,10 +3,12 @@ package schema
 import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
 	"github.com/worksynapse/worksynapse/internal/rule"
 )
 
@@ -25,8 +27,26 @@ func (ProjectMember) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("project_id", uuidType).Immutable(),
 		field.UUID("user_id", uuidType).Immutable(),
-		field.Enum("role").Values("owner", "admin", "member", "viewer").Default("member"),
+		field.Enum("role").Values("owner", "admin", "member", "viewer").Default("member").
+			Annotations(oasfield.UpdateOnly(), oasfield.EnumName("ProjectRole")).
+			Comment("Role in the project, on top of the organization role; a project keeps at least one owner"),
 	}
+}
+
+// Annotations of the ProjectMember: its API shapes (see oasfield.Resource).
+// The add body (ProjectMemberAddRequest) stays hand-written: it requires
+// the role, which ent defaults.
+func (ProjectMember) Annotations() []schema.Annotation {
+	return []schema.Annotation{oasfield.Resource{
+		Read: "ProjectMemberInfo", Update: "ProjectMemberUpdateRequest",
+		Description: "A member of a project with their project role.",
+		Computed: []oasfield.Prop{
+			{Name: "username", Type: "string", MaxLength: 40,
+				Description: "The member's username; empty when the caller may not see the user"},
+			{Name: "display_name", Type: "string", MaxLength: 120, Optional: true,
+				Description: "The member's display name, when they set one"},
+		},
+	}}
 }
 
 // Edges of the ProjectMember.

@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -25,11 +26,26 @@ func (Role) Mixin() []ent.Mixin {
 func (Role) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("organization_id", uuidType).Optional().Nillable().Immutable().
-			Comment("Empty for system roles"),
-		field.String("name").MaxLen(64).NotEmpty().Annotations(oasfield.Pattern(`^[A-Z][A-Z0-9_]{1,63}$`)),
-		field.String("description").MaxLen(500).Optional(),
-		field.Bool("is_system").Default(false).Immutable(),
+			Comment("The organization of a custom role; null for system roles"),
+		field.String("name").MaxLen(64).NotEmpty().Match(roleNameRE).
+			Annotations(oasfield.Pattern(roleNamePattern), oasfield.Writable()).
+			Comment("Upper-case name, unique in the organization and among the system roles"),
+		field.String("description").MaxLen(500).Optional().Annotations(oasfield.Writable()),
+		field.Bool("is_system").Default(false).Immutable().
+			Comment("System roles are seeded and immutable"),
 	}
+}
+
+// Annotations of the Role: its API shapes (see oasfield.Resource).
+func (Role) Annotations() []schema.Annotation {
+	return []schema.Annotation{oasfield.Resource{
+		Read: "RoleInfo", Create: "RoleCreateRequest", Update: "RoleUpdateRequest",
+		Description: "A role (system or custom) with the permissions it grants.",
+		Computed: []oasfield.Prop{
+			{Name: "permissions", Type: "array", Items: "PermissionRef",
+				Description: "The permissions the role grants, sorted by resource and action"},
+		},
+	}}
 }
 
 // Edges of the Role.

@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
 	"github.com/worksynapse/worksynapse/internal/rule"
 )
 
@@ -24,15 +25,18 @@ func (SecurityAuditLog) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}} }
 func (SecurityAuditLog) Fields() []ent.Field {
 	return []ent.Field{
 		field.Time("created_at").Default(time.Now).Immutable(),
-		field.UUID("organization_id", uuidType).Optional().Nillable().Immutable(),
+		field.UUID("organization_id", uuidType).Optional().Nillable().Immutable().
+			Comment("Null for events outside any organization (e.g. a failed login)"),
 		field.String("event_type").MaxLen(100).Immutable().Comment(`e.g. "auth.login_failed", "auth.refresh_reuse"`),
 		field.Enum("severity").Values("info", "warning", "critical").Default("info").Immutable(),
-		field.UUID("user_id", uuidType).Optional().Nillable().Immutable(),
+		field.UUID("user_id", uuidType).Optional().Nillable().Immutable().
+			Comment("The account concerned, or the administrator who acted"),
 		field.UUID("agent_id", uuidType).Optional().Nillable().Immutable(),
-		field.String("ip").MaxLen(45).Optional().Immutable(),
+		field.String("ip").MaxLen(45).Optional().Immutable().Comment("Client IP address of the request; empty without one"),
 		field.String("user_agent").MaxLen(512).Optional().Immutable(),
-		field.String("request_id").MaxLen(128).Optional().Immutable(),
-		field.JSON("details", map[string]any{}).Optional().Immutable().Annotations(jsonObject()),
+		field.String("request_id").MaxLen(128).Optional().Immutable().Comment("X-Request-ID of the request"),
+		field.JSON("details", map[string]any{}).Optional().Immutable().Annotations(jsonObject()).
+			Comment(`Event details (secrets replaced by "[REDACTED]")`),
 	}
 }
 
@@ -51,7 +55,10 @@ func (SecurityAuditLog) Policy() ent.Policy {
 	return rule.AuditLogPolicy("security_log", "user_id", "agent_id")
 }
 
-// Annotations of the SecurityAuditLog.
+// Annotations of the SecurityAuditLog: read through the audit feed only.
 func (SecurityAuditLog) Annotations() []schema.Annotation {
-	return []schema.Annotation{entoas.ReadOnly(true)}
+	return []schema.Annotation{entoas.ReadOnly(true), oasfield.Resource{
+		Read:        "SecurityEvent",
+		Description: `One SecurityAuditLog row. Secrets in details are replaced by "[REDACTED]".`,
+	}}
 }

@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
 	"github.com/worksynapse/worksynapse/internal/rule"
 )
 
@@ -26,15 +27,17 @@ func (Session) Fields() []ent.Field {
 		field.String("refresh_token_hash").MaxLen(64).Sensitive().Comment("SHA-256 hex of the current refresh token"),
 		field.Strings("rotated_token_hashes").Optional().Sensitive().
 			Comment("Hashes of this session's rotated-out refresh tokens, to detect reuse"),
-		field.UUID("token_family", uuidType).Immutable(),
-		field.String("device_name").MaxLen(200).Optional(),
+		field.UUID("token_family", uuidType).Immutable().Annotations(oasfield.Hidden()).
+			Comment("Shared by a session's successive refresh tokens; reuse of a rotated one revokes the family"),
+		field.String("device_name").MaxLen(200).Optional().Comment("Sent by the client at login; empty when not given"),
 		field.Enum("device_type").Values("desktop", "mobile", "tablet", "cli", "unknown").Default("unknown"),
-		field.String("ip").MaxLen(45).Optional(),
+		field.String("ip").MaxLen(45).Optional().Comment("Client IP address at login"),
 		field.String("user_agent").MaxLen(512).Optional(),
 		field.Time("last_seen_at").Optional().Nillable(),
 		field.Time("expires_at"),
-		field.Time("revoked_at").Optional().Nillable(),
-		field.String("revoke_reason").MaxLen(200).Optional(),
+		// Revocation is bookkeeping: only live sessions are ever listed.
+		field.Time("revoked_at").Optional().Nillable().Annotations(oasfield.Hidden()),
+		field.String("revoke_reason").MaxLen(200).Optional().Annotations(oasfield.Hidden()),
 	}
 }
 
@@ -58,7 +61,14 @@ func (Session) Indexes() []ent.Index {
 // Policy of the Session.
 func (Session) Policy() ent.Policy { return rule.OwnerPolicy() }
 
-// Annotations of the Session: exposed only through /auth/sessions.
+// Annotations of the Session: exposed only through /auth/sessions, read
+// only (its secrets are Sensitive, so never in a response).
 func (Session) Annotations() []schema.Annotation {
-	return []schema.Annotation{entoas.ReadOnly(true)}
+	return []schema.Annotation{entoas.ReadOnly(true), oasfield.Resource{
+		Read:        "SessionInfo",
+		Description: "A live login session of the caller.",
+		Computed: []oasfield.Prop{
+			{Name: "current", Type: "boolean", Description: "True for the session of the token making this request"},
+		},
+	}}
 }

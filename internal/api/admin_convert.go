@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/internal/apiconv"
 	"github.com/worksynapse/worksynapse/internal/identity"
 	"github.com/worksynapse/worksynapse/internal/oas"
 )
@@ -12,16 +13,8 @@ import (
 // ToAPIRole converts a role with its (eager-loaded) permissions, sorted
 // by resource and action.
 func ToAPIRole(r *ent.Role) *oas.RoleInfo {
-	out := &oas.RoleInfo{
-		ID: r.ID, Name: r.Name, IsSystem: r.IsSystem, CreatedAt: r.CreatedAt,
-		Permissions: make([]oas.PermissionRef, 0, len(r.Edges.Permissions)),
-	}
-	if r.OrganizationID != nil {
-		out.OrganizationID = oas.NewOptUUID(*r.OrganizationID)
-	}
-	if r.Description != "" {
-		out.Description = oas.NewOptString(r.Description)
-	}
+	out := apiconv.RoleInfo(r)
+	out.Permissions = make([]oas.PermissionRef, 0, len(r.Edges.Permissions))
 	for _, p := range r.Edges.Permissions {
 		out.Permissions = append(out.Permissions, oas.PermissionRef{Resource: p.Resource, Action: oas.PermissionAction(p.Action)})
 	}
@@ -58,4 +51,14 @@ func optString(o oas.OptString) *string {
 		return &v
 	}
 	return nil
+}
+
+// clearable maps an optional, nullable string of an update body onto a
+// field ent keeps as a plain string: null clears it to "".
+func clearable(o oas.OptNilString) *string {
+	if !o.IsSet() {
+		return nil
+	}
+	v, _ := o.Get()
+	return &v
 }

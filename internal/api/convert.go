@@ -4,6 +4,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/internal/apiconv"
 	"github.com/worksynapse/worksynapse/internal/identity"
 	"github.com/worksynapse/worksynapse/internal/oas"
 	"github.com/worksynapse/worksynapse/internal/pagination"
@@ -36,23 +37,9 @@ func ToAPITokenPair(p *identity.TokenPair) *oas.TokenPair {
 
 // ToAPISession converts a session; current marks the caller's own.
 func ToAPISession(s *ent.Session, current uuid.UUID) oas.SessionInfo {
-	out := oas.SessionInfo{
-		ID: s.ID, DeviceType: oas.SessionInfoDeviceType(s.DeviceType), CreatedAt: s.CreatedAt,
-		ExpiresAt: s.ExpiresAt, Current: s.ID == current,
-	}
-	if s.DeviceName != "" {
-		out.DeviceName = oas.NewOptString(s.DeviceName)
-	}
-	if s.IP != "" {
-		out.IP = oas.NewOptString(s.IP)
-	}
-	if s.UserAgent != "" {
-		out.UserAgent = oas.NewOptString(s.UserAgent)
-	}
-	if s.LastSeenAt != nil {
-		out.LastSeenAt = oas.NewOptDateTime(*s.LastSeenAt)
-	}
-	return out
+	out := apiconv.SessionInfo(s)
+	out.Current = s.ID == current
+	return *out
 }
 
 // pageParams maps the shared limit/cursor parameters.

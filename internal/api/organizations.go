@@ -39,7 +39,7 @@ func (h *Handler) GetOrganization(ctx context.Context, params oas.GetOrganizatio
 // UpdateOrganization implements PATCH /organizations/{org_id}.
 func (h *Handler) UpdateOrganization(ctx context.Context, req *oas.OrganizationUpdateRequest, params oas.UpdateOrganizationParams) (oas.UpdateOrganizationRes, error) {
 	o, err := h.projects.UpdateOrganization(ctx, params.OrgID, projects.OrganizationInput{
-		Name: optString(req.Name), Description: optString(req.Description), TimeZone: optString(req.TimeZone),
+		Name: optString(req.Name), Description: clearable(req.Description), TimeZone: optString(req.TimeZone),
 		AuditRetentionDays:      optPtr(req.AuditRetentionDays),
 		LLMCaptureRetentionDays: optPtr(req.LlmCaptureRetentionDays), ManagerTrackingEnabled: optPtr(req.ManagerTrackingEnabled),
 	})

@@ -224,6 +224,23 @@ func TestUpdateOrganizationNeedsPermissionAndIsAudited(t *testing.T) {
 			t.Errorf("denied updates changed the organization: %+v", got)
 		}
 		wantActions(t, w.activity(o.ID), "organization.create", "organization.update")
+
+		// null clears the description; the budgets are not part of the
+		// organization's shape (members without agent_call:read see it).
+		w.must(200, "alice", "PATCH", path, map[string]any{"description": "Rockets"}, nil)
+		var raw map[string]any
+		w.must(200, "alice", "PATCH", path, map[string]any{"description": nil}, &raw)
+		if raw["description"] != "" {
+			t.Errorf("null description: %v", raw["description"])
+		}
+		for _, k := range []string{"monthly_budget_micros", "daily_budget_micros", "budget_warn_percent", "deleted_at"} {
+			if _, ok := raw[k]; ok {
+				t.Errorf("the organization carries %s", k)
+			}
+		}
+		if code, _ := w.do("alice", "PATCH", path, map[string]any{"slug": "renamed"}, nil); code != 400 {
+			t.Errorf("PATCH slug (not in the body): %d", code)
+		}
 	})
 }
 

@@ -47,9 +47,10 @@ func (h *Handler) UpdateProject(ctx context.Context, req *oas.ProjectUpdateReque
 		return nil, err
 	}
 	p, err := h.projects.UpdateProject(ctx, params.ProjectID, version, projects.ProjectInput{
-		Name: optString(req.Name), Description: optString(req.Description),
+		Name: optString(req.Name), Description: clearable(req.Description),
 		Visibility: optEnum[project.Visibility](req.Visibility),
 		StartDate:  optPtr(req.StartDate), EndDate: optPtr(req.EndDate),
+		ClearStartDate: req.StartDate.IsNull(), ClearEndDate: req.EndDate.IsNull(),
 	})
 	if err != nil {
 		return nil, err
@@ -100,7 +101,7 @@ func (h *Handler) AddProjectMember(ctx context.Context, req *oas.ProjectMemberAd
 
 // UpdateProjectMember implements PATCH /projects/{project_id}/members/{user_id}.
 func (h *Handler) UpdateProjectMember(ctx context.Context, req *oas.ProjectMemberUpdateRequest, params oas.UpdateProjectMemberParams) (oas.UpdateProjectMemberRes, error) {
-	m, err := h.projects.UpdateProjectMember(ctx, params.ProjectID, params.UserID, projectmember.Role(req.Role))
+	m, err := h.projects.UpdateProjectMember(ctx, params.ProjectID, params.UserID, optEnum[projectmember.Role](req.Role))
 	if err != nil {
 		return nil, err
 	}

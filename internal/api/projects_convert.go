@@ -6,23 +6,13 @@ import (
 	"github.com/go-faster/jx"
 
 	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/internal/apiconv"
 	"github.com/worksynapse/worksynapse/internal/identity"
 	"github.com/worksynapse/worksynapse/internal/oas"
 )
 
-// ToAPIOrganization converts an organization.
-func ToAPIOrganization(o *ent.Organization) *oas.Organization {
-	out := &oas.Organization{
-		ID: o.ID, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Name: o.Name, Slug: o.Slug,
-		Plan: oas.OrganizationPlan(o.Plan), TimeZone: o.TimeZone, AuditRetentionDays: o.AuditRetentionDays,
-		LlmCaptureRetentionDays: o.LlmCaptureRetentionDays,
-		ManagerTrackingEnabled:  o.ManagerTrackingEnabled,
-	}
-	if o.Description != "" {
-		out.Description = oas.NewOptString(o.Description)
-	}
-	return out
-}
+// ToAPIOrganization converts an organization (all generated).
+func ToAPIOrganization(o *ent.Organization) *oas.Organization { return apiconv.Organization(o) }
 
 // ToAPIOrganizationMember converts a member as fellow members see them
 // (no account status or lockout: that is the administrators' view).
@@ -41,27 +31,14 @@ func ToAPIOrganizationMember(ou identity.OrganizationUser) *oas.OrganizationMemb
 	return out
 }
 
-// ToAPIProject converts a project.
-func ToAPIProject(p *ent.Project) *oas.Project {
-	out := &oas.Project{
-		ID: p.ID, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, OrganizationID: p.OrganizationID,
-		Key: p.Key, Name: p.Name, Visibility: oas.ProjectVisibility(p.Visibility), Status: oas.ProjectStatus(p.Status),
-		ArchivedAt: optNilTime(p.ArchivedAt), StartDate: optNilTime(p.StartDate), EndDate: optNilTime(p.EndDate),
-		OwnerID: p.OwnerID, Version: p.Version,
-	}
-	if p.Description != "" {
-		out.Description = oas.NewOptString(p.Description)
-	}
-	if p.DefaultBoardID != nil {
-		out.DefaultBoardID = oas.NewOptNilUUID(*p.DefaultBoardID)
-	}
-	return out
-}
+// ToAPIProject converts a project (all generated).
+func ToAPIProject(p *ent.Project) *oas.Project { return apiconv.Project(p) }
 
-// ToAPIProjectMember converts a project member with its (eager-loaded)
-// user; a user the viewer may not see is shown by id only.
+// ToAPIProjectMember converts a project member, adding the username and
+// display name of its (eager-loaded) user; a user the viewer may not see
+// is shown by id only.
 func ToAPIProjectMember(m *ent.ProjectMember) *oas.ProjectMemberInfo {
-	out := &oas.ProjectMemberInfo{UserID: m.UserID, Role: oas.ProjectRole(m.Role), CreatedAt: m.CreatedAt}
+	out := apiconv.ProjectMemberInfo(m)
 	if u := m.Edges.User; u != nil {
 		out.Username = u.Username
 		if u.DisplayName != "" {
@@ -71,28 +48,10 @@ func ToAPIProjectMember(m *ent.ProjectMember) *oas.ProjectMemberInfo {
 	return out
 }
 
-// ToAPIActivity converts an audit row (without the actor's IP and user
-// agent, which are for security reviewers, not project members).
-func ToAPIActivity(a *ent.ActivityLog) *oas.ActivityEntry {
-	out := &oas.ActivityEntry{
-		ID: a.ID, Action: a.Action, ActivityType: oas.ActivityEntryActivityType(a.ActivityType),
-		ActorType: oas.ActivityEntryActorType(a.ActorType), ResourceType: a.ResourceType, ResourceID: a.ResourceID,
-		CreatedAt: a.CreatedAt,
-	}
-	if a.ActorUserID != nil {
-		out.ActorUserID = oas.NewOptUUID(*a.ActorUserID)
-	}
-	if a.ActorAgentID != nil {
-		out.ActorAgentID = oas.NewOptUUID(*a.ActorAgentID)
-	}
-	if a.OldValues != nil {
-		out.OldValues = oas.NewOptActivityEntryOldValues(rawValues(a.OldValues))
-	}
-	if a.NewValues != nil {
-		out.NewValues = oas.NewOptActivityEntryNewValues(rawValues(a.NewValues))
-	}
-	return out
-}
+// ToAPIActivity converts an audit row for the activity feeds (the
+// ActivityEntry view: without the actor's IP and user agent, which are for
+// security reviewers, not project members).
+func ToAPIActivity(a *ent.ActivityLog) *oas.ActivityEntry { return apiconv.ActivityEntry(a) }
 
 // rawValues encodes audit values (already JSON-decoded from the database,
 // so always encodable) for the free-form response objects.

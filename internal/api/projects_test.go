@@ -173,6 +173,30 @@ func TestUpdateProjectIfMatch(t *testing.T) {
 			feed.Items[0].ActorUserID != w.users["alice"] || feed.Items[2].Action != "project.create" {
 			t.Errorf("activity feed: %+v", feed.Items)
 		}
+		// Dates are calendar days; null clears a date or the description.
+		var dated struct {
+			StartDate   *time.Time `json:"start_date"`
+			EndDate     *time.Time `json:"end_date"`
+			Description *string    `json:"description"`
+			Version     int        `json:"version"`
+		}
+		if code, body := w.patch("alice", "2", map[string]any{"start_date": "2026-03-01T10:30:00Z", "end_date": "2026-04-01T00:00:00Z"}); code != 200 {
+			t.Fatalf("PATCH dates: %d %s", code, body)
+		}
+		w.must(200, "alice", "GET", w.path, nil, &dated)
+		if dated.StartDate == nil || !dated.StartDate.Equal(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)) || dated.EndDate == nil {
+			t.Errorf("dates: %+v", dated)
+		}
+		if code, body := w.patch("alice", "3", map[string]any{"start_date": nil, "description": nil}); code != 200 {
+			t.Fatalf("PATCH null: %d %s", code, body)
+		}
+		w.must(200, "alice", "GET", w.path, nil, &dated)
+		if dated.StartDate != nil || dated.EndDate == nil || dated.Description == nil || *dated.Description != "" || dated.Version != 4 {
+			t.Errorf("null did not clear exactly the start date and the description: %+v", dated)
+		}
+		if code, _ := w.patch("alice", "4", map[string]any{"owner_id": w.users["bobby"]}); code != 400 {
+			t.Errorf("PATCH with a field the body does not name: %d", code)
+		}
 	})
 }
 
@@ -271,6 +295,10 @@ func TestProjectMembers(t *testing.T) {
 		w.must(200, "alice", "PATCH", members+"/"+bobby, map[string]string{"role": "admin"}, &m)
 		if m.Role != "admin" {
 			t.Errorf("role change: %+v", m)
+		}
+		w.must(200, "alice", "PATCH", members+"/"+bobby, map[string]string{}, &m)
+		if m.Role != "admin" || m.Username != "bobby" {
+			t.Errorf("an empty PATCH changed the member: %+v", m)
 		}
 		if code, _ := w.do("alice", "PATCH", members+"/"+alice, map[string]string{"role": "member"}, nil); code != 409 {
 			t.Errorf("demote the last owner: %d", code)

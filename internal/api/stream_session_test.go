@@ -36,6 +36,15 @@ func TestStreamEndsWithItsSession(t *testing.T) {
 			Current bool      `json:"current"`
 		}]
 		w.must(200, "revoked", "GET", "/auth/sessions", nil, &sessions)
+		var raw pageJSON[map[string]any]
+		w.must(200, "revoked", "GET", "/auth/sessions", nil, &raw)
+		for _, s := range raw.Items {
+			for _, k := range []string{"refresh_token_hash", "rotated_token_hashes", "token_family", "revoked_at", "revoke_reason"} {
+				if _, ok := s[k]; ok {
+					t.Errorf("a session carries %s", k)
+				}
+			}
+		}
 		var revoked uuid.UUID
 		for _, s := range sessions.Items {
 			if s.Current {

@@ -28,28 +28,28 @@ func (s *ActivityEntry) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ID)
 	}
 	{
-		e.FieldStart("action")
-		e.Str(s.Action)
-	}
-	{
-		e.FieldStart("activity_type")
-		s.ActivityType.Encode(e)
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
 	}
 	{
 		e.FieldStart("actor_type")
 		s.ActorType.Encode(e)
 	}
 	{
-		if s.ActorUserID.Set {
-			e.FieldStart("actor_user_id")
-			s.ActorUserID.Encode(e)
-		}
+		e.FieldStart("actor_user_id")
+		s.ActorUserID.Encode(e)
 	}
 	{
-		if s.ActorAgentID.Set {
-			e.FieldStart("actor_agent_id")
-			s.ActorAgentID.Encode(e)
-		}
+		e.FieldStart("actor_agent_id")
+		s.ActorAgentID.Encode(e)
+	}
+	{
+		e.FieldStart("activity_type")
+		s.ActivityType.Encode(e)
+	}
+	{
+		e.FieldStart("action")
+		e.Str(s.Action)
 	}
 	{
 		e.FieldStart("resource_type")
@@ -60,35 +60,27 @@ func (s *ActivityEntry) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ResourceID)
 	}
 	{
-		if s.OldValues.Set {
-			e.FieldStart("old_values")
-			s.OldValues.Encode(e)
-		}
+		e.FieldStart("old_values")
+		s.OldValues.Encode(e)
 	}
 	{
-		if s.NewValues.Set {
-			e.FieldStart("new_values")
-			s.NewValues.Encode(e)
-		}
-	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
+		e.FieldStart("new_values")
+		s.NewValues.Encode(e)
 	}
 }
 
 var jsonFieldsNameOfActivityEntry = [11]string{
 	0:  "id",
-	1:  "action",
-	2:  "activity_type",
-	3:  "actor_type",
-	4:  "actor_user_id",
-	5:  "actor_agent_id",
-	6:  "resource_type",
-	7:  "resource_id",
-	8:  "old_values",
-	9:  "new_values",
-	10: "created_at",
+	1:  "created_at",
+	2:  "actor_type",
+	3:  "actor_user_id",
+	4:  "actor_agent_id",
+	5:  "activity_type",
+	6:  "action",
+	7:  "resource_type",
+	8:  "resource_id",
+	9:  "old_values",
+	10: "new_values",
 }
 
 // Decode decodes ActivityEntry from json.
@@ -112,8 +104,60 @@ func (s *ActivityEntry) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "action":
+		case "created_at":
 			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
+			}
+		case "actor_type":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				if err := s.ActorType.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"actor_type\"")
+			}
+		case "actor_user_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				if err := s.ActorUserID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"actor_user_id\"")
+			}
+		case "actor_agent_id":
+			requiredBitSet[0] |= 1 << 4
+			if err := func() error {
+				if err := s.ActorAgentID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"actor_agent_id\"")
+			}
+		case "activity_type":
+			requiredBitSet[0] |= 1 << 5
+			if err := func() error {
+				if err := s.ActivityType.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"activity_type\"")
+			}
+		case "action":
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				v, err := d.Str()
 				s.Action = string(v)
@@ -124,48 +168,8 @@ func (s *ActivityEntry) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"action\"")
 			}
-		case "activity_type":
-			requiredBitSet[0] |= 1 << 2
-			if err := func() error {
-				if err := s.ActivityType.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"activity_type\"")
-			}
-		case "actor_type":
-			requiredBitSet[0] |= 1 << 3
-			if err := func() error {
-				if err := s.ActorType.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"actor_type\"")
-			}
-		case "actor_user_id":
-			if err := func() error {
-				s.ActorUserID.Reset()
-				if err := s.ActorUserID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"actor_user_id\"")
-			}
-		case "actor_agent_id":
-			if err := func() error {
-				s.ActorAgentID.Reset()
-				if err := s.ActorAgentID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"actor_agent_id\"")
-			}
 		case "resource_type":
-			requiredBitSet[0] |= 1 << 6
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
 				v, err := d.Str()
 				s.ResourceType = string(v)
@@ -177,7 +181,7 @@ func (s *ActivityEntry) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"resource_type\"")
 			}
 		case "resource_id":
-			requiredBitSet[0] |= 1 << 7
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.ResourceID = v
@@ -189,8 +193,8 @@ func (s *ActivityEntry) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"resource_id\"")
 			}
 		case "old_values":
+			requiredBitSet[1] |= 1 << 1
 			if err := func() error {
-				s.OldValues.Reset()
 				if err := s.OldValues.Decode(d); err != nil {
 					return err
 				}
@@ -199,26 +203,14 @@ func (s *ActivityEntry) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"old_values\"")
 			}
 		case "new_values":
+			requiredBitSet[1] |= 1 << 2
 			if err := func() error {
-				s.NewValues.Reset()
 				if err := s.NewValues.Decode(d); err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"new_values\"")
-			}
-		case "created_at":
-			requiredBitSet[1] |= 1 << 2
-			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.CreatedAt = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"created_at\"")
 			}
 		default:
 			return d.Skip()
@@ -230,8 +222,8 @@ func (s *ActivityEntry) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
-		0b11001111,
-		0b00000100,
+		0b11111111,
+		0b00000111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -273,96 +265,6 @@ func (s *ActivityEntry) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *ActivityEntry) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes ActivityEntryActivityType as json.
-func (s ActivityEntryActivityType) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes ActivityEntryActivityType from json.
-func (s *ActivityEntryActivityType) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode ActivityEntryActivityType to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch ActivityEntryActivityType(v) {
-	case ActivityEntryActivityTypeCreate:
-		*s = ActivityEntryActivityTypeCreate
-	case ActivityEntryActivityTypeUpdate:
-		*s = ActivityEntryActivityTypeUpdate
-	case ActivityEntryActivityTypeDelete:
-		*s = ActivityEntryActivityTypeDelete
-	case ActivityEntryActivityTypePurge:
-		*s = ActivityEntryActivityTypePurge
-	case ActivityEntryActivityTypeCustom:
-		*s = ActivityEntryActivityTypeCustom
-	default:
-		*s = ActivityEntryActivityType(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s ActivityEntryActivityType) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *ActivityEntryActivityType) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes ActivityEntryActorType as json.
-func (s ActivityEntryActorType) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes ActivityEntryActorType from json.
-func (s *ActivityEntryActorType) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode ActivityEntryActorType to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch ActivityEntryActorType(v) {
-	case ActivityEntryActorTypeUser:
-		*s = ActivityEntryActorTypeUser
-	case ActivityEntryActorTypeAgent:
-		*s = ActivityEntryActorTypeAgent
-	case ActivityEntryActorTypeService:
-		*s = ActivityEntryActorTypeService
-	case ActivityEntryActorTypeSystem:
-		*s = ActivityEntryActorTypeSystem
-	default:
-		*s = ActivityEntryActorType(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s ActivityEntryActorType) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *ActivityEntryActorType) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -479,6 +381,96 @@ func (s ActivityEntryOldValues) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *ActivityEntryOldValues) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes ActivityLogActivityType as json.
+func (s ActivityLogActivityType) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes ActivityLogActivityType from json.
+func (s *ActivityLogActivityType) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode ActivityLogActivityType to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch ActivityLogActivityType(v) {
+	case ActivityLogActivityTypeCreate:
+		*s = ActivityLogActivityTypeCreate
+	case ActivityLogActivityTypeUpdate:
+		*s = ActivityLogActivityTypeUpdate
+	case ActivityLogActivityTypeDelete:
+		*s = ActivityLogActivityTypeDelete
+	case ActivityLogActivityTypePurge:
+		*s = ActivityLogActivityTypePurge
+	case ActivityLogActivityTypeCustom:
+		*s = ActivityLogActivityTypeCustom
+	default:
+		*s = ActivityLogActivityType(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s ActivityLogActivityType) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *ActivityLogActivityType) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes ActivityLogActorType as json.
+func (s ActivityLogActorType) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes ActivityLogActorType from json.
+func (s *ActivityLogActorType) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode ActivityLogActorType to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch ActivityLogActorType(v) {
+	case ActivityLogActorTypeUser:
+		*s = ActivityLogActorTypeUser
+	case ActivityLogActorTypeAgent:
+		*s = ActivityLogActorTypeAgent
+	case ActivityLogActorTypeService:
+		*s = ActivityLogActorTypeService
+	case ActivityLogActorTypeSystem:
+		*s = ActivityLogActorTypeSystem
+	default:
+		*s = ActivityLogActorType(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s ActivityLogActorType) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *ActivityLogActorType) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -9638,26 +9630,20 @@ func (s *AuditActivityEntry) encodeFields(e *jx.Encoder) {
 		json.EncodeDateTime(e, s.CreatedAt)
 	}
 	{
-		if s.OrganizationID.Set {
-			e.FieldStart("organization_id")
-			s.OrganizationID.Encode(e)
-		}
+		e.FieldStart("organization_id")
+		s.OrganizationID.Encode(e)
 	}
 	{
 		e.FieldStart("actor_type")
 		s.ActorType.Encode(e)
 	}
 	{
-		if s.ActorUserID.Set {
-			e.FieldStart("actor_user_id")
-			s.ActorUserID.Encode(e)
-		}
+		e.FieldStart("actor_user_id")
+		s.ActorUserID.Encode(e)
 	}
 	{
-		if s.ActorAgentID.Set {
-			e.FieldStart("actor_agent_id")
-			s.ActorAgentID.Encode(e)
-		}
+		e.FieldStart("actor_agent_id")
+		s.ActorAgentID.Encode(e)
 	}
 	{
 		e.FieldStart("activity_type")
@@ -9676,38 +9662,32 @@ func (s *AuditActivityEntry) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ResourceID)
 	}
 	{
-		if s.OldValues.Set {
-			e.FieldStart("old_values")
-			s.OldValues.Encode(e)
-		}
+		e.FieldStart("old_values")
+		s.OldValues.Encode(e)
 	}
 	{
-		if s.NewValues.Set {
-			e.FieldStart("new_values")
-			s.NewValues.Encode(e)
-		}
+		e.FieldStart("new_values")
+		s.NewValues.Encode(e)
 	}
 	{
-		if s.IP.Set {
-			e.FieldStart("ip")
-			s.IP.Encode(e)
-		}
+		e.FieldStart("ip")
+		e.Str(s.IP)
 	}
 	{
-		if s.UserAgent.Set {
-			e.FieldStart("user_agent")
-			s.UserAgent.Encode(e)
-		}
+		e.FieldStart("user_agent")
+		e.Str(s.UserAgent)
 	}
 	{
-		if s.RequestID.Set {
-			e.FieldStart("request_id")
-			s.RequestID.Encode(e)
-		}
+		e.FieldStart("request_id")
+		e.Str(s.RequestID)
+	}
+	{
+		e.FieldStart("project_id")
+		s.ProjectID.Encode(e)
 	}
 }
 
-var jsonFieldsNameOfAuditActivityEntry = [15]string{
+var jsonFieldsNameOfAuditActivityEntry = [16]string{
 	0:  "id",
 	1:  "created_at",
 	2:  "organization_id",
@@ -9723,6 +9703,7 @@ var jsonFieldsNameOfAuditActivityEntry = [15]string{
 	12: "ip",
 	13: "user_agent",
 	14: "request_id",
+	15: "project_id",
 }
 
 // Decode decodes AuditActivityEntry from json.
@@ -9759,8 +9740,8 @@ func (s *AuditActivityEntry) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"created_at\"")
 			}
 		case "organization_id":
+			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
-				s.OrganizationID.Reset()
 				if err := s.OrganizationID.Decode(d); err != nil {
 					return err
 				}
@@ -9779,8 +9760,8 @@ func (s *AuditActivityEntry) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"actor_type\"")
 			}
 		case "actor_user_id":
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
-				s.ActorUserID.Reset()
 				if err := s.ActorUserID.Decode(d); err != nil {
 					return err
 				}
@@ -9789,8 +9770,8 @@ func (s *AuditActivityEntry) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"actor_user_id\"")
 			}
 		case "actor_agent_id":
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
-				s.ActorAgentID.Reset()
 				if err := s.ActorAgentID.Decode(d); err != nil {
 					return err
 				}
@@ -9845,8 +9826,8 @@ func (s *AuditActivityEntry) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"resource_id\"")
 			}
 		case "old_values":
+			requiredBitSet[1] |= 1 << 2
 			if err := func() error {
-				s.OldValues.Reset()
 				if err := s.OldValues.Decode(d); err != nil {
 					return err
 				}
@@ -9855,8 +9836,8 @@ func (s *AuditActivityEntry) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"old_values\"")
 			}
 		case "new_values":
+			requiredBitSet[1] |= 1 << 3
 			if err := func() error {
-				s.NewValues.Reset()
 				if err := s.NewValues.Decode(d); err != nil {
 					return err
 				}
@@ -9865,9 +9846,11 @@ func (s *AuditActivityEntry) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"new_values\"")
 			}
 		case "ip":
+			requiredBitSet[1] |= 1 << 4
 			if err := func() error {
-				s.IP.Reset()
-				if err := s.IP.Decode(d); err != nil {
+				v, err := d.Str()
+				s.IP = string(v)
+				if err != nil {
 					return err
 				}
 				return nil
@@ -9875,9 +9858,11 @@ func (s *AuditActivityEntry) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"ip\"")
 			}
 		case "user_agent":
+			requiredBitSet[1] |= 1 << 5
 			if err := func() error {
-				s.UserAgent.Reset()
-				if err := s.UserAgent.Decode(d); err != nil {
+				v, err := d.Str()
+				s.UserAgent = string(v)
+				if err != nil {
 					return err
 				}
 				return nil
@@ -9885,14 +9870,26 @@ func (s *AuditActivityEntry) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"user_agent\"")
 			}
 		case "request_id":
+			requiredBitSet[1] |= 1 << 6
 			if err := func() error {
-				s.RequestID.Reset()
-				if err := s.RequestID.Decode(d); err != nil {
+				v, err := d.Str()
+				s.RequestID = string(v)
+				if err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"request_id\"")
+			}
+		case "project_id":
+			requiredBitSet[1] |= 1 << 7
+			if err := func() error {
+				if err := s.ProjectID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"project_id\"")
 			}
 		default:
 			return d.Skip()
@@ -9904,8 +9901,8 @@ func (s *AuditActivityEntry) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
-		0b11001011,
-		0b00000011,
+		0b11111111,
+		0b11111111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -9947,96 +9944,6 @@ func (s *AuditActivityEntry) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *AuditActivityEntry) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes AuditActivityEntryActivityType as json.
-func (s AuditActivityEntryActivityType) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes AuditActivityEntryActivityType from json.
-func (s *AuditActivityEntryActivityType) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode AuditActivityEntryActivityType to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch AuditActivityEntryActivityType(v) {
-	case AuditActivityEntryActivityTypeCreate:
-		*s = AuditActivityEntryActivityTypeCreate
-	case AuditActivityEntryActivityTypeUpdate:
-		*s = AuditActivityEntryActivityTypeUpdate
-	case AuditActivityEntryActivityTypeDelete:
-		*s = AuditActivityEntryActivityTypeDelete
-	case AuditActivityEntryActivityTypePurge:
-		*s = AuditActivityEntryActivityTypePurge
-	case AuditActivityEntryActivityTypeCustom:
-		*s = AuditActivityEntryActivityTypeCustom
-	default:
-		*s = AuditActivityEntryActivityType(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s AuditActivityEntryActivityType) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *AuditActivityEntryActivityType) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes AuditActivityEntryActorType as json.
-func (s AuditActivityEntryActorType) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes AuditActivityEntryActorType from json.
-func (s *AuditActivityEntryActorType) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode AuditActivityEntryActorType to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch AuditActivityEntryActorType(v) {
-	case AuditActivityEntryActorTypeUser:
-		*s = AuditActivityEntryActorTypeUser
-	case AuditActivityEntryActorTypeAgent:
-		*s = AuditActivityEntryActorTypeAgent
-	case AuditActivityEntryActorTypeService:
-		*s = AuditActivityEntryActorTypeService
-	case AuditActivityEntryActorTypeSystem:
-		*s = AuditActivityEntryActorTypeSystem
-	default:
-		*s = AuditActivityEntryActorType(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s AuditActivityEntryActorType) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *AuditActivityEntryActorType) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -56977,74 +56884,6 @@ func (s *OpenStreamUnprocessableEntity) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
-// Encode encodes ActivityEntryNewValues as json.
-func (o OptActivityEntryNewValues) Encode(e *jx.Encoder) {
-	if !o.Set {
-		return
-	}
-	o.Value.Encode(e)
-}
-
-// Decode decodes ActivityEntryNewValues from json.
-func (o *OptActivityEntryNewValues) Decode(d *jx.Decoder) error {
-	if o == nil {
-		return errors.New("invalid: unable to decode OptActivityEntryNewValues to nil")
-	}
-	o.Set = true
-	o.Value = make(ActivityEntryNewValues)
-	if err := o.Value.Decode(d); err != nil {
-		return err
-	}
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s OptActivityEntryNewValues) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *OptActivityEntryNewValues) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes ActivityEntryOldValues as json.
-func (o OptActivityEntryOldValues) Encode(e *jx.Encoder) {
-	if !o.Set {
-		return
-	}
-	o.Value.Encode(e)
-}
-
-// Decode decodes ActivityEntryOldValues from json.
-func (o *OptActivityEntryOldValues) Decode(d *jx.Decoder) error {
-	if o == nil {
-		return errors.New("invalid: unable to decode OptActivityEntryOldValues to nil")
-	}
-	o.Set = true
-	o.Value = make(ActivityEntryOldValues)
-	if err := o.Value.Decode(d); err != nil {
-		return err
-	}
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s OptActivityEntryOldValues) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *OptActivityEntryOldValues) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
 // Encode encodes AgentActionProposalInput as json.
 func (o OptAgentActionProposalInput) Encode(e *jx.Encoder) {
 	if !o.Set {
@@ -57340,74 +57179,6 @@ func (s OptAppUsageRecordCategory) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *OptAppUsageRecordCategory) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes AuditActivityEntryNewValues as json.
-func (o OptAuditActivityEntryNewValues) Encode(e *jx.Encoder) {
-	if !o.Set {
-		return
-	}
-	o.Value.Encode(e)
-}
-
-// Decode decodes AuditActivityEntryNewValues from json.
-func (o *OptAuditActivityEntryNewValues) Decode(d *jx.Decoder) error {
-	if o == nil {
-		return errors.New("invalid: unable to decode OptAuditActivityEntryNewValues to nil")
-	}
-	o.Set = true
-	o.Value = make(AuditActivityEntryNewValues)
-	if err := o.Value.Decode(d); err != nil {
-		return err
-	}
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s OptAuditActivityEntryNewValues) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *OptAuditActivityEntryNewValues) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes AuditActivityEntryOldValues as json.
-func (o OptAuditActivityEntryOldValues) Encode(e *jx.Encoder) {
-	if !o.Set {
-		return
-	}
-	o.Value.Encode(e)
-}
-
-// Decode decodes AuditActivityEntryOldValues from json.
-func (o *OptAuditActivityEntryOldValues) Decode(d *jx.Decoder) error {
-	if o == nil {
-		return errors.New("invalid: unable to decode OptAuditActivityEntryOldValues to nil")
-	}
-	o.Set = true
-	o.Value = make(AuditActivityEntryOldValues)
-	if err := o.Value.Decode(d); err != nil {
-		return err
-	}
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s OptAuditActivityEntryOldValues) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *OptAuditActivityEntryOldValues) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -58527,18 +58298,18 @@ func (s *OptNoteVisibility) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
-// Encode encodes ProjectCreateRequestVisibility as json.
-func (o OptProjectCreateRequestVisibility) Encode(e *jx.Encoder) {
+// Encode encodes ProjectRole as json.
+func (o OptProjectRole) Encode(e *jx.Encoder) {
 	if !o.Set {
 		return
 	}
 	e.Str(string(o.Value))
 }
 
-// Decode decodes ProjectCreateRequestVisibility from json.
-func (o *OptProjectCreateRequestVisibility) Decode(d *jx.Decoder) error {
+// Decode decodes ProjectRole from json.
+func (o *OptProjectRole) Decode(d *jx.Decoder) error {
 	if o == nil {
-		return errors.New("invalid: unable to decode OptProjectCreateRequestVisibility to nil")
+		return errors.New("invalid: unable to decode OptProjectRole to nil")
 	}
 	o.Set = true
 	if err := o.Value.Decode(d); err != nil {
@@ -58548,30 +58319,30 @@ func (o *OptProjectCreateRequestVisibility) Decode(d *jx.Decoder) error {
 }
 
 // MarshalJSON implements stdjson.Marshaler.
-func (s OptProjectCreateRequestVisibility) MarshalJSON() ([]byte, error) {
+func (s OptProjectRole) MarshalJSON() ([]byte, error) {
 	e := jx.Encoder{}
 	s.Encode(&e)
 	return e.Bytes(), nil
 }
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *OptProjectCreateRequestVisibility) UnmarshalJSON(data []byte) error {
+func (s *OptProjectRole) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
 
-// Encode encodes ProjectUpdateRequestVisibility as json.
-func (o OptProjectUpdateRequestVisibility) Encode(e *jx.Encoder) {
+// Encode encodes ProjectVisibility as json.
+func (o OptProjectVisibility) Encode(e *jx.Encoder) {
 	if !o.Set {
 		return
 	}
 	e.Str(string(o.Value))
 }
 
-// Decode decodes ProjectUpdateRequestVisibility from json.
-func (o *OptProjectUpdateRequestVisibility) Decode(d *jx.Decoder) error {
+// Decode decodes ProjectVisibility from json.
+func (o *OptProjectVisibility) Decode(d *jx.Decoder) error {
 	if o == nil {
-		return errors.New("invalid: unable to decode OptProjectUpdateRequestVisibility to nil")
+		return errors.New("invalid: unable to decode OptProjectVisibility to nil")
 	}
 	o.Set = true
 	if err := o.Value.Decode(d); err != nil {
@@ -58581,48 +58352,14 @@ func (o *OptProjectUpdateRequestVisibility) Decode(d *jx.Decoder) error {
 }
 
 // MarshalJSON implements stdjson.Marshaler.
-func (s OptProjectUpdateRequestVisibility) MarshalJSON() ([]byte, error) {
+func (s OptProjectVisibility) MarshalJSON() ([]byte, error) {
 	e := jx.Encoder{}
 	s.Encode(&e)
 	return e.Bytes(), nil
 }
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *OptProjectUpdateRequestVisibility) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes SecurityEventDetails as json.
-func (o OptSecurityEventDetails) Encode(e *jx.Encoder) {
-	if !o.Set {
-		return
-	}
-	o.Value.Encode(e)
-}
-
-// Decode decodes SecurityEventDetails from json.
-func (o *OptSecurityEventDetails) Decode(d *jx.Decoder) error {
-	if o == nil {
-		return errors.New("invalid: unable to decode OptSecurityEventDetails to nil")
-	}
-	o.Set = true
-	o.Value = make(SecurityEventDetails)
-	if err := o.Value.Decode(d); err != nil {
-		return err
-	}
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s OptSecurityEventDetails) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *OptSecurityEventDetails) UnmarshalJSON(data []byte) error {
+func (s *OptProjectVisibility) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -58818,12 +58555,6 @@ func (s *Organization) encodeFields(e *jx.Encoder) {
 		json.EncodeDateTime(e, s.UpdatedAt)
 	}
 	{
-		if s.DeletedAt.Set {
-			e.FieldStart("deleted_at")
-			s.DeletedAt.Encode(e, json.EncodeDateTime)
-		}
-	}
-	{
 		e.FieldStart("name")
 		e.Str(s.Name)
 	}
@@ -58832,10 +58563,8 @@ func (s *Organization) encodeFields(e *jx.Encoder) {
 		e.Str(s.Slug)
 	}
 	{
-		if s.Description.Set {
-			e.FieldStart("description")
-			s.Description.Encode(e)
-		}
+		e.FieldStart("description")
+		e.Str(s.Description)
 	}
 	{
 		e.FieldStart("plan")
@@ -58857,40 +58586,20 @@ func (s *Organization) encodeFields(e *jx.Encoder) {
 		e.FieldStart("manager_tracking_enabled")
 		e.Bool(s.ManagerTrackingEnabled)
 	}
-	{
-		if s.MonthlyBudgetMicros.Set {
-			e.FieldStart("monthly_budget_micros")
-			s.MonthlyBudgetMicros.Encode(e)
-		}
-	}
-	{
-		if s.DailyBudgetMicros.Set {
-			e.FieldStart("daily_budget_micros")
-			s.DailyBudgetMicros.Encode(e)
-		}
-	}
-	{
-		e.FieldStart("budget_warn_percent")
-		e.Int(s.BudgetWarnPercent)
-	}
 }
 
-var jsonFieldsNameOfOrganization = [15]string{
+var jsonFieldsNameOfOrganization = [11]string{
 	0:  "id",
 	1:  "created_at",
 	2:  "updated_at",
-	3:  "deleted_at",
-	4:  "name",
-	5:  "slug",
-	6:  "description",
-	7:  "plan",
-	8:  "time_zone",
-	9:  "audit_retention_days",
-	10: "llm_capture_retention_days",
-	11: "manager_tracking_enabled",
-	12: "monthly_budget_micros",
-	13: "daily_budget_micros",
-	14: "budget_warn_percent",
+	3:  "name",
+	4:  "slug",
+	5:  "description",
+	6:  "plan",
+	7:  "time_zone",
+	8:  "audit_retention_days",
+	9:  "llm_capture_retention_days",
+	10: "manager_tracking_enabled",
 }
 
 // Decode decodes Organization from json.
@@ -58899,7 +58608,6 @@ func (s *Organization) Decode(d *jx.Decoder) error {
 		return errors.New("invalid: unable to decode Organization to nil")
 	}
 	var requiredBitSet [2]uint8
-	s.setDefaults()
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
@@ -58939,18 +58647,8 @@ func (s *Organization) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"updated_at\"")
 			}
-		case "deleted_at":
-			if err := func() error {
-				s.DeletedAt.Reset()
-				if err := s.DeletedAt.Decode(d, json.DecodeDateTime); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"deleted_at\"")
-			}
 		case "name":
-			requiredBitSet[0] |= 1 << 4
+			requiredBitSet[0] |= 1 << 3
 			if err := func() error {
 				v, err := d.Str()
 				s.Name = string(v)
@@ -58962,7 +58660,7 @@ func (s *Organization) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"name\"")
 			}
 		case "slug":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := d.Str()
 				s.Slug = string(v)
@@ -58974,9 +58672,11 @@ func (s *Organization) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"slug\"")
 			}
 		case "description":
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
-				s.Description.Reset()
-				if err := s.Description.Decode(d); err != nil {
+				v, err := d.Str()
+				s.Description = string(v)
+				if err != nil {
 					return err
 				}
 				return nil
@@ -58984,7 +58684,7 @@ func (s *Organization) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"description\"")
 			}
 		case "plan":
-			requiredBitSet[0] |= 1 << 7
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				if err := s.Plan.Decode(d); err != nil {
 					return err
@@ -58994,7 +58694,7 @@ func (s *Organization) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"plan\"")
 			}
 		case "time_zone":
-			requiredBitSet[1] |= 1 << 0
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
 				v, err := d.Str()
 				s.TimeZone = string(v)
@@ -59006,7 +58706,7 @@ func (s *Organization) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"time_zone\"")
 			}
 		case "audit_retention_days":
-			requiredBitSet[1] |= 1 << 1
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
 				v, err := d.Int()
 				s.AuditRetentionDays = int(v)
@@ -59018,7 +58718,7 @@ func (s *Organization) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"audit_retention_days\"")
 			}
 		case "llm_capture_retention_days":
-			requiredBitSet[1] |= 1 << 2
+			requiredBitSet[1] |= 1 << 1
 			if err := func() error {
 				v, err := d.Int()
 				s.LlmCaptureRetentionDays = int(v)
@@ -59030,7 +58730,7 @@ func (s *Organization) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"llm_capture_retention_days\"")
 			}
 		case "manager_tracking_enabled":
-			requiredBitSet[1] |= 1 << 3
+			requiredBitSet[1] |= 1 << 2
 			if err := func() error {
 				v, err := d.Bool()
 				s.ManagerTrackingEnabled = bool(v)
@@ -59040,38 +58740,6 @@ func (s *Organization) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"manager_tracking_enabled\"")
-			}
-		case "monthly_budget_micros":
-			if err := func() error {
-				s.MonthlyBudgetMicros.Reset()
-				if err := s.MonthlyBudgetMicros.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"monthly_budget_micros\"")
-			}
-		case "daily_budget_micros":
-			if err := func() error {
-				s.DailyBudgetMicros.Reset()
-				if err := s.DailyBudgetMicros.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"daily_budget_micros\"")
-			}
-		case "budget_warn_percent":
-			requiredBitSet[1] |= 1 << 6
-			if err := func() error {
-				v, err := d.Int()
-				s.BudgetWarnPercent = int(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"budget_warn_percent\"")
 			}
 		default:
 			return d.Skip()
@@ -59083,8 +58751,8 @@ func (s *Organization) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
-		0b10110111,
-		0b01001111,
+		0b11111111,
+		0b00000111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -59352,7 +59020,7 @@ func (s *OrganizationCreateRequest) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"time_zone\"")
 			}
 		default:
-			return d.Skip()
+			return errors.Errorf("unexpected field %q", k)
 		}
 		return nil
 	}); err != nil {
@@ -60208,7 +59876,7 @@ func (s *OrganizationUpdateRequest) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"manager_tracking_enabled\"")
 			}
 		default:
-			return d.Skip()
+			return errors.Errorf("unexpected field %q", k)
 		}
 		return nil
 	}); err != nil {
@@ -62252,12 +61920,6 @@ func (s *Project) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.OrganizationID)
 	}
 	{
-		if s.DeletedAt.Set {
-			e.FieldStart("deleted_at")
-			s.DeletedAt.Encode(e, json.EncodeDateTime)
-		}
-	}
-	{
 		e.FieldStart("version")
 		e.Int(s.Version)
 	}
@@ -62270,10 +61932,8 @@ func (s *Project) encodeFields(e *jx.Encoder) {
 		e.Str(s.Name)
 	}
 	{
-		if s.Description.Set {
-			e.FieldStart("description")
-			s.Description.Encode(e)
-		}
+		e.FieldStart("description")
+		e.Str(s.Description)
 	}
 	{
 		e.FieldStart("visibility")
@@ -62284,52 +61944,43 @@ func (s *Project) encodeFields(e *jx.Encoder) {
 		s.Status.Encode(e)
 	}
 	{
-		if s.ArchivedAt.Set {
-			e.FieldStart("archived_at")
-			s.ArchivedAt.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("archived_at")
+		s.ArchivedAt.Encode(e, json.EncodeDateTime)
 	}
 	{
-		if s.StartDate.Set {
-			e.FieldStart("start_date")
-			s.StartDate.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("start_date")
+		s.StartDate.Encode(e, json.EncodeDateTime)
 	}
 	{
-		if s.EndDate.Set {
-			e.FieldStart("end_date")
-			s.EndDate.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("end_date")
+		s.EndDate.Encode(e, json.EncodeDateTime)
 	}
 	{
 		e.FieldStart("owner_id")
 		json.EncodeUUID(e, s.OwnerID)
 	}
 	{
-		if s.DefaultBoardID.Set {
-			e.FieldStart("default_board_id")
-			s.DefaultBoardID.Encode(e)
-		}
+		e.FieldStart("default_board_id")
+		s.DefaultBoardID.Encode(e)
 	}
 }
 
-var jsonFieldsNameOfProject = [16]string{
+var jsonFieldsNameOfProject = [15]string{
 	0:  "id",
 	1:  "created_at",
 	2:  "updated_at",
 	3:  "organization_id",
-	4:  "deleted_at",
-	5:  "version",
-	6:  "key",
-	7:  "name",
-	8:  "description",
-	9:  "visibility",
-	10: "status",
-	11: "archived_at",
-	12: "start_date",
-	13: "end_date",
-	14: "owner_id",
-	15: "default_board_id",
+	4:  "version",
+	5:  "key",
+	6:  "name",
+	7:  "description",
+	8:  "visibility",
+	9:  "status",
+	10: "archived_at",
+	11: "start_date",
+	12: "end_date",
+	13: "owner_id",
+	14: "default_board_id",
 }
 
 // Decode decodes Project from json.
@@ -62338,7 +61989,6 @@ func (s *Project) Decode(d *jx.Decoder) error {
 		return errors.New("invalid: unable to decode Project to nil")
 	}
 	var requiredBitSet [2]uint8
-	s.setDefaults()
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
@@ -62390,18 +62040,8 @@ func (s *Project) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"organization_id\"")
 			}
-		case "deleted_at":
-			if err := func() error {
-				s.DeletedAt.Reset()
-				if err := s.DeletedAt.Decode(d, json.DecodeDateTime); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"deleted_at\"")
-			}
 		case "version":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := d.Int()
 				s.Version = int(v)
@@ -62413,7 +62053,7 @@ func (s *Project) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"version\"")
 			}
 		case "key":
-			requiredBitSet[0] |= 1 << 6
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				v, err := d.Str()
 				s.Key = string(v)
@@ -62425,7 +62065,7 @@ func (s *Project) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"key\"")
 			}
 		case "name":
-			requiredBitSet[0] |= 1 << 7
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				v, err := d.Str()
 				s.Name = string(v)
@@ -62437,9 +62077,11 @@ func (s *Project) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"name\"")
 			}
 		case "description":
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
-				s.Description.Reset()
-				if err := s.Description.Decode(d); err != nil {
+				v, err := d.Str()
+				s.Description = string(v)
+				if err != nil {
 					return err
 				}
 				return nil
@@ -62447,7 +62089,7 @@ func (s *Project) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"description\"")
 			}
 		case "visibility":
-			requiredBitSet[1] |= 1 << 1
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
 				if err := s.Visibility.Decode(d); err != nil {
 					return err
@@ -62457,7 +62099,7 @@ func (s *Project) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"visibility\"")
 			}
 		case "status":
-			requiredBitSet[1] |= 1 << 2
+			requiredBitSet[1] |= 1 << 1
 			if err := func() error {
 				if err := s.Status.Decode(d); err != nil {
 					return err
@@ -62467,8 +62109,8 @@ func (s *Project) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"status\"")
 			}
 		case "archived_at":
+			requiredBitSet[1] |= 1 << 2
 			if err := func() error {
-				s.ArchivedAt.Reset()
 				if err := s.ArchivedAt.Decode(d, json.DecodeDateTime); err != nil {
 					return err
 				}
@@ -62477,8 +62119,8 @@ func (s *Project) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"archived_at\"")
 			}
 		case "start_date":
+			requiredBitSet[1] |= 1 << 3
 			if err := func() error {
-				s.StartDate.Reset()
 				if err := s.StartDate.Decode(d, json.DecodeDateTime); err != nil {
 					return err
 				}
@@ -62487,8 +62129,8 @@ func (s *Project) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"start_date\"")
 			}
 		case "end_date":
+			requiredBitSet[1] |= 1 << 4
 			if err := func() error {
-				s.EndDate.Reset()
 				if err := s.EndDate.Decode(d, json.DecodeDateTime); err != nil {
 					return err
 				}
@@ -62497,7 +62139,7 @@ func (s *Project) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"end_date\"")
 			}
 		case "owner_id":
-			requiredBitSet[1] |= 1 << 6
+			requiredBitSet[1] |= 1 << 5
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.OwnerID = v
@@ -62509,8 +62151,8 @@ func (s *Project) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"owner_id\"")
 			}
 		case "default_board_id":
+			requiredBitSet[1] |= 1 << 6
 			if err := func() error {
-				s.DefaultBoardID.Reset()
 				if err := s.DefaultBoardID.Decode(d); err != nil {
 					return err
 				}
@@ -62528,8 +62170,8 @@ func (s *Project) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
-		0b11101111,
-		0b01000110,
+		0b11111111,
+		0b01111111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -62701,7 +62343,7 @@ func (s *ProjectCreateRequest) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"end_date\"")
 			}
 		default:
-			return d.Skip()
+			return errors.Errorf("unexpected field %q", k)
 		}
 		return nil
 	}); err != nil {
@@ -62752,46 +62394,6 @@ func (s *ProjectCreateRequest) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *ProjectCreateRequest) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes ProjectCreateRequestVisibility as json.
-func (s ProjectCreateRequestVisibility) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes ProjectCreateRequestVisibility from json.
-func (s *ProjectCreateRequestVisibility) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode ProjectCreateRequestVisibility to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch ProjectCreateRequestVisibility(v) {
-	case ProjectCreateRequestVisibilityPrivate:
-		*s = ProjectCreateRequestVisibilityPrivate
-	case ProjectCreateRequestVisibilityOrganization:
-		*s = ProjectCreateRequestVisibilityOrganization
-	default:
-		*s = ProjectCreateRequestVisibility(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s ProjectCreateRequestVisibility) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *ProjectCreateRequestVisibility) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -62917,8 +62519,32 @@ func (s *ProjectMemberInfo) Encode(e *jx.Encoder) {
 // encodeFields encodes fields.
 func (s *ProjectMemberInfo) encodeFields(e *jx.Encoder) {
 	{
+		e.FieldStart("id")
+		json.EncodeUUID(e, s.ID)
+	}
+	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
+	}
+	{
+		e.FieldStart("organization_id")
+		json.EncodeUUID(e, s.OrganizationID)
+	}
+	{
+		e.FieldStart("project_id")
+		json.EncodeUUID(e, s.ProjectID)
+	}
+	{
 		e.FieldStart("user_id")
 		json.EncodeUUID(e, s.UserID)
+	}
+	{
+		e.FieldStart("role")
+		s.Role.Encode(e)
 	}
 	{
 		e.FieldStart("username")
@@ -62930,22 +62556,18 @@ func (s *ProjectMemberInfo) encodeFields(e *jx.Encoder) {
 			s.DisplayName.Encode(e)
 		}
 	}
-	{
-		e.FieldStart("role")
-		s.Role.Encode(e)
-	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
 }
 
-var jsonFieldsNameOfProjectMemberInfo = [5]string{
-	0: "user_id",
-	1: "username",
-	2: "display_name",
-	3: "role",
-	4: "created_at",
+var jsonFieldsNameOfProjectMemberInfo = [9]string{
+	0: "id",
+	1: "created_at",
+	2: "updated_at",
+	3: "organization_id",
+	4: "project_id",
+	5: "user_id",
+	6: "role",
+	7: "username",
+	8: "display_name",
 }
 
 // Decode decodes ProjectMemberInfo from json.
@@ -62953,12 +62575,72 @@ func (s *ProjectMemberInfo) Decode(d *jx.Decoder) error {
 	if s == nil {
 		return errors.New("invalid: unable to decode ProjectMemberInfo to nil")
 	}
-	var requiredBitSet [1]uint8
+	var requiredBitSet [2]uint8
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
-		case "user_id":
+		case "id":
 			requiredBitSet[0] |= 1 << 0
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.ID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"id\"")
+			}
+		case "created_at":
+			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
+			}
+		case "updated_at":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.UpdatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"updated_at\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.OrganizationID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"organization_id\"")
+			}
+		case "project_id":
+			requiredBitSet[0] |= 1 << 4
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.ProjectID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"project_id\"")
+			}
+		case "user_id":
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.UserID = v
@@ -62969,8 +62651,18 @@ func (s *ProjectMemberInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"user_id\"")
 			}
+		case "role":
+			requiredBitSet[0] |= 1 << 6
+			if err := func() error {
+				if err := s.Role.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"role\"")
+			}
 		case "username":
-			requiredBitSet[0] |= 1 << 1
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
 				v, err := d.Str()
 				s.Username = string(v)
@@ -62991,28 +62683,6 @@ func (s *ProjectMemberInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"display_name\"")
 			}
-		case "role":
-			requiredBitSet[0] |= 1 << 3
-			if err := func() error {
-				if err := s.Role.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"role\"")
-			}
-		case "created_at":
-			requiredBitSet[0] |= 1 << 4
-			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.CreatedAt = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"created_at\"")
-			}
 		default:
 			return d.Skip()
 		}
@@ -63022,8 +62692,9 @@ func (s *ProjectMemberInfo) Decode(d *jx.Decoder) error {
 	}
 	// Validate required fields.
 	var failures []validate.FieldError
-	for i, mask := range [1]uint8{
-		0b00011011,
+	for i, mask := range [2]uint8{
+		0b11111111,
+		0b00000000,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -63202,8 +62873,10 @@ func (s *ProjectMemberUpdateRequest) Encode(e *jx.Encoder) {
 // encodeFields encodes fields.
 func (s *ProjectMemberUpdateRequest) encodeFields(e *jx.Encoder) {
 	{
-		e.FieldStart("role")
-		s.Role.Encode(e)
+		if s.Role.Set {
+			e.FieldStart("role")
+			s.Role.Encode(e)
+		}
 	}
 }
 
@@ -63216,13 +62889,12 @@ func (s *ProjectMemberUpdateRequest) Decode(d *jx.Decoder) error {
 	if s == nil {
 		return errors.New("invalid: unable to decode ProjectMemberUpdateRequest to nil")
 	}
-	var requiredBitSet [1]uint8
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
 		case "role":
-			requiredBitSet[0] |= 1 << 0
 			if err := func() error {
+				s.Role.Reset()
 				if err := s.Role.Decode(d); err != nil {
 					return err
 				}
@@ -63231,43 +62903,11 @@ func (s *ProjectMemberUpdateRequest) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"role\"")
 			}
 		default:
-			return d.Skip()
+			return errors.Errorf("unexpected field %q", k)
 		}
 		return nil
 	}); err != nil {
 		return errors.Wrap(err, "decode ProjectMemberUpdateRequest")
-	}
-	// Validate required fields.
-	var failures []validate.FieldError
-	for i, mask := range [1]uint8{
-		0b00000001,
-	} {
-		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
-			// Mask only required fields and check equality to mask using XOR.
-			//
-			// If XOR result is not zero, result is not equal to expected, so some fields are missed.
-			// Bits of fields which would be set are actually bits of missed fields.
-			missed := bits.OnesCount8(result)
-			for bitN := 0; bitN < missed; bitN++ {
-				bitIdx := bits.TrailingZeros8(result)
-				fieldIdx := i*8 + bitIdx
-				var name string
-				if fieldIdx < len(jsonFieldsNameOfProjectMemberUpdateRequest) {
-					name = jsonFieldsNameOfProjectMemberUpdateRequest[fieldIdx]
-				} else {
-					name = strconv.Itoa(fieldIdx)
-				}
-				failures = append(failures, validate.FieldError{
-					Name:  name,
-					Error: validate.ErrFieldRequired,
-				})
-				// Reset bit.
-				result &^= 1 << bitIdx
-			}
-		}
-	}
-	if len(failures) > 0 {
-		return &validate.Error{Fields: failures}
 	}
 
 	return nil
@@ -63601,7 +63241,7 @@ func (s *ProjectUpdateRequest) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"end_date\"")
 			}
 		default:
-			return d.Skip()
+			return errors.Errorf("unexpected field %q", k)
 		}
 		return nil
 	}); err != nil {
@@ -63620,46 +63260,6 @@ func (s *ProjectUpdateRequest) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *ProjectUpdateRequest) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes ProjectUpdateRequestVisibility as json.
-func (s ProjectUpdateRequestVisibility) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes ProjectUpdateRequestVisibility from json.
-func (s *ProjectUpdateRequestVisibility) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode ProjectUpdateRequestVisibility to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch ProjectUpdateRequestVisibility(v) {
-	case ProjectUpdateRequestVisibilityPrivate:
-		*s = ProjectUpdateRequestVisibilityPrivate
-	case ProjectUpdateRequestVisibilityOrganization:
-		*s = ProjectUpdateRequestVisibilityOrganization
-	default:
-		*s = ProjectUpdateRequestVisibility(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s ProjectUpdateRequestVisibility) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *ProjectUpdateRequestVisibility) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -69939,7 +69539,7 @@ func (s *RoleCreateRequest) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"description\"")
 			}
 		default:
-			return d.Skip()
+			return errors.Errorf("unexpected field %q", k)
 		}
 		return nil
 	}); err != nil {
@@ -70008,20 +69608,24 @@ func (s *RoleInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ID)
 	}
 	{
-		if s.OrganizationID.Set {
-			e.FieldStart("organization_id")
-			s.OrganizationID.Encode(e)
-		}
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
+	}
+	{
+		e.FieldStart("organization_id")
+		s.OrganizationID.Encode(e)
 	}
 	{
 		e.FieldStart("name")
 		e.Str(s.Name)
 	}
 	{
-		if s.Description.Set {
-			e.FieldStart("description")
-			s.Description.Encode(e)
-		}
+		e.FieldStart("description")
+		e.Str(s.Description)
 	}
 	{
 		e.FieldStart("is_system")
@@ -70035,20 +69639,17 @@ func (s *RoleInfo) encodeFields(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
 }
 
-var jsonFieldsNameOfRoleInfo = [7]string{
+var jsonFieldsNameOfRoleInfo = [8]string{
 	0: "id",
-	1: "organization_id",
-	2: "name",
-	3: "description",
-	4: "is_system",
-	5: "permissions",
-	6: "created_at",
+	1: "created_at",
+	2: "updated_at",
+	3: "organization_id",
+	4: "name",
+	5: "description",
+	6: "is_system",
+	7: "permissions",
 }
 
 // Decode decodes RoleInfo from json.
@@ -70072,9 +69673,33 @@ func (s *RoleInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "organization_id":
+		case "created_at":
+			requiredBitSet[0] |= 1 << 1
 			if err := func() error {
-				s.OrganizationID.Reset()
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
+			}
+		case "updated_at":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.UpdatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"updated_at\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
 				if err := s.OrganizationID.Decode(d); err != nil {
 					return err
 				}
@@ -70083,7 +69708,7 @@ func (s *RoleInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"organization_id\"")
 			}
 		case "name":
-			requiredBitSet[0] |= 1 << 2
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := d.Str()
 				s.Name = string(v)
@@ -70095,9 +69720,11 @@ func (s *RoleInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"name\"")
 			}
 		case "description":
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
-				s.Description.Reset()
-				if err := s.Description.Decode(d); err != nil {
+				v, err := d.Str()
+				s.Description = string(v)
+				if err != nil {
 					return err
 				}
 				return nil
@@ -70105,7 +69732,7 @@ func (s *RoleInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"description\"")
 			}
 		case "is_system":
-			requiredBitSet[0] |= 1 << 4
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				v, err := d.Bool()
 				s.IsSystem = bool(v)
@@ -70117,7 +69744,7 @@ func (s *RoleInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"is_system\"")
 			}
 		case "permissions":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
 				s.Permissions = make([]PermissionRef, 0)
 				if err := d.Arr(func(d *jx.Decoder) error {
@@ -70134,18 +69761,6 @@ func (s *RoleInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"permissions\"")
 			}
-		case "created_at":
-			requiredBitSet[0] |= 1 << 6
-			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.CreatedAt = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"created_at\"")
-			}
 		default:
 			return d.Skip()
 		}
@@ -70156,7 +69771,7 @@ func (s *RoleInfo) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [1]uint8{
-		0b01110101,
+		0b11111111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -70382,7 +69997,7 @@ func (s *RoleUpdateRequest) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"description\"")
 			}
 		default:
-			return d.Skip()
+			return errors.Errorf("unexpected field %q", k)
 		}
 		return nil
 	}); err != nil {
@@ -70861,6 +70476,48 @@ func (s *SearchMessagesUnprocessableEntity) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
+// Encode encodes SecurityAuditLogSeverity as json.
+func (s SecurityAuditLogSeverity) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes SecurityAuditLogSeverity from json.
+func (s *SecurityAuditLogSeverity) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode SecurityAuditLogSeverity to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch SecurityAuditLogSeverity(v) {
+	case SecurityAuditLogSeverityInfo:
+		*s = SecurityAuditLogSeverityInfo
+	case SecurityAuditLogSeverityWarning:
+		*s = SecurityAuditLogSeverityWarning
+	case SecurityAuditLogSeverityCritical:
+		*s = SecurityAuditLogSeverityCritical
+	default:
+		*s = SecurityAuditLogSeverity(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s SecurityAuditLogSeverity) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *SecurityAuditLogSeverity) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
 // Encode implements json.Marshaler.
 func (s *SecurityEvent) Encode(e *jx.Encoder) {
 	e.ObjStart()
@@ -70879,10 +70536,8 @@ func (s *SecurityEvent) encodeFields(e *jx.Encoder) {
 		json.EncodeDateTime(e, s.CreatedAt)
 	}
 	{
-		if s.OrganizationID.Set {
-			e.FieldStart("organization_id")
-			s.OrganizationID.Encode(e)
-		}
+		e.FieldStart("organization_id")
+		s.OrganizationID.Encode(e)
 	}
 	{
 		e.FieldStart("event_type")
@@ -70893,40 +70548,28 @@ func (s *SecurityEvent) encodeFields(e *jx.Encoder) {
 		s.Severity.Encode(e)
 	}
 	{
-		if s.UserID.Set {
-			e.FieldStart("user_id")
-			s.UserID.Encode(e)
-		}
+		e.FieldStart("user_id")
+		s.UserID.Encode(e)
 	}
 	{
-		if s.AgentID.Set {
-			e.FieldStart("agent_id")
-			s.AgentID.Encode(e)
-		}
+		e.FieldStart("agent_id")
+		s.AgentID.Encode(e)
 	}
 	{
-		if s.IP.Set {
-			e.FieldStart("ip")
-			s.IP.Encode(e)
-		}
+		e.FieldStart("ip")
+		e.Str(s.IP)
 	}
 	{
-		if s.UserAgent.Set {
-			e.FieldStart("user_agent")
-			s.UserAgent.Encode(e)
-		}
+		e.FieldStart("user_agent")
+		e.Str(s.UserAgent)
 	}
 	{
-		if s.RequestID.Set {
-			e.FieldStart("request_id")
-			s.RequestID.Encode(e)
-		}
+		e.FieldStart("request_id")
+		e.Str(s.RequestID)
 	}
 	{
-		if s.Details.Set {
-			e.FieldStart("details")
-			s.Details.Encode(e)
-		}
+		e.FieldStart("details")
+		s.Details.Encode(e)
 	}
 }
 
@@ -70978,8 +70621,8 @@ func (s *SecurityEvent) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"created_at\"")
 			}
 		case "organization_id":
+			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
-				s.OrganizationID.Reset()
 				if err := s.OrganizationID.Decode(d); err != nil {
 					return err
 				}
@@ -71010,8 +70653,8 @@ func (s *SecurityEvent) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"severity\"")
 			}
 		case "user_id":
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
-				s.UserID.Reset()
 				if err := s.UserID.Decode(d); err != nil {
 					return err
 				}
@@ -71020,8 +70663,8 @@ func (s *SecurityEvent) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"user_id\"")
 			}
 		case "agent_id":
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
-				s.AgentID.Reset()
 				if err := s.AgentID.Decode(d); err != nil {
 					return err
 				}
@@ -71030,9 +70673,11 @@ func (s *SecurityEvent) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"agent_id\"")
 			}
 		case "ip":
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
-				s.IP.Reset()
-				if err := s.IP.Decode(d); err != nil {
+				v, err := d.Str()
+				s.IP = string(v)
+				if err != nil {
 					return err
 				}
 				return nil
@@ -71040,9 +70685,11 @@ func (s *SecurityEvent) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"ip\"")
 			}
 		case "user_agent":
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
-				s.UserAgent.Reset()
-				if err := s.UserAgent.Decode(d); err != nil {
+				v, err := d.Str()
+				s.UserAgent = string(v)
+				if err != nil {
 					return err
 				}
 				return nil
@@ -71050,9 +70697,11 @@ func (s *SecurityEvent) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"user_agent\"")
 			}
 		case "request_id":
+			requiredBitSet[1] |= 1 << 1
 			if err := func() error {
-				s.RequestID.Reset()
-				if err := s.RequestID.Decode(d); err != nil {
+				v, err := d.Str()
+				s.RequestID = string(v)
+				if err != nil {
 					return err
 				}
 				return nil
@@ -71060,8 +70709,8 @@ func (s *SecurityEvent) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"request_id\"")
 			}
 		case "details":
+			requiredBitSet[1] |= 1 << 2
 			if err := func() error {
-				s.Details.Reset()
 				if err := s.Details.Decode(d); err != nil {
 					return err
 				}
@@ -71079,8 +70728,8 @@ func (s *SecurityEvent) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
-		0b00011011,
-		0b00000000,
+		0b11111111,
+		0b00000111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -71307,44 +70956,48 @@ func (s *SecurityEventPage) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
-// Encode encodes SecurityEventSeverity as json.
-func (s SecurityEventSeverity) Encode(e *jx.Encoder) {
+// Encode encodes SessionDeviceType as json.
+func (s SessionDeviceType) Encode(e *jx.Encoder) {
 	e.Str(string(s))
 }
 
-// Decode decodes SecurityEventSeverity from json.
-func (s *SecurityEventSeverity) Decode(d *jx.Decoder) error {
+// Decode decodes SessionDeviceType from json.
+func (s *SessionDeviceType) Decode(d *jx.Decoder) error {
 	if s == nil {
-		return errors.New("invalid: unable to decode SecurityEventSeverity to nil")
+		return errors.New("invalid: unable to decode SessionDeviceType to nil")
 	}
 	v, err := d.StrBytes()
 	if err != nil {
 		return err
 	}
 	// Try to use constant string.
-	switch SecurityEventSeverity(v) {
-	case SecurityEventSeverityInfo:
-		*s = SecurityEventSeverityInfo
-	case SecurityEventSeverityWarning:
-		*s = SecurityEventSeverityWarning
-	case SecurityEventSeverityCritical:
-		*s = SecurityEventSeverityCritical
+	switch SessionDeviceType(v) {
+	case SessionDeviceTypeDesktop:
+		*s = SessionDeviceTypeDesktop
+	case SessionDeviceTypeMobile:
+		*s = SessionDeviceTypeMobile
+	case SessionDeviceTypeTablet:
+		*s = SessionDeviceTypeTablet
+	case SessionDeviceTypeCli:
+		*s = SessionDeviceTypeCli
+	case SessionDeviceTypeUnknown:
+		*s = SessionDeviceTypeUnknown
 	default:
-		*s = SecurityEventSeverity(v)
+		*s = SessionDeviceType(v)
 	}
 
 	return nil
 }
 
 // MarshalJSON implements stdjson.Marshaler.
-func (s SecurityEventSeverity) MarshalJSON() ([]byte, error) {
+func (s SessionDeviceType) MarshalJSON() ([]byte, error) {
 	e := jx.Encoder{}
 	s.Encode(&e)
 	return e.Bytes(), nil
 }
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *SecurityEventSeverity) UnmarshalJSON(data []byte) error {
+func (s *SessionDeviceType) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -71363,36 +71016,36 @@ func (s *SessionInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ID)
 	}
 	{
-		if s.DeviceName.Set {
-			e.FieldStart("device_name")
-			s.DeviceName.Encode(e)
-		}
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
+	}
+	{
+		e.FieldStart("user_id")
+		json.EncodeUUID(e, s.UserID)
+	}
+	{
+		e.FieldStart("device_name")
+		e.Str(s.DeviceName)
 	}
 	{
 		e.FieldStart("device_type")
 		s.DeviceType.Encode(e)
 	}
 	{
-		if s.IP.Set {
-			e.FieldStart("ip")
-			s.IP.Encode(e)
-		}
+		e.FieldStart("ip")
+		e.Str(s.IP)
 	}
 	{
-		if s.UserAgent.Set {
-			e.FieldStart("user_agent")
-			s.UserAgent.Encode(e)
-		}
+		e.FieldStart("user_agent")
+		e.Str(s.UserAgent)
 	}
 	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
-	{
-		if s.LastSeenAt.Set {
-			e.FieldStart("last_seen_at")
-			s.LastSeenAt.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("last_seen_at")
+		s.LastSeenAt.Encode(e, json.EncodeDateTime)
 	}
 	{
 		e.FieldStart("expires_at")
@@ -71404,16 +71057,18 @@ func (s *SessionInfo) encodeFields(e *jx.Encoder) {
 	}
 }
 
-var jsonFieldsNameOfSessionInfo = [9]string{
-	0: "id",
-	1: "device_name",
-	2: "device_type",
-	3: "ip",
-	4: "user_agent",
-	5: "created_at",
-	6: "last_seen_at",
-	7: "expires_at",
-	8: "current",
+var jsonFieldsNameOfSessionInfo = [11]string{
+	0:  "id",
+	1:  "created_at",
+	2:  "updated_at",
+	3:  "user_id",
+	4:  "device_name",
+	5:  "device_type",
+	6:  "ip",
+	7:  "user_agent",
+	8:  "last_seen_at",
+	9:  "expires_at",
+	10: "current",
 }
 
 // Decode decodes SessionInfo from json.
@@ -71437,48 +71092,8 @@ func (s *SessionInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "device_name":
-			if err := func() error {
-				s.DeviceName.Reset()
-				if err := s.DeviceName.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"device_name\"")
-			}
-		case "device_type":
-			requiredBitSet[0] |= 1 << 2
-			if err := func() error {
-				if err := s.DeviceType.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"device_type\"")
-			}
-		case "ip":
-			if err := func() error {
-				s.IP.Reset()
-				if err := s.IP.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"ip\"")
-			}
-		case "user_agent":
-			if err := func() error {
-				s.UserAgent.Reset()
-				if err := s.UserAgent.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"user_agent\"")
-			}
 		case "created_at":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[0] |= 1 << 1
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.CreatedAt = v
@@ -71489,9 +71104,79 @@ func (s *SessionInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"created_at\"")
 			}
-		case "last_seen_at":
+		case "updated_at":
+			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
-				s.LastSeenAt.Reset()
+				v, err := json.DecodeDateTime(d)
+				s.UpdatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"updated_at\"")
+			}
+		case "user_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.UserID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"user_id\"")
+			}
+		case "device_name":
+			requiredBitSet[0] |= 1 << 4
+			if err := func() error {
+				v, err := d.Str()
+				s.DeviceName = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"device_name\"")
+			}
+		case "device_type":
+			requiredBitSet[0] |= 1 << 5
+			if err := func() error {
+				if err := s.DeviceType.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"device_type\"")
+			}
+		case "ip":
+			requiredBitSet[0] |= 1 << 6
+			if err := func() error {
+				v, err := d.Str()
+				s.IP = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"ip\"")
+			}
+		case "user_agent":
+			requiredBitSet[0] |= 1 << 7
+			if err := func() error {
+				v, err := d.Str()
+				s.UserAgent = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"user_agent\"")
+			}
+		case "last_seen_at":
+			requiredBitSet[1] |= 1 << 0
+			if err := func() error {
 				if err := s.LastSeenAt.Decode(d, json.DecodeDateTime); err != nil {
 					return err
 				}
@@ -71500,7 +71185,7 @@ func (s *SessionInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"last_seen_at\"")
 			}
 		case "expires_at":
-			requiredBitSet[0] |= 1 << 7
+			requiredBitSet[1] |= 1 << 1
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.ExpiresAt = v
@@ -71512,7 +71197,7 @@ func (s *SessionInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"expires_at\"")
 			}
 		case "current":
-			requiredBitSet[1] |= 1 << 0
+			requiredBitSet[1] |= 1 << 2
 			if err := func() error {
 				v, err := d.Bool()
 				s.Current = bool(v)
@@ -71533,8 +71218,8 @@ func (s *SessionInfo) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
-		0b10100101,
-		0b00000001,
+		0b11111111,
+		0b00000111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -71576,52 +71261,6 @@ func (s *SessionInfo) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *SessionInfo) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes SessionInfoDeviceType as json.
-func (s SessionInfoDeviceType) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes SessionInfoDeviceType from json.
-func (s *SessionInfoDeviceType) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode SessionInfoDeviceType to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch SessionInfoDeviceType(v) {
-	case SessionInfoDeviceTypeDesktop:
-		*s = SessionInfoDeviceTypeDesktop
-	case SessionInfoDeviceTypeMobile:
-		*s = SessionInfoDeviceTypeMobile
-	case SessionInfoDeviceTypeTablet:
-		*s = SessionInfoDeviceTypeTablet
-	case SessionInfoDeviceTypeCli:
-		*s = SessionInfoDeviceTypeCli
-	case SessionInfoDeviceTypeUnknown:
-		*s = SessionInfoDeviceTypeUnknown
-	default:
-		*s = SessionInfoDeviceType(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s SessionInfoDeviceType) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *SessionInfoDeviceType) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }

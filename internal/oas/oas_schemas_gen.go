@@ -17,22 +17,24 @@ func (s *ProblemDefaultStatusCodeWithHeaders) Error() string {
 	return fmt.Sprintf("code %d: %+v", s.StatusCode, s.Response)
 }
 
+// ActivityLog resource.
 // Ref: #/components/schemas/ActivityEntry
 type ActivityEntry struct {
-	ID uuid.UUID `json:"id"`
-	// E.g. project.update, project.status_change.
-	Action       string                    `json:"action"`
-	ActivityType ActivityEntryActivityType `json:"activity_type"`
-	ActorType    ActivityEntryActorType    `json:"actor_type"`
-	ActorUserID  OptUUID                   `json:"actor_user_id"`
-	ActorAgentID OptUUID                   `json:"actor_agent_id"`
-	ResourceType string                    `json:"resource_type"`
-	ResourceID   uuid.UUID                 `json:"resource_id"`
-	// Values of the changed fields before the change (secrets redacted).
-	OldValues OptActivityEntryOldValues `json:"old_values"`
-	// Values of the changed fields after the change (secrets redacted).
-	NewValues OptActivityEntryNewValues `json:"new_values"`
-	CreatedAt time.Time                 `json:"created_at"`
+	ID           uuid.UUID               `json:"id"`
+	CreatedAt    time.Time               `json:"created_at"`
+	ActorType    ActivityLogActorType    `json:"actor_type"`
+	ActorUserID  NilUUID                 `json:"actor_user_id"`
+	ActorAgentID NilUUID                 `json:"actor_agent_id"`
+	ActivityType ActivityLogActivityType `json:"activity_type"`
+	// E.g. "task.status_change".
+	Action string `json:"action"`
+	// The entity changed, e.g. "Task" or "Project".
+	ResourceType string    `json:"resource_type"`
+	ResourceID   uuid.UUID `json:"resource_id"`
+	// Values of the changed fields before the change (secrets replaced by "[REDACTED]"); empty on create.
+	OldValues ActivityEntryOldValues `json:"old_values"`
+	// Values of the changed fields after the change (secrets replaced by "[REDACTED]"); empty on delete.
+	NewValues ActivityEntryNewValues `json:"new_values"`
 }
 
 // GetID returns the value of ID.
@@ -40,29 +42,34 @@ func (s *ActivityEntry) GetID() uuid.UUID {
 	return s.ID
 }
 
-// GetAction returns the value of Action.
-func (s *ActivityEntry) GetAction() string {
-	return s.Action
-}
-
-// GetActivityType returns the value of ActivityType.
-func (s *ActivityEntry) GetActivityType() ActivityEntryActivityType {
-	return s.ActivityType
+// GetCreatedAt returns the value of CreatedAt.
+func (s *ActivityEntry) GetCreatedAt() time.Time {
+	return s.CreatedAt
 }
 
 // GetActorType returns the value of ActorType.
-func (s *ActivityEntry) GetActorType() ActivityEntryActorType {
+func (s *ActivityEntry) GetActorType() ActivityLogActorType {
 	return s.ActorType
 }
 
 // GetActorUserID returns the value of ActorUserID.
-func (s *ActivityEntry) GetActorUserID() OptUUID {
+func (s *ActivityEntry) GetActorUserID() NilUUID {
 	return s.ActorUserID
 }
 
 // GetActorAgentID returns the value of ActorAgentID.
-func (s *ActivityEntry) GetActorAgentID() OptUUID {
+func (s *ActivityEntry) GetActorAgentID() NilUUID {
 	return s.ActorAgentID
+}
+
+// GetActivityType returns the value of ActivityType.
+func (s *ActivityEntry) GetActivityType() ActivityLogActivityType {
+	return s.ActivityType
+}
+
+// GetAction returns the value of Action.
+func (s *ActivityEntry) GetAction() string {
+	return s.Action
 }
 
 // GetResourceType returns the value of ResourceType.
@@ -76,18 +83,13 @@ func (s *ActivityEntry) GetResourceID() uuid.UUID {
 }
 
 // GetOldValues returns the value of OldValues.
-func (s *ActivityEntry) GetOldValues() OptActivityEntryOldValues {
+func (s *ActivityEntry) GetOldValues() ActivityEntryOldValues {
 	return s.OldValues
 }
 
 // GetNewValues returns the value of NewValues.
-func (s *ActivityEntry) GetNewValues() OptActivityEntryNewValues {
+func (s *ActivityEntry) GetNewValues() ActivityEntryNewValues {
 	return s.NewValues
-}
-
-// GetCreatedAt returns the value of CreatedAt.
-func (s *ActivityEntry) GetCreatedAt() time.Time {
-	return s.CreatedAt
 }
 
 // SetID sets the value of ID.
@@ -95,29 +97,34 @@ func (s *ActivityEntry) SetID(val uuid.UUID) {
 	s.ID = val
 }
 
-// SetAction sets the value of Action.
-func (s *ActivityEntry) SetAction(val string) {
-	s.Action = val
-}
-
-// SetActivityType sets the value of ActivityType.
-func (s *ActivityEntry) SetActivityType(val ActivityEntryActivityType) {
-	s.ActivityType = val
+// SetCreatedAt sets the value of CreatedAt.
+func (s *ActivityEntry) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
 }
 
 // SetActorType sets the value of ActorType.
-func (s *ActivityEntry) SetActorType(val ActivityEntryActorType) {
+func (s *ActivityEntry) SetActorType(val ActivityLogActorType) {
 	s.ActorType = val
 }
 
 // SetActorUserID sets the value of ActorUserID.
-func (s *ActivityEntry) SetActorUserID(val OptUUID) {
+func (s *ActivityEntry) SetActorUserID(val NilUUID) {
 	s.ActorUserID = val
 }
 
 // SetActorAgentID sets the value of ActorAgentID.
-func (s *ActivityEntry) SetActorAgentID(val OptUUID) {
+func (s *ActivityEntry) SetActorAgentID(val NilUUID) {
 	s.ActorAgentID = val
+}
+
+// SetActivityType sets the value of ActivityType.
+func (s *ActivityEntry) SetActivityType(val ActivityLogActivityType) {
+	s.ActivityType = val
+}
+
+// SetAction sets the value of Action.
+func (s *ActivityEntry) SetAction(val string) {
+	s.Action = val
 }
 
 // SetResourceType sets the value of ResourceType.
@@ -131,138 +138,16 @@ func (s *ActivityEntry) SetResourceID(val uuid.UUID) {
 }
 
 // SetOldValues sets the value of OldValues.
-func (s *ActivityEntry) SetOldValues(val OptActivityEntryOldValues) {
+func (s *ActivityEntry) SetOldValues(val ActivityEntryOldValues) {
 	s.OldValues = val
 }
 
 // SetNewValues sets the value of NewValues.
-func (s *ActivityEntry) SetNewValues(val OptActivityEntryNewValues) {
+func (s *ActivityEntry) SetNewValues(val ActivityEntryNewValues) {
 	s.NewValues = val
 }
 
-// SetCreatedAt sets the value of CreatedAt.
-func (s *ActivityEntry) SetCreatedAt(val time.Time) {
-	s.CreatedAt = val
-}
-
-type ActivityEntryActivityType string
-
-const (
-	ActivityEntryActivityTypeCreate ActivityEntryActivityType = "create"
-	ActivityEntryActivityTypeUpdate ActivityEntryActivityType = "update"
-	ActivityEntryActivityTypeDelete ActivityEntryActivityType = "delete"
-	ActivityEntryActivityTypePurge  ActivityEntryActivityType = "purge"
-	ActivityEntryActivityTypeCustom ActivityEntryActivityType = "custom"
-)
-
-// AllValues returns all ActivityEntryActivityType values.
-func (ActivityEntryActivityType) AllValues() []ActivityEntryActivityType {
-	return []ActivityEntryActivityType{
-		ActivityEntryActivityTypeCreate,
-		ActivityEntryActivityTypeUpdate,
-		ActivityEntryActivityTypeDelete,
-		ActivityEntryActivityTypePurge,
-		ActivityEntryActivityTypeCustom,
-	}
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s ActivityEntryActivityType) MarshalText() ([]byte, error) {
-	switch s {
-	case ActivityEntryActivityTypeCreate:
-		return []byte(s), nil
-	case ActivityEntryActivityTypeUpdate:
-		return []byte(s), nil
-	case ActivityEntryActivityTypeDelete:
-		return []byte(s), nil
-	case ActivityEntryActivityTypePurge:
-		return []byte(s), nil
-	case ActivityEntryActivityTypeCustom:
-		return []byte(s), nil
-	default:
-		return nil, errors.Errorf("invalid value: %q", s)
-	}
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *ActivityEntryActivityType) UnmarshalText(data []byte) error {
-	switch ActivityEntryActivityType(data) {
-	case ActivityEntryActivityTypeCreate:
-		*s = ActivityEntryActivityTypeCreate
-		return nil
-	case ActivityEntryActivityTypeUpdate:
-		*s = ActivityEntryActivityTypeUpdate
-		return nil
-	case ActivityEntryActivityTypeDelete:
-		*s = ActivityEntryActivityTypeDelete
-		return nil
-	case ActivityEntryActivityTypePurge:
-		*s = ActivityEntryActivityTypePurge
-		return nil
-	case ActivityEntryActivityTypeCustom:
-		*s = ActivityEntryActivityTypeCustom
-		return nil
-	default:
-		return errors.Errorf("invalid value: %q", data)
-	}
-}
-
-type ActivityEntryActorType string
-
-const (
-	ActivityEntryActorTypeUser    ActivityEntryActorType = "user"
-	ActivityEntryActorTypeAgent   ActivityEntryActorType = "agent"
-	ActivityEntryActorTypeService ActivityEntryActorType = "service"
-	ActivityEntryActorTypeSystem  ActivityEntryActorType = "system"
-)
-
-// AllValues returns all ActivityEntryActorType values.
-func (ActivityEntryActorType) AllValues() []ActivityEntryActorType {
-	return []ActivityEntryActorType{
-		ActivityEntryActorTypeUser,
-		ActivityEntryActorTypeAgent,
-		ActivityEntryActorTypeService,
-		ActivityEntryActorTypeSystem,
-	}
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s ActivityEntryActorType) MarshalText() ([]byte, error) {
-	switch s {
-	case ActivityEntryActorTypeUser:
-		return []byte(s), nil
-	case ActivityEntryActorTypeAgent:
-		return []byte(s), nil
-	case ActivityEntryActorTypeService:
-		return []byte(s), nil
-	case ActivityEntryActorTypeSystem:
-		return []byte(s), nil
-	default:
-		return nil, errors.Errorf("invalid value: %q", s)
-	}
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *ActivityEntryActorType) UnmarshalText(data []byte) error {
-	switch ActivityEntryActorType(data) {
-	case ActivityEntryActorTypeUser:
-		*s = ActivityEntryActorTypeUser
-		return nil
-	case ActivityEntryActorTypeAgent:
-		*s = ActivityEntryActorTypeAgent
-		return nil
-	case ActivityEntryActorTypeService:
-		*s = ActivityEntryActorTypeService
-		return nil
-	case ActivityEntryActorTypeSystem:
-		*s = ActivityEntryActorTypeSystem
-		return nil
-	default:
-		return errors.Errorf("invalid value: %q", data)
-	}
-}
-
-// Values of the changed fields after the change (secrets redacted).
+// Values of the changed fields after the change (secrets replaced by "[REDACTED]"); empty on delete.
 type ActivityEntryNewValues map[string]jx.Raw
 
 func (s *ActivityEntryNewValues) init() ActivityEntryNewValues {
@@ -274,7 +159,7 @@ func (s *ActivityEntryNewValues) init() ActivityEntryNewValues {
 	return m
 }
 
-// Values of the changed fields before the change (secrets redacted).
+// Values of the changed fields before the change (secrets replaced by "[REDACTED]"); empty on create.
 type ActivityEntryOldValues map[string]jx.Raw
 
 func (s *ActivityEntryOldValues) init() ActivityEntryOldValues {
@@ -284,6 +169,125 @@ func (s *ActivityEntryOldValues) init() ActivityEntryOldValues {
 		*s = m
 	}
 	return m
+}
+
+// Ref: #/components/schemas/ActivityLogActivityType
+type ActivityLogActivityType string
+
+const (
+	ActivityLogActivityTypeCreate ActivityLogActivityType = "create"
+	ActivityLogActivityTypeUpdate ActivityLogActivityType = "update"
+	ActivityLogActivityTypeDelete ActivityLogActivityType = "delete"
+	ActivityLogActivityTypePurge  ActivityLogActivityType = "purge"
+	ActivityLogActivityTypeCustom ActivityLogActivityType = "custom"
+)
+
+// AllValues returns all ActivityLogActivityType values.
+func (ActivityLogActivityType) AllValues() []ActivityLogActivityType {
+	return []ActivityLogActivityType{
+		ActivityLogActivityTypeCreate,
+		ActivityLogActivityTypeUpdate,
+		ActivityLogActivityTypeDelete,
+		ActivityLogActivityTypePurge,
+		ActivityLogActivityTypeCustom,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ActivityLogActivityType) MarshalText() ([]byte, error) {
+	switch s {
+	case ActivityLogActivityTypeCreate:
+		return []byte(s), nil
+	case ActivityLogActivityTypeUpdate:
+		return []byte(s), nil
+	case ActivityLogActivityTypeDelete:
+		return []byte(s), nil
+	case ActivityLogActivityTypePurge:
+		return []byte(s), nil
+	case ActivityLogActivityTypeCustom:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ActivityLogActivityType) UnmarshalText(data []byte) error {
+	switch ActivityLogActivityType(data) {
+	case ActivityLogActivityTypeCreate:
+		*s = ActivityLogActivityTypeCreate
+		return nil
+	case ActivityLogActivityTypeUpdate:
+		*s = ActivityLogActivityTypeUpdate
+		return nil
+	case ActivityLogActivityTypeDelete:
+		*s = ActivityLogActivityTypeDelete
+		return nil
+	case ActivityLogActivityTypePurge:
+		*s = ActivityLogActivityTypePurge
+		return nil
+	case ActivityLogActivityTypeCustom:
+		*s = ActivityLogActivityTypeCustom
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/ActivityLogActorType
+type ActivityLogActorType string
+
+const (
+	ActivityLogActorTypeUser    ActivityLogActorType = "user"
+	ActivityLogActorTypeAgent   ActivityLogActorType = "agent"
+	ActivityLogActorTypeService ActivityLogActorType = "service"
+	ActivityLogActorTypeSystem  ActivityLogActorType = "system"
+)
+
+// AllValues returns all ActivityLogActorType values.
+func (ActivityLogActorType) AllValues() []ActivityLogActorType {
+	return []ActivityLogActorType{
+		ActivityLogActorTypeUser,
+		ActivityLogActorTypeAgent,
+		ActivityLogActorTypeService,
+		ActivityLogActorTypeSystem,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ActivityLogActorType) MarshalText() ([]byte, error) {
+	switch s {
+	case ActivityLogActorTypeUser:
+		return []byte(s), nil
+	case ActivityLogActorTypeAgent:
+		return []byte(s), nil
+	case ActivityLogActorTypeService:
+		return []byte(s), nil
+	case ActivityLogActorTypeSystem:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ActivityLogActorType) UnmarshalText(data []byte) error {
+	switch ActivityLogActorType(data) {
+	case ActivityLogActorTypeUser:
+		*s = ActivityLogActorTypeUser
+		return nil
+	case ActivityLogActorTypeAgent:
+		*s = ActivityLogActorTypeAgent
+		return nil
+	case ActivityLogActorTypeService:
+		*s = ActivityLogActorTypeService
+		return nil
+	case ActivityLogActorTypeSystem:
+		*s = ActivityLogActorTypeSystem
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
 }
 
 // One page of ActivityEntry, in keyset order.
@@ -3807,24 +3811,30 @@ func (s *AttachmentUploadMultipart) SetFile(val ht.MultipartFile) {
 // One ActivityLog row. Secrets in old and new values are replaced by "[REDACTED]".
 // Ref: #/components/schemas/AuditActivityEntry
 type AuditActivityEntry struct {
-	ID             uuid.UUID                      `json:"id"`
-	CreatedAt      time.Time                      `json:"created_at"`
-	OrganizationID OptUUID                        `json:"organization_id"`
-	ActorType      AuditActivityEntryActorType    `json:"actor_type"`
-	ActorUserID    OptUUID                        `json:"actor_user_id"`
-	ActorAgentID   OptUUID                        `json:"actor_agent_id"`
-	ActivityType   AuditActivityEntryActivityType `json:"activity_type"`
-	// E.g. task.status_change.
-	Action       string    `json:"action"`
+	ID        uuid.UUID `json:"id"`
+	CreatedAt time.Time `json:"created_at"`
+	// Null for changes outside any organization (e.g. a user's own account).
+	OrganizationID NilUUID                 `json:"organization_id"`
+	ActorType      ActivityLogActorType    `json:"actor_type"`
+	ActorUserID    NilUUID                 `json:"actor_user_id"`
+	ActorAgentID   NilUUID                 `json:"actor_agent_id"`
+	ActivityType   ActivityLogActivityType `json:"activity_type"`
+	// E.g. "task.status_change".
+	Action string `json:"action"`
+	// The entity changed, e.g. "Task" or "Project".
 	ResourceType string    `json:"resource_type"`
 	ResourceID   uuid.UUID `json:"resource_id"`
-	// Values of the changed fields before the change.
-	OldValues OptAuditActivityEntryOldValues `json:"old_values"`
-	// Values of the changed fields after the change.
-	NewValues OptAuditActivityEntryNewValues `json:"new_values"`
-	IP        OptString                      `json:"ip"`
-	UserAgent OptString                      `json:"user_agent"`
-	RequestID OptString                      `json:"request_id"`
+	// Values of the changed fields before the change (secrets replaced by "[REDACTED]"); empty on create.
+	OldValues AuditActivityEntryOldValues `json:"old_values"`
+	// Values of the changed fields after the change (secrets replaced by "[REDACTED]"); empty on delete.
+	NewValues AuditActivityEntryNewValues `json:"new_values"`
+	// Client IP address of the request; empty without one.
+	IP        string `json:"ip"`
+	UserAgent string `json:"user_agent"`
+	// X-Request-ID of the request that made the change.
+	RequestID string `json:"request_id"`
+	// Project of the resource when it is project-scoped (set by the audit hook); bounds who reads the row.
+	ProjectID NilUUID `json:"project_id"`
 }
 
 // GetID returns the value of ID.
@@ -3838,27 +3848,27 @@ func (s *AuditActivityEntry) GetCreatedAt() time.Time {
 }
 
 // GetOrganizationID returns the value of OrganizationID.
-func (s *AuditActivityEntry) GetOrganizationID() OptUUID {
+func (s *AuditActivityEntry) GetOrganizationID() NilUUID {
 	return s.OrganizationID
 }
 
 // GetActorType returns the value of ActorType.
-func (s *AuditActivityEntry) GetActorType() AuditActivityEntryActorType {
+func (s *AuditActivityEntry) GetActorType() ActivityLogActorType {
 	return s.ActorType
 }
 
 // GetActorUserID returns the value of ActorUserID.
-func (s *AuditActivityEntry) GetActorUserID() OptUUID {
+func (s *AuditActivityEntry) GetActorUserID() NilUUID {
 	return s.ActorUserID
 }
 
 // GetActorAgentID returns the value of ActorAgentID.
-func (s *AuditActivityEntry) GetActorAgentID() OptUUID {
+func (s *AuditActivityEntry) GetActorAgentID() NilUUID {
 	return s.ActorAgentID
 }
 
 // GetActivityType returns the value of ActivityType.
-func (s *AuditActivityEntry) GetActivityType() AuditActivityEntryActivityType {
+func (s *AuditActivityEntry) GetActivityType() ActivityLogActivityType {
 	return s.ActivityType
 }
 
@@ -3878,28 +3888,33 @@ func (s *AuditActivityEntry) GetResourceID() uuid.UUID {
 }
 
 // GetOldValues returns the value of OldValues.
-func (s *AuditActivityEntry) GetOldValues() OptAuditActivityEntryOldValues {
+func (s *AuditActivityEntry) GetOldValues() AuditActivityEntryOldValues {
 	return s.OldValues
 }
 
 // GetNewValues returns the value of NewValues.
-func (s *AuditActivityEntry) GetNewValues() OptAuditActivityEntryNewValues {
+func (s *AuditActivityEntry) GetNewValues() AuditActivityEntryNewValues {
 	return s.NewValues
 }
 
 // GetIP returns the value of IP.
-func (s *AuditActivityEntry) GetIP() OptString {
+func (s *AuditActivityEntry) GetIP() string {
 	return s.IP
 }
 
 // GetUserAgent returns the value of UserAgent.
-func (s *AuditActivityEntry) GetUserAgent() OptString {
+func (s *AuditActivityEntry) GetUserAgent() string {
 	return s.UserAgent
 }
 
 // GetRequestID returns the value of RequestID.
-func (s *AuditActivityEntry) GetRequestID() OptString {
+func (s *AuditActivityEntry) GetRequestID() string {
 	return s.RequestID
+}
+
+// GetProjectID returns the value of ProjectID.
+func (s *AuditActivityEntry) GetProjectID() NilUUID {
+	return s.ProjectID
 }
 
 // SetID sets the value of ID.
@@ -3913,27 +3928,27 @@ func (s *AuditActivityEntry) SetCreatedAt(val time.Time) {
 }
 
 // SetOrganizationID sets the value of OrganizationID.
-func (s *AuditActivityEntry) SetOrganizationID(val OptUUID) {
+func (s *AuditActivityEntry) SetOrganizationID(val NilUUID) {
 	s.OrganizationID = val
 }
 
 // SetActorType sets the value of ActorType.
-func (s *AuditActivityEntry) SetActorType(val AuditActivityEntryActorType) {
+func (s *AuditActivityEntry) SetActorType(val ActivityLogActorType) {
 	s.ActorType = val
 }
 
 // SetActorUserID sets the value of ActorUserID.
-func (s *AuditActivityEntry) SetActorUserID(val OptUUID) {
+func (s *AuditActivityEntry) SetActorUserID(val NilUUID) {
 	s.ActorUserID = val
 }
 
 // SetActorAgentID sets the value of ActorAgentID.
-func (s *AuditActivityEntry) SetActorAgentID(val OptUUID) {
+func (s *AuditActivityEntry) SetActorAgentID(val NilUUID) {
 	s.ActorAgentID = val
 }
 
 // SetActivityType sets the value of ActivityType.
-func (s *AuditActivityEntry) SetActivityType(val AuditActivityEntryActivityType) {
+func (s *AuditActivityEntry) SetActivityType(val ActivityLogActivityType) {
 	s.ActivityType = val
 }
 
@@ -3953,148 +3968,36 @@ func (s *AuditActivityEntry) SetResourceID(val uuid.UUID) {
 }
 
 // SetOldValues sets the value of OldValues.
-func (s *AuditActivityEntry) SetOldValues(val OptAuditActivityEntryOldValues) {
+func (s *AuditActivityEntry) SetOldValues(val AuditActivityEntryOldValues) {
 	s.OldValues = val
 }
 
 // SetNewValues sets the value of NewValues.
-func (s *AuditActivityEntry) SetNewValues(val OptAuditActivityEntryNewValues) {
+func (s *AuditActivityEntry) SetNewValues(val AuditActivityEntryNewValues) {
 	s.NewValues = val
 }
 
 // SetIP sets the value of IP.
-func (s *AuditActivityEntry) SetIP(val OptString) {
+func (s *AuditActivityEntry) SetIP(val string) {
 	s.IP = val
 }
 
 // SetUserAgent sets the value of UserAgent.
-func (s *AuditActivityEntry) SetUserAgent(val OptString) {
+func (s *AuditActivityEntry) SetUserAgent(val string) {
 	s.UserAgent = val
 }
 
 // SetRequestID sets the value of RequestID.
-func (s *AuditActivityEntry) SetRequestID(val OptString) {
+func (s *AuditActivityEntry) SetRequestID(val string) {
 	s.RequestID = val
 }
 
-type AuditActivityEntryActivityType string
-
-const (
-	AuditActivityEntryActivityTypeCreate AuditActivityEntryActivityType = "create"
-	AuditActivityEntryActivityTypeUpdate AuditActivityEntryActivityType = "update"
-	AuditActivityEntryActivityTypeDelete AuditActivityEntryActivityType = "delete"
-	AuditActivityEntryActivityTypePurge  AuditActivityEntryActivityType = "purge"
-	AuditActivityEntryActivityTypeCustom AuditActivityEntryActivityType = "custom"
-)
-
-// AllValues returns all AuditActivityEntryActivityType values.
-func (AuditActivityEntryActivityType) AllValues() []AuditActivityEntryActivityType {
-	return []AuditActivityEntryActivityType{
-		AuditActivityEntryActivityTypeCreate,
-		AuditActivityEntryActivityTypeUpdate,
-		AuditActivityEntryActivityTypeDelete,
-		AuditActivityEntryActivityTypePurge,
-		AuditActivityEntryActivityTypeCustom,
-	}
+// SetProjectID sets the value of ProjectID.
+func (s *AuditActivityEntry) SetProjectID(val NilUUID) {
+	s.ProjectID = val
 }
 
-// MarshalText implements encoding.TextMarshaler.
-func (s AuditActivityEntryActivityType) MarshalText() ([]byte, error) {
-	switch s {
-	case AuditActivityEntryActivityTypeCreate:
-		return []byte(s), nil
-	case AuditActivityEntryActivityTypeUpdate:
-		return []byte(s), nil
-	case AuditActivityEntryActivityTypeDelete:
-		return []byte(s), nil
-	case AuditActivityEntryActivityTypePurge:
-		return []byte(s), nil
-	case AuditActivityEntryActivityTypeCustom:
-		return []byte(s), nil
-	default:
-		return nil, errors.Errorf("invalid value: %q", s)
-	}
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *AuditActivityEntryActivityType) UnmarshalText(data []byte) error {
-	switch AuditActivityEntryActivityType(data) {
-	case AuditActivityEntryActivityTypeCreate:
-		*s = AuditActivityEntryActivityTypeCreate
-		return nil
-	case AuditActivityEntryActivityTypeUpdate:
-		*s = AuditActivityEntryActivityTypeUpdate
-		return nil
-	case AuditActivityEntryActivityTypeDelete:
-		*s = AuditActivityEntryActivityTypeDelete
-		return nil
-	case AuditActivityEntryActivityTypePurge:
-		*s = AuditActivityEntryActivityTypePurge
-		return nil
-	case AuditActivityEntryActivityTypeCustom:
-		*s = AuditActivityEntryActivityTypeCustom
-		return nil
-	default:
-		return errors.Errorf("invalid value: %q", data)
-	}
-}
-
-type AuditActivityEntryActorType string
-
-const (
-	AuditActivityEntryActorTypeUser    AuditActivityEntryActorType = "user"
-	AuditActivityEntryActorTypeAgent   AuditActivityEntryActorType = "agent"
-	AuditActivityEntryActorTypeService AuditActivityEntryActorType = "service"
-	AuditActivityEntryActorTypeSystem  AuditActivityEntryActorType = "system"
-)
-
-// AllValues returns all AuditActivityEntryActorType values.
-func (AuditActivityEntryActorType) AllValues() []AuditActivityEntryActorType {
-	return []AuditActivityEntryActorType{
-		AuditActivityEntryActorTypeUser,
-		AuditActivityEntryActorTypeAgent,
-		AuditActivityEntryActorTypeService,
-		AuditActivityEntryActorTypeSystem,
-	}
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s AuditActivityEntryActorType) MarshalText() ([]byte, error) {
-	switch s {
-	case AuditActivityEntryActorTypeUser:
-		return []byte(s), nil
-	case AuditActivityEntryActorTypeAgent:
-		return []byte(s), nil
-	case AuditActivityEntryActorTypeService:
-		return []byte(s), nil
-	case AuditActivityEntryActorTypeSystem:
-		return []byte(s), nil
-	default:
-		return nil, errors.Errorf("invalid value: %q", s)
-	}
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *AuditActivityEntryActorType) UnmarshalText(data []byte) error {
-	switch AuditActivityEntryActorType(data) {
-	case AuditActivityEntryActorTypeUser:
-		*s = AuditActivityEntryActorTypeUser
-		return nil
-	case AuditActivityEntryActorTypeAgent:
-		*s = AuditActivityEntryActorTypeAgent
-		return nil
-	case AuditActivityEntryActorTypeService:
-		*s = AuditActivityEntryActorTypeService
-		return nil
-	case AuditActivityEntryActorTypeSystem:
-		*s = AuditActivityEntryActorTypeSystem
-		return nil
-	default:
-		return errors.Errorf("invalid value: %q", data)
-	}
-}
-
-// Values of the changed fields after the change.
+// Values of the changed fields after the change (secrets replaced by "[REDACTED]"); empty on delete.
 type AuditActivityEntryNewValues map[string]jx.Raw
 
 func (s *AuditActivityEntryNewValues) init() AuditActivityEntryNewValues {
@@ -4106,7 +4009,7 @@ func (s *AuditActivityEntryNewValues) init() AuditActivityEntryNewValues {
 	return m
 }
 
-// Values of the changed fields before the change.
+// Values of the changed fields before the change (secrets replaced by "[REDACTED]"); empty on create.
 type AuditActivityEntryOldValues map[string]jx.Raw
 
 func (s *AuditActivityEntryOldValues) init() AuditActivityEntryOldValues {
@@ -15475,98 +15378,6 @@ type OpenStreamUnprocessableEntity Problem
 
 func (*OpenStreamUnprocessableEntity) openStreamRes() {}
 
-// NewOptActivityEntryNewValues returns new OptActivityEntryNewValues with value set to v.
-func NewOptActivityEntryNewValues(v ActivityEntryNewValues) OptActivityEntryNewValues {
-	return OptActivityEntryNewValues{
-		Value: v,
-		Set:   true,
-	}
-}
-
-// OptActivityEntryNewValues is optional ActivityEntryNewValues.
-type OptActivityEntryNewValues struct {
-	Value ActivityEntryNewValues
-	Set   bool
-}
-
-// IsSet returns true if OptActivityEntryNewValues was set.
-func (o OptActivityEntryNewValues) IsSet() bool { return o.Set }
-
-// Reset unsets value.
-func (o *OptActivityEntryNewValues) Reset() {
-	var v ActivityEntryNewValues
-	o.Value = v
-	o.Set = false
-}
-
-// SetTo sets value to v.
-func (o *OptActivityEntryNewValues) SetTo(v ActivityEntryNewValues) {
-	o.Set = true
-	o.Value = v
-}
-
-// Get returns value and boolean that denotes whether value was set.
-func (o OptActivityEntryNewValues) Get() (v ActivityEntryNewValues, ok bool) {
-	if !o.Set {
-		return v, false
-	}
-	return o.Value, true
-}
-
-// Or returns value if set, or given parameter if does not.
-func (o OptActivityEntryNewValues) Or(d ActivityEntryNewValues) ActivityEntryNewValues {
-	if v, ok := o.Get(); ok {
-		return v
-	}
-	return d
-}
-
-// NewOptActivityEntryOldValues returns new OptActivityEntryOldValues with value set to v.
-func NewOptActivityEntryOldValues(v ActivityEntryOldValues) OptActivityEntryOldValues {
-	return OptActivityEntryOldValues{
-		Value: v,
-		Set:   true,
-	}
-}
-
-// OptActivityEntryOldValues is optional ActivityEntryOldValues.
-type OptActivityEntryOldValues struct {
-	Value ActivityEntryOldValues
-	Set   bool
-}
-
-// IsSet returns true if OptActivityEntryOldValues was set.
-func (o OptActivityEntryOldValues) IsSet() bool { return o.Set }
-
-// Reset unsets value.
-func (o *OptActivityEntryOldValues) Reset() {
-	var v ActivityEntryOldValues
-	o.Value = v
-	o.Set = false
-}
-
-// SetTo sets value to v.
-func (o *OptActivityEntryOldValues) SetTo(v ActivityEntryOldValues) {
-	o.Set = true
-	o.Value = v
-}
-
-// Get returns value and boolean that denotes whether value was set.
-func (o OptActivityEntryOldValues) Get() (v ActivityEntryOldValues, ok bool) {
-	if !o.Set {
-		return v, false
-	}
-	return o.Value, true
-}
-
-// Or returns value if set, or given parameter if does not.
-func (o OptActivityEntryOldValues) Or(d ActivityEntryOldValues) ActivityEntryOldValues {
-	if v, ok := o.Get(); ok {
-		return v
-	}
-	return d
-}
-
 // NewOptAgentActionProposalInput returns new OptAgentActionProposalInput with value set to v.
 func NewOptAgentActionProposalInput(v AgentActionProposalInput) OptAgentActionProposalInput {
 	return OptAgentActionProposalInput{
@@ -15975,98 +15786,6 @@ func (o OptAppUsageRecordCategory) Get() (v AppUsageRecordCategory, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptAppUsageRecordCategory) Or(d AppUsageRecordCategory) AppUsageRecordCategory {
-	if v, ok := o.Get(); ok {
-		return v
-	}
-	return d
-}
-
-// NewOptAuditActivityEntryNewValues returns new OptAuditActivityEntryNewValues with value set to v.
-func NewOptAuditActivityEntryNewValues(v AuditActivityEntryNewValues) OptAuditActivityEntryNewValues {
-	return OptAuditActivityEntryNewValues{
-		Value: v,
-		Set:   true,
-	}
-}
-
-// OptAuditActivityEntryNewValues is optional AuditActivityEntryNewValues.
-type OptAuditActivityEntryNewValues struct {
-	Value AuditActivityEntryNewValues
-	Set   bool
-}
-
-// IsSet returns true if OptAuditActivityEntryNewValues was set.
-func (o OptAuditActivityEntryNewValues) IsSet() bool { return o.Set }
-
-// Reset unsets value.
-func (o *OptAuditActivityEntryNewValues) Reset() {
-	var v AuditActivityEntryNewValues
-	o.Value = v
-	o.Set = false
-}
-
-// SetTo sets value to v.
-func (o *OptAuditActivityEntryNewValues) SetTo(v AuditActivityEntryNewValues) {
-	o.Set = true
-	o.Value = v
-}
-
-// Get returns value and boolean that denotes whether value was set.
-func (o OptAuditActivityEntryNewValues) Get() (v AuditActivityEntryNewValues, ok bool) {
-	if !o.Set {
-		return v, false
-	}
-	return o.Value, true
-}
-
-// Or returns value if set, or given parameter if does not.
-func (o OptAuditActivityEntryNewValues) Or(d AuditActivityEntryNewValues) AuditActivityEntryNewValues {
-	if v, ok := o.Get(); ok {
-		return v
-	}
-	return d
-}
-
-// NewOptAuditActivityEntryOldValues returns new OptAuditActivityEntryOldValues with value set to v.
-func NewOptAuditActivityEntryOldValues(v AuditActivityEntryOldValues) OptAuditActivityEntryOldValues {
-	return OptAuditActivityEntryOldValues{
-		Value: v,
-		Set:   true,
-	}
-}
-
-// OptAuditActivityEntryOldValues is optional AuditActivityEntryOldValues.
-type OptAuditActivityEntryOldValues struct {
-	Value AuditActivityEntryOldValues
-	Set   bool
-}
-
-// IsSet returns true if OptAuditActivityEntryOldValues was set.
-func (o OptAuditActivityEntryOldValues) IsSet() bool { return o.Set }
-
-// Reset unsets value.
-func (o *OptAuditActivityEntryOldValues) Reset() {
-	var v AuditActivityEntryOldValues
-	o.Value = v
-	o.Set = false
-}
-
-// SetTo sets value to v.
-func (o *OptAuditActivityEntryOldValues) SetTo(v AuditActivityEntryOldValues) {
-	o.Set = true
-	o.Value = v
-}
-
-// Get returns value and boolean that denotes whether value was set.
-func (o OptAuditActivityEntryOldValues) Get() (v AuditActivityEntryOldValues, ok bool) {
-	if !o.Set {
-		return v, false
-	}
-	return o.Value, true
-}
-
-// Or returns value if set, or given parameter if does not.
-func (o OptAuditActivityEntryOldValues) Or(d AuditActivityEntryOldValues) AuditActivityEntryOldValues {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -18043,38 +17762,38 @@ func (o OptProductivityPeriod) Or(d ProductivityPeriod) ProductivityPeriod {
 	return d
 }
 
-// NewOptProjectCreateRequestVisibility returns new OptProjectCreateRequestVisibility with value set to v.
-func NewOptProjectCreateRequestVisibility(v ProjectCreateRequestVisibility) OptProjectCreateRequestVisibility {
-	return OptProjectCreateRequestVisibility{
+// NewOptProjectRole returns new OptProjectRole with value set to v.
+func NewOptProjectRole(v ProjectRole) OptProjectRole {
+	return OptProjectRole{
 		Value: v,
 		Set:   true,
 	}
 }
 
-// OptProjectCreateRequestVisibility is optional ProjectCreateRequestVisibility.
-type OptProjectCreateRequestVisibility struct {
-	Value ProjectCreateRequestVisibility
+// OptProjectRole is optional ProjectRole.
+type OptProjectRole struct {
+	Value ProjectRole
 	Set   bool
 }
 
-// IsSet returns true if OptProjectCreateRequestVisibility was set.
-func (o OptProjectCreateRequestVisibility) IsSet() bool { return o.Set }
+// IsSet returns true if OptProjectRole was set.
+func (o OptProjectRole) IsSet() bool { return o.Set }
 
 // Reset unsets value.
-func (o *OptProjectCreateRequestVisibility) Reset() {
-	var v ProjectCreateRequestVisibility
+func (o *OptProjectRole) Reset() {
+	var v ProjectRole
 	o.Value = v
 	o.Set = false
 }
 
 // SetTo sets value to v.
-func (o *OptProjectCreateRequestVisibility) SetTo(v ProjectCreateRequestVisibility) {
+func (o *OptProjectRole) SetTo(v ProjectRole) {
 	o.Set = true
 	o.Value = v
 }
 
 // Get returns value and boolean that denotes whether value was set.
-func (o OptProjectCreateRequestVisibility) Get() (v ProjectCreateRequestVisibility, ok bool) {
+func (o OptProjectRole) Get() (v ProjectRole, ok bool) {
 	if !o.Set {
 		return v, false
 	}
@@ -18082,45 +17801,45 @@ func (o OptProjectCreateRequestVisibility) Get() (v ProjectCreateRequestVisibili
 }
 
 // Or returns value if set, or given parameter if does not.
-func (o OptProjectCreateRequestVisibility) Or(d ProjectCreateRequestVisibility) ProjectCreateRequestVisibility {
+func (o OptProjectRole) Or(d ProjectRole) ProjectRole {
 	if v, ok := o.Get(); ok {
 		return v
 	}
 	return d
 }
 
-// NewOptProjectUpdateRequestVisibility returns new OptProjectUpdateRequestVisibility with value set to v.
-func NewOptProjectUpdateRequestVisibility(v ProjectUpdateRequestVisibility) OptProjectUpdateRequestVisibility {
-	return OptProjectUpdateRequestVisibility{
+// NewOptProjectVisibility returns new OptProjectVisibility with value set to v.
+func NewOptProjectVisibility(v ProjectVisibility) OptProjectVisibility {
+	return OptProjectVisibility{
 		Value: v,
 		Set:   true,
 	}
 }
 
-// OptProjectUpdateRequestVisibility is optional ProjectUpdateRequestVisibility.
-type OptProjectUpdateRequestVisibility struct {
-	Value ProjectUpdateRequestVisibility
+// OptProjectVisibility is optional ProjectVisibility.
+type OptProjectVisibility struct {
+	Value ProjectVisibility
 	Set   bool
 }
 
-// IsSet returns true if OptProjectUpdateRequestVisibility was set.
-func (o OptProjectUpdateRequestVisibility) IsSet() bool { return o.Set }
+// IsSet returns true if OptProjectVisibility was set.
+func (o OptProjectVisibility) IsSet() bool { return o.Set }
 
 // Reset unsets value.
-func (o *OptProjectUpdateRequestVisibility) Reset() {
-	var v ProjectUpdateRequestVisibility
+func (o *OptProjectVisibility) Reset() {
+	var v ProjectVisibility
 	o.Value = v
 	o.Set = false
 }
 
 // SetTo sets value to v.
-func (o *OptProjectUpdateRequestVisibility) SetTo(v ProjectUpdateRequestVisibility) {
+func (o *OptProjectVisibility) SetTo(v ProjectVisibility) {
 	o.Set = true
 	o.Value = v
 }
 
 // Get returns value and boolean that denotes whether value was set.
-func (o OptProjectUpdateRequestVisibility) Get() (v ProjectUpdateRequestVisibility, ok bool) {
+func (o OptProjectVisibility) Get() (v ProjectVisibility, ok bool) {
 	if !o.Set {
 		return v, false
 	}
@@ -18128,53 +17847,7 @@ func (o OptProjectUpdateRequestVisibility) Get() (v ProjectUpdateRequestVisibili
 }
 
 // Or returns value if set, or given parameter if does not.
-func (o OptProjectUpdateRequestVisibility) Or(d ProjectUpdateRequestVisibility) ProjectUpdateRequestVisibility {
-	if v, ok := o.Get(); ok {
-		return v
-	}
-	return d
-}
-
-// NewOptSecurityEventDetails returns new OptSecurityEventDetails with value set to v.
-func NewOptSecurityEventDetails(v SecurityEventDetails) OptSecurityEventDetails {
-	return OptSecurityEventDetails{
-		Value: v,
-		Set:   true,
-	}
-}
-
-// OptSecurityEventDetails is optional SecurityEventDetails.
-type OptSecurityEventDetails struct {
-	Value SecurityEventDetails
-	Set   bool
-}
-
-// IsSet returns true if OptSecurityEventDetails was set.
-func (o OptSecurityEventDetails) IsSet() bool { return o.Set }
-
-// Reset unsets value.
-func (o *OptSecurityEventDetails) Reset() {
-	var v SecurityEventDetails
-	o.Value = v
-	o.Set = false
-}
-
-// SetTo sets value to v.
-func (o *OptSecurityEventDetails) SetTo(v SecurityEventDetails) {
-	o.Set = true
-	o.Value = v
-}
-
-// Get returns value and boolean that denotes whether value was set.
-func (o OptSecurityEventDetails) Get() (v SecurityEventDetails, ok bool) {
-	if !o.Set {
-		return v, false
-	}
-	return o.Value, true
-}
-
-// Or returns value if set, or given parameter if does not.
-func (o OptSecurityEventDetails) Or(d SecurityEventDetails) SecurityEventDetails {
+func (o OptProjectVisibility) Or(d ProjectVisibility) ProjectVisibility {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -18411,24 +18084,26 @@ func (o OptUUID) Or(d uuid.UUID) uuid.UUID {
 	return d
 }
 
-// Organization resource.
+// An organization (tenant). Its LLM budgets are under /organizations/{org_id}/budget.
 // Ref: #/components/schemas/Organization
 type Organization struct {
-	ID                      uuid.UUID        `json:"id"`
-	CreatedAt               time.Time        `json:"created_at"`
-	UpdatedAt               time.Time        `json:"updated_at"`
-	DeletedAt               OptNilDateTime   `json:"deleted_at"`
-	Name                    string           `json:"name"`
-	Slug                    string           `json:"slug"`
-	Description             OptString        `json:"description"`
-	Plan                    OrganizationPlan `json:"plan"`
-	TimeZone                string           `json:"time_zone"`
-	AuditRetentionDays      int              `json:"audit_retention_days"`
-	LlmCaptureRetentionDays int              `json:"llm_capture_retention_days"`
-	ManagerTrackingEnabled  bool             `json:"manager_tracking_enabled"`
-	MonthlyBudgetMicros     OptNilInt64      `json:"monthly_budget_micros"`
-	DailyBudgetMicros       OptNilInt64      `json:"daily_budget_micros"`
-	BudgetWarnPercent       int              `json:"budget_warn_percent"`
+	ID        uuid.UUID `json:"id"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Name      string    `json:"name"`
+	// URL-safe unique handle (lower-case letters, digits, hyphens).
+	Slug        string           `json:"slug"`
+	Description string           `json:"description"`
+	Plan        OrganizationPlan `json:"plan"`
+	// IANA time zone, e.g. Europe/Berlin, of calendar budgets and daily rollups.
+	TimeZone string `json:"time_zone"`
+	// Days audit rows are kept.
+	AuditRetentionDays int `json:"audit_retention_days"`
+	// Days the captured prompts and responses of LLM calls are kept; then a job removes the text, keeping
+	// each call's metadata and cost.
+	LlmCaptureRetentionDays int `json:"llm_capture_retention_days"`
+	// Lets managers see aggregated work-tracking data of their project members (privacy first: off).
+	ManagerTrackingEnabled bool `json:"manager_tracking_enabled"`
 }
 
 // GetID returns the value of ID.
@@ -18446,11 +18121,6 @@ func (s *Organization) GetUpdatedAt() time.Time {
 	return s.UpdatedAt
 }
 
-// GetDeletedAt returns the value of DeletedAt.
-func (s *Organization) GetDeletedAt() OptNilDateTime {
-	return s.DeletedAt
-}
-
 // GetName returns the value of Name.
 func (s *Organization) GetName() string {
 	return s.Name
@@ -18462,7 +18132,7 @@ func (s *Organization) GetSlug() string {
 }
 
 // GetDescription returns the value of Description.
-func (s *Organization) GetDescription() OptString {
+func (s *Organization) GetDescription() string {
 	return s.Description
 }
 
@@ -18491,21 +18161,6 @@ func (s *Organization) GetManagerTrackingEnabled() bool {
 	return s.ManagerTrackingEnabled
 }
 
-// GetMonthlyBudgetMicros returns the value of MonthlyBudgetMicros.
-func (s *Organization) GetMonthlyBudgetMicros() OptNilInt64 {
-	return s.MonthlyBudgetMicros
-}
-
-// GetDailyBudgetMicros returns the value of DailyBudgetMicros.
-func (s *Organization) GetDailyBudgetMicros() OptNilInt64 {
-	return s.DailyBudgetMicros
-}
-
-// GetBudgetWarnPercent returns the value of BudgetWarnPercent.
-func (s *Organization) GetBudgetWarnPercent() int {
-	return s.BudgetWarnPercent
-}
-
 // SetID sets the value of ID.
 func (s *Organization) SetID(val uuid.UUID) {
 	s.ID = val
@@ -18521,11 +18176,6 @@ func (s *Organization) SetUpdatedAt(val time.Time) {
 	s.UpdatedAt = val
 }
 
-// SetDeletedAt sets the value of DeletedAt.
-func (s *Organization) SetDeletedAt(val OptNilDateTime) {
-	s.DeletedAt = val
-}
-
 // SetName sets the value of Name.
 func (s *Organization) SetName(val string) {
 	s.Name = val
@@ -18537,7 +18187,7 @@ func (s *Organization) SetSlug(val string) {
 }
 
 // SetDescription sets the value of Description.
-func (s *Organization) SetDescription(val OptString) {
+func (s *Organization) SetDescription(val string) {
 	s.Description = val
 }
 
@@ -18564,21 +18214,6 @@ func (s *Organization) SetLlmCaptureRetentionDays(val int) {
 // SetManagerTrackingEnabled sets the value of ManagerTrackingEnabled.
 func (s *Organization) SetManagerTrackingEnabled(val bool) {
 	s.ManagerTrackingEnabled = val
-}
-
-// SetMonthlyBudgetMicros sets the value of MonthlyBudgetMicros.
-func (s *Organization) SetMonthlyBudgetMicros(val OptNilInt64) {
-	s.MonthlyBudgetMicros = val
-}
-
-// SetDailyBudgetMicros sets the value of DailyBudgetMicros.
-func (s *Organization) SetDailyBudgetMicros(val OptNilInt64) {
-	s.DailyBudgetMicros = val
-}
-
-// SetBudgetWarnPercent sets the value of BudgetWarnPercent.
-func (s *Organization) SetBudgetWarnPercent(val int) {
-	s.BudgetWarnPercent = val
 }
 
 func (*Organization) createOrganizationRes() {}
@@ -18622,13 +18257,14 @@ func (s *OrganizationBudgetInput) SetBudgetWarnPercent(val int) {
 	s.BudgetWarnPercent = val
 }
 
+// Creates a Organization; fields left out get their default.
 // Ref: #/components/schemas/OrganizationCreateRequest
 type OrganizationCreateRequest struct {
 	Name string `json:"name"`
 	// URL-safe unique handle (lower-case letters, digits, hyphens).
 	Slug        string    `json:"slug"`
 	Description OptString `json:"description"`
-	// IANA time zone, e.g. Europe/Berlin (default UTC).
+	// IANA time zone, e.g. Europe/Berlin, of calendar budgets and daily rollups. Defaults to `UTC`.
 	TimeZone OptString `json:"time_zone"`
 }
 
@@ -18881,6 +18517,7 @@ func (s *OrganizationPage) SetNextCursor(val OptNilString) {
 
 func (*OrganizationPage) listOrganizationsRes() {}
 
+// Ref: #/components/schemas/OrganizationPlan
 type OrganizationPlan string
 
 const (
@@ -18986,16 +18623,20 @@ func (s *OrganizationRoleName) UnmarshalText(data []byte) error {
 	}
 }
 
+// Changes a Organization; fields left out keep their value.
 // Ref: #/components/schemas/OrganizationUpdateRequest
 type OrganizationUpdateRequest struct {
-	Name        OptString `json:"name"`
-	Description OptString `json:"description"`
-	// IANA time zone, e.g. Europe/Berlin.
-	TimeZone           OptString `json:"time_zone"`
-	AuditRetentionDays OptInt    `json:"audit_retention_days"`
-	// Days captured LLM prompts and responses are kept (metadata and cost stay).
-	LlmCaptureRetentionDays OptInt  `json:"llm_capture_retention_days"`
-	ManagerTrackingEnabled  OptBool `json:"manager_tracking_enabled"`
+	Name        OptString    `json:"name"`
+	Description OptNilString `json:"description"`
+	// IANA time zone, e.g. Europe/Berlin, of calendar budgets and daily rollups.
+	TimeZone OptString `json:"time_zone"`
+	// Days audit rows are kept.
+	AuditRetentionDays OptInt `json:"audit_retention_days"`
+	// Days the captured prompts and responses of LLM calls are kept; then a job removes the text, keeping
+	// each call's metadata and cost.
+	LlmCaptureRetentionDays OptInt `json:"llm_capture_retention_days"`
+	// Lets managers see aggregated work-tracking data of their project members (privacy first: off).
+	ManagerTrackingEnabled OptBool `json:"manager_tracking_enabled"`
 }
 
 // GetName returns the value of Name.
@@ -19004,7 +18645,7 @@ func (s *OrganizationUpdateRequest) GetName() OptString {
 }
 
 // GetDescription returns the value of Description.
-func (s *OrganizationUpdateRequest) GetDescription() OptString {
+func (s *OrganizationUpdateRequest) GetDescription() OptNilString {
 	return s.Description
 }
 
@@ -19034,7 +18675,7 @@ func (s *OrganizationUpdateRequest) SetName(val OptString) {
 }
 
 // SetDescription sets the value of Description.
-func (s *OrganizationUpdateRequest) SetDescription(val OptString) {
+func (s *OrganizationUpdateRequest) SetDescription(val OptNilString) {
 	s.Description = val
 }
 
@@ -20176,25 +19817,32 @@ func (s *ProductivityTotals) SetTimeLoggedSeconds(val int) {
 	s.TimeLoggedSeconds = val
 }
 
-// Project resource.
+// A project of an organization, with its version (send it back in If-Match to change the project).
 // Ref: #/components/schemas/Project
 type Project struct {
-	ID             uuid.UUID         `json:"id"`
-	CreatedAt      time.Time         `json:"created_at"`
-	UpdatedAt      time.Time         `json:"updated_at"`
-	OrganizationID uuid.UUID         `json:"organization_id"`
-	DeletedAt      OptNilDateTime    `json:"deleted_at"`
-	Version        int               `json:"version"`
-	Key            string            `json:"key"`
-	Name           string            `json:"name"`
-	Description    OptString         `json:"description"`
-	Visibility     ProjectVisibility `json:"visibility"`
-	Status         ProjectStatus     `json:"status"`
-	ArchivedAt     OptNilDateTime    `json:"archived_at"`
-	StartDate      OptNilDateTime    `json:"start_date"`
-	EndDate        OptNilDateTime    `json:"end_date"`
-	OwnerID        uuid.UUID         `json:"owner_id"`
-	DefaultBoardID OptNilUUID        `json:"default_board_id"`
+	ID             uuid.UUID `json:"id"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	// Optimistic concurrency: incremented by every change; PATCH requires it in If-Match (the ETag, e.g.
+	// "3"), and a stale one is 412.
+	Version int `json:"version"`
+	// Short upper-case prefix of task keys, e.g. "WS" in "WS-42"; fixed once the project exists.
+	Key         string            `json:"key"`
+	Name        string            `json:"name"`
+	Description string            `json:"description"`
+	Visibility  ProjectVisibility `json:"visibility"`
+	Status      ProjectStatus     `json:"status"`
+	// Set by the server when status becomes archived.
+	ArchivedAt NilDateTime `json:"archived_at"`
+	// Calendar date, stored as 00:00 UTC (the time of day sent is dropped).
+	StartDate NilDateTime `json:"start_date"`
+	// Calendar date, stored as 00:00 UTC (the time of day sent is dropped); not before start_date.
+	EndDate NilDateTime `json:"end_date"`
+	// The user who created the project.
+	OwnerID uuid.UUID `json:"owner_id"`
+	// Board opened by default; must belong to this project.
+	DefaultBoardID NilUUID `json:"default_board_id"`
 }
 
 // GetID returns the value of ID.
@@ -20217,11 +19865,6 @@ func (s *Project) GetOrganizationID() uuid.UUID {
 	return s.OrganizationID
 }
 
-// GetDeletedAt returns the value of DeletedAt.
-func (s *Project) GetDeletedAt() OptNilDateTime {
-	return s.DeletedAt
-}
-
 // GetVersion returns the value of Version.
 func (s *Project) GetVersion() int {
 	return s.Version
@@ -20238,7 +19881,7 @@ func (s *Project) GetName() string {
 }
 
 // GetDescription returns the value of Description.
-func (s *Project) GetDescription() OptString {
+func (s *Project) GetDescription() string {
 	return s.Description
 }
 
@@ -20253,17 +19896,17 @@ func (s *Project) GetStatus() ProjectStatus {
 }
 
 // GetArchivedAt returns the value of ArchivedAt.
-func (s *Project) GetArchivedAt() OptNilDateTime {
+func (s *Project) GetArchivedAt() NilDateTime {
 	return s.ArchivedAt
 }
 
 // GetStartDate returns the value of StartDate.
-func (s *Project) GetStartDate() OptNilDateTime {
+func (s *Project) GetStartDate() NilDateTime {
 	return s.StartDate
 }
 
 // GetEndDate returns the value of EndDate.
-func (s *Project) GetEndDate() OptNilDateTime {
+func (s *Project) GetEndDate() NilDateTime {
 	return s.EndDate
 }
 
@@ -20273,7 +19916,7 @@ func (s *Project) GetOwnerID() uuid.UUID {
 }
 
 // GetDefaultBoardID returns the value of DefaultBoardID.
-func (s *Project) GetDefaultBoardID() OptNilUUID {
+func (s *Project) GetDefaultBoardID() NilUUID {
 	return s.DefaultBoardID
 }
 
@@ -20297,11 +19940,6 @@ func (s *Project) SetOrganizationID(val uuid.UUID) {
 	s.OrganizationID = val
 }
 
-// SetDeletedAt sets the value of DeletedAt.
-func (s *Project) SetDeletedAt(val OptNilDateTime) {
-	s.DeletedAt = val
-}
-
 // SetVersion sets the value of Version.
 func (s *Project) SetVersion(val int) {
 	s.Version = val
@@ -20318,7 +19956,7 @@ func (s *Project) SetName(val string) {
 }
 
 // SetDescription sets the value of Description.
-func (s *Project) SetDescription(val OptString) {
+func (s *Project) SetDescription(val string) {
 	s.Description = val
 }
 
@@ -20333,17 +19971,17 @@ func (s *Project) SetStatus(val ProjectStatus) {
 }
 
 // SetArchivedAt sets the value of ArchivedAt.
-func (s *Project) SetArchivedAt(val OptNilDateTime) {
+func (s *Project) SetArchivedAt(val NilDateTime) {
 	s.ArchivedAt = val
 }
 
 // SetStartDate sets the value of StartDate.
-func (s *Project) SetStartDate(val OptNilDateTime) {
+func (s *Project) SetStartDate(val NilDateTime) {
 	s.StartDate = val
 }
 
 // SetEndDate sets the value of EndDate.
-func (s *Project) SetEndDate(val OptNilDateTime) {
+func (s *Project) SetEndDate(val NilDateTime) {
 	s.EndDate = val
 }
 
@@ -20353,7 +19991,7 @@ func (s *Project) SetOwnerID(val uuid.UUID) {
 }
 
 // SetDefaultBoardID sets the value of DefaultBoardID.
-func (s *Project) SetDefaultBoardID(val OptNilUUID) {
+func (s *Project) SetDefaultBoardID(val NilUUID) {
 	s.DefaultBoardID = val
 }
 
@@ -20363,15 +20001,18 @@ func (*Project) getProjectRes()       {}
 func (*Project) unarchiveProjectRes() {}
 func (*Project) updateProjectRes()    {}
 
+// Creates a Project; fields left out get their default.
 // Ref: #/components/schemas/ProjectCreateRequest
 type ProjectCreateRequest struct {
-	// Upper-case prefix of the project's task keys.
-	Key         string                            `json:"key"`
-	Name        string                            `json:"name"`
-	Description OptString                         `json:"description"`
-	Visibility  OptProjectCreateRequestVisibility `json:"visibility"`
-	StartDate   OptDateTime                       `json:"start_date"`
-	EndDate     OptDateTime                       `json:"end_date"`
+	// Short upper-case prefix of task keys, e.g. "WS" in "WS-42"; fixed once the project exists.
+	Key         string               `json:"key"`
+	Name        string               `json:"name"`
+	Description OptString            `json:"description"`
+	Visibility  OptProjectVisibility `json:"visibility"`
+	// Calendar date, stored as 00:00 UTC (the time of day sent is dropped).
+	StartDate OptDateTime `json:"start_date"`
+	// Calendar date, stored as 00:00 UTC (the time of day sent is dropped); not before start_date.
+	EndDate OptDateTime `json:"end_date"`
 }
 
 // GetKey returns the value of Key.
@@ -20390,7 +20031,7 @@ func (s *ProjectCreateRequest) GetDescription() OptString {
 }
 
 // GetVisibility returns the value of Visibility.
-func (s *ProjectCreateRequest) GetVisibility() OptProjectCreateRequestVisibility {
+func (s *ProjectCreateRequest) GetVisibility() OptProjectVisibility {
 	return s.Visibility
 }
 
@@ -20420,7 +20061,7 @@ func (s *ProjectCreateRequest) SetDescription(val OptString) {
 }
 
 // SetVisibility sets the value of Visibility.
-func (s *ProjectCreateRequest) SetVisibility(val OptProjectCreateRequestVisibility) {
+func (s *ProjectCreateRequest) SetVisibility(val OptProjectVisibility) {
 	s.Visibility = val
 }
 
@@ -20432,47 +20073,6 @@ func (s *ProjectCreateRequest) SetStartDate(val OptDateTime) {
 // SetEndDate sets the value of EndDate.
 func (s *ProjectCreateRequest) SetEndDate(val OptDateTime) {
 	s.EndDate = val
-}
-
-type ProjectCreateRequestVisibility string
-
-const (
-	ProjectCreateRequestVisibilityPrivate      ProjectCreateRequestVisibility = "private"
-	ProjectCreateRequestVisibilityOrganization ProjectCreateRequestVisibility = "organization"
-)
-
-// AllValues returns all ProjectCreateRequestVisibility values.
-func (ProjectCreateRequestVisibility) AllValues() []ProjectCreateRequestVisibility {
-	return []ProjectCreateRequestVisibility{
-		ProjectCreateRequestVisibilityPrivate,
-		ProjectCreateRequestVisibilityOrganization,
-	}
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s ProjectCreateRequestVisibility) MarshalText() ([]byte, error) {
-	switch s {
-	case ProjectCreateRequestVisibilityPrivate:
-		return []byte(s), nil
-	case ProjectCreateRequestVisibilityOrganization:
-		return []byte(s), nil
-	default:
-		return nil, errors.Errorf("invalid value: %q", s)
-	}
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *ProjectCreateRequestVisibility) UnmarshalText(data []byte) error {
-	switch ProjectCreateRequestVisibility(data) {
-	case ProjectCreateRequestVisibilityPrivate:
-		*s = ProjectCreateRequestVisibilityPrivate
-		return nil
-	case ProjectCreateRequestVisibilityOrganization:
-		*s = ProjectCreateRequestVisibilityOrganization
-		return nil
-	default:
-		return errors.Errorf("invalid value: %q", data)
-	}
 }
 
 // Ref: #/components/schemas/ProjectMemberAddRequest
@@ -20501,18 +20101,55 @@ func (s *ProjectMemberAddRequest) SetRole(val ProjectRole) {
 	s.Role = val
 }
 
+// A member of a project with their project role.
 // Ref: #/components/schemas/ProjectMemberInfo
 type ProjectMemberInfo struct {
-	UserID      uuid.UUID   `json:"user_id"`
-	Username    string      `json:"username"`
-	DisplayName OptString   `json:"display_name"`
-	Role        ProjectRole `json:"role"`
-	CreatedAt   time.Time   `json:"created_at"`
+	ID             uuid.UUID   `json:"id"`
+	CreatedAt      time.Time   `json:"created_at"`
+	UpdatedAt      time.Time   `json:"updated_at"`
+	OrganizationID uuid.UUID   `json:"organization_id"`
+	ProjectID      uuid.UUID   `json:"project_id"`
+	UserID         uuid.UUID   `json:"user_id"`
+	Role           ProjectRole `json:"role"`
+	// The member's username; empty when the caller may not see the user.
+	Username string `json:"username"`
+	// The member's display name, when they set one.
+	DisplayName OptString `json:"display_name"`
+}
+
+// GetID returns the value of ID.
+func (s *ProjectMemberInfo) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *ProjectMemberInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *ProjectMemberInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *ProjectMemberInfo) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetProjectID returns the value of ProjectID.
+func (s *ProjectMemberInfo) GetProjectID() uuid.UUID {
+	return s.ProjectID
 }
 
 // GetUserID returns the value of UserID.
 func (s *ProjectMemberInfo) GetUserID() uuid.UUID {
 	return s.UserID
+}
+
+// GetRole returns the value of Role.
+func (s *ProjectMemberInfo) GetRole() ProjectRole {
+	return s.Role
 }
 
 // GetUsername returns the value of Username.
@@ -20525,19 +20162,39 @@ func (s *ProjectMemberInfo) GetDisplayName() OptString {
 	return s.DisplayName
 }
 
-// GetRole returns the value of Role.
-func (s *ProjectMemberInfo) GetRole() ProjectRole {
-	return s.Role
+// SetID sets the value of ID.
+func (s *ProjectMemberInfo) SetID(val uuid.UUID) {
+	s.ID = val
 }
 
-// GetCreatedAt returns the value of CreatedAt.
-func (s *ProjectMemberInfo) GetCreatedAt() time.Time {
-	return s.CreatedAt
+// SetCreatedAt sets the value of CreatedAt.
+func (s *ProjectMemberInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *ProjectMemberInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *ProjectMemberInfo) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetProjectID sets the value of ProjectID.
+func (s *ProjectMemberInfo) SetProjectID(val uuid.UUID) {
+	s.ProjectID = val
 }
 
 // SetUserID sets the value of UserID.
 func (s *ProjectMemberInfo) SetUserID(val uuid.UUID) {
 	s.UserID = val
+}
+
+// SetRole sets the value of Role.
+func (s *ProjectMemberInfo) SetRole(val ProjectRole) {
+	s.Role = val
 }
 
 // SetUsername sets the value of Username.
@@ -20548,16 +20205,6 @@ func (s *ProjectMemberInfo) SetUsername(val string) {
 // SetDisplayName sets the value of DisplayName.
 func (s *ProjectMemberInfo) SetDisplayName(val OptString) {
 	s.DisplayName = val
-}
-
-// SetRole sets the value of Role.
-func (s *ProjectMemberInfo) SetRole(val ProjectRole) {
-	s.Role = val
-}
-
-// SetCreatedAt sets the value of CreatedAt.
-func (s *ProjectMemberInfo) SetCreatedAt(val time.Time) {
-	s.CreatedAt = val
 }
 
 func (*ProjectMemberInfo) addProjectMemberRes()    {}
@@ -20593,18 +20240,19 @@ func (s *ProjectMemberPage) SetNextCursor(val OptNilString) {
 
 func (*ProjectMemberPage) listProjectMembersRes() {}
 
+// Changes a ProjectMember; fields left out keep their value.
 // Ref: #/components/schemas/ProjectMemberUpdateRequest
 type ProjectMemberUpdateRequest struct {
-	Role ProjectRole `json:"role"`
+	Role OptProjectRole `json:"role"`
 }
 
 // GetRole returns the value of Role.
-func (s *ProjectMemberUpdateRequest) GetRole() ProjectRole {
+func (s *ProjectMemberUpdateRequest) GetRole() OptProjectRole {
 	return s.Role
 }
 
 // SetRole sets the value of Role.
-func (s *ProjectMemberUpdateRequest) SetRole(val ProjectRole) {
+func (s *ProjectMemberUpdateRequest) SetRole(val OptProjectRole) {
 	s.Role = val
 }
 
@@ -20638,6 +20286,7 @@ func (s *ProjectPage) SetNextCursor(val OptNilString) {
 
 func (*ProjectPage) listProjectsRes() {}
 
+// Role in the project, on top of the organization role; a project keeps at least one owner.
 // Ref: #/components/schemas/ProjectRole
 type ProjectRole string
 
@@ -20694,6 +20343,8 @@ func (s *ProjectRole) UnmarshalText(data []byte) error {
 	}
 }
 
+// Changed by the archive and unarchive operations; an archived project is read-only.
+// Ref: #/components/schemas/ProjectStatus
 type ProjectStatus string
 
 const (
@@ -20735,13 +20386,16 @@ func (s *ProjectStatus) UnmarshalText(data []byte) error {
 	}
 }
 
+// Changes a Project; fields left out keep their value.
 // Ref: #/components/schemas/ProjectUpdateRequest
 type ProjectUpdateRequest struct {
-	Name        OptString                         `json:"name"`
-	Description OptString                         `json:"description"`
-	Visibility  OptProjectUpdateRequestVisibility `json:"visibility"`
-	StartDate   OptDateTime                       `json:"start_date"`
-	EndDate     OptDateTime                       `json:"end_date"`
+	Name        OptString            `json:"name"`
+	Description OptNilString         `json:"description"`
+	Visibility  OptProjectVisibility `json:"visibility"`
+	// Calendar date, stored as 00:00 UTC (the time of day sent is dropped).
+	StartDate OptNilDateTime `json:"start_date"`
+	// Calendar date, stored as 00:00 UTC (the time of day sent is dropped); not before start_date.
+	EndDate OptNilDateTime `json:"end_date"`
 }
 
 // GetName returns the value of Name.
@@ -20750,22 +20404,22 @@ func (s *ProjectUpdateRequest) GetName() OptString {
 }
 
 // GetDescription returns the value of Description.
-func (s *ProjectUpdateRequest) GetDescription() OptString {
+func (s *ProjectUpdateRequest) GetDescription() OptNilString {
 	return s.Description
 }
 
 // GetVisibility returns the value of Visibility.
-func (s *ProjectUpdateRequest) GetVisibility() OptProjectUpdateRequestVisibility {
+func (s *ProjectUpdateRequest) GetVisibility() OptProjectVisibility {
 	return s.Visibility
 }
 
 // GetStartDate returns the value of StartDate.
-func (s *ProjectUpdateRequest) GetStartDate() OptDateTime {
+func (s *ProjectUpdateRequest) GetStartDate() OptNilDateTime {
 	return s.StartDate
 }
 
 // GetEndDate returns the value of EndDate.
-func (s *ProjectUpdateRequest) GetEndDate() OptDateTime {
+func (s *ProjectUpdateRequest) GetEndDate() OptNilDateTime {
 	return s.EndDate
 }
 
@@ -20775,66 +20429,27 @@ func (s *ProjectUpdateRequest) SetName(val OptString) {
 }
 
 // SetDescription sets the value of Description.
-func (s *ProjectUpdateRequest) SetDescription(val OptString) {
+func (s *ProjectUpdateRequest) SetDescription(val OptNilString) {
 	s.Description = val
 }
 
 // SetVisibility sets the value of Visibility.
-func (s *ProjectUpdateRequest) SetVisibility(val OptProjectUpdateRequestVisibility) {
+func (s *ProjectUpdateRequest) SetVisibility(val OptProjectVisibility) {
 	s.Visibility = val
 }
 
 // SetStartDate sets the value of StartDate.
-func (s *ProjectUpdateRequest) SetStartDate(val OptDateTime) {
+func (s *ProjectUpdateRequest) SetStartDate(val OptNilDateTime) {
 	s.StartDate = val
 }
 
 // SetEndDate sets the value of EndDate.
-func (s *ProjectUpdateRequest) SetEndDate(val OptDateTime) {
+func (s *ProjectUpdateRequest) SetEndDate(val OptNilDateTime) {
 	s.EndDate = val
 }
 
-type ProjectUpdateRequestVisibility string
-
-const (
-	ProjectUpdateRequestVisibilityPrivate      ProjectUpdateRequestVisibility = "private"
-	ProjectUpdateRequestVisibilityOrganization ProjectUpdateRequestVisibility = "organization"
-)
-
-// AllValues returns all ProjectUpdateRequestVisibility values.
-func (ProjectUpdateRequestVisibility) AllValues() []ProjectUpdateRequestVisibility {
-	return []ProjectUpdateRequestVisibility{
-		ProjectUpdateRequestVisibilityPrivate,
-		ProjectUpdateRequestVisibilityOrganization,
-	}
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s ProjectUpdateRequestVisibility) MarshalText() ([]byte, error) {
-	switch s {
-	case ProjectUpdateRequestVisibilityPrivate:
-		return []byte(s), nil
-	case ProjectUpdateRequestVisibilityOrganization:
-		return []byte(s), nil
-	default:
-		return nil, errors.Errorf("invalid value: %q", s)
-	}
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *ProjectUpdateRequestVisibility) UnmarshalText(data []byte) error {
-	switch ProjectUpdateRequestVisibility(data) {
-	case ProjectUpdateRequestVisibilityPrivate:
-		*s = ProjectUpdateRequestVisibilityPrivate
-		return nil
-	case ProjectUpdateRequestVisibilityOrganization:
-		*s = ProjectUpdateRequestVisibilityOrganization
-		return nil
-	default:
-		return errors.Errorf("invalid value: %q", data)
-	}
-}
-
+// Private: project members only; organization: every member of the organization can read it.
+// Ref: #/components/schemas/ProjectVisibility
 type ProjectVisibility string
 
 const (
@@ -21854,8 +21469,10 @@ func (s *RoleAssignment) SetRoleID(val uuid.UUID) {
 	s.RoleID = val
 }
 
+// Creates a Role; fields left out get their default.
 // Ref: #/components/schemas/RoleCreateRequest
 type RoleCreateRequest struct {
+	// Upper-case name, unique in the organization and among the system roles.
 	Name        string    `json:"name"`
 	Description OptString `json:"description"`
 }
@@ -21880,17 +21497,21 @@ func (s *RoleCreateRequest) SetDescription(val OptString) {
 	s.Description = val
 }
 
+// A role (system or custom) with the permissions it grants.
 // Ref: #/components/schemas/RoleInfo
 type RoleInfo struct {
-	ID uuid.UUID `json:"id"`
-	// Absent for system roles.
-	OrganizationID OptUUID   `json:"organization_id"`
-	Name           string    `json:"name"`
-	Description    OptString `json:"description"`
+	ID        uuid.UUID `json:"id"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	// The organization of a custom role; null for system roles.
+	OrganizationID NilUUID `json:"organization_id"`
+	// Upper-case name, unique in the organization and among the system roles.
+	Name        string `json:"name"`
+	Description string `json:"description"`
 	// System roles are seeded and immutable.
-	IsSystem    bool            `json:"is_system"`
+	IsSystem bool `json:"is_system"`
+	// The permissions the role grants, sorted by resource and action.
 	Permissions []PermissionRef `json:"permissions"`
-	CreatedAt   time.Time       `json:"created_at"`
 }
 
 // GetID returns the value of ID.
@@ -21898,8 +21519,18 @@ func (s *RoleInfo) GetID() uuid.UUID {
 	return s.ID
 }
 
+// GetCreatedAt returns the value of CreatedAt.
+func (s *RoleInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *RoleInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
 // GetOrganizationID returns the value of OrganizationID.
-func (s *RoleInfo) GetOrganizationID() OptUUID {
+func (s *RoleInfo) GetOrganizationID() NilUUID {
 	return s.OrganizationID
 }
 
@@ -21909,7 +21540,7 @@ func (s *RoleInfo) GetName() string {
 }
 
 // GetDescription returns the value of Description.
-func (s *RoleInfo) GetDescription() OptString {
+func (s *RoleInfo) GetDescription() string {
 	return s.Description
 }
 
@@ -21923,18 +21554,23 @@ func (s *RoleInfo) GetPermissions() []PermissionRef {
 	return s.Permissions
 }
 
-// GetCreatedAt returns the value of CreatedAt.
-func (s *RoleInfo) GetCreatedAt() time.Time {
-	return s.CreatedAt
-}
-
 // SetID sets the value of ID.
 func (s *RoleInfo) SetID(val uuid.UUID) {
 	s.ID = val
 }
 
+// SetCreatedAt sets the value of CreatedAt.
+func (s *RoleInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *RoleInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
 // SetOrganizationID sets the value of OrganizationID.
-func (s *RoleInfo) SetOrganizationID(val OptUUID) {
+func (s *RoleInfo) SetOrganizationID(val NilUUID) {
 	s.OrganizationID = val
 }
 
@@ -21944,7 +21580,7 @@ func (s *RoleInfo) SetName(val string) {
 }
 
 // SetDescription sets the value of Description.
-func (s *RoleInfo) SetDescription(val OptString) {
+func (s *RoleInfo) SetDescription(val string) {
 	s.Description = val
 }
 
@@ -21956,11 +21592,6 @@ func (s *RoleInfo) SetIsSystem(val bool) {
 // SetPermissions sets the value of Permissions.
 func (s *RoleInfo) SetPermissions(val []PermissionRef) {
 	s.Permissions = val
-}
-
-// SetCreatedAt sets the value of CreatedAt.
-func (s *RoleInfo) SetCreatedAt(val time.Time) {
-	s.CreatedAt = val
 }
 
 func (*RoleInfo) createRoleRes() {}
@@ -21998,10 +21629,12 @@ func (s *RolePage) SetNextCursor(val OptNilString) {
 func (*RolePage) listMemberRolesRes() {}
 func (*RolePage) listRolesRes()       {}
 
+// Changes a Role; fields left out keep their value.
 // Ref: #/components/schemas/RoleUpdateRequest
 type RoleUpdateRequest struct {
-	Name        OptString `json:"name"`
-	Description OptString `json:"description"`
+	// Upper-case name, unique in the organization and among the system roles.
+	Name        OptString    `json:"name"`
+	Description OptNilString `json:"description"`
 }
 
 // GetName returns the value of Name.
@@ -22010,7 +21643,7 @@ func (s *RoleUpdateRequest) GetName() OptString {
 }
 
 // GetDescription returns the value of Description.
-func (s *RoleUpdateRequest) GetDescription() OptString {
+func (s *RoleUpdateRequest) GetDescription() OptNilString {
 	return s.Description
 }
 
@@ -22020,7 +21653,7 @@ func (s *RoleUpdateRequest) SetName(val OptString) {
 }
 
 // SetDescription sets the value of Description.
-func (s *RoleUpdateRequest) SetDescription(val OptString) {
+func (s *RoleUpdateRequest) SetDescription(val OptNilString) {
 	s.Description = val
 }
 
@@ -22072,21 +21705,75 @@ type SearchMessagesUnprocessableEntity Problem
 
 func (*SearchMessagesUnprocessableEntity) searchMessagesRes() {}
 
+// Ref: #/components/schemas/SecurityAuditLogSeverity
+type SecurityAuditLogSeverity string
+
+const (
+	SecurityAuditLogSeverityInfo     SecurityAuditLogSeverity = "info"
+	SecurityAuditLogSeverityWarning  SecurityAuditLogSeverity = "warning"
+	SecurityAuditLogSeverityCritical SecurityAuditLogSeverity = "critical"
+)
+
+// AllValues returns all SecurityAuditLogSeverity values.
+func (SecurityAuditLogSeverity) AllValues() []SecurityAuditLogSeverity {
+	return []SecurityAuditLogSeverity{
+		SecurityAuditLogSeverityInfo,
+		SecurityAuditLogSeverityWarning,
+		SecurityAuditLogSeverityCritical,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s SecurityAuditLogSeverity) MarshalText() ([]byte, error) {
+	switch s {
+	case SecurityAuditLogSeverityInfo:
+		return []byte(s), nil
+	case SecurityAuditLogSeverityWarning:
+		return []byte(s), nil
+	case SecurityAuditLogSeverityCritical:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *SecurityAuditLogSeverity) UnmarshalText(data []byte) error {
+	switch SecurityAuditLogSeverity(data) {
+	case SecurityAuditLogSeverityInfo:
+		*s = SecurityAuditLogSeverityInfo
+		return nil
+	case SecurityAuditLogSeverityWarning:
+		*s = SecurityAuditLogSeverityWarning
+		return nil
+	case SecurityAuditLogSeverityCritical:
+		*s = SecurityAuditLogSeverityCritical
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
 // One SecurityAuditLog row. Secrets in details are replaced by "[REDACTED]".
 // Ref: #/components/schemas/SecurityEvent
 type SecurityEvent struct {
-	ID             uuid.UUID `json:"id"`
-	CreatedAt      time.Time `json:"created_at"`
-	OrganizationID OptUUID   `json:"organization_id"`
-	// E.g. auth.login_failed.
-	EventType string                  `json:"event_type"`
-	Severity  SecurityEventSeverity   `json:"severity"`
-	UserID    OptUUID                 `json:"user_id"`
-	AgentID   OptUUID                 `json:"agent_id"`
-	IP        OptString               `json:"ip"`
-	UserAgent OptString               `json:"user_agent"`
-	RequestID OptString               `json:"request_id"`
-	Details   OptSecurityEventDetails `json:"details"`
+	ID        uuid.UUID `json:"id"`
+	CreatedAt time.Time `json:"created_at"`
+	// Null for events outside any organization (e.g. a failed login).
+	OrganizationID NilUUID `json:"organization_id"`
+	// E.g. "auth.login_failed", "auth.refresh_reuse".
+	EventType string                   `json:"event_type"`
+	Severity  SecurityAuditLogSeverity `json:"severity"`
+	// The account concerned, or the administrator who acted.
+	UserID  NilUUID `json:"user_id"`
+	AgentID NilUUID `json:"agent_id"`
+	// Client IP address of the request; empty without one.
+	IP        string `json:"ip"`
+	UserAgent string `json:"user_agent"`
+	// X-Request-ID of the request.
+	RequestID string `json:"request_id"`
+	// Event details (secrets replaced by "[REDACTED]").
+	Details SecurityEventDetails `json:"details"`
 }
 
 // GetID returns the value of ID.
@@ -22100,7 +21787,7 @@ func (s *SecurityEvent) GetCreatedAt() time.Time {
 }
 
 // GetOrganizationID returns the value of OrganizationID.
-func (s *SecurityEvent) GetOrganizationID() OptUUID {
+func (s *SecurityEvent) GetOrganizationID() NilUUID {
 	return s.OrganizationID
 }
 
@@ -22110,37 +21797,37 @@ func (s *SecurityEvent) GetEventType() string {
 }
 
 // GetSeverity returns the value of Severity.
-func (s *SecurityEvent) GetSeverity() SecurityEventSeverity {
+func (s *SecurityEvent) GetSeverity() SecurityAuditLogSeverity {
 	return s.Severity
 }
 
 // GetUserID returns the value of UserID.
-func (s *SecurityEvent) GetUserID() OptUUID {
+func (s *SecurityEvent) GetUserID() NilUUID {
 	return s.UserID
 }
 
 // GetAgentID returns the value of AgentID.
-func (s *SecurityEvent) GetAgentID() OptUUID {
+func (s *SecurityEvent) GetAgentID() NilUUID {
 	return s.AgentID
 }
 
 // GetIP returns the value of IP.
-func (s *SecurityEvent) GetIP() OptString {
+func (s *SecurityEvent) GetIP() string {
 	return s.IP
 }
 
 // GetUserAgent returns the value of UserAgent.
-func (s *SecurityEvent) GetUserAgent() OptString {
+func (s *SecurityEvent) GetUserAgent() string {
 	return s.UserAgent
 }
 
 // GetRequestID returns the value of RequestID.
-func (s *SecurityEvent) GetRequestID() OptString {
+func (s *SecurityEvent) GetRequestID() string {
 	return s.RequestID
 }
 
 // GetDetails returns the value of Details.
-func (s *SecurityEvent) GetDetails() OptSecurityEventDetails {
+func (s *SecurityEvent) GetDetails() SecurityEventDetails {
 	return s.Details
 }
 
@@ -22155,7 +21842,7 @@ func (s *SecurityEvent) SetCreatedAt(val time.Time) {
 }
 
 // SetOrganizationID sets the value of OrganizationID.
-func (s *SecurityEvent) SetOrganizationID(val OptUUID) {
+func (s *SecurityEvent) SetOrganizationID(val NilUUID) {
 	s.OrganizationID = val
 }
 
@@ -22165,40 +21852,41 @@ func (s *SecurityEvent) SetEventType(val string) {
 }
 
 // SetSeverity sets the value of Severity.
-func (s *SecurityEvent) SetSeverity(val SecurityEventSeverity) {
+func (s *SecurityEvent) SetSeverity(val SecurityAuditLogSeverity) {
 	s.Severity = val
 }
 
 // SetUserID sets the value of UserID.
-func (s *SecurityEvent) SetUserID(val OptUUID) {
+func (s *SecurityEvent) SetUserID(val NilUUID) {
 	s.UserID = val
 }
 
 // SetAgentID sets the value of AgentID.
-func (s *SecurityEvent) SetAgentID(val OptUUID) {
+func (s *SecurityEvent) SetAgentID(val NilUUID) {
 	s.AgentID = val
 }
 
 // SetIP sets the value of IP.
-func (s *SecurityEvent) SetIP(val OptString) {
+func (s *SecurityEvent) SetIP(val string) {
 	s.IP = val
 }
 
 // SetUserAgent sets the value of UserAgent.
-func (s *SecurityEvent) SetUserAgent(val OptString) {
+func (s *SecurityEvent) SetUserAgent(val string) {
 	s.UserAgent = val
 }
 
 // SetRequestID sets the value of RequestID.
-func (s *SecurityEvent) SetRequestID(val OptString) {
+func (s *SecurityEvent) SetRequestID(val string) {
 	s.RequestID = val
 }
 
 // SetDetails sets the value of Details.
-func (s *SecurityEvent) SetDetails(val OptSecurityEventDetails) {
+func (s *SecurityEvent) SetDetails(val SecurityEventDetails) {
 	s.Details = val
 }
 
+// Event details (secrets replaced by "[REDACTED]").
 type SecurityEventDetails map[string]jx.Raw
 
 func (s *SecurityEventDetails) init() SecurityEventDetails {
@@ -22240,54 +21928,6 @@ func (s *SecurityEventPage) SetNextCursor(val OptNilString) {
 
 func (*SecurityEventPage) listSecurityEventsRes() {}
 
-type SecurityEventSeverity string
-
-const (
-	SecurityEventSeverityInfo     SecurityEventSeverity = "info"
-	SecurityEventSeverityWarning  SecurityEventSeverity = "warning"
-	SecurityEventSeverityCritical SecurityEventSeverity = "critical"
-)
-
-// AllValues returns all SecurityEventSeverity values.
-func (SecurityEventSeverity) AllValues() []SecurityEventSeverity {
-	return []SecurityEventSeverity{
-		SecurityEventSeverityInfo,
-		SecurityEventSeverityWarning,
-		SecurityEventSeverityCritical,
-	}
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s SecurityEventSeverity) MarshalText() ([]byte, error) {
-	switch s {
-	case SecurityEventSeverityInfo:
-		return []byte(s), nil
-	case SecurityEventSeverityWarning:
-		return []byte(s), nil
-	case SecurityEventSeverityCritical:
-		return []byte(s), nil
-	default:
-		return nil, errors.Errorf("invalid value: %q", s)
-	}
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *SecurityEventSeverity) UnmarshalText(data []byte) error {
-	switch SecurityEventSeverity(data) {
-	case SecurityEventSeverityInfo:
-		*s = SecurityEventSeverityInfo
-		return nil
-	case SecurityEventSeverityWarning:
-		*s = SecurityEventSeverityWarning
-		return nil
-	case SecurityEventSeverityCritical:
-		*s = SecurityEventSeverityCritical
-		return nil
-	default:
-		return errors.Errorf("invalid value: %q", data)
-	}
-}
-
 type ServiceKey struct {
 	APIKey string
 	Roles  []string
@@ -22313,16 +21953,84 @@ func (s *ServiceKey) SetRoles(val []string) {
 	s.Roles = val
 }
 
+// Ref: #/components/schemas/SessionDeviceType
+type SessionDeviceType string
+
+const (
+	SessionDeviceTypeDesktop SessionDeviceType = "desktop"
+	SessionDeviceTypeMobile  SessionDeviceType = "mobile"
+	SessionDeviceTypeTablet  SessionDeviceType = "tablet"
+	SessionDeviceTypeCli     SessionDeviceType = "cli"
+	SessionDeviceTypeUnknown SessionDeviceType = "unknown"
+)
+
+// AllValues returns all SessionDeviceType values.
+func (SessionDeviceType) AllValues() []SessionDeviceType {
+	return []SessionDeviceType{
+		SessionDeviceTypeDesktop,
+		SessionDeviceTypeMobile,
+		SessionDeviceTypeTablet,
+		SessionDeviceTypeCli,
+		SessionDeviceTypeUnknown,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s SessionDeviceType) MarshalText() ([]byte, error) {
+	switch s {
+	case SessionDeviceTypeDesktop:
+		return []byte(s), nil
+	case SessionDeviceTypeMobile:
+		return []byte(s), nil
+	case SessionDeviceTypeTablet:
+		return []byte(s), nil
+	case SessionDeviceTypeCli:
+		return []byte(s), nil
+	case SessionDeviceTypeUnknown:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *SessionDeviceType) UnmarshalText(data []byte) error {
+	switch SessionDeviceType(data) {
+	case SessionDeviceTypeDesktop:
+		*s = SessionDeviceTypeDesktop
+		return nil
+	case SessionDeviceTypeMobile:
+		*s = SessionDeviceTypeMobile
+		return nil
+	case SessionDeviceTypeTablet:
+		*s = SessionDeviceTypeTablet
+		return nil
+	case SessionDeviceTypeCli:
+		*s = SessionDeviceTypeCli
+		return nil
+	case SessionDeviceTypeUnknown:
+		*s = SessionDeviceTypeUnknown
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// A live login session of the caller.
 // Ref: #/components/schemas/SessionInfo
 type SessionInfo struct {
-	ID         uuid.UUID             `json:"id"`
-	DeviceName OptString             `json:"device_name"`
-	DeviceType SessionInfoDeviceType `json:"device_type"`
-	IP         OptString             `json:"ip"`
-	UserAgent  OptString             `json:"user_agent"`
-	CreatedAt  time.Time             `json:"created_at"`
-	LastSeenAt OptDateTime           `json:"last_seen_at"`
-	ExpiresAt  time.Time             `json:"expires_at"`
+	ID        uuid.UUID `json:"id"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	UserID    uuid.UUID `json:"user_id"`
+	// Sent by the client at login; empty when not given.
+	DeviceName string            `json:"device_name"`
+	DeviceType SessionDeviceType `json:"device_type"`
+	// Client IP address at login.
+	IP         string      `json:"ip"`
+	UserAgent  string      `json:"user_agent"`
+	LastSeenAt NilDateTime `json:"last_seen_at"`
+	ExpiresAt  time.Time   `json:"expires_at"`
 	// True for the session of the token making this request.
 	Current bool `json:"current"`
 }
@@ -22332,33 +22040,43 @@ func (s *SessionInfo) GetID() uuid.UUID {
 	return s.ID
 }
 
-// GetDeviceName returns the value of DeviceName.
-func (s *SessionInfo) GetDeviceName() OptString {
-	return s.DeviceName
-}
-
-// GetDeviceType returns the value of DeviceType.
-func (s *SessionInfo) GetDeviceType() SessionInfoDeviceType {
-	return s.DeviceType
-}
-
-// GetIP returns the value of IP.
-func (s *SessionInfo) GetIP() OptString {
-	return s.IP
-}
-
-// GetUserAgent returns the value of UserAgent.
-func (s *SessionInfo) GetUserAgent() OptString {
-	return s.UserAgent
-}
-
 // GetCreatedAt returns the value of CreatedAt.
 func (s *SessionInfo) GetCreatedAt() time.Time {
 	return s.CreatedAt
 }
 
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *SessionInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// GetUserID returns the value of UserID.
+func (s *SessionInfo) GetUserID() uuid.UUID {
+	return s.UserID
+}
+
+// GetDeviceName returns the value of DeviceName.
+func (s *SessionInfo) GetDeviceName() string {
+	return s.DeviceName
+}
+
+// GetDeviceType returns the value of DeviceType.
+func (s *SessionInfo) GetDeviceType() SessionDeviceType {
+	return s.DeviceType
+}
+
+// GetIP returns the value of IP.
+func (s *SessionInfo) GetIP() string {
+	return s.IP
+}
+
+// GetUserAgent returns the value of UserAgent.
+func (s *SessionInfo) GetUserAgent() string {
+	return s.UserAgent
+}
+
 // GetLastSeenAt returns the value of LastSeenAt.
-func (s *SessionInfo) GetLastSeenAt() OptDateTime {
+func (s *SessionInfo) GetLastSeenAt() NilDateTime {
 	return s.LastSeenAt
 }
 
@@ -22377,33 +22095,43 @@ func (s *SessionInfo) SetID(val uuid.UUID) {
 	s.ID = val
 }
 
-// SetDeviceName sets the value of DeviceName.
-func (s *SessionInfo) SetDeviceName(val OptString) {
-	s.DeviceName = val
-}
-
-// SetDeviceType sets the value of DeviceType.
-func (s *SessionInfo) SetDeviceType(val SessionInfoDeviceType) {
-	s.DeviceType = val
-}
-
-// SetIP sets the value of IP.
-func (s *SessionInfo) SetIP(val OptString) {
-	s.IP = val
-}
-
-// SetUserAgent sets the value of UserAgent.
-func (s *SessionInfo) SetUserAgent(val OptString) {
-	s.UserAgent = val
-}
-
 // SetCreatedAt sets the value of CreatedAt.
 func (s *SessionInfo) SetCreatedAt(val time.Time) {
 	s.CreatedAt = val
 }
 
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *SessionInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+// SetUserID sets the value of UserID.
+func (s *SessionInfo) SetUserID(val uuid.UUID) {
+	s.UserID = val
+}
+
+// SetDeviceName sets the value of DeviceName.
+func (s *SessionInfo) SetDeviceName(val string) {
+	s.DeviceName = val
+}
+
+// SetDeviceType sets the value of DeviceType.
+func (s *SessionInfo) SetDeviceType(val SessionDeviceType) {
+	s.DeviceType = val
+}
+
+// SetIP sets the value of IP.
+func (s *SessionInfo) SetIP(val string) {
+	s.IP = val
+}
+
+// SetUserAgent sets the value of UserAgent.
+func (s *SessionInfo) SetUserAgent(val string) {
+	s.UserAgent = val
+}
+
 // SetLastSeenAt sets the value of LastSeenAt.
-func (s *SessionInfo) SetLastSeenAt(val OptDateTime) {
+func (s *SessionInfo) SetLastSeenAt(val NilDateTime) {
 	s.LastSeenAt = val
 }
 
@@ -22415,68 +22143,6 @@ func (s *SessionInfo) SetExpiresAt(val time.Time) {
 // SetCurrent sets the value of Current.
 func (s *SessionInfo) SetCurrent(val bool) {
 	s.Current = val
-}
-
-type SessionInfoDeviceType string
-
-const (
-	SessionInfoDeviceTypeDesktop SessionInfoDeviceType = "desktop"
-	SessionInfoDeviceTypeMobile  SessionInfoDeviceType = "mobile"
-	SessionInfoDeviceTypeTablet  SessionInfoDeviceType = "tablet"
-	SessionInfoDeviceTypeCli     SessionInfoDeviceType = "cli"
-	SessionInfoDeviceTypeUnknown SessionInfoDeviceType = "unknown"
-)
-
-// AllValues returns all SessionInfoDeviceType values.
-func (SessionInfoDeviceType) AllValues() []SessionInfoDeviceType {
-	return []SessionInfoDeviceType{
-		SessionInfoDeviceTypeDesktop,
-		SessionInfoDeviceTypeMobile,
-		SessionInfoDeviceTypeTablet,
-		SessionInfoDeviceTypeCli,
-		SessionInfoDeviceTypeUnknown,
-	}
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s SessionInfoDeviceType) MarshalText() ([]byte, error) {
-	switch s {
-	case SessionInfoDeviceTypeDesktop:
-		return []byte(s), nil
-	case SessionInfoDeviceTypeMobile:
-		return []byte(s), nil
-	case SessionInfoDeviceTypeTablet:
-		return []byte(s), nil
-	case SessionInfoDeviceTypeCli:
-		return []byte(s), nil
-	case SessionInfoDeviceTypeUnknown:
-		return []byte(s), nil
-	default:
-		return nil, errors.Errorf("invalid value: %q", s)
-	}
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *SessionInfoDeviceType) UnmarshalText(data []byte) error {
-	switch SessionInfoDeviceType(data) {
-	case SessionInfoDeviceTypeDesktop:
-		*s = SessionInfoDeviceTypeDesktop
-		return nil
-	case SessionInfoDeviceTypeMobile:
-		*s = SessionInfoDeviceTypeMobile
-		return nil
-	case SessionInfoDeviceTypeTablet:
-		*s = SessionInfoDeviceTypeTablet
-		return nil
-	case SessionInfoDeviceTypeCli:
-		*s = SessionInfoDeviceTypeCli
-		return nil
-	case SessionInfoDeviceTypeUnknown:
-		*s = SessionInfoDeviceTypeUnknown
-		return nil
-	default:
-		return errors.Errorf("invalid value: %q", data)
-	}
 }
 
 // One page of SessionInfo, in keyset order.

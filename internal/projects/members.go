@@ -59,14 +59,18 @@ func (s *Service) AddProjectMember(ctx context.Context, projectID, userID uuid.U
 	return out, err
 }
 
-// UpdateProjectMember changes a member's project role; the last owner
+// UpdateProjectMember changes a member's project role (nil keeps it); the last owner
 // stays an owner.
-func (s *Service) UpdateProjectMember(ctx context.Context, projectID, userID uuid.UUID, r projectmember.Role) (*ent.ProjectMember, error) {
+func (s *Service) UpdateProjectMember(ctx context.Context, projectID, userID uuid.UUID, role *projectmember.Role) (*ent.ProjectMember, error) {
 	var out *ent.ProjectMember
 	err := database.WithTx(ctx, s.client, func(tx *ent.Tx) error {
 		m, err := projectMember(ctx, tx, projectID, userID)
 		if err != nil {
 			return err
+		}
+		r := m.Role
+		if role != nil {
+			r = *role
 		}
 		if r != projectmember.RoleOwner {
 			if err := keepAnOwner(ctx, tx, m); err != nil {

@@ -103,6 +103,8 @@ type ProjectInput struct {
 	Key, Name, Description *string
 	Visibility             *project.Visibility
 	StartDate, EndDate     *time.Time
+	// ClearStartDate and ClearEndDate remove a date (update only; JSON null).
+	ClearStartDate, ClearEndDate bool
 }
 
 // defaultColumns are the lanes of a new project's board, as Jira's and
@@ -202,11 +204,24 @@ func (s *Service) UpdateProject(ctx context.Context, id uuid.UUID, version int, 
 		if p.Status == project.StatusArchived {
 			return problem.Conflict("the project is archived; unarchive it to edit it")
 		}
-		if err := checkDates(or(day(in.StartDate), p.StartDate), or(day(in.EndDate), p.EndDate)); err != nil {
+		start, end := or(day(in.StartDate), p.StartDate), or(day(in.EndDate), p.EndDate)
+		if in.ClearStartDate {
+			start = nil
+		}
+		if in.ClearEndDate {
+			end = nil
+		}
+		if err := checkDates(start, end); err != nil {
 			return err
 		}
 		upd := tx.Project.UpdateOneID(id).SetNillableName(in.Name).SetNillableDescription(in.Description).
 			SetNillableVisibility(in.Visibility).SetNillableStartDate(day(in.StartDate)).SetNillableEndDate(day(in.EndDate))
+		if in.ClearStartDate {
+			upd.ClearStartDate()
+		}
+		if in.ClearEndDate {
+			upd.ClearEndDate()
+		}
 		out, err = saveAt(ctx, tx, p, version, upd)
 		return err
 	})

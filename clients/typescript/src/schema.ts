@@ -3298,33 +3298,37 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description ActivityLog resource. */
         ActivityEntry: {
             /** Format: uuid */
-            id: string;
-            /** @description e.g. project.update, project.status_change. */
-            action: string;
-            /** @enum {string} */
-            activity_type: "create" | "update" | "delete" | "purge" | "custom";
-            /** @enum {string} */
-            actor_type: "user" | "agent" | "service" | "system";
-            /** Format: uuid */
-            actor_user_id?: string;
-            /** Format: uuid */
-            actor_agent_id?: string;
-            resource_type: string;
-            /** Format: uuid */
-            resource_id: string;
-            /** @description Values of the changed fields before the change (secrets redacted). */
-            old_values?: {
-                [key: string]: unknown;
-            };
-            /** @description Values of the changed fields after the change (secrets redacted). */
-            new_values?: {
-                [key: string]: unknown;
-            };
+            readonly id: string;
             /** Format: date-time */
-            created_at: string;
+            readonly created_at: string;
+            actor_type: components["schemas"]["ActivityLogActorType"];
+            /** Format: uuid */
+            readonly actor_user_id: string | null;
+            /** Format: uuid */
+            readonly actor_agent_id: string | null;
+            activity_type: components["schemas"]["ActivityLogActivityType"];
+            /** @description e.g. "task.status_change" */
+            readonly action: string;
+            /** @description The entity changed, e.g. "Task" or "Project" */
+            readonly resource_type: string;
+            /** Format: uuid */
+            readonly resource_id: string;
+            /** @description Values of the changed fields before the change (secrets replaced by "[REDACTED]"); empty on create */
+            readonly old_values: {
+                [key: string]: unknown;
+            };
+            /** @description Values of the changed fields after the change (secrets replaced by "[REDACTED]"); empty on delete */
+            readonly new_values: {
+                [key: string]: unknown;
+            };
         };
+        /** @enum {string} */
+        ActivityLogActivityType: "create" | "update" | "delete" | "purge" | "custom";
+        /** @enum {string} */
+        ActivityLogActorType: "user" | "agent" | "service" | "system";
         /** @description One page of ActivityEntry, in keyset order. */
         ActivityPage: {
             items: components["schemas"]["ActivityEntry"][];
@@ -3926,35 +3930,44 @@ export interface components {
         /** @description One ActivityLog row. Secrets in old and new values are replaced by "[REDACTED]". */
         AuditActivityEntry: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
             /** Format: date-time */
-            created_at: string;
+            readonly created_at: string;
+            /**
+             * Format: uuid
+             * @description Null for changes outside any organization (e.g. a user's own account)
+             */
+            readonly organization_id: string | null;
+            actor_type: components["schemas"]["ActivityLogActorType"];
             /** Format: uuid */
-            organization_id?: string;
-            /** @enum {string} */
-            actor_type: "user" | "agent" | "service" | "system";
+            readonly actor_user_id: string | null;
             /** Format: uuid */
-            actor_user_id?: string;
+            readonly actor_agent_id: string | null;
+            activity_type: components["schemas"]["ActivityLogActivityType"];
+            /** @description e.g. "task.status_change" */
+            readonly action: string;
+            /** @description The entity changed, e.g. "Task" or "Project" */
+            readonly resource_type: string;
             /** Format: uuid */
-            actor_agent_id?: string;
-            /** @enum {string} */
-            activity_type: "create" | "update" | "delete" | "purge" | "custom";
-            /** @description e.g. task.status_change. */
-            action: string;
-            resource_type: string;
-            /** Format: uuid */
-            resource_id: string;
-            /** @description Values of the changed fields before the change. */
-            old_values?: {
+            readonly resource_id: string;
+            /** @description Values of the changed fields before the change (secrets replaced by "[REDACTED]"); empty on create */
+            readonly old_values: {
                 [key: string]: unknown;
             };
-            /** @description Values of the changed fields after the change. */
-            new_values?: {
+            /** @description Values of the changed fields after the change (secrets replaced by "[REDACTED]"); empty on delete */
+            readonly new_values: {
                 [key: string]: unknown;
             };
-            ip?: string;
-            user_agent?: string;
-            request_id?: string;
+            /** @description Client IP address of the request; empty without one */
+            readonly ip: string;
+            readonly user_agent: string;
+            /** @description X-Request-ID of the request that made the change */
+            readonly request_id: string;
+            /**
+             * Format: uuid
+             * @description Project of the resource when it is project-scoped (set by the audit hook); bounds who reads the row
+             */
+            readonly project_id: string | null;
         };
         /** @description One page of AuditActivityEntry, in keyset order. */
         AuditActivityPage: {
@@ -5167,33 +5180,27 @@ export interface components {
          * @enum {string}
          */
         NoteVisibility: "private" | "shared" | "project" | "organization";
-        /** @description Organization resource. */
+        /** @description An organization (tenant). Its LLM budgets are under /organizations/{org_id}/budget. */
         Organization: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
             /** Format: date-time */
-            created_at: string;
+            readonly created_at: string;
             /** Format: date-time */
-            updated_at: string;
-            /** Format: date-time */
-            deleted_at?: string | null;
+            readonly updated_at: string;
             name: string;
+            /** @description URL-safe unique handle (lower-case letters, digits, hyphens) */
             slug: string;
-            description?: string;
-            /**
-             * @default free
-             * @enum {string}
-             */
-            plan: "free" | "team" | "enterprise";
+            description: string;
+            plan: components["schemas"]["OrganizationPlan"];
+            /** @description IANA time zone, e.g. Europe/Berlin, of calendar budgets and daily rollups */
             time_zone: string;
+            /** @description Days audit rows are kept */
             audit_retention_days: number;
+            /** @description Days the captured prompts and responses of LLM calls are kept; then a job removes the text, keeping each call's metadata and cost */
             llm_capture_retention_days: number;
+            /** @description Lets managers see aggregated work-tracking data of their project members (privacy first: off) */
             manager_tracking_enabled: boolean;
-            /** Format: int64 */
-            monthly_budget_micros?: number | null;
-            /** Format: int64 */
-            daily_budget_micros?: number | null;
-            budget_warn_percent: number;
         };
         OrganizationBudgetInput: {
             /** Format: int64 */
@@ -5202,12 +5209,13 @@ export interface components {
             daily_budget_micros?: number | null;
             budget_warn_percent: number;
         };
+        /** @description Creates a Organization; fields left out get their default. */
         OrganizationCreateRequest: {
             name: string;
-            /** @description URL-safe unique handle (lower-case letters, digits, hyphens). */
+            /** @description URL-safe unique handle (lower-case letters, digits, hyphens) */
             slug: string;
             description?: string;
-            /** @description IANA time zone, e.g. Europe/Berlin (default UTC). */
+            /** @description IANA time zone, e.g. Europe/Berlin, of calendar budgets and daily rollups. Defaults to `UTC`. */
             time_zone?: string;
         };
         OrganizationMemberAddRequest: {
@@ -5242,19 +5250,24 @@ export interface components {
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
+        /** @enum {string} */
+        OrganizationPlan: "free" | "team" | "enterprise";
         /**
          * @description A system role assignable in an organization.
          * @enum {string}
          */
         OrganizationRoleName: "ADMIN" | "MANAGER" | "DEVELOPER" | "VIEWER";
+        /** @description Changes a Organization; fields left out keep their value. */
         OrganizationUpdateRequest: {
             name?: string;
-            description?: string;
-            /** @description IANA time zone, e.g. Europe/Berlin. */
+            description?: string | null;
+            /** @description IANA time zone, e.g. Europe/Berlin, of calendar budgets and daily rollups */
             time_zone?: string;
+            /** @description Days audit rows are kept */
             audit_retention_days?: number;
-            /** @description Days captured LLM prompts and responses are kept (metadata and cost stay). */
+            /** @description Days the captured prompts and responses of LLM calls are kept; then a job removes the text, keeping each call's metadata and cost */
             llm_capture_retention_days?: number;
+            /** @description Lets managers see aggregated work-tracking data of their project members (privacy first: off) */
             manager_tracking_enabled?: boolean;
         };
         OrganizationUser: {
@@ -5382,53 +5395,66 @@ export interface components {
             /** @description Durations of the user's work logs started in the period. */
             time_logged_seconds: number;
         };
-        /** @description Project resource. */
+        /** @description A project of an organization, with its version (send it back in If-Match to change the project). */
         Project: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
             /** Format: date-time */
-            created_at: string;
+            readonly created_at: string;
             /** Format: date-time */
-            updated_at: string;
+            readonly updated_at: string;
             /** Format: uuid */
-            organization_id: string;
-            /** Format: date-time */
-            deleted_at?: string | null;
-            version: number;
+            readonly organization_id: string;
+            /** @description Optimistic concurrency: incremented by every change; PATCH requires it in If-Match (the ETag, e.g. "3"), and a stale one is 412 */
+            readonly version: number;
+            /** @description Short upper-case prefix of task keys, e.g. "WS" in "WS-42"; fixed once the project exists */
             key: string;
             name: string;
-            description?: string;
+            description: string;
+            visibility: components["schemas"]["ProjectVisibility"];
+            status: components["schemas"]["ProjectStatus"];
             /**
-             * @default private
-             * @enum {string}
+             * Format: date-time
+             * @description Set by the server when status becomes archived
              */
-            visibility: "private" | "organization";
+            readonly archived_at: string | null;
             /**
-             * @default active
-             * @enum {string}
+             * Format: date-time
+             * @description Calendar date, stored as 00:00 UTC (the time of day sent is dropped)
              */
-            status: "active" | "archived";
-            /** Format: date-time */
-            archived_at?: string | null;
-            /** Format: date-time */
-            start_date?: string | null;
-            /** Format: date-time */
-            end_date?: string | null;
-            /** Format: uuid */
-            owner_id: string;
-            /** Format: uuid */
-            default_board_id?: string | null;
+            start_date: string | null;
+            /**
+             * Format: date-time
+             * @description Calendar date, stored as 00:00 UTC (the time of day sent is dropped); not before start_date
+             */
+            end_date: string | null;
+            /**
+             * Format: uuid
+             * @description The user who created the project
+             */
+            readonly owner_id: string;
+            /**
+             * Format: uuid
+             * @description Board opened by default; must belong to this project
+             */
+            readonly default_board_id: string | null;
         };
+        /** @description Creates a Project; fields left out get their default. */
         ProjectCreateRequest: {
-            /** @description Upper-case prefix of the project's task keys. */
+            /** @description Short upper-case prefix of task keys, e.g. "WS" in "WS-42"; fixed once the project exists */
             key: string;
             name: string;
             description?: string;
-            /** @enum {string} */
-            visibility?: "private" | "organization";
-            /** Format: date-time */
+            visibility?: components["schemas"]["ProjectVisibility"];
+            /**
+             * Format: date-time
+             * @description Calendar date, stored as 00:00 UTC (the time of day sent is dropped)
+             */
             start_date?: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description Calendar date, stored as 00:00 UTC (the time of day sent is dropped); not before start_date
+             */
             end_date?: string;
         };
         ProjectMemberAddRequest: {
@@ -5436,14 +5462,25 @@ export interface components {
             user_id: string;
             role: components["schemas"]["ProjectRole"];
         };
+        /** @description A member of a project with their project role. */
         ProjectMemberInfo: {
             /** Format: uuid */
-            user_id: string;
-            username: string;
-            display_name?: string;
-            role: components["schemas"]["ProjectRole"];
+            readonly id: string;
             /** Format: date-time */
-            created_at: string;
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+            /** Format: uuid */
+            readonly organization_id: string;
+            /** Format: uuid */
+            readonly project_id: string;
+            /** Format: uuid */
+            readonly user_id: string;
+            role: components["schemas"]["ProjectRole"];
+            /** @description The member's username; empty when the caller may not see the user */
+            readonly username: string;
+            /** @description The member's display name, when they set one */
+            readonly display_name?: string;
         };
         /** @description One page of ProjectMemberInfo, in keyset order. */
         ProjectMemberPage: {
@@ -5451,8 +5488,9 @@ export interface components {
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
+        /** @description Changes a ProjectMember; fields left out keep their value. */
         ProjectMemberUpdateRequest: {
-            role: components["schemas"]["ProjectRole"];
+            role?: components["schemas"]["ProjectRole"];
         };
         /** @description One page of Project, in keyset order. */
         ProjectPage: {
@@ -5460,18 +5498,37 @@ export interface components {
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
-        /** @enum {string} */
+        /**
+         * @description Role in the project, on top of the organization role; a project keeps at least one owner
+         * @enum {string}
+         */
         ProjectRole: "owner" | "admin" | "member" | "viewer";
+        /**
+         * @description Changed by the archive and unarchive operations; an archived project is read-only
+         * @enum {string}
+         */
+        ProjectStatus: "active" | "archived";
+        /** @description Changes a Project; fields left out keep their value. */
         ProjectUpdateRequest: {
             name?: string;
-            description?: string;
-            /** @enum {string} */
-            visibility?: "private" | "organization";
-            /** Format: date-time */
-            start_date?: string;
-            /** Format: date-time */
-            end_date?: string;
+            description?: string | null;
+            visibility?: components["schemas"]["ProjectVisibility"];
+            /**
+             * Format: date-time
+             * @description Calendar date, stored as 00:00 UTC (the time of day sent is dropped)
+             */
+            start_date?: string | null;
+            /**
+             * Format: date-time
+             * @description Calendar date, stored as 00:00 UTC (the time of day sent is dropped); not before start_date
+             */
+            end_date?: string | null;
         };
+        /**
+         * @description private: project members only; organization: every member of the organization can read it
+         * @enum {string}
+         */
+        ProjectVisibility: "private" | "organization";
         RefreshRequest: {
             refresh_token: string;
         };
@@ -5533,25 +5590,32 @@ export interface components {
             /** Format: uuid */
             role_id: string;
         };
+        /** @description Creates a Role; fields left out get their default. */
         RoleCreateRequest: {
+            /** @description Upper-case name, unique in the organization and among the system roles */
             name: string;
             description?: string;
         };
+        /** @description A role (system or custom) with the permissions it grants. */
         RoleInfo: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
             /**
              * Format: uuid
-             * @description Absent for system roles.
+             * @description The organization of a custom role; null for system roles
              */
-            organization_id?: string;
+            readonly organization_id: string | null;
+            /** @description Upper-case name, unique in the organization and among the system roles */
             name: string;
-            description?: string;
-            /** @description System roles are seeded and immutable. */
-            is_system: boolean;
-            permissions: components["schemas"]["PermissionRef"][];
-            /** Format: date-time */
-            created_at: string;
+            description: string;
+            /** @description System roles are seeded and immutable */
+            readonly is_system: boolean;
+            /** @description The permissions the role grants, sorted by resource and action */
+            readonly permissions: components["schemas"]["PermissionRef"][];
         };
         /** @description One page of RoleInfo, in keyset order. */
         RolePage: {
@@ -5559,30 +5623,42 @@ export interface components {
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
+        /** @description Changes a Role; fields left out keep their value. */
         RoleUpdateRequest: {
+            /** @description Upper-case name, unique in the organization and among the system roles */
             name?: string;
-            description?: string;
+            description?: string | null;
         };
+        /** @enum {string} */
+        SecurityAuditLogSeverity: "info" | "warning" | "critical";
         /** @description One SecurityAuditLog row. Secrets in details are replaced by "[REDACTED]". */
         SecurityEvent: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
             /** Format: date-time */
-            created_at: string;
+            readonly created_at: string;
+            /**
+             * Format: uuid
+             * @description Null for events outside any organization (e.g. a failed login)
+             */
+            readonly organization_id: string | null;
+            /** @description e.g. "auth.login_failed", "auth.refresh_reuse" */
+            readonly event_type: string;
+            severity: components["schemas"]["SecurityAuditLogSeverity"];
+            /**
+             * Format: uuid
+             * @description The account concerned, or the administrator who acted
+             */
+            readonly user_id: string | null;
             /** Format: uuid */
-            organization_id?: string;
-            /** @description e.g. auth.login_failed. */
-            event_type: string;
-            /** @enum {string} */
-            severity: "info" | "warning" | "critical";
-            /** Format: uuid */
-            user_id?: string;
-            /** Format: uuid */
-            agent_id?: string;
-            ip?: string;
-            user_agent?: string;
-            request_id?: string;
-            details?: {
+            readonly agent_id: string | null;
+            /** @description Client IP address of the request; empty without one */
+            readonly ip: string;
+            readonly user_agent: string;
+            /** @description X-Request-ID of the request */
+            readonly request_id: string;
+            /** @description Event details (secrets replaced by "[REDACTED]") */
+            readonly details: {
                 [key: string]: unknown;
             };
         };
@@ -5592,22 +5668,30 @@ export interface components {
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
+        /** @enum {string} */
+        SessionDeviceType: "desktop" | "mobile" | "tablet" | "cli" | "unknown";
+        /** @description A live login session of the caller. */
         SessionInfo: {
             /** Format: uuid */
-            id: string;
-            device_name?: string;
-            /** @enum {string} */
-            device_type: "desktop" | "mobile" | "tablet" | "cli" | "unknown";
-            ip?: string;
-            user_agent?: string;
+            readonly id: string;
             /** Format: date-time */
-            created_at: string;
+            readonly created_at: string;
             /** Format: date-time */
-            last_seen_at?: string;
+            readonly updated_at: string;
+            /** Format: uuid */
+            readonly user_id: string;
+            /** @description Sent by the client at login; empty when not given */
+            readonly device_name: string;
+            device_type: components["schemas"]["SessionDeviceType"];
+            /** @description Client IP address at login */
+            readonly ip: string;
+            readonly user_agent: string;
             /** Format: date-time */
-            expires_at: string;
-            /** @description True for the session of the token making this request. */
-            current: boolean;
+            readonly last_seen_at: string | null;
+            /** Format: date-time */
+            readonly expires_at: string;
+            /** @description True for the session of the token making this request */
+            readonly current: boolean;
         };
         /** @description One page of SessionInfo, in keyset order. */
         SessionPage: {
