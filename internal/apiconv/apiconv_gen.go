@@ -7,6 +7,162 @@ import (
 	"github.com/worksynapse/worksynapse/internal/oas"
 )
 
+// AppUsageInfo converts an ent AppUsage to its AppUsageInfo shape. Computed properties are left zero.
+func AppUsageInfo(e *ent.AppUsage) *oas.AppUsageInfo {
+	out := &oas.AppUsageInfo{}
+	out.ID = e.ID
+	out.OrganizationID = e.OrganizationID
+	out.CreatedAt = e.CreatedAt
+	out.UserID = e.UserID
+	out.ClientRecordID = e.ClientRecordID
+	out.DeviceID = e.DeviceID
+	out.AppName = e.AppName
+	out.WindowTitle = e.WindowTitle
+	out.URL = e.URL
+	out.Category = oas.AppUsageCategory(e.Category)
+	out.StartedAt = e.StartedAt
+	out.EndedAt = e.EndedAt
+	out.DurationSeconds = e.DurationSeconds
+	return out
+}
+
+// ChatChannel converts an ent Channel to its ChatChannel shape. Computed properties are left zero.
+func ChatChannel(e *ent.Channel) *oas.ChatChannel {
+	out := &oas.ChatChannel{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.Type = oas.ChannelType(e.Type)
+	out.Name = e.Name
+	out.Purpose = e.Purpose
+	out.Topic = e.Topic
+	if e.ProjectID != nil {
+		out.ProjectID = oas.NewNilUUID(*e.ProjectID)
+	} else {
+		out.ProjectID.SetToNull()
+	}
+	if e.ArchivedAt != nil {
+		out.ArchivedAt = oas.NewNilDateTime(*e.ArchivedAt)
+	} else {
+		out.ArchivedAt.SetToNull()
+	}
+	if e.CreatedByID != nil {
+		out.CreatedByID = oas.NewNilUUID(*e.CreatedByID)
+	} else {
+		out.CreatedByID.SetToNull()
+	}
+	if e.LastMessageAt != nil {
+		out.LastMessageAt = oas.NewNilDateTime(*e.LastMessageAt)
+	} else {
+		out.LastMessageAt.SetToNull()
+	}
+	out.MessageCount = e.MessageCount
+	return out
+}
+
+// ChatMember converts an ent ChannelMember to its ChatMember shape. Computed properties are left zero.
+func ChatMember(e *ent.ChannelMember) *oas.ChatMember {
+	out := &oas.ChatMember{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.ChannelID = e.ChannelID
+	out.UserID = e.UserID
+	out.Role = oas.ChannelMemberRole(e.Role)
+	out.Muted = e.Muted
+	out.NotifyLevel = oas.ChannelMemberNotifyLevel(e.NotifyLevel)
+	out.JoinedAt = e.JoinedAt
+	return out
+}
+
+// IdlePeriodInfo converts an ent IdlePeriod to its IdlePeriodInfo shape. Computed properties are left zero.
+func IdlePeriodInfo(e *ent.IdlePeriod) *oas.IdlePeriodInfo {
+	out := &oas.IdlePeriodInfo{}
+	out.ID = e.ID
+	out.OrganizationID = e.OrganizationID
+	out.CreatedAt = e.CreatedAt
+	out.UserID = e.UserID
+	out.ClientRecordID = e.ClientRecordID
+	out.DeviceID = e.DeviceID
+	out.StartedAt = e.StartedAt
+	out.EndedAt = e.EndedAt
+	out.DurationSeconds = e.DurationSeconds
+	return out
+}
+
+// ChatMessage converts an ent Message to its ChatMessage shape. Computed properties are left zero.
+func ChatMessage(e *ent.Message) *oas.ChatMessage {
+	out := &oas.ChatMessage{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.ChannelID = e.ChannelID
+	if e.AuthorID != nil {
+		out.AuthorID = oas.NewNilUUID(*e.AuthorID)
+	} else {
+		out.AuthorID.SetToNull()
+	}
+	if e.AuthorAgentID != nil {
+		out.AuthorAgentID = oas.NewNilUUID(*e.AuthorAgentID)
+	} else {
+		out.AuthorAgentID.SetToNull()
+	}
+	out.Body = e.Body
+	if e.RootID != nil {
+		out.RootID = oas.NewNilUUID(*e.RootID)
+	} else {
+		out.RootID.SetToNull()
+	}
+	out.ReplyCount = e.ReplyCount
+	if e.LastReplyAt != nil {
+		out.LastReplyAt = oas.NewNilDateTime(*e.LastReplyAt)
+	} else {
+		out.LastReplyAt.SetToNull()
+	}
+	if e.EditedAt != nil {
+		out.EditedAt = oas.NewNilDateTime(*e.EditedAt)
+	} else {
+		out.EditedAt.SetToNull()
+	}
+	out.MentionedUserIds = e.MentionedUserIds
+	out.MentionsChannel = e.MentionsChannel
+	out.HasFiles = e.HasFiles
+	return out
+}
+
+// ChatFile converts an ent MessageFile to its ChatFile shape. Computed properties are left zero.
+func ChatFile(e *ent.MessageFile) *oas.ChatFile {
+	out := &oas.ChatFile{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.MessageID = e.MessageID
+	out.ChannelID = e.ChannelID
+	out.UploaderID = e.UploaderID
+	out.FileName = e.FileName
+	out.ContentType = e.ContentType
+	out.SizeBytes = e.SizeBytes
+	out.SHA256 = e.Sha256
+	return out
+}
+
+// ProductivitySummaryInfo converts an ent ProductivitySummary to its ProductivitySummaryInfo shape. Computed properties are left zero.
+func ProductivitySummaryInfo(e *ent.ProductivitySummary) *oas.ProductivitySummaryInfo {
+	out := &oas.ProductivitySummaryInfo{}
+	out.ID = e.ID
+	out.OrganizationID = e.OrganizationID
+	out.CreatedAt = e.CreatedAt
+	out.UserID = e.UserID
+	out.Period = oas.ProductivitySummaryPeriod(e.Period)
+	out.PeriodStart = e.PeriodStart
+	out.ComputedAt = e.ComputedAt
+	return out
+}
+
 // TaskInfo converts an ent Task to its TaskInfo shape. Computed properties are left zero.
 func TaskInfo(e *ent.Task) *oas.TaskInfo {
 	out := &oas.TaskInfo{}
@@ -80,5 +236,57 @@ func TaskInfo(e *ent.Task) *oas.TaskInfo {
 	} else {
 		out.AiGeneratingAgentID.SetToNull()
 	}
+	return out
+}
+
+// TimeLog converts an ent TimeLog to its TimeLog shape. Computed properties are left zero.
+func TimeLog(e *ent.TimeLog) *oas.TimeLog {
+	out := &oas.TimeLog{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.TaskID = e.TaskID
+	out.UserID = e.UserID
+	out.StartedAt = e.StartedAt
+	if e.EndedAt != nil {
+		out.EndedAt = oas.NewNilDateTime(*e.EndedAt)
+	} else {
+		out.EndedAt.SetToNull()
+	}
+	out.Minutes = e.Minutes
+	out.Note = e.Note
+	out.Billable = e.Billable
+	return out
+}
+
+// WorkLogInfo converts an ent WorkLog to its WorkLogInfo shape. Computed properties are left zero.
+func WorkLogInfo(e *ent.WorkLog) *oas.WorkLogInfo {
+	out := &oas.WorkLogInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.UserID = e.UserID
+	if e.TaskID != nil {
+		out.TaskID = oas.NewNilUUID(*e.TaskID)
+	} else {
+		out.TaskID.SetToNull()
+	}
+	if e.ProjectID != nil {
+		out.ProjectID = oas.NewNilUUID(*e.ProjectID)
+	} else {
+		out.ProjectID.SetToNull()
+	}
+	out.Description = e.Description
+	out.StartedAt = e.StartedAt
+	if e.EndedAt != nil {
+		out.EndedAt = oas.NewNilDateTime(*e.EndedAt)
+	} else {
+		out.EndedAt.SetToNull()
+	}
+	out.DurationSeconds = e.DurationSeconds
+	out.Source = oas.WorkLogSource(e.Source)
+	out.Billable = e.Billable
 	return out
 }

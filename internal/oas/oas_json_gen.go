@@ -7657,6 +7657,50 @@ func (s *AppUsageBatchRequest) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
+// Encode encodes AppUsageCategory as json.
+func (s AppUsageCategory) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes AppUsageCategory from json.
+func (s *AppUsageCategory) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode AppUsageCategory to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch AppUsageCategory(v) {
+	case AppUsageCategoryProductive:
+		*s = AppUsageCategoryProductive
+	case AppUsageCategoryNeutral:
+		*s = AppUsageCategoryNeutral
+	case AppUsageCategoryDistracting:
+		*s = AppUsageCategoryDistracting
+	case AppUsageCategoryUncategorized:
+		*s = AppUsageCategoryUncategorized
+	default:
+		*s = AppUsageCategory(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s AppUsageCategory) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *AppUsageCategory) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
 // Encode implements json.Marshaler.
 func (s *AppUsageInfo) Encode(e *jx.Encoder) {
 	e.ObjStart()
@@ -7675,6 +7719,14 @@ func (s *AppUsageInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.OrganizationID)
 	}
 	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("user_id")
+		json.EncodeUUID(e, s.UserID)
+	}
+	{
 		e.FieldStart("client_record_id")
 		e.Str(s.ClientRecordID)
 	}
@@ -7687,16 +7739,12 @@ func (s *AppUsageInfo) encodeFields(e *jx.Encoder) {
 		e.Str(s.AppName)
 	}
 	{
-		if s.WindowTitle.Set {
-			e.FieldStart("window_title")
-			s.WindowTitle.Encode(e)
-		}
+		e.FieldStart("window_title")
+		e.Str(s.WindowTitle)
 	}
 	{
-		if s.URL.Set {
-			e.FieldStart("url")
-			s.URL.Encode(e)
-		}
+		e.FieldStart("url")
+		e.Str(s.URL)
 	}
 	{
 		e.FieldStart("category")
@@ -7714,25 +7762,22 @@ func (s *AppUsageInfo) encodeFields(e *jx.Encoder) {
 		e.FieldStart("duration_seconds")
 		e.Int(s.DurationSeconds)
 	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
 }
 
-var jsonFieldsNameOfAppUsageInfo = [12]string{
+var jsonFieldsNameOfAppUsageInfo = [13]string{
 	0:  "id",
 	1:  "organization_id",
-	2:  "client_record_id",
-	3:  "device_id",
-	4:  "app_name",
-	5:  "window_title",
-	6:  "url",
-	7:  "category",
-	8:  "started_at",
-	9:  "ended_at",
-	10: "duration_seconds",
-	11: "created_at",
+	2:  "created_at",
+	3:  "user_id",
+	4:  "client_record_id",
+	5:  "device_id",
+	6:  "app_name",
+	7:  "window_title",
+	8:  "url",
+	9:  "category",
+	10: "started_at",
+	11: "ended_at",
+	12: "duration_seconds",
 }
 
 // Decode decodes AppUsageInfo from json.
@@ -7768,8 +7813,32 @@ func (s *AppUsageInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"organization_id\"")
 			}
-		case "client_record_id":
+		case "created_at":
 			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
+			}
+		case "user_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.UserID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"user_id\"")
+			}
+		case "client_record_id":
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := d.Str()
 				s.ClientRecordID = string(v)
@@ -7781,7 +7850,7 @@ func (s *AppUsageInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"client_record_id\"")
 			}
 		case "device_id":
-			requiredBitSet[0] |= 1 << 3
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				v, err := d.Str()
 				s.DeviceID = string(v)
@@ -7793,7 +7862,7 @@ func (s *AppUsageInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"device_id\"")
 			}
 		case "app_name":
-			requiredBitSet[0] |= 1 << 4
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				v, err := d.Str()
 				s.AppName = string(v)
@@ -7805,9 +7874,11 @@ func (s *AppUsageInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"app_name\"")
 			}
 		case "window_title":
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
-				s.WindowTitle.Reset()
-				if err := s.WindowTitle.Decode(d); err != nil {
+				v, err := d.Str()
+				s.WindowTitle = string(v)
+				if err != nil {
 					return err
 				}
 				return nil
@@ -7815,9 +7886,11 @@ func (s *AppUsageInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"window_title\"")
 			}
 		case "url":
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
-				s.URL.Reset()
-				if err := s.URL.Decode(d); err != nil {
+				v, err := d.Str()
+				s.URL = string(v)
+				if err != nil {
 					return err
 				}
 				return nil
@@ -7825,7 +7898,7 @@ func (s *AppUsageInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"url\"")
 			}
 		case "category":
-			requiredBitSet[0] |= 1 << 7
+			requiredBitSet[1] |= 1 << 1
 			if err := func() error {
 				if err := s.Category.Decode(d); err != nil {
 					return err
@@ -7835,7 +7908,7 @@ func (s *AppUsageInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"category\"")
 			}
 		case "started_at":
-			requiredBitSet[1] |= 1 << 0
+			requiredBitSet[1] |= 1 << 2
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.StartedAt = v
@@ -7847,7 +7920,7 @@ func (s *AppUsageInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"started_at\"")
 			}
 		case "ended_at":
-			requiredBitSet[1] |= 1 << 1
+			requiredBitSet[1] |= 1 << 3
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.EndedAt = v
@@ -7859,7 +7932,7 @@ func (s *AppUsageInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"ended_at\"")
 			}
 		case "duration_seconds":
-			requiredBitSet[1] |= 1 << 2
+			requiredBitSet[1] |= 1 << 4
 			if err := func() error {
 				v, err := d.Int()
 				s.DurationSeconds = int(v)
@@ -7869,18 +7942,6 @@ func (s *AppUsageInfo) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"duration_seconds\"")
-			}
-		case "created_at":
-			requiredBitSet[1] |= 1 << 3
-			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.CreatedAt = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"created_at\"")
 			}
 		default:
 			return d.Skip()
@@ -7892,8 +7953,8 @@ func (s *AppUsageInfo) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
-		0b10011111,
-		0b00001111,
+		0b11111111,
+		0b00011111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -7935,50 +7996,6 @@ func (s *AppUsageInfo) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *AppUsageInfo) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes AppUsageInfoCategory as json.
-func (s AppUsageInfoCategory) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes AppUsageInfoCategory from json.
-func (s *AppUsageInfoCategory) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode AppUsageInfoCategory to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch AppUsageInfoCategory(v) {
-	case AppUsageInfoCategoryProductive:
-		*s = AppUsageInfoCategoryProductive
-	case AppUsageInfoCategoryNeutral:
-		*s = AppUsageInfoCategoryNeutral
-	case AppUsageInfoCategoryDistracting:
-		*s = AppUsageInfoCategoryDistracting
-	case AppUsageInfoCategoryUncategorized:
-		*s = AppUsageInfoCategoryUncategorized
-	default:
-		*s = AppUsageInfoCategory(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s AppUsageInfoCategory) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *AppUsageInfoCategory) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -8172,7 +8189,6 @@ func (s *AppUsageRecord) Decode(d *jx.Decoder) error {
 		return errors.New("invalid: unable to decode AppUsageRecord to nil")
 	}
 	var requiredBitSet [1]uint8
-	s.setDefaults()
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
@@ -8318,50 +8334,6 @@ func (s *AppUsageRecord) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *AppUsageRecord) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes AppUsageRecordCategory as json.
-func (s AppUsageRecordCategory) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes AppUsageRecordCategory from json.
-func (s *AppUsageRecordCategory) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode AppUsageRecordCategory to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch AppUsageRecordCategory(v) {
-	case AppUsageRecordCategoryProductive:
-		*s = AppUsageRecordCategoryProductive
-	case AppUsageRecordCategoryNeutral:
-		*s = AppUsageRecordCategoryNeutral
-	case AppUsageRecordCategoryDistracting:
-		*s = AppUsageRecordCategoryDistracting
-	case AppUsageRecordCategoryUncategorized:
-		*s = AppUsageRecordCategoryUncategorized
-	default:
-		*s = AppUsageRecordCategory(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s AppUsageRecordCategory) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *AppUsageRecordCategory) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -12327,6 +12299,134 @@ func (s *ChangePasswordUnprocessableEntity) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
+// Encode encodes ChannelMemberNotifyLevel as json.
+func (s ChannelMemberNotifyLevel) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes ChannelMemberNotifyLevel from json.
+func (s *ChannelMemberNotifyLevel) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode ChannelMemberNotifyLevel to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch ChannelMemberNotifyLevel(v) {
+	case ChannelMemberNotifyLevelAll:
+		*s = ChannelMemberNotifyLevelAll
+	case ChannelMemberNotifyLevelMentions:
+		*s = ChannelMemberNotifyLevelMentions
+	case ChannelMemberNotifyLevelNone:
+		*s = ChannelMemberNotifyLevelNone
+	default:
+		*s = ChannelMemberNotifyLevel(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s ChannelMemberNotifyLevel) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *ChannelMemberNotifyLevel) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes ChannelMemberRole as json.
+func (s ChannelMemberRole) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes ChannelMemberRole from json.
+func (s *ChannelMemberRole) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode ChannelMemberRole to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch ChannelMemberRole(v) {
+	case ChannelMemberRoleOwner:
+		*s = ChannelMemberRoleOwner
+	case ChannelMemberRoleAdmin:
+		*s = ChannelMemberRoleAdmin
+	case ChannelMemberRoleMember:
+		*s = ChannelMemberRoleMember
+	default:
+		*s = ChannelMemberRole(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s ChannelMemberRole) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *ChannelMemberRole) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes ChannelType as json.
+func (s ChannelType) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes ChannelType from json.
+func (s *ChannelType) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode ChannelType to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch ChannelType(v) {
+	case ChannelTypePublic:
+		*s = ChannelTypePublic
+	case ChannelTypePrivate:
+		*s = ChannelTypePrivate
+	case ChannelTypeDirect:
+		*s = ChannelTypeDirect
+	case ChannelTypeProject:
+		*s = ChannelTypeProject
+	default:
+		*s = ChannelType(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s ChannelType) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *ChannelType) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
 // Encode implements json.Marshaler.
 func (s *ChatChannel) Encode(e *jx.Encoder) {
 	e.ObjStart()
@@ -12339,6 +12439,14 @@ func (s *ChatChannel) encodeFields(e *jx.Encoder) {
 	{
 		e.FieldStart("id")
 		json.EncodeUUID(e, s.ID)
+	}
+	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
 	}
 	{
 		e.FieldStart("organization_id")
@@ -12361,57 +12469,41 @@ func (s *ChatChannel) encodeFields(e *jx.Encoder) {
 		e.Str(s.Topic)
 	}
 	{
-		if s.ProjectID.Set {
-			e.FieldStart("project_id")
-			s.ProjectID.Encode(e)
-		}
+		e.FieldStart("project_id")
+		s.ProjectID.Encode(e)
 	}
 	{
-		if s.ArchivedAt.Set {
-			e.FieldStart("archived_at")
-			s.ArchivedAt.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("archived_at")
+		s.ArchivedAt.Encode(e, json.EncodeDateTime)
 	}
 	{
-		if s.CreatedByID.Set {
-			e.FieldStart("created_by_id")
-			s.CreatedByID.Encode(e)
-		}
+		e.FieldStart("created_by_id")
+		s.CreatedByID.Encode(e)
 	}
 	{
-		if s.LastMessageAt.Set {
-			e.FieldStart("last_message_at")
-			s.LastMessageAt.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("last_message_at")
+		s.LastMessageAt.Encode(e, json.EncodeDateTime)
 	}
 	{
 		e.FieldStart("message_count")
 		e.Int64(s.MessageCount)
 	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
-	{
-		e.FieldStart("updated_at")
-		json.EncodeDateTime(e, s.UpdatedAt)
-	}
 }
 
 var jsonFieldsNameOfChatChannel = [13]string{
 	0:  "id",
-	1:  "organization_id",
-	2:  "type",
-	3:  "name",
-	4:  "purpose",
-	5:  "topic",
-	6:  "project_id",
-	7:  "archived_at",
-	8:  "created_by_id",
-	9:  "last_message_at",
-	10: "message_count",
-	11: "created_at",
-	12: "updated_at",
+	1:  "created_at",
+	2:  "updated_at",
+	3:  "organization_id",
+	4:  "type",
+	5:  "name",
+	6:  "purpose",
+	7:  "topic",
+	8:  "project_id",
+	9:  "archived_at",
+	10: "created_by_id",
+	11: "last_message_at",
+	12: "message_count",
 }
 
 // Decode decodes ChatChannel from json.
@@ -12435,118 +12527,8 @@ func (s *ChatChannel) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "organization_id":
-			requiredBitSet[0] |= 1 << 1
-			if err := func() error {
-				v, err := json.DecodeUUID(d)
-				s.OrganizationID = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"organization_id\"")
-			}
-		case "type":
-			requiredBitSet[0] |= 1 << 2
-			if err := func() error {
-				if err := s.Type.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"type\"")
-			}
-		case "name":
-			requiredBitSet[0] |= 1 << 3
-			if err := func() error {
-				v, err := d.Str()
-				s.Name = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"name\"")
-			}
-		case "purpose":
-			requiredBitSet[0] |= 1 << 4
-			if err := func() error {
-				v, err := d.Str()
-				s.Purpose = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"purpose\"")
-			}
-		case "topic":
-			requiredBitSet[0] |= 1 << 5
-			if err := func() error {
-				v, err := d.Str()
-				s.Topic = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"topic\"")
-			}
-		case "project_id":
-			if err := func() error {
-				s.ProjectID.Reset()
-				if err := s.ProjectID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"project_id\"")
-			}
-		case "archived_at":
-			if err := func() error {
-				s.ArchivedAt.Reset()
-				if err := s.ArchivedAt.Decode(d, json.DecodeDateTime); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"archived_at\"")
-			}
-		case "created_by_id":
-			if err := func() error {
-				s.CreatedByID.Reset()
-				if err := s.CreatedByID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"created_by_id\"")
-			}
-		case "last_message_at":
-			if err := func() error {
-				s.LastMessageAt.Reset()
-				if err := s.LastMessageAt.Decode(d, json.DecodeDateTime); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"last_message_at\"")
-			}
-		case "message_count":
-			requiredBitSet[1] |= 1 << 2
-			if err := func() error {
-				v, err := d.Int64()
-				s.MessageCount = int64(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"message_count\"")
-			}
 		case "created_at":
-			requiredBitSet[1] |= 1 << 3
+			requiredBitSet[0] |= 1 << 1
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.CreatedAt = v
@@ -12558,7 +12540,7 @@ func (s *ChatChannel) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"created_at\"")
 			}
 		case "updated_at":
-			requiredBitSet[1] |= 1 << 4
+			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.UpdatedAt = v
@@ -12568,6 +12550,116 @@ func (s *ChatChannel) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"updated_at\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.OrganizationID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"organization_id\"")
+			}
+		case "type":
+			requiredBitSet[0] |= 1 << 4
+			if err := func() error {
+				if err := s.Type.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"type\"")
+			}
+		case "name":
+			requiredBitSet[0] |= 1 << 5
+			if err := func() error {
+				v, err := d.Str()
+				s.Name = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"name\"")
+			}
+		case "purpose":
+			requiredBitSet[0] |= 1 << 6
+			if err := func() error {
+				v, err := d.Str()
+				s.Purpose = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"purpose\"")
+			}
+		case "topic":
+			requiredBitSet[0] |= 1 << 7
+			if err := func() error {
+				v, err := d.Str()
+				s.Topic = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"topic\"")
+			}
+		case "project_id":
+			requiredBitSet[1] |= 1 << 0
+			if err := func() error {
+				if err := s.ProjectID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"project_id\"")
+			}
+		case "archived_at":
+			requiredBitSet[1] |= 1 << 1
+			if err := func() error {
+				if err := s.ArchivedAt.Decode(d, json.DecodeDateTime); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"archived_at\"")
+			}
+		case "created_by_id":
+			requiredBitSet[1] |= 1 << 2
+			if err := func() error {
+				if err := s.CreatedByID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_by_id\"")
+			}
+		case "last_message_at":
+			requiredBitSet[1] |= 1 << 3
+			if err := func() error {
+				if err := s.LastMessageAt.Decode(d, json.DecodeDateTime); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"last_message_at\"")
+			}
+		case "message_count":
+			requiredBitSet[1] |= 1 << 4
+			if err := func() error {
+				v, err := d.Int64()
+				s.MessageCount = int64(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"message_count\"")
 			}
 		default:
 			return d.Skip()
@@ -12579,8 +12671,8 @@ func (s *ChatChannel) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
-		0b00111111,
-		0b00011100,
+		0b11111111,
+		0b00011111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -12934,50 +13026,6 @@ func (s *ChatChannelPage) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
-// Encode encodes ChatChannelType as json.
-func (s ChatChannelType) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes ChatChannelType from json.
-func (s *ChatChannelType) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode ChatChannelType to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch ChatChannelType(v) {
-	case ChatChannelTypePublic:
-		*s = ChatChannelTypePublic
-	case ChatChannelTypePrivate:
-		*s = ChatChannelTypePrivate
-	case ChatChannelTypeDirect:
-		*s = ChatChannelTypeDirect
-	case ChatChannelTypeProject:
-		*s = ChatChannelTypeProject
-	default:
-		*s = ChatChannelType(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s ChatChannelType) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *ChatChannelType) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
 // Encode implements json.Marshaler.
 func (s *ChatChannelUpdateRequest) Encode(e *jx.Encoder) {
 	e.ObjStart()
@@ -13185,6 +13233,18 @@ func (s *ChatFile) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ID)
 	}
 	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
+	}
+	{
+		e.FieldStart("organization_id")
+		json.EncodeUUID(e, s.OrganizationID)
+	}
+	{
 		e.FieldStart("message_id")
 		json.EncodeUUID(e, s.MessageID)
 	}
@@ -13212,22 +13272,20 @@ func (s *ChatFile) encodeFields(e *jx.Encoder) {
 		e.FieldStart("sha256")
 		e.Str(s.SHA256)
 	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
 }
 
-var jsonFieldsNameOfChatFile = [9]string{
-	0: "id",
-	1: "message_id",
-	2: "channel_id",
-	3: "uploader_id",
-	4: "file_name",
-	5: "content_type",
-	6: "size_bytes",
-	7: "sha256",
-	8: "created_at",
+var jsonFieldsNameOfChatFile = [11]string{
+	0:  "id",
+	1:  "created_at",
+	2:  "updated_at",
+	3:  "organization_id",
+	4:  "message_id",
+	5:  "channel_id",
+	6:  "uploader_id",
+	7:  "file_name",
+	8:  "content_type",
+	9:  "size_bytes",
+	10: "sha256",
 }
 
 // Decode decodes ChatFile from json.
@@ -13251,8 +13309,44 @@ func (s *ChatFile) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "message_id":
+		case "created_at":
 			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
+			}
+		case "updated_at":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.UpdatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"updated_at\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.OrganizationID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"organization_id\"")
+			}
+		case "message_id":
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.MessageID = v
@@ -13264,7 +13358,7 @@ func (s *ChatFile) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"message_id\"")
 			}
 		case "channel_id":
-			requiredBitSet[0] |= 1 << 2
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.ChannelID = v
@@ -13276,7 +13370,7 @@ func (s *ChatFile) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"channel_id\"")
 			}
 		case "uploader_id":
-			requiredBitSet[0] |= 1 << 3
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.UploaderID = v
@@ -13288,7 +13382,7 @@ func (s *ChatFile) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"uploader_id\"")
 			}
 		case "file_name":
-			requiredBitSet[0] |= 1 << 4
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
 				v, err := d.Str()
 				s.FileName = string(v)
@@ -13300,7 +13394,7 @@ func (s *ChatFile) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"file_name\"")
 			}
 		case "content_type":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
 				v, err := d.Str()
 				s.ContentType = string(v)
@@ -13312,7 +13406,7 @@ func (s *ChatFile) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"content_type\"")
 			}
 		case "size_bytes":
-			requiredBitSet[0] |= 1 << 6
+			requiredBitSet[1] |= 1 << 1
 			if err := func() error {
 				v, err := d.Int64()
 				s.SizeBytes = int64(v)
@@ -13324,7 +13418,7 @@ func (s *ChatFile) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"size_bytes\"")
 			}
 		case "sha256":
-			requiredBitSet[0] |= 1 << 7
+			requiredBitSet[1] |= 1 << 2
 			if err := func() error {
 				v, err := d.Str()
 				s.SHA256 = string(v)
@@ -13334,18 +13428,6 @@ func (s *ChatFile) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"sha256\"")
-			}
-		case "created_at":
-			requiredBitSet[1] |= 1 << 0
-			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.CreatedAt = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"created_at\"")
 			}
 		default:
 			return d.Skip()
@@ -13358,7 +13440,7 @@ func (s *ChatFile) Decode(d *jx.Decoder) error {
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
 		0b11111111,
-		0b00000001,
+		0b00000111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -13414,16 +13496,28 @@ func (s *ChatMember) Encode(e *jx.Encoder) {
 // encodeFields encodes fields.
 func (s *ChatMember) encodeFields(e *jx.Encoder) {
 	{
+		e.FieldStart("id")
+		json.EncodeUUID(e, s.ID)
+	}
+	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
+	}
+	{
+		e.FieldStart("organization_id")
+		json.EncodeUUID(e, s.OrganizationID)
+	}
+	{
 		e.FieldStart("channel_id")
 		json.EncodeUUID(e, s.ChannelID)
 	}
 	{
 		e.FieldStart("user_id")
 		json.EncodeUUID(e, s.UserID)
-	}
-	{
-		e.FieldStart("username")
-		e.Str(s.Username)
 	}
 	{
 		e.FieldStart("role")
@@ -13441,16 +13535,24 @@ func (s *ChatMember) encodeFields(e *jx.Encoder) {
 		e.FieldStart("joined_at")
 		json.EncodeDateTime(e, s.JoinedAt)
 	}
+	{
+		e.FieldStart("username")
+		e.Str(s.Username)
+	}
 }
 
-var jsonFieldsNameOfChatMember = [7]string{
-	0: "channel_id",
-	1: "user_id",
-	2: "username",
-	3: "role",
-	4: "muted",
-	5: "notify_level",
-	6: "joined_at",
+var jsonFieldsNameOfChatMember = [11]string{
+	0:  "id",
+	1:  "created_at",
+	2:  "updated_at",
+	3:  "organization_id",
+	4:  "channel_id",
+	5:  "user_id",
+	6:  "role",
+	7:  "muted",
+	8:  "notify_level",
+	9:  "joined_at",
+	10: "username",
 }
 
 // Decode decodes ChatMember from json.
@@ -13458,12 +13560,60 @@ func (s *ChatMember) Decode(d *jx.Decoder) error {
 	if s == nil {
 		return errors.New("invalid: unable to decode ChatMember to nil")
 	}
-	var requiredBitSet [1]uint8
+	var requiredBitSet [2]uint8
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
-		case "channel_id":
+		case "id":
 			requiredBitSet[0] |= 1 << 0
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.ID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"id\"")
+			}
+		case "created_at":
+			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
+			}
+		case "updated_at":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.UpdatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"updated_at\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.OrganizationID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"organization_id\"")
+			}
+		case "channel_id":
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.ChannelID = v
@@ -13475,7 +13625,7 @@ func (s *ChatMember) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"channel_id\"")
 			}
 		case "user_id":
-			requiredBitSet[0] |= 1 << 1
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.UserID = v
@@ -13486,20 +13636,8 @@ func (s *ChatMember) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"user_id\"")
 			}
-		case "username":
-			requiredBitSet[0] |= 1 << 2
-			if err := func() error {
-				v, err := d.Str()
-				s.Username = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"username\"")
-			}
 		case "role":
-			requiredBitSet[0] |= 1 << 3
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				if err := s.Role.Decode(d); err != nil {
 					return err
@@ -13509,7 +13647,7 @@ func (s *ChatMember) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"role\"")
 			}
 		case "muted":
-			requiredBitSet[0] |= 1 << 4
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
 				v, err := d.Bool()
 				s.Muted = bool(v)
@@ -13521,7 +13659,7 @@ func (s *ChatMember) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"muted\"")
 			}
 		case "notify_level":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
 				if err := s.NotifyLevel.Decode(d); err != nil {
 					return err
@@ -13531,7 +13669,7 @@ func (s *ChatMember) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"notify_level\"")
 			}
 		case "joined_at":
-			requiredBitSet[0] |= 1 << 6
+			requiredBitSet[1] |= 1 << 1
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.JoinedAt = v
@@ -13542,6 +13680,18 @@ func (s *ChatMember) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"joined_at\"")
 			}
+		case "username":
+			requiredBitSet[1] |= 1 << 2
+			if err := func() error {
+				v, err := d.Str()
+				s.Username = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"username\"")
+			}
 		default:
 			return d.Skip()
 		}
@@ -13551,8 +13701,9 @@ func (s *ChatMember) Decode(d *jx.Decoder) error {
 	}
 	// Validate required fields.
 	var failures []validate.FieldError
-	for i, mask := range [1]uint8{
-		0b01111111,
+	for i, mask := range [2]uint8{
+		0b11111111,
+		0b00000111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -13656,7 +13807,7 @@ func (s *ChatMemberAddRequest) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"role\"")
 			}
 		default:
-			return d.Skip()
+			return errors.Errorf("unexpected field %q", k)
 		}
 		return nil
 	}); err != nil {
@@ -13707,90 +13858,6 @@ func (s *ChatMemberAddRequest) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *ChatMemberAddRequest) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes ChatMemberAddRequestRole as json.
-func (s ChatMemberAddRequestRole) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes ChatMemberAddRequestRole from json.
-func (s *ChatMemberAddRequestRole) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode ChatMemberAddRequestRole to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch ChatMemberAddRequestRole(v) {
-	case ChatMemberAddRequestRoleOwner:
-		*s = ChatMemberAddRequestRoleOwner
-	case ChatMemberAddRequestRoleAdmin:
-		*s = ChatMemberAddRequestRoleAdmin
-	case ChatMemberAddRequestRoleMember:
-		*s = ChatMemberAddRequestRoleMember
-	default:
-		*s = ChatMemberAddRequestRole(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s ChatMemberAddRequestRole) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *ChatMemberAddRequestRole) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes ChatMemberNotifyLevel as json.
-func (s ChatMemberNotifyLevel) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes ChatMemberNotifyLevel from json.
-func (s *ChatMemberNotifyLevel) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode ChatMemberNotifyLevel to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch ChatMemberNotifyLevel(v) {
-	case ChatMemberNotifyLevelAll:
-		*s = ChatMemberNotifyLevelAll
-	case ChatMemberNotifyLevelMentions:
-		*s = ChatMemberNotifyLevelMentions
-	case ChatMemberNotifyLevelNone:
-		*s = ChatMemberNotifyLevelNone
-	default:
-		*s = ChatMemberNotifyLevel(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s ChatMemberNotifyLevel) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *ChatMemberNotifyLevel) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -13918,48 +13985,6 @@ func (s *ChatMemberPage) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
-// Encode encodes ChatMemberRole as json.
-func (s ChatMemberRole) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes ChatMemberRole from json.
-func (s *ChatMemberRole) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode ChatMemberRole to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch ChatMemberRole(v) {
-	case ChatMemberRoleOwner:
-		*s = ChatMemberRoleOwner
-	case ChatMemberRoleAdmin:
-		*s = ChatMemberRoleAdmin
-	case ChatMemberRoleMember:
-		*s = ChatMemberRoleMember
-	default:
-		*s = ChatMemberRole(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s ChatMemberRole) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *ChatMemberRole) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
 // Encode implements json.Marshaler.
 func (s *ChatMemberUpdateRequest) Encode(e *jx.Encoder) {
 	e.ObjStart()
@@ -14034,7 +14059,7 @@ func (s *ChatMemberUpdateRequest) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"notify_level\"")
 			}
 		default:
-			return d.Skip()
+			return errors.Errorf("unexpected field %q", k)
 		}
 		return nil
 	}); err != nil {
@@ -14057,90 +14082,6 @@ func (s *ChatMemberUpdateRequest) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
-// Encode encodes ChatMemberUpdateRequestNotifyLevel as json.
-func (s ChatMemberUpdateRequestNotifyLevel) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes ChatMemberUpdateRequestNotifyLevel from json.
-func (s *ChatMemberUpdateRequestNotifyLevel) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode ChatMemberUpdateRequestNotifyLevel to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch ChatMemberUpdateRequestNotifyLevel(v) {
-	case ChatMemberUpdateRequestNotifyLevelAll:
-		*s = ChatMemberUpdateRequestNotifyLevelAll
-	case ChatMemberUpdateRequestNotifyLevelMentions:
-		*s = ChatMemberUpdateRequestNotifyLevelMentions
-	case ChatMemberUpdateRequestNotifyLevelNone:
-		*s = ChatMemberUpdateRequestNotifyLevelNone
-	default:
-		*s = ChatMemberUpdateRequestNotifyLevel(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s ChatMemberUpdateRequestNotifyLevel) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *ChatMemberUpdateRequestNotifyLevel) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes ChatMemberUpdateRequestRole as json.
-func (s ChatMemberUpdateRequestRole) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes ChatMemberUpdateRequestRole from json.
-func (s *ChatMemberUpdateRequestRole) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode ChatMemberUpdateRequestRole to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch ChatMemberUpdateRequestRole(v) {
-	case ChatMemberUpdateRequestRoleOwner:
-		*s = ChatMemberUpdateRequestRoleOwner
-	case ChatMemberUpdateRequestRoleAdmin:
-		*s = ChatMemberUpdateRequestRoleAdmin
-	case ChatMemberUpdateRequestRoleMember:
-		*s = ChatMemberUpdateRequestRoleMember
-	default:
-		*s = ChatMemberUpdateRequestRole(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s ChatMemberUpdateRequestRole) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *ChatMemberUpdateRequestRole) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
 // Encode implements json.Marshaler.
 func (s *ChatMessage) Encode(e *jx.Encoder) {
 	e.ObjStart()
@@ -14155,6 +14096,14 @@ func (s *ChatMessage) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ID)
 	}
 	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
+	}
+	{
 		e.FieldStart("organization_id")
 		json.EncodeUUID(e, s.OrganizationID)
 	}
@@ -14163,50 +14112,32 @@ func (s *ChatMessage) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ChannelID)
 	}
 	{
-		if s.AuthorID.Set {
-			e.FieldStart("author_id")
-			s.AuthorID.Encode(e)
-		}
+		e.FieldStart("author_id")
+		s.AuthorID.Encode(e)
 	}
 	{
-		if s.AuthorAgentID.Set {
-			e.FieldStart("author_agent_id")
-			s.AuthorAgentID.Encode(e)
-		}
-	}
-	{
-		if s.RootID.Set {
-			e.FieldStart("root_id")
-			s.RootID.Encode(e)
-		}
+		e.FieldStart("author_agent_id")
+		s.AuthorAgentID.Encode(e)
 	}
 	{
 		e.FieldStart("body")
 		e.Str(s.Body)
 	}
 	{
-		e.FieldStart("body_html")
-		e.Str(s.BodyHTML)
-	}
-	{
-		e.FieldStart("deleted")
-		e.Bool(s.Deleted)
+		e.FieldStart("root_id")
+		s.RootID.Encode(e)
 	}
 	{
 		e.FieldStart("reply_count")
 		e.Int(s.ReplyCount)
 	}
 	{
-		if s.LastReplyAt.Set {
-			e.FieldStart("last_reply_at")
-			s.LastReplyAt.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("last_reply_at")
+		s.LastReplyAt.Encode(e, json.EncodeDateTime)
 	}
 	{
-		if s.EditedAt.Set {
-			e.FieldStart("edited_at")
-			s.EditedAt.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("edited_at")
+		s.EditedAt.Encode(e, json.EncodeDateTime)
 	}
 	{
 		e.FieldStart("mentioned_user_ids")
@@ -14225,6 +14156,14 @@ func (s *ChatMessage) encodeFields(e *jx.Encoder) {
 		e.Bool(s.HasFiles)
 	}
 	{
+		e.FieldStart("body_html")
+		e.Str(s.BodyHTML)
+	}
+	{
+		e.FieldStart("deleted")
+		e.Bool(s.Deleted)
+	}
+	{
 		e.FieldStart("reactions")
 		e.ArrStart()
 		for _, elem := range s.Reactions {
@@ -14240,31 +14179,28 @@ func (s *ChatMessage) encodeFields(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
 }
 
-var jsonFieldsNameOfChatMessage = [18]string{
+var jsonFieldsNameOfChatMessage = [19]string{
 	0:  "id",
-	1:  "organization_id",
-	2:  "channel_id",
-	3:  "author_id",
-	4:  "author_agent_id",
-	5:  "root_id",
-	6:  "body",
-	7:  "body_html",
-	8:  "deleted",
+	1:  "created_at",
+	2:  "updated_at",
+	3:  "organization_id",
+	4:  "channel_id",
+	5:  "author_id",
+	6:  "author_agent_id",
+	7:  "body",
+	8:  "root_id",
 	9:  "reply_count",
 	10: "last_reply_at",
 	11: "edited_at",
 	12: "mentioned_user_ids",
 	13: "mentions_channel",
 	14: "has_files",
-	15: "reactions",
-	16: "files",
-	17: "created_at",
+	15: "body_html",
+	16: "deleted",
+	17: "reactions",
+	18: "files",
 }
 
 // Decode decodes ChatMessage from json.
@@ -14288,8 +14224,32 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "organization_id":
+		case "created_at":
 			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
+			}
+		case "updated_at":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.UpdatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"updated_at\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 3
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.OrganizationID = v
@@ -14301,7 +14261,7 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"organization_id\"")
 			}
 		case "channel_id":
-			requiredBitSet[0] |= 1 << 2
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.ChannelID = v
@@ -14313,8 +14273,8 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"channel_id\"")
 			}
 		case "author_id":
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
-				s.AuthorID.Reset()
 				if err := s.AuthorID.Decode(d); err != nil {
 					return err
 				}
@@ -14323,8 +14283,8 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"author_id\"")
 			}
 		case "author_agent_id":
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
-				s.AuthorAgentID.Reset()
 				if err := s.AuthorAgentID.Decode(d); err != nil {
 					return err
 				}
@@ -14332,18 +14292,8 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"author_agent_id\"")
 			}
-		case "root_id":
-			if err := func() error {
-				s.RootID.Reset()
-				if err := s.RootID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"root_id\"")
-			}
 		case "body":
-			requiredBitSet[0] |= 1 << 6
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
 				v, err := d.Str()
 				s.Body = string(v)
@@ -14354,29 +14304,15 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"body\"")
 			}
-		case "body_html":
-			requiredBitSet[0] |= 1 << 7
-			if err := func() error {
-				v, err := d.Str()
-				s.BodyHTML = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"body_html\"")
-			}
-		case "deleted":
+		case "root_id":
 			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
-				v, err := d.Bool()
-				s.Deleted = bool(v)
-				if err != nil {
+				if err := s.RootID.Decode(d); err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
-				return errors.Wrap(err, "decode field \"deleted\"")
+				return errors.Wrap(err, "decode field \"root_id\"")
 			}
 		case "reply_count":
 			requiredBitSet[1] |= 1 << 1
@@ -14391,8 +14327,8 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"reply_count\"")
 			}
 		case "last_reply_at":
+			requiredBitSet[1] |= 1 << 2
 			if err := func() error {
-				s.LastReplyAt.Reset()
 				if err := s.LastReplyAt.Decode(d, json.DecodeDateTime); err != nil {
 					return err
 				}
@@ -14401,8 +14337,8 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"last_reply_at\"")
 			}
 		case "edited_at":
+			requiredBitSet[1] |= 1 << 3
 			if err := func() error {
-				s.EditedAt.Reset()
 				if err := s.EditedAt.Decode(d, json.DecodeDateTime); err != nil {
 					return err
 				}
@@ -14454,8 +14390,32 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"has_files\"")
 			}
-		case "reactions":
+		case "body_html":
 			requiredBitSet[1] |= 1 << 7
+			if err := func() error {
+				v, err := d.Str()
+				s.BodyHTML = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"body_html\"")
+			}
+		case "deleted":
+			requiredBitSet[2] |= 1 << 0
+			if err := func() error {
+				v, err := d.Bool()
+				s.Deleted = bool(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"deleted\"")
+			}
+		case "reactions":
+			requiredBitSet[2] |= 1 << 1
 			if err := func() error {
 				s.Reactions = make([]ChatReaction, 0)
 				if err := d.Arr(func(d *jx.Decoder) error {
@@ -14473,7 +14433,7 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"reactions\"")
 			}
 		case "files":
-			requiredBitSet[2] |= 1 << 0
+			requiredBitSet[2] |= 1 << 2
 			if err := func() error {
 				s.Files = make([]ChatFile, 0)
 				if err := d.Arr(func(d *jx.Decoder) error {
@@ -14490,18 +14450,6 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"files\"")
 			}
-		case "created_at":
-			requiredBitSet[2] |= 1 << 1
-			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.CreatedAt = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"created_at\"")
-			}
 		default:
 			return d.Skip()
 		}
@@ -14512,9 +14460,9 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [3]uint8{
-		0b11000111,
-		0b11110011,
-		0b00000011,
+		0b11111111,
+		0b11111111,
+		0b00000111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -35662,6 +35610,14 @@ func (s *IdlePeriodInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.OrganizationID)
 	}
 	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("user_id")
+		json.EncodeUUID(e, s.UserID)
+	}
+	{
 		e.FieldStart("client_record_id")
 		e.Str(s.ClientRecordID)
 	}
@@ -35681,21 +35637,18 @@ func (s *IdlePeriodInfo) encodeFields(e *jx.Encoder) {
 		e.FieldStart("duration_seconds")
 		e.Int(s.DurationSeconds)
 	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
 }
 
-var jsonFieldsNameOfIdlePeriodInfo = [8]string{
+var jsonFieldsNameOfIdlePeriodInfo = [9]string{
 	0: "id",
 	1: "organization_id",
-	2: "client_record_id",
-	3: "device_id",
-	4: "started_at",
-	5: "ended_at",
-	6: "duration_seconds",
-	7: "created_at",
+	2: "created_at",
+	3: "user_id",
+	4: "client_record_id",
+	5: "device_id",
+	6: "started_at",
+	7: "ended_at",
+	8: "duration_seconds",
 }
 
 // Decode decodes IdlePeriodInfo from json.
@@ -35703,7 +35656,7 @@ func (s *IdlePeriodInfo) Decode(d *jx.Decoder) error {
 	if s == nil {
 		return errors.New("invalid: unable to decode IdlePeriodInfo to nil")
 	}
-	var requiredBitSet [1]uint8
+	var requiredBitSet [2]uint8
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
@@ -35731,8 +35684,32 @@ func (s *IdlePeriodInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"organization_id\"")
 			}
-		case "client_record_id":
+		case "created_at":
 			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
+			}
+		case "user_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.UserID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"user_id\"")
+			}
+		case "client_record_id":
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := d.Str()
 				s.ClientRecordID = string(v)
@@ -35744,7 +35721,7 @@ func (s *IdlePeriodInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"client_record_id\"")
 			}
 		case "device_id":
-			requiredBitSet[0] |= 1 << 3
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				v, err := d.Str()
 				s.DeviceID = string(v)
@@ -35756,7 +35733,7 @@ func (s *IdlePeriodInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"device_id\"")
 			}
 		case "started_at":
-			requiredBitSet[0] |= 1 << 4
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.StartedAt = v
@@ -35768,7 +35745,7 @@ func (s *IdlePeriodInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"started_at\"")
 			}
 		case "ended_at":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.EndedAt = v
@@ -35780,7 +35757,7 @@ func (s *IdlePeriodInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"ended_at\"")
 			}
 		case "duration_seconds":
-			requiredBitSet[0] |= 1 << 6
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
 				v, err := d.Int()
 				s.DurationSeconds = int(v)
@@ -35791,18 +35768,6 @@ func (s *IdlePeriodInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"duration_seconds\"")
 			}
-		case "created_at":
-			requiredBitSet[0] |= 1 << 7
-			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.CreatedAt = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"created_at\"")
-			}
 		default:
 			return d.Skip()
 		}
@@ -35812,8 +35777,9 @@ func (s *IdlePeriodInfo) Decode(d *jx.Decoder) error {
 	}
 	// Validate required fields.
 	var failures []validate.FieldError
-	for i, mask := range [1]uint8{
+	for i, mask := range [2]uint8{
 		0b11111111,
+		0b00000001,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -56779,18 +56745,18 @@ func (s *OptAgentStatus) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
-// Encode encodes AppUsageRecordCategory as json.
-func (o OptAppUsageRecordCategory) Encode(e *jx.Encoder) {
+// Encode encodes AppUsageCategory as json.
+func (o OptAppUsageCategory) Encode(e *jx.Encoder) {
 	if !o.Set {
 		return
 	}
 	e.Str(string(o.Value))
 }
 
-// Decode decodes AppUsageRecordCategory from json.
-func (o *OptAppUsageRecordCategory) Decode(d *jx.Decoder) error {
+// Decode decodes AppUsageCategory from json.
+func (o *OptAppUsageCategory) Decode(d *jx.Decoder) error {
 	if o == nil {
-		return errors.New("invalid: unable to decode OptAppUsageRecordCategory to nil")
+		return errors.New("invalid: unable to decode OptAppUsageCategory to nil")
 	}
 	o.Set = true
 	if err := o.Value.Decode(d); err != nil {
@@ -56800,14 +56766,14 @@ func (o *OptAppUsageRecordCategory) Decode(d *jx.Decoder) error {
 }
 
 // MarshalJSON implements stdjson.Marshaler.
-func (s OptAppUsageRecordCategory) MarshalJSON() ([]byte, error) {
+func (s OptAppUsageCategory) MarshalJSON() ([]byte, error) {
 	e := jx.Encoder{}
 	s.Encode(&e)
 	return e.Bytes(), nil
 }
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *OptAppUsageRecordCategory) UnmarshalJSON(data []byte) error {
+func (s *OptAppUsageCategory) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -56915,18 +56881,18 @@ func (s *OptBool) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
-// Encode encodes ChatMemberAddRequestRole as json.
-func (o OptChatMemberAddRequestRole) Encode(e *jx.Encoder) {
+// Encode encodes ChannelMemberNotifyLevel as json.
+func (o OptChannelMemberNotifyLevel) Encode(e *jx.Encoder) {
 	if !o.Set {
 		return
 	}
 	e.Str(string(o.Value))
 }
 
-// Decode decodes ChatMemberAddRequestRole from json.
-func (o *OptChatMemberAddRequestRole) Decode(d *jx.Decoder) error {
+// Decode decodes ChannelMemberNotifyLevel from json.
+func (o *OptChannelMemberNotifyLevel) Decode(d *jx.Decoder) error {
 	if o == nil {
-		return errors.New("invalid: unable to decode OptChatMemberAddRequestRole to nil")
+		return errors.New("invalid: unable to decode OptChannelMemberNotifyLevel to nil")
 	}
 	o.Set = true
 	if err := o.Value.Decode(d); err != nil {
@@ -56936,30 +56902,30 @@ func (o *OptChatMemberAddRequestRole) Decode(d *jx.Decoder) error {
 }
 
 // MarshalJSON implements stdjson.Marshaler.
-func (s OptChatMemberAddRequestRole) MarshalJSON() ([]byte, error) {
+func (s OptChannelMemberNotifyLevel) MarshalJSON() ([]byte, error) {
 	e := jx.Encoder{}
 	s.Encode(&e)
 	return e.Bytes(), nil
 }
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *OptChatMemberAddRequestRole) UnmarshalJSON(data []byte) error {
+func (s *OptChannelMemberNotifyLevel) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
 
-// Encode encodes ChatMemberUpdateRequestNotifyLevel as json.
-func (o OptChatMemberUpdateRequestNotifyLevel) Encode(e *jx.Encoder) {
+// Encode encodes ChannelMemberRole as json.
+func (o OptChannelMemberRole) Encode(e *jx.Encoder) {
 	if !o.Set {
 		return
 	}
 	e.Str(string(o.Value))
 }
 
-// Decode decodes ChatMemberUpdateRequestNotifyLevel from json.
-func (o *OptChatMemberUpdateRequestNotifyLevel) Decode(d *jx.Decoder) error {
+// Decode decodes ChannelMemberRole from json.
+func (o *OptChannelMemberRole) Decode(d *jx.Decoder) error {
 	if o == nil {
-		return errors.New("invalid: unable to decode OptChatMemberUpdateRequestNotifyLevel to nil")
+		return errors.New("invalid: unable to decode OptChannelMemberRole to nil")
 	}
 	o.Set = true
 	if err := o.Value.Decode(d); err != nil {
@@ -56969,47 +56935,14 @@ func (o *OptChatMemberUpdateRequestNotifyLevel) Decode(d *jx.Decoder) error {
 }
 
 // MarshalJSON implements stdjson.Marshaler.
-func (s OptChatMemberUpdateRequestNotifyLevel) MarshalJSON() ([]byte, error) {
+func (s OptChannelMemberRole) MarshalJSON() ([]byte, error) {
 	e := jx.Encoder{}
 	s.Encode(&e)
 	return e.Bytes(), nil
 }
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *OptChatMemberUpdateRequestNotifyLevel) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes ChatMemberUpdateRequestRole as json.
-func (o OptChatMemberUpdateRequestRole) Encode(e *jx.Encoder) {
-	if !o.Set {
-		return
-	}
-	e.Str(string(o.Value))
-}
-
-// Decode decodes ChatMemberUpdateRequestRole from json.
-func (o *OptChatMemberUpdateRequestRole) Decode(d *jx.Decoder) error {
-	if o == nil {
-		return errors.New("invalid: unable to decode OptChatMemberUpdateRequestRole to nil")
-	}
-	o.Set = true
-	if err := o.Value.Decode(d); err != nil {
-		return err
-	}
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s OptChatMemberUpdateRequestRole) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *OptChatMemberUpdateRequestRole) UnmarshalJSON(data []byte) error {
+func (s *OptChannelMemberRole) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -61201,8 +61134,16 @@ func (s *ProductivitySummaryInfo) Encode(e *jx.Encoder) {
 // encodeFields encodes fields.
 func (s *ProductivitySummaryInfo) encodeFields(e *jx.Encoder) {
 	{
+		e.FieldStart("id")
+		json.EncodeUUID(e, s.ID)
+	}
+	{
 		e.FieldStart("organization_id")
 		json.EncodeUUID(e, s.OrganizationID)
+	}
+	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
 	}
 	{
 		e.FieldStart("user_id")
@@ -61217,22 +61158,24 @@ func (s *ProductivitySummaryInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeDate(e, s.PeriodStart)
 	}
 	{
-		e.FieldStart("totals")
-		s.Totals.Encode(e)
-	}
-	{
 		e.FieldStart("computed_at")
 		json.EncodeDateTime(e, s.ComputedAt)
 	}
+	{
+		e.FieldStart("totals")
+		s.Totals.Encode(e)
+	}
 }
 
-var jsonFieldsNameOfProductivitySummaryInfo = [6]string{
-	0: "organization_id",
-	1: "user_id",
-	2: "period",
-	3: "period_start",
-	4: "totals",
-	5: "computed_at",
+var jsonFieldsNameOfProductivitySummaryInfo = [8]string{
+	0: "id",
+	1: "organization_id",
+	2: "created_at",
+	3: "user_id",
+	4: "period",
+	5: "period_start",
+	6: "computed_at",
+	7: "totals",
 }
 
 // Decode decodes ProductivitySummaryInfo from json.
@@ -61244,8 +61187,20 @@ func (s *ProductivitySummaryInfo) Decode(d *jx.Decoder) error {
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
-		case "organization_id":
+		case "id":
 			requiredBitSet[0] |= 1 << 0
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.ID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"id\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 1
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.OrganizationID = v
@@ -61256,8 +61211,20 @@ func (s *ProductivitySummaryInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"organization_id\"")
 			}
+		case "created_at":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
+			}
 		case "user_id":
-			requiredBitSet[0] |= 1 << 1
+			requiredBitSet[0] |= 1 << 3
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.UserID = v
@@ -61269,7 +61236,7 @@ func (s *ProductivitySummaryInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"user_id\"")
 			}
 		case "period":
-			requiredBitSet[0] |= 1 << 2
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				if err := s.Period.Decode(d); err != nil {
 					return err
@@ -61279,7 +61246,7 @@ func (s *ProductivitySummaryInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"period\"")
 			}
 		case "period_start":
-			requiredBitSet[0] |= 1 << 3
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				v, err := json.DecodeDate(d)
 				s.PeriodStart = v
@@ -61290,18 +61257,8 @@ func (s *ProductivitySummaryInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"period_start\"")
 			}
-		case "totals":
-			requiredBitSet[0] |= 1 << 4
-			if err := func() error {
-				if err := s.Totals.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"totals\"")
-			}
 		case "computed_at":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.ComputedAt = v
@@ -61311,6 +61268,16 @@ func (s *ProductivitySummaryInfo) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"computed_at\"")
+			}
+		case "totals":
+			requiredBitSet[0] |= 1 << 7
+			if err := func() error {
+				if err := s.Totals.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"totals\"")
 			}
 		default:
 			return d.Skip()
@@ -61322,7 +61289,7 @@ func (s *ProductivitySummaryInfo) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [1]uint8{
-		0b00111111,
+		0b11111111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -61364,46 +61331,6 @@ func (s *ProductivitySummaryInfo) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *ProductivitySummaryInfo) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes ProductivitySummaryInfoPeriod as json.
-func (s ProductivitySummaryInfoPeriod) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes ProductivitySummaryInfoPeriod from json.
-func (s *ProductivitySummaryInfoPeriod) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode ProductivitySummaryInfoPeriod to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch ProductivitySummaryInfoPeriod(v) {
-	case ProductivitySummaryInfoPeriodDaily:
-		*s = ProductivitySummaryInfoPeriodDaily
-	case ProductivitySummaryInfoPeriodWeekly:
-		*s = ProductivitySummaryInfoPeriodWeekly
-	default:
-		*s = ProductivitySummaryInfoPeriod(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s ProductivitySummaryInfoPeriod) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *ProductivitySummaryInfoPeriod) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -61510,6 +61437,46 @@ func (s *ProductivitySummaryList) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *ProductivitySummaryList) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes ProductivitySummaryPeriod as json.
+func (s ProductivitySummaryPeriod) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes ProductivitySummaryPeriod from json.
+func (s *ProductivitySummaryPeriod) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode ProductivitySummaryPeriod to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch ProductivitySummaryPeriod(v) {
+	case ProductivitySummaryPeriodDaily:
+		*s = ProductivitySummaryPeriodDaily
+	case ProductivitySummaryPeriodWeekly:
+		*s = ProductivitySummaryPeriodWeekly
+	default:
+		*s = ProductivitySummaryPeriod(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s ProductivitySummaryPeriod) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *ProductivitySummaryPeriod) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -76377,12 +76344,6 @@ func (s *TimeLog) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.OrganizationID)
 	}
 	{
-		if s.DeletedAt.Set {
-			e.FieldStart("deleted_at")
-			s.DeletedAt.Encode(e, json.EncodeDateTime)
-		}
-	}
-	{
 		e.FieldStart("task_id")
 		json.EncodeUUID(e, s.TaskID)
 	}
@@ -76395,20 +76356,16 @@ func (s *TimeLog) encodeFields(e *jx.Encoder) {
 		json.EncodeDateTime(e, s.StartedAt)
 	}
 	{
-		if s.EndedAt.Set {
-			e.FieldStart("ended_at")
-			s.EndedAt.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("ended_at")
+		s.EndedAt.Encode(e, json.EncodeDateTime)
 	}
 	{
 		e.FieldStart("minutes")
 		e.Int(s.Minutes)
 	}
 	{
-		if s.Note.Set {
-			e.FieldStart("note")
-			s.Note.Encode(e)
-		}
+		e.FieldStart("note")
+		e.Str(s.Note)
 	}
 	{
 		e.FieldStart("billable")
@@ -76416,19 +76373,18 @@ func (s *TimeLog) encodeFields(e *jx.Encoder) {
 	}
 }
 
-var jsonFieldsNameOfTimeLog = [12]string{
+var jsonFieldsNameOfTimeLog = [11]string{
 	0:  "id",
 	1:  "created_at",
 	2:  "updated_at",
 	3:  "organization_id",
-	4:  "deleted_at",
-	5:  "task_id",
-	6:  "user_id",
-	7:  "started_at",
-	8:  "ended_at",
-	9:  "minutes",
-	10: "note",
-	11: "billable",
+	4:  "task_id",
+	5:  "user_id",
+	6:  "started_at",
+	7:  "ended_at",
+	8:  "minutes",
+	9:  "note",
+	10: "billable",
 }
 
 // Decode decodes TimeLog from json.
@@ -76488,18 +76444,8 @@ func (s *TimeLog) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"organization_id\"")
 			}
-		case "deleted_at":
-			if err := func() error {
-				s.DeletedAt.Reset()
-				if err := s.DeletedAt.Decode(d, json.DecodeDateTime); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"deleted_at\"")
-			}
 		case "task_id":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.TaskID = v
@@ -76511,7 +76457,7 @@ func (s *TimeLog) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"task_id\"")
 			}
 		case "user_id":
-			requiredBitSet[0] |= 1 << 6
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.UserID = v
@@ -76523,7 +76469,7 @@ func (s *TimeLog) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"user_id\"")
 			}
 		case "started_at":
-			requiredBitSet[0] |= 1 << 7
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.StartedAt = v
@@ -76535,8 +76481,8 @@ func (s *TimeLog) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"started_at\"")
 			}
 		case "ended_at":
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
-				s.EndedAt.Reset()
 				if err := s.EndedAt.Decode(d, json.DecodeDateTime); err != nil {
 					return err
 				}
@@ -76545,7 +76491,7 @@ func (s *TimeLog) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"ended_at\"")
 			}
 		case "minutes":
-			requiredBitSet[1] |= 1 << 1
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
 				v, err := d.Int()
 				s.Minutes = int(v)
@@ -76557,9 +76503,11 @@ func (s *TimeLog) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"minutes\"")
 			}
 		case "note":
+			requiredBitSet[1] |= 1 << 1
 			if err := func() error {
-				s.Note.Reset()
-				if err := s.Note.Decode(d); err != nil {
+				v, err := d.Str()
+				s.Note = string(v)
+				if err != nil {
 					return err
 				}
 				return nil
@@ -76567,7 +76515,7 @@ func (s *TimeLog) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"note\"")
 			}
 		case "billable":
-			requiredBitSet[1] |= 1 << 3
+			requiredBitSet[1] |= 1 << 2
 			if err := func() error {
 				v, err := d.Bool()
 				s.Billable = bool(v)
@@ -76588,8 +76536,8 @@ func (s *TimeLog) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
-		0b11101111,
-		0b00001010,
+		0b11111111,
+		0b00000111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -84756,6 +84704,14 @@ func (s *WorkLogInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ID)
 	}
 	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
+	}
+	{
 		e.FieldStart("organization_id")
 		json.EncodeUUID(e, s.OrganizationID)
 	}
@@ -84764,32 +84720,24 @@ func (s *WorkLogInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.UserID)
 	}
 	{
-		if s.TaskID.Set {
-			e.FieldStart("task_id")
-			s.TaskID.Encode(e)
-		}
+		e.FieldStart("task_id")
+		s.TaskID.Encode(e)
 	}
 	{
-		if s.ProjectID.Set {
-			e.FieldStart("project_id")
-			s.ProjectID.Encode(e)
-		}
+		e.FieldStart("project_id")
+		s.ProjectID.Encode(e)
 	}
 	{
-		if s.Description.Set {
-			e.FieldStart("description")
-			s.Description.Encode(e)
-		}
+		e.FieldStart("description")
+		e.Str(s.Description)
 	}
 	{
 		e.FieldStart("started_at")
 		json.EncodeDateTime(e, s.StartedAt)
 	}
 	{
-		if s.EndedAt.Set {
-			e.FieldStart("ended_at")
-			s.EndedAt.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("ended_at")
+		s.EndedAt.Encode(e, json.EncodeDateTime)
 	}
 	{
 		e.FieldStart("duration_seconds")
@@ -84807,31 +84755,23 @@ func (s *WorkLogInfo) encodeFields(e *jx.Encoder) {
 		e.FieldStart("running")
 		e.Bool(s.Running)
 	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
-	{
-		e.FieldStart("updated_at")
-		json.EncodeDateTime(e, s.UpdatedAt)
-	}
 }
 
 var jsonFieldsNameOfWorkLogInfo = [14]string{
 	0:  "id",
-	1:  "organization_id",
-	2:  "user_id",
-	3:  "task_id",
-	4:  "project_id",
-	5:  "description",
-	6:  "started_at",
-	7:  "ended_at",
-	8:  "duration_seconds",
-	9:  "source",
-	10: "billable",
-	11: "running",
-	12: "created_at",
-	13: "updated_at",
+	1:  "created_at",
+	2:  "updated_at",
+	3:  "organization_id",
+	4:  "user_id",
+	5:  "task_id",
+	6:  "project_id",
+	7:  "description",
+	8:  "started_at",
+	9:  "ended_at",
+	10: "duration_seconds",
+	11: "source",
+	12: "billable",
+	13: "running",
 }
 
 // Decode decodes WorkLogInfo from json.
@@ -84855,130 +84795,8 @@ func (s *WorkLogInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "organization_id":
-			requiredBitSet[0] |= 1 << 1
-			if err := func() error {
-				v, err := json.DecodeUUID(d)
-				s.OrganizationID = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"organization_id\"")
-			}
-		case "user_id":
-			requiredBitSet[0] |= 1 << 2
-			if err := func() error {
-				v, err := json.DecodeUUID(d)
-				s.UserID = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"user_id\"")
-			}
-		case "task_id":
-			if err := func() error {
-				s.TaskID.Reset()
-				if err := s.TaskID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"task_id\"")
-			}
-		case "project_id":
-			if err := func() error {
-				s.ProjectID.Reset()
-				if err := s.ProjectID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"project_id\"")
-			}
-		case "description":
-			if err := func() error {
-				s.Description.Reset()
-				if err := s.Description.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"description\"")
-			}
-		case "started_at":
-			requiredBitSet[0] |= 1 << 6
-			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.StartedAt = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"started_at\"")
-			}
-		case "ended_at":
-			if err := func() error {
-				s.EndedAt.Reset()
-				if err := s.EndedAt.Decode(d, json.DecodeDateTime); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"ended_at\"")
-			}
-		case "duration_seconds":
-			requiredBitSet[1] |= 1 << 0
-			if err := func() error {
-				v, err := d.Int()
-				s.DurationSeconds = int(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"duration_seconds\"")
-			}
-		case "source":
-			requiredBitSet[1] |= 1 << 1
-			if err := func() error {
-				if err := s.Source.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"source\"")
-			}
-		case "billable":
-			requiredBitSet[1] |= 1 << 2
-			if err := func() error {
-				v, err := d.Bool()
-				s.Billable = bool(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"billable\"")
-			}
-		case "running":
-			requiredBitSet[1] |= 1 << 3
-			if err := func() error {
-				v, err := d.Bool()
-				s.Running = bool(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"running\"")
-			}
 		case "created_at":
-			requiredBitSet[1] |= 1 << 4
+			requiredBitSet[0] |= 1 << 1
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.CreatedAt = v
@@ -84990,7 +84808,7 @@ func (s *WorkLogInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"created_at\"")
 			}
 		case "updated_at":
-			requiredBitSet[1] |= 1 << 5
+			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.UpdatedAt = v
@@ -85000,6 +84818,130 @@ func (s *WorkLogInfo) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"updated_at\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.OrganizationID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"organization_id\"")
+			}
+		case "user_id":
+			requiredBitSet[0] |= 1 << 4
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.UserID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"user_id\"")
+			}
+		case "task_id":
+			requiredBitSet[0] |= 1 << 5
+			if err := func() error {
+				if err := s.TaskID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"task_id\"")
+			}
+		case "project_id":
+			requiredBitSet[0] |= 1 << 6
+			if err := func() error {
+				if err := s.ProjectID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"project_id\"")
+			}
+		case "description":
+			requiredBitSet[0] |= 1 << 7
+			if err := func() error {
+				v, err := d.Str()
+				s.Description = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"description\"")
+			}
+		case "started_at":
+			requiredBitSet[1] |= 1 << 0
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.StartedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"started_at\"")
+			}
+		case "ended_at":
+			requiredBitSet[1] |= 1 << 1
+			if err := func() error {
+				if err := s.EndedAt.Decode(d, json.DecodeDateTime); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"ended_at\"")
+			}
+		case "duration_seconds":
+			requiredBitSet[1] |= 1 << 2
+			if err := func() error {
+				v, err := d.Int()
+				s.DurationSeconds = int(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"duration_seconds\"")
+			}
+		case "source":
+			requiredBitSet[1] |= 1 << 3
+			if err := func() error {
+				if err := s.Source.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"source\"")
+			}
+		case "billable":
+			requiredBitSet[1] |= 1 << 4
+			if err := func() error {
+				v, err := d.Bool()
+				s.Billable = bool(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"billable\"")
+			}
+		case "running":
+			requiredBitSet[1] |= 1 << 5
+			if err := func() error {
+				v, err := d.Bool()
+				s.Running = bool(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"running\"")
 			}
 		default:
 			return d.Skip()
@@ -85011,7 +84953,7 @@ func (s *WorkLogInfo) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
-		0b01000111,
+		0b11111111,
 		0b00111111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
@@ -85054,46 +84996,6 @@ func (s *WorkLogInfo) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *WorkLogInfo) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes WorkLogInfoSource as json.
-func (s WorkLogInfoSource) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes WorkLogInfoSource from json.
-func (s *WorkLogInfoSource) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode WorkLogInfoSource to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch WorkLogInfoSource(v) {
-	case WorkLogInfoSourceManual:
-		*s = WorkLogInfoSourceManual
-	case WorkLogInfoSourceTimer:
-		*s = WorkLogInfoSourceTimer
-	default:
-		*s = WorkLogInfoSource(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s WorkLogInfoSource) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *WorkLogInfoSource) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -85234,6 +85136,46 @@ func (s *WorkLogPage) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *WorkLogPage) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes WorkLogSource as json.
+func (s WorkLogSource) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes WorkLogSource from json.
+func (s *WorkLogSource) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode WorkLogSource to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch WorkLogSource(v) {
+	case WorkLogSourceManual:
+		*s = WorkLogSourceManual
+	case WorkLogSourceTimer:
+		*s = WorkLogSourceTimer
+	default:
+		*s = WorkLogSource(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s WorkLogSource) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *WorkLogSource) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
