@@ -28,7 +28,9 @@ func (Channel) Mixin() []ent.Mixin {
 func (Channel) Fields() []ent.Field {
 	return []ent.Field{
 		field.Enum("type").Values("public", "private", "direct", "project").Annotations(oasfield.CreateOnly()),
-		field.String("name").MaxLen(64).NotEmpty().Optional().Annotations(oasfield.NotEmpty(), oasfield.Writable()).
+		// No oasfield.NotEmpty: responses carry "" for direct channels (the
+		// hand-written bodies require a name).
+		field.String("name").MaxLen(64).NotEmpty().Optional().Annotations(oasfield.Writable()).
 			Comment("Required for public, private and project channels; empty for direct channels, which are shown by their members"),
 		field.String("direct_key").MaxLen(74).Optional().Immutable().
 			Match(directKeyRE).Annotations(oasfield.Pattern(directKeyPattern), entoas.ReadOnly(true), oasfield.Hidden()).

@@ -4437,8 +4437,8 @@ func (s *ChatChannel) Validate() error {
 	}
 	if err := func() error {
 		if err := (validate.String{
-			MinLength:     1,
-			MinLengthSet:  true,
+			MinLength:     0,
+			MinLengthSet:  false,
 			MaxLength:     64,
 			MaxLengthSet:  true,
 			Email:         false,
