@@ -39,15 +39,15 @@ type Channel struct {
 	Purpose string `json:"purpose,omitempty"`
 	// Topic holds the value of the "topic" field.
 	Topic string `json:"topic,omitempty"`
-	// Project channels only
+	// Project channels only; null for the others
 	ProjectID *uuid.UUID `json:"project_id,omitempty"`
 	// Archived channels are read-only and hidden from the sidebar
 	ArchivedAt *time.Time `json:"archived_at,omitempty"`
-	// Empty when created by the system (e.g. a project's channel)
+	// Null when created by the system (e.g. a project's channel)
 	CreatedByID *uuid.UUID `json:"created_by_id,omitempty"`
 	// Maintained by the server when a message is posted
 	LastMessageAt *time.Time `json:"last_message_at,omitempty"`
-	// Maintained by the server; includes thread replies
+	// Live messages, thread replies included; maintained by the server
 	MessageCount int64 `json:"message_count,omitempty"`
 	// Sequence number of the channel's newest message (deleted ones included): every post takes the next one in the UPDATE that bumps message_count, so unread counts are last_seq minus the reader's pointer seq, minus corrections
 	LastSeq int64 `json:"last_seq,omitempty"`

@@ -32,7 +32,7 @@ type IdlePeriod struct {
 	DeviceID string `json:"device_id,omitempty"`
 	// StartedAt holds the value of the "started_at" field.
 	StartedAt time.Time `json:"started_at,omitempty"`
-	// EndedAt holds the value of the "ended_at" field.
+	// An end in the future within worktracking.clock_skew_tolerance is clamped to the server's clock
 	EndedAt time.Time `json:"ended_at,omitempty"`
 	// Whole seconds from started_at to ended_at
 	DurationSeconds int `json:"duration_seconds,omitempty"`

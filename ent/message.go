@@ -33,13 +33,13 @@ type Message struct {
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	// ChannelID holds the value of the "channel_id" field.
 	ChannelID uuid.UUID `json:"channel_id,omitempty"`
-	// The user who wrote it; empty for agent and system messages
+	// The user who wrote it; null for agent and system messages
 	AuthorID *uuid.UUID `json:"author_id,omitempty"`
-	// The agent that wrote it; empty for user and system messages
+	// The agent that wrote it (with its agent key); null for user and system messages
 	AuthorAgentID *uuid.UUID `json:"author_agent_id,omitempty"`
 	// Markdown as typed; may be empty when the message only carries files. The limit users see is chat.max_message_length characters (at most 65536), checked by the server; this byte bound is its ceiling in UTF-8
 	Body string `json:"body,omitempty"`
-	// Thread root; empty for top-level messages. Replies always point to the root, never to another reply
+	// Thread root; null for top-level messages. Replies always point to the root, never to another reply
 	RootID *uuid.UUID `json:"root_id,omitempty"`
 	// Thread roots only; maintained by the server
 	ReplyCount int `json:"reply_count,omitempty"`

@@ -35,7 +35,7 @@ type TimeLog struct {
 	UserID uuid.UUID `json:"user_id,omitempty"`
 	// StartedAt holds the value of the "started_at" field.
 	StartedAt time.Time `json:"started_at,omitempty"`
-	// Empty while a timer is running
+	// Null while a timer is running
 	EndedAt *time.Time `json:"ended_at,omitempty"`
 	// Logged duration; computed from started_at/ended_at when a timer stops
 	Minutes int `json:"minutes,omitempty"`

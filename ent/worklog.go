@@ -40,7 +40,7 @@ type WorkLog struct {
 	Description string `json:"description,omitempty"`
 	// StartedAt holds the value of the "started_at" field.
 	StartedAt time.Time `json:"started_at,omitempty"`
-	// Empty while the timer runs
+	// Null while the timer runs
 	EndedAt *time.Time `json:"ended_at,omitempty"`
 	// ended_at - started_at in whole seconds; 0 while the timer runs
 	DurationSeconds int `json:"duration_seconds,omitempty"`

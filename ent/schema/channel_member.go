@@ -5,10 +5,12 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
 	"github.com/worksynapse/worksynapse/internal/chat/chatrule"
 )
 
@@ -26,12 +28,24 @@ func (ChannelMember) Mixin() []ent.Mixin {
 func (ChannelMember) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("channel_id", uuidType).Immutable(),
-		field.UUID("user_id", uuidType).Immutable(),
-		field.Enum("role").Values("owner", "admin", "member").Default("member"),
-		field.Bool("muted").Default(false).Comment("Muted channels raise no notifications and show no unread badge"),
-		field.Enum("notify_level").Values("all", "mentions", "none").Default("all"),
+		field.UUID("user_id", uuidType).Immutable().Annotations(oasfield.CreateOnly()),
+		field.Enum("role").Values("owner", "admin", "member").Default("member").Annotations(oasfield.Writable()),
+		field.Bool("muted").Default(false).Annotations(oasfield.UpdateOnly()).
+			Comment("Muted channels raise no notifications and show no unread badge"),
+		field.Enum("notify_level").Values("all", "mentions", "none").Default("all").Annotations(oasfield.UpdateOnly()),
 		field.Time("joined_at").Default(time.Now).Immutable(),
 	}
+}
+
+// Annotations of the ChannelMember: its API shapes (see oasfield.Resource).
+func (ChannelMember) Annotations() []schema.Annotation {
+	return []schema.Annotation{oasfield.Resource{
+		Read: "ChatMember", Create: "ChatMemberAddRequest", Update: "ChatMemberUpdateRequest",
+		Description: "A channel membership.",
+		Computed: []oasfield.Prop{
+			{Name: "username", Type: "string", MaxLength: 40, Description: "The member's username"},
+		},
+	}}
 }
 
 // Edges of the ChannelMember.

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"entgo.io/ent"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -28,16 +29,26 @@ func (IdlePeriod) Fields() []ent.Field {
 		field.Time("created_at").Default(time.Now).Immutable().Comment("When the server received the record"),
 		field.UUID("user_id", uuidType).Immutable(),
 		field.String("client_record_id").MaxLen(128).Match(opaqueIDRE).
-			Annotations(oasfield.Pattern(opaqueIDPattern)).Immutable().
+			Annotations(oasfield.Pattern(opaqueIDPattern), oasfield.CreateOnly()).Immutable().
 			Comment("Id the tracker gave the record; a resend with the same id is a no-op"),
 		field.String("device_id").MaxLen(128).Match(opaqueIDRE).
-			Annotations(oasfield.Pattern(opaqueIDPattern)).Immutable().
+			Annotations(oasfield.Pattern(opaqueIDPattern), oasfield.CreateOnly()).Immutable().
 			Comment("Tracker installation that observed the span"),
-		field.Time("started_at").Immutable(),
-		field.Time("ended_at").Immutable(),
+		field.Time("started_at").Immutable().Annotations(oasfield.CreateOnly()),
+		field.Time("ended_at").Immutable().Annotations(oasfield.CreateOnly()).
+			Comment("An end in the future within worktracking.clock_skew_tolerance is clamped to the server's clock"),
 		field.Int("duration_seconds").NonNegative().Annotations(oasfield.Min(0)).Immutable().
 			Comment("Whole seconds from started_at to ended_at"),
 	}
+}
+
+// Annotations of the IdlePeriod: its read shape and the record of a batch upload
+// (see oasfield.Resource).
+func (IdlePeriod) Annotations() []schema.Annotation {
+	return []schema.Annotation{oasfield.Resource{
+		Read: "IdlePeriodInfo", Create: "IdlePeriodRecord",
+		Description: "A stored idle period (one span without keyboard or mouse input).",
+	}}
 }
 
 // Edges of the IdlePeriod.

@@ -4,10 +4,12 @@ import (
 	"entgo.io/contrib/entoas"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 	"github.com/google/uuid"
+	"github.com/ogen-go/ogen"
 
 	"github.com/worksynapse/worksynapse/internal/apispec/oasfield"
 	"github.com/worksynapse/worksynapse/internal/chat/chatrule"
@@ -30,13 +32,13 @@ func (Message) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("channel_id", uuidType).Immutable(),
 		field.UUID("author_id", uuidType).Optional().Nillable().Immutable().
-			Comment("The user who wrote it; empty for agent and system messages"),
+			Comment("The user who wrote it; null for agent and system messages"),
 		field.UUID("author_agent_id", uuidType).Optional().Nillable().Immutable().
-			Comment("The agent that wrote it; empty for user and system messages"),
+			Comment("The agent that wrote it (with its agent key); null for user and system messages"),
 		field.Text("body").MaxLen(4 * 65536).Default("").
 			Comment("Markdown as typed; may be empty when the message only carries files. The limit users see is chat.max_message_length characters (at most 65536), checked by the server; this byte bound is its ceiling in UTF-8"),
 		field.UUID("root_id", uuidType).Optional().Nillable().Immutable().
-			Comment("Thread root; empty for top-level messages. Replies always point to the root, never to another reply"),
+			Comment("Thread root; null for top-level messages. Replies always point to the root, never to another reply"),
 		field.Int("reply_count").Default(0).NonNegative().
 			Annotations(oasfield.Min(0), entoas.ReadOnly(true)).Comment("Thread roots only; maintained by the server"),
 		field.Time("last_reply_at").Optional().Nillable().
@@ -44,7 +46,7 @@ func (Message) Fields() []ent.Field {
 		field.Time("edited_at").Optional().Nillable().
 			Annotations(entoas.ReadOnly(true)).Comment("Set when the body changes (not on rollup updates)"),
 		field.JSON("mentioned_user_ids", []uuid.UUID{}).Optional().
-			Annotations(entoas.ReadOnly(true)).Comment("Users @-mentioned in the body, parsed by the server"),
+			Annotations(entoas.ReadOnly(true), uuidArray()).Comment("Users @-mentioned in the body, parsed by the server"),
 		field.Bool("mentions_channel").Default(false).
 			Annotations(entoas.ReadOnly(true)).Comment("The body mentions @channel, @here or @all"),
 		field.Bool("has_files").Default(false).
@@ -52,6 +54,27 @@ func (Message) Fields() []ent.Field {
 		field.Int64("seq").Default(0).NonNegative().Immutable().Annotations(entoas.Skip(true)).
 			Comment("Position in the channel (1, 2, ...; replies included), taken from channels.last_seq when posted; unread counts compare it with the read pointer's seq"),
 	}
+}
+
+// Annotations of the Message: its read shape (see oasfield.Resource). The
+// bodies stay hand-written: posting and editing need a non-empty body,
+// while the entity allows an empty one (a message that only carries files).
+func (Message) Annotations() []schema.Annotation {
+	return []schema.Annotation{oasfield.Resource{
+		Read:        "ChatMessage",
+		Description: "A message. A deleted thread root keeps its place (deleted true, empty body) while it has replies.",
+		Computed: []oasfield.Prop{
+			{Name: "body_html", Type: "string", MaxLength: 1048576, Description: "Sanitized HTML rendering of body"},
+			{Name: "deleted", Type: "boolean", Description: "A deleted thread root kept for its replies"},
+			{Name: "reactions", Type: "array", Items: "ChatReaction", Description: "Reaction counts per emoji"},
+			{Name: "files", Type: "array", Items: "ChatFile", Description: "Files attached to the message"},
+		},
+	}}
+}
+
+// uuidArray is the OpenAPI schema of a JSON list of ids.
+func uuidArray() entoas.Annotation {
+	return entoas.Schema(&ogen.Schema{Type: "array", Items: &ogen.Items{Item: &ogen.Schema{Type: "string", Format: "uuid"}}})
 }
 
 // Edges of the Message. The files edge is named attachments because the

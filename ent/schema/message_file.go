@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entoas"
 	"entgo.io/ent"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -36,6 +37,15 @@ func (MessageFile) Fields() []ent.Field {
 		field.String("storage_key").MaxLen(1024).Immutable().Annotations(entoas.Skip(true)).
 			Comment("Object storage key; internal, downloads go through signed URLs"),
 	}
+}
+
+// Annotations of the MessageFile: its read shape (see oasfield.Resource);
+// the storage key stays internal (entoas.Skip).
+func (MessageFile) Annotations() []schema.Annotation {
+	return []schema.Annotation{oasfield.Resource{
+		Read:        "ChatFile",
+		Description: "A file attached to a message.",
+	}}
 }
 
 // Edges of the MessageFile.

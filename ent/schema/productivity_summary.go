@@ -5,6 +5,7 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -26,7 +27,7 @@ func (ProductivitySummary) Mixin() []ent.Mixin { return []ent.Mixin{IDMixin{}, T
 // Fields of the ProductivitySummary.
 func (ProductivitySummary) Fields() []ent.Field {
 	seconds := func(name, comment string) ent.Field {
-		return field.Int(name).Default(0).NonNegative().Annotations(oasfield.Min(0)).Comment(comment)
+		return field.Int(name).Default(0).NonNegative().Annotations(oasfield.Min(0), oasfield.Hidden()).Comment(comment)
 	}
 	return []ent.Field{
 		field.Time("created_at").Default(time.Now).Immutable(),
@@ -40,13 +41,27 @@ func (ProductivitySummary) Fields() []ent.Field {
 		seconds("productive_seconds", "Active AppUsage time categorized productive"),
 		seconds("neutral_seconds", "Active AppUsage time categorized neutral"),
 		seconds("distracting_seconds", "Active AppUsage time categorized distracting"),
-		field.JSON("category_seconds", map[string]any{}).Optional().Annotations(jsonObject()).
+		field.JSON("category_seconds", map[string]any{}).Optional().Annotations(jsonObject(), oasfield.Hidden()).
 			Comment(`Active seconds per AppUsage category, all four including uncategorized, e.g. {"productive": 3600, "uncategorized": 120}`),
-		field.Int("tasks_completed").Default(0).NonNegative().Annotations(oasfield.Min(0)).
+		field.Int("tasks_completed").Default(0).NonNegative().Annotations(oasfield.Min(0), oasfield.Hidden()).
 			Comment("Tasks the user completed in the period"),
 		seconds("time_logged_seconds", "Sum of the user's WorkLog durations started in the period"),
 		field.Time("computed_at").Comment("When the rollup job last computed the row"),
 	}
+}
+
+// Annotations of the ProductivitySummary: its read shape (see
+// oasfield.Resource). The counters are not sent one by one: they reach
+// clients as totals, the ProductivityTotals shape a manager's member view
+// shares.
+func (ProductivitySummary) Annotations() []schema.Annotation {
+	return []schema.Annotation{oasfield.Resource{
+		Read:        "ProductivitySummaryInfo",
+		Description: "One user's rollup of one day or week in one organization.",
+		Computed: []oasfield.Prop{
+			{Name: "totals", Ref: "ProductivityTotals"},
+		},
+	}}
 }
 
 // Edges of the ProductivitySummary.

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"entgo.io/ent"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -25,13 +26,24 @@ func (TimeLog) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("task_id", uuidType).Immutable(),
 		field.UUID("user_id", uuidType).Immutable(),
-		field.Time("started_at"),
-		field.Time("ended_at").Optional().Nillable().Comment("Empty while a timer is running"),
-		field.Int("minutes").Default(0).NonNegative().Annotations(oasfield.Min(0)).
+		field.Time("started_at").Annotations(oasfield.CreateOnly()),
+		field.Time("ended_at").Optional().Nillable().Annotations(oasfield.CreateOnly()).
+			Comment("Null while a timer is running"),
+		field.Int("minutes").Default(0).NonNegative().Annotations(oasfield.Min(0), oasfield.CreateOnly()).
 			Comment("Logged duration; computed from started_at/ended_at when a timer stops"),
-		field.String("note").MaxLen(2000).Optional(),
-		field.Bool("billable").Default(false),
+		field.String("note").MaxLen(2000).Optional().Annotations(oasfield.CreateOnly()),
+		field.Bool("billable").Default(false).Annotations(oasfield.CreateOnly()),
 	}
+}
+
+// Annotations of the TimeLog: its read shape (see oasfield.Resource). The
+// create body (TimeLogCreateRequest) stays hand-written: it takes either an
+// interval or a duration in minutes, which is no plain set of fields.
+func (TimeLog) Annotations() []schema.Annotation {
+	return []schema.Annotation{oasfield.Resource{
+		Read:        "TimeLog",
+		Description: "Time a user logged on a task.",
+	}}
 }
 
 // Edges of the TimeLog.

@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -26,18 +27,34 @@ func (WorkLog) Mixin() []ent.Mixin {
 func (WorkLog) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("user_id", uuidType).Immutable().Comment("Whose time this is"),
-		field.UUID("task_id", uuidType).Optional().Nillable(),
-		field.UUID("project_id", uuidType).Optional().Nillable().
+		field.UUID("task_id", uuidType).Optional().Nillable().Annotations(oasfield.Writable()),
+		field.UUID("project_id", uuidType).Optional().Nillable().Annotations(oasfield.Writable()).
 			Comment("Set with or without a task; when a task is set it is the task's project"),
-		field.String("description").MaxLen(3000).Optional().Comment("What was worked on"),
-		field.Time("started_at"),
-		field.Time("ended_at").Optional().Nillable().Comment("Empty while the timer runs"),
+		field.String("description").MaxLen(3000).Optional().Annotations(oasfield.Writable()).
+			Comment("What was worked on"),
+		field.Time("started_at").Annotations(oasfield.Writable()),
+		field.Time("ended_at").Optional().Nillable().Annotations(oasfield.Writable()).
+			Comment("Null while the timer runs"),
 		field.Int("duration_seconds").Default(0).NonNegative().Annotations(oasfield.Min(0)).
 			Comment("ended_at - started_at in whole seconds; 0 while the timer runs"),
 		field.Enum("source").Values("manual", "timer").Default("manual").Immutable().
 			Comment("How the entry was created"),
-		field.Bool("billable").Default(false),
+		field.Bool("billable").Default(false).Annotations(oasfield.Writable()),
 	}
+}
+
+// Annotations of the WorkLog: its read shape (see oasfield.Resource). The
+// bodies stay hand-written: a manual entry needs ended_at, which ent leaves
+// optional for running timers, and a change cannot clear (null) the link,
+// the description or ended_at.
+func (WorkLog) Annotations() []schema.Annotation {
+	return []schema.Annotation{oasfield.Resource{
+		Read:        "WorkLogInfo",
+		Description: "A time entry; ended_at is null while its timer runs.",
+		Computed: []oasfield.Prop{
+			{Name: "running", Type: "boolean", Description: "The entry is a running timer (no ended_at yet)"},
+		},
+	}}
 }
 
 // Edges of the WorkLog.

@@ -4,28 +4,19 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/internal/apiconv"
 	"github.com/worksynapse/worksynapse/internal/chat"
 	"github.com/worksynapse/worksynapse/internal/oas"
 	"github.com/worksynapse/worksynapse/internal/richtext"
 )
 
 // ToAPIChannel converts a channel.
-func ToAPIChannel(c *ent.Channel) *oas.ChatChannel {
-	return &oas.ChatChannel{
-		ID: c.ID, OrganizationID: c.OrganizationID, Type: oas.ChatChannelType(c.Type),
-		Name: c.Name, Purpose: c.Purpose, Topic: c.Topic,
-		ProjectID: optNilUUID(c.ProjectID), ArchivedAt: optNilTime(c.ArchivedAt),
-		CreatedByID: optNilUUID(c.CreatedByID), LastMessageAt: optNilTime(c.LastMessageAt),
-		MessageCount: c.MessageCount, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
-	}
-}
+func ToAPIChannel(c *ent.Channel) *oas.ChatChannel { return apiconv.ChatChannel(c) }
 
-// ToAPIChannelMember converts a membership (with its user loaded).
+// ToAPIChannelMember converts a membership, adding the username of its user
+// (when loaded).
 func ToAPIChannelMember(m *ent.ChannelMember) *oas.ChatMember {
-	out := &oas.ChatMember{
-		ChannelID: m.ChannelID, UserID: m.UserID, Role: oas.ChatMemberRole(m.Role), Muted: m.Muted,
-		NotifyLevel: oas.ChatMemberNotifyLevel(m.NotifyLevel), JoinedAt: m.JoinedAt,
-	}
+	out := apiconv.ChatMember(m)
 	if u := m.Edges.User; u != nil {
 		out.Username = u.Username
 	}
@@ -45,13 +36,10 @@ func ToAPIMyChannel(c chat.MyChannel) oas.ChatMyChannel {
 // HTML is produced, from the Markdown stored as typed.
 func ToAPIMessage(v *chat.View) *oas.ChatMessage {
 	m := v.Message
-	out := &oas.ChatMessage{
-		ID: m.ID, OrganizationID: m.OrganizationID, ChannelID: m.ChannelID,
-		AuthorID: optNilUUID(m.AuthorID), AuthorAgentID: optNilUUID(m.AuthorAgentID), RootID: optNilUUID(m.RootID), Body: m.Body, Deleted: v.Deleted,
-		ReplyCount: m.ReplyCount, LastReplyAt: optNilTime(m.LastReplyAt), EditedAt: optNilTime(m.EditedAt),
-		MentionedUserIds: m.MentionedUserIds, MentionsChannel: m.MentionsChannel, HasFiles: m.HasFiles,
-		Reactions: []oas.ChatReaction{}, Files: convertAll(v.Files, deref(ToAPIMessageFile)), CreatedAt: m.CreatedAt,
-	}
+	out := apiconv.ChatMessage(m)
+	out.Deleted = v.Deleted
+	out.Reactions = []oas.ChatReaction{}
+	out.Files = convertAll(v.Files, deref(ToAPIMessageFile))
 	if html, err := richtext.HTML(m.Body); err == nil {
 		out.BodyHTML = html
 	}
@@ -68,9 +56,4 @@ func ToAPIMessage(v *chat.View) *oas.ChatMessage {
 }
 
 // ToAPIMessageFile converts a message file (never its storage key).
-func ToAPIMessageFile(f *ent.MessageFile) *oas.ChatFile {
-	return &oas.ChatFile{
-		ID: f.ID, MessageID: f.MessageID, ChannelID: f.ChannelID, UploaderID: f.UploaderID, FileName: f.FileName,
-		ContentType: f.ContentType, SizeBytes: f.SizeBytes, SHA256: f.Sha256, CreatedAt: f.CreatedAt,
-	}
-}
+func ToAPIMessageFile(f *ent.MessageFile) *oas.ChatFile { return apiconv.ChatFile(f) }

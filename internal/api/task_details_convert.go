@@ -32,17 +32,7 @@ func ToAPITaskComment(c *ent.TaskComment) *oas.TaskCommentInfo {
 }
 
 // ToAPITimeLog converts a time log.
-func ToAPITimeLog(t *ent.TimeLog) *oas.TimeLog {
-	out := &oas.TimeLog{
-		ID: t.ID, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, OrganizationID: t.OrganizationID,
-		DeletedAt: optNilTime(t.DeletedAt), TaskID: t.TaskID, UserID: t.UserID, StartedAt: t.StartedAt,
-		EndedAt: optNilTime(t.EndedAt), Minutes: t.Minutes, Billable: t.Billable,
-	}
-	if t.Note != "" {
-		out.Note = oas.NewOptString(t.Note)
-	}
-	return out
-}
+func ToAPITimeLog(t *ent.TimeLog) *oas.TimeLog { return apiconv.TimeLog(t) }
 
 // ToAPITimeLogSummary converts a task's time totals.
 func ToAPITimeLogSummary(taskID uuid.UUID, total int64, byUser []tasks.UserMinutes) *oas.TimeLogSummary {

@@ -102,7 +102,7 @@ func (h *Handler) IngestAppUsage(ctx context.Context, req *oas.AppUsageBatchRequ
 		recs[i] = worktracking.AppUsageRecord{
 			Span:    worktracking.Span{ClientRecordID: r.ClientRecordID, DeviceID: r.DeviceID, StartedAt: r.StartedAt, EndedAt: r.EndedAt},
 			AppName: r.AppName, WindowTitle: r.WindowTitle.Or(""), URL: r.URL.Or(""),
-			Category: appusage.Category(r.Category.Or(oas.AppUsageRecordCategoryUncategorized)),
+			Category: appusage.Category(r.Category.Or(oas.AppUsageCategoryUncategorized)),
 		}
 	}
 	res, err := h.work.IngestAppUsage(ctx, req.OrganizationID, recs)

@@ -2,48 +2,23 @@ package api
 
 import (
 	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/internal/apiconv"
 	"github.com/worksynapse/worksynapse/internal/oas"
 	"github.com/worksynapse/worksynapse/internal/worktracking"
 )
 
-// ToAPIWorkLog converts a work log.
+// ToAPIWorkLog converts a work log, adding whether its timer runs.
 func ToAPIWorkLog(w *ent.WorkLog) *oas.WorkLogInfo {
-	out := &oas.WorkLogInfo{
-		ID: w.ID, OrganizationID: w.OrganizationID, UserID: w.UserID,
-		TaskID: optNilUUID(w.TaskID), ProjectID: optNilUUID(w.ProjectID),
-		StartedAt: w.StartedAt, EndedAt: optNilTime(w.EndedAt), DurationSeconds: w.DurationSeconds,
-		Source: oas.WorkLogInfoSource(w.Source), Billable: w.Billable, Running: w.EndedAt == nil,
-		CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt,
-	}
-	if w.Description != "" {
-		out.Description = oas.NewOptString(w.Description)
-	}
+	out := apiconv.WorkLogInfo(w)
+	out.Running = w.EndedAt == nil
 	return out
 }
 
 // ToAPIAppUsage converts an application-usage record.
-func ToAPIAppUsage(a *ent.AppUsage) *oas.AppUsageInfo {
-	out := &oas.AppUsageInfo{
-		ID: a.ID, OrganizationID: a.OrganizationID, ClientRecordID: a.ClientRecordID, DeviceID: a.DeviceID,
-		AppName: a.AppName, Category: oas.AppUsageInfoCategory(a.Category), StartedAt: a.StartedAt,
-		EndedAt: a.EndedAt, DurationSeconds: a.DurationSeconds, CreatedAt: a.CreatedAt,
-	}
-	if a.WindowTitle != "" {
-		out.WindowTitle = oas.NewOptString(a.WindowTitle)
-	}
-	if a.URL != "" {
-		out.URL = oas.NewOptString(a.URL)
-	}
-	return out
-}
+func ToAPIAppUsage(a *ent.AppUsage) *oas.AppUsageInfo { return apiconv.AppUsageInfo(a) }
 
 // ToAPIIdlePeriod converts an idle period.
-func ToAPIIdlePeriod(p *ent.IdlePeriod) *oas.IdlePeriodInfo {
-	return &oas.IdlePeriodInfo{
-		ID: p.ID, OrganizationID: p.OrganizationID, ClientRecordID: p.ClientRecordID, DeviceID: p.DeviceID,
-		StartedAt: p.StartedAt, EndedAt: p.EndedAt, DurationSeconds: p.DurationSeconds, CreatedAt: p.CreatedAt,
-	}
-}
+func ToAPIIdlePeriod(p *ent.IdlePeriod) *oas.IdlePeriodInfo { return apiconv.IdlePeriodInfo(p) }
 
 // ToAPIIngestResult converts a batch's counts.
 func ToAPIIngestResult(r worktracking.IngestResult) *oas.IngestResult {
@@ -55,13 +30,11 @@ func ToAPIIngestResult(r worktracking.IngestResult) *oas.IngestResult {
 	return out
 }
 
-// ToAPIProductivitySummary converts a rollup row.
+// ToAPIProductivitySummary converts a rollup row, its counters as totals.
 func ToAPIProductivitySummary(s *ent.ProductivitySummary) *oas.ProductivitySummaryInfo {
-	return &oas.ProductivitySummaryInfo{
-		OrganizationID: s.OrganizationID, UserID: s.UserID, Period: oas.ProductivitySummaryInfoPeriod(s.Period),
-		PeriodStart: s.PeriodStart, ComputedAt: s.ComputedAt,
-		Totals: toAPITotals(worktracking.SummaryTotals(s)),
-	}
+	out := apiconv.ProductivitySummaryInfo(s)
+	out.Totals = toAPITotals(worktracking.SummaryTotals(s))
+	return out
 }
 
 // ToAPIMemberProductivity converts a member's totals (manager view).

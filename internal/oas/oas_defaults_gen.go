@@ -3,14 +3,6 @@
 package oas
 
 // setDefaults set default value of fields.
-func (s *AppUsageRecord) setDefaults() {
-	{
-		val := AppUsageRecordCategory("uncategorized")
-		s.Category.SetTo(val)
-	}
-}
-
-// setDefaults set default value of fields.
 func (s *LLMChatRequest) setDefaults() {
 	{
 		val := bool(false)

@@ -7649,6 +7649,50 @@ func (s *AppUsageBatchRequest) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
+// Encode encodes AppUsageCategory as json.
+func (s AppUsageCategory) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes AppUsageCategory from json.
+func (s *AppUsageCategory) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode AppUsageCategory to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch AppUsageCategory(v) {
+	case AppUsageCategoryProductive:
+		*s = AppUsageCategoryProductive
+	case AppUsageCategoryNeutral:
+		*s = AppUsageCategoryNeutral
+	case AppUsageCategoryDistracting:
+		*s = AppUsageCategoryDistracting
+	case AppUsageCategoryUncategorized:
+		*s = AppUsageCategoryUncategorized
+	default:
+		*s = AppUsageCategory(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s AppUsageCategory) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *AppUsageCategory) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
 // Encode implements json.Marshaler.
 func (s *AppUsageInfo) Encode(e *jx.Encoder) {
 	e.ObjStart()
@@ -7667,6 +7711,14 @@ func (s *AppUsageInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.OrganizationID)
 	}
 	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("user_id")
+		json.EncodeUUID(e, s.UserID)
+	}
+	{
 		e.FieldStart("client_record_id")
 		e.Str(s.ClientRecordID)
 	}
@@ -7679,16 +7731,12 @@ func (s *AppUsageInfo) encodeFields(e *jx.Encoder) {
 		e.Str(s.AppName)
 	}
 	{
-		if s.WindowTitle.Set {
-			e.FieldStart("window_title")
-			s.WindowTitle.Encode(e)
-		}
+		e.FieldStart("window_title")
+		e.Str(s.WindowTitle)
 	}
 	{
-		if s.URL.Set {
-			e.FieldStart("url")
-			s.URL.Encode(e)
-		}
+		e.FieldStart("url")
+		e.Str(s.URL)
 	}
 	{
 		e.FieldStart("category")
@@ -7706,25 +7754,22 @@ func (s *AppUsageInfo) encodeFields(e *jx.Encoder) {
 		e.FieldStart("duration_seconds")
 		e.Int(s.DurationSeconds)
 	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
 }
 
-var jsonFieldsNameOfAppUsageInfo = [12]string{
+var jsonFieldsNameOfAppUsageInfo = [13]string{
 	0:  "id",
 	1:  "organization_id",
-	2:  "client_record_id",
-	3:  "device_id",
-	4:  "app_name",
-	5:  "window_title",
-	6:  "url",
-	7:  "category",
-	8:  "started_at",
-	9:  "ended_at",
-	10: "duration_seconds",
-	11: "created_at",
+	2:  "created_at",
+	3:  "user_id",
+	4:  "client_record_id",
+	5:  "device_id",
+	6:  "app_name",
+	7:  "window_title",
+	8:  "url",
+	9:  "category",
+	10: "started_at",
+	11: "ended_at",
+	12: "duration_seconds",
 }
 
 // Decode decodes AppUsageInfo from json.
@@ -7760,8 +7805,32 @@ func (s *AppUsageInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"organization_id\"")
 			}
-		case "client_record_id":
+		case "created_at":
 			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
+			}
+		case "user_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.UserID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"user_id\"")
+			}
+		case "client_record_id":
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := d.Str()
 				s.ClientRecordID = string(v)
@@ -7773,7 +7842,7 @@ func (s *AppUsageInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"client_record_id\"")
 			}
 		case "device_id":
-			requiredBitSet[0] |= 1 << 3
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				v, err := d.Str()
 				s.DeviceID = string(v)
@@ -7785,7 +7854,7 @@ func (s *AppUsageInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"device_id\"")
 			}
 		case "app_name":
-			requiredBitSet[0] |= 1 << 4
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				v, err := d.Str()
 				s.AppName = string(v)
@@ -7797,9 +7866,11 @@ func (s *AppUsageInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"app_name\"")
 			}
 		case "window_title":
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
-				s.WindowTitle.Reset()
-				if err := s.WindowTitle.Decode(d); err != nil {
+				v, err := d.Str()
+				s.WindowTitle = string(v)
+				if err != nil {
 					return err
 				}
 				return nil
@@ -7807,9 +7878,11 @@ func (s *AppUsageInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"window_title\"")
 			}
 		case "url":
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
-				s.URL.Reset()
-				if err := s.URL.Decode(d); err != nil {
+				v, err := d.Str()
+				s.URL = string(v)
+				if err != nil {
 					return err
 				}
 				return nil
@@ -7817,7 +7890,7 @@ func (s *AppUsageInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"url\"")
 			}
 		case "category":
-			requiredBitSet[0] |= 1 << 7
+			requiredBitSet[1] |= 1 << 1
 			if err := func() error {
 				if err := s.Category.Decode(d); err != nil {
 					return err
@@ -7827,7 +7900,7 @@ func (s *AppUsageInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"category\"")
 			}
 		case "started_at":
-			requiredBitSet[1] |= 1 << 0
+			requiredBitSet[1] |= 1 << 2
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.StartedAt = v
@@ -7839,7 +7912,7 @@ func (s *AppUsageInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"started_at\"")
 			}
 		case "ended_at":
-			requiredBitSet[1] |= 1 << 1
+			requiredBitSet[1] |= 1 << 3
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.EndedAt = v
@@ -7851,7 +7924,7 @@ func (s *AppUsageInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"ended_at\"")
 			}
 		case "duration_seconds":
-			requiredBitSet[1] |= 1 << 2
+			requiredBitSet[1] |= 1 << 4
 			if err := func() error {
 				v, err := d.Int()
 				s.DurationSeconds = int(v)
@@ -7861,18 +7934,6 @@ func (s *AppUsageInfo) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"duration_seconds\"")
-			}
-		case "created_at":
-			requiredBitSet[1] |= 1 << 3
-			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.CreatedAt = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"created_at\"")
 			}
 		default:
 			return d.Skip()
@@ -7884,8 +7945,8 @@ func (s *AppUsageInfo) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
-		0b10011111,
-		0b00001111,
+		0b11111111,
+		0b00011111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -7927,50 +7988,6 @@ func (s *AppUsageInfo) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *AppUsageInfo) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes AppUsageInfoCategory as json.
-func (s AppUsageInfoCategory) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes AppUsageInfoCategory from json.
-func (s *AppUsageInfoCategory) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode AppUsageInfoCategory to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch AppUsageInfoCategory(v) {
-	case AppUsageInfoCategoryProductive:
-		*s = AppUsageInfoCategoryProductive
-	case AppUsageInfoCategoryNeutral:
-		*s = AppUsageInfoCategoryNeutral
-	case AppUsageInfoCategoryDistracting:
-		*s = AppUsageInfoCategoryDistracting
-	case AppUsageInfoCategoryUncategorized:
-		*s = AppUsageInfoCategoryUncategorized
-	default:
-		*s = AppUsageInfoCategory(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s AppUsageInfoCategory) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *AppUsageInfoCategory) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -8164,7 +8181,6 @@ func (s *AppUsageRecord) Decode(d *jx.Decoder) error {
 		return errors.New("invalid: unable to decode AppUsageRecord to nil")
 	}
 	var requiredBitSet [1]uint8
-	s.setDefaults()
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
@@ -8310,50 +8326,6 @@ func (s *AppUsageRecord) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *AppUsageRecord) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes AppUsageRecordCategory as json.
-func (s AppUsageRecordCategory) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes AppUsageRecordCategory from json.
-func (s *AppUsageRecordCategory) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode AppUsageRecordCategory to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch AppUsageRecordCategory(v) {
-	case AppUsageRecordCategoryProductive:
-		*s = AppUsageRecordCategoryProductive
-	case AppUsageRecordCategoryNeutral:
-		*s = AppUsageRecordCategoryNeutral
-	case AppUsageRecordCategoryDistracting:
-		*s = AppUsageRecordCategoryDistracting
-	case AppUsageRecordCategoryUncategorized:
-		*s = AppUsageRecordCategoryUncategorized
-	default:
-		*s = AppUsageRecordCategory(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s AppUsageRecordCategory) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *AppUsageRecordCategory) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -12152,6 +12124,134 @@ func (s *ChangePasswordUnprocessableEntity) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
+// Encode encodes ChannelMemberNotifyLevel as json.
+func (s ChannelMemberNotifyLevel) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes ChannelMemberNotifyLevel from json.
+func (s *ChannelMemberNotifyLevel) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode ChannelMemberNotifyLevel to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch ChannelMemberNotifyLevel(v) {
+	case ChannelMemberNotifyLevelAll:
+		*s = ChannelMemberNotifyLevelAll
+	case ChannelMemberNotifyLevelMentions:
+		*s = ChannelMemberNotifyLevelMentions
+	case ChannelMemberNotifyLevelNone:
+		*s = ChannelMemberNotifyLevelNone
+	default:
+		*s = ChannelMemberNotifyLevel(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s ChannelMemberNotifyLevel) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *ChannelMemberNotifyLevel) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes ChannelMemberRole as json.
+func (s ChannelMemberRole) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes ChannelMemberRole from json.
+func (s *ChannelMemberRole) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode ChannelMemberRole to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch ChannelMemberRole(v) {
+	case ChannelMemberRoleOwner:
+		*s = ChannelMemberRoleOwner
+	case ChannelMemberRoleAdmin:
+		*s = ChannelMemberRoleAdmin
+	case ChannelMemberRoleMember:
+		*s = ChannelMemberRoleMember
+	default:
+		*s = ChannelMemberRole(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s ChannelMemberRole) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *ChannelMemberRole) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes ChannelType as json.
+func (s ChannelType) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes ChannelType from json.
+func (s *ChannelType) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode ChannelType to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch ChannelType(v) {
+	case ChannelTypePublic:
+		*s = ChannelTypePublic
+	case ChannelTypePrivate:
+		*s = ChannelTypePrivate
+	case ChannelTypeDirect:
+		*s = ChannelTypeDirect
+	case ChannelTypeProject:
+		*s = ChannelTypeProject
+	default:
+		*s = ChannelType(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s ChannelType) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *ChannelType) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
 // Encode implements json.Marshaler.
 func (s *ChatChannel) Encode(e *jx.Encoder) {
 	e.ObjStart()
@@ -12164,6 +12264,14 @@ func (s *ChatChannel) encodeFields(e *jx.Encoder) {
 	{
 		e.FieldStart("id")
 		json.EncodeUUID(e, s.ID)
+	}
+	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
 	}
 	{
 		e.FieldStart("organization_id")
@@ -12186,57 +12294,41 @@ func (s *ChatChannel) encodeFields(e *jx.Encoder) {
 		e.Str(s.Topic)
 	}
 	{
-		if s.ProjectID.Set {
-			e.FieldStart("project_id")
-			s.ProjectID.Encode(e)
-		}
+		e.FieldStart("project_id")
+		s.ProjectID.Encode(e)
 	}
 	{
-		if s.ArchivedAt.Set {
-			e.FieldStart("archived_at")
-			s.ArchivedAt.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("archived_at")
+		s.ArchivedAt.Encode(e, json.EncodeDateTime)
 	}
 	{
-		if s.CreatedByID.Set {
-			e.FieldStart("created_by_id")
-			s.CreatedByID.Encode(e)
-		}
+		e.FieldStart("created_by_id")
+		s.CreatedByID.Encode(e)
 	}
 	{
-		if s.LastMessageAt.Set {
-			e.FieldStart("last_message_at")
-			s.LastMessageAt.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("last_message_at")
+		s.LastMessageAt.Encode(e, json.EncodeDateTime)
 	}
 	{
 		e.FieldStart("message_count")
 		e.Int64(s.MessageCount)
 	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
-	{
-		e.FieldStart("updated_at")
-		json.EncodeDateTime(e, s.UpdatedAt)
-	}
 }
 
 var jsonFieldsNameOfChatChannel = [13]string{
 	0:  "id",
-	1:  "organization_id",
-	2:  "type",
-	3:  "name",
-	4:  "purpose",
-	5:  "topic",
-	6:  "project_id",
-	7:  "archived_at",
-	8:  "created_by_id",
-	9:  "last_message_at",
-	10: "message_count",
-	11: "created_at",
-	12: "updated_at",
+	1:  "created_at",
+	2:  "updated_at",
+	3:  "organization_id",
+	4:  "type",
+	5:  "name",
+	6:  "purpose",
+	7:  "topic",
+	8:  "project_id",
+	9:  "archived_at",
+	10: "created_by_id",
+	11: "last_message_at",
+	12: "message_count",
 }
 
 // Decode decodes ChatChannel from json.
@@ -12260,118 +12352,8 @@ func (s *ChatChannel) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "organization_id":
-			requiredBitSet[0] |= 1 << 1
-			if err := func() error {
-				v, err := json.DecodeUUID(d)
-				s.OrganizationID = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"organization_id\"")
-			}
-		case "type":
-			requiredBitSet[0] |= 1 << 2
-			if err := func() error {
-				if err := s.Type.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"type\"")
-			}
-		case "name":
-			requiredBitSet[0] |= 1 << 3
-			if err := func() error {
-				v, err := d.Str()
-				s.Name = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"name\"")
-			}
-		case "purpose":
-			requiredBitSet[0] |= 1 << 4
-			if err := func() error {
-				v, err := d.Str()
-				s.Purpose = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"purpose\"")
-			}
-		case "topic":
-			requiredBitSet[0] |= 1 << 5
-			if err := func() error {
-				v, err := d.Str()
-				s.Topic = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"topic\"")
-			}
-		case "project_id":
-			if err := func() error {
-				s.ProjectID.Reset()
-				if err := s.ProjectID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"project_id\"")
-			}
-		case "archived_at":
-			if err := func() error {
-				s.ArchivedAt.Reset()
-				if err := s.ArchivedAt.Decode(d, json.DecodeDateTime); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"archived_at\"")
-			}
-		case "created_by_id":
-			if err := func() error {
-				s.CreatedByID.Reset()
-				if err := s.CreatedByID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"created_by_id\"")
-			}
-		case "last_message_at":
-			if err := func() error {
-				s.LastMessageAt.Reset()
-				if err := s.LastMessageAt.Decode(d, json.DecodeDateTime); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"last_message_at\"")
-			}
-		case "message_count":
-			requiredBitSet[1] |= 1 << 2
-			if err := func() error {
-				v, err := d.Int64()
-				s.MessageCount = int64(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"message_count\"")
-			}
 		case "created_at":
-			requiredBitSet[1] |= 1 << 3
+			requiredBitSet[0] |= 1 << 1
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.CreatedAt = v
@@ -12383,7 +12365,7 @@ func (s *ChatChannel) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"created_at\"")
 			}
 		case "updated_at":
-			requiredBitSet[1] |= 1 << 4
+			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.UpdatedAt = v
@@ -12393,6 +12375,116 @@ func (s *ChatChannel) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"updated_at\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.OrganizationID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"organization_id\"")
+			}
+		case "type":
+			requiredBitSet[0] |= 1 << 4
+			if err := func() error {
+				if err := s.Type.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"type\"")
+			}
+		case "name":
+			requiredBitSet[0] |= 1 << 5
+			if err := func() error {
+				v, err := d.Str()
+				s.Name = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"name\"")
+			}
+		case "purpose":
+			requiredBitSet[0] |= 1 << 6
+			if err := func() error {
+				v, err := d.Str()
+				s.Purpose = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"purpose\"")
+			}
+		case "topic":
+			requiredBitSet[0] |= 1 << 7
+			if err := func() error {
+				v, err := d.Str()
+				s.Topic = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"topic\"")
+			}
+		case "project_id":
+			requiredBitSet[1] |= 1 << 0
+			if err := func() error {
+				if err := s.ProjectID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"project_id\"")
+			}
+		case "archived_at":
+			requiredBitSet[1] |= 1 << 1
+			if err := func() error {
+				if err := s.ArchivedAt.Decode(d, json.DecodeDateTime); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"archived_at\"")
+			}
+		case "created_by_id":
+			requiredBitSet[1] |= 1 << 2
+			if err := func() error {
+				if err := s.CreatedByID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_by_id\"")
+			}
+		case "last_message_at":
+			requiredBitSet[1] |= 1 << 3
+			if err := func() error {
+				if err := s.LastMessageAt.Decode(d, json.DecodeDateTime); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"last_message_at\"")
+			}
+		case "message_count":
+			requiredBitSet[1] |= 1 << 4
+			if err := func() error {
+				v, err := d.Int64()
+				s.MessageCount = int64(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"message_count\"")
 			}
 		default:
 			return d.Skip()
@@ -12404,8 +12496,8 @@ func (s *ChatChannel) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
-		0b00111111,
-		0b00011100,
+		0b11111111,
+		0b00011111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -12759,50 +12851,6 @@ func (s *ChatChannelPage) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
-// Encode encodes ChatChannelType as json.
-func (s ChatChannelType) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes ChatChannelType from json.
-func (s *ChatChannelType) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode ChatChannelType to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch ChatChannelType(v) {
-	case ChatChannelTypePublic:
-		*s = ChatChannelTypePublic
-	case ChatChannelTypePrivate:
-		*s = ChatChannelTypePrivate
-	case ChatChannelTypeDirect:
-		*s = ChatChannelTypeDirect
-	case ChatChannelTypeProject:
-		*s = ChatChannelTypeProject
-	default:
-		*s = ChatChannelType(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s ChatChannelType) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *ChatChannelType) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
 // Encode implements json.Marshaler.
 func (s *ChatChannelUpdateRequest) Encode(e *jx.Encoder) {
 	e.ObjStart()
@@ -13010,6 +13058,18 @@ func (s *ChatFile) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ID)
 	}
 	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
+	}
+	{
+		e.FieldStart("organization_id")
+		json.EncodeUUID(e, s.OrganizationID)
+	}
+	{
 		e.FieldStart("message_id")
 		json.EncodeUUID(e, s.MessageID)
 	}
@@ -13037,22 +13097,20 @@ func (s *ChatFile) encodeFields(e *jx.Encoder) {
 		e.FieldStart("sha256")
 		e.Str(s.SHA256)
 	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
 }
 
-var jsonFieldsNameOfChatFile = [9]string{
-	0: "id",
-	1: "message_id",
-	2: "channel_id",
-	3: "uploader_id",
-	4: "file_name",
-	5: "content_type",
-	6: "size_bytes",
-	7: "sha256",
-	8: "created_at",
+var jsonFieldsNameOfChatFile = [11]string{
+	0:  "id",
+	1:  "created_at",
+	2:  "updated_at",
+	3:  "organization_id",
+	4:  "message_id",
+	5:  "channel_id",
+	6:  "uploader_id",
+	7:  "file_name",
+	8:  "content_type",
+	9:  "size_bytes",
+	10: "sha256",
 }
 
 // Decode decodes ChatFile from json.
@@ -13076,8 +13134,44 @@ func (s *ChatFile) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "message_id":
+		case "created_at":
 			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
+			}
+		case "updated_at":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.UpdatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"updated_at\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.OrganizationID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"organization_id\"")
+			}
+		case "message_id":
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.MessageID = v
@@ -13089,7 +13183,7 @@ func (s *ChatFile) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"message_id\"")
 			}
 		case "channel_id":
-			requiredBitSet[0] |= 1 << 2
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.ChannelID = v
@@ -13101,7 +13195,7 @@ func (s *ChatFile) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"channel_id\"")
 			}
 		case "uploader_id":
-			requiredBitSet[0] |= 1 << 3
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.UploaderID = v
@@ -13113,7 +13207,7 @@ func (s *ChatFile) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"uploader_id\"")
 			}
 		case "file_name":
-			requiredBitSet[0] |= 1 << 4
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
 				v, err := d.Str()
 				s.FileName = string(v)
@@ -13125,7 +13219,7 @@ func (s *ChatFile) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"file_name\"")
 			}
 		case "content_type":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
 				v, err := d.Str()
 				s.ContentType = string(v)
@@ -13137,7 +13231,7 @@ func (s *ChatFile) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"content_type\"")
 			}
 		case "size_bytes":
-			requiredBitSet[0] |= 1 << 6
+			requiredBitSet[1] |= 1 << 1
 			if err := func() error {
 				v, err := d.Int64()
 				s.SizeBytes = int64(v)
@@ -13149,7 +13243,7 @@ func (s *ChatFile) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"size_bytes\"")
 			}
 		case "sha256":
-			requiredBitSet[0] |= 1 << 7
+			requiredBitSet[1] |= 1 << 2
 			if err := func() error {
 				v, err := d.Str()
 				s.SHA256 = string(v)
@@ -13159,18 +13253,6 @@ func (s *ChatFile) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"sha256\"")
-			}
-		case "created_at":
-			requiredBitSet[1] |= 1 << 0
-			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.CreatedAt = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"created_at\"")
 			}
 		default:
 			return d.Skip()
@@ -13183,7 +13265,7 @@ func (s *ChatFile) Decode(d *jx.Decoder) error {
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
 		0b11111111,
-		0b00000001,
+		0b00000111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -13239,16 +13321,28 @@ func (s *ChatMember) Encode(e *jx.Encoder) {
 // encodeFields encodes fields.
 func (s *ChatMember) encodeFields(e *jx.Encoder) {
 	{
+		e.FieldStart("id")
+		json.EncodeUUID(e, s.ID)
+	}
+	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
+	}
+	{
+		e.FieldStart("organization_id")
+		json.EncodeUUID(e, s.OrganizationID)
+	}
+	{
 		e.FieldStart("channel_id")
 		json.EncodeUUID(e, s.ChannelID)
 	}
 	{
 		e.FieldStart("user_id")
 		json.EncodeUUID(e, s.UserID)
-	}
-	{
-		e.FieldStart("username")
-		e.Str(s.Username)
 	}
 	{
 		e.FieldStart("role")
@@ -13266,16 +13360,24 @@ func (s *ChatMember) encodeFields(e *jx.Encoder) {
 		e.FieldStart("joined_at")
 		json.EncodeDateTime(e, s.JoinedAt)
 	}
+	{
+		e.FieldStart("username")
+		e.Str(s.Username)
+	}
 }
 
-var jsonFieldsNameOfChatMember = [7]string{
-	0: "channel_id",
-	1: "user_id",
-	2: "username",
-	3: "role",
-	4: "muted",
-	5: "notify_level",
-	6: "joined_at",
+var jsonFieldsNameOfChatMember = [11]string{
+	0:  "id",
+	1:  "created_at",
+	2:  "updated_at",
+	3:  "organization_id",
+	4:  "channel_id",
+	5:  "user_id",
+	6:  "role",
+	7:  "muted",
+	8:  "notify_level",
+	9:  "joined_at",
+	10: "username",
 }
 
 // Decode decodes ChatMember from json.
@@ -13283,12 +13385,60 @@ func (s *ChatMember) Decode(d *jx.Decoder) error {
 	if s == nil {
 		return errors.New("invalid: unable to decode ChatMember to nil")
 	}
-	var requiredBitSet [1]uint8
+	var requiredBitSet [2]uint8
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
-		case "channel_id":
+		case "id":
 			requiredBitSet[0] |= 1 << 0
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.ID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"id\"")
+			}
+		case "created_at":
+			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
+			}
+		case "updated_at":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.UpdatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"updated_at\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.OrganizationID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"organization_id\"")
+			}
+		case "channel_id":
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.ChannelID = v
@@ -13300,7 +13450,7 @@ func (s *ChatMember) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"channel_id\"")
 			}
 		case "user_id":
-			requiredBitSet[0] |= 1 << 1
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.UserID = v
@@ -13311,20 +13461,8 @@ func (s *ChatMember) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"user_id\"")
 			}
-		case "username":
-			requiredBitSet[0] |= 1 << 2
-			if err := func() error {
-				v, err := d.Str()
-				s.Username = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"username\"")
-			}
 		case "role":
-			requiredBitSet[0] |= 1 << 3
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				if err := s.Role.Decode(d); err != nil {
 					return err
@@ -13334,7 +13472,7 @@ func (s *ChatMember) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"role\"")
 			}
 		case "muted":
-			requiredBitSet[0] |= 1 << 4
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
 				v, err := d.Bool()
 				s.Muted = bool(v)
@@ -13346,7 +13484,7 @@ func (s *ChatMember) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"muted\"")
 			}
 		case "notify_level":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
 				if err := s.NotifyLevel.Decode(d); err != nil {
 					return err
@@ -13356,7 +13494,7 @@ func (s *ChatMember) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"notify_level\"")
 			}
 		case "joined_at":
-			requiredBitSet[0] |= 1 << 6
+			requiredBitSet[1] |= 1 << 1
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.JoinedAt = v
@@ -13367,6 +13505,18 @@ func (s *ChatMember) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"joined_at\"")
 			}
+		case "username":
+			requiredBitSet[1] |= 1 << 2
+			if err := func() error {
+				v, err := d.Str()
+				s.Username = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"username\"")
+			}
 		default:
 			return d.Skip()
 		}
@@ -13376,8 +13526,9 @@ func (s *ChatMember) Decode(d *jx.Decoder) error {
 	}
 	// Validate required fields.
 	var failures []validate.FieldError
-	for i, mask := range [1]uint8{
-		0b01111111,
+	for i, mask := range [2]uint8{
+		0b11111111,
+		0b00000111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -13481,7 +13632,7 @@ func (s *ChatMemberAddRequest) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"role\"")
 			}
 		default:
-			return d.Skip()
+			return errors.Errorf("unexpected field %q", k)
 		}
 		return nil
 	}); err != nil {
@@ -13532,90 +13683,6 @@ func (s *ChatMemberAddRequest) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *ChatMemberAddRequest) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes ChatMemberAddRequestRole as json.
-func (s ChatMemberAddRequestRole) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes ChatMemberAddRequestRole from json.
-func (s *ChatMemberAddRequestRole) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode ChatMemberAddRequestRole to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch ChatMemberAddRequestRole(v) {
-	case ChatMemberAddRequestRoleOwner:
-		*s = ChatMemberAddRequestRoleOwner
-	case ChatMemberAddRequestRoleAdmin:
-		*s = ChatMemberAddRequestRoleAdmin
-	case ChatMemberAddRequestRoleMember:
-		*s = ChatMemberAddRequestRoleMember
-	default:
-		*s = ChatMemberAddRequestRole(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s ChatMemberAddRequestRole) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *ChatMemberAddRequestRole) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes ChatMemberNotifyLevel as json.
-func (s ChatMemberNotifyLevel) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes ChatMemberNotifyLevel from json.
-func (s *ChatMemberNotifyLevel) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode ChatMemberNotifyLevel to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch ChatMemberNotifyLevel(v) {
-	case ChatMemberNotifyLevelAll:
-		*s = ChatMemberNotifyLevelAll
-	case ChatMemberNotifyLevelMentions:
-		*s = ChatMemberNotifyLevelMentions
-	case ChatMemberNotifyLevelNone:
-		*s = ChatMemberNotifyLevelNone
-	default:
-		*s = ChatMemberNotifyLevel(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s ChatMemberNotifyLevel) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *ChatMemberNotifyLevel) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -13743,48 +13810,6 @@ func (s *ChatMemberPage) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
-// Encode encodes ChatMemberRole as json.
-func (s ChatMemberRole) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes ChatMemberRole from json.
-func (s *ChatMemberRole) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode ChatMemberRole to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch ChatMemberRole(v) {
-	case ChatMemberRoleOwner:
-		*s = ChatMemberRoleOwner
-	case ChatMemberRoleAdmin:
-		*s = ChatMemberRoleAdmin
-	case ChatMemberRoleMember:
-		*s = ChatMemberRoleMember
-	default:
-		*s = ChatMemberRole(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s ChatMemberRole) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *ChatMemberRole) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
 // Encode implements json.Marshaler.
 func (s *ChatMemberUpdateRequest) Encode(e *jx.Encoder) {
 	e.ObjStart()
@@ -13859,7 +13884,7 @@ func (s *ChatMemberUpdateRequest) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"notify_level\"")
 			}
 		default:
-			return d.Skip()
+			return errors.Errorf("unexpected field %q", k)
 		}
 		return nil
 	}); err != nil {
@@ -13882,90 +13907,6 @@ func (s *ChatMemberUpdateRequest) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
-// Encode encodes ChatMemberUpdateRequestNotifyLevel as json.
-func (s ChatMemberUpdateRequestNotifyLevel) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes ChatMemberUpdateRequestNotifyLevel from json.
-func (s *ChatMemberUpdateRequestNotifyLevel) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode ChatMemberUpdateRequestNotifyLevel to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch ChatMemberUpdateRequestNotifyLevel(v) {
-	case ChatMemberUpdateRequestNotifyLevelAll:
-		*s = ChatMemberUpdateRequestNotifyLevelAll
-	case ChatMemberUpdateRequestNotifyLevelMentions:
-		*s = ChatMemberUpdateRequestNotifyLevelMentions
-	case ChatMemberUpdateRequestNotifyLevelNone:
-		*s = ChatMemberUpdateRequestNotifyLevelNone
-	default:
-		*s = ChatMemberUpdateRequestNotifyLevel(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s ChatMemberUpdateRequestNotifyLevel) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *ChatMemberUpdateRequestNotifyLevel) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes ChatMemberUpdateRequestRole as json.
-func (s ChatMemberUpdateRequestRole) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes ChatMemberUpdateRequestRole from json.
-func (s *ChatMemberUpdateRequestRole) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode ChatMemberUpdateRequestRole to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch ChatMemberUpdateRequestRole(v) {
-	case ChatMemberUpdateRequestRoleOwner:
-		*s = ChatMemberUpdateRequestRoleOwner
-	case ChatMemberUpdateRequestRoleAdmin:
-		*s = ChatMemberUpdateRequestRoleAdmin
-	case ChatMemberUpdateRequestRoleMember:
-		*s = ChatMemberUpdateRequestRoleMember
-	default:
-		*s = ChatMemberUpdateRequestRole(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s ChatMemberUpdateRequestRole) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *ChatMemberUpdateRequestRole) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
 // Encode implements json.Marshaler.
 func (s *ChatMessage) Encode(e *jx.Encoder) {
 	e.ObjStart()
@@ -13980,6 +13921,14 @@ func (s *ChatMessage) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ID)
 	}
 	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
+	}
+	{
 		e.FieldStart("organization_id")
 		json.EncodeUUID(e, s.OrganizationID)
 	}
@@ -13988,50 +13937,32 @@ func (s *ChatMessage) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ChannelID)
 	}
 	{
-		if s.AuthorID.Set {
-			e.FieldStart("author_id")
-			s.AuthorID.Encode(e)
-		}
+		e.FieldStart("author_id")
+		s.AuthorID.Encode(e)
 	}
 	{
-		if s.AuthorAgentID.Set {
-			e.FieldStart("author_agent_id")
-			s.AuthorAgentID.Encode(e)
-		}
-	}
-	{
-		if s.RootID.Set {
-			e.FieldStart("root_id")
-			s.RootID.Encode(e)
-		}
+		e.FieldStart("author_agent_id")
+		s.AuthorAgentID.Encode(e)
 	}
 	{
 		e.FieldStart("body")
 		e.Str(s.Body)
 	}
 	{
-		e.FieldStart("body_html")
-		e.Str(s.BodyHTML)
-	}
-	{
-		e.FieldStart("deleted")
-		e.Bool(s.Deleted)
+		e.FieldStart("root_id")
+		s.RootID.Encode(e)
 	}
 	{
 		e.FieldStart("reply_count")
 		e.Int(s.ReplyCount)
 	}
 	{
-		if s.LastReplyAt.Set {
-			e.FieldStart("last_reply_at")
-			s.LastReplyAt.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("last_reply_at")
+		s.LastReplyAt.Encode(e, json.EncodeDateTime)
 	}
 	{
-		if s.EditedAt.Set {
-			e.FieldStart("edited_at")
-			s.EditedAt.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("edited_at")
+		s.EditedAt.Encode(e, json.EncodeDateTime)
 	}
 	{
 		e.FieldStart("mentioned_user_ids")
@@ -14050,6 +13981,14 @@ func (s *ChatMessage) encodeFields(e *jx.Encoder) {
 		e.Bool(s.HasFiles)
 	}
 	{
+		e.FieldStart("body_html")
+		e.Str(s.BodyHTML)
+	}
+	{
+		e.FieldStart("deleted")
+		e.Bool(s.Deleted)
+	}
+	{
 		e.FieldStart("reactions")
 		e.ArrStart()
 		for _, elem := range s.Reactions {
@@ -14065,31 +14004,28 @@ func (s *ChatMessage) encodeFields(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
 }
 
-var jsonFieldsNameOfChatMessage = [18]string{
+var jsonFieldsNameOfChatMessage = [19]string{
 	0:  "id",
-	1:  "organization_id",
-	2:  "channel_id",
-	3:  "author_id",
-	4:  "author_agent_id",
-	5:  "root_id",
-	6:  "body",
-	7:  "body_html",
-	8:  "deleted",
+	1:  "created_at",
+	2:  "updated_at",
+	3:  "organization_id",
+	4:  "channel_id",
+	5:  "author_id",
+	6:  "author_agent_id",
+	7:  "body",
+	8:  "root_id",
 	9:  "reply_count",
 	10: "last_reply_at",
 	11: "edited_at",
 	12: "mentioned_user_ids",
 	13: "mentions_channel",
 	14: "has_files",
-	15: "reactions",
-	16: "files",
-	17: "created_at",
+	15: "body_html",
+	16: "deleted",
+	17: "reactions",
+	18: "files",
 }
 
 // Decode decodes ChatMessage from json.
@@ -14113,8 +14049,32 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "organization_id":
+		case "created_at":
 			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
+			}
+		case "updated_at":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.UpdatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"updated_at\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 3
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.OrganizationID = v
@@ -14126,7 +14086,7 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"organization_id\"")
 			}
 		case "channel_id":
-			requiredBitSet[0] |= 1 << 2
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.ChannelID = v
@@ -14138,8 +14098,8 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"channel_id\"")
 			}
 		case "author_id":
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
-				s.AuthorID.Reset()
 				if err := s.AuthorID.Decode(d); err != nil {
 					return err
 				}
@@ -14148,8 +14108,8 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"author_id\"")
 			}
 		case "author_agent_id":
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
-				s.AuthorAgentID.Reset()
 				if err := s.AuthorAgentID.Decode(d); err != nil {
 					return err
 				}
@@ -14157,18 +14117,8 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"author_agent_id\"")
 			}
-		case "root_id":
-			if err := func() error {
-				s.RootID.Reset()
-				if err := s.RootID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"root_id\"")
-			}
 		case "body":
-			requiredBitSet[0] |= 1 << 6
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
 				v, err := d.Str()
 				s.Body = string(v)
@@ -14179,29 +14129,15 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"body\"")
 			}
-		case "body_html":
-			requiredBitSet[0] |= 1 << 7
-			if err := func() error {
-				v, err := d.Str()
-				s.BodyHTML = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"body_html\"")
-			}
-		case "deleted":
+		case "root_id":
 			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
-				v, err := d.Bool()
-				s.Deleted = bool(v)
-				if err != nil {
+				if err := s.RootID.Decode(d); err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
-				return errors.Wrap(err, "decode field \"deleted\"")
+				return errors.Wrap(err, "decode field \"root_id\"")
 			}
 		case "reply_count":
 			requiredBitSet[1] |= 1 << 1
@@ -14216,8 +14152,8 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"reply_count\"")
 			}
 		case "last_reply_at":
+			requiredBitSet[1] |= 1 << 2
 			if err := func() error {
-				s.LastReplyAt.Reset()
 				if err := s.LastReplyAt.Decode(d, json.DecodeDateTime); err != nil {
 					return err
 				}
@@ -14226,8 +14162,8 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"last_reply_at\"")
 			}
 		case "edited_at":
+			requiredBitSet[1] |= 1 << 3
 			if err := func() error {
-				s.EditedAt.Reset()
 				if err := s.EditedAt.Decode(d, json.DecodeDateTime); err != nil {
 					return err
 				}
@@ -14279,8 +14215,32 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"has_files\"")
 			}
-		case "reactions":
+		case "body_html":
 			requiredBitSet[1] |= 1 << 7
+			if err := func() error {
+				v, err := d.Str()
+				s.BodyHTML = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"body_html\"")
+			}
+		case "deleted":
+			requiredBitSet[2] |= 1 << 0
+			if err := func() error {
+				v, err := d.Bool()
+				s.Deleted = bool(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"deleted\"")
+			}
+		case "reactions":
+			requiredBitSet[2] |= 1 << 1
 			if err := func() error {
 				s.Reactions = make([]ChatReaction, 0)
 				if err := d.Arr(func(d *jx.Decoder) error {
@@ -14298,7 +14258,7 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"reactions\"")
 			}
 		case "files":
-			requiredBitSet[2] |= 1 << 0
+			requiredBitSet[2] |= 1 << 2
 			if err := func() error {
 				s.Files = make([]ChatFile, 0)
 				if err := d.Arr(func(d *jx.Decoder) error {
@@ -14315,18 +14275,6 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"files\"")
 			}
-		case "created_at":
-			requiredBitSet[2] |= 1 << 1
-			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.CreatedAt = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"created_at\"")
-			}
 		default:
 			return d.Skip()
 		}
@@ -14337,9 +14285,9 @@ func (s *ChatMessage) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [3]uint8{
-		0b11000111,
-		0b11110011,
-		0b00000011,
+		0b11111111,
+		0b11111111,
+		0b00000111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -35487,6 +35435,14 @@ func (s *IdlePeriodInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.OrganizationID)
 	}
 	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("user_id")
+		json.EncodeUUID(e, s.UserID)
+	}
+	{
 		e.FieldStart("client_record_id")
 		e.Str(s.ClientRecordID)
 	}
@@ -35506,21 +35462,18 @@ func (s *IdlePeriodInfo) encodeFields(e *jx.Encoder) {
 		e.FieldStart("duration_seconds")
 		e.Int(s.DurationSeconds)
 	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
 }
 
-var jsonFieldsNameOfIdlePeriodInfo = [8]string{
+var jsonFieldsNameOfIdlePeriodInfo = [9]string{
 	0: "id",
 	1: "organization_id",
-	2: "client_record_id",
-	3: "device_id",
-	4: "started_at",
-	5: "ended_at",
-	6: "duration_seconds",
-	7: "created_at",
+	2: "created_at",
+	3: "user_id",
+	4: "client_record_id",
+	5: "device_id",
+	6: "started_at",
+	7: "ended_at",
+	8: "duration_seconds",
 }
 
 // Decode decodes IdlePeriodInfo from json.
@@ -35528,7 +35481,7 @@ func (s *IdlePeriodInfo) Decode(d *jx.Decoder) error {
 	if s == nil {
 		return errors.New("invalid: unable to decode IdlePeriodInfo to nil")
 	}
-	var requiredBitSet [1]uint8
+	var requiredBitSet [2]uint8
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
@@ -35556,8 +35509,32 @@ func (s *IdlePeriodInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"organization_id\"")
 			}
-		case "client_record_id":
+		case "created_at":
 			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
+			}
+		case "user_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.UserID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"user_id\"")
+			}
+		case "client_record_id":
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := d.Str()
 				s.ClientRecordID = string(v)
@@ -35569,7 +35546,7 @@ func (s *IdlePeriodInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"client_record_id\"")
 			}
 		case "device_id":
-			requiredBitSet[0] |= 1 << 3
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				v, err := d.Str()
 				s.DeviceID = string(v)
@@ -35581,7 +35558,7 @@ func (s *IdlePeriodInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"device_id\"")
 			}
 		case "started_at":
-			requiredBitSet[0] |= 1 << 4
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.StartedAt = v
@@ -35593,7 +35570,7 @@ func (s *IdlePeriodInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"started_at\"")
 			}
 		case "ended_at":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.EndedAt = v
@@ -35605,7 +35582,7 @@ func (s *IdlePeriodInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"ended_at\"")
 			}
 		case "duration_seconds":
-			requiredBitSet[0] |= 1 << 6
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
 				v, err := d.Int()
 				s.DurationSeconds = int(v)
@@ -35616,18 +35593,6 @@ func (s *IdlePeriodInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"duration_seconds\"")
 			}
-		case "created_at":
-			requiredBitSet[0] |= 1 << 7
-			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.CreatedAt = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"created_at\"")
-			}
 		default:
 			return d.Skip()
 		}
@@ -35637,8 +35602,9 @@ func (s *IdlePeriodInfo) Decode(d *jx.Decoder) error {
 	}
 	// Validate required fields.
 	var failures []validate.FieldError
-	for i, mask := range [1]uint8{
+	for i, mask := range [2]uint8{
 		0b11111111,
+		0b00000001,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -57150,18 +57116,18 @@ func (s *OptAgentStatus) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
-// Encode encodes AppUsageRecordCategory as json.
-func (o OptAppUsageRecordCategory) Encode(e *jx.Encoder) {
+// Encode encodes AppUsageCategory as json.
+func (o OptAppUsageCategory) Encode(e *jx.Encoder) {
 	if !o.Set {
 		return
 	}
 	e.Str(string(o.Value))
 }
 
-// Decode decodes AppUsageRecordCategory from json.
-func (o *OptAppUsageRecordCategory) Decode(d *jx.Decoder) error {
+// Decode decodes AppUsageCategory from json.
+func (o *OptAppUsageCategory) Decode(d *jx.Decoder) error {
 	if o == nil {
-		return errors.New("invalid: unable to decode OptAppUsageRecordCategory to nil")
+		return errors.New("invalid: unable to decode OptAppUsageCategory to nil")
 	}
 	o.Set = true
 	if err := o.Value.Decode(d); err != nil {
@@ -57171,14 +57137,14 @@ func (o *OptAppUsageRecordCategory) Decode(d *jx.Decoder) error {
 }
 
 // MarshalJSON implements stdjson.Marshaler.
-func (s OptAppUsageRecordCategory) MarshalJSON() ([]byte, error) {
+func (s OptAppUsageCategory) MarshalJSON() ([]byte, error) {
 	e := jx.Encoder{}
 	s.Encode(&e)
 	return e.Bytes(), nil
 }
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *OptAppUsageRecordCategory) UnmarshalJSON(data []byte) error {
+func (s *OptAppUsageCategory) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -57218,18 +57184,18 @@ func (s *OptBool) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
-// Encode encodes ChatMemberAddRequestRole as json.
-func (o OptChatMemberAddRequestRole) Encode(e *jx.Encoder) {
+// Encode encodes ChannelMemberNotifyLevel as json.
+func (o OptChannelMemberNotifyLevel) Encode(e *jx.Encoder) {
 	if !o.Set {
 		return
 	}
 	e.Str(string(o.Value))
 }
 
-// Decode decodes ChatMemberAddRequestRole from json.
-func (o *OptChatMemberAddRequestRole) Decode(d *jx.Decoder) error {
+// Decode decodes ChannelMemberNotifyLevel from json.
+func (o *OptChannelMemberNotifyLevel) Decode(d *jx.Decoder) error {
 	if o == nil {
-		return errors.New("invalid: unable to decode OptChatMemberAddRequestRole to nil")
+		return errors.New("invalid: unable to decode OptChannelMemberNotifyLevel to nil")
 	}
 	o.Set = true
 	if err := o.Value.Decode(d); err != nil {
@@ -57239,30 +57205,30 @@ func (o *OptChatMemberAddRequestRole) Decode(d *jx.Decoder) error {
 }
 
 // MarshalJSON implements stdjson.Marshaler.
-func (s OptChatMemberAddRequestRole) MarshalJSON() ([]byte, error) {
+func (s OptChannelMemberNotifyLevel) MarshalJSON() ([]byte, error) {
 	e := jx.Encoder{}
 	s.Encode(&e)
 	return e.Bytes(), nil
 }
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *OptChatMemberAddRequestRole) UnmarshalJSON(data []byte) error {
+func (s *OptChannelMemberNotifyLevel) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
 
-// Encode encodes ChatMemberUpdateRequestNotifyLevel as json.
-func (o OptChatMemberUpdateRequestNotifyLevel) Encode(e *jx.Encoder) {
+// Encode encodes ChannelMemberRole as json.
+func (o OptChannelMemberRole) Encode(e *jx.Encoder) {
 	if !o.Set {
 		return
 	}
 	e.Str(string(o.Value))
 }
 
-// Decode decodes ChatMemberUpdateRequestNotifyLevel from json.
-func (o *OptChatMemberUpdateRequestNotifyLevel) Decode(d *jx.Decoder) error {
+// Decode decodes ChannelMemberRole from json.
+func (o *OptChannelMemberRole) Decode(d *jx.Decoder) error {
 	if o == nil {
-		return errors.New("invalid: unable to decode OptChatMemberUpdateRequestNotifyLevel to nil")
+		return errors.New("invalid: unable to decode OptChannelMemberRole to nil")
 	}
 	o.Set = true
 	if err := o.Value.Decode(d); err != nil {
@@ -57272,47 +57238,14 @@ func (o *OptChatMemberUpdateRequestNotifyLevel) Decode(d *jx.Decoder) error {
 }
 
 // MarshalJSON implements stdjson.Marshaler.
-func (s OptChatMemberUpdateRequestNotifyLevel) MarshalJSON() ([]byte, error) {
+func (s OptChannelMemberRole) MarshalJSON() ([]byte, error) {
 	e := jx.Encoder{}
 	s.Encode(&e)
 	return e.Bytes(), nil
 }
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *OptChatMemberUpdateRequestNotifyLevel) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes ChatMemberUpdateRequestRole as json.
-func (o OptChatMemberUpdateRequestRole) Encode(e *jx.Encoder) {
-	if !o.Set {
-		return
-	}
-	e.Str(string(o.Value))
-}
-
-// Decode decodes ChatMemberUpdateRequestRole from json.
-func (o *OptChatMemberUpdateRequestRole) Decode(d *jx.Decoder) error {
-	if o == nil {
-		return errors.New("invalid: unable to decode OptChatMemberUpdateRequestRole to nil")
-	}
-	o.Set = true
-	if err := o.Value.Decode(d); err != nil {
-		return err
-	}
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s OptChatMemberUpdateRequestRole) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *OptChatMemberUpdateRequestRole) UnmarshalJSON(data []byte) error {
+func (s *OptChannelMemberRole) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -61368,8 +61301,16 @@ func (s *ProductivitySummaryInfo) Encode(e *jx.Encoder) {
 // encodeFields encodes fields.
 func (s *ProductivitySummaryInfo) encodeFields(e *jx.Encoder) {
 	{
+		e.FieldStart("id")
+		json.EncodeUUID(e, s.ID)
+	}
+	{
 		e.FieldStart("organization_id")
 		json.EncodeUUID(e, s.OrganizationID)
+	}
+	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
 	}
 	{
 		e.FieldStart("user_id")
@@ -61384,22 +61325,24 @@ func (s *ProductivitySummaryInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeDate(e, s.PeriodStart)
 	}
 	{
-		e.FieldStart("totals")
-		s.Totals.Encode(e)
-	}
-	{
 		e.FieldStart("computed_at")
 		json.EncodeDateTime(e, s.ComputedAt)
 	}
+	{
+		e.FieldStart("totals")
+		s.Totals.Encode(e)
+	}
 }
 
-var jsonFieldsNameOfProductivitySummaryInfo = [6]string{
-	0: "organization_id",
-	1: "user_id",
-	2: "period",
-	3: "period_start",
-	4: "totals",
-	5: "computed_at",
+var jsonFieldsNameOfProductivitySummaryInfo = [8]string{
+	0: "id",
+	1: "organization_id",
+	2: "created_at",
+	3: "user_id",
+	4: "period",
+	5: "period_start",
+	6: "computed_at",
+	7: "totals",
 }
 
 // Decode decodes ProductivitySummaryInfo from json.
@@ -61411,8 +61354,20 @@ func (s *ProductivitySummaryInfo) Decode(d *jx.Decoder) error {
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
-		case "organization_id":
+		case "id":
 			requiredBitSet[0] |= 1 << 0
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.ID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"id\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 1
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.OrganizationID = v
@@ -61423,8 +61378,20 @@ func (s *ProductivitySummaryInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"organization_id\"")
 			}
+		case "created_at":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
+			}
 		case "user_id":
-			requiredBitSet[0] |= 1 << 1
+			requiredBitSet[0] |= 1 << 3
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.UserID = v
@@ -61436,7 +61403,7 @@ func (s *ProductivitySummaryInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"user_id\"")
 			}
 		case "period":
-			requiredBitSet[0] |= 1 << 2
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				if err := s.Period.Decode(d); err != nil {
 					return err
@@ -61446,7 +61413,7 @@ func (s *ProductivitySummaryInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"period\"")
 			}
 		case "period_start":
-			requiredBitSet[0] |= 1 << 3
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				v, err := json.DecodeDate(d)
 				s.PeriodStart = v
@@ -61457,18 +61424,8 @@ func (s *ProductivitySummaryInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"period_start\"")
 			}
-		case "totals":
-			requiredBitSet[0] |= 1 << 4
-			if err := func() error {
-				if err := s.Totals.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"totals\"")
-			}
 		case "computed_at":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.ComputedAt = v
@@ -61478,6 +61435,16 @@ func (s *ProductivitySummaryInfo) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"computed_at\"")
+			}
+		case "totals":
+			requiredBitSet[0] |= 1 << 7
+			if err := func() error {
+				if err := s.Totals.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"totals\"")
 			}
 		default:
 			return d.Skip()
@@ -61489,7 +61456,7 @@ func (s *ProductivitySummaryInfo) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [1]uint8{
-		0b00111111,
+		0b11111111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -61531,46 +61498,6 @@ func (s *ProductivitySummaryInfo) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *ProductivitySummaryInfo) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes ProductivitySummaryInfoPeriod as json.
-func (s ProductivitySummaryInfoPeriod) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes ProductivitySummaryInfoPeriod from json.
-func (s *ProductivitySummaryInfoPeriod) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode ProductivitySummaryInfoPeriod to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch ProductivitySummaryInfoPeriod(v) {
-	case ProductivitySummaryInfoPeriodDaily:
-		*s = ProductivitySummaryInfoPeriodDaily
-	case ProductivitySummaryInfoPeriodWeekly:
-		*s = ProductivitySummaryInfoPeriodWeekly
-	default:
-		*s = ProductivitySummaryInfoPeriod(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s ProductivitySummaryInfoPeriod) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *ProductivitySummaryInfoPeriod) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -61677,6 +61604,46 @@ func (s *ProductivitySummaryList) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *ProductivitySummaryList) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes ProductivitySummaryPeriod as json.
+func (s ProductivitySummaryPeriod) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes ProductivitySummaryPeriod from json.
+func (s *ProductivitySummaryPeriod) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode ProductivitySummaryPeriod to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch ProductivitySummaryPeriod(v) {
+	case ProductivitySummaryPeriodDaily:
+		*s = ProductivitySummaryPeriodDaily
+	case ProductivitySummaryPeriodWeekly:
+		*s = ProductivitySummaryPeriodWeekly
+	default:
+		*s = ProductivitySummaryPeriod(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s ProductivitySummaryPeriod) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *ProductivitySummaryPeriod) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -76355,12 +76322,6 @@ func (s *TimeLog) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.OrganizationID)
 	}
 	{
-		if s.DeletedAt.Set {
-			e.FieldStart("deleted_at")
-			s.DeletedAt.Encode(e, json.EncodeDateTime)
-		}
-	}
-	{
 		e.FieldStart("task_id")
 		json.EncodeUUID(e, s.TaskID)
 	}
@@ -76373,20 +76334,16 @@ func (s *TimeLog) encodeFields(e *jx.Encoder) {
 		json.EncodeDateTime(e, s.StartedAt)
 	}
 	{
-		if s.EndedAt.Set {
-			e.FieldStart("ended_at")
-			s.EndedAt.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("ended_at")
+		s.EndedAt.Encode(e, json.EncodeDateTime)
 	}
 	{
 		e.FieldStart("minutes")
 		e.Int(s.Minutes)
 	}
 	{
-		if s.Note.Set {
-			e.FieldStart("note")
-			s.Note.Encode(e)
-		}
+		e.FieldStart("note")
+		e.Str(s.Note)
 	}
 	{
 		e.FieldStart("billable")
@@ -76394,19 +76351,18 @@ func (s *TimeLog) encodeFields(e *jx.Encoder) {
 	}
 }
 
-var jsonFieldsNameOfTimeLog = [12]string{
+var jsonFieldsNameOfTimeLog = [11]string{
 	0:  "id",
 	1:  "created_at",
 	2:  "updated_at",
 	3:  "organization_id",
-	4:  "deleted_at",
-	5:  "task_id",
-	6:  "user_id",
-	7:  "started_at",
-	8:  "ended_at",
-	9:  "minutes",
-	10: "note",
-	11: "billable",
+	4:  "task_id",
+	5:  "user_id",
+	6:  "started_at",
+	7:  "ended_at",
+	8:  "minutes",
+	9:  "note",
+	10: "billable",
 }
 
 // Decode decodes TimeLog from json.
@@ -76466,18 +76422,8 @@ func (s *TimeLog) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"organization_id\"")
 			}
-		case "deleted_at":
-			if err := func() error {
-				s.DeletedAt.Reset()
-				if err := s.DeletedAt.Decode(d, json.DecodeDateTime); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"deleted_at\"")
-			}
 		case "task_id":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.TaskID = v
@@ -76489,7 +76435,7 @@ func (s *TimeLog) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"task_id\"")
 			}
 		case "user_id":
-			requiredBitSet[0] |= 1 << 6
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.UserID = v
@@ -76501,7 +76447,7 @@ func (s *TimeLog) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"user_id\"")
 			}
 		case "started_at":
-			requiredBitSet[0] |= 1 << 7
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.StartedAt = v
@@ -76513,8 +76459,8 @@ func (s *TimeLog) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"started_at\"")
 			}
 		case "ended_at":
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
-				s.EndedAt.Reset()
 				if err := s.EndedAt.Decode(d, json.DecodeDateTime); err != nil {
 					return err
 				}
@@ -76523,7 +76469,7 @@ func (s *TimeLog) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"ended_at\"")
 			}
 		case "minutes":
-			requiredBitSet[1] |= 1 << 1
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
 				v, err := d.Int()
 				s.Minutes = int(v)
@@ -76535,9 +76481,11 @@ func (s *TimeLog) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"minutes\"")
 			}
 		case "note":
+			requiredBitSet[1] |= 1 << 1
 			if err := func() error {
-				s.Note.Reset()
-				if err := s.Note.Decode(d); err != nil {
+				v, err := d.Str()
+				s.Note = string(v)
+				if err != nil {
 					return err
 				}
 				return nil
@@ -76545,7 +76493,7 @@ func (s *TimeLog) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"note\"")
 			}
 		case "billable":
-			requiredBitSet[1] |= 1 << 3
+			requiredBitSet[1] |= 1 << 2
 			if err := func() error {
 				v, err := d.Bool()
 				s.Billable = bool(v)
@@ -76566,8 +76514,8 @@ func (s *TimeLog) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
-		0b11101111,
-		0b00001010,
+		0b11111111,
+		0b00000111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -84734,6 +84682,14 @@ func (s *WorkLogInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ID)
 	}
 	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
+	}
+	{
 		e.FieldStart("organization_id")
 		json.EncodeUUID(e, s.OrganizationID)
 	}
@@ -84742,32 +84698,24 @@ func (s *WorkLogInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.UserID)
 	}
 	{
-		if s.TaskID.Set {
-			e.FieldStart("task_id")
-			s.TaskID.Encode(e)
-		}
+		e.FieldStart("task_id")
+		s.TaskID.Encode(e)
 	}
 	{
-		if s.ProjectID.Set {
-			e.FieldStart("project_id")
-			s.ProjectID.Encode(e)
-		}
+		e.FieldStart("project_id")
+		s.ProjectID.Encode(e)
 	}
 	{
-		if s.Description.Set {
-			e.FieldStart("description")
-			s.Description.Encode(e)
-		}
+		e.FieldStart("description")
+		e.Str(s.Description)
 	}
 	{
 		e.FieldStart("started_at")
 		json.EncodeDateTime(e, s.StartedAt)
 	}
 	{
-		if s.EndedAt.Set {
-			e.FieldStart("ended_at")
-			s.EndedAt.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("ended_at")
+		s.EndedAt.Encode(e, json.EncodeDateTime)
 	}
 	{
 		e.FieldStart("duration_seconds")
@@ -84785,31 +84733,23 @@ func (s *WorkLogInfo) encodeFields(e *jx.Encoder) {
 		e.FieldStart("running")
 		e.Bool(s.Running)
 	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
-	{
-		e.FieldStart("updated_at")
-		json.EncodeDateTime(e, s.UpdatedAt)
-	}
 }
 
 var jsonFieldsNameOfWorkLogInfo = [14]string{
 	0:  "id",
-	1:  "organization_id",
-	2:  "user_id",
-	3:  "task_id",
-	4:  "project_id",
-	5:  "description",
-	6:  "started_at",
-	7:  "ended_at",
-	8:  "duration_seconds",
-	9:  "source",
-	10: "billable",
-	11: "running",
-	12: "created_at",
-	13: "updated_at",
+	1:  "created_at",
+	2:  "updated_at",
+	3:  "organization_id",
+	4:  "user_id",
+	5:  "task_id",
+	6:  "project_id",
+	7:  "description",
+	8:  "started_at",
+	9:  "ended_at",
+	10: "duration_seconds",
+	11: "source",
+	12: "billable",
+	13: "running",
 }
 
 // Decode decodes WorkLogInfo from json.
@@ -84833,130 +84773,8 @@ func (s *WorkLogInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "organization_id":
-			requiredBitSet[0] |= 1 << 1
-			if err := func() error {
-				v, err := json.DecodeUUID(d)
-				s.OrganizationID = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"organization_id\"")
-			}
-		case "user_id":
-			requiredBitSet[0] |= 1 << 2
-			if err := func() error {
-				v, err := json.DecodeUUID(d)
-				s.UserID = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"user_id\"")
-			}
-		case "task_id":
-			if err := func() error {
-				s.TaskID.Reset()
-				if err := s.TaskID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"task_id\"")
-			}
-		case "project_id":
-			if err := func() error {
-				s.ProjectID.Reset()
-				if err := s.ProjectID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"project_id\"")
-			}
-		case "description":
-			if err := func() error {
-				s.Description.Reset()
-				if err := s.Description.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"description\"")
-			}
-		case "started_at":
-			requiredBitSet[0] |= 1 << 6
-			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.StartedAt = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"started_at\"")
-			}
-		case "ended_at":
-			if err := func() error {
-				s.EndedAt.Reset()
-				if err := s.EndedAt.Decode(d, json.DecodeDateTime); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"ended_at\"")
-			}
-		case "duration_seconds":
-			requiredBitSet[1] |= 1 << 0
-			if err := func() error {
-				v, err := d.Int()
-				s.DurationSeconds = int(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"duration_seconds\"")
-			}
-		case "source":
-			requiredBitSet[1] |= 1 << 1
-			if err := func() error {
-				if err := s.Source.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"source\"")
-			}
-		case "billable":
-			requiredBitSet[1] |= 1 << 2
-			if err := func() error {
-				v, err := d.Bool()
-				s.Billable = bool(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"billable\"")
-			}
-		case "running":
-			requiredBitSet[1] |= 1 << 3
-			if err := func() error {
-				v, err := d.Bool()
-				s.Running = bool(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"running\"")
-			}
 		case "created_at":
-			requiredBitSet[1] |= 1 << 4
+			requiredBitSet[0] |= 1 << 1
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.CreatedAt = v
@@ -84968,7 +84786,7 @@ func (s *WorkLogInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"created_at\"")
 			}
 		case "updated_at":
-			requiredBitSet[1] |= 1 << 5
+			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.UpdatedAt = v
@@ -84978,6 +84796,130 @@ func (s *WorkLogInfo) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"updated_at\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.OrganizationID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"organization_id\"")
+			}
+		case "user_id":
+			requiredBitSet[0] |= 1 << 4
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.UserID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"user_id\"")
+			}
+		case "task_id":
+			requiredBitSet[0] |= 1 << 5
+			if err := func() error {
+				if err := s.TaskID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"task_id\"")
+			}
+		case "project_id":
+			requiredBitSet[0] |= 1 << 6
+			if err := func() error {
+				if err := s.ProjectID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"project_id\"")
+			}
+		case "description":
+			requiredBitSet[0] |= 1 << 7
+			if err := func() error {
+				v, err := d.Str()
+				s.Description = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"description\"")
+			}
+		case "started_at":
+			requiredBitSet[1] |= 1 << 0
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.StartedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"started_at\"")
+			}
+		case "ended_at":
+			requiredBitSet[1] |= 1 << 1
+			if err := func() error {
+				if err := s.EndedAt.Decode(d, json.DecodeDateTime); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"ended_at\"")
+			}
+		case "duration_seconds":
+			requiredBitSet[1] |= 1 << 2
+			if err := func() error {
+				v, err := d.Int()
+				s.DurationSeconds = int(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"duration_seconds\"")
+			}
+		case "source":
+			requiredBitSet[1] |= 1 << 3
+			if err := func() error {
+				if err := s.Source.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"source\"")
+			}
+		case "billable":
+			requiredBitSet[1] |= 1 << 4
+			if err := func() error {
+				v, err := d.Bool()
+				s.Billable = bool(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"billable\"")
+			}
+		case "running":
+			requiredBitSet[1] |= 1 << 5
+			if err := func() error {
+				v, err := d.Bool()
+				s.Running = bool(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"running\"")
 			}
 		default:
 			return d.Skip()
@@ -84989,7 +84931,7 @@ func (s *WorkLogInfo) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
-		0b01000111,
+		0b11111111,
 		0b00111111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
@@ -85032,46 +84974,6 @@ func (s *WorkLogInfo) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *WorkLogInfo) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes WorkLogInfoSource as json.
-func (s WorkLogInfoSource) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes WorkLogInfoSource from json.
-func (s *WorkLogInfoSource) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode WorkLogInfoSource to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch WorkLogInfoSource(v) {
-	case WorkLogInfoSourceManual:
-		*s = WorkLogInfoSourceManual
-	case WorkLogInfoSourceTimer:
-		*s = WorkLogInfoSourceTimer
-	default:
-		*s = WorkLogInfoSource(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s WorkLogInfoSource) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *WorkLogInfoSource) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -85212,6 +85114,46 @@ func (s *WorkLogPage) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *WorkLogPage) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes WorkLogSource as json.
+func (s WorkLogSource) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes WorkLogSource from json.
+func (s *WorkLogSource) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode WorkLogSource to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch WorkLogSource(v) {
+	case WorkLogSourceManual:
+		*s = WorkLogSourceManual
+	case WorkLogSourceTimer:
+		*s = WorkLogSourceTimer
+	default:
+		*s = WorkLogSource(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s WorkLogSource) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *WorkLogSource) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }

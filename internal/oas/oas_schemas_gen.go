@@ -3275,21 +3275,86 @@ func (s *AppUsageBatchRequest) SetRecords(val []AppUsageRecord) {
 	s.Records = val
 }
 
-// A stored application-usage record.
+// Mutable: re-categorization rules may rewrite it.
+// Ref: #/components/schemas/AppUsageCategory
+type AppUsageCategory string
+
+const (
+	AppUsageCategoryProductive    AppUsageCategory = "productive"
+	AppUsageCategoryNeutral       AppUsageCategory = "neutral"
+	AppUsageCategoryDistracting   AppUsageCategory = "distracting"
+	AppUsageCategoryUncategorized AppUsageCategory = "uncategorized"
+)
+
+// AllValues returns all AppUsageCategory values.
+func (AppUsageCategory) AllValues() []AppUsageCategory {
+	return []AppUsageCategory{
+		AppUsageCategoryProductive,
+		AppUsageCategoryNeutral,
+		AppUsageCategoryDistracting,
+		AppUsageCategoryUncategorized,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s AppUsageCategory) MarshalText() ([]byte, error) {
+	switch s {
+	case AppUsageCategoryProductive:
+		return []byte(s), nil
+	case AppUsageCategoryNeutral:
+		return []byte(s), nil
+	case AppUsageCategoryDistracting:
+		return []byte(s), nil
+	case AppUsageCategoryUncategorized:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *AppUsageCategory) UnmarshalText(data []byte) error {
+	switch AppUsageCategory(data) {
+	case AppUsageCategoryProductive:
+		*s = AppUsageCategoryProductive
+		return nil
+	case AppUsageCategoryNeutral:
+		*s = AppUsageCategoryNeutral
+		return nil
+	case AppUsageCategoryDistracting:
+		*s = AppUsageCategoryDistracting
+		return nil
+	case AppUsageCategoryUncategorized:
+		*s = AppUsageCategoryUncategorized
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// A stored application-usage record (one span of foreground application use the tracker observed).
 // Ref: #/components/schemas/AppUsageInfo
 type AppUsageInfo struct {
-	ID              uuid.UUID            `json:"id"`
-	OrganizationID  uuid.UUID            `json:"organization_id"`
-	ClientRecordID  string               `json:"client_record_id"`
-	DeviceID        string               `json:"device_id"`
-	AppName         string               `json:"app_name"`
-	WindowTitle     OptString            `json:"window_title"`
-	URL             OptString            `json:"url"`
-	Category        AppUsageInfoCategory `json:"category"`
-	StartedAt       time.Time            `json:"started_at"`
-	EndedAt         time.Time            `json:"ended_at"`
-	DurationSeconds int                  `json:"duration_seconds"`
-	CreatedAt       time.Time            `json:"created_at"`
+	ID             uuid.UUID `json:"id"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	// When the server received the record.
+	CreatedAt time.Time `json:"created_at"`
+	UserID    uuid.UUID `json:"user_id"`
+	// Id the tracker gave the record; a resend with the same id is a no-op.
+	ClientRecordID string `json:"client_record_id"`
+	// Tracker installation that observed the span.
+	DeviceID string `json:"device_id"`
+	// Executable or application name, e.g. "code" or "Google Chrome".
+	AppName     string `json:"app_name"`
+	WindowTitle string `json:"window_title"`
+	// Active tab URL when the app is a browser.
+	URL       string           `json:"url"`
+	Category  AppUsageCategory `json:"category"`
+	StartedAt time.Time        `json:"started_at"`
+	// An end in the future within worktracking.clock_skew_tolerance is clamped to the server's clock.
+	EndedAt time.Time `json:"ended_at"`
+	// Whole seconds from started_at to ended_at.
+	DurationSeconds int `json:"duration_seconds"`
 }
 
 // GetID returns the value of ID.
@@ -3300,6 +3365,16 @@ func (s *AppUsageInfo) GetID() uuid.UUID {
 // GetOrganizationID returns the value of OrganizationID.
 func (s *AppUsageInfo) GetOrganizationID() uuid.UUID {
 	return s.OrganizationID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *AppUsageInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUserID returns the value of UserID.
+func (s *AppUsageInfo) GetUserID() uuid.UUID {
+	return s.UserID
 }
 
 // GetClientRecordID returns the value of ClientRecordID.
@@ -3318,17 +3393,17 @@ func (s *AppUsageInfo) GetAppName() string {
 }
 
 // GetWindowTitle returns the value of WindowTitle.
-func (s *AppUsageInfo) GetWindowTitle() OptString {
+func (s *AppUsageInfo) GetWindowTitle() string {
 	return s.WindowTitle
 }
 
 // GetURL returns the value of URL.
-func (s *AppUsageInfo) GetURL() OptString {
+func (s *AppUsageInfo) GetURL() string {
 	return s.URL
 }
 
 // GetCategory returns the value of Category.
-func (s *AppUsageInfo) GetCategory() AppUsageInfoCategory {
+func (s *AppUsageInfo) GetCategory() AppUsageCategory {
 	return s.Category
 }
 
@@ -3347,11 +3422,6 @@ func (s *AppUsageInfo) GetDurationSeconds() int {
 	return s.DurationSeconds
 }
 
-// GetCreatedAt returns the value of CreatedAt.
-func (s *AppUsageInfo) GetCreatedAt() time.Time {
-	return s.CreatedAt
-}
-
 // SetID sets the value of ID.
 func (s *AppUsageInfo) SetID(val uuid.UUID) {
 	s.ID = val
@@ -3360,6 +3430,16 @@ func (s *AppUsageInfo) SetID(val uuid.UUID) {
 // SetOrganizationID sets the value of OrganizationID.
 func (s *AppUsageInfo) SetOrganizationID(val uuid.UUID) {
 	s.OrganizationID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *AppUsageInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUserID sets the value of UserID.
+func (s *AppUsageInfo) SetUserID(val uuid.UUID) {
+	s.UserID = val
 }
 
 // SetClientRecordID sets the value of ClientRecordID.
@@ -3378,17 +3458,17 @@ func (s *AppUsageInfo) SetAppName(val string) {
 }
 
 // SetWindowTitle sets the value of WindowTitle.
-func (s *AppUsageInfo) SetWindowTitle(val OptString) {
+func (s *AppUsageInfo) SetWindowTitle(val string) {
 	s.WindowTitle = val
 }
 
 // SetURL sets the value of URL.
-func (s *AppUsageInfo) SetURL(val OptString) {
+func (s *AppUsageInfo) SetURL(val string) {
 	s.URL = val
 }
 
 // SetCategory sets the value of Category.
-func (s *AppUsageInfo) SetCategory(val AppUsageInfoCategory) {
+func (s *AppUsageInfo) SetCategory(val AppUsageCategory) {
 	s.Category = val
 }
 
@@ -3405,66 +3485,6 @@ func (s *AppUsageInfo) SetEndedAt(val time.Time) {
 // SetDurationSeconds sets the value of DurationSeconds.
 func (s *AppUsageInfo) SetDurationSeconds(val int) {
 	s.DurationSeconds = val
-}
-
-// SetCreatedAt sets the value of CreatedAt.
-func (s *AppUsageInfo) SetCreatedAt(val time.Time) {
-	s.CreatedAt = val
-}
-
-type AppUsageInfoCategory string
-
-const (
-	AppUsageInfoCategoryProductive    AppUsageInfoCategory = "productive"
-	AppUsageInfoCategoryNeutral       AppUsageInfoCategory = "neutral"
-	AppUsageInfoCategoryDistracting   AppUsageInfoCategory = "distracting"
-	AppUsageInfoCategoryUncategorized AppUsageInfoCategory = "uncategorized"
-)
-
-// AllValues returns all AppUsageInfoCategory values.
-func (AppUsageInfoCategory) AllValues() []AppUsageInfoCategory {
-	return []AppUsageInfoCategory{
-		AppUsageInfoCategoryProductive,
-		AppUsageInfoCategoryNeutral,
-		AppUsageInfoCategoryDistracting,
-		AppUsageInfoCategoryUncategorized,
-	}
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s AppUsageInfoCategory) MarshalText() ([]byte, error) {
-	switch s {
-	case AppUsageInfoCategoryProductive:
-		return []byte(s), nil
-	case AppUsageInfoCategoryNeutral:
-		return []byte(s), nil
-	case AppUsageInfoCategoryDistracting:
-		return []byte(s), nil
-	case AppUsageInfoCategoryUncategorized:
-		return []byte(s), nil
-	default:
-		return nil, errors.Errorf("invalid value: %q", s)
-	}
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *AppUsageInfoCategory) UnmarshalText(data []byte) error {
-	switch AppUsageInfoCategory(data) {
-	case AppUsageInfoCategoryProductive:
-		*s = AppUsageInfoCategoryProductive
-		return nil
-	case AppUsageInfoCategoryNeutral:
-		*s = AppUsageInfoCategoryNeutral
-		return nil
-	case AppUsageInfoCategoryDistracting:
-		*s = AppUsageInfoCategoryDistracting
-		return nil
-	case AppUsageInfoCategoryUncategorized:
-		*s = AppUsageInfoCategoryUncategorized
-		return nil
-	default:
-		return errors.Errorf("invalid value: %q", data)
-	}
 }
 
 // One page of AppUsageInfo, in keyset order.
@@ -3497,17 +3517,22 @@ func (s *AppUsagePage) SetNextCursor(val OptNilString) {
 
 func (*AppUsagePage) listMyAppUsageRes() {}
 
-// One span of foreground application use as the tracker observed it.
+// Creates a AppUsage; fields left out get their default.
 // Ref: #/components/schemas/AppUsageRecord
 type AppUsageRecord struct {
-	ClientRecordID string                    `json:"client_record_id"`
-	DeviceID       string                    `json:"device_id"`
-	AppName        string                    `json:"app_name"`
-	WindowTitle    OptString                 `json:"window_title"`
-	URL            OptString                 `json:"url"`
-	Category       OptAppUsageRecordCategory `json:"category"`
-	StartedAt      time.Time                 `json:"started_at"`
-	EndedAt        time.Time                 `json:"ended_at"`
+	// Id the tracker gave the record; a resend with the same id is a no-op.
+	ClientRecordID string `json:"client_record_id"`
+	// Tracker installation that observed the span.
+	DeviceID string `json:"device_id"`
+	// Executable or application name, e.g. "code" or "Google Chrome".
+	AppName     string    `json:"app_name"`
+	WindowTitle OptString `json:"window_title"`
+	// Active tab URL when the app is a browser.
+	URL       OptString           `json:"url"`
+	Category  OptAppUsageCategory `json:"category"`
+	StartedAt time.Time           `json:"started_at"`
+	// An end in the future within worktracking.clock_skew_tolerance is clamped to the server's clock.
+	EndedAt time.Time `json:"ended_at"`
 }
 
 // GetClientRecordID returns the value of ClientRecordID.
@@ -3536,7 +3561,7 @@ func (s *AppUsageRecord) GetURL() OptString {
 }
 
 // GetCategory returns the value of Category.
-func (s *AppUsageRecord) GetCategory() OptAppUsageRecordCategory {
+func (s *AppUsageRecord) GetCategory() OptAppUsageCategory {
 	return s.Category
 }
 
@@ -3576,7 +3601,7 @@ func (s *AppUsageRecord) SetURL(val OptString) {
 }
 
 // SetCategory sets the value of Category.
-func (s *AppUsageRecord) SetCategory(val OptAppUsageRecordCategory) {
+func (s *AppUsageRecord) SetCategory(val OptAppUsageCategory) {
 	s.Category = val
 }
 
@@ -3588,61 +3613,6 @@ func (s *AppUsageRecord) SetStartedAt(val time.Time) {
 // SetEndedAt sets the value of EndedAt.
 func (s *AppUsageRecord) SetEndedAt(val time.Time) {
 	s.EndedAt = val
-}
-
-type AppUsageRecordCategory string
-
-const (
-	AppUsageRecordCategoryProductive    AppUsageRecordCategory = "productive"
-	AppUsageRecordCategoryNeutral       AppUsageRecordCategory = "neutral"
-	AppUsageRecordCategoryDistracting   AppUsageRecordCategory = "distracting"
-	AppUsageRecordCategoryUncategorized AppUsageRecordCategory = "uncategorized"
-)
-
-// AllValues returns all AppUsageRecordCategory values.
-func (AppUsageRecordCategory) AllValues() []AppUsageRecordCategory {
-	return []AppUsageRecordCategory{
-		AppUsageRecordCategoryProductive,
-		AppUsageRecordCategoryNeutral,
-		AppUsageRecordCategoryDistracting,
-		AppUsageRecordCategoryUncategorized,
-	}
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s AppUsageRecordCategory) MarshalText() ([]byte, error) {
-	switch s {
-	case AppUsageRecordCategoryProductive:
-		return []byte(s), nil
-	case AppUsageRecordCategoryNeutral:
-		return []byte(s), nil
-	case AppUsageRecordCategoryDistracting:
-		return []byte(s), nil
-	case AppUsageRecordCategoryUncategorized:
-		return []byte(s), nil
-	default:
-		return nil, errors.Errorf("invalid value: %q", s)
-	}
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *AppUsageRecordCategory) UnmarshalText(data []byte) error {
-	switch AppUsageRecordCategory(data) {
-	case AppUsageRecordCategoryProductive:
-		*s = AppUsageRecordCategoryProductive
-		return nil
-	case AppUsageRecordCategoryNeutral:
-		*s = AppUsageRecordCategoryNeutral
-		return nil
-	case AppUsageRecordCategoryDistracting:
-		*s = AppUsageRecordCategoryDistracting
-		return nil
-	case AppUsageRecordCategoryUncategorized:
-		*s = AppUsageRecordCategoryUncategorized
-		return nil
-	default:
-		return errors.Errorf("invalid value: %q", data)
-	}
 }
 
 type ArchiveChannelBadRequest Problem
@@ -4928,29 +4898,198 @@ type ChangePasswordUnprocessableEntity Problem
 
 func (*ChangePasswordUnprocessableEntity) changePasswordRes() {}
 
+// Ref: #/components/schemas/ChannelMemberNotifyLevel
+type ChannelMemberNotifyLevel string
+
+const (
+	ChannelMemberNotifyLevelAll      ChannelMemberNotifyLevel = "all"
+	ChannelMemberNotifyLevelMentions ChannelMemberNotifyLevel = "mentions"
+	ChannelMemberNotifyLevelNone     ChannelMemberNotifyLevel = "none"
+)
+
+// AllValues returns all ChannelMemberNotifyLevel values.
+func (ChannelMemberNotifyLevel) AllValues() []ChannelMemberNotifyLevel {
+	return []ChannelMemberNotifyLevel{
+		ChannelMemberNotifyLevelAll,
+		ChannelMemberNotifyLevelMentions,
+		ChannelMemberNotifyLevelNone,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ChannelMemberNotifyLevel) MarshalText() ([]byte, error) {
+	switch s {
+	case ChannelMemberNotifyLevelAll:
+		return []byte(s), nil
+	case ChannelMemberNotifyLevelMentions:
+		return []byte(s), nil
+	case ChannelMemberNotifyLevelNone:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ChannelMemberNotifyLevel) UnmarshalText(data []byte) error {
+	switch ChannelMemberNotifyLevel(data) {
+	case ChannelMemberNotifyLevelAll:
+		*s = ChannelMemberNotifyLevelAll
+		return nil
+	case ChannelMemberNotifyLevelMentions:
+		*s = ChannelMemberNotifyLevelMentions
+		return nil
+	case ChannelMemberNotifyLevelNone:
+		*s = ChannelMemberNotifyLevelNone
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/ChannelMemberRole
+type ChannelMemberRole string
+
+const (
+	ChannelMemberRoleOwner  ChannelMemberRole = "owner"
+	ChannelMemberRoleAdmin  ChannelMemberRole = "admin"
+	ChannelMemberRoleMember ChannelMemberRole = "member"
+)
+
+// AllValues returns all ChannelMemberRole values.
+func (ChannelMemberRole) AllValues() []ChannelMemberRole {
+	return []ChannelMemberRole{
+		ChannelMemberRoleOwner,
+		ChannelMemberRoleAdmin,
+		ChannelMemberRoleMember,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ChannelMemberRole) MarshalText() ([]byte, error) {
+	switch s {
+	case ChannelMemberRoleOwner:
+		return []byte(s), nil
+	case ChannelMemberRoleAdmin:
+		return []byte(s), nil
+	case ChannelMemberRoleMember:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ChannelMemberRole) UnmarshalText(data []byte) error {
+	switch ChannelMemberRole(data) {
+	case ChannelMemberRoleOwner:
+		*s = ChannelMemberRoleOwner
+		return nil
+	case ChannelMemberRoleAdmin:
+		*s = ChannelMemberRoleAdmin
+		return nil
+	case ChannelMemberRoleMember:
+		*s = ChannelMemberRoleMember
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// Ref: #/components/schemas/ChannelType
+type ChannelType string
+
+const (
+	ChannelTypePublic  ChannelType = "public"
+	ChannelTypePrivate ChannelType = "private"
+	ChannelTypeDirect  ChannelType = "direct"
+	ChannelTypeProject ChannelType = "project"
+)
+
+// AllValues returns all ChannelType values.
+func (ChannelType) AllValues() []ChannelType {
+	return []ChannelType{
+		ChannelTypePublic,
+		ChannelTypePrivate,
+		ChannelTypeDirect,
+		ChannelTypeProject,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ChannelType) MarshalText() ([]byte, error) {
+	switch s {
+	case ChannelTypePublic:
+		return []byte(s), nil
+	case ChannelTypePrivate:
+		return []byte(s), nil
+	case ChannelTypeDirect:
+		return []byte(s), nil
+	case ChannelTypeProject:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ChannelType) UnmarshalText(data []byte) error {
+	switch ChannelType(data) {
+	case ChannelTypePublic:
+		*s = ChannelTypePublic
+		return nil
+	case ChannelTypePrivate:
+		*s = ChannelTypePrivate
+		return nil
+	case ChannelTypeDirect:
+		*s = ChannelTypeDirect
+		return nil
+	case ChannelTypeProject:
+		*s = ChannelTypeProject
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
 // A channel.
 // Ref: #/components/schemas/ChatChannel
 type ChatChannel struct {
-	ID             uuid.UUID       `json:"id"`
-	OrganizationID uuid.UUID       `json:"organization_id"`
-	Type           ChatChannelType `json:"type"`
-	// Empty for direct channels.
-	Name          string         `json:"name"`
-	Purpose       string         `json:"purpose"`
-	Topic         string         `json:"topic"`
-	ProjectID     OptNilUUID     `json:"project_id"`
-	ArchivedAt    OptNilDateTime `json:"archived_at"`
-	CreatedByID   OptNilUUID     `json:"created_by_id"`
-	LastMessageAt OptNilDateTime `json:"last_message_at"`
-	// Live messages, thread replies included.
-	MessageCount int64     `json:"message_count"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	ID             uuid.UUID   `json:"id"`
+	CreatedAt      time.Time   `json:"created_at"`
+	UpdatedAt      time.Time   `json:"updated_at"`
+	OrganizationID uuid.UUID   `json:"organization_id"`
+	Type           ChannelType `json:"type"`
+	// Required for public, private and project channels; empty for direct channels, which are shown by
+	// their members.
+	Name    string `json:"name"`
+	Purpose string `json:"purpose"`
+	Topic   string `json:"topic"`
+	// Project channels only; null for the others.
+	ProjectID NilUUID `json:"project_id"`
+	// Archived channels are read-only and hidden from the sidebar.
+	ArchivedAt NilDateTime `json:"archived_at"`
+	// Null when created by the system (e.g. a project's channel).
+	CreatedByID NilUUID `json:"created_by_id"`
+	// Maintained by the server when a message is posted.
+	LastMessageAt NilDateTime `json:"last_message_at"`
+	// Live messages, thread replies included; maintained by the server.
+	MessageCount int64 `json:"message_count"`
 }
 
 // GetID returns the value of ID.
 func (s *ChatChannel) GetID() uuid.UUID {
 	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *ChatChannel) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *ChatChannel) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
 }
 
 // GetOrganizationID returns the value of OrganizationID.
@@ -4959,7 +5098,7 @@ func (s *ChatChannel) GetOrganizationID() uuid.UUID {
 }
 
 // GetType returns the value of Type.
-func (s *ChatChannel) GetType() ChatChannelType {
+func (s *ChatChannel) GetType() ChannelType {
 	return s.Type
 }
 
@@ -4979,22 +5118,22 @@ func (s *ChatChannel) GetTopic() string {
 }
 
 // GetProjectID returns the value of ProjectID.
-func (s *ChatChannel) GetProjectID() OptNilUUID {
+func (s *ChatChannel) GetProjectID() NilUUID {
 	return s.ProjectID
 }
 
 // GetArchivedAt returns the value of ArchivedAt.
-func (s *ChatChannel) GetArchivedAt() OptNilDateTime {
+func (s *ChatChannel) GetArchivedAt() NilDateTime {
 	return s.ArchivedAt
 }
 
 // GetCreatedByID returns the value of CreatedByID.
-func (s *ChatChannel) GetCreatedByID() OptNilUUID {
+func (s *ChatChannel) GetCreatedByID() NilUUID {
 	return s.CreatedByID
 }
 
 // GetLastMessageAt returns the value of LastMessageAt.
-func (s *ChatChannel) GetLastMessageAt() OptNilDateTime {
+func (s *ChatChannel) GetLastMessageAt() NilDateTime {
 	return s.LastMessageAt
 }
 
@@ -5003,19 +5142,19 @@ func (s *ChatChannel) GetMessageCount() int64 {
 	return s.MessageCount
 }
 
-// GetCreatedAt returns the value of CreatedAt.
-func (s *ChatChannel) GetCreatedAt() time.Time {
-	return s.CreatedAt
-}
-
-// GetUpdatedAt returns the value of UpdatedAt.
-func (s *ChatChannel) GetUpdatedAt() time.Time {
-	return s.UpdatedAt
-}
-
 // SetID sets the value of ID.
 func (s *ChatChannel) SetID(val uuid.UUID) {
 	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *ChatChannel) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *ChatChannel) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
 }
 
 // SetOrganizationID sets the value of OrganizationID.
@@ -5024,7 +5163,7 @@ func (s *ChatChannel) SetOrganizationID(val uuid.UUID) {
 }
 
 // SetType sets the value of Type.
-func (s *ChatChannel) SetType(val ChatChannelType) {
+func (s *ChatChannel) SetType(val ChannelType) {
 	s.Type = val
 }
 
@@ -5044,38 +5183,28 @@ func (s *ChatChannel) SetTopic(val string) {
 }
 
 // SetProjectID sets the value of ProjectID.
-func (s *ChatChannel) SetProjectID(val OptNilUUID) {
+func (s *ChatChannel) SetProjectID(val NilUUID) {
 	s.ProjectID = val
 }
 
 // SetArchivedAt sets the value of ArchivedAt.
-func (s *ChatChannel) SetArchivedAt(val OptNilDateTime) {
+func (s *ChatChannel) SetArchivedAt(val NilDateTime) {
 	s.ArchivedAt = val
 }
 
 // SetCreatedByID sets the value of CreatedByID.
-func (s *ChatChannel) SetCreatedByID(val OptNilUUID) {
+func (s *ChatChannel) SetCreatedByID(val NilUUID) {
 	s.CreatedByID = val
 }
 
 // SetLastMessageAt sets the value of LastMessageAt.
-func (s *ChatChannel) SetLastMessageAt(val OptNilDateTime) {
+func (s *ChatChannel) SetLastMessageAt(val NilDateTime) {
 	s.LastMessageAt = val
 }
 
 // SetMessageCount sets the value of MessageCount.
 func (s *ChatChannel) SetMessageCount(val int64) {
 	s.MessageCount = val
-}
-
-// SetCreatedAt sets the value of CreatedAt.
-func (s *ChatChannel) SetCreatedAt(val time.Time) {
-	s.CreatedAt = val
-}
-
-// SetUpdatedAt sets the value of UpdatedAt.
-func (s *ChatChannel) SetUpdatedAt(val time.Time) {
-	s.UpdatedAt = val
 }
 
 func (*ChatChannel) archiveChannelRes()     {}
@@ -5206,61 +5335,6 @@ func (s *ChatChannelPage) SetNextCursor(val OptNilString) {
 
 func (*ChatChannelPage) listChannelsRes() {}
 
-type ChatChannelType string
-
-const (
-	ChatChannelTypePublic  ChatChannelType = "public"
-	ChatChannelTypePrivate ChatChannelType = "private"
-	ChatChannelTypeDirect  ChatChannelType = "direct"
-	ChatChannelTypeProject ChatChannelType = "project"
-)
-
-// AllValues returns all ChatChannelType values.
-func (ChatChannelType) AllValues() []ChatChannelType {
-	return []ChatChannelType{
-		ChatChannelTypePublic,
-		ChatChannelTypePrivate,
-		ChatChannelTypeDirect,
-		ChatChannelTypeProject,
-	}
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s ChatChannelType) MarshalText() ([]byte, error) {
-	switch s {
-	case ChatChannelTypePublic:
-		return []byte(s), nil
-	case ChatChannelTypePrivate:
-		return []byte(s), nil
-	case ChatChannelTypeDirect:
-		return []byte(s), nil
-	case ChatChannelTypeProject:
-		return []byte(s), nil
-	default:
-		return nil, errors.Errorf("invalid value: %q", s)
-	}
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *ChatChannelType) UnmarshalText(data []byte) error {
-	switch ChatChannelType(data) {
-	case ChatChannelTypePublic:
-		*s = ChatChannelTypePublic
-		return nil
-	case ChatChannelTypePrivate:
-		*s = ChatChannelTypePrivate
-		return nil
-	case ChatChannelTypeDirect:
-		*s = ChatChannelTypeDirect
-		return nil
-	case ChatChannelTypeProject:
-		*s = ChatChannelTypeProject
-		return nil
-	default:
-		return errors.Errorf("invalid value: %q", data)
-	}
-}
-
 // The channel fields to change.
 // Ref: #/components/schemas/ChatChannelUpdateRequest
 type ChatChannelUpdateRequest struct {
@@ -5318,20 +5392,39 @@ func (s *ChatDirectRequest) SetUserID(val uuid.UUID) {
 // A file attached to a message.
 // Ref: #/components/schemas/ChatFile
 type ChatFile struct {
-	ID          uuid.UUID `json:"id"`
-	MessageID   uuid.UUID `json:"message_id"`
-	ChannelID   uuid.UUID `json:"channel_id"`
-	UploaderID  uuid.UUID `json:"uploader_id"`
-	FileName    string    `json:"file_name"`
-	ContentType string    `json:"content_type"`
-	SizeBytes   int64     `json:"size_bytes"`
-	SHA256      string    `json:"sha256"`
-	CreatedAt   time.Time `json:"created_at"`
+	ID             uuid.UUID `json:"id"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	MessageID      uuid.UUID `json:"message_id"`
+	ChannelID      uuid.UUID `json:"channel_id"`
+	UploaderID     uuid.UUID `json:"uploader_id"`
+	FileName       string    `json:"file_name"`
+	// MIME type as detected by the server.
+	ContentType string `json:"content_type"`
+	SizeBytes   int64  `json:"size_bytes"`
+	// Lower-case hex SHA-256 of the content.
+	SHA256 string `json:"sha256"`
 }
 
 // GetID returns the value of ID.
 func (s *ChatFile) GetID() uuid.UUID {
 	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *ChatFile) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *ChatFile) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *ChatFile) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
 }
 
 // GetMessageID returns the value of MessageID.
@@ -5369,14 +5462,24 @@ func (s *ChatFile) GetSHA256() string {
 	return s.SHA256
 }
 
-// GetCreatedAt returns the value of CreatedAt.
-func (s *ChatFile) GetCreatedAt() time.Time {
-	return s.CreatedAt
-}
-
 // SetID sets the value of ID.
 func (s *ChatFile) SetID(val uuid.UUID) {
 	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *ChatFile) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *ChatFile) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *ChatFile) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
 }
 
 // SetMessageID sets the value of MessageID.
@@ -5414,23 +5517,44 @@ func (s *ChatFile) SetSHA256(val string) {
 	s.SHA256 = val
 }
 
-// SetCreatedAt sets the value of CreatedAt.
-func (s *ChatFile) SetCreatedAt(val time.Time) {
-	s.CreatedAt = val
-}
-
 func (*ChatFile) uploadMessageFileRes() {}
 
 // A channel membership.
 // Ref: #/components/schemas/ChatMember
 type ChatMember struct {
-	ChannelID   uuid.UUID             `json:"channel_id"`
-	UserID      uuid.UUID             `json:"user_id"`
-	Username    string                `json:"username"`
-	Role        ChatMemberRole        `json:"role"`
-	Muted       bool                  `json:"muted"`
-	NotifyLevel ChatMemberNotifyLevel `json:"notify_level"`
-	JoinedAt    time.Time             `json:"joined_at"`
+	ID             uuid.UUID         `json:"id"`
+	CreatedAt      time.Time         `json:"created_at"`
+	UpdatedAt      time.Time         `json:"updated_at"`
+	OrganizationID uuid.UUID         `json:"organization_id"`
+	ChannelID      uuid.UUID         `json:"channel_id"`
+	UserID         uuid.UUID         `json:"user_id"`
+	Role           ChannelMemberRole `json:"role"`
+	// Muted channels raise no notifications and show no unread badge.
+	Muted       bool                     `json:"muted"`
+	NotifyLevel ChannelMemberNotifyLevel `json:"notify_level"`
+	JoinedAt    time.Time                `json:"joined_at"`
+	// The member's username.
+	Username string `json:"username"`
+}
+
+// GetID returns the value of ID.
+func (s *ChatMember) GetID() uuid.UUID {
+	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *ChatMember) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *ChatMember) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *ChatMember) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
 }
 
 // GetChannelID returns the value of ChannelID.
@@ -5443,13 +5567,8 @@ func (s *ChatMember) GetUserID() uuid.UUID {
 	return s.UserID
 }
 
-// GetUsername returns the value of Username.
-func (s *ChatMember) GetUsername() string {
-	return s.Username
-}
-
 // GetRole returns the value of Role.
-func (s *ChatMember) GetRole() ChatMemberRole {
+func (s *ChatMember) GetRole() ChannelMemberRole {
 	return s.Role
 }
 
@@ -5459,13 +5578,38 @@ func (s *ChatMember) GetMuted() bool {
 }
 
 // GetNotifyLevel returns the value of NotifyLevel.
-func (s *ChatMember) GetNotifyLevel() ChatMemberNotifyLevel {
+func (s *ChatMember) GetNotifyLevel() ChannelMemberNotifyLevel {
 	return s.NotifyLevel
 }
 
 // GetJoinedAt returns the value of JoinedAt.
 func (s *ChatMember) GetJoinedAt() time.Time {
 	return s.JoinedAt
+}
+
+// GetUsername returns the value of Username.
+func (s *ChatMember) GetUsername() string {
+	return s.Username
+}
+
+// SetID sets the value of ID.
+func (s *ChatMember) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *ChatMember) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *ChatMember) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *ChatMember) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
 }
 
 // SetChannelID sets the value of ChannelID.
@@ -5478,13 +5622,8 @@ func (s *ChatMember) SetUserID(val uuid.UUID) {
 	s.UserID = val
 }
 
-// SetUsername sets the value of Username.
-func (s *ChatMember) SetUsername(val string) {
-	s.Username = val
-}
-
 // SetRole sets the value of Role.
-func (s *ChatMember) SetRole(val ChatMemberRole) {
+func (s *ChatMember) SetRole(val ChannelMemberRole) {
 	s.Role = val
 }
 
@@ -5494,7 +5633,7 @@ func (s *ChatMember) SetMuted(val bool) {
 }
 
 // SetNotifyLevel sets the value of NotifyLevel.
-func (s *ChatMember) SetNotifyLevel(val ChatMemberNotifyLevel) {
+func (s *ChatMember) SetNotifyLevel(val ChannelMemberNotifyLevel) {
 	s.NotifyLevel = val
 }
 
@@ -5503,15 +5642,20 @@ func (s *ChatMember) SetJoinedAt(val time.Time) {
 	s.JoinedAt = val
 }
 
+// SetUsername sets the value of Username.
+func (s *ChatMember) SetUsername(val string) {
+	s.Username = val
+}
+
 func (*ChatMember) addChannelMemberRes()    {}
 func (*ChatMember) joinChannelRes()         {}
 func (*ChatMember) updateChannelMemberRes() {}
 
-// Who to add, and their role (default member).
+// Creates a ChannelMember; fields left out get their default.
 // Ref: #/components/schemas/ChatMemberAddRequest
 type ChatMemberAddRequest struct {
-	UserID uuid.UUID                   `json:"user_id"`
-	Role   OptChatMemberAddRequestRole `json:"role"`
+	UserID uuid.UUID            `json:"user_id"`
+	Role   OptChannelMemberRole `json:"role"`
 }
 
 // GetUserID returns the value of UserID.
@@ -5520,7 +5664,7 @@ func (s *ChatMemberAddRequest) GetUserID() uuid.UUID {
 }
 
 // GetRole returns the value of Role.
-func (s *ChatMemberAddRequest) GetRole() OptChatMemberAddRequestRole {
+func (s *ChatMemberAddRequest) GetRole() OptChannelMemberRole {
 	return s.Role
 }
 
@@ -5530,104 +5674,8 @@ func (s *ChatMemberAddRequest) SetUserID(val uuid.UUID) {
 }
 
 // SetRole sets the value of Role.
-func (s *ChatMemberAddRequest) SetRole(val OptChatMemberAddRequestRole) {
+func (s *ChatMemberAddRequest) SetRole(val OptChannelMemberRole) {
 	s.Role = val
-}
-
-type ChatMemberAddRequestRole string
-
-const (
-	ChatMemberAddRequestRoleOwner  ChatMemberAddRequestRole = "owner"
-	ChatMemberAddRequestRoleAdmin  ChatMemberAddRequestRole = "admin"
-	ChatMemberAddRequestRoleMember ChatMemberAddRequestRole = "member"
-)
-
-// AllValues returns all ChatMemberAddRequestRole values.
-func (ChatMemberAddRequestRole) AllValues() []ChatMemberAddRequestRole {
-	return []ChatMemberAddRequestRole{
-		ChatMemberAddRequestRoleOwner,
-		ChatMemberAddRequestRoleAdmin,
-		ChatMemberAddRequestRoleMember,
-	}
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s ChatMemberAddRequestRole) MarshalText() ([]byte, error) {
-	switch s {
-	case ChatMemberAddRequestRoleOwner:
-		return []byte(s), nil
-	case ChatMemberAddRequestRoleAdmin:
-		return []byte(s), nil
-	case ChatMemberAddRequestRoleMember:
-		return []byte(s), nil
-	default:
-		return nil, errors.Errorf("invalid value: %q", s)
-	}
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *ChatMemberAddRequestRole) UnmarshalText(data []byte) error {
-	switch ChatMemberAddRequestRole(data) {
-	case ChatMemberAddRequestRoleOwner:
-		*s = ChatMemberAddRequestRoleOwner
-		return nil
-	case ChatMemberAddRequestRoleAdmin:
-		*s = ChatMemberAddRequestRoleAdmin
-		return nil
-	case ChatMemberAddRequestRoleMember:
-		*s = ChatMemberAddRequestRoleMember
-		return nil
-	default:
-		return errors.Errorf("invalid value: %q", data)
-	}
-}
-
-type ChatMemberNotifyLevel string
-
-const (
-	ChatMemberNotifyLevelAll      ChatMemberNotifyLevel = "all"
-	ChatMemberNotifyLevelMentions ChatMemberNotifyLevel = "mentions"
-	ChatMemberNotifyLevelNone     ChatMemberNotifyLevel = "none"
-)
-
-// AllValues returns all ChatMemberNotifyLevel values.
-func (ChatMemberNotifyLevel) AllValues() []ChatMemberNotifyLevel {
-	return []ChatMemberNotifyLevel{
-		ChatMemberNotifyLevelAll,
-		ChatMemberNotifyLevelMentions,
-		ChatMemberNotifyLevelNone,
-	}
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s ChatMemberNotifyLevel) MarshalText() ([]byte, error) {
-	switch s {
-	case ChatMemberNotifyLevelAll:
-		return []byte(s), nil
-	case ChatMemberNotifyLevelMentions:
-		return []byte(s), nil
-	case ChatMemberNotifyLevelNone:
-		return []byte(s), nil
-	default:
-		return nil, errors.Errorf("invalid value: %q", s)
-	}
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *ChatMemberNotifyLevel) UnmarshalText(data []byte) error {
-	switch ChatMemberNotifyLevel(data) {
-	case ChatMemberNotifyLevelAll:
-		*s = ChatMemberNotifyLevelAll
-		return nil
-	case ChatMemberNotifyLevelMentions:
-		*s = ChatMemberNotifyLevelMentions
-		return nil
-	case ChatMemberNotifyLevelNone:
-		*s = ChatMemberNotifyLevelNone
-		return nil
-	default:
-		return errors.Errorf("invalid value: %q", data)
-	}
 }
 
 // One page of ChatMember, in keyset order.
@@ -5660,64 +5708,17 @@ func (s *ChatMemberPage) SetNextCursor(val OptNilString) {
 
 func (*ChatMemberPage) listChannelMembersRes() {}
 
-type ChatMemberRole string
-
-const (
-	ChatMemberRoleOwner  ChatMemberRole = "owner"
-	ChatMemberRoleAdmin  ChatMemberRole = "admin"
-	ChatMemberRoleMember ChatMemberRole = "member"
-)
-
-// AllValues returns all ChatMemberRole values.
-func (ChatMemberRole) AllValues() []ChatMemberRole {
-	return []ChatMemberRole{
-		ChatMemberRoleOwner,
-		ChatMemberRoleAdmin,
-		ChatMemberRoleMember,
-	}
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s ChatMemberRole) MarshalText() ([]byte, error) {
-	switch s {
-	case ChatMemberRoleOwner:
-		return []byte(s), nil
-	case ChatMemberRoleAdmin:
-		return []byte(s), nil
-	case ChatMemberRoleMember:
-		return []byte(s), nil
-	default:
-		return nil, errors.Errorf("invalid value: %q", s)
-	}
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *ChatMemberRole) UnmarshalText(data []byte) error {
-	switch ChatMemberRole(data) {
-	case ChatMemberRoleOwner:
-		*s = ChatMemberRoleOwner
-		return nil
-	case ChatMemberRoleAdmin:
-		*s = ChatMemberRoleAdmin
-		return nil
-	case ChatMemberRoleMember:
-		*s = ChatMemberRoleMember
-		return nil
-	default:
-		return errors.Errorf("invalid value: %q", data)
-	}
-}
-
-// The membership fields to change.
+// Changes a ChannelMember; fields left out keep their value.
 // Ref: #/components/schemas/ChatMemberUpdateRequest
 type ChatMemberUpdateRequest struct {
-	Role        OptChatMemberUpdateRequestRole        `json:"role"`
-	Muted       OptBool                               `json:"muted"`
-	NotifyLevel OptChatMemberUpdateRequestNotifyLevel `json:"notify_level"`
+	Role OptChannelMemberRole `json:"role"`
+	// Muted channels raise no notifications and show no unread badge.
+	Muted       OptBool                     `json:"muted"`
+	NotifyLevel OptChannelMemberNotifyLevel `json:"notify_level"`
 }
 
 // GetRole returns the value of Role.
-func (s *ChatMemberUpdateRequest) GetRole() OptChatMemberUpdateRequestRole {
+func (s *ChatMemberUpdateRequest) GetRole() OptChannelMemberRole {
 	return s.Role
 }
 
@@ -5727,12 +5728,12 @@ func (s *ChatMemberUpdateRequest) GetMuted() OptBool {
 }
 
 // GetNotifyLevel returns the value of NotifyLevel.
-func (s *ChatMemberUpdateRequest) GetNotifyLevel() OptChatMemberUpdateRequestNotifyLevel {
+func (s *ChatMemberUpdateRequest) GetNotifyLevel() OptChannelMemberNotifyLevel {
 	return s.NotifyLevel
 }
 
 // SetRole sets the value of Role.
-func (s *ChatMemberUpdateRequest) SetRole(val OptChatMemberUpdateRequestRole) {
+func (s *ChatMemberUpdateRequest) SetRole(val OptChannelMemberRole) {
 	s.Role = val
 }
 
@@ -5742,136 +5743,63 @@ func (s *ChatMemberUpdateRequest) SetMuted(val OptBool) {
 }
 
 // SetNotifyLevel sets the value of NotifyLevel.
-func (s *ChatMemberUpdateRequest) SetNotifyLevel(val OptChatMemberUpdateRequestNotifyLevel) {
+func (s *ChatMemberUpdateRequest) SetNotifyLevel(val OptChannelMemberNotifyLevel) {
 	s.NotifyLevel = val
-}
-
-type ChatMemberUpdateRequestNotifyLevel string
-
-const (
-	ChatMemberUpdateRequestNotifyLevelAll      ChatMemberUpdateRequestNotifyLevel = "all"
-	ChatMemberUpdateRequestNotifyLevelMentions ChatMemberUpdateRequestNotifyLevel = "mentions"
-	ChatMemberUpdateRequestNotifyLevelNone     ChatMemberUpdateRequestNotifyLevel = "none"
-)
-
-// AllValues returns all ChatMemberUpdateRequestNotifyLevel values.
-func (ChatMemberUpdateRequestNotifyLevel) AllValues() []ChatMemberUpdateRequestNotifyLevel {
-	return []ChatMemberUpdateRequestNotifyLevel{
-		ChatMemberUpdateRequestNotifyLevelAll,
-		ChatMemberUpdateRequestNotifyLevelMentions,
-		ChatMemberUpdateRequestNotifyLevelNone,
-	}
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s ChatMemberUpdateRequestNotifyLevel) MarshalText() ([]byte, error) {
-	switch s {
-	case ChatMemberUpdateRequestNotifyLevelAll:
-		return []byte(s), nil
-	case ChatMemberUpdateRequestNotifyLevelMentions:
-		return []byte(s), nil
-	case ChatMemberUpdateRequestNotifyLevelNone:
-		return []byte(s), nil
-	default:
-		return nil, errors.Errorf("invalid value: %q", s)
-	}
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *ChatMemberUpdateRequestNotifyLevel) UnmarshalText(data []byte) error {
-	switch ChatMemberUpdateRequestNotifyLevel(data) {
-	case ChatMemberUpdateRequestNotifyLevelAll:
-		*s = ChatMemberUpdateRequestNotifyLevelAll
-		return nil
-	case ChatMemberUpdateRequestNotifyLevelMentions:
-		*s = ChatMemberUpdateRequestNotifyLevelMentions
-		return nil
-	case ChatMemberUpdateRequestNotifyLevelNone:
-		*s = ChatMemberUpdateRequestNotifyLevelNone
-		return nil
-	default:
-		return errors.Errorf("invalid value: %q", data)
-	}
-}
-
-type ChatMemberUpdateRequestRole string
-
-const (
-	ChatMemberUpdateRequestRoleOwner  ChatMemberUpdateRequestRole = "owner"
-	ChatMemberUpdateRequestRoleAdmin  ChatMemberUpdateRequestRole = "admin"
-	ChatMemberUpdateRequestRoleMember ChatMemberUpdateRequestRole = "member"
-)
-
-// AllValues returns all ChatMemberUpdateRequestRole values.
-func (ChatMemberUpdateRequestRole) AllValues() []ChatMemberUpdateRequestRole {
-	return []ChatMemberUpdateRequestRole{
-		ChatMemberUpdateRequestRoleOwner,
-		ChatMemberUpdateRequestRoleAdmin,
-		ChatMemberUpdateRequestRoleMember,
-	}
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s ChatMemberUpdateRequestRole) MarshalText() ([]byte, error) {
-	switch s {
-	case ChatMemberUpdateRequestRoleOwner:
-		return []byte(s), nil
-	case ChatMemberUpdateRequestRoleAdmin:
-		return []byte(s), nil
-	case ChatMemberUpdateRequestRoleMember:
-		return []byte(s), nil
-	default:
-		return nil, errors.Errorf("invalid value: %q", s)
-	}
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *ChatMemberUpdateRequestRole) UnmarshalText(data []byte) error {
-	switch ChatMemberUpdateRequestRole(data) {
-	case ChatMemberUpdateRequestRoleOwner:
-		*s = ChatMemberUpdateRequestRoleOwner
-		return nil
-	case ChatMemberUpdateRequestRoleAdmin:
-		*s = ChatMemberUpdateRequestRoleAdmin
-		return nil
-	case ChatMemberUpdateRequestRoleMember:
-		*s = ChatMemberUpdateRequestRoleMember
-		return nil
-	default:
-		return errors.Errorf("invalid value: %q", data)
-	}
 }
 
 // A message. A deleted thread root keeps its place (deleted true, empty body) while it has replies.
 // Ref: #/components/schemas/ChatMessage
 type ChatMessage struct {
 	ID             uuid.UUID `json:"id"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
 	OrganizationID uuid.UUID `json:"organization_id"`
 	ChannelID      uuid.UUID `json:"channel_id"`
 	// The user who wrote it; null for agent and system messages.
-	AuthorID OptNilUUID `json:"author_id"`
+	AuthorID NilUUID `json:"author_id"`
 	// The agent that wrote it (with its agent key); null for user and system messages.
-	AuthorAgentID OptNilUUID `json:"author_agent_id"`
-	RootID        OptNilUUID `json:"root_id"`
-	// Markdown as typed.
+	AuthorAgentID NilUUID `json:"author_agent_id"`
+	// Markdown as typed; may be empty when the message only carries files. The limit users see is
+	// chat.max_message_length characters (at most 65536), checked by the server; this byte bound is its
+	// ceiling in UTF-8.
 	Body string `json:"body"`
+	// Thread root; null for top-level messages. Replies always point to the root, never to another reply.
+	RootID NilUUID `json:"root_id"`
+	// Thread roots only; maintained by the server.
+	ReplyCount int `json:"reply_count"`
+	// Thread roots only; maintained by the server.
+	LastReplyAt NilDateTime `json:"last_reply_at"`
+	// Set when the body changes (not on rollup updates).
+	EditedAt NilDateTime `json:"edited_at"`
+	// Users @-mentioned in the body, parsed by the server.
+	MentionedUserIds []uuid.UUID `json:"mentioned_user_ids"`
+	// The body mentions @channel, @here or @all.
+	MentionsChannel bool `json:"mentions_channel"`
+	// Set when files are attached, so scrollback loads files only where needed.
+	HasFiles bool `json:"has_files"`
 	// Sanitized HTML rendering of body.
-	BodyHTML         string         `json:"body_html"`
-	Deleted          bool           `json:"deleted"`
-	ReplyCount       int            `json:"reply_count"`
-	LastReplyAt      OptNilDateTime `json:"last_reply_at"`
-	EditedAt         OptNilDateTime `json:"edited_at"`
-	MentionedUserIds []uuid.UUID    `json:"mentioned_user_ids"`
-	MentionsChannel  bool           `json:"mentions_channel"`
-	HasFiles         bool           `json:"has_files"`
-	Reactions        []ChatReaction `json:"reactions"`
-	Files            []ChatFile     `json:"files"`
-	CreatedAt        time.Time      `json:"created_at"`
+	BodyHTML string `json:"body_html"`
+	// A deleted thread root kept for its replies.
+	Deleted bool `json:"deleted"`
+	// Reaction counts per emoji.
+	Reactions []ChatReaction `json:"reactions"`
+	// Files attached to the message.
+	Files []ChatFile `json:"files"`
 }
 
 // GetID returns the value of ID.
 func (s *ChatMessage) GetID() uuid.UUID {
 	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *ChatMessage) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *ChatMessage) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
 }
 
 // GetOrganizationID returns the value of OrganizationID.
@@ -5885,18 +5813,13 @@ func (s *ChatMessage) GetChannelID() uuid.UUID {
 }
 
 // GetAuthorID returns the value of AuthorID.
-func (s *ChatMessage) GetAuthorID() OptNilUUID {
+func (s *ChatMessage) GetAuthorID() NilUUID {
 	return s.AuthorID
 }
 
 // GetAuthorAgentID returns the value of AuthorAgentID.
-func (s *ChatMessage) GetAuthorAgentID() OptNilUUID {
+func (s *ChatMessage) GetAuthorAgentID() NilUUID {
 	return s.AuthorAgentID
-}
-
-// GetRootID returns the value of RootID.
-func (s *ChatMessage) GetRootID() OptNilUUID {
-	return s.RootID
 }
 
 // GetBody returns the value of Body.
@@ -5904,14 +5827,9 @@ func (s *ChatMessage) GetBody() string {
 	return s.Body
 }
 
-// GetBodyHTML returns the value of BodyHTML.
-func (s *ChatMessage) GetBodyHTML() string {
-	return s.BodyHTML
-}
-
-// GetDeleted returns the value of Deleted.
-func (s *ChatMessage) GetDeleted() bool {
-	return s.Deleted
+// GetRootID returns the value of RootID.
+func (s *ChatMessage) GetRootID() NilUUID {
+	return s.RootID
 }
 
 // GetReplyCount returns the value of ReplyCount.
@@ -5920,12 +5838,12 @@ func (s *ChatMessage) GetReplyCount() int {
 }
 
 // GetLastReplyAt returns the value of LastReplyAt.
-func (s *ChatMessage) GetLastReplyAt() OptNilDateTime {
+func (s *ChatMessage) GetLastReplyAt() NilDateTime {
 	return s.LastReplyAt
 }
 
 // GetEditedAt returns the value of EditedAt.
-func (s *ChatMessage) GetEditedAt() OptNilDateTime {
+func (s *ChatMessage) GetEditedAt() NilDateTime {
 	return s.EditedAt
 }
 
@@ -5944,6 +5862,16 @@ func (s *ChatMessage) GetHasFiles() bool {
 	return s.HasFiles
 }
 
+// GetBodyHTML returns the value of BodyHTML.
+func (s *ChatMessage) GetBodyHTML() string {
+	return s.BodyHTML
+}
+
+// GetDeleted returns the value of Deleted.
+func (s *ChatMessage) GetDeleted() bool {
+	return s.Deleted
+}
+
 // GetReactions returns the value of Reactions.
 func (s *ChatMessage) GetReactions() []ChatReaction {
 	return s.Reactions
@@ -5954,14 +5882,19 @@ func (s *ChatMessage) GetFiles() []ChatFile {
 	return s.Files
 }
 
-// GetCreatedAt returns the value of CreatedAt.
-func (s *ChatMessage) GetCreatedAt() time.Time {
-	return s.CreatedAt
-}
-
 // SetID sets the value of ID.
 func (s *ChatMessage) SetID(val uuid.UUID) {
 	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *ChatMessage) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *ChatMessage) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
 }
 
 // SetOrganizationID sets the value of OrganizationID.
@@ -5975,18 +5908,13 @@ func (s *ChatMessage) SetChannelID(val uuid.UUID) {
 }
 
 // SetAuthorID sets the value of AuthorID.
-func (s *ChatMessage) SetAuthorID(val OptNilUUID) {
+func (s *ChatMessage) SetAuthorID(val NilUUID) {
 	s.AuthorID = val
 }
 
 // SetAuthorAgentID sets the value of AuthorAgentID.
-func (s *ChatMessage) SetAuthorAgentID(val OptNilUUID) {
+func (s *ChatMessage) SetAuthorAgentID(val NilUUID) {
 	s.AuthorAgentID = val
-}
-
-// SetRootID sets the value of RootID.
-func (s *ChatMessage) SetRootID(val OptNilUUID) {
-	s.RootID = val
 }
 
 // SetBody sets the value of Body.
@@ -5994,14 +5922,9 @@ func (s *ChatMessage) SetBody(val string) {
 	s.Body = val
 }
 
-// SetBodyHTML sets the value of BodyHTML.
-func (s *ChatMessage) SetBodyHTML(val string) {
-	s.BodyHTML = val
-}
-
-// SetDeleted sets the value of Deleted.
-func (s *ChatMessage) SetDeleted(val bool) {
-	s.Deleted = val
+// SetRootID sets the value of RootID.
+func (s *ChatMessage) SetRootID(val NilUUID) {
+	s.RootID = val
 }
 
 // SetReplyCount sets the value of ReplyCount.
@@ -6010,12 +5933,12 @@ func (s *ChatMessage) SetReplyCount(val int) {
 }
 
 // SetLastReplyAt sets the value of LastReplyAt.
-func (s *ChatMessage) SetLastReplyAt(val OptNilDateTime) {
+func (s *ChatMessage) SetLastReplyAt(val NilDateTime) {
 	s.LastReplyAt = val
 }
 
 // SetEditedAt sets the value of EditedAt.
-func (s *ChatMessage) SetEditedAt(val OptNilDateTime) {
+func (s *ChatMessage) SetEditedAt(val NilDateTime) {
 	s.EditedAt = val
 }
 
@@ -6034,6 +5957,16 @@ func (s *ChatMessage) SetHasFiles(val bool) {
 	s.HasFiles = val
 }
 
+// SetBodyHTML sets the value of BodyHTML.
+func (s *ChatMessage) SetBodyHTML(val string) {
+	s.BodyHTML = val
+}
+
+// SetDeleted sets the value of Deleted.
+func (s *ChatMessage) SetDeleted(val bool) {
+	s.Deleted = val
+}
+
 // SetReactions sets the value of Reactions.
 func (s *ChatMessage) SetReactions(val []ChatReaction) {
 	s.Reactions = val
@@ -6042,11 +5975,6 @@ func (s *ChatMessage) SetReactions(val []ChatReaction) {
 // SetFiles sets the value of Files.
 func (s *ChatMessage) SetFiles(val []ChatFile) {
 	s.Files = val
-}
-
-// SetCreatedAt sets the value of CreatedAt.
-func (s *ChatMessage) SetCreatedAt(val time.Time) {
-	s.CreatedAt = val
 }
 
 func (*ChatMessage) addReactionRes()    {}
@@ -9172,17 +9100,23 @@ func (s *IdlePeriodBatchRequest) SetRecords(val []IdlePeriodRecord) {
 	s.Records = val
 }
 
-// A stored idle period.
+// A stored idle period (one span without keyboard or mouse input).
 // Ref: #/components/schemas/IdlePeriodInfo
 type IdlePeriodInfo struct {
-	ID              uuid.UUID `json:"id"`
-	OrganizationID  uuid.UUID `json:"organization_id"`
-	ClientRecordID  string    `json:"client_record_id"`
-	DeviceID        string    `json:"device_id"`
-	StartedAt       time.Time `json:"started_at"`
-	EndedAt         time.Time `json:"ended_at"`
-	DurationSeconds int       `json:"duration_seconds"`
-	CreatedAt       time.Time `json:"created_at"`
+	ID             uuid.UUID `json:"id"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	// When the server received the record.
+	CreatedAt time.Time `json:"created_at"`
+	UserID    uuid.UUID `json:"user_id"`
+	// Id the tracker gave the record; a resend with the same id is a no-op.
+	ClientRecordID string `json:"client_record_id"`
+	// Tracker installation that observed the span.
+	DeviceID  string    `json:"device_id"`
+	StartedAt time.Time `json:"started_at"`
+	// An end in the future within worktracking.clock_skew_tolerance is clamped to the server's clock.
+	EndedAt time.Time `json:"ended_at"`
+	// Whole seconds from started_at to ended_at.
+	DurationSeconds int `json:"duration_seconds"`
 }
 
 // GetID returns the value of ID.
@@ -9193,6 +9127,16 @@ func (s *IdlePeriodInfo) GetID() uuid.UUID {
 // GetOrganizationID returns the value of OrganizationID.
 func (s *IdlePeriodInfo) GetOrganizationID() uuid.UUID {
 	return s.OrganizationID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *IdlePeriodInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUserID returns the value of UserID.
+func (s *IdlePeriodInfo) GetUserID() uuid.UUID {
+	return s.UserID
 }
 
 // GetClientRecordID returns the value of ClientRecordID.
@@ -9220,11 +9164,6 @@ func (s *IdlePeriodInfo) GetDurationSeconds() int {
 	return s.DurationSeconds
 }
 
-// GetCreatedAt returns the value of CreatedAt.
-func (s *IdlePeriodInfo) GetCreatedAt() time.Time {
-	return s.CreatedAt
-}
-
 // SetID sets the value of ID.
 func (s *IdlePeriodInfo) SetID(val uuid.UUID) {
 	s.ID = val
@@ -9233,6 +9172,16 @@ func (s *IdlePeriodInfo) SetID(val uuid.UUID) {
 // SetOrganizationID sets the value of OrganizationID.
 func (s *IdlePeriodInfo) SetOrganizationID(val uuid.UUID) {
 	s.OrganizationID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *IdlePeriodInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUserID sets the value of UserID.
+func (s *IdlePeriodInfo) SetUserID(val uuid.UUID) {
+	s.UserID = val
 }
 
 // SetClientRecordID sets the value of ClientRecordID.
@@ -9258,11 +9207,6 @@ func (s *IdlePeriodInfo) SetEndedAt(val time.Time) {
 // SetDurationSeconds sets the value of DurationSeconds.
 func (s *IdlePeriodInfo) SetDurationSeconds(val int) {
 	s.DurationSeconds = val
-}
-
-// SetCreatedAt sets the value of CreatedAt.
-func (s *IdlePeriodInfo) SetCreatedAt(val time.Time) {
-	s.CreatedAt = val
 }
 
 // One page of IdlePeriodInfo, in keyset order.
@@ -9295,13 +9239,16 @@ func (s *IdlePeriodPage) SetNextCursor(val OptNilString) {
 
 func (*IdlePeriodPage) listMyIdlePeriodsRes() {}
 
-// One span without keyboard or mouse input.
+// Creates a IdlePeriod; fields left out get their default.
 // Ref: #/components/schemas/IdlePeriodRecord
 type IdlePeriodRecord struct {
-	ClientRecordID string    `json:"client_record_id"`
-	DeviceID       string    `json:"device_id"`
-	StartedAt      time.Time `json:"started_at"`
-	EndedAt        time.Time `json:"ended_at"`
+	// Id the tracker gave the record; a resend with the same id is a no-op.
+	ClientRecordID string `json:"client_record_id"`
+	// Tracker installation that observed the span.
+	DeviceID  string    `json:"device_id"`
+	StartedAt time.Time `json:"started_at"`
+	// An end in the future within worktracking.clock_skew_tolerance is clamped to the server's clock.
+	EndedAt time.Time `json:"ended_at"`
 }
 
 // GetClientRecordID returns the value of ClientRecordID.
@@ -15746,38 +15693,38 @@ func (o OptAgentStatus) Or(d AgentStatus) AgentStatus {
 	return d
 }
 
-// NewOptAppUsageRecordCategory returns new OptAppUsageRecordCategory with value set to v.
-func NewOptAppUsageRecordCategory(v AppUsageRecordCategory) OptAppUsageRecordCategory {
-	return OptAppUsageRecordCategory{
+// NewOptAppUsageCategory returns new OptAppUsageCategory with value set to v.
+func NewOptAppUsageCategory(v AppUsageCategory) OptAppUsageCategory {
+	return OptAppUsageCategory{
 		Value: v,
 		Set:   true,
 	}
 }
 
-// OptAppUsageRecordCategory is optional AppUsageRecordCategory.
-type OptAppUsageRecordCategory struct {
-	Value AppUsageRecordCategory
+// OptAppUsageCategory is optional AppUsageCategory.
+type OptAppUsageCategory struct {
+	Value AppUsageCategory
 	Set   bool
 }
 
-// IsSet returns true if OptAppUsageRecordCategory was set.
-func (o OptAppUsageRecordCategory) IsSet() bool { return o.Set }
+// IsSet returns true if OptAppUsageCategory was set.
+func (o OptAppUsageCategory) IsSet() bool { return o.Set }
 
 // Reset unsets value.
-func (o *OptAppUsageRecordCategory) Reset() {
-	var v AppUsageRecordCategory
+func (o *OptAppUsageCategory) Reset() {
+	var v AppUsageCategory
 	o.Value = v
 	o.Set = false
 }
 
 // SetTo sets value to v.
-func (o *OptAppUsageRecordCategory) SetTo(v AppUsageRecordCategory) {
+func (o *OptAppUsageCategory) SetTo(v AppUsageCategory) {
 	o.Set = true
 	o.Value = v
 }
 
 // Get returns value and boolean that denotes whether value was set.
-func (o OptAppUsageRecordCategory) Get() (v AppUsageRecordCategory, ok bool) {
+func (o OptAppUsageCategory) Get() (v AppUsageCategory, ok bool) {
 	if !o.Set {
 		return v, false
 	}
@@ -15785,7 +15732,7 @@ func (o OptAppUsageRecordCategory) Get() (v AppUsageRecordCategory, ok bool) {
 }
 
 // Or returns value if set, or given parameter if does not.
-func (o OptAppUsageRecordCategory) Or(d AppUsageRecordCategory) AppUsageRecordCategory {
+func (o OptAppUsageCategory) Or(d AppUsageCategory) AppUsageCategory {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -15930,38 +15877,38 @@ func (o OptBool) Or(d bool) bool {
 	return d
 }
 
-// NewOptChatMemberAddRequestRole returns new OptChatMemberAddRequestRole with value set to v.
-func NewOptChatMemberAddRequestRole(v ChatMemberAddRequestRole) OptChatMemberAddRequestRole {
-	return OptChatMemberAddRequestRole{
+// NewOptChannelMemberNotifyLevel returns new OptChannelMemberNotifyLevel with value set to v.
+func NewOptChannelMemberNotifyLevel(v ChannelMemberNotifyLevel) OptChannelMemberNotifyLevel {
+	return OptChannelMemberNotifyLevel{
 		Value: v,
 		Set:   true,
 	}
 }
 
-// OptChatMemberAddRequestRole is optional ChatMemberAddRequestRole.
-type OptChatMemberAddRequestRole struct {
-	Value ChatMemberAddRequestRole
+// OptChannelMemberNotifyLevel is optional ChannelMemberNotifyLevel.
+type OptChannelMemberNotifyLevel struct {
+	Value ChannelMemberNotifyLevel
 	Set   bool
 }
 
-// IsSet returns true if OptChatMemberAddRequestRole was set.
-func (o OptChatMemberAddRequestRole) IsSet() bool { return o.Set }
+// IsSet returns true if OptChannelMemberNotifyLevel was set.
+func (o OptChannelMemberNotifyLevel) IsSet() bool { return o.Set }
 
 // Reset unsets value.
-func (o *OptChatMemberAddRequestRole) Reset() {
-	var v ChatMemberAddRequestRole
+func (o *OptChannelMemberNotifyLevel) Reset() {
+	var v ChannelMemberNotifyLevel
 	o.Value = v
 	o.Set = false
 }
 
 // SetTo sets value to v.
-func (o *OptChatMemberAddRequestRole) SetTo(v ChatMemberAddRequestRole) {
+func (o *OptChannelMemberNotifyLevel) SetTo(v ChannelMemberNotifyLevel) {
 	o.Set = true
 	o.Value = v
 }
 
 // Get returns value and boolean that denotes whether value was set.
-func (o OptChatMemberAddRequestRole) Get() (v ChatMemberAddRequestRole, ok bool) {
+func (o OptChannelMemberNotifyLevel) Get() (v ChannelMemberNotifyLevel, ok bool) {
 	if !o.Set {
 		return v, false
 	}
@@ -15969,45 +15916,45 @@ func (o OptChatMemberAddRequestRole) Get() (v ChatMemberAddRequestRole, ok bool)
 }
 
 // Or returns value if set, or given parameter if does not.
-func (o OptChatMemberAddRequestRole) Or(d ChatMemberAddRequestRole) ChatMemberAddRequestRole {
+func (o OptChannelMemberNotifyLevel) Or(d ChannelMemberNotifyLevel) ChannelMemberNotifyLevel {
 	if v, ok := o.Get(); ok {
 		return v
 	}
 	return d
 }
 
-// NewOptChatMemberUpdateRequestNotifyLevel returns new OptChatMemberUpdateRequestNotifyLevel with value set to v.
-func NewOptChatMemberUpdateRequestNotifyLevel(v ChatMemberUpdateRequestNotifyLevel) OptChatMemberUpdateRequestNotifyLevel {
-	return OptChatMemberUpdateRequestNotifyLevel{
+// NewOptChannelMemberRole returns new OptChannelMemberRole with value set to v.
+func NewOptChannelMemberRole(v ChannelMemberRole) OptChannelMemberRole {
+	return OptChannelMemberRole{
 		Value: v,
 		Set:   true,
 	}
 }
 
-// OptChatMemberUpdateRequestNotifyLevel is optional ChatMemberUpdateRequestNotifyLevel.
-type OptChatMemberUpdateRequestNotifyLevel struct {
-	Value ChatMemberUpdateRequestNotifyLevel
+// OptChannelMemberRole is optional ChannelMemberRole.
+type OptChannelMemberRole struct {
+	Value ChannelMemberRole
 	Set   bool
 }
 
-// IsSet returns true if OptChatMemberUpdateRequestNotifyLevel was set.
-func (o OptChatMemberUpdateRequestNotifyLevel) IsSet() bool { return o.Set }
+// IsSet returns true if OptChannelMemberRole was set.
+func (o OptChannelMemberRole) IsSet() bool { return o.Set }
 
 // Reset unsets value.
-func (o *OptChatMemberUpdateRequestNotifyLevel) Reset() {
-	var v ChatMemberUpdateRequestNotifyLevel
+func (o *OptChannelMemberRole) Reset() {
+	var v ChannelMemberRole
 	o.Value = v
 	o.Set = false
 }
 
 // SetTo sets value to v.
-func (o *OptChatMemberUpdateRequestNotifyLevel) SetTo(v ChatMemberUpdateRequestNotifyLevel) {
+func (o *OptChannelMemberRole) SetTo(v ChannelMemberRole) {
 	o.Set = true
 	o.Value = v
 }
 
 // Get returns value and boolean that denotes whether value was set.
-func (o OptChatMemberUpdateRequestNotifyLevel) Get() (v ChatMemberUpdateRequestNotifyLevel, ok bool) {
+func (o OptChannelMemberRole) Get() (v ChannelMemberRole, ok bool) {
 	if !o.Set {
 		return v, false
 	}
@@ -16015,53 +15962,7 @@ func (o OptChatMemberUpdateRequestNotifyLevel) Get() (v ChatMemberUpdateRequestN
 }
 
 // Or returns value if set, or given parameter if does not.
-func (o OptChatMemberUpdateRequestNotifyLevel) Or(d ChatMemberUpdateRequestNotifyLevel) ChatMemberUpdateRequestNotifyLevel {
-	if v, ok := o.Get(); ok {
-		return v
-	}
-	return d
-}
-
-// NewOptChatMemberUpdateRequestRole returns new OptChatMemberUpdateRequestRole with value set to v.
-func NewOptChatMemberUpdateRequestRole(v ChatMemberUpdateRequestRole) OptChatMemberUpdateRequestRole {
-	return OptChatMemberUpdateRequestRole{
-		Value: v,
-		Set:   true,
-	}
-}
-
-// OptChatMemberUpdateRequestRole is optional ChatMemberUpdateRequestRole.
-type OptChatMemberUpdateRequestRole struct {
-	Value ChatMemberUpdateRequestRole
-	Set   bool
-}
-
-// IsSet returns true if OptChatMemberUpdateRequestRole was set.
-func (o OptChatMemberUpdateRequestRole) IsSet() bool { return o.Set }
-
-// Reset unsets value.
-func (o *OptChatMemberUpdateRequestRole) Reset() {
-	var v ChatMemberUpdateRequestRole
-	o.Value = v
-	o.Set = false
-}
-
-// SetTo sets value to v.
-func (o *OptChatMemberUpdateRequestRole) SetTo(v ChatMemberUpdateRequestRole) {
-	o.Set = true
-	o.Value = v
-}
-
-// Get returns value and boolean that denotes whether value was set.
-func (o OptChatMemberUpdateRequestRole) Get() (v ChatMemberUpdateRequestRole, ok bool) {
-	if !o.Set {
-		return v, false
-	}
-	return o.Value, true
-}
-
-// Or returns value if set, or given parameter if does not.
-func (o OptChatMemberUpdateRequestRole) Or(d ChatMemberUpdateRequestRole) ChatMemberUpdateRequestRole {
+func (o OptChannelMemberRole) Or(d ChannelMemberRole) ChannelMemberRole {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -19594,17 +19495,31 @@ func (s *ProductivityPeriod) UnmarshalText(data []byte) error {
 // One user's rollup of one day or week in one organization.
 // Ref: #/components/schemas/ProductivitySummaryInfo
 type ProductivitySummaryInfo struct {
-	OrganizationID uuid.UUID                     `json:"organization_id"`
-	UserID         uuid.UUID                     `json:"user_id"`
-	Period         ProductivitySummaryInfoPeriod `json:"period"`
-	PeriodStart    time.Time                     `json:"period_start"`
-	Totals         ProductivityTotals            `json:"totals"`
-	ComputedAt     time.Time                     `json:"computed_at"`
+	ID             uuid.UUID                 `json:"id"`
+	OrganizationID uuid.UUID                 `json:"organization_id"`
+	CreatedAt      time.Time                 `json:"created_at"`
+	UserID         uuid.UUID                 `json:"user_id"`
+	Period         ProductivitySummaryPeriod `json:"period"`
+	// First day of the period in the organization's time zone (weeks start on Monday).
+	PeriodStart time.Time `json:"period_start"`
+	// When the rollup job last computed the row.
+	ComputedAt time.Time          `json:"computed_at"`
+	Totals     ProductivityTotals `json:"totals"`
+}
+
+// GetID returns the value of ID.
+func (s *ProductivitySummaryInfo) GetID() uuid.UUID {
+	return s.ID
 }
 
 // GetOrganizationID returns the value of OrganizationID.
 func (s *ProductivitySummaryInfo) GetOrganizationID() uuid.UUID {
 	return s.OrganizationID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *ProductivitySummaryInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
 }
 
 // GetUserID returns the value of UserID.
@@ -19613,7 +19528,7 @@ func (s *ProductivitySummaryInfo) GetUserID() uuid.UUID {
 }
 
 // GetPeriod returns the value of Period.
-func (s *ProductivitySummaryInfo) GetPeriod() ProductivitySummaryInfoPeriod {
+func (s *ProductivitySummaryInfo) GetPeriod() ProductivitySummaryPeriod {
 	return s.Period
 }
 
@@ -19622,19 +19537,29 @@ func (s *ProductivitySummaryInfo) GetPeriodStart() time.Time {
 	return s.PeriodStart
 }
 
-// GetTotals returns the value of Totals.
-func (s *ProductivitySummaryInfo) GetTotals() ProductivityTotals {
-	return s.Totals
-}
-
 // GetComputedAt returns the value of ComputedAt.
 func (s *ProductivitySummaryInfo) GetComputedAt() time.Time {
 	return s.ComputedAt
 }
 
+// GetTotals returns the value of Totals.
+func (s *ProductivitySummaryInfo) GetTotals() ProductivityTotals {
+	return s.Totals
+}
+
+// SetID sets the value of ID.
+func (s *ProductivitySummaryInfo) SetID(val uuid.UUID) {
+	s.ID = val
+}
+
 // SetOrganizationID sets the value of OrganizationID.
 func (s *ProductivitySummaryInfo) SetOrganizationID(val uuid.UUID) {
 	s.OrganizationID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *ProductivitySummaryInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
 }
 
 // SetUserID sets the value of UserID.
@@ -19643,7 +19568,7 @@ func (s *ProductivitySummaryInfo) SetUserID(val uuid.UUID) {
 }
 
 // SetPeriod sets the value of Period.
-func (s *ProductivitySummaryInfo) SetPeriod(val ProductivitySummaryInfoPeriod) {
+func (s *ProductivitySummaryInfo) SetPeriod(val ProductivitySummaryPeriod) {
 	s.Period = val
 }
 
@@ -19652,55 +19577,14 @@ func (s *ProductivitySummaryInfo) SetPeriodStart(val time.Time) {
 	s.PeriodStart = val
 }
 
-// SetTotals sets the value of Totals.
-func (s *ProductivitySummaryInfo) SetTotals(val ProductivityTotals) {
-	s.Totals = val
-}
-
 // SetComputedAt sets the value of ComputedAt.
 func (s *ProductivitySummaryInfo) SetComputedAt(val time.Time) {
 	s.ComputedAt = val
 }
 
-type ProductivitySummaryInfoPeriod string
-
-const (
-	ProductivitySummaryInfoPeriodDaily  ProductivitySummaryInfoPeriod = "daily"
-	ProductivitySummaryInfoPeriodWeekly ProductivitySummaryInfoPeriod = "weekly"
-)
-
-// AllValues returns all ProductivitySummaryInfoPeriod values.
-func (ProductivitySummaryInfoPeriod) AllValues() []ProductivitySummaryInfoPeriod {
-	return []ProductivitySummaryInfoPeriod{
-		ProductivitySummaryInfoPeriodDaily,
-		ProductivitySummaryInfoPeriodWeekly,
-	}
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s ProductivitySummaryInfoPeriod) MarshalText() ([]byte, error) {
-	switch s {
-	case ProductivitySummaryInfoPeriodDaily:
-		return []byte(s), nil
-	case ProductivitySummaryInfoPeriodWeekly:
-		return []byte(s), nil
-	default:
-		return nil, errors.Errorf("invalid value: %q", s)
-	}
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *ProductivitySummaryInfoPeriod) UnmarshalText(data []byte) error {
-	switch ProductivitySummaryInfoPeriod(data) {
-	case ProductivitySummaryInfoPeriodDaily:
-		*s = ProductivitySummaryInfoPeriodDaily
-		return nil
-	case ProductivitySummaryInfoPeriodWeekly:
-		*s = ProductivitySummaryInfoPeriodWeekly
-		return nil
-	default:
-		return errors.Errorf("invalid value: %q", data)
-	}
+// SetTotals sets the value of Totals.
+func (s *ProductivitySummaryInfo) SetTotals(val ProductivityTotals) {
+	s.Totals = val
 }
 
 // Rollups oldest first.
@@ -19720,6 +19604,48 @@ func (s *ProductivitySummaryList) SetItems(val []ProductivitySummaryInfo) {
 }
 
 func (*ProductivitySummaryList) getMyProductivityRes() {}
+
+// Ref: #/components/schemas/ProductivitySummaryPeriod
+type ProductivitySummaryPeriod string
+
+const (
+	ProductivitySummaryPeriodDaily  ProductivitySummaryPeriod = "daily"
+	ProductivitySummaryPeriodWeekly ProductivitySummaryPeriod = "weekly"
+)
+
+// AllValues returns all ProductivitySummaryPeriod values.
+func (ProductivitySummaryPeriod) AllValues() []ProductivitySummaryPeriod {
+	return []ProductivitySummaryPeriod{
+		ProductivitySummaryPeriodDaily,
+		ProductivitySummaryPeriodWeekly,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s ProductivitySummaryPeriod) MarshalText() ([]byte, error) {
+	switch s {
+	case ProductivitySummaryPeriodDaily:
+		return []byte(s), nil
+	case ProductivitySummaryPeriodWeekly:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *ProductivitySummaryPeriod) UnmarshalText(data []byte) error {
+	switch ProductivitySummaryPeriod(data) {
+	case ProductivitySummaryPeriodDaily:
+		*s = ProductivitySummaryPeriodDaily
+		return nil
+	case ProductivitySummaryPeriodWeekly:
+		*s = ProductivitySummaryPeriodWeekly
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
 
 // Seconds of a period. active_seconds is application-usage time not covered by an idle period;
 // idle_seconds is idle-period time (overlaps merged); the category seconds split active_seconds.
@@ -24197,21 +24123,22 @@ func (s *TaskUpdateRequest) SetStoryPoints(val OptNilFloat64) {
 	s.StoryPoints = val
 }
 
-// TimeLog resource.
+// Time a user logged on a task.
 // Ref: #/components/schemas/TimeLog
 type TimeLog struct {
-	ID             uuid.UUID      `json:"id"`
-	CreatedAt      time.Time      `json:"created_at"`
-	UpdatedAt      time.Time      `json:"updated_at"`
-	OrganizationID uuid.UUID      `json:"organization_id"`
-	DeletedAt      OptNilDateTime `json:"deleted_at"`
-	TaskID         uuid.UUID      `json:"task_id"`
-	UserID         uuid.UUID      `json:"user_id"`
-	StartedAt      time.Time      `json:"started_at"`
-	EndedAt        OptNilDateTime `json:"ended_at"`
-	Minutes        int            `json:"minutes"`
-	Note           OptString      `json:"note"`
-	Billable       bool           `json:"billable"`
+	ID             uuid.UUID `json:"id"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	TaskID         uuid.UUID `json:"task_id"`
+	UserID         uuid.UUID `json:"user_id"`
+	StartedAt      time.Time `json:"started_at"`
+	// Null while a timer is running.
+	EndedAt NilDateTime `json:"ended_at"`
+	// Logged duration; computed from started_at/ended_at when a timer stops.
+	Minutes  int    `json:"minutes"`
+	Note     string `json:"note"`
+	Billable bool   `json:"billable"`
 }
 
 // GetID returns the value of ID.
@@ -24234,11 +24161,6 @@ func (s *TimeLog) GetOrganizationID() uuid.UUID {
 	return s.OrganizationID
 }
 
-// GetDeletedAt returns the value of DeletedAt.
-func (s *TimeLog) GetDeletedAt() OptNilDateTime {
-	return s.DeletedAt
-}
-
 // GetTaskID returns the value of TaskID.
 func (s *TimeLog) GetTaskID() uuid.UUID {
 	return s.TaskID
@@ -24255,7 +24177,7 @@ func (s *TimeLog) GetStartedAt() time.Time {
 }
 
 // GetEndedAt returns the value of EndedAt.
-func (s *TimeLog) GetEndedAt() OptNilDateTime {
+func (s *TimeLog) GetEndedAt() NilDateTime {
 	return s.EndedAt
 }
 
@@ -24265,7 +24187,7 @@ func (s *TimeLog) GetMinutes() int {
 }
 
 // GetNote returns the value of Note.
-func (s *TimeLog) GetNote() OptString {
+func (s *TimeLog) GetNote() string {
 	return s.Note
 }
 
@@ -24294,11 +24216,6 @@ func (s *TimeLog) SetOrganizationID(val uuid.UUID) {
 	s.OrganizationID = val
 }
 
-// SetDeletedAt sets the value of DeletedAt.
-func (s *TimeLog) SetDeletedAt(val OptNilDateTime) {
-	s.DeletedAt = val
-}
-
 // SetTaskID sets the value of TaskID.
 func (s *TimeLog) SetTaskID(val uuid.UUID) {
 	s.TaskID = val
@@ -24315,7 +24232,7 @@ func (s *TimeLog) SetStartedAt(val time.Time) {
 }
 
 // SetEndedAt sets the value of EndedAt.
-func (s *TimeLog) SetEndedAt(val OptNilDateTime) {
+func (s *TimeLog) SetEndedAt(val NilDateTime) {
 	s.EndedAt = val
 }
 
@@ -24325,7 +24242,7 @@ func (s *TimeLog) SetMinutes(val int) {
 }
 
 // SetNote sets the value of Note.
-func (s *TimeLog) SetNote(val OptString) {
+func (s *TimeLog) SetNote(val string) {
 	s.Note = val
 }
 
@@ -25495,26 +25412,41 @@ func (s *WorkLogCreateRequest) SetBillable(val OptBool) {
 // A time entry; ended_at is null while its timer runs.
 // Ref: #/components/schemas/WorkLogInfo
 type WorkLogInfo struct {
-	ID             uuid.UUID      `json:"id"`
-	OrganizationID uuid.UUID      `json:"organization_id"`
-	UserID         uuid.UUID      `json:"user_id"`
-	TaskID         OptNilUUID     `json:"task_id"`
-	ProjectID      OptNilUUID     `json:"project_id"`
-	Description    OptString      `json:"description"`
-	StartedAt      time.Time      `json:"started_at"`
-	EndedAt        OptNilDateTime `json:"ended_at"`
-	// Whole seconds from started_at to ended_at; 0 while running.
-	DurationSeconds int               `json:"duration_seconds"`
-	Source          WorkLogInfoSource `json:"source"`
-	Billable        bool              `json:"billable"`
-	Running         bool              `json:"running"`
-	CreatedAt       time.Time         `json:"created_at"`
-	UpdatedAt       time.Time         `json:"updated_at"`
+	ID             uuid.UUID `json:"id"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	// Whose time this is.
+	UserID uuid.UUID `json:"user_id"`
+	TaskID NilUUID   `json:"task_id"`
+	// Set with or without a task; when a task is set it is the task's project.
+	ProjectID NilUUID `json:"project_id"`
+	// What was worked on.
+	Description string    `json:"description"`
+	StartedAt   time.Time `json:"started_at"`
+	// Null while the timer runs.
+	EndedAt NilDateTime `json:"ended_at"`
+	// Ended_at - started_at in whole seconds; 0 while the timer runs.
+	DurationSeconds int           `json:"duration_seconds"`
+	Source          WorkLogSource `json:"source"`
+	Billable        bool          `json:"billable"`
+	// The entry is a running timer (no ended_at yet).
+	Running bool `json:"running"`
 }
 
 // GetID returns the value of ID.
 func (s *WorkLogInfo) GetID() uuid.UUID {
 	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *WorkLogInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *WorkLogInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
 }
 
 // GetOrganizationID returns the value of OrganizationID.
@@ -25528,17 +25460,17 @@ func (s *WorkLogInfo) GetUserID() uuid.UUID {
 }
 
 // GetTaskID returns the value of TaskID.
-func (s *WorkLogInfo) GetTaskID() OptNilUUID {
+func (s *WorkLogInfo) GetTaskID() NilUUID {
 	return s.TaskID
 }
 
 // GetProjectID returns the value of ProjectID.
-func (s *WorkLogInfo) GetProjectID() OptNilUUID {
+func (s *WorkLogInfo) GetProjectID() NilUUID {
 	return s.ProjectID
 }
 
 // GetDescription returns the value of Description.
-func (s *WorkLogInfo) GetDescription() OptString {
+func (s *WorkLogInfo) GetDescription() string {
 	return s.Description
 }
 
@@ -25548,7 +25480,7 @@ func (s *WorkLogInfo) GetStartedAt() time.Time {
 }
 
 // GetEndedAt returns the value of EndedAt.
-func (s *WorkLogInfo) GetEndedAt() OptNilDateTime {
+func (s *WorkLogInfo) GetEndedAt() NilDateTime {
 	return s.EndedAt
 }
 
@@ -25558,7 +25490,7 @@ func (s *WorkLogInfo) GetDurationSeconds() int {
 }
 
 // GetSource returns the value of Source.
-func (s *WorkLogInfo) GetSource() WorkLogInfoSource {
+func (s *WorkLogInfo) GetSource() WorkLogSource {
 	return s.Source
 }
 
@@ -25572,19 +25504,19 @@ func (s *WorkLogInfo) GetRunning() bool {
 	return s.Running
 }
 
-// GetCreatedAt returns the value of CreatedAt.
-func (s *WorkLogInfo) GetCreatedAt() time.Time {
-	return s.CreatedAt
-}
-
-// GetUpdatedAt returns the value of UpdatedAt.
-func (s *WorkLogInfo) GetUpdatedAt() time.Time {
-	return s.UpdatedAt
-}
-
 // SetID sets the value of ID.
 func (s *WorkLogInfo) SetID(val uuid.UUID) {
 	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *WorkLogInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *WorkLogInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
 }
 
 // SetOrganizationID sets the value of OrganizationID.
@@ -25598,17 +25530,17 @@ func (s *WorkLogInfo) SetUserID(val uuid.UUID) {
 }
 
 // SetTaskID sets the value of TaskID.
-func (s *WorkLogInfo) SetTaskID(val OptNilUUID) {
+func (s *WorkLogInfo) SetTaskID(val NilUUID) {
 	s.TaskID = val
 }
 
 // SetProjectID sets the value of ProjectID.
-func (s *WorkLogInfo) SetProjectID(val OptNilUUID) {
+func (s *WorkLogInfo) SetProjectID(val NilUUID) {
 	s.ProjectID = val
 }
 
 // SetDescription sets the value of Description.
-func (s *WorkLogInfo) SetDescription(val OptString) {
+func (s *WorkLogInfo) SetDescription(val string) {
 	s.Description = val
 }
 
@@ -25618,7 +25550,7 @@ func (s *WorkLogInfo) SetStartedAt(val time.Time) {
 }
 
 // SetEndedAt sets the value of EndedAt.
-func (s *WorkLogInfo) SetEndedAt(val OptNilDateTime) {
+func (s *WorkLogInfo) SetEndedAt(val NilDateTime) {
 	s.EndedAt = val
 }
 
@@ -25628,7 +25560,7 @@ func (s *WorkLogInfo) SetDurationSeconds(val int) {
 }
 
 // SetSource sets the value of Source.
-func (s *WorkLogInfo) SetSource(val WorkLogInfoSource) {
+func (s *WorkLogInfo) SetSource(val WorkLogSource) {
 	s.Source = val
 }
 
@@ -25642,63 +25574,12 @@ func (s *WorkLogInfo) SetRunning(val bool) {
 	s.Running = val
 }
 
-// SetCreatedAt sets the value of CreatedAt.
-func (s *WorkLogInfo) SetCreatedAt(val time.Time) {
-	s.CreatedAt = val
-}
-
-// SetUpdatedAt sets the value of UpdatedAt.
-func (s *WorkLogInfo) SetUpdatedAt(val time.Time) {
-	s.UpdatedAt = val
-}
-
 func (*WorkLogInfo) createWorkLogRes()   {}
 func (*WorkLogInfo) getRunningTimerRes() {}
 func (*WorkLogInfo) getWorkLogRes()      {}
 func (*WorkLogInfo) startTimerRes()      {}
 func (*WorkLogInfo) stopTimerRes()       {}
 func (*WorkLogInfo) updateWorkLogRes()   {}
-
-type WorkLogInfoSource string
-
-const (
-	WorkLogInfoSourceManual WorkLogInfoSource = "manual"
-	WorkLogInfoSourceTimer  WorkLogInfoSource = "timer"
-)
-
-// AllValues returns all WorkLogInfoSource values.
-func (WorkLogInfoSource) AllValues() []WorkLogInfoSource {
-	return []WorkLogInfoSource{
-		WorkLogInfoSourceManual,
-		WorkLogInfoSourceTimer,
-	}
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s WorkLogInfoSource) MarshalText() ([]byte, error) {
-	switch s {
-	case WorkLogInfoSourceManual:
-		return []byte(s), nil
-	case WorkLogInfoSourceTimer:
-		return []byte(s), nil
-	default:
-		return nil, errors.Errorf("invalid value: %q", s)
-	}
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *WorkLogInfoSource) UnmarshalText(data []byte) error {
-	switch WorkLogInfoSource(data) {
-	case WorkLogInfoSourceManual:
-		*s = WorkLogInfoSourceManual
-		return nil
-	case WorkLogInfoSourceTimer:
-		*s = WorkLogInfoSourceTimer
-		return nil
-	default:
-		return errors.Errorf("invalid value: %q", data)
-	}
-}
 
 // A page of work logs and the total of every matching entry.
 // Ref: #/components/schemas/WorkLogPage
@@ -25741,6 +25622,49 @@ func (s *WorkLogPage) SetTotalSeconds(val int) {
 }
 
 func (*WorkLogPage) listWorkLogsRes() {}
+
+// How the entry was created.
+// Ref: #/components/schemas/WorkLogSource
+type WorkLogSource string
+
+const (
+	WorkLogSourceManual WorkLogSource = "manual"
+	WorkLogSourceTimer  WorkLogSource = "timer"
+)
+
+// AllValues returns all WorkLogSource values.
+func (WorkLogSource) AllValues() []WorkLogSource {
+	return []WorkLogSource{
+		WorkLogSourceManual,
+		WorkLogSourceTimer,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s WorkLogSource) MarshalText() ([]byte, error) {
+	switch s {
+	case WorkLogSourceManual:
+		return []byte(s), nil
+	case WorkLogSourceTimer:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *WorkLogSource) UnmarshalText(data []byte) error {
+	switch WorkLogSource(data) {
+	case WorkLogSourceManual:
+		*s = WorkLogSourceManual
+		return nil
+	case WorkLogSourceTimer:
+		*s = WorkLogSourceTimer
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
 
 // The fields to change.
 // Ref: #/components/schemas/WorkLogUpdateRequest

@@ -3878,26 +3878,43 @@ export interface components {
             organization_id: string;
             records: components["schemas"]["AppUsageRecord"][];
         };
-        /** @description A stored application-usage record. */
+        /**
+         * @description Mutable: re-categorization rules may rewrite it
+         * @enum {string}
+         */
+        AppUsageCategory: "productive" | "neutral" | "distracting" | "uncategorized";
+        /** @description A stored application-usage record (one span of foreground application use the tracker observed). */
         AppUsageInfo: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
             /** Format: uuid */
-            organization_id: string;
+            readonly organization_id: string;
+            /**
+             * Format: date-time
+             * @description When the server received the record
+             */
+            readonly created_at: string;
+            /** Format: uuid */
+            readonly user_id: string;
+            /** @description Id the tracker gave the record; a resend with the same id is a no-op */
             client_record_id: string;
+            /** @description Tracker installation that observed the span */
             device_id: string;
+            /** @description Executable or application name, e.g. "code" or "Google Chrome" */
             app_name: string;
-            window_title?: string;
-            url?: string;
-            /** @enum {string} */
-            category: "productive" | "neutral" | "distracting" | "uncategorized";
+            window_title: string;
+            /** @description Active tab URL when the app is a browser */
+            url: string;
+            category: components["schemas"]["AppUsageCategory"];
             /** Format: date-time */
             started_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An end in the future within worktracking.clock_skew_tolerance is clamped to the server's clock
+             */
             ended_at: string;
-            duration_seconds: number;
-            /** Format: date-time */
-            created_at: string;
+            /** @description Whole seconds from started_at to ended_at */
+            readonly duration_seconds: number;
         };
         /** @description One page of AppUsageInfo, in keyset order. */
         AppUsagePage: {
@@ -3905,21 +3922,24 @@ export interface components {
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
-        /** @description One span of foreground application use as the tracker observed it. */
+        /** @description Creates a AppUsage; fields left out get their default. */
         AppUsageRecord: {
+            /** @description Id the tracker gave the record; a resend with the same id is a no-op */
             client_record_id: string;
+            /** @description Tracker installation that observed the span */
             device_id: string;
+            /** @description Executable or application name, e.g. "code" or "Google Chrome" */
             app_name: string;
             window_title?: string;
+            /** @description Active tab URL when the app is a browser */
             url?: string;
-            /**
-             * @default uncategorized
-             * @enum {string}
-             */
-            category: "productive" | "neutral" | "distracting" | "uncategorized";
+            category?: components["schemas"]["AppUsageCategory"];
             /** Format: date-time */
             started_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An end in the future within worktracking.clock_skew_tolerance is clamped to the server's clock
+             */
             ended_at: string;
         };
         /** @description The uploaded file. */
@@ -4090,35 +4110,52 @@ export interface components {
              */
             new_password: string;
         };
+        /** @enum {string} */
+        ChannelMemberNotifyLevel: "all" | "mentions" | "none";
+        /** @enum {string} */
+        ChannelMemberRole: "owner" | "admin" | "member";
+        /** @enum {string} */
+        ChannelType: "public" | "private" | "direct" | "project";
         /** @description A channel. */
         ChatChannel: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
             /** Format: uuid */
-            organization_id: string;
-            /** @enum {string} */
-            type: "public" | "private" | "direct" | "project";
-            /** @description Empty for direct channels. */
+            readonly organization_id: string;
+            type: components["schemas"]["ChannelType"];
+            /** @description Required for public, private and project channels; empty for direct channels, which are shown by their members */
             name: string;
             purpose: string;
             topic: string;
-            /** Format: uuid */
-            project_id?: string | null;
-            /** Format: date-time */
-            archived_at?: string | null;
-            /** Format: uuid */
-            created_by_id?: string | null;
-            /** Format: date-time */
-            last_message_at?: string | null;
+            /**
+             * Format: uuid
+             * @description Project channels only; null for the others
+             */
+            readonly project_id: string | null;
+            /**
+             * Format: date-time
+             * @description Archived channels are read-only and hidden from the sidebar
+             */
+            readonly archived_at: string | null;
+            /**
+             * Format: uuid
+             * @description Null when created by the system (e.g. a project's channel)
+             */
+            readonly created_by_id: string | null;
+            /**
+             * Format: date-time
+             * @description Maintained by the server when a message is posted
+             */
+            readonly last_message_at: string | null;
             /**
              * Format: int64
-             * @description Live messages, thread replies included.
+             * @description Live messages, thread replies included; maintained by the server
              */
-            message_count: number;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
+            readonly message_count: number;
         };
         /** @description A new public or private channel. */
         ChatChannelCreateRequest: {
@@ -4148,42 +4185,55 @@ export interface components {
         /** @description A file attached to a message. */
         ChatFile: {
             /** Format: uuid */
-            id: string;
-            /** Format: uuid */
-            message_id: string;
-            /** Format: uuid */
-            channel_id: string;
-            /** Format: uuid */
-            uploader_id: string;
-            file_name: string;
-            content_type: string;
-            /** Format: int64 */
-            size_bytes: number;
-            sha256: string;
+            readonly id: string;
             /** Format: date-time */
-            created_at: string;
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+            /** Format: uuid */
+            readonly organization_id: string;
+            /** Format: uuid */
+            readonly message_id: string;
+            /** Format: uuid */
+            readonly channel_id: string;
+            /** Format: uuid */
+            readonly uploader_id: string;
+            readonly file_name: string;
+            /** @description MIME type as detected by the server */
+            readonly content_type: string;
+            /** Format: int64 */
+            readonly size_bytes: number;
+            /** @description Lower-case hex SHA-256 of the content */
+            readonly sha256: string;
         };
         /** @description A channel membership. */
         ChatMember: {
             /** Format: uuid */
-            channel_id: string;
+            readonly id: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
+            /** Format: uuid */
+            readonly organization_id: string;
+            /** Format: uuid */
+            readonly channel_id: string;
             /** Format: uuid */
             user_id: string;
-            username: string;
-            /** @enum {string} */
-            role: "owner" | "admin" | "member";
+            role: components["schemas"]["ChannelMemberRole"];
+            /** @description Muted channels raise no notifications and show no unread badge */
             muted: boolean;
-            /** @enum {string} */
-            notify_level: "all" | "mentions" | "none";
+            notify_level: components["schemas"]["ChannelMemberNotifyLevel"];
             /** Format: date-time */
-            joined_at: string;
+            readonly joined_at: string;
+            /** @description The member's username */
+            readonly username: string;
         };
-        /** @description Who to add, and their role (default member). */
+        /** @description Creates a ChannelMember; fields left out get their default. */
         ChatMemberAddRequest: {
             /** Format: uuid */
             user_id: string;
-            /** @enum {string} */
-            role?: "owner" | "admin" | "member";
+            role?: components["schemas"]["ChannelMemberRole"];
         };
         /** @description One page of ChatMember, in keyset order. */
         ChatMemberPage: {
@@ -4191,51 +4241,68 @@ export interface components {
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
-        /** @description The membership fields to change. */
+        /** @description Changes a ChannelMember; fields left out keep their value. */
         ChatMemberUpdateRequest: {
-            /** @enum {string} */
-            role?: "owner" | "admin" | "member";
+            role?: components["schemas"]["ChannelMemberRole"];
+            /** @description Muted channels raise no notifications and show no unread badge */
             muted?: boolean;
-            /** @enum {string} */
-            notify_level?: "all" | "mentions" | "none";
+            notify_level?: components["schemas"]["ChannelMemberNotifyLevel"];
         };
         /** @description A message. A deleted thread root keeps its place (deleted true, empty body) while it has replies. */
         ChatMessage: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
             /** Format: uuid */
-            organization_id: string;
+            readonly organization_id: string;
             /** Format: uuid */
-            channel_id: string;
+            readonly channel_id: string;
             /**
              * Format: uuid
-             * @description The user who wrote it; null for agent and system messages.
+             * @description The user who wrote it; null for agent and system messages
              */
-            author_id?: string | null;
+            readonly author_id: string | null;
             /**
              * Format: uuid
-             * @description The agent that wrote it (with its agent key); null for user and system messages.
+             * @description The agent that wrote it (with its agent key); null for user and system messages
              */
-            author_agent_id?: string | null;
-            /** Format: uuid */
-            root_id?: string | null;
-            /** @description Markdown as typed. */
-            body: string;
-            /** @description Sanitized HTML rendering of body. */
-            body_html: string;
-            deleted: boolean;
-            reply_count: number;
-            /** Format: date-time */
-            last_reply_at?: string | null;
-            /** Format: date-time */
-            edited_at?: string | null;
-            mentioned_user_ids: string[];
-            mentions_channel: boolean;
-            has_files: boolean;
-            reactions: components["schemas"]["ChatReaction"][];
-            files: components["schemas"]["ChatFile"][];
-            /** Format: date-time */
-            created_at: string;
+            readonly author_agent_id: string | null;
+            /** @description Markdown as typed; may be empty when the message only carries files. The limit users see is chat.max_message_length characters (at most 65536), checked by the server; this byte bound is its ceiling in UTF-8 */
+            readonly body: string;
+            /**
+             * Format: uuid
+             * @description Thread root; null for top-level messages. Replies always point to the root, never to another reply
+             */
+            readonly root_id: string | null;
+            /** @description Thread roots only; maintained by the server */
+            readonly reply_count: number;
+            /**
+             * Format: date-time
+             * @description Thread roots only; maintained by the server
+             */
+            readonly last_reply_at: string | null;
+            /**
+             * Format: date-time
+             * @description Set when the body changes (not on rollup updates)
+             */
+            readonly edited_at: string | null;
+            /** @description Users @-mentioned in the body, parsed by the server */
+            readonly mentioned_user_ids: string[];
+            /** @description The body mentions @channel, @here or @all */
+            readonly mentions_channel: boolean;
+            /** @description Set when files are attached, so scrollback loads files only where needed */
+            readonly has_files: boolean;
+            /** @description Sanitized HTML rendering of body */
+            readonly body_html: string;
+            /** @description A deleted thread root kept for its replies */
+            readonly deleted: boolean;
+            /** @description Reaction counts per emoji */
+            readonly reactions: components["schemas"]["ChatReaction"][];
+            /** @description Files attached to the message */
+            readonly files: components["schemas"]["ChatFile"][];
         };
         /** @description A new message or thread reply. */
         ChatMessageCreateRequest: {
@@ -4370,21 +4437,32 @@ export interface components {
             organization_id: string;
             records: components["schemas"]["IdlePeriodRecord"][];
         };
-        /** @description A stored idle period. */
+        /** @description A stored idle period (one span without keyboard or mouse input). */
         IdlePeriodInfo: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
             /** Format: uuid */
-            organization_id: string;
+            readonly organization_id: string;
+            /**
+             * Format: date-time
+             * @description When the server received the record
+             */
+            readonly created_at: string;
+            /** Format: uuid */
+            readonly user_id: string;
+            /** @description Id the tracker gave the record; a resend with the same id is a no-op */
             client_record_id: string;
+            /** @description Tracker installation that observed the span */
             device_id: string;
             /** Format: date-time */
             started_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An end in the future within worktracking.clock_skew_tolerance is clamped to the server's clock
+             */
             ended_at: string;
-            duration_seconds: number;
-            /** Format: date-time */
-            created_at: string;
+            /** @description Whole seconds from started_at to ended_at */
+            readonly duration_seconds: number;
         };
         /** @description One page of IdlePeriodInfo, in keyset order. */
         IdlePeriodPage: {
@@ -4392,13 +4470,18 @@ export interface components {
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
-        /** @description One span without keyboard or mouse input. */
+        /** @description Creates a IdlePeriod; fields left out get their default. */
         IdlePeriodRecord: {
+            /** @description Id the tracker gave the record; a resend with the same id is a no-op */
             client_record_id: string;
+            /** @description Tracker installation that observed the span */
             device_id: string;
             /** Format: date-time */
             started_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description An end in the future within worktracking.clock_skew_tolerance is clamped to the server's clock
+             */
             ended_at: string;
         };
         /** @description Why one record of a batch was rejected. */
@@ -5367,21 +5450,32 @@ export interface components {
         /** @description One user's rollup of one day or week in one organization. */
         ProductivitySummaryInfo: {
             /** Format: uuid */
-            organization_id: string;
+            readonly id: string;
             /** Format: uuid */
-            user_id: string;
-            /** @enum {string} */
-            period: "daily" | "weekly";
-            /** Format: date */
-            period_start: string;
-            totals: components["schemas"]["ProductivityTotals"];
+            readonly organization_id: string;
             /** Format: date-time */
-            computed_at: string;
+            readonly created_at: string;
+            /** Format: uuid */
+            readonly user_id: string;
+            period: components["schemas"]["ProductivitySummaryPeriod"];
+            /**
+             * Format: date
+             * @description First day of the period in the organization's time zone (weeks start on Monday)
+             */
+            readonly period_start: string;
+            /**
+             * Format: date-time
+             * @description When the rollup job last computed the row
+             */
+            readonly computed_at: string;
+            totals: components["schemas"]["ProductivityTotals"];
         };
         /** @description Rollups oldest first. */
         ProductivitySummaryList: {
             items: components["schemas"]["ProductivitySummaryInfo"][];
         };
+        /** @enum {string} */
+        ProductivitySummaryPeriod: "daily" | "weekly";
         /** @description Seconds of a period. active_seconds is application-usage time not covered by an idle period; idle_seconds is idle-period time (overlaps merged); the category seconds split active_seconds. */
         ProductivityTotals: {
             active_seconds: number;
@@ -6121,28 +6215,30 @@ export interface components {
              */
             story_points?: number | null;
         };
-        /** @description TimeLog resource. */
+        /** @description Time a user logged on a task. */
         TimeLog: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
             /** Format: date-time */
-            created_at: string;
+            readonly created_at: string;
             /** Format: date-time */
-            updated_at: string;
+            readonly updated_at: string;
             /** Format: uuid */
-            organization_id: string;
-            /** Format: date-time */
-            deleted_at?: string | null;
+            readonly organization_id: string;
             /** Format: uuid */
-            task_id: string;
+            readonly task_id: string;
             /** Format: uuid */
-            user_id: string;
+            readonly user_id: string;
             /** Format: date-time */
             started_at: string;
-            /** Format: date-time */
-            ended_at?: string | null;
+            /**
+             * Format: date-time
+             * @description Null while a timer is running
+             */
+            ended_at: string | null;
+            /** @description Logged duration; computed from started_at/ended_at when a timer stops */
             minutes: number;
-            note?: string;
+            note: string;
             billable: boolean;
         };
         /** @description Time spent, as an interval (started_at, ended_at) or a duration (minutes). */
@@ -6216,30 +6312,40 @@ export interface components {
         /** @description A time entry; ended_at is null while its timer runs. */
         WorkLogInfo: {
             /** Format: uuid */
-            id: string;
+            readonly id: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            readonly updated_at: string;
             /** Format: uuid */
-            organization_id: string;
+            readonly organization_id: string;
+            /**
+             * Format: uuid
+             * @description Whose time this is
+             */
+            readonly user_id: string;
             /** Format: uuid */
-            user_id: string;
-            /** Format: uuid */
-            task_id?: string | null;
-            /** Format: uuid */
-            project_id?: string | null;
-            description?: string;
+            task_id: string | null;
+            /**
+             * Format: uuid
+             * @description Set with or without a task; when a task is set it is the task's project
+             */
+            project_id: string | null;
+            /** @description What was worked on */
+            description: string;
             /** Format: date-time */
             started_at: string;
-            /** Format: date-time */
-            ended_at?: string | null;
-            /** @description Whole seconds from started_at to ended_at; 0 while running. */
-            duration_seconds: number;
-            /** @enum {string} */
-            source: "manual" | "timer";
+            /**
+             * Format: date-time
+             * @description Null while the timer runs
+             */
+            ended_at: string | null;
+            /** @description ended_at - started_at in whole seconds; 0 while the timer runs */
+            readonly duration_seconds: number;
+            source: components["schemas"]["WorkLogSource"];
             billable: boolean;
-            running: boolean;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            updated_at: string;
+            /** @description The entry is a running timer (no ended_at yet) */
+            readonly running: boolean;
         };
         /** @description A page of work logs and the total of every matching entry. */
         WorkLogPage: {
@@ -6249,6 +6355,11 @@ export interface components {
             /** @description Sum of duration_seconds over all entries matching the filters. */
             total_seconds: number;
         };
+        /**
+         * @description How the entry was created
+         * @enum {string}
+         */
+        WorkLogSource: "manual" | "timer";
         /** @description The fields to change. */
         WorkLogUpdateRequest: {
             /** Format: uuid */
