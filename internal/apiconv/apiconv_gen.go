@@ -7,6 +7,552 @@ import (
 	"github.com/worksynapse/worksynapse/internal/oas"
 )
 
+// AuditActivityEntry converts an ent ActivityLog to its AuditActivityEntry shape. Computed properties are left zero.
+func AuditActivityEntry(e *ent.ActivityLog) *oas.AuditActivityEntry {
+	out := &oas.AuditActivityEntry{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	if e.OrganizationID != nil {
+		out.OrganizationID = oas.NewNilUUID(*e.OrganizationID)
+	} else {
+		out.OrganizationID.SetToNull()
+	}
+	out.ActorType = oas.ActivityLogActorType(e.ActorType)
+	if e.ActorUserID != nil {
+		out.ActorUserID = oas.NewNilUUID(*e.ActorUserID)
+	} else {
+		out.ActorUserID.SetToNull()
+	}
+	if e.ActorAgentID != nil {
+		out.ActorAgentID = oas.NewNilUUID(*e.ActorAgentID)
+	} else {
+		out.ActorAgentID.SetToNull()
+	}
+	out.ActivityType = oas.ActivityLogActivityType(e.ActivityType)
+	out.Action = e.Action
+	out.ResourceType = e.ResourceType
+	out.ResourceID = e.ResourceID
+	out.OldValues = rawObject[oas.AuditActivityEntryOldValues](e.OldValues)
+	out.NewValues = rawObject[oas.AuditActivityEntryNewValues](e.NewValues)
+	out.IP = e.IP
+	out.UserAgent = e.UserAgent
+	out.RequestID = e.RequestID
+	if e.ProjectID != nil {
+		out.ProjectID = oas.NewNilUUID(*e.ProjectID)
+	} else {
+		out.ProjectID.SetToNull()
+	}
+	return out
+}
+
+// ActivityEntry converts an ent ActivityLog to its ActivityEntry shape. Computed properties are left zero.
+func ActivityEntry(e *ent.ActivityLog) *oas.ActivityEntry {
+	out := &oas.ActivityEntry{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.ActorType = oas.ActivityLogActorType(e.ActorType)
+	if e.ActorUserID != nil {
+		out.ActorUserID = oas.NewNilUUID(*e.ActorUserID)
+	} else {
+		out.ActorUserID.SetToNull()
+	}
+	if e.ActorAgentID != nil {
+		out.ActorAgentID = oas.NewNilUUID(*e.ActorAgentID)
+	} else {
+		out.ActorAgentID.SetToNull()
+	}
+	out.ActivityType = oas.ActivityLogActivityType(e.ActivityType)
+	out.Action = e.Action
+	out.ResourceType = e.ResourceType
+	out.ResourceID = e.ResourceID
+	out.OldValues = rawObject[oas.ActivityEntryOldValues](e.OldValues)
+	out.NewValues = rawObject[oas.ActivityEntryNewValues](e.NewValues)
+	return out
+}
+
+// AgentInfo converts an ent Agent to its AgentInfo shape. Computed properties are left zero.
+func AgentInfo(e *ent.Agent) *oas.AgentInfo {
+	out := &oas.AgentInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.Name = e.Name
+	out.Description = e.Description
+	out.Provider = oas.AgentProvider(e.Provider)
+	out.Model = e.Model
+	out.SystemPrompt = e.SystemPrompt
+	out.Goals = e.Goals
+	out.Parameters = rawObject[oas.AgentInfoParameters](e.Parameters)
+	out.Status = oas.AgentStatus(e.Status)
+	if e.MonthlyBudgetMicros != nil {
+		out.MonthlyBudgetMicros = oas.NewNilInt64(*e.MonthlyBudgetMicros)
+	} else {
+		out.MonthlyBudgetMicros.SetToNull()
+	}
+	if e.DailyBudgetMicros != nil {
+		out.DailyBudgetMicros = oas.NewNilInt64(*e.DailyBudgetMicros)
+	} else {
+		out.DailyBudgetMicros.SetToNull()
+	}
+	out.BudgetWarnPercent = e.BudgetWarnPercent
+	if e.MaxContextTokens != nil {
+		out.MaxContextTokens = oas.NewNilInt(*e.MaxContextTokens)
+	} else {
+		out.MaxContextTokens.SetToNull()
+	}
+	if e.MaxContextBytes != nil {
+		out.MaxContextBytes = oas.NewNilInt(*e.MaxContextBytes)
+	} else {
+		out.MaxContextBytes.SetToNull()
+	}
+	out.InjectionPolicy = oas.AgentInjectionPolicy(e.InjectionPolicy)
+	out.CapturePolicy = oas.AgentCapturePolicy(e.CapturePolicy)
+	out.RequiresApproval = e.RequiresApproval
+	out.ConfigVersion = e.ConfigVersion
+	if e.CreatedBy != nil {
+		out.CreatedBy = oas.NewNilUUID(*e.CreatedBy)
+	} else {
+		out.CreatedBy.SetToNull()
+	}
+	return out
+}
+
+// AgentActionInfo converts an ent AgentAction to its AgentActionInfo shape. Computed properties are left zero.
+func AgentActionInfo(e *ent.AgentAction) *oas.AgentActionInfo {
+	out := &oas.AgentActionInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.AgentID = e.AgentID
+	if e.SessionID != nil {
+		out.SessionID = oas.NewNilUUID(*e.SessionID)
+	} else {
+		out.SessionID.SetToNull()
+	}
+	if e.CallID != nil {
+		out.CallID = oas.NewNilUUID(*e.CallID)
+	} else {
+		out.CallID.SetToNull()
+	}
+	out.ToolID = e.ToolID
+	out.ToolCallID = e.ToolCallID
+	out.Input = rawObject[oas.AgentActionInfoInput](e.Input)
+	out.Status = oas.AgentActionStatus(e.Status)
+	if e.ExpiresAt != nil {
+		out.ExpiresAt = oas.NewNilDateTime(*e.ExpiresAt)
+	} else {
+		out.ExpiresAt.SetToNull()
+	}
+	if e.RequestedBy != nil {
+		out.RequestedBy = oas.NewNilUUID(*e.RequestedBy)
+	} else {
+		out.RequestedBy.SetToNull()
+	}
+	if e.DecidedBy != nil {
+		out.DecidedBy = oas.NewNilUUID(*e.DecidedBy)
+	} else {
+		out.DecidedBy.SetToNull()
+	}
+	if e.DecidedAt != nil {
+		out.DecidedAt = oas.NewNilDateTime(*e.DecidedAt)
+	} else {
+		out.DecidedAt.SetToNull()
+	}
+	out.DecisionReason = e.DecisionReason
+	if e.ExecutedAt != nil {
+		out.ExecutedAt = oas.NewNilDateTime(*e.ExecutedAt)
+	} else {
+		out.ExecutedAt.SetToNull()
+	}
+	out.ErrorMessage = e.ErrorMessage
+	return out
+}
+
+// AgentCallInfo converts an ent AgentCall to its AgentCallInfo shape. Computed properties are left zero.
+func AgentCallInfo(e *ent.AgentCall) *oas.AgentCallInfo {
+	out := &oas.AgentCallInfo{}
+	out.ID = e.ID
+	out.OrganizationID = e.OrganizationID
+	out.CreatedAt = e.CreatedAt
+	out.AgentID = e.AgentID
+	if e.SessionID != nil {
+		out.SessionID = oas.NewNilUUID(*e.SessionID)
+	} else {
+		out.SessionID.SetToNull()
+	}
+	if e.TaskID != nil {
+		out.TaskID = oas.NewNilUUID(*e.TaskID)
+	} else {
+		out.TaskID.SetToNull()
+	}
+	if e.UserID != nil {
+		out.UserID = oas.NewNilUUID(*e.UserID)
+	} else {
+		out.UserID.SetToNull()
+	}
+	out.Source = oas.AgentCallSource(e.Source)
+	if e.ClientCallID != nil {
+		out.ClientCallID = oas.NewNilString(*e.ClientCallID)
+	} else {
+		out.ClientCallID.SetToNull()
+	}
+	out.Provider = oas.LedgerProvider(e.Provider)
+	out.Model = e.Model
+	out.PromptTokens = e.PromptTokens
+	out.CompletionTokens = e.CompletionTokens
+	out.CachedTokens = e.CachedTokens
+	out.UsageEstimated = e.UsageEstimated
+	if e.CostMicros != nil {
+		out.CostMicros = oas.NewNilInt64(*e.CostMicros)
+	} else {
+		out.CostMicros.SetToNull()
+	}
+	out.Unpriced = e.Unpriced
+	if e.ModelPriceID != nil {
+		out.ModelPriceID = oas.NewNilUUID(*e.ModelPriceID)
+	} else {
+		out.ModelPriceID.SetToNull()
+	}
+	if e.LatencyMs != nil {
+		out.LatencyMs = oas.NewNilInt(*e.LatencyMs)
+	} else {
+		out.LatencyMs.SetToNull()
+	}
+	if e.TtftMs != nil {
+		out.TtftMs = oas.NewNilInt(*e.TtftMs)
+	} else {
+		out.TtftMs.SetToNull()
+	}
+	out.Status = oas.AgentCallStatus(e.Status)
+	out.ErrorCode = e.ErrorCode
+	out.ProviderRequestID = e.ProviderRequestID
+	out.StartedAt = e.StartedAt
+	return out
+}
+
+// AgentVersionInfo converts an ent AgentConfigVersion to its AgentVersionInfo shape. Computed properties are left zero.
+func AgentVersionInfo(e *ent.AgentConfigVersion) *oas.AgentVersionInfo {
+	out := &oas.AgentVersionInfo{}
+	out.ID = e.ID
+	out.OrganizationID = e.OrganizationID
+	out.CreatedAt = e.CreatedAt
+	out.AgentID = e.AgentID
+	out.Version = e.Version
+	out.Snapshot = rawObject[oas.AgentVersionInfoSnapshot](e.Snapshot)
+	out.ChangedFields = e.ChangedFields
+	if e.AuthorID != nil {
+		out.AuthorID = oas.NewNilUUID(*e.AuthorID)
+	} else {
+		out.AuthorID.SetToNull()
+	}
+	return out
+}
+
+// AgentKeyInfo converts an ent AgentKey to its AgentKeyInfo shape. Computed properties are left zero.
+func AgentKeyInfo(e *ent.AgentKey) *oas.AgentKeyInfo {
+	out := &oas.AgentKeyInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.AgentID = e.AgentID
+	out.Name = e.Name
+	out.Prefix = e.Prefix
+	if e.CreatedBy != nil {
+		out.CreatedBy = oas.NewNilUUID(*e.CreatedBy)
+	} else {
+		out.CreatedBy.SetToNull()
+	}
+	if e.ExpiresAt != nil {
+		out.ExpiresAt = oas.NewNilDateTime(*e.ExpiresAt)
+	} else {
+		out.ExpiresAt.SetToNull()
+	}
+	if e.RevokedAt != nil {
+		out.RevokedAt = oas.NewNilDateTime(*e.RevokedAt)
+	} else {
+		out.RevokedAt.SetToNull()
+	}
+	if e.LastUsedAt != nil {
+		out.LastUsedAt = oas.NewNilDateTime(*e.LastUsedAt)
+	} else {
+		out.LastUsedAt.SetToNull()
+	}
+	out.LastUsedIP = e.LastUsedIP
+	if e.ReplacedBy != nil {
+		out.ReplacedBy = oas.NewNilUUID(*e.ReplacedBy)
+	} else {
+		out.ReplacedBy.SetToNull()
+	}
+	return out
+}
+
+// AgentToolInfo converts an ent AgentTool to its AgentToolInfo shape. Computed properties are left zero.
+func AgentToolInfo(e *ent.AgentTool) *oas.AgentToolInfo {
+	out := &oas.AgentToolInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.Name = e.Name
+	out.Description = e.Description
+	out.InputSchema = rawObject[oas.AgentToolInfoInputSchema](e.InputSchema)
+	out.RiskLevel = oas.AgentRiskLevel(e.RiskLevel)
+	out.RequiresApproval = e.RequiresApproval
+	out.FourEyes = e.FourEyes
+	return out
+}
+
+// AgentPermissionInfo converts an ent AgentUserPermission to its AgentPermissionInfo shape. Computed properties are left zero.
+func AgentPermissionInfo(e *ent.AgentUserPermission) *oas.AgentPermissionInfo {
+	out := &oas.AgentPermissionInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.AgentID = e.AgentID
+	out.UserID = e.UserID
+	out.Permission = oas.AgentRight(e.Permission)
+	return out
+}
+
+// AppUsageInfo converts an ent AppUsage to its AppUsageInfo shape. Computed properties are left zero.
+func AppUsageInfo(e *ent.AppUsage) *oas.AppUsageInfo {
+	out := &oas.AppUsageInfo{}
+	out.ID = e.ID
+	out.OrganizationID = e.OrganizationID
+	out.CreatedAt = e.CreatedAt
+	out.UserID = e.UserID
+	out.ClientRecordID = e.ClientRecordID
+	out.DeviceID = e.DeviceID
+	out.AppName = e.AppName
+	out.WindowTitle = e.WindowTitle
+	out.URL = e.URL
+	out.Category = oas.AppUsageCategory(e.Category)
+	out.StartedAt = e.StartedAt
+	out.EndedAt = e.EndedAt
+	out.DurationSeconds = e.DurationSeconds
+	return out
+}
+
+// BoardInfo converts an ent Board to its BoardInfo shape. Computed properties are left zero.
+func BoardInfo(e *ent.Board) *oas.BoardInfo {
+	out := &oas.BoardInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.Version = e.Version
+	out.ProjectID = e.ProjectID
+	out.Name = e.Name
+	out.IsDefault = e.IsDefault
+	return out
+}
+
+// BoardColumn converts an ent BoardColumn to its BoardColumn shape. Computed properties are left zero.
+func BoardColumn(e *ent.BoardColumn) *oas.BoardColumn {
+	out := &oas.BoardColumn{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.BoardID = e.BoardID
+	out.Name = e.Name
+	out.Position = e.Position
+	if e.WipLimit != nil {
+		out.WipLimit = oas.NewNilInt(*e.WipLimit)
+	} else {
+		out.WipLimit.SetToNull()
+	}
+	out.MappedStatus = oas.TaskStatus(e.MappedStatus)
+	return out
+}
+
+// ChatChannel converts an ent Channel to its ChatChannel shape. Computed properties are left zero.
+func ChatChannel(e *ent.Channel) *oas.ChatChannel {
+	out := &oas.ChatChannel{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.Type = oas.ChannelType(e.Type)
+	out.Name = e.Name
+	out.Purpose = e.Purpose
+	out.Topic = e.Topic
+	if e.ProjectID != nil {
+		out.ProjectID = oas.NewNilUUID(*e.ProjectID)
+	} else {
+		out.ProjectID.SetToNull()
+	}
+	if e.ArchivedAt != nil {
+		out.ArchivedAt = oas.NewNilDateTime(*e.ArchivedAt)
+	} else {
+		out.ArchivedAt.SetToNull()
+	}
+	if e.CreatedByID != nil {
+		out.CreatedByID = oas.NewNilUUID(*e.CreatedByID)
+	} else {
+		out.CreatedByID.SetToNull()
+	}
+	if e.LastMessageAt != nil {
+		out.LastMessageAt = oas.NewNilDateTime(*e.LastMessageAt)
+	} else {
+		out.LastMessageAt.SetToNull()
+	}
+	out.MessageCount = e.MessageCount
+	return out
+}
+
+// ChatMember converts an ent ChannelMember to its ChatMember shape. Computed properties are left zero.
+func ChatMember(e *ent.ChannelMember) *oas.ChatMember {
+	out := &oas.ChatMember{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.ChannelID = e.ChannelID
+	out.UserID = e.UserID
+	out.Role = oas.ChannelMemberRole(e.Role)
+	out.Muted = e.Muted
+	out.NotifyLevel = oas.ChannelMemberNotifyLevel(e.NotifyLevel)
+	out.JoinedAt = e.JoinedAt
+	return out
+}
+
+// IdlePeriodInfo converts an ent IdlePeriod to its IdlePeriodInfo shape. Computed properties are left zero.
+func IdlePeriodInfo(e *ent.IdlePeriod) *oas.IdlePeriodInfo {
+	out := &oas.IdlePeriodInfo{}
+	out.ID = e.ID
+	out.OrganizationID = e.OrganizationID
+	out.CreatedAt = e.CreatedAt
+	out.UserID = e.UserID
+	out.ClientRecordID = e.ClientRecordID
+	out.DeviceID = e.DeviceID
+	out.StartedAt = e.StartedAt
+	out.EndedAt = e.EndedAt
+	out.DurationSeconds = e.DurationSeconds
+	return out
+}
+
+// Label converts an ent Label to its Label shape. Computed properties are left zero.
+func Label(e *ent.Label) *oas.Label {
+	out := &oas.Label{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.Version = e.Version
+	out.ProjectID = e.ProjectID
+	out.Name = e.Name
+	out.Color = e.Color
+	return out
+}
+
+// ChatMessage converts an ent Message to its ChatMessage shape. Computed properties are left zero.
+func ChatMessage(e *ent.Message) *oas.ChatMessage {
+	out := &oas.ChatMessage{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.ChannelID = e.ChannelID
+	if e.AuthorID != nil {
+		out.AuthorID = oas.NewNilUUID(*e.AuthorID)
+	} else {
+		out.AuthorID.SetToNull()
+	}
+	if e.AuthorAgentID != nil {
+		out.AuthorAgentID = oas.NewNilUUID(*e.AuthorAgentID)
+	} else {
+		out.AuthorAgentID.SetToNull()
+	}
+	out.Body = e.Body
+	if e.RootID != nil {
+		out.RootID = oas.NewNilUUID(*e.RootID)
+	} else {
+		out.RootID.SetToNull()
+	}
+	out.ReplyCount = e.ReplyCount
+	if e.LastReplyAt != nil {
+		out.LastReplyAt = oas.NewNilDateTime(*e.LastReplyAt)
+	} else {
+		out.LastReplyAt.SetToNull()
+	}
+	if e.EditedAt != nil {
+		out.EditedAt = oas.NewNilDateTime(*e.EditedAt)
+	} else {
+		out.EditedAt.SetToNull()
+	}
+	out.MentionedUserIds = e.MentionedUserIds
+	out.MentionsChannel = e.MentionsChannel
+	out.HasFiles = e.HasFiles
+	return out
+}
+
+// ChatFile converts an ent MessageFile to its ChatFile shape. Computed properties are left zero.
+func ChatFile(e *ent.MessageFile) *oas.ChatFile {
+	out := &oas.ChatFile{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.MessageID = e.MessageID
+	out.ChannelID = e.ChannelID
+	out.UploaderID = e.UploaderID
+	out.FileName = e.FileName
+	out.ContentType = e.ContentType
+	out.SizeBytes = e.SizeBytes
+	out.SHA256 = e.Sha256
+	return out
+}
+
+// MilestoneInfo converts an ent Milestone to its MilestoneInfo shape. Computed properties are left zero.
+func MilestoneInfo(e *ent.Milestone) *oas.MilestoneInfo {
+	out := &oas.MilestoneInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.Version = e.Version
+	out.ProjectID = e.ProjectID
+	out.Name = e.Name
+	out.Description = e.Description
+	if e.DueDate != nil {
+		out.DueDate = oas.NewNilDateTime(*e.DueDate)
+	} else {
+		out.DueDate.SetToNull()
+	}
+	out.Status = oas.MilestoneStatus(e.Status)
+	return out
+}
+
+// ModelPriceInfo converts an ent ModelPrice to its ModelPriceInfo shape. Computed properties are left zero.
+func ModelPriceInfo(e *ent.ModelPrice) *oas.ModelPriceInfo {
+	out := &oas.ModelPriceInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.Provider = oas.LedgerProvider(e.Provider)
+	out.Model = e.Model
+	out.InputMicrosPerMtok = e.InputMicrosPerMtok
+	out.OutputMicrosPerMtok = e.OutputMicrosPerMtok
+	if e.CachedInputMicrosPerMtok != nil {
+		out.CachedInputMicrosPerMtok = oas.NewNilInt64(*e.CachedInputMicrosPerMtok)
+	} else {
+		out.CachedInputMicrosPerMtok.SetToNull()
+	}
+	out.Currency = e.Currency
+	out.EffectiveFrom = e.EffectiveFrom
+	if e.EffectiveTo != nil {
+		out.EffectiveTo = oas.NewNilDateTime(*e.EffectiveTo)
+	} else {
+		out.EffectiveTo.SetToNull()
+	}
+	return out
+}
+
 // NoteInfo converts an ent Note to its NoteInfo shape. Computed properties are left zero.
 func NoteInfo(e *ent.Note) *oas.NoteInfo {
 	out := &oas.NoteInfo{}
@@ -202,6 +748,182 @@ func NoteVersionSummary(e *ent.NoteVersion) *oas.NoteVersionSummary {
 	return out
 }
 
+// Organization converts an ent Organization to its Organization shape. Computed properties are left zero.
+func Organization(e *ent.Organization) *oas.Organization {
+	out := &oas.Organization{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.Name = e.Name
+	out.Slug = e.Slug
+	out.Description = e.Description
+	out.Plan = oas.OrganizationPlan(e.Plan)
+	out.TimeZone = e.TimeZone
+	out.AuditRetentionDays = e.AuditRetentionDays
+	out.LlmCaptureRetentionDays = e.LlmCaptureRetentionDays
+	out.ManagerTrackingEnabled = e.ManagerTrackingEnabled
+	return out
+}
+
+// ProductivitySummaryInfo converts an ent ProductivitySummary to its ProductivitySummaryInfo shape. Computed properties are left zero.
+func ProductivitySummaryInfo(e *ent.ProductivitySummary) *oas.ProductivitySummaryInfo {
+	out := &oas.ProductivitySummaryInfo{}
+	out.ID = e.ID
+	out.OrganizationID = e.OrganizationID
+	out.CreatedAt = e.CreatedAt
+	out.UserID = e.UserID
+	out.Period = oas.ProductivitySummaryPeriod(e.Period)
+	out.PeriodStart = e.PeriodStart
+	out.ComputedAt = e.ComputedAt
+	return out
+}
+
+// Project converts an ent Project to its Project shape. Computed properties are left zero.
+func Project(e *ent.Project) *oas.Project {
+	out := &oas.Project{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.Version = e.Version
+	out.Key = e.Key
+	out.Name = e.Name
+	out.Description = e.Description
+	out.Visibility = oas.ProjectVisibility(e.Visibility)
+	out.Status = oas.ProjectStatus(e.Status)
+	if e.ArchivedAt != nil {
+		out.ArchivedAt = oas.NewNilDateTime(*e.ArchivedAt)
+	} else {
+		out.ArchivedAt.SetToNull()
+	}
+	if e.StartDate != nil {
+		out.StartDate = oas.NewNilDateTime(*e.StartDate)
+	} else {
+		out.StartDate.SetToNull()
+	}
+	if e.EndDate != nil {
+		out.EndDate = oas.NewNilDateTime(*e.EndDate)
+	} else {
+		out.EndDate.SetToNull()
+	}
+	out.OwnerID = e.OwnerID
+	if e.DefaultBoardID != nil {
+		out.DefaultBoardID = oas.NewNilUUID(*e.DefaultBoardID)
+	} else {
+		out.DefaultBoardID.SetToNull()
+	}
+	return out
+}
+
+// ProjectMemberInfo converts an ent ProjectMember to its ProjectMemberInfo shape. Computed properties are left zero.
+func ProjectMemberInfo(e *ent.ProjectMember) *oas.ProjectMemberInfo {
+	out := &oas.ProjectMemberInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.ProjectID = e.ProjectID
+	out.UserID = e.UserID
+	out.Role = oas.ProjectRole(e.Role)
+	return out
+}
+
+// RoleInfo converts an ent Role to its RoleInfo shape. Computed properties are left zero.
+func RoleInfo(e *ent.Role) *oas.RoleInfo {
+	out := &oas.RoleInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	if e.OrganizationID != nil {
+		out.OrganizationID = oas.NewNilUUID(*e.OrganizationID)
+	} else {
+		out.OrganizationID.SetToNull()
+	}
+	out.Name = e.Name
+	out.Description = e.Description
+	out.IsSystem = e.IsSystem
+	return out
+}
+
+// SecurityEvent converts an ent SecurityAuditLog to its SecurityEvent shape. Computed properties are left zero.
+func SecurityEvent(e *ent.SecurityAuditLog) *oas.SecurityEvent {
+	out := &oas.SecurityEvent{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	if e.OrganizationID != nil {
+		out.OrganizationID = oas.NewNilUUID(*e.OrganizationID)
+	} else {
+		out.OrganizationID.SetToNull()
+	}
+	out.EventType = e.EventType
+	out.Severity = oas.SecurityAuditLogSeverity(e.Severity)
+	if e.UserID != nil {
+		out.UserID = oas.NewNilUUID(*e.UserID)
+	} else {
+		out.UserID.SetToNull()
+	}
+	if e.AgentID != nil {
+		out.AgentID = oas.NewNilUUID(*e.AgentID)
+	} else {
+		out.AgentID.SetToNull()
+	}
+	out.IP = e.IP
+	out.UserAgent = e.UserAgent
+	out.RequestID = e.RequestID
+	out.Details = rawObject[oas.SecurityEventDetails](e.Details)
+	return out
+}
+
+// SessionInfo converts an ent Session to its SessionInfo shape. Computed properties are left zero.
+func SessionInfo(e *ent.Session) *oas.SessionInfo {
+	out := &oas.SessionInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.UserID = e.UserID
+	out.DeviceName = e.DeviceName
+	out.DeviceType = oas.SessionDeviceType(e.DeviceType)
+	out.IP = e.IP
+	out.UserAgent = e.UserAgent
+	if e.LastSeenAt != nil {
+		out.LastSeenAt = oas.NewNilDateTime(*e.LastSeenAt)
+	} else {
+		out.LastSeenAt.SetToNull()
+	}
+	out.ExpiresAt = e.ExpiresAt
+	return out
+}
+
+// Sprint converts an ent Sprint to its Sprint shape. Computed properties are left zero.
+func Sprint(e *ent.Sprint) *oas.Sprint {
+	out := &oas.Sprint{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.Version = e.Version
+	out.ProjectID = e.ProjectID
+	out.Name = e.Name
+	out.Goal = e.Goal
+	out.Status = oas.SprintStatus(e.Status)
+	if e.StartDate != nil {
+		out.StartDate = oas.NewNilDateTime(*e.StartDate)
+	} else {
+		out.StartDate.SetToNull()
+	}
+	if e.EndDate != nil {
+		out.EndDate = oas.NewNilDateTime(*e.EndDate)
+	} else {
+		out.EndDate.SetToNull()
+	}
+	if e.CompletedAt != nil {
+		out.CompletedAt = oas.NewNilDateTime(*e.CompletedAt)
+	} else {
+		out.CompletedAt.SetToNull()
+	}
+	return out
+}
+
 // TaskInfo converts an ent Task to its TaskInfo shape. Computed properties are left zero.
 func TaskInfo(e *ent.Task) *oas.TaskInfo {
 	out := &oas.TaskInfo{}
@@ -275,5 +997,118 @@ func TaskInfo(e *ent.Task) *oas.TaskInfo {
 	} else {
 		out.AiGeneratingAgentID.SetToNull()
 	}
+	return out
+}
+
+// TaskAttachment converts an ent TaskAttachment to its TaskAttachment shape. Computed properties are left zero.
+func TaskAttachment(e *ent.TaskAttachment) *oas.TaskAttachment {
+	out := &oas.TaskAttachment{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.TaskID = e.TaskID
+	out.UploaderID = e.UploaderID
+	out.FileName = e.FileName
+	out.ContentType = e.ContentType
+	out.SizeBytes = e.SizeBytes
+	out.SHA256 = e.Sha256
+	return out
+}
+
+// TaskCommentInfo converts an ent TaskComment to its TaskCommentInfo shape. Computed properties are left zero.
+func TaskCommentInfo(e *ent.TaskComment) *oas.TaskCommentInfo {
+	out := &oas.TaskCommentInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.TaskID = e.TaskID
+	if e.AuthorID != nil {
+		out.AuthorID = oas.NewNilUUID(*e.AuthorID)
+	} else {
+		out.AuthorID.SetToNull()
+	}
+	if e.AuthorAgentID != nil {
+		out.AuthorAgentID = oas.NewNilUUID(*e.AuthorAgentID)
+	} else {
+		out.AuthorAgentID.SetToNull()
+	}
+	out.Body = e.Body
+	if e.ParentID != nil {
+		out.ParentID = oas.NewNilUUID(*e.ParentID)
+	} else {
+		out.ParentID.SetToNull()
+	}
+	if e.EditedAt != nil {
+		out.EditedAt = oas.NewNilDateTime(*e.EditedAt)
+	} else {
+		out.EditedAt.SetToNull()
+	}
+	return out
+}
+
+// TaskDependency converts an ent TaskDependency to its TaskDependency shape. Computed properties are left zero.
+func TaskDependency(e *ent.TaskDependency) *oas.TaskDependency {
+	out := &oas.TaskDependency{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.TaskID = e.TaskID
+	out.DependsOnID = e.DependsOnID
+	out.Type = oas.TaskDependencyType(e.Type)
+	return out
+}
+
+// TimeLog converts an ent TimeLog to its TimeLog shape. Computed properties are left zero.
+func TimeLog(e *ent.TimeLog) *oas.TimeLog {
+	out := &oas.TimeLog{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.TaskID = e.TaskID
+	out.UserID = e.UserID
+	out.StartedAt = e.StartedAt
+	if e.EndedAt != nil {
+		out.EndedAt = oas.NewNilDateTime(*e.EndedAt)
+	} else {
+		out.EndedAt.SetToNull()
+	}
+	out.Minutes = e.Minutes
+	out.Note = e.Note
+	out.Billable = e.Billable
+	return out
+}
+
+// WorkLogInfo converts an ent WorkLog to its WorkLogInfo shape. Computed properties are left zero.
+func WorkLogInfo(e *ent.WorkLog) *oas.WorkLogInfo {
+	out := &oas.WorkLogInfo{}
+	out.ID = e.ID
+	out.CreatedAt = e.CreatedAt
+	out.UpdatedAt = e.UpdatedAt
+	out.OrganizationID = e.OrganizationID
+	out.UserID = e.UserID
+	if e.TaskID != nil {
+		out.TaskID = oas.NewNilUUID(*e.TaskID)
+	} else {
+		out.TaskID.SetToNull()
+	}
+	if e.ProjectID != nil {
+		out.ProjectID = oas.NewNilUUID(*e.ProjectID)
+	} else {
+		out.ProjectID.SetToNull()
+	}
+	out.Description = e.Description
+	out.StartedAt = e.StartedAt
+	if e.EndedAt != nil {
+		out.EndedAt = oas.NewNilDateTime(*e.EndedAt)
+	} else {
+		out.EndedAt.SetToNull()
+	}
+	out.DurationSeconds = e.DurationSeconds
+	out.Source = oas.WorkLogSource(e.Source)
+	out.Billable = e.Billable
 	return out
 }

@@ -9,23 +9,3 @@ func (s *LLMChatRequest) setDefaults() {
 		s.Stream.SetTo(val)
 	}
 }
-
-// setDefaults set default value of fields.
-func (s *Organization) setDefaults() {
-	{
-		val := OrganizationPlan("free")
-		s.Plan = val
-	}
-}
-
-// setDefaults set default value of fields.
-func (s *Project) setDefaults() {
-	{
-		val := ProjectVisibility("private")
-		s.Visibility = val
-	}
-	{
-		val := ProjectStatus("active")
-		s.Status = val
-	}
-}

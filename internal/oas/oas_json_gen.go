@@ -1789,6 +1789,14 @@ func (s *AgentActionInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ID)
 	}
 	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
+	}
+	{
 		e.FieldStart("organization_id")
 		json.EncodeUUID(e, s.OrganizationID)
 	}
@@ -1797,113 +1805,83 @@ func (s *AgentActionInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.AgentID)
 	}
 	{
+		e.FieldStart("session_id")
+		s.SessionID.Encode(e)
+	}
+	{
+		e.FieldStart("call_id")
+		s.CallID.Encode(e)
+	}
+	{
 		e.FieldStart("tool_id")
 		json.EncodeUUID(e, s.ToolID)
 	}
 	{
-		if s.SessionID.Set {
-			e.FieldStart("session_id")
-			s.SessionID.Encode(e)
-		}
-	}
-	{
-		if s.CallID.Set {
-			e.FieldStart("call_id")
-			s.CallID.Encode(e)
-		}
-	}
-	{
-		if s.ToolCallID.Set {
-			e.FieldStart("tool_call_id")
-			s.ToolCallID.Encode(e)
-		}
+		e.FieldStart("tool_call_id")
+		e.Str(s.ToolCallID)
 	}
 	{
 		e.FieldStart("input")
 		s.Input.Encode(e)
 	}
 	{
-		if s.Output.Set {
-			e.FieldStart("output")
-			s.Output.Encode(e)
-		}
-	}
-	{
 		e.FieldStart("status")
 		s.Status.Encode(e)
 	}
 	{
-		if s.ExpiresAt.Set {
-			e.FieldStart("expires_at")
-			s.ExpiresAt.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("expires_at")
+		s.ExpiresAt.Encode(e, json.EncodeDateTime)
 	}
 	{
-		if s.RequestedBy.Set {
-			e.FieldStart("requested_by")
-			s.RequestedBy.Encode(e)
-		}
+		e.FieldStart("requested_by")
+		s.RequestedBy.Encode(e)
 	}
 	{
-		if s.DecidedBy.Set {
-			e.FieldStart("decided_by")
-			s.DecidedBy.Encode(e)
-		}
+		e.FieldStart("decided_by")
+		s.DecidedBy.Encode(e)
 	}
 	{
-		if s.DecidedAt.Set {
-			e.FieldStart("decided_at")
-			s.DecidedAt.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("decided_at")
+		s.DecidedAt.Encode(e, json.EncodeDateTime)
 	}
 	{
-		if s.DecisionReason.Set {
-			e.FieldStart("decision_reason")
-			s.DecisionReason.Encode(e)
-		}
+		e.FieldStart("decision_reason")
+		e.Str(s.DecisionReason)
 	}
 	{
-		if s.ExecutedAt.Set {
-			e.FieldStart("executed_at")
-			s.ExecutedAt.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("executed_at")
+		s.ExecutedAt.Encode(e, json.EncodeDateTime)
 	}
 	{
-		if s.ErrorMessage.Set {
-			e.FieldStart("error_message")
-			s.ErrorMessage.Encode(e)
-		}
+		e.FieldStart("error_message")
+		e.Str(s.ErrorMessage)
 	}
 	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
-	{
-		e.FieldStart("updated_at")
-		json.EncodeDateTime(e, s.UpdatedAt)
+		e.FieldStart("output")
+		s.Output.Encode(e)
 	}
 }
 
 var jsonFieldsNameOfAgentActionInfo = [19]string{
 	0:  "id",
-	1:  "organization_id",
-	2:  "agent_id",
-	3:  "tool_id",
-	4:  "session_id",
-	5:  "call_id",
-	6:  "tool_call_id",
-	7:  "input",
-	8:  "output",
-	9:  "status",
-	10: "expires_at",
-	11: "requested_by",
-	12: "decided_by",
-	13: "decided_at",
-	14: "decision_reason",
-	15: "executed_at",
-	16: "error_message",
-	17: "created_at",
-	18: "updated_at",
+	1:  "created_at",
+	2:  "updated_at",
+	3:  "organization_id",
+	4:  "agent_id",
+	5:  "session_id",
+	6:  "call_id",
+	7:  "tool_id",
+	8:  "tool_call_id",
+	9:  "input",
+	10: "status",
+	11: "expires_at",
+	12: "requested_by",
+	13: "decided_by",
+	14: "decided_at",
+	15: "decision_reason",
+	16: "executed_at",
+	17: "error_message",
+	18: "output",
 }
 
 // Decode decodes AgentActionInfo from json.
@@ -1927,174 +1905,8 @@ func (s *AgentActionInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "organization_id":
-			requiredBitSet[0] |= 1 << 1
-			if err := func() error {
-				v, err := json.DecodeUUID(d)
-				s.OrganizationID = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"organization_id\"")
-			}
-		case "agent_id":
-			requiredBitSet[0] |= 1 << 2
-			if err := func() error {
-				v, err := json.DecodeUUID(d)
-				s.AgentID = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"agent_id\"")
-			}
-		case "tool_id":
-			requiredBitSet[0] |= 1 << 3
-			if err := func() error {
-				v, err := json.DecodeUUID(d)
-				s.ToolID = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"tool_id\"")
-			}
-		case "session_id":
-			if err := func() error {
-				s.SessionID.Reset()
-				if err := s.SessionID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"session_id\"")
-			}
-		case "call_id":
-			if err := func() error {
-				s.CallID.Reset()
-				if err := s.CallID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"call_id\"")
-			}
-		case "tool_call_id":
-			if err := func() error {
-				s.ToolCallID.Reset()
-				if err := s.ToolCallID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"tool_call_id\"")
-			}
-		case "input":
-			requiredBitSet[0] |= 1 << 7
-			if err := func() error {
-				if err := s.Input.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"input\"")
-			}
-		case "output":
-			if err := func() error {
-				s.Output.Reset()
-				if err := s.Output.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"output\"")
-			}
-		case "status":
-			requiredBitSet[1] |= 1 << 1
-			if err := func() error {
-				if err := s.Status.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"status\"")
-			}
-		case "expires_at":
-			if err := func() error {
-				s.ExpiresAt.Reset()
-				if err := s.ExpiresAt.Decode(d, json.DecodeDateTime); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"expires_at\"")
-			}
-		case "requested_by":
-			if err := func() error {
-				s.RequestedBy.Reset()
-				if err := s.RequestedBy.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"requested_by\"")
-			}
-		case "decided_by":
-			if err := func() error {
-				s.DecidedBy.Reset()
-				if err := s.DecidedBy.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"decided_by\"")
-			}
-		case "decided_at":
-			if err := func() error {
-				s.DecidedAt.Reset()
-				if err := s.DecidedAt.Decode(d, json.DecodeDateTime); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"decided_at\"")
-			}
-		case "decision_reason":
-			if err := func() error {
-				s.DecisionReason.Reset()
-				if err := s.DecisionReason.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"decision_reason\"")
-			}
-		case "executed_at":
-			if err := func() error {
-				s.ExecutedAt.Reset()
-				if err := s.ExecutedAt.Decode(d, json.DecodeDateTime); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"executed_at\"")
-			}
-		case "error_message":
-			if err := func() error {
-				s.ErrorMessage.Reset()
-				if err := s.ErrorMessage.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"error_message\"")
-			}
 		case "created_at":
-			requiredBitSet[2] |= 1 << 1
+			requiredBitSet[0] |= 1 << 1
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.CreatedAt = v
@@ -2106,7 +1918,7 @@ func (s *AgentActionInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"created_at\"")
 			}
 		case "updated_at":
-			requiredBitSet[2] |= 1 << 2
+			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.UpdatedAt = v
@@ -2116,6 +1928,178 @@ func (s *AgentActionInfo) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"updated_at\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.OrganizationID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"organization_id\"")
+			}
+		case "agent_id":
+			requiredBitSet[0] |= 1 << 4
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.AgentID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"agent_id\"")
+			}
+		case "session_id":
+			requiredBitSet[0] |= 1 << 5
+			if err := func() error {
+				if err := s.SessionID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"session_id\"")
+			}
+		case "call_id":
+			requiredBitSet[0] |= 1 << 6
+			if err := func() error {
+				if err := s.CallID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"call_id\"")
+			}
+		case "tool_id":
+			requiredBitSet[0] |= 1 << 7
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.ToolID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"tool_id\"")
+			}
+		case "tool_call_id":
+			requiredBitSet[1] |= 1 << 0
+			if err := func() error {
+				v, err := d.Str()
+				s.ToolCallID = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"tool_call_id\"")
+			}
+		case "input":
+			requiredBitSet[1] |= 1 << 1
+			if err := func() error {
+				if err := s.Input.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"input\"")
+			}
+		case "status":
+			requiredBitSet[1] |= 1 << 2
+			if err := func() error {
+				if err := s.Status.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"status\"")
+			}
+		case "expires_at":
+			requiredBitSet[1] |= 1 << 3
+			if err := func() error {
+				if err := s.ExpiresAt.Decode(d, json.DecodeDateTime); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"expires_at\"")
+			}
+		case "requested_by":
+			requiredBitSet[1] |= 1 << 4
+			if err := func() error {
+				if err := s.RequestedBy.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"requested_by\"")
+			}
+		case "decided_by":
+			requiredBitSet[1] |= 1 << 5
+			if err := func() error {
+				if err := s.DecidedBy.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"decided_by\"")
+			}
+		case "decided_at":
+			requiredBitSet[1] |= 1 << 6
+			if err := func() error {
+				if err := s.DecidedAt.Decode(d, json.DecodeDateTime); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"decided_at\"")
+			}
+		case "decision_reason":
+			requiredBitSet[1] |= 1 << 7
+			if err := func() error {
+				v, err := d.Str()
+				s.DecisionReason = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"decision_reason\"")
+			}
+		case "executed_at":
+			requiredBitSet[2] |= 1 << 0
+			if err := func() error {
+				if err := s.ExecutedAt.Decode(d, json.DecodeDateTime); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"executed_at\"")
+			}
+		case "error_message":
+			requiredBitSet[2] |= 1 << 1
+			if err := func() error {
+				v, err := d.Str()
+				s.ErrorMessage = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"error_message\"")
+			}
+		case "output":
+			requiredBitSet[2] |= 1 << 2
+			if err := func() error {
+				if err := s.Output.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"output\"")
 			}
 		default:
 			return d.Skip()
@@ -2127,9 +2111,9 @@ func (s *AgentActionInfo) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [3]uint8{
-		0b10001111,
-		0b00000010,
-		0b00000110,
+		0b11111111,
+		0b11111111,
+		0b00000111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -2287,54 +2271,6 @@ func (s AgentActionInfoOutput) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *AgentActionInfoOutput) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode encodes AgentActionInfoStatus as json.
-func (s AgentActionInfoStatus) Encode(e *jx.Encoder) {
-	e.Str(string(s))
-}
-
-// Decode decodes AgentActionInfoStatus from json.
-func (s *AgentActionInfoStatus) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode AgentActionInfoStatus to nil")
-	}
-	v, err := d.StrBytes()
-	if err != nil {
-		return err
-	}
-	// Try to use constant string.
-	switch AgentActionInfoStatus(v) {
-	case AgentActionInfoStatusPendingApproval:
-		*s = AgentActionInfoStatusPendingApproval
-	case AgentActionInfoStatusApproved:
-		*s = AgentActionInfoStatusApproved
-	case AgentActionInfoStatusRejected:
-		*s = AgentActionInfoStatusRejected
-	case AgentActionInfoStatusExecuted:
-		*s = AgentActionInfoStatusExecuted
-	case AgentActionInfoStatusFailed:
-		*s = AgentActionInfoStatusFailed
-	case AgentActionInfoStatusExpired:
-		*s = AgentActionInfoStatusExpired
-	default:
-		*s = AgentActionInfoStatus(v)
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s AgentActionInfoStatus) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *AgentActionInfoStatus) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -2894,6 +2830,54 @@ func (s *AgentActionResultStatus) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
+// Encode encodes AgentActionStatus as json.
+func (s AgentActionStatus) Encode(e *jx.Encoder) {
+	e.Str(string(s))
+}
+
+// Decode decodes AgentActionStatus from json.
+func (s *AgentActionStatus) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode AgentActionStatus to nil")
+	}
+	v, err := d.StrBytes()
+	if err != nil {
+		return err
+	}
+	// Try to use constant string.
+	switch AgentActionStatus(v) {
+	case AgentActionStatusPendingApproval:
+		*s = AgentActionStatusPendingApproval
+	case AgentActionStatusApproved:
+		*s = AgentActionStatusApproved
+	case AgentActionStatusRejected:
+		*s = AgentActionStatusRejected
+	case AgentActionStatusExecuted:
+		*s = AgentActionStatusExecuted
+	case AgentActionStatusFailed:
+		*s = AgentActionStatusFailed
+	case AgentActionStatusExpired:
+		*s = AgentActionStatusExpired
+	default:
+		*s = AgentActionStatus(v)
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s AgentActionStatus) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *AgentActionStatus) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
 // Encode implements json.Marshaler.
 func (s *AgentCallInfo) Encode(e *jx.Encoder) {
 	e.ObjStart()
@@ -2912,36 +2896,32 @@ func (s *AgentCallInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.OrganizationID)
 	}
 	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
 		e.FieldStart("agent_id")
 		json.EncodeUUID(e, s.AgentID)
 	}
 	{
-		if s.UserID.Set {
-			e.FieldStart("user_id")
-			s.UserID.Encode(e)
-		}
+		e.FieldStart("session_id")
+		s.SessionID.Encode(e)
 	}
 	{
-		if s.TaskID.Set {
-			e.FieldStart("task_id")
-			s.TaskID.Encode(e)
-		}
+		e.FieldStart("task_id")
+		s.TaskID.Encode(e)
 	}
 	{
-		if s.SessionID.Set {
-			e.FieldStart("session_id")
-			s.SessionID.Encode(e)
-		}
+		e.FieldStart("user_id")
+		s.UserID.Encode(e)
 	}
 	{
 		e.FieldStart("source")
 		s.Source.Encode(e)
 	}
 	{
-		if s.ClientCallID.Set {
-			e.FieldStart("client_call_id")
-			s.ClientCallID.Encode(e)
-		}
+		e.FieldStart("client_call_id")
+		s.ClientCallID.Encode(e)
 	}
 	{
 		e.FieldStart("provider")
@@ -2964,69 +2944,72 @@ func (s *AgentCallInfo) encodeFields(e *jx.Encoder) {
 		e.Int(s.CachedTokens)
 	}
 	{
-		if s.UsageEstimated.Set {
-			e.FieldStart("usage_estimated")
-			s.UsageEstimated.Encode(e)
-		}
+		e.FieldStart("usage_estimated")
+		e.Bool(s.UsageEstimated)
 	}
 	{
-		if s.CostMicros.Set {
-			e.FieldStart("cost_micros")
-			s.CostMicros.Encode(e)
-		}
+		e.FieldStart("cost_micros")
+		s.CostMicros.Encode(e)
 	}
 	{
 		e.FieldStart("unpriced")
 		e.Bool(s.Unpriced)
 	}
 	{
-		if s.ModelPriceID.Set {
-			e.FieldStart("model_price_id")
-			s.ModelPriceID.Encode(e)
-		}
+		e.FieldStart("model_price_id")
+		s.ModelPriceID.Encode(e)
+	}
+	{
+		e.FieldStart("latency_ms")
+		s.LatencyMs.Encode(e)
+	}
+	{
+		e.FieldStart("ttft_ms")
+		s.TtftMs.Encode(e)
 	}
 	{
 		e.FieldStart("status")
 		s.Status.Encode(e)
 	}
 	{
-		if s.ErrorCode.Set {
-			e.FieldStart("error_code")
-			s.ErrorCode.Encode(e)
-		}
+		e.FieldStart("error_code")
+		e.Str(s.ErrorCode)
+	}
+	{
+		e.FieldStart("provider_request_id")
+		e.Str(s.ProviderRequestID)
 	}
 	{
 		e.FieldStart("started_at")
 		json.EncodeDateTime(e, s.StartedAt)
 	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
 }
 
-var jsonFieldsNameOfAgentCallInfo = [21]string{
+var jsonFieldsNameOfAgentCallInfo = [24]string{
 	0:  "id",
 	1:  "organization_id",
-	2:  "agent_id",
-	3:  "user_id",
-	4:  "task_id",
-	5:  "session_id",
-	6:  "source",
-	7:  "client_call_id",
-	8:  "provider",
-	9:  "model",
-	10: "prompt_tokens",
-	11: "completion_tokens",
-	12: "cached_tokens",
-	13: "usage_estimated",
-	14: "cost_micros",
-	15: "unpriced",
-	16: "model_price_id",
-	17: "status",
-	18: "error_code",
-	19: "started_at",
-	20: "created_at",
+	2:  "created_at",
+	3:  "agent_id",
+	4:  "session_id",
+	5:  "task_id",
+	6:  "user_id",
+	7:  "source",
+	8:  "client_call_id",
+	9:  "provider",
+	10: "model",
+	11: "prompt_tokens",
+	12: "completion_tokens",
+	13: "cached_tokens",
+	14: "usage_estimated",
+	15: "cost_micros",
+	16: "unpriced",
+	17: "model_price_id",
+	18: "latency_ms",
+	19: "ttft_ms",
+	20: "status",
+	21: "error_code",
+	22: "provider_request_id",
+	23: "started_at",
 }
 
 // Decode decodes AgentCallInfo from json.
@@ -3062,8 +3045,20 @@ func (s *AgentCallInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"organization_id\"")
 			}
-		case "agent_id":
+		case "created_at":
 			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
+			}
+		case "agent_id":
+			requiredBitSet[0] |= 1 << 3
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.AgentID = v
@@ -3074,29 +3069,9 @@ func (s *AgentCallInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"agent_id\"")
 			}
-		case "user_id":
-			if err := func() error {
-				s.UserID.Reset()
-				if err := s.UserID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"user_id\"")
-			}
-		case "task_id":
-			if err := func() error {
-				s.TaskID.Reset()
-				if err := s.TaskID.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"task_id\"")
-			}
 		case "session_id":
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
-				s.SessionID.Reset()
 				if err := s.SessionID.Decode(d); err != nil {
 					return err
 				}
@@ -3104,8 +3079,28 @@ func (s *AgentCallInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"session_id\"")
 			}
-		case "source":
+		case "task_id":
+			requiredBitSet[0] |= 1 << 5
+			if err := func() error {
+				if err := s.TaskID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"task_id\"")
+			}
+		case "user_id":
 			requiredBitSet[0] |= 1 << 6
+			if err := func() error {
+				if err := s.UserID.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"user_id\"")
+			}
+		case "source":
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
 				if err := s.Source.Decode(d); err != nil {
 					return err
@@ -3115,8 +3110,8 @@ func (s *AgentCallInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"source\"")
 			}
 		case "client_call_id":
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
-				s.ClientCallID.Reset()
 				if err := s.ClientCallID.Decode(d); err != nil {
 					return err
 				}
@@ -3125,7 +3120,7 @@ func (s *AgentCallInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"client_call_id\"")
 			}
 		case "provider":
-			requiredBitSet[1] |= 1 << 0
+			requiredBitSet[1] |= 1 << 1
 			if err := func() error {
 				if err := s.Provider.Decode(d); err != nil {
 					return err
@@ -3135,7 +3130,7 @@ func (s *AgentCallInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"provider\"")
 			}
 		case "model":
-			requiredBitSet[1] |= 1 << 1
+			requiredBitSet[1] |= 1 << 2
 			if err := func() error {
 				v, err := d.Str()
 				s.Model = string(v)
@@ -3147,7 +3142,7 @@ func (s *AgentCallInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"model\"")
 			}
 		case "prompt_tokens":
-			requiredBitSet[1] |= 1 << 2
+			requiredBitSet[1] |= 1 << 3
 			if err := func() error {
 				v, err := d.Int()
 				s.PromptTokens = int(v)
@@ -3159,7 +3154,7 @@ func (s *AgentCallInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"prompt_tokens\"")
 			}
 		case "completion_tokens":
-			requiredBitSet[1] |= 1 << 3
+			requiredBitSet[1] |= 1 << 4
 			if err := func() error {
 				v, err := d.Int()
 				s.CompletionTokens = int(v)
@@ -3171,7 +3166,7 @@ func (s *AgentCallInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"completion_tokens\"")
 			}
 		case "cached_tokens":
-			requiredBitSet[1] |= 1 << 4
+			requiredBitSet[1] |= 1 << 5
 			if err := func() error {
 				v, err := d.Int()
 				s.CachedTokens = int(v)
@@ -3183,9 +3178,11 @@ func (s *AgentCallInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"cached_tokens\"")
 			}
 		case "usage_estimated":
+			requiredBitSet[1] |= 1 << 6
 			if err := func() error {
-				s.UsageEstimated.Reset()
-				if err := s.UsageEstimated.Decode(d); err != nil {
+				v, err := d.Bool()
+				s.UsageEstimated = bool(v)
+				if err != nil {
 					return err
 				}
 				return nil
@@ -3193,8 +3190,8 @@ func (s *AgentCallInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"usage_estimated\"")
 			}
 		case "cost_micros":
+			requiredBitSet[1] |= 1 << 7
 			if err := func() error {
-				s.CostMicros.Reset()
 				if err := s.CostMicros.Decode(d); err != nil {
 					return err
 				}
@@ -3203,7 +3200,7 @@ func (s *AgentCallInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"cost_micros\"")
 			}
 		case "unpriced":
-			requiredBitSet[1] |= 1 << 7
+			requiredBitSet[2] |= 1 << 0
 			if err := func() error {
 				v, err := d.Bool()
 				s.Unpriced = bool(v)
@@ -3215,8 +3212,8 @@ func (s *AgentCallInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"unpriced\"")
 			}
 		case "model_price_id":
+			requiredBitSet[2] |= 1 << 1
 			if err := func() error {
-				s.ModelPriceID.Reset()
 				if err := s.ModelPriceID.Decode(d); err != nil {
 					return err
 				}
@@ -3224,8 +3221,28 @@ func (s *AgentCallInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"model_price_id\"")
 			}
+		case "latency_ms":
+			requiredBitSet[2] |= 1 << 2
+			if err := func() error {
+				if err := s.LatencyMs.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"latency_ms\"")
+			}
+		case "ttft_ms":
+			requiredBitSet[2] |= 1 << 3
+			if err := func() error {
+				if err := s.TtftMs.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"ttft_ms\"")
+			}
 		case "status":
-			requiredBitSet[2] |= 1 << 1
+			requiredBitSet[2] |= 1 << 4
 			if err := func() error {
 				if err := s.Status.Decode(d); err != nil {
 					return err
@@ -3235,17 +3252,31 @@ func (s *AgentCallInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"status\"")
 			}
 		case "error_code":
+			requiredBitSet[2] |= 1 << 5
 			if err := func() error {
-				s.ErrorCode.Reset()
-				if err := s.ErrorCode.Decode(d); err != nil {
+				v, err := d.Str()
+				s.ErrorCode = string(v)
+				if err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"error_code\"")
 			}
+		case "provider_request_id":
+			requiredBitSet[2] |= 1 << 6
+			if err := func() error {
+				v, err := d.Str()
+				s.ProviderRequestID = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"provider_request_id\"")
+			}
 		case "started_at":
-			requiredBitSet[2] |= 1 << 3
+			requiredBitSet[2] |= 1 << 7
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.StartedAt = v
@@ -3255,18 +3286,6 @@ func (s *AgentCallInfo) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"started_at\"")
-			}
-		case "created_at":
-			requiredBitSet[2] |= 1 << 4
-			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.CreatedAt = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"created_at\"")
 			}
 		default:
 			return d.Skip()
@@ -3278,9 +3297,9 @@ func (s *AgentCallInfo) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [3]uint8{
-		0b01000111,
-		0b10011111,
-		0b00011010,
+		0b11111111,
+		0b11111111,
+		0b11111111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -3326,86 +3345,86 @@ func (s *AgentCallInfo) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
-// Encode encodes AgentCallInfoSource as json.
-func (s AgentCallInfoSource) Encode(e *jx.Encoder) {
+// Encode encodes AgentCallSource as json.
+func (s AgentCallSource) Encode(e *jx.Encoder) {
 	e.Str(string(s))
 }
 
-// Decode decodes AgentCallInfoSource from json.
-func (s *AgentCallInfoSource) Decode(d *jx.Decoder) error {
+// Decode decodes AgentCallSource from json.
+func (s *AgentCallSource) Decode(d *jx.Decoder) error {
 	if s == nil {
-		return errors.New("invalid: unable to decode AgentCallInfoSource to nil")
+		return errors.New("invalid: unable to decode AgentCallSource to nil")
 	}
 	v, err := d.StrBytes()
 	if err != nil {
 		return err
 	}
 	// Try to use constant string.
-	switch AgentCallInfoSource(v) {
-	case AgentCallInfoSourceGateway:
-		*s = AgentCallInfoSourceGateway
-	case AgentCallInfoSourceReported:
-		*s = AgentCallInfoSourceReported
+	switch AgentCallSource(v) {
+	case AgentCallSourceGateway:
+		*s = AgentCallSourceGateway
+	case AgentCallSourceReported:
+		*s = AgentCallSourceReported
 	default:
-		*s = AgentCallInfoSource(v)
+		*s = AgentCallSource(v)
 	}
 
 	return nil
 }
 
 // MarshalJSON implements stdjson.Marshaler.
-func (s AgentCallInfoSource) MarshalJSON() ([]byte, error) {
+func (s AgentCallSource) MarshalJSON() ([]byte, error) {
 	e := jx.Encoder{}
 	s.Encode(&e)
 	return e.Bytes(), nil
 }
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *AgentCallInfoSource) UnmarshalJSON(data []byte) error {
+func (s *AgentCallSource) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
 
-// Encode encodes AgentCallInfoStatus as json.
-func (s AgentCallInfoStatus) Encode(e *jx.Encoder) {
+// Encode encodes AgentCallStatus as json.
+func (s AgentCallStatus) Encode(e *jx.Encoder) {
 	e.Str(string(s))
 }
 
-// Decode decodes AgentCallInfoStatus from json.
-func (s *AgentCallInfoStatus) Decode(d *jx.Decoder) error {
+// Decode decodes AgentCallStatus from json.
+func (s *AgentCallStatus) Decode(d *jx.Decoder) error {
 	if s == nil {
-		return errors.New("invalid: unable to decode AgentCallInfoStatus to nil")
+		return errors.New("invalid: unable to decode AgentCallStatus to nil")
 	}
 	v, err := d.StrBytes()
 	if err != nil {
 		return err
 	}
 	// Try to use constant string.
-	switch AgentCallInfoStatus(v) {
-	case AgentCallInfoStatusSuccess:
-		*s = AgentCallInfoStatusSuccess
-	case AgentCallInfoStatusFailed:
-		*s = AgentCallInfoStatusFailed
-	case AgentCallInfoStatusDenied:
-		*s = AgentCallInfoStatusDenied
-	case AgentCallInfoStatusTimeout:
-		*s = AgentCallInfoStatusTimeout
+	switch AgentCallStatus(v) {
+	case AgentCallStatusSuccess:
+		*s = AgentCallStatusSuccess
+	case AgentCallStatusFailed:
+		*s = AgentCallStatusFailed
+	case AgentCallStatusDenied:
+		*s = AgentCallStatusDenied
+	case AgentCallStatusTimeout:
+		*s = AgentCallStatusTimeout
 	default:
-		*s = AgentCallInfoStatus(v)
+		*s = AgentCallStatus(v)
 	}
 
 	return nil
 }
 
 // MarshalJSON implements stdjson.Marshaler.
-func (s AgentCallInfoStatus) MarshalJSON() ([]byte, error) {
+func (s AgentCallStatus) MarshalJSON() ([]byte, error) {
 	e := jx.Encoder{}
 	s.Encode(&e)
 	return e.Bytes(), nil
 }
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *AgentCallInfoStatus) UnmarshalJSON(data []byte) error {
+func (s *AgentCallStatus) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -4032,6 +4051,64 @@ func (s *AgentCreateRequest) UnmarshalJSON(data []byte) error {
 }
 
 // Encode implements json.Marshaler.
+func (s AgentCreateRequestParameters) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields implements json.Marshaler.
+func (s AgentCreateRequestParameters) encodeFields(e *jx.Encoder) {
+	for k, elem := range s {
+		e.FieldStart(k)
+
+		if len(elem) != 0 {
+			e.Raw(elem)
+		}
+	}
+}
+
+// Decode decodes AgentCreateRequestParameters from json.
+func (s *AgentCreateRequestParameters) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode AgentCreateRequestParameters to nil")
+	}
+	m := s.init()
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		var elem jx.Raw
+		if err := func() error {
+			v, err := d.RawAppend(nil)
+			elem = jx.Raw(v)
+			if err != nil {
+				return err
+			}
+			return nil
+		}(); err != nil {
+			return errors.Wrapf(err, "decode field %q", k)
+		}
+		m[string(k)] = elem
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode AgentCreateRequestParameters")
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s AgentCreateRequestParameters) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *AgentCreateRequestParameters) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
 func (s *AgentInfo) Encode(e *jx.Encoder) {
 	e.ObjStart()
 	s.encodeFields(e)
@@ -4045,6 +4122,14 @@ func (s *AgentInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ID)
 	}
 	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
+	}
+	{
 		e.FieldStart("organization_id")
 		json.EncodeUUID(e, s.OrganizationID)
 	}
@@ -4053,10 +4138,8 @@ func (s *AgentInfo) encodeFields(e *jx.Encoder) {
 		e.Str(s.Name)
 	}
 	{
-		if s.Description.Set {
-			e.FieldStart("description")
-			s.Description.Encode(e)
-		}
+		e.FieldStart("description")
+		e.Str(s.Description)
 	}
 	{
 		e.FieldStart("provider")
@@ -4067,58 +4150,44 @@ func (s *AgentInfo) encodeFields(e *jx.Encoder) {
 		e.Str(s.Model)
 	}
 	{
-		if s.SystemPrompt.Set {
-			e.FieldStart("system_prompt")
-			s.SystemPrompt.Encode(e)
-		}
+		e.FieldStart("system_prompt")
+		e.Str(s.SystemPrompt)
 	}
 	{
-		if s.Goals != nil {
-			e.FieldStart("goals")
-			e.ArrStart()
-			for _, elem := range s.Goals {
-				e.Str(elem)
-			}
-			e.ArrEnd()
+		e.FieldStart("goals")
+		e.ArrStart()
+		for _, elem := range s.Goals {
+			e.Str(elem)
 		}
+		e.ArrEnd()
 	}
 	{
-		if s.Parameters.Set {
-			e.FieldStart("parameters")
-			s.Parameters.Encode(e)
-		}
+		e.FieldStart("parameters")
+		s.Parameters.Encode(e)
 	}
 	{
 		e.FieldStart("status")
 		s.Status.Encode(e)
 	}
 	{
-		if s.MonthlyBudgetMicros.Set {
-			e.FieldStart("monthly_budget_micros")
-			s.MonthlyBudgetMicros.Encode(e)
-		}
+		e.FieldStart("monthly_budget_micros")
+		s.MonthlyBudgetMicros.Encode(e)
 	}
 	{
-		if s.DailyBudgetMicros.Set {
-			e.FieldStart("daily_budget_micros")
-			s.DailyBudgetMicros.Encode(e)
-		}
+		e.FieldStart("daily_budget_micros")
+		s.DailyBudgetMicros.Encode(e)
 	}
 	{
 		e.FieldStart("budget_warn_percent")
 		e.Int(s.BudgetWarnPercent)
 	}
 	{
-		if s.MaxContextTokens.Set {
-			e.FieldStart("max_context_tokens")
-			s.MaxContextTokens.Encode(e)
-		}
+		e.FieldStart("max_context_tokens")
+		s.MaxContextTokens.Encode(e)
 	}
 	{
-		if s.MaxContextBytes.Set {
-			e.FieldStart("max_context_bytes")
-			s.MaxContextBytes.Encode(e)
-		}
+		e.FieldStart("max_context_bytes")
+		s.MaxContextBytes.Encode(e)
 	}
 	{
 		e.FieldStart("injection_policy")
@@ -4137,6 +4206,10 @@ func (s *AgentInfo) encodeFields(e *jx.Encoder) {
 		e.Int(s.ConfigVersion)
 	}
 	{
+		e.FieldStart("created_by")
+		s.CreatedBy.Encode(e)
+	}
+	{
 		e.FieldStart("tool_ids")
 		e.ArrStart()
 		for _, elem := range s.ToolIds {
@@ -4144,46 +4217,32 @@ func (s *AgentInfo) encodeFields(e *jx.Encoder) {
 		}
 		e.ArrEnd()
 	}
-	{
-		if s.CreatedBy.Set {
-			e.FieldStart("created_by")
-			s.CreatedBy.Encode(e)
-		}
-	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
-	{
-		e.FieldStart("updated_at")
-		json.EncodeDateTime(e, s.UpdatedAt)
-	}
 }
 
 var jsonFieldsNameOfAgentInfo = [23]string{
 	0:  "id",
-	1:  "organization_id",
-	2:  "name",
-	3:  "description",
-	4:  "provider",
-	5:  "model",
-	6:  "system_prompt",
-	7:  "goals",
-	8:  "parameters",
-	9:  "status",
-	10: "monthly_budget_micros",
-	11: "daily_budget_micros",
-	12: "budget_warn_percent",
-	13: "max_context_tokens",
-	14: "max_context_bytes",
-	15: "injection_policy",
-	16: "capture_policy",
-	17: "requires_approval",
-	18: "config_version",
-	19: "tool_ids",
-	20: "created_by",
-	21: "created_at",
-	22: "updated_at",
+	1:  "created_at",
+	2:  "updated_at",
+	3:  "organization_id",
+	4:  "name",
+	5:  "description",
+	6:  "provider",
+	7:  "model",
+	8:  "system_prompt",
+	9:  "goals",
+	10: "parameters",
+	11: "status",
+	12: "monthly_budget_micros",
+	13: "daily_budget_micros",
+	14: "budget_warn_percent",
+	15: "max_context_tokens",
+	16: "max_context_bytes",
+	17: "injection_policy",
+	18: "capture_policy",
+	19: "requires_approval",
+	20: "config_version",
+	21: "created_by",
+	22: "tool_ids",
 }
 
 // Decode decodes AgentInfo from json.
@@ -4207,8 +4266,32 @@ func (s *AgentInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "organization_id":
+		case "created_at":
 			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
+			}
+		case "updated_at":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.UpdatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"updated_at\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 3
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.OrganizationID = v
@@ -4220,7 +4303,7 @@ func (s *AgentInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"organization_id\"")
 			}
 		case "name":
-			requiredBitSet[0] |= 1 << 2
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := d.Str()
 				s.Name = string(v)
@@ -4232,9 +4315,11 @@ func (s *AgentInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"name\"")
 			}
 		case "description":
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
-				s.Description.Reset()
-				if err := s.Description.Decode(d); err != nil {
+				v, err := d.Str()
+				s.Description = string(v)
+				if err != nil {
 					return err
 				}
 				return nil
@@ -4242,7 +4327,7 @@ func (s *AgentInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"description\"")
 			}
 		case "provider":
-			requiredBitSet[0] |= 1 << 4
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				if err := s.Provider.Decode(d); err != nil {
 					return err
@@ -4252,7 +4337,7 @@ func (s *AgentInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"provider\"")
 			}
 		case "model":
-			requiredBitSet[0] |= 1 << 5
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
 				v, err := d.Str()
 				s.Model = string(v)
@@ -4264,9 +4349,11 @@ func (s *AgentInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"model\"")
 			}
 		case "system_prompt":
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
-				s.SystemPrompt.Reset()
-				if err := s.SystemPrompt.Decode(d); err != nil {
+				v, err := d.Str()
+				s.SystemPrompt = string(v)
+				if err != nil {
 					return err
 				}
 				return nil
@@ -4274,6 +4361,7 @@ func (s *AgentInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"system_prompt\"")
 			}
 		case "goals":
+			requiredBitSet[1] |= 1 << 1
 			if err := func() error {
 				s.Goals = make([]string, 0)
 				if err := d.Arr(func(d *jx.Decoder) error {
@@ -4293,8 +4381,8 @@ func (s *AgentInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"goals\"")
 			}
 		case "parameters":
+			requiredBitSet[1] |= 1 << 2
 			if err := func() error {
-				s.Parameters.Reset()
 				if err := s.Parameters.Decode(d); err != nil {
 					return err
 				}
@@ -4303,7 +4391,7 @@ func (s *AgentInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"parameters\"")
 			}
 		case "status":
-			requiredBitSet[1] |= 1 << 1
+			requiredBitSet[1] |= 1 << 3
 			if err := func() error {
 				if err := s.Status.Decode(d); err != nil {
 					return err
@@ -4313,8 +4401,8 @@ func (s *AgentInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"status\"")
 			}
 		case "monthly_budget_micros":
+			requiredBitSet[1] |= 1 << 4
 			if err := func() error {
-				s.MonthlyBudgetMicros.Reset()
 				if err := s.MonthlyBudgetMicros.Decode(d); err != nil {
 					return err
 				}
@@ -4323,8 +4411,8 @@ func (s *AgentInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"monthly_budget_micros\"")
 			}
 		case "daily_budget_micros":
+			requiredBitSet[1] |= 1 << 5
 			if err := func() error {
-				s.DailyBudgetMicros.Reset()
 				if err := s.DailyBudgetMicros.Decode(d); err != nil {
 					return err
 				}
@@ -4333,7 +4421,7 @@ func (s *AgentInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"daily_budget_micros\"")
 			}
 		case "budget_warn_percent":
-			requiredBitSet[1] |= 1 << 4
+			requiredBitSet[1] |= 1 << 6
 			if err := func() error {
 				v, err := d.Int()
 				s.BudgetWarnPercent = int(v)
@@ -4345,8 +4433,8 @@ func (s *AgentInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"budget_warn_percent\"")
 			}
 		case "max_context_tokens":
+			requiredBitSet[1] |= 1 << 7
 			if err := func() error {
-				s.MaxContextTokens.Reset()
 				if err := s.MaxContextTokens.Decode(d); err != nil {
 					return err
 				}
@@ -4355,8 +4443,8 @@ func (s *AgentInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"max_context_tokens\"")
 			}
 		case "max_context_bytes":
+			requiredBitSet[2] |= 1 << 0
 			if err := func() error {
-				s.MaxContextBytes.Reset()
 				if err := s.MaxContextBytes.Decode(d); err != nil {
 					return err
 				}
@@ -4365,7 +4453,7 @@ func (s *AgentInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"max_context_bytes\"")
 			}
 		case "injection_policy":
-			requiredBitSet[1] |= 1 << 7
+			requiredBitSet[2] |= 1 << 1
 			if err := func() error {
 				if err := s.InjectionPolicy.Decode(d); err != nil {
 					return err
@@ -4375,7 +4463,7 @@ func (s *AgentInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"injection_policy\"")
 			}
 		case "capture_policy":
-			requiredBitSet[2] |= 1 << 0
+			requiredBitSet[2] |= 1 << 2
 			if err := func() error {
 				if err := s.CapturePolicy.Decode(d); err != nil {
 					return err
@@ -4385,7 +4473,7 @@ func (s *AgentInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"capture_policy\"")
 			}
 		case "requires_approval":
-			requiredBitSet[2] |= 1 << 1
+			requiredBitSet[2] |= 1 << 3
 			if err := func() error {
 				v, err := d.Bool()
 				s.RequiresApproval = bool(v)
@@ -4397,7 +4485,7 @@ func (s *AgentInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"requires_approval\"")
 			}
 		case "config_version":
-			requiredBitSet[2] |= 1 << 2
+			requiredBitSet[2] |= 1 << 4
 			if err := func() error {
 				v, err := d.Int()
 				s.ConfigVersion = int(v)
@@ -4408,8 +4496,18 @@ func (s *AgentInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"config_version\"")
 			}
+		case "created_by":
+			requiredBitSet[2] |= 1 << 5
+			if err := func() error {
+				if err := s.CreatedBy.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_by\"")
+			}
 		case "tool_ids":
-			requiredBitSet[2] |= 1 << 3
+			requiredBitSet[2] |= 1 << 6
 			if err := func() error {
 				s.ToolIds = make([]uuid.UUID, 0)
 				if err := d.Arr(func(d *jx.Decoder) error {
@@ -4428,40 +4526,6 @@ func (s *AgentInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"tool_ids\"")
 			}
-		case "created_by":
-			if err := func() error {
-				s.CreatedBy.Reset()
-				if err := s.CreatedBy.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"created_by\"")
-			}
-		case "created_at":
-			requiredBitSet[2] |= 1 << 5
-			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.CreatedAt = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"created_at\"")
-			}
-		case "updated_at":
-			requiredBitSet[2] |= 1 << 6
-			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.UpdatedAt = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"updated_at\"")
-			}
 		default:
 			return d.Skip()
 		}
@@ -4472,9 +4536,9 @@ func (s *AgentInfo) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [3]uint8{
-		0b00110111,
-		0b10010010,
-		0b01101111,
+		0b11111111,
+		0b11111111,
+		0b01111111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -4516,6 +4580,64 @@ func (s *AgentInfo) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *AgentInfo) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
+func (s AgentInfoParameters) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields implements json.Marshaler.
+func (s AgentInfoParameters) encodeFields(e *jx.Encoder) {
+	for k, elem := range s {
+		e.FieldStart(k)
+
+		if len(elem) != 0 {
+			e.Raw(elem)
+		}
+	}
+}
+
+// Decode decodes AgentInfoParameters from json.
+func (s *AgentInfoParameters) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode AgentInfoParameters to nil")
+	}
+	m := s.init()
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		var elem jx.Raw
+		if err := func() error {
+			v, err := d.RawAppend(nil)
+			elem = jx.Raw(v)
+			if err != nil {
+				return err
+			}
+			return nil
+		}(); err != nil {
+			return errors.Wrapf(err, "decode field %q", k)
+		}
+		m[string(k)] = elem
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode AgentInfoParameters")
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s AgentInfoParameters) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *AgentInfoParameters) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -4800,6 +4922,18 @@ func (s *AgentKeyInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ID)
 	}
 	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
+	}
+	{
+		e.FieldStart("organization_id")
+		json.EncodeUUID(e, s.OrganizationID)
+	}
+	{
 		e.FieldStart("agent_id")
 		json.EncodeUUID(e, s.AgentID)
 	}
@@ -4812,52 +4946,45 @@ func (s *AgentKeyInfo) encodeFields(e *jx.Encoder) {
 		e.Str(s.Prefix)
 	}
 	{
-		if s.CreatedBy.Set {
-			e.FieldStart("created_by")
-			s.CreatedBy.Encode(e)
-		}
+		e.FieldStart("created_by")
+		s.CreatedBy.Encode(e)
 	}
 	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
+		e.FieldStart("expires_at")
+		s.ExpiresAt.Encode(e, json.EncodeDateTime)
 	}
 	{
-		if s.ExpiresAt.Set {
-			e.FieldStart("expires_at")
-			s.ExpiresAt.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("revoked_at")
+		s.RevokedAt.Encode(e, json.EncodeDateTime)
 	}
 	{
-		if s.RevokedAt.Set {
-			e.FieldStart("revoked_at")
-			s.RevokedAt.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("last_used_at")
+		s.LastUsedAt.Encode(e, json.EncodeDateTime)
 	}
 	{
-		if s.LastUsedAt.Set {
-			e.FieldStart("last_used_at")
-			s.LastUsedAt.Encode(e, json.EncodeDateTime)
-		}
+		e.FieldStart("last_used_ip")
+		e.Str(s.LastUsedIP)
 	}
 	{
-		if s.LastUsedIP.Set {
-			e.FieldStart("last_used_ip")
-			s.LastUsedIP.Encode(e)
-		}
+		e.FieldStart("replaced_by")
+		s.ReplacedBy.Encode(e)
 	}
 }
 
-var jsonFieldsNameOfAgentKeyInfo = [10]string{
-	0: "id",
-	1: "agent_id",
-	2: "name",
-	3: "prefix",
-	4: "created_by",
-	5: "created_at",
-	6: "expires_at",
-	7: "revoked_at",
-	8: "last_used_at",
-	9: "last_used_ip",
+var jsonFieldsNameOfAgentKeyInfo = [13]string{
+	0:  "id",
+	1:  "created_at",
+	2:  "updated_at",
+	3:  "organization_id",
+	4:  "agent_id",
+	5:  "name",
+	6:  "prefix",
+	7:  "created_by",
+	8:  "expires_at",
+	9:  "revoked_at",
+	10: "last_used_at",
+	11: "last_used_ip",
+	12: "replaced_by",
 }
 
 // Decode decodes AgentKeyInfo from json.
@@ -4881,8 +5008,44 @@ func (s *AgentKeyInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "agent_id":
+		case "created_at":
 			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
+			}
+		case "updated_at":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.UpdatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"updated_at\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.OrganizationID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"organization_id\"")
+			}
+		case "agent_id":
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.AgentID = v
@@ -4894,7 +5057,7 @@ func (s *AgentKeyInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"agent_id\"")
 			}
 		case "name":
-			requiredBitSet[0] |= 1 << 2
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				v, err := d.Str()
 				s.Name = string(v)
@@ -4906,7 +5069,7 @@ func (s *AgentKeyInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"name\"")
 			}
 		case "prefix":
-			requiredBitSet[0] |= 1 << 3
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				v, err := d.Str()
 				s.Prefix = string(v)
@@ -4918,8 +5081,8 @@ func (s *AgentKeyInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"prefix\"")
 			}
 		case "created_by":
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
-				s.CreatedBy.Reset()
 				if err := s.CreatedBy.Decode(d); err != nil {
 					return err
 				}
@@ -4927,21 +5090,9 @@ func (s *AgentKeyInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"created_by\"")
 			}
-		case "created_at":
-			requiredBitSet[0] |= 1 << 5
-			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.CreatedAt = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"created_at\"")
-			}
 		case "expires_at":
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
-				s.ExpiresAt.Reset()
 				if err := s.ExpiresAt.Decode(d, json.DecodeDateTime); err != nil {
 					return err
 				}
@@ -4950,8 +5101,8 @@ func (s *AgentKeyInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"expires_at\"")
 			}
 		case "revoked_at":
+			requiredBitSet[1] |= 1 << 1
 			if err := func() error {
-				s.RevokedAt.Reset()
 				if err := s.RevokedAt.Decode(d, json.DecodeDateTime); err != nil {
 					return err
 				}
@@ -4960,8 +5111,8 @@ func (s *AgentKeyInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"revoked_at\"")
 			}
 		case "last_used_at":
+			requiredBitSet[1] |= 1 << 2
 			if err := func() error {
-				s.LastUsedAt.Reset()
 				if err := s.LastUsedAt.Decode(d, json.DecodeDateTime); err != nil {
 					return err
 				}
@@ -4970,14 +5121,26 @@ func (s *AgentKeyInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"last_used_at\"")
 			}
 		case "last_used_ip":
+			requiredBitSet[1] |= 1 << 3
 			if err := func() error {
-				s.LastUsedIP.Reset()
-				if err := s.LastUsedIP.Decode(d); err != nil {
+				v, err := d.Str()
+				s.LastUsedIP = string(v)
+				if err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"last_used_ip\"")
+			}
+		case "replaced_by":
+			requiredBitSet[1] |= 1 << 4
+			if err := func() error {
+				if err := s.ReplacedBy.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"replaced_by\"")
 			}
 		default:
 			return d.Skip()
@@ -4989,8 +5152,8 @@ func (s *AgentKeyInfo) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
-		0b00101111,
-		0b00000000,
+		0b11111111,
+		0b00011111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -5470,6 +5633,18 @@ func (s *AgentPermissionInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ID)
 	}
 	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
+	}
+	{
+		e.FieldStart("organization_id")
+		json.EncodeUUID(e, s.OrganizationID)
+	}
+	{
 		e.FieldStart("agent_id")
 		json.EncodeUUID(e, s.AgentID)
 	}
@@ -5481,18 +5656,16 @@ func (s *AgentPermissionInfo) encodeFields(e *jx.Encoder) {
 		e.FieldStart("permission")
 		s.Permission.Encode(e)
 	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
 }
 
-var jsonFieldsNameOfAgentPermissionInfo = [5]string{
+var jsonFieldsNameOfAgentPermissionInfo = [7]string{
 	0: "id",
-	1: "agent_id",
-	2: "user_id",
-	3: "permission",
-	4: "created_at",
+	1: "created_at",
+	2: "updated_at",
+	3: "organization_id",
+	4: "agent_id",
+	5: "user_id",
+	6: "permission",
 }
 
 // Decode decodes AgentPermissionInfo from json.
@@ -5516,8 +5689,44 @@ func (s *AgentPermissionInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "agent_id":
+		case "created_at":
 			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
+			}
+		case "updated_at":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.UpdatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"updated_at\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.OrganizationID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"organization_id\"")
+			}
+		case "agent_id":
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.AgentID = v
@@ -5529,7 +5738,7 @@ func (s *AgentPermissionInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"agent_id\"")
 			}
 		case "user_id":
-			requiredBitSet[0] |= 1 << 2
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.UserID = v
@@ -5541,7 +5750,7 @@ func (s *AgentPermissionInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"user_id\"")
 			}
 		case "permission":
-			requiredBitSet[0] |= 1 << 3
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				if err := s.Permission.Decode(d); err != nil {
 					return err
@@ -5549,18 +5758,6 @@ func (s *AgentPermissionInfo) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"permission\"")
-			}
-		case "created_at":
-			requiredBitSet[0] |= 1 << 4
-			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.CreatedAt = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"created_at\"")
 			}
 		default:
 			return d.Skip()
@@ -5572,7 +5769,7 @@ func (s *AgentPermissionInfo) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [1]uint8{
-		0b00011111,
+		0b01111111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -6091,6 +6288,64 @@ func (s *AgentToolCreateRequest) UnmarshalJSON(data []byte) error {
 }
 
 // Encode implements json.Marshaler.
+func (s AgentToolCreateRequestInputSchema) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields implements json.Marshaler.
+func (s AgentToolCreateRequestInputSchema) encodeFields(e *jx.Encoder) {
+	for k, elem := range s {
+		e.FieldStart(k)
+
+		if len(elem) != 0 {
+			e.Raw(elem)
+		}
+	}
+}
+
+// Decode decodes AgentToolCreateRequestInputSchema from json.
+func (s *AgentToolCreateRequestInputSchema) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode AgentToolCreateRequestInputSchema to nil")
+	}
+	m := s.init()
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		var elem jx.Raw
+		if err := func() error {
+			v, err := d.RawAppend(nil)
+			elem = jx.Raw(v)
+			if err != nil {
+				return err
+			}
+			return nil
+		}(); err != nil {
+			return errors.Wrapf(err, "decode field %q", k)
+		}
+		m[string(k)] = elem
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode AgentToolCreateRequestInputSchema")
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s AgentToolCreateRequestInputSchema) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *AgentToolCreateRequestInputSchema) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
 func (s *AgentToolInfo) Encode(e *jx.Encoder) {
 	e.ObjStart()
 	s.encodeFields(e)
@@ -6104,6 +6359,14 @@ func (s *AgentToolInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ID)
 	}
 	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
+	}
+	{
 		e.FieldStart("organization_id")
 		json.EncodeUUID(e, s.OrganizationID)
 	}
@@ -6112,16 +6375,12 @@ func (s *AgentToolInfo) encodeFields(e *jx.Encoder) {
 		e.Str(s.Name)
 	}
 	{
-		if s.Description.Set {
-			e.FieldStart("description")
-			s.Description.Encode(e)
-		}
+		e.FieldStart("description")
+		e.Str(s.Description)
 	}
 	{
-		if s.InputSchema.Set {
-			e.FieldStart("input_schema")
-			s.InputSchema.Encode(e)
-		}
+		e.FieldStart("input_schema")
+		s.InputSchema.Encode(e)
 	}
 	{
 		e.FieldStart("risk_level")
@@ -6135,27 +6394,19 @@ func (s *AgentToolInfo) encodeFields(e *jx.Encoder) {
 		e.FieldStart("four_eyes")
 		e.Bool(s.FourEyes)
 	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
-	}
-	{
-		e.FieldStart("updated_at")
-		json.EncodeDateTime(e, s.UpdatedAt)
-	}
 }
 
 var jsonFieldsNameOfAgentToolInfo = [10]string{
 	0: "id",
-	1: "organization_id",
-	2: "name",
-	3: "description",
-	4: "input_schema",
-	5: "risk_level",
-	6: "requires_approval",
-	7: "four_eyes",
-	8: "created_at",
-	9: "updated_at",
+	1: "created_at",
+	2: "updated_at",
+	3: "organization_id",
+	4: "name",
+	5: "description",
+	6: "input_schema",
+	7: "risk_level",
+	8: "requires_approval",
+	9: "four_eyes",
 }
 
 // Decode decodes AgentToolInfo from json.
@@ -6179,86 +6430,8 @@ func (s *AgentToolInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "organization_id":
-			requiredBitSet[0] |= 1 << 1
-			if err := func() error {
-				v, err := json.DecodeUUID(d)
-				s.OrganizationID = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"organization_id\"")
-			}
-		case "name":
-			requiredBitSet[0] |= 1 << 2
-			if err := func() error {
-				v, err := d.Str()
-				s.Name = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"name\"")
-			}
-		case "description":
-			if err := func() error {
-				s.Description.Reset()
-				if err := s.Description.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"description\"")
-			}
-		case "input_schema":
-			if err := func() error {
-				s.InputSchema.Reset()
-				if err := s.InputSchema.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"input_schema\"")
-			}
-		case "risk_level":
-			requiredBitSet[0] |= 1 << 5
-			if err := func() error {
-				if err := s.RiskLevel.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"risk_level\"")
-			}
-		case "requires_approval":
-			requiredBitSet[0] |= 1 << 6
-			if err := func() error {
-				v, err := d.Bool()
-				s.RequiresApproval = bool(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"requires_approval\"")
-			}
-		case "four_eyes":
-			requiredBitSet[0] |= 1 << 7
-			if err := func() error {
-				v, err := d.Bool()
-				s.FourEyes = bool(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"four_eyes\"")
-			}
 		case "created_at":
-			requiredBitSet[1] |= 1 << 0
+			requiredBitSet[0] |= 1 << 1
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.CreatedAt = v
@@ -6270,7 +6443,7 @@ func (s *AgentToolInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"created_at\"")
 			}
 		case "updated_at":
-			requiredBitSet[1] |= 1 << 1
+			requiredBitSet[0] |= 1 << 2
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.UpdatedAt = v
@@ -6280,6 +6453,86 @@ func (s *AgentToolInfo) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"updated_at\"")
+			}
+		case "organization_id":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.OrganizationID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"organization_id\"")
+			}
+		case "name":
+			requiredBitSet[0] |= 1 << 4
+			if err := func() error {
+				v, err := d.Str()
+				s.Name = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"name\"")
+			}
+		case "description":
+			requiredBitSet[0] |= 1 << 5
+			if err := func() error {
+				v, err := d.Str()
+				s.Description = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"description\"")
+			}
+		case "input_schema":
+			requiredBitSet[0] |= 1 << 6
+			if err := func() error {
+				if err := s.InputSchema.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"input_schema\"")
+			}
+		case "risk_level":
+			requiredBitSet[0] |= 1 << 7
+			if err := func() error {
+				if err := s.RiskLevel.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"risk_level\"")
+			}
+		case "requires_approval":
+			requiredBitSet[1] |= 1 << 0
+			if err := func() error {
+				v, err := d.Bool()
+				s.RequiresApproval = bool(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"requires_approval\"")
+			}
+		case "four_eyes":
+			requiredBitSet[1] |= 1 << 1
+			if err := func() error {
+				v, err := d.Bool()
+				s.FourEyes = bool(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"four_eyes\"")
 			}
 		default:
 			return d.Skip()
@@ -6291,7 +6544,7 @@ func (s *AgentToolInfo) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
-		0b11100111,
+		0b11111111,
 		0b00000011,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
@@ -6334,6 +6587,64 @@ func (s *AgentToolInfo) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *AgentToolInfo) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
+func (s AgentToolInfoInputSchema) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields implements json.Marshaler.
+func (s AgentToolInfoInputSchema) encodeFields(e *jx.Encoder) {
+	for k, elem := range s {
+		e.FieldStart(k)
+
+		if len(elem) != 0 {
+			e.Raw(elem)
+		}
+	}
+}
+
+// Decode decodes AgentToolInfoInputSchema from json.
+func (s *AgentToolInfoInputSchema) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode AgentToolInfoInputSchema to nil")
+	}
+	m := s.init()
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		var elem jx.Raw
+		if err := func() error {
+			v, err := d.RawAppend(nil)
+			elem = jx.Raw(v)
+			if err != nil {
+				return err
+			}
+			return nil
+		}(); err != nil {
+			return errors.Wrapf(err, "decode field %q", k)
+		}
+		m[string(k)] = elem
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode AgentToolInfoInputSchema")
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s AgentToolInfoInputSchema) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *AgentToolInfoInputSchema) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -6593,6 +6904,64 @@ func (s *AgentToolUpdateRequest) UnmarshalJSON(data []byte) error {
 }
 
 // Encode implements json.Marshaler.
+func (s AgentToolUpdateRequestInputSchema) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields implements json.Marshaler.
+func (s AgentToolUpdateRequestInputSchema) encodeFields(e *jx.Encoder) {
+	for k, elem := range s {
+		e.FieldStart(k)
+
+		if len(elem) != 0 {
+			e.Raw(elem)
+		}
+	}
+}
+
+// Decode decodes AgentToolUpdateRequestInputSchema from json.
+func (s *AgentToolUpdateRequestInputSchema) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode AgentToolUpdateRequestInputSchema to nil")
+	}
+	m := s.init()
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		var elem jx.Raw
+		if err := func() error {
+			v, err := d.RawAppend(nil)
+			elem = jx.Raw(v)
+			if err != nil {
+				return err
+			}
+			return nil
+		}(); err != nil {
+			return errors.Wrapf(err, "decode field %q", k)
+		}
+		m[string(k)] = elem
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode AgentToolUpdateRequestInputSchema")
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s AgentToolUpdateRequestInputSchema) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *AgentToolUpdateRequestInputSchema) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
 func (s *AgentUpdateRequest) Encode(e *jx.Encoder) {
 	e.ObjStart()
 	s.encodeFields(e)
@@ -6632,13 +7001,9 @@ func (s *AgentUpdateRequest) encodeFields(e *jx.Encoder) {
 		}
 	}
 	{
-		if s.Goals != nil {
+		if s.Goals.Set {
 			e.FieldStart("goals")
-			e.ArrStart()
-			for _, elem := range s.Goals {
-				e.Str(elem)
-			}
-			e.ArrEnd()
+			s.Goals.Encode(e)
 		}
 	}
 	{
@@ -6782,17 +7147,8 @@ func (s *AgentUpdateRequest) Decode(d *jx.Decoder) error {
 			}
 		case "goals":
 			if err := func() error {
-				s.Goals = make([]string, 0)
-				if err := d.Arr(func(d *jx.Decoder) error {
-					var elem string
-					v, err := d.Str()
-					elem = string(v)
-					if err != nil {
-						return err
-					}
-					s.Goals = append(s.Goals, elem)
-					return nil
-				}); err != nil {
+				s.Goals.Reset()
+				if err := s.Goals.Decode(d); err != nil {
 					return err
 				}
 				return nil
@@ -6919,6 +7275,64 @@ func (s *AgentUpdateRequest) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *AgentUpdateRequest) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
+func (s AgentUpdateRequestParameters) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields implements json.Marshaler.
+func (s AgentUpdateRequestParameters) encodeFields(e *jx.Encoder) {
+	for k, elem := range s {
+		e.FieldStart(k)
+
+		if len(elem) != 0 {
+			e.Raw(elem)
+		}
+	}
+}
+
+// Decode decodes AgentUpdateRequestParameters from json.
+func (s *AgentUpdateRequestParameters) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode AgentUpdateRequestParameters to nil")
+	}
+	m := s.init()
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		var elem jx.Raw
+		if err := func() error {
+			v, err := d.RawAppend(nil)
+			elem = jx.Raw(v)
+			if err != nil {
+				return err
+			}
+			return nil
+		}(); err != nil {
+			return errors.Wrapf(err, "decode field %q", k)
+		}
+		m[string(k)] = elem
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode AgentUpdateRequestParameters")
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s AgentUpdateRequestParameters) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *AgentUpdateRequestParameters) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -7209,6 +7623,14 @@ func (s *AgentVersionInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ID)
 	}
 	{
+		e.FieldStart("organization_id")
+		json.EncodeUUID(e, s.OrganizationID)
+	}
+	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
 		e.FieldStart("agent_id")
 		json.EncodeUUID(e, s.AgentID)
 	}
@@ -7229,25 +7651,20 @@ func (s *AgentVersionInfo) encodeFields(e *jx.Encoder) {
 		e.ArrEnd()
 	}
 	{
-		if s.AuthorID.Set {
-			e.FieldStart("author_id")
-			s.AuthorID.Encode(e)
-		}
-	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
+		e.FieldStart("author_id")
+		s.AuthorID.Encode(e)
 	}
 }
 
-var jsonFieldsNameOfAgentVersionInfo = [7]string{
+var jsonFieldsNameOfAgentVersionInfo = [8]string{
 	0: "id",
-	1: "agent_id",
-	2: "version",
-	3: "snapshot",
-	4: "changed_fields",
-	5: "author_id",
-	6: "created_at",
+	1: "organization_id",
+	2: "created_at",
+	3: "agent_id",
+	4: "version",
+	5: "snapshot",
+	6: "changed_fields",
+	7: "author_id",
 }
 
 // Decode decodes AgentVersionInfo from json.
@@ -7271,8 +7688,32 @@ func (s *AgentVersionInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "agent_id":
+		case "organization_id":
 			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := json.DecodeUUID(d)
+				s.OrganizationID = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"organization_id\"")
+			}
+		case "created_at":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
+			}
+		case "agent_id":
+			requiredBitSet[0] |= 1 << 3
 			if err := func() error {
 				v, err := json.DecodeUUID(d)
 				s.AgentID = v
@@ -7284,7 +7725,7 @@ func (s *AgentVersionInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"agent_id\"")
 			}
 		case "version":
-			requiredBitSet[0] |= 1 << 2
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := d.Int()
 				s.Version = int(v)
@@ -7296,7 +7737,7 @@ func (s *AgentVersionInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"version\"")
 			}
 		case "snapshot":
-			requiredBitSet[0] |= 1 << 3
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				if err := s.Snapshot.Decode(d); err != nil {
 					return err
@@ -7306,7 +7747,7 @@ func (s *AgentVersionInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"snapshot\"")
 			}
 		case "changed_fields":
-			requiredBitSet[0] |= 1 << 4
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				s.ChangedFields = make([]string, 0)
 				if err := d.Arr(func(d *jx.Decoder) error {
@@ -7326,26 +7767,14 @@ func (s *AgentVersionInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"changed_fields\"")
 			}
 		case "author_id":
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
-				s.AuthorID.Reset()
 				if err := s.AuthorID.Decode(d); err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"author_id\"")
-			}
-		case "created_at":
-			requiredBitSet[0] |= 1 << 6
-			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.CreatedAt = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"created_at\"")
 			}
 		default:
 			return d.Skip()
@@ -7357,7 +7786,7 @@ func (s *AgentVersionInfo) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [1]uint8{
-		0b01011111,
+		0b11111111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -7399,6 +7828,64 @@ func (s *AgentVersionInfo) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *AgentVersionInfo) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode implements json.Marshaler.
+func (s AgentVersionInfoSnapshot) Encode(e *jx.Encoder) {
+	e.ObjStart()
+	s.encodeFields(e)
+	e.ObjEnd()
+}
+
+// encodeFields implements json.Marshaler.
+func (s AgentVersionInfoSnapshot) encodeFields(e *jx.Encoder) {
+	for k, elem := range s {
+		e.FieldStart(k)
+
+		if len(elem) != 0 {
+			e.Raw(elem)
+		}
+	}
+}
+
+// Decode decodes AgentVersionInfoSnapshot from json.
+func (s *AgentVersionInfoSnapshot) Decode(d *jx.Decoder) error {
+	if s == nil {
+		return errors.New("invalid: unable to decode AgentVersionInfoSnapshot to nil")
+	}
+	m := s.init()
+	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
+		var elem jx.Raw
+		if err := func() error {
+			v, err := d.RawAppend(nil)
+			elem = jx.Raw(v)
+			if err != nil {
+				return err
+			}
+			return nil
+		}(); err != nil {
+			return errors.Wrapf(err, "decode field %q", k)
+		}
+		m[string(k)] = elem
+		return nil
+	}); err != nil {
+		return errors.Wrap(err, "decode AgentVersionInfoSnapshot")
+	}
+
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s AgentVersionInfoSnapshot) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *AgentVersionInfoSnapshot) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -36605,64 +37092,6 @@ func (s *IngestResult) UnmarshalJSON(data []byte) error {
 }
 
 // Encode implements json.Marshaler.
-func (s JSONObject) Encode(e *jx.Encoder) {
-	e.ObjStart()
-	s.encodeFields(e)
-	e.ObjEnd()
-}
-
-// encodeFields implements json.Marshaler.
-func (s JSONObject) encodeFields(e *jx.Encoder) {
-	for k, elem := range s {
-		e.FieldStart(k)
-
-		if len(elem) != 0 {
-			e.Raw(elem)
-		}
-	}
-}
-
-// Decode decodes JSONObject from json.
-func (s *JSONObject) Decode(d *jx.Decoder) error {
-	if s == nil {
-		return errors.New("invalid: unable to decode JSONObject to nil")
-	}
-	m := s.init()
-	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
-		var elem jx.Raw
-		if err := func() error {
-			v, err := d.RawAppend(nil)
-			elem = jx.Raw(v)
-			if err != nil {
-				return err
-			}
-			return nil
-		}(); err != nil {
-			return errors.Wrapf(err, "decode field %q", k)
-		}
-		m[string(k)] = elem
-		return nil
-	}); err != nil {
-		return errors.Wrap(err, "decode JSONObject")
-	}
-
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s JSONObject) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *JSONObject) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
-// Encode implements json.Marshaler.
 func (s *JobKind) Encode(e *jx.Encoder) {
 	e.ObjStart()
 	s.encodeFields(e)
@@ -50614,6 +51043,14 @@ func (s *ModelPriceInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeUUID(e, s.ID)
 	}
 	{
+		e.FieldStart("created_at")
+		json.EncodeDateTime(e, s.CreatedAt)
+	}
+	{
+		e.FieldStart("updated_at")
+		json.EncodeDateTime(e, s.UpdatedAt)
+	}
+	{
 		e.FieldStart("provider")
 		s.Provider.Encode(e)
 	}
@@ -50630,10 +51067,8 @@ func (s *ModelPriceInfo) encodeFields(e *jx.Encoder) {
 		e.Int64(s.OutputMicrosPerMtok)
 	}
 	{
-		if s.CachedInputMicrosPerMtok.Set {
-			e.FieldStart("cached_input_micros_per_mtok")
-			s.CachedInputMicrosPerMtok.Encode(e)
-		}
+		e.FieldStart("cached_input_micros_per_mtok")
+		s.CachedInputMicrosPerMtok.Encode(e)
 	}
 	{
 		e.FieldStart("currency")
@@ -50644,28 +51079,23 @@ func (s *ModelPriceInfo) encodeFields(e *jx.Encoder) {
 		json.EncodeDateTime(e, s.EffectiveFrom)
 	}
 	{
-		if s.EffectiveTo.Set {
-			e.FieldStart("effective_to")
-			s.EffectiveTo.Encode(e, json.EncodeDateTime)
-		}
-	}
-	{
-		e.FieldStart("created_at")
-		json.EncodeDateTime(e, s.CreatedAt)
+		e.FieldStart("effective_to")
+		s.EffectiveTo.Encode(e, json.EncodeDateTime)
 	}
 }
 
-var jsonFieldsNameOfModelPriceInfo = [10]string{
-	0: "id",
-	1: "provider",
-	2: "model",
-	3: "input_micros_per_mtok",
-	4: "output_micros_per_mtok",
-	5: "cached_input_micros_per_mtok",
-	6: "currency",
-	7: "effective_from",
-	8: "effective_to",
-	9: "created_at",
+var jsonFieldsNameOfModelPriceInfo = [11]string{
+	0:  "id",
+	1:  "created_at",
+	2:  "updated_at",
+	3:  "provider",
+	4:  "model",
+	5:  "input_micros_per_mtok",
+	6:  "output_micros_per_mtok",
+	7:  "cached_input_micros_per_mtok",
+	8:  "currency",
+	9:  "effective_from",
+	10: "effective_to",
 }
 
 // Decode decodes ModelPriceInfo from json.
@@ -50689,8 +51119,32 @@ func (s *ModelPriceInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"id\"")
 			}
-		case "provider":
+		case "created_at":
 			requiredBitSet[0] |= 1 << 1
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.CreatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"created_at\"")
+			}
+		case "updated_at":
+			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.UpdatedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"updated_at\"")
+			}
+		case "provider":
+			requiredBitSet[0] |= 1 << 3
 			if err := func() error {
 				if err := s.Provider.Decode(d); err != nil {
 					return err
@@ -50700,7 +51154,7 @@ func (s *ModelPriceInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"provider\"")
 			}
 		case "model":
-			requiredBitSet[0] |= 1 << 2
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := d.Str()
 				s.Model = string(v)
@@ -50712,7 +51166,7 @@ func (s *ModelPriceInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"model\"")
 			}
 		case "input_micros_per_mtok":
-			requiredBitSet[0] |= 1 << 3
+			requiredBitSet[0] |= 1 << 5
 			if err := func() error {
 				v, err := d.Int64()
 				s.InputMicrosPerMtok = int64(v)
@@ -50724,7 +51178,7 @@ func (s *ModelPriceInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"input_micros_per_mtok\"")
 			}
 		case "output_micros_per_mtok":
-			requiredBitSet[0] |= 1 << 4
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				v, err := d.Int64()
 				s.OutputMicrosPerMtok = int64(v)
@@ -50736,8 +51190,8 @@ func (s *ModelPriceInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"output_micros_per_mtok\"")
 			}
 		case "cached_input_micros_per_mtok":
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
-				s.CachedInputMicrosPerMtok.Reset()
 				if err := s.CachedInputMicrosPerMtok.Decode(d); err != nil {
 					return err
 				}
@@ -50746,7 +51200,7 @@ func (s *ModelPriceInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"cached_input_micros_per_mtok\"")
 			}
 		case "currency":
-			requiredBitSet[0] |= 1 << 6
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
 				v, err := d.Str()
 				s.Currency = string(v)
@@ -50758,7 +51212,7 @@ func (s *ModelPriceInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"currency\"")
 			}
 		case "effective_from":
-			requiredBitSet[0] |= 1 << 7
+			requiredBitSet[1] |= 1 << 1
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.EffectiveFrom = v
@@ -50770,26 +51224,14 @@ func (s *ModelPriceInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"effective_from\"")
 			}
 		case "effective_to":
+			requiredBitSet[1] |= 1 << 2
 			if err := func() error {
-				s.EffectiveTo.Reset()
 				if err := s.EffectiveTo.Decode(d, json.DecodeDateTime); err != nil {
 					return err
 				}
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"effective_to\"")
-			}
-		case "created_at":
-			requiredBitSet[1] |= 1 << 1
-			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.CreatedAt = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"created_at\"")
 			}
 		default:
 			return d.Skip()
@@ -50801,8 +51243,8 @@ func (s *ModelPriceInfo) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [2]uint8{
-		0b11011111,
-		0b00000010,
+		0b11111111,
+		0b00000111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.
@@ -50914,7 +51356,6 @@ func (s *ModelPriceInput) Decode(d *jx.Decoder) error {
 		return errors.New("invalid: unable to decode ModelPriceInput to nil")
 	}
 	var requiredBitSet [1]uint8
-	s.setDefaults()
 
 	if err := d.ObjBytes(func(d *jx.Decoder, k []byte) error {
 		switch string(k) {
@@ -51007,7 +51448,7 @@ func (s *ModelPriceInput) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"effective_to\"")
 			}
 		default:
-			return d.Skip()
+			return errors.Errorf("unexpected field %q", k)
 		}
 		return nil
 	}); err != nil {
@@ -51451,6 +51892,51 @@ func (s *MoveTaskUnprocessableEntity) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
+// Encode encodes AgentActionInfoOutput as json.
+func (o NilAgentActionInfoOutput) Encode(e *jx.Encoder) {
+	if o.Null {
+		e.Null()
+		return
+	}
+	o.Value.Encode(e)
+}
+
+// Decode decodes AgentActionInfoOutput from json.
+func (o *NilAgentActionInfoOutput) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode NilAgentActionInfoOutput to nil")
+	}
+	if d.Next() == jx.Null {
+		if err := d.Null(); err != nil {
+			return err
+		}
+
+		var v AgentActionInfoOutput
+		o.Value = v
+		o.Null = true
+		return nil
+	}
+	o.Null = false
+	o.Value = make(AgentActionInfoOutput)
+	if err := o.Value.Decode(d); err != nil {
+		return err
+	}
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s NilAgentActionInfoOutput) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *NilAgentActionInfoOutput) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
 // Encode encodes time.Time as json.
 func (o NilDate) Encode(e *jx.Encoder, format func(*jx.Encoder, time.Time)) {
 	if o.Null {
@@ -51631,6 +52117,52 @@ func (s NilInt) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *NilInt) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes int64 as json.
+func (o NilInt64) Encode(e *jx.Encoder) {
+	if o.Null {
+		e.Null()
+		return
+	}
+	e.Int64(int64(o.Value))
+}
+
+// Decode decodes int64 from json.
+func (o *NilInt64) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode NilInt64 to nil")
+	}
+	if d.Next() == jx.Null {
+		if err := d.Null(); err != nil {
+			return err
+		}
+
+		var v int64
+		o.Value = v
+		o.Null = true
+		return nil
+	}
+	o.Null = false
+	v, err := d.Int64()
+	if err != nil {
+		return err
+	}
+	o.Value = int64(v)
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s NilInt64) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *NilInt64) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -56951,6 +57483,40 @@ func (s *OptAgentCapturePolicy) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
+// Encode encodes AgentCreateRequestParameters as json.
+func (o OptAgentCreateRequestParameters) Encode(e *jx.Encoder) {
+	if !o.Set {
+		return
+	}
+	o.Value.Encode(e)
+}
+
+// Decode decodes AgentCreateRequestParameters from json.
+func (o *OptAgentCreateRequestParameters) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode OptAgentCreateRequestParameters to nil")
+	}
+	o.Set = true
+	o.Value = make(AgentCreateRequestParameters)
+	if err := o.Value.Decode(d); err != nil {
+		return err
+	}
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s OptAgentCreateRequestParameters) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *OptAgentCreateRequestParameters) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
 // Encode encodes AgentInjectionPolicy as json.
 func (o OptAgentInjectionPolicy) Encode(e *jx.Encoder) {
 	if !o.Set {
@@ -57112,6 +57678,40 @@ func (s OptAgentStatus) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *OptAgentStatus) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes AgentToolCreateRequestInputSchema as json.
+func (o OptAgentToolCreateRequestInputSchema) Encode(e *jx.Encoder) {
+	if !o.Set {
+		return
+	}
+	o.Value.Encode(e)
+}
+
+// Decode decodes AgentToolCreateRequestInputSchema from json.
+func (o *OptAgentToolCreateRequestInputSchema) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode OptAgentToolCreateRequestInputSchema to nil")
+	}
+	o.Set = true
+	o.Value = make(AgentToolCreateRequestInputSchema)
+	if err := o.Value.Decode(d); err != nil {
+		return err
+	}
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s OptAgentToolCreateRequestInputSchema) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *OptAgentToolCreateRequestInputSchema) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -57459,40 +58059,6 @@ func (s *OptInt64) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
-// Encode encodes JSONObject as json.
-func (o OptJSONObject) Encode(e *jx.Encoder) {
-	if !o.Set {
-		return
-	}
-	o.Value.Encode(e)
-}
-
-// Decode decodes JSONObject from json.
-func (o *OptJSONObject) Decode(d *jx.Decoder) error {
-	if o == nil {
-		return errors.New("invalid: unable to decode OptJSONObject to nil")
-	}
-	o.Set = true
-	o.Value = make(JSONObject)
-	if err := o.Value.Decode(d); err != nil {
-		return err
-	}
-	return nil
-}
-
-// MarshalJSON implements stdjson.Marshaler.
-func (s OptJSONObject) MarshalJSON() ([]byte, error) {
-	e := jx.Encoder{}
-	s.Encode(&e)
-	return e.Bytes(), nil
-}
-
-// UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *OptJSONObject) UnmarshalJSON(data []byte) error {
-	d := jx.DecodeBytes(data)
-	return s.Decode(d)
-}
-
 // Encode encodes JobRun as json.
 func (o OptJobRun) Encode(e *jx.Encoder) {
 	if !o.Set {
@@ -57758,8 +58324,8 @@ func (s *OptMilestoneStatus) UnmarshalJSON(data []byte) error {
 	return s.Decode(d)
 }
 
-// Encode encodes AgentActionInfoOutput as json.
-func (o OptNilAgentActionInfoOutput) Encode(e *jx.Encoder) {
+// Encode encodes AgentToolUpdateRequestInputSchema as json.
+func (o OptNilAgentToolUpdateRequestInputSchema) Encode(e *jx.Encoder) {
 	if !o.Set {
 		return
 	}
@@ -57770,17 +58336,17 @@ func (o OptNilAgentActionInfoOutput) Encode(e *jx.Encoder) {
 	o.Value.Encode(e)
 }
 
-// Decode decodes AgentActionInfoOutput from json.
-func (o *OptNilAgentActionInfoOutput) Decode(d *jx.Decoder) error {
+// Decode decodes AgentToolUpdateRequestInputSchema from json.
+func (o *OptNilAgentToolUpdateRequestInputSchema) Decode(d *jx.Decoder) error {
 	if o == nil {
-		return errors.New("invalid: unable to decode OptNilAgentActionInfoOutput to nil")
+		return errors.New("invalid: unable to decode OptNilAgentToolUpdateRequestInputSchema to nil")
 	}
 	if d.Next() == jx.Null {
 		if err := d.Null(); err != nil {
 			return err
 		}
 
-		var v AgentActionInfoOutput
+		var v AgentToolUpdateRequestInputSchema
 		o.Value = v
 		o.Set = true
 		o.Null = true
@@ -57788,7 +58354,7 @@ func (o *OptNilAgentActionInfoOutput) Decode(d *jx.Decoder) error {
 	}
 	o.Set = true
 	o.Null = false
-	o.Value = make(AgentActionInfoOutput)
+	o.Value = make(AgentToolUpdateRequestInputSchema)
 	if err := o.Value.Decode(d); err != nil {
 		return err
 	}
@@ -57796,14 +58362,64 @@ func (o *OptNilAgentActionInfoOutput) Decode(d *jx.Decoder) error {
 }
 
 // MarshalJSON implements stdjson.Marshaler.
-func (s OptNilAgentActionInfoOutput) MarshalJSON() ([]byte, error) {
+func (s OptNilAgentToolUpdateRequestInputSchema) MarshalJSON() ([]byte, error) {
 	e := jx.Encoder{}
 	s.Encode(&e)
 	return e.Bytes(), nil
 }
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
-func (s *OptNilAgentActionInfoOutput) UnmarshalJSON(data []byte) error {
+func (s *OptNilAgentToolUpdateRequestInputSchema) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes AgentUpdateRequestParameters as json.
+func (o OptNilAgentUpdateRequestParameters) Encode(e *jx.Encoder) {
+	if !o.Set {
+		return
+	}
+	if o.Null {
+		e.Null()
+		return
+	}
+	o.Value.Encode(e)
+}
+
+// Decode decodes AgentUpdateRequestParameters from json.
+func (o *OptNilAgentUpdateRequestParameters) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode OptNilAgentUpdateRequestParameters to nil")
+	}
+	if d.Next() == jx.Null {
+		if err := d.Null(); err != nil {
+			return err
+		}
+
+		var v AgentUpdateRequestParameters
+		o.Value = v
+		o.Set = true
+		o.Null = true
+		return nil
+	}
+	o.Set = true
+	o.Null = false
+	o.Value = make(AgentUpdateRequestParameters)
+	if err := o.Value.Decode(d); err != nil {
+		return err
+	}
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s OptNilAgentUpdateRequestParameters) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *OptNilAgentUpdateRequestParameters) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }
@@ -58110,6 +58726,69 @@ func (s OptNilString) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON implements stdjson.Unmarshaler.
 func (s *OptNilString) UnmarshalJSON(data []byte) error {
+	d := jx.DecodeBytes(data)
+	return s.Decode(d)
+}
+
+// Encode encodes []string as json.
+func (o OptNilStringArray) Encode(e *jx.Encoder) {
+	if !o.Set {
+		return
+	}
+	if o.Null {
+		e.Null()
+		return
+	}
+	e.ArrStart()
+	for _, elem := range o.Value {
+		e.Str(elem)
+	}
+	e.ArrEnd()
+}
+
+// Decode decodes []string from json.
+func (o *OptNilStringArray) Decode(d *jx.Decoder) error {
+	if o == nil {
+		return errors.New("invalid: unable to decode OptNilStringArray to nil")
+	}
+	if d.Next() == jx.Null {
+		if err := d.Null(); err != nil {
+			return err
+		}
+
+		var v []string
+		o.Value = v
+		o.Set = true
+		o.Null = true
+		return nil
+	}
+	o.Set = true
+	o.Null = false
+	o.Value = make([]string, 0)
+	if err := d.Arr(func(d *jx.Decoder) error {
+		var elem string
+		v, err := d.Str()
+		elem = string(v)
+		if err != nil {
+			return err
+		}
+		o.Value = append(o.Value, elem)
+		return nil
+	}); err != nil {
+		return err
+	}
+	return nil
+}
+
+// MarshalJSON implements stdjson.Marshaler.
+func (s OptNilStringArray) MarshalJSON() ([]byte, error) {
+	e := jx.Encoder{}
+	s.Encode(&e)
+	return e.Bytes(), nil
+}
+
+// UnmarshalJSON implements stdjson.Unmarshaler.
+func (s *OptNilStringArray) UnmarshalJSON(data []byte) error {
 	d := jx.DecodeBytes(data)
 	return s.Decode(d)
 }

@@ -500,113 +500,38 @@ func (s *AgentActionDecisionDecision) UnmarshalText(data []byte) error {
 // A tool action, its decision and its result.
 // Ref: #/components/schemas/AgentActionInfo
 type AgentActionInfo struct {
-	ID             uuid.UUID                   `json:"id"`
-	OrganizationID uuid.UUID                   `json:"organization_id"`
-	AgentID        uuid.UUID                   `json:"agent_id"`
-	ToolID         uuid.UUID                   `json:"tool_id"`
-	SessionID      OptNilUUID                  `json:"session_id"`
-	CallID         OptNilUUID                  `json:"call_id"`
-	ToolCallID     OptString                   `json:"tool_call_id"`
-	Input          AgentActionInfoInput        `json:"input"`
-	Output         OptNilAgentActionInfoOutput `json:"output"`
-	// Executed, failed, rejected and expired are final.
-	Status AgentActionInfoStatus `json:"status"`
+	ID             uuid.UUID `json:"id"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	AgentID        uuid.UUID `json:"agent_id"`
+	SessionID      NilUUID   `json:"session_id"`
+	// The model call whose response requested the action.
+	CallID NilUUID   `json:"call_id"`
+	ToolID uuid.UUID `json:"tool_id"`
+	// Provider's id of the tool call, echoed in the tool result message.
+	ToolCallID string `json:"tool_call_id"`
+	// Arguments, validated against the tool's input_schema.
+	Input  AgentActionInfoInput `json:"input"`
+	Status AgentActionStatus    `json:"status"`
 	// A pending action not decided by then is expired.
-	ExpiresAt   OptNilDateTime `json:"expires_at"`
-	RequestedBy OptNilUUID     `json:"requested_by"`
+	ExpiresAt NilDateTime `json:"expires_at"`
+	// User whose conversation or instruction led to the action.
+	RequestedBy NilUUID `json:"requested_by"`
 	// The approver; null when approved automatically or expired.
-	DecidedBy      OptNilUUID     `json:"decided_by"`
-	DecidedAt      OptNilDateTime `json:"decided_at"`
-	DecisionReason OptString      `json:"decision_reason"`
-	ExecutedAt     OptNilDateTime `json:"executed_at"`
-	ErrorMessage   OptString      `json:"error_message"`
-	CreatedAt      time.Time      `json:"created_at"`
-	UpdatedAt      time.Time      `json:"updated_at"`
+	DecidedBy      NilUUID     `json:"decided_by"`
+	DecidedAt      NilDateTime `json:"decided_at"`
+	DecisionReason string      `json:"decision_reason"`
+	ExecutedAt     NilDateTime `json:"executed_at"`
+	// Why execution failed.
+	ErrorMessage string `json:"error_message"`
+	// The tool's output as reported by the runtime; null before a result.
+	Output NilAgentActionInfoOutput `json:"output"`
 }
 
 // GetID returns the value of ID.
 func (s *AgentActionInfo) GetID() uuid.UUID {
 	return s.ID
-}
-
-// GetOrganizationID returns the value of OrganizationID.
-func (s *AgentActionInfo) GetOrganizationID() uuid.UUID {
-	return s.OrganizationID
-}
-
-// GetAgentID returns the value of AgentID.
-func (s *AgentActionInfo) GetAgentID() uuid.UUID {
-	return s.AgentID
-}
-
-// GetToolID returns the value of ToolID.
-func (s *AgentActionInfo) GetToolID() uuid.UUID {
-	return s.ToolID
-}
-
-// GetSessionID returns the value of SessionID.
-func (s *AgentActionInfo) GetSessionID() OptNilUUID {
-	return s.SessionID
-}
-
-// GetCallID returns the value of CallID.
-func (s *AgentActionInfo) GetCallID() OptNilUUID {
-	return s.CallID
-}
-
-// GetToolCallID returns the value of ToolCallID.
-func (s *AgentActionInfo) GetToolCallID() OptString {
-	return s.ToolCallID
-}
-
-// GetInput returns the value of Input.
-func (s *AgentActionInfo) GetInput() AgentActionInfoInput {
-	return s.Input
-}
-
-// GetOutput returns the value of Output.
-func (s *AgentActionInfo) GetOutput() OptNilAgentActionInfoOutput {
-	return s.Output
-}
-
-// GetStatus returns the value of Status.
-func (s *AgentActionInfo) GetStatus() AgentActionInfoStatus {
-	return s.Status
-}
-
-// GetExpiresAt returns the value of ExpiresAt.
-func (s *AgentActionInfo) GetExpiresAt() OptNilDateTime {
-	return s.ExpiresAt
-}
-
-// GetRequestedBy returns the value of RequestedBy.
-func (s *AgentActionInfo) GetRequestedBy() OptNilUUID {
-	return s.RequestedBy
-}
-
-// GetDecidedBy returns the value of DecidedBy.
-func (s *AgentActionInfo) GetDecidedBy() OptNilUUID {
-	return s.DecidedBy
-}
-
-// GetDecidedAt returns the value of DecidedAt.
-func (s *AgentActionInfo) GetDecidedAt() OptNilDateTime {
-	return s.DecidedAt
-}
-
-// GetDecisionReason returns the value of DecisionReason.
-func (s *AgentActionInfo) GetDecisionReason() OptString {
-	return s.DecisionReason
-}
-
-// GetExecutedAt returns the value of ExecutedAt.
-func (s *AgentActionInfo) GetExecutedAt() OptNilDateTime {
-	return s.ExecutedAt
-}
-
-// GetErrorMessage returns the value of ErrorMessage.
-func (s *AgentActionInfo) GetErrorMessage() OptString {
-	return s.ErrorMessage
 }
 
 // GetCreatedAt returns the value of CreatedAt.
@@ -619,89 +544,89 @@ func (s *AgentActionInfo) GetUpdatedAt() time.Time {
 	return s.UpdatedAt
 }
 
+// GetOrganizationID returns the value of OrganizationID.
+func (s *AgentActionInfo) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetAgentID returns the value of AgentID.
+func (s *AgentActionInfo) GetAgentID() uuid.UUID {
+	return s.AgentID
+}
+
+// GetSessionID returns the value of SessionID.
+func (s *AgentActionInfo) GetSessionID() NilUUID {
+	return s.SessionID
+}
+
+// GetCallID returns the value of CallID.
+func (s *AgentActionInfo) GetCallID() NilUUID {
+	return s.CallID
+}
+
+// GetToolID returns the value of ToolID.
+func (s *AgentActionInfo) GetToolID() uuid.UUID {
+	return s.ToolID
+}
+
+// GetToolCallID returns the value of ToolCallID.
+func (s *AgentActionInfo) GetToolCallID() string {
+	return s.ToolCallID
+}
+
+// GetInput returns the value of Input.
+func (s *AgentActionInfo) GetInput() AgentActionInfoInput {
+	return s.Input
+}
+
+// GetStatus returns the value of Status.
+func (s *AgentActionInfo) GetStatus() AgentActionStatus {
+	return s.Status
+}
+
+// GetExpiresAt returns the value of ExpiresAt.
+func (s *AgentActionInfo) GetExpiresAt() NilDateTime {
+	return s.ExpiresAt
+}
+
+// GetRequestedBy returns the value of RequestedBy.
+func (s *AgentActionInfo) GetRequestedBy() NilUUID {
+	return s.RequestedBy
+}
+
+// GetDecidedBy returns the value of DecidedBy.
+func (s *AgentActionInfo) GetDecidedBy() NilUUID {
+	return s.DecidedBy
+}
+
+// GetDecidedAt returns the value of DecidedAt.
+func (s *AgentActionInfo) GetDecidedAt() NilDateTime {
+	return s.DecidedAt
+}
+
+// GetDecisionReason returns the value of DecisionReason.
+func (s *AgentActionInfo) GetDecisionReason() string {
+	return s.DecisionReason
+}
+
+// GetExecutedAt returns the value of ExecutedAt.
+func (s *AgentActionInfo) GetExecutedAt() NilDateTime {
+	return s.ExecutedAt
+}
+
+// GetErrorMessage returns the value of ErrorMessage.
+func (s *AgentActionInfo) GetErrorMessage() string {
+	return s.ErrorMessage
+}
+
+// GetOutput returns the value of Output.
+func (s *AgentActionInfo) GetOutput() NilAgentActionInfoOutput {
+	return s.Output
+}
+
 // SetID sets the value of ID.
 func (s *AgentActionInfo) SetID(val uuid.UUID) {
 	s.ID = val
-}
-
-// SetOrganizationID sets the value of OrganizationID.
-func (s *AgentActionInfo) SetOrganizationID(val uuid.UUID) {
-	s.OrganizationID = val
-}
-
-// SetAgentID sets the value of AgentID.
-func (s *AgentActionInfo) SetAgentID(val uuid.UUID) {
-	s.AgentID = val
-}
-
-// SetToolID sets the value of ToolID.
-func (s *AgentActionInfo) SetToolID(val uuid.UUID) {
-	s.ToolID = val
-}
-
-// SetSessionID sets the value of SessionID.
-func (s *AgentActionInfo) SetSessionID(val OptNilUUID) {
-	s.SessionID = val
-}
-
-// SetCallID sets the value of CallID.
-func (s *AgentActionInfo) SetCallID(val OptNilUUID) {
-	s.CallID = val
-}
-
-// SetToolCallID sets the value of ToolCallID.
-func (s *AgentActionInfo) SetToolCallID(val OptString) {
-	s.ToolCallID = val
-}
-
-// SetInput sets the value of Input.
-func (s *AgentActionInfo) SetInput(val AgentActionInfoInput) {
-	s.Input = val
-}
-
-// SetOutput sets the value of Output.
-func (s *AgentActionInfo) SetOutput(val OptNilAgentActionInfoOutput) {
-	s.Output = val
-}
-
-// SetStatus sets the value of Status.
-func (s *AgentActionInfo) SetStatus(val AgentActionInfoStatus) {
-	s.Status = val
-}
-
-// SetExpiresAt sets the value of ExpiresAt.
-func (s *AgentActionInfo) SetExpiresAt(val OptNilDateTime) {
-	s.ExpiresAt = val
-}
-
-// SetRequestedBy sets the value of RequestedBy.
-func (s *AgentActionInfo) SetRequestedBy(val OptNilUUID) {
-	s.RequestedBy = val
-}
-
-// SetDecidedBy sets the value of DecidedBy.
-func (s *AgentActionInfo) SetDecidedBy(val OptNilUUID) {
-	s.DecidedBy = val
-}
-
-// SetDecidedAt sets the value of DecidedAt.
-func (s *AgentActionInfo) SetDecidedAt(val OptNilDateTime) {
-	s.DecidedAt = val
-}
-
-// SetDecisionReason sets the value of DecisionReason.
-func (s *AgentActionInfo) SetDecisionReason(val OptString) {
-	s.DecisionReason = val
-}
-
-// SetExecutedAt sets the value of ExecutedAt.
-func (s *AgentActionInfo) SetExecutedAt(val OptNilDateTime) {
-	s.ExecutedAt = val
-}
-
-// SetErrorMessage sets the value of ErrorMessage.
-func (s *AgentActionInfo) SetErrorMessage(val OptString) {
-	s.ErrorMessage = val
 }
 
 // SetCreatedAt sets the value of CreatedAt.
@@ -714,11 +639,92 @@ func (s *AgentActionInfo) SetUpdatedAt(val time.Time) {
 	s.UpdatedAt = val
 }
 
+// SetOrganizationID sets the value of OrganizationID.
+func (s *AgentActionInfo) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetAgentID sets the value of AgentID.
+func (s *AgentActionInfo) SetAgentID(val uuid.UUID) {
+	s.AgentID = val
+}
+
+// SetSessionID sets the value of SessionID.
+func (s *AgentActionInfo) SetSessionID(val NilUUID) {
+	s.SessionID = val
+}
+
+// SetCallID sets the value of CallID.
+func (s *AgentActionInfo) SetCallID(val NilUUID) {
+	s.CallID = val
+}
+
+// SetToolID sets the value of ToolID.
+func (s *AgentActionInfo) SetToolID(val uuid.UUID) {
+	s.ToolID = val
+}
+
+// SetToolCallID sets the value of ToolCallID.
+func (s *AgentActionInfo) SetToolCallID(val string) {
+	s.ToolCallID = val
+}
+
+// SetInput sets the value of Input.
+func (s *AgentActionInfo) SetInput(val AgentActionInfoInput) {
+	s.Input = val
+}
+
+// SetStatus sets the value of Status.
+func (s *AgentActionInfo) SetStatus(val AgentActionStatus) {
+	s.Status = val
+}
+
+// SetExpiresAt sets the value of ExpiresAt.
+func (s *AgentActionInfo) SetExpiresAt(val NilDateTime) {
+	s.ExpiresAt = val
+}
+
+// SetRequestedBy sets the value of RequestedBy.
+func (s *AgentActionInfo) SetRequestedBy(val NilUUID) {
+	s.RequestedBy = val
+}
+
+// SetDecidedBy sets the value of DecidedBy.
+func (s *AgentActionInfo) SetDecidedBy(val NilUUID) {
+	s.DecidedBy = val
+}
+
+// SetDecidedAt sets the value of DecidedAt.
+func (s *AgentActionInfo) SetDecidedAt(val NilDateTime) {
+	s.DecidedAt = val
+}
+
+// SetDecisionReason sets the value of DecisionReason.
+func (s *AgentActionInfo) SetDecisionReason(val string) {
+	s.DecisionReason = val
+}
+
+// SetExecutedAt sets the value of ExecutedAt.
+func (s *AgentActionInfo) SetExecutedAt(val NilDateTime) {
+	s.ExecutedAt = val
+}
+
+// SetErrorMessage sets the value of ErrorMessage.
+func (s *AgentActionInfo) SetErrorMessage(val string) {
+	s.ErrorMessage = val
+}
+
+// SetOutput sets the value of Output.
+func (s *AgentActionInfo) SetOutput(val NilAgentActionInfoOutput) {
+	s.Output = val
+}
+
 func (*AgentActionInfo) decideAgentActionRes()       {}
 func (*AgentActionInfo) getAgentActionRes()          {}
 func (*AgentActionInfo) proposeAgentActionRes()      {}
 func (*AgentActionInfo) reportAgentActionResultRes() {}
 
+// Arguments, validated against the tool's input_schema.
 type AgentActionInfoInput map[string]jx.Raw
 
 func (s *AgentActionInfoInput) init() AgentActionInfoInput {
@@ -730,6 +736,7 @@ func (s *AgentActionInfoInput) init() AgentActionInfoInput {
 	return m
 }
 
+// The tool's output as reported by the runtime; null before a result.
 type AgentActionInfoOutput map[string]jx.Raw
 
 func (s *AgentActionInfoOutput) init() AgentActionInfoOutput {
@@ -739,76 +746,6 @@ func (s *AgentActionInfoOutput) init() AgentActionInfoOutput {
 		*s = m
 	}
 	return m
-}
-
-// Executed, failed, rejected and expired are final.
-type AgentActionInfoStatus string
-
-const (
-	AgentActionInfoStatusPendingApproval AgentActionInfoStatus = "pending_approval"
-	AgentActionInfoStatusApproved        AgentActionInfoStatus = "approved"
-	AgentActionInfoStatusRejected        AgentActionInfoStatus = "rejected"
-	AgentActionInfoStatusExecuted        AgentActionInfoStatus = "executed"
-	AgentActionInfoStatusFailed          AgentActionInfoStatus = "failed"
-	AgentActionInfoStatusExpired         AgentActionInfoStatus = "expired"
-)
-
-// AllValues returns all AgentActionInfoStatus values.
-func (AgentActionInfoStatus) AllValues() []AgentActionInfoStatus {
-	return []AgentActionInfoStatus{
-		AgentActionInfoStatusPendingApproval,
-		AgentActionInfoStatusApproved,
-		AgentActionInfoStatusRejected,
-		AgentActionInfoStatusExecuted,
-		AgentActionInfoStatusFailed,
-		AgentActionInfoStatusExpired,
-	}
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (s AgentActionInfoStatus) MarshalText() ([]byte, error) {
-	switch s {
-	case AgentActionInfoStatusPendingApproval:
-		return []byte(s), nil
-	case AgentActionInfoStatusApproved:
-		return []byte(s), nil
-	case AgentActionInfoStatusRejected:
-		return []byte(s), nil
-	case AgentActionInfoStatusExecuted:
-		return []byte(s), nil
-	case AgentActionInfoStatusFailed:
-		return []byte(s), nil
-	case AgentActionInfoStatusExpired:
-		return []byte(s), nil
-	default:
-		return nil, errors.Errorf("invalid value: %q", s)
-	}
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (s *AgentActionInfoStatus) UnmarshalText(data []byte) error {
-	switch AgentActionInfoStatus(data) {
-	case AgentActionInfoStatusPendingApproval:
-		*s = AgentActionInfoStatusPendingApproval
-		return nil
-	case AgentActionInfoStatusApproved:
-		*s = AgentActionInfoStatusApproved
-		return nil
-	case AgentActionInfoStatusRejected:
-		*s = AgentActionInfoStatusRejected
-		return nil
-	case AgentActionInfoStatusExecuted:
-		*s = AgentActionInfoStatusExecuted
-		return nil
-	case AgentActionInfoStatusFailed:
-		*s = AgentActionInfoStatusFailed
-		return nil
-	case AgentActionInfoStatusExpired:
-		*s = AgentActionInfoStatusExpired
-		return nil
-	default:
-		return errors.Errorf("invalid value: %q", data)
-	}
 }
 
 // One page of AgentActionInfo, in keyset order.
@@ -1021,32 +958,119 @@ func (s *AgentActionResultStatus) UnmarshalText(data []byte) error {
 	}
 }
 
+// Executed, failed, rejected and expired are final.
+// Ref: #/components/schemas/AgentActionStatus
+type AgentActionStatus string
+
+const (
+	AgentActionStatusPendingApproval AgentActionStatus = "pending_approval"
+	AgentActionStatusApproved        AgentActionStatus = "approved"
+	AgentActionStatusRejected        AgentActionStatus = "rejected"
+	AgentActionStatusExecuted        AgentActionStatus = "executed"
+	AgentActionStatusFailed          AgentActionStatus = "failed"
+	AgentActionStatusExpired         AgentActionStatus = "expired"
+)
+
+// AllValues returns all AgentActionStatus values.
+func (AgentActionStatus) AllValues() []AgentActionStatus {
+	return []AgentActionStatus{
+		AgentActionStatusPendingApproval,
+		AgentActionStatusApproved,
+		AgentActionStatusRejected,
+		AgentActionStatusExecuted,
+		AgentActionStatusFailed,
+		AgentActionStatusExpired,
+	}
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s AgentActionStatus) MarshalText() ([]byte, error) {
+	switch s {
+	case AgentActionStatusPendingApproval:
+		return []byte(s), nil
+	case AgentActionStatusApproved:
+		return []byte(s), nil
+	case AgentActionStatusRejected:
+		return []byte(s), nil
+	case AgentActionStatusExecuted:
+		return []byte(s), nil
+	case AgentActionStatusFailed:
+		return []byte(s), nil
+	case AgentActionStatusExpired:
+		return []byte(s), nil
+	default:
+		return nil, errors.Errorf("invalid value: %q", s)
+	}
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *AgentActionStatus) UnmarshalText(data []byte) error {
+	switch AgentActionStatus(data) {
+	case AgentActionStatusPendingApproval:
+		*s = AgentActionStatusPendingApproval
+		return nil
+	case AgentActionStatusApproved:
+		*s = AgentActionStatusApproved
+		return nil
+	case AgentActionStatusRejected:
+		*s = AgentActionStatusRejected
+		return nil
+	case AgentActionStatusExecuted:
+		*s = AgentActionStatusExecuted
+		return nil
+	case AgentActionStatusFailed:
+		*s = AgentActionStatusFailed
+		return nil
+	case AgentActionStatusExpired:
+		*s = AgentActionStatusExpired
+		return nil
+	default:
+		return errors.Errorf("invalid value: %q", data)
+	}
+}
+
+// The ledger fields of one LLM call. Captured prompts, responses, error texts and injection findings
+// are never part of it.
 // Ref: #/components/schemas/AgentCallInfo
 type AgentCallInfo struct {
-	ID               uuid.UUID           `json:"id"`
-	OrganizationID   uuid.UUID           `json:"organization_id"`
-	AgentID          uuid.UUID           `json:"agent_id"`
-	UserID           OptUUID             `json:"user_id"`
-	TaskID           OptUUID             `json:"task_id"`
-	SessionID        OptUUID             `json:"session_id"`
-	Source           AgentCallInfoSource `json:"source"`
-	ClientCallID     OptString           `json:"client_call_id"`
-	Provider         LedgerProvider      `json:"provider"`
-	Model            string              `json:"model"`
-	PromptTokens     int                 `json:"prompt_tokens"`
-	CompletionTokens int                 `json:"completion_tokens"`
-	CachedTokens     int                 `json:"cached_tokens"`
-	// True when the provider sent no usage and the tokens were estimated from the bytes (the call is
-	// charged for them).
-	UsageEstimated OptBool `json:"usage_estimated"`
-	// Absent when unpriced.
-	CostMicros   OptInt64            `json:"cost_micros"`
-	Unpriced     bool                `json:"unpriced"`
-	ModelPriceID OptUUID             `json:"model_price_id"`
-	Status       AgentCallInfoStatus `json:"status"`
-	ErrorCode    OptString           `json:"error_code"`
-	StartedAt    time.Time           `json:"started_at"`
-	CreatedAt    time.Time           `json:"created_at"`
+	ID             uuid.UUID `json:"id"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	CreatedAt      time.Time `json:"created_at"`
+	AgentID        uuid.UUID `json:"agent_id"`
+	SessionID      NilUUID   `json:"session_id"`
+	// Work item the call was made for, for cost per task.
+	TaskID NilUUID `json:"task_id"`
+	// User on whose behalf the call was made.
+	UserID NilUUID         `json:"user_id"`
+	Source AgentCallSource `json:"source"`
+	// Idempotency key of a reported call, unique per agent.
+	ClientCallID NilString      `json:"client_call_id"`
+	Provider     LedgerProvider `json:"provider"`
+	// Model id as sent to the provider.
+	Model string `json:"model"`
+	// Input tokens, cached ones included (Anthropic cache reads and writes are added in).
+	PromptTokens     int `json:"prompt_tokens"`
+	CompletionTokens int `json:"completion_tokens"`
+	// Part of prompt_tokens served from the provider's prompt cache.
+	CachedTokens int `json:"cached_tokens"`
+	// True when the provider sent no usage and the tokens were estimated from the bytes (the provider
+	// bills them anyway).
+	UsageEstimated bool `json:"usage_estimated"`
+	// Cost in micro-USD from model_price; null = unpriced (no price known for the model at started_at).
+	CostMicros NilInt64 `json:"cost_micros"`
+	// True exactly when cost_micros is null; lets reports and the re-pricing job filter cheaply.
+	Unpriced bool `json:"unpriced"`
+	// The price row cost_micros was computed from.
+	ModelPriceID NilUUID `json:"model_price_id"`
+	LatencyMs    NilInt  `json:"latency_ms"`
+	// Time to first token of a streamed response.
+	TtftMs NilInt          `json:"ttft_ms"`
+	Status AgentCallStatus `json:"status"`
+	// E.g. "budget_exceeded", "injection_blocked", "rate_limited", "provider_error".
+	ErrorCode string `json:"error_code"`
+	// Provider's id of the request or response, for support cases.
+	ProviderRequestID string    `json:"provider_request_id"`
+	StartedAt         time.Time `json:"started_at"`
 }
 
 // GetID returns the value of ID.
@@ -1059,33 +1083,38 @@ func (s *AgentCallInfo) GetOrganizationID() uuid.UUID {
 	return s.OrganizationID
 }
 
+// GetCreatedAt returns the value of CreatedAt.
+func (s *AgentCallInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
 // GetAgentID returns the value of AgentID.
 func (s *AgentCallInfo) GetAgentID() uuid.UUID {
 	return s.AgentID
 }
 
-// GetUserID returns the value of UserID.
-func (s *AgentCallInfo) GetUserID() OptUUID {
-	return s.UserID
-}
-
-// GetTaskID returns the value of TaskID.
-func (s *AgentCallInfo) GetTaskID() OptUUID {
-	return s.TaskID
-}
-
 // GetSessionID returns the value of SessionID.
-func (s *AgentCallInfo) GetSessionID() OptUUID {
+func (s *AgentCallInfo) GetSessionID() NilUUID {
 	return s.SessionID
 }
 
+// GetTaskID returns the value of TaskID.
+func (s *AgentCallInfo) GetTaskID() NilUUID {
+	return s.TaskID
+}
+
+// GetUserID returns the value of UserID.
+func (s *AgentCallInfo) GetUserID() NilUUID {
+	return s.UserID
+}
+
 // GetSource returns the value of Source.
-func (s *AgentCallInfo) GetSource() AgentCallInfoSource {
+func (s *AgentCallInfo) GetSource() AgentCallSource {
 	return s.Source
 }
 
 // GetClientCallID returns the value of ClientCallID.
-func (s *AgentCallInfo) GetClientCallID() OptString {
+func (s *AgentCallInfo) GetClientCallID() NilString {
 	return s.ClientCallID
 }
 
@@ -1115,12 +1144,12 @@ func (s *AgentCallInfo) GetCachedTokens() int {
 }
 
 // GetUsageEstimated returns the value of UsageEstimated.
-func (s *AgentCallInfo) GetUsageEstimated() OptBool {
+func (s *AgentCallInfo) GetUsageEstimated() bool {
 	return s.UsageEstimated
 }
 
 // GetCostMicros returns the value of CostMicros.
-func (s *AgentCallInfo) GetCostMicros() OptInt64 {
+func (s *AgentCallInfo) GetCostMicros() NilInt64 {
 	return s.CostMicros
 }
 
@@ -1130,28 +1159,38 @@ func (s *AgentCallInfo) GetUnpriced() bool {
 }
 
 // GetModelPriceID returns the value of ModelPriceID.
-func (s *AgentCallInfo) GetModelPriceID() OptUUID {
+func (s *AgentCallInfo) GetModelPriceID() NilUUID {
 	return s.ModelPriceID
 }
 
+// GetLatencyMs returns the value of LatencyMs.
+func (s *AgentCallInfo) GetLatencyMs() NilInt {
+	return s.LatencyMs
+}
+
+// GetTtftMs returns the value of TtftMs.
+func (s *AgentCallInfo) GetTtftMs() NilInt {
+	return s.TtftMs
+}
+
 // GetStatus returns the value of Status.
-func (s *AgentCallInfo) GetStatus() AgentCallInfoStatus {
+func (s *AgentCallInfo) GetStatus() AgentCallStatus {
 	return s.Status
 }
 
 // GetErrorCode returns the value of ErrorCode.
-func (s *AgentCallInfo) GetErrorCode() OptString {
+func (s *AgentCallInfo) GetErrorCode() string {
 	return s.ErrorCode
+}
+
+// GetProviderRequestID returns the value of ProviderRequestID.
+func (s *AgentCallInfo) GetProviderRequestID() string {
+	return s.ProviderRequestID
 }
 
 // GetStartedAt returns the value of StartedAt.
 func (s *AgentCallInfo) GetStartedAt() time.Time {
 	return s.StartedAt
-}
-
-// GetCreatedAt returns the value of CreatedAt.
-func (s *AgentCallInfo) GetCreatedAt() time.Time {
-	return s.CreatedAt
 }
 
 // SetID sets the value of ID.
@@ -1164,33 +1203,38 @@ func (s *AgentCallInfo) SetOrganizationID(val uuid.UUID) {
 	s.OrganizationID = val
 }
 
+// SetCreatedAt sets the value of CreatedAt.
+func (s *AgentCallInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
 // SetAgentID sets the value of AgentID.
 func (s *AgentCallInfo) SetAgentID(val uuid.UUID) {
 	s.AgentID = val
 }
 
-// SetUserID sets the value of UserID.
-func (s *AgentCallInfo) SetUserID(val OptUUID) {
-	s.UserID = val
-}
-
-// SetTaskID sets the value of TaskID.
-func (s *AgentCallInfo) SetTaskID(val OptUUID) {
-	s.TaskID = val
-}
-
 // SetSessionID sets the value of SessionID.
-func (s *AgentCallInfo) SetSessionID(val OptUUID) {
+func (s *AgentCallInfo) SetSessionID(val NilUUID) {
 	s.SessionID = val
 }
 
+// SetTaskID sets the value of TaskID.
+func (s *AgentCallInfo) SetTaskID(val NilUUID) {
+	s.TaskID = val
+}
+
+// SetUserID sets the value of UserID.
+func (s *AgentCallInfo) SetUserID(val NilUUID) {
+	s.UserID = val
+}
+
 // SetSource sets the value of Source.
-func (s *AgentCallInfo) SetSource(val AgentCallInfoSource) {
+func (s *AgentCallInfo) SetSource(val AgentCallSource) {
 	s.Source = val
 }
 
 // SetClientCallID sets the value of ClientCallID.
-func (s *AgentCallInfo) SetClientCallID(val OptString) {
+func (s *AgentCallInfo) SetClientCallID(val NilString) {
 	s.ClientCallID = val
 }
 
@@ -1220,12 +1264,12 @@ func (s *AgentCallInfo) SetCachedTokens(val int) {
 }
 
 // SetUsageEstimated sets the value of UsageEstimated.
-func (s *AgentCallInfo) SetUsageEstimated(val OptBool) {
+func (s *AgentCallInfo) SetUsageEstimated(val bool) {
 	s.UsageEstimated = val
 }
 
 // SetCostMicros sets the value of CostMicros.
-func (s *AgentCallInfo) SetCostMicros(val OptInt64) {
+func (s *AgentCallInfo) SetCostMicros(val NilInt64) {
 	s.CostMicros = val
 }
 
@@ -1235,18 +1279,33 @@ func (s *AgentCallInfo) SetUnpriced(val bool) {
 }
 
 // SetModelPriceID sets the value of ModelPriceID.
-func (s *AgentCallInfo) SetModelPriceID(val OptUUID) {
+func (s *AgentCallInfo) SetModelPriceID(val NilUUID) {
 	s.ModelPriceID = val
 }
 
+// SetLatencyMs sets the value of LatencyMs.
+func (s *AgentCallInfo) SetLatencyMs(val NilInt) {
+	s.LatencyMs = val
+}
+
+// SetTtftMs sets the value of TtftMs.
+func (s *AgentCallInfo) SetTtftMs(val NilInt) {
+	s.TtftMs = val
+}
+
 // SetStatus sets the value of Status.
-func (s *AgentCallInfo) SetStatus(val AgentCallInfoStatus) {
+func (s *AgentCallInfo) SetStatus(val AgentCallStatus) {
 	s.Status = val
 }
 
 // SetErrorCode sets the value of ErrorCode.
-func (s *AgentCallInfo) SetErrorCode(val OptString) {
+func (s *AgentCallInfo) SetErrorCode(val string) {
 	s.ErrorCode = val
+}
+
+// SetProviderRequestID sets the value of ProviderRequestID.
+func (s *AgentCallInfo) SetProviderRequestID(val string) {
+	s.ProviderRequestID = val
 }
 
 // SetStartedAt sets the value of StartedAt.
@@ -1254,32 +1313,29 @@ func (s *AgentCallInfo) SetStartedAt(val time.Time) {
 	s.StartedAt = val
 }
 
-// SetCreatedAt sets the value of CreatedAt.
-func (s *AgentCallInfo) SetCreatedAt(val time.Time) {
-	s.CreatedAt = val
-}
-
-type AgentCallInfoSource string
+// Gateway: proxied by WorkSynapse; reported: made elsewhere and reported by the client.
+// Ref: #/components/schemas/AgentCallSource
+type AgentCallSource string
 
 const (
-	AgentCallInfoSourceGateway  AgentCallInfoSource = "gateway"
-	AgentCallInfoSourceReported AgentCallInfoSource = "reported"
+	AgentCallSourceGateway  AgentCallSource = "gateway"
+	AgentCallSourceReported AgentCallSource = "reported"
 )
 
-// AllValues returns all AgentCallInfoSource values.
-func (AgentCallInfoSource) AllValues() []AgentCallInfoSource {
-	return []AgentCallInfoSource{
-		AgentCallInfoSourceGateway,
-		AgentCallInfoSourceReported,
+// AllValues returns all AgentCallSource values.
+func (AgentCallSource) AllValues() []AgentCallSource {
+	return []AgentCallSource{
+		AgentCallSourceGateway,
+		AgentCallSourceReported,
 	}
 }
 
 // MarshalText implements encoding.TextMarshaler.
-func (s AgentCallInfoSource) MarshalText() ([]byte, error) {
+func (s AgentCallSource) MarshalText() ([]byte, error) {
 	switch s {
-	case AgentCallInfoSourceGateway:
+	case AgentCallSourceGateway:
 		return []byte(s), nil
-	case AgentCallInfoSourceReported:
+	case AgentCallSourceReported:
 		return []byte(s), nil
 	default:
 		return nil, errors.Errorf("invalid value: %q", s)
@@ -1287,48 +1343,50 @@ func (s AgentCallInfoSource) MarshalText() ([]byte, error) {
 }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
-func (s *AgentCallInfoSource) UnmarshalText(data []byte) error {
-	switch AgentCallInfoSource(data) {
-	case AgentCallInfoSourceGateway:
-		*s = AgentCallInfoSourceGateway
+func (s *AgentCallSource) UnmarshalText(data []byte) error {
+	switch AgentCallSource(data) {
+	case AgentCallSourceGateway:
+		*s = AgentCallSourceGateway
 		return nil
-	case AgentCallInfoSourceReported:
-		*s = AgentCallInfoSourceReported
+	case AgentCallSourceReported:
+		*s = AgentCallSourceReported
 		return nil
 	default:
 		return errors.Errorf("invalid value: %q", data)
 	}
 }
 
-type AgentCallInfoStatus string
+// Denied: refused before reaching the provider (budget, permission, injection policy).
+// Ref: #/components/schemas/AgentCallStatus
+type AgentCallStatus string
 
 const (
-	AgentCallInfoStatusSuccess AgentCallInfoStatus = "success"
-	AgentCallInfoStatusFailed  AgentCallInfoStatus = "failed"
-	AgentCallInfoStatusDenied  AgentCallInfoStatus = "denied"
-	AgentCallInfoStatusTimeout AgentCallInfoStatus = "timeout"
+	AgentCallStatusSuccess AgentCallStatus = "success"
+	AgentCallStatusFailed  AgentCallStatus = "failed"
+	AgentCallStatusDenied  AgentCallStatus = "denied"
+	AgentCallStatusTimeout AgentCallStatus = "timeout"
 )
 
-// AllValues returns all AgentCallInfoStatus values.
-func (AgentCallInfoStatus) AllValues() []AgentCallInfoStatus {
-	return []AgentCallInfoStatus{
-		AgentCallInfoStatusSuccess,
-		AgentCallInfoStatusFailed,
-		AgentCallInfoStatusDenied,
-		AgentCallInfoStatusTimeout,
+// AllValues returns all AgentCallStatus values.
+func (AgentCallStatus) AllValues() []AgentCallStatus {
+	return []AgentCallStatus{
+		AgentCallStatusSuccess,
+		AgentCallStatusFailed,
+		AgentCallStatusDenied,
+		AgentCallStatusTimeout,
 	}
 }
 
 // MarshalText implements encoding.TextMarshaler.
-func (s AgentCallInfoStatus) MarshalText() ([]byte, error) {
+func (s AgentCallStatus) MarshalText() ([]byte, error) {
 	switch s {
-	case AgentCallInfoStatusSuccess:
+	case AgentCallStatusSuccess:
 		return []byte(s), nil
-	case AgentCallInfoStatusFailed:
+	case AgentCallStatusFailed:
 		return []byte(s), nil
-	case AgentCallInfoStatusDenied:
+	case AgentCallStatusDenied:
 		return []byte(s), nil
-	case AgentCallInfoStatusTimeout:
+	case AgentCallStatusTimeout:
 		return []byte(s), nil
 	default:
 		return nil, errors.Errorf("invalid value: %q", s)
@@ -1336,25 +1394,26 @@ func (s AgentCallInfoStatus) MarshalText() ([]byte, error) {
 }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
-func (s *AgentCallInfoStatus) UnmarshalText(data []byte) error {
-	switch AgentCallInfoStatus(data) {
-	case AgentCallInfoStatusSuccess:
-		*s = AgentCallInfoStatusSuccess
+func (s *AgentCallStatus) UnmarshalText(data []byte) error {
+	switch AgentCallStatus(data) {
+	case AgentCallStatusSuccess:
+		*s = AgentCallStatusSuccess
 		return nil
-	case AgentCallInfoStatusFailed:
-		*s = AgentCallInfoStatusFailed
+	case AgentCallStatusFailed:
+		*s = AgentCallStatusFailed
 		return nil
-	case AgentCallInfoStatusDenied:
-		*s = AgentCallInfoStatusDenied
+	case AgentCallStatusDenied:
+		*s = AgentCallStatusDenied
 		return nil
-	case AgentCallInfoStatusTimeout:
-		*s = AgentCallInfoStatusTimeout
+	case AgentCallStatusTimeout:
+		*s = AgentCallStatusTimeout
 		return nil
 	default:
 		return errors.Errorf("invalid value: %q", data)
 	}
 }
 
+// What AgentCall/AgentMessage keep: full text, text with secrets/PII masked, or only counts and costs.
 // Ref: #/components/schemas/AgentCapturePolicy
 type AgentCapturePolicy string
 
@@ -1487,24 +1546,35 @@ func (s *AgentCostReport) SetSeries(val []CostPoint) {
 
 func (*AgentCostReport) getAgentCostsRes() {}
 
+// Creates a Agent; fields left out get their default.
 // Ref: #/components/schemas/AgentCreateRequest
 type AgentCreateRequest struct {
-	Name                string                  `json:"name"`
-	Description         OptString               `json:"description"`
-	Provider            AgentProvider           `json:"provider"`
-	Model               string                  `json:"model"`
-	SystemPrompt        OptString               `json:"system_prompt"`
-	Goals               []string                `json:"goals"`
-	Parameters          OptJSONObject           `json:"parameters"`
-	Status              OptAgentStatus          `json:"status"`
-	MonthlyBudgetMicros OptInt64                `json:"monthly_budget_micros"`
-	DailyBudgetMicros   OptInt64                `json:"daily_budget_micros"`
-	BudgetWarnPercent   OptInt                  `json:"budget_warn_percent"`
-	MaxContextTokens    OptInt                  `json:"max_context_tokens"`
-	MaxContextBytes     OptInt                  `json:"max_context_bytes"`
-	InjectionPolicy     OptAgentInjectionPolicy `json:"injection_policy"`
-	CapturePolicy       OptAgentCapturePolicy   `json:"capture_policy"`
-	RequiresApproval    OptBool                 `json:"requires_approval"`
+	Name        string        `json:"name"`
+	Description OptString     `json:"description"`
+	Provider    AgentProvider `json:"provider"`
+	// Provider model id, e.g. "gpt-4o-mini"; matched against ModelPrice.model.
+	Model        string    `json:"model"`
+	SystemPrompt OptString `json:"system_prompt"`
+	// What the agent is for, one goal per entry.
+	Goals []string `json:"goals"`
+	// Default request parameters (temperature, max_tokens, top_p ...) in OpenAI naming.
+	Parameters OptAgentCreateRequestParameters `json:"parameters"`
+	Status     OptAgentStatus                  `json:"status"`
+	// Spend limit per calendar month (organization time zone) in micro-USD; null = unlimited.
+	MonthlyBudgetMicros OptInt64 `json:"monthly_budget_micros"`
+	// Spend limit per calendar day (organization time zone) in micro-USD; null = unlimited.
+	DailyBudgetMicros OptInt64 `json:"daily_budget_micros"`
+	// Share of a budget at which owners are warned. Defaults to `80`.
+	BudgetWarnPercent OptInt `json:"budget_warn_percent"`
+	// Largest prompt (in tokens) the gateway forwards; null = the model's own limit.
+	MaxContextTokens OptInt `json:"max_context_tokens"`
+	// Largest prompt (in bytes of message text) the gateway forwards; null = no limit.
+	MaxContextBytes OptInt                  `json:"max_context_bytes"`
+	InjectionPolicy OptAgentInjectionPolicy `json:"injection_policy"`
+	CapturePolicy   OptAgentCapturePolicy   `json:"capture_policy"`
+	// Every tool action of this agent waits for approval, whatever the tool's own setting. Defaults to
+	// `false`.
+	RequiresApproval OptBool `json:"requires_approval"`
 }
 
 // GetName returns the value of Name.
@@ -1538,7 +1608,7 @@ func (s *AgentCreateRequest) GetGoals() []string {
 }
 
 // GetParameters returns the value of Parameters.
-func (s *AgentCreateRequest) GetParameters() OptJSONObject {
+func (s *AgentCreateRequest) GetParameters() OptAgentCreateRequestParameters {
 	return s.Parameters
 }
 
@@ -1618,7 +1688,7 @@ func (s *AgentCreateRequest) SetGoals(val []string) {
 }
 
 // SetParameters sets the value of Parameters.
-func (s *AgentCreateRequest) SetParameters(val OptJSONObject) {
+func (s *AgentCreateRequest) SetParameters(val OptAgentCreateRequestParameters) {
 	s.Parameters = val
 }
 
@@ -1667,37 +1737,71 @@ func (s *AgentCreateRequest) SetRequiresApproval(val OptBool) {
 	s.RequiresApproval = val
 }
 
+// Default request parameters (temperature, max_tokens, top_p ...) in OpenAI naming.
+type AgentCreateRequestParameters map[string]jx.Raw
+
+func (s *AgentCreateRequestParameters) init() AgentCreateRequestParameters {
+	m := *s
+	if m == nil {
+		m = map[string]jx.Raw{}
+		*s = m
+	}
+	return m
+}
+
+// A governed AI agent: model, prompt, budgets, limits, policies and attached tools.
 // Ref: #/components/schemas/AgentInfo
 type AgentInfo struct {
-	ID                  uuid.UUID            `json:"id"`
-	OrganizationID      uuid.UUID            `json:"organization_id"`
-	Name                string               `json:"name"`
-	Description         OptString            `json:"description"`
-	Provider            AgentProvider        `json:"provider"`
-	Model               string               `json:"model"`
-	SystemPrompt        OptString            `json:"system_prompt"`
-	Goals               []string             `json:"goals"`
-	Parameters          OptJSONObject        `json:"parameters"`
-	Status              AgentStatus          `json:"status"`
-	MonthlyBudgetMicros OptInt64             `json:"monthly_budget_micros"`
-	DailyBudgetMicros   OptInt64             `json:"daily_budget_micros"`
-	BudgetWarnPercent   int                  `json:"budget_warn_percent"`
-	MaxContextTokens    OptInt               `json:"max_context_tokens"`
-	MaxContextBytes     OptInt               `json:"max_context_bytes"`
-	InjectionPolicy     AgentInjectionPolicy `json:"injection_policy"`
-	CapturePolicy       AgentCapturePolicy   `json:"capture_policy"`
-	RequiresApproval    bool                 `json:"requires_approval"`
-	// Number of the current configuration version.
-	ConfigVersion int         `json:"config_version"`
-	ToolIds       []uuid.UUID `json:"tool_ids"`
-	CreatedBy     OptUUID     `json:"created_by"`
-	CreatedAt     time.Time   `json:"created_at"`
-	UpdatedAt     time.Time   `json:"updated_at"`
+	ID             uuid.UUID     `json:"id"`
+	CreatedAt      time.Time     `json:"created_at"`
+	UpdatedAt      time.Time     `json:"updated_at"`
+	OrganizationID uuid.UUID     `json:"organization_id"`
+	Name           string        `json:"name"`
+	Description    string        `json:"description"`
+	Provider       AgentProvider `json:"provider"`
+	// Provider model id, e.g. "gpt-4o-mini"; matched against ModelPrice.model.
+	Model        string `json:"model"`
+	SystemPrompt string `json:"system_prompt"`
+	// What the agent is for, one goal per entry.
+	Goals []string `json:"goals"`
+	// Default request parameters (temperature, max_tokens, top_p ...) in OpenAI naming.
+	Parameters AgentInfoParameters `json:"parameters"`
+	Status     AgentStatus         `json:"status"`
+	// Spend limit per calendar month (organization time zone) in micro-USD; null = unlimited.
+	MonthlyBudgetMicros NilInt64 `json:"monthly_budget_micros"`
+	// Spend limit per calendar day (organization time zone) in micro-USD; null = unlimited.
+	DailyBudgetMicros NilInt64 `json:"daily_budget_micros"`
+	// Share of a budget at which owners are warned.
+	BudgetWarnPercent int `json:"budget_warn_percent"`
+	// Largest prompt (in tokens) the gateway forwards; null = the model's own limit.
+	MaxContextTokens NilInt `json:"max_context_tokens"`
+	// Largest prompt (in bytes of message text) the gateway forwards; null = no limit.
+	MaxContextBytes NilInt               `json:"max_context_bytes"`
+	InjectionPolicy AgentInjectionPolicy `json:"injection_policy"`
+	CapturePolicy   AgentCapturePolicy   `json:"capture_policy"`
+	// Every tool action of this agent waits for approval, whatever the tool's own setting.
+	RequiresApproval bool `json:"requires_approval"`
+	// Version number of the current configuration (AgentConfigVersion.version).
+	ConfigVersion int `json:"config_version"`
+	// The user who created the agent.
+	CreatedBy NilUUID `json:"created_by"`
+	// The tools attached to the agent.
+	ToolIds []uuid.UUID `json:"tool_ids"`
 }
 
 // GetID returns the value of ID.
 func (s *AgentInfo) GetID() uuid.UUID {
 	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *AgentInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *AgentInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
 }
 
 // GetOrganizationID returns the value of OrganizationID.
@@ -1711,7 +1815,7 @@ func (s *AgentInfo) GetName() string {
 }
 
 // GetDescription returns the value of Description.
-func (s *AgentInfo) GetDescription() OptString {
+func (s *AgentInfo) GetDescription() string {
 	return s.Description
 }
 
@@ -1726,7 +1830,7 @@ func (s *AgentInfo) GetModel() string {
 }
 
 // GetSystemPrompt returns the value of SystemPrompt.
-func (s *AgentInfo) GetSystemPrompt() OptString {
+func (s *AgentInfo) GetSystemPrompt() string {
 	return s.SystemPrompt
 }
 
@@ -1736,7 +1840,7 @@ func (s *AgentInfo) GetGoals() []string {
 }
 
 // GetParameters returns the value of Parameters.
-func (s *AgentInfo) GetParameters() OptJSONObject {
+func (s *AgentInfo) GetParameters() AgentInfoParameters {
 	return s.Parameters
 }
 
@@ -1746,12 +1850,12 @@ func (s *AgentInfo) GetStatus() AgentStatus {
 }
 
 // GetMonthlyBudgetMicros returns the value of MonthlyBudgetMicros.
-func (s *AgentInfo) GetMonthlyBudgetMicros() OptInt64 {
+func (s *AgentInfo) GetMonthlyBudgetMicros() NilInt64 {
 	return s.MonthlyBudgetMicros
 }
 
 // GetDailyBudgetMicros returns the value of DailyBudgetMicros.
-func (s *AgentInfo) GetDailyBudgetMicros() OptInt64 {
+func (s *AgentInfo) GetDailyBudgetMicros() NilInt64 {
 	return s.DailyBudgetMicros
 }
 
@@ -1761,12 +1865,12 @@ func (s *AgentInfo) GetBudgetWarnPercent() int {
 }
 
 // GetMaxContextTokens returns the value of MaxContextTokens.
-func (s *AgentInfo) GetMaxContextTokens() OptInt {
+func (s *AgentInfo) GetMaxContextTokens() NilInt {
 	return s.MaxContextTokens
 }
 
 // GetMaxContextBytes returns the value of MaxContextBytes.
-func (s *AgentInfo) GetMaxContextBytes() OptInt {
+func (s *AgentInfo) GetMaxContextBytes() NilInt {
 	return s.MaxContextBytes
 }
 
@@ -1790,29 +1894,29 @@ func (s *AgentInfo) GetConfigVersion() int {
 	return s.ConfigVersion
 }
 
+// GetCreatedBy returns the value of CreatedBy.
+func (s *AgentInfo) GetCreatedBy() NilUUID {
+	return s.CreatedBy
+}
+
 // GetToolIds returns the value of ToolIds.
 func (s *AgentInfo) GetToolIds() []uuid.UUID {
 	return s.ToolIds
 }
 
-// GetCreatedBy returns the value of CreatedBy.
-func (s *AgentInfo) GetCreatedBy() OptUUID {
-	return s.CreatedBy
-}
-
-// GetCreatedAt returns the value of CreatedAt.
-func (s *AgentInfo) GetCreatedAt() time.Time {
-	return s.CreatedAt
-}
-
-// GetUpdatedAt returns the value of UpdatedAt.
-func (s *AgentInfo) GetUpdatedAt() time.Time {
-	return s.UpdatedAt
-}
-
 // SetID sets the value of ID.
 func (s *AgentInfo) SetID(val uuid.UUID) {
 	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *AgentInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *AgentInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
 }
 
 // SetOrganizationID sets the value of OrganizationID.
@@ -1826,7 +1930,7 @@ func (s *AgentInfo) SetName(val string) {
 }
 
 // SetDescription sets the value of Description.
-func (s *AgentInfo) SetDescription(val OptString) {
+func (s *AgentInfo) SetDescription(val string) {
 	s.Description = val
 }
 
@@ -1841,7 +1945,7 @@ func (s *AgentInfo) SetModel(val string) {
 }
 
 // SetSystemPrompt sets the value of SystemPrompt.
-func (s *AgentInfo) SetSystemPrompt(val OptString) {
+func (s *AgentInfo) SetSystemPrompt(val string) {
 	s.SystemPrompt = val
 }
 
@@ -1851,7 +1955,7 @@ func (s *AgentInfo) SetGoals(val []string) {
 }
 
 // SetParameters sets the value of Parameters.
-func (s *AgentInfo) SetParameters(val OptJSONObject) {
+func (s *AgentInfo) SetParameters(val AgentInfoParameters) {
 	s.Parameters = val
 }
 
@@ -1861,12 +1965,12 @@ func (s *AgentInfo) SetStatus(val AgentStatus) {
 }
 
 // SetMonthlyBudgetMicros sets the value of MonthlyBudgetMicros.
-func (s *AgentInfo) SetMonthlyBudgetMicros(val OptInt64) {
+func (s *AgentInfo) SetMonthlyBudgetMicros(val NilInt64) {
 	s.MonthlyBudgetMicros = val
 }
 
 // SetDailyBudgetMicros sets the value of DailyBudgetMicros.
-func (s *AgentInfo) SetDailyBudgetMicros(val OptInt64) {
+func (s *AgentInfo) SetDailyBudgetMicros(val NilInt64) {
 	s.DailyBudgetMicros = val
 }
 
@@ -1876,12 +1980,12 @@ func (s *AgentInfo) SetBudgetWarnPercent(val int) {
 }
 
 // SetMaxContextTokens sets the value of MaxContextTokens.
-func (s *AgentInfo) SetMaxContextTokens(val OptInt) {
+func (s *AgentInfo) SetMaxContextTokens(val NilInt) {
 	s.MaxContextTokens = val
 }
 
 // SetMaxContextBytes sets the value of MaxContextBytes.
-func (s *AgentInfo) SetMaxContextBytes(val OptInt) {
+func (s *AgentInfo) SetMaxContextBytes(val NilInt) {
 	s.MaxContextBytes = val
 }
 
@@ -1905,24 +2009,14 @@ func (s *AgentInfo) SetConfigVersion(val int) {
 	s.ConfigVersion = val
 }
 
-// SetToolIds sets the value of ToolIds.
-func (s *AgentInfo) SetToolIds(val []uuid.UUID) {
-	s.ToolIds = val
-}
-
 // SetCreatedBy sets the value of CreatedBy.
-func (s *AgentInfo) SetCreatedBy(val OptUUID) {
+func (s *AgentInfo) SetCreatedBy(val NilUUID) {
 	s.CreatedBy = val
 }
 
-// SetCreatedAt sets the value of CreatedAt.
-func (s *AgentInfo) SetCreatedAt(val time.Time) {
-	s.CreatedAt = val
-}
-
-// SetUpdatedAt sets the value of UpdatedAt.
-func (s *AgentInfo) SetUpdatedAt(val time.Time) {
-	s.UpdatedAt = val
+// SetToolIds sets the value of ToolIds.
+func (s *AgentInfo) SetToolIds(val []uuid.UUID) {
+	s.ToolIds = val
 }
 
 func (*AgentInfo) attachAgentToolRes()     {}
@@ -1932,6 +2026,19 @@ func (*AgentInfo) getAgentRes()            {}
 func (*AgentInfo) restoreAgentVersionRes() {}
 func (*AgentInfo) updateAgentRes()         {}
 
+// Default request parameters (temperature, max_tokens, top_p ...) in OpenAI naming.
+type AgentInfoParameters map[string]jx.Raw
+
+func (s *AgentInfoParameters) init() AgentInfoParameters {
+	m := *s
+	if m == nil {
+		m = map[string]jx.Raw{}
+		*s = m
+	}
+	return m
+}
+
+// What the gateway does with suspected prompt injection: ignore, record, or deny the call.
 // Ref: #/components/schemas/AgentInjectionPolicy
 type AgentInjectionPolicy string
 
@@ -2006,9 +2113,12 @@ func (s *AgentKeyBearerAuth) SetRoles(val []string) {
 	s.Roles = val
 }
 
+// Creates a AgentKey; fields left out get their default.
 // Ref: #/components/schemas/AgentKeyCreateRequest
 type AgentKeyCreateRequest struct {
-	Name      string      `json:"name"`
+	// Label for owners, e.g. the runtime that uses the key.
+	Name string `json:"name"`
+	// After this instant the key answers 401 (set by rotation for the grace period).
 	ExpiresAt OptDateTime `json:"expires_at"`
 }
 
@@ -2062,24 +2172,49 @@ func (s *AgentKeyCreated) SetSecret(val string) {
 func (*AgentKeyCreated) createAgentKeyRes() {}
 func (*AgentKeyCreated) rotateAgentKeyRes() {}
 
+// An agent API key (X-API-Key). The secret is never returned after creation; prefix identifies the
+// key.
 // Ref: #/components/schemas/AgentKeyInfo
 type AgentKeyInfo struct {
-	ID      uuid.UUID `json:"id"`
-	AgentID uuid.UUID `json:"agent_id"`
-	Name    string    `json:"name"`
-	// First characters of the key.
-	Prefix     string      `json:"prefix"`
-	CreatedBy  OptUUID     `json:"created_by"`
-	CreatedAt  time.Time   `json:"created_at"`
-	ExpiresAt  OptDateTime `json:"expires_at"`
-	RevokedAt  OptDateTime `json:"revoked_at"`
-	LastUsedAt OptDateTime `json:"last_used_at"`
-	LastUsedIP OptString   `json:"last_used_ip"`
+	ID             uuid.UUID `json:"id"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	AgentID        uuid.UUID `json:"agent_id"`
+	// Label for owners, e.g. the runtime that uses the key.
+	Name string `json:"name"`
+	// First characters of the key, shown in lists to identify it.
+	Prefix    string  `json:"prefix"`
+	CreatedBy NilUUID `json:"created_by"`
+	// After this instant the key answers 401 (set by rotation for the grace period).
+	ExpiresAt NilDateTime `json:"expires_at"`
+	// When the key was revoked; it answers 401 from then on.
+	RevokedAt  NilDateTime `json:"revoked_at"`
+	LastUsedAt NilDateTime `json:"last_used_at"`
+	// Client address of the last request made with the key; empty before first use.
+	LastUsedIP string `json:"last_used_ip"`
+	// The key that rotation created in place of this one.
+	ReplacedBy NilUUID `json:"replaced_by"`
 }
 
 // GetID returns the value of ID.
 func (s *AgentKeyInfo) GetID() uuid.UUID {
 	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *AgentKeyInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *AgentKeyInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *AgentKeyInfo) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
 }
 
 // GetAgentID returns the value of AgentID.
@@ -2098,38 +2233,53 @@ func (s *AgentKeyInfo) GetPrefix() string {
 }
 
 // GetCreatedBy returns the value of CreatedBy.
-func (s *AgentKeyInfo) GetCreatedBy() OptUUID {
+func (s *AgentKeyInfo) GetCreatedBy() NilUUID {
 	return s.CreatedBy
 }
 
-// GetCreatedAt returns the value of CreatedAt.
-func (s *AgentKeyInfo) GetCreatedAt() time.Time {
-	return s.CreatedAt
-}
-
 // GetExpiresAt returns the value of ExpiresAt.
-func (s *AgentKeyInfo) GetExpiresAt() OptDateTime {
+func (s *AgentKeyInfo) GetExpiresAt() NilDateTime {
 	return s.ExpiresAt
 }
 
 // GetRevokedAt returns the value of RevokedAt.
-func (s *AgentKeyInfo) GetRevokedAt() OptDateTime {
+func (s *AgentKeyInfo) GetRevokedAt() NilDateTime {
 	return s.RevokedAt
 }
 
 // GetLastUsedAt returns the value of LastUsedAt.
-func (s *AgentKeyInfo) GetLastUsedAt() OptDateTime {
+func (s *AgentKeyInfo) GetLastUsedAt() NilDateTime {
 	return s.LastUsedAt
 }
 
 // GetLastUsedIP returns the value of LastUsedIP.
-func (s *AgentKeyInfo) GetLastUsedIP() OptString {
+func (s *AgentKeyInfo) GetLastUsedIP() string {
 	return s.LastUsedIP
+}
+
+// GetReplacedBy returns the value of ReplacedBy.
+func (s *AgentKeyInfo) GetReplacedBy() NilUUID {
+	return s.ReplacedBy
 }
 
 // SetID sets the value of ID.
 func (s *AgentKeyInfo) SetID(val uuid.UUID) {
 	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *AgentKeyInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *AgentKeyInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *AgentKeyInfo) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
 }
 
 // SetAgentID sets the value of AgentID.
@@ -2148,33 +2298,33 @@ func (s *AgentKeyInfo) SetPrefix(val string) {
 }
 
 // SetCreatedBy sets the value of CreatedBy.
-func (s *AgentKeyInfo) SetCreatedBy(val OptUUID) {
+func (s *AgentKeyInfo) SetCreatedBy(val NilUUID) {
 	s.CreatedBy = val
 }
 
-// SetCreatedAt sets the value of CreatedAt.
-func (s *AgentKeyInfo) SetCreatedAt(val time.Time) {
-	s.CreatedAt = val
-}
-
 // SetExpiresAt sets the value of ExpiresAt.
-func (s *AgentKeyInfo) SetExpiresAt(val OptDateTime) {
+func (s *AgentKeyInfo) SetExpiresAt(val NilDateTime) {
 	s.ExpiresAt = val
 }
 
 // SetRevokedAt sets the value of RevokedAt.
-func (s *AgentKeyInfo) SetRevokedAt(val OptDateTime) {
+func (s *AgentKeyInfo) SetRevokedAt(val NilDateTime) {
 	s.RevokedAt = val
 }
 
 // SetLastUsedAt sets the value of LastUsedAt.
-func (s *AgentKeyInfo) SetLastUsedAt(val OptDateTime) {
+func (s *AgentKeyInfo) SetLastUsedAt(val NilDateTime) {
 	s.LastUsedAt = val
 }
 
 // SetLastUsedIP sets the value of LastUsedIP.
-func (s *AgentKeyInfo) SetLastUsedIP(val OptString) {
+func (s *AgentKeyInfo) SetLastUsedIP(val string) {
 	s.LastUsedIP = val
+}
+
+// SetReplacedBy sets the value of ReplacedBy.
+func (s *AgentKeyInfo) SetReplacedBy(val NilUUID) {
+	s.ReplacedBy = val
 }
 
 func (*AgentKeyInfo) revokeAgentKeyRes() {}
@@ -2255,8 +2405,10 @@ func (s *AgentPage) SetNextCursor(val OptNilString) {
 
 func (*AgentPage) listAgentsRes() {}
 
+// Creates a AgentUserPermission; fields left out get their default.
 // Ref: #/components/schemas/AgentPermissionGrant
 type AgentPermissionGrant struct {
+	// Must be a member of the agent's organization.
 	UserID     uuid.UUID  `json:"user_id"`
 	Permission AgentRight `json:"permission"`
 }
@@ -2281,18 +2433,37 @@ func (s *AgentPermissionGrant) SetPermission(val AgentRight) {
 	s.Permission = val
 }
 
+// One user's right on one agent.
 // Ref: #/components/schemas/AgentPermissionInfo
 type AgentPermissionInfo struct {
-	ID         uuid.UUID  `json:"id"`
-	AgentID    uuid.UUID  `json:"agent_id"`
+	ID             uuid.UUID `json:"id"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	AgentID        uuid.UUID `json:"agent_id"`
+	// Must be a member of the agent's organization.
 	UserID     uuid.UUID  `json:"user_id"`
 	Permission AgentRight `json:"permission"`
-	CreatedAt  time.Time  `json:"created_at"`
 }
 
 // GetID returns the value of ID.
 func (s *AgentPermissionInfo) GetID() uuid.UUID {
 	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *AgentPermissionInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *AgentPermissionInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *AgentPermissionInfo) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
 }
 
 // GetAgentID returns the value of AgentID.
@@ -2310,14 +2481,24 @@ func (s *AgentPermissionInfo) GetPermission() AgentRight {
 	return s.Permission
 }
 
-// GetCreatedAt returns the value of CreatedAt.
-func (s *AgentPermissionInfo) GetCreatedAt() time.Time {
-	return s.CreatedAt
-}
-
 // SetID sets the value of ID.
 func (s *AgentPermissionInfo) SetID(val uuid.UUID) {
 	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *AgentPermissionInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *AgentPermissionInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *AgentPermissionInfo) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
 }
 
 // SetAgentID sets the value of AgentID.
@@ -2333,11 +2514,6 @@ func (s *AgentPermissionInfo) SetUserID(val uuid.UUID) {
 // SetPermission sets the value of Permission.
 func (s *AgentPermissionInfo) SetPermission(val AgentRight) {
 	s.Permission = val
-}
-
-// SetCreatedAt sets the value of CreatedAt.
-func (s *AgentPermissionInfo) SetCreatedAt(val time.Time) {
-	s.CreatedAt = val
 }
 
 func (*AgentPermissionInfo) grantAgentPermissionRes() {}
@@ -2372,6 +2548,7 @@ func (s *AgentPermissionPage) SetNextCursor(val OptNilString) {
 
 func (*AgentPermissionPage) listAgentPermissionsRes() {}
 
+// Wire protocol the gateway speaks to the model provider.
 // Ref: #/components/schemas/AgentProvider
 type AgentProvider string
 
@@ -2527,6 +2704,7 @@ func (s *AgentRiskLevel) UnmarshalText(data []byte) error {
 	}
 }
 
+// A paused or archived agent can make no call and its keys answer 401.
 // Ref: #/components/schemas/AgentStatus
 type AgentStatus string
 
@@ -2576,14 +2754,20 @@ func (s *AgentStatus) UnmarshalText(data []byte) error {
 	}
 }
 
+// Creates a AgentTool; fields left out get their default.
 // Ref: #/components/schemas/AgentToolCreateRequest
 type AgentToolCreateRequest struct {
-	Name             string         `json:"name"`
-	Description      OptString      `json:"description"`
-	InputSchema      OptJSONObject  `json:"input_schema"`
-	RiskLevel        AgentRiskLevel `json:"risk_level"`
-	RequiresApproval OptBool        `json:"requires_approval"`
-	FourEyes         OptBool        `json:"four_eyes"`
+	// Function name sent to the model (provider rules: letters, digits, _ and -).
+	Name string `json:"name"`
+	// Tells the model when and how to use the tool.
+	Description OptString `json:"description"`
+	// JSON Schema (type object) of the arguments; empty = no arguments.
+	InputSchema OptAgentToolCreateRequestInputSchema `json:"input_schema"`
+	RiskLevel   AgentRiskLevel                       `json:"risk_level"`
+	// Each action waits for a user with approve permission on the agent. Defaults to `false`.
+	RequiresApproval OptBool `json:"requires_approval"`
+	// Implies approval; the approver must be a different user than the requester. Defaults to `false`.
+	FourEyes OptBool `json:"four_eyes"`
 }
 
 // GetName returns the value of Name.
@@ -2597,7 +2781,7 @@ func (s *AgentToolCreateRequest) GetDescription() OptString {
 }
 
 // GetInputSchema returns the value of InputSchema.
-func (s *AgentToolCreateRequest) GetInputSchema() OptJSONObject {
+func (s *AgentToolCreateRequest) GetInputSchema() OptAgentToolCreateRequestInputSchema {
 	return s.InputSchema
 }
 
@@ -2627,7 +2811,7 @@ func (s *AgentToolCreateRequest) SetDescription(val OptString) {
 }
 
 // SetInputSchema sets the value of InputSchema.
-func (s *AgentToolCreateRequest) SetInputSchema(val OptJSONObject) {
+func (s *AgentToolCreateRequest) SetInputSchema(val OptAgentToolCreateRequestInputSchema) {
 	s.InputSchema = val
 }
 
@@ -2646,23 +2830,51 @@ func (s *AgentToolCreateRequest) SetFourEyes(val OptBool) {
 	s.FourEyes = val
 }
 
+// JSON Schema (type object) of the arguments; empty = no arguments.
+type AgentToolCreateRequestInputSchema map[string]jx.Raw
+
+func (s *AgentToolCreateRequestInputSchema) init() AgentToolCreateRequestInputSchema {
+	m := *s
+	if m == nil {
+		m = map[string]jx.Raw{}
+		*s = m
+	}
+	return m
+}
+
+// A tool (function) agents of the organization may be given.
 // Ref: #/components/schemas/AgentToolInfo
 type AgentToolInfo struct {
-	ID               uuid.UUID      `json:"id"`
-	OrganizationID   uuid.UUID      `json:"organization_id"`
-	Name             string         `json:"name"`
-	Description      OptString      `json:"description"`
-	InputSchema      OptJSONObject  `json:"input_schema"`
-	RiskLevel        AgentRiskLevel `json:"risk_level"`
-	RequiresApproval bool           `json:"requires_approval"`
-	FourEyes         bool           `json:"four_eyes"`
-	CreatedAt        time.Time      `json:"created_at"`
-	UpdatedAt        time.Time      `json:"updated_at"`
+	ID             uuid.UUID `json:"id"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	// Function name sent to the model (provider rules: letters, digits, _ and -).
+	Name string `json:"name"`
+	// Tells the model when and how to use the tool.
+	Description string `json:"description"`
+	// JSON Schema (type object) of the arguments; empty = no arguments.
+	InputSchema AgentToolInfoInputSchema `json:"input_schema"`
+	RiskLevel   AgentRiskLevel           `json:"risk_level"`
+	// Each action waits for a user with approve permission on the agent.
+	RequiresApproval bool `json:"requires_approval"`
+	// Implies approval; the approver must be a different user than the requester.
+	FourEyes bool `json:"four_eyes"`
 }
 
 // GetID returns the value of ID.
 func (s *AgentToolInfo) GetID() uuid.UUID {
 	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *AgentToolInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *AgentToolInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
 }
 
 // GetOrganizationID returns the value of OrganizationID.
@@ -2676,12 +2888,12 @@ func (s *AgentToolInfo) GetName() string {
 }
 
 // GetDescription returns the value of Description.
-func (s *AgentToolInfo) GetDescription() OptString {
+func (s *AgentToolInfo) GetDescription() string {
 	return s.Description
 }
 
 // GetInputSchema returns the value of InputSchema.
-func (s *AgentToolInfo) GetInputSchema() OptJSONObject {
+func (s *AgentToolInfo) GetInputSchema() AgentToolInfoInputSchema {
 	return s.InputSchema
 }
 
@@ -2700,19 +2912,19 @@ func (s *AgentToolInfo) GetFourEyes() bool {
 	return s.FourEyes
 }
 
-// GetCreatedAt returns the value of CreatedAt.
-func (s *AgentToolInfo) GetCreatedAt() time.Time {
-	return s.CreatedAt
-}
-
-// GetUpdatedAt returns the value of UpdatedAt.
-func (s *AgentToolInfo) GetUpdatedAt() time.Time {
-	return s.UpdatedAt
-}
-
 // SetID sets the value of ID.
 func (s *AgentToolInfo) SetID(val uuid.UUID) {
 	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *AgentToolInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *AgentToolInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
 }
 
 // SetOrganizationID sets the value of OrganizationID.
@@ -2726,12 +2938,12 @@ func (s *AgentToolInfo) SetName(val string) {
 }
 
 // SetDescription sets the value of Description.
-func (s *AgentToolInfo) SetDescription(val OptString) {
+func (s *AgentToolInfo) SetDescription(val string) {
 	s.Description = val
 }
 
 // SetInputSchema sets the value of InputSchema.
-func (s *AgentToolInfo) SetInputSchema(val OptJSONObject) {
+func (s *AgentToolInfo) SetInputSchema(val AgentToolInfoInputSchema) {
 	s.InputSchema = val
 }
 
@@ -2750,19 +2962,21 @@ func (s *AgentToolInfo) SetFourEyes(val bool) {
 	s.FourEyes = val
 }
 
-// SetCreatedAt sets the value of CreatedAt.
-func (s *AgentToolInfo) SetCreatedAt(val time.Time) {
-	s.CreatedAt = val
-}
-
-// SetUpdatedAt sets the value of UpdatedAt.
-func (s *AgentToolInfo) SetUpdatedAt(val time.Time) {
-	s.UpdatedAt = val
-}
-
 func (*AgentToolInfo) createAgentToolRes() {}
 func (*AgentToolInfo) getAgentToolRes()    {}
 func (*AgentToolInfo) updateAgentToolRes() {}
+
+// JSON Schema (type object) of the arguments; empty = no arguments.
+type AgentToolInfoInputSchema map[string]jx.Raw
+
+func (s *AgentToolInfoInputSchema) init() AgentToolInfoInputSchema {
+	m := *s
+	if m == nil {
+		m = map[string]jx.Raw{}
+		*s = m
+	}
+	return m
+}
 
 // One page of AgentToolInfo, in keyset order.
 // Ref: #/components/schemas/AgentToolPage
@@ -2794,22 +3008,27 @@ func (s *AgentToolPage) SetNextCursor(val OptNilString) {
 
 func (*AgentToolPage) listAgentToolsRes() {}
 
+// Changes a AgentTool; fields left out keep their value.
 // Ref: #/components/schemas/AgentToolUpdateRequest
 type AgentToolUpdateRequest struct {
-	Description      OptString         `json:"description"`
-	InputSchema      OptJSONObject     `json:"input_schema"`
-	RiskLevel        OptAgentRiskLevel `json:"risk_level"`
-	RequiresApproval OptBool           `json:"requires_approval"`
-	FourEyes         OptBool           `json:"four_eyes"`
+	// Tells the model when and how to use the tool.
+	Description OptNilString `json:"description"`
+	// JSON Schema (type object) of the arguments; empty = no arguments.
+	InputSchema OptNilAgentToolUpdateRequestInputSchema `json:"input_schema"`
+	RiskLevel   OptAgentRiskLevel                       `json:"risk_level"`
+	// Each action waits for a user with approve permission on the agent.
+	RequiresApproval OptBool `json:"requires_approval"`
+	// Implies approval; the approver must be a different user than the requester.
+	FourEyes OptBool `json:"four_eyes"`
 }
 
 // GetDescription returns the value of Description.
-func (s *AgentToolUpdateRequest) GetDescription() OptString {
+func (s *AgentToolUpdateRequest) GetDescription() OptNilString {
 	return s.Description
 }
 
 // GetInputSchema returns the value of InputSchema.
-func (s *AgentToolUpdateRequest) GetInputSchema() OptJSONObject {
+func (s *AgentToolUpdateRequest) GetInputSchema() OptNilAgentToolUpdateRequestInputSchema {
 	return s.InputSchema
 }
 
@@ -2829,12 +3048,12 @@ func (s *AgentToolUpdateRequest) GetFourEyes() OptBool {
 }
 
 // SetDescription sets the value of Description.
-func (s *AgentToolUpdateRequest) SetDescription(val OptString) {
+func (s *AgentToolUpdateRequest) SetDescription(val OptNilString) {
 	s.Description = val
 }
 
 // SetInputSchema sets the value of InputSchema.
-func (s *AgentToolUpdateRequest) SetInputSchema(val OptJSONObject) {
+func (s *AgentToolUpdateRequest) SetInputSchema(val OptNilAgentToolUpdateRequestInputSchema) {
 	s.InputSchema = val
 }
 
@@ -2853,24 +3072,46 @@ func (s *AgentToolUpdateRequest) SetFourEyes(val OptBool) {
 	s.FourEyes = val
 }
 
+// JSON Schema (type object) of the arguments; empty = no arguments.
+type AgentToolUpdateRequestInputSchema map[string]jx.Raw
+
+func (s *AgentToolUpdateRequestInputSchema) init() AgentToolUpdateRequestInputSchema {
+	m := *s
+	if m == nil {
+		m = map[string]jx.Raw{}
+		*s = m
+	}
+	return m
+}
+
+// Changes a Agent; fields left out keep their value.
 // Ref: #/components/schemas/AgentUpdateRequest
 type AgentUpdateRequest struct {
-	Name                OptString               `json:"name"`
-	Description         OptNilString            `json:"description"`
-	Provider            OptAgentProvider        `json:"provider"`
-	Model               OptString               `json:"model"`
-	SystemPrompt        OptNilString            `json:"system_prompt"`
-	Goals               []string                `json:"goals"`
-	Parameters          OptJSONObject           `json:"parameters"`
-	Status              OptAgentStatus          `json:"status"`
-	MonthlyBudgetMicros OptNilInt64             `json:"monthly_budget_micros"`
-	DailyBudgetMicros   OptNilInt64             `json:"daily_budget_micros"`
-	BudgetWarnPercent   OptInt                  `json:"budget_warn_percent"`
-	MaxContextTokens    OptNilInt               `json:"max_context_tokens"`
-	MaxContextBytes     OptNilInt               `json:"max_context_bytes"`
-	InjectionPolicy     OptAgentInjectionPolicy `json:"injection_policy"`
-	CapturePolicy       OptAgentCapturePolicy   `json:"capture_policy"`
-	RequiresApproval    OptBool                 `json:"requires_approval"`
+	Name        OptString        `json:"name"`
+	Description OptNilString     `json:"description"`
+	Provider    OptAgentProvider `json:"provider"`
+	// Provider model id, e.g. "gpt-4o-mini"; matched against ModelPrice.model.
+	Model        OptString    `json:"model"`
+	SystemPrompt OptNilString `json:"system_prompt"`
+	// What the agent is for, one goal per entry.
+	Goals OptNilStringArray `json:"goals"`
+	// Default request parameters (temperature, max_tokens, top_p ...) in OpenAI naming.
+	Parameters OptNilAgentUpdateRequestParameters `json:"parameters"`
+	Status     OptAgentStatus                     `json:"status"`
+	// Spend limit per calendar month (organization time zone) in micro-USD; null = unlimited.
+	MonthlyBudgetMicros OptNilInt64 `json:"monthly_budget_micros"`
+	// Spend limit per calendar day (organization time zone) in micro-USD; null = unlimited.
+	DailyBudgetMicros OptNilInt64 `json:"daily_budget_micros"`
+	// Share of a budget at which owners are warned.
+	BudgetWarnPercent OptInt `json:"budget_warn_percent"`
+	// Largest prompt (in tokens) the gateway forwards; null = the model's own limit.
+	MaxContextTokens OptNilInt `json:"max_context_tokens"`
+	// Largest prompt (in bytes of message text) the gateway forwards; null = no limit.
+	MaxContextBytes OptNilInt               `json:"max_context_bytes"`
+	InjectionPolicy OptAgentInjectionPolicy `json:"injection_policy"`
+	CapturePolicy   OptAgentCapturePolicy   `json:"capture_policy"`
+	// Every tool action of this agent waits for approval, whatever the tool's own setting.
+	RequiresApproval OptBool `json:"requires_approval"`
 }
 
 // GetName returns the value of Name.
@@ -2899,12 +3140,12 @@ func (s *AgentUpdateRequest) GetSystemPrompt() OptNilString {
 }
 
 // GetGoals returns the value of Goals.
-func (s *AgentUpdateRequest) GetGoals() []string {
+func (s *AgentUpdateRequest) GetGoals() OptNilStringArray {
 	return s.Goals
 }
 
 // GetParameters returns the value of Parameters.
-func (s *AgentUpdateRequest) GetParameters() OptJSONObject {
+func (s *AgentUpdateRequest) GetParameters() OptNilAgentUpdateRequestParameters {
 	return s.Parameters
 }
 
@@ -2979,12 +3220,12 @@ func (s *AgentUpdateRequest) SetSystemPrompt(val OptNilString) {
 }
 
 // SetGoals sets the value of Goals.
-func (s *AgentUpdateRequest) SetGoals(val []string) {
+func (s *AgentUpdateRequest) SetGoals(val OptNilStringArray) {
 	s.Goals = val
 }
 
 // SetParameters sets the value of Parameters.
-func (s *AgentUpdateRequest) SetParameters(val OptJSONObject) {
+func (s *AgentUpdateRequest) SetParameters(val OptNilAgentUpdateRequestParameters) {
 	s.Parameters = val
 }
 
@@ -3031,6 +3272,18 @@ func (s *AgentUpdateRequest) SetCapturePolicy(val OptAgentCapturePolicy) {
 // SetRequiresApproval sets the value of RequiresApproval.
 func (s *AgentUpdateRequest) SetRequiresApproval(val OptBool) {
 	s.RequiresApproval = val
+}
+
+// Default request parameters (temperature, max_tokens, top_p ...) in OpenAI naming.
+type AgentUpdateRequestParameters map[string]jx.Raw
+
+func (s *AgentUpdateRequestParameters) init() AgentUpdateRequestParameters {
+	m := *s
+	if m == nil {
+		m = map[string]jx.Raw{}
+		*s = m
+	}
+	return m
 }
 
 // Ref: #/components/schemas/AgentVersionDiff
@@ -3110,20 +3363,36 @@ func (s *AgentVersionDiffChangesItem) SetNew(val jx.Raw) {
 	s.New = val
 }
 
+// One configuration version of an agent.
 // Ref: #/components/schemas/AgentVersionInfo
 type AgentVersionInfo struct {
-	ID            uuid.UUID  `json:"id"`
-	AgentID       uuid.UUID  `json:"agent_id"`
-	Version       int        `json:"version"`
-	Snapshot      JSONObject `json:"snapshot"`
-	ChangedFields []string   `json:"changed_fields"`
-	AuthorID      OptUUID    `json:"author_id"`
-	CreatedAt     time.Time  `json:"created_at"`
+	ID             uuid.UUID `json:"id"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	CreatedAt      time.Time `json:"created_at"`
+	AgentID        uuid.UUID `json:"agent_id"`
+	// Configuration version number, 1 for the agent as created.
+	Version int `json:"version"`
+	// The agent's configuration fields (and attached tool ids) as of this version.
+	Snapshot AgentVersionInfoSnapshot `json:"snapshot"`
+	// Fields that differ from the previous version.
+	ChangedFields []string `json:"changed_fields"`
+	// The user whose change wrote the version.
+	AuthorID NilUUID `json:"author_id"`
 }
 
 // GetID returns the value of ID.
 func (s *AgentVersionInfo) GetID() uuid.UUID {
 	return s.ID
+}
+
+// GetOrganizationID returns the value of OrganizationID.
+func (s *AgentVersionInfo) GetOrganizationID() uuid.UUID {
+	return s.OrganizationID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *AgentVersionInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
 }
 
 // GetAgentID returns the value of AgentID.
@@ -3137,7 +3406,7 @@ func (s *AgentVersionInfo) GetVersion() int {
 }
 
 // GetSnapshot returns the value of Snapshot.
-func (s *AgentVersionInfo) GetSnapshot() JSONObject {
+func (s *AgentVersionInfo) GetSnapshot() AgentVersionInfoSnapshot {
 	return s.Snapshot
 }
 
@@ -3147,18 +3416,23 @@ func (s *AgentVersionInfo) GetChangedFields() []string {
 }
 
 // GetAuthorID returns the value of AuthorID.
-func (s *AgentVersionInfo) GetAuthorID() OptUUID {
+func (s *AgentVersionInfo) GetAuthorID() NilUUID {
 	return s.AuthorID
-}
-
-// GetCreatedAt returns the value of CreatedAt.
-func (s *AgentVersionInfo) GetCreatedAt() time.Time {
-	return s.CreatedAt
 }
 
 // SetID sets the value of ID.
 func (s *AgentVersionInfo) SetID(val uuid.UUID) {
 	s.ID = val
+}
+
+// SetOrganizationID sets the value of OrganizationID.
+func (s *AgentVersionInfo) SetOrganizationID(val uuid.UUID) {
+	s.OrganizationID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *AgentVersionInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
 }
 
 // SetAgentID sets the value of AgentID.
@@ -3172,7 +3446,7 @@ func (s *AgentVersionInfo) SetVersion(val int) {
 }
 
 // SetSnapshot sets the value of Snapshot.
-func (s *AgentVersionInfo) SetSnapshot(val JSONObject) {
+func (s *AgentVersionInfo) SetSnapshot(val AgentVersionInfoSnapshot) {
 	s.Snapshot = val
 }
 
@@ -3182,16 +3456,23 @@ func (s *AgentVersionInfo) SetChangedFields(val []string) {
 }
 
 // SetAuthorID sets the value of AuthorID.
-func (s *AgentVersionInfo) SetAuthorID(val OptUUID) {
+func (s *AgentVersionInfo) SetAuthorID(val NilUUID) {
 	s.AuthorID = val
 }
 
-// SetCreatedAt sets the value of CreatedAt.
-func (s *AgentVersionInfo) SetCreatedAt(val time.Time) {
-	s.CreatedAt = val
-}
-
 func (*AgentVersionInfo) getAgentVersionRes() {}
+
+// The agent's configuration fields (and attached tool ids) as of this version.
+type AgentVersionInfoSnapshot map[string]jx.Raw
+
+func (s *AgentVersionInfoSnapshot) init() AgentVersionInfoSnapshot {
+	m := *s
+	if m == nil {
+		m = map[string]jx.Raw{}
+		*s = m
+	}
+	return m
+}
 
 // One page of AgentVersionInfo, in keyset order.
 // Ref: #/components/schemas/AgentVersionPage
@@ -9434,18 +9715,6 @@ func (s *IngestResult) SetErrors(val []IngestRecordError) {
 func (*IngestResult) ingestAppUsageRes()    {}
 func (*IngestResult) ingestIdlePeriodsRes() {}
 
-// Ref: #/components/schemas/JSONObject
-type JSONObject map[string]jx.Raw
-
-func (s *JSONObject) init() JSONObject {
-	m := *s
-	if m == nil {
-		m = map[string]jx.Raw{}
-		*s = m
-	}
-	return m
-}
-
 // Ref: #/components/schemas/JobKind
 type JobKind struct {
 	Kind        string `json:"kind"`
@@ -12629,23 +12898,42 @@ func (s *MilestoneUpdateRequest) SetStatus(val OptMilestoneStatus) {
 	s.Status = val
 }
 
+// A model's price, in force from effective_from until effective_to.
 // Ref: #/components/schemas/ModelPriceInfo
 type ModelPriceInfo struct {
-	ID                       uuid.UUID      `json:"id"`
-	Provider                 LedgerProvider `json:"provider"`
-	Model                    string         `json:"model"`
-	InputMicrosPerMtok       int64          `json:"input_micros_per_mtok"`
-	OutputMicrosPerMtok      int64          `json:"output_micros_per_mtok"`
-	CachedInputMicrosPerMtok OptInt64       `json:"cached_input_micros_per_mtok"`
-	Currency                 string         `json:"currency"`
-	EffectiveFrom            time.Time      `json:"effective_from"`
-	EffectiveTo              OptDateTime    `json:"effective_to"`
-	CreatedAt                time.Time      `json:"created_at"`
+	ID        uuid.UUID      `json:"id"`
+	CreatedAt time.Time      `json:"created_at"`
+	UpdatedAt time.Time      `json:"updated_at"`
+	Provider  LedgerProvider `json:"provider"`
+	// Exact model id as agents and calls name it.
+	Model string `json:"model"`
+	// Price of 1M uncached input tokens in micro-units of currency ($0.15/1M = 150000).
+	InputMicrosPerMtok int64 `json:"input_micros_per_mtok"`
+	// Price of 1M output tokens in micro-units of currency.
+	OutputMicrosPerMtok int64 `json:"output_micros_per_mtok"`
+	// Price of 1M cached input tokens in micro-units of currency; null = input price.
+	CachedInputMicrosPerMtok NilInt64 `json:"cached_input_micros_per_mtok"`
+	// ISO 4217; budgets and costs are micro-USD, so other currencies need conversion before use.
+	Currency string `json:"currency"`
+	// First instant the price applies to (calls are priced by their started_at).
+	EffectiveFrom time.Time `json:"effective_from"`
+	// Exclusive end; null = still in force.
+	EffectiveTo NilDateTime `json:"effective_to"`
 }
 
 // GetID returns the value of ID.
 func (s *ModelPriceInfo) GetID() uuid.UUID {
 	return s.ID
+}
+
+// GetCreatedAt returns the value of CreatedAt.
+func (s *ModelPriceInfo) GetCreatedAt() time.Time {
+	return s.CreatedAt
+}
+
+// GetUpdatedAt returns the value of UpdatedAt.
+func (s *ModelPriceInfo) GetUpdatedAt() time.Time {
+	return s.UpdatedAt
 }
 
 // GetProvider returns the value of Provider.
@@ -12669,7 +12957,7 @@ func (s *ModelPriceInfo) GetOutputMicrosPerMtok() int64 {
 }
 
 // GetCachedInputMicrosPerMtok returns the value of CachedInputMicrosPerMtok.
-func (s *ModelPriceInfo) GetCachedInputMicrosPerMtok() OptInt64 {
+func (s *ModelPriceInfo) GetCachedInputMicrosPerMtok() NilInt64 {
 	return s.CachedInputMicrosPerMtok
 }
 
@@ -12684,18 +12972,23 @@ func (s *ModelPriceInfo) GetEffectiveFrom() time.Time {
 }
 
 // GetEffectiveTo returns the value of EffectiveTo.
-func (s *ModelPriceInfo) GetEffectiveTo() OptDateTime {
+func (s *ModelPriceInfo) GetEffectiveTo() NilDateTime {
 	return s.EffectiveTo
-}
-
-// GetCreatedAt returns the value of CreatedAt.
-func (s *ModelPriceInfo) GetCreatedAt() time.Time {
-	return s.CreatedAt
 }
 
 // SetID sets the value of ID.
 func (s *ModelPriceInfo) SetID(val uuid.UUID) {
 	s.ID = val
+}
+
+// SetCreatedAt sets the value of CreatedAt.
+func (s *ModelPriceInfo) SetCreatedAt(val time.Time) {
+	s.CreatedAt = val
+}
+
+// SetUpdatedAt sets the value of UpdatedAt.
+func (s *ModelPriceInfo) SetUpdatedAt(val time.Time) {
+	s.UpdatedAt = val
 }
 
 // SetProvider sets the value of Provider.
@@ -12719,7 +13012,7 @@ func (s *ModelPriceInfo) SetOutputMicrosPerMtok(val int64) {
 }
 
 // SetCachedInputMicrosPerMtok sets the value of CachedInputMicrosPerMtok.
-func (s *ModelPriceInfo) SetCachedInputMicrosPerMtok(val OptInt64) {
+func (s *ModelPriceInfo) SetCachedInputMicrosPerMtok(val NilInt64) {
 	s.CachedInputMicrosPerMtok = val
 }
 
@@ -12734,30 +13027,32 @@ func (s *ModelPriceInfo) SetEffectiveFrom(val time.Time) {
 }
 
 // SetEffectiveTo sets the value of EffectiveTo.
-func (s *ModelPriceInfo) SetEffectiveTo(val OptDateTime) {
+func (s *ModelPriceInfo) SetEffectiveTo(val NilDateTime) {
 	s.EffectiveTo = val
-}
-
-// SetCreatedAt sets the value of CreatedAt.
-func (s *ModelPriceInfo) SetCreatedAt(val time.Time) {
-	s.CreatedAt = val
 }
 
 func (*ModelPriceInfo) createModelPriceRes()  {}
 func (*ModelPriceInfo) getModelPriceRes()     {}
 func (*ModelPriceInfo) replaceModelPriceRes() {}
 
+// Creates a ModelPrice; fields left out get their default.
 // Ref: #/components/schemas/ModelPriceInput
 type ModelPriceInput struct {
-	Provider            LedgerProvider `json:"provider"`
-	Model               string         `json:"model"`
-	InputMicrosPerMtok  int64          `json:"input_micros_per_mtok"`
-	OutputMicrosPerMtok int64          `json:"output_micros_per_mtok"`
-	// Null = the input price.
-	CachedInputMicrosPerMtok OptInt64  `json:"cached_input_micros_per_mtok"`
-	Currency                 OptString `json:"currency"`
-	EffectiveFrom            time.Time `json:"effective_from"`
-	// Exclusive end; absent = still in force.
+	Provider LedgerProvider `json:"provider"`
+	// Exact model id as agents and calls name it.
+	Model string `json:"model"`
+	// Price of 1M uncached input tokens in micro-units of currency ($0.15/1M = 150000).
+	InputMicrosPerMtok int64 `json:"input_micros_per_mtok"`
+	// Price of 1M output tokens in micro-units of currency.
+	OutputMicrosPerMtok int64 `json:"output_micros_per_mtok"`
+	// Price of 1M cached input tokens in micro-units of currency; null = input price.
+	CachedInputMicrosPerMtok OptInt64 `json:"cached_input_micros_per_mtok"`
+	// ISO 4217; budgets and costs are micro-USD, so other currencies need conversion before use. Defaults
+	// to `USD`.
+	Currency OptString `json:"currency"`
+	// First instant the price applies to (calls are priced by their started_at).
+	EffectiveFrom time.Time `json:"effective_from"`
+	// Exclusive end; null = still in force.
 	EffectiveTo OptDateTime `json:"effective_to"`
 }
 
@@ -12898,6 +13193,51 @@ func (*MoveTaskUnauthorized) moveTaskRes() {}
 type MoveTaskUnprocessableEntity Problem
 
 func (*MoveTaskUnprocessableEntity) moveTaskRes() {}
+
+// NewNilAgentActionInfoOutput returns new NilAgentActionInfoOutput with value set to v.
+func NewNilAgentActionInfoOutput(v AgentActionInfoOutput) NilAgentActionInfoOutput {
+	return NilAgentActionInfoOutput{
+		Value: v,
+	}
+}
+
+// NilAgentActionInfoOutput is nullable AgentActionInfoOutput.
+type NilAgentActionInfoOutput struct {
+	Value AgentActionInfoOutput
+	Null  bool
+}
+
+// SetTo sets value to v.
+func (o *NilAgentActionInfoOutput) SetTo(v AgentActionInfoOutput) {
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o NilAgentActionInfoOutput) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *NilAgentActionInfoOutput) SetToNull() {
+	o.Null = true
+	var v AgentActionInfoOutput
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o NilAgentActionInfoOutput) Get() (v AgentActionInfoOutput, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o NilAgentActionInfoOutput) Or(d AgentActionInfoOutput) AgentActionInfoOutput {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
 
 // NewNilDate returns new NilDate with value set to v.
 func NewNilDate(v time.Time) NilDate {
@@ -13073,6 +13413,51 @@ func (o NilInt) Get() (v int, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o NilInt) Or(d int) int {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewNilInt64 returns new NilInt64 with value set to v.
+func NewNilInt64(v int64) NilInt64 {
+	return NilInt64{
+		Value: v,
+	}
+}
+
+// NilInt64 is nullable int64.
+type NilInt64 struct {
+	Value int64
+	Null  bool
+}
+
+// SetTo sets value to v.
+func (o *NilInt64) SetTo(v int64) {
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o NilInt64) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *NilInt64) SetToNull() {
+	o.Null = true
+	var v int64
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o NilInt64) Get() (v int64, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o NilInt64) Or(d int64) int64 {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -15463,6 +15848,52 @@ func (o OptAgentCapturePolicy) Or(d AgentCapturePolicy) AgentCapturePolicy {
 	return d
 }
 
+// NewOptAgentCreateRequestParameters returns new OptAgentCreateRequestParameters with value set to v.
+func NewOptAgentCreateRequestParameters(v AgentCreateRequestParameters) OptAgentCreateRequestParameters {
+	return OptAgentCreateRequestParameters{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptAgentCreateRequestParameters is optional AgentCreateRequestParameters.
+type OptAgentCreateRequestParameters struct {
+	Value AgentCreateRequestParameters
+	Set   bool
+}
+
+// IsSet returns true if OptAgentCreateRequestParameters was set.
+func (o OptAgentCreateRequestParameters) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptAgentCreateRequestParameters) Reset() {
+	var v AgentCreateRequestParameters
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptAgentCreateRequestParameters) SetTo(v AgentCreateRequestParameters) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptAgentCreateRequestParameters) Get() (v AgentCreateRequestParameters, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptAgentCreateRequestParameters) Or(d AgentCreateRequestParameters) AgentCreateRequestParameters {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
 // NewOptAgentInjectionPolicy returns new OptAgentInjectionPolicy with value set to v.
 func NewOptAgentInjectionPolicy(v AgentInjectionPolicy) OptAgentInjectionPolicy {
 	return OptAgentInjectionPolicy{
@@ -15687,6 +16118,52 @@ func (o OptAgentStatus) Get() (v AgentStatus, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptAgentStatus) Or(d AgentStatus) AgentStatus {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptAgentToolCreateRequestInputSchema returns new OptAgentToolCreateRequestInputSchema with value set to v.
+func NewOptAgentToolCreateRequestInputSchema(v AgentToolCreateRequestInputSchema) OptAgentToolCreateRequestInputSchema {
+	return OptAgentToolCreateRequestInputSchema{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptAgentToolCreateRequestInputSchema is optional AgentToolCreateRequestInputSchema.
+type OptAgentToolCreateRequestInputSchema struct {
+	Value AgentToolCreateRequestInputSchema
+	Set   bool
+}
+
+// IsSet returns true if OptAgentToolCreateRequestInputSchema was set.
+func (o OptAgentToolCreateRequestInputSchema) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptAgentToolCreateRequestInputSchema) Reset() {
+	var v AgentToolCreateRequestInputSchema
+	o.Value = v
+	o.Set = false
+}
+
+// SetTo sets value to v.
+func (o *OptAgentToolCreateRequestInputSchema) SetTo(v AgentToolCreateRequestInputSchema) {
+	o.Set = true
+	o.Value = v
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptAgentToolCreateRequestInputSchema) Get() (v AgentToolCreateRequestInputSchema, ok bool) {
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptAgentToolCreateRequestInputSchema) Or(d AgentToolCreateRequestInputSchema) AgentToolCreateRequestInputSchema {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -16337,52 +16814,6 @@ func (o OptInt64) Or(d int64) int64 {
 	return d
 }
 
-// NewOptJSONObject returns new OptJSONObject with value set to v.
-func NewOptJSONObject(v JSONObject) OptJSONObject {
-	return OptJSONObject{
-		Value: v,
-		Set:   true,
-	}
-}
-
-// OptJSONObject is optional JSONObject.
-type OptJSONObject struct {
-	Value JSONObject
-	Set   bool
-}
-
-// IsSet returns true if OptJSONObject was set.
-func (o OptJSONObject) IsSet() bool { return o.Set }
-
-// Reset unsets value.
-func (o *OptJSONObject) Reset() {
-	var v JSONObject
-	o.Value = v
-	o.Set = false
-}
-
-// SetTo sets value to v.
-func (o *OptJSONObject) SetTo(v JSONObject) {
-	o.Set = true
-	o.Value = v
-}
-
-// Get returns value and boolean that denotes whether value was set.
-func (o OptJSONObject) Get() (v JSONObject, ok bool) {
-	if !o.Set {
-		return v, false
-	}
-	return o.Value, true
-}
-
-// Or returns value if set, or given parameter if does not.
-func (o OptJSONObject) Or(d JSONObject) JSONObject {
-	if v, ok := o.Get(); ok {
-		return v
-	}
-	return d
-}
-
 // NewOptJobRun returns new OptJobRun with value set to v.
 func NewOptJobRun(v JobRun) OptJobRun {
 	return OptJobRun{
@@ -16981,57 +17412,57 @@ func (o OptMilestoneStatus) Or(d MilestoneStatus) MilestoneStatus {
 	return d
 }
 
-// NewOptNilAgentActionInfoOutput returns new OptNilAgentActionInfoOutput with value set to v.
-func NewOptNilAgentActionInfoOutput(v AgentActionInfoOutput) OptNilAgentActionInfoOutput {
-	return OptNilAgentActionInfoOutput{
+// NewOptNilAgentToolUpdateRequestInputSchema returns new OptNilAgentToolUpdateRequestInputSchema with value set to v.
+func NewOptNilAgentToolUpdateRequestInputSchema(v AgentToolUpdateRequestInputSchema) OptNilAgentToolUpdateRequestInputSchema {
+	return OptNilAgentToolUpdateRequestInputSchema{
 		Value: v,
 		Set:   true,
 	}
 }
 
-// OptNilAgentActionInfoOutput is optional nullable AgentActionInfoOutput.
-type OptNilAgentActionInfoOutput struct {
-	Value AgentActionInfoOutput
+// OptNilAgentToolUpdateRequestInputSchema is optional nullable AgentToolUpdateRequestInputSchema.
+type OptNilAgentToolUpdateRequestInputSchema struct {
+	Value AgentToolUpdateRequestInputSchema
 	Set   bool
 	Null  bool
 }
 
-// IsSet returns true if OptNilAgentActionInfoOutput was set.
-func (o OptNilAgentActionInfoOutput) IsSet() bool { return o.Set }
+// IsSet returns true if OptNilAgentToolUpdateRequestInputSchema was set.
+func (o OptNilAgentToolUpdateRequestInputSchema) IsSet() bool { return o.Set }
 
 // Reset unsets value.
-func (o *OptNilAgentActionInfoOutput) Reset() {
-	var v AgentActionInfoOutput
+func (o *OptNilAgentToolUpdateRequestInputSchema) Reset() {
+	var v AgentToolUpdateRequestInputSchema
 	o.Value = v
 	o.Set = false
 	o.Null = false
 }
 
 // SetTo sets value to v.
-func (o *OptNilAgentActionInfoOutput) SetTo(v AgentActionInfoOutput) {
+func (o *OptNilAgentToolUpdateRequestInputSchema) SetTo(v AgentToolUpdateRequestInputSchema) {
 	o.Set = true
 	o.Null = false
 	o.Value = v
 }
 
 // IsNull returns true if value is Null.
-func (o OptNilAgentActionInfoOutput) IsNull() bool { return o.Null }
+func (o OptNilAgentToolUpdateRequestInputSchema) IsNull() bool { return o.Null }
 
 // SetToNull sets value to null.
-func (o *OptNilAgentActionInfoOutput) SetToNull() {
+func (o *OptNilAgentToolUpdateRequestInputSchema) SetToNull() {
 	o.Set = true
 	o.Null = true
-	var v AgentActionInfoOutput
+	var v AgentToolUpdateRequestInputSchema
 	o.Value = v
 }
 
 // IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
-func (o OptNilAgentActionInfoOutput) IsEmpty() bool {
+func (o OptNilAgentToolUpdateRequestInputSchema) IsEmpty() bool {
 	return !o.Set && !o.Null
 }
 
 // Get returns value and boolean that denotes whether value was set.
-func (o OptNilAgentActionInfoOutput) Get() (v AgentActionInfoOutput, ok bool) {
+func (o OptNilAgentToolUpdateRequestInputSchema) Get() (v AgentToolUpdateRequestInputSchema, ok bool) {
 	if o.Null {
 		return v, false
 	}
@@ -17042,7 +17473,75 @@ func (o OptNilAgentActionInfoOutput) Get() (v AgentActionInfoOutput, ok bool) {
 }
 
 // Or returns value if set, or given parameter if does not.
-func (o OptNilAgentActionInfoOutput) Or(d AgentActionInfoOutput) AgentActionInfoOutput {
+func (o OptNilAgentToolUpdateRequestInputSchema) Or(d AgentToolUpdateRequestInputSchema) AgentToolUpdateRequestInputSchema {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilAgentUpdateRequestParameters returns new OptNilAgentUpdateRequestParameters with value set to v.
+func NewOptNilAgentUpdateRequestParameters(v AgentUpdateRequestParameters) OptNilAgentUpdateRequestParameters {
+	return OptNilAgentUpdateRequestParameters{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilAgentUpdateRequestParameters is optional nullable AgentUpdateRequestParameters.
+type OptNilAgentUpdateRequestParameters struct {
+	Value AgentUpdateRequestParameters
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilAgentUpdateRequestParameters was set.
+func (o OptNilAgentUpdateRequestParameters) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilAgentUpdateRequestParameters) Reset() {
+	var v AgentUpdateRequestParameters
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilAgentUpdateRequestParameters) SetTo(v AgentUpdateRequestParameters) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilAgentUpdateRequestParameters) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilAgentUpdateRequestParameters) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v AgentUpdateRequestParameters
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilAgentUpdateRequestParameters) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilAgentUpdateRequestParameters) Get() (v AgentUpdateRequestParameters, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilAgentUpdateRequestParameters) Or(d AgentUpdateRequestParameters) AgentUpdateRequestParameters {
 	if v, ok := o.Get(); ok {
 		return v
 	}
@@ -17451,6 +17950,74 @@ func (o OptNilString) Get() (v string, ok bool) {
 
 // Or returns value if set, or given parameter if does not.
 func (o OptNilString) Or(d string) string {
+	if v, ok := o.Get(); ok {
+		return v
+	}
+	return d
+}
+
+// NewOptNilStringArray returns new OptNilStringArray with value set to v.
+func NewOptNilStringArray(v []string) OptNilStringArray {
+	return OptNilStringArray{
+		Value: v,
+		Set:   true,
+	}
+}
+
+// OptNilStringArray is optional nullable []string.
+type OptNilStringArray struct {
+	Value []string
+	Set   bool
+	Null  bool
+}
+
+// IsSet returns true if OptNilStringArray was set.
+func (o OptNilStringArray) IsSet() bool { return o.Set }
+
+// Reset unsets value.
+func (o *OptNilStringArray) Reset() {
+	var v []string
+	o.Value = v
+	o.Set = false
+	o.Null = false
+}
+
+// SetTo sets value to v.
+func (o *OptNilStringArray) SetTo(v []string) {
+	o.Set = true
+	o.Null = false
+	o.Value = v
+}
+
+// IsNull returns true if value is Null.
+func (o OptNilStringArray) IsNull() bool { return o.Null }
+
+// SetToNull sets value to null.
+func (o *OptNilStringArray) SetToNull() {
+	o.Set = true
+	o.Null = true
+	var v []string
+	o.Value = v
+}
+
+// IsEmpty returns true if the field was omitted from the payload (not Set and not Null).
+func (o OptNilStringArray) IsEmpty() bool {
+	return !o.Set && !o.Null
+}
+
+// Get returns value and boolean that denotes whether value was set.
+func (o OptNilStringArray) Get() (v []string, ok bool) {
+	if o.Null {
+		return v, false
+	}
+	if !o.Set {
+		return v, false
+	}
+	return o.Value, true
+}
+
+// Or returns value if set, or given parameter if does not.
+func (o OptNilStringArray) Or(d []string) []string {
 	if v, ok := o.Get(); ok {
 		return v
 	}
