@@ -107,8 +107,12 @@ func TestContractMatchesEnt(t *testing.T) {
 				}
 			}
 		}
+		computed := map[string]bool{}
+		for _, c := range r.Shapes.Computed {
+			computed[c.Name] = true
+		}
 		for _, f := range r.Node.Fields {
-			if !visible(f) && read.Properties[f.Name] != nil {
+			if !visible(f) && !computed[f.Name] && read.Properties[f.Name] != nil {
 				t.Errorf("%s.%s: hidden or sensitive field in the read schema", r.Shapes.Read, f.Name)
 			}
 		}
@@ -194,10 +198,27 @@ func expectedType(f *gen.Field) (string, string) {
 	return "", ""
 }
 
+// handWritten are fragment schemas whose properties happen to be fields of
+// one entity but whose rules are not the entity's, each with why. Adding
+// one needs a reason a reviewer accepts; the default is to generate.
+var handWritten = map[string]string{
+	"ChatChannelCreateRequest": "public and private only (direct channels have their own operation); a name is required, ent allows none for direct channels",
+	"ChatChannelUpdateRequest": "a channel's name cannot be cleared, ent's is Optional for direct channels",
+	"ChatMessageCreateRequest": "the API requires a body; ent's defaults to empty for file-only messages",
+	"TimeLogCreateRequest":     "an interval or a number of minutes; ent stores the interval",
+	"TimeLogUserTotal":         "an aggregate (minutes per user), not a row",
+	"TimerStartRequest":        "starts a timer: the server sets started_at and leaves ended_at open",
+	"WorkLogCreateRequest":     "a manual entry requires ended_at; ent leaves it open for running timers",
+	"WorkLogUpdateRequest":     "the fields cannot be cleared (null), which a generated update body would allow",
+	"OrganizationBudgetInput":  "a PUT of the organization's budgets, which the Organization read schema hides",
+	"ProjectMemberAddRequest":  "role is required when adding a member; ent gives it a default",
+}
+
 // TestFragmentsDefineNoEntityShape: hand-written fragments hold operations
 // and non-entity shapes only. A fragment schema whose properties are all
 // fields of one exposed entity is an entity shape written by hand: declare
-// it on the ent schema instead (oasfield.Resource / View).
+// it on the ent schema instead (oasfield.Resource / View), or, when its
+// rules are not the entity's, list it in handWritten with the reason.
 func TestFragmentsDefineNoEntityShape(t *testing.T) {
 	g := loadEntGraph(t)
 	resources, err := Resources(g)
@@ -208,6 +229,14 @@ func TestFragmentsDefineNoEntityShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	seen := map[string]bool{}
+	defer func() {
+		for name := range handWritten {
+			if !seen[name] {
+				t.Errorf("handWritten lists %s, which no fragment defines: remove it", name)
+			}
+		}
+	}()
 	for _, file := range files {
 		raw, err := fragments.ReadFile(file)
 		if err != nil {
@@ -227,6 +256,10 @@ func TestFragmentsDefineNoEntityShape(t *testing.T) {
 		}
 		sort.Strings(names)
 		for _, name := range names {
+			seen[name] = true
+			if _, ok := handWritten[name]; ok {
+				continue
+			}
 			if entity := shapeOf(frag.Components.Schemas[name], resources); entity != "" {
 				t.Errorf("%s: schema %s only has fields of %s: generate it from ent/schema", file, name, entity)
 			}
