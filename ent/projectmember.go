@@ -31,7 +31,7 @@ type ProjectMember struct {
 	DeletedAt *time.Time `json:"deleted_at,omitempty"`
 	// ProjectID holds the value of the "project_id" field.
 	ProjectID uuid.UUID `json:"project_id,omitempty"`
-	// UserID holds the value of the "user_id" field.
+	// A member of the project's organization
 	UserID uuid.UUID `json:"user_id,omitempty"`
 	// Role in the project, on top of the organization role; a project keeps at least one owner
 	Role projectmember.Role `json:"role,omitempty"`

@@ -29,7 +29,7 @@ func (NoteComment) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("note_id", uuidType).Immutable(),
 		field.UUID("author_id", uuidType).Immutable(),
-		field.Text("body").MaxLen(10000).NotEmpty().Annotations(oasfield.NotEmpty(), oasfield.Writable()).
+		field.Text("body").MaxLen(10000).NotEmpty().Annotations(oasfield.NotEmpty(), oasfield.Writable(), oasfield.RequiredOnUpdate()).
 			Comment("Markdown; body_html is its sanitized HTML rendering"),
 		field.String("quote").MaxLen(2000).Optional().Annotations(oasfield.CreateOnly()).
 			Comment("Exact anchored text; empty for comments on the whole note and for replies"),
@@ -56,7 +56,7 @@ func (NoteComment) Fields() []ent.Field {
 // send the new body, which a generated update body would make optional.
 func (NoteComment) Annotations() []schema.Annotation {
 	return []schema.Annotation{oasfield.Resource{
-		Read: "NoteCommentInfo", Create: "NoteCommentCreateRequest",
+		Read: "NoteCommentInfo", Create: "NoteCommentCreateRequest", Update: "NoteCommentUpdateRequest",
 		Description: "A comment on a note, anchored to a passage of its text or on the whole note, or a reply in a thread.",
 		Computed: []oasfield.Prop{
 			{Name: "body_html", Type: "string", MaxLength: 40000,

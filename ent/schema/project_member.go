@@ -26,9 +26,10 @@ func (ProjectMember) Mixin() []ent.Mixin {
 func (ProjectMember) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("project_id", uuidType).Immutable(),
-		field.UUID("user_id", uuidType).Immutable(),
+		field.UUID("user_id", uuidType).Immutable().Annotations(oasfield.CreateOnly()).
+			Comment("A member of the project's organization"),
 		field.Enum("role").Values("owner", "admin", "member", "viewer").Default("member").
-			Annotations(oasfield.UpdateOnly(), oasfield.EnumName("ProjectRole")).
+			Annotations(oasfield.Writable(), oasfield.Required(), oasfield.EnumName("ProjectRole")).
 			Comment("Role in the project, on top of the organization role; a project keeps at least one owner"),
 	}
 }
@@ -38,7 +39,7 @@ func (ProjectMember) Fields() []ent.Field {
 // the role, which ent defaults.
 func (ProjectMember) Annotations() []schema.Annotation {
 	return []schema.Annotation{oasfield.Resource{
-		Read: "ProjectMemberInfo", Update: "ProjectMemberUpdateRequest",
+		Read: "ProjectMemberInfo", Create: "ProjectMemberAddRequest", Update: "ProjectMemberUpdateRequest",
 		Description: "A member of a project with their project role.",
 		Computed: []oasfield.Prop{
 			{Name: "username", Type: "string", MaxLength: 40,

@@ -27,13 +27,13 @@ func (WorkLog) Mixin() []ent.Mixin {
 func (WorkLog) Fields() []ent.Field {
 	return []ent.Field{
 		field.UUID("user_id", uuidType).Immutable().Comment("Whose time this is"),
-		field.UUID("task_id", uuidType).Optional().Nillable().Annotations(oasfield.Writable()),
-		field.UUID("project_id", uuidType).Optional().Nillable().Annotations(oasfield.Writable()).
+		field.UUID("task_id", uuidType).Optional().Nillable().Annotations(oasfield.Writable(), oasfield.NoClear()),
+		field.UUID("project_id", uuidType).Optional().Nillable().Annotations(oasfield.Writable(), oasfield.NoClear()).
 			Comment("Set with or without a task; when a task is set it is the task's project"),
-		field.String("description").MaxLen(3000).Optional().Annotations(oasfield.Writable()).
+		field.String("description").MaxLen(3000).Optional().Annotations(oasfield.Writable(), oasfield.NoClear()).
 			Comment("What was worked on"),
 		field.Time("started_at").Annotations(oasfield.Writable()),
-		field.Time("ended_at").Optional().Nillable().Annotations(oasfield.Writable()).
+		field.Time("ended_at").Optional().Nillable().Annotations(oasfield.Writable(), oasfield.Required(), oasfield.NoClear()).
 			Comment("Null while the timer runs"),
 		field.Int("duration_seconds").Default(0).NonNegative().Annotations(oasfield.Min(0)).
 			Comment("ended_at - started_at in whole seconds; 0 while the timer runs"),
@@ -43,13 +43,13 @@ func (WorkLog) Fields() []ent.Field {
 	}
 }
 
-// Annotations of the WorkLog: its read shape (see oasfield.Resource). The
-// bodies stay hand-written: a manual entry needs ended_at, which ent leaves
-// optional for running timers, and a change cannot clear (null) the link,
-// the description or ended_at.
+// Annotations of the WorkLog: its API shapes (see oasfield.Resource). A
+// manual entry needs ended_at (Required), which ent leaves open for running
+// timers, and a change cannot clear (NoClear) the link, the description or
+// ended_at. Starting a timer is its own body (TimerStartRequest).
 func (WorkLog) Annotations() []schema.Annotation {
 	return []schema.Annotation{oasfield.Resource{
-		Read:        "WorkLogInfo",
+		Read: "WorkLogInfo", Create: "WorkLogCreateRequest", Update: "WorkLogUpdateRequest",
 		Description: "A time entry; ended_at is null while its timer runs.",
 		Computed: []oasfield.Prop{
 			{Name: "running", Type: "boolean", Description: "The entry is a running timer (no ended_at yet)"},

@@ -238,7 +238,7 @@ func writeSchema(spec *ogen.Spec, r Resource, mode shapeMode) (*ogen.Schema, err
 			return nil, err
 		}
 		s.Properties = append(s.Properties, ogen.Property{Name: f.Name, Schema: p})
-		if mode == createShape && !f.Optional && !f.Default {
+		if requiredIn(f, mode) {
 			s.Required = append(s.Required, f.Name)
 		}
 	}
@@ -252,14 +252,30 @@ func writeSchema(spec *ogen.Spec, r Resource, mode shapeMode) (*ogen.Schema, err
 	return s, nil
 }
 
+// requiredIn reports whether a body must carry the field: on create where
+// ent needs a value (not Optional, no Default) or the API asks for one
+// (oasfield.Required); on update only with oasfield.RequiredOnUpdate.
+func requiredIn(f *gen.Field, mode shapeMode) bool {
+	a := Access(f)
+	switch mode {
+	case createShape:
+		return (!f.Optional && !f.Default) || a.Required
+	case updateShape:
+		return a.RequiredOnUpdate
+	}
+	return true
+}
+
 // nullable reports whether a property may be null in mode: in responses
-// where ent allows nil, in updates where ent can clear the field.
+// where ent allows nil, in updates where ent can clear the field (unless
+// the API does not let clients clear it).
 func nullable(f *gen.Field, mode shapeMode) bool {
 	switch mode {
 	case readShape:
 		return f.Nillable
 	case updateShape:
-		return f.Optional
+		a := Access(f)
+		return f.Optional && !a.NoClear && !a.RequiredOnUpdate
 	}
 	return false
 }

@@ -13957,10 +13957,10 @@ func (s *NoteCommentPage) SetNextCursor(val OptNilString) {
 
 func (*NoteCommentPage) listNoteCommentsRes() {}
 
-// The new body of a comment (its author only). Hand-written rather than generated from the NoteComment
-// entity because the body is required here, where generated update bodies make every field optional.
+// Changes a NoteComment; fields left out keep their value.
 // Ref: #/components/schemas/NoteCommentUpdateRequest
 type NoteCommentUpdateRequest struct {
+	// Markdown; body_html is its sanitized HTML rendering.
 	Body string `json:"body"`
 }
 
@@ -20568,8 +20568,10 @@ func (s *ProjectCreateRequest) SetEndDate(val OptDateTime) {
 	s.EndDate = val
 }
 
+// Creates a ProjectMember; fields left out get their default.
 // Ref: #/components/schemas/ProjectMemberAddRequest
 type ProjectMemberAddRequest struct {
+	// A member of the project's organization.
 	UserID uuid.UUID   `json:"user_id"`
 	Role   ProjectRole `json:"role"`
 }
@@ -20597,13 +20599,14 @@ func (s *ProjectMemberAddRequest) SetRole(val ProjectRole) {
 // A member of a project with their project role.
 // Ref: #/components/schemas/ProjectMemberInfo
 type ProjectMemberInfo struct {
-	ID             uuid.UUID   `json:"id"`
-	CreatedAt      time.Time   `json:"created_at"`
-	UpdatedAt      time.Time   `json:"updated_at"`
-	OrganizationID uuid.UUID   `json:"organization_id"`
-	ProjectID      uuid.UUID   `json:"project_id"`
-	UserID         uuid.UUID   `json:"user_id"`
-	Role           ProjectRole `json:"role"`
+	ID             uuid.UUID `json:"id"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	OrganizationID uuid.UUID `json:"organization_id"`
+	ProjectID      uuid.UUID `json:"project_id"`
+	// A member of the project's organization.
+	UserID uuid.UUID   `json:"user_id"`
+	Role   ProjectRole `json:"role"`
 	// The member's username; empty when the caller may not see the user.
 	Username string `json:"username"`
 	// The member's display name, when they set one.
@@ -25905,15 +25908,19 @@ type VerifyEmailUnprocessableEntity Problem
 
 func (*VerifyEmailUnprocessableEntity) verifyEmailRes() {}
 
-// A finished time entry; give task_id or project_id (or both, the task's project).
+// Creates a WorkLog; fields left out get their default.
 // Ref: #/components/schemas/WorkLogCreateRequest
 type WorkLogCreateRequest struct {
-	TaskID      OptUUID   `json:"task_id"`
-	ProjectID   OptUUID   `json:"project_id"`
+	TaskID OptUUID `json:"task_id"`
+	// Set with or without a task; when a task is set it is the task's project.
+	ProjectID OptUUID `json:"project_id"`
+	// What was worked on.
 	Description OptString `json:"description"`
 	StartedAt   time.Time `json:"started_at"`
-	EndedAt     time.Time `json:"ended_at"`
-	Billable    OptBool   `json:"billable"`
+	// Null while the timer runs.
+	EndedAt time.Time `json:"ended_at"`
+	// Defaults to `false`.
+	Billable OptBool `json:"billable"`
 }
 
 // GetTaskID returns the value of TaskID.
@@ -26233,15 +26240,18 @@ func (s *WorkLogSource) UnmarshalText(data []byte) error {
 	}
 }
 
-// The fields to change.
+// Changes a WorkLog; fields left out keep their value.
 // Ref: #/components/schemas/WorkLogUpdateRequest
 type WorkLogUpdateRequest struct {
-	TaskID      OptUUID     `json:"task_id"`
-	ProjectID   OptUUID     `json:"project_id"`
+	TaskID OptUUID `json:"task_id"`
+	// Set with or without a task; when a task is set it is the task's project.
+	ProjectID OptUUID `json:"project_id"`
+	// What was worked on.
 	Description OptString   `json:"description"`
 	StartedAt   OptDateTime `json:"started_at"`
-	EndedAt     OptDateTime `json:"ended_at"`
-	Billable    OptBool     `json:"billable"`
+	// Null while the timer runs.
+	EndedAt  OptDateTime `json:"ended_at"`
+	Billable OptBool     `json:"billable"`
 }
 
 // GetTaskID returns the value of TaskID.

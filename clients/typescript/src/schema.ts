@@ -4927,14 +4927,15 @@ export interface components {
             /** @description Cursor of the next page (pass it as `cursor`); null on the last page. */
             next_cursor?: string | null;
         };
-        /** @description The new body of a comment (its author only). Hand-written rather than generated from the NoteComment entity because the body is required here, where generated update bodies make every field optional. */
+        /** @description Changes a NoteComment; fields left out keep their value. */
         NoteCommentUpdateRequest: {
+            /** @description Markdown; body_html is its sanitized HTML rendering */
             body: string;
         };
         /** @description Creates a Note; fields left out get their default. */
         NoteCreateRequest: {
             title: string;
-            /** @description Markdown, stored exactly as written; content_html is its sanitized HTML rendering. Defaults to ``. */
+            /** @description Markdown, stored exactly as written; content_html is its sanitized HTML rendering. Defaults to empty. */
             content?: string;
             /**
              * Format: uuid
@@ -5121,7 +5122,7 @@ export interface components {
              */
             expires_at?: string;
         };
-        /** @description Note resource. */
+        /** @description A note as lists show it: everything but its content. */
         NoteSummary: {
             /** Format: uuid */
             readonly id: string;
@@ -5234,7 +5235,7 @@ export interface components {
             /** @description Size of content in bytes (UTF-8) */
             readonly size_bytes: number;
         };
-        /** @description NoteVersion resource. */
+        /** @description A version as lists show it: everything but its content. */
         NoteVersionSummary: {
             /** Format: uuid */
             readonly id: string;
@@ -5551,8 +5552,12 @@ export interface components {
              */
             end_date?: string;
         };
+        /** @description Creates a ProjectMember; fields left out get their default. */
         ProjectMemberAddRequest: {
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description A member of the project's organization
+             */
             user_id: string;
             role: components["schemas"]["ProjectRole"];
         };
@@ -5568,8 +5573,11 @@ export interface components {
             readonly organization_id: string;
             /** Format: uuid */
             readonly project_id: string;
-            /** Format: uuid */
-            readonly user_id: string;
+            /**
+             * Format: uuid
+             * @description A member of the project's organization
+             */
+            user_id: string;
             role: components["schemas"]["ProjectRole"];
             /** @description The member's username; empty when the caller may not see the user */
             readonly username: string;
@@ -6296,17 +6304,25 @@ export interface components {
         VerifyEmailRequest: {
             token: string;
         };
-        /** @description A finished time entry; give task_id or project_id (or both, the task's project). */
+        /** @description Creates a WorkLog; fields left out get their default. */
         WorkLogCreateRequest: {
             /** Format: uuid */
             task_id?: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Set with or without a task; when a task is set it is the task's project
+             */
             project_id?: string;
+            /** @description What was worked on */
             description?: string;
             /** Format: date-time */
             started_at: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description Null while the timer runs
+             */
             ended_at: string;
+            /** @description Defaults to `false`. */
             billable?: boolean;
         };
         /** @description A time entry; ended_at is null while its timer runs. */
@@ -6360,16 +6376,23 @@ export interface components {
          * @enum {string}
          */
         WorkLogSource: "manual" | "timer";
-        /** @description The fields to change. */
+        /** @description Changes a WorkLog; fields left out keep their value. */
         WorkLogUpdateRequest: {
             /** Format: uuid */
             task_id?: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description Set with or without a task; when a task is set it is the task's project
+             */
             project_id?: string;
+            /** @description What was worked on */
             description?: string;
             /** Format: date-time */
             started_at?: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description Null while the timer runs
+             */
             ended_at?: string;
             billable?: boolean;
         };
@@ -6548,7 +6571,7 @@ export interface components {
         ColumnIDPath: string;
         /** @description ID of the comment. */
         CommentIDPath: string;
-        /** @description Opaque cursor from the previous page's `next_cursor`. */
+        /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
         Cursor: string;
         /** @description ID of the task link. */
         DependencyIDPath: string;
@@ -6616,7 +6639,10 @@ export interface components {
         WorkLogIDPath: string;
     };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description The entity's version as a strong entity tag, e.g. `"3"`; send it back in If-Match. */
+        ETag: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -6774,7 +6800,7 @@ export interface operations {
                 state?: components["schemas"]["JobState"];
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -7210,7 +7236,7 @@ export interface operations {
                 status?: "pending_approval" | "approved" | "rejected" | "executed" | "failed" | "expired";
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -7321,7 +7347,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -7397,7 +7423,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -7603,7 +7629,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -7703,7 +7729,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -7812,7 +7838,7 @@ export interface operations {
                 to?: components["parameters"]["AuditTo"];
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -7900,7 +7926,7 @@ export interface operations {
                 to?: components["parameters"]["AuditTo"];
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -8446,7 +8472,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -8796,7 +8822,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -9027,7 +9053,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -9503,7 +9529,7 @@ export interface operations {
                 to?: components["parameters"]["TrackingToQuery"];
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -9569,7 +9595,7 @@ export interface operations {
                 to?: components["parameters"]["TrackingToQuery"];
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -9600,7 +9626,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -9967,7 +9993,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -10104,7 +10130,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only prices of this provider. */
                 provider?: components["schemas"]["LedgerProvider"];
@@ -10595,8 +10621,7 @@ export interface operations {
             /** @description The note. */
             200: {
                 headers: {
-                    /** @description The note's version as a strong entity tag, e.g. `"3"`; send it back in If-Match. */
-                    ETag?: string;
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10667,8 +10692,7 @@ export interface operations {
             /** @description The updated note. */
             200: {
                 headers: {
-                    /** @description The note's version as a strong entity tag, e.g. `"3"`; send it back in If-Match. */
-                    ETag?: string;
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10692,7 +10716,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -10805,7 +10829,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -10942,7 +10966,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -11024,8 +11048,7 @@ export interface operations {
             /** @description The note after the restore. */
             200: {
                 headers: {
-                    /** @description The note's version as a strong entity tag, e.g. `"3"`; send it back in If-Match. */
-                    ETag?: string;
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11047,7 +11070,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -11231,7 +11254,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -11321,7 +11344,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only agents with this status. */
                 status?: components["schemas"]["AgentStatus"];
@@ -11483,7 +11506,7 @@ export interface operations {
                 archived?: boolean;
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -11601,7 +11624,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -11709,7 +11732,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -11830,7 +11853,7 @@ export interface operations {
                 has_file?: boolean;
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -11865,7 +11888,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -11941,7 +11964,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -12018,7 +12041,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only notes directly in this folder. */
                 folder_id?: string;
@@ -12088,8 +12111,7 @@ export interface operations {
             /** @description The note was created. */
             201: {
                 headers: {
-                    /** @description The note's version as a strong entity tag, e.g. `"3"`; send it back in If-Match. */
-                    ETag?: string;
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12121,7 +12143,7 @@ export interface operations {
                 project_id?: string;
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -12158,7 +12180,7 @@ export interface operations {
                 status?: "active" | "archived";
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -12237,7 +12259,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -12497,7 +12519,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -12636,7 +12658,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -12702,7 +12724,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -12807,7 +12829,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -12884,7 +12906,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -13035,7 +13057,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -13111,7 +13133,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -13189,7 +13211,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
                 /** @description Only tasks with this status. */
                 status?: components["schemas"]["TaskStatus"];
@@ -13314,8 +13336,7 @@ export interface operations {
             /** @description The task. */
             200: {
                 headers: {
-                    /** @description The task's version as a strong entity tag, e.g. `"3"`; send it back in If-Match. */
-                    ETag?: string;
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13642,8 +13663,7 @@ export interface operations {
             /** @description The task. */
             200: {
                 headers: {
-                    /** @description The task's version as a strong entity tag, e.g. `"3"`; send it back in If-Match. */
-                    ETag?: string;
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13715,8 +13735,7 @@ export interface operations {
             /** @description The updated task. */
             200: {
                 headers: {
-                    /** @description The task's version as a strong entity tag, e.g. `"3"`; send it back in If-Match. */
-                    ETag?: string;
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13740,7 +13759,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -13775,7 +13794,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -13850,7 +13869,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -13925,7 +13944,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -14103,7 +14122,7 @@ export interface operations {
             query?: {
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
@@ -14370,7 +14389,7 @@ export interface operations {
                 to?: string;
                 /** @description Page size (keyset pagination). */
                 limit?: components["parameters"]["Limit"];
-                /** @description Opaque cursor from the previous page's `next_cursor`. */
+                /** @description Opaque cursor from the previous page's `next_cursor`, valid only with the filters it was issued for. */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;

@@ -72,6 +72,14 @@ type Access struct {
 	Create bool `json:"create,omitempty"`
 	Update bool `json:"update,omitempty"`
 	Hidden bool `json:"hidden,omitempty"`
+	// Required makes the field required in the create body although ent
+	// has a default for it or lets it be empty (the API asks for it).
+	Required bool `json:"required,omitempty"`
+	// RequiredOnUpdate makes the field required in the update body.
+	RequiredOnUpdate bool `json:"required_on_update,omitempty"`
+	// NoClear keeps an Optional field from being cleared with null in the
+	// update body (the API can change it, not remove it).
+	NoClear bool `json:"no_clear,omitempty"`
 	// Enum names the shared enum schema of an enum field when it is not
 	// <Entity><Field> (e.g. "ProjectRole" for ProjectMember.role).
 	Enum string `json:"enum,omitempty"`
@@ -100,6 +108,9 @@ func (a Access) Merge(other schema.Annotation) schema.Annotation {
 	a.Create = a.Create || o.Create
 	a.Update = a.Update || o.Update
 	a.Hidden = a.Hidden || o.Hidden
+	a.Required = a.Required || o.Required
+	a.RequiredOnUpdate = a.RequiredOnUpdate || o.RequiredOnUpdate
+	a.NoClear = a.NoClear || o.NoClear
 	if o.Enum != "" {
 		a.Enum = o.Enum
 	}
@@ -118,6 +129,16 @@ func UpdateOnly() Access { return Access{Update: true} }
 // Hidden keeps a field out of every response (ent's Sensitive fields are
 // always kept out).
 func Hidden() Access { return Access{Hidden: true} }
+
+// Required makes clients send the field on create even though ent has a
+// default for it or accepts it empty.
+func Required() Access { return Access{Required: true} }
+
+// RequiredOnUpdate makes clients send the field in every update.
+func RequiredOnUpdate() Access { return Access{RequiredOnUpdate: true} }
+
+// NoClear refuses null for an Optional field in the update body.
+func NoClear() Access { return Access{NoClear: true} }
 
 // EnumName names the shared enum schema of an enum field.
 func EnumName(name string) Access { return Access{Enum: name} }
