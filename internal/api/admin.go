@@ -25,7 +25,7 @@ func (h *Handler) ListRoles(ctx context.Context, params oas.ListRolesParams) (oa
 // CreateRole implements POST /organizations/{org_id}/roles.
 func (h *Handler) CreateRole(ctx context.Context, req *oas.RoleCreateRequest, params oas.CreateRoleParams) (oas.CreateRoleRes, error) {
 	r, err := h.identity.CreateRole(ctx, params.OrgID, identity.RoleInput{
-		Name: &req.Name, Description: optString(req.Description),
+		Name: &req.Name, Description: optPtr(req.Description),
 	})
 	if err != nil {
 		return nil, err
@@ -45,7 +45,7 @@ func (h *Handler) GetRole(ctx context.Context, params oas.GetRoleParams) (oas.Ge
 // UpdateRole implements PATCH /organizations/{org_id}/roles/{role_id}.
 func (h *Handler) UpdateRole(ctx context.Context, req *oas.RoleUpdateRequest, params oas.UpdateRoleParams) (oas.UpdateRoleRes, error) {
 	r, err := h.identity.UpdateRole(ctx, params.OrgID, params.RoleID, identity.RoleInput{
-		Name: optString(req.Name), Description: clearable(req.Description),
+		Name: optPtr(req.Name), Description: clearable(req.Description),
 	})
 	if err != nil {
 		return nil, err

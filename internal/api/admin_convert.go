@@ -44,21 +44,3 @@ func ToAPIOrganizationUser(ou identity.OrganizationUser) oas.OrganizationUser {
 	}
 	return out
 }
-
-// optString is nil for an absent optional string.
-func optString(o oas.OptString) *string {
-	if v, ok := o.Get(); ok {
-		return &v
-	}
-	return nil
-}
-
-// clearable maps an optional, nullable string of an update body onto a
-// field ent keeps as a plain string: null clears it to "".
-func clearable(o oas.OptNilString) *string {
-	if !o.IsSet() {
-		return nil
-	}
-	v, _ := o.Get()
-	return &v
-}

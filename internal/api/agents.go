@@ -60,7 +60,7 @@ func (h *Handler) ListAgents(ctx context.Context, params oas.ListAgentsParams) (
 	if err != nil {
 		return nil, err
 	}
-	return &oas.AgentPage{Items: mapItems(page.Items, toAPIAgent), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.AgentPage{Items: convertAll(page.Items, deref(toAPIAgent)), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // UpdateAgent implements PATCH /agents/{agent_id}.
@@ -112,7 +112,7 @@ func (h *Handler) ListAgentVersions(ctx context.Context, params oas.ListAgentVer
 	if err != nil {
 		return nil, err
 	}
-	return &oas.AgentVersionPage{Items: mapItems(page.Items, apiconv.AgentVersionInfo), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.AgentVersionPage{Items: convertAll(page.Items, deref(apiconv.AgentVersionInfo)), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // GetAgentVersion implements GET /agents/{agent_id}/versions/{version}.
@@ -170,7 +170,7 @@ func (h *Handler) ListAgentPermissions(ctx context.Context, params oas.ListAgent
 	if err != nil {
 		return nil, err
 	}
-	return &oas.AgentPermissionPage{Items: mapItems(page.Items, apiconv.AgentPermissionInfo), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.AgentPermissionPage{Items: convertAll(page.Items, deref(apiconv.AgentPermissionInfo)), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // GrantAgentPermission implements POST /agents/{agent_id}/permissions.
@@ -218,7 +218,7 @@ func (h *Handler) ListAgentTools(ctx context.Context, params oas.ListAgentToolsP
 	if err != nil {
 		return nil, err
 	}
-	return &oas.AgentToolPage{Items: mapItems(page.Items, apiconv.AgentToolInfo), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.AgentToolPage{Items: convertAll(page.Items, deref(apiconv.AgentToolInfo)), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // UpdateAgentTool implements PATCH /agent-tools/{tool_id}.
@@ -250,7 +250,7 @@ func (h *Handler) ListAgentKeys(ctx context.Context, params oas.ListAgentKeysPar
 	if err != nil {
 		return nil, err
 	}
-	return &oas.AgentKeyPage{Items: mapItems(page.Items, apiconv.AgentKeyInfo), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.AgentKeyPage{Items: convertAll(page.Items, deref(apiconv.AgentKeyInfo)), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // CreateAgentKey implements POST /agents/{agent_id}/keys.

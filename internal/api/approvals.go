@@ -31,8 +31,8 @@ func (h *Handler) ProposeAgentAction(ctx context.Context, req *oas.AgentActionPr
 		return nil, err
 	}
 	a, err := h.approvalsService().Propose(ctx, approvals.Proposal{
-		AgentID: params.AgentID, ToolID: optUUID(req.ToolID), ToolName: req.Tool.Or(""), Input: input,
-		SessionID: optUUID(req.SessionID), CallID: optUUID(req.CallID), ToolCallID: req.ToolCallID.Or(""),
+		AgentID: params.AgentID, ToolID: optPtr(req.ToolID), ToolName: req.Tool.Or(""), Input: input,
+		SessionID: optPtr(req.SessionID), CallID: optPtr(req.CallID), ToolCallID: req.ToolCallID.Or(""),
 	})
 	if err != nil {
 		return nil, err
@@ -46,7 +46,7 @@ func (h *Handler) ListAgentActions(ctx context.Context, params oas.ListAgentActi
 	if err != nil {
 		return nil, err
 	}
-	return &oas.AgentActionPage{Items: mapItems(page.Items, ToAPIAgentAction), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.AgentActionPage{Items: convertAll(page.Items, deref(ToAPIAgentAction)), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // GetAgentAction implements GET /actions/{action_id}.
@@ -94,7 +94,7 @@ func (h *Handler) ListApprovals(ctx context.Context, params oas.ListApprovalsPar
 	if err != nil {
 		return nil, err
 	}
-	return &oas.AgentActionPage{Items: mapItems(page.Items, ToAPIAgentAction), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.AgentActionPage{Items: convertAll(page.Items, deref(ToAPIAgentAction)), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // parseWait reads "30s" or "500ms" (the spec's pattern); the service caps it.

@@ -31,7 +31,7 @@ func (h *Handler) ListAuditActivity(ctx context.Context, params oas.ListAuditAct
 	if err != nil {
 		return nil, err
 	}
-	return &oas.AuditActivityPage{Items: mapItems(page.Items, ToAPIAuditActivity), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.AuditActivityPage{Items: convertAll(page.Items, deref(ToAPIAuditActivity)), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // ExportAuditActivity implements GET /audit/activity/export.
@@ -65,7 +65,7 @@ func (h *Handler) ListSecurityEvents(ctx context.Context, params oas.ListSecurit
 	if err != nil {
 		return nil, err
 	}
-	return &oas.SecurityEventPage{Items: mapItems(page.Items, ToAPISecurityEvent), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.SecurityEventPage{Items: convertAll(page.Items, deref(ToAPISecurityEvent)), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // ExportSecurityEvents implements GET /audit/security/export.

@@ -16,7 +16,7 @@ func (h *Handler) ListBoards(ctx context.Context, params oas.ListBoardsParams) (
 	if err != nil {
 		return nil, err
 	}
-	return &oas.BoardPage{Items: mapItems(page.Items, ToAPIBoard), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.BoardPage{Items: convertAll(page.Items, deref(ToAPIBoard)), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // CreateBoard implements POST /projects/{project_id}/boards.
@@ -55,7 +55,7 @@ func (h *Handler) DeleteBoard(ctx context.Context, params oas.DeleteBoardParams)
 // CreateBoardColumn implements POST /boards/{board_id}/columns.
 func (h *Handler) CreateBoardColumn(ctx context.Context, req *oas.BoardColumnCreateRequest, params oas.CreateBoardColumnParams) (oas.CreateBoardColumnRes, error) {
 	c, err := h.projects.CreateColumn(ctx, params.BoardID, req.Name,
-		boardcolumn.MappedStatus(req.MappedStatus), ptr(req.WipLimit.Get()))
+		boardcolumn.MappedStatus(req.MappedStatus), optPtr(req.WipLimit))
 	if err != nil {
 		return nil, err
 	}
@@ -64,10 +64,10 @@ func (h *Handler) CreateBoardColumn(ctx context.Context, req *oas.BoardColumnCre
 
 // UpdateBoardColumn implements PATCH /columns/{column_id}.
 func (h *Handler) UpdateBoardColumn(ctx context.Context, req *oas.BoardColumnUpdateRequest, params oas.UpdateBoardColumnParams) (oas.UpdateBoardColumnRes, error) {
-	wip := patch[int](req.WipLimit)
+	wip := patchOpt[int](req.WipLimit)
 	c, err := h.projects.UpdateColumn(ctx, params.ColumnID, projects.ColumnInput{
-		Name:         ptr(req.Name.Get()),
-		MappedStatus: enumPtr[boardcolumn.MappedStatus](req.MappedStatus.Get()),
+		Name:         optPtr(req.Name),
+		MappedStatus: optEnum[boardcolumn.MappedStatus](req.MappedStatus),
 		WipLimit:     wip.Value, ClearWIP: wip.Set && wip.Value == nil,
 	})
 	if err != nil {

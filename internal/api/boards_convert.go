@@ -9,6 +9,6 @@ import (
 // ToAPIBoard converts a board, adding its columns.
 func ToAPIBoard(b projects.BoardWithColumns) *oas.BoardInfo {
 	out := apiconv.BoardInfo(b.Board)
-	out.Columns = mapItems(b.Columns, apiconv.BoardColumn)
+	out.Columns = convertAll(b.Columns, deref(apiconv.BoardColumn))
 	return out
 }

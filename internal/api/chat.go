@@ -3,8 +3,6 @@ package api
 import (
 	"context"
 
-	"github.com/google/uuid"
-
 	"github.com/worksynapse/worksynapse/ent/channel"
 	"github.com/worksynapse/worksynapse/ent/channelmember"
 	"github.com/worksynapse/worksynapse/internal/chat"
@@ -33,7 +31,7 @@ func (h *Handler) ListChannels(ctx context.Context, params oas.ListChannelsParam
 // CreateChannel implements POST /organizations/{org_id}/channels.
 func (h *Handler) CreateChannel(ctx context.Context, req *oas.ChatChannelCreateRequest, params oas.CreateChannelParams) (oas.CreateChannelRes, error) {
 	ch, err := h.chat.CreateChannel(ctx, params.OrgID, chat.ChannelInput{
-		Type: channel.Type(req.Type), Name: &req.Name, Purpose: optString(req.Purpose), Topic: optString(req.Topic),
+		Type: channel.Type(req.Type), Name: &req.Name, Purpose: optPtr(req.Purpose), Topic: optPtr(req.Topic),
 	})
 	if err != nil {
 		return nil, err
@@ -71,7 +69,7 @@ func (h *Handler) GetChannel(ctx context.Context, params oas.GetChannelParams) (
 // UpdateChannel implements PATCH /channels/{channel_id}.
 func (h *Handler) UpdateChannel(ctx context.Context, req *oas.ChatChannelUpdateRequest, params oas.UpdateChannelParams) (oas.UpdateChannelRes, error) {
 	ch, err := h.chat.UpdateChannel(ctx, params.ChannelID, chat.ChannelInput{
-		Name: optString(req.Name), Purpose: optString(req.Purpose), Topic: optString(req.Topic),
+		Name: optPtr(req.Name), Purpose: optPtr(req.Purpose), Topic: optPtr(req.Topic),
 	})
 	if err != nil {
 		return nil, err
@@ -155,7 +153,7 @@ func (h *Handler) RemoveChannelMember(ctx context.Context, params oas.RemoveChan
 // ListChannelMessages implements GET /channels/{channel_id}/messages.
 func (h *Handler) ListChannelMessages(ctx context.Context, params oas.ListChannelMessagesParams) (oas.ListChannelMessagesRes, error) {
 	w, err := h.chat.Scrollback(ctx, params.ChannelID, chat.Position{
-		Before: optUUID(params.Before), After: optUUID(params.After), Around: optUUID(params.Around),
+		Before: optPtr(params.Before), After: optPtr(params.After), Around: optPtr(params.Around),
 		Limit: params.Limit.Or(pagination.DefaultLimit),
 	})
 	if err != nil {
@@ -166,7 +164,7 @@ func (h *Handler) ListChannelMessages(ctx context.Context, params oas.ListChanne
 
 // PostMessage implements POST /channels/{channel_id}/messages.
 func (h *Handler) PostMessage(ctx context.Context, req *oas.ChatMessageCreateRequest, params oas.PostMessageParams) (oas.PostMessageRes, error) {
-	m, err := h.chat.Post(ctx, params.ChannelID, req.Body, optUUID(req.RootID))
+	m, err := h.chat.Post(ctx, params.ChannelID, req.Body, optPtr(req.RootID))
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +173,7 @@ func (h *Handler) PostMessage(ctx context.Context, req *oas.ChatMessageCreateReq
 
 // MarkChannelRead implements POST /channels/{channel_id}/read.
 func (h *Handler) MarkChannelRead(ctx context.Context, req *oas.ChatReadRequest, params oas.MarkChannelReadParams) (oas.MarkChannelReadRes, error) {
-	rr, err := h.chat.MarkRead(ctx, params.ChannelID, optUUID(req.MessageID))
+	rr, err := h.chat.MarkRead(ctx, params.ChannelID, optPtr(req.MessageID))
 	if err != nil {
 		return nil, err
 	}
@@ -245,8 +243,8 @@ func (h *Handler) ListMyMentions(ctx context.Context, params oas.ListMyMentionsP
 
 // SearchMessages implements GET /organizations/{org_id}/messages/search.
 func (h *Handler) SearchMessages(ctx context.Context, params oas.SearchMessagesParams) (oas.SearchMessagesRes, error) {
-	q := chat.SearchQuery{Text: params.Q, ChannelID: optUUID(params.ChannelID), AuthorID: optUUID(params.AuthorID),
-		Since: optTime(params.Since), Until: optTime(params.Until)}
+	q := chat.SearchQuery{Text: params.Q, ChannelID: optPtr(params.ChannelID), AuthorID: optPtr(params.AuthorID),
+		Since: optPtr(params.Since), Until: optPtr(params.Until)}
 	if b, ok := params.HasFile.Get(); ok {
 		q.HasFile = &b
 	}
@@ -325,20 +323,9 @@ func (h *Handler) DownloadMessageFile(ctx context.Context, params oas.DownloadMe
 
 // ListMyChannels implements GET /me/channels.
 func (h *Handler) ListMyChannels(ctx context.Context, params oas.ListMyChannelsParams) (oas.ListMyChannelsRes, error) {
-	cs, err := h.chat.MyChannels(ctx, optUUID(params.OrganizationID))
+	cs, err := h.chat.MyChannels(ctx, optPtr(params.OrganizationID))
 	if err != nil {
 		return nil, err
 	}
 	return &oas.ChatMyChannelList{Items: convertAll(cs, ToAPIMyChannel)}, nil
 }
-
-// optUUID maps an optional uuid parameter or field.
-func optUUID(o oas.OptUUID) *uuid.UUID {
-	if v, ok := o.Get(); ok {
-		return &v
-	}
-	return nil
-}
-
-// ref returns a pointer to v.
-func ref[T any](v T) *T { return &v }

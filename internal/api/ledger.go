@@ -18,7 +18,7 @@ import (
 
 // ListModelPrices implements GET /model-prices.
 func (h *Handler) ListModelPrices(ctx context.Context, params oas.ListModelPricesParams) (oas.ListModelPricesRes, error) {
-	f := ledger.PriceFilter{Model: optString(params.Model)}
+	f := ledger.PriceFilter{Model: optPtr(params.Model)}
 	if p, ok := params.Provider.Get(); ok {
 		s := string(p)
 		f.Provider = &s
@@ -27,7 +27,7 @@ func (h *Handler) ListModelPrices(ctx context.Context, params oas.ListModelPrice
 	if err != nil {
 		return nil, err
 	}
-	return &oas.ModelPricePage{Items: mapItems(page.Items, ToAPIModelPrice), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.ModelPricePage{Items: convertAll(page.Items, deref(ToAPIModelPrice)), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // CreateModelPrice implements POST /model-prices.
@@ -83,7 +83,7 @@ func (h *Handler) GetOrganizationBudget(ctx context.Context, params oas.GetOrgan
 // SetOrganizationBudget implements PUT /organizations/{org_id}/budget.
 func (h *Handler) SetOrganizationBudget(ctx context.Context, req *oas.OrganizationBudgetInput, params oas.SetOrganizationBudgetParams) (oas.SetOrganizationBudgetRes, error) {
 	s, err := h.newLedger().SetOrganizationBudget(ctx, params.OrgID, ledger.OrganizationBudgetInput{
-		Monthly: optNilInt64(req.MonthlyBudgetMicros), Daily: optNilInt64(req.DailyBudgetMicros),
+		Monthly: optPtr(req.MonthlyBudgetMicros), Daily: optPtr(req.DailyBudgetMicros),
 		WarnPercent: req.BudgetWarnPercent,
 	})
 	if err != nil {
@@ -155,7 +155,7 @@ func reportedCalls(ctx context.Context, in []oas.ReportedCall) ([]ledger.Reporte
 		out[i] = ledger.ReportedCall{AgentID: agentID, ClientCallID: c.ClientCallID, Provider: string(c.Provider),
 			Model: c.Model, PromptTokens: c.PromptTokens.Or(0), CompletionTokens: c.CompletionTokens.Or(0),
 			CachedTokens: c.CachedTokens.Or(0), Status: agentcall.Status(c.Status), StartedAt: c.StartedAt,
-			LatencyMs: optPtr[int](c.LatencyMs), SessionID: optUUID(c.SessionID), TaskID: optUUID(c.TaskID),
+			LatencyMs: optPtr[int](c.LatencyMs), SessionID: optPtr(c.SessionID), TaskID: optPtr(c.TaskID),
 			ErrorCode: c.ErrorCode.Or(""), ErrorMessage: c.ErrorMessage.Or(""), ProviderRequestID: c.ProviderRequestID.Or(""),
 		}
 	}

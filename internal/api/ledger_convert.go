@@ -14,7 +14,7 @@ func priceInput(req *oas.ModelPriceInput) ledger.PriceInput {
 	return ledger.PriceInput{Provider: string(req.Provider), Model: req.Model,
 		InputMicrosPerMtok: req.InputMicrosPerMtok, OutputMicrosPerMtok: req.OutputMicrosPerMtok,
 		CachedInputMicrosPerMtok: optPtr[int64](req.CachedInputMicrosPerMtok), Currency: req.Currency.Or("USD"),
-		EffectiveFrom: req.EffectiveFrom, EffectiveTo: optTime(req.EffectiveTo)}
+		EffectiveFrom: req.EffectiveFrom, EffectiveTo: optPtr(req.EffectiveTo)}
 }
 
 // ToAPIBudgetStatus converts the budgets of an agent or organization.
@@ -50,11 +50,4 @@ func ToAPICostReport(q ledger.CostQuery, r *ledger.CostReport) *oas.AgentCostRep
 func costFigures(f ledger.Figures) oas.CostFigures {
 	return oas.CostFigures{Calls: f.Calls, PromptTokens: f.PromptTokens, CompletionTokens: f.CompletionTokens,
 		CachedTokens: f.CachedTokens, CostMicros: f.CostMicros, UnpricedCalls: f.UnpricedCalls}
-}
-
-func optNilInt64(o oas.OptNilInt64) *int64 {
-	if v, ok := o.Get(); ok {
-		return &v
-	}
-	return nil
 }

@@ -36,7 +36,7 @@ func (h *Handler) UpdateNote(ctx context.Context, req *oas.NoteUpdateRequest, pa
 	}
 	return withETag(h.notes.Update(ctx, params.NoteID, version, notes.UpdateInput{
 		Title: optPtr(req.Title), Content: optPtr(req.Content),
-		FolderID: notesOpt(req.FolderID), ProjectID: notesOpt(req.ProjectID),
+		FolderID: patchOpt(req.FolderID), ProjectID: patchOpt(req.ProjectID),
 		Visibility: optEnum[note.Visibility](req.Visibility), Pinned: optPtr(req.Pinned), Archived: optPtr(req.Archived),
 	}))
 }
@@ -56,7 +56,7 @@ func (h *Handler) ListNotes(ctx context.Context, params oas.ListNotesParams) (oa
 	if err != nil {
 		return nil, err
 	}
-	return &oas.NoteSummaryPage{Items: mapItems(page.Items, toAPINoteSummary), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.NoteSummaryPage{Items: convertAll(page.Items, deref(toAPINoteSummary)), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // ListNoteVersions implements GET /notes/{note_id}/versions.
@@ -65,7 +65,7 @@ func (h *Handler) ListNoteVersions(ctx context.Context, params oas.ListNoteVersi
 	if err != nil {
 		return nil, err
 	}
-	return &oas.NoteVersionSummaryPage{Items: mapItems(page.Items, apiconv.NoteVersionSummary), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.NoteVersionSummaryPage{Items: convertAll(page.Items, deref(apiconv.NoteVersionSummary)), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // GetNoteVersion implements GET /notes/{note_id}/versions/{version}.
@@ -116,7 +116,7 @@ func (h *Handler) ListNoteShares(ctx context.Context, params oas.ListNoteSharesP
 	if err != nil {
 		return nil, err
 	}
-	return &oas.NoteSharePage{Items: mapItems(page.Items, ToAPINoteShare), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.NoteSharePage{Items: convertAll(page.Items, deref(ToAPINoteShare)), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // RevokeNoteShare implements DELETE /note-shares/{share_id}.

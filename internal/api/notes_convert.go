@@ -10,10 +10,6 @@ import (
 	"github.com/worksynapse/worksynapse/internal/richtext"
 )
 
-// notesOpt maps an OptNil field of a PATCH body (null clears) to the
-// notes service's Opt, which has the same shape as the tasks one.
-func notesOpt[T any](o nilable[T]) notes.Opt[T] { return notes.Opt[T](patch(o)) }
-
 // withETag wraps a note response with its ETag: the content version as a
 // strong tag ("3"), which ifMatchVersion accepts back in If-Match.
 func withETag(n *ent.Note, err error) (*oas.NoteInfoHeaders, error) {
@@ -31,7 +27,7 @@ func ToAPINote(n *ent.Note) *oas.NoteInfo {
 		out.ContentHTML = html
 	}
 	out.Archived = n.ArchivedAt != nil
-	out.Tags = mapItems(n.Edges.Tags, apiconv.NoteTagInfo)
+	out.Tags = convertAll(n.Edges.Tags, deref(apiconv.NoteTagInfo))
 	return out
 }
 
@@ -40,7 +36,7 @@ func ToAPINote(n *ent.Note) *oas.NoteInfo {
 func toAPINoteSummary(n *ent.Note) *oas.NoteSummary {
 	out := apiconv.NoteSummary(n)
 	out.Archived = n.ArchivedAt != nil
-	out.Tags = mapItems(n.Edges.Tags, apiconv.NoteTagInfo)
+	out.Tags = convertAll(n.Edges.Tags, deref(apiconv.NoteTagInfo))
 	return out
 }
 

@@ -28,13 +28,13 @@ func (h *Handler) ListNoteFolders(ctx context.Context, params oas.ListNoteFolder
 	if err != nil {
 		return nil, err
 	}
-	return &oas.NoteFolderPage{Items: mapItems(page.Items, apiconv.NoteFolderInfo), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.NoteFolderPage{Items: convertAll(page.Items, deref(apiconv.NoteFolderInfo)), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // UpdateNoteFolder implements PATCH /note-folders/{folder_id}.
 func (h *Handler) UpdateNoteFolder(ctx context.Context, req *oas.NoteFolderUpdateRequest, params oas.UpdateNoteFolderParams) (oas.UpdateNoteFolderRes, error) {
 	f, err := h.notes.UpdateFolder(ctx, params.FolderID, notes.FolderInput{
-		Name: optPtr(req.Name), Parent: notesOpt(req.ParentID), Position: optPtr(req.Position),
+		Name: optPtr(req.Name), Parent: patchOpt(req.ParentID), Position: optPtr(req.Position),
 	})
 	if err != nil {
 		return nil, err
@@ -62,7 +62,7 @@ func (h *Handler) ListNoteTags(ctx context.Context, params oas.ListNoteTagsParam
 	if err != nil {
 		return nil, err
 	}
-	return &oas.NoteTagPage{Items: mapItems(page.Items, apiconv.NoteTagInfo), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.NoteTagPage{Items: convertAll(page.Items, deref(apiconv.NoteTagInfo)), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // UpdateNoteTag implements PATCH /note-tags/{tag_id}.
@@ -107,7 +107,7 @@ func (h *Handler) ListNoteComments(ctx context.Context, params oas.ListNoteComme
 	if err != nil {
 		return nil, err
 	}
-	return &oas.NoteCommentPage{Items: mapItems(page.Items, ToAPINoteComment), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.NoteCommentPage{Items: convertAll(page.Items, deref(ToAPINoteComment)), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // EditNoteComment implements PATCH /note-comments/{comment_id}.

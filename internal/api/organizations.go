@@ -10,7 +10,7 @@ import (
 // CreateOrganization implements POST /organizations.
 func (h *Handler) CreateOrganization(ctx context.Context, req *oas.OrganizationCreateRequest) (oas.CreateOrganizationRes, error) {
 	o, err := h.projects.CreateOrganization(ctx, projects.OrganizationInput{
-		Name: &req.Name, Slug: &req.Slug, Description: optString(req.Description), TimeZone: optString(req.TimeZone),
+		Name: &req.Name, Slug: &req.Slug, Description: optPtr(req.Description), TimeZone: optPtr(req.TimeZone),
 	})
 	if err != nil {
 		return nil, err
@@ -24,7 +24,7 @@ func (h *Handler) ListOrganizations(ctx context.Context, params oas.ListOrganiza
 	if err != nil {
 		return nil, err
 	}
-	return &oas.OrganizationPage{Items: mapItems(page.Items, ToAPIOrganization), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.OrganizationPage{Items: convertAll(page.Items, deref(ToAPIOrganization)), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // GetOrganization implements GET /organizations/{org_id}.
@@ -39,7 +39,7 @@ func (h *Handler) GetOrganization(ctx context.Context, params oas.GetOrganizatio
 // UpdateOrganization implements PATCH /organizations/{org_id}.
 func (h *Handler) UpdateOrganization(ctx context.Context, req *oas.OrganizationUpdateRequest, params oas.UpdateOrganizationParams) (oas.UpdateOrganizationRes, error) {
 	o, err := h.projects.UpdateOrganization(ctx, params.OrgID, projects.OrganizationInput{
-		Name: optString(req.Name), Description: clearable(req.Description), TimeZone: optString(req.TimeZone),
+		Name: optPtr(req.Name), Description: clearable(req.Description), TimeZone: optPtr(req.TimeZone),
 		AuditRetentionDays:      optPtr(req.AuditRetentionDays),
 		LLMCaptureRetentionDays: optPtr(req.LlmCaptureRetentionDays), ManagerTrackingEnabled: optPtr(req.ManagerTrackingEnabled),
 	})
@@ -56,7 +56,7 @@ func (h *Handler) ListOrganizationMembers(ctx context.Context, params oas.ListOr
 	if err != nil {
 		return nil, err
 	}
-	return &oas.OrganizationMemberPage{Items: mapItems(page.Items, ToAPIOrganizationMember), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.OrganizationMemberPage{Items: convertAll(page.Items, deref(ToAPIOrganizationMember)), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // AddOrganizationMember implements POST /organizations/{org_id}/members.

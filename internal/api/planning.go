@@ -18,13 +18,13 @@ func (h *Handler) ListSprints(ctx context.Context, params oas.ListSprintsParams)
 	if err != nil {
 		return nil, err
 	}
-	return &oas.SprintPage{Items: mapItems(page.Items, apiconv.Sprint), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.SprintPage{Items: convertAll(page.Items, deref(apiconv.Sprint)), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // CreateSprint implements POST /projects/{project_id}/sprints.
 func (h *Handler) CreateSprint(ctx context.Context, req *oas.SprintCreateRequest, params oas.CreateSprintParams) (oas.CreateSprintRes, error) {
 	s, err := tasks.CreateSprint(ctx, h.client, params.ProjectID, tasks.SprintInput{
-		Name: &req.Name, Goal: optString(req.Goal), StartDate: optTime(req.StartDate), EndDate: optTime(req.EndDate),
+		Name: &req.Name, Goal: optPtr(req.Goal), StartDate: optPtr(req.StartDate), EndDate: optPtr(req.EndDate),
 	})
 	if err != nil {
 		return nil, err
@@ -47,9 +47,9 @@ func (h *Handler) UpdateSprint(ctx context.Context, req *oas.SprintUpdateRequest
 	if err != nil {
 		return nil, err
 	}
-	start, end := patch[time.Time](req.StartDate), patch[time.Time](req.EndDate)
+	start, end := patchOpt[time.Time](req.StartDate), patchOpt[time.Time](req.EndDate)
 	s, err := tasks.UpdateSprint(ctx, h.client, params.SprintID, version, tasks.SprintInput{
-		Name: optString(req.Name), Goal: clearedString(req.Goal),
+		Name: optPtr(req.Name), Goal: clearable(req.Goal),
 		StartDate: start.Value, ClearStartDate: start.Set && start.Value == nil,
 		EndDate: end.Value, ClearEndDate: end.Set && end.Value == nil,
 	})
@@ -98,7 +98,7 @@ func (h *Handler) ListMilestones(ctx context.Context, params oas.ListMilestonesP
 // CreateMilestone implements POST /projects/{project_id}/milestones.
 func (h *Handler) CreateMilestone(ctx context.Context, req *oas.MilestoneCreateRequest, params oas.CreateMilestoneParams) (oas.CreateMilestoneRes, error) {
 	m, err := tasks.CreateMilestone(ctx, h.client, params.ProjectID, tasks.MilestoneInput{
-		Name: &req.Name, Description: optString(req.Description), DueDate: optTime(req.DueDate),
+		Name: &req.Name, Description: optPtr(req.Description), DueDate: optPtr(req.DueDate),
 	})
 	if err != nil {
 		return nil, err
@@ -117,9 +117,9 @@ func (h *Handler) GetMilestone(ctx context.Context, params oas.GetMilestoneParam
 
 // UpdateMilestone implements PATCH /milestones/{milestone_id}.
 func (h *Handler) UpdateMilestone(ctx context.Context, req *oas.MilestoneUpdateRequest, params oas.UpdateMilestoneParams) (oas.UpdateMilestoneRes, error) {
-	due := patch[time.Time](req.DueDate)
+	due := patchOpt[time.Time](req.DueDate)
 	in := tasks.MilestoneInput{
-		Name: optString(req.Name), Description: clearedString(req.Description),
+		Name: optPtr(req.Name), Description: clearable(req.Description),
 		DueDate: due.Value, ClearDueDate: due.Set && due.Value == nil,
 	}
 	if st, ok := req.Status.Get(); ok {
@@ -143,17 +143,4 @@ func (h *Handler) UpdateMilestone(ctx context.Context, req *oas.MilestoneUpdateR
 // DeleteMilestone implements DELETE /milestones/{milestone_id}.
 func (h *Handler) DeleteMilestone(ctx context.Context, params oas.DeleteMilestoneParams) (oas.DeleteMilestoneRes, error) {
 	return &oas.DeleteMilestoneNoContent{}, tasks.DeleteMilestone(ctx, h.client, params.MilestoneID)
-}
-
-// clearedString maps an OptNil text field of a PATCH body onto a field
-// that cannot be null: absent leaves it, null clears it to "".
-func clearedString(o oas.OptNilString) *string {
-	if !o.IsSet() {
-		return nil
-	}
-	v, ok := o.Get()
-	if !ok {
-		v = ""
-	}
-	return &v
 }

@@ -12,7 +12,7 @@ import (
 // CreateProject implements POST /organizations/{org_id}/projects.
 func (h *Handler) CreateProject(ctx context.Context, req *oas.ProjectCreateRequest, params oas.CreateProjectParams) (oas.CreateProjectRes, error) {
 	p, err := h.projects.CreateProject(ctx, params.OrgID, projects.ProjectInput{
-		Key: &req.Key, Name: &req.Name, Description: optString(req.Description),
+		Key: &req.Key, Name: &req.Name, Description: optPtr(req.Description),
 		Visibility: optEnum[project.Visibility](req.Visibility),
 		StartDate:  optPtr(req.StartDate), EndDate: optPtr(req.EndDate),
 	})
@@ -28,7 +28,7 @@ func (h *Handler) ListProjects(ctx context.Context, params oas.ListProjectsParam
 	if err != nil {
 		return nil, err
 	}
-	return &oas.ProjectPage{Items: mapItems(page.Items, ToAPIProject), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.ProjectPage{Items: convertAll(page.Items, deref(ToAPIProject)), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // GetProject implements GET /projects/{project_id}.
@@ -47,7 +47,7 @@ func (h *Handler) UpdateProject(ctx context.Context, req *oas.ProjectUpdateReque
 		return nil, err
 	}
 	p, err := h.projects.UpdateProject(ctx, params.ProjectID, version, projects.ProjectInput{
-		Name: optString(req.Name), Description: clearable(req.Description),
+		Name: optPtr(req.Name), Description: clearable(req.Description),
 		Visibility: optEnum[project.Visibility](req.Visibility),
 		StartDate:  optPtr(req.StartDate), EndDate: optPtr(req.EndDate),
 		ClearStartDate: req.StartDate.IsNull(), ClearEndDate: req.EndDate.IsNull(),
@@ -87,7 +87,7 @@ func (h *Handler) ListProjectMembers(ctx context.Context, params oas.ListProject
 	if err != nil {
 		return nil, err
 	}
-	return &oas.ProjectMemberPage{Items: mapItems(page.Items, ToAPIProjectMember), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.ProjectMemberPage{Items: convertAll(page.Items, deref(ToAPIProjectMember)), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // AddProjectMember implements POST /projects/{project_id}/members.
@@ -119,5 +119,5 @@ func (h *Handler) ListProjectActivity(ctx context.Context, params oas.ListProjec
 	if err != nil {
 		return nil, err
 	}
-	return &oas.ActivityPage{Items: mapItems(page.Items, ToAPIActivity), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.ActivityPage{Items: convertAll(page.Items, deref(ToAPIActivity)), NextCursor: nextCursor(page.NextCursor)}, nil
 }

@@ -66,29 +66,3 @@ func rawValues(m map[string]any) map[string]jx.Raw {
 	}
 	return out
 }
-
-// mapItems converts a page's items.
-func mapItems[T, U any](items []T, f func(T) *U) []U {
-	out := make([]U, 0, len(items))
-	for _, it := range items {
-		out = append(out, *f(it))
-	}
-	return out
-}
-
-// optPtr is nil for an absent optional value.
-func optPtr[T any](o interface{ Get() (T, bool) }) *T {
-	if v, ok := o.Get(); ok {
-		return &v
-	}
-	return nil
-}
-
-// optEnum converts an optional API enum to the ent enum of the same values.
-func optEnum[E ~string, O interface{ Get() (V, bool) }, V ~string](o O) *E {
-	if v, ok := o.Get(); ok {
-		e := E(v)
-		return &e
-	}
-	return nil
-}

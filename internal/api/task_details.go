@@ -21,12 +21,12 @@ func (h *Handler) ListLabels(ctx context.Context, params oas.ListLabelsParams) (
 	if err != nil {
 		return nil, err
 	}
-	return &oas.LabelPage{Items: mapItems(page.Items, apiconv.Label), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.LabelPage{Items: convertAll(page.Items, deref(apiconv.Label)), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // CreateLabel implements POST /projects/{project_id}/labels.
 func (h *Handler) CreateLabel(ctx context.Context, req *oas.LabelCreateRequest, params oas.CreateLabelParams) (oas.CreateLabelRes, error) {
-	l, err := tasks.CreateLabel(ctx, h.client, params.ProjectID, tasks.LabelInput{Name: &req.Name, Color: optString(req.Color)})
+	l, err := tasks.CreateLabel(ctx, h.client, params.ProjectID, tasks.LabelInput{Name: &req.Name, Color: optPtr(req.Color)})
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func (h *Handler) UpdateLabel(ctx context.Context, req *oas.LabelUpdateRequest, 
 	if err != nil {
 		return nil, err
 	}
-	l, err := tasks.UpdateLabel(ctx, h.client, params.LabelID, version, tasks.LabelInput{Name: optString(req.Name), Color: optString(req.Color)})
+	l, err := tasks.UpdateLabel(ctx, h.client, params.LabelID, version, tasks.LabelInput{Name: optPtr(req.Name), Color: optPtr(req.Color)})
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +76,7 @@ func (h *Handler) ListTaskDependencies(ctx context.Context, params oas.ListTaskD
 	if err != nil {
 		return nil, err
 	}
-	return &oas.TaskDependencyPage{Items: mapItems(page.Items, apiconv.TaskDependency), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.TaskDependencyPage{Items: convertAll(page.Items, deref(apiconv.TaskDependency)), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // CreateTaskDependency implements POST /tasks/{task_id}/dependencies.
@@ -146,7 +146,7 @@ func (h *Handler) ListTimeLogs(ctx context.Context, params oas.ListTimeLogsParam
 
 // CreateTimeLog implements POST /tasks/{task_id}/time-logs.
 func (h *Handler) CreateTimeLog(ctx context.Context, req *oas.TimeLogCreateRequest, params oas.CreateTimeLogParams) (oas.CreateTimeLogRes, error) {
-	in := tasks.TimeLogInput{StartedAt: optTime(req.StartedAt), EndedAt: optTime(req.EndedAt), Note: optString(req.Note)}
+	in := tasks.TimeLogInput{StartedAt: optPtr(req.StartedAt), EndedAt: optPtr(req.EndedAt), Note: optPtr(req.Note)}
 	if m, ok := req.Minutes.Get(); ok {
 		in.Minutes = &m
 	}
@@ -169,18 +169,13 @@ func (h *Handler) GetTimeLogSummary(ctx context.Context, params oas.GetTimeLogSu
 	return ToAPITimeLogSummary(params.TaskID, total, byUser), nil
 }
 
-// deref adapts a pointer converter to page items (values).
-func deref[T, O any](f func(T) *O) func(T) O {
-	return func(t T) O { return *f(t) }
-}
-
 // ListTaskAttachments implements GET /tasks/{task_id}/attachments.
 func (h *Handler) ListTaskAttachments(ctx context.Context, params oas.ListTaskAttachmentsParams) (oas.ListTaskAttachmentsRes, error) {
 	page, err := tasks.ListAttachments(ctx, h.client, params.TaskID, pageParams(params.Limit, params.Cursor))
 	if err != nil {
 		return nil, err
 	}
-	return &oas.TaskAttachmentPage{Items: mapItems(page.Items, apiconv.TaskAttachment), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.TaskAttachmentPage{Items: convertAll(page.Items, deref(apiconv.TaskAttachment)), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // UploadTaskAttachment implements POST /tasks/{task_id}/attachments.

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"time"
-
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
@@ -11,15 +9,6 @@ import (
 	"github.com/worksynapse/worksynapse/internal/richtext"
 	"github.com/worksynapse/worksynapse/internal/tasks"
 )
-
-// convertAll maps a page's items with one converter.
-func convertAll[T, O any](items []T, f func(T) O) []O {
-	out := make([]O, 0, len(items))
-	for _, it := range items {
-		out = append(out, f(it))
-	}
-	return out
-}
 
 // ToAPITaskComment converts a comment, adding its body rendered to
 // sanitized HTML (as task descriptions, notes and chat messages are).
@@ -49,23 +38,9 @@ func ToAPIMilestone(m *ent.Milestone, p tasks.Progress) *oas.MilestoneInfo {
 	return out
 }
 
-func optNilTime(t *time.Time) oas.OptNilDateTime {
-	if t == nil {
-		return oas.OptNilDateTime{Set: true, Null: true}
-	}
-	return oas.NewOptNilDateTime(*t)
-}
-
 func optNilUUID(id *uuid.UUID) oas.OptNilUUID {
 	if id == nil {
 		return oas.OptNilUUID{Set: true, Null: true}
 	}
 	return oas.NewOptNilUUID(*id)
-}
-
-func optTime(o oas.OptDateTime) *time.Time {
-	if v, ok := o.Get(); ok {
-		return &v
-	}
-	return nil
 }

@@ -17,16 +17,16 @@ import (
 func (h *Handler) CreateTask(ctx context.Context, req *oas.TaskCreateRequest, params oas.CreateTaskParams) (oas.CreateTaskRes, error) {
 	t, err := h.tasks.Create(ctx, params.ProjectID, tasks.CreateInput{
 		Refs: tasks.Refs{
-			AssigneeID: ptr(req.AssigneeID.Get()), ParentID: ptr(req.ParentID.Get()),
-			SprintID: ptr(req.SprintID.Get()), MilestoneID: ptr(req.MilestoneID.Get()),
+			AssigneeID: optPtr(req.AssigneeID), ParentID: optPtr(req.ParentID),
+			SprintID: optPtr(req.SprintID), MilestoneID: optPtr(req.MilestoneID),
 		},
 		Title: req.Title, Description: req.Description.Or(""),
-		Status:   enumPtr[task.Status](req.Status.Get()),
-		Priority: enumPtr[task.Priority](req.Priority.Get()),
-		Type:     enumPtr[task.Type](req.Type.Get()),
-		ColumnID: ptr(req.ColumnID.Get()), StartDate: ptr(req.StartDate.Get()), DueDate: ptr(req.DueDate.Get()),
-		EstimateMinutes: ptr(req.EstimateMinutes.Get()), StoryPoints: ptr(req.StoryPoints.Get()),
-		CallID: ptr(params.XAgentCall.Get()), ActionID: ptr(params.XAgentAction.Get()),
+		Status:   optEnum[task.Status](req.Status),
+		Priority: optEnum[task.Priority](req.Priority),
+		Type:     optEnum[task.Type](req.Type),
+		ColumnID: optPtr(req.ColumnID), StartDate: optPtr(req.StartDate), DueDate: optPtr(req.DueDate),
+		EstimateMinutes: optPtr(req.EstimateMinutes), StoryPoints: optPtr(req.StoryPoints),
+		CallID: optPtr(params.XAgentCall), ActionID: optPtr(params.XAgentAction),
 	})
 	if err != nil {
 		return nil, err
@@ -51,14 +51,14 @@ func (h *Handler) UpdateTask(ctx context.Context, req *oas.TaskUpdateRequest, pa
 		return nil, err
 	}
 	t, err := h.tasks.Update(ctx, params.TaskID, version, tasks.UpdateInput{
-		Title: ptr(req.Title.Get()), Description: patch[string](req.Description),
-		Status:     enumPtr[task.Status](req.Status.Get()),
-		Priority:   enumPtr[task.Priority](req.Priority.Get()),
-		Type:       enumPtr[task.Type](req.Type.Get()),
-		AssigneeID: patch[uuidT](req.AssigneeID), ParentID: patch[uuidT](req.ParentID),
-		SprintID: patch[uuidT](req.SprintID), MilestoneID: patch[uuidT](req.MilestoneID),
-		StartDate: patch[timeT](req.StartDate), DueDate: patch[timeT](req.DueDate),
-		EstimateMinutes: patch[int](req.EstimateMinutes), StoryPoints: patch[float64](req.StoryPoints),
+		Title: optPtr(req.Title), Description: patchOpt[string](req.Description),
+		Status:     optEnum[task.Status](req.Status),
+		Priority:   optEnum[task.Priority](req.Priority),
+		Type:       optEnum[task.Type](req.Type),
+		AssigneeID: patchOpt[uuidT](req.AssigneeID), ParentID: patchOpt[uuidT](req.ParentID),
+		SprintID: patchOpt[uuidT](req.SprintID), MilestoneID: patchOpt[uuidT](req.MilestoneID),
+		StartDate: patchOpt[timeT](req.StartDate), DueDate: patchOpt[timeT](req.DueDate),
+		EstimateMinutes: patchOpt[int](req.EstimateMinutes), StoryPoints: patchOpt[float64](req.StoryPoints),
 	})
 	return taskWithETag(t, err)
 }
@@ -71,7 +71,7 @@ func (h *Handler) DeleteTask(ctx context.Context, params oas.DeleteTaskParams) (
 // MoveTask implements POST /tasks/{task_id}/move.
 func (h *Handler) MoveTask(ctx context.Context, req *oas.TaskMoveRequest, params oas.MoveTaskParams) (oas.MoveTaskRes, error) {
 	t, err := h.tasks.Move(ctx, params.TaskID, req.ColumnID, tasks.Placement{
-		Position: ptr(req.Position.Get()), AfterID: ptr(req.AfterID.Get()), BeforeID: ptr(req.BeforeID.Get()),
+		Position: optPtr(req.Position), AfterID: optPtr(req.AfterID), BeforeID: optPtr(req.BeforeID),
 	})
 	if err != nil {
 		return nil, err
@@ -87,13 +87,13 @@ func (h *Handler) ListTasks(ctx context.Context, params oas.ListTasksParams) (oa
 		desc = &d
 	}
 	page, err := h.tasks.List(ctx, params.ProjectID, tasks.Filter{
-		Status:     enumPtr[task.Status](params.Status.Get()),
-		Priority:   enumPtr[task.Priority](params.Priority.Get()),
-		Type:       enumPtr[task.Type](params.Type.Get()),
-		AssigneeID: ptr(params.AssigneeID.Get()), ReporterID: ptr(params.ReporterID.Get()),
-		SprintID: ptr(params.SprintID.Get()), MilestoneID: ptr(params.MilestoneID.Get()), LabelID: ptr(params.LabelID.Get()),
-		ParentID: ptr(params.ParentID.Get()), DueBefore: ptr(params.DueBefore.Get()), DueAfter: ptr(params.DueAfter.Get()),
-		IsAIGenerated: ptr(params.IsAiGenerated.Get()), Q: params.Q.Or(""),
+		Status:     optEnum[task.Status](params.Status),
+		Priority:   optEnum[task.Priority](params.Priority),
+		Type:       optEnum[task.Type](params.Type),
+		AssigneeID: optPtr(params.AssigneeID), ReporterID: optPtr(params.ReporterID),
+		SprintID: optPtr(params.SprintID), MilestoneID: optPtr(params.MilestoneID), LabelID: optPtr(params.LabelID),
+		ParentID: optPtr(params.ParentID), DueBefore: optPtr(params.DueBefore), DueAfter: optPtr(params.DueAfter),
+		IsAIGenerated: optPtr(params.IsAiGenerated), Q: params.Q.Or(""),
 	}, string(params.Sort.Or(oas.ListTasksSortCreated)), desc, pageParams(params.Limit, params.Cursor))
 	if err != nil {
 		return nil, err
@@ -111,5 +111,5 @@ func (h *Handler) ListTaskActivity(ctx context.Context, params oas.ListTaskActiv
 	if err != nil {
 		return nil, err
 	}
-	return &oas.ActivityPage{Items: mapItems(page.Items, ToAPIActivity), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.ActivityPage{Items: convertAll(page.Items, deref(ToAPIActivity)), NextCursor: nextCursor(page.NextCursor)}, nil
 }

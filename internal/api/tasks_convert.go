@@ -35,34 +35,3 @@ func setOpt[T, O any](dst *O, v *T, mk func(T) O) {
 		*dst = mk(*v)
 	}
 }
-
-// ptr is v when ok (an ogen Opt's Get), else nil.
-func ptr[T any](v T, ok bool) *T {
-	if !ok {
-		return nil
-	}
-	return &v
-}
-
-// enumPtr converts an optional API enum to the ent enum of the same values.
-func enumPtr[To ~string, From ~string](v From, ok bool) *To {
-	if !ok {
-		return nil
-	}
-	out := To(v)
-	return &out
-}
-
-// nilable is an ogen OptNil value: absent, null or set.
-type nilable[T any] interface {
-	IsSet() bool
-	Get() (T, bool)
-}
-
-// patch maps an OptNil field of a PATCH body (null clears).
-func patch[T any](o nilable[T]) tasks.Opt[T] {
-	if v, ok := o.Get(); ok {
-		return tasks.Opt[T]{Set: true, Value: &v}
-	}
-	return tasks.Opt[T]{Set: o.IsSet()}
-}

@@ -16,23 +16,23 @@ import (
 // ListWorkLogs implements GET /work-logs.
 func (h *Handler) ListWorkLogs(ctx context.Context, params oas.ListWorkLogsParams) (oas.ListWorkLogsRes, error) {
 	page, err := h.work.List(ctx, worktracking.ListFilter{
-		OrganizationID: ptr(params.OrganizationID.Get()), UserID: ptr(params.UserID.Get()),
-		ProjectID: ptr(params.ProjectID.Get()), TaskID: ptr(params.TaskID.Get()),
-		From: optTime(params.From), To: optTime(params.To),
+		OrganizationID: optPtr(params.OrganizationID), UserID: optPtr(params.UserID),
+		ProjectID: optPtr(params.ProjectID), TaskID: optPtr(params.TaskID),
+		From: optPtr(params.From), To: optPtr(params.To),
 	}, pageParams(params.Limit, params.Cursor))
 	if err != nil {
 		return nil, err
 	}
-	return &oas.WorkLogPage{Items: mapItems(page.Items, ToAPIWorkLog), NextCursor: nextCursor(page.NextCursor),
+	return &oas.WorkLogPage{Items: convertAll(page.Items, deref(ToAPIWorkLog)), NextCursor: nextCursor(page.NextCursor),
 		TotalSeconds: page.TotalSeconds}, nil
 }
 
 // CreateWorkLog implements POST /work-logs.
 func (h *Handler) CreateWorkLog(ctx context.Context, req *oas.WorkLogCreateRequest) (oas.CreateWorkLogRes, error) {
 	w, err := h.work.Create(ctx, worktracking.EntryInput{
-		Link:        worktracking.Link{TaskID: ptr(req.TaskID.Get()), ProjectID: ptr(req.ProjectID.Get())},
-		Description: optString(req.Description), StartedAt: &req.StartedAt, EndedAt: &req.EndedAt,
-		Billable: ptr(req.Billable.Get()),
+		Link:        worktracking.Link{TaskID: optPtr(req.TaskID), ProjectID: optPtr(req.ProjectID)},
+		Description: optPtr(req.Description), StartedAt: &req.StartedAt, EndedAt: &req.EndedAt,
+		Billable: optPtr(req.Billable),
 	})
 	if err != nil {
 		return nil, err
@@ -52,9 +52,9 @@ func (h *Handler) GetWorkLog(ctx context.Context, params oas.GetWorkLogParams) (
 // UpdateWorkLog implements PATCH /work-logs/{work_log_id}.
 func (h *Handler) UpdateWorkLog(ctx context.Context, req *oas.WorkLogUpdateRequest, params oas.UpdateWorkLogParams) (oas.UpdateWorkLogRes, error) {
 	w, err := h.work.Update(ctx, params.WorkLogID, worktracking.EntryInput{
-		Link:        worktracking.Link{TaskID: ptr(req.TaskID.Get()), ProjectID: ptr(req.ProjectID.Get())},
-		Description: optString(req.Description), StartedAt: optTime(req.StartedAt), EndedAt: optTime(req.EndedAt),
-		Billable: ptr(req.Billable.Get()),
+		Link:        worktracking.Link{TaskID: optPtr(req.TaskID), ProjectID: optPtr(req.ProjectID)},
+		Description: optPtr(req.Description), StartedAt: optPtr(req.StartedAt), EndedAt: optPtr(req.EndedAt),
+		Billable: optPtr(req.Billable),
 	})
 	if err != nil {
 		return nil, err
@@ -78,8 +78,8 @@ func (h *Handler) GetRunningTimer(ctx context.Context) (oas.GetRunningTimerRes, 
 
 // StartTimer implements POST /work-logs/timer/start.
 func (h *Handler) StartTimer(ctx context.Context, req *oas.TimerStartRequest) (oas.StartTimerRes, error) {
-	w, err := h.work.Start(ctx, worktracking.Link{TaskID: ptr(req.TaskID.Get()), ProjectID: ptr(req.ProjectID.Get())},
-		optString(req.Description), ptr(req.Billable.Get()))
+	w, err := h.work.Start(ctx, worktracking.Link{TaskID: optPtr(req.TaskID), ProjectID: optPtr(req.ProjectID)},
+		optPtr(req.Description), optPtr(req.Billable))
 	if err != nil {
 		return nil, err
 	}
@@ -128,39 +128,39 @@ func (h *Handler) IngestIdlePeriods(ctx context.Context, req *oas.IdlePeriodBatc
 // ListMyAppUsage implements GET /me/app-usage.
 func (h *Handler) ListMyAppUsage(ctx context.Context, params oas.ListMyAppUsageParams) (oas.ListMyAppUsageRes, error) {
 	page, err := h.work.MyAppUsage(ctx, worktracking.RawFilter{
-		OrganizationID: ptr(params.OrganizationID.Get()), From: optTime(params.From), To: optTime(params.To),
+		OrganizationID: optPtr(params.OrganizationID), From: optPtr(params.From), To: optPtr(params.To),
 	}, pageParams(params.Limit, params.Cursor))
 	if err != nil {
 		return nil, err
 	}
-	return &oas.AppUsagePage{Items: mapItems(page.Items, ToAPIAppUsage), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.AppUsagePage{Items: convertAll(page.Items, deref(ToAPIAppUsage)), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // ListMyIdlePeriods implements GET /me/idle-periods.
 func (h *Handler) ListMyIdlePeriods(ctx context.Context, params oas.ListMyIdlePeriodsParams) (oas.ListMyIdlePeriodsRes, error) {
 	page, err := h.work.MyIdlePeriods(ctx, worktracking.RawFilter{
-		OrganizationID: ptr(params.OrganizationID.Get()), From: optTime(params.From), To: optTime(params.To),
+		OrganizationID: optPtr(params.OrganizationID), From: optPtr(params.From), To: optPtr(params.To),
 	}, pageParams(params.Limit, params.Cursor))
 	if err != nil {
 		return nil, err
 	}
-	return &oas.IdlePeriodPage{Items: mapItems(page.Items, ToAPIIdlePeriod), NextCursor: nextCursor(page.NextCursor)}, nil
+	return &oas.IdlePeriodPage{Items: convertAll(page.Items, deref(ToAPIIdlePeriod)), NextCursor: nextCursor(page.NextCursor)}, nil
 }
 
 // GetMyProductivity implements GET /me/productivity.
 func (h *Handler) GetMyProductivity(ctx context.Context, params oas.GetMyProductivityParams) (oas.GetMyProductivityRes, error) {
 	rows, err := h.work.MyProductivity(ctx, productivityRange(params.From, params.To, params.Period),
-		ptr(params.OrganizationID.Get()))
+		optPtr(params.OrganizationID))
 	if err != nil {
 		return nil, err
 	}
-	return &oas.ProductivitySummaryList{Items: mapItems(rows, ToAPIProductivitySummary)}, nil
+	return &oas.ProductivitySummaryList{Items: convertAll(rows, deref(ToAPIProductivitySummary))}, nil
 }
 
 // GetOrganizationProductivity implements GET /organizations/{org_id}/productivity.
 func (h *Handler) GetOrganizationProductivity(ctx context.Context, params oas.GetOrganizationProductivityParams) (oas.GetOrganizationProductivityRes, error) {
 	page, err := h.work.OrgProductivity(ctx, params.OrgID, productivityRange(params.From, params.To, params.Period),
-		worktracking.MemberFilter{UserID: ptr(params.UserID.Get()), ProjectID: ptr(params.ProjectID.Get())},
+		worktracking.MemberFilter{UserID: optPtr(params.UserID), ProjectID: optPtr(params.ProjectID)},
 		pageParams(params.Limit, params.Cursor))
 	if err != nil {
 		return nil, err
