@@ -17,6 +17,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/organizationmember"
 	"github.com/worksynapse/worksynapse/ent/project"
 	"github.com/worksynapse/worksynapse/ent/projectmember"
+	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/stream"
@@ -70,7 +71,7 @@ func (s *Service) CreateChannel(ctx context.Context, org uuid.UUID, in ChannelIn
 	if err != nil {
 		return nil, err
 	}
-	return inTx(ctx, s.client, func(tx *ent.Tx) (*ent.Channel, error) {
+	return database.InTx(ctx, s.client, func(tx *ent.Tx) (*ent.Channel, error) {
 		ch, err := tx.Channel.Create().SetOrganizationID(org).SetType(in.Type).SetName(name).
 			SetNillablePurpose(in.Purpose).SetNillableTopic(in.Topic).SetCreatedByID(uid).Save(ctx)
 		if ent.IsConstraintError(err) {
@@ -95,7 +96,7 @@ func channelName(name *string) (string, error) {
 
 // UpdateChannel renames a channel or changes its purpose or topic.
 func (s *Service) UpdateChannel(ctx context.Context, id uuid.UUID, in ChannelInput) (*ent.Channel, error) {
-	return inTx(ctx, s.client, func(tx *ent.Tx) (*ent.Channel, error) {
+	return database.InTx(ctx, s.client, func(tx *ent.Tx) (*ent.Channel, error) {
 		ch, err := writable(ctx, tx, id)
 		if err != nil {
 			return nil, err
@@ -121,7 +122,7 @@ func (s *Service) UpdateChannel(ctx context.Context, id uuid.UUID, in ChannelInp
 
 // SetArchived archives or unarchives a channel; repeating it is 409.
 func (s *Service) SetArchived(ctx context.Context, id uuid.UUID, archived bool) (*ent.Channel, error) {
-	return inTx(ctx, s.client, func(tx *ent.Tx) (*ent.Channel, error) {
+	return database.InTx(ctx, s.client, func(tx *ent.Tx) (*ent.Channel, error) {
 		ch, err := tx.Channel.Get(ctx, id)
 		if err != nil {
 			return nil, err
@@ -187,7 +188,7 @@ func (s *Service) OpenDirect(ctx context.Context, org, other uuid.UUID) (*ent.Ch
 }
 
 func (s *Service) createDirect(ctx context.Context, org uuid.UUID, key string, uid, other uuid.UUID) (*ent.Channel, error) {
-	return inTx(ctx, s.client, func(tx *ent.Tx) (*ent.Channel, error) {
+	return database.InTx(ctx, s.client, func(tx *ent.Tx) (*ent.Channel, error) {
 		ok, err := tx.OrganizationMember.Query().
 			Where(organizationmember.OrganizationID(org), organizationmember.UserID(other)).Exist(ctx)
 		if err != nil {
@@ -256,7 +257,7 @@ func (s *Service) OpenProjectChannel(ctx context.Context, projectID uuid.UUID) (
 		if !ent.IsNotFound(err) {
 			return nil, err
 		}
-		_, err = inTx(sys, s.client, func(tx *ent.Tx) (*ent.Channel, error) { return createProjectChannel(sys, tx, p) })
+		_, err = database.InTx(sys, s.client, func(tx *ent.Tx) (*ent.Channel, error) { return createProjectChannel(sys, tx, p) })
 		if err != nil && !(ent.IsConstraintError(err) && attempt < 3) {
 			return nil, err
 		}

@@ -21,7 +21,6 @@ import (
 	"github.com/worksynapse/worksynapse/ent/message"
 	"github.com/worksynapse/worksynapse/ent/privacy"
 	"github.com/worksynapse/worksynapse/ent/project"
-	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/softdelete"
 	"github.com/worksynapse/worksynapse/internal/storage"
@@ -60,16 +59,6 @@ func New(client *ent.Client, dialect string, opts Options) *Service {
 		opts.Events = stream.NewPublisher(dialect, nil)
 	}
 	return &Service{client: client, dialect: dialect, opts: opts, now: time.Now}
-}
-
-// inTx runs fn in a transaction and returns its value.
-func inTx[T any](ctx context.Context, c *ent.Client, fn func(tx *ent.Tx) (T, error)) (T, error) {
-	var out T
-	err := database.WithTx(ctx, c, func(tx *ent.Tx) (err error) {
-		out, err = fn(tx)
-		return err
-	})
-	return out, err
 }
 
 // denied turns the "not found" of a write on a row the viewer has just

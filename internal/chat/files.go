@@ -16,6 +16,7 @@ import (
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/message"
+	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/storage"
 	"github.com/worksynapse/worksynapse/internal/tasks"
@@ -73,7 +74,7 @@ func (s *Service) AttachFile(ctx context.Context, msgID uuid.UUID, up Upload) (*
 		_ = s.opts.Files.Delete(ctx, key)
 		return nil, problem.PayloadTooLarge(fmt.Sprintf("the file exceeds %d bytes", s.opts.MaxUploadBytes))
 	}
-	f, err := inTx(ctx, s.client, func(tx *ent.Tx) (*ent.MessageFile, error) {
+	f, err := database.InTx(ctx, s.client, func(tx *ent.Tx) (*ent.MessageFile, error) {
 		if _, err := writable(ctx, tx, m.ChannelID); err != nil {
 			return nil, err
 		}

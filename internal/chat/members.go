@@ -9,6 +9,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/channel"
 	"github.com/worksynapse/worksynapse/ent/channelmember"
 	"github.com/worksynapse/worksynapse/ent/organizationmember"
+	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/stream"
@@ -44,7 +45,7 @@ func closedMembership(ch *ent.Channel) error {
 
 // AddMember adds a member of the channel's organization to the channel.
 func (s *Service) AddMember(ctx context.Context, chID, userID uuid.UUID, role channelmember.Role) (*ent.ChannelMember, error) {
-	return inTx(ctx, s.client, func(tx *ent.Tx) (*ent.ChannelMember, error) {
+	return database.InTx(ctx, s.client, func(tx *ent.Tx) (*ent.ChannelMember, error) {
 		ch, err := writable(ctx, tx, chID)
 		if err != nil {
 			return nil, err
@@ -85,7 +86,7 @@ func (s *Service) Join(ctx context.Context, chID uuid.UUID) (*ent.ChannelMember,
 	if err != nil {
 		return nil, err
 	}
-	return inTx(ctx, s.client, func(tx *ent.Tx) (*ent.ChannelMember, error) {
+	return database.InTx(ctx, s.client, func(tx *ent.Tx) (*ent.ChannelMember, error) {
 		ch, err := writable(ctx, tx, chID)
 		if err != nil {
 			return nil, err
@@ -136,7 +137,7 @@ func keepAnOwner(ctx context.Context, tx *ent.Tx, m *ent.ChannelMember, leaving 
 // UpdateMember changes a membership: one's own mute and notification
 // level, or (owners, admins) a member's role.
 func (s *Service) UpdateMember(ctx context.Context, chID, userID uuid.UUID, in MemberInput) (*ent.ChannelMember, error) {
-	return inTx(ctx, s.client, func(tx *ent.Tx) (*ent.ChannelMember, error) {
+	return database.InTx(ctx, s.client, func(tx *ent.Tx) (*ent.ChannelMember, error) {
 		_, m, err := member(ctx, tx, chID, userID)
 		if err != nil {
 			return nil, err
@@ -161,7 +162,7 @@ func (s *Service) UpdateMember(ctx context.Context, chID, userID uuid.UUID, in M
 
 // RemoveMember ends a membership: leaving (oneself) or removing another.
 func (s *Service) RemoveMember(ctx context.Context, chID, userID uuid.UUID) error {
-	_, err := inTx(ctx, s.client, func(tx *ent.Tx) (struct{}, error) {
+	_, err := database.InTx(ctx, s.client, func(tx *ent.Tx) (struct{}, error) {
 		ch, m, err := member(ctx, tx, chID, userID)
 		if err != nil {
 			return struct{}{}, err

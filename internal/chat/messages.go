@@ -17,6 +17,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/organizationmember"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 	"github.com/worksynapse/worksynapse/ent/user"
+	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/stream"
@@ -112,7 +113,7 @@ func (s *Service) Post(ctx context.Context, chID uuid.UUID, body string, rootID 
 	if err := s.checkBody(body); err != nil {
 		return nil, err
 	}
-	m, err := inTx(ctx, s.client, func(tx *ent.Tx) (*ent.Message, error) {
+	m, err := database.InTx(ctx, s.client, func(tx *ent.Tx) (*ent.Message, error) {
 		ch, err := writable(ctx, tx, chID)
 		if err != nil {
 			return nil, err
@@ -215,7 +216,7 @@ func (s *Service) Edit(ctx context.Context, id uuid.UUID, body string) (*View, e
 	if err := s.checkBody(body); err != nil {
 		return nil, err
 	}
-	m, err := inTx(ctx, s.client, func(tx *ent.Tx) (*ent.Message, error) {
+	m, err := database.InTx(ctx, s.client, func(tx *ent.Tx) (*ent.Message, error) {
 		old, err := tx.Message.Get(ctx, id)
 		if err != nil {
 			return nil, err
@@ -247,7 +248,7 @@ func (s *Service) Edit(ctx context.Context, id uuid.UUID, body string) (*View, e
 // Delete soft-deletes a message. A thread root with replies stays visible
 // as a deleted placeholder (see Scrollback); its replies remain.
 func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
-	_, err := inTx(ctx, s.client, func(tx *ent.Tx) (struct{}, error) {
+	_, err := database.InTx(ctx, s.client, func(tx *ent.Tx) (struct{}, error) {
 		m, err := s.lockForDelete(ctx, tx, id)
 		if err != nil {
 			return struct{}{}, err

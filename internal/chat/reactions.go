@@ -9,6 +9,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/message"
 	"github.com/worksynapse/worksynapse/ent/messagereaction"
 	"github.com/worksynapse/worksynapse/ent/pinnedmessage"
+	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/stream"
 )
@@ -31,7 +32,7 @@ func (s *Service) React(ctx context.Context, id uuid.UUID, emoji string) (*View,
 	if err != nil {
 		return nil, err
 	}
-	_, err = inTx(ctx, s.client, func(tx *ent.Tx) (struct{}, error) {
+	_, err = database.InTx(ctx, s.client, func(tx *ent.Tx) (struct{}, error) {
 		m, err := writableMessage(ctx, tx, id)
 		if err != nil {
 			return struct{}{}, err
@@ -60,7 +61,7 @@ func (s *Service) Unreact(ctx context.Context, id uuid.UUID, emoji string) (*Vie
 	if err != nil {
 		return nil, err
 	}
-	_, err = inTx(ctx, s.client, func(tx *ent.Tx) (int, error) {
+	_, err = database.InTx(ctx, s.client, func(tx *ent.Tx) (int, error) {
 		m, err := writableMessage(ctx, tx, id)
 		if err != nil {
 			return 0, err
@@ -85,7 +86,7 @@ func (s *Service) Pin(ctx context.Context, id uuid.UUID) (*ent.PinnedMessage, er
 	if err != nil {
 		return nil, err
 	}
-	_, err = inTx(ctx, s.client, func(tx *ent.Tx) (struct{}, error) {
+	_, err = database.InTx(ctx, s.client, func(tx *ent.Tx) (struct{}, error) {
 		m, err := writableMessage(ctx, tx, id)
 		if err != nil {
 			return struct{}{}, err
@@ -109,7 +110,7 @@ func (s *Service) Pin(ctx context.Context, id uuid.UUID) (*ent.PinnedMessage, er
 
 // Unpin removes a message's pin (idempotent).
 func (s *Service) Unpin(ctx context.Context, id uuid.UUID) error {
-	_, err := inTx(ctx, s.client, func(tx *ent.Tx) (struct{}, error) {
+	_, err := database.InTx(ctx, s.client, func(tx *ent.Tx) (struct{}, error) {
 		m, err := writableMessage(ctx, tx, id)
 		if err != nil {
 			return struct{}{}, err

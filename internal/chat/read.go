@@ -14,6 +14,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/message"
 	"github.com/worksynapse/worksynapse/ent/messagemention"
 	"github.com/worksynapse/worksynapse/ent/readreceipt"
+	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/stream"
 	"github.com/worksynapse/worksynapse/internal/viewer"
@@ -44,7 +45,7 @@ func (s *Service) MarkRead(ctx context.Context, chID uuid.UUID, msgID *uuid.UUID
 		return s.readState(ctx, chID, uid, err)
 	}
 	for attempt := 0; ; attempt++ {
-		_, err = inTx(ctx, s.client, func(tx *ent.Tx) (struct{}, error) {
+		_, err = database.InTx(ctx, s.client, func(tx *ent.Tx) (struct{}, error) {
 			return struct{}{}, s.moveForward(ctx, tx, ch, uid, target)
 		})
 		if !(ent.IsConstraintError(err) && attempt < 2) {

@@ -196,3 +196,14 @@ func WithTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) 
 	}
 	return nil
 }
+
+// InTx is WithTx for a transaction that produces a value: fn's result is
+// returned once the transaction has committed.
+func InTx[T any](ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) (T, error)) (T, error) {
+	var out T
+	err := WithTx(ctx, client, func(tx *ent.Tx) (err error) {
+		out, err = fn(tx)
+		return err
+	})
+	return out, err
+}

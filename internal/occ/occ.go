@@ -12,6 +12,7 @@ import (
 	"fmt"
 
 	"entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/privacy"
@@ -38,6 +39,18 @@ type Updater[T any, M Mutation] interface {
 // returns its current version; a row that is gone answers its not-found
 // error.
 type Reload func(context.Context) (int, error)
+
+// Reloader is the Reload of one row: get reads it (tx.Board.Get, so as the
+// viewer and in the caller's transaction) and versionOf picks its version.
+func Reloader[T any](get func(context.Context, uuid.UUID) (T, error), id uuid.UUID, versionOf func(T) int) Reload {
+	return func(ctx context.Context) (int, error) {
+		row, err := get(ctx, id)
+		if err != nil {
+			return 0, err
+		}
+		return versionOf(row), nil
+	}
+}
 
 // Save runs upd only if the row is still at want and increments its
 // version. read is the version the row had when the caller read it in

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/worksynapse/worksynapse/internal/requestmeta"
 )
@@ -129,6 +130,16 @@ func PreconditionFailed(detail string) *Problem {
 // PayloadTooLarge returns a 413 problem.
 func PayloadTooLarge(detail string) *Problem {
 	return New(http.StatusRequestEntityTooLarge, SlugPayloadTooLarge, detail)
+}
+
+// DateOrder is the 422 of an interval that ends before it starts (a
+// project's or sprint's start_date and end_date); nil when either is open.
+func DateOrder(start, end *time.Time) error {
+	if start != nil && end != nil && end.Before(*start) {
+		return Validation("end_date must not be before start_date",
+			FieldError{Field: "end_date", Message: "before start_date"})
+	}
+	return nil
 }
 
 // Validation returns a 422 problem listing the offending fields.

@@ -106,13 +106,7 @@ func (s *Service) RenameBoard(ctx context.Context, id uuid.UUID, version int, na
 			return err
 		}
 		b, err := occ.Save(ctx, tx.Board.UpdateOneID(id).SetName(name), "board", read.Version, version,
-			func(ctx context.Context) (int, error) {
-				b, err := tx.Board.Get(ctx, id)
-				if err != nil {
-					return 0, err
-				}
-				return b.Version, nil
-			})
+			occ.Reloader(tx.Board.Get, id, func(b *ent.Board) int { return b.Version }))
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
 	// Time zones are validated against the IANA database embedded in the
 	// binary, so the answer does not depend on the host's tzdata package.
 	_ "time/tzdata"

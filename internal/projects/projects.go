@@ -122,7 +122,7 @@ var defaultColumns = []struct {
 // CreateProject creates a project of org owned by the viewer, with the
 // viewer as owner member and a default board, in one transaction.
 func (s *Service) CreateProject(ctx context.Context, org uuid.UUID, in ProjectInput) (*ent.Project, error) {
-	if err := checkDates(in.StartDate, in.EndDate); err != nil {
+	if err := problem.DateOrder(in.StartDate, in.EndDate); err != nil {
 		return nil, err
 	}
 	me := viewer.FromContext(ctx).UserID
@@ -211,7 +211,7 @@ func (s *Service) UpdateProject(ctx context.Context, id uuid.UUID, version int, 
 		if in.ClearEndDate {
 			end = nil
 		}
-		if err := checkDates(start, end); err != nil {
+		if err := problem.DateOrder(start, end); err != nil {
 			return err
 		}
 		upd := tx.Project.UpdateOneID(id).SetNillableName(in.Name).SetNillableDescription(in.Description).
@@ -254,13 +254,8 @@ func (s *Service) SetArchived(ctx context.Context, id uuid.UUID, archived bool) 
 // saveAt runs upd if the project read is still at version, incrementing
 // it (see package occ: 412 when stale, 403 when read-only).
 func saveAt(ctx context.Context, tx *ent.Tx, read *ent.Project, version int, upd *ent.ProjectUpdateOne) (*ent.Project, error) {
-	return occ.Save(ctx, upd, "project", read.Version, version, func(ctx context.Context) (int, error) {
-		p, err := tx.Project.Get(ctx, read.ID)
-		if err != nil {
-			return 0, err
-		}
-		return p.Version, nil
-	})
+	return occ.Save(ctx, upd, "project", read.Version, version,
+		occ.Reloader(tx.Project.Get, read.ID, func(p *ent.Project) int { return p.Version }))
 }
 
 // DeleteProject soft-deletes a project; its key becomes free again.
@@ -274,15 +269,6 @@ func (s *Service) DeleteProject(ctx context.Context, id uuid.UUID) error {
 		}
 		return s.chat.ArchiveProjectChannel(ctx, tx, id)
 	})
-}
-
-// checkDates refuses a project that ends before it starts.
-func checkDates(start, end *time.Time) error {
-	if start != nil && end != nil && end.Before(*start) {
-		return problem.Validation("the project ends before it starts",
-			problem.FieldError{Field: "end_date", Message: "before start_date"})
-	}
-	return nil
 }
 
 // day is the calendar date of t at 00:00 UTC (how project dates are stored).

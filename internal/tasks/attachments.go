@@ -16,6 +16,7 @@ import (
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/taskattachment"
+	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/storage"
@@ -68,7 +69,7 @@ func Attach(ctx context.Context, c *ent.Client, store storage.Storage, taskID uu
 		_ = store.Delete(ctx, key)
 		return nil, problem.PayloadTooLarge(fmt.Sprintf("the file exceeds %d bytes", up.MaxBytes))
 	}
-	a, err := inTx(ctx, c, func(tx *ent.Tx) (*ent.TaskAttachment, error) {
+	a, err := database.InTx(ctx, c, func(tx *ent.Tx) (*ent.TaskAttachment, error) {
 		return tx.TaskAttachment.Create().SetOrganizationID(t.OrganizationID).SetTaskID(taskID).
 			SetUploaderID(v.UserID).SetFileName(SanitizeFileName(up.Name)).SetContentType(contentType).
 			SetSizeBytes(n).SetSha256(hex.EncodeToString(hash.Sum(nil))).SetStorageKey(key).Save(ctx)
@@ -97,7 +98,7 @@ func OpenAttachment(ctx context.Context, c *ent.Client, store storage.Storage, i
 // DeleteAttachment (soft-)deletes an attachment. The blob stays while the
 // row can be restored; purging removes both.
 func DeleteAttachment(ctx context.Context, c *ent.Client, id uuid.UUID) error {
-	_, err := inTx(ctx, c, func(tx *ent.Tx) (struct{}, error) {
+	_, err := database.InTx(ctx, c, func(tx *ent.Tx) (struct{}, error) {
 		return struct{}{}, tx.TaskAttachment.DeleteOneID(id).Exec(ctx)
 	})
 	return err

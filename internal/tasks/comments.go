@@ -8,6 +8,7 @@ import (
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/taskcomment"
+	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/viewer"
@@ -40,7 +41,7 @@ func CreateComment(ctx context.Context, c *ent.Client, taskID uuid.UUID, body st
 		}
 	}
 	v := viewer.FromContext(ctx)
-	return inTx(ctx, c, func(tx *ent.Tx) (*ent.TaskComment, error) {
+	return database.InTx(ctx, c, func(tx *ent.Tx) (*ent.TaskComment, error) {
 		return tx.TaskComment.Create().SetOrganizationID(t.OrganizationID).SetTaskID(taskID).
 			SetAuthorID(v.UserID).SetBody(body).SetNillableParentID(parentID).Save(ctx)
 	})
@@ -52,7 +53,7 @@ func UpdateComment(ctx context.Context, c *ent.Client, id uuid.UUID, body string
 	if _, err := c.TaskComment.Get(ctx, id); err != nil {
 		return nil, err
 	}
-	out, err := inTx(ctx, c, func(tx *ent.Tx) (*ent.TaskComment, error) {
+	out, err := database.InTx(ctx, c, func(tx *ent.Tx) (*ent.TaskComment, error) {
 		return tx.TaskComment.UpdateOneID(id).SetBody(body).SetEditedAt(time.Now()).Save(ctx)
 	})
 	if ent.IsNotFound(err) {
@@ -69,7 +70,7 @@ func DeleteComment(ctx context.Context, c *ent.Client, id uuid.UUID) error {
 	if _, err := c.TaskComment.Get(ctx, id); err != nil {
 		return err
 	}
-	_, err := inTx(ctx, c, func(tx *ent.Tx) (struct{}, error) {
+	_, err := database.InTx(ctx, c, func(tx *ent.Tx) (struct{}, error) {
 		return struct{}{}, tx.TaskComment.DeleteOneID(id).Exec(ctx)
 	})
 	if ent.IsNotFound(err) {

@@ -13,6 +13,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/ent/taskdependency"
+	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/viewer"
@@ -49,7 +50,7 @@ func CreateDependency(ctx context.Context, c *ent.Client, taskID, dependsOn uuid
 	if err != nil {
 		return nil, err
 	}
-	return inTx(ctx, c, func(tx *ent.Tx) (*ent.TaskDependency, error) {
+	return database.InTx(ctx, c, func(tx *ent.Tx) (*ent.TaskDependency, error) {
 		if blocker, blocked, ok := blockingEdge(taskID, dependsOn, kind); ok {
 			if err := lockOrganization(ctx, tx, from.OrganizationID); err != nil {
 				return nil, err
@@ -69,7 +70,7 @@ func CreateDependency(ctx context.Context, c *ent.Client, taskID, dependsOn uuid
 
 // DeleteDependency (soft-)deletes a link.
 func DeleteDependency(ctx context.Context, c *ent.Client, id uuid.UUID) error {
-	_, err := inTx(ctx, c, func(tx *ent.Tx) (struct{}, error) {
+	_, err := database.InTx(ctx, c, func(tx *ent.Tx) (struct{}, error) {
 		return struct{}{}, tx.TaskDependency.DeleteOneID(id).Exec(ctx)
 	})
 	return err

@@ -13,7 +13,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
-	"github.com/worksynapse/worksynapse/internal/database"
 )
 
 // visibleTask loads a task the viewer may read (404 otherwise).
@@ -32,14 +31,4 @@ func visibleProject(ctx context.Context, c *ent.Client, id uuid.UUID) (*ent.Proj
 		return nil, fmt.Errorf("tasks: load project %s: %w", id, err)
 	}
 	return p, nil
-}
-
-// inTx runs fn in an audited transaction and returns its result.
-func inTx[T any](ctx context.Context, c *ent.Client, fn func(tx *ent.Tx) (T, error)) (T, error) {
-	var out T
-	err := database.WithTx(ctx, c, func(tx *ent.Tx) (err error) {
-		out, err = fn(tx)
-		return err
-	})
-	return out, err
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/label"
 	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/occ"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
@@ -33,7 +34,7 @@ func CreateLabel(ctx context.Context, c *ent.Client, projectID uuid.UUID, in Lab
 	if err != nil {
 		return nil, err
 	}
-	return inTx(ctx, c, func(tx *ent.Tx) (*ent.Label, error) {
+	return database.InTx(ctx, c, func(tx *ent.Tx) (*ent.Label, error) {
 		l, err := tx.Label.Create().SetOrganizationID(p.OrganizationID).SetProjectID(p.ID).
 			SetName(*in.Name).SetNillableColor(in.Color).Save(ctx)
 		return l, labelConflict(err)
@@ -48,14 +49,8 @@ func GetLabel(ctx context.Context, c *ent.Client, id uuid.UUID) (*ent.Label, err
 // UpdateLabel renames or recolors a label if it is still at version
 // (package occ: 412 when stale).
 func UpdateLabel(ctx context.Context, c *ent.Client, id uuid.UUID, version int, in LabelInput) (*ent.Label, error) {
-	return inTx(ctx, c, func(tx *ent.Tx) (*ent.Label, error) {
-		reload := func(ctx context.Context) (int, error) {
-			l, err := tx.Label.Get(ctx, id)
-			if err != nil {
-				return 0, err
-			}
-			return l.Version, nil
-		}
+	return database.InTx(ctx, c, func(tx *ent.Tx) (*ent.Label, error) {
+		reload := occ.Reloader(tx.Label.Get, id, func(l *ent.Label) int { return l.Version })
 		read, err := reload(ctx)
 		if err != nil {
 			return nil, err
@@ -68,7 +63,7 @@ func UpdateLabel(ctx context.Context, c *ent.Client, id uuid.UUID, version int, 
 
 // DeleteLabel (soft-)deletes a label and takes it off its tasks.
 func DeleteLabel(ctx context.Context, c *ent.Client, id uuid.UUID) error {
-	_, err := inTx(ctx, c, func(tx *ent.Tx) (struct{}, error) {
+	_, err := database.InTx(ctx, c, func(tx *ent.Tx) (struct{}, error) {
 		if err := tx.Label.UpdateOneID(id).ClearTasks().Exec(ctx); err != nil {
 			return struct{}{}, err
 		}
@@ -100,7 +95,7 @@ func SetTaskLabel(ctx context.Context, c *ent.Client, taskID, labelID uuid.UUID,
 	if err != nil || has == on {
 		return err
 	}
-	_, err = inTx(ctx, c, func(tx *ent.Tx) (struct{}, error) {
+	_, err = database.InTx(ctx, c, func(tx *ent.Tx) (struct{}, error) {
 		u := tx.Task.UpdateOneID(taskID)
 		if on {
 			return struct{}{}, u.AddLabelIDs(labelID).Exec(ctx)

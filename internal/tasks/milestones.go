@@ -9,6 +9,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/milestone"
 	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/occ"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 )
@@ -69,7 +70,7 @@ func CreateMilestone(ctx context.Context, c *ent.Client, projectID uuid.UUID, in
 	if err != nil {
 		return nil, err
 	}
-	return inTx(ctx, c, func(tx *ent.Tx) (*ent.Milestone, error) {
+	return database.InTx(ctx, c, func(tx *ent.Tx) (*ent.Milestone, error) {
 		return tx.Milestone.Create().SetOrganizationID(p.OrganizationID).SetProjectID(p.ID).SetName(*in.Name).
 			SetNillableDescription(in.Description).SetNillableDueDate(in.DueDate).Save(ctx)
 	})
@@ -78,14 +79,8 @@ func CreateMilestone(ctx context.Context, c *ent.Client, projectID uuid.UUID, in
 // UpdateMilestone changes a milestone if it is still at version (package
 // occ: 412 when stale).
 func UpdateMilestone(ctx context.Context, c *ent.Client, id uuid.UUID, version int, in MilestoneInput) (*ent.Milestone, error) {
-	return inTx(ctx, c, func(tx *ent.Tx) (*ent.Milestone, error) {
-		reload := func(ctx context.Context) (int, error) {
-			m, err := tx.Milestone.Get(ctx, id)
-			if err != nil {
-				return 0, err
-			}
-			return m.Version, nil
-		}
+	return database.InTx(ctx, c, func(tx *ent.Tx) (*ent.Milestone, error) {
+		reload := occ.Reloader(tx.Milestone.Get, id, func(m *ent.Milestone) int { return m.Version })
 		read, err := reload(ctx)
 		if err != nil {
 			return nil, err
@@ -104,7 +99,7 @@ func DeleteMilestone(ctx context.Context, c *ent.Client, id uuid.UUID) error {
 	if _, err := c.Milestone.Get(ctx, id); err != nil {
 		return err
 	}
-	_, err := inTx(ctx, c, func(tx *ent.Tx) (struct{}, error) {
+	_, err := database.InTx(ctx, c, func(tx *ent.Tx) (struct{}, error) {
 		if err := tx.Task.Update().Where(task.MilestoneID(id)).ClearMilestoneID().AddVersion(1).Exec(ctx); err != nil {
 			return struct{}{}, err
 		}

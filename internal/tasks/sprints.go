@@ -9,6 +9,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/sprint"
 	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/occ"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
@@ -43,10 +44,10 @@ func CreateSprint(ctx context.Context, c *ent.Client, projectID uuid.UUID, in Sp
 	if err != nil {
 		return nil, err
 	}
-	if err := checkDates(in.StartDate, in.EndDate); err != nil {
+	if err := problem.DateOrder(in.StartDate, in.EndDate); err != nil {
 		return nil, err
 	}
-	return inTx(ctx, c, func(tx *ent.Tx) (*ent.Sprint, error) {
+	return database.InTx(ctx, c, func(tx *ent.Tx) (*ent.Sprint, error) {
 		return tx.Sprint.Create().SetOrganizationID(p.OrganizationID).SetProjectID(p.ID).SetName(*in.Name).
 			SetNillableGoal(in.Goal).SetNillableStartDate(in.StartDate).SetNillableEndDate(in.EndDate).Save(ctx)
 	})
@@ -72,10 +73,10 @@ func UpdateSprint(ctx context.Context, c *ent.Client, id uuid.UUID, version int,
 	case in.ClearEndDate:
 		end = nil
 	}
-	if err := checkDates(start, end); err != nil {
+	if err := problem.DateOrder(start, end); err != nil {
 		return nil, err
 	}
-	return inTx(ctx, c, func(tx *ent.Tx) (*ent.Sprint, error) {
+	return database.InTx(ctx, c, func(tx *ent.Tx) (*ent.Sprint, error) {
 		upd := tx.Sprint.UpdateOneID(id).SetNillableName(in.Name).SetNillableGoal(in.Goal).
 			SetNillableStartDate(in.StartDate).SetNillableEndDate(in.EndDate)
 		if in.ClearStartDate && in.StartDate == nil {
@@ -84,13 +85,8 @@ func UpdateSprint(ctx context.Context, c *ent.Client, id uuid.UUID, version int,
 		if in.ClearEndDate && in.EndDate == nil {
 			upd.ClearEndDate()
 		}
-		return occ.Save(ctx, upd, "sprint", s.Version, version, func(ctx context.Context) (int, error) {
-			s, err := tx.Sprint.Get(ctx, id)
-			if err != nil {
-				return 0, err
-			}
-			return s.Version, nil
-		})
+		return occ.Save(ctx, upd, "sprint", s.Version, version,
+			occ.Reloader(tx.Sprint.Get, id, func(s *ent.Sprint) int { return s.Version }))
 	})
 }
 
@@ -99,7 +95,7 @@ func DeleteSprint(ctx context.Context, c *ent.Client, id uuid.UUID) error {
 	if _, err := c.Sprint.Get(ctx, id); err != nil {
 		return err
 	}
-	_, err := inTx(ctx, c, func(tx *ent.Tx) (struct{}, error) {
+	_, err := database.InTx(ctx, c, func(tx *ent.Tx) (struct{}, error) {
 		if err := tx.Task.Update().Where(task.SprintID(id)).ClearSprintID().AddVersion(1).Exec(ctx); err != nil {
 			return struct{}{}, err
 		}
@@ -118,7 +114,7 @@ func StartSprint(ctx context.Context, c *ent.Client, id uuid.UUID) (*ent.Sprint,
 	if s.Status != sprint.StatusPlanned {
 		return nil, problem.Conflict("only a planned sprint can start; this one is " + string(s.Status))
 	}
-	return inTx(ctx, c, func(tx *ent.Tx) (*ent.Sprint, error) {
+	return database.InTx(ctx, c, func(tx *ent.Tx) (*ent.Sprint, error) {
 		active, err := tx.Sprint.Query().Where(sprint.ProjectID(s.ProjectID), sprint.StatusEQ(sprint.StatusActive)).Exist(ctx)
 		if err != nil {
 			return nil, err
@@ -149,7 +145,7 @@ func CompleteSprint(ctx context.Context, c *ent.Client, id uuid.UUID, moveTo str
 	if err != nil {
 		return nil, err
 	}
-	return inTx(ctx, c, func(tx *ent.Tx) (*ent.Sprint, error) {
+	return database.InTx(ctx, c, func(tx *ent.Tx) (*ent.Sprint, error) {
 		move := tx.Task.Update().Where(task.SprintID(id), task.StatusNotIn(finished...)).AddVersion(1)
 		if next == nil {
 			move.ClearSprintID()
@@ -185,13 +181,4 @@ func destination(ctx context.Context, c *ent.Client, s *ent.Sprint, moveTo strin
 		return nil, invalid
 	}
 	return &nextID, nil
-}
-
-// checkDates requires an end date after the start date.
-func checkDates(start, end *time.Time) error {
-	if start != nil && end != nil && end.Before(*start) {
-		return problem.Validation("end_date must not be before start_date",
-			problem.FieldError{Field: "end_date", Message: "before start_date"})
-	}
-	return nil
 }

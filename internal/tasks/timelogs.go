@@ -8,6 +8,7 @@ import (
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/timelog"
+	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/viewer"
@@ -48,7 +49,7 @@ func CreateTimeLog(ctx context.Context, c *ent.Client, taskID uuid.UUID, in Time
 		return nil, err
 	}
 	v := viewer.FromContext(ctx)
-	return inTx(ctx, c, func(tx *ent.Tx) (*ent.TimeLog, error) {
+	return database.InTx(ctx, c, func(tx *ent.Tx) (*ent.TimeLog, error) {
 		return tx.TimeLog.Create().SetOrganizationID(t.OrganizationID).SetTaskID(taskID).SetUserID(v.UserID).
 			SetStartedAt(start).SetNillableEndedAt(end).SetMinutes(minutes).
 			SetNillableNote(in.Note).SetNillableBillable(in.Billable).Save(ctx)

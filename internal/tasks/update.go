@@ -119,13 +119,7 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, version int, in Upda
 
 // reloadTask reads the task's version again as the viewer (occ.Reload).
 func reloadTask(tx *ent.Tx, id uuid.UUID) occ.Reload {
-	return func(ctx context.Context) (int, error) {
-		t, err := tx.Task.Get(ctx, id)
-		if err != nil {
-			return 0, err
-		}
-		return t.Version, nil
-	}
+	return occ.Reloader(tx.Task.Get, id, func(t *ent.Task) int { return t.Version })
 }
 
 // whyMissed explains a write that matched no row although the task was
