@@ -20,6 +20,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/rule"
 	"github.com/worksynapse/worksynapse/internal/stream"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
@@ -116,7 +117,7 @@ func (s *Service) UpdateChannel(ctx context.Context, id uuid.UUID, in ChannelInp
 		if ent.IsConstraintError(err) {
 			return nil, problem.Conflict("the organization already has a channel with that name")
 		}
-		return out, denied(err)
+		return out, rule.DeniedIfFiltered(err, "chat")
 	})
 }
 
@@ -145,7 +146,7 @@ func (s *Service) SetArchived(ctx context.Context, id uuid.UUID, archived bool) 
 			upd.ClearArchivedAt()
 		}
 		out, err := upd.Save(ctx)
-		return out, denied(err)
+		return out, rule.DeniedIfFiltered(err, "chat")
 	})
 }
 

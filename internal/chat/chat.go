@@ -19,7 +19,6 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/channel"
 	"github.com/worksynapse/worksynapse/ent/message"
-	"github.com/worksynapse/worksynapse/ent/privacy"
 	"github.com/worksynapse/worksynapse/ent/project"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/softdelete"
@@ -59,16 +58,6 @@ func New(client *ent.Client, dialect string, opts Options) *Service {
 		opts.Events = stream.NewPublisher(dialect, nil)
 	}
 	return &Service{client: client, dialect: dialect, opts: opts, now: time.Now}
-}
-
-// denied turns the "not found" of a write on a row the viewer has just
-// read into what it is: the privacy filter let the viewer see the row but
-// not change it (403).
-func denied(err error) error {
-	if ent.IsNotFound(err) {
-		return privacy.Denyf("chat: the viewer may read but not change this")
-	}
-	return err
 }
 
 // me is the calling user; agents and services have none and cannot chat

@@ -12,6 +12,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/rule"
 	"github.com/worksynapse/worksynapse/internal/stream"
 )
 
@@ -150,7 +151,7 @@ func (s *Service) UpdateMember(ctx context.Context, chID, userID uuid.UUID, in M
 			upd.SetRole(*in.Role)
 		}
 		if err := upd.Exec(ctx); err != nil {
-			return nil, denied(err)
+			return nil, rule.DeniedIfFiltered(err, "chat")
 		}
 		out, err := tx.ChannelMember.Query().Where(channelmember.ID(m.ID)).WithUser().Only(ctx)
 		if err != nil {
@@ -174,7 +175,7 @@ func (s *Service) RemoveMember(ctx context.Context, chID, userID uuid.UUID) erro
 			return struct{}{}, err
 		}
 		if err := tx.ChannelMember.DeleteOneID(m.ID).Exec(ctx); err != nil {
-			return struct{}{}, denied(err)
+			return struct{}{}, rule.DeniedIfFiltered(err, "chat")
 		}
 		return struct{}{}, s.emitMember(ctx, tx, stream.MemberRemoved, m)
 	})

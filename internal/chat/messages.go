@@ -20,6 +20,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/rule"
 	"github.com/worksynapse/worksynapse/internal/stream"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
@@ -232,7 +233,7 @@ func (s *Service) Edit(ctx context.Context, id uuid.UUID, body string) (*View, e
 		m, err := tx.Message.UpdateOneID(id).SetBody(body).SetEditedAt(s.now()).
 			SetMentionedUserIds(users).SetMentionsChannel(all).Save(ctx)
 		if err != nil {
-			return nil, denied(err)
+			return nil, rule.DeniedIfFiltered(err, "chat")
 		}
 		if err := writeMentions(ctx, tx, m, users); err != nil {
 			return nil, err
@@ -254,7 +255,7 @@ func (s *Service) Delete(ctx context.Context, id uuid.UUID) error {
 			return struct{}{}, err
 		}
 		if err := tx.Message.DeleteOneID(id).Exec(ctx); err != nil {
-			return struct{}{}, denied(err)
+			return struct{}{}, rule.DeniedIfFiltered(err, "chat")
 		}
 		// A deleted message mentions nobody any more: its rows go, so the
 		// unread mention counts need not look at the message.

@@ -11,6 +11,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/pinnedmessage"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/pagination"
+	"github.com/worksynapse/worksynapse/internal/rule"
 	"github.com/worksynapse/worksynapse/internal/stream"
 )
 
@@ -123,7 +124,7 @@ func (s *Service) Unpin(ctx context.Context, id uuid.UUID) error {
 			return struct{}{}, err
 		}
 		if err := tx.PinnedMessage.DeleteOneID(p.ID).Exec(ctx); err != nil {
-			return struct{}{}, denied(err)
+			return struct{}{}, rule.DeniedIfFiltered(err, "chat")
 		}
 		uid, _ := me(ctx)
 		return struct{}{}, s.emit(ctx, tx, stream.PinRemoved, m.OrganizationID, m.ChannelID, nil,

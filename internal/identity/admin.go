@@ -68,16 +68,6 @@ func memberIn(ctx context.Context, c *ent.Client, org, user uuid.UUID) (*ent.Org
 	return m, err
 }
 
-// deniedIfFiltered turns the "not found" of a write on a row the viewer
-// has just read into what it is: the RBAC filter let the viewer see the
-// row but not change it (403, as Keycloak answers a missing permission).
-func deniedIfFiltered(err error) error {
-	if ent.IsNotFound(err) {
-		return privacy.Denyf("identity: the viewer may read but not change this")
-	}
-	return err
-}
-
 // requireToRepeat guards idempotent no-ops (granting what is granted):
 // repeating a change still needs the right to make it.
 func requireToRepeat(ctx context.Context, org uuid.UUID, resource, action string) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/userrole"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/rule"
 	"github.com/worksynapse/worksynapse/internal/seed"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
@@ -128,7 +129,7 @@ func (s *Service) UpdateRole(ctx context.Context, org, id uuid.UUID, in RoleInpu
 			upd.SetName(*in.Name)
 		}
 		if err := upd.Exec(ctx); err != nil {
-			return event{}, deniedIfFiltered(err)
+			return event{}, rule.DeniedIfFiltered(err, "identity")
 		}
 		return event{kind: EventRoleUpdated, org: org, details: map[string]any{
 			"role_id": id.String(), "role": r.Name, "name_changed": in.Name != nil, "description_changed": in.Description != nil,
@@ -152,7 +153,7 @@ func (s *Service) DeleteRole(ctx context.Context, org, id uuid.UUID) error {
 			return event{}, fmt.Errorf("identity: unassign deleted role: %w", err)
 		}
 		if err := tx.Role.DeleteOneID(id).Exec(ctx); err != nil {
-			return event{}, deniedIfFiltered(err)
+			return event{}, rule.DeniedIfFiltered(err, "identity")
 		}
 		return event{kind: EventRoleDeleted, org: org, details: map[string]any{
 			"role_id": id.String(), "role": r.Name, "unassigned": n,
@@ -185,7 +186,7 @@ func (s *Service) RevokePermission(ctx context.Context, org, id uuid.UUID, resou
 			return event{}, problem.NotFound("the role does not have this permission")
 		}
 		if err := tx.RolePermission.DeleteOneID(granted.ID).Exec(ctx); err != nil {
-			return event{}, deniedIfFiltered(err)
+			return event{}, rule.DeniedIfFiltered(err, "identity")
 		}
 		return permissionEvent(EventPermissionRevoked, org, r, p), nil
 	})
@@ -268,7 +269,7 @@ func (s *Service) UnassignRole(ctx context.Context, org, user, id uuid.UUID) err
 			return event{}, err
 		}
 		if err := tx.UserRole.DeleteOneID(g.ID).Exec(ctx); err != nil {
-			return event{}, deniedIfFiltered(err)
+			return event{}, rule.DeniedIfFiltered(err, "identity")
 		}
 		return assignmentEvent(EventRoleUnassigned, org, user, g.Edges.Role), nil
 	})

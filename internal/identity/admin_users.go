@@ -16,6 +16,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/userrole"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/rule"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
@@ -92,7 +93,7 @@ func (s *Service) UnlockUser(ctx context.Context, id uuid.UUID) error {
 			return event{}, err
 		}
 		if err := tx.User.UpdateOneID(id).SetFailedLoginAttempts(0).ClearLockedUntil().Exec(ctx); err != nil {
-			return event{}, deniedIfFiltered(err)
+			return event{}, rule.DeniedIfFiltered(err, "identity")
 		}
 		details := map[string]any{"target_user_id": id.String(), "failed_login_attempts": u.FailedLoginAttempts}
 		if u.LockedUntil != nil {
@@ -119,7 +120,7 @@ func (s *Service) DeactivateUser(ctx context.Context, id uuid.UUID) error {
 			return event{}, err
 		}
 		if err := tx.User.UpdateOneID(id).SetStatus(user.StatusDeactivated).Exec(ctx); err != nil {
-			return event{}, deniedIfFiltered(err)
+			return event{}, rule.DeniedIfFiltered(err, "identity")
 		}
 		// Why a system context: sessions are written by identity code only;
 		// the deactivation itself passed the privacy rules above.

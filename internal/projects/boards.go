@@ -16,6 +16,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/occ"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/rule"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
@@ -128,7 +129,7 @@ func (s *Service) DeleteBoard(ctx context.Context, id uuid.UUID) error {
 		// Delete first so that the privacy rules answer before the checks
 		// below (a viewer gets 403, not 409); a failed check rolls it back.
 		if err := tx.Board.DeleteOneID(id).Exec(ctx); err != nil {
-			return denied(err)
+			return rule.DeniedIfFiltered(err, "projects")
 		}
 		if b.IsDefault {
 			return problem.Conflict("the project's default board cannot be deleted")
@@ -141,7 +142,7 @@ func (s *Service) DeleteBoard(ctx context.Context, id uuid.UUID) error {
 			return problem.Conflict(fmt.Sprintf("the board's columns hold %d tasks; move them first", n))
 		}
 		_, err = tx.BoardColumn.Delete().Where(boardcolumn.BoardID(id)).Exec(ctx)
-		return denied(err)
+		return rule.DeniedIfFiltered(err, "projects")
 	})
 }
 
@@ -205,7 +206,7 @@ func (s *Service) UpdateColumn(ctx context.Context, id uuid.UUID, in ColumnInput
 		}
 		var err error
 		out, err = u.Save(ctx)
-		return denied(err)
+		return rule.DeniedIfFiltered(err, "projects")
 	})
 	return out, err
 }
@@ -220,7 +221,7 @@ func (s *Service) DeleteColumn(ctx context.Context, id uuid.UUID) error {
 		// Delete first so that the privacy rules answer before the check
 		// (403 before 409); a non-empty column rolls the delete back.
 		if err := tx.BoardColumn.DeleteOneID(id).Exec(ctx); err != nil {
-			return denied(err)
+			return rule.DeniedIfFiltered(err, "projects")
 		}
 		n, err := tasksIn(ctx, tx, task.ColumnID(col.ID))
 		if err != nil {
@@ -261,7 +262,7 @@ func (s *Service) ReorderColumns(ctx context.Context, boardID uuid.UUID, ids []u
 		}
 		for pos, id := range ids {
 			if err := tx.BoardColumn.UpdateOneID(id).SetPosition(pos).Exec(ctx); err != nil {
-				return denied(err)
+				return rule.DeniedIfFiltered(err, "projects")
 			}
 		}
 		out, err = withColumns(ctx, tx.Client(), b)

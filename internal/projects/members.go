@@ -13,6 +13,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/rule"
 )
 
 func memberID(m *ent.ProjectMember) uuid.UUID { return m.ID }
@@ -79,7 +80,7 @@ func (s *Service) UpdateProjectMember(ctx context.Context, projectID, userID uui
 		}
 		if m.Role != r {
 			if err := tx.ProjectMember.UpdateOneID(m.ID).SetRole(r).Exec(ctx); err != nil {
-				return denied(err)
+				return rule.DeniedIfFiltered(err, "projects")
 			}
 			if err := s.chat.SyncProjectMember(ctx, tx, projectID, userID, &r); err != nil {
 				return err
@@ -102,7 +103,7 @@ func (s *Service) RemoveProjectMember(ctx context.Context, projectID, userID uui
 			return err
 		}
 		if err := tx.ProjectMember.DeleteOneID(m.ID).Exec(ctx); err != nil {
-			return denied(err)
+			return rule.DeniedIfFiltered(err, "projects")
 		}
 		return s.chat.SyncProjectMember(ctx, tx, projectID, userID, nil)
 	})

@@ -23,6 +23,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/identity"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/rule"
 	"github.com/worksynapse/worksynapse/internal/seed"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
@@ -105,7 +106,7 @@ func (s *Service) UpdateOrganization(ctx context.Context, id uuid.UUID, in Organ
 		org, err = tx.Organization.UpdateOneID(id).SetNillableName(in.Name).SetNillableDescription(in.Description).
 			SetNillableTimeZone(in.TimeZone).SetNillableAuditRetentionDays(in.AuditRetentionDays).
 			SetNillableLlmCaptureRetentionDays(in.LLMCaptureRetentionDays).SetNillableManagerTrackingEnabled(in.ManagerTrackingEnabled).Save(ctx)
-		return denied(err)
+		return rule.DeniedIfFiltered(err, "projects")
 	})
 	return org, err
 }
@@ -197,7 +198,7 @@ func (s *Service) RemoveMember(ctx context.Context, org, userID uuid.UUID) error
 			return err
 		}
 		if err := tx.OrganizationMember.DeleteOneID(m.ID).Exec(ctx); err != nil {
-			return denied(err)
+			return rule.DeniedIfFiltered(err, "projects")
 		}
 		if err := dropGrants(ctx, tx, org, userID); err != nil {
 			return err

@@ -18,7 +18,6 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/boardcolumn"
 	"github.com/worksynapse/worksynapse/ent/organization"
-	"github.com/worksynapse/worksynapse/ent/privacy"
 	"github.com/worksynapse/worksynapse/ent/project"
 	"github.com/worksynapse/worksynapse/ent/projectmember"
 	"github.com/worksynapse/worksynapse/internal/chat"
@@ -26,6 +25,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/occ"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/rule"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
@@ -85,16 +85,6 @@ func lockedProject(ctx context.Context, tx *ent.Tx, id uuid.UUID) (*ent.Project,
 	q := tx.Project.Query().Where(project.ID(id)).Unique(false)
 	q.Modify(lockOnPostgres)
 	return q.Only(ctx)
-}
-
-// denied turns the "not found" of a write on a row the viewer has just
-// read into what it is: the RBAC filter let the viewer see the row but not
-// change it (403).
-func denied(err error) error {
-	if ent.IsNotFound(err) {
-		return privacy.Denyf("projects: the viewer may read but not change this")
-	}
-	return err
 }
 
 // ProjectInput is what a client may set on a project; nil leaves a field
@@ -265,7 +255,7 @@ func (s *Service) DeleteProject(ctx context.Context, id uuid.UUID) error {
 			return err
 		}
 		if err := tx.Project.DeleteOneID(id).Exec(ctx); err != nil {
-			return denied(err)
+			return rule.DeniedIfFiltered(err, "projects")
 		}
 		return s.chat.ArchiveProjectChannel(ctx, tx, id)
 	})

@@ -74,3 +74,15 @@ func anySlice(ids []uuid.UUID) []any {
 	}
 	return out
 }
+
+// DeniedIfFiltered turns the "not found" of a write on a row the viewer has
+// just read into what it is: the write rules filtered the row out, so the
+// viewer may read it but not change it (403, as Keycloak answers a missing
+// permission, rather than a 404 for a row the viewer can see). domain
+// names the service in the denial's log text.
+func DeniedIfFiltered(err error, domain string) error {
+	if ent.IsNotFound(err) {
+		return privacy.Denyf("%s: the viewer may read but not change this", domain)
+	}
+	return err
+}
