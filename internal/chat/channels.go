@@ -215,8 +215,8 @@ func (s *Service) createDirect(ctx context.Context, org uuid.UUID, key string, u
 // projectSystem is the context project channels are written with: the
 // channel and its members follow the project, whoever opens it or changes
 // the project's membership (whose own chat permissions do not matter).
-func projectSystem(ctx context.Context) context.Context {
-	return viewer.NewSystemContext(ctx, "chat: project channel follows the project's membership")
+func projectSystem(ctx context.Context, why string) context.Context {
+	return viewer.NewSystemContext(ctx, "chat: project channel follows the project's membership: "+why)
 }
 
 // channelRole is the channel role of a project role.
@@ -249,7 +249,7 @@ func (s *Service) OpenProjectChannel(ctx context.Context, projectID uuid.UUID) (
 	if !member && !viewer.FromContext(ctx).Superuser {
 		return nil, problem.Forbidden("only the project's members open its channel")
 	}
-	sys := projectSystem(ctx)
+	sys := projectSystem(ctx, "open the channel of a project the viewer is a member of")
 	for attempt := 0; ; attempt++ {
 		id, err := s.client.Channel.Query().Where(channel.ProjectID(projectID), channel.TypeEQ(channel.TypeProject)).OnlyID(sys)
 		if err == nil {
@@ -314,7 +314,7 @@ func createProjectChannel(sys context.Context, tx *ent.Tx, p *ent.Project) (*ent
 // streams re-check their access to the channel at once: a removed member
 // stops receiving it, an added one starts.
 func (s *Service) SyncProjectMember(ctx context.Context, tx *ent.Tx, projectID, userID uuid.UUID, role *projectmember.Role) error {
-	sys := projectSystem(ctx)
+	sys := projectSystem(ctx, "sync a project member into its channel")
 	if err := lockProject(sys, tx, projectID); err != nil {
 		return fmt.Errorf("chat: lock project: %w", err)
 	}

@@ -155,7 +155,7 @@ func (s *sender) start(last, cursor int64) error {
 	for {
 		rows, err := s.h.hub.client.StreamEvent.Query().
 			Where(streamevent.IDGT(s.sent), streamevent.OrganizationIDIn(keys(s.conn.orgs)...)).
-			Order(ent.Asc(streamevent.FieldID)).Limit(batch).All(sys(s.ctx))
+			Order(ent.Asc(streamevent.FieldID)).Limit(batch).All(sys(s.ctx, "replay events after Last-Event-ID; the stream filters them"))
 		if err != nil {
 			return err
 		}
@@ -308,7 +308,7 @@ func (s *sender) frame(f string) error {
 // oldest kept event is newer than id+1 (PruneEvents always keeps the
 // newest event, so an empty table means nothing ever happened).
 func (h *Hub) prunedAfter(ctx context.Context, id int64) (bool, error) {
-	ids, err := h.client.StreamEvent.Query().Order(ent.Asc(streamevent.FieldID)).Limit(1).IDs(sys(ctx))
+	ids, err := h.client.StreamEvent.Query().Order(ent.Asc(streamevent.FieldID)).Limit(1).IDs(sys(ctx, "oldest kept event id"))
 	if err != nil || len(ids) == 0 {
 		return false, err
 	}

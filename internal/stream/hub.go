@@ -122,15 +122,15 @@ func (h *Hub) listen(ctx context.Context) error {
 	return nil
 }
 
-// sys is the context of the hub's own reads.
-func sys(ctx context.Context) context.Context {
-	// Why a system context: the outbox is system data; each recipient's
-	// right to an event is checked per stream (conn.allowed).
-	return viewer.NewSystemContext(ctx, "stream: read events")
+// sys is the context of the hub's own reads: the outbox is system data,
+// and each recipient's right to an event is checked per stream
+// (conn.allowed).
+func sys(ctx context.Context, why string) context.Context {
+	return viewer.NewSystemContext(ctx, "stream: "+why)
 }
 
 func (h *Hub) maxID(ctx context.Context) (int64, error) {
-	ids, err := h.client.StreamEvent.Query().Order(ent.Desc(streamevent.FieldID)).Limit(1).IDs(sys(ctx))
+	ids, err := h.client.StreamEvent.Query().Order(ent.Desc(streamevent.FieldID)).Limit(1).IDs(sys(ctx, "newest event id"))
 	if err != nil || len(ids) == 0 {
 		return 0, err
 	}
@@ -162,7 +162,7 @@ func (h *Hub) pump() error {
 		from := h.cursor
 		h.mu.Unlock()
 		rows, err := h.client.StreamEvent.Query().Where(streamevent.IDGT(from)).
-			Order(ent.Asc(streamevent.FieldID)).Limit(batch).All(sys(ctx))
+			Order(ent.Asc(streamevent.FieldID)).Limit(batch).All(sys(ctx, "poll new events for every stream"))
 		if err != nil {
 			return err
 		}

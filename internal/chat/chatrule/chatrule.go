@@ -184,8 +184,8 @@ func can(v *viewer.Viewer, org uuid.UUID, resource, action string) error {
 // system is the context the rules read channel state with: the viewer may
 // not see the rows the decision depends on (e.g. a private channel they
 // are being added to).
-func system(ctx context.Context) context.Context {
-	return viewer.NewSystemContext(ctx, "chat privacy: read the channel a change depends on")
+func system(ctx context.Context, why string) context.Context {
+	return viewer.NewSystemContext(ctx, "chat privacy: "+why)
 }
 
 // liveMembership reports whether user is a live member of channel ch,
@@ -195,5 +195,5 @@ func liveMembership(ctx context.Context, c *ent.Client, ch, user uuid.UUID, role
 	if len(roles) > 0 {
 		q.Where(channelmember.RoleIn(roles...))
 	}
-	return q.Exist(system(ctx))
+	return q.Exist(system(ctx, "membership of a channel the viewer may not see yet"))
 }

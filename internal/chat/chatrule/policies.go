@@ -121,7 +121,7 @@ func addMember(ctx context.Context, m ent.Mutation) error {
 		return err
 	}
 	chID, user := uuidField(m, "channel_id"), uuidField(m, "user_id")
-	ch, err := c.Channel.Get(system(ctx), chID)
+	ch, err := c.Channel.Get(system(ctx, "the channel a membership change depends on"), chID)
 	if err != nil {
 		return privacy.Denyf("chatrule: load channel %s: %v", chID, err)
 	}
@@ -164,7 +164,7 @@ func addMember(ctx context.Context, m ent.Mutation) error {
 // hasMembers reports whether channel ch has a live member (true on error,
 // which denies).
 func hasMembers(ctx context.Context, c *ent.Client, ch uuid.UUID) bool {
-	ok, err := c.ChannelMember.Query().Where(channelmember.ChannelID(ch)).Exist(system(ctx))
+	ok, err := c.ChannelMember.Query().Where(channelmember.ChannelID(ch)).Exist(system(ctx, "whether the channel has members at all"))
 	return err != nil || ok
 }
 
@@ -221,7 +221,7 @@ func agentPost(ctx context.Context, m ent.Mutation, v *viewer.Viewer, org uuid.U
 		return err
 	}
 	ok, err := c.Channel.Query().Where(channel.ID(uuidField(m, "channel_id")), channel.OrganizationID(org),
-		channel.TypeEQ(channel.TypePublic), channel.ArchivedAtIsNil(), channel.DeletedAtIsNil()).Exist(system(ctx))
+		channel.TypeEQ(channel.TypePublic), channel.ArchivedAtIsNil(), channel.DeletedAtIsNil()).Exist(system(ctx, "a public channel the viewer joins is not theirs to see yet"))
 	if err != nil || !ok {
 		return privacy.Denyf("chatrule: agents post to live public channels of their organization only")
 	}
