@@ -14,7 +14,7 @@ import (
 
 // ListSprints implements GET /projects/{project_id}/sprints.
 func (h *Handler) ListSprints(ctx context.Context, params oas.ListSprintsParams) (oas.ListSprintsRes, error) {
-	page, err := tasks.ListSprints(ctx, h.client, params.ProjectID, pageParams(params.Limit, params.Cursor))
+	page, err := h.tasks.ListSprints(ctx, params.ProjectID, pageParams(params.Limit, params.Cursor))
 	if err != nil {
 		return nil, err
 	}
@@ -23,7 +23,7 @@ func (h *Handler) ListSprints(ctx context.Context, params oas.ListSprintsParams)
 
 // CreateSprint implements POST /projects/{project_id}/sprints.
 func (h *Handler) CreateSprint(ctx context.Context, req *oas.SprintCreateRequest, params oas.CreateSprintParams) (oas.CreateSprintRes, error) {
-	s, err := tasks.CreateSprint(ctx, h.client, params.ProjectID, tasks.SprintInput{
+	s, err := h.tasks.CreateSprint(ctx, params.ProjectID, tasks.SprintInput{
 		Name: &req.Name, Goal: optPtr(req.Goal), StartDate: optPtr(req.StartDate), EndDate: optPtr(req.EndDate),
 	})
 	if err != nil {
@@ -34,7 +34,7 @@ func (h *Handler) CreateSprint(ctx context.Context, req *oas.SprintCreateRequest
 
 // GetSprint implements GET /sprints/{sprint_id}.
 func (h *Handler) GetSprint(ctx context.Context, params oas.GetSprintParams) (oas.GetSprintRes, error) {
-	s, err := h.client.Sprint.Get(ctx, params.SprintID)
+	s, err := h.tasks.GetSprint(ctx, params.SprintID)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func (h *Handler) UpdateSprint(ctx context.Context, req *oas.SprintUpdateRequest
 		return nil, err
 	}
 	start, end := patchOpt[time.Time](req.StartDate), patchOpt[time.Time](req.EndDate)
-	s, err := tasks.UpdateSprint(ctx, h.client, params.SprintID, version, tasks.SprintInput{
+	s, err := h.tasks.UpdateSprint(ctx, params.SprintID, version, tasks.SprintInput{
 		Name: optPtr(req.Name), Goal: clearable(req.Goal),
 		StartDate: start.Value, ClearStartDate: start.Set && start.Value == nil,
 		EndDate: end.Value, ClearEndDate: end.Set && end.Value == nil,
@@ -61,12 +61,12 @@ func (h *Handler) UpdateSprint(ctx context.Context, req *oas.SprintUpdateRequest
 
 // DeleteSprint implements DELETE /sprints/{sprint_id}.
 func (h *Handler) DeleteSprint(ctx context.Context, params oas.DeleteSprintParams) (oas.DeleteSprintRes, error) {
-	return &oas.DeleteSprintNoContent{}, tasks.DeleteSprint(ctx, h.client, params.SprintID)
+	return &oas.DeleteSprintNoContent{}, h.tasks.DeleteSprint(ctx, params.SprintID)
 }
 
 // StartSprint implements POST /sprints/{sprint_id}/start.
 func (h *Handler) StartSprint(ctx context.Context, params oas.StartSprintParams) (oas.StartSprintRes, error) {
-	s, err := tasks.StartSprint(ctx, h.client, params.SprintID)
+	s, err := h.tasks.StartSprint(ctx, params.SprintID)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func (h *Handler) StartSprint(ctx context.Context, params oas.StartSprintParams)
 
 // CompleteSprint implements POST /sprints/{sprint_id}/complete.
 func (h *Handler) CompleteSprint(ctx context.Context, req *oas.SprintCompleteRequest, params oas.CompleteSprintParams) (oas.CompleteSprintRes, error) {
-	s, err := tasks.CompleteSprint(ctx, h.client, params.SprintID, req.MoveTo)
+	s, err := h.tasks.CompleteSprint(ctx, params.SprintID, req.MoveTo)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +84,7 @@ func (h *Handler) CompleteSprint(ctx context.Context, req *oas.SprintCompleteReq
 
 // ListMilestones implements GET /projects/{project_id}/milestones.
 func (h *Handler) ListMilestones(ctx context.Context, params oas.ListMilestonesParams) (oas.ListMilestonesRes, error) {
-	page, prog, err := tasks.ListMilestones(ctx, h.client, params.ProjectID, pageParams(params.Limit, params.Cursor))
+	page, prog, err := h.tasks.ListMilestones(ctx, params.ProjectID, pageParams(params.Limit, params.Cursor))
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +97,7 @@ func (h *Handler) ListMilestones(ctx context.Context, params oas.ListMilestonesP
 
 // CreateMilestone implements POST /projects/{project_id}/milestones.
 func (h *Handler) CreateMilestone(ctx context.Context, req *oas.MilestoneCreateRequest, params oas.CreateMilestoneParams) (oas.CreateMilestoneRes, error) {
-	m, err := tasks.CreateMilestone(ctx, h.client, params.ProjectID, tasks.MilestoneInput{
+	m, err := h.tasks.CreateMilestone(ctx, params.ProjectID, tasks.MilestoneInput{
 		Name: &req.Name, Description: optPtr(req.Description), DueDate: optPtr(req.DueDate),
 	})
 	if err != nil {
@@ -108,7 +108,7 @@ func (h *Handler) CreateMilestone(ctx context.Context, req *oas.MilestoneCreateR
 
 // GetMilestone implements GET /milestones/{milestone_id}.
 func (h *Handler) GetMilestone(ctx context.Context, params oas.GetMilestoneParams) (oas.GetMilestoneRes, error) {
-	m, prog, err := tasks.GetMilestone(ctx, h.client, params.MilestoneID)
+	m, prog, err := h.tasks.GetMilestone(ctx, params.MilestoneID)
 	if err != nil {
 		return nil, err
 	}
@@ -130,10 +130,10 @@ func (h *Handler) UpdateMilestone(ctx context.Context, req *oas.MilestoneUpdateR
 	if err != nil {
 		return nil, err
 	}
-	if _, err := tasks.UpdateMilestone(ctx, h.client, params.MilestoneID, version, in); err != nil {
+	if _, err := h.tasks.UpdateMilestone(ctx, params.MilestoneID, version, in); err != nil {
 		return nil, err
 	}
-	m, prog, err := tasks.GetMilestone(ctx, h.client, params.MilestoneID)
+	m, prog, err := h.tasks.GetMilestone(ctx, params.MilestoneID)
 	if err != nil {
 		return nil, err
 	}
@@ -142,5 +142,5 @@ func (h *Handler) UpdateMilestone(ctx context.Context, req *oas.MilestoneUpdateR
 
 // DeleteMilestone implements DELETE /milestones/{milestone_id}.
 func (h *Handler) DeleteMilestone(ctx context.Context, params oas.DeleteMilestoneParams) (oas.DeleteMilestoneRes, error) {
-	return &oas.DeleteMilestoneNoContent{}, tasks.DeleteMilestone(ctx, h.client, params.MilestoneID)
+	return &oas.DeleteMilestoneNoContent{}, h.tasks.DeleteMilestone(ctx, params.MilestoneID)
 }

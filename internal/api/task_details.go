@@ -17,7 +17,7 @@ import (
 
 // ListLabels implements GET /projects/{project_id}/labels.
 func (h *Handler) ListLabels(ctx context.Context, params oas.ListLabelsParams) (oas.ListLabelsRes, error) {
-	page, err := tasks.ListLabels(ctx, h.client, params.ProjectID, pageParams(params.Limit, params.Cursor))
+	page, err := h.tasks.ListLabels(ctx, params.ProjectID, pageParams(params.Limit, params.Cursor))
 	if err != nil {
 		return nil, err
 	}
@@ -26,7 +26,7 @@ func (h *Handler) ListLabels(ctx context.Context, params oas.ListLabelsParams) (
 
 // CreateLabel implements POST /projects/{project_id}/labels.
 func (h *Handler) CreateLabel(ctx context.Context, req *oas.LabelCreateRequest, params oas.CreateLabelParams) (oas.CreateLabelRes, error) {
-	l, err := tasks.CreateLabel(ctx, h.client, params.ProjectID, tasks.LabelInput{Name: &req.Name, Color: optPtr(req.Color)})
+	l, err := h.tasks.CreateLabel(ctx, params.ProjectID, tasks.LabelInput{Name: &req.Name, Color: optPtr(req.Color)})
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +35,7 @@ func (h *Handler) CreateLabel(ctx context.Context, req *oas.LabelCreateRequest, 
 
 // GetLabel implements GET /labels/{label_id}.
 func (h *Handler) GetLabel(ctx context.Context, params oas.GetLabelParams) (oas.GetLabelRes, error) {
-	l, err := tasks.GetLabel(ctx, h.client, params.LabelID)
+	l, err := h.tasks.GetLabel(ctx, params.LabelID)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func (h *Handler) UpdateLabel(ctx context.Context, req *oas.LabelUpdateRequest, 
 	if err != nil {
 		return nil, err
 	}
-	l, err := tasks.UpdateLabel(ctx, h.client, params.LabelID, version, tasks.LabelInput{Name: optPtr(req.Name), Color: optPtr(req.Color)})
+	l, err := h.tasks.UpdateLabel(ctx, params.LabelID, version, tasks.LabelInput{Name: optPtr(req.Name), Color: optPtr(req.Color)})
 	if err != nil {
 		return nil, err
 	}
@@ -57,22 +57,22 @@ func (h *Handler) UpdateLabel(ctx context.Context, req *oas.LabelUpdateRequest, 
 
 // DeleteLabel implements DELETE /labels/{label_id}.
 func (h *Handler) DeleteLabel(ctx context.Context, params oas.DeleteLabelParams) (oas.DeleteLabelRes, error) {
-	return &oas.DeleteLabelNoContent{}, tasks.DeleteLabel(ctx, h.client, params.LabelID)
+	return &oas.DeleteLabelNoContent{}, h.tasks.DeleteLabel(ctx, params.LabelID)
 }
 
 // AttachTaskLabel implements PUT /tasks/{task_id}/labels/{label_id}.
 func (h *Handler) AttachTaskLabel(ctx context.Context, params oas.AttachTaskLabelParams) (oas.AttachTaskLabelRes, error) {
-	return &oas.AttachTaskLabelNoContent{}, tasks.SetTaskLabel(ctx, h.client, params.TaskID, params.LabelID, true)
+	return &oas.AttachTaskLabelNoContent{}, h.tasks.SetTaskLabel(ctx, params.TaskID, params.LabelID, true)
 }
 
 // DetachTaskLabel implements DELETE /tasks/{task_id}/labels/{label_id}.
 func (h *Handler) DetachTaskLabel(ctx context.Context, params oas.DetachTaskLabelParams) (oas.DetachTaskLabelRes, error) {
-	return &oas.DetachTaskLabelNoContent{}, tasks.SetTaskLabel(ctx, h.client, params.TaskID, params.LabelID, false)
+	return &oas.DetachTaskLabelNoContent{}, h.tasks.SetTaskLabel(ctx, params.TaskID, params.LabelID, false)
 }
 
 // ListTaskDependencies implements GET /tasks/{task_id}/dependencies.
 func (h *Handler) ListTaskDependencies(ctx context.Context, params oas.ListTaskDependenciesParams) (oas.ListTaskDependenciesRes, error) {
-	page, err := tasks.ListDependencies(ctx, h.client, params.TaskID, pageParams(params.Limit, params.Cursor))
+	page, err := h.tasks.ListDependencies(ctx, params.TaskID, pageParams(params.Limit, params.Cursor))
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +81,7 @@ func (h *Handler) ListTaskDependencies(ctx context.Context, params oas.ListTaskD
 
 // CreateTaskDependency implements POST /tasks/{task_id}/dependencies.
 func (h *Handler) CreateTaskDependency(ctx context.Context, req *oas.TaskDependencyCreateRequest, params oas.CreateTaskDependencyParams) (oas.CreateTaskDependencyRes, error) {
-	d, err := tasks.CreateDependency(ctx, h.client, params.TaskID, req.DependsOnID, taskdependency.Type(req.Type))
+	d, err := h.tasks.CreateDependency(ctx, params.TaskID, req.DependsOnID, taskdependency.Type(req.Type))
 	if err != nil {
 		return nil, err
 	}
@@ -90,12 +90,12 @@ func (h *Handler) CreateTaskDependency(ctx context.Context, req *oas.TaskDepende
 
 // DeleteTaskDependency implements DELETE /dependencies/{dependency_id}.
 func (h *Handler) DeleteTaskDependency(ctx context.Context, params oas.DeleteTaskDependencyParams) (oas.DeleteTaskDependencyRes, error) {
-	return &oas.DeleteTaskDependencyNoContent{}, tasks.DeleteDependency(ctx, h.client, params.DependencyID)
+	return &oas.DeleteTaskDependencyNoContent{}, h.tasks.DeleteDependency(ctx, params.DependencyID)
 }
 
 // ListTaskComments implements GET /tasks/{task_id}/comments.
 func (h *Handler) ListTaskComments(ctx context.Context, params oas.ListTaskCommentsParams) (oas.ListTaskCommentsRes, error) {
-	page, err := tasks.ListComments(ctx, h.client, params.TaskID, pageParams(params.Limit, params.Cursor))
+	page, err := h.tasks.ListComments(ctx, params.TaskID, pageParams(params.Limit, params.Cursor))
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +108,7 @@ func (h *Handler) CreateTaskComment(ctx context.Context, req *oas.TaskCommentCre
 	if p, ok := req.ParentID.Get(); ok {
 		parent = &p
 	}
-	c, err := tasks.CreateComment(ctx, h.client, params.TaskID, req.Body, parent)
+	c, err := h.tasks.CreateComment(ctx, params.TaskID, req.Body, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +123,7 @@ func (h *Handler) UpdateTaskComment(ctx context.Context, req *oas.TaskCommentUpd
 		// as it always was.
 		return nil, problem.BadRequest("body is required")
 	}
-	c, err := tasks.UpdateComment(ctx, h.client, params.CommentID, body)
+	c, err := h.tasks.UpdateComment(ctx, params.CommentID, body)
 	if err != nil {
 		return nil, err
 	}
@@ -132,12 +132,12 @@ func (h *Handler) UpdateTaskComment(ctx context.Context, req *oas.TaskCommentUpd
 
 // DeleteTaskComment implements DELETE /comments/{comment_id}.
 func (h *Handler) DeleteTaskComment(ctx context.Context, params oas.DeleteTaskCommentParams) (oas.DeleteTaskCommentRes, error) {
-	return &oas.DeleteTaskCommentNoContent{}, tasks.DeleteComment(ctx, h.client, params.CommentID)
+	return &oas.DeleteTaskCommentNoContent{}, h.tasks.DeleteComment(ctx, params.CommentID)
 }
 
 // ListTimeLogs implements GET /tasks/{task_id}/time-logs.
 func (h *Handler) ListTimeLogs(ctx context.Context, params oas.ListTimeLogsParams) (oas.ListTimeLogsRes, error) {
-	page, err := tasks.ListTimeLogs(ctx, h.client, params.TaskID, pageParams(params.Limit, params.Cursor))
+	page, err := h.tasks.ListTimeLogs(ctx, params.TaskID, pageParams(params.Limit, params.Cursor))
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +153,7 @@ func (h *Handler) CreateTimeLog(ctx context.Context, req *oas.TimeLogCreateReque
 	if b, ok := req.Billable.Get(); ok {
 		in.Billable = &b
 	}
-	t, err := tasks.CreateTimeLog(ctx, h.client, params.TaskID, in)
+	t, err := h.tasks.CreateTimeLog(ctx, params.TaskID, in)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +162,7 @@ func (h *Handler) CreateTimeLog(ctx context.Context, req *oas.TimeLogCreateReque
 
 // GetTimeLogSummary implements GET /tasks/{task_id}/time-logs/summary.
 func (h *Handler) GetTimeLogSummary(ctx context.Context, params oas.GetTimeLogSummaryParams) (oas.GetTimeLogSummaryRes, error) {
-	total, byUser, err := tasks.TimeLogSummary(ctx, h.client, params.TaskID)
+	total, byUser, err := h.tasks.TimeLogSummary(ctx, params.TaskID)
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +171,7 @@ func (h *Handler) GetTimeLogSummary(ctx context.Context, params oas.GetTimeLogSu
 
 // ListTaskAttachments implements GET /tasks/{task_id}/attachments.
 func (h *Handler) ListTaskAttachments(ctx context.Context, params oas.ListTaskAttachmentsParams) (oas.ListTaskAttachmentsRes, error) {
-	page, err := tasks.ListAttachments(ctx, h.client, params.TaskID, pageParams(params.Limit, params.Cursor))
+	page, err := h.tasks.ListAttachments(ctx, params.TaskID, pageParams(params.Limit, params.Cursor))
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +180,7 @@ func (h *Handler) ListTaskAttachments(ctx context.Context, params oas.ListTaskAt
 
 // UploadTaskAttachment implements POST /tasks/{task_id}/attachments.
 func (h *Handler) UploadTaskAttachment(ctx context.Context, req *oas.AttachmentUploadMultipart, params oas.UploadTaskAttachmentParams) (oas.UploadTaskAttachmentRes, error) {
-	a, err := tasks.Attach(ctx, h.client, h.files, params.TaskID, tasks.Upload{
+	a, err := h.tasks.Attach(ctx, h.files, params.TaskID, tasks.Upload{
 		Name: req.File.Name, Content: req.File.File, MaxBytes: h.maxUpload,
 	})
 	if err != nil {
@@ -192,7 +192,7 @@ func (h *Handler) UploadTaskAttachment(ctx context.Context, req *oas.AttachmentU
 // DownloadTaskAttachment implements GET /attachments/{attachment_id}/download.
 // ogen closes the reader once the body is written.
 func (h *Handler) DownloadTaskAttachment(ctx context.Context, params oas.DownloadTaskAttachmentParams) (oas.DownloadTaskAttachmentRes, error) {
-	a, r, err := tasks.OpenAttachment(ctx, h.client, h.files, params.AttachmentID)
+	a, r, err := h.tasks.OpenAttachment(ctx, h.files, params.AttachmentID)
 	if err != nil {
 		return nil, err
 	}
@@ -205,5 +205,5 @@ func (h *Handler) DownloadTaskAttachment(ctx context.Context, params oas.Downloa
 
 // DeleteTaskAttachment implements DELETE /attachments/{attachment_id}.
 func (h *Handler) DeleteTaskAttachment(ctx context.Context, params oas.DeleteTaskAttachmentParams) (oas.DeleteTaskAttachmentRes, error) {
-	return &oas.DeleteTaskAttachmentNoContent{}, tasks.DeleteAttachment(ctx, h.client, params.AttachmentID)
+	return &oas.DeleteTaskAttachmentNoContent{}, h.tasks.DeleteAttachment(ctx, params.AttachmentID)
 }

@@ -32,19 +32,19 @@ type Upload struct {
 }
 
 // ListAttachments pages the attachments of a task.
-func ListAttachments(ctx context.Context, c *ent.Client, taskID uuid.UUID, p pagination.Params) (pagination.Page[*ent.TaskAttachment], error) {
-	if _, err := visibleTask(ctx, c, taskID); err != nil {
+func (s *Service) ListAttachments(ctx context.Context, taskID uuid.UUID, p pagination.Params) (pagination.Page[*ent.TaskAttachment], error) {
+	if _, err := visibleTask(ctx, s.client, taskID); err != nil {
 		return pagination.Page[*ent.TaskAttachment]{}, err
 	}
-	return pagination.List(ctx, c.TaskAttachment.Query().Where(taskattachment.TaskID(taskID)), p,
+	return pagination.List(ctx, s.client.TaskAttachment.Query().Where(taskattachment.TaskID(taskID)), p,
 		func(a *ent.TaskAttachment) uuid.UUID { return a.ID })
 }
 
 // Attach stores the upload under a random key and records its size,
 // SHA-256 and sniffed content type (never the client's claim). The blob is
 // removed again when the row cannot be written.
-func Attach(ctx context.Context, c *ent.Client, store storage.Storage, taskID uuid.UUID, up Upload) (*ent.TaskAttachment, error) {
-	t, err := visibleTask(ctx, c, taskID)
+func (s *Service) Attach(ctx context.Context, store storage.Storage, taskID uuid.UUID, up Upload) (*ent.TaskAttachment, error) {
+	t, err := visibleTask(ctx, s.client, taskID)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func Attach(ctx context.Context, c *ent.Client, store storage.Storage, taskID uu
 		_ = store.Delete(ctx, key)
 		return nil, problem.PayloadTooLarge(fmt.Sprintf("the file exceeds %d bytes", up.MaxBytes))
 	}
-	a, err := database.InTx(ctx, c, func(tx *ent.Tx) (*ent.TaskAttachment, error) {
+	a, err := database.InTx(ctx, s.client, func(tx *ent.Tx) (*ent.TaskAttachment, error) {
 		return tx.TaskAttachment.Create().SetOrganizationID(t.OrganizationID).SetTaskID(taskID).
 			SetUploaderID(v.UserID).SetFileName(SanitizeFileName(up.Name)).SetContentType(contentType).
 			SetSizeBytes(n).SetSha256(hex.EncodeToString(hash.Sum(nil))).SetStorageKey(key).Save(ctx)
@@ -83,8 +83,8 @@ func Attach(ctx context.Context, c *ent.Client, store storage.Storage, taskID uu
 
 // OpenAttachment returns a visible attachment and its bytes; the caller
 // closes the reader.
-func OpenAttachment(ctx context.Context, c *ent.Client, store storage.Storage, id uuid.UUID) (*ent.TaskAttachment, io.ReadCloser, error) {
-	a, err := c.TaskAttachment.Get(ctx, id)
+func (s *Service) OpenAttachment(ctx context.Context, store storage.Storage, id uuid.UUID) (*ent.TaskAttachment, io.ReadCloser, error) {
+	a, err := s.client.TaskAttachment.Get(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -97,8 +97,8 @@ func OpenAttachment(ctx context.Context, c *ent.Client, store storage.Storage, i
 
 // DeleteAttachment (soft-)deletes an attachment. The blob stays while the
 // row can be restored; purging removes both.
-func DeleteAttachment(ctx context.Context, c *ent.Client, id uuid.UUID) error {
-	_, err := database.InTx(ctx, c, func(tx *ent.Tx) (struct{}, error) {
+func (s *Service) DeleteAttachment(ctx context.Context, id uuid.UUID) error {
+	_, err := database.InTx(ctx, s.client, func(tx *ent.Tx) (struct{}, error) {
 		return struct{}{}, tx.TaskAttachment.DeleteOneID(id).Exec(ctx)
 	})
 	return err

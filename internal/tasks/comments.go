@@ -15,23 +15,23 @@ import (
 )
 
 // ListComments pages the comments of a task (replies carry parent_id).
-func ListComments(ctx context.Context, c *ent.Client, taskID uuid.UUID, p pagination.Params) (pagination.Page[*ent.TaskComment], error) {
-	if _, err := visibleTask(ctx, c, taskID); err != nil {
+func (s *Service) ListComments(ctx context.Context, taskID uuid.UUID, p pagination.Params) (pagination.Page[*ent.TaskComment], error) {
+	if _, err := visibleTask(ctx, s.client, taskID); err != nil {
 		return pagination.Page[*ent.TaskComment]{}, err
 	}
-	return pagination.List(ctx, c.TaskComment.Query().Where(taskcomment.TaskID(taskID)), p,
+	return pagination.List(ctx, s.client.TaskComment.Query().Where(taskcomment.TaskID(taskID)), p,
 		func(t *ent.TaskComment) uuid.UUID { return t.ID })
 }
 
 // CreateComment adds the viewer's comment, or a reply to a comment of the
 // same task.
-func CreateComment(ctx context.Context, c *ent.Client, taskID uuid.UUID, body string, parentID *uuid.UUID) (*ent.TaskComment, error) {
-	t, err := visibleTask(ctx, c, taskID)
+func (s *Service) CreateComment(ctx context.Context, taskID uuid.UUID, body string, parentID *uuid.UUID) (*ent.TaskComment, error) {
+	t, err := visibleTask(ctx, s.client, taskID)
 	if err != nil {
 		return nil, err
 	}
 	if parentID != nil {
-		ok, err := c.TaskComment.Query().Where(taskcomment.ID(*parentID), taskcomment.TaskID(taskID)).Exist(ctx)
+		ok, err := s.client.TaskComment.Query().Where(taskcomment.ID(*parentID), taskcomment.TaskID(taskID)).Exist(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -41,7 +41,7 @@ func CreateComment(ctx context.Context, c *ent.Client, taskID uuid.UUID, body st
 		}
 	}
 	v := viewer.FromContext(ctx)
-	return database.InTx(ctx, c, func(tx *ent.Tx) (*ent.TaskComment, error) {
+	return database.InTx(ctx, s.client, func(tx *ent.Tx) (*ent.TaskComment, error) {
 		return tx.TaskComment.Create().SetOrganizationID(t.OrganizationID).SetTaskID(taskID).
 			SetAuthorID(v.UserID).SetBody(body).SetNillableParentID(parentID).Save(ctx)
 	})
@@ -49,11 +49,11 @@ func CreateComment(ctx context.Context, c *ent.Client, taskID uuid.UUID, body st
 
 // UpdateComment changes the body of the viewer's own comment (the
 // TaskComment policy lets authors alone edit a body).
-func UpdateComment(ctx context.Context, c *ent.Client, id uuid.UUID, body string) (*ent.TaskComment, error) {
-	if _, err := c.TaskComment.Get(ctx, id); err != nil {
+func (s *Service) UpdateComment(ctx context.Context, id uuid.UUID, body string) (*ent.TaskComment, error) {
+	if _, err := s.client.TaskComment.Get(ctx, id); err != nil {
 		return nil, err
 	}
-	out, err := database.InTx(ctx, c, func(tx *ent.Tx) (*ent.TaskComment, error) {
+	out, err := database.InTx(ctx, s.client, func(tx *ent.Tx) (*ent.TaskComment, error) {
 		return tx.TaskComment.UpdateOneID(id).SetBody(body).SetEditedAt(time.Now()).Save(ctx)
 	})
 	if ent.IsNotFound(err) {
@@ -66,11 +66,11 @@ func UpdateComment(ctx context.Context, c *ent.Client, id uuid.UUID, body string
 // holds comment:delete in its organization (moderation); the TaskComment
 // policy decides, with the viewer kept, so the ActivityLog row names who
 // deleted it.
-func DeleteComment(ctx context.Context, c *ent.Client, id uuid.UUID) error {
-	if _, err := c.TaskComment.Get(ctx, id); err != nil {
+func (s *Service) DeleteComment(ctx context.Context, id uuid.UUID) error {
+	if _, err := s.client.TaskComment.Get(ctx, id); err != nil {
 		return err
 	}
-	_, err := database.InTx(ctx, c, func(tx *ent.Tx) (struct{}, error) {
+	_, err := database.InTx(ctx, s.client, func(tx *ent.Tx) (struct{}, error) {
 		return struct{}{}, tx.TaskComment.DeleteOneID(id).Exec(ctx)
 	})
 	if ent.IsNotFound(err) {

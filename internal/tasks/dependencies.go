@@ -20,11 +20,11 @@ import (
 )
 
 // ListDependencies pages the links from and to a task.
-func ListDependencies(ctx context.Context, c *ent.Client, taskID uuid.UUID, p pagination.Params) (pagination.Page[*ent.TaskDependency], error) {
-	if _, err := visibleTask(ctx, c, taskID); err != nil {
+func (s *Service) ListDependencies(ctx context.Context, taskID uuid.UUID, p pagination.Params) (pagination.Page[*ent.TaskDependency], error) {
+	if _, err := visibleTask(ctx, s.client, taskID); err != nil {
 		return pagination.Page[*ent.TaskDependency]{}, err
 	}
-	q := c.TaskDependency.Query().Where(taskdependency.Or(
+	q := s.client.TaskDependency.Query().Where(taskdependency.Or(
 		taskdependency.TaskID(taskID), taskdependency.DependsOnID(taskID)))
 	return pagination.List(ctx, q, p, func(d *ent.TaskDependency) uuid.UUID { return d.ID })
 }
@@ -33,16 +33,16 @@ func ListDependencies(ctx context.Context, c *ent.Client, taskID uuid.UUID, p pa
 // of one organization (projects may differ, as in Jira). A blocking link
 // (blocks, or blocked_by as the reverse edge) that closes a cycle is a 409
 // naming the cycle.
-func CreateDependency(ctx context.Context, c *ent.Client, taskID, dependsOn uuid.UUID, kind taskdependency.Type) (*ent.TaskDependency, error) {
+func (s *Service) CreateDependency(ctx context.Context, taskID, dependsOn uuid.UUID, kind taskdependency.Type) (*ent.TaskDependency, error) {
 	if taskID == dependsOn {
 		return nil, problem.Validation("a task cannot depend on itself",
 			problem.FieldError{Field: "depends_on_id", Message: "must differ from the task"})
 	}
-	from, err := visibleTask(ctx, c, taskID)
+	from, err := visibleTask(ctx, s.client, taskID)
 	if err != nil {
 		return nil, err
 	}
-	to, err := c.Task.Get(ctx, dependsOn)
+	to, err := s.client.Task.Get(ctx, dependsOn)
 	if ent.IsNotFound(err) || (err == nil && to.OrganizationID != from.OrganizationID) {
 		return nil, problem.Validation("the linked task does not exist",
 			problem.FieldError{Field: "depends_on_id", Message: "no such task in this organization"})
@@ -50,7 +50,7 @@ func CreateDependency(ctx context.Context, c *ent.Client, taskID, dependsOn uuid
 	if err != nil {
 		return nil, err
 	}
-	return database.InTx(ctx, c, func(tx *ent.Tx) (*ent.TaskDependency, error) {
+	return database.InTx(ctx, s.client, func(tx *ent.Tx) (*ent.TaskDependency, error) {
 		if blocker, blocked, ok := blockingEdge(taskID, dependsOn, kind); ok {
 			if err := lockOrganization(ctx, tx, from.OrganizationID); err != nil {
 				return nil, err
@@ -69,8 +69,8 @@ func CreateDependency(ctx context.Context, c *ent.Client, taskID, dependsOn uuid
 }
 
 // DeleteDependency (soft-)deletes a link.
-func DeleteDependency(ctx context.Context, c *ent.Client, id uuid.UUID) error {
-	_, err := database.InTx(ctx, c, func(tx *ent.Tx) (struct{}, error) {
+func (s *Service) DeleteDependency(ctx context.Context, id uuid.UUID) error {
+	_, err := database.InTx(ctx, s.client, func(tx *ent.Tx) (struct{}, error) {
 		return struct{}{}, tx.TaskDependency.DeleteOneID(id).Exec(ctx)
 	})
 	return err

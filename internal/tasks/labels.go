@@ -21,20 +21,20 @@ type LabelInput struct {
 }
 
 // ListLabels pages the labels of a project.
-func ListLabels(ctx context.Context, c *ent.Client, projectID uuid.UUID, p pagination.Params) (pagination.Page[*ent.Label], error) {
-	if _, err := visibleProject(ctx, c, projectID); err != nil {
+func (s *Service) ListLabels(ctx context.Context, projectID uuid.UUID, p pagination.Params) (pagination.Page[*ent.Label], error) {
+	if _, err := visibleProject(ctx, s.client, projectID); err != nil {
 		return pagination.Page[*ent.Label]{}, err
 	}
-	return pagination.List(ctx, c.Label.Query().Where(label.ProjectID(projectID)), p, func(l *ent.Label) uuid.UUID { return l.ID })
+	return pagination.List(ctx, s.client.Label.Query().Where(label.ProjectID(projectID)), p, func(l *ent.Label) uuid.UUID { return l.ID })
 }
 
 // CreateLabel adds a label to a project; a duplicate name is a 409.
-func CreateLabel(ctx context.Context, c *ent.Client, projectID uuid.UUID, in LabelInput) (*ent.Label, error) {
-	p, err := visibleProject(ctx, c, projectID)
+func (s *Service) CreateLabel(ctx context.Context, projectID uuid.UUID, in LabelInput) (*ent.Label, error) {
+	p, err := visibleProject(ctx, s.client, projectID)
 	if err != nil {
 		return nil, err
 	}
-	return database.InTx(ctx, c, func(tx *ent.Tx) (*ent.Label, error) {
+	return database.InTx(ctx, s.client, func(tx *ent.Tx) (*ent.Label, error) {
 		l, err := tx.Label.Create().SetOrganizationID(p.OrganizationID).SetProjectID(p.ID).
 			SetName(*in.Name).SetNillableColor(in.Color).Save(ctx)
 		return l, labelConflict(err)
@@ -42,14 +42,14 @@ func CreateLabel(ctx context.Context, c *ent.Client, projectID uuid.UUID, in Lab
 }
 
 // GetLabel loads a visible label.
-func GetLabel(ctx context.Context, c *ent.Client, id uuid.UUID) (*ent.Label, error) {
-	return c.Label.Get(ctx, id)
+func (s *Service) GetLabel(ctx context.Context, id uuid.UUID) (*ent.Label, error) {
+	return s.client.Label.Get(ctx, id)
 }
 
 // UpdateLabel renames or recolors a label if it is still at version
 // (package occ: 412 when stale).
-func UpdateLabel(ctx context.Context, c *ent.Client, id uuid.UUID, version int, in LabelInput) (*ent.Label, error) {
-	return database.InTx(ctx, c, func(tx *ent.Tx) (*ent.Label, error) {
+func (s *Service) UpdateLabel(ctx context.Context, id uuid.UUID, version int, in LabelInput) (*ent.Label, error) {
+	return database.InTx(ctx, s.client, func(tx *ent.Tx) (*ent.Label, error) {
 		reload := occ.Reloader(tx.Label.Get, id, func(l *ent.Label) int { return l.Version })
 		read, err := reload(ctx)
 		if err != nil {
@@ -62,8 +62,8 @@ func UpdateLabel(ctx context.Context, c *ent.Client, id uuid.UUID, version int, 
 }
 
 // DeleteLabel (soft-)deletes a label and takes it off its tasks.
-func DeleteLabel(ctx context.Context, c *ent.Client, id uuid.UUID) error {
-	_, err := database.InTx(ctx, c, func(tx *ent.Tx) (struct{}, error) {
+func (s *Service) DeleteLabel(ctx context.Context, id uuid.UUID) error {
+	_, err := database.InTx(ctx, s.client, func(tx *ent.Tx) (struct{}, error) {
 		if err := tx.Label.UpdateOneID(id).ClearTasks().Exec(ctx); err != nil {
 			return struct{}{}, err
 		}
@@ -74,12 +74,12 @@ func DeleteLabel(ctx context.Context, c *ent.Client, id uuid.UUID) error {
 
 // SetTaskLabel puts the label on the task (on) or takes it off; doing
 // what is already done changes nothing (PUT/DELETE are idempotent).
-func SetTaskLabel(ctx context.Context, c *ent.Client, taskID, labelID uuid.UUID, on bool) error {
-	t, err := visibleTask(ctx, c, taskID)
+func (s *Service) SetTaskLabel(ctx context.Context, taskID, labelID uuid.UUID, on bool) error {
+	t, err := visibleTask(ctx, s.client, taskID)
 	if err != nil {
 		return err
 	}
-	l, err := c.Label.Get(ctx, labelID)
+	l, err := s.client.Label.Get(ctx, labelID)
 	if err != nil {
 		return err
 	}
@@ -91,11 +91,11 @@ func SetTaskLabel(ctx context.Context, c *ent.Client, taskID, labelID uuid.UUID,
 		return problem.Validation("the label belongs to another project",
 			problem.FieldError{Field: "label_id", Message: "not a label of the task's project"})
 	}
-	has, err := c.Task.Query().Where(task.ID(taskID), task.HasLabelsWith(label.ID(labelID))).Exist(ctx)
+	has, err := s.client.Task.Query().Where(task.ID(taskID), task.HasLabelsWith(label.ID(labelID))).Exist(ctx)
 	if err != nil || has == on {
 		return err
 	}
-	_, err = database.InTx(ctx, c, func(tx *ent.Tx) (struct{}, error) {
+	_, err = database.InTx(ctx, s.client, func(tx *ent.Tx) (struct{}, error) {
 		u := tx.Task.UpdateOneID(taskID)
 		if on {
 			return struct{}{}, u.AddLabelIDs(labelID).Exec(ctx)

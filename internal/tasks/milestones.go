@@ -37,11 +37,11 @@ func (p Progress) Ratio() float64 {
 }
 
 // ListMilestones pages a project's milestones with their progress.
-func ListMilestones(ctx context.Context, c *ent.Client, projectID uuid.UUID, p pagination.Params) (pagination.Page[*ent.Milestone], map[uuid.UUID]Progress, error) {
-	if _, err := visibleProject(ctx, c, projectID); err != nil {
+func (s *Service) ListMilestones(ctx context.Context, projectID uuid.UUID, p pagination.Params) (pagination.Page[*ent.Milestone], map[uuid.UUID]Progress, error) {
+	if _, err := visibleProject(ctx, s.client, projectID); err != nil {
 		return pagination.Page[*ent.Milestone]{}, nil, err
 	}
-	page, err := pagination.List(ctx, c.Milestone.Query().Where(milestone.ProjectID(projectID)), p,
+	page, err := pagination.List(ctx, s.client.Milestone.Query().Where(milestone.ProjectID(projectID)), p,
 		func(m *ent.Milestone) uuid.UUID { return m.ID })
 	if err != nil {
 		return page, nil, err
@@ -50,27 +50,27 @@ func ListMilestones(ctx context.Context, c *ent.Client, projectID uuid.UUID, p p
 	for i, m := range page.Items {
 		ids[i] = m.ID
 	}
-	prog, err := progressOf(ctx, c, ids...)
+	prog, err := progressOf(ctx, s.client, ids...)
 	return page, prog, err
 }
 
 // GetMilestone loads a milestone with its progress.
-func GetMilestone(ctx context.Context, c *ent.Client, id uuid.UUID) (*ent.Milestone, Progress, error) {
-	m, err := c.Milestone.Get(ctx, id)
+func (s *Service) GetMilestone(ctx context.Context, id uuid.UUID) (*ent.Milestone, Progress, error) {
+	m, err := s.client.Milestone.Get(ctx, id)
 	if err != nil {
 		return nil, Progress{}, err
 	}
-	prog, err := progressOf(ctx, c, id)
+	prog, err := progressOf(ctx, s.client, id)
 	return m, prog[id], err
 }
 
 // CreateMilestone adds a milestone to a project.
-func CreateMilestone(ctx context.Context, c *ent.Client, projectID uuid.UUID, in MilestoneInput) (*ent.Milestone, error) {
-	p, err := visibleProject(ctx, c, projectID)
+func (s *Service) CreateMilestone(ctx context.Context, projectID uuid.UUID, in MilestoneInput) (*ent.Milestone, error) {
+	p, err := visibleProject(ctx, s.client, projectID)
 	if err != nil {
 		return nil, err
 	}
-	return database.InTx(ctx, c, func(tx *ent.Tx) (*ent.Milestone, error) {
+	return database.InTx(ctx, s.client, func(tx *ent.Tx) (*ent.Milestone, error) {
 		return tx.Milestone.Create().SetOrganizationID(p.OrganizationID).SetProjectID(p.ID).SetName(*in.Name).
 			SetNillableDescription(in.Description).SetNillableDueDate(in.DueDate).Save(ctx)
 	})
@@ -78,8 +78,8 @@ func CreateMilestone(ctx context.Context, c *ent.Client, projectID uuid.UUID, in
 
 // UpdateMilestone changes a milestone if it is still at version (package
 // occ: 412 when stale).
-func UpdateMilestone(ctx context.Context, c *ent.Client, id uuid.UUID, version int, in MilestoneInput) (*ent.Milestone, error) {
-	return database.InTx(ctx, c, func(tx *ent.Tx) (*ent.Milestone, error) {
+func (s *Service) UpdateMilestone(ctx context.Context, id uuid.UUID, version int, in MilestoneInput) (*ent.Milestone, error) {
+	return database.InTx(ctx, s.client, func(tx *ent.Tx) (*ent.Milestone, error) {
 		reload := occ.Reloader(tx.Milestone.Get, id, func(m *ent.Milestone) int { return m.Version })
 		read, err := reload(ctx)
 		if err != nil {
@@ -95,11 +95,11 @@ func UpdateMilestone(ctx context.Context, c *ent.Client, id uuid.UUID, version i
 }
 
 // DeleteMilestone deletes a milestone; its tasks lose the milestone.
-func DeleteMilestone(ctx context.Context, c *ent.Client, id uuid.UUID) error {
-	if _, err := c.Milestone.Get(ctx, id); err != nil {
+func (s *Service) DeleteMilestone(ctx context.Context, id uuid.UUID) error {
+	if _, err := s.client.Milestone.Get(ctx, id); err != nil {
 		return err
 	}
-	_, err := database.InTx(ctx, c, func(tx *ent.Tx) (struct{}, error) {
+	_, err := database.InTx(ctx, s.client, func(tx *ent.Tx) (struct{}, error) {
 		if err := tx.Task.Update().Where(task.MilestoneID(id)).ClearMilestoneID().AddVersion(1).Exec(ctx); err != nil {
 			return struct{}{}, err
 		}

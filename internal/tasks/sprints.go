@@ -30,24 +30,29 @@ const MoveToBacklog = "backlog"
 var finished = []task.Status{task.StatusDone, task.StatusCancelled}
 
 // ListSprints pages the sprints of a project.
-func ListSprints(ctx context.Context, c *ent.Client, projectID uuid.UUID, p pagination.Params) (pagination.Page[*ent.Sprint], error) {
-	if _, err := visibleProject(ctx, c, projectID); err != nil {
+func (s *Service) ListSprints(ctx context.Context, projectID uuid.UUID, p pagination.Params) (pagination.Page[*ent.Sprint], error) {
+	if _, err := visibleProject(ctx, s.client, projectID); err != nil {
 		return pagination.Page[*ent.Sprint]{}, err
 	}
-	return pagination.List(ctx, c.Sprint.Query().Where(sprint.ProjectID(projectID)), p,
+	return pagination.List(ctx, s.client.Sprint.Query().Where(sprint.ProjectID(projectID)), p,
 		func(s *ent.Sprint) uuid.UUID { return s.ID })
 }
 
+// GetSprint loads a visible sprint.
+func (s *Service) GetSprint(ctx context.Context, id uuid.UUID) (*ent.Sprint, error) {
+	return s.client.Sprint.Get(ctx, id)
+}
+
 // CreateSprint plans a sprint.
-func CreateSprint(ctx context.Context, c *ent.Client, projectID uuid.UUID, in SprintInput) (*ent.Sprint, error) {
-	p, err := visibleProject(ctx, c, projectID)
+func (s *Service) CreateSprint(ctx context.Context, projectID uuid.UUID, in SprintInput) (*ent.Sprint, error) {
+	p, err := visibleProject(ctx, s.client, projectID)
 	if err != nil {
 		return nil, err
 	}
 	if err := problem.DateOrder(in.StartDate, in.EndDate); err != nil {
 		return nil, err
 	}
-	return database.InTx(ctx, c, func(tx *ent.Tx) (*ent.Sprint, error) {
+	return database.InTx(ctx, s.client, func(tx *ent.Tx) (*ent.Sprint, error) {
 		return tx.Sprint.Create().SetOrganizationID(p.OrganizationID).SetProjectID(p.ID).SetName(*in.Name).
 			SetNillableGoal(in.Goal).SetNillableStartDate(in.StartDate).SetNillableEndDate(in.EndDate).Save(ctx)
 	})
@@ -55,12 +60,12 @@ func CreateSprint(ctx context.Context, c *ent.Client, projectID uuid.UUID, in Sp
 
 // UpdateSprint changes a sprint's name, goal or dates if it is still at
 // version (package occ: 412 when stale).
-func UpdateSprint(ctx context.Context, c *ent.Client, id uuid.UUID, version int, in SprintInput) (*ent.Sprint, error) {
-	s, err := c.Sprint.Get(ctx, id)
+func (s *Service) UpdateSprint(ctx context.Context, id uuid.UUID, version int, in SprintInput) (*ent.Sprint, error) {
+	sp, err := s.client.Sprint.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	start, end := s.StartDate, s.EndDate
+	start, end := sp.StartDate, sp.EndDate
 	switch {
 	case in.StartDate != nil:
 		start = in.StartDate
@@ -76,7 +81,7 @@ func UpdateSprint(ctx context.Context, c *ent.Client, id uuid.UUID, version int,
 	if err := problem.DateOrder(start, end); err != nil {
 		return nil, err
 	}
-	return database.InTx(ctx, c, func(tx *ent.Tx) (*ent.Sprint, error) {
+	return database.InTx(ctx, s.client, func(tx *ent.Tx) (*ent.Sprint, error) {
 		upd := tx.Sprint.UpdateOneID(id).SetNillableName(in.Name).SetNillableGoal(in.Goal).
 			SetNillableStartDate(in.StartDate).SetNillableEndDate(in.EndDate)
 		if in.ClearStartDate && in.StartDate == nil {
@@ -85,17 +90,17 @@ func UpdateSprint(ctx context.Context, c *ent.Client, id uuid.UUID, version int,
 		if in.ClearEndDate && in.EndDate == nil {
 			upd.ClearEndDate()
 		}
-		return occ.Save(ctx, upd, "sprint", s.Version, version,
-			occ.Reloader(tx.Sprint.Get, id, func(s *ent.Sprint) int { return s.Version }))
+		return occ.Save(ctx, upd, "sprint", sp.Version, version,
+			occ.Reloader(tx.Sprint.Get, id, func(sp *ent.Sprint) int { return sp.Version }))
 	})
 }
 
 // DeleteSprint deletes a sprint; its tasks go back to the backlog.
-func DeleteSprint(ctx context.Context, c *ent.Client, id uuid.UUID) error {
-	if _, err := c.Sprint.Get(ctx, id); err != nil {
+func (s *Service) DeleteSprint(ctx context.Context, id uuid.UUID) error {
+	if _, err := s.client.Sprint.Get(ctx, id); err != nil {
 		return err
 	}
-	_, err := database.InTx(ctx, c, func(tx *ent.Tx) (struct{}, error) {
+	_, err := database.InTx(ctx, s.client, func(tx *ent.Tx) (struct{}, error) {
 		if err := tx.Task.Update().Where(task.SprintID(id)).ClearSprintID().AddVersion(1).Exec(ctx); err != nil {
 			return struct{}{}, err
 		}
@@ -106,16 +111,16 @@ func DeleteSprint(ctx context.Context, c *ent.Client, id uuid.UUID) error {
 
 // StartSprint makes a planned sprint the project's active one. The
 // partial unique index backs the check when two starts race.
-func StartSprint(ctx context.Context, c *ent.Client, id uuid.UUID) (*ent.Sprint, error) {
-	s, err := c.Sprint.Get(ctx, id)
+func (s *Service) StartSprint(ctx context.Context, id uuid.UUID) (*ent.Sprint, error) {
+	sp, err := s.client.Sprint.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if s.Status != sprint.StatusPlanned {
-		return nil, problem.Conflict("only a planned sprint can start; this one is " + string(s.Status))
+	if sp.Status != sprint.StatusPlanned {
+		return nil, problem.Conflict("only a planned sprint can start; this one is " + string(sp.Status))
 	}
-	return database.InTx(ctx, c, func(tx *ent.Tx) (*ent.Sprint, error) {
-		active, err := tx.Sprint.Query().Where(sprint.ProjectID(s.ProjectID), sprint.StatusEQ(sprint.StatusActive)).Exist(ctx)
+	return database.InTx(ctx, s.client, func(tx *ent.Tx) (*ent.Sprint, error) {
+		active, err := tx.Sprint.Query().Where(sprint.ProjectID(sp.ProjectID), sprint.StatusEQ(sprint.StatusActive)).Exist(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -133,19 +138,19 @@ func StartSprint(ctx context.Context, c *ent.Client, id uuid.UUID) (*ent.Sprint,
 
 // CompleteSprint completes the active sprint and moves its unfinished
 // tasks to the backlog or to a planned sprint of the same project.
-func CompleteSprint(ctx context.Context, c *ent.Client, id uuid.UUID, moveTo string) (*ent.Sprint, error) {
-	s, err := c.Sprint.Get(ctx, id)
+func (s *Service) CompleteSprint(ctx context.Context, id uuid.UUID, moveTo string) (*ent.Sprint, error) {
+	sp, err := s.client.Sprint.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if s.Status != sprint.StatusActive {
-		return nil, problem.Conflict("only the active sprint can be completed; this one is " + string(s.Status))
+	if sp.Status != sprint.StatusActive {
+		return nil, problem.Conflict("only the active sprint can be completed; this one is " + string(sp.Status))
 	}
-	next, err := destination(ctx, c, s, moveTo)
+	next, err := destination(ctx, s.client, sp, moveTo)
 	if err != nil {
 		return nil, err
 	}
-	return database.InTx(ctx, c, func(tx *ent.Tx) (*ent.Sprint, error) {
+	return database.InTx(ctx, s.client, func(tx *ent.Tx) (*ent.Sprint, error) {
 		move := tx.Task.Update().Where(task.SprintID(id), task.StatusNotIn(finished...)).AddVersion(1)
 		if next == nil {
 			move.ClearSprintID()

@@ -30,26 +30,26 @@ type UserMinutes struct {
 }
 
 // ListTimeLogs pages the time logged on a task.
-func ListTimeLogs(ctx context.Context, c *ent.Client, taskID uuid.UUID, p pagination.Params) (pagination.Page[*ent.TimeLog], error) {
-	if _, err := visibleTask(ctx, c, taskID); err != nil {
+func (s *Service) ListTimeLogs(ctx context.Context, taskID uuid.UUID, p pagination.Params) (pagination.Page[*ent.TimeLog], error) {
+	if _, err := visibleTask(ctx, s.client, taskID); err != nil {
 		return pagination.Page[*ent.TimeLog]{}, err
 	}
-	return pagination.List(ctx, c.TimeLog.Query().Where(timelog.TaskID(taskID)), p,
+	return pagination.List(ctx, s.client.TimeLog.Query().Where(timelog.TaskID(taskID)), p,
 		func(t *ent.TimeLog) uuid.UUID { return t.ID })
 }
 
 // CreateTimeLog logs the viewer's time on a task.
-func CreateTimeLog(ctx context.Context, c *ent.Client, taskID uuid.UUID, in TimeLogInput) (*ent.TimeLog, error) {
+func (s *Service) CreateTimeLog(ctx context.Context, taskID uuid.UUID, in TimeLogInput) (*ent.TimeLog, error) {
 	start, end, minutes, err := interval(in, time.Now().UTC())
 	if err != nil {
 		return nil, err
 	}
-	t, err := visibleTask(ctx, c, taskID)
+	t, err := visibleTask(ctx, s.client, taskID)
 	if err != nil {
 		return nil, err
 	}
 	v := viewer.FromContext(ctx)
-	return database.InTx(ctx, c, func(tx *ent.Tx) (*ent.TimeLog, error) {
+	return database.InTx(ctx, s.client, func(tx *ent.Tx) (*ent.TimeLog, error) {
 		return tx.TimeLog.Create().SetOrganizationID(t.OrganizationID).SetTaskID(taskID).SetUserID(v.UserID).
 			SetStartedAt(start).SetNillableEndedAt(end).SetMinutes(minutes).
 			SetNillableNote(in.Note).SetNillableBillable(in.Billable).Save(ctx)
@@ -79,12 +79,12 @@ func interval(in TimeLogInput, now time.Time) (time.Time, *time.Time, int, error
 
 // TimeLogSummary totals a task's logged minutes per user, in one
 // aggregate query.
-func TimeLogSummary(ctx context.Context, c *ent.Client, taskID uuid.UUID) (int64, []UserMinutes, error) {
-	if _, err := visibleTask(ctx, c, taskID); err != nil {
+func (s *Service) TimeLogSummary(ctx context.Context, taskID uuid.UUID) (int64, []UserMinutes, error) {
+	if _, err := visibleTask(ctx, s.client, taskID); err != nil {
 		return 0, nil, err
 	}
 	var rows []UserMinutes
-	err := c.TimeLog.Query().Where(timelog.TaskID(taskID)).GroupBy(timelog.FieldUserID).
+	err := s.client.TimeLog.Query().Where(timelog.TaskID(taskID)).GroupBy(timelog.FieldUserID).
 		Aggregate(ent.Sum(timelog.FieldMinutes)).Scan(ctx, &rows)
 	if err != nil {
 		return 0, nil, err
