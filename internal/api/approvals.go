@@ -18,19 +18,13 @@ import (
 // Agent tool actions and their approval (logic in internal/approvals,
 // visibility and rights in the AgentAction privacy policy).
 
-// approvalsService is built per request (a small struct) so that the
-// shared Handler only carries the configuration.
-func (h *Handler) approvalsService() *approvals.Service {
-	return approvals.New(h.client, h.approvalsCfg)
-}
-
 // ProposeAgentAction implements POST /agents/{agent_id}/actions.
 func (h *Handler) ProposeAgentAction(ctx context.Context, req *oas.AgentActionProposal, params oas.ProposeAgentActionParams) (oas.ProposeAgentActionRes, error) {
 	input, err := anyValues(req.Input.Or(nil), "input")
 	if err != nil {
 		return nil, err
 	}
-	a, err := h.approvalsService().Propose(ctx, approvals.Proposal{
+	a, err := h.approvals.Propose(ctx, approvals.Proposal{
 		AgentID: params.AgentID, ToolID: optPtr(req.ToolID), ToolName: req.Tool.Or(""), Input: input,
 		SessionID: optPtr(req.SessionID), CallID: optPtr(req.CallID), ToolCallID: req.ToolCallID.Or(""),
 	})
@@ -42,7 +36,7 @@ func (h *Handler) ProposeAgentAction(ctx context.Context, req *oas.AgentActionPr
 
 // ListAgentActions implements GET /agents/{agent_id}/actions.
 func (h *Handler) ListAgentActions(ctx context.Context, params oas.ListAgentActionsParams) (oas.ListAgentActionsRes, error) {
-	page, err := h.approvalsService().List(ctx, params.AgentID, optEnum[agentaction.Status](params.Status), pageParams(params.Limit, params.Cursor))
+	page, err := h.approvals.List(ctx, params.AgentID, optEnum[agentaction.Status](params.Status), pageParams(params.Limit, params.Cursor))
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +49,7 @@ func (h *Handler) GetAgentAction(ctx context.Context, params oas.GetAgentActionP
 	if err != nil {
 		return nil, err
 	}
-	a, err := h.approvalsService().Get(ctx, params.ActionID, wait)
+	a, err := h.approvals.Get(ctx, params.ActionID, wait)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +58,7 @@ func (h *Handler) GetAgentAction(ctx context.Context, params oas.GetAgentActionP
 
 // DecideAgentAction implements POST /actions/{action_id}/decision.
 func (h *Handler) DecideAgentAction(ctx context.Context, req *oas.AgentActionDecision, params oas.DecideAgentActionParams) (oas.DecideAgentActionRes, error) {
-	a, err := h.approvalsService().Decide(ctx, params.ActionID, approvals.Decision{
+	a, err := h.approvals.Decide(ctx, params.ActionID, approvals.Decision{
 		Approve: req.Decision == oas.AgentActionDecisionDecisionApprove, Reason: strings.TrimSpace(req.Reason.Or("")),
 	})
 	if err != nil {
@@ -79,7 +73,7 @@ func (h *Handler) ReportAgentActionResult(ctx context.Context, req *oas.AgentAct
 	if err != nil {
 		return nil, err
 	}
-	a, err := h.approvalsService().Report(ctx, params.ActionID, approvals.Result{
+	a, err := h.approvals.Report(ctx, params.ActionID, approvals.Result{
 		Executed: req.Status == oas.AgentActionResultStatusExecuted, Output: output, ErrorMessage: req.ErrorMessage.Or(""),
 	})
 	if err != nil {
@@ -90,7 +84,7 @@ func (h *Handler) ReportAgentActionResult(ctx context.Context, req *oas.AgentAct
 
 // ListApprovals implements GET /approvals.
 func (h *Handler) ListApprovals(ctx context.Context, params oas.ListApprovalsParams) (oas.ListApprovalsRes, error) {
-	page, err := h.approvalsService().Queue(ctx, pageParams(params.Limit, params.Cursor))
+	page, err := h.approvals.Queue(ctx, pageParams(params.Limit, params.Cursor))
 	if err != nil {
 		return nil, err
 	}

@@ -10,10 +10,12 @@ import (
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/internal/agents"
+	"github.com/worksynapse/worksynapse/internal/approvals"
 	"github.com/worksynapse/worksynapse/internal/chat"
 	"github.com/worksynapse/worksynapse/internal/config"
 	"github.com/worksynapse/worksynapse/internal/identity"
 	"github.com/worksynapse/worksynapse/internal/jobs"
+	"github.com/worksynapse/worksynapse/internal/ledger"
 	"github.com/worksynapse/worksynapse/internal/notes"
 	"github.com/worksynapse/worksynapse/internal/oas"
 	"github.com/worksynapse/worksynapse/internal/projects"
@@ -36,10 +38,6 @@ type Probe struct {
 // files (system.go, auth.go, projects.go, ...).
 type Handler struct {
 	oas.UnimplementedHandler
-	// approvalsCfg configures agent tool actions (see approvalsService).
-	approvalsCfg config.ApprovalsConfig
-	// ledgerCfg configures the cost ledger (see newLedger).
-	ledgerCfg config.LedgerConfig
 
 	client *ent.Client
 	// dialect is the database's (Deps.Dialect).
@@ -57,6 +55,8 @@ type Handler struct {
 	notes     *notes.Service
 	chat      *chat.Service
 	agents    *agents.Service
+	approvals *approvals.Service
+	ledger    *ledger.Ledger
 }
 
 var _ oas.Handler = (*Handler)(nil)
@@ -82,8 +82,9 @@ type Deps struct {
 	Events *stream.Publisher
 	// Approvals configures agent tool actions.
 	Approvals config.ApprovalsConfig
-	// Ledger configures the cost ledger (reported calls).
-	Ledger config.LedgerConfig
+	// Ledger is the process's cost ledger (budgets, reported calls), the
+	// one the LLM gateway records with.
+	Ledger *ledger.Ledger
 }
 
 // NewHandler builds the API handler.
@@ -93,7 +94,7 @@ func NewHandler(d Deps) *Handler {
 		Files: d.Files, MaxUploadBytes: d.MaxUploadBytes, Events: d.Events,
 	})
 	return &Handler{client: d.Client, dialect: d.Dialect, identity: d.Identity, log: d.Log, probes: d.Probes,
-		files: d.Files, maxUpload: d.MaxUploadBytes, approvalsCfg: d.Approvals, ledgerCfg: d.Ledger, tasks: tasks.New(d.Client, d.Dialect),
+		files: d.Files, maxUpload: d.MaxUploadBytes, tasks: tasks.New(d.Client, d.Dialect),
 		jobs: d.Jobs, work: worktracking.New(d.Client, d.Dialect, d.WorkTracking), notes: notes.New(d.Client, d.Dialect),
-		agents: agents.New(d.Client), chat: chatSvc, projects: projects.New(d.Client, chatSvc)}
+		agents: agents.New(d.Client), chat: chatSvc, approvals: approvals.New(d.Client, d.Approvals), ledger: d.Ledger, projects: projects.New(d.Client, chatSvc)}
 }

@@ -23,7 +23,7 @@ func (h *Handler) ListModelPrices(ctx context.Context, params oas.ListModelPrice
 		s := string(p)
 		f.Provider = &s
 	}
-	page, err := ledger.ListPrices(ctx, h.client, f, pageParams(params.Limit, params.Cursor))
+	page, err := h.ledger.ListPrices(ctx, f, pageParams(params.Limit, params.Cursor))
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +32,7 @@ func (h *Handler) ListModelPrices(ctx context.Context, params oas.ListModelPrice
 
 // CreateModelPrice implements POST /model-prices.
 func (h *Handler) CreateModelPrice(ctx context.Context, req *oas.ModelPriceInput) (oas.CreateModelPriceRes, error) {
-	p, err := ledger.CreatePrice(ctx, h.client, priceInput(req))
+	p, err := h.ledger.CreatePrice(ctx, priceInput(req))
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +41,7 @@ func (h *Handler) CreateModelPrice(ctx context.Context, req *oas.ModelPriceInput
 
 // GetModelPrice implements GET /model-prices/{price_id}.
 func (h *Handler) GetModelPrice(ctx context.Context, params oas.GetModelPriceParams) (oas.GetModelPriceRes, error) {
-	p, err := h.client.ModelPrice.Get(ctx, params.PriceID)
+	p, err := h.ledger.GetPrice(ctx, params.PriceID)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +50,7 @@ func (h *Handler) GetModelPrice(ctx context.Context, params oas.GetModelPricePar
 
 // ReplaceModelPrice implements PUT /model-prices/{price_id}.
 func (h *Handler) ReplaceModelPrice(ctx context.Context, req *oas.ModelPriceInput, params oas.ReplaceModelPriceParams) (oas.ReplaceModelPriceRes, error) {
-	p, err := ledger.ReplacePrice(ctx, h.client, params.PriceID, priceInput(req))
+	p, err := h.ledger.ReplacePrice(ctx, params.PriceID, priceInput(req))
 	if err != nil {
 		return nil, err
 	}
@@ -59,12 +59,12 @@ func (h *Handler) ReplaceModelPrice(ctx context.Context, req *oas.ModelPriceInpu
 
 // DeleteModelPrice implements DELETE /model-prices/{price_id}.
 func (h *Handler) DeleteModelPrice(ctx context.Context, params oas.DeleteModelPriceParams) (oas.DeleteModelPriceRes, error) {
-	return &oas.DeleteModelPriceNoContent{}, ledger.DeletePrice(ctx, h.client, params.PriceID)
+	return &oas.DeleteModelPriceNoContent{}, h.ledger.DeletePrice(ctx, params.PriceID)
 }
 
 // GetAgentBudget implements GET /agents/{agent_id}/budget.
 func (h *Handler) GetAgentBudget(ctx context.Context, params oas.GetAgentBudgetParams) (oas.GetAgentBudgetRes, error) {
-	s, err := h.newLedger().AgentBudget(ctx, params.AgentID)
+	s, err := h.ledger.AgentBudget(ctx, params.AgentID)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,7 @@ func (h *Handler) GetAgentBudget(ctx context.Context, params oas.GetAgentBudgetP
 
 // GetOrganizationBudget implements GET /organizations/{org_id}/budget.
 func (h *Handler) GetOrganizationBudget(ctx context.Context, params oas.GetOrganizationBudgetParams) (oas.GetOrganizationBudgetRes, error) {
-	s, err := h.newLedger().OrganizationBudget(ctx, params.OrgID)
+	s, err := h.ledger.OrganizationBudget(ctx, params.OrgID)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +82,7 @@ func (h *Handler) GetOrganizationBudget(ctx context.Context, params oas.GetOrgan
 
 // SetOrganizationBudget implements PUT /organizations/{org_id}/budget.
 func (h *Handler) SetOrganizationBudget(ctx context.Context, req *oas.OrganizationBudgetInput, params oas.SetOrganizationBudgetParams) (oas.SetOrganizationBudgetRes, error) {
-	s, err := h.newLedger().SetOrganizationBudget(ctx, params.OrgID, ledger.OrganizationBudgetInput{
+	s, err := h.ledger.SetOrganizationBudget(ctx, params.OrgID, ledger.OrganizationBudgetInput{
 		Monthly: optPtr(req.MonthlyBudgetMicros), Daily: optPtr(req.DailyBudgetMicros),
 		WarnPercent: req.BudgetWarnPercent,
 	})
@@ -99,7 +99,7 @@ func (h *Handler) ReportAgentCall(ctx context.Context, req *oas.ReportedCall) (o
 	if err != nil {
 		return nil, err
 	}
-	res, err := h.newLedger().Report(ctx, calls)
+	res, err := h.ledger.Report(ctx, calls)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +116,7 @@ func (h *Handler) ReportAgentCallBatch(ctx context.Context, req *oas.ReportedCal
 	if err != nil {
 		return nil, err
 	}
-	res, err := h.newLedger().Report(ctx, calls)
+	res, err := h.ledger.Report(ctx, calls)
 	if err != nil {
 		return nil, err
 	}
@@ -166,17 +166,9 @@ func reportedCalls(ctx context.Context, in []oas.ReportedCall) ([]ledger.Reporte
 func (h *Handler) GetAgentCosts(ctx context.Context, params oas.GetAgentCostsParams) (oas.GetAgentCostsRes, error) {
 	q := ledger.CostQuery{OrganizationID: params.OrgID, GroupBy: string(params.GroupBy.Or("agent")),
 		Interval: string(params.Interval.Or("day")), From: params.From, To: params.To, Top: params.Top.Or(10)}
-	r, err := ledger.Costs(ctx, h.client, time.Now(), q)
+	r, err := h.ledger.Costs(ctx, time.Now(), q)
 	if err != nil {
 		return nil, err
 	}
 	return ToAPICostReport(q, r), nil
-}
-
-// newLedger is the cost ledger with the configured policy for unpriced
-// models under a budget.
-func (h *Handler) newLedger() *ledger.Ledger {
-	l := ledger.New(h.client, h.dialect)
-	l.AllowUnpricedWithBudget = h.ledgerCfg.AllowUnpricedWithBudget()
-	return l
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/dbmigrate"
 	"github.com/worksynapse/worksynapse/internal/identity"
 	"github.com/worksynapse/worksynapse/internal/jobs"
+	"github.com/worksynapse/worksynapse/internal/ledger"
 	"github.com/worksynapse/worksynapse/internal/llm"
 	"github.com/worksynapse/worksynapse/internal/mail"
 	"github.com/worksynapse/worksynapse/internal/metrics"
@@ -55,6 +56,8 @@ type App struct {
 	// calls, since none may go unrecorded.
 	LLMLedger llm.Ledger
 	LLMGuard  llm.Guard
+	// ledger is the cost ledger (see costLedger).
+	ledger *ledger.Ledger
 	// Stream is the real-time stream's hub (built by Server).
 	Stream *stream.Hub
 	// DriftCheckEvery is how often /readyz re-inspects the live schema for
@@ -201,7 +204,7 @@ func (a *App) Server() (*server.Server, error) {
 	}
 	h := api.NewHandler(api.Deps{Client: a.DB.Ent, Identity: ids, Log: a.Log, Probes: a.probes(), Approvals: a.Config.Approvals,
 		Files: files, MaxUploadBytes: a.Config.Storage.MaxUploadBytes, Dialect: a.DB.Dialect, Jobs: a.Jobs,
-		WorkTracking: a.Config.WorkTracking, Chat: a.Config.Chat, Events: a.Stream.Publisher(), Ledger: a.Config.Ledger})
+		WorkTracking: a.Config.WorkTracking, Chat: a.Config.Chat, Events: a.Stream.Publisher(), Ledger: a.costLedger()})
 	sec := api.Security{Identity: ids, Limiter: limiter, PerUser: perMinute(a.Config.RateLimit.PerUserPerMinute),
 		Client: a.DB.Ent, Log: a.Log}
 	ipLimits, stats := ratelimit.Middleware(limiter, ratelimit.Rules{

@@ -15,6 +15,17 @@ import (
 	"github.com/worksynapse/worksynapse/internal/problem"
 )
 
+// costLedger is the process's one cost ledger, with the configured policy
+// for unpriced models under a budget: the API's budget and reporting
+// operations and the LLM gateway share it.
+func (a *App) costLedger() *ledger.Ledger {
+	if a.ledger == nil {
+		a.ledger = ledger.New(a.DB.Ent, a.DB.Dialect)
+		a.ledger.AllowUnpricedWithBudget = a.Config.Ledger.AllowUnpricedWithBudget()
+	}
+	return a.ledger
+}
+
 // llmGateway builds the LLM gateway with the API's authentication (and
 // per-user rate limit) and error writer, so the route mounted beside the
 // ogen router behaves like the operations inside it.
@@ -22,9 +33,7 @@ func (a *App) llmGateway(sec api.Security) http.Handler {
 	cfg := a.Config.LLM
 	writeErr := api.ErrorHandler(a.Log)
 	if a.LLMLedger == nil {
-		l := ledger.New(a.DB.Ent, a.DB.Dialect)
-		l.AllowUnpricedWithBudget = a.Config.Ledger.AllowUnpricedWithBudget()
-		a.LLMLedger = &gatewayLedger{l: l}
+		a.LLMLedger = &gatewayLedger{l: a.costLedger()}
 	}
 	if a.LLMGuard == nil {
 		// Validated with the configuration, so this cannot fail here.

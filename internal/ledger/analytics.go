@@ -84,7 +84,7 @@ var groupings = map[string]bool{"organization": true, "agent": true, "user": tru
 // (which carries every grouping's dimension) and today live from the
 // calls. The caller needs agent_call:read in the organization (404
 // otherwise, so another organization's existence does not leak).
-func Costs(ctx context.Context, client *ent.Client, now time.Time, q CostQuery) (*CostReport, error) {
+func (l *Ledger) Costs(ctx context.Context, now time.Time, q CostQuery) (*CostReport, error) {
 	if err := q.validate(); err != nil {
 		return nil, err
 	}
@@ -93,7 +93,7 @@ func Costs(ctx context.Context, client *ent.Client, now time.Time, q CostQuery) 
 	}
 	// The permission was checked above for the whole organization.
 	sctx := system(ctx, "cost analytics")
-	org, err := client.Organization.Get(sctx, q.OrganizationID)
+	org, err := l.client.Organization.Get(sctx, q.OrganizationID)
 	if err != nil {
 		return nil, err
 	}
@@ -104,19 +104,19 @@ func Costs(ctx context.Context, client *ent.Client, now time.Time, q CostQuery) 
 	liveFrom := q.From
 	if !q.Live && q.From.Before(today) {
 		lastRolled := minTime(q.To, today.AddDate(0, 0, -1))
-		if facts, err = rollupFacts(sctx, client, q, lastRolled); err != nil {
+		if facts, err = rollupFacts(sctx, l.client, q, lastRolled); err != nil {
 			return nil, err
 		}
 		liveFrom = lastRolled.AddDate(0, 0, 1)
 	}
 	if !liveFrom.After(q.To) {
-		live, err := liveFacts(sctx, client, q, loc, liveFrom)
+		live, err := liveFacts(sctx, l.client, q, loc, liveFrom)
 		if err != nil {
 			return nil, err
 		}
 		facts = append(facts, live...)
 	}
-	if err := hideUnreadable(ctx, client, q.GroupBy, facts); err != nil {
+	if err := hideUnreadable(ctx, l.client, q.GroupBy, facts); err != nil {
 		return nil, err
 	}
 	return q.report(facts), nil

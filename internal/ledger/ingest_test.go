@@ -106,7 +106,7 @@ func TestRepriceIsIdempotentAndAudited(t *testing.T) {
 		}
 		// Correct gpt-x (input $2) and price new-model.
 		old, _ := db.Ent.ModelPrice.Query().Only(ctx)
-		if _, err := ledger.ReplacePrice(ctx, db.Ent, old.ID, ledger.PriceInput{Provider: "openai_compatible",
+		if _, err := ledger.New(db.Ent, db.Dialect).ReplacePrice(ctx, old.ID, ledger.PriceInput{Provider: "openai_compatible",
 			Model: "gpt-x", InputMicrosPerMtok: 2_000_000, OutputMicrosPerMtok: 4_000_000, EffectiveFrom: jan}); err != nil {
 			t.Fatal(err)
 		}
@@ -161,7 +161,7 @@ func TestRepriceMarksRolledUpDaysDirty(t *testing.T) {
 		}
 		before := rolledCost()
 		old, _ := db.Ent.ModelPrice.Query().Only(ctx)
-		if _, err := ledger.ReplacePrice(ctx, db.Ent, old.ID, ledger.PriceInput{Provider: "openai_compatible",
+		if _, err := ledger.New(db.Ent, db.Dialect).ReplacePrice(ctx, old.ID, ledger.PriceInput{Provider: "openai_compatible",
 			Model: "gpt-x", InputMicrosPerMtok: 2_000_000, OutputMicrosPerMtok: 4_000_000, EffectiveFrom: jan}); err != nil {
 			t.Fatal(err)
 		}
@@ -224,12 +224,12 @@ func TestRollupEqualsLiveAndPrivacy(t *testing.T) {
 		}
 		q := ledger.CostQuery{OrganizationID: e.org.ID, GroupBy: "agent", Interval: "day",
 			From: now.AddDate(0, 0, -5), To: now}
-		rolled, err := ledger.Costs(ctx, db.Ent, now, q)
+		rolled, err := ledger.New(db.Ent, db.Dialect).Costs(ctx, now, q)
 		if err != nil {
 			t.Fatal(err)
 		}
 		q.Live = true
-		live, _ := ledger.Costs(ctx, db.Ent, now, q)
+		live, _ := ledger.New(db.Ent, db.Dialect).Costs(ctx, now, q)
 		if rolled.Totals != live.Totals || len(rolled.Series) != len(live.Series) || len(rolled.Series) != 4 {
 			t.Fatalf("rollup %+v != live %+v", rolled, live)
 		}
@@ -242,13 +242,13 @@ func TestRollupEqualsLiveAndPrivacy(t *testing.T) {
 				t.Errorf("point %d: %+v vs %+v", i, live.Series[i], rolled.Series[i])
 			}
 		}
-		month, _ := ledger.Costs(ctx, db.Ent, now, ledger.CostQuery{OrganizationID: e.org.ID, GroupBy: "model",
+		month, _ := ledger.New(db.Ent, db.Dialect).Costs(ctx, now, ledger.CostQuery{OrganizationID: e.org.ID, GroupBy: "model",
 			Interval: "month", From: now.AddDate(0, 0, -5), To: now, Top: 1})
 		if len(month.Top) != 1 || month.Top[0].Key != "gpt-x" || len(month.Series) != 2 {
 			t.Errorf("by model per month: %+v", month)
 		}
 		// Calls on Sat 7, Sun 8, Mon 9 and Tue 10 March fall into the ISO weeks of Mon 2 and Mon 9 March.
-		week, _ := ledger.Costs(ctx, db.Ent, now, ledger.CostQuery{OrganizationID: e.org.ID, Interval: "week",
+		week, _ := ledger.New(db.Ent, db.Dialect).Costs(ctx, now, ledger.CostQuery{OrganizationID: e.org.ID, Interval: "week",
 			From: now.AddDate(0, 0, -5), To: now})
 		if len(week.Series) != 2 || week.Series[0].Bucket.Day() != 2 || week.Series[1].Bucket.Day() != 9 ||
 			week.Series[0].Calls+week.Series[1].Calls != 12 {
@@ -257,7 +257,7 @@ func TestRollupEqualsLiveAndPrivacy(t *testing.T) {
 		// Another organization's admin sees nothing of it.
 		other := testfix.Org(t, db.Ent, "Other")
 		actx := testfix.AsRole(t, db.Ent, testfix.User(t, db.Ent, "admin"), other, seed.RoleAdmin)
-		if _, err := ledger.Costs(actx, db.Ent, now, q); !isStatus(err, 404) {
+		if _, err := ledger.New(db.Ent, db.Dialect).Costs(actx, now, q); !isStatus(err, 404) {
 			t.Errorf("other org analytics: %v", err)
 		}
 		if _, err := e.l.AgentBudget(actx, e.agent.ID); !ent.IsNotFound(err) {
@@ -335,7 +335,7 @@ func TestPastDaysAnswerFromTheRollupForEveryGrouping(t *testing.T) {
 		}
 		costs := func(groupBy string, live bool) *ledger.CostReport {
 			t.Helper()
-			r, err := ledger.Costs(ctx, db.Ent, now, ledger.CostQuery{OrganizationID: e.org.ID, GroupBy: groupBy,
+			r, err := ledger.New(db.Ent, db.Dialect).Costs(ctx, now, ledger.CostQuery{OrganizationID: e.org.ID, GroupBy: groupBy,
 				From: now.AddDate(0, 0, -2), To: now, Live: live})
 			if err != nil {
 				t.Fatal(err)

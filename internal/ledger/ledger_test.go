@@ -53,7 +53,7 @@ func newEnv(t testing.TB, db *database.DB) env {
 
 func mustPrice(t testing.TB, db *database.DB, in ledger.PriceInput) *ent.ModelPrice {
 	t.Helper()
-	p, err := ledger.CreatePrice(testfix.System(), db.Ent, in)
+	p, err := ledger.New(db.Ent, db.Dialect).CreatePrice(testfix.System(), in)
 	if err != nil {
 		t.Fatalf("create price: %v", err)
 	}
@@ -115,7 +115,7 @@ func TestRecordPricesWithRowInForceAndMidMonthChange(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := ledger.ReplacePrice(ctx, db.Ent, first.ID, ledger.PriceInput{Provider: "openai_compatible",
+		if _, err := ledger.New(db.Ent, db.Dialect).ReplacePrice(ctx, first.ID, ledger.PriceInput{Provider: "openai_compatible",
 			Model: "gpt-x", InputMicrosPerMtok: 1_000_000, OutputMicrosPerMtok: 4_000_000,
 			CachedInputMicrosPerMtok: ptr(int64(500_000)), EffectiveFrom: jan, EffectiveTo: &mid}); err != nil {
 			t.Fatal(err)
@@ -123,7 +123,7 @@ func TestRecordPricesWithRowInForceAndMidMonthChange(t *testing.T) {
 		second := mustPrice(t, db, ledger.PriceInput{Provider: "openai_compatible", Model: "gpt-x",
 			InputMicrosPerMtok: 2_000_000, OutputMicrosPerMtok: 8_000_000, EffectiveFrom: mid})
 		// Overlap with the open second row: 409.
-		if _, err := ledger.CreatePrice(ctx, db.Ent, ledger.PriceInput{Provider: "openai_compatible", Model: "gpt-x",
+		if _, err := ledger.New(db.Ent, db.Dialect).CreatePrice(ctx, ledger.PriceInput{Provider: "openai_compatible", Model: "gpt-x",
 			InputMicrosPerMtok: 1, OutputMicrosPerMtok: 1, EffectiveFrom: mid.AddDate(0, 1, 0)}); err == nil {
 			t.Fatal("overlapping price accepted")
 		}

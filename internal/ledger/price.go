@@ -114,11 +114,16 @@ type PriceInput struct {
 	EffectiveTo                             *time.Time
 }
 
+// GetPrice loads one price of the catalog, as the viewer.
+func (l *Ledger) GetPrice(ctx context.Context, id uuid.UUID) (*ent.ModelPrice, error) {
+	return l.client.ModelPrice.Get(ctx, id)
+}
+
 // CreatePrice adds a price row; privacy lets only the SUPER_ADMIN (and
 // system code) write the catalog. Overlapping validity answers 409.
-func CreatePrice(ctx context.Context, client *ent.Client, in PriceInput) (*ent.ModelPrice, error) {
+func (l *Ledger) CreatePrice(ctx context.Context, in PriceInput) (*ent.ModelPrice, error) {
 	var out *ent.ModelPrice
-	err := database.WithTx(ctx, client, func(tx *ent.Tx) error {
+	err := database.WithTx(ctx, l.client, func(tx *ent.Tx) error {
 		if err := checkOverlap(ctx, tx, uuid.Nil, in); err != nil {
 			return err
 		}
@@ -138,9 +143,9 @@ func CreatePrice(ctx context.Context, client *ent.Client, in PriceInput) (*ent.M
 
 // ReplacePrice corrects a price row (409 on overlap with another row).
 // Calls keep their cost until Reprice recomputes them.
-func ReplacePrice(ctx context.Context, client *ent.Client, id uuid.UUID, in PriceInput) (*ent.ModelPrice, error) {
+func (l *Ledger) ReplacePrice(ctx context.Context, id uuid.UUID, in PriceInput) (*ent.ModelPrice, error) {
 	var out *ent.ModelPrice
-	err := database.WithTx(ctx, client, func(tx *ent.Tx) error {
+	err := database.WithTx(ctx, l.client, func(tx *ent.Tx) error {
 		if _, err := tx.ModelPrice.Get(ctx, id); err != nil {
 			return err
 		}
@@ -171,8 +176,8 @@ func ReplacePrice(ctx context.Context, client *ent.Client, id uuid.UUID, in Pric
 }
 
 // DeletePrice soft-deletes a price row.
-func DeletePrice(ctx context.Context, client *ent.Client, id uuid.UUID) error {
-	return database.WithTx(ctx, client, func(tx *ent.Tx) error {
+func (l *Ledger) DeletePrice(ctx context.Context, id uuid.UUID) error {
+	return database.WithTx(ctx, l.client, func(tx *ent.Tx) error {
 		return tx.ModelPrice.DeleteOneID(id).Exec(ctx)
 	})
 }
@@ -217,8 +222,8 @@ type PriceFilter struct {
 }
 
 // ListPrices pages through the catalog, newest first.
-func ListPrices(ctx context.Context, client *ent.Client, f PriceFilter, p pagination.Params) (pagination.Page[*ent.ModelPrice], error) {
-	q := client.ModelPrice.Query()
+func (l *Ledger) ListPrices(ctx context.Context, f PriceFilter, p pagination.Params) (pagination.Page[*ent.ModelPrice], error) {
+	q := l.client.ModelPrice.Query()
 	if f.Provider != nil {
 		q.Where(modelprice.ProviderEQ(modelprice.Provider(*f.Provider)))
 	}
