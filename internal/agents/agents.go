@@ -74,6 +74,9 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*ent.Agent, error) {
 
 // List pages the visible agents of org, newest first.
 func (s *Service) List(ctx context.Context, org uuid.UUID, status *agent.Status, p pagination.Params) (pagination.Page[*ent.Agent], error) {
+	if err := rule.RequireOrganization(ctx, s.client, org); err != nil {
+		return pagination.Page[*ent.Agent]{}, err
+	}
 	q := s.client.Agent.Query().Where(agent.OrganizationID(org)).WithTools()
 	if status != nil {
 		q.Where(agent.StatusEQ(*status))

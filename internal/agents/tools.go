@@ -19,6 +19,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/rule"
 )
 
 // SlugToolInput is the problem type of a tool input its schema rejects.
@@ -198,6 +199,9 @@ func (s *Service) GetTool(ctx context.Context, id uuid.UUID) (*ent.AgentTool, er
 
 // ListTools pages the tools of org, newest first.
 func (s *Service) ListTools(ctx context.Context, org uuid.UUID, p pagination.Params) (pagination.Page[*ent.AgentTool], error) {
+	if err := rule.RequireOrganization(ctx, s.client, org); err != nil {
+		return pagination.Page[*ent.AgentTool]{}, err
+	}
 	return pagination.List(ctx, s.client.AgentTool.Query().Where(agenttool.OrganizationID(org)), p,
 		func(t *ent.AgentTool) uuid.UUID { return t.ID })
 }

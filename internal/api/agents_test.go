@@ -203,6 +203,7 @@ func TestAgentRightsDecideWhoSeesUsesAndChangesAnAgent(t *testing.T) {
 		svc := agents.New(db.Ent)
 		// dave (DEVELOPER) holds no right: the agent does not exist for him.
 		w.must(http.StatusNotFound, w.devT, "GET", w.agentPath(""), nil, nil)
+		w.must(http.StatusNotFound, w.devT, "GET", w.agentPath("/actions"), nil, nil)
 		var page struct{ Items []agentJSON }
 		w.must(http.StatusOK, w.devT, "GET", w.path("/agents"), nil, &page)
 		if len(page.Items) != 0 {
@@ -240,17 +241,16 @@ func TestAgentRightsDecideWhoSeesUsesAndChangesAnAgent(t *testing.T) {
 		// A non-member cannot be granted; the other organization sees nothing.
 		w.must(http.StatusUnprocessableEntity, w.adminT, "POST", w.agentPath("/permissions"),
 			map[string]any{"user_id": uuid.New(), "permission": "use"}, nil)
-		for _, p := range []string{"", "/versions", "/permissions", "/keys"} {
+		for _, p := range []string{"", "/versions", "/permissions", "/keys", "/actions"} {
 			w.must(http.StatusNotFound, w.otherT, "GET", w.agentPath(p), nil, nil)
 		}
 		w.must(http.StatusNotFound, w.otherT, "PATCH", w.agentPath(""), map[string]any{"model": "x2"}, nil)
 		w.must(http.StatusNotFound, w.otherT, "POST", w.agentPath("/permissions"),
 			map[string]any{"user_id": w.dave, "permission": "admin"}, nil)
-		var other struct{ Items []agentJSON }
-		w.must(http.StatusOK, w.otherT, "GET", w.path("/agents"), nil, &other)
-		if len(other.Items) != 0 {
-			t.Fatalf("other organization lists %d agents", len(other.Items))
-		}
+		// Lists scoped to an organization or agent one cannot see are 404, as
+		// reading it would be, not an empty page.
+		w.must(http.StatusNotFound, w.otherT, "GET", w.path("/agents"), nil, nil)
+		w.must(http.StatusNotFound, w.otherT, "GET", w.path("/agent-tools"), nil, nil)
 		// A paused agent can make no call.
 		w.must(http.StatusOK, w.adminT, "PATCH", w.agentPath(""), map[string]any{"status": "paused"}, nil)
 		if _, err := svc.Authorize(w.viewerOf(w.dave), w.agent.ID, agents.Act); problemStatus(err) != http.StatusConflict {

@@ -191,7 +191,7 @@ func decorateOperations(spec *ogen.Spec) error {
 				return fmt.Errorf("apispec: %s: apiKeyAuth and %s share the X-API-Key header; list one of them", where, serviceKeyScheme)
 			}
 			secured := len(op.Security) > 0
-			addErrorRefs(op, secured)
+			addErrorRefs(spec, op, spec.Paths[path].Parameters, secured)
 		}
 	}
 	return nil
@@ -207,10 +207,26 @@ func lists(reqs ogen.SecurityRequirements, scheme string) bool {
 	return false
 }
 
-func addErrorRefs(op *ogen.Operation, secured bool) {
+// addErrorRefs adds the error responses an operation can answer and its
+// fragment need not list: 400 and 429 always; 401 and 403 when secured;
+// 404 when a path parameter (of the path or the operation) names a
+// resource, which may not exist or not be visible; 412 when it takes
+// If-Match; 422 with parameters or a body; 413 with a body. A fragment
+// lists a code itself only to say more about it.
+func addErrorRefs(spec *ogen.Spec, op *ogen.Operation, pathParams []*ogen.Parameter, secured bool) {
 	codes := []int{http.StatusBadRequest, http.StatusTooManyRequests}
 	if secured {
 		codes = append(codes, http.StatusUnauthorized, http.StatusForbidden)
+	}
+	for _, p := range append(pathParams[:len(pathParams):len(pathParams)], op.Parameters...) {
+		p = resolveParameter(spec, p)
+		switch {
+		case p == nil:
+		case p.In == "path":
+			codes = append(codes, http.StatusNotFound)
+		case p.In == "header" && strings.EqualFold(p.Name, "If-Match"):
+			codes = append(codes, http.StatusPreconditionFailed)
+		}
 	}
 	if len(op.Parameters) > 0 || op.RequestBody != nil {
 		codes = append(codes, http.StatusUnprocessableEntity)
@@ -229,6 +245,14 @@ func addErrorRefs(op *ogen.Operation, secured bool) {
 		}
 	}
 	op.Responses["default"] = &ogen.Response{Ref: "#/components/responses/ProblemDefault"}
+}
+
+// resolveParameter follows a components.parameters reference.
+func resolveParameter(spec *ogen.Spec, p *ogen.Parameter) *ogen.Parameter {
+	if p == nil || p.Ref == "" {
+		return p
+	}
+	return spec.Components.Parameters[strings.TrimPrefix(p.Ref, "#/components/parameters/")]
 }
 
 func sortedPaths(spec *ogen.Spec) []string {

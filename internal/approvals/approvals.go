@@ -11,14 +11,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/worksynapse/worksynapse/internal/agents"
 	"net/http"
 	"slices"
 	"time"
 
+	"github.com/worksynapse/worksynapse/internal/agents"
+
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/ent/agent"
 	"github.com/worksynapse/worksynapse/ent/agentaction"
 	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agentsession"
@@ -370,6 +372,10 @@ func (s *Service) Queue(ctx context.Context, p pagination.Params) (pagination.Pa
 // List lists the agent's actions the caller may see, newest first,
 // optionally of one status, after expiring its due ones.
 func (s *Service) List(ctx context.Context, agentID uuid.UUID, status *agentaction.Status, p pagination.Params) (pagination.Page[*ent.AgentAction], error) {
+	// An agent the caller cannot see is 404, as reading it would be.
+	if _, err := s.client.Agent.Query().Where(agent.ID(agentID)).OnlyID(ctx); err != nil {
+		return pagination.Page[*ent.AgentAction]{}, err
+	}
 	// The due ones the caller sees (read as the caller, so privacy applies).
 	due, err := s.client.AgentAction.Query().Where(agentaction.AgentID(agentID),
 		agentaction.StatusEQ(agentaction.StatusPendingApproval), agentaction.ExpiresAtLTE(s.Now())).IDs(ctx)

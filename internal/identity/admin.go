@@ -7,7 +7,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
-	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/organizationmember"
 	"github.com/worksynapse/worksynapse/ent/privacy"
 	"github.com/worksynapse/worksynapse/ent/securityauditlog"
@@ -25,9 +24,6 @@ import (
 // are loaded per request (LoadViewer), so every change takes effect on the
 // affected user's next request.
 
-// errOrgNotFound hides organizations the viewer is not a member of.
-var errOrgNotFound = problem.NotFound("the organization does not exist")
-
 // adminChange runs fn as the viewer in one transaction and records the
 // event fn returns (none when it returns a zero event: nothing changed).
 func (s *Service) adminChange(ctx context.Context, fn func(tx *ent.Tx) (event, error)) error {
@@ -44,18 +40,6 @@ func (s *Service) adminChange(ctx context.Context, fn func(tx *ent.Tx) (event, e
 		// code only; the change itself ran as the viewer.
 		return record(viewer.NewSystemContext(ctx, "admin security event"), tx, e)
 	})
-}
-
-// visibleOrg fails with 404 unless the viewer can see organization org.
-func visibleOrg(ctx context.Context, c *ent.Client, org uuid.UUID) error {
-	ok, err := c.Organization.Query().Where(organization.ID(org)).Exist(ctx)
-	if err != nil {
-		return fmt.Errorf("identity: load organization: %w", err)
-	}
-	if !ok {
-		return errOrgNotFound
-	}
-	return nil
 }
 
 // memberIn returns the membership of user in org, if the viewer may see it.

@@ -28,7 +28,7 @@ var errSystemRole = problem.Conflict("system roles are immutable")
 
 // ListRoles pages through the system roles and org's custom roles.
 func (s *Service) ListRoles(ctx context.Context, org uuid.UUID, p pagination.Params) (pagination.Page[*ent.Role], error) {
-	if err := visibleOrg(ctx, s.client, org); err != nil {
+	if err := rule.RequireOrganization(ctx, s.client, org); err != nil {
 		return pagination.Page[*ent.Role]{}, err
 	}
 	q := s.client.Role.Query().Where(role.Or(role.OrganizationIDIsNil(), role.OrganizationID(org))).WithPermissions()
@@ -53,7 +53,7 @@ func (s *Service) Role(ctx context.Context, org, id uuid.UUID) (*ent.Role, error
 }
 
 func roleIn(ctx context.Context, c *ent.Client, org, id uuid.UUID) (*ent.Role, error) {
-	if err := visibleOrg(ctx, c, org); err != nil {
+	if err := rule.RequireOrganization(ctx, c, org); err != nil {
 		return nil, err
 	}
 	r, err := c.Role.Query().
@@ -89,7 +89,7 @@ func checkRoleName(ctx context.Context, c *ent.Client, name string) error {
 
 // CreateRole creates a custom role of org, without permissions.
 func (s *Service) CreateRole(ctx context.Context, org uuid.UUID, in RoleInput) (*ent.Role, error) {
-	if err := visibleOrg(ctx, s.client, org); err != nil {
+	if err := rule.RequireOrganization(ctx, s.client, org); err != nil {
 		return nil, err
 	}
 	if in.Name == nil {

@@ -33,7 +33,7 @@ type OrganizationUser struct {
 // page, whatever its size.
 func (s *Service) ListOrganizationUsers(ctx context.Context, org uuid.UUID, p pagination.Params) (pagination.Page[OrganizationUser], error) {
 	var out pagination.Page[OrganizationUser]
-	if err := visibleOrg(ctx, s.client, org); err != nil {
+	if err := rule.RequireOrganization(ctx, s.client, org); err != nil {
 		return out, err
 	}
 	q := s.client.User.Query().Where(user.HasMembershipsWith(

@@ -14,6 +14,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/patch"
 	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/rule"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
@@ -33,7 +34,7 @@ type FolderInput struct {
 func (s *Service) CreateFolder(ctx context.Context, orgID uuid.UUID, in FolderInput) (*ent.NoteFolder, error) {
 	var out *ent.NoteFolder
 	err := database.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		if err := orgVisible(ctx, tx.Client(), orgID); err != nil {
+		if err := rule.RequireOrganization(ctx, tx.Client(), orgID); err != nil {
 			return err
 		}
 		if err := checkParent(ctx, tx, orgID, uuid.Nil, in.Parent.Value); err != nil {
@@ -50,7 +51,7 @@ func (s *Service) CreateFolder(ctx context.Context, orgID uuid.UUID, in FolderIn
 // ListFolders returns one page of the organization's folders (the whole
 // tree, newest first; parent_id links them).
 func (s *Service) ListFolders(ctx context.Context, orgID uuid.UUID, p pagination.Params) (pagination.Page[*ent.NoteFolder], error) {
-	if err := orgVisible(ctx, s.client, orgID); err != nil {
+	if err := rule.RequireOrganization(ctx, s.client, orgID); err != nil {
 		return pagination.Page[*ent.NoteFolder]{}, err
 	}
 	q := s.client.NoteFolder.Query().Where(notefolder.OrganizationID(orgID))

@@ -18,7 +18,6 @@ import (
 	"github.com/worksynapse/worksynapse/ent/note"
 	"github.com/worksynapse/worksynapse/ent/notefolder"
 	"github.com/worksynapse/worksynapse/ent/notetagdefinition"
-	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/predicate"
 	"github.com/worksynapse/worksynapse/ent/privacy"
 	"github.com/worksynapse/worksynapse/ent/project"
@@ -26,6 +25,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/patch"
 	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/rule"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
@@ -56,7 +56,7 @@ type CreateInput struct {
 func (s *Service) Create(ctx context.Context, orgID uuid.UUID, in CreateInput) (*ent.Note, error) {
 	var out *ent.Note
 	err := database.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		if err := orgVisible(ctx, tx.Client(), orgID); err != nil {
+		if err := rule.RequireOrganization(ctx, tx.Client(), orgID); err != nil {
 			return err
 		}
 		vis := note.VisibilityPrivate
@@ -226,7 +226,7 @@ type Filter struct {
 // viewer may read, filtered; the privacy rules add the visibility. Lists
 // carry no content (content_size tells how much there is).
 func (s *Service) List(ctx context.Context, orgID uuid.UUID, f Filter, p pagination.Params) (pagination.Page[*ent.Note], error) {
-	if err := orgVisible(ctx, s.client, orgID); err != nil {
+	if err := rule.RequireOrganization(ctx, s.client, orgID); err != nil {
 		return pagination.Page[*ent.Note]{}, err
 	}
 	q := s.client.Note.Query().Where(note.OrganizationID(orgID)).Where(s.predicates(f)...).
@@ -301,19 +301,6 @@ func escapeLike(s string) string {
 		out = append(out, r)
 	}
 	return string(out)
-}
-
-// orgVisible is 404 unless the viewer belongs to the organization (the
-// organization policy filters to the viewer's organizations).
-func orgVisible(ctx context.Context, c *ent.Client, orgID uuid.UUID) error {
-	ok, err := c.Organization.Query().Where(organization.ID(orgID)).Exist(ctx)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return problem.NotFound("the organization does not exist")
-	}
-	return nil
 }
 
 // checkPlacement validates the folder and project a note is put in (both

@@ -11,6 +11,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/rule"
 )
 
 // TagInput are a tag's writable fields; nil leaves one unchanged.
@@ -23,7 +24,7 @@ type TagInput struct {
 func (s *Service) CreateTag(ctx context.Context, orgID uuid.UUID, in TagInput) (*ent.NoteTagDefinition, error) {
 	var out *ent.NoteTagDefinition
 	err := database.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		if err := orgVisible(ctx, tx.Client(), orgID); err != nil {
+		if err := rule.RequireOrganization(ctx, tx.Client(), orgID); err != nil {
 			return err
 		}
 		if err := tagNameFree(ctx, tx, orgID, uuid.Nil, in.Name); err != nil {
@@ -55,7 +56,7 @@ func tagNameFree(ctx context.Context, tx *ent.Tx, orgID, self uuid.UUID, name *s
 
 // ListTags returns one page of the organization's tags.
 func (s *Service) ListTags(ctx context.Context, orgID uuid.UUID, p pagination.Params) (pagination.Page[*ent.NoteTagDefinition], error) {
-	if err := orgVisible(ctx, s.client, orgID); err != nil {
+	if err := rule.RequireOrganization(ctx, s.client, orgID); err != nil {
 		return pagination.Page[*ent.NoteTagDefinition]{}, err
 	}
 	q := s.client.NoteTagDefinition.Query().Where(notetagdefinition.OrganizationID(orgID))

@@ -10854,6 +10854,10 @@ type ListAgentActionsForbidden Problem
 
 func (*ListAgentActionsForbidden) listAgentActionsRes() {}
 
+type ListAgentActionsNotFound Problem
+
+func (*ListAgentActionsNotFound) listAgentActionsRes() {}
+
 type ListAgentActionsStatus string
 
 const (
@@ -10979,6 +10983,10 @@ type ListAgentToolsForbidden Problem
 
 func (*ListAgentToolsForbidden) listAgentToolsRes() {}
 
+type ListAgentToolsNotFound Problem
+
+func (*ListAgentToolsNotFound) listAgentToolsRes() {}
+
 type ListAgentToolsUnauthorized Problem
 
 func (*ListAgentToolsUnauthorized) listAgentToolsRes() {}
@@ -11014,6 +11022,10 @@ func (*ListAgentsBadRequest) listAgentsRes() {}
 type ListAgentsForbidden Problem
 
 func (*ListAgentsForbidden) listAgentsRes() {}
+
+type ListAgentsNotFound Problem
+
+func (*ListAgentsNotFound) listAgentsRes() {}
 
 type ListAgentsUnauthorized Problem
 

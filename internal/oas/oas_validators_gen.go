@@ -12385,6 +12385,14 @@ func (s *ListAgentActionsForbidden) Validate() error {
 	return nil
 }
 
+func (s *ListAgentActionsNotFound) Validate() error {
+	alias := (*Problem)(s)
+	if err := alias.Validate(); err != nil {
+		return err
+	}
+	return nil
+}
+
 func (s ListAgentActionsStatus) Validate() error {
 	switch s {
 	case "pending_approval":
@@ -12516,6 +12524,14 @@ func (s *ListAgentToolsForbidden) Validate() error {
 	return nil
 }
 
+func (s *ListAgentToolsNotFound) Validate() error {
+	alias := (*Problem)(s)
+	if err := alias.Validate(); err != nil {
+		return err
+	}
+	return nil
+}
+
 func (s *ListAgentToolsUnauthorized) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
@@ -12581,6 +12597,14 @@ func (s *ListAgentsBadRequest) Validate() error {
 }
 
 func (s *ListAgentsForbidden) Validate() error {
+	alias := (*Problem)(s)
+	if err := alias.Validate(); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (s *ListAgentsNotFound) Validate() error {
 	alias := (*Problem)(s)
 	if err := alias.Validate(); err != nil {
 		return err

@@ -99,7 +99,7 @@ func (s *Service) UpdateOrganization(ctx context.Context, id uuid.UUID, in Organ
 	}
 	var org *ent.Organization
 	err := database.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		if err := visibleOrg(ctx, tx.Client(), id); err != nil {
+		if err := rule.RequireOrganization(ctx, tx.Client(), id); err != nil {
 			return err
 		}
 		var err error
@@ -132,7 +132,7 @@ func (s *Service) AddMember(ctx context.Context, org uuid.UUID, email, roleName 
 			problem.FieldError{Field: "role", Message: "not assignable in an organization"})
 	}
 	err := database.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		if err := visibleOrg(ctx, tx.Client(), org); err != nil {
+		if err := rule.RequireOrganization(ctx, tx.Client(), org); err != nil {
 			return err
 		}
 		// Why a system context: a user is invisible to the viewer until they

@@ -46,18 +46,6 @@ func New(client *ent.Client, chatSvc *chat.Service) *Service {
 
 var errOrgNotFound = problem.NotFound("the organization does not exist")
 
-// visibleOrg fails with 404 unless the viewer can see organization org.
-func visibleOrg(ctx context.Context, c *ent.Client, org uuid.UUID) error {
-	ok, err := c.Organization.Query().Where(organization.ID(org)).Exist(ctx)
-	if err != nil {
-		return fmt.Errorf("projects: load organization: %w", err)
-	}
-	if !ok {
-		return errOrgNotFound
-	}
-	return nil
-}
-
 // lockOnPostgres makes a query take row locks (SELECT ... FOR UPDATE), so
 // that guards like "another ADMIN remains" cannot pass in two concurrent
 // transactions at once (write skew). SQLite has no row locks and needs
@@ -118,7 +106,7 @@ func (s *Service) CreateProject(ctx context.Context, org uuid.UUID, in ProjectIn
 	me := viewer.FromContext(ctx).UserID
 	var p *ent.Project
 	err := database.WithTx(ctx, s.client, func(tx *ent.Tx) error {
-		if err := visibleOrg(ctx, tx.Client(), org); err != nil {
+		if err := rule.RequireOrganization(ctx, tx.Client(), org); err != nil {
 			return err
 		}
 		var err error
@@ -166,7 +154,7 @@ func createDefaultBoard(ctx context.Context, tx *ent.Tx, p *ent.Project) (*ent.B
 
 // ListProjects pages through org's projects, optionally in one status.
 func (s *Service) ListProjects(ctx context.Context, org uuid.UUID, status *project.Status, p pagination.Params) (pagination.Page[*ent.Project], error) {
-	if err := visibleOrg(ctx, s.client, org); err != nil {
+	if err := rule.RequireOrganization(ctx, s.client, org); err != nil {
 		return pagination.Page[*ent.Project]{}, err
 	}
 	q := s.client.Project.Query().Where(project.OrganizationID(org))

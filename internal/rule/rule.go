@@ -5,12 +5,15 @@ package rule
 
 import (
 	"context"
+	"fmt"
 
 	"entgo.io/ent/entql"
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
+	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/privacy"
+	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
@@ -85,4 +88,19 @@ func DeniedIfFiltered(err error, domain string) error {
 		return privacy.Denyf("%s: the viewer may read but not change this", domain)
 	}
 	return err
+}
+
+// RequireOrganization is 404 unless the viewer can see organization org
+// (is a member of it): a list scoped to an organization answers "not
+// found" for one the viewer cannot see, as a read of it would, rather
+// than an empty page.
+func RequireOrganization(ctx context.Context, c *ent.Client, org uuid.UUID) error {
+	ok, err := c.Organization.Query().Where(organization.ID(org)).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("rule: load organization %s: %w", org, err)
+	}
+	if !ok {
+		return problem.NotFound("the organization does not exist")
+	}
+	return nil
 }

@@ -1,0 +1,91 @@
+package api_test
+
+import (
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/go-faster/yaml"
+
+	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/testdb"
+)
+
+// TestOrganizationReadsAreNotFoundToOutsiders sweeps the contract: every
+// GET under /organizations/{org_id} that takes no other path parameter
+// answers 404 to a user of another organization, as a read of the
+// organization itself would, never a page of nothing or a 403 that
+// confirms the organization exists. New operations are covered without
+// editing this test.
+func TestOrganizationReadsAreNotFoundToOutsiders(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("../../openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type param struct {
+		Ref      string `yaml:"$ref"`
+		Name, In string
+		Required bool
+		Schema   struct{ Type, Format string }
+	}
+	var spec struct {
+		Paths map[string]struct {
+			Get *struct{ Parameters []param }
+		} `yaml:"paths"`
+		Components struct{ Parameters map[string]param }
+	}
+	if err := yaml.Unmarshal(raw, &spec); err != nil {
+		t.Fatal(err)
+	}
+	// A required query parameter gets a valid value, so the request
+	// reaches the handler rather than stopping at 422.
+	example := func(p param) string {
+		switch {
+		case p.Schema.Format == "date-time":
+			return "2026-01-01T00:00:00Z"
+		case p.Schema.Format == "date":
+			return "2026-01-01"
+		case p.Schema.Type == "integer":
+			return "1"
+		}
+		return "x"
+	}
+	var paths []string
+	for p, item := range spec.Paths {
+		rest, ok := strings.CutPrefix(p, "/organizations/{org_id}")
+		get := item.Get
+		if !ok || get == nil || strings.Contains(rest, "{") {
+			continue
+		}
+		query := url.Values{}
+		for _, prm := range get.Parameters {
+			if prm.Ref != "" {
+				prm = spec.Components.Parameters[strings.TrimPrefix(prm.Ref, "#/components/parameters/")]
+			}
+			if prm.In == "query" && prm.Required {
+				query.Set(prm.Name, example(prm))
+			}
+		}
+		if len(query) > 0 {
+			rest += "?" + query.Encode()
+		}
+		paths = append(paths, rest)
+	}
+	sort.Strings(paths)
+	if len(paths) < 10 {
+		t.Fatalf("only %d organization reads in openapi.yaml: %v", len(paths), paths)
+	}
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		b := newBoard(t, db)
+		for _, p := range paths {
+			resp, body := b.s.Do(t, "GET", b.path(p), "", nil, http.Header{"Authorization": {"Bearer " + b.otherT}})
+			if resp.StatusCode != http.StatusNotFound {
+				t.Errorf("GET %s as another organization's admin: %d %s, want 404", "/organizations/{org_id}"+p, resp.StatusCode, body)
+			}
+		}
+	})
+}
