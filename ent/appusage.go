@@ -30,6 +30,12 @@ type AppUsage struct {
 	ClientRecordID string `json:"client_record_id,omitempty"`
 	// Tracker installation that observed the span
 	DeviceID string `json:"device_id,omitempty"`
+	// StartedAt holds the value of the "started_at" field.
+	StartedAt time.Time `json:"started_at,omitempty"`
+	// An end in the future within worktracking.clock_skew_tolerance is clamped to the server's clock
+	EndedAt time.Time `json:"ended_at,omitempty"`
+	// Whole seconds from started_at to ended_at
+	DurationSeconds int `json:"duration_seconds,omitempty"`
 	// Executable or application name, e.g. "code" or "Google Chrome"
 	AppName string `json:"app_name,omitempty"`
 	// WindowTitle holds the value of the "window_title" field.
@@ -38,12 +44,6 @@ type AppUsage struct {
 	URL string `json:"url,omitempty"`
 	// Mutable: re-categorization rules may rewrite it
 	Category appusage.Category `json:"category,omitempty"`
-	// StartedAt holds the value of the "started_at" field.
-	StartedAt time.Time `json:"started_at,omitempty"`
-	// An end in the future within worktracking.clock_skew_tolerance is clamped to the server's clock
-	EndedAt time.Time `json:"ended_at,omitempty"`
-	// Whole seconds from started_at to ended_at
-	DurationSeconds int `json:"duration_seconds,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the AppUsageQuery when eager-loading is set.
 	Edges        AppUsageEdges `json:"edges"`
@@ -147,6 +147,24 @@ func (_m *AppUsage) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.DeviceID = value.String
 			}
+		case appusage.FieldStartedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field started_at", values[i])
+			} else if value.Valid {
+				_m.StartedAt = value.Time
+			}
+		case appusage.FieldEndedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field ended_at", values[i])
+			} else if value.Valid {
+				_m.EndedAt = value.Time
+			}
+		case appusage.FieldDurationSeconds:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field duration_seconds", values[i])
+			} else if value.Valid {
+				_m.DurationSeconds = int(value.Int64)
+			}
 		case appusage.FieldAppName:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field app_name", values[i])
@@ -170,24 +188,6 @@ func (_m *AppUsage) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field category", values[i])
 			} else if value.Valid {
 				_m.Category = appusage.Category(value.String)
-			}
-		case appusage.FieldStartedAt:
-			if value, ok := values[i].(*sql.NullTime); !ok {
-				return fmt.Errorf("unexpected type %T for field started_at", values[i])
-			} else if value.Valid {
-				_m.StartedAt = value.Time
-			}
-		case appusage.FieldEndedAt:
-			if value, ok := values[i].(*sql.NullTime); !ok {
-				return fmt.Errorf("unexpected type %T for field ended_at", values[i])
-			} else if value.Valid {
-				_m.EndedAt = value.Time
-			}
-		case appusage.FieldDurationSeconds:
-			if value, ok := values[i].(*sql.NullInt64); !ok {
-				return fmt.Errorf("unexpected type %T for field duration_seconds", values[i])
-			} else if value.Valid {
-				_m.DurationSeconds = int(value.Int64)
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -250,6 +250,15 @@ func (_m *AppUsage) String() string {
 	builder.WriteString("device_id=")
 	builder.WriteString(_m.DeviceID)
 	builder.WriteString(", ")
+	builder.WriteString("started_at=")
+	builder.WriteString(_m.StartedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("ended_at=")
+	builder.WriteString(_m.EndedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("duration_seconds=")
+	builder.WriteString(fmt.Sprintf("%v", _m.DurationSeconds))
+	builder.WriteString(", ")
 	builder.WriteString("app_name=")
 	builder.WriteString(_m.AppName)
 	builder.WriteString(", ")
@@ -261,15 +270,6 @@ func (_m *AppUsage) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("category=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Category))
-	builder.WriteString(", ")
-	builder.WriteString("started_at=")
-	builder.WriteString(_m.StartedAt.Format(time.ANSIC))
-	builder.WriteString(", ")
-	builder.WriteString("ended_at=")
-	builder.WriteString(_m.EndedAt.Format(time.ANSIC))
-	builder.WriteString(", ")
-	builder.WriteString("duration_seconds=")
-	builder.WriteString(fmt.Sprintf("%v", _m.DurationSeconds))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -64,6 +64,24 @@ func (_c *AppUsageCreate) SetDeviceID(v string) *AppUsageCreate {
 	return _c
 }
 
+// SetStartedAt sets the "started_at" field.
+func (_c *AppUsageCreate) SetStartedAt(v time.Time) *AppUsageCreate {
+	_c.mutation.SetStartedAt(v)
+	return _c
+}
+
+// SetEndedAt sets the "ended_at" field.
+func (_c *AppUsageCreate) SetEndedAt(v time.Time) *AppUsageCreate {
+	_c.mutation.SetEndedAt(v)
+	return _c
+}
+
+// SetDurationSeconds sets the "duration_seconds" field.
+func (_c *AppUsageCreate) SetDurationSeconds(v int) *AppUsageCreate {
+	_c.mutation.SetDurationSeconds(v)
+	return _c
+}
+
 // SetAppName sets the "app_name" field.
 func (_c *AppUsageCreate) SetAppName(v string) *AppUsageCreate {
 	_c.mutation.SetAppName(v)
@@ -109,24 +127,6 @@ func (_c *AppUsageCreate) SetNillableCategory(v *appusage.Category) *AppUsageCre
 	if v != nil {
 		_c.SetCategory(*v)
 	}
-	return _c
-}
-
-// SetStartedAt sets the "started_at" field.
-func (_c *AppUsageCreate) SetStartedAt(v time.Time) *AppUsageCreate {
-	_c.mutation.SetStartedAt(v)
-	return _c
-}
-
-// SetEndedAt sets the "ended_at" field.
-func (_c *AppUsageCreate) SetEndedAt(v time.Time) *AppUsageCreate {
-	_c.mutation.SetEndedAt(v)
-	return _c
-}
-
-// SetDurationSeconds sets the "duration_seconds" field.
-func (_c *AppUsageCreate) SetDurationSeconds(v int) *AppUsageCreate {
-	_c.mutation.SetDurationSeconds(v)
 	return _c
 }
 
@@ -239,6 +239,20 @@ func (_c *AppUsageCreate) check() error {
 			return &ValidationError{Name: "device_id", err: fmt.Errorf(`ent: validator failed for field "AppUsage.device_id": %w`, err)}
 		}
 	}
+	if _, ok := _c.mutation.StartedAt(); !ok {
+		return &ValidationError{Name: "started_at", err: errors.New(`ent: missing required field "AppUsage.started_at"`)}
+	}
+	if _, ok := _c.mutation.EndedAt(); !ok {
+		return &ValidationError{Name: "ended_at", err: errors.New(`ent: missing required field "AppUsage.ended_at"`)}
+	}
+	if _, ok := _c.mutation.DurationSeconds(); !ok {
+		return &ValidationError{Name: "duration_seconds", err: errors.New(`ent: missing required field "AppUsage.duration_seconds"`)}
+	}
+	if v, ok := _c.mutation.DurationSeconds(); ok {
+		if err := appusage.DurationSecondsValidator(v); err != nil {
+			return &ValidationError{Name: "duration_seconds", err: fmt.Errorf(`ent: validator failed for field "AppUsage.duration_seconds": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.AppName(); !ok {
 		return &ValidationError{Name: "app_name", err: errors.New(`ent: missing required field "AppUsage.app_name"`)}
 	}
@@ -263,20 +277,6 @@ func (_c *AppUsageCreate) check() error {
 	if v, ok := _c.mutation.Category(); ok {
 		if err := appusage.CategoryValidator(v); err != nil {
 			return &ValidationError{Name: "category", err: fmt.Errorf(`ent: validator failed for field "AppUsage.category": %w`, err)}
-		}
-	}
-	if _, ok := _c.mutation.StartedAt(); !ok {
-		return &ValidationError{Name: "started_at", err: errors.New(`ent: missing required field "AppUsage.started_at"`)}
-	}
-	if _, ok := _c.mutation.EndedAt(); !ok {
-		return &ValidationError{Name: "ended_at", err: errors.New(`ent: missing required field "AppUsage.ended_at"`)}
-	}
-	if _, ok := _c.mutation.DurationSeconds(); !ok {
-		return &ValidationError{Name: "duration_seconds", err: errors.New(`ent: missing required field "AppUsage.duration_seconds"`)}
-	}
-	if v, ok := _c.mutation.DurationSeconds(); ok {
-		if err := appusage.DurationSecondsValidator(v); err != nil {
-			return &ValidationError{Name: "duration_seconds", err: fmt.Errorf(`ent: validator failed for field "AppUsage.duration_seconds": %w`, err)}
 		}
 	}
 	if len(_c.mutation.OrganizationIDs()) == 0 {
@@ -333,6 +333,18 @@ func (_c *AppUsageCreate) createSpec() (*AppUsage, *sqlgraph.CreateSpec) {
 		_spec.SetField(appusage.FieldDeviceID, field.TypeString, value)
 		_node.DeviceID = value
 	}
+	if value, ok := _c.mutation.StartedAt(); ok {
+		_spec.SetField(appusage.FieldStartedAt, field.TypeTime, value)
+		_node.StartedAt = value
+	}
+	if value, ok := _c.mutation.EndedAt(); ok {
+		_spec.SetField(appusage.FieldEndedAt, field.TypeTime, value)
+		_node.EndedAt = value
+	}
+	if value, ok := _c.mutation.DurationSeconds(); ok {
+		_spec.SetField(appusage.FieldDurationSeconds, field.TypeInt, value)
+		_node.DurationSeconds = value
+	}
 	if value, ok := _c.mutation.AppName(); ok {
 		_spec.SetField(appusage.FieldAppName, field.TypeString, value)
 		_node.AppName = value
@@ -348,18 +360,6 @@ func (_c *AppUsageCreate) createSpec() (*AppUsage, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Category(); ok {
 		_spec.SetField(appusage.FieldCategory, field.TypeEnum, value)
 		_node.Category = value
-	}
-	if value, ok := _c.mutation.StartedAt(); ok {
-		_spec.SetField(appusage.FieldStartedAt, field.TypeTime, value)
-		_node.StartedAt = value
-	}
-	if value, ok := _c.mutation.EndedAt(); ok {
-		_spec.SetField(appusage.FieldEndedAt, field.TypeTime, value)
-		_node.EndedAt = value
-	}
-	if value, ok := _c.mutation.DurationSeconds(); ok {
-		_spec.SetField(appusage.FieldDurationSeconds, field.TypeInt, value)
-		_node.DurationSeconds = value
 	}
 	if nodes := _c.mutation.OrganizationIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -491,15 +491,6 @@ func (u *AppUsageUpsertOne) UpdateNewValues() *AppUsageUpsertOne {
 		if _, exists := u.create.mutation.DeviceID(); exists {
 			s.SetIgnore(appusage.FieldDeviceID)
 		}
-		if _, exists := u.create.mutation.AppName(); exists {
-			s.SetIgnore(appusage.FieldAppName)
-		}
-		if _, exists := u.create.mutation.WindowTitle(); exists {
-			s.SetIgnore(appusage.FieldWindowTitle)
-		}
-		if _, exists := u.create.mutation.URL(); exists {
-			s.SetIgnore(appusage.FieldURL)
-		}
 		if _, exists := u.create.mutation.StartedAt(); exists {
 			s.SetIgnore(appusage.FieldStartedAt)
 		}
@@ -508,6 +499,15 @@ func (u *AppUsageUpsertOne) UpdateNewValues() *AppUsageUpsertOne {
 		}
 		if _, exists := u.create.mutation.DurationSeconds(); exists {
 			s.SetIgnore(appusage.FieldDurationSeconds)
+		}
+		if _, exists := u.create.mutation.AppName(); exists {
+			s.SetIgnore(appusage.FieldAppName)
+		}
+		if _, exists := u.create.mutation.WindowTitle(); exists {
+			s.SetIgnore(appusage.FieldWindowTitle)
+		}
+		if _, exists := u.create.mutation.URL(); exists {
+			s.SetIgnore(appusage.FieldURL)
 		}
 	}))
 	return u
@@ -752,15 +752,6 @@ func (u *AppUsageUpsertBulk) UpdateNewValues() *AppUsageUpsertBulk {
 			if _, exists := b.mutation.DeviceID(); exists {
 				s.SetIgnore(appusage.FieldDeviceID)
 			}
-			if _, exists := b.mutation.AppName(); exists {
-				s.SetIgnore(appusage.FieldAppName)
-			}
-			if _, exists := b.mutation.WindowTitle(); exists {
-				s.SetIgnore(appusage.FieldWindowTitle)
-			}
-			if _, exists := b.mutation.URL(); exists {
-				s.SetIgnore(appusage.FieldURL)
-			}
 			if _, exists := b.mutation.StartedAt(); exists {
 				s.SetIgnore(appusage.FieldStartedAt)
 			}
@@ -769,6 +760,15 @@ func (u *AppUsageUpsertBulk) UpdateNewValues() *AppUsageUpsertBulk {
 			}
 			if _, exists := b.mutation.DurationSeconds(); exists {
 				s.SetIgnore(appusage.FieldDurationSeconds)
+			}
+			if _, exists := b.mutation.AppName(); exists {
+				s.SetIgnore(appusage.FieldAppName)
+			}
+			if _, exists := b.mutation.WindowTitle(); exists {
+				s.SetIgnore(appusage.FieldWindowTitle)
+			}
+			if _, exists := b.mutation.URL(); exists {
+				s.SetIgnore(appusage.FieldURL)
 			}
 		}
 	}))

@@ -427,13 +427,13 @@ var schemaGraph = func() *sqlgraph.Schema {
 			appusage.FieldUserID:          {Type: field.TypeUUID, Column: appusage.FieldUserID},
 			appusage.FieldClientRecordID:  {Type: field.TypeString, Column: appusage.FieldClientRecordID},
 			appusage.FieldDeviceID:        {Type: field.TypeString, Column: appusage.FieldDeviceID},
+			appusage.FieldStartedAt:       {Type: field.TypeTime, Column: appusage.FieldStartedAt},
+			appusage.FieldEndedAt:         {Type: field.TypeTime, Column: appusage.FieldEndedAt},
+			appusage.FieldDurationSeconds: {Type: field.TypeInt, Column: appusage.FieldDurationSeconds},
 			appusage.FieldAppName:         {Type: field.TypeString, Column: appusage.FieldAppName},
 			appusage.FieldWindowTitle:     {Type: field.TypeString, Column: appusage.FieldWindowTitle},
 			appusage.FieldURL:             {Type: field.TypeString, Column: appusage.FieldURL},
 			appusage.FieldCategory:        {Type: field.TypeEnum, Column: appusage.FieldCategory},
-			appusage.FieldStartedAt:       {Type: field.TypeTime, Column: appusage.FieldStartedAt},
-			appusage.FieldEndedAt:         {Type: field.TypeTime, Column: appusage.FieldEndedAt},
-			appusage.FieldDurationSeconds: {Type: field.TypeInt, Column: appusage.FieldDurationSeconds},
 		},
 	}
 	graph.Nodes[14] = &sqlgraph.Node{
@@ -5657,6 +5657,21 @@ func (f *AppUsageFilter) WhereDeviceID(p entql.StringP) {
 	f.Where(p.Field(appusage.FieldDeviceID))
 }
 
+// WhereStartedAt applies the entql time.Time predicate on the started_at field.
+func (f *AppUsageFilter) WhereStartedAt(p entql.TimeP) {
+	f.Where(p.Field(appusage.FieldStartedAt))
+}
+
+// WhereEndedAt applies the entql time.Time predicate on the ended_at field.
+func (f *AppUsageFilter) WhereEndedAt(p entql.TimeP) {
+	f.Where(p.Field(appusage.FieldEndedAt))
+}
+
+// WhereDurationSeconds applies the entql int predicate on the duration_seconds field.
+func (f *AppUsageFilter) WhereDurationSeconds(p entql.IntP) {
+	f.Where(p.Field(appusage.FieldDurationSeconds))
+}
+
 // WhereAppName applies the entql string predicate on the app_name field.
 func (f *AppUsageFilter) WhereAppName(p entql.StringP) {
 	f.Where(p.Field(appusage.FieldAppName))
@@ -5675,21 +5690,6 @@ func (f *AppUsageFilter) WhereURL(p entql.StringP) {
 // WhereCategory applies the entql string predicate on the category field.
 func (f *AppUsageFilter) WhereCategory(p entql.StringP) {
 	f.Where(p.Field(appusage.FieldCategory))
-}
-
-// WhereStartedAt applies the entql time.Time predicate on the started_at field.
-func (f *AppUsageFilter) WhereStartedAt(p entql.TimeP) {
-	f.Where(p.Field(appusage.FieldStartedAt))
-}
-
-// WhereEndedAt applies the entql time.Time predicate on the ended_at field.
-func (f *AppUsageFilter) WhereEndedAt(p entql.TimeP) {
-	f.Where(p.Field(appusage.FieldEndedAt))
-}
-
-// WhereDurationSeconds applies the entql int predicate on the duration_seconds field.
-func (f *AppUsageFilter) WhereDurationSeconds(p entql.IntP) {
-	f.Where(p.Field(appusage.FieldDurationSeconds))
 }
 
 // WhereHasOrganization applies a predicate to check if query has an edge organization.

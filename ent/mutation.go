@@ -17405,14 +17405,14 @@ type AppUsageMutation struct {
 	created_at          *time.Time
 	client_record_id    *string
 	device_id           *string
-	app_name            *string
-	window_title        *string
-	url                 *string
-	category            *appusage.Category
 	started_at          *time.Time
 	ended_at            *time.Time
 	duration_seconds    *int
 	addduration_seconds *int
+	app_name            *string
+	window_title        *string
+	url                 *string
+	category            *appusage.Category
 	clearedFields       map[string]struct{}
 	organization        *uuid.UUID
 	clearedorganization bool
@@ -17707,6 +17707,134 @@ func (m *AppUsageMutation) ResetDeviceID() {
 	m.device_id = nil
 }
 
+// SetStartedAt sets the "started_at" field.
+func (m *AppUsageMutation) SetStartedAt(t time.Time) {
+	m.started_at = &t
+}
+
+// StartedAt returns the value of the "started_at" field in the mutation.
+func (m *AppUsageMutation) StartedAt() (r time.Time, exists bool) {
+	v := m.started_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedAt returns the old "started_at" field's value of the AppUsage entity.
+// If the AppUsage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppUsageMutation) OldStartedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedAt: %w", err)
+	}
+	return oldValue.StartedAt, nil
+}
+
+// ResetStartedAt resets all changes to the "started_at" field.
+func (m *AppUsageMutation) ResetStartedAt() {
+	m.started_at = nil
+}
+
+// SetEndedAt sets the "ended_at" field.
+func (m *AppUsageMutation) SetEndedAt(t time.Time) {
+	m.ended_at = &t
+}
+
+// EndedAt returns the value of the "ended_at" field in the mutation.
+func (m *AppUsageMutation) EndedAt() (r time.Time, exists bool) {
+	v := m.ended_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndedAt returns the old "ended_at" field's value of the AppUsage entity.
+// If the AppUsage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppUsageMutation) OldEndedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndedAt: %w", err)
+	}
+	return oldValue.EndedAt, nil
+}
+
+// ResetEndedAt resets all changes to the "ended_at" field.
+func (m *AppUsageMutation) ResetEndedAt() {
+	m.ended_at = nil
+}
+
+// SetDurationSeconds sets the "duration_seconds" field.
+func (m *AppUsageMutation) SetDurationSeconds(i int) {
+	m.duration_seconds = &i
+	m.addduration_seconds = nil
+}
+
+// DurationSeconds returns the value of the "duration_seconds" field in the mutation.
+func (m *AppUsageMutation) DurationSeconds() (r int, exists bool) {
+	v := m.duration_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDurationSeconds returns the old "duration_seconds" field's value of the AppUsage entity.
+// If the AppUsage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AppUsageMutation) OldDurationSeconds(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDurationSeconds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDurationSeconds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDurationSeconds: %w", err)
+	}
+	return oldValue.DurationSeconds, nil
+}
+
+// AddDurationSeconds adds i to the "duration_seconds" field.
+func (m *AppUsageMutation) AddDurationSeconds(i int) {
+	if m.addduration_seconds != nil {
+		*m.addduration_seconds += i
+	} else {
+		m.addduration_seconds = &i
+	}
+}
+
+// AddedDurationSeconds returns the value that was added to the "duration_seconds" field in this mutation.
+func (m *AppUsageMutation) AddedDurationSeconds() (r int, exists bool) {
+	v := m.addduration_seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDurationSeconds resets all changes to the "duration_seconds" field.
+func (m *AppUsageMutation) ResetDurationSeconds() {
+	m.duration_seconds = nil
+	m.addduration_seconds = nil
+}
+
 // SetAppName sets the "app_name" field.
 func (m *AppUsageMutation) SetAppName(s string) {
 	m.app_name = &s
@@ -17877,134 +18005,6 @@ func (m *AppUsageMutation) ResetCategory() {
 	m.category = nil
 }
 
-// SetStartedAt sets the "started_at" field.
-func (m *AppUsageMutation) SetStartedAt(t time.Time) {
-	m.started_at = &t
-}
-
-// StartedAt returns the value of the "started_at" field in the mutation.
-func (m *AppUsageMutation) StartedAt() (r time.Time, exists bool) {
-	v := m.started_at
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldStartedAt returns the old "started_at" field's value of the AppUsage entity.
-// If the AppUsage object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *AppUsageMutation) OldStartedAt(ctx context.Context) (v time.Time, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldStartedAt is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldStartedAt requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldStartedAt: %w", err)
-	}
-	return oldValue.StartedAt, nil
-}
-
-// ResetStartedAt resets all changes to the "started_at" field.
-func (m *AppUsageMutation) ResetStartedAt() {
-	m.started_at = nil
-}
-
-// SetEndedAt sets the "ended_at" field.
-func (m *AppUsageMutation) SetEndedAt(t time.Time) {
-	m.ended_at = &t
-}
-
-// EndedAt returns the value of the "ended_at" field in the mutation.
-func (m *AppUsageMutation) EndedAt() (r time.Time, exists bool) {
-	v := m.ended_at
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldEndedAt returns the old "ended_at" field's value of the AppUsage entity.
-// If the AppUsage object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *AppUsageMutation) OldEndedAt(ctx context.Context) (v time.Time, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldEndedAt is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldEndedAt requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldEndedAt: %w", err)
-	}
-	return oldValue.EndedAt, nil
-}
-
-// ResetEndedAt resets all changes to the "ended_at" field.
-func (m *AppUsageMutation) ResetEndedAt() {
-	m.ended_at = nil
-}
-
-// SetDurationSeconds sets the "duration_seconds" field.
-func (m *AppUsageMutation) SetDurationSeconds(i int) {
-	m.duration_seconds = &i
-	m.addduration_seconds = nil
-}
-
-// DurationSeconds returns the value of the "duration_seconds" field in the mutation.
-func (m *AppUsageMutation) DurationSeconds() (r int, exists bool) {
-	v := m.duration_seconds
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// OldDurationSeconds returns the old "duration_seconds" field's value of the AppUsage entity.
-// If the AppUsage object wasn't provided to the builder, the object is fetched from the database.
-// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *AppUsageMutation) OldDurationSeconds(ctx context.Context) (v int, err error) {
-	if !m.op.Is(OpUpdateOne) {
-		return v, errors.New("OldDurationSeconds is only allowed on UpdateOne operations")
-	}
-	if m.id == nil || m.oldValue == nil {
-		return v, errors.New("OldDurationSeconds requires an ID field in the mutation")
-	}
-	oldValue, err := m.oldValue(ctx)
-	if err != nil {
-		return v, fmt.Errorf("querying old value for OldDurationSeconds: %w", err)
-	}
-	return oldValue.DurationSeconds, nil
-}
-
-// AddDurationSeconds adds i to the "duration_seconds" field.
-func (m *AppUsageMutation) AddDurationSeconds(i int) {
-	if m.addduration_seconds != nil {
-		*m.addduration_seconds += i
-	} else {
-		m.addduration_seconds = &i
-	}
-}
-
-// AddedDurationSeconds returns the value that was added to the "duration_seconds" field in this mutation.
-func (m *AppUsageMutation) AddedDurationSeconds() (r int, exists bool) {
-	v := m.addduration_seconds
-	if v == nil {
-		return
-	}
-	return *v, true
-}
-
-// ResetDurationSeconds resets all changes to the "duration_seconds" field.
-func (m *AppUsageMutation) ResetDurationSeconds() {
-	m.duration_seconds = nil
-	m.addduration_seconds = nil
-}
-
 // ClearOrganization clears the "organization" edge to the Organization entity.
 func (m *AppUsageMutation) ClearOrganization() {
 	m.clearedorganization = true
@@ -18109,6 +18109,15 @@ func (m *AppUsageMutation) Fields() []string {
 	if m.device_id != nil {
 		fields = append(fields, appusage.FieldDeviceID)
 	}
+	if m.started_at != nil {
+		fields = append(fields, appusage.FieldStartedAt)
+	}
+	if m.ended_at != nil {
+		fields = append(fields, appusage.FieldEndedAt)
+	}
+	if m.duration_seconds != nil {
+		fields = append(fields, appusage.FieldDurationSeconds)
+	}
 	if m.app_name != nil {
 		fields = append(fields, appusage.FieldAppName)
 	}
@@ -18120,15 +18129,6 @@ func (m *AppUsageMutation) Fields() []string {
 	}
 	if m.category != nil {
 		fields = append(fields, appusage.FieldCategory)
-	}
-	if m.started_at != nil {
-		fields = append(fields, appusage.FieldStartedAt)
-	}
-	if m.ended_at != nil {
-		fields = append(fields, appusage.FieldEndedAt)
-	}
-	if m.duration_seconds != nil {
-		fields = append(fields, appusage.FieldDurationSeconds)
 	}
 	return fields
 }
@@ -18148,6 +18148,12 @@ func (m *AppUsageMutation) Field(name string) (ent.Value, bool) {
 		return m.ClientRecordID()
 	case appusage.FieldDeviceID:
 		return m.DeviceID()
+	case appusage.FieldStartedAt:
+		return m.StartedAt()
+	case appusage.FieldEndedAt:
+		return m.EndedAt()
+	case appusage.FieldDurationSeconds:
+		return m.DurationSeconds()
 	case appusage.FieldAppName:
 		return m.AppName()
 	case appusage.FieldWindowTitle:
@@ -18156,12 +18162,6 @@ func (m *AppUsageMutation) Field(name string) (ent.Value, bool) {
 		return m.URL()
 	case appusage.FieldCategory:
 		return m.Category()
-	case appusage.FieldStartedAt:
-		return m.StartedAt()
-	case appusage.FieldEndedAt:
-		return m.EndedAt()
-	case appusage.FieldDurationSeconds:
-		return m.DurationSeconds()
 	}
 	return nil, false
 }
@@ -18181,6 +18181,12 @@ func (m *AppUsageMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldClientRecordID(ctx)
 	case appusage.FieldDeviceID:
 		return m.OldDeviceID(ctx)
+	case appusage.FieldStartedAt:
+		return m.OldStartedAt(ctx)
+	case appusage.FieldEndedAt:
+		return m.OldEndedAt(ctx)
+	case appusage.FieldDurationSeconds:
+		return m.OldDurationSeconds(ctx)
 	case appusage.FieldAppName:
 		return m.OldAppName(ctx)
 	case appusage.FieldWindowTitle:
@@ -18189,12 +18195,6 @@ func (m *AppUsageMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldURL(ctx)
 	case appusage.FieldCategory:
 		return m.OldCategory(ctx)
-	case appusage.FieldStartedAt:
-		return m.OldStartedAt(ctx)
-	case appusage.FieldEndedAt:
-		return m.OldEndedAt(ctx)
-	case appusage.FieldDurationSeconds:
-		return m.OldDurationSeconds(ctx)
 	}
 	return nil, fmt.Errorf("unknown AppUsage field %s", name)
 }
@@ -18239,6 +18239,27 @@ func (m *AppUsageMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetDeviceID(v)
 		return nil
+	case appusage.FieldStartedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedAt(v)
+		return nil
+	case appusage.FieldEndedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndedAt(v)
+		return nil
+	case appusage.FieldDurationSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDurationSeconds(v)
+		return nil
 	case appusage.FieldAppName:
 		v, ok := value.(string)
 		if !ok {
@@ -18266,27 +18287,6 @@ func (m *AppUsageMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCategory(v)
-		return nil
-	case appusage.FieldStartedAt:
-		v, ok := value.(time.Time)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetStartedAt(v)
-		return nil
-	case appusage.FieldEndedAt:
-		v, ok := value.(time.Time)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetEndedAt(v)
-		return nil
-	case appusage.FieldDurationSeconds:
-		v, ok := value.(int)
-		if !ok {
-			return fmt.Errorf("unexpected type %T for field %s", value, name)
-		}
-		m.SetDurationSeconds(v)
 		return nil
 	}
 	return fmt.Errorf("unknown AppUsage field %s", name)
@@ -18382,6 +18382,15 @@ func (m *AppUsageMutation) ResetField(name string) error {
 	case appusage.FieldDeviceID:
 		m.ResetDeviceID()
 		return nil
+	case appusage.FieldStartedAt:
+		m.ResetStartedAt()
+		return nil
+	case appusage.FieldEndedAt:
+		m.ResetEndedAt()
+		return nil
+	case appusage.FieldDurationSeconds:
+		m.ResetDurationSeconds()
+		return nil
 	case appusage.FieldAppName:
 		m.ResetAppName()
 		return nil
@@ -18393,15 +18402,6 @@ func (m *AppUsageMutation) ResetField(name string) error {
 		return nil
 	case appusage.FieldCategory:
 		m.ResetCategory()
-		return nil
-	case appusage.FieldStartedAt:
-		m.ResetStartedAt()
-		return nil
-	case appusage.FieldEndedAt:
-		m.ResetEndedAt()
-		return nil
-	case appusage.FieldDurationSeconds:
-		m.ResetDurationSeconds()
 		return nil
 	}
 	return fmt.Errorf("unknown AppUsage field %s", name)

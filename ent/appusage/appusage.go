@@ -27,6 +27,12 @@ const (
 	FieldClientRecordID = "client_record_id"
 	// FieldDeviceID holds the string denoting the device_id field in the database.
 	FieldDeviceID = "device_id"
+	// FieldStartedAt holds the string denoting the started_at field in the database.
+	FieldStartedAt = "started_at"
+	// FieldEndedAt holds the string denoting the ended_at field in the database.
+	FieldEndedAt = "ended_at"
+	// FieldDurationSeconds holds the string denoting the duration_seconds field in the database.
+	FieldDurationSeconds = "duration_seconds"
 	// FieldAppName holds the string denoting the app_name field in the database.
 	FieldAppName = "app_name"
 	// FieldWindowTitle holds the string denoting the window_title field in the database.
@@ -35,12 +41,6 @@ const (
 	FieldURL = "url"
 	// FieldCategory holds the string denoting the category field in the database.
 	FieldCategory = "category"
-	// FieldStartedAt holds the string denoting the started_at field in the database.
-	FieldStartedAt = "started_at"
-	// FieldEndedAt holds the string denoting the ended_at field in the database.
-	FieldEndedAt = "ended_at"
-	// FieldDurationSeconds holds the string denoting the duration_seconds field in the database.
-	FieldDurationSeconds = "duration_seconds"
 	// EdgeOrganization holds the string denoting the organization edge name in mutations.
 	EdgeOrganization = "organization"
 	// EdgeUser holds the string denoting the user edge name in mutations.
@@ -71,13 +71,13 @@ var Columns = []string{
 	FieldUserID,
 	FieldClientRecordID,
 	FieldDeviceID,
+	FieldStartedAt,
+	FieldEndedAt,
+	FieldDurationSeconds,
 	FieldAppName,
 	FieldWindowTitle,
 	FieldURL,
 	FieldCategory,
-	FieldStartedAt,
-	FieldEndedAt,
-	FieldDurationSeconds,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -104,14 +104,14 @@ var (
 	ClientRecordIDValidator func(string) error
 	// DeviceIDValidator is a validator for the "device_id" field. It is called by the builders before save.
 	DeviceIDValidator func(string) error
+	// DurationSecondsValidator is a validator for the "duration_seconds" field. It is called by the builders before save.
+	DurationSecondsValidator func(int) error
 	// AppNameValidator is a validator for the "app_name" field. It is called by the builders before save.
 	AppNameValidator func(string) error
 	// WindowTitleValidator is a validator for the "window_title" field. It is called by the builders before save.
 	WindowTitleValidator func(string) error
 	// URLValidator is a validator for the "url" field. It is called by the builders before save.
 	URLValidator func(string) error
-	// DurationSecondsValidator is a validator for the "duration_seconds" field. It is called by the builders before save.
-	DurationSecondsValidator func(int) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() uuid.UUID
 )
@@ -177,6 +177,21 @@ func ByDeviceID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDeviceID, opts...).ToFunc()
 }
 
+// ByStartedAt orders the results by the started_at field.
+func ByStartedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStartedAt, opts...).ToFunc()
+}
+
+// ByEndedAt orders the results by the ended_at field.
+func ByEndedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEndedAt, opts...).ToFunc()
+}
+
+// ByDurationSeconds orders the results by the duration_seconds field.
+func ByDurationSeconds(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDurationSeconds, opts...).ToFunc()
+}
+
 // ByAppName orders the results by the app_name field.
 func ByAppName(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAppName, opts...).ToFunc()
@@ -195,21 +210,6 @@ func ByURL(opts ...sql.OrderTermOption) OrderOption {
 // ByCategory orders the results by the category field.
 func ByCategory(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCategory, opts...).ToFunc()
-}
-
-// ByStartedAt orders the results by the started_at field.
-func ByStartedAt(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldStartedAt, opts...).ToFunc()
-}
-
-// ByEndedAt orders the results by the ended_at field.
-func ByEndedAt(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldEndedAt, opts...).ToFunc()
-}
-
-// ByDurationSeconds orders the results by the duration_seconds field.
-func ByDurationSeconds(opts ...sql.OrderTermOption) OrderOption {
-	return sql.OrderByField(FieldDurationSeconds, opts...).ToFunc()
 }
 
 // ByOrganizationField orders the results by organization field.

@@ -81,21 +81,6 @@ func DeviceID(v string) predicate.AppUsage {
 	return predicate.AppUsage(sql.FieldEQ(FieldDeviceID, v))
 }
 
-// AppName applies equality check predicate on the "app_name" field. It's identical to AppNameEQ.
-func AppName(v string) predicate.AppUsage {
-	return predicate.AppUsage(sql.FieldEQ(FieldAppName, v))
-}
-
-// WindowTitle applies equality check predicate on the "window_title" field. It's identical to WindowTitleEQ.
-func WindowTitle(v string) predicate.AppUsage {
-	return predicate.AppUsage(sql.FieldEQ(FieldWindowTitle, v))
-}
-
-// URL applies equality check predicate on the "url" field. It's identical to URLEQ.
-func URL(v string) predicate.AppUsage {
-	return predicate.AppUsage(sql.FieldEQ(FieldURL, v))
-}
-
 // StartedAt applies equality check predicate on the "started_at" field. It's identical to StartedAtEQ.
 func StartedAt(v time.Time) predicate.AppUsage {
 	return predicate.AppUsage(sql.FieldEQ(FieldStartedAt, v))
@@ -109,6 +94,21 @@ func EndedAt(v time.Time) predicate.AppUsage {
 // DurationSeconds applies equality check predicate on the "duration_seconds" field. It's identical to DurationSecondsEQ.
 func DurationSeconds(v int) predicate.AppUsage {
 	return predicate.AppUsage(sql.FieldEQ(FieldDurationSeconds, v))
+}
+
+// AppName applies equality check predicate on the "app_name" field. It's identical to AppNameEQ.
+func AppName(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldAppName, v))
+}
+
+// WindowTitle applies equality check predicate on the "window_title" field. It's identical to WindowTitleEQ.
+func WindowTitle(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldWindowTitle, v))
+}
+
+// URL applies equality check predicate on the "url" field. It's identical to URLEQ.
+func URL(v string) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldURL, v))
 }
 
 // OrganizationIDEQ applies the EQ predicate on the "organization_id" field.
@@ -319,6 +319,126 @@ func DeviceIDEqualFold(v string) predicate.AppUsage {
 // DeviceIDContainsFold applies the ContainsFold predicate on the "device_id" field.
 func DeviceIDContainsFold(v string) predicate.AppUsage {
 	return predicate.AppUsage(sql.FieldContainsFold(FieldDeviceID, v))
+}
+
+// StartedAtEQ applies the EQ predicate on the "started_at" field.
+func StartedAtEQ(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldStartedAt, v))
+}
+
+// StartedAtNEQ applies the NEQ predicate on the "started_at" field.
+func StartedAtNEQ(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNEQ(FieldStartedAt, v))
+}
+
+// StartedAtIn applies the In predicate on the "started_at" field.
+func StartedAtIn(vs ...time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldIn(FieldStartedAt, vs...))
+}
+
+// StartedAtNotIn applies the NotIn predicate on the "started_at" field.
+func StartedAtNotIn(vs ...time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNotIn(FieldStartedAt, vs...))
+}
+
+// StartedAtGT applies the GT predicate on the "started_at" field.
+func StartedAtGT(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldGT(FieldStartedAt, v))
+}
+
+// StartedAtGTE applies the GTE predicate on the "started_at" field.
+func StartedAtGTE(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldGTE(FieldStartedAt, v))
+}
+
+// StartedAtLT applies the LT predicate on the "started_at" field.
+func StartedAtLT(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldLT(FieldStartedAt, v))
+}
+
+// StartedAtLTE applies the LTE predicate on the "started_at" field.
+func StartedAtLTE(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldLTE(FieldStartedAt, v))
+}
+
+// EndedAtEQ applies the EQ predicate on the "ended_at" field.
+func EndedAtEQ(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldEndedAt, v))
+}
+
+// EndedAtNEQ applies the NEQ predicate on the "ended_at" field.
+func EndedAtNEQ(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNEQ(FieldEndedAt, v))
+}
+
+// EndedAtIn applies the In predicate on the "ended_at" field.
+func EndedAtIn(vs ...time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldIn(FieldEndedAt, vs...))
+}
+
+// EndedAtNotIn applies the NotIn predicate on the "ended_at" field.
+func EndedAtNotIn(vs ...time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNotIn(FieldEndedAt, vs...))
+}
+
+// EndedAtGT applies the GT predicate on the "ended_at" field.
+func EndedAtGT(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldGT(FieldEndedAt, v))
+}
+
+// EndedAtGTE applies the GTE predicate on the "ended_at" field.
+func EndedAtGTE(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldGTE(FieldEndedAt, v))
+}
+
+// EndedAtLT applies the LT predicate on the "ended_at" field.
+func EndedAtLT(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldLT(FieldEndedAt, v))
+}
+
+// EndedAtLTE applies the LTE predicate on the "ended_at" field.
+func EndedAtLTE(v time.Time) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldLTE(FieldEndedAt, v))
+}
+
+// DurationSecondsEQ applies the EQ predicate on the "duration_seconds" field.
+func DurationSecondsEQ(v int) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldEQ(FieldDurationSeconds, v))
+}
+
+// DurationSecondsNEQ applies the NEQ predicate on the "duration_seconds" field.
+func DurationSecondsNEQ(v int) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNEQ(FieldDurationSeconds, v))
+}
+
+// DurationSecondsIn applies the In predicate on the "duration_seconds" field.
+func DurationSecondsIn(vs ...int) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldIn(FieldDurationSeconds, vs...))
+}
+
+// DurationSecondsNotIn applies the NotIn predicate on the "duration_seconds" field.
+func DurationSecondsNotIn(vs ...int) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldNotIn(FieldDurationSeconds, vs...))
+}
+
+// DurationSecondsGT applies the GT predicate on the "duration_seconds" field.
+func DurationSecondsGT(v int) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldGT(FieldDurationSeconds, v))
+}
+
+// DurationSecondsGTE applies the GTE predicate on the "duration_seconds" field.
+func DurationSecondsGTE(v int) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldGTE(FieldDurationSeconds, v))
+}
+
+// DurationSecondsLT applies the LT predicate on the "duration_seconds" field.
+func DurationSecondsLT(v int) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldLT(FieldDurationSeconds, v))
+}
+
+// DurationSecondsLTE applies the LTE predicate on the "duration_seconds" field.
+func DurationSecondsLTE(v int) predicate.AppUsage {
+	return predicate.AppUsage(sql.FieldLTE(FieldDurationSeconds, v))
 }
 
 // AppNameEQ applies the EQ predicate on the "app_name" field.
@@ -554,126 +674,6 @@ func CategoryIn(vs ...Category) predicate.AppUsage {
 // CategoryNotIn applies the NotIn predicate on the "category" field.
 func CategoryNotIn(vs ...Category) predicate.AppUsage {
 	return predicate.AppUsage(sql.FieldNotIn(FieldCategory, vs...))
-}
-
-// StartedAtEQ applies the EQ predicate on the "started_at" field.
-func StartedAtEQ(v time.Time) predicate.AppUsage {
-	return predicate.AppUsage(sql.FieldEQ(FieldStartedAt, v))
-}
-
-// StartedAtNEQ applies the NEQ predicate on the "started_at" field.
-func StartedAtNEQ(v time.Time) predicate.AppUsage {
-	return predicate.AppUsage(sql.FieldNEQ(FieldStartedAt, v))
-}
-
-// StartedAtIn applies the In predicate on the "started_at" field.
-func StartedAtIn(vs ...time.Time) predicate.AppUsage {
-	return predicate.AppUsage(sql.FieldIn(FieldStartedAt, vs...))
-}
-
-// StartedAtNotIn applies the NotIn predicate on the "started_at" field.
-func StartedAtNotIn(vs ...time.Time) predicate.AppUsage {
-	return predicate.AppUsage(sql.FieldNotIn(FieldStartedAt, vs...))
-}
-
-// StartedAtGT applies the GT predicate on the "started_at" field.
-func StartedAtGT(v time.Time) predicate.AppUsage {
-	return predicate.AppUsage(sql.FieldGT(FieldStartedAt, v))
-}
-
-// StartedAtGTE applies the GTE predicate on the "started_at" field.
-func StartedAtGTE(v time.Time) predicate.AppUsage {
-	return predicate.AppUsage(sql.FieldGTE(FieldStartedAt, v))
-}
-
-// StartedAtLT applies the LT predicate on the "started_at" field.
-func StartedAtLT(v time.Time) predicate.AppUsage {
-	return predicate.AppUsage(sql.FieldLT(FieldStartedAt, v))
-}
-
-// StartedAtLTE applies the LTE predicate on the "started_at" field.
-func StartedAtLTE(v time.Time) predicate.AppUsage {
-	return predicate.AppUsage(sql.FieldLTE(FieldStartedAt, v))
-}
-
-// EndedAtEQ applies the EQ predicate on the "ended_at" field.
-func EndedAtEQ(v time.Time) predicate.AppUsage {
-	return predicate.AppUsage(sql.FieldEQ(FieldEndedAt, v))
-}
-
-// EndedAtNEQ applies the NEQ predicate on the "ended_at" field.
-func EndedAtNEQ(v time.Time) predicate.AppUsage {
-	return predicate.AppUsage(sql.FieldNEQ(FieldEndedAt, v))
-}
-
-// EndedAtIn applies the In predicate on the "ended_at" field.
-func EndedAtIn(vs ...time.Time) predicate.AppUsage {
-	return predicate.AppUsage(sql.FieldIn(FieldEndedAt, vs...))
-}
-
-// EndedAtNotIn applies the NotIn predicate on the "ended_at" field.
-func EndedAtNotIn(vs ...time.Time) predicate.AppUsage {
-	return predicate.AppUsage(sql.FieldNotIn(FieldEndedAt, vs...))
-}
-
-// EndedAtGT applies the GT predicate on the "ended_at" field.
-func EndedAtGT(v time.Time) predicate.AppUsage {
-	return predicate.AppUsage(sql.FieldGT(FieldEndedAt, v))
-}
-
-// EndedAtGTE applies the GTE predicate on the "ended_at" field.
-func EndedAtGTE(v time.Time) predicate.AppUsage {
-	return predicate.AppUsage(sql.FieldGTE(FieldEndedAt, v))
-}
-
-// EndedAtLT applies the LT predicate on the "ended_at" field.
-func EndedAtLT(v time.Time) predicate.AppUsage {
-	return predicate.AppUsage(sql.FieldLT(FieldEndedAt, v))
-}
-
-// EndedAtLTE applies the LTE predicate on the "ended_at" field.
-func EndedAtLTE(v time.Time) predicate.AppUsage {
-	return predicate.AppUsage(sql.FieldLTE(FieldEndedAt, v))
-}
-
-// DurationSecondsEQ applies the EQ predicate on the "duration_seconds" field.
-func DurationSecondsEQ(v int) predicate.AppUsage {
-	return predicate.AppUsage(sql.FieldEQ(FieldDurationSeconds, v))
-}
-
-// DurationSecondsNEQ applies the NEQ predicate on the "duration_seconds" field.
-func DurationSecondsNEQ(v int) predicate.AppUsage {
-	return predicate.AppUsage(sql.FieldNEQ(FieldDurationSeconds, v))
-}
-
-// DurationSecondsIn applies the In predicate on the "duration_seconds" field.
-func DurationSecondsIn(vs ...int) predicate.AppUsage {
-	return predicate.AppUsage(sql.FieldIn(FieldDurationSeconds, vs...))
-}
-
-// DurationSecondsNotIn applies the NotIn predicate on the "duration_seconds" field.
-func DurationSecondsNotIn(vs ...int) predicate.AppUsage {
-	return predicate.AppUsage(sql.FieldNotIn(FieldDurationSeconds, vs...))
-}
-
-// DurationSecondsGT applies the GT predicate on the "duration_seconds" field.
-func DurationSecondsGT(v int) predicate.AppUsage {
-	return predicate.AppUsage(sql.FieldGT(FieldDurationSeconds, v))
-}
-
-// DurationSecondsGTE applies the GTE predicate on the "duration_seconds" field.
-func DurationSecondsGTE(v int) predicate.AppUsage {
-	return predicate.AppUsage(sql.FieldGTE(FieldDurationSeconds, v))
-}
-
-// DurationSecondsLT applies the LT predicate on the "duration_seconds" field.
-func DurationSecondsLT(v int) predicate.AppUsage {
-	return predicate.AppUsage(sql.FieldLT(FieldDurationSeconds, v))
-}
-
-// DurationSecondsLTE applies the LTE predicate on the "duration_seconds" field.
-func DurationSecondsLTE(v int) predicate.AppUsage {
-	return predicate.AppUsage(sql.FieldLTE(FieldDurationSeconds, v))
 }
 
 // HasOrganization applies the HasEdge predicate on the "organization" edge.

@@ -843,13 +843,13 @@ var (
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "client_record_id", Type: field.TypeString, Size: 128},
 		{Name: "device_id", Type: field.TypeString, Size: 128},
+		{Name: "started_at", Type: field.TypeTime},
+		{Name: "ended_at", Type: field.TypeTime},
+		{Name: "duration_seconds", Type: field.TypeInt},
 		{Name: "app_name", Type: field.TypeString, Size: 255},
 		{Name: "window_title", Type: field.TypeString, Nullable: true, Size: 1024},
 		{Name: "url", Type: field.TypeString, Nullable: true, Size: 2048},
 		{Name: "category", Type: field.TypeEnum, Enums: []string{"productive", "neutral", "distracting", "uncategorized"}, Default: "uncategorized"},
-		{Name: "started_at", Type: field.TypeTime},
-		{Name: "ended_at", Type: field.TypeTime},
-		{Name: "duration_seconds", Type: field.TypeInt},
 		{Name: "organization_id", Type: field.TypeUUID},
 		{Name: "user_id", Type: field.TypeUUID},
 	}
@@ -886,7 +886,7 @@ var (
 			{
 				Name:    "appusage_user_id_started_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{AppUsagesColumns[12], AppUsagesColumns[8], AppUsagesColumns[0]},
+				Columns: []*schema.Column{AppUsagesColumns[12], AppUsagesColumns[4], AppUsagesColumns[0]},
 			},
 		},
 	}

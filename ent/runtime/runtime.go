@@ -853,14 +853,16 @@ func init() {
 	}
 	appusageMixinFields0 := appusageMixin[0].Fields()
 	_ = appusageMixinFields0
+	appusageMixinFields2 := appusageMixin[2].Fields()
+	_ = appusageMixinFields2
 	appusageFields := schema.AppUsage{}.Fields()
 	_ = appusageFields
 	// appusageDescCreatedAt is the schema descriptor for created_at field.
-	appusageDescCreatedAt := appusageFields[0].Descriptor()
+	appusageDescCreatedAt := appusageMixinFields2[0].Descriptor()
 	// appusage.DefaultCreatedAt holds the default value on creation for the created_at field.
 	appusage.DefaultCreatedAt = appusageDescCreatedAt.Default.(func() time.Time)
 	// appusageDescClientRecordID is the schema descriptor for client_record_id field.
-	appusageDescClientRecordID := appusageFields[2].Descriptor()
+	appusageDescClientRecordID := appusageMixinFields2[2].Descriptor()
 	// appusage.ClientRecordIDValidator is a validator for the "client_record_id" field. It is called by the builders before save.
 	appusage.ClientRecordIDValidator = func() func(string) error {
 		validators := appusageDescClientRecordID.Validators
@@ -878,7 +880,7 @@ func init() {
 		}
 	}()
 	// appusageDescDeviceID is the schema descriptor for device_id field.
-	appusageDescDeviceID := appusageFields[3].Descriptor()
+	appusageDescDeviceID := appusageMixinFields2[3].Descriptor()
 	// appusage.DeviceIDValidator is a validator for the "device_id" field. It is called by the builders before save.
 	appusage.DeviceIDValidator = func() func(string) error {
 		validators := appusageDescDeviceID.Validators
@@ -895,8 +897,12 @@ func init() {
 			return nil
 		}
 	}()
+	// appusageDescDurationSeconds is the schema descriptor for duration_seconds field.
+	appusageDescDurationSeconds := appusageMixinFields2[6].Descriptor()
+	// appusage.DurationSecondsValidator is a validator for the "duration_seconds" field. It is called by the builders before save.
+	appusage.DurationSecondsValidator = appusageDescDurationSeconds.Validators[0].(func(int) error)
 	// appusageDescAppName is the schema descriptor for app_name field.
-	appusageDescAppName := appusageFields[4].Descriptor()
+	appusageDescAppName := appusageFields[0].Descriptor()
 	// appusage.AppNameValidator is a validator for the "app_name" field. It is called by the builders before save.
 	appusage.AppNameValidator = func() func(string) error {
 		validators := appusageDescAppName.Validators
@@ -914,17 +920,13 @@ func init() {
 		}
 	}()
 	// appusageDescWindowTitle is the schema descriptor for window_title field.
-	appusageDescWindowTitle := appusageFields[5].Descriptor()
+	appusageDescWindowTitle := appusageFields[1].Descriptor()
 	// appusage.WindowTitleValidator is a validator for the "window_title" field. It is called by the builders before save.
 	appusage.WindowTitleValidator = appusageDescWindowTitle.Validators[0].(func(string) error)
 	// appusageDescURL is the schema descriptor for url field.
-	appusageDescURL := appusageFields[6].Descriptor()
+	appusageDescURL := appusageFields[2].Descriptor()
 	// appusage.URLValidator is a validator for the "url" field. It is called by the builders before save.
 	appusage.URLValidator = appusageDescURL.Validators[0].(func(string) error)
-	// appusageDescDurationSeconds is the schema descriptor for duration_seconds field.
-	appusageDescDurationSeconds := appusageFields[10].Descriptor()
-	// appusage.DurationSecondsValidator is a validator for the "duration_seconds" field. It is called by the builders before save.
-	appusage.DurationSecondsValidator = appusageDescDurationSeconds.Validators[0].(func(int) error)
 	// appusageDescID is the schema descriptor for id field.
 	appusageDescID := appusageMixinFields0[0].Descriptor()
 	// appusage.DefaultID holds the default value on creation for the id field.
@@ -1395,14 +1397,16 @@ func init() {
 	}
 	idleperiodMixinFields0 := idleperiodMixin[0].Fields()
 	_ = idleperiodMixinFields0
+	idleperiodMixinFields2 := idleperiodMixin[2].Fields()
+	_ = idleperiodMixinFields2
 	idleperiodFields := schema.IdlePeriod{}.Fields()
 	_ = idleperiodFields
 	// idleperiodDescCreatedAt is the schema descriptor for created_at field.
-	idleperiodDescCreatedAt := idleperiodFields[0].Descriptor()
+	idleperiodDescCreatedAt := idleperiodMixinFields2[0].Descriptor()
 	// idleperiod.DefaultCreatedAt holds the default value on creation for the created_at field.
 	idleperiod.DefaultCreatedAt = idleperiodDescCreatedAt.Default.(func() time.Time)
 	// idleperiodDescClientRecordID is the schema descriptor for client_record_id field.
-	idleperiodDescClientRecordID := idleperiodFields[2].Descriptor()
+	idleperiodDescClientRecordID := idleperiodMixinFields2[2].Descriptor()
 	// idleperiod.ClientRecordIDValidator is a validator for the "client_record_id" field. It is called by the builders before save.
 	idleperiod.ClientRecordIDValidator = func() func(string) error {
 		validators := idleperiodDescClientRecordID.Validators
@@ -1420,7 +1424,7 @@ func init() {
 		}
 	}()
 	// idleperiodDescDeviceID is the schema descriptor for device_id field.
-	idleperiodDescDeviceID := idleperiodFields[3].Descriptor()
+	idleperiodDescDeviceID := idleperiodMixinFields2[3].Descriptor()
 	// idleperiod.DeviceIDValidator is a validator for the "device_id" field. It is called by the builders before save.
 	idleperiod.DeviceIDValidator = func() func(string) error {
 		validators := idleperiodDescDeviceID.Validators
@@ -1438,7 +1442,7 @@ func init() {
 		}
 	}()
 	// idleperiodDescDurationSeconds is the schema descriptor for duration_seconds field.
-	idleperiodDescDurationSeconds := idleperiodFields[6].Descriptor()
+	idleperiodDescDurationSeconds := idleperiodMixinFields2[6].Descriptor()
 	// idleperiod.DurationSecondsValidator is a validator for the "duration_seconds" field. It is called by the builders before save.
 	idleperiod.DurationSecondsValidator = idleperiodDescDurationSeconds.Validators[0].(func(int) error)
 	// idleperiodDescID is the schema descriptor for id field.

@@ -327,13 +327,13 @@ func AppUsageInfo(e *ent.AppUsage) *oas.AppUsageInfo {
 	out.UserID = e.UserID
 	out.ClientRecordID = e.ClientRecordID
 	out.DeviceID = e.DeviceID
+	out.StartedAt = e.StartedAt
+	out.EndedAt = e.EndedAt
+	out.DurationSeconds = e.DurationSeconds
 	out.AppName = e.AppName
 	out.WindowTitle = e.WindowTitle
 	out.URL = e.URL
 	out.Category = oas.AppUsageCategory(e.Category)
-	out.StartedAt = e.StartedAt
-	out.EndedAt = e.EndedAt
-	out.DurationSeconds = e.DurationSeconds
 	return out
 }
 

@@ -8214,6 +8214,18 @@ func (s *AppUsageInfo) encodeFields(e *jx.Encoder) {
 		e.Str(s.DeviceID)
 	}
 	{
+		e.FieldStart("started_at")
+		json.EncodeDateTime(e, s.StartedAt)
+	}
+	{
+		e.FieldStart("ended_at")
+		json.EncodeDateTime(e, s.EndedAt)
+	}
+	{
+		e.FieldStart("duration_seconds")
+		e.Int(s.DurationSeconds)
+	}
+	{
 		e.FieldStart("app_name")
 		e.Str(s.AppName)
 	}
@@ -8229,18 +8241,6 @@ func (s *AppUsageInfo) encodeFields(e *jx.Encoder) {
 		e.FieldStart("category")
 		s.Category.Encode(e)
 	}
-	{
-		e.FieldStart("started_at")
-		json.EncodeDateTime(e, s.StartedAt)
-	}
-	{
-		e.FieldStart("ended_at")
-		json.EncodeDateTime(e, s.EndedAt)
-	}
-	{
-		e.FieldStart("duration_seconds")
-		e.Int(s.DurationSeconds)
-	}
 }
 
 var jsonFieldsNameOfAppUsageInfo = [13]string{
@@ -8250,13 +8250,13 @@ var jsonFieldsNameOfAppUsageInfo = [13]string{
 	3:  "user_id",
 	4:  "client_record_id",
 	5:  "device_id",
-	6:  "app_name",
-	7:  "window_title",
-	8:  "url",
-	9:  "category",
-	10: "started_at",
-	11: "ended_at",
-	12: "duration_seconds",
+	6:  "started_at",
+	7:  "ended_at",
+	8:  "duration_seconds",
+	9:  "app_name",
+	10: "window_title",
+	11: "url",
+	12: "category",
 }
 
 // Decode decodes AppUsageInfo from json.
@@ -8340,54 +8340,8 @@ func (s *AppUsageInfo) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"device_id\"")
 			}
-		case "app_name":
-			requiredBitSet[0] |= 1 << 6
-			if err := func() error {
-				v, err := d.Str()
-				s.AppName = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"app_name\"")
-			}
-		case "window_title":
-			requiredBitSet[0] |= 1 << 7
-			if err := func() error {
-				v, err := d.Str()
-				s.WindowTitle = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"window_title\"")
-			}
-		case "url":
-			requiredBitSet[1] |= 1 << 0
-			if err := func() error {
-				v, err := d.Str()
-				s.URL = string(v)
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"url\"")
-			}
-		case "category":
-			requiredBitSet[1] |= 1 << 1
-			if err := func() error {
-				if err := s.Category.Decode(d); err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"category\"")
-			}
 		case "started_at":
-			requiredBitSet[1] |= 1 << 2
+			requiredBitSet[0] |= 1 << 6
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.StartedAt = v
@@ -8399,7 +8353,7 @@ func (s *AppUsageInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"started_at\"")
 			}
 		case "ended_at":
-			requiredBitSet[1] |= 1 << 3
+			requiredBitSet[0] |= 1 << 7
 			if err := func() error {
 				v, err := json.DecodeDateTime(d)
 				s.EndedAt = v
@@ -8411,7 +8365,7 @@ func (s *AppUsageInfo) Decode(d *jx.Decoder) error {
 				return errors.Wrap(err, "decode field \"ended_at\"")
 			}
 		case "duration_seconds":
-			requiredBitSet[1] |= 1 << 4
+			requiredBitSet[1] |= 1 << 0
 			if err := func() error {
 				v, err := d.Int()
 				s.DurationSeconds = int(v)
@@ -8421,6 +8375,52 @@ func (s *AppUsageInfo) Decode(d *jx.Decoder) error {
 				return nil
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"duration_seconds\"")
+			}
+		case "app_name":
+			requiredBitSet[1] |= 1 << 1
+			if err := func() error {
+				v, err := d.Str()
+				s.AppName = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"app_name\"")
+			}
+		case "window_title":
+			requiredBitSet[1] |= 1 << 2
+			if err := func() error {
+				v, err := d.Str()
+				s.WindowTitle = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"window_title\"")
+			}
+		case "url":
+			requiredBitSet[1] |= 1 << 3
+			if err := func() error {
+				v, err := d.Str()
+				s.URL = string(v)
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"url\"")
+			}
+		case "category":
+			requiredBitSet[1] |= 1 << 4
+			if err := func() error {
+				if err := s.Category.Decode(d); err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"category\"")
 			}
 		default:
 			return d.Skip()
@@ -8620,6 +8620,14 @@ func (s *AppUsageRecord) encodeFields(e *jx.Encoder) {
 		e.Str(s.DeviceID)
 	}
 	{
+		e.FieldStart("started_at")
+		json.EncodeDateTime(e, s.StartedAt)
+	}
+	{
+		e.FieldStart("ended_at")
+		json.EncodeDateTime(e, s.EndedAt)
+	}
+	{
 		e.FieldStart("app_name")
 		e.Str(s.AppName)
 	}
@@ -8641,25 +8649,17 @@ func (s *AppUsageRecord) encodeFields(e *jx.Encoder) {
 			s.Category.Encode(e)
 		}
 	}
-	{
-		e.FieldStart("started_at")
-		json.EncodeDateTime(e, s.StartedAt)
-	}
-	{
-		e.FieldStart("ended_at")
-		json.EncodeDateTime(e, s.EndedAt)
-	}
 }
 
 var jsonFieldsNameOfAppUsageRecord = [8]string{
 	0: "client_record_id",
 	1: "device_id",
-	2: "app_name",
-	3: "window_title",
-	4: "url",
-	5: "category",
-	6: "started_at",
-	7: "ended_at",
+	2: "started_at",
+	3: "ended_at",
+	4: "app_name",
+	5: "window_title",
+	6: "url",
+	7: "category",
 }
 
 // Decode decodes AppUsageRecord from json.
@@ -8695,8 +8695,32 @@ func (s *AppUsageRecord) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"device_id\"")
 			}
-		case "app_name":
+		case "started_at":
 			requiredBitSet[0] |= 1 << 2
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.StartedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"started_at\"")
+			}
+		case "ended_at":
+			requiredBitSet[0] |= 1 << 3
+			if err := func() error {
+				v, err := json.DecodeDateTime(d)
+				s.EndedAt = v
+				if err != nil {
+					return err
+				}
+				return nil
+			}(); err != nil {
+				return errors.Wrap(err, "decode field \"ended_at\"")
+			}
+		case "app_name":
+			requiredBitSet[0] |= 1 << 4
 			if err := func() error {
 				v, err := d.Str()
 				s.AppName = string(v)
@@ -8737,30 +8761,6 @@ func (s *AppUsageRecord) Decode(d *jx.Decoder) error {
 			}(); err != nil {
 				return errors.Wrap(err, "decode field \"category\"")
 			}
-		case "started_at":
-			requiredBitSet[0] |= 1 << 6
-			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.StartedAt = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"started_at\"")
-			}
-		case "ended_at":
-			requiredBitSet[0] |= 1 << 7
-			if err := func() error {
-				v, err := json.DecodeDateTime(d)
-				s.EndedAt = v
-				if err != nil {
-					return err
-				}
-				return nil
-			}(); err != nil {
-				return errors.Wrap(err, "decode field \"ended_at\"")
-			}
 		default:
 			return errors.Errorf("unexpected field %q", k)
 		}
@@ -8771,7 +8771,7 @@ func (s *AppUsageRecord) Decode(d *jx.Decoder) error {
 	// Validate required fields.
 	var failures []validate.FieldError
 	for i, mask := range [1]uint8{
-		0b11000111,
+		0b00011111,
 	} {
 		if result := (requiredBitSet[i] & mask) ^ mask; result != 0 {
 			// Mask only required fields and check equality to mask using XOR.

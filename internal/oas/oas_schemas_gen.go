@@ -3624,18 +3624,18 @@ type AppUsageInfo struct {
 	// Id the tracker gave the record; a resend with the same id is a no-op.
 	ClientRecordID string `json:"client_record_id"`
 	// Tracker installation that observed the span.
-	DeviceID string `json:"device_id"`
-	// Executable or application name, e.g. "code" or "Google Chrome".
-	AppName     string `json:"app_name"`
-	WindowTitle string `json:"window_title"`
-	// Active tab URL when the app is a browser.
-	URL       string           `json:"url"`
-	Category  AppUsageCategory `json:"category"`
-	StartedAt time.Time        `json:"started_at"`
+	DeviceID  string    `json:"device_id"`
+	StartedAt time.Time `json:"started_at"`
 	// An end in the future within worktracking.clock_skew_tolerance is clamped to the server's clock.
 	EndedAt time.Time `json:"ended_at"`
 	// Whole seconds from started_at to ended_at.
 	DurationSeconds int `json:"duration_seconds"`
+	// Executable or application name, e.g. "code" or "Google Chrome".
+	AppName     string `json:"app_name"`
+	WindowTitle string `json:"window_title"`
+	// Active tab URL when the app is a browser.
+	URL      string           `json:"url"`
+	Category AppUsageCategory `json:"category"`
 }
 
 // GetID returns the value of ID.
@@ -3668,6 +3668,21 @@ func (s *AppUsageInfo) GetDeviceID() string {
 	return s.DeviceID
 }
 
+// GetStartedAt returns the value of StartedAt.
+func (s *AppUsageInfo) GetStartedAt() time.Time {
+	return s.StartedAt
+}
+
+// GetEndedAt returns the value of EndedAt.
+func (s *AppUsageInfo) GetEndedAt() time.Time {
+	return s.EndedAt
+}
+
+// GetDurationSeconds returns the value of DurationSeconds.
+func (s *AppUsageInfo) GetDurationSeconds() int {
+	return s.DurationSeconds
+}
+
 // GetAppName returns the value of AppName.
 func (s *AppUsageInfo) GetAppName() string {
 	return s.AppName
@@ -3686,21 +3701,6 @@ func (s *AppUsageInfo) GetURL() string {
 // GetCategory returns the value of Category.
 func (s *AppUsageInfo) GetCategory() AppUsageCategory {
 	return s.Category
-}
-
-// GetStartedAt returns the value of StartedAt.
-func (s *AppUsageInfo) GetStartedAt() time.Time {
-	return s.StartedAt
-}
-
-// GetEndedAt returns the value of EndedAt.
-func (s *AppUsageInfo) GetEndedAt() time.Time {
-	return s.EndedAt
-}
-
-// GetDurationSeconds returns the value of DurationSeconds.
-func (s *AppUsageInfo) GetDurationSeconds() int {
-	return s.DurationSeconds
 }
 
 // SetID sets the value of ID.
@@ -3733,6 +3733,21 @@ func (s *AppUsageInfo) SetDeviceID(val string) {
 	s.DeviceID = val
 }
 
+// SetStartedAt sets the value of StartedAt.
+func (s *AppUsageInfo) SetStartedAt(val time.Time) {
+	s.StartedAt = val
+}
+
+// SetEndedAt sets the value of EndedAt.
+func (s *AppUsageInfo) SetEndedAt(val time.Time) {
+	s.EndedAt = val
+}
+
+// SetDurationSeconds sets the value of DurationSeconds.
+func (s *AppUsageInfo) SetDurationSeconds(val int) {
+	s.DurationSeconds = val
+}
+
 // SetAppName sets the value of AppName.
 func (s *AppUsageInfo) SetAppName(val string) {
 	s.AppName = val
@@ -3751,21 +3766,6 @@ func (s *AppUsageInfo) SetURL(val string) {
 // SetCategory sets the value of Category.
 func (s *AppUsageInfo) SetCategory(val AppUsageCategory) {
 	s.Category = val
-}
-
-// SetStartedAt sets the value of StartedAt.
-func (s *AppUsageInfo) SetStartedAt(val time.Time) {
-	s.StartedAt = val
-}
-
-// SetEndedAt sets the value of EndedAt.
-func (s *AppUsageInfo) SetEndedAt(val time.Time) {
-	s.EndedAt = val
-}
-
-// SetDurationSeconds sets the value of DurationSeconds.
-func (s *AppUsageInfo) SetDurationSeconds(val int) {
-	s.DurationSeconds = val
 }
 
 // One page of AppUsageInfo, in keyset order.
@@ -3804,16 +3804,16 @@ type AppUsageRecord struct {
 	// Id the tracker gave the record; a resend with the same id is a no-op.
 	ClientRecordID string `json:"client_record_id"`
 	// Tracker installation that observed the span.
-	DeviceID string `json:"device_id"`
+	DeviceID  string    `json:"device_id"`
+	StartedAt time.Time `json:"started_at"`
+	// An end in the future within worktracking.clock_skew_tolerance is clamped to the server's clock.
+	EndedAt time.Time `json:"ended_at"`
 	// Executable or application name, e.g. "code" or "Google Chrome".
 	AppName     string    `json:"app_name"`
 	WindowTitle OptString `json:"window_title"`
 	// Active tab URL when the app is a browser.
-	URL       OptString           `json:"url"`
-	Category  OptAppUsageCategory `json:"category"`
-	StartedAt time.Time           `json:"started_at"`
-	// An end in the future within worktracking.clock_skew_tolerance is clamped to the server's clock.
-	EndedAt time.Time `json:"ended_at"`
+	URL      OptString           `json:"url"`
+	Category OptAppUsageCategory `json:"category"`
 }
 
 // GetClientRecordID returns the value of ClientRecordID.
@@ -3824,6 +3824,16 @@ func (s *AppUsageRecord) GetClientRecordID() string {
 // GetDeviceID returns the value of DeviceID.
 func (s *AppUsageRecord) GetDeviceID() string {
 	return s.DeviceID
+}
+
+// GetStartedAt returns the value of StartedAt.
+func (s *AppUsageRecord) GetStartedAt() time.Time {
+	return s.StartedAt
+}
+
+// GetEndedAt returns the value of EndedAt.
+func (s *AppUsageRecord) GetEndedAt() time.Time {
+	return s.EndedAt
 }
 
 // GetAppName returns the value of AppName.
@@ -3846,16 +3856,6 @@ func (s *AppUsageRecord) GetCategory() OptAppUsageCategory {
 	return s.Category
 }
 
-// GetStartedAt returns the value of StartedAt.
-func (s *AppUsageRecord) GetStartedAt() time.Time {
-	return s.StartedAt
-}
-
-// GetEndedAt returns the value of EndedAt.
-func (s *AppUsageRecord) GetEndedAt() time.Time {
-	return s.EndedAt
-}
-
 // SetClientRecordID sets the value of ClientRecordID.
 func (s *AppUsageRecord) SetClientRecordID(val string) {
 	s.ClientRecordID = val
@@ -3864,6 +3864,16 @@ func (s *AppUsageRecord) SetClientRecordID(val string) {
 // SetDeviceID sets the value of DeviceID.
 func (s *AppUsageRecord) SetDeviceID(val string) {
 	s.DeviceID = val
+}
+
+// SetStartedAt sets the value of StartedAt.
+func (s *AppUsageRecord) SetStartedAt(val time.Time) {
+	s.StartedAt = val
+}
+
+// SetEndedAt sets the value of EndedAt.
+func (s *AppUsageRecord) SetEndedAt(val time.Time) {
+	s.EndedAt = val
 }
 
 // SetAppName sets the value of AppName.
@@ -3884,16 +3894,6 @@ func (s *AppUsageRecord) SetURL(val OptString) {
 // SetCategory sets the value of Category.
 func (s *AppUsageRecord) SetCategory(val OptAppUsageCategory) {
 	s.Category = val
-}
-
-// SetStartedAt sets the value of StartedAt.
-func (s *AppUsageRecord) SetStartedAt(val time.Time) {
-	s.StartedAt = val
-}
-
-// SetEndedAt sets the value of EndedAt.
-func (s *AppUsageRecord) SetEndedAt(val time.Time) {
-	s.EndedAt = val
 }
 
 type ArchiveChannelBadRequest Problem

@@ -3900,12 +3900,6 @@ export interface components {
             client_record_id: string;
             /** @description Tracker installation that observed the span */
             device_id: string;
-            /** @description Executable or application name, e.g. "code" or "Google Chrome" */
-            app_name: string;
-            window_title: string;
-            /** @description Active tab URL when the app is a browser */
-            url: string;
-            category: components["schemas"]["AppUsageCategory"];
             /** Format: date-time */
             started_at: string;
             /**
@@ -3915,6 +3909,12 @@ export interface components {
             ended_at: string;
             /** @description Whole seconds from started_at to ended_at */
             readonly duration_seconds: number;
+            /** @description Executable or application name, e.g. "code" or "Google Chrome" */
+            app_name: string;
+            window_title: string;
+            /** @description Active tab URL when the app is a browser */
+            url: string;
+            category: components["schemas"]["AppUsageCategory"];
         };
         /** @description One page of AppUsageInfo, in keyset order. */
         AppUsagePage: {
@@ -3928,12 +3928,6 @@ export interface components {
             client_record_id: string;
             /** @description Tracker installation that observed the span */
             device_id: string;
-            /** @description Executable or application name, e.g. "code" or "Google Chrome" */
-            app_name: string;
-            window_title?: string;
-            /** @description Active tab URL when the app is a browser */
-            url?: string;
-            category?: components["schemas"]["AppUsageCategory"];
             /** Format: date-time */
             started_at: string;
             /**
@@ -3941,6 +3935,12 @@ export interface components {
              * @description An end in the future within worktracking.clock_skew_tolerance is clamped to the server's clock
              */
             ended_at: string;
+            /** @description Executable or application name, e.g. "code" or "Google Chrome" */
+            app_name: string;
+            window_title?: string;
+            /** @description Active tab URL when the app is a browser */
+            url?: string;
+            category?: components["schemas"]["AppUsageCategory"];
         };
         /** @description The uploaded file. */
         AttachmentUpload: {
