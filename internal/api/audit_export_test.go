@@ -34,7 +34,9 @@ import (
 func TestAuditExportConstantMemory(t *testing.T) {
 	// Not parallel: measures the process-wide heap.
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
-		w := newWorkspace(t, db, "alice")
+		// The bound is on memory, not time: under -race on a loaded machine
+		// the export may take longer than the default request deadline.
+		w := newWorkspaceEnv(t, db, testserver.Env{"WORKSYNAPSE_HTTP_REQUEST_TIMEOUT": "10m"}, "alice")
 		org := w.createOrg("alice", "bulk")
 		rows := 100_000
 		if db.Dialect == dialect.SQLite {
@@ -214,7 +216,7 @@ func lineID(t *testing.T, line []byte, format string) string {
 func TestAuditExportFailureAbortsTheTransfer(t *testing.T) {
 	// Not parallel: depends on a wall-clock request deadline.
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
-		w := &workspace{t: t, s: testserver.Start(t, db, testserver.Env{"WORKSYNAPSE_HTTP_REQUEST_TIMEOUT": "1s", "WORKSYNAPSE_APPROVALS_MAX_WAIT": "500ms"}),
+		w := &workspace{t: t, s: testserver.Start(t, db, testserver.Env{"WORKSYNAPSE_HTTP_REQUEST_TIMEOUT": "3s", "WORKSYNAPSE_APPROVALS_MAX_WAIT": "500ms"}),
 			db: db, users: map[string]uuid.UUID{}, tokens: map[string]string{}}
 		testfix.Seed(t, db.Ent)
 		w.users["alice"] = register(t, w.s, "alice").ID
@@ -227,6 +229,7 @@ func TestAuditExportFailureAbortsTheTransfer(t *testing.T) {
 			t.Fatal(err)
 		}
 		req.Header.Set("Authorization", "Bearer "+w.tokens["alice"])
+		sent := time.Now()
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -238,7 +241,9 @@ func TestAuditExportFailureAbortsTheTransfer(t *testing.T) {
 		if _, err := io.ReadFull(resp.Body, make([]byte, 64<<10)); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(1500 * time.Millisecond) // past the server's request deadline
+		// Stop reading until the request deadline has passed: the server's
+		// next write then fails (it notices once the client reads again).
+		time.Sleep(time.Until(sent.Add(3500 * time.Millisecond)))
 		n, err := io.Copy(io.Discard, resp.Body)
 		if err == nil {
 			t.Fatalf("the export ended cleanly after %d more bytes despite failing", n)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,9 +29,30 @@ type Server struct {
 	URL    string
 	App    *app.App
 	Client *oas.Client
-	Logs   *bytes.Buffer
+	Logs   *LogBuffer
 	// Outbox holds the mail the server sent (nil if a test configured SMTP).
 	Outbox *mail.Outbox
+}
+
+// LogBuffer collects the server's log lines. The server's goroutines (the
+// job workers among them) write while the test reads, so both lock.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write implements io.Writer for the log handler.
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// String returns what was logged so far.
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 // Env are environment overrides for the test configuration.
@@ -52,8 +74,8 @@ func Start(t testing.TB, db *database.DB, env Env, configure ...func(*app.App)) 
 	if env["WORKSYNAPSE_STORAGE_DIR"] == "" {
 		cfg.Storage.Dir = t.TempDir() // never ./data/files of the package under test
 	}
-	logs := &bytes.Buffer{}
-	log := slog.New(slog.NewJSONHandler(io.MultiWriter(logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logs := &LogBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a := app.New(cfg, log, db)
 	// Hashing at bcrypt's minimum cost keeps registering and logging in
 	// cheap; a test-only App field, never reachable from configuration.
