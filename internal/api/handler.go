@@ -1,7 +1,10 @@
 // Package api implements the ogen-generated oas.Handler: each operation maps
-// its typed parameters onto the ent client and back. Authorization is not
-// checked here — ent privacy rules do that — and errors are returned as-is,
-// to be mapped to problem+json in one place (errors.go).
+// its typed parameters onto a domain service (built once, in NewHandler)
+// and back. Authorization is not checked here — ent privacy rules do that,
+// through the services, which run every query as the viewer — with one
+// exception: background jobs are River rows, not ent entities, so their
+// operations check for a SUPER_ADMIN themselves (requireSuperuser). Errors
+// are returned as-is, to be mapped to problem+json in one place (errors.go).
 package api
 
 import (

@@ -2,7 +2,11 @@
 // numbering, reference checks (everything a task points to lives in its
 // project; assignees are members), optimistic concurrency, board moves
 // under WIP limits, filtered lists and the activity feed. Authorization is
-// the privacy rules' job: every read and write runs as the viewer.
+// the privacy rules' job: every read and write runs as the viewer. A few
+// checks run before the write the rules would refuse anyway, to fail
+// early with a clearer 403: attaching (before the blob is stored),
+// labelling a task, and editing or deleting a comment (author or
+// moderator).
 package tasks
 
 import (
