@@ -27,7 +27,7 @@ func (h *Handler) ListAuditActivity(ctx context.Context, params oas.ListAuditAct
 		ResourceType: params.ResourceType.Or(""), Action: params.Action.Or(""),
 		TimeRange: timeRange(params.From, params.To),
 	}
-	page, err := audit.ListActivity(ctx, h.client, f, pageParams(params.Limit, params.Cursor))
+	page, err := h.audit.ListActivity(ctx, f, pageParams(params.Limit, params.Cursor))
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +46,7 @@ func (h *Handler) ExportAuditActivity(ctx context.Context, params oas.ExportAudi
 		ResourceType: params.ResourceType.Or(""), Action: params.Action.Or(""),
 		TimeRange: timeRange(params.From, params.To),
 	}
-	body, err := audit.ExportActivity(ctx, h.client, f, format)
+	body, err := h.audit.ExportActivity(ctx, f, format)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func (h *Handler) ListSecurityEvents(ctx context.Context, params oas.ListSecurit
 		Severity: string(params.Severity.Or("")), IP: params.IP.Or(""),
 		TimeRange: timeRange(params.From, params.To),
 	}
-	page, err := audit.ListSecurity(ctx, h.client, f, pageParams(params.Limit, params.Cursor))
+	page, err := h.audit.ListSecurity(ctx, f, pageParams(params.Limit, params.Cursor))
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +80,7 @@ func (h *Handler) ExportSecurityEvents(ctx context.Context, params oas.ExportSec
 		Severity: string(params.Severity.Or("")), IP: params.IP.Or(""),
 		TimeRange: timeRange(params.From, params.To),
 	}
-	body, err := audit.ExportSecurity(ctx, h.client, f, format)
+	body, err := h.audit.ExportSecurity(ctx, f, format)
 	if err != nil {
 		return nil, err
 	}

@@ -2,13 +2,10 @@ package api
 
 import (
 	"context"
-	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
-	"github.com/worksynapse/worksynapse/ent/session"
 	"github.com/worksynapse/worksynapse/internal/identity"
 	"github.com/worksynapse/worksynapse/internal/oas"
-	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
@@ -82,8 +79,7 @@ func (h *Handler) ListSessions(ctx context.Context, params oas.ListSessionsParam
 	if err != nil {
 		return nil, err
 	}
-	q := h.client.Session.Query().Where(session.UserID(v.UserID), session.RevokedAtIsNil())
-	page, err := pagination.List(ctx, q, pageParams(params.Limit, params.Cursor), sessionID)
+	page, err := h.identity.ListSessions(ctx, v, pageParams(params.Limit, params.Cursor))
 	if err != nil {
 		return nil, err
 	}
@@ -102,8 +98,6 @@ func (h *Handler) RevokeSession(ctx context.Context, params oas.RevokeSessionPar
 	}
 	return &oas.RevokeSessionNoContent{}, h.identity.RevokeSession(ctx, v, params.ID, identity.EventSessionRevoked)
 }
-
-func sessionID(s *ent.Session) uuid.UUID { return s.ID }
 
 func membershipsOf(v *viewer.Viewer, orgs []*ent.Organization) []oas.Membership {
 	out := make([]oas.Membership, 0, len(orgs))

@@ -14,6 +14,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/internal/agents"
 	"github.com/worksynapse/worksynapse/internal/approvals"
+	"github.com/worksynapse/worksynapse/internal/audit"
 	"github.com/worksynapse/worksynapse/internal/chat"
 	"github.com/worksynapse/worksynapse/internal/config"
 	"github.com/worksynapse/worksynapse/internal/identity"
@@ -60,6 +61,7 @@ type Handler struct {
 	agents    *agents.Service
 	approvals *approvals.Service
 	ledger    *ledger.Ledger
+	audit     *audit.Reader
 }
 
 var _ oas.Handler = (*Handler)(nil)
@@ -99,5 +101,5 @@ func NewHandler(d Deps) *Handler {
 	return &Handler{client: d.Client, dialect: d.Dialect, identity: d.Identity, log: d.Log, probes: d.Probes,
 		files: d.Files, maxUpload: d.MaxUploadBytes, tasks: tasks.New(d.Client, d.Dialect),
 		jobs: d.Jobs, work: worktracking.New(d.Client, d.Dialect, d.WorkTracking), notes: notes.New(d.Client, d.Dialect),
-		agents: agents.New(d.Client), chat: chatSvc, approvals: approvals.New(d.Client, d.Approvals), ledger: d.Ledger, projects: projects.New(d.Client, chatSvc)}
+		agents: agents.New(d.Client), chat: chatSvc, approvals: approvals.New(d.Client, d.Approvals), ledger: d.Ledger, audit: audit.NewReader(d.Client), projects: projects.New(d.Client, chatSvc)}
 }

@@ -50,17 +50,17 @@ const ExportBatch = 1000
 
 // ExportActivity streams the visible ActivityLog rows matching f, newest
 // first, in format. See export for the reader's contract.
-func ExportActivity(ctx context.Context, client *gen.Client, f ActivityFilter, format Format) (io.ReadCloser, error) {
+func (r *Reader) ExportActivity(ctx context.Context, f ActivityFilter, format Format) (io.ReadCloser, error) {
 	ps, err := f.predicates()
 	if err != nil {
 		return nil, err
 	}
-	if err := recordExport(ctx, client, "activity", format, f.OrganizationID, f.fields()); err != nil {
+	if err := recordExport(ctx, r.client, "activity", format, f.OrganizationID, f.fields()); err != nil {
 		return nil, err
 	}
 	return export(ctx, format, table[*gen.ActivityLog]{
 		fetch: func(ctx context.Context, before uuid.UUID) ([]*gen.ActivityLog, error) {
-			q := client.ActivityLog.Query().Where(ps...)
+			q := r.client.ActivityLog.Query().Where(ps...)
 			if before != uuid.Nil {
 				q.Where(activitylog.IDLT(before))
 			}
@@ -79,17 +79,17 @@ func ExportActivity(ctx context.Context, client *gen.Client, f ActivityFilter, f
 
 // ExportSecurity streams the visible SecurityAuditLog rows matching f,
 // newest first, in format. See export for the reader's contract.
-func ExportSecurity(ctx context.Context, client *gen.Client, f SecurityFilter, format Format) (io.ReadCloser, error) {
+func (r *Reader) ExportSecurity(ctx context.Context, f SecurityFilter, format Format) (io.ReadCloser, error) {
 	ps, err := f.predicates()
 	if err != nil {
 		return nil, err
 	}
-	if err := recordExport(ctx, client, "security", format, f.OrganizationID, f.fields()); err != nil {
+	if err := recordExport(ctx, r.client, "security", format, f.OrganizationID, f.fields()); err != nil {
 		return nil, err
 	}
 	return export(ctx, format, table[*gen.SecurityAuditLog]{
 		fetch: func(ctx context.Context, before uuid.UUID) ([]*gen.SecurityAuditLog, error) {
-			q := client.SecurityAuditLog.Query().Where(ps...)
+			q := r.client.SecurityAuditLog.Query().Where(ps...)
 			if before != uuid.Nil {
 				q.Where(securityauditlog.IDLT(before))
 			}

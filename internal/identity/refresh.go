@@ -12,6 +12,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/securityauditlog"
 	"github.com/worksynapse/worksynapse/ent/session"
 	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
@@ -172,4 +173,10 @@ func (s *Service) revoke(ctx context.Context, tx *ent.Tx, uid uuid.UUID, reason 
 		}
 	}
 	return n, nil
+}
+
+// ListSessions pages through the viewer's own live (unrevoked) sessions.
+func (s *Service) ListSessions(ctx context.Context, v *viewer.Viewer, p pagination.Params) (pagination.Page[*ent.Session], error) {
+	q := s.client.Session.Query().Where(session.UserID(v.UserID), session.RevokedAtIsNil())
+	return pagination.List(ctx, q, p, func(row *ent.Session) uuid.UUID { return row.ID })
 }
