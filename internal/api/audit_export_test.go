@@ -216,7 +216,12 @@ func lineID(t *testing.T, line []byte, format string) string {
 func TestAuditExportFailureAbortsTheTransfer(t *testing.T) {
 	// Not parallel: depends on a wall-clock request deadline.
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
-		w := &workspace{t: t, s: testserver.Start(t, db, testserver.Env{"WORKSYNAPSE_HTTP_REQUEST_TIMEOUT": "3s", "WORKSYNAPSE_APPROVALS_MAX_WAIT": "500ms"}),
+		// The deadline must pass after the response started, not before.
+		deadline := 3 * time.Second
+		if raceEnabled {
+			deadline = 30 * time.Second
+		}
+		w := &workspace{t: t, s: testserver.Start(t, db, testserver.Env{"WORKSYNAPSE_HTTP_REQUEST_TIMEOUT": deadline.String(), "WORKSYNAPSE_APPROVALS_MAX_WAIT": "500ms"}),
 			db: db, users: map[string]uuid.UUID{}, tokens: map[string]string{}}
 		testfix.Seed(t, db.Ent)
 		w.users["alice"] = register(t, w.s, "alice").ID
@@ -243,7 +248,7 @@ func TestAuditExportFailureAbortsTheTransfer(t *testing.T) {
 		}
 		// Stop reading until the request deadline has passed: the server's
 		// next write then fails (it notices once the client reads again).
-		time.Sleep(time.Until(sent.Add(3500 * time.Millisecond)))
+		time.Sleep(time.Until(sent.Add(deadline + 500*time.Millisecond)))
 		n, err := io.Copy(io.Discard, resp.Body)
 		if err == nil {
 			t.Fatalf("the export ended cleanly after %d more bytes despite failing", n)
