@@ -52,8 +52,8 @@ func (NoteComment) Fields() []ent.Field {
 }
 
 // Annotations of the NoteComment: its API shapes (see oasfield.Resource).
-// The update body stays hand-written (fragments/notes.yaml): an edit must
-// send the new body, which a generated update body would make optional.
+// An edit must send the new body (oasfield.RequiredOnUpdate), which an
+// update body would otherwise make optional.
 func (NoteComment) Annotations() []schema.Annotation {
 	return []schema.Annotation{oasfield.Resource{
 		Read: "NoteCommentInfo", Create: "NoteCommentCreateRequest", Update: "NoteCommentUpdateRequest",

@@ -35,8 +35,8 @@ func (ProjectMember) Fields() []ent.Field {
 }
 
 // Annotations of the ProjectMember: its API shapes (see oasfield.Resource).
-// The add body (ProjectMemberAddRequest) stays hand-written: it requires
-// the role, which ent defaults.
+// The add body requires the role (oasfield.Required), although ent
+// defaults it for members added by other paths.
 func (ProjectMember) Annotations() []schema.Annotation {
 	return []schema.Annotation{oasfield.Resource{
 		Read: "ProjectMemberInfo", Create: "ProjectMemberAddRequest", Update: "ProjectMemberUpdateRequest",
