@@ -15,11 +15,11 @@ import (
 )
 
 // TestOrganizationReadsAreNotFoundToOutsiders sweeps the contract: every
-// GET under /organizations/{org_id} that takes no other path parameter
-// answers 404 to a user of another organization, as a read of the
-// organization itself would, never a page of nothing or a 403 that
-// confirms the organization exists. New operations are covered without
-// editing this test.
+// GET under /organizations/{org_id} or /projects/{project_id} that takes no
+// other path parameter answers 404 to a user of another organization, as a
+// read of the organization or project itself would, never a page of
+// nothing or a 403 that confirms it exists. New operations are covered
+// without editing this test.
 func TestOrganizationReadsAreNotFoundToOutsiders(t *testing.T) {
 	t.Parallel()
 	raw, err := os.ReadFile("../../openapi.yaml")
@@ -54,37 +54,45 @@ func TestOrganizationReadsAreNotFoundToOutsiders(t *testing.T) {
 		}
 		return "x"
 	}
-	var paths []string
+	// Reads scoped by one parent: the organization or the project.
+	prefixes := []string{"/organizations/{org_id}", "/projects/{project_id}"}
+	var paths []string // templates, with example query parameters
 	for p, item := range spec.Paths {
-		rest, ok := strings.CutPrefix(p, "/organizations/{org_id}")
 		get := item.Get
-		if !ok || get == nil || strings.Contains(rest, "{") {
+		if get == nil {
 			continue
 		}
-		query := url.Values{}
-		for _, prm := range get.Parameters {
-			if prm.Ref != "" {
-				prm = spec.Components.Parameters[strings.TrimPrefix(prm.Ref, "#/components/parameters/")]
+		for _, prefix := range prefixes {
+			rest, ok := strings.CutPrefix(p, prefix)
+			if !ok || strings.Contains(rest, "{") {
+				continue
 			}
-			if prm.In == "query" && prm.Required {
-				query.Set(prm.Name, example(prm))
+			query := url.Values{}
+			for _, prm := range get.Parameters {
+				if prm.Ref != "" {
+					prm = spec.Components.Parameters[strings.TrimPrefix(prm.Ref, "#/components/parameters/")]
+				}
+				if prm.In == "query" && prm.Required {
+					query.Set(prm.Name, example(prm))
+				}
 			}
+			if len(query) > 0 {
+				p += "?" + query.Encode()
+			}
+			paths = append(paths, p)
 		}
-		if len(query) > 0 {
-			rest += "?" + query.Encode()
-		}
-		paths = append(paths, rest)
 	}
 	sort.Strings(paths)
-	if len(paths) < 10 {
-		t.Fatalf("only %d organization reads in openapi.yaml: %v", len(paths), paths)
+	if len(paths) < 20 {
+		t.Fatalf("only %d organization and project reads in openapi.yaml: %v", len(paths), paths)
 	}
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		b := newBoard(t, db)
+		ids := strings.NewReplacer("{org_id}", b.org.org.ID.String(), "{project_id}", b.project.ID.String())
 		for _, p := range paths {
-			resp, body := b.s.Do(t, "GET", b.path(p), "", nil, http.Header{"Authorization": {"Bearer " + b.otherT}})
+			resp, body := b.s.Do(t, "GET", ids.Replace(p), "", nil, http.Header{"Authorization": {"Bearer " + b.otherT}})
 			if resp.StatusCode != http.StatusNotFound {
-				t.Errorf("GET %s as another organization's admin: %d %s, want 404", "/organizations/{org_id}"+p, resp.StatusCode, body)
+				t.Errorf("GET %s as another organization's admin: %d %s, want 404", p, resp.StatusCode, body)
 			}
 		}
 	})
