@@ -22,6 +22,52 @@ import (
 // without editing this test.
 func TestOrganizationReadsAreNotFoundToOutsiders(t *testing.T) {
 	t.Parallel()
+	paths := scopedReads(t, "/organizations/{org_id}", "/projects/{project_id}")
+	if len(paths) < 20 {
+		t.Fatalf("only %d organization and project reads in openapi.yaml: %v", len(paths), paths)
+	}
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		b := newBoard(t, db)
+		ids := strings.NewReplacer("{org_id}", b.org.org.ID.String(), "{project_id}", b.project.ID.String())
+		for _, p := range paths {
+			resp, body := b.s.Do(t, "GET", ids.Replace(p), "", nil, http.Header{"Authorization": {"Bearer " + b.otherT}})
+			if resp.StatusCode != http.StatusNotFound {
+				t.Errorf("GET %s as another organization's admin: %d %s, want 404", p, resp.StatusCode, body)
+			}
+		}
+	})
+}
+
+// TestAgentReadsAreNotFoundToOutsiders: the same sweep for every GET under
+// /agents/{agent_id}, read by another organization's admin and by a member
+// of the agent's own organization who holds no right on it (an agent is
+// governed per agent: without a grant it does not exist for them).
+func TestAgentReadsAreNotFoundToOutsiders(t *testing.T) {
+	t.Parallel()
+	paths := scopedReads(t, "/agents/{agent_id}")
+	if len(paths) < 5 {
+		t.Fatalf("only %d agent reads in openapi.yaml: %v", len(paths), paths)
+	}
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		w := newAgentWorld(t, db)
+		for _, p := range paths {
+			for who, token := range map[string]string{"another organization's admin": w.otherT, "a member without a grant": w.devT} {
+				path := strings.ReplaceAll(p, "{agent_id}", w.agent.ID.String())
+				resp, body := w.s.Do(t, "GET", path, "", nil, http.Header{"Authorization": {"Bearer " + token}})
+				if resp.StatusCode != http.StatusNotFound {
+					t.Errorf("GET %s as %s: %d %s, want 404", p, who, resp.StatusCode, body)
+				}
+			}
+		}
+	})
+}
+
+// scopedReads lists the GET operations of openapi.yaml under one of the
+// prefixes that take no other path parameter, each with an example value
+// for its required query parameters (so the request reaches the handler
+// rather than stopping at 422).
+func scopedReads(t *testing.T, prefixes ...string) []string {
+	t.Helper()
 	raw, err := os.ReadFile("../../openapi.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -41,8 +87,6 @@ func TestOrganizationReadsAreNotFoundToOutsiders(t *testing.T) {
 	if err := yaml.Unmarshal(raw, &spec); err != nil {
 		t.Fatal(err)
 	}
-	// A required query parameter gets a valid value, so the request
-	// reaches the handler rather than stopping at 422.
 	example := func(p param) string {
 		switch {
 		case p.Schema.Format == "date-time":
@@ -54,12 +98,9 @@ func TestOrganizationReadsAreNotFoundToOutsiders(t *testing.T) {
 		}
 		return "x"
 	}
-	// Reads scoped by one parent: the organization or the project.
-	prefixes := []string{"/organizations/{org_id}", "/projects/{project_id}"}
-	var paths []string // templates, with example query parameters
+	var paths []string
 	for p, item := range spec.Paths {
-		get := item.Get
-		if get == nil {
+		if item.Get == nil {
 			continue
 		}
 		for _, prefix := range prefixes {
@@ -68,7 +109,7 @@ func TestOrganizationReadsAreNotFoundToOutsiders(t *testing.T) {
 				continue
 			}
 			query := url.Values{}
-			for _, prm := range get.Parameters {
+			for _, prm := range item.Get.Parameters {
 				if prm.Ref != "" {
 					prm = spec.Components.Parameters[strings.TrimPrefix(prm.Ref, "#/components/parameters/")]
 				}
@@ -83,17 +124,5 @@ func TestOrganizationReadsAreNotFoundToOutsiders(t *testing.T) {
 		}
 	}
 	sort.Strings(paths)
-	if len(paths) < 20 {
-		t.Fatalf("only %d organization and project reads in openapi.yaml: %v", len(paths), paths)
-	}
-	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
-		b := newBoard(t, db)
-		ids := strings.NewReplacer("{org_id}", b.org.org.ID.String(), "{project_id}", b.project.ID.String())
-		for _, p := range paths {
-			resp, body := b.s.Do(t, "GET", ids.Replace(p), "", nil, http.Header{"Authorization": {"Bearer " + b.otherT}})
-			if resp.StatusCode != http.StatusNotFound {
-				t.Errorf("GET %s as another organization's admin: %d %s, want 404", p, resp.StatusCode, body)
-			}
-		}
-	})
+	return paths
 }
