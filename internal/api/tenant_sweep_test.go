@@ -10,25 +10,28 @@ import (
 
 	"github.com/go-faster/yaml"
 
+	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/testdb"
 )
 
 // TestOrganizationReadsAreNotFoundToOutsiders sweeps the contract: every
-// GET under /organizations/{org_id} or /projects/{project_id} that takes no
-// other path parameter answers 404 to a user of another organization, as a
-// read of the organization or project itself would, never a page of
-// nothing or a 403 that confirms it exists. New operations are covered
-// without editing this test.
+// GET under /organizations/{org_id}, /projects/{project_id} or
+// /tasks/{task_id} that takes no other path parameter answers 404 to a user
+// of another organization, as a read of the parent itself would, never a
+// page of nothing or a 403 that confirms it exists. New operations are
+// covered without editing this test.
 func TestOrganizationReadsAreNotFoundToOutsiders(t *testing.T) {
 	t.Parallel()
-	paths := scopedReads(t, "/organizations/{org_id}", "/projects/{project_id}")
-	if len(paths) < 20 {
+	paths := scopedReads(t, "/organizations/{org_id}", "/projects/{project_id}", "/tasks/{task_id}")
+	if len(paths) < 25 {
 		t.Fatalf("only %d organization and project reads in openapi.yaml: %v", len(paths), paths)
 	}
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		b := newBoard(t, db)
-		ids := strings.NewReplacer("{org_id}", b.org.org.ID.String(), "{project_id}", b.project.ID.String())
+		tk := b.newTask(b.project, 1, task.StatusTodo, nil, nil)
+		ids := strings.NewReplacer("{org_id}", b.org.org.ID.String(), "{project_id}", b.project.ID.String(),
+			"{task_id}", tk.ID.String())
 		for _, p := range paths {
 			resp, body := b.s.Do(t, "GET", ids.Replace(p), "", nil, http.Header{"Authorization": {"Bearer " + b.otherT}})
 			if resp.StatusCode != http.StatusNotFound {
