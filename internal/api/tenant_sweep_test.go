@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/go-faster/yaml"
+	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/internal/database"
@@ -16,22 +17,29 @@ import (
 )
 
 // TestOrganizationReadsAreNotFoundToOutsiders sweeps the contract: every
-// GET under /organizations/{org_id}, /projects/{project_id} or
-// /tasks/{task_id} that takes no other path parameter answers 404 to a user
-// of another organization, as a read of the parent itself would, never a
+// GET under /organizations/{org_id}, /projects/{project_id},
+// /tasks/{task_id}, /notes/{note_id}, /channels/{channel_id} or
+// /messages/{message_id} that takes no other path parameter answers 404 to
+// a user of another organization, as a read of the parent itself would, never a
 // page of nothing or a 403 that confirms it exists. New operations are
 // covered without editing this test.
 func TestOrganizationReadsAreNotFoundToOutsiders(t *testing.T) {
 	t.Parallel()
-	paths := scopedReads(t, "/organizations/{org_id}", "/projects/{project_id}", "/tasks/{task_id}")
-	if len(paths) < 25 {
+	paths := scopedReads(t, "/organizations/{org_id}", "/projects/{project_id}", "/tasks/{task_id}",
+		"/notes/{note_id}", "/channels/{channel_id}", "/messages/{message_id}")
+	if len(paths) < 35 {
 		t.Fatalf("only %d organization and project reads in openapi.yaml: %v", len(paths), paths)
 	}
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
 		b := newBoard(t, db)
 		tk := b.newTask(b.project, 1, task.StatusTodo, nil, nil)
+		var note, channel, message struct{ ID uuid.UUID }
+		b.must(http.StatusCreated, b.adminT, "POST", b.path("/notes"), map[string]any{"title": "Sweep"}, &note)
+		b.must(http.StatusCreated, b.adminT, "POST", b.path("/channels"), map[string]any{"type": "public", "name": "sweep"}, &channel)
+		b.must(http.StatusCreated, b.adminT, "POST", "/channels/"+channel.ID.String()+"/messages", map[string]any{"body": "hi"}, &message)
 		ids := strings.NewReplacer("{org_id}", b.org.org.ID.String(), "{project_id}", b.project.ID.String(),
-			"{task_id}", tk.ID.String())
+			"{task_id}", tk.ID.String(), "{note_id}", note.ID.String(), "{channel_id}", channel.ID.String(),
+			"{message_id}", message.ID.String())
 		for _, p := range paths {
 			resp, body := b.s.Do(t, "GET", ids.Replace(p), "", nil, http.Header{"Authorization": {"Bearer " + b.otherT}})
 			if resp.StatusCode != http.StatusNotFound {
