@@ -74,6 +74,14 @@ func Start(t testing.TB, db *database.DB, env Env, configure ...func(*app.App)) 
 	if env["WORKSYNAPSE_STORAGE_DIR"] == "" {
 		cfg.Storage.Dir = t.TempDir() // never ./data/files of the package under test
 	}
+	// The periodic audit jobs may run during a long test: their files go to
+	// temporary folders too, never into the source tree.
+	if env["WORKSYNAPSE_AUDIT_SEAL_DIR"] == "" {
+		cfg.Audit.SealDir = t.TempDir()
+	}
+	if env["WORKSYNAPSE_AUDIT_RETENTION_DIR"] == "" {
+		cfg.Audit.RetentionDir = t.TempDir()
+	}
 	logs := &LogBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a := app.New(cfg, log, db)
