@@ -46,7 +46,16 @@ lint vet: ## Static checks: go vet and gofmt
 	$(GO) vet $(PKGS)
 	@test -z "$$(gofmt -l cmd internal ent/schema ent/entc.go migrations)" || { echo "gofmt needed:"; gofmt -l cmd internal ent/schema ent/entc.go migrations; exit 1; }
 
-unit: ## Run the Go tests (PostgreSQL too when available)
+# The PgBouncer test (internal/e2e) needs Debian's pgbouncer: installed on first use, like
+# Chromium below. Where apt-get cannot run, the test skips (and fails in CI).
+PGBOUNCER ?= /usr/sbin/pgbouncer
+$(PGBOUNCER):
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	echo "installing pgbouncer (Debian package) for the transaction-pooling test"; \
+	{ $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends pgbouncer >/dev/null; } \
+		|| echo "NOTE: could not install pgbouncer: the PgBouncer test will be skipped"
+
+unit: $(PGBOUNCER) ## Run the Go tests (PostgreSQL too when available)
 	@if [ -z "$$WORKSYNAPSE_TEST_DATABASE_URL" ]; then echo "NOTE: WORKSYNAPSE_TEST_DATABASE_URL is not set: PostgreSQL tests will be skipped."; fi
 	$(GO) test -count=1 -timeout 20m $(PKGS)
 

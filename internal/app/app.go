@@ -81,6 +81,7 @@ var ErrPendingMigrations = errors.New("the database has pending migrations: run 
 func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
 	db, err := database.Open(ctx, database.Config{
 		URL:             cfg.Database.URL,
+		DirectURL:       cfg.Database.DirectURL,
 		SQLitePath:      cfg.Database.SQLitePath,
 		MaxOpenConns:    cfg.Database.MaxOpenConns,
 		MaxIdleConns:    cfg.Database.MaxIdleConns,
@@ -154,7 +155,7 @@ func (a *App) PrepareSchema(ctx context.Context) error {
 	if a.DB.Dialect != dialect.Postgres {
 		return database.EnsureSQLiteSchema(ctx, a.DB)
 	}
-	st, err := dbmigrate.Status(ctx, a.DB.SQL)
+	st, err := dbmigrate.Status(ctx, a.DB.Session)
 	if err != nil {
 		return fmt.Errorf("app: migration status: %w", err)
 	}
@@ -164,7 +165,7 @@ func (a *App) PrepareSchema(ctx context.Context) error {
 	if !a.Config.Database.AutoMigrate {
 		return fmt.Errorf("%w (%d pending)", ErrPendingMigrations, len(st.Pending))
 	}
-	n, err := dbmigrate.Apply(ctx, a.DB.SQL, a.Log)
+	n, err := dbmigrate.Apply(ctx, a.DB.Session, a.Log)
 	if err != nil {
 		return fmt.Errorf("app: auto-migrate: %w", err)
 	}

@@ -35,7 +35,7 @@ func newMigrateCmd() *cobra.Command {
 		&cobra.Command{Use: "resolve VERSION", Short: "Clear a recorded migration failure after fixing its cause, so apply runs it again",
 			Args: cobra.ExactArgs(1), RunE: func(cmd *cobra.Command, args []string) error {
 				return withPostgres(func(cmd *cobra.Command, a *app.App) error {
-					if err := dbmigrate.Resolve(cmd.Context(), a.DB.SQL, args[0]); err != nil {
+					if err := dbmigrate.Resolve(cmd.Context(), a.DB.Session, args[0]); err != nil {
 						return err
 					}
 					fmt.Fprintf(cmd.OutOrStdout(), "resolved %s: the next apply runs it again\n", args[0])
@@ -45,7 +45,7 @@ func newMigrateCmd() *cobra.Command {
 		newMigrateDiffCmd(),
 	)
 	cmd.PersistentFlags().String("dev-url", "", "PostgreSQL server on which lint, plan and status create their temporary dev database "+
-		"(default: the server of database.url; needs CREATE DATABASE)")
+		"(default: the server of database.direct_url, else database.url; needs CREATE DATABASE)")
 	return cmd
 }
 
@@ -60,7 +60,7 @@ func newMigrateApplyCmd() *cobra.Command {
 			}
 			baseline, _ := cmd.Flags().GetString("baseline")
 			timeout, _ := cmd.Flags().GetDuration("lock-timeout")
-			n, err := dbmigrate.ApplyWith(cmd.Context(), a.DB.SQL, dbmigrate.ApplyOptions{
+			n, err := dbmigrate.ApplyWith(cmd.Context(), a.DB.Session, dbmigrate.ApplyOptions{
 				Log: a.Log, Baseline: baseline, LockTimeout: timeout,
 			})
 			if err != nil {
@@ -91,7 +91,7 @@ func withPostgres(run func(cmd *cobra.Command, a *app.App) error) func(*cobra.Co
 }
 
 func migrateStatus(cmd *cobra.Command, a *app.App) error {
-	st, err := dbmigrate.Status(cmd.Context(), a.DB.SQL)
+	st, err := dbmigrate.Status(cmd.Context(), a.DB.Session)
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func migrateStatus(cmd *cobra.Command, a *app.App) error {
 		fmt.Fprintf(out, "  failed %s: %s\n", r.Version, r.Error)
 	}
 	newDev := func() (string, func(), error) { return devDatabase(cmd) }
-	switch err := dbmigrate.CheckDrift(cmd.Context(), a.DB.SQL, &st, newDev); {
+	switch err := dbmigrate.CheckDrift(cmd.Context(), a.DB.Session, &st, newDev); {
 	case errors.Is(err, dbmigrate.ErrDriftNotChecked):
 		fmt.Fprintf(out, "drift: not checked (%s)\n", strings.TrimPrefix(err.Error(), dbmigrate.ErrDriftNotChecked.Error()+": "))
 	case err != nil:
@@ -127,7 +127,7 @@ func migrateStatus(cmd *cobra.Command, a *app.App) error {
 // statements they concern, and fails when a finding is an unreviewed error.
 // Without a dev database it still prints the plan, saying lint was skipped.
 func migratePlan(cmd *cobra.Command, a *app.App) error {
-	files, err := dbmigrate.Plan(cmd.Context(), a.DB.SQL)
+	files, err := dbmigrate.Plan(cmd.Context(), a.DB.Session)
 	if err != nil {
 		return err
 	}
@@ -192,7 +192,7 @@ func newMigrateDiffCmd() *cobra.Command {
 				return errNotPostgres
 			}
 			dir, _ := cmd.Flags().GetString("dir")
-			devURL, drop, err := dbmigrate.TempDevDatabase(cmd.Context(), cfg.Database.URL)
+			devURL, drop, err := dbmigrate.TempDevDatabase(cmd.Context(), cfg.Database.SessionURL())
 			if err != nil {
 				return err
 			}
@@ -207,7 +207,7 @@ func newMigrateDiffCmd() *cobra.Command {
 			}
 			// Drift checks compare live databases with the schema the
 			// directory produces: keep its snapshot in step.
-			if err := dbmigrate.WriteSnapshot(cmd.Context(), cfg.Database.URL, dir); err != nil {
+			if err := dbmigrate.WriteSnapshot(cmd.Context(), cfg.Database.SessionURL(), dir); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s/%s\n", dir, name)

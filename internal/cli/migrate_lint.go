@@ -90,7 +90,7 @@ func devDatabase(cmd *cobra.Command) (string, func(), error) {
 		if cfg.UsesSQLite() {
 			return "", nil, errNotPostgres
 		}
-		server = cfg.Database.URL
+		server = cfg.Database.SessionURL()
 	}
 	u, drop, err := dbmigrate.TempDevDatabase(cmd.Context(), server)
 	if err != nil {

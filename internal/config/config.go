@@ -109,6 +109,10 @@ type DatabaseConfig struct {
 	// database at SQLitePath. A postgres:// URL may hold a password: it is
 	// redacted in every rendering of the configuration.
 	URL string `mapstructure:"url"`
+	// DirectURL reaches PostgreSQL without a transaction-mode pooler when
+	// URL points at one (PgBouncer): migrations and their advisory lock
+	// and the stream's LISTEN need a session of their own. Empty: URL.
+	DirectURL string `mapstructure:"direct_url"`
 	// SQLitePath is the embedded database's file, used when URL is empty.
 	SQLitePath string `mapstructure:"sqlite_path"`
 	// AutoMigrate applies pending PostgreSQL migrations at startup; off,
@@ -348,6 +352,7 @@ var defaults = []setting{
 	{"http.tls_proxy", false},
 
 	{"database.url", ""},
+	{"database.direct_url", ""},
 	{"database.sqlite_path", "./data/worksynapse.db"},
 	{"database.auto_migrate", false},
 	{"database.max_open_conns", 20},
@@ -448,6 +453,15 @@ func EnvVar(key string) string {
 // IsProduction reports whether the service runs in production mode.
 func (c *Config) IsProduction() bool {
 	return c.Environment == Production
+}
+
+// SessionURL is the URL for work that needs a database session of its own
+// (migrations, LISTEN): database.direct_url, else database.url.
+func (d DatabaseConfig) SessionURL() string {
+	if d.DirectURL != "" {
+		return d.DirectURL
+	}
+	return d.URL
 }
 
 // UsesSQLite reports whether the embedded SQLite database is selected: either

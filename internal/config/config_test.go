@@ -209,6 +209,7 @@ func TestEnvVar(t *testing.T) {
 	tests := map[string]string{
 		"secret_key":                "WORKSYNAPSE_SECRET_KEY",
 		"database.url":              "WORKSYNAPSE_DATABASE_URL",
+		"database.direct_url":       "WORKSYNAPSE_DATABASE_DIRECT_URL",
 		"http.addr":                 "WORKSYNAPSE_HTTP_ADDR",
 		"auth.lockout.max_attempts": "WORKSYNAPSE_AUTH_LOCKOUT_MAX_ATTEMPTS",
 	}
@@ -532,13 +533,14 @@ func TestServiceAPIKey(t *testing.T) {
 
 func TestRedaction(t *testing.T) {
 	t.Parallel()
-	secrets := []string{strongKey, "dbpass-123", "qpass-456", "redispass-789", "svc-api-key-0123456789abcdef0123456789", "smtp-pass-4242",
+	secrets := []string{strongKey, "dbpass-123", "qpass-456", "directpass-321", "redispass-789", "svc-api-key-0123456789abcdef0123456789", "smtp-pass-4242",
 		"sk-openai-secret-1234", "sk-ant-secret-5678"}
 	cfg := mustLoad(t, "", map[string]string{
 		"WORKSYNAPSE_LLM_OPENAI_COMPATIBLE_API_KEY": "sk-openai-secret-1234",
 		"WORKSYNAPSE_LLM_ANTHROPIC_API_KEY":         "sk-ant-secret-5678",
 		"WORKSYNAPSE_SECRET_KEY":                    strongKey,
 		"WORKSYNAPSE_DATABASE_URL":                  "postgres://app:dbpass-123@db.internal:5432/ws?sslmode=require&password=qpass-456",
+		"WORKSYNAPSE_DATABASE_DIRECT_URL":           "postgres://app:directpass-321@db-direct.internal:5432/ws",
 		"WORKSYNAPSE_REDIS_URL":                     "redis://:redispass-789@cache:6379/0",
 		"WORKSYNAPSE_AUTH_SERVICE_API_KEY":          "svc-api-key-0123456789abcdef0123456789",
 		"WORKSYNAPSE_MAIL_SMTP_ADDR":                "smtp.example.com:587",
@@ -565,7 +567,7 @@ func TestRedaction(t *testing.T) {
 			}
 		}
 		// Redaction must keep the useful, non-secret parts.
-		for _, keep := range []string{"db.internal:5432", "sslmode=require", "cache:6379", "smtp.example.com:587", "REDACTED"} {
+		for _, keep := range []string{"db.internal:5432", "db-direct.internal:5432", "sslmode=require", "cache:6379", "smtp.example.com:587", "REDACTED"} {
 			if !strings.Contains(out, keep) {
 				t.Errorf("%s rendering lost %q:\n%s", name, keep, out)
 			}
@@ -602,6 +604,8 @@ func TestInvalidValues(t *testing.T) {
 		{"negative idle", map[string]string{"WORKSYNAPSE_DATABASE_MAX_IDLE_CONNS": "-1"}, "database.max_idle_conns"},
 		{"empty addr", map[string]string{"WORKSYNAPSE_HTTP_ADDR": " "}, "http.addr"},
 		{"database url without scheme", map[string]string{"WORKSYNAPSE_DATABASE_URL": "db.internal/ws"}, "database.url"},
+		{"direct url not postgres", map[string]string{"WORKSYNAPSE_DATABASE_URL": "postgres://pooler/ws", "WORKSYNAPSE_DATABASE_DIRECT_URL": "mysql://db/ws"}, "database.direct_url"},
+		{"direct url without url", map[string]string{"WORKSYNAPSE_DATABASE_DIRECT_URL": "postgres://db/ws"}, "database.direct_url"},
 		{"bad redis scheme", map[string]string{"WORKSYNAPSE_REDIS_URL": "http://cache:6379"}, "redis.url"},
 		{"cors origin with path", map[string]string{"WORKSYNAPSE_HTTP_CORS_ALLOWED_ORIGINS": "https://a.example/app"}, "http.cors_allowed_origins"},
 		{"cors origin without scheme", map[string]string{"WORKSYNAPSE_HTTP_CORS_ALLOWED_ORIGINS": "a.example"}, "http.cors_allowed_origins"},

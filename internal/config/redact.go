@@ -37,6 +37,7 @@ func (c Config) LogValue() slog.Value {
 		),
 		slog.Group("database",
 			slog.String("url", redactURL(c.Database.URL)),
+			slog.String("direct_url", redactURL(c.Database.DirectURL)),
 			slog.String("sqlite_path", c.Database.SQLitePath),
 			slog.Bool("auto_migrate", c.Database.AutoMigrate),
 			slog.Int("max_open_conns", c.Database.MaxOpenConns),

@@ -237,6 +237,13 @@ func (c *Config) checkDatabase(ch *checker) {
 			ch.fail("database.url", "must be a URL such as postgres://user:password@host:5432/dbname")
 		}
 	}
+	if db.DirectURL != "" {
+		if u, err := url.Parse(db.DirectURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			ch.fail("database.direct_url", "must be a postgres:// URL such as postgres://user:password@db-host:5432/dbname")
+		} else if c.UsesSQLite() {
+			ch.fail("database.direct_url", "is for PostgreSQL behind a pooler: set database.url too")
+		}
+	}
 	if db.MaxOpenConns < 1 {
 		ch.fail("database.max_open_conns", "must be at least 1, got %d", db.MaxOpenConns)
 	}

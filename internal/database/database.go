@@ -29,7 +29,12 @@ import (
 // onto it.
 type Config struct {
 	// URL is a postgres:// URL; empty selects embedded SQLite at SQLitePath.
+	// It may point at a transaction-mode pooler such as PgBouncer.
 	URL string
+	// DirectURL reaches PostgreSQL without a transaction-mode pooler, for
+	// what needs a session of its own: migrations (a session advisory
+	// lock) and the stream's LISTEN. Empty means URL.
+	DirectURL string
 	// SQLitePath is the SQLite database file (its directory is created).
 	SQLitePath string
 	// Pool settings for PostgreSQL; zero keeps database/sql's default.
@@ -45,9 +50,13 @@ type DB struct {
 	// Dialect is dialect.Postgres ("postgres") or dialect.SQLite ("sqlite3").
 	Dialect string
 	Ent     *ent.Client
-	// URL is the PostgreSQL connection URL (empty on SQLite): the real-time
-	// stream opens its own LISTEN connection with it.
-	URL string
+	// Session is the pool for work that keeps session state across
+	// statements (migrations and their advisory lock): the direct
+	// connection when one is configured, otherwise SQL itself.
+	Session *sql.DB
+	// SessionURL is the URL behind Session (empty on SQLite): the
+	// real-time stream opens its LISTEN connection with it.
+	SessionURL string
 }
 
 // sqlitePragmas are applied to every SQLite connection: enforce foreign
@@ -72,6 +81,12 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if db.Session != db.SQL {
+		if err := db.Session.PingContext(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("database: ping the direct connection (database.direct_url): %w", err)
+		}
+	}
 	return db, nil
 }
 
@@ -79,9 +94,9 @@ func openPostgres(cfg Config) (*DB, error) {
 	if !strings.HasPrefix(cfg.URL, "postgres://") && !strings.HasPrefix(cfg.URL, "postgresql://") {
 		return nil, errors.New("database: the database URL must start with postgres:// or postgresql://")
 	}
-	sqlDB, err := sql.Open("postgres", cfg.URL)
+	sqlDB, err := openPool(cfg.URL)
 	if err != nil {
-		return nil, fmt.Errorf("database: open postgres: %w", err)
+		return nil, err
 	}
 	if cfg.MaxOpenConns > 0 {
 		sqlDB.SetMaxOpenConns(cfg.MaxOpenConns)
@@ -93,7 +108,18 @@ func openPostgres(cfg Config) (*DB, error) {
 		sqlDB.SetConnMaxLifetime(cfg.ConnMaxLifetime)
 	}
 	db := newDB(sqlDB, dialect.Postgres)
-	db.URL = cfg.URL
+	db.Session, db.SessionURL = sqlDB, cfg.URL
+	if cfg.DirectURL != "" && cfg.DirectURL != cfg.URL {
+		direct, err := openPool(cfg.DirectURL)
+		if err != nil {
+			sqlDB.Close()
+			return nil, err
+		}
+		// Migrations and the occasional status check: a few connections.
+		direct.SetMaxOpenConns(4)
+		direct.SetMaxIdleConns(1)
+		db.Session, db.SessionURL = direct, cfg.DirectURL
+	}
 	return db, nil
 }
 
@@ -118,7 +144,9 @@ func openSQLite(path string) (*DB, error) {
 	sqlDB.SetMaxOpenConns(1)
 	sqlDB.SetMaxIdleConns(1)
 	sqlDB.SetConnMaxLifetime(0)
-	return newDB(sqlDB, dialect.SQLite), nil
+	db := newDB(sqlDB, dialect.SQLite)
+	db.Session = sqlDB
+	return db, nil
 }
 
 func newDB(sqlDB *sql.DB, d string) *DB {
@@ -136,7 +164,8 @@ func newClient(drv dialect.Driver) *ent.Client {
 // statements through wrap(driver), e.g. to count them in tests. Closing
 // either DB closes the shared pool.
 func (db *DB) WithDriver(wrap func(dialect.Driver) dialect.Driver) *DB {
-	return &DB{SQL: db.SQL, Dialect: db.Dialect, Ent: newClient(wrap(entsql.OpenDB(db.Dialect, db.SQL)))}
+	return &DB{SQL: db.SQL, Dialect: db.Dialect, Ent: newClient(wrap(entsql.OpenDB(db.Dialect, db.SQL))),
+		Session: db.Session, SessionURL: db.SessionURL}
 }
 
 // Ping checks that the database answers.
@@ -147,9 +176,13 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the ent client and the connection pool.
+// Close closes the ent client and the connection pools.
 func (db *DB) Close() error {
-	if err := db.Ent.Close(); err != nil {
+	err := db.Ent.Close()
+	if db.Session != nil && db.Session != db.SQL {
+		err = errors.Join(err, db.Session.Close())
+	}
+	if err != nil {
 		return fmt.Errorf("database: close: %w", err)
 	}
 	return nil

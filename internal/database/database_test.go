@@ -2,6 +2,7 @@ package database_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -114,6 +115,31 @@ func TestOpenPostgres(t *testing.T) {
 	}
 	if err := database.EnsureSQLiteSchema(ctx, db); err == nil {
 		t.Error("EnsureSQLiteSchema ran on PostgreSQL; it must be migrated with the versioned directory")
+	}
+}
+
+// Every statement goes in one round trip (lib/pq's binary_parameters, see
+// openPool), which sends []byte in binary: bytea must still receive the
+// bytes, and ent's JSON values (json.RawMessage) must reach jsonb as text.
+func TestOnePassStatementsKeepJSONAndBytes(t *testing.T) {
+	db := testdb.NewPostgres(t)
+	ctx := t.Context()
+	raw := []byte{0, 1, 'x', 0x7b, 0xff}
+	var (
+		gotJSON, gotType string
+		gotBytes         []byte
+	)
+	err := db.SQL.QueryRowContext(ctx, `SELECT $1::jsonb, jsonb_typeof($1::jsonb), $2::bytea`,
+		json.RawMessage(`{"a": [1, "ü"]}`), raw).Scan(&gotJSON, &gotType, &gotBytes)
+	if err != nil {
+		t.Fatalf("jsonb and bytea parameters: %v", err)
+	}
+	if gotJSON != `{"a": [1, "ü"]}` || gotType != "object" || !slices.Equal(gotBytes, raw) {
+		t.Errorf("round trip: jsonb %s (%s), bytea %v; want the values sent", gotJSON, gotType, gotBytes)
+	}
+	var isNull bool
+	if err := db.SQL.QueryRowContext(ctx, `SELECT $1::jsonb IS NULL`, json.RawMessage(nil)).Scan(&isNull); err != nil || !isNull {
+		t.Errorf("a nil json.RawMessage must be SQL NULL: %v %v", isNull, err)
 	}
 }
 

@@ -23,7 +23,7 @@ import (
 // The first two are required, because serve and migrate refuse to start without them in production.
 var (
 	requiredSecretEnv = []string{"WORKSYNAPSE_SECRET_KEY", "WORKSYNAPSE_DATABASE_URL"}
-	secretEnv         = []string{"WORKSYNAPSE_SECRET_KEY", "WORKSYNAPSE_DATABASE_URL", "WORKSYNAPSE_AUDIT_SIGNING_KEY", "WORKSYNAPSE_REDIS_URL"}
+	secretEnv         = []string{"WORKSYNAPSE_SECRET_KEY", "WORKSYNAPSE_DATABASE_URL", "WORKSYNAPSE_DATABASE_DIRECT_URL", "WORKSYNAPSE_AUDIT_SIGNING_KEY", "WORKSYNAPSE_REDIS_URL"}
 	migrateArgs       = []string{"migrate", "apply"}
 )
 
