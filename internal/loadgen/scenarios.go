@@ -120,7 +120,7 @@ func bareCreate(s *stack, f *fixture) op {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO activity_logs (id, created_at, organization_id, actor_type,
 			actor_user_id, activity_type, action, resource_type, resource_id, new_values)
 			VALUES ($1, $2, $3, 'user', $4, 'create', 'task.create', 'Task', $5, $6)`,
-			uuid.Must(uuid.NewV7()), now, f.OrgID, f.UserID, id, values); err != nil {
+			uuid.Must(uuid.NewV7()), now, f.OrgID, f.UserID, id, string(values)); err != nil {
 			return err
 		}
 		return tx.Commit()
