@@ -165,7 +165,7 @@ func wantRow(t *testing.T, rep *audit.Report, kind string, id uuid.UUID) {
 }
 
 func TestVerifyPassesOnUntouchedLog(t *testing.T) {
-	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+	testdb.ForEachDialectUnseeded(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db, 4)
 		org := testfix.Org(t, e.c, "Acme")
 		addActivity(t, e.c, org, 9)
@@ -229,7 +229,7 @@ func TestVerifyPassesOnUntouchedLog(t *testing.T) {
 }
 
 func TestVerifyNamesTamperedRows(t *testing.T) {
-	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+	testdb.ForEachDialectUnseeded(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db, 100)
 		rows := addActivity(t, e.c, nil, 6)
 		e.seal()
@@ -284,7 +284,7 @@ func next(id uuid.UUID) uuid.UUID {
 }
 
 func TestVerifyDetectsSealTampering(t *testing.T) {
-	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+	testdb.ForEachDialectUnseeded(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db, 2)
 		addActivity(t, e.c, nil, 8)
 		e.seal()
@@ -350,7 +350,7 @@ func TestVerifyDetectsSealTampering(t *testing.T) {
 }
 
 func TestVerifyReportsLateRows(t *testing.T) {
-	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+	testdb.ForEachDialectUnseeded(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db, 3)
 		addActivity(t, e.c, nil, 6)
 		e.seal()
@@ -382,7 +382,7 @@ func TestVerifyReportsLateRows(t *testing.T) {
 }
 
 func TestConcurrentSealingMakesOneChain(t *testing.T) {
-	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+	testdb.ForEachDialectUnseeded(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db, 5)
 		for range 5 {
 			addActivity(t, e.c, nil, 10)

@@ -56,7 +56,7 @@ func TestSchemaResourcesAreInTheMatrix(t *testing.T) {
 }
 
 func TestRunIsIdempotent(t *testing.T) {
-	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+	testdb.ForEachDialectUnseeded(t, func(t *testing.T, db *database.DB) {
 		first, err := seed.Run(context.Background(), db.Ent)
 		if err != nil {
 			t.Fatal(err)

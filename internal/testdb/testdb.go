@@ -1,6 +1,7 @@
-// Package testdb gives tests a fresh, fully migrated database: embedded
-// SQLite always, PostgreSQL when WORKSYNAPSE_TEST_DATABASE_URL points at a
-// server (CI always sets it).
+// Package testdb gives tests a fresh, fully migrated and seeded database
+// (system roles and permissions, as `serve` seeds them): embedded SQLite
+// always, PostgreSQL when WORKSYNAPSE_TEST_DATABASE_URL points at a server
+// (CI always sets it).
 //
 // PostgreSQL databases are cheap: each test process migrates one template
 // database once (through dbmigrate.Apply, like production) and every test
@@ -29,6 +30,7 @@ import (
 
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/dbmigrate"
+	"github.com/worksynapse/worksynapse/internal/seed"
 )
 
 // EnvURL names the variable holding the admin URL of the test PostgreSQL
@@ -47,23 +49,36 @@ func RequirePostgres(t testing.TB) string {
 	return u
 }
 
-// template is the per-process migrated template database.
-var template struct {
-	once     sync.Once
-	adminURL string
-	name     string
-	created  bool // the database exists and must be dropped
-	err      error
-	create   sync.Mutex // serializes CREATE DATABASE ... TEMPLATE
+// templates are the per-process template databases: the migrated schema,
+// and a copy of it seeded as `serve` seeds (seedTemplate).
+var templates struct {
+	bare, seeded templateDB
+	adminURL     string
+	create       sync.Mutex // serializes CREATE DATABASE ... TEMPLATE
 }
 
-// NewPostgres returns a fresh database with all migrations applied,
-// dropped when the test ends (in the background under Main, see dropper).
-func NewPostgres(t testing.TB) *database.DB {
+// templateDB is one template database, created on first use.
+type templateDB struct {
+	once    sync.Once
+	name    string
+	created bool // the database exists and must be dropped
+	err     error
+}
+
+// NewPostgres returns a fresh database with all migrations applied and the
+// system roles seeded, dropped when the test ends (in the background under
+// Main, see dropper).
+func NewPostgres(t testing.TB) *database.DB { return newPostgres(t, true) }
+
+// NewUnseededPostgres is NewPostgres without the seed, for tests of the
+// seed itself and of what counts every audit row.
+func NewUnseededPostgres(t testing.TB) *database.DB { return newPostgres(t, false) }
+
+func newPostgres(t testing.TB, seeded bool) *database.DB {
 	t.Helper()
 	adminURL := RequirePostgres(t)
 	ctx := context.Background()
-	tpl, err := templateDB(ctx, adminURL)
+	tpl, err := template(ctx, adminURL, seeded)
 	if err != nil {
 		t.Fatalf("testdb: %v", err)
 	}
@@ -124,10 +139,16 @@ func (d *dropper) wait() error {
 }
 
 // NewSQLite returns a fresh SQLite database under t.TempDir() with the ent
-// schema created: a copy of the process's template file (see sqliteImage).
-func NewSQLite(t testing.TB) *database.DB {
+// schema created and the system roles seeded: a copy of the process's
+// template file (see sqliteImage).
+func NewSQLite(t testing.TB) *database.DB { return newSQLite(t, seededSQLiteImage) }
+
+// NewUnseededSQLite is NewSQLite without the seed.
+func NewUnseededSQLite(t testing.TB) *database.DB { return newSQLite(t, sqliteImage) }
+
+func newSQLite(t testing.TB, image func() ([]byte, error)) *database.DB {
 	t.Helper()
-	img, err := sqliteImage()
+	img, err := image()
 	if err != nil {
 		t.Fatalf("testdb: %v", err)
 	}
@@ -141,12 +162,15 @@ func NewSQLite(t testing.TB) *database.DB {
 // sqliteImage is the bytes of a SQLite database with the full schema,
 // built once per process. Why: creating 68 tables and their indexes costs
 // far more than writing the finished file, and every SQLite test needs it.
-var sqliteImage = sync.OnceValues(buildSQLiteImage)
+var (
+	sqliteImage       = sync.OnceValues(func() ([]byte, error) { return buildSQLiteImage(false) })
+	seededSQLiteImage = sync.OnceValues(func() ([]byte, error) { return buildSQLiteImage(true) })
+)
 
 // buildSQLiteImage creates the schema through database.EnsureSQLiteSchema
 // (as every test did before) and reads back the file as one consistent
 // image: VACUUM INTO writes a complete database without a -wal file.
-func buildSQLiteImage() ([]byte, error) {
+func buildSQLiteImage(seeded bool) ([]byte, error) {
 	dir, err := os.MkdirTemp("", "wstest-sqlite-")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite template: %w", err)
@@ -160,6 +184,11 @@ func buildSQLiteImage() ([]byte, error) {
 	defer db.Close()
 	if err := database.EnsureSQLiteSchema(ctx, db); err != nil {
 		return nil, fmt.Errorf("sqlite template: %w", err)
+	}
+	if seeded {
+		if _, err := seed.Run(ctx, db.Ent); err != nil {
+			return nil, fmt.Errorf("sqlite template: seed: %w", err)
+		}
 	}
 	out := filepath.Join(dir, "template.db")
 	if _, err := db.SQL.ExecContext(ctx, "VACUUM INTO ?", out); err != nil {
@@ -180,13 +209,20 @@ func ForEachDialect(t *testing.T, fn func(t *testing.T, db *database.DB)) {
 	t.Run("postgres", func(t *testing.T) { fn(t, NewPostgres(t)) })
 }
 
+// ForEachDialectUnseeded is ForEachDialect on unseeded databases.
+func ForEachDialectUnseeded(t *testing.T, fn func(t *testing.T, db *database.DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, NewUnseededSQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, NewUnseededPostgres(t)) })
+}
+
 // Main runs the tests of a package, waits for the background drops of
 // their databases, and then drops the template database. A failed drop
 // fails the run: databases must not pile up on the server.
 func Main(m *testing.M) {
 	drops.underMain.Store(true)
 	code := m.Run()
-	if err := errors.Join(drops.wait(), dropTemplate()); err != nil {
+	if err := errors.Join(drops.wait(), dropTemplates()); err != nil {
 		fmt.Fprintln(os.Stderr, "testdb:", err)
 		if code == 0 {
 			code = 1
@@ -205,14 +241,27 @@ func open(t testing.TB, cfg database.Config) *database.DB {
 	return db
 }
 
-// templateDB creates and migrates the process's template database once.
-func templateDB(ctx context.Context, adminURL string) (string, error) {
-	template.once.Do(func() {
-		template.adminURL = adminURL
-		template.name = fmt.Sprintf("wstpl_%d_%s", os.Getpid(), randomHex(4))
-		template.err = migrateTemplate(ctx, adminURL, template.name)
+// template returns the name of the process's migrated (and, if seeded,
+// seeded) template database, creating it on first use.
+func template(ctx context.Context, adminURL string, seeded bool) (string, error) {
+	templates.bare.once.Do(func() {
+		templates.adminURL = adminURL
+		templates.bare.name = fmt.Sprintf("wstpl_%d_%s", os.Getpid(), randomHex(4))
+		templates.bare.err = migrateTemplate(ctx, adminURL, templates.bare.name)
 	})
-	return template.name, template.err
+	if !seeded || templates.bare.err != nil {
+		return templates.bare.name, templates.bare.err
+	}
+	templates.seeded.once.Do(func() {
+		name := templates.bare.name + "_seeded"
+		if err := createDatabase(ctx, adminURL, name, templates.bare.name); err != nil {
+			templates.seeded.err = err
+			return
+		}
+		templates.seeded.name, templates.seeded.created = name, true
+		templates.seeded.err = seedTemplate(ctx, database.Config{URL: mustURL(adminURL, name)})
+	})
+	return templates.seeded.name, templates.seeded.err
 }
 
 func migrateTemplate(ctx context.Context, adminURL, name string) error {
@@ -223,7 +272,7 @@ func migrateTemplate(ctx context.Context, adminURL, name string) error {
 	if err := createDatabase(ctx, adminURL, name, ""); err != nil {
 		return err
 	}
-	template.created = true
+	templates.bare.created = true
 	db, err := sql.Open("postgres", u)
 	if err != nil {
 		return fmt.Errorf("open template %s: %w", name, err)
@@ -235,11 +284,31 @@ func migrateTemplate(ctx context.Context, adminURL, name string) error {
 	return nil
 }
 
-func dropTemplate() error {
-	if !template.created {
-		return nil
+// seedTemplate runs seed.Run (system roles and permissions) on a template,
+// as `serve` does on every start. Why in the template: seeding writes a few
+// hundred audited rows, which cost each test more than the rest of its
+// setup; on a seeded database seed.Run only reads, so tests that call it
+// (testfix.Seed) still may.
+func seedTemplate(ctx context.Context, cfg database.Config) error {
+	db, err := database.Open(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("seed template: %w", err)
 	}
-	return dropDatabase(context.Background(), template.adminURL, template.name)
+	defer db.Close()
+	if _, err := seed.Run(ctx, db.Ent); err != nil {
+		return fmt.Errorf("seed template: %w", err)
+	}
+	return nil
+}
+
+func dropTemplates() error {
+	var errs []error
+	for _, tpl := range []*templateDB{&templates.seeded, &templates.bare} {
+		if tpl.created {
+			errs = append(errs, dropDatabase(context.Background(), templates.adminURL, tpl.name))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // createDatabase runs CREATE DATABASE name [TEMPLATE tpl] on the server.
@@ -247,8 +316,8 @@ func createDatabase(ctx context.Context, adminURL, name, tpl string) error {
 	stmt := "CREATE DATABASE " + pq.QuoteIdentifier(name)
 	if tpl != "" {
 		stmt += " TEMPLATE " + pq.QuoteIdentifier(tpl)
-		template.create.Lock()
-		defer template.create.Unlock()
+		templates.create.Lock()
+		defer templates.create.Unlock()
 	}
 	if err := adminExec(ctx, adminURL, stmt); err != nil {
 		return fmt.Errorf("create database %s: %w", name, err)
@@ -284,6 +353,12 @@ func databaseURL(adminURL, name string) (string, error) {
 	}
 	u.Path = "/" + name
 	return u.String(), nil
+}
+
+// mustURL is databaseURL for an adminURL already checked by a caller.
+func mustURL(adminURL, name string) string {
+	u, _ := databaseURL(adminURL, name)
+	return u
 }
 
 func mustDatabaseURL(t testing.TB, adminURL, name string) string {

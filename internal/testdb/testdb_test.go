@@ -9,9 +9,12 @@ import (
 
 	"entgo.io/ent/dialect"
 
+	"github.com/worksynapse/worksynapse/ent/role"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/dbmigrate"
+	"github.com/worksynapse/worksynapse/internal/seed"
 	"github.com/worksynapse/worksynapse/internal/testdb"
+	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
@@ -110,6 +113,33 @@ func TestForEachDialect(t *testing.T) {
 	if len(ran) != want {
 		t.Errorf("ran on %v; want %d dialects", ran, want)
 	}
+}
+
+// Test databases come seeded as `serve` seeds them (system roles with
+// their permissions), unless a test asks for an unseeded one.
+func TestDatabasesComeSeededUnlessAsked(t *testing.T) {
+	count := func(t *testing.T, db *database.DB) (roles, grants int) {
+		t.Helper()
+		// Why: system roles have no organization; only the system reads them all.
+		ctx := viewer.NewSystemContext(t.Context(), "test: count the seeded roles")
+		roles = db.Ent.Role.Query().Where(role.IsSystem(true)).CountX(ctx)
+		grants = db.Ent.RolePermission.Query().CountX(ctx)
+		return roles, grants
+	}
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		want, err := seed.Run(t.Context(), testdb.NewUnseededSQLite(t).Ent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if roles, grants := count(t, db); roles != want.Roles || grants != want.Grants || roles == 0 {
+			t.Errorf("seeded database: %d roles, %d grants; seed.Run creates %d and %d", roles, grants, want.Roles, want.Grants)
+		}
+	})
+	testdb.ForEachDialectUnseeded(t, func(t *testing.T, db *database.DB) {
+		if roles, grants := count(t, db); roles != 0 || grants != 0 {
+			t.Errorf("unseeded database: %d roles, %d grants", roles, grants)
+		}
+	})
 }
 
 func openAdmin(t *testing.T) *sql.DB {
