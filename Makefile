@@ -57,7 +57,7 @@ $(PGBOUNCER):
 
 unit: $(PGBOUNCER) ## Run the Go tests (PostgreSQL too when available)
 	@if [ -z "$$WORKSYNAPSE_TEST_DATABASE_URL" ]; then echo "NOTE: WORKSYNAPSE_TEST_DATABASE_URL is not set: PostgreSQL tests will be skipped."; fi
-	$(GO) test -count=1 -timeout 20m $(PKGS)
+	$(GO) test -count=1 -parallel 4 -timeout 20m $(PKGS)
 
 # Flaky-test hunt: every Go test COUNT times; with -race in the packages that
 # run goroutines (a `go` statement, River, or the test server's background

@@ -90,22 +90,23 @@ func newPostgres(t testing.TB, seeded bool) *database.DB {
 	return open(t, database.Config{URL: mustDatabaseURL(t, adminURL, name)})
 }
 
-// dropper removes the tests' PostgreSQL databases. DROP DATABASE waits for
-// a checkpoint (seconds on a busy server), so under Main a test hands its
-// database to a background drop and ends at once; concurrent drops share
-// checkpoints, and Main waits for all of them before the process exits.
-// Without Main (a package that does not use it) drops stay synchronous.
+// dropper removes the tests' PostgreSQL databases. DROP DATABASE forces a
+// checkpoint (PostgreSQL 15), which writes every dirty page of the server
+// while the other tests run; so under Main the databases of finished tests
+// are only queued, and dropped together when the package's tests are done,
+// where concurrent drops share checkpoints. Without Main (a package that
+// does not use it) drops stay synchronous.
 type dropper struct {
 	underMain atomic.Bool
-	pending   sync.WaitGroup
-	slots     chan struct{} // bounds the admin connections of background drops
 	mu        sync.Mutex
+	queued    []string // database names, with adminURL
+	adminURL  string
 	errs      []error
 }
 
-var drops = dropper{slots: make(chan struct{}, 4)}
+var drops dropper
 
-// drop drops database name now, or in the background under Main.
+// drop drops database name now, or queues it under Main.
 func (d *dropper) drop(t testing.TB, adminURL, name string) {
 	if !d.underMain.Load() {
 		if err := dropDatabase(context.Background(), adminURL, name); err != nil {
@@ -113,26 +114,38 @@ func (d *dropper) drop(t testing.TB, adminURL, name string) {
 		}
 		return
 	}
-	d.pending.Add(1)
-	go func() {
-		defer d.pending.Done()
-		d.slots <- struct{}{}
-		defer func() { <-d.slots }()
-		if err := dropDatabase(context.Background(), adminURL, name); err != nil {
-			d.mu.Lock()
-			d.errs = append(d.errs, err)
-			d.mu.Unlock()
-		}
-	}()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.adminURL = adminURL
+	d.queued = append(d.queued, name)
 }
 
-// WaitForDrops blocks until the databases of finished tests are dropped
-// (tests of testdb itself check that nothing is left behind).
+// WaitForDrops drops the databases of finished tests now (tests of testdb
+// itself check that nothing is left behind).
 func WaitForDrops() error { return drops.wait() }
 
-// wait waits for the background drops and returns their errors.
+// wait drops the queued databases, a few at a time, and returns the errors
+// of every drop so far.
 func (d *dropper) wait() error {
-	d.pending.Wait()
+	d.mu.Lock()
+	names, adminURL := d.queued, d.adminURL
+	d.queued = nil
+	d.mu.Unlock()
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, 8) // bounds the admin connections
+	for _, name := range names {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			if err := dropDatabase(context.Background(), adminURL, name); err != nil {
+				d.mu.Lock()
+				d.errs = append(d.errs, err)
+				d.mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return errors.Join(d.errs...)
