@@ -84,17 +84,24 @@ func TestReplicasBehindPgBouncer(t *testing.T) {
 		t.Errorf("streams received %d of %d chat messages", load.events.Load(), want)
 	}
 	checkListenBypassesThePooler(t, dbURL)
+	for _, r := range []*replica{a, b} {
+		if strings.Contains(r.logs.String(), noNotifications) {
+			t.Errorf("a replica with database.direct_url warns that LISTEN hears nothing:\n%s", r.logs)
+		}
+	}
 	for _, line := range pb.Errors() {
 		t.Errorf("pgbouncer: %s", line)
 	}
 	checkPeriodicJobRunsOnce(t, dbURL, a, b)
+	checkListenThroughThePoolerIsReported(t, bin, env)
 	if t.Failed() {
 		t.Logf("replica A logs:\n%s\nreplica B logs:\n%s", a.logs, b.logs)
 	}
 }
 
 // checkListenBypassesThePooler: each replica's stream hub holds its LISTEN
-// on a session of its own (database.direct_url). Through the pooler the
+// on a session of its own (database.direct_url), whose last statement is
+// a LISTEN or the UNLISTEN of its start-up probe. Through the pooler the
 // LISTEN would land on a pooled server connection and be lost.
 func checkListenBypassesThePooler(t *testing.T, dbURL string) {
 	t.Helper()
@@ -104,11 +111,37 @@ func checkListenBypassesThePooler(t *testing.T, dbURL string) {
 	}
 	defer db.Close()
 	var listeners int
-	if err := db.QueryRow(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %' AND state = 'idle'`).Scan(&listeners); err != nil {
+	if err := db.QueryRow(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query ~ '^(UN)?LISTEN ' AND state = 'idle'`).Scan(&listeners); err != nil {
 		t.Fatal(err)
 	}
 	if listeners != 2 {
 		t.Errorf("%d sessions hold a LISTEN, want one per replica", listeners)
+	}
+}
+
+// noNotifications is the start of the stream hub's warning when its LISTEN
+// hears nothing.
+const noNotifications = "stream: the LISTEN connection receives no notifications"
+
+// checkListenThroughThePoolerIsReported: a replica configured with the
+// pooler alone (no database.direct_url) still serves, but says at start
+// that its LISTEN hears nothing and why.
+func checkListenThroughThePoolerIsReported(t *testing.T, bin string, env []string) {
+	t.Helper()
+	var pooledOnly []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "WORKSYNAPSE_DATABASE_DIRECT_URL=") {
+			pooledOnly = append(pooledOnly, kv)
+		}
+	}
+	r := startReplica(t, bin, pooledOnly)
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(r.logs.String(), noNotifications) {
+		if time.Now().After(deadline) {
+			t.Errorf("a replica whose LISTEN goes through the pooler did not say so within 15 s:\n%s", r.logs)
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

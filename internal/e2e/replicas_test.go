@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -47,14 +48,33 @@ func freePort(t *testing.T) string {
 // replica is one running server process.
 type replica struct {
 	base string
-	logs *bytes.Buffer
+	logs *logBuffer
+}
+
+// logBuffer collects a process's output; the test reads it while the
+// process still writes.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 // startReplica runs `worksynapse serve` with env and waits for /readyz.
 func startReplica(t *testing.T, bin string, env []string) *replica {
 	t.Helper()
 	addr := freePort(t)
-	logs := &bytes.Buffer{}
+	logs := &logBuffer{}
 	cmd := exec.Command(bin, "serve")
 	cmd.Dir = t.TempDir() // no config.yaml: configuration comes from the environment
 	cmd.Env = append(os.Environ(), append(env, "WORKSYNAPSE_HTTP_ADDR="+addr)...)

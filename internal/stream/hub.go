@@ -109,7 +109,7 @@ func (h *Hub) listen(ctx context.Context) error {
 		}
 		h.closer = append(h.closer, c)
 	case h.opts.DB.Dialect == dialect.Postgres && h.opts.DB.SessionURL != "":
-		c, err := listenPostgres(h.opts.DB.SessionURL, h.wake, h.opts.Log)
+		c, err := listenPostgres(h.opts.DB.SessionURL, h.opts.DB.SQL, h.wake, h.opts.Log)
 		if err != nil {
 			return fmt.Errorf("stream: listen: %w", err)
 		}

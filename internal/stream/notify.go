@@ -2,7 +2,10 @@ package stream
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -51,22 +54,59 @@ func poke(wake chan struct{}) {
 
 // listenPostgres holds a LISTEN connection (lib/pq reconnects it; a
 // reconnect sends a nil notification, which wakes the hub to catch up).
-func listenPostgres(url string, wake chan struct{}, log *slog.Logger) (func() error, error) {
+// It then checks that notifications arrive (checkListen).
+func listenPostgres(url string, db *sql.DB, wake chan struct{}, log *slog.Logger) (func() error, error) {
 	l := pq.NewListener(url, 100*time.Millisecond, 10*time.Second, func(ev pq.ListenerEventType, err error) {
 		if err != nil {
 			log.Warn("stream: LISTEN connection", "event", int(ev), "error", err)
 		}
 	})
-	if err := l.Listen(channelName); err != nil {
-		_ = l.Close()
-		return nil, err
+	probe := fmt.Sprintf("%s_probe_%x", channelName, rand.Uint64())
+	for _, ch := range []string{channelName, probe} {
+		if err := l.Listen(ch); err != nil {
+			_ = l.Close()
+			return nil, err
+		}
 	}
+	probed, ended := make(chan struct{}), make(chan struct{})
 	go func() {
-		for range l.Notify {
+		defer close(ended)
+		var once sync.Once
+		for n := range l.Notify {
+			if n != nil && n.Channel == probe {
+				once.Do(func() { close(probed) })
+				continue
+			}
 			poke(wake)
 		}
 	}()
+	go checkListen(db, l, probe, probed, ended, log)
 	return l.Close, nil
+}
+
+// listenProbeWait is how long checkListen waits for its own notification.
+const listenProbeWait = 5 * time.Second
+
+// checkListen notifies the probe channel through the main pool and warns
+// when the LISTEN connection does not hear it: behind a transaction-mode
+// pooler without database.direct_url, LISTEN succeeds and then hears
+// nothing, and the streams silently fall back to the periodic poll.
+func checkListen(db *sql.DB, l *pq.Listener, probe string, probed, ended <-chan struct{}, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), listenProbeWait)
+	defer cancel()
+	if _, err := db.ExecContext(ctx, "SELECT pg_notify($1, '')", probe); err != nil {
+		log.Warn("stream: could not check LISTEN", "error", err)
+		return
+	}
+	select {
+	case <-probed:
+		_ = l.Unlisten(probe)
+	case <-ended: // the hub shut down first
+	case <-ctx.Done():
+		log.Warn("stream: the LISTEN connection receives no notifications; streams on this replica " +
+			"fall back to polling. If database.url points at a transaction-mode pooler (PgBouncer), " +
+			"set database.direct_url to PostgreSQL itself")
+	}
 }
 
 // listenRedis subscribes to the Redis channel.
