@@ -54,6 +54,34 @@ func TestTaskListQueriesDoNotGrowWithThePage(t *testing.T) {
 	})
 }
 
+// TestTaskReadIsTwoStatements: GET /tasks/{id} reads the session (with the
+// caller's memberships and permissions) and then the task with its
+// project's key in one statement, for a member whose role reads through
+// the project-visibility predicate too.
+func TestTaskReadIsTwoStatements(t *testing.T) {
+	t.Parallel()
+	testdb.ForEachDialect(t, func(t *testing.T, raw *database.DB) {
+		db, counter := testdb.CountQueries(raw, func(ctx context.Context) bool {
+			return requestmeta.FromContext(ctx).RequestID == probeRequestID
+		})
+		w := newProjectWorld(t, db)
+		ids := seedReferencedTasks(w, 1)
+		for _, user := range []string{"alice", "bobby"} {
+			for range 2 { // the first call warms per-process caches
+				counter.Reset()
+				code, body := w.do(user, "GET", "/tasks/"+ids["parent"].String(), nil, http.Header{"X-Request-ID": {probeRequestID}})
+				var got struct{ Key string }
+				if code != http.StatusOK || json.Unmarshal(body, &got) != nil || !strings.HasPrefix(got.Key, w.proj.Key+"-") {
+					t.Fatalf("GET task as %s: %d %.300s", user, code, body)
+				}
+			}
+			if n := len(counter.Statements()); n != 2 {
+				t.Errorf("GET /tasks/{id} as %s: %d statements, want 2:\n%s", user, n, strings.Join(counter.Statements(), "\n"))
+			}
+		}
+	})
+}
+
 // countQueries lists the tasks matching query as user with pages of 10
 // and 50 and fails unless both issue the same number of statements.
 func countQueries(t *testing.T, w *projectWorld, counter *testdb.QueryCounter, name, user, query string) {
