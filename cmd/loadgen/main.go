@@ -28,6 +28,8 @@ func main() {
 	flag.IntVar(&o.Concurrency, "concurrency", 16, "concurrent clients")
 	flag.DurationVar(&o.Duration, "duration", 10*time.Second, "measuring time per scenario and task count")
 	flag.StringVar(&o.OutDir, "out", "bench/results", "directory of the JSON report (empty: none)")
+	flag.StringVar(&o.Only, "only", "", "run only the scenarios whose name contains this, e.g. 'get task'")
+	flag.StringVar(&o.ProfileDir, "cpuprofile", "", "directory for a CPU profile of each scenario (go tool pprof)")
 	flag.Parse()
 	if o.AdminURL == "" {
 		fmt.Fprintln(os.Stderr, "loadgen: no PostgreSQL: set -database-url or "+envURL)

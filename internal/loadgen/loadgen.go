@@ -14,6 +14,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
+	"strings"
 	"time"
 )
 
@@ -28,6 +30,12 @@ type Options struct {
 	OutDir string
 	// Progress receives one line per finished scenario.
 	Progress io.Writer
+	// Only, if set, runs the scenarios whose name contains it.
+	Only string
+	// ProfileDir, if set, receives a CPU profile of each scenario's
+	// measuring window (<scenario>-<tasks>.pprof; server and clients share
+	// the process).
+	ProfileDir string
 }
 
 // Ratio is a derived figure with its target (0: informational).
@@ -85,7 +93,15 @@ func runSize(ctx context.Context, o Options, n int) ([]Result, error) {
 	c := &client{http: hc, base: s.URL, token: f.Token}
 	var out []Result
 	for _, sc := range scenarios(s, f, c, o.Concurrency) {
+		if !strings.Contains(sc.name, o.Only) {
+			continue
+		}
+		stop, err := startProfile(o.ProfileDir, sc.name, n)
+		if err != nil {
+			return nil, err
+		}
 		res := measure(ctx, sc.name, n, o.Concurrency, o.Duration, sc.op)
+		stop()
 		progress(o, "  %-24s %8.1f req/s  p50 %7.2f ms  p99 %7.2f ms  errors %d %s\n",
 			sc.name, res.RPS, res.P50ms, res.P99ms, res.Errors, res.FirstError)
 		out = append(out, res)
@@ -94,6 +110,24 @@ func runSize(ctx context.Context, o Options, n int) ([]Result, error) {
 		}
 	}
 	return out, nil
+}
+
+// startProfile starts a CPU profile into dir (none when dir is empty) and
+// returns what stops it.
+func startProfile(dir, scenario string, n int) (func(), error) {
+	if dir == "" {
+		return func() {}, nil
+	}
+	name := fmt.Sprintf("%s-%d.pprof", strings.NewReplacer(" ", "-", "(", "", ")", "", "=", "-").Replace(scenario), n)
+	f, err := os.Create(filepath.Join(dir, name))
+	if err != nil {
+		return nil, fmt.Errorf("loadgen: cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("loadgen: cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func progress(o Options, format string, args ...any) {
