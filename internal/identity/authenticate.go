@@ -151,7 +151,7 @@ func loadViewerRows(ctx context.Context, q *ent.UserQuery, join func(*entsql.Sel
 }
 
 // permissionList aggregates the joined permissions of a group into
-// "resource:action,…" (” for none).
+// "resource:action,…" (an empty string for none).
 func permissionList(d string, p *entsql.SelectTable) entsql.Querier {
 	agg := "string_agg"
 	if d == dialect.SQLite {
