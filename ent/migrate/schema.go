@@ -2214,6 +2214,11 @@ var (
 				},
 			},
 			{
+				Name:    "organizationmember_organization_id",
+				Unique:  false,
+				Columns: []*schema.Column{OrganizationMembersColumns[6]},
+			},
+			{
 				Name:    "organizationmember_user_id",
 				Unique:  false,
 				Columns: []*schema.Column{OrganizationMembersColumns[7]},

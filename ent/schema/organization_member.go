@@ -43,6 +43,9 @@ func (OrganizationMember) Edges() []ent.Edge {
 func (OrganizationMember) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("organization_id", "user_id").Unique().Annotations(entsql.IndexWhere("deleted_at IS NULL")),
+		// The tenant key's index: the partial one above skips removed
+		// members, which tenant-wide exports and deletion must find too.
+		index.Fields("organization_id"),
 		index.Fields("user_id"),
 	}
 }
