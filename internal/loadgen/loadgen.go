@@ -136,10 +136,16 @@ func progress(o Options, format string, args ...any) {
 	}
 }
 
-// Targets of the performance section of the product brief.
+// Targets of the performance section of the product brief, and of the
+// hot-path work: a request's throughput at least a share of its floor's
+// (bare SQL), written as floor over request so that lower is better.
 const (
 	ListGrowthTarget = 1.3 // list p50 at the largest size over the smallest
 	CreateCostTarget = 2.0 // create p50 over the bare SQL's p50
+
+	GetFloorTarget    = 4.0     // get req/s >= 25% of its floor's
+	ListFloorTarget   = 5.0     // list req/s >= 20% of its floor's
+	CreateFloorTarget = 1 / 0.3 // create req/s >= 30% of its floor's
 )
 
 // ratios derives the target figures: list p50 growth from the smallest to
@@ -173,12 +179,20 @@ func ratios(rs []Result, sizes []int) []Ratio {
 		}
 	}
 	for _, n := range sizes {
+		for _, f := range []struct {
+			api, bare string
+			target    float64
+		}{{ScenarioGet, ScenarioGetSQL, GetFloorTarget}, {ScenarioList, ScenarioListSQL, ListFloorTarget}} {
+			if api, bare := find(f.api, n), find(f.bare, n); api != nil && bare != nil && api.RPS > 0 {
+				add(fmt.Sprintf("%s: bare SQL req/s / API at %d", f.api, n), bare.RPS/api.RPS, f.target)
+			}
+		}
 		api, bare := find(ScenarioCreate, n), find(ScenarioCreateSQL, n)
 		if api == nil || bare == nil || bare.P50ms == 0 || api.RPS == 0 {
 			continue
 		}
 		add(fmt.Sprintf("create p50 / bare SQL p50 at %d", n), api.P50ms/bare.P50ms, CreateCostTarget)
-		add(fmt.Sprintf("bare SQL req/s / create req/s at %d", n), bare.RPS/api.RPS, 0)
+		add(fmt.Sprintf("create task: bare SQL req/s / API at %d", n), bare.RPS/api.RPS, CreateFloorTarget)
 	}
 	return out
 }

@@ -13,7 +13,9 @@ import (
 // Scenario names, in the order they run.
 const (
 	ScenarioGet        = "get task"
+	ScenarioGetSQL     = "get task (bare SQL)"
 	ScenarioList       = "list tasks"
+	ScenarioListSQL    = "list tasks (bare SQL)"
 	ScenarioListStatus = "list tasks status=todo"
 	ScenarioCreate     = "create task"
 	ScenarioCreateSQL  = "create task (bare SQL)"
@@ -35,7 +37,9 @@ func scenarios(s *stack, f *fixture, c *client, conc int) []scenario {
 			_, err := c.do(ctx, "GET", "/tasks/"+pick(f.TaskIDs).String(), "", 200)
 			return err
 		}},
+		{ScenarioGetSQL, bareGet(s, f)},
 		{ScenarioList, pager(c, tasksPath+"?limit=50", conc)},
+		{ScenarioListSQL, bareList(s, f, conc)},
 		{ScenarioListStatus, pager(c, tasksPath+"?limit=50&status=todo", conc)},
 		{ScenarioCreate, func(ctx context.Context, _ int) error {
 			_, err := c.do(ctx, "POST", tasksPath, `{"title":"Load generator task"}`, 201)
