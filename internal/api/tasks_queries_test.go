@@ -19,6 +19,14 @@ import (
 // (background jobs and setup requests share the ent client).
 const probeRequestID = "query-count-probe"
 
+// countProbes counts the statements of the requests sent with
+// probeRequestID on raw.
+func countProbes(raw *database.DB) (*database.DB, *testdb.QueryCounter) {
+	return testdb.CountQueries(raw, func(ctx context.Context) bool {
+		return requestmeta.FromContext(ctx).RequestID == probeRequestID
+	})
+}
+
 // TestTaskListQueriesDoNotGrowWithThePage: a task list request issues the
 // same number of SQL statements for a page of 10 and of 50 tasks, whatever
 // the filter or sort, with every reference of the tasks set (assignee,
@@ -28,9 +36,7 @@ const probeRequestID = "query-count-probe"
 func TestTaskListQueriesDoNotGrowWithThePage(t *testing.T) {
 	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, raw *database.DB) {
-		db, counter := testdb.CountQueries(raw, func(ctx context.Context) bool {
-			return requestmeta.FromContext(ctx).RequestID == probeRequestID
-		})
+		db, counter := countProbes(raw)
 		w := newProjectWorld(t, db)
 		ids := seedReferencedTasks(w, 55)
 		alice := w.users["alice"]
@@ -61,9 +67,7 @@ func TestTaskListQueriesDoNotGrowWithThePage(t *testing.T) {
 func TestTaskReadIsTwoStatements(t *testing.T) {
 	t.Parallel()
 	testdb.ForEachDialect(t, func(t *testing.T, raw *database.DB) {
-		db, counter := testdb.CountQueries(raw, func(ctx context.Context) bool {
-			return requestmeta.FromContext(ctx).RequestID == probeRequestID
-		})
+		db, counter := countProbes(raw)
 		w := newProjectWorld(t, db)
 		ids := seedReferencedTasks(w, 1)
 		for _, user := range []string{"alice", "bobby"} {

@@ -114,15 +114,10 @@ func bareList(s *stack, f *fixture, conc int) op {
 			return err
 		}
 		defer rows.Close()
-		cols, err := rows.Columns()
+		var id uuid.UUID
+		vals, err := scanTargets(rows, &id)
 		if err != nil {
 			return err
-		}
-		var id uuid.UUID
-		vals := make([]any, len(cols))
-		vals[0] = &id
-		for i := 1; i < len(vals); i++ {
-			vals[i] = new(any)
 		}
 		n, last := 0, uuid.Nil
 		for rows.Next() {
@@ -154,13 +149,9 @@ func drain(rows *sql.Rows, err error) error {
 		return err
 	}
 	defer rows.Close()
-	cols, err := rows.Columns()
+	vals, err := scanTargets(rows)
 	if err != nil {
 		return err
-	}
-	vals := make([]any, len(cols))
-	for i := range vals {
-		vals[i] = new(any)
 	}
 	for rows.Next() {
 		if err := rows.Scan(vals...); err != nil {
@@ -168,4 +159,22 @@ func drain(rows *sql.Rows, err error) error {
 		}
 	}
 	return rows.Err()
+}
+
+// scanTargets returns Scan's destinations for every column of rows: first
+// for the leading columns, a throwaway value for the others.
+func scanTargets(rows *sql.Rows, first ...any) ([]any, error) {
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	vals := make([]any, len(cols))
+	for i := range vals {
+		if i < len(first) {
+			vals[i] = first[i]
+		} else {
+			vals[i] = new(any)
+		}
+	}
+	return vals, nil
 }
