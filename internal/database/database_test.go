@@ -143,6 +143,17 @@ func TestOnePassStatementsKeepJSONAndBytes(t *testing.T) {
 	}
 }
 
+// A URL that does not parse is refused without being repeated: it may
+// hold a password.
+func TestOpenDoesNotRepeatTheURL(t *testing.T) {
+	for _, u := range []string{"postgres://app:s3cret-pw@db:badport/ws", "postgres://app:s3cret-pw@[::1/ws"} {
+		_, err := database.Open(t.Context(), database.Config{URL: u})
+		if err == nil || strings.Contains(err.Error(), "s3cret-pw") {
+			t.Errorf("Open(%q) = %v; want an error that does not show the password", u, err)
+		}
+	}
+}
+
 var errBoom = errors.New("boom")
 
 func TestWithTx(t *testing.T) {

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/url"
 
 	"github.com/lib/pq"
 )
@@ -26,10 +28,15 @@ import (
 // and ent passes JSON field values as json.RawMessage (which database/sql
 // would turn into []byte). jsonAsText converts those to strings, which go
 // in text format like every other argument.
-func openPool(url string) (*sql.DB, error) {
-	cfg, err := pq.NewConfig(url)
+func openPool(dsn string) (*sql.DB, error) {
+	cfg, err := pq.NewConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("database: parse the database URL: %w", err)
+		var parseErr *url.Error
+		if errors.As(err, &parseErr) {
+			// url.Error quotes the whole URL, password included.
+			return nil, errors.New("database: the database URL does not parse (not shown: it may hold a password)")
+		}
+		return nil, fmt.Errorf("database: the database URL: %w", err)
 	}
 	cfg.BinaryParameters = true
 	connector, err := pq.NewConnectorConfig(cfg)
