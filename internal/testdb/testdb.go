@@ -66,8 +66,8 @@ type templateDB struct {
 }
 
 // NewPostgres returns a fresh database with all migrations applied and the
-// system roles seeded, dropped when the test ends (in the background under
-// Main, see dropper).
+// system roles seeded, dropped when the test ends (under Main, when the
+// package's tests are done: see dropper).
 func NewPostgres(t testing.TB) *database.DB { return newPostgres(t, true) }
 
 // NewUnseededPostgres is NewPostgres without the seed, for tests of the
@@ -99,7 +99,7 @@ func newPostgres(t testing.TB, seeded bool) *database.DB {
 type dropper struct {
 	underMain atomic.Bool
 	mu        sync.Mutex
-	queued    []string // database names, with adminURL
+	queued    []string // names of databases to drop on adminURL's server
 	adminURL  string
 	errs      []error
 }
@@ -229,9 +229,9 @@ func ForEachDialectUnseeded(t *testing.T, fn func(t *testing.T, db *database.DB)
 	t.Run("postgres", func(t *testing.T) { fn(t, NewUnseededPostgres(t)) })
 }
 
-// Main runs the tests of a package, waits for the background drops of
-// their databases, and then drops the template database. A failed drop
-// fails the run: databases must not pile up on the server.
+// Main runs the tests of a package, drops their databases, and then the
+// template databases. A failed drop fails the run: databases must not pile
+// up on the server.
 func Main(m *testing.M) {
 	drops.underMain.Store(true)
 	code := m.Run()
