@@ -15,6 +15,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/project"
 	"github.com/worksynapse/worksynapse/ent/sprint"
 	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/internal/authz"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/softdelete"
 	"github.com/worksynapse/worksynapse/internal/viewer"
@@ -88,8 +89,8 @@ func (l *Ledger) Costs(ctx context.Context, now time.Time, q CostQuery) (*CostRe
 	if err := q.validate(); err != nil {
 		return nil, err
 	}
-	if !viewer.FromContext(ctx).Can(q.OrganizationID, "agent_call", viewer.ActionRead) {
-		return nil, notFoundOrg()
+	if err := authz.RequireInOrganization(ctx, q.OrganizationID, "agent_call", viewer.ActionRead, "cost analytics"); err != nil {
+		return nil, err
 	}
 	// The permission was checked above for the whole organization.
 	sctx := system(ctx, "cost analytics")

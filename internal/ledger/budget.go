@@ -17,8 +17,8 @@ import (
 	"github.com/worksynapse/worksynapse/ent/predicate"
 	"github.com/worksynapse/worksynapse/ent/securityauditlog"
 	"github.com/worksynapse/worksynapse/internal/audit"
+	"github.com/worksynapse/worksynapse/internal/authz"
 	"github.com/worksynapse/worksynapse/internal/database"
-	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
@@ -375,8 +375,8 @@ func (l *Ledger) AgentBudget(ctx context.Context, agentID uuid.UUID) (*BudgetSta
 // OrganizationBudget is the state of the organization-wide budgets. The
 // caller needs agent_call:read in the organization.
 func (l *Ledger) OrganizationBudget(ctx context.Context, orgID uuid.UUID) (*BudgetStatus, error) {
-	if !viewer.FromContext(ctx).Can(orgID, "agent_call", viewer.ActionRead) {
-		return nil, notFoundOrg()
+	if err := authz.RequireInOrganization(ctx, orgID, "agent_call", viewer.ActionRead, "reading budgets"); err != nil {
+		return nil, err
 	}
 	sctx := system(ctx, "budget status")
 	org, err := l.client.Organization.Get(sctx, orgID)
@@ -399,12 +399,8 @@ type OrganizationBudgetInput struct {
 // SetOrganizationBudget changes the organization's budgets; privacy asks
 // organization:update, and the audit hook records the change.
 func (l *Ledger) SetOrganizationBudget(ctx context.Context, orgID uuid.UUID, in OrganizationBudgetInput) (*BudgetStatus, error) {
-	// Members without the right learn that they lack it; others learn nothing.
-	if v := viewer.FromContext(ctx); !v.Can(orgID, "organization", viewer.ActionUpdate) {
-		if v.IsMember(orgID) {
-			return nil, problem.Forbidden("changing budgets needs organization:update")
-		}
-		return nil, notFoundOrg()
+	if err := authz.RequireInOrganization(ctx, orgID, "organization", viewer.ActionUpdate, "changing budgets"); err != nil {
+		return nil, err
 	}
 	err := database.WithTx(ctx, l.client, func(tx *ent.Tx) error {
 		u := tx.Organization.UpdateOneID(orgID).SetBudgetWarnPercent(in.WarnPercent)

@@ -13,11 +13,8 @@ import (
 	"github.com/worksynapse/worksynapse/ent/budgetreservation"
 	"github.com/worksynapse/worksynapse/ent/securityauditlog"
 	"github.com/worksynapse/worksynapse/internal/database"
-	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/textguard"
 )
-
-func notFoundOrg() error { return problem.NotFound("organization not found") }
 
 // Record writes the AgentCall of a gateway call (priced with the row in
 // force at its start) and, in the same transaction, settles the

@@ -16,6 +16,7 @@ import (
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/taskattachment"
+	"github.com/worksynapse/worksynapse/internal/authz"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/pagination"
 	"github.com/worksynapse/worksynapse/internal/problem"
@@ -50,8 +51,8 @@ func (s *Service) Attach(ctx context.Context, store storage.Storage, taskID uuid
 	}
 	v := viewer.FromContext(ctx)
 	// Checked before storing, so a forbidden upload writes no bytes.
-	if !v.Can(t.OrganizationID, "attachment", viewer.ActionCreate) {
-		return nil, problem.Forbidden("attaching files needs attachment:create")
+	if err := authz.Require(ctx, t.OrganizationID, "attachment", viewer.ActionCreate, "attaching files"); err != nil {
+		return nil, err
 	}
 	key, err := storage.NewKey()
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/label"
 	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/internal/authz"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/occ"
 	"github.com/worksynapse/worksynapse/internal/pagination"
@@ -84,8 +85,8 @@ func (s *Service) SetTaskLabel(ctx context.Context, taskID, labelID uuid.UUID, o
 		return err
 	}
 	// The no-op shortcut below must not let a reader "succeed" at a write.
-	if !viewer.FromContext(ctx).Can(t.OrganizationID, "task", viewer.ActionUpdate) {
-		return problem.Forbidden("labelling a task needs task:update")
+	if err := authz.Require(ctx, t.OrganizationID, "task", viewer.ActionUpdate, "labelling a task"); err != nil {
+		return err
 	}
 	if l.ProjectID != t.ProjectID {
 		return problem.Validation("the label belongs to another project",

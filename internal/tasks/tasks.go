@@ -4,9 +4,9 @@
 // under WIP limits, filtered lists and the activity feed. Authorization is
 // the privacy rules' job: every read and write runs as the viewer. A few
 // checks run before the write the rules would refuse anyway, to fail
-// early with a clearer 403: attaching (before the blob is stored),
-// labelling a task, and editing or deleting a comment (author or
-// moderator).
+// early with a clearer 403: attaching (before the blob is stored) and
+// labelling a task go through internal/authz; editing or deleting a
+// comment (author or moderator) is a rule of its own.
 package tasks
 
 import (
