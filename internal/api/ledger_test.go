@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -142,6 +143,12 @@ func TestLedgerAPI(t *testing.T) {
 			t.Errorf("report: %+v", report)
 		}
 		w.must(404, "eve", "GET", costs, nil, nil)
+		// A member without agent_call:read (VIEWER) is told what it lacks.
+		if code, body := w.do("bob", "GET", costs, nil, http.Header{}); code != 403 || !strings.Contains(string(body), "agent_call:read") {
+			t.Errorf("costs as a VIEWER: %d %s", code, body)
+		}
+		w.must(403, "bob", "GET", fmt.Sprintf("/organizations/%s/budget", org.ID), nil, nil)
+		w.must(404, "eve", "GET", fmt.Sprintf("/organizations/%s/budget", org.ID), nil, nil)
 		w.must(404, "eve", "GET", fmt.Sprintf("/agents/%s/budget", ag.ID), nil, nil)
 		w.must(404, "eve", "POST", "/agent-calls", map[string]any{"agent_id": ag.ID, "client_call_id": "e-1",
 			"provider": "openai_compatible", "model": "gpt-x", "status": "success", "started_at": now}, nil)
