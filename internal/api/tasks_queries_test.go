@@ -27,6 +27,13 @@ func countProbes(raw *database.DB) (*database.DB, *testdb.QueryCounter) {
 	})
 }
 
+// probeGET sends GET path as user with the counter reset, so that the
+// counter then holds exactly that request's statements.
+func probeGET(w *projectWorld, counter *testdb.QueryCounter, user, path string) (int, []byte) {
+	counter.Reset()
+	return w.do(user, "GET", path, nil, http.Header{"X-Request-ID": {probeRequestID}})
+}
+
 // TestTaskListQueriesDoNotGrowWithThePage: a task list request issues the
 // same number of SQL statements for a page of 10 and of 50 tasks, whatever
 // the filter or sort, with every reference of the tasks set (assignee,
@@ -72,8 +79,7 @@ func TestTaskReadIsTwoStatements(t *testing.T) {
 		ids := seedReferencedTasks(w, 1)
 		for _, user := range []string{"alice", "bobby"} {
 			for range 2 { // the first call warms per-process caches
-				counter.Reset()
-				code, body := w.do(user, "GET", "/tasks/"+ids["parent"].String(), nil, http.Header{"X-Request-ID": {probeRequestID}})
+				code, body := probeGET(w, counter, user, "/tasks/"+ids["parent"].String())
 				var got struct{ Key string }
 				if code != http.StatusOK || json.Unmarshal(body, &got) != nil || !strings.HasPrefix(got.Key, w.proj.Key+"-") {
 					t.Fatalf("GET task as %s: %d %.300s", user, code, body)
@@ -93,8 +99,7 @@ func countQueries(t *testing.T, w *projectWorld, counter *testdb.QueryCounter, n
 	counts := map[int]int{}
 	for _, limit := range []int{10, 10, 50} { // the first call warms per-process caches
 		path := fmt.Sprintf("%s/tasks?limit=%d&%s", w.path, limit, query)
-		counter.Reset()
-		code, body := w.do(user, "GET", path, nil, http.Header{"X-Request-ID": {probeRequestID}})
+		code, body := probeGET(w, counter, user, path)
 		var page struct{ Items []json.RawMessage }
 		if code != http.StatusOK || json.Unmarshal(body, &page) != nil || len(page.Items) != limit {
 			t.Fatalf("%s: GET %s: %d, %d items: %.300s", name, path, code, len(page.Items), body)

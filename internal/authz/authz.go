@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/rule"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
@@ -39,7 +40,7 @@ func RequireInOrganization(ctx context.Context, org uuid.UUID, resource, action,
 	case v.IsMember(org):
 		return forbidden(resource, action, doing)
 	default:
-		return problem.NotFound("organization not found")
+		return rule.OrganizationNotFound()
 	}
 }
 

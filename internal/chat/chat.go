@@ -21,6 +21,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/message"
 	"github.com/worksynapse/worksynapse/ent/project"
 	"github.com/worksynapse/worksynapse/internal/problem"
+	"github.com/worksynapse/worksynapse/internal/rule"
 	"github.com/worksynapse/worksynapse/internal/softdelete"
 	"github.com/worksynapse/worksynapse/internal/storage"
 	"github.com/worksynapse/worksynapse/internal/stream"
@@ -74,7 +75,7 @@ func me(ctx context.Context) (uuid.UUID, error) {
 func inOrg(ctx context.Context, org uuid.UUID) error {
 	v := viewer.FromContext(ctx)
 	if v == nil || !(v.IsMember(org) || v.Superuser || v.IsSystem()) {
-		return problem.NotFound("the organization does not exist")
+		return rule.OrganizationNotFound()
 	}
 	return nil
 }

@@ -44,7 +44,7 @@ func New(client *ent.Client, chatSvc *chat.Service) *Service {
 	return &Service{client: client, chat: chatSvc, now: time.Now}
 }
 
-var errOrgNotFound = problem.NotFound("the organization does not exist")
+var errOrgNotFound = rule.OrganizationNotFound()
 
 // lockOnPostgres makes a query take row locks (SELECT ... FOR UPDATE), so
 // that guards like "another ADMIN remains" cannot pass in two concurrent

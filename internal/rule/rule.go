@@ -100,7 +100,11 @@ func RequireOrganization(ctx context.Context, c *ent.Client, org uuid.UUID) erro
 		return fmt.Errorf("rule: load organization %s: %w", org, err)
 	}
 	if !ok {
-		return problem.NotFound("the organization does not exist")
+		return OrganizationNotFound()
 	}
 	return nil
 }
+
+// OrganizationNotFound is the one answer to a caller who may not see an
+// organization: the same as for one that does not exist.
+func OrganizationNotFound() error { return problem.NotFound("the organization does not exist") }
