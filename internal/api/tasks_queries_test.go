@@ -89,6 +89,12 @@ func TestTaskReadIsTwoStatements(t *testing.T) {
 				t.Errorf("GET /tasks/{id} as %s: %d statements, want 2:\n%s", user, n, strings.Join(counter.Statements(), "\n"))
 			}
 		}
+		// The join keeps what the separate key read did: a task of a
+		// deleted project is not found.
+		w.must(204, "alice", "DELETE", w.path, nil, nil)
+		if code, body := w.do("alice", "GET", "/tasks/"+ids["parent"].String(), nil, nil); code != http.StatusNotFound {
+			t.Errorf("GET a task of a deleted project: %d %.200s", code, body)
+		}
 	})
 }
 

@@ -58,13 +58,16 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (Task, error) {
 // projectKeyColumn is the alias of the project key joinProjectKey selects.
 const projectKeyColumn = "project_key"
 
-// joinProjectKey adds the task's project key to a task query. Why no
-// privacy check on the project: the key is part of a task the viewer may
-// read (as in withKey); the task's own rules decided that.
+// joinProjectKey adds the task's project key to a task query; a task of
+// a deleted project is not found, as withKey's read of the project finds
+// none. Why no privacy check on the project: the key is part of a task
+// the viewer may read (as in withKey); the task's own rules decided that.
 func joinProjectKey(s *sql.Selector) {
 	p := sql.Table(project.Table)
-	s.Join(p).On(s.C(task.FieldProjectID), p.C(project.FieldID)).
-		AppendSelectAs(p.C(project.FieldKey), projectKeyColumn)
+	s.Join(p).OnP(sql.And(
+		sql.ColumnsEQ(s.C(task.FieldProjectID), p.C(project.FieldID)),
+		sql.IsNull(p.C(project.FieldDeletedAt)),
+	)).AppendSelectAs(p.C(project.FieldKey), projectKeyColumn)
 }
 
 // GetByKey resolves "WS-42" within a project.
