@@ -81,7 +81,7 @@ func bulkActivity(t *testing.T, db *database.DB, org, user uuid.UUID, n int) {
 		_, err := db.SQL.ExecContext(ctx, `
 INSERT INTO activity_logs (id, created_at, organization_id, actor_type, actor_user_id, activity_type, action,
 	resource_type, resource_id, old_values, new_values, ip, user_agent, request_id)
-SELECT gen_random_uuid(), now() - g * interval '1 millisecond', $1::uuid, 'user', $2::uuid, 'update', 'task.update',
+SELECT `+testdb.UUIDv7SQL("now() - g * interval '1 millisecond'")+`, now() - g * interval '1 millisecond', $1::uuid, 'user', $2::uuid, 'update', 'task.update',
 	'Task', gen_random_uuid(),
 	jsonb_build_object('title', 'old title ' || g, 'description', repeat('x', 40)),
 	jsonb_build_object('title', 'new title ' || g, 'description', repeat('y', 40)),

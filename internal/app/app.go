@@ -24,6 +24,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/llm"
 	"github.com/worksynapse/worksynapse/internal/mail"
 	"github.com/worksynapse/worksynapse/internal/metrics"
+	"github.com/worksynapse/worksynapse/internal/partition"
 	"github.com/worksynapse/worksynapse/internal/ratelimit"
 	"github.com/worksynapse/worksynapse/internal/requestmeta"
 	"github.com/worksynapse/worksynapse/internal/server"
@@ -160,6 +161,11 @@ func (a *App) PrepareSchema(ctx context.Context) error {
 		return fmt.Errorf("app: migration status: %w", err)
 	}
 	if len(st.Pending) == 0 {
+		// Apply creates them too: a server started months after its last
+		// migration must not find this month without a partition.
+		if _, err := partition.EnsureAll(ctx, a.DB.SQL, time.Now()); err != nil {
+			return fmt.Errorf("app: %w", err)
+		}
 		return nil
 	}
 	if !a.Config.Database.AutoMigrate {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"github.com/worksynapse/worksynapse/internal/api"
 	"github.com/worksynapse/worksynapse/internal/approvals"
 	"github.com/worksynapse/worksynapse/internal/audit"
@@ -13,6 +15,7 @@ import (
 	"github.com/worksynapse/worksynapse/internal/identity"
 	"github.com/worksynapse/worksynapse/internal/jobs"
 	"github.com/worksynapse/worksynapse/internal/ledger"
+	"github.com/worksynapse/worksynapse/internal/partition"
 	"github.com/worksynapse/worksynapse/internal/stream"
 	"github.com/worksynapse/worksynapse/internal/worktracking"
 )
@@ -85,6 +88,10 @@ func (a *App) jobTasks() ([]jobs.Task, error) {
 	retention, err := audit.RetentionFromConfig(a.DB.Ent, a.Config, a.Log)
 	if err != nil {
 		return nil, fmt.Errorf("app: audit retention: %w", err)
+	}
+	months, err := audit.MonthRetentionFromConfig(a.DB.Ent, a.Config, a.Log)
+	if err != nil {
+		return nil, fmt.Errorf("app: audit month retention: %w", err)
 	}
 	return []jobs.Task{{
 		Kind:        "session.cleanup",
@@ -183,6 +190,20 @@ func (a *App) jobTasks() ([]jobs.Task, error) {
 			if err == nil && p.Calls+p.Messages > 0 {
 				a.Log.InfoContext(ctx, "purged LLM captures past retention", "calls", p.Calls, "messages", p.Messages)
 			}
+			return err
+		},
+	}, {
+		Kind:        "partitions.maintain",
+		Description: "Create the partitions of the coming months and drop whole months past audit.*_retention_months (sealed and exported first; PostgreSQL only)",
+		Every:       j.PartitionMaintenanceInterval,
+		Run: func(ctx context.Context, _ jobs.Params) error {
+			if a.DB.Dialect != dialect.Postgres {
+				return nil // SQLite keeps plain tables
+			}
+			if _, err := partition.EnsureAll(ctx, a.DB.SQL, time.Now()); err != nil {
+				return err
+			}
+			_, err := months.Run(ctx)
 			return err
 		},
 	}, {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 	gen "github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/auditseal"
 	"github.com/worksynapse/worksynapse/internal/config"
+	"github.com/worksynapse/worksynapse/internal/partition"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
@@ -40,6 +42,8 @@ type Sealer struct {
 	// Rows committed later than that below the sealed frontier are
 	// reported by Verify as unsealed.
 	MinAge time.Duration
+	// Now is the clock (tests move it forward); nil means time.Now.
+	Now func() time.Time
 	// Dir, when set, receives a JSON file per seal with the per-row hashes
 	// (Dir/<table>/<seq>.json), which is what lets Verify name a changed,
 	// deleted or inserted row. Copy it to external storage.
@@ -75,7 +79,11 @@ func (s *Sealer) SealPending(ctx context.Context) (int, error) {
 	// Why a system context: seals cover every organization's rows, and
 	// only the sealing job may create them (rule.SealPolicy).
 	ctx = viewer.NewSystemContext(ctx, "audit sealing")
-	before := idAt(time.Now().Add(-s.MinAge))
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	before := partition.Bound(now().Add(-s.MinAge))
 	total := 0
 	for _, t := range tables {
 		if err := s.repairLastFile(ctx, t); err != nil {
@@ -347,16 +355,24 @@ func readSealFile(dir, table string, seq int64) (*SealFile, error) {
 // writeFileSync writes a file atomically and durably: a temporary file,
 // fsync, rename, fsync of the directory (so the rename survives a crash).
 func writeFileSync(path string, data []byte) error {
-	dir := filepath.Dir(path)
+	return writeSynced(filepath.Dir(path), func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	}, func() string { return filepath.Base(path) })
+}
+
+// writeSynced is writeFileSync for content written by fill, under the name
+// that name returns once fill is done ("" discards the file).
+func writeSynced(dir string, fill func(io.Writer) error, name func() string) error {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	tmp, err := os.CreateTemp(dir, ".export.*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name()) // no-op after the rename
-	if _, err := tmp.Write(data); err != nil {
+	if err := fill(tmp); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -367,7 +383,11 @@ func writeFileSync(path string, data []byte) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	final := name()
+	if final == "" {
+		return nil
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, final)); err != nil {
 		return err
 	}
 	return syncDir(dir)

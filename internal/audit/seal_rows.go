@@ -3,7 +3,6 @@ package audit
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -43,15 +42,17 @@ type rowFilter struct {
 // logTable adapts one audit table (ActivityLog or SecurityAuditLog) to the
 // sealing, verification and retention code, which are table-agnostic.
 type logTable struct {
-	name   auditseal.LogTable
-	rows   func(ctx context.Context, c *gen.Client, f rowFilter) ([]row, error)
-	delete func(ctx context.Context, tx *gen.Tx, ids []uuid.UUID) (int, error)
+	name auditseal.LogTable
+	// sqlTable is the table's name in the database.
+	sqlTable string
+	rows     func(ctx context.Context, c *gen.Client, f rowFilter) ([]row, error)
+	delete   func(ctx context.Context, tx *gen.Tx, ids []uuid.UUID) (int, error)
 }
 
 // Tables are the sealed audit tables, in the order they are processed.
 var tables = []logTable{
-	{name: auditseal.LogTableActivityLog, rows: activityRows, delete: deleteActivity},
-	{name: auditseal.LogTableSecurityAuditLog, rows: securityRows, delete: deleteSecurity},
+	{name: auditseal.LogTableActivityLog, sqlTable: activitylog.Table, rows: activityRows, delete: deleteActivity},
+	{name: auditseal.LogTableSecurityAuditLog, sqlTable: securityauditlog.Table, rows: securityRows, delete: deleteSecurity},
 }
 
 // tableNamed returns the adapter of a log_table value.
@@ -170,14 +171,3 @@ func securityLine(s *gen.SecurityAuditLog) (uuid.UUID, *uuid.UUID, map[string]an
 // the same stored instant always encodes the same way whatever the
 // session time zone of the driver.
 func canonTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
-
-// idAt is the smallest UUIDv7 of the millisecond t: every id generated
-// before t (by a correct clock) sorts below it.
-func idAt(t time.Time) uuid.UUID {
-	var id uuid.UUID
-	ms := uint64(t.UnixMilli())
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], ms)
-	copy(id[:6], b[2:])
-	return id
-}

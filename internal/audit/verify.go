@@ -16,6 +16,7 @@ import (
 	gen "github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/auditseal"
 	"github.com/worksynapse/worksynapse/ent/securityauditlog"
+	"github.com/worksynapse/worksynapse/internal/partition"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
@@ -184,10 +185,10 @@ func (v *tableVerifier) run(ctx context.Context) error {
 	c := v.opt.Client
 	q := c.AuditSeal.Query().Where(auditseal.LogTableEQ(v.t.name))
 	if !v.opt.From.IsZero() {
-		q.Where(auditseal.LastRowIDGTE(idAt(v.opt.From)))
+		q.Where(auditseal.LastRowIDGTE(partition.Bound(v.opt.From)))
 	}
 	if !v.opt.To.IsZero() {
-		q.Where(auditseal.FirstRowIDLT(idAt(v.opt.To)))
+		q.Where(auditseal.FirstRowIDLT(partition.Bound(v.opt.To)))
 	}
 	first := true
 	for afterSeq := int64(0); ; {
@@ -393,7 +394,7 @@ func (v *tableVerifier) finish(ctx context.Context) error {
 	if v.prev != nil {
 		after, nextSeq = v.prev.LastRowID, v.prev.Seq+1
 	} else if !v.opt.From.IsZero() {
-		after, nextSeq = prevID(idAt(v.opt.From)), 0
+		after, nextSeq = prevID(partition.Bound(v.opt.From)), 0
 	}
 	if nextSeq > 0 {
 		next, err := readSealFile(v.opt.SealDir, string(v.t.name), nextSeq)
@@ -404,7 +405,7 @@ func (v *tableVerifier) finish(ctx context.Context) error {
 			v.add(next.Seq, FindMissingSeal, nil, "its seal file exists but the seal is not in the database (seals deleted from the end of the chain)")
 		}
 	}
-	due := idAt(time.Now().Add(-v.opt.MinAge))
+	due := partition.Bound(time.Now().Add(-v.opt.MinAge))
 	rows, err := v.t.rows(ctx, v.opt.Client, rowFilter{After: after, Before: due, Limit: 10 * DefaultSealBatch})
 	if err != nil {
 		return err

@@ -248,6 +248,10 @@ type JobsConfig struct {
 	// ApprovalExpiryInterval schedules the rejection of tool actions whose
 	// approval timed out (job approvals.expire; also applied on read).
 	ApprovalExpiryInterval time.Duration `mapstructure:"approval_expiry_interval"`
+	// PartitionMaintenanceInterval schedules the creation of the coming
+	// months' partitions and the drop of months past retention (job
+	// partitions.maintain; PostgreSQL only).
+	PartitionMaintenanceInterval time.Duration `mapstructure:"partition_maintenance_interval"`
 	// CapturePurgeInterval schedules the removal of captured LLM prompts
 	// and responses past each organization's llm_capture_retention_days.
 	CapturePurgeInterval time.Duration `mapstructure:"capture_purge_interval"`
@@ -275,6 +279,15 @@ type AuditConfig struct {
 	SealMinAge time.Duration `mapstructure:"seal_min_age"`
 	// RetentionDir receives the JSONL exports of rows past retention.
 	RetentionDir string `mapstructure:"retention_dir"`
+	// ActivityLogRetentionMonths drops whole months of activity_logs
+	// (PostgreSQL partitions; sealed, then exported to retention_dir) once
+	// older than the current month and this many full months before it;
+	// 0 keeps every month. An organization's shorter audit_retention_days
+	// still applies, row by row.
+	ActivityLogRetentionMonths int `mapstructure:"activity_log_retention_months"`
+	// SecurityLogRetentionMonths is ActivityLogRetentionMonths for
+	// security_audit_logs.
+	SecurityLogRetentionMonths int `mapstructure:"security_log_retention_months"`
 }
 
 // WorkTrackingConfig configures work logs and tracker ingestion.
@@ -400,6 +413,7 @@ var defaults = []setting{
 	{"jobs.stream_prune_interval", time.Hour},
 	{"jobs.approval_expiry_interval", time.Minute},
 	{"jobs.capture_purge_interval", 24 * time.Hour},
+	{"jobs.partition_maintenance_interval", 6 * time.Hour},
 
 	{"audit.signing_key", ""},
 	{"audit.signing_key_id", ""},
@@ -407,6 +421,8 @@ var defaults = []setting{
 	{"audit.seal_dir", "./data/audit/seals"},
 	{"audit.seal_min_age", 2 * time.Minute},
 	{"audit.retention_dir", "./data/audit/retention"},
+	{"audit.activity_log_retention_months", 0},
+	{"audit.security_log_retention_months", 0},
 
 	{"worktracking.allow_overlaps", false},
 	{"worktracking.clock_skew_tolerance", 5 * time.Minute},

@@ -117,7 +117,8 @@ func TestDefaults(t *testing.T) {
 			SessionCleanupInterval: time.Hour, SessionRetention: 7 * 24 * time.Hour, AuditSealInterval: time.Minute,
 			AuditRetentionInterval: 24 * time.Hour, ProductivityRollupInterval: time.Hour,
 			BudgetReleaseInterval: time.Minute, CostRollupInterval: time.Hour, StreamPruneInterval: time.Hour,
-			ApprovalExpiryInterval: time.Minute, CapturePurgeInterval: 24 * time.Hour},
+			ApprovalExpiryInterval: time.Minute, CapturePurgeInterval: 24 * time.Hour,
+			PartitionMaintenanceInterval: 6 * time.Hour},
 		Chat: config.ChatConfig{MaxMessageLength: 16000, FileContentTypes: []string{
 			"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain", "application/zip"}},
 		LLM: config.LLMConfig{Timeout: 120 * time.Second, DefaultMaxTokens: 4096,

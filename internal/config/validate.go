@@ -332,16 +332,17 @@ func (c *Config) checkJobs(ch *checker) {
 		ch.fail("jobs.poll_interval", "must be at least 10ms, got %s", j.PollInterval)
 	}
 	for key, d := range map[string]time.Duration{
-		"jobs.session_cleanup_interval":     j.SessionCleanupInterval,
-		"jobs.session_retention":            j.SessionRetention,
-		"jobs.audit_seal_interval":          j.AuditSealInterval,
-		"jobs.audit_retention_interval":     j.AuditRetentionInterval,
-		"jobs.productivity_rollup_interval": j.ProductivityRollupInterval,
-		"jobs.budget_release_interval":      j.BudgetReleaseInterval,
-		"jobs.cost_rollup_interval":         j.CostRollupInterval,
-		"jobs.stream_prune_interval":        j.StreamPruneInterval,
-		"jobs.approval_expiry_interval":     j.ApprovalExpiryInterval,
-		"jobs.capture_purge_interval":       j.CapturePurgeInterval,
+		"jobs.session_cleanup_interval":       j.SessionCleanupInterval,
+		"jobs.session_retention":              j.SessionRetention,
+		"jobs.audit_seal_interval":            j.AuditSealInterval,
+		"jobs.audit_retention_interval":       j.AuditRetentionInterval,
+		"jobs.productivity_rollup_interval":   j.ProductivityRollupInterval,
+		"jobs.budget_release_interval":        j.BudgetReleaseInterval,
+		"jobs.cost_rollup_interval":           j.CostRollupInterval,
+		"jobs.stream_prune_interval":          j.StreamPruneInterval,
+		"jobs.approval_expiry_interval":       j.ApprovalExpiryInterval,
+		"jobs.capture_purge_interval":         j.CapturePurgeInterval,
+		"jobs.partition_maintenance_interval": j.PartitionMaintenanceInterval,
 	} {
 		if d < 0 || (d > 0 && d < time.Second) {
 			ch.fail(key, "must be 0 (disabled) or at least 1s, got %s", d)

@@ -12,6 +12,8 @@ import (
 
 	"ariga.io/atlas/sql/migrate"
 	"ariga.io/atlas/sql/postgres"
+
+	"github.com/worksynapse/worksynapse/internal/partition"
 )
 
 // OperatorVersion is recorded in atlas_schema_revisions.operator_version
@@ -170,6 +172,11 @@ func apply(ctx context.Context, db *sql.DB, dir migrate.Dir, opts ApplyOptions) 
 			return applied, err
 		}
 		applied++
+	}
+	// Still under the lock: the months ahead of partitioned tables exist
+	// once apply returns, whatever the migration that partitioned them.
+	if _, err := partition.EnsureAll(ctx, conn, time.Now()); err != nil {
+		return applied, fmt.Errorf("dbmigrate: %w", err)
 	}
 	return applied, nil
 }

@@ -69,7 +69,7 @@ func entDiff(ctx context.Context, devURL string, dir migrate.Dir, name string) e
 	if err != nil {
 		return err
 	}
-	opts := append(diffOptions(dir), renormalize(ctx, dev), keepIndexes(keep))
+	opts := append(diffOptions(dir), renormalize(ctx, dev), keepIndexes(keep), keepPartitions())
 	return entmigrate.NamedDiff(ctx, devURL, name, opts...)
 }
 
@@ -170,6 +170,38 @@ func keepIndexes(keep map[string]bool) schema.MigrateOption {
 			return out, nil
 		})
 	})
+}
+
+// keepPartitions gives ent's desired tables the partition key that
+// hand-written migrations gave the tables (internal/partition): ent cannot
+// declare one, and Atlas refuses a plan that would drop it.
+func keepPartitions() schema.MigrateOption {
+	return schema.WithDiffHook(func(next schema.Differ) schema.Differ {
+		return schema.DiffFunc(func(current, desired *atlas.Schema) ([]atlas.Change, error) {
+			for _, t := range current.Tables {
+				p, ok := partitionOf(t.Attrs)
+				if !ok {
+					continue
+				}
+				if d, ok := desired.Table(t.Name); ok {
+					if _, has := partitionOf(d.Attrs); !has {
+						d.AddAttrs(p)
+					}
+				}
+			}
+			return next.Diff(current, desired)
+		})
+	})
+}
+
+// partitionOf returns the partition key among a table's attributes.
+func partitionOf(attrs []atlas.Attr) (*postgres.Partition, bool) {
+	for _, a := range attrs {
+		if p, ok := a.(*postgres.Partition); ok {
+			return p, true
+		}
+	}
+	return nil, false
 }
 
 // Rebuild replaces the ent-generated migrations in dirPath by a single

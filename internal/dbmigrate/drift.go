@@ -108,6 +108,9 @@ func describe(s *atlas.Schema) SchemaDescription {
 		for _, c := range t.Columns {
 			d["column "+t.Name+"."+c.Name] = describeColumn(c)
 		}
+		if part, ok := partitionOf(t.Attrs); ok {
+			d["partition key of "+t.Name] = describePartition(part)
+		}
 		if pk := t.PrimaryKey; pk != nil {
 			d["primary key of "+t.Name] = describeParts(pk.Parts)
 		}
@@ -124,6 +127,23 @@ func describe(s *atlas.Schema) SchemaDescription {
 		}
 	}
 	return d
+}
+
+// describePartition writes a partition key as in CREATE TABLE, e.g.
+// "RANGE (id)".
+func describePartition(p *postgres.Partition) string {
+	cols := make([]string, len(p.Parts))
+	for i, part := range p.Parts {
+		switch {
+		case part.C != nil:
+			cols[i] = part.C.Name
+		case part.X != nil:
+			if x, ok := part.X.(*atlas.RawExpr); ok {
+				cols[i] = normExpr(x.X)
+			}
+		}
+	}
+	return p.T + " (" + strings.Join(cols, ", ") + ")"
 }
 
 func describeColumn(c *atlas.Column) string {

@@ -86,7 +86,9 @@ func copyRepoMigrations(t *testing.T) string {
 func tableNames(ctx context.Context, t *testing.T, db *sql.DB) []string {
 	t.Helper()
 	rows, err := db.QueryContext(ctx,
-		`SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1`)
+		// Partitions are storage of their table, not tables of the schema.
+		`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		 WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v') AND NOT c.relispartition ORDER BY 1`)
 	if err != nil {
 		t.Fatal(err)
 	}
