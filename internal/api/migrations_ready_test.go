@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/worksynapse/worksynapse/internal/app"
+	"github.com/worksynapse/worksynapse/internal/partition"
 	"github.com/worksynapse/worksynapse/internal/testdb"
 	"github.com/worksynapse/worksynapse/internal/testserver"
 )
@@ -62,4 +63,31 @@ func readyz(t *testing.T, base string) (int, string) {
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
 	return res.StatusCode, string(body)
+}
+
+// TestReadyzWarnsOfMissingPartitions: with less than a month of audit-log
+// partitions ahead, /readyz names the table and the job to run, and stays
+// ready (writes still work until the month ends).
+func TestReadyzWarnsOfMissingPartitions(t *testing.T) {
+	t.Parallel()
+	db := testdb.NewPostgres(t)
+	s := testserver.Start(t, db, nil)
+	if code, body := readyz(t, s.URL); code != http.StatusOK || strings.Contains(body, "partitions.maintain") {
+		t.Fatalf("readyz with every partition: %d %s", code, body)
+	}
+	ctx := t.Context()
+	ps, err := partition.List(ctx, db.SQL, "security_audit_logs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps[1:] { // every month after the legacy partition
+		if _, err := db.SQL.ExecContext(ctx, `DROP TABLE `+p.Name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, body := readyz(t, s.URL)
+	if code != http.StatusOK || !strings.Contains(body, "security_audit_logs has partitions only until") ||
+		!strings.Contains(body, "partitions.maintain") {
+		t.Errorf("readyz without next month's partition: %d %s", code, body)
+	}
 }

@@ -285,5 +285,32 @@ func (a *App) probes() []api.Probe {
 			return nil
 		}})
 	}
-	return append(probes, a.jobsProbe())
+	return append(probes, a.jobsProbe(), a.partitionsProbe())
+}
+
+// partitionsProbe reports, without failing readiness, a partitioned table
+// with less than a month of partitions ahead: the partitions.maintain job
+// has not run for a while, and once the current month ends without its
+// successor, writes to that table fail.
+func (a *App) partitionsProbe() api.Probe {
+	return api.Probe{Name: "partitions", Informational: true, Check: func(ctx context.Context) error {
+		if a.DB.Dialect != dialect.Postgres {
+			return nil
+		}
+		now := time.Now()
+		for _, table := range partition.Tables {
+			until, ok, err := partition.CoveredUntil(ctx, a.DB.SQL, table, now)
+			if err != nil {
+				a.Log.WarnContext(ctx, "partition check failed", "table", table, "error", err)
+				return errors.New("partition state unknown")
+			}
+			if ok && until.IsZero() {
+				return fmt.Errorf("%s has no partition for this month: writes to it fail; run the partitions.maintain job", table)
+			}
+			if ok && until.Before(now.AddDate(0, 1, 0)) {
+				return fmt.Errorf("%s has partitions only until %s: run the partitions.maintain job", table, until.Format(time.DateOnly))
+			}
+		}
+		return nil
+	}}
 }

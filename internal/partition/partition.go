@@ -304,3 +304,32 @@ func inTx(ctx context.Context, db Beginner, fn func(tx *sql.Tx) error) error {
 	}
 	return nil
 }
+
+// CoveredUntil returns the instant up to which table's partitions hold
+// every row created from now on without a gap (zero when now's own month
+// has no partition: writes to table fail). ok is false when table is not
+// partitioned.
+func CoveredUntil(ctx context.Context, q Execer, table string, now time.Time) (until time.Time, ok bool, err error) {
+	if ok, err := IsPartitioned(ctx, q, table); err != nil || !ok {
+		return time.Time{}, false, err
+	}
+	parts, err := List(ctx, q, table)
+	if err != nil {
+		return time.Time{}, true, err
+	}
+	at := Bound(now)
+	for {
+		p, found := covering(parts, at)
+		if !found {
+			break
+		}
+		at = p.To
+		if p.To == uuid.Max {
+			break
+		}
+	}
+	if at == Bound(now) {
+		return time.Time{}, true, nil
+	}
+	return TimeOf(at), true, nil
+}

@@ -82,6 +82,11 @@ func TestMigratedTablesArePartitionedByMonth(t *testing.T) {
 		}
 	}
 
+	until, ok, err := partition.CoveredUntil(ctx, db.SQL, "activity_logs", now)
+	if want := next.AddDate(0, partition.MonthsAhead, 0); err != nil || !ok || !until.Equal(want) {
+		t.Errorf("CoveredUntil = %s, %v, %v; want %s", until, ok, err, want)
+	}
+
 	// Half a year later, with no job run in between.
 	later := next.AddDate(0, 6, 0)
 	created, err := partition.Ensure(ctx, db.SQL, "activity_logs", later)
@@ -93,6 +98,9 @@ func TestMigratedTablesArePartitionedByMonth(t *testing.T) {
 	}
 	if again, err := partition.Ensure(ctx, db.SQL, "activity_logs", later); err != nil || len(again) != 0 {
 		t.Errorf("second Ensure created %v (err %v), want nothing", again, err)
+	}
+	if until, _, _ := partition.CoveredUntil(ctx, db.SQL, "activity_logs", later.AddDate(0, -1, 0)); !until.IsZero() {
+		t.Errorf("CoveredUntil in a month without partition = %s, want zero", until)
 	}
 	id := partition.Bound(later.Add(time.Hour))
 	if _, err := db.SQL.ExecContext(ctx, `INSERT INTO activity_logs (id, created_at, actor_type, activity_type, action, resource_type, resource_id)
