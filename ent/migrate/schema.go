@@ -341,7 +341,7 @@ var (
 			},
 			{
 				Name:    "agentcall_agent_id_client_call_id",
-				Unique:  true,
+				Unique:  false,
 				Columns: []*schema.Column{AgentCallsColumns[23], AgentCallsColumns[3]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "client_call_id IS NOT NULL",

@@ -100,7 +100,11 @@ func (AgentCall) Indexes() []ent.Index {
 		index.Fields("agent_id", "created_at"),
 		index.Fields("task_id"),
 		index.Fields("session_id"),
-		index.Fields("agent_id", "client_call_id").Unique().
+		// Not unique: agent_calls is partitioned by id on PostgreSQL, and a
+		// partitioned table cannot enforce a unique index without the
+		// partition key. Report keeps client call ids unique per agent
+		// (a lock per key, then this index).
+		index.Fields("agent_id", "client_call_id").
 			Annotations(entsql.IndexWhere("client_call_id IS NOT NULL")),
 	}
 }

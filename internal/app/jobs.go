@@ -194,7 +194,7 @@ func (a *App) jobTasks() ([]jobs.Task, error) {
 		},
 	}, {
 		Kind:        "partitions.maintain",
-		Description: "Create the partitions of the coming months and drop whole months past audit.*_retention_months (sealed and exported first; PostgreSQL only)",
+		Description: "Create the partitions of the coming months and drop whole months past audit.*_retention_months (sealed and exported first) and ledger.call_retention_months (PostgreSQL only)",
 		Every:       j.PartitionMaintenanceInterval,
 		Run: func(ctx context.Context, _ jobs.Params) error {
 			if a.DB.Dialect != dialect.Postgres {
@@ -203,7 +203,10 @@ func (a *App) jobTasks() ([]jobs.Task, error) {
 			if _, err := partition.EnsureAll(ctx, a.DB.SQL, time.Now()); err != nil {
 				return err
 			}
-			_, err := months.Run(ctx)
+			if _, err := months.Run(ctx); err != nil {
+				return err
+			}
+			_, err := ledger.DropExpiredMonths(ctx, a.DB.Ent, a.Config.Ledger.CallRetentionMonths, time.Now())
 			return err
 		},
 	}, {

@@ -448,6 +448,7 @@ var defaults = []setting{
 	{"approvals.max_output_bytes", 65536},
 
 	{"ledger.unpriced_with_budget", "deny"},
+	{"ledger.call_retention_months", 0},
 }
 
 // Keys returns every configuration key in dotted form (e.g. "http.addr"),

@@ -8,6 +8,11 @@ type LedgerConfig struct {
 	// an unknown cost) or "allow" (the call proceeds and is recorded
 	// unpriced, outside every budget).
 	UnpricedWithBudget string `mapstructure:"unpriced_with_budget"`
+	// CallRetentionMonths drops whole months of agent_calls (PostgreSQL
+	// partitions, by when each call was stored) once older than the
+	// current month and this many full months before it; 0 keeps every
+	// month. Costs stay in the daily rollups (AgentCostLog).
+	CallRetentionMonths int `mapstructure:"call_retention_months"`
 }
 
 // AllowUnpricedWithBudget reports whether unpriced models may be called
@@ -19,5 +24,8 @@ func (l LedgerConfig) AllowUnpricedWithBudget() bool { return l.UnpricedWithBudg
 func (c *Config) checkLedger(ch *checker) {
 	if v := c.Ledger.UnpricedWithBudget; v != "deny" && v != "allow" {
 		ch.fail("ledger.unpriced_with_budget", "must be deny or allow, got %q", v)
+	}
+	if m := c.Ledger.CallRetentionMonths; m < 0 || m > 1200 {
+		ch.fail("ledger.call_retention_months", "must be between 0 (keep every month) and 1200, got %d", m)
 	}
 }

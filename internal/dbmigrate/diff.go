@@ -65,11 +65,34 @@ func entDiff(ctx context.Context, devURL string, dir migrate.Dir, name string) e
 		return fmt.Errorf("open dev database: %w", err)
 	}
 	defer dev.Close()
+	// The directory is replayed here rather than by ent (ModeReplay):
+	// ent cleans its dev database afterwards by dropping every foreign
+	// key, and the keys PostgreSQL copies for each partition of a
+	// referenced partitioned table (agent_calls) cannot be dropped alone.
+	files, err := dir.Files()
+	if err != nil {
+		return fmt.Errorf("list migration files: %w", err)
+	}
+	if err := replayFiles(ctx, dev, files); err != nil {
+		return err
+	}
 	keep, err := handWrittenIndexes(dir)
 	if err != nil {
 		return err
 	}
-	opts := append(diffOptions(dir), renormalize(ctx, dev), keepIndexes(keep), keepPartitions())
+	// Normalizing needs an empty database of its own (the dev one holds
+	// the replayed directory).
+	normURL, dropNorm, err := TempDevDatabase(ctx, devURL)
+	if err != nil {
+		return err
+	}
+	defer dropNorm()
+	norm, err := sql.Open("postgres", normURL)
+	if err != nil {
+		return fmt.Errorf("open normalization database: %w", err)
+	}
+	defer norm.Close()
+	opts := append(diffOptions(dir), renormalize(ctx, norm), keepIndexes(keep), keepPartitions())
 	return entmigrate.NamedDiff(ctx, devURL, name, opts...)
 }
 
@@ -88,12 +111,13 @@ func newFile(dir migrate.Dir, before map[string]bool) (string, error) {
 }
 
 // diffOptions makes ent plan Atlas-format files from the replayed
-// directory, including dropped columns and indexes, so the directory
-// describes the ent schema exactly.
+// directory (entDiff replays it; ent inspects the result), including
+// dropped columns and indexes, so the directory describes the ent schema
+// exactly.
 func diffOptions(dir migrate.Dir) []schema.MigrateOption {
 	return []schema.MigrateOption{
 		schema.WithDir(dir),
-		schema.WithMigrationMode(schema.ModeReplay),
+		schema.WithMigrationMode(schema.ModeInspect),
 		schema.WithDialect(dialect.Postgres),
 		schema.WithFormatter(migrate.DefaultFormatter),
 		schema.WithDropColumn(true),
@@ -101,22 +125,24 @@ func diffOptions(dir migrate.Dir) []schema.MigrateOption {
 	}
 }
 
-// renormalize passes ent's desired schema through the dev database a
-// second time before diffing. PostgreSQL does not print every expression
-// in a form that prints the same once parsed again (`type IN ('a', 'b')` in
-// an index predicate or a check): ent normalizes the desired schema once,
-// but the replayed directory went through the database twice (when its
-// file was generated, then when it was replayed), so with a single pass
-// such objects are dropped and re-created by every diff (ent issue #3925).
-func renormalize(ctx context.Context, dev *sql.DB) schema.MigrateOption {
+// renormalize passes ent's desired schema twice through an empty
+// database before diffing. PostgreSQL does not print every expression in a
+// form that prints the same once parsed again (`type IN ('a', 'b')` in an
+// index predicate or a check), and the replayed directory went through the
+// database twice (when its file was generated, then when it was replayed),
+// so with fewer passes such objects are dropped and re-created by every
+// diff (ent issue #3925).
+func renormalize(ctx context.Context, empty *sql.DB) schema.MigrateOption {
 	return schema.WithDiffHook(func(next schema.Differ) schema.Differ {
 		return schema.DiffFunc(func(current, desired *atlas.Schema) ([]atlas.Change, error) {
-			drv, err := postgres.Open(dev)
+			drv, err := postgres.Open(empty)
 			if err != nil {
-				return nil, fmt.Errorf("open dev database driver: %w", err)
+				return nil, fmt.Errorf("open normalization database driver: %w", err)
 			}
-			if desired, err = drv.(atlas.Normalizer).NormalizeSchema(ctx, desired); err != nil {
-				return nil, fmt.Errorf("normalize the ent schema: %w", err)
+			for range 2 {
+				if desired, err = drv.(atlas.Normalizer).NormalizeSchema(ctx, desired); err != nil {
+					return nil, fmt.Errorf("normalize the ent schema: %w", err)
+				}
 			}
 			return next.Diff(current, desired)
 		})
@@ -174,11 +200,19 @@ func keepIndexes(keep map[string]bool) schema.MigrateOption {
 
 // keepPartitions gives ent's desired tables the partition key that
 // hand-written migrations gave the tables (internal/partition): ent cannot
-// declare one, and Atlas refuses a plan that would drop it.
+// declare one, and Atlas refuses a plan that would drop it. It also hides
+// the foreign keys PostgreSQL copies for each partition of a referenced
+// table.
 func keepPartitions() schema.MigrateOption {
 	return schema.WithDiffHook(func(next schema.Differ) schema.Differ {
 		return schema.DiffFunc(func(current, desired *atlas.Schema) ([]atlas.Change, error) {
 			for _, t := range current.Tables {
+				// Keys copied per partition of a referenced partitioned
+				// table are storage: ent neither declares nor drops them.
+				t.ForeignKeys = slices.DeleteFunc(t.ForeignKeys, func(fk *atlas.ForeignKey) bool {
+					_, ok := current.Table(fk.RefTable.Name)
+					return !ok && fk.RefTable.Schema == current
+				})
 				p, ok := partitionOf(t.Attrs)
 				if !ok {
 					continue

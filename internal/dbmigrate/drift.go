@@ -118,6 +118,12 @@ func describe(s *atlas.Schema) SchemaDescription {
 			d["index "+t.Name+"."+i.Name] = describeIndex(i)
 		}
 		for _, fk := range t.ForeignKeys {
+			// PostgreSQL copies a foreign key into a partitioned table for
+			// each of its partitions (agent_actions_call_id_fkey, ...):
+			// storage, not schema, like the partitions themselves.
+			if _, ok := s.Table(fk.RefTable.Name); !ok && fk.RefTable.Schema == s {
+				continue
+			}
 			d["foreign key "+t.Name+"."+fk.Symbol] = describeFK(fk)
 		}
 		for _, a := range t.Attrs {
@@ -264,23 +270,37 @@ func ReplayDescription(ctx context.Context, devURL string, files []migrate.File)
 		return nil, fmt.Errorf("dbmigrate: open dev database: %w", err)
 	}
 	defer db.Close()
-	db.SetMaxOpenConns(1)
+	if err := replayFiles(ctx, db, files); err != nil {
+		return nil, err
+	}
+	return Describe(ctx, db)
+}
+
+// replayFiles executes files on db statement by statement, on one
+// connection (a file's SET statements hold for the next ones), without
+// recording revisions.
+func replayFiles(ctx context.Context, db *sql.DB, files []migrate.File) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("dbmigrate: dev database connection: %w", err)
+	}
+	defer conn.Close()
 	drv, err := postgres.Open(db)
 	if err != nil {
-		return nil, fmt.Errorf("dbmigrate: open atlas postgres driver: %w", err)
+		return fmt.Errorf("dbmigrate: open atlas postgres driver: %w", err)
 	}
 	for _, f := range files {
 		stmts, err := migrate.FileStmts(drv, f)
 		if err != nil {
-			return nil, fmt.Errorf("dbmigrate: scan %s: %w", f.Name(), err)
+			return fmt.Errorf("dbmigrate: scan %s: %w", f.Name(), err)
 		}
 		for _, s := range stmts {
-			if _, err := db.ExecContext(ctx, s); err != nil {
-				return nil, fmt.Errorf("dbmigrate: replay %s on the dev database: %w", f.Name(), err)
+			if _, err := conn.ExecContext(ctx, s); err != nil {
+				return fmt.Errorf("dbmigrate: replay %s on the dev database: %w", f.Name(), err)
 			}
 		}
 	}
-	return Describe(ctx, db)
+	return nil
 }
 
 // AppliedFiles returns the files of dir whose versions st lists as applied.

@@ -3,17 +3,20 @@ package ledger
 import (
 	"context"
 	"fmt"
-	"github.com/worksynapse/worksynapse/internal/agents"
+	"hash/fnv"
+	"slices"
 	"time"
 
-	"entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect"
 	"github.com/google/uuid"
+	"github.com/lib/pq"
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/agentcall"
 	"github.com/worksynapse/worksynapse/ent/agentsession"
 	"github.com/worksynapse/worksynapse/ent/securityauditlog"
 	"github.com/worksynapse/worksynapse/ent/task"
+	"github.com/worksynapse/worksynapse/internal/agents"
 	"github.com/worksynapse/worksynapse/internal/audit"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/problem"
@@ -67,7 +70,7 @@ func checkTokens(calls []ReportedCall) error {
 
 // Report records calls reported by a runtime (source=reported), priced as
 // gateway calls are, in one transaction. It is idempotent by client call id
-// per agent: INSERT ... ON CONFLICT DO NOTHING on the unique index, then
+// per agent (see claimKeys): only calls not stored yet are inserted, then
 // the stored rows are read back, so a retry (even a concurrent one) gets the
 // first record and never a second row. Results follow the input order.
 func (l *Ledger) Report(ctx context.Context, calls []ReportedCall) ([]ReportResult, error) {
@@ -118,21 +121,29 @@ func (l *Ledger) Report(ctx context.Context, calls []ReportedCall) ([]ReportResu
 		if err != nil {
 			return err
 		}
+		stored, err := claimKeys(wctx, tx, l.dialect, calls)
+		if err != nil {
+			return err
+		}
 		ids := make([]uuid.UUID, len(calls))
-		builders := make([]*ent.AgentCallCreate, len(calls))
+		var builders []*ent.AgentCallCreate
 		now := l.now()
 		for i, c := range calls {
+			key := reportKey{c.AgentID, c.ClientCallID}
+			if stored[key] {
+				continue // stored before, or earlier in this report
+			}
+			stored[key] = true
 			ids[i] = uuid.Must(uuid.NewV7())
-			builders[i] = reportedCreate(tx, c, named[c.AgentID].OrganizationID, user, now).SetID(ids[i])
-			applyPrice(builders[i].Mutation(), book.at(c.Provider, c.Model, c.StartedAt),
+			b := reportedCreate(tx, c, named[c.AgentID].OrganizationID, user, now).SetID(ids[i])
+			applyPrice(b.Mutation(), book.at(c.Provider, c.Model, c.StartedAt),
 				Usage{int64(c.PromptTokens), int64(c.CompletionTokens), int64(c.CachedTokens)})
+			builders = append(builders, b)
 		}
-		err = tx.AgentCall.CreateBulk(builders...).OnConflict(
-			sql.ConflictColumns(agentcall.FieldAgentID, agentcall.FieldClientCallID),
-			sql.ConflictWhere(sql.NotNull(agentcall.FieldClientCallID)),
-		).DoNothing().Exec(wctx)
-		if err != nil {
-			return fmt.Errorf("ledger: insert reported calls: %w", err)
+		if len(builders) > 0 {
+			if err := tx.AgentCall.CreateBulk(builders...).Exec(wctx); err != nil {
+				return fmt.Errorf("ledger: insert reported calls: %w", err)
+			}
 		}
 		if out, err = readBack(wctx, tx, calls, ids); err != nil {
 			return err
@@ -382,26 +393,82 @@ func reportedCreate(tx *ent.Tx, c ReportedCall, org uuid.UUID, user *uuid.UUID, 
 	return b
 }
 
-// readBack loads the stored row of every (agent, client call id); a row
-// whose id is not the one this report generated was stored before.
-func readBack(ctx context.Context, tx *ent.Tx, calls []ReportedCall, ids []uuid.UUID) ([]ReportResult, error) {
+// reportKey identifies a reported call: its client call id is unique per
+// agent.
+type reportKey struct {
+	agent uuid.UUID
+	id    string
+}
+
+// claimKeys locks the keys of calls until the transaction ends and returns
+// those already stored. agent_calls is partitioned by id on PostgreSQL
+// (internal/partition), which cannot enforce a unique index without the
+// partition key, so a transaction-scoped advisory lock per key (taken in
+// one order, so two reports never deadlock) serializes the reports of one
+// key, and the read after it sees any committed row. SQLite needs no lock:
+// its single connection never interleaves transactions.
+func claimKeys(ctx context.Context, tx *ent.Tx, dialectName string, calls []ReportedCall) (map[reportKey]bool, error) {
+	if dialectName == dialect.Postgres {
+		locks := make([]int64, 0, len(calls))
+		for _, c := range calls {
+			locks = append(locks, keyLock(c.AgentID, c.ClientCallID))
+		}
+		slices.Sort(locks)
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k ORDER BY k`,
+			pq.Array(slices.Compact(locks))); err != nil {
+			return nil, fmt.Errorf("ledger: lock client call ids: %w", err)
+		}
+	}
+	rows, err := storedCalls(ctx, tx, calls)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[reportKey]bool, len(rows))
+	for k := range rows {
+		out[k] = true
+	}
+	return out, nil
+}
+
+// keyLock is the advisory lock key of a client call id: a hash, so two
+// keys may share a lock (they then wait for each other, nothing more).
+func keyLock(agent uuid.UUID, clientCallID string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("agent_call:"))
+	h.Write(agent[:])
+	h.Write([]byte(clientCallID))
+	return int64(h.Sum64())
+}
+
+// storedCalls loads the stored rows of the calls' keys.
+func storedCalls(ctx context.Context, tx *ent.Tx, calls []ReportedCall) (map[reportKey]*ent.AgentCall, error) {
 	byAgent := map[uuid.UUID][]string{}
 	for _, c := range calls {
 		byAgent[c.AgentID] = append(byAgent[c.AgentID], c.ClientCallID)
 	}
-	stored := map[[2]string]*ent.AgentCall{}
+	stored := map[reportKey]*ent.AgentCall{}
 	for ag, cids := range byAgent {
 		rows, err := tx.AgentCall.Query().Where(agentcall.AgentID(ag), agentcall.ClientCallIDIn(cids...)).All(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("ledger: read reported calls: %w", err)
 		}
 		for _, r := range rows {
-			stored[[2]string{ag.String(), *r.ClientCallID}] = r
+			stored[reportKey{ag, *r.ClientCallID}] = r
 		}
+	}
+	return stored, nil
+}
+
+// readBack loads the stored row of every (agent, client call id); a row
+// whose id is not the one this report generated was stored before.
+func readBack(ctx context.Context, tx *ent.Tx, calls []ReportedCall, ids []uuid.UUID) ([]ReportResult, error) {
+	stored, err := storedCalls(ctx, tx, calls)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]ReportResult, len(calls))
 	for i, c := range calls {
-		r := stored[[2]string{c.AgentID.String(), c.ClientCallID}]
+		r := stored[reportKey{c.AgentID, c.ClientCallID}]
 		if r == nil {
 			return nil, fmt.Errorf("ledger: reported call %q was not stored", c.ClientCallID)
 		}

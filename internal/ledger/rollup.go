@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"slices"
@@ -18,6 +19,7 @@ import (
 	"github.com/worksynapse/worksynapse/ent/organization"
 	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/partition"
 	"github.com/worksynapse/worksynapse/internal/softdelete"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
@@ -113,6 +115,10 @@ func rollupOrgDay(sctx context.Context, client *ent.Client, dialectName string, 
 				return fmt.Errorf("ledger: rollup lock: %w", err)
 			}
 		}
+		if dropped, err := callsDropped(sctx, tx, dialectName, date); err != nil || dropped {
+			// The rollup is all that is left of the day: keep it.
+			return errors.Join(err, markRolledUp(sctx, tx, org.ID, date))
+		}
 		// Aggregated after the lock: a replica that waited reads every
 		// call the one before it saw, so the last writer is never staler;
 		// and an ingest holding the lock shared has committed its calls.
@@ -131,6 +137,21 @@ func rollupOrgDay(sctx context.Context, client *ent.Client, dialectName string, 
 		return markRolledUp(sctx, tx, org.ID, date)
 	})
 	return written, err
+}
+
+// callsDropped reports whether calls of date may be gone: retention
+// dropped the agent_calls months up to a day after it (see
+// DropExpiredMonths). Calls are partitioned by when they were stored,
+// which is never before the day they started.
+func callsDropped(ctx context.Context, tx *ent.Tx, dialectName string, date time.Time) (bool, error) {
+	if dialectName != dialect.Postgres {
+		return false, nil
+	}
+	oldest, err := partition.OldestKept(ctx, tx, agentcall.Table)
+	if err != nil {
+		return false, fmt.Errorf("ledger: oldest kept calls: %w", err)
+	}
+	return date.Before(oldest), nil
 }
 
 // markRolledUp records, in the rollup's transaction, that org's date is

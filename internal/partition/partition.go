@@ -28,7 +28,7 @@ import (
 )
 
 // Tables are the tables migrations partitioned by month (RANGE on id).
-var Tables = []string{"activity_logs", "security_audit_logs"}
+var Tables = []string{"activity_logs", "agent_calls", "security_audit_logs"}
 
 // MonthsAhead is how many months after the current one have their
 // partition created in advance: a row whose month has no partition cannot
@@ -332,4 +332,19 @@ func CoveredUntil(ctx context.Context, q Execer, table string, now time.Time) (u
 		return time.Time{}, true, nil
 	}
 	return TimeOf(at), true, nil
+}
+
+// OldestKept returns the first creation instant table still holds in full:
+// the start of its first partition (zero when that is the legacy
+// partition, which has no lower bound). Rows created before it were
+// dropped by retention.
+func OldestKept(ctx context.Context, q Execer, table string) (time.Time, error) {
+	if ok, err := IsPartitioned(ctx, q, table); err != nil || !ok {
+		return time.Time{}, err
+	}
+	parts, err := List(ctx, q, table)
+	if err != nil || len(parts) == 0 || parts[0].From == uuid.Nil {
+		return time.Time{}, err
+	}
+	return TimeOf(parts[0].From), nil
 }
