@@ -880,7 +880,7 @@ var (
 			},
 			{
 				Name:    "appusage_user_id_client_record_id",
-				Unique:  true,
+				Unique:  false,
 				Columns: []*schema.Column{AppUsagesColumns[12], AppUsagesColumns[2]},
 			},
 			{
@@ -1296,7 +1296,7 @@ var (
 			},
 			{
 				Name:    "idleperiod_user_id_client_record_id",
-				Unique:  true,
+				Unique:  false,
 				Columns: []*schema.Column{IdlePeriodsColumns[8], IdlePeriodsColumns[2]},
 			},
 			{

@@ -48,7 +48,11 @@ func (TrackerSpanMixin) Edges() []ent.Edge {
 // ranges (the rollup job and the user's activity timeline).
 func (TrackerSpanMixin) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("user_id", "client_record_id").Unique(),
+		// Not unique: the span tables are partitioned by id on PostgreSQL,
+		// which cannot enforce a unique index without the partition key;
+		// ingestion keeps client record ids unique per user (a lock per
+		// user, then this index).
+		index.Fields("user_id", "client_record_id"),
 		index.Fields("user_id", "started_at", "id"),
 	}
 }

@@ -136,6 +136,9 @@ func (a *App) jobTasks() ([]jobs.Task, error) {
 			case !given:
 				return worktracking.RollupRecent(ctx, a.DB.Ent, time.Now())
 			}
+			if err := worktracking.CheckRawKept(ctx, a.DB.Ent, a.DB.Dialect, day); err != nil {
+				return err
+			}
 			return worktracking.Rollup(ctx, a.DB.Ent, day)
 		},
 	}, {
@@ -194,7 +197,7 @@ func (a *App) jobTasks() ([]jobs.Task, error) {
 		},
 	}, {
 		Kind:        "partitions.maintain",
-		Description: "Create the partitions of the coming months and drop whole months past audit.*_retention_months (sealed and exported first) and ledger.call_retention_months (PostgreSQL only)",
+		Description: "Create the partitions of the coming months and drop whole months past audit.*_retention_months (sealed and exported first), ledger.call_retention_months and worktracking.raw_retention_months (PostgreSQL only)",
 		Every:       j.PartitionMaintenanceInterval,
 		Run: func(ctx context.Context, _ jobs.Params) error {
 			if a.DB.Dialect != dialect.Postgres {
@@ -206,7 +209,10 @@ func (a *App) jobTasks() ([]jobs.Task, error) {
 			if _, err := months.Run(ctx); err != nil {
 				return err
 			}
-			_, err := ledger.DropExpiredMonths(ctx, a.DB.Ent, a.Config.Ledger.CallRetentionMonths, time.Now())
+			if _, err := ledger.DropExpiredMonths(ctx, a.DB.Ent, a.Config.Ledger.CallRetentionMonths, time.Now()); err != nil {
+				return err
+			}
+			_, err := worktracking.DropExpiredRawMonths(ctx, a.DB.Ent, a.Config.WorkTracking.RawRetentionMonths, time.Now())
 			return err
 		},
 	}, {

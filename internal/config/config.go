@@ -298,6 +298,11 @@ type WorkTrackingConfig struct {
 	// ClockSkewTolerance is how far in the future a tracker record may
 	// end (it is clamped to the server's clock); beyond, it is rejected.
 	ClockSkewTolerance time.Duration `mapstructure:"clock_skew_tolerance"`
+	// RawRetentionMonths drops whole months of the tracker's raw records
+	// (app_usages, idle_periods: PostgreSQL partitions, by when each was
+	// stored) once older than the current month and this many full months
+	// before it; 0 keeps every month. Productivity summaries stay.
+	RawRetentionMonths int `mapstructure:"raw_retention_months"`
 }
 
 // ChatConfig configures chat messages and their files.
@@ -426,6 +431,7 @@ var defaults = []setting{
 
 	{"worktracking.allow_overlaps", false},
 	{"worktracking.clock_skew_tolerance", 5 * time.Minute},
+	{"worktracking.raw_retention_months", 0},
 
 	{"chat.max_message_length", 16000},
 	{"chat.file_content_types", []string{"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain", "application/zip"}},

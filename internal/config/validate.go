@@ -81,6 +81,9 @@ func (c *Config) Validate() (warnings []string, err error) {
 	if c.WorkTracking.ClockSkewTolerance < 0 {
 		ch.fail("worktracking.clock_skew_tolerance", "must not be negative, got %s", c.WorkTracking.ClockSkewTolerance)
 	}
+	if m := c.WorkTracking.RawRetentionMonths; m < 0 || m > 1200 {
+		ch.fail("worktracking.raw_retention_months", "must be between 0 (keep every month) and 1200, got %d", m)
+	}
 	c.checkChat(&ch)
 	c.checkLLM(&ch)
 	c.checkGuard(&ch)

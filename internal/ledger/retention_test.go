@@ -69,7 +69,7 @@ func TestCallMonthsPastRetentionAreDropped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got[0].Partition != "agent_calls_legacy" || got[0].Calls != 2 || got[1].Calls != 0 {
+	if len(got) != 2 || got[0].Partition != "agent_calls_legacy" || got[0].Rows != 2 || got[1].Rows != 0 {
 		t.Fatalf("dropped %+v, want the legacy partition (2 calls) and next month's (empty)", got)
 	}
 	ps, err := partition.List(ctx, db.SQL, "agent_calls")

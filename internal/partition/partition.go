@@ -28,7 +28,7 @@ import (
 )
 
 // Tables are the tables migrations partitioned by month (RANGE on id).
-var Tables = []string{"activity_logs", "agent_calls", "security_audit_logs"}
+var Tables = []string{"activity_logs", "agent_calls", "app_usages", "idle_periods", "security_audit_logs"}
 
 // MonthsAhead is how many months after the current one have their
 // partition created in advance: a row whose month has no partition cannot

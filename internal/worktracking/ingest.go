@@ -3,8 +3,10 @@ package worktracking
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
@@ -64,7 +66,7 @@ func (s *Service) IngestAppUsage(ctx context.Context, org uuid.UUID, recs []AppU
 		}
 		return ""
 	}
-	return s.ingest(ctx, org, spans, text, func(ctx context.Context, tx *ent.Tx, user uuid.UUID, keep []int, clamped []Span) error {
+	return s.ingest(ctx, org, appusage.Table, spans, text, func(ctx context.Context, tx *ent.Tx, user uuid.UUID, keep []int, clamped []Span) error {
 		builders := make([]*ent.AppUsageCreate, 0, len(keep))
 		for j, i := range keep {
 			r, sp := recs[i], clamped[j]
@@ -74,18 +76,17 @@ func (s *Service) IngestAppUsage(ctx context.Context, org uuid.UUID, recs []AppU
 				SetStartedAt(sp.StartedAt).SetEndedAt(sp.EndedAt).SetDurationSeconds(seconds(sp.StartedAt, sp.EndedAt)))
 		}
 		return chunked(builders, func(part []*ent.AppUsageCreate) error {
-			return tx.AppUsage.CreateBulk(part...).
-				OnConflictColumns(appusage.FieldUserID, appusage.FieldClientRecordID).DoNothing().Exec(ctx)
+			return tx.AppUsage.CreateBulk(part...).Exec(ctx)
 		})
-	}, func(ctx context.Context, user uuid.UUID, ids []string) ([]string, error) {
-		return s.client.AppUsage.Query().Where(appusage.UserID(user), appusage.ClientRecordIDIn(ids...)).
+	}, func(ctx context.Context, tx *ent.Tx, user uuid.UUID, ids []string) ([]string, error) {
+		return tx.AppUsage.Query().Where(appusage.UserID(user), appusage.ClientRecordIDIn(ids...)).
 			Select(appusage.FieldClientRecordID).Strings(ctx)
 	})
 }
 
 // IngestIdlePeriods stores the caller's idle periods in org.
 func (s *Service) IngestIdlePeriods(ctx context.Context, org uuid.UUID, spans []Span) (IngestResult, error) {
-	return s.ingest(ctx, org, spans, nil, func(ctx context.Context, tx *ent.Tx, user uuid.UUID, keep []int, clamped []Span) error {
+	return s.ingest(ctx, org, idleperiod.Table, spans, nil, func(ctx context.Context, tx *ent.Tx, user uuid.UUID, keep []int, clamped []Span) error {
 		builders := make([]*ent.IdlePeriodCreate, 0, len(keep))
 		for _, sp := range clamped {
 			builders = append(builders, tx.IdlePeriod.Create().SetOrganizationID(org).SetUserID(user).
@@ -93,11 +94,10 @@ func (s *Service) IngestIdlePeriods(ctx context.Context, org uuid.UUID, spans []
 				SetStartedAt(sp.StartedAt).SetEndedAt(sp.EndedAt).SetDurationSeconds(seconds(sp.StartedAt, sp.EndedAt)))
 		}
 		return chunked(builders, func(part []*ent.IdlePeriodCreate) error {
-			return tx.IdlePeriod.CreateBulk(part...).
-				OnConflictColumns(idleperiod.FieldUserID, idleperiod.FieldClientRecordID).DoNothing().Exec(ctx)
+			return tx.IdlePeriod.CreateBulk(part...).Exec(ctx)
 		})
-	}, func(ctx context.Context, user uuid.UUID, ids []string) ([]string, error) {
-		return s.client.IdlePeriod.Query().Where(idleperiod.UserID(user), idleperiod.ClientRecordIDIn(ids...)).
+	}, func(ctx context.Context, tx *ent.Tx, user uuid.UUID, ids []string) ([]string, error) {
+		return tx.IdlePeriod.Query().Where(idleperiod.UserID(user), idleperiod.ClientRecordIDIn(ids...)).
 			Select(idleperiod.FieldClientRecordID).Strings(ctx)
 	})
 }
@@ -108,7 +108,7 @@ func (s *Service) IngestIdlePeriods(ctx context.Context, org uuid.UUID, spans []
 // types, which the textguard hook would refuse for the whole batch).
 type (
 	insertFunc   func(ctx context.Context, tx *ent.Tx, user uuid.UUID, keep []int, clamped []Span) error
-	existingFunc func(ctx context.Context, user uuid.UUID, ids []string) ([]string, error)
+	existingFunc func(ctx context.Context, tx *ent.Tx, user uuid.UUID, ids []string) ([]string, error)
 	checkFunc    func(i int) string
 )
 
@@ -117,11 +117,18 @@ type (
 // is reported, the others are stored), drop ids already sent (also twice
 // in the same batch) and insert the rest in one transaction.
 //
+// Idempotency: the span tables are partitioned by id on PostgreSQL, which
+// cannot enforce a unique (user_id, client_record_id) index, so the
+// transaction first takes an advisory lock on the user and table (one
+// user's tracker sends one batch at a time; a retry racing its original
+// waits for it) and only then reads which ids were sent. SQLite's single
+// connection never interleaves transactions.
+//
 // Clock skew: a tracker's clock may run ahead of the server's. A record
 // ending up to clock_skew_tolerance in the future is clamped to the
 // server's now (so is its start); one starting or ending later than that
 // is rejected, as is one ending before it starts.
-func (s *Service) ingest(ctx context.Context, org uuid.UUID, spans []Span, check checkFunc, insert insertFunc, existing existingFunc) (IngestResult, error) {
+func (s *Service) ingest(ctx context.Context, org uuid.UUID, table string, spans []Span, check checkFunc, insert insertFunc, existing existingFunc) (IngestResult, error) {
 	res := IngestResult{Received: len(spans), Errors: []RecordError{}}
 	if len(spans) > MaxBatch {
 		return res, problem.Validation(fmt.Sprintf("a batch holds at most %d records", MaxBatch),
@@ -131,19 +138,40 @@ func (s *Service) ingest(ctx context.Context, org uuid.UUID, spans []Span, check
 	if !v.Can(org, "work_log", viewer.ActionCreate) || v.UserID == uuid.Nil {
 		return res, problem.Forbidden("you may not record work tracking data in this organization")
 	}
-	// Why a system context: idempotency is per user whatever the
-	// organization (the unique key is user_id, client_record_id), and only
-	// the caller's own ids are looked up.
-	sent, err := existing(viewer.NewSystemContext(ctx, "worktracking: idempotent ingestion"), v.UserID, clientIDs(spans))
+	err := database.WithTx(ctx, s.client, func(tx *ent.Tx) error {
+		if err := s.lockIngestion(ctx, tx, table, v.UserID); err != nil {
+			return err
+		}
+		// Why a system context: idempotency is per user whatever the
+		// organization, and only the caller's own ids are looked up.
+		sent, err := existing(viewer.NewSystemContext(ctx, "worktracking: idempotent ingestion"), tx, v.UserID, clientIDs(spans))
+		if err != nil {
+			return err
+		}
+		keep, clamped := s.sortOut(spans, sent, check, &res)
+		if len(keep) == 0 {
+			return nil
+		}
+		if err := insert(ctx, tx, v.UserID, keep, clamped); err != nil {
+			return err
+		}
+		res.Inserted = len(keep)
+		return nil
+	})
 	if err != nil {
-		return res, err
+		return IngestResult{Received: len(spans), Errors: []RecordError{}}, err
 	}
+	return res, nil
+}
+
+// sortOut validates and clamps each record and returns those to insert;
+// rejected records and duplicates (sent before, or earlier in spans) are
+// counted in res.
+func (s *Service) sortOut(spans []Span, sent []string, check checkFunc, res *IngestResult) (keep []int, clamped []Span) {
 	seen := make(map[string]bool, len(sent)+len(spans))
 	for _, id := range sent {
 		seen[id] = true
 	}
-	var keep []int
-	var clamped []Span
 	now := s.now()
 	for i, sp := range spans {
 		c, msg := s.clamp(sp, now)
@@ -161,15 +189,22 @@ func (s *Service) ingest(ctx context.Context, org uuid.UUID, spans []Span, check
 			keep, clamped = append(keep, i), append(clamped, c)
 		}
 	}
-	if len(keep) == 0 {
-		return res, nil
+	return keep, clamped
+}
+
+// lockIngestion serializes, until tx ends, the ingestion of user's records
+// into table (PostgreSQL; see ingest).
+func (s *Service) lockIngestion(ctx context.Context, tx *ent.Tx, table string, user uuid.UUID) error {
+	if s.dialect != dialect.Postgres {
+		return nil
 	}
-	err = database.WithTx(ctx, s.client, func(tx *ent.Tx) error { return insert(ctx, tx, v.UserID, keep, clamped) })
-	if err != nil {
-		return res, err
+	h := fnv.New64a()
+	h.Write([]byte("worktracking:" + table + ":"))
+	h.Write(user[:])
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(h.Sum64())); err != nil {
+		return fmt.Errorf("worktracking: lock %s ingestion: %w", table, err)
 	}
-	res.Inserted = len(keep)
-	return res, nil
+	return nil
 }
 
 // clamp applies the clock-skew rule (see ingest) to one record, in UTC;

@@ -8,6 +8,7 @@ import (
 	"time"
 	_ "time/tzdata" // organizations' IANA zones must resolve on minimal images too
 
+	"entgo.io/ent/dialect"
 	"github.com/google/uuid"
 
 	"github.com/worksynapse/worksynapse/ent"
@@ -17,6 +18,8 @@ import (
 	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/ent/worklog"
 	"github.com/worksynapse/worksynapse/internal/database"
+	"github.com/worksynapse/worksynapse/internal/partition"
+	"github.com/worksynapse/worksynapse/internal/partition/expire"
 	"github.com/worksynapse/worksynapse/internal/viewer"
 )
 
@@ -330,4 +333,45 @@ func maxTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// RawMonthDropEvent is the SecurityAuditLog event_type of a month of raw
+// tracker records dropped by worktracking.raw_retention_months.
+const RawMonthDropEvent = "worktracking.raw_month_dropped"
+
+// DropExpiredRawMonths drops the months of app_usages and idle_periods
+// (PostgreSQL partitions) older than the current month and keepMonths full
+// months before it; keepMonths <= 0 keeps all. Summaries stay: see
+// CheckRawKept.
+func DropExpiredRawMonths(ctx context.Context, client *ent.Client, keepMonths int, now time.Time) ([]expire.Month, error) {
+	var out []expire.Month
+	for _, table := range []string{appusage.Table, idleperiod.Table} {
+		got, err := expire.Months(ctx, client, expire.Spec{Table: table, KeepMonths: keepMonths, Event: RawMonthDropEvent}, now)
+		out = append(out, got...)
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// CheckRawKept refuses to recompute the summaries of a day whose raw
+// records retention may have dropped: the summaries are all that is left
+// of it, and a rollup would zero them. (Records are partitioned by when
+// they were stored, never before the day they describe.)
+func CheckRawKept(ctx context.Context, client *ent.Client, dialectName string, day time.Time) error {
+	if dialectName != dialect.Postgres {
+		return nil
+	}
+	for _, table := range []string{appusage.Table, idleperiod.Table} {
+		oldest, err := partition.OldestKept(ctx, client, table)
+		if err != nil {
+			return fmt.Errorf("worktracking: oldest kept %s: %w", table, err)
+		}
+		if calendarDate(day).Before(oldest) {
+			return fmt.Errorf("worktracking: the raw records of %s were dropped by worktracking.raw_retention_months "+
+				"(kept from %s); its summaries are kept as they are", day.Format(time.DateOnly), oldest.Format(time.DateOnly))
+		}
+	}
+	return nil
 }

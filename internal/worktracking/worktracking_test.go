@@ -3,7 +3,9 @@ package worktracking_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,10 +15,12 @@ import (
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/appusage"
 	"github.com/worksynapse/worksynapse/ent/productivitysummary"
+	"github.com/worksynapse/worksynapse/ent/securityauditlog"
 	"github.com/worksynapse/worksynapse/ent/task"
 	"github.com/worksynapse/worksynapse/internal/config"
 	"github.com/worksynapse/worksynapse/internal/database"
 	"github.com/worksynapse/worksynapse/internal/pagination"
+	"github.com/worksynapse/worksynapse/internal/partition"
 	"github.com/worksynapse/worksynapse/internal/problem"
 	"github.com/worksynapse/worksynapse/internal/seed"
 	"github.com/worksynapse/worksynapse/internal/testdb"
@@ -333,4 +337,113 @@ func TestConcurrentEntriesCannotOverlap(t *testing.T) {
 			t.Fatalf("%d created, %d conflicts; want 1 and %d", ok, conflicts, n-1)
 		}
 	})
+}
+
+// TestConcurrentRetriesStoreOnce: a tracker's batch sent several times at
+// once (a retry racing its original) stores each record once, and every
+// record is counted as inserted by exactly one of the requests (the span
+// tables have no unique index on PostgreSQL, where they are partitioned:
+// a lock per user does the job).
+func TestConcurrentRetriesStoreOnce(t *testing.T) {
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		f := newFixture(t, db)
+		ctx := testfix.ViewerOf(t, db.Ent, f.dev)
+		svc := worktracking.New(db.Ent, db.Dialect, config.WorkTrackingConfig{})
+		now := time.Now().UTC()
+		var batch []worktracking.AppUsageRecord
+		for i := range 20 {
+			batch = append(batch, worktracking.AppUsageRecord{AppName: "editor", Span: worktracking.Span{
+				ClientRecordID: fmt.Sprintf("r%d", i), DeviceID: "laptop",
+				StartedAt: now.Add(-time.Duration(i+2) * time.Minute), EndedAt: now.Add(-time.Duration(i+1) * time.Minute)}})
+		}
+		const n = 6
+		results := make(chan worktracking.IngestResult, n)
+		errs := make(chan error, n)
+		for range n {
+			go func() {
+				res, err := svc.IngestAppUsage(ctx, f.org.ID, batch)
+				results <- res
+				errs <- err
+			}()
+		}
+		inserted, duplicates := 0, 0
+		for range n {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+			res := <-results
+			inserted += res.Inserted
+			duplicates += res.Duplicates
+		}
+		stored, err := db.Ent.AppUsage.Query().Count(testfix.System())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stored != len(batch) || inserted != len(batch) || duplicates != (n-1)*len(batch) {
+			t.Errorf("stored %d, inserted %d, duplicates %d; want %d, %d, %d",
+				stored, inserted, duplicates, len(batch), len(batch), (n-1)*len(batch))
+		}
+	})
+}
+
+// TestRawMonthsPastRetentionAreDropped: months of raw tracker records past
+// worktracking.raw_retention_months leave as whole partitions with a
+// security event each; the summaries stay, and recomputing a dropped day
+// is refused instead of zeroing them.
+func TestRawMonthsPastRetentionAreDropped(t *testing.T) {
+	db := testdb.NewPostgres(t)
+	f := newFixture(t, db)
+	ctx := testfix.ViewerOf(t, db.Ent, f.dev)
+	sys := testfix.System()
+	svc := worktracking.New(db.Ent, db.Dialect, config.WorkTrackingConfig{})
+	now := time.Now().UTC()
+	rec := worktracking.AppUsageRecord{AppName: "editor", Span: worktracking.Span{ClientRecordID: "r1", DeviceID: "laptop",
+		StartedAt: now.Add(-3 * time.Minute), EndedAt: now.Add(-time.Minute)}}
+	if _, err := svc.IngestAppUsage(ctx, f.org.ID, []worktracking.AppUsageRecord{rec}); err != nil {
+		t.Fatal(err)
+	}
+	if err := worktracking.Rollup(sys, db.Ent, now); err != nil {
+		t.Fatal(err)
+	}
+	summaries := func() int {
+		n, err := db.Ent.ProductivitySummary.Query().Count(sys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := summaries()
+	if before == 0 {
+		t.Fatal("no summary before the drop")
+	}
+	if err := worktracking.CheckRawKept(sys, db.Ent, db.Dialect, now); err != nil {
+		t.Fatalf("CheckRawKept before any drop: %v", err)
+	}
+
+	later := partition.MonthStart(now).AddDate(0, 3, 5) // keeping one month, this month is due
+	got, err := worktracking.DropExpiredRawMonths(sys, db.Ent, 1, later)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	rows := 0
+	for _, m := range got {
+		names = append(names, m.Partition)
+		rows += m.Rows
+	}
+	if !slices.Contains(names, "app_usages_legacy") || !slices.Contains(names, "idle_periods_legacy") || rows != 1 {
+		t.Fatalf("dropped %+v, want both legacy partitions and 1 row", got)
+	}
+	if n, _ := db.Ent.AppUsage.Query().Count(sys); n != 0 {
+		t.Errorf("%d app usage rows left", n)
+	}
+	if n, _ := db.Ent.SecurityAuditLog.Query().Where(securityauditlog.EventTypeEQ(worktracking.RawMonthDropEvent)).Count(sys); n != len(got) {
+		t.Errorf("%d drop events, want %d", n, len(got))
+	}
+	if err := worktracking.CheckRawKept(sys, db.Ent, db.Dialect, now); err == nil || !strings.Contains(err.Error(), "raw_retention_months") {
+		t.Errorf("CheckRawKept of a dropped day: %v", err)
+	}
+	if after := summaries(); after != before {
+		t.Errorf("summaries after the drop: %d, want %d", after, before)
+	}
 }
