@@ -325,3 +325,48 @@ func TestProjectMembers(t *testing.T) {
 		wantActions(t, w.activity(id), "project_member.create")
 	})
 }
+
+// TestDeletedProjectTakesItsRowsAlong: once a project is deleted, its
+// tasks and everything under them answer 404, for its admin as for its
+// members (the project rule hides rows of deleted projects), while the
+// project's audit trail stays readable.
+func TestDeletedProjectTakesItsRowsAlong(t *testing.T) {
+	t.Parallel()
+	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		w := newProjectWorld(t, db)
+		var task struct {
+			ID uuid.UUID `json:"id"`
+		}
+		w.must(201, "alice", "POST", w.path+"/tasks", map[string]any{"title": "doomed"}, &task)
+		tp := "/tasks/" + task.ID.String()
+		w.must(201, "alice", "POST", tp+"/comments", map[string]any{"body": "a remark"}, nil)
+		var boards struct {
+			Items []struct {
+				ID uuid.UUID `json:"id"`
+			} `json:"items"`
+		}
+		w.must(200, "alice", "GET", w.path+"/boards", nil, &boards)
+		if len(boards.Items) == 0 {
+			t.Fatal("no default board")
+		}
+		w.must(200, "bobby", "GET", tp+"/comments", nil, nil)
+
+		w.must(204, "alice", "DELETE", w.path, nil, nil)
+		for _, user := range []string{"alice", "bobby"} {
+			for _, path := range []string{tp, tp + "/comments", tp + "/attachments", tp + "/time-logs",
+				tp + "/dependencies"} {
+				if code, body := w.do(user, "GET", path, nil, nil); code != http.StatusNotFound {
+					t.Errorf("GET %s of a deleted project as %s: %d %.200s", path, user, code, body)
+				}
+			}
+		}
+		board := "/boards/" + boards.Items[0].ID.String()
+		if code, body := w.do("alice", "PATCH", board, map[string]any{"name": "renamed"}, http.Header{"If-Match": {"1"}}); code != http.StatusNotFound {
+			t.Errorf("PATCH a board of a deleted project: %d %.200s", code, body)
+		}
+		if code, body := w.do("alice", "POST", tp+"/comments", map[string]any{"body": "late"}, nil); code != http.StatusNotFound {
+			t.Errorf("comment on a task of a deleted project: %d %.200s", code, body)
+		}
+		wantActions(t, w.activity(w.proj.ID), "project.create", "project.update", "project.delete")
+	})
+}

@@ -48,8 +48,8 @@ func ProjectPolicy(resource string, paths ...Path) ent.Policy {
 	query := privacy.QueryPolicy{DenyIfNoViewer(), AllowIfSystem(), AllowIfSuperuser()}
 	mutation := privacy.MutationPolicy{DenyIfNoViewer(), AllowIfSystem(), AllowIfSuperuser()}
 	for _, p := range paths {
-		query = append(query, projectVisibleRule{path: p})
-		mutation = append(mutation, projectVisibleRule{path: p})
+		query = append(query, projectVisibleRule{path: p, live: len(p) > 0})
+		mutation = append(mutation, projectVisibleRule{path: p, live: len(p) > 0})
 	}
 	return privacy.Policy{Query: append(query, Require(resource)), Mutation: append(mutation, Require(resource))}
 }
@@ -61,6 +61,11 @@ func ProjectPolicy(resource string, paths ...Path) ent.Policy {
 type projectVisibleRule struct {
 	path   Path
 	exempt entql.P
+	// live also hides the rows of soft-deleted projects, for everyone:
+	// a deleted project's tasks, comments, boards... go with it (the
+	// project itself is hidden by its soft-delete interceptor). Audit rows
+	// (ProjectBound) stay readable.
+	live bool
 }
 
 // ProjectBound is the project visibility of ProjectPolicy as an upper
@@ -107,20 +112,33 @@ func where(p entql.P) privacy.FilterFunc {
 // to filter: Require bounds the organizations).
 func (r projectVisibleRule) predicate(v *viewer.Viewer) (entql.P, bool) {
 	managed := v.OrganizationsWhere("project", viewer.ActionManage)
+	var live entql.P
+	if r.live {
+		live = r.through(entql.FieldNil("deleted_at"))
+	}
 	if len(managed) == len(v.Memberships) {
-		return nil, false
+		return live, live != nil
 	}
-	visible := projectOpen(v)
-	for i := len(r.path) - 1; i >= 0; i-- {
-		visible = entql.HasEdgeWith(r.path[i], visible)
-	}
+	visible := r.through(projectOpen(v))
 	if r.exempt != nil {
 		visible = entql.Or(r.exempt, visible)
 	}
-	if len(managed) == 0 {
-		return visible, true
+	if len(managed) > 0 {
+		visible = entql.Or(fieldIn("organization_id", managed), visible)
 	}
-	return entql.Or(fieldIn("organization_id", managed), visible), true
+	if live != nil {
+		visible = entql.And(live, visible)
+	}
+	return visible, true
+}
+
+// through turns a predicate over projects into one over the rule's rows,
+// following its path.
+func (r projectVisibleRule) through(p entql.P) entql.P {
+	for i := len(r.path) - 1; i >= 0; i-- {
+		p = entql.HasEdgeWith(r.path[i], p)
+	}
+	return p
 }
 
 // projectOpen is the predicate (over projects) of the projects open to the
@@ -154,6 +172,9 @@ func (r projectVisibleRule) checkParent(ctx context.Context, v *viewer.Viewer, m
 	}
 	// The rest of the path leads from the parent to its project.
 	rest := projectOpen(v)
+	if r.live {
+		rest = entql.And(entql.FieldNil("deleted_at"), rest)
+	}
 	for i := len(r.path) - 1; i >= 1; i-- {
 		rest = entql.HasEdgeWith(r.path[i], rest)
 	}
@@ -202,7 +223,7 @@ func (r projectVisibleRule) checkParent(ctx context.Context, v *viewer.Viewer, m
 // every comment of their organization. Decided here, so no handler can
 // forget it.
 func TaskCommentPolicy() ent.Policy {
-	visible := projectVisibleRule{path: Via("task", "project")}
+	visible := projectVisibleRule{path: Via("task", "project"), live: true}
 	authors := privacy.TaskCommentMutationRuleFunc(func(ctx context.Context, m *ent.TaskCommentMutation) error {
 		v := viewer.FromContext(ctx)
 		switch {
