@@ -162,9 +162,11 @@ func (a *App) PrepareSchema(ctx context.Context) error {
 	}
 	if len(st.Pending) == 0 {
 		// Apply creates them too: a server started months after its last
-		// migration must not find this month without a partition.
+		// migration must not find this month without a partition. A
+		// failure does not stop the server (the partitions.maintain job
+		// retries, /readyz tells how far the partitions reach).
 		if _, err := partition.EnsureAll(ctx, a.DB.SQL, time.Now()); err != nil {
-			return fmt.Errorf("app: %w", err)
+			a.Log.WarnContext(ctx, "creating the coming months' partitions failed", "error", err)
 		}
 		return nil
 	}

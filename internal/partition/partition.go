@@ -174,6 +174,13 @@ func monthName(table string, m time.Time) string {
 // OF statements for the same month would otherwise race.
 const lockKey = 0x7061727469 // "parti"
 
+// setLockTimeout bounds, for the rest of the transaction, the wait for the
+// table lock that creating or detaching a partition takes: while it waits,
+// every write to the table queues behind it, so a long transaction on the
+// table makes the maintenance give up (and retry on its next run) rather
+// than stall the table's writers.
+const setLockTimeout = `SET LOCAL lock_timeout = '5s'`
+
 // Ensure creates the partitions of the current month and the MonthsAhead
 // months after it that table lacks, and returns their names. A month
 // already (partly) covered by a partition, the legacy one say, is left as
@@ -275,6 +282,9 @@ func Drop(ctx context.Context, tx Execer, table string, p Partition) error {
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey); err != nil {
 		return fmt.Errorf("partition: lock: %w", err)
 	}
+	if _, err := tx.ExecContext(ctx, setLockTimeout); err != nil {
+		return fmt.Errorf("partition: lock timeout: %w", err)
+	}
 	stmts := []string{
 		fmt.Sprintf(`ALTER TABLE %s DETACH PARTITION %s`, pq.QuoteIdentifier(table), pq.QuoteIdentifier(p.Name)),
 		fmt.Sprintf(`DROP TABLE %s`, pq.QuoteIdentifier(p.Name)),
@@ -295,6 +305,9 @@ func inTx(ctx context.Context, db Beginner, fn func(tx *sql.Tx) error) error {
 	}
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey); err != nil {
 		return errors.Join(fmt.Errorf("partition: lock: %w", err), tx.Rollback())
+	}
+	if _, err := tx.ExecContext(ctx, setLockTimeout); err != nil {
+		return errors.Join(fmt.Errorf("partition: lock timeout: %w", err), tx.Rollback())
 	}
 	if err := fn(tx); err != nil {
 		return errors.Join(err, tx.Rollback())
