@@ -364,8 +364,10 @@ func TestApprovalTimeoutIsDenial(t *testing.T) {
 }
 
 func TestApprovalShortTTLExpiresDuringLongPoll(t *testing.T) {
-	// Not parallel: asserts wall-clock latencies.
+	// Not parallel with other tests: asserts wall-clock latencies (with
+	// seconds of slack, so the two dialects may run side by side).
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		t.Parallel()
 		d := newApprovalDesk(t, db, testserver.Env{"WORKSYNAPSE_APPROVALS_DEFAULT_TTL": "1s"})
 		a := d.propose(d.daveT, http.StatusCreated, d.invoice(d.gated))
 		start := time.Now()
@@ -438,8 +440,10 @@ func TestApprovalFourEyes(t *testing.T) {
 }
 
 func TestApprovalLongPoll(t *testing.T) {
-	// Not parallel: asserts wall-clock latencies.
+	// Not parallel with other tests: asserts wall-clock latencies (with
+	// seconds of slack, so the two dialects may run side by side).
 	testdb.ForEachDialect(t, func(t *testing.T, db *database.DB) {
+		t.Parallel()
 		d := newApprovalDesk(t, db, nil)
 		a := d.propose(d.daveT, http.StatusCreated, d.invoice(d.gated))
 
