@@ -67,14 +67,8 @@ func (c *Config) checkAudit(ch *checker) {
 	if a.SealMinAge < 0 {
 		ch.fail("audit.seal_min_age", "must not be negative, got %s", a.SealMinAge)
 	}
-	for key, months := range map[string]int{
-		"audit.activity_log_retention_months": a.ActivityLogRetentionMonths,
-		"audit.security_log_retention_months": a.SecurityLogRetentionMonths,
-	} {
-		if months < 0 || months > 1200 {
-			ch.fail(key, "must be between 0 (keep every month) and 1200, got %d", months)
-		}
-	}
+	ch.retentionMonths("audit.activity_log_retention_months", a.ActivityLogRetentionMonths)
+	ch.retentionMonths("audit.security_log_retention_months", a.SecurityLogRetentionMonths)
 	if blank(a.RetentionDir) {
 		ch.fail("audit.retention_dir", "must not be empty: retention exports rows there before deleting them")
 	}

@@ -616,6 +616,11 @@ func TestInvalidValues(t *testing.T) {
 		{"smtp addr without port", map[string]string{"WORKSYNAPSE_MAIL_SMTP_ADDR": "smtp.example.com"}, "mail.smtp_addr"},
 		{"smtp password without username", map[string]string{"WORKSYNAPSE_MAIL_PASSWORD": "x"}, "mail.password"},
 		{"negative clock skew", map[string]string{"WORKSYNAPSE_WORKTRACKING_CLOCK_SKEW_TOLERANCE": "-1s"}, "worktracking.clock_skew_tolerance"},
+		{"negative activity retention", map[string]string{"WORKSYNAPSE_AUDIT_ACTIVITY_LOG_RETENTION_MONTHS": "-1"}, "audit.activity_log_retention_months"},
+		{"huge security retention", map[string]string{"WORKSYNAPSE_AUDIT_SECURITY_LOG_RETENTION_MONTHS": "1201"}, "audit.security_log_retention_months"},
+		{"negative call retention", map[string]string{"WORKSYNAPSE_LEDGER_CALL_RETENTION_MONTHS": "-3"}, "ledger.call_retention_months"},
+		{"negative raw retention", map[string]string{"WORKSYNAPSE_WORKTRACKING_RAW_RETENTION_MONTHS": "-1"}, "worktracking.raw_retention_months"},
+		{"sub-second partition maintenance", map[string]string{"WORKSYNAPSE_JOBS_PARTITION_MAINTENANCE_INTERVAL": "10ms"}, "jobs.partition_maintenance_interval"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -25,7 +25,5 @@ func (c *Config) checkLedger(ch *checker) {
 	if v := c.Ledger.UnpricedWithBudget; v != "deny" && v != "allow" {
 		ch.fail("ledger.unpriced_with_budget", "must be deny or allow, got %q", v)
 	}
-	if m := c.Ledger.CallRetentionMonths; m < 0 || m > 1200 {
-		ch.fail("ledger.call_retention_months", "must be between 0 (keep every month) and 1200, got %d", m)
-	}
+	ch.retentionMonths("ledger.call_retention_months", c.Ledger.CallRetentionMonths)
 }

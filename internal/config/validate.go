@@ -53,6 +53,14 @@ func (ch *checker) fail(key, format string, args ...any) {
 		key, EnvVar(key), ErrInvalid, fmt.Sprintf(format, args...)))
 }
 
+// retentionMonths checks a retention in whole months (0 keeps every
+// month).
+func (ch *checker) retentionMonths(key string, months int) {
+	if months < 0 || months > 1200 {
+		ch.fail(key, "must be between 0 (keep every month) and 1200, got %d", months)
+	}
+}
+
 func (ch *checker) warn(key, format string, args ...any) {
 	ch.warnings = append(ch.warnings, fmt.Sprintf("config: %s (%s): %s",
 		key, EnvVar(key), fmt.Sprintf(format, args...)))
@@ -81,9 +89,7 @@ func (c *Config) Validate() (warnings []string, err error) {
 	if c.WorkTracking.ClockSkewTolerance < 0 {
 		ch.fail("worktracking.clock_skew_tolerance", "must not be negative, got %s", c.WorkTracking.ClockSkewTolerance)
 	}
-	if m := c.WorkTracking.RawRetentionMonths; m < 0 || m > 1200 {
-		ch.fail("worktracking.raw_retention_months", "must be between 0 (keep every month) and 1200, got %d", m)
-	}
+	ch.retentionMonths("worktracking.raw_retention_months", c.WorkTracking.RawRetentionMonths)
 	c.checkChat(&ch)
 	c.checkLLM(&ch)
 	c.checkGuard(&ch)

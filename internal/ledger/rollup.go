@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"slices"
@@ -115,9 +114,13 @@ func rollupOrgDay(sctx context.Context, client *ent.Client, dialectName string, 
 				return fmt.Errorf("ledger: rollup lock: %w", err)
 			}
 		}
-		if dropped, err := callsDropped(sctx, tx, dialectName, date); err != nil || dropped {
+		dropped, err := callsDropped(sctx, tx, dialectName, date)
+		if err != nil {
+			return err
+		}
+		if dropped {
 			// The rollup is all that is left of the day: keep it.
-			return errors.Join(err, markRolledUp(sctx, tx, org.ID, date))
+			return markRolledUp(sctx, tx, org.ID, date)
 		}
 		// Aggregated after the lock: a replica that waited reads every
 		// call the one before it saw, so the last writer is never staler;
