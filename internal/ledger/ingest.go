@@ -3,13 +3,10 @@ package ledger
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
-	"slices"
 	"time"
 
 	"entgo.io/ent/dialect"
 	"github.com/google/uuid"
-	"github.com/lib/pq"
 
 	"github.com/worksynapse/worksynapse/ent"
 	"github.com/worksynapse/worksynapse/ent/agentcall"
@@ -411,11 +408,9 @@ func claimKeys(ctx context.Context, tx *ent.Tx, dialectName string, calls []Repo
 	if dialectName == dialect.Postgres {
 		locks := make([]int64, 0, len(calls))
 		for _, c := range calls {
-			locks = append(locks, keyLock(c.AgentID, c.ClientCallID))
+			locks = append(locks, database.AdvisoryKey("agent_call", c.AgentID.String(), c.ClientCallID))
 		}
-		slices.Sort(locks)
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS k ORDER BY k`,
-			pq.Array(slices.Compact(locks))); err != nil {
+		if err := database.LockXact(ctx, tx, false, locks...); err != nil {
 			return nil, fmt.Errorf("ledger: lock client call ids: %w", err)
 		}
 	}
@@ -428,16 +423,6 @@ func claimKeys(ctx context.Context, tx *ent.Tx, dialectName string, calls []Repo
 		out[k] = true
 	}
 	return out, nil
-}
-
-// keyLock is the advisory lock key of a client call id: a hash, so two
-// keys may share a lock (they then wait for each other, nothing more).
-func keyLock(agent uuid.UUID, clientCallID string) int64 {
-	h := fnv.New64a()
-	h.Write([]byte("agent_call:"))
-	h.Write(agent[:])
-	h.Write([]byte(clientCallID))
-	return int64(h.Sum64())
 }
 
 // storedCalls loads the stored rows of the calls' keys.

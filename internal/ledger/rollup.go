@@ -3,7 +3,6 @@ package ledger
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"time"
 
@@ -110,7 +109,7 @@ func rollupOrgDay(sctx context.Context, client *ent.Client, dialectName string, 
 	written := 0
 	err := database.WithTx(sctx, client, func(tx *ent.Tx) error {
 		if dialectName == dialect.Postgres {
-			if _, err := tx.ExecContext(sctx, "SELECT pg_advisory_xact_lock($1)", rollupLockKey(org.ID, date)); err != nil {
+			if err := database.LockXact(sctx, tx, false, rollupLockKey(org.ID, date)); err != nil {
 				return fmt.Errorf("ledger: rollup lock: %w", err)
 			}
 		}
@@ -190,10 +189,12 @@ func markRolledDaysDirty(sctx context.Context, tx *ent.Tx, dialectName string, s
 	for _, org := range orgs {
 		days := callDays(starts[org.ID], Location(org))
 		if dialectName == dialect.Postgres {
-			for _, d := range days {
-				if _, err := tx.ExecContext(sctx, "SELECT pg_advisory_xact_lock_shared($1)", rollupLockKey(org.ID, d)); err != nil {
-					return fmt.Errorf("ledger: rollup lock (shared): %w", err)
-				}
+			keys := make([]int64, len(days))
+			for i, d := range days {
+				keys[i] = rollupLockKey(org.ID, d)
+			}
+			if err := database.LockXact(sctx, tx, true, keys...); err != nil {
+				return fmt.Errorf("ledger: rollup lock (shared): %w", err)
 			}
 		}
 		err := tx.AgentCostRollup.Update().Where(agentcostrollup.OrganizationID(org.ID),
@@ -224,9 +225,7 @@ func callDays(starts []time.Time, loc *time.Location) []time.Time {
 
 // rollupLockKey is the advisory lock of one organization's day.
 func rollupLockKey(org uuid.UUID, date time.Time) int64 {
-	h := fnv.New64a()
-	h.Write([]byte("agent_cost_log\x00" + org.String() + "\x00" + date.Format(time.DateOnly)))
-	return int64(h.Sum64())
+	return database.AdvisoryKey("agent_cost_log", org.String(), date.Format(time.DateOnly))
 }
 
 func aggregateDay(ctx context.Context, client *ent.Client, org *ent.Organization, date time.Time) ([]dayRow, error) {

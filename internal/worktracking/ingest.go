@@ -3,7 +3,6 @@ package worktracking
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -198,10 +197,7 @@ func (s *Service) lockIngestion(ctx context.Context, tx *ent.Tx, table string, u
 	if s.dialect != dialect.Postgres {
 		return nil
 	}
-	h := fnv.New64a()
-	h.Write([]byte("worktracking:" + table + ":"))
-	h.Write(user[:])
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(h.Sum64())); err != nil {
+	if err := database.LockXact(ctx, tx, false, database.AdvisoryKey("worktracking", table, user.String())); err != nil {
 		return fmt.Errorf("worktracking: lock %s ingestion: %w", table, err)
 	}
 	return nil
